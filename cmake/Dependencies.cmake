@@ -1,0 +1,36 @@
+# Third-party dependencies, all from Debian 12 packages (scripts/setup.sh installs them).
+# A missing package fails here, at configure time, with the package name to install.
+
+find_package(PkgConfig REQUIRED)
+
+macro(wb_require_package name debian_package)
+  find_package(${name} ${ARGN})
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR "${name} not found: install the Debian package '${debian_package}' (scripts/setup.sh does this)")
+  endif()
+endmacro()
+
+wb_require_package(Protobuf libprotobuf-dev)
+wb_require_package(ONNX libonnx-dev CONFIG)
+wb_require_package(Eigen3 libeigen3-dev CONFIG)
+wb_require_package(yaml-cpp libyaml-cpp-dev CONFIG)
+wb_require_package(fmt libfmt-dev CONFIG)
+wb_require_package(CLI11 libcli11-dev CONFIG)
+wb_require_package(nlohmann_json nlohmann-json3-dev CONFIG)
+wb_require_package(SQLite3 libsqlite3-dev)
+wb_require_package(OpenMP libgomp1)
+wb_require_package(Threads libc6-dev)
+if(WB_BUILD_TESTS)
+  wb_require_package(GTest libgtest-dev CONFIG)
+endif()
+
+pkg_check_modules(SYSTEMC IMPORTED_TARGET systemc)
+if(NOT SYSTEMC_FOUND)
+  message(FATAL_ERROR "SystemC not found: install the Debian package 'libsystemc-dev' (scripts/setup.sh does this)")
+endif()
+# Debian builds libsystemc for C++17; headers included from a C++20 build must agree,
+# or the link fails on sc_api_version_2_3_4_cxx202002L.
+add_library(wb_systemc INTERFACE)
+target_link_libraries(wb_systemc INTERFACE PkgConfig::SYSTEMC Threads::Threads)
+target_compile_definitions(wb_systemc INTERFACE SC_CPLUSPLUS=201703L)
+add_library(wb::systemc ALIAS wb_systemc)

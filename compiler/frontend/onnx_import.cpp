@@ -1,0 +1,281 @@
+#include "compiler/frontend/onnx_import.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <fstream>
+#include <map>
+#include <queue>
+#include <set>
+
+#include "compiler/frontend/import_context.h"
+#include "compiler/frontend/tensor_proto.h"
+#include "isa/error.h"
+
+namespace wb {
+namespace {
+
+using frontend::ImportContext;
+using frontend::NodeSpec;
+
+bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+std::int64_t default_opset(const onnx::ModelProto& model) {
+  for (const auto& entry : model.opset_import()) {
+    if (is_default_domain(entry.domain())) return entry.version();
+  }
+  throw UserError("the model imports no opset of the default ONNX domain");
+}
+
+AttrValue convert_attribute(const onnx::AttributeProto& attr, const std::string& node_name) {
+  using onnx::AttributeProto;
+  switch (attr.type()) {
+    case AttributeProto::INT: return attr.i();
+    case AttributeProto::FLOAT: return attr.f();
+    case AttributeProto::STRING: return attr.s();
+    case AttributeProto::INTS: return std::vector<std::int64_t>(attr.ints().begin(), attr.ints().end());
+    case AttributeProto::FLOATS: return std::vector<float>(attr.floats().begin(), attr.floats().end());
+    case AttributeProto::STRINGS: return std::vector<std::string>(attr.strings().begin(), attr.strings().end());
+    case AttributeProto::TENSOR: return tensor_from_proto(attr.t(), std::nullopt);
+    default: break;
+  }
+  throw UserError(fmt::format("node '{}': attribute '{}' has a kind ({}) the workbench does not read", node_name,
+                              attr.name(), AttributeProto::AttributeType_Name(attr.type())));
+}
+
+// ONNX requires nodes in topological order, but exporters do not always comply; sort them
+// (stably) by the names they produce and read.
+std::vector<int> sorted_node_indices(const onnx::GraphProto& graph) {
+  const int count = graph.node_size();
+  std::map<std::string, int> producer;
+  for (int i = 0; i < count; ++i) {
+    for (const auto& out : graph.node(i).output()) {
+      if (!out.empty()) producer.emplace(out, i);
+    }
+  }
+  std::vector<int> pending(count, 0);
+  std::vector<std::vector<int>> consumers(count);
+  for (int i = 0; i < count; ++i) {
+    for (const auto& in : graph.node(i).input()) {
+      auto it = producer.find(in);
+      if (in.empty() || it == producer.end() || it->second == i) continue;
+      ++pending[i];
+      consumers[it->second].push_back(i);
+    }
+  }
+  std::priority_queue<int, std::vector<int>, std::greater<>> ready;
+  for (int i = 0; i < count; ++i) {
+    if (pending[i] == 0) ready.push(i);
+  }
+  std::vector<int> order;
+  while (!ready.empty()) {
+    const int i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (int c : consumers[i]) {
+      if (--pending[c] == 0) ready.push(c);
+    }
+  }
+  if (static_cast<int>(order.size()) != count) throw UserError("the graph has a cycle");
+  return order;
+}
+
+std::string node_display_name(const onnx::NodeProto& node, int index) {
+  return node.name().empty() ? fmt::format("{}_{}", node.op_type(), index) : node.name();
+}
+
+Tensor constant_node_value(const onnx::NodeProto& node, const std::string& name) {
+  if (node.attribute_size() != 1) {
+    throw UserError(fmt::format("Constant node '{}' must have exactly one value attribute", name));
+  }
+  const auto& attr = node.attribute(0);
+  const std::string& key = attr.name();
+  if (key == "value") return tensor_from_proto(attr.t(), std::nullopt);
+  if (key == "value_float") return Tensor::scalar<float>(attr.f());
+  if (key == "value_int") return Tensor::scalar<std::int64_t>(attr.i());
+  if (key == "value_floats") {
+    return Tensor::from_vector<float>({attr.floats_size()}, {attr.floats().begin(), attr.floats().end()});
+  }
+  if (key == "value_ints") {
+    return Tensor::from_vector<std::int64_t>({attr.ints_size()}, {attr.ints().begin(), attr.ints().end()});
+  }
+  throw UserError(fmt::format("Constant node '{}': attribute '{}' is not supported", name, key));
+}
+
+void import_graph_input(Graph& graph, const onnx::ValueInfoProto& info) {
+  Value* value = graph.add_value(info.name());
+  if (!info.type().has_tensor_type()) {
+    throw UserError(fmt::format("graph input '{}' is not a tensor", info.name()));
+  }
+  const auto& tensor_type = info.type().tensor_type();
+  value->dtype = dtype_from_onnx(tensor_type.elem_type(), fmt::format("graph input '{}'", info.name()));
+  if (!tensor_type.has_shape()) {
+    throw UserError(fmt::format("graph input '{}' has no shape; export the model with a static input shape",
+                                info.name()));
+  }
+  for (const auto& dim : tensor_type.shape().dim()) {
+    // Symbolic dimensions (a batch size 'N') are taken as 1: the workbench runs one image.
+    value->shape.push_back(dim.has_dim_value() ? dim.dim_value() : 1);
+    if (value->shape.back() < 0) {
+      throw UserError(fmt::format("graph input '{}' has a negative dimension", info.name()));
+    }
+  }
+  graph.inputs().push_back(value);
+}
+
+class ModelImporter {
+ public:
+  ModelImporter(const onnx::ModelProto& model, std::optional<std::filesystem::path> base_dir, ImportOptions options)
+      : model_(model), base_dir_(std::move(base_dir)), options_(options) {}
+
+  ImportedModel run() {
+    if (!model_.has_graph()) throw UserError("the file holds no graph (is it an ONNX model?)");
+    const std::int64_t opset = default_opset(model_);
+    if (opset < kMinOpset || opset > kMaxOpset) {
+      throw UserError(fmt::format("opset {} is not supported; export the model with an opset from {} to {}", opset,
+                                  kMinOpset, kMaxOpset));
+    }
+    const auto& proto = model_.graph();
+    result_.graph.name = proto.name();
+    result_.graph.opset = opset;
+    result_.ir_version = model_.ir_version();
+    result_.producer = fmt::format("{} {}", model_.producer_name(), model_.producer_version());
+    if (proto.sparse_initializer_size() > 0) throw UserError("sparse initializers are not supported");
+
+    std::set<std::string> initializer_names;
+    for (const auto& init : proto.initializer()) {
+      initializer_names.insert(init.name());
+      result_.graph.add_constant(init.name(), tensor_from_proto(init, base_dir_));
+    }
+    for (const auto& input : proto.input()) {
+      // Before IR version 4 initializers were also listed as inputs; they stay constants.
+      if (initializer_names.count(input.name()) == 0) import_graph_input(result_.graph, input);
+    }
+
+    ImportContext ctx(result_.graph, opset, consumed_names(proto));
+    const auto order = sorted_node_indices(proto);
+    for (int index : order) import_one(ctx, proto.node(index), index);
+
+    for (const auto& output : proto.output()) {
+      Value* value = result_.graph.find_value(output.name());
+      if (value == nullptr) throw UserError(fmt::format("graph output '{}' is produced by no node", output.name()));
+      result_.graph.outputs().push_back(value);
+    }
+    if (result_.graph.outputs().empty()) throw UserError("the graph has no outputs");
+    if (!result_.unsupported.empty() && !options_.allow_unsupported) {
+      throw UserError(format_unsupported(result_.unsupported));
+    }
+    return std::move(result_);
+  }
+
+ private:
+  static std::set<std::string> consumed_names(const onnx::GraphProto& proto) {
+    std::set<std::string> names;
+    for (const auto& node : proto.node()) names.insert(node.input().begin(), node.input().end());
+    for (const auto& output : proto.output()) names.insert(output.name());
+    return names;
+  }
+
+  Value* resolve_input(const std::string& input, const std::string& node_name, const std::string& op_type) {
+    if (input.empty()) return nullptr;
+    Value* value = result_.graph.find_value(input);
+    if (value == nullptr) {
+      throw UserError(fmt::format("node '{}' ({}) reads '{}', which no initializer, graph input or node provides",
+                                  node_name, op_type, input));
+    }
+    return value;
+  }
+
+  void import_one(ImportContext& ctx, const onnx::NodeProto& node, int index) {
+    NodeSpec spec;
+    spec.name = node_display_name(node, index);
+    spec.op_type = node.op_type();
+    for (const auto& input : node.input()) spec.inputs.push_back(resolve_input(input, spec.name, spec.op_type));
+    spec.outputs.assign(node.output().begin(), node.output().end());
+
+    if (is_default_domain(node.domain()) && node.op_type() == "Constant") {
+      if (spec.outputs.size() != 1) throw UserError(fmt::format("Constant node '{}' must have one output", spec.name));
+      result_.graph.add_constant(spec.outputs[0], constant_node_value(node, spec.name));
+      return;
+    }
+    std::optional<OpKind> op;
+    if (is_default_domain(node.domain())) {
+      op = node.op_type() == "Upsample" ? std::optional(OpKind::Resize) : op_from_name(node.op_type());
+    } else {
+      spec.op_type = node.domain() + "." + node.op_type();
+    }
+    std::optional<std::string> reason;
+    if (op) {
+      spec.op = *op;
+      for (const auto& attr : node.attribute()) spec.attrs.set(attr.name(), convert_attribute(attr, spec.name));
+      spec.attrs.erase("consumed_inputs");  // a memory hint of opsets before 6
+      reason = frontend::import_node(ctx, spec);
+      if (!reason) return;
+    }
+    result_.unsupported.push_back({spec.name, spec.op_type, reason.value_or("")});
+    emit_unsupported(spec, node);
+  }
+
+  // Keeps the node (untyped outputs) so `inspect` can show the whole model.
+  void emit_unsupported(const NodeSpec& spec, const onnx::NodeProto& node) {
+    std::vector<Value*> outputs;
+    for (const auto& out : spec.outputs) outputs.push_back(out.empty() ? nullptr : result_.graph.add_value(out));
+    std::vector<Value*> inputs;
+    for (const auto& input : node.input()) inputs.push_back(resolve_input(input, spec.name, spec.op_type));
+    Node* n = result_.graph.add_node(OpKind::Unsupported, spec.name, inputs, outputs);
+    n->op_type = spec.op_type;
+    n->domain = node.domain();
+  }
+
+  const onnx::ModelProto& model_;
+  std::optional<std::filesystem::path> base_dir_;
+  ImportOptions options_;
+  ImportedModel result_;
+};
+
+}  // namespace
+
+std::string format_unsupported(const std::vector<UnsupportedNode>& nodes) {
+  std::string text = fmt::format("{} unsupported node{}:", nodes.size(), nodes.size() == 1 ? "" : "s");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const auto& n = nodes[i];
+    text += fmt::format("{} '{}' ({}{}{})", i == 0 ? "" : ",", n.name, n.op_type, n.reason.empty() ? "" : ": ",
+                        n.reason);
+  }
+  return text;
+}
+
+ImportedModel import_onnx_model(const onnx::ModelProto& model, const std::optional<std::filesystem::path>& base_dir,
+                                const ImportOptions& options) {
+  return ModelImporter(model, base_dir, options).run();
+}
+
+ImportedModel import_onnx_file(const std::filesystem::path& path, const ImportOptions& options) {
+  const std::string shown = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw UserError(fmt::format("{}: no such file", shown));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw UserError(fmt::format("{}: cannot be opened", shown));
+  onnx::ModelProto model;
+  google::protobuf::io::IstreamInputStream raw(&file);
+  google::protobuf::io::CodedInputStream coded(&raw);
+  coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
+  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage()) {
+    throw UserError(fmt::format("{}: not a valid ONNX model (the protobuf does not parse; truncated or another format?)",
+                                shown));
+  }
+  if (!model.has_graph() || model.ir_version() <= 0) {
+    throw UserError(fmt::format("{}: not an ONNX model (no graph or IR version)", shown));
+  }
+  try {
+    return import_onnx_model(model, path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path(),
+                             options);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("{}: {}", shown, e.what()));
+  }
+}
+
+}  // namespace wb

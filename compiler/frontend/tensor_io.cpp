@@ -1,0 +1,189 @@
+#include "compiler/frontend/tensor_io.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <onnx/onnx_pb.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "compiler/frontend/tensor_proto.h"
+#include "isa/error.h"
+
+namespace wb {
+namespace {
+
+constexpr std::string_view kNpyMagic = "\x93NUMPY";
+
+struct NpyType {
+  std::string_view descr;
+  DType dtype;
+};
+
+constexpr NpyType kNpyTypes[] = {
+    {"<f4", DType::F32}, {"<f8", DType::F64}, {"|i1", DType::I8},  {"|u1", DType::U8},
+    {"<i2", DType::I16}, {"<u2", DType::U16}, {"<i4", DType::I32}, {"<u4", DType::U32},
+    {"<i8", DType::I64}, {"<u8", DType::U64}, {"|b1", DType::Bool},
+};
+
+DType dtype_from_descr(std::string descr, std::string_view source) {
+  // '=' (native) is little endian here; single-byte types may be written with either prefix.
+  if (!descr.empty() && (descr[0] == '=' || descr[0] == '<' || descr[0] == '|')) {
+    for (const auto& t : kNpyTypes) {
+      if (descr.substr(1) == t.descr.substr(1)) return t.dtype;
+    }
+  }
+  throw UserError(fmt::format("{}: numpy dtype '{}' is not supported (use little-endian float32/64 or an integer type)",
+                              source, descr));
+}
+
+std::string_view descr_of(DType dtype) {
+  for (const auto& t : kNpyTypes) {
+    if (t.dtype == dtype) return t.descr;
+  }
+  throw std::logic_error("no numpy dtype for this element type");
+}
+
+Shape parse_shape_tuple(const std::string& text, std::string_view source) {
+  Shape shape;
+  std::string digits;
+  for (char c : text) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      digits += c;
+    } else if (c == ',' || c == ')') {
+      if (!digits.empty()) shape.push_back(std::stoll(digits));
+      digits.clear();
+    } else if (c != ' ' && c != '(' && c != 'L') {
+      throw UserError(fmt::format("{}: malformed shape '{}' in the .npy header", source, text));
+    }
+  }
+  return shape;
+}
+
+}  // namespace
+
+TensorFileFormat tensor_format_of(const std::filesystem::path& path) {
+  const auto ext = path.extension().string();
+  if (ext == ".npy") return TensorFileFormat::Npy;
+  if (ext == ".pb") return TensorFileFormat::Pb;
+  throw UserError(fmt::format("{}: unknown tensor file extension '{}' (use .npy or .pb)", path.string(), ext));
+}
+
+Tensor parse_npy(std::string_view bytes, std::string_view source) {
+  if (bytes.size() < 10 || bytes.substr(0, kNpyMagic.size()) != kNpyMagic) {
+    throw UserError(fmt::format("{}: not a .npy file (bad magic)", source));
+  }
+  const auto major = static_cast<unsigned char>(bytes[6]);
+  std::size_t header_len = 0;
+  std::size_t header_start = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) throw UserError(fmt::format("{}: truncated .npy header", source));
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    header_start = 12;
+  } else {
+    throw UserError(fmt::format("{}: .npy format version {} is not supported", source, major));
+  }
+  if (bytes.size() < header_start + header_len) throw UserError(fmt::format("{}: truncated .npy header", source));
+  const std::string header(bytes.substr(header_start, header_len));
+
+  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
+  static const std::regex fortran_re(R"('fortran_order'\s*:\s*(True|False))");
+  static const std::regex shape_re(R"('shape'\s*:\s*(\([^)]*\)))");
+  std::smatch descr_m, fortran_m, shape_m;
+  if (!std::regex_search(header, descr_m, descr_re) || !std::regex_search(header, fortran_m, fortran_re) ||
+      !std::regex_search(header, shape_m, shape_re)) {
+    throw UserError(fmt::format("{}: malformed .npy header '{}'", source, header));
+  }
+  if (fortran_m[1] == "True") {
+    throw UserError(fmt::format("{}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray)", source));
+  }
+  Tensor tensor(dtype_from_descr(descr_m[1], source), parse_shape_tuple(shape_m[1], source));
+  const std::size_t data_start = header_start + header_len;
+  if (bytes.size() - data_start != tensor.nbytes()) {
+    throw UserError(fmt::format("{}: holds {} data bytes, shape {} of {} needs {}", source, bytes.size() - data_start,
+                                format_shape(tensor.shape()), dtype_name(tensor.dtype()), tensor.nbytes()));
+  }
+  if (tensor.nbytes() > 0) std::memcpy(tensor.raw(), bytes.data() + data_start, tensor.nbytes());
+  return tensor;
+}
+
+std::string serialize_npy(const Tensor& tensor) {
+  // Python tuple syntax: "()", "(5,)", "(2, 3)".
+  std::string shape = fmt::format("{}", fmt::join(tensor.shape(), ", "));
+  if (tensor.rank() == 1) shape += ',';
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}",
+                                   descr_of(tensor.dtype()), shape);
+  // Pad with spaces so the data starts at a multiple of 64 bytes, newline-terminated.
+  const std::size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  std::string out(kNpyMagic);
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>((header.size() >> 8) & 0xff);
+  out += header;
+  out.append(reinterpret_cast<const char*>(tensor.raw()), tensor.nbytes());
+  return out;
+}
+
+std::string read_file_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such file", path.string()));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw UserError(fmt::format("{}: cannot be opened", path.string()));
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  const auto temp = path.string() + fmt::format(".tmp{}", ::getpid());
+  {
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    if (!file) throw UserError(fmt::format("{}: cannot be written (does the folder exist?)", path.string()));
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    file.flush();
+    if (!file) {
+      std::filesystem::remove(temp);
+      throw UserError(fmt::format("{}: write failed (disk full?)", path.string()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::filesystem::remove(temp);
+    throw UserError(fmt::format("{}: cannot be written: {}", path.string(), ec.message()));
+  }
+}
+
+Tensor read_tensor_file(const std::filesystem::path& path) {
+  const auto format = tensor_format_of(path);
+  const std::string bytes = read_file_bytes(path);
+  if (format == TensorFileFormat::Npy) return parse_npy(bytes, path.string());
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes)) {
+    throw UserError(fmt::format("{}: not a valid ONNX TensorProto", path.string()));
+  }
+  try {
+    return tensor_from_proto(proto, path.parent_path());
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("{}: {}", path.string(), e.what()));
+  }
+}
+
+void write_tensor_file(const std::filesystem::path& path, const Tensor& tensor, const std::string& name) {
+  if (tensor_format_of(path) == TensorFileFormat::Npy) {
+    write_file_atomically(path, serialize_npy(tensor));
+  } else {
+    write_file_atomically(path, tensor_to_proto(tensor, name).SerializeAsString());
+  }
+}
+
+}  // namespace wb

@@ -1,0 +1,164 @@
+// Data movement: Identity/Dropout/Reshape/Flatten, Concat, Transpose, Pad, Resize (nearest).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "compiler/golden/kernels.h"
+#include "compiler/ir/shape_inference.h"
+#include "isa/error.h"
+
+namespace wb::golden {
+namespace {
+
+// Visits every output index of `shape` in row-major order; fn(out_offset, index).
+template <class Fn>
+void for_each_index(const Shape& shape, Fn fn) {
+  const std::int64_t count = num_elements(shape);
+  std::vector<std::int64_t> index(shape.size(), 0);
+  for (std::int64_t offset = 0; offset < count; ++offset) {
+    fn(offset, index);
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+std::int64_t reflect_index(std::int64_t i, std::int64_t size) {
+  if (size == 1) return 0;
+  const std::int64_t period = 2 * (size - 1);
+  i = ((i % period) + period) % period;
+  return i < size ? i : period - i;
+}
+
+// Source coordinate of output position `out` along one axis, per coordinate_transformation_mode.
+double resize_source(const std::string& mode, std::int64_t out, double scale, std::int64_t in_size,
+                     std::int64_t out_size) {
+  const auto o = static_cast<double>(out);
+  if (mode == "half_pixel") return (o + 0.5) / scale - 0.5;
+  if (mode == "pytorch_half_pixel") return out_size > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+  if (mode == "align_corners") {
+    return out_size == 1 ? 0.0 : o * static_cast<double>(in_size - 1) / static_cast<double>(out_size - 1);
+  }
+  if (mode == "asymmetric") return o / scale;
+  if (mode == "tf_half_pixel_for_nn") return (o + 0.5) / scale;
+  throw UserError(fmt::format("coordinate_transformation_mode '{}' is not supported", mode));
+}
+
+std::int64_t nearest(const std::string& mode, double x) {
+  if (mode == "floor") return static_cast<std::int64_t>(std::floor(x));
+  if (mode == "ceil") return static_cast<std::int64_t>(std::ceil(x));
+  const double fl = std::floor(x);
+  const bool tie = x - fl == 0.5;
+  if (mode == "round_prefer_floor") return static_cast<std::int64_t>(tie ? fl : std::round(x));
+  if (mode == "round_prefer_ceil") return static_cast<std::int64_t>(tie ? fl + 1 : std::round(x));
+  throw UserError(fmt::format("nearest_mode '{}' is not supported", mode));
+}
+
+}  // namespace
+
+void run_copy(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  outputs[0] = inputs[0]->reshaped(outputs[0].shape());
+  if (node.op == OpKind::Dropout && outputs.size() > 1) {
+    bool* mask = outputs[1].data<bool>();
+    std::fill(mask, mask + outputs[1].numel(), true);  // inference: nothing is dropped
+  }
+}
+
+void run_concat(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  Tensor& y = outputs[0];
+  const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", 0), y.rank());
+  std::int64_t outer = 1;
+  for (std::int64_t d = 0; d < axis; ++d) outer *= y.shape()[d];
+  const std::size_t out_row = y.nbytes() / static_cast<std::size_t>(std::max<std::int64_t>(outer, 1));
+  std::size_t column = 0;
+  for (const Tensor* in : inputs) {
+    const std::size_t in_row = in->nbytes() / static_cast<std::size_t>(std::max<std::int64_t>(outer, 1));
+    for (std::int64_t o = 0; o < outer && in_row > 0; ++o) {
+      std::memcpy(y.raw() + static_cast<std::size_t>(o) * out_row + column, in->raw() + static_cast<std::size_t>(o) * in_row, in_row);
+    }
+    column += in_row;
+  }
+}
+
+void run_transpose(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  Tensor& y = outputs[0];
+  std::vector<std::int64_t> reversed(static_cast<std::size_t>(x.rank()));
+  std::iota(reversed.rbegin(), reversed.rend(), 0);
+  const auto perm = node.attrs.get_ints("perm", reversed);
+  const Shape in_strides = row_major_strides(x.shape());
+  Shape strides(perm.size());
+  for (std::size_t i = 0; i < perm.size(); ++i) strides[i] = in_strides[static_cast<std::size_t>(perm[i])];
+  const std::size_t elem = dtype_size(x.dtype());
+  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
+    std::int64_t src = 0;
+    for (std::size_t d = 0; d < index.size(); ++d) src += index[d] * strides[d];
+    std::memcpy(y.raw() + static_cast<std::size_t>(offset) * elem, x.raw() + static_cast<std::size_t>(src) * elem, elem);
+  });
+}
+
+void run_pad(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  Tensor& y = outputs[0];
+  const auto pads = inputs[1]->to_int64_vector();
+  const std::string mode = node.attrs.get_string("mode", "constant");
+  const std::size_t rank = x.shape().size();
+  const std::size_t elem = dtype_size(x.dtype());
+  const Tensor* value = inputs.size() > 2 ? inputs[2] : nullptr;
+  std::vector<std::byte> fill(elem, std::byte{0});
+  if (value != nullptr && value->numel() > 0) std::memcpy(fill.data(), value->raw(), elem);
+  const Shape in_strides = row_major_strides(x.shape());
+  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
+    std::int64_t src = 0;
+    bool outside = false;
+    for (std::size_t d = 0; d < rank; ++d) {
+      std::int64_t i = index[d] - pads[d];
+      const std::int64_t size = x.shape()[d];
+      if (i < 0 || i >= size) {
+        if (mode == "constant") outside = true;
+        else if (mode == "edge") i = std::clamp<std::int64_t>(i, 0, size - 1);
+        else i = reflect_index(i, size);
+      }
+      src += i * in_strides[d];
+    }
+    std::byte* dst = y.raw() + static_cast<std::size_t>(offset) * elem;
+    if (outside) std::memcpy(dst, fill.data(), elem);
+    else std::memcpy(dst, x.raw() + static_cast<std::size_t>(src) * elem, elem);
+  });
+}
+
+void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  Tensor& y = outputs[0];
+  const Tensor* scales = inputs.size() > 2 ? inputs[2] : nullptr;
+  const std::string coordinate_mode = node.attrs.get_string("coordinate_transformation_mode", "half_pixel");
+  const std::string nearest_mode = node.attrs.get_string("nearest_mode", "round_prefer_floor");
+  const std::size_t rank = x.shape().size();
+  // Per axis, the source index of every output index.
+  std::vector<std::vector<std::int64_t>> source(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::int64_t in_size = x.shape()[d];
+    const std::int64_t out_size = y.shape()[d];
+    const double scale = scales != nullptr && scales->numel() > 0
+                             ? scales->as_double(static_cast<std::int64_t>(d))
+                             : static_cast<double>(out_size) / static_cast<double>(in_size);
+    for (std::int64_t o = 0; o < out_size; ++o) {
+      const double s = resize_source(coordinate_mode, o, scale, in_size, out_size);
+      source[d].push_back(std::clamp<std::int64_t>(nearest(nearest_mode, s), 0, in_size - 1));
+    }
+  }
+  const Shape in_strides = row_major_strides(x.shape());
+  const std::size_t elem = dtype_size(x.dtype());
+  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
+    std::int64_t src = 0;
+    for (std::size_t d = 0; d < rank; ++d) src += source[d][static_cast<std::size_t>(index[d])] * in_strides[d];
+    std::memcpy(y.raw() + static_cast<std::size_t>(offset) * elem, x.raw() + static_cast<std::size_t>(src) * elem, elem);
+  });
+}
+
+}  // namespace wb::golden

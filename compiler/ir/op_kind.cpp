@@ -1,0 +1,41 @@
+#include "compiler/ir/op_kind.h"
+
+#include <array>
+#include <utility>
+
+namespace wb {
+namespace {
+
+struct OpEntry {
+  OpKind kind;
+  std::string_view name;
+};
+
+constexpr std::array kOps = {
+#define WB_OP(kind, onnx_name) OpEntry{OpKind::kind, onnx_name},
+#include "compiler/ir/ops.def"
+};
+
+}  // namespace
+
+std::string_view op_name(OpKind op) {
+  for (const auto& entry : kOps) {
+    if (entry.kind == op) return entry.name;
+  }
+  return "Unsupported";
+}
+
+std::optional<OpKind> op_from_name(std::string_view onnx_op_type) {
+  for (const auto& entry : kOps) {
+    if (entry.name == onnx_op_type) return entry.kind;
+  }
+  return std::nullopt;
+}
+
+std::vector<OpKind> all_ops() {
+  std::vector<OpKind> ops;
+  for (const auto& entry : kOps) ops.push_back(entry.kind);
+  return ops;
+}
+
+}  // namespace wb

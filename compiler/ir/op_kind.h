@@ -1,0 +1,19 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace wb {
+
+enum class OpKind {
+#define WB_OP(kind, onnx_name) kind,
+#include "compiler/ir/ops.def"
+  Unsupported,  // kept by the lenient importer so `inspect` can show the whole model
+};
+
+std::string_view op_name(OpKind op);
+std::optional<OpKind> op_from_name(std::string_view onnx_op_type);
+std::vector<OpKind> all_ops();
+
+}  // namespace wb

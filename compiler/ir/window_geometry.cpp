@@ -1,0 +1,107 @@
+#include "compiler/ir/window_geometry.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "isa/error.h"
+
+namespace wb {
+namespace {
+
+std::vector<std::int64_t> per_axis(const Attributes& attrs, const char* name, std::size_t rank,
+                                   std::int64_t fallback) {
+  auto values = attrs.get_ints(name, std::vector<std::int64_t>(rank, fallback));
+  if (values.size() != rank) {
+    throw UserError(fmt::format("attribute '{}' has {} values, expected {} (one per spatial axis)", name,
+                                values.size(), rank));
+  }
+  for (std::int64_t v : values) {
+    if (v < 1) throw UserError(fmt::format("attribute '{}' = [{}] must be positive", name, fmt::join(values, ",")));
+  }
+  return values;
+}
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
+
+std::int64_t WindowGeometry::kernel_elements() const {
+  std::int64_t n = 1;
+  for (auto k : kernel) n *= k;
+  return n;
+}
+
+std::int64_t WindowGeometry::output_elements() const {
+  std::int64_t n = 1;
+  for (auto o : output) n *= o;
+  return n;
+}
+
+WindowGeometry resolve_window(const Attributes& attrs, const Shape& input_shape, std::vector<std::int64_t> kernel,
+                              bool ceil_mode) {
+  if (input_shape.size() < 3) {
+    throw UserError(fmt::format("input of shape {} has no spatial axes (expected [N, C, spatial...])",
+                                format_shape(input_shape)));
+  }
+  const std::size_t rank = input_shape.size() - 2;
+  if (kernel.size() != rank) {
+    throw UserError(fmt::format("kernel has {} axes but the input has {} spatial axes", kernel.size(), rank));
+  }
+  WindowGeometry g;
+  g.input.assign(input_shape.begin() + 2, input_shape.end());
+  g.kernel = std::move(kernel);
+  for (auto k : g.kernel) {
+    if (k < 1) throw UserError(fmt::format("kernel shape [{}] must be positive", fmt::join(g.kernel, ",")));
+  }
+  g.strides = per_axis(attrs, "strides", rank, 1);
+  g.dilations = per_axis(attrs, "dilations", rank, 1);
+  g.pads_begin.assign(rank, 0);
+  g.pads_end.assign(rank, 0);
+  g.output.assign(rank, 0);
+
+  const std::string auto_pad = attrs.get_string("auto_pad", "NOTSET");
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t extent = (g.kernel[i] - 1) * g.dilations[i] + 1;
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      g.output[i] = ceil_div(g.input[i], g.strides[i]);
+      const std::int64_t total = std::max<std::int64_t>(0, (g.output[i] - 1) * g.strides[i] + extent - g.input[i]);
+      // SAME_UPPER puts the odd pixel at the end, SAME_LOWER at the beginning.
+      g.pads_begin[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      g.pads_end[i] = total - g.pads_begin[i];
+    } else if (auto_pad == "VALID" || auto_pad == "NOTSET") {
+      if (auto_pad == "NOTSET") {
+        auto pads = attrs.get_ints("pads", std::vector<std::int64_t>(2 * rank, 0));
+        if (pads.size() != 2 * rank) {
+          throw UserError(fmt::format("attribute 'pads' has {} values, expected {}", pads.size(), 2 * rank));
+        }
+        g.pads_begin[i] = pads[i];
+        g.pads_end[i] = pads[i + rank];
+        if (pads[i] < 0 || pads[i + rank] < 0) {
+          throw UserError(fmt::format("attribute 'pads' = [{}] must not be negative", fmt::join(pads, ",")));
+        }
+      }
+      const std::int64_t span = g.input[i] + g.pads_begin[i] + g.pads_end[i] - extent;
+      if (span < 0) {
+        throw UserError(fmt::format("window of extent {} does not fit the padded input of {} on spatial axis {}",
+                                    extent, g.input[i] + g.pads_begin[i] + g.pads_end[i], i));
+      }
+      if (ceil_mode) {
+        g.output[i] = ceil_div(span, g.strides[i]) + 1;
+        // The last window must start inside the input or its leading padding.
+        if ((g.output[i] - 1) * g.strides[i] >= g.input[i] + g.pads_begin[i]) --g.output[i];
+      } else {
+        g.output[i] = floor_div(span, g.strides[i]) + 1;
+      }
+    } else {
+      throw UserError(fmt::format("auto_pad '{}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID", auto_pad));
+    }
+    if (g.output[i] < 1) throw UserError("the window produces an empty output");
+  }
+  return g;
+}
+
+}  // namespace wb

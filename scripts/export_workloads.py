@@ -1,0 +1,934 @@
+#!/usr/bin/python3
+"""Export DNN workloads to ONNX with seeded, *healthy* random weights.
+
+Two sets of models:
+
+* big models (default): torchvision resnet18, resnet50, googlenet, mobilenet_v2,
+  squeezenet1_1 and a MobileNetV1 1.0 at 128x128 (DORY's benchmark network).
+  They are written to a cache folder outside git, one folder per model:
+
+      <cache>/<name>/model.onnx    the network
+      <cache>/<name>/input.npy     float32 seeded N(0,1) input
+      <cache>/<name>/output.npy    float32 torch output (eval mode) for input.npy
+      <cache>/<name>/meta.json     provenance, MAC counts, health figures, ONNX op types
+
+  meta.json is written last; a folder without it (or with a different script
+  version / opset / seed) is re-exported.
+
+* small models (--small): tiny 32x32 networks checked into <repo>/workloads/
+  as <name>.onnx, <name>.input.npy, <name>.output.npy.
+
+Weights are He-normal, BatchNorm gets random affine parameters and running
+statistics measured on seeded random batches, layers not followed by a BN
+(classifiers, all of SqueezeNet) are normalised on random data like a folded
+BN, and every model must pass a health check (output depends on input, no
+vanishing/exploding activations) before anything is written.
+
+Must run with Debian's /usr/bin/python3, which provides torch, torchvision and
+onnx.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torchvision
+
+# Bump whenever anything that changes the exported files changes, so stale
+# cache entries are re-exported instead of being reported as "cached".
+SCRIPT_VERSION = "export_workloads/1"
+
+DEFAULT_OPSET = 13
+DEFAULT_SEED = 0
+NUM_THREADS = 2
+
+# DORY's published conv+FC MAC count for MobileNetV1 1.0 at 128x128.
+MOBILENET_V1_128_MACS = 186_400_768
+
+# BatchNorm running statistics: cumulative average over these train-mode passes.
+CALIB_BATCHES = 4
+CALIB_BATCH_SIZE = 8
+# Batch for the data-dependent normalisation of layers without BN.
+NORM_BATCH_SIZE = 16
+
+# Health check thresholds.
+HEALTH_BATCH_SIZE = 8
+RMS_MIN, RMS_MAX = 1e-2, 1e2
+# mean_c std_over_inputs(logit_c) / mean_i std_over_classes(logits_i)
+MIN_SPREAD_RATIO = 0.1
+
+# Seed offsets so weights, calibration data, health inputs and the reference
+# input are independent streams, each reproducible on its own.
+CALIB_SEED_OFFSET = 1
+HEALTH_SEED_OFFSET = 2
+INPUT_SEED_OFFSET = 3
+NORM_SEED_OFFSET = 4
+
+REPO_WORKLOADS_DIR = Path(__file__).resolve().parent.parent / "workloads"
+
+
+class CheckError(RuntimeError):
+    """A model failed a mandatory check and must not be exported."""
+
+
+class HealthError(CheckError):
+    """A model with random weights is degenerate (see check_health)."""
+
+
+# --------------------------------------------------------------------------
+# Network definitions
+# --------------------------------------------------------------------------
+
+def conv_bn_relu(cin: int, cout: int, kernel: int, stride: int = 1,
+                 groups: int = 1, relu6: bool = False) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2,
+                  groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU6(inplace=True) if relu6 else nn.ReLU(inplace=True),
+    )
+
+
+class MobileNetV1(nn.Module):
+    """MobileNetV1 1.0 (Howard et al. 2017) with plain ReLU, as used by DORY."""
+
+    # (output channels, stride) of the 13 depthwise-separable blocks. The
+    # last block has stride 1: the paper's table says s2 but its output is
+    # 7x7 at 224, which only works with s1 (every reference implementation).
+    BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+              (512, 1), (512, 1), (512, 1), (512, 1), (512, 1),
+              (1024, 2), (1024, 1)]
+
+    def __init__(self, num_classes: int = 1000):
+        super().__init__()
+        layers = [conv_bn_relu(3, 32, 3, stride=2)]
+        cin = 32
+        for cout, stride in self.BLOCKS:
+            layers.append(conv_bn_relu(cin, cin, 3, stride, groups=cin))
+            layers.append(conv_bn_relu(cin, cout, 1))
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.pool(self.features(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+class BasicBlock(nn.Module):
+    """ResNet basic block; a 1x1 conv downsample when the shape changes."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class TinyResNet(nn.Module):
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        self.stem = conv_bn_relu(3, 16, 3)
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.layer1 = BasicBlock(16, 16)
+        self.layer2 = BasicBlock(16, 32, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, num_classes)
+
+    def forward(self, x):
+        x = self.layer2(self.layer1(self.maxpool(self.stem(x))))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class InceptionBlock(nn.Module):
+    """GoogLeNet-style block: 1x1 | 1x1->3x3 | 1x1->5x5 | maxpool->1x1."""
+
+    def __init__(self, cin: int, c1: int, c3r: int, c3: int, c5r: int, c5: int,
+                 cpool: int):
+        super().__init__()
+        self.branch1 = conv_bn_relu(cin, c1, 1)
+        self.branch3 = nn.Sequential(conv_bn_relu(cin, c3r, 1),
+                                     conv_bn_relu(c3r, c3, 3))
+        self.branch5 = nn.Sequential(conv_bn_relu(cin, c5r, 1),
+                                     conv_bn_relu(c5r, c5, 5))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
+                                         conv_bn_relu(cin, cpool, 1))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x),
+                          self.branch_pool(x)], dim=1)
+
+
+class TinyInception(nn.Module):
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        self.stem = conv_bn_relu(3, 16, 3, stride=2)                 # 16x16
+        self.inception = InceptionBlock(16, 8, 8, 12, 4, 6, 6)        # 32 ch
+        # 16 -> 8 with a partial last window: exercises ceil_mode together
+        # with count_include_pad=False (divisor = valid elements only).
+        self.avgpool = nn.AvgPool2d(3, stride=2, ceil_mode=True,
+                                    count_include_pad=False)
+        self.conv = conv_bn_relu(32, 32, 3)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, num_classes)
+
+    def forward(self, x):
+        x = self.conv(self.avgpool(self.inception(self.stem(x))))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: pw expand (optional) -> dw -> pw project (linear)."""
+
+    def __init__(self, cin: int, cout: int, stride: int, expand: int):
+        super().__init__()
+        hidden = cin * expand
+        layers = []
+        if expand != 1:
+            layers.append(conv_bn_relu(cin, hidden, 1, relu6=True))
+        layers += [conv_bn_relu(hidden, hidden, 3, stride, groups=hidden,
+                                relu6=True),
+                   nn.Conv2d(hidden, cout, 1, bias=False),
+                   nn.BatchNorm2d(cout)]
+        self.conv = nn.Sequential(*layers)
+        self.use_residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        out = self.conv(x)
+        return x + out if self.use_residual else out
+
+
+class TinyMobileNetV2(nn.Module):
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        # TF-style "SAME" padding for a stride-2 conv is asymmetric
+        # (bottom/right only); an explicit pad makes a Pad node appear.
+        self.pad = nn.ZeroPad2d((0, 1, 0, 1))
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 16, 3, stride=2, padding=0, bias=False),   # 33 -> 16
+            nn.BatchNorm2d(16), nn.ReLU6(inplace=True))
+        self.blocks = nn.Sequential(
+            InvertedResidual(16, 8, 1, expand=1),
+            InvertedResidual(8, 8, 1, expand=6),       # residual add
+            InvertedResidual(8, 16, 2, expand=6),      # 16 -> 8
+            InvertedResidual(16, 16, 1, expand=4))     # residual add
+        self.head = conv_bn_relu(16, 64, 1, relu6=True)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(0.2)
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = self.head(self.blocks(self.stem(self.pad(x))))
+        return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
+
+
+# --------------------------------------------------------------------------
+# Workload registry
+# --------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    build: Callable[[], nn.Module]
+    input_shape: Tuple[int, ...]
+    description: str
+    opset: Optional[int] = None          # fixed opset (small models only)
+    expected_macs: Optional[int] = None  # conv+FC MACs that must be counted
+
+
+def _googlenet() -> nn.Module:
+    # init_weights=False: our own init follows; transform_input=False keeps
+    # the ImageNet re-normalisation (extra Mul/Add on the input) out.
+    return torchvision.models.googlenet(weights=None, aux_logits=False,
+                                        init_weights=False,
+                                        transform_input=False)
+
+
+IMAGENET = (1, 3, 224, 224)
+TINY = (1, 3, 32, 32)
+
+BIG_WORKLOADS = [
+    Workload("resnet18", lambda: torchvision.models.resnet18(weights=None),
+             IMAGENET, "torchvision ResNet-18"),
+    Workload("resnet50", lambda: torchvision.models.resnet50(weights=None),
+             IMAGENET, "torchvision ResNet-50"),
+    Workload("googlenet", _googlenet, IMAGENET,
+             "torchvision GoogLeNet (no aux logits, no input transform)"),
+    Workload("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(weights=None),
+             IMAGENET, "torchvision MobileNetV2 1.0"),
+    Workload("squeezenet1_1",
+             lambda: torchvision.models.squeezenet1_1(weights=None),
+             IMAGENET, "torchvision SqueezeNet 1.1 (no BatchNorm)"),
+    Workload("mobilenet_v1_128", MobileNetV1, (1, 3, 128, 128),
+             "MobileNetV1 1.0 with ReLU at 128x128 (DORY benchmark)",
+             expected_macs=MOBILENET_V1_128_MACS),
+]
+
+SMALL_WORKLOADS = [
+    Workload("tiny_resnet", TinyResNet, TINY,
+             "stem conv, maxpool, 2 basic blocks (1x1 s2 downsample), GAP, FC",
+             opset=13),
+    Workload("tiny_inception", TinyInception, TINY,
+             "stem conv, 4-branch inception block, ceil-mode avgpool, conv, GAP, FC",
+             opset=13),
+    Workload("tiny_mobilenet_v2", TinyMobileNetV2, TINY,
+             "explicit pad, inverted residuals with ReLU6, dropout, FC", opset=13),
+    Workload("tiny_mobilenet_v2_opset9", TinyMobileNetV2, TINY,
+             "tiny_mobilenet_v2 exported with opset 9 (old Pad/Clip/BN forms)",
+             opset=9),
+]
+
+
+# --------------------------------------------------------------------------
+# Healthy random weights
+# --------------------------------------------------------------------------
+
+BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+
+
+def init_weights(model: nn.Module) -> None:
+    """He-normal weights and random BN affine parameters (global torch RNG).
+
+    Default inits (e.g. torchvision GoogLeNet's) can make the output
+    independent of the input; He-normal keeps the signal variance constant
+    through ReLU layers, and random gamma/beta avoid a too-symmetric network.
+    """
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(module.weight, mode="fan_in",
+                                    nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.normal_(module.bias, 0.0, 0.01)
+        elif isinstance(module, BN_TYPES):
+            nn.init.uniform_(module.weight, 0.5, 1.5)
+            nn.init.normal_(module.bias, 0.0, 0.1)
+
+
+def calibrate_batchnorm(model: nn.Module, input_shape: Tuple[int, ...],
+                        seed: int) -> None:
+    """Set BN running statistics to the cumulative average over random batches.
+
+    Only BN layers go to train mode, so dropout stays off and nothing else
+    changes behaviour while the statistics are collected.
+    """
+    bn_layers = [m for m in model.modules() if isinstance(m, BN_TYPES)]
+    if not bn_layers:
+        return
+    model.eval()
+    momenta = [bn.momentum for bn in bn_layers]
+    for bn in bn_layers:
+        bn.reset_running_stats()
+        bn.momentum = None      # cumulative moving average
+        bn.train()
+    gen = torch.Generator().manual_seed(seed)
+    batch_shape = (CALIB_BATCH_SIZE,) + tuple(input_shape[1:])
+    with torch.no_grad():
+        for _ in range(CALIB_BATCHES):
+            model(torch.randn(batch_shape, generator=gen))
+    # Restore the usual momentum: it is exported as an (unused at inference)
+    # attribute, and momentum=None would appear as an odd momentum=1.0.
+    for bn, momentum in zip(bn_layers, momenta):
+        bn.momentum = momentum
+    model.eval()
+
+
+def trace_layers(model: nn.Module, x: torch.Tensor
+                 ) -> Tuple[List[nn.Module], set]:
+    """Return (leaf modules in execution order, Conv/Linear feeding a BN).
+
+    A layer "feeds" a BN when the BN's input is the very tensor the layer
+    returned, i.e. the BN normalises that layer's output directly.
+    """
+    order: List[nn.Module] = []
+    producers: Dict[int, Tuple[nn.Module, torch.Tensor]] = {}
+    feeding_bn = set()
+
+    def on_output(module, _inputs, output):
+        order.append(module)
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            # Keep the tensor alive so its id cannot be reused meanwhile.
+            producers[id(output)] = (module, output)
+
+    def before_bn(_module, inputs):
+        producer = producers.get(id(inputs[0]))
+        if producer is not None:
+            feeding_bn.add(producer[0])
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(on_output) for m in leaves]
+    handles += [m.register_forward_pre_hook(before_bn) for m in leaves
+                if isinstance(m, BN_TYPES)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return order, feeding_bn
+
+
+def normalize_layers_without_bn(model: nn.Module, input_shape: Tuple[int, ...],
+                                seed: int) -> List[nn.Module]:
+    """Data-dependent (LSUV-like) init of Conv/Linear layers not followed by BN.
+
+    Why: on random inputs, post-ReLU features have a large positive mean that
+    He-normal weights pass on unchanged, so without normalisation the input
+    dependent part of the signal shrinks layer after layer (SqueezeNet's
+    logits varied by ~2% across inputs), and the classifier's logits are
+    dominated by W @ mean(features): top-1 is then the same class for every
+    input. Scaling each output channel to zero mean / unit variance over
+    random data does what a folded BatchNorm would do. Returns the layers
+    changed.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn((NORM_BATCH_SIZE,) + tuple(input_shape[1:]), generator=gen)
+    _, feeding_bn = trace_layers(model, x[:1])
+    targets = [m for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.Linear)) and m not in feeding_bn]
+
+    def normalize(module, _inputs, output):
+        reduce_dims = [d for d in range(output.dim()) if d != 1]
+        mean = output.mean(dim=reduce_dims)
+        std = output.std(dim=reduce_dims).clamp_min(1e-6)
+        if module.bias is None:
+            module.bias = nn.Parameter(torch.zeros_like(mean))
+        module.bias.data = (module.bias.data - mean) / std
+        module.weight.data /= std.view((-1,) + (1,) * (module.weight.dim() - 1))
+        # Later layers must already see the normalised signal in this pass.
+        channel_shape = [1, -1] + [1] * (output.dim() - 2)
+        return (output - mean.view(channel_shape)) / std.view(channel_shape)
+
+    handles = [m.register_forward_hook(normalize) for m in targets]
+    try:
+        with torch.no_grad():
+            model.eval()(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return targets
+
+
+def build_healthy_model(workload: Workload, seed: int) -> Tuple[nn.Module, int]:
+    """Return a seeded, initialised, calibrated eval-mode model and the number
+    of layers given data-dependent normalisation."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    model = workload.build()
+    init_weights(model)
+    calib_seed = seed + CALIB_SEED_OFFSET
+    calibrate_batchnorm(model, workload.input_shape, calib_seed)
+    normalized = normalize_layers_without_bn(model, workload.input_shape,
+                                             seed + NORM_SEED_OFFSET)
+    # BN statistics are stale if a re-scaled layer runs before some BN (not
+    # the case for the models here: only classifiers or BN-free nets).
+    if runs_before_some_bn(model, normalized, workload.input_shape):
+        calibrate_batchnorm(model, workload.input_shape, calib_seed)
+    return model.eval(), len(normalized)
+
+
+def runs_before_some_bn(model: nn.Module, layers: List[nn.Module],
+                        input_shape: Tuple[int, ...]) -> bool:
+    order, _ = trace_layers(model, torch.zeros(input_shape))
+    bn_steps = [i for i, m in enumerate(order) if isinstance(m, BN_TYPES)]
+    layer_ids = {id(m) for m in layers}
+    layer_steps = [i for i, m in enumerate(order) if id(m) in layer_ids]
+    return bool(bn_steps and layer_steps) and min(layer_steps) < max(bn_steps)
+
+
+# --------------------------------------------------------------------------
+# Measurements (forward hooks)
+# --------------------------------------------------------------------------
+
+def count_macs(model: nn.Module, x: torch.Tensor) -> Tuple[int, int]:
+    """Return (conv MACs, FC MACs) for one forward pass of a batch-1 input."""
+    assert x.shape[0] == 1, "MAC counting expects batch size 1"
+    conv_macs, fc_macs = [0], [0]
+
+    def on_conv(module, _inputs, output):
+        cout, cin_per_group, kh, kw = module.weight.shape
+        hout, wout = output.shape[-2:]
+        conv_macs[0] += cout * hout * wout * cin_per_group * kh * kw
+
+    def on_linear(module, _inputs, _output):
+        fc_macs[0] += module.in_features * module.out_features
+
+    handles = []
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            handles.append(module.register_forward_hook(on_conv))
+        elif isinstance(module, nn.Linear):
+            handles.append(module.register_forward_hook(on_linear))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return int(conv_macs[0]), int(fc_macs[0])
+
+
+def leaf_activation_rms(model: nn.Module, x: torch.Tensor
+                        ) -> Tuple[torch.Tensor, List[Tuple[str, float]]]:
+    """Run the model; return its output and the RMS of every leaf's output."""
+    records: List[Tuple[str, float]] = []
+
+    def make_hook(name):
+        def hook(_module, _inputs, output):
+            if isinstance(output, torch.Tensor):
+                # Computed immediately: in-place ReLUs modify it afterwards.
+                rms = output.detach().double().pow(2).mean().sqrt().item()
+                records.append((name, rms))
+        return hook
+
+    handles = [m.register_forward_hook(make_hook(name))
+               for name, m in model.named_modules()
+               if not list(m.children())]
+    try:
+        with torch.no_grad():
+            output = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return output, records
+
+
+def check_health(model: nn.Module, input_shape: Tuple[int, ...], seed: int,
+                 name: str) -> Dict[str, float]:
+    """Raise HealthError unless output depends on input and activations are sane."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn((HEALTH_BATCH_SIZE,) + tuple(input_shape[1:]), generator=gen)
+    output, records = leaf_activation_rms(model, x)
+    output = output.double()
+
+    bad = [(n, r) for n, r in records
+           if not np.isfinite(r) or not RMS_MIN <= r <= RMS_MAX]
+    if bad or not torch.isfinite(output).all():
+        listing = ", ".join(f"{n}={r:.3g}" for n, r in bad[:10])
+        raise HealthError(
+            f"{name}: activations vanish/explode (RMS outside "
+            f"[{RMS_MIN:g}, {RMS_MAX:g}] or non-finite): {listing}")
+
+    spread_over_inputs = output.std(dim=0).mean().item()
+    spread_over_classes = output.std(dim=1).mean().item()
+    ratio = spread_over_inputs / max(spread_over_classes, 1e-30)
+    distinct_top1 = len(set(output.argmax(dim=1).tolist()))
+    if ratio < MIN_SPREAD_RATIO or distinct_top1 < 2:
+        raise HealthError(
+            f"{name}: output barely depends on the input: spread ratio "
+            f"{ratio:.3g} (need >= {MIN_SPREAD_RATIO}), {distinct_top1} distinct "
+            f"top-1 over {HEALTH_BATCH_SIZE} inputs (need >= 2)")
+
+    rms_values = [r for _, r in records]
+    return {
+        "min_layer_rms": min(rms_values),
+        "max_layer_rms": max(rms_values),
+        "spread_ratio": ratio,
+        "distinct_top1": distinct_top1,
+        "num_inputs": HEALTH_BATCH_SIZE,
+        "num_leaf_outputs": len(records),
+    }
+
+
+def format_health(name: str, health: Dict[str, float]) -> str:
+    return (f"{name}: health ok: layer RMS {health['min_layer_rms']:.3g}.."
+            f"{health['max_layer_rms']:.3g}, output spread ratio "
+            f"{health['spread_ratio']:.3f}, {health['distinct_top1']}/"
+            f"{health['num_inputs']} distinct top-1")
+
+
+# --------------------------------------------------------------------------
+# ONNX export and inspection
+# --------------------------------------------------------------------------
+
+# With opset >= 11, torch 1.13's own symbolic for a constant pad computes the
+# ONNX `pads` input at run time (Shape, Gather, Slice with step -1,
+# ConstantOfShape, Concat, Transpose, Reshape, Cast, ...), which also makes the
+# exported output shape symbolic. The importer only knows a fixed op set, so
+# while exporting with opset >= 11 we replace it by a symbolic that emits one
+# Pad whose `pads` input is a constant. Opset 9/10 keep torch's attribute-form
+# Pad. A traced nn.ZeroPad2d / F.pad records aten::pad; aten::constant_pad_nd
+# is covered too.
+PAD_MIN_OPSET = 11
+
+
+def _constant_pads(input: torch._C.Value, padding: torch._C.Value) -> List[int]:
+    """torch pad list (last dim first: begin, end, ...) -> ONNX `pads`
+    (all begins, then all ends, for every dim of the input)."""
+    from torch.onnx import symbolic_helper
+    rank = symbolic_helper._get_tensor_rank(input)
+    try:
+        torch_pads = symbolic_helper._parse_arg(padding, "is")
+    except Exception as err:
+        raise CheckError(f"pad amounts must be constant for export: {err}")
+    if rank is None or not isinstance(torch_pads, list):
+        raise CheckError("pad export needs a known input rank and a constant "
+                         "pad list")
+    if len(torch_pads) % 2 or len(torch_pads) > 2 * rank:
+        raise CheckError(f"pad list {torch_pads} does not fit rank {rank}")
+    begins, ends = [0] * rank, [0] * rank
+    for i in range(len(torch_pads) // 2):
+        dim = rank - 1 - i
+        begins[dim], ends[dim] = torch_pads[2 * i], torch_pads[2 * i + 1]
+    return begins + ends
+
+
+def _constant_pad_symbolic(g, input, padding, value=None):
+    """aten::constant_pad_nd(input, pad, value) -> Pad(input, pads, value)."""
+    from torch.onnx import symbolic_helper
+    pads = _constant_pads(input, padding)
+    if value is None or symbolic_helper._is_none(value):
+        value = 0.0
+    value = symbolic_helper._maybe_get_const(value, "f")
+    if not symbolic_helper._is_value(value):
+        # Constant scalar in the input's dtype (float32 here), not float64.
+        if input.type().scalarType() is None:
+            raise CheckError("pad export needs a known input dtype")
+        value = g.op("Constant", value_t=symbolic_helper._if_scalar_type_as(
+            torch.tensor(value), input))
+    return g.op("Pad", input,
+                g.op("Constant", value_t=torch.tensor(pads, dtype=torch.int64)),
+                value, mode_s="constant")
+
+
+def _pad_symbolic(g, input, pad, mode, value):
+    """aten::pad: constant mode as above, other modes as torch does."""
+    from torch.onnx import symbolic_helper, symbolic_opset11
+    if symbolic_helper._parse_arg(mode, "s") == "constant":
+        return _constant_pad_symbolic(g, input, pad, value)
+    return symbolic_opset11.pad(g, input, pad, mode, value)
+
+
+PAD_SYMBOLICS = (("aten::constant_pad_nd", _constant_pad_symbolic),
+                 ("aten::pad", _pad_symbolic))
+
+
+def export_onnx(model: nn.Module, x: torch.Tensor, path: Path, opset: int) -> None:
+    custom = PAD_SYMBOLICS if opset >= PAD_MIN_OPSET else ()
+    for name, fn in custom:
+        torch.onnx.register_custom_op_symbolic(name, fn, opset)
+    try:
+        # PRESERVE (with an eval-mode model) exports inference-mode ops but
+        # skips the eval peephole that would fold BatchNorm into Conv; the
+        # compiler must see and fuse BN itself. No constant folding for the
+        # same reason.
+        torch.onnx.export(model.eval(), x, str(path), opset_version=opset,
+                          training=torch.onnx.TrainingMode.PRESERVE,
+                          do_constant_folding=False,
+                          input_names=["input"], output_names=["output"])
+    finally:
+        for name, _ in custom:
+            torch.onnx.unregister_custom_op_symbolic(name, opset)
+
+
+def inspect_onnx(path: Path, model: nn.Module, name: str) -> Dict[str, object]:
+    """Validate the exported file and summarise what the importer will meet."""
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto)
+    op_counts: Dict[str, int] = {}
+    for node in proto.graph.node:
+        op_counts[node.op_type] = op_counts.get(node.op_type, 0) + 1
+    bn_modules = sum(isinstance(m, BN_TYPES) for m in model.modules())
+    bn_nodes = op_counts.get("BatchNormalization", 0)
+    if bn_nodes < bn_modules:
+        raise CheckError(f"{name}: only {bn_nodes} BatchNormalization nodes for "
+                         f"{bn_modules} BN layers; BN must not be folded away")
+    return {
+        "op_counts": dict(sorted(op_counts.items())),
+        "opset_imports": {imp.domain or "ai.onnx": imp.version
+                          for imp in proto.opset_import},
+    }
+
+
+# --------------------------------------------------------------------------
+# Atomic file writing
+# --------------------------------------------------------------------------
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temp_path_for(path: Path) -> Path:
+    # Same folder, so os.replace is an atomic rename on the same filesystem.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                               dir=path.parent)
+    os.close(fd)
+    # mkstemp creates 0600; give the final file the usual umask-based mode.
+    os.chmod(tmp, 0o666 & ~current_umask())
+    return Path(tmp)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = temp_path_for(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    def write(tmp: Path):
+        with open(tmp, "wb") as f:   # file object: np.save must not add ".npy"
+            np.save(f, array)
+    atomic_write(path, write)
+
+
+def save_json(path: Path, data: Dict[str, object]) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def save_onnx(path: Path, model: nn.Module, x: torch.Tensor, opset: int,
+              name: str) -> Dict[str, object]:
+    """Export atomically; return the inspection summary of the new file."""
+    summary: Dict[str, object] = {}
+
+    def write(tmp: Path):
+        export_onnx(model, x, tmp, opset)
+        summary.update(inspect_onnx(tmp, model, name))
+    atomic_write(path, write)
+    return summary
+
+
+# --------------------------------------------------------------------------
+# Per-model pipelines
+# --------------------------------------------------------------------------
+
+def reference_input(shape: Tuple[int, ...], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def torch_output(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return model(torch.from_numpy(x)).numpy().astype(np.float32)
+
+
+@dataclasses.dataclass
+class PreparedModel:
+    model: nn.Module
+    input: np.ndarray
+    output: np.ndarray
+    conv_macs: int
+    fc_macs: int
+    health: Dict[str, float]
+
+
+def prepare(workload: Workload, seed: int) -> PreparedModel:
+    """Build, initialise, measure and health-check one model (no files)."""
+    model, normalized_layers = build_healthy_model(workload, seed)
+    x = reference_input(workload.input_shape, seed + INPUT_SEED_OFFSET)
+    conv_macs, fc_macs = count_macs(model, torch.from_numpy(x))
+    if workload.expected_macs is not None:
+        total = conv_macs + fc_macs
+        if total != workload.expected_macs:
+            raise CheckError(f"{workload.name}: counted {total:,} conv+FC MACs, "
+                             f"expected {workload.expected_macs:,}")
+    health = check_health(model, workload.input_shape,
+                          seed + HEALTH_SEED_OFFSET, workload.name)
+    health["normalized_layers"] = normalized_layers
+    return PreparedModel(model, x, torch_output(model, x), conv_macs, fc_macs,
+                         health)
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get("WB_CACHE_DIR"):
+        return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "workbench" / "workloads"
+
+
+BIG_MODEL_FILES = ("model.onnx", "input.npy", "output.npy")
+
+
+def is_cached(folder: Path, opset: int, seed: int) -> bool:
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (meta.get("script_version") == SCRIPT_VERSION
+            and meta.get("opset") == opset and meta.get("seed") == seed
+            and all((folder / f).is_file() for f in BIG_MODEL_FILES))
+
+
+def print_ops(name: str, onnx_summary: Dict[str, object]) -> None:
+    opsets = ", ".join(f"{d} {v}" for d, v in onnx_summary["opset_imports"].items())
+    ops = ", ".join(f"{op} x{n}" for op, n in onnx_summary["op_counts"].items())
+    print(f"{name}: [{opsets}] {ops}", flush=True)
+
+
+def export_big(workload: Workload, cache: Path, opset: int, seed: int,
+               force: bool) -> None:
+    folder = cache / workload.name
+    if not force and is_cached(folder, opset, seed):
+        print(f"{workload.name}: cached {folder}", flush=True)
+        return
+    start = time.monotonic()
+    prepared = prepare(workload, seed)
+    print(format_health(workload.name, prepared.health), flush=True)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    # Drop the completeness marker first: an interrupted re-export must not
+    # leave old meta.json vouching for a mix of old and new files.
+    (folder / "meta.json").unlink(missing_ok=True)
+    # Temp files left behind by a killed earlier run.
+    for stale in folder.glob(".*.tmp"):
+        stale.unlink()
+    x = torch.from_numpy(prepared.input)
+    onnx_summary = save_onnx(folder / "model.onnx", prepared.model, x, opset,
+                             workload.name)
+    save_npy(folder / "input.npy", prepared.input)
+    save_npy(folder / "output.npy", prepared.output)
+    meta = {
+        "name": workload.name,
+        "description": workload.description,
+        "opset": opset,
+        "seed": seed,
+        "input_shape": list(prepared.input.shape),
+        "output_shape": list(prepared.output.shape),
+        "script_version": SCRIPT_VERSION,
+        "versions": {"torch": torch.__version__,
+                     "torchvision": torchvision.__version__,
+                     "onnx": onnx.__version__, "numpy": np.__version__},
+        "macs": {"conv": prepared.conv_macs, "fc": prepared.fc_macs,
+                 "total": prepared.conv_macs + prepared.fc_macs},
+        "health": prepared.health,
+        "onnx": onnx_summary,
+    }
+    save_json(folder / "meta.json", meta)
+    print_ops(workload.name, onnx_summary)
+    print(f"{workload.name}: exported in {time.monotonic() - start:.1f}s "
+          f"{folder}", flush=True)
+
+
+def export_small(workload: Workload, out_dir: Path, seed: int) -> None:
+    prepared = prepare(workload, seed)
+    print(format_health(workload.name, prepared.health), flush=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    x = torch.from_numpy(prepared.input)
+    onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
+                             x, workload.opset, workload.name)
+    print_ops(workload.name, onnx_summary)
+    save_npy(out_dir / f"{workload.name}.input.npy", prepared.input)
+    save_npy(out_dir / f"{workload.name}.output.npy", prepared.output)
+    print(f"{workload.name}: written {out_dir / workload.name}.onnx", flush=True)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    epilog = "\n\n".join(textwrap.fill(paragraph, 79) for paragraph in (
+        "big models (default set): "
+        + ", ".join(w.name for w in BIG_WORKLOADS),
+        "small models (--small): " + ", ".join(w.name for w in SMALL_WORKLOADS),
+        "cache: --cache DIR, else $WB_CACHE_DIR/workloads, else "
+        "${XDG_CACHE_HOME:-$HOME/.cache}/workbench/workloads; here: "
+        f"{default_cache_dir()}. Layout: <cache>/<name>/{{model.onnx, "
+        "input.npy, output.npy, meta.json}.",
+        "examples: export_workloads.py | export_workloads.py resnet50 --force "
+        "| export_workloads.py --small"))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", metavar="MODEL",
+                        help="models to export (default: all of the chosen set)")
+    parser.add_argument("--models", nargs="+", default=[], metavar="MODEL",
+                        help="same as the positional MODEL list")
+    parser.add_argument("--list", action="store_true",
+                        help="list the available models and exit")
+    parser.add_argument("--small", action="store_true",
+                        help="(re)generate the small checked-in models into "
+                             f"{REPO_WORKLOADS_DIR} instead of the big ones")
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help="cache folder for the big models (default: "
+                             "see below)")
+    parser.add_argument("--opset", type=int, default=None,
+                        help=f"ONNX opset for the big models (default: "
+                             f"{DEFAULT_OPSET}; small models have fixed opsets)")
+    parser.add_argument("--force", action="store_true",
+                        help="re-export even if a complete cached export exists")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="seed for weights and inputs (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.small and (args.opset is not None or args.cache or args.force):
+        parser.error("--opset, --cache and --force apply to the big models only")
+    if args.opset is None:
+        args.opset = DEFAULT_OPSET
+
+    catalogue = SMALL_WORKLOADS if args.small else BIG_WORKLOADS
+    valid = [w.name for w in catalogue]
+    requested = args.names + args.models
+    unknown = [n for n in requested if n not in valid]
+    if unknown:
+        parser.error(f"unknown model(s) {', '.join(unknown)}; valid "
+                     f"{'small' if args.small else 'big'} models: "
+                     f"{', '.join(valid)}")
+    # Keep the catalogue order and drop duplicates.
+    args.workloads = [w for w in catalogue if not requested or w.name in requested]
+    return args
+
+
+def print_list() -> None:
+    for title, catalogue in (("big models (cache)", BIG_WORKLOADS),
+                             ("small models (--small, repo workloads/)",
+                              SMALL_WORKLOADS)):
+        print(f"{title}:")
+        for w in catalogue:
+            shape = "x".join(map(str, w.input_shape))
+            opset = f" opset {w.opset}" if w.opset else ""
+            print(f"  {w.name:26s} {shape:13s}{opset:9s} {w.description}")
+
+
+def main(argv: List[str]) -> int:
+    args = parse_args(argv)
+    if args.list:
+        print_list()
+        return 0
+    torch.set_num_threads(NUM_THREADS)
+    try:
+        if args.small:
+            for workload in args.workloads:
+                export_small(workload, REPO_WORKLOADS_DIR, args.seed)
+        else:
+            cache = (args.cache or default_cache_dir()).expanduser().resolve()
+            print(f"cache: {cache}", flush=True)
+            for workload in args.workloads:
+                export_big(workload, cache, args.opset, args.seed, args.force)
+    except CheckError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

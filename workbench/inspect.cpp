@@ -1,0 +1,141 @@
+#include "workbench/inspect.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "compiler/ir/op_counts.h"
+#include "compiler/ir/printer.h"
+
+namespace wb {
+
+InspectReport build_inspect_report(const ImportedModel& model, const std::string& model_path) {
+  const Graph& graph = model.graph;
+  InspectReport report;
+  report.model_path = model_path;
+  report.graph_name = graph.name;
+  report.opset = graph.opset;
+  report.producer = model.producer;
+  report.unsupported = model.unsupported;
+  for (const Value* in : graph.inputs()) report.inputs.push_back(fmt::format("{}: {}", in->name, format_value_type(*in)));
+  for (const Value* out : graph.outputs()) report.outputs.push_back(fmt::format("{}: {}", out->name, format_value_type(*out)));
+
+  for (const Node* node : graph.topological_order()) {
+    InspectRow row;
+    row.name = node->name;
+    row.op = node->op_type;
+    for (const Value* in : node->inputs) {
+      if (in != nullptr && !in->is_constant()) row.input_shapes.push_back(format_value_type(*in));
+    }
+    for (const Value* out : node->outputs) {
+      if (out != nullptr) row.output_shapes.push_back(format_value_type(*out));
+    }
+    const OpCounts counts = count_node(*node);
+    row.params = counts.params;
+    row.macs = counts.macs;
+    row.ops = counts.ops;
+    row.supported = node->op != OpKind::Unsupported;
+    if (!row.supported) {
+      auto it = std::find_if(model.unsupported.begin(), model.unsupported.end(),
+                             [&](const UnsupportedNode& u) { return u.name == node->name; });
+      if (it != model.unsupported.end()) row.unsupported_reason = it->reason;
+    }
+    report.total_params += counts.params;
+    report.total_macs += counts.macs;
+    report.total_ops += counts.ops;
+    if (is_conv_op(node->op)) report.conv_macs += counts.macs;
+    if (is_matmul_op(node->op)) report.fc_macs += counts.macs;
+    report.rows.push_back(std::move(row));
+  }
+  return report;
+}
+
+namespace {
+
+std::string with_commas(std::int64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string out;
+  const std::size_t first = value < 0 ? 1 : 0;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > first && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string shorten(const std::string& text, std::size_t width) {
+  return text.size() <= width ? text : text.substr(0, width - 1) + "~";
+}
+
+}  // namespace
+
+void print_inspect_report(std::ostream& os, const InspectReport& report) {
+  fmt::print(os, "model   {}\n", report.model_path);
+  fmt::print(os, "graph   {} (opset {}, producer {})\n", report.graph_name.empty() ? "-" : report.graph_name,
+             report.opset, report.producer);
+  for (const auto& in : report.inputs) fmt::print(os, "input   {}\n", in);
+  for (const auto& out : report.outputs) fmt::print(os, "output  {}\n", out);
+  os << '\n';
+
+  std::size_t name_width = 4;
+  for (const auto& row : report.rows) name_width = std::max(name_width, std::min<std::size_t>(row.name.size(), 40));
+  const std::string header = fmt::format("{:>4}  {:<{}}  {:<18}  {:<22}  {:<22}  {:>11}  {:>15}", "#", "name", name_width,
+                                         "op", "input", "output", "params", "MACs");
+  os << header << '\n' << std::string(header.size(), '-') << '\n';
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    const auto& row = report.rows[i];
+    const std::string op = row.supported ? row.op : row.op + " (!)";
+    fmt::print(os, "{:>4}  {:<{}}  {:<18}  {:<22}  {:<22}  {:>11}  {:>15}\n", i + 1, shorten(row.name, 40), name_width,
+               shorten(op, 18), shorten(fmt::format("{}", fmt::join(row.input_shapes, " ")), 22),
+               shorten(fmt::format("{}", fmt::join(row.output_shapes, " ")), 22),
+               row.params ? with_commas(row.params) : "", row.macs ? with_commas(row.macs) : "");
+  }
+  os << std::string(header.size(), '-') << '\n';
+  fmt::print(os, "layers  {}\n", report.rows.size());
+  fmt::print(os, "params  {}\n", with_commas(report.total_params));
+  fmt::print(os, "MACs    {} (conv {}, FC {})\n", with_commas(report.total_macs), with_commas(report.conv_macs),
+             with_commas(report.fc_macs));
+  fmt::print(os, "ops     {} (2 x MACs + pooling + elementwise, DESIGN.md §4.4)\n", with_commas(report.total_ops));
+  if (report.unsupported.empty()) {
+    fmt::print(os, "unsupported  none\n");
+  } else {
+    fmt::print(os, "unsupported  {} node{} (marked (!) above):\n", report.unsupported.size(),
+               report.unsupported.size() == 1 ? "" : "s");
+    for (const auto& u : report.unsupported) {
+      fmt::print(os, "  {} ({}){}{}\n", u.name, u.op_type, u.reason.empty() ? "" : ": ", u.reason);
+    }
+  }
+}
+
+nlohmann::json inspect_report_json(const InspectReport& report) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& row : report.rows) {
+    layers.push_back({{"name", row.name},
+                      {"op", row.op},
+                      {"inputs", row.input_shapes},
+                      {"outputs", row.output_shapes},
+                      {"params", row.params},
+                      {"macs", row.macs},
+                      {"ops", row.ops},
+                      {"supported", row.supported}});
+  }
+  nlohmann::json unsupported = nlohmann::json::array();
+  for (const auto& u : report.unsupported) unsupported.push_back({{"name", u.name}, {"op", u.op_type}, {"reason", u.reason}});
+  return {{"model", {{"path", report.model_path}, {"graph", report.graph_name}, {"opset", report.opset},
+                     {"producer", report.producer}, {"inputs", report.inputs}, {"outputs", report.outputs}}},
+          {"layers", layers},
+          {"totals",
+           {{"layers", report.rows.size()},
+            {"params", report.total_params},
+            {"macs", report.total_macs},
+            {"conv_macs", report.conv_macs},
+            {"fc_macs", report.fc_macs},
+            {"ops", report.total_ops}}},
+          {"unsupported", unsupported}};
+}
+
+}  // namespace wb

@@ -1,0 +1,48 @@
+#pragma once
+// `workbench inspect`: the per-layer table of a model (name, op, shapes, params, MACs),
+// totals, and the nodes the workbench does not support.
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "compiler/frontend/onnx_import.h"
+
+namespace wb {
+
+struct InspectRow {
+  std::string name;
+  std::string op;
+  std::vector<std::string> input_shapes;  // non-constant inputs, "f32[1,3,224,224]" or "?"
+  std::vector<std::string> output_shapes;
+  std::int64_t params = 0;
+  std::int64_t macs = 0;
+  std::int64_t ops = 0;
+  bool supported = true;
+  std::string unsupported_reason;
+};
+
+struct InspectReport {
+  std::string model_path;
+  std::string graph_name;
+  std::int64_t opset = 0;
+  std::string producer;
+  std::vector<std::string> inputs;   // "name: f32[1,3,224,224]"
+  std::vector<std::string> outputs;
+  std::vector<InspectRow> rows;      // topological order
+  std::int64_t total_params = 0;
+  std::int64_t total_macs = 0;
+  std::int64_t conv_macs = 0;
+  std::int64_t fc_macs = 0;
+  std::int64_t total_ops = 0;
+  std::vector<UnsupportedNode> unsupported;
+};
+
+InspectReport build_inspect_report(const ImportedModel& model, const std::string& model_path);
+void print_inspect_report(std::ostream& os, const InspectReport& report);
+nlohmann::json inspect_report_json(const InspectReport& report);
+
+}  // namespace wb

@@ -1,0 +1,111 @@
+// The `workbench` command line: parses arguments and calls the library (workbench/*.h).
+// Exit codes: 0 ok, 2 bad input or usage, 1 anything else (DESIGN.md §4.5).
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "compiler/frontend/onnx_import.h"
+#include "compiler/golden/reference_executor.h"
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/ir/printer.h"
+#include "isa/error.h"
+#include "workbench/infer.h"
+#include "workbench/inspect.h"
+#include "workbench/version.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+struct InspectArgs {
+  std::string model;
+  std::string json;
+  bool print_ir = false;
+};
+
+int run_inspect(const InspectArgs& args) {
+  wb::ImportOptions options;
+  options.allow_unsupported = true;
+  const wb::ImportedModel model = wb::import_onnx_file(args.model, options);
+  const wb::InspectReport report = wb::build_inspect_report(model, args.model);
+  if (args.print_ir) {
+    wb::print_graph(std::cout, model.graph);
+    std::cout << '\n';
+  }
+  wb::print_inspect_report(std::cout, report);
+  if (!args.json.empty()) wb::write_file_atomically(args.json, wb::inspect_report_json(report).dump(2) + "\n");
+  if (!report.unsupported.empty()) {
+    throw wb::UserError(fmt::format("{}: {}", args.model, wb::format_unsupported(report.unsupported)));
+  }
+  return kExitOk;
+}
+
+std::vector<std::filesystem::path> to_paths(const std::vector<std::string>& names) {
+  return {names.begin(), names.end()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"workbench: compile ONNX networks for DNN accelerators (xDNN, PULP), simulate them, verify "
+               "bit-exactly.\nExit codes: 0 ok, 1 failure, 2 bad input or usage."};
+  app.set_version_flag("--version", std::string(wb::kVersion));
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  InspectArgs inspect;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Per-layer table of an ONNX model: name, op, shapes, params, "
+                                                    "MACs; totals; unsupported ops (exit 2 if any)");
+  inspect_cmd->add_option("MODEL", inspect.model, "ONNX model file")->required();
+  inspect_cmd->add_option("--json", inspect.json, "Also write the table as JSON to this file");
+  inspect_cmd->add_flag("--ir", inspect.print_ir, "Also print the imported graph in the IR's text form");
+
+  wb::InferOptions infer;
+  std::vector<std::string> infer_inputs;
+  std::vector<std::string> infer_outputs;
+  std::string infer_model;
+  int threads = 0;
+  auto* infer_cmd = app.add_subcommand("infer", "Float reference inference: runs the model on tensors from files "
+                                                "(.npy or ONNX TensorProto .pb) or on seeded random inputs");
+  infer_cmd->add_option("MODEL", infer_model, "ONNX model file")->required();
+  infer_cmd->add_option("--input,-i", infer_inputs,
+                        "Input tensor file (.npy/.pb); repeat once per graph input, in order. Default: random");
+  infer_cmd->add_option("--output,-o", infer_outputs,
+                        "Write the i-th graph output to the i-th file given (.npy/.pb by extension)");
+  infer_cmd->add_option("--seed", infer.seed, "Seed of the random inputs")->capture_default_str();
+  infer_cmd->add_option("--top", infer.top_k, "How many top classes to print per output")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  infer_cmd->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    if (inspect_cmd->parsed()) return run_inspect(inspect);
+    if (infer_cmd->parsed()) {
+      infer.model = infer_model;
+      infer.inputs = to_paths(infer_inputs);
+      infer.outputs = to_paths(infer_outputs);
+      if (threads > 0) wb::set_reference_threads(threads);
+      wb::run_infer(infer, std::cout);
+      return kExitOk;
+    }
+  } catch (const wb::UserError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << " (please report this with the command line)\n";
+    return kExitFailure;
+  }
+  return kExitFailure;
+}
