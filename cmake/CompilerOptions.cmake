@@ -8,7 +8,15 @@ if(WB_WERROR)
   target_compile_options(wb_options INTERFACE -Werror)
 endif()
 if(WB_NATIVE_ARCH)
-  target_compile_options(wb_options INTERFACE -march=native)
+  # AVX2 + FMA (x86-64-v3), not -march=native: GCC 12.2's SLP vectoriser miscompiles
+  # plain code with AVX-512 enabled (a braced vector<int64_t>{1,1,0,0} came out as
+  # {1,1,1,1} in a test), so AVX-512 stays off until the compiler is fixed.
+  file(READ /proc/cpuinfo WB_CPUINFO LIMIT 8192)
+  if(WB_CPUINFO MATCHES "avx2" AND WB_CPUINFO MATCHES "fma" AND WB_CPUINFO MATCHES "bmi2")
+    target_compile_options(wb_options INTERFACE -march=x86-64-v3)
+  else()
+    message(STATUS "CPU without AVX2/FMA: building for baseline x86-64")
+  endif()
 endif()
 if(WB_SANITIZE)
   target_compile_options(wb_options INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined

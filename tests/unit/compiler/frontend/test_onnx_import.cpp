@@ -1,0 +1,224 @@
+#include "compiler/frontend/onnx_import.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/ir/printer.h"
+#include "isa/error.h"
+#include "tests/support/onnx_builder.h"
+#include "tests/support/test_paths.h"
+
+namespace wb {
+namespace {
+
+using test::OnnxBuilder;
+using test::set_attr;
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "<no UserError>";
+}
+
+ImportedModel import_built(const OnnxBuilder& b, ImportOptions options = {}) {
+  return import_onnx_model(b.proto(), std::nullopt, options);
+}
+
+TEST(OnnxImport, ConvReluModelImportsWithShapes) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 8, 8}).initializer("w", test::random_tensor({4, 3, 3, 3}, 1)).output("y");
+  set_attr(b.node("Conv", {"x", "w"}, {"c"}, "conv"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c"}, {"y"}, "relu");
+  const ImportedModel m = import_built(b);
+  EXPECT_EQ(m.graph.opset, 13);
+  EXPECT_EQ(m.graph.node_count(), 2u);
+  EXPECT_EQ(m.graph.outputs()[0]->shape, (Shape{1, 4, 8, 8}));
+  EXPECT_TRUE(m.graph.find_value("w")->is_constant());
+}
+
+TEST(OnnxImport, EveryUnsupportedNodeIsListedAtOnce) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("z");
+  b.node("Shape", {"x"}, {"s"}, "shape_of_x");
+  b.node("Relu", {"x"}, {"r"}, "relu");
+  b.node("NonMaxSuppression", {"r"}, {"z"}, "nms");
+  const std::string message = error_of([&] { import_built(b); });
+  EXPECT_NE(message.find("2 unsupported nodes"), std::string::npos) << message;
+  EXPECT_NE(message.find("'shape_of_x' (Shape)"), std::string::npos) << message;
+  EXPECT_NE(message.find("'nms' (NonMaxSuppression)"), std::string::npos) << message;
+}
+
+TEST(OnnxImport, LenientImportKeepsUnsupportedNodesForInspection) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("z");
+  b.node("Relu", {"x"}, {"r"}, "relu");
+  b.node("Erf", {"r"}, {"z"}, "erf");
+  ImportOptions lenient;
+  lenient.allow_unsupported = true;
+  const ImportedModel m = import_built(b, lenient);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_EQ(m.unsupported[0].op_type, "Erf");
+  EXPECT_EQ(m.graph.find_node("erf")->op, OpKind::Unsupported);
+  EXPECT_FALSE(m.graph.outputs()[0]->has_type());
+  EXPECT_TRUE(m.graph.find_value("r")->has_type());
+}
+
+TEST(OnnxImport, OtherDomainsAreUnsupportedWithTheirDomain) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.node("Gelu", {"x"}, {"y"}, "gelu").set_domain("com.microsoft");
+  EXPECT_NE(error_of([&] { import_built(b); }).find("com.microsoft.Gelu"), std::string::npos);
+}
+
+TEST(OnnxImport, UnsupportedVariantGivesTheReason) {
+  OnnxBuilder b;
+  b.input("x", {1, 1, 2, 2}).initializer("scales", Tensor::from_vector<float>({4}, {1, 1, 2, 2})).output("y");
+  set_attr(b.node("Resize", {"x", "", "scales"}, {"y"}, "up"), "mode", std::string("cubic"));
+  EXPECT_NE(error_of([&] { import_built(b); }).find("mode 'cubic'"), std::string::npos);
+}
+
+TEST(OnnxImport, MissingInitializerNamesNodeAndTensor) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 8, 8}).output("y");
+  b.node("Conv", {"x", "conv1.weight"}, {"y"}, "conv1");
+  const std::string message = error_of([&] { import_built(b); });
+  EXPECT_NE(message.find("conv1"), std::string::npos) << message;
+  EXPECT_NE(message.find("conv1.weight"), std::string::npos) << message;
+}
+
+TEST(OnnxImport, OpsetOutOfRangeIsRejected) {
+  OnnxBuilder b(18);
+  b.input("x", {1}).output("y");
+  b.node("Relu", {"x"}, {"y"});
+  EXPECT_NE(error_of([&] { import_built(b); }).find("opset 18"), std::string::npos);
+}
+
+TEST(OnnxImport, InitializerValueCountMustMatchShape) {
+  OnnxBuilder b;
+  b.input("x", {1, 2}).output("y");
+  auto* init = b.model().mutable_graph()->add_initializer();
+  init->set_name("b");
+  init->set_data_type(onnx::TensorProto::FLOAT);
+  init->add_dims(2);
+  init->add_float_data(1.0f);  // one value for two elements
+  b.node("Add", {"x", "b"}, {"y"});
+  EXPECT_NE(error_of([&] { import_built(b); }).find("initializer 'b' has 1 values"), std::string::npos);
+}
+
+TEST(OnnxImport, TypedFieldInitializersAreRead) {
+  OnnxBuilder b;
+  b.input("x", {1, 2}).output("y");
+  auto* init = b.model().mutable_graph()->add_initializer();
+  init->set_name("b");
+  init->set_data_type(onnx::TensorProto::FLOAT);
+  init->add_dims(2);
+  init->add_float_data(1.5f);
+  init->add_float_data(-2.0f);
+  b.node("Add", {"x", "b"}, {"y"});
+  const ImportedModel m = import_built(b);
+  EXPECT_FLOAT_EQ(m.graph.find_value("b")->constant->data<float>()[1], -2.0f);
+}
+
+TEST(OnnxImport, ConstantNodesBecomeConstants) {
+  OnnxBuilder b;
+  b.input("x", {2, 3}).output("y");
+  auto& c = b.node("Constant", {}, {"shape"});
+  set_attr(c, "value_ints", std::vector<std::int64_t>{3, 2});
+  b.node("Reshape", {"x", "shape"}, {"y"});
+  const ImportedModel m = import_built(b);
+  EXPECT_EQ(m.graph.node_count(), 1u);
+  EXPECT_EQ(m.graph.outputs()[0]->shape, (Shape{3, 2}));
+}
+
+TEST(OnnxImport, UnsortedNodesAreSorted) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.node("Relu", {"mid"}, {"y"}, "second");
+  b.node("Relu", {"x"}, {"mid"}, "first");
+  const ImportedModel m = import_built(b);
+  EXPECT_EQ(m.graph.topological_order()[0]->name, "first");
+}
+
+TEST(OnnxImport, ExternalDataIsReadRelativeToTheModel) {
+  test::TempDir dir;
+  const Tensor weights = test::random_tensor({2, 2}, 7);
+  {
+    std::ofstream data(dir / "weights.bin", std::ios::binary);
+    data << std::string(16, '\0');  // offset padding
+    data.write(reinterpret_cast<const char*>(weights.raw()), static_cast<std::streamsize>(weights.nbytes()));
+  }
+  OnnxBuilder b;
+  b.input("x", {2, 2}).output("y");
+  auto* init = b.model().mutable_graph()->add_initializer();
+  init->set_name("w");
+  init->set_data_type(onnx::TensorProto::FLOAT);
+  init->add_dims(2);
+  init->add_dims(2);
+  init->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto add_entry = [&](const std::string& key, const std::string& value) {
+    auto* e = init->add_external_data();
+    e->set_key(key);
+    e->set_value(value);
+  };
+  add_entry("location", "weights.bin");
+  add_entry("offset", "16");
+  add_entry("length", "16");
+  b.node("MatMul", {"x", "w"}, {"y"});
+  b.save(dir / "model.onnx");
+  const ImportedModel m = import_onnx_file(dir / "model.onnx");
+  EXPECT_EQ(*m.graph.find_value("w")->constant, weights);
+
+  std::filesystem::remove(dir / "weights.bin");
+  const std::string message = error_of([&] { import_onnx_file(dir / "model.onnx"); });
+  EXPECT_NE(message.find("weights.bin"), std::string::npos) << message;
+  EXPECT_NE(message.find("not found"), std::string::npos) << message;
+}
+
+TEST(OnnxImport, ExternalDataMayNotEscapeTheModelFolder) {
+  OnnxBuilder b;
+  b.input("x", {1}).output("y");
+  auto* init = b.model().mutable_graph()->add_initializer();
+  init->set_name("w");
+  init->set_data_type(onnx::TensorProto::FLOAT);
+  init->add_dims(1);
+  init->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* e = init->add_external_data();
+  e->set_key("location");
+  e->set_value("../../etc/passwd");
+  b.node("Add", {"x", "w"}, {"y"});
+  EXPECT_NE(error_of([&] { import_onnx_model(b.proto(), std::filesystem::path("/tmp")); }).find("relative path"),
+            std::string::npos);
+}
+
+TEST(OnnxImportFile, TruncatedFileIsRejected) {
+  test::TempDir dir;
+  const std::string bytes = test::read_workload("tiny_resnet.onnx");
+  {
+    std::ofstream out(dir / "cut.onnx", std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  }
+  const std::string message = error_of([&] { import_onnx_file(dir / "cut.onnx"); });
+  EXPECT_NE(message.find("cut.onnx"), std::string::npos) << message;
+  EXPECT_NE(message.find("not a valid ONNX model"), std::string::npos) << message;
+}
+
+TEST(OnnxImportFile, TextFileIsRejected) {
+  test::TempDir dir;
+  {
+    std::ofstream out(dir / "notes.onnx");
+    out << "this is not a neural network\n";
+  }
+  EXPECT_NE(error_of([&] { import_onnx_file(dir / "notes.onnx"); }).find("notes.onnx"), std::string::npos);
+}
+
+TEST(OnnxImportFile, MissingFileIsRejected) {
+  EXPECT_NE(error_of([] { import_onnx_file("/nonexistent/model.onnx"); }).find("no such file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wb

@@ -1,0 +1,157 @@
+// The `workbench` binary end to end: exit codes and the one-line errors of bad input.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "compiler/frontend/tensor_io.h"
+#include "tests/support/onnx_builder.h"
+#include "tests/support/test_paths.h"
+
+namespace wb {
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CommandResult workbench(const std::string& args) {
+  const std::string command = test::workbench_binary().string() + " " + args + " 2>&1";
+  CommandResult run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string workload(const std::string& name) { return (test::workloads_dir() / name).string(); }
+
+std::size_t line_count(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+TEST(Cli, HelpAndUsage) {
+  const CommandResult help = workbench("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("inspect"), std::string::npos);
+  EXPECT_NE(help.out.find("infer"), std::string::npos);
+  EXPECT_EQ(workbench("infer --help").exit_code, 0);
+  EXPECT_EQ(workbench("").exit_code, 2);
+  EXPECT_EQ(workbench("frobnicate").exit_code, 2);
+  EXPECT_EQ(workbench("infer").exit_code, 2);  // MODEL missing
+}
+
+TEST(Cli, InspectPrintsTheTable) {
+  const CommandResult run = workbench("inspect " + workload("tiny_resnet.onnx"));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("/layer1/conv1/Conv"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("unsupported  none"), std::string::npos) << run.out;
+}
+
+TEST(Cli, InferWritesTheOutputAndPrintsTopFive) {
+  test::TempDir dir;
+  const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " --input " + workload("tiny_resnet.input.npy") +
+                            " --output " + (dir / "y.npy").string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("top-5"), std::string::npos) << run.out;
+  const Tensor y = read_tensor_file(dir / "y.npy");
+  EXPECT_EQ(y.shape(), (Shape{1, 10}));
+  const CommandResult pb = workbench("infer " + workload("tiny_resnet.onnx") + " -o " + (dir / "y.pb").string());
+  EXPECT_EQ(pb.exit_code, 0) << pb.out;
+  EXPECT_EQ(read_tensor_file(dir / "y.pb").shape(), (Shape{1, 10}));
+}
+
+TEST(Cli, TruncatedModelExitsTwoWithOneLine) {
+  test::TempDir dir;
+  const std::string bytes = test::read_workload("tiny_resnet.onnx");
+  std::ofstream(dir / "cut.onnx", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 3));
+  const CommandResult run = workbench("infer " + (dir / "cut.onnx").string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("error: "), std::string::npos) << run.out;
+}
+
+TEST(Cli, NonOnnxFileExitsTwoWithOneLine) {
+  const CommandResult run = workbench("inspect " + workload("README.md"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("README.md"), std::string::npos) << run.out;
+}
+
+TEST(Cli, TwoUnsupportedOpsAreBothNamed) {
+  test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 4}).output("z");
+  b.node("Shape", {"x"}, {"s"}, "first_bad");
+  b.node("Erf", {"x"}, {"z"}, "second_bad");
+  b.save(dir / "m.onnx");
+  const CommandResult run = workbench("infer " + (dir / "m.onnx").string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("'first_bad' (Shape)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("'second_bad' (Erf)"), std::string::npos) << run.out;
+  // inspect still prints the table, then fails with the same list.
+  const CommandResult inspect = workbench("inspect " + (dir / "m.onnx").string());
+  EXPECT_EQ(inspect.exit_code, 2);
+  EXPECT_NE(inspect.out.find("Erf (!)"), std::string::npos) << inspect.out;
+}
+
+TEST(Cli, MissingInitializerExitsTwo) {
+  test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 3, 4, 4}).output("y");
+  b.node("Conv", {"x", "weights_that_are_not_there"}, {"y"}, "conv");
+  b.save(dir / "m.onnx");
+  const CommandResult run = workbench("infer " + (dir / "m.onnx").string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("weights_that_are_not_there"), std::string::npos) << run.out;
+}
+
+TEST(Cli, MissingExternalDataExitsTwo) {
+  test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 2}).output("y");
+  auto* init = b.model().mutable_graph()->add_initializer();
+  init->set_name("w");
+  init->set_data_type(onnx::TensorProto::FLOAT);
+  init->add_dims(2);
+  init->add_dims(2);
+  init->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* entry = init->add_external_data();
+  entry->set_key("location");
+  entry->set_value("weights.bin");
+  b.node("MatMul", {"x", "w"}, {"y"});
+  b.save(dir / "m.onnx");
+  const CommandResult run = workbench("infer " + (dir / "m.onnx").string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("weights.bin"), std::string::npos) << run.out;
+}
+
+TEST(Cli, WrongInputShapeExitsTwoAndWritesNoOutput) {
+  test::TempDir dir;
+  write_tensor_file(dir / "bad.npy", Tensor(DType::F32, {1, 3, 16, 16}));
+  const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " --input " + (dir / "bad.npy").string() +
+                            " --output " + (dir / "y.npy").string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("f32[1,3,16,16] but the model expects f32[1,3,32,32]"), std::string::npos) << run.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "y.npy"));
+}
+
+TEST(Cli, WrongNumberOfInputsExitsTwo) {
+  const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " -i " + workload("tiny_resnet.input.npy") +
+                            " -i " + workload("tiny_resnet.input.npy"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.out.find("--input was given 2 times"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace wb
