@@ -7,7 +7,7 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <optional>
 #include <sstream>
 
 #include "compiler/frontend/tensor_proto.h"
@@ -45,6 +45,19 @@ std::string_view descr_of(DType dtype) {
     if (t.dtype == dtype) return t.descr;
   }
   throw std::logic_error("no numpy dtype for this element type");
+}
+
+// The text between `open` and `close` after "'key':" in a .npy header dict.
+std::optional<std::string> header_value(const std::string& header, const std::string& key, char open, char close) {
+  const auto at = header.find("'" + key + "'");
+  if (at == std::string::npos) return std::nullopt;
+  const auto colon = header.find(':', at);
+  if (colon == std::string::npos) return std::nullopt;
+  const auto begin = header.find(open, colon);
+  if (begin == std::string::npos) return std::nullopt;
+  const auto end = header.find(close, begin + 1);
+  if (end == std::string::npos) return std::nullopt;
+  return header.substr(begin + 1, end - begin - 1);
 }
 
 Shape parse_shape_tuple(const std::string& text, std::string_view source) {
@@ -92,18 +105,14 @@ Tensor parse_npy(std::string_view bytes, std::string_view source) {
   if (bytes.size() < header_start + header_len) throw UserError(fmt::format("{}: truncated .npy header", source));
   const std::string header(bytes.substr(header_start, header_len));
 
-  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex fortran_re(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shape_re(R"('shape'\s*:\s*(\([^)]*\)))");
-  std::smatch descr_m, fortran_m, shape_m;
-  if (!std::regex_search(header, descr_m, descr_re) || !std::regex_search(header, fortran_m, fortran_re) ||
-      !std::regex_search(header, shape_m, shape_re)) {
-    throw UserError(fmt::format("{}: malformed .npy header '{}'", source, header));
-  }
-  if (fortran_m[1] == "True") {
+  const auto descr = header_value(header, "descr", '\'', '\'');
+  const auto fortran = header_value(header, "fortran_order", ' ', ',');
+  const auto shape = header_value(header, "shape", '(', ')');
+  if (!descr || !fortran || !shape) throw UserError(fmt::format("{}: malformed .npy header '{}'", source, header));
+  if (fortran->find("True") != std::string::npos) {
     throw UserError(fmt::format("{}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray)", source));
   }
-  Tensor tensor(dtype_from_descr(descr_m[1], source), parse_shape_tuple(shape_m[1], source));
+  Tensor tensor(dtype_from_descr(*descr, source), parse_shape_tuple("(" + *shape + ")", source));
   const std::size_t data_start = header_start + header_len;
   if (bytes.size() - data_start != tensor.nbytes()) {
     throw UserError(fmt::format("{}: holds {} data bytes, shape {} of {} needs {}", source, bytes.size() - data_start,

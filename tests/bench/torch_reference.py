@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Float inference time of torch on the same exported workload, for BENCHMARKS.md.
+
+Rebuilds the model exactly as scripts/export_workloads.py exported it (same seed, same
+weights), checks it reproduces the saved output, and times eager torch inference.
+    tests/bench/torch_reference.py [NAME] [--runs N] [--threads N]
+"""
+import argparse
+import importlib.util
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_exporter():
+    spec = importlib.util.spec_from_file_location("export_workloads", ROOT / "scripts" / "export_workloads.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", nargs="?", default="resnet50")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (default: torch's choice)")
+    args = parser.parse_args()
+
+    exporter = load_exporter()
+    workload = next(w for w in exporter.BIG_WORKLOADS if w.name == args.name)
+    prepared = exporter.prepare(workload, exporter.DEFAULT_SEED)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    else:
+        torch.set_num_threads(torch.get_num_threads())
+    model = prepared.model.eval()
+    x = torch.from_numpy(prepared.input)
+    with torch.no_grad():
+        model(x)  # warm-up
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            y = model(x)
+            times.append((time.perf_counter() - start) * 1e3)
+    error = float(np.abs(y.numpy() - prepared.output).max() / np.abs(prepared.output).max())
+    times.sort()
+    print(f"model {args.name} (torch {torch.__version__}, threads {torch.get_num_threads()})")
+    print(f"runs {args.runs}  min {times[0]:.1f} ms  median {statistics.median(times):.1f} ms  max {times[-1]:.1f} ms")
+    print(f"max error vs saved output, relative to peak: {error:.2e}")
+
+
+if __name__ == "__main__":
+    main()
