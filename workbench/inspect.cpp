@@ -71,6 +71,12 @@ std::string shorten(const std::string& text, std::size_t width) {
   return text.size() <= width ? text : text.substr(0, width - 1) + "~";
 }
 
+// The first shape, and how many more there are: "f32[1,64,28,28] +3".
+std::string summarize_shapes(const std::vector<std::string>& shapes) {
+  if (shapes.empty()) return "";
+  return shapes.size() == 1 ? shapes[0] : fmt::format("{} +{}", shapes[0], shapes.size() - 1);
+}
+
 }  // namespace
 
 void print_inspect_report(std::ostream& os, const InspectReport& report) {
@@ -83,15 +89,15 @@ void print_inspect_report(std::ostream& os, const InspectReport& report) {
 
   std::size_t name_width = 4;
   for (const auto& row : report.rows) name_width = std::max(name_width, std::min<std::size_t>(row.name.size(), 40));
-  const std::string header = fmt::format("{:>4}  {:<{}}  {:<18}  {:<22}  {:<22}  {:>11}  {:>15}", "#", "name", name_width,
+  const std::string header = fmt::format("{:>4}  {:<{}}  {:<18}  {:<24}  {:<20}  {:>11}  {:>15}", "#", "name", name_width,
                                          "op", "input", "output", "params", "MACs");
   os << header << '\n' << std::string(header.size(), '-') << '\n';
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     const auto& row = report.rows[i];
     const std::string op = row.supported ? row.op : row.op + " (!)";
-    fmt::print(os, "{:>4}  {:<{}}  {:<18}  {:<22}  {:<22}  {:>11}  {:>15}\n", i + 1, shorten(row.name, 40), name_width,
-               shorten(op, 18), shorten(fmt::format("{}", fmt::join(row.input_shapes, " ")), 22),
-               shorten(fmt::format("{}", fmt::join(row.output_shapes, " ")), 22),
+    fmt::print(os, "{:>4}  {:<{}}  {:<18}  {:<24}  {:<20}  {:>11}  {:>15}\n", i + 1, shorten(row.name, 40), name_width,
+               shorten(op, 18), shorten(summarize_shapes(row.input_shapes), 24),
+               shorten(summarize_shapes(row.output_shapes), 20),
                row.params ? with_commas(row.params) : "", row.macs ? with_commas(row.macs) : "");
   }
   os << std::string(header.size(), '-') << '\n';

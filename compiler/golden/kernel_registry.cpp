@@ -6,6 +6,7 @@
 namespace wb::golden {
 
 KernelFn kernel_for(OpKind op) {
+  if (is_elementwise_arithmetic(op)) return run_binary;
   switch (op) {
     case OpKind::Conv: return run_conv;
     case OpKind::ConvInteger:
@@ -20,13 +21,6 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::HardSigmoid:
     case OpKind::HardSwish:
     case OpKind::Clip: return run_unary;
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Sum:
     case OpKind::PRelu: return run_binary;
     case OpKind::Softmax: return run_softmax;
     case OpKind::BatchNormalization: return run_batchnorm;
@@ -44,7 +38,7 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::Resize: return run_resize;
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear: return run_quantize;
-    case OpKind::Unsupported: break;
+    default: break;  // Unsupported, and the elementwise ops handled above
   }
   throw std::logic_error("no reference kernel for op " + std::string(op_name(op)));
 }

@@ -88,18 +88,13 @@ OpCounts count_node(const Node& node) {
     case OpKind::AveragePool:
     case OpKind::GlobalAveragePool:
     case OpKind::GlobalMaxPool: counts.ops = pool_ops(node); break;
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Sum:
-      counts.ops = elements(node.output(0)) * std::max<std::int64_t>(0, static_cast<std::int64_t>(node.inputs.size()) - 1);
-      break;
     case OpKind::BatchNormalization: counts.params = constant_elements(node, {1, 2, 3, 4}); break;
     case OpKind::PRelu: counts.params = constant_elements(node, {1}); break;
-    default: break;
+    default:
+      if (is_elementwise_arithmetic(node.op)) {
+        counts.ops = elements(node.output(0)) * std::max<std::int64_t>(0, static_cast<std::int64_t>(node.inputs.size()) - 1);
+      }
+      break;
   }
   counts.ops += 2 * counts.macs;
   return counts;

@@ -38,4 +38,17 @@ std::vector<OpKind> all_ops() {
   return ops;
 }
 
+bool is_elementwise_arithmetic(OpKind op) {
+  switch (op) {
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div:
+    case OpKind::Max:
+    case OpKind::Min:
+    case OpKind::Sum: return true;
+    default: return false;
+  }
+}
+
 }  // namespace wb

@@ -16,4 +16,7 @@ std::string_view op_name(OpKind op);
 std::optional<OpKind> op_from_name(std::string_view onnx_op_type);
 std::vector<OpKind> all_ops();
 
+// Add, Sub, Mul, Div, Max, Min, Sum: NumPy-broadcasting arithmetic over any number of inputs.
+bool is_elementwise_arithmetic(OpKind op);
+
 }  // namespace wb

@@ -378,6 +378,10 @@ void infer_clip(Node& node) {
 }
 
 void infer_node_or_throw(Node& node) {
+  if (is_elementwise_arithmetic(node.op)) {
+    infer_variadic_broadcast(node);
+    return;
+  }
   switch (node.op) {
     case OpKind::Conv: infer_conv(node, false); break;
     case OpKind::ConvInteger:
@@ -395,13 +399,6 @@ void infer_node_or_throw(Node& node) {
     case OpKind::Clip: infer_clip(node); break;
     case OpKind::PRelu: infer_prelu(node); break;
     case OpKind::Softmax: infer_softmax(node); break;
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Sum: infer_variadic_broadcast(node); break;
     case OpKind::Concat: infer_concat(node); break;
     case OpKind::Gemm: infer_gemm(node); break;
     case OpKind::MatMul:
@@ -416,7 +413,7 @@ void infer_node_or_throw(Node& node) {
     case OpKind::Dropout: infer_dropout(node); break;
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear: infer_quantize(node); break;
-    case OpKind::Unsupported: break;
+    default: break;  // Unsupported, and the elementwise ops above
   }
 }
 

@@ -38,6 +38,30 @@ OnnxBuilder& OnnxBuilder::initializer(const std::string& name, const Tensor& val
   return *this;
 }
 
+onnx::TensorProto& OnnxBuilder::raw_initializer(const std::string& name, const Shape& dims) {
+  auto* init = model_.mutable_graph()->add_initializer();
+  init->set_name(name);
+  init->set_data_type(onnx::TensorProto::FLOAT);
+  for (std::int64_t d : dims) init->add_dims(d);
+  return *init;
+}
+
+onnx::TensorProto& OnnxBuilder::external_initializer(const std::string& name, const Shape& dims,
+                                                     const std::string& location, std::int64_t offset,
+                                                     std::int64_t length) {
+  onnx::TensorProto& init = raw_initializer(name, dims);
+  init.set_data_location(onnx::TensorProto::EXTERNAL);
+  auto add_entry = [&](const std::string& key, const std::string& value) {
+    auto* entry = init.add_external_data();
+    entry->set_key(key);
+    entry->set_value(value);
+  };
+  add_entry("location", location);
+  if (offset >= 0) add_entry("offset", std::to_string(offset));
+  if (length >= 0) add_entry("length", std::to_string(length));
+  return init;
+}
+
 onnx::NodeProto& OnnxBuilder::node(const std::string& op_type, std::vector<std::string> inputs,
                                    std::vector<std::string> outputs, const std::string& name) {
   auto* node = model_.mutable_graph()->add_node();

@@ -21,6 +21,11 @@ class OnnxBuilder {
   OnnxBuilder& input(const std::string& name, const Shape& shape, int elem_type = onnx::TensorProto::FLOAT);
   OnnxBuilder& output(const std::string& name);
   OnnxBuilder& initializer(const std::string& name, const Tensor& value);
+  // An empty float initializer of shape `dims` whose data the test fills in by hand.
+  onnx::TensorProto& raw_initializer(const std::string& name, const Shape& dims);
+  // A float initializer whose data lives in an external file (offset/length < 0: not given).
+  onnx::TensorProto& external_initializer(const std::string& name, const Shape& dims, const std::string& location,
+                                          std::int64_t offset = -1, std::int64_t length = -1);
   // Adds a node; returns it so attributes can be set with the helpers below.
   onnx::NodeProto& node(const std::string& op_type, std::vector<std::string> inputs, std::vector<std::string> outputs,
                         const std::string& name = "");

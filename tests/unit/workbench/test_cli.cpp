@@ -118,15 +118,7 @@ TEST(Cli, MissingExternalDataExitsTwo) {
   test::TempDir dir;
   test::OnnxBuilder b;
   b.input("x", {1, 2}).output("y");
-  auto* init = b.model().mutable_graph()->add_initializer();
-  init->set_name("w");
-  init->set_data_type(onnx::TensorProto::FLOAT);
-  init->add_dims(2);
-  init->add_dims(2);
-  init->set_data_location(onnx::TensorProto::EXTERNAL);
-  auto* entry = init->add_external_data();
-  entry->set_key("location");
-  entry->set_value("weights.bin");
+  b.external_initializer("w", {2, 2}, "weights.bin");
   b.node("MatMul", {"x", "w"}, {"y"});
   b.save(dir / "m.onnx");
   const CommandResult run = workbench("infer " + (dir / "m.onnx").string());

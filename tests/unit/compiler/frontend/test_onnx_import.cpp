@@ -101,11 +101,7 @@ TEST(OnnxImport, OpsetOutOfRangeIsRejected) {
 TEST(OnnxImport, InitializerValueCountMustMatchShape) {
   OnnxBuilder b;
   b.input("x", {1, 2}).output("y");
-  auto* init = b.model().mutable_graph()->add_initializer();
-  init->set_name("b");
-  init->set_data_type(onnx::TensorProto::FLOAT);
-  init->add_dims(2);
-  init->add_float_data(1.0f);  // one value for two elements
+  b.raw_initializer("b", {2}).add_float_data(1.0f);  // one value for two elements
   b.node("Add", {"x", "b"}, {"y"});
   EXPECT_NE(error_of([&] { import_built(b); }).find("initializer 'b' has 1 values"), std::string::npos);
 }
@@ -113,12 +109,9 @@ TEST(OnnxImport, InitializerValueCountMustMatchShape) {
 TEST(OnnxImport, TypedFieldInitializersAreRead) {
   OnnxBuilder b;
   b.input("x", {1, 2}).output("y");
-  auto* init = b.model().mutable_graph()->add_initializer();
-  init->set_name("b");
-  init->set_data_type(onnx::TensorProto::FLOAT);
-  init->add_dims(2);
-  init->add_float_data(1.5f);
-  init->add_float_data(-2.0f);
+  auto& init = b.raw_initializer("b", {2});
+  init.add_float_data(1.5f);
+  init.add_float_data(-2.0f);
   b.node("Add", {"x", "b"}, {"y"});
   const ImportedModel m = import_built(b);
   EXPECT_FLOAT_EQ(m.graph.find_value("b")->constant->data<float>()[1], -2.0f);
@@ -154,20 +147,7 @@ TEST(OnnxImport, ExternalDataIsReadRelativeToTheModel) {
   }
   OnnxBuilder b;
   b.input("x", {2, 2}).output("y");
-  auto* init = b.model().mutable_graph()->add_initializer();
-  init->set_name("w");
-  init->set_data_type(onnx::TensorProto::FLOAT);
-  init->add_dims(2);
-  init->add_dims(2);
-  init->set_data_location(onnx::TensorProto::EXTERNAL);
-  auto add_entry = [&](const std::string& key, const std::string& value) {
-    auto* e = init->add_external_data();
-    e->set_key(key);
-    e->set_value(value);
-  };
-  add_entry("location", "weights.bin");
-  add_entry("offset", "16");
-  add_entry("length", "16");
+  b.external_initializer("w", {2, 2}, "weights.bin", 16, 16);
   b.node("MatMul", {"x", "w"}, {"y"});
   b.save(dir / "model.onnx");
   const ImportedModel m = import_onnx_file(dir / "model.onnx");
@@ -182,14 +162,7 @@ TEST(OnnxImport, ExternalDataIsReadRelativeToTheModel) {
 TEST(OnnxImport, ExternalDataMayNotEscapeTheModelFolder) {
   OnnxBuilder b;
   b.input("x", {1}).output("y");
-  auto* init = b.model().mutable_graph()->add_initializer();
-  init->set_name("w");
-  init->set_data_type(onnx::TensorProto::FLOAT);
-  init->add_dims(1);
-  init->set_data_location(onnx::TensorProto::EXTERNAL);
-  auto* e = init->add_external_data();
-  e->set_key("location");
-  e->set_value("../../etc/passwd");
+  b.external_initializer("w", {1}, "../../etc/passwd");
   b.node("Add", {"x", "w"}, {"y"});
   EXPECT_NE(error_of([&] { import_onnx_model(b.proto(), std::filesystem::path("/tmp")); }).find("relative path"),
             std::string::npos);
