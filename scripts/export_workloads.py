@@ -8,8 +8,9 @@ Two sets of models:
   They are written to a cache folder outside git, one folder per model:
 
       <cache>/<name>/model.onnx    the network
-      <cache>/<name>/input.npy     float32 seeded N(0,1) input
-      <cache>/<name>/output.npy    float32 torch output (eval mode) for input.npy
+      <cache>/<name>/input.npy     float32 seeded random image (see random_images)
+      <cache>/<name>/output.npy    torch output (eval mode) for input.npy, computed
+                                   in float64 and stored as float32
       <cache>/<name>/meta.json     provenance, MAC counts, health figures, ONNX op types
 
   meta.json is written last; a folder without it (or with a different script
@@ -18,17 +19,24 @@ Two sets of models:
 * small models (--small): tiny 32x32 networks checked into <repo>/workloads/
   as <name>.onnx, <name>.input.npy, <name>.output.npy.
 
-Weights are He-normal, BatchNorm gets random affine parameters and running
-statistics measured on seeded random batches, layers not followed by a BN
-(classifiers, all of SqueezeNet) are normalised on random data like a folded
-BN, and every model must pass a health check (output depends on input, no
-vanishing/exploding activations) before anything is written.
+Weights are He-normal, BatchNorm gets random affine parameters (beta centred
+at +0.5, see init_weights) and running statistics measured on seeded random
+images, layers not followed by a BN (classifiers, all of SqueezeNet) are
+normalised on random images like a folded BN, and every model must pass a
+health check (output depends on input, no vanishing/exploding activations)
+before anything is written. All inputs (reference input, BN statistics,
+normalisation and health batches) come from one generator of random
+natural-image-like pictures (random_images), not white noise. Together these
+keep float32 rounding from being magnified through the network: torch's own
+float32 output is within ~1e-5 (relative to the largest logit) of a float64
+evaluation, which is recorded in meta.json.
 
 Must run with Debian's /usr/bin/python3, which provides torch, torchvision and
 onnx.
 """
 
 import argparse
+import copy
 import dataclasses
 import json
 import os
@@ -47,7 +55,7 @@ import torchvision
 
 # Bump whenever anything that changes the exported files changes, so stale
 # cache entries are re-exported instead of being reported as "cached".
-SCRIPT_VERSION = "export_workloads/1"
+SCRIPT_VERSION = "export_workloads/2"
 
 DEFAULT_OPSET = 13
 DEFAULT_SEED = 0
@@ -61,6 +69,21 @@ CALIB_BATCHES = 4
 CALIB_BATCH_SIZE = 8
 # Batch for the data-dependent normalisation of layers without BN.
 NORM_BATCH_SIZE = 16
+
+# Random BN affine parameters: gamma ~ U(GAMMA_MIN, GAMMA_MAX),
+# beta ~ N(BETA_MEAN, BETA_STD). Why beta is centred at +0.5: init_weights.
+GAMMA_MIN, GAMMA_MAX = 0.5, 1.5
+BETA_MEAN, BETA_STD = 0.5, 0.1
+# Bias of a classifier after normalize_layers_without_bn: a small per-class
+# offset (the normalisation itself leaves it at ~0, see there).
+CLASSIFIER_BIAS_STD = 0.1
+
+# Random input images (random_images): per-image weight of each noise octave
+# ~ U(0, 1), per-channel contrast ~ U(CONTRAST_MIN, CONTRAST_MAX) and
+# brightness offset ~ N(0, OFFSET_STD), after scaling the image to zero mean
+# and unit variance.
+CONTRAST_MIN, CONTRAST_MAX = 0.5, 1.5
+OFFSET_STD = 1.0
 
 # Health check thresholds.
 HEALTH_BATCH_SIZE = 8
@@ -304,6 +327,85 @@ SMALL_WORKLOADS = [
 
 
 # --------------------------------------------------------------------------
+# Random input images
+# --------------------------------------------------------------------------
+
+def _interpolation_matrix(n_out: int, n_in: int) -> np.ndarray:
+    """(n_out, n_in) matrix for linear interpolation of n_in >= 2 samples onto
+    n_out points, first and last samples on the first and last points."""
+    pos = np.linspace(0.0, n_in - 1, n_out)
+    low = np.minimum(np.floor(pos).astype(np.int64), n_in - 2)
+    frac = pos - low
+    matrix = np.zeros((n_out, n_in))
+    matrix[np.arange(n_out), low] = 1.0 - frac
+    matrix[np.arange(n_out), low + 1] += frac
+    return matrix
+
+
+def random_images(rng: np.random.Generator, count: int,
+                  image_shape: Tuple[int, ...]) -> np.ndarray:
+    """`count` random natural-image-like pictures (C, H, W) as float32.
+
+    Each image is a sum of noise octaves: Gaussian noise on a 2x2, 4x4, 8x8,
+    ... grid (up to below H, W), bilinearly upsampled, plus per-pixel noise,
+    each octave with a random weight U(0, 1). Equal expected weight per
+    octave gives roughly the 1/f amplitude spectrum of photographs; the random
+    weights make some images smooth and others grainy. The image is scaled to
+    zero mean / unit variance, then every channel gets a random contrast and
+    brightness offset (see CONTRAST_MIN, OFFSET_STD).
+
+    Used for every input a model ever sees here (reference input, BN
+    statistics, normalisation and health batches), because with random
+    weights the input distribution decides how sensitive the output is:
+
+    * white N(0, 1) noise makes all images statistically alike: a deep
+      feature averaged over the picture (global average pooling) is nearly
+      the same for every input, so the classifier's logits are small
+      differences of large, input-independent terms, and rounding errors
+      are large relative to them (GoogLeNet's float32 error: up to 2.8e-5
+      of the largest logit with white noise, 0.8e-5 with these images);
+    * purely smooth images (only the coarse octaves) starve random 3x3 and
+      depthwise filters whose weights nearly sum to zero: their output is
+      tiny, BN scales it up and float32 rounding noise with it (in a trial,
+      MobileNetV2's float32 error was 4x that with white noise);
+    * the octave mix has signal at every scale and, through the random
+      weights, contrast and offsets, global statistics that differ a lot
+      between images.
+
+    Deterministic for a given generator state (numpy's PCG64 and float64
+    arithmetic, rounded to float32 at the end).
+    """
+    channels, height, width = image_shape
+    grids = []
+    grid = 2
+    while grid < min(height, width):
+        grids.append(grid)
+        grid *= 2
+    upsample = [(_interpolation_matrix(height, g), _interpolation_matrix(width, g))
+                for g in grids]
+    images = np.empty((count, channels, height, width))
+    for i in range(count):
+        image = rng.uniform(0.0, 1.0) * rng.standard_normal(
+            (channels, height, width))
+        for rows, cols in upsample:
+            grid_noise = rng.standard_normal((channels, rows.shape[1],
+                                              cols.shape[1]))
+            image += rng.uniform(0.0, 1.0) * (rows @ grid_noise @ cols.T)
+        image = (image - image.mean()) / image.std()
+        contrast = rng.uniform(CONTRAST_MIN, CONTRAST_MAX, (channels, 1, 1))
+        offset = rng.normal(0.0, OFFSET_STD, (channels, 1, 1))
+        images[i] = image * contrast + offset
+    return images.astype(np.float32)
+
+
+def random_batch(count: int, input_shape: Tuple[int, ...], seed: int
+                 ) -> torch.Tensor:
+    """A batch of random_images from its own seeded generator."""
+    rng = np.random.default_rng(seed)
+    return torch.from_numpy(random_images(rng, count, tuple(input_shape[1:])))
+
+
+# --------------------------------------------------------------------------
 # Healthy random weights
 # --------------------------------------------------------------------------
 
@@ -316,6 +418,19 @@ def init_weights(model: nn.Module) -> None:
     Default inits (e.g. torchvision GoogLeNet's) can make the output
     independent of the input; He-normal keeps the signal variance constant
     through ReLU layers, and random gamma/beta avoid a too-symmetric network.
+
+    BN beta is centred at +0.5 (BETA_MEAN) rather than 0 so that float32
+    rounding is not magnified by the depth of the network. A small error
+    (or any perturbation) that BN has scaled like the signal, z -> z + d,
+    passes a ReLU where z > 0, i.e. keeps a fraction P(z > 0) of its variance,
+    while the signal the next conv + BN passes on keeps only Var(relu(z))
+    (BN removes the mean again). Each conv-BN-ReLU stage thus multiplies the
+    error relative to the signal by sqrt(P(z > 0) / Var(relu(z))) for
+    z ~ N(beta/gamma, 1): 1.21 for beta = 0, where ReLU discards most of
+    the signal's variance, so ResNet-50's float32 output was off by up to
+    1e-4 of its largest logit; 1.12 at beta/gamma = 0.5 (and ~70 % of ReLUs
+    active instead of 50 %), which brings it to ~1e-5. Of all changes made
+    for float32 accuracy this is the one that matters most.
     """
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):
@@ -324,8 +439,8 @@ def init_weights(model: nn.Module) -> None:
             if module.bias is not None:
                 nn.init.normal_(module.bias, 0.0, 0.01)
         elif isinstance(module, BN_TYPES):
-            nn.init.uniform_(module.weight, 0.5, 1.5)
-            nn.init.normal_(module.bias, 0.0, 0.1)
+            nn.init.uniform_(module.weight, GAMMA_MIN, GAMMA_MAX)
+            nn.init.normal_(module.bias, BETA_MEAN, BETA_STD)
 
 
 def calibrate_batchnorm(model: nn.Module, input_shape: Tuple[int, ...],
@@ -344,11 +459,11 @@ def calibrate_batchnorm(model: nn.Module, input_shape: Tuple[int, ...],
         bn.reset_running_stats()
         bn.momentum = None      # cumulative moving average
         bn.train()
-    gen = torch.Generator().manual_seed(seed)
-    batch_shape = (CALIB_BATCH_SIZE,) + tuple(input_shape[1:])
+    rng = np.random.default_rng(seed)
     with torch.no_grad():
         for _ in range(CALIB_BATCHES):
-            model(torch.randn(batch_shape, generator=gen))
+            model(torch.from_numpy(random_images(rng, CALIB_BATCH_SIZE,
+                                                 tuple(input_shape[1:]))))
     # Restore the usual momentum: it is exported as an (unused at inference)
     # attribute, and momentum=None would appear as an odd momentum=1.0.
     for bn, momentum in zip(bn_layers, momenta):
@@ -401,16 +516,38 @@ def normalize_layers_without_bn(model: nn.Module, input_shape: Tuple[int, ...],
     logits varied by ~2% across inputs), and the classifier's logits are
     dominated by W @ mean(features): top-1 is then the same class for every
     input. Scaling each output channel to zero mean / unit variance over
-    random data does what a folded BatchNorm would do. Returns the layers
-    changed.
+    random data does what a folded BatchNorm would do.
+
+    A Linear layer (the classifiers) is first made blind to the mean input:
+    every weight row is projected orthogonal to the batch mean mu of its
+    input features, W <- W - (W mu) mu^T / |mu|^2. Otherwise W @ mu is a
+    per-class constant several times larger than the logits that the bias
+    must cancel; now the logits respond to the input-dependent part of the
+    features only, and float32's sum over the features cancels less
+    (ResNet-50, 3 seeds x 9 inputs: float32 error relative to the largest
+    logit at most 1.3e-5 instead of 1.9e-5, median 6e-6 instead of 9e-6).
+    It cannot remove the cause: the pooled features themselves are a common
+    positive part plus a smaller input-dependent one, and the dot product
+    still adds terms much larger than its result. The normalisation then
+    leaves the bias at ~0; it gets a random per-class offset
+    N(0, CLASSIFIER_BIAS_STD) so that a consumer that drops the bias still
+    fails the comparison. Returns the layers changed.
     """
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn((NORM_BATCH_SIZE,) + tuple(input_shape[1:]), generator=gen)
+    rng = np.random.default_rng(seed)
+    x = torch.from_numpy(random_images(rng, NORM_BATCH_SIZE,
+                                       tuple(input_shape[1:])))
     _, feeding_bn = trace_layers(model, x[:1])
     targets = [m for m in model.modules()
                if isinstance(m, (nn.Conv2d, nn.Linear)) and m not in feeding_bn]
 
-    def normalize(module, _inputs, output):
+    def normalize(module, inputs, output):
+        is_linear = isinstance(module, nn.Linear)
+        if is_linear:
+            features = inputs[0].flatten(0, -2)
+            mu = features.mean(dim=0)
+            weight = module.weight.data
+            weight -= torch.outer(weight @ mu, mu) / mu.dot(mu).clamp_min(1e-30)
+            output = nn.functional.linear(inputs[0], weight, module.bias)
         reduce_dims = [d for d in range(output.dim()) if d != 1]
         mean = output.mean(dim=reduce_dims)
         std = output.std(dim=reduce_dims).clamp_min(1e-6)
@@ -418,7 +555,11 @@ def normalize_layers_without_bn(model: nn.Module, input_shape: Tuple[int, ...],
             module.bias = nn.Parameter(torch.zeros_like(mean))
         module.bias.data = (module.bias.data - mean) / std
         module.weight.data /= std.view((-1,) + (1,) * (module.weight.dim() - 1))
-        # Later layers must already see the normalised signal in this pass.
+        if is_linear:
+            module.bias.data += torch.from_numpy(rng.normal(
+                0.0, CLASSIFIER_BIAS_STD, module.bias.shape)).to(module.bias.dtype)
+            # Later layers must already see the new output in this pass.
+            return nn.functional.linear(inputs[0], module.weight, module.bias)
         channel_shape = [1, -1] + [1] * (output.dim() - 2)
         return (output - mean.view(channel_shape)) / std.view(channel_shape)
 
@@ -519,8 +660,7 @@ def leaf_activation_rms(model: nn.Module, x: torch.Tensor
 def check_health(model: nn.Module, input_shape: Tuple[int, ...], seed: int,
                  name: str) -> Dict[str, float]:
     """Raise HealthError unless output depends on input and activations are sane."""
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn((HEALTH_BATCH_SIZE,) + tuple(input_shape[1:]), generator=gen)
+    x = random_batch(HEALTH_BATCH_SIZE, input_shape, seed)
     output, records = leaf_activation_rms(model, x)
     output = output.double()
 
@@ -558,6 +698,11 @@ def format_health(name: str, health: Dict[str, float]) -> str:
             f"{health['max_layer_rms']:.3g}, output spread ratio "
             f"{health['spread_ratio']:.3f}, {health['distinct_top1']}/"
             f"{health['num_inputs']} distinct top-1")
+
+
+def format_precision(name: str, float32_error: float) -> str:
+    return (f"{name}: output.npy computed in float64; torch float32 differs by "
+            f"{float32_error:.2e} of max |output|")
 
 
 # --------------------------------------------------------------------------
@@ -722,20 +867,32 @@ def save_onnx(path: Path, model: nn.Module, x: torch.Tensor, opset: int,
 # --------------------------------------------------------------------------
 
 def reference_input(shape: Tuple[int, ...], seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal(shape).astype(np.float32)
+    return random_batch(shape[0], shape, seed).numpy()
 
 
-def torch_output(model: nn.Module, x: np.ndarray) -> np.ndarray:
+def torch_output(model: nn.Module, x: np.ndarray) -> Tuple[np.ndarray, float]:
+    """Return (reference output, relative error of torch's float32 output).
+
+    The reference output is torch's output of a float64 copy of the model
+    for the (float32) input, stored as float32: it is what the network
+    computes, without float32 rounding inside it. The error is
+    max |float32 output - float64 output| / max |float64 output|, the
+    tolerance a float32 implementation has to expect.
+    """
     with torch.no_grad():
-        return model(torch.from_numpy(x)).numpy().astype(np.float32)
+        out64 = copy.deepcopy(model).double()(
+            torch.from_numpy(x).double()).numpy()
+        out32 = model(torch.from_numpy(x)).numpy()
+    error = float(np.abs(out32 - out64).max() / np.abs(out64).max())
+    return out64.astype(np.float32), error
 
 
 @dataclasses.dataclass
 class PreparedModel:
     model: nn.Module
     input: np.ndarray
-    output: np.ndarray
+    output: np.ndarray            # float64 torch output, stored as float32
+    float32_error: float          # torch float32 vs float64, see torch_output
     conv_macs: int
     fc_macs: int
     health: Dict[str, float]
@@ -754,7 +911,8 @@ def prepare(workload: Workload, seed: int) -> PreparedModel:
     health = check_health(model, workload.input_shape,
                           seed + HEALTH_SEED_OFFSET, workload.name)
     health["normalized_layers"] = normalized_layers
-    return PreparedModel(model, x, torch_output(model, x), conv_macs, fc_macs,
+    output, float32_error = torch_output(model, x)
+    return PreparedModel(model, x, output, float32_error, conv_macs, fc_macs,
                          health)
 
 
@@ -794,6 +952,7 @@ def export_big(workload: Workload, cache: Path, opset: int, seed: int,
     start = time.monotonic()
     prepared = prepare(workload, seed)
     print(format_health(workload.name, prepared.health), flush=True)
+    print(format_precision(workload.name, prepared.float32_error), flush=True)
 
     folder.mkdir(parents=True, exist_ok=True)
     # Drop the completeness marker first: an interrupted re-export must not
@@ -814,6 +973,10 @@ def export_big(workload: Workload, cache: Path, opset: int, seed: int,
         "seed": seed,
         "input_shape": list(prepared.input.shape),
         "output_shape": list(prepared.output.shape),
+        # output.npy: torch, float64 copy of the model, stored as float32.
+        "output_precision": "float64",
+        # max |torch float32 output - float64 output| / max |float64 output|
+        "torch_float32_rel_error": prepared.float32_error,
         "script_version": SCRIPT_VERSION,
         "versions": {"torch": torch.__version__,
                      "torchvision": torchvision.__version__,
@@ -832,6 +995,7 @@ def export_big(workload: Workload, cache: Path, opset: int, seed: int,
 def export_small(workload: Workload, out_dir: Path, seed: int) -> None:
     prepared = prepare(workload, seed)
     print(format_health(workload.name, prepared.health), flush=True)
+    print(format_precision(workload.name, prepared.float32_error), flush=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     x = torch.from_numpy(prepared.input)
     onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
@@ -879,6 +1043,9 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                         help="re-export even if a complete cached export exists")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help="seed for weights and inputs (default: %(default)s)")
+    parser.add_argument("--print-dir", action="store_true",
+                        help="after exporting, print each model's folder as the "
+                             "last lines of output (for scripts)")
     args = parser.parse_args(argv)
     if args.small and (args.opset is not None or args.cache or args.force):
         parser.error("--opset, --cache and --force apply to the big models only")
@@ -924,6 +1091,9 @@ def main(argv: List[str]) -> int:
             print(f"cache: {cache}", flush=True)
             for workload in args.workloads:
                 export_big(workload, cache, args.opset, args.seed, args.force)
+            if args.print_dir:
+                for workload in args.workloads:
+                    print(cache / workload.name)
     except CheckError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
