@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <new>
 #include <nlohmann/json.hpp>
 
 #include "compiler/frontend/onnx_import.h"
@@ -102,6 +103,9 @@ int main(int argc, char** argv) {
     }
   } catch (const wb::UserError& e) {
     std::cerr << "error: " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory (the model's tensors do not fit in this machine's memory)\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << " (please report this with the command line)\n";
