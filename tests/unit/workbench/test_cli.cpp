@@ -36,6 +36,19 @@ std::string workload(const std::string& name) { return (test::workloads_dir() / 
 
 std::size_t line_count(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 
+// Bad input: exit code 2 and exactly one line of output, which mentions `needle`.
+void expect_bad_input(const CommandResult& run, const std::string& needle) {
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  EXPECT_EQ(line_count(run.out), 1u) << run.out;
+  EXPECT_NE(run.out.find("error: "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(needle), std::string::npos) << run.out;
+}
+
+std::string infer_saved(const test::OnnxBuilder& builder, const test::TempDir& dir) {
+  builder.save(dir / "m.onnx");
+  return "infer " + (dir / "m.onnx").string();
+}
+
 TEST(Cli, HelpAndUsage) {
   const CommandResult help = workbench("--help");
   EXPECT_EQ(help.exit_code, 0);
@@ -71,17 +84,11 @@ TEST(Cli, TruncatedModelExitsTwoWithOneLine) {
   test::TempDir dir;
   const std::string bytes = test::read_workload("tiny_resnet.onnx");
   std::ofstream(dir / "cut.onnx", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 3));
-  const CommandResult run = workbench("infer " + (dir / "cut.onnx").string());
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(line_count(run.out), 1u) << run.out;
-  EXPECT_NE(run.out.find("error: "), std::string::npos) << run.out;
+  expect_bad_input(workbench("infer " + (dir / "cut.onnx").string()), "cut.onnx");
 }
 
 TEST(Cli, NonOnnxFileExitsTwoWithOneLine) {
-  const CommandResult run = workbench("inspect " + workload("README.md"));
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(line_count(run.out), 1u) << run.out;
-  EXPECT_NE(run.out.find("README.md"), std::string::npos) << run.out;
+  expect_bad_input(workbench("inspect " + workload("README.md")), "README.md");
 }
 
 TEST(Cli, TwoUnsupportedOpsAreBothNamed) {
@@ -90,11 +97,8 @@ TEST(Cli, TwoUnsupportedOpsAreBothNamed) {
   b.input("x", {1, 4}).output("z");
   b.node("Shape", {"x"}, {"s"}, "first_bad");
   b.node("Erf", {"x"}, {"z"}, "second_bad");
-  b.save(dir / "m.onnx");
-  const CommandResult run = workbench("infer " + (dir / "m.onnx").string());
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(line_count(run.out), 1u) << run.out;
-  EXPECT_NE(run.out.find("'first_bad' (Shape)"), std::string::npos) << run.out;
+  const CommandResult run = workbench(infer_saved(b, dir));
+  expect_bad_input(run, "'first_bad' (Shape)");
   EXPECT_NE(run.out.find("'second_bad' (Erf)"), std::string::npos) << run.out;
   // inspect still prints the table, then fails with the same list.
   const CommandResult inspect = workbench("inspect " + (dir / "m.onnx").string());
@@ -107,11 +111,7 @@ TEST(Cli, MissingInitializerExitsTwo) {
   test::OnnxBuilder b;
   b.input("x", {1, 3, 4, 4}).output("y");
   b.node("Conv", {"x", "weights_that_are_not_there"}, {"y"}, "conv");
-  b.save(dir / "m.onnx");
-  const CommandResult run = workbench("infer " + (dir / "m.onnx").string());
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(line_count(run.out), 1u) << run.out;
-  EXPECT_NE(run.out.find("weights_that_are_not_there"), std::string::npos) << run.out;
+  expect_bad_input(workbench(infer_saved(b, dir)), "weights_that_are_not_there");
 }
 
 TEST(Cli, MissingExternalDataExitsTwo) {
@@ -120,11 +120,7 @@ TEST(Cli, MissingExternalDataExitsTwo) {
   b.input("x", {1, 2}).output("y");
   b.external_initializer("w", {2, 2}, "weights.bin");
   b.node("MatMul", {"x", "w"}, {"y"});
-  b.save(dir / "m.onnx");
-  const CommandResult run = workbench("infer " + (dir / "m.onnx").string());
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(line_count(run.out), 1u) << run.out;
-  EXPECT_NE(run.out.find("weights.bin"), std::string::npos) << run.out;
+  expect_bad_input(workbench(infer_saved(b, dir)), "weights.bin");
 }
 
 TEST(Cli, WrongInputShapeExitsTwoAndWritesNoOutput) {
@@ -132,17 +128,14 @@ TEST(Cli, WrongInputShapeExitsTwoAndWritesNoOutput) {
   write_tensor_file(dir / "bad.npy", Tensor(DType::F32, {1, 3, 16, 16}));
   const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " --input " + (dir / "bad.npy").string() +
                             " --output " + (dir / "y.npy").string());
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(line_count(run.out), 1u) << run.out;
-  EXPECT_NE(run.out.find("f32[1,3,16,16] but the model expects f32[1,3,32,32]"), std::string::npos) << run.out;
+  expect_bad_input(run, "f32[1,3,16,16] but the model expects f32[1,3,32,32]");
   EXPECT_FALSE(std::filesystem::exists(dir / "y.npy"));
 }
 
 TEST(Cli, WrongNumberOfInputsExitsTwo) {
   const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " -i " + workload("tiny_resnet.input.npy") +
                             " -i " + workload("tiny_resnet.input.npy"));
-  EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.out.find("--input was given 2 times"), std::string::npos) << run.out;
+  expect_bad_input(run, "--input was given 2 times");
 }
 
 }  // namespace
