@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "compiler/ir/fusion.h"
 #include "compiler/ir/op_counts.h"
 #include "compiler/ir/printer.h"
 
@@ -28,6 +29,11 @@ InspectReport build_inspect_report(const ImportedModel& model, const std::string
     InspectRow row;
     row.name = node->name;
     row.op = node->op_type;
+    // Fused forms read as the ops they absorbed: Conv+Add+Relu.
+    if (node->op == OpKind::Conv && node->input(kConvResidualInput) != nullptr) row.op += "+Add";
+    if (const auto act = FusedActivation::of(*node); act.kind != FusedActivation::Kind::None) {
+      row.op += act.kind == FusedActivation::Kind::Relu ? "+Relu" : "+Clip";
+    }
     for (const Value* in : node->inputs) {
       if (in != nullptr && !in->is_constant()) row.input_shapes.push_back(format_value_type(*in));
     }

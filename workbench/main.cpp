@@ -12,6 +12,8 @@
 #include "compiler/golden/reference_executor.h"
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/ir/printer.h"
+#include "compiler/passes/pass_manager.h"
+#include "compiler/passes/pass_registry.h"
 #include "isa/error.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
@@ -27,12 +29,28 @@ struct InspectArgs {
   std::string model;
   std::string json;
   bool print_ir = false;
+  std::string passes;
+  bool print_after_all = false;
+  std::vector<std::string> print_after;
+  std::string dump_ir;
 };
 
 int run_inspect(const InspectArgs& args) {
   wb::ImportOptions options;
   options.allow_unsupported = true;
-  const wb::ImportedModel model = wb::import_onnx_file(args.model, options);
+  wb::ImportedModel model = wb::import_onnx_file(args.model, options);
+  if (!args.passes.empty()) {
+    if (!model.unsupported.empty()) {
+      throw wb::UserError(fmt::format("{}: {}", args.model, wb::format_unsupported(model.unsupported)));
+    }
+    wb::PassManagerOptions pass_options;
+    pass_options.print_after_all = args.print_after_all;
+    pass_options.print_after = {args.print_after.begin(), args.print_after.end()};
+    pass_options.print_stream = &std::cout;
+    if (!args.dump_ir.empty()) pass_options.dump_dir = args.dump_ir;
+    const auto records = wb::PassManager::from_pipeline(args.passes, pass_options).run(model.graph);
+    std::cout << wb::format_pass_statistics(records) << '\n';
+  }
   const wb::InspectReport report = wb::build_inspect_report(model, args.model);
   if (args.print_ir) {
     wb::print_graph(std::cout, model.graph);
@@ -64,7 +82,15 @@ int main(int argc, char** argv) {
                                                     "MACs; totals; unsupported ops (exit 2 if any)");
   inspect_cmd->add_option("MODEL", inspect.model, "ONNX model file")->required();
   inspect_cmd->add_option("--json", inspect.json, "Also write the table as JSON to this file");
-  inspect_cmd->add_flag("--ir", inspect.print_ir, "Also print the imported graph in the IR's text form");
+  inspect_cmd->add_flag("--ir", inspect.print_ir, "Also print the graph in the IR's text form");
+  inspect_cmd->add_option("--passes", inspect.passes,
+                          "Run a pipeline of graph passes first: 'default' or comma-separated names "
+                          "(see `workbench passes`); prints what each pass did");
+  inspect_cmd->add_flag("--print-after-all", inspect.print_after_all, "Print the IR after every pass that changed it");
+  inspect_cmd->add_option("--print-after", inspect.print_after, "Print the IR after this pass (repeatable)");
+  inspect_cmd->add_option("--dump-ir", inspect.dump_ir, "Write the printed IR into this folder, one file per pass");
+
+  auto* passes_cmd = app.add_subcommand("passes", "List the graph passes and the default pipeline");
 
   wb::InferOptions infer;
   std::vector<std::string> infer_inputs;
@@ -93,6 +119,11 @@ int main(int argc, char** argv) {
 
   try {
     if (inspect_cmd->parsed()) return run_inspect(inspect);
+    if (passes_cmd->parsed()) {
+      for (const auto& info : wb::registered_passes()) std::cout << fmt::format("{:<22} {}\n", info.name, info.description);
+      std::cout << fmt::format("\ndefault pipeline: {}\n", wb::kDefaultPipeline);
+      return kExitOk;
+    }
     if (infer_cmd->parsed()) {
       infer.model = infer_model;
       infer.inputs = to_paths(infer_inputs);

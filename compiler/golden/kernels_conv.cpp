@@ -7,6 +7,7 @@
 #include "compiler/golden/conv_layout.h"
 #include "compiler/golden/kernels.h"
 #include "compiler/golden/requantize.h"
+#include "compiler/ir/fusion.h"
 
 namespace wb::golden {
 namespace {
@@ -121,11 +122,19 @@ void run_conv(const Node& node, KernelInputs inputs, std::vector<Tensor>& output
   const Tensor& x = *inputs[0];
   const Tensor& w = *inputs[1];
   const Tensor* b = inputs.size() > 2 ? inputs[2] : nullptr;
+  const Tensor* residual = inputs.size() > kConvResidualInput ? inputs[kConvResidualInput] : nullptr;
+  const FusedActivation activation = FusedActivation::of(node);
   const Conv2D conv = make_conv2d(node, x.shape(), w.shape());
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
-      conv_float<T>(conv, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr, outputs[0].data<T>());
+      T* y = outputs[0].data<T>();
+      conv_float<T>(conv, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr, y);
+      const T* r = residual ? residual->data<T>() : nullptr;
+      if (r != nullptr || activation.kind != FusedActivation::Kind::None) {
+        const std::int64_t n = outputs[0].numel();
+        for (std::int64_t i = 0; i < n; ++i) y[i] = activation.apply(r ? y[i] + r[i] : y[i]);
+      }
     } else {
       throw std::logic_error("Conv on a non-float tensor");
     }

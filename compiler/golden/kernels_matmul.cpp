@@ -5,6 +5,7 @@
 
 #include "compiler/golden/kernels.h"
 #include "compiler/golden/requantize.h"
+#include "compiler/ir/fusion.h"
 #include "compiler/ir/broadcast.h"
 
 namespace wb::golden {
@@ -142,6 +143,8 @@ void run_gemm(const Node& node, KernelInputs inputs, std::vector<Tensor>& output
           for (std::int64_t col = 0; col < n; ++col) my(r, col) += static_cast<T>(beta) * pc[r * strides[0] + col * strides[1]];
         }
       }
+      const FusedActivation activation = FusedActivation::of(node);
+      if (activation.kind != FusedActivation::Kind::None) my = my.unaryExpr([&](T v) { return activation.apply(v); });
     } else {
       throw std::logic_error("Gemm on a non-float tensor");
     }

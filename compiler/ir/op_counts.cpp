@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compiler/ir/fusion.h"
 #include "compiler/ir/window_geometry.h"
 
 namespace wb {
@@ -66,6 +67,8 @@ OpCounts count_node(const Node& node) {
     case OpKind::ConvInteger:
       counts.macs = conv_macs(node);
       counts.params = constant_elements(node, {1, 2});
+      // A fused residual is the eltwise add it replaced: one op per output element.
+      if (node.op == OpKind::Conv && node.input(kConvResidualInput) != nullptr) counts.ops = elements(node.output(0));
       break;
     case OpKind::QLinearConv:
       counts.macs = conv_macs(node);

@@ -4,7 +4,8 @@
 //    and of Gemm/MatMul/MatMulInteger/QLinearMatMul (batch*M*N*K). These are what MAC/cycle counts.
 //  * ops (xfDNN's convention): 2*macs, plus kernel elements per output element for pooling
 //    (global pooling: the input's spatial size), plus one per output element for elementwise
-//    Add/Sub/Mul/Div/Max/Min (n-1 for an n-input Sum). Activations, normalisation and data
+//    Add/Sub/Mul/Div/Max/Min (n-1 for an n-input Sum) and for a Conv's fused residual add
+//    (so fusion does not change the totals). Activations, normalisation and data
 //    movement count no ops: on the accelerators they ride in the array's pipeline.
 //  * params: elements of constant weight-like inputs (weights, bias, BN parameters, PRelu slope).
 

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "compiler/ir/broadcast.h"
+#include "compiler/ir/fusion.h"
 #include "compiler/ir/window_geometry.h"
 #include "isa/error.h"
 
@@ -78,6 +79,12 @@ void infer_conv(Node& node, bool integer) {
   const WindowGeometry g = resolve_window(node.attrs, x.shape, kernel);
   Shape out{x.shape[0], w.shape[0]};
   out.insert(out.end(), g.output.begin(), g.output.end());
+  if (const Value* residual = node.op == OpKind::Conv ? node.input(kConvResidualInput) : nullptr) {
+    if (residual->shape != out || residual->dtype != x.dtype) {
+      throw UserError(fmt::format("fused residual '{}' {} does not match the output {}{}", residual->name,
+                                  format_shape(residual->shape), dtype_name(x.dtype), format_shape(out)));
+    }
+  }
   if (!integer) {
     expect_float(x, "input");
     set_output(node, 0, x.dtype, out);

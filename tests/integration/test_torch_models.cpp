@@ -36,7 +36,8 @@ TEST_P(TorchModel, ReferenceExecutorMatchesTorch) {
   EXPECT_LT(error, 1e-4) << GetParam() << ": max |ours - torch| / max |torch| = " << error;
 }
 
-INSTANTIATE_TEST_SUITE_P(Torchvision, TorchModel, ::testing::Values("resnet50", "googlenet", "mobilenet_v2"));
+INSTANTIATE_TEST_SUITE_P(Torchvision, TorchModel, ::testing::Values("resnet50", "googlenet", "mobilenet_v2"),
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
 TEST(TorchModelCounts, ResNet50MacsMatchThePublishedCount) {
   const auto dir = model_dir("resnet50");

@@ -67,6 +67,18 @@ TEST(Cli, InspectPrintsTheTable) {
   EXPECT_NE(run.out.find("unsupported  none"), std::string::npos) << run.out;
 }
 
+TEST(Cli, InspectAfterPassesShowsFusedLayers) {
+  const CommandResult run = workbench("inspect " + workload("tiny_resnet.onnx") + " --passes default");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("fold-batchnorm: batchnorms folded 6"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Conv+Add+Relu"), std::string::npos) << run.out;
+  expect_bad_input(workbench("inspect " + workload("tiny_resnet.onnx") + " --passes fold-everything"),
+                   "unknown pass 'fold-everything'");
+  const CommandResult list = workbench("passes");
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find("default pipeline: remove-identity"), std::string::npos) << list.out;
+}
+
 TEST(Cli, InferWritesTheOutputAndPrintsTopFive) {
   test::TempDir dir;
   const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " --input " + workload("tiny_resnet.input.npy") +

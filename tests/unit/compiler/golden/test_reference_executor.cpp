@@ -27,7 +27,8 @@ TEST_P(SmallWorkload, MatchesTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Workloads, SmallWorkload,
                          ::testing::Values("tiny_resnet", "tiny_inception", "tiny_mobilenet_v2",
-                                           "tiny_mobilenet_v2_opset9"));
+                                           "tiny_mobilenet_v2_opset9"),
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
 TEST(ReferenceExecutor, WrongInputShapeNamesTheInput) {
   const ImportedModel model = import_onnx_file(test::workloads_dir() / "tiny_resnet.onnx");

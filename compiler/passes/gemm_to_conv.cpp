@@ -1,0 +1,79 @@
+#include "compiler/passes/gemm_to_conv.h"
+
+#include "compiler/ir/fusion.h"
+#include "compiler/passes/rewrite.h"
+
+namespace wb {
+namespace {
+
+// Weights of the FC as [M, K] (row m = output m), whatever the op's own layout.
+std::optional<Tensor> weights_by_output(const Node& fc) {
+  const Tensor* b = fc.constant_input(1);
+  if (b == nullptr || b->dtype() != DType::F32 || b->rank() != 2) return std::nullopt;
+  const bool trans_b = fc.op == OpKind::Gemm && fc.attrs.get_int("transB", 0) != 0;
+  if (trans_b) return *b;
+  const std::int64_t k = b->shape()[0];
+  const std::int64_t m = b->shape()[1];
+  Tensor out(DType::F32, {m, k});
+  for (std::int64_t r = 0; r < k; ++r) {
+    for (std::int64_t c = 0; c < m; ++c) out.data<float>()[c * k + r] = b->data<float>()[r * m + c];
+  }
+  return out;
+}
+
+bool convertible(const Graph& graph, const Node& flatten, const Node& fc) {
+  const Value* x = flatten.input(0);
+  if (!x->has_type() || x->shape.size() != 4 || flatten.attrs.get_int("axis", 1) != 1) return false;
+  if (rewrite::single_user(graph, flatten.output(0)) != &fc || fc.input(0) != flatten.output(0)) return false;
+  if (fc.op == OpKind::MatMul) return true;
+  const Value* c = fc.input(2);
+  return fc.attrs.get_int("transA", 0) == 0 && fc.attrs.get_float("alpha", 1.0f) == 1.0f &&
+         fc.attrs.get_float("beta", 1.0f) == 1.0f && (c == nullptr || (c->is_constant() && c->shape.size() <= 1));
+}
+
+}  // namespace
+
+bool GemmToConvPass::run(Graph& graph, PassStatistics& stats) {
+  bool changed = false;
+  for (Node* fc : graph.topological_order()) {
+    if (fc->op != OpKind::Gemm && fc->op != OpKind::MatMul) continue;
+    Node* flatten = fc->input(0)->producer;
+    if (flatten == nullptr || flatten->op != OpKind::Flatten || !convertible(graph, *flatten, *fc)) continue;
+    auto weights = weights_by_output(*fc);
+    if (!weights) continue;
+    Value* x = flatten->input(0);
+    const Shape& in = x->shape;  // [N, C, H, W]; Flatten order is C, H, W, as the kernel's
+    const std::int64_t m = weights->shape()[0];
+    if (weights->shape()[1] != in[1] * in[2] * in[3]) continue;
+
+    std::vector<Value*> inputs{x, graph.add_constant(graph.unique_value_name(fc->name + "_conv_weight"),
+                                                     std::move(*weights).reshaped({m, in[1], in[2], in[3]}))};
+    if (fc->op == OpKind::Gemm && fc->input(2) != nullptr) {
+      const Tensor& c = *fc->constant_input(2);
+      Tensor bias(DType::F32, {m});
+      for (std::int64_t i = 0; i < m; ++i) bias.data<float>()[i] = static_cast<float>(c.as_double(c.numel() == 1 ? 0 : i));
+      inputs.push_back(graph.add_constant(graph.unique_value_name(fc->name + "_conv_bias"), std::move(bias)));
+    }
+    Value* conv_out = graph.add_value(graph.unique_value_name(fc->name + "_conv"));
+    Node* conv = graph.add_node(OpKind::Conv, fc->name, inputs, {conv_out});
+    conv->attrs.set("kernel_shape", std::vector<std::int64_t>{in[2], in[3]});
+    FusedActivation::of(*fc).store(*conv);
+    conv_out->dtype = DType::F32;
+    conv_out->shape = {in[0], m, 1, 1};
+
+    // The Flatten now flattens the conv's [N, M, 1, 1] into the FC's output.
+    Value* fc_out = fc->output(0);
+    Value* old_flat = flatten->output(0);
+    graph.erase_node(fc);
+    flatten->inputs[0] = conv_out;
+    flatten->outputs[0] = fc_out;
+    fc_out->producer = flatten;
+    old_flat->producer = nullptr;
+    graph.erase_value(old_flat);
+    stats.add("fully-connected layers as convolutions");
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace wb

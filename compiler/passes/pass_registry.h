@@ -1,0 +1,29 @@
+#pragma once
+// Creating passes by their pipeline names (the list is passes.def).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/passes/pass.h"
+
+namespace wb {
+
+struct PassInfo {
+  std::string_view name;
+  std::string_view description;
+};
+
+// Every registered pass, in passes.def order.
+const std::vector<PassInfo>& registered_passes();
+
+// UserError naming the unknown pass and listing the known ones.
+std::unique_ptr<Pass> create_pass(std::string_view name);
+
+// The float-graph canonicalisation every flow starts with.
+inline constexpr std::string_view kDefaultPipeline =
+    "remove-identity,canonicalize-nchw,fold-pad,fold-batchnorm,fuse-residual-add,fuse-activation,collapse-concat,"
+    "gemm-to-conv";
+
+}  // namespace wb

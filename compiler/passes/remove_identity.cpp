@@ -1,0 +1,19 @@
+#include "compiler/passes/remove_identity.h"
+
+#include "compiler/passes/rewrite.h"
+
+namespace wb {
+
+bool RemoveIdentityPass::run(Graph& graph, PassStatistics& stats) {
+  bool changed = false;
+  for (Node* node : graph.nodes()) {
+    if (node->op != OpKind::Identity && node->op != OpKind::Dropout) continue;
+    if (rewrite::bypass(graph, node)) {
+      stats.add(node->op == OpKind::Identity ? "identities removed" : "dropouts removed");
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+}  // namespace wb

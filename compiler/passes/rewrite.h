@@ -1,0 +1,31 @@
+#pragma once
+// Small graph edits the passes share.
+
+#include <optional>
+
+#include "compiler/ir/graph.h"
+
+namespace wb::rewrite {
+
+// The only node reading `value`, or nullptr if it has none, several, or is a graph output.
+Node* single_user(const Graph& graph, const Value* value);
+
+// Removes a node whose output equals its input 0 (Identity, a no-op Reshape, ...). Uses of
+// the output read the input instead; when the output is a graph output, the producer of the
+// input is made to produce it directly so graph output names do not change. Returns false
+// (and changes nothing) when that is impossible (the input is itself a graph input or
+// output, a constant, or read by other nodes).
+bool bypass(Graph& graph, Node* node);
+
+// Makes `consumer`'s output be produced by `producer` instead (producer's old output value is
+// erased) and erases `consumer`: the fusion step of "producer absorbs consumer". The old
+// output must have no other reader.
+void absorb(Graph& graph, Node* producer, Node* consumer);
+
+// The scalar value of a constant single-element input, if it is one.
+std::optional<double> constant_scalar(const Node& node, std::size_t input);
+
+// True when `target` depends, directly or not, on `source`'s producer (a path source -> target).
+bool depends_on(const Graph& graph, const Value* target, const Value* source);
+
+}  // namespace wb::rewrite

@@ -1,0 +1,40 @@
+#include "tests/support/pass_testing.h"
+
+#include <gtest/gtest.h>
+
+#include "compiler/golden/reference_executor.h"
+#include "compiler/passes/pass_manager.h"
+#include "compiler/passes/pass_registry.h"
+#include "tests/support/tensor_compare.h"
+
+namespace wb::test {
+
+PassOutcome run_pass(const OnnxBuilder& builder, std::string_view pipeline) {
+  PassOutcome outcome;
+  outcome.before = import_onnx_model(builder.proto(), std::nullopt).graph;
+  outcome.after = outcome.before.clone();
+  for (const auto& record : PassManager::from_pipeline(pipeline).run(outcome.after)) {
+    outcome.changed = outcome.changed || record.changed;
+    for (const auto& [counter, count] : record.counters) outcome.stats.add(counter, count);
+  }
+  return outcome;
+}
+
+void expect_same_outputs(const Graph& a, const Graph& b, double tolerance) {
+  const auto inputs = random_inputs(a, 7);
+  const auto ya = ReferenceExecutor(a).run(inputs);
+  const auto yb = ReferenceExecutor(b).run(inputs);
+  ASSERT_EQ(ya.size(), yb.size());
+  for (std::size_t i = 0; i < ya.size(); ++i) {
+    ASSERT_EQ(ya[i].shape(), yb[i].shape()) << "output " << i;
+    EXPECT_LE(max_error_relative_to_peak(yb[i], ya[i]), tolerance) << "output " << i;
+  }
+}
+
+std::size_t count_op(const Graph& graph, OpKind op) {
+  std::size_t n = 0;
+  for (const Node* node : graph.nodes()) n += node->op == op ? 1 : 0;
+  return n;
+}
+
+}  // namespace wb::test

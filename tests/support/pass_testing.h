@@ -1,0 +1,30 @@
+#pragma once
+// Running one pass on a small model and checking it kept the graph's meaning.
+
+#include <string_view>
+
+#include "compiler/frontend/onnx_import.h"
+#include "compiler/passes/pass.h"
+#include "tests/support/onnx_builder.h"
+
+namespace wb::test {
+
+struct PassOutcome {
+  Graph before;
+  Graph after;
+  PassStatistics stats;
+  bool changed = false;
+};
+
+// Imports the model, runs the pass (or comma-separated pipeline) through a PassManager, so
+// the graph is verified and shape-inferred afterwards, and keeps both graphs. `changed` and
+// `stats` cover all passes run.
+PassOutcome run_pass(const OnnxBuilder& builder, std::string_view pipeline);
+
+// Both graphs on the same seeded random inputs: outputs equal within `tolerance`, relative
+// to each output's peak.
+void expect_same_outputs(const Graph& a, const Graph& b, double tolerance = 1e-5);
+
+std::size_t count_op(const Graph& graph, OpKind op);
+
+}  // namespace wb::test
