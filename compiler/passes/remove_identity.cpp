@@ -8,8 +8,9 @@ bool RemoveIdentityPass::run(Graph& graph, PassStatistics& stats) {
   bool changed = false;
   for (Node* node : graph.nodes()) {
     if (node->op != OpKind::Identity && node->op != OpKind::Dropout) continue;
-    if (rewrite::bypass(graph, node)) {
-      stats.add(node->op == OpKind::Identity ? "identities removed" : "dropouts removed");
+    const bool identity = node->op == OpKind::Identity;
+    if (rewrite::bypass(graph, node)) {  // erases the node
+      stats.add(identity ? "identities removed" : "dropouts removed");
       changed = true;
     }
   }
