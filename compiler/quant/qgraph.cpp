@@ -1,0 +1,182 @@
+#include "compiler/quant/qgraph.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+#include <stdexcept>
+
+#include "isa/error.h"
+
+namespace wb::quant {
+
+const char* scheme_name(Scheme scheme) {
+  switch (scheme) {
+    case Scheme::Pow2: return "pow2";
+    case Scheme::Xdnn: return "xdnn";
+    case Scheme::Pulp: return "pulp";
+  }
+  return "?";
+}
+
+Scheme parse_scheme(const std::string& name) {
+  if (name == "pow2") return Scheme::Pow2;
+  if (name == "xdnn") return Scheme::Xdnn;
+  if (name == "pulp") return Scheme::Pulp;
+  throw UserError(fmt::format("unknown quantization scheme '{}' (known: pow2, xdnn, pulp)", name));
+}
+
+DType QTensor::dtype() const {
+  if (bits == 8) return is_signed ? DType::I8 : DType::U8;
+  if (bits == 16) return is_signed ? DType::I16 : DType::U16;
+  throw std::logic_error(fmt::format("tensor {}: {} bits (only 8 and 16 are supported)", name, bits));
+}
+
+const char* qop_name(QOpKind kind) {
+  switch (kind) {
+    case QOpKind::Conv: return "Conv";
+    case QOpKind::Add: return "Add";
+    case QOpKind::MaxPool: return "MaxPool";
+    case QOpKind::AvgPool: return "AvgPool";
+    case QOpKind::Concat: return "Concat";
+    case QOpKind::Reshape: return "Reshape";
+  }
+  return "?";
+}
+
+int QGraph::find_tensor(const std::string& tensor_name) const {
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].name == tensor_name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const QNode* QGraph::producer(int tensor_index) const {
+  for (const QNode& node : nodes) {
+    if (node.output == tensor_index) return &node;
+  }
+  return nullptr;
+}
+
+namespace {
+
+void check(bool condition, const QNode& node, const std::string& what) {
+  if (!condition) throw std::logic_error(fmt::format("QGraph node {} ({}): {}", node.name, qop_name(node.kind), what));
+}
+
+void verify_requant(const QNode& node, std::int64_t channels) {
+  const Requant& r = node.requant;
+  check(r.channels() == 1 || static_cast<std::int64_t>(r.channels()) == channels, node,
+        fmt::format("{} requant channels for {} output channels", r.channels(), channels));
+  check(r.offset.size() == r.multiplier.size() && r.shift.size() == r.multiplier.size(), node,
+        "requant vectors of different lengths");
+  check(r.lo <= r.hi, node, "requant lo > hi");
+  check(r.intermediate_bits == 0 || r.intermediate_bits == 16, node, "intermediate_bits must be 0 or 16");
+}
+
+}  // namespace
+
+void verify_qgraph(const QGraph& graph) {
+  const auto count = static_cast<int>(graph.tensors.size());
+  std::vector<bool> defined(graph.tensors.size(), false);
+  for (int input : graph.inputs) {
+    if (input < 0 || input >= count) throw std::logic_error("QGraph: input index out of range");
+    defined[static_cast<std::size_t>(input)] = true;
+  }
+  for (const QNode& node : graph.nodes) {
+    check(node.output >= 0 && node.output < count, node, "output index out of range");
+    check(!node.inputs.empty(), node, "no inputs");
+    for (int input : node.inputs) {
+      check(input >= 0 && input < count, node, "input index out of range");
+      check(defined[static_cast<std::size_t>(input)], node, "reads a tensor before it is produced");
+    }
+    check(!defined[static_cast<std::size_t>(node.output)], node, "output produced twice");
+    defined[static_cast<std::size_t>(node.output)] = true;
+    const QTensor& out = graph.tensor(node.output);
+    const QTensor& in = graph.tensor(node.inputs[0]);
+    switch (node.kind) {
+      case QOpKind::Conv: {
+        check(node.inputs.size() == 1, node, "a conv has one input");
+        check(node.weights.rank() == 4 && out.shape.size() == 4 && in.shape.size() == 4, node, "rank-4 tensors");
+        check(node.weights.shape()[0] == out.shape[1], node, "weights' C_out differs from the output's channels");
+        check(node.weights.shape()[1] * node.group == in.shape[1], node, "weights' C_in * group differs from input");
+        check(node.bias.empty() || node.bias.numel() == out.shape[1], node, "bias length");
+        check(node.weight_scale.size() == 1 || static_cast<std::int64_t>(node.weight_scale.size()) == out.shape[1],
+              node, "weight scales per tensor or per output channel");
+        verify_requant(node, out.shape[1]);
+        break;
+      }
+      case QOpKind::Add:
+        check(node.inputs.size() == 2, node, "an add has two inputs");
+        check(node.input_multiplier.size() == 2, node, "one multiplier per input");
+        verify_requant(node, 1);
+        check(node.requant.channels() == 1, node, "per-tensor requant");
+        break;
+      case QOpKind::AvgPool:
+        verify_requant(node, 1);
+        check(node.requant.channels() == 1 && node.divisor > 0, node, "per-tensor requant and a divisor");
+        break;
+      case QOpKind::MaxPool:
+      case QOpKind::Reshape:
+        check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
+        break;
+      case QOpKind::Concat:
+        for (int input : node.inputs) {
+          const QTensor& t = graph.tensor(input);
+          check(t.scale == out.scale && t.dtype() == out.dtype(), node,
+                fmt::format("input {} does not share the output's scale and type", t.name));
+        }
+        break;
+    }
+  }
+  for (int output : graph.outputs) {
+    if (output < 0 || output >= count || !defined[static_cast<std::size_t>(output)]) {
+      throw std::logic_error("QGraph: output not produced");
+    }
+  }
+}
+
+namespace {
+
+std::string format_type(const QTensor& t) {
+  return fmt::format("{}{}{}", t.is_signed ? "i" : "u", t.bits, format_shape(t.shape));
+}
+
+template <class T>
+std::string summarize(const std::vector<T>& values) {
+  if (values.empty()) return "-";
+  if (values.size() == 1) return fmt::format("{}", values[0]);
+  auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return fmt::format("{}..{} ({} ch)", *lo, *hi, values.size());
+}
+
+}  // namespace
+
+void print_qgraph(std::ostream& os, const QGraph& graph) {
+  os << fmt::format("qgraph {} (scheme {})\n", graph.name, scheme_name(graph.scheme));
+  for (int input : graph.inputs) {
+    const QTensor& t = graph.tensor(input);
+    os << fmt::format("  input  %{}: {} scale {:g}\n", t.name, format_type(t), t.scale);
+  }
+  for (const QNode& node : graph.nodes) {
+    const QTensor& out = graph.tensor(node.output);
+    std::string args;
+    for (int input : node.inputs) args += fmt::format("{}%{}", args.empty() ? "" : ", ", graph.tensor(input).name);
+    os << fmt::format("  %{}: {} scale {:g} = {}({})", out.name, format_type(out), out.scale, qop_name(node.kind), args);
+    if (node.kind == QOpKind::Conv) {
+      os << fmt::format(" w i{}{} group {} k {}x{} s {}", node.weight_bits, format_shape(node.weights.shape()),
+                        node.group, node.kernel[0], node.kernel[1], node.strides[0]);
+    }
+    if (node.kind == QOpKind::Add) os << fmt::format(" m {}", summarize(node.input_multiplier));
+    if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool) {
+      const Requant& r = node.requant;
+      os << fmt::format(" | requant mul {} off {} shift {} clamp [{}, {}]{}", summarize(r.multiplier),
+                        summarize(r.offset), summarize(r.shift), r.lo, r.hi,
+                        r.intermediate_bits == 16 ? " int16" : "");
+    }
+    os << "  # " << node.name << '\n';
+  }
+  for (int output : graph.outputs) os << fmt::format("  output %{}\n", graph.tensor(output).name);
+}
+
+}  // namespace wb::quant

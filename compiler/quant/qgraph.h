@@ -1,0 +1,120 @@
+#pragma once
+// The QGraph: the integer network both targets run and the golden model checks
+// (DESIGN.md §4.1, docs/quant.md). Every tensor is symmetric (no zero point):
+// real = scale * q. Every node states its integer arithmetic completely, so two
+// independent implementations (compiler/golden and the simulators) can agree bit for bit.
+//
+// The requantisation of Conv, Add and AvgPool:
+//   v   = the node's exact integer result (int64)
+//   r   = rshift_round(v * multiplier[c] + offset[c], shift[c])
+//         rshift_round(v, s) = s > 0 ? (v + (1 << (s-1))) >> s : v << -s   (arithmetic shift)
+//   r16 = intermediate_bits == 16 ? (int16_t) r (two's-complement wrap) : r
+//   y   = clamp(r16, lo, hi)
+// A kernel that truncates instead of rounding (PULP-NN's plain path) is expressed with
+// offset = -(1 << (shift-1)), so rshift_round becomes a floor shift.
+
+#include <cstdint>
+#include <iosfwd>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/tensor.h"
+
+namespace wb::quant {
+
+enum class Scheme { Pow2, Xdnn, Pulp };
+const char* scheme_name(Scheme scheme);  // "pow2", "xdnn", "pulp"
+// UserError listing the schemes for an unknown name.
+Scheme parse_scheme(const std::string& name);
+
+struct QTensor {
+  std::string name;  // the float graph's value name
+  Shape shape;       // NCHW (or [N, C] after a flatten)
+  int bits = 8;      // 8 or 16
+  bool is_signed = true;
+  double scale = 1.0;      // float32-representable; pow2: an exact power of two
+  double threshold = 0.0;  // the calibrated |x| range the scale was chosen for
+  std::int64_t lo() const { return is_signed ? -(std::int64_t{1} << (bits - 1)) : 0; }
+  std::int64_t hi() const { return is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1; }
+  DType dtype() const;  // I8, U8, I16 or U16
+};
+
+struct Requant {
+  // One entry per output channel, or a single entry that applies to every channel.
+  std::vector<std::int64_t> multiplier;
+  std::vector<std::int64_t> offset;
+  std::vector<int> shift;  // may be negative (left shift)
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  int intermediate_bits = 0;  // 0 or 16 (PULP-NN keeps (m*x)>>d in an int16)
+  // "round" (half up) or "floor": informative, the arithmetic is fully given by offset.
+  std::string rounding = "round";
+  std::size_t channels() const { return multiplier.size(); }
+};
+
+enum class QOpKind {
+  Conv,     // y = requant(sum(w * x) + bias[c]) ; groups/depthwise; FC is a 1x1 conv
+  Add,      // y = requant(a * input_multiplier[0] + b * input_multiplier[1])
+  MaxPool,  // y = max over the window (padding never wins); same scale in and out
+  AvgPool,  // y = requant(sum over the window); the divisor is folded into the requant
+  Concat,   // along channels; all inputs have the output's scale and type
+  Reshape,  // same data, new shape (Flatten)
+};
+const char* qop_name(QOpKind kind);
+
+struct QNode {
+  QOpKind kind = QOpKind::Conv;
+  std::string name;
+  std::vector<int> inputs;  // indices into QGraph::tensors
+  int output = -1;
+
+  // Conv: weights [C_out, C_in/group, kH, kW] of I8 (or I16 with 16-bit weights), bias I32
+  // [C_out] (may be empty), per-channel (or single) weight scales.
+  Tensor weights;
+  Tensor bias;
+  std::vector<double> weight_scale;
+  int weight_bits = 8;
+  std::int64_t group = 1;
+  // Conv, pools: window geometry over H and W (pads are virtual: zero for conv and avg,
+  // ignored for max).
+  std::vector<std::int64_t> kernel{1, 1};
+  std::vector<std::int64_t> strides{1, 1};
+  std::vector<std::int64_t> dilations{1, 1};
+  std::vector<std::int64_t> pads_begin{0, 0};
+  std::vector<std::int64_t> pads_end{0, 0};
+
+  Requant requant;                              // Conv, Add, AvgPool
+  std::vector<std::int64_t> input_multiplier;  // Add
+  std::int64_t divisor = 1;                     // AvgPool: the window size the requant divides by
+  bool folded_batchnorm = false;               // Conv: a BatchNormalization was folded into it
+  // Bounds of the fused activation (ReLU [0, inf), ReLU6 [0, 6]); the requant clamp applies
+  // them as round_half_to_even(bound / output scale).
+  float act_min = -std::numeric_limits<float>::infinity();
+  float act_max = std::numeric_limits<float>::infinity();
+};
+
+struct QGraph {
+  std::string name;
+  Scheme scheme = Scheme::Pow2;
+  std::vector<QTensor> tensors;
+  std::vector<QNode> nodes;  // in execution (topological) order
+  std::vector<int> inputs;   // network inputs: quantised from float as below
+  std::vector<int> outputs;
+
+  int find_tensor(const std::string& name) const;  // -1 if absent
+  const QTensor& tensor(int index) const { return tensors.at(static_cast<std::size_t>(index)); }
+  const QNode* producer(int tensor) const;  // nullptr for inputs
+};
+
+// Network inputs are quantised as ONNX QuantizeLinear does:
+//   q = clamp(round_half_to_even(x / scale), lo, hi)   computed in float32.
+
+// Structural checks (indices in range, shapes of weights and requant vectors, shared
+// scales where a node needs them); throws std::logic_error naming the node.
+void verify_qgraph(const QGraph& graph);
+
+// Text form: one line per node with shapes, types, scales and requant summary.
+void print_qgraph(std::ostream& os, const QGraph& graph);
+
+}  // namespace wb::quant

@@ -1,0 +1,223 @@
+#include "compiler/quant/requant_params.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "isa/error.h"
+
+namespace wb::quant {
+
+FixedPointFactor fixed_point_factor(double factor, std::int64_t max_multiplier, int min_shift, int max_shift) {
+  if (!(factor > 0) || !std::isfinite(factor)) {
+    throw UserError(fmt::format("requantisation factor {} is not a positive finite number", factor));
+  }
+  for (int shift = max_shift; shift >= min_shift; --shift) {
+    const auto multiplier = static_cast<std::int64_t>(std::llround(std::ldexp(factor, shift)));
+    if (multiplier <= max_multiplier) return {multiplier, shift};
+  }
+  throw UserError(fmt::format("requantisation factor {} needs a multiplier above {} even with shift {}", factor,
+                              max_multiplier, min_shift));
+}
+
+namespace {
+
+constexpr std::int64_t kMax16 = 32767;
+constexpr std::int64_t kInt32Limit = std::int64_t{1} << 31;
+
+// log2 of a factor that must be an exact power of two (pow2 scheme).
+int exact_log2(double factor, const QNode& node) {
+  int exponent = 0;
+  const double mantissa = std::frexp(factor, &exponent);
+  if (mantissa != 0.5) {
+    throw UserError(fmt::format("node {}: the pow2 scheme needs power-of-two scale ratios, got {}", node.name, factor));
+  }
+  return exponent - 1;
+}
+
+std::int64_t rounded_bound(float bound, double scale, std::int64_t fallback, bool is_lower) {
+  if (!std::isfinite(bound)) return fallback;
+  const auto q = static_cast<std::int64_t>(std::nearbyint(static_cast<double>(bound) / scale));
+  return is_lower ? std::max(q, fallback) : std::min(q, fallback);
+}
+
+void set_clamp(QNode& node, const QTensor& out) {
+  node.requant.lo = rounded_bound(node.act_min, out.scale, out.lo(), true);
+  node.requant.hi = rounded_bound(node.act_max, out.scale, out.hi(), false);
+  if (node.requant.lo > node.requant.hi) node.requant.lo = node.requant.hi;
+}
+
+void set_single(Requant& r, std::int64_t multiplier, int shift, bool floor_rounding) {
+  r.multiplier = {multiplier};
+  r.shift = {shift};
+  r.offset = {floor_rounding && shift > 0 ? -(std::int64_t{1} << (shift - 1)) : 0};
+  r.rounding = floor_rounding ? "floor" : "round";
+}
+
+double weight_scale(const QNode& node, std::size_t c) {
+  return node.weight_scale.size() == 1 ? node.weight_scale[0] : node.weight_scale[c];
+}
+
+// Largest |sum(w * x) + bias| the conv's types allow, per output channel.
+std::vector<std::int64_t> accumulator_bounds(const QNode& node, const QTensor& in) {
+  const std::int64_t x_max = std::max(std::llabs(in.lo()), std::llabs(in.hi()));
+  const std::int64_t c_out = node.weights.shape()[0];
+  const std::int64_t per_channel = node.weights.numel() / c_out;
+  std::vector<std::int64_t> bounds(static_cast<std::size_t>(c_out), 0);
+  const Tensor w64 = node.weights.cast(DType::I64);
+  const auto* w = w64.data<std::int64_t>();
+  for (std::int64_t c = 0; c < c_out; ++c) {
+    std::int64_t sum = 0;
+    for (std::int64_t i = 0; i < per_channel; ++i) sum += std::llabs(w[c * per_channel + i]);
+    bounds[static_cast<std::size_t>(c)] = sum * x_max + (node.bias.empty() ? 0 : std::llabs(node.bias.as_int64(c)));
+  }
+  return bounds;
+}
+
+void conv_pow2(QNode& node, const QTensor& in, const QTensor& out) {
+  const int shift = exact_log2(out.scale / (in.scale * node.weight_scale.at(0)), node);
+  set_single(node.requant, 1, shift, false);
+}
+
+void conv_xdnn(QNode& node, const QTensor& in, const QTensor& out) {
+  Requant& r = node.requant;
+  r = Requant{};
+  const auto c_out = static_cast<std::size_t>(out.shape[1]);
+  for (std::size_t c = 0; c < c_out; ++c) {
+    const FixedPointFactor f = fixed_point_factor(in.scale * weight_scale(node, c) / out.scale, kMax16);
+    r.multiplier.push_back(f.multiplier);
+    r.shift.push_back(f.shift);
+    r.offset.push_back(0);
+  }
+}
+
+// PULP-NN's batch-norm path: k[c], lambda[c] int32, one d per layer, int32 arithmetic that
+// provably never overflows.
+void conv_pulp_batchnorm(QNode& node, const QTensor& in, const QTensor& out) {
+  const auto c_out = static_cast<std::size_t>(out.shape[1]);
+  const std::vector<std::int64_t> bounds = accumulator_bounds(node, in);
+  for (int d = 31; d >= 0; --d) {
+    Requant r;
+    r.rounding = "round";
+    bool fits = true;
+    for (std::size_t c = 0; c < c_out && fits; ++c) {
+      const double factor = in.scale * weight_scale(node, c) / out.scale;
+      const auto k = static_cast<std::int64_t>(std::llround(std::ldexp(factor, d)));
+      const std::int64_t bias = node.bias.empty() ? 0 : node.bias.as_int64(static_cast<std::int64_t>(c));
+      const std::int64_t lambda = k * bias + (d > 0 ? std::int64_t{1} << (d - 1) : 0);
+      // |k * (acc + bias)| <= k * bounds (bounds include |bias|); lambda's rounding term on top.
+      fits = k <= kMax16 && k * bounds[c] + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit &&
+             std::llabs(lambda) < kInt32Limit;
+      r.multiplier.push_back(k);
+      r.shift.push_back(d);
+      r.offset.push_back(0);
+    }
+    if (fits) {
+      node.requant = std::move(r);
+      return;
+    }
+  }
+  throw UserError(fmt::format("node {}: no PULP batch-norm requantisation (k, lambda, d) fits int32 arithmetic",
+                              node.name));
+}
+
+// PULP-NN's plain path: (m * acc) >> d kept in an int16, no rounding. d <= 16 keeps the
+// int64 result's low 16 bits equal to the kernel's int32 ones even when m * acc wraps.
+void conv_pulp_plain(QNode& node, const QTensor& in, const QTensor& out) {
+  if (node.weight_scale.size() != 1) {
+    throw UserError(fmt::format("node {}: the PULP plain requantisation path needs per-tensor weight scales",
+                                node.name));
+  }
+  const FixedPointFactor f = fixed_point_factor(in.scale * node.weight_scale[0] / out.scale, kMax16, 0, 16);
+  set_single(node.requant, f.multiplier, f.shift, true);
+  node.requant.intermediate_bits = 16;
+}
+
+void assign_conv(QGraph& graph, QNode& node) {
+  const QTensor& in = graph.tensor(node.inputs[0]);
+  const QTensor& out = graph.tensor(node.output);
+  switch (graph.scheme) {
+    case Scheme::Pow2: conv_pow2(node, in, out); break;
+    case Scheme::Xdnn: conv_xdnn(node, in, out); break;
+    case Scheme::Pulp:
+      if (node.folded_batchnorm && node.weight_scale.size() > 1) {
+        conv_pulp_batchnorm(node, in, out);
+      } else {
+        conv_pulp_plain(node, in, out);
+      }
+      break;
+  }
+  set_clamp(node, out);
+}
+
+void assign_add(QGraph& graph, QNode& node) {
+  const QTensor& a = graph.tensor(node.inputs[0]);
+  const QTensor& b = graph.tensor(node.inputs[1]);
+  const QTensor& out = graph.tensor(node.output);
+  if (graph.scheme == Scheme::Pulp) {
+    // (a * m1 + b * m2) >> d: the largest d whose multipliers fit 16 bits.
+    for (int d = 24; d >= 0; --d) {
+      const auto m1 = static_cast<std::int64_t>(std::llround(std::ldexp(a.scale / out.scale, d)));
+      const auto m2 = static_cast<std::int64_t>(std::llround(std::ldexp(b.scale / out.scale, d)));
+      if (m1 <= kMax16 && m2 <= kMax16) {
+        node.input_multiplier = {m1, m2};
+        set_single(node.requant, 1, d, true);
+        set_clamp(node, out);
+        return;
+      }
+    }
+    throw UserError(fmt::format("node {}: add input scales {} and {} are too far above the output's {}", node.name,
+                                a.scale, b.scale, out.scale));
+  }
+  if (a.scale != b.scale) {
+    throw UserError(fmt::format("node {}: the {} scheme needs both add inputs at one scale ({} vs {})", node.name,
+                                scheme_name(graph.scheme), a.scale, b.scale));
+  }
+  node.input_multiplier = {1, 1};
+  if (graph.scheme == Scheme::Pow2) {
+    set_single(node.requant, 1, exact_log2(out.scale / a.scale, node), false);
+  } else {
+    const FixedPointFactor f = fixed_point_factor(a.scale / out.scale, kMax16);
+    set_single(node.requant, f.multiplier, f.shift, false);
+  }
+  set_clamp(node, out);
+}
+
+void assign_avgpool(QGraph& graph, QNode& node) {
+  const QTensor& in = graph.tensor(node.inputs[0]);
+  const QTensor& out = graph.tensor(node.output);
+  const double factor = in.scale / (out.scale * static_cast<double>(node.divisor));
+  switch (graph.scheme) {
+    case Scheme::Pow2: set_single(node.requant, 1, exact_log2(factor, node), false); break;
+    case Scheme::Xdnn: {
+      const FixedPointFactor f = fixed_point_factor(factor, kMax16);
+      set_single(node.requant, f.multiplier, f.shift, false);
+      break;
+    }
+    case Scheme::Pulp: {
+      const FixedPointFactor f = fixed_point_factor(factor, kMax16, 0, 24);
+      set_single(node.requant, f.multiplier, f.shift, true);
+      break;
+    }
+  }
+  set_clamp(node, out);
+}
+
+}  // namespace
+
+void assign_requant(QGraph& graph) {
+  for (QNode& node : graph.nodes) {
+    switch (node.kind) {
+      case QOpKind::Conv: assign_conv(graph, node); break;
+      case QOpKind::Add: assign_add(graph, node); break;
+      case QOpKind::AvgPool: assign_avgpool(graph, node); break;
+      case QOpKind::MaxPool:
+      case QOpKind::Concat:
+      case QOpKind::Reshape: break;
+    }
+  }
+}
+
+}  // namespace wb::quant

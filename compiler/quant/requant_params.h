@@ -1,0 +1,26 @@
+#pragma once
+// The scheme rules that turn scales into requantisation parameters (docs/quant.md,
+// "Schemes"). They depend only on the QGraph's tensor scales and types, the integer weights
+// and bias, and the scheme, so a QGraph rebuilt from a QDQ model gets identical parameters.
+
+#include <cstdint>
+
+#include "compiler/quant/qgraph.h"
+
+namespace wb::quant {
+
+// A real factor f > 0 as multiplier * 2^-shift with multiplier <= max_multiplier, using
+// the largest shift in [min_shift, max_shift] that keeps the multiplier in range.
+struct FixedPointFactor {
+  std::int64_t multiplier = 0;
+  int shift = 0;
+};
+FixedPointFactor fixed_point_factor(double factor, std::int64_t max_multiplier, int min_shift = -31,
+                                    int max_shift = 47);
+
+// Fills node.requant (and input_multiplier for Add) for every node of the graph, by the
+// graph's scheme. Throws UserError naming the node when its scales cannot be represented
+// (pow2 scales that are not powers of two, Concat inputs with different scales, ...).
+void assign_requant(QGraph& graph);
+
+}  // namespace wb::quant
