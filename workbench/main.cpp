@@ -17,6 +17,7 @@
 #include "isa/error.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
+#include "workbench/quantize.h"
 #include "workbench/version.h"
 
 namespace {
@@ -110,6 +111,58 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   infer_cmd->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
 
+  wb::QuantizeCommand quantize;
+  std::string quantize_model;
+  std::string scheme = "xdnn";
+  std::string method = "max";
+  std::string calib_dir;
+  std::string eval_dir;
+  std::string out_dir;
+  std::string dump_dir;
+  std::string save_inputs_dir;
+  auto* quantize_cmd = app.add_subcommand(
+      "quantize", "Quantize a float ONNX model (calibration + scheme) into the integer QGraph; write quant.json and "
+                  "model.qdq.onnx; --report compares the integer golden model with the float one. Also reads an "
+                  "already-quantized QDQ model. See docs/quant.md");
+  quantize_cmd->add_option("MODEL", quantize_model, "ONNX model file (float, or QDQ)")->required();
+  quantize_cmd->add_option("--scheme", scheme, "Quantization scheme: pow2 (Graffitist static), xdnn (xfDNN v3), "
+                                               "pulp (NEMO/DORY/PULP-NN)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}));
+  quantize_cmd->add_option("--bits", quantize.quant.bits, "Bits of weights and activations (8 or 16)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({8, 16}));
+  quantize_cmd->add_option("--first-layer-bits", quantize.quant.first_layer_bits,
+                           "Bits of the first conv's weights and output (default: --bits)")
+      ->check(CLI::IsMember({8, 16}));
+  quantize_cmd->add_option("--last-layer-bits", quantize.quant.last_layer_bits,
+                           "Bits of the last conv's weights and output (default: --bits)")
+      ->check(CLI::IsMember({8, 16}));
+  quantize_cmd->add_option("--calib", calib_dir, "Folder of calibration inputs (.npy/.pb, one file per input). "
+                                                 "Default: --calib-count seeded synthetic inputs");
+  quantize_cmd->add_option("--calib-count", quantize.calib_count, "Number of synthetic calibration inputs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  quantize_cmd->add_option("--seed", quantize.seed, "Seed of the synthetic inputs")->capture_default_str();
+  quantize_cmd->add_option("--calib-method", method, "Threshold method: max, percentile or entropy (KL, as "
+                                                     "TensorRT)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"max", "percentile", "entropy"}));
+  quantize_cmd->add_option("--percentile", quantize.calibration.percentile, "Percentile of |x| for --calib-method "
+                                                                             "percentile")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  quantize_cmd->add_option("--eval", eval_dir, "Folder of evaluation inputs for --report (default: the "
+                                               "calibration inputs)");
+  quantize_cmd->add_option("-o,--output", out_dir, "Folder for quant.json, model.qdq.onnx and report.json");
+  quantize_cmd->add_flag("--report", quantize.report, "Fidelity report: per-layer SQNR of the integer golden model "
+                                                      "against the float model, output SQNR, top-1/top-5 agreement");
+  quantize_cmd->add_option("--dump", dump_dir, "Write every integer tensor of the first evaluation input to this "
+                                               "folder (.npy), to locate a mismatch layer by layer");
+  quantize_cmd->add_option("--save-inputs", save_inputs_dir, "Write the evaluation inputs to this folder (.npy)");
+  quantize_cmd->add_flag("--print", quantize.print_qgraph, "Print the QGraph");
+  quantize_cmd->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -122,6 +175,22 @@ int main(int argc, char** argv) {
     if (passes_cmd->parsed()) {
       for (const auto& info : wb::registered_passes()) std::cout << fmt::format("{:<22} {}\n", info.name, info.description);
       std::cout << fmt::format("\ndefault pipeline: {}\n", wb::kDefaultPipeline);
+      return kExitOk;
+    }
+    if (quantize_cmd->parsed()) {
+      if (threads > 0) wb::set_reference_threads(threads);
+      quantize.model = quantize_model;
+      quantize.quant.scheme = wb::quant::parse_scheme(scheme);
+      quantize.calibration.method = wb::quant::parse_calibration_method(method);
+      const auto optional_path = [](const std::string& p) {
+        return p.empty() ? std::nullopt : std::optional<std::filesystem::path>(p);
+      };
+      quantize.calib_dir = optional_path(calib_dir);
+      quantize.eval_dir = optional_path(eval_dir);
+      quantize.out_dir = optional_path(out_dir);
+      quantize.dump_dir = optional_path(dump_dir);
+      quantize.save_inputs_dir = optional_path(save_inputs_dir);
+      wb::run_quantize(quantize, std::cout);
       return kExitOk;
     }
     if (infer_cmd->parsed()) {

@@ -141,6 +141,7 @@ class ModelImporter {
     result_.graph.opset = opset;
     result_.ir_version = model_.ir_version();
     result_.producer = fmt::format("{} {}", model_.producer_name(), model_.producer_version());
+    for (const auto& entry : model_.metadata_props()) result_.metadata[entry.key()] = entry.value();
     if (proto.sparse_initializer_size() > 0) throw UserError("sparse initializers are not supported");
 
     std::set<std::string> initializer_names;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ struct ImportedModel {
   std::vector<UnsupportedNode> unsupported;
   std::int64_t ir_version = 0;
   std::string producer;  // producer_name and version, as the model records them
+  std::map<std::string, std::string> metadata;  // the model's metadata_props
 };
 
 // Reads and imports a model file. Every problem with the file is a UserError naming it.

@@ -125,6 +125,8 @@ bool FoldBatchNormPass::run(Graph& graph, PassStatistics& stats) {
     const auto affine = is_bn ? batchnorm_affine(*node, channels) : scale_affine(*node, produced, channels);
     if (!affine || node->output(0)->shape != produced->shape) continue;
     apply_affine(graph, *producer, *affine);
+    // Schemes that requantise per channel from a batch norm (pulp) need to know.
+    if (is_bn || node->op == OpKind::Mul) producer->attrs.set(std::string(kFoldedBatchNormAttr), std::int64_t{1});
     stats.add(is_bn ? "batchnorms folded" : (node->op == OpKind::Mul ? "scales folded" : "biases folded"));
     rewrite::absorb(graph, producer, node);
     changed = true;

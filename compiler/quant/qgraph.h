@@ -34,7 +34,7 @@ struct QTensor {
   int bits = 8;      // 8 or 16
   bool is_signed = true;
   double scale = 1.0;      // float32-representable; pow2: an exact power of two
-  double threshold = 0.0;  // the calibrated |x| range the scale was chosen for
+  double threshold = 0.0;  // the |x| range the scale covers: scale * hi() (signed: 2^(b-1)-1)
   std::int64_t lo() const { return is_signed ? -(std::int64_t{1} << (bits - 1)) : 0; }
   std::int64_t hi() const { return is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1; }
   DType dtype() const;  // I8, U8, I16 or U16

@@ -34,6 +34,7 @@ TEST(FoldBatchNorm, ConvWithoutBiasGetsOne) {
   EXPECT_EQ(out.after.outputs()[0]->producer->op, OpKind::Conv);
   EXPECT_NE(out.after.outputs()[0]->producer->input(2), nullptr);
   EXPECT_EQ(out.stats.counters().at("batchnorms folded"), 1);
+  EXPECT_EQ(out.after.outputs()[0]->producer->attrs.get_int(kFoldedBatchNormAttr, 0), 1);
   test::expect_same_outputs(out.before, out.after);
   // The original graph's constants are untouched (they are shared with clones).
   EXPECT_EQ(*out.before.find_value("w")->constant, test::random_tensor({4, 3, 3, 3}, 1));

@@ -1,0 +1,238 @@
+#include "compiler/quant/qdq_export.h"
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <limits>
+
+#include "compiler/frontend/tensor_proto.h"
+#include "isa/error.h"
+
+namespace wb::quant {
+namespace {
+
+class QdqWriter {
+ public:
+  explicit QdqWriter(const QGraph& graph) : q_(graph) {}
+
+  std::string write() {
+    for (const QTensor& t : q_.tensors) {
+      if (t.bits != 8) {
+        throw UserError(fmt::format("tensor {} is {}-bit; QDQ ONNX (opset {}) holds only 8-bit tensors, so only the "
+                                    "quantization JSON can describe this network",
+                                    t.name, t.bits, kQdqOpset));
+      }
+    }
+    onnx::ModelProto model;
+    model.set_ir_version(7);
+    model.set_producer_name("workbench quantize");
+    auto* opset = model.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kQdqOpset);
+    add_metadata(model, kSchemeMetadataKey, scheme_name(q_.scheme));
+    add_metadata(model, kVersionMetadataKey, "1");
+    graph_ = model.mutable_graph();
+    graph_->set_name(q_.name.empty() ? "quantized" : q_.name);
+    for (int input : q_.inputs) write_input(input);
+    for (const QNode& node : q_.nodes) write_node(node);
+    for (int output : q_.outputs) add_value_info(graph_->add_output(), q_.tensor(output).name, q_.tensor(output).shape);
+    std::string bytes;
+    if (!model.SerializeToString(&bytes)) throw std::runtime_error("could not serialize the QDQ model");
+    return bytes;
+  }
+
+ private:
+  static void add_metadata(onnx::ModelProto& model, const std::string& key, const std::string& value) {
+    auto* entry = model.add_metadata_props();
+    entry->set_key(key);
+    entry->set_value(value);
+  }
+
+  static void add_value_info(onnx::ValueInfoProto* info, const std::string& name, const Shape& shape) {
+    info->set_name(name);
+    auto* type = info->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto::FLOAT);
+    for (std::int64_t d : shape) type->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+
+  std::string initializer(const std::string& name, const Tensor& tensor) {
+    *graph_->add_initializer() = tensor_to_proto(tensor, name);
+    return name;
+  }
+
+  onnx::NodeProto* add_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                            std::vector<std::string> outputs) {
+    auto* node = graph_->add_node();
+    node->set_op_type(op);
+    node->set_name(name);
+    for (auto& i : inputs) node->add_input(i);
+    for (auto& o : outputs) node->add_output(o);
+    return node;
+  }
+
+  static void set_ints(onnx::NodeProto* node, const std::string& name, const std::vector<std::int64_t>& values) {
+    auto* attr = node->add_attribute();
+    attr->set_name(name);
+    attr->set_type(onnx::AttributeProto::INTS);
+    for (auto v : values) attr->add_ints(v);
+  }
+  static void set_int(onnx::NodeProto* node, const std::string& name, std::int64_t value) {
+    auto* attr = node->add_attribute();
+    attr->set_name(name);
+    attr->set_type(onnx::AttributeProto::INT);
+    attr->set_i(value);
+  }
+
+  // The scale and zero-point initializers of a tensor.
+  std::pair<std::string, std::string> quant_params(const QTensor& t) {
+    const std::string scale = initializer(t.name + "_scale", Tensor::scalar(static_cast<float>(t.scale)));
+    const std::string zero =
+        t.is_signed ? initializer(t.name + "_zero_point", Tensor::scalar(std::int8_t{0}))
+                    : initializer(t.name + "_zero_point", Tensor::scalar(std::uint8_t{0}));
+    return {scale, zero};
+  }
+
+  // Quantize `float_name` into tensor t and dequantize it into `dequantized_name`.
+  void quantize_dequantize(const QTensor& t, const std::string& float_name, const std::string& dequantized_name) {
+    const auto [scale, zero] = quant_params(t);
+    add_node("QuantizeLinear", t.name + "_QuantizeLinear", {float_name, scale, zero}, {t.name + "_quantized"});
+    add_node("DequantizeLinear", t.name + "_DequantizeLinear", {t.name + "_quantized", scale, zero}, {dequantized_name});
+  }
+
+  void write_input(int index) {
+    const QTensor& t = q_.tensor(index);
+    add_value_info(graph_->add_input(), t.name, t.shape);
+    quantize_dequantize(t, t.name, t.name + "_dequantized");
+  }
+
+  std::string read_name(int index) const {
+    for (int input : q_.inputs) {
+      if (input == index) return q_.tensor(index).name + "_dequantized";
+    }
+    return q_.tensor(index).name;
+  }
+
+  static bool has_activation(const QNode& node) { return std::isfinite(node.act_min) || std::isfinite(node.act_max); }
+
+  // value -> Relu or Clip -> result.
+  void write_activation(const QNode& node, const std::string& value, const std::string& result) {
+    if (node.act_min == 0.0f && !std::isfinite(node.act_max)) {
+      add_node("Relu", node.name + "_Relu", {value}, {result});
+      return;
+    }
+    const std::string lo =
+        std::isfinite(node.act_min) ? initializer(node.name + "_clip_min", Tensor::scalar(node.act_min)) : "";
+    const std::string hi =
+        std::isfinite(node.act_max) ? initializer(node.name + "_clip_max", Tensor::scalar(node.act_max)) : "";
+    add_node("Clip", node.name + "_Clip", {value, lo, hi}, {result});
+  }
+
+  // ceil_mode is needed when the QGraph's output size exceeds floor-mode pooling's.
+  bool needs_ceil(const QNode& node) const {
+    const QTensor& in = q_.tensor(node.inputs[0]);
+    const QTensor& out = q_.tensor(node.output);
+    for (std::size_t a = 0; a < 2; ++a) {
+      const std::int64_t span = (node.kernel[a] - 1) * node.dilations[a] + 1;
+      const std::int64_t floor_size = (in.shape[2 + a] + node.pads_begin[a] + node.pads_end[a] - span) / node.strides[a] + 1;
+      if (floor_size != out.shape[2 + a]) return true;
+    }
+    return false;
+  }
+
+  void set_window(onnx::NodeProto* op, const QNode& node, bool with_dilations) const {
+    set_ints(op, "kernel_shape", node.kernel);
+    set_ints(op, "strides", node.strides);
+    set_ints(op, "pads", {node.pads_begin[0], node.pads_begin[1], node.pads_end[0], node.pads_end[1]});
+    if (with_dilations) set_ints(op, "dilations", node.dilations);
+  }
+
+  std::vector<std::string> conv_operands(const QNode& node) {
+    const QTensor& in = q_.tensor(node.inputs[0]);
+    const std::int64_t c_out = node.weights.shape()[0];
+    const bool per_channel = node.weight_scale.size() > 1;
+    const std::string base = q_.tensor(node.output).name;
+    std::vector<float> w_scale(node.weight_scale.begin(), node.weight_scale.end());
+    const Tensor scale = per_channel ? Tensor::from_vector<float>({c_out}, w_scale) : Tensor::scalar(w_scale[0]);
+    const Tensor zero = per_channel ? Tensor(DType::I8, {c_out}) : Tensor(DType::I8, {});
+    const std::string w_q = initializer(base + "_weight_quantized", node.weights);
+    const std::string w_s = initializer(base + "_weight_scale", scale);
+    const std::string w_z = initializer(base + "_weight_zero_point", zero);
+    auto* dq = add_node("DequantizeLinear", base + "_weight_DequantizeLinear", {w_q, w_s, w_z}, {base + "_weight"});
+    if (per_channel) set_int(dq, "axis", 0);
+    std::vector<std::string> operands{read_name(node.inputs[0]), base + "_weight"};
+    if (!node.bias.empty()) {
+      std::vector<float> b_scale;
+      for (std::int64_t c = 0; c < c_out; ++c) {
+        const double s = per_channel ? node.weight_scale[static_cast<std::size_t>(c)] : node.weight_scale[0];
+        b_scale.push_back(static_cast<float>(in.scale * s));
+      }
+      const std::string b_q = initializer(base + "_bias_quantized", node.bias);
+      const std::string b_s = initializer(base + "_bias_scale", Tensor::from_vector<float>({c_out}, b_scale));
+      const std::string b_z = initializer(base + "_bias_zero_point", Tensor(DType::I32, {c_out}));
+      auto* bdq = add_node("DequantizeLinear", base + "_bias_DequantizeLinear", {b_q, b_s, b_z}, {base + "_bias"});
+      set_int(bdq, "axis", 0);
+      operands.push_back(base + "_bias");
+    }
+    return operands;
+  }
+
+  void write_node(const QNode& node) {
+    const QTensor& out = q_.tensor(node.output);
+    const std::string raw = out.name + "_float";
+    std::vector<std::string> inputs;
+    for (int i : node.inputs) inputs.push_back(read_name(i));
+    switch (node.kind) {
+      case QOpKind::Conv: {
+        const std::string acc = has_activation(node) ? out.name + "_accumulator" : raw;
+        auto* conv = add_node("Conv", node.name, conv_operands(node), {acc});
+        set_window(conv, node, true);
+        set_int(conv, "group", node.group);
+        if (acc != raw) write_activation(node, acc, raw);
+        break;
+      }
+      case QOpKind::Add: {
+        const std::string sum = has_activation(node) ? out.name + "_sum" : raw;
+        add_node("Add", node.name, inputs, {sum});
+        if (sum != raw) write_activation(node, sum, raw);
+        break;
+      }
+      case QOpKind::MaxPool: {
+        auto* pool = add_node("MaxPool", node.name, inputs, {raw});
+        set_window(pool, node, true);
+        if (needs_ceil(node)) set_int(pool, "ceil_mode", 1);
+        break;
+      }
+      case QOpKind::AvgPool: {
+        const QTensor& in = q_.tensor(node.inputs[0]);
+        if (node.kernel[0] == in.shape[2] && node.kernel[1] == in.shape[3] && out.shape[2] == 1 && out.shape[3] == 1 &&
+            node.pads_begin == std::vector<std::int64_t>{0, 0} && node.pads_end == std::vector<std::int64_t>{0, 0}) {
+          add_node("GlobalAveragePool", node.name, inputs, {raw});
+        } else {
+          auto* pool = add_node("AveragePool", node.name, inputs, {raw});
+          set_window(pool, node, false);
+          set_int(pool, "count_include_pad", 1);
+          if (needs_ceil(node)) set_int(pool, "ceil_mode", 1);
+        }
+        break;
+      }
+      case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", 1); break;
+      case QOpKind::Reshape: {
+        const std::string shape = initializer(out.name + "_shape", Tensor::from_vector<std::int64_t>(
+                                                                       {static_cast<std::int64_t>(out.shape.size())}, out.shape));
+        add_node("Reshape", node.name, {inputs[0], shape}, {raw});
+        break;
+      }
+    }
+    quantize_dequantize(out, raw, out.name);
+  }
+
+  const QGraph& q_;
+  onnx::GraphProto* graph_ = nullptr;
+};
+
+}  // namespace
+
+std::string export_qdq_model(const QGraph& graph) { return QdqWriter(graph).write(); }
+
+}  // namespace wb::quant

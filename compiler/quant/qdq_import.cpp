@@ -1,0 +1,295 @@
+#include "compiler/quant/qdq_import.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "compiler/quant/node_patterns.h"
+#include "compiler/quant/requant_params.h"
+#include "isa/error.h"
+
+namespace wb::quant {
+
+bool is_qdq_graph(const Graph& graph) {
+  for (const Node* node : graph.nodes()) {
+    if (node->op == OpKind::QuantizeLinear || node->op == OpKind::DequantizeLinear) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// A constant quantized tensor (weights, bias) behind a DequantizeLinear.
+struct ConstantQuant {
+  Tensor data;
+  std::vector<double> scale;
+  bool per_axis = false;
+};
+
+class QdqReader {
+ public:
+  QdqReader(const Graph& graph, Scheme scheme) : graph_(graph) { q_.scheme = scheme; }
+
+  QGraph read() {
+    q_.name = graph_.name;
+    for (const Node* node : graph_.topological_order()) visit(*node);
+    for (const Value* output : graph_.outputs()) {
+      const auto it = activation_.find(output);
+      if (it == activation_.end()) {
+        problems_.push_back(fmt::format("graph output {} is not the output of a DequantizeLinear", output->name));
+      } else {
+        q_.outputs.push_back(it->second);
+      }
+    }
+    if (!problems_.empty()) {
+      std::string text = fmt::format("the QDQ model does not fit the QGraph's pattern ({} problem(s)):", problems_.size());
+      for (const auto& p : problems_) text += "\n  " + p;
+      throw UserError(text);
+    }
+    assign_requant(q_);
+    verify_qgraph(q_);
+    return std::move(q_);
+  }
+
+ private:
+  void problem(const Node& node, const std::string& what) {
+    problems_.push_back(fmt::format("{} ({}): {}", node.name, node.op_type, what));
+  }
+
+  // The zero point must be absent or all zeros; returns its type (I8 when absent).
+  std::optional<DType> symmetric_zero_point(const Node& node) {
+    const Tensor* zero = node.constant_input(2);
+    if (node.input(2) != nullptr && zero == nullptr) {
+      problem(node, "the zero point is not a constant");
+      return std::nullopt;
+    }
+    if (zero == nullptr) return DType::U8;  // ONNX's default zero point is uint8
+    for (std::int64_t i = 0; i < zero->numel(); ++i) {
+      if (zero->as_int64(i) != 0) {
+        problem(node, fmt::format("zero point {} (asymmetric quantization is not supported: every scheme is "
+                                  "symmetric)",
+                                  zero->as_int64(i)));
+        return std::nullopt;
+      }
+    }
+    return zero->dtype();
+  }
+
+  void visit(const Node& node) {
+    switch (node.op) {
+      case OpKind::QuantizeLinear: read_quantize(node); return;
+      case OpKind::DequantizeLinear: read_dequantize(node); return;
+      case OpKind::Relu:
+      case OpKind::Clip:
+        if (pending_.count(node.input(0)) == 0 || !activation_of(node)) problem(node, "an activation not after a Conv or Add");
+        return;
+      case OpKind::Conv:
+      case OpKind::Add:
+      case OpKind::MaxPool:
+      case OpKind::AveragePool:
+      case OpKind::GlobalAveragePool:
+      case OpKind::Concat:
+      case OpKind::Flatten:
+      case OpKind::Reshape: read_compute(node); return;
+      default: problem(node, "no integer form in the quantization schemes");
+    }
+  }
+
+  // QuantizeLinear of a graph input or of a compute node's (activated) result.
+  void read_quantize(const Node& node) {
+    const auto zero_type = symmetric_zero_point(node);
+    const Tensor* scale = node.constant_input(1);
+    if (!zero_type) return;
+    if (scale == nullptr || scale->numel() != 1) {
+      problem(node, "activations need one constant scale (per-tensor)");
+      return;
+    }
+    if (*zero_type != DType::I8 && *zero_type != DType::U8) {
+      problem(node, "only int8/uint8 activations");
+      return;
+    }
+    QTensor t;
+    t.bits = 8;
+    t.is_signed = *zero_type == DType::I8;
+    t.scale = scale->as_double(0);
+    t.threshold = t.scale * static_cast<double>(t.hi());
+    if (!(t.scale > 0) || !std::isfinite(t.scale)) {
+      problem(node, fmt::format("scale {} is not a positive finite number", t.scale));
+      return;
+    }
+    const Value* x = node.input(0);
+    const bool is_input = x->producer == nullptr && !x->is_constant();
+    if (!is_input && pending_.count(x) == 0) {
+      // Through an activation: the activation's input is the pending compute result.
+      const Node* act = x->producer;
+      if (act == nullptr || !activation_of(*act) || pending_.count(act->input(0)) == 0) {
+        problem(node, "quantizes something other than a graph input or a Conv/Add/pool/Concat/Reshape result");
+        return;
+      }
+      QNode& q = q_.nodes[static_cast<std::size_t>(pending_.at(act->input(0)))];
+      const FusedActivation a = *activation_of(*act);
+      q.act_min = a.min;
+      q.act_max = a.max;
+      quantized_[node.output(0)] = {pending_.at(act->input(0)), t};
+      return;
+    }
+    if (is_input) {
+      t.name = x->name;
+      t.shape = x->shape;
+      const int index = add_tensor(t);
+      q_.inputs.push_back(index);
+      input_tensor_[node.output(0)] = index;
+      return;
+    }
+    quantized_[node.output(0)] = {pending_.at(x), t};
+  }
+
+  void read_dequantize(const Node& node) {
+    const Value* q = node.input(0);
+    if (q->is_constant()) {
+      read_constant(node);
+      return;
+    }
+    const Value* out = node.output(0);
+    if (const auto it = input_tensor_.find(q); it != input_tensor_.end()) {
+      if (!same_params(node, q_.tensor(it->second))) return;
+      activation_[out] = it->second;
+      return;
+    }
+    const auto it = quantized_.find(q);
+    if (it == quantized_.end()) {
+      problem(node, "dequantizes a tensor no QuantizeLinear produced");
+      return;
+    }
+    auto [node_index, t] = it->second;
+    if (!same_params(node, t)) return;
+    t.name = out->name;
+    t.shape = out->shape;
+    const int index = add_tensor(t);
+    q_.nodes[static_cast<std::size_t>(node_index)].output = index;
+    activation_[out] = index;
+  }
+
+  // The DequantizeLinear must undo its QuantizeLinear exactly.
+  bool same_params(const Node& node, const QTensor& t) {
+    const Tensor* scale = node.constant_input(1);
+    if (scale == nullptr || scale->numel() != 1 || scale->as_double(0) != t.scale) {
+      problem(node, "its scale differs from the QuantizeLinear's");
+      return false;
+    }
+    return symmetric_zero_point(node).has_value();
+  }
+
+  void read_constant(const Node& node) {
+    const auto zero_type = symmetric_zero_point(node);
+    const Tensor* scale = node.constant_input(1);
+    if (!zero_type || scale == nullptr) {
+      if (scale == nullptr) problem(node, "the scale is not a constant");
+      return;
+    }
+    ConstantQuant c;
+    c.data = *node.constant_input(0);
+    c.scale = scale->to_double_vector();
+    c.per_axis = scale->rank() == 1;
+    if (c.per_axis && node.attrs.get_int("axis", 1) != 0) {
+      problem(node, "per-axis weight scales must be along axis 0 (output channels)");
+      return;
+    }
+    constants_[node.output(0)] = std::move(c);
+  }
+
+  int add_tensor(QTensor t) {
+    q_.tensors.push_back(std::move(t));
+    return static_cast<int>(q_.tensors.size()) - 1;
+  }
+
+  // The activation tensor a compute node reads, or -1 (with a problem recorded).
+  int activation_input(const Node& node, std::size_t i) {
+    const auto it = activation_.find(node.input(i));
+    if (it != activation_.end()) return it->second;
+    problem(node, fmt::format("input {} is not a dequantized activation", node.input(i) ? node.input(i)->name : "-"));
+    return -1;
+  }
+
+  void read_compute(const Node& node) {
+    QNode q;
+    q.name = node.name;
+    switch (node.op) {
+      case OpKind::Conv:
+        q.kind = QOpKind::Conv;
+        if (!read_conv(q, node)) return;
+        break;
+      case OpKind::Add:
+        q.kind = QOpKind::Add;
+        for (std::size_t i = 0; i < 2; ++i) q.inputs.push_back(activation_input(node, i));
+        break;
+      case OpKind::MaxPool:
+      case OpKind::AveragePool:
+      case OpKind::GlobalAveragePool:
+        q.kind = node.op == OpKind::MaxPool ? QOpKind::MaxPool : QOpKind::AvgPool;
+        q.inputs.push_back(activation_input(node, 0));
+        set_pool_window(q, node);
+        break;
+      case OpKind::Concat:
+        q.kind = QOpKind::Concat;
+        for (std::size_t i = 0; i < node.inputs.size(); ++i) q.inputs.push_back(activation_input(node, i));
+        break;
+      default:
+        q.kind = QOpKind::Reshape;
+        q.inputs.push_back(activation_input(node, 0));
+        break;
+    }
+    for (int i : q.inputs) {
+      if (i < 0) return;
+    }
+    pending_[node.output(0)] = static_cast<int>(q_.nodes.size());
+    q_.nodes.push_back(std::move(q));
+  }
+
+  bool read_conv(QNode& q, const Node& node) {
+    q.inputs.push_back(activation_input(node, 0));
+    const auto w = constants_.find(node.input(1));
+    if (w == constants_.end() || (w->second.data.dtype() != DType::I8 && w->second.data.dtype() != DType::I16)) {
+      problem(node, "the weights must be a DequantizeLinear of an int8 constant");
+      return false;
+    }
+    q.weights = w->second.data;
+    q.weight_bits = w->second.data.dtype() == DType::I8 ? 8 : 16;
+    q.weight_scale = w->second.scale;
+    q.folded_batchnorm = w->second.per_axis;
+    set_conv_window(q, node, {q.weights.shape()[2], q.weights.shape()[3]});
+    if (node.input(2) == nullptr || q.inputs[0] < 0) return q.inputs[0] >= 0;
+    const auto b = constants_.find(node.input(2));
+    if (b == constants_.end() || b->second.data.dtype() != DType::I32) {
+      problem(node, "the bias must be a DequantizeLinear of an int32 constant");
+      return false;
+    }
+    const double x_scale = q_.tensor(q.inputs[0]).scale;
+    for (std::size_t c = 0; c < b->second.scale.size(); ++c) {
+      const double w_scale = q.weight_scale.size() == 1 ? q.weight_scale[0] : q.weight_scale.at(c);
+      const double expected = static_cast<double>(static_cast<float>(x_scale * w_scale));
+      if (std::abs(b->second.scale[c] - expected) > 1e-6 * expected) {
+        problem(node, "the bias scale is not input scale x weight scale");
+        return false;
+      }
+    }
+    q.bias = b->second.data;
+    return true;
+  }
+
+  const Graph& graph_;
+  QGraph q_;
+  std::vector<std::string> problems_;
+  std::map<const Value*, int> pending_;                             // compute result -> node index
+  std::map<const Value*, std::pair<int, QTensor>> quantized_;       // QuantizeLinear output -> (node, tensor)
+  std::map<const Value*, int> input_tensor_;                        // QuantizeLinear of a graph input -> tensor
+  std::map<const Value*, int> activation_;                          // DequantizeLinear output -> tensor
+  std::map<const Value*, ConstantQuant> constants_;
+};
+
+}  // namespace
+
+QGraph import_qdq_graph(const Graph& graph, Scheme scheme) { return QdqReader(graph, scheme).read(); }
+
+}  // namespace wb::quant

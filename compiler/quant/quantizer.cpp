@@ -1,0 +1,378 @@
+#include "compiler/quant/quantizer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "compiler/ir/fusion.h"
+#include "compiler/ir/shape_inference.h"
+#include "compiler/quant/node_patterns.h"
+#include "compiler/quant/requant_params.h"
+#include "isa/error.h"
+
+namespace wb::quant {
+
+std::string quantization_pipeline(Scheme scheme) {
+  std::string pipeline =
+      "remove-identity,canonicalize-nchw,fold-pad,fold-batchnorm,fuse-activation,collapse-concat,gemm-to-conv";
+  if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
+  return pipeline;
+}
+
+namespace {
+
+double to_float32(double v) { return static_cast<double>(static_cast<float>(v)); }
+
+double pow2_ceil(double v) { return std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(v)))); }
+
+std::int64_t signed_max(int bits) { return (std::int64_t{1} << (bits - 1)) - 1; }
+
+// One float node (or a fused pair) that becomes one QNode.
+struct PlannedNode {
+  QOpKind kind;
+  const Node* node;             // the float node
+  const Value* output;          // the value the QNode produces (an absorbed Relu's output for Add)
+  FusedActivation activation;  // Add: the absorbed Relu/Clip
+};
+
+class Builder {
+ public:
+  Builder(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options)
+      : graph_(graph), calibration_(calibration), options_(options) {}
+
+  QGraph build() {
+    check_options();
+    plan();
+    if (!unsupported_.empty()) throw UserError(format_unsupported_nodes());
+    q_.name = graph_.name;
+    q_.scheme = options_.scheme;
+    for (const Value* input : graph_.inputs()) q_.inputs.push_back(tensor_for(input));
+    for (const PlannedNode& p : planned_) tensor_for(p.output);
+    assign_types();
+    assign_scales();
+    for (const PlannedNode& p : planned_) q_.nodes.push_back(make_node(p));
+    for (const Value* output : graph_.outputs()) q_.outputs.push_back(index_.at(output));
+    assign_requant(q_);
+    verify_qgraph(q_);
+    return std::move(q_);
+  }
+
+ private:
+  void check_options() const {
+    for (int b : {options_.bits, options_.first_layer_bits, options_.last_layer_bits}) {
+      if (b != 0 && b != 8 && b != 16) throw UserError(fmt::format("{} bits: only 8 and 16 are supported", b));
+    }
+    if (options_.bits == 0) throw UserError("0 bits: only 8 and 16 are supported");
+  }
+
+  void reject(const Node& node, const std::string& reason) {
+    unsupported_.push_back(fmt::format("{} ({}): {}", node.name, node.op_type, reason));
+  }
+
+  std::string format_unsupported_nodes() const {
+    std::string text = fmt::format("{} node(s) cannot be quantized:", unsupported_.size());
+    for (const auto& line : unsupported_) text += "\n  " + line;
+    return text;
+  }
+
+  bool all_non_constant(const Node& node) const {
+    for (const Value* in : node.inputs) {
+      if (in == nullptr || in->is_constant()) return false;
+    }
+    return true;
+  }
+
+  void plan() {
+    std::set<const Node*> absorbed;
+    for (const Node* node : graph_.topological_order()) {
+      if (absorbed.count(node) != 0) continue;
+      const Value* out = node->output(0);
+      switch (node->op) {
+        case OpKind::Conv:
+          if (node->input(kConvResidualInput) != nullptr) {
+            reject(*node, "a Conv with a fused residual (quantize without fuse-residual-add)");
+          } else if (node->constant_input(1) == nullptr || (node->input(2) && !node->constant_input(2))) {
+            reject(*node, "weights and bias must be constants");
+          } else if (node->input(0)->shape.size() != 4) {
+            reject(*node, "only 2-D convolutions are supported");
+          } else {
+            planned_.push_back({QOpKind::Conv, node, out, {}});
+          }
+          break;
+        case OpKind::Add: {
+          if (node->inputs.size() != 2 || !all_non_constant(*node) || node->input(0)->shape != out->shape ||
+              node->input(1)->shape != out->shape) {
+            reject(*node, "only an Add of two computed tensors of the same shape is supported");
+            break;
+          }
+          PlannedNode p{QOpKind::Add, node, out, {}};
+          const auto users = graph_.users(out);
+          if (users.size() == 1 && !graph_.is_graph_output(out)) {
+            if (auto act = activation_of(*users[0])) {
+              p.activation = *act;
+              p.output = users[0]->output(0);
+              absorbed.insert(users[0]);
+            }
+          }
+          planned_.push_back(p);
+          break;
+        }
+        case OpKind::MaxPool:
+        case OpKind::AveragePool:
+        case OpKind::GlobalAveragePool:
+          if (node->input(0)->shape.size() != 4) {
+            reject(*node, "only 2-D pooling is supported");
+          } else if (node->outputs.size() > 1 && node->output(1) != nullptr) {
+            reject(*node, "MaxPool indices are not supported");
+          } else {
+            planned_.push_back({node->op == OpKind::MaxPool ? QOpKind::MaxPool : QOpKind::AvgPool, node, out, {}});
+          }
+          break;
+        case OpKind::Concat:
+          if (!all_non_constant(*node) || normalize_axis(node->attrs.get_int("axis", 0), 
+                                                          static_cast<std::int64_t>(out->shape.size())) != 1) {
+            reject(*node, "only a Concat of computed tensors along the channel axis is supported");
+          } else {
+            planned_.push_back({QOpKind::Concat, node, out, {}});
+          }
+          break;
+        case OpKind::Flatten:
+        case OpKind::Reshape:
+          if (node->input(0)->is_constant()) {
+            reject(*node, "reshaping a constant");
+          } else {
+            planned_.push_back({QOpKind::Reshape, node, out, {}});
+          }
+          break;
+        case OpKind::Relu:
+        case OpKind::Clip:
+          reject(*node, "an activation that is not fused into a Conv or an Add");
+          break;
+        default:
+          reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], MaxPool, "
+                        "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape)");
+      }
+    }
+    for (const Value* output : graph_.outputs()) {
+      bool produced = std::any_of(planned_.begin(), planned_.end(), [&](const PlannedNode& p) { return p.output == output; });
+      if (!produced && output->producer != nullptr && unsupported_.empty()) {
+        reject(*output->producer, "produces a graph output but has no integer form");
+      }
+    }
+  }
+
+  int tensor_for(const Value* value) {
+    const auto it = index_.find(value);
+    if (it != index_.end()) return it->second;
+    QTensor t;
+    t.name = value->name;
+    t.shape = value->shape;
+    t.bits = options_.bits;
+    const int index = static_cast<int>(q_.tensors.size());
+    q_.tensors.push_back(std::move(t));
+    index_.emplace(value, index);
+    return index;
+  }
+
+  int input_index(const Node& node, std::size_t i) const { return index_.at(node.input(i)); }
+
+  // Union-find over tensor indices.
+  int find(std::vector<int>& parent, int i) const {
+    while (parent[static_cast<std::size_t>(i)] != i) i = parent[static_cast<std::size_t>(i)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
+    return i;
+  }
+  void unite(std::vector<int>& parent, int a, int b) const { parent[static_cast<std::size_t>(find(parent, a))] = find(parent, b); }
+
+  FusedActivation activation(const PlannedNode& p) const {
+    return p.kind == QOpKind::Conv ? FusedActivation::of(*p.node) : p.activation;
+  }
+
+  // Signedness and bits. Tensors that must share a type (Concat, MaxPool, Reshape, avg of the
+  // same data) are unified: signed if any member is, the widest bits.
+  void assign_types() {
+    const Node* first_conv = nullptr;
+    const Node* last_conv = nullptr;
+    for (const PlannedNode& p : planned_) {
+      if (p.kind != QOpKind::Conv) continue;
+      if (first_conv == nullptr) first_conv = p.node;
+      last_conv = p.node;
+    }
+    for (const PlannedNode& p : planned_) {
+      QTensor& out = q_.tensors[static_cast<std::size_t>(index_.at(p.output))];
+      if (p.kind == QOpKind::Conv || p.kind == QOpKind::Add) {
+        const FusedActivation act = activation(p);
+        out.is_signed = !(act.kind != FusedActivation::Kind::None && act.min >= 0.0f);
+      } else {
+        out.is_signed = false;
+        for (const Value* in : p.node->inputs) out.is_signed = out.is_signed || q_.tensor(index_.at(in)).is_signed;
+      }
+      if (p.node == first_conv && options_.first_layer_bits != 0) out.bits = options_.first_layer_bits;
+      if (p.node == last_conv && options_.last_layer_bits != 0) out.bits = options_.last_layer_bits;
+    }
+    type_parent_.resize(q_.tensors.size());
+    std::iota(type_parent_.begin(), type_parent_.end(), 0);
+    for (const PlannedNode& p : planned_) {
+      if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape) {
+        for (const Value* in : p.node->inputs) unite(type_parent_, index_.at(in), index_.at(p.output));
+      }
+    }
+    std::map<int, std::pair<bool, int>> group_type;
+    for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
+      auto& [is_signed, bits] = group_type[find(type_parent_, static_cast<int>(i))];
+      is_signed = is_signed || q_.tensors[i].is_signed;
+      bits = std::max(bits, q_.tensors[i].bits);
+    }
+    for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
+      const auto& [is_signed, bits] = group_type[find(type_parent_, static_cast<int>(i))];
+      q_.tensors[i].is_signed = is_signed;
+      q_.tensors[i].bits = bits;
+    }
+  }
+
+  double natural_scale(const QTensor& t) const {
+    const double qmax = static_cast<double>(t.hi());
+    const double th = calibration_.threshold(t.name, t.hi());
+    return options_.scheme == Scheme::Pow2 ? pow2_ceil(th / qmax) : to_float32(th / qmax);
+  }
+
+  // Scale groups: the type groups plus (pow2, xdnn) the two inputs of every Add. A group
+  // takes its members' largest scale, so no member is clipped more than its own threshold.
+  void assign_scales() {
+    std::vector<int> parent = type_parent_;
+    if (options_.scheme != Scheme::Pulp) {
+      for (const PlannedNode& p : planned_) {
+        if (p.kind == QOpKind::Add) unite(parent, input_index(*p.node, 0), input_index(*p.node, 1));
+      }
+    }
+    std::map<int, double> group_scale;
+    for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
+      double& s = group_scale[find(parent, static_cast<int>(i))];
+      s = std::max(s, natural_scale(q_.tensors[i]));
+    }
+    for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
+      QTensor& t = q_.tensors[i];
+      t.scale = group_scale[find(parent, static_cast<int>(i))];
+      t.threshold = t.scale * static_cast<double>(t.hi());
+    }
+  }
+
+  QNode make_node(const PlannedNode& p) {
+    QNode q;
+    q.kind = p.kind;
+    q.name = p.node->name;
+    q.output = index_.at(p.output);
+    for (const Value* in : p.node->inputs) {
+      if (in != nullptr && !in->is_constant()) q.inputs.push_back(index_.at(in));
+    }
+    const FusedActivation act = activation(p);
+    if (act.kind != FusedActivation::Kind::None) {
+      q.act_min = act.min;
+      q.act_max = act.max;
+    }
+    switch (p.kind) {
+      case QOpKind::Conv: make_conv(q, *p.node); break;
+      case QOpKind::MaxPool:
+      case QOpKind::AvgPool: set_pool_window(q, *p.node); break;
+      case QOpKind::Reshape: q.inputs.resize(1); break;
+      case QOpKind::Add:
+      case QOpKind::Concat: break;
+    }
+    return q;
+  }
+
+  bool is_first_or_last_conv(const Node& node, bool first) const {
+    for (std::size_t i = 0; i < planned_.size(); ++i) {
+      const PlannedNode& p = planned_[first ? i : planned_.size() - 1 - i];
+      if (p.kind == QOpKind::Conv) return p.node == &node;
+    }
+    return false;
+  }
+
+  int weight_bits(const Node& node) const {
+    if (options_.first_layer_bits != 0 && is_first_or_last_conv(node, true)) return options_.first_layer_bits;
+    if (options_.last_layer_bits != 0 && is_first_or_last_conv(node, false)) return options_.last_layer_bits;
+    return options_.bits;
+  }
+
+  void make_conv(QNode& q, const Node& node) {
+    const Tensor weights = node.constant_input(1)->cast(DType::F64);
+    const Shape& w_shape = weights.shape();
+    const std::int64_t c_out = w_shape[0];
+    const std::int64_t per_channel = weights.numel() / c_out;
+    const auto w = weights.span<double>();
+    for (double v : w) {
+      if (!std::isfinite(v)) throw UserError(fmt::format("node {}: the weights hold NaN or Inf", node.name));
+    }
+    std::vector<double> bias;
+    if (node.input(2) != nullptr) {
+      bias = node.constant_input(2)->to_double_vector();
+      for (double v : bias) {
+        if (!std::isfinite(v)) throw UserError(fmt::format("node {}: the bias holds NaN or Inf", node.name));
+      }
+    }
+    set_conv_window(q, node, {w_shape[2], w_shape[3]});
+    q.folded_batchnorm = node.attrs.get_int("folded_batchnorm", 0) != 0;
+    q.weight_bits = weight_bits(node);
+    const double qmax = static_cast<double>(signed_max(q.weight_bits));
+
+    const bool per_channel_scales =
+        options_.scheme == Scheme::Xdnn || (options_.scheme == Scheme::Pulp && q.folded_batchnorm);
+    const auto max_abs = [&](std::int64_t begin, std::int64_t end) {
+      double m = 0;
+      for (std::int64_t i = begin; i < end; ++i) m = std::max(m, std::abs(w[static_cast<std::size_t>(i)]));
+      return m;
+    };
+    const auto scale_of = [&](double m) {
+      if (m == 0) return 1.0;
+      return options_.scheme == Scheme::Pow2 ? pow2_ceil(m / qmax) : to_float32(m / qmax);
+    };
+    if (per_channel_scales) {
+      for (std::int64_t c = 0; c < c_out; ++c) q.weight_scale.push_back(scale_of(max_abs(c * per_channel, (c + 1) * per_channel)));
+    } else {
+      q.weight_scale.push_back(scale_of(max_abs(0, weights.numel())));
+    }
+
+    Tensor qw(q.weight_bits == 8 ? DType::I8 : DType::I16, w_shape);
+    const double x_scale = q_.tensor(q.inputs[0]).scale;
+    std::vector<std::int32_t> qb;
+    for (std::int64_t c = 0; c < c_out; ++c) {
+      const double s = q.weight_scale.size() == 1 ? q.weight_scale[0] : q.weight_scale[static_cast<std::size_t>(c)];
+      for (std::int64_t i = c * per_channel; i < (c + 1) * per_channel; ++i) {
+        const double v = std::clamp(std::nearbyint(w[static_cast<std::size_t>(i)] / s), -qmax, qmax);
+        if (q.weight_bits == 8) {
+          qw.data<std::int8_t>()[i] = static_cast<std::int8_t>(v);
+        } else {
+          qw.data<std::int16_t>()[i] = static_cast<std::int16_t>(v);
+        }
+      }
+      if (!bias.empty()) {
+        const double v = std::nearbyint(bias[static_cast<std::size_t>(c)] / (x_scale * s));
+        qb.push_back(static_cast<std::int32_t>(std::clamp(v, -2147483648.0, 2147483647.0)));
+      }
+    }
+    q.weights = std::move(qw);
+    if (!qb.empty()) q.bias = Tensor::from_vector<std::int32_t>({c_out}, qb);
+  }
+
+  const Graph& graph_;
+  const Calibrator& calibration_;
+  const QuantizeOptions& options_;
+  std::vector<PlannedNode> planned_;
+  std::vector<std::string> unsupported_;
+  std::map<const Value*, int> index_;
+  std::vector<int> type_parent_;
+  QGraph q_;
+};
+
+}  // namespace
+
+QGraph build_qgraph(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options) {
+  return Builder(graph, calibration, options).build();
+}
+
+}  // namespace wb::quant

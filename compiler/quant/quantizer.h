@@ -1,0 +1,28 @@
+#pragma once
+// Builds the QGraph of a fused float graph from calibration thresholds, by scheme
+// (docs/quant.md). Pre-condition: the graph went through quantization_pipeline(scheme).
+
+#include <string>
+
+#include "compiler/ir/graph.h"
+#include "compiler/quant/calibration.h"
+#include "compiler/quant/qgraph.h"
+
+namespace wb::quant {
+
+struct QuantizeOptions {
+  Scheme scheme = Scheme::Pow2;
+  int bits = 8;              // weights and activations: 8 or 16
+  int first_layer_bits = 0;  // first Conv's weights and output; 0: `bits`
+  int last_layer_bits = 0;   // last Conv's weights and output; 0: `bits`
+};
+
+// The pass pipeline a scheme quantizes after: the default one without fuse-residual-add
+// (an Add is its own integer node), plus avgpool-to-depthwise for pow2.
+std::string quantization_pipeline(Scheme scheme);
+
+// UserError listing every node the schemes cannot quantize, or naming the tensor whose
+// threshold is undefined, or the node whose weights are not finite.
+QGraph build_qgraph(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options);
+
+}  // namespace wb::quant

@@ -1,0 +1,284 @@
+#include "workbench/quantize.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <ostream>
+
+#include "compiler/frontend/onnx_import.h"
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/golden/integer_executor.h"
+#include "compiler/golden/reference_executor.h"
+#include "compiler/passes/pass_manager.h"
+#include "compiler/quant/qdq_export.h"
+#include "compiler/quant/qdq_import.h"
+#include "compiler/quant/quant_json.h"
+#include "isa/error.h"
+#include "workbench/infer.h"
+
+namespace wb {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool is_tensor_file(const std::filesystem::path& path) {
+  const auto ext = path.extension().string();
+  return ext == ".npy" || ext == ".pb";
+}
+
+// Sum of squares of the signal and of the error, for an SQNR.
+struct ErrorEnergy {
+  double signal = 0;
+  double noise = 0;
+  void add(const Tensor& reference, const Tensor& approximation) {
+    const auto f = reference.span<float>();
+    const auto q = approximation.span<float>();
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      const double e = static_cast<double>(f[i]) - static_cast<double>(q[i]);
+      signal += static_cast<double>(f[i]) * static_cast<double>(f[i]);
+      noise += e * e;
+    }
+  }
+  double sqnr_db() const {
+    if (noise == 0) return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(signal / noise);
+  }
+};
+
+std::string format_db(double db) { return std::isinf(db) ? "exact" : fmt::format("{:.2f}", db); }
+
+}  // namespace
+
+InputSet load_input_set(const Graph& graph, const std::filesystem::path& dir) {
+  if (!std::filesystem::is_directory(dir)) throw UserError(fmt::format("{}: not a folder", dir.string()));
+  if (graph.inputs().size() != 1) {
+    throw UserError(fmt::format("input folders hold one tensor per sample, but the model has {} inputs",
+                                graph.inputs().size()));
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file() && is_tensor_file(entry.path())) files.push_back(entry.path());
+  }
+  if (files.empty()) {
+    throw UserError(fmt::format("{}: no .npy or .pb tensor files (one file per calibration input)", dir.string()));
+  }
+  std::sort(files.begin(), files.end());
+  const ReferenceExecutor executor(graph);
+  InputSet samples;
+  for (const auto& file : files) {
+    Tensor t = read_tensor_file(file);
+    try {
+      executor.check_input(0, t);
+    } catch (const UserError& e) {
+      throw UserError(fmt::format("{}: {}", file.string(), e.what()));
+    }
+    samples.push_back({std::move(t)});
+  }
+  return samples;
+}
+
+InputSet synthetic_input_set(const Graph& graph, int count, std::uint64_t seed) {
+  if (count < 1) throw UserError(fmt::format("--calib-count {}: need at least one input", count));
+  InputSet samples;
+  for (int i = 0; i < count; ++i) samples.push_back(random_inputs(graph, seed + static_cast<std::uint64_t>(i)));
+  return samples;
+}
+
+quant::Calibrator calibrate(const Graph& graph, const InputSet& samples, const quant::CalibrationOptions& options) {
+  quant::Calibrator calibrator(options);
+  const ReferenceExecutor executor(graph);
+  const auto observe_inputs = [&](const std::vector<Tensor>& inputs, bool histogram) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const std::string& name = graph.inputs()[i]->name;
+      histogram ? calibrator.observe_histogram(name, inputs[i]) : calibrator.observe_range(name, inputs[i]);
+    }
+  };
+  for (const auto& inputs : samples) {
+    observe_inputs(inputs, false);
+    executor.run(inputs, [&](const Value& v, const Tensor& t) { calibrator.observe_range(v.name, t); });
+  }
+  if (calibrator.needs_histograms()) {
+    for (const auto& inputs : samples) {
+      observe_inputs(inputs, true);
+      executor.run(inputs, [&](const Value& v, const Tensor& t) { calibrator.observe_histogram(v.name, t); });
+    }
+  }
+  return calibrator;
+}
+
+FidelityReport evaluate_fidelity(const Graph& float_graph, const quant::QGraph& qgraph, const InputSet& samples) {
+  const ReferenceExecutor float_executor(float_graph);
+  const golden::IntegerExecutor int_executor(qgraph);
+  std::map<std::string, int> wanted;
+  for (std::size_t i = 0; i < qgraph.tensors.size(); ++i) wanted.emplace(qgraph.tensors[i].name, static_cast<int>(i));
+  std::vector<ErrorEnergy> energy(qgraph.tensors.size());
+  FidelityReport report;
+  report.inputs = static_cast<int>(samples.size());
+  std::vector<int> top1(qgraph.outputs.size(), 0);
+  std::vector<int> top5(qgraph.outputs.size(), 0);
+  for (const auto& inputs : samples) {
+    std::map<int, Tensor> reference;
+    const auto float_outputs = float_executor.run(inputs, [&](const Value& v, const Tensor& t) {
+      const auto it = wanted.find(v.name);
+      if (it != wanted.end() && t.dtype() == DType::F32) reference.emplace(it->second, t);
+    });
+    for (std::size_t i = 0; i < float_outputs.size(); ++i) reference.emplace(qgraph.outputs[i], float_outputs[i]);
+    std::map<int, Tensor> dequantized_outputs;
+    int_executor.run(inputs, [&](int index, const Tensor& q) {
+      const auto it = reference.find(index);
+      if (it == reference.end()) return;
+      const Tensor deq = golden::dequantize(qgraph.tensor(index), q);
+      if (deq.shape() == it->second.shape()) energy[static_cast<std::size_t>(index)].add(it->second, deq);
+      if (std::find(qgraph.outputs.begin(), qgraph.outputs.end(), index) != qgraph.outputs.end()) {
+        dequantized_outputs.emplace(index, deq);
+      }
+    });
+    for (std::size_t o = 0; o < qgraph.outputs.size(); ++o) {
+      const auto f = top_k(reference.at(qgraph.outputs[o]), 1);
+      const auto q = top_k(dequantized_outputs.at(qgraph.outputs[o]), 5);
+      if (f.empty() || q.empty()) continue;
+      top1[o] += f[0].first == q[0].first ? 1 : 0;
+      top5[o] += std::any_of(q.begin(), q.end(), [&](const auto& c) { return c.first == f[0].first; }) ? 1 : 0;
+    }
+  }
+  for (const quant::QNode& node : qgraph.nodes) {
+    report.layers.push_back({node.name, quant::qop_name(node.kind), qgraph.tensor(node.output).name,
+                             energy[static_cast<std::size_t>(node.output)].sqnr_db()});
+  }
+  const double n = std::max<double>(1, static_cast<double>(samples.size()));
+  for (std::size_t o = 0; o < qgraph.outputs.size(); ++o) {
+    report.outputs.push_back({qgraph.tensor(qgraph.outputs[o]).name,
+                              energy[static_cast<std::size_t>(qgraph.outputs[o])].sqnr_db(), top1[o] / n, top5[o] / n});
+  }
+  return report;
+}
+
+nlohmann::json fidelity_json(const FidelityReport& report) {
+  const auto db = [](double v) -> nlohmann::json { return std::isinf(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : report.layers) {
+    layers.push_back({{"layer", l.layer}, {"type", l.type}, {"tensor", l.tensor}, {"sqnr_db", db(l.sqnr_db)}});
+  }
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& o : report.outputs) {
+    outputs.push_back({{"name", o.name},
+                       {"sqnr_db", db(o.sqnr_db)},
+                       {"top1_agreement", o.top1_agreement},
+                       {"top5_agreement", o.top5_agreement}});
+  }
+  return {{"inputs", report.inputs}, {"layers", layers}, {"outputs", outputs},
+          {"note", "sqnr_db is null where the integer result equals the float one"}};
+}
+
+void print_fidelity(std::ostream& os, const FidelityReport& report) {
+  fmt::print(os, "\n   #  {:<48} {:<8} {:>10}\n", "layer", "type", "SQNR dB");
+  fmt::print(os, "{}\n", std::string(72, '-'));
+  for (std::size_t i = 0; i < report.layers.size(); ++i) {
+    const auto& l = report.layers[i];
+    fmt::print(os, "{:>4}  {:<48} {:<8} {:>10}\n", i + 1, l.layer.size() > 48 ? l.layer.substr(0, 47) + "~" : l.layer,
+               l.type, format_db(l.sqnr_db));
+  }
+  for (const auto& o : report.outputs) {
+    fmt::print(os, "\noutput {}: SQNR {} dB, top-1 agreement {:.1f}%, top-5 agreement {:.1f}% over {} input(s)\n",
+               o.name, format_db(o.sqnr_db), 100 * o.top1_agreement, 100 * o.top5_agreement, report.inputs);
+  }
+}
+
+QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
+  const auto start = Clock::now();
+  ImportedModel model = import_onnx_file(command.model);
+  QuantizeResult result;
+  Graph& graph = model.graph;
+  result.from_qdq = quant::is_qdq_graph(graph);
+  InputSet calibration_set;
+  bool synthetic = false;
+  if (result.from_qdq) {
+    quant::Scheme scheme = command.quant.scheme;
+    if (const auto it = model.metadata.find(quant::kSchemeMetadataKey); it != model.metadata.end()) {
+      scheme = quant::parse_scheme(it->second);
+    }
+    fmt::print(log, "{}: already quantized (QDQ); scheme {} for the requantisation rules\n", command.model.string(),
+               quant::scheme_name(scheme));
+    result.qgraph = quant::import_qdq_graph(graph, scheme);
+  } else {
+    PassManager::from_pipeline(quant::quantization_pipeline(command.quant.scheme)).run(graph);
+    if (command.calib_dir) {
+      calibration_set = load_input_set(graph, *command.calib_dir);
+    } else {
+      synthetic = true;
+      calibration_set = synthetic_input_set(graph, command.calib_count, command.seed);
+      std::cerr << fmt::format("warning: calibrating on {} seeded synthetic N(0,1) inputs (seed {}); they are not "
+                               "representative of real data, so thresholds may be off (use --calib DIR)\n",
+                               command.calib_count, command.seed);
+    }
+    const auto calibration_start = Clock::now();
+    const quant::Calibrator calibrator = calibrate(graph, calibration_set, command.calibration);
+    result.calibration_seconds = seconds_since(calibration_start);
+    result.qgraph = quant::build_qgraph(graph, calibrator, command.quant);
+  }
+  result.quantize_seconds = seconds_since(start);
+  fmt::print(log, "quantized {} with scheme {}: {} integer nodes, {} tensors in {:.2f} s (calibration {:.2f} s)\n",
+             command.model.filename().string(), quant::scheme_name(result.qgraph.scheme), result.qgraph.nodes.size(),
+             result.qgraph.tensors.size(), result.quantize_seconds, result.calibration_seconds);
+  if (command.print_qgraph) quant::print_qgraph(log, result.qgraph);
+
+  InputSet eval_set;
+  const bool needs_eval = command.report || command.dump_dir || command.save_inputs_dir;
+  if (needs_eval) {
+    if (command.eval_dir) {
+      eval_set = load_input_set(graph, *command.eval_dir);
+    } else if (!calibration_set.empty()) {
+      eval_set = calibration_set;
+    } else {
+      eval_set = synthetic_input_set(graph, command.calib_count, command.seed);
+    }
+  }
+  if (command.save_inputs_dir) {
+    std::filesystem::create_directories(*command.save_inputs_dir);
+    for (std::size_t i = 0; i < eval_set.size(); ++i) {
+      write_tensor_file(*command.save_inputs_dir / fmt::format("{:03}.npy", i), eval_set[i][0]);
+    }
+  }
+  if (command.dump_dir) {
+    const golden::IntegerExecutor executor(result.qgraph);
+    golden::run_and_dump(executor, eval_set.at(0), *command.dump_dir);
+    fmt::print(log, "integer tensors of the first evaluation input written to {}\n", command.dump_dir->string());
+  }
+  if (command.report) {
+    result.fidelity = evaluate_fidelity(graph, result.qgraph, eval_set);
+    print_fidelity(log, *result.fidelity);
+  }
+  if (command.out_dir) {
+    std::filesystem::create_directories(*command.out_dir);
+    nlohmann::json extra = {{"model", command.model.string()}};
+    if (!result.from_qdq) {
+      extra["calibration"] = {{"method", quant::calibration_method_name(command.calibration.method)},
+                              {"inputs", calibration_set.size()},
+                              {"synthetic", synthetic},
+                              {"percentile", command.calibration.percentile}};
+    }
+    write_file_atomically(*command.out_dir / "quant.json", quant::qgraph_to_json(result.qgraph, extra).dump(1) + "\n");
+    try {
+      write_file_atomically(*command.out_dir / "model.qdq.onnx", quant::export_qdq_model(result.qgraph));
+    } catch (const UserError& e) {
+      std::cerr << "warning: model.qdq.onnx not written: " << e.what() << '\n';
+    }
+    if (result.fidelity) {
+      write_file_atomically(*command.out_dir / "report.json", fidelity_json(*result.fidelity).dump(1) + "\n");
+    }
+    fmt::print(log, "wrote {}\n", command.out_dir->string());
+  }
+  return result;
+}
+
+}  // namespace wb

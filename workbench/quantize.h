@@ -1,0 +1,83 @@
+#pragma once
+// `workbench quantize`: calibrates a float ONNX model (or reads an already-quantized QDQ
+// model), builds the QGraph of a scheme, writes quant.json and model.qdq.onnx, and reports
+// the integer golden model's fidelity against the float model (docs/quant.md).
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/quant/calibration.h"
+#include "compiler/quant/quantizer.h"
+
+namespace wb {
+
+struct QuantizeCommand {
+  std::filesystem::path model;
+  quant::QuantizeOptions quant;
+  quant::CalibrationOptions calibration;
+  std::optional<std::filesystem::path> calib_dir;   // else calib_count synthetic inputs
+  int calib_count = 16;
+  std::uint64_t seed = 1;
+  std::optional<std::filesystem::path> eval_dir;    // else the calibration inputs
+  std::optional<std::filesystem::path> out_dir;     // quant.json, model.qdq.onnx, report.json
+  bool report = false;
+  std::optional<std::filesystem::path> dump_dir;    // integer tensors of the first evaluation input
+  std::optional<std::filesystem::path> save_inputs_dir;  // the evaluation inputs as NNN.npy
+  bool print_qgraph = false;
+};
+
+// One network input per sample (the models we quantize have one input).
+using InputSet = std::vector<std::vector<Tensor>>;
+
+struct LayerFidelity {
+  std::string layer;
+  std::string type;
+  std::string tensor;
+  double sqnr_db = 0;  // +inf when the integer result equals the float one
+};
+
+struct OutputFidelity {
+  std::string name;
+  double sqnr_db = 0;
+  double top1_agreement = 0;  // float and integer argmax agree
+  double top5_agreement = 0;  // float argmax is within the integer top 5
+};
+
+struct FidelityReport {
+  std::vector<LayerFidelity> layers;
+  std::vector<OutputFidelity> outputs;
+  int inputs = 0;
+};
+
+struct QuantizeResult {
+  quant::QGraph qgraph;
+  std::optional<FidelityReport> fidelity;
+  double calibration_seconds = 0;
+  double quantize_seconds = 0;  // import + passes + calibration + QGraph
+  bool from_qdq = false;
+};
+
+QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log);
+
+// Every .npy/.pb file of a folder, sorted by name, as one sample each. UserError for an empty
+// folder, a multi-input model, or a tensor that does not match the graph's input.
+InputSet load_input_set(const Graph& graph, const std::filesystem::path& dir);
+InputSet synthetic_input_set(const Graph& graph, int count, std::uint64_t seed);
+
+// Runs the float reference executor over the samples and collects the statistics.
+quant::Calibrator calibrate(const Graph& graph, const InputSet& samples, const quant::CalibrationOptions& options);
+
+// Runs float graph and QGraph on every sample; per layer SQNR by tensor name, outputs' SQNR
+// and top-1/top-5 agreement.
+FidelityReport evaluate_fidelity(const Graph& float_graph, const quant::QGraph& qgraph, const InputSet& samples);
+
+nlohmann::json fidelity_json(const FidelityReport& report);
+void print_fidelity(std::ostream& os, const FidelityReport& report);
+
+}  // namespace wb
