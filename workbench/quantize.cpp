@@ -211,6 +211,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
                quant::scheme_name(scheme));
     result.qgraph = quant::import_qdq_graph(graph, scheme);
   } else {
+    quant::check_finite_constants(graph);
     PassManager::from_pipeline(quant::quantization_pipeline(command.quant.scheme)).run(graph);
     if (command.calib_dir) {
       calibration_set = load_input_set(graph, *command.calib_dir);

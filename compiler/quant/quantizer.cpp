@@ -371,6 +371,22 @@ class Builder {
 
 }  // namespace
 
+void check_finite_constants(const Graph& graph) {
+  for (const Node* node : graph.topological_order()) {
+    for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+      const Tensor* constant = node->constant_input(i);
+      if (constant == nullptr || !is_float(constant->dtype())) continue;
+      const Tensor values = constant->cast(DType::F64);
+      for (double v : values.span<double>()) {
+        if (!std::isfinite(v)) {
+          throw UserError(fmt::format("node {} ({}): input {} ({}) holds NaN or Inf; fix the model's weights",
+                                      node->name, node->op_type, i, node->input(i)->name));
+        }
+      }
+    }
+  }
+}
+
 QGraph build_qgraph(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options) {
   return Builder(graph, calibration, options).build();
 }

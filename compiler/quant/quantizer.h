@@ -21,6 +21,10 @@ struct QuantizeOptions {
 // (an Add is its own integer node), plus avgpool-to-depthwise for pow2.
 std::string quantization_pipeline(Scheme scheme);
 
+// UserError naming the first node with a NaN or Inf constant input (weights, bias): run
+// before calibration, whose tensors such weights would poison.
+void check_finite_constants(const Graph& graph);
+
 // UserError listing every node the schemes cannot quantize, or naming the tensor whose
 // threshold is undefined, or the node whose weights are not finite.
 QGraph build_qgraph(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options);

@@ -16,8 +16,9 @@ FixedPointFactor fixed_point_factor(double factor, std::int64_t max_multiplier, 
     throw UserError(fmt::format("requantisation factor {} is not a positive finite number", factor));
   }
   for (int shift = max_shift; shift >= min_shift; --shift) {
-    const auto multiplier = static_cast<std::int64_t>(std::llround(std::ldexp(factor, shift)));
-    if (multiplier <= max_multiplier) return {multiplier, shift};
+    // Compared as a double first: llround of a value beyond int64 is undefined.
+    const double scaled = std::round(std::ldexp(factor, shift));
+    if (scaled <= static_cast<double>(max_multiplier)) return {static_cast<std::int64_t>(scaled), shift};
   }
   throw UserError(fmt::format("requantisation factor {} needs a multiplier above {} even with shift {}", factor,
                               max_multiplier, min_shift));
@@ -105,11 +106,16 @@ void conv_pulp_batchnorm(QNode& node, const QTensor& in, const QTensor& out) {
     bool fits = true;
     for (std::size_t c = 0; c < c_out && fits; ++c) {
       const double factor = in.scale * weight_scale(node, c) / out.scale;
-      const auto k = static_cast<std::int64_t>(std::llround(std::ldexp(factor, d)));
+      const double k_real = std::round(std::ldexp(factor, d));
+      if (k_real > static_cast<double>(kMax16)) {
+        fits = false;
+        break;
+      }
+      const auto k = static_cast<std::int64_t>(k_real);
       const std::int64_t bias = node.bias.empty() ? 0 : node.bias.as_int64(static_cast<std::int64_t>(c));
       const std::int64_t lambda = k * bias + (d > 0 ? std::int64_t{1} << (d - 1) : 0);
       // |k * (acc + bias)| <= k * bounds (bounds include |bias|); lambda's rounding term on top.
-      fits = k <= kMax16 && k * bounds[c] + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit &&
+      fits = k * bounds[c] + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit &&
              std::llabs(lambda) < kInt32Limit;
       r.multiplier.push_back(k);
       r.shift.push_back(d);
@@ -160,9 +166,11 @@ void assign_add(QGraph& graph, QNode& node) {
   if (graph.scheme == Scheme::Pulp) {
     // (a * m1 + b * m2) >> d: the largest d whose multipliers fit 16 bits.
     for (int d = 24; d >= 0; --d) {
-      const auto m1 = static_cast<std::int64_t>(std::llround(std::ldexp(a.scale / out.scale, d)));
-      const auto m2 = static_cast<std::int64_t>(std::llround(std::ldexp(b.scale / out.scale, d)));
-      if (m1 <= kMax16 && m2 <= kMax16) {
+      const double m1_real = std::round(std::ldexp(a.scale / out.scale, d));
+      const double m2_real = std::round(std::ldexp(b.scale / out.scale, d));
+      if (m1_real <= static_cast<double>(kMax16) && m2_real <= static_cast<double>(kMax16)) {
+        const auto m1 = static_cast<std::int64_t>(m1_real);
+        const auto m2 = static_cast<std::int64_t>(m2_real);
         node.input_multiplier = {m1, m2};
         set_single(node.requant, 1, d, true);
         set_clamp(node, out);

@@ -1,0 +1,53 @@
+#include "tests/support/quant_testing.h"
+
+#include "compiler/frontend/onnx_import.h"
+#include "compiler/passes/pass_manager.h"
+#include "workbench/quantize.h"
+
+namespace wb::test {
+
+OnnxBuilder small_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 12, 12}).output("y");
+  b.initializer("w1", random_tensor({8, 3, 3, 3}, 1)).initializer("b1", random_tensor({8}, 2));
+  Tensor var = random_tensor({8}, 6);
+  for (float& v : var.span<float>()) v = 0.2f + std::abs(v);
+  b.initializer("gamma", random_tensor({8}, 3)).initializer("beta", random_tensor({8}, 4));
+  b.initializer("mean", random_tensor({8}, 5)).initializer("var", var);
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("BatchNormalization", {"c1", "gamma", "beta", "mean", "var"}, {"bn1"}, "bn1");
+  b.node("Relu", {"bn1"}, {"r1"}, "relu1");
+  auto& pool = b.node("MaxPool", {"r1"}, {"p1"}, "pool1");
+  set_attr(pool, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  set_attr(pool, "strides", std::vector<std::int64_t>{2, 2});
+  b.initializer("wa", random_tensor({4, 8, 1, 1}, 7)).initializer("wb", random_tensor({4, 8, 3, 3}, 8));
+  b.node("Conv", {"p1", "wa"}, {"ca"}, "branch_a");
+  b.node("Relu", {"ca"}, {"ra"}, "relu_a");
+  set_attr(b.node("Conv", {"p1", "wb"}, {"cb"}, "branch_b"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"cb"}, {"rb"}, "relu_b");
+  set_attr(b.node("Concat", {"ra", "rb"}, {"cat"}, "concat"), "axis", std::int64_t{1});
+  b.initializer("w3", random_tensor({8, 8, 3, 3}, 9)).initializer("b3", random_tensor({8}, 10));
+  set_attr(b.node("Conv", {"cat", "w3", "b3"}, {"c3"}, "conv3"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Add", {"c3", "p1"}, {"sum"}, "residual");
+  b.node("Relu", {"sum"}, {"r3"}, "relu3");
+  b.node("GlobalAveragePool", {"r3"}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, 8}, 11)).initializer("bf", random_tensor({10}, 12));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
+QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeOptions& options,
+                              quant::CalibrationMethod method, int samples) {
+  QuantizedModel result{import_onnx_model(builder.proto(), {}).graph, {}};
+  quant::check_finite_constants(result.graph);
+  PassManager::from_pipeline(quant::quantization_pipeline(options.scheme)).run(result.graph);
+  quant::CalibrationOptions calibration;
+  calibration.method = method;
+  const quant::Calibrator calibrator =
+      calibrate(result.graph, synthetic_input_set(result.graph, samples, 0), calibration);
+  result.qgraph = quant::build_qgraph(result.graph, calibrator, options);
+  return result;
+}
+
+}  // namespace wb::test

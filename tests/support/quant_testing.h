@@ -1,0 +1,27 @@
+#pragma once
+// Quantizing small models in tests: a CNN with every node kind the schemes handle, and the
+// whole float -> QGraph path (passes, calibration on seeded inputs, build_qgraph).
+
+#include <cstdint>
+
+#include "compiler/ir/graph.h"
+#include "compiler/quant/calibration.h"
+#include "compiler/quant/quantizer.h"
+#include "tests/support/onnx_builder.h"
+
+namespace wb::test {
+
+// x[1,3,12,12] -> Conv3x3+BN+Relu (8) -> MaxPool 2x2 -> {Conv1x1+Relu (4), Conv3x3+Relu (4)}
+// -> Concat (8) -> Conv3x3 (8, no activation) + residual Add + Relu -> GlobalAveragePool
+// -> Flatten -> Gemm (10) -> y[1,10]
+OnnxBuilder small_cnn();
+
+struct QuantizedModel {
+  Graph graph;  // after the scheme's pipeline
+  quant::QGraph qgraph;
+};
+
+QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeOptions& options,
+                              quant::CalibrationMethod method = quant::CalibrationMethod::Max, int samples = 4);
+
+}  // namespace wb::test

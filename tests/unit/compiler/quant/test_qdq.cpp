@@ -1,0 +1,134 @@
+// QDQ ONNX export and import: a QGraph survives the round trip exactly, the file is plain
+// ONNX our frontend reads, and the one place ONNX's semantics differ from ours is pinned.
+
+#include <gtest/gtest.h>
+
+#include "compiler/frontend/onnx_import.h"
+#include "compiler/golden/integer_executor.h"
+#include "compiler/golden/reference_executor.h"
+#include "compiler/quant/qdq_export.h"
+#include "compiler/quant/qdq_import.h"
+#include "compiler/quant/requant_params.h"
+#include "isa/error.h"
+#include "tests/support/quant_testing.h"
+
+namespace wb::quant {
+namespace {
+
+ImportedModel reload(const std::string& bytes) {
+  onnx::ModelProto proto;
+  EXPECT_TRUE(proto.ParseFromString(bytes));
+  return import_onnx_model(proto, {});
+}
+
+void expect_same_qgraph(const QGraph& a, const QGraph& b) {
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  ASSERT_EQ(a.nodes.size(), b.nodes.size());
+  EXPECT_EQ(a.scheme, b.scheme);
+  for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+    const QTensor& t = a.tensors[i];
+    const int j = b.find_tensor(t.name);
+    ASSERT_GE(j, 0) << t.name;
+    EXPECT_EQ(t.scale, b.tensor(j).scale) << t.name;
+    EXPECT_EQ(t.dtype(), b.tensor(j).dtype()) << t.name;
+  }
+  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+    const QNode& x = a.nodes[i];
+    const QNode& y = b.nodes[i];
+    EXPECT_EQ(x.kind, y.kind) << x.name;
+    EXPECT_EQ(x.weights, y.weights) << x.name;
+    EXPECT_EQ(x.bias, y.bias) << x.name;
+    EXPECT_EQ(x.requant.multiplier, y.requant.multiplier) << x.name;
+    EXPECT_EQ(x.requant.offset, y.requant.offset) << x.name;
+    EXPECT_EQ(x.requant.shift, y.requant.shift) << x.name;
+    EXPECT_EQ(x.requant.lo, y.requant.lo) << x.name;
+    EXPECT_EQ(x.requant.hi, y.requant.hi) << x.name;
+    EXPECT_EQ(x.requant.intermediate_bits, y.requant.intermediate_bits) << x.name;
+    EXPECT_EQ(x.input_multiplier, y.input_multiplier) << x.name;
+    EXPECT_EQ(x.kernel, y.kernel) << x.name;
+    EXPECT_EQ(x.pads_begin, y.pads_begin) << x.name;
+    EXPECT_EQ(x.pads_end, y.pads_end) << x.name;
+  }
+}
+
+class QdqRoundTrip : public ::testing::TestWithParam<Scheme> {};
+
+TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
+  QuantizeOptions options;
+  options.scheme = GetParam();
+  const auto m = test::quantize_model(test::small_cnn(), options);
+  const ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
+  EXPECT_TRUE(is_qdq_graph(reloaded.graph));
+  EXPECT_EQ(reloaded.metadata.at(kSchemeMetadataKey), scheme_name(GetParam()));
+  // The scheme comes from the file's metadata, whatever the caller guesses.
+  const QGraph back = import_qdq_graph(reloaded.graph, parse_scheme(reloaded.metadata.at(kSchemeMetadataKey)));
+  expect_same_qgraph(m.qgraph, back);
+  const auto inputs = random_inputs(m.graph, 5);
+  const golden::IntegerExecutor original(m.qgraph);
+  const golden::IntegerExecutor rebuilt(back);
+  EXPECT_EQ(original.run(inputs)[0], rebuilt.run(inputs)[0]);
+  // The QDQ file runs as plain ONNX in the float reference executor, and stays close.
+  const Tensor onnx_result = ReferenceExecutor(reloaded.graph).run(inputs)[0];
+  const Tensor ours = golden::dequantize(m.qgraph.tensor(m.qgraph.outputs[0]), original.run(inputs)[0]);
+  ASSERT_EQ(onnx_result.shape(), ours.shape());
+  const double step = m.qgraph.tensor(m.qgraph.outputs[0]).scale;
+  double worst = 0;
+  for (std::int64_t i = 0; i < ours.numel(); ++i) worst = std::max(worst, std::abs(onnx_result.as_double(i) - ours.as_double(i)));
+  EXPECT_LE(worst, 8 * step);
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, QdqRoundTrip, ::testing::Values(Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp));
+
+// y = x / 2 through a 1x1 conv: our requantisation rounds ties half up, ONNX's
+// QuantizeLinear rounds them to even. That is the only difference for pow2 scales.
+TEST(QdqSemantics, TiesRoundHalfUpInOursAndToEvenInOnnx) {
+  QGraph g;
+  g.scheme = Scheme::Pow2;
+  g.tensors = {QTensor{"x", {1, 1, 2, 2}, 8, true, 1.0, 127}, QTensor{"y", {1, 1, 2, 2}, 8, true, 2.0, 254}};
+  g.inputs = {0};
+  g.outputs = {1};
+  QNode conv;
+  conv.kind = QOpKind::Conv;
+  conv.name = "halve";
+  conv.inputs = {0};
+  conv.output = 1;
+  conv.weights = Tensor::from_vector<std::int8_t>({1, 1, 1, 1}, {1});
+  conv.weight_scale = {1.0};
+  g.nodes.push_back(conv);
+  assign_requant(g);
+  const std::vector<Tensor> inputs{Tensor::from_vector<float>({1, 1, 2, 2}, {5, 7, -5, -3})};
+  const Tensor ours = golden::IntegerExecutor(g).run(inputs)[0];
+  EXPECT_EQ(ours, Tensor::from_vector<std::int8_t>({1, 1, 2, 2}, {3, 4, -2, -1}));
+  const ImportedModel reloaded = reload(export_qdq_model(g));
+  const Tensor onnx = ReferenceExecutor(reloaded.graph).run(inputs)[0];
+  // 2.5 -> 2 and -1.5 -> -2 in ONNX; 3.5 -> 4 and -2.5 -> -2 in both.
+  EXPECT_EQ(onnx, Tensor::from_vector<float>({1, 1, 2, 2}, {4, 8, -4, -4}));
+}
+
+TEST(QdqImport, AsymmetricZeroPointIsRejected) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 4}).output("y");
+  b.initializer("s", Tensor::scalar(0.1f)).initializer("z", Tensor::scalar(std::uint8_t{128}));
+  b.node("QuantizeLinear", {"x", "s", "z"}, {"xq"}, "q");
+  b.node("DequantizeLinear", {"xq", "s", "z"}, {"xd"}, "dq");
+  b.node("Flatten", {"xd"}, {"f"}, "flat");
+  b.node("QuantizeLinear", {"f", "s", "z"}, {"fq"}, "q2");
+  b.node("DequantizeLinear", {"fq", "s", "z"}, {"y"}, "dq2");
+  const ImportedModel model = import_onnx_model(b.proto(), {});
+  try {
+    import_qdq_graph(model.graph, Scheme::Xdnn);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("asymmetric"), std::string::npos) << e.what();
+  }
+}
+
+TEST(QdqExport, SixteenBitTensorsCannotBeWritten) {
+  QuantizeOptions options;
+  options.bits = 16;
+  const auto m = test::quantize_model(test::small_cnn(), options);
+  EXPECT_THROW(export_qdq_model(m.qgraph), UserError);
+}
+
+}  // namespace
+}  // namespace wb::quant

@@ -1,0 +1,154 @@
+#include "compiler/quant/requant_params.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "isa/error.h"
+
+namespace wb::quant {
+namespace {
+
+TEST(FixedPointFactor, UsesTheLargestShiftThatFits) {
+  for (double f : {0.3, 0.000123, 0.99, 1.7, 123.4}) {
+    const FixedPointFactor p = fixed_point_factor(f, 32767);
+    EXPECT_LE(p.multiplier, 32767) << f;
+    EXPECT_GT(p.multiplier, 32767 / 2) << f;  // one more shift would not fit
+    EXPECT_NEAR(std::ldexp(static_cast<double>(p.multiplier), -p.shift), f, f * std::ldexp(1.0, -14)) << f;
+  }
+  const FixedPointFactor exact = fixed_point_factor(1.0 / 32, 32767);
+  EXPECT_EQ(std::ldexp(static_cast<double>(exact.multiplier), -exact.shift), 1.0 / 32);
+}
+
+TEST(FixedPointFactor, LargeFactorsShiftLeftAndBoundsAreErrors) {
+  const FixedPointFactor p = fixed_point_factor(1e6, 32767);
+  EXPECT_LT(p.shift, 0);
+  EXPECT_THROW(fixed_point_factor(0.0, 32767), UserError);
+  EXPECT_THROW(fixed_point_factor(std::nan(""), 32767), UserError);
+  EXPECT_THROW(fixed_point_factor(1e12, 32767, 0, 16), UserError);
+  // With shifts capped at 16, a tiny factor becomes a tiny multiplier (precision is lost).
+  EXPECT_EQ(fixed_point_factor(1e-6, 32767, 0, 16).shift, 16);
+}
+
+// One conv [c_out, 1, 1, 1] reading an 8-bit input and writing an 8-bit output.
+QGraph one_conv(Scheme scheme, std::vector<double> weight_scale, double x_scale, double y_scale, bool signed_out,
+                std::int64_t c_out = 2) {
+  QGraph g;
+  g.scheme = scheme;
+  g.tensors = {QTensor{"x", {1, 1, 2, 2}, 8, true, x_scale, 0}, QTensor{"y", {1, c_out, 2, 2}, 8, signed_out, y_scale, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  QNode conv;
+  conv.kind = QOpKind::Conv;
+  conv.name = "conv";
+  conv.inputs = {0};
+  conv.output = 1;
+  conv.weights = Tensor(DType::I8, {c_out, 1, 1, 1});
+  for (std::int64_t c = 0; c < c_out; ++c) conv.weights.data<std::int8_t>()[c] = static_cast<std::int8_t>(100 - 30 * c);
+  conv.bias = Tensor::from_vector<std::int32_t>({c_out}, std::vector<std::int32_t>(static_cast<std::size_t>(c_out), 1000));
+  conv.weight_scale = std::move(weight_scale);
+  g.nodes.push_back(std::move(conv));
+  return g;
+}
+
+TEST(AssignRequant, Pow2ConvIsAPureShift) {
+  QGraph g = one_conv(Scheme::Pow2, {1.0 / 128}, 1.0 / 64, 1.0 / 16, true);
+  assign_requant(g);
+  const Requant& r = g.nodes[0].requant;
+  EXPECT_EQ(r.multiplier, std::vector<std::int64_t>{1});
+  EXPECT_EQ(r.shift, std::vector<int>{9});  // (1/16) / (1/64 * 1/128) = 2^9
+  EXPECT_EQ(r.offset, std::vector<std::int64_t>{0});
+  EXPECT_EQ(r.lo, -128);
+  EXPECT_EQ(r.hi, 127);
+  g = one_conv(Scheme::Pow2, {0.01}, 1.0 / 64, 1.0 / 16, true);
+  EXPECT_THROW(assign_requant(g), UserError);
+}
+
+TEST(AssignRequant, XdnnIsPerChannel16Bit) {
+  QGraph g = one_conv(Scheme::Xdnn, {0.01, 0.003}, 0.02, 0.05, false);
+  g.nodes[0].act_min = 0;
+  assign_requant(g);
+  const Requant& r = g.nodes[0].requant;
+  ASSERT_EQ(r.channels(), 2u);
+  for (std::size_t c = 0; c < 2; ++c) {
+    const double f = 0.02 * (c == 0 ? 0.01 : 0.003) / 0.05;
+    EXPECT_LE(r.multiplier[c], 32767);
+    EXPECT_NEAR(std::ldexp(static_cast<double>(r.multiplier[c]), -r.shift[c]), f, f * 1e-4);
+  }
+  EXPECT_NE(r.multiplier[0] * (1LL << 20) >> r.shift[0], r.multiplier[1] * (1LL << 20) >> r.shift[1]);
+  EXPECT_EQ(r.lo, 0);  // unsigned output
+  EXPECT_EQ(r.hi, 255);
+}
+
+TEST(AssignRequant, PulpBatchNormPathProvablyFitsInt32) {
+  QGraph g = one_conv(Scheme::Pulp, {0.01, 0.003}, 0.02, 0.05, false, 2);
+  g.nodes[0].folded_batchnorm = true;
+  assign_requant(g);
+  const Requant& r = g.nodes[0].requant;
+  ASSERT_EQ(r.channels(), 2u);
+  EXPECT_EQ(r.intermediate_bits, 0);
+  EXPECT_EQ(r.shift[0], r.shift[1]);  // one d per layer
+  const int d = r.shift[0];
+  for (std::size_t c = 0; c < 2; ++c) {
+    const std::int64_t w = g.nodes[0].weights.data<std::int8_t>()[c];
+    const std::int64_t bound = std::llabs(w) * 128 + 1000;
+    EXPECT_LT(r.multiplier[c] * bound + (std::int64_t{1} << (d - 1)), std::int64_t{1} << 31);
+    EXPECT_LE(r.multiplier[c], 32767);
+  }
+}
+
+TEST(AssignRequant, PulpPlainPathIsInt16AndFloors) {
+  QGraph g = one_conv(Scheme::Pulp, {0.01}, 0.02, 0.05, true);
+  assign_requant(g);
+  const Requant& r = g.nodes[0].requant;
+  EXPECT_EQ(r.intermediate_bits, 16);
+  EXPECT_EQ(r.rounding, "floor");
+  ASSERT_EQ(r.channels(), 1u);
+  EXPECT_LE(r.shift[0], 16);
+  EXPECT_EQ(r.offset[0], -(std::int64_t{1} << (r.shift[0] - 1)));
+}
+
+TEST(AssignRequant, ReluSixClampsAtSix) {
+  QGraph g = one_conv(Scheme::Pow2, {1.0 / 128}, 1.0 / 64, 1.0 / 32, false);
+  g.nodes[0].act_min = 0;
+  g.nodes[0].act_max = 6;
+  assign_requant(g);
+  EXPECT_EQ(g.nodes[0].requant.lo, 0);
+  EXPECT_EQ(g.nodes[0].requant.hi, 192);  // 6 / (1/32)
+}
+
+QGraph one_add(Scheme scheme, double a_scale, double b_scale, double y_scale) {
+  QGraph g;
+  g.scheme = scheme;
+  g.tensors = {QTensor{"a", {1, 2}, 8, true, a_scale, 0}, QTensor{"b", {1, 2}, 8, true, b_scale, 0},
+               QTensor{"y", {1, 2}, 8, true, y_scale, 0}};
+  g.inputs = {0, 1};
+  g.outputs = {2};
+  QNode add;
+  add.kind = QOpKind::Add;
+  add.name = "add";
+  add.inputs = {0, 1};
+  add.output = 2;
+  g.nodes.push_back(add);
+  return g;
+}
+
+TEST(AssignRequant, AddSharesAScaleExceptOnPulp) {
+  QGraph same = one_add(Scheme::Pow2, 0.25, 0.25, 0.5);
+  assign_requant(same);
+  EXPECT_EQ(same.nodes[0].input_multiplier, (std::vector<std::int64_t>{1, 1}));
+  EXPECT_EQ(same.nodes[0].requant.shift, std::vector<int>{1});
+  QGraph different = one_add(Scheme::Xdnn, 0.25, 0.1, 0.5);
+  EXPECT_THROW(assign_requant(different), UserError);
+  QGraph pulp = one_add(Scheme::Pulp, 0.25, 0.1, 0.5);
+  assign_requant(pulp);
+  const auto& m = pulp.nodes[0].input_multiplier;
+  const int d = pulp.nodes[0].requant.shift[0];
+  EXPECT_NEAR(std::ldexp(static_cast<double>(m[0]), -d), 0.5, 1e-4);
+  EXPECT_NEAR(std::ldexp(static_cast<double>(m[1]), -d), 0.2, 1e-4);
+  EXPECT_LE(std::max(m[0], m[1]), 32767);
+  EXPECT_EQ(pulp.nodes[0].requant.rounding, "floor");
+}
+
+}  // namespace
+}  // namespace wb::quant
