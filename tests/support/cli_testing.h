@@ -1,0 +1,24 @@
+#pragma once
+// Running the `workbench` binary in tests and checking its bad-input contract.
+
+#include <string>
+
+namespace wb::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `workbench ARGS` and captures its output and exit code.
+CommandResult workbench(const std::string& args);
+
+// A path under workloads/ as a string.
+std::string workload(const std::string& name);
+
+std::size_t line_count(const std::string& text);
+
+// Bad input: exit code 2 and exactly one line of output, which mentions `needle`.
+void expect_bad_input(const CommandResult& run, const std::string& needle);
+
+}  // namespace wb::test
