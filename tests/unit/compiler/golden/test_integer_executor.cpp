@@ -2,20 +2,21 @@
 // the edges of docs/quant.md, and convolutions against a direct seven-loop convolution in
 // int64 followed by an independent (long double) requantisation.
 
-#include <fmt/format.h>
+#include "compiler/golden/integer_executor.h"
+
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "compiler/frontend/tensor_io.h"
-#include "compiler/golden/integer_executor.h"
 #include "isa/error.h"
 
 namespace wb::golden {
@@ -632,87 +633,6 @@ TEST(Dequantize, ScalesEveryValue) {
   EXPECT_EQ(real.dtype(), DType::F32);
   EXPECT_EQ(real.to_double_vector(), (std::vector<double>{-1.5, 2.0, -64.0}));
   EXPECT_THROW(dequantize(t, ints(DType::U8, {3}, {1, 2, 3})), UserError);
-}
-
-TEST(IntegerExecutorTiming, DISABLED_Resnet50Shapes) {
-  Builder b;
-  std::mt19937 rng(1);
-  auto conv = [&](int in, std::int64_t cout, std::int64_t k, std::int64_t stride, const std::string& name) {
-    const QTensor& it = b.graph.tensor(in);
-    const std::int64_t cin = it.shape[1], h = it.shape[2], w = it.shape[3], p = k / 2;
-    const std::int64_t oh = (h + 2 * p - k) / stride + 1, ow = (w + 2 * p - k) / stride + 1;
-    const int out = b.tensor(name, {1, cout, oh, ow}, 8, false);
-    const auto wv = random_values(static_cast<std::size_t>(cout * cin * k * k), -127, 127, rng());
-    QNode& n = b.conv(name, in, out, ints(DType::I8, {cout, cin, k, k}, wv));
-    n.strides = {stride, stride};
-    n.pads_begin = {p, p};
-    n.pads_end = {p, p};
-    n.bias = ints(DType::I32, {cout}, random_values(static_cast<std::size_t>(cout), -1000, 1000, rng()));
-    n.requant = requant({1}, {12}, 0, 255);
-    return out;
-  };
-  const int x = b.input("x", {1, 3, 224, 224}, 8, true);
-  int t = conv(x, 64, 7, 2, "conv1");
-  {
-    const int p = b.tensor("pool", {1, 64, 56, 56}, 8, false);
-    QNode& n = b.node(QOpKind::MaxPool, "pool", {t}, p);
-    n.kernel = {3, 3};
-    n.strides = {2, 2};
-    n.pads_begin = {1, 1};
-    n.pads_end = {1, 1};
-    t = p;
-  }
-  const int blocks[4] = {3, 4, 6, 3};
-  std::int64_t width = 64;
-  int id = 0;
-  for (int stage = 0; stage < 4; ++stage, width *= 2) {
-    for (int i = 0; i < blocks[stage]; ++i) {
-      const std::int64_t stride = (stage > 0 && i == 0) ? 2 : 1;
-      const std::string pre = fmt::format("b{}", id++);
-      int shortcut = t;
-      if (i == 0) shortcut = conv(t, width * 4, 1, stride, fmt::format("{}ds", pre));
-      int u = conv(t, width, 1, 1, fmt::format("{}c1", pre));
-      u = conv(u, width, 3, stride, fmt::format("{}c2", pre));
-      u = conv(u, width * 4, 1, 1, fmt::format("{}c3", pre));
-      const int o = b.tensor(fmt::format("{}add", pre), b.graph.tensor(u).shape, 8, false);
-      QNode& n = b.node(QOpKind::Add, fmt::format("{}add", pre), {u, shortcut}, o);
-      n.input_multiplier = {1, 1};
-      n.requant = requant({1}, {1}, 0, 255);
-      t = o;
-    }
-  }
-  b.graph.outputs = {t};
-  const IntegerExecutor ex(b.graph);
-  std::vector<float> xin(3 * 224 * 224);
-  for (auto& v : xin) v = std::uniform_real_distribution<float>(-100, 100)(rng);
-  const Tensor input = Tensor::from_vector<float>({1, 3, 224, 224}, xin);
-  for (int rep = 0; rep < 3; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto out = ex.run({input});
-    const auto t1 = std::chrono::steady_clock::now();
-    std::printf("resnet50-shaped run: %.3f s, output %s\n", std::chrono::duration<double>(t1 - t0).count(),
-                format_shape(out[0].shape()).c_str());
-  }
-  // Single layer: 1x64x56x56 3x3 conv to 64.
-  {
-    Builder c;
-    const int xi = c.input("x", {1, 64, 56, 56}, 8, false);
-    const int yi = c.tensor("y", {1, 64, 56, 56}, 8, false);
-    QNode& n = c.conv("conv", xi, yi, ints(DType::I8, {64, 64, 3, 3}, random_values(64 * 64 * 9, -127, 127, 5)));
-    n.pads_begin = {1, 1};
-    n.pads_end = {1, 1};
-    n.requant = requant({1}, {12}, 0, 255);
-    c.graph.outputs = {yi};
-    const IntegerExecutor e(c.graph);
-    const Tensor q = ints(DType::U8, {1, 64, 56, 56}, random_values(64 * 56 * 56, 0, 255, 6));
-    for (int rep = 0; rep < 3; ++rep) {
-      const auto t0 = std::chrono::steady_clock::now();
-      e.run_quantized({q});
-      const auto t1 = std::chrono::steady_clock::now();
-      std::printf("1x64x56x56 3x3 -> 64: %.2f ms (%.2f GMAC/s)\n", 1e3 * std::chrono::duration<double>(t1 - t0).count(),
-                  64.0 * 64 * 9 * 56 * 56 / 1e9 / std::chrono::duration<double>(t1 - t0).count());
-    }
-  }
 }
 
 }  // namespace

@@ -1,0 +1,538 @@
+#include "compiler/golden/integer_executor.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+#include <type_traits>
+
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/golden/integer_arithmetic.h"
+#include "isa/error.h"
+
+namespace wb::golden {
+
+using quant::QGraph;
+using quant::QNode;
+using quant::QOpKind;
+using quant::QTensor;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Helpers: int32 working copies of the 8/16-bit tensors, and a parallel loop.
+
+template <class T>
+constexpr bool is_small_integer = std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) <= 2;
+
+// Every element of an I8/U8/I16/U16 tensor as int32.
+std::vector<std::int32_t> widen(const Tensor& t) {
+  std::vector<std::int32_t> values(static_cast<std::size_t>(t.numel()));
+  visit_dtype(t.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (is_small_integer<T>) {
+      const T* data = t.data<T>();
+      for (std::size_t i = 0; i < values.size(); ++i) values[i] = data[i];
+    } else {
+      throw std::logic_error(
+          fmt::format("{} tensor where an 8- or 16-bit integer tensor was expected", dtype_name(t.dtype())));
+    }
+  });
+  return values;
+}
+
+// The values as a tensor of t's type and shape; std::logic_error if one is out of its range.
+Tensor narrow(const std::vector<std::int32_t>& values, const QTensor& t) {
+  Tensor out(t.dtype(), t.shape);
+  if (static_cast<std::int64_t>(values.size()) != out.numel()) {
+    throw std::logic_error(
+        fmt::format("{} values computed for tensor {} of shape {}", values.size(), t.name, format_shape(t.shape)));
+  }
+  visit_dtype(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (is_small_integer<T>) {
+      T* data = out.data<T>();
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (values[i] < t.lo() || values[i] > t.hi()) {
+          throw std::logic_error(
+              fmt::format("value {} out of the range [{}, {}] of tensor {}", values[i], t.lo(), t.hi(), t.name));
+        }
+        data[i] = static_cast<T>(values[i]);
+      }
+    }
+  });
+  return out;
+}
+
+// body(i) for i in [0, count) on the OpenMP threads; the first exception thrown is rethrown.
+template <class Body>
+void parallel_for(std::int64_t count, const Body& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic)
+  for (std::int64_t i = 0; i < count; ++i) {
+    try {
+      body(i);
+    } catch (...) {
+#pragma omp critical(wb_golden_integer_executor_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+std::int64_t product(const Shape& shape, std::size_t from) {
+  std::int64_t p = 1;
+  for (std::size_t i = from; i < shape.size(); ++i) p *= shape[i];
+  return p;
+}
+
+std::int64_t max_magnitude(const QTensor& t) { return std::max(-t.lo(), t.hi()); }
+
+// ---------------------------------------------------------------------------------------
+// Window geometry of Conv, MaxPool and AvgPool over H and W.
+
+struct Axis {
+  std::int64_t in = 0, out = 0, kernel = 1, stride = 1, dilation = 1, pad_begin = 0;
+  std::int64_t padded = 0;  // extent of the zero-padded input every window fits in
+};
+
+struct Window {
+  Axis y, x;
+};
+
+Axis make_axis(const QNode& node, std::size_t i, std::int64_t in, std::int64_t out) {
+  Axis a;
+  a.in = in;
+  a.out = out;
+  a.kernel = node.kernel[i];
+  a.stride = node.strides[i];
+  a.dilation = node.dilations[i];
+  a.pad_begin = node.pads_begin[i];
+  const std::int64_t pad_end = node.pads_end[i];
+  if (a.kernel < 1 || a.stride < 1 || a.dilation < 1 || a.pad_begin < 0 || pad_end < 0) {
+    throw std::logic_error(fmt::format("window axis {}: kernel {}, stride {}, dilation {}, pads {}/{}", i, a.kernel,
+                                       a.stride, a.dilation, a.pad_begin, pad_end));
+  }
+  // The output extent is floor((in + pads - extent) / stride) + 1, or the ceil of it (ceil_mode);
+  // positions outside the input are padding either way.
+  const std::int64_t extent = (a.kernel - 1) * a.dilation + 1;
+  const std::int64_t span = in + a.pad_begin + pad_end - extent;
+  const std::int64_t lo = span < 0 ? 0 : span / a.stride + 1;
+  const std::int64_t hi = span < 0 ? 0 : (span + a.stride - 1) / a.stride + 1;
+  if (out < lo || out > hi || out < 1) {
+    throw std::logic_error(
+        fmt::format("window axis {}: output size {} but input {}, kernel {}, stride {}, dilation {}, "
+                    "pads {}/{} give {}",
+                    i, out, in, a.kernel, a.stride, a.dilation, a.pad_begin, pad_end, lo));
+  }
+  a.padded = std::max(a.pad_begin + in, (out - 1) * a.stride + extent);
+  return a;
+}
+
+Window make_window(const QNode& node, const Shape& in, const Shape& out) {
+  if (node.kernel.size() != 2 || node.strides.size() != 2 || node.dilations.size() != 2 ||
+      node.pads_begin.size() != 2 || node.pads_end.size() != 2) {
+    throw std::logic_error("window attributes must have two entries (H, W)");
+  }
+  if (in.size() != 4 || out.size() != 4) throw std::logic_error("window ops need NCHW tensors");
+  return {make_axis(node, 0, in[2], out[2]), make_axis(node, 1, in[3], out[3])};
+}
+
+// ---------------------------------------------------------------------------------------
+// Conv: v = sum(w * x) + bias[c], then requantised per output channel.
+
+// The zero-padded copy of one image [C, H, W] as [C, padded_y, padded_x].
+std::vector<std::int32_t> pad_image(const std::int32_t* image, std::int64_t channels, const Window& g) {
+  std::vector<std::int32_t> padded(static_cast<std::size_t>(channels * g.y.padded * g.x.padded), 0);
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t iy = 0; iy < g.y.in; ++iy) {
+      const std::int32_t* src = image + (c * g.y.in + iy) * g.x.in;
+      std::int32_t* dst = padded.data() + (c * g.y.padded + g.y.pad_begin + iy) * g.x.padded + g.x.pad_begin;
+      std::copy(src, src + g.x.in, dst);
+    }
+  }
+  return padded;
+}
+
+// One output channel: `x` the padded input channels of its group, `w` its weights
+// [C_in/group, kH, kW]. Acc is int32 only where the caller proved no partial sum overflows it.
+template <class Acc>
+void conv_channel(const Window& g, std::int64_t group_channels, const std::int32_t* x, const std::int32_t* w,
+                  std::int64_t bias, const quant::Requant& requant, std::size_t channel, std::int32_t* y) {
+  const std::int64_t oh = g.y.out, ow = g.x.out, plane = g.y.padded * g.x.padded;
+  std::vector<Acc> acc(static_cast<std::size_t>(oh * ow), static_cast<Acc>(bias));
+  for (std::int64_t ci = 0; ci < group_channels; ++ci) {
+    for (std::int64_t ky = 0; ky < g.y.kernel; ++ky) {
+      for (std::int64_t kx = 0; kx < g.x.kernel; ++kx) {
+        const Acc weight = static_cast<Acc>(*w++);
+        if (weight == 0) continue;
+        // x at output (0, 0) for this tap.
+        const std::int32_t* first = x + ci * plane + ky * g.y.dilation * g.x.padded + kx * g.x.dilation;
+        if (g.x.stride == 1 && g.y.stride == 1 && ow == g.x.padded) {
+          // 1x1 kernel, no horizontal padding: rows are contiguous in both, one loop.
+          for (std::int64_t i = 0; i < oh * ow; ++i)
+            acc[static_cast<std::size_t>(i)] += weight * static_cast<Acc>(first[i]);
+          continue;
+        }
+        for (std::int64_t oy = 0; oy < oh; ++oy) {
+          const std::int32_t* row = first + oy * g.y.stride * g.x.padded;
+          Acc* out = acc.data() + oy * ow;
+          if (g.x.stride == 1) {
+            for (std::int64_t ox = 0; ox < ow; ++ox) out[ox] += weight * static_cast<Acc>(row[ox]);
+          } else {
+            for (std::int64_t ox = 0; ox < ow; ++ox) out[ox] += weight * static_cast<Acc>(row[ox * g.x.stride]);
+          }
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < acc.size(); ++i) y[i] = static_cast<std::int32_t>(requantize(acc[i], requant, channel));
+}
+
+Tensor run_conv(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const QTensor& in_t = graph.tensor(node.inputs[0]);
+  const QTensor& out_t = graph.tensor(node.output);
+  const Window g = make_window(node, in_t.shape, out_t.shape);
+  const std::int64_t batch = in_t.shape[0], in_channels = in_t.shape[1], out_channels = out_t.shape[1];
+  const std::int64_t group_in = in_channels / node.group, group_out = out_channels / node.group;
+  const std::int64_t taps = group_in * g.y.kernel * g.x.kernel;  // weights per output channel
+
+  const std::vector<std::int32_t> x = widen(input);
+  const std::vector<std::int32_t> weights = widen(node.weights);
+  std::vector<std::int64_t> bias(static_cast<std::size_t>(out_channels), 0);
+  if (!node.bias.empty()) {
+    for (std::int64_t c = 0; c < out_channels; ++c)
+      bias[static_cast<std::size_t>(c)] = node.bias.data<std::int32_t>()[c];
+  }
+
+  // |partial sum| <= |bias| + sum|w| * max|x| for every partial sum of a channel: int32 holds
+  // them when that bound is below 2^31; int64 (checked here once) otherwise.
+  std::vector<char> fits_int32(static_cast<std::size_t>(out_channels));
+  for (std::int64_t c = 0; c < out_channels; ++c) {
+    std::int64_t sum_abs = 0;
+    for (std::int64_t k = 0; k < taps; ++k)
+      sum_abs += std::abs(std::int64_t{weights[static_cast<std::size_t>(c * taps + k)]});
+    const std::int64_t bound = checked_add(checked_mul(sum_abs, max_magnitude(in_t), "accumulator bound"),
+                                           std::abs(bias[static_cast<std::size_t>(c)]), "accumulator bound");
+    fits_int32[static_cast<std::size_t>(c)] = bound < (std::int64_t{1} << 31);
+  }
+
+  std::vector<std::int32_t> y(static_cast<std::size_t>(batch * out_channels * g.y.out * g.x.out));
+  for (std::int64_t n = 0; n < batch; ++n) {
+    const std::vector<std::int32_t> padded = pad_image(x.data() + n * in_channels * g.y.in * g.x.in, in_channels, g);
+    parallel_for(out_channels, [&](std::int64_t c) {
+      const auto channel = static_cast<std::size_t>(c);
+      const std::int32_t* xg = padded.data() + (c / group_out) * group_in * g.y.padded * g.x.padded;
+      const std::int32_t* w = weights.data() + c * taps;
+      std::int32_t* out = y.data() + (n * out_channels + c) * g.y.out * g.x.out;
+      if (fits_int32[channel]) {
+        conv_channel<std::int32_t>(g, group_in, xg, w, bias[channel], node.requant, channel, out);
+      } else {
+        conv_channel<std::int64_t>(g, group_in, xg, w, bias[channel], node.requant, channel, out);
+      }
+    });
+  }
+  return narrow(y, out_t);
+}
+
+// ---------------------------------------------------------------------------------------
+// Add: v = a * m_a + b * m_b, then requantised.
+
+Tensor run_add(const QGraph& graph, const QNode& node, const Tensor& a_tensor, const Tensor& b_tensor) {
+  const QTensor& out_t = graph.tensor(node.output);
+  const std::vector<std::int32_t> a = widen(a_tensor), b = widen(b_tensor);
+  const std::int64_t m_a = node.input_multiplier[0], m_b = node.input_multiplier[1];
+  const std::int64_t channels = out_t.shape.size() >= 2 ? out_t.shape[1] : 1;  // requant channel: axis 1
+  const std::int64_t inner = product(out_t.shape, 2);
+  const std::int64_t planes = inner == 0 ? 0 : product(out_t.shape, 0) / inner;  // N * C
+  std::vector<std::int32_t> y(a.size());
+  parallel_for(planes, [&](std::int64_t p) {
+    const auto channel = static_cast<std::size_t>(p % channels);
+    for (std::int64_t i = p * inner; i < (p + 1) * inner; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      const std::int64_t v = checked_add(checked_mul(a[k], m_a, "a * m_a"), checked_mul(b[k], m_b, "b * m_b"), "add");
+      y[k] = static_cast<std::int32_t>(requantize(v, node.requant, channel));
+    }
+  });
+  return narrow(y, out_t);
+}
+
+// ---------------------------------------------------------------------------------------
+// MaxPool (padding never wins) and AvgPool (padding counts as 0, then requantised).
+
+Tensor run_pool(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const QTensor& in_t = graph.tensor(node.inputs[0]);
+  const QTensor& out_t = graph.tensor(node.output);
+  const Window g = make_window(node, in_t.shape, out_t.shape);
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t channels = out_t.shape[1], planes = out_t.shape[0] * channels;
+  std::vector<std::int32_t> y(static_cast<std::size_t>(planes * g.y.out * g.x.out));
+  const bool is_max = node.kind == QOpKind::MaxPool;
+  parallel_for(planes, [&](std::int64_t p) {
+    const std::int32_t* plane = x.data() + p * g.y.in * g.x.in;
+    std::int32_t* out = y.data() + p * g.y.out * g.x.out;
+    for (std::int64_t oy = 0; oy < g.y.out; ++oy) {
+      for (std::int64_t ox = 0; ox < g.x.out; ++ox) {
+        std::int64_t sum = 0, max = 0;
+        bool any = false;
+        for (std::int64_t ky = 0; ky < g.y.kernel; ++ky) {
+          const std::int64_t iy = oy * g.y.stride - g.y.pad_begin + ky * g.y.dilation;
+          if (iy < 0 || iy >= g.y.in) continue;  // padding
+          for (std::int64_t kx = 0; kx < g.x.kernel; ++kx) {
+            const std::int64_t ix = ox * g.x.stride - g.x.pad_begin + kx * g.x.dilation;
+            if (ix < 0 || ix >= g.x.in) continue;  // padding
+            const std::int64_t v = plane[iy * g.x.in + ix];
+            sum += v;
+            max = any ? std::max(max, v) : v;
+            any = true;
+          }
+        }
+        if (is_max && !any) {
+          throw std::logic_error(fmt::format("output ({}, {}) has a window entirely in the padding", oy, ox));
+        }
+        const std::int64_t result =
+            is_max ? max : requantize(sum, node.requant, static_cast<std::size_t>(p % channels));
+        out[oy * g.x.out + ox] = static_cast<std::int32_t>(result);
+      }
+    }
+  });
+  return narrow(y, out_t);
+}
+
+// ---------------------------------------------------------------------------------------
+// Concat along axis 1 and Reshape: data movement only.
+
+Tensor run_concat(const QGraph& graph, const QNode& node, const std::vector<const Tensor*>& inputs) {
+  const QTensor& out_t = graph.tensor(node.output);
+  Tensor out(out_t.dtype(), out_t.shape);
+  const std::size_t element = dtype_size(out.dtype());
+  const std::int64_t batch = out_t.shape[0];
+  const std::int64_t out_row = product(out_t.shape, 1);  // elements per image
+  std::int64_t offset = 0;                               // of this input within an output image
+  for (const Tensor* in : inputs) {
+    const std::int64_t in_row = product(in->shape(), 1);
+    for (std::int64_t n = 0; n < batch; ++n) {
+      std::memcpy(out.raw() + static_cast<std::size_t>(n * out_row + offset) * element,
+                  in->raw() + static_cast<std::size_t>(n * in_row) * element,
+                  static_cast<std::size_t>(in_row) * element);
+    }
+    offset += in_row;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks the executor makes beyond quant::verify_qgraph, so that a run never indexes out of
+// range and never has to narrow a value silently.
+
+void check_node(const QGraph& graph, const QNode& node) {
+  const QTensor& out = graph.tensor(node.output);
+  const QTensor& in = graph.tensor(node.inputs[0]);
+  for (int index : node.inputs) (void)graph.tensor(index).dtype();  // 8 or 16 bits
+  (void)out.dtype();
+  if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool) {
+    const quant::Requant& r = node.requant;
+    if (r.lo < out.lo() || r.hi > out.hi()) {
+      throw std::logic_error(fmt::format("requant clamp [{}, {}] exceeds the range [{}, {}] of output {}", r.lo, r.hi,
+                                         out.lo(), out.hi(), out.name));
+    }
+    if (r.channels() == 0) throw std::logic_error("empty requant");
+  }
+  switch (node.kind) {
+    case QOpKind::Conv: {
+      if (node.weights.dtype() != DType::I8 && node.weights.dtype() != DType::I16) {
+        throw std::logic_error(fmt::format("weights are {} (I8 or I16 expected)", dtype_name(node.weights.dtype())));
+      }
+      if (!node.bias.empty() && node.bias.dtype() != DType::I32) {
+        throw std::logic_error(fmt::format("bias is {} (I32 expected)", dtype_name(node.bias.dtype())));
+      }
+      if (node.group < 1 || out.shape[1] % node.group != 0) {
+        throw std::logic_error(fmt::format("{} output channels in {} groups", out.shape[1], node.group));
+      }
+      if (out.shape[0] != in.shape[0]) throw std::logic_error("input and output batch differ");
+      if (node.kernel.size() != 2 || node.kernel[0] != node.weights.shape()[2] ||
+          node.kernel[1] != node.weights.shape()[3]) {
+        throw std::logic_error(
+            fmt::format("kernel attribute differs from the weights {}", format_shape(node.weights.shape())));
+      }
+      (void)make_window(node, in.shape, out.shape);
+      break;
+    }
+    case QOpKind::MaxPool:
+    case QOpKind::AvgPool:
+      (void)make_window(node, in.shape, out.shape);
+      if (out.shape[0] != in.shape[0] || out.shape[1] != in.shape[1]) {
+        throw std::logic_error("a pool keeps the batch and channels");
+      }
+      break;
+    case QOpKind::Add:
+      for (int index : node.inputs) {
+        if (graph.tensor(index).shape != out.shape) {
+          throw std::logic_error(fmt::format("input {} has shape {}, the output {}", graph.tensor(index).name,
+                                             format_shape(graph.tensor(index).shape), format_shape(out.shape)));
+        }
+      }
+      break;
+    case QOpKind::Concat: {
+      if (out.shape.size() < 2) throw std::logic_error("concat output of rank < 2");
+      std::int64_t channels = 0;
+      for (int index : node.inputs) {
+        const Shape& s = graph.tensor(index).shape;
+        Shape expected = out.shape;
+        if (s.size() == expected.size()) expected[1] = s[1];
+        if (s != expected) {
+          throw std::logic_error(fmt::format("input {} of shape {} cannot be concatenated into {} along axis 1",
+                                             graph.tensor(index).name, format_shape(s), format_shape(out.shape)));
+        }
+        channels += s[1];
+      }
+      if (channels != out.shape[1]) throw std::logic_error("concatenated channels differ from the output's");
+      break;
+    }
+    case QOpKind::Reshape:
+      if (num_elements(in.shape) != num_elements(out.shape)) {
+        throw std::logic_error(fmt::format("reshape of {} into {}", format_shape(in.shape), format_shape(out.shape)));
+      }
+      break;
+  }
+}
+
+Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const Tensor*>& args) {
+  switch (node.kind) {
+    case QOpKind::Conv:
+      return run_conv(graph, node, *args[0]);
+    case QOpKind::Add:
+      return run_add(graph, node, *args[0], *args[1]);
+    case QOpKind::MaxPool:
+    case QOpKind::AvgPool:
+      return run_pool(graph, node, *args[0]);
+    case QOpKind::Concat:
+      return run_concat(graph, node, args);
+    case QOpKind::Reshape:
+      return args[0]->reshaped(graph.tensor(node.output).shape);
+  }
+  throw std::logic_error("unknown QOpKind");
+}
+
+void check_input(const QTensor& t, const Tensor& tensor, DType expected) {
+  if (tensor.dtype() != expected || tensor.shape() != t.shape) {
+    throw UserError(fmt::format("input '{}' is {}{} but the quantized model expects {}{}", t.name,
+                                dtype_name(tensor.dtype()), format_shape(tensor.shape()), dtype_name(expected),
+                                format_shape(t.shape)));
+  }
+}
+
+void check_input_count(const QGraph& graph, std::size_t given) {
+  if (given != graph.inputs.size()) {
+    throw UserError(fmt::format("the quantized model has {} input{} but {} {} given", graph.inputs.size(),
+                                graph.inputs.size() == 1 ? "" : "s", given, given == 1 ? "was" : "were"));
+  }
+}
+
+}  // namespace
+
+Tensor quantize_input(const QTensor& t, const Tensor& float_input) {
+  check_input(t, float_input, DType::F32);
+  const float scale = static_cast<float>(t.scale);
+  const auto lo = static_cast<float>(t.lo()), hi = static_cast<float>(t.hi());
+  const float* x = float_input.data<float>();
+  std::vector<std::int32_t> q(static_cast<std::size_t>(float_input.numel()));
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (std::isnan(x[i])) throw UserError(fmt::format("input '{}' holds a NaN (element {})", t.name, i));
+    const float rounded = std::nearbyint(x[i] / scale);  // ties to even in the default rounding mode
+    q[i] = static_cast<std::int32_t>(std::clamp(rounded, lo, hi));
+  }
+  return narrow(q, t);
+}
+
+Tensor dequantize(const QTensor& t, const Tensor& q) {
+  if (q.dtype() != t.dtype() || q.shape() != t.shape) {
+    throw UserError(fmt::format("tensor '{}' is {}{} but {}{} was expected", t.name, dtype_name(q.dtype()),
+                                format_shape(q.shape()), dtype_name(t.dtype()), format_shape(t.shape)));
+  }
+  const std::vector<std::int32_t> values = widen(q);
+  Tensor out(DType::F32, t.shape);
+  float* y = out.data<float>();
+  const float scale = static_cast<float>(t.scale);
+  for (std::size_t i = 0; i < values.size(); ++i) y[i] = scale * static_cast<float>(values[i]);
+  return out;
+}
+
+IntegerExecutor::IntegerExecutor(const QGraph& graph) : graph_(graph) {
+  quant::verify_qgraph(graph);
+  for (int input : graph.inputs) (void)graph.tensor(input).dtype();
+  std::vector<int> last_use(graph.tensors.size(), -1);
+  for (std::size_t k = 0; k < graph.nodes.size(); ++k) {
+    const QNode& node = graph.nodes[k];
+    try {
+      check_node(graph, node);
+    } catch (const std::logic_error& e) {
+      throw std::logic_error(fmt::format("QGraph node {} ({}): {}", node.name, quant::qop_name(node.kind), e.what()));
+    }
+    for (int input : node.inputs) last_use[static_cast<std::size_t>(input)] = static_cast<int>(k);
+  }
+  release_after_.resize(graph.nodes.size());
+  for (std::size_t t = 0; t < last_use.size(); ++t) {
+    const bool is_output =
+        std::find(graph.outputs.begin(), graph.outputs.end(), static_cast<int>(t)) != graph.outputs.end();
+    if (last_use[t] >= 0 && !is_output)
+      release_after_[static_cast<std::size_t>(last_use[t])].push_back(static_cast<int>(t));
+  }
+}
+
+std::vector<Tensor> IntegerExecutor::run(const std::vector<Tensor>& float_inputs, const Observer& observer) const {
+  check_input_count(graph_, float_inputs.size());
+  std::vector<Tensor> quantized;
+  for (std::size_t i = 0; i < float_inputs.size(); ++i) {
+    quantized.push_back(quantize_input(graph_.tensor(graph_.inputs[i]), float_inputs[i]));
+  }
+  return run_quantized(quantized, observer);
+}
+
+std::vector<Tensor> IntegerExecutor::run_quantized(const std::vector<Tensor>& inputs, const Observer& observer) const {
+  check_input_count(graph_, inputs.size());
+  std::vector<Tensor> values(graph_.tensors.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const int index = graph_.inputs[i];
+    check_input(graph_.tensor(index), inputs[i], graph_.tensor(index).dtype());
+    values[static_cast<std::size_t>(index)] = inputs[i];
+    if (observer) observer(index, inputs[i]);
+  }
+  std::vector<const Tensor*> args;
+  for (std::size_t k = 0; k < graph_.nodes.size(); ++k) {
+    const QNode& node = graph_.nodes[k];
+    args.clear();
+    for (int input : node.inputs) args.push_back(&values[static_cast<std::size_t>(input)]);
+    Tensor& result = values[static_cast<std::size_t>(node.output)];
+    try {
+      result = execute(graph_, node, args);
+    } catch (const std::logic_error& e) {
+      throw std::logic_error(fmt::format("QGraph node {} ({}): {}", node.name, quant::qop_name(node.kind), e.what()));
+    }
+    if (observer) observer(node.output, result);
+    for (int t : release_after_[k]) values[static_cast<std::size_t>(t)] = Tensor();
+  }
+  std::vector<Tensor> outputs;
+  for (int index : graph_.outputs) outputs.push_back(values[static_cast<std::size_t>(index)]);
+  return outputs;
+}
+
+std::vector<Tensor> run_and_dump(const IntegerExecutor& executor, const std::vector<Tensor>& float_inputs,
+                                 const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  int step = 0;
+  return executor.run(float_inputs, [&](int index, const Tensor& q) {
+    std::string name = executor.graph().tensor(index).name;
+    for (char& ch : name) {
+      const bool keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                        ch == '_' || ch == '-';
+      if (!keep) ch = '_';
+    }
+    write_tensor_file(dir / fmt::format("{:03d}_{}.npy", step++, name), q, executor.graph().tensor(index).name);
+  });
+}
+
+}  // namespace wb::golden
