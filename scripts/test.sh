@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --preset release
+# ctest runs two tests at once on this 2-core machine; two OpenMP pools of two threads each
+# would oversubscribe the cores, and libgomp's spinning barriers then cost several times the
+# work (BENCHMARKS.md). One thread per test process keeps both cores busy without that.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 status=0
 if [ "${CI:-}" = "true" ]; then
   scripts/setup.sh --preset asan

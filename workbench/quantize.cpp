@@ -40,7 +40,9 @@ bool is_tensor_file(const std::filesystem::path& path) {
 struct ErrorEnergy {
   double signal = 0;
   double noise = 0;
+  bool compared = false;
   void add(const Tensor& reference, const Tensor& approximation) {
+    compared = true;
     const auto f = reference.span<float>();
     const auto q = approximation.span<float>();
     for (std::size_t i = 0; i < f.size(); ++i) {
@@ -50,12 +52,16 @@ struct ErrorEnergy {
     }
   }
   double sqnr_db() const {
+    if (!compared) return std::numeric_limits<double>::quiet_NaN();
     if (noise == 0) return std::numeric_limits<double>::infinity();
     return 10.0 * std::log10(signal / noise);
   }
 };
 
-std::string format_db(double db) { return std::isinf(db) ? "exact" : fmt::format("{:.2f}", db); }
+std::string format_db(double db) {
+  if (std::isnan(db)) return "n/a";
+  return std::isinf(db) ? "exact" : fmt::format("{:.2f}", db);
+}
 
 }  // namespace
 
@@ -130,9 +136,17 @@ FidelityReport evaluate_fidelity(const Graph& float_graph, const quant::QGraph& 
     std::map<int, Tensor> reference;
     const auto float_outputs = float_executor.run(inputs, [&](const Value& v, const Tensor& t) {
       const auto it = wanted.find(v.name);
-      if (it != wanted.end() && t.dtype() == DType::F32) reference.emplace(it->second, t);
+      if (it == wanted.end()) return;
+      const quant::QTensor& qt = qgraph.tensor(it->second);
+      // A QLinear model computes some tensors as integers: compare them in real units.
+      if (t.dtype() == DType::F32) reference.emplace(it->second, t);
+      if (t.dtype() == qt.dtype() && t.shape() == qt.shape) reference.emplace(it->second, golden::dequantize(qt, t));
     });
-    for (std::size_t i = 0; i < float_outputs.size(); ++i) reference.emplace(qgraph.outputs[i], float_outputs[i]);
+    for (std::size_t i = 0; i < float_outputs.size(); ++i) {
+      const quant::QTensor& qt = qgraph.tensor(qgraph.outputs[i]);
+      reference.emplace(qgraph.outputs[i], float_outputs[i].dtype() == DType::F32 ? float_outputs[i]
+                                                                                  : golden::dequantize(qt, float_outputs[i]));
+    }
     std::map<int, Tensor> dequantized_outputs;
     int_executor.run(inputs, [&](int index, const Tensor& q) {
       const auto it = reference.find(index);
@@ -164,7 +178,9 @@ FidelityReport evaluate_fidelity(const Graph& float_graph, const quant::QGraph& 
 }
 
 nlohmann::json fidelity_json(const FidelityReport& report) {
-  const auto db = [](double v) -> nlohmann::json { return std::isinf(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  const auto db = [](double v) -> nlohmann::json {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : report.layers) {
     layers.push_back({{"layer", l.layer}, {"type", l.type}, {"tensor", l.tensor}, {"sqnr_db", db(l.sqnr_db)}});
@@ -177,7 +193,7 @@ nlohmann::json fidelity_json(const FidelityReport& report) {
                        {"top5_agreement", o.top5_agreement}});
   }
   return {{"inputs", report.inputs}, {"layers", layers}, {"outputs", outputs},
-          {"note", "sqnr_db is null where the integer result equals the float one"}};
+          {"note", "sqnr_db is null where the integer result equals the float one, or has no float counterpart"}};
 }
 
 void print_fidelity(std::ostream& os, const FidelityReport& report) {

@@ -39,7 +39,7 @@ struct LayerFidelity {
   std::string layer;
   std::string type;
   std::string tensor;
-  double sqnr_db = 0;  // +inf when the integer result equals the float one
+  double sqnr_db = 0;  // +inf when the integer result equals the float one; NaN with no float counterpart
 };
 
 struct OutputFidelity {

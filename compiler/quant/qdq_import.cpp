@@ -13,7 +13,9 @@ namespace wb::quant {
 
 bool is_qdq_graph(const Graph& graph) {
   for (const Node* node : graph.nodes()) {
-    if (node->op == OpKind::QuantizeLinear || node->op == OpKind::DequantizeLinear) return true;
+    if (node->op == OpKind::QuantizeLinear || node->op == OpKind::DequantizeLinear || node->op == OpKind::QLinearConv) {
+      return true;
+    }
   }
   return false;
 }
@@ -35,11 +37,15 @@ class QdqReader {
     q_.name = graph_.name;
     for (const Node* node : graph_.topological_order()) visit(*node);
     for (const Value* output : graph_.outputs()) {
-      const auto it = activation_.find(output);
-      if (it == activation_.end()) {
-        problems_.push_back(fmt::format("graph output {} is not the output of a DequantizeLinear", output->name));
+      const auto float_value = activation_.find(output);
+      const auto integer = integer_value_.find(output);
+      if (float_value != activation_.end()) {
+        q_.outputs.push_back(float_value->second);
+      } else if (integer != integer_value_.end()) {
+        q_.outputs.push_back(integer->second);
       } else {
-        q_.outputs.push_back(it->second);
+        problems_.push_back(fmt::format("graph output {} is not a quantized tensor or a DequantizeLinear of one",
+                                        output->name));
       }
     }
     if (!problems_.empty()) {
@@ -84,6 +90,7 @@ class QdqReader {
       case OpKind::Clip:
         if (pending_.count(node.input(0)) == 0 || !activation_of(node)) problem(node, "an activation not after a Conv or Add");
         return;
+      case OpKind::QLinearConv: read_qlinear_conv(node); return;
       case OpKind::Conv:
       case OpKind::Add:
       case OpKind::MaxPool:
@@ -140,6 +147,7 @@ class QdqReader {
       const int index = add_tensor(t);
       q_.inputs.push_back(index);
       input_tensor_[node.output(0)] = index;
+      integer_value_[node.output(0)] = index;
       return;
     }
     quantized_[node.output(0)] = {pending_.at(x), t};
@@ -152,6 +160,11 @@ class QdqReader {
       return;
     }
     const Value* out = node.output(0);
+    if (const auto it = integer_value_.find(q); it != integer_value_.end()) {
+      if (!same_params(node, q_.tensor(it->second))) return;
+      activation_[out] = it->second;
+      return;
+    }
     if (const auto it = input_tensor_.find(q); it != input_tensor_.end()) {
       if (!same_params(node, q_.tensor(it->second))) return;
       activation_[out] = it->second;
@@ -212,7 +225,90 @@ class QdqReader {
     return -1;
   }
 
+  // MaxPool, Reshape or Flatten straight on integers (QLinear models): same scale and type.
+  bool read_integer_data_movement(const Node& node) {
+    const auto it = integer_value_.find(node.input(0));
+    if (it == integer_value_.end()) return false;
+    if (node.op != OpKind::MaxPool && node.op != OpKind::Reshape && node.op != OpKind::Flatten) {
+      problem(node, "only MaxPool, Reshape and Flatten may read quantized integers directly");
+      return true;
+    }
+    QNode q;
+    q.name = node.name;
+    q.kind = node.op == OpKind::MaxPool ? QOpKind::MaxPool : QOpKind::Reshape;
+    q.inputs = {it->second};
+    if (q.kind == QOpKind::MaxPool) set_pool_window(q, node);
+    QTensor t = q_.tensor(it->second);
+    t.name = node.output(0)->name;
+    t.shape = node.output(0)->shape;
+    q.output = add_tensor(t);
+    integer_value_[node.output(0)] = q.output;
+    q_.nodes.push_back(std::move(q));
+    return true;
+  }
+
+  // QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [B]) on integers.
+  void read_qlinear_conv(const Node& node) {
+    const auto x = integer_value_.find(node.input(0));
+    if (x == integer_value_.end()) {
+      problem(node, "its input is not a quantized tensor");
+      return;
+    }
+    const QTensor& in = q_.tensor(x->second);
+    const Tensor* x_scale = node.constant_input(1);
+    const Tensor* w = node.constant_input(3);
+    const Tensor* w_scale = node.constant_input(4);
+    const Tensor* y_scale = node.constant_input(6);
+    if (x_scale == nullptr || x_scale->numel() != 1 || x_scale->as_double(0) != in.scale) {
+      problem(node, "its input scale differs from the tensor's");
+      return;
+    }
+    if (w == nullptr || w->dtype() != DType::I8 || w_scale == nullptr || y_scale == nullptr ||
+        y_scale->numel() != 1) {
+      problem(node, "needs constant int8 weights and constant scales");
+      return;
+    }
+    for (std::size_t zp : {std::size_t{2}, std::size_t{5}, std::size_t{7}}) {
+      const Tensor* zero = node.constant_input(zp);
+      for (std::int64_t i = 0; zero != nullptr && i < zero->numel(); ++i) {
+        if (zero->as_int64(i) != 0) {
+          problem(node, fmt::format("zero point {} (asymmetric quantization is not supported: every scheme is "
+                                    "symmetric)",
+                                    zero->as_int64(i)));
+          return;
+        }
+      }
+    }
+    const Tensor* y_zero = node.constant_input(7);
+    QNode q;
+    q.kind = QOpKind::Conv;
+    q.name = node.name;
+    q.inputs = {x->second};
+    q.weights = *w;
+    q.weight_scale = w_scale->to_double_vector();
+    q.folded_batchnorm = w_scale->rank() == 1;
+    set_conv_window(q, node, {w->shape()[2], w->shape()[3]});
+    if (node.input(8) != nullptr) {
+      const Tensor* bias = node.constant_input(8);
+      if (bias == nullptr || bias->dtype() != DType::I32) {
+        problem(node, "the bias must be an int32 constant");
+        return;
+      }
+      q.bias = *bias;
+    }
+    QTensor t;
+    t.name = node.output(0)->name;
+    t.shape = node.output(0)->shape;
+    t.is_signed = y_zero != nullptr && y_zero->dtype() == DType::I8;
+    t.scale = y_scale->as_double(0);
+    t.threshold = t.scale * static_cast<double>(t.hi());
+    q.output = add_tensor(t);
+    integer_value_[node.output(0)] = q.output;
+    q_.nodes.push_back(std::move(q));
+  }
+
   void read_compute(const Node& node) {
+    if (read_integer_data_movement(node)) return;
     QNode q;
     q.name = node.name;
     switch (node.op) {
@@ -284,6 +380,7 @@ class QdqReader {
   std::map<const Value*, int> pending_;                             // compute result -> node index
   std::map<const Value*, std::pair<int, QTensor>> quantized_;       // QuantizeLinear output -> (node, tensor)
   std::map<const Value*, int> input_tensor_;                        // QuantizeLinear of a graph input -> tensor
+  std::map<const Value*, int> integer_value_;                       // an integer-typed value -> tensor
   std::map<const Value*, int> activation_;                          // DequantizeLinear output -> tensor
   std::map<const Value*, ConstantQuant> constants_;
 };

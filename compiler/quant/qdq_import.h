@@ -2,7 +2,8 @@
 // Rebuilds a QGraph from an already-quantized ONNX model in QDQ form (ours, or another
 // tool's if it is symmetric), as the frontend imported it: QuantizeLinear/DequantizeLinear
 // pairs around Conv, Add, MaxPool, AveragePool, GlobalAveragePool, Concat, Reshape/Flatten,
-// with optional Relu/Clip before the QuantizeLinear. Requantisation parameters come from
+// with optional Relu/Clip before the QuantizeLinear; and QLinear models: QLinearConv with
+// MaxPool/Reshape/Flatten on its integers. Requantisation parameters come from
 // the scheme's rules (assign_requant), so a model we wrote comes back identical.
 
 #include <optional>
@@ -12,7 +13,7 @@
 
 namespace wb::quant {
 
-// True if the graph holds QuantizeLinear or DequantizeLinear nodes.
+// True if the graph holds QuantizeLinear, DequantizeLinear or QLinearConv nodes.
 bool is_qdq_graph(const Graph& graph);
 
 // `scheme` is the model's wb.scheme metadata if it has one, else the caller's choice.

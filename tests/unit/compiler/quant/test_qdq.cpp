@@ -123,6 +123,39 @@ TEST(QdqImport, AsymmetricZeroPointIsRejected) {
   }
 }
 
+// A QLinear model (QLinearConv, then MaxPool on its integers) becomes the same kind of
+// QGraph; our integers differ from ONNX's float32-multiplier requantisation by at most 1.
+TEST(QdqImport, QLinearConvModel) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 3, 8, 8}).output("y");
+  Tensor w(DType::I8, {4, 3, 3, 3});
+  for (std::int64_t i = 0; i < w.numel(); ++i) w.data<std::int8_t>()[i] = static_cast<std::int8_t>((i * 37) % 201 - 100);
+  b.initializer("xs", Tensor::scalar(0.05f)).initializer("xz", Tensor::scalar(std::int8_t{0}));
+  b.initializer("w", w).initializer("ws", Tensor::from_vector<float>({4}, {0.01f, 0.02f, 0.005f, 0.03f}));
+  b.initializer("wz", Tensor(DType::I8, {4})).initializer("ys", Tensor::scalar(0.1f));
+  b.initializer("yz", Tensor::scalar(std::uint8_t{0}));
+  b.initializer("bias", Tensor::from_vector<std::int32_t>({4}, {100, -200, 300, 0}));
+  b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}, "quantize");
+  test::set_attr(b.node("QLinearConv", {"xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"}, {"c"}, "qconv"), "pads",
+                 std::vector<std::int64_t>{1, 1, 1, 1});
+  auto& pool = b.node("MaxPool", {"c"}, {"p"}, "pool");
+  test::set_attr(pool, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  test::set_attr(pool, "strides", std::vector<std::int64_t>{2, 2});
+  b.node("DequantizeLinear", {"p", "ys", "yz"}, {"y"}, "dequantize");
+  const ImportedModel model = import_onnx_model(b.proto(), {});
+  ASSERT_TRUE(is_qdq_graph(model.graph));
+  const QGraph g = import_qdq_graph(model.graph, Scheme::Xdnn);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[0].kind, QOpKind::Conv);
+  EXPECT_EQ(g.nodes[1].kind, QOpKind::MaxPool);
+  EXPECT_FALSE(g.tensor(g.nodes[0].output).is_signed);
+  const auto inputs = random_inputs(model.graph, 3);
+  const Tensor ours = golden::dequantize(g.tensor(g.outputs[0]), golden::IntegerExecutor(g).run(inputs)[0]);
+  const Tensor onnx = ReferenceExecutor(model.graph).run(inputs)[0];
+  ASSERT_EQ(ours.shape(), onnx.shape());
+  for (std::int64_t i = 0; i < ours.numel(); ++i) EXPECT_NEAR(ours.as_double(i), onnx.as_double(i), 0.1 + 1e-6) << i;
+}
+
 TEST(QdqExport, SixteenBitTensorsCannotBeWritten) {
   QuantizeOptions options;
   options.bits = 16;
