@@ -1,5 +1,7 @@
 #include "compiler/quant/quant_json.h"
 
+#include "compiler/quant/requant_params.h"
+
 namespace wb::quant {
 namespace {
 
@@ -44,6 +46,7 @@ void add_scheme_fields(json& layer, const QGraph& graph, const QNode& node) {
         layer["k"] = r.multiplier;
         layer["lambda"] = lambda;
         layer["d"] = d;
+        layer["act_prec"] = pulp_batchnorm_needs_64bit(graph, node) ? "64bit" : "32bit";
       } else if (node.kind == QOpKind::Conv || node.kind == QOpKind::AvgPool) {
         layer["outmul"] = r.multiplier.at(0);
         layer["outshift"] = r.shift.at(0);

@@ -95,11 +95,11 @@ void conv_xdnn(QNode& node, const QTensor& in, const QTensor& out) {
   }
 }
 
-// PULP-NN's batch-norm path: k[c], lambda[c] int32, one d per layer, int32 arithmetic that
-// provably never overflows.
+// PULP-NN's batch-norm path: k[c] (15 bits, as much precision as fits), lambda[c] int32, one
+// d per layer. Whether the kernel's int32 product can overflow is the backend's concern
+// (pulp_batchnorm_needs_64bit): our arithmetic is exact either way.
 void conv_pulp_batchnorm(QNode& node, const QTensor& in, const QTensor& out) {
   const auto c_out = static_cast<std::size_t>(out.shape[1]);
-  const std::vector<std::int64_t> bounds = accumulator_bounds(node, in);
   for (int d = 31; d >= 0; --d) {
     Requant r;
     r.rounding = "round";
@@ -113,10 +113,7 @@ void conv_pulp_batchnorm(QNode& node, const QTensor& in, const QTensor& out) {
       }
       const auto k = static_cast<std::int64_t>(k_real);
       const std::int64_t bias = node.bias.empty() ? 0 : node.bias.as_int64(static_cast<std::int64_t>(c));
-      const std::int64_t lambda = k * bias + (d > 0 ? std::int64_t{1} << (d - 1) : 0);
-      // |k * (acc + bias)| <= k * bounds (bounds include |bias|); lambda's rounding term on top.
-      fits = k * bounds[c] + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit &&
-             std::llabs(lambda) < kInt32Limit;
+      fits = std::llabs(k * bias) + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit;  // lambda: int32
       r.multiplier.push_back(k);
       r.shift.push_back(d);
       r.offset.push_back(0);
@@ -126,7 +123,7 @@ void conv_pulp_batchnorm(QNode& node, const QTensor& in, const QTensor& out) {
       return;
     }
   }
-  throw UserError(fmt::format("node {}: no PULP batch-norm requantisation (k, lambda, d) fits int32 arithmetic",
+  throw UserError(fmt::format("node {}: no PULP batch-norm requantisation (k, lambda, d) fits its int32 lambda",
                               node.name));
 }
 
@@ -215,6 +212,21 @@ void assign_avgpool(QGraph& graph, QNode& node) {
 }
 
 }  // namespace
+
+std::vector<std::int64_t> conv_accumulator_bounds(const QGraph& graph, const QNode& node) {
+  return accumulator_bounds(node, graph.tensor(node.inputs.at(0)));
+}
+
+bool pulp_batchnorm_needs_64bit(const QGraph& graph, const QNode& node) {
+  const std::vector<std::int64_t> bounds = conv_accumulator_bounds(graph, node);
+  const Requant& r = node.requant;
+  for (std::size_t c = 0; c < bounds.size(); ++c) {
+    const std::int64_t k = r.multiplier.size() == 1 ? r.multiplier[0] : r.multiplier[c];
+    const int d = r.shift.size() == 1 ? r.shift[0] : r.shift[c];
+    if (k * bounds[c] + (d > 0 ? std::int64_t{1} << (d - 1) : 0) >= kInt32Limit) return true;
+  }
+  return false;
+}
 
 void assign_requant(QGraph& graph) {
   for (QNode& node : graph.nodes) {

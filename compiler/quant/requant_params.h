@@ -4,6 +4,7 @@
 // and bias, and the scheme, so a QGraph rebuilt from a QDQ model gets identical parameters.
 
 #include <cstdint>
+#include <vector>
 
 #include "compiler/quant/qgraph.h"
 
@@ -17,6 +18,14 @@ struct FixedPointFactor {
 };
 FixedPointFactor fixed_point_factor(double factor, std::int64_t max_multiplier, int min_shift = -31,
                                     int max_shift = 47);
+
+// Largest |sum(w * x) + bias| per output channel of a Conv that its types allow.
+std::vector<std::int64_t> conv_accumulator_bounds(const QGraph& graph, const QNode& node);
+
+// PULP-NN's batch-norm requantisation computes k * acc + lambda in int32; true when some
+// input the types allow would overflow that, so the layer needs PULP-NN-mixed's 64-bit
+// variant (int64 k and lambda). Our arithmetic is int64 and exact in both cases.
+bool pulp_batchnorm_needs_64bit(const QGraph& graph, const QNode& node);
 
 // Fills node.requant (and input_multiplier for Add) for every node of the graph, by the
 // graph's scheme. Throws UserError naming the node when its scales cannot be represented

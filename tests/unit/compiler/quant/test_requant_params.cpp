@@ -80,7 +80,7 @@ TEST(AssignRequant, XdnnIsPerChannel16Bit) {
   EXPECT_EQ(r.hi, 255);
 }
 
-TEST(AssignRequant, PulpBatchNormPathProvablyFitsInt32) {
+TEST(AssignRequant, PulpBatchNormPathUsesFifteenBitK) {
   QGraph g = one_conv(Scheme::Pulp, {0.01, 0.003}, 0.02, 0.05, false, 2);
   g.nodes[0].folded_batchnorm = true;
   assign_requant(g);
@@ -88,13 +88,38 @@ TEST(AssignRequant, PulpBatchNormPathProvablyFitsInt32) {
   ASSERT_EQ(r.channels(), 2u);
   EXPECT_EQ(r.intermediate_bits, 0);
   EXPECT_EQ(r.shift[0], r.shift[1]);  // one d per layer
-  const int d = r.shift[0];
+  EXPECT_LE(std::max(r.multiplier[0], r.multiplier[1]), 32767);
+  EXPECT_GT(std::max(r.multiplier[0], r.multiplier[1]), 32767 / 2);  // one more bit of d would not fit
   for (std::size_t c = 0; c < 2; ++c) {
-    const std::int64_t w = g.nodes[0].weights.data<std::int8_t>()[c];
-    const std::int64_t bound = std::llabs(w) * 128 + 1000;
-    EXPECT_LT(r.multiplier[c] * bound + (std::int64_t{1} << (d - 1)), std::int64_t{1} << 31);
-    EXPECT_LE(r.multiplier[c], 32767);
+    const double f = 0.02 * (c == 0 ? 0.01 : 0.003) / 0.05;
+    EXPECT_NEAR(std::ldexp(static_cast<double>(r.multiplier[c]), -r.shift[c]), f, f * 2e-3);
   }
+  // Weights 100 and 70 at int8 input (|x| <= 128) plus bias 1000: |k * acc| stays far below
+  // 2^31, so PULP-NN's 32-bit kernel suffices.
+  const auto bounds = conv_accumulator_bounds(g, g.nodes[0]);
+  EXPECT_EQ(bounds, (std::vector<std::int64_t>{100 * 128 + 1000, 70 * 128 + 1000}));
+  EXPECT_FALSE(pulp_batchnorm_needs_64bit(g, g.nodes[0]));
+}
+
+TEST(AssignRequant, WidePulpLayerNeedsTheSixtyFourBitKernel) {
+  // 576 weights of 127 on int8 inputs: |acc| up to 9.4e6, and k ~ 2^14.
+  QGraph g = one_conv(Scheme::Pulp, {0.01}, 0.02, 0.05, false, 1);
+  g.tensors[0].shape = {1, 64, 3, 3};
+  g.tensors[1].shape = {1, 1, 1, 1};
+  QNode& conv = g.nodes[0];
+  conv.folded_batchnorm = true;
+  conv.weights = Tensor(DType::I8, {1, 64, 3, 3});
+  for (auto& w : conv.weights.span<std::int8_t>()) w = 127;
+  conv.bias = Tensor::from_vector<std::int32_t>({1}, {0});
+  assign_requant(g);
+  EXPECT_EQ(conv_accumulator_bounds(g, g.nodes[0]), std::vector<std::int64_t>{576 * 127 * 128});
+  // A single channel has one weight scale, which makes it the plain path; the bound check
+  // itself only reads k and d.
+  g.nodes[0].requant.multiplier = {16384};
+  g.nodes[0].requant.shift = {20};
+  EXPECT_TRUE(pulp_batchnorm_needs_64bit(g, g.nodes[0]));
+  g.nodes[0].requant.multiplier = {100};
+  EXPECT_FALSE(pulp_batchnorm_needs_64bit(g, g.nodes[0]));
 }
 
 TEST(AssignRequant, PulpPlainPathIsInt16AndFloors) {
