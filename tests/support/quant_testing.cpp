@@ -50,4 +50,24 @@ QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeO
   return result;
 }
 
+quant::QGraph single_conv(quant::Scheme scheme, quant::QTensor x, quant::QTensor y, Tensor weights,
+                          std::vector<double> weight_scale, Tensor bias) {
+  quant::QGraph g;
+  g.scheme = scheme;
+  g.tensors = {std::move(x), std::move(y)};
+  g.inputs = {0};
+  g.outputs = {1};
+  quant::QNode conv;
+  conv.kind = quant::QOpKind::Conv;
+  conv.name = "conv";
+  conv.inputs = {0};
+  conv.output = 1;
+  conv.kernel = {weights.shape()[2], weights.shape()[3]};
+  conv.weights = std::move(weights);
+  conv.weight_scale = std::move(weight_scale);
+  conv.bias = std::move(bias);
+  g.nodes.push_back(std::move(conv));
+  return g;
+}
+
 }  // namespace wb::test

@@ -24,4 +24,9 @@ struct QuantizedModel {
 QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeOptions& options,
                               quant::CalibrationMethod method = quant::CalibrationMethod::Max, int samples = 4);
 
+// x -> Conv(weights [C_out, C_in, kH, kW], bias) -> y with the given tensors, named "conv";
+// requantisation not yet assigned.
+quant::QGraph single_conv(quant::Scheme scheme, quant::QTensor x, quant::QTensor y, Tensor weights,
+                          std::vector<double> weight_scale, Tensor bias = {});
+
 }  // namespace wb::test

@@ -82,19 +82,9 @@ INSTANTIATE_TEST_SUITE_P(Schemes, QdqRoundTrip, ::testing::Values(Scheme::Pow2, 
 // y = x / 2 through a 1x1 conv: our requantisation rounds ties half up, ONNX's
 // QuantizeLinear rounds them to even. That is the only difference for pow2 scales.
 TEST(QdqSemantics, TiesRoundHalfUpInOursAndToEvenInOnnx) {
-  QGraph g;
-  g.scheme = Scheme::Pow2;
-  g.tensors = {QTensor{"x", {1, 1, 2, 2}, 8, true, 1.0, 127}, QTensor{"y", {1, 1, 2, 2}, 8, true, 2.0, 254}};
-  g.inputs = {0};
-  g.outputs = {1};
-  QNode conv;
-  conv.kind = QOpKind::Conv;
-  conv.name = "halve";
-  conv.inputs = {0};
-  conv.output = 1;
-  conv.weights = Tensor::from_vector<std::int8_t>({1, 1, 1, 1}, {1});
-  conv.weight_scale = {1.0};
-  g.nodes.push_back(conv);
+  QGraph g = test::single_conv(Scheme::Pow2, QTensor{"x", {1, 1, 2, 2}, 8, true, 1.0, 127},
+                               QTensor{"y", {1, 1, 2, 2}, 8, true, 2.0, 254},
+                               Tensor::from_vector<std::int8_t>({1, 1, 1, 1}, {1}), {1.0});
   assign_requant(g);
   const std::vector<Tensor> inputs{Tensor::from_vector<float>({1, 1, 2, 2}, {5, 7, -5, -3})};
   const Tensor ours = golden::IntegerExecutor(g).run(inputs)[0];

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "isa/error.h"
+#include "tests/support/quant_testing.h"
 
 namespace wb::quant {
 namespace {
@@ -33,21 +34,12 @@ TEST(FixedPointFactor, LargeFactorsShiftLeftAndBoundsAreErrors) {
 // One conv [c_out, 1, 1, 1] reading an 8-bit input and writing an 8-bit output.
 QGraph one_conv(Scheme scheme, std::vector<double> weight_scale, double x_scale, double y_scale, bool signed_out,
                 std::int64_t c_out = 2) {
-  QGraph g;
-  g.scheme = scheme;
-  g.tensors = {QTensor{"x", {1, 1, 2, 2}, 8, true, x_scale, 0}, QTensor{"y", {1, c_out, 2, 2}, 8, signed_out, y_scale, 0}};
-  g.inputs = {0};
-  g.outputs = {1};
-  QNode conv;
-  conv.kind = QOpKind::Conv;
-  conv.name = "conv";
-  conv.inputs = {0};
-  conv.output = 1;
-  conv.weights = Tensor(DType::I8, {c_out, 1, 1, 1});
-  for (std::int64_t c = 0; c < c_out; ++c) conv.weights.data<std::int8_t>()[c] = static_cast<std::int8_t>(100 - 30 * c);
-  conv.bias = Tensor::from_vector<std::int32_t>({c_out}, std::vector<std::int32_t>(static_cast<std::size_t>(c_out), 1000));
-  conv.weight_scale = std::move(weight_scale);
-  g.nodes.push_back(std::move(conv));
+  Tensor weights(DType::I8, {c_out, 1, 1, 1});
+  for (std::int64_t c = 0; c < c_out; ++c) weights.data<std::int8_t>()[c] = static_cast<std::int8_t>(100 - 30 * c);
+  QGraph g = test::single_conv(
+      scheme, QTensor{"x", {1, 1, 2, 2}, 8, true, x_scale, 0}, QTensor{"y", {1, c_out, 2, 2}, 8, signed_out, y_scale, 0},
+      std::move(weights), std::move(weight_scale),
+      Tensor::from_vector<std::int32_t>({c_out}, std::vector<std::int32_t>(static_cast<std::size_t>(c_out), 1000)));
   return g;
 }
 
