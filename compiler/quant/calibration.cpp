@@ -99,6 +99,7 @@ double Calibrator::threshold(const std::string& name, std::int64_t levels) const
                                 name));
   }
   if (options_.method == CalibrationMethod::Max) return s.max_abs;
+  if (s.count < static_cast<std::int64_t>(options_.bins) * options_.min_values_per_bin) return s.max_abs;
   if (s.histogram.empty()) throw std::logic_error("Calibrator: histograms were not collected");
   const double width = s.max_abs / static_cast<double>(s.histogram.size());
   const double th = options_.method == CalibrationMethod::Percentile
@@ -138,13 +139,18 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
 
 }  // namespace
 
-// TensorRT's entropy calibration: for each candidate clipping bin i, P is the histogram
-// clipped at i (outliers added to its last bin) and Q is P's first i bins merged into
-// levels+1 quantisation bins and spread back evenly over their non-empty source bins.
-double entropy_threshold(const std::vector<std::int64_t>& histogram, double bin_width, std::int64_t levels) {
+// TensorRT's entropy calibration, with the details of NVIDIA's pytorch-quantization
+// implementation of it: the zero bin takes its neighbour's count (a ReLU's spike of exact
+// zeros would otherwise dominate P), candidate i clips at i bins (outliers added to P's last
+// bin), Q is P's first i bins merged into levels+1 quantisation bins and spread back evenly
+// over their non-empty source bins, a candidate whose Q misses mass P has is infinitely
+// far, and the largest of equally good thresholds wins.
+double entropy_threshold(const std::vector<std::int64_t>& counts, double bin_width, std::int64_t levels) {
   const auto target = static_cast<std::size_t>(levels + 1);
-  const std::size_t bins = histogram.size();
+  const std::size_t bins = counts.size();
   if (bins <= target) return static_cast<double>(bins) * bin_width;
+  std::vector<std::int64_t> histogram = counts;
+  histogram[0] = histogram[1];
   std::vector<double> suffix(bins + 1, 0.0);
   for (std::size_t i = bins; i-- > 0;) suffix[i] = suffix[i + 1] + static_cast<double>(histogram[i]);
   double best_kl = std::numeric_limits<double>::infinity();
@@ -169,15 +175,13 @@ double entropy_threshold(const std::vector<std::int64_t>& histogram, double bin_
         if (histogram[k] != 0) q[k] = sum / static_cast<double>(non_empty);
       }
     }
-    // The clipped mass sits in P's last bin; Q must be able to represent it there.
-    if (p[i - 1] > 0 && q[i - 1] == 0) q[i - 1] = 1;
     const double kl = kl_divergence(p, q);
-    if (kl < best_kl) {
+    if (kl <= best_kl) {
       best_kl = kl;
       best = i;
     }
   }
-  return (static_cast<double>(best) + 0.5) * bin_width;
+  return static_cast<double>(best) * bin_width;
 }
 
 }  // namespace wb::quant

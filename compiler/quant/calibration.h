@@ -22,6 +22,10 @@ struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::Max;
   double percentile = 99.99;  // for Percentile, in (0, 100]
   int bins = 2048;            // histogram of |x| over [0, max|x|]
+  // Percentile and entropy need a dense histogram: a tensor with fewer values than this
+  // many per bin over the whole calibration set (the pooled features before a classifier)
+  // uses max instead. KL divergence over a sparse histogram favours tiny thresholds.
+  int min_values_per_bin = 16;
 };
 
 // The statistics of one tensor.
@@ -48,8 +52,8 @@ class Calibrator {
   const TensorStatistics& statistics(const std::string& name) const;  // std::out_of_range if unseen
 
   // The |x| threshold of a tensor for a quantised type with `levels` steps above zero (127
-  // for int8, 255 for uint8). UserError naming the tensor if it never held a finite
-  // non-zero value.
+  // for int8, 255 for uint8), by the method (max where the histogram is too sparse).
+  // UserError naming the tensor if it never held a finite non-zero value.
   double threshold(const std::string& name, std::int64_t levels) const;
 
   const CalibrationOptions& options() const { return options_; }

@@ -63,6 +63,7 @@ TEST(Calibration, PercentileCutsTheTail) {
   CalibrationOptions o;
   o.method = CalibrationMethod::Percentile;
   o.percentile = 99.0;
+  o.min_values_per_bin = 0;
   Calibrator c(o);
   std::vector<float> v;
   for (int i = 0; i < 1000; ++i) v.push_back(static_cast<float>(i) / 1000.0f);
@@ -74,6 +75,21 @@ TEST(Calibration, PercentileCutsTheTail) {
   // 99% of 1001 values lie below ~0.99; the histogram bins are 100/2048 wide.
   EXPECT_GT(th, 0.9);
   EXPECT_LT(th, 1.1);
+}
+
+TEST(Calibration, SparseTensorsFallBackToMax) {
+  // 1001 values in 2048 bins: far too few for a percentile or a KL estimate.
+  for (CalibrationMethod method : {CalibrationMethod::Percentile, CalibrationMethod::Entropy}) {
+    CalibrationOptions o;
+    o.method = method;
+    Calibrator c(o);
+    std::vector<float> v(1000, 0.01f);
+    v.push_back(50.0f);
+    const Tensor t = values(v);
+    c.observe_range("t", t);
+    c.observe_histogram("t", t);
+    EXPECT_EQ(c.threshold("t", 127), 50.0);
+  }
 }
 
 TEST(Calibration, PercentileOfAKnownHistogram) {
