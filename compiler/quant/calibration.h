@@ -25,7 +25,7 @@ struct CalibrationOptions {
   // Percentile and entropy need a dense histogram: a tensor with fewer values than this
   // many per bin over the whole calibration set (the pooled features before a classifier)
   // uses max instead. KL divergence over a sparse histogram favours tiny thresholds.
-  int min_values_per_bin = 16;
+  int min_values_per_bin = 64;
 };
 
 // The statistics of one tensor.
