@@ -15,6 +15,7 @@
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
 #include "isa/error.h"
+#include "workbench/hw_show.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
 #include "workbench/quantize.h"
@@ -163,6 +164,18 @@ int main(int argc, char** argv) {
   quantize_cmd->add_flag("--print", quantize.print_qgraph, "Print the QGraph");
   quantize_cmd->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
 
+  wb::HwShowCommand hw_show;
+  std::string hw_show_json;
+  auto* hw_cmd = app.add_subcommand("hw", "Hardware configs (configs/*.yaml, docs/hw_config.md)");
+  hw_cmd->require_subcommand(1);
+  auto* hw_show_cmd = hw_cmd->add_subcommand("show", "Print a hardware config resolved (every key, its value and "
+                                                     "unit) and its derived figures (peak MAC/cycle, peak GOP/s)");
+  hw_show_cmd->add_option("HW", hw_show.hw, "Hardware config YAML file")->required();
+  hw_show_cmd->add_option("--set", hw_show.overrides, "Override a key by its dotted path: --set array.rows=56 "
+                                                      "(repeatable; sizes take units: 5MiB, 512kB)")
+      ->allow_extra_args(false);
+  hw_show_cmd->add_option("--json", hw_show_json, "Also write the resolved config and derived figures as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -191,6 +204,11 @@ int main(int argc, char** argv) {
       quantize.dump_dir = optional_path(dump_dir);
       quantize.save_inputs_dir = optional_path(save_inputs_dir);
       wb::run_quantize(quantize, std::cout);
+      return kExitOk;
+    }
+    if (hw_show_cmd->parsed()) {
+      if (!hw_show_json.empty()) hw_show.json = hw_show_json;
+      wb::run_hw_show(hw_show, std::cout);
       return kExitOk;
     }
     if (infer_cmd->parsed()) {

@@ -1,0 +1,127 @@
+#pragma once
+// The hardware description (DESIGN.md §4.2): one YAML file describes one machine, and the
+// same HwConfig drives the compiler (what fits where) and the simulator (how long things
+// take). The structs are plain data, as gem5's params: every field has its unit in its name
+// or comment, and nothing here has behaviour beyond validation and derived figures.
+// Only the loader reads YAML; it rejects unknown keys, wrong types, missing keys and values
+// out of range, naming the file, the line and the dotted key (docs/hw_config.md).
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace wb {
+
+enum class Target { Xdnn, Pulp };
+const char* target_name(Target target);  // "xdnn", "pulp"
+
+// The DSP array of an xDNN overlay. A v2 28x32 array has 28 rows and 32 columns.
+struct XdnnArrayParams {
+  int rows = 0;                // DSP rows (array height; v3: one AM word holds `rows` int8 channels)
+  int cols = 0;                // DSP columns
+  int macs_per_dsp_int8 = 0;   // MACs one DSP does per cycle with 8-bit operands
+  int macs_per_dsp_int16 = 0;  // the same with 16-bit operands
+};
+
+struct XdnnParams {
+  XdnnArrayParams array;
+  std::int64_t am_bytes = 0;            // on-chip Active Memory (activations), bytes
+  int am_read_ports = 0;                // AM read ports, one AM word per port per cycle
+  int am_write_ports = 0;               // AM write ports
+  std::int64_t filter_cache_bytes = 0;  // on-chip weight buffer (both halves of the ping-pong), bytes
+  int max_filter_elements = 0;          // largest filter H x W x D the array accepts, elements
+  bool depthwise = false;               // depthwise convolution runs on the array
+  int pool_elements_per_cycle = 0;      // standalone pool unit throughput, output elements per cycle
+  int eltwise_elements_per_cycle = 0;   // eltwise-add unit throughput, output elements per cycle
+  double ddr_gbps = 0;                  // theoretical DDR bandwidth of the PE's channel, 1e9 bytes/s
+  double ddr_efficiency = 0;            // fraction of ddr_gbps sustained on long bursts, (0, 1]
+  double ddr_latency_ns = 0;            // latency of one DDR transfer before data flows, ns
+  std::int64_t ddr_bytes = 0;           // DDR capacity the program may address, bytes
+  bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
+  double host_gops = 0;                 // host throughput for FC/Softmax when host_fc_softmax, 1e9 ops/s
+};
+
+// A PULP cluster (GAP8-like). Cycles are cluster clock cycles.
+struct PulpParams {
+  int cores = 0;                          // cluster cores running kernels
+  int core_macs_per_cycle_int8 = 0;       // MACs of one core's SIMD dot product per cycle, 8-bit (pv.sdotsp.b)
+  int core_macs_per_cycle_int16 = 0;      // the same, 16-bit (pv.sdotsp.h)
+  std::int64_t l1_bytes = 0;              // shared L1 TCDM, bytes
+  int l1_banks = 0;                       // word-interleaved TCDM banks (a power of two)
+  std::int64_t l1_tile_budget_bytes = 0;  // L1 the tiler may use for tiles (L1 minus stacks), bytes
+  std::int64_t l2_bytes = 0;              // L2, bytes
+  std::int64_t l3_bytes = 0;              // L3 (HyperRAM), bytes
+  int dma_bytes_per_cycle = 0;            // cluster DMA bandwidth per direction, bytes per cycle
+  std::int64_t dma_burst_bytes = 0;       // largest DMA burst, bytes
+  int dma_outstanding_transfers = 0;      // DMA transfers in flight per direction
+  int dma_latency_cycles = 0;             // latency of one DMA transfer before data flows, cycles
+  double l3_bytes_per_cycle = 0;          // uDMA bandwidth between L3 and L2, bytes per cycle
+  int l3_latency_cycles = 0;              // latency of one L3 transfer before data flows, cycles
+  int barrier_cycles = 0;                 // hardware barrier, cycles
+  int wakeup_cycles = 0;                  // event-unit wake-up of a sleeping core, cycles
+};
+
+struct HwConfig {
+  std::string name;
+  double clock_mhz = 0;  // clock of the array / cluster, MHz
+  std::variant<XdnnParams, PulpParams> params;
+
+  Target target() const { return params.index() == 0 ? Target::Xdnn : Target::Pulp; }
+  // The target's section; a UserError naming the config when it is the other target's.
+  const XdnnParams& xdnn() const;
+  const PulpParams& pulp() const;
+};
+
+// Reads a config file, validates it, then applies `--set key=value` overrides in order,
+// validated the same way. Every failure is a UserError of one line naming the file, the
+// line (or the --set it came from) and the dotted key.
+HwConfig load_hw_config(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
+// The same from YAML text; `source` names it in messages (usually the file's path).
+HwConfig parse_hw_config(std::string_view yaml, std::string_view source,
+                         const std::vector<std::string>& overrides = {});
+
+// Derived figures: formulas over the parameters, never stored. `bits` is 8 or 16.
+// 1 MAC = 2 ops; GOP/s = 2 * MAC/cycle * clock.
+double peak_mac_per_cycle(const HwConfig& config, int bits);
+double peak_gops(const HwConfig& config, int bits);
+
+struct HwFigure {
+  std::string name;  // "peak_gops_int8"
+  double value = 0;
+  std::string unit;  // "GOP/s"
+  std::string meaning;
+};
+// Every derived figure of the config's target, in a fixed order (what `hw show` prints).
+std::vector<HwFigure> derived_figures(const HwConfig& config);
+
+// The schema: every key of a target, in file order, with its unit and meaning.
+enum class HwValueKind { Text, Choice, Integer, Real, Bytes, Boolean };
+struct HwKeyInfo {
+  std::string_view path;  // dotted: "array.rows"
+  HwValueKind kind;
+  std::string_view unit;  // "MHz", "bytes", ... ("" for text and booleans)
+  std::string_view meaning;
+};
+std::vector<HwKeyInfo> hw_keys(Target target);
+
+using HwValue = std::variant<std::int64_t, double, bool, std::string>;
+struct HwKeyValue {
+  HwKeyInfo key;
+  HwValue value;  // Integer and Bytes: int64; Real: double; Boolean: bool; Text, Choice: string
+};
+// The resolved config as (key, value) pairs, in schema order.
+std::vector<HwKeyValue> resolved_keys(const HwConfig& config);
+
+// Byte sizes: a whole number of bytes, plain (`4194304`) or with a unit: B, kB (1000),
+// KiB (1024), MB (1e6), MiB (2^20), GB (1e9), GiB (2^30); a space before the unit and a
+// decimal fraction (`1.5MiB`) are allowed if the result is whole bytes. nullopt otherwise,
+// and `why` (if given) says what is wrong.
+std::optional<std::int64_t> parse_byte_size(std::string_view text, std::string* why = nullptr);
+// The largest unit that divides `bytes` exactly: "9 MiB", "64 kB", "1000 bytes".
+std::string format_byte_size(std::int64_t bytes);
+
+}  // namespace wb

@@ -1,0 +1,462 @@
+// HwConfig: the checked-in configs against REFERENCE.md's published peaks, the loader's
+// errors (each names the file, the line or the --set, and the key), sizes with units,
+// --set overrides, and the schema against docs/hw_config.md.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "isa/error.h"
+#include "isa/hw_config.h"
+#include "tests/support/test_paths.h"
+
+namespace wb {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::filesystem::path config_file(const std::string& name) { return test::source_dir() / "configs" / name; }
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A complete xdnn config; the tests below edit it line by line (line numbers are 1-based).
+constexpr const char* kXdnn = R"(name: test_xdnn
+target: xdnn
+clock_mhz: 500
+array:
+  rows: 28
+  cols: 32
+  macs_per_dsp_int8: 2
+  macs_per_dsp_int16: 1
+am_bytes: 4MiB
+am_read_ports: 2
+am_write_ports: 2
+filter_cache_bytes: 288KiB
+max_filter_elements: 4608
+depthwise: false
+pool_elements_per_cycle: 28
+eltwise_elements_per_cycle: 28
+ddr_gbps: 19.25
+ddr_efficiency: 0.85
+ddr_latency_ns: 150
+ddr_bytes: 16GiB
+host_fc_softmax: false
+host_gops: 5
+)";
+
+// A complete pulp config with GAP8-like values (REFERENCE.md); issue #5 writes the real ones.
+constexpr const char* kPulp = R"(name: test_pulp
+target: pulp
+clock_mhz: 100
+cores: 8
+core_macs_per_cycle_int8: 4
+core_macs_per_cycle_int16: 2
+l1_bytes: 64000
+l1_banks: 16
+l1_tile_budget_bytes: 38000
+l2_bytes: 512KiB
+l3_bytes: 8MiB
+dma_bytes_per_cycle: 8
+dma_burst_bytes: 256
+dma_outstanding_transfers: 8
+dma_latency_cycles: 10
+l3_bytes_per_cycle: 0.5
+l3_latency_cycles: 100
+barrier_cycles: 11
+wakeup_cycles: 4
+)";
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  return text;
+}
+
+std::string with_line(const std::string& text, std::size_t line, const std::string& replacement) {
+  auto lines = split_lines(text);
+  lines.at(line - 1) = replacement;
+  return join_lines(lines);
+}
+
+std::string without_line(const std::string& text, std::size_t line) {
+  auto lines = split_lines(text);
+  lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(line - 1));
+  return join_lines(lines);
+}
+
+// The UserError message of loading `yaml` as "bad.yaml".
+std::string load_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_hw_config(yaml, "bad.yaml", overrides);
+  } catch (const UserError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
+    return message;
+  }
+  ADD_FAILURE() << "loaded without an error";
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------
+// The checked-in configs reproduce the published peaks (REFERENCE.md, xDNN table).
+
+struct Published {
+  const char* file;
+  int rows;
+  int cols;
+  double clock_mhz;
+  double gops_int8;
+  double gops_int16;
+};
+
+class XdnnConfigs : public ::testing::TestWithParam<Published> {};
+
+TEST_P(XdnnConfigs, PeakGopsMatchTheReferenceTable) {
+  const Published& p = GetParam();
+  const HwConfig config = load_hw_config(config_file(p.file));
+  ASSERT_EQ(config.target(), Target::Xdnn);
+  EXPECT_EQ(config.name + ".yaml", p.file);
+  EXPECT_EQ(config.xdnn().array.rows, p.rows);
+  EXPECT_EQ(config.xdnn().array.cols, p.cols);
+  EXPECT_EQ(config.clock_mhz, p.clock_mhz);
+  EXPECT_EQ(config.xdnn().ddr_gbps, 19.25);  // one DDR4 channel per PE (UG1393)
+  EXPECT_NEAR(peak_gops(config, 8), p.gops_int8, p.gops_int8 * 1e-3);
+  EXPECT_NEAR(peak_gops(config, 16), p.gops_int16, p.gops_int16 * 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Published, XdnnConfigs,
+                         ::testing::Values(Published{"v2_28.yaml", 28, 32, 500, 1792, 896},
+                                           Published{"v2_56.yaml", 56, 32, 500, 3584, 1792},
+                                           Published{"v3_96.yaml", 96, 16, 700, 4300, 2150}),
+                         [](const ::testing::TestParamInfo<Published>& param) {
+                           const std::string file = param.param.file;
+                           return file.substr(0, file.find('.'));
+                         });
+
+TEST(XdnnConfigFiles, V3Figures) {
+  const HwConfig v3 = load_hw_config(config_file("v3_96.yaml"));
+  EXPECT_EQ(peak_mac_per_cycle(v3, 8), 3072);  // REFERENCE.md: 3072 MAC/cycle int8 (derived)
+  EXPECT_EQ(peak_mac_per_cycle(v3, 16), 1536);
+  EXPECT_DOUBLE_EQ(peak_gops(v3, 8), 4300.8);
+  EXPECT_EQ(v3.xdnn().am_bytes, 9 << 20);
+  EXPECT_EQ(v3.xdnn().am_read_ports, 2);
+  EXPECT_EQ(v3.xdnn().am_write_ports, 2);
+  EXPECT_EQ(v3.xdnn().max_filter_elements, 9792);
+  EXPECT_TRUE(v3.xdnn().depthwise);
+  EXPECT_EQ(load_hw_config(config_file("v2_28.yaml")).xdnn().am_bytes, 4 << 20);
+  EXPECT_EQ(load_hw_config(config_file("v2_56.yaml")).xdnn().am_bytes, 6 << 20);
+}
+
+// Every value in a config says where it comes from: "# published" or "# chosen".
+TEST(XdnnConfigFiles, EveryValueIsPublishedOrChosen) {
+  const std::regex key_with_value(R"(^\s*([a-z0-9_]+):\s*[^\s#].*$)");
+  for (const char* file : {"v2_28.yaml", "v2_56.yaml", "v3_96.yaml"}) {
+    for (const auto& line : split_lines(read_text(config_file(file)))) {
+      std::smatch m;
+      if (!std::regex_match(line, m, key_with_value) || m[1] == "name" || m[1] == "target") continue;
+      EXPECT_TRUE(line.find("# published") != std::string::npos || line.find("# chosen") != std::string::npos)
+          << file << ": " << line;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The inline configs load, and the pulp section's figures.
+
+TEST(HwConfigLoad, InlineXdnnMatchesTheV2File) {
+  const HwConfig inline_config = parse_hw_config(kXdnn, "inline.yaml");
+  const HwConfig file_config = load_hw_config(config_file("v2_28.yaml"));
+  EXPECT_EQ(peak_gops(inline_config, 8), peak_gops(file_config, 8));
+  EXPECT_EQ(inline_config.xdnn().filter_cache_bytes, 288 * 1024);
+  EXPECT_EQ(inline_config.xdnn().ddr_bytes, std::int64_t{16} << 30);
+}
+
+TEST(HwConfigLoad, PulpPeakIsCoresTimesFour) {
+  const HwConfig pulp = parse_hw_config(kPulp, "pulp.yaml");
+  ASSERT_EQ(pulp.target(), Target::Pulp);
+  EXPECT_EQ(pulp.pulp().cores, 8);
+  EXPECT_EQ(pulp.pulp().l2_bytes, 512 * 1024);
+  EXPECT_EQ(pulp.pulp().l3_bytes_per_cycle, 0.5);
+  EXPECT_EQ(peak_mac_per_cycle(pulp, 8), 32);  // REFERENCE.md: 8 cores x 4-way int8 SIMD
+  EXPECT_DOUBLE_EQ(peak_gops(pulp, 8), 6.4);
+  EXPECT_EQ(peak_mac_per_cycle(parse_hw_config(kPulp, "pulp.yaml", {"cores=4"}), 8), 16);
+  EXPECT_EQ(pulp.name, "test_pulp");
+}
+
+TEST(HwConfigLoad, WrongSectionIsAUserError) {
+  const HwConfig pulp = parse_hw_config(kPulp, "pulp.yaml");
+  EXPECT_THROW(static_cast<void>(pulp.xdnn()), UserError);
+  EXPECT_THROW(static_cast<void>(parse_hw_config(kXdnn, "x.yaml").pulp()), UserError);
+}
+
+TEST(HwConfigLoad, DerivedFiguresOfEachTarget) {
+  const auto names = [](const HwConfig& c) {
+    std::vector<std::string> n;
+    for (const auto& f : derived_figures(c)) n.push_back(f.name);
+    return n;
+  };
+  EXPECT_THAT(names(parse_hw_config(kXdnn, "x.yaml")),
+              ::testing::ElementsAre("dsps", "peak_mac_per_cycle_int8", "peak_mac_per_cycle_int16", "peak_gops_int8",
+                                     "peak_gops_int16", "ddr_bytes_per_cycle", "ddr_latency_cycles"));
+  const auto pulp_figures = derived_figures(parse_hw_config(kPulp, "p.yaml"));
+  EXPECT_THAT(names(parse_hw_config(kPulp, "p.yaml")), ::testing::Contains("l1_bank_bytes"));
+  EXPECT_EQ(pulp_figures.back().name, "l3_gbps");
+  EXPECT_DOUBLE_EQ(pulp_figures.back().value, 0.05);  // 0.5 bytes/cycle at 100 MHz
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors: file, line, dotted key.
+
+TEST(HwConfigErrors, UnknownKeys) {
+  EXPECT_EQ(load_error(std::string(kXdnn) + "am_bites: 4MiB\n"),
+            "bad.yaml:23: am_bites: unknown key (did you mean 'am_bytes'?)");
+  EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rowz: 28")),
+            "bad.yaml:5: array.rowz: unknown key (did you mean 'array.rows'?)");
+  EXPECT_THAT(load_error(std::string(kXdnn) + "frobnicate: 1\n"),
+              HasSubstr("bad.yaml:23: frobnicate: unknown key for target xdnn"));
+  EXPECT_THAT(
+      load_error(std::string(kXdnn) + "cores: 8\n"),
+      HasSubstr("bad.yaml:23: cores: unknown key: it belongs to target pulp, but this config's target is xdnn"));
+  EXPECT_EQ(load_error(std::string(kXdnn) + "array.rows: 56\n"),
+            "bad.yaml:23: array.rows: write it nested, as 'array:' with 'rows' under it");
+  EXPECT_THAT(load_error(std::string(kPulp) + "array:\n  rows: 2\n"),
+              HasSubstr("bad.yaml:20: array: unknown key: it belongs to target xdnn"));
+}
+
+TEST(HwConfigErrors, WrongTypes) {
+  EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rows: abc")), "bad.yaml:5: array.rows: expected an integer, got 'abc'");
+  EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rows: \"28\"")),
+            "bad.yaml:5: array.rows: expected an integer, got the quoted string \"28\"");
+  EXPECT_THAT(load_error(with_line(kXdnn, 5, "  rows: 28.5")),
+              HasSubstr("bad.yaml:5: array.rows: expected an integer"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 3, "clock_mhz: fast")),
+              HasSubstr("bad.yaml:3: clock_mhz: expected a number"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 3, "clock_mhz: .inf")),
+              HasSubstr("bad.yaml:3: clock_mhz: expected a number"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 3, "clock_mhz: [500]")),
+              HasSubstr("bad.yaml:3: clock_mhz: expected a number, got a list"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 14, "depthwise: yes")),
+              HasSubstr("bad.yaml:14: depthwise: expected true or false, got 'yes'"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 9, "am_bytes:")), HasSubstr("bad.yaml:9: am_bytes: expected a size"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 1, "name: a b")), HasSubstr("bad.yaml:1: name: expected a name"));
+  // A scalar where a group belongs, and a group where a scalar belongs.
+  std::string flat = kXdnn;
+  for (int i = 0; i < 4; ++i) flat = without_line(flat, 5);
+  EXPECT_THAT(
+      load_error(with_line(flat, 4, "array: 5")),
+      HasSubstr("bad.yaml:4: array: expected a map with keys rows, cols, macs_per_dsp_int8, macs_per_dsp_int16, "
+                "got '5'"));
+  EXPECT_THAT(
+      load_error(with_line(kXdnn, 9, "am_bytes: {size: 4}")),
+      HasSubstr("bad.yaml:9: am_bytes: expected a size (bytes, or with a unit: 512kB, 64 KiB, 9MiB), got a map"));
+}
+
+TEST(HwConfigErrors, MissingKeys) {
+  EXPECT_EQ(load_error(without_line(kXdnn, 6)),
+            "bad.yaml:4: array.cols: missing key: DSP columns of the systolic array, in DSP");
+  EXPECT_THAT(load_error(without_line(kXdnn, 17)),
+              HasSubstr("bad.yaml:1: ddr_gbps: missing key: theoretical bandwidth"));
+  EXPECT_EQ(load_error(without_line(without_line(kXdnn, 22), 9)),
+            "bad.yaml:1: missing keys am_bytes, host_gops (docs/hw_config.md describes them)");
+  EXPECT_EQ(load_error(without_line(kXdnn, 2)), "bad.yaml:1: target: missing key (xdnn or pulp)");
+  EXPECT_THAT(load_error(with_line(kXdnn, 2, "target: xdnm")), HasSubstr("bad.yaml:2: target: expected xdnn or pulp"));
+}
+
+TEST(HwConfigErrors, OutOfRange) {
+  EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rows: 0")), "bad.yaml:5: array.rows: 0 is out of range [1, 1024]");
+  EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rows: 99999999999999999999")),
+            "bad.yaml:5: array.rows: 99999999999999999999 is out of range [1, 1024]");
+  EXPECT_EQ(load_error(with_line(kXdnn, 18, "ddr_efficiency: 1.5")),
+            "bad.yaml:18: ddr_efficiency: 1.5 is out of range [0.01, 1]");
+  EXPECT_EQ(load_error(with_line(kXdnn, 9, "am_bytes: 2GiB")),
+            "bad.yaml:9: am_bytes: 2 GiB is out of range [1 KiB, 1 GiB]");
+  EXPECT_EQ(load_error(with_line(kPulp, 8, "l1_banks: 12")), "bad.yaml:8: l1_banks: 12 is not a power of two");
+  // A constraint between two keys names the one that breaks it.
+  EXPECT_EQ(load_error(with_line(kPulp, 9, "l1_tile_budget_bytes: 65000")),
+            "bad.yaml:9: l1_tile_budget_bytes: 65 kB is larger than l1_bytes (64 kB)");
+}
+
+TEST(HwConfigErrors, BadSizeUnits) {
+  EXPECT_THAT(
+      load_error(with_line(kXdnn, 9, "am_bytes: 4 KB")),
+      HasSubstr("bad.yaml:9: am_bytes: expected a size (bytes, or with a unit: 512kB, 64 KiB, 9MiB), got '4 KB' "
+                "(unknown unit 'KB'; units are B, kB (1000), KiB (1024), MB, MiB, GB, GiB)"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 9, "am_bytes: 4Mib")), HasSubstr("bad.yaml:9: am_bytes:"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 9, "am_bytes: 1.5B")), HasSubstr("not a whole number of bytes"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 9, "am_bytes: -4MiB")), HasSubstr("bad.yaml:9: am_bytes:"));
+}
+
+TEST(HwConfigErrors, DuplicatesAndSyntax) {
+  EXPECT_EQ(load_error(std::string(kXdnn) + "clock_mhz: 600\n"),
+            "bad.yaml:23: clock_mhz: duplicate key (first given on line 3)");
+  EXPECT_THAT(load_error(with_line(kXdnn, 4, "array: [1, 2")), HasSubstr("bad.yaml:"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 4, "array: [1, 2")), HasSubstr("YAML syntax error"));
+  EXPECT_EQ(load_error(""), "bad.yaml:1: expected a map of keys (name, target, clock_mhz, ...) at the top level");
+  EXPECT_THROW(load_hw_config(test::source_dir() / "configs" / "no_such.yaml"), UserError);
+}
+
+// --set errors name the file, the --set argument and the key.
+TEST(HwConfigErrors, BadOverrides) {
+  EXPECT_EQ(load_error(kXdnn, {"array.rowz=5"}),
+            "bad.yaml (--set array.rowz=5): array.rowz: unknown key (did you mean 'array.rows'?)");
+  EXPECT_EQ(load_error(kXdnn, {"array.rows=abc"}),
+            "bad.yaml (--set array.rows=abc): array.rows: expected an integer, got 'abc'");
+  EXPECT_EQ(load_error(kXdnn, {"array.rows=0"}),
+            "bad.yaml (--set array.rows=0): array.rows: 0 is out of range [1, 1024]");
+  EXPECT_THAT(load_error(kXdnn, {"am_bytes=5 MiBs"}),
+              HasSubstr("bad.yaml (--set am_bytes=5 MiBs): am_bytes: expected a size"));
+  EXPECT_EQ(load_error(kXdnn, {"array=5"}),
+            "bad.yaml (--set array=5): array: a group of keys; set one of them: array.rows, array.cols, "
+            "array.macs_per_dsp_int8, array.macs_per_dsp_int16");
+  EXPECT_THAT(load_error(kXdnn, {"cores=4"}),
+              HasSubstr("bad.yaml (--set cores=4): cores: unknown key: it belongs to target pulp"));
+  EXPECT_THAT(load_error(kXdnn, {"target=pulp"}), HasSubstr("bad.yaml (--set target=pulp): target: the target cannot"));
+  EXPECT_EQ(load_error(kXdnn, {"array.rows"}),
+            "bad.yaml (--set array.rows): expected key=value, e.g. --set array.rows=56");
+  EXPECT_EQ(
+      load_error(kPulp, {"l1_tile_budget_bytes=64KiB"}),
+      "bad.yaml (--set l1_tile_budget_bytes=64KiB): l1_tile_budget_bytes: 64 KiB is larger than l1_bytes (64 kB)");
+}
+
+// ---------------------------------------------------------------------------------------
+// --set overrides.
+
+TEST(HwConfigOverrides, RowsDoubleThePeak) {
+  const HwConfig v2_28 = load_hw_config(config_file("v2_28.yaml"));
+  const HwConfig wider = load_hw_config(config_file("v2_28.yaml"), {"array.rows=56"});
+  EXPECT_EQ(wider.xdnn().array.rows, 56);
+  EXPECT_DOUBLE_EQ(peak_gops(wider, 8), 2 * peak_gops(v2_28, 8));
+  EXPECT_DOUBLE_EQ(peak_gops(wider, 8), peak_gops(load_hw_config(config_file("v2_56.yaml")), 8));
+}
+
+TEST(HwConfigOverrides, EveryKindAndTheLastWins) {
+  const HwConfig c = parse_hw_config(kXdnn, "x.yaml",
+                                     {"am_bytes=5MiB", "clock_mhz=250", "host_fc_softmax=true", "ddr_gbps=10",
+                                      "name=sweep_1", "array.cols=8", "array.cols=16"});
+  EXPECT_EQ(c.xdnn().am_bytes, 5 << 20);
+  EXPECT_EQ(c.clock_mhz, 250);
+  EXPECT_TRUE(c.xdnn().host_fc_softmax);
+  EXPECT_EQ(c.xdnn().ddr_gbps, 10);
+  EXPECT_EQ(c.name, "sweep_1");
+  EXPECT_EQ(c.xdnn().array.cols, 16);
+  EXPECT_DOUBLE_EQ(peak_gops(c, 8), 2.0 * 28 * 16 * 2 * 250 / 1000);
+  for (const auto& f : derived_figures(c)) {
+    if (f.name == "ddr_bytes_per_cycle") {
+      EXPECT_DOUBLE_EQ(f.value, 10 * 0.85 * 1000 / 250);
+    }
+  }
+  EXPECT_EQ(parse_hw_config(kXdnn, "x.yaml", {"am_bytes=512kB"}).xdnn().am_bytes, 512000);
+}
+
+// ---------------------------------------------------------------------------------------
+// Sizes with units.
+
+TEST(ByteSize, ParsesUnits) {
+  const std::vector<std::pair<std::string, std::int64_t>> cases = {
+      {"0", 0},
+      {"4194304", 4194304},
+      {"1B", 1},
+      {"512kB", 512000},
+      {"64 KiB", 65536},
+      {"9 MB", 9000000},
+      {"4MiB", 4 << 20},
+      {"2GB", 2000000000},
+      {"16GiB", std::int64_t{16} << 30},
+      {"1.5MiB", 1572864},
+      {"0.5kB", 500},
+      {"0.25 KiB", 256},
+      {"  7  ", 7},
+      {"9223372036854775807", std::numeric_limits<std::int64_t>::max()},
+  };
+  for (const auto& [text, bytes] : cases) {
+    std::string why;
+    const auto parsed = parse_byte_size(text, &why);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << why;
+    EXPECT_EQ(*parsed, bytes) << text;
+  }
+}
+
+TEST(ByteSize, RejectsWhatIsNotAWholeSize) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "empty"},
+      {"MiB", "does not start with a number"},
+      {"-1", "negative"},
+      {"4KB", "unknown unit 'KB'"},
+      {"4mb", "unknown unit 'mb'"},
+      {"4 Mib", "unknown unit 'Mib'"},
+      {"4MiB4", "unknown unit 'MiB4'"},
+      {"1.5B", "not a whole number of bytes"},
+      {"0.3KiB", "not a whole number of bytes"},
+      {"1.", "no digits after the decimal point"},
+      {"1.1234567MiB", "more than 6 decimals"},
+      {"9223372036854775808", "too large"},
+      {"9999999999GiB", "too large"},
+      {"9223372036.9GB", "too large"},
+  };
+  for (const auto& [text, reason] : cases) {
+    std::string why;
+    EXPECT_FALSE(parse_byte_size(text, &why).has_value()) << text;
+    EXPECT_THAT(why, HasSubstr(reason)) << text;
+  }
+}
+
+TEST(ByteSize, FormatsWithTheLargestExactUnit) {
+  EXPECT_EQ(format_byte_size(0), "0 bytes");
+  EXPECT_EQ(format_byte_size(1001), "1001 bytes");
+  EXPECT_EQ(format_byte_size(1000), "1 kB");
+  EXPECT_EQ(format_byte_size(64000), "64 kB");
+  EXPECT_EQ(format_byte_size(313344), "306 KiB");
+  EXPECT_EQ(format_byte_size(9 << 20), "9 MiB");
+  EXPECT_EQ(format_byte_size(2000000000), "2 GB");
+  EXPECT_EQ(format_byte_size(std::int64_t{16} << 30), "16 GiB");
+  for (const std::int64_t bytes :
+       {std::int64_t{1}, std::int64_t{1536}, std::int64_t{5} << 20, std::int64_t{123456789}}) {
+    EXPECT_EQ(parse_byte_size(format_byte_size(bytes).substr(0, format_byte_size(bytes).find(" bytes"))), bytes);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The schema: resolved keys and the documentation.
+
+TEST(HwConfigSchema, ResolvedKeysFollowTheSchema) {
+  const HwConfig v3 = load_hw_config(config_file("v3_96.yaml"));
+  const auto keys = hw_keys(Target::Xdnn);
+  const auto values = resolved_keys(v3);
+  ASSERT_EQ(values.size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(values[i].key.path, keys[i].path);
+  EXPECT_EQ(std::get<std::string>(values[1].value), "xdnn");
+  const auto rows =
+      std::find_if(values.begin(), values.end(), [](const auto& kv) { return kv.key.path == "array.rows"; });
+  ASSERT_NE(rows, values.end());
+  EXPECT_EQ(std::get<std::int64_t>(rows->value), 96);
+  EXPECT_EQ(resolved_keys(parse_hw_config(kPulp, "p.yaml")).size(), hw_keys(Target::Pulp).size());
+}
+
+TEST(HwConfigSchema, DocsDescribeEveryKey) {
+  const std::string docs = read_text(test::source_dir() / "docs" / "hw_config.md");
+  for (const Target target : {Target::Xdnn, Target::Pulp}) {
+    for (const auto& key : hw_keys(target)) {
+      std::string quoted = "`";  // not "`" + path + "`": GCC 12 warns falsely (-Wrestrict) on that
+      quoted.append(key.path).append("`");
+      EXPECT_NE(docs.find(quoted), std::string::npos) << "docs/hw_config.md does not describe " << key.path;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wb
