@@ -1,13 +1,17 @@
-// HwConfig: the checked-in configs against REFERENCE.md's published peaks, the loader's
-// errors (each names the file, the line or the --set, and the key), sizes with units,
-// --set overrides, and the schema against docs/hw_config.md.
+// HwConfig: the checked-in configs (xDNN and PULP) against REFERENCE.md's published figures,
+// the loader's errors (each names the file, the line or the --set, and the key), sizes with
+// units, --set overrides, and the schema against docs/hw_config.md.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "isa/error.h"
 #include "isa/hw_config.h"
@@ -52,7 +56,8 @@ host_fc_softmax: false
 host_gops: 5
 )";
 
-// A complete pulp config with GAP8-like values (REFERENCE.md); issue #5 writes the real ones.
+// A complete pulp config with GAP8-like values (REFERENCE.md); the real ones are
+// configs/gap8.yaml and configs/pulp_open.yaml.
 constexpr const char* kPulp = R"(name: test_pulp
 target: pulp
 clock_mhz: 100
@@ -162,16 +167,96 @@ TEST(XdnnConfigFiles, V3Figures) {
   EXPECT_EQ(load_hw_config(config_file("v2_56.yaml")).xdnn().am_bytes, 6 << 20);
 }
 
+
+// ---------------------------------------------------------------------------------------
+// The pulp configs (REFERENCE.md, PULP section).
+
+TEST(PulpConfigFiles, BothLoad) {
+  for (const char* file : {"gap8.yaml", "pulp_open.yaml"}) {
+    const HwConfig config = load_hw_config(config_file(file));
+    ASSERT_EQ(config.target(), Target::Pulp) << file;
+    EXPECT_EQ(config.name + ".yaml", file);
+    const PulpParams& p = config.pulp();
+    EXPECT_EQ(p.cores, 8) << file;
+    EXPECT_EQ(p.core_macs_per_cycle_int8, 4) << file;
+    EXPECT_EQ(p.l1_bytes, 64 * 1024) << file;
+    EXPECT_EQ(p.l1_banks, 16) << file;
+    EXPECT_LE(p.l1_tile_budget_bytes, p.l1_bytes) << file;
+    EXPECT_EQ(p.dma_bytes_per_cycle, 8) << file;
+    EXPECT_EQ(p.dma_burst_bytes, 256) << file;
+    EXPECT_EQ(p.dma_outstanding_transfers, 8) << file;
+    EXPECT_EQ(p.barrier_cycles, 11) << file;
+    EXPECT_LT(p.l3_bytes_per_cycle, p.dma_bytes_per_cycle) << file;  // L3 "much slower than L2"
+    EXPECT_EQ(resolved_keys(config).size(), hw_keys(Target::Pulp).size()) << file;
+  }
+}
+
+TEST(PulpConfigFiles, Gap8Figures) {
+  const HwConfig gap8 = load_hw_config(config_file("gap8.yaml"));
+  EXPECT_EQ(peak_mac_per_cycle(gap8, 8), 32);  // REFERENCE.md: 8 cores x 4-way int8 SIMD
+  EXPECT_EQ(peak_mac_per_cycle(gap8, 16), 16);
+  EXPECT_EQ(gap8.clock_mhz, 100);
+  EXPECT_DOUBLE_EQ(peak_gops(gap8, 8), 6.4);
+  // DORY's GAP8 description: 64000 B of L1 minus stacks of 3500 (core 0) and 7 x 3400.
+  EXPECT_EQ(gap8.pulp().l1_tile_budget_bytes, 64000 - 3500 - 7 * 3400);
+  EXPECT_EQ(gap8.pulp().l1_tile_budget_bytes, 36700);
+  EXPECT_EQ(gap8.pulp().l2_bytes, 512 * 1024);
+  EXPECT_EQ(gap8.pulp().l3_bytes, 8 << 20);
+  // Issue #5's calibration runs with the tutorial's budget.
+  EXPECT_EQ(load_hw_config(config_file("gap8.yaml"), {"l1_tile_budget_bytes=38000"}).pulp().l1_tile_budget_bytes,
+            38000);
+  // DORY's PULP_gvsoc description: stacks of 3800 (core 0) and 7 x 3600.
+  EXPECT_EQ(load_hw_config(config_file("pulp_open.yaml")).pulp().l1_tile_budget_bytes, 64000 - 3800 - 7 * 3600);
+}
+
+TEST(PulpConfigFiles, CoresScaleThePeakLinearly) {
+  for (const char* file : {"gap8.yaml", "pulp_open.yaml"}) {
+    const double full = peak_mac_per_cycle(load_hw_config(config_file(file)), 8);
+    for (int n = 1; n <= 8; ++n) {
+      const HwConfig scaled = load_hw_config(config_file(file), {"cores=" + std::to_string(n)});
+      EXPECT_EQ(scaled.pulp().cores, n) << file;
+      EXPECT_EQ(peak_mac_per_cycle(scaled, 8), 4.0 * n) << file << " cores=" << n;
+      EXPECT_DOUBLE_EQ(peak_mac_per_cycle(scaled, 8), full * n / 8) << file << " cores=" << n;
+      EXPECT_DOUBLE_EQ(peak_gops(scaled, 16), 2.0 * 2 * n * scaled.clock_mhz / 1000) << file << " cores=" << n;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every config file in configs/, whatever its target.
+
+std::vector<std::string> config_files() {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() / "configs")) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(ConfigFiles, AllLoad) {
+  const auto files = config_files();
+  for (const char* expected : {"gap8.yaml", "pulp_open.yaml", "v2_28.yaml", "v2_56.yaml", "v3_96.yaml"}) {
+    EXPECT_THAT(files, ::testing::Contains(expected));
+  }
+  for (const auto& file : files) {
+    EXPECT_NO_THROW(static_cast<void>(load_hw_config(config_file(file)))) << file;
+  }
+}
+
 // Every value in a config says where it comes from: "# published" or "# chosen".
-TEST(XdnnConfigFiles, EveryValueIsPublishedOrChosen) {
+TEST(ConfigFiles, EveryValueIsPublishedOrChosen) {
   const std::regex key_with_value(R"(^\s*([a-z0-9_]+):\s*[^\s#].*$)");
-  for (const char* file : {"v2_28.yaml", "v2_56.yaml", "v3_96.yaml"}) {
+  for (const auto& file : config_files()) {
+    int values = 0;
     for (const auto& line : split_lines(read_text(config_file(file)))) {
       std::smatch m;
       if (!std::regex_match(line, m, key_with_value) || m[1] == "name" || m[1] == "target") continue;
+      ++values;
       EXPECT_TRUE(line.find("# published") != std::string::npos || line.find("# chosen") != std::string::npos)
           << file << ": " << line;
     }
+    EXPECT_GT(values, 0) << file;
   }
 }
 
