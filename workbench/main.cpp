@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
   auto* quantize_cmd = app.add_subcommand(
       "quantize", "Quantize a float ONNX model (calibration + scheme) into the integer QGraph; write quant.json and "
                   "model.qdq.onnx; --report compares the integer golden model with the float one. Also reads an "
-                  "already-quantized QDQ model. See docs/quant.md");
-  quantize_cmd->add_option("MODEL", quantize_model, "ONNX model file (float, or QDQ)")->required();
+                  "already-quantized QDQ or QLinearConv model. See docs/quant.md");
+  quantize_cmd->add_option("MODEL", quantize_model, "ONNX model file (float, or QDQ/QLinearConv)")->required();
   quantize_cmd->add_option("--scheme", scheme, "Quantization scheme: pow2 (Graffitist static), xdnn (xfDNN v3), "
                                                "pulp (NEMO/DORY/PULP-NN)")
       ->capture_default_str()
