@@ -168,9 +168,10 @@ TEST_P(IntegerConvAgainstDirect, IsBitExact) {
 
   Builder b;
   const int x = b.input("x", c.input, c.input_bits, c.input_signed);
-  const QTensor& xt = b.graph.tensor(x);
-  const std::int64_t x_lo = xt.lo(), x_hi = xt.hi();
   const int y = b.tensor("y", y_shape, c.input_bits, true);
+  // Copies: adding tensors to the graph moves them.
+  const QTensor xt = b.graph.tensor(x);
+  const std::int64_t x_lo = xt.lo(), x_hi = xt.hi();
   const std::int64_t w_max = (std::int64_t{1} << (c.weight_bits - 1)) - 1;
   const auto w_values = random_values(static_cast<std::size_t>(num_elements(w_shape)), -w_max, w_max, 1);
   const auto x_values = random_values(static_cast<std::size_t>(num_elements(c.input)), x_lo, x_hi, 2);
@@ -182,7 +183,7 @@ TEST_P(IntegerConvAgainstDirect, IsBitExact) {
   const auto multipliers = random_values(static_cast<std::size_t>(c.out_channels), 1 << 13, 1 << 14, 4);
   std::int64_t peak = 1;
   for (std::int64_t v : acc) peak = std::max(peak, std::abs(v));
-  const QTensor& yt = b.graph.tensor(y);
+  const QTensor yt = b.graph.tensor(y);
   const int shift = static_cast<int>(std::lround(std::log2(static_cast<double>(peak) * (1 << 14) / (0.75 * yt.hi()))));
   std::vector<std::int64_t> offsets = random_values(static_cast<std::size_t>(c.out_channels), -100, 100, 5);
 
