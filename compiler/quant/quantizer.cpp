@@ -188,6 +188,16 @@ class Builder {
   }
   void unite(std::vector<int>& parent, int a, int b) const { parent[static_cast<std::size_t>(find(parent, a))] = find(parent, b); }
 
+  // The QGraph tensors a planned node reads (a Reshape's shape and a Conv's weights are
+  // constants, not tensors).
+  std::vector<int> data_inputs(const PlannedNode& p) const {
+    std::vector<int> result;
+    for (const Value* in : p.node->inputs) {
+      if (in != nullptr && !in->is_constant()) result.push_back(index_.at(in));
+    }
+    return result;
+  }
+
   FusedActivation activation(const PlannedNode& p) const {
     return p.kind == QOpKind::Conv ? FusedActivation::of(*p.node) : p.activation;
   }
@@ -209,7 +219,7 @@ class Builder {
         out.is_signed = !(act.kind != FusedActivation::Kind::None && act.min >= 0.0f);
       } else {
         out.is_signed = false;
-        for (const Value* in : p.node->inputs) out.is_signed = out.is_signed || q_.tensor(index_.at(in)).is_signed;
+        for (int in : data_inputs(p)) out.is_signed = out.is_signed || q_.tensor(in).is_signed;
       }
       if (p.node == first_conv && options_.first_layer_bits != 0) out.bits = options_.first_layer_bits;
       if (p.node == last_conv && options_.last_layer_bits != 0) out.bits = options_.last_layer_bits;
@@ -218,7 +228,7 @@ class Builder {
     std::iota(type_parent_.begin(), type_parent_.end(), 0);
     for (const PlannedNode& p : planned_) {
       if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape) {
-        for (const Value* in : p.node->inputs) unite(type_parent_, index_.at(in), index_.at(p.output));
+        for (int in : data_inputs(p)) unite(type_parent_, in, index_.at(p.output));
       }
     }
     std::map<int, std::pair<bool, int>> group_type;
@@ -266,9 +276,7 @@ class Builder {
     q.kind = p.kind;
     q.name = p.node->name;
     q.output = index_.at(p.output);
-    for (const Value* in : p.node->inputs) {
-      if (in != nullptr && !in->is_constant()) q.inputs.push_back(index_.at(in));
-    }
+    q.inputs = data_inputs(p);
     const FusedActivation act = activation(p);
     if (act.kind != FusedActivation::Kind::None) {
       q.act_min = act.min;
@@ -278,7 +286,7 @@ class Builder {
       case QOpKind::Conv: make_conv(q, *p.node); break;
       case QOpKind::MaxPool:
       case QOpKind::AvgPool: set_pool_window(q, *p.node); break;
-      case QOpKind::Reshape: q.inputs.resize(1); break;
+      case QOpKind::Reshape:
       case QOpKind::Add:
       case QOpKind::Concat: break;
     }

@@ -120,6 +120,22 @@ TEST(Quantizer, IntegerResultTracksTheFloatOne) {
   }
 }
 
+TEST(Quantizer, ReshapeWithAConstantShape) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 2, 4, 4}).initializer("w", test::random_tensor({4, 2, 1, 1}, 1)).output("y");
+  b.initializer("shape", Tensor::from_vector<std::int64_t>({2}, {1, 64}));
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  b.node("Relu", {"c"}, {"r"}, "relu");
+  b.node("Reshape", {"r", "shape"}, {"y"}, "reshape");
+  const auto m = test::quantize_model(b, scheme(Scheme::Xdnn));
+  const QNode& reshape = node(m.qgraph, "reshape");
+  EXPECT_EQ(reshape.kind, QOpKind::Reshape);
+  EXPECT_EQ(reshape.inputs.size(), 1u);
+  EXPECT_FALSE(tensor(m.qgraph, "y").is_signed);
+  EXPECT_EQ(tensor(m.qgraph, "y").scale, tensor(m.qgraph, "r").scale);
+  EXPECT_EQ(tensor(m.qgraph, "y").shape, (Shape{1, 64}));
+}
+
 TEST(Quantizer, UnsupportedNodesAreListedTogether) {
   test::OnnxBuilder b;
   b.input("x", {1, 4}).output("y");
