@@ -32,6 +32,7 @@ struct XdnnParams {
   std::int64_t am_bytes = 0;            // on-chip Active Memory (activations), bytes
   int am_read_ports = 0;                // AM read ports, one AM word per port per cycle
   int am_write_ports = 0;               // AM write ports
+  int am_width_align = 1;               // a tensor row starts on a multiple of this many AM words
   std::int64_t filter_cache_bytes = 0;  // on-chip weight buffer (both halves of the ping-pong), bytes
   int max_filter_elements = 0;          // largest filter H x W x D the array accepts, elements
   bool depthwise = false;               // depthwise convolution runs on the array
@@ -41,6 +42,7 @@ struct XdnnParams {
   double ddr_efficiency = 0;            // fraction of ddr_gbps sustained on long bursts, (0, 1]
   double ddr_latency_ns = 0;            // latency of one DDR transfer before data flows, ns
   std::int64_t ddr_bytes = 0;           // DDR capacity the program may address, bytes
+  int instr_issue_cycles = 0;           // controller cycles to decode and issue one instruction
   bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
   double host_gops = 0;                 // host throughput for FC/Softmax when host_fc_softmax, 1e9 ops/s
 };

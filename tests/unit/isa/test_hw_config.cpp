@@ -43,6 +43,7 @@ array:
 am_bytes: 4MiB
 am_read_ports: 2
 am_write_ports: 2
+am_width_align: 8
 filter_cache_bytes: 288KiB
 max_filter_elements: 4608
 depthwise: false
@@ -52,6 +53,7 @@ ddr_gbps: 19.25
 ddr_efficiency: 0.85
 ddr_latency_ns: 150
 ddr_bytes: 16GiB
+instr_issue_cycles: 16
 host_fc_softmax: false
 host_gops: 5
 )";
@@ -309,16 +311,16 @@ TEST(HwConfigLoad, DerivedFiguresOfEachTarget) {
 
 TEST(HwConfigErrors, UnknownKeys) {
   EXPECT_EQ(load_error(std::string(kXdnn) + "am_bites: 4MiB\n"),
-            "bad.yaml:23: am_bites: unknown key (did you mean 'am_bytes'?)");
+            "bad.yaml:25: am_bites: unknown key (did you mean 'am_bytes'?)");
   EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rowz: 28")),
             "bad.yaml:5: array.rowz: unknown key (did you mean 'array.rows'?)");
   EXPECT_THAT(load_error(std::string(kXdnn) + "frobnicate: 1\n"),
-              HasSubstr("bad.yaml:23: frobnicate: unknown key for target xdnn"));
+              HasSubstr("bad.yaml:25: frobnicate: unknown key for target xdnn"));
   EXPECT_THAT(
       load_error(std::string(kXdnn) + "cores: 8\n"),
-      HasSubstr("bad.yaml:23: cores: unknown key: it belongs to target pulp, but this config's target is xdnn"));
+      HasSubstr("bad.yaml:25: cores: unknown key: it belongs to target pulp, but this config's target is xdnn"));
   EXPECT_EQ(load_error(std::string(kXdnn) + "array.rows: 56\n"),
-            "bad.yaml:23: array.rows: write it nested, as 'array:' with 'rows' under it");
+            "bad.yaml:25: array.rows: write it nested, as 'array:' with 'rows' under it");
   EXPECT_THAT(load_error(std::string(kPulp) + "array:\n  rows: 2\n"),
               HasSubstr("bad.yaml:20: array: unknown key: it belongs to target xdnn"));
 }
@@ -335,8 +337,8 @@ TEST(HwConfigErrors, WrongTypes) {
               HasSubstr("bad.yaml:3: clock_mhz: expected a number"));
   EXPECT_THAT(load_error(with_line(kXdnn, 3, "clock_mhz: [500]")),
               HasSubstr("bad.yaml:3: clock_mhz: expected a number, got a list"));
-  EXPECT_THAT(load_error(with_line(kXdnn, 14, "depthwise: yes")),
-              HasSubstr("bad.yaml:14: depthwise: expected true or false, got 'yes'"));
+  EXPECT_THAT(load_error(with_line(kXdnn, 15, "depthwise: yes")),
+              HasSubstr("bad.yaml:15: depthwise: expected true or false, got 'yes'"));
   EXPECT_THAT(load_error(with_line(kXdnn, 9, "am_bytes:")), HasSubstr("bad.yaml:9: am_bytes: expected a size"));
   EXPECT_THAT(load_error(with_line(kXdnn, 1, "name: a b")), HasSubstr("bad.yaml:1: name: expected a name"));
   // A scalar where a group belongs, and a group where a scalar belongs.
@@ -354,9 +356,9 @@ TEST(HwConfigErrors, WrongTypes) {
 TEST(HwConfigErrors, MissingKeys) {
   EXPECT_EQ(load_error(without_line(kXdnn, 6)),
             "bad.yaml:4: array.cols: missing key: DSP columns of the systolic array, in DSP");
-  EXPECT_THAT(load_error(without_line(kXdnn, 17)),
+  EXPECT_THAT(load_error(without_line(kXdnn, 18)),
               HasSubstr("bad.yaml:1: ddr_gbps: missing key: theoretical bandwidth"));
-  EXPECT_EQ(load_error(without_line(without_line(kXdnn, 22), 9)),
+  EXPECT_EQ(load_error(without_line(without_line(kXdnn, 24), 9)),
             "bad.yaml:1: missing keys am_bytes, host_gops (docs/hw_config.md describes them)");
   EXPECT_EQ(load_error(without_line(kXdnn, 2)), "bad.yaml:1: target: missing key (xdnn or pulp)");
   EXPECT_THAT(load_error(with_line(kXdnn, 2, "target: xdnm")), HasSubstr("bad.yaml:2: target: expected xdnn or pulp"));
@@ -366,8 +368,8 @@ TEST(HwConfigErrors, OutOfRange) {
   EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rows: 0")), "bad.yaml:5: array.rows: 0 is out of range [1, 1024]");
   EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rows: 99999999999999999999")),
             "bad.yaml:5: array.rows: 99999999999999999999 is out of range [1, 1024]");
-  EXPECT_EQ(load_error(with_line(kXdnn, 18, "ddr_efficiency: 1.5")),
-            "bad.yaml:18: ddr_efficiency: 1.5 is out of range [0.01, 1]");
+  EXPECT_EQ(load_error(with_line(kXdnn, 19, "ddr_efficiency: 1.5")),
+            "bad.yaml:19: ddr_efficiency: 1.5 is out of range [0.01, 1]");
   EXPECT_EQ(load_error(with_line(kXdnn, 9, "am_bytes: 2GiB")),
             "bad.yaml:9: am_bytes: 2 GiB is out of range [1 KiB, 1 GiB]");
   EXPECT_EQ(load_error(with_line(kPulp, 8, "l1_banks: 12")), "bad.yaml:8: l1_banks: 12 is not a power of two");
@@ -388,7 +390,7 @@ TEST(HwConfigErrors, BadSizeUnits) {
 
 TEST(HwConfigErrors, DuplicatesAndSyntax) {
   EXPECT_EQ(load_error(std::string(kXdnn) + "clock_mhz: 600\n"),
-            "bad.yaml:23: clock_mhz: duplicate key (first given on line 3)");
+            "bad.yaml:25: clock_mhz: duplicate key (first given on line 3)");
   EXPECT_THAT(load_error(with_line(kXdnn, 4, "array: [1, 2")), HasSubstr("bad.yaml:"));
   EXPECT_THAT(load_error(with_line(kXdnn, 4, "array: [1, 2")), HasSubstr("YAML syntax error"));
   EXPECT_EQ(load_error(""), "bad.yaml:1: expected a map of keys (name, target, clock_mhz, ...) at the top level");

@@ -1,0 +1,49 @@
+#pragma once
+// Reading, writing and checking xDNN programs (isa/xdnn.proto), and the address arithmetic
+// of its tensor layouts. Both the compiler and the simulator use these: they are the
+// contract, not the computation.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "isa/hw_config.h"
+#include "isa/xdnn.pb.h"
+
+namespace wb::isa::xdnn {
+
+// Bumped whenever a field changes meaning; programs of another version are refused.
+inline constexpr std::uint32_t kXdnnFormatVersion = 1;
+
+// A stable digest of every resolved key of the config (name included), as 16 hex digits.
+// A program compiled for one config is refused by a simulator running another.
+std::string hw_fingerprint(const HwConfig& config);
+
+// Writes atomically (a temporary file renamed into place): a failed write leaves no file.
+void save_program(const Program& program, const std::filesystem::path& path);
+// UserError naming the file when it is missing, not an xDNN program, or of another version.
+Program load_program(const std::filesystem::path& path);
+// UserError when the program was compiled for another target or another hardware config.
+void check_program_matches(const Program& program, const HwConfig& config, const std::string& program_name);
+
+// Layout arithmetic (xdnn.proto, TensorLayout).
+std::uint64_t section_count(const TensorLayout& layout);  // sections of the whole buffer
+// Bytes the whole buffer occupies (every section, every row, the full width stride).
+std::uint64_t buffer_bytes(const TensorLayout& layout);
+// Bytes one row of one section occupies.
+std::uint64_t row_bytes(const TensorLayout& layout);
+// Offset of element (c, h, w) of the tensor (c relative to the tensor, copy 0) from the
+// buffer's base address.
+std::uint64_t element_offset(const TensorLayout& layout, std::uint32_t c, std::uint32_t h, std::uint32_t w);
+// Offset of replica `copy` of channel c at word w (holds pixel w + copy).
+std::uint64_t replica_offset(const TensorLayout& layout, std::uint32_t c, std::uint32_t h, std::uint32_t w,
+                             std::uint32_t copy);
+// Structural check of a layout (nonzero sizes, channels within the buffer, replication fits
+// one section); returns an empty string when valid, else what is wrong.
+std::string layout_problem(const TensorLayout& layout);
+
+const char* memory_name(Memory memory);  // "AM", "DDR", "filter cache"
+// The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...
+std::string instr_mnemonic(const Instr& instr);
+
+}  // namespace wb::isa::xdnn
