@@ -18,6 +18,7 @@ wb_require_package(fmt libfmt-dev CONFIG)
 wb_require_package(CLI11 libcli11-dev CONFIG)
 wb_require_package(nlohmann_json nlohmann-json3-dev CONFIG)
 wb_require_package(SQLite3 libsqlite3-dev)
+wb_require_package(OpenSSL libssl-dev)  # libcrypto: SHA-256 of models and configs in the run report
 wb_require_package(OpenMP libgomp1)
 wb_require_package(Threads libc6-dev)
 if(WB_BUILD_TESTS)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -129,7 +130,9 @@ std::uint64_t element_offset(const TensorLayout& layout, std::uint32_t c, std::u
 
 std::uint64_t replica_offset(const TensorLayout& layout, std::uint32_t c, std::uint32_t h, std::uint32_t w,
                              std::uint32_t copy) {
-  return element_offset(layout, c + copy * layout.channels(), h, w);
+  // Copies of a replicated tensor are `buffer_channels / replication` lanes apart (a conv
+  // that writes a block of the channels still writes every copy of its block).
+  return element_offset(layout, c + copy * (layout.buffer_channels() / layout.replication()), h, w);
 }
 
 std::string layout_problem(const TensorLayout& layout) {
@@ -138,8 +141,8 @@ std::string layout_problem(const TensorLayout& layout) {
   if (layout.width_stride() < layout.width()) return "width_stride is less than the width";
   if (layout.element_bytes() != 1 && layout.element_bytes() != 2) return "element_bytes is not 1 or 2";
   if (layout.replication() == 0) return "replication is 0";
-  if (std::uint64_t{layout.channel_offset()} + std::uint64_t{layout.channels()} * layout.replication() >
-      layout.buffer_channels()) {
+  if (layout.buffer_channels() % layout.replication() != 0) return "buffer_channels is not a multiple of replication";
+  if (std::uint64_t{layout.channel_offset()} + layout.channels() > layout.buffer_channels() / layout.replication()) {
     return "channels lie beyond the buffer";
   }
   if (layout.replication() > 1 && layout.buffer_channels() > layout.section_channels()) {
@@ -147,6 +150,8 @@ std::string layout_problem(const TensorLayout& layout) {
   }
   return {};
 }
+
+std::uint64_t copy_bytes(const Copy& copy) { return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes(); }
 
 const char* memory_name(Memory memory) {
   switch (memory) {
@@ -166,8 +171,9 @@ std::string instr_mnemonic(const Instr& instr) {
                  : "XNConv";
     case Instr::kPool: return instr.pool().pool().kind() == POOL_MAX ? "XNMaxPool" : "XNAvgPool";
     case Instr::kEltwise: return "XNEltwise";
-    case Instr::kUpload: return instr.upload().count() > 1 ? "XNGather" : "XNUpload";
-    case Instr::kDownload: return instr.download().count() > 1 ? "XNScatter" : "XNDownload";
+    case Instr::kUpload: return copy_bytes(instr.upload()) != instr.upload().chunk_bytes() ? "XNGather" : "XNUpload";
+    case Instr::kDownload:
+      return copy_bytes(instr.download()) != instr.download().chunk_bytes() ? "XNScatter" : "XNDownload";
     case Instr::kLoadWeights: return "XNLoadWeights";
     case Instr::OP_NOT_SET: break;
   }

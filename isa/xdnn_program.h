@@ -35,12 +35,16 @@ std::uint64_t row_bytes(const TensorLayout& layout);
 // Offset of element (c, h, w) of the tensor (c relative to the tensor, copy 0) from the
 // buffer's base address.
 std::uint64_t element_offset(const TensorLayout& layout, std::uint32_t c, std::uint32_t h, std::uint32_t w);
-// Offset of replica `copy` of channel c at word w (holds pixel w + copy).
+// Offset of replica `copy` of channel c at word w (holds pixel w + copy); copies are
+// buffer_channels / replication lanes apart.
 std::uint64_t replica_offset(const TensorLayout& layout, std::uint32_t c, std::uint32_t h, std::uint32_t w,
                              std::uint32_t copy);
 // Structural check of a layout (nonzero sizes, channels within the buffer, replication fits
 // one section); returns an empty string when valid, else what is wrong.
 std::string layout_problem(const TensorLayout& layout);
+
+// Bytes a copy moves: rows (at least 1) x count x chunk_bytes.
+std::uint64_t copy_bytes(const Copy& copy);
 
 const char* memory_name(Memory memory);  // "AM", "DDR", "filter cache"
 // The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...

@@ -15,6 +15,7 @@
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
 #include "isa/error.h"
+#include "workbench/compile_xdnn.h"
 #include "workbench/hw_show.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
@@ -64,6 +65,57 @@ int run_inspect(const InspectArgs& args) {
     throw wb::UserError(fmt::format("{}: {}", args.model, wb::format_unsupported(report.unsupported)));
   }
   return kExitOk;
+}
+
+// Options shared by `compile` and `run`: the hardware, quantization and compiler switches.
+struct TargetArgs {
+  std::string model;
+  std::string hw;
+  std::vector<std::string> overrides;
+  std::vector<std::string> compile_opts;
+  std::string scheme = "xdnn";
+  std::string calib_dir;
+  std::string method = "max";
+  int calib_count = 16;
+  std::uint64_t seed = 1;
+  int threads = 0;
+};
+
+void add_target_options(CLI::App* cmd, TargetArgs& args) {
+  cmd->add_option("MODEL", args.model, "ONNX model file (float, or QDQ/QLinearConv)")->required();
+  cmd->add_option("--hw", args.hw, "Hardware config YAML (configs/v3_96.yaml, ...)")->required();
+  cmd->add_option("--set", args.overrides, "Override a hardware key by its dotted path: --set am_bytes=3MiB "
+                                           "(repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--compile-opt", args.compile_opts,
+                  "Compiler switch name=value (repeatable): " + wb::xdnn::compile_options_help())
+      ->allow_extra_args(false);
+  cmd->add_option("--scheme", args.scheme, "Quantization scheme: xdnn (default), pow2 or pulp")->capture_default_str();
+  cmd->add_option("--calib", args.calib_dir, "Folder of calibration inputs (.npy/.pb). Default: seeded synthetic "
+                                             "inputs, with a warning");
+  cmd->add_option("--calib-count", args.calib_count, "Number of synthetic calibration inputs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--calib-method", args.method, "Threshold method: max, percentile or entropy")->capture_default_str();
+  cmd->add_option("--seed", args.seed, "Seed of the synthetic inputs")->capture_default_str();
+  cmd->add_option("--threads", args.threads, "Worker threads of the float/golden executors (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+}
+
+wb::CompileCommand to_compile_command(const TargetArgs& args) {
+  if (args.threads > 0) wb::set_reference_threads(args.threads);
+  wb::CompileCommand command;
+  command.model = args.model;
+  command.hw = args.hw;
+  command.overrides = args.overrides;
+  command.compile_opts = args.compile_opts;
+  command.quantize.model = args.model;
+  command.quantize.quant.scheme = wb::quant::parse_scheme(args.scheme);
+  command.quantize.calibration.method = wb::quant::parse_calibration_method(args.method);
+  if (!args.calib_dir.empty()) command.quantize.calib_dir = args.calib_dir;
+  command.quantize.calib_count = args.calib_count;
+  command.quantize.seed = args.seed;
+  return command;
 }
 
 std::vector<std::filesystem::path> to_paths(const std::vector<std::string>& names) {
@@ -164,6 +216,15 @@ int main(int argc, char** argv) {
   quantize_cmd->add_flag("--print", quantize.print_qgraph, "Print the QGraph");
   quantize_cmd->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
 
+  TargetArgs compile_args;
+  std::string compile_out;
+  auto* compile_cmd = app.add_subcommand(
+      "compile", "Quantize and compile a model for a hardware config; write program.xdnn, program.cmd (one "
+                 "instruction a line), compile.json (ops, moveops, per-layer rows), quant.json and model.qdq.onnx. "
+                 "See docs/xdnn.md");
+  add_target_options(compile_cmd, compile_args);
+  compile_cmd->add_option("-o,--output", compile_out, "Output folder")->required();
+
   wb::HwShowCommand hw_show;
   std::string hw_show_json;
   auto* hw_cmd = app.add_subcommand("hw", "Hardware configs (configs/*.yaml, docs/hw_config.md)");
@@ -204,6 +265,12 @@ int main(int argc, char** argv) {
       quantize.dump_dir = optional_path(dump_dir);
       quantize.save_inputs_dir = optional_path(save_inputs_dir);
       wb::run_quantize(quantize, std::cout);
+      return kExitOk;
+    }
+    if (compile_cmd->parsed()) {
+      wb::CompileCommand command = to_compile_command(compile_args);
+      command.out_dir = compile_out;
+      wb::run_compile(command, std::cout);
       return kExitOk;
     }
     if (hw_show_cmd->parsed()) {

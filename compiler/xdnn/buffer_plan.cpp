@@ -1,0 +1,126 @@
+#include "compiler/xdnn/buffer_plan.h"
+
+#include <stdexcept>
+
+#include "isa/xdnn_program.h"
+
+namespace wb::xdnn {
+
+namespace {
+
+using quant::QGraph;
+
+std::uint32_t dim(const quant::QTensor& t, std::size_t i) {
+  return i < t.shape.size() ? static_cast<std::uint32_t>(t.shape[i]) : 1U;
+}
+
+std::uint32_t align_up(std::uint32_t value, std::uint32_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+bool contains(const std::vector<int>& v, int x) {
+  for (const int y : v) {
+    if (y == x) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::uint32_t replication_factor(std::uint32_t channels, std::uint32_t kernel_w, std::uint32_t section_channels) {
+  if (kernel_w <= 1 || channels == 0 || 2 * channels > section_channels) return 1;
+  return std::min(section_channels / channels, kernel_w);
+}
+
+BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const XdnnParams& hw,
+                        const CompileOptions& options) {
+  BufferPlan plan;
+  plan.section_channels = static_cast<std::uint32_t>(hw.array.rows);
+  plan.width_align = static_cast<std::uint32_t>(hw.am_width_align);
+  std::map<int, int> buffer_of_root;
+
+  const auto root_of = [&](int tensor) -> TensorHome {
+    tensor = resolve_alias(mapping, tensor);
+    const auto placed = mapping.placements.find(tensor);
+    if (placed != mapping.placements.end()) return {placed->second.buffer_tensor, placed->second.channel_offset};
+    return {tensor, 0};
+  };
+  const auto home_of = [&](int tensor) -> TensorHome {
+    const TensorHome root = root_of(tensor);
+    auto it = buffer_of_root.find(root.buffer);
+    if (it == buffer_of_root.end()) {
+      const auto& t = graph.tensor(root.buffer);
+      Buffer buffer;
+      buffer.name = t.name;
+      buffer.tensor = root.buffer;
+      buffer.channels = dim(t, 1);
+      buffer.height = t.shape.size() == 4 ? dim(t, 2) : 1;
+      buffer.width = t.shape.size() == 4 ? dim(t, 3) : 1;
+      buffer.element_bytes = t.bits > 8 ? 2 : 1;
+      buffer.is_signed = t.is_signed;
+      plan.buffers.push_back(buffer);
+      it = buffer_of_root.emplace(root.buffer, static_cast<int>(plan.buffers.size()) - 1).first;
+    }
+    const TensorHome home{it->second, root.channel_offset};
+    plan.homes[resolve_alias(mapping, tensor)] = home;
+    return home;
+  };
+
+  for (const int input : graph.inputs) plan.buffers[static_cast<std::size_t>(home_of(input).buffer)].network_input = true;
+  for (std::size_t l = 0; l < mapping.layers.size(); ++l) {
+    const XLayer& layer = mapping.layers[l];
+    for (const int t : layer.inputs) {
+      auto& readers = plan.buffers[static_cast<std::size_t>(home_of(t).buffer)].readers;
+      if (!contains(readers, static_cast<int>(l))) readers.push_back(static_cast<int>(l));
+    }
+    plan.buffers[static_cast<std::size_t>(home_of(layer.output).buffer)].writers.push_back(static_cast<int>(l));
+  }
+  for (const int output : graph.outputs) plan.buffers[static_cast<std::size_t>(home_of(output).buffer)].network_output = true;
+
+  // Replication: a buffer read by exactly one dense conv with a wide kernel, written whole by
+  // one writer (or the input loader), not a concat buffer, not a network output.
+  for (Buffer& buffer : plan.buffers) {
+    if (!options.replication || buffer.readers.size() != 1 || buffer.network_output || buffer.writers.size() > 1) continue;
+    if (buffer.network_input == !buffer.writers.empty()) continue;
+    const XLayer& reader = mapping.layers[static_cast<std::size_t>(buffer.readers[0])];
+    if (reader.kind != XLayerKind::Conv || reader.on_host) continue;
+    const auto& node = graph.nodes[static_cast<std::size_t>(reader.conv_node)];
+    if (node.group != 1 || graph.tensor(buffer.tensor).name != graph.tensor(resolve_alias(mapping, node.inputs[0])).name) {
+      continue;
+    }
+    buffer.replication =
+        replication_factor(buffer.channels, static_cast<std::uint32_t>(node.kernel[1]), plan.section_channels);
+    if (buffer.replication > 1) ++plan.replicated_buffers;
+  }
+  for (Buffer& buffer : plan.buffers) buffer.bytes = isa::xdnn::buffer_bytes(buffer_layout(plan, buffer));
+  return plan;
+}
+
+isa::xdnn::TensorLayout buffer_layout(const BufferPlan& plan, const Buffer& buffer) {
+  isa::xdnn::TensorLayout layout;
+  layout.set_channels(buffer.channels);
+  layout.set_height(buffer.height);
+  layout.set_width(buffer.width);
+  layout.set_section_channels(plan.section_channels);
+  layout.set_width_stride(align_up(buffer.width, plan.width_align));
+  layout.set_replication(buffer.replication);
+  layout.set_element_bytes(buffer.element_bytes);
+  layout.set_is_signed(buffer.is_signed);
+  layout.set_channel_offset(0);
+  layout.set_buffer_channels(buffer.channels * buffer.replication);
+  return layout;
+}
+
+isa::xdnn::TensorLayout tensor_layout(const QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan,
+                                      int tensor) {
+  tensor = resolve_alias(mapping, tensor);
+  const auto home = plan.homes.find(tensor);
+  if (home == plan.homes.end()) throw std::logic_error("tensor_layout: tensor without a buffer: " + graph.tensor(tensor).name);
+  const Buffer& buffer = plan.buffers[static_cast<std::size_t>(home->second.buffer)];
+  isa::xdnn::TensorLayout layout = buffer_layout(plan, buffer);
+  layout.set_channels(dim(graph.tensor(tensor), 1));
+  layout.set_channel_offset(home->second.channel_offset);
+  return layout;
+}
+
+}  // namespace wb::xdnn

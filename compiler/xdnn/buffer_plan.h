@@ -1,0 +1,63 @@
+#pragma once
+// AM layout: which tensors share a buffer (concat by placement, reshape aliases) and how
+// each buffer is laid out in the hardware's format: channel sections of the array height
+// (one AM word holds `array.rows` channels; the rest of a partial section is zero padding),
+// rows aligned to `am_width_align` words (v2), and *replication* of a narrow channel group
+// across the AM word for a conv with a wide kernel (v3: the array then reads several
+// horizontal taps per word instead of idling most of its rows).
+//
+// Pre: a LayerMapping without unsupported entries.
+// Post: every tensor a layer reads or writes has a buffer and a channel offset in it.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/quant/qgraph.h"
+#include "compiler/xdnn/layer_mapping.h"
+#include "isa/hw_config.h"
+#include "isa/xdnn.pb.h"
+
+namespace wb::xdnn {
+
+struct Buffer {
+  std::string name;               // the root tensor's name
+  int tensor = -1;                // root QGraph tensor (a concat output, or a plain tensor)
+  std::uint32_t channels = 0, height = 0, width = 0;
+  std::uint32_t element_bytes = 1;
+  bool is_signed = true;
+  std::uint32_t replication = 1;
+  std::uint64_t bytes = 0;        // AM bytes of the whole buffer
+  std::vector<int> writers;       // layer indices, in layer order
+  std::vector<int> readers;       // layer indices, in layer order
+  bool network_input = false;
+  bool network_output = false;
+};
+
+struct TensorHome {
+  int buffer = -1;
+  std::uint32_t channel_offset = 0;
+};
+
+struct BufferPlan {
+  std::vector<Buffer> buffers;
+  std::map<int, TensorHome> homes;  // QGraph tensor -> its buffer (after aliases)
+  std::uint32_t section_channels = 0;
+  std::uint32_t width_align = 1;
+  int replicated_buffers = 0;
+};
+
+BufferPlan plan_buffers(const quant::QGraph& graph, const LayerMapping& mapping, const XdnnParams& hw,
+                        const CompileOptions& options);
+
+// The layout of tensor `tensor` (a slice of its buffer) in AM or DDR.
+isa::xdnn::TensorLayout tensor_layout(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan,
+                                      int tensor);
+// The layout of a whole buffer.
+isa::xdnn::TensorLayout buffer_layout(const BufferPlan& plan, const Buffer& buffer);
+
+// Replication factor a conv reading a `channels`-channel tensor would get (1: none).
+std::uint32_t replication_factor(std::uint32_t channels, std::uint32_t kernel_w, std::uint32_t section_channels);
+
+}  // namespace wb::xdnn

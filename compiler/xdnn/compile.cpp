@@ -1,0 +1,105 @@
+#include "compiler/xdnn/compile.h"
+
+#include <fmt/format.h>
+
+#include "compiler/xdnn/am_allocation.h"
+#include "compiler/xdnn/buffer_plan.h"
+#include "compiler/xdnn/emit_program.h"
+#include "compiler/xdnn/layer_mapping.h"
+#include "compiler/xdnn/schedule.h"
+#include "isa/error.h"
+#include "isa/xdnn_program.h"
+
+namespace wb::xdnn {
+
+CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options) {
+  const XdnnParams& hw = config.xdnn();
+  const LayerMapping mapping = map_layers(graph, hw, options);
+  if (!mapping.unsupported.empty()) {
+    std::string message = fmt::format("{} node(s) of '{}' cannot run on {}:", mapping.unsupported.size(), graph.name,
+                                      config.name);
+    for (const auto& u : mapping.unsupported) message += "\n  " + u;
+    throw UserError(message);
+  }
+  const BufferPlan plan = plan_buffers(graph, mapping, hw, options);
+  const Schedule schedule = schedule_layers(graph, mapping, plan, options.schedule_search, options.schedule_budget);
+  std::vector<std::string> names;
+  for (const auto& layer : mapping.layers) names.push_back(layer.name);
+  const Allocation allocation =
+      allocate_am(plan, schedule, static_cast<std::uint64_t>(hw.am_bytes), options.allocator, names);
+  EmitStats stats;
+  std::vector<LayerEmitStats> layer_stats;
+  CompileResult result;
+  result.program = emit_program(graph, mapping, plan, schedule, allocation, hw, options, stats, layer_stats);
+  if (result.program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
+    throw UserError(fmt::format("'{}' needs {} bytes of DDR (weights and activations), more than ddr_bytes = {}",
+                                graph.name, result.program.ddr_bytes_used(), hw.ddr_bytes));
+  }
+
+  auto* header = result.program.mutable_header();
+  header->set_format_version(isa::xdnn::kXdnnFormatVersion);
+  header->set_target("xdnn");
+  header->set_hw_name(config.name);
+  header->set_hw_fingerprint(isa::xdnn::hw_fingerprint(config));
+  header->set_model_name(graph.name);
+  header->set_quant_scheme(quant::scheme_name(graph.scheme));
+  header->set_compile_options(describe(options));
+
+  nlohmann::json& report = result.report;
+  std::uint64_t ops = 0, macs = 0;
+  nlohmann::json layers = nlohmann::json::array();
+  for (std::size_t s = 0; s < schedule.order.size(); ++s) {
+    const auto l = static_cast<std::size_t>(schedule.order[s]);
+    const XLayer& layer = mapping.layers[l];
+    ops += layer.ops;
+    macs += layer.macs;
+    const LayerEmitStats& ls = layer_stats[l];
+    layers.push_back({{"name", layer.name},
+                      {"type", layer.type},
+                      {"macs", layer.macs},
+                      {"ops", layer.ops},
+                      {"output", graph.tensor(layer.output).name},
+                      {"on_host", layer.on_host},
+                      {"instructions", ls.instructions},
+                      {"channel_blocks", ls.channel_blocks},
+                      {"weight_bytes", ls.weight_bytes},
+                      {"upload_bytes", ls.upload_bytes},
+                      {"download_bytes", ls.download_bytes}});
+  }
+  nlohmann::json strategies = nlohmann::json::object();
+  for (const auto& [name, extent] : allocation.strategy_extents) strategies[name] = extent;
+  report = {{"model", graph.name},
+            {"hw", config.name},
+            {"compile_options", describe(options)},
+            {"ops", ops},
+            {"macs", macs},
+            {"moveops", stats.moveops},
+            {"ddr_activation_bytes", stats.moveops},
+            {"ddr_input_output_bytes", stats.input_output_bytes},
+            {"ddr_spill_bytes", stats.spill_bytes},
+            {"weight_bytes", stats.weight_bytes},
+            {"ddr_bytes_used", result.program.ddr_bytes_used()},
+            {"instructions", stats.instructions},
+            {"schedule",
+             {{"valid_schedules", schedule.valid_schedules},
+              {"regions", schedule.regions},
+              {"regions_truncated", schedule.regions_truncated},
+              {"peak_am_bytes", schedule.peak_bytes},
+              {"default_order_peak_am_bytes", schedule.default_peak_bytes}}},
+            {"allocation",
+             {{"strategy", allocation.strategy},
+              {"am_bytes", hw.am_bytes},
+              {"extent_bytes", allocation.extent_bytes},
+              {"strategies", strategies},
+              {"spilled_buffers", allocation.spilled_buffers},
+              {"spill_download_bytes", allocation.spill_download_bytes},
+              {"spill_upload_bytes", allocation.spill_upload_bytes}}},
+            {"replicated_buffers", plan.replicated_buffers},
+            {"concats_by_placement", mapping.concats},
+            {"layers", layers},
+            {"unsupported", nlohmann::json::array()}};
+  result.cmd = program_to_cmd(result.program);
+  return result;
+}
+
+}  // namespace wb::xdnn

@@ -1,0 +1,31 @@
+#pragma once
+// The xDNN compiler's switches (`--compile-opt name=value`). Every optimisation xfDNN had
+// can be turned off, so its effect can be measured (BENCHMARKS.md).
+
+#include <string>
+#include <vector>
+
+namespace wb::xdnn {
+
+enum class AllocatorChoice { Auto, Top, Bottom, BySize, BestFit };
+const char* allocator_name(AllocatorChoice choice);
+
+struct CompileOptions {
+  bool schedule_search = true;    // explore fork-join orders for the smallest peak AM footprint
+  bool replication = true;        // replicate narrow channel groups across an AM word (v3)
+  bool pool_pipelining = true;    // run a pool behind the conv that feeds it
+  bool weight_pingpong = true;    // load the next weights while the array computes
+  bool concat_placement = true;   // branches write at channel offsets of one buffer, no copy
+  AllocatorChoice allocator = AllocatorChoice::Auto;  // Auto: the strategy that spills least
+  std::size_t schedule_budget = 20000;  // orders explored per fork-join region at most
+};
+
+// Parses `name=value` items (on/off/true/false/1/0 for switches); UserError listing the
+// valid names for an unknown one.
+CompileOptions parse_compile_options(const std::vector<std::string>& items);
+// "schedule_search=on,replication=on,..." (recorded in the program header).
+std::string describe(const CompileOptions& options);
+// The option names with their meaning, for --help.
+std::string compile_options_help();
+
+}  // namespace wb::xdnn

@@ -1,0 +1,527 @@
+#include "compiler/xdnn/emit_program.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <stdexcept>
+
+#include "compiler/xdnn/hazards.h"
+#include "isa/error.h"
+#include "isa/xdnn_program.h"
+
+namespace wb::xdnn {
+
+namespace {
+
+using isa::xdnn::Instr;
+using isa::xdnn::Region;
+using quant::QNode;
+
+constexpr std::uint64_t kUnassigned = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kDdrAlignment = 64;
+
+std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+std::uint32_t dim(const quant::QTensor& t, std::size_t i) {
+  return i < t.shape.size() ? static_cast<std::uint32_t>(t.shape[i]) : 1U;
+}
+
+isa::xdnn::Window window_of(const QNode& node) {
+  isa::xdnn::Window w;
+  w.set_kernel_h(static_cast<std::uint32_t>(node.kernel[0]));
+  w.set_kernel_w(static_cast<std::uint32_t>(node.kernel[1]));
+  w.set_stride_h(static_cast<std::uint32_t>(node.strides[0]));
+  w.set_stride_w(static_cast<std::uint32_t>(node.strides[1]));
+  w.set_pad_top(static_cast<std::uint32_t>(node.pads_begin[0]));
+  w.set_pad_left(static_cast<std::uint32_t>(node.pads_begin[1]));
+  w.set_pad_bottom(static_cast<std::uint32_t>(node.pads_end[0]));
+  w.set_pad_right(static_cast<std::uint32_t>(node.pads_end[1]));
+  w.set_dilation_h(static_cast<std::uint32_t>(node.dilations[0]));
+  w.set_dilation_w(static_cast<std::uint32_t>(node.dilations[1]));
+  return w;
+}
+
+// The requant of channels [begin, end) (every vector sliced if it is per channel).
+isa::xdnn::Requant requant_of(const quant::Requant& r, std::size_t begin, std::size_t end, std::size_t channels) {
+  isa::xdnn::Requant out;
+  const auto slice = [&](const auto& values, auto add) {
+    if (values.size() == channels && channels > 1) {
+      for (std::size_t c = begin; c < end; ++c) add(values[c]);
+    } else {
+      for (const auto v : values) add(v);
+    }
+  };
+  slice(r.multiplier, [&](std::int64_t v) { out.add_multiplier(v); });
+  slice(r.offset, [&](std::int64_t v) { out.add_offset(v); });
+  slice(r.shift, [&](int v) { out.add_shift(v); });
+  out.set_lo(r.lo);
+  out.set_hi(r.hi);
+  out.set_intermediate_bits(static_cast<std::uint32_t>(r.intermediate_bits));
+  return out;
+}
+
+class Emitter {
+ public:
+  Emitter(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan, const Schedule& schedule,
+          const Allocation& allocation, const XdnnParams& hw, const CompileOptions& options, EmitStats& stats,
+          std::vector<LayerEmitStats>& layer_stats)
+      : graph_(graph), mapping_(mapping), plan_(plan), schedule_(schedule), allocation_(allocation), hw_(hw),
+        options_(options), stats_(stats), layer_stats_(layer_stats), ddr_home_(plan.buffers.size(), kUnassigned) {
+    layer_stats_.assign(mapping.layers.size(), {});
+  }
+
+  isa::xdnn::Program run() {
+    // Weights go first in DDR; their size is known only after emission, so they are
+    // collected first and the activation homes placed after them.
+    collect_weights();
+    ddr_cursor_ = align_up(weights_.size(), kDdrAlignment);
+    for (std::size_t s = 0; s < schedule_.order.size(); ++s) {
+      const int l = schedule_.order[s];
+      const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+      const AllocationStep& step = allocation_.steps[s];
+      for (const Transfer& t : step.before) transfer(t, l);
+      switch (layer.kind) {
+        case XLayerKind::Conv: emit_conv(l, s); break;
+        case XLayerKind::Pool: emit_pool(l, s); break;
+        case XLayerKind::Eltwise: emit_eltwise(l, s); break;
+      }
+      for (const Transfer& t : step.after) transfer(t, l);
+      add_layer_record(l, s);
+    }
+    add_io();
+    program_.set_weights_address(0);
+    program_.set_weights(std::move(weights_));
+    program_.set_ddr_bytes_used(std::max<std::uint64_t>(ddr_cursor_, 1));
+    stats_.instructions = static_cast<std::uint64_t>(program_.instrs_size());
+    return std::move(program_);
+  }
+
+ private:
+  // --- DDR ---------------------------------------------------------------------------
+  // Network inputs and outputs sit in DDR compactly, channels innermost (the host's HWC
+  // image: no section padding); other buffers keep their AM image when spilled.
+  bool compact_in_ddr(int buffer) const {
+    const Buffer& b = plan_.buffers[static_cast<std::size_t>(buffer)];
+    return b.network_input || b.network_output;
+  }
+
+  isa::xdnn::TensorLayout ddr_layout(int buffer) const {
+    const Buffer& b = plan_.buffers[static_cast<std::size_t>(buffer)];
+    isa::xdnn::TensorLayout layout = buffer_layout(plan_, b);
+    if (compact_in_ddr(buffer)) {
+      layout.set_section_channels(layout.buffer_channels());
+      layout.set_width_stride(b.width);
+    }
+    return layout;
+  }
+
+  std::uint64_t home(int buffer) {
+    auto& h = ddr_home_[static_cast<std::size_t>(buffer)];
+    if (h == kUnassigned) {
+      h = ddr_cursor_;
+      ddr_cursor_ = align_up(ddr_cursor_ + isa::xdnn::buffer_bytes(ddr_layout(buffer)), kDdrAlignment);
+    }
+    return h;
+  }
+
+  // Weights of every conv block, appended in schedule order; the block's DDR offset is
+  // remembered by (layer, block index).
+  struct Block {
+    std::uint32_t co_begin, co_end;  // output channels
+    std::uint64_t ddr_offset, bytes;
+  };
+  struct ConvPlan {
+    std::vector<Block> blocks;
+    std::uint32_t groups = 1;  // of the (possibly expanded) conv
+    std::uint32_t cin_g = 0, cout_g = 0;
+    std::uint32_t weight_bytes = 1;
+    std::vector<std::int64_t> weights;  // [Cout][cin_g][kh][kw], expanded for depthwise-less arrays
+  };
+
+  void collect_weights() {
+    conv_plans_.resize(mapping_.layers.size());
+    for (const int l : schedule_.order) {
+      const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+      if (layer.kind != XLayerKind::Conv) continue;
+      const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
+      ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
+      const std::uint32_t cin = dim(graph_.tensor(node.inputs[0]), 1);
+      const std::uint32_t cout = dim(graph_.tensor(node.output), 1);
+      const auto kh = static_cast<std::uint32_t>(node.kernel[0]);
+      const auto kw = static_cast<std::uint32_t>(node.kernel[1]);
+      cp.weight_bytes = node.weights.dtype() == DType::I16 ? 2 : 1;
+      const std::vector<std::int64_t> w = node.weights.to_int64_vector();
+      const bool depthwise = layer.type == "depthwise";
+      if (depthwise && !hw_.depthwise && !layer.on_host) {
+        // The array has no depthwise mode: run groups of d channels as dense convs whose
+        // weights are zero off the diagonal (the array does d times the useful MACs).
+        std::uint32_t d = 1;
+        for (std::uint32_t cand = 1; cand <= std::min<std::uint32_t>(cin, static_cast<std::uint32_t>(hw_.array.rows)); ++cand) {
+          if (cin % cand == 0) d = cand;
+        }
+        cp.groups = cin / d;
+        cp.cin_g = d;
+        cp.cout_g = d;
+        cp.weights.assign(static_cast<std::size_t>(cout) * d * kh * kw, 0);
+        for (std::uint32_t co = 0; co < cout; ++co) {
+          for (std::uint32_t k = 0; k < kh * kw; ++k) {
+            cp.weights[(static_cast<std::size_t>(co) * d + co % d) * kh * kw + k] = w[static_cast<std::size_t>(co) * kh * kw + k];
+          }
+        }
+      } else {
+        cp.groups = static_cast<std::uint32_t>(node.group);
+        cp.cin_g = cin / cp.groups;
+        cp.cout_g = cout / cp.groups;
+        cp.weights = w;
+      }
+      const std::uint64_t per_channel = std::uint64_t{cp.cin_g} * kh * kw * cp.weight_bytes;
+      const std::uint64_t half = static_cast<std::uint64_t>(hw_.filter_cache_bytes) / 2;
+      const std::uint64_t max_channels = half / per_channel;
+      const std::uint64_t smallest_block = cp.groups == 1 ? 1 : cp.cout_g;
+      if (max_channels < smallest_block && !layer.on_host) {
+        throw UserError(fmt::format(
+            "layer '{}': the weights of {} output channel(s) ({} bytes) do not fit half of the filter cache ({} "
+            "bytes); raise filter_cache_bytes",
+            layer.name, smallest_block, per_channel * smallest_block, half));
+      }
+      std::uint32_t block = 0;
+      if (layer.on_host) {
+        block = cout;
+      } else if (cp.groups == 1) {
+        const auto cols = static_cast<std::uint64_t>(hw_.array.cols);
+        block = static_cast<std::uint32_t>(max_channels >= cols ? max_channels / cols * cols : max_channels);
+      } else {
+        std::uint64_t groups_per_block = std::max<std::uint64_t>(1, max_channels / cp.cout_g);
+        const auto rows = static_cast<std::uint64_t>(hw_.array.rows);
+        if (cp.cout_g == 1 && groups_per_block >= rows) groups_per_block = groups_per_block / rows * rows;
+        block = static_cast<std::uint32_t>(groups_per_block * cp.cout_g);
+      }
+      block = std::min(block, cout);
+      for (std::uint32_t co = 0; co < cout; co += block) {
+        const std::uint32_t end = std::min(cout, co + block);
+        Block b{co, end, weights_.size(), std::uint64_t{end - co} * per_channel};
+        for (std::size_t i = std::size_t{co} * cp.cin_g * kh * kw; i < std::size_t{end} * cp.cin_g * kh * kw; ++i) {
+          const std::int64_t v = cp.weights[i];
+          weights_.push_back(static_cast<char>(v & 0xff));
+          if (cp.weight_bytes == 2) weights_.push_back(static_cast<char>((v >> 8) & 0xff));
+        }
+        cp.blocks.push_back(b);
+      }
+    }
+  }
+
+  // --- regions -----------------------------------------------------------------------
+  int buffer_of(int tensor) const { return plan_.homes.at(resolve_alias(mapping_, tensor)).buffer; }
+
+  Region am_region(int tensor, std::size_t step) const {
+    Region r;
+    r.set_memory(isa::xdnn::MEMORY_AM);
+    r.set_address(allocation_.steps[step].address.at(buffer_of(tensor)));
+    *r.mutable_layout() = tensor_layout(graph_, mapping_, plan_, tensor);
+    return r;
+  }
+
+  Region ddr_region(int tensor) {
+    Region r;
+    const int b = buffer_of(tensor);
+    r.set_memory(isa::xdnn::MEMORY_DDR);
+    r.set_address(home(b));
+    isa::xdnn::TensorLayout layout = ddr_layout(b);
+    const isa::xdnn::TensorLayout slice = tensor_layout(graph_, mapping_, plan_, tensor);
+    layout.set_channels(slice.channels());
+    layout.set_channel_offset(slice.channel_offset());
+    *r.mutable_layout() = layout;
+    return r;
+  }
+
+  void push(Instr instr, Unit unit, const std::vector<Access>& accesses, int layer) {
+    *instr.mutable_wait() = hazards_.add(unit, accesses);
+    instr.set_id(static_cast<std::uint32_t>(program_.instrs_size()));
+    instr.set_layer(mapping_.layers[static_cast<std::size_t>(layer)].name);
+    *program_.add_instrs() = std::move(instr);
+    ++layer_stats_[static_cast<std::size_t>(layer)].instructions;
+  }
+
+  static Access bytes_access(isa::xdnn::Memory memory, std::uint64_t begin, std::uint64_t bytes, bool write) {
+    Access a;
+    a.memory = memory;
+    a.begin = begin;
+    a.end = begin + bytes;
+    a.write = write;
+    return a;
+  }
+
+  // A whole buffer between its DDR home and AM: one contiguous copy of the AM image, or for
+  // a compact home one 3-D gather/scatter per AM section.
+  void transfer(const Transfer& t, int layer) {
+    const Buffer& buffer = plan_.buffers[static_cast<std::size_t>(t.buffer)];
+    const bool up = t.kind == Transfer::Kind::Upload;
+    const std::uint64_t ddr = home(t.buffer);
+    const isa::xdnn::TensorLayout am_layout = buffer_layout(plan_, buffer);
+    const isa::xdnn::TensorLayout ddr_image = ddr_layout(t.buffer);
+    const std::uint64_t ddr_bytes = isa::xdnn::buffer_bytes(ddr_image);
+    std::vector<isa::xdnn::Copy> copies;
+    const auto make = [&](std::uint64_t ddr_at, std::uint64_t am_at) {
+      isa::xdnn::Copy copy;
+      copy.set_source_memory(up ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM);
+      copy.set_source(up ? ddr_at : am_at);
+      copy.set_destination_memory(up ? isa::xdnn::MEMORY_AM : isa::xdnn::MEMORY_DDR);
+      copy.set_destination(up ? am_at : ddr_at);
+      return copy;
+    };
+    if (!compact_in_ddr(t.buffer)) {
+      isa::xdnn::Copy copy = make(ddr, t.am_address);
+      copy.set_chunk_bytes(buffer.bytes);
+      copy.set_count(1);
+      copy.set_source_stride(buffer.bytes);
+      copy.set_destination_stride(buffer.bytes);
+      copies.push_back(copy);
+    } else {
+      const std::uint64_t eb = am_layout.element_bytes();
+      const std::uint64_t s_lanes = am_layout.section_channels();
+      const std::uint64_t channels = am_layout.buffer_channels();
+      for (std::uint64_t section = 0; section < isa::xdnn::section_count(am_layout); ++section) {
+        const std::uint64_t lanes = std::min(s_lanes, channels - section * s_lanes);
+        isa::xdnn::Copy copy = make(ddr + section * s_lanes * eb,
+                                    t.am_address + section * am_layout.height() * isa::xdnn::row_bytes(am_layout));
+        copy.set_chunk_bytes(lanes * eb);
+        copy.set_count(buffer.width);
+        copy.set_rows(buffer.height);
+        const std::uint64_t ddr_stride = channels * eb, am_stride = s_lanes * eb;
+        const std::uint64_t ddr_row = ddr_stride * buffer.width, am_row = isa::xdnn::row_bytes(am_layout);
+        copy.set_source_stride(up ? ddr_stride : am_stride);
+        copy.set_destination_stride(up ? am_stride : ddr_stride);
+        copy.set_source_row_stride(up ? ddr_row : am_row);
+        copy.set_destination_row_stride(up ? am_row : ddr_row);
+        copies.push_back(copy);
+      }
+    }
+    std::uint64_t moved = 0;
+    for (const isa::xdnn::Copy& copy : copies) {
+      Instr instr;
+      const std::vector<Access> accesses = {
+          bytes_access(isa::xdnn::MEMORY_DDR, ddr, ddr_bytes, !up),
+          bytes_access(isa::xdnn::MEMORY_AM, t.am_address, buffer.bytes, up)};
+      moved += isa::xdnn::copy_bytes(copy);
+      if (up) {
+        *instr.mutable_upload() = copy;
+      } else {
+        *instr.mutable_download() = copy;
+      }
+      push(std::move(instr), up ? Unit::Upload : Unit::Download, accesses, layer);
+    }
+    stats_.moveops += moved;
+    (t.spill ? stats_.spill_bytes : stats_.input_output_bytes) += moved;
+    auto& ls = layer_stats_[static_cast<std::size_t>(layer)];
+    (up ? ls.upload_bytes : ls.download_bytes) += moved;
+  }
+
+  // --- layers ------------------------------------------------------------------------
+  void emit_conv(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
+    const ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
+    const int input = resolve_alias(mapping_, node.inputs[0]);
+    const auto& in_t = graph_.tensor(input);
+    const auto& conv_out = graph_.tensor(node.output);
+    const std::uint32_t cout = dim(conv_out, 1);
+    const bool fc = in_t.shape.size() == 2;
+    const std::uint32_t in_h = fc ? 1 : dim(in_t, 2), in_w = fc ? 1 : dim(in_t, 3);
+    const std::uint32_t conv_h = conv_out.shape.size() == 4 ? dim(conv_out, 2) : 1;
+    const std::uint32_t conv_w = conv_out.shape.size() == 4 ? dim(conv_out, 3) : 1;
+    const auto& final_out = graph_.tensor(layer.output);
+    const std::uint32_t out_h = final_out.shape.size() == 4 ? dim(final_out, 2) : 1;
+
+    Region input_full = am_region(input, s);
+    Region output_full = am_region(layer.output, s);
+    if (layer.on_host) {
+      // The host reads and writes DDR: bring the input out and the result back.
+      transfer({Transfer::Kind::Download, buffer_of(input), input_full.address(), false}, l);
+      input_full = ddr_region(input);
+      output_full = ddr_region(layer.output);
+    }
+    for (const Block& block : cp.blocks) {
+      const std::uint32_t groups_in_block = cp.groups == 1 ? 1 : (block.co_end - block.co_begin) / cp.cout_g;
+      const std::uint32_t first_group = cp.groups == 1 ? 0 : block.co_begin / cp.cout_g;
+      std::uint64_t filter_address = 0;
+      if (!layer.on_host) {
+        filter_address = options_.weight_pingpong && filter_half_ == 1
+                             ? static_cast<std::uint64_t>(hw_.filter_cache_bytes) / 2
+                             : 0;
+        isa::xdnn::Copy load;
+        load.set_source_memory(isa::xdnn::MEMORY_DDR);
+        load.set_source(block.ddr_offset);
+        load.set_destination_memory(isa::xdnn::MEMORY_FILTER_CACHE);
+        load.set_destination(filter_address);
+        load.set_chunk_bytes(block.bytes);
+        load.set_count(1);
+        load.set_source_stride(block.bytes);
+        load.set_destination_stride(block.bytes);
+        Instr instr;
+        *instr.mutable_load_weights() = load;
+        push(std::move(instr), Unit::Weights,
+             {bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false),
+              bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, true)},
+             l);
+        stats_.weight_bytes += block.bytes;
+        layer_stats_[static_cast<std::size_t>(l)].weight_bytes += block.bytes;
+        if (options_.weight_pingpong) filter_half_ ^= 1;
+      } else {
+        filter_address = block.ddr_offset;  // the host reads weights from DDR
+      }
+      ++layer_stats_[static_cast<std::size_t>(l)].channel_blocks;
+
+      isa::xdnn::Conv conv;
+      *conv.mutable_input() = input_full;
+      if (cp.groups > 1) {
+        auto* in_layout = conv.mutable_input()->mutable_layout();
+        in_layout->set_channel_offset(in_layout->channel_offset() + first_group * cp.cin_g);
+        in_layout->set_channels(groups_in_block * cp.cin_g);
+      }
+      *conv.mutable_output() = output_full;
+      auto* out_layout = conv.mutable_output()->mutable_layout();
+      out_layout->set_channel_offset(out_layout->channel_offset() + block.co_begin);
+      out_layout->set_channels(block.co_end - block.co_begin);
+      *conv.mutable_window() = window_of(node);
+      conv.set_groups(groups_in_block);
+      conv.set_filter_address(filter_address);
+      conv.set_weight_bytes(cp.weight_bytes);
+      if (!node.bias.empty()) {
+        const auto bias = node.bias.to_int64_vector();
+        for (std::uint32_t c = block.co_begin; c < block.co_end; ++c) conv.add_bias(static_cast<std::int32_t>(bias[c]));
+      }
+      *conv.mutable_requant() = requant_of(node.requant, block.co_begin, block.co_end, cout);
+      if (layer.pool_node >= 0) {
+        const QNode& pool = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
+        auto* p = conv.mutable_pipelined_pool();
+        p->set_kind(pool.kind == quant::QOpKind::MaxPool ? isa::xdnn::POOL_MAX : isa::xdnn::POOL_AVG);
+        *p->mutable_window() = window_of(pool);
+        if (pool.kind == quant::QOpKind::AvgPool) {
+          *p->mutable_requant() = requant_of(pool.requant, block.co_begin, block.co_end, cout);
+        }
+      }
+      conv.set_row_begin(0);
+      conv.set_row_end(out_h);
+      conv.set_input_row_offset(0);
+      conv.set_output_row_offset(0);
+      conv.set_conv_height(conv_h);
+      conv.set_conv_width(conv_w);
+      conv.set_input_height(in_h);
+      conv.set_input_width(in_w);
+      conv.set_on_host(layer.on_host);
+      Instr instr;
+      std::vector<Access> accesses = {region_access(conv.input(), false), region_access(conv.output(), true)};
+      if (!layer.on_host) {
+        accesses.push_back(bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, false));
+      } else {
+        accesses.push_back(bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false));
+      }
+      *instr.mutable_conv() = std::move(conv);
+      push(std::move(instr), layer.on_host ? Unit::Host : Unit::Conv, accesses, l);
+    }
+    if (layer.on_host) {
+      const int out_buffer = buffer_of(layer.output);
+      transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
+    }
+  }
+
+  void emit_pool(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
+    isa::xdnn::StandalonePool pool;
+    *pool.mutable_input() = am_region(node.inputs[0], s);
+    *pool.mutable_output() = am_region(layer.output, s);
+    auto* p = pool.mutable_pool();
+    p->set_kind(node.kind == quant::QOpKind::MaxPool ? isa::xdnn::POOL_MAX : isa::xdnn::POOL_AVG);
+    *p->mutable_window() = window_of(node);
+    const std::uint32_t channels = dim(graph_.tensor(layer.output), 1);
+    if (node.kind == quant::QOpKind::AvgPool) *p->mutable_requant() = requant_of(node.requant, 0, channels, channels);
+    Instr instr;
+    const std::vector<Access> accesses = {region_access(pool.input(), false), region_access(pool.output(), true)};
+    *instr.mutable_pool() = std::move(pool);
+    push(std::move(instr), Unit::Pool, accesses, l);
+  }
+
+  void emit_eltwise(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.eltwise_node)];
+    isa::xdnn::Eltwise add;
+    *add.mutable_a() = am_region(node.inputs[0], s);
+    *add.mutable_b() = am_region(node.inputs[1], s);
+    *add.mutable_output() = am_region(layer.output, s);
+    for (const auto m : node.input_multiplier) add.add_input_multiplier(m);
+    const std::uint32_t channels = dim(graph_.tensor(layer.output), 1);
+    *add.mutable_requant() = requant_of(node.requant, 0, channels, channels);
+    Instr instr;
+    const std::vector<Access> accesses = {region_access(add.a(), false), region_access(add.b(), false),
+                                          region_access(add.output(), true)};
+    *instr.mutable_eltwise() = std::move(add);
+    push(std::move(instr), Unit::Eltwise, accesses, l);
+  }
+
+  void add_layer_record(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    auto* record = program_.add_layers();
+    record->set_name(layer.name);
+    record->set_type(layer.type);
+    record->set_macs(layer.macs);
+    record->set_ops(layer.ops);
+    record->set_output(graph_.tensor(layer.output).name);
+    *record->mutable_output_region() = am_region(layer.output, s);
+    record->set_output_materialized(true);
+  }
+
+  void add_io() {
+    for (const int input : graph_.inputs) {
+      const auto& t = graph_.tensor(input);
+      const int b = buffer_of(input);
+      auto* io = program_.add_inputs();
+      io->set_name(t.name);
+      for (const auto d : t.shape) io->add_shape(d);
+      io->mutable_region()->set_memory(isa::xdnn::MEMORY_DDR);
+      io->mutable_region()->set_address(home(b));
+      *io->mutable_region()->mutable_layout() = ddr_layout(b);
+      io->set_scale(t.scale);
+      io->set_bits(static_cast<std::uint32_t>(t.bits));
+    }
+    for (const int output : graph_.outputs) {
+      const auto& t = graph_.tensor(output);
+      auto* io = program_.add_outputs();
+      io->set_name(t.name);
+      for (const auto d : t.shape) io->add_shape(d);
+      *io->mutable_region() = ddr_region(output);
+      io->set_scale(t.scale);
+      io->set_bits(static_cast<std::uint32_t>(t.bits));
+    }
+  }
+
+  const quant::QGraph& graph_;
+  const LayerMapping& mapping_;
+  const BufferPlan& plan_;
+  const Schedule& schedule_;
+  const Allocation& allocation_;
+  const XdnnParams& hw_;
+  const CompileOptions& options_;
+  EmitStats& stats_;
+  std::vector<LayerEmitStats>& layer_stats_;
+  isa::xdnn::Program program_;
+  HazardTracker hazards_;
+  std::vector<std::uint64_t> ddr_home_;
+  std::uint64_t ddr_cursor_ = 0;
+  std::string weights_;
+  std::vector<ConvPlan> conv_plans_;
+  int filter_half_ = 0;
+};
+
+}  // namespace
+
+isa::xdnn::Program emit_program(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan,
+                                const Schedule& schedule, const Allocation& allocation, const XdnnParams& hw,
+                                const CompileOptions& options, EmitStats& stats,
+                                std::vector<LayerEmitStats>& layer_stats) {
+  return Emitter(graph, mapping, plan, schedule, allocation, hw, options, stats, layer_stats).run();
+}
+
+}  // namespace wb::xdnn

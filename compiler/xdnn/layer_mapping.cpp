@@ -1,0 +1,229 @@
+#include "compiler/xdnn/layer_mapping.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace wb::xdnn {
+
+namespace {
+
+using quant::QGraph;
+using quant::QNode;
+using quant::QOpKind;
+
+std::int64_t dim(const quant::QTensor& t, std::size_t i) { return i < t.shape.size() ? t.shape[i] : 1; }
+
+bool is_power_stride(std::int64_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
+
+// Consumers of each tensor, by node index.
+std::vector<std::vector<int>> consumers_of(const QGraph& graph) {
+  std::vector<std::vector<int>> consumers(graph.tensors.size());
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    for (const int t : graph.nodes[n].inputs) consumers[static_cast<std::size_t>(t)].push_back(static_cast<int>(n));
+  }
+  return consumers;
+}
+
+bool is_output(const QGraph& graph, int tensor) {
+  for (const int o : graph.outputs) {
+    if (o == tensor) return true;
+  }
+  return false;
+}
+
+std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
+  const auto& out = graph.tensor(node.output);
+  std::uint64_t elements = 1;
+  for (const auto d : out.shape) elements *= static_cast<std::uint64_t>(d);
+  return elements * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
+}
+
+// Why the array cannot run this conv, or "".
+std::string conv_problem(const QGraph& graph, const QNode& node, const XdnnParams& hw) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const std::int64_t cin_g = dim(in, 1) / node.group;
+  const std::int64_t filter = node.kernel[0] * node.kernel[1] * cin_g;
+  if (filter > hw.max_filter_elements) {
+    return fmt::format("its filter {}x{}x{} = {} elements exceeds the array's limit of {} (max_filter_elements)",
+                       node.kernel[0], node.kernel[1], cin_g, filter, hw.max_filter_elements);
+  }
+  if (!is_power_stride(node.strides[0]) || !is_power_stride(node.strides[1])) {
+    return fmt::format("stride {}x{}: the array supports strides 1, 2, 4 and 8", node.strides[0], node.strides[1]);
+  }
+  if (node.kernel[0] > 255 || node.kernel[1] > 255) return "kernel larger than 255";
+  if (in.shape.size() == 4 && in.shape[0] != 1) return "batch size must be 1";
+  return {};
+}
+
+std::string pool_problem(const QGraph& graph, const QNode& node) {
+  if (!is_power_stride(node.strides[0]) || !is_power_stride(node.strides[1])) {
+    return fmt::format("stride {}x{}: the pool unit supports strides 1, 2, 4 and 8", node.strides[0], node.strides[1]);
+  }
+  if (node.dilations[0] != 1 || node.dilations[1] != 1) return "dilated pooling is not supported";
+  if (graph.tensor(node.inputs[0]).shape.size() != 4) return "pooling needs an N x C x H x W input";
+  return {};
+}
+
+}  // namespace
+
+std::uint64_t conv_macs(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const auto& out = graph.tensor(node.output);
+  const std::uint64_t cin_g = static_cast<std::uint64_t>(dim(in, 1) / node.group);
+  const std::uint64_t pixels = static_cast<std::uint64_t>(dim(out, 2) * dim(out, 3));
+  return static_cast<std::uint64_t>(dim(out, 1)) * pixels * cin_g * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
+}
+
+int resolve_alias(const LayerMapping& mapping, int tensor) {
+  for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {
+    tensor = it->second;
+  }
+  return tensor;
+}
+
+LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const CompileOptions& options) {
+  LayerMapping mapping;
+  const auto consumers = consumers_of(graph);
+  std::set<int> fused_pools;
+  const auto unsupported = [&](const QNode& node, const std::string& why) {
+    mapping.unsupported.push_back(fmt::format("node '{}' ({}): {}", node.name, quant::qop_name(node.kind), why));
+  };
+  for (const int input : graph.inputs) {
+    const auto& t = graph.tensor(input);
+    if (t.shape.size() != 4 || t.shape[0] != 1) {
+      mapping.unsupported.push_back(
+          fmt::format("input '{}': the overlay takes one N=1 x C x H x W image (got {} dimensions{})", t.name,
+                      t.shape.size(), t.shape.empty() || t.shape[0] == 1 ? "" : ", batch > 1"));
+    }
+  }
+
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    const QNode& node = graph.nodes[n];
+    if (fused_pools.count(static_cast<int>(n)) != 0) continue;
+    XLayer layer;
+    layer.name = node.name;
+    for (const int t : node.inputs) layer.inputs.push_back(resolve_alias(mapping, t));
+    layer.output = node.output;
+    switch (node.kind) {
+      case QOpKind::Conv: {
+        const std::string problem = conv_problem(graph, node, hw);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        const auto& in = graph.tensor(node.inputs[0]);
+        const auto& out_t = graph.tensor(node.output);
+        // An FC is a 1x1 conv of a 1x1 image (gemm-to-conv makes it one), or of an [N, C] tensor.
+        const bool fc = in.shape.size() == 2 || (node.kernel[0] == 1 && node.kernel[1] == 1 && dim(in, 2) == 1 &&
+                                                 dim(in, 3) == 1 && dim(out_t, 2) == 1 && dim(out_t, 3) == 1);
+        const bool depthwise = node.group > 1 && node.group == dim(in, 1) && node.group == dim(graph.tensor(node.output), 1);
+        layer.kind = XLayerKind::Conv;
+        layer.conv_node = static_cast<int>(n);
+        layer.type = fc ? "fc" : depthwise ? "depthwise" : "conv";
+        layer.on_host = fc && hw.host_fc_softmax;
+        layer.macs = conv_macs(graph, node);
+        layer.ops = 2 * layer.macs;
+        // Pipelining: a pool that is the conv's only consumer, when the conv output is not
+        // needed elsewhere (not a network output).
+        const auto& users = consumers[static_cast<std::size_t>(node.output)];
+        if (options.pool_pipelining && !fc && !layer.on_host && users.size() == 1 && !is_output(graph, node.output)) {
+          const QNode& next = graph.nodes[static_cast<std::size_t>(users[0])];
+          if ((next.kind == QOpKind::MaxPool || next.kind == QOpKind::AvgPool) && pool_problem(graph, next).empty()) {
+            layer.pool_node = users[0];
+            layer.fused_tensor = node.output;
+            layer.output = next.output;
+            layer.type = next.kind == QOpKind::MaxPool ? "conv+maxpool" : "conv+avgpool";
+            layer.ops += pool_ops(graph, next);
+            fused_pools.insert(users[0]);
+          }
+        }
+        break;
+      }
+      case QOpKind::MaxPool:
+      case QOpKind::AvgPool: {
+        const std::string problem = pool_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        layer.kind = XLayerKind::Pool;
+        layer.pool_node = static_cast<int>(n);
+        layer.type = node.kind == QOpKind::MaxPool ? "maxpool" : "avgpool";
+        layer.ops = pool_ops(graph, node);
+        break;
+      }
+      case QOpKind::Add: {
+        const auto& a = graph.tensor(node.inputs[0]);
+        const auto& b = graph.tensor(node.inputs[1]);
+        if (a.shape != b.shape) {
+          unsupported(node, "broadcasting add: the eltwise unit adds two tensors of one shape");
+          continue;
+        }
+        layer.kind = XLayerKind::Eltwise;
+        layer.eltwise_node = static_cast<int>(n);
+        layer.type = "eltwise";
+        std::uint64_t elements = 1;
+        for (const auto d : graph.tensor(node.output).shape) elements *= static_cast<std::uint64_t>(d);
+        layer.ops = elements;
+        break;
+      }
+      case QOpKind::Reshape: {
+        const auto& in = graph.tensor(node.inputs[0]);
+        const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;
+        const bool same = in.shape == graph.tensor(node.output).shape;
+        if (!flat_image && !same && in.shape.size() != 2) {
+          unsupported(node, "a reshape that reorders a C x H x W image (H or W > 1) needs a host step; the "
+                            "overlay flattens only 1 x 1 images");
+          continue;
+        }
+        mapping.aliases[node.output] = resolve_alias(mapping, node.inputs[0]);
+        continue;
+      }
+      case QOpKind::Concat: {
+        // Placement: each input is written at its channel offset of the concat's buffer.
+        std::set<int> seen;
+        bool placeable = true;
+        for (const int raw : node.inputs) {
+          const int t = resolve_alias(mapping, raw);
+          if (!seen.insert(t).second || graph.producer(t) == nullptr || mapping.placements.count(t) != 0) {
+            placeable = false;
+          }
+        }
+        if (!options.concat_placement || !placeable) {
+          unsupported(node, options.concat_placement
+                                ? "an input appears twice, is a network input, or feeds two concats: it cannot be "
+                                  "placed, and copying concat inputs is not implemented"
+                                : "concat_placement=off: copying concat inputs through DDR is not implemented");
+          continue;
+        }
+        std::uint32_t offset = 0;
+        for (const int raw : node.inputs) {
+          const int t = resolve_alias(mapping, raw);
+          mapping.placements[t] = Placement{node.output, offset};
+          offset += static_cast<std::uint32_t>(dim(graph.tensor(t), 1));
+        }
+        mapping.concats.push_back(node.name);
+        continue;
+      }
+    }
+    mapping.layers.push_back(std::move(layer));
+  }
+
+  // Nested concats: a member of a concat that is itself placed lives in the outer buffer.
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (auto& [tensor, placement] : mapping.placements) {
+      const auto outer = mapping.placements.find(placement.buffer_tensor);
+      if (outer != mapping.placements.end()) {
+        placement.buffer_tensor = outer->second.buffer_tensor;
+        placement.channel_offset += outer->second.channel_offset;
+        changed = true;
+      }
+    }
+  }
+  return mapping;
+}
+
+}  // namespace wb::xdnn

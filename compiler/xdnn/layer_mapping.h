@@ -1,0 +1,63 @@
+#pragma once
+// Layer mapping: QGraph nodes -> the layers the overlay runs (xfDNN's instruction
+// selection). A conv takes its bias and ReLU with it (they are in its requant); a max/avg
+// pool right behind a conv is pipelined into it; a residual Add (+ReLU) runs on the
+// eltwise unit; a Concat is done by placement (its inputs are written at channel offsets
+// of its buffer) and a Flatten of a 1 x 1 image is an alias. Everything the overlay cannot
+// run is listed at once, each entry naming the node and the reason.
+//
+// Pre: a verified QGraph in topological order, batch 1.
+// Post: layers in the QGraph's order; every tensor a layer reads is a network input, a
+// layer's output, a concat output or a reshape alias of one of those.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/quant/qgraph.h"
+#include "compiler/xdnn/compile_options.h"
+#include "isa/hw_config.h"
+
+namespace wb::xdnn {
+
+enum class XLayerKind { Conv, Pool, Eltwise };
+
+struct XLayer {
+  std::string name;           // the QGraph node's name (the conv's, when a pool is fused)
+  XLayerKind kind = XLayerKind::Conv;
+  std::string type;           // conv, depthwise, fc, conv+maxpool, conv+avgpool, maxpool, avgpool, eltwise
+  int conv_node = -1;         // QGraph node index of the conv (Conv layers)
+  int pool_node = -1;         // the pool (Pool layers, or fused behind a conv)
+  int eltwise_node = -1;      // the Add
+  std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
+  int output = -1;            // QGraph tensor written (the pool's output when fused)
+  int fused_tensor = -1;      // the conv's output that never reaches AM (conv+pool), else -1
+  bool on_host = false;       // FC on the host model (host_fc_softmax)
+  std::uint64_t macs = 0;
+  std::uint64_t ops = 0;      // DESIGN.md §4.4
+};
+
+// A tensor written into a slice of another tensor's buffer (concat by placement).
+struct Placement {
+  int buffer_tensor = -1;   // the concat output that owns the buffer (outermost, when nested)
+  std::uint32_t channel_offset = 0;
+};
+
+struct LayerMapping {
+  std::vector<XLayer> layers;
+  std::map<int, int> aliases;           // reshape output -> the tensor it aliases
+  std::map<int, Placement> placements;  // concat member -> where it lives
+  std::vector<std::string> concats;     // names of the Concat nodes done by placement
+  std::vector<std::string> unsupported; // "node 'x' (Conv): reason"
+};
+
+LayerMapping map_layers(const quant::QGraph& graph, const XdnnParams& hw, const CompileOptions& options);
+
+// The tensor whose data `tensor` is (follows reshape aliases).
+int resolve_alias(const LayerMapping& mapping, int tensor);
+
+// MACs of a conv node (true MACs: a depthwise conv counts C x K^2 per pixel).
+std::uint64_t conv_macs(const quant::QGraph& graph, const quant::QNode& node);
+
+}  // namespace wb::xdnn

@@ -1,0 +1,101 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "compiler/xdnn/compile.h"
+#include "isa/xdnn_program.h"
+
+namespace wb::xdnn {
+
+namespace {
+
+using isa::xdnn::Region;
+
+std::string region_text(const Region& r) {
+  const auto& l = r.layout();
+  std::string text = fmt::format("{}@0x{:x}[{}x{}x{}", isa::xdnn::memory_name(r.memory()), r.address(), l.channels(),
+                                 l.height(), l.width());
+  if (l.channel_offset() != 0 || l.buffer_channels() != l.channels() * l.replication()) {
+    text += fmt::format(" c{}/{}", l.channel_offset(), l.buffer_channels());
+  }
+  if (l.replication() > 1) text += fmt::format(" rep{}", l.replication());
+  if (l.element_bytes() == 2) text += " i16";
+  return text + "]";
+}
+
+std::string window_text(const isa::xdnn::Window& w) {
+  return fmt::format("k={}x{} s={}x{} p={},{},{},{}{}", w.kernel_h(), w.kernel_w(), w.stride_h(), w.stride_w(),
+                     w.pad_top(), w.pad_left(), w.pad_bottom(), w.pad_right(),
+                     w.dilation_h() > 1 || w.dilation_w() > 1 ? fmt::format(" d={}x{}", w.dilation_h(), w.dilation_w())
+                                                               : std::string());
+}
+
+std::string wait_text(const isa::xdnn::Wait& w) {
+  std::vector<std::string> names;
+  const auto add = [&](bool on, const char* name) {
+    if (on) names.emplace_back(name);
+  };
+  add(w.download(), "download");
+  add(w.upload(), "upload");
+  add(w.conv(), "conv");
+  add(w.pool(), "pool");
+  add(w.eltwise(), "eltwise");
+  add(w.weights(), "weights");
+  add(w.host(), "host");
+  return names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ","));
+}
+
+std::string copy_text(const isa::xdnn::Copy& c) {
+  std::string text = fmt::format("{}@0x{:x} -> {}@0x{:x} bytes={}", isa::xdnn::memory_name(c.source_memory()),
+                                 c.source(), isa::xdnn::memory_name(c.destination_memory()), c.destination(),
+                                 isa::xdnn::copy_bytes(c));
+  if (isa::xdnn::copy_bytes(c) != c.chunk_bytes()) {
+    text += fmt::format(" chunks={}x{}x{} strides={}/{} row_strides={}/{}", std::max<std::uint64_t>(c.rows(), 1),
+                        c.count(), c.chunk_bytes(), c.source_stride(), c.destination_stride(), c.source_row_stride(),
+                        c.destination_row_stride());
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string program_to_cmd(const isa::xdnn::Program& program) {
+  const auto& h = program.header();
+  std::string text = fmt::format(
+      "# xDNN program v{} for {} (fingerprint {}), model {}, scheme {}\n# options {}\n# {} instructions, {} "
+      "weight bytes, {} DDR bytes\n",
+      h.format_version(), h.hw_name(), h.hw_fingerprint(), h.model_name(), h.quant_scheme(), h.compile_options(),
+      program.instrs_size(), program.weights().size(), program.ddr_bytes_used());
+  for (const auto& instr : program.instrs()) {
+    std::string body;
+    switch (instr.op_case()) {
+      case isa::xdnn::Instr::kConv: {
+        const auto& c = instr.conv();
+        body = fmt::format("in={} out={} {} groups={} filter=0x{:x} rows={}-{}", region_text(c.input()),
+                           region_text(c.output()), window_text(c.window()), c.groups(), c.filter_address(),
+                           c.row_begin(), c.row_end());
+        if (c.has_pipelined_pool()) body += " pool:" + window_text(c.pipelined_pool().window());
+        break;
+      }
+      case isa::xdnn::Instr::kPool:
+        body = fmt::format("in={} out={} {}", region_text(instr.pool().input()), region_text(instr.pool().output()),
+                           window_text(instr.pool().pool().window()));
+        break;
+      case isa::xdnn::Instr::kEltwise:
+        body = fmt::format("a={} b={} out={}{}", region_text(instr.eltwise().a()), region_text(instr.eltwise().b()),
+                           region_text(instr.eltwise().output()), instr.eltwise().requant().lo() == 0 ? " relu" : "");
+        break;
+      case isa::xdnn::Instr::kUpload: body = copy_text(instr.upload()); break;
+      case isa::xdnn::Instr::kDownload: body = copy_text(instr.download()); break;
+      case isa::xdnn::Instr::kLoadWeights: body = copy_text(instr.load_weights()); break;
+      case isa::xdnn::Instr::OP_NOT_SET: body = "?"; break;
+    }
+    text += fmt::format("{} {} {} {} wait={}\n", instr.id(), isa::xdnn::instr_mnemonic(instr), instr.layer(), body,
+                        wait_text(instr.wait()));
+  }
+  return text;
+}
+
+}  // namespace wb::xdnn

@@ -1,0 +1,483 @@
+// The run report (workbench/report.h): the JSON shape of DESIGN.md §4.5 and its round trip,
+// the SCALE-Sim-compatible CSV, atomic writes, SHA-256 and the console table.
+
+#include "workbench/report.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "isa/error.h"
+#include "tests/support/onnx_builder.h"
+
+namespace wb::report {
+namespace {
+
+using nlohmann::json;
+
+std::set<std::string> keys_of(const json& object) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : object.items()) keys.insert(key);
+  return keys;
+}
+
+RunReport sample_report() {
+  RunReport r;
+  r.tool_version = "0.1.0";
+  r.tool_git = "2d8683c";
+  r.model_path = "workloads/resnet18/model.onnx";
+  r.model_sha256 = std::string(64, 'a');
+  r.model_name = "resnet18";
+  r.hw_path = "configs/v3_96.yaml";
+  r.hw_sha256 = std::string(64, 'b');
+  r.target = "xdnn";
+  r.hw_resolved = {{"array", {{"rows", 96}, {"cols", 16}}}, {"clock_mhz", 700}};
+  r.verdict = "bit-exact";
+  r.totals.cycles = 1'234'567;
+  r.totals.macs = 1'800'000'000;
+  r.totals.ops = 3'600'500'000;
+  r.totals.moveops = 42;
+  r.totals.latency_ms = 1.7636671428571428;
+  r.totals.mac_per_cycle = 1458.0;
+  r.totals.utilization = 0.474609375;
+  r.totals.host_ms = 12.5;
+  r.totals.ddr_bytes = 98'765'432;
+  r.totals.extra = {{"am_peak_bytes", 9000000}};
+
+  LayerRow conv;
+  conv.name = "/conv1/Conv";
+  conv.type = "Conv+Relu";
+  conv.macs = 118'013'952;
+  conv.ops = 236'027'904;
+  conv.cycles = 100'000;
+  conv.stall_cycles = 20'000;
+  conv.bytes_in = 150'528;
+  conv.bytes_out = 802'816;
+  conv.tiles = 7;
+  conv.mac_per_cycle = 1180.13952;
+  conv.utilization = 0.25;
+  conv.extra = {{"ddr_weight_bytes", 9408}};
+  LayerRow fc;
+  fc.name = "fc, final";  // a comma: CSV must quote it
+  fc.type = "Gemm";
+  fc.macs = 512'000;
+  fc.ops = 1'024'000;
+  fc.cycles = 4'000;
+  fc.stall_cycles = 0;
+  fc.bytes_in = 512;
+  fc.bytes_out = 1000;
+  fc.tiles = 1;
+  fc.mac_per_cycle = 128;
+  fc.utilization = 0.5;
+  fc.extra = {{"note", "say \"hi\""}, {"ddr_weight_bytes", 512000}};
+  r.layers = {conv, fc};
+  return r;
+}
+
+// ---- JSON -----------------------------------------------------------------------------------
+
+TEST(RunReportJson, HasEveryKeyOfTheDesign) {
+  const json j = to_json(sample_report());
+  EXPECT_EQ(keys_of(j), (std::set<std::string>{"tool", "model", "hw", "verdict", "mismatch", "totals", "layers"}));
+  EXPECT_EQ(keys_of(j["tool"]), (std::set<std::string>{"version", "git"}));
+  EXPECT_EQ(keys_of(j["model"]), (std::set<std::string>{"path", "sha256", "name"}));
+  EXPECT_EQ(keys_of(j["hw"]), (std::set<std::string>{"path", "sha256", "target", "resolved"}));
+  EXPECT_EQ(keys_of(j["totals"]),
+            (std::set<std::string>{"cycles", "latency_ms", "macs", "ops", "mac_per_cycle", "utilization", "ddr_bytes",
+                                   "moveops", "host_ms", "am_peak_bytes"}));
+  ASSERT_TRUE(j["layers"].is_array());
+  ASSERT_EQ(j["layers"].size(), 2u);
+  EXPECT_EQ(keys_of(j["layers"][0]),
+            (std::set<std::string>{"name", "type", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
+                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "ddr_weight_bytes"}));
+  EXPECT_EQ(j["hw"]["target"], "xdnn");
+  EXPECT_EQ(j["hw"]["resolved"]["array"]["rows"], 96);
+  EXPECT_EQ(j["verdict"], "bit-exact");
+  EXPECT_EQ(j["totals"]["cycles"], 1'234'567u);
+  EXPECT_EQ(j["totals"]["ddr_bytes"], 98'765'432u);
+  EXPECT_EQ(j["layers"][0]["name"], "/conv1/Conv");
+  EXPECT_EQ(j["layers"][0]["stall_cycles"], 20'000u);
+  EXPECT_EQ(j["layers"][1]["ddr_weight_bytes"], 512000);
+  EXPECT_DOUBLE_EQ(j["layers"][1]["utilization"].get<double>(), 0.5);
+}
+
+TEST(RunReportJson, MismatchIsNullOrAnObject) {
+  RunReport r = sample_report();
+  json j = to_json(r);
+  ASSERT_TRUE(j.contains("mismatch"));
+  EXPECT_TRUE(j["mismatch"].is_null());
+
+  r.verdict = "mismatch";
+  r.mismatch = Mismatch{"/layer2/Conv", 1234, -7, 12};
+  j = to_json(r);
+  ASSERT_TRUE(j["mismatch"].is_object());
+  EXPECT_EQ(keys_of(j["mismatch"]), (std::set<std::string>{"layer", "index", "expected", "actual"}));
+  EXPECT_EQ(j["mismatch"]["layer"], "/layer2/Conv");
+  EXPECT_EQ(j["mismatch"]["index"], 1234);
+  EXPECT_EQ(j["mismatch"]["expected"], -7);
+  EXPECT_EQ(j["mismatch"]["actual"], 12);
+}
+
+TEST(RunReportJson, DdrOrL3BytesOnlyWhenSet) {
+  RunReport r = sample_report();
+  json j = to_json(r);
+  EXPECT_TRUE(j["totals"].contains("ddr_bytes"));
+  EXPECT_FALSE(j["totals"].contains("l3_bytes"));
+
+  r.target = "pulp";
+  r.totals.ddr_bytes.reset();
+  r.totals.l3_bytes = 4096;
+  j = to_json(r);
+  EXPECT_FALSE(j["totals"].contains("ddr_bytes"));
+  EXPECT_EQ(j["totals"]["l3_bytes"], 4096u);
+
+  r.totals.l3_bytes.reset();
+  j = to_json(r);
+  EXPECT_FALSE(j["totals"].contains("ddr_bytes"));
+  EXPECT_FALSE(j["totals"].contains("l3_bytes"));
+}
+
+TEST(RunReportJson, RoundTripsThroughJsonAndText) {
+  RunReport r = sample_report();
+  EXPECT_EQ(from_json(to_json(r)), r);
+  EXPECT_EQ(from_json(json::parse(to_json(r).dump(2))), r);
+
+  r.verdict = "mismatch";
+  r.mismatch = Mismatch{"fc", 3, 100, -100};
+  r.target = "pulp";
+  r.totals.ddr_bytes.reset();
+  r.totals.l3_bytes = 777;
+  r.totals.extra = json::object();
+  const RunReport back = from_json(json::parse(to_json(r).dump()));
+  EXPECT_EQ(back, r);
+  ASSERT_TRUE(back.mismatch.has_value());
+  EXPECT_EQ(back.mismatch->actual, -100);
+  EXPECT_FALSE(back.totals.ddr_bytes.has_value());
+  EXPECT_EQ(back.totals.l3_bytes, 777u);
+  EXPECT_EQ(back.layers[1].extra["note"], "say \"hi\"");
+
+  // The comparison itself sees differences (so the equalities above mean something).
+  RunReport changed = r;
+  changed.layers[0].extra["ddr_weight_bytes"] = 1;
+  EXPECT_NE(changed, r);
+}
+
+TEST(RunReportJson, NonFiniteRatiosBecomeNullAndReadBackAsNaN) {
+  RunReport r = sample_report();
+  r.layers[1].mac_per_cycle = std::numeric_limits<double>::quiet_NaN();  // e.g. a 0-cycle layer
+  const json j = json::parse(to_json(r).dump());
+  EXPECT_TRUE(j["layers"][1]["mac_per_cycle"].is_null());
+  EXPECT_TRUE(std::isnan(from_json(j).layers[1].mac_per_cycle));
+}
+
+std::string user_error_of(const json& j) {
+  try {
+    from_json(j, "old.json");
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "(no UserError)";
+}
+
+TEST(RunReportJson, FromJsonNamesTheMissingOrBadKey) {
+  const json good = to_json(sample_report());
+
+  json j = good;
+  j.erase("totals");
+  std::string message = user_error_of(j);
+  EXPECT_NE(message.find("old.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("missing key 'totals'"), std::string::npos) << message;
+
+  j = good;
+  j["layers"][1].erase("cycles");
+  message = user_error_of(j);
+  EXPECT_NE(message.find("'layers[1].cycles'"), std::string::npos) << message;
+
+  j = good;
+  j["model"].erase("sha256");
+  message = user_error_of(j);
+  EXPECT_NE(message.find("'model.sha256'"), std::string::npos) << message;
+
+  j = good;
+  j["totals"]["cycles"] = "many";
+  message = user_error_of(j);
+  EXPECT_NE(message.find("'totals.cycles'"), std::string::npos) << message;
+  EXPECT_NE(message.find("non-negative integer"), std::string::npos) << message;
+
+  j = good;
+  j["totals"]["macs"] = -1;
+  EXPECT_NE(user_error_of(j).find("'totals.macs'"), std::string::npos);
+
+  j = good;
+  j["verdict"] = "close enough";
+  message = user_error_of(j);
+  EXPECT_NE(message.find("'verdict'"), std::string::npos) << message;
+  EXPECT_NE(message.find("bit-exact"), std::string::npos) << message;
+
+  j = good;
+  j["hw"]["target"] = "tpu";
+  EXPECT_NE(user_error_of(j).find("'hw.target'"), std::string::npos);
+
+  j = good;
+  j["mismatch"] = {{"layer", "x"}, {"index", 1}, {"expected", 2}};
+  EXPECT_NE(user_error_of(j).find("'mismatch.actual'"), std::string::npos);
+
+  EXPECT_NE(user_error_of(json::array()).find("JSON object"), std::string::npos);
+  EXPECT_EQ(user_error_of(good), "(no UserError)");
+}
+
+TEST(RunReportJson, ExtraMayNotShadowAStandardKey) {
+  RunReport r = sample_report();
+  r.layers[0].extra["cycles"] = 1;
+  EXPECT_THROW(to_json(r), std::logic_error);
+  r = sample_report();
+  r.totals.extra["l3_bytes"] = 1;  // reserved even when not set
+  EXPECT_THROW(to_json(r), std::logic_error);
+}
+
+// ---- CSV ------------------------------------------------------------------------------------
+
+// RFC 4180 reader that also drops the space SCALE-Sim puts after each comma (Python's csv
+// with skipinitialspace=True), to read back what write_csv wrote.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  std::size_t i = 0;
+  bool at_field_start = true;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (at_field_start && c == ' ') {
+      ++i;
+      continue;
+    }
+    if (at_field_start && c == '"') {
+      ++i;
+      while (i < text.size()) {
+        if (text[i] == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          i += 2;
+        } else if (text[i] == '"') {
+          ++i;
+          break;
+        } else {
+          field += text[i++];
+        }
+      }
+      at_field_start = false;
+      continue;
+    }
+    at_field_start = false;
+    if (c == ',') {
+      row.push_back(field);
+      field.clear();
+      at_field_start = true;
+    } else if (c == '\n') {
+      row.push_back(field);
+      field.clear();
+      rows.push_back(row);
+      row.clear();
+      at_field_start = true;
+    } else {
+      field += c;
+    }
+    ++i;
+  }
+  return rows;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(RunReportCsv, StartsWithScaleSimComputeReportColumns) {
+  const std::string csv = csv_text(sample_report());
+  const auto lines = lines_of(csv);
+  ASSERT_EQ(lines.size(), 3u) << csv;  // header + one line per layer, no totals line
+  // SCALE-Sim v2 (scalesim/simulator.py) writes exactly this prefix, ", " separated.
+  EXPECT_EQ(
+      lines[0].rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %, ", 0),
+      0u)
+      << lines[0];
+  const auto rows = parse_csv(csv);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"LayerID", "Total Cycles", "Stall Cycles", "Overall Util %",
+                                      "Mapping Efficiency %", "Compute Util %", "name", "type", "macs", "ops",
+                                      "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "ddr_weight_bytes", "note"}));
+  for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
+}
+
+TEST(RunReportCsv, ValuesFollowScaleSimMeanings) {
+  const auto rows = parse_csv(csv_text(sample_report()));
+  ASSERT_EQ(rows.size(), 3u);
+  const auto& conv = rows[1];
+  EXPECT_EQ(conv[0], "0");                      // LayerID counts from 0 like SCALE-Sim
+  EXPECT_EQ(conv[1], "100000");                 // Total Cycles
+  EXPECT_EQ(conv[2], "20000");                  // Stall Cycles
+  EXPECT_DOUBLE_EQ(std::stod(conv[3]), 25.0);   // Overall Util % = 100 x utilization
+  EXPECT_DOUBLE_EQ(std::stod(conv[5]), 31.25);  // Compute Util %: stalls excluded, 25 x 100000/80000
+  EXPECT_DOUBLE_EQ(std::stod(conv[4]), 31.25);  // Mapping Efficiency %: Compute Util % when unknown
+  EXPECT_EQ(conv[6], "/conv1/Conv");
+  EXPECT_EQ(conv[7], "Conv+Relu");
+  EXPECT_EQ(conv[8], "118013952");
+  EXPECT_EQ(conv[13], "7");
+  EXPECT_EQ(conv[14], "9408");
+  EXPECT_EQ(conv[15], "");  // no "note" in this layer
+
+  const auto& fc = rows[2];
+  EXPECT_EQ(fc[0], "1");
+  EXPECT_DOUBLE_EQ(std::stod(fc[5]), 50.0);  // no stalls: compute util = overall util
+  EXPECT_EQ(fc[6], "fc, final");
+  EXPECT_EQ(fc[15], "say \"hi\"");
+
+  RunReport r = sample_report();
+  r.layers[0].extra["mapping_efficiency"] = 0.75;
+  const auto with_mapping = parse_csv(csv_text(r));
+  EXPECT_DOUBLE_EQ(std::stod(with_mapping[1][4]), 75.0);
+}
+
+TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
+  const std::string csv = csv_text(sample_report());
+  // The quote opens the field right after the comma (RFC 4180), quotes inside are doubled.
+  EXPECT_NE(csv.find(",\"fc, final\", Gemm, "), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",\"say \"\"hi\"\"\"\n"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("\"/conv1/Conv\""), std::string::npos) << csv;  // plain fields unquoted
+  EXPECT_NE(csv.find(", 7, 9408,\n"), std::string::npos) << csv;     // an empty last field: no stray space
+  EXPECT_NE(csv.find("0, 100000, 20000, 25.0, 31.25, 31.25, /conv1/Conv, "), std::string::npos)
+      << csv;  // floats as Python writes them
+}
+
+TEST(RunReportCsv, NoLayersIsJustTheHeader) {
+  RunReport r = sample_report();
+  r.layers.clear();
+  const auto lines = lines_of(csv_text(r));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("LayerID, Total Cycles", 0), 0u);
+}
+
+// ---- files ----------------------------------------------------------------------------------
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(RunReportFiles, WritesJsonAndCsvThatReadBack) {
+  test::TempDir dir;
+  const RunReport r = sample_report();
+  write_json(r, dir / "run.json");
+  write_csv(r, dir / "run.csv");
+  EXPECT_EQ(from_json(json::parse(read_text(dir / "run.json"))), r);
+  EXPECT_EQ(read_text(dir / "run.csv"), csv_text(r));
+  // Nothing but the two files: the temporaries were renamed away.
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    names.insert(entry.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"run.json", "run.csv"}));
+}
+
+TEST(RunReportFiles, MissingFolderIsAUserErrorAndLeavesNoFile) {
+  test::TempDir dir;
+  const RunReport r = sample_report();
+  EXPECT_THROW(write_json(r, dir / "missing" / "run.json"), UserError);
+  EXPECT_THROW(write_csv(r, dir / "missing" / "run.csv"), UserError);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+TEST(RunReportFiles, Sha256MatchesFipsVectors) {
+  test::TempDir dir;
+  std::ofstream(dir / "abc", std::ios::binary) << "abc";
+  EXPECT_EQ(sha256_file(dir / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::ofstream(dir / "empty", std::ios::binary).flush();
+  EXPECT_EQ(sha256_file(dir / "empty"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // One million 'a' (FIPS 180-2 appendix B.3): spans several read chunks.
+  std::ofstream(dir / "million", std::ios::binary) << std::string(1'000'000, 'a');
+  EXPECT_EQ(sha256_file(dir / "million"), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(RunReportFiles, Sha256OfAMissingFileIsAUserError) {
+  test::TempDir dir;
+  EXPECT_THROW(sha256_file(dir / "nope.onnx"), UserError);
+  EXPECT_THROW(sha256_file(dir.path()), UserError);  // a folder is not a file
+}
+
+// ---- console --------------------------------------------------------------------------------
+
+std::size_t code_points(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// The table: the lines before the first empty line.
+std::vector<std::string> table_lines(const std::string& out) {
+  std::vector<std::string> table;
+  for (const std::string& line : lines_of(out)) {
+    if (line.empty()) break;
+    table.push_back(line);
+  }
+  return table;
+}
+
+TEST(RunReportTable, ShowsEveryLayerAndTheTotalsAligned) {
+  RunReport r = sample_report();
+  r.layers[0].name = "/layer4/layer4.1/downsample/downsample.0/Conv_with_a_much_longer_name";
+  r.layers.push_back(r.layers[1]);
+  r.layers.back().name = "\xc3\xa9t\xc3\xa9";  // "été": UTF-8 counts by code point
+  std::ostringstream os;
+  print_table(r, os);
+  const std::string out = os.str();
+
+  const auto table = table_lines(out);
+  ASSERT_EQ(table.size(), 4u) << out;  // header + 3 layers
+  for (const std::string& line : table) EXPECT_EQ(code_points(line), code_points(table[0])) << out;
+  for (const char* title :
+       {"name", "type", "MACs", "cycles", "MAC/cycle", "util %", "stall", "DDR in", "DDR out", "tiles"}) {
+    EXPECT_NE(table[0].find(title), std::string::npos) << title << "\n" << out;
+  }
+  // The long name is cut with an ellipsis; the others appear whole.
+  EXPECT_EQ(out.find(r.layers[0].name), std::string::npos) << out;
+  EXPECT_NE(out.find(r.layers[0].name.substr(0, 39) + "\xe2\x80\xa6  Conv+Relu"), std::string::npos) << out;
+  EXPECT_NE(out.find("fc, final"), std::string::npos) << out;
+  EXPECT_NE(out.find("\xc3\xa9t\xc3\xa9"), std::string::npos) << out;
+  // Row values, grouped by thousands.
+  EXPECT_NE(table[1].find("118,013,952"), std::string::npos) << out;
+  EXPECT_NE(table[1].find("25.0"), std::string::npos) << out;
+
+  for (const char* expected :
+       {"cycles", "1,234,567", "latency", "1.764 ms", "1458.00", "47.5 %", "DDR bytes", "98,765,432", "moveops", "42",
+        "host time", "12.5 ms", "am_peak_bytes", "9,000,000", "verdict", "bit-exact"}) {
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  }
+  EXPECT_EQ(out.find("L3 bytes"), std::string::npos) << out;
+}
+
+TEST(RunReportTable, PulpShowsL3AndTheMismatch) {
+  RunReport r = sample_report();
+  r.target = "pulp";
+  r.totals.ddr_bytes.reset();
+  r.totals.l3_bytes = 123'456;
+  r.verdict = "mismatch";
+  r.mismatch = Mismatch{"/conv1/Conv", 17, 3, 4};
+  std::ostringstream os;
+  print_table(r, os);
+  const std::string out = os.str();
+  EXPECT_NE(table_lines(out)[0].find("L3 in"), std::string::npos) << out;
+  EXPECT_NE(out.find("L3 bytes"), std::string::npos) << out;
+  EXPECT_NE(out.find("123,456"), std::string::npos) << out;
+  EXPECT_EQ(out.find("DDR"), std::string::npos) << out;
+  EXPECT_NE(out.find("mismatch (layer /conv1/Conv, element 17: expected 3, got 4)"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace wb::report

@@ -1,0 +1,555 @@
+#include "workbench/report.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "compiler/frontend/tensor_io.h"
+#include "isa/error.h"
+
+namespace wb::report {
+
+using nlohmann::json;
+
+namespace {
+
+// The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
+constexpr std::array<std::string_view, 11> kLayerKeys = {"name",     "type",          "macs",        "ops",
+                                                         "cycles",   "mac_per_cycle", "utilization", "stall_cycles",
+                                                         "bytes_in", "bytes_out",     "tiles"};
+constexpr std::array<std::string_view, 10> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
+                                                          "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
+                                                          "moveops",       "host_ms"};
+constexpr std::array<std::string_view, 3> kVerdicts = {"bit-exact", "mismatch", "not-verified"};
+constexpr std::array<std::string_view, 2> kTargets = {"xdnn", "pulp"};
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+template <std::size_t N>
+void add_extra(json& object, const json& extra, const std::array<std::string_view, N>& standard,
+               std::string_view where) {
+  if (!extra.is_object())
+    throw std::logic_error(fmt::format("run report: {} extra columns are not a JSON object", where));
+  for (const auto& [key, value] : extra.items()) {
+    if (contains(standard, key)) {
+      throw std::logic_error(fmt::format("run report: {} extra column '{}' reuses a standard key", where, key));
+    }
+    object[key] = value;
+  }
+}
+
+// ---- from_json: every access names the key it wanted -------------------------------------
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const std::string& message) const { throw UserError(fmt::format("{}: {}", source_, message)); }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+  }
+
+  const json& object(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (!value.is_object()) fail(fmt::format("'{}' must be an object, not {}", join(path, key), brief(value)));
+    return value;
+  }
+
+  const json& member(const json& parent, const std::string& path, std::string_view key) const {
+    const auto it = parent.find(key);
+    if (it == parent.end()) fail(fmt::format("missing key '{}'", join(path, key)));
+    return *it;
+  }
+
+  std::string string(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (!value.is_string()) fail(fmt::format("'{}' must be a string, not {}", join(path, key), brief(value)));
+    return value.get<std::string>();
+  }
+
+  std::uint64_t unsigned_integer(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+    if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
+      return static_cast<std::uint64_t>(value.get<std::int64_t>());
+    fail(fmt::format("'{}' must be a non-negative integer, not {}", join(path, key), brief(value)));
+  }
+
+  std::int64_t integer(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (value.is_number_integer() && !value.is_number_unsigned()) return value.get<std::int64_t>();
+    if (value.is_number_unsigned() &&
+        value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return static_cast<std::int64_t>(value.get<std::uint64_t>());
+    }
+    fail(fmt::format("'{}' must be an integer, not {}", join(path, key), brief(value)));
+  }
+
+  // JSON has no NaN: nlohmann writes a non-finite double as null, so null reads back as NaN.
+  double number(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (value.is_number()) return value.get<double>();
+    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+    fail(fmt::format("'{}' must be a number, not {}", join(path, key), brief(value)));
+  }
+
+  template <std::size_t N>
+  std::string one_of(const json& parent, const std::string& path, std::string_view key,
+                     const std::array<std::string_view, N>& allowed) const {
+    std::string value = string(parent, path, key);
+    if (!contains(allowed, value)) {
+      fail(fmt::format("'{}' is \"{}\", expected one of {}", join(path, key), value, fmt::join(allowed, ", ")));
+    }
+    return value;
+  }
+
+ private:
+  static std::string brief(const json& value) {
+    std::string text = value.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return fmt::format("{} {}", value.type_name(), text);
+  }
+
+  std::string_view source_;
+};
+
+template <std::size_t N>
+json extra_of(const json& object, const std::array<std::string_view, N>& standard) {
+  json extra = json::object();
+  for (const auto& [key, value] : object.items()) {
+    if (!contains(standard, key)) extra[key] = value;
+  }
+  return extra;
+}
+
+// ---- CSV --------------------------------------------------------------------------------------
+
+// RFC 4180: a field holding a comma, quote, line break (or, since readers differ on
+// whether they trim it, leading or trailing white space) is quoted, quotes doubled.
+bool needs_quotes(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") != std::string_view::npos) return true;
+  return !field.empty() &&
+         (field.front() == ' ' || field.front() == '\t' || field.back() == ' ' || field.back() == '\t');
+}
+
+std::string csv_quoted(std::string_view field) {
+  std::string out = "\"";
+  for (const char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// SCALE-Sim separates with ", ". A quoted field starts right after the comma instead: RFC 4180
+// has a quoted field begin with the quote, so `, "a,b"` would be misread by strict readers
+// (pandas' default engine, Python's csv without skipinitialspace). An empty field gets no space.
+void append_csv_line(std::string& out, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const bool quote = needs_quotes(fields[i]);
+    if (i > 0) out += quote || fields[i].empty() ? "," : ", ";
+    out += quote ? csv_quoted(fields[i]) : fields[i];
+  }
+  out += '\n';
+}
+
+// Python's str(float), which SCALE-Sim writes: shortest round trip, "25.0" rather than "25".
+std::string csv_number(double value) {
+  std::string text = fmt::format("{}", value);
+  if (std::isfinite(value) && text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string csv_value(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "";
+    case json::value_t::string:
+      return value.get<std::string>();
+    case json::value_t::number_float:
+      return csv_number(value.get<double>());
+    default:
+      return value.dump();  // integers, booleans; objects and arrays as JSON text
+  }
+}
+
+// ---- console table ----------------------------------------------------------------------------
+
+// Columns are counted in code points so UTF-8 layer names stay aligned.
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string truncated(std::string_view text, std::size_t width) {
+  if (display_width(text) <= width) return std::string(text);
+  std::size_t kept = 0, end = 0;
+  while (end < text.size()) {
+    std::size_t next = end + 1;
+    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+    if (kept + 1 > width - 1) break;
+    ++kept;
+    end = next;
+  }
+  return std::string(text.substr(0, end)) + "\u2026";
+}
+
+std::string padded(const std::string& text, std::size_t width, bool right_align) {
+  const std::size_t have = display_width(text);
+  const std::string fill(have < width ? width - have : 0, ' ');
+  return right_align ? fill + text : text + fill;
+}
+
+std::string grouped(std::uint64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+constexpr std::size_t kMaxNameWidth = 40;
+constexpr std::size_t kMaxTypeWidth = 20;
+
+std::string memory_name(const RunReport& report) {
+  if (report.target == "xdnn") return "DDR";
+  if (report.target == "pulp") return "L3";
+  return "bytes";
+}
+
+}  // namespace
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+json to_json(const RunReport& report) {
+  json totals = {{"cycles", report.totals.cycles},
+                 {"latency_ms", report.totals.latency_ms},
+                 {"macs", report.totals.macs},
+                 {"ops", report.totals.ops},
+                 {"mac_per_cycle", report.totals.mac_per_cycle},
+                 {"utilization", report.totals.utilization},
+                 {"moveops", report.totals.moveops},
+                 {"host_ms", report.totals.host_ms}};
+  if (report.totals.ddr_bytes) totals["ddr_bytes"] = *report.totals.ddr_bytes;
+  if (report.totals.l3_bytes) totals["l3_bytes"] = *report.totals.l3_bytes;
+  add_extra(totals, report.totals.extra, kTotalsKeys, "totals");
+
+  json layers = json::array();
+  for (const LayerRow& row : report.layers) {
+    json layer = {{"name", row.name},
+                  {"type", row.type},
+                  {"macs", row.macs},
+                  {"ops", row.ops},
+                  {"cycles", row.cycles},
+                  {"mac_per_cycle", row.mac_per_cycle},
+                  {"utilization", row.utilization},
+                  {"stall_cycles", row.stall_cycles},
+                  {"bytes_in", row.bytes_in},
+                  {"bytes_out", row.bytes_out},
+                  {"tiles", row.tiles}};
+    add_extra(layer, row.extra, kLayerKeys, fmt::format("layer '{}'", row.name));
+    layers.push_back(std::move(layer));
+  }
+
+  json mismatch = nullptr;
+  if (report.mismatch) {
+    mismatch = {{"layer", report.mismatch->layer},
+                {"index", report.mismatch->index},
+                {"expected", report.mismatch->expected},
+                {"actual", report.mismatch->actual}};
+  }
+
+  return {{"tool", {{"version", report.tool_version}, {"git", report.tool_git}}},
+          {"model", {{"path", report.model_path}, {"sha256", report.model_sha256}, {"name", report.model_name}}},
+          {"hw",
+           {{"path", report.hw_path},
+            {"sha256", report.hw_sha256},
+            {"target", report.target},
+            {"resolved", report.hw_resolved}}},
+          {"verdict", report.verdict},
+          {"mismatch", std::move(mismatch)},
+          {"totals", std::move(totals)},
+          {"layers", std::move(layers)}};
+}
+
+RunReport from_json(const json& doc, std::string_view source) {
+  const Reader in(source);
+  if (!doc.is_object()) in.fail(fmt::format("a run report is a JSON object, not {}", doc.type_name()));
+  RunReport report;
+
+  const json& tool = in.object(doc, "", "tool");
+  report.tool_version = in.string(tool, "tool", "version");
+  report.tool_git = in.string(tool, "tool", "git");
+
+  const json& model = in.object(doc, "", "model");
+  report.model_path = in.string(model, "model", "path");
+  report.model_sha256 = in.string(model, "model", "sha256");
+  report.model_name = in.string(model, "model", "name");
+
+  const json& hw = in.object(doc, "", "hw");
+  report.hw_path = in.string(hw, "hw", "path");
+  report.hw_sha256 = in.string(hw, "hw", "sha256");
+  report.target = in.one_of(hw, "hw", "target", kTargets);
+  report.hw_resolved = in.object(hw, "hw", "resolved");
+
+  report.verdict = in.one_of(doc, "", "verdict", kVerdicts);
+  const json& mismatch = in.member(doc, "", "mismatch");
+  if (!mismatch.is_null()) {
+    if (!mismatch.is_object()) in.fail("'mismatch' must be an object or null");
+    report.mismatch =
+        Mismatch{in.string(mismatch, "mismatch", "layer"), in.integer(mismatch, "mismatch", "index"),
+                 in.integer(mismatch, "mismatch", "expected"), in.integer(mismatch, "mismatch", "actual")};
+  }
+
+  const json& totals = in.object(doc, "", "totals");
+  Totals& t = report.totals;
+  t.cycles = in.unsigned_integer(totals, "totals", "cycles");
+  t.latency_ms = in.number(totals, "totals", "latency_ms");
+  t.macs = in.unsigned_integer(totals, "totals", "macs");
+  t.ops = in.unsigned_integer(totals, "totals", "ops");
+  t.mac_per_cycle = in.number(totals, "totals", "mac_per_cycle");
+  t.utilization = in.number(totals, "totals", "utilization");
+  t.moveops = in.unsigned_integer(totals, "totals", "moveops");
+  t.host_ms = in.number(totals, "totals", "host_ms");
+  if (totals.contains("ddr_bytes")) t.ddr_bytes = in.unsigned_integer(totals, "totals", "ddr_bytes");
+  if (totals.contains("l3_bytes")) t.l3_bytes = in.unsigned_integer(totals, "totals", "l3_bytes");
+  t.extra = extra_of(totals, kTotalsKeys);
+
+  const json& layers = in.member(doc, "", "layers");
+  if (!layers.is_array()) in.fail("'layers' must be an array");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string path = fmt::format("layers[{}]", i);
+    const json& layer = layers[i];
+    if (!layer.is_object()) in.fail(fmt::format("'{}' must be an object", path));
+    LayerRow row;
+    row.name = in.string(layer, path, "name");
+    row.type = in.string(layer, path, "type");
+    row.macs = in.unsigned_integer(layer, path, "macs");
+    row.ops = in.unsigned_integer(layer, path, "ops");
+    row.cycles = in.unsigned_integer(layer, path, "cycles");
+    row.mac_per_cycle = in.number(layer, path, "mac_per_cycle");
+    row.utilization = in.number(layer, path, "utilization");
+    row.stall_cycles = in.unsigned_integer(layer, path, "stall_cycles");
+    row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
+    row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
+    row.tiles = in.unsigned_integer(layer, path, "tiles");
+    row.extra = extra_of(layer, kLayerKeys);
+    report.layers.push_back(std::move(row));
+  }
+  return report;
+}
+
+void write_json(const RunReport& report, const std::filesystem::path& path) {
+  write_file_atomically(path, to_json(report).dump(2) + "\n");
+}
+
+// ---- CSV --------------------------------------------------------------------------------------
+//
+// The first six columns are SCALE-Sim v2's COMPUTE_REPORT.csv (scalesim/simulator.py,
+// generate_reports), same names, order and ", " separator, so its scripts (its own
+// utilities/scalesim_report.py reads with sep=r'\s*,\s*' and selects 'Total Cycles' by name) and
+// scripts that index by position read ours:
+//   LayerID               layer index from 0, as SCALE-Sim counts (the name is in `name`).
+//   Total Cycles          cycles of the layer, stalls included (SCALE-Sim: total compute cycles
+//                         as the memory system sees them, stalls included).
+//   Stall Cycles          stall_cycles.
+//   Overall Util %        100 x utilization: SCALE-Sim's num_compute*100/(total_cycles*num_mac_unit)
+//                         is exactly MACs / (cycles x peak MAC/cycle).
+//   Mapping Efficiency %  SCALE-Sim: the share of the array the mapping occupies, time aside. The
+//                         simulators do not count that; a target that knows it (the xDNN compiler
+//                         knows which array rows/columns a layer's channels fill) sets
+//                         extra["mapping_efficiency"] (0..1) and it is written here x100. Otherwise
+//                         the column repeats Compute Util %, its lower bound (SCALE-Sim's compute
+//                         util <= mapping efficiency). The column is never left out or empty:
+//                         scripts indexing by position or parsing every field as float would break.
+//   Compute Util %        SCALE-Sim: utilization while computing, memory stalls excluded. Here
+//                         100 x MACs / ((cycles - stall_cycles) x peak)
+//                         = 100 x utilization x cycles / (cycles - stall_cycles); 0 if all stalls.
+// Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, then the union of
+// the layers' extra keys, sorted (empty where a layer lacks one).
+// Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
+// the end of a line (it only makes an unnamed empty column), and RFC 4180 quoting for fields
+// with commas or quotes (SCALE-Sim never needs it; its regex separator cannot read quoted commas,
+// so a layer name holding a comma still confuses scalesim_report.py, while csv/pandas read it).
+// Floats are written in shortest round-trip form, as Python's str() does; lines end in "\n" as
+// SCALE-Sim's do. No totals line: scripts summing a column would count it twice.
+
+std::string csv_text(const RunReport& report) {
+  std::set<std::string> extra_keys;
+  for (const LayerRow& row : report.layers) {
+    if (!row.extra.is_object())
+      throw std::logic_error(fmt::format("run report: layer '{}' extra columns are not a JSON object", row.name));
+    for (const auto& [key, value] : row.extra.items()) extra_keys.insert(key);
+  }
+
+  std::vector<std::string> header = {
+      "LayerID",        "Total Cycles", "Stall Cycles", "Overall Util %", "Mapping Efficiency %",
+      "Compute Util %", "name",         "type",         "macs",           "ops",
+      "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles"};
+  header.insert(header.end(), extra_keys.begin(), extra_keys.end());
+  std::string out;
+  append_csv_line(out, header);
+
+  for (std::size_t i = 0; i < report.layers.size(); ++i) {
+    const LayerRow& row = report.layers[i];
+    const double overall = 100.0 * row.utilization;
+    const double compute = row.cycles > row.stall_cycles ? overall * static_cast<double>(row.cycles) /
+                                                               static_cast<double>(row.cycles - row.stall_cycles)
+                                                         : 0.0;
+    double mapping = compute;
+    if (const auto it = row.extra.find("mapping_efficiency"); it != row.extra.end() && it->is_number()) {
+      mapping = 100.0 * it->get<double>();
+    }
+    std::vector<std::string> fields = {std::to_string(i),
+                                       std::to_string(row.cycles),
+                                       std::to_string(row.stall_cycles),
+                                       csv_number(overall),
+                                       csv_number(mapping),
+                                       csv_number(compute),
+                                       row.name,
+                                       row.type,
+                                       std::to_string(row.macs),
+                                       std::to_string(row.ops),
+                                       csv_number(row.mac_per_cycle),
+                                       std::to_string(row.bytes_in),
+                                       std::to_string(row.bytes_out),
+                                       std::to_string(row.tiles)};
+    for (const std::string& key : extra_keys) {
+      const auto it = row.extra.find(key);
+      fields.push_back(it == row.extra.end() ? std::string() : csv_value(*it));
+    }
+    append_csv_line(out, fields);
+  }
+  return out;
+}
+
+void write_csv(const RunReport& report, const std::filesystem::path& path) {
+  write_file_atomically(path, csv_text(report));
+}
+
+// ---- console ----------------------------------------------------------------------------------
+
+void print_table(const RunReport& report, std::ostream& os) {
+  const std::string memory = memory_name(report);
+  struct Column {
+    std::string title;
+    bool right_align;
+    std::vector<std::string> cells;
+  };
+  std::vector<Column> columns = {{"name", false, {}},  {"type", false, {}},        {"MACs", true, {}},
+                                 {"cycles", true, {}}, {"MAC/cycle", true, {}},    {"util %", true, {}},
+                                 {"stall", true, {}},  {memory + " in", true, {}}, {memory + " out", true, {}},
+                                 {"tiles", true, {}}};
+  for (const LayerRow& row : report.layers) {
+    const std::array<std::string, 10> cells = {truncated(row.name, kMaxNameWidth),
+                                               truncated(row.type, kMaxTypeWidth),
+                                               grouped(row.macs),
+                                               grouped(row.cycles),
+                                               fmt::format("{:.1f}", row.mac_per_cycle),
+                                               fmt::format("{:.1f}", 100.0 * row.utilization),
+                                               grouped(row.stall_cycles),
+                                               grouped(row.bytes_in),
+                                               grouped(row.bytes_out),
+                                               grouped(row.tiles)};
+    for (std::size_t c = 0; c < columns.size(); ++c) columns[c].cells.push_back(cells[c]);
+  }
+  std::vector<std::size_t> widths;
+  for (const Column& column : columns) {
+    std::size_t width = display_width(column.title);
+    for (const std::string& cell : column.cells) width = std::max(width, display_width(cell));
+    widths.push_back(width);
+  }
+  const auto print_line = [&](auto&& cell_of) {
+    std::string line;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c > 0) line += "  ";
+      line += padded(cell_of(c), widths[c], columns[c].right_align);
+    }
+    os << line << '\n';
+  };
+  print_line([&](std::size_t c) { return columns[c].title; });
+  for (std::size_t r = 0; r < report.layers.size(); ++r) print_line([&](std::size_t c) { return columns[c].cells[r]; });
+
+  const Totals& t = report.totals;
+  std::vector<std::pair<std::string, std::string>> totals = {
+      {"cycles", grouped(t.cycles)},
+      {"latency", fmt::format("{:.3f} ms", t.latency_ms)},
+      {"MACs", grouped(t.macs)},
+      {"ops", grouped(t.ops)},
+      {"MAC/cycle", fmt::format("{:.2f}", t.mac_per_cycle)},
+      {"utilization", fmt::format("{:.1f} %", 100.0 * t.utilization)}};
+  if (t.ddr_bytes) totals.emplace_back("DDR bytes", grouped(*t.ddr_bytes));
+  if (t.l3_bytes) totals.emplace_back("L3 bytes", grouped(*t.l3_bytes));
+  totals.emplace_back("moveops", grouped(t.moveops));
+  totals.emplace_back("host time", fmt::format("{:.1f} ms", t.host_ms));
+  if (t.extra.is_object()) {
+    for (const auto& [key, value] : t.extra.items()) {
+      const bool count = value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+      totals.emplace_back(key, count ? grouped(value.get<std::uint64_t>()) : csv_value(value));
+    }
+  }
+  std::string verdict = report.verdict.empty() ? "-" : report.verdict;
+  if (report.mismatch) {
+    verdict += fmt::format(" (layer {}, element {}: expected {}, got {})", report.mismatch->layer,
+                           report.mismatch->index, report.mismatch->expected, report.mismatch->actual);
+  }
+  totals.emplace_back("verdict", verdict);
+
+  std::size_t key_width = 0;
+  for (const auto& [key, value] : totals) key_width = std::max(key_width, display_width(key));
+  os << '\n';
+  for (const auto& [key, value] : totals) os << padded(key, key_width, false) << "  " << value << '\n';
+}
+
+// ---- SHA-256 (OpenSSL libcrypto, EVP interface) -------------------------------------------------
+
+std::string sha256_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such file", path.string()));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw UserError(fmt::format("{}: cannot be opened", path.string()));
+
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("sha256: OpenSSL could not start a SHA-256 digest");
+  }
+  std::vector<char> buffer(64 * 1024);
+  while (file) {
+    file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<std::size_t>(file.gcount());
+    if (got > 0 && EVP_DigestUpdate(context.get(), buffer.data(), got) != 1) {
+      throw std::runtime_error("sha256: OpenSSL digest update failed");
+    }
+  }
+  if (file.bad()) throw UserError(fmt::format("{}: read failed", path.string()));
+
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != 32) {
+    throw std::runtime_error("sha256: OpenSSL digest final failed");
+  }
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace wb::report

@@ -1,0 +1,84 @@
+#pragma once
+// The run report of `workbench run` / `sim` (DESIGN.md §4.5): one shape for the JSON that
+// scripts, sweeps and the regression database read, a CSV whose first columns are SCALE-Sim
+// v2's COMPUTE_REPORT.csv (so its scripts read ours), and the console table.
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wb::report {
+
+// Where the simulated output first differed from the golden model.
+struct Mismatch {
+  std::string layer;
+  std::int64_t index = 0;  // flat element index in the layer's output
+  std::int64_t expected = 0, actual = 0;
+
+  bool operator==(const Mismatch&) const = default;
+};
+
+struct LayerRow {
+  std::string name, type;
+  std::uint64_t macs = 0, ops = 0, cycles = 0, stall_cycles = 0, bytes_in = 0, bytes_out = 0, tiles = 0;
+  double mac_per_cycle = 0, utilization = 0;  // utilization = mac_per_cycle / peak MAC/cycle, 0..1
+  // Target-specific columns (e.g. ddr_weight_bytes): extra JSON keys beside the standard ones,
+  // extra CSV columns after ours. Must not reuse a standard key.
+  nlohmann::json extra = nlohmann::json::object();
+
+  bool operator==(const LayerRow&) const = default;
+};
+
+struct Totals {
+  std::uint64_t cycles = 0, macs = 0, ops = 0, moveops = 0;
+  double latency_ms = 0, mac_per_cycle = 0, utilization = 0, host_ms = 0;
+  std::optional<std::uint64_t> ddr_bytes, l3_bytes;  // xdnn reports ddr_bytes, pulp l3_bytes
+  nlohmann::json extra = nlohmann::json::object();
+
+  bool operator==(const Totals&) const = default;
+};
+
+struct RunReport {
+  std::string tool_version, tool_git;
+  std::string model_path, model_sha256, model_name;
+  std::string hw_path, hw_sha256, target;  // "xdnn" | "pulp"
+  nlohmann::json hw_resolved = nlohmann::json::object();
+  std::string verdict;  // "bit-exact" | "mismatch" | "not-verified"
+  std::optional<Mismatch> mismatch;
+  Totals totals;
+  std::vector<LayerRow> layers;
+
+  bool operator==(const RunReport&) const = default;
+};
+
+// {tool:{version,git}, model:{path,sha256,name}, hw:{path,sha256,target,resolved}, verdict,
+//  mismatch (object or null), totals:{...}, layers:[...]}; extra keys are flattened into
+// their totals/layer object. std::logic_error if an extra key collides with a standard one.
+nlohmann::json to_json(const RunReport& report);
+
+// The inverse of to_json (extra keys come back in `extra`). UserError naming the key
+// ("totals.cycles", "layers[3].name") when one is missing or has the wrong type, or when
+// verdict/target is not one of the known values; `source` (a file name) starts the message.
+RunReport from_json(const nlohmann::json& json, std::string_view source = "run report");
+
+// Both write atomically (temporary file renamed into place); UserError if the folder does not
+// exist or is not writable, and then no file is left behind.
+void write_json(const RunReport& report, const std::filesystem::path& path);
+void write_csv(const RunReport& report, const std::filesystem::path& path);
+
+// The CSV text write_csv writes: one header line, one line per layer, no totals line.
+std::string csv_text(const RunReport& report);
+
+// One row per layer (name, type, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
+// tiles), then the totals and the verdict.
+void print_table(const RunReport& report, std::ostream& os);
+
+// SHA-256 of the file's bytes, lowercase hex (64 characters). UserError if it cannot be read.
+std::string sha256_file(const std::filesystem::path& path);
+
+}  // namespace wb::report
