@@ -4,7 +4,9 @@
 Two sets of models:
 
 * big models (default): torchvision resnet18, resnet50, googlenet, mobilenet_v2,
-  squeezenet1_1 and a MobileNetV1 1.0 at 128x128 (DORY's benchmark network).
+  squeezenet1_1, a MobileNetV1 1.0 at 128x128 (DORY's benchmark network) and
+  the two networks behind the published xDNN (ML Suite) figures: BVLC Caffe
+  GoogLeNet (googlenet_v1) and the original Caffe ResNet-50 (resnet50_v1).
   They are written to a cache folder outside git, one folder per model:
 
       <cache>/<name>/model.onnx    the network
@@ -150,6 +152,101 @@ class MobileNetV1(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+def conv_relu(cin: int, cout: int, kernel: int, stride: int = 1,
+              padding: int = 0) -> nn.Sequential:
+    """Conv with bias + ReLU, no BN: the building block of BVLC GoogLeNet."""
+    return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, padding),
+                         nn.ReLU(inplace=True))
+
+
+class BVLCInception(nn.Module):
+    """Inception module of BVLC GoogLeNet: conv+bias+ReLU everywhere, no BN.
+
+    Branches, concatenated in this order: 1x1 | 1x1 reduce -> 3x3 pad 1 |
+    1x1 reduce -> 5x5 pad 2 (a real 5x5, not torchvision's 3x3 stand-in) |
+    maxpool 3x3 s1 p1 -> 1x1 pool_proj.
+    """
+
+    def __init__(self, cin: int, c1: int, c3r: int, c3: int, c5r: int, c5: int,
+                 cpool: int):
+        super().__init__()
+        self.out_channels = c1 + c3 + c5 + cpool
+        self.branch1 = conv_relu(cin, c1, 1)
+        self.branch3 = nn.Sequential(conv_relu(cin, c3r, 1),
+                                     conv_relu(c3r, c3, 3, padding=1))
+        self.branch5 = nn.Sequential(conv_relu(cin, c5r, 1),
+                                     conv_relu(c5r, c5, 5, padding=2))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
+                                         conv_relu(cin, cpool, 1))
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x),
+                          self.branch_pool(x)], dim=1)
+
+
+class GoogLeNetV1(nn.Module):
+    """BVLC Caffe GoogLeNet (Szegedy et al. 2014) as ML Suite ran it on xDNN.
+
+    Written out here because torchvision's googlenet is a different network
+    for our purpose: it has BatchNorm after every conv and a 3x3 in place of
+    the 5x5 branch, so its MACs and layer shapes do not match the network
+    behind the published xDNN "GoogLeNet v1" figures we calibrate against.
+    As in ML Suite's deployment: no LRN layers, no auxiliary classifiers,
+    dropout left out (identity in eval mode, not exported anyway). The
+    max pools between stages use ceil_mode like Caffe, which is what makes
+    the spatial sizes 112 -> 56 -> 28 -> 14 -> 7 at 224x224 (floor mode
+    would give 55 -> 27 -> 13 -> 6).
+    """
+
+    # (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), per BVLC's prototxt.
+    INCEPTION = {
+        "3a": (64, 96, 128, 16, 32, 32),
+        "3b": (128, 128, 192, 32, 96, 64),
+        "4a": (192, 96, 208, 16, 48, 64),
+        "4b": (160, 112, 224, 24, 64, 64),
+        "4c": (128, 128, 256, 24, 64, 64),
+        "4d": (112, 144, 288, 32, 64, 64),
+        "4e": (256, 160, 320, 32, 128, 128),
+        "5a": (256, 160, 320, 32, 128, 128),
+        "5b": (384, 192, 384, 48, 128, 128),
+    }
+
+    def __init__(self, num_classes: int = 1000):
+        super().__init__()
+
+        def pool():
+            return nn.MaxPool2d(3, stride=2, ceil_mode=True)
+
+        def stage(cin: int, names: str) -> Tuple[nn.Sequential, int]:
+            blocks = []
+            for name in names.split():
+                blocks.append(BVLCInception(cin, *self.INCEPTION[name]))
+                cin = blocks[-1].out_channels
+            return nn.Sequential(*blocks), cin
+
+        self.stem = nn.Sequential(
+            conv_relu(3, 64, 7, stride=2, padding=3),     # 224 -> 112
+            pool(),                                       # 112 -> 56
+            conv_relu(64, 64, 1),                         # conv2/3x3_reduce
+            conv_relu(64, 192, 3, padding=1),             # conv2/3x3
+            pool())                                       # 56 -> 28
+        self.inception3, cin = stage(192, "3a 3b")        # 28x28, 480 ch
+        self.pool3 = pool()                               # 28 -> 14
+        self.inception4, cin = stage(cin, "4a 4b 4c 4d 4e")  # 14x14, 832 ch
+        self.pool4 = pool()                               # 14 -> 7
+        self.inception5, cin = stage(cin, "5a 5b")        # 7x7, 1024 ch
+        # 7 -> 1, one full window. count_include_pad=False changes nothing
+        # numerically (there is no padding) but keeps torch from emitting a
+        # no-op Pad node in front of the AveragePool (opset >= 11).
+        self.avgpool = nn.AvgPool2d(7, stride=1, count_include_pad=False)
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.pool3(self.inception3(self.stem(x)))
+        x = self.inception5(self.pool4(self.inception4(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 class BasicBlock(nn.Module):
     """ResNet basic block; a 1x1 conv downsample when the shape changes."""
 
@@ -291,6 +388,28 @@ def _googlenet() -> nn.Module:
                                         transform_input=False)
 
 
+def _resnet50_v1() -> nn.Module:
+    """The original (Caffe, He et al. 2015) ResNet-50: stride 2 on the first
+    1x1 conv of a stage's first bottleneck, not on its 3x3.
+
+    torchvision's resnet50 is "ResNet-50 v1.5": stride on the 3x3, so the
+    first 1x1 of each stage's first block runs at the full input resolution
+    (4x its v1 MACs, ~6 % more in total; the 3x3 costs the same either way).
+    The published xDNN ResNet-50 figures are for the Caffe model, so the
+    latency model must be calibrated on that layout. The downsample branch
+    (1x1 stride 2 conv + BN) is the same in both.
+    """
+    model = torchvision.models.resnet50(weights=None)
+    for stage in (model.layer2, model.layer3, model.layer4):
+        block = stage[0]
+        if block.conv2.stride != (2, 2) or block.conv1.stride != (1, 1):
+            raise CheckError("unexpected torchvision resnet50 layout: "
+                             f"conv1 stride {block.conv1.stride}, "
+                             f"conv2 stride {block.conv2.stride}")
+        block.conv1.stride, block.conv2.stride = (2, 2), (1, 1)
+    return model
+
+
 IMAGENET = (1, 3, 224, 224)
 TINY = (1, 3, 32, 32)
 
@@ -309,6 +428,14 @@ BIG_WORKLOADS = [
     Workload("mobilenet_v1_128", MobileNetV1, (1, 3, 128, 128),
              "MobileNetV1 1.0 with ReLU at 128x128 (DORY benchmark)",
              expected_macs=MOBILENET_V1_128_MACS),
+    # Calibration targets for the xDNN latency model (published ML Suite
+    # figures, see /work/shared/REFERENCE.md): the exact networks behind them.
+    Workload("googlenet_v1", GoogLeNetV1, IMAGENET,
+             "BVLC Caffe GoogLeNet (no BN, no LRN, 5x5 branches, ceil-mode "
+             "max pools), as benchmarked by Xilinx ML Suite"),
+    Workload("resnet50_v1", _resnet50_v1, IMAGENET,
+             "original Caffe ResNet-50 (stride 2 on the first 1x1 of a stage), "
+             "as benchmarked by Xilinx ML Suite"),
 ]
 
 SMALL_WORKLOADS = [
