@@ -20,6 +20,7 @@
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
 #include "workbench/quantize.h"
+#include "workbench/run_xdnn.h"
 #include "workbench/version.h"
 
 namespace {
@@ -225,6 +226,69 @@ int main(int argc, char** argv) {
   add_target_options(compile_cmd, compile_args);
   compile_cmd->add_option("-o,--output", compile_out, "Output folder")->required();
 
+  // Report outputs shared by run, sim and verify.
+  struct ReportArgs {
+    std::string json, csv, trace, vcd;
+    bool quiet = false;
+  };
+  const auto add_report_options = [](CLI::App* cmd, ReportArgs& args) {
+    cmd->add_option("--json", args.json, "Write the run report as JSON (DESIGN.md 4.5)");
+    cmd->add_option("--csv", args.csv, "Write the per-layer report as CSV (SCALE-Sim COMPUTE_REPORT columns first)");
+    cmd->add_option("--trace", args.trace, "Write Chrome/Perfetto trace events (a track per unit)");
+    cmd->add_option("--vcd", args.vcd, "Write a SystemC VCD of the units' busy signals (GTKWave)");
+    cmd->add_flag("--quiet", args.quiet, "No per-layer table on the console");
+  };
+  const auto to_sim_outputs = [](const ReportArgs& args) {
+    wb::SimOutputs outputs;
+    outputs.json = args.json;
+    outputs.csv = args.csv;
+    outputs.trace = args.trace;
+    outputs.vcd = args.vcd;
+    outputs.table = !args.quiet;
+    return outputs;
+  };
+
+  TargetArgs run_args;
+  ReportArgs run_report;
+  std::string run_input;
+  bool run_no_data = false;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Quantize, compile and simulate a model on a hardware config, check it bit-exactly against the integer "
+             "golden model, and report cycles, MAC/cycle and DDR traffic per layer. Exit 1 if not bit-exact");
+  add_target_options(run_cmd, run_args);
+  run_cmd->add_option("--input,-i", run_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  run_cmd->add_flag("--no-data", run_no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
+  add_report_options(run_cmd, run_report);
+
+  std::string sim_program, sim_hw, sim_input;
+  std::vector<std::string> sim_overrides;
+  std::uint64_t sim_seed = 1;
+  bool sim_no_data = false;
+  ReportArgs sim_report;
+  auto* sim_cmd = app.add_subcommand("sim", "Simulate a compiled program (workbench compile -o DIR: DIR/program.xdnn) "
+                                            "and report cycles per layer (no golden check: see verify)");
+  sim_cmd->add_option("PROGRAM", sim_program, "Program file (program.xdnn)")->required();
+  sim_cmd->add_option("--hw", sim_hw, "Hardware config YAML the program was compiled for")->required();
+  sim_cmd->add_option("--set", sim_overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
+  sim_cmd->add_option("--input,-i", sim_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  sim_cmd->add_option("--seed", sim_seed, "Seed of the synthetic input")->capture_default_str();
+  sim_cmd->add_flag("--no-data", sim_no_data, "Timing only: skip the arithmetic (same cycles)");
+  add_report_options(sim_cmd, sim_report);
+
+  std::string verify_dir, verify_hw, verify_input;
+  std::vector<std::string> verify_overrides;
+  std::uint64_t verify_seed = 1;
+  ReportArgs verify_report;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Simulate a compiled folder (program.xdnn + model.qdq.onnx from workbench compile) and check it "
+                "bit-exactly against the integer golden model. Exit 1 if not bit-exact");
+  verify_cmd->add_option("DIR", verify_dir, "Folder written by workbench compile")->required();
+  verify_cmd->add_option("--hw", verify_hw, "Hardware config YAML the program was compiled for")->required();
+  verify_cmd->add_option("--set", verify_overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
+  verify_cmd->add_option("--input,-i", verify_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  verify_cmd->add_option("--seed", verify_seed, "Seed of the synthetic input")->capture_default_str();
+  add_report_options(verify_cmd, verify_report);
+
   wb::HwShowCommand hw_show;
   std::string hw_show_json;
   auto* hw_cmd = app.add_subcommand("hw", "Hardware configs (configs/*.yaml, docs/hw_config.md)");
@@ -272,6 +336,44 @@ int main(int argc, char** argv) {
       command.out_dir = compile_out;
       wb::run_compile(command, std::cout);
       return kExitOk;
+    }
+    const auto verdict_exit = [](const wb::report::RunReport& r) {
+      if (r.verdict == "mismatch") {
+        std::cerr << fmt::format("error: not bit-exact: layer '{}', element {}: expected {}, got {}\n",
+                                 r.mismatch->layer, r.mismatch->index, r.mismatch->expected, r.mismatch->actual);
+        return kExitFailure;
+      }
+      return kExitOk;
+    };
+    if (run_cmd->parsed()) {
+      wb::RunCommand command;
+      command.compile = to_compile_command(run_args);
+      if (!run_input.empty()) command.input = run_input;
+      command.no_data = run_no_data;
+      command.outputs = to_sim_outputs(run_report);
+      return verdict_exit(wb::run_xdnn(command, std::cout));
+    }
+    if (sim_cmd->parsed()) {
+      wb::SimCommand command;
+      command.program = sim_program;
+      command.hw = sim_hw;
+      command.overrides = sim_overrides;
+      if (!sim_input.empty()) command.input = sim_input;
+      command.seed = sim_seed;
+      command.no_data = sim_no_data;
+      command.outputs = to_sim_outputs(sim_report);
+      wb::sim_xdnn(command, std::cout);
+      return kExitOk;
+    }
+    if (verify_cmd->parsed()) {
+      wb::VerifyCommand command;
+      command.dir = verify_dir;
+      command.hw = verify_hw;
+      command.overrides = verify_overrides;
+      if (!verify_input.empty()) command.input = verify_input;
+      command.seed = verify_seed;
+      command.outputs = to_sim_outputs(verify_report);
+      return verdict_exit(wb::verify_xdnn(command, std::cout));
     }
     if (hw_show_cmd->parsed()) {
       if (!hw_show_json.empty()) hw_show.json = hw_show_json;

@@ -229,7 +229,14 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   } else {
     quant::check_finite_constants(graph);
     PassManager::from_pipeline(quant::quantization_pipeline(command.quant.scheme)).run(graph);
-    if (command.calib_dir) {
+    if (command.structure_only) {
+      // Timing-only runs: every tensor gets the range [-1, 1]. The program's instructions,
+      // shapes, types and addresses do not depend on the ranges, so the cycles are the same.
+      quant::Calibrator calibrator(command.calibration);
+      const Tensor unit = Tensor::from_vector<float>({2}, {-1.0f, 1.0f});
+      for (const Value* v : graph.values()) calibrator.observe_range(v->name, unit);
+      result.qgraph = quant::build_qgraph(graph, calibrator, command.quant);
+    } else if (command.calib_dir) {
       calibration_set = load_input_set(graph, *command.calib_dir);
     } else {
       synthetic = true;
@@ -238,10 +245,12 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
                                "representative of real data, so thresholds may be off (use --calib DIR)\n",
                                command.calib_count, command.seed);
     }
-    const auto calibration_start = Clock::now();
-    const quant::Calibrator calibrator = calibrate(graph, calibration_set, command.calibration);
-    result.calibration_seconds = seconds_since(calibration_start);
-    result.qgraph = quant::build_qgraph(graph, calibrator, command.quant);
+    if (!command.structure_only) {
+      const auto calibration_start = Clock::now();
+      const quant::Calibrator calibrator = calibrate(graph, calibration_set, command.calibration);
+      result.calibration_seconds = seconds_since(calibration_start);
+      result.qgraph = quant::build_qgraph(graph, calibrator, command.quant);
+    }
   }
   result.quantize_seconds = seconds_since(start);
   fmt::print(log, "quantized {} with scheme {}: {} integer nodes, {} tensors in {:.2f} s (calibration {:.2f} s)\n",
@@ -295,6 +304,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     }
     fmt::print(log, "wrote {}\n", command.out_dir->string());
   }
+  result.float_graph = std::make_shared<Graph>(std::move(graph));
   return result;
 }
 

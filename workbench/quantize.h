@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct QuantizeCommand {
   std::optional<std::filesystem::path> dump_dir;    // integer tensors of the first evaluation input
   std::optional<std::filesystem::path> save_inputs_dir;  // the evaluation inputs as NNN.npy
   bool print_qgraph = false;
+  // No calibration: every tensor gets the range [-1, 1] (for timing-only runs, whose
+  // programs and cycles do not depend on the ranges).
+  bool structure_only = false;
 };
 
 // One network input per sample (the models we quantize have one input).
@@ -61,6 +65,9 @@ struct QuantizeResult {
   double calibration_seconds = 0;
   double quantize_seconds = 0;  // import + passes + calibration + QGraph
   bool from_qdq = false;
+  // The float graph after the scheme's passes (the QDQ graph for a quantized model): its
+  // inputs are what `run` feeds, and what synthetic inputs are drawn for.
+  std::shared_ptr<Graph> float_graph;
 };
 
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log);

@@ -1,0 +1,24 @@
+#pragma once
+// What each instruction does to the memories (functional, no timing): the overlay's
+// arithmetic as docs/quant.md defines it, written independently of compiler/golden.
+
+#include <string>
+
+#include "isa/hw_config.h"
+#include "isa/xdnn.pb.h"
+#include "sim/xdnn/memory.h"
+
+namespace wb::sim::xdnn {
+
+// "" when the instruction can run on this hardware with these memories, else why not
+// (a region outside its memory, a bad layout, a conv the array cannot do, ...).
+std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& memories, const HwConfig& config);
+
+// Performs the instruction on the memories. Throws std::runtime_error with a reason when
+// the data itself is out of range (a conv reading rows its input tile does not hold).
+void execute(const isa::xdnn::Instr& instr, Memories& memories);
+
+// y = clamp(wrap16?(rshift_round(v * multiplier[c] + offset[c], shift[c])), lo, hi)
+std::int32_t requantize(std::int64_t v, const isa::xdnn::Requant& requant, std::size_t channel);
+
+}  // namespace wb::sim::xdnn

@@ -1,0 +1,41 @@
+#pragma once
+// The overlay's memories as byte arrays, and reading/writing tensors in the hardware layout
+// (isa/xdnn.proto TensorLayout) with every access bounds-checked.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/xdnn.pb.h"
+
+namespace wb::sim::xdnn {
+
+struct Memories {
+  std::vector<std::uint8_t> am, ddr, filter_cache;
+  std::vector<std::uint8_t>& of(isa::xdnn::Memory memory);
+  const std::vector<std::uint8_t>& of(isa::xdnn::Memory memory) const;
+};
+
+// "" when the region's bytes lie inside its memory and its layout is valid, else why not.
+std::string region_problem(const isa::xdnn::Region& region, const Memories& memories);
+std::string range_problem(isa::xdnn::Memory memory, std::uint64_t address, std::uint64_t bytes,
+                          const Memories& memories);
+
+// Dense view of a region's tensor: values[c][h][w] as int32 (copy 0 of a replicated tensor,
+// or copy `copy`, whose word w holds pixel w + copy).
+struct DenseTensor {
+  std::uint32_t channels = 0, height = 0, width = 0;
+  std::vector<std::int32_t> values;
+  std::int32_t at(std::uint32_t c, std::uint32_t h, std::uint32_t w) const {
+    return values[(static_cast<std::size_t>(c) * height + h) * width + w];
+  }
+};
+DenseTensor read_region(const isa::xdnn::Region& region, const Memories& memories, std::uint32_t copy = 0);
+
+// Writes rows [row_begin, row_end) of `rows_values` (channels x (row_end - row_begin) x width,
+// already clamped to the element type) at region rows [row_begin - row_offset, ...); every
+// copy of a replicated layout is written (copy j, word w: pixel w + j, zero past the edge).
+void write_region_rows(const isa::xdnn::Region& region, Memories& memories, const std::vector<std::int32_t>& rows_values,
+                       std::uint32_t row_begin, std::uint32_t row_end, std::uint32_t row_offset);
+
+}  // namespace wb::sim::xdnn

@@ -1,0 +1,227 @@
+#include "sim/xdnn/overlay.h"
+
+#include <fmt/format.h>
+
+#include "isa/xdnn_program.h"
+#include "sim/xdnn/kernels.h"
+
+namespace wb::sim::xdnn {
+
+namespace {
+
+using isa::xdnn::Instr;
+
+struct Access {
+  isa::xdnn::Memory memory;
+  std::uint64_t begin, end;
+  bool has_channels;
+  std::uint64_t base;
+  std::uint32_t channel_begin, channel_end;
+  bool write;
+};
+
+Access region_access(const isa::xdnn::Region& r, bool write) {
+  const auto& l = r.layout();
+  return {r.memory(), r.address(), r.address() + isa::xdnn::buffer_bytes(l), l.replication() <= 1, r.address(),
+          l.channel_offset(), l.channel_offset() + l.channels(), write};
+}
+
+Access bytes_access(isa::xdnn::Memory memory, std::uint64_t begin, std::uint64_t end, bool write) {
+  return {memory, begin, end, false, 0, 0, 0, write};
+}
+
+std::vector<Access> copy_accesses(const isa::xdnn::Copy& c) {
+  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
+  const std::uint64_t src_end = (rows - 1) * c.source_row_stride() + (c.count() - 1) * c.source_stride() + c.chunk_bytes();
+  const std::uint64_t dst_end =
+      (rows - 1) * c.destination_row_stride() + (c.count() - 1) * c.destination_stride() + c.chunk_bytes();
+  return {bytes_access(c.source_memory(), c.source(), c.source() + src_end, false),
+          bytes_access(c.destination_memory(), c.destination(), c.destination() + dst_end, true)};
+}
+
+std::vector<Access> accesses(const Instr& instr) {
+  switch (instr.op_case()) {
+    case Instr::kConv: {
+      const auto& c = instr.conv();
+      const std::uint64_t weights = std::uint64_t{c.output().layout().channels()} *
+                                    (c.input().layout().channels() / std::max<std::uint32_t>(c.groups(), 1)) *
+                                    c.window().kernel_h() * c.window().kernel_w() * c.weight_bytes();
+      return {region_access(c.input(), false), region_access(c.output(), true),
+              bytes_access(c.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_FILTER_CACHE, c.filter_address(),
+                           c.filter_address() + weights, false)};
+    }
+    case Instr::kPool: return {region_access(instr.pool().input(), false), region_access(instr.pool().output(), true)};
+    case Instr::kEltwise:
+      return {region_access(instr.eltwise().a(), false), region_access(instr.eltwise().b(), false),
+              region_access(instr.eltwise().output(), true)};
+    case Instr::kUpload: return copy_accesses(instr.upload());
+    case Instr::kDownload: return copy_accesses(instr.download());
+    case Instr::kLoadWeights: return copy_accesses(instr.load_weights());
+    case Instr::OP_NOT_SET: break;
+  }
+  return {};
+}
+
+bool conflict(const Access& a, const Access& b) {
+  if (!a.write && !b.write) return false;
+  if (a.memory != b.memory || a.end <= b.begin || b.end <= a.begin) return false;
+  if (a.has_channels && b.has_channels && a.base == b.base) {
+    return a.channel_begin < b.channel_end && b.channel_begin < a.channel_end;
+  }
+  return true;
+}
+
+std::string describe(const Instr& instr) {
+  return fmt::format("instruction {} ({}, layer '{}')", instr.id(), isa::xdnn::instr_mnemonic(instr), instr.layer());
+}
+
+}  // namespace
+
+const char* unit_name(UnitId unit) {
+  switch (unit) {
+    case UnitId::Array: return "array";
+    case UnitId::PoolEltwise: return "pool/eltwise";
+    case UnitId::Upload: return "ddr upload";
+    case UnitId::Download: return "ddr download";
+    case UnitId::Weights: return "weight loader";
+    case UnitId::Host: return "host";
+    case UnitId::kCount: break;
+  }
+  return "?";
+}
+
+Overlay::Overlay(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+  in_flight_.fill(-1);
+  SC_THREAD(controller);
+  SC_THREAD(array_thread);
+  SC_THREAD(pool_thread);
+  SC_THREAD(upload_thread);
+  SC_THREAD(download_thread);
+  SC_THREAD(weights_thread);
+  SC_THREAD(host_thread);
+}
+
+std::uint64_t Overlay::cycles_since_start() const {
+  return static_cast<std::uint64_t>((sc_core::sc_time_stamp() - state_->start) / state_->period + 0.5);
+}
+
+void Overlay::fail(const std::string& message) {
+  if (state_->error.empty()) state_->error = message;
+}
+
+void Overlay::run(RunState& state) {
+  state_ = &state;
+  issued_.fill(0);
+  completed_.fill(0);
+  in_flight_.fill(-1);
+  for (auto& q : queue_) q.clear();
+  run_started_ = false;
+  if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) start_event_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();
+  state_ = nullptr;
+}
+
+std::string Overlay::race_with_in_flight(std::size_t index) const {
+  const auto& instrs = state_->program->instrs();
+  const auto mine = accesses(instrs.Get(static_cast<int>(index)));
+  for (std::size_t u = 0; u < kUnits; ++u) {
+    const std::int64_t other = in_flight_[u];
+    if (other < 0 || static_cast<std::size_t>(other) == index) continue;
+    for (const Access& a : mine) {
+      for (const Access& b : accesses(instrs.Get(static_cast<int>(other)))) {
+        if (conflict(a, b)) {
+          return fmt::format("{} {} {} [0x{:x}, 0x{:x}) while {} still {} it: the program lacks a dependency flag",
+                             describe(instrs.Get(static_cast<int>(index))), a.write ? "writes" : "reads",
+                             isa::xdnn::memory_name(a.memory), a.begin, a.end,
+                             describe(instrs.Get(static_cast<int>(other))), b.write ? "writes" : "reads");
+        }
+      }
+    }
+  }
+  return {};
+}
+
+void Overlay::controller() {
+  while (true) {
+    // The first run finds its state at the start of the simulation; later runs wake it.
+    if (state_ == nullptr || run_started_) sc_core::wait(start_event_);
+    run_started_ = true;
+    RunState& s = *state_;
+    s.start = sc_core::sc_time_stamp();
+    const auto& instrs = s.program->instrs();
+    const auto issue_delay = s.period * static_cast<double>(s.config->xdnn().instr_issue_cycles);
+    // Per flag kind, the unit-sequence number after the last instruction of that kind.
+    std::uint64_t after_last_pool = 0, after_last_eltwise = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(instrs.size()); ++i) {
+      if (!s.error.empty()) break;
+      const Instr& instr = instrs.Get(static_cast<int>(i));
+      sc_core::wait(issue_delay);
+      const sc_core::sc_time ready = sc_core::sc_time_stamp();
+      const auto wait_for = [&](UnitId unit, std::uint64_t count) {
+        const auto u = static_cast<std::size_t>(unit);
+        while (completed_[u] < count) sc_core::wait(done_event_[u]);
+      };
+      const auto& w = instr.wait();
+      if (w.conv()) wait_for(UnitId::Array, issued_[static_cast<std::size_t>(UnitId::Array)]);
+      if (w.pool()) wait_for(UnitId::PoolEltwise, after_last_pool);
+      if (w.eltwise()) wait_for(UnitId::PoolEltwise, after_last_eltwise);
+      if (w.upload()) wait_for(UnitId::Upload, issued_[static_cast<std::size_t>(UnitId::Upload)]);
+      if (w.download()) wait_for(UnitId::Download, issued_[static_cast<std::size_t>(UnitId::Download)]);
+      if (w.weights()) wait_for(UnitId::Weights, issued_[static_cast<std::size_t>(UnitId::Weights)]);
+      if (w.host()) wait_for(UnitId::Host, issued_[static_cast<std::size_t>(UnitId::Host)]);
+      InstrRecord& record = s.records[i];
+      record.issue = cycles_since_start();
+      record.stall = static_cast<std::uint64_t>((sc_core::sc_time_stamp() - ready) / s.period + 0.5);
+      const UnitId unit = s.unit_of[i];
+      const auto u = static_cast<std::size_t>(unit);
+      queue_[u].push_back(i);
+      ++issued_[u];
+      if (instr.has_pool()) after_last_pool = issued_[u];
+      if (instr.has_eltwise()) after_last_eltwise = issued_[u];
+      work_event_[u].notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+}
+
+void Overlay::unit_thread(UnitId unit) {
+  const auto u = static_cast<std::size_t>(unit);
+  while (true) {
+    while (queue_[u].empty()) sc_core::wait(work_event_[u]);
+    RunState& s = *state_;
+    const std::size_t i = queue_[u].front();
+    queue_[u].pop_front();
+    const Instr& instr = s.program->instrs().Get(static_cast<int>(i));
+    InstrRecord& record = s.records[i];
+    record.unit = unit;
+    record.start = cycles_since_start();
+    busy_[u].write(true);
+    if (s.error.empty()) {
+      const std::string race = race_with_in_flight(i);
+      if (!race.empty()) fail(race);
+    }
+    in_flight_[u] = static_cast<std::int64_t>(i);
+    if (s.data && s.error.empty()) {
+      try {
+        execute(instr, s.memories);
+      } catch (const std::exception& e) {
+        fail(fmt::format("{}: {}", describe(instr), e.what()));
+      }
+    }
+    if (unit == UnitId::Upload || unit == UnitId::Download || unit == UnitId::Weights) {
+      const isa::xdnn::Copy& copy =
+          instr.has_upload() ? instr.upload() : instr.has_download() ? instr.download() : instr.load_weights();
+      record.bytes = isa::xdnn::copy_bytes(copy);
+      s.ddr->transfer(record.bytes);
+    } else {
+      sc_core::wait(s.period * static_cast<double>(s.cycles_of[i]));
+    }
+    in_flight_[u] = -1;
+    record.end = cycles_since_start();
+    busy_[u].write(false);
+    ++completed_[u];
+    if (s.on_complete) s.on_complete(i);
+    done_event_[u].notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+}  // namespace wb::sim::xdnn

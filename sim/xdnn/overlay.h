@@ -1,0 +1,86 @@
+#pragma once
+// The SystemC modules of the overlay: one thread per unit (controller, array, pool/eltwise
+// block, DDR upload, DDR download, weight loader, host). Elaborated once per process; each
+// run hands it a RunState (program, config, memories, statistics).
+
+#include <systemc>
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "isa/xdnn.pb.h"
+#include "sim/common/bandwidth_port.h"
+#include "sim/xdnn/memory.h"
+
+namespace wb::sim::xdnn {
+
+enum class UnitId { Array, PoolEltwise, Upload, Download, Weights, Host, kCount };
+inline constexpr std::size_t kUnits = static_cast<std::size_t>(UnitId::kCount);
+const char* unit_name(UnitId unit);
+
+// One executed instruction, for statistics and the trace.
+struct InstrRecord {
+  std::uint64_t issue = 0, start = 0, end = 0;  // cycles from the run's start
+  std::uint64_t stall = 0;                      // cycles waited at the controller on flags
+  std::uint64_t bytes = 0;                      // DDR bytes (copies)
+  UnitId unit = UnitId::Array;
+};
+
+struct RunState {
+  const isa::xdnn::Program* program = nullptr;
+  const HwConfig* config = nullptr;
+  Memories memories;
+  bool data = true;
+  std::vector<InstrRecord> records;
+  std::vector<UnitId> unit_of;            // per instruction
+  std::vector<std::uint64_t> cycles_of;   // per instruction, compute cycles (non-DDR units)
+  std::unique_ptr<BandwidthPort> ddr;
+  sc_core::sc_time period;
+  sc_core::sc_time start;
+  std::string error;                      // first failure; the run stops issuing
+  // Called when an instruction completes (the layer-output capture).
+  std::function<void(std::size_t)> on_complete;
+};
+
+class Overlay : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Overlay);
+  explicit Overlay(sc_core::sc_module_name name);
+
+  // Runs `state` to completion (sc_start until the model is idle).
+  void run(RunState& state);
+  sc_core::sc_signal<bool>& busy(UnitId unit) { return busy_[static_cast<std::size_t>(unit)]; }
+
+ private:
+  void controller();
+  void unit_thread(UnitId unit);
+  void array_thread() { unit_thread(UnitId::Array); }
+  void pool_thread() { unit_thread(UnitId::PoolEltwise); }
+  void upload_thread() { unit_thread(UnitId::Upload); }
+  void download_thread() { unit_thread(UnitId::Download); }
+  void weights_thread() { unit_thread(UnitId::Weights); }
+  void host_thread() { unit_thread(UnitId::Host); }
+  void fail(const std::string& message);
+  std::uint64_t cycles_since_start() const;
+  // A conflicting access of an instruction in flight on another unit, or "".
+  std::string race_with_in_flight(std::size_t index) const;
+
+  RunState* state_ = nullptr;
+  bool run_started_ = false;  // the controller has taken the current run
+  sc_core::sc_event start_event_;
+  std::array<std::deque<std::size_t>, kUnits> queue_;
+  std::array<sc_core::sc_event, kUnits> work_event_;
+  std::array<sc_core::sc_event, kUnits> done_event_;
+  std::array<std::uint64_t, kUnits> issued_{};
+  std::array<std::uint64_t, kUnits> completed_{};
+  std::array<std::int64_t, kUnits> in_flight_{};  // instruction running on each unit, -1 none
+  std::array<sc_core::sc_signal<bool>, kUnits> busy_;
+};
+
+}  // namespace wb::sim::xdnn

@@ -1,0 +1,283 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "isa/error.h"
+#include "isa/xdnn_program.h"
+#include "sim/xdnn/kernels.h"
+#include "sim/xdnn/overlay.h"
+#include "sim/xdnn/timing.h"
+#include "sim/xdnn/xdnn_sim.h"
+
+namespace wb::sim::xdnn {
+
+namespace {
+
+using isa::xdnn::Instr;
+
+// The one overlay of this process (SystemC elaborates once).
+struct Elaborated {
+  Overlay overlay{"xdnn"};
+  sc_core::sc_trace_file* vcd = nullptr;
+  bool started = false;
+};
+
+Elaborated& elaborated() {
+  static Elaborated instance;
+  return instance;
+}
+
+UnitId unit_of(const Instr& instr) {
+  switch (instr.op_case()) {
+    case Instr::kConv: return instr.conv().on_host() ? UnitId::Host : UnitId::Array;
+    case Instr::kPool:
+    case Instr::kEltwise: return UnitId::PoolEltwise;
+    case Instr::kUpload: return UnitId::Upload;
+    case Instr::kDownload: return UnitId::Download;
+    case Instr::kLoadWeights: return UnitId::Weights;
+    case Instr::OP_NOT_SET: break;
+  }
+  return UnitId::Array;
+}
+
+std::vector<std::int64_t> shape_of(const isa::xdnn::IoTensor& io) { return {io.shape().begin(), io.shape().end()}; }
+
+// The region's tensor as NCHW integers.
+IntTensor read_tensor(const isa::xdnn::Region& region, const Memories& memories, std::vector<std::int64_t> shape) {
+  const DenseTensor dense = read_region(region, memories);
+  return IntTensor{std::move(shape), dense.values};
+}
+
+void write_input(const isa::xdnn::IoTensor& io, const IntTensor& tensor, Memories& memories) {
+  const auto& l = io.region().layout();
+  const std::size_t expected = std::size_t{l.channels()} * l.height() * l.width();
+  if (tensor.values.size() != expected) {
+    throw UserError(fmt::format("input '{}': {} values given, the program expects {} ({} x {} x {})", io.name(),
+                                tensor.values.size(), expected, l.channels(), l.height(), l.width()));
+  }
+  const std::int64_t lo = l.is_signed() ? -(std::int64_t{1} << (8 * l.element_bytes() - 1)) : 0;
+  const std::int64_t hi = l.is_signed() ? (std::int64_t{1} << (8 * l.element_bytes() - 1)) - 1
+                                        : (std::int64_t{1} << (8 * l.element_bytes())) - 1;
+  for (const std::int32_t v : tensor.values) {
+    if (v < lo || v > hi) throw UserError(fmt::format("input '{}': value {} outside [{}, {}]", io.name(), v, lo, hi));
+  }
+  write_region_rows(io.region(), memories, tensor.values, 0, l.height(), 0);
+}
+
+void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& program,
+                 const std::vector<InstrRecord>& records, double clock_mhz) {
+  nlohmann::json events = nlohmann::json::array();
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "xdnn"}}}});
+  for (std::size_t u = 0; u < kUnits; ++u) {
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", u},
+                      {"args", {{"name", unit_name(static_cast<UnitId>(u))}}}});
+  }
+  const double us_per_cycle = 1.0 / clock_mhz;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const InstrRecord& r = records[i];
+    const Instr& instr = program.instrs(static_cast<int>(i));
+    events.push_back({{"name", isa::xdnn::instr_mnemonic(instr)},
+                      {"ph", "X"},
+                      {"pid", 1},
+                      {"tid", static_cast<std::size_t>(r.unit)},
+                      {"ts", static_cast<double>(r.start) * us_per_cycle},
+                      {"dur", static_cast<double>(r.end - r.start) * us_per_cycle},
+                      {"args", {{"layer", instr.layer()}, {"id", instr.id()}, {"stall_cycles", r.stall}}}});
+  }
+  const nlohmann::json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+  std::filesystem::path temporary = path;
+  temporary += ".partial";
+  {
+    std::ofstream out(temporary);
+    if (!out) throw UserError(fmt::format("{}: cannot write the trace (does the folder exist?)", path.string()));
+    out << trace.dump() << '\n';
+    if (!out) throw UserError(fmt::format("{}: write failed", path.string()));
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
+                   const SimOptions& options) {
+  const XdnnParams& hw = config.xdnn();
+  if (program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
+    throw UserError(fmt::format("the program uses {} bytes of DDR, more than ddr_bytes = {}", program.ddr_bytes_used(),
+                                hw.ddr_bytes));
+  }
+  if (program.weights_address() + program.weights().size() > program.ddr_bytes_used()) {
+    throw UserError("the program's weights lie outside the DDR it declares");
+  }
+  if (static_cast<int>(inputs.size()) != program.inputs_size() && options.data) {
+    throw UserError(fmt::format("{} input tensor(s) given, the program has {}", inputs.size(), program.inputs_size()));
+  }
+  RunState state;
+  state.program = &program;
+  state.config = &config;
+  state.data = options.data;
+  state.period = sc_core::sc_time(1000.0 / config.clock_mhz, sc_core::SC_NS);
+  // Memories (a timing-only run allocates them too: the checks read their sizes).
+  state.memories.am.assign(static_cast<std::size_t>(hw.am_bytes), 0);
+  state.memories.filter_cache.assign(static_cast<std::size_t>(hw.filter_cache_bytes), 0);
+  state.memories.ddr.assign(program.ddr_bytes_used(), 0);
+  std::copy(program.weights().begin(), program.weights().end(),
+            state.memories.ddr.begin() + static_cast<std::ptrdiff_t>(program.weights_address()));
+
+  // Every instruction is checked before the run starts.
+  const auto& instrs = program.instrs();
+  state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
+  state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));
+  state.records.resize(static_cast<std::size_t>(instrs.size()));
+  std::map<std::string, std::size_t> layer_index;
+  for (int l = 0; l < program.layers_size(); ++l) layer_index[program.layers(l).name()] = static_cast<std::size_t>(l);
+  std::vector<std::size_t> layer_of(static_cast<std::size_t>(instrs.size()));
+  for (int i = 0; i < instrs.size(); ++i) {
+    const Instr& instr = instrs.Get(i);
+    const std::string problem = instruction_problem(instr, state.memories, config);
+    if (!problem.empty()) {
+      throw UserError(fmt::format("instruction {} ({}, layer '{}'): {}", i, isa::xdnn::instr_mnemonic(instr),
+                                  instr.layer(), problem));
+    }
+    const auto it = layer_index.find(instr.layer());
+    if (it == layer_index.end()) {
+      throw UserError(fmt::format("instruction {} names layer '{}', which the program does not list", i, instr.layer()));
+    }
+    layer_of[static_cast<std::size_t>(i)] = it->second;
+    const UnitId unit = unit_of(instr);
+    state.unit_of[static_cast<std::size_t>(i)] = unit;
+    std::uint64_t cycles = 0;
+    if (instr.has_conv()) {
+      cycles = instr.conv().on_host() ? host_cycles(instr.conv(), config) : array_cycles(instr.conv(), hw);
+    } else if (instr.has_pool()) {
+      cycles = pool_cycles(instr.pool(), hw);
+    } else if (instr.has_eltwise()) {
+      cycles = eltwise_cycles(instr.eltwise(), hw);
+    }
+    state.cycles_of[static_cast<std::size_t>(i)] = cycles;
+  }
+  if (options.data) {
+    for (int i = 0; i < program.inputs_size(); ++i) {
+      const auto& io = program.inputs(i);
+      const std::string problem = region_problem(io.region(), state.memories);
+      if (!problem.empty()) throw UserError(fmt::format("input '{}': region {}", io.name(), problem));
+      write_input(io, inputs[static_cast<std::size_t>(i)], state.memories);
+    }
+  }
+  for (const auto& io : program.outputs()) {
+    const std::string problem = region_problem(io.region(), state.memories);
+    if (!problem.empty()) throw UserError(fmt::format("output '{}': region {}", io.name(), problem));
+  }
+
+  BandwidthPortParams ddr;
+  ddr.bytes_per_cycle = ddr_bytes_per_cycle(config);
+  ddr.latency_cycles = ddr_latency_cycles(config);
+  ddr.clock_period = state.period;
+  state.ddr = std::make_unique<BandwidthPort>(ddr);
+
+  // Layer outputs are captured when a layer's last instruction completes.
+  SimResult result;
+  std::vector<std::size_t> last_instr(static_cast<std::size_t>(program.layers_size()), 0);
+  std::vector<bool> has_instr(static_cast<std::size_t>(program.layers_size()), false);
+  for (std::size_t i = 0; i < layer_of.size(); ++i) {
+    last_instr[layer_of[i]] = i;
+    has_instr[layer_of[i]] = true;
+  }
+  if (options.capture_layer_outputs && options.data) {
+    state.on_complete = [&](std::size_t i) {
+      const std::size_t l = layer_of[i];
+      if (last_instr[l] != i) return;
+      const auto& layer = program.layers(static_cast<int>(l));
+      if (!layer.output_materialized()) return;
+      const auto& region = layer.output_region();
+      if (!region_problem(region, state.memories).empty()) return;
+      const auto& lay = region.layout();
+      result.layer_outputs[layer.output()] =
+          read_tensor(region, state.memories, {1, lay.channels(), lay.height(), lay.width()});
+    };
+  }
+
+  Elaborated& e = elaborated();
+  if (!options.vcd_path.empty()) {
+    if (e.started) {
+      throw UserError("--vcd works for the first simulation of a process only (SystemC opens trace files before it "
+                      "starts)");
+    }
+    std::string stem = options.vcd_path.string();
+    if (stem.size() > 4 && stem.substr(stem.size() - 4) == ".vcd") stem.resize(stem.size() - 4);
+    e.vcd = sc_core::sc_create_vcd_trace_file(stem.c_str());
+    for (std::size_t u = 0; u < kUnits; ++u) {
+      std::string name = unit_name(static_cast<UnitId>(u));
+      for (char& ch : name) {
+        if (ch == ' ' || ch == '/') ch = '_';
+      }
+      sc_core::sc_trace(e.vcd, e.overlay.busy(static_cast<UnitId>(u)), name + "_busy");
+    }
+  }
+  e.started = true;
+  e.overlay.run(state);
+  if (e.vcd != nullptr) {
+    sc_core::sc_close_vcd_trace_file(e.vcd);
+    e.vcd = nullptr;
+  }
+  if (!state.error.empty()) throw UserError(state.error);
+
+  // Statistics.
+  result.clock_mhz = config.clock_mhz;
+  for (std::size_t u = 0; u < kUnits; ++u) result.units.push_back({unit_name(static_cast<UnitId>(u)), 0, 0, 0, 0});
+  result.layers.resize(static_cast<std::size_t>(program.layers_size()));
+  for (int l = 0; l < program.layers_size(); ++l) {
+    auto& ls = result.layers[static_cast<std::size_t>(l)];
+    ls.name = program.layers(l).name();
+    ls.type = program.layers(l).type();
+    ls.macs = program.layers(l).macs();
+    ls.ops = program.layers(l).ops();
+    ls.start_cycle = UINT64_MAX;
+  }
+  for (std::size_t i = 0; i < state.records.size(); ++i) {
+    const InstrRecord& r = state.records[i];
+    LayerStats& ls = result.layers[layer_of[i]];
+    UnitStats& us = result.units[static_cast<std::size_t>(r.unit)];
+    const std::uint64_t busy = r.end - r.start;
+    ++us.instructions;
+    us.busy_cycles += busy;
+    us.stall_cycles += r.stall;
+    us.bytes += r.bytes;
+    ++ls.instructions;
+    ls.stall_cycles += r.stall;
+    ls.start_cycle = std::min(ls.start_cycle, r.issue);
+    ls.end_cycle = std::max(ls.end_cycle, r.end);
+    result.total_cycles = std::max(result.total_cycles, r.end);
+    switch (r.unit) {
+      case UnitId::Array: ls.array_busy_cycles += busy; ++ls.tiles; break;
+      case UnitId::PoolEltwise: ls.pool_busy_cycles += busy; ++ls.tiles; break;
+      case UnitId::Upload: ls.ddr_read_bytes += r.bytes; break;
+      case UnitId::Download: ls.ddr_write_bytes += r.bytes; break;
+      case UnitId::Weights: ls.ddr_weight_bytes += r.bytes; break;
+      case UnitId::Host: ls.host_cycles += busy; result.host_cycles += busy; ++ls.tiles; break;
+      case UnitId::kCount: break;
+    }
+  }
+  std::uint64_t previous_end = 0;
+  for (auto& ls : result.layers) {
+    if (ls.start_cycle == UINT64_MAX) ls.start_cycle = previous_end;
+    const std::uint64_t end = std::max(previous_end, ls.end_cycle);
+    ls.cycles = end - previous_end;
+    previous_end = end;
+  }
+  result.total_cycles = std::max(result.total_cycles, previous_end);
+  if (options.data) {
+    for (const auto& io : program.outputs()) result.outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
+  }
+  if (!options.trace_path.empty()) write_trace(options.trace_path, program, state.records, config.clock_mhz);
+  return result;
+}
+
+}  // namespace wb::sim::xdnn
+
+// libsystemc's own main() calls sc_main; our programs have their own main() and start
+// SystemC through simulate(), so this is never called. It must exist for the link.
+int sc_main(int /*argc*/, char* /*argv*/[]) { return 1; }

@@ -1,0 +1,87 @@
+#include "sim/xdnn/timing.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace wb::sim::xdnn {
+
+namespace {
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+std::uint64_t conv_rows_computed(const isa::xdnn::Conv& conv) {
+  const std::uint64_t rows = conv.row_end() - conv.row_begin();
+  if (!conv.has_pipelined_pool()) return rows;
+  const auto& w = conv.pipelined_pool().window();
+  // Pooled rows [b, e) need conv rows [b*s - pad, (e-1)*s - pad + k), clipped to the conv output.
+  const std::int64_t first = std::int64_t{conv.row_begin()} * w.stride_h() - w.pad_top();
+  const std::int64_t last = (std::int64_t{conv.row_end()} - 1) * w.stride_h() - w.pad_top() + w.kernel_h();
+  const std::int64_t lo = std::max<std::int64_t>(first, 0);
+  const std::int64_t hi = std::min<std::int64_t>(last, conv.conv_height());
+  return hi > lo ? static_cast<std::uint64_t>(hi - lo) : 0;
+}
+
+std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
+  const auto& in = conv.input().layout();
+  const auto& out = conv.output().layout();
+  const std::uint64_t rows = static_cast<std::uint64_t>(hw.array.rows);
+  const std::uint64_t cols = static_cast<std::uint64_t>(hw.array.cols);
+  const bool narrow = in.element_bytes() == 1 && conv.weight_bytes() == 1;
+  const std::uint64_t m =
+      static_cast<std::uint64_t>(narrow ? hw.array.macs_per_dsp_int8 : hw.array.macs_per_dsp_int16);
+  const std::uint64_t groups = std::max<std::uint32_t>(conv.groups(), 1);
+  const std::uint64_t cin_g = in.channels() / groups;
+  const std::uint64_t cout_g = out.channels() / groups;
+  const std::uint64_t r = std::max<std::uint32_t>(in.replication(), 1);
+  const std::uint64_t pixels = conv_rows_computed(conv) * conv.conv_width();
+  const std::uint64_t kh = conv.window().kernel_h();
+  const std::uint64_t kw = conv.window().kernel_w();
+  std::uint64_t compute = 0;
+  if (groups > 1 && cin_g == 1 && cout_g == 1) {
+    // Depthwise: each DSP row holds one channel; the columns take different pixels.
+    compute = ceil_div(out.channels(), rows) * ceil_div(pixels, cols * m) * kh * kw;
+  } else {
+    compute = groups * ceil_div(cin_g * r, rows) * ceil_div(cout_g, cols) * ceil_div(pixels, m) * kh * ceil_div(kw, r);
+  }
+  return compute + rows + cols;
+}
+
+std::uint64_t pool_cycles(const isa::xdnn::StandalonePool& pool, const XdnnParams& hw) {
+  const auto& out = pool.output().layout();
+  const auto& w = pool.pool().window();
+  const std::uint64_t taps = std::uint64_t{w.kernel_h()} * w.kernel_w();
+  return ceil_div(out.channels(), static_cast<std::uint64_t>(hw.pool_elements_per_cycle)) * out.height() *
+         out.width() * ceil_div(taps, static_cast<std::uint64_t>(hw.am_read_ports));
+}
+
+std::uint64_t eltwise_cycles(const isa::xdnn::Eltwise& eltwise, const XdnnParams& hw) {
+  const auto& out = eltwise.output().layout();
+  return ceil_div(out.channels(), static_cast<std::uint64_t>(hw.eltwise_elements_per_cycle)) * out.height() *
+         out.width();
+}
+
+std::uint64_t conv_macs(const isa::xdnn::Conv& conv) {
+  const auto& in = conv.input().layout();
+  const auto& out = conv.output().layout();
+  const std::uint64_t groups = std::max<std::uint32_t>(conv.groups(), 1);
+  return std::uint64_t{out.channels()} * conv_rows_computed(conv) * conv.conv_width() * (in.channels() / groups) *
+         conv.window().kernel_h() * conv.window().kernel_w();
+}
+
+std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config) {
+  const double seconds = 2.0 * static_cast<double>(conv_macs(conv)) / (config.xdnn().host_gops * 1e9);
+  return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
+}
+
+double ddr_bytes_per_cycle(const HwConfig& config) {
+  const auto& hw = config.xdnn();
+  return hw.ddr_gbps * 1e9 * hw.ddr_efficiency / (config.clock_mhz * 1e6);
+}
+
+std::uint64_t ddr_latency_cycles(const HwConfig& config) {
+  return static_cast<std::uint64_t>(std::llround(config.xdnn().ddr_latency_ns * config.clock_mhz / 1000.0));
+}
+
+}  // namespace wb::sim::xdnn

@@ -1,0 +1,29 @@
+#pragma once
+// How long each unit takes for one instruction (docs/xdnn.md, "Timing model"). Pure
+// functions of the instruction and the config, so the cycles never depend on data.
+
+#include <cstdint>
+
+#include "isa/hw_config.h"
+#include "isa/xdnn.pb.h"
+
+namespace wb::sim::xdnn {
+
+// Conv output rows the instruction computes (before a pipelined pool, the conv rows the
+// pooled rows need).
+std::uint64_t conv_rows_computed(const isa::xdnn::Conv& conv);
+
+// Cycles of a conv on the array: passes over channel sections and column groups, output
+// pixels two at a time (int8: two MACs per DSP share a weight), taps (replication folds r
+// horizontal taps into one pass), plus the array's fill.
+std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw);
+std::uint64_t pool_cycles(const isa::xdnn::StandalonePool& pool, const XdnnParams& hw);
+std::uint64_t eltwise_cycles(const isa::xdnn::Eltwise& eltwise, const XdnnParams& hw);
+// MACs of a conv instruction (the useful ones: of its own groups).
+std::uint64_t conv_macs(const isa::xdnn::Conv& conv);
+std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config);
+
+double ddr_bytes_per_cycle(const HwConfig& config);
+std::uint64_t ddr_latency_cycles(const HwConfig& config);
+
+}  // namespace wb::sim::xdnn

@@ -1,0 +1,73 @@
+#pragma once
+// The SystemC model of one xDNN processing element (DESIGN.md §5, docs/xdnn.md): an
+// instruction controller that issues in order and honours the dependency flags; the
+// systolic array (convs, pipelined pools); the pool/eltwise block; a DDR engine whose
+// upload, download and weight-load queues share one bandwidth-limited channel; a host
+// model for FC. Memories (AM, DDR, filter cache) are byte arrays the instructions really
+// read and write in the hardware layout; the outputs are read back from them.
+//
+// This code shares no arithmetic with compiler/golden: bit-exactness against it means
+// something. It only uses isa/ (the program format and its layout arithmetic).
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "isa/xdnn.pb.h"
+
+namespace wb::sim::xdnn {
+
+// Integers of one tensor, NCHW (or N, C), batch 1.
+struct IntTensor {
+  std::vector<std::int64_t> shape;
+  std::vector<std::int32_t> values;
+};
+
+struct SimOptions {
+  bool data = true;                    // false: timing only (--no-data); the cycles are identical
+  bool capture_layer_outputs = false;  // snapshot each layer's output when its last instruction completes
+  std::filesystem::path trace_path;    // Chrome/Perfetto trace events, one track per unit
+  std::filesystem::path vcd_path;      // SystemC VCD of the units' busy signals (first run of a process only)
+};
+
+struct UnitStats {
+  std::string unit;
+  std::uint64_t instructions = 0, busy_cycles = 0, stall_cycles = 0, bytes = 0;
+};
+
+struct LayerStats {
+  std::string name, type;
+  std::uint64_t macs = 0, ops = 0;
+  // This layer's share of the run: its last instruction's completion minus the previous
+  // layer's (completions taken as a running maximum, so the layers sum to the total).
+  std::uint64_t cycles = 0;
+  std::uint64_t start_cycle = 0, end_cycle = 0;  // first issue, last completion
+  std::uint64_t array_busy_cycles = 0, pool_busy_cycles = 0;
+  std::uint64_t stall_cycles = 0;  // cycles its instructions waited at the controller on dependency flags
+  std::uint64_t ddr_weight_bytes = 0, ddr_read_bytes = 0, ddr_write_bytes = 0;
+  std::uint64_t instructions = 0, tiles = 0;  // tiles: conv, pool and eltwise instructions
+  std::uint64_t host_cycles = 0;
+};
+
+struct SimResult {
+  std::uint64_t total_cycles = 0;
+  double clock_mhz = 0;
+  std::uint64_t host_cycles = 0;
+  std::vector<LayerStats> layers;  // in Program.layers order
+  std::vector<UnitStats> units;
+  std::vector<IntTensor> outputs;                  // Program.outputs (empty with data = false)
+  std::map<std::string, IntTensor> layer_outputs;  // by Layer.output, with capture_layer_outputs
+};
+
+// Runs a program. The caller checks that it was compiled for `config`
+// (isa::xdnn::check_program_matches). A malformed instruction (a region outside its memory,
+// an unsupported conv, a race between units the flags do not order) is a UserError naming
+// the instruction. Can be called many times per process: the SystemC modules are elaborated
+// once and take their parameters from each run.
+SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
+                   const SimOptions& options);
+
+}  // namespace wb::sim::xdnn

@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""The xDNN compiler's optimisations on and off: cycles, MAC/cycle, utilization and DDR bytes
+of `workbench run --no-data` for each network x config, one optimisation switched off at a
+time (BENCHMARKS.md). Timing-only runs have the same cycles as full runs (tested), so this
+takes seconds per point.
+
+    /usr/bin/python3 tests/bench/xdnn_optimizations.py [--workbench build/release/workbench/workbench]
+        [--models resnet50_v1,googlenet_v1] [--configs v3_96,v2_28:am_bytes=3MiB]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OPTIONS = ["schedule_search", "replication", "pool_pipelining", "weight_pingpong"]
+
+
+def cache_dir() -> Path:
+    if os.environ.get("WB_CACHE_DIR"):
+        return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "workbench" / "workloads"
+
+
+def run(workbench: str, model: Path, config: str, sets: list, opts: list) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        cmd = [workbench, "run", "--hw", str(ROOT / "configs" / f"{config}.yaml"), str(model), "--no-data",
+               "--quiet", "--json", str(out)]
+        for s in sets:
+            cmd += ["--set", s]
+        for o in opts:
+            cmd += ["--compile-opt", o]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+        return json.loads(out.read_text())["totals"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
+    parser.add_argument("--models", default="resnet50_v1,googlenet_v1,resnet50,googlenet")
+    parser.add_argument("--configs", default="v3_96,v2_28:am_bytes=3MiB")
+    args = parser.parse_args()
+    print("| network | config | compile options | cycles | MAC/cycle | utilization | DDR bytes | of which activations |")
+    print("|---|---|---|---|---|---|---|---|")
+    for model in args.models.split(","):
+        path = cache_dir() / model / "model.onnx"
+        if not path.exists():
+            print(f"skipping {model}: not exported ({path})", file=sys.stderr)
+            continue
+        for config_spec in args.configs.split(","):
+            config, *sets = config_spec.split(":")
+            label = config + "".join(f" {s}" for s in sets)
+            for off in [None] + OPTIONS:
+                opts = [] if off is None else [f"{off}=off"]
+                t = run(args.workbench, path, config, sets, opts)
+                name = "all on" if off is None else f"{off}=off"
+                if "error" in t:
+                    print(f"| {model} | {label} | {name} | error: {t['error']} | | | | |")
+                    continue
+                print(f"| {model} | {label} | {name} | {t['cycles']:,} | {t['mac_per_cycle']:.1f} | "
+                      f"{100 * t['utilization']:.1f}% | {t['ddr_bytes']:,} | {t['ddr_activation_bytes']:,} |")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+// `workbench run / compile / sim / verify` on xDNN configs, end to end on the checked-in
+// tiny models: bit-exactness, the report files, --no-data timing, spills, and bad input.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "tests/support/cli_testing.h"
+#include "tests/support/onnx_builder.h"
+
+namespace wb {
+namespace {
+
+using test::CommandResult;
+using test::workbench;
+using test::workload;
+using testing::HasSubstr;
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// Bad input that may follow quantization's log lines: exit 2 and an "error:" line naming it.
+void expect_error(const CommandResult& run, const std::string& needle) {
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("error: ")) << run.out;
+  EXPECT_THAT(run.out, HasSubstr(needle)) << run.out;
+  EXPECT_THAT(run.out, testing::Not(HasSubstr("internal error"))) << run.out;
+}
+
+std::string run_args(const std::string& model, const std::string& hw, const std::string& extra = "") {
+  return fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw,
+                     workload(model), extra);
+}
+
+class RunCli : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
+  for (const std::string model : {"tiny_resnet.onnx", "tiny_mobilenet_v2.onnx"}) {
+    const test::TempDir dir;
+    const CommandResult run = workbench(run_args(model, GetParam(), fmt::format("--json {} --csv {} --trace {}",
+                                                                             (dir / "r.json").string(),
+                                                                             (dir / "r.csv").string(),
+                                                                             (dir / "t.json").string())));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    const auto report = read_json(dir / "r.json");
+    EXPECT_EQ(report["verdict"], "bit-exact") << model;
+    EXPECT_TRUE(report["mismatch"].is_null());
+    EXPECT_EQ(report["hw"]["target"], "xdnn");
+    const auto& totals = report["totals"];
+    EXPECT_GT(totals["cycles"].get<std::uint64_t>(), 0u);
+    EXPECT_GT(totals["mac_per_cycle"].get<double>(), 0.0);
+    EXPECT_LE(totals["utilization"].get<double>(), 1.0);
+    EXPECT_GT(totals["layers_verified"].get<int>(), 3);
+    std::uint64_t cycles = 0, macs = 0;
+    for (const auto& layer : report["layers"]) {
+      cycles += layer["cycles"].get<std::uint64_t>();
+      macs += layer["macs"].get<std::uint64_t>();
+      EXPECT_LE(layer["utilization"].get<double>(), 1.0) << layer["name"];
+    }
+    EXPECT_EQ(cycles, totals["cycles"].get<std::uint64_t>());
+    EXPECT_EQ(macs, totals["macs"].get<std::uint64_t>());
+    // The CSV has one line per layer after the header; the trace is JSON with events.
+    std::ifstream csv(dir / "r.csv");
+    std::string header;
+    std::getline(csv, header);
+    EXPECT_EQ(header.rfind("LayerID, Total Cycles, Stall Cycles", 0), 0u) << header;
+    const auto trace = read_json(dir / "t.json");
+    EXPECT_FALSE(trace["traceEvents"].empty());
+  }
+}
+
+TEST_P(RunCli, NoDataGivesTheSameCycles) {
+  const test::TempDir dir;
+  const std::string json_a = (dir / "a.json").string(), json_b = (dir / "b.json").string();
+  ASSERT_EQ(workbench(run_args("tiny_resnet.onnx", GetParam(), "--json " + json_a)).exit_code, 0);
+  const CommandResult timing = workbench(run_args("tiny_resnet.onnx", GetParam(), "--no-data --json " + json_b));
+  ASSERT_EQ(timing.exit_code, 0) << timing.out;
+  const auto a = read_json(json_a);
+  const auto b = read_json(json_b);
+  EXPECT_EQ(b["verdict"], "not-verified");
+  EXPECT_EQ(a["totals"]["cycles"], b["totals"]["cycles"]);
+  ASSERT_EQ(a["layers"].size(), b["layers"].size());
+  for (std::size_t i = 0; i < a["layers"].size(); ++i) EXPECT_EQ(a["layers"][i]["cycles"], b["layers"][i]["cycles"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, RunCli, ::testing::Values("v3_96", "v2_28"));
+
+TEST(CompileSimVerifyCli, SeparateStagesAgreeWithRun) {
+  const test::TempDir dir;
+  const std::string hw = fmt::format("{}/configs/v3_96.yaml", WB_TEST_SOURCE_DIR);
+  const std::string out = (dir / "c").string();
+  const CommandResult compile = workbench(fmt::format("compile --hw {} {} --calib-count 2 -o {}", hw,
+                                                      workload("tiny_resnet.onnx"), out));
+  ASSERT_EQ(compile.exit_code, 0) << compile.out;
+  for (const char* file : {"program.xdnn", "program.cmd", "compile.json", "quant.json", "model.qdq.onnx"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "c" / file)) << file;
+  }
+  const auto compiled = read_json(dir / "c" / "compile.json");
+  EXPECT_GT(compiled["ops"].get<std::uint64_t>(), 0u);
+  EXPECT_TRUE(compiled["unsupported"].empty());
+  const CommandResult verify =
+      workbench(fmt::format("verify --hw {} {} --quiet --json {}", hw, out, (dir / "v.json").string()));
+  ASSERT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_EQ(read_json(dir / "v.json")["verdict"], "bit-exact");
+  const CommandResult sim = workbench(fmt::format("sim --hw {} {}/program.xdnn --quiet --json {}", hw, out,
+                                                  (dir / "s.json").string()));
+  ASSERT_EQ(sim.exit_code, 0) << sim.out;
+  const auto s = read_json(dir / "s.json");
+  EXPECT_EQ(s["verdict"], "not-verified");
+  EXPECT_EQ(s["totals"]["cycles"], read_json(dir / "v.json")["totals"]["cycles"]);
+}
+
+TEST(CompileSimVerifyCli, ProgramsForAnotherConfigOrCorruptedAreRefused) {
+  const test::TempDir dir;
+  const std::string v3 = fmt::format("{}/configs/v3_96.yaml", WB_TEST_SOURCE_DIR);
+  const std::string v2 = fmt::format("{}/configs/v2_28.yaml", WB_TEST_SOURCE_DIR);
+  const std::string out = (dir / "c").string();
+  ASSERT_EQ(workbench(fmt::format("compile --hw {} {} --calib-count 2 -o {}", v3, workload("tiny_resnet.onnx"), out))
+                .exit_code,
+            0);
+  test::expect_bad_input(workbench(fmt::format("sim --hw {} {}/program.xdnn", v2, out)),
+                         "compiled for hardware 'v3_96'");
+  test::expect_bad_input(workbench(fmt::format("sim --hw {} --set am_bytes=8MiB {}/program.xdnn", v3, out)),
+                         "compile it again for this config");
+  {
+    std::ofstream corrupt(dir / "bad.xdnn", std::ios::binary);
+    corrupt << "this is not a program";
+  }
+  test::expect_bad_input(workbench(fmt::format("sim --hw {} {}", v3, (dir / "bad.xdnn").string())),
+                         "not an xDNN program");
+  // Truncated: a real program cut in half.
+  const auto full = std::filesystem::file_size(dir / "c" / "program.xdnn");
+  std::filesystem::copy_file(dir / "c" / "program.xdnn", dir / "cut.xdnn");
+  std::filesystem::resize_file(dir / "cut.xdnn", full / 2);
+  test::expect_bad_input(workbench(fmt::format("sim --hw {} {}", v3, (dir / "cut.xdnn").string())),
+                         "not an xDNN program");
+  test::expect_bad_input(workbench(fmt::format("sim --hw {} {}", v3, (dir / "missing.xdnn").string())),
+                         "cannot open");
+}
+
+TEST(RunCliBadInput, AKernelBeyondTheFilterLimitIsRejected) {
+  const test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 64, 20, 20}).output("y");
+  b.initializer("w", test::random_tensor({8, 64, 13, 13}, 1));
+  b.node("Conv", {"x", "w"}, {"y"}, "big_kernel");
+  b.save(dir / "big.onnx");
+  const CommandResult run = workbench(fmt::format("run --hw {}/configs/v3_96.yaml {} --calib-count 1",
+                                                  WB_TEST_SOURCE_DIR, (dir / "big.onnx").string()));
+  expect_error(run, "node 'big_kernel' (Conv): its filter 13x13x64 = 10816 elements exceeds the array's limit of 9792");
+}
+
+TEST(RunCliSpill, ShrinkingAmSpillsAndStaysBitExactUntilNothingFits) {
+  const test::TempDir dir;
+  const std::string big = (dir / "big.json").string();
+  ASSERT_EQ(workbench(run_args("tiny_resnet.onnx", "v3_96", "--json " + big)).exit_code, 0);
+  const auto roomy = read_json(big);
+  EXPECT_EQ(roomy["totals"]["ddr_spill_bytes"], 0);
+  EXPECT_LE(roomy["totals"]["peak_am_bytes"].get<std::uint64_t>(), roomy["totals"]["am_bytes"].get<std::uint64_t>());
+
+  // Too small for any layer: exit 2, naming the layer and the smallest AM that works.
+  const CommandResult tiny = workbench(run_args("tiny_resnet.onnx", "v3_96", "--set am_bytes=4KiB"));
+  expect_error(tiny, "the smallest AM that compiles this network is");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(tiny.out, m, std::regex("layer '([^']+)' needs .* is ([0-9]+) bytes"))) << tiny.out;
+  const std::uint64_t smallest = std::stoull(m[2]);
+  ASSERT_LT(smallest, roomy["totals"]["peak_am_bytes"].get<std::uint64_t>());
+
+  // At exactly that size it compiles, spills, and stays bit-exact.
+  const std::string tight = (dir / "tight.json").string();
+  const CommandResult run =
+      workbench(run_args("tiny_resnet.onnx", "v3_96", fmt::format("--set am_bytes={} --json {}", smallest, tight)));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto spilled = read_json(tight);
+  EXPECT_EQ(spilled["verdict"], "bit-exact");
+  EXPECT_GT(spilled["totals"]["ddr_spill_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(spilled["totals"]["am_allocator"], "spill");
+  EXPECT_GT(spilled["totals"]["cycles"].get<std::uint64_t>(), roomy["totals"]["cycles"].get<std::uint64_t>());
+}
+
+}  // namespace
+}  // namespace wb

@@ -1,0 +1,301 @@
+#include "workbench/run_xdnn.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <random>
+
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/golden/integer_executor.h"
+#include "compiler/golden/reference_executor.h"
+#include "isa/error.h"
+#include "isa/xdnn_program.h"
+#include "sim/xdnn/xdnn_sim.h"
+#include "workbench/hw_show.h"
+#include "workbench/version.h"
+
+namespace wb {
+
+namespace {
+
+namespace xsim = wb::sim::xdnn;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+xsim::IntTensor to_int_tensor(const Tensor& t) {
+  xsim::IntTensor out;
+  out.shape = t.shape();
+  out.values.reserve(static_cast<std::size_t>(t.numel()));
+  for (std::int64_t i = 0; i < t.numel(); ++i) out.values.push_back(static_cast<std::int32_t>(t.as_int64(i)));
+  return out;
+}
+
+// The program input's QTensor (for quantising a float input the way the golden model does).
+quant::QTensor io_qtensor(const isa::xdnn::IoTensor& io) {
+  quant::QTensor t;
+  t.name = io.name();
+  t.shape.assign(io.shape().begin(), io.shape().end());
+  t.bits = static_cast<int>(io.bits());
+  t.is_signed = io.region().layout().is_signed();
+  t.scale = io.scale();
+  return t;
+}
+
+// Seeded N(0,1) floats of the input's shape (when no --input is given to `sim`).
+Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed) {
+  Tensor out(DType::F32, t.shape);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (float& v : out.span<float>()) v = normal(rng);
+  return out;
+}
+
+Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t) {
+  Tensor input = read_tensor_file(path);
+  if (input.dtype() != DType::F32 || input.shape() != t.shape) {
+    throw UserError(fmt::format("{}: expected a float32 tensor of shape {} for input '{}', got {} {}", path.string(),
+                                format_shape(t.shape), t.name, dtype_name(input.dtype()),
+                                format_shape(input.shape())));
+  }
+  return input;
+}
+
+struct Verification {
+  std::string verdict = "not-verified";
+  std::optional<report::Mismatch> mismatch;
+  int layers_checked = 0;
+};
+
+// First difference between golden and simulated tensors: network outputs decide the
+// verdict; the first layer (in program order) whose output differs names the place.
+Verification verify(const quant::QGraph& graph, const isa::xdnn::Program& program,
+                    const std::map<int, Tensor>& golden, const xsim::SimResult& sim) {
+  Verification v;
+  const auto first_difference = [](const Tensor& expected, const xsim::IntTensor& actual)
+      -> std::optional<std::pair<std::int64_t, std::pair<std::int64_t, std::int64_t>>> {
+    if (static_cast<std::size_t>(expected.numel()) != actual.values.size()) return std::make_pair(std::int64_t{-1}, std::make_pair(expected.numel(), static_cast<std::int64_t>(actual.values.size())));
+    for (std::int64_t i = 0; i < expected.numel(); ++i) {
+      const std::int64_t e = expected.as_int64(i);
+      const std::int64_t a = actual.values[static_cast<std::size_t>(i)];
+      if (e != a) return std::make_pair(i, std::make_pair(e, a));
+    }
+    return std::nullopt;
+  };
+  bool outputs_equal = true;
+  std::optional<report::Mismatch> output_mismatch;
+  for (std::size_t o = 0; o < graph.outputs.size() && o < sim.outputs.size(); ++o) {
+    const auto diff = first_difference(golden.at(graph.outputs[o]), sim.outputs[o]);
+    if (diff) {
+      outputs_equal = false;
+      if (!output_mismatch) {
+        output_mismatch = report::Mismatch{graph.tensor(graph.outputs[o]).name, diff->first, diff->second.first,
+                                           diff->second.second};
+      }
+    }
+  }
+  for (const auto& layer : program.layers()) {
+    const auto captured = sim.layer_outputs.find(layer.output());
+    const int tensor = graph.find_tensor(layer.output());
+    if (captured == sim.layer_outputs.end() || tensor < 0 || golden.count(tensor) == 0) continue;
+    ++v.layers_checked;
+    const auto diff = first_difference(golden.at(tensor), captured->second);
+    if (diff) {
+      v.mismatch = report::Mismatch{layer.name(), diff->first, diff->second.first, diff->second.second};
+      break;
+    }
+  }
+  if (outputs_equal && !v.mismatch) {
+    v.verdict = "bit-exact";
+  } else {
+    v.verdict = "mismatch";
+    if (!v.mismatch) v.mismatch = output_mismatch;
+  }
+  return v;
+}
+
+report::RunReport build_report(const isa::xdnn::Program& program, const HwConfig& config,
+                               const std::filesystem::path& hw_path, const std::string& model_path,
+                               const xsim::SimResult& sim, const nlohmann::json* compile_report) {
+  report::RunReport r;
+  r.tool_version = std::string(kVersion);
+  r.tool_git = "";
+  r.model_path = model_path;
+  r.model_sha256 = std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path) : "";
+  r.model_name = program.header().model_name();
+  r.hw_path = hw_path.string();
+  r.hw_sha256 = report::sha256_file(hw_path);
+  r.target = "xdnn";
+  r.hw_resolved = hw_config_json(config);
+  const double peak = peak_mac_per_cycle(config, 8);
+  std::uint64_t weight_bytes = 0, activation_bytes = 0, spill_bytes = 0;
+  for (const auto& l : sim.layers) {
+    report::LayerRow row;
+    row.name = l.name;
+    row.type = l.type;
+    row.macs = l.macs;
+    row.ops = l.ops;
+    row.cycles = l.cycles;
+    row.stall_cycles = l.stall_cycles;
+    row.bytes_in = l.ddr_read_bytes + l.ddr_weight_bytes;
+    row.bytes_out = l.ddr_write_bytes;
+    row.tiles = l.tiles;
+    row.mac_per_cycle = l.cycles > 0 ? static_cast<double>(l.macs) / static_cast<double>(l.cycles) : 0.0;
+    row.utilization = row.mac_per_cycle / peak;
+    row.extra = {{"ddr_weight_bytes", l.ddr_weight_bytes},
+                 {"ddr_upload_bytes", l.ddr_read_bytes},
+                 {"ddr_download_bytes", l.ddr_write_bytes},
+                 {"array_busy_cycles", l.array_busy_cycles},
+                 {"pool_busy_cycles", l.pool_busy_cycles},
+                 {"start_cycle", l.start_cycle},
+                 {"end_cycle", l.end_cycle}};
+    weight_bytes += l.ddr_weight_bytes;
+    activation_bytes += l.ddr_read_bytes + l.ddr_write_bytes;
+    r.totals.macs += l.macs;
+    r.totals.ops += l.ops;
+    r.layers.push_back(std::move(row));
+  }
+  r.totals.cycles = sim.total_cycles;
+  r.totals.latency_ms = static_cast<double>(sim.total_cycles) / (config.clock_mhz * 1e3);
+  r.totals.mac_per_cycle =
+      sim.total_cycles > 0 ? static_cast<double>(r.totals.macs) / static_cast<double>(sim.total_cycles) : 0.0;
+  r.totals.utilization = r.totals.mac_per_cycle / peak;
+  r.totals.ddr_bytes = weight_bytes + activation_bytes;
+  r.totals.moveops = activation_bytes;
+  r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
+  r.totals.extra = {{"ddr_weight_bytes", weight_bytes}, {"ddr_activation_bytes", activation_bytes}};
+  if (compile_report != nullptr) {
+    spill_bytes = compile_report->at("ddr_spill_bytes").get<std::uint64_t>();
+    r.totals.extra["ddr_spill_bytes"] = spill_bytes;
+    r.totals.extra["ddr_input_output_bytes"] = compile_report->at("ddr_input_output_bytes");
+    r.totals.extra["peak_am_bytes"] = compile_report->at("schedule").at("peak_am_bytes");
+    r.totals.extra["am_extent_bytes"] = compile_report->at("allocation").at("extent_bytes");
+    r.totals.extra["am_allocator"] = compile_report->at("allocation").at("strategy");
+    r.totals.extra["valid_schedules"] = compile_report->at("schedule").at("valid_schedules");
+  }
+  r.totals.extra["am_bytes"] = config.xdnn().am_bytes;
+  r.totals.extra["instructions"] = program.instrs_size();
+  return r;
+}
+
+void emit_outputs(const report::RunReport& r, const SimOutputs& outputs, std::ostream& log) {
+  if (outputs.table) report::print_table(r, log);
+  if (!outputs.json.empty()) report::write_json(r, outputs.json);
+  if (!outputs.csv.empty()) report::write_csv(r, outputs.csv);
+}
+
+xsim::SimOptions sim_options(const SimOutputs& outputs, bool no_data, bool capture) {
+  xsim::SimOptions options;
+  options.data = !no_data;
+  options.capture_layer_outputs = capture && !no_data;
+  options.trace_path = outputs.trace;
+  options.vcd_path = outputs.vcd;
+  return options;
+}
+
+// Golden run on the quantized input: every tensor, by QGraph index.
+std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs) {
+  std::map<int, Tensor> all;
+  const golden::IntegerExecutor executor(graph);
+  for (std::size_t i = 0; i < graph.inputs.size(); ++i) all[graph.inputs[i]] = quantized_inputs[i];
+  executor.run_quantized(quantized_inputs, [&](int index, const Tensor& t) { all[index] = t; });
+  return all;
+}
+
+report::RunReport simulate_and_verify(const quant::QGraph* graph, const isa::xdnn::Program& program,
+                                      const HwConfig& config, const std::filesystem::path& hw_path,
+                                      const std::string& model_path, const std::vector<Tensor>& float_inputs,
+                                      bool no_data, const SimOutputs& outputs, const nlohmann::json* compile_report,
+                                      std::ostream& log) {
+  std::vector<Tensor> quantized;
+  std::vector<xsim::IntTensor> sim_inputs;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(program.inputs_size()); ++i) {
+    const quant::QTensor t = graph != nullptr ? graph->tensor(graph->inputs[i]) : io_qtensor(program.inputs(static_cast<int>(i)));
+    quantized.push_back(golden::quantize_input(t, float_inputs.at(i)));
+    sim_inputs.push_back(to_int_tensor(quantized.back()));
+  }
+  const auto sim_start = Clock::now();
+  const xsim::SimResult sim = xsim::simulate(program, config, sim_inputs, sim_options(outputs, no_data, graph != nullptr));
+  const double sim_seconds = seconds_since(sim_start);
+  report::RunReport r = build_report(program, config, hw_path, model_path, sim, compile_report);
+  r.verdict = "not-verified";
+  if (graph != nullptr && !no_data) {
+    const auto golden_start = Clock::now();
+    const std::map<int, Tensor> golden = golden_tensors(*graph, quantized);
+    const Verification v = verify(*graph, program, golden, sim);
+    r.verdict = v.verdict;
+    r.mismatch = v.mismatch;
+    r.totals.extra["layers_verified"] = v.layers_checked;
+    log << fmt::format("golden check: {} ({} layer outputs compared) in {:.2f} s\n", v.verdict, v.layers_checked,
+                       seconds_since(golden_start));
+  }
+  log << fmt::format("simulated {} instructions in {:.2f} s{}\n", program.instrs_size(), sim_seconds,
+                     no_data ? " (timing only: --no-data)" : "");
+  emit_outputs(r, outputs, log);
+  return r;
+}
+
+}  // namespace
+
+report::RunReport run_xdnn(const RunCommand& command, std::ostream& log) {
+  CompileCommand compile = command.compile;
+  compile.quantize.structure_only = command.no_data;
+  const CompiledModel model = compile_model(compile, log);
+  print_compile_summary(log, model.compiled);
+  const Graph& float_graph = *model.quantized.float_graph;
+  std::vector<Tensor> inputs;
+  if (command.input) {
+    if (model.quantized.qgraph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
+    inputs.push_back(read_float_input(*command.input, model.quantized.qgraph.tensor(model.quantized.qgraph.inputs[0])));
+  } else {
+    inputs = random_inputs(float_graph, command.compile.quantize.seed);
+    log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", command.compile.quantize.seed);
+  }
+  return simulate_and_verify(&model.quantized.qgraph, model.compiled.program, model.config, command.compile.hw,
+                             command.compile.model.string(), inputs, command.no_data, command.outputs,
+                             &model.compiled.report, log);
+}
+
+report::RunReport sim_xdnn(const SimCommand& command, std::ostream& log) {
+  const HwConfig config = load_hw_config(command.hw, command.overrides);
+  const isa::xdnn::Program program = isa::xdnn::load_program(command.program);
+  isa::xdnn::check_program_matches(program, config, command.program.string());
+  std::vector<Tensor> inputs;
+  for (int i = 0; i < program.inputs_size(); ++i) {
+    const quant::QTensor t = io_qtensor(program.inputs(i));
+    inputs.push_back(command.input ? read_float_input(*command.input, t) : synthetic_float(t, command.seed));
+  }
+  report::RunReport r = simulate_and_verify(nullptr, program, config, command.hw, command.program.string(), inputs,
+                                            command.no_data, command.outputs, nullptr, log);
+  return r;
+}
+
+report::RunReport verify_xdnn(const VerifyCommand& command, std::ostream& log) {
+  const std::filesystem::path program_path = command.dir / "program.xdnn";
+  const std::filesystem::path qdq_path = command.dir / "model.qdq.onnx";
+  if (!std::filesystem::exists(qdq_path)) {
+    throw UserError(fmt::format("{}: missing; verify needs a folder written by 'workbench compile' (8-bit models)",
+                                qdq_path.string()));
+  }
+  const HwConfig config = load_hw_config(command.hw, command.overrides);
+  const isa::xdnn::Program program = isa::xdnn::load_program(program_path);
+  isa::xdnn::check_program_matches(program, config, program_path.string());
+  QuantizeCommand quantize;
+  quantize.model = qdq_path;
+  quantize.quant.scheme = quant::parse_scheme(program.header().quant_scheme());
+  const QuantizeResult quantized = run_quantize(quantize, log);
+  std::vector<Tensor> inputs;
+  if (command.input) {
+    inputs.push_back(read_float_input(*command.input, quantized.qgraph.tensor(quantized.qgraph.inputs.at(0))));
+  } else {
+    inputs = random_inputs(*quantized.float_graph, command.seed);
+  }
+  return simulate_and_verify(&quantized.qgraph, program, config, command.hw, qdq_path.string(), inputs, false,
+                             command.outputs, nullptr, log);
+}
+
+}  // namespace wb
