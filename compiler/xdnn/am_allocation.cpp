@@ -178,7 +178,7 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
     for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
       if (live[b].first > live[b].last) continue;
       const Buffer& buffer = plan.buffers[b];
-      if (buffer.network_input) {
+      if (buffer.network_input && !buffer.streamed) {
         allocation.steps[static_cast<std::size_t>(live[b].first)].before.push_back(
             {Transfer::Kind::Upload, static_cast<int>(b), best_address[b], false});
       }
@@ -252,7 +252,7 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
         address = find_gap(size_of(b));
       }
       resident[b] = address;
-      if (has_data[static_cast<std::size_t>(b)]) {
+      if (has_data[static_cast<std::size_t>(b)] && !plan.buffers[static_cast<std::size_t>(b)].streamed) {
         const bool input_load = plan.buffers[static_cast<std::size_t>(b)].network_input && !spilled.count(b);
         step.before.push_back({Transfer::Kind::Upload, b, address, !input_load});
         if (!input_load) allocation.spill_upload_bytes += plan.buffers[static_cast<std::size_t>(b)].bytes;

@@ -93,6 +93,18 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
     if (buffer.replication > 1) ++plan.replicated_buffers;
   }
   for (Buffer& buffer : plan.buffers) buffer.bytes = isa::xdnn::buffer_bytes(buffer_layout(plan, buffer));
+
+  // Input streaming: a network input whose one reader is a dense conv on the array, with
+  // all its filters in the filter cache at once (so the input is streamed once).
+  for (Buffer& buffer : plan.buffers) {
+    if (!options.input_streaming || !buffer.network_input || buffer.network_output || buffer.readers.size() != 1) continue;
+    const XLayer& reader = mapping.layers[static_cast<std::size_t>(buffer.readers[0])];
+    if (reader.kind != XLayerKind::Conv || reader.on_host) continue;
+    const quant::QNode& conv = graph.nodes[static_cast<std::size_t>(reader.conv_node)];
+    if (conv.group != 1 || static_cast<std::int64_t>(conv.weights.nbytes()) > hw.filter_cache_bytes / 2) continue;
+    buffer.streamed = true;
+    buffer.bytes = 0;
+  }
   return plan;
 }
 

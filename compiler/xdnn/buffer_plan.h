@@ -33,6 +33,9 @@ struct Buffer {
   std::vector<int> readers;       // layer indices, in layer order
   bool network_input = false;
   bool network_output = false;
+  // A network input read by one conv only is streamed from DDR by the overlay's tiling
+  // engine while the array computes: it takes no AM (bytes = 0).
+  bool streamed = false;
 };
 
 struct TensorHome {

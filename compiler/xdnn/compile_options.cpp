@@ -24,6 +24,8 @@ constexpr Switch kSwitches[] = {
     {"weight_pingpong", "load the next weights while the array computes", &CompileOptions::weight_pingpong},
     {"concat_placement", "concat branches write into one buffer (off: copy through DDR)",
      &CompileOptions::concat_placement},
+    {"input_streaming", "stream the network input from DDR in row bands, overlapping the first conv",
+     &CompileOptions::input_streaming},
 };
 
 bool parse_switch(const std::string& name, const std::string& value) {

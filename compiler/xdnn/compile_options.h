@@ -16,6 +16,7 @@ struct CompileOptions {
   bool pool_pipelining = true;    // run a pool behind the conv that feeds it
   bool weight_pingpong = true;    // load the next weights while the array computes
   bool concat_placement = true;   // branches write at channel offsets of one buffer, no copy
+  bool input_streaming = true;    // stream the network input in row bands behind the first conv
   AllocatorChoice allocator = AllocatorChoice::Auto;  // Auto: the strategy that spills least
   std::size_t schedule_budget = 20000;  // orders explored per fork-join region at most
 };

@@ -186,16 +186,19 @@ class Emitter {
             "bytes); raise filter_cache_bytes",
             layer.name, smallest_block, per_channel * smallest_block, half));
       }
+      // One block is what the array consumes per pass: a column group of `array.cols`
+      // filters (dense), one AM word of channels (depthwise), or whole groups. A conv
+      // streaming its input from DDR takes all its filters at once (one pass over the input).
       std::uint32_t block = 0;
-      if (layer.on_host) {
+      if (layer.on_host || streams_input(layer)) {
         block = cout;
       } else if (cp.groups == 1) {
-        const auto cols = static_cast<std::uint64_t>(hw_.array.cols);
-        block = static_cast<std::uint32_t>(max_channels >= cols ? max_channels / cols * cols : max_channels);
+        block = static_cast<std::uint32_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(hw_.array.cols), max_channels));
+      } else if (cp.cout_g == 1) {
+        block = static_cast<std::uint32_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(hw_.array.rows), max_channels));
       } else {
-        std::uint64_t groups_per_block = std::max<std::uint64_t>(1, max_channels / cp.cout_g);
-        const auto rows = static_cast<std::uint64_t>(hw_.array.rows);
-        if (cp.cout_g == 1 && groups_per_block >= rows) groups_per_block = groups_per_block / rows * rows;
+        const std::uint64_t wanted = std::max<std::uint64_t>(static_cast<std::uint64_t>(hw_.array.cols), cp.cout_g);
+        const std::uint64_t groups_per_block = std::max<std::uint64_t>(1, std::min(wanted, max_channels) / cp.cout_g);
         block = static_cast<std::uint32_t>(groups_per_block * cp.cout_g);
       }
       block = std::min(block, cout);
@@ -319,107 +322,132 @@ class Emitter {
   }
 
   // --- layers ------------------------------------------------------------------------
+  // The conv's input is a network input streamed from DDR by the tiling engine.
+  bool streams_input(const XLayer& layer) const {
+    if (layer.kind != XLayerKind::Conv) return false;
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
+    return plan_.buffers[static_cast<std::size_t>(buffer_of(node.inputs[0]))].streamed;
+  }
+
+  // Loads a block's weights into the filter cache (its address), or for the host returns
+  // the weights' DDR address.
+  std::uint64_t load_block(int l, const Block& block, bool on_host) {
+    if (on_host) return block.ddr_offset;
+    // The filter cache is a ring of blocks: the weight loader runs ahead of the array by as
+    // many blocks as fit (two at least: ping-pong). Without ping-pong every block goes to
+    // address 0, so each load waits for the conv before it.
+    std::uint64_t filter_address = 0;
+    if (options_.weight_pingpong) {
+      if (filter_cursor_ + block.bytes > static_cast<std::uint64_t>(hw_.filter_cache_bytes)) filter_cursor_ = 0;
+      filter_address = filter_cursor_;
+      filter_cursor_ += block.bytes;
+    }
+    isa::xdnn::Copy load;
+    load.set_source_memory(isa::xdnn::MEMORY_DDR);
+    load.set_source(block.ddr_offset);
+    load.set_destination_memory(isa::xdnn::MEMORY_FILTER_CACHE);
+    load.set_destination(filter_address);
+    load.set_chunk_bytes(block.bytes);
+    load.set_count(1);
+    load.set_source_stride(block.bytes);
+    load.set_destination_stride(block.bytes);
+    Instr instr;
+    *instr.mutable_load_weights() = load;
+    push(std::move(instr), Unit::Weights,
+         {bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false),
+          bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, true)},
+         l);
+    stats_.weight_bytes += block.bytes;
+    layer_stats_[static_cast<std::size_t>(l)].weight_bytes += block.bytes;
+    return filter_address;
+  }
+
+  // One conv instruction: a block of output channels over all output rows.
+  void emit_conv_block(int l, const Block& block, std::uint64_t filter_address, const Region& input_region,
+                       const Region& output_region) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
+    const ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
+    const auto& in_t = graph_.tensor(resolve_alias(mapping_, node.inputs[0]));
+    const auto& conv_out = graph_.tensor(node.output);
+    const auto& final_out = graph_.tensor(layer.output);
+    const std::uint32_t cout = dim(conv_out, 1);
+    const bool fc = in_t.shape.size() == 2;
+    const std::uint32_t groups_in_block = cp.groups == 1 ? 1 : (block.co_end - block.co_begin) / cp.cout_g;
+    const std::uint32_t first_group = cp.groups == 1 ? 0 : block.co_begin / cp.cout_g;
+    ++layer_stats_[static_cast<std::size_t>(l)].channel_blocks;
+
+    isa::xdnn::Conv conv;
+    *conv.mutable_input() = input_region;
+    if (cp.groups > 1) {
+      auto* in_layout = conv.mutable_input()->mutable_layout();
+      in_layout->set_channel_offset(in_layout->channel_offset() + first_group * cp.cin_g);
+      in_layout->set_channels(groups_in_block * cp.cin_g);
+    }
+    *conv.mutable_output() = output_region;
+    auto* out_layout = conv.mutable_output()->mutable_layout();
+    out_layout->set_channel_offset(out_layout->channel_offset() + block.co_begin);
+    out_layout->set_channels(block.co_end - block.co_begin);
+    *conv.mutable_window() = window_of(node);
+    conv.set_groups(groups_in_block);
+    conv.set_filter_address(filter_address);
+    conv.set_weight_bytes(cp.weight_bytes);
+    if (!node.bias.empty()) {
+      const auto bias = node.bias.to_int64_vector();
+      for (std::uint32_t c = block.co_begin; c < block.co_end; ++c) conv.add_bias(static_cast<std::int32_t>(bias[c]));
+    }
+    *conv.mutable_requant() = requant_of(node.requant, block.co_begin, block.co_end, cout);
+    if (layer.pool_node >= 0) {
+      const QNode& pool = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
+      auto* p = conv.mutable_pipelined_pool();
+      p->set_kind(pool.kind == quant::QOpKind::MaxPool ? isa::xdnn::POOL_MAX : isa::xdnn::POOL_AVG);
+      *p->mutable_window() = window_of(pool);
+      if (pool.kind == quant::QOpKind::AvgPool) {
+        *p->mutable_requant() = requant_of(pool.requant, block.co_begin, block.co_end, cout);
+      }
+    }
+    conv.set_row_begin(0);
+    conv.set_row_end(final_out.shape.size() == 4 ? dim(final_out, 2) : 1);
+    conv.set_input_row_offset(0);
+    conv.set_output_row_offset(0);
+    conv.set_conv_height(conv_out.shape.size() == 4 ? dim(conv_out, 2) : 1);
+    conv.set_conv_width(conv_out.shape.size() == 4 ? dim(conv_out, 3) : 1);
+    conv.set_input_height(fc ? 1 : dim(in_t, 2));
+    conv.set_input_width(fc ? 1 : dim(in_t, 3));
+    conv.set_on_host(layer.on_host);
+    Instr instr;
+    std::vector<Access> accesses = {region_access(conv.input(), false), region_access(conv.output(), true)};
+    accesses.push_back(layer.on_host ? bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false)
+                                     : bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, false));
+    *instr.mutable_conv() = std::move(conv);
+    push(std::move(instr), layer.on_host ? Unit::Host : Unit::Conv, accesses, l);
+  }
+
   void emit_conv(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
     const ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
     const int input = resolve_alias(mapping_, node.inputs[0]);
-    const auto& in_t = graph_.tensor(input);
-    const auto& conv_out = graph_.tensor(node.output);
-    const std::uint32_t cout = dim(conv_out, 1);
-    const bool fc = in_t.shape.size() == 2;
-    const std::uint32_t in_h = fc ? 1 : dim(in_t, 2), in_w = fc ? 1 : dim(in_t, 3);
-    const std::uint32_t conv_h = conv_out.shape.size() == 4 ? dim(conv_out, 2) : 1;
-    const std::uint32_t conv_w = conv_out.shape.size() == 4 ? dim(conv_out, 3) : 1;
-    const auto& final_out = graph_.tensor(layer.output);
-    const std::uint32_t out_h = final_out.shape.size() == 4 ? dim(final_out, 2) : 1;
-
-    Region input_full = am_region(input, s);
-    Region output_full = am_region(layer.output, s);
+    const int in_buffer = buffer_of(input);
+    Region input_region;
+    Region output_region = am_region(layer.output, s);
+    if (plan_.buffers[static_cast<std::size_t>(in_buffer)].streamed) {
+      input_region = ddr_region(input);  // the tiling engine streams it from DDR
+      stats_.moveops += isa::xdnn::buffer_bytes(input_region.layout());
+      stats_.input_output_bytes += isa::xdnn::buffer_bytes(input_region.layout());
+      layer_stats_[static_cast<std::size_t>(l)].upload_bytes += isa::xdnn::buffer_bytes(input_region.layout());
+    } else {
+      input_region = am_region(input, s);
+    }
     if (layer.on_host) {
       // The host reads and writes DDR: bring the input out and the result back.
-      transfer({Transfer::Kind::Download, buffer_of(input), input_full.address(), false}, l);
-      input_full = ddr_region(input);
-      output_full = ddr_region(layer.output);
+      transfer({Transfer::Kind::Download, in_buffer, input_region.address(), false}, l);
+      input_region = ddr_region(input);
+      output_region = ddr_region(layer.output);
     }
     for (const Block& block : cp.blocks) {
-      const std::uint32_t groups_in_block = cp.groups == 1 ? 1 : (block.co_end - block.co_begin) / cp.cout_g;
-      const std::uint32_t first_group = cp.groups == 1 ? 0 : block.co_begin / cp.cout_g;
-      std::uint64_t filter_address = 0;
-      if (!layer.on_host) {
-        filter_address = options_.weight_pingpong && filter_half_ == 1
-                             ? static_cast<std::uint64_t>(hw_.filter_cache_bytes) / 2
-                             : 0;
-        isa::xdnn::Copy load;
-        load.set_source_memory(isa::xdnn::MEMORY_DDR);
-        load.set_source(block.ddr_offset);
-        load.set_destination_memory(isa::xdnn::MEMORY_FILTER_CACHE);
-        load.set_destination(filter_address);
-        load.set_chunk_bytes(block.bytes);
-        load.set_count(1);
-        load.set_source_stride(block.bytes);
-        load.set_destination_stride(block.bytes);
-        Instr instr;
-        *instr.mutable_load_weights() = load;
-        push(std::move(instr), Unit::Weights,
-             {bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false),
-              bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, true)},
-             l);
-        stats_.weight_bytes += block.bytes;
-        layer_stats_[static_cast<std::size_t>(l)].weight_bytes += block.bytes;
-        if (options_.weight_pingpong) filter_half_ ^= 1;
-      } else {
-        filter_address = block.ddr_offset;  // the host reads weights from DDR
-      }
-      ++layer_stats_[static_cast<std::size_t>(l)].channel_blocks;
-
-      isa::xdnn::Conv conv;
-      *conv.mutable_input() = input_full;
-      if (cp.groups > 1) {
-        auto* in_layout = conv.mutable_input()->mutable_layout();
-        in_layout->set_channel_offset(in_layout->channel_offset() + first_group * cp.cin_g);
-        in_layout->set_channels(groups_in_block * cp.cin_g);
-      }
-      *conv.mutable_output() = output_full;
-      auto* out_layout = conv.mutable_output()->mutable_layout();
-      out_layout->set_channel_offset(out_layout->channel_offset() + block.co_begin);
-      out_layout->set_channels(block.co_end - block.co_begin);
-      *conv.mutable_window() = window_of(node);
-      conv.set_groups(groups_in_block);
-      conv.set_filter_address(filter_address);
-      conv.set_weight_bytes(cp.weight_bytes);
-      if (!node.bias.empty()) {
-        const auto bias = node.bias.to_int64_vector();
-        for (std::uint32_t c = block.co_begin; c < block.co_end; ++c) conv.add_bias(static_cast<std::int32_t>(bias[c]));
-      }
-      *conv.mutable_requant() = requant_of(node.requant, block.co_begin, block.co_end, cout);
-      if (layer.pool_node >= 0) {
-        const QNode& pool = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
-        auto* p = conv.mutable_pipelined_pool();
-        p->set_kind(pool.kind == quant::QOpKind::MaxPool ? isa::xdnn::POOL_MAX : isa::xdnn::POOL_AVG);
-        *p->mutable_window() = window_of(pool);
-        if (pool.kind == quant::QOpKind::AvgPool) {
-          *p->mutable_requant() = requant_of(pool.requant, block.co_begin, block.co_end, cout);
-        }
-      }
-      conv.set_row_begin(0);
-      conv.set_row_end(out_h);
-      conv.set_input_row_offset(0);
-      conv.set_output_row_offset(0);
-      conv.set_conv_height(conv_h);
-      conv.set_conv_width(conv_w);
-      conv.set_input_height(in_h);
-      conv.set_input_width(in_w);
-      conv.set_on_host(layer.on_host);
-      Instr instr;
-      std::vector<Access> accesses = {region_access(conv.input(), false), region_access(conv.output(), true)};
-      if (!layer.on_host) {
-        accesses.push_back(bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, false));
-      } else {
-        accesses.push_back(bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false));
-      }
-      *instr.mutable_conv() = std::move(conv);
-      push(std::move(instr), layer.on_host ? Unit::Host : Unit::Conv, accesses, l);
+      const std::uint64_t filter_address = load_block(l, block, layer.on_host);
+      emit_conv_block(l, block, filter_address, input_region, output_region);
     }
     if (layer.on_host) {
       const int out_buffer = buffer_of(layer.output);
@@ -512,7 +540,7 @@ class Emitter {
   std::uint64_t ddr_cursor_ = 0;
   std::string weights_;
   std::vector<ConvPlan> conv_plans_;
-  int filter_half_ = 0;
+  std::uint64_t filter_cursor_ = 0;
 };
 
 }  // namespace

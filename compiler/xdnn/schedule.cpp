@@ -26,14 +26,15 @@ bool overlaps(const ChannelRange& a, const ChannelRange& b) {
 // Enumerates the topological orders of one region depth first.
 class RegionSearch {
  public:
-  RegionSearch(const BufferPlan& plan, const std::vector<std::vector<int>>& deps, std::vector<int> prefix,
-               std::vector<int> region, std::vector<int> suffix, std::size_t budget)
-      : plan_(plan), deps_(deps), prefix_(std::move(prefix)), region_(std::move(region)), suffix_(std::move(suffix)),
-        budget_(budget), placed_(region_.size(), false) {}
+  RegionSearch(const BufferPlan& plan, const std::vector<std::vector<int>>& deps, const std::vector<bool>& off_array,
+               std::vector<int> prefix, std::vector<int> region, std::vector<int> suffix, std::size_t budget)
+      : plan_(plan), deps_(deps), off_array_(off_array), prefix_(std::move(prefix)), region_(std::move(region)),
+        suffix_(std::move(suffix)), budget_(budget), placed_(region_.size(), false) {}
 
   void run() {
     best_ = region_;
     best_peak_ = evaluate(region_);
+    best_lateness_ = lateness(region_);
     current_.clear();
     explore();
   }
@@ -47,6 +48,16 @@ class RegionSearch {
     order.insert(order.end(), region_order.begin(), region_order.end());
     order.insert(order.end(), suffix_.begin(), suffix_.end());
     return peak_footprint(plan_, order);
+  }
+
+  // Among orders of equal peak, the one that issues the pool/eltwise unit's layers
+  // earliest: they then run beside the array instead of after it.
+  std::uint64_t lateness(const std::vector<int>& region_order) const {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < region_order.size(); ++i) {
+      if (off_array_[static_cast<std::size_t>(region_order[i])]) sum += i;
+    }
+    return sum;
   }
 
   bool ready(std::size_t i) const {
@@ -63,8 +74,10 @@ class RegionSearch {
     if (current_.size() == region_.size()) {
       ++explored_;
       const std::uint64_t peak = evaluate(current_);
-      if (peak < best_peak_) {
+      const std::uint64_t late = lateness(current_);
+      if (peak < best_peak_ || (peak == best_peak_ && late < best_lateness_)) {
         best_peak_ = peak;
+        best_lateness_ = late;
         best_ = current_;
       }
       return;
@@ -81,11 +94,13 @@ class RegionSearch {
 
   const BufferPlan& plan_;
   const std::vector<std::vector<int>>& deps_;
+  const std::vector<bool>& off_array_;
   std::vector<int> prefix_, region_, suffix_;
   std::size_t budget_;
   std::vector<bool> placed_;
   std::vector<int> current_, best_;
   std::uint64_t best_peak_ = 0;
+  std::uint64_t best_lateness_ = 0;
   std::uint64_t explored_ = 0;
 };
 
@@ -151,6 +166,8 @@ Schedule schedule_layers(const quant::QGraph& graph, const LayerMapping& mapping
     return schedule;
   }
   const auto deps = layer_dependencies(mapping, plan, graph);
+  std::vector<bool> off_array(n, false);
+  for (std::size_t l = 0; l < n; ++l) off_array[l] = mapping.layers[l].kind != XLayerKind::Conv;
 
   // Cuts: after step k, count buffers written at or before k and read after k.
   std::vector<int> last_reader(plan.buffers.size(), -1), first_writer(plan.buffers.size(), static_cast<int>(n));
@@ -182,7 +199,7 @@ Schedule schedule_layers(const quant::QGraph& graph, const LayerMapping& mapping
     std::vector<int> prefix(order.begin(), order.begin() + rb);
     std::vector<int> region(order.begin() + rb, order.begin() + re);
     std::vector<int> suffix(order.begin() + re, order.end());
-    RegionSearch region_search(plan, deps, prefix, region, suffix, budget);
+    RegionSearch region_search(plan, deps, off_array, prefix, region, suffix, budget);
     region_search.run();
     schedule.valid_schedules += region_search.explored();
     if (region_search.truncated()) ++schedule.regions_truncated;

@@ -4,6 +4,7 @@
 // every topological order is enumerated (up to `schedule_budget` per region, depth first in
 // a fixed order, so the result is deterministic) and the one with the smallest peak AM
 // footprint is kept, as xfDNN's "Number of valid schedules ... best schedule and space".
+// Ties go to the order that issues pool/eltwise layers earliest, so they overlap the array.
 // Regions are independent: only one buffer crosses a cut, so the per-region optima make the
 // global optimum.
 //

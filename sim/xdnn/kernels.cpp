@@ -63,9 +63,11 @@ std::string copy_problem(const Copy& c, isa::xdnn::Memory from, isa::xdnn::Memor
 std::string conv_problem(const Conv& conv, const Memories& m, const HwConfig& config) {
   const auto& hw = config.xdnn();
   const isa::xdnn::Memory mem = conv.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM;
-  if (conv.input().memory() != mem || conv.output().memory() != mem) {
-    return fmt::format("{} reads and writes {} only", conv.on_host() ? "the host" : "the array",
-                       isa::xdnn::memory_name(mem));
+  // The array writes AM; it reads AM, or DDR through the tiling engine (a streamed input).
+  const bool input_ok = conv.input().memory() == mem || (!conv.on_host() && conv.input().memory() == isa::xdnn::MEMORY_DDR);
+  if (!input_ok || conv.output().memory() != mem) {
+    return fmt::format("{} reads {} and writes {} only", conv.on_host() ? "the host" : "the array",
+                       conv.on_host() ? "DDR" : "AM or DDR", isa::xdnn::memory_name(mem));
   }
   std::string p = region_problem(conv.input(), m);
   if (!p.empty()) return "input region " + p;

@@ -212,6 +212,14 @@ void Overlay::unit_thread(UnitId unit) {
           instr.has_upload() ? instr.upload() : instr.has_download() ? instr.download() : instr.load_weights();
       record.bytes = isa::xdnn::copy_bytes(copy);
       s.ddr->transfer(record.bytes);
+    } else if (instr.has_conv() && !instr.conv().on_host() && instr.conv().input().memory() == isa::xdnn::MEMORY_DDR) {
+      // A streamed input: the tiling engine reads it from DDR while the array computes.
+      record.bytes = isa::xdnn::buffer_bytes(instr.conv().input().layout());
+      const sc_core::sc_time begin = sc_core::sc_time_stamp();
+      s.ddr->transfer(record.bytes);
+      const sc_core::sc_time compute = s.period * static_cast<double>(s.cycles_of[i]);
+      const sc_core::sc_time elapsed = sc_core::sc_time_stamp() - begin;
+      if (compute > elapsed) sc_core::wait(compute - elapsed);
     } else {
       sc_core::wait(s.period * static_cast<double>(s.cycles_of[i]));
     }

@@ -252,7 +252,11 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     ls.end_cycle = std::max(ls.end_cycle, r.end);
     result.total_cycles = std::max(result.total_cycles, r.end);
     switch (r.unit) {
-      case UnitId::Array: ls.array_busy_cycles += busy; ++ls.tiles; break;
+      case UnitId::Array:
+        ls.array_busy_cycles += busy;
+        ls.ddr_read_bytes += r.bytes;  // a streamed input
+        ++ls.tiles;
+        break;
       case UnitId::PoolEltwise: ls.pool_busy_cycles += busy; ++ls.tiles; break;
       case UnitId::Upload: ls.ddr_read_bytes += r.bytes; break;
       case UnitId::Download: ls.ddr_write_bytes += r.bytes; break;

@@ -51,7 +51,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values("resnet18", "resnet50", "googlenet", "mobilenet_v2", "squeezenet1_1",
                                          "mobilenet_v1_128"),
                        ::testing::Values("v3_96", "v2_28", "v2_56")),
-    [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+    [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
 
 }  // namespace
 }  // namespace wb

@@ -157,32 +157,58 @@ TEST(RunCliBadInput, AKernelBeyondTheFilterLimitIsRejected) {
   expect_error(run, "node 'big_kernel' (Conv): its filter 13x13x64 = 10816 elements exceeds the array's limit of 9792");
 }
 
+// x [200 channels] feeds two 1x1 convs; one branch has a second conv, so x stays live (not
+// touched) while it runs: the peak footprint exceeds every single layer's need.
+std::filesystem::path skip_model(const test::TempDir& dir) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 200, 8, 8}).output("y");
+  b.initializer("w1", test::random_tensor({8, 200, 1, 1}, 1));
+  b.initializer("w2", test::random_tensor({8, 8, 3, 3}, 2));
+  b.initializer("w3", test::random_tensor({8, 200, 1, 1}, 3));
+  b.node("Conv", {"x", "w1"}, {"a"}, "conv1");
+  test::set_attr(b.node("Conv", {"a", "w2"}, {"b"}, "conv2"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Conv", {"x", "w3"}, {"c"}, "conv3");
+  b.node("Add", {"b", "c"}, {"y"}, "add");
+  const auto path = dir / "skip.onnx";
+  b.save(path);
+  return path;
+}
+
 TEST(RunCliSpill, ShrinkingAmSpillsAndStaysBitExactUntilNothingFits) {
   const test::TempDir dir;
+  const std::string model = skip_model(dir).string();
+  const auto run = [&](const std::string& extra) {
+    return workbench(fmt::format("run --hw {}/configs/v3_96.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR,
+                                 model, extra));
+  };
   const std::string big = (dir / "big.json").string();
-  ASSERT_EQ(workbench(run_args("tiny_resnet.onnx", "v3_96", "--json " + big)).exit_code, 0);
+  ASSERT_EQ(run("--json " + big).exit_code, 0);
   const auto roomy = read_json(big);
+  EXPECT_EQ(roomy["verdict"], "bit-exact");
   EXPECT_EQ(roomy["totals"]["ddr_spill_bytes"], 0);
-  EXPECT_LE(roomy["totals"]["peak_am_bytes"].get<std::uint64_t>(), roomy["totals"]["am_bytes"].get<std::uint64_t>());
+  const std::uint64_t peak = roomy["totals"]["peak_am_bytes"].get<std::uint64_t>();
+  EXPECT_LE(peak, roomy["totals"]["am_bytes"].get<std::uint64_t>());
 
   // Too small for any layer: exit 2, naming the layer and the smallest AM that works.
-  const CommandResult tiny = workbench(run_args("tiny_resnet.onnx", "v3_96", "--set am_bytes=4KiB"));
+  const CommandResult tiny = run("--set am_bytes=4KiB");
   expect_error(tiny, "the smallest AM that compiles this network is");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(tiny.out, m, std::regex("layer '([^']+)' needs .* is ([0-9]+) bytes"))) << tiny.out;
   const std::uint64_t smallest = std::stoull(m[2]);
-  ASSERT_LT(smallest, roomy["totals"]["peak_am_bytes"].get<std::uint64_t>());
+  ASSERT_LT(smallest, peak);
 
-  // At exactly that size it compiles, spills, and stays bit-exact.
+  // Between the two it spills and stays bit-exact; at the peak it does not spill.
   const std::string tight = (dir / "tight.json").string();
-  const CommandResult run =
-      workbench(run_args("tiny_resnet.onnx", "v3_96", fmt::format("--set am_bytes={} --json {}", smallest, tight)));
-  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const CommandResult spilling = run(fmt::format("--set am_bytes={} --json {}", smallest, tight));
+  ASSERT_EQ(spilling.exit_code, 0) << spilling.out;
   const auto spilled = read_json(tight);
   EXPECT_EQ(spilled["verdict"], "bit-exact");
   EXPECT_GT(spilled["totals"]["ddr_spill_bytes"].get<std::uint64_t>(), 0u);
   EXPECT_EQ(spilled["totals"]["am_allocator"], "spill");
   EXPECT_GT(spilled["totals"]["cycles"].get<std::uint64_t>(), roomy["totals"]["cycles"].get<std::uint64_t>());
+  const std::string exact = (dir / "exact.json").string();
+  ASSERT_EQ(run(fmt::format("--set am_bytes={} --json {}", peak, exact)).exit_code, 0);
+  EXPECT_EQ(read_json(exact)["totals"]["ddr_spill_bytes"], 0);
 }
 
 }  // namespace

@@ -26,7 +26,14 @@ TEST(XdnnBufferPlan, SectionsReplicationAndConcatBuffers) {
   const auto& input = plan.buffers.at(static_cast<std::size_t>(plan.homes.at(g.inputs[0]).buffer));
   EXPECT_TRUE(input.network_input);
   EXPECT_EQ(input.replication, 3u);  // 3 channels read by a 3x3 conv
-  EXPECT_EQ(input.bytes, 12u * 12u * 96u);  // one AM word per pixel
+  EXPECT_TRUE(input.streamed);       // its one reader streams it from DDR: no AM
+  EXPECT_EQ(input.bytes, 0u);
+  CompileOptions no_streaming;
+  no_streaming.input_streaming = false;
+  const BufferPlan resident = plan_buffers(g, mapping, hw, no_streaming);
+  const auto& in_am = resident.buffers.at(static_cast<std::size_t>(resident.homes.at(g.inputs[0]).buffer));
+  EXPECT_FALSE(in_am.streamed);
+  EXPECT_EQ(in_am.bytes, 12u * 12u * 96u);  // one AM word per pixel
   // Both branches live in the concat's buffer.
   const TensorHome a = plan.homes.at(g.find_tensor("ra"));
   const TensorHome b = plan.homes.at(g.find_tensor("rb"));

@@ -1,0 +1,777 @@
+// Functional behaviour of the xDNN simulator: every instruction kind against a naive NCHW
+// reference (tests/unit/sim/xdnn/xdnn_sim_testing.h), layouts (sections, placement,
+// replication, 16-bit), tiling, copies, and the UserErrors of bad programs.
+//
+// Array cycles quoted in comments follow docs/xdnn_timing.md: dense/grouped
+// g * ceil(cin_g*r / R) * ceil(cout_g / K) * ceil(npix / m) * kh * ceil(kw / r) + R + K,
+// depthwise ceil(C / R) * ceil(npix / (K*m)) * kh * kw + R + K; v3_96: R = 96, K = 16,
+// m = 2 (int8) or 1 (int16).
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "isa/error.h"
+#include "tests/unit/sim/xdnn/xdnn_sim_testing.h"
+
+namespace wb::test::xdnn {
+namespace {
+
+using sim::xdnn::SimOptions;
+using sim::xdnn::SimResult;
+using sim::xdnn::simulate;
+
+// One conv (optionally with a pipelined pool) of an AM-resident network input into an
+// AM-resident network output, its weights loaded from DDR first.
+struct ConvCase {
+  IntTensor input;
+  std::vector<std::int32_t> weights, bias;
+  std::uint32_t cout = 1, groups = 1, weight_bytes = 1;
+  x::Window window;
+  x::Requant rq;
+  LayoutSpec in_spec, out_spec;
+  std::optional<x::Pool> pool;
+};
+
+struct ConvRun {
+  x::Program program;
+  SimResult result;
+};
+
+x::Program conv_program(const ConvCase& k) {
+  ProgramBuilder b;
+  const Dense in = dense(k.input);
+  const auto in_layout = layout(in.c, in.h, in.w, k.in_spec);
+  const std::uint32_t ch = out_size(in.h, k.window.kernel_h(), k.window.stride_h(), k.window.pad_top(),
+                                    k.window.pad_bottom(), k.window.dilation_h());
+  const std::uint32_t cw = out_size(in.w, k.window.kernel_w(), k.window.stride_w(), k.window.pad_left(),
+                                    k.window.pad_right(), k.window.dilation_w());
+  std::uint32_t oh = ch, ow = cw;
+  if (k.pool) {
+    const auto& pw = k.pool->window();
+    oh = out_size(ch, pw.kernel_h(), pw.stride_h(), pw.pad_top(), pw.pad_bottom());
+    ow = out_size(cw, pw.kernel_w(), pw.stride_w(), pw.pad_left(), pw.pad_right());
+  }
+  const auto out_layout = layout(k.cout, oh, ow, k.out_spec);
+  const auto in_region = region(x::MEMORY_AM, b.am(bytes_of(in_layout)), in_layout);
+  const auto out_region = region(x::MEMORY_AM, b.am(bytes_of(out_layout)), out_layout);
+  b.input("x", {1, in.c, in.h, in.w}, in_region);
+  b.output("y", {1, k.cout, oh, ow}, out_region);
+  b.layer("conv", k.pool ? "conv+pool" : "conv", out_region);
+  const std::uint64_t w = b.add_weights(k.weights, k.weight_bytes);
+  b.load_weights("conv", w, 0, k.weights.size() * k.weight_bytes);
+  x::Instr& conv = b.instr("conv");
+  conv.mutable_wait()->set_weights(true);
+  x::Conv& c = set_conv(conv, {in_region, out_region, k.window, k.groups, 0, k.weight_bytes, k.bias, k.rq, 0, 0});
+  if (k.pool) *c.mutable_pipelined_pool() = *k.pool;
+  return b.program();
+}
+
+ConvRun run_conv(const ConvCase& k, const HwConfig& hw = config(), const SimOptions& options = {}) {
+  ConvRun run{conv_program(k), {}};
+  run.result = simulate(run.program, hw, {k.input}, options);
+  return run;
+}
+
+Dense expected(const ConvCase& k) {
+  Dense y = ref_conv(dense(k.input), k.weights, k.bias, k.cout, k.groups, k.window, k.rq);
+  return k.pool ? ref_pool(y, *k.pool) : y;
+}
+
+void expect_equal(const IntTensor& actual, const Dense& want) {
+  ASSERT_EQ(actual.values.size(), want.v.size());
+  for (std::size_t i = 0; i < want.v.size(); ++i) {
+    ASSERT_EQ(actual.values[i], want.v[i]) << "element " << i << " (c " << i / (std::size_t{want.h} * want.w) << ")";
+  }
+}
+
+// Per-channel requant: multipliers, offsets and shifts all differ by channel, so a wrong
+// channel index shows.
+x::Requant per_channel(std::uint32_t channels, std::int64_t lo = -128, std::int64_t hi = 127) {
+  std::vector<std::int64_t> m, o;
+  std::vector<std::int32_t> s;
+  for (std::uint32_t c = 0; c < channels; ++c) {
+    m.push_back(90 + 37 * c);
+    o.push_back(static_cast<std::int64_t>(c) * 5 - 7);
+    s.push_back(static_cast<std::int32_t>(10 + c % 3));
+  }
+  return requant(m, o, s, lo, hi);
+}
+
+ConvCase dense_case(std::uint32_t cin, std::uint32_t h, std::uint32_t w, std::uint32_t cout, x::Window win,
+                    std::uint32_t groups = 1, std::uint32_t seed = 1) {
+  ConvCase k;
+  k.input = random_tensor(cin, h, w, -128, 127, seed);
+  k.cout = cout;
+  k.groups = groups;
+  k.window = win;
+  k.weights = random_values(std::size_t{cout} * (cin / groups) * win.kernel_h() * win.kernel_w(), -128, 127, seed + 1);
+  k.bias = random_values(cout, -3000, 3000, seed + 2);
+  k.rq = per_channel(cout);
+  return k;
+}
+
+TEST(XdnnSimConv, Dense3x3Stride2PaddingMatchesNaiveLoop) {
+  ConvCase k = dense_case(5, 9, 9, 7, window(3, 2, 1));
+  k.in_spec.section = 4;  // 5 channels in two sections of an AM word of 4 lanes
+  const ConvRun run = run_conv(k);
+  ASSERT_EQ(run.result.outputs.size(), 1u);
+  EXPECT_EQ(run.result.outputs[0].shape, (std::vector<std::int64_t>{1, 7, 5, 5}));
+  expect_equal(run.result.outputs[0], expected(k));
+  const auto& layer = layer_stats(run.result, "conv");
+  // 1 * ceil(5/96) * ceil(7/16) * ceil(25/2) * 3 * ceil(3/1) + 96 + 16 = 13*9 + 112 = 229
+  EXPECT_EQ(layer.array_busy_cycles, 229u);
+  EXPECT_EQ(layer.tiles, 1u);
+  EXPECT_EQ(layer.instructions, 2u);
+  EXPECT_EQ(layer.ddr_weight_bytes, k.weights.size());
+  EXPECT_EQ(layer.cycles, run.result.total_cycles);
+}
+
+TEST(XdnnSimConv, DilatedAsymmetricPaddingUnsignedOutput) {
+  x::Window win = window(3, 1, 2, 2);
+  win.set_pad_bottom(1);
+  win.set_pad_left(0);
+  ConvCase k = dense_case(4, 8, 7, 3, win, 1, 7);
+  k.rq = per_channel(3, 0, 255);
+  k.out_spec.is_signed = false;
+  const ConvRun run = run_conv(k);
+  expect_equal(run.result.outputs[0], expected(k));
+}
+
+TEST(XdnnSimConv, DepthwiseMatchesNaiveLoop) {
+  ConvCase k = dense_case(6, 7, 7, 6, window(3, 1, 1), 6, 11);
+  const ConvRun run = run_conv(k);
+  expect_equal(run.result.outputs[0], expected(k));
+  // ceil(6/96) * ceil(49 / (16*2)) * 3 * 3 + 96 + 16 = 18 + 112 = 130
+  EXPECT_EQ(layer_stats(run.result, "conv").array_busy_cycles, 130u);
+}
+
+TEST(XdnnSimConv, GroupedMatchesNaiveLoop) {
+  ConvCase k = dense_case(4, 6, 6, 6, window(3, 1, 1), 2, 21);
+  const ConvRun run = run_conv(k);
+  expect_equal(run.result.outputs[0], expected(k));
+  // 2 groups * ceil(2/96) * ceil(3/16) * ceil(36/2) * 3 * 3 + 112 = 2*162 + 112 = 436
+  EXPECT_EQ(layer_stats(run.result, "conv").array_busy_cycles, 436u);
+}
+
+x::Pool pool(x::PoolKind kind, x::Window w, x::Requant rq = {}) {
+  x::Pool p;
+  p.set_kind(kind);
+  *p.mutable_window() = w;
+  *p.mutable_requant() = rq;
+  return p;
+}
+
+TEST(XdnnSimConv, PipelinedMaxPoolPaddingNeverWins) {
+  ConvCase k = dense_case(3, 8, 8, 4, window(3, 1, 1), 1, 31);
+  // Small weights and a strongly negative bias make every conv output negative
+  // (acc in [-80000 - 27*128*20, -80000 + 27*128*20], /1024 in [-146, -11]): a pool that let
+  // its zero padding win would output 0 along the borders.
+  k.weights = random_values(k.weights.size(), -20, 20, 32);
+  k.bias = {-80000, -80000, -80000, -80000};
+  k.rq = requant({1}, {0}, {10}, -128, 127);
+  k.pool = pool(x::POOL_MAX, window(3, 2, 1));
+  const ConvRun run = run_conv(k);
+  const Dense want = expected(k);
+  EXPECT_EQ(want.h, 4u);
+  EXPECT_LT(*std::max_element(want.v.begin(), want.v.end()), 0) << "the case must exercise negative maxima";
+  expect_equal(run.result.outputs[0], want);
+  // The pool adds nothing; the conv computes all 8 conv rows the 4 pooled rows need:
+  // ceil(3/96) * ceil(4/16) * ceil(64/2) * 9 + 112 = 288 + 112 = 400
+  EXPECT_EQ(layer_stats(run.result, "conv").array_busy_cycles, 400u);
+}
+
+TEST(XdnnSimConv, PipelinedMaxPool2x2AndAvgPool) {
+  ConvCase k = dense_case(3, 8, 6, 5, window(3, 1, 1), 1, 41);
+  k.pool = pool(x::POOL_MAX, window(2, 2, 0));
+  expect_equal(run_conv(k).result.outputs[0], expected(k));
+  k.pool = pool(x::POOL_AVG, window(3, 2, 1), requant({7282}, {0}, {16}, -128, 127));
+  expect_equal(run_conv(k).result.outputs[0], expected(k));
+}
+
+TEST(XdnnSimConv, SixteenBitElementsAndWeights) {
+  ConvCase k;
+  k.input = random_tensor(3, 6, 6, -3000, 3000, 51);
+  k.cout = 4;
+  k.window = window(3, 1, 1);
+  k.weight_bytes = 2;
+  k.weights = random_values(4 * 3 * 9, -200, 200, 52);
+  k.bias = random_values(4, -100000, 100000, 53);
+  // intermediate_bits 16: results beyond int16 wrap (|acc| reaches ~16e6 * 3 >> 5).
+  k.rq = requant({3}, {0}, {5}, -32768, 32767, 16);
+  k.in_spec.element_bytes = 2;
+  k.out_spec.element_bytes = 2;
+  const ConvRun run = run_conv(k);
+  const Dense want = expected(k);
+  expect_equal(run.result.outputs[0], want);
+  // int16 operands: m = 1. ceil(3/96) * ceil(4/16) * ceil(36/1) * 9 + 112 = 324 + 112 = 436
+  EXPECT_EQ(layer_stats(run.result, "conv").array_busy_cycles, 436u);
+}
+
+TEST(XdnnSimConv, ReplicatedInputGivesSameResultInFewerCycles) {
+  ConvCase plain = dense_case(3, 8, 8, 5, window(3, 1, 1), 1, 61);
+  ConvCase replicated = plain;
+  replicated.in_spec.replication = 3;  // buffer of 9 lanes: copy j of channel c at lane c + 3j
+  const ConvRun a = run_conv(plain);
+  const ConvRun b = run_conv(replicated);
+  const Dense want = expected(plain);
+  expect_equal(a.result.outputs[0], want);
+  expect_equal(b.result.outputs[0], want);
+  // r = 1: ceil(3/96) * ceil(5/16) * ceil(64/2) * 3 * ceil(3/1) + 112 = 288 + 112 = 400
+  // r = 3: ceil(9/96) * ceil(5/16) * ceil(64/2) * 3 * ceil(3/3) + 112 = 96 + 112 = 208
+  EXPECT_EQ(layer_stats(a.result, "conv").array_busy_cycles, 400u);
+  EXPECT_EQ(layer_stats(b.result, "conv").array_busy_cycles, 208u);
+  EXPECT_LT(b.result.total_cycles, a.result.total_cycles);
+}
+
+TEST(XdnnSimConv, ReplicatedSevenBySevenStride2) {
+  // ResNet's first conv in miniature: kernel 7 > r = 3 (taps 0, 3, 6 from copy 0), stride 2, pad 3.
+  ConvCase k = dense_case(3, 13, 11, 4, window(7, 2, 3), 1, 71);
+  k.in_spec.replication = 3;
+  expect_equal(run_conv(k).result.outputs[0], expected(k));
+}
+
+TEST(XdnnSimConv, ReplicatedOutputWritesEveryCopy) {
+  // A conv writing a replicated layout feeds a replicated conv: the result must equal the
+  // two convs on plain layouts, which needs every copy of the intermediate written.
+  ConvCase first = dense_case(2, 6, 6, 3, window(1, 1, 0), 1, 81);
+  ConvCase second = dense_case(3, 6, 6, 4, window(3, 1, 1), 1, 82);
+  ProgramBuilder b;
+  const auto in_l = layout(2, 6, 6);
+  const auto mid_l = layout(3, 6, 6, {.replication = 3});
+  const auto out_l = layout(4, 6, 6);
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes_of(in_l)), in_l);
+  const auto mid_r = region(x::MEMORY_AM, b.am(bytes_of(mid_l)), mid_l);
+  const auto out_r = region(x::MEMORY_AM, b.am(bytes_of(out_l)), out_l);
+  b.input("x", {1, 2, 6, 6}, in_r);
+  b.output("y", {1, 4, 6, 6}, out_r);
+  b.layer("c1", "conv", mid_r);
+  b.layer("c2", "conv", out_r);
+  const std::uint64_t w1 = b.add_weights(first.weights, 1);
+  const std::uint64_t w2 = b.add_weights(second.weights, 1);
+  b.load_weights("c1", w1, 0, first.weights.size());
+  b.load_weights("c2", w2, 1024, second.weights.size());
+  x::Instr& c1 = b.instr("c1");
+  c1.mutable_wait()->set_weights(true);
+  set_conv(c1, {in_r, mid_r, first.window, 1, 0, 1, first.bias, first.rq, 0, 0});
+  x::Instr& c2 = b.instr("c2");
+  c2.mutable_wait()->set_conv(true);
+  set_conv(c2, {mid_r, out_r, second.window, 1, 1024, 1, second.bias, second.rq, 0, 0});
+  const SimResult r = simulate(b.program(), config(), {first.input}, {});
+  const Dense mid = ref_conv(dense(first.input), first.weights, first.bias, 3, 1, first.window, first.rq);
+  expect_equal(r.outputs[0], ref_conv(mid, second.weights, second.bias, 4, 1, second.window, second.rq));
+}
+
+// A 3x3 conv (pad 1) of a 10-row input computed as two row tiles: rows [0, 5) from input
+// rows 0..5 and rows [5, 10) from input rows 4..9, each tile uploaded from DDR.
+x::Program tiled_program(const ConvCase& k, std::uint32_t second_tile_first_row) {
+  ProgramBuilder b;
+  const Dense in = dense(k.input);
+  const auto full_in = layout(in.c, in.h, in.w);
+  const auto full_out = layout(k.cout, in.h, in.w);
+  const auto in_ddr = region(x::MEMORY_DDR, b.ddr(bytes_of(full_in)), full_in);
+  const auto out_r = region(x::MEMORY_AM, b.am(bytes_of(full_out)), full_out);
+  b.input("x", {1, in.c, in.h, in.w}, in_ddr);
+  b.output("y", {1, k.cout, in.h, in.w}, out_r);
+  b.layer("conv", "conv", out_r);
+  const std::uint64_t w = b.add_weights(k.weights, 1);
+  b.load_weights("conv", w, 0, k.weights.size());
+  const std::uint64_t row = std::uint64_t{in.w} * 96;  // one section: rows are contiguous
+  struct Tile {
+    std::uint32_t in_first, in_rows, out_begin, out_end;
+  };
+  for (const Tile t : {Tile{0, 6, 0, 5}, Tile{second_tile_first_row, in.h - second_tile_first_row, 5, in.h}}) {
+    const auto tile_l = layout(in.c, t.in_rows, in.w);
+    const auto tile_r = region(x::MEMORY_AM, b.am(bytes_of(tile_l)), tile_l);
+    x::Instr& up = b.instr("conv");
+    x::Copy& c = *up.mutable_upload();
+    c.set_source_memory(x::MEMORY_DDR);
+    c.set_source(in_ddr.address() + t.in_first * row);
+    c.set_destination_memory(x::MEMORY_AM);
+    c.set_destination(tile_r.address());
+    c.set_chunk_bytes(t.in_rows * row);
+    c.set_count(1);
+    x::Instr& conv = b.instr("conv");
+    conv.mutable_wait()->set_weights(true);
+    conv.mutable_wait()->set_upload(true);
+    // The second tile writes through a region of its own rows (output_row_offset 5) that
+    // aliases rows 5.. of the full output buffer.
+    const auto out_tile_l = layout(k.cout, t.out_end - t.out_begin, in.w);
+    const auto out_tile = region(x::MEMORY_AM, out_r.address() + t.out_begin * row, out_tile_l);
+    x::Conv& cv = set_conv(conv, {tile_r, out_tile, k.window, 1, 0, 1, k.bias, k.rq, in.h, in.w});
+    cv.set_row_begin(t.out_begin);
+    cv.set_row_end(t.out_end);
+    cv.set_input_row_offset(t.in_first);
+    cv.set_output_row_offset(t.out_begin);
+  }
+  return b.program();
+}
+
+TEST(XdnnSimConv, RowTiledConvEqualsFullConv) {
+  const ConvCase k = dense_case(4, 10, 10, 6, window(3, 1, 1), 1, 91);
+  const SimResult r = simulate(tiled_program(k, 4), config(), {k.input}, {});
+  expect_equal(r.outputs[0], expected(k));
+  // Each tile: ceil(4/96) * ceil(6/16) * ceil(50/2) * 9 + 112 = 225 + 112 = 337
+  EXPECT_EQ(layer_stats(r, "conv").array_busy_cycles, 2u * 337u);
+  EXPECT_EQ(layer_stats(r, "conv").tiles, 2u);
+}
+
+TEST(XdnnSimConv, TileMissingAnInputRowIsAUserError) {
+  const ConvCase k = dense_case(4, 10, 10, 6, window(3, 1, 1), 1, 91);
+  // The second tile starts at input row 5, but output row 5 needs input row 4.
+  try {
+    simulate(tiled_program(k, 5), config(), {k.input}, {});
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("instruction 4"), std::string::npos) << what;
+    EXPECT_NE(what.find("row 4"), std::string::npos) << what;
+    EXPECT_NE(what.find("outside"), std::string::npos) << what;
+  }
+  // The persistent SystemC model survives a failed run.
+  const SimResult r = simulate(tiled_program(k, 4), config(), {k.input}, {});
+  expect_equal(r.outputs[0], expected(k));
+}
+
+TEST(XdnnSimConv, ConcatByPlacementAcrossSections) {
+  const ConvCase a = dense_case(3, 5, 5, 5, window(3, 1, 1), 1, 101);
+  ConvCase c = dense_case(3, 5, 5, 5, window(1, 1, 0), 1, 102);
+  c.input = a.input;
+  c.rq = requant({50, 60, 70, 80, 90}, {1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}, -128, 127);
+  ProgramBuilder b;
+  const auto in_l = layout(3, 5, 5);
+  // Ten channels in AM words of 4 lanes: sections 0-3, 4-7, 8-9; the second conv starts
+  // in the middle of section 1.
+  const auto all_l = layout(10, 5, 5, {.section = 4});
+  const auto lo_l = layout(5, 5, 5, {.section = 4, .buffer_channels = 10});
+  const auto hi_l = layout(5, 5, 5, {.section = 4, .channel_offset = 5, .buffer_channels = 10});
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes_of(in_l)), in_l);
+  const std::uint64_t base = b.am(bytes_of(all_l));
+  b.input("x", {1, 3, 5, 5}, in_r);
+  b.output("y", {1, 10, 5, 5}, region(x::MEMORY_AM, base, all_l));
+  b.layer("a", "conv", region(x::MEMORY_AM, base, lo_l));
+  b.layer("c", "conv", region(x::MEMORY_AM, base, hi_l));
+  const std::uint64_t wa = b.add_weights(a.weights, 1);
+  const std::uint64_t wc = b.add_weights(c.weights, 1);
+  b.load_weights("a", wa, 0, a.weights.size());
+  b.load_weights("c", wc, 4096, c.weights.size());
+  x::Instr& ia = b.instr("a");
+  ia.mutable_wait()->set_weights(true);
+  set_conv(ia, {in_r, region(x::MEMORY_AM, base, lo_l), a.window, 1, 0, 1, a.bias, a.rq, 0, 0});
+  x::Instr& ic = b.instr("c");
+  set_conv(ic, {in_r, region(x::MEMORY_AM, base, hi_l), c.window, 1, 4096, 1, c.bias, c.rq, 0, 0});
+  const SimResult r = simulate(b.program(), config(), {a.input}, capture_options());
+  const Dense ya = expected(a), yc = expected(c);
+  Dense want(10, 5, 5);
+  std::copy(ya.v.begin(), ya.v.end(), want.v.begin());
+  std::copy(yc.v.begin(), yc.v.end(), want.v.begin() + static_cast<std::ptrdiff_t>(ya.v.size()));
+  expect_equal(r.outputs[0], want);
+  ASSERT_EQ(r.layer_outputs.count("c:out"), 1u);
+  expect_equal(r.layer_outputs.at("c:out"), yc);
+}
+
+TEST(XdnnSimPool, StandaloneAvgPoolWithPerChannelRequant) {
+  ProgramBuilder b;
+  const IntTensor x = random_tensor(5, 7, 7, -128, 127, 111);
+  const auto in_l = layout(5, 7, 7);
+  const auto out_l = layout(5, 4, 4);
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_AM, b.am(bytes_of(out_l)), out_l);
+  b.input("x", {1, 5, 7, 7}, in_r);
+  b.output("y", {1, 5, 4, 4}, out_r);
+  b.layer("avg", "avgpool", out_r);
+  const x::Pool p = pool(x::POOL_AVG, window(3, 2, 1), requant({7282, 7000, 8000, 9000, 10000}, {0}, {16}, -128, 127));
+  x::StandalonePool& sp = *b.instr("avg").mutable_pool();
+  *sp.mutable_input() = in_r;
+  *sp.mutable_output() = out_r;
+  *sp.mutable_pool() = p;
+  const SimResult r = simulate(b.program(), config(), {x}, {});
+  expect_equal(r.outputs[0], ref_pool(dense(x), p));
+  // ceil(5/96) * 4 * 4 * ceil(9 / 2 read ports) = 16 * 5 = 80
+  EXPECT_EQ(layer_stats(r, "avg").pool_busy_cycles, 80u);
+  EXPECT_EQ(layer_stats(r, "avg").array_busy_cycles, 0u);
+}
+
+TEST(XdnnSimPool, StandaloneMaxPool) {
+  ProgramBuilder b;
+  const IntTensor x = random_tensor(3, 6, 9, -128, -1, 112);  // all negative: padding must not win
+  const auto in_l = layout(3, 6, 9, {.section = 2});
+  const auto out_l = layout(3, 3, 5);
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_AM, b.am(bytes_of(out_l)), out_l);
+  b.input("x", {1, 3, 6, 9}, in_r);
+  b.output("y", {1, 3, 3, 5}, out_r);
+  b.layer("max", "maxpool", out_r);
+  const x::Pool p = pool(x::POOL_MAX, window(3, 2, 1));
+  x::StandalonePool& sp = *b.instr("max").mutable_pool();
+  *sp.mutable_input() = in_r;
+  *sp.mutable_output() = out_r;
+  *sp.mutable_pool() = p;
+  const SimResult r = simulate(b.program(), config(), {x}, {});
+  expect_equal(r.outputs[0], ref_pool(dense(x), p));
+}
+
+x::Program eltwise_program(const x::Requant& rq, std::int64_t m0, std::int64_t m1, std::uint32_t c, std::uint32_t h,
+                           std::uint32_t w, std::uint32_t element_bytes = 1) {
+  ProgramBuilder b;
+  const auto l = layout(c, h, w, {.element_bytes = element_bytes});
+  const auto a = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  const auto bb = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  const auto out = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  b.input("a", {1, c, h, w}, a);
+  b.input("b", {1, c, h, w}, bb);
+  b.output("y", {1, c, h, w}, out);
+  b.layer("add", "eltwise", out);
+  x::Eltwise& e = *b.instr("add").mutable_eltwise();
+  *e.mutable_a() = a;
+  *e.mutable_b() = bb;
+  *e.mutable_output() = out;
+  e.add_input_multiplier(m0);
+  e.add_input_multiplier(m1);
+  *e.mutable_requant() = rq;
+  return b.program();
+}
+
+TEST(XdnnSimEltwise, AddWithReluClamp) {
+  const IntTensor a = random_tensor(5, 4, 6, -128, 127, 121);
+  const IntTensor bt = random_tensor(5, 4, 6, -128, 127, 122);
+  const x::Requant rq = requant({1}, {0}, {2}, 0, 127);  // ReLU: lo = 0
+  const SimResult r = simulate(eltwise_program(rq, 3, -2, 5, 4, 6), config(), {a, bt}, {});
+  const Dense want = ref_eltwise(dense(a), dense(bt), 3, -2, rq);
+  EXPECT_GT(std::count(want.v.begin(), want.v.end(), 0), 0) << "the case must exercise the ReLU";
+  expect_equal(r.outputs[0], want);
+  // ceil(5/96) * 4 * 6 = 24
+  EXPECT_EQ(layer_stats(r, "add").pool_busy_cycles, 24u);
+}
+
+TEST(XdnnSimEltwise, SixteenBitIntermediateWrapsAndRoundsHalfUp) {
+  // 20000 * 2 = 40000 wraps to -25536 (docs/quant.md); -3 * 1 >> 1 rounds to -1; 5 >> 1 to 3.
+  const x::Requant wrap = requant({1}, {0}, {0}, -32768, 32767, 16);
+  const SimResult r = simulate(eltwise_program(wrap, 2, 0, 1, 1, 2, 2), config(),
+                               {IntTensor{{1, 1, 1, 2}, {20000, -3}}, IntTensor{{1, 1, 1, 2}, {0, 0}}}, {});
+  EXPECT_EQ(r.outputs[0].values, (std::vector<std::int32_t>{-25536, -6}));
+  const x::Requant half = requant({1}, {0}, {1}, -128, 127);
+  const SimResult h = simulate(eltwise_program(half, 1, 0, 1, 1, 2), config(),
+                               {IntTensor{{1, 1, 1, 2}, {-3, 5}}, IntTensor{{1, 1, 1, 2}, {0, 0}}}, {});
+  EXPECT_EQ(h.outputs[0].values, (std::vector<std::int32_t>{-1, 3}));
+  const x::Requant left = requant({1}, {1}, {-2}, -128, 127);  // negative shift: (v + 1) << 2
+  const SimResult l = simulate(eltwise_program(left, 1, 0, 1, 1, 2), config(),
+                               {IntTensor{{1, 1, 1, 2}, {-3, 5}}, IntTensor{{1, 1, 1, 2}, {0, 0}}}, {});
+  EXPECT_EQ(l.outputs[0].values, (std::vector<std::int32_t>{-8, 24}));
+}
+
+TEST(XdnnSimCopy, GatherScatterAndThreeDimensionalCopies) {
+  ProgramBuilder b;
+  // A 32-byte network input in DDR (1 channel x 1 row x 32 words of one lane).
+  const auto in_l = layout(1, 1, 32, {.section = 1});
+  const auto out_l = layout(1, 1, 64, {.section = 1});
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(32), in_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(64), out_l);
+  const std::uint64_t am = b.am(256);
+  b.input("x", {1, 1, 1, 32}, in_r);
+  b.output("y", {1, 1, 1, 64}, out_r);
+  b.layer("copy", "concat", out_r);
+  const auto copy = [](x::Copy& c, x::Memory sm, std::uint64_t s, x::Memory dm, std::uint64_t d, std::uint64_t chunk,
+                       std::uint64_t count, std::uint64_t ss, std::uint64_t ds, std::uint64_t rows = 0,
+                       std::uint64_t srs = 0, std::uint64_t drs = 0) {
+    c.set_source_memory(sm);
+    c.set_source(s);
+    c.set_destination_memory(dm);
+    c.set_destination(d);
+    c.set_chunk_bytes(chunk);
+    c.set_count(count);
+    c.set_source_stride(ss);
+    c.set_destination_stride(ds);
+    c.set_rows(rows);
+    c.set_source_row_stride(srs);
+    c.set_destination_row_stride(drs);
+  };
+  // Gather: every other byte pair of the input -> AM[0, 16).
+  copy(*b.instr("copy").mutable_upload(), x::MEMORY_DDR, in_r.address(), x::MEMORY_AM, am, 2, 8, 4, 2);
+  // 3-D gather: 2 rows x 3 chunks of 1 byte, rows 16 bytes apart, chunks 3 apart -> AM[64, ...)
+  x::Instr& g3 = b.instr("copy");
+  copy(*g3.mutable_upload(), x::MEMORY_DDR, in_r.address() + 1, x::MEMORY_AM, am + 64, 1, 3, 3, 1, 2, 16, 8);
+  // Scatter: AM[0, 16) as 4-byte chunks to DDR output words 0, 8, 16, 24 (a stride of 8).
+  x::Instr& s = b.instr("copy");
+  s.mutable_wait()->set_upload(true);
+  copy(*s.mutable_download(), x::MEMORY_AM, am, x::MEMORY_DDR, out_r.address(), 4, 4, 4, 8);
+  // 3-D scatter of the 3-D gather's result: rows of 3 bytes to output rows at 32 and 48.
+  x::Instr& s3 = b.instr("copy");
+  copy(*s3.mutable_download(), x::MEMORY_AM, am + 64, x::MEMORY_DDR, out_r.address() + 32, 3, 1, 3, 3, 2, 8, 16);
+  std::vector<std::int32_t> in(32);
+  for (int i = 0; i < 32; ++i) in[static_cast<std::size_t>(i)] = i + 1;
+  const SimResult r = simulate(b.program(), config(), {IntTensor{{1, 1, 1, 32}, in}}, {});
+  // The same moves as plain byte loops.
+  std::vector<std::int32_t> a(256, 0), want(64, 0);
+  for (int i = 0; i < 8; ++i) {
+    for (int k = 0; k < 2; ++k) a[static_cast<std::size_t>(2 * i + k)] = in[static_cast<std::size_t>(4 * i + k)];
+  }
+  for (int row = 0; row < 2; ++row) {
+    for (int i = 0; i < 3; ++i)
+      a[static_cast<std::size_t>(64 + 8 * row + i)] = in[static_cast<std::size_t>(1 + 16 * row + 3 * i)];
+  }
+  for (int i = 0; i < 4; ++i) {
+    for (int k = 0; k < 4; ++k) want[static_cast<std::size_t>(8 * i + k)] = a[static_cast<std::size_t>(4 * i + k)];
+  }
+  for (int row = 0; row < 2; ++row) {
+    for (int k = 0; k < 3; ++k)
+      want[static_cast<std::size_t>(32 + 16 * row + k)] = a[static_cast<std::size_t>(64 + 8 * row + k)];
+  }
+  EXPECT_EQ(r.outputs[0].values, want);
+  const auto& layer = layer_stats(r, "copy");
+  EXPECT_EQ(layer.ddr_read_bytes, 16u + 6u);
+  EXPECT_EQ(layer.ddr_write_bytes, 16u + 6u);
+  EXPECT_EQ(layer.tiles, 0u);
+}
+
+TEST(XdnnSimCopy, NetworkInputIsWrittenInItsLayoutWithZeroPadding) {
+  // 3 channels in AM words of 4 lanes (lane 3 is padding), 5 words of a row stride of 8,
+  // 16-bit unsigned: the whole buffer is downloaded byte for byte and checked against the
+  // layout formula of isa/xdnn.proto.
+  ProgramBuilder b;
+  const auto l = layout(3, 2, 5, {.section = 4, .element_bytes = 2, .is_signed = false, .width_stride = 8});
+  const std::uint64_t bytes = bytes_of(l);  // 1 section * 2 rows * 8 words * 4 lanes * 2 bytes = 128
+  ASSERT_EQ(bytes, 128u);
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes), l);
+  const auto raw_l = layout(1, 1, static_cast<std::uint32_t>(bytes), {.section = 1, .is_signed = false});
+  const auto raw_r = region(x::MEMORY_DDR, b.ddr(bytes), raw_l);
+  b.input("x", {1, 3, 2, 5}, in_r);
+  b.output("raw", {1, 1, 1, static_cast<std::int64_t>(bytes)}, raw_r);
+  b.layer("down", "concat", raw_r);
+  x::Copy& c = *b.instr("down").mutable_download();
+  c.set_source_memory(x::MEMORY_AM);
+  c.set_source(in_r.address());
+  c.set_destination_memory(x::MEMORY_DDR);
+  c.set_destination(raw_r.address());
+  c.set_chunk_bytes(bytes);
+  c.set_count(1);
+  const IntTensor x = random_tensor(3, 2, 5, 0, 65535, 171);
+  const SimResult r = simulate(b.program(), config(), {x}, {});
+  std::vector<std::int32_t> want(bytes, 0);
+  for (std::uint32_t ch = 0; ch < 3; ++ch) {
+    for (std::uint32_t h = 0; h < 2; ++h) {
+      for (std::uint32_t w = 0; w < 5; ++w) {
+        // ((c / S) * H + h) * width_stride + w) * S * element_bytes + (c % S) * element_bytes
+        const std::size_t at = ((std::size_t{ch} / 4 * 2 + h) * 8 + w) * 4 * 2 + (ch % 4) * 2;
+        const std::int32_t v = x.values[(std::size_t{ch} * 2 + h) * 5 + w];
+        want[at] = v & 0xff;
+        want[at + 1] = (v >> 8) & 0xff;
+      }
+    }
+  }
+  EXPECT_EQ(r.outputs[0].values, want);
+}
+
+TEST(XdnnSimConv, DdrNetworkIoThroughGatherScatterAndFcShapes) {
+  // A network input [1, 20] stored compactly in DDR, gathered into AM, a 1x1 conv (FC) on
+  // the array, the [1, 10] result scattered back to DDR.
+  ConvCase k = dense_case(20, 1, 1, 10, window(1, 1, 0), 1, 131);
+  k.input.shape = {1, 20};
+  ProgramBuilder b;
+  const auto in_ddr_l = layout(20, 1, 1, {.section = 20});
+  const auto out_ddr_l = layout(10, 1, 1, {.section = 10});
+  const auto in_am_l = layout(20, 1, 1, {.section = 8});  // three sections of 8 lanes
+  const auto out_am_l = layout(10, 1, 1);
+  const auto in_ddr = region(x::MEMORY_DDR, b.ddr(bytes_of(in_ddr_l)), in_ddr_l);
+  const auto out_ddr = region(x::MEMORY_DDR, b.ddr(bytes_of(out_ddr_l)), out_ddr_l);
+  const auto in_am = region(x::MEMORY_AM, b.am(bytes_of(in_am_l)), in_am_l);
+  const auto out_am = region(x::MEMORY_AM, b.am(bytes_of(out_am_l)), out_am_l);
+  b.input("x", {1, 20}, in_ddr);
+  b.output("y", {1, 10}, out_ddr);
+  b.layer("fc", "fc", out_ddr);
+  const std::uint64_t w = b.add_weights(k.weights, 1);
+  b.load_weights("fc", w, 0, k.weights.size());
+  x::Copy& up = *b.instr("fc").mutable_upload();  // 8 + 8 + 4 channels, one section each
+  up.set_source_memory(x::MEMORY_DDR);
+  up.set_source(in_ddr.address());
+  up.set_destination_memory(x::MEMORY_AM);
+  up.set_destination(in_am.address());
+  up.set_chunk_bytes(8);
+  up.set_count(3);
+  up.set_source_stride(8);
+  up.set_destination_stride(8);
+  x::Instr& conv = b.instr("fc");
+  conv.mutable_wait()->set_upload(true);
+  conv.mutable_wait()->set_weights(true);
+  set_conv(conv, {in_am, out_am, k.window, 1, 0, 1, k.bias, k.rq, 0, 0});
+  x::Instr& down = b.instr("fc");
+  down.mutable_wait()->set_conv(true);
+  x::Copy& d = *down.mutable_download();
+  d.set_source_memory(x::MEMORY_AM);
+  d.set_source(out_am.address());
+  d.set_destination_memory(x::MEMORY_DDR);
+  d.set_destination(out_ddr.address());
+  d.set_chunk_bytes(10);
+  d.set_count(1);
+  const SimResult r = simulate(b.program(), config(), {k.input}, {});
+  ASSERT_EQ(r.outputs.size(), 1u);
+  EXPECT_EQ(r.outputs[0].shape, (std::vector<std::int64_t>{1, 10}));
+  expect_equal(r.outputs[0], expected(k));
+}
+
+TEST(XdnnSimHost, FcOnTheHostModel) {
+  ConvCase k = dense_case(21, 1, 1, 10, window(1, 1, 0), 1, 141);
+  ProgramBuilder b;
+  const auto in_l = layout(21, 1, 1, {.section = 21});
+  const auto out_l = layout(10, 1, 1, {.section = 10});
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(out_l)), out_l);
+  const std::uint64_t w = b.add_weights(k.weights, 1);
+  b.input("x", {1, 21, 1, 1}, in_r);
+  b.output("y", {1, 10}, out_r);
+  b.layer("fc", "fc", out_r);
+  x::Conv& c = set_conv(b.instr("fc"), {in_r, out_r, k.window, 1, w, 1, k.bias, k.rq, 0, 0});
+  c.set_on_host(true);
+  const x::Program program = b.program();
+  const SimResult r = simulate(program, config("v3_96", {"host_fc_softmax=true"}), {k.input}, {});
+  expect_equal(r.outputs[0], expected(k));
+  // ceil(2 * 210 MACs / 5e9 op/s * 700e6 cycles/s) = ceil(58.8) = 59
+  EXPECT_EQ(r.host_cycles, 59u);
+  EXPECT_EQ(layer_stats(r, "fc").host_cycles, 59u);
+  EXPECT_EQ(layer_stats(r, "fc").array_busy_cycles, 0u);
+  EXPECT_EQ(unit_stats(r, "host").instructions, 1u);
+  // Without host_fc_softmax the same program is refused.
+  EXPECT_THROW(simulate(program, config(), {k.input}, {}), UserError);
+}
+
+// --- bad programs ----------------------------------------------------------------------
+
+void expect_user_error(const x::Program& program, const HwConfig& hw, const std::vector<IntTensor>& inputs,
+                       const std::vector<std::string>& needles) {
+  try {
+    simulate(program, hw, inputs, {});
+    FAIL() << "expected a UserError mentioning " << needles.front();
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line: " << what;
+    for (const auto& n : needles) EXPECT_NE(what.find(n), std::string::npos) << "'" << n << "' not in: " << what;
+  }
+}
+
+TEST(XdnnSimErrors, OutputRegionOutsideAmNamesTheInstruction) {
+  ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
+  x::Program p = conv_program(k);
+  p.mutable_instrs(1)->mutable_conv()->mutable_output()->set_address(9u * 1024 * 1024 - 16);
+  expect_user_error(p, config(), {k.input}, {"instruction 1", "XNConv", "conv", "output", "outside AM"});
+}
+
+TEST(XdnnSimErrors, WeightsOutsideTheFilterCache) {
+  ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
+  x::Program p = conv_program(k);
+  p.mutable_instrs(0)->mutable_load_weights()->set_destination(306u * 1024 - 8);
+  expect_user_error(p, config(), {k.input}, {"instruction 0", "XNLoadWeights", "filter cache"});
+}
+
+TEST(XdnnSimErrors, BadLayoutIsRefused) {
+  ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
+  x::Program p = conv_program(k);
+  p.mutable_instrs(1)->mutable_conv()->mutable_input()->mutable_layout()->set_width_stride(2);
+  expect_user_error(p, config(), {k.input}, {"instruction 1", "width_stride"});
+}
+
+TEST(XdnnSimErrors, DepthwiseOnAnArrayWithoutIt) {
+  ConvCase k = dense_case(6, 5, 5, 6, window(3, 1, 1), 6);
+  expect_user_error(conv_program(k), config("v3_96", {"depthwise=false"}), {k.input}, {"instruction 1", "depthwise"});
+}
+
+TEST(XdnnSimErrors, FilterBeyondMaxFilterElementsAndBadStride) {
+  ConvCase k = dense_case(3, 9, 9, 4, window(3, 1, 1));
+  // 3 x 3 x 3 = 27 elements > 20
+  expect_user_error(conv_program(k), config("v3_96", {"max_filter_elements=20"}), {k.input},
+                    {"instruction 1", "max_filter_elements"});
+  ConvCase s = dense_case(3, 9, 9, 4, window(3, 3, 1));
+  expect_user_error(conv_program(s), config(), {s.input}, {"instruction 1", "stride"});
+}
+
+TEST(XdnnSimErrors, CopyBetweenTheWrongMemories) {
+  ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
+  x::Program p = conv_program(k);
+  p.mutable_instrs(0)->mutable_load_weights()->set_destination_memory(x::MEMORY_AM);
+  expect_user_error(p, config(), {k.input}, {"instruction 0", "AM"});
+}
+
+TEST(XdnnSimErrors, DdrBeyondTheConfig) {
+  ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
+  x::Program p = conv_program(k);
+  p.set_ddr_bytes_used(17ull << 30);
+  EXPECT_THROW(simulate(p, config(), {k.input}, {}), UserError);
+}
+
+TEST(XdnnSimErrors, RequantOverflowingSixtyFourBits) {
+  // 100 * 2^40 * 2^40 does not fit int64: an error, not a silent wrap.
+  const x::Requant huge = requant({std::int64_t{1} << 40}, {0}, {0}, -128, 127);
+  const x::Program p = eltwise_program(huge, std::int64_t{1} << 40, 0, 1, 1, 1);
+  expect_user_error(p, config(), {IntTensor{{1, 1, 1, 1}, {100}}, IntTensor{{1, 1, 1, 1}, {0}}},
+                    {"instruction 0", "XNEltwise"});
+}
+
+TEST(XdnnSimErrors, UnflaggedConflictBetweenUnitsIsARace) {
+  // The eltwise reads the conv's output while the conv runs: without the conv flag the
+  // program is wrong (the result would depend on timing).
+  const ConvCase k = dense_case(4, 4, 4, 4, window(3, 1, 1), 1, 161);
+  ProgramBuilder b;
+  const auto l = layout(4, 4, 4);
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  const auto mid_r = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  const auto out_r = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  b.input("x", {1, 4, 4, 4}, in_r);
+  b.output("y", {1, 4, 4, 4}, out_r);
+  b.layer("conv", "conv", mid_r);
+  b.layer("add", "eltwise", out_r);
+  b.load_weights("conv", b.add_weights(k.weights, 1), 0, k.weights.size());
+  x::Instr& conv = b.instr("conv");
+  conv.mutable_wait()->set_weights(true);
+  set_conv(conv, {in_r, mid_r, k.window, 1, 0, 1, k.bias, k.rq, 0, 0});
+  x::Instr& add = b.instr("add");
+  x::Eltwise& e = *add.mutable_eltwise();
+  *e.mutable_a() = mid_r;
+  *e.mutable_b() = in_r;
+  *e.mutable_output() = out_r;
+  e.add_input_multiplier(1);
+  e.add_input_multiplier(1);
+  *e.mutable_requant() = requant({1}, {0}, {0}, -128, 127);
+  expect_user_error(b.program(), config(), {k.input}, {"instruction 2", "instruction 1"});
+  // With the flag it runs and gives conv(x) + x.
+  add.mutable_wait()->set_conv(true);
+  const SimResult r = simulate(b.program(), config(), {k.input}, {});
+  expect_equal(r.outputs[0], ref_eltwise(expected(k), dense(k.input), 1, 1, requant({1}, {0}, {0}, -128, 127)));
+}
+
+// --- layer outputs -----------------------------------------------------------------------
+
+TEST(XdnnSimCapture, LayerOutputIsTakenWhenItsLastInstructionCompletes) {
+  // c1 writes buffer B; c2 (waiting for c1) overwrites B. The capture of c1 must hold c1's
+  // values, not what B holds at the end.
+  const ConvCase c1 = dense_case(3, 5, 5, 4, window(3, 1, 1), 1, 151);
+  ConvCase c2 = dense_case(3, 5, 5, 4, window(1, 1, 0), 1, 152);
+  c2.input = c1.input;
+  ProgramBuilder b;
+  const auto in_l = layout(3, 5, 5);
+  const auto out_l = layout(4, 5, 5);
+  const auto in_r = region(x::MEMORY_AM, b.am(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_AM, b.am(bytes_of(out_l)), out_l);
+  b.input("x", {1, 3, 5, 5}, in_r);
+  b.output("y", {1, 4, 5, 5}, out_r);
+  b.layer("c1", "conv", out_r, "t1");
+  b.layer("c2", "conv", out_r, "t2");
+  const std::uint64_t w1 = b.add_weights(c1.weights, 1);
+  const std::uint64_t w2 = b.add_weights(c2.weights, 1);
+  b.load_weights("c1", w1, 0, c1.weights.size());
+  b.load_weights("c2", w2, 2048, c2.weights.size());
+  x::Instr& i1 = b.instr("c1");
+  i1.mutable_wait()->set_weights(true);
+  set_conv(i1, {in_r, out_r, c1.window, 1, 0, 1, c1.bias, c1.rq, 0, 0});
+  x::Instr& i2 = b.instr("c2");
+  i2.mutable_wait()->set_conv(true);
+  set_conv(i2, {in_r, out_r, c2.window, 1, 2048, 1, c2.bias, c2.rq, 0, 0});
+  const SimResult r = simulate(b.program(), config(), {c1.input}, capture_options());
+  ASSERT_EQ(r.layer_outputs.size(), 2u);
+  expect_equal(r.layer_outputs.at("t1"), expected(c1));
+  expect_equal(r.layer_outputs.at("t2"), expected(c2));
+  expect_equal(r.outputs[0], expected(c2));
+  const SimResult none = simulate(b.program(), config(), {c1.input}, {});
+  EXPECT_TRUE(none.layer_outputs.empty());
+}
+
+}  // namespace
+}  // namespace wb::test::xdnn
