@@ -32,8 +32,17 @@ std::string window_problem(const Window& w) {
 }
 
 std::string requant_problem(const isa::xdnn::Requant& r, std::uint32_t channels) {
-  for (const int n : {r.multiplier_size(), r.offset_size(), r.shift_size()}) {
-    if (n != 1 && n != static_cast<int>(channels)) return fmt::format("requant has {} entries for {} channels", n, channels);
+  const auto entries_ok = [&](int n, bool may_be_empty) {
+    return n == 1 || n == static_cast<int>(channels) || (may_be_empty && n == 0);
+  };
+  // An empty offset is proto3's default: zero.
+  if (!entries_ok(r.multiplier_size(), false) || !entries_ok(r.shift_size(), false) ||
+      !entries_ok(r.offset_size(), true)) {
+    return fmt::format("requant has {}/{}/{} multiplier/offset/shift entries for {} channels", r.multiplier_size(),
+                       r.offset_size(), r.shift_size(), channels);
+  }
+  if (r.intermediate_bits() != 0 && r.intermediate_bits() != 16) {
+    return fmt::format("requant intermediate_bits {} (0 or 16)", r.intermediate_bits());
   }
   for (const int s : r.shift()) {
     if (s > 62 || s < -62) return fmt::format("requant shift {} out of range", s);
@@ -98,6 +107,19 @@ std::string conv_problem(const Conv& conv, const Memories& m, const HwConfig& co
   if (conv.input_height() == 0 || conv.input_width() == 0 || conv.conv_height() == 0 || conv.conv_width() == 0) {
     return "zero input or conv size";
   }
+  {
+    const Window& w = conv.window();
+    const auto out_size = [](std::int64_t size, std::int64_t k, std::int64_t s, std::int64_t p0, std::int64_t p1,
+                             std::int64_t d) { return (size + p0 + p1 - ((k - 1) * d + 1)) / s + 1; };
+    const std::int64_t h = out_size(conv.input_height(), w.kernel_h(), w.stride_h(), w.pad_top(), w.pad_bottom(),
+                                    w.dilation_h());
+    const std::int64_t wd = out_size(conv.input_width(), w.kernel_w(), w.stride_w(), w.pad_left(), w.pad_right(),
+                                     w.dilation_w());
+    if (h != conv.conv_height() || wd != conv.conv_width()) {
+      return fmt::format("conv output {}x{} does not follow from its {}x{} input and window (expected {}x{})",
+                         conv.conv_height(), conv.conv_width(), conv.input_height(), conv.input_width(), h, wd);
+    }
+  }
   if (conv.row_begin() > conv.row_end() || conv.row_end() - conv.output_row_offset() > out.height() ||
       conv.row_begin() < conv.output_row_offset()) {
     return fmt::format("output rows [{}, {}) do not fit its region of {} rows at offset {}", conv.row_begin(),
@@ -133,6 +155,7 @@ std::int64_t rshift_round(Int128 v, int s) {
 
 template <class T>
 T pick(const google::protobuf::RepeatedField<T>& values, std::size_t channel) {
+  if (values.empty()) return T{0};
   return values.size() == 1 ? values.Get(0) : values.Get(static_cast<int>(channel));
 }
 
