@@ -22,7 +22,7 @@ constexpr Switch kSwitches[] = {
     {"replication", "replicate narrow channel groups across an AM word (v3)", &CompileOptions::replication},
     {"pool_pipelining", "run a max/avg pool behind the conv that feeds it", &CompileOptions::pool_pipelining},
     {"weight_pingpong", "load the next weights while the array computes", &CompileOptions::weight_pingpong},
-    {"concat_placement", "concat branches write into one buffer (off: copy through DDR)",
+    {"concat_placement", "concat inputs are written into one buffer (off: copied through DDR)",
      &CompileOptions::concat_placement},
     {"input_streaming", "stream the network input from DDR in row bands, overlapping the first conv",
      &CompileOptions::input_streaming},

@@ -86,6 +86,7 @@ class Emitter {
         case XLayerKind::Conv: emit_conv(l, s); break;
         case XLayerKind::Pool: emit_pool(l, s); break;
         case XLayerKind::Eltwise: emit_eltwise(l, s); break;
+        case XLayerKind::Concat: emit_concat(l, s); break;
       }
       for (const Transfer& t : step.after) transfer(t, l);
       add_layer_record(l, s);
@@ -452,6 +453,77 @@ class Emitter {
     if (layer.on_host) {
       const int out_buffer = buffer_of(layer.output);
       transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
+    }
+  }
+
+  // Concat without placement: each input's AM image goes to a DDR scratch area and comes
+  // back into the concat's buffer at its channel offset, one 3-D gather per run of channels
+  // that stays within one section on both sides.
+  void emit_concat(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.concat_node)];
+    const Region target = am_region(layer.output, s);
+    const isa::xdnn::TensorLayout& tl = target.layout();
+    const std::uint64_t eb = tl.element_bytes();
+    const std::uint64_t lanes = tl.section_channels();
+    std::uint32_t offset = tl.channel_offset();
+    for (const int raw : node.inputs) {
+      const Region member = am_region(raw, s);
+      const isa::xdnn::TensorLayout& ml = member.layout();
+      const std::uint64_t image = isa::xdnn::buffer_bytes(ml);
+      const std::uint64_t scratch = ddr_cursor_;
+      ddr_cursor_ = align_up(ddr_cursor_ + image, kDdrAlignment);
+      {
+        isa::xdnn::Copy down;
+        down.set_source_memory(isa::xdnn::MEMORY_AM);
+        down.set_source(member.address());
+        down.set_destination_memory(isa::xdnn::MEMORY_DDR);
+        down.set_destination(scratch);
+        down.set_chunk_bytes(image);
+        down.set_count(1);
+        down.set_source_stride(image);
+        down.set_destination_stride(image);
+        Instr instr;
+        *instr.mutable_download() = down;
+        push(std::move(instr), Unit::Download,
+             {region_access(member, false), bytes_access(isa::xdnn::MEMORY_DDR, scratch, image, true)}, l);
+        stats_.moveops += image;
+        stats_.spill_bytes += image;
+        layer_stats_[static_cast<std::size_t>(l)].download_bytes += image;
+      }
+      std::uint32_t c = 0;
+      while (c < ml.channels()) {
+        const std::uint32_t src_channel = ml.channel_offset() + c, dst_channel = offset + c;
+        const std::uint32_t run = std::min<std::uint32_t>(
+            {static_cast<std::uint32_t>(lanes - src_channel % lanes), static_cast<std::uint32_t>(lanes - dst_channel % lanes),
+             ml.channels() - c});
+        isa::xdnn::Copy up;
+        up.set_source_memory(isa::xdnn::MEMORY_DDR);
+        up.set_source(scratch + isa::xdnn::element_offset(ml, c, 0, 0));
+        up.set_destination_memory(isa::xdnn::MEMORY_AM);
+        isa::xdnn::TensorLayout whole = tl;
+        whole.set_channel_offset(0);
+        up.set_destination(target.address() + isa::xdnn::element_offset(whole, dst_channel, 0, 0));
+        up.set_chunk_bytes(run * eb);
+        up.set_count(ml.width());
+        up.set_rows(ml.height());
+        up.set_source_stride(lanes * eb);
+        up.set_destination_stride(lanes * eb);
+        up.set_source_row_stride(isa::xdnn::row_bytes(ml));
+        up.set_destination_row_stride(isa::xdnn::row_bytes(tl));
+        Access write = region_access(target, true);
+        write.channel_begin = dst_channel;
+        write.channel_end = dst_channel + run;
+        Instr instr;
+        *instr.mutable_upload() = up;
+        const std::uint64_t moved = isa::xdnn::copy_bytes(up);
+        push(std::move(instr), Unit::Upload, {bytes_access(isa::xdnn::MEMORY_DDR, scratch, image, false), write}, l);
+        stats_.moveops += moved;
+        stats_.spill_bytes += moved;
+        layer_stats_[static_cast<std::size_t>(l)].upload_bytes += moved;
+        c += run;
+      }
+      offset += ml.channels();
     }
   }
 

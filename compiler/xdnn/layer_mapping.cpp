@@ -191,11 +191,15 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
           }
         }
         if (!options.concat_placement || !placeable) {
-          unsupported(node, options.concat_placement
-                                ? "an input appears twice, is a network input, or feeds two concats: it cannot be "
-                                  "placed, and copying concat inputs is not implemented"
-                                : "concat_placement=off: copying concat inputs through DDR is not implemented");
-          continue;
+          // Copy: each input goes to DDR and comes back at its channel offset.
+          if (graph.tensor(node.output).shape.size() != 4) {
+            unsupported(node, "a concat of non-image tensors cannot be copied");
+            continue;
+          }
+          layer.kind = XLayerKind::Concat;
+          layer.concat_node = static_cast<int>(n);
+          layer.type = "concat";
+          break;
         }
         std::uint32_t offset = 0;
         for (const int raw : node.inputs) {

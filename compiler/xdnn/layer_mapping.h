@@ -3,7 +3,8 @@
 // selection). A conv takes its bias and ReLU with it (they are in its requant); a max/avg
 // pool right behind a conv is pipelined into it; a residual Add (+ReLU) runs on the
 // eltwise unit; a Concat is done by placement (its inputs are written at channel offsets
-// of its buffer) and a Flatten of a 1 x 1 image is an alias. Everything the overlay cannot
+// of its buffer), or when that is off or impossible, by copying its inputs through DDR;
+// a Flatten of a 1 x 1 image is an alias. Everything the overlay cannot
 // run is listed at once, each entry naming the node and the reason.
 //
 // Pre: a verified QGraph in topological order, batch 1.
@@ -21,15 +22,18 @@
 
 namespace wb::xdnn {
 
-enum class XLayerKind { Conv, Pool, Eltwise };
+// Concat: only when it cannot be placed (or placement is off): its inputs are copied into its
+// buffer through DDR.
+enum class XLayerKind { Conv, Pool, Eltwise, Concat };
 
 struct XLayer {
   std::string name;           // the QGraph node's name (the conv's, when a pool is fused)
   XLayerKind kind = XLayerKind::Conv;
-  std::string type;           // conv, depthwise, fc, conv+maxpool, conv+avgpool, maxpool, avgpool, eltwise
+  std::string type;           // conv, depthwise, fc, conv+maxpool, conv+avgpool, maxpool, avgpool, eltwise, concat
   int conv_node = -1;         // QGraph node index of the conv (Conv layers)
   int pool_node = -1;         // the pool (Pool layers, or fused behind a conv)
   int eltwise_node = -1;      // the Add
+  int concat_node = -1;       // the Concat (copied, not placed)
   std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
   int output = -1;            // QGraph tensor written (the pool's output when fused)
   int fused_tensor = -1;      // the conv's output that never reaches AM (conv+pool), else -1

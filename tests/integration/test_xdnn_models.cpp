@@ -46,6 +46,30 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   EXPECT_EQ(r.totals.extra.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
 }
 
+// Every optimisation off (and another allocator) changes the program, not the results.
+class XdnnOptimisationsOff : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(XdnnOptimisationsOff, RunIsBitExact) {
+  const auto model_dir = test::workload_cache_dir() / GetParam();
+  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
+  RunCommand command;
+  command.compile.model = model_dir / "model.onnx";
+  command.compile.hw = test::source_dir() / "configs" / "v2_28.yaml";
+  command.compile.compile_opts = {"schedule_search=off", "replication=off",      "pool_pipelining=off",
+                                  "weight_pingpong=off", "concat_placement=off", "input_streaming=off",
+                                  "allocator=bestfit"};
+  command.compile.quantize.model = command.compile.model;
+  command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
+  command.compile.quantize.calib_count = 2;
+  command.input = model_dir / "input.npy";
+  command.outputs.table = false;
+  std::ostringstream log;
+  const report::RunReport r = run_xdnn(command, log);
+  EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+}
+
+INSTANTIATE_TEST_SUITE_P(Workloads, XdnnOptimisationsOff, ::testing::Values("googlenet", "resnet18", "mobilenet_v2"));
+
 INSTANTIATE_TEST_SUITE_P(
     Workloads, XdnnOnModel,
     ::testing::Combine(::testing::Values("resnet18", "resnet50", "googlenet", "mobilenet_v2", "squeezenet1_1",

@@ -1,5 +1,7 @@
 // Layer mapping and the op counts of DESIGN.md §4.4, layer by layer.
 #include <gmock/gmock.h>
+
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "compiler/xdnn/compile.h"
@@ -94,6 +96,25 @@ TEST(XdnnLayerMapping, ConcatIsPlacedAtChannelOffsets) {
   EXPECT_EQ(mapping.placements.at(ra).channel_offset, 0u);
   EXPECT_EQ(mapping.placements.at(rb).channel_offset, 4u);
   EXPECT_EQ(mapping.placements.at(ra).buffer_tensor, g.find_tensor("cat"));
+}
+
+TEST(XdnnLayerMapping, ConcatIsCopiedWhenPlacementIsOff) {
+  const quant::QGraph& g = test::small_cnn_xdnn();
+  CompileOptions options;
+  options.concat_placement = false;
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), options);
+  EXPECT_TRUE(mapping.placements.empty());
+  EXPECT_TRUE(mapping.concats.empty());
+  const auto concat = std::find_if(mapping.layers.begin(), mapping.layers.end(),
+                                   [](const XLayer& l) { return l.kind == XLayerKind::Concat; });
+  ASSERT_NE(concat, mapping.layers.end());
+  EXPECT_EQ(concat->inputs.size(), 2u);
+  EXPECT_EQ(concat->ops, 0u);
+  // The copies go through DDR: the compile report counts them as intermediate traffic.
+  const CompileResult copied = compile_xdnn(g, test::xdnn_config("v3_96"), options);
+  const CompileResult placed = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  EXPECT_GT(copied.report.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(placed.report.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
 }
 
 TEST(XdnnLayerMapping, UnsupportedNodesAreListedAtOnce) {
