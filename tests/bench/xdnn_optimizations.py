@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OPTIONS = ["schedule_search", "replication", "pool_pipelining", "weight_pingpong"]
+OPTIONS = ["schedule_search", "replication", "pool_pipelining", "weight_pingpong", "concat_placement",
+           "input_streaming"]
 
 
 def cache_dir() -> Path:
@@ -45,11 +46,12 @@ def run(workbench: str, model: Path, config: str, sets: list, opts: list) -> dic
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
-    parser.add_argument("--models", default="resnet50_v1,googlenet_v1,resnet50,googlenet")
+    parser.add_argument("--models", default="resnet50_v1,googlenet_v1")
     parser.add_argument("--configs", default="v3_96,v2_28:am_bytes=3MiB")
     args = parser.parse_args()
-    print("| network | config | compile options | cycles | MAC/cycle | utilization | DDR bytes | of which activations |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| network | config | compile options | cycles | latency ms | MAC/cycle | utilization | DDR bytes | "
+          "of which activations | of which intermediate | peak AM |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for model in args.models.split(","):
         path = cache_dir() / model / "model.onnx"
         if not path.exists():
@@ -63,10 +65,11 @@ def main() -> int:
                 t = run(args.workbench, path, config, sets, opts)
                 name = "all on" if off is None else f"{off}=off"
                 if "error" in t:
-                    print(f"| {model} | {label} | {name} | error: {t['error']} | | | | |")
+                    print(f"| {model} | {label} | {name} | error: {t['error']} | | | | | | | |")
                     continue
-                print(f"| {model} | {label} | {name} | {t['cycles']:,} | {t['mac_per_cycle']:.1f} | "
-                      f"{100 * t['utilization']:.1f}% | {t['ddr_bytes']:,} | {t['ddr_activation_bytes']:,} |")
+                print(f"| {model} | {label} | {name} | {t['cycles']:,} | {t['latency_ms']:.3f} | "
+                      f"{t['mac_per_cycle']:.1f} | {100 * t['utilization']:.1f}% | {t['ddr_bytes']:,} | "
+                      f"{t['ddr_activation_bytes']:,} | {t['ddr_spill_bytes']:,} | {t['peak_am_bytes']:,} |")
             sys.stdout.flush()
     return 0
 

@@ -46,6 +46,36 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   EXPECT_EQ(r.totals.extra.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
 }
 
+// The latency model stays within 20% of ML Suite's published per-PE latency (docs/xdnn.md,
+// "Calibration"): v3_96, latency mode, all optimisations on.
+struct Published {
+  const char* model;
+  double frames_per_second;
+};
+
+class XdnnCalibration : public ::testing::TestWithParam<Published> {};
+
+TEST_P(XdnnCalibration, LatencyWithinTwentyPercentOfPublished) {
+  const auto model_dir = test::workload_cache_dir() / GetParam().model;
+  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
+  RunCommand command;
+  command.compile.model = model_dir / "model.onnx";
+  command.compile.hw = test::source_dir() / "configs" / "v3_96.yaml";
+  command.compile.quantize.model = command.compile.model;
+  command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
+  command.no_data = true;
+  command.outputs.table = false;
+  std::ostringstream log;
+  const report::RunReport r = run_xdnn(command, log);
+  const double published_ms = 1000.0 / GetParam().frames_per_second;
+  EXPECT_NEAR(r.totals.latency_ms / published_ms, 1.0, 0.2)
+      << "ours " << r.totals.latency_ms << " ms, published " << published_ms << " ms";
+}
+
+INSTANTIATE_TEST_SUITE_P(MlSuite, XdnnCalibration,
+                         ::testing::Values(Published{"googlenet_v1", 802.95}, Published{"resnet50_v1", 287.04}),
+                         [](const auto& p) { return std::string(p.param.model); });
+
 // Every optimisation off (and another allocator) changes the program, not the results.
 class XdnnOptimisationsOff : public ::testing::TestWithParam<std::string> {};
 
@@ -73,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(Workloads, XdnnOptimisationsOff, ::testing::Values("goo
 INSTANTIATE_TEST_SUITE_P(
     Workloads, XdnnOnModel,
     ::testing::Combine(::testing::Values("resnet18", "resnet50", "googlenet", "mobilenet_v2", "squeezenet1_1",
-                                         "mobilenet_v1_128"),
+                                         "mobilenet_v1_128", "googlenet_v1", "resnet50_v1"),
                        ::testing::Values("v3_96", "v2_28", "v2_56")),
     [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
 

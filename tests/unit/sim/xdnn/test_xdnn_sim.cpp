@@ -2,7 +2,7 @@
 // reference (tests/unit/sim/xdnn/xdnn_sim_testing.h), layouts (sections, placement,
 // replication, 16-bit), tiling, copies, and the UserErrors of bad programs.
 //
-// Array cycles quoted in comments follow docs/xdnn_timing.md: dense/grouped
+// Array cycles quoted in comments follow docs/xdnn.md, "Timing model": dense/grouped
 // g * ceil(cin_g*r / R) * ceil(cout_g / K) * ceil(npix / m) * kh * ceil(kw / r) + R + K,
 // depthwise ceil(C / R) * ceil(npix / (K*m)) * kh * kw + R + K; v3_96: R = 96, K = 16,
 // m = 2 (int8) or 1 (int16).

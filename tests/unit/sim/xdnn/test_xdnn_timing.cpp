@@ -1,4 +1,4 @@
-// Timing of the xDNN simulator (docs/xdnn_timing.md): dependency flags, overlap of units,
+// Timing of the xDNN simulator (docs/xdnn.md, "Timing model"): dependency flags, overlap of units,
 // the shared DDR channel, timing-only runs, per-layer accounting, and the trace.
 //
 // v3_96 figures used below: clock 700 MHz, instr_issue_cycles 16, DDR
