@@ -282,6 +282,3 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
 
 }  // namespace wb::sim::xdnn
 
-// libsystemc's own main() calls sc_main; our programs have their own main() and start
-// SystemC through simulate(), so this is never called. It must exist for the link.
-int sc_main(int /*argc*/, char* /*argv*/[]) { return 1; }
