@@ -240,22 +240,15 @@ class Emitter {
     return r;
   }
 
-  void push(Instr instr, Unit unit, const std::vector<Access>& accesses, int layer) {
-    *instr.mutable_wait() = hazards_.add(unit, accesses);
+  void push(Instr instr, Unit unit, int layer) {
+    *instr.mutable_wait() = hazards_.add(unit, isa::xdnn::instruction_accesses(instr));
     instr.set_id(static_cast<std::uint32_t>(program_.instrs_size()));
     instr.set_layer(mapping_.layers[static_cast<std::size_t>(layer)].name);
     *program_.add_instrs() = std::move(instr);
     ++layer_stats_[static_cast<std::size_t>(layer)].instructions;
   }
 
-  static Access bytes_access(isa::xdnn::Memory memory, std::uint64_t begin, std::uint64_t bytes, bool write) {
-    Access a;
-    a.memory = memory;
-    a.begin = begin;
-    a.end = begin + bytes;
-    a.write = write;
-    return a;
-  }
+
 
   // A whole buffer between its DDR home and AM: one contiguous copy of the AM image, or for
   // a compact home one 3-D gather/scatter per AM section.
@@ -264,8 +257,6 @@ class Emitter {
     const bool up = t.kind == Transfer::Kind::Upload;
     const std::uint64_t ddr = home(t.buffer);
     const isa::xdnn::TensorLayout am_layout = buffer_layout(plan_, buffer);
-    const isa::xdnn::TensorLayout ddr_image = ddr_layout(t.buffer);
-    const std::uint64_t ddr_bytes = isa::xdnn::buffer_bytes(ddr_image);
     std::vector<isa::xdnn::Copy> copies;
     const auto make = [&](std::uint64_t ddr_at, std::uint64_t am_at) {
       isa::xdnn::Copy copy;
@@ -305,16 +296,13 @@ class Emitter {
     std::uint64_t moved = 0;
     for (const isa::xdnn::Copy& copy : copies) {
       Instr instr;
-      const std::vector<Access> accesses = {
-          bytes_access(isa::xdnn::MEMORY_DDR, ddr, ddr_bytes, !up),
-          bytes_access(isa::xdnn::MEMORY_AM, t.am_address, buffer.bytes, up)};
       moved += isa::xdnn::copy_bytes(copy);
       if (up) {
         *instr.mutable_upload() = copy;
       } else {
         *instr.mutable_download() = copy;
       }
-      push(std::move(instr), up ? Unit::Upload : Unit::Download, accesses, layer);
+      push(std::move(instr), up ? Unit::Upload : Unit::Download, layer);
     }
     stats_.moveops += moved;
     (t.spill ? stats_.spill_bytes : stats_.input_output_bytes) += moved;
@@ -354,10 +342,7 @@ class Emitter {
     load.set_destination_stride(block.bytes);
     Instr instr;
     *instr.mutable_load_weights() = load;
-    push(std::move(instr), Unit::Weights,
-         {bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false),
-          bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, true)},
-         l);
+    push(std::move(instr), Unit::Weights, l);
     stats_.weight_bytes += block.bytes;
     layer_stats_[static_cast<std::size_t>(l)].weight_bytes += block.bytes;
     return filter_address;
@@ -417,11 +402,8 @@ class Emitter {
     conv.set_input_width(fc ? 1 : dim(in_t, 3));
     conv.set_on_host(layer.on_host);
     Instr instr;
-    std::vector<Access> accesses = {region_access(conv.input(), false), region_access(conv.output(), true)};
-    accesses.push_back(layer.on_host ? bytes_access(isa::xdnn::MEMORY_DDR, block.ddr_offset, block.bytes, false)
-                                     : bytes_access(isa::xdnn::MEMORY_FILTER_CACHE, filter_address, block.bytes, false));
     *instr.mutable_conv() = std::move(conv);
-    push(std::move(instr), layer.on_host ? Unit::Host : Unit::Conv, accesses, l);
+    push(std::move(instr), layer.on_host ? Unit::Host : Unit::Conv, l);
   }
 
   void emit_conv(int l, std::size_t s) {
@@ -485,8 +467,7 @@ class Emitter {
         down.set_destination_stride(image);
         Instr instr;
         *instr.mutable_download() = down;
-        push(std::move(instr), Unit::Download,
-             {region_access(member, false), bytes_access(isa::xdnn::MEMORY_DDR, scratch, image, true)}, l);
+        push(std::move(instr), Unit::Download, l);
         stats_.moveops += image;
         stats_.spill_bytes += image;
         layer_stats_[static_cast<std::size_t>(l)].download_bytes += image;
@@ -511,13 +492,10 @@ class Emitter {
         up.set_destination_stride(lanes * eb);
         up.set_source_row_stride(isa::xdnn::row_bytes(ml));
         up.set_destination_row_stride(isa::xdnn::row_bytes(tl));
-        Access write = region_access(target, true);
-        write.channel_begin = dst_channel;
-        write.channel_end = dst_channel + run;
         Instr instr;
         *instr.mutable_upload() = up;
         const std::uint64_t moved = isa::xdnn::copy_bytes(up);
-        push(std::move(instr), Unit::Upload, {bytes_access(isa::xdnn::MEMORY_DDR, scratch, image, false), write}, l);
+        push(std::move(instr), Unit::Upload, l);
         stats_.moveops += moved;
         stats_.spill_bytes += moved;
         layer_stats_[static_cast<std::size_t>(l)].upload_bytes += moved;
@@ -539,9 +517,8 @@ class Emitter {
     const std::uint32_t channels = dim(graph_.tensor(layer.output), 1);
     if (node.kind == quant::QOpKind::AvgPool) *p->mutable_requant() = requant_of(node.requant, 0, channels, channels);
     Instr instr;
-    const std::vector<Access> accesses = {region_access(pool.input(), false), region_access(pool.output(), true)};
     *instr.mutable_pool() = std::move(pool);
-    push(std::move(instr), Unit::Pool, accesses, l);
+    push(std::move(instr), Unit::Pool, l);
   }
 
   void emit_eltwise(int l, std::size_t s) {
@@ -555,10 +532,8 @@ class Emitter {
     const std::uint32_t channels = dim(graph_.tensor(layer.output), 1);
     *add.mutable_requant() = requant_of(node.requant, 0, channels, channels);
     Instr instr;
-    const std::vector<Access> accesses = {region_access(add.a(), false), region_access(add.b(), false),
-                                          region_access(add.output(), true)};
     *instr.mutable_eltwise() = std::move(add);
-    push(std::move(instr), Unit::Eltwise, accesses, l);
+    push(std::move(instr), Unit::Eltwise, l);
   }
 
   void add_layer_record(int l, std::size_t s) {

@@ -2,20 +2,10 @@
 
 #include <algorithm>
 
-#include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
 
 namespace {
-
-bool conflict(const Access& a, const Access& b) {
-  if (!a.write && !b.write) return false;
-  if (a.memory != b.memory || a.end <= b.begin || b.end <= a.begin) return false;
-  if (a.has_channels && b.has_channels && a.base == b.base) {
-    return a.channel_begin < b.channel_end && b.channel_begin < a.channel_end;
-  }
-  return true;
-}
 
 void set_flag(isa::xdnn::Wait& wait, Unit unit) {
   switch (unit) {
@@ -32,19 +22,6 @@ void set_flag(isa::xdnn::Wait& wait, Unit unit) {
 
 }  // namespace
 
-Access region_access(const isa::xdnn::Region& region, bool write) {
-  Access access;
-  access.memory = region.memory();
-  access.begin = region.address();
-  access.end = region.address() + isa::xdnn::buffer_bytes(region.layout());
-  access.has_channels = region.layout().replication() <= 1;
-  access.base = region.address();
-  access.channel_begin = region.layout().channel_offset();
-  access.channel_end = region.layout().channel_offset() + region.layout().channels();
-  access.write = write;
-  return access;
-}
-
 isa::xdnn::Wait HazardTracker::add(Unit unit, const std::vector<Access>& accesses) {
   isa::xdnn::Wait wait;
   const auto u = static_cast<std::size_t>(unit);
@@ -55,7 +32,7 @@ isa::xdnn::Wait HazardTracker::add(Unit unit, const std::vector<Access>& accesse
       if (p.index < known_[v]) continue;
       for (const Access& a : accesses) {
         for (const Access& b : p.accesses) {
-          if (conflict(a, b)) must_wait = true;
+          if (isa::xdnn::conflict(a, b)) must_wait = true;
         }
       }
       if (must_wait) break;

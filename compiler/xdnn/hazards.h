@@ -11,25 +11,14 @@
 #include <vector>
 
 #include "isa/xdnn.pb.h"
+#include "isa/xdnn_access.h"
 
 namespace wb::xdnn {
 
 enum class Unit { Upload, Download, Conv, Pool, Eltwise, Weights, Host, kCount };
 inline constexpr std::size_t kUnitCount = static_cast<std::size_t>(Unit::kCount);
 
-struct Access {
-  isa::xdnn::Memory memory = isa::xdnn::MEMORY_AM;
-  std::uint64_t begin = 0, end = 0;  // bytes [begin, end)
-  // A region of a sectioned buffer: accesses to the same base with disjoint channel ranges
-  // do not conflict (concat branches writing their own channels).
-  bool has_channels = false;
-  std::uint64_t base = 0;
-  std::uint32_t channel_begin = 0, channel_end = 0;
-  bool write = false;
-};
-
-// The access of a whole region (every byte of its buffer, its channel range).
-Access region_access(const isa::xdnn::Region& region, bool write);
+using isa::xdnn::Access;
 
 class HazardTracker {
  public:

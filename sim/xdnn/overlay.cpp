@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "isa/xdnn_access.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/kernels.h"
 
@@ -11,65 +12,8 @@ namespace {
 
 using isa::xdnn::Instr;
 
-struct Access {
-  isa::xdnn::Memory memory;
-  std::uint64_t begin, end;
-  bool has_channels;
-  std::uint64_t base;
-  std::uint32_t channel_begin, channel_end;
-  bool write;
-};
-
-Access region_access(const isa::xdnn::Region& r, bool write) {
-  const auto& l = r.layout();
-  return {r.memory(), r.address(), r.address() + isa::xdnn::buffer_bytes(l), l.replication() <= 1, r.address(),
-          l.channel_offset(), l.channel_offset() + l.channels(), write};
-}
-
-Access bytes_access(isa::xdnn::Memory memory, std::uint64_t begin, std::uint64_t end, bool write) {
-  return {memory, begin, end, false, 0, 0, 0, write};
-}
-
-std::vector<Access> copy_accesses(const isa::xdnn::Copy& c) {
-  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
-  const std::uint64_t src_end = (rows - 1) * c.source_row_stride() + (c.count() - 1) * c.source_stride() + c.chunk_bytes();
-  const std::uint64_t dst_end =
-      (rows - 1) * c.destination_row_stride() + (c.count() - 1) * c.destination_stride() + c.chunk_bytes();
-  return {bytes_access(c.source_memory(), c.source(), c.source() + src_end, false),
-          bytes_access(c.destination_memory(), c.destination(), c.destination() + dst_end, true)};
-}
-
-std::vector<Access> accesses(const Instr& instr) {
-  switch (instr.op_case()) {
-    case Instr::kConv: {
-      const auto& c = instr.conv();
-      const std::uint64_t weights = std::uint64_t{c.output().layout().channels()} *
-                                    (c.input().layout().channels() / std::max<std::uint32_t>(c.groups(), 1)) *
-                                    c.window().kernel_h() * c.window().kernel_w() * c.weight_bytes();
-      return {region_access(c.input(), false), region_access(c.output(), true),
-              bytes_access(c.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_FILTER_CACHE, c.filter_address(),
-                           c.filter_address() + weights, false)};
-    }
-    case Instr::kPool: return {region_access(instr.pool().input(), false), region_access(instr.pool().output(), true)};
-    case Instr::kEltwise:
-      return {region_access(instr.eltwise().a(), false), region_access(instr.eltwise().b(), false),
-              region_access(instr.eltwise().output(), true)};
-    case Instr::kUpload: return copy_accesses(instr.upload());
-    case Instr::kDownload: return copy_accesses(instr.download());
-    case Instr::kLoadWeights: return copy_accesses(instr.load_weights());
-    case Instr::OP_NOT_SET: break;
-  }
-  return {};
-}
-
-bool conflict(const Access& a, const Access& b) {
-  if (!a.write && !b.write) return false;
-  if (a.memory != b.memory || a.end <= b.begin || b.end <= a.begin) return false;
-  if (a.has_channels && b.has_channels && a.base == b.base) {
-    return a.channel_begin < b.channel_end && b.channel_begin < a.channel_end;
-  }
-  return true;
-}
+using isa::xdnn::Access;
+using isa::xdnn::conflict;
 
 std::string describe(const Instr& instr) {
   return fmt::format("instruction {} ({}, layer '{}')", instr.id(), isa::xdnn::instr_mnemonic(instr), instr.layer());
@@ -123,12 +67,12 @@ void Overlay::run(RunState& state) {
 
 std::string Overlay::race_with_in_flight(std::size_t index) const {
   const auto& instrs = state_->program->instrs();
-  const auto mine = accesses(instrs.Get(static_cast<int>(index)));
+  const auto mine = isa::xdnn::instruction_accesses(instrs.Get(static_cast<int>(index)));
   for (std::size_t u = 0; u < kUnits; ++u) {
     const std::int64_t other = in_flight_[u];
     if (other < 0 || static_cast<std::size_t>(other) == index) continue;
     for (const Access& a : mine) {
-      for (const Access& b : accesses(instrs.Get(static_cast<int>(other)))) {
+      for (const Access& b : isa::xdnn::instruction_accesses(instrs.Get(static_cast<int>(other)))) {
         if (conflict(a, b)) {
           return fmt::format("{} {} {} [0x{:x}, 0x{:x}) while {} still {} it: the program lacks a dependency flag",
                              describe(instrs.Get(static_cast<int>(index))), a.write ? "writes" : "reads",
