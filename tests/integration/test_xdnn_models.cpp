@@ -76,6 +76,35 @@ INSTANTIATE_TEST_SUITE_P(MlSuite, XdnnCalibration,
                          ::testing::Values(Published{"googlenet_v1", 802.95}, Published{"resnet50_v1", 287.04}),
                          [](const auto& p) { return std::string(p.param.model); });
 
+// With AM exactly as large as the schedule's peak footprint, nothing goes through DDR:
+// some allocation strategy packs the buffers without fragmentation.
+class XdnnAmAtPeak : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(XdnnAmAtPeak, NoSpillWhenThePeakFits) {
+  const auto& [model, hw] = GetParam();
+  const auto model_dir = test::workload_cache_dir() / model;
+  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
+  RunCommand command;
+  command.compile.model = model_dir / "model.onnx";
+  command.compile.hw = test::source_dir() / "configs" / (hw + ".yaml");
+  command.compile.quantize.model = command.compile.model;
+  command.no_data = true;
+  command.outputs.table = false;
+  std::ostringstream log;
+  const std::uint64_t peak = run_xdnn(command, log).totals.extra.at("peak_am_bytes").get<std::uint64_t>();
+  command.compile.overrides = {"am_bytes=" + std::to_string(peak)};
+  const report::RunReport at_peak = run_xdnn(command, log);
+  EXPECT_EQ(at_peak.totals.extra.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(at_peak.totals.extra.at("am_extent_bytes").get<std::uint64_t>(), peak);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Workloads, XdnnAmAtPeak,
+    ::testing::Combine(::testing::Values("resnet18", "resnet50", "googlenet", "mobilenet_v2", "squeezenet1_1",
+                                         "mobilenet_v1_128"),
+                       ::testing::Values("v3_96", "v2_28")),
+    [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
+
 // Every optimisation off (and another allocator) changes the program, not the results.
 class XdnnOptimisationsOff : public ::testing::TestWithParam<std::string> {};
 
