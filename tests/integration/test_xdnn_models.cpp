@@ -44,6 +44,12 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   EXPECT_LT(r.totals.utilization, 1.0);
   // Everything fits the configs' AM: no intermediate activation goes to DDR.
   EXPECT_EQ(r.totals.extra.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+  // Timing only (no calibration, no arithmetic): the same cycles, layer by layer.
+  command.no_data = true;
+  const report::RunReport timing = run_xdnn(command, log);
+  EXPECT_EQ(timing.totals.cycles, r.totals.cycles);
+  ASSERT_EQ(timing.layers.size(), r.layers.size());
+  for (std::size_t i = 0; i < r.layers.size(); ++i) EXPECT_EQ(timing.layers[i].cycles, r.layers[i].cycles) << r.layers[i].name;
 }
 
 // The latency model stays within 20% of ML Suite's published per-PE latency (docs/xdnn.md,
