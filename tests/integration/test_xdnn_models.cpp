@@ -15,20 +15,26 @@
 namespace wb {
 namespace {
 
-class XdnnOnModel : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
-
-TEST_P(XdnnOnModel, RunIsBitExact) {
-  const auto& [model, hw] = GetParam();
+// `workbench run` of an exported workload on configs/<hw>.yaml, xdnn scheme, no table.
+RunCommand run_command(const std::string& model, const std::string& hw) {
   const auto model_dir = test::workload_cache_dir() / model;
-  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
+  EXPECT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
   RunCommand command;
   command.compile.model = model_dir / "model.onnx";
   command.compile.hw = test::source_dir() / "configs" / (hw + ".yaml");
   command.compile.quantize.model = command.compile.model;
   command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
-  command.compile.quantize.calib_count = 4;
-  command.input = model_dir / "input.npy";
   command.outputs.table = false;
+  return command;
+}
+
+class XdnnOnModel : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(XdnnOnModel, RunIsBitExact) {
+  const auto& [model, hw] = GetParam();
+  RunCommand command = run_command(model, hw);
+  command.compile.quantize.calib_count = 4;
+  command.input = test::workload_cache_dir() / model / "input.npy";
   std::ostringstream log;
   const report::RunReport r = run_xdnn(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str()
@@ -62,15 +68,8 @@ struct Published {
 class XdnnCalibration : public ::testing::TestWithParam<Published> {};
 
 TEST_P(XdnnCalibration, LatencyWithinTwentyPercentOfPublished) {
-  const auto model_dir = test::workload_cache_dir() / GetParam().model;
-  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
-  RunCommand command;
-  command.compile.model = model_dir / "model.onnx";
-  command.compile.hw = test::source_dir() / "configs" / "v3_96.yaml";
-  command.compile.quantize.model = command.compile.model;
-  command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
+  RunCommand command = run_command(GetParam().model, "v3_96");
   command.no_data = true;
-  command.outputs.table = false;
   std::ostringstream log;
   const report::RunReport r = run_xdnn(command, log);
   const double published_ms = 1000.0 / GetParam().frames_per_second;
@@ -88,14 +87,8 @@ class XdnnAmAtPeak : public ::testing::TestWithParam<std::tuple<std::string, std
 
 TEST_P(XdnnAmAtPeak, NoSpillWhenThePeakFits) {
   const auto& [model, hw] = GetParam();
-  const auto model_dir = test::workload_cache_dir() / model;
-  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
-  RunCommand command;
-  command.compile.model = model_dir / "model.onnx";
-  command.compile.hw = test::source_dir() / "configs" / (hw + ".yaml");
-  command.compile.quantize.model = command.compile.model;
+  RunCommand command = run_command(model, hw);
   command.no_data = true;
-  command.outputs.table = false;
   std::ostringstream log;
   const std::uint64_t peak = run_xdnn(command, log).totals.extra.at("peak_am_bytes").get<std::uint64_t>();
   command.compile.overrides = {"am_bytes=" + std::to_string(peak)};
@@ -115,19 +108,12 @@ INSTANTIATE_TEST_SUITE_P(
 class XdnnOptimisationsOff : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(XdnnOptimisationsOff, RunIsBitExact) {
-  const auto model_dir = test::workload_cache_dir() / GetParam();
-  ASSERT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
-  RunCommand command;
-  command.compile.model = model_dir / "model.onnx";
-  command.compile.hw = test::source_dir() / "configs" / "v2_28.yaml";
+  RunCommand command = run_command(GetParam(), "v2_28");
   command.compile.compile_opts = {"schedule_search=off", "replication=off",      "pool_pipelining=off",
                                   "weight_pingpong=off", "concat_placement=off", "input_streaming=off",
                                   "allocator=bestfit"};
-  command.compile.quantize.model = command.compile.model;
-  command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
   command.compile.quantize.calib_count = 2;
-  command.input = model_dir / "input.npy";
-  command.outputs.table = false;
+  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
   std::ostringstream log;
   const report::RunReport r = run_xdnn(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str();
