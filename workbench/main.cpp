@@ -127,7 +127,7 @@ std::vector<std::filesystem::path> to_paths(const std::vector<std::string>& name
 
 int main(int argc, char** argv) {
   CLI::App app{"workbench: compile ONNX networks for DNN accelerators (xDNN, PULP), simulate them, verify "
-               "bit-exactly.\nExit codes: 0 ok, 1 failure, 2 bad input or usage."};
+               "bit-exactly.\nExit codes: 0 ok, 1 not bit-exact (or an internal error), 2 bad input or usage."};
   app.set_version_flag("--version", std::string(wb::kVersion));
   app.require_subcommand(1);
   app.fallthrough();

@@ -24,7 +24,7 @@ constexpr Switch kSwitches[] = {
     {"weight_pingpong", "load the next weights while the array computes", &CompileOptions::weight_pingpong},
     {"concat_placement", "concat inputs are written into one buffer (off: copied through DDR)",
      &CompileOptions::concat_placement},
-    {"input_streaming", "stream the network input from DDR in row bands, overlapping the first conv",
+    {"input_streaming", "the first conv reads the network input straight from DDR while it computes",
      &CompileOptions::input_streaming},
 };
 
@@ -105,7 +105,8 @@ std::string compile_options_help() {
   std::string text;
   for (const Switch& s : kSwitches) text += fmt::format("{}=on|off ({}); ", s.name, s.meaning);
   text +=
-      "allocator=auto|top|bottom|bysize|bestfit (AM allocation strategy; auto keeps the one that spills least); "
+      "allocator=auto|top|bottom|bysize|bestfit (AM allocation strategy; auto keeps the smallest extent, and spills "
+      "to DDR only when none fits); "
       "schedule_budget=N (orders explored per fork-join region)";
   return text;
 }

@@ -16,8 +16,8 @@ struct CompileOptions {
   bool pool_pipelining = true;    // run a pool behind the conv that feeds it
   bool weight_pingpong = true;    // load the next weights while the array computes
   bool concat_placement = true;   // branches write at channel offsets of one buffer, no copy
-  bool input_streaming = true;    // stream the network input in row bands behind the first conv
-  AllocatorChoice allocator = AllocatorChoice::Auto;  // Auto: the strategy that spills least
+  bool input_streaming = true;    // the first conv reads the network input straight from DDR
+  AllocatorChoice allocator = AllocatorChoice::Auto;  // Auto: the smallest extent; spill only if none fits
   std::size_t schedule_budget = 20000;  // orders explored per fork-join region at most
 };
 
