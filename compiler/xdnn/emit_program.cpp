@@ -44,8 +44,8 @@ isa::xdnn::Window window_of(const QNode& node) {
 }
 
 // The requant of channels [begin, end) (every vector sliced if it is per channel).
-isa::xdnn::Requant requant_of(const quant::Requant& r, std::size_t begin, std::size_t end, std::size_t channels) {
-  isa::xdnn::Requant out;
+isa::Requant requant_of(const quant::Requant& r, std::size_t begin, std::size_t end, std::size_t channels) {
+  isa::Requant out;
   const auto slice = [&](const auto& values, auto add) {
     if (values.size() == channels && channels > 1) {
       for (std::size_t c = begin; c < end; ++c) add(values[c]);

@@ -31,7 +31,7 @@ std::string window_problem(const Window& w) {
   return {};
 }
 
-std::string requant_problem(const isa::xdnn::Requant& r, std::uint32_t channels) {
+std::string requant_problem(const isa::Requant& r, std::uint32_t channels) {
   const auto entries_ok = [&](int n, bool may_be_empty) {
     return n == 1 || n == static_cast<int>(channels) || (may_be_empty && n == 0);
   };
@@ -335,7 +335,7 @@ void run_copy(const Copy& c, Memories& m) {
 
 }  // namespace
 
-std::int32_t requantize(std::int64_t v, const isa::xdnn::Requant& requant, std::size_t channel) {
+std::int32_t requantize(std::int64_t v, const isa::Requant& requant, std::size_t channel) {
   const Int128 scaled = static_cast<Int128>(v) * pick(requant.multiplier(), channel) + pick(requant.offset(), channel);
   std::int64_t r = rshift_round(scaled, pick(requant.shift(), channel));
   if (requant.intermediate_bits() == 16) r = static_cast<std::int16_t>(static_cast<std::uint16_t>(r & 0xffff));

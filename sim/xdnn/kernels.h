@@ -19,6 +19,6 @@ std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& m
 void execute(const isa::xdnn::Instr& instr, Memories& memories);
 
 // y = clamp(wrap16?(rshift_round(v * multiplier[c] + offset[c], shift[c])), lo, hi)
-std::int32_t requantize(std::int64_t v, const isa::xdnn::Requant& requant, std::size_t channel);
+std::int32_t requantize(std::int64_t v, const isa::Requant& requant, std::size_t channel);
 
 }  // namespace wb::sim::xdnn

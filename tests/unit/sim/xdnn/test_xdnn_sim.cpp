@@ -28,7 +28,7 @@ struct ConvCase {
   std::vector<std::int32_t> weights, bias;
   std::uint32_t cout = 1, groups = 1, weight_bytes = 1;
   x::Window window;
-  x::Requant rq;
+  isa::Requant rq;
   LayoutSpec in_spec, out_spec;
   std::optional<x::Pool> pool;
 };
@@ -87,7 +87,7 @@ void expect_equal(const IntTensor& actual, const Dense& want) {
 
 // Per-channel requant: multipliers, offsets and shifts all differ by channel, so a wrong
 // channel index shows.
-x::Requant per_channel(std::uint32_t channels, std::int64_t lo = -128, std::int64_t hi = 127) {
+isa::Requant per_channel(std::uint32_t channels, std::int64_t lo = -128, std::int64_t hi = 127) {
   std::vector<std::int64_t> m, o;
   std::vector<std::int32_t> s;
   for (std::uint32_t c = 0; c < channels; ++c) {
@@ -154,7 +154,7 @@ TEST(XdnnSimConv, GroupedMatchesNaiveLoop) {
   EXPECT_EQ(layer_stats(run.result, "conv").array_busy_cycles, 436u);
 }
 
-x::Pool pool(x::PoolKind kind, x::Window w, x::Requant rq = {}) {
+x::Pool pool(x::PoolKind kind, x::Window w, isa::Requant rq = {}) {
   x::Pool p;
   p.set_kind(kind);
   *p.mutable_window() = w;
@@ -411,7 +411,7 @@ TEST(XdnnSimPool, StandaloneMaxPool) {
   expect_equal(r.outputs[0], ref_pool(dense(x), p));
 }
 
-x::Program eltwise_program(const x::Requant& rq, std::int64_t m0, std::int64_t m1, std::uint32_t c, std::uint32_t h,
+x::Program eltwise_program(const isa::Requant& rq, std::int64_t m0, std::int64_t m1, std::uint32_t c, std::uint32_t h,
                            std::uint32_t w, std::uint32_t element_bytes = 1) {
   ProgramBuilder b;
   const auto l = layout(c, h, w, {.element_bytes = element_bytes});
@@ -435,7 +435,7 @@ x::Program eltwise_program(const x::Requant& rq, std::int64_t m0, std::int64_t m
 TEST(XdnnSimEltwise, AddWithReluClamp) {
   const IntTensor a = random_tensor(5, 4, 6, -128, 127, 121);
   const IntTensor bt = random_tensor(5, 4, 6, -128, 127, 122);
-  const x::Requant rq = requant({1}, {0}, {2}, 0, 127);  // ReLU: lo = 0
+  const isa::Requant rq = requant({1}, {0}, {2}, 0, 127);  // ReLU: lo = 0
   const SimResult r = simulate(eltwise_program(rq, 3, -2, 5, 4, 6), config(), {a, bt}, {});
   const Dense want = ref_eltwise(dense(a), dense(bt), 3, -2, rq);
   EXPECT_GT(std::count(want.v.begin(), want.v.end(), 0), 0) << "the case must exercise the ReLU";
@@ -446,15 +446,15 @@ TEST(XdnnSimEltwise, AddWithReluClamp) {
 
 TEST(XdnnSimEltwise, SixteenBitIntermediateWrapsAndRoundsHalfUp) {
   // 20000 * 2 = 40000 wraps to -25536 (docs/quant.md); -3 * 1 >> 1 rounds to -1; 5 >> 1 to 3.
-  const x::Requant wrap = requant({1}, {0}, {0}, -32768, 32767, 16);
+  const isa::Requant wrap = requant({1}, {0}, {0}, -32768, 32767, 16);
   const SimResult r = simulate(eltwise_program(wrap, 2, 0, 1, 1, 2, 2), config(),
                                {IntTensor{{1, 1, 1, 2}, {20000, -3}}, IntTensor{{1, 1, 1, 2}, {0, 0}}}, {});
   EXPECT_EQ(r.outputs[0].values, (std::vector<std::int32_t>{-25536, -6}));
-  const x::Requant half = requant({1}, {0}, {1}, -128, 127);
+  const isa::Requant half = requant({1}, {0}, {1}, -128, 127);
   const SimResult h = simulate(eltwise_program(half, 1, 0, 1, 1, 2), config(),
                                {IntTensor{{1, 1, 1, 2}, {-3, 5}}, IntTensor{{1, 1, 1, 2}, {0, 0}}}, {});
   EXPECT_EQ(h.outputs[0].values, (std::vector<std::int32_t>{-1, 3}));
-  const x::Requant left = requant({1}, {1}, {-2}, -128, 127);  // negative shift: (v + 1) << 2
+  const isa::Requant left = requant({1}, {1}, {-2}, -128, 127);  // negative shift: (v + 1) << 2
   const SimResult l = simulate(eltwise_program(left, 1, 0, 1, 1, 2), config(),
                                {IntTensor{{1, 1, 1, 2}, {-3, 5}}, IntTensor{{1, 1, 1, 2}, {0, 0}}}, {});
   EXPECT_EQ(l.outputs[0].values, (std::vector<std::int32_t>{-8, 24}));
@@ -699,7 +699,7 @@ TEST(XdnnSimErrors, DdrBeyondTheConfig) {
 
 TEST(XdnnSimErrors, RequantOverflowingSixtyFourBits) {
   // 100 * 2^40 * 2^40 does not fit int64: an error, not a silent wrap.
-  const x::Requant huge = requant({std::int64_t{1} << 40}, {0}, {0}, -128, 127);
+  const isa::Requant huge = requant({std::int64_t{1} << 40}, {0}, {0}, -128, 127);
   const x::Program p = eltwise_program(huge, std::int64_t{1} << 40, 0, 1, 1, 1);
   expect_user_error(p, config(), {IntTensor{{1, 1, 1, 1}, {100}}, IntTensor{{1, 1, 1, 1}, {0}}},
                     {"instruction 0", "XNEltwise"});

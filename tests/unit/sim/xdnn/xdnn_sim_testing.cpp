@@ -53,9 +53,9 @@ x::Window window(std::uint32_t k, std::uint32_t stride, std::uint32_t pad, std::
   return w;
 }
 
-x::Requant requant(std::vector<std::int64_t> multiplier, std::vector<std::int64_t> offset,
+isa::Requant requant(std::vector<std::int64_t> multiplier, std::vector<std::int64_t> offset,
                    std::vector<std::int32_t> shift, std::int64_t lo, std::int64_t hi, std::uint32_t intermediate_bits) {
-  x::Requant r;
+  isa::Requant r;
   for (auto v : multiplier) r.add_multiplier(v);
   for (auto v : offset) r.add_offset(v);
   for (auto v : shift) r.add_shift(v);
@@ -216,7 +216,7 @@ std::int64_t ref_rshift_round(std::int64_t v, int s) {
   return static_cast<std::int64_t>(static_cast<Wide>(v) * (static_cast<Wide>(1) << -s));
 }
 
-std::int64_t ref_requant(std::int64_t v, const x::Requant& r, std::size_t c) {
+std::int64_t ref_requant(std::int64_t v, const isa::Requant& r, std::size_t c) {
   const auto pick = [c](const auto& field) {
     return field.size() == 1 ? field.Get(0) : field.Get(static_cast<int>(c));
   };
@@ -229,7 +229,7 @@ std::int64_t ref_requant(std::int64_t v, const x::Requant& r, std::size_t c) {
 }
 
 Dense ref_conv(const Dense& in, const std::vector<std::int32_t>& weights, const std::vector<std::int32_t>& bias,
-               std::uint32_t cout, std::uint32_t groups, const x::Window& w, const x::Requant& r) {
+               std::uint32_t cout, std::uint32_t groups, const x::Window& w, const isa::Requant& r) {
   const std::uint32_t cin_g = in.c / groups, cout_g = cout / groups;
   Dense out(cout, out_size(in.h, w.kernel_h(), w.stride_h(), w.pad_top(), w.pad_bottom(), w.dilation_h()),
             out_size(in.w, w.kernel_w(), w.stride_w(), w.pad_left(), w.pad_right(), w.dilation_w()));
@@ -282,7 +282,7 @@ Dense ref_pool(const Dense& in, const x::Pool& pool) {
   return out;
 }
 
-Dense ref_eltwise(const Dense& a, const Dense& b, std::int64_t m0, std::int64_t m1, const x::Requant& r) {
+Dense ref_eltwise(const Dense& a, const Dense& b, std::int64_t m0, std::int64_t m1, const isa::Requant& r) {
   Dense out(a.c, a.h, a.w);
   for (std::uint32_t c = 0; c < a.c; ++c) {
     for (std::uint32_t y = 0; y < a.h; ++y) {

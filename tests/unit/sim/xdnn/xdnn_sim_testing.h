@@ -32,7 +32,7 @@ struct LayoutSpec {
 x::TensorLayout layout(std::uint32_t c, std::uint32_t h, std::uint32_t w, const LayoutSpec& spec = {});
 x::Region region(x::Memory memory, std::uint64_t address, const x::TensorLayout& layout);
 x::Window window(std::uint32_t k, std::uint32_t stride, std::uint32_t pad, std::uint32_t dilation = 1);
-x::Requant requant(std::vector<std::int64_t> multiplier, std::vector<std::int64_t> offset,
+isa::Requant requant(std::vector<std::int64_t> multiplier, std::vector<std::int64_t> offset,
                    std::vector<std::int32_t> shift, std::int64_t lo, std::int64_t hi,
                    std::uint32_t intermediate_bits = 0);
 // Every region's bytes (the whole buffer).
@@ -72,7 +72,7 @@ struct ConvSpec {
   std::uint64_t filter_address = 0;
   std::uint32_t weight_bytes = 1;
   std::vector<std::int32_t> bias;
-  x::Requant requant;
+  isa::Requant requant;
   std::uint32_t input_height = 0, input_width = 0;  // 0: the input layout's
 };
 // Fills conv_height/width from the window, rows [0, output height).
@@ -96,12 +96,12 @@ struct Dense {
 Dense dense(const IntTensor& t);  // NCHW (N = 1) or N, C
 IntTensor tensor(const Dense& d);
 std::int64_t ref_rshift_round(std::int64_t v, int s);
-std::int64_t ref_requant(std::int64_t v, const x::Requant& r, std::size_t channel);
+std::int64_t ref_requant(std::int64_t v, const isa::Requant& r, std::size_t channel);
 // Conv (bias, groups, padding, stride, dilation), then requant.
 Dense ref_conv(const Dense& in, const std::vector<std::int32_t>& weights, const std::vector<std::int32_t>& bias,
-               std::uint32_t cout, std::uint32_t groups, const x::Window& w, const x::Requant& r);
+               std::uint32_t cout, std::uint32_t groups, const x::Window& w, const isa::Requant& r);
 Dense ref_pool(const Dense& in, const x::Pool& pool);
-Dense ref_eltwise(const Dense& a, const Dense& b, std::int64_t m0, std::int64_t m1, const x::Requant& r);
+Dense ref_eltwise(const Dense& a, const Dense& b, std::int64_t m0, std::int64_t m1, const isa::Requant& r);
 
 // Seeded random integers in [lo, hi].
 std::vector<std::int32_t> random_values(std::size_t count, std::int32_t lo, std::int32_t hi, std::uint32_t seed);
