@@ -18,7 +18,5 @@ std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& m
 // the data itself is out of range (a conv reading rows its input tile does not hold).
 void execute(const isa::xdnn::Instr& instr, Memories& memories);
 
-// y = clamp(wrap16?(rshift_round(v * multiplier[c] + offset[c], shift[c])), lo, hi)
-std::int32_t requantize(std::int64_t v, const isa::Requant& requant, std::size_t channel);
 
 }  // namespace wb::sim::xdnn

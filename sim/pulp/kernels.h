@@ -1,0 +1,37 @@
+#pragma once
+// The int8 kernels the cluster runs, functional only (their timing is isa/pulp_cost): PULP-NN's
+// conv, pointwise, depthwise, linear, residual add and pools on dense HWC tiles in L1, with
+// the requantisation of docs/quant.md. Written independently of compiler/golden, which checks it.
+//
+// Operands of a KernelCall (all L1 byte addresses, tiles dense, HWC, channels innermost):
+//   input   h_in x w_in x c_in, int8 if input_signed else uint8
+//   input_b (ADD) h_in x w_in x c_in, int8 if input_b_signed else uint8
+//   output  h_out x w_out x c_out, int8 if output_signed else uint8
+//   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE)
+//   bias    int32 little-endian [c_out] when has_bias
+// Output pixel (oh, ow) reads input row oh * stride_h - pad_top + kh and column
+// ow * stride_w - pad_left + kw; rows/columns outside the tile are padding: zero for the
+// convolutions and the average pool, never the maximum for the max pool.
+//   CONV/POINTWISE/LINEAR: v = bias[c] + sum w * x;  DEPTHWISE: the same per channel (c_in == c_out)
+//   ADD: v = a * input_multiplier[0] + b * input_multiplier[1] (same shape in and out, k = 1)
+//   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
+//   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
+//   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "isa/pulp.pb.h"
+
+namespace wb::sim::pulp {
+
+// "" when the call is well formed and every operand lies inside an L1 of `l1_size` bytes,
+// else the reason (naming the operand or the field), e.g. "output: 4096 bytes at 62000 end
+// beyond L1 (65536 bytes)" or "h_out 9 does not match h_in 16, k_h 3, stride 2, pads 1+0 (8)".
+std::string kernel_problem(const isa::pulp::KernelCall& call, std::size_t l1_size);
+
+// Performs a well-formed call (kernel_problem(call, l1.size()) == "") on the L1 bytes.
+void run_kernel(const isa::pulp::KernelCall& call, std::span<std::uint8_t> l1);
+
+}  // namespace wb::sim::pulp
