@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "compiler/quant/qgraph_queries.h"
+
 namespace wb::xdnn {
 
 namespace {
@@ -11,33 +13,14 @@ namespace {
 using quant::QGraph;
 using quant::QNode;
 using quant::QOpKind;
+using quant::conv_macs;
+using quant::consumers_of;
+using quant::pool_ops;
 
-std::int64_t dim(const quant::QTensor& t, std::size_t i) { return i < t.shape.size() ? t.shape[i] : 1; }
+std::int64_t dim(const quant::QTensor& t, std::size_t i) { return quant::dim_or_one(t, i); }
+bool is_output(const QGraph& graph, int tensor) { return quant::is_graph_output(graph, tensor); }
 
 bool is_power_stride(std::int64_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
-
-// Consumers of each tensor, by node index.
-std::vector<std::vector<int>> consumers_of(const QGraph& graph) {
-  std::vector<std::vector<int>> consumers(graph.tensors.size());
-  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
-    for (const int t : graph.nodes[n].inputs) consumers[static_cast<std::size_t>(t)].push_back(static_cast<int>(n));
-  }
-  return consumers;
-}
-
-bool is_output(const QGraph& graph, int tensor) {
-  for (const int o : graph.outputs) {
-    if (o == tensor) return true;
-  }
-  return false;
-}
-
-std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
-  const auto& out = graph.tensor(node.output);
-  std::uint64_t elements = 1;
-  for (const auto d : out.shape) elements *= static_cast<std::uint64_t>(d);
-  return elements * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
-}
 
 // Why the array cannot run this conv, or "".
 std::string conv_problem(const QGraph& graph, const QNode& node, const XdnnParams& hw) {
@@ -66,14 +49,6 @@ std::string pool_problem(const QGraph& graph, const QNode& node) {
 }
 
 }  // namespace
-
-std::uint64_t conv_macs(const QGraph& graph, const QNode& node) {
-  const auto& in = graph.tensor(node.inputs[0]);
-  const auto& out = graph.tensor(node.output);
-  const std::uint64_t cin_g = static_cast<std::uint64_t>(dim(in, 1) / node.group);
-  const std::uint64_t pixels = static_cast<std::uint64_t>(dim(out, 2) * dim(out, 3));
-  return static_cast<std::uint64_t>(dim(out, 1)) * pixels * cin_g * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
-}
 
 int resolve_alias(const LayerMapping& mapping, int tensor) {
   for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {

@@ -61,7 +61,5 @@ LayerMapping map_layers(const quant::QGraph& graph, const XdnnParams& hw, const 
 // The tensor whose data `tensor` is (follows reshape aliases).
 int resolve_alias(const LayerMapping& mapping, int tensor);
 
-// MACs of a conv node (true MACs: a depthwise conv counts C x K^2 per pixel).
-std::uint64_t conv_macs(const quant::QGraph& graph, const quant::QNode& node);
 
 }  // namespace wb::xdnn

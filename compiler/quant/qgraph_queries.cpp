@@ -1,0 +1,41 @@
+#include "compiler/quant/qgraph_queries.h"
+
+namespace wb::quant {
+
+std::vector<std::vector<int>> consumers_of(const QGraph& graph) {
+  std::vector<std::vector<int>> consumers(graph.tensors.size());
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    for (const int t : graph.nodes[n].inputs) consumers[static_cast<std::size_t>(t)].push_back(static_cast<int>(n));
+  }
+  return consumers;
+}
+
+bool is_graph_output(const QGraph& graph, int tensor) {
+  for (const int o : graph.outputs) {
+    if (o == tensor) return true;
+  }
+  return false;
+}
+
+std::int64_t dim_or_one(const QTensor& t, std::size_t i) { return i < t.shape.size() ? t.shape[i] : 1; }
+
+std::uint64_t element_count(const QTensor& t) {
+  std::uint64_t elements = 1;
+  for (const auto d : t.shape) elements *= static_cast<std::uint64_t>(d);
+  return elements;
+}
+
+std::uint64_t conv_macs(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const auto& out = graph.tensor(node.output);
+  const auto cin_g = static_cast<std::uint64_t>(dim_or_one(in, 1) / node.group);
+  const auto pixels = static_cast<std::uint64_t>(dim_or_one(out, 2) * dim_or_one(out, 3));
+  return static_cast<std::uint64_t>(dim_or_one(out, 1)) * pixels * cin_g *
+         static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
+}
+
+std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
+  return element_count(graph.tensor(node.output)) * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
+}
+
+}  // namespace wb::quant

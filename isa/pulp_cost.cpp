@@ -1,0 +1,247 @@
+#include "isa/pulp_cost.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace wb::isa::pulp {
+
+namespace {
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
+
+// The share of `total` items core `core` gets when chunks of `chunk` go to cores in order.
+std::uint64_t share(std::uint64_t total, std::uint64_t chunk, int core) {
+  const std::uint64_t begin = chunk * static_cast<std::uint64_t>(core);
+  return begin >= total ? 0 : std::min(chunk, total - begin);
+}
+
+struct Work {
+  std::uint64_t cycles = 0;
+  std::uint64_t loads = 0;
+  void add(std::uint64_t c, std::uint64_t l) {
+    cycles += c;
+    loads += l;
+  }
+};
+
+// im2col + 4x2 matmul over `pixels` output pixels and `couts` output channels, K bytes each.
+Work matmul_work(std::uint64_t pixels, std::uint64_t couts, std::uint64_t rows, const KernelCall& call, bool im2col,
+                 const KernelCycles& k) {
+  Work w;
+  if (pixels == 0 || couts == 0) return w;
+  const std::uint64_t kdim = std::uint64_t{call.k_h()} * call.k_w() * call.c_in();
+  const std::uint64_t words = kdim / 4, bytes = kdim % 4;
+  const std::uint64_t groups = couts / 4, left = couts % 4;
+  const std::uint64_t setup = static_cast<std::uint64_t>(k.matmul_block_setup);
+  const std::uint64_t rq = static_cast<std::uint64_t>(k.requant_per_output);
+  const std::uint64_t pairs = pixels / 2, odd = pixels % 2;
+  // A pixel pair: every 4-channel block, then the leftover channels one at a time.
+  w.add(pairs * (groups * (words * static_cast<std::uint64_t>(k.matmul_4x2_iteration) +
+                           bytes * static_cast<std::uint64_t>(k.matmul_byte_leftover_4x2) + setup + 8 * rq) +
+                 left * (words * static_cast<std::uint64_t>(k.matmul_1x2_iteration) + bytes * 4 + setup / 2 + 2 * rq) +
+                 static_cast<std::uint64_t>(k.pixel_pair_overhead)),
+        pairs * (groups * (words * 6 + bytes * 6 + 4) + left * (words * 3 + bytes * 3 + 1)));
+  w.add(odd * (groups * (words * static_cast<std::uint64_t>(k.matmul_4x1_iteration) + bytes * 7 + setup + 4 * rq) +
+               left * (words * 3 + bytes * 2 + setup / 2 + rq)),
+        odd * (groups * (words * 5 + bytes * 5 + 4) + left * (words * 2 + bytes * 2 + 1)));
+  if (im2col) {
+    const std::uint64_t row_words = ceil_div(std::uint64_t{call.k_w()} * call.c_in(), 4);
+    w.add(pixels * call.k_h() * (static_cast<std::uint64_t>(k.im2col_row_setup) + k.im2col_word * row_words),
+          pixels * call.k_h() * row_words);
+  }
+  w.add(rows * static_cast<std::uint64_t>(k.row_overhead), 0);
+  return w;
+}
+
+Work depthwise_work(std::uint64_t channels, const KernelCall& call, const KernelCycles& k) {
+  Work w;
+  if (channels == 0) return w;
+  const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
+  const std::uint64_t pixels = std::uint64_t{call.h_out()} * call.w_out();
+  const std::uint64_t plane = std::uint64_t{call.h_in()} * call.w_in();
+  const std::uint64_t dots = ceil_div(window, 4);
+  const std::uint64_t per_pixel = window * static_cast<std::uint64_t>(k.depthwise_window_byte) +
+                                  dots * static_cast<std::uint64_t>(k.depthwise_dot_word) +
+                                  static_cast<std::uint64_t>(k.requant_per_output + k.depthwise_pixel_overhead);
+  w.add(channels * (plane * static_cast<std::uint64_t>(k.depthwise_gather_byte) + pixels * per_pixel +
+                    static_cast<std::uint64_t>(k.depthwise_channel_overhead)),
+        channels * (plane + pixels * (window + 2 * dots + 2)));
+  return w;
+}
+
+Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycles& k) {
+  Work w;
+  if (outputs == 0) return w;
+  const std::uint64_t words = call.c_in() / 4, bytes = call.c_in() % 4;
+  const std::uint64_t pairs = ceil_div(outputs, 2);
+  w.add(pairs * (words * static_cast<std::uint64_t>(k.linear_2_iteration) + bytes * 6) +
+            outputs * static_cast<std::uint64_t>(k.linear_output_overhead + k.requant_per_output),
+        pairs * (words * 3 + bytes * 3) + outputs * 2);
+  return w;
+}
+
+// Pools and add over `pixels` output pixels of `channels` channels.
+Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
+                      const KernelCycles& k) {
+  Work w;
+  if (pixels == 0 || channels == 0) return w;
+  const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
+  switch (call.kind()) {
+    case KERNEL_ADD:
+      w.add(pixels * channels * static_cast<std::uint64_t>(k.add_per_byte), pixels * ceil_div(channels, 2));
+      break;
+    case KERNEL_MAXPOOL:
+      w.add(pixels * (window * ceil_div(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div(channels, 4) +
+                      static_cast<std::uint64_t>(k.pool_pixel_overhead)),
+            pixels * window * ceil_div(channels, 4));
+      break;
+    default:  // KERNEL_AVGPOOL
+      w.add(pixels * (window * channels * static_cast<std::uint64_t>(k.avgpool_byte) +
+                      channels * static_cast<std::uint64_t>(k.requant_per_output) +
+                      static_cast<std::uint64_t>(k.pool_pixel_overhead)),
+            pixels * (window * channels + 2 * channels));
+      break;
+  }
+  w.add(rows * static_cast<std::uint64_t>(k.row_overhead), 0);
+  return w;
+}
+
+Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& k) {
+  const std::uint64_t h = call.h_out(), w = call.w_out(), c = call.c_out();
+  const std::uint64_t n = static_cast<std::uint64_t>(cores);
+  const bool im2col = call.kind() == KERNEL_CONV;
+  switch (call.kind()) {
+    case KERNEL_CONV:
+    case KERNEL_POINTWISE:
+      switch (call.parallel()) {
+        case PARALLEL_HOWO: {
+          const std::uint64_t chunk = ceil_div(ceil_div(h * w, n), 2) * 2;
+          const std::uint64_t pixels = share(h * w, chunk, core);
+          return matmul_work(pixels, c, ceil_div(pixels, std::max<std::uint64_t>(w, 1)), call, im2col, k);
+        }
+        case PARALLEL_CO: {
+          const std::uint64_t chunk = ceil_div(ceil_div(c, n), 4) * 4;
+          const std::uint64_t couts = share(c, chunk, core);
+          return couts == 0 ? Work{} : matmul_work(h * w, couts, h, call, im2col, k);
+        }
+        default: {
+          const std::uint64_t rows = share(h, ceil_div(h, n), core);
+          return matmul_work(rows * w, c, rows, call, im2col, k);
+        }
+      }
+    case KERNEL_DEPTHWISE: return depthwise_work(share(c, ceil_div(c, n), core), call, k);
+    case KERNEL_LINEAR: return linear_work(share(c, ceil_div(c, n), core), call, k);
+    default:
+      if (call.parallel() == PARALLEL_CO) {
+        const std::uint64_t channels = share(c, ceil_div(c, n), core);
+        return elementwise_work(h * w, channels, h, call, k);
+      } else {
+        const std::uint64_t rows = share(h, ceil_div(h, n), core);
+        return elementwise_work(rows * w, c, rows, call, k);
+      }
+  }
+}
+
+}  // namespace
+
+KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores, const KernelCycles& counts) {
+  KernelCost cost;
+  cores = std::clamp(cores, 1, std::max(hw.cores, 1));
+  int active = 0;
+  for (int core = 0; core < cores; ++core) {
+    const Work w = core_work(call, core, cores, counts);
+    cost.core_cycles.push_back(w.cycles);
+    cost.core_loads.push_back(w.loads);
+    if (w.cycles > 0) ++active;
+  }
+  // Bank conflicts among cores: each load meets another active core on its bank with the
+  // chance that core's load rate spreads over the banks; it loses half of those.
+  std::uint64_t slowest = 0;
+  for (int core = 0; core < cores; ++core) {
+    const auto i = static_cast<std::size_t>(core);
+    const double rate = cost.core_cycles[i] > 0
+                            ? static_cast<double>(cost.core_loads[i]) / static_cast<double>(cost.core_cycles[i])
+                            : 0.0;
+    const double stalls = static_cast<double>(cost.core_loads[i]) * (active - 1) * rate /
+                          static_cast<double>(std::max(hw.l1_banks, 1)) * counts.bank_conflict_share;
+    const auto stall_cycles = static_cast<std::uint64_t>(std::llround(stalls));
+    if (cost.core_cycles[i] + stall_cycles > slowest) {
+      slowest = cost.core_cycles[i] + stall_cycles;
+      cost.conflict_cycles = stall_cycles;
+    }
+  }
+  cost.cycles = static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + slowest;
+  return cost;
+}
+
+double loads_per_cycle(const KernelCost& cost) {
+  double best = 0;
+  std::uint64_t slowest = 0;
+  for (std::size_t i = 0; i < cost.core_cycles.size(); ++i) {
+    if (cost.core_cycles[i] > slowest) {
+      slowest = cost.core_cycles[i];
+      best = static_cast<double>(cost.core_loads[i]) / static_cast<double>(cost.core_cycles[i]);
+    }
+  }
+  return best;
+}
+
+std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle_value, const PulpParams& hw,
+                                    const KernelCycles& counts) {
+  const double dma_banks = static_cast<double>(hw.dma_bytes_per_cycle) / 4.0;
+  const double stalls = static_cast<double>(dma_busy_cycles) * loads_per_cycle_value * dma_banks /
+                        static_cast<double>(std::max(hw.l1_banks, 1)) * counts.bank_conflict_share;
+  return static_cast<std::uint64_t>(std::llround(stalls));
+}
+
+std::uint64_t copy_bytes(const DmaCopy& copy) {
+  return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes();
+}
+
+namespace {
+
+// The copy's shape after merging chunks (and rows) that are contiguous on both sides.
+struct Runs {
+  std::uint64_t commands = 0;  // 2-D transfers
+  std::uint64_t lines = 0;     // contiguous runs
+  std::uint64_t line_bytes = 0;
+};
+
+Runs runs_of(const DmaCopy& copy) {
+  const std::uint64_t rows = std::max<std::uint64_t>(copy.rows(), 1);
+  std::uint64_t count = copy.count(), chunk = copy.chunk_bytes();
+  const bool chunks_contiguous =
+      count <= 1 || (copy.source_stride() == chunk && copy.destination_stride() == chunk);
+  if (chunks_contiguous) {
+    chunk *= count;
+    count = 1;
+  }
+  const bool rows_contiguous = rows <= 1 || (count == 1 && copy.source_row_stride() == chunk &&
+                                             copy.destination_row_stride() == chunk);
+  if (rows_contiguous) return Runs{1, 1, chunk * rows};
+  return Runs{rows, rows * count, chunk};
+}
+
+}  // namespace
+
+DmaCost dma_cost(const DmaCopy& copy, const PulpParams& hw) {
+  DmaCost cost;
+  if (copy_bytes(copy) == 0) return cost;
+  const Runs r = runs_of(copy);
+  const std::uint64_t bursts = ceil_div(r.line_bytes, static_cast<std::uint64_t>(std::max<std::int64_t>(hw.dma_burst_bytes, 1)));
+  cost.issue_cycles = r.commands * kDmaCommandCycles;
+  cost.busy_cycles =
+      r.lines * (ceil_div(r.line_bytes, static_cast<std::uint64_t>(std::max(hw.dma_bytes_per_cycle, 1))) + bursts);
+  cost.cycles = static_cast<std::uint64_t>(hw.dma_latency_cycles) + cost.busy_cycles;
+  return cost;
+}
+
+std::uint64_t l3_cycles(const DmaCopy& copy, const PulpParams& hw) {
+  const std::uint64_t bytes = copy_bytes(copy);
+  if (bytes == 0) return 0;
+  const Runs r = runs_of(copy);
+  return r.lines * static_cast<std::uint64_t>(hw.l3_latency_cycles) +
+         static_cast<std::uint64_t>(std::ceil(static_cast<double>(bytes) / std::max(hw.l3_bytes_per_cycle, 1e-9)));
+}
+
+}  // namespace wb::isa::pulp

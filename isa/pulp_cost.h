@@ -1,0 +1,96 @@
+#pragma once
+// The PULP timing model: how many cycles a kernel call takes on each core, and how long a DMA
+// or uDMA copy takes. It is the one piece of code both sides use: compiler/pulp's tiler
+// predicts with it (tiler=cost) and sim/pulp's cluster model times every call and copy with
+// it, so a tiling the tiler prefers is one the simulator runs faster, never a copy that
+// drifted. The counts come from PULP-NN's inner loops (docs/pulp.md, "Timing model").
+
+#include <cstdint>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::isa::pulp {
+
+// Cycles of the RI5CY instruction sequences PULP-NN's kernels are made of. Derived from the
+// kernels' loops (one instruction per cycle, hardware loops without overhead, a load's
+// result used no earlier than the next instruction); docs/pulp.md lists each derivation.
+struct KernelCycles {
+  // 4x2 matmul (4 output channels x 2 pixels): per 4 input bytes 4 weight + 2 activation
+  // word loads and 8 pv.sdotsp.b.
+  int matmul_4x2_iteration = 14;
+  int matmul_4x1_iteration = 9;      // odd pixel left over: 4 + 1 loads, 4 dot products
+  int matmul_1x2_iteration = 5;      // output channel left over: 1 + 2 loads, 2 dot products
+  int matmul_byte_leftover_4x2 = 14; // K % 4 input bytes, scalar: per byte 6 loads, 8 MACs
+  int matmul_block_setup = 24;       // pointers, bias loads into 8 accumulators, loop setup
+  int requant_per_output = 11;       // load k, lambda; mul, add, shift, clip; store byte
+  int im2col_row_setup = 6;          // per kernel row of a pixel: bounds, pointers, padding test
+  int im2col_word = 2;               // one word load + store
+  int pixel_pair_overhead = 10;      // per pixel pair: im2col pointer swap, output pointer
+  int row_overhead = 10;             // per output row a core computes
+  int call_overhead = 60;            // kernel entry: chunk bounds from core id, argument loads
+  // Depthwise (channels across cores): per channel a strided gather of its input plane,
+  // then per output pixel a window gather and ceil(K*K/4) dot products.
+  int depthwise_gather_byte = 3;     // lbu with stride c_in, sb, pointer increment
+  int depthwise_window_byte = 2;     // per window byte into the aligned im2col word
+  int depthwise_dot_word = 3;        // 2 word loads + 1 pv.sdotsp.b
+  int depthwise_pixel_overhead = 8;
+  int depthwise_channel_overhead = 20;
+  // Linear (outputs across cores): 2 neurons per loop, per 4 inputs 3 loads + 2 dot products.
+  int linear_2_iteration = 5;
+  int linear_output_overhead = 8;
+  // Residual add, per output byte: 2 loads, 2 multiplies, add, shift, clip, store (4 per loop).
+  int add_per_byte = 5;
+  // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
+  int maxpool_word = 2;
+  int pool_pixel_overhead = 6;
+  // Average pool: per window byte a load and an add; requant per output channel.
+  int avgpool_byte = 2;
+  // TCDM: a core's load loses arbitration against another requester of its bank with this
+  // probability per requester per cycle it accesses (round-robin: it waits half the time).
+  double bank_conflict_share = 0.5;
+};
+
+// The cost of one kernel call on a cluster of `cores` cores (1..hw.cores).
+struct KernelCost {
+  std::vector<std::uint64_t> core_cycles;  // busy cycles of each core, 0 for an idle one
+  std::vector<std::uint64_t> core_loads;   // L1 loads each core issues (bank conflicts)
+  std::uint64_t conflict_cycles = 0;       // the slowest core's stalls on TCDM bank conflicts among cores
+  std::uint64_t cycles = 0;                // dispatch + slowest core + conflicts + barrier
+};
+
+// Which cores get which work follows PULP-NN: rows (HO), pixels (HOWO) or output channels
+// (CO) for conv/pointwise; channels for depthwise and the pools' CO; outputs for linear.
+KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
+                       const KernelCycles& counts = KernelCycles{});
+
+// Extra cycles the cores lose when the cluster DMA writes L1 for `dma_busy_cycles` of a
+// kernel that issues `loads_per_cycle` loads per core per cycle: the DMA occupies
+// dma_bytes_per_cycle / 4 banks each cycle it moves data.
+std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle, const PulpParams& hw,
+                                    const KernelCycles& counts = KernelCycles{});
+
+// Loads per core per cycle of a cost (the slowest core's), for dma_contention_cycles.
+double loads_per_cycle(const KernelCost& cost);
+
+// Cluster DMA (L2 <-> L1), a copy alone on its direction: the core programs one 2-D transfer
+// per row (dma_command_cycles each), the first byte arrives after dma_latency_cycles, and every
+// chunk moves as bursts of at most dma_burst_bytes at dma_bytes_per_cycle, a cycle of
+// overhead per burst.
+struct DmaCost {
+  std::uint64_t issue_cycles = 0;  // core cycles spent programming the DMA
+  std::uint64_t busy_cycles = 0;   // cycles the channel moves data (what contends)
+  std::uint64_t cycles = 0;        // latency + busy: from issue to the last byte
+};
+inline constexpr std::uint64_t kDmaCommandCycles = 12;  // docs/pulp.md: mchan command, 3 register writes + push
+DmaCost dma_cost(const DmaCopy& copy, const PulpParams& hw);
+
+// uDMA L3 <-> L2: one transfer per contiguous run, each l3_latency_cycles plus its bytes at
+// l3_bytes_per_cycle.
+std::uint64_t l3_cycles(const DmaCopy& copy, const PulpParams& hw);
+
+// Bytes a copy moves.
+std::uint64_t copy_bytes(const DmaCopy& copy);
+
+}  // namespace wb::isa::pulp
