@@ -3,109 +3,26 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
-#include <system_error>
-#include <type_traits>
 
 #include "isa/error.h"
+#include "isa/program_file.h"
 
 namespace wb::isa::xdnn {
 
-namespace {
 
-// FNV-1a, 64 bit: a fingerprint, not a security measure.
-struct Fnv64 {
-  std::uint64_t state = 0xcbf29ce484222325ULL;
-  void add(std::string_view text) {
-    for (const unsigned char ch : text) {
-      state ^= ch;
-      state *= 0x100000001b3ULL;
-    }
-    state ^= 0xff;  // separator, so ("ab","c") and ("a","bc") differ
-    state *= 0x100000001b3ULL;
-  }
-};
+std::string hw_fingerprint(const HwConfig& config) { return isa::hw_fingerprint(config); }
 
-std::string value_text(const HwValue& value) {
-  return std::visit(
-      [](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return v;
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return v ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, double>) {
-          return fmt::format("{:.17g}", v);
-        } else {
-          return std::to_string(v);
-        }
-      },
-      value);
-}
-
-}  // namespace
-
-std::string hw_fingerprint(const HwConfig& config) {
-  Fnv64 hash;
-  hash.add(config.name);
-  hash.add(fmt::format("{:.17g}", config.clock_mhz));
-  for (const HwKeyValue& kv : resolved_keys(config)) {
-    hash.add(kv.key.path);
-    hash.add(value_text(kv.value));
-  }
-  return fmt::format("{:016x}", hash.state);
-}
-
-void save_program(const Program& program, const std::filesystem::path& path) {
-  std::string bytes;
-  if (!program.SerializeToString(&bytes)) throw std::runtime_error("cannot serialise the xDNN program");
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError(fmt::format("{}: cannot write (check the directory exists and is writable)", path.string()));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw UserError(fmt::format("{}: write failed (disk full?)", path.string()));
-    }
-  }
-  std::filesystem::rename(temporary, path);
-}
+void save_program(const Program& program, const std::filesystem::path& path) { save_message(program, path); }
 
 Program load_program(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot open the program file", path.string()));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
   Program program;
-  if (!program.ParseFromString(buffer.str()) || program.header().target() != "xdnn") {
-    throw UserError(fmt::format(
-        "{}: not an xDNN program (corrupted, or not written by 'workbench compile'); compile the model again",
-        path.string()));
-  }
-  if (program.header().format_version() != kXdnnFormatVersion) {
-    throw UserError(fmt::format("{}: program format version {}, this workbench reads version {}; compile the model again",
-                                path.string(), program.header().format_version(), kXdnnFormatVersion));
-  }
+  const bool parsed = program.ParseFromString(read_file_bytes(path));
+  check_header(program.header(), parsed, "xdnn", kXdnnFormatVersion, path, "an xDNN program");
   return program;
 }
 
 void check_program_matches(const Program& program, const HwConfig& config, const std::string& program_name) {
-  if (config.target() != Target::Xdnn) {
-    throw UserError(fmt::format("{}: an xDNN program cannot run on '{}', a {} config", program_name, config.name,
-                                target_name(config.target())));
-  }
-  const std::string fingerprint = hw_fingerprint(config);
-  if (program.header().hw_fingerprint() != fingerprint) {
-    throw UserError(fmt::format(
-        "{}: compiled for hardware '{}' (fingerprint {}), but the config is '{}' (fingerprint {}); compile it "
-        "again for this config, with the same --set overrides",
-        program_name, program.header().hw_name(), program.header().hw_fingerprint(), config.name, fingerprint));
-  }
+  check_header_matches(program.header(), config, program_name, Target::Xdnn, "an xDNN program");
 }
 
 std::uint64_t section_count(const TensorLayout& layout) {

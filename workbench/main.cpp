@@ -15,6 +15,7 @@
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
 #include "isa/error.h"
+#include "workbench/compile_pulp.h"
 #include "workbench/compile_xdnn.h"
 #include "workbench/hw_show.h"
 #include "workbench/infer.h"
@@ -74,7 +75,7 @@ struct TargetArgs {
   std::string hw;
   std::vector<std::string> overrides;
   std::vector<std::string> compile_opts;
-  std::string scheme = "xdnn";
+  std::string scheme;  // empty: the target's own (xdnn for xdnn configs, pulp for pulp ones)
   std::string calib_dir;
   std::string method = "max";
   int calib_count = 16;
@@ -89,9 +90,12 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
                                            "(repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--compile-opt", args.compile_opts,
-                  "Compiler switch name=value (repeatable): " + wb::xdnn::compile_options_help())
+                  "Compiler switch name=value (repeatable). xDNN: " + wb::xdnn::compile_options_help() +
+                      ". PULP: " + wb::pulp::compile_options_help())
       ->allow_extra_args(false);
-  cmd->add_option("--scheme", args.scheme, "Quantization scheme: xdnn (default), pow2 or pulp")->capture_default_str();
+  cmd->add_option("--scheme", args.scheme, "Quantization scheme: xdnn, pow2 or pulp (default: xdnn for xdnn "
+                                           "configs, pulp for pulp configs)")
+      ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}));
   cmd->add_option("--calib", args.calib_dir, "Folder of calibration inputs (.npy/.pb). Default: seeded synthetic "
                                              "inputs, with a warning");
   cmd->add_option("--calib-count", args.calib_count, "Number of synthetic calibration inputs")
@@ -111,7 +115,11 @@ wb::CompileCommand to_compile_command(const TargetArgs& args) {
   command.overrides = args.overrides;
   command.compile_opts = args.compile_opts;
   command.quantize.model = args.model;
-  command.quantize.quant.scheme = wb::quant::parse_scheme(args.scheme);
+  const std::string scheme =
+      !args.scheme.empty() ? args.scheme
+      : wb::load_hw_config(args.hw, args.overrides).target() == wb::Target::Pulp ? "pulp"
+                                                                                 : "xdnn";
+  command.quantize.quant.scheme = wb::quant::parse_scheme(scheme);
   command.quantize.calibration.method = wb::quant::parse_calibration_method(args.method);
   if (!args.calib_dir.empty()) command.quantize.calib_dir = args.calib_dir;
   command.quantize.calib_count = args.calib_count;
@@ -334,7 +342,11 @@ int main(int argc, char** argv) {
     if (compile_cmd->parsed()) {
       wb::CompileCommand command = to_compile_command(compile_args);
       command.out_dir = compile_out;
-      wb::run_compile(command, std::cout);
+      if (wb::load_hw_config(command.hw, command.overrides).target() == wb::Target::Pulp) {
+        wb::run_compile_pulp(command, std::cout);
+      } else {
+        wb::run_compile(command, std::cout);
+      }
       return kExitOk;
     }
     const auto verdict_exit = [](const wb::report::RunReport& r) {

@@ -1,0 +1,148 @@
+#include "compiler/pulp/compile.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "compiler/pulp/emit_network.h"
+#include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/memory_plan.h"
+#include "isa/error.h"
+#include "isa/program_file.h"
+#include "isa/pulp_cost.h"
+#include "isa/pulp_program.h"
+
+namespace wb::pulp {
+
+namespace {
+
+const char* parallel_name(isa::pulp::Parallel p) {
+  switch (p) {
+    case isa::pulp::PARALLEL_HO: return "Ho";
+    case isa::pulp::PARALLEL_HOWO: return "HoWo";
+    case isa::pulp::PARALLEL_CO: return "Co";
+    default: return "?";
+  }
+}
+
+const char* memory_name(isa::pulp::Memory m) {
+  switch (m) {
+    case isa::pulp::MEMORY_L1: return "L1";
+    case isa::pulp::MEMORY_L2: return "L2";
+    case isa::pulp::MEMORY_L3: return "L3";
+    default: return "?";
+  }
+}
+
+nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& config) {
+  nlohmann::json layers = nlohmann::json::array();
+  std::uint64_t macs = 0, ops = 0, predicted = 0, l3_in = 0, l3_out = 0;
+  for (const auto& layer : network.layers()) {
+    const auto& t = layer.tiling();
+    std::uint64_t layer_l3_in = 0, layer_l3_out = 0;
+    for (const auto& c : layer.l3_prefetch()) layer_l3_in += isa::pulp::copy_bytes(c);
+    for (const auto& step : layer.steps()) {
+      for (const auto& c : step.l3_load()) layer_l3_in += isa::pulp::copy_bytes(c);
+      for (const auto& c : step.l3_store()) layer_l3_out += isa::pulp::copy_bytes(c);
+    }
+    layers.push_back({{"name", layer.name()},
+                      {"type", layer.type()},
+                      {"macs", layer.macs()},
+                      {"ops", layer.ops()},
+                      {"tile", {{"c_out", t.tile_c_out()}, {"h_out", t.tile_h_out()}, {"w_out", t.tile_w_out()},
+                                {"c_in", t.tile_c_in()}}},
+                      {"tiles", t.tiles()},
+                      {"parallel", parallel_name(t.parallel())},
+                      {"l1_bytes", t.l1_total_bytes()},
+                      {"l3_chunks", t.l3_chunks()},
+                      {"output_memory", memory_name(layer.output_memory())},
+                      {"l3_bytes_in", layer_l3_in},
+                      {"l3_bytes_out", layer_l3_out},
+                      {"predicted_cycles", t.predicted_cycles()}});
+    macs += layer.macs();
+    ops += layer.ops();
+    predicted += t.predicted_cycles();
+    l3_in += layer_l3_in;
+    l3_out += layer_l3_out;
+  }
+  return {{"target", "pulp"},
+          {"hw", config.name},
+          {"tiler", network.layers_size() > 0 ? network.layers(0).tiling().objective() : ""},
+          {"macs", macs},
+          {"ops", ops},
+          {"predicted_cycles", predicted},
+          {"l2_bytes_used", network.l2_bytes_used()},
+          {"l3_bytes_used", network.l3_bytes_used()},
+          {"l3_weight_bytes", network.l3_image().size()},
+          {"l3_bytes_in", l3_in},
+          {"l3_bytes_out", l3_out},
+          {"layers", layers},
+          {"unsupported", nlohmann::json::array()}};
+}
+
+}  // namespace
+
+CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options) {
+  if (graph.scheme != quant::Scheme::Pulp) {
+    throw UserError(fmt::format("model '{}' is quantized with the {} scheme; PULP targets run the pulp scheme "
+                                "(--scheme pulp)",
+                                graph.name, quant::scheme_name(graph.scheme)));
+  }
+  const LayerMapping mapping = map_layers(graph);
+  if (!mapping.unsupported.empty()) {
+    std::string list;
+    for (const auto& u : mapping.unsupported) list += "\n  " + u;
+    throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,
+                                mapping.unsupported.size(), list));
+  }
+  const MemoryPlan plan = plan_memory(graph, mapping, config, options);
+  CompileResult result;
+  isa::pulp::Network& network = result.network;
+  auto& header = *network.mutable_header();
+  header.set_format_version(isa::pulp::kPulpFormatVersion);
+  header.set_target("pulp");
+  header.set_hw_name(config.name);
+  header.set_hw_fingerprint(isa::hw_fingerprint(config));
+  header.set_model_name(graph.name);
+  header.set_quant_scheme(quant::scheme_name(graph.scheme));
+  header.set_compile_options(describe(options));
+  emit_network(graph, mapping, plan, options, network);
+  result.report = report_of(network, config);
+  result.tiling_log = tiling_log(network, config);
+  return result;
+}
+
+std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config) {
+  const PulpParams& hw = config.pulp();
+  std::ostringstream os;
+  os << fmt::format("PULP tiling of '{}' for {} ({} cores, L1 tile budget {} B, L2 {} B), tiler={}\n",
+                    network.header().model_name(), config.name, hw.cores, hw.l1_tile_budget_bytes, hw.l2_bytes,
+                    network.layers_size() > 0 ? network.layers(0).tiling().objective() : "-");
+  int index = 0;
+  for (const auto& layer : network.layers()) {
+    const auto& t = layer.tiling();
+    const auto& first = layer.steps(0).compute();
+    os << fmt::format("Layer {} {} '{}': out {}x{}x{}, {} MACs\n", index++, layer.type(), layer.name(),
+                      layer.output_shape_size() > 2 ? layer.output_shape(2) : 1,
+                      layer.output_shape_size() > 3 ? layer.output_shape(3) : 1,
+                      layer.output_shape_size() > 1 ? layer.output_shape(1) : 1, layer.macs());
+    os << fmt::format("  L3-L2: {} chunk(s){}, output in {}\n", t.l3_chunks(),
+                      t.l3_chunks() > 1 ? fmt::format(" of {} rows", t.chunk_h_out()) : "",
+                      memory_name(layer.output_memory()));
+    os << fmt::format("  L2-L1: tile C_out {} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}\n",
+                      t.tile_c_out(), t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(), first.h_in(),
+                      first.w_in(), first.c_in(), parallel_name(t.parallel()));
+    os << fmt::format("  L1: input {} B, output {} B, weights+bias {} B, im2col {} B, constants {} B = {} B ({:.1f}% of "
+                      "{} B)\n",
+                      t.l1_input_bytes(), t.l1_output_bytes(), t.l1_weight_bytes(), t.l1_im2col_bytes(),
+                      t.l1_constant_bytes(), t.l1_total_bytes(),
+                      100.0 * static_cast<double>(t.l1_total_bytes()) / static_cast<double>(hw.l1_tile_budget_bytes),
+                      hw.l1_tile_budget_bytes);
+    os << fmt::format("  predicted {} cycles ({:.2f} MAC/cycle)\n", t.predicted_cycles(),
+                      t.predicted_cycles() > 0 ? static_cast<double>(layer.macs()) / static_cast<double>(t.predicted_cycles())
+                                               : 0.0);
+  }
+  return os.str();
+}
+
+}  // namespace wb::pulp

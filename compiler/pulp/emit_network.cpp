@@ -1,0 +1,317 @@
+#include "compiler/pulp/emit_network.h"
+
+#include <algorithm>
+
+#include "compiler/pulp/tile_copies.h"
+#include "compiler/quant/qgraph_queries.h"
+
+namespace wb::pulp {
+
+namespace {
+
+using isa::pulp::DmaCopy;
+using isa::pulp::Memory;
+
+constexpr std::uint64_t kAlign = 4;
+std::uint64_t aligned(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+bool is_matmul(isa::pulp::KernelKind kind) {
+  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
+}
+
+DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
+  DmaCopy c;
+  c.set_source_memory(from);
+  c.set_source(source);
+  c.set_destination_memory(to);
+  c.set_destination(destination);
+  c.set_chunk_bytes(bytes);
+  c.set_count(1);
+  return c;
+}
+
+// The L1 buffers of a layer: two slots each when double-buffered.
+struct L1Layout {
+  std::uint64_t input[2]{}, input_b[2]{}, output[2]{}, weights[2]{}, bias[2]{}, im2col = 0, end = 0;
+};
+
+L1Layout layout_l1(const LayerPlan& lp) {
+  const LayerShape& s = lp.shape;
+  const TileChoice& t = lp.tile;
+  const int slots = t.double_buffered ? 2 : 1;
+  const std::uint64_t c_in = is_matmul(s.kind) ? s.c_in : t.c_out;
+  const std::uint64_t in_bytes = std::uint64_t{std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in)} *
+                                 std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in) * c_in;
+  const std::uint64_t out_bytes = std::uint64_t{t.c_out} * t.h_out * t.w_out;
+  L1Layout l;
+  std::uint64_t at = 0;
+  const auto place = [&](std::uint64_t (&slot)[2], std::uint64_t bytes) {
+    for (int i = 0; i < 2; ++i) {
+      slot[i] = at;
+      if (i < slots) at += aligned(bytes);
+    }
+  };
+  place(l.input, in_bytes);
+  if (s.kind == isa::pulp::KERNEL_ADD) place(l.input_b, in_bytes);
+  place(l.output, out_bytes);
+  if (lp.has_weights) {
+    place(l.weights, lp.weights_per_channel * t.c_out);
+    place(l.bias, 4 * std::uint64_t{t.c_out});
+  }
+  l.im2col = at;
+  at += aligned(t.im2col_bytes);
+  l.end = at;
+  return l;
+}
+
+// The requantisation of output channels [c0, c0 + cs).
+isa::Requant requant_slice(const quant::Requant& r, std::uint32_t c0, std::uint32_t cs) {
+  isa::Requant out;
+  const auto slice = [&](const auto& values, auto* field) {
+    if (values.size() <= 1) {
+      for (const auto v : values) field->Add(v);
+      return;
+    }
+    for (std::uint32_t c = c0; c < c0 + cs; ++c) field->Add(values[c]);
+  };
+  slice(r.multiplier, out.mutable_multiplier());
+  slice(r.offset, out.mutable_offset());
+  slice(r.shift, out.mutable_shift());
+  out.set_lo(r.lo);
+  out.set_hi(r.hi);
+  out.set_intermediate_bits(static_cast<std::uint32_t>(r.intermediate_bits));
+  return out;
+}
+
+L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channels) {
+  L2View v;
+  v.address = home.address;
+  v.width = width;
+  v.channels = channels;
+  v.memory = home.memory;
+  return v;
+}
+
+struct TileRef {
+  TileGeometry g;
+  bool new_input = false, new_weights = false;
+};
+
+class LayerEmitter {
+ public:
+  LayerEmitter(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp, const MemoryPlan& plan,
+               isa::pulp::Layer& out)
+      : graph_(graph), layer_(layer), lp_(lp), plan_(plan), out_(out), l1_(layout_l1(lp)) {}
+
+  void emit() {
+    const LayerShape& s = lp_.shape;
+    for (std::uint32_t r0 = 0; r0 < s.h_out; r0 += lp_.chunk_h_out) {
+      for (std::uint32_t c0 = 0; c0 < s.c_out; c0 += lp_.chunk_c_out) {
+        emit_chunk(r0, std::min(lp_.chunk_h_out, s.h_out - r0), c0, std::min(lp_.chunk_c_out, s.c_out - c0));
+      }
+    }
+  }
+
+ private:
+  void emit_chunk(std::uint32_t r0, std::uint32_t rows, std::uint32_t c0, std::uint32_t cs) {
+    const LayerShape& s = lp_.shape;
+    const TileChoice& t = lp_.tile;
+    TileAddresses at;
+    std::vector<DmaCopy> l3_loads, l3_stores;
+    // Inputs: straight from their L2 home, or rows of an L3 home staged in L2 (reloaded when
+    // the row chunk changes).
+    const TileWindow window = tile_window(r0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
+    const auto input_view = [&](int operand, bool staged, std::uint64_t stage) {
+      const TensorHome& home = plan_.homes.at(layer_.inputs.at(static_cast<std::size_t>(operand)));
+      if (!staged) return view_of(home, s.w_in, s.c_in);
+      if (c0 == 0) {
+        const std::uint64_t row_bytes = std::uint64_t{s.w_in} * s.c_in;
+        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, home.address + window.in_begin * row_bytes,
+                                       isa::pulp::MEMORY_L2, stage, window.in_size * row_bytes));
+      }
+      L2View v{stage, window.in_begin, s.w_in, s.c_in, 0, isa::pulp::MEMORY_L2};
+      return v;
+    };
+    at.input = input_view(0, lp_.stage_input, lp_.stage_input_address);
+    if (s.kind == isa::pulp::KERNEL_ADD) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
+    // Weights: a chunk of output channels per load, unless one load (or the previous
+    // layer's prefetch) brought them all.
+    if (lp_.has_weights) {
+      const bool whole = lp_.chunk_c_out == s.c_out;
+      const bool load = !lp_.weights_prefetched && (!whole || (r0 == 0 && c0 == 0));
+      if (load) {
+        const std::uint64_t w_bytes = std::uint64_t{cs} * lp_.weights_per_channel;
+        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3 + c0 * lp_.weights_per_channel,
+                                       isa::pulp::MEMORY_L2, lp_.weights_address, w_bytes));
+        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3,
+                                       lp_.weights_l3 + std::uint64_t{s.c_out} * lp_.weights_per_channel + 4 * c0,
+                                       isa::pulp::MEMORY_L2,
+                                       lp_.weights_address + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel,
+                                       4 * std::uint64_t{cs}));
+      }
+      at.weights = lp_.weights_address;
+      at.weights_c0 = c0;
+      at.bias = lp_.weights_address + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel;
+    }
+    // Output: its L2 home, or a staging buffer stored to L3 after the chunk.
+    const TensorHome& out_home = plan_.homes.at(layer_.output);
+    if (lp_.stage_output) {
+      at.output = L2View{lp_.stage_output_address, r0, s.w_out, cs, c0, isa::pulp::MEMORY_L2};
+      l3_stores.push_back(hwc_block_copy(view_of(out_home, s.w_out, s.c_out), r0, 0, c0, rows, s.w_out, cs,
+                                         lp_.stage_output_address, false, isa::pulp::MEMORY_L2));
+    } else {
+      at.output = view_of(out_home, s.w_out, s.c_out);
+    }
+
+    // The chunk's tiles: rows, then columns, then channels.
+    std::vector<TileRef> tiles;
+    for (std::uint32_t h = r0; h < r0 + rows; h += t.h_out) {
+      for (std::uint32_t w = 0; w < s.w_out; w += t.w_out) {
+        for (std::uint32_t c = c0; c < c0 + cs; c += t.c_out) {
+          TileRef ref;
+          ref.g = tile_geometry(s, h, std::min(t.h_out, r0 + rows - h), w, std::min(t.w_out, s.w_out - w), c,
+                                std::min(t.c_out, c0 + cs - c));
+          if (tiles.empty()) {
+            ref.new_input = ref.new_weights = true;
+          } else {
+            const TileGeometry& p = tiles.back().g;
+            ref.new_input = p.rows.in_begin != ref.g.rows.in_begin || p.rows.in_size != ref.g.rows.in_size ||
+                            p.cols.in_begin != ref.g.cols.in_begin || p.cols.in_size != ref.g.cols.in_size ||
+                            p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
+            ref.new_weights = p.c_begin != ref.g.c_begin || p.c_size != ref.g.c_size;
+          }
+          tiles.push_back(ref);
+        }
+      }
+    }
+    const bool db = t.double_buffered;
+    int in_slot = 0, w_slot = 0, out_slot = 0;
+    const auto set_slots = [&](TileAddresses& a, int in, int w, int o) {
+      a.l1_input = l1_.input[in];
+      a.l1_input_b = l1_.input_b[in];
+      a.l1_weights = l1_.weights[w];
+      a.l1_bias = l1_.bias[w];
+      a.l1_output = l1_.output[o];
+      a.l1_im2col = l1_.im2col;
+    };
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+      isa::pulp::Step& step = *out_.add_steps();
+      if (i == 0) {
+        for (const auto& c : l3_loads) *step.add_l3_load() = c;
+        set_slots(at, in_slot, w_slot, out_slot);
+        for (const auto& c : tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights, at)) *step.add_load() = c;
+      }
+      TileAddresses here = at;
+      set_slots(here, in_slot, w_slot, out_slot);
+      if (i + 1 < tiles.size()) {
+        const TileRef& next = tiles[i + 1];
+        const int next_in = next.new_input && db ? in_slot ^ 1 : in_slot;
+        const int next_w = next.new_weights && db ? w_slot ^ 1 : w_slot;
+        TileAddresses there = at;
+        set_slots(there, next_in, next_w, out_slot);
+        for (const auto& c : tile_input_copies(lp_.shape, next.g, next.new_input, next.new_weights && lp_.has_weights, there)) {
+          *step.add_prefetch() = c;
+        }
+      }
+      *step.mutable_compute() = kernel_call(tiles[i].g, here);
+      *step.add_write_back() = tile_output_copy(lp_.shape, tiles[i].g, here);
+      if (i + 1 == tiles.size()) {
+        for (const auto& c : l3_stores) *step.add_l3_store() = c;
+      } else {
+        const TileRef& next = tiles[i + 1];
+        if (next.new_input && db) in_slot ^= 1;
+        if (next.new_weights && db) w_slot ^= 1;
+        if (db) out_slot ^= 1;
+      }
+    }
+  }
+
+  isa::pulp::KernelCall kernel_call(const TileGeometry& g, const TileAddresses& at) const {
+    const quant::QNode& node = graph_.nodes[static_cast<std::size_t>(layer_.node)];
+    isa::pulp::KernelCall call = tile_kernel_call(lp_.shape, g, lp_.tile.parallel, at);
+    call.set_input_signed(graph_.tensor(layer_.inputs[0]).is_signed);
+    call.set_output_signed(graph_.tensor(layer_.output).is_signed);
+    call.set_has_bias(lp_.has_weights);
+    if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
+      call.set_input_b_signed(graph_.tensor(layer_.inputs[1]).is_signed);
+      for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
+    }
+    if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL) *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
+    return call;
+  }
+
+  const quant::QGraph& graph_;
+  const PLayer& layer_;
+  const LayerPlan& lp_;
+  const MemoryPlan& plan_;
+  isa::pulp::Layer& out_;
+  L1Layout l1_;
+};
+
+isa::pulp::IoTensor io_tensor(const quant::QTensor& t, const TensorHome& home) {
+  isa::pulp::IoTensor io;
+  io.set_name(t.name);
+  for (const auto d : t.shape) io.add_shape(d);
+  io.set_memory(home.memory);
+  io.set_address(home.address);
+  io.set_scale(t.scale);
+  io.set_bits(static_cast<std::uint32_t>(t.bits));
+  io.set_is_signed(t.is_signed);
+  return io;
+}
+
+}  // namespace
+
+void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
+                  const CompileOptions& options, isa::pulp::Network& network) {
+  (void)options;
+  for (std::size_t i = 0; i < mapping.layers.size(); ++i) {
+    const PLayer& layer = mapping.layers[i];
+    const LayerPlan& lp = plan.layers[i];
+    isa::pulp::Layer& out = *network.add_layers();
+    out.set_name(layer.name);
+    out.set_kind(layer.kind);
+    out.set_type(kernel_type_name(layer.kind));
+    out.set_macs(layer.macs);
+    out.set_ops(layer.ops);
+    const quant::QTensor& output = graph.tensor(layer.output);
+    out.set_output(output.name);
+    for (const auto d : output.shape) out.add_output_shape(d);
+    const TensorHome& home = plan.homes.at(layer.output);
+    out.set_output_memory(home.memory);
+    out.set_output_address(home.address);
+    isa::pulp::Tiling& tiling = *out.mutable_tiling();
+    tiling.set_tile_c_out(lp.tile.c_out);
+    tiling.set_tile_h_out(lp.tile.h_out);
+    tiling.set_tile_w_out(lp.tile.w_out);
+    tiling.set_tile_c_in(is_matmul(lp.shape.kind) ? lp.shape.c_in : lp.tile.c_out);
+    tiling.set_tiles(lp.tile.tiles() * lp.chunks());
+    tiling.set_l1_input_bytes(lp.tile.input_bytes);
+    tiling.set_l1_output_bytes(lp.tile.output_bytes);
+    tiling.set_l1_weight_bytes(lp.tile.weight_bytes + lp.tile.bias_bytes);
+    tiling.set_l1_im2col_bytes(lp.tile.im2col_bytes);
+    tiling.set_l1_constant_bytes(lp.tile.constant_bytes);
+    tiling.set_l1_total_bytes(lp.tile.total_bytes);
+    tiling.set_objective(objective_name(options.tiler));
+    tiling.set_parallel(lp.tile.parallel);
+    tiling.set_predicted_cycles(lp.tile.predicted_cycles);
+    tiling.set_l3_chunks(lp.chunks());
+    tiling.set_chunk_h_out(lp.chunk_h_out);
+    if (i + 1 < mapping.layers.size() && plan.layers[i + 1].weights_prefetched) {
+      const LayerPlan& next = plan.layers[i + 1];
+      *out.add_l3_prefetch() = linear_copy(isa::pulp::MEMORY_L3, next.weights_l3, isa::pulp::MEMORY_L2,
+                                           next.weights_address, next.weights_buffer_bytes);
+    }
+    LayerEmitter(graph, layer, lp, plan, out).emit();
+  }
+  for (const int t : graph.inputs) *network.add_inputs() = io_tensor(graph.tensor(t), plan.homes.at(t));
+  for (const int t : graph.outputs) {
+    *network.add_outputs() = io_tensor(graph.tensor(t), plan.homes.at(resolve_alias(mapping, t)));
+  }
+  network.set_l2_bytes_used(plan.l2_high_water);
+  network.set_l3_bytes_used(plan.l3_bytes_used);
+  network.set_l3_image_address(0);
+  network.set_l3_image(plan.l3_image);
+}
+
+}  // namespace wb::pulp

@@ -1,0 +1,20 @@
+#pragma once
+// Tile-program emission: per layer, per L3 chunk, per L1 tile one Step (isa/pulp.proto):
+// the chunk's uDMA loads, the tile's own L2 -> L1 copies when nothing prefetched them, the
+// next tile's copies (double buffering: input, weights and output buffers alternate), the
+// kernel call with the tile's slice of the requantisation, the write-back, and the chunk's
+// uDMA stores. Tiles iterate output rows, then columns, then channels, so an input tile stays
+// in L1 across the channel tiles of a standard convolution.
+
+#include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/memory_plan.h"
+#include "compiler/quant/qgraph.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::pulp {
+
+// Fills network.layers, inputs, outputs and the L3 image.
+void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
+                  const CompileOptions& options, isa::pulp::Network& network);
+
+}  // namespace wb::pulp

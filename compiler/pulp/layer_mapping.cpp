@@ -1,0 +1,129 @@
+#include "compiler/pulp/layer_mapping.h"
+
+#include <fmt/format.h>
+
+#include "compiler/quant/qgraph_queries.h"
+
+namespace wb::pulp {
+
+namespace {
+
+using isa::pulp::KernelKind;
+using quant::QGraph;
+using quant::QNode;
+using quant::QOpKind;
+
+std::int64_t dim(const quant::QTensor& t, std::size_t i) { return quant::dim_or_one(t, i); }
+
+// Everything the int8 kernels need of a node's tensors, or why not.
+std::string tensor_problem(const QGraph& graph, const QNode& node) {
+  for (const int t : node.inputs) {
+    const auto& q = graph.tensor(t);
+    if (q.bits != 8) return fmt::format("input '{}' is {}-bit; PULP-NN's kernels here are 8-bit", q.name, q.bits);
+    if (dim(q, 0) != 1) return fmt::format("input '{}' has batch {}; batch 1 only", q.name, dim(q, 0));
+  }
+  const auto& out = graph.tensor(node.output);
+  if (out.bits != 8) return fmt::format("output '{}' is {}-bit; PULP-NN's kernels here are 8-bit", out.name, out.bits);
+  return {};
+}
+
+std::string window_problem(const QNode& node) {
+  if (node.dilations[0] != 1 || node.dilations[1] != 1) {
+    return fmt::format("dilation {}x{}; PULP-NN's kernels have none", node.dilations[0], node.dilations[1]);
+  }
+  return {};
+}
+
+bool is_pointwise(const QNode& node) {
+  return node.kernel[0] == 1 && node.kernel[1] == 1 && node.strides[0] == 1 && node.strides[1] == 1 &&
+         node.pads_begin[0] == 0 && node.pads_begin[1] == 0 && node.pads_end[0] == 0 && node.pads_end[1] == 0;
+}
+
+}  // namespace
+
+const char* kernel_type_name(KernelKind kind) {
+  switch (kind) {
+    case isa::pulp::KERNEL_CONV: return "conv";
+    case isa::pulp::KERNEL_POINTWISE: return "pointwise";
+    case isa::pulp::KERNEL_DEPTHWISE: return "depthwise";
+    case isa::pulp::KERNEL_LINEAR: return "linear";
+    case isa::pulp::KERNEL_ADD: return "add";
+    case isa::pulp::KERNEL_MAXPOOL: return "maxpool";
+    case isa::pulp::KERNEL_AVGPOOL: return "avgpool";
+    default: return "?";
+  }
+}
+
+int resolve_alias(const LayerMapping& mapping, int tensor) {
+  for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {
+    tensor = it->second;
+  }
+  return tensor;
+}
+
+LayerMapping map_layers(const QGraph& graph) {
+  LayerMapping mapping;
+  const auto unsupported = [&](const QNode& node, const std::string& why) {
+    mapping.unsupported.push_back(fmt::format("node '{}' ({}): {}", node.name, quant::qop_name(node.kind), why));
+  };
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    const QNode& node = graph.nodes[n];
+    if (node.kind == QOpKind::Reshape) {
+      mapping.aliases[node.output] = resolve_alias(mapping, node.inputs.at(0));
+      continue;
+    }
+    if (node.kind == QOpKind::Concat) {
+      unsupported(node, "concat has no PULP-NN kernel (and is not placed by this compiler yet)");
+      continue;
+    }
+    std::string problem = tensor_problem(graph, node);
+    if (problem.empty() && node.kind != QOpKind::Add) problem = window_problem(node);
+    PLayer layer;
+    layer.name = node.name;
+    layer.node = static_cast<int>(n);
+    layer.output = node.output;
+    for (const int t : node.inputs) layer.inputs.push_back(resolve_alias(mapping, t));
+    const auto& in = graph.tensor(layer.inputs.at(0));
+    const auto& out = graph.tensor(node.output);
+    switch (node.kind) {
+      case QOpKind::Conv: {
+        const std::int64_t channels = dim(in, 1);
+        if (node.group == 1) {
+          const bool one_pixel = dim(in, 2) == 1 && dim(in, 3) == 1 && dim(out, 2) == 1 && dim(out, 3) == 1;
+          layer.kind = one_pixel && is_pointwise(node) ? isa::pulp::KERNEL_LINEAR
+                       : is_pointwise(node)            ? isa::pulp::KERNEL_POINTWISE
+                                                       : isa::pulp::KERNEL_CONV;
+        } else if (node.group == channels && dim(out, 1) == channels) {
+          layer.kind = isa::pulp::KERNEL_DEPTHWISE;
+        } else if (problem.empty()) {
+          problem = fmt::format("grouped conv with {} groups of {} channels; PULP-NN has standard and depthwise only",
+                                node.group, channels / node.group);
+        }
+        layer.macs = quant::conv_macs(graph, node);
+        layer.ops = 2 * layer.macs;
+        break;
+      }
+      case QOpKind::Add:
+        layer.kind = isa::pulp::KERNEL_ADD;
+        if (problem.empty() && (graph.tensor(layer.inputs.at(1)).shape != out.shape || in.shape != out.shape)) {
+          problem = "broadcasting add; the add kernel adds two tensors of one shape";
+        }
+        layer.ops = quant::element_count(out);
+        break;
+      case QOpKind::MaxPool:
+      case QOpKind::AvgPool:
+        layer.kind = node.kind == QOpKind::MaxPool ? isa::pulp::KERNEL_MAXPOOL : isa::pulp::KERNEL_AVGPOOL;
+        layer.ops = quant::pool_ops(graph, node);
+        break;
+      default: problem = "no PULP-NN kernel"; break;
+    }
+    if (!problem.empty()) {
+      unsupported(node, problem);
+      continue;
+    }
+    mapping.layers.push_back(std::move(layer));
+  }
+  return mapping;
+}
+
+}  // namespace wb::pulp

@@ -1,0 +1,42 @@
+#pragma once
+// Layer mapping: QGraph nodes -> the kernels PULP-NN has (conv, pointwise, depthwise, linear,
+// residual add, max/avg pool). Batch norm, bias and ReLU are already in a conv's requant and
+// pads are window fields (the passes folded them); a Flatten is an alias of its input. Every
+// node the cluster cannot run is listed at once, each naming the node and the reason.
+//
+// Pre: a verified QGraph of the pulp scheme (8-bit), batch 1, in topological order.
+// Post: layers in the QGraph's order; every tensor a layer reads is a network input or a
+// layer's output (after resolving aliases).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/quant/qgraph.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::pulp {
+
+struct PLayer {
+  std::string name;  // the QGraph node's
+  isa::pulp::KernelKind kind = isa::pulp::KERNEL_CONV;
+  int node = -1;              // QGraph node index
+  std::vector<int> inputs;    // QGraph tensors read (aliases resolved); ADD: two
+  int output = -1;
+  std::uint64_t macs = 0, ops = 0;
+};
+
+struct LayerMapping {
+  std::vector<PLayer> layers;
+  std::map<int, int> aliases;            // reshape output -> the tensor it aliases
+  std::vector<std::string> unsupported;  // "node 'x' (Concat): reason"
+};
+
+LayerMapping map_layers(const quant::QGraph& graph);
+
+int resolve_alias(const LayerMapping& mapping, int tensor);
+
+const char* kernel_type_name(isa::pulp::KernelKind kind);  // "conv", "pointwise", ...
+
+}  // namespace wb::pulp

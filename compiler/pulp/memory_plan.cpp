@@ -1,0 +1,255 @@
+#include "compiler/pulp/memory_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "compiler/pulp/l2_allocator.h"
+#include "compiler/quant/qgraph_queries.h"
+#include "isa/error.h"
+
+namespace wb::pulp {
+
+namespace {
+
+using quant::QGraph;
+
+constexpr std::uint64_t kAlign = 4;
+
+std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
+
+std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t); }
+
+bool weighted(isa::pulp::KernelKind kind) {
+  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR ||
+         kind == isa::pulp::KERNEL_DEPTHWISE;
+}
+
+std::uint64_t per_channel_weights(const LayerShape& s) {
+  const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
+  return s.kind == isa::pulp::KERNEL_DEPTHWISE ? window : window * s.c_in;
+}
+
+// The layer's weights as the kernels read them, [c_out][k_h][k_w][c_in] int8, then bias int32.
+void append_weights(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
+  const std::int64_t cin_g = s.kind == isa::pulp::KERNEL_DEPTHWISE ? 1 : s.c_in;
+  for (std::int64_t co = 0; co < s.c_out; ++co) {
+    for (std::int64_t kh = 0; kh < s.k_h; ++kh) {
+      for (std::int64_t kw = 0; kw < s.k_w; ++kw) {
+        for (std::int64_t ci = 0; ci < cin_g; ++ci) {
+          const std::int64_t index = ((co * cin_g + ci) * s.k_h + kh) * s.k_w + kw;
+          image.push_back(static_cast<char>(static_cast<std::int8_t>(node.weights.as_int64(index))));
+        }
+      }
+    }
+  }
+  for (std::int64_t co = 0; co < s.c_out; ++co) {
+    const auto b = static_cast<std::uint32_t>(
+        static_cast<std::int32_t>(node.bias.numel() > 0 ? node.bias.as_int64(co) : 0));
+    for (int byte = 0; byte < 4; ++byte) image.push_back(static_cast<char>((b >> (8 * byte)) & 0xffu));
+  }
+  while (image.size() % kAlign != 0) image.push_back(0);
+}
+
+// Input bytes `rows` output rows read (all columns and channels), per input operand.
+std::uint64_t staged_input_bytes(const LayerShape& s, std::uint32_t rows) {
+  return std::uint64_t{std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in)} * s.w_in * s.c_in;
+}
+
+}  // namespace
+
+std::uint32_t LayerPlan::chunks() const {
+  const std::uint32_t h = (shape.h_out + chunk_h_out - 1) / chunk_h_out;
+  const std::uint32_t c = (shape.c_out + chunk_c_out - 1) / chunk_c_out;
+  return h * c;
+}
+
+LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
+  const auto& in = graph.tensor(layer.inputs.at(0));
+  const auto& out = graph.tensor(layer.output);
+  LayerShape s;
+  s.kind = layer.kind;
+  s.c_in = u32(quant::dim_or_one(in, 1));
+  s.h_in = u32(quant::dim_or_one(in, 2));
+  s.w_in = u32(quant::dim_or_one(in, 3));
+  s.c_out = u32(quant::dim_or_one(out, 1));
+  s.h_out = u32(quant::dim_or_one(out, 2));
+  s.w_out = u32(quant::dim_or_one(out, 3));
+  if (layer.kind != isa::pulp::KERNEL_ADD) {
+    s.k_h = u32(node.kernel[0]);
+    s.k_w = u32(node.kernel[1]);
+    s.stride_h = u32(node.strides[0]);
+    s.stride_w = u32(node.strides[1]);
+    s.pad_top = u32(node.pads_begin[0]);
+    s.pad_left = u32(node.pads_begin[1]);
+    s.pad_bottom = u32(node.pads_end[0]);
+    s.pad_right = u32(node.pads_end[1]);
+  }
+  return s;
+}
+
+MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
+                       const CompileOptions& options) {
+  const PulpParams& hw = config.pulp();
+  MemoryPlan plan;
+  FirstFitAllocator l2(static_cast<std::uint64_t>(hw.l2_bytes), kAlign);
+  const std::size_t n = mapping.layers.size();
+
+  // Lifetimes: the last layer reading each tensor; network outputs live to the end.
+  std::map<int, std::size_t> last_use;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const int t : mapping.layers[i].inputs) last_use[t] = i;
+  }
+  for (const int o : graph.outputs) last_use[resolve_alias(mapping, o)] = std::numeric_limits<std::size_t>::max();
+
+  std::vector<LayerShape> shapes;
+  for (const PLayer& layer : mapping.layers) shapes.push_back(layer_shape(graph, layer));
+
+  // Weights image first in L3, then activations that L2 cannot hold.
+  plan.layers.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    LayerPlan& lp = plan.layers[i];
+    lp.shape = shapes[i];
+    lp.has_weights = weighted(shapes[i].kind);
+    if (!lp.has_weights) continue;
+    lp.weights_per_channel = per_channel_weights(shapes[i]);
+    lp.weights_l3 = plan.l3_image.size();
+    append_weights(graph, mapping.layers[i], shapes[i], plan.l3_image);
+  }
+  std::uint64_t l3_next = plan.l3_image.size();
+  const auto home_in_l3 = [&](std::uint64_t bytes) {
+    TensorHome h{isa::pulp::MEMORY_L3, l3_next, bytes};
+    l3_next += (bytes + kAlign - 1) / kAlign * kAlign;
+    return h;
+  };
+  const auto home_in_l2_or_l3 = [&](std::uint64_t bytes) {
+    if (const auto a = l2.allocate(bytes)) return TensorHome{isa::pulp::MEMORY_L2, *a, bytes};
+    return home_in_l3(bytes);
+  };
+  for (const int t : graph.inputs) plan.homes[t] = home_in_l2_or_l3(hwc_bytes(graph.tensor(t)));
+
+  for (std::size_t i = 0; i < n; ++i) {
+    const PLayer& layer = mapping.layers[i];
+    LayerPlan& lp = plan.layers[i];
+    const LayerShape& s = lp.shape;
+    const std::uint64_t channel_bytes = lp.weights_per_channel + 4;  // + int32 bias
+    lp.stage_input = plan.homes.at(layer.inputs[0]).memory == isa::pulp::MEMORY_L3;
+    lp.stage_input_b = layer.inputs.size() > 1 && plan.homes.at(layer.inputs[1]).memory == isa::pulp::MEMORY_L3;
+    const std::uint64_t inputs_staged = (lp.stage_input ? 1 : 0) + (lp.stage_input_b ? 1 : 0);
+
+    // The output's home: L2 when that leaves room for the layer's smallest working set.
+    const std::uint64_t out_bytes = hwc_bytes(graph.tensor(layer.output));
+    const std::uint64_t min_weights =
+        lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, 8) : 0;
+    const std::uint64_t min_working = l2.aligned(min_weights) + inputs_staged * l2.aligned(staged_input_bytes(s, 1));
+    TensorHome out_home;
+    const TensorHome& in_home = plan.homes.at(layer.inputs[0]);
+    const bool input_low = in_home.memory != isa::pulp::MEMORY_L2 ||
+                           in_home.address < static_cast<std::uint64_t>(hw.l2_bytes) / 2;
+    if (const auto a = input_low ? l2.allocate_high(out_bytes) : l2.allocate(out_bytes);
+        a && l2.largest_free() >= min_working) {
+      out_home = TensorHome{isa::pulp::MEMORY_L2, *a, out_bytes};
+    } else {
+      if (a) l2.release(*a, out_bytes);
+      out_home = home_in_l3(out_bytes);
+      lp.stage_output = true;
+    }
+    plan.homes[layer.output] = out_home;
+    const bool staged = lp.stage_output || inputs_staged > 0;
+
+    // Weights: the whole layer's when they fit, else chunks of output channels.
+    std::uint64_t free_bytes = l2.largest_free();
+    lp.chunk_c_out = s.c_out;
+    if (lp.weights_prefetched) {
+      // The buffer the previous layer filled holds all of them.
+    } else if (lp.has_weights) {
+      const std::uint64_t weight_budget = staged ? free_bytes / 2 : free_bytes;
+      const std::uint64_t fit = weight_budget / l2.aligned(channel_bytes);
+      if (fit == 0) {
+        throw UserError(fmt::format(
+            "layer '{}': one output channel's weights ({} bytes) do not fit the {} bytes of L2 left beside the live "
+            "activations (l2_bytes {}); use --set l2_bytes={} or more",
+            layer.name, channel_bytes, weight_budget, hw.l2_bytes,
+            hw.l2_bytes + static_cast<std::int64_t>(channel_bytes * (staged ? 2 : 1) + 4096)));
+      }
+      lp.chunk_c_out = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.c_out, fit));
+      lp.weights_buffer_bytes = channel_bytes * lp.chunk_c_out;
+      lp.weights_address = *l2.allocate(lp.weights_buffer_bytes);
+    }
+
+    // L3 chunks of output rows, as many as the staging buffers can hold.
+    std::uint32_t rows = s.h_out;
+    if (staged) {
+      const std::uint64_t room = l2.largest_free();
+      const auto staging = [&](std::uint32_t r) {
+        return (lp.stage_output ? l2.aligned(std::uint64_t{r} * s.w_out * lp.chunk_c_out) : 0) +
+               inputs_staged * l2.aligned(staged_input_bytes(s, r));
+      };
+      while (rows > 0 && staging(rows) > room) --rows;
+      if (rows == 0) {
+        throw UserError(fmt::format(
+            "layer '{}': its tensors are in L3 and one output row of them ({} bytes of staging) does not fit the {} "
+            "bytes of L2 left (l2_bytes {}); use --set l2_bytes={} or more",
+            layer.name, staging(1), room, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(staging(1) - room) + 4096));
+      }
+    }
+
+    // L1 tiles of one chunk, then chunks made a whole number of tile rows.
+    LayerShape chunk = s;
+    chunk.h_out = rows;
+    chunk.h_in = std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in);
+    chunk.c_out = lp.chunk_c_out;
+    if (!(s.kind == isa::pulp::KERNEL_CONV || s.kind == isa::pulp::KERNEL_POINTWISE ||
+          s.kind == isa::pulp::KERNEL_LINEAR)) {
+      chunk.c_in = chunk.c_out;
+    }
+    lp.tile = choose_tiling(chunk, hw, options.tiler, layer.name);
+    lp.chunk_h_out = rows < s.h_out ? rows / lp.tile.h_out * lp.tile.h_out : s.h_out;
+    const std::uint64_t chunk_prediction = lp.tile.predicted_cycles;
+    lp.tile.predicted_cycles = chunk_prediction * lp.chunks();
+
+    if (lp.stage_output) {
+      lp.stage_output_address = *l2.allocate(std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
+    }
+    if (lp.stage_input) lp.stage_input_address = *l2.allocate(staged_input_bytes(s, lp.chunk_h_out));
+    if (lp.stage_input_b) lp.stage_input_b_address = *l2.allocate(staged_input_bytes(s, lp.chunk_h_out));
+
+    // The next layer's weights, loaded while this one computes, when they fit beside its output.
+    if (i + 1 < n && options.weight_prefetch) {
+      LayerPlan& next = plan.layers[i + 1];
+      const std::uint64_t next_all = (next.weights_per_channel + 4) * next.shape.c_out;
+      const std::uint64_t next_out = hwc_bytes(graph.tensor(mapping.layers[i + 1].output));
+      if (next.has_weights && l2.largest_free() >= l2.aligned(next_all) + l2.aligned(next_out)) {
+        next.weights_address = *l2.allocate(next_all);
+        next.weights_buffer_bytes = next_all;
+        next.weights_prefetched = true;
+      }
+    }
+
+    // Free what this layer no longer needs.
+    if (lp.has_weights) l2.release(lp.weights_address, lp.weights_buffer_bytes);
+    if (lp.stage_output) l2.release(lp.stage_output_address, std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
+    if (lp.stage_input) l2.release(lp.stage_input_address, staged_input_bytes(s, lp.chunk_h_out));
+    if (lp.stage_input_b) l2.release(lp.stage_input_b_address, staged_input_bytes(s, lp.chunk_h_out));
+    for (const int t : layer.inputs) {
+      const auto& home = plan.homes.at(t);
+      if (last_use.at(t) == i && home.memory == isa::pulp::MEMORY_L2) l2.release(home.address, home.bytes);
+    }
+    if (last_use.count(layer.output) == 0 && out_home.memory == isa::pulp::MEMORY_L2) {
+      l2.release(out_home.address, out_home.bytes);  // read by nobody (a dead branch)
+    }
+  }
+  plan.l2_high_water = l2.high_water();
+  plan.l3_bytes_used = l3_next;
+  if (plan.l3_bytes_used > static_cast<std::uint64_t>(hw.l3_bytes)) {
+    throw UserError(fmt::format("the network needs {} bytes of L3 (weights {} + activations that do not fit L2), "
+                                "more than l3_bytes {}; use --set l3_bytes={} or more",
+                                plan.l3_bytes_used, plan.l3_image.size(), hw.l3_bytes, plan.l3_bytes_used));
+  }
+  return plan;
+}
+
+}  // namespace wb::pulp

@@ -1,0 +1,155 @@
+#include "compiler/pulp/tile_copies.h"
+
+namespace wb::pulp {
+
+namespace {
+
+bool is_matmul(isa::pulp::KernelKind kind) {
+  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
+}
+
+}  // namespace
+
+TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
+                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs) {
+  TileGeometry g;
+  g.rows = tile_window(row0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
+  g.cols = tile_window(col0, cols, s.w_in, s.k_w, s.stride_w, s.pad_left);
+  g.c_begin = c0;
+  g.c_size = cs;
+  if (is_matmul(s.kind)) {
+    g.cin_begin = 0;
+    g.cin_size = s.c_in;
+  } else {
+    g.cin_begin = c0;
+    g.cin_size = cs;
+  }
+  return g;
+}
+
+TileAddresses costing_addresses(const LayerShape& s) {
+  TileAddresses at;
+  at.input = L2View{0, 0, s.w_in, s.c_in, 0};
+  at.input_b = at.input;
+  at.output = L2View{0, 0, s.w_out, s.c_out, 0};
+  return at;
+}
+
+isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& g, isa::pulp::Parallel parallel,
+                                       const TileAddresses& at) {
+  isa::pulp::KernelCall call;
+  call.set_kind(s.kind);
+  call.set_parallel(parallel);
+  call.set_input(at.l1_input);
+  call.set_input_b(at.l1_input_b);
+  call.set_output(at.l1_output);
+  call.set_weights(at.l1_weights);
+  call.set_bias(at.l1_bias);
+  call.set_im2col(at.l1_im2col);
+  call.set_h_in(g.rows.in_size);
+  call.set_w_in(g.cols.in_size);
+  call.set_c_in(g.cin_size);
+  call.set_h_out(g.rows.out_size);
+  call.set_w_out(g.cols.out_size);
+  call.set_c_out(g.c_size);
+  call.set_k_h(s.k_h);
+  call.set_k_w(s.k_w);
+  call.set_stride_h(s.stride_h);
+  call.set_stride_w(s.stride_w);
+  call.set_pad_top(g.rows.pad_before);
+  call.set_pad_bottom(g.rows.pad_after);
+  call.set_pad_left(g.cols.pad_before);
+  call.set_pad_right(g.cols.pad_after);
+  return call;
+}
+
+isa::pulp::DmaCopy hwc_block_copy(const L2View& view, std::uint32_t row, std::uint32_t col, std::uint32_t c,
+                                  std::uint32_t rows, std::uint32_t cols, std::uint32_t cs, std::uint64_t l1,
+                                  bool to_l1, isa::pulp::Memory near_memory) {
+  isa::pulp::DmaCopy copy;
+  const std::uint64_t pixel = view.channels;
+  const std::uint64_t row_stride = std::uint64_t{view.width} * pixel;
+  const std::uint64_t far = view.address + (std::uint64_t{row} - view.row0) * row_stride + std::uint64_t{col} * pixel +
+                            (c - view.c0);
+  const std::uint64_t dense_row = std::uint64_t{cols} * cs;
+  std::uint64_t far_stride, near_stride, chunk, count, far_row_stride = 0, near_row_stride = 0, copy_rows = 0;
+  if (cs == view.channels) {
+    // Whole pixels: each row of the block is one contiguous run.
+    chunk = dense_row;
+    count = rows;
+    far_stride = row_stride;
+    near_stride = dense_row;
+  } else {
+    chunk = cs;
+    count = cols;
+    far_stride = pixel;
+    near_stride = cs;
+    copy_rows = rows;
+    far_row_stride = row_stride;
+    near_row_stride = dense_row;
+  }
+  if (to_l1) {
+    copy.set_source_memory(view.memory);
+    copy.set_source(far);
+    copy.set_source_stride(far_stride);
+    copy.set_source_row_stride(far_row_stride);
+    copy.set_destination_memory(near_memory);
+    copy.set_destination(l1);
+    copy.set_destination_stride(near_stride);
+    copy.set_destination_row_stride(near_row_stride);
+  } else {
+    copy.set_source_memory(near_memory);
+    copy.set_source(l1);
+    copy.set_source_stride(near_stride);
+    copy.set_source_row_stride(near_row_stride);
+    copy.set_destination_memory(view.memory);
+    copy.set_destination(far);
+    copy.set_destination_stride(far_stride);
+    copy.set_destination_row_stride(far_row_stride);
+  }
+  copy.set_chunk_bytes(chunk);
+  copy.set_count(count);
+  copy.set_rows(copy_rows);
+  return copy;
+}
+
+std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const TileGeometry& g, bool input, bool weights,
+                                                  const TileAddresses& at) {
+  std::vector<isa::pulp::DmaCopy> copies;
+  if (input && g.rows.in_size > 0 && g.cols.in_size > 0) {
+    copies.push_back(hwc_block_copy(at.input, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
+                                    g.cols.in_size, g.cin_size, at.l1_input, true));
+    if (s.kind == isa::pulp::KERNEL_ADD) {
+      copies.push_back(hwc_block_copy(at.input_b, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
+                                      g.cols.in_size, g.cin_size, at.l1_input_b, true));
+    }
+  }
+  const bool weighted = is_matmul(s.kind) || s.kind == isa::pulp::KERNEL_DEPTHWISE;
+  if (weights && weighted) {
+    const std::uint64_t per_channel = std::uint64_t{s.k_h} * s.k_w * (is_matmul(s.kind) ? s.c_in : 1);
+    isa::pulp::DmaCopy w;
+    w.set_source_memory(isa::pulp::MEMORY_L2);
+    w.set_source(at.weights + (g.c_begin - at.weights_c0) * per_channel);
+    w.set_destination_memory(isa::pulp::MEMORY_L1);
+    w.set_destination(at.l1_weights);
+    w.set_chunk_bytes(per_channel * g.c_size);
+    w.set_count(1);
+    copies.push_back(w);
+    isa::pulp::DmaCopy b;
+    b.set_source_memory(isa::pulp::MEMORY_L2);
+    b.set_source(at.bias + 4 * std::uint64_t{g.c_begin - at.weights_c0});
+    b.set_destination_memory(isa::pulp::MEMORY_L1);
+    b.set_destination(at.l1_bias);
+    b.set_chunk_bytes(4 * std::uint64_t{g.c_size});
+    b.set_count(1);
+    copies.push_back(b);
+  }
+  return copies;
+}
+
+isa::pulp::DmaCopy tile_output_copy(const LayerShape&, const TileGeometry& g, const TileAddresses& at) {
+  return hwc_block_copy(at.output, g.rows.out_begin, g.cols.out_begin, g.c_begin, g.rows.out_size, g.cols.out_size,
+                        g.c_size, at.l1_output, false);
+}
+
+}  // namespace wb::pulp

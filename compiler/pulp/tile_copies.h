@@ -1,0 +1,67 @@
+#pragma once
+// One tile of a layer: its geometry (output rows, columns and channels and the input they
+// read), its kernel call and the DMA copies that bring its operands into L1 and take its
+// output out. The tiler's prediction and the emitted program both build tiles here, so the
+// copies the tiler costs are the copies the simulator runs.
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/pulp/tiler.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::pulp {
+
+struct TileGeometry {
+  TileWindow rows, cols;
+  std::uint32_t c_begin = 0, c_size = 0;      // output channels
+  std::uint32_t cin_begin = 0, cin_size = 0;  // input channels read
+};
+
+// Output rows [row0, row0 + rows), columns [col0, col0 + cols), channels [c0, c0 + cs).
+TileGeometry tile_geometry(const LayerShape& shape, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
+                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs);
+
+// Where the operands live. An L2 activation view holds rows [row0, ...) of an HWC tensor of
+// `width` x `channels`; weights are [c][k_h][k_w][c_in] (depthwise [c][k_h][k_w]) starting at
+// the view's first channel `weights_c0`, bias int32 [c] likewise.
+struct L2View {
+  std::uint64_t address = 0;
+  std::uint32_t row0 = 0, width = 1, channels = 1, c0 = 0;
+  isa::pulp::Memory memory = isa::pulp::MEMORY_L2;
+};
+struct TileAddresses {
+  L2View input, input_b, output;
+  std::uint64_t weights = 0, bias = 0;
+  std::uint32_t weights_c0 = 0;
+  std::uint64_t l1_input = 0, l1_input_b = 0, l1_output = 0, l1_weights = 0, l1_bias = 0, l1_im2col = 0;
+};
+
+// Addresses for a layer held whole in L2 at 0 (the tiler's costing: only sizes and strides matter).
+TileAddresses costing_addresses(const LayerShape& shape);
+
+// The kernel call of a tile (L1 addresses from `at`; requant and signedness are the caller's).
+isa::pulp::KernelCall tile_kernel_call(const LayerShape& shape, const TileGeometry& g, isa::pulp::Parallel parallel,
+                                       const TileAddresses& at = {});
+
+// L2 -> L1 copies of a tile's input(s) (when `input`) and weights + bias (when `weights`).
+std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape, const TileGeometry& g, bool input,
+                                                  bool weights, const TileAddresses& at);
+inline std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape, const TileGeometry& g, bool input,
+                                                         bool weights) {
+  return tile_input_copies(shape, g, input, weights, costing_addresses(shape));
+}
+
+// L1 -> L2 copy of a tile's output.
+isa::pulp::DmaCopy tile_output_copy(const LayerShape& shape, const TileGeometry& g, const TileAddresses& at);
+inline isa::pulp::DmaCopy tile_output_copy(const LayerShape& shape, const TileGeometry& g) {
+  return tile_output_copy(shape, g, costing_addresses(shape));
+}
+
+// A copy of rows x cols x channels of an HWC view into a dense block at `l1` of `near_memory`
+// (or back, when !to_l1).
+isa::pulp::DmaCopy hwc_block_copy(const L2View& view, std::uint32_t row, std::uint32_t col, std::uint32_t c,
+                                  std::uint32_t rows, std::uint32_t cols, std::uint32_t cs, std::uint64_t l1,
+                                  bool to_l1, isa::pulp::Memory near_memory = isa::pulp::MEMORY_L1);
+
+}  // namespace wb::pulp

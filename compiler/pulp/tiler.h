@@ -1,0 +1,70 @@
+#pragma once
+// The L2 -> L1 tiler: tile sizes of C_out, H_out and W_out for one layer (or one L3 chunk of
+// it) under the L1 tile budget, with DORY's geometry and memory model: double-buffered input,
+// output, weights and constants once there is more than one tile, the per-core im2col
+// buffers, and DORY's 40 bytes of slack. Two objectives:
+//   dory  DORY's heuristic (L1 occupancy plus bonuses for H_out tiles divisible by 8, W_out
+//         by 2, C_out by 4, large C_out, and border tiles of the same shapes) over DORY's
+//         search space (C_in never tiled; depthwise: all of H and W up to 32x32, else full W).
+//   cost  the fewest cycles as isa/pulp_cost predicts them, over a larger space: also the
+//         kernel's parallelisation (Ho / HoWo / Co) and W tiles for depthwise layers. The
+//         space contains DORY's choice, which is kept unless something predicts faster.
+// Both searches are exact over their spaces (enumeration with bound pruning) and deterministic.
+
+#include <cstdint>
+#include <string>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::pulp {
+
+enum class TilerObjective { Dory, Cost };
+const char* objective_name(TilerObjective objective);
+
+// The part of a layer the L1 tiler sees: its whole input and output, or one L3 chunk.
+struct LayerShape {
+  isa::pulp::KernelKind kind = isa::pulp::KERNEL_CONV;
+  std::uint32_t h_in = 1, w_in = 1, c_in = 1, h_out = 1, w_out = 1, c_out = 1;
+  std::uint32_t k_h = 1, k_w = 1, stride_h = 1, stride_w = 1;
+  std::uint32_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+};
+
+struct TileChoice {
+  std::uint32_t c_out = 0, h_out = 0, w_out = 0;  // tile sizes (border tiles are smaller)
+  isa::pulp::Parallel parallel = isa::pulp::PARALLEL_HO;
+  bool double_buffered = false;
+  std::uint64_t input_bytes = 0, output_bytes = 0, weight_bytes = 0, bias_bytes = 0, im2col_bytes = 0,
+                constant_bytes = 0;  // each already doubled when double-buffered
+  std::uint64_t total_bytes = 0;     // the sum + DORY's 40 bytes of slack
+  std::uint64_t predicted_cycles = 0;
+  std::uint32_t tiles() const;
+  std::uint32_t tiles_h = 1, tiles_w = 1, tiles_c = 1;
+};
+
+// Input rows (or columns) an output tile of `out` rows needs at most.
+std::uint32_t input_extent(std::uint32_t out, std::uint32_t kernel, std::uint32_t stride);
+
+// L1 bytes of a tiling (fills the byte fields and total_bytes of `choice`).
+void size_tile(const LayerShape& shape, int cores, TileChoice& choice);
+
+// Predicted cycles of the whole layer with this tiling: per tile the kernel cost and the
+// DMA that brings the next tile in, overlapped as the tile program does.
+std::uint64_t predict_cycles(const LayerShape& shape, const TileChoice& choice, const PulpParams& hw);
+
+// UserError naming `layer_name`, the constraint that fails and the smallest L1 tile budget
+// that would work, when nothing fits `hw.l1_tile_budget_bytes`.
+TileChoice choose_tiling(const LayerShape& shape, const PulpParams& hw, TilerObjective objective,
+                         const std::string& layer_name);
+
+// The tile a kernel call gets: rows/columns/channels [begin, begin + size) of the output, and
+// the input rows/columns it reads with the padding at the layer's borders only.
+struct TileWindow {
+  std::uint32_t out_begin = 0, out_size = 0;
+  std::uint32_t in_begin = 0, in_size = 0;
+  std::uint32_t pad_before = 0, pad_after = 0;
+};
+TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t kernel,
+                       std::uint32_t stride, std::uint32_t pad_before);
+
+}  // namespace wb::pulp

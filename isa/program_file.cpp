@@ -1,0 +1,113 @@
+#include "isa/program_file.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <type_traits>
+
+#include "isa/error.h"
+
+namespace wb::isa {
+
+namespace {
+
+// FNV-1a, 64 bit: a fingerprint, not a security measure.
+struct Fnv64 {
+  std::uint64_t state = 0xcbf29ce484222325ULL;
+  void add(std::string_view text) {
+    for (const unsigned char ch : text) {
+      state ^= ch;
+      state *= 0x100000001b3ULL;
+    }
+    state ^= 0xff;  // separator, so ("ab","c") and ("a","bc") differ
+    state *= 0x100000001b3ULL;
+  }
+};
+
+std::string value_text(const HwValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return v;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, double>) {
+          return fmt::format("{:.17g}", v);
+        } else {
+          return std::to_string(v);
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+std::string hw_fingerprint(const HwConfig& config) {
+  Fnv64 hash;
+  hash.add(config.name);
+  hash.add(fmt::format("{:.17g}", config.clock_mhz));
+  for (const HwKeyValue& kv : resolved_keys(config)) {
+    hash.add(kv.key.path);
+    hash.add(value_text(kv.value));
+  }
+  return fmt::format("{:016x}", hash.state);
+}
+
+void save_message(const google::protobuf::MessageLite& message, const std::filesystem::path& path) {
+  std::string bytes;
+  if (!message.SerializeToString(&bytes)) throw std::runtime_error("cannot serialise the program");
+  std::filesystem::path temporary = path;
+  temporary += ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw UserError(fmt::format("{}: cannot write (check the directory exists and is writable)", path.string()));
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw UserError(fmt::format("{}: write failed (disk full?)", path.string()));
+    }
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+std::string read_file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(fmt::format("{}: cannot open the program file", path.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void check_header(const ProgramHeader& header, bool parsed, const std::string& target, std::uint32_t version,
+                  const std::filesystem::path& path, const char* what) {
+  if (!parsed || header.target() != target) {
+    throw UserError(fmt::format(
+        "{}: not {} (corrupted, or not written by 'workbench compile'); compile the model again", path.string(), what));
+  }
+  if (header.format_version() != version) {
+    throw UserError(fmt::format("{}: program format version {}, this workbench reads version {}; compile the model again",
+                                path.string(), header.format_version(), version));
+  }
+}
+
+void check_header_matches(const ProgramHeader& header, const HwConfig& config, const std::string& program_name,
+                          Target target, const char* what) {
+  if (config.target() != target) {
+    throw UserError(fmt::format("{}: {} cannot run on '{}', a {} config", program_name, what, config.name,
+                                target_name(config.target())));
+  }
+  const std::string fingerprint = hw_fingerprint(config);
+  if (header.hw_fingerprint() != fingerprint) {
+    throw UserError(fmt::format(
+        "{}: compiled for hardware '{}' (fingerprint {}), but the config is '{}' (fingerprint {}); compile it "
+        "again for this config, with the same --set overrides",
+        program_name, header.hw_name(), header.hw_fingerprint(), config.name, fingerprint));
+  }
+}
+
+}  // namespace wb::isa

@@ -1,0 +1,23 @@
+#pragma once
+// Reading, writing and checking PULP tile programs (isa/pulp.proto).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::isa::pulp {
+
+// Bumped whenever a field changes meaning; programs of another version are refused.
+inline constexpr std::uint32_t kPulpFormatVersion = 1;
+
+// Writes atomically (a temporary file renamed into place): a failed write leaves no file.
+void save_network(const Network& network, const std::filesystem::path& path);
+// UserError naming the file when it is missing, not a PULP program, or of another version.
+Network load_network(const std::filesystem::path& path);
+// UserError when the program was compiled for another target or another hardware config.
+void check_network_matches(const Network& network, const HwConfig& config, const std::string& program_name);
+
+}  // namespace wb::isa::pulp
