@@ -57,6 +57,7 @@ struct PulpParams {
   std::int64_t l1_tile_budget_bytes = 0;  // L1 the tiler may use for tiles (L1 minus stacks), bytes
   std::int64_t l2_bytes = 0;              // L2, bytes
   std::int64_t l3_bytes = 0;              // L3 (HyperRAM), bytes
+  std::int64_t l3_flash_bytes = 0;        // read-only L3 (HyperFlash) beside it, for the weights, bytes
   int dma_bytes_per_cycle = 0;            // cluster DMA bandwidth per direction, bytes per cycle
   std::int64_t dma_burst_bytes = 0;       // largest DMA burst, bytes
   int dma_outstanding_transfers = 0;      // DMA transfers in flight per direction

@@ -32,8 +32,12 @@ Work matmul_work(std::uint64_t pixels, std::uint64_t couts, std::uint64_t rows, 
   const std::uint64_t kdim = std::uint64_t{call.k_h()} * call.k_w() * call.c_in();
   const std::uint64_t words = kdim / 4, bytes = kdim % 4;
   const std::uint64_t groups = couts / 4, left = couts % 4;
-  const std::uint64_t setup = static_cast<std::uint64_t>(k.matmul_block_setup);
-  const std::uint64_t rq = static_cast<std::uint64_t>(k.requant_per_output);
+  // Input-channel tiles: all but the first start from the partial sums (8 word loads instead
+  // of 4 bias loads per block); all but the last store partial sums instead of requantising.
+  const std::uint64_t setup = static_cast<std::uint64_t>(k.matmul_block_setup) +
+                              (call.cin_tiled() && !call.first_cin_tile() ? 4 : 0);
+  const std::uint64_t rq = call.cin_tiled() && !call.last_cin_tile() ? static_cast<std::uint64_t>(k.partial_store)
+                                                                      : static_cast<std::uint64_t>(k.requant_per_output);
   const std::uint64_t pairs = pixels / 2, odd = pixels % 2;
   // A pixel pair: every 4-channel block, then the leftover channels one at a time.
   w.add(pairs * (groups * (words * static_cast<std::uint64_t>(k.matmul_4x2_iteration) +

@@ -25,6 +25,7 @@ struct KernelCycles {
   int matmul_byte_leftover_4x2 = 14; // K % 4 input bytes, scalar: per byte 6 loads, 8 MACs
   int matmul_block_setup = 24;       // pointers, bias loads into 8 accumulators, loop setup
   int requant_per_output = 11;       // load k, lambda; mul, add, shift, clip; store byte
+  int partial_store = 2;             // input-channel tiling: store an int32 partial sum (sw + pointer)
   int im2col_row_setup = 6;          // per kernel row of a pixel: bounds, pointers, padding test
   int im2col_word = 2;               // one word load + store
   int pixel_pair_overhead = 10;      // per pixel pair: im2col pointer swap, output pointer

@@ -32,14 +32,14 @@ DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t 
 
 // The L1 buffers of a layer: two slots each when double-buffered.
 struct L1Layout {
-  std::uint64_t input[2]{}, input_b[2]{}, output[2]{}, weights[2]{}, bias[2]{}, im2col = 0, end = 0;
+  std::uint64_t input[2]{}, input_b[2]{}, output[2]{}, weights[2]{}, bias[2]{}, im2col = 0, accumulator = 0, end = 0;
 };
 
 L1Layout layout_l1(const LayerPlan& lp) {
   const LayerShape& s = lp.shape;
   const TileChoice& t = lp.tile;
   const int slots = t.double_buffered ? 2 : 1;
-  const std::uint64_t c_in = is_matmul(s.kind) ? s.c_in : t.c_out;
+  const std::uint64_t c_in = is_matmul(s.kind) ? (t.c_in != 0 ? t.c_in : s.c_in) : t.c_out;
   const std::uint64_t in_bytes = std::uint64_t{std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in)} *
                                  std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in) * c_in;
   const std::uint64_t out_bytes = std::uint64_t{t.c_out} * t.h_out * t.w_out;
@@ -55,11 +55,14 @@ L1Layout layout_l1(const LayerPlan& lp) {
   if (s.kind == isa::pulp::KERNEL_ADD) place(l.input_b, in_bytes);
   place(l.output, out_bytes);
   if (lp.has_weights) {
-    place(l.weights, lp.weights_per_channel * t.c_out);
+    const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
+    place(l.weights, (s.kind == isa::pulp::KERNEL_DEPTHWISE ? window : window * c_in) * t.c_out);
     place(l.bias, 4 * std::uint64_t{t.c_out});
   }
   l.im2col = at;
   at += aligned(t.im2col_bytes);
+  l.accumulator = at;
+  at += aligned(t.accumulator_bytes);
   l.end = at;
   return l;
 }
@@ -95,6 +98,7 @@ L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channe
 struct TileRef {
   TileGeometry g;
   bool new_input = false, new_weights = false;
+  bool writes = true;  // the last input-channel tile writes the output
 };
 
 class LayerEmitter {
@@ -163,14 +167,18 @@ class LayerEmitter {
       at.output = view_of(out_home, s.w_out, s.c_out);
     }
 
-    // The chunk's tiles: rows, then columns, then channels.
+    // The chunk's tiles: rows, then columns, then channels (then input channels, when tiled).
+    const bool cin_tiled = is_matmul(s.kind) && t.c_in != 0 && t.c_in < s.c_in;
+    const std::uint32_t cin_step = cin_tiled ? t.c_in : s.c_in;
     std::vector<TileRef> tiles;
     for (std::uint32_t h = r0; h < r0 + rows; h += t.h_out) {
       for (std::uint32_t w = 0; w < s.w_out; w += t.w_out) {
         for (std::uint32_t c = c0; c < c0 + cs; c += t.c_out) {
+          for (std::uint32_t k = 0; k < s.c_in; k += cin_step) {
           TileRef ref;
           ref.g = tile_geometry(s, h, std::min(t.h_out, r0 + rows - h), w, std::min(t.w_out, s.w_out - w), c,
-                                std::min(t.c_out, c0 + cs - c));
+                                std::min(t.c_out, c0 + cs - c), cin_tiled ? k : 0,
+                                cin_tiled ? std::min(cin_step, s.c_in - k) : 0);
           if (tiles.empty()) {
             ref.new_input = ref.new_weights = true;
           } else {
@@ -178,9 +186,12 @@ class LayerEmitter {
             ref.new_input = p.rows.in_begin != ref.g.rows.in_begin || p.rows.in_size != ref.g.rows.in_size ||
                             p.cols.in_begin != ref.g.cols.in_begin || p.cols.in_size != ref.g.cols.in_size ||
                             p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
-            ref.new_weights = p.c_begin != ref.g.c_begin || p.c_size != ref.g.c_size;
+            ref.new_weights = p.c_begin != ref.g.c_begin || p.c_size != ref.g.c_size ||
+                              p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
           }
+          ref.writes = !cin_tiled || ref.g.cin_begin + ref.g.cin_size == s.c_in;
           tiles.push_back(ref);
+          }
         }
       }
     }
@@ -193,6 +204,7 @@ class LayerEmitter {
       a.l1_bias = l1_.bias[w];
       a.l1_output = l1_.output[o];
       a.l1_im2col = l1_.im2col;
+      a.l1_accumulator = l1_.accumulator;
     };
     for (std::size_t i = 0; i < tiles.size(); ++i) {
       isa::pulp::Step& step = *out_.add_steps();
@@ -214,14 +226,14 @@ class LayerEmitter {
         }
       }
       *step.mutable_compute() = kernel_call(tiles[i].g, here);
-      *step.add_write_back() = tile_output_copy(lp_.shape, tiles[i].g, here);
+      if (tiles[i].writes) *step.add_write_back() = tile_output_copy(lp_.shape, tiles[i].g, here);
       if (i + 1 == tiles.size()) {
         for (const auto& c : l3_stores) *step.add_l3_store() = c;
       } else {
         const TileRef& next = tiles[i + 1];
         if (next.new_input && db) in_slot ^= 1;
         if (next.new_weights && db) w_slot ^= 1;
-        if (db) out_slot ^= 1;
+        if (db && tiles[i].writes) out_slot ^= 1;
       }
     }
   }
@@ -310,7 +322,7 @@ void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const
   }
   network.set_l2_bytes_used(plan.l2_high_water);
   network.set_l3_bytes_used(plan.l3_bytes_used);
-  network.set_l3_image_address(0);
+  network.set_l3_image_address(plan.l3_image_address);
   network.set_l3_image(plan.l3_image);
 }
 

@@ -116,10 +116,11 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     lp.has_weights = weighted(shapes[i].kind);
     if (!lp.has_weights) continue;
     lp.weights_per_channel = per_channel_weights(shapes[i]);
-    lp.weights_l3 = plan.l3_image.size();
+    lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();  // in the flash
     append_weights(graph, mapping.layers[i], shapes[i], plan.l3_image);
   }
-  std::uint64_t l3_next = plan.l3_image.size();
+  // Activations in L3 RAM from address 0; the weights in the flash after it.
+  std::uint64_t l3_next = 0;
   const auto home_in_l3 = [&](std::uint64_t bytes) {
     TensorHome h{isa::pulp::MEMORY_L3, l3_next, bytes};
     l3_next += (bytes + kAlign - 1) / kAlign * kAlign;
@@ -244,10 +245,16 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
   }
   plan.l2_high_water = l2.high_water();
   plan.l3_bytes_used = l3_next;
+  plan.l3_image_address = static_cast<std::uint64_t>(hw.l3_bytes);
   if (plan.l3_bytes_used > static_cast<std::uint64_t>(hw.l3_bytes)) {
-    throw UserError(fmt::format("the network needs {} bytes of L3 (weights {} + activations that do not fit L2), "
-                                "more than l3_bytes {}; use --set l3_bytes={} or more",
-                                plan.l3_bytes_used, plan.l3_image.size(), hw.l3_bytes, plan.l3_bytes_used));
+    throw UserError(fmt::format("the activations that do not fit L2 need {} bytes of L3 RAM, more than l3_bytes {}; "
+                                "use --set l3_bytes={} or more (or more L2)",
+                                plan.l3_bytes_used, hw.l3_bytes, plan.l3_bytes_used));
+  }
+  if (plan.l3_image.size() > static_cast<std::uint64_t>(hw.l3_flash_bytes)) {
+    throw UserError(fmt::format("the weights need {} bytes of L3 flash, more than l3_flash_bytes {}; use --set "
+                                "l3_flash_bytes={} or more",
+                                plan.l3_image.size(), hw.l3_flash_bytes, plan.l3_image.size()));
   }
   return plan;
 }

@@ -44,8 +44,9 @@ struct LayerPlan {
 struct MemoryPlan {
   std::map<int, TensorHome> homes;  // by QGraph tensor (network inputs and layer outputs)
   std::vector<LayerPlan> layers;    // as mapping.layers
-  std::string l3_image;             // weights and biases of every layer
-  std::uint64_t l2_high_water = 0, l3_bytes_used = 0;
+  std::string l3_image;             // weights and biases of every layer, in the L3 flash
+  std::uint64_t l3_image_address = 0;  // = l3_bytes: the flash follows the RAM in L3's addresses
+  std::uint64_t l2_high_water = 0, l3_bytes_used = 0;  // l3_bytes_used: of the RAM, by activations
 };
 
 // The layer's dimensions as the kernels see them (NCHW QTensor -> HWC tiles).

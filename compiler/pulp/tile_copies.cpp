@@ -11,15 +11,16 @@ bool is_matmul(isa::pulp::KernelKind kind) {
 }  // namespace
 
 TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
-                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs) {
+                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
+                           std::uint32_t cins) {
   TileGeometry g;
   g.rows = tile_window(row0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
   g.cols = tile_window(col0, cols, s.w_in, s.k_w, s.stride_w, s.pad_left);
   g.c_begin = c0;
   g.c_size = cs;
   if (is_matmul(s.kind)) {
-    g.cin_begin = 0;
-    g.cin_size = s.c_in;
+    g.cin_begin = cin0;
+    g.cin_size = cins == 0 ? s.c_in - cin0 : cins;
   } else {
     g.cin_begin = c0;
     g.cin_size = cs;
@@ -60,6 +61,12 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_pad_bottom(g.rows.pad_after);
   call.set_pad_left(g.cols.pad_before);
   call.set_pad_right(g.cols.pad_after);
+  if (is_matmul(s.kind) && g.cin_size < s.c_in) {
+    call.set_cin_tiled(true);
+    call.set_first_cin_tile(g.cin_begin == 0);
+    call.set_last_cin_tile(g.cin_begin + g.cin_size == s.c_in);
+    call.set_accumulator(at.l1_accumulator);
+  }
   return call;
 }
 
@@ -126,14 +133,28 @@ std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const Til
   }
   const bool weighted = is_matmul(s.kind) || s.kind == isa::pulp::KERNEL_DEPTHWISE;
   if (weights && weighted) {
-    const std::uint64_t per_channel = std::uint64_t{s.k_h} * s.k_w * (is_matmul(s.kind) ? s.c_in : 1);
+    const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
+    const std::uint64_t per_channel = window * (is_matmul(s.kind) ? s.c_in : 1);
     isa::pulp::DmaCopy w;
     w.set_source_memory(isa::pulp::MEMORY_L2);
     w.set_source(at.weights + (g.c_begin - at.weights_c0) * per_channel);
     w.set_destination_memory(isa::pulp::MEMORY_L1);
     w.set_destination(at.l1_weights);
-    w.set_chunk_bytes(per_channel * g.c_size);
-    w.set_count(1);
+    if (is_matmul(s.kind) && g.cin_size < s.c_in) {
+      // [c][k_h][k_w][cin0 .. cin0 + cins) of [c][k_h][k_w][c_in]: rows of output channels,
+      // chunks of input channels per kernel position.
+      w.set_source(w.source() + g.cin_begin);
+      w.set_chunk_bytes(g.cin_size);
+      w.set_count(window);
+      w.set_source_stride(s.c_in);
+      w.set_destination_stride(g.cin_size);
+      w.set_rows(g.c_size);
+      w.set_source_row_stride(per_channel);
+      w.set_destination_row_stride(window * g.cin_size);
+    } else {
+      w.set_chunk_bytes(per_channel * g.c_size);
+      w.set_count(1);
+    }
     copies.push_back(w);
     isa::pulp::DmaCopy b;
     b.set_source_memory(isa::pulp::MEMORY_L2);

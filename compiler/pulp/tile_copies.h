@@ -18,9 +18,11 @@ struct TileGeometry {
   std::uint32_t cin_begin = 0, cin_size = 0;  // input channels read
 };
 
-// Output rows [row0, row0 + rows), columns [col0, col0 + cols), channels [c0, c0 + cs).
+// Output rows [row0, row0 + rows), columns [col0, col0 + cols), channels [c0, c0 + cs); a
+// standard convolution's input channels [cin0, cin0 + cins) (cins 0: all of them).
 TileGeometry tile_geometry(const LayerShape& shape, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
-                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs);
+                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0 = 0,
+                           std::uint32_t cins = 0);
 
 // Where the operands live. An L2 activation view holds rows [row0, ...) of an HWC tensor of
 // `width` x `channels`; weights are [c][k_h][k_w][c_in] (depthwise [c][k_h][k_w]) starting at
@@ -34,13 +36,15 @@ struct TileAddresses {
   L2View input, input_b, output;
   std::uint64_t weights = 0, bias = 0;
   std::uint32_t weights_c0 = 0;
-  std::uint64_t l1_input = 0, l1_input_b = 0, l1_output = 0, l1_weights = 0, l1_bias = 0, l1_im2col = 0;
+  std::uint64_t l1_input = 0, l1_input_b = 0, l1_output = 0, l1_weights = 0, l1_bias = 0, l1_im2col = 0,
+                l1_accumulator = 0;
 };
 
 // Addresses for a layer held whole in L2 at 0 (the tiler's costing: only sizes and strides matter).
 TileAddresses costing_addresses(const LayerShape& shape);
 
 // The kernel call of a tile (L1 addresses from `at`; requant and signedness are the caller's).
+// A tile of some of a standard convolution's input channels accumulates partial sums.
 isa::pulp::KernelCall tile_kernel_call(const LayerShape& shape, const TileGeometry& g, isa::pulp::Parallel parallel,
                                        const TileAddresses& at = {});
 

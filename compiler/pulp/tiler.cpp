@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -30,7 +31,11 @@ bool is_matmul(KernelKind kind) {
 
 
 // Channels of the input a tile of `c_out` output channels reads.
-std::uint32_t tile_c_in(const LayerShape& s, std::uint32_t c_out) { return is_matmul(s.kind) ? s.c_in : c_out; }
+// Channels of the input a tile reads.
+std::uint32_t tile_c_in(const LayerShape& s, const TileChoice& t) {
+  if (!is_matmul(s.kind)) return t.c_out;
+  return t.c_in == 0 ? s.c_in : t.c_in;
+}
 
 // DORY's objective for standard convolutions (g == 1) and for depthwise / pools (g > 1).
 std::int64_t dory_score(const LayerShape& s, const TileChoice& t) {
@@ -54,6 +59,7 @@ void set_tile_counts(const LayerShape& s, TileChoice& t) {
   t.tiles_c = ceil_div(s.c_out, t.c_out);
   t.tiles_h = ceil_div(s.h_out, t.h_out);
   t.tiles_w = ceil_div(s.w_out, t.w_out);
+  t.tiles_cin = is_matmul(s.kind) && t.c_in != 0 ? ceil_div(s.c_in, t.c_in) : 1;
 }
 
 // DORY's search space for this kind: which (c, h, w) tiles it considers.
@@ -102,7 +108,7 @@ Parallel default_variant(const LayerShape& s) {
 
 const char* objective_name(TilerObjective objective) { return objective == TilerObjective::Dory ? "dory" : "cost"; }
 
-std::uint32_t TileChoice::tiles() const { return tiles_c * tiles_h * tiles_w; }
+std::uint32_t TileChoice::tiles() const { return tiles_c * tiles_h * tiles_w * tiles_cin; }
 
 std::uint32_t input_extent(std::uint32_t out, std::uint32_t kernel, std::uint32_t stride) {
   return (out - 1) * stride + kernel;
@@ -130,7 +136,7 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
   const std::uint64_t db = t.double_buffered ? 2 : 1;
   const std::uint64_t h_in = std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in);
   const std::uint64_t w_in = std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in);
-  const std::uint64_t c_in = tile_c_in(s, t.c_out);
+  const std::uint64_t c_in = tile_c_in(s, t);
   const std::uint64_t operands = s.kind == isa::pulp::KERNEL_ADD ? 2 : 1;
   t.input_bytes = db * operands * h_in * w_in * c_in;
   t.output_bytes = db * std::uint64_t{t.c_out} * t.h_out * t.w_out;
@@ -151,115 +157,156 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
     t.constant_bytes = db * 8 * std::uint64_t{t.c_out};
     t.im2col_bytes = n * (s.k_h * (h_in + s.pad_top + s.pad_bottom) + s.k_h);
   }
+  t.accumulator_bytes = t.tiles_cin > 1 ? 4 * std::uint64_t{t.c_out} * t.h_out * t.w_out : 0;
   t.total_bytes = t.input_bytes + t.output_bytes + t.weight_bytes + t.bias_bytes + t.im2col_bytes + t.constant_bytes +
-                  kDorySlackBytes;
+                  t.accumulator_bytes + kDorySlackBytes;
 }
 
-std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const PulpParams& hw) {
-  // Tiles iterate H (outer), W, C_out (inner); the input stays in L1 across C_out tiles and
-  // the weights across H and W tiles when C_out is one tile (the emitter does the same).
-  struct TileCost {
-    std::uint64_t compute = 0, in_dma = 0, in_issue = 0, out_dma = 0, out_issue = 0;
-  };
-  const std::uint32_t nh = ceil_div(s.h_out, t.h_out), nw = ceil_div(s.w_out, t.w_out), nc = ceil_div(s.c_out, t.c_out);
-  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>, std::uint64_t> computed;
-  const auto cost_of = [&](std::uint32_t ih, std::uint32_t iw, std::uint32_t ic) {
-    TileCost c;
-    const std::uint32_t r0 = ih * t.h_out, c0 = iw * t.w_out, k0 = ic * t.c_out;
-    const TileGeometry g = tile_geometry(s, r0, std::min(t.h_out, s.h_out - r0), c0, std::min(t.w_out, s.w_out - c0), k0,
-                                         std::min(t.c_out, s.c_out - k0));
-    const auto key = std::make_tuple(g.rows.out_size * 64 + g.rows.pad_before * 8 + g.rows.pad_after,
-                                     g.cols.out_size * 64 + g.cols.pad_before * 8 + g.cols.pad_after, g.c_size,
-                                     g.rows.in_size, g.cols.in_size);
-    auto it = computed.find(key);
-    if (it == computed.end()) {
-      it = computed.emplace(key, isa::pulp::kernel_cost(tile_kernel_call(s, g, t.parallel), hw, hw.cores).cycles).first;
-    }
-    c.compute = it->second;
-    const bool first = ih == 0 && iw == 0 && ic == 0;
-    for (const auto& copy : tile_input_copies(s, g, ic == 0, nc > 1 || first)) {
-      const isa::pulp::DmaCost d = isa::pulp::dma_cost(copy, hw);
-      c.in_dma += d.cycles;
-      c.in_issue += d.issue_cycles;
-    }
-    const isa::pulp::DmaCost out = isa::pulp::dma_cost(tile_output_copy(s, g), hw);
-    c.out_dma = out.cycles;
-    c.out_issue = out.issue_cycles;
-    return c;
-  };
-  std::uint64_t total = 0, previous_write_back = 0;
-  TileCost current = cost_of(0, 0, 0);
-  total += current.in_issue + current.in_dma;  // the first tile's own load
-  for (std::uint32_t ih = 0; ih < nh; ++ih) {
-    for (std::uint32_t iw = 0; iw < nw; ++iw) {
-      for (std::uint32_t ic = 0; ic < nc; ++ic) {
-        const bool last = ih + 1 == nh && iw + 1 == nw && ic + 1 == nc;
-        TileCost next;
-        if (!last) {
-          const std::uint32_t jc = ic + 1 < nc ? ic + 1 : 0;
-          const std::uint32_t jw = ic + 1 < nc ? iw : (iw + 1 < nw ? iw + 1 : 0);
-          const std::uint32_t jh = (ic + 1 < nc || iw + 1 < nw) ? ih : ih + 1;
-          next = cost_of(jh, jw, jc);
-        }
-        // The next tile's copies and this tile's predecessor's write-back overlap the compute.
-        total += next.in_issue + std::max({current.compute, next.in_dma, previous_write_back}) + current.out_issue;
-        previous_write_back = current.out_dma;
-        current = next;
+namespace {
+
+// The distinct tile windows along one dimension (first, middle, last and border tiles) and
+// how many tiles have each.
+std::vector<std::pair<TileWindow, std::uint32_t>> window_classes(std::uint32_t out_total, std::uint32_t tile,
+                                                                 std::uint32_t in_total, std::uint32_t kernel,
+                                                                 std::uint32_t stride, std::uint32_t pad) {
+  std::vector<std::pair<TileWindow, std::uint32_t>> classes;
+  for (std::uint32_t begin = 0; begin < out_total; begin += tile) {
+    const TileWindow w = tile_window(begin, std::min(tile, out_total - begin), in_total, kernel, stride, pad);
+    bool found = false;
+    for (auto& [seen, count] : classes) {
+      if (seen.out_size == w.out_size && seen.in_size == w.in_size && seen.pad_before == w.pad_before &&
+          seen.pad_after == w.pad_after) {
+        ++count;
+        found = true;
+        break;
       }
     }
+    if (!found) classes.emplace_back(w, 1);
   }
-  return total + previous_write_back;
+  return classes;
 }
 
-TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjective objective,
-                         const std::string& layer_name) {
-  const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
-  const Parallel dory_variant = default_variant(s);
-  // The smallest tile of this space and what it needs, for the error message.
-  TileChoice smallest;
-  smallest.c_out = 1;
-  smallest.h_out = s.h_out;
-  smallest.w_out = s.w_out;
-  for (std::uint32_t h = 1; h <= s.h_out; ++h) {
-    if (in_dory_space(s, 1, h, s.w_out)) {
-      smallest.h_out = h;
-      break;
-    }
-  }
-  for (std::uint32_t w = 1; w <= s.w_out; ++w) {
-    if (in_dory_space(s, 1, smallest.h_out, w)) {
-      smallest.w_out = w;
-      break;
-    }
-  }
-  size_tile(s, hw.cores, smallest);
+}  // namespace
 
-  // DORY: the whole layer when it fits (no double buffering), else the exact maximum of its
-  // score over its space, C_out from the largest down.
-  bool found = false;
-  TileChoice dory;
-  dory.c_out = s.c_out;
-  dory.h_out = s.h_out;
-  dory.w_out = s.w_out;
-  dory.parallel = dory_variant;
-  size_tile(s, hw.cores, dory);
-  found = dory.total_bytes <= budget;
+std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const PulpParams& hw) {
+  // Tiles iterate H (outer), W, C_out (inner); a standard convolution's input stays in L1
+  // across its C_out tiles, and the weights across every tile when C_out is one tile (the
+  // emitter does the same). Each step costs the next tile's DMA programming plus the longest
+  // of its compute, the next tile's copies and the previous tile's write-back; tiles of one
+  // shape cost the same, so the sum runs over the shapes.
+  const auto rows = window_classes(s.h_out, t.h_out, s.h_in, s.k_h, s.stride_h, s.pad_top);
+  const auto cols = window_classes(s.w_out, t.w_out, s.w_in, s.k_w, s.stride_w, s.pad_left);
+  const std::uint32_t nc = ceil_div(s.c_out, t.c_out);
+  std::vector<std::uint32_t> channel_sizes(nc, t.c_out);
+  channel_sizes.back() = s.c_out - (nc - 1) * t.c_out;
+  const bool input_per_channel_tile = !is_matmul(s.kind);
+  const auto dma = [&](const std::vector<isa::pulp::DmaCopy>& copies) {
+    isa::pulp::DmaCost total;
+    for (const auto& c : copies) {
+      const isa::pulp::DmaCost d = isa::pulp::dma_cost(c, hw);
+      total.cycles += d.cycles;
+      total.issue_cycles += d.issue_cycles;
+    }
+    return total;
+  };
+  std::uint64_t total = 0;
+  bool first = true;
+  std::uint64_t last_write_back = 0;
+  for (const auto& [rw, rcount] : rows) {
+    for (const auto& [cw, ccount] : cols) {
+      TileGeometry g;
+      g.rows = rw;
+      g.cols = cw;
+      // One (row, column) group: its output-channel tiles in order, each over its input-channel
+      // tiles. Output-channel tiles 1 .. nc-2 are alike, so one of them stands for all.
+      const std::uint32_t nci = t.tiles_cin;
+      const std::uint32_t cin_tile = nci > 1 ? t.c_in : s.c_in;
+      const auto geometry = [&](std::uint32_t ic, std::uint32_t jc) {
+        TileGeometry x = g;
+        x.c_begin = ic * t.c_out;
+        x.c_size = channel_sizes[ic];
+        if (is_matmul(s.kind)) {
+          x.cin_begin = jc * cin_tile;
+          x.cin_size = std::min(cin_tile, s.c_in - x.cin_begin);
+        } else {
+          x.cin_begin = x.c_begin;
+          x.cin_size = x.c_size;
+        }
+        return x;
+      };
+      const auto step = [&](std::uint32_t ic, std::uint32_t jc, std::uint64_t previous_write_back) {
+        const TileGeometry here = geometry(ic, jc);
+        const std::uint64_t compute =
+            isa::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel), hw, hw.cores).cycles;
+        if (first) {
+          const isa::pulp::DmaCost own = dma(tile_input_copies(s, here, true, true));
+          total += own.issue_cycles + own.cycles;
+          first = false;
+        }
+        // The next tile: the next input-channel tile, the next output-channel tile, or the
+        // first of a group like this one.
+        const bool next_cin = jc + 1 < nci;
+        const bool next_group = !next_cin && ic + 1 == nc;
+        const TileGeometry next = next_cin ? geometry(ic, jc + 1) : geometry(next_group ? 0 : ic + 1, 0);
+        const bool new_input = next_group || next_cin || input_per_channel_tile || nci > 1;
+        const isa::pulp::DmaCost next_in = dma(tile_input_copies(s, next, new_input, nc > 1 || nci > 1));
+        const bool writes = jc + 1 == nci;
+        const isa::pulp::DmaCost out =
+            writes ? isa::pulp::dma_cost(tile_output_copy(s, here), hw) : isa::pulp::DmaCost{};
+        return std::make_pair(
+            next_in.issue_cycles + std::max({compute, next_in.cycles, previous_write_back}) + out.issue_cycles,
+            writes ? out.cycles : previous_write_back);
+      };
+      std::uint64_t group = 0;
+      std::uint64_t previous_write_back = 0;
+      for (std::uint32_t ic = 0; ic < nc; ++ic) {
+        const bool stand_in = ic == 1 && nc > 3;
+        std::uint64_t period = 0;
+        for (std::uint32_t jc = 0; jc < nci; ++jc) {
+          const auto [cycles, write_back] = step(ic, jc, previous_write_back);
+          period += cycles;
+          previous_write_back = write_back;
+        }
+        group += stand_in ? period * (nc - 2) : period;
+        if (stand_in) ic = nc - 2;
+      }
+      last_write_back = previous_write_back;
+      total += std::uint64_t{rcount} * ccount * group;
+    }
+  }
+  return total + last_write_back;
+}
+
+namespace {
+
+// The exact maximum of DORY's score over its space with input-channel tiles of `cin` (0: not
+// tiled, DORY's own space), C_out from the largest down; nothing when no tile fits.
+std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw, std::uint32_t cin) {
+  const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
+  TileChoice whole;
+  whole.c_out = s.c_out;
+  whole.h_out = s.h_out;
+  whole.w_out = s.w_out;
+  whole.c_in = cin;
+  whole.parallel = default_variant(s);
+  size_tile(s, hw.cores, whole);
+  if (whole.total_bytes <= budget) return whole;  // DORY takes the whole layer when it fits
+  std::optional<TileChoice> best;
   std::int64_t best_score = std::numeric_limits<std::int64_t>::min();
-  for (std::uint32_t h = s.h_out; h >= 1 && !found; --h) {
+  for (std::uint32_t h = s.h_out; h >= 1; --h) {
     for (std::uint32_t w = s.w_out; w >= 1; --w) {
       if (!in_dory_space(s, s.c_out, h, w)) continue;
       for (std::uint32_t c = s.c_out; c >= 1; --c) {
-        TileChoice t;
+        TileChoice t = whole;
         t.c_out = c;
         t.h_out = h;
         t.w_out = w;
-        t.parallel = dory_variant;
         size_tile(s, hw.cores, t);
         if (t.total_bytes > budget) continue;
         const std::int64_t score = dory_score(s, t);
         if (score > best_score) {
           best_score = score;
-          dory = t;
+          best = t;
         }
         // Bound: no smaller C_out can score more than its bonuses (at most 21.4e6 with a full
         // L1) plus 110000 per channel.
@@ -267,42 +314,94 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
       }
     }
   }
-  found = found || best_score > std::numeric_limits<std::int64_t>::min();
-  if (!found) {
-    // The smallest tile still does not fit: say which buffer dominates and what would fit.
+  return best;
+}
+
+// Input-channel tile sizes beyond DORY's space, largest first: every balanced split.
+std::vector<std::uint32_t> cin_splits(const LayerShape& s) {
+  if (s.kind != isa::pulp::KERNEL_CONV && s.kind != isa::pulp::KERNEL_POINTWISE) return {};
+  std::vector<std::uint32_t> sizes = balanced_sizes(s.c_in);
+  sizes.pop_back();  // c_in itself: not tiled
+  std::reverse(sizes.begin(), sizes.end());
+  return sizes;
+}
+
+}  // namespace
+
+TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjective objective,
+                         const std::string& layer_name) {
+  const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
+  // DORY's choice; where its space has none, the largest input-channel tile that has one.
+  std::optional<TileChoice> dory = dory_search(s, hw, 0);
+  const std::vector<std::uint32_t> splits = cin_splits(s);
+  for (std::size_t i = 0; !dory && i < splits.size(); ++i) dory = dory_search(s, hw, splits[i]);
+  if (!dory) {
+    // The smallest tile of the space: 1 output channel, the fewest rows and columns the space
+    // allows, the fewest input channels.
+    TileChoice smallest;
+    smallest.c_out = 1;
+    smallest.h_out = s.h_out;
+    smallest.w_out = s.w_out;
+    smallest.c_in = splits.empty() ? 0 : splits.back();
+    for (std::uint32_t h = 1; h <= s.h_out; ++h) {
+      if (in_dory_space(s, 1, h, s.w_out)) {
+        smallest.h_out = h;
+        break;
+      }
+    }
+    for (std::uint32_t w = 1; w <= s.w_out; ++w) {
+      if (in_dory_space(s, 1, smallest.h_out, w)) {
+        smallest.w_out = w;
+        break;
+      }
+    }
+    size_tile(s, hw.cores, smallest);
     throw UserError(fmt::format(
         "layer '{}': no L2-L1 tiling fits the L1 tile budget of {} bytes (l1_tile_budget_bytes); its smallest tile "
-        "({} output channel, {} rows, {} columns) needs {} bytes: input {}, output {}, weights {}, im2col {}, constants {}. "
-        "Use --set l1_tile_budget_bytes={} or more, or a smaller layer",
-        layer_name, budget, smallest.c_out, smallest.h_out, smallest.w_out, smallest.total_bytes, smallest.input_bytes, smallest.output_bytes, smallest.weight_bytes,
-        smallest.im2col_bytes, smallest.constant_bytes + smallest.bias_bytes, smallest.total_bytes));
+        "({} output channel, {} rows, {} columns, {} input channels) needs {} bytes: input {}, output {}, weights {}, "
+        "im2col {}, constants {}, partial sums {}. Use --set l1_tile_budget_bytes={} or more",
+        layer_name, budget, smallest.c_out, smallest.h_out, smallest.w_out,
+        smallest.c_in == 0 ? s.c_in : smallest.c_in, smallest.total_bytes, smallest.input_bytes,
+        smallest.output_bytes, smallest.weight_bytes, smallest.im2col_bytes,
+        smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes, smallest.total_bytes));
   }
-  dory.predicted_cycles = predict_cycles(s, dory, hw);
-  if (objective == TilerObjective::Dory) return dory;
+  dory->predicted_cycles = predict_cycles(s, *dory, hw);
+  if (objective == TilerObjective::Dory) return *dory;
 
-  // Cost: every balanced split of each dimension and every variant, plus DORY's choice.
-  TileChoice best = dory;
-  const auto hs = balanced_sizes(s.h_out), ws = balanced_sizes(s.w_out), cs = balanced_sizes(s.c_out);
+  // Cost: every balanced split of each dimension and every variant, plus DORY's choice; input
+  // channels split in 2, 4 or 8 for convolutions with 64 or more of them.
+  TileChoice best = *dory;
+  std::vector<std::uint32_t> cins{0};
+  if (dory->c_in != 0) cins.push_back(dory->c_in);
+  if (s.c_in >= 64 && (s.kind == isa::pulp::KERNEL_CONV || s.kind == isa::pulp::KERNEL_POINTWISE)) {
+    for (const std::uint32_t parts : {2u, 4u, 8u}) {
+      if (s.c_in % parts == 0) cins.push_back(s.c_in / parts);
+    }
+  }
   for (const Parallel p : variants(s.kind)) {
-    TileChoice candidate = dory;
+    TileChoice candidate = *dory;
     candidate.parallel = p;
     candidate.predicted_cycles = predict_cycles(s, candidate, hw);
     if (candidate.predicted_cycles < best.predicted_cycles) best = candidate;
   }
-  for (const std::uint32_t h : hs) {
-    for (const std::uint32_t w : ws) {
-      if (s.kind == isa::pulp::KERNEL_LINEAR && (h != s.h_out || w != s.w_out)) continue;
-      for (const std::uint32_t c : cs) {
-        TileChoice t;
-        t.c_out = c;
-        t.h_out = h;
-        t.w_out = w;
-        size_tile(s, hw.cores, t);
-        if (t.total_bytes > budget) continue;
-        for (const Parallel p : variants(s.kind)) {
-          t.parallel = p;
-          t.predicted_cycles = predict_cycles(s, t, hw);
-          if (t.predicted_cycles < best.predicted_cycles) best = t;
+  const auto hs = balanced_sizes(s.h_out), ws = balanced_sizes(s.w_out), cs = balanced_sizes(s.c_out);
+  for (const std::uint32_t cin : cins) {
+    for (const std::uint32_t h : hs) {
+      for (const std::uint32_t w : ws) {
+        if (s.kind == isa::pulp::KERNEL_LINEAR && (h != s.h_out || w != s.w_out)) continue;
+        for (const std::uint32_t c : cs) {
+          TileChoice t;
+          t.c_out = c;
+          t.h_out = h;
+          t.w_out = w;
+          t.c_in = cin;
+          size_tile(s, hw.cores, t);
+          if (t.total_bytes > budget) continue;
+          for (const Parallel p : variants(s.kind)) {
+            t.parallel = p;
+            t.predicted_cycles = predict_cycles(s, t, hw);
+            if (t.predicted_cycles < best.predicted_cycles) best = t;
+          }
         }
       }
     }

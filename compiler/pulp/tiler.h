@@ -7,8 +7,12 @@
 //         by 2, C_out by 4, large C_out, and border tiles of the same shapes) over DORY's
 //         search space (C_in never tiled; depthwise: all of H and W up to 32x32, else full W).
 //   cost  the fewest cycles as isa/pulp_cost predicts them, over a larger space: also the
-//         kernel's parallelisation (Ho / HoWo / Co) and W tiles for depthwise layers. The
-//         space contains DORY's choice, which is kept unless something predicts faster.
+//         kernel's parallelisation (Ho / HoWo / Co), W tiles for depthwise layers and, for
+//         standard convolutions with 64 or more input channels, input-channel tiles
+//         (partial sums in L1). The space contains DORY's choice, which is kept unless
+//         something predicts faster.
+// When DORY's space has no tiling that fits (DORY exits there), both objectives also tile the
+// input channels of a standard convolution, the one way such a layer fits at all.
 // Both searches are exact over their spaces (enumeration with bound pruning) and deterministic.
 
 #include <cstdint>
@@ -32,14 +36,16 @@ struct LayerShape {
 
 struct TileChoice {
   std::uint32_t c_out = 0, h_out = 0, w_out = 0;  // tile sizes (border tiles are smaller)
+  std::uint32_t c_in = 0;  // input channels per tile of a standard conv; 0: all (not tiled)
   isa::pulp::Parallel parallel = isa::pulp::PARALLEL_HO;
   bool double_buffered = false;
   std::uint64_t input_bytes = 0, output_bytes = 0, weight_bytes = 0, bias_bytes = 0, im2col_bytes = 0,
-                constant_bytes = 0;  // each already doubled when double-buffered
+                constant_bytes = 0,  // each already doubled when double-buffered
+                accumulator_bytes = 0;  // int32 partial sums when c_in is tiled
   std::uint64_t total_bytes = 0;     // the sum + DORY's 40 bytes of slack
   std::uint64_t predicted_cycles = 0;
   std::uint32_t tiles() const;
-  std::uint32_t tiles_h = 1, tiles_w = 1, tiles_c = 1;
+  std::uint32_t tiles_h = 1, tiles_w = 1, tiles_c = 1, tiles_cin = 1;
 };
 
 // Input rows (or columns) an output tile of `out` rows needs at most.

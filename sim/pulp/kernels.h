@@ -17,6 +17,11 @@
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
 //   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).
+// Input-channel tiling (cin_tiled, CONV/POINTWISE/LINEAR only): the call covers c_in of the
+// layer's input channels (weights [c_out][k_h][k_w][c_in] of those channels);
+//   v = (first_cin_tile ? bias[c] (0 without has_bias) : acc[oh][ow][c]) + sum w * x
+//   last_cin_tile: y = requantize(v, requant, c) into output; else acc[oh][ow][c] = v
+// with acc int32 little-endian [h_out][w_out][c_out] at `accumulator`.
 
 #include <cstdint>
 #include <span>

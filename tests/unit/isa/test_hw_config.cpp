@@ -71,6 +71,7 @@ l1_banks: 16
 l1_tile_budget_bytes: 38000
 l2_bytes: 512KiB
 l3_bytes: 8MiB
+l3_flash_bytes: 64MiB
 dma_bytes_per_cycle: 8
 dma_burst_bytes: 256
 dma_outstanding_transfers: 8
@@ -322,7 +323,7 @@ TEST(HwConfigErrors, UnknownKeys) {
   EXPECT_EQ(load_error(std::string(kXdnn) + "array.rows: 56\n"),
             "bad.yaml:25: array.rows: write it nested, as 'array:' with 'rows' under it");
   EXPECT_THAT(load_error(std::string(kPulp) + "array:\n  rows: 2\n"),
-              HasSubstr("bad.yaml:20: array: unknown key: it belongs to target xdnn"));
+              HasSubstr("bad.yaml:21: array: unknown key: it belongs to target xdnn"));
 }
 
 TEST(HwConfigErrors, WrongTypes) {
