@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <map>
 #include <ostream>
-#include <random>
 
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
@@ -21,11 +19,7 @@ namespace wb {
 namespace {
 
 namespace xsim = wb::sim::xdnn;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using Clock = SteadyClock;
 
 xsim::IntTensor to_int_tensor(const Tensor& t) {
   xsim::IntTensor out;
@@ -46,76 +40,16 @@ quant::QTensor io_qtensor(const isa::xdnn::IoTensor& io) {
   return t;
 }
 
-// Seeded N(0,1) floats of the input's shape (when no --input is given to `sim`).
-Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed) {
-  Tensor out(DType::F32, t.shape);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (float& v : out.span<float>()) v = normal(rng);
-  return out;
-}
-
-Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t) {
-  Tensor input = read_tensor_file(path);
-  if (input.dtype() != DType::F32 || input.shape() != t.shape) {
-    throw UserError(fmt::format("{}: expected a float32 tensor of shape {} for input '{}', got {} {}", path.string(),
-                                format_shape(t.shape), t.name, dtype_name(input.dtype()),
-                                format_shape(input.shape())));
-  }
-  return input;
-}
-
-struct Verification {
-  std::string verdict = "not-verified";
-  std::optional<report::Mismatch> mismatch;
-  int layers_checked = 0;
-};
-
-// First difference between golden and simulated tensors: network outputs decide the
-// verdict; the first layer (in program order) whose output differs names the place.
 Verification verify(const quant::QGraph& graph, const isa::xdnn::Program& program,
                     const std::map<int, Tensor>& golden, const xsim::SimResult& sim) {
-  Verification v;
-  const auto first_difference = [](const Tensor& expected, const xsim::IntTensor& actual)
-      -> std::optional<std::pair<std::int64_t, std::pair<std::int64_t, std::int64_t>>> {
-    if (static_cast<std::size_t>(expected.numel()) != actual.values.size()) return std::make_pair(std::int64_t{-1}, std::make_pair(expected.numel(), static_cast<std::int64_t>(actual.values.size())));
-    for (std::int64_t i = 0; i < expected.numel(); ++i) {
-      const std::int64_t e = expected.as_int64(i);
-      const std::int64_t a = actual.values[static_cast<std::size_t>(i)];
-      if (e != a) return std::make_pair(i, std::make_pair(e, a));
-    }
-    return std::nullopt;
-  };
-  bool outputs_equal = true;
-  std::optional<report::Mismatch> output_mismatch;
-  for (std::size_t o = 0; o < graph.outputs.size() && o < sim.outputs.size(); ++o) {
-    const auto diff = first_difference(golden.at(graph.outputs[o]), sim.outputs[o]);
-    if (diff) {
-      outputs_equal = false;
-      if (!output_mismatch) {
-        output_mismatch = report::Mismatch{graph.tensor(graph.outputs[o]).name, diff->first, diff->second.first,
-                                           diff->second.second};
-      }
-    }
-  }
+  std::vector<const std::vector<std::int32_t>*> outputs;
+  for (const auto& o : sim.outputs) outputs.push_back(&o.values);
+  std::vector<CapturedLayer> layers;
   for (const auto& layer : program.layers()) {
     const auto captured = sim.layer_outputs.find(layer.output());
-    const int tensor = graph.find_tensor(layer.output());
-    if (captured == sim.layer_outputs.end() || tensor < 0 || golden.count(tensor) == 0) continue;
-    ++v.layers_checked;
-    const auto diff = first_difference(golden.at(tensor), captured->second);
-    if (diff) {
-      v.mismatch = report::Mismatch{layer.name(), diff->first, diff->second.first, diff->second.second};
-      break;
-    }
+    if (captured != sim.layer_outputs.end()) layers.push_back({layer.name(), layer.output(), &captured->second.values});
   }
-  if (outputs_equal && !v.mismatch) {
-    v.verdict = "bit-exact";
-  } else {
-    v.verdict = "mismatch";
-    if (!v.mismatch) v.mismatch = output_mismatch;
-  }
-  return v;
+  return verify_against_golden(graph, golden, outputs, layers);
 }
 
 report::RunReport build_report(const isa::xdnn::Program& program, const HwConfig& config,
@@ -182,12 +116,6 @@ report::RunReport build_report(const isa::xdnn::Program& program, const HwConfig
   return r;
 }
 
-void emit_outputs(const report::RunReport& r, const SimOutputs& outputs, std::ostream& log) {
-  if (outputs.table) report::print_table(r, log);
-  if (!outputs.json.empty()) report::write_json(r, outputs.json);
-  if (!outputs.csv.empty()) report::write_csv(r, outputs.csv);
-}
-
 xsim::SimOptions sim_options(const SimOutputs& outputs, bool no_data, bool capture) {
   xsim::SimOptions options;
   options.data = !no_data;
@@ -195,15 +123,6 @@ xsim::SimOptions sim_options(const SimOutputs& outputs, bool no_data, bool captu
   options.trace_path = outputs.trace;
   options.vcd_path = outputs.vcd;
   return options;
-}
-
-// Golden run on the quantized input: every tensor, by QGraph index.
-std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs) {
-  std::map<int, Tensor> all;
-  const golden::IntegerExecutor executor(graph);
-  for (std::size_t i = 0; i < graph.inputs.size(); ++i) all[graph.inputs[i]] = quantized_inputs[i];
-  executor.run_quantized(quantized_inputs, [&](int index, const Tensor& t) { all[index] = t; });
-  return all;
 }
 
 report::RunReport simulate_and_verify(const quant::QGraph* graph, const isa::xdnn::Program& program,

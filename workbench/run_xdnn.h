@@ -11,13 +11,9 @@
 
 #include "workbench/compile_xdnn.h"
 #include "workbench/report.h"
+#include "workbench/run_common.h"
 
 namespace wb {
-
-struct SimOutputs {
-  std::filesystem::path json, csv, trace, vcd;  // empty: not written
-  bool table = true;                            // print the console table
-};
 
 struct RunCommand {
   CompileCommand compile;                     // model, hw, --set, --compile-opt, quantization

@@ -1,0 +1,59 @@
+#pragma once
+// What `run`, `sim` and `verify` do the same way for every target: make or read the float
+// input, run the golden model, compare the simulated tensors with it, and write the report.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/tensor.h"
+#include "compiler/quant/qgraph.h"
+#include "workbench/report.h"
+
+namespace wb {
+
+struct SimOutputs {
+  std::filesystem::path json, csv, trace, vcd;  // empty: not written
+  bool table = true;                            // print the console table
+};
+
+using SteadyClock = std::chrono::steady_clock;
+double seconds_since(SteadyClock::time_point start);
+
+// Seeded N(0,1) floats of the tensor's shape.
+Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed);
+
+// A float32 tensor of t's shape from .npy/.pb; UserError naming the file otherwise.
+Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t);
+
+// Golden run on the quantized inputs: every tensor, by QGraph index.
+std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs);
+
+struct Verification {
+  std::string verdict = "not-verified";
+  std::optional<report::Mismatch> mismatch;
+  int layers_checked = 0;
+};
+
+// A simulated layer output to check: the layer's name, its QGraph tensor's name and values
+// (NCHW, as the golden tensor).
+struct CapturedLayer {
+  std::string layer, tensor;
+  const std::vector<std::int32_t>* values = nullptr;
+};
+
+// Network outputs decide the verdict; the first captured layer (in program order) whose output
+// differs names the place.
+Verification verify_against_golden(const quant::QGraph& graph, const std::map<int, Tensor>& golden,
+                                   const std::vector<const std::vector<std::int32_t>*>& outputs,
+                                   const std::vector<CapturedLayer>& layers);
+
+// The console table, JSON and CSV the outputs ask for.
+void emit_outputs(const report::RunReport& report, const SimOutputs& outputs, std::ostream& log);
+
+}  // namespace wb
