@@ -1,0 +1,53 @@
+#include "tests/unit/compiler/pulp/pulp_testing.h"
+
+#include <cmath>
+
+namespace wb::test {
+
+OnnxBuilder small_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 32, 32}).output("y");
+  const auto pads = std::vector<std::int64_t>{1, 1, 1, 1};
+  b.initializer("w1", random_tensor({16, 3, 3, 3}, 21)).initializer("b1", random_tensor({16}, 22));
+  Tensor var = random_tensor({16}, 23);
+  for (float& v : var.span<float>()) v = 0.2f + std::abs(v);
+  b.initializer("gamma", random_tensor({16}, 24)).initializer("beta", random_tensor({16}, 25));
+  b.initializer("mean", random_tensor({16}, 26)).initializer("var", var);
+  auto& c1 = b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1");
+  set_attr(c1, "pads", pads);
+  set_attr(c1, "strides", std::vector<std::int64_t>{2, 2});
+  b.node("BatchNormalization", {"c1", "gamma", "beta", "mean", "var"}, {"bn1"}, "bn1");
+  b.node("Relu", {"bn1"}, {"r1"}, "relu1");
+  b.initializer("wd", random_tensor({16, 1, 3, 3}, 27)).initializer("bd", random_tensor({16}, 28));
+  auto& dw = b.node("Conv", {"r1", "wd", "bd"}, {"cd"}, "depthwise");
+  set_attr(dw, "pads", pads);
+  set_attr(dw, "group", std::int64_t{16});
+  b.node("Relu", {"cd"}, {"rd"}, "relu_d");
+  b.initializer("wp", random_tensor({16, 16, 1, 1}, 29)).initializer("bp", random_tensor({16}, 30));
+  b.node("Conv", {"rd", "wp", "bp"}, {"cp"}, "pointwise");
+  b.node("Relu", {"cp"}, {"rp"}, "relu_p");
+  b.node("Add", {"rp", "r1"}, {"sum"}, "residual");
+  b.node("Relu", {"sum"}, {"rs"}, "relu_s");
+  auto& pool = b.node("MaxPool", {"rs"}, {"mp"}, "maxpool");
+  set_attr(pool, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  set_attr(pool, "strides", std::vector<std::int64_t>{2, 2});
+  b.initializer("w3", random_tensor({32, 16, 3, 3}, 31)).initializer("b3", random_tensor({32}, 32));
+  set_attr(b.node("Conv", {"mp", "w3", "b3"}, {"c3"}, "conv3"), "pads", pads);
+  b.node("Relu", {"c3"}, {"r3"}, "relu3");
+  b.node("GlobalAveragePool", {"r3"}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, 32}, 33)).initializer("bf", random_tensor({10}, 34));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
+const quant::QGraph& small_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = [] {
+    quant::QuantizeOptions options;
+    options.scheme = quant::Scheme::Pulp;
+    return quantize_model(small_pulp_cnn(), options).qgraph;
+  }();
+  return graph;
+}
+
+}  // namespace wb::test

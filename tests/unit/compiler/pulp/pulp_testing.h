@@ -1,0 +1,23 @@
+#pragma once
+// Shared by the PULP compiler tests: configs and a small quantized CNN with every kernel kind.
+
+#include "compiler/quant/qgraph.h"
+#include "isa/hw_config.h"
+#include "tests/support/quant_testing.h"
+#include "tests/support/test_paths.h"
+
+namespace wb::test {
+
+inline HwConfig pulp_config(const std::vector<std::string>& overrides = {}) {
+  return load_hw_config(source_dir() / "configs" / "gap8.yaml", overrides);
+}
+
+// x[1,3,32,32] -> Conv3x3 s2 + BN + Relu (16) -> depthwise 3x3 + Relu -> pointwise (16) + Relu
+// -> residual Add with the first conv + Relu -> MaxPool 2x2 -> Conv3x3 (32) + Relu
+// -> GlobalAveragePool -> Flatten -> Gemm (10)
+OnnxBuilder small_pulp_cnn();
+
+// small_pulp_cnn() quantized with the pulp scheme.
+const quant::QGraph& small_pulp_cnn_qgraph();
+
+}  // namespace wb::test

@@ -1,0 +1,286 @@
+// The PULP compiler's units: layer mapping, the L2 allocator, the tiler (DORY's space and
+// objective, the cost objective, the error when nothing fits) and whole programs whose DMA
+// copies must stay inside their memories and write every output byte exactly once.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "compiler/pulp/compile.h"
+#include "compiler/pulp/l2_allocator.h"
+#include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/tile_copies.h"
+#include "compiler/pulp/tiler.h"
+#include "compiler/quant/qgraph_queries.h"
+#include "isa/error.h"
+#include "isa/pulp_cost.h"
+#include "tests/unit/compiler/pulp/pulp_testing.h"
+
+namespace wb::pulp {
+namespace {
+
+using testing::HasSubstr;
+
+TEST(PulpLayerMapping, EveryKernelKindOfTheSmallCnn) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "depthwise", "pointwise", "add", "maxpool", "conv", "avgpool",
+                                             "linear"}));
+  for (const auto& l : m.layers) {
+    const auto& node = graph.nodes[static_cast<std::size_t>(l.node)];
+    if (node.kind == quant::QOpKind::Conv) {
+      EXPECT_EQ(l.ops, 2 * l.macs) << l.name;
+    }
+  }
+  // The Flatten is an alias: the linear layer reads the pool's output.
+  EXPECT_EQ(m.layers.back().inputs[0], m.layers[6].output);
+}
+
+TEST(PulpLayerMapping, ListsEveryUnsupportedNodeAtOnce) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const auto graph = test::quantize_model(test::small_cnn(), options).qgraph;  // has a Concat
+  const LayerMapping m = map_layers(graph);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'concat' (Concat)"));
+  EXPECT_THROW(
+      {
+        try {
+          compile_pulp(graph, test::pulp_config(), {});
+        } catch (const UserError& e) {
+          EXPECT_THAT(e.what(), HasSubstr("1 node(s) the PULP cluster cannot run"));
+          throw;
+        }
+      },
+      UserError);
+}
+
+TEST(PulpL2Allocator, FirstFitHighAndCoalescing) {
+  FirstFitAllocator a(1000, 4);
+  EXPECT_EQ(a.allocate(10), 0u);           // rounded to 12
+  EXPECT_EQ(a.allocate(4), 12u);
+  EXPECT_EQ(a.allocate_high(100), 900u);   // the end of the free space
+  EXPECT_EQ(a.largest_free(), 900u - 16u);
+  a.release(0, 10);
+  a.release(12, 4);
+  EXPECT_EQ(a.largest_free(), 900u);       // [0, 900) is one block again
+  EXPECT_FALSE(a.allocate(901).has_value());
+  EXPECT_THROW(a.release(0, 4), std::logic_error);  // already free: a double free
+}
+
+LayerShape pointwise(std::uint32_t hw, std::uint32_t c_in, std::uint32_t c_out) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_POINTWISE;
+  s.h_in = s.w_in = s.h_out = s.w_out = hw;
+  s.c_in = c_in;
+  s.c_out = c_out;
+  return s;
+}
+
+LayerShape conv3x3(std::uint32_t hw, std::uint32_t c_in, std::uint32_t c_out) {
+  LayerShape s = pointwise(hw, c_in, c_out);
+  s.kind = isa::pulp::KERNEL_CONV;
+  s.k_h = s.k_w = 3;
+  s.pad_top = s.pad_bottom = s.pad_left = s.pad_right = 1;
+  return s;
+}
+
+TEST(PulpTiler, AWholeLayerThatFitsIsOneTileWithoutDoubleBuffering) {
+  const auto hw = test::pulp_config().pulp();
+  const TileChoice t = choose_tiling(pointwise(8, 16, 16), hw, TilerObjective::Dory, "small");
+  EXPECT_EQ(t.tiles(), 1u);
+  EXPECT_FALSE(t.double_buffered);
+  EXPECT_EQ(t.input_bytes, 8u * 8u * 16u);
+}
+
+TEST(PulpTiler, DoryTilesFitTheBudgetAndPreferItsBonuses) {
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=38000"}).pulp();
+  // MobileNetV1's pointwise 128 -> 128 at 32 x 32: too big for one tile.
+  const LayerShape s = pointwise(32, 128, 128);
+  const TileChoice t = choose_tiling(s, hw, TilerObjective::Dory, "pw");
+  EXPECT_GT(t.tiles(), 1u);
+  EXPECT_TRUE(t.double_buffered);
+  EXPECT_LE(t.total_bytes, 38000u);
+  EXPECT_EQ(t.c_in, 0u);  // DORY never tiles C_in when it does not have to
+  EXPECT_EQ(t.w_out % 2, 0u);
+  // Growing any dimension by one step breaks the budget or loses DORY's score; at least the
+  // budget must be nearly full (occupancy is part of the objective).
+  EXPECT_GT(t.total_bytes, 38000u * 3 / 4);
+}
+
+TEST(PulpTiler, CostObjectiveNeverPredictsMoreThanDory) {
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=38000"}).pulp();
+  for (const LayerShape& s : {pointwise(32, 64, 128), pointwise(32, 128, 128), conv3x3(16, 32, 64),
+                              pointwise(4, 1024, 1024)}) {
+    const TileChoice dory = choose_tiling(s, hw, TilerObjective::Dory, "a");
+    const TileChoice cost = choose_tiling(s, hw, TilerObjective::Cost, "a");
+    EXPECT_LE(cost.predicted_cycles, dory.predicted_cycles) << s.c_in << "->" << s.c_out;
+    EXPECT_LE(cost.total_bytes, 38000u);
+    EXPECT_EQ(cost.predicted_cycles, predict_cycles(s, cost, hw));
+  }
+}
+
+TEST(PulpTiler, InputChannelsAreTiledOnlyWhenNothingElseFits) {
+  const auto hw = test::pulp_config().pulp();
+  // 3x3 x 512: the per-core im2col buffers alone (2 x 8 x 9 x 512 B) exceed the L1 budget.
+  const TileChoice t = choose_tiling(conv3x3(7, 512, 512), hw, TilerObjective::Dory, "layer4");
+  EXPECT_GT(t.c_in, 0u);
+  EXPECT_LT(t.c_in, 512u);
+  EXPECT_GT(t.accumulator_bytes, 0u);
+  EXPECT_LE(t.total_bytes, static_cast<std::uint64_t>(hw.l1_tile_budget_bytes));
+}
+
+TEST(PulpTiler, NothingFitsNamesTheLayerAndTheSmallestBudgetThatWorks) {
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=1KiB"}).pulp();
+  // A depthwise layer of 32 x 32: DORY keeps its whole plane in one tile.
+  LayerShape s = conv3x3(32, 64, 64);
+  s.kind = isa::pulp::KERNEL_DEPTHWISE;
+  std::string message;
+  try {
+    choose_tiling(s, hw, TilerObjective::Dory, "conv_big");
+  } catch (const UserError& e) {
+    message = e.what();
+  }
+  ASSERT_THAT(message, HasSubstr("layer 'conv_big'"));
+  EXPECT_THAT(message, HasSubstr("l1_tile_budget_bytes"));
+  const auto at = message.find("--set l1_tile_budget_bytes=");
+  ASSERT_NE(at, std::string::npos);
+  const std::string smallest = message.substr(at + 27, message.find(' ', at + 27) - at - 27);
+  // The budget it names works, and one byte less does not.
+  const auto with_budget = [&](const std::string& bytes) {
+    return test::pulp_config({"l1_tile_budget_bytes=" + bytes}).pulp();
+  };
+  EXPECT_NO_THROW(choose_tiling(s, with_budget(smallest), TilerObjective::Dory, "conv_big"));
+  EXPECT_THROW(choose_tiling(s, with_budget(std::to_string(std::stoll(smallest) - 1)), TilerObjective::Dory, "c"),
+               UserError);
+}
+
+TEST(PulpTileCopies, TileWindowsCoverTheReceptiveFieldWithBorderPadding) {
+  // 3x3 s1 pad 1 over 16 rows, output rows 0..7: input rows 0..8, one padding row on top.
+  const TileWindow top = tile_window(0, 8, 16, 3, 1, 1);
+  EXPECT_EQ(top.in_begin, 0u);
+  EXPECT_EQ(top.in_size, 9u);
+  EXPECT_EQ(top.pad_before, 1u);
+  EXPECT_EQ(top.pad_after, 0u);
+  const TileWindow bottom = tile_window(8, 8, 16, 3, 1, 1);
+  EXPECT_EQ(bottom.in_begin, 7u);
+  EXPECT_EQ(bottom.in_size, 9u);
+  EXPECT_EQ(bottom.pad_after, 1u);
+  // Stride 2: output rows 4..7 of 8 read input rows 7..15 (pad 1).
+  const TileWindow s2 = tile_window(4, 4, 16, 3, 2, 1);
+  EXPECT_EQ(s2.in_begin, 7u);
+  EXPECT_EQ(s2.in_size, 9u);
+  EXPECT_EQ(s2.pad_after, 0u);
+}
+
+// Max address + 1 a copy touches on each side.
+std::pair<std::uint64_t, std::uint64_t> copy_ends(const isa::pulp::DmaCopy& c) {
+  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
+  const std::uint64_t last = c.count() - 1;
+  return {c.source() + (rows - 1) * c.source_row_stride() + last * c.source_stride() + c.chunk_bytes(),
+          c.destination() + (rows - 1) * c.destination_row_stride() + last * c.destination_stride() + c.chunk_bytes()};
+}
+
+std::uint64_t memory_size(isa::pulp::Memory m, const PulpParams& hw) {
+  switch (m) {
+    case isa::pulp::MEMORY_L1: return static_cast<std::uint64_t>(hw.l1_bytes);
+    case isa::pulp::MEMORY_L2: return static_cast<std::uint64_t>(hw.l2_bytes);
+    default: return static_cast<std::uint64_t>(hw.l3_bytes + hw.l3_flash_bytes);
+  }
+}
+
+// Every byte of every layer's output is written exactly once by the layer's write-backs and
+// L3 stores to its home, and every copy stays inside its memories.
+void check_program(const isa::pulp::Network& network, const PulpParams& hw) {
+  for (const auto& layer : network.layers()) {
+    std::map<std::uint64_t, int> written;  // byte address in the output's memory -> times
+    const auto note = [&](const isa::pulp::DmaCopy& c) {
+      const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
+      for (std::uint64_t r = 0; r < rows; ++r) {
+        for (std::uint64_t i = 0; i < c.count(); ++i) {
+          for (std::uint64_t b = 0; b < c.chunk_bytes(); ++b) {
+            ++written[c.destination() + r * c.destination_row_stride() + i * c.destination_stride() + b];
+          }
+        }
+      }
+    };
+    for (const auto& step : layer.steps()) {
+      for (const auto* copies : {&step.load(), &step.prefetch(), &step.write_back(), &step.l3_load(), &step.l3_store()}) {
+        for (const auto& c : *copies) {
+          const auto [src_end, dst_end] = copy_ends(c);
+          EXPECT_LE(src_end, memory_size(c.source_memory(), hw)) << layer.name();
+          EXPECT_LE(dst_end, memory_size(c.destination_memory(), hw)) << layer.name();
+        }
+      }
+      EXPECT_LE(step.compute().output() + std::uint64_t{step.compute().h_out()} * step.compute().w_out() *
+                                              step.compute().c_out(),
+                static_cast<std::uint64_t>(hw.l1_tile_budget_bytes))
+          << layer.name();
+      const auto& final_copies = layer.output_memory() == isa::pulp::MEMORY_L3 ? step.l3_store() : step.write_back();
+      for (const auto& c : final_copies) note(c);
+    }
+    std::uint64_t elements = 1;
+    for (const auto d : layer.output_shape()) elements *= static_cast<std::uint64_t>(d);
+    EXPECT_EQ(written.size(), elements) << layer.name();
+    EXPECT_EQ(written.begin()->first, layer.output_address()) << layer.name();
+    EXPECT_EQ(written.rbegin()->first, layer.output_address() + elements - 1) << layer.name();
+    for (const auto& [address, times] : written) {
+      ASSERT_EQ(times, 1) << layer.name() << " byte " << address;
+    }
+  }
+}
+
+TEST(PulpCompile, SmallCnnProgramWritesEveryOutputOnce) {
+  const HwConfig config = test::pulp_config();
+  for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+    CompileOptions options;
+    options.tiler = objective;
+    const CompileResult r = compile_pulp(test::small_pulp_cnn_qgraph(), config, options);
+    EXPECT_EQ(r.network.layers_size(), 8);
+    check_program(r.network, config.pulp());
+    EXPECT_EQ(r.report.at("layers").size(), 8u);
+    EXPECT_THAT(r.tiling_log, HasSubstr("L2-L1: tile C_out"));
+  }
+}
+
+TEST(PulpCompile, SmallL1AndL2ForceTilesAndL3Chunks) {
+  // 8 KiB of L1 and 24 KiB of L2: the first conv's output (16 x 16 x 16 = 4 KiB) and the
+  // input (3 KiB) still fit L2 but the layers are tiled; with 12 KiB of L2 some tensors go to L3.
+  for (const std::string l2 : {"24KiB", "12KiB"}) {
+    const HwConfig config = test::pulp_config({"l1_tile_budget_bytes=4KiB", "l2_bytes=" + l2});
+    const CompileResult r = compile_pulp(test::small_pulp_cnn_qgraph(), config, {});
+    check_program(r.network, config.pulp());
+    std::uint64_t tiles = 0;
+    bool l3 = false;
+    for (const auto& layer : r.network.layers()) {
+      tiles += layer.tiling().tiles();
+      l3 = l3 || layer.output_memory() == isa::pulp::MEMORY_L3 || layer.tiling().l3_chunks() > 1;
+    }
+    EXPECT_GT(tiles, 8u) << l2;
+    if (l2 == "12KiB") {
+      EXPECT_TRUE(l3);
+    }
+  }
+}
+
+TEST(PulpCompile, RefusesAnotherScheme) {
+  quant::QGraph graph = test::small_pulp_cnn_qgraph();
+  graph.scheme = quant::Scheme::Xdnn;
+  EXPECT_THROW(compile_pulp(graph, test::pulp_config(), {}), UserError);
+}
+
+TEST(PulpCompileOptions, ParsesAndRejects) {
+  EXPECT_EQ(parse_compile_options({"tiler=cost"}).tiler, TilerObjective::Cost);
+  EXPECT_FALSE(parse_compile_options({"weight_prefetch=off"}).weight_prefetch);
+  EXPECT_EQ(describe(parse_compile_options({})), "tiler=dory,weight_prefetch=on");
+  EXPECT_THROW(parse_compile_options({"tiler=fast"}), UserError);
+  EXPECT_THROW(parse_compile_options({"schedule_search=on"}), UserError);
+}
+
+}  // namespace
+}  // namespace wb::pulp
