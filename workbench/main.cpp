@@ -21,6 +21,7 @@
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
 #include "workbench/quantize.h"
+#include "workbench/run_pulp.h"
 #include "workbench/run_xdnn.h"
 #include "workbench/version.h"
 
@@ -228,9 +229,10 @@ int main(int argc, char** argv) {
   TargetArgs compile_args;
   std::string compile_out;
   auto* compile_cmd = app.add_subcommand(
-      "compile", "Quantize and compile a model for a hardware config; write program.xdnn, program.cmd (one "
-                 "instruction a line), compile.json (ops, moveops, per-layer rows), quant.json and model.qdq.onnx. "
-                 "See docs/xdnn.md");
+      "compile", "Quantize and compile a model for a hardware config. xDNN: program.xdnn, program.cmd (one "
+                 "instruction a line), compile.json (ops, moveops, per-layer rows). PULP: program.pulp, tiling.txt "
+                 "(DORY-style tiling log), compile.json. Both: quant.json and model.qdq.onnx. See docs/xdnn.md, "
+                 "docs/pulp.md");
   add_target_options(compile_cmd, compile_args);
   compile_cmd->add_option("-o,--output", compile_out, "Output folder")->required();
 
@@ -262,7 +264,8 @@ int main(int argc, char** argv) {
   bool run_no_data = false;
   auto* run_cmd = app.add_subcommand(
       "run", "Quantize, compile and simulate a model on a hardware config, check it bit-exactly against the integer "
-             "golden model, and report cycles, MAC/cycle and DDR traffic per layer. Exit 1 if not bit-exact");
+             "golden model, and report cycles, MAC/cycle and DDR (xDNN) or L3 (PULP) traffic per layer. Exit 1 if not "
+             "bit-exact");
   add_target_options(run_cmd, run_args);
   run_cmd->add_option("--input,-i", run_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
   run_cmd->add_flag("--no-data", run_no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
@@ -273,9 +276,10 @@ int main(int argc, char** argv) {
   std::uint64_t sim_seed = 1;
   bool sim_no_data = false;
   ReportArgs sim_report;
-  auto* sim_cmd = app.add_subcommand("sim", "Simulate a compiled program (workbench compile -o DIR: DIR/program.xdnn) "
-                                            "and report cycles per layer (no golden check: see verify)");
-  sim_cmd->add_option("PROGRAM", sim_program, "Program file (program.xdnn)")->required();
+  auto* sim_cmd = app.add_subcommand("sim", "Simulate a compiled program (workbench compile -o DIR: DIR/program.xdnn, "
+                                            "or DIR/program.pulp for a pulp config) and report cycles per layer (no "
+                                            "golden check: see verify)");
+  sim_cmd->add_option("PROGRAM", sim_program, "Program file (program.xdnn or program.pulp)")->required();
   sim_cmd->add_option("--hw", sim_hw, "Hardware config YAML the program was compiled for")->required();
   sim_cmd->add_option("--set", sim_overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
   sim_cmd->add_option("--input,-i", sim_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
@@ -288,7 +292,8 @@ int main(int argc, char** argv) {
   std::uint64_t verify_seed = 1;
   ReportArgs verify_report;
   auto* verify_cmd = app.add_subcommand(
-      "verify", "Simulate a compiled folder (program.xdnn + model.qdq.onnx from workbench compile) and check it "
+      "verify", "Simulate a compiled folder (program.xdnn or program.pulp + model.qdq.onnx from workbench compile) and "
+                "check it "
                 "bit-exactly against the integer golden model. Exit 1 if not bit-exact");
   verify_cmd->add_option("DIR", verify_dir, "Folder written by workbench compile")->required();
   verify_cmd->add_option("--hw", verify_hw, "Hardware config YAML the program was compiled for")->required();
@@ -349,6 +354,9 @@ int main(int argc, char** argv) {
       }
       return kExitOk;
     }
+    const auto is_pulp = [](const std::string& hw, const std::vector<std::string>& overrides) {
+      return wb::load_hw_config(hw, overrides).target() == wb::Target::Pulp;
+    };
     const auto verdict_exit = [](const wb::report::RunReport& r) {
       if (r.verdict == "mismatch") {
         std::cerr << fmt::format("error: not bit-exact: layer '{}', element {}: expected {}, got {}\n",
@@ -363,7 +371,8 @@ int main(int argc, char** argv) {
       if (!run_input.empty()) command.input = run_input;
       command.no_data = run_no_data;
       command.outputs = to_sim_outputs(run_report);
-      return verdict_exit(wb::run_xdnn(command, std::cout));
+      return verdict_exit(is_pulp(run_args.hw, run_args.overrides) ? wb::run_pulp(command, std::cout)
+                                                                     : wb::run_xdnn(command, std::cout));
     }
     if (sim_cmd->parsed()) {
       wb::SimCommand command;
@@ -374,7 +383,11 @@ int main(int argc, char** argv) {
       command.seed = sim_seed;
       command.no_data = sim_no_data;
       command.outputs = to_sim_outputs(sim_report);
-      wb::sim_xdnn(command, std::cout);
+      if (is_pulp(sim_hw, sim_overrides)) {
+        wb::sim_pulp(command, std::cout);
+      } else {
+        wb::sim_xdnn(command, std::cout);
+      }
       return kExitOk;
     }
     if (verify_cmd->parsed()) {
@@ -385,7 +398,8 @@ int main(int argc, char** argv) {
       if (!verify_input.empty()) command.input = verify_input;
       command.seed = verify_seed;
       command.outputs = to_sim_outputs(verify_report);
-      return verdict_exit(wb::verify_xdnn(command, std::cout));
+      return verdict_exit(is_pulp(verify_hw, verify_overrides) ? wb::verify_pulp(command, std::cout)
+                                                               : wb::verify_xdnn(command, std::cout));
     }
     if (hw_show_cmd->parsed()) {
       if (!hw_show_json.empty()) hw_show.json = hw_show_json;

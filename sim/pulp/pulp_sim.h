@@ -1,0 +1,66 @@
+#pragma once
+// The SystemC model of a PULP cluster (DESIGN.md §5, docs/pulp.md): a fabric controller that
+// runs the layer loop of a tile program; `cores` cluster cores as SC_THREADs that a kernel
+// call forks and an event-unit barrier joins; the cluster DMA with one channel per direction,
+// bursts, latency, a limit of outstanding transfers and TCDM bank contention with the cores;
+// the uDMA between L3 (HyperRAM + flash) and L2. Every timing figure comes from isa/pulp_cost,
+// the code the compiler's tiler predicts with. Memories are byte arrays the copies and
+// kernels really read and write (HWC tiles); outputs are read back from them.
+//
+// This code shares no arithmetic with compiler/golden: bit-exactness against it means
+// something.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::sim::pulp {
+
+// Integers of one tensor, NCHW (or N, C), batch 1.
+struct IntTensor {
+  std::vector<std::int64_t> shape;
+  std::vector<std::int32_t> values;
+};
+
+struct SimOptions {
+  bool data = true;                    // false: timing only (--no-data); the cycles are identical
+  bool capture_layer_outputs = false;  // read each layer's output back when the layer ends
+  std::filesystem::path trace_path;    // Chrome/Perfetto trace: a track per core, DMA in/out, uDMA
+};
+
+struct LayerStats {
+  std::string name, type;
+  std::uint64_t macs = 0, ops = 0;
+  std::uint64_t cycles = 0;  // end - start; layers run back to back, so they sum to the total
+  std::uint64_t start_cycle = 0, end_cycle = 0;
+  std::uint64_t compute_cycles = 0;   // kernel calls, barrier and DMA contention included
+  std::uint64_t dma_wait_cycles = 0;  // the cluster waiting for L2 <-> L1 copies
+  std::uint64_t l3_cycles = 0;        // the cluster waiting for the uDMA (L3 loads, stores, weight prefetch)
+  std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0;  // cluster DMA
+  std::uint64_t l3_bytes_in = 0, l3_bytes_out = 0;  // uDMA
+  std::uint64_t tiles = 0;
+  std::vector<std::uint64_t> core_busy_cycles;  // per core
+};
+
+struct SimResult {
+  std::uint64_t total_cycles = 0;
+  double clock_mhz = 0;
+  std::vector<LayerStats> layers;  // in Network.layers order
+  std::vector<IntTensor> outputs;  // Network.outputs (empty with data = false)
+  std::map<std::string, IntTensor> layer_outputs;  // by Layer.output, with capture_layer_outputs
+  std::uint64_t dma_busy_cycles = 0, l3_busy_cycles = 0;
+};
+
+// Runs a tile program. The caller checks it was compiled for `config`
+// (isa::pulp::check_network_matches). A copy outside its memory or a malformed kernel call is
+// a UserError naming the layer, the step and the copy or call. Can be called many times per
+// process: the SystemC modules are elaborated once (for up to 16 cores).
+SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, const std::vector<IntTensor>& inputs,
+                   const SimOptions& options);
+
+}  // namespace wb::sim::pulp

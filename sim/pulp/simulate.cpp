@@ -1,0 +1,195 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "isa/error.h"
+#include "sim/pulp/cluster.h"
+#include "sim/pulp/kernels.h"
+#include "sim/pulp/pulp_sim.h"
+#include "sim/pulp/tensor_io.h"
+
+namespace wb::sim::pulp {
+
+namespace {
+
+// The one cluster of this process (SystemC elaborates once).
+Cluster& cluster() {
+  static Cluster instance("pulp_cluster");
+  return instance;
+}
+
+const char* memory_name(isa::pulp::Memory m) {
+  return m == isa::pulp::MEMORY_L1 ? "L1" : m == isa::pulp::MEMORY_L2 ? "L2" : "L3";
+}
+
+// "" when the copy stays inside its memories and moves between the ones its field allows.
+std::string copy_problem(const isa::pulp::DmaCopy& c, Memories& m, isa::pulp::Memory from_a, isa::pulp::Memory to_a,
+                         isa::pulp::Memory from_b, isa::pulp::Memory to_b) {
+  const bool allowed = (c.source_memory() == from_a && c.destination_memory() == to_a) ||
+                       (c.source_memory() == from_b && c.destination_memory() == to_b);
+  if (!allowed) {
+    return fmt::format("copies {} -> {}, which this field does not do", memory_name(c.source_memory()),
+                       memory_name(c.destination_memory()));
+  }
+  if (c.chunk_bytes() == 0 || c.count() == 0) return {};
+  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
+  const std::uint64_t src_end =
+      c.source() + (rows - 1) * c.source_row_stride() + (c.count() - 1) * c.source_stride() + c.chunk_bytes();
+  const std::uint64_t dst_end = c.destination() + (rows - 1) * c.destination_row_stride() +
+                                (c.count() - 1) * c.destination_stride() + c.chunk_bytes();
+  if (src_end > m.of(c.source_memory()).size()) {
+    return fmt::format("reads {} up to byte {}, beyond its {} bytes", memory_name(c.source_memory()), src_end,
+                       m.of(c.source_memory()).size());
+  }
+  if (dst_end > m.of(c.destination_memory()).size()) {
+    return fmt::format("writes {} up to byte {}, beyond its {} bytes", memory_name(c.destination_memory()), dst_end,
+                       m.of(c.destination_memory()).size());
+  }
+  return {};
+}
+
+void validate(const isa::pulp::Network& network, Memories& m) {
+  using isa::pulp::MEMORY_L1;
+  using isa::pulp::MEMORY_L2;
+  using isa::pulp::MEMORY_L3;
+  for (int l = 0; l < network.layers_size(); ++l) {
+    const auto& layer = network.layers(l);
+    const auto fail = [&](int step, const std::string& what, int index, const std::string& problem) {
+      throw UserError(fmt::format("program layer {} '{}', step {}: {} {}: {}", l, layer.name(), step, what, index,
+                                  problem));
+    };
+    for (int i = 0; i < layer.l3_prefetch_size(); ++i) {
+      const std::string p = copy_problem(layer.l3_prefetch(i), m, MEMORY_L3, MEMORY_L2, MEMORY_L3, MEMORY_L2);
+      if (!p.empty()) fail(0, "l3_prefetch copy", i, p);
+    }
+    for (int s = 0; s < layer.steps_size(); ++s) {
+      const auto& step = layer.steps(s);
+      const auto check = [&](const auto& copies, const char* what, isa::pulp::Memory fa, isa::pulp::Memory ta,
+                             isa::pulp::Memory fb, isa::pulp::Memory tb) {
+        for (int i = 0; i < copies.size(); ++i) {
+          const std::string p = copy_problem(copies.Get(i), m, fa, ta, fb, tb);
+          if (!p.empty()) fail(s, what, i, p);
+        }
+      };
+      check(step.l3_load(), "l3_load copy", MEMORY_L3, MEMORY_L2, MEMORY_L3, MEMORY_L2);
+      check(step.load(), "load copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
+      check(step.prefetch(), "prefetch copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
+      check(step.write_back(), "write_back copy", MEMORY_L1, MEMORY_L2, MEMORY_L1, MEMORY_L2);
+      check(step.l3_store(), "l3_store copy", MEMORY_L2, MEMORY_L3, MEMORY_L2, MEMORY_L3);
+      const std::string p = kernel_problem(step.compute(), m.l1.size());
+      if (!p.empty()) fail(s, "kernel call", 0, p);
+    }
+  }
+}
+
+void write_trace(const std::filesystem::path& path, const isa::pulp::Network& network, const RunState& state,
+                 int cores, double clock_mhz) {
+  nlohmann::json events = nlohmann::json::array();
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "pulp cluster"}}}});
+  for (int c = 0; c < cores; ++c) {
+    events.push_back(
+        {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", c}, {"args", {{"name", fmt::format("core {}", c)}}}});
+  }
+  const char* channels[] = {"DMA L2->L1", "DMA L1->L2", "uDMA L3<->L2"};
+  for (int i = 0; i < 3; ++i) {
+    events.push_back(
+        {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", kMaxCores + i}, {"args", {{"name", channels[i]}}}});
+  }
+  const double us_per_cycle = 1.0 / clock_mhz;
+  for (const TraceEvent& e : state.events) {
+    const auto& layer = network.layers(static_cast<int>(e.layer));
+    events.push_back({{"name", fmt::format("{} {}", layer.name(), e.what)},
+                      {"ph", "X"},
+                      {"pid", 1},
+                      {"tid", e.track},
+                      {"ts", static_cast<double>(e.start) * us_per_cycle},
+                      {"dur", static_cast<double>(e.end - e.start) * us_per_cycle},
+                      {"args", {{"layer", layer.name()}, {"tile", e.step}}}});
+  }
+  const nlohmann::json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+  std::filesystem::path temporary = path;
+  temporary += ".partial";
+  {
+    std::ofstream out(temporary);
+    if (!out) throw UserError(fmt::format("{}: cannot write the trace (does the folder exist?)", path.string()));
+    out << trace.dump() << '\n';
+    if (!out) throw UserError(fmt::format("{}: write failed", path.string()));
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, const std::vector<IntTensor>& inputs,
+                   const SimOptions& options) {
+  const PulpParams& hw = config.pulp();
+  if (hw.cores > kMaxCores) {
+    throw UserError(fmt::format("cores {}: the cluster model has at most {} cores", hw.cores, kMaxCores));
+  }
+  RunState state;
+  state.network = &network;
+  state.hw = &hw;
+  state.data = options.data;
+  state.capture = options.capture_layer_outputs;
+  state.trace = !options.trace_path.empty();
+  state.memories.l1.assign(static_cast<std::size_t>(hw.l1_bytes), 0);
+  state.memories.l2.assign(static_cast<std::size_t>(hw.l2_bytes), 0);
+  const std::uint64_t image_end = network.l3_image_address() + network.l3_image().size();
+  const std::uint64_t l3_size = static_cast<std::uint64_t>(hw.l3_bytes + hw.l3_flash_bytes);
+  if (image_end > l3_size) {
+    throw UserError(fmt::format("program: its weights end at L3 byte {}, beyond l3_bytes + l3_flash_bytes ({})",
+                                image_end, l3_size));
+  }
+  // The flash holds only the image: L3's array ends where the image does.
+  state.memories.l3.assign(std::max<std::uint64_t>(static_cast<std::uint64_t>(hw.l3_bytes), image_end), 0);
+  validate(network, state.memories);
+  std::copy(network.l3_image().begin(), network.l3_image().end(),
+            state.memories.l3.begin() + static_cast<std::ptrdiff_t>(network.l3_image_address()));
+  if (options.data) {
+    if (static_cast<int>(inputs.size()) != network.inputs_size()) {
+      throw UserError(fmt::format("{} input tensors given, the program has {}", inputs.size(), network.inputs_size()));
+    }
+    for (int i = 0; i < network.inputs_size(); ++i) {
+      const auto& io = network.inputs(i);
+      const IntTensor& t = inputs[static_cast<std::size_t>(i)];
+      const std::vector<std::int64_t> shape(io.shape().begin(), io.shape().end());
+      if (t.values.size() != hwc_bytes(shape)) {
+        throw UserError(fmt::format("input '{}': {} values given, the program expects {}", io.name(), t.values.size(),
+                                    hwc_bytes(shape)));
+      }
+      const std::int32_t lo = io.is_signed() ? -128 : 0, hi = io.is_signed() ? 127 : 255;
+      for (const std::int32_t v : t.values) {
+        if (v < lo || v > hi) throw UserError(fmt::format("input '{}': value {} outside [{}, {}]", io.name(), v, lo, hi));
+      }
+      write_hwc(state.memories.of(io.memory()), io.address(), t);
+    }
+  }
+  state.layers.resize(static_cast<std::size_t>(network.layers_size()));
+  for (int l = 0; l < network.layers_size(); ++l) {
+    LayerStats& s = state.layers[static_cast<std::size_t>(l)];
+    s.name = network.layers(l).name();
+    s.type = network.layers(l).type();
+    s.macs = network.layers(l).macs();
+    s.ops = network.layers(l).ops();
+  }
+  cluster().run(state);
+
+  SimResult result;
+  result.total_cycles = state.total_cycles;
+  result.clock_mhz = config.clock_mhz;
+  result.layers = std::move(state.layers);
+  result.layer_outputs = std::move(state.layer_outputs);
+  result.dma_busy_cycles = state.dma_busy_cycles;
+  result.l3_busy_cycles = state.l3_busy_cycles;
+  if (options.data) {
+    for (const auto& io : network.outputs()) {
+      const std::vector<std::int64_t> shape(io.shape().begin(), io.shape().end());
+      result.outputs.push_back(read_hwc(state.memories.of(io.memory()), io.address(), shape, io.is_signed()));
+    }
+  }
+  if (!options.trace_path.empty()) write_trace(options.trace_path, network, state, hw.cores, config.clock_mhz);
+  return result;
+}
+
+}  // namespace wb::sim::pulp

@@ -1,0 +1,20 @@
+#pragma once
+// Tensors in and out of the simulated memories: NCHW integers <-> HWC bytes (int8 or uint8).
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/pulp/pulp_sim.h"
+
+namespace wb::sim::pulp {
+
+// Writes `t` (NCHW, batch 1; or N, C) as HWC bytes at `address`.
+void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t);
+
+// Reads a tensor of `shape` (NCHW, or N, C) stored HWC at `address`.
+IntTensor read_hwc(const std::vector<std::uint8_t>& memory, std::uint64_t address, const std::vector<std::int64_t>& shape,
+                   bool is_signed);
+
+std::uint64_t hwc_bytes(const std::vector<std::int64_t>& shape);
+
+}  // namespace wb::sim::pulp
