@@ -274,47 +274,51 @@ isa::pulp::IoTensor io_tensor(const quant::QTensor& t, const TensorHome& home) {
 
 }  // namespace
 
+isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp,
+                            const MemoryPlan& plan, TilerObjective objective) {
+  isa::pulp::Layer out;
+  out.set_name(layer.name);
+  out.set_kind(layer.kind);
+  out.set_type(kernel_type_name(layer.kind));
+  out.set_macs(layer.macs);
+  out.set_ops(layer.ops);
+  const quant::QTensor& output = graph.tensor(layer.output);
+  out.set_output(output.name);
+  for (const auto d : output.shape) out.add_output_shape(d);
+  const TensorHome& home = plan.homes.at(layer.output);
+  out.set_output_memory(home.memory);
+  out.set_output_address(home.address);
+  isa::pulp::Tiling& tiling = *out.mutable_tiling();
+  tiling.set_tile_c_out(lp.tile.c_out);
+  tiling.set_tile_h_out(lp.tile.h_out);
+  tiling.set_tile_w_out(lp.tile.w_out);
+  tiling.set_tile_c_in(is_matmul(lp.shape.kind) ? (lp.tile.c_in != 0 ? lp.tile.c_in : lp.shape.c_in) : lp.tile.c_out);
+  tiling.set_tiles(lp.tile.tiles() * lp.chunks());
+  tiling.set_l1_input_bytes(lp.tile.input_bytes);
+  tiling.set_l1_output_bytes(lp.tile.output_bytes);
+  tiling.set_l1_weight_bytes(lp.tile.weight_bytes + lp.tile.bias_bytes);
+  tiling.set_l1_im2col_bytes(lp.tile.im2col_bytes);
+  tiling.set_l1_constant_bytes(lp.tile.constant_bytes + lp.tile.accumulator_bytes);
+  tiling.set_l1_total_bytes(lp.tile.total_bytes);
+  tiling.set_objective(objective_name(objective));
+  tiling.set_parallel(lp.tile.parallel);
+  tiling.set_predicted_cycles(lp.tile.predicted_cycles);
+  tiling.set_l3_chunks(lp.chunks());
+  tiling.set_chunk_h_out(lp.chunk_h_out);
+  LayerEmitter(graph, layer, lp, plan, out).emit();
+  return out;
+}
+
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
                   const CompileOptions& options, isa::pulp::Network& network) {
-  (void)options;
   for (std::size_t i = 0; i < mapping.layers.size(); ++i) {
-    const PLayer& layer = mapping.layers[i];
-    const LayerPlan& lp = plan.layers[i];
     isa::pulp::Layer& out = *network.add_layers();
-    out.set_name(layer.name);
-    out.set_kind(layer.kind);
-    out.set_type(kernel_type_name(layer.kind));
-    out.set_macs(layer.macs);
-    out.set_ops(layer.ops);
-    const quant::QTensor& output = graph.tensor(layer.output);
-    out.set_output(output.name);
-    for (const auto d : output.shape) out.add_output_shape(d);
-    const TensorHome& home = plan.homes.at(layer.output);
-    out.set_output_memory(home.memory);
-    out.set_output_address(home.address);
-    isa::pulp::Tiling& tiling = *out.mutable_tiling();
-    tiling.set_tile_c_out(lp.tile.c_out);
-    tiling.set_tile_h_out(lp.tile.h_out);
-    tiling.set_tile_w_out(lp.tile.w_out);
-    tiling.set_tile_c_in(is_matmul(lp.shape.kind) ? lp.shape.c_in : lp.tile.c_out);
-    tiling.set_tiles(lp.tile.tiles() * lp.chunks());
-    tiling.set_l1_input_bytes(lp.tile.input_bytes);
-    tiling.set_l1_output_bytes(lp.tile.output_bytes);
-    tiling.set_l1_weight_bytes(lp.tile.weight_bytes + lp.tile.bias_bytes);
-    tiling.set_l1_im2col_bytes(lp.tile.im2col_bytes);
-    tiling.set_l1_constant_bytes(lp.tile.constant_bytes);
-    tiling.set_l1_total_bytes(lp.tile.total_bytes);
-    tiling.set_objective(objective_name(options.tiler));
-    tiling.set_parallel(lp.tile.parallel);
-    tiling.set_predicted_cycles(lp.tile.predicted_cycles);
-    tiling.set_l3_chunks(lp.chunks());
-    tiling.set_chunk_h_out(lp.chunk_h_out);
+    out = emit_layer(graph, mapping.layers[i], plan.layers[i], plan, options.tiler);
     if (i + 1 < mapping.layers.size() && plan.layers[i + 1].weights_prefetched) {
       const LayerPlan& next = plan.layers[i + 1];
       *out.add_l3_prefetch() = linear_copy(isa::pulp::MEMORY_L3, next.weights_l3, isa::pulp::MEMORY_L2,
                                            next.weights_address, next.weights_buffer_bytes);
     }
-    LayerEmitter(graph, layer, lp, plan, out).emit();
   }
   for (const int t : graph.inputs) *network.add_inputs() = io_tensor(graph.tensor(t), plan.homes.at(t));
   for (const int t : graph.outputs) {

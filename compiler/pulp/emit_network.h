@@ -13,6 +13,10 @@
 
 namespace wb::pulp {
 
+// One layer as planned (without the next layer's weight prefetch, which emit_network adds).
+isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& plan_of_layer,
+                            const MemoryPlan& plan, TilerObjective objective);
+
 // Fills network.layers, inputs, outputs and the L3 image.
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
                   const CompileOptions& options, isa::pulp::Network& network);

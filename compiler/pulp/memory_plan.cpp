@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <limits>
 
+#include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
+#include "isa/pulp_timeline.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "isa/error.h"
 
@@ -16,6 +18,7 @@ namespace {
 using quant::QGraph;
 
 constexpr std::uint64_t kAlign = 4;
+constexpr std::size_t kTimedCandidates = 8;  // cost objective: candidates timed exactly per layer
 
 std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 
@@ -207,10 +210,26 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
           s.kind == isa::pulp::KERNEL_LINEAR)) {
       chunk.c_in = chunk.c_out;
     }
-    lp.tile = choose_tiling(chunk, hw, options.tiler, layer.name);
-    lp.chunk_h_out = rows < s.h_out ? rows / lp.tile.h_out * lp.tile.h_out : s.h_out;
-    const std::uint64_t chunk_prediction = lp.tile.predicted_cycles;
-    lp.tile.predicted_cycles = chunk_prediction * lp.chunks();
+    // DORY's tiling; with the cost objective, the candidates the model predicts fastest are
+    // emitted and timed as the simulator runs them (isa/pulp_timeline), and the fastest kept
+    // (DORY's unless one is strictly faster).
+    const auto timed = [&](const TileChoice& tile) {
+      LayerPlan trial = lp;
+      trial.tile = tile;
+      trial.chunk_h_out = rows < s.h_out ? rows / tile.h_out * tile.h_out : s.h_out;
+      trial.tile.predicted_cycles =
+          isa::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
+      return trial;
+    };
+    LayerPlan chosen = timed(choose_tiling(chunk, hw, TilerObjective::Dory, layer.name));
+    if (options.tiler == TilerObjective::Cost) {
+      for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
+        LayerPlan trial = timed(candidate);
+        if (trial.tile.predicted_cycles < chosen.tile.predicted_cycles) chosen = trial;
+      }
+    }
+    lp.tile = chosen.tile;
+    lp.chunk_h_out = chosen.chunk_h_out;
 
     if (lp.stage_output) {
       lp.stage_output_address = *l2.allocate(std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);

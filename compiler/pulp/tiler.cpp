@@ -368,23 +368,49 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
   dory->predicted_cycles = predict_cycles(s, *dory, hw);
   if (objective == TilerObjective::Dory) return *dory;
 
-  // Cost: every balanced split of each dimension and every variant, plus DORY's choice; input
+  return cost_candidates(s, hw, *dory, 1).front();
+}
+
+std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& hw, const TileChoice& dory,
+                                        std::size_t count) {
+  // Every balanced split of each dimension and every variant, plus DORY's choice; input
   // channels split in 2, 4 or 8 for convolutions with 64 or more of them.
-  TileChoice best = *dory;
+  const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
+  std::vector<TileChoice> best;  // ascending predicted cycles, at most `count`
+  const auto consider = [&](const TileChoice& t) {
+    const auto at = std::upper_bound(best.begin(), best.end(), t.predicted_cycles,
+                                     [](std::uint64_t cycles, const TileChoice& x) { return cycles < x.predicted_cycles; });
+    if (static_cast<std::size_t>(at - best.begin()) >= count) return;
+    best.insert(at, t);
+    if (best.size() > count) best.pop_back();
+  };
+  TileChoice d = dory;
+  d.predicted_cycles = predict_cycles(s, d, hw);
+  consider(d);
   std::vector<std::uint32_t> cins{0};
-  if (dory->c_in != 0) cins.push_back(dory->c_in);
+  if (dory.c_in != 0) cins.push_back(dory.c_in);
   if (s.c_in >= 64 && (s.kind == isa::pulp::KERNEL_CONV || s.kind == isa::pulp::KERNEL_POINTWISE)) {
     for (const std::uint32_t parts : {2u, 4u, 8u}) {
       if (s.c_in % parts == 0) cins.push_back(s.c_in / parts);
     }
   }
   for (const Parallel p : variants(s.kind)) {
-    TileChoice candidate = *dory;
+    TileChoice candidate = dory;
     candidate.parallel = p;
+    if (p == dory.parallel) continue;
     candidate.predicted_cycles = predict_cycles(s, candidate, hw);
-    if (candidate.predicted_cycles < best.predicted_cycles) best = candidate;
+    consider(candidate);
   }
-  const auto hs = balanced_sizes(s.h_out), ws = balanced_sizes(s.w_out), cs = balanced_sizes(s.c_out);
+  // Columns in at most 4 tiles and output channels in multiples of 4 (PULP-NN's 4x2 block):
+  // narrower tiles only add DMA commands and leftover loops.
+  const auto hs = balanced_sizes(s.h_out);
+  std::vector<std::uint32_t> ws, cs;
+  for (const std::uint32_t w : balanced_sizes(s.w_out)) {
+    if (ceil_div(s.w_out, w) <= 4) ws.push_back(w);
+  }
+  for (const std::uint32_t c : balanced_sizes(s.c_out)) {
+    if (c % 4 == 0 || c == s.c_out || c < 4 || !is_matmul(s.kind)) cs.push_back(c);
+  }
   for (const std::uint32_t cin : cins) {
     for (const std::uint32_t h : hs) {
       for (const std::uint32_t w : ws) {
@@ -400,7 +426,7 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
           for (const Parallel p : variants(s.kind)) {
             t.parallel = p;
             t.predicted_cycles = predict_cycles(s, t, hw);
-            if (t.predicted_cycles < best.predicted_cycles) best = t;
+            consider(t);
           }
         }
       }

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
@@ -62,6 +63,12 @@ std::uint64_t predict_cycles(const LayerShape& shape, const TileChoice& choice, 
 // that would work, when nothing fits `hw.l1_tile_budget_bytes`.
 TileChoice choose_tiling(const LayerShape& shape, const PulpParams& hw, TilerObjective objective,
                          const std::string& layer_name);
+
+// The `count` tilings of the cost objective's space with the fewest predicted cycles, fewest
+// first; `dory` (choose_tiling's Dory result) is in the space. The compiler times each as
+// emitted with isa/pulp_timeline (the simulator's code) and keeps the fastest.
+std::vector<TileChoice> cost_candidates(const LayerShape& shape, const PulpParams& hw, const TileChoice& dory,
+                                        std::size_t count);
 
 // The tile a kernel call gets: rows/columns/channels [begin, begin + size) of the output, and
 // the input rows/columns it reads with the padding at the layer's borders only.

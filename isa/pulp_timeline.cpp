@@ -1,0 +1,176 @@
+#include "isa/pulp_timeline.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace wb::isa::pulp {
+
+void DmaChannel::reset(int outstanding) {
+  outstanding_ = std::max(outstanding, 1);
+  free_at_ = 0;
+  last_completion_ = 0;
+  completions_.clear();
+  busy_.clear();
+}
+
+std::pair<std::uint64_t, std::uint64_t> DmaChannel::schedule(std::uint64_t now, std::uint64_t busy,
+                                                            std::uint64_t latency) {
+  while (!completions_.empty() && completions_.front() <= now) completions_.pop_front();
+  std::uint64_t start = std::max(now, free_at_);
+  // A full queue: the transfer waits for the oldest one in flight to complete.
+  while (static_cast<int>(completions_.size()) >= outstanding_) {
+    start = std::max(start, completions_.front());
+    completions_.pop_front();
+  }
+  const std::uint64_t done = start + busy + latency;
+  free_at_ = start + busy;
+  completions_.insert(std::upper_bound(completions_.begin(), completions_.end(), done), done);
+  last_completion_ = std::max(last_completion_, done);
+  if (busy > 0) busy_.emplace_back(start, start + busy);
+  while (busy_.size() > 64) busy_.pop_front();
+  return {start, done};
+}
+
+std::uint64_t DmaChannel::busy_within(std::uint64_t begin, std::uint64_t end) const {
+  std::uint64_t total = 0;
+  for (const auto& [b, e] : busy_) {
+    const std::uint64_t lo = std::max(b, begin), hi = std::min(e, end);
+    if (hi > lo) total += hi - lo;
+  }
+  return total;
+}
+
+void Channels::reset(const PulpParams& hw) {
+  dma_in.reset(hw.dma_outstanding_transfers);
+  dma_out.reset(hw.dma_outstanding_transfers);
+  udma.reset(1);
+  weight_prefetch_done = 0;
+}
+
+namespace {
+
+class LayerRun {
+ public:
+  LayerRun(const PulpParams& hw, Channels& channels, Clock& clock) : hw_(hw), ch_(channels), clock_(clock) {}
+
+  // Cluster-DMA copies, each programmed by the controller core; their last completion.
+  std::uint64_t issue(const google::protobuf::RepeatedPtrField<DmaCopy>& copies, bool to_l1, std::size_t step) {
+    std::uint64_t done = 0;
+    DmaChannel& channel = to_l1 ? ch_.dma_in : ch_.dma_out;
+    for (const auto& copy : copies) {
+      const DmaCost cost = dma_cost(copy, hw_);
+      clock_.wait_until(clock_.now() + cost.issue_cycles);
+      const auto [start, end] =
+          channel.schedule(clock_.now(), cost.busy_cycles, static_cast<std::uint64_t>(hw_.dma_latency_cycles));
+      done = std::max(done, end);
+      (to_l1 ? t_.l1_bytes_in : t_.l1_bytes_out) += copy_bytes(copy);
+      t_.dma_busy_cycles += cost.busy_cycles;
+      clock_.copied(copy, to_l1 ? Track::DmaIn : Track::DmaOut, start, end, step);
+    }
+    return done;
+  }
+
+  // uDMA copies; the cluster waits for them when `blocking`.
+  std::uint64_t l3(const google::protobuf::RepeatedPtrField<DmaCopy>& copies, bool blocking, bool into_l2,
+                   std::size_t step) {
+    std::uint64_t done = 0;
+    for (const auto& copy : copies) {
+      const std::uint64_t cycles = l3_cycles(copy, hw_);
+      const auto [start, end] = ch_.udma.schedule(clock_.now(), cycles, 0);
+      done = std::max(done, end);
+      (into_l2 ? t_.l3_bytes_in : t_.l3_bytes_out) += copy_bytes(copy);
+      t_.l3_busy_cycles += cycles;
+      clock_.copied(copy, Track::Udma, start, end, step);
+    }
+    if (blocking) wait(done, t_.l3_cycles);
+    return done;
+  }
+
+  void wait(std::uint64_t until, std::uint64_t& account) {
+    const std::uint64_t before = clock_.now();
+    clock_.wait_until(until);
+    account += clock_.now() - before;
+  }
+
+  std::uint64_t drained() const { return std::max(ch_.dma_in.last_completion(), ch_.dma_out.last_completion()); }
+
+  void compute(const KernelCall& call, std::size_t step) {
+    const KernelCycles counts;
+    const KernelCost cost = kernel_cost(call, hw_, hw_.cores, counts);
+    const std::uint64_t begin = clock_.now();
+    clock_.compute(call, cost, step);
+    // DMA traffic during the call took TCDM banks from the cores: they finish that much later.
+    const std::uint64_t end = clock_.now();
+    const std::uint64_t overlap = ch_.dma_in.busy_within(begin, end) + ch_.dma_out.busy_within(begin, end);
+    clock_.wait_until(end + dma_contention_cycles(overlap, loads_per_cycle(cost), hw_, counts));
+    t_.compute_cycles += clock_.now() - begin;
+  }
+
+  LayerTiming run(const Layer& layer) {
+    t_.start = clock_.now();
+    // This layer's weights, loaded by the uDMA while the previous layer ran.
+    wait(ch_.weight_prefetch_done, t_.l3_cycles);
+    if (layer.l3_prefetch_size() > 0) ch_.weight_prefetch_done = l3(layer.l3_prefetch(), false, true, 0);
+    std::uint64_t previous_prefetch = 0;
+    std::vector<std::uint64_t> written_upto;  // write-back completions, running maximum by step
+    for (std::size_t i = 0; i < static_cast<std::size_t>(layer.steps_size()); ++i) {
+      const Step& step = layer.steps(static_cast<int>(i));
+      if (step.l3_load_size() > 0) {
+        wait(drained(), t_.dma_wait_cycles);
+        l3(step.l3_load(), true, true, i);
+      }
+      const std::uint64_t loaded = issue(step.load(), true, i);
+      const std::uint64_t prefetched = issue(step.prefetch(), true, i);
+      std::uint64_t ready = std::max(loaded, previous_prefetch);
+      if (i >= 2) ready = std::max(ready, written_upto[i - 2]);
+      wait(ready, t_.dma_wait_cycles);
+      compute(step.compute(), i);
+      const std::uint64_t written = issue(step.write_back(), false, i);
+      written_upto.push_back(std::max(written, written_upto.empty() ? 0 : written_upto.back()));
+      if (step.l3_store_size() > 0) {
+        wait(ch_.dma_out.last_completion(), t_.dma_wait_cycles);
+        l3(step.l3_store(), true, false, i);
+      }
+      previous_prefetch = prefetched;
+      ++t_.tiles;
+    }
+    // The layer ends when its last write-back has landed.
+    wait(drained(), t_.dma_wait_cycles);
+    t_.end = clock_.now();
+    return t_;
+  }
+
+ private:
+  const PulpParams& hw_;
+  Channels& ch_;
+  Clock& clock_;
+  LayerTiming t_;
+};
+
+// The tiler's clock: time is a number, a kernel call takes its cost.
+class CountingClock final : public Clock {
+ public:
+  std::uint64_t now() const override { return now_; }
+  void wait_until(std::uint64_t cycle) override { now_ = std::max(now_, cycle); }
+  void compute(const KernelCall&, const KernelCost& cost, std::size_t) override { now_ += cost.cycles; }
+  void copied(const DmaCopy&, Track, std::uint64_t, std::uint64_t, std::size_t) override {}
+
+ private:
+  std::uint64_t now_ = 0;
+};
+
+}  // namespace
+
+LayerTiming run_layer(const Layer& layer, const PulpParams& hw, Channels& channels, Clock& clock) {
+  return LayerRun(hw, channels, clock).run(layer);
+}
+
+std::uint64_t layer_cycles(const Layer& layer, const PulpParams& hw) {
+  Channels channels;
+  channels.reset(hw);
+  CountingClock clock;
+  const LayerTiming t = run_layer(layer, hw, channels, clock);
+  return t.end - t.start;
+}
+
+}  // namespace wb::isa::pulp

@@ -1,0 +1,74 @@
+#pragma once
+// The order and timing of one layer of a PULP tile program: when each DMA transfer starts and
+// completes on its channel, when the cluster waits, when each kernel call may start. Written
+// once, against a clock the caller provides: sim/pulp's SystemC cluster runs it with real
+// waits and its core threads doing the compute, and compiler/pulp's tiler runs it on a plain
+// counter to time candidate tilings. So the tiler's figure for a layer is the simulator's.
+
+#include <cstdint>
+#include <deque>
+#include <utility>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+#include "isa/pulp_cost.h"
+
+namespace wb::isa::pulp {
+
+// A DMA channel: a transfer starts when the channel is free and fewer than `outstanding` are
+// in flight; it holds the channel for its busy cycles and completes `latency` later.
+class DmaChannel {
+ public:
+  void reset(int outstanding);
+  // Start and completion of a transfer issued at `now`.
+  std::pair<std::uint64_t, std::uint64_t> schedule(std::uint64_t now, std::uint64_t busy, std::uint64_t latency);
+  std::uint64_t last_completion() const { return last_completion_; }
+  // Cycles the channel moves data within [begin, end).
+  std::uint64_t busy_within(std::uint64_t begin, std::uint64_t end) const;
+
+ private:
+  int outstanding_ = 1;
+  std::uint64_t free_at_ = 0, last_completion_ = 0;
+  std::deque<std::uint64_t> completions_;                     // of transfers in flight, ascending
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> busy_;  // recent busy intervals
+};
+
+// The cluster's channels and the uDMA prefetch in flight, carried from layer to layer.
+struct Channels {
+  DmaChannel dma_in, dma_out, udma;
+  std::uint64_t weight_prefetch_done = 0;
+  void reset(const PulpParams& hw);
+};
+
+enum class Track { DmaIn, DmaOut, Udma };
+
+// What the caller's clock does. The simulator waits in SystemC time; the tiler just counts.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::uint64_t now() const = 0;
+  virtual void wait_until(std::uint64_t cycle) = 0;
+  // Runs a kernel call that may start now: on return, now() is its end (cost.cycles later).
+  virtual void compute(const KernelCall& call, const KernelCost& cost, std::size_t step) = 0;
+  // A copy was issued (start: it begins moving, end: its last byte has landed).
+  virtual void copied(const DmaCopy& copy, Track track, std::uint64_t start, std::uint64_t end, std::size_t step) = 0;
+};
+
+struct LayerTiming {
+  std::uint64_t start = 0, end = 0;
+  std::uint64_t compute_cycles = 0;   // kernel calls with dispatch, barrier and DMA contention
+  std::uint64_t dma_wait_cycles = 0;  // waiting for L2 <-> L1 copies
+  std::uint64_t l3_cycles = 0;        // waiting for the uDMA
+  std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0, l3_bytes_in = 0, l3_bytes_out = 0;
+  std::uint64_t dma_busy_cycles = 0, l3_busy_cycles = 0;
+  std::uint64_t tiles = 0;
+};
+
+// Runs one layer in the order isa/pulp.proto's Step defines.
+LayerTiming run_layer(const Layer& layer, const PulpParams& hw, Channels& channels, Clock& clock);
+
+// The cycles of one layer run alone (channels idle, no weight prefetch in flight): the
+// tiler's figure for a candidate tiling.
+std::uint64_t layer_cycles(const Layer& layer, const PulpParams& hw);
+
+}  // namespace wb::isa::pulp
