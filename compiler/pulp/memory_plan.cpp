@@ -221,7 +221,17 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
           isa::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
       return trial;
     };
-    LayerPlan chosen = timed(choose_tiling(chunk, hw, TilerObjective::Dory, layer.name));
+    TileChoice dory_tile;
+    try {
+      dory_tile = choose_tiling(chunk, hw, TilerObjective::Dory, layer.name);
+    } catch (const UserError& e) {
+      // Name the budget with which every layer of the network compiles, not only this one.
+      std::uint64_t needed = 0;
+      for (const LayerShape& shape : shapes) needed = std::max(needed, smallest_tile(shape, hw).total_bytes);
+      throw UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
+                                  needed));
+    }
+    LayerPlan chosen = timed(dory_tile);
     if (options.tiler == TilerObjective::Cost) {
       for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
         LayerPlan trial = timed(candidate);

@@ -328,6 +328,36 @@ std::vector<std::uint32_t> cin_splits(const LayerShape& s) {
 
 }  // namespace
 
+TileChoice smallest_tile(const LayerShape& s, const PulpParams& hw) {
+  // One output channel, the fewest rows and columns DORY's space allows, the fewest input
+  // channels; or the whole layer, which needs no double buffering, when that is smaller.
+  TileChoice smallest;
+  smallest.c_out = 1;
+  smallest.h_out = s.h_out;
+  smallest.w_out = s.w_out;
+  const std::vector<std::uint32_t> splits = cin_splits(s);
+  smallest.c_in = splits.empty() ? 0 : splits.back();
+  for (std::uint32_t h = 1; h <= s.h_out; ++h) {
+    if (in_dory_space(s, 1, h, s.w_out)) {
+      smallest.h_out = h;
+      break;
+    }
+  }
+  for (std::uint32_t w = 1; w <= s.w_out; ++w) {
+    if (in_dory_space(s, 1, smallest.h_out, w)) {
+      smallest.w_out = w;
+      break;
+    }
+  }
+  size_tile(s, hw.cores, smallest);
+  TileChoice whole;
+  whole.c_out = s.c_out;
+  whole.h_out = s.h_out;
+  whole.w_out = s.w_out;
+  size_tile(s, hw.cores, whole);
+  return whole.total_bytes < smallest.total_bytes ? whole : smallest;
+}
+
 TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjective objective,
                          const std::string& layer_name) {
   const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
@@ -336,34 +366,15 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
   const std::vector<std::uint32_t> splits = cin_splits(s);
   for (std::size_t i = 0; !dory && i < splits.size(); ++i) dory = dory_search(s, hw, splits[i]);
   if (!dory) {
-    // The smallest tile of the space: 1 output channel, the fewest rows and columns the space
-    // allows, the fewest input channels.
-    TileChoice smallest;
-    smallest.c_out = 1;
-    smallest.h_out = s.h_out;
-    smallest.w_out = s.w_out;
-    smallest.c_in = splits.empty() ? 0 : splits.back();
-    for (std::uint32_t h = 1; h <= s.h_out; ++h) {
-      if (in_dory_space(s, 1, h, s.w_out)) {
-        smallest.h_out = h;
-        break;
-      }
-    }
-    for (std::uint32_t w = 1; w <= s.w_out; ++w) {
-      if (in_dory_space(s, 1, smallest.h_out, w)) {
-        smallest.w_out = w;
-        break;
-      }
-    }
-    size_tile(s, hw.cores, smallest);
+    const TileChoice smallest = smallest_tile(s, hw);
     throw UserError(fmt::format(
         "layer '{}': no L2-L1 tiling fits the L1 tile budget of {} bytes (l1_tile_budget_bytes); its smallest tile "
         "({} output channel, {} rows, {} columns, {} input channels) needs {} bytes: input {}, output {}, weights {}, "
-        "im2col {}, constants {}, partial sums {}. Use --set l1_tile_budget_bytes={} or more",
+        "im2col {}, constants {}, partial sums {}",
         layer_name, budget, smallest.c_out, smallest.h_out, smallest.w_out,
         smallest.c_in == 0 ? s.c_in : smallest.c_in, smallest.total_bytes, smallest.input_bytes,
         smallest.output_bytes, smallest.weight_bytes, smallest.im2col_bytes,
-        smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes, smallest.total_bytes));
+        smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes));
   }
   dory->predicted_cycles = predict_cycles(s, *dory, hw);
   if (objective == TilerObjective::Dory) return *dory;

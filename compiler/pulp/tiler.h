@@ -59,8 +59,12 @@ void size_tile(const LayerShape& shape, int cores, TileChoice& choice);
 // DMA that brings the next tile in, overlapped as the tile program does.
 std::uint64_t predict_cycles(const LayerShape& shape, const TileChoice& choice, const PulpParams& hw);
 
-// UserError naming `layer_name`, the constraint that fails and the smallest L1 tile budget
-// that would work, when nothing fits `hw.l1_tile_budget_bytes`.
+// The tile of the layer that needs the least L1 (its total_bytes: the smallest
+// l1_tile_budget_bytes with which the layer compiles).
+TileChoice smallest_tile(const LayerShape& shape, const PulpParams& hw);
+
+// UserError naming `layer_name`, the constraint that fails and the buffers of its smallest
+// tile, when nothing fits `hw.l1_tile_budget_bytes`.
 TileChoice choose_tiling(const LayerShape& shape, const PulpParams& hw, TilerObjective objective,
                          const std::string& layer_name);
 

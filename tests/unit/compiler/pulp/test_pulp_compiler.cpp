@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "compiler/pulp/layer_mapping.h"
@@ -148,15 +150,29 @@ TEST(PulpTiler, NothingFitsNamesTheLayerAndTheSmallestBudgetThatWorks) {
   }
   ASSERT_THAT(message, HasSubstr("layer 'conv_big'"));
   EXPECT_THAT(message, HasSubstr("l1_tile_budget_bytes"));
-  const auto at = message.find("--set l1_tile_budget_bytes=");
-  ASSERT_NE(at, std::string::npos);
-  const std::string smallest = message.substr(at + 27, message.find(' ', at + 27) - at - 27);
-  // The budget it names works, and one byte less does not.
-  const auto with_budget = [&](const std::string& bytes) {
-    return test::pulp_config({"l1_tile_budget_bytes=" + bytes}).pulp();
+  // The smallest tile's bytes are the smallest budget that works: it does, one byte less does not.
+  const std::uint64_t smallest = smallest_tile(s, hw).total_bytes;
+  EXPECT_THAT(message, HasSubstr(fmt::format("needs {} bytes", smallest)));
+  const auto with_budget = [&](std::uint64_t bytes) {
+    return test::pulp_config({fmt::format("l1_tile_budget_bytes={}", bytes)}).pulp();
   };
   EXPECT_NO_THROW(choose_tiling(s, with_budget(smallest), TilerObjective::Dory, "conv_big"));
-  EXPECT_THROW(choose_tiling(s, with_budget(std::to_string(std::stoll(smallest) - 1)), TilerObjective::Dory, "c"),
+  EXPECT_THROW(choose_tiling(s, with_budget(smallest - 1), TilerObjective::Dory, "conv_big"), UserError);
+}
+
+TEST(PulpCompile, AnL1TooSmallNamesTheBudgetTheWholeNetworkNeeds) {
+  std::string message;
+  try {
+    compile_pulp(test::small_pulp_cnn_qgraph(), test::pulp_config({"l1_tile_budget_bytes=1KiB"}), {});
+  } catch (const UserError& e) {
+    message = e.what();
+  }
+  const auto at = message.find("--set l1_tile_budget_bytes=");
+  ASSERT_NE(at, std::string::npos) << message;
+  const std::string needed = message.substr(at + 27, message.find(' ', at + 27) - at - 27);
+  EXPECT_NO_THROW(compile_pulp(test::small_pulp_cnn_qgraph(), test::pulp_config({"l1_tile_budget_bytes=" + needed}), {}));
+  EXPECT_THROW(compile_pulp(test::small_pulp_cnn_qgraph(),
+                            test::pulp_config({fmt::format("l1_tile_budget_bytes={}", std::stoll(needed) - 1)}), {}),
                UserError);
 }
 

@@ -1,0 +1,143 @@
+// `workbench run` on the exported workloads for gap8: bit-exact against the integer golden
+// model layer by layer; the timing invariants of issue #5 (cost tiler never slower than DORY's
+// on any layer, 8 cores below the physical peak, --no-data cycles equal); the calibration
+// against DORY's published MobileNetV1-128 figures; the L1 budget sweep and its error.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <map>
+#include <sstream>
+
+#include "isa/error.h"
+#include "tests/support/test_paths.h"
+#include "workbench/run_pulp.h"
+
+namespace wb {
+namespace {
+
+RunCommand run_command(const std::string& model, const std::vector<std::string>& overrides = {},
+                       const std::vector<std::string>& compile_opts = {}) {
+  const auto model_dir = test::workload_cache_dir() / model;
+  EXPECT_TRUE(std::filesystem::exists(model_dir / "meta.json")) << "not exported: " << model_dir;
+  RunCommand command;
+  command.compile.model = model_dir / "model.onnx";
+  command.compile.hw = test::source_dir() / "configs" / "gap8.yaml";
+  command.compile.overrides = overrides;
+  command.compile.compile_opts = compile_opts;
+  command.compile.quantize.model = command.compile.model;
+  command.compile.quantize.quant.scheme = quant::Scheme::Pulp;
+  command.compile.quantize.calib_count = 4;
+  command.outputs.table = false;
+  return command;
+}
+
+report::RunReport timing(const std::string& model, const std::vector<std::string>& overrides = {},
+                         const std::vector<std::string>& compile_opts = {}) {
+  RunCommand command = run_command(model, overrides, compile_opts);
+  command.no_data = true;
+  std::ostringstream log;
+  return run_pulp(command, log);
+}
+
+class PulpOnModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
+  RunCommand command = run_command(GetParam());
+  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
+  std::ostringstream log;
+  const report::RunReport r = run_pulp(command, log);
+  EXPECT_EQ(r.verdict, "bit-exact") << log.str()
+                                    << (r.mismatch ? fmt::format("first mismatch: layer {} element {}: {} vs {}",
+                                                                 r.mismatch->layer, r.mismatch->index,
+                                                                 r.mismatch->expected, r.mismatch->actual)
+                                                   : std::string());
+  EXPECT_EQ(r.totals.extra.at("layers_verified").get<std::size_t>(), r.layers.size());
+  std::uint64_t cycles = 0;
+  for (const auto& layer : r.layers) cycles += layer.cycles;
+  EXPECT_EQ(cycles, r.totals.cycles);
+  const report::RunReport t = timing(GetParam());
+  EXPECT_EQ(t.totals.cycles, r.totals.cycles);
+  ASSERT_EQ(t.layers.size(), r.layers.size());
+  for (std::size_t i = 0; i < r.layers.size(); ++i) EXPECT_EQ(t.layers[i].cycles, r.layers[i].cycles) << r.layers[i].name;
+}
+
+// tiler=cost picks better tiles, never worse ones: on every layer its simulated cycles are at
+// most DORY's, and 8 cores never reach the physical peak of 32 MAC/cycle.
+TEST_P(PulpOnModel, CostTilerIsNeverSlowerThanDoryOnAnyLayer) {
+  const report::RunReport dory = timing(GetParam(), {}, {"tiler=dory"});
+  const report::RunReport cost = timing(GetParam(), {}, {"tiler=cost"});
+  ASSERT_EQ(dory.layers.size(), cost.layers.size());
+  for (std::size_t i = 0; i < dory.layers.size(); ++i) {
+    EXPECT_LE(cost.layers[i].cycles, dory.layers[i].cycles) << dory.layers[i].name;
+    EXPECT_LT(dory.layers[i].mac_per_cycle, 32.0) << dory.layers[i].name;
+    EXPECT_LT(cost.layers[i].mac_per_cycle, 32.0) << cost.layers[i].name;
+  }
+  EXPECT_LT(cost.totals.cycles, dory.totals.cycles);
+}
+
+INSTANTIATE_TEST_SUITE_P(Gap8, PulpOnModel, ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v1_128"));
+
+// DORY's published MobileNetV1-128 on 8 cores (REFERENCE.md): 8.57 MAC/cycle (DORY's own
+// GAP8 tiling), 9.07 with the tutorial's 38000-byte L1 budget; its two pointwise layers at
+// 32x32 11.08 and 13.28 MAC/cycle.
+TEST(PulpCalibration, MobileNetV1WithinFifteenPercentOfDory) {
+  const report::RunReport r = timing("mobilenet_v1_128", {"l1_tile_budget_bytes=38000"}, {"tiler=dory"});
+  EXPECT_NEAR(r.totals.mac_per_cycle / 9.07, 1.0, 0.15) << r.totals.mac_per_cycle;
+  EXPECT_NEAR(r.totals.mac_per_cycle / 8.57, 1.0, 0.15) << r.totals.mac_per_cycle;
+  // The pointwise layers 64 -> 128 and 128 -> 128 at 32 x 32 (the 2nd and 3rd pointwise).
+  std::vector<const report::LayerRow*> pointwise;
+  for (const auto& layer : r.layers) {
+    if (layer.type == "pointwise") pointwise.push_back(&layer);
+  }
+  ASSERT_GE(pointwise.size(), 4u);
+  EXPECT_EQ(pointwise[1]->macs, 8'388'608u);
+  EXPECT_EQ(pointwise[2]->macs, 16'777'216u);
+  EXPECT_NEAR(pointwise[1]->mac_per_cycle / 11.08, 1.0, 0.20) << pointwise[1]->mac_per_cycle;
+  EXPECT_NEAR(pointwise[2]->mac_per_cycle / 13.28, 1.0, 0.20) << pointwise[2]->mac_per_cycle;
+}
+
+// Fewer cores: more cycles, and never more than linear speed-up.
+TEST(PulpCoreScaling, MobileNetV1CyclesFallWithCores) {
+  std::map<int, std::uint64_t> cycles;
+  for (const int cores : {1, 2, 4, 8}) {
+    cycles[cores] = timing("mobilenet_v1_128", {fmt::format("cores={}", cores)}).totals.cycles;
+  }
+  EXPECT_GT(cycles[1], cycles[2]);
+  EXPECT_GT(cycles[2], cycles[4]);
+  EXPECT_GT(cycles[4], cycles[8]);
+  EXPECT_LT(static_cast<double>(cycles[1]) / static_cast<double>(cycles[8]), 8.0);
+}
+
+// Shrinking the L1 budget costs MAC/cycle gradually (tiler=cost; DORY's heuristic has cliffs,
+// docs/pulp.md), until a layer no longer fits: then exit 2 (a UserError) naming the layer and
+// the smallest budget with which the network compiles, which does compile it.
+TEST(PulpL1Budget, DegradesSmoothlyThenFailsWithTheSmallestBudget) {
+  double previous = 0;
+  for (const int kib : {36, 28, 20, 14, 10, 7, 5}) {
+    const double mac_per_cycle = timing("mobilenet_v1_128", {fmt::format("l1_tile_budget_bytes={}KiB", kib)},
+                                        {"tiler=cost"})
+                                     .totals.mac_per_cycle;
+    if (previous > 0) {
+      EXPECT_LE(mac_per_cycle, previous * 1.005) << kib;  // never better with less L1
+      EXPECT_GT(mac_per_cycle, previous * 0.85) << kib;   // no cliff
+    }
+    previous = mac_per_cycle;
+  }
+  std::string message;
+  try {
+    timing("mobilenet_v1_128", {"l1_tile_budget_bytes=2KiB"}, {"tiler=cost"});
+  } catch (const UserError& e) {
+    message = e.what();
+  }
+  ASSERT_THAT(message, testing::HasSubstr("no L2-L1 tiling fits the L1 tile budget of 2048 bytes"));
+  const auto at = message.find("--set l1_tile_budget_bytes=");
+  ASSERT_NE(at, std::string::npos);
+  const std::string smallest = message.substr(at + 27, message.find(' ', at + 27) - at - 27);
+  EXPECT_NO_THROW(timing("mobilenet_v1_128", {"l1_tile_budget_bytes=" + smallest}, {"tiler=cost"}));
+}
+
+}  // namespace
+}  // namespace wb
