@@ -1,0 +1,228 @@
+// The SystemC cluster model on programs compiled from a small CNN: bit-exact outputs and layer
+// outputs against the golden model, the same cycles without data, the SystemC timing equal to
+// the timeline the tiler uses, core scaling, malformed programs, the trace.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "compiler/golden/integer_executor.h"
+#include "compiler/pulp/compile.h"
+#include "isa/error.h"
+#include "isa/pulp_timeline.h"
+#include "sim/pulp/pulp_sim.h"
+#include "tests/support/onnx_builder.h"
+#include "tests/unit/compiler/pulp/pulp_testing.h"
+
+namespace wb::sim::pulp {
+namespace {
+
+using testing::HasSubstr;
+
+struct Compiled {
+  HwConfig config;
+  isa::pulp::Network network;
+};
+
+Compiled compile(const std::vector<std::string>& overrides = {}, const std::vector<std::string>& options = {}) {
+  Compiled c{test::pulp_config(overrides), {}};
+  c.network = wb::pulp::compile_pulp(test::small_pulp_cnn_qgraph(), c.config, wb::pulp::parse_compile_options(options)).network;
+  return c;
+}
+
+Tensor random_input(std::uint32_t seed) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const auto& t = graph.tensor(graph.inputs[0]);
+  Tensor x(t.dtype(), t.shape);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(static_cast<int>(t.lo()), static_cast<int>(t.hi()));
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    if (t.is_signed) {
+      x.data<std::int8_t>()[i] = static_cast<std::int8_t>(dist(rng));
+    } else {
+      x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(dist(rng));
+    }
+  }
+  return x;
+}
+
+IntTensor to_int(const Tensor& t) {
+  IntTensor out;
+  out.shape = t.shape();
+  for (std::int64_t i = 0; i < t.numel(); ++i) out.values.push_back(static_cast<std::int32_t>(t.as_int64(i)));
+  return out;
+}
+
+void expect_equal(const Tensor& golden, const IntTensor& sim, const std::string& what) {
+  ASSERT_EQ(static_cast<std::size_t>(golden.numel()), sim.values.size()) << what;
+  for (std::int64_t i = 0; i < golden.numel(); ++i) {
+    ASSERT_EQ(golden.as_int64(i), sim.values[static_cast<std::size_t>(i)]) << what << " element " << i;
+  }
+}
+
+// Runs `c` on a random input and checks every layer output against the golden model.
+SimResult run_and_check(const Compiled& c, std::uint32_t seed) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const Tensor x = random_input(seed);
+  std::map<int, Tensor> golden;
+  golden::IntegerExecutor(graph).run_quantized({x}, [&](int index, const Tensor& t) { golden[index] = t; });
+  SimOptions options;
+  options.capture_layer_outputs = true;
+  const SimResult r = simulate(c.network, c.config, {to_int(x)}, options);
+  EXPECT_EQ(r.layer_outputs.size(), static_cast<std::size_t>(c.network.layers_size()));
+  for (const auto& [name, values] : r.layer_outputs) expect_equal(golden.at(graph.find_tensor(name)), values, name);
+  expect_equal(golden.at(graph.outputs[0]), r.outputs.at(0), "network output");
+  return r;
+}
+
+TEST(PulpSimRun, SmallCnnIsBitExactLayerByLayer) {
+  for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
+    const SimResult r = run_and_check(compile({}, options), 1);
+    std::uint64_t sum = 0;
+    for (const auto& l : r.layers) sum += l.cycles;
+    EXPECT_EQ(sum, r.total_cycles);
+    EXPECT_GT(r.total_cycles, 0u);
+  }
+}
+
+TEST(PulpSimRun, TiledAndStagedThroughL3StillBitExact) {
+  // A small L1 tiles every layer; a small L2 sends tensors to L3 and cuts layers into chunks.
+  const Compiled c = compile({"l1_tile_budget_bytes=4KiB", "l2_bytes=12KiB"});
+  bool l3 = false;
+  for (const auto& layer : c.network.layers()) l3 = l3 || layer.tiling().l3_chunks() > 1;
+  EXPECT_TRUE(l3);
+  const SimResult r = run_and_check(c, 2);
+  std::uint64_t l3_out = 0;
+  for (const auto& l : r.layers) l3_out += l.l3_bytes_out;
+  EXPECT_GT(l3_out, 0u);
+}
+
+TEST(PulpSimRun, NoDataGivesTheSameCycles) {
+  const Compiled c = compile({"l1_tile_budget_bytes=6KiB"});
+  const SimResult with = simulate(c.network, c.config, {to_int(random_input(3))}, {});
+  SimOptions timing;
+  timing.data = false;
+  const SimResult without = simulate(c.network, c.config, {}, timing);
+  EXPECT_EQ(with.total_cycles, without.total_cycles);
+  ASSERT_EQ(with.layers.size(), without.layers.size());
+  for (std::size_t i = 0; i < with.layers.size(); ++i) EXPECT_EQ(with.layers[i].cycles, without.layers[i].cycles);
+  EXPECT_TRUE(without.outputs.empty());
+}
+
+// Without weight prefetch, layers do not overlap: the SystemC run is the sum of the layers'
+// timelines on a plain counter, the figure the cost tiler compares candidates by.
+TEST(PulpSimTiming, SystemCRunEqualsTheTilersTimeline) {
+  const Compiled c = compile({"l1_tile_budget_bytes=6KiB"}, {"weight_prefetch=off"});
+  SimOptions timing;
+  timing.data = false;
+  const SimResult r = simulate(c.network, c.config, {}, timing);
+  std::uint64_t expected = 0;
+  for (int l = 0; l < c.network.layers_size(); ++l) {
+    const std::uint64_t cycles = isa::pulp::layer_cycles(c.network.layers(l), c.config.pulp());
+    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, cycles) << c.network.layers(l).name();
+    expected += cycles;
+  }
+  EXPECT_EQ(r.total_cycles, expected);
+}
+
+TEST(PulpSimTiming, AKernelCallTakesItsCostAndFewerCoresTakeLonger) {
+  // One pointwise layer, whole in L1: its compute is one kernel call.
+  const Compiled eight = compile();
+  const Compiled one = compile({"cores=1"});
+  SimOptions timing;
+  timing.data = false;
+  const SimResult r8 = simulate(eight.network, eight.config, {}, timing);
+  const SimResult r1 = simulate(one.network, one.config, {}, timing);
+  EXPECT_GT(r1.total_cycles, r8.total_cycles);
+  for (std::size_t l = 0; l < r8.layers.size(); ++l) {
+    EXPECT_GE(r1.layers[l].compute_cycles, r8.layers[l].compute_cycles) << r8.layers[l].name;
+    EXPECT_EQ(r1.layers[l].core_busy_cycles.size(), 1u);
+    EXPECT_EQ(r8.layers[l].core_busy_cycles.size(), 8u);
+  }
+  // The conv layer (Ho-parallel over 16 rows) keeps all 8 cores busy.
+  std::size_t busy = 0;
+  for (const auto c : r8.layers[0].core_busy_cycles) busy += c > 0 ? 1 : 0;
+  EXPECT_EQ(busy, 8u);
+  // Compute never beats the physical peak of 4 MAC per core per cycle.
+  for (const auto& l : r8.layers) EXPECT_GE(l.compute_cycles * 32, l.macs) << l.name;
+}
+
+TEST(PulpSimErrors, ACopyOutsideL2NamesLayerStepAndCopy) {
+  Compiled c = compile();
+  auto* copy = c.network.mutable_layers(1)->mutable_steps(0)->mutable_write_back(0);
+  copy->set_destination(static_cast<std::uint64_t>(c.config.pulp().l2_bytes));
+  SimOptions timing;
+  timing.data = false;
+  std::string message;
+  try {
+    simulate(c.network, c.config, {}, timing);
+  } catch (const UserError& e) {
+    message = e.what();
+  }
+  EXPECT_THAT(message, HasSubstr("layer 1 'depthwise', step 0: write_back copy 0: writes L2 up to byte"));
+}
+
+TEST(PulpSimErrors, AMalformedKernelCallIsRefusedBeforeRunning) {
+  Compiled c = compile();
+  c.network.mutable_layers(0)->mutable_steps(0)->mutable_compute()->set_h_out(1000);
+  SimOptions timing;
+  timing.data = false;
+  EXPECT_THROW(
+      {
+        try {
+          simulate(c.network, c.config, {}, timing);
+        } catch (const UserError& e) {
+          EXPECT_THAT(e.what(), HasSubstr("layer 0 'conv1', step 0: kernel call 0: h_out 1000 does not match"));
+          throw;
+        }
+      },
+      UserError);
+}
+
+TEST(PulpSimErrors, AWrongWeightByteIsCaughtByTheGoldenCheck) {
+  Compiled c = compile();
+  std::string image = c.network.l3_image();
+  image[5] = static_cast<char>(image[5] ^ 0x40);
+  c.network.set_l3_image(image);
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const Tensor x = random_input(4);
+  const Tensor golden = golden::IntegerExecutor(graph).run_quantized({x}).at(0);
+  SimOptions options;
+  options.capture_layer_outputs = true;
+  const SimResult r = simulate(c.network, c.config, {to_int(x)}, options);
+  const IntTensor& first = r.layer_outputs.at(c.network.layers(0).output());
+  std::map<int, Tensor> all;
+  golden::IntegerExecutor(graph).run_quantized({x}, [&](int index, const Tensor& t) { all[index] = t; });
+  const Tensor& expected = all.at(graph.find_tensor(c.network.layers(0).output()));
+  bool differs = false;
+  for (std::int64_t i = 0; i < expected.numel(); ++i) differs = differs || expected.as_int64(i) != first.values[static_cast<std::size_t>(i)];
+  EXPECT_TRUE(differs);
+}
+
+TEST(PulpSimTrace, OneTrackPerCoreAndPerDmaChannel) {
+  const Compiled c = compile({"l1_tile_budget_bytes=6KiB"});
+  test::TempDir dir;
+  SimOptions options;
+  options.data = false;
+  options.trace_path = dir / "trace.json";
+  simulate(c.network, c.config, {}, options);
+  std::ifstream in(options.trace_path);
+  const nlohmann::json trace = nlohmann::json::parse(in);
+  std::set<std::string> tracks;
+  std::set<int> tids_with_events;
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") tracks.insert(e.at("args").at("name").get<std::string>());
+    if (e.at("ph") == "X") tids_with_events.insert(e.at("tid").get<int>());
+  }
+  for (int core = 0; core < 8; ++core) EXPECT_TRUE(tracks.count("core " + std::to_string(core))) << core;
+  EXPECT_TRUE(tracks.count("DMA L2->L1"));
+  EXPECT_TRUE(tracks.count("DMA L1->L2"));
+  EXPECT_TRUE(tracks.count("uDMA L3<->L2"));
+  EXPECT_GE(tids_with_events.size(), 8u + 3u);
+}
+
+}  // namespace
+}  // namespace wb::sim::pulp
