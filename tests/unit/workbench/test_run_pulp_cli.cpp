@@ -1,0 +1,152 @@
+// `workbench run / compile / sim / verify` on PULP configs, end to end on the checked-in tiny
+// models: bit-exactness, the report, the tiling log, --no-data, the trace, and bad input.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/cli_testing.h"
+#include "tests/support/onnx_builder.h"
+
+namespace wb {
+namespace {
+
+using test::CommandResult;
+using test::workbench;
+using test::workload;
+using testing::HasSubstr;
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+void expect_error(const CommandResult& run, const std::string& needle) {
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("error: ")) << run.out;
+  EXPECT_THAT(run.out, HasSubstr(needle)) << run.out;
+  EXPECT_THAT(run.out, testing::Not(HasSubstr("internal error"))) << run.out;
+}
+
+std::string gap8() { return fmt::format("{}/configs/gap8.yaml", WB_TEST_SOURCE_DIR); }
+
+TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
+  for (const std::string model : {"tiny_resnet.onnx", "tiny_mobilenet_v2.onnx"}) {
+    for (const std::string tiler : {"dory", "cost"}) {
+      const test::TempDir dir;
+      const CommandResult run = workbench(fmt::format(
+          "run --hw {} {} --calib-count 2 --compile-opt tiler={} --json {} --csv {} --trace {}", gap8(),
+          workload(model), tiler, (dir / "r.json").string(), (dir / "r.csv").string(), (dir / "t.json").string()));
+      ASSERT_EQ(run.exit_code, 0) << run.out;
+      EXPECT_THAT(run.out, HasSubstr("golden check: bit-exact"));
+      EXPECT_THAT(run.out, HasSubstr("MAC/cycle"));  // the console table
+      const auto report = read_json(dir / "r.json");
+      EXPECT_EQ(report["verdict"], "bit-exact") << model;
+      EXPECT_EQ(report["hw"]["target"], "pulp");
+      EXPECT_EQ(report["totals"]["tiler"], tiler);
+      EXPECT_GT(report["totals"]["cycles"].get<std::uint64_t>(), 0u);
+      EXPECT_LT(report["totals"]["mac_per_cycle"].get<double>(), 32.0);
+      for (const auto& layer : report["layers"]) {
+        EXPECT_TRUE(layer.contains("tile")) << layer.dump();
+        EXPECT_TRUE(layer.contains("parallel")) << layer.dump();
+      }
+      std::ifstream csv(dir / "r.csv");
+      std::string header;
+      std::getline(csv, header);
+      EXPECT_THAT(header, HasSubstr("LayerID, Total Cycles"));  // SCALE-Sim COMPUTE_REPORT first
+  EXPECT_THAT(header, HasSubstr("dma_wait_cycles"));
+      const auto trace = read_json(dir / "t.json");
+      EXPECT_GT(trace["traceEvents"].size(), 10u);
+    }
+  }
+}
+
+TEST(RunPulpCli, CompileSimAndVerify) {
+  const test::TempDir dir;
+  const CommandResult compile =
+      workbench(fmt::format("compile --hw {} {} --calib-count 2 -o {}", gap8(), workload("tiny_resnet.onnx"),
+                            (dir / "out").string()));
+  ASSERT_EQ(compile.exit_code, 0) << compile.out;
+  for (const char* file : {"program.pulp", "tiling.txt", "compile.json", "quant.json", "model.qdq.onnx"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / file)) << file;
+  }
+  std::ifstream log(dir / "out" / "tiling.txt");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("L2-L1: tile C_out"));
+  EXPECT_THAT(text, HasSubstr("% of"));
+  const auto report = read_json(dir / "out" / "compile.json");
+  EXPECT_EQ(report["target"], "pulp");
+  EXPECT_GT(report["predicted_cycles"].get<std::uint64_t>(), 0u);
+
+  const CommandResult sim = workbench(fmt::format("sim {} --hw {} --quiet --json {}", (dir / "out" / "program.pulp").string(),
+                                                  gap8(), (dir / "sim.json").string()));
+  ASSERT_EQ(sim.exit_code, 0) << sim.out;
+  EXPECT_EQ(read_json(dir / "sim.json")["verdict"], "not-verified");
+  const CommandResult verify =
+      workbench(fmt::format("verify {} --hw {} --quiet", (dir / "out").string(), gap8()));
+  ASSERT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("golden check: bit-exact"));
+
+  // The same program on another config, or with other --set values: refused.
+  expect_error(workbench(fmt::format("sim {} --hw {} --set cores=4 --quiet", (dir / "out" / "program.pulp").string(),
+                                     gap8())),
+               "compiled for hardware 'gap8'");
+  expect_error(workbench(fmt::format("sim {} --hw {}/configs/v3_96.yaml --quiet",
+                                     (dir / "out" / "program.pulp").string(), WB_TEST_SOURCE_DIR)),
+               "xDNN program");
+  // A corrupted program.
+  {
+    std::ofstream out(dir / "bad.pulp", std::ios::binary);
+    out << "not a program";
+  }
+  expect_error(workbench(fmt::format("sim {} --hw {} --quiet", (dir / "bad.pulp").string(), gap8())),
+               "not a PULP program");
+}
+
+TEST(RunPulpCli, NoDataGivesTheSameCyclesAndCoresScale) {
+  const auto cycles = [&](const std::string& extra) {
+    const test::TempDir dir;
+    const CommandResult run = workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet --json {} {}", gap8(),
+                                                    workload("tiny_mobilenet_v2.onnx"), (dir / "r.json").string(),
+                                                    extra));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    return read_json(dir / "r.json")["totals"]["cycles"].get<std::uint64_t>();
+  };
+  const std::uint64_t full = cycles("");
+  EXPECT_EQ(cycles("--no-data"), full);
+  EXPECT_GT(cycles("--no-data --set cores=1"), full);
+}
+
+TEST(RunPulpCli, BadInputExitsTwoNamingTheProblem) {
+  // A Concat: PULP-NN has no kernel for it.
+  test::OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w", test::random_tensor({4, 4, 1, 1}, 3));
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  test::set_attr(b.node("Concat", {"c", "x"}, {"y"}, "join"), "axis", std::int64_t{1});
+  const test::TempDir dir;
+  b.save(dir / "concat.onnx");
+  expect_error(workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet", gap8(), (dir / "concat.onnx").string())),
+               "node 'join' (Concat)");
+  // An L1 too small for any tiling names the budget that works.
+  expect_error(workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet --set l1_tile_budget_bytes=1KiB", gap8(),
+                                     workload("tiny_resnet.onnx"))),
+               "--set l1_tile_budget_bytes=");
+  expect_error(workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet --compile-opt tiler=fastest", gap8(),
+                                     workload("tiny_resnet.onnx"))),
+               "tiler=dory|cost");
+  expect_error(workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet --vcd {}", gap8(),
+                                     workload("tiny_resnet.onnx"), (dir / "w.vcd").string())),
+               "--vcd");
+  EXPECT_FALSE(std::filesystem::exists(dir / "w.vcd"));
+  expect_error(workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet --set cores=0", gap8(),
+                                     workload("tiny_resnet.onnx"))),
+               "cores");
+}
+
+}  // namespace
+}  // namespace wb
