@@ -372,7 +372,7 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
         "({} output channel, {} rows, {} columns, {} input channels) needs {} bytes: input {}, output {}, weights {}, "
         "im2col {}, constants {}, partial sums {}",
         layer_name, budget, smallest.c_out, smallest.h_out, smallest.w_out,
-        smallest.c_in == 0 ? s.c_in : smallest.c_in, smallest.total_bytes, smallest.input_bytes,
+        tile_c_in(s, smallest), smallest.total_bytes, smallest.input_bytes,
         smallest.output_bytes, smallest.weight_bytes, smallest.im2col_bytes,
         smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes));
   }

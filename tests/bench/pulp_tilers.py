@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""PULP on gap8 (BENCHMARKS.md): per layer, the cycles of DORY's tiler objective and of the
+cost objective for MobileNetV1-128 and MobileNetV2, with the total gain; MobileNetV1-128 on
+1, 2, 4 and 8 cores; an L1 budget sweep with both objectives. Timing-only runs
+(`workbench run --no-data`) have the same cycles as full runs (tested).
+
+    /usr/bin/python3 tests/bench/pulp_tilers.py [--workbench build/release/workbench/workbench]
+        [--models mobilenet_v1_128,mobilenet_v2] [--set l1_tile_budget_bytes=38000]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cache_dir() -> Path:
+    if os.environ.get("WB_CACHE_DIR"):
+        return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "workbench" / "workloads"
+
+
+def run(workbench: str, model: str, sets: list, opts: list) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        cmd = [workbench, "run", "--hw", str(ROOT / "configs" / "gap8.yaml"),
+               str(cache_dir() / model / "model.onnx"), "--no-data", "--quiet", "--json", str(out)]
+        for s in sets:
+            cmd += ["--set", s]
+        for o in opts:
+            cmd += ["--compile-opt", o]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
+        return json.loads(out.read_text())
+
+
+def short(name: str) -> str:
+    parts = [p for p in name.split("/") if p]
+    return parts[-2] if len(parts) >= 2 else name
+
+
+def per_layer(workbench: str, model: str, sets: list) -> None:
+    dory = run(workbench, model, sets, ["tiler=dory"])
+    cost = run(workbench, model, sets, ["tiler=cost"])
+    print(f"\n### {model} on gap8{' (' + ', '.join(sets) + ')' if sets else ''}\n")
+    print("| layer | type | MACs | dory tile | dory cycles | dory MAC/c | cost tile | parallel | cost cycles "
+          "| cost MAC/c | gain |")
+    print("|---|---|---:|---|---:|---:|---|---|---:|---:|---:|")
+    for d, c in zip(dory["layers"], cost["layers"]):
+        print(f"| {short(d['name'])} | {d['type']} | {d['macs']:,} | {d['tile']} | {d['cycles']:,} | "
+              f"{d['mac_per_cycle']:.2f} | {c['tile']} | {c['parallel']} | {c['cycles']:,} | "
+              f"{c['mac_per_cycle']:.2f} | {d['cycles'] / c['cycles']:.2f}x |")
+    td, tc = dory["totals"], cost["totals"]
+    print(f"| **total** | | {td['macs']:,} | | {td['cycles']:,} | {td['mac_per_cycle']:.2f} | | | "
+          f"{tc['cycles']:,} | {tc['mac_per_cycle']:.2f} | {td['cycles'] / tc['cycles']:.3f}x |")
+
+
+def scaling(workbench: str, model: str, sets: list) -> None:
+    print(f"\n### {model}: cores (tiler=dory{', ' + ', '.join(sets) if sets else ''})\n")
+    print("| cores | cycles | MAC/cycle | speed-up | best layer MAC/cycle |")
+    print("|---:|---:|---:|---:|---:|")
+    base = None
+    for cores in (1, 2, 4, 8):
+        r = run(workbench, model, sets + [f"cores={cores}"], ["tiler=dory"])
+        cycles = r["totals"]["cycles"]
+        base = base or cycles
+        best = max(layer["mac_per_cycle"] for layer in r["layers"])
+        print(f"| {cores} | {cycles:,} | {r['totals']['mac_per_cycle']:.2f} | {base / cycles:.2f} | {best:.2f} |")
+
+
+def budget_sweep(workbench: str, model: str) -> None:
+    print(f"\n### {model}: L1 tile budget sweep (MAC/cycle)\n")
+    print("| l1_tile_budget_bytes | tiler=dory | tiler=cost |")
+    print("|---:|---:|---:|")
+    for budget in ("38000", "32KiB", "24KiB", "16KiB", "12KiB", "8KiB", "6KiB", "5KiB"):
+        row = []
+        for tiler in ("dory", "cost"):
+            row.append(f"{run(workbench, model, [f'l1_tile_budget_bytes={budget}'], [f'tiler={tiler}'])['totals']['mac_per_cycle']:.2f}")
+        print(f"| {budget} | {row[0]} | {row[1]} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
+    parser.add_argument("--models", default="mobilenet_v1_128,mobilenet_v2")
+    parser.add_argument("--set", action="append", default=[], help="hw override for every run")
+    args = parser.parse_args()
+    for model in args.models.split(","):
+        per_layer(args.workbench, model, args.set)
+    scaling(args.workbench, "mobilenet_v1_128", args.set)
+    budget_sweep(args.workbench, "mobilenet_v1_128")
+
+
+if __name__ == "__main__":
+    main()
