@@ -7,7 +7,10 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
+#include "compiler/golden/reference_executor.h"
 #include "isa/error.h"
+#include "workbench/hw_show.h"
+#include "workbench/version.h"
 
 namespace wb {
 
@@ -84,6 +87,65 @@ Verification verify_against_golden(const quant::QGraph& graph, const std::map<in
     if (!v.mismatch) v.mismatch = output_mismatch;
   }
   return v;
+}
+
+report::RunReport report_header(const std::string& model_path, const std::string& model_name,
+                                const std::filesystem::path& hw_path, const HwConfig& config) {
+  report::RunReport r;
+  r.tool_version = std::string(kVersion);
+  r.model_path = model_path;
+  r.model_sha256 = std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path) : "";
+  r.model_name = model_name;
+  r.hw_path = hw_path.string();
+  r.hw_sha256 = report::sha256_file(hw_path);
+  r.target = target_name(config.target());
+  r.hw_resolved = hw_config_json(config);
+  return r;
+}
+
+void set_rates(report::LayerRow& row, double peak) {
+  row.mac_per_cycle = row.cycles > 0 ? static_cast<double>(row.macs) / static_cast<double>(row.cycles) : 0.0;
+  row.utilization = row.mac_per_cycle / peak;
+}
+
+void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config) {
+  r.totals.cycles = cycles;
+  r.totals.latency_ms = static_cast<double>(cycles) / (config.clock_mhz * 1e3);
+  r.totals.mac_per_cycle = cycles > 0 ? static_cast<double>(r.totals.macs) / static_cast<double>(cycles) : 0.0;
+  r.totals.utilization = r.totals.mac_per_cycle / peak_mac_per_cycle(config, 8);
+}
+
+std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
+                               std::uint64_t seed, std::ostream& log) {
+  std::vector<Tensor> inputs;
+  if (input) {
+    if (quantized.qgraph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
+    inputs.push_back(read_float_input(*input, quantized.qgraph.tensor(quantized.qgraph.inputs[0])));
+  } else {
+    inputs = random_inputs(*quantized.float_graph, seed);
+    log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", seed);
+  }
+  return inputs;
+}
+
+VerifyModel verify_model(const std::filesystem::path& dir, const std::string& scheme,
+                         const std::optional<std::filesystem::path>& input, std::uint64_t seed, std::ostream& log) {
+  VerifyModel m;
+  m.qdq_path = dir / "model.qdq.onnx";
+  if (!std::filesystem::exists(m.qdq_path)) {
+    throw UserError(fmt::format("{}: missing; verify needs a folder written by 'workbench compile' (8-bit models)",
+                                m.qdq_path.string()));
+  }
+  QuantizeCommand quantize;
+  quantize.model = m.qdq_path;
+  quantize.quant.scheme = quant::parse_scheme(scheme);
+  m.quantized = run_quantize(quantize, log);
+  if (input) {
+    m.inputs.push_back(read_float_input(*input, m.quantized.qgraph.tensor(m.quantized.qgraph.inputs.at(0))));
+  } else {
+    m.inputs = random_inputs(*m.quantized.float_graph, seed);
+  }
+  return m;
 }
 
 void emit_outputs(const report::RunReport& r, const SimOutputs& outputs, std::ostream& log) {

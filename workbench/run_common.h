@@ -13,6 +13,8 @@
 
 #include "compiler/ir/tensor.h"
 #include "compiler/quant/qgraph.h"
+#include "isa/hw_config.h"
+#include "workbench/quantize.h"
 #include "workbench/report.h"
 
 namespace wb {
@@ -52,6 +54,28 @@ struct CapturedLayer {
 Verification verify_against_golden(const quant::QGraph& graph, const std::map<int, Tensor>& golden,
                                    const std::vector<const std::vector<std::int32_t>*>& outputs,
                                    const std::vector<CapturedLayer>& layers);
+
+// A report's identity: tool, model (path, sha256, name), hw (path, sha256, target, resolved keys).
+report::RunReport report_header(const std::string& model_path, const std::string& model_name,
+                                const std::filesystem::path& hw_path, const HwConfig& config);
+
+// Fills a row's (or the totals') MAC/cycle and utilization from its MACs and cycles.
+void set_rates(report::LayerRow& row, double peak_mac_per_cycle);
+// Fills cycles, latency, MAC/cycle and utilization of the totals (MACs already summed).
+void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config);
+
+// The float inputs of `run`: --input (one-input models) or seeded N(0,1) with a note in the log.
+std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
+                               std::uint64_t seed, std::ostream& log);
+
+// `verify`: the QGraph rebuilt from DIR/model.qdq.onnx with the program's scheme, and its inputs.
+struct VerifyModel {
+  std::filesystem::path qdq_path;
+  QuantizeResult quantized;
+  std::vector<Tensor> inputs;
+};
+VerifyModel verify_model(const std::filesystem::path& dir, const std::string& scheme,
+                         const std::optional<std::filesystem::path>& input, std::uint64_t seed, std::ostream& log);
 
 // The console table, JSON and CSV the outputs ask for.
 void emit_outputs(const report::RunReport& report, const SimOutputs& outputs, std::ostream& log);

@@ -10,8 +10,6 @@
 #include "isa/pulp_program.h"
 #include "sim/pulp/pulp_sim.h"
 #include "workbench/compile_pulp.h"
-#include "workbench/hw_show.h"
-#include "workbench/version.h"
 
 namespace wb {
 
@@ -40,15 +38,7 @@ quant::QTensor io_qtensor(const isa::pulp::IoTensor& io) {
 report::RunReport build_report(const isa::pulp::Network& network, const HwConfig& config,
                                const std::filesystem::path& hw_path, const std::string& model_path,
                                const psim::SimResult& sim) {
-  report::RunReport r;
-  r.tool_version = std::string(kVersion);
-  r.model_path = model_path;
-  r.model_sha256 = std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path) : "";
-  r.model_name = network.header().model_name();
-  r.hw_path = hw_path.string();
-  r.hw_sha256 = report::sha256_file(hw_path);
-  r.target = "pulp";
-  r.hw_resolved = hw_config_json(config);
+  report::RunReport r = report_header(model_path, network.header().model_name(), hw_path, config);
   const double peak = peak_mac_per_cycle(config, 8);
   std::uint64_t l3_in = 0, l3_out = 0, l1_in = 0, l1_out = 0;
   for (std::size_t i = 0; i < sim.layers.size(); ++i) {
@@ -64,8 +54,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.bytes_in = l.l3_bytes_in;
     row.bytes_out = l.l3_bytes_out;
     row.tiles = l.tiles;
-    row.mac_per_cycle = l.cycles > 0 ? static_cast<double>(l.macs) / static_cast<double>(l.cycles) : 0.0;
-    row.utilization = row.mac_per_cycle / peak;
+    set_rates(row, peak);
     const auto& t = layer.tiling();
     row.extra = {{"compute_cycles", l.compute_cycles},
                  {"dma_wait_cycles", l.dma_wait_cycles},
@@ -91,11 +80,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     r.totals.ops += l.ops;
     r.layers.push_back(std::move(row));
   }
-  r.totals.cycles = sim.total_cycles;
-  r.totals.latency_ms = static_cast<double>(sim.total_cycles) / (config.clock_mhz * 1e3);
-  r.totals.mac_per_cycle =
-      sim.total_cycles > 0 ? static_cast<double>(r.totals.macs) / static_cast<double>(sim.total_cycles) : 0.0;
-  r.totals.utilization = r.totals.mac_per_cycle / peak;
+  set_totals(r, sim.total_cycles, config);
   r.totals.l3_bytes = l3_in + l3_out;
   r.totals.moveops = l1_in + l1_out;
   r.totals.extra = {{"l3_bytes_in", l3_in},
@@ -165,14 +150,7 @@ report::RunReport run_pulp(const RunCommand& command, std::ostream& log) {
   compile.quantize.structure_only = command.no_data;
   const PulpCompiledModel model = compile_pulp_model(compile, log);
   print_pulp_compile_summary(log, model.compiled);
-  std::vector<Tensor> inputs;
-  if (command.input) {
-    if (model.quantized.qgraph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
-    inputs.push_back(read_float_input(*command.input, model.quantized.qgraph.tensor(model.quantized.qgraph.inputs[0])));
-  } else {
-    inputs = random_inputs(*model.quantized.float_graph, command.compile.quantize.seed);
-    log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", command.compile.quantize.seed);
-  }
+  const std::vector<Tensor> inputs = run_inputs(command.input, model.quantized, command.compile.quantize.seed, log);
   return simulate_and_verify(&model.quantized.qgraph, model.compiled.network, model.config, command.compile.hw,
                              command.compile.model.string(), inputs, command.no_data, command.outputs, log);
 }
@@ -192,24 +170,11 @@ report::RunReport sim_pulp(const SimCommand& command, std::ostream& log) {
 
 report::RunReport verify_pulp(const VerifyCommand& command, std::ostream& log) {
   const std::filesystem::path program_path = command.dir / "program.pulp";
-  const std::filesystem::path qdq_path = command.dir / "model.qdq.onnx";
-  if (!std::filesystem::exists(qdq_path)) {
-    throw UserError(fmt::format("{}: missing; verify needs a folder written by 'workbench compile'", qdq_path.string()));
-  }
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const isa::pulp::Network network = isa::pulp::load_network(program_path);
   isa::pulp::check_network_matches(network, config, program_path.string());
-  QuantizeCommand quantize;
-  quantize.model = qdq_path;
-  quantize.quant.scheme = quant::parse_scheme(network.header().quant_scheme());
-  const QuantizeResult quantized = run_quantize(quantize, log);
-  std::vector<Tensor> inputs;
-  if (command.input) {
-    inputs.push_back(read_float_input(*command.input, quantized.qgraph.tensor(quantized.qgraph.inputs.at(0))));
-  } else {
-    inputs = random_inputs(*quantized.float_graph, command.seed);
-  }
-  return simulate_and_verify(&quantized.qgraph, network, config, command.hw, qdq_path.string(), inputs, false,
+  const VerifyModel m = verify_model(command.dir, network.header().quant_scheme(), command.input, command.seed, log);
+  return simulate_and_verify(&m.quantized.qgraph, network, config, command.hw, m.qdq_path.string(), m.inputs, false,
                              command.outputs, log);
 }
 

@@ -11,8 +11,6 @@
 #include "isa/error.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
-#include "workbench/hw_show.h"
-#include "workbench/version.h"
 
 namespace wb {
 
@@ -55,16 +53,7 @@ Verification verify(const quant::QGraph& graph, const isa::xdnn::Program& progra
 report::RunReport build_report(const isa::xdnn::Program& program, const HwConfig& config,
                                const std::filesystem::path& hw_path, const std::string& model_path,
                                const xsim::SimResult& sim, const nlohmann::json* compile_report) {
-  report::RunReport r;
-  r.tool_version = std::string(kVersion);
-  r.tool_git = "";
-  r.model_path = model_path;
-  r.model_sha256 = std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path) : "";
-  r.model_name = program.header().model_name();
-  r.hw_path = hw_path.string();
-  r.hw_sha256 = report::sha256_file(hw_path);
-  r.target = "xdnn";
-  r.hw_resolved = hw_config_json(config);
+  report::RunReport r = report_header(model_path, program.header().model_name(), hw_path, config);
   const double peak = peak_mac_per_cycle(config, 8);
   std::uint64_t weight_bytes = 0, activation_bytes = 0, spill_bytes = 0;
   for (const auto& l : sim.layers) {
@@ -78,8 +67,7 @@ report::RunReport build_report(const isa::xdnn::Program& program, const HwConfig
     row.bytes_in = l.ddr_read_bytes + l.ddr_weight_bytes;
     row.bytes_out = l.ddr_write_bytes;
     row.tiles = l.tiles;
-    row.mac_per_cycle = l.cycles > 0 ? static_cast<double>(l.macs) / static_cast<double>(l.cycles) : 0.0;
-    row.utilization = row.mac_per_cycle / peak;
+    set_rates(row, peak);
     row.extra = {{"ddr_weight_bytes", l.ddr_weight_bytes},
                  {"ddr_upload_bytes", l.ddr_read_bytes},
                  {"ddr_download_bytes", l.ddr_write_bytes},
@@ -93,11 +81,7 @@ report::RunReport build_report(const isa::xdnn::Program& program, const HwConfig
     r.totals.ops += l.ops;
     r.layers.push_back(std::move(row));
   }
-  r.totals.cycles = sim.total_cycles;
-  r.totals.latency_ms = static_cast<double>(sim.total_cycles) / (config.clock_mhz * 1e3);
-  r.totals.mac_per_cycle =
-      sim.total_cycles > 0 ? static_cast<double>(r.totals.macs) / static_cast<double>(sim.total_cycles) : 0.0;
-  r.totals.utilization = r.totals.mac_per_cycle / peak;
+  set_totals(r, sim.total_cycles, config);
   r.totals.ddr_bytes = weight_bytes + activation_bytes;
   r.totals.moveops = activation_bytes;
   r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
@@ -165,15 +149,7 @@ report::RunReport run_xdnn(const RunCommand& command, std::ostream& log) {
   compile.quantize.structure_only = command.no_data;
   const CompiledModel model = compile_model(compile, log);
   print_compile_summary(log, model.compiled);
-  const Graph& float_graph = *model.quantized.float_graph;
-  std::vector<Tensor> inputs;
-  if (command.input) {
-    if (model.quantized.qgraph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
-    inputs.push_back(read_float_input(*command.input, model.quantized.qgraph.tensor(model.quantized.qgraph.inputs[0])));
-  } else {
-    inputs = random_inputs(float_graph, command.compile.quantize.seed);
-    log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", command.compile.quantize.seed);
-  }
+  const std::vector<Tensor> inputs = run_inputs(command.input, model.quantized, command.compile.quantize.seed, log);
   return simulate_and_verify(&model.quantized.qgraph, model.compiled.program, model.config, command.compile.hw,
                              command.compile.model.string(), inputs, command.no_data, command.outputs,
                              &model.compiled.report, log);
@@ -195,25 +171,11 @@ report::RunReport sim_xdnn(const SimCommand& command, std::ostream& log) {
 
 report::RunReport verify_xdnn(const VerifyCommand& command, std::ostream& log) {
   const std::filesystem::path program_path = command.dir / "program.xdnn";
-  const std::filesystem::path qdq_path = command.dir / "model.qdq.onnx";
-  if (!std::filesystem::exists(qdq_path)) {
-    throw UserError(fmt::format("{}: missing; verify needs a folder written by 'workbench compile' (8-bit models)",
-                                qdq_path.string()));
-  }
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const isa::xdnn::Program program = isa::xdnn::load_program(program_path);
   isa::xdnn::check_program_matches(program, config, program_path.string());
-  QuantizeCommand quantize;
-  quantize.model = qdq_path;
-  quantize.quant.scheme = quant::parse_scheme(program.header().quant_scheme());
-  const QuantizeResult quantized = run_quantize(quantize, log);
-  std::vector<Tensor> inputs;
-  if (command.input) {
-    inputs.push_back(read_float_input(*command.input, quantized.qgraph.tensor(quantized.qgraph.inputs.at(0))));
-  } else {
-    inputs = random_inputs(*quantized.float_graph, command.seed);
-  }
-  return simulate_and_verify(&quantized.qgraph, program, config, command.hw, qdq_path.string(), inputs, false,
+  const VerifyModel m = verify_model(command.dir, program.header().quant_scheme(), command.input, command.seed, log);
+  return simulate_and_verify(&m.quantized.qgraph, program, config, command.hw, m.qdq_path.string(), m.inputs, false,
                              command.outputs, nullptr, log);
 }
 

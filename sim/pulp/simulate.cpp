@@ -1,9 +1,9 @@
 #include <fmt/format.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "isa/error.h"
+#include "sim/common/trace_file.h"
 #include "sim/pulp/cluster.h"
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/pulp_sim.h"
@@ -107,16 +107,7 @@ void write_trace(const std::filesystem::path& path, const isa::pulp::Network& ne
                       {"dur", static_cast<double>(e.end - e.start) * us_per_cycle},
                       {"args", {{"layer", layer.name()}, {"tile", e.step}}}});
   }
-  const nlohmann::json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream out(temporary);
-    if (!out) throw UserError(fmt::format("{}: cannot write the trace (does the folder exist?)", path.string()));
-    out << trace.dump() << '\n';
-    if (!out) throw UserError(fmt::format("{}: write failed", path.string()));
-  }
-  std::filesystem::rename(temporary, path);
+  write_trace_file(path, std::move(events));
 }
 
 }  // namespace

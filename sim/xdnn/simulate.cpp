@@ -2,11 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <map>
 #include <memory>
 
 #include "isa/error.h"
+#include "sim/common/trace_file.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/kernels.h"
 #include "sim/xdnn/overlay.h"
@@ -88,16 +88,7 @@ void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& pr
                       {"dur", static_cast<double>(r.end - r.start) * us_per_cycle},
                       {"args", {{"layer", instr.layer()}, {"id", instr.id()}, {"stall_cycles", r.stall}}}});
   }
-  const nlohmann::json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream out(temporary);
-    if (!out) throw UserError(fmt::format("{}: cannot write the trace (does the folder exist?)", path.string()));
-    out << trace.dump() << '\n';
-    if (!out) throw UserError(fmt::format("{}: write failed", path.string()));
-  }
-  std::filesystem::rename(temporary, path);
+  write_trace_file(path, std::move(events));
 }
 
 }  // namespace

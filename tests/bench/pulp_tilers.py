@@ -9,36 +9,16 @@ cost objective for MobileNetV1-128 and MobileNetV2, with the total gain; MobileN
 """
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cache_dir() -> Path:
-    if os.environ.get("WB_CACHE_DIR"):
-        return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "workbench" / "workloads"
+from bench_common import ROOT, cache_dir, run_no_data
 
 
 def run(workbench: str, model: str, sets: list, opts: list) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "r.json"
-        cmd = [workbench, "run", "--hw", str(ROOT / "configs" / "gap8.yaml"),
-               str(cache_dir() / model / "model.onnx"), "--no-data", "--quiet", "--json", str(out)]
-        for s in sets:
-            cmd += ["--set", s]
-        for o in opts:
-            cmd += ["--compile-opt", o]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
-        return json.loads(out.read_text())
+    report = run_no_data(workbench, cache_dir() / model / "model.onnx", "gap8", sets, opts)
+    if "error" in report:
+        sys.exit(f"{model} {sets} {opts}: {report['error']}")
+    return report
 
 
 def short(name: str) -> str:

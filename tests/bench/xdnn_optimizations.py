@@ -9,38 +9,18 @@ takes seconds per point.
 """
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench_common import ROOT, cache_dir, run_no_data
+
 OPTIONS = ["schedule_search", "replication", "pool_pipelining", "weight_pingpong", "concat_placement",
            "input_streaming"]
 
 
-def cache_dir() -> Path:
-    if os.environ.get("WB_CACHE_DIR"):
-        return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "workbench" / "workloads"
-
-
 def run(workbench: str, model: Path, config: str, sets: list, opts: list) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "r.json"
-        cmd = [workbench, "run", "--hw", str(ROOT / "configs" / f"{config}.yaml"), str(model), "--no-data",
-               "--quiet", "--json", str(out)]
-        for s in sets:
-            cmd += ["--set", s]
-        for o in opts:
-            cmd += ["--compile-opt", o]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
-        return json.loads(out.read_text())["totals"]
+    report = run_no_data(workbench, model, config, sets, opts)
+    return report if "error" in report else report["totals"]
 
 
 def main() -> int:

@@ -1,5 +1,7 @@
 #include "tests/support/cli_testing.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -35,6 +37,18 @@ void expect_bad_input(const CommandResult& run, const std::string& needle) {
   EXPECT_EQ(line_count(run.out), 1u) << run.out;
   EXPECT_NE(run.out.find("error: "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find(needle), std::string::npos) << run.out;
+}
+
+void expect_error(const CommandResult& run, const std::string& needle) {
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  EXPECT_NE(run.out.find("error: "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(needle), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("internal error"), std::string::npos) << run.out;
+}
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
 }
 
 }  // namespace wb::test

@@ -1,5 +1,7 @@
 #include "tests/support/quant_testing.h"
 
+#include <random>
+
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/passes/pass_manager.h"
 #include "workbench/quantize.h"
@@ -68,6 +70,22 @@ quant::QGraph single_conv(quant::Scheme scheme, quant::QTensor x, quant::QTensor
   conv.bias = std::move(bias);
   g.nodes.push_back(std::move(conv));
   return g;
+}
+
+Tensor random_quantized(const quant::QTensor& t, std::uint32_t seed) {
+  Tensor out(t.dtype(), t.shape);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::int64_t> dist(t.lo(), t.hi());
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    const std::int64_t v = dist(rng);
+    switch (t.dtype()) {
+      case DType::I8: out.data<std::int8_t>()[i] = static_cast<std::int8_t>(v); break;
+      case DType::U8: out.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(v); break;
+      case DType::I16: out.data<std::int16_t>()[i] = static_cast<std::int16_t>(v); break;
+      default: out.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(v); break;
+    }
+  }
+  return out;
 }
 
 }  // namespace wb::test

@@ -29,4 +29,7 @@ QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeO
 quant::QGraph single_conv(quant::Scheme scheme, quant::QTensor x, quant::QTensor y, Tensor weights,
                           std::vector<double> weight_scale, Tensor bias = {});
 
+// Seeded uniform integers over t's range, of t's type and shape.
+Tensor random_quantized(const quant::QTensor& t, std::uint32_t seed);
+
 }  // namespace wb::test

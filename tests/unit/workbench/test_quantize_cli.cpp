@@ -15,14 +15,10 @@ namespace wb {
 namespace {
 
 using test::CommandResult;
+using test::read_json;
 using test::expect_bad_input;
 using test::workbench;
 using test::workload;
-
-nlohmann::json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 // A folder holding a tiny model's input as its one calibration tensor.
 void one_calibration_input(const test::TempDir& dir, const std::string& model = "tiny_resnet") {

@@ -17,22 +17,11 @@ namespace wb {
 namespace {
 
 using test::CommandResult;
+using test::expect_error;
+using test::read_json;
 using test::workbench;
 using test::workload;
 using testing::HasSubstr;
-
-nlohmann::json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-// Bad input that may follow quantization's log lines: exit 2 and an "error:" line naming it.
-void expect_error(const CommandResult& run, const std::string& needle) {
-  EXPECT_EQ(run.exit_code, 2) << run.out;
-  EXPECT_THAT(run.out, HasSubstr("error: ")) << run.out;
-  EXPECT_THAT(run.out, HasSubstr(needle)) << run.out;
-  EXPECT_THAT(run.out, testing::Not(HasSubstr("internal error"))) << run.out;
-}
 
 std::string run_args(const std::string& model, const std::string& hw, const std::string& extra = "") {
   return fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw,

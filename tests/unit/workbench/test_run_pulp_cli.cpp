@@ -16,21 +16,11 @@ namespace wb {
 namespace {
 
 using test::CommandResult;
+using test::expect_error;
+using test::read_json;
 using test::workbench;
 using test::workload;
 using testing::HasSubstr;
-
-nlohmann::json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-void expect_error(const CommandResult& run, const std::string& needle) {
-  EXPECT_EQ(run.exit_code, 2) << run.out;
-  EXPECT_THAT(run.out, HasSubstr("error: ")) << run.out;
-  EXPECT_THAT(run.out, HasSubstr(needle)) << run.out;
-  EXPECT_THAT(run.out, testing::Not(HasSubstr("internal error"))) << run.out;
-}
 
 std::string gap8() { return fmt::format("{}/configs/gap8.yaml", WB_TEST_SOURCE_DIR); }
 

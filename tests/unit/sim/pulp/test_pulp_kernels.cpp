@@ -19,20 +19,6 @@ using quant::QNode;
 using quant::QOpKind;
 using quant::QTensor;
 
-Tensor random_ints(const QTensor& t, std::uint32_t seed) {
-  Tensor out(t.dtype(), t.shape);
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(static_cast<int>(t.lo()), static_cast<int>(t.hi()));
-  for (std::int64_t i = 0; i < out.numel(); ++i) {
-    if (t.is_signed) {
-      out.data<std::int8_t>()[i] = static_cast<std::int8_t>(dist(rng));
-    } else {
-      out.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(dist(rng));
-    }
-  }
-  return out;
-}
-
 // NCHW tensor -> HWC bytes at `address` of `l1`, rows [row0, row0 + rows).
 void put_hwc(const Tensor& t, std::vector<std::uint8_t>& l1, std::uint64_t address, std::int64_t row0 = 0,
              std::int64_t rows = -1) {
@@ -111,7 +97,7 @@ ConvFixture make_conv(const ConvCase& c, std::uint32_t seed) {
   node.folded_batchnorm = true;
   node.act_min = 0;
   quant::assign_requant(f.graph);
-  f.x = random_ints(f.graph.tensor(0), seed + 1);
+  f.x = test::random_quantized(f.graph.tensor(0), seed + 1);
   f.y = golden::IntegerExecutor(f.graph).run_quantized({f.x}).at(0);
   return f;
 }
@@ -311,7 +297,7 @@ TEST(PulpKernelPool, GlobalAveragePoolMatchesGolden) {
   g.nodes[0].strides = {1, 1};
   g.nodes[0].divisor = 49;
   quant::assign_requant(g);
-  const Tensor x = random_ints(g.tensor(0), 5);
+  const Tensor x = test::random_quantized(g.tensor(0), 5);
   const Tensor y = golden::IntegerExecutor(g).run_quantized({x}).at(0);
   std::vector<std::uint8_t> l1(65536, 0);
   put_hwc(x, l1, 0);
@@ -329,7 +315,7 @@ TEST(PulpKernelAdd, MixedSignednessAndTwoMultipliers) {
                       {0, 1});
   quant::assign_requant(g);
   ASSERT_NE(g.nodes[0].input_multiplier[0], g.nodes[0].input_multiplier[1]);
-  const Tensor a = random_ints(g.tensor(0), 1), b = random_ints(g.tensor(1), 2);
+  const Tensor a = test::random_quantized(g.tensor(0), 1), b = test::random_quantized(g.tensor(1), 2);
   const Tensor y = golden::IntegerExecutor(g).run_quantized({a, b}).at(0);
   std::vector<std::uint8_t> l1(65536, 0);
   put_hwc(a, l1, 0);

@@ -35,18 +35,7 @@ Compiled compile(const std::vector<std::string>& overrides = {}, const std::vect
 
 Tensor random_input(std::uint32_t seed) {
   const auto& graph = test::small_pulp_cnn_qgraph();
-  const auto& t = graph.tensor(graph.inputs[0]);
-  Tensor x(t.dtype(), t.shape);
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(static_cast<int>(t.lo()), static_cast<int>(t.hi()));
-  for (std::int64_t i = 0; i < x.numel(); ++i) {
-    if (t.is_signed) {
-      x.data<std::int8_t>()[i] = static_cast<std::int8_t>(dist(rng));
-    } else {
-      x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(dist(rng));
-    }
-  }
-  return x;
+  return test::random_quantized(graph.tensor(graph.inputs[0]), seed);
 }
 
 IntTensor to_int(const Tensor& t) {

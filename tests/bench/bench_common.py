@@ -1,0 +1,34 @@
+"""What the benchmark scripts share: where the exported workloads are, and one timing-only
+`workbench run` that returns its JSON report."""
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cache_dir() -> Path:
+    if os.environ.get("WB_CACHE_DIR"):
+        return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "workbench" / "workloads"
+
+
+def run_no_data(workbench: str, model: Path, config: str, sets: list, opts: list) -> dict:
+    """`workbench run --no-data` of `model` on configs/<config>.yaml: the JSON report, or
+    {"error": last line of its output} when it exits non-zero."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        cmd = [workbench, "run", "--hw", str(ROOT / "configs" / f"{config}.yaml"), str(model), "--no-data",
+               "--quiet", "--json", str(out)]
+        for s in sets:
+            cmd += ["--set", s]
+        for o in opts:
+            cmd += ["--compile-opt", o]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+        return json.loads(out.read_text())
