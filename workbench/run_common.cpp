@@ -148,6 +148,27 @@ VerifyModel verify_model(const std::filesystem::path& dir, const std::string& sc
   return m;
 }
 
+void golden_check(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs,
+                  const std::function<Verification(const std::map<int, Tensor>& golden)>& compare,
+                  report::RunReport& r, std::ostream& log) {
+  const auto start = SteadyClock::now();
+  const Verification v = compare(golden_tensors(graph, quantized_inputs));
+  r.verdict = v.verdict;
+  r.mismatch = v.mismatch;
+  r.totals.extra["layers_verified"] = v.layers_checked;
+  log << fmt::format("golden check: {} ({} layer outputs compared) in {:.2f} s\n", v.verdict, v.layers_checked,
+                     seconds_since(start));
+}
+
+std::vector<Tensor> sim_inputs(const std::vector<quant::QTensor>& program_inputs,
+                               const std::optional<std::filesystem::path>& input, std::uint64_t seed) {
+  std::vector<Tensor> inputs;
+  for (const quant::QTensor& t : program_inputs) {
+    inputs.push_back(input ? read_float_input(*input, t) : synthetic_float(t, seed));
+  }
+  return inputs;
+}
+
 void emit_outputs(const report::RunReport& r, const SimOutputs& outputs, std::ostream& log) {
   if (outputs.table) report::print_table(r, log);
   if (!outputs.json.empty()) report::write_json(r, outputs.json);

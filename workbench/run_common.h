@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -76,6 +77,16 @@ struct VerifyModel {
 };
 VerifyModel verify_model(const std::filesystem::path& dir, const std::string& scheme,
                          const std::optional<std::filesystem::path>& input, std::uint64_t seed, std::ostream& log);
+
+// Runs the golden model on the quantized inputs, lets `compare` check the simulated tensors
+// against its tensors, and records the verdict (and layers_verified) in `r`; logs the result.
+void golden_check(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs,
+                  const std::function<Verification(const std::map<int, Tensor>& golden)>& compare,
+                  report::RunReport& r, std::ostream& log);
+
+// The float inputs of `sim` for a program's inputs: --input, or seeded N(0,1).
+std::vector<Tensor> sim_inputs(const std::vector<quant::QTensor>& program_inputs,
+                               const std::optional<std::filesystem::path>& input, std::uint64_t seed);
 
 // The console table, JSON and CSV the outputs ask for.
 void emit_outputs(const report::RunReport& report, const SimOutputs& outputs, std::ostream& log);

@@ -119,21 +119,21 @@ report::RunReport simulate_and_verify(const quant::QGraph* graph, const isa::pul
   report::RunReport r = build_report(network, config, hw_path, model_path, sim);
   r.verdict = "not-verified";
   if (graph != nullptr && !no_data) {
-    const auto golden_start = SteadyClock::now();
-    const std::map<int, Tensor> golden = golden_tensors(*graph, quantized);
-    std::vector<const std::vector<std::int32_t>*> network_outputs;
-    for (const auto& o : sim.outputs) network_outputs.push_back(&o.values);
-    std::vector<CapturedLayer> layers;
-    for (const auto& layer : network.layers()) {
-      const auto captured = sim.layer_outputs.find(layer.output());
-      if (captured != sim.layer_outputs.end()) layers.push_back({layer.name(), layer.output(), &captured->second.values});
-    }
-    const Verification v = verify_against_golden(*graph, golden, network_outputs, layers);
-    r.verdict = v.verdict;
-    r.mismatch = v.mismatch;
-    r.totals.extra["layers_verified"] = v.layers_checked;
-    log << fmt::format("golden check: {} ({} layer outputs compared) in {:.2f} s\n", v.verdict, v.layers_checked,
-                       seconds_since(golden_start));
+    golden_check(
+        *graph, quantized,
+        [&](const std::map<int, Tensor>& golden) {
+          std::vector<const std::vector<std::int32_t>*> network_outputs;
+          for (const auto& o : sim.outputs) network_outputs.push_back(&o.values);
+          std::vector<CapturedLayer> layers;
+          for (const auto& layer : network.layers()) {
+            const auto captured = sim.layer_outputs.find(layer.output());
+            if (captured != sim.layer_outputs.end()) {
+              layers.push_back({layer.name(), layer.output(), &captured->second.values});
+            }
+          }
+          return verify_against_golden(*graph, golden, network_outputs, layers);
+        },
+        r, log);
   }
   std::size_t steps = 0;
   for (const auto& layer : network.layers()) steps += static_cast<std::size_t>(layer.steps_size());
@@ -159,11 +159,9 @@ report::RunReport sim_pulp(const SimCommand& command, std::ostream& log) {
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const isa::pulp::Network network = isa::pulp::load_network(command.program);
   isa::pulp::check_network_matches(network, config, command.program.string());
-  std::vector<Tensor> inputs;
-  for (int i = 0; i < network.inputs_size(); ++i) {
-    const quant::QTensor t = io_qtensor(network.inputs(i));
-    inputs.push_back(command.input ? read_float_input(*command.input, t) : synthetic_float(t, command.seed));
-  }
+  std::vector<quant::QTensor> io;
+  for (const auto& t : network.inputs()) io.push_back(io_qtensor(t));
+  const std::vector<Tensor> inputs = sim_inputs(io, command.input, command.seed);
   return simulate_and_verify(nullptr, network, config, command.hw, command.program.string(), inputs, command.no_data,
                              command.outputs, log);
 }

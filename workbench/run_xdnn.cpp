@@ -127,14 +127,9 @@ report::RunReport simulate_and_verify(const quant::QGraph* graph, const isa::xdn
   report::RunReport r = build_report(program, config, hw_path, model_path, sim, compile_report);
   r.verdict = "not-verified";
   if (graph != nullptr && !no_data) {
-    const auto golden_start = Clock::now();
-    const std::map<int, Tensor> golden = golden_tensors(*graph, quantized);
-    const Verification v = verify(*graph, program, golden, sim);
-    r.verdict = v.verdict;
-    r.mismatch = v.mismatch;
-    r.totals.extra["layers_verified"] = v.layers_checked;
-    log << fmt::format("golden check: {} ({} layer outputs compared) in {:.2f} s\n", v.verdict, v.layers_checked,
-                       seconds_since(golden_start));
+    golden_check(
+        *graph, quantized, [&](const std::map<int, Tensor>& golden) { return verify(*graph, program, golden, sim); }, r,
+        log);
   }
   log << fmt::format("simulated {} instructions in {:.2f} s{}\n", program.instrs_size(), sim_seconds,
                      no_data ? " (timing only: --no-data)" : "");
@@ -159,11 +154,9 @@ report::RunReport sim_xdnn(const SimCommand& command, std::ostream& log) {
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const isa::xdnn::Program program = isa::xdnn::load_program(command.program);
   isa::xdnn::check_program_matches(program, config, command.program.string());
-  std::vector<Tensor> inputs;
-  for (int i = 0; i < program.inputs_size(); ++i) {
-    const quant::QTensor t = io_qtensor(program.inputs(i));
-    inputs.push_back(command.input ? read_float_input(*command.input, t) : synthetic_float(t, command.seed));
-  }
+  std::vector<quant::QTensor> io;
+  for (const auto& t : program.inputs()) io.push_back(io_qtensor(t));
+  const std::vector<Tensor> inputs = sim_inputs(io, command.input, command.seed);
   report::RunReport r = simulate_and_verify(nullptr, program, config, command.hw, command.program.string(), inputs,
                                             command.no_data, command.outputs, nullptr, log);
   return r;
