@@ -112,13 +112,16 @@ class LayerRun {
     wait(ch_.weight_prefetch_done, t_.l3_cycles);
     if (layer.l3_prefetch_size() > 0) ch_.weight_prefetch_done = l3(layer.l3_prefetch(), false, true, 0);
     std::uint64_t previous_prefetch = 0;
+    std::uint64_t chunk_prefetch_done = 0;     // the next chunk's weights, over the uDMA
     std::vector<std::uint64_t> written_upto;  // write-back completions, running maximum by step
     for (std::size_t i = 0; i < static_cast<std::size_t>(layer.steps_size()); ++i) {
       const Step& step = layer.steps(static_cast<int>(i));
+      if (step.wait_l3_prefetch()) wait(chunk_prefetch_done, t_.l3_cycles);
       if (step.l3_load_size() > 0) {
         wait(drained(), t_.dma_wait_cycles);
         l3(step.l3_load(), true, true, i);
       }
+      if (step.l3_prefetch_size() > 0) chunk_prefetch_done = l3(step.l3_prefetch(), false, true, i);
       const std::uint64_t loaded = issue(step.load(), true, i);
       const std::uint64_t prefetched = issue(step.prefetch(), true, i);
       std::uint64_t ready = std::max(loaded, previous_prefetch);

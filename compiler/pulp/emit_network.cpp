@@ -111,13 +111,35 @@ class LayerEmitter {
     const LayerShape& s = lp_.shape;
     for (std::uint32_t r0 = 0; r0 < s.h_out; r0 += lp_.chunk_h_out) {
       for (std::uint32_t c0 = 0; c0 < s.c_out; c0 += lp_.chunk_c_out) {
-        emit_chunk(r0, std::min(lp_.chunk_h_out, s.h_out - r0), c0, std::min(lp_.chunk_c_out, s.c_out - c0));
+        chunks_.push_back({r0, std::min(lp_.chunk_h_out, s.h_out - r0), c0, std::min(lp_.chunk_c_out, s.c_out - c0)});
       }
     }
+    for (std::size_t q = 0; q < chunks_.size(); ++q) emit_chunk(q);
   }
 
  private:
-  void emit_chunk(std::uint32_t r0, std::uint32_t rows, std::uint32_t c0, std::uint32_t cs) {
+  struct Chunk {
+    std::uint32_t r0, rows, c0, cs;
+  };
+
+  // L3 -> L2 copies of the weights and bias of output channels [c0, c0 + cs) into `buffer`.
+  std::vector<DmaCopy> weight_copies(std::uint32_t c0, std::uint32_t cs, std::uint64_t buffer) const {
+    const LayerShape& s = lp_.shape;
+    return {linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3 + c0 * lp_.weights_per_channel, isa::pulp::MEMORY_L2,
+                        buffer, std::uint64_t{cs} * lp_.weights_per_channel),
+            linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3 + std::uint64_t{s.c_out} * lp_.weights_per_channel + 4 * c0,
+                        isa::pulp::MEMORY_L2, buffer + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel,
+                        4 * std::uint64_t{cs})};
+  }
+
+  std::uint64_t weight_buffer(std::size_t q) const {
+    return lp_.weights_double_buffered && q % 2 == 1 ? lp_.weights_address_alt : lp_.weights_address;
+  }
+
+  void emit_chunk(std::size_t q) {
+    const std::uint32_t r0 = chunks_[q].r0, rows = chunks_[q].rows, c0 = chunks_[q].c0, cs = chunks_[q].cs;
+    std::vector<DmaCopy> l3_prefetches;
+    bool wait_l3_prefetch = false;
     const LayerShape& s = lp_.shape;
     const TileChoice& t = lp_.tile;
     TileAddresses at;
@@ -140,22 +162,24 @@ class LayerEmitter {
     if (s.kind == isa::pulp::KERNEL_ADD) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
     // Weights: a chunk of output channels per load, unless one load (or the previous
     // layer's prefetch) brought them all.
+    // Double-buffered chunks (as DORY): chunk q's weights arrived during chunk q - 1, and chunk
+    // q + 1's start loading now into the other buffer.
     if (lp_.has_weights) {
       const bool whole = lp_.chunk_c_out == s.c_out;
-      const bool load = !lp_.weights_prefetched && (!whole || (r0 == 0 && c0 == 0));
-      if (load) {
-        const std::uint64_t w_bytes = std::uint64_t{cs} * lp_.weights_per_channel;
-        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3 + c0 * lp_.weights_per_channel,
-                                       isa::pulp::MEMORY_L2, lp_.weights_address, w_bytes));
-        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3,
-                                       lp_.weights_l3 + std::uint64_t{s.c_out} * lp_.weights_per_channel + 4 * c0,
-                                       isa::pulp::MEMORY_L2,
-                                       lp_.weights_address + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel,
-                                       4 * std::uint64_t{cs}));
+      const std::uint64_t buffer = weight_buffer(q);
+      if (!lp_.weights_prefetched && (!whole || q == 0)) {
+        if (lp_.weights_double_buffered && q > 0) {
+          wait_l3_prefetch = true;
+        } else {
+          for (const auto& c : weight_copies(c0, cs, buffer)) l3_loads.push_back(c);
+        }
+        if (lp_.weights_double_buffered && q + 1 < chunks_.size()) {
+          l3_prefetches = weight_copies(chunks_[q + 1].c0, chunks_[q + 1].cs, weight_buffer(q + 1));
+        }
       }
-      at.weights = lp_.weights_address;
+      at.weights = buffer;
       at.weights_c0 = c0;
-      at.bias = lp_.weights_address + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel;
+      at.bias = buffer + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel;
     }
     // Output: its L2 home, or a staging buffer stored to L3 after the chunk.
     const TensorHome& out_home = plan_.homes.at(layer_.output);
@@ -209,7 +233,9 @@ class LayerEmitter {
     for (std::size_t i = 0; i < tiles.size(); ++i) {
       isa::pulp::Step& step = *out_.add_steps();
       if (i == 0) {
+        step.set_wait_l3_prefetch(wait_l3_prefetch);
         for (const auto& c : l3_loads) *step.add_l3_load() = c;
+        for (const auto& c : l3_prefetches) *step.add_l3_prefetch() = c;
         set_slots(at, in_slot, w_slot, out_slot);
         for (const auto& c : tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights, at)) *step.add_load() = c;
       }
@@ -255,6 +281,7 @@ class LayerEmitter {
   const quant::QGraph& graph_;
   const PLayer& layer_;
   const LayerPlan& lp_;
+  std::vector<Chunk> chunks_;
   const MemoryPlan& plan_;
   isa::pulp::Layer& out_;
   L1Layout l1_;

@@ -180,8 +180,12 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
             hw.l2_bytes + static_cast<std::int64_t>(channel_bytes * (staged ? 2 : 1) + 4096)));
       }
       lp.chunk_c_out = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.c_out, fit));
+      // Chunked: two buffers of half the size, when a channel still fits in each.
+      lp.weights_double_buffered = lp.chunk_c_out < s.c_out && options.weight_prefetch && fit >= 2;
+      if (lp.weights_double_buffered) lp.chunk_c_out = static_cast<std::uint32_t>(fit / 2);
       lp.weights_buffer_bytes = channel_bytes * lp.chunk_c_out;
       lp.weights_address = *l2.allocate(lp.weights_buffer_bytes);
+      if (lp.weights_double_buffered) lp.weights_address_alt = *l2.allocate(lp.weights_buffer_bytes);
     }
 
     // L3 chunks of output rows, as many as the staging buffers can hold.
@@ -261,6 +265,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
 
     // Free what this layer no longer needs.
     if (lp.has_weights) l2.release(lp.weights_address, lp.weights_buffer_bytes);
+    if (lp.weights_double_buffered) l2.release(lp.weights_address_alt, lp.weights_buffer_bytes);
     if (lp.stage_output) l2.release(lp.stage_output_address, std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
     if (lp.stage_input) l2.release(lp.stage_input_address, staged_input_bytes(s, lp.chunk_h_out));
     if (lp.stage_input_b) l2.release(lp.stage_input_b_address, staged_input_bytes(s, lp.chunk_h_out));

@@ -37,6 +37,10 @@ struct LayerPlan {
   std::uint64_t weights_per_channel = 0;  // bytes of one output channel's weights
   std::uint64_t weights_address = 0;      // L2 buffer
   std::uint64_t weights_buffer_bytes = 0; // (weights_per_channel + 4) * chunk_c_out
+  // Chunked weights with weight_prefetch: a second buffer, so the next chunk's weights load
+  // while this chunk computes (DORY's double-buffered L3 weights).
+  bool weights_double_buffered = false;
+  std::uint64_t weights_address_alt = 0;
   std::uint64_t weights_l3 = 0;           // this layer's weights in the L3 image, bias after them
   bool weights_prefetched = false;        // loaded by the previous layer's l3_prefetch
 };

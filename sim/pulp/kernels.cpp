@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "sim/common/requant.h"
@@ -14,12 +17,32 @@ namespace wb::sim::pulp {
 namespace {
 
 using isa::pulp::KernelCall;
+using isa::pulp::KernelKind;
 
-bool is_matmul(isa::pulp::KernelKind kind) {
+// ---------------------------------------------------------------------------------------
+// What a kind of kernel reads.
+
+const char* kind_name(KernelKind kind) {
+  switch (kind) {
+    case isa::pulp::KERNEL_CONV: return "conv";
+    case isa::pulp::KERNEL_POINTWISE: return "pointwise";
+    case isa::pulp::KERNEL_DEPTHWISE: return "depthwise";
+    case isa::pulp::KERNEL_LINEAR: return "linear";
+    case isa::pulp::KERNEL_ADD: return "add";
+    case isa::pulp::KERNEL_MAXPOOL: return "maxpool";
+    case isa::pulp::KERNEL_AVGPOOL: return "avgpool";
+    default: return "unknown";
+  }
+}
+
+// The kernels that sum over input channels (and so may be tiled over them).
+bool sums_over_input_channels(KernelKind kind) {
   return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
 }
 
-bool has_weights(isa::pulp::KernelKind kind) { return is_matmul(kind) || kind == isa::pulp::KERNEL_DEPTHWISE; }
+bool has_weights(KernelKind kind) {
+  return sums_over_input_channels(kind) || kind == isa::pulp::KERNEL_DEPTHWISE;
+}
 
 std::uint64_t input_bytes(const KernelCall& c) { return std::uint64_t{c.h_in()} * c.w_in() * c.c_in(); }
 std::uint64_t output_bytes(const KernelCall& c) { return std::uint64_t{c.h_out()} * c.w_out() * c.c_out(); }
@@ -28,23 +51,139 @@ std::uint64_t weight_bytes(const KernelCall& c) {
   return c.kind() == isa::pulp::KERNEL_DEPTHWISE ? window * c.c_out() : window * c.c_in() * c.c_out();
 }
 
-std::string range_problem(const char* what, std::uint64_t address, std::uint64_t bytes, std::size_t l1_size) {
-  if (address + bytes > l1_size || address + bytes < address) {
-    return fmt::format("{}: {} bytes at {} end beyond L1 ({} bytes)", what, bytes, address, l1_size);
+// True when the call ends with the requantised output (not a partial sum of an input-channel tile).
+bool writes_output(const KernelCall& c) { return !c.cin_tiled() || c.last_cin_tile(); }
+
+// ---------------------------------------------------------------------------------------
+// kernel_problem's checks, each "" or the reason.
+
+std::string zero_size_problem(const KernelCall& c) {
+  const std::array<std::pair<const char*, std::uint32_t>, 10> sizes{{{"h_in", c.h_in()},
+                                                                      {"w_in", c.w_in()},
+                                                                      {"c_in", c.c_in()},
+                                                                      {"h_out", c.h_out()},
+                                                                      {"w_out", c.w_out()},
+                                                                      {"c_out", c.c_out()},
+                                                                      {"k_h", c.k_h()},
+                                                                      {"k_w", c.k_w()},
+                                                                      {"stride_h", c.stride_h()},
+                                                                      {"stride_w", c.stride_w()}}};
+  for (const auto& [name, value] : sizes) {
+    if (value == 0) return fmt::format("{} 0 (sizes and strides are at least 1)", name);
   }
   return {};
 }
 
-std::string extent_problem(const char* axis, std::uint32_t out, std::uint32_t in, std::uint32_t k, std::uint32_t stride,
-                           std::uint32_t pad_a, std::uint32_t pad_b) {
-  const std::int64_t padded = std::int64_t{in} + pad_a + pad_b - k;
-  const std::int64_t expected = padded < 0 ? 0 : padded / stride + 1;
-  if (out != expected) {
-    return fmt::format("{}_out {} does not match {}_in {}, k {}, stride {}, pads {}+{} ({})", axis, out, axis, in, k,
-                       stride, pad_a, pad_b, expected);
+// A pad below the window keeps every window partly inside the tile, so a max pool always has
+// a maximum (and the clipped window ranges below are never empty at the start).
+std::string pad_problem(const KernelCall& c) {
+  const std::array<std::tuple<const char*, std::uint32_t, const char*, std::uint32_t>, 4> pads{{
+      {"pad_top", c.pad_top(), "k_h", c.k_h()},
+      {"pad_bottom", c.pad_bottom(), "k_h", c.k_h()},
+      {"pad_left", c.pad_left(), "k_w", c.k_w()},
+      {"pad_right", c.pad_right(), "k_w", c.k_w()},
+  }};
+  for (const auto& [name, pad, k_name, k] : pads) {
+    if (pad >= k) {
+      return fmt::format("{} {} not below {} {} (a window would lie entirely in the padding)", name, pad, k_name, k);
+    }
   }
   return {};
 }
+
+std::string extent_problem(const char* axis, std::uint32_t out, std::uint32_t in, std::uint32_t k,
+                           std::uint32_t stride, std::uint32_t pad_before, std::uint32_t pad_after) {
+  const std::int64_t span = std::int64_t{in} + pad_before + pad_after - k;
+  const std::int64_t expected = span < 0 ? 0 : span / stride + 1;
+  if (out != expected) {
+    return fmt::format("{}_out {} does not match {}_in {}, k_{} {}, stride {}, pads {}+{} ({})", axis, out, axis, in,
+                       axis, k, stride, pad_before, pad_after, expected);
+  }
+  return {};
+}
+
+std::string extents_problem(const KernelCall& c) {
+  std::string p = extent_problem("h", c.h_out(), c.h_in(), c.k_h(), c.stride_h(), c.pad_top(), c.pad_bottom());
+  if (p.empty()) p = extent_problem("w", c.w_out(), c.w_in(), c.k_w(), c.stride_w(), c.pad_left(), c.pad_right());
+  return p;
+}
+
+// What each kind asks of the shape beyond the window arithmetic.
+std::string kind_shape_problem(const KernelCall& c) {
+  const KernelKind kind = c.kind();
+  const char* name = kind_name(kind);
+  if (!sums_over_input_channels(kind) && c.c_in() != c.c_out()) {
+    return fmt::format("c_in {} differs from c_out {} ({} keeps the channels)", c.c_in(), c.c_out(), name);
+  }
+  if (kind == isa::pulp::KERNEL_LINEAR && (c.h_in() != 1 || c.w_in() != 1 || c.k_h() != 1 || c.k_w() != 1)) {
+    return fmt::format("linear on a {}x{} input with a {}x{} window (1x1 and 1x1 expected)", c.h_in(), c.w_in(),
+                       c.k_h(), c.k_w());
+  }
+  if (kind == isa::pulp::KERNEL_POINTWISE && (c.k_h() != 1 || c.k_w() != 1)) {
+    return fmt::format("pointwise with a {}x{} window (1x1 expected)", c.k_h(), c.k_w());
+  }
+  if (kind == isa::pulp::KERNEL_ADD) {
+    if (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1) {
+      return fmt::format("add with a {}x{} window and stride {}x{} (1x1 and 1x1 expected)", c.k_h(), c.k_w(),
+                         c.stride_h(), c.stride_w());
+    }
+    if (c.input_multiplier_size() != 2) {
+      return fmt::format("add needs 2 input multipliers, has {}", c.input_multiplier_size());
+    }
+  }
+  if (kind == isa::pulp::KERNEL_MAXPOOL && c.input_signed() != c.output_signed()) {
+    return fmt::format("maxpool input_signed {} but output_signed {} (the maximum keeps its type)", c.input_signed(),
+                       c.output_signed());
+  }
+  if (c.cin_tiled() && !sums_over_input_channels(kind)) {
+    return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear sum over input channels)", name);
+  }
+  return {};
+}
+
+std::string range_problem(const char* operand, std::uint64_t address, std::uint64_t bytes, std::size_t l1_size) {
+  if (address > l1_size || bytes > l1_size - address) {
+    return fmt::format("{}: {} bytes at {} end beyond L1 ({} bytes)", operand, bytes, address, l1_size);
+  }
+  return {};
+}
+
+std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
+  struct Operand {
+    const char* name;
+    std::uint64_t address, bytes;
+    bool used;
+  };
+  const KernelKind kind = c.kind();
+  const Operand operands[] = {
+      {"input", c.input(), input_bytes(c), true},
+      {"input_b", c.input_b(), input_bytes(c), kind == isa::pulp::KERNEL_ADD},
+      {"output", c.output(), output_bytes(c), writes_output(c)},
+      {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
+      {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
+      {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
+  };
+  for (const Operand& o : operands) {
+    if (!o.used) continue;
+    std::string p = range_problem(o.name, o.address, o.bytes, l1_size);
+    if (!p.empty()) return p;
+  }
+  return {};
+}
+
+// The kernels store one byte per output: the clamp must keep values in the output's type.
+std::string requant_clamp_problem(const KernelCall& c) {
+  const isa::Requant& r = c.requant();
+  const std::int64_t lo = c.output_signed() ? -128 : 0, hi = c.output_signed() ? 127 : 255;
+  if (r.lo() < lo || r.hi() > hi) {
+    return fmt::format("requant clamp [{}, {}] exceeds the {} output's range [{}, {}]", r.lo(), r.hi(),
+                       c.output_signed() ? "int8" : "uint8", lo, hi);
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// L1 access.
 
 std::int32_t load_i32(const std::uint8_t* p) {
   std::uint32_t v;
@@ -66,191 +205,261 @@ inline std::int32_t element(const std::uint8_t* p) {
   }
 }
 
+// requantize clamps into the output type (kernel_problem checks the clamp), so the low byte
+// is the int8 or uint8 value.
 void store_output(std::uint8_t* p, std::int32_t y) { *p = static_cast<std::uint8_t>(y & 0xff); }
 
-// The valid kernel positions [k0, k1) of output coordinate o along one axis.
-inline void window_range(std::int64_t o, std::uint32_t stride, std::uint32_t pad, std::uint32_t k, std::uint32_t in,
-                         std::int64_t& first_input, std::uint32_t& k0, std::uint32_t& k1) {
-  first_input = o * stride - pad;
-  k0 = first_input < 0 ? static_cast<std::uint32_t>(-first_input) : 0;
-  const std::int64_t end = first_input + k;
-  k1 = end > in ? static_cast<std::uint32_t>(k - (end - in)) : k;
-  if (k1 < k0) k1 = k0;
-}
+// ---------------------------------------------------------------------------------------
+// Windows: padding is handled by clipping each output pixel's kernel rows and columns to the
+// tile, so the inner loops never test for it.
 
-// The valid part of one output pixel's window: input row/column of kernel position 0, and
-// the kernel rows [kh0, kh1) and columns [kw0, kw1) that fall inside the tile.
-struct Window {
-  std::int64_t ih0 = 0, iw0 = 0;
-  std::uint32_t kh0 = 0, kh1 = 0, kw0 = 0, kw1 = 0;
+// One axis of an output pixel's window: kernel position k reads input coordinate first + k;
+// positions [begin, end) lie inside the tile.
+struct AxisWindow {
+  std::int64_t first = 0;
+  std::uint32_t begin = 0, end = 0;
 };
 
-// Calls f(oh, ow, window) for every output pixel of the call, row by row.
+AxisWindow axis_window(std::uint32_t out, std::uint32_t stride, std::uint32_t pad_before, std::uint32_t k,
+                       std::uint32_t in) {
+  AxisWindow a;
+  a.first = std::int64_t{out} * stride - pad_before;
+  const std::int64_t begin = std::clamp<std::int64_t>(-a.first, 0, k);
+  const std::int64_t end = std::clamp<std::int64_t>(std::int64_t{in} - a.first, begin, k);
+  a.begin = static_cast<std::uint32_t>(begin);
+  a.end = static_cast<std::uint32_t>(end);
+  return a;
+}
+
+// Calls f(oh, ow, rows, cols) for every output pixel of the call, row by row.
 template <class F>
 void for_each_window(const KernelCall& c, F&& f) {
-  Window win;
+  std::vector<AxisWindow> cols(c.w_out());
+  for (std::uint32_t ow = 0; ow < c.w_out(); ++ow) {
+    cols[ow] = axis_window(ow, c.stride_w(), c.pad_left(), c.k_w(), c.w_in());
+  }
   for (std::uint32_t oh = 0; oh < c.h_out(); ++oh) {
-    window_range(oh, c.stride_h(), c.pad_top(), c.k_h(), c.h_in(), win.ih0, win.kh0, win.kh1);
-    for (std::uint32_t ow = 0; ow < c.w_out(); ++ow) {
-      window_range(ow, c.stride_w(), c.pad_left(), c.k_w(), c.w_in(), win.iw0, win.kw0, win.kw1);
-      f(oh, ow, win);
-    }
+    const AxisWindow rows = axis_window(oh, c.stride_h(), c.pad_top(), c.k_h(), c.h_in());
+    for (std::uint32_t ow = 0; ow < c.w_out(); ++ow) f(oh, ow, rows, cols[ow]);
   }
 }
 
-// Standard convolution / pointwise / linear on HWC: per output pixel, per output channel, the
-// dot product over the valid window rows of contiguous (k_w x c_in) runs.
+// The input pixel of kernel position (r, q) of a window (inside the tile).
+const std::uint8_t* input_pixel(const KernelCall& c, const std::uint8_t* x, const AxisWindow& rows,
+                                const AxisWindow& cols, std::uint32_t r, std::uint32_t q) {
+  const auto ih = static_cast<std::uint64_t>(rows.first + r);
+  const auto iw = static_cast<std::uint64_t>(cols.first + q);
+  return x + (ih * c.w_in() + iw) * c.c_in();
+}
+
+// ---------------------------------------------------------------------------------------
+// CONV, POINTWISE, LINEAR.
+
+// Each product is at most 255 * 128 = 32640 in magnitude, so int32 holds the sum of 65536 of
+// them (2,139,095,040 < 2^31); longer runs are summed in pieces into int64. int32 sums let the
+// compiler vectorise the loop at full width.
+constexpr std::uint64_t kInt32SafeRun = 65536;
+
 template <bool Signed>
-void conv(const KernelCall& c, std::uint8_t* l1) {
-  const std::uint8_t* x = l1 + c.input();
-  const auto* w = reinterpret_cast<const std::int8_t*>(l1 + c.weights());
-  const std::uint8_t* bias = c.has_bias() ? l1 + c.bias() : nullptr;
-  std::uint8_t* y = l1 + c.output();
-  std::uint8_t* acc = c.cin_tiled() ? l1 + c.accumulator() : nullptr;
-  const std::uint32_t cin = c.c_in(), cout = c.c_out(), kh = c.k_h(), kw = c.k_w();
-  const std::uint64_t row_stride = std::uint64_t{c.w_in()} * cin;
-  std::vector<std::int64_t> sums(cout);
-  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const Window& win) {
-    const std::int64_t ih0 = win.ih0, iw0 = win.iw0;
-    const std::uint32_t kh0 = win.kh0, kh1 = win.kh1, kw0 = win.kw0, kw1 = win.kw1;
+std::int32_t dot_int32(const std::uint8_t* x, const std::int8_t* w, std::uint32_t n) {
+  std::int32_t sum = 0;
+  for (std::uint32_t i = 0; i < n; ++i) sum += element<Signed>(x + i) * w[i];
+  return sum;
+}
+
+template <bool Signed>
+std::int64_t dot(const std::uint8_t* x, const std::int8_t* w, std::uint64_t n) {
+  if (n <= kInt32SafeRun) return dot_int32<Signed>(x, w, static_cast<std::uint32_t>(n));
+  std::int64_t total = 0;
+  for (std::uint64_t start = 0; start < n; start += kInt32SafeRun) {
+    const auto piece = static_cast<std::uint32_t>(std::min(n - start, kInt32SafeRun));
+    total += dot_int32<Signed>(x + start, w + start, piece);
+  }
+  return total;
+}
+
+// The operands of a channel-summing call.
+struct MatmulOperands {
+  const std::uint8_t* x;
+  const std::int8_t* w;
+  const std::uint8_t* bias;  // nullptr without has_bias
+  std::uint8_t* y;
+  std::uint8_t* acc;  // int32 partial sums of input-channel tiling, else nullptr
+};
+
+MatmulOperands matmul_operands(const KernelCall& c, std::uint8_t* l1) {
+  return {l1 + c.input(), reinterpret_cast<const std::int8_t*>(l1 + c.weights()),
+          c.has_bias() ? l1 + c.bias() : nullptr, l1 + c.output(), c.cin_tiled() ? l1 + c.accumulator() : nullptr};
+}
+
+// Where output `index` (pixel * c_out + channel) starts: the bias (0 without one), or the
+// partial sum of the earlier input-channel tiles.
+std::int64_t initial_sum(const KernelCall& c, const MatmulOperands& m, std::uint64_t index, std::uint32_t channel) {
+  if (c.cin_tiled() && !c.first_cin_tile()) return load_i32(m.acc + 4 * index);
+  return m.bias != nullptr ? load_i32(m.bias + 4 * std::uint64_t{channel}) : 0;
+}
+
+// The finished sum: requantised into the output, or kept as an int32 partial sum for the next
+// input-channel tile (the accumulator's type, as in the real kernel: it wraps like one).
+void finish_sum(const KernelCall& c, const MatmulOperands& m, std::uint64_t index, std::uint32_t channel,
+                std::int64_t sum) {
+  if (writes_output(c)) {
+    store_output(m.y + index, requantize(sum, c.requant(), channel));
+  } else {
+    store_i32(m.acc + 4 * index, static_cast<std::int32_t>(sum));
+  }
+}
+
+// Per output pixel and channel, the dot products of the window's rows: each row's valid
+// columns are one contiguous run of (columns x c_in) bytes in both the HWC input and the
+// [c_out][k_h][k_w][c_in] weights.
+template <bool Signed>
+void matmul(const KernelCall& c, std::uint8_t* l1) {
+  const MatmulOperands m = matmul_operands(c, l1);
+  const std::uint32_t c_in = c.c_in(), c_out = c.c_out(), k_h = c.k_h(), k_w = c.k_w();
+  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
     const std::uint64_t pixel = std::uint64_t{oh} * c.w_out() + ow;
-    const std::uint32_t run = (kw1 - kw0) * cin;  // contiguous bytes of one window row
-    for (std::uint32_t co = 0; co < cout; ++co) {
-      std::int64_t s;
-      if (c.cin_tiled() && !c.first_cin_tile()) {
-        s = load_i32(acc + 4 * (pixel * cout + co));
-      } else {
-        s = bias != nullptr ? load_i32(bias + 4 * std::uint64_t{co}) : 0;
+    const std::uint64_t run = std::uint64_t{cols.end - cols.begin} * c_in;
+    for (std::uint32_t co = 0; co < c_out; ++co) {
+      const std::uint64_t index = pixel * c_out + co;
+      std::int64_t sum = initial_sum(c, m, index, co);
+      for (std::uint32_t r = rows.begin; r < rows.end; ++r) {
+        const std::int8_t* w = m.w + ((std::uint64_t{co} * k_h + r) * k_w + cols.begin) * c_in;
+        sum += dot<Signed>(input_pixel(c, m.x, rows, cols, r, cols.begin), w, run);
       }
-      const std::int8_t* wc = w + std::uint64_t{co} * kh * kw * cin;
-      for (std::uint32_t r = kh0; r < kh1; ++r) {
-        const std::uint8_t* xr =
-            x + static_cast<std::uint64_t>(ih0 + r) * row_stride + static_cast<std::uint64_t>(iw0 + kw0) * cin;
-        const std::int8_t* wr = wc + (std::uint64_t{r} * kw + kw0) * cin;
-        std::int32_t dot = 0;  // at most k_w * c_in * 255 * 128 per row: fits 32 bits for k_w * c_in < 65793
-        for (std::uint32_t i = 0; i < run; ++i) dot += element<Signed>(xr + i) * wr[i];
-        s += dot;
-      }
-      sums[co] = s;
-    }
-    for (std::uint32_t co = 0; co < cout; ++co) {
-      if (c.cin_tiled() && !c.last_cin_tile()) {
-        store_i32(acc + 4 * (pixel * cout + co), static_cast<std::int32_t>(sums[co]));
-      } else {
-        store_output(y + pixel * cout + co, requantize(sums[co], c.requant(), co));
-      }
+      finish_sum(c, m, index, co, sum);
     }
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// DEPTHWISE.
+
+// The [c][k_h][k_w] weights as [k_h * k_w][c], widened, so that the loop over channels of one
+// kernel position reads weights and input pixel contiguously.
+std::vector<std::int32_t> weights_by_position(const std::int8_t* w, std::uint32_t channels, std::uint32_t positions) {
+  std::vector<std::int32_t> out(std::uint64_t{channels} * positions);
+  for (std::uint32_t ch = 0; ch < channels; ++ch) {
+    for (std::uint32_t p = 0; p < positions; ++p) {
+      out[std::uint64_t{p} * channels + ch] = w[std::uint64_t{ch} * positions + p];
+    }
+  }
+  return out;
 }
 
 template <bool Signed>
 void depthwise(const KernelCall& c, std::uint8_t* l1) {
   const std::uint8_t* x = l1 + c.input();
-  const auto* w = reinterpret_cast<const std::int8_t*>(l1 + c.weights());
   const std::uint8_t* bias = c.has_bias() ? l1 + c.bias() : nullptr;
   std::uint8_t* y = l1 + c.output();
-  const std::uint32_t ch = c.c_out(), kh = c.k_h(), kw = c.k_w();
-  std::vector<std::int64_t> sums(ch);
-  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const Window& win) {
-    const std::int64_t ih0 = win.ih0, iw0 = win.iw0;
-    const std::uint32_t kh0 = win.kh0, kh1 = win.kh1, kw0 = win.kw0, kw1 = win.kw1;
-    for (std::uint32_t k = 0; k < ch; ++k) sums[k] = bias != nullptr ? load_i32(bias + 4 * std::uint64_t{k}) : 0;
-    for (std::uint32_t r = kh0; r < kh1; ++r) {
-      for (std::uint32_t q = kw0; q < kw1; ++q) {
-        const std::uint8_t* xp =
-            x + (static_cast<std::uint64_t>(ih0 + r) * c.w_in() + static_cast<std::uint64_t>(iw0 + q)) * ch;
-        const std::uint64_t tap = std::uint64_t{r} * kw + q;
-        for (std::uint32_t k = 0; k < ch; ++k) sums[k] += element<Signed>(xp + k) * w[std::uint64_t{k} * kh * kw + tap];
+  const std::uint32_t channels = c.c_out(), k_w = c.k_w();
+  const std::vector<std::int32_t> w =
+      weights_by_position(reinterpret_cast<const std::int8_t*>(l1 + c.weights()), channels, c.k_h() * k_w);
+  std::vector<std::int64_t> sums(channels);
+  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
+    for (std::uint32_t ch = 0; ch < channels; ++ch) {
+      sums[ch] = bias != nullptr ? load_i32(bias + 4 * std::uint64_t{ch}) : 0;
+    }
+    for (std::uint32_t r = rows.begin; r < rows.end; ++r) {
+      for (std::uint32_t q = cols.begin; q < cols.end; ++q) {
+        const std::uint8_t* xp = input_pixel(c, x, rows, cols, r, q);
+        const std::int32_t* wp = w.data() + (std::uint64_t{r} * k_w + q) * channels;
+        for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += element<Signed>(xp + ch) * wp[ch];
       }
     }
-    std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * ch;
-    for (std::uint32_t k = 0; k < ch; ++k) store_output(yp + k, requantize(sums[k], c.requant(), k));
+    std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;
+    for (std::uint32_t ch = 0; ch < channels; ++ch) store_output(yp + ch, requantize(sums[ch], c.requant(), ch));
   });
 }
 
+// ---------------------------------------------------------------------------------------
+// MAXPOOL, AVGPOOL.
+
+// Calls f(pixel) for the input pixel of every kernel position of the window inside the tile.
+template <class F>
+void for_each_window_pixel(const KernelCall& c, const std::uint8_t* x, const AxisWindow& rows, const AxisWindow& cols,
+                           F&& f) {
+  for (std::uint32_t r = rows.begin; r < rows.end; ++r) {
+    for (std::uint32_t q = cols.begin; q < cols.end; ++q) f(input_pixel(c, x, rows, cols, r, q));
+  }
+}
+
+// Padding is skipped, never compared: kernel_problem keeps pads below the window, so every
+// window holds at least one input pixel.
 template <bool Signed>
-void pool(const KernelCall& c, std::uint8_t* l1) {
-  const bool is_max = c.kind() == isa::pulp::KERNEL_MAXPOOL;
+void maxpool(const KernelCall& c, std::uint8_t* l1) {
   const std::uint8_t* x = l1 + c.input();
   std::uint8_t* y = l1 + c.output();
-  const std::uint32_t ch = c.c_out();
-  std::vector<std::int64_t> acc(ch);
-  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const Window& win) {
-    const std::int64_t ih0 = win.ih0, iw0 = win.iw0;
-    const std::uint32_t kh0 = win.kh0, kh1 = win.kh1, kw0 = win.kw0, kw1 = win.kw1;
-    std::fill(acc.begin(), acc.end(), is_max ? std::numeric_limits<std::int64_t>::min() : 0);
-    for (std::uint32_t r = kh0; r < kh1; ++r) {
-      for (std::uint32_t q = kw0; q < kw1; ++q) {
-        const std::uint8_t* xp =
-            x + (static_cast<std::uint64_t>(ih0 + r) * c.w_in() + static_cast<std::uint64_t>(iw0 + q)) * ch;
-        for (std::uint32_t k = 0; k < ch; ++k) {
-          const std::int64_t v = element<Signed>(xp + k);
-          acc[k] = is_max ? std::max(acc[k], v) : acc[k] + v;
-        }
-      }
-    }
-    std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * ch;
-    for (std::uint32_t k = 0; k < ch; ++k) {
-      // A window entirely in the padding has no maximum; PULP-NN never sees one (pads < k).
-      const std::int64_t v = is_max ? (acc[k] == std::numeric_limits<std::int64_t>::min() ? 0 : acc[k])
-                                    : requantize(acc[k], c.requant(), k);
-      store_output(yp + k, static_cast<std::int32_t>(v));
-    }
+  const std::uint32_t channels = c.c_out();
+  std::vector<std::int32_t> best(channels);
+  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
+    std::fill(best.begin(), best.end(), std::numeric_limits<std::int32_t>::min());
+    for_each_window_pixel(c, x, rows, cols, [&](const std::uint8_t* xp) {
+      for (std::uint32_t ch = 0; ch < channels; ++ch) best[ch] = std::max(best[ch], element<Signed>(xp + ch));
+    });
+    std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;
+    for (std::uint32_t ch = 0; ch < channels; ++ch) store_output(yp + ch, best[ch]);
   });
 }
+
+// Padding adds nothing to the sum; the divisor (the whole window) is in the requant.
+template <bool Signed>
+void avgpool(const KernelCall& c, std::uint8_t* l1) {
+  const std::uint8_t* x = l1 + c.input();
+  std::uint8_t* y = l1 + c.output();
+  const std::uint32_t channels = c.c_out();
+  std::vector<std::int64_t> sums(channels);
+  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
+    std::fill(sums.begin(), sums.end(), 0);
+    for_each_window_pixel(c, x, rows, cols, [&](const std::uint8_t* xp) {
+      for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += element<Signed>(xp + ch);
+    });
+    std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;
+    for (std::uint32_t ch = 0; ch < channels; ++ch) store_output(yp + ch, requantize(sums[ch], c.requant(), ch));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// ADD.
 
 template <bool SignedA, bool SignedB>
 void add(const KernelCall& c, std::uint8_t* l1) {
   const std::uint8_t* a = l1 + c.input();
   const std::uint8_t* b = l1 + c.input_b();
   std::uint8_t* y = l1 + c.output();
-  const std::int64_t ma = c.input_multiplier(0), mb = c.input_multiplier(1);
-  const std::uint32_t ch = c.c_out();
-  const std::uint64_t n = output_bytes(c);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const std::int64_t v = element<SignedA>(a + i) * ma + element<SignedB>(b + i) * mb;
-    store_output(y + i, requantize(v, c.requant(), static_cast<std::size_t>(i % ch)));
+  const std::int64_t m_a = c.input_multiplier(0), m_b = c.input_multiplier(1);
+  const std::uint32_t channels = c.c_out();
+  const std::uint64_t pixels = std::uint64_t{c.h_out()} * c.w_out();
+  for (std::uint64_t p = 0; p < pixels; ++p) {
+    for (std::uint32_t ch = 0; ch < channels; ++ch) {
+      const std::uint64_t i = p * channels + ch;
+      const std::int64_t v = element<SignedA>(a + i) * m_a + element<SignedB>(b + i) * m_b;
+      store_output(y + i, requantize(v, c.requant(), ch));
+    }
   }
+}
+
+template <bool SignedA>
+void add_by_second_type(const KernelCall& c, std::uint8_t* l1) {
+  c.input_b_signed() ? add<SignedA, true>(c, l1) : add<SignedA, false>(c, l1);
 }
 
 }  // namespace
 
 std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
-  const auto kind = c.kind();
-  if (kind < isa::pulp::KERNEL_CONV || kind > isa::pulp::KERNEL_AVGPOOL)
-    return fmt::format("unknown kernel {}", static_cast<int>(kind));
-  if (c.h_in() == 0 || c.w_in() == 0 || c.c_in() == 0 || c.h_out() == 0 || c.w_out() == 0 || c.c_out() == 0) {
-    return "a zero dimension";
+  if (!isa::pulp::KernelKind_IsValid(c.kind())) {
+    return fmt::format("unknown kernel kind {}", static_cast<int>(c.kind()));
   }
-  if (c.k_h() == 0 || c.k_w() == 0 || c.stride_h() == 0 || c.stride_w() == 0) return "a zero kernel size or stride";
-  if (c.pad_top() >= c.k_h() || c.pad_bottom() >= c.k_h() || c.pad_left() >= c.k_w() || c.pad_right() >= c.k_w()) {
-    return "padding as large as the kernel";
-  }
-  std::string p = extent_problem("h", c.h_out(), c.h_in(), c.k_h(), c.stride_h(), c.pad_top(), c.pad_bottom());
-  if (p.empty()) p = extent_problem("w", c.w_out(), c.w_in(), c.k_w(), c.stride_w(), c.pad_left(), c.pad_right());
-  if (!p.empty()) return p;
-  if (!is_matmul(kind) && c.c_in() != c.c_out())
-    return fmt::format("c_in {} differs from c_out {}", c.c_in(), c.c_out());
-  if (kind == isa::pulp::KERNEL_ADD) {
-    if (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1) return "add with a window";
-    if (c.input_multiplier_size() != 2)
-      return fmt::format("add needs 2 input multipliers, has {}", c.input_multiplier_size());
-  }
-  if (c.cin_tiled() && !is_matmul(kind)) return "input-channel tiling of a kernel without a channel reduction";
-  p = range_problem("input", c.input(), input_bytes(c), l1_size);
-  if (p.empty() && kind == isa::pulp::KERNEL_ADD) p = range_problem("input_b", c.input_b(), input_bytes(c), l1_size);
-  if (p.empty() && !(c.cin_tiled() && !c.last_cin_tile()))
-    p = range_problem("output", c.output(), output_bytes(c), l1_size);
-  if (p.empty() && has_weights(kind)) p = range_problem("weights", c.weights(), weight_bytes(c), l1_size);
-  if (p.empty() && has_weights(kind) && c.has_bias())
-    p = range_problem("bias", c.bias(), 4 * std::uint64_t{c.c_out()}, l1_size);
-  if (p.empty() && c.cin_tiled()) p = range_problem("accumulator", c.accumulator(), 4 * output_bytes(c), l1_size);
-  if (!p.empty()) return p;
-  if (kind != isa::pulp::KERNEL_MAXPOOL) {
+  std::string p = zero_size_problem(c);
+  if (p.empty()) p = pad_problem(c);
+  if (p.empty()) p = extents_problem(c);
+  if (p.empty()) p = kind_shape_problem(c);
+  if (p.empty()) p = operands_problem(c, l1_size);
+  if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL) {
     p = requant_problem(c.requant(), c.c_out());
-    if (!p.empty()) return p;
+    if (p.empty()) p = requant_clamp_problem(c);
   }
-  return {};
+  return p;
 }
 
 void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
@@ -259,25 +468,12 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
   switch (c.kind()) {
     case isa::pulp::KERNEL_CONV:
     case isa::pulp::KERNEL_POINTWISE:
-    case isa::pulp::KERNEL_LINEAR:
-      s ? conv<true>(c, m) : conv<false>(c, m);
-      break;
-    case isa::pulp::KERNEL_DEPTHWISE:
-      s ? depthwise<true>(c, m) : depthwise<false>(c, m);
-      break;
-    case isa::pulp::KERNEL_MAXPOOL:
-    case isa::pulp::KERNEL_AVGPOOL:
-      s ? pool<true>(c, m) : pool<false>(c, m);
-      break;
-    case isa::pulp::KERNEL_ADD:
-      if (s) {
-        c.input_b_signed() ? add<true, true>(c, m) : add<true, false>(c, m);
-      } else {
-        c.input_b_signed() ? add<false, true>(c, m) : add<false, false>(c, m);
-      }
-      break;
-    default:
-      break;
+    case isa::pulp::KERNEL_LINEAR: s ? matmul<true>(c, m) : matmul<false>(c, m); break;
+    case isa::pulp::KERNEL_DEPTHWISE: s ? depthwise<true>(c, m) : depthwise<false>(c, m); break;
+    case isa::pulp::KERNEL_MAXPOOL: s ? maxpool<true>(c, m) : maxpool<false>(c, m); break;
+    case isa::pulp::KERNEL_AVGPOOL: s ? avgpool<true>(c, m) : avgpool<false>(c, m); break;
+    case isa::pulp::KERNEL_ADD: s ? add_by_second_type<true>(c, m) : add_by_second_type<false>(c, m); break;
+    default: break;  // kernel_problem rejects other kinds
   }
 }
 

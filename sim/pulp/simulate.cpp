@@ -73,6 +73,7 @@ void validate(const isa::pulp::Network& network, Memories& m) {
         }
       };
       check(step.l3_load(), "l3_load copy", MEMORY_L3, MEMORY_L2, MEMORY_L3, MEMORY_L2);
+      check(step.l3_prefetch(), "l3_prefetch copy", MEMORY_L3, MEMORY_L2, MEMORY_L3, MEMORY_L2);
       check(step.load(), "load copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
       check(step.prefetch(), "prefetch copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
       check(step.write_back(), "write_back copy", MEMORY_L1, MEMORY_L2, MEMORY_L1, MEMORY_L2);

@@ -1,10 +1,22 @@
 // The cluster's int8 kernels against the integer golden model (compiler/golden), node by node:
 // each test builds a one-node QGraph of the pulp scheme, runs the golden executor on random
-// integers, lays the same integers out in L1 as HWC tiles, runs the kernel and compares bytes.
+// integers, lays the same integers out in L1 as HWC tiles (the whole layer, or one output tile
+// of it with the input rows and columns it reads), runs the kernel and compares every output
+// byte. L1 starts filled with a canary byte; nothing but the output (and the partial sums of
+// input-channel tiling) may change.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <ostream>
 #include <random>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "compiler/golden/integer_executor.h"
 #include "compiler/quant/requant_params.h"
@@ -14,42 +26,129 @@
 namespace wb::sim::pulp {
 namespace {
 
+using isa::pulp::KernelCall;
+using isa::pulp::KernelKind;
 using quant::QGraph;
 using quant::QNode;
 using quant::QOpKind;
 using quant::QTensor;
+using ::testing::HasSubstr;
 
-// NCHW tensor -> HWC bytes at `address` of `l1`, rows [row0, row0 + rows).
-void put_hwc(const Tensor& t, std::vector<std::uint8_t>& l1, std::uint64_t address, std::int64_t row0 = 0,
-             std::int64_t rows = -1) {
-  const auto& s = t.shape();
-  const std::int64_t c = s[1], h = s.size() > 2 ? s[2] : 1, w = s.size() > 3 ? s[3] : 1;
-  if (rows < 0) rows = h;
-  for (std::int64_t y = 0; y < rows; ++y) {
-    for (std::int64_t x = 0; x < w; ++x) {
-      for (std::int64_t k = 0; k < c; ++k) {
-        l1[address + static_cast<std::uint64_t>((y * w + x) * c + k)] =
-            static_cast<std::uint8_t>(t.as_int64((k * h + (row0 + y)) * w + x) & 0xff);
+constexpr std::uint8_t kCanary = 0xa5;
+
+// ---------------------------------------------------------------------------------------
+// Layout: NCHW golden tensors <-> HWC bytes in L1.
+
+// Rows [y0, y0 + h), columns [x0, x0 + w) and channels [c0, c0 + c) of an NCHW tensor.
+struct Region {
+  std::int64_t y0 = 0, h = 0, x0 = 0, w = 0, c0 = 0, c = 0;
+};
+
+std::int64_t dim(const Tensor& t, std::size_t i) { return t.shape().size() > i ? t.shape()[i] : 1; }
+
+Region whole(const Tensor& t) { return {0, dim(t, 2), 0, dim(t, 3), 0, dim(t, 1)}; }
+
+bool is_signed(const Tensor& t) { return t.dtype() == DType::I8; }
+
+std::int64_t nchw_index(const Tensor& t, std::int64_t c, std::int64_t y, std::int64_t x) {
+  return (c * dim(t, 2) + y) * dim(t, 3) + x;
+}
+
+// The region of `t` as dense HWC bytes at `address`.
+void put_hwc(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address, const Region& r) {
+  std::uint64_t at = address;
+  for (std::int64_t y = r.y0; y < r.y0 + r.h; ++y) {
+    for (std::int64_t x = r.x0; x < r.x0 + r.w; ++x) {
+      for (std::int64_t c = r.c0; c < r.c0 + r.c; ++c) {
+        l1[at++] = static_cast<std::uint8_t>(t.as_int64(nchw_index(t, c, y, x)) & 0xff);
       }
     }
   }
 }
 
-// The golden output's rows [row0, row0 + rows) against HWC bytes at `address`.
-void expect_hwc_equal(const Tensor& golden, const std::vector<std::uint8_t>& l1, std::uint64_t address, bool is_signed,
-                      std::int64_t row0 = 0, std::int64_t rows = -1) {
-  const auto& s = golden.shape();
-  const std::int64_t c = s[1], h = s.size() > 2 ? s[2] : 1, w = s.size() > 3 ? s[3] : 1;
-  if (rows < 0) rows = h;
-  for (std::int64_t y = 0; y < rows; ++y) {
-    for (std::int64_t x = 0; x < w; ++x) {
-      for (std::int64_t k = 0; k < c; ++k) {
-        const std::uint8_t byte = l1[address + static_cast<std::uint64_t>((y * w + x) * c + k)];
-        const std::int64_t actual = is_signed ? static_cast<std::int8_t>(byte) : byte;
-        ASSERT_EQ(actual, golden.as_int64((k * h + (row0 + y)) * w + x)) << "c " << k << " y " << row0 + y << " x " << x;
+// The region of the golden output against the dense HWC bytes at `address`.
+void expect_hwc_equal(const Tensor& golden, std::span<const std::uint8_t> l1, std::uint64_t address,
+                      const Region& r) {
+  std::uint64_t at = address;
+  for (std::int64_t y = r.y0; y < r.y0 + r.h; ++y) {
+    for (std::int64_t x = r.x0; x < r.x0 + r.w; ++x) {
+      for (std::int64_t c = r.c0; c < r.c0 + r.c; ++c) {
+        const std::uint8_t byte = l1[at++];
+        const std::int64_t actual = is_signed(golden) ? static_cast<std::int8_t>(byte) : byte;
+        ASSERT_EQ(actual, golden.as_int64(nchw_index(golden, c, y, x))) << "c " << c << " y " << y << " x " << x;
       }
     }
   }
+}
+
+// Weights [c_out][k_h][k_w][c_in] (depthwise [c][k_h][k_w]) of input channels [cin0, cin0 + cins).
+void put_weights(const QNode& node, std::span<std::uint8_t> l1, std::uint64_t address, std::int64_t cin0,
+                 std::int64_t cins) {
+  const auto& s = node.weights.shape();
+  const std::int64_t co = s[0], ci = s[1], kh = s[2], kw = s[3];
+  std::uint64_t at = address;
+  for (std::int64_t o = 0; o < co; ++o) {
+    for (std::int64_t y = 0; y < kh; ++y) {
+      for (std::int64_t x = 0; x < kw; ++x) {
+        for (std::int64_t i = cin0; i < cin0 + cins; ++i) {
+          l1[at++] = static_cast<std::uint8_t>(node.weights.as_int64(((o * ci + i) * kh + y) * kw + x) & 0xff);
+        }
+      }
+    }
+  }
+}
+
+void put_bias(const QNode& node, std::span<std::uint8_t> l1, std::uint64_t address) {
+  for (std::int64_t o = 0; o < node.bias.numel(); ++o) {
+    const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(node.bias.as_int64(o)));
+    for (std::uint32_t b = 0; b < 4; ++b) {
+      l1[address + 4 * static_cast<std::uint64_t>(o) + b] = static_cast<std::uint8_t>(v >> (8 * b));
+    }
+  }
+}
+
+// Operands placed one after another, 4-byte aligned (the bias and partial sums are int32).
+class L1Builder {
+ public:
+  std::uint64_t place(std::uint64_t bytes) {
+    const std::uint64_t at = (end_ + 3) / 4 * 4;
+    end_ = at + bytes;
+    return at;
+  }
+  std::vector<std::uint8_t> memory() const { return std::vector<std::uint8_t>(end_ + 64, kCanary); }
+
+ private:
+  std::uint64_t end_ = 0;
+};
+
+struct ByteRange {
+  std::uint64_t address, bytes;
+};
+
+// Every byte outside `writable` as it was before the call.
+void expect_only_written(const std::vector<std::uint8_t>& before, const std::vector<std::uint8_t>& after,
+                         const std::vector<ByteRange>& writable) {
+  for (std::uint64_t i = 0; i < before.size(); ++i) {
+    const bool may_change = std::any_of(writable.begin(), writable.end(), [&](const ByteRange& r) {
+      return i >= r.address && i < r.address + r.bytes;
+    });
+    if (!may_change) {
+      ASSERT_EQ(after[i], before[i]) << "byte " << i << " outside the output changed";
+    }
+  }
+}
+
+// A test means something only if the golden output is not one saturated value.
+void expect_varied(const Tensor& y) {
+  std::set<std::int64_t> values;
+  for (std::int64_t i = 0; i < y.numel(); ++i) values.insert(y.as_int64(i));
+  EXPECT_GE(values.size(), std::min<std::size_t>(5, static_cast<std::size_t>(y.numel()))) << "degenerate golden output";
+}
+
+// Test names from the specs' `name`, and the spec printed by it when a test fails.
+template <class Spec>
+std::string spec_name(const ::testing::TestParamInfo<Spec>& param_info) {
+  return param_info.param.name;
 }
 
 isa::Requant to_isa(const quant::Requant& r) {
@@ -63,291 +162,620 @@ isa::Requant to_isa(const quant::Requant& r) {
   return out;
 }
 
-struct ConvCase {
-  std::int64_t c_in, c_out, hw, k, stride, pad;
-  bool depthwise, signed_in;
+// ---------------------------------------------------------------------------------------
+// Tiles: an output row (or column) range and the input range it reads.
+
+struct TileAxis {
+  std::int64_t out_begin = 0, out_size = 0, in_begin = 0, in_size = 0;
+  std::uint32_t pad_before = 0, pad_after = 0;
 };
 
-// A conv of the pulp scheme (per-channel weights, BN-style requant), golden-run on random inputs.
-struct ConvFixture {
+TileAxis tile_axis(std::int64_t out_begin, std::int64_t out_size, std::int64_t k, std::int64_t stride,
+                   std::int64_t layer_pad_before, std::int64_t layer_in) {
+  const std::int64_t first = out_begin * stride - layer_pad_before;
+  const std::int64_t end = (out_begin + out_size - 1) * stride - layer_pad_before + k;
+  TileAxis a;
+  a.out_begin = out_begin;
+  a.out_size = out_size;
+  a.in_begin = std::max<std::int64_t>(first, 0);
+  a.in_size = std::min(end, layer_in) - a.in_begin;
+  a.pad_before = static_cast<std::uint32_t>(a.in_begin - first);
+  a.pad_after = static_cast<std::uint32_t>(end - std::min(end, layer_in));
+  return a;
+}
+
+// A one-node layer with a window (conv, depthwise, pools), golden-run on `x`.
+struct WindowLayer {
   QGraph graph;
   Tensor x, y;
+  KernelKind kind = isa::pulp::KERNEL_CONV;
+  const QNode& node() const { return graph.nodes.at(0); }
 };
 
-ConvFixture make_conv(const ConvCase& c, std::uint32_t seed) {
-  const std::int64_t out_hw = (c.hw + 2 * c.pad - c.k) / c.stride + 1;
-  const std::int64_t cin_g = c.depthwise ? 1 : c.c_in;
-  Tensor weights(DType::I8, {c.c_out, cin_g, c.k, c.k});
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> w8(-128, 127), b32(-5000, 5000);
-  for (std::int64_t i = 0; i < weights.numel(); ++i) weights.data<std::int8_t>()[i] = static_cast<std::int8_t>(w8(rng));
-  Tensor bias(DType::I32, {c.c_out});
-  for (std::int64_t i = 0; i < c.c_out; ++i) bias.data<std::int32_t>()[i] = b32(rng);
-  std::vector<double> scales;
-  for (std::int64_t i = 0; i < c.c_out; ++i) scales.push_back(0.002 + 0.0005 * static_cast<double>(i % 5));
-  ConvFixture f;
-  f.graph = test::single_conv(quant::Scheme::Pulp, QTensor{"x", {1, c.c_in, c.hw, c.hw}, 8, c.signed_in, 0.05, 0},
-                              QTensor{"y", {1, c.c_out, out_hw, out_hw}, 8, false, 0.04, 0}, std::move(weights), scales,
-                              std::move(bias));
-  QNode& node = f.graph.nodes[0];
-  node.strides = {c.stride, c.stride};
-  node.pads_begin = {c.pad, c.pad};
-  node.pads_end = {c.pad, c.pad};
-  node.group = c.depthwise ? c.c_in : 1;
-  node.folded_batchnorm = true;
-  node.act_min = 0;
-  quant::assign_requant(f.graph);
-  f.x = test::random_quantized(f.graph.tensor(0), seed + 1);
-  f.y = golden::IntegerExecutor(f.graph).run_quantized({f.x}).at(0);
-  return f;
-}
-
-// Weights [c_out][k_h][k_w][c_in] (depthwise [c][k_h][k_w]) as the kernels read them.
-void put_weights(const QNode& node, std::vector<std::uint8_t>& l1, std::uint64_t address, std::int64_t cin0 = 0,
-                 std::int64_t cins = -1) {
-  const auto& s = node.weights.shape();
-  const std::int64_t co = s[0], ci = s[1], kh = s[2], kw = s[3];
-  if (cins < 0) cins = ci;
-  std::uint64_t at = address;
-  for (std::int64_t o = 0; o < co; ++o) {
-    for (std::int64_t y = 0; y < kh; ++y) {
-      for (std::int64_t x = 0; x < kw; ++x) {
-        for (std::int64_t i = cin0; i < cin0 + cins; ++i) {
-          l1[at++] = static_cast<std::uint8_t>(node.weights.as_int64(((o * ci + i) * kh + y) * kw + x) & 0xff);
-        }
-      }
-    }
-  }
-}
-
-void put_bias(const QNode& node, std::vector<std::uint8_t>& l1, std::uint64_t address) {
-  for (std::int64_t o = 0; o < node.bias.numel(); ++o) {
-    const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(node.bias.as_int64(o)));
-    for (int b = 0; b < 4; ++b) l1[address + static_cast<std::uint64_t>(4 * o + b)] = static_cast<std::uint8_t>(v >> (8 * b));
-  }
-}
-
-isa::pulp::KernelCall conv_call(const ConvCase& c, const ConvFixture& f) {
-  const QNode& node = f.graph.nodes[0];
-  isa::pulp::KernelCall call;
-  call.set_kind(c.depthwise ? isa::pulp::KERNEL_DEPTHWISE
-                            : (c.k == 1 && c.pad == 0 && c.stride == 1 ? isa::pulp::KERNEL_POINTWISE
-                                                                       : isa::pulp::KERNEL_CONV));
-  call.set_input(0);
-  call.set_weights(16384);
-  call.set_bias(32768);
-  call.set_has_bias(true);
-  call.set_output(40000);
-  call.set_h_in(static_cast<std::uint32_t>(c.hw));
-  call.set_w_in(static_cast<std::uint32_t>(c.hw));
-  call.set_c_in(static_cast<std::uint32_t>(c.c_in));
-  call.set_h_out(static_cast<std::uint32_t>(f.y.shape()[2]));
-  call.set_w_out(static_cast<std::uint32_t>(f.y.shape()[3]));
-  call.set_c_out(static_cast<std::uint32_t>(c.c_out));
-  call.set_k_h(static_cast<std::uint32_t>(c.k));
-  call.set_k_w(static_cast<std::uint32_t>(c.k));
-  call.set_stride_h(static_cast<std::uint32_t>(c.stride));
-  call.set_stride_w(static_cast<std::uint32_t>(c.stride));
-  const auto pad = static_cast<std::uint32_t>(c.pad);
-  call.set_pad_top(pad);
-  call.set_pad_bottom(pad);
-  call.set_pad_left(pad);
-  call.set_pad_right(pad);
-  call.set_input_signed(c.signed_in);
-  call.set_output_signed(false);
-  *call.mutable_requant() = to_isa(node.requant);
+KernelCall window_call(const WindowLayer& layer, const TileAxis& rows, const TileAxis& cols) {
+  const QNode& n = layer.node();
+  KernelCall call;
+  call.set_kind(layer.kind);
+  call.set_h_in(static_cast<std::uint32_t>(rows.in_size));
+  call.set_w_in(static_cast<std::uint32_t>(cols.in_size));
+  call.set_c_in(static_cast<std::uint32_t>(dim(layer.x, 1)));
+  call.set_h_out(static_cast<std::uint32_t>(rows.out_size));
+  call.set_w_out(static_cast<std::uint32_t>(cols.out_size));
+  call.set_c_out(static_cast<std::uint32_t>(dim(layer.y, 1)));
+  call.set_k_h(static_cast<std::uint32_t>(n.kernel[0]));
+  call.set_k_w(static_cast<std::uint32_t>(n.kernel[1]));
+  call.set_stride_h(static_cast<std::uint32_t>(n.strides[0]));
+  call.set_stride_w(static_cast<std::uint32_t>(n.strides[1]));
+  call.set_pad_top(rows.pad_before);
+  call.set_pad_bottom(rows.pad_after);
+  call.set_pad_left(cols.pad_before);
+  call.set_pad_right(cols.pad_after);
+  call.set_input_signed(is_signed(layer.x));
+  call.set_output_signed(is_signed(layer.y));
+  if (layer.kind != isa::pulp::KERNEL_MAXPOOL) *call.mutable_requant() = to_isa(n.requant);
   return call;
 }
 
-class PulpKernelConv : public ::testing::TestWithParam<ConvCase> {};
+// Runs output rows [oy, oy + oh) x columns [ox, ox + ow) of the layer as one call and compares.
+void run_tile_and_compare(const WindowLayer& layer, std::int64_t oy, std::int64_t oh, std::int64_t ox,
+                          std::int64_t ow) {
+  const QNode& n = layer.node();
+  const TileAxis rows = tile_axis(oy, oh, n.kernel[0], n.strides[0], n.pads_begin[0], dim(layer.x, 2));
+  const TileAxis cols = tile_axis(ox, ow, n.kernel[1], n.strides[1], n.pads_begin[1], dim(layer.x, 3));
+  KernelCall call = window_call(layer, rows, cols);
+  const bool weighted = !n.weights.empty();
+  const Region in_region{rows.in_begin, rows.in_size, cols.in_begin, cols.in_size, 0, dim(layer.x, 1)};
+  const Region out_region{oy, oh, ox, ow, 0, dim(layer.y, 1)};
+  const std::uint64_t out_bytes = static_cast<std::uint64_t>(oh * ow * dim(layer.y, 1));
 
-TEST_P(PulpKernelConv, MatchesTheGoldenModel) {
-  const ConvCase c = GetParam();
-  const ConvFixture f = make_conv(c, 7);
-  std::vector<std::uint8_t> l1(65536, 0);
-  put_hwc(f.x, l1, 0);
-  put_weights(f.graph.nodes[0], l1, 16384);
-  put_bias(f.graph.nodes[0], l1, 32768);
-  const auto call = conv_call(c, f);
+  L1Builder builder;
+  call.set_input(builder.place(static_cast<std::uint64_t>(in_region.h * in_region.w * in_region.c)));
+  if (weighted) {
+    call.set_weights(builder.place(static_cast<std::uint64_t>(n.weights.numel())));
+    call.set_has_bias(!n.bias.empty());
+    if (call.has_bias()) call.set_bias(builder.place(4 * static_cast<std::uint64_t>(n.bias.numel())));
+  }
+  call.set_output(builder.place(out_bytes));
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_hwc(layer.x, l1, call.input(), in_region);
+  if (weighted) put_weights(n, l1, call.weights(), 0, n.weights.shape()[1]);
+  if (call.has_bias()) put_bias(n, l1, call.bias());
+
   ASSERT_EQ(kernel_problem(call, l1.size()), "");
+  const std::vector<std::uint8_t> before = l1;
   run_kernel(call, l1);
-  expect_hwc_equal(f.y, l1, 40000, false);
+  expect_hwc_equal(layer.y, l1, call.output(), out_region);
+  expect_only_written(before, l1, {{call.output(), out_bytes}});
+}
+
+void run_whole_layer_and_compare(const WindowLayer& layer) {
+  run_tile_and_compare(layer, 0, dim(layer.y, 2), 0, dim(layer.y, 3));
+}
+
+// ---------------------------------------------------------------------------------------
+// Convolutions of the pulp scheme.
+
+struct ConvSpec {
+  const char* name;
+  std::int64_t c_in, c_out, h, w, k, stride;
+  std::array<std::int64_t, 4> pads;  // top, bottom, left, right
+  bool depthwise = false;
+  bool signed_in = false;
+  bool signed_out = false;  // no fused ReLU
+  bool with_bias = true;
+  bool plain = false;           // per-tensor weights: (m * acc) >> d kept in int16; else the batch-norm path
+  double y_scale_factor = 1.0;  // below 1 pushes outputs beyond the output's range (saturation, int16 wrap)
+};
+
+void PrintTo(const ConvSpec& spec, std::ostream* os) { *os << spec.name; }
+
+std::int64_t out_extent(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t pad_a, std::int64_t pad_b) {
+  return (in + pad_a + pad_b - k) / stride + 1;
+}
+
+KernelKind conv_kind(const ConvSpec& s) {
+  if (s.depthwise) return isa::pulp::KERNEL_DEPTHWISE;
+  const bool one_by_one = s.k == 1 && s.stride == 1 && s.pads == std::array<std::int64_t, 4>{0, 0, 0, 0};
+  if (!one_by_one) return isa::pulp::KERNEL_CONV;
+  return s.h == 1 && s.w == 1 ? isa::pulp::KERNEL_LINEAR : isa::pulp::KERNEL_POINTWISE;
+}
+
+// Weights and bias random; the output scale puts a typical accumulator (random inputs and
+// weights: sqrt(taps) * 74 * 74) near 60 output steps, so outputs spread over the range.
+WindowLayer make_conv(const ConvSpec& s, std::uint32_t seed) {
+  const std::int64_t cin_g = s.depthwise ? 1 : s.c_in;
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> w8(-128, 127), b32(-5000, 5000);
+  Tensor weights(DType::I8, {s.c_out, cin_g, s.k, s.k});
+  for (auto& v : weights.span<std::int8_t>()) v = static_cast<std::int8_t>(w8(rng));
+  Tensor bias;
+  if (s.with_bias) {
+    bias = Tensor(DType::I32, {s.c_out});
+    for (auto& v : bias.span<std::int32_t>()) v = b32(rng);
+  }
+  std::vector<double> weight_scales;
+  if (s.plain) {
+    weight_scales = {0.01};
+  } else {
+    for (std::int64_t i = 0; i < s.c_out; ++i) weight_scales.push_back(0.008 + 0.001 * static_cast<double>(i % 5));
+  }
+  const double x_scale = 0.05, taps = static_cast<double>(cin_g * s.k * s.k);
+  const double y_scale = x_scale * 0.01 * std::sqrt(taps) * 91.0 * s.y_scale_factor;
+  const std::int64_t oh = out_extent(s.h, s.k, s.stride, s.pads[0], s.pads[1]);
+  const std::int64_t ow = out_extent(s.w, s.k, s.stride, s.pads[2], s.pads[3]);
+
+  WindowLayer layer;
+  layer.kind = conv_kind(s);
+  layer.graph = test::single_conv(quant::Scheme::Pulp, QTensor{"x", {1, s.c_in, s.h, s.w}, 8, s.signed_in, x_scale, 0},
+                                  QTensor{"y", {1, s.c_out, oh, ow}, 8, s.signed_out, y_scale, 0}, std::move(weights),
+                                  weight_scales, std::move(bias));
+  QNode& node = layer.graph.nodes[0];
+  node.strides = {s.stride, s.stride};
+  node.pads_begin = {s.pads[0], s.pads[2]};
+  node.pads_end = {s.pads[1], s.pads[3]};
+  node.group = s.depthwise ? s.c_in : 1;
+  node.folded_batchnorm = !s.plain;
+  if (!s.signed_out) node.act_min = 0;
+  quant::assign_requant(layer.graph);
+  layer.x = test::random_quantized(layer.graph.tensor(0), seed + 1);
+  layer.y = golden::IntegerExecutor(layer.graph).run_quantized({layer.x}).at(0);
+  return layer;
+}
+
+class PulpKernelConv : public ::testing::TestWithParam<ConvSpec> {};
+
+TEST_P(PulpKernelConv, WholeLayerMatchesTheGoldenModel) {
+  const WindowLayer layer = make_conv(GetParam(), 7);
+  ASSERT_EQ(layer.kind, conv_kind(GetParam()));
+  expect_varied(layer.y);
+  run_whole_layer_and_compare(layer);
+}
+
+// Every tile of a 3 x 3 grid over the output: corner tiles keep the layer's padding on two
+// sides, the middle one has none; each reads only its own input rows and columns.
+TEST_P(PulpKernelConv, EveryTileOfAGridMatchesItsPartOfTheGoldenOutput) {
+  const WindowLayer layer = make_conv(GetParam(), 9);
+  const std::int64_t oh = dim(layer.y, 2), ow = dim(layer.y, 3);
+  if (oh < 3 || ow < 3) GTEST_SKIP() << "too small for a 3 x 3 grid";
+  const std::array<std::int64_t, 4> ys{0, oh / 3, 2 * oh / 3, oh}, xs{0, ow / 3, 2 * ow / 3, ow};
+  for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t j = 0; j < 3; ++j) {
+      SCOPED_TRACE(testing::Message() << "tile rows " << ys[i] << ".." << ys[i + 1] << " cols " << xs[j] << ".."
+                                      << xs[j + 1]);
+      run_tile_and_compare(layer, ys[i], ys[i + 1] - ys[i], xs[j], xs[j + 1] - xs[j]);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, PulpKernelConv,
-    ::testing::Values(ConvCase{5, 6, 9, 3, 1, 1, false, false},    // leftover input bytes and channels
-                      ConvCase{8, 8, 10, 3, 2, 1, false, true},    // stride 2, signed input
-                      ConvCase{16, 12, 6, 1, 1, 0, false, false},  // pointwise
-                      ConvCase{3, 16, 12, 7, 2, 3, false, true},   // a 7x7 first layer
-                      ConvCase{12, 12, 9, 3, 1, 1, true, false},   // depthwise
-                      ConvCase{12, 12, 10, 3, 2, 1, true, true}));  // depthwise, stride 2, signed
+    ::testing::Values(
+        ConvSpec{"conv3x3_s1_leftover_channels", 5, 6, 9, 9, 3, 1, {1, 1, 1, 1}},
+        ConvSpec{"conv3x3_s2_asymmetric_pads_signed_in", 8, 8, 10, 10, 3, 2, {0, 1, 0, 1}, false, true},
+        ConvSpec{"conv3x3_s2_uneven_pads_signed_out", 7, 10, 9, 11, 3, 2, {1, 2, 2, 1}, false, true, true},
+        ConvSpec{"conv3x3_s1_no_bias", 6, 5, 8, 7, 3, 1, {1, 1, 1, 1}, false, false, false, false},
+        ConvSpec{"conv7x7_s2_first_layer", 3, 16, 20, 20, 7, 2, {3, 3, 3, 3}, false, true},
+        ConvSpec{"conv1x1_s2_downsample", 12, 9, 9, 9, 1, 2, {0, 0, 0, 0}},
+        ConvSpec{"pointwise", 16, 12, 6, 5, 1, 1, {0, 0, 0, 0}},
+        ConvSpec{"pointwise_leftovers_signed", 3, 5, 7, 6, 1, 1, {0, 0, 0, 0}, false, true, true},
+        ConvSpec{"pointwise_plain_path", 10, 7, 6, 6, 1, 1, {0, 0, 0, 0}, false, false, false, true, true},
+        ConvSpec{"conv3x3_plain_path_signed", 6, 6, 8, 8, 3, 1, {1, 1, 1, 1}, false, true, true, true, true},
+        ConvSpec{"depthwise3x3_s1", 12, 12, 9, 9, 3, 1, {1, 1, 1, 1}, true},
+        ConvSpec{"depthwise3x3_s2_signed_leftover", 13, 13, 10, 10, 3, 2, {1, 1, 1, 1}, true, true, true},
+        ConvSpec{"depthwise3x3_s2_asymmetric_pads", 8, 8, 11, 10, 3, 2, {0, 1, 1, 0}, true}),
+    spec_name<ConvSpec>);
 
-// A tile in the middle of the image: the kernel sees only its input rows and pads at the
-// layer's borders only; its output equals the golden output's rows.
-TEST(PulpKernelConvTile, AMiddleTileWithoutPadding) {
-  const ConvCase c{8, 8, 12, 3, 1, 1, false, false};
-  const ConvFixture f = make_conv(c, 11);
-  std::vector<std::uint8_t> l1(65536, 0);
-  // Output rows 4..7 read input rows 3..8; no padding above or below.
-  put_hwc(f.x, l1, 0, 3, 6);
-  put_weights(f.graph.nodes[0], l1, 16384);
-  put_bias(f.graph.nodes[0], l1, 32768);
-  auto call = conv_call(c, f);
-  call.set_h_in(6);
-  call.set_h_out(4);
-  call.set_pad_top(0);
-  call.set_pad_bottom(0);
+TEST(PulpKernelLinear, SignedAndUnsignedInputsMatchTheGoldenModel) {
+  for (const bool signed_in : {false, true}) {
+    SCOPED_TRACE(signed_in ? "int8 input" : "uint8 input");
+    const ConvSpec spec{"linear", 100, 10, 1, 1, 1, 1, {0, 0, 0, 0}, false, signed_in, true};
+    const WindowLayer layer = make_conv(spec, 21);
+    ASSERT_EQ(layer.kind, isa::pulp::KERNEL_LINEAR);
+    expect_varied(layer.y);
+    run_whole_layer_and_compare(layer);
+  }
+}
+
+// The plain path keeps (m * acc) >> d in an int16: large values wrap before the clamp. The
+// kernel must wrap exactly where the golden model does, and it must make a difference here.
+TEST(PulpKernelConvPlainPath, IntermediateSixteenBitsWrapsLikeTheGoldenModel) {
+  ConvSpec spec{"wrap", 8, 8, 8, 8, 3, 1, {1, 1, 1, 1}, false, true, false, true, true, 1.0 / 400};
+  const WindowLayer layer = make_conv(spec, 31);
+  ASSERT_EQ(layer.node().requant.intermediate_bits, 16);
+  run_whole_layer_and_compare(layer);
+
+  // The same call without the int16 wrap gives other bytes somewhere.
+  const TileAxis rows = tile_axis(0, dim(layer.y, 2), 3, 1, 1, 8), cols = tile_axis(0, dim(layer.y, 3), 3, 1, 1, 8);
+  KernelCall call = window_call(layer, rows, cols);
+  L1Builder builder;
+  call.set_input(builder.place(8 * 8 * 8));
+  call.set_weights(builder.place(static_cast<std::uint64_t>(layer.node().weights.numel())));
+  call.set_has_bias(true);
+  call.set_bias(builder.place(4 * 8));
+  call.set_output(builder.place(8 * 8 * 8));
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_hwc(layer.x, l1, call.input(), whole(layer.x));
+  put_weights(layer.node(), l1, call.weights(), 0, 8);
+  put_bias(layer.node(), l1, call.bias());
+  run_kernel(call, l1);
+  const std::vector<std::uint8_t> wrapped(l1.begin() + static_cast<std::ptrdiff_t>(call.output()), l1.end());
+  call.mutable_requant()->set_intermediate_bits(0);
   ASSERT_EQ(kernel_problem(call, l1.size()), "");
   run_kernel(call, l1);
-  expect_hwc_equal(f.y, l1, 40000, false, 4, 4);
+  const std::vector<std::uint8_t> unwrapped(l1.begin() + static_cast<std::ptrdiff_t>(call.output()), l1.end());
+  EXPECT_NE(wrapped, unwrapped) << "no output wrapped: the test does not exercise intermediate_bits 16";
 }
 
-// Input-channel tiling: two calls over halves of C_in with int32 partial sums give the same bytes.
-TEST(PulpKernelConvTile, InputChannelTilesAccumulatePartialSums) {
-  const ConvCase c{16, 8, 6, 3, 1, 1, false, false};
-  const ConvFixture f = make_conv(c, 13);
-  std::vector<std::uint8_t> l1(65536, 0);
-  auto call = conv_call(c, f);
-  call.set_c_in(8);
-  call.set_cin_tiled(true);
-  call.set_accumulator(50000);
-  for (int half = 0; half < 2; ++half) {
-    // This half's input channels and weights.
-    Tensor x_half(f.x.dtype(), {1, 8, 6, 6});
-    for (std::int64_t k = 0; k < 8; ++k) {
-      for (std::int64_t i = 0; i < 36; ++i) x_half.data<std::uint8_t>()[k * 36 + i] = f.x.data<std::uint8_t>()[(k + 8 * half) * 36 + i];
-    }
-    put_hwc(x_half, l1, 0);
-    put_weights(f.graph.nodes[0], l1, 16384, 8 * half, 8);
-    put_bias(f.graph.nodes[0], l1, 32768);
-    call.set_first_cin_tile(half == 0);
-    call.set_last_cin_tile(half == 1);
-    ASSERT_EQ(kernel_problem(call, l1.size()), "");
-    run_kernel(call, l1);
+// One run longer than an int32 sum can hold (70000 x 255 x -128 < -2^31): the kernel must
+// not wrap where the golden model's int64 accumulator does not.
+TEST(PulpKernelLinear, AccumulatesBeyondInt32WithoutWrapping) {
+  const std::int64_t c_in = 70000;
+  Tensor weights(DType::I8, {2, c_in, 1, 1});
+  for (std::int64_t i = 0; i < c_in; ++i) {
+    weights.data<std::int8_t>()[i] = -128;
+    weights.data<std::int8_t>()[c_in + i] = 127;
   }
-  expect_hwc_equal(f.y, l1, 40000, false);
+  const double x_scale = 0.05, w_scale = 0.01, y_scale = x_scale * w_scale * 2.4e9 / 100;
+  WindowLayer layer;
+  layer.kind = isa::pulp::KERNEL_LINEAR;
+  layer.graph = test::single_conv(quant::Scheme::Pulp, QTensor{"x", {1, c_in, 1, 1}, 8, false, x_scale, 0},
+                                  QTensor{"y", {1, 2, 1, 1}, 8, true, y_scale, 0}, std::move(weights),
+                                  {w_scale, w_scale});
+  layer.graph.nodes[0].folded_batchnorm = true;
+  quant::assign_requant(layer.graph);
+  layer.x = Tensor(DType::U8, {1, c_in, 1, 1});
+  for (auto& v : layer.x.span<std::uint8_t>()) v = 255;
+  layer.y = golden::IntegerExecutor(layer.graph).run_quantized({layer.x}).at(0);
+  ASSERT_LT(layer.y.as_int64(0), -50);  // -95: a wrapped sum would come out near +84
+  ASSERT_GT(layer.y.as_int64(1), 50);
+  run_whole_layer_and_compare(layer);
 }
 
-// Pools and add, each a one-node graph.
-QGraph one_node(QOpKind kind, std::vector<QTensor> tensors, std::vector<int> inputs) {
+// Input-channel tiling: three calls over 6 + 5 + 5 of 16 input channels, with int32 partial
+// sums in L1 between them, give the whole layer's bytes.
+TEST(PulpKernelConvTile, InputChannelTilesAccumulatePartialSums) {
+  const WindowLayer layer = make_conv(ConvSpec{"cin", 16, 8, 6, 6, 3, 1, {1, 1, 1, 1}}, 13);
+  const TileAxis rows = tile_axis(0, 6, 3, 1, 1, 6), cols = tile_axis(0, 6, 3, 1, 1, 6);
+  KernelCall call = window_call(layer, rows, cols);
+  L1Builder builder;
+  call.set_input(builder.place(6 * 6 * 6));
+  call.set_weights(builder.place(8 * 9 * 6));
+  call.set_has_bias(true);
+  call.set_bias(builder.place(4 * 8));
+  call.set_output(builder.place(6 * 6 * 8));
+  call.set_accumulator(builder.place(4 * 6 * 6 * 8));
+  call.set_cin_tiled(true);
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_bias(layer.node(), l1, call.bias());
+  const std::array<std::int64_t, 4> cuts{0, 6, 11, 16};
+  for (std::size_t t = 0; t < 3; ++t) {
+    const std::int64_t c0 = cuts[t], cs = cuts[t + 1] - cuts[t];
+    call.set_c_in(static_cast<std::uint32_t>(cs));
+    call.set_first_cin_tile(t == 0);
+    call.set_last_cin_tile(t == 2);
+    put_hwc(layer.x, l1, call.input(), Region{0, 6, 0, 6, c0, cs});
+    put_weights(layer.node(), l1, call.weights(), c0, cs);
+    ASSERT_EQ(kernel_problem(call, l1.size()), "") << "tile " << t;
+    const std::vector<std::uint8_t> before = l1;
+    run_kernel(call, l1);
+    if (t < 2) {
+      expect_only_written(before, l1, {{call.accumulator(), 4 * 6 * 6 * 8}});
+    } else {
+      expect_only_written(before, l1, {{call.output(), 6 * 6 * 8}});
+    }
+  }
+  expect_hwc_equal(layer.y, l1, call.output(), whole(layer.y));
+}
+
+// ---------------------------------------------------------------------------------------
+// Pools.
+
+struct PoolSpec {
+  const char* name;
+  QOpKind kind;
+  std::int64_t c, h, w, k, stride;
+  std::array<std::int64_t, 4> pads;  // top, bottom, left, right
+  bool is_signed = false;
+};
+
+void PrintTo(const PoolSpec& spec, std::ostream* os) { *os << spec.name; }
+
+WindowLayer make_pool(const PoolSpec& s, std::uint32_t seed) {
+  const std::int64_t oh = out_extent(s.h, s.k, s.stride, s.pads[0], s.pads[1]);
+  const std::int64_t ow = out_extent(s.w, s.k, s.stride, s.pads[2], s.pads[3]);
+  WindowLayer layer;
+  layer.kind = s.kind == QOpKind::MaxPool ? isa::pulp::KERNEL_MAXPOOL : isa::pulp::KERNEL_AVGPOOL;
+  QGraph& g = layer.graph;
+  g.scheme = quant::Scheme::Pulp;
+  g.tensors = {QTensor{"x", {1, s.c, s.h, s.w}, 8, s.is_signed, 0.1, 0},
+               QTensor{"y", {1, s.c, oh, ow}, 8, s.is_signed, s.kind == QOpKind::MaxPool ? 0.1 : 0.07, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  QNode n;
+  n.kind = s.kind;
+  n.name = s.name;
+  n.inputs = {0};
+  n.output = 1;
+  n.kernel = {s.k, s.k};
+  n.strides = {s.stride, s.stride};
+  n.pads_begin = {s.pads[0], s.pads[2]};
+  n.pads_end = {s.pads[1], s.pads[3]};
+  n.divisor = s.k * s.k;
+  g.nodes.push_back(n);
+  quant::assign_requant(g);
+  layer.x = test::random_quantized(g.tensor(0), seed);
+  layer.y = golden::IntegerExecutor(g).run_quantized({layer.x}).at(0);
+  return layer;
+}
+
+class PulpKernelPool : public ::testing::TestWithParam<PoolSpec> {};
+
+TEST_P(PulpKernelPool, WholeLayerAndAMiddleTileMatchTheGoldenModel) {
+  const WindowLayer layer = make_pool(GetParam(), 5);
+  expect_varied(layer.y);
+  run_whole_layer_and_compare(layer);
+  const std::int64_t oh = dim(layer.y, 2), ow = dim(layer.y, 3);
+  if (oh >= 3 && ow >= 3) run_tile_and_compare(layer, 1, oh - 2, 1, ow - 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, PulpKernelPool,
+    ::testing::Values(PoolSpec{"maxpool3x3_s2_pad1_unsigned", QOpKind::MaxPool, 6, 9, 9, 3, 2, {1, 1, 1, 1}},
+                      PoolSpec{"maxpool2x2_s2_signed", QOpKind::MaxPool, 5, 8, 7, 2, 2, {0, 0, 0, 0}, true},
+                      PoolSpec{"avgpool_global7x7", QOpKind::AvgPool, 10, 7, 7, 7, 1, {0, 0, 0, 0}},
+                      PoolSpec{"avgpool2x2_s2_signed", QOpKind::AvgPool, 6, 8, 8, 2, 2, {0, 0, 0, 0}, true},
+                      PoolSpec{"avgpool3x3_s1_pad1", QOpKind::AvgPool, 7, 6, 6, 3, 1, {1, 1, 1, 1}}),
+    spec_name<PoolSpec>);
+
+// All inputs negative: a zero for the padding would win every border window.
+TEST(PulpKernelMaxPool, PaddingNeverWinsOnNegativeInputs) {
+  WindowLayer layer = make_pool(PoolSpec{"maxpool", QOpKind::MaxPool, 6, 7, 7, 3, 2, {1, 1, 1, 1}, true}, 3);
+  for (std::int64_t i = 0; i < layer.x.numel(); ++i) {
+    layer.x.data<std::int8_t>()[i] = static_cast<std::int8_t>(-100 + (i * 37) % 90);
+  }
+  layer.y = golden::IntegerExecutor(layer.graph).run_quantized({layer.x}).at(0);
+  for (std::int64_t i = 0; i < layer.y.numel(); ++i) ASSERT_LT(layer.y.as_int64(i), 0);
+  run_whole_layer_and_compare(layer);
+  run_tile_and_compare(layer, 0, 2, 2, 2);  // the top-right tile: padded above and to the right
+}
+
+// ---------------------------------------------------------------------------------------
+// Add.
+
+struct AddSpec {
+  const char* name;
+  bool a_signed, b_signed, y_signed;
+  double a_scale, b_scale, y_scale;
+};
+
+void PrintTo(const AddSpec& spec, std::ostream* os) { *os << spec.name; }
+
+class PulpKernelAdd : public ::testing::TestWithParam<AddSpec> {};
+
+TEST_P(PulpKernelAdd, TwoMultipliersAndMixedSignednessMatchTheGoldenModel) {
+  const AddSpec s = GetParam();
   QGraph g;
   g.scheme = quant::Scheme::Pulp;
-  g.tensors = std::move(tensors);
-  g.inputs = inputs;
-  g.outputs = {static_cast<int>(g.tensors.size()) - 1};
+  g.tensors = {QTensor{"a", {1, 7, 5, 4}, 8, s.a_signed, s.a_scale, 0},
+               QTensor{"b", {1, 7, 5, 4}, 8, s.b_signed, s.b_scale, 0},
+               QTensor{"y", {1, 7, 5, 4}, 8, s.y_signed, s.y_scale, 0}};
+  g.inputs = {0, 1};
+  g.outputs = {2};
   QNode n;
-  n.kind = kind;
-  n.name = "node";
-  n.inputs = inputs;
-  n.output = g.outputs[0];
+  n.kind = QOpKind::Add;
+  n.name = "add";
+  n.inputs = {0, 1};
+  n.output = 2;
   g.nodes.push_back(n);
-  return g;
+  quant::assign_requant(g);
+  const QNode& node = g.nodes[0];
+  ASSERT_EQ(node.input_multiplier.size(), 2u);
+  ASSERT_NE(node.input_multiplier[0], node.input_multiplier[1]);
+  const Tensor a = test::random_quantized(g.tensor(0), 1), b = test::random_quantized(g.tensor(1), 2);
+  const Tensor y = golden::IntegerExecutor(g).run_quantized({a, b}).at(0);
+  expect_varied(y);
+
+  KernelCall call;
+  call.set_kind(isa::pulp::KERNEL_ADD);
+  call.set_h_in(5);
+  call.set_w_in(4);
+  call.set_c_in(7);
+  call.set_h_out(5);
+  call.set_w_out(4);
+  call.set_c_out(7);
+  call.set_k_h(1);
+  call.set_k_w(1);
+  call.set_stride_h(1);
+  call.set_stride_w(1);
+  call.set_input_signed(s.a_signed);
+  call.set_input_b_signed(s.b_signed);
+  call.set_output_signed(s.y_signed);
+  for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
+  *call.mutable_requant() = to_isa(node.requant);
+  L1Builder builder;
+  call.set_input(builder.place(140));
+  call.set_input_b(builder.place(140));
+  call.set_output(builder.place(140));
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_hwc(a, l1, call.input(), whole(a));
+  put_hwc(b, l1, call.input_b(), whole(b));
+  ASSERT_EQ(kernel_problem(call, l1.size()), "");
+  const std::vector<std::uint8_t> before = l1;
+  run_kernel(call, l1);
+  expect_hwc_equal(y, l1, call.output(), whole(y));
+  expect_only_written(before, l1, {{call.output(), 140}});
 }
 
-isa::pulp::KernelCall pool_call(isa::pulp::KernelKind kind, std::uint32_t c, std::uint32_t hw, std::uint32_t k,
-                                std::uint32_t stride, std::uint32_t pad, std::uint32_t out, bool is_signed) {
-  isa::pulp::KernelCall call;
-  call.set_kind(kind);
-  call.set_parallel(isa::pulp::PARALLEL_CO);
+INSTANTIATE_TEST_SUITE_P(Signedness, PulpKernelAdd,
+                         ::testing::Values(AddSpec{"int8_plus_uint8_into_uint8", true, false, false, 0.05, 0.03, 0.06},
+                                           AddSpec{"uint8_plus_int8_into_int8", false, true, true, 0.02, 0.07, 0.08},
+                                           AddSpec{"uint8_plus_uint8", false, false, false, 0.04, 0.01, 0.05}),
+                         spec_name<AddSpec>);
+
+// ---------------------------------------------------------------------------------------
+// kernel_problem.
+
+// A well-formed 3x3 conv: 9x9x5 -> 9x9x6, pads 1, everything inside 65536 bytes of L1.
+KernelCall valid_conv() {
+  KernelCall call;
+  call.set_kind(isa::pulp::KERNEL_CONV);
+  call.set_h_in(9);
+  call.set_w_in(9);
+  call.set_c_in(5);
+  call.set_h_out(9);
+  call.set_w_out(9);
+  call.set_c_out(6);
+  call.set_k_h(3);
+  call.set_k_w(3);
+  call.set_stride_h(1);
+  call.set_stride_w(1);
+  call.set_pad_top(1);
+  call.set_pad_bottom(1);
+  call.set_pad_left(1);
+  call.set_pad_right(1);
   call.set_input(0);
-  call.set_output(40000);
-  call.set_h_in(hw);
-  call.set_w_in(hw);
-  call.set_c_in(c);
-  call.set_h_out(out);
-  call.set_w_out(out);
-  call.set_c_out(c);
-  call.set_k_h(k);
-  call.set_k_w(k);
-  call.set_stride_h(stride);
-  call.set_stride_w(stride);
-  call.set_pad_top(pad);
-  call.set_pad_left(pad);
-  call.set_pad_bottom(pad);
-  call.set_pad_right(pad);
-  call.set_input_signed(is_signed);
-  call.set_output_signed(is_signed);
+  call.set_weights(1024);
+  call.set_has_bias(true);
+  call.set_bias(2048);
+  call.set_output(4096);
+  call.mutable_requant()->add_multiplier(3);
+  call.mutable_requant()->add_shift(10);
+  call.mutable_requant()->set_lo(0);
+  call.mutable_requant()->set_hi(255);
   return call;
 }
 
-TEST(PulpKernelPool, MaxPoolPaddingNeverWinsOnNegativeInputs) {
-  QGraph g = one_node(QOpKind::MaxPool, {QTensor{"x", {1, 6, 7, 7}, 8, true, 0.1, 0}, QTensor{"y", {1, 6, 4, 4}, 8, true, 0.1, 0}},
-                      {0});
-  g.nodes[0].kernel = {3, 3};
-  g.nodes[0].strides = {2, 2};
-  g.nodes[0].pads_begin = {1, 1};
-  g.nodes[0].pads_end = {1, 1};
-  Tensor x(DType::I8, {1, 6, 7, 7});
-  for (std::int64_t i = 0; i < x.numel(); ++i) x.data<std::int8_t>()[i] = static_cast<std::int8_t>(-100 + (i * 37) % 90);
-  const Tensor y = golden::IntegerExecutor(g).run_quantized({x}).at(0);
-  std::vector<std::uint8_t> l1(65536, 0);
-  put_hwc(x, l1, 0);
-  const auto call = pool_call(isa::pulp::KERNEL_MAXPOOL, 6, 7, 3, 2, 1, 4, true);
-  ASSERT_EQ(kernel_problem(call, l1.size()), "");
-  run_kernel(call, l1);
-  expect_hwc_equal(y, l1, 40000, true);
-  EXPECT_LT(y.as_int64(0), 0);  // the corner window is all negative: zero padding would have won
+KernelCall valid_add() {
+  KernelCall call = valid_conv();
+  call.set_kind(isa::pulp::KERNEL_ADD);
+  call.set_c_in(6);
+  call.set_k_h(1);
+  call.set_k_w(1);
+  call.set_pad_top(0);
+  call.set_pad_bottom(0);
+  call.set_pad_left(0);
+  call.set_pad_right(0);
+  call.set_input_b(1024);
+  call.add_input_multiplier(100);
+  call.add_input_multiplier(70);
+  return call;
 }
 
-TEST(PulpKernelPool, GlobalAveragePoolMatchesGolden) {
-  QGraph g = one_node(QOpKind::AvgPool, {QTensor{"x", {1, 10, 7, 7}, 8, false, 0.1, 0}, QTensor{"y", {1, 10, 1, 1}, 8, false, 0.02, 0}},
-                      {0});
-  g.nodes[0].kernel = {7, 7};
-  g.nodes[0].strides = {1, 1};
-  g.nodes[0].divisor = 49;
-  quant::assign_requant(g);
-  const Tensor x = test::random_quantized(g.tensor(0), 5);
-  const Tensor y = golden::IntegerExecutor(g).run_quantized({x}).at(0);
-  std::vector<std::uint8_t> l1(65536, 0);
-  put_hwc(x, l1, 0);
-  auto call = pool_call(isa::pulp::KERNEL_AVGPOOL, 10, 7, 7, 1, 0, 1, false);
-  *call.mutable_requant() = to_isa(g.nodes[0].requant);
-  ASSERT_EQ(kernel_problem(call, l1.size()), "");
-  run_kernel(call, l1);
-  expect_hwc_equal(y, l1, 40000, false);
+TEST(PulpKernelProblem, WellFormedCallsHaveNone) {
+  EXPECT_EQ(kernel_problem(valid_conv(), 65536), "");
+  EXPECT_EQ(kernel_problem(valid_add(), 65536), "");
+  KernelCall no_bias = valid_conv();
+  no_bias.set_has_bias(false);
+  no_bias.set_bias(1u << 30);  // unused
+  EXPECT_EQ(kernel_problem(no_bias, 65536), "");
+  KernelCall max = valid_add();
+  max.set_kind(isa::pulp::KERNEL_MAXPOOL);
+  max.clear_requant();  // the max pool has none
+  EXPECT_EQ(kernel_problem(max, 65536), "");
 }
 
-TEST(PulpKernelAdd, MixedSignednessAndTwoMultipliers) {
-  QGraph g = one_node(QOpKind::Add,
-                      {QTensor{"a", {1, 5, 4, 4}, 8, true, 0.05, 0}, QTensor{"b", {1, 5, 4, 4}, 8, false, 0.03, 0},
-                       QTensor{"y", {1, 5, 4, 4}, 8, false, 0.06, 0}},
-                      {0, 1});
-  quant::assign_requant(g);
-  ASSERT_NE(g.nodes[0].input_multiplier[0], g.nodes[0].input_multiplier[1]);
-  const Tensor a = test::random_quantized(g.tensor(0), 1), b = test::random_quantized(g.tensor(1), 2);
-  const Tensor y = golden::IntegerExecutor(g).run_quantized({a, b}).at(0);
-  std::vector<std::uint8_t> l1(65536, 0);
-  put_hwc(a, l1, 0);
-  put_hwc(b, l1, 1000);
-  auto call = pool_call(isa::pulp::KERNEL_ADD, 5, 4, 1, 1, 0, 4, true);
-  call.set_input_b(1000);
-  call.set_input_b_signed(false);
-  call.set_output_signed(false);
-  for (const auto m : g.nodes[0].input_multiplier) call.add_input_multiplier(m);
-  *call.mutable_requant() = to_isa(g.nodes[0].requant);
-  ASSERT_EQ(kernel_problem(call, l1.size()), "");
-  run_kernel(call, l1);
-  expect_hwc_equal(y, l1, 40000, false);
+TEST(PulpKernelProblem, NamesTheOperandBeyondL1) {
+  KernelCall output = valid_conv();
+  output.set_output(65100);
+  EXPECT_EQ(kernel_problem(output, 65536), "output: 486 bytes at 65100 end beyond L1 (65536 bytes)");
+  KernelCall input = valid_conv();
+  input.set_input(65500);
+  EXPECT_EQ(kernel_problem(input, 65536), "input: 405 bytes at 65500 end beyond L1 (65536 bytes)");
+  KernelCall weights = valid_conv();
+  weights.set_weights(65300);
+  EXPECT_EQ(kernel_problem(weights, 65536), "weights: 270 bytes at 65300 end beyond L1 (65536 bytes)");
+  KernelCall bias = valid_conv();
+  bias.set_bias(65520);
+  EXPECT_EQ(kernel_problem(bias, 65536), "bias: 24 bytes at 65520 end beyond L1 (65536 bytes)");
+  KernelCall input_b = valid_add();
+  input_b.set_input_b(65200);
+  EXPECT_EQ(kernel_problem(input_b, 65536), "input_b: 486 bytes at 65200 end beyond L1 (65536 bytes)");
+  KernelCall accumulator = valid_conv();
+  accumulator.set_cin_tiled(true);
+  accumulator.set_first_cin_tile(true);
+  accumulator.set_accumulator(64000);
+  EXPECT_EQ(kernel_problem(accumulator, 65536), "accumulator: 1944 bytes at 64000 end beyond L1 (65536 bytes)");
+  // An address near 2^64 must not wrap around into range.
+  KernelCall huge = valid_conv();
+  huge.set_output(std::numeric_limits<std::uint64_t>::max() - 10);
+  EXPECT_THAT(kernel_problem(huge, 65536), HasSubstr("output: 486 bytes at 18446744073709551605"));
 }
 
-TEST(PulpKernelProblem, NamesTheOperandOrTheField) {
-  const ConvCase c{5, 6, 9, 3, 1, 1, false, false};
-  const ConvFixture f = make_conv(c, 3);
-  auto call = conv_call(c, f);
-  EXPECT_EQ(kernel_problem(call, 65536), "");
-  auto far = call;
-  far.set_output(65100);
-  EXPECT_THAT(kernel_problem(far, 65536), testing::HasSubstr("output: 486 bytes at 65100"));
-  auto wrong = call;
-  wrong.set_h_out(10);
-  EXPECT_THAT(kernel_problem(wrong, 65536), testing::HasSubstr("h_out 10 does not match"));
-  auto requant = call;
-  requant.mutable_requant()->add_shift(3);
-  requant.mutable_requant()->add_shift(3);
-  EXPECT_THAT(kernel_problem(requant, 65536), testing::HasSubstr("requant has"));
-  auto add = pool_call(isa::pulp::KERNEL_ADD, 5, 4, 1, 1, 0, 4, true);
-  EXPECT_THAT(kernel_problem(add, 65536), testing::HasSubstr("2 input multipliers"));
+TEST(PulpKernelProblem, NamesTheMismatchedExtent) {
+  KernelCall rows = valid_conv();
+  rows.set_h_out(10);
+  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 10 does not match h_in 9, k_h 3, stride 1, pads 1+1 (9)");
+  KernelCall cols = valid_conv();
+  cols.set_stride_w(2);
+  EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 9, k_w 3, stride 2, pads 1+1 (5)");
+}
+
+TEST(PulpKernelProblem, NamesZeroSizesAndPaddingAsLargeAsTheWindow) {
+  KernelCall stride = valid_conv();
+  stride.set_stride_h(0);
+  EXPECT_THAT(kernel_problem(stride, 65536), HasSubstr("stride_h 0"));
+  KernelCall channels = valid_conv();
+  channels.set_c_out(0);
+  EXPECT_THAT(kernel_problem(channels, 65536), HasSubstr("c_out 0"));
+  KernelCall pad = valid_conv();
+  pad.set_pad_right(3);
+  pad.set_w_out(11);
+  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_right 3 not below k_w 3"));
+  KernelCall kind = valid_conv();
+  kind.set_kind(static_cast<KernelKind>(42));
+  EXPECT_EQ(kernel_problem(kind, 65536), "unknown kernel kind 42");
+}
+
+TEST(PulpKernelProblem, NamesWhatEachKindRequires) {
+  KernelCall depthwise = valid_conv();
+  depthwise.set_kind(isa::pulp::KERNEL_DEPTHWISE);
+  EXPECT_EQ(kernel_problem(depthwise, 65536), "c_in 5 differs from c_out 6 (depthwise keeps the channels)");
+
+  KernelCall linear = valid_conv();
+  linear.set_kind(isa::pulp::KERNEL_LINEAR);
+  EXPECT_THAT(kernel_problem(linear, 65536), HasSubstr("linear on a 9x9 input with a 3x3 window"));
+
+  KernelCall pointwise = valid_conv();
+  pointwise.set_kind(isa::pulp::KERNEL_POINTWISE);
+  EXPECT_THAT(kernel_problem(pointwise, 65536), HasSubstr("pointwise with a 3x3 window"));
+
+  KernelCall add_window = valid_add();
+  add_window.set_k_h(3);
+  add_window.set_pad_top(1);
+  add_window.set_pad_bottom(1);
+  EXPECT_THAT(kernel_problem(add_window, 65536), HasSubstr("add with a 3x1 window"));
+  KernelCall add_multipliers = valid_add();
+  add_multipliers.clear_input_multiplier();
+  add_multipliers.add_input_multiplier(1);
+  EXPECT_EQ(kernel_problem(add_multipliers, 65536), "add needs 2 input multipliers, has 1");
+
+  KernelCall maxpool = valid_add();
+  maxpool.set_kind(isa::pulp::KERNEL_MAXPOOL);
+  maxpool.set_input_signed(true);
+  EXPECT_THAT(kernel_problem(maxpool, 65536), HasSubstr("maxpool input_signed true but output_signed false"));
+
+  KernelCall tiled = valid_add();
+  tiled.set_kind(isa::pulp::KERNEL_AVGPOOL);
+  tiled.set_cin_tiled(true);
+  EXPECT_THAT(kernel_problem(tiled, 65536), HasSubstr("cin_tiled on kind avgpool"));
+}
+
+TEST(PulpKernelProblem, NamesBadRequantEntries) {
+  KernelCall shifts = valid_conv();
+  shifts.mutable_requant()->add_shift(3);  // 2 shifts for 6 channels
+  EXPECT_EQ(kernel_problem(shifts, 65536), "requant has 1/0/2 multiplier/offset/shift entries for 6 channels");
+  KernelCall per_channel = valid_conv();
+  for (int c = 1; c < 6; ++c) per_channel.mutable_requant()->add_multiplier(c);  // 6 multipliers: fine
+  EXPECT_EQ(kernel_problem(per_channel, 65536), "");
+  KernelCall bits = valid_conv();
+  bits.mutable_requant()->set_intermediate_bits(8);
+  EXPECT_THAT(kernel_problem(bits, 65536), HasSubstr("intermediate_bits 8"));
+  KernelCall clamp = valid_conv();
+  clamp.set_output_signed(true);  // [0, 255] does not fit an int8 output
+  EXPECT_EQ(kernel_problem(clamp, 65536), "requant clamp [0, 255] exceeds the int8 output's range [-128, 127]");
+  KernelCall missing = valid_add();
+  missing.clear_requant();
+  EXPECT_THAT(kernel_problem(missing, 65536), HasSubstr("requant has 0/0/0"));
 }
 
 }  // namespace
