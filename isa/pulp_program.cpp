@@ -4,6 +4,21 @@
 
 namespace wb::isa::pulp {
 
+const char* kernel_kind_name(KernelKind kind) {
+  switch (kind) {
+    case KERNEL_CONV: return "conv";
+    case KERNEL_POINTWISE: return "pointwise";
+    case KERNEL_DEPTHWISE: return "depthwise";
+    case KERNEL_LINEAR: return "linear";
+    case KERNEL_ADD: return "add";
+    case KERNEL_MAXPOOL: return "maxpool";
+    case KERNEL_AVGPOOL: return "avgpool";
+    default: return "unknown";
+  }
+}
+
+bool is_matmul(KernelKind kind) { return kind == KERNEL_CONV || kind == KERNEL_POINTWISE || kind == KERNEL_LINEAR; }
+
 void save_network(const Network& network, const std::filesystem::path& path) { save_message(network, path); }
 
 Network load_network(const std::filesystem::path& path) {

@@ -13,6 +13,11 @@ namespace wb::isa::pulp {
 // Bumped whenever a field changes meaning; programs of another version are refused.
 inline constexpr std::uint32_t kPulpFormatVersion = 1;
 
+// "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool" ("unknown" otherwise).
+const char* kernel_kind_name(KernelKind kind);
+// Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
+bool is_matmul(KernelKind kind);
+
 // Writes atomically (a temporary file renamed into place): a failed write leaves no file.
 void save_network(const Network& network, const std::filesystem::path& path);
 // UserError naming the file when it is missing, not a PULP program, or of another version.

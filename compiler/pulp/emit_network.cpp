@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "isa/pulp_program.h"
+
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph_queries.h"
 
@@ -9,15 +11,13 @@ namespace wb::pulp {
 
 namespace {
 
+using isa::pulp::is_matmul;
+
 using isa::pulp::DmaCopy;
 using isa::pulp::Memory;
 
 constexpr std::uint64_t kAlign = 4;
 std::uint64_t aligned(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
-
-bool is_matmul(isa::pulp::KernelKind kind) {
-  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
-}
 
 DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
   DmaCopy c;

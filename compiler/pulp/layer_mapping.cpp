@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/quant/qgraph_queries.h"
+#include "isa/pulp_program.h"
 
 namespace wb::pulp {
 
@@ -41,18 +42,7 @@ bool is_pointwise(const QNode& node) {
 
 }  // namespace
 
-const char* kernel_type_name(KernelKind kind) {
-  switch (kind) {
-    case isa::pulp::KERNEL_CONV: return "conv";
-    case isa::pulp::KERNEL_POINTWISE: return "pointwise";
-    case isa::pulp::KERNEL_DEPTHWISE: return "depthwise";
-    case isa::pulp::KERNEL_LINEAR: return "linear";
-    case isa::pulp::KERNEL_ADD: return "add";
-    case isa::pulp::KERNEL_MAXPOOL: return "maxpool";
-    case isa::pulp::KERNEL_AVGPOOL: return "avgpool";
-    default: return "?";
-  }
-}
+const char* kernel_type_name(KernelKind kind) { return isa::pulp::kernel_kind_name(kind); }
 
 int resolve_alias(const LayerMapping& mapping, int tensor) {
   for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {

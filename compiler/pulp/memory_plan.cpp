@@ -7,6 +7,7 @@
 
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
+#include "isa/pulp_program.h"
 #include "isa/pulp_timeline.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "isa/error.h"
@@ -25,8 +26,7 @@ std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t); }
 
 bool weighted(isa::pulp::KernelKind kind) {
-  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR ||
-         kind == isa::pulp::KERNEL_DEPTHWISE;
+  return isa::pulp::is_matmul(kind) || kind == isa::pulp::KERNEL_DEPTHWISE;
 }
 
 std::uint64_t per_channel_weights(const LayerShape& s) {

@@ -1,12 +1,12 @@
 #include "compiler/pulp/tile_copies.h"
 
+#include "isa/pulp_program.h"
+
 namespace wb::pulp {
 
 namespace {
 
-bool is_matmul(isa::pulp::KernelKind kind) {
-  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
-}
+using isa::pulp::is_matmul;
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "isa/pulp_program.h"
 #include <limits>
 #include <map>
 #include <optional>
@@ -18,16 +20,14 @@ namespace wb::pulp {
 
 namespace {
 
+using isa::pulp::is_matmul;
+
 using isa::pulp::KernelKind;
 using isa::pulp::Parallel;
 
 constexpr std::uint64_t kDorySlackBytes = 40;  // DORY adds 40 bytes to every L1 tiling
 
 std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) { return (a + b - 1) / b; }
-
-bool is_matmul(KernelKind kind) {
-  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
-}
 
 
 // Channels of the input a tile of `c_out` output channels reads.

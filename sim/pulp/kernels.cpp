@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 
 namespace wb::sim::pulp {
@@ -22,26 +23,10 @@ using isa::pulp::KernelKind;
 // ---------------------------------------------------------------------------------------
 // What a kind of kernel reads.
 
-const char* kind_name(KernelKind kind) {
-  switch (kind) {
-    case isa::pulp::KERNEL_CONV: return "conv";
-    case isa::pulp::KERNEL_POINTWISE: return "pointwise";
-    case isa::pulp::KERNEL_DEPTHWISE: return "depthwise";
-    case isa::pulp::KERNEL_LINEAR: return "linear";
-    case isa::pulp::KERNEL_ADD: return "add";
-    case isa::pulp::KERNEL_MAXPOOL: return "maxpool";
-    case isa::pulp::KERNEL_AVGPOOL: return "avgpool";
-    default: return "unknown";
-  }
-}
 
 // The kernels that sum over input channels (and so may be tiled over them).
-bool sums_over_input_channels(KernelKind kind) {
-  return kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_LINEAR;
-}
-
 bool has_weights(KernelKind kind) {
-  return sums_over_input_channels(kind) || kind == isa::pulp::KERNEL_DEPTHWISE;
+  return isa::pulp::is_matmul(kind) || kind == isa::pulp::KERNEL_DEPTHWISE;
 }
 
 std::uint64_t input_bytes(const KernelCall& c) { return std::uint64_t{c.h_in()} * c.w_in() * c.c_in(); }
@@ -111,8 +96,8 @@ std::string extents_problem(const KernelCall& c) {
 // What each kind asks of the shape beyond the window arithmetic.
 std::string kind_shape_problem(const KernelCall& c) {
   const KernelKind kind = c.kind();
-  const char* name = kind_name(kind);
-  if (!sums_over_input_channels(kind) && c.c_in() != c.c_out()) {
+  const char* name = isa::pulp::kernel_kind_name(kind);
+  if (!isa::pulp::is_matmul(kind) && c.c_in() != c.c_out()) {
     return fmt::format("c_in {} differs from c_out {} ({} keeps the channels)", c.c_in(), c.c_out(), name);
   }
   if (kind == isa::pulp::KERNEL_LINEAR && (c.h_in() != 1 || c.w_in() != 1 || c.k_h() != 1 || c.k_w() != 1)) {
@@ -135,7 +120,7 @@ std::string kind_shape_problem(const KernelCall& c) {
     return fmt::format("maxpool input_signed {} but output_signed {} (the maximum keeps its type)", c.input_signed(),
                        c.output_signed());
   }
-  if (c.cin_tiled() && !sums_over_input_channels(kind)) {
+  if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
     return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear sum over input channels)", name);
   }
   return {};
