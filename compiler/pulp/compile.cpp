@@ -126,9 +126,13 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
                       layer.output_shape_size() > 2 ? layer.output_shape(2) : 1,
                       layer.output_shape_size() > 3 ? layer.output_shape(3) : 1,
                       layer.output_shape_size() > 1 ? layer.output_shape(1) : 1, layer.macs());
-    os << fmt::format("  L3-L2: {} chunk(s){}, output in {}\n", t.l3_chunks(),
+    os << fmt::format("  L3-L2: {} chunk(s){}, output in {}{}\n", t.l3_chunks(),
                       t.l3_chunks() > 1 ? fmt::format(" of {} rows", t.chunk_h_out()) : "",
-                      memory_name(layer.output_memory()));
+                      memory_name(layer.output_memory()),
+                      layer.output_pixel_bytes() != 0
+                          ? fmt::format(" (a channel slice of a concat's tensor, pixels {} B apart)",
+                                        layer.output_pixel_bytes())
+                          : "");
     os << fmt::format("  L2-L1: tile C_out {} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}\n",
                       t.tile_c_out(), t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(), first.h_in(),
                       first.w_in(), first.c_in(), parallel_name(t.parallel()));

@@ -90,7 +90,7 @@ L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channe
   L2View v;
   v.address = home.address;
   v.width = width;
-  v.channels = channels;
+  v.channels = home.pixel_channels != 0 ? home.pixel_channels : channels;
   v.memory = home.memory;
   return v;
 }
@@ -315,6 +315,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   const TensorHome& home = plan.homes.at(layer.output);
   out.set_output_memory(home.memory);
   out.set_output_address(home.address);
+  out.set_output_pixel_bytes(home.pixel_channels);
   isa::pulp::Tiling& tiling = *out.mutable_tiling();
   tiling.set_tile_c_out(lp.tile.c_out);
   tiling.set_tile_h_out(lp.tile.h_out);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/quant/qgraph_queries.h"
 #include "isa/pulp_program.h"
 
@@ -40,6 +42,44 @@ bool is_pointwise(const QNode& node) {
          node.pads_begin[0] == 0 && node.pads_begin[1] == 0 && node.pads_end[0] == 0 && node.pads_end[1] == 0;
 }
 
+// How many times a tensor is read (by any node, Reshapes included) or is a network output.
+int readers(const QGraph& graph, int tensor) {
+  int count = 0;
+  for (const QNode& node : graph.nodes) count += static_cast<int>(std::count(node.inputs.begin(), node.inputs.end(), tensor));
+  return count + static_cast<int>(std::count(graph.outputs.begin(), graph.outputs.end(), tensor));
+}
+
+// Records where each input of a channel concat is written, or says why it cannot be placed:
+// the producer writes into the concat's tensor, so the input must be a layer's output that
+// nothing else reads (not a network input, a reshape, another concat or a shared tensor).
+std::string place_concat(const QGraph& graph, const QNode& node, LayerMapping& mapping) {
+  if (std::string problem = tensor_problem(graph, node); !problem.empty()) return problem;
+  const auto& out = graph.tensor(node.output);
+  if (out.shape.size() != 4) return fmt::format("output '{}' is not NCHW; only channel concats are placed", out.name);
+  std::map<int, ConcatSlice> placed;
+  std::uint32_t offset = 0;
+  for (const int t : node.inputs) {
+    const auto& in = graph.tensor(t);
+    const bool produced = std::any_of(mapping.layers.begin(), mapping.layers.end(),
+                                      [&](const PLayer& layer) { return layer.output == t; });
+    if (!produced) {
+      return fmt::format("input '{}' is not the output of a conv, add or pool layer (a network input, reshape or "
+                         "concat); only layer outputs are written into a concat",
+                         in.name);
+    }
+    if (readers(graph, t) != 1) {
+      return fmt::format("input '{}' is read by more than this concat; its producer writes it into the concat "
+                         "only, so nothing else may read it",
+                         in.name);
+    }
+    const auto channels = static_cast<std::uint32_t>(dim(in, 1));
+    placed[t] = ConcatSlice{node.output, offset, channels};
+    offset += channels;
+  }
+  for (const auto& [t, slice] : placed) mapping.slices[t] = slice;
+  return {};
+}
+
 }  // namespace
 
 const char* kernel_type_name(KernelKind kind) { return isa::pulp::kernel_kind_name(kind); }
@@ -63,7 +103,7 @@ LayerMapping map_layers(const QGraph& graph) {
       continue;
     }
     if (node.kind == QOpKind::Concat) {
-      unsupported(node, "concat has no PULP-NN kernel (and is not placed by this compiler yet)");
+      if (const std::string problem = place_concat(graph, node, mapping); !problem.empty()) unsupported(node, problem);
       continue;
     }
     std::string problem = tensor_problem(graph, node);

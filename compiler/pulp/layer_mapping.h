@@ -1,12 +1,14 @@
 #pragma once
 // Layer mapping: QGraph nodes -> the kernels PULP-NN has (conv, pointwise, depthwise, linear,
 // residual add, max/avg pool). Batch norm, bias and ReLU are already in a conv's requant and
-// pads are window fields (the passes folded them); a Flatten is an alias of its input. Every
-// node the cluster cannot run is listed at once, each naming the node and the reason.
+// pads are window fields (the passes folded them); a Flatten is an alias of its input. A
+// channel concat has no kernel: its inputs' producers write their outputs into channel slices
+// of the concat's tensor (HWC makes a slice a strided write), so the concat costs nothing.
+// Every node the cluster cannot run is listed at once, each naming the node and the reason.
 //
 // Pre: a verified QGraph of the pulp scheme (8-bit), batch 1, in topological order.
-// Post: layers in the QGraph's order; every tensor a layer reads is a network input or a
-// layer's output (after resolving aliases).
+// Post: layers in the QGraph's order; every tensor a layer reads is a network input, a
+// layer's output or a placed concat's output (after resolving aliases).
 
 #include <cstdint>
 #include <map>
@@ -27,9 +29,17 @@ struct PLayer {
   std::uint64_t macs = 0, ops = 0;
 };
 
+// Where a concat's input is written: channels [channel_offset, + channels) of every pixel of
+// the concat's output tensor `concat`.
+struct ConcatSlice {
+  int concat = -1;
+  std::uint32_t channel_offset = 0, channels = 0;
+};
+
 struct LayerMapping {
   std::vector<PLayer> layers;
   std::map<int, int> aliases;            // reshape output -> the tensor it aliases
+  std::map<int, ConcatSlice> slices;     // concat input (a layer's output) -> its place
   std::vector<std::string> unsupported;  // "node 'x' (Concat): reason"
 };
 

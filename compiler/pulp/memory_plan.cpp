@@ -144,23 +144,33 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     lp.stage_input_b = layer.inputs.size() > 1 && plan.homes.at(layer.inputs[1]).memory == isa::pulp::MEMORY_L3;
     const std::uint64_t inputs_staged = (lp.stage_input ? 1 : 0) + (lp.stage_input_b ? 1 : 0);
 
-    // The output's home: L2 when that leaves room for the layer's smallest working set.
-    const std::uint64_t out_bytes = hwc_bytes(graph.tensor(layer.output));
+    // The output's home: L2 when that leaves room for the layer's smallest working set. A
+    // concat input's is a slice of the concat's home, placed so when its first input is produced.
+    const auto slice = mapping.slices.find(layer.output);
+    const int placed = slice == mapping.slices.end() ? layer.output : slice->second.concat;
+    const std::uint64_t out_bytes = hwc_bytes(graph.tensor(placed));
     const std::uint64_t min_weights =
         lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, 8) : 0;
     const std::uint64_t min_working = l2.aligned(min_weights) + inputs_staged * l2.aligned(staged_input_bytes(s, 1));
-    TensorHome out_home;
-    const TensorHome& in_home = plan.homes.at(layer.inputs[0]);
-    const bool input_low = in_home.memory != isa::pulp::MEMORY_L2 ||
-                           in_home.address < static_cast<std::uint64_t>(hw.l2_bytes) / 2;
-    if (const auto a = input_low ? l2.allocate_high(out_bytes) : l2.allocate(out_bytes);
-        a && l2.largest_free() >= min_working) {
-      out_home = TensorHome{isa::pulp::MEMORY_L2, *a, out_bytes};
-    } else {
-      if (a) l2.release(*a, out_bytes);
-      out_home = home_in_l3(out_bytes);
-      lp.stage_output = true;
+    if (plan.homes.count(placed) == 0) {
+      const TensorHome& in_home = plan.homes.at(layer.inputs[0]);
+      const bool input_low = in_home.memory != isa::pulp::MEMORY_L2 ||
+                             in_home.address < static_cast<std::uint64_t>(hw.l2_bytes) / 2;
+      if (const auto a = input_low ? l2.allocate_high(out_bytes) : l2.allocate(out_bytes);
+          a && l2.largest_free() >= min_working) {
+        plan.homes[placed] = TensorHome{isa::pulp::MEMORY_L2, *a, out_bytes};
+      } else {
+        if (a) l2.release(*a, out_bytes);
+        plan.homes[placed] = home_in_l3(out_bytes);
+      }
     }
+    TensorHome out_home = plan.homes.at(placed);
+    if (slice != mapping.slices.end()) {
+      out_home.pixel_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(placed), 1));
+      out_home.address += slice->second.channel_offset;
+      out_home.bytes = hwc_bytes(graph.tensor(layer.output));
+    }
+    lp.stage_output = out_home.memory == isa::pulp::MEMORY_L3;
     plan.homes[layer.output] = out_home;
     const bool staged = lp.stage_output || inputs_staged > 0;
 
@@ -273,7 +283,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       const auto& home = plan.homes.at(t);
       if (last_use.at(t) == i && home.memory == isa::pulp::MEMORY_L2) l2.release(home.address, home.bytes);
     }
-    if (last_use.count(layer.output) == 0 && out_home.memory == isa::pulp::MEMORY_L2) {
+    if (last_use.count(placed) == 0 && out_home.memory == isa::pulp::MEMORY_L2 && slice == mapping.slices.end()) {
       l2.release(out_home.address, out_home.bytes);  // read by nobody (a dead branch)
     }
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Where every tensor lives and how each layer is cut, before any instruction is emitted.
 // Activations get an L2 home for their lifetime (first fit, freed after the last reader, so a
-// residual input stays until its add); one that does not fit while leaving room for the
+// residual input stays until its add; a concat's from its first input's producer to its last
+// reader, its inputs being slices of it); one that does not fit while leaving room for the
 // layer's weights goes to L3, and the layers reading or writing it are cut into chunks of
 // output rows that pass through L2 staging buffers (DORY's L3 tiling). Weights live in L3 and
 // come into an L2 buffer per layer, the whole layer's when it fits (loaded during the previous
@@ -23,6 +24,9 @@ namespace wb::pulp {
 struct TensorHome {
   isa::pulp::Memory memory = isa::pulp::MEMORY_L2;
   std::uint64_t address = 0, bytes = 0;
+  // A concat input's home is a channel slice of the concat's: its pixels are this many bytes
+  // apart (0: dense, its own channels).
+  std::uint32_t pixel_channels = 0;
 };
 
 struct LayerPlan {

@@ -94,7 +94,8 @@ void Cluster::fabric_controller() {
         const std::vector<std::int64_t> shape(layer.output_shape().begin(), layer.output_shape().end());
         state_->layer_outputs[layer.output()] = read_hwc(state_->memories.of(layer.output_memory()),
                                                          layer.output_address(), shape,
-                                                         layer.steps(0).compute().output_signed());
+                                                         layer.steps(0).compute().output_signed(),
+                                                         layer.output_pixel_bytes());
       }
     }
     state_->total_cycles = now();

@@ -36,15 +36,16 @@ void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const I
 }
 
 IntTensor read_hwc(const std::vector<std::uint8_t>& memory, std::uint64_t address,
-                   const std::vector<std::int64_t>& shape, bool is_signed) {
+                   const std::vector<std::int64_t>& shape, bool is_signed, std::uint64_t pixel_bytes) {
   const Dims d = dims_of(shape);
+  const std::uint64_t pixel = pixel_bytes != 0 ? pixel_bytes : d.c;
   IntTensor t;
   t.shape = shape;
   t.values.resize(d.c * d.h * d.w);
   for (std::uint64_t c = 0; c < d.c; ++c) {
     for (std::uint64_t h = 0; h < d.h; ++h) {
       for (std::uint64_t w = 0; w < d.w; ++w) {
-        const std::uint8_t byte = memory[address + (h * d.w + w) * d.c + c];
+        const std::uint8_t byte = memory[address + (h * d.w + w) * pixel + c];
         t.values[(c * d.h + h) * d.w + w] = is_signed ? static_cast<std::int8_t>(byte) : byte;
       }
     }

@@ -41,6 +41,46 @@ OnnxBuilder small_pulp_cnn() {
   return b;
 }
 
+OnnxBuilder inception_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 32, 32}).output("y");
+  const auto pads = std::vector<std::int64_t>{1, 1, 1, 1};
+  std::uint32_t seed = 50;
+  const auto conv = [&](const std::string& in, const std::string& name, std::int64_t c_in, std::int64_t c_out,
+                        std::int64_t k) -> onnx::NodeProto& {
+    b.initializer("w_" + name, random_tensor({c_out, c_in, k, k}, seed++));
+    b.initializer("b_" + name, random_tensor({c_out}, seed++));
+    auto& node = b.node("Conv", {in, "w_" + name, "b_" + name}, {"c_" + name}, name);
+    if (k == 3) set_attr(node, "pads", pads);
+    b.node("Relu", {"c_" + name}, {"r_" + name}, "relu_" + name);
+    return node;
+  };
+  conv("x", "conv_in", 3, 16, 3);
+  conv("r_conv_in", "branch_1x1", 16, 8, 1);
+  conv("r_conv_in", "branch_3x3", 16, 16, 3);
+  auto& pool = b.node("MaxPool", {"r_conv_in"}, {"pooled"}, "branch_maxpool");
+  set_attr(pool, "kernel_shape", std::vector<std::int64_t>{3, 3});
+  set_attr(pool, "pads", pads);
+  conv("pooled", "branch_pool", 16, 8, 1);
+  set_attr(b.node("Concat", {"r_branch_1x1", "r_branch_3x3", "r_branch_pool"}, {"cat"}, "concat"), "axis",
+           std::int64_t{1});
+  set_attr(conv("cat", "conv_out", 32, 16, 3), "strides", std::vector<std::int64_t>{2, 2});
+  b.node("GlobalAveragePool", {"r_conv_out"}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, 16}, seed)).initializer("bf", random_tensor({10}, seed + 1));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
+const quant::QGraph& inception_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = [] {
+    quant::QuantizeOptions options;
+    options.scheme = quant::Scheme::Pulp;
+    return quantize_model(inception_pulp_cnn(), options).qgraph;
+  }();
+  return graph;
+}
+
 const quant::QGraph& small_pulp_cnn_qgraph() {
   static const quant::QGraph graph = [] {
     quant::QuantizeOptions options;

@@ -20,4 +20,11 @@ OnnxBuilder small_pulp_cnn();
 // small_pulp_cnn() quantized with the pulp scheme.
 const quant::QGraph& small_pulp_cnn_qgraph();
 
+// An inception-like module: x[1,3,32,32] -> conv3x3 (16) + Relu -> three branches, pointwise
+// (8) "branch_1x1", conv3x3 (16) "branch_3x3", maxpool 3x3 s1 -> pointwise (8) "branch_pool",
+// each + Relu -> Concat "concat" (32 x 32 x 32) -> conv3x3 s2 (16) + Relu "conv_out" -> global
+// average pool -> Flatten -> Gemm (10).
+OnnxBuilder inception_pulp_cnn();
+const quant::QGraph& inception_pulp_cnn_qgraph();
+
 }  // namespace wb::test

@@ -43,19 +43,61 @@ TEST(PulpLayerMapping, EveryKernelKindOfTheSmallCnn) {
   EXPECT_EQ(m.layers.back().inputs[0], m.layers[6].output);
 }
 
+TEST(PulpLayerMapping, ConcatInputsAreChannelSlicesOfItsTensor) {
+  const auto& graph = test::inception_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  const int cat = graph.find_tensor("cat");
+  ASSERT_EQ(m.slices.size(), 3u);
+  std::vector<std::uint32_t> offsets, channels;
+  for (const std::string branch : {"r_branch_1x1", "r_branch_3x3", "r_branch_pool"}) {
+    const ConcatSlice& slice = m.slices.at(graph.find_tensor(branch));
+    EXPECT_EQ(slice.concat, cat);
+    offsets.push_back(slice.channel_offset);
+    channels.push_back(slice.channels);
+  }
+  EXPECT_EQ(offsets, (std::vector<std::uint32_t>{0, 8, 24}));
+  EXPECT_EQ(channels, (std::vector<std::uint32_t>{8, 16, 8}));
+  // No layer for the concat: the conv after it reads the concat's tensor.
+  for (const auto& l : m.layers) EXPECT_NE(l.name, "concat");
+  EXPECT_TRUE(std::any_of(m.layers.begin(), m.layers.end(),
+                          [&](const PLayer& l) { return l.name == "conv_out" && l.inputs.at(0) == cat; }));
+}
+
+// x -> conv a, conv b (dilated), conv c; concat(x, a): a network input; concat(c, c): c read
+// twice; the dilated conv has no kernel. All three are reported at once.
+test::OnnxBuilder unsupported_cnn() {
+  test::OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("cat_input").output("cat_twice").output("rd");
+  for (const std::string branch : {"a", "c", "d"}) {
+    b.initializer("w" + branch, test::random_tensor({4, 4, 3, 3}, 40 + static_cast<unsigned>(branch[0])));
+    auto& conv = b.node("Conv", {"x", "w" + branch}, {"conv_" + branch}, "conv_" + branch);
+    const std::int64_t dilation = branch == "d" ? 2 : 1;
+    test::set_attr(conv, "pads", std::vector<std::int64_t>{dilation, dilation, dilation, dilation});
+    test::set_attr(conv, "dilations", std::vector<std::int64_t>{dilation, dilation});
+    b.node("Relu", {"conv_" + branch}, {"r" + branch}, "relu_" + branch);
+  }
+  test::set_attr(b.node("Concat", {"x", "ra"}, {"cat_input"}, "cat_input"), "axis", std::int64_t{1});
+  test::set_attr(b.node("Concat", {"rc", "rc"}, {"cat_twice"}, "cat_twice"), "axis", std::int64_t{1});
+  return b;
+}
+
 TEST(PulpLayerMapping, ListsEveryUnsupportedNodeAtOnce) {
   quant::QuantizeOptions options;
   options.scheme = quant::Scheme::Pulp;
-  const auto graph = test::quantize_model(test::small_cnn(), options).qgraph;  // has a Concat
+  const auto graph = test::quantize_model(unsupported_cnn(), options).qgraph;
   const LayerMapping m = map_layers(graph);
-  ASSERT_EQ(m.unsupported.size(), 1u);
-  EXPECT_THAT(m.unsupported[0], HasSubstr("'concat' (Concat)"));
+  ASSERT_EQ(m.unsupported.size(), 3u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'conv_d' (Conv): dilation 2x2"));
+  EXPECT_THAT(m.unsupported[1], HasSubstr("'cat_input' (Concat): input 'x' is not the output of a conv"));
+  EXPECT_THAT(m.unsupported[2], HasSubstr("'cat_twice' (Concat): input 'rc' is read by more than this concat"));
+  EXPECT_TRUE(m.slices.empty());
   EXPECT_THROW(
       {
         try {
           compile_pulp(graph, test::pulp_config(), {});
         } catch (const UserError& e) {
-          EXPECT_THAT(e.what(), HasSubstr("1 node(s) the PULP cluster cannot run"));
+          EXPECT_THAT(e.what(), HasSubstr("3 node(s) the PULP cluster cannot run"));
           throw;
         }
       },
@@ -240,14 +282,22 @@ void check_program(const isa::pulp::Network& network, const PulpParams& hw) {
       const auto& final_copies = layer.output_memory() == isa::pulp::MEMORY_L3 ? step.l3_store() : step.write_back();
       for (const auto& c : final_copies) note(c);
     }
-    std::uint64_t elements = 1;
-    for (const auto d : layer.output_shape()) elements *= static_cast<std::uint64_t>(d);
-    EXPECT_EQ(written.size(), elements) << layer.name();
-    EXPECT_EQ(written.begin()->first, layer.output_address()) << layer.name();
-    EXPECT_EQ(written.rbegin()->first, layer.output_address() + elements - 1) << layer.name();
+    // HWC at output_address; a concat input's pixels are output_pixel_bytes apart.
+    const auto& shape = layer.output_shape();
+    const auto channels = static_cast<std::uint64_t>(shape.size() > 1 ? shape[1] : 1);
+    std::uint64_t pixels = 1;
+    for (int d = 2; d < shape.size(); ++d) pixels *= static_cast<std::uint64_t>(shape[d]);
+    const std::uint64_t pixel = layer.output_pixel_bytes() != 0 ? layer.output_pixel_bytes() : channels;
+    std::set<std::uint64_t> expected;
+    for (std::uint64_t p = 0; p < pixels; ++p) {
+      for (std::uint64_t c = 0; c < channels; ++c) expected.insert(layer.output_address() + p * pixel + c);
+    }
+    std::set<std::uint64_t> addresses;
     for (const auto& [address, times] : written) {
+      addresses.insert(address);
       ASSERT_EQ(times, 1) << layer.name() << " byte " << address;
     }
+    EXPECT_EQ(addresses, expected) << layer.name();
   }
 }
 
@@ -268,7 +318,7 @@ TEST(PulpCompile, SmallL1AndL2ForceTilesAndL3Chunks) {
   // 8 KiB of L1 and 24 KiB of L2: the first conv's output (16 x 16 x 16 = 4 KiB) and the
   // input (3 KiB) still fit L2 but the layers are tiled; with 12 KiB of L2 some tensors go to L3.
   for (const std::string l2 : {"24KiB", "12KiB"}) {
-    const HwConfig config = test::pulp_config({"l1_tile_budget_bytes=4KiB", "l2_bytes=" + l2});
+    const HwConfig config = test::pulp_config({"l1_tile_budget_bytes=8KiB", "l2_bytes=" + l2});
     const CompileResult r = compile_pulp(test::small_pulp_cnn_qgraph(), config, {});
     check_program(r.network, config.pulp());
     std::uint64_t tiles = 0;
@@ -280,6 +330,34 @@ TEST(PulpCompile, SmallL1AndL2ForceTilesAndL3Chunks) {
     EXPECT_GT(tiles, 8u) << l2;
     if (l2 == "12KiB") {
       EXPECT_TRUE(l3);
+    }
+  }
+}
+
+TEST(PulpCompile, ConcatInputsAreWrittenIntoTheirSlices) {
+  // Whole in L2, then with 24 KiB of L2 the concat's 32 KiB tensor lives in L3 and its
+  // producers store their chunks into it through L2 staging.
+  const auto& graph = test::inception_pulp_cnn_qgraph();
+  for (const std::string l2 : {"512KiB", "24KiB"}) {
+    const HwConfig config = test::pulp_config({"l1_tile_budget_bytes=8KiB", "l2_bytes=" + l2});
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      CompileOptions options;
+      options.tiler = objective;
+      const CompileResult r = compile_pulp(graph, config, options);
+      check_program(r.network, config.pulp());
+      std::map<std::string, const isa::pulp::Layer*> by_name;
+      for (const auto& layer : r.network.layers()) by_name[layer.name()] = &layer;
+      const auto& first = *by_name.at("branch_1x1");
+      for (const auto& [branch, offset] : std::map<std::string, std::uint64_t>{
+               {"branch_1x1", 0}, {"branch_3x3", 8}, {"branch_pool", 24}}) {
+        const auto& layer = *by_name.at(branch);
+        EXPECT_EQ(layer.output_pixel_bytes(), 32u) << branch;
+        EXPECT_EQ(layer.output_address(), first.output_address() + offset) << branch;
+        EXPECT_EQ(layer.output_memory(), l2 == "24KiB" ? isa::pulp::MEMORY_L3 : isa::pulp::MEMORY_L2) << branch;
+      }
+      EXPECT_EQ(by_name.at("conv_out")->output_pixel_bytes(), 0u);
+      EXPECT_EQ(by_name.count("concat"), 0u);
+      EXPECT_THAT(r.tiling_log, HasSubstr("(a channel slice of a concat's tensor, pixels 32 B apart)"));
     }
   }
 }

@@ -33,8 +33,7 @@ Compiled compile(const std::vector<std::string>& overrides = {}, const std::vect
   return c;
 }
 
-Tensor random_input(std::uint32_t seed) {
-  const auto& graph = test::small_pulp_cnn_qgraph();
+Tensor random_input(std::uint32_t seed, const quant::QGraph& graph = test::small_pulp_cnn_qgraph()) {
   return test::random_quantized(graph.tensor(graph.inputs[0]), seed);
 }
 
@@ -52,10 +51,11 @@ void expect_equal(const Tensor& golden, const IntTensor& sim, const std::string&
   }
 }
 
-// Runs `c` on a random input and checks every layer output against the golden model.
-SimResult run_and_check(const Compiled& c, std::uint32_t seed) {
-  const auto& graph = test::small_pulp_cnn_qgraph();
-  const Tensor x = random_input(seed);
+// Runs `c`, compiled from `graph`, on a random input and checks every layer output against
+// the golden model.
+SimResult run_and_check(const Compiled& c, std::uint32_t seed,
+                        const quant::QGraph& graph = test::small_pulp_cnn_qgraph()) {
+  const Tensor x = random_input(seed, graph);
   std::map<int, Tensor> golden;
   golden::IntegerExecutor(graph).run_quantized({x}, [&](int index, const Tensor& t) { golden[index] = t; });
   SimOptions options;
@@ -87,6 +87,20 @@ TEST(PulpSimRun, TiledAndStagedThroughL3StillBitExact) {
   std::uint64_t l3_out = 0;
   for (const auto& l : r.layers) l3_out += l.l3_bytes_out;
   EXPECT_GT(l3_out, 0u);
+}
+
+TEST(PulpSimRun, ConcatIsBitExactInL2AndStagedThroughL3) {
+  // Three branches write channel slices of the concat's tensor, which the conv after it reads
+  // whole; with 24 KiB of L2 the tensor is in L3 and the slices go through L2 staging.
+  const auto& graph = test::inception_pulp_cnn_qgraph();
+  for (const std::string l2 : {"512KiB", "24KiB"}) {
+    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
+      Compiled c{test::pulp_config({"l1_tile_budget_bytes=8KiB", "l2_bytes=" + l2}), {}};
+      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
+      const SimResult r = run_and_check(c, 4, graph);
+      EXPECT_EQ(r.layers.size(), 8u) << l2;  // conv_in, 3 branches + the pool, conv_out, gap, fc: no concat
+    }
+  }
 }
 
 TEST(PulpSimRun, NoDataGivesTheSameCycles) {
