@@ -6,6 +6,9 @@ cost objective for MobileNetV1-128 and MobileNetV2, with the total gain; MobileN
 
     /usr/bin/python3 tests/bench/pulp_tilers.py [--workbench build/release/workbench/workbench]
         [--models mobilenet_v1_128,mobilenet_v2] [--set l1_tile_budget_bytes=38000]
+
+With --totals, only a table of the whole networks' cycles with both objectives, one row per
+model (the concat networks, say: --totals --models squeezenet1_1,googlenet).
 """
 
 import argparse
@@ -42,6 +45,19 @@ def per_layer(workbench: str, model: str, sets: list) -> None:
           f"{tc['cycles']:,} | {tc['mac_per_cycle']:.2f} | {td['cycles'] / tc['cycles']:.3f}x |")
 
 
+def totals(workbench: str, models: list, sets: list) -> None:
+    print(f"\n### Whole networks on gap8{' (' + ', '.join(sets) + ')' if sets else ''}\n")
+    print("| network | layers | MACs | dory cycles | dory MAC/c | cost cycles | cost MAC/c | gain | layers faster |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for model in models:
+        dory = run(workbench, model, sets, ["tiler=dory"])
+        cost = run(workbench, model, sets, ["tiler=cost"])
+        faster = sum(c["cycles"] < d["cycles"] for d, c in zip(dory["layers"], cost["layers"]))
+        td, tc = dory["totals"], cost["totals"]
+        print(f"| {model} | {len(dory['layers'])} | {td['macs']:,} | {td['cycles']:,} | {td['mac_per_cycle']:.2f} | "
+              f"{tc['cycles']:,} | {tc['mac_per_cycle']:.2f} | {td['cycles'] / tc['cycles']:.3f}x | {faster} |")
+
+
 def scaling(workbench: str, model: str, sets: list) -> None:
     print(f"\n### {model}: cores (tiler=dory{', ' + ', '.join(sets) if sets else ''})\n")
     print("| cores | cycles | MAC/cycle | speed-up | best layer MAC/cycle |")
@@ -71,7 +87,11 @@ def main() -> None:
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--models", default="mobilenet_v1_128,mobilenet_v2")
     parser.add_argument("--set", action="append", default=[], help="hw override for every run")
+    parser.add_argument("--totals", action="store_true", help="only the whole networks' totals, one row per model")
     args = parser.parse_args()
+    if args.totals:
+        totals(args.workbench, args.models.split(","), args.set)
+        return
     for model in args.models.split(","):
         per_layer(args.workbench, model, args.set)
     scaling(args.workbench, "mobilenet_v1_128", args.set)

@@ -78,7 +78,8 @@ TEST_P(PulpOnModel, CostTilerIsNeverSlowerThanDoryOnAnyLayer) {
   EXPECT_LT(cost.totals.cycles, dory.totals.cycles);
 }
 
-INSTANTIATE_TEST_SUITE_P(Gap8, PulpOnModel, ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v1_128"));
+INSTANTIATE_TEST_SUITE_P(Gap8, PulpOnModel,
+                         ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v1_128", "squeezenet1_1", "googlenet"));
 
 // DORY's published MobileNetV1-128 on 8 cores (REFERENCE.md): 8.57 MAC/cycle (DORY's own
 // GAP8 tiling), 9.07 with the tutorial's 38000-byte L1 budget; its two pointwise layers at
