@@ -4,6 +4,16 @@
 
 namespace wb::test {
 
+namespace {
+
+quant::QGraph pulp_qgraph(const OnnxBuilder& model) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  return quantize_model(model, options).qgraph;
+}
+
+}  // namespace
+
 OnnxBuilder small_pulp_cnn() {
   OnnxBuilder b;
   b.input("x", {1, 3, 32, 32}).output("y");
@@ -73,20 +83,12 @@ OnnxBuilder inception_pulp_cnn() {
 }
 
 const quant::QGraph& inception_pulp_cnn_qgraph() {
-  static const quant::QGraph graph = [] {
-    quant::QuantizeOptions options;
-    options.scheme = quant::Scheme::Pulp;
-    return quantize_model(inception_pulp_cnn(), options).qgraph;
-  }();
+  static const quant::QGraph graph = pulp_qgraph(inception_pulp_cnn());
   return graph;
 }
 
 const quant::QGraph& small_pulp_cnn_qgraph() {
-  static const quant::QGraph graph = [] {
-    quant::QuantizeOptions options;
-    options.scheme = quant::Scheme::Pulp;
-    return quantize_model(small_pulp_cnn(), options).qgraph;
-  }();
+  static const quant::QGraph graph = pulp_qgraph(small_pulp_cnn());
   return graph;
 }
 
