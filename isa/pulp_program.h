@@ -11,7 +11,7 @@
 namespace wb::isa::pulp {
 
 // Bumped whenever a field changes meaning; programs of another version are refused.
-inline constexpr std::uint32_t kPulpFormatVersion = 1;
+inline constexpr std::uint32_t kPulpFormatVersion = 2;  // 2: Layer.output_pixel_bytes (concat slices)
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool" ("unknown" otherwise).
 const char* kernel_kind_name(KernelKind kind);
