@@ -15,14 +15,13 @@
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
 #include "isa/error.h"
-#include "workbench/compile_pulp.h"
-#include "workbench/compile_xdnn.h"
+#include "workbench/compile.h"
 #include "workbench/hw_show.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
 #include "workbench/quantize.h"
-#include "workbench/run_pulp.h"
-#include "workbench/run_xdnn.h"
+#include "workbench/run.h"
+#include "workbench/target.h"
 #include "workbench/version.h"
 
 namespace {
@@ -84,6 +83,15 @@ struct TargetArgs {
   int threads = 0;
 };
 
+// "xdnn: a=on|off (...); ... pulp: ..." from every back end's option table.
+std::string compile_options_help() {
+  std::string text;
+  for (const wb::TargetBackend* backend : wb::all_backends()) {
+    text += fmt::format(" {}: {}.", backend->name(), backend->compile_options().help());
+  }
+  return text;
+}
+
 void add_target_options(CLI::App* cmd, TargetArgs& args) {
   cmd->add_option("MODEL", args.model, "ONNX model file (float, or QDQ/QLinearConv)")->required();
   cmd->add_option("--hw", args.hw, "Hardware config YAML (configs/v3_96.yaml, ...)")->required();
@@ -91,11 +99,10 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
                                            "(repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--compile-opt", args.compile_opts,
-                  "Compiler switch name=value (repeatable). xDNN: " + wb::xdnn::compile_options_help() +
-                      ". PULP: " + wb::pulp::compile_options_help())
+                  "Compiler switch name=value (repeatable); switches are on or off." + compile_options_help())
       ->allow_extra_args(false);
-  cmd->add_option("--scheme", args.scheme, "Quantization scheme: xdnn, pow2 or pulp (default: xdnn for xdnn "
-                                           "configs, pulp for pulp configs)")
+  cmd->add_option("--scheme", args.scheme, "Quantization scheme: xdnn, pow2 or pulp (default: the target's own: "
+                                           "xdnn for xdnn configs, pulp for pulp configs)")
       ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}));
   cmd->add_option("--calib", args.calib_dir, "Folder of calibration inputs (.npy/.pb). Default: seeded synthetic "
                                              "inputs, with a warning");
@@ -116,11 +123,9 @@ wb::CompileCommand to_compile_command(const TargetArgs& args) {
   command.overrides = args.overrides;
   command.compile_opts = args.compile_opts;
   command.quantize.model = args.model;
-  const std::string scheme =
-      !args.scheme.empty() ? args.scheme
-      : wb::load_hw_config(args.hw, args.overrides).target() == wb::Target::Pulp ? "pulp"
-                                                                                 : "xdnn";
-  command.quantize.quant.scheme = wb::quant::parse_scheme(scheme);
+  command.quantize.quant.scheme =
+      !args.scheme.empty() ? wb::quant::parse_scheme(args.scheme)
+                           : wb::backend_for(wb::load_hw_config(args.hw, args.overrides)).default_scheme();
   command.quantize.calibration.method = wb::quant::parse_calibration_method(args.method);
   if (!args.calib_dir.empty()) command.quantize.calib_dir = args.calib_dir;
   command.quantize.calib_count = args.calib_count;
@@ -137,7 +142,7 @@ std::vector<std::filesystem::path> to_paths(const std::vector<std::string>& name
 int main(int argc, char** argv) {
   CLI::App app{"workbench: compile ONNX networks for DNN accelerators (xDNN, PULP), simulate them, verify "
                "bit-exactly.\nExit codes: 0 ok, 1 not bit-exact (or an internal error), 2 bad input or usage."};
-  app.set_version_flag("--version", std::string(wb::kVersion));
+  app.set_version_flag("--version", wb::build_id());
   app.require_subcommand(1);
   app.fallthrough();
 
@@ -347,16 +352,9 @@ int main(int argc, char** argv) {
     if (compile_cmd->parsed()) {
       wb::CompileCommand command = to_compile_command(compile_args);
       command.out_dir = compile_out;
-      if (wb::load_hw_config(command.hw, command.overrides).target() == wb::Target::Pulp) {
-        wb::run_compile_pulp(command, std::cout);
-      } else {
-        wb::run_compile(command, std::cout);
-      }
+      wb::run_compile(command, std::cout);
       return kExitOk;
     }
-    const auto is_pulp = [](const std::string& hw, const std::vector<std::string>& overrides) {
-      return wb::load_hw_config(hw, overrides).target() == wb::Target::Pulp;
-    };
     const auto verdict_exit = [](const wb::report::RunReport& r) {
       if (r.verdict == "mismatch") {
         std::cerr << fmt::format("error: not bit-exact: layer '{}', element {}: expected {}, got {}\n",
@@ -371,8 +369,7 @@ int main(int argc, char** argv) {
       if (!run_input.empty()) command.input = run_input;
       command.no_data = run_no_data;
       command.outputs = to_sim_outputs(run_report);
-      return verdict_exit(is_pulp(run_args.hw, run_args.overrides) ? wb::run_pulp(command, std::cout)
-                                                                     : wb::run_xdnn(command, std::cout));
+      return verdict_exit(wb::run_model(command, std::cout));
     }
     if (sim_cmd->parsed()) {
       wb::SimCommand command;
@@ -383,11 +380,7 @@ int main(int argc, char** argv) {
       command.seed = sim_seed;
       command.no_data = sim_no_data;
       command.outputs = to_sim_outputs(sim_report);
-      if (is_pulp(sim_hw, sim_overrides)) {
-        wb::sim_pulp(command, std::cout);
-      } else {
-        wb::sim_xdnn(command, std::cout);
-      }
+      wb::sim_program(command, std::cout);
       return kExitOk;
     }
     if (verify_cmd->parsed()) {
@@ -398,8 +391,7 @@ int main(int argc, char** argv) {
       if (!verify_input.empty()) command.input = verify_input;
       command.seed = verify_seed;
       command.outputs = to_sim_outputs(verify_report);
-      return verdict_exit(is_pulp(verify_hw, verify_overrides) ? wb::verify_pulp(command, std::cout)
-                                                               : wb::verify_xdnn(command, std::cout));
+      return verdict_exit(wb::verify_program(command, std::cout));
     }
     if (hw_show_cmd->parsed()) {
       if (!hw_show_json.empty()) hw_show.json = hw_show_json;

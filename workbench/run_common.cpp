@@ -90,11 +90,15 @@ Verification verify_against_golden(const quant::QGraph& graph, const std::map<in
 }
 
 report::RunReport report_header(const std::string& model_path, const std::string& model_name,
-                                const std::filesystem::path& hw_path, const HwConfig& config) {
+                                const std::filesystem::path& hw_path, const HwConfig& config,
+                                const std::string& model_sha256) {
   report::RunReport r;
   r.tool_version = std::string(kVersion);
+  r.tool_git = std::string(build_git_commit()) + (build_git_dirty() ? "+dirty" : "");
   r.model_path = model_path;
-  r.model_sha256 = std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path) : "";
+  r.model_sha256 = !model_sha256.empty()                            ? model_sha256
+                   : std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path)
+                                                                   : "";
   r.model_name = model_name;
   r.hw_path = hw_path.string();
   r.hw_sha256 = report::sha256_file(hw_path);

@@ -57,8 +57,10 @@ Verification verify_against_golden(const quant::QGraph& graph, const std::map<in
                                    const std::vector<CapturedLayer>& layers);
 
 // A report's identity: tool, model (path, sha256, name), hw (path, sha256, target, resolved keys).
+// `model_sha256`: the model file's digest when the caller knows it (empty: computed here).
 report::RunReport report_header(const std::string& model_path, const std::string& model_name,
-                                const std::filesystem::path& hw_path, const HwConfig& config);
+                                const std::filesystem::path& hw_path, const HwConfig& config,
+                                const std::string& model_sha256 = "");
 
 // Fills a row's (or the totals') MAC/cycle and utilization from its MACs and cycles.
 void set_rates(report::LayerRow& row, double peak_mac_per_cycle);

@@ -1,37 +1,36 @@
 #include "compiler/pulp/compile_options.h"
 
-#include <fmt/format.h>
-
-#include "isa/error.h"
-
 namespace wb::pulp {
 
-CompileOptions parse_compile_options(const std::vector<std::string>& items) {
+const OptionTable& compile_option_table() {
+  static const OptionTable table(
+      "pulp", {{"tiler", OptionKind::Choice, objective_name(CompileOptions{}.tiler),
+                {objective_name(TilerObjective::Dory), objective_name(TilerObjective::Cost)},
+                "DORY's heuristic objective, or the fewest cycles the timing model predicts"},
+               {"weight_prefetch", OptionKind::Switch, CompileOptions{}.weight_prefetch ? "on" : "off", {},
+                "load the next layer's weights from L3 during this layer"}});
+  return table;
+}
+
+CompileOptions to_compile_options(const OptionValues& values) {
   CompileOptions options;
-  for (const std::string& item : items) {
-    const auto eq = item.find('=');
-    const std::string name = item.substr(0, eq);
-    const std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
-    if (name == "tiler" && (value == "dory" || value == "cost")) {
-      options.tiler = value == "dory" ? TilerObjective::Dory : TilerObjective::Cost;
-    } else if (name == "weight_prefetch" && (value == "on" || value == "off")) {
-      options.weight_prefetch = value == "on";
-    } else {
-      throw UserError(fmt::format("--compile-opt {}: not a PULP compiler option; valid: {}", item,
-                                  compile_options_help()));
-    }
-  }
+  options.tiler = values.choice("tiler") == objective_name(TilerObjective::Cost) ? TilerObjective::Cost
+                                                                                  : TilerObjective::Dory;
+  options.weight_prefetch = values.on("weight_prefetch");
   return options;
 }
 
-std::string describe(const CompileOptions& options) {
-  return fmt::format("tiler={},weight_prefetch={}", objective_name(options.tiler),
-                     options.weight_prefetch ? "on" : "off");
+CompileOptions parse_compile_options(const std::vector<std::string>& items) {
+  return to_compile_options(compile_option_table().parse(items));
 }
 
-std::string compile_options_help() {
-  return "tiler=dory|cost (DORY's heuristic objective, or the fewest cycles the timing model predicts; default "
-         "dory), weight_prefetch=on|off (load the next layer's weights from L3 during this layer; default on)";
+std::string describe(const CompileOptions& options) {
+  OptionValues values = compile_option_table().defaults();
+  values.set("tiler", objective_name(options.tiler));
+  values.set("weight_prefetch", options.weight_prefetch ? "on" : "off");
+  return compile_option_table().describe(values);
 }
+
+std::string compile_options_help() { return compile_option_table().help(); }
 
 }  // namespace wb::pulp

@@ -1,9 +1,11 @@
 #pragma once
-// The PULP compiler's switches (`--compile-opt name=value`).
+// The PULP compiler's switches (`--compile-opt name=value`), declared once as a table
+// (compiler/common/option_table.h); the struct is what the compiler's steps read.
 
 #include <string>
 #include <vector>
 
+#include "compiler/common/option_table.h"
 #include "compiler/pulp/tiler.h"
 
 namespace wb::pulp {
@@ -12,6 +14,10 @@ struct CompileOptions {
   TilerObjective tiler = TilerObjective::Dory;  // dory: DORY's heuristic; cost: the fewest predicted cycles
   bool weight_prefetch = true;  // load the next layer's weights from L3 while this layer computes (DORY)
 };
+
+// The table of the PULP compiler's options, defaults as in CompileOptions.
+const OptionTable& compile_option_table();
+CompileOptions to_compile_options(const OptionValues& values);
 
 // Parses `name=value` items; UserError listing the valid names and values otherwise.
 CompileOptions parse_compile_options(const std::vector<std::string>& items);

@@ -2,10 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <functional>
-#include <map>
-
-#include "isa/error.h"
+#include <array>
 
 namespace wb::xdnn {
 
@@ -28,10 +25,15 @@ constexpr Switch kSwitches[] = {
      &CompileOptions::input_streaming},
 };
 
-bool parse_switch(const std::string& name, const std::string& value) {
-  if (value == "on" || value == "true" || value == "1") return true;
-  if (value == "off" || value == "false" || value == "0") return false;
-  throw UserError(fmt::format("--compile-opt {}={}: expected on or off", name, value));
+constexpr std::array kAllocators = {AllocatorChoice::Auto, AllocatorChoice::Top, AllocatorChoice::Bottom,
+                                    AllocatorChoice::BySize, AllocatorChoice::BestFit};
+
+OptionValues to_values(const CompileOptions& options) {
+  OptionValues values = compile_option_table().defaults();
+  for (const Switch& s : kSwitches) values.set(s.name, options.*(s.field) ? "on" : "off");
+  values.set("allocator", allocator_name(options.allocator));
+  values.set("schedule_budget", std::to_string(options.schedule_budget));
+  return values;
 }
 
 }  // namespace
@@ -47,68 +49,38 @@ const char* allocator_name(AllocatorChoice choice) {
   return "?";
 }
 
-CompileOptions parse_compile_options(const std::vector<std::string>& items) {
+const OptionTable& compile_option_table() {
+  static const OptionTable table = [] {
+    const CompileOptions defaults;
+    std::vector<OptionSpec> specs;
+    for (const Switch& s : kSwitches) specs.push_back({s.name, OptionKind::Switch, defaults.*(s.field) ? "on" : "off", {}, s.meaning});
+    std::vector<std::string> allocators;
+    for (const AllocatorChoice a : kAllocators) allocators.emplace_back(allocator_name(a));
+    specs.push_back({"allocator", OptionKind::Choice, allocator_name(defaults.allocator), allocators,
+                     "AM allocation strategy; auto keeps the smallest extent, and spills to DDR only when none fits"});
+    specs.push_back({"schedule_budget", OptionKind::Count, std::to_string(defaults.schedule_budget), {},
+                     "orders explored per fork-join region"});
+    return OptionTable("xdnn", std::move(specs));
+  }();
+  return table;
+}
+
+CompileOptions to_compile_options(const OptionValues& values) {
   CompileOptions options;
-  for (const std::string& item : items) {
-    const auto eq = item.find('=');
-    if (eq == std::string::npos) {
-      throw UserError(fmt::format("--compile-opt {}: expected name=value (names: {})", item, compile_options_help()));
-    }
-    const std::string name = item.substr(0, eq);
-    const std::string value = item.substr(eq + 1);
-    bool known = false;
-    for (const Switch& s : kSwitches) {
-      if (name == s.name) {
-        options.*(s.field) = parse_switch(name, value);
-        known = true;
-      }
-    }
-    if (name == "allocator") {
-      known = true;
-      const std::map<std::string, AllocatorChoice> choices = {{"auto", AllocatorChoice::Auto},
-                                                              {"top", AllocatorChoice::Top},
-                                                              {"bottom", AllocatorChoice::Bottom},
-                                                              {"bysize", AllocatorChoice::BySize},
-                                                              {"bestfit", AllocatorChoice::BestFit}};
-      const auto it = choices.find(value);
-      if (it == choices.end()) {
-        throw UserError(fmt::format("--compile-opt allocator={}: expected auto, top, bottom, bysize or bestfit", value));
-      }
-      options.allocator = it->second;
-    }
-    if (name == "schedule_budget") {
-      known = true;
-      try {
-        std::size_t used = 0;
-        const long long budget = std::stoll(value, &used);
-        if (used != value.size() || budget < 1) throw std::invalid_argument("range");
-        options.schedule_budget = static_cast<std::size_t>(budget);
-      } catch (const std::exception&) {
-        throw UserError(fmt::format("--compile-opt schedule_budget={}: expected a positive integer", value));
-      }
-    }
-    if (!known) {
-      throw UserError(fmt::format("--compile-opt {}: unknown option for xdnn; options: {}", name, compile_options_help()));
-    }
+  for (const Switch& s : kSwitches) options.*(s.field) = values.on(s.name);
+  for (const AllocatorChoice a : kAllocators) {
+    if (values.choice("allocator") == allocator_name(a)) options.allocator = a;
   }
+  options.schedule_budget = static_cast<std::size_t>(values.count("schedule_budget"));
   return options;
 }
 
-std::string describe(const CompileOptions& options) {
-  std::string text;
-  for (const Switch& s : kSwitches) text += fmt::format("{}={},", s.name, options.*(s.field) ? "on" : "off");
-  text += fmt::format("allocator={},schedule_budget={}", allocator_name(options.allocator), options.schedule_budget);
-  return text;
+CompileOptions parse_compile_options(const std::vector<std::string>& items) {
+  return to_compile_options(compile_option_table().parse(items));
 }
 
-std::string compile_options_help() {
-  std::string text;
-  for (const Switch& s : kSwitches) text += fmt::format("{}=on|off ({}); ", s.name, s.meaning);
-  text +=
-      "allocator=auto|top|bottom|bysize|bestfit (AM allocation strategy; auto keeps the smallest extent, and spills "
-      "to DDR only when none fits); "
-      "schedule_budget=N (orders explored per fork-join region)";
-  return text;
-}
+std::string describe(const CompileOptions& options) { return compile_option_table().describe(to_values(options)); }
+
+std::string compile_options_help() { return compile_option_table().help(); }
 
 }  // namespace wb::xdnn

@@ -1,9 +1,12 @@
 #pragma once
 // The xDNN compiler's switches (`--compile-opt name=value`). Every optimisation xfDNN had
-// can be turned off, so its effect can be measured (BENCHMARKS.md).
+// can be turned off, so its effect can be measured (BENCHMARKS.md). Declared once as a table
+// (compiler/common/option_table.h); the struct is what the compiler's steps read.
 
 #include <string>
 #include <vector>
+
+#include "compiler/common/option_table.h"
 
 namespace wb::xdnn {
 
@@ -21,8 +24,12 @@ struct CompileOptions {
   std::size_t schedule_budget = 20000;  // orders explored per fork-join region at most
 };
 
-// Parses `name=value` items (on/off/true/false/1/0 for switches); UserError listing the
-// valid names for an unknown one.
+// The table of the xDNN compiler's options, defaults as in CompileOptions.
+const OptionTable& compile_option_table();
+CompileOptions to_compile_options(const OptionValues& values);
+
+// Parses `name=value` items (on/off for switches); UserError listing the valid names for an
+// unknown one.
 CompileOptions parse_compile_options(const std::vector<std::string>& items);
 // "schedule_search=on,replication=on,..." (recorded in the program header).
 std::string describe(const CompileOptions& options);

@@ -17,21 +17,13 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "sim/common/sim_types.h"
 #include "isa/pulp.pb.h"
 
 namespace wb::sim::pulp {
 
-// Integers of one tensor, NCHW (or N, C), batch 1.
-struct IntTensor {
-  std::vector<std::int64_t> shape;
-  std::vector<std::int32_t> values;
-};
-
-struct SimOptions {
-  bool data = true;                    // false: timing only (--no-data); the cycles are identical
-  bool capture_layer_outputs = false;  // read each layer's output back when the layer ends
-  std::filesystem::path trace_path;    // Chrome/Perfetto trace: a track per core, DMA in/out, uDMA
-};
+using wb::sim::IntTensor;
+using wb::sim::SimOptions;
 
 struct LayerStats {
   std::string name, type;

@@ -116,6 +116,9 @@ void write_trace(const std::filesystem::path& path, const isa::pulp::Network& ne
 SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, const std::vector<IntTensor>& inputs,
                    const SimOptions& options) {
   const PulpParams& hw = config.pulp();
+  if (!options.vcd_path.empty()) {
+    throw UserError("--vcd: the PULP model writes no VCD; use --trace (a track per core and per DMA channel)");
+  }
   if (hw.cores > kMaxCores) {
     throw UserError(fmt::format("cores {}: the cluster model has at most {} cores", hw.cores, kMaxCores));
   }

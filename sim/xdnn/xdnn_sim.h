@@ -16,22 +16,13 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "sim/common/sim_types.h"
 #include "isa/xdnn.pb.h"
 
 namespace wb::sim::xdnn {
 
-// Integers of one tensor, NCHW (or N, C), batch 1.
-struct IntTensor {
-  std::vector<std::int64_t> shape;
-  std::vector<std::int32_t> values;
-};
-
-struct SimOptions {
-  bool data = true;                    // false: timing only (--no-data); the cycles are identical
-  bool capture_layer_outputs = false;  // snapshot each layer's output when its last instruction completes
-  std::filesystem::path trace_path;    // Chrome/Perfetto trace events, one track per unit
-  std::filesystem::path vcd_path;      // SystemC VCD of the units' busy signals (first run of a process only)
-};
+using wb::sim::IntTensor;
+using wb::sim::SimOptions;
 
 struct UnitStats {
   std::string unit;

@@ -1,0 +1,42 @@
+#pragma once
+// `workbench compile`, for any target: quantize (or read a QDQ model), compile for the
+// hardware config with the config's back end (workbench/target.h), and write the program,
+// its text forms, the compile report and the quantization files to an output folder.
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "workbench/quantize.h"
+#include "workbench/target.h"
+
+namespace wb {
+
+struct CompileCommand {
+  std::filesystem::path model;
+  std::filesystem::path hw;
+  std::vector<std::string> overrides;     // --set
+  std::vector<std::string> compile_opts;  // --compile-opt
+  QuantizeCommand quantize;               // scheme, calibration
+  std::filesystem::path out_dir;          // the program and its files, quant.json, model.qdq.onnx
+};
+
+struct CompiledModel {
+  HwConfig config;
+  const TargetBackend* backend = nullptr;
+  QuantizeResult quantized;
+  std::unique_ptr<TargetProgram> program;
+};
+
+// Quantizes and compiles in memory (what `run` does before simulating). The compile options
+// are checked before quantizing, so a typo costs no calibration.
+CompiledModel compile_model(const CompileCommand& command, std::ostream& log);
+
+// The `compile` command: compile_model with the quantization files in out_dir, then the
+// back end's files (each written atomically).
+void run_compile(const CompileCommand& command, std::ostream& log);
+
+}  // namespace wb

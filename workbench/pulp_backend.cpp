@@ -1,0 +1,189 @@
+// The PULP back end: compiler/pulp, isa/pulp_program and the SystemC cluster model
+// (sim/pulp) behind the Target interface.
+
+#include <fmt/format.h>
+
+#include <ostream>
+#include <stdexcept>
+
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/pulp/compile.h"
+#include "isa/pulp_program.h"
+#include "sim/pulp/pulp_sim.h"
+#include "workbench/run_common.h"
+#include "workbench/target_backends.h"
+
+namespace wb {
+
+namespace {
+
+namespace psim = wb::sim::pulp;
+
+class PulpProgram : public TargetProgram {
+ public:
+  explicit PulpProgram(isa::pulp::Network network) : network_(std::move(network)) {}
+  explicit PulpProgram(pulp::CompileResult compiled)
+      : network_(std::move(compiled.network)),
+        compile_report_(std::move(compiled.report)),
+        tiling_log_(std::move(compiled.tiling_log)) {}
+
+  const isa::ProgramHeader& header() const override { return network_.header(); }
+
+  std::vector<quant::QTensor> inputs() const override {
+    std::vector<quant::QTensor> all;
+    for (const auto& io : network_.inputs()) {
+      quant::QTensor t;
+      t.name = io.name();
+      t.shape.assign(io.shape().begin(), io.shape().end());
+      t.bits = static_cast<int>(io.bits());
+      t.is_signed = io.is_signed();
+      t.scale = io.scale();
+      all.push_back(std::move(t));
+    }
+    return all;
+  }
+
+  const isa::pulp::Network& network() const { return network_; }
+  // The compiler's report; null for a loaded program.
+  const nlohmann::json* compile_report() const { return compile_report_.is_null() ? nullptr : &compile_report_; }
+  const std::string& tiling_log() const { return tiling_log_; }
+
+ private:
+  isa::pulp::Network network_;
+  nlohmann::json compile_report_;
+  std::string tiling_log_;
+};
+
+const PulpProgram& as_pulp(const TargetProgram& program) {
+  const auto* pulp_program = dynamic_cast<const PulpProgram*>(&program);
+  if (pulp_program == nullptr) throw std::logic_error("the pulp back end was given another target's program");
+  return *pulp_program;
+}
+
+const char* parallel_name(isa::pulp::Parallel parallel) {
+  switch (parallel) {
+    case isa::pulp::PARALLEL_HO: return "Ho";
+    case isa::pulp::PARALLEL_HOWO: return "HoWo";
+    default: return "Co";
+  }
+}
+
+report::RunReport build_report(const isa::pulp::Network& network, const HwConfig& config, const psim::SimResult& sim) {
+  report::RunReport r;
+  const double peak = peak_mac_per_cycle(config, 8);
+  std::uint64_t l3_in = 0, l3_out = 0, l1_in = 0, l1_out = 0;
+  for (std::size_t i = 0; i < sim.layers.size(); ++i) {
+    const auto& l = sim.layers[i];
+    const auto& layer = network.layers(static_cast<int>(i));
+    report::LayerRow row;
+    row.name = l.name;
+    row.type = l.type;
+    row.macs = l.macs;
+    row.ops = l.ops;
+    row.cycles = l.cycles;
+    row.stall_cycles = l.dma_wait_cycles + l.l3_cycles;
+    row.bytes_in = l.l3_bytes_in;
+    row.bytes_out = l.l3_bytes_out;
+    row.tiles = l.tiles;
+    set_rates(row, peak);
+    const auto& t = layer.tiling();
+    row.extra = {{"compute_cycles", l.compute_cycles},
+                 {"dma_wait_cycles", l.dma_wait_cycles},
+                 {"l3_wait_cycles", l.l3_cycles},
+                 {"l1_bytes_in", l.l1_bytes_in},
+                 {"l1_bytes_out", l.l1_bytes_out},
+                 {"predicted_cycles", t.predicted_cycles()},
+                 {"tile", fmt::format("{}x{}x{}{}", t.tile_h_out(), t.tile_w_out(), t.tile_c_out(),
+                                      t.tile_c_in() != 0 && t.tile_c_in() < layer.steps(0).compute().c_in()
+                                          ? fmt::format(" cin {}", t.tile_c_in())
+                                          : "")},
+                 {"parallel", parallel_name(t.parallel())},
+                 {"l1_tile_bytes", t.l1_total_bytes()},
+                 {"start_cycle", l.start_cycle},
+                 {"end_cycle", l.end_cycle}};
+    l3_in += l.l3_bytes_in;
+    l3_out += l.l3_bytes_out;
+    l1_in += l.l1_bytes_in;
+    l1_out += l.l1_bytes_out;
+    r.totals.macs += l.macs;
+    r.totals.ops += l.ops;
+    r.layers.push_back(std::move(row));
+  }
+  set_totals(r, sim.total_cycles, config);
+  r.totals.l3_bytes = l3_in + l3_out;
+  r.totals.moveops = l1_in + l1_out;
+  r.totals.extra = {{"l3_bytes_in", l3_in},
+                    {"l3_bytes_out", l3_out},
+                    {"l1_dma_bytes_in", l1_in},
+                    {"l1_dma_bytes_out", l1_out},
+                    {"l2_bytes_used", network.l2_bytes_used()},
+                    {"l3_bytes_used", network.l3_bytes_used()},
+                    {"cores", config.pulp().cores},
+                    {"tiler", network.layers_size() > 0 ? network.layers(0).tiling().objective() : ""}};
+  return r;
+}
+
+class PulpBackend : public TargetBackend {
+ public:
+  Target target() const override { return Target::Pulp; }
+  quant::Scheme default_scheme() const override { return quant::Scheme::Pulp; }
+  const OptionTable& compile_options() const override { return pulp::compile_option_table(); }
+  std::string program_file_name() const override { return "program.pulp"; }
+
+  std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
+                                         const OptionValues& options) const override {
+    return std::make_unique<PulpProgram>(pulp::compile_pulp(graph, config, pulp::to_compile_options(options)));
+  }
+
+  void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {
+    const PulpProgram& p = as_pulp(program);
+    const nlohmann::json* report = p.compile_report();
+    if (report == nullptr) return;
+    const auto& r = *report;
+    os << fmt::format("compiled {} for {} (tiler={}): {} layers, {:.3f} GMAC; L2 used {} bytes, L3 {} bytes (weights "
+                      "{}); predicted {} cycles\n",
+                      p.network().header().model_name(), r.at("hw").get<std::string>(),
+                      r.at("tiler").get<std::string>(), r.at("layers").size(),
+                      static_cast<double>(r.at("macs").get<std::uint64_t>()) * 1e-9,
+                      r.at("l2_bytes_used").get<std::uint64_t>(), r.at("l3_bytes_used").get<std::uint64_t>(),
+                      r.at("l3_weight_bytes").get<std::uint64_t>(), r.at("predicted_cycles").get<std::uint64_t>());
+  }
+
+  std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
+    const PulpProgram& p = as_pulp(program);
+    isa::pulp::save_network(p.network(), dir / "program.pulp");
+    write_file_atomically(dir / "tiling.txt", p.tiling_log());
+    const nlohmann::json* report = p.compile_report();
+    write_file_atomically(dir / "compile.json", (report != nullptr ? report->dump(2) : std::string("{}")) + "\n");
+    return {"program.pulp", "tiling.txt", "compile.json"};
+  }
+
+  std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {
+    isa::pulp::Network network = isa::pulp::load_network(path);
+    isa::pulp::check_network_matches(network, config, path.string());
+    return std::make_unique<PulpProgram>(std::move(network));
+  }
+
+  TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
+                     const sim::SimOptions& options) const override {
+    const isa::pulp::Network& network = as_pulp(program).network();
+    psim::SimResult sim = psim::simulate(network, config, inputs, options);
+    TargetRun run;
+    run.report = build_report(network, config, sim);
+    run.outputs = std::move(sim.outputs);
+    std::size_t steps = 0;
+    for (const auto& layer : network.layers()) {
+      steps += static_cast<std::size_t>(layer.steps_size());
+      const auto captured = sim.layer_outputs.find(layer.output());
+      if (captured != sim.layer_outputs.end()) run.layer_outputs.push_back({layer.name(), layer.output(), captured->second});
+    }
+    run.summary = fmt::format("simulated {} layers, {} tiles", network.layers_size(), steps);
+    return run;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<TargetBackend> make_pulp_backend() { return std::make_unique<PulpBackend>(); }
+
+}  // namespace wb

@@ -1,0 +1,135 @@
+#include "workbench/run.h"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "compiler/golden/integer_executor.h"
+#include "isa/error.h"
+
+namespace wb {
+
+namespace {
+
+sim::IntTensor to_int_tensor(const Tensor& t) {
+  sim::IntTensor out;
+  out.shape = t.shape();
+  out.values.reserve(static_cast<std::size_t>(t.numel()));
+  for (std::int64_t i = 0; i < t.numel(); ++i) out.values.push_back(static_cast<std::int32_t>(t.as_int64(i)));
+  return out;
+}
+
+Verification compare_with_golden(const quant::QGraph& graph, const std::map<int, Tensor>& golden, const TargetRun& run) {
+  std::vector<const std::vector<std::int32_t>*> outputs;
+  for (const auto& o : run.outputs) outputs.push_back(&o.values);
+  std::vector<CapturedLayer> layers;
+  for (const auto& layer : run.layer_outputs) layers.push_back({layer.name, layer.tensor, &layer.values.values});
+  return verify_against_golden(graph, golden, outputs, layers);
+}
+
+report::RunReport run_for_target(const RunCommand& command, Target target, std::ostream& log) {
+  const HwConfig config = load_hw_config(command.compile.hw, command.compile.overrides);
+  if (config.target() != target) {
+    throw UserError(fmt::format("{}: a {} config, not {}", command.compile.hw.string(), target_name(config.target()),
+                                target_name(target)));
+  }
+  return run_model(command, log);
+}
+
+}  // namespace
+
+report::RunReport simulate_and_verify(const SimulationRequest& request, std::ostream& log) {
+  const std::vector<quant::QTensor> program_inputs = request.program->inputs();
+  std::vector<Tensor> quantized;
+  std::vector<sim::IntTensor> sim_inputs;
+  for (std::size_t i = 0; i < program_inputs.size(); ++i) {
+    const quant::QTensor& t =
+        request.graph != nullptr ? request.graph->tensor(request.graph->inputs.at(i)) : program_inputs[i];
+    quantized.push_back(golden::quantize_input(t, request.float_inputs.at(i)));
+    sim_inputs.push_back(to_int_tensor(quantized.back()));
+  }
+  sim::SimOptions options;
+  options.data = !request.no_data;
+  options.capture_layer_outputs = request.graph != nullptr && !request.no_data;
+  options.trace_path = request.outputs.trace;
+  options.vcd_path = request.outputs.vcd;
+  const auto sim_start = SteadyClock::now();
+  const TargetRun run = request.backend->simulate(*request.program, *request.config, sim_inputs, options);
+  const double sim_seconds = seconds_since(sim_start);
+
+  report::RunReport r = report_header(request.model_path, request.program->header().model_name(), request.hw_path,
+                                      *request.config, request.model_sha256);
+  r.totals = run.report.totals;
+  r.layers = run.report.layers;
+  r.verdict = "not-verified";
+  if (request.graph != nullptr && !request.no_data) {
+    golden_check(
+        *request.graph, quantized,
+        [&](const std::map<int, Tensor>& golden) { return compare_with_golden(*request.graph, golden, run); }, r, log);
+  }
+  log << fmt::format("{} in {:.2f} s{}\n", run.summary, sim_seconds, request.no_data ? " (timing only: --no-data)" : "");
+  emit_outputs(r, request.outputs, log);
+  return r;
+}
+
+report::RunReport run_model(const RunCommand& command, std::ostream& log) {
+  CompileCommand compile = command.compile;
+  compile.quantize.structure_only = command.no_data;
+  const CompiledModel model = compile_model(compile, log);
+  model.backend->print_compile_summary(*model.program, log);
+  SimulationRequest request;
+  request.backend = model.backend;
+  request.program = model.program.get();
+  request.graph = &model.quantized.qgraph;
+  request.config = &model.config;
+  request.hw_path = command.compile.hw;
+  request.model_path = command.compile.model.string();
+  request.float_inputs = run_inputs(command.input, model.quantized, command.compile.quantize.seed, log);
+  request.no_data = command.no_data;
+  request.outputs = command.outputs;
+  return simulate_and_verify(request, log);
+}
+
+report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
+  const HwConfig config = load_hw_config(command.hw, command.overrides);
+  const TargetBackend& backend = backend_for(config);
+  const std::unique_ptr<TargetProgram> program = backend.load(command.program, config);
+  SimulationRequest request;
+  request.backend = &backend;
+  request.program = program.get();
+  request.config = &config;
+  request.hw_path = command.hw;
+  request.model_path = command.program.string();
+  request.float_inputs = sim_inputs(program->inputs(), command.input, command.seed);
+  request.no_data = command.no_data;
+  request.outputs = command.outputs;
+  return simulate_and_verify(request, log);
+}
+
+report::RunReport verify_program(const VerifyCommand& command, std::ostream& log) {
+  const HwConfig config = load_hw_config(command.hw, command.overrides);
+  const TargetBackend& backend = backend_for(config);
+  const std::filesystem::path program_path = command.dir / backend.program_file_name();
+  const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
+  const VerifyModel m = verify_model(command.dir, program->header().quant_scheme(), command.input, command.seed, log);
+  SimulationRequest request;
+  request.backend = &backend;
+  request.program = program.get();
+  request.graph = &m.quantized.qgraph;
+  request.config = &config;
+  request.hw_path = command.hw;
+  request.model_path = m.qdq_path.string();
+  request.float_inputs = m.inputs;
+  request.outputs = command.outputs;
+  return simulate_and_verify(request, log);
+}
+
+report::RunReport run_xdnn(const RunCommand& command, std::ostream& log) {
+  return run_for_target(command, Target::Xdnn, log);
+}
+
+report::RunReport run_pulp(const RunCommand& command, std::ostream& log) {
+  return run_for_target(command, Target::Pulp, log);
+}
+
+}  // namespace wb

@@ -1,0 +1,87 @@
+#pragma once
+// One back end of the workbench (DESIGN.md §3): everything a command needs from a target,
+// behind one interface, so `run`, `compile`, `sim`, `verify`, `sweep` and `regress` never
+// branch on the target. A back end compiles a QGraph for a HwConfig into a program, writes
+// and loads (and validates) program files, simulates a program with or without data, and
+// turns the simulator's statistics into report rows. Each target registers one
+// TargetBackend (target_registry.cpp); a third target is a compiler/ + sim/ folder pair, its
+// adapter beside this file (<target>_backend.cpp) and one registration line.
+
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/common/option_table.h"
+#include "compiler/quant/qgraph.h"
+#include "isa/hw_config.h"
+#include "isa/program_common.pb.h"
+#include "sim/common/sim_types.h"
+#include "workbench/report.h"
+
+namespace wb {
+
+// A program of one target, in memory: just compiled, or loaded from its file.
+class TargetProgram {
+ public:
+  virtual ~TargetProgram() = default;
+  // Model name, quantization scheme, hw fingerprint, compile options.
+  virtual const isa::ProgramHeader& header() const = 0;
+  // The network inputs as the program quantises them (float inputs are quantised with these).
+  virtual std::vector<quant::QTensor> inputs() const = 0;
+};
+
+// A simulated run, as the commands need it: the report's per-layer rows and totals (the
+// caller fills its header and verdict), the network outputs, and each layer output the
+// simulator read back (with SimOptions::capture_layer_outputs), in program order.
+struct TargetRun {
+  report::RunReport report;
+  std::vector<sim::IntTensor> outputs;  // empty without data
+  struct Layer {
+    std::string name, tensor;  // the layer, and its output's QGraph tensor name
+    sim::IntTensor values;
+  };
+  std::vector<Layer> layer_outputs;
+  std::string summary;  // one line: what was simulated ("simulated 212 instructions")
+};
+
+class TargetBackend {
+ public:
+  virtual ~TargetBackend() = default;
+
+  virtual Target target() const = 0;
+  const char* name() const { return target_name(target()); }
+  // The quantization scheme of this target's real tool chain (xdnn for xDNN, pulp for PULP).
+  virtual quant::Scheme default_scheme() const = 0;
+  // The `--compile-opt` table of this target's compiler.
+  virtual const OptionTable& compile_options() const = 0;
+  // The program file `compile` writes and `verify` reads: "program.xdnn".
+  virtual std::string program_file_name() const = 0;
+
+  // QGraph -> program. UserError for what cannot be mapped (unsupported nodes, a layer that
+  // does not fit), naming it.
+  virtual std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
+                                                 const OptionValues& options) const = 0;
+  // Lines of compile figures, as `compile` and `run` print them (for a compiled program).
+  virtual void print_compile_summary(const TargetProgram& program, std::ostream& os) const = 0;
+  // Writes the program file, its text forms and compile.json into `dir`, each atomically;
+  // returns the names written.
+  virtual std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const = 0;
+  // Reads a program file and checks it was compiled for `config`; UserError naming the file
+  // otherwise (missing, another target or format version, another hw config, corrupted).
+  virtual std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const = 0;
+  // Runs a program on the target's simulator. `inputs` are the quantised network inputs.
+  virtual TargetRun simulate(const TargetProgram& program, const HwConfig& config,
+                             const std::vector<sim::IntTensor>& inputs, const sim::SimOptions& options) const = 0;
+};
+
+// The back end of a target, or of a config's target.
+const TargetBackend& backend_for(Target target);
+const TargetBackend& backend_for(const HwConfig& config);
+// Every registered back end, in registration order.
+std::vector<const TargetBackend*> all_backends();
+
+}  // namespace wb

@@ -1,0 +1,183 @@
+// The xDNN back end: compiler/xdnn, isa/xdnn_program and the SystemC overlay model
+// (sim/xdnn) behind the Target interface.
+
+#include <fmt/format.h>
+
+#include <ostream>
+#include <stdexcept>
+
+#include "compiler/frontend/tensor_io.h"
+#include "compiler/xdnn/compile.h"
+#include "isa/xdnn_program.h"
+#include "sim/xdnn/xdnn_sim.h"
+#include "workbench/run_common.h"
+#include "workbench/target_backends.h"
+
+namespace wb {
+
+namespace {
+
+namespace xsim = wb::sim::xdnn;
+
+class XdnnProgram : public TargetProgram {
+ public:
+  explicit XdnnProgram(isa::xdnn::Program program) : program_(std::move(program)) {}
+  explicit XdnnProgram(xdnn::CompileResult compiled)
+      : program_(std::move(compiled.program)), compile_report_(std::move(compiled.report)), cmd_(std::move(compiled.cmd)) {}
+
+  const isa::ProgramHeader& header() const override { return program_.header(); }
+
+  std::vector<quant::QTensor> inputs() const override {
+    std::vector<quant::QTensor> all;
+    for (const auto& io : program_.inputs()) {
+      quant::QTensor t;
+      t.name = io.name();
+      t.shape.assign(io.shape().begin(), io.shape().end());
+      t.bits = static_cast<int>(io.bits());
+      t.is_signed = io.region().layout().is_signed();
+      t.scale = io.scale();
+      all.push_back(std::move(t));
+    }
+    return all;
+  }
+
+  const isa::xdnn::Program& program() const { return program_; }
+  // The compiler's report (schedule, allocation, spills); null for a loaded program.
+  const nlohmann::json* compile_report() const { return compile_report_.is_null() ? nullptr : &compile_report_; }
+  const std::string& cmd() const { return cmd_; }
+
+ private:
+  isa::xdnn::Program program_;
+  nlohmann::json compile_report_;
+  std::string cmd_;
+};
+
+const XdnnProgram& as_xdnn(const TargetProgram& program) {
+  const auto* xdnn_program = dynamic_cast<const XdnnProgram*>(&program);
+  if (xdnn_program == nullptr) throw std::logic_error("the xdnn back end was given another target's program");
+  return *xdnn_program;
+}
+
+report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& config, const xsim::SimResult& sim) {
+  const isa::xdnn::Program& program = compiled.program();
+  const nlohmann::json* compile_report = compiled.compile_report();
+  report::RunReport r;
+  const double peak = peak_mac_per_cycle(config, 8);
+  std::uint64_t weight_bytes = 0, activation_bytes = 0;
+  for (const auto& l : sim.layers) {
+    report::LayerRow row;
+    row.name = l.name;
+    row.type = l.type;
+    row.macs = l.macs;
+    row.ops = l.ops;
+    row.cycles = l.cycles;
+    row.stall_cycles = l.stall_cycles;
+    row.bytes_in = l.ddr_read_bytes + l.ddr_weight_bytes;
+    row.bytes_out = l.ddr_write_bytes;
+    row.tiles = l.tiles;
+    set_rates(row, peak);
+    row.extra = {{"ddr_weight_bytes", l.ddr_weight_bytes},
+                 {"ddr_upload_bytes", l.ddr_read_bytes},
+                 {"ddr_download_bytes", l.ddr_write_bytes},
+                 {"array_busy_cycles", l.array_busy_cycles},
+                 {"pool_busy_cycles", l.pool_busy_cycles},
+                 {"start_cycle", l.start_cycle},
+                 {"end_cycle", l.end_cycle}};
+    weight_bytes += l.ddr_weight_bytes;
+    activation_bytes += l.ddr_read_bytes + l.ddr_write_bytes;
+    r.totals.macs += l.macs;
+    r.totals.ops += l.ops;
+    r.layers.push_back(std::move(row));
+  }
+  set_totals(r, sim.total_cycles, config);
+  r.totals.ddr_bytes = weight_bytes + activation_bytes;
+  r.totals.moveops = activation_bytes;
+  r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
+  r.totals.extra = {{"ddr_weight_bytes", weight_bytes}, {"ddr_activation_bytes", activation_bytes}};
+  if (compile_report != nullptr) {
+    r.totals.extra["ddr_spill_bytes"] = compile_report->at("ddr_spill_bytes").get<std::uint64_t>();
+    r.totals.extra["ddr_input_output_bytes"] = compile_report->at("ddr_input_output_bytes");
+    r.totals.extra["peak_am_bytes"] = compile_report->at("schedule").at("peak_am_bytes");
+    r.totals.extra["am_extent_bytes"] = compile_report->at("allocation").at("extent_bytes");
+    r.totals.extra["am_allocator"] = compile_report->at("allocation").at("strategy");
+    r.totals.extra["valid_schedules"] = compile_report->at("schedule").at("valid_schedules");
+  }
+  r.totals.extra["am_bytes"] = config.xdnn().am_bytes;
+  r.totals.extra["instructions"] = program.instrs_size();
+  return r;
+}
+
+class XdnnBackend : public TargetBackend {
+ public:
+  Target target() const override { return Target::Xdnn; }
+  quant::Scheme default_scheme() const override { return quant::Scheme::Xdnn; }
+  const OptionTable& compile_options() const override { return xdnn::compile_option_table(); }
+  std::string program_file_name() const override { return "program.xdnn"; }
+
+  std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
+                                         const OptionValues& options) const override {
+    return std::make_unique<XdnnProgram>(xdnn::compile_xdnn(graph, config, xdnn::to_compile_options(options)));
+  }
+
+  void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {
+    const nlohmann::json* report = as_xdnn(program).compile_report();
+    if (report == nullptr) return;
+    const auto& r = *report;
+    const auto& schedule = r.at("schedule");
+    const auto& allocation = r.at("allocation");
+    os << fmt::format("compiled {} for {}: {} instructions, {} layers, {:.3f} GOP ({:.3f} GMAC)\n",
+                      r.at("model").get<std::string>(), r.at("hw").get<std::string>(),
+                      r.at("instructions").get<std::uint64_t>(), r.at("layers").size(),
+                      static_cast<double>(r.at("ops").get<std::uint64_t>()) * 1e-9,
+                      static_cast<double>(r.at("macs").get<std::uint64_t>()) * 1e-9);
+    os << fmt::format("  schedule: {} valid schedules explored in {} regions; peak AM footprint {} bytes ({} in the "
+                      "model's own order)\n",
+                      schedule.at("valid_schedules").get<std::uint64_t>(), schedule.at("regions").get<int>(),
+                      schedule.at("peak_am_bytes").get<std::uint64_t>(),
+                      schedule.at("default_order_peak_am_bytes").get<std::uint64_t>());
+    os << fmt::format("  AM allocation: strategy {}, extent {} of {} bytes, {} buffer(s) spilled\n",
+                      allocation.at("strategy").get<std::string>(), allocation.at("extent_bytes").get<std::uint64_t>(),
+                      allocation.at("am_bytes").get<std::int64_t>(), allocation.at("spilled_buffers").get<int>());
+    os << fmt::format("  DDR: weights {} bytes; activations (moveops) {} bytes, of which spills {} bytes\n",
+                      r.at("weight_bytes").get<std::uint64_t>(), r.at("moveops").get<std::uint64_t>(),
+                      r.at("ddr_spill_bytes").get<std::uint64_t>());
+  }
+
+  std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
+    const XdnnProgram& p = as_xdnn(program);
+    isa::xdnn::save_program(p.program(), dir / "program.xdnn");
+    write_file_atomically(dir / "program.cmd", p.cmd());
+    const nlohmann::json* report = p.compile_report();
+    write_file_atomically(dir / "compile.json", (report != nullptr ? report->dump(2) : std::string("{}")) + "\n");
+    return {"program.xdnn", "program.cmd", "compile.json"};
+  }
+
+  std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {
+    isa::xdnn::Program program = isa::xdnn::load_program(path);
+    isa::xdnn::check_program_matches(program, config, path.string());
+    return std::make_unique<XdnnProgram>(std::move(program));
+  }
+
+  TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
+                     const sim::SimOptions& options) const override {
+    const XdnnProgram& p = as_xdnn(program);
+    xsim::SimResult sim = xsim::simulate(p.program(), config, inputs, options);
+    TargetRun run;
+    run.report = build_report(p, config, sim);
+    run.outputs = std::move(sim.outputs);
+    for (const auto& layer : p.program().layers()) {
+      const auto captured = sim.layer_outputs.find(layer.output());
+      if (captured != sim.layer_outputs.end()) {
+        run.layer_outputs.push_back({layer.name(), layer.output(), captured->second});
+      }
+    }
+    run.summary = fmt::format("simulated {} instructions", p.program().instrs_size());
+    return run;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<TargetBackend> make_xdnn_backend() { return std::make_unique<XdnnBackend>(); }
+
+}  // namespace wb
