@@ -25,6 +25,11 @@ if(WB_BUILD_TESTS)
   wb_require_package(GTest libgtest-dev CONFIG)
 endif()
 
+pkg_check_modules(MUPARSER IMPORTED_TARGET muparser)
+if(NOT MUPARSER_FOUND)
+  message(FATAL_ERROR "muParser not found: install the Debian package 'libmuparser-dev' (scripts/setup.sh does this)")
+endif()
+
 pkg_check_modules(SYSTEMC IMPORTED_TARGET systemc)
 if(NOT SYSTEMC_FOUND)
   message(FATAL_ERROR "SystemC not found: install the Debian package 'libsystemc-dev' (scripts/setup.sh does this)")

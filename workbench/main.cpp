@@ -21,6 +21,10 @@
 #include "workbench/inspect.h"
 #include "workbench/quantize.h"
 #include "workbench/run.h"
+#include "workbench/sweep/process_pool.h"
+#include "workbench/sweep/progress.h"
+#include "workbench/sweep/sweep.h"
+#include "workbench/sweep/tables.h"
 #include "workbench/target.h"
 #include "workbench/version.h"
 
@@ -319,6 +323,95 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   hw_show_cmd->add_option("--json", hw_show_json, "Also write the resolved config and derived figures as JSON");
 
+  wb::sweep::SweepOptions sweep;
+  std::string sweep_spec, sweep_db, sweep_executor = "local";
+  double sweep_timeout = 0;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a sweep spec's design points (configs/sweeps/*.yaml, docs/sweeps.md) on a local process pool or a "
+               "Slurm job array; one result per point in the sweep's SQLite database. A rerun skips the points already "
+               "stored, so a killed sweep resumes. Exit 0 when every point has a result, 1 when one is not bit-exact, "
+               "crashed or timed out (a point that does not fit its hardware is a result), 2 bad input");
+  sweep_cmd->add_option("SPEC", sweep_spec, "Sweep spec YAML");
+  sweep_cmd->add_option("--db", sweep_db, "Results database (default: <spec name>.db in the working folder; the sweep's "
+                                          "files go to <name>.sweep/ beside it)");
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "Points run at once by the local executor (default: the cores)")
+      ->check(CLI::Range(1, 4096));
+  sweep_cmd->add_option("--executor", sweep_executor, "local (a process pool, default) or slurm (an sbatch --array "
+                                                      "job; results imported by `sweep collect`)")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->capture_default_str();
+  sweep_cmd->add_option("--timeout", sweep_timeout, "Seconds a point may take before it is killed and recorded as "
+                                                    "failed (default: the spec's timeout_s, else 1800)")
+      ->check(CLI::Range(1.0, 7 * 24 * 3600.0));
+  sweep_cmd->add_flag("--retry-failed", sweep.retry_failed, "Run the points stored as failed again");
+  sweep_cmd->add_flag("--dry-run", sweep.dry_run, "List the points (and check the spec); run nothing");
+  sweep_cmd->add_option("--chunk", sweep.slurm.chunk, "Slurm: points per array task (default 4, raised to fit the "
+                                                      "cluster's MaxArraySize)")
+      ->check(CLI::Range(1, 1000000));
+  sweep_cmd->add_option("--max-concurrent", sweep.slurm.max_concurrent, "Slurm: array tasks running at once (the "
+                                                                        "array's %N)")
+      ->check(CLI::Range(1, 1000000));
+  sweep_cmd->add_option("--partition", sweep.slurm.partition, "Slurm: partition to submit to");
+  sweep_cmd->add_option("--time-limit", sweep.slurm.time_limit, "Slurm: --time of each array task (e.g. 1:00:00)");
+  sweep_cmd->add_option("--sbatch-arg", sweep.slurm.sbatch_args, "Slurm: an extra sbatch argument (repeatable), e.g. "
+                                                                 "--sbatch-arg=--account=ml")
+      ->allow_extra_args(false);
+  sweep_cmd->add_option("--max-submissions", sweep.slurm.max_submissions, "Slurm: a point still without a result after "
+                                                                          "this many submissions is recorded as failed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  sweep_cmd->add_flag("--wait", sweep.slurm.wait, "Slurm: wait for the job, showing progress, then import its results");
+
+  std::string worker_manifest;
+  std::size_t worker_chunk = 1;
+  std::size_t worker_task = 0;
+  auto* worker_cmd = sweep_cmd->add_subcommand("worker", "Run a Slurm array task's share of a sweep manifest (what the "
+                                                         "submitted job runs)");
+  worker_cmd->add_option("MANIFEST", worker_manifest, "Manifest written by `workbench sweep --executor slurm`")->required();
+  worker_cmd->add_option("--chunk", worker_chunk, "Points per array task")->capture_default_str()->check(CLI::Range(1, 1000000));
+  auto* worker_task_option =
+      worker_cmd->add_option("--task", worker_task, "Array task index (default: $SLURM_ARRAY_TASK_ID)");
+
+  std::string point_manifest;
+  std::size_t point_index = 0;
+  auto* point_cmd = sweep_cmd->add_subcommand("point", "Run one point of a sweep manifest in this process and write "
+                                                       "its result file (what the executors run)");
+  point_cmd->add_option("MANIFEST", point_manifest, "Sweep manifest")->required();
+  point_cmd->add_option("INDEX", point_index, "Point index in the manifest (from 0)")->required();
+
+  std::string collect_db;
+  auto* collect_cmd = sweep_cmd->add_subcommand("collect", "Import the result files a sweep's tasks wrote (Slurm) into "
+                                                           "its database; safe to run any number of times");
+  collect_cmd->add_option("DB", collect_db, "Results database (or the sweep spec)")->required();
+
+  std::string status_db;
+  auto* status_cmd = sweep_cmd->add_subcommand("status", "Points done, failed, pending; on Slurm also running and "
+                                                         "queued (squeue/sacct)");
+  status_cmd->add_option("DB", status_db, "Results database (or the sweep spec)")->required();
+
+  wb::sweep::ShowOptions show;
+  std::string show_db;
+  auto* show_cmd = sweep_cmd->add_subcommand("show", "The points of a sweep as a table: axes, status, cycles, latency, "
+                                                     "MAC/cycle, utilization, memory traffic, verdict");
+  show_cmd->add_option("DB", show_db, "Results database (or the sweep spec)")->required();
+  show_cmd->add_option("--sort", show.sort, "Sort by this column (position, model, config, an axis, status, cycles, "
+                                            "latency_ms, mac_per_cycle, utilization, memory_bytes, verdict, "
+                                            "wall_seconds)")
+      ->capture_default_str();
+  show_cmd->add_flag("--desc", show.descending, "Sort in descending order");
+  show_cmd->add_option("--where", show.where, "Keep rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable")
+      ->allow_extra_args(false);
+  show_cmd->add_flag("--failed", show.failed_only, "Only the failed points");
+  show_cmd->add_option("--limit", show.limit, "At most this many rows")->check(CLI::Range(1, 100000000));
+
+  wb::sweep::ExportOptions export_options;
+  std::string export_db, export_csv, export_layers;
+  auto* export_cmd = sweep_cmd->add_subcommand("export", "Write a sweep's results as CSV: one row per point (one "
+                                                         "column per axis and per total), optionally per layer");
+  export_cmd->add_option("DB", export_db, "Results database (or the sweep spec)")->required();
+  export_cmd->add_option("--csv", export_csv, "CSV file of the points")->required();
+  export_cmd->add_option("--layers", export_layers, "Also a CSV file of every layer of every done point");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -392,6 +485,37 @@ int main(int argc, char** argv) {
       command.seed = verify_seed;
       command.outputs = to_sim_outputs(verify_report);
       return verdict_exit(wb::verify_program(command, std::cout));
+    }
+    if (sweep_cmd->parsed()) {
+      if (worker_cmd->parsed()) {
+        std::optional<std::size_t> task;
+        if (worker_task_option->count() > 0) task = worker_task;
+        return wb::sweep::run_worker(worker_manifest, task, worker_chunk, std::cout);
+      }
+      if (point_cmd->parsed()) return wb::sweep::run_point_command(point_manifest, point_index, std::cout);
+      if (collect_cmd->parsed()) return wb::sweep::run_collect(collect_db, std::cout);
+      if (status_cmd->parsed()) return wb::sweep::run_status(status_db, std::cout);
+      if (show_cmd->parsed()) {
+        show.db = show_db;
+        return wb::sweep::run_show(show, std::cout);
+      }
+      if (export_cmd->parsed()) {
+        export_options.db = export_db;
+        export_options.csv = export_csv;
+        if (!export_layers.empty()) export_options.layers_csv = export_layers;
+        return wb::sweep::run_export(export_options, std::cout);
+      }
+      if (sweep_spec.empty()) {
+        throw wb::UserError("sweep: give a spec (workbench sweep SPEC.yaml) or a subcommand: worker, point, collect, "
+                            "status, show, export (workbench sweep --help)");
+      }
+      sweep.spec = sweep_spec;
+      if (!sweep_db.empty()) sweep.db = sweep_db;
+      if (sweep_timeout > 0) sweep.timeout_s = sweep_timeout;
+      sweep.executor = sweep_executor == "slurm" ? wb::sweep::Executor::Slurm : wb::sweep::Executor::Local;
+      sweep.executable = wb::sweep::current_executable();
+      sweep.terminal = wb::sweep::stderr_is_terminal();
+      return wb::sweep::run_sweep(sweep, std::cout, std::cerr);
     }
     if (hw_show_cmd->parsed()) {
       if (!hw_show_json.empty()) hw_show.json = hw_show_json;

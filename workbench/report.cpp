@@ -170,7 +170,7 @@ void append_csv_line(std::string& out, const std::vector<std::string>& fields) {
 }
 
 // Python's str(float), which SCALE-Sim writes: shortest round trip, "25.0" rather than "25".
-std::string csv_number(double value) {
+std::string python_float(double value) {
   std::string text = fmt::format("{}", value);
   if (std::isfinite(value) && text.find_first_of(".e") == std::string::npos) text += ".0";
   return text;
@@ -183,7 +183,7 @@ std::string csv_value(const json& value) {
     case json::value_t::string:
       return value.get<std::string>();
     case json::value_t::number_float:
-      return csv_number(value.get<double>());
+      return python_float(value.get<double>());
     default:
       return value.dump();  // integers, booleans; objects and arrays as JSON text
   }
@@ -421,14 +421,14 @@ std::string csv_text(const RunReport& report) {
     std::vector<std::string> fields = {std::to_string(i),
                                        std::to_string(row.cycles),
                                        std::to_string(row.stall_cycles),
-                                       csv_number(overall),
-                                       csv_number(mapping),
-                                       csv_number(compute),
+                                       python_float(overall),
+                                       python_float(mapping),
+                                       python_float(compute),
                                        row.name,
                                        row.type,
                                        std::to_string(row.macs),
                                        std::to_string(row.ops),
-                                       csv_number(row.mac_per_cycle),
+                                       python_float(row.mac_per_cycle),
                                        std::to_string(row.bytes_in),
                                        std::to_string(row.bytes_out),
                                        std::to_string(row.tiles)};
@@ -440,6 +440,10 @@ std::string csv_text(const RunReport& report) {
   }
   return out;
 }
+
+std::string csv_field(std::string_view field) { return needs_quotes(field) ? csv_quoted(field) : std::string(field); }
+
+std::string csv_number(double value) { return python_float(value); }
 
 void write_csv(const RunReport& report, const std::filesystem::path& path) {
   write_file_atomically(path, csv_text(report));
@@ -521,35 +525,57 @@ void print_table(const RunReport& report, std::ostream& os) {
 
 // ---- SHA-256 (OpenSSL libcrypto, EVP interface) -------------------------------------------------
 
+namespace {
+
+class Sha256 {
+ public:
+  Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
+      throw std::runtime_error("sha256: OpenSSL could not start a SHA-256 digest");
+    }
+  }
+  void update(const void* data, std::size_t size) {
+    if (size > 0 && EVP_DigestUpdate(context_.get(), data, size) != 1) {
+      throw std::runtime_error("sha256: OpenSSL digest update failed");
+    }
+  }
+  std::string hex() {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(context_.get(), digest.data(), &length) != 1 || length != 32) {
+      throw std::runtime_error("sha256: OpenSSL digest final failed");
+    }
+    std::string text;
+    text.reserve(2 * length);
+    for (unsigned int i = 0; i < length; ++i) text += fmt::format("{:02x}", digest[i]);
+    return text;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
+};
+
+}  // namespace
+
 std::string sha256_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such file", path.string()));
   std::ifstream file(path, std::ios::binary);
   if (!file) throw UserError(fmt::format("{}: cannot be opened", path.string()));
-
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("sha256: OpenSSL could not start a SHA-256 digest");
-  }
-  std::vector<char> buffer(64 * 1024);
+  Sha256 digest;
+  std::vector<char> buffer(1024 * 1024);
   while (file) {
     file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto got = static_cast<std::size_t>(file.gcount());
-    if (got > 0 && EVP_DigestUpdate(context.get(), buffer.data(), got) != 1) {
-      throw std::runtime_error("sha256: OpenSSL digest update failed");
-    }
+    digest.update(buffer.data(), static_cast<std::size_t>(file.gcount()));
   }
   if (file.bad()) throw UserError(fmt::format("{}: read failed", path.string()));
+  return digest.hex();
+}
 
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != 32) {
-    throw std::runtime_error("sha256: OpenSSL digest final failed");
-  }
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 digest;
+  digest.update(bytes.data(), bytes.size());
+  return digest.hex();
 }
 
 }  // namespace wb::report

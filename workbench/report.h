@@ -74,11 +74,19 @@ void write_csv(const RunReport& report, const std::filesystem::path& path);
 // The CSV text write_csv writes: one header line, one line per layer, no totals line.
 std::string csv_text(const RunReport& report);
 
+// One CSV field as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, quote,
+// line break or leading/trailing blank; as it is otherwise.
+std::string csv_field(std::string_view field);
+// Python's str(float) form SCALE-Sim writes: shortest round trip, "25.0" rather than "25".
+std::string csv_number(double value);
+
 // One row per layer (name, type, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
 // tiles), then the totals and the verdict.
 void print_table(const RunReport& report, std::ostream& os);
 
 // SHA-256 of the file's bytes, lowercase hex (64 characters). UserError if it cannot be read.
 std::string sha256_file(const std::filesystem::path& path);
+// SHA-256 of bytes in memory, lowercase hex.
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace wb::report

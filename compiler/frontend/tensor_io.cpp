@@ -147,9 +147,17 @@ std::string read_file_bytes(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such file", path.string()));
   std::ifstream file(path, std::ios::binary);
   if (!file) throw UserError(fmt::format("{}: cannot be opened", path.string()));
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
+  // One read into a string of the file's size: streaming through a stringstream copies a
+  // 100 MB model three times.
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw UserError(fmt::format("{}: cannot be read: {}", path.string(), ec.message()));
+  std::string content(static_cast<std::size_t>(size), '\0');
+  file.read(content.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(file.gcount()) != size) {
+    throw UserError(fmt::format("{}: read {} of {} bytes (did the file change while it was read?)", path.string(),
+                                file.gcount(), size));
+  }
+  return content;
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {

@@ -138,8 +138,41 @@ class Emitter {
     std::uint32_t groups = 1;  // of the (possibly expanded) conv
     std::uint32_t cin_g = 0, cout_g = 0;
     std::uint32_t weight_bytes = 1;
-    std::vector<std::int64_t> weights;  // [Cout][cin_g][kh][kw], expanded for depthwise-less arrays
   };
+
+  // The weights of a conv as the array reads them, [Cout][cin_g][kh][kw], each value in
+  // `weight_bytes` little-endian bytes. `w` is the node's weights; `expand_depthwise` > 0
+  // places each channel on the diagonal of groups of that many channels (an array without a
+  // depthwise mode runs them as dense convs, zero off the diagonal). Empty when the tensor's
+  // own bytes are already that (int8 or int16 weights, not expanded).
+  static std::string weight_bytes_of(const Tensor& w, std::uint32_t weight_bytes, std::uint32_t cout,
+                                     std::uint32_t kernel_elements, std::uint32_t expand_depthwise) {
+    const bool raw_layout = (weight_bytes == 1 && w.dtype() == DType::I8) || (weight_bytes == 2 && w.dtype() == DType::I16);
+    if (expand_depthwise == 0 && raw_layout) {
+      // Already in the array's order and width: the caller takes the tensor's own bytes
+      // (little-endian host).
+      return std::string();
+    }
+    const std::uint32_t d = std::max<std::uint32_t>(expand_depthwise, 1);
+    const std::size_t elements = expand_depthwise == 0 ? static_cast<std::size_t>(w.numel())
+                                                       : static_cast<std::size_t>(cout) * d * kernel_elements;
+    std::string bytes(elements * weight_bytes, '\0');
+    const auto put = [&](std::size_t index, std::int64_t v) {
+      bytes[index * weight_bytes] = static_cast<char>(v & 0xff);
+      if (weight_bytes == 2) bytes[index * weight_bytes + 1] = static_cast<char>((v >> 8) & 0xff);
+    };
+    if (expand_depthwise == 0) {
+      for (std::size_t i = 0; i < elements; ++i) put(i, w.as_int64(static_cast<std::int64_t>(i)));
+      return bytes;
+    }
+    for (std::uint32_t co = 0; co < cout; ++co) {
+      for (std::uint32_t k = 0; k < kernel_elements; ++k) {
+        put((static_cast<std::size_t>(co) * d + co % d) * kernel_elements + k,
+            w.as_int64(static_cast<std::int64_t>(co) * kernel_elements + k));
+      }
+    }
+    return bytes;
+  }
 
   void collect_weights() {
     conv_plans_.resize(mapping_.layers.size());
@@ -153,8 +186,8 @@ class Emitter {
       const auto kh = static_cast<std::uint32_t>(node.kernel[0]);
       const auto kw = static_cast<std::uint32_t>(node.kernel[1]);
       cp.weight_bytes = node.weights.dtype() == DType::I16 ? 2 : 1;
-      const std::vector<std::int64_t> w = node.weights.to_int64_vector();
       const bool depthwise = layer.type == "depthwise";
+      std::uint32_t expand_depthwise = 0;
       if (depthwise && !hw_.depthwise && !layer.on_host) {
         // The array has no depthwise mode: run groups of d channels as dense convs whose
         // weights are zero off the diagonal (the array does d times the useful MACs).
@@ -165,18 +198,16 @@ class Emitter {
         cp.groups = cin / d;
         cp.cin_g = d;
         cp.cout_g = d;
-        cp.weights.assign(static_cast<std::size_t>(cout) * d * kh * kw, 0);
-        for (std::uint32_t co = 0; co < cout; ++co) {
-          for (std::uint32_t k = 0; k < kh * kw; ++k) {
-            cp.weights[(static_cast<std::size_t>(co) * d + co % d) * kh * kw + k] = w[static_cast<std::size_t>(co) * kh * kw + k];
-          }
-        }
+        expand_depthwise = d;
       } else {
         cp.groups = static_cast<std::uint32_t>(node.group);
         cp.cin_g = cin / cp.groups;
         cp.cout_g = cout / cp.groups;
-        cp.weights = w;
       }
+      const std::string converted = weight_bytes_of(node.weights, cp.weight_bytes, cout, kh * kw, expand_depthwise);
+      const std::string_view weights = converted.empty() ? std::string_view(reinterpret_cast<const char*>(node.weights.raw()),
+                                                                            node.weights.nbytes())
+                                                         : std::string_view(converted);
       const std::uint64_t per_channel = std::uint64_t{cp.cin_g} * kh * kw * cp.weight_bytes;
       const std::uint64_t half = static_cast<std::uint64_t>(hw_.filter_cache_bytes) / 2;
       const std::uint64_t max_channels = half / per_channel;
@@ -206,11 +237,7 @@ class Emitter {
       for (std::uint32_t co = 0; co < cout; co += block) {
         const std::uint32_t end = std::min(cout, co + block);
         Block b{co, end, weights_.size(), std::uint64_t{end - co} * per_channel};
-        for (std::size_t i = std::size_t{co} * cp.cin_g * kh * kw; i < std::size_t{end} * cp.cin_g * kh * kw; ++i) {
-          const std::int64_t v = cp.weights[i];
-          weights_.push_back(static_cast<char>(v & 0xff));
-          if (cp.weight_bytes == 2) weights_.push_back(static_cast<char>((v >> 8) & 0xff));
-        }
+        weights_.append(weights.substr(std::size_t{co} * per_channel, b.bytes));
         cp.blocks.push_back(b);
       }
     }

@@ -1,0 +1,191 @@
+#include "compiler/quant/qgraph_proto.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "isa/error.h"
+#include "qgraph.pb.h"
+
+namespace wb::quant {
+
+namespace {
+
+template <class T, class Repeated>
+std::vector<T> to_vector(const Repeated& repeated) {
+  return std::vector<T>(repeated.begin(), repeated.end());
+}
+
+template <class Repeated, class T>
+void fill(Repeated* repeated, const std::vector<T>& values) {
+  repeated->Reserve(static_cast<int>(values.size()));
+  for (const T& v : values) repeated->Add(v);
+}
+
+void write_tensor(const Tensor& t, proto::TensorData* out) {
+  out->set_dtype(static_cast<std::uint32_t>(t.dtype()));
+  fill(out->mutable_shape(), t.shape());
+  out->set_data(reinterpret_cast<const char*>(t.raw()), t.nbytes());
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw UserError(fmt::format("{}: not a valid quantized model ({}); delete it to have it rebuilt", source_, what));
+  }
+
+  Tensor tensor(const proto::TensorData& in, const std::string& where) const {
+    if (in.dtype() == 0 && in.shape_size() == 0 && in.data().empty()) return Tensor();  // absent
+    if (in.dtype() == 0 || in.dtype() > static_cast<std::uint32_t>(DType::Bool)) fail(where + ": bad element type");
+    for (const std::int64_t d : in.shape()) {
+      if (d < 0) fail(where + ": negative dimension");
+    }
+    Tensor t;
+    try {
+      t = Tensor(static_cast<DType>(in.dtype()), to_vector<std::int64_t>(in.shape()));
+    } catch (const std::exception&) {
+      fail(where + ": bad shape");
+    }
+    if (t.nbytes() != in.data().size()) fail(where + ": data size does not match the shape");
+    if (t.nbytes() > 0) std::memcpy(t.raw(), in.data().data(), t.nbytes());
+    return t;
+  }
+
+  int index(std::int32_t value, std::size_t count, const std::string& where) const {
+    if (value < 0 || static_cast<std::size_t>(value) >= count) fail(where + ": tensor index out of range");
+    return value;
+  }
+
+ private:
+  std::string_view source_;
+};
+
+}  // namespace
+
+std::string serialize_quantized_model(const QuantizedModel& model) {
+  proto::QuantizedModel out;
+  const QGraph& graph = model.graph;
+  proto::QGraph* g = out.mutable_graph();
+  g->set_name(graph.name);
+  g->set_scheme(static_cast<std::uint32_t>(graph.scheme));
+  for (const QTensor& t : graph.tensors) {
+    proto::QTensor* pt = g->add_tensors();
+    pt->set_name(t.name);
+    fill(pt->mutable_shape(), t.shape);
+    pt->set_bits(t.bits);
+    pt->set_is_signed(t.is_signed);
+    pt->set_scale(t.scale);
+    pt->set_threshold(t.threshold);
+  }
+  for (const QNode& n : graph.nodes) {
+    proto::QNode* pn = g->add_nodes();
+    pn->set_kind(static_cast<std::uint32_t>(n.kind));
+    pn->set_name(n.name);
+    fill(pn->mutable_inputs(), n.inputs);
+    pn->set_output(n.output);
+    if (!n.weights.empty()) write_tensor(n.weights, pn->mutable_weights());
+    if (!n.bias.empty()) write_tensor(n.bias, pn->mutable_bias());
+    fill(pn->mutable_weight_scale(), n.weight_scale);
+    pn->set_weight_bits(n.weight_bits);
+    pn->set_group(n.group);
+    fill(pn->mutable_kernel(), n.kernel);
+    fill(pn->mutable_strides(), n.strides);
+    fill(pn->mutable_dilations(), n.dilations);
+    fill(pn->mutable_pads_begin(), n.pads_begin);
+    fill(pn->mutable_pads_end(), n.pads_end);
+    proto::Requant* r = pn->mutable_requant();
+    fill(r->mutable_multiplier(), n.requant.multiplier);
+    fill(r->mutable_offset(), n.requant.offset);
+    fill(r->mutable_shift(), n.requant.shift);
+    r->set_lo(n.requant.lo);
+    r->set_hi(n.requant.hi);
+    r->set_intermediate_bits(n.requant.intermediate_bits);
+    r->set_rounding(n.requant.rounding);
+    fill(pn->mutable_input_multiplier(), n.input_multiplier);
+    pn->set_divisor(n.divisor);
+    pn->set_folded_batchnorm(n.folded_batchnorm);
+    pn->set_act_min(n.act_min);
+    pn->set_act_max(n.act_max);
+  }
+  fill(g->mutable_inputs(), graph.inputs);
+  fill(g->mutable_outputs(), graph.outputs);
+  for (const Tensor& t : model.float_inputs) write_tensor(t, out.add_float_inputs());
+  std::string bytes;
+  if (!out.SerializeToString(&bytes)) throw std::runtime_error("quantized model: protobuf serialisation failed");
+  return bytes;
+}
+
+QuantizedModel parse_quantized_model(std::string_view bytes, std::string_view source) {
+  const Reader in(source);
+  proto::QuantizedModel message;
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      !message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    in.fail("protobuf does not parse");
+  }
+  QuantizedModel model;
+  const proto::QGraph& g = message.graph();
+  QGraph& graph = model.graph;
+  graph.name = g.name();
+  if (g.scheme() > static_cast<std::uint32_t>(Scheme::Pulp)) in.fail("bad scheme");
+  graph.scheme = static_cast<Scheme>(g.scheme());
+  for (const proto::QTensor& pt : g.tensors()) {
+    QTensor t;
+    t.name = pt.name();
+    t.shape = to_vector<std::int64_t>(pt.shape());
+    if (pt.bits() != 8 && pt.bits() != 16) in.fail(fmt::format("tensor '{}': bits {}", t.name, pt.bits()));
+    t.bits = pt.bits();
+    t.is_signed = pt.is_signed();
+    t.scale = pt.scale();
+    t.threshold = pt.threshold();
+    graph.tensors.push_back(std::move(t));
+  }
+  const std::size_t tensors = graph.tensors.size();
+  for (const proto::QNode& pn : g.nodes()) {
+    QNode n;
+    if (pn.kind() > static_cast<std::uint32_t>(QOpKind::Reshape)) in.fail(fmt::format("node '{}': bad kind", pn.name()));
+    n.kind = static_cast<QOpKind>(pn.kind());
+    n.name = pn.name();
+    for (const std::int32_t i : pn.inputs()) n.inputs.push_back(in.index(i, tensors, "node '" + n.name + "'"));
+    n.output = in.index(pn.output(), tensors, "node '" + n.name + "'");
+    n.weights = in.tensor(pn.weights(), "node '" + n.name + "' weights");
+    n.bias = in.tensor(pn.bias(), "node '" + n.name + "' bias");
+    n.weight_scale = to_vector<double>(pn.weight_scale());
+    n.weight_bits = pn.weight_bits();
+    n.group = pn.group();
+    n.kernel = to_vector<std::int64_t>(pn.kernel());
+    n.strides = to_vector<std::int64_t>(pn.strides());
+    n.dilations = to_vector<std::int64_t>(pn.dilations());
+    n.pads_begin = to_vector<std::int64_t>(pn.pads_begin());
+    n.pads_end = to_vector<std::int64_t>(pn.pads_end());
+    const proto::Requant& r = pn.requant();
+    n.requant.multiplier = to_vector<std::int64_t>(r.multiplier());
+    n.requant.offset = to_vector<std::int64_t>(r.offset());
+    n.requant.shift = to_vector<int>(r.shift());
+    n.requant.lo = r.lo();
+    n.requant.hi = r.hi();
+    n.requant.intermediate_bits = r.intermediate_bits();
+    n.requant.rounding = r.rounding();
+    n.input_multiplier = to_vector<std::int64_t>(pn.input_multiplier());
+    n.divisor = pn.divisor();
+    n.folded_batchnorm = pn.folded_batchnorm();
+    n.act_min = pn.act_min();
+    n.act_max = pn.act_max();
+    graph.nodes.push_back(std::move(n));
+  }
+  for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));
+  for (const std::int32_t i : g.outputs()) graph.outputs.push_back(in.index(i, tensors, "outputs"));
+  for (int i = 0; i < message.float_inputs_size(); ++i) {
+    model.float_inputs.push_back(in.tensor(message.float_inputs(i), fmt::format("float input {}", i)));
+  }
+  try {
+    verify_qgraph(graph);
+  } catch (const std::logic_error& e) {
+    in.fail(e.what());
+  }
+  return model;
+}
+
+}  // namespace wb::quant

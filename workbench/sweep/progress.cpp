@@ -1,0 +1,94 @@
+#include "workbench/sweep/progress.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ostream>
+
+namespace wb::sweep {
+
+namespace {
+
+constexpr int kBarWidth = 24;
+
+}  // namespace
+
+bool stderr_is_terminal() {
+  const char* term = std::getenv("TERM");
+  return isatty(STDERR_FILENO) != 0 && (term == nullptr || std::strcmp(term, "dumb") != 0);
+}
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  const long long h = total / 3600, m = (total / 60) % 60, s = total % 60;
+  return h > 0 ? fmt::format("{}:{:02}:{:02}", h, m, s) : fmt::format("{}:{:02}", m, s);
+}
+
+Progress::Progress(std::ostream& os, bool terminal, std::size_t total)
+    : os_(os), terminal_(terminal), total_(total), start_(std::chrono::steady_clock::now()) {}
+
+double Progress::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+double Progress::rate() const {
+  const double elapsed = elapsed_seconds();
+  return elapsed > 0 ? 60.0 * static_cast<double>(done_ + failed_) / elapsed : 0.0;
+}
+
+void Progress::started() {
+  ++running_;
+  if (terminal_) draw();
+}
+
+void Progress::finished(bool ok, const std::string& label, double seconds, const std::string& error) {
+  if (running_ > 0) --running_;
+  ok ? ++done_ : ++failed_;
+  const std::size_t finished = done_ + failed_;
+  if (terminal_) {
+    if (!ok) {
+      os_ << "\r\033[K" << fmt::format("failed: {} ({:.1f} s): {}\n", label, seconds, error);
+      drawn_ = false;
+    }
+    draw();
+    return;
+  }
+  const int width = static_cast<int>(std::to_string(total_).size());
+  os_ << fmt::format("[{:>{}}/{}] {} {} ({:.1f} s){}\n", finished, width, total_, ok ? "done  " : "FAILED", label,
+                     seconds, ok ? "" : ": " + error);
+  os_.flush();
+}
+
+void Progress::tick() {
+  if (terminal_) draw();
+}
+
+void Progress::draw() {
+  const std::size_t finished = done_ + failed_;
+  const double fraction = total_ > 0 ? static_cast<double>(finished) / static_cast<double>(total_) : 1.0;
+  const int filled = static_cast<int>(fraction * kBarWidth);
+  const double elapsed = elapsed_seconds();
+  std::string eta = "--:--";
+  if (finished > 0 && finished < total_) {
+    eta = format_duration(elapsed / static_cast<double>(finished) * static_cast<double>(total_ - finished));
+  } else if (finished == total_) {
+    eta = "0:00";
+  }
+  os_ << "\r\033[K"
+      << fmt::format("[{}{}] {}/{} done, {} failed, {} running, {} remaining | {:.1f} points/min | ETA {}",
+                     std::string(static_cast<std::size_t>(filled), '#'),
+                     std::string(static_cast<std::size_t>(kBarWidth - filled), '.'), done_, total_, failed_, running_,
+                     total_ - finished, rate(), eta);
+  os_.flush();
+  drawn_ = true;
+}
+
+void Progress::close() {
+  if (terminal_ && drawn_) os_ << '\n';
+  os_.flush();
+}
+
+}  // namespace wb::sweep

@@ -1,0 +1,373 @@
+#include "workbench/sweep/results_db.h"
+
+#include <fmt/format.h>
+
+#include "isa/error.h"
+#include "workbench/version.h"
+
+namespace wb::sweep {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS axes (position INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+  key TEXT PRIMARY KEY,
+  position INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  model_path TEXT NOT NULL,
+  model_sha256 TEXT NOT NULL,
+  config TEXT NOT NULL,
+  config_path TEXT NOT NULL,
+  target TEXT NOT NULL,
+  overrides TEXT NOT NULL,
+  compile_options TEXT NOT NULL,
+  params TEXT NOT NULL,
+  hw_values TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  submissions INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS results (
+  key TEXT PRIMARY KEY REFERENCES points(key),
+  status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+  exit_code INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  wall_seconds REAL NOT NULL,
+  host TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  build TEXT NOT NULL,
+  cycles INTEGER,
+  latency_ms REAL,
+  macs INTEGER,
+  mac_per_cycle REAL,
+  utilization REAL,
+  memory_bytes INTEGER,
+  moveops INTEGER,
+  clock_mhz REAL,
+  verdict TEXT,
+  report TEXT
+);
+CREATE TABLE IF NOT EXISTS layers (
+  key TEXT NOT NULL REFERENCES results(key) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  macs INTEGER NOT NULL,
+  ops INTEGER NOT NULL,
+  cycles INTEGER NOT NULL,
+  mac_per_cycle REAL NOT NULL,
+  utilization REAL NOT NULL,
+  stall_cycles INTEGER NOT NULL,
+  bytes_in INTEGER NOT NULL,
+  bytes_out INTEGER NOT NULL,
+  tiles INTEGER NOT NULL,
+  extra TEXT NOT NULL,
+  PRIMARY KEY (key, position)
+);
+CREATE TABLE IF NOT EXISTS slurm_jobs (
+  job_id TEXT PRIMARY KEY,
+  manifest TEXT NOT NULL,
+  points INTEGER NOT NULL,
+  chunk INTEGER NOT NULL,
+  submitted_at TEXT NOT NULL
+);
+)sql";
+
+void set_meta(Database& db, const std::string& key, const std::string& value) {
+  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
+}
+
+std::int64_t as_int(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+
+}  // namespace
+
+std::filesystem::path default_db_path(const SweepSpec& spec) { return std::filesystem::path(spec.name + ".db"); }
+
+std::filesystem::path work_dir_for(const std::filesystem::path& db_path) {
+  std::filesystem::path dir = db_path;
+  dir.replace_extension(".sweep");
+  if (dir == db_path) dir += ".sweep";
+  return dir;
+}
+
+ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
+    : db_([&] {
+        std::error_code ec;
+        if (!create && !std::filesystem::is_regular_file(path, ec)) {
+          throw UserError(fmt::format("{}: no such results database (workbench sweep SPEC writes one)", path.string()));
+        }
+        return Database(path, create);
+      }()) {
+  // A file that is not a database, or a database of another program, is refused by name.
+  std::string version;
+  try {
+    Statement has_meta = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    has_meta.step();
+    if (has_meta.integer(0) == 1) {
+      Statement row = db_.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+      if (row.step()) version = row.text(0);
+    } else {
+      Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master");
+      tables.step();
+      if (tables.integer(0) > 0) version = "none";
+    }
+  } catch (const UserError&) {
+    throw UserError(fmt::format("{}: not a SQLite database (is it a sweep's results file?)", path.string()));
+  }
+  if (version.empty()) {
+    Transaction t(db_);
+    db_.execute(kSchema);
+    set_meta(db_, "schema_version", std::to_string(kResultsSchemaVersion));
+    t.commit();
+  } else if (version != std::to_string(kResultsSchemaVersion)) {
+    throw UserError(fmt::format("{}: not a sweep results database of schema version {} (found '{}')", path.string(),
+                                kResultsSchemaVersion, version));
+  }
+}
+
+void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path& work_dir) {
+  Transaction t(db_);
+  set_meta(db_, "name", spec.name);
+  set_meta(db_, "description", spec.description);
+  set_meta(db_, "spec_path", std::filesystem::absolute(spec.path).string());
+  set_meta(db_, "spec_text", spec.text);
+  set_meta(db_, "mode", mode_name(spec.mode));
+  set_meta(db_, "work_dir", std::filesystem::absolute(work_dir).string());
+  set_meta(db_, "build", build_id());
+  nlohmann::json pareto = nlohmann::json::array();
+  for (const ParetoPlot& p : spec.pareto) pareto.push_back({{"x", p.x}, {"x_label", p.x_label}, {"y", p.y}});
+  set_meta(db_, "pareto", pareto.dump());
+  if (meta("created_at").empty()) set_meta(db_, "created_at", utc_now());
+  set_meta(db_, "updated_at", utc_now());
+  db_.execute("DELETE FROM axes");
+  Statement insert = db_.prepare("INSERT INTO axes (position, name) VALUES (?, ?)");
+  for (std::size_t i = 0; i < spec.axes.size(); ++i) {
+    insert.bind(1, static_cast<std::int64_t>(i)).bind(2, spec.axes[i].name).run();
+    insert.reset();
+  }
+  t.commit();
+}
+
+std::string ResultsDb::meta(const std::string& key) const {
+  Statement row = db_.prepare("SELECT value FROM meta WHERE key = ?");
+  row.bind(1, key);
+  return row.step() ? row.text(0) : std::string();
+}
+
+std::vector<std::string> ResultsDb::axes() const {
+  std::vector<std::string> names;
+  Statement rows = db_.prepare("SELECT name FROM axes ORDER BY position");
+  while (rows.step()) names.push_back(rows.text(0));
+  return names;
+}
+
+void ResultsDb::add_points(const std::vector<DesignPoint>& points) {
+  Transaction t(db_);
+  Statement insert = db_.prepare(
+      "INSERT INTO points (key, position, model, model_path, model_sha256, config, config_path, target, overrides, "
+      "compile_options, params, hw_values, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (key) DO UPDATE SET position = excluded.position");
+  for (const DesignPoint& p : points) {
+    nlohmann::json hw_values = nlohmann::json::object();
+    for (const auto& [name, value] : numeric_keys(p.hw)) hw_values[name] = value;
+    insert.bind(1, p.key)
+        .bind(2, static_cast<std::int64_t>(p.position))
+        .bind(3, p.model)
+        .bind(4, std::filesystem::absolute(p.model_path).string())
+        .bind(5, p.model_sha256)
+        .bind(6, p.config)
+        .bind(7, std::filesystem::absolute(p.config_path).string())
+        .bind(8, std::string_view(target_name(p.hw.target())))
+        .bind(9, nlohmann::json(p.overrides).dump())
+        .bind(10, p.compile_options)
+        .bind(11, p.params.dump())
+        .bind(12, hw_values.dump())
+        .bind(13, std::string_view(mode_name(p.mode)))
+        .run();
+    insert.reset();
+  }
+  t.commit();
+}
+
+void ResultsDb::store(const PointResult& result) {
+  Transaction t(db_);
+  {
+    Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
+    known.bind(1, result.key).step();
+    if (known.integer(0) == 0) {
+      throw UserError(fmt::format("{}: result of point {} which this sweep does not have", db_.path().string(), result.key));
+    }
+  }
+  db_.prepare("DELETE FROM layers WHERE key = ?").bind(1, result.key).run();
+  Statement insert = db_.prepare(
+      "INSERT OR REPLACE INTO results (key, status, exit_code, error, wall_seconds, host, finished_at, build, cycles, "
+      "latency_ms, macs, mac_per_cycle, utilization, memory_bytes, moveops, clock_mhz, verdict, report) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, result.key)
+      .bind(2, result.status)
+      .bind(3, static_cast<std::int64_t>(result.exit_code))
+      .bind(4, result.error)
+      .bind(5, result.wall_seconds)
+      .bind(6, result.host)
+      .bind(7, result.finished_at)
+      .bind(8, result.build);
+  if (result.report) {
+    const report::RunReport& r = *result.report;
+    nlohmann::json report = report::to_json(r);
+    report.erase("layers");
+    const nlohmann::json resolved = r.hw_resolved.value("resolved", nlohmann::json::object());
+    const double clock = resolved.value("clock_mhz", 0.0);
+    insert.bind(9, as_int(r.totals.cycles))
+        .bind(10, r.totals.latency_ms)
+        .bind(11, as_int(r.totals.macs))
+        .bind(12, r.totals.mac_per_cycle)
+        .bind(13, r.totals.utilization)
+        .bind(14, as_int(r.totals.ddr_bytes.value_or(r.totals.l3_bytes.value_or(0))))
+        .bind(15, as_int(r.totals.moveops))
+        .bind(16, clock)
+        .bind(17, r.verdict)
+        .bind(18, report.dump());
+  } else {
+    for (int column = 9; column <= 18; ++column) insert.bind_null(column);
+  }
+  insert.run();
+  if (result.report) {
+    Statement layer = db_.prepare(
+        "INSERT INTO layers (key, position, name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, "
+        "bytes_in, bytes_out, tiles, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const auto& layers = result.report->layers;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const report::LayerRow& row = layers[i];
+      layer.bind(1, result.key)
+          .bind(2, static_cast<std::int64_t>(i))
+          .bind(3, row.name)
+          .bind(4, row.type)
+          .bind(5, as_int(row.macs))
+          .bind(6, as_int(row.ops))
+          .bind(7, as_int(row.cycles))
+          .bind(8, row.mac_per_cycle)
+          .bind(9, row.utilization)
+          .bind(10, as_int(row.stall_cycles))
+          .bind(11, as_int(row.bytes_in))
+          .bind(12, as_int(row.bytes_out))
+          .bind(13, as_int(row.tiles))
+          .bind(14, row.extra.dump())
+          .run();
+      layer.reset();
+    }
+  }
+  t.commit();
+}
+
+void ResultsDb::count_submission(const std::vector<std::string>& keys) {
+  Transaction t(db_);
+  Statement update = db_.prepare("UPDATE points SET submissions = submissions + 1 WHERE key = ?");
+  for (const std::string& key : keys) {
+    update.bind(1, key).run();
+    update.reset();
+  }
+  t.commit();
+}
+
+void ResultsDb::record_slurm_job(const std::string& job_id, const std::filesystem::path& manifest, std::size_t points,
+                                 std::size_t chunk) {
+  db_.prepare("INSERT OR REPLACE INTO slurm_jobs (job_id, manifest, points, chunk, submitted_at) VALUES (?, ?, ?, ?, ?)")
+      .bind(1, job_id)
+      .bind(2, manifest.string())
+      .bind(3, static_cast<std::int64_t>(points))
+      .bind(4, static_cast<std::int64_t>(chunk))
+      .bind(5, utc_now())
+      .run();
+}
+
+std::vector<ResultsDb::SlurmJob> ResultsDb::slurm_jobs() const {
+  std::vector<SlurmJob> jobs;
+  Statement rows = db_.prepare("SELECT job_id, manifest, points, chunk FROM slurm_jobs ORDER BY submitted_at, job_id");
+  while (rows.step()) {
+    jobs.push_back({rows.text(0), rows.text(1), static_cast<std::size_t>(rows.integer(2)),
+                    static_cast<std::size_t>(rows.integer(3))});
+  }
+  return jobs;
+}
+
+std::map<std::string, std::string> ResultsDb::statuses() const {
+  std::map<std::string, std::string> all;
+  Statement rows = db_.prepare("SELECT key, status FROM results");
+  while (rows.step()) all[rows.text(0)] = rows.text(1);
+  return all;
+}
+
+std::vector<StoredPoint> ResultsDb::points() const {
+  std::vector<StoredPoint> all;
+  Statement rows = db_.prepare(
+      "SELECT p.key, p.position, p.model, p.model_path, p.config, p.config_path, p.target, p.mode, p.compile_options, "
+      "p.params, p.hw_values, p.submissions, r.status, r.exit_code, r.error, r.host, r.finished_at, r.build, "
+      "r.wall_seconds, r.cycles, r.macs, r.memory_bytes, r.moveops, r.latency_ms, r.mac_per_cycle, r.utilization, "
+      "r.clock_mhz, r.verdict, r.report FROM points p LEFT JOIN results r ON r.key = p.key ORDER BY p.position, p.key");
+  while (rows.step()) {
+    StoredPoint p;
+    p.key = rows.text(0);
+    p.position = static_cast<int>(rows.integer(1));
+    p.model = rows.text(2);
+    p.model_path = rows.text(3);
+    p.config = rows.text(4);
+    p.config_path = rows.text(5);
+    p.target = rows.text(6);
+    p.mode = rows.text(7);
+    p.compile_options = rows.text(8);
+    p.params = nlohmann::json::parse(rows.text(9));
+    p.hw_values = nlohmann::json::parse(rows.text(10));
+    p.submissions = static_cast<int>(rows.integer(11));
+    if (!rows.is_null(12)) {
+      p.status = rows.text(12);
+      p.exit_code = static_cast<int>(rows.integer(13));
+      p.error = rows.text(14);
+      p.host = rows.text(15);
+      p.finished_at = rows.text(16);
+      p.build = rows.text(17);
+      p.wall_seconds = rows.real(18);
+    }
+    if (!rows.is_null(19)) {
+      p.cycles = static_cast<std::uint64_t>(rows.integer(19));
+      p.macs = static_cast<std::uint64_t>(rows.integer(20));
+      p.memory_bytes = static_cast<std::uint64_t>(rows.integer(21));
+      p.moveops = static_cast<std::uint64_t>(rows.integer(22));
+      p.latency_ms = rows.real(23);
+      p.mac_per_cycle = rows.real(24);
+      p.utilization = rows.real(25);
+      p.clock_mhz = rows.real(26);
+      p.verdict = rows.text(27);
+      p.totals = nlohmann::json::parse(rows.text(28)).value("totals", nlohmann::json::object());
+    }
+    all.push_back(std::move(p));
+  }
+  return all;
+}
+
+std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
+  std::vector<report::LayerRow> rows;
+  Statement query = db_.prepare(
+      "SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, tiles, "
+      "extra FROM layers WHERE key = ? ORDER BY position");
+  query.bind(1, key);
+  while (query.step()) {
+    report::LayerRow row;
+    row.name = query.text(0);
+    row.type = query.text(1);
+    row.macs = static_cast<std::uint64_t>(query.integer(2));
+    row.ops = static_cast<std::uint64_t>(query.integer(3));
+    row.cycles = static_cast<std::uint64_t>(query.integer(4));
+    row.mac_per_cycle = query.real(5);
+    row.utilization = query.real(6);
+    row.stall_cycles = static_cast<std::uint64_t>(query.integer(7));
+    row.bytes_in = static_cast<std::uint64_t>(query.integer(8));
+    row.bytes_out = static_cast<std::uint64_t>(query.integer(9));
+    row.tiles = static_cast<std::uint64_t>(query.integer(10));
+    row.extra = nlohmann::json::parse(query.text(11));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace wb::sweep

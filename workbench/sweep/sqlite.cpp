@@ -1,0 +1,122 @@
+#include "workbench/sweep/sqlite.h"
+
+#include <fmt/format.h>
+
+#include "isa/error.h"
+
+namespace wb::sweep {
+
+Database::Database(const std::filesystem::path& path, bool create) : path_(path) {
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw UserError(fmt::format("{}: cannot open the results database: {}", path.string(), message));
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  execute("PRAGMA foreign_keys = ON");
+  // WAL: readers (sweep show) do not block the writer; a kill -9 mid-transaction loses only
+  // that transaction.
+  Statement wal(*this, "PRAGMA journal_mode = WAL");
+  wal.step();
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+Database::Database(Database&& other) noexcept : path_(std::move(other.path_)), db_(other.db_) { other.db_ = nullptr; }
+
+void Database::fail(std::string_view what) const {
+  throw UserError(fmt::format("{}: {}: {}", path_.string(), what, db_ != nullptr ? sqlite3_errmsg(db_) : "closed"));
+}
+
+void Database::execute(std::string_view sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string text = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    throw UserError(fmt::format("{}: {}", path_.string(), text));
+  }
+}
+
+Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
+
+Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
+  if (sqlite3_prepare_v2(db.db_, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr) != SQLITE_OK) {
+    db.fail(fmt::format("cannot prepare '{}'", sql));
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), statement_(other.statement_) {
+  other.statement_ = nullptr;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(statement_, index, value) != SQLITE_OK) db_->fail("bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  if (sqlite3_bind_double(statement_, index, value) != SQLITE_OK) db_->fail("bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  if (sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) != SQLITE_OK) {
+    db_->fail("bind");
+  }
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  if (sqlite3_bind_null(statement_, index) != SQLITE_OK) db_->fail("bind");
+  return *this;
+}
+
+bool Statement::step() {
+  const int status = sqlite3_step(statement_);
+  if (status == SQLITE_ROW) return true;
+  if (status == SQLITE_DONE) return false;
+  db_->fail("query failed");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(statement_, column); }
+double Statement::real(int column) const { return sqlite3_column_double(statement_, column); }
+
+std::string Statement::text(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  return text != nullptr ? std::string(reinterpret_cast<const char*>(text),
+                                       static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)))
+                         : std::string();
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.execute("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.execute("ROLLBACK");
+    } catch (...) {
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.execute("COMMIT");
+  done_ = true;
+}
+
+}  // namespace wb::sweep
