@@ -25,6 +25,7 @@
 #include "workbench/sweep/progress.h"
 #include "workbench/sweep/sweep.h"
 #include "workbench/sweep/tables.h"
+#include "workbench/sweep_report/sweep_report.h"
 #include "workbench/target.h"
 #include "workbench/version.h"
 
@@ -412,6 +413,19 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--csv", export_csv, "CSV file of the points")->required();
   export_cmd->add_option("--layers", export_layers, "Also a CSV file of every layer of every done point");
 
+  wb::sweep::ReportOptions report_options;
+  std::string report_db, report_dir;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write a sweep's results as a self-contained HTML page (DIR/index.html, plots also as DIR/*.svg): the "
+                "points, Pareto frontiers, both targets side by side, the ablation of compile options, per-layer "
+                "breakdowns, failures");
+  report_cmd->add_option("DB", report_db, "Results database of a sweep (or its spec)")->required();
+  report_cmd->add_option("-o,--output", report_dir, "Output folder")->required();
+  report_cmd->add_option("--point", report_options.points, "Draw this point's per-layer breakdown (its # or a key "
+                                                           "prefix; repeatable). Default: the fastest point of each "
+                                                           "model on each config")
+      ->allow_extra_args(false);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -516,6 +530,11 @@ int main(int argc, char** argv) {
       sweep.executable = wb::sweep::current_executable();
       sweep.terminal = wb::sweep::stderr_is_terminal();
       return wb::sweep::run_sweep(sweep, std::cout, std::cerr);
+    }
+    if (report_cmd->parsed()) {
+      report_options.db = report_db;
+      report_options.out_dir = report_dir;
+      return wb::sweep::run_report(report_options, std::cout);
     }
     if (hw_show_cmd->parsed()) {
       if (!hw_show_json.empty()) hw_show.json = hw_show_json;

@@ -341,7 +341,7 @@ int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err)
   }
 
   const std::filesystem::path db_path = options.db.value_or(default_db_path(spec));
-  const std::filesystem::path work_dir = work_dir_for(db_path);
+  const std::filesystem::path work_dir = std::filesystem::absolute(work_dir_for(db_path));
   ResultsDb db(db_path, true);
   make_work_dirs(work_dir);
   db.record_sweep(spec, work_dir);
@@ -385,6 +385,15 @@ int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err)
   std::vector<StoredPoint> mine;
   for (StoredPoint& p : db.points()) {
     if (keys.count(p.key) != 0) mine.push_back(std::move(p));
+  }
+  const bool submitted_only = options.executor == Executor::Slurm && !options.slurm.wait;
+  const std::size_t missing = static_cast<std::size_t>(
+      std::count_if(mine.begin(), mine.end(), [](const StoredPoint& p) { return p.status.empty(); }));
+  if (missing > 0 && !submitted_only) {
+    err << fmt::format("{} point(s) have no result: their processes or Slurm tasks ended without writing one (see {}); "
+                       "run the same command again to retry them\n",
+                       missing, (work_dir / "logs").string());
+    return kExitFailure;
   }
   return exit_code_of(mine);
 }

@@ -1,0 +1,56 @@
+#include "workbench/sweep_report/pareto.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+namespace wb::sweep {
+
+std::vector<std::size_t> pareto_frontier(const std::vector<std::pair<double, double>>& points, bool maximize_y) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (std::isfinite(points[i].first) && std::isfinite(points[i].second)) order.push_back(i);
+  }
+  const auto better = [&](double a, double b) { return maximize_y ? a > b : a < b; };
+  // By x, and at equal x the best y first: it alone can be on the frontier there.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (points[a].first != points[b].first) return points[a].first < points[b].first;
+    return better(points[a].second, points[b].second);
+  });
+  std::vector<std::size_t> frontier;
+  for (const std::size_t i : order) {
+    if (frontier.empty() || better(points[i].second, points[frontier.back()].second)) {
+      if (!frontier.empty() && points[frontier.back()].first == points[i].first) continue;
+      frontier.push_back(i);
+    }
+  }
+  return frontier;
+}
+
+std::optional<double> result_metric(const StoredPoint& p, const std::string& name) {
+  if (p.status != "done") return std::nullopt;
+  if (name == "latency_ms") return p.latency_ms;
+  if (name == "cycles") return static_cast<double>(p.cycles);
+  if (name == "mac_per_cycle") return p.mac_per_cycle;
+  if (name == "utilization") return p.utilization;
+  if (name == "memory_bytes") return static_cast<double>(p.memory_bytes);
+  if (name == "moveops") return static_cast<double>(p.moveops);
+  if (const auto it = p.totals.find(name); it != p.totals.end() && it->is_number()) return it->get<double>();
+  return std::nullopt;
+}
+
+bool higher_is_better(const std::string& metric) { return metric == "mac_per_cycle" || metric == "utilization"; }
+
+std::string metric_label(const std::string& metric) {
+  static const std::map<std::string, std::string> labels = {{"latency_ms", "latency (ms)"},
+                                                            {"cycles", "cycles"},
+                                                            {"mac_per_cycle", "MAC/cycle"},
+                                                            {"utilization", "utilization (fraction of peak)"},
+                                                            {"memory_bytes", "DDR (xDNN) or L3 (PULP) bytes"},
+                                                            {"moveops", "intermediate activation bytes"}};
+  const auto it = labels.find(metric);
+  return it == labels.end() ? metric : it->second;
+}
+
+}  // namespace wb::sweep
