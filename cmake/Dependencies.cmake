@@ -23,6 +23,7 @@ wb_require_package(OpenMP libgomp1)
 wb_require_package(Threads libc6-dev)
 if(WB_BUILD_TESTS)
   wb_require_package(GTest libgtest-dev CONFIG)
+  wb_require_package(PNG libpng-dev)  # the report test reads Chromium's screenshots
 endif()
 
 pkg_check_modules(MUPARSER IMPORTED_TARGET muparser)

@@ -94,7 +94,7 @@ report::RunReport report_header(const std::string& model_path, const std::string
                                 const std::string& model_sha256) {
   report::RunReport r;
   r.tool_version = std::string(kVersion);
-  r.tool_git = std::string(build_git_commit()) + (build_git_dirty() ? "+dirty" : "");
+  r.tool_git = std::string(build_git_commit()) + (build_git_dirty() ? "+dirty." : "") + std::string(build_git_changes());
   r.model_path = model_path;
   r.model_sha256 = !model_sha256.empty()                            ? model_sha256
                    : std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path)

@@ -13,8 +13,10 @@
 
 namespace wb::test {
 
-CommandResult workbench(const std::string& args) {
-  const std::string command = workbench_binary().string() + " " + args + " 2>&1";
+CommandResult workbench(const std::string& args) { return shell(workbench_binary().string() + " " + args); }
+
+CommandResult shell(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;

@@ -14,6 +14,8 @@ struct CommandResult {
 
 // Runs `workbench ARGS` and captures its output and exit code.
 CommandResult workbench(const std::string& args);
+// Runs a shell command line (stdout and stderr together).
+CommandResult shell(const std::string& command);
 
 // A path under workloads/ as a string.
 std::string workload(const std::string& name);

@@ -165,18 +165,24 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
         for (const std::string& item : options.ablation()) ablation.push_back({item, axis.place.line});
         values.push_back(std::move(ablation));
       }
-      // Each value alone first, so an error names its own line.
+      // Each value alone first, so an error names its own line; its resolved number is what
+      // constraints see (before the config's checks between keys, so a constraint can drop a
+      // combination those would refuse).
+      std::vector<std::map<std::string, double>> numbers(spec.axes.size());
       for (std::size_t a = 0; a < spec.axes.size(); ++a) {
         if (spec.axes[a].name == kCompileOptAxis) continue;
         for (const AxisValue& v : values[a]) {
           try {
-            parse_hw_config(base.text, base.spec->path.string(), {spec.axes[a].name + "=" + v.text});
+            const HwConfig alone = parse_hw_config(base.text, base.spec->path.string(), {spec.axes[a].name + "=" + v.text});
+            const auto keys = numeric_keys(alone);
+            if (const auto it = keys.find(spec.axes[a].name); it != keys.end()) numbers[a][v.text] = it->second;
           } catch (const UserError& e) {
             throw UserError(fmt::format("{}:{}: {}: '{}' for {}: {}", spec.path.string(), v.line, spec.axes[a].place.key,
                                         v.text, base.spec->path.filename().string(), e.what()));
           }
         }
       }
+      const std::map<std::string, double> base_numbers = numeric_keys(base.config);
       QuantizeCommand quantize = quantize_command(spec, model, backend);
       const std::string quant_key = quantization_key(quantize, digest->second, model.input);
 
@@ -207,14 +213,12 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
             p.overrides.push_back(axis.name + "=" + v.text);
           }
         }
-        try {
-          p.hw = parse_hw_config(base.text, base.spec->path.string(), p.overrides);
-        } catch (const UserError& e) {
-          throw UserError(fmt::format("{}: the point {} on {}: {} (add a constraint that drops it)",
-                                      where(spec, base.spec->place), p.params.dump(),
-                                      base.spec->path.filename().string(), e.what()));
+        std::map<std::string, double> keys = base_numbers;
+        for (std::size_t a = 0; a < combination.size(); ++a) {
+          if (const auto it = numbers[a].find(combination[a]->text); it != numbers[a].end()) {
+            keys[spec.axes[a].name] = it->second;
+          }
         }
-        const auto keys = numeric_keys(p.hw);
         bool keep = true;
         for (const Expression& e : constraints) {
           const bool applies = std::all_of(e.names().begin(), e.names().end(),
@@ -222,6 +226,13 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
           if (applies && e.evaluate(keys) == 0.0) keep = false;
         }
         if (!keep) continue;
+        try {
+          p.hw = parse_hw_config(base.text, base.spec->path.string(), p.overrides);
+        } catch (const UserError& e) {
+          throw UserError(fmt::format("{}: the point {} on {}: {} (add a constraint that drops it)",
+                                      where(spec, base.spec->place), p.params.dump(),
+                                      base.spec->path.filename().string(), e.what()));
+        }
         p.config = p.hw.name;
         p.label = p.model + " " + p.config;
         for (std::size_t a = 0; a < combination.size(); ++a) {

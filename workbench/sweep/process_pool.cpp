@@ -93,6 +93,8 @@ Running spawn(const ProcessJob& job, std::size_t index) {
     // Only async-signal-safe calls until exec.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
+    // A group of its own: a timeout or an interrupt ends whatever it started too.
+    setpgid(0, 0);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     dup2(fds[1], STDOUT_FILENO);
@@ -103,6 +105,7 @@ Running spawn(const ProcessJob& job, std::size_t index) {
     (void)ignored;
     _exit(127);
   }
+  setpgid(pid, pid);  // also here, so a kill right after fork reaches the group
   close(fds[1]);
   fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
   Running r;
@@ -135,11 +138,12 @@ bool ProcessPool::run(const std::vector<ProcessJob>& jobs, const Started& starte
   std::vector<Running> running;
   std::size_t next = 0;
   auto last_tick = Clock::now();
-  bool interrupted = false;
+  bool& interrupted = interrupted_;
+  interrupted = false;
   while (next < jobs.size() || !running.empty()) {
     if (g_interrupted != 0 && !interrupted) {
       interrupted = true;
-      for (Running& r : running) kill(r.pid, SIGTERM);
+      for (Running& r : running) kill(-r.pid, SIGTERM);
     }
     while (!interrupted && running.size() < slots_ && next < jobs.size()) {
       running.push_back(spawn(jobs[next], next));
@@ -163,18 +167,20 @@ bool ProcessPool::run(const std::vector<ProcessJob>& jobs, const Started& starte
       }
       if (r.has_deadline && !r.timed_out && now > r.deadline) {
         r.timed_out = true;
-        kill(r.pid, SIGKILL);
+        kill(-r.pid, SIGKILL);
       }
       if (!r.exited && waitpid(r.pid, &r.status, WNOHANG) == r.pid) r.exited = true;
     }
     for (auto it = running.begin(); it != running.end();) {
-      // Done when it exited and its output is read to the end (or it exited and nothing
-      // else holds the pipe: drain once more).
-      if (it->exited && it->fd >= 0 && !drain(*it)) {
+      // Done when it exited: what it wrote is in the pipe (drained once more); a process it
+      // left behind may hold the pipe open, and is not waited for.
+      if (it->exited && it->fd >= 0) {
+        drain(*it);
         close(it->fd);
         it->fd = -1;
+        kill(-it->pid, SIGKILL);
       }
-      if (it->exited && it->fd < 0) {
+      if (it->exited) {
         const ProcessOutcome outcome = outcome_of(*it);
         const std::size_t job = it->job;
         it = running.erase(it);
@@ -231,13 +237,15 @@ std::string error_line(const std::string& output) {
   return !error.empty() ? error : last;
 }
 
-void prefer_huge_pages_in_children() {
+void prepare_point_environment() {
   constexpr const char* kTunable = "glibc.malloc.hugetlb=1";
   const char* existing = std::getenv("GLIBC_TUNABLES");
   std::string value = existing != nullptr ? existing : "";
-  if (value.find("glibc.malloc.hugetlb") != std::string::npos) return;  // the user's choice stands
-  value = value.empty() ? kTunable : value + ":" + kTunable;
-  setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  if (value.find("glibc.malloc.hugetlb") == std::string::npos) {
+    value = value.empty() ? kTunable : value + ":" + kTunable;
+    setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  }
+  setenv("OMP_NUM_THREADS", "1", 0);
 }
 
 std::string current_executable() {

@@ -38,9 +38,13 @@ class ProcessPool {
   // and `tick` about five times a second. Returns false when interrupted (SIGINT, SIGTERM).
   // std::runtime_error when a process cannot be created.
   bool run(const std::vector<ProcessJob>& jobs, const Started& started, const Finished& finished, const Tick& tick);
+  // Whether an interrupt arrived during run(): a job that then ends by a signal was ended by
+  // the pool, and says nothing about the job itself.
+  bool interrupted() const { return interrupted_; }
 
  private:
   std::size_t slots_;
+  bool interrupted_ = false;
 };
 
 // Runs one command to completion (argv[0] found on PATH when it has no '/'); its outcome.
@@ -54,13 +58,16 @@ std::string find_on_path(const std::string& program);
 // else its last non-empty line.
 std::string error_line(const std::string& output);
 
-// Asks glibc to back large allocations with transparent huge pages in the processes started
-// from now on (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, kept with any tunables already set). A
-// point's process allocates and fills ~100 MB for ResNet-50 (the weights in the model, the
-// program, the simulated DDR), and on virtual machines a first touch of a 4 KiB page is
-// expensive: this halves a point's time there (BENCHMARKS.md). It changes nothing but where
-// the memory comes from.
-void prefer_huge_pages_in_children();
+// The environment of the point processes started from now on:
+// * GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (kept with any tunables already set): glibc backs
+//   large allocations with transparent huge pages. A point's process allocates and fills
+//   ~100 MB for ResNet-50 (the model's weights, the program, the simulated DDR), and on
+//   virtual machines a first touch of a 4 KiB page is expensive: this halves a point's time
+//   there (BENCHMARKS.md). It changes nothing but where the memory comes from.
+// * OMP_NUM_THREADS=1 unless set: the points already run one per core, and OpenMP pools of
+//   every core in each would oversubscribe them (the golden check of verify mode).
+// A value the user set for either stands.
+void prepare_point_environment();
 
 // The absolute path of the running executable (/proc/self/exe).
 std::string current_executable();

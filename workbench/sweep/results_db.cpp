@@ -270,6 +270,16 @@ void ResultsDb::count_submission(const std::vector<std::string>& keys) {
   t.commit();
 }
 
+void ResultsDb::reset_submissions(const std::vector<std::string>& keys) {
+  Transaction t(db_);
+  Statement update = db_.prepare("UPDATE points SET submissions = 0 WHERE key = ?");
+  for (const std::string& key : keys) {
+    update.bind(1, key).run();
+    update.reset();
+  }
+  t.commit();
+}
+
 void ResultsDb::record_slurm_job(const std::string& job_id, const std::filesystem::path& manifest, std::size_t points,
                                  std::size_t chunk) {
   db_.prepare("INSERT OR REPLACE INTO slurm_jobs (job_id, manifest, points, chunk, submitted_at) VALUES (?, ?, ?, ?, ?)")

@@ -58,6 +58,7 @@ class ResultsDb {
   // Stores a result (replacing the point's previous one), per-layer rows included.
   void store(const PointResult& result);
   void count_submission(const std::vector<std::string>& keys);
+  void reset_submissions(const std::vector<std::string>& keys);
   void record_slurm_job(const std::string& job_id, const std::filesystem::path& manifest, std::size_t points,
                         std::size_t chunk);
   struct SlurmJob {

@@ -226,17 +226,23 @@ int run_local(ResultsDb& db, const Manifest& manifest, const std::filesystem::pa
                     manifest.timeout_s});
   }
   const std::size_t slots = options.jobs > 0 ? options.jobs : machine_cores();
-  prefer_huge_pages_in_children();
+  prepare_point_environment();
   err << fmt::format("running {} points, {} at a time (timeout {:.0f} s each)\n", jobs.size(), std::min(slots, jobs.size()),
                      manifest.timeout_s);
   Progress progress(err, options.terminal, jobs.size());
-  const bool completed = ProcessPool(slots).run(
+  ProcessPool pool(slots);
+  std::size_t abandoned = 0;
+  const bool completed = pool.run(
       jobs, [&](std::size_t) { progress.started(); },
       [&](std::size_t i, const ProcessOutcome& outcome) {
         const ManifestPoint& point = manifest.points[i];
         const std::filesystem::path result_file = manifest.result_path(point.key);
         std::error_code ec;
         const std::string& label = pending[i]->label;
+        if (pool.interrupted() && outcome.exit_code > 128) {
+          ++abandoned;  // ended by our interrupt: no result, so a rerun runs it
+          return;
+        }
         if (outcome.exit_code == 0 && !outcome.timed_out && std::filesystem::is_regular_file(result_file, ec)) {
           const PointResult result = read_point_result(result_file);
           db.store(result);
@@ -256,7 +262,9 @@ int run_local(ResultsDb& db, const Manifest& manifest, const std::filesystem::pa
   err << fmt::format("ran {} points in {:.1f} s ({:.1f} points/min){}\n", progress.done() + progress.failed(), seconds,
                      progress.rate(), progress.failed() > 0 ? fmt::format("; logs of failed points in {}", (manifest.work_dir / "logs").string()) : "");
   if (!completed) {
-    err << "interrupted: the points finished so far are stored; run the same command again to resume\n";
+    err << fmt::format("interrupted: the points finished so far are stored, {} stopped point(s) are not; run the same "
+                       "command again to resume\n",
+                       abandoned);
     return kExitInterrupted;
   }
   return kExitOk;
@@ -353,15 +361,19 @@ int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err)
 
   const std::map<std::string, std::string> statuses = db.statuses();
   std::vector<const DesignPoint*> pending;
+  std::vector<std::string> retried;
   std::size_t stored = 0;
   for (const DesignPoint& p : points) {
     const auto it = statuses.find(p.key);
     if (it == statuses.end() || (options.retry_failed && it->second == "failed")) {
       pending.push_back(&p);
+      if (it != statuses.end()) retried.push_back(p.key);
     } else {
       ++stored;
     }
   }
+  // A failed point run again starts its Slurm submissions afresh.
+  db.reset_submissions(retried);
   err << fmt::format("sweep {}: {} points, {} already stored, {} to run ({} mode)\n", spec.name, points.size(), stored,
                      pending.size(), mode_name(spec.mode));
 
@@ -542,14 +554,21 @@ int run_worker(const std::filesystem::path& manifest_path, std::optional<std::si
                     manifest.timeout_s});
     indices.push_back(i);
   }
-  prefer_huge_pages_in_children();
+  prepare_point_environment();
   out << fmt::format("task {}: points {}..{} of {} ({} to run) on {}\n", *task, begin, end - 1, manifest.points.size(),
                      jobs.size(), host_name());
-  ProcessPool(1).run(
+  ProcessPool pool(1);
+  pool.run(
       jobs, nullptr,
       [&](std::size_t j, const ProcessOutcome& outcome) {
         const ManifestPoint& point = manifest.points[indices[j]];
         std::error_code ec;
+        if (pool.interrupted() && outcome.exit_code > 128) {
+          // The task was cancelled or reached its time limit: no result, so a resubmission
+          // runs the point again.
+          out << fmt::format("point {} ({}): stopped by the end of the task\n", indices[j], point.key);
+          return;
+        }
         if (outcome.exit_code == 0 && !outcome.timed_out &&
             std::filesystem::is_regular_file(manifest.result_path(point.key), ec)) {
           out << fmt::format("point {} ({}): done in {:.1f} s\n", indices[j], point.key, outcome.seconds);

@@ -1,0 +1,157 @@
+// The results database: one record per point however often a result is stored, per-layer
+// rows replaced with it, and files that are not ours refused by name.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "tests/support/onnx_builder.h"
+#include "tests/unit/workbench/sweep/sweep_testing.h"
+#include "workbench/sweep/points.h"
+#include "workbench/sweep/results_db.h"
+
+namespace wb {
+namespace {
+
+using test::error_of;
+using testing::HasSubstr;
+
+struct Fixture {
+  test::TempDir dir;
+  sweep::SweepSpec spec = test::parse_spec(fmt::format("configs: [../v3_96.yaml]\nmodels: [{}]\naxes:\n  array.rows: [32, 64]\n",
+                                                       test::tiny_model()));
+  std::vector<sweep::DesignPoint> points = [this] {
+    std::map<std::filesystem::path, std::string> digests;
+    return sweep::expand_points(spec, digests);
+  }();
+};
+
+sweep::PointResult done_result(const std::string& key, std::uint64_t cycles, std::size_t layers) {
+  sweep::PointResult r;
+  r.key = key;
+  r.status = "done";
+  r.host = "h";
+  r.finished_at = "now";
+  r.build = "b";
+  report::RunReport report;
+  report.target = "xdnn";
+  report.verdict = "bit-exact";
+  report.totals.cycles = cycles;
+  report.totals.latency_ms = 1.5;
+  report.totals.ddr_bytes = 99;
+  report.hw_resolved = {{"resolved", {{"clock_mhz", 700.0}}}};
+  for (std::size_t i = 0; i < layers; ++i) {
+    report::LayerRow row;
+    row.name = fmt::format("layer{}", i);
+    row.type = "conv";
+    row.cycles = cycles / layers;
+    row.extra = {{"note", i}};
+    report.layers.push_back(row);
+  }
+  r.report = report;
+  return r;
+}
+
+TEST(ResultsDb, StoresOneRecordPerPointAndReplacesItsLayers) {
+  Fixture f;
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.add_points(f.points);  // again: nothing doubled
+    db.store(done_result(f.points[0].key, 1000, 3));
+    db.store(done_result(f.points[0].key, 2000, 2));  // a rerun's result replaces the first
+  }
+  const sweep::ResultsDb db(path, false);
+  EXPECT_EQ(db.meta("name"), "test");
+  EXPECT_THAT(db.axes(), testing::ElementsAre("array.rows"));
+  const auto points = db.points();
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].status, "done");
+  EXPECT_EQ(points[0].cycles, 2000u);
+  EXPECT_EQ(points[0].memory_bytes, 99u);
+  EXPECT_EQ(points[0].clock_mhz, 700.0);
+  EXPECT_EQ(points[0].params["array.rows"], "32");
+  EXPECT_EQ(points[0].hw_values["array.rows"], 32.0);
+  EXPECT_EQ(points[1].status, "");  // pending
+  const auto layers = db.layers(f.points[0].key);
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[1].name, "layer1");
+  EXPECT_EQ(layers[1].extra["note"], 1);
+  EXPECT_EQ(db.statuses().size(), 1u);
+}
+
+TEST(ResultsDb, AFailureIsARecordToo) {
+  Fixture f;
+  sweep::ResultsDb db(f.dir / "r.db", true);
+  db.add_points(f.points);
+  sweep::PointResult failed;
+  failed.key = f.points[1].key;
+  failed.status = "failed";
+  failed.exit_code = 2;
+  failed.error = "error: does not fit";
+  db.store(failed);
+  const auto points = db.points();
+  EXPECT_EQ(points[1].status, "failed");
+  EXPECT_EQ(points[1].exit_code, 2);
+  EXPECT_EQ(points[1].error, "error: does not fit");
+  EXPECT_TRUE(db.layers(failed.key).empty());
+  // A result of a point the database does not have is refused.
+  failed.key = "nope";
+  EXPECT_THAT(error_of([&] { db.store(failed); }), HasSubstr("which this sweep does not have"));
+}
+
+TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
+  const test::TempDir dir;
+  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "none.db", false); }), HasSubstr("no such results database"));
+  {
+    std::ofstream(dir / "text.db") << "this is not a database at all, just some text that is long enough";
+  }
+  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "text.db", false); }), HasSubstr("text.db"));
+  {
+    sweep::Database other(dir / "other.db", true);
+    other.execute("CREATE TABLE things (x INTEGER)");
+  }
+  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "other.db", false); }),
+              HasSubstr("not a sweep results database of schema version 1"));
+  {
+    sweep::ResultsDb db(dir / "old.db", true);
+  }
+  {
+    sweep::Database raw(dir / "old.db", false);
+    raw.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'");
+  }
+  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "old.db", false); }), HasSubstr("found '0'"));
+}
+
+TEST(ResultsDb, TheWorkFolderSitsBesideTheDatabase) {
+  EXPECT_EQ(sweep::work_dir_for("out/x.db"), std::filesystem::path("out/x.sweep"));
+  EXPECT_EQ(sweep::work_dir_for("results"), std::filesystem::path("results.sweep"));
+}
+
+TEST(PointResult, RoundTripsThroughItsFile) {
+  const test::TempDir dir;
+  const sweep::PointResult r = done_result("k", 500, 2);
+  sweep::write_point_result(r, dir / "k.json");
+  const sweep::PointResult back = sweep::read_point_result(dir / "k.json");
+  EXPECT_EQ(back.key, "k");
+  EXPECT_EQ(back.status, "done");
+  ASSERT_TRUE(back.report.has_value());
+  EXPECT_EQ(back.report->totals.cycles, 500u);
+  EXPECT_EQ(back.report->layers.size(), 2u);
+  {
+    std::ofstream(dir / "bad.json") << R"({"point_result": 9})";
+  }
+  EXPECT_THAT(error_of([&] { sweep::read_point_result(dir / "bad.json"); }), HasSubstr("another format version"));
+  {
+    std::ofstream(dir / "cut.json") << R"({"point_result": 1, "key": )";
+  }
+  EXPECT_THAT(error_of([&] { sweep::read_point_result(dir / "cut.json"); }), HasSubstr("not a sweep point result"));
+}
+
+}  // namespace
+}  // namespace wb
