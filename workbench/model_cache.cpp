@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -21,9 +22,9 @@ namespace wb {
 namespace {
 
 constexpr char kMagic[8] = {'W', 'B', 'Q', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t kFormatVersion = 1;
-// magic, version, payload size, SHA-256 of the payload as 64 hex digits.
-constexpr std::size_t kHeaderBytes = sizeof(kMagic) + 4 + 8 + 64;
+constexpr std::uint32_t kFormatVersion = 2;  // 2: tensors in a blob after the structure
+// magic, version, structure size, blob size, SHA-256 of structure and blob as 64 hex digits.
+constexpr std::size_t kHeaderBytes = sizeof(kMagic) + 4 + 8 + 8 + 64;
 
 template <class T>
 void append_le(std::string& out, T value) {
@@ -35,20 +36,6 @@ T read_le(const char* bytes) {
   T value = 0;
   for (std::size_t i = 0; i < sizeof(T); ++i) value |= static_cast<T>(static_cast<unsigned char>(bytes[i])) << (8 * i);
   return value;
-}
-
-// What is wrong with an entry's bytes, or "" when it is whole; `payload` gets its payload.
-std::string entry_problem(const std::string& bytes, std::string_view* payload) {
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
-    return "not a quantized-model cache entry";
-  }
-  const char* p = bytes.data() + sizeof(kMagic);
-  if (read_le<std::uint32_t>(p) != kFormatVersion) return "written by another format version";
-  const std::uint64_t size = read_le<std::uint64_t>(p + 4);
-  if (size != bytes.size() - kHeaderBytes) return "truncated";
-  *payload = std::string_view(bytes).substr(kHeaderBytes);
-  if (report::sha256_hex(*payload) != std::string_view(p + 12, 64)) return "digest mismatch (damaged)";
-  return "";
 }
 
 nlohmann::json calibration_identity(const QuantizeCommand& command) {
@@ -114,12 +101,17 @@ void ModelCache::store(const std::string& key, const quant::QuantizedModel& mode
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) throw UserError(fmt::format("{}: cannot create the model cache folder: {}", dir_.string(), ec.message()));
-  const std::string payload = quant::serialize_quantized_model(model);
+  const quant::SerializedModel parts = quant::serialize_quantized_model(model);
+  report::Sha256 digest;
+  digest.update(parts.structure.data(), parts.structure.size());
+  digest.update(parts.blob.data(), parts.blob.size());
   std::string bytes(kMagic, sizeof(kMagic));
   append_le<std::uint32_t>(bytes, kFormatVersion);
-  append_le<std::uint64_t>(bytes, payload.size());
-  bytes += report::sha256_hex(payload);
-  bytes += payload;
+  append_le<std::uint64_t>(bytes, parts.structure.size());
+  append_le<std::uint64_t>(bytes, parts.blob.size());
+  bytes += digest.hex();
+  bytes += parts.structure;
+  bytes += parts.blob;
   write_file_atomically(entry_path(key), bytes);
 }
 
@@ -129,12 +121,60 @@ quant::QuantizedModel load_quantized_model(const std::filesystem::path& entry) {
     throw UserError(fmt::format("{}: no such quantized model (the sweep writes it before running points)",
                                 entry.string()));
   }
-  const std::string bytes = read_file_bytes(entry);
-  std::string_view payload;
-  if (const std::string problem = entry_problem(bytes, &payload); !problem.empty()) {
-    throw UserError(fmt::format("{}: {}", entry.string(), problem));
+  const auto damaged = [&](const std::string& what) -> UserError {
+    return UserError(fmt::format("{}: {}", entry.string(), what));
+  };
+  std::ifstream file(entry, std::ios::binary);
+  if (!file) throw damaged("cannot be opened");
+  char header[kHeaderBytes];
+  file.read(header, kHeaderBytes);
+  if (file.gcount() != static_cast<std::streamsize>(kHeaderBytes) || std::memcmp(header, kMagic, sizeof(kMagic)) != 0) {
+    throw damaged("not a quantized-model cache entry");
   }
-  return quant::parse_quantized_model(payload, entry.string());
+  if (read_le<std::uint32_t>(header + 8) != kFormatVersion) throw damaged("written by another format version");
+  const std::uint64_t structure_bytes = read_le<std::uint64_t>(header + 12);
+  const std::uint64_t blob_bytes = read_le<std::uint64_t>(header + 20);
+  const std::string expected(header + 28, 64);
+  const std::uint64_t size = std::filesystem::file_size(entry, ec);
+  if (ec || structure_bytes > size || blob_bytes > size || kHeaderBytes + structure_bytes + blob_bytes != size) {
+    throw damaged("truncated");
+  }
+  std::string structure(static_cast<std::size_t>(structure_bytes), '\0');
+  file.read(structure.data(), static_cast<std::streamsize>(structure_bytes));
+  report::Sha256 digest;
+  digest.update(structure.data(), structure.size());
+  // The tensors' bytes go straight from the file into the tensors (hashed on the way), in
+  // the order they were written; gaps (alignment) are hashed too.
+  std::uint64_t position = 0;
+  char gap[8];
+  const auto read_blob = [&](std::uint64_t offset, std::span<std::byte> destination) {
+    while (position < offset) {
+      const auto n = static_cast<std::streamsize>(std::min<std::uint64_t>(offset - position, sizeof(gap)));
+      file.read(gap, n);
+      digest.update(gap, static_cast<std::size_t>(n));
+      position += static_cast<std::uint64_t>(n);
+    }
+    file.read(reinterpret_cast<char*>(destination.data()), static_cast<std::streamsize>(destination.size()));
+    if (!file) throw damaged("truncated");
+    digest.update(destination.data(), destination.size());
+    position += destination.size();
+  };
+  quant::QuantizedModel model;
+  try {
+    model = quant::parse_quantized_model(structure, blob_bytes, read_blob, entry.string());
+  } catch (const UserError& e) {
+    // A structure that does not parse is damage when the digest says so (it always will).
+    throw damaged(fmt::format("digest mismatch (damaged): {}", e.what()));
+  }
+  // The rest of the blob (trailing alignment) completes the digest.
+  while (position < blob_bytes) {
+    const auto n = static_cast<std::streamsize>(std::min<std::uint64_t>(blob_bytes - position, sizeof(gap)));
+    file.read(gap, n);
+    digest.update(gap, static_cast<std::size_t>(n));
+    position += static_cast<std::uint64_t>(n);
+  }
+  if (!file || digest.hex() != expected) throw damaged("digest mismatch (damaged)");
+  return model;
 }
 
 CachedModel ensure_quantized(const ModelCache& cache, const QuantizeCommand& command,

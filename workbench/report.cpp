@@ -525,37 +525,29 @@ void print_table(const RunReport& report, std::ostream& os) {
 
 // ---- SHA-256 (OpenSSL libcrypto, EVP interface) -------------------------------------------------
 
-namespace {
-
-class Sha256 {
- public:
-  Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
-      throw std::runtime_error("sha256: OpenSSL could not start a SHA-256 digest");
-    }
+Sha256::Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+  if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("sha256: OpenSSL could not start a SHA-256 digest");
   }
-  void update(const void* data, std::size_t size) {
-    if (size > 0 && EVP_DigestUpdate(context_.get(), data, size) != 1) {
-      throw std::runtime_error("sha256: OpenSSL digest update failed");
-    }
-  }
-  std::string hex() {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    if (EVP_DigestFinal_ex(context_.get(), digest.data(), &length) != 1 || length != 32) {
-      throw std::runtime_error("sha256: OpenSSL digest final failed");
-    }
-    std::string text;
-    text.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) text += fmt::format("{:02x}", digest[i]);
-    return text;
-  }
+}
 
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
-};
+void Sha256::update(const void* data, std::size_t size) {
+  if (size > 0 && EVP_DigestUpdate(context_.get(), data, size) != 1) {
+    throw std::runtime_error("sha256: OpenSSL digest update failed");
+  }
+}
 
-}  // namespace
+std::string Sha256::hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context_.get(), digest.data(), &length) != 1 || length != 32) {
+    throw std::runtime_error("sha256: OpenSSL digest final failed");
+  }
+  std::string text;
+  text.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) text += fmt::format("{:02x}", digest[i]);
+  return text;
+}
 
 std::string sha256_file(const std::filesystem::path& path) {
   std::error_code ec;

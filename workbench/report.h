@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace wb::report {
 
@@ -88,5 +91,16 @@ void print_table(const RunReport& report, std::ostream& os);
 std::string sha256_file(const std::filesystem::path& path);
 // SHA-256 of bytes in memory, lowercase hex.
 std::string sha256_hex(std::string_view bytes);
+
+// SHA-256 fed piece by piece (OpenSSL's EVP interface).
+class Sha256 {
+ public:
+  Sha256();
+  void update(const void* data, std::size_t size);
+  std::string hex();  // lowercase, 64 digits; once
+
+ private:
+  std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)> context_;
+};
 
 }  // namespace wb::report

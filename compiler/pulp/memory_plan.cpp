@@ -38,12 +38,16 @@ std::uint64_t per_channel_weights(const LayerShape& s) {
 void append_weights(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
   const std::int64_t cin_g = s.kind == isa::pulp::KERNEL_DEPTHWISE ? 1 : s.c_in;
+  image.reserve(image.size() + static_cast<std::size_t>(node.weights.numel() + 4 * s.c_out + kAlign));
+  // The scheme's weights are int8: read them as such (any other type element by element).
+  const std::int8_t* int8 = node.weights.dtype() == DType::I8 ? node.weights.data<std::int8_t>() : nullptr;
   for (std::int64_t co = 0; co < s.c_out; ++co) {
     for (std::int64_t kh = 0; kh < s.k_h; ++kh) {
       for (std::int64_t kw = 0; kw < s.k_w; ++kw) {
         for (std::int64_t ci = 0; ci < cin_g; ++ci) {
           const std::int64_t index = ((co * cin_g + ci) * s.k_h + kh) * s.k_w + kw;
-          image.push_back(static_cast<char>(static_cast<std::int8_t>(node.weights.as_int64(index))));
+          const std::int8_t w = int8 != nullptr ? int8[index] : static_cast<std::int8_t>(node.weights.as_int64(index));
+          image.push_back(static_cast<char>(w));
         }
       }
     }

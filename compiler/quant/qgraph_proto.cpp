@@ -23,22 +23,28 @@ void fill(Repeated* repeated, const std::vector<T>& values) {
   for (const T& v : values) repeated->Add(v);
 }
 
-void write_tensor(const Tensor& t, proto::TensorData* out) {
+constexpr std::size_t kBlobAlign = 8;
+
+void write_tensor(const Tensor& t, proto::TensorData* out, std::string& blob) {
   out->set_dtype(static_cast<std::uint32_t>(t.dtype()));
   fill(out->mutable_shape(), t.shape());
-  out->set_data(reinterpret_cast<const char*>(t.raw()), t.nbytes());
+  blob.resize((blob.size() + kBlobAlign - 1) / kBlobAlign * kBlobAlign, '\0');
+  out->set_blob_offset(blob.size());
+  out->set_blob_bytes(t.nbytes());
+  blob.append(reinterpret_cast<const char*>(t.raw()), t.nbytes());
 }
 
 class Reader {
  public:
-  explicit Reader(std::string_view source) : source_(source) {}
+  Reader(std::string_view source, std::uint64_t blob_bytes, const BlobReader& read_blob)
+      : source_(source), blob_bytes_(blob_bytes), read_blob_(read_blob) {}
 
   [[noreturn]] void fail(const std::string& what) const {
     throw UserError(fmt::format("{}: not a valid quantized model ({}); delete it to have it rebuilt", source_, what));
   }
 
-  Tensor tensor(const proto::TensorData& in, const std::string& where) const {
-    if (in.dtype() == 0 && in.shape_size() == 0 && in.data().empty()) return Tensor();  // absent
+  Tensor tensor(const proto::TensorData& in, const std::string& where) {
+    if (in.dtype() == 0 && in.shape_size() == 0 && in.blob_bytes() == 0) return Tensor();  // absent
     if (in.dtype() == 0 || in.dtype() > static_cast<std::uint32_t>(DType::Bool)) fail(where + ": bad element type");
     for (const std::int64_t d : in.shape()) {
       if (d < 0) fail(where + ": negative dimension");
@@ -49,8 +55,13 @@ class Reader {
     } catch (const std::exception&) {
       fail(where + ": bad shape");
     }
-    if (t.nbytes() != in.data().size()) fail(where + ": data size does not match the shape");
-    if (t.nbytes() > 0) std::memcpy(t.raw(), in.data().data(), t.nbytes());
+    if (t.nbytes() != in.blob_bytes()) fail(where + ": data size does not match the shape");
+    if (in.blob_offset() < next_offset_ || in.blob_offset() > blob_bytes_ ||
+        in.blob_bytes() > blob_bytes_ - in.blob_offset()) {
+      fail(where + ": its bytes are not within the blob");
+    }
+    if (t.nbytes() > 0) read_blob_(in.blob_offset(), std::span<std::byte>(t.raw(), t.nbytes()));
+    next_offset_ = in.blob_offset() + in.blob_bytes();
     return t;
   }
 
@@ -61,11 +72,15 @@ class Reader {
 
  private:
   std::string_view source_;
+  std::uint64_t blob_bytes_ = 0, next_offset_ = 0;
+  const BlobReader& read_blob_;
 };
 
 }  // namespace
 
-std::string serialize_quantized_model(const QuantizedModel& model) {
+SerializedModel serialize_quantized_model(const QuantizedModel& model) {
+  SerializedModel serialized;
+  std::string& blob = serialized.blob;
   proto::QuantizedModel out;
   const QGraph& graph = model.graph;
   proto::QGraph* g = out.mutable_graph();
@@ -86,8 +101,8 @@ std::string serialize_quantized_model(const QuantizedModel& model) {
     pn->set_name(n.name);
     fill(pn->mutable_inputs(), n.inputs);
     pn->set_output(n.output);
-    if (!n.weights.empty()) write_tensor(n.weights, pn->mutable_weights());
-    if (!n.bias.empty()) write_tensor(n.bias, pn->mutable_bias());
+    if (!n.weights.empty()) write_tensor(n.weights, pn->mutable_weights(), blob);
+    if (!n.bias.empty()) write_tensor(n.bias, pn->mutable_bias(), blob);
     fill(pn->mutable_weight_scale(), n.weight_scale);
     pn->set_weight_bits(n.weight_bits);
     pn->set_group(n.group);
@@ -112,17 +127,19 @@ std::string serialize_quantized_model(const QuantizedModel& model) {
   }
   fill(g->mutable_inputs(), graph.inputs);
   fill(g->mutable_outputs(), graph.outputs);
-  for (const Tensor& t : model.float_inputs) write_tensor(t, out.add_float_inputs());
-  std::string bytes;
-  if (!out.SerializeToString(&bytes)) throw std::runtime_error("quantized model: protobuf serialisation failed");
-  return bytes;
+  for (const Tensor& t : model.float_inputs) write_tensor(t, out.add_float_inputs(), blob);
+  if (!out.SerializeToString(&serialized.structure)) {
+    throw std::runtime_error("quantized model: protobuf serialisation failed");
+  }
+  return serialized;
 }
 
-QuantizedModel parse_quantized_model(std::string_view bytes, std::string_view source) {
-  const Reader in(source);
+QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t blob_bytes, const BlobReader& read_blob,
+                                     std::string_view source) {
+  Reader in(source, blob_bytes, read_blob);
   proto::QuantizedModel message;
-  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
-      !message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (structure.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      !message.ParseFromArray(structure.data(), static_cast<int>(structure.size()))) {
     in.fail("protobuf does not parse");
   }
   QuantizedModel model;
