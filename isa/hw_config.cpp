@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "isa/error.h"
+#include "isa/spelling.h"
 
 namespace wb {
 namespace {
@@ -283,21 +284,6 @@ std::string assign(const KeySpec& spec, HwConfig& config, const std::string& tex
   return "";
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // ---------------------------------------------------------------------------------------
 // The loader: walks the YAML document, remembers where each key came from, applies --set.
 
@@ -369,15 +355,9 @@ class Loader {
       return fmt::format("unknown key: it belongs to target {}, but this config's target is {}", target_name(other),
                          target_name(target_));
     }
-    std::string best;
-    std::size_t best_distance = 3;  // suggest only near misses
-    for (const KeySpec* k : all_keys(target_)) {
-      const std::size_t d = edit_distance(path, k->info.path);
-      if (d < best_distance) {
-        best_distance = d;
-        best = k->info.path;
-      }
-    }
+    std::vector<std::string_view> known;
+    for (const KeySpec* k : all_keys(target_)) known.push_back(k->info.path);
+    const std::string best = closest_spelling(path, known);  // only near misses
     if (!best.empty()) return fmt::format("unknown key (did you mean '{}'?)", best);
     return fmt::format("unknown key for target {} (docs/hw_config.md lists the keys)", target_name(target_));
   }

@@ -5,7 +5,9 @@
 
 #include <ostream>
 
+#include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
+#include "workbench/target_program.h"
 
 namespace wb {
 
@@ -18,6 +20,14 @@ std::string listed(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+std::vector<std::string> write_program_files(const std::string& program_file, const std::string& text_file,
+                                             const std::string& text, const nlohmann::json* compile_report,
+                                             const std::filesystem::path& dir) {
+  write_file_atomically(dir / text_file, text);
+  write_file_atomically(dir / "compile.json", (compile_report != nullptr ? compile_report->dump(2) : "{}") + std::string("\n"));
+  return {program_file, text_file, "compile.json"};
+}
 
 CompiledModel compile_model(const CompileCommand& command, std::ostream& log) {
   CompiledModel result;

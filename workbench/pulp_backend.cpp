@@ -12,53 +12,32 @@
 #include "sim/pulp/pulp_sim.h"
 #include "workbench/run_common.h"
 #include "workbench/target_backends.h"
+#include "workbench/target_program.h"
 
 namespace wb {
+
+namespace isa::pulp {
+
+// The program input's QTensor (for quantising a float input the way the golden model does).
+quant::QTensor qtensor_of(const IoTensor& io) {
+  quant::QTensor t;
+  t.name = io.name();
+  t.shape.assign(io.shape().begin(), io.shape().end());
+  t.bits = static_cast<int>(io.bits());
+  t.is_signed = io.is_signed();
+  t.scale = io.scale();
+  return t;
+}
+
+}  // namespace isa::pulp
 
 namespace {
 
 namespace psim = wb::sim::pulp;
 
-class PulpProgram : public TargetProgram {
- public:
-  explicit PulpProgram(isa::pulp::Network network) : network_(std::move(network)) {}
-  explicit PulpProgram(pulp::CompileResult compiled)
-      : network_(std::move(compiled.network)),
-        compile_report_(std::move(compiled.report)),
-        tiling_log_(std::move(compiled.tiling_log)) {}
+using PulpProgram = ProgramOf<isa::pulp::Network>;
 
-  const isa::ProgramHeader& header() const override { return network_.header(); }
-
-  std::vector<quant::QTensor> inputs() const override {
-    std::vector<quant::QTensor> all;
-    for (const auto& io : network_.inputs()) {
-      quant::QTensor t;
-      t.name = io.name();
-      t.shape.assign(io.shape().begin(), io.shape().end());
-      t.bits = static_cast<int>(io.bits());
-      t.is_signed = io.is_signed();
-      t.scale = io.scale();
-      all.push_back(std::move(t));
-    }
-    return all;
-  }
-
-  const isa::pulp::Network& network() const { return network_; }
-  // The compiler's report; null for a loaded program.
-  const nlohmann::json* compile_report() const { return compile_report_.is_null() ? nullptr : &compile_report_; }
-  const std::string& tiling_log() const { return tiling_log_; }
-
- private:
-  isa::pulp::Network network_;
-  nlohmann::json compile_report_;
-  std::string tiling_log_;
-};
-
-const PulpProgram& as_pulp(const TargetProgram& program) {
-  const auto* pulp_program = dynamic_cast<const PulpProgram*>(&program);
-  if (pulp_program == nullptr) throw std::logic_error("the pulp back end was given another target's program");
-  return *pulp_program;
-}
+const PulpProgram& as_pulp(const TargetProgram& program) { return program_of<isa::pulp::Network>(program, "pulp"); }
 
 const char* parallel_name(isa::pulp::Parallel parallel) {
   switch (parallel) {
@@ -132,7 +111,9 @@ class PulpBackend : public TargetBackend {
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {
-    return std::make_unique<PulpProgram>(pulp::compile_pulp(graph, config, pulp::to_compile_options(options)));
+    pulp::CompileResult compiled = pulp::compile_pulp(graph, config, pulp::to_compile_options(options));
+    return std::make_unique<PulpProgram>(std::move(compiled.network), std::move(compiled.report),
+                                         std::move(compiled.tiling_log));
   }
 
   void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {
@@ -142,7 +123,7 @@ class PulpBackend : public TargetBackend {
     const auto& r = *report;
     os << fmt::format("compiled {} for {} (tiler={}): {} layers, {:.3f} GMAC; L2 used {} bytes, L3 {} bytes (weights "
                       "{}); predicted {} cycles\n",
-                      p.network().header().model_name(), r.at("hw").get<std::string>(),
+                      p.program().header().model_name(), r.at("hw").get<std::string>(),
                       r.at("tiler").get<std::string>(), r.at("layers").size(),
                       static_cast<double>(r.at("macs").get<std::uint64_t>()) * 1e-9,
                       r.at("l2_bytes_used").get<std::uint64_t>(), r.at("l3_bytes_used").get<std::uint64_t>(),
@@ -151,11 +132,8 @@ class PulpBackend : public TargetBackend {
 
   std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
     const PulpProgram& p = as_pulp(program);
-    isa::pulp::save_network(p.network(), dir / "program.pulp");
-    write_file_atomically(dir / "tiling.txt", p.tiling_log());
-    const nlohmann::json* report = p.compile_report();
-    write_file_atomically(dir / "compile.json", (report != nullptr ? report->dump(2) : std::string("{}")) + "\n");
-    return {"program.pulp", "tiling.txt", "compile.json"};
+    isa::pulp::save_network(p.program(), dir / "program.pulp");
+    return write_program_files("program.pulp", "tiling.txt", p.text(), p.compile_report(), dir);
   }
 
   std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {
@@ -166,7 +144,7 @@ class PulpBackend : public TargetBackend {
 
   TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
                      const sim::SimOptions& options) const override {
-    const isa::pulp::Network& network = as_pulp(program).network();
+    const isa::pulp::Network& network = as_pulp(program).program();
     psim::SimResult sim = psim::simulate(network, config, inputs, options);
     TargetRun run;
     run.report = build_report(network, config, sim);

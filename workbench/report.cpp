@@ -216,16 +216,6 @@ std::string padded(const std::string& text, std::size_t width, bool right_align)
   return right_align ? fill + text : text + fill;
 }
 
-std::string grouped(std::uint64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
 constexpr std::size_t kMaxNameWidth = 40;
 constexpr std::size_t kMaxTypeWidth = 20;
 
@@ -437,6 +427,16 @@ std::string csv_text(const RunReport& report) {
       fields.push_back(it == row.extra.end() ? std::string() : csv_value(*it));
     }
     append_csv_line(out, fields);
+  }
+  return out;
+}
+
+std::string grouped(std::uint64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
   }
   return out;
 }

@@ -77,6 +77,9 @@ void write_csv(const RunReport& report, const std::filesystem::path& path);
 // The CSV text write_csv writes: one header line, one line per layer, no totals line.
 std::string csv_text(const RunReport& report);
 
+// 1234567 -> "1,234,567" (what tables print).
+std::string grouped(std::uint64_t value);
+
 // One CSV field as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, quote,
 // line break or leading/trailing blank; as it is otherwise.
 std::string csv_field(std::string_view field);

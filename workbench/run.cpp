@@ -27,6 +27,18 @@ Verification compare_with_golden(const quant::QGraph& graph, const std::map<int,
   return verify_against_golden(graph, golden, outputs, layers);
 }
 
+// The request's parts every command fills the same way.
+SimulationRequest request_for(const TargetBackend& backend, const TargetProgram& program, const HwConfig& config,
+                              const std::filesystem::path& hw_path, const SimOutputs& outputs) {
+  SimulationRequest request;
+  request.backend = &backend;
+  request.program = &program;
+  request.config = &config;
+  request.hw_path = hw_path;
+  request.outputs = outputs;
+  return request;
+}
+
 report::RunReport run_for_target(const RunCommand& command, Target target, std::ostream& log) {
   const HwConfig config = load_hw_config(command.compile.hw, command.compile.overrides);
   if (config.target() != target) {
@@ -77,16 +89,11 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
   compile.quantize.structure_only = command.no_data;
   const CompiledModel model = compile_model(compile, log);
   model.backend->print_compile_summary(*model.program, log);
-  SimulationRequest request;
-  request.backend = model.backend;
-  request.program = model.program.get();
+  SimulationRequest request = request_for(*model.backend, *model.program, model.config, command.compile.hw, command.outputs);
   request.graph = &model.quantized.qgraph;
-  request.config = &model.config;
-  request.hw_path = command.compile.hw;
   request.model_path = command.compile.model.string();
   request.float_inputs = run_inputs(command.input, model.quantized, command.compile.quantize.seed, log);
   request.no_data = command.no_data;
-  request.outputs = command.outputs;
   return simulate_and_verify(request, log);
 }
 
@@ -94,15 +101,10 @@ report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
   const std::unique_ptr<TargetProgram> program = backend.load(command.program, config);
-  SimulationRequest request;
-  request.backend = &backend;
-  request.program = program.get();
-  request.config = &config;
-  request.hw_path = command.hw;
+  SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.model_path = command.program.string();
   request.float_inputs = sim_inputs(program->inputs(), command.input, command.seed);
   request.no_data = command.no_data;
-  request.outputs = command.outputs;
   return simulate_and_verify(request, log);
 }
 
@@ -112,15 +114,10 @@ report::RunReport verify_program(const VerifyCommand& command, std::ostream& log
   const std::filesystem::path program_path = command.dir / backend.program_file_name();
   const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
   const VerifyModel m = verify_model(command.dir, program->header().quant_scheme(), command.input, command.seed, log);
-  SimulationRequest request;
-  request.backend = &backend;
-  request.program = program.get();
+  SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.graph = &m.quantized.qgraph;
-  request.config = &config;
-  request.hw_path = command.hw;
   request.model_path = m.qdq_path.string();
   request.float_inputs = m.inputs;
-  request.outputs = command.outputs;
   return simulate_and_verify(request, log);
 }
 

@@ -12,51 +12,32 @@
 #include "sim/xdnn/xdnn_sim.h"
 #include "workbench/run_common.h"
 #include "workbench/target_backends.h"
+#include "workbench/target_program.h"
 
 namespace wb {
+
+namespace isa::xdnn {
+
+// The program input's QTensor (for quantising a float input the way the golden model does).
+quant::QTensor qtensor_of(const IoTensor& io) {
+  quant::QTensor t;
+  t.name = io.name();
+  t.shape.assign(io.shape().begin(), io.shape().end());
+  t.bits = static_cast<int>(io.bits());
+  t.is_signed = io.region().layout().is_signed();
+  t.scale = io.scale();
+  return t;
+}
+
+}  // namespace isa::xdnn
 
 namespace {
 
 namespace xsim = wb::sim::xdnn;
 
-class XdnnProgram : public TargetProgram {
- public:
-  explicit XdnnProgram(isa::xdnn::Program program) : program_(std::move(program)) {}
-  explicit XdnnProgram(xdnn::CompileResult compiled)
-      : program_(std::move(compiled.program)), compile_report_(std::move(compiled.report)), cmd_(std::move(compiled.cmd)) {}
+using XdnnProgram = ProgramOf<isa::xdnn::Program>;
 
-  const isa::ProgramHeader& header() const override { return program_.header(); }
-
-  std::vector<quant::QTensor> inputs() const override {
-    std::vector<quant::QTensor> all;
-    for (const auto& io : program_.inputs()) {
-      quant::QTensor t;
-      t.name = io.name();
-      t.shape.assign(io.shape().begin(), io.shape().end());
-      t.bits = static_cast<int>(io.bits());
-      t.is_signed = io.region().layout().is_signed();
-      t.scale = io.scale();
-      all.push_back(std::move(t));
-    }
-    return all;
-  }
-
-  const isa::xdnn::Program& program() const { return program_; }
-  // The compiler's report (schedule, allocation, spills); null for a loaded program.
-  const nlohmann::json* compile_report() const { return compile_report_.is_null() ? nullptr : &compile_report_; }
-  const std::string& cmd() const { return cmd_; }
-
- private:
-  isa::xdnn::Program program_;
-  nlohmann::json compile_report_;
-  std::string cmd_;
-};
-
-const XdnnProgram& as_xdnn(const TargetProgram& program) {
-  const auto* xdnn_program = dynamic_cast<const XdnnProgram*>(&program);
-  if (xdnn_program == nullptr) throw std::logic_error("the xdnn back end was given another target's program");
-  return *xdnn_program;
-}
+const XdnnProgram& as_xdnn(const TargetProgram& program) { return program_of<isa::xdnn::Program>(program, "xdnn"); }
 
 report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& config, const xsim::SimResult& sim) {
   const isa::xdnn::Program& program = compiled.program();
@@ -116,7 +97,8 @@ class XdnnBackend : public TargetBackend {
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {
-    return std::make_unique<XdnnProgram>(xdnn::compile_xdnn(graph, config, xdnn::to_compile_options(options)));
+    xdnn::CompileResult compiled = xdnn::compile_xdnn(graph, config, xdnn::to_compile_options(options));
+    return std::make_unique<XdnnProgram>(std::move(compiled.program), std::move(compiled.report), std::move(compiled.cmd));
   }
 
   void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {
@@ -146,10 +128,7 @@ class XdnnBackend : public TargetBackend {
   std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
     const XdnnProgram& p = as_xdnn(program);
     isa::xdnn::save_program(p.program(), dir / "program.xdnn");
-    write_file_atomically(dir / "program.cmd", p.cmd());
-    const nlohmann::json* report = p.compile_report();
-    write_file_atomically(dir / "compile.json", (report != nullptr ? report->dump(2) : std::string("{}")) + "\n");
-    return {"program.xdnn", "program.cmd", "compile.json"};
+    return write_program_files("program.xdnn", "program.cmd", p.text(), p.compile_report(), dir);
   }
 
   std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {

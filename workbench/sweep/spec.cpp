@@ -14,6 +14,7 @@
 
 #include "isa/error.h"
 #include "isa/hw_config.h"
+#include "isa/spelling.h"
 
 namespace wb::sweep {
 
@@ -28,31 +29,8 @@ const std::vector<std::string>& top_level_keys() {
   return keys;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
-  std::string best;
-  std::size_t best_distance = 3;
-  for (const std::string& k : known) {
-    const std::size_t d = edit_distance(key, k);
-    if (d < best_distance) {
-      best_distance = d;
-      best = k;
-    }
-  }
+  const std::string best = closest_spelling(key, std::vector<std::string_view>(known.begin(), known.end()));
   if (!best.empty()) return fmt::format(" (did you mean '{}'?)", best);
   return fmt::format(" (known keys: {})", fmt::join(known, ", "));
 }

@@ -18,6 +18,8 @@ namespace wb::sweep {
 
 namespace {
 
+using report::grouped;
+
 struct Column {
   std::string name;     // what --sort and --where take
   std::string title;    // the table's header
@@ -38,16 +40,6 @@ std::string axis_text(const StoredPoint& p, const std::string& axis) {
 double axis_number(const StoredPoint& p, const std::string& axis) {
   const auto it = p.hw_values.find(axis);
   return it == p.hw_values.end() ? 0.0 : it->get<double>();
-}
-
-std::string grouped(std::uint64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
 }
 
 std::vector<Column> columns_of(const std::vector<std::string>& axes) {

@@ -24,6 +24,8 @@ namespace wb::sweep {
 
 namespace {
 
+using report::grouped;
+
 constexpr const char* kStyle = R"css(
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px 32px; color: #222; max-width: 1400px; }
 h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 19px; margin-top: 36px; border-bottom: 1px solid #ddd; }
@@ -70,16 +72,6 @@ document.addEventListener('click', function (e) {
   rows.forEach(function (r) { body.appendChild(r); });
 });
 )js";
-
-std::string grouped(std::uint64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 std::string params_text(const StoredPoint& p, const std::vector<std::string>& axes) {
   std::vector<std::string> parts;
