@@ -89,7 +89,7 @@ TEST_F(SlurmSweep, YieldsTheSameRecordsAsTheLocalExecutor) {
   EXPECT_EQ(records(slurm), b);
   const CommandResult status = test::workbench(fmt::format("sweep status {}", slurm));
   ASSERT_EQ(status.exit_code, 0) << status.out;
-  EXPECT_THAT(status.out, HasSubstr("pending  0"));
+  EXPECT_THAT(status.out, HasSubstr("missing      0"));
   EXPECT_THAT(status.out, HasSubstr("finished"));
 }
 

@@ -603,78 +603,81 @@ int run_status(const std::filesystem::path& db_or_spec, std::ostream& out) {
   ResultsDb db(resolve_db(db_or_spec), false);
   const std::filesystem::path work_dir = db.meta("work_dir");
   const std::vector<StoredPoint> points = db.points();
-  std::map<std::string, const StoredPoint*> by_key;
-  for (const StoredPoint& p : points) by_key[p.key] = &p;
-  std::size_t done = 0, failed = 0, pending = 0;
-  for (const StoredPoint& p : points) {
-    if (p.status == "done") ++done;
-    if (p.status == "failed") ++failed;
-    if (p.status.empty()) ++pending;
-  }
-  std::size_t uncollected = 0;
+  // Points with a result file waiting to be imported.
+  std::set<std::string> uncollected;
   std::error_code ec;
   if (std::filesystem::is_directory(work_dir / "results", ec)) {
     for (const auto& entry : std::filesystem::directory_iterator(work_dir / "results", ec)) {
-      if (entry.path().extension() == ".json") ++uncollected;
+      if (entry.path().extension() == ".json") uncollected.insert(entry.path().stem().string());
     }
   }
-  // Slurm: each recorded job's tasks still in squeue; their points without a result are
-  // running or queued.
-  std::size_t running = 0, queued = 0;
+  std::set<std::string> without_result;
+  std::size_t done = 0, failed = 0;
+  for (const StoredPoint& p : points) {
+    if (p.status == "done") ++done;
+    if (p.status == "failed") ++failed;
+    if (p.status.empty() && uncollected.count(p.key) == 0) without_result.insert(p.key);
+  }
+  // Slurm: the points of each recorded job's tasks that squeue still lists.
+  std::set<std::string> running, queued;
   std::vector<std::string> job_lines;
   const bool have_squeue = !find_on_path("squeue").empty();
-  for (const ResultsDb::SlurmJob& recorded : db.slurm_jobs()) {
-    const std::string& job = recorded.id;
-    std::string line = fmt::format("job {}", job);
+  for (const ResultsDb::SlurmJob& job : db.slurm_jobs()) {
     if (!have_squeue) {
-      job_lines.push_back(line + ": squeue not found on this machine");
+      job_lines.push_back(fmt::format("job {}: squeue not found on this machine", job.id));
       continue;
     }
-    const auto tasks = active_tasks(job);
-    if (tasks.empty() && !job_active(job)) {
+    const auto tasks = active_tasks(job.id);
+    if (tasks.empty() && !job_active(job.id)) {
       std::string state = "finished (no longer in squeue)";
       if (!find_on_path("sacct").empty()) {
-        const ProcessOutcome sacct = run_command({"sacct", "-n", "-X", "-j", job, "-o", "State"}, 60);
+        const ProcessOutcome sacct = run_command({"sacct", "-n", "-X", "-j", job.id, "-o", "State"}, 60);
         if (sacct.exit_code == 0 && sacct.output.find_first_not_of(" \n") != std::string::npos) {
           std::map<std::string, int> states;
           std::istringstream lines(sacct.output);
-          std::string s;
-          while (lines >> s) ++states[s];
+          std::string word;
+          while (lines >> word) ++states[word];
           std::vector<std::string> parts;
           for (const auto& [name, count] : states) parts.push_back(fmt::format("{} {}", count, name));
           state = fmt::format("finished; sacct: {}", fmt::join(parts, ", "));
         }
       }
-      job_lines.push_back(fmt::format("{}: {}", line, state));
+      job_lines.push_back(fmt::format("job {}: {} points; {}", job.id, job.points, state));
       continue;
     }
-    std::size_t job_running = 0, job_pending = 0;
-    const std::size_t chunk = std::max<std::size_t>(recorded.chunk, 1);
-    const std::vector<ManifestPoint> manifest_points = read_manifest(recorded.manifest).points;
+    const std::size_t chunk = std::max<std::size_t>(job.chunk, 1);
+    const std::vector<ManifestPoint> manifest_points = read_manifest(job.manifest).points;
+    std::size_t job_running = 0, job_queued = 0;
     for (std::size_t i = 0; i < manifest_points.size(); ++i) {
-      const auto p = by_key.find(manifest_points[i].key);
-      if (p != by_key.end() && !p->second->status.empty()) continue;
-      if (std::filesystem::is_regular_file(work_dir / "results" / (manifest_points[i].key + ".json"), ec)) continue;
-      const auto t = tasks.find(i / chunk);
-      if (t != tasks.end() && t->second == "RUNNING") {
+      const std::string& key = manifest_points[i].key;
+      if (without_result.count(key) == 0) continue;
+      // A task squeue lists as running is running its points in turn; a pending array is
+      // listed as one range until Slurm splits it.
+      const auto task = tasks.find(i / chunk);
+      if (task != tasks.end() && task->second == "RUNNING") {
+        running.insert(key);
         ++job_running;
       } else {
-        ++job_pending;  // a pending task (listed as a range, or not yet split out)
+        queued.insert(key);
+        ++job_queued;
       }
     }
-    running += job_running;
-    queued += job_pending;
-    job_lines.push_back(fmt::format("{}: {} task(s) in squeue; points running {}, queued {}", line, tasks.size(),
-                                    job_running, job_pending));
+    job_lines.push_back(fmt::format("job {}: {} points; {} task(s) in squeue; points running {}, queued {}", job.id,
+                                    job.points, tasks.size(), job_running, job_queued));
   }
+  std::size_t missing = 0;
+  for (const std::string& key : without_result) missing += running.count(key) + queued.count(key) == 0 ? 1 : 0;
   out << fmt::format("sweep {} ({}): {} points\n", db.meta("name"), db.path().string(), points.size());
-  out << fmt::format("  done     {}\n  failed   {}\n  pending  {}", done, failed, pending);
-  if (running + queued > 0) out << fmt::format(" (running {}, queued {} on Slurm)", running, queued);
-  out << "\n";
-  if (uncollected > 0) {
-    out << fmt::format("  {} result file(s) not imported yet: workbench sweep collect {}\n", uncollected,
-                       db.path().string());
+  out << fmt::format("  done         {}\n  failed       {}\n", done, failed);
+  if (!uncollected.empty()) {
+    out << fmt::format("  to collect   {}  (result files not imported yet: workbench sweep collect {})\n",
+                       uncollected.size(), db.path().string());
   }
+  if (!running.empty() || !queued.empty()) {
+    out << fmt::format("  running      {}\n  queued       {}\n", running.size(), queued.size());
+  }
+  out << fmt::format("  missing      {}{}\n", missing,
+                     missing > 0 ? "  (no result and not in Slurm: run the sweep again to run or submit them)" : "");
   for (const std::string& line : job_lines) out << "  " << line << "\n";
   return kExitOk;
 }
