@@ -4,11 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
 
+#include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
 #include "isa/program_file.h"
 #include "workbench/model_cache.h"
@@ -25,14 +25,6 @@ struct BaseConfig {
   std::string text;
   HwConfig config;
 };
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot be read", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // "a=off,b=cost" -> {"a=off", "b=cost"}; "default" (or empty) -> {}.
 std::vector<std::string> split_options(const std::string& text) {
@@ -114,7 +106,7 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
                                        std::map<std::filesystem::path, std::string>& model_digests) {
   std::vector<BaseConfig> bases;
   for (const SpecConfig& c : spec.configs) {
-    BaseConfig base{&c, read_text(c.path), {}};
+    BaseConfig base{&c, read_file_bytes(c.path), {}};
     try {
       base.config = parse_hw_config(base.text, c.path.string());
     } catch (const UserError& e) {

@@ -261,18 +261,16 @@ void ResultsDb::store(const PointResult& result) {
 }
 
 void ResultsDb::count_submission(const std::vector<std::string>& keys) {
-  Transaction t(db_);
-  Statement update = db_.prepare("UPDATE points SET submissions = submissions + 1 WHERE key = ?");
-  for (const std::string& key : keys) {
-    update.bind(1, key).run();
-    update.reset();
-  }
-  t.commit();
+  update_each(keys, "UPDATE points SET submissions = submissions + 1 WHERE key = ?");
 }
 
 void ResultsDb::reset_submissions(const std::vector<std::string>& keys) {
+  update_each(keys, "UPDATE points SET submissions = 0 WHERE key = ?");
+}
+
+void ResultsDb::update_each(const std::vector<std::string>& keys, std::string_view sql) {
   Transaction t(db_);
-  Statement update = db_.prepare("UPDATE points SET submissions = 0 WHERE key = ?");
+  Statement update = db_.prepare(sql);
   for (const std::string& key : keys) {
     update.bind(1, key).run();
     update.reset();

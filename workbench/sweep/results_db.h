@@ -74,6 +74,9 @@ class ResultsDb {
   std::vector<report::LayerRow> layers(const std::string& key) const;
 
  private:
+  // Runs `sql` (one `?`: the key) for each key, in one transaction.
+  void update_each(const std::vector<std::string>& keys, std::string_view sql);
+
   mutable Database db_;
 };
 

@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
 #include "isa/hw_config.h"
 #include "isa/spelling.h"
@@ -404,11 +404,7 @@ SweepSpec parse_sweep_spec(std::string_view yaml, const std::filesystem::path& p
 SweepSpec load_sweep_spec(const std::filesystem::path& path, const std::filesystem::path& workload_dir) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such sweep spec", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot be read", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_sweep_spec(text.str(), path, workload_dir);
+  return parse_sweep_spec(read_file_bytes(path), path, workload_dir);
 }
 
 }  // namespace wb::sweep

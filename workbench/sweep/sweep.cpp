@@ -18,6 +18,7 @@
 #include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
 #include "workbench/model_cache.h"
+#include "workbench/run_common.h"
 #include "workbench/sweep/manifest.h"
 #include "workbench/sweep/point_result.h"
 #include "workbench/sweep/point_runner.h"
@@ -38,7 +39,6 @@ constexpr int kExitFailure = 1;
 constexpr int kExitInterrupted = 130;
 constexpr std::size_t kDefaultChunk = 4;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 std::size_t machine_cores() {
   const unsigned n = std::thread::hardware_concurrency();
@@ -97,11 +97,22 @@ ImportCounts import_result_files(ResultsDb& db, const std::filesystem::path& wor
   return counts;
 }
 
-PointResult failure_result(const std::string& key, const ProcessOutcome& outcome, double timeout_s) {
+// A failed point's record, as written on this machine now.
+PointResult failed_point(const std::string& key, int exit_code, std::string error, double seconds) {
   PointResult r;
   r.key = key;
   r.status = "failed";
-  r.exit_code = outcome.timed_out ? -1 : outcome.exit_code;
+  r.exit_code = exit_code;
+  r.error = std::move(error);
+  r.wall_seconds = seconds;
+  r.host = host_name();
+  r.finished_at = utc_now();
+  r.build = build_id();
+  return r;
+}
+
+PointResult failure_result(const std::string& key, const ProcessOutcome& outcome, double timeout_s) {
+  PointResult r = failed_point(key, outcome.timed_out ? -1 : outcome.exit_code, "", outcome.seconds);
   const std::string line = error_line(outcome.output);
   if (outcome.timed_out) {
     r.error = fmt::format("timed out after {:.0f} s", timeout_s);
@@ -113,10 +124,6 @@ PointResult failure_result(const std::string& key, const ProcessOutcome& outcome
   } else {
     r.error = line.empty() ? fmt::format("exit code {} and no output", outcome.exit_code) : line;
   }
-  r.wall_seconds = outcome.seconds;
-  r.host = host_name();
-  r.finished_at = utc_now();
-  r.build = build_id();
   return r;
 }
 
@@ -431,16 +438,10 @@ int run_slurm(ResultsDb& db, const SweepSpec& spec, std::vector<const DesignPoin
   for (const DesignPoint* p : pending) {
     if (in_flight.count(p->key) != 0) continue;
     if (submissions[p->key] >= options.slurm.max_submissions) {
-      PointResult failure;
-      failure.key = p->key;
-      failure.status = "failed";
-      failure.exit_code = 1;
-      failure.error = fmt::format("no result after {} Slurm submissions (see {})", submissions[p->key],
-                                  (work_dir / "logs").string());
-      failure.host = host_name();
-      failure.finished_at = utc_now();
-      failure.build = build_id();
-      db.store(failure);
+      db.store(failed_point(p->key, 1,
+                            fmt::format("no result after {} Slurm submissions (see {})", submissions[p->key],
+                                        (work_dir / "logs").string()),
+                            0));
       ++given_up;
       continue;
     }
