@@ -20,6 +20,10 @@
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
 #include "workbench/quantize.h"
+#include "workbench/regress/check.h"
+#include "workbench/regress/commands.h"
+#include "workbench/regress/history.h"
+#include "workbench/regress/history_db.h"
 #include "workbench/run.h"
 #include "workbench/sweep/process_pool.h"
 #include "workbench/sweep/progress.h"
@@ -426,6 +430,91 @@ int main(int argc, char** argv) {
                                                            "model on each config")
       ->allow_extra_args(false);
 
+  auto* regress_cmd = app.add_subcommand(
+      "regress", "Performance-regression tracking (docs/regression.md): record runs in a history database, compare "
+                 "runs or commits, check the standard matrix against the checked-in baseline, show a figure's history, "
+                 "find the commit that changed it. Exit 0 ok, 1 a regression (or any change, for check), 2 bad input");
+  regress_cmd->require_subcommand(1);
+  std::string regress_db;
+  const auto add_db_option = [&](CLI::App* cmd) {
+    cmd->add_option("--db", regress_db, "History database (default: ~/.cache/workbench/history.db)");
+  };
+  std::vector<std::string> record_files;
+  auto* record_cmd = regress_cmd->add_subcommand(
+      "record", "Store runs in the history: run reports (workbench run/sim/verify --json FILE), sweep point results, "
+                "sweep databases. A report recorded before is skipped; exit 1 when a run contradicts one of the same "
+                "build and inputs (a determinism bug)");
+  record_cmd->add_option("RUN", record_files, "Run report JSON, sweep point result, or sweep results database")->required();
+  add_db_option(record_cmd);
+
+  wb::regress::CompareCommand compare;
+  std::vector<std::string> compare_thresholds;
+  auto* compare_cmd = regress_cmd->add_subcommand(
+      "compare", "Compare runs per (model, config): the totals and every layer whose cycles or traffic changed, worst "
+                 "first, then a summary (geometric mean of the total-cycles ratios, worst ratio). Exit 1 when a figure "
+                 "got worse beyond the threshold, a verdict left bit-exact, or runs of one build and inputs differ; "
+                 "wall-clock time is compared statistically and only warns unless --gate-speed");
+  compare_cmd->add_option("--baseline", compare.baseline, "Run report(s), sweep database(s), a baseline file, or a "
+                                                          "recorded commit (hash prefix; +dirty for a dirty tree's runs)")
+      ->required();
+  compare_cmd->add_option("--current", compare.current, "The same kinds (default: the newest recorded commit)");
+  compare_cmd->add_option("--threshold", compare_thresholds, "Growth allowed before a figure counts as worse: \"1%\" "
+                                                             "for every metric, \"cycles=2%\" for one (repeatable; "
+                                                             "default 0: any increase)");
+  compare_cmd->add_flag("--gate-speed", compare.options.gate_speed, "Fail on a significant wall-clock slowdown (else "
+                                                                   "it warns)");
+  compare_cmd->add_option("--speed-factor", compare.options.speed_factor, "Wall-clock ratio that counts as a change "
+                                                                          "(default 1.10)")
+      ->check(CLI::Range(1.0, 100.0));
+  compare_cmd->add_option("--max-layers", compare.options.max_layers, "Changed layer figures printed per case (0: all; "
+                                                                      "default 20)")
+      ->default_val(20);
+  add_db_option(compare_cmd);
+
+  wb::regress::CheckOptions check;
+  std::string check_baseline = "tests/baselines/standard.json", check_work;
+  std::vector<std::string> update_matrix;
+  auto* check_cmd = regress_cmd->add_subcommand(
+      "check", "Run the baseline's matrix (its sweep specs) and compare every figure with the checked-in baseline: any "
+               "change fails, an improvement too, until the baseline is updated (exit 1, the changes named)");
+  auto* update_cmd = regress_cmd->add_subcommand(
+      "update-baseline", "Run the matrix and rewrite the baseline with its figures, printing what changed and keeping "
+                         "--reason in the file's history");
+  for (CLI::App* cmd : {check_cmd, update_cmd}) {
+    cmd->add_option("BASELINE", check_baseline, "Baseline file (default: tests/baselines/standard.json)");
+    cmd->add_option("--work", check_work, "Folder for the matrix's sweeps (default: a temporary one, removed)");
+    cmd->add_option("-j,--jobs", check.jobs, "Points run at once (default: the cores)")->check(CLI::Range(1, 4096));
+    cmd->add_option("--max-layers", check.max_layers, "Changed layer figures printed per run (0: all; default 10)");
+  }
+  update_cmd->add_option("--reason", check.reason, "Why the figures change (required; kept in the file)")->required();
+  update_cmd->add_option("--matrix", update_matrix, "Sweep specs of the matrix (default: the baseline's own)");
+
+  wb::regress::HistoryOptions history;
+  std::string history_model, history_config, history_layer, history_plot;
+  auto* history_cmd = regress_cmd->add_subcommand(
+      "history", "A figure over the recorded commits (in recording order), per model and config: a table naming the "
+                 "commits where it changed, and with --plot an SVG chart");
+  history_cmd->add_option("--model", history_model, "Only this model");
+  history_cmd->add_option("--config", history_config, "Only this config (its name, e.g. v3_96)");
+  history_cmd->add_option("--layer", history_layer, "This layer's figure (default: the run's total)");
+  history_cmd->add_option("--metric", history.metric, "The figure (default cycles; e.g. ddr_bytes, l3_bytes, "
+                                                      "stall_cycles)");
+  history_cmd->add_option("--plot", history_plot, "Write the chart to this .svg file");
+  add_db_option(history_cmd);
+
+  wb::regress::BisectOptions bisect;
+  std::string bisect_layer, bisect_metric;
+  auto* bisect_cmd = regress_cmd->add_subcommand(
+      "bisect", "The first recorded commit after --good whose figures of a model on a config differ from --good's (up "
+                "to --bad); from the database, building nothing. Exit 0 found, 1 none differs");
+  bisect_cmd->add_option("--good", bisect.good, "Recorded commit with the expected figures")->required();
+  bisect_cmd->add_option("--bad", bisect.bad, "A later recorded commit")->required();
+  bisect_cmd->add_option("--model", bisect.model, "Model name")->required();
+  bisect_cmd->add_option("--config", bisect.config, "Config name (e.g. v3_96)")->required();
+  bisect_cmd->add_option("--layer", bisect_layer, "Only this layer's figures");
+  bisect_cmd->add_option("--metric", bisect_metric, "Only this figure (default: every figure)");
+  add_db_option(bisect_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -535,6 +624,41 @@ int main(int argc, char** argv) {
       report_options.db = report_db;
       report_options.out_dir = report_dir;
       return wb::sweep::run_report(report_options, std::cout);
+    }
+    if (regress_cmd->parsed()) {
+      const std::filesystem::path db = regress_db.empty() ? wb::regress::default_history_path()
+                                                          : std::filesystem::path(regress_db);
+      if (record_cmd->parsed()) return wb::regress::run_record(db, to_paths(record_files), std::cout);
+      if (compare_cmd->parsed()) {
+        compare.db = db;
+        for (const std::string& item : compare_thresholds) wb::regress::add_threshold(compare.options.thresholds, item);
+        return wb::regress::run_compare(compare, std::cout);
+      }
+      if (check_cmd->parsed() || update_cmd->parsed()) {
+        check.baseline = check_baseline;
+        if (!check_work.empty()) check.work_dir = check_work;
+        check.matrix = to_paths(update_matrix);
+        check.executable = wb::sweep::current_executable();
+        return check_cmd->parsed() ? wb::regress::run_check(check, std::cout)
+                                   : wb::regress::run_update_baseline(check, std::cout);
+      }
+      const auto optional_text = [](const std::string& s) {
+        return s.empty() ? std::nullopt : std::optional<std::string>(s);
+      };
+      if (history_cmd->parsed()) {
+        history.db = db;
+        history.model = optional_text(history_model);
+        history.config = optional_text(history_config);
+        history.layer = optional_text(history_layer);
+        if (!history_plot.empty()) history.plot = history_plot;
+        return wb::regress::run_history(history, std::cout);
+      }
+      if (bisect_cmd->parsed()) {
+        bisect.db = db;
+        bisect.layer = optional_text(bisect_layer);
+        bisect.metric = optional_text(bisect_metric);
+        return wb::regress::run_bisect(bisect, std::cout);
+      }
     }
     if (hw_show_cmd->parsed()) {
       if (!hw_show_json.empty()) hw_show.json = hw_show_json;

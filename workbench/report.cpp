@@ -82,6 +82,12 @@ class Reader {
     return value.get<std::string>();
   }
 
+  bool boolean(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (!value.is_boolean()) fail(fmt::format("'{}' must be true or false, not {}", join(path, key), brief(value)));
+    return value.get<bool>();
+  }
+
   std::uint64_t unsigned_integer(const json& parent, const std::string& path, std::string_view key) const {
     const json& value = member(parent, path, key);
     if (value.is_number_unsigned()) return value.get<std::uint64_t>();
@@ -267,17 +273,29 @@ json to_json(const RunReport& report) {
                 {"actual", report.mismatch->actual}};
   }
 
-  return {{"tool", {{"version", report.tool_version}, {"git", report.tool_git}}},
+  return {{"schema", kReportSchema},
+          {"tool",
+           {{"version", report.tool_version},
+            {"git", report.tool_git},
+            {"commit", report.tool_commit},
+            {"dirty", report.tool_dirty}}},
           {"model", {{"path", report.model_path}, {"sha256", report.model_sha256}, {"name", report.model_name}}},
           {"hw",
            {{"path", report.hw_path},
             {"sha256", report.hw_sha256},
             {"target", report.target},
             {"resolved", report.hw_resolved}}},
+          {"run",
+           {{"scheme", report.run.scheme},
+            {"compile_options", report.run.compile_options},
+            {"hw_fingerprint", report.run.hw_fingerprint},
+            {"data", report.run.data}}},
           {"verdict", report.verdict},
           {"mismatch", std::move(mismatch)},
           {"totals", std::move(totals)},
-          {"layers", std::move(layers)}};
+          {"layers", std::move(layers)},
+          {"wall",
+           {{"compile_seconds", report.wall.compile_seconds}, {"simulate_seconds", report.wall.simulate_seconds}}}};
 }
 
 RunReport from_json(const json& doc, std::string_view source) {
@@ -285,9 +303,32 @@ RunReport from_json(const json& doc, std::string_view source) {
   if (!doc.is_object()) in.fail(fmt::format("a run report is a JSON object, not {}", doc.type_name()));
   RunReport report;
 
+  const auto schema = doc.find("schema");
+  if (schema == doc.end()) {
+    in.fail(fmt::format("no 'schema' key: a run report of schema 1 (this build reads schema {}); run it again "
+                        "with this build",
+                        kReportSchema));
+  }
+  if (!schema->is_number_integer() || schema->get<std::int64_t>() != kReportSchema) {
+    in.fail(fmt::format("run report schema {}, but this build reads schema {}; run it again with this build",
+                        schema->dump(), kReportSchema));
+  }
+
   const json& tool = in.object(doc, "", "tool");
   report.tool_version = in.string(tool, "tool", "version");
   report.tool_git = in.string(tool, "tool", "git");
+  report.tool_commit = in.string(tool, "tool", "commit");
+  report.tool_dirty = in.boolean(tool, "tool", "dirty");
+
+  const json& run = in.object(doc, "", "run");
+  report.run.scheme = in.string(run, "run", "scheme");
+  report.run.compile_options = in.string(run, "run", "compile_options");
+  report.run.hw_fingerprint = in.string(run, "run", "hw_fingerprint");
+  report.run.data = in.boolean(run, "run", "data");
+
+  const json& wall = in.object(doc, "", "wall");
+  report.wall.compile_seconds = in.number(wall, "wall", "compile_seconds");
+  report.wall.simulate_seconds = in.number(wall, "wall", "simulate_seconds");
 
   const json& model = in.object(doc, "", "model");
   report.model_path = in.string(model, "model", "path");

@@ -46,8 +46,32 @@ struct Totals {
   bool operator==(const Totals&) const = default;
 };
 
+// How the program was made: recorded so a regression database keys runs by what went in.
+struct RunSettings {
+  std::string scheme;           // quantization scheme ("xdnn", "pulp", "pow2")
+  std::string compile_options;  // every compile option, resolved ("a=on,b=dory")
+  std::string hw_fingerprint;   // of the resolved config (isa::hw_fingerprint)
+  bool data = false;            // simulated with data (false: --no-data, timing only)
+
+  bool operator==(const RunSettings&) const = default;
+};
+
+// Host wall-clock seconds (noisy: compared statistically, never as a figure of the model).
+struct HostTimes {
+  double compile_seconds = 0;   // quantize + compile (0 when a program file was simulated)
+  double simulate_seconds = 0;  // the simulator's run
+
+  bool operator==(const HostTimes&) const = default;
+};
+
+// The JSON shape's version: from_json refuses any other. 2 added schema, tool.commit/dirty,
+// run and wall.
+inline constexpr int kReportSchema = 2;
+
 struct RunReport {
   std::string tool_version, tool_git;
+  std::string tool_commit;  // the commit's hash ("" outside git)
+  bool tool_dirty = false;  // built with uncommitted changes
   std::string model_path, model_sha256, model_name;
   std::string hw_path, hw_sha256, target;  // "xdnn" | "pulp"
   nlohmann::json hw_resolved = nlohmann::json::object();
@@ -55,18 +79,23 @@ struct RunReport {
   std::optional<Mismatch> mismatch;
   Totals totals;
   std::vector<LayerRow> layers;
+  RunSettings run;
+  HostTimes wall;
 
   bool operator==(const RunReport&) const = default;
 };
 
-// {tool:{version,git}, model:{path,sha256,name}, hw:{path,sha256,target,resolved}, verdict,
-//  mismatch (object or null), totals:{...}, layers:[...]}; extra keys are flattened into
-// their totals/layer object. std::logic_error if an extra key collides with a standard one.
+// {schema, tool:{version,git,commit,dirty}, model:{path,sha256,name},
+//  hw:{path,sha256,target,resolved}, run:{scheme,compile_options,hw_fingerprint,data},
+//  verdict, mismatch (object or null), totals:{...}, layers:[...],
+//  wall:{compile_seconds,simulate_seconds}}; extra keys are flattened into their totals/layer
+// object. std::logic_error if an extra key collides with a standard one.
 nlohmann::json to_json(const RunReport& report);
 
 // The inverse of to_json (extra keys come back in `extra`). UserError naming the key
 // ("totals.cycles", "layers[3].name") when one is missing or has the wrong type, or when
-// verdict/target is not one of the known values; `source` (a file name) starts the message.
+// verdict/target is not one of the known values, or when `schema` is not kReportSchema;
+// `source` (a file name) starts the message.
 RunReport from_json(const nlohmann::json& json, std::string_view source = "run report");
 
 // Both write atomically (temporary file renamed into place); UserError if the folder does not

@@ -73,6 +73,9 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
                                       *request.config, request.model_sha256);
   r.totals = run.report.totals;
   r.layers = run.report.layers;
+  const isa::ProgramHeader& header = request.program->header();
+  r.run = {header.quant_scheme(), header.compile_options(), header.hw_fingerprint(), !request.no_data};
+  r.wall = {request.compile_seconds, sim_seconds};
   r.verdict = "not-verified";
   if (request.graph != nullptr && !request.no_data) {
     golden_check(
@@ -87,12 +90,15 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
 report::RunReport run_model(const RunCommand& command, std::ostream& log) {
   CompileCommand compile = command.compile;
   compile.quantize.structure_only = command.no_data;
+  const auto compile_start = SteadyClock::now();
   const CompiledModel model = compile_model(compile, log);
+  const double compile_seconds = seconds_since(compile_start);
   model.backend->print_compile_summary(*model.program, log);
   SimulationRequest request = request_for(*model.backend, *model.program, model.config, command.compile.hw, command.outputs);
   request.graph = &model.quantized.qgraph;
   request.model_path = command.compile.model.string();
   request.float_inputs = run_inputs(command.input, model.quantized, command.compile.quantize.seed, log);
+  request.compile_seconds = compile_seconds;
   request.no_data = command.no_data;
   return simulate_and_verify(request, log);
 }

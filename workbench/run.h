@@ -61,6 +61,7 @@ struct SimulationRequest {
   std::vector<Tensor> float_inputs;
   bool no_data = false;
   SimOutputs outputs;
+  double compile_seconds = 0;  // what making the program took (the report's wall.compile_seconds)
 };
 report::RunReport simulate_and_verify(const SimulationRequest& request, std::ostream& log);
 

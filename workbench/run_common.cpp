@@ -89,17 +89,24 @@ Verification verify_against_golden(const quant::QGraph& graph, const std::map<in
   return v;
 }
 
+std::string model_name_of(const std::filesystem::path& model_path) {
+  const std::string folder = model_path.parent_path().filename().string();
+  return model_path.stem() == "model" && !folder.empty() ? folder : model_path.stem().string();
+}
+
 report::RunReport report_header(const std::string& model_path, const std::string& model_name,
                                 const std::filesystem::path& hw_path, const HwConfig& config,
                                 const std::string& model_sha256) {
   report::RunReport r;
   r.tool_version = std::string(kVersion);
   r.tool_git = std::string(build_git_commit()) + (build_git_dirty() ? "+dirty." : "") + std::string(build_git_changes());
+  r.tool_commit = std::string(build_git_commit());
+  r.tool_dirty = build_git_dirty();
   r.model_path = model_path;
   r.model_sha256 = !model_sha256.empty()                            ? model_sha256
                    : std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path)
                                                                    : "";
-  r.model_name = model_name;
+  r.model_name = model_path.empty() ? model_name : model_name_of(model_path);
   r.hw_path = hw_path.string();
   r.hw_sha256 = report::sha256_file(hw_path);
   r.target = target_name(config.target());

@@ -56,7 +56,13 @@ Verification verify_against_golden(const quant::QGraph& graph, const std::map<in
                                    const std::vector<const std::vector<std::int32_t>*>& outputs,
                                    const std::vector<CapturedLayer>& layers);
 
+// What tables and the regression history call a model file: its stem, or for an exported
+// workload (<name>/model.onnx) its folder's name ("resnet50", not "model" or the graph's
+// "torch_jit").
+std::string model_name_of(const std::filesystem::path& model_path);
+
 // A report's identity: tool, model (path, sha256, name), hw (path, sha256, target, resolved keys).
+// The model's name is model_name_of(model_path), or `model_name` (the graph's) without a path.
 // `model_sha256`: the model file's digest when the caller knows it (empty: computed here).
 report::RunReport report_header(const std::string& model_path, const std::string& model_name,
                                 const std::filesystem::path& hw_path, const HwConfig& config,

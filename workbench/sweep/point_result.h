@@ -14,7 +14,7 @@
 
 namespace wb::sweep {
 
-inline constexpr int kPointResultVersion = 1;
+inline constexpr int kPointResultVersion = 2;  // 2: run reports of schema 2
 
 struct PointResult {
   std::string key;

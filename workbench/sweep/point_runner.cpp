@@ -16,8 +16,10 @@ report::RunReport run_point(const ManifestPoint& point, std::ostream& log) {
   const HwConfig config = load_hw_config(point.config_path, point.overrides);
   const TargetBackend& backend = backend_for(config);
   const OptionValues options = backend.compile_options().parse(point.compile_opts);
+  const auto compile_start = std::chrono::steady_clock::now();
   const quant::QuantizedModel model = load_quantized_model(point.qmodel);
   const std::unique_ptr<TargetProgram> program = backend.compile(model.graph, config, options);
+  const double compile_seconds = seconds_since(compile_start);
   SimulationRequest request;
   request.backend = &backend;
   request.program = program.get();
@@ -29,6 +31,7 @@ report::RunReport run_point(const ManifestPoint& point, std::ostream& log) {
   request.float_inputs = model.float_inputs;
   request.no_data = point.mode == Mode::Timing;
   request.outputs.table = false;
+  request.compile_seconds = compile_seconds;
   return simulate_and_verify(request, log);
 }
 

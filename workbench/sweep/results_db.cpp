@@ -353,6 +353,22 @@ std::vector<StoredPoint> ResultsDb::points() const {
   return all;
 }
 
+std::optional<report::RunReport> ResultsDb::run_report(const std::string& key) const {
+  Statement query = db_.prepare("SELECT report FROM results WHERE key = ? AND status = 'done'");
+  query.bind(1, key);
+  if (!query.step() || query.is_null(0)) return std::nullopt;
+  nlohmann::json stored;
+  try {
+    stored = nlohmann::json::parse(query.text(0));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UserError(fmt::format("{}: point {}: stored report is not JSON: {}", db_.path().string(), key, e.what()));
+  }
+  stored["layers"] = nlohmann::json::array();  // stored apart, in the layers table
+  report::RunReport report = report::from_json(stored, fmt::format("{}: point {}", db_.path().string(), key));
+  report.layers = layers(key);
+  return report;
+}
+
 std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
   std::vector<report::LayerRow> rows;
   Statement query = db_.prepare(

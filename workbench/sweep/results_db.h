@@ -72,6 +72,9 @@ class ResultsDb {
   std::map<std::string, std::string> statuses() const;
   std::vector<StoredPoint> points() const;  // in position order
   std::vector<report::LayerRow> layers(const std::string& key) const;
+  // A done point's whole run report (layers included); nullopt for a point without one.
+  // UserError naming the database and point when the stored report is of another schema.
+  std::optional<report::RunReport> run_report(const std::string& key) const;
 
  private:
   // Runs `sql` (one `?`: the key) for each key, in one transaction.

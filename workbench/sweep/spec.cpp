@@ -15,6 +15,7 @@
 #include "isa/error.h"
 #include "isa/hw_config.h"
 #include "isa/spelling.h"
+#include "workbench/run_common.h"
 
 namespace wb::sweep {
 
@@ -199,9 +200,7 @@ class SpecReader {
     std::error_code ec;
     if (text.find('/') != std::string::npos || text.ends_with(".onnx")) {
       model.path = relative_path(text);
-      model.name = model.path.parent_path().filename().string() == "" || model.path.stem() != "model"
-                       ? model.path.stem().string()
-                       : model.path.parent_path().filename().string();
+      model.name = model_name_of(model.path);
       if (!std::filesystem::is_regular_file(model.path, ec)) {
         fail(line, "models", fmt::format("{}: no such file (paths are relative to the spec)", model.path.string()));
       }

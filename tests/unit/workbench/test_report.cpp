@@ -3,6 +3,7 @@
 
 #include "workbench/report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,7 +30,11 @@ std::set<std::string> keys_of(const json& object) {
 RunReport sample_report() {
   RunReport r;
   r.tool_version = "0.1.0";
-  r.tool_git = "2d8683c";
+  r.tool_git = "2d8683c+dirty.0a1b";
+  r.tool_commit = "2d8683c";
+  r.tool_dirty = true;
+  r.run = {"xdnn", "a=on,b=dory", std::string(16, 'c'), true};
+  r.wall = {1.25, 0.5};
   r.model_path = "workloads/resnet18/model.onnx";
   r.model_sha256 = std::string(64, 'a');
   r.model_name = "resnet18";
@@ -83,8 +88,12 @@ RunReport sample_report() {
 
 TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   const json j = to_json(sample_report());
-  EXPECT_EQ(keys_of(j), (std::set<std::string>{"tool", "model", "hw", "verdict", "mismatch", "totals", "layers"}));
-  EXPECT_EQ(keys_of(j["tool"]), (std::set<std::string>{"version", "git"}));
+  EXPECT_EQ(keys_of(j), (std::set<std::string>{"schema", "tool", "model", "hw", "run", "verdict", "mismatch", "totals",
+                                               "layers", "wall"}));
+  EXPECT_EQ(j["schema"], kReportSchema);
+  EXPECT_EQ(keys_of(j["tool"]), (std::set<std::string>{"version", "git", "commit", "dirty"}));
+  EXPECT_EQ(keys_of(j["run"]), (std::set<std::string>{"scheme", "compile_options", "hw_fingerprint", "data"}));
+  EXPECT_EQ(keys_of(j["wall"]), (std::set<std::string>{"compile_seconds", "simulate_seconds"}));
   EXPECT_EQ(keys_of(j["model"]), (std::set<std::string>{"path", "sha256", "name"}));
   EXPECT_EQ(keys_of(j["hw"]), (std::set<std::string>{"path", "sha256", "target", "resolved"}));
   EXPECT_EQ(keys_of(j["totals"]),
@@ -227,8 +236,26 @@ TEST(RunReportJson, FromJsonNamesTheMissingOrBadKey) {
   j["mismatch"] = {{"layer", "x"}, {"index", 1}, {"expected", 2}};
   EXPECT_NE(user_error_of(j).find("'mismatch.actual'"), std::string::npos);
 
+  j = good;
+  j["run"]["data"] = "yes";
+  EXPECT_NE(user_error_of(j).find("'run.data' must be true or false"), std::string::npos);
+
   EXPECT_NE(user_error_of(json::array()).find("JSON object"), std::string::npos);
   EXPECT_EQ(user_error_of(good), "(no UserError)");
+}
+
+TEST(RunReportJson, AReportOfAnotherSchemaIsRefusedNamingBoth) {
+  json j = to_json(sample_report());
+  j["schema"] = kReportSchema + 1;
+  std::string message = user_error_of(j);
+  EXPECT_NE(message.find("old.json"), std::string::npos) << message;
+  EXPECT_NE(message.find(fmt::format("schema {}", kReportSchema + 1)), std::string::npos) << message;
+  EXPECT_NE(message.find(fmt::format("reads schema {}", kReportSchema)), std::string::npos) << message;
+
+  j.erase("schema");  // what builds before schema 2 wrote
+  message = user_error_of(j);
+  EXPECT_NE(message.find("no 'schema' key"), std::string::npos) << message;
+  EXPECT_NE(message.find("run it again"), std::string::npos) << message;
 }
 
 TEST(RunReportJson, ExtraMayNotShadowAStandardKey) {
