@@ -93,10 +93,8 @@ std::string row_place(const std::string& text, std::size_t index) {
 
 }  // namespace
 
-bool is_baseline_document(const std::string& text) {
-  const std::size_t brace = text.find('{');
-  return brace != std::string::npos && text.find("\"baseline\"") != std::string::npos &&
-         text.find("\"rows\"") != std::string::npos;
+bool is_baseline_document(const json& doc) {
+  return doc.is_object() && doc.contains("baseline") && doc.contains("rows");
 }
 
 Baseline read_baseline(const std::filesystem::path& path) {
@@ -166,7 +164,9 @@ Baseline read_baseline(const std::filesystem::path& path) {
       throw UserError(fmt::format("{}: layer row of {} on {} without its \"{}\" row before it", where, model, config,
                                   kTotalRow));
     }
-    baseline.runs.back().layers.push_back({layer, text_of(row, "type", where), figures_of(row, where)});
+    Figures figures = figures_of(row, where);
+    if (figures.count("cycles") == 0) throw UserError(fmt::format("{}: layer {} has no \"cycles\"", where, layer));
+    baseline.runs.back().layers.push_back({layer, text_of(row, "type", where), std::move(figures)});
   }
   return baseline;
 }
@@ -184,7 +184,16 @@ std::string baseline_text(const Baseline& baseline) {
   }
   out += "],\n\"rows\": [\n";
   std::vector<std::string> rows;
+  std::map<std::pair<std::string, std::string>, const RunRecord*> cases;
   for (const RunRecord& run : baseline.runs) {
+    const auto [it, fresh] = cases.emplace(std::make_pair(run.model, run.config), &run);
+    if (!fresh) {
+      throw UserError(fmt::format("the baseline keys its rows by (model, config, layer), but the matrix has two runs of "
+                                  "{} ({} and {}; compile options {} and {}): give each model and config once (a "
+                                  "baseline's sweep specs have no axes)",
+                                  case_name(run), it->second->source, run.source, it->second->compile_options,
+                                  run.compile_options));
+    }
     ordered_json total = {{"model", run.model},
                           {"config", run.config},
                           {"layer", kTotalRow},

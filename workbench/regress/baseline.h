@@ -6,6 +6,7 @@
 // malformed row, a duplicate row or key.
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,14 @@ struct Baseline {
 
 // UserError naming the file for anything not a baseline of this version.
 Baseline read_baseline(const std::filesystem::path& path);
-// The text write_baseline writes (tested for its shape: one row per line).
+// The text write_baseline writes (tested for its shape: one row per line). Rows are keyed by
+// (model, config, layer): UserError when two runs share a model and config (a matrix spec
+// with axes, or one model in two specs), naming them.
 std::string baseline_text(const Baseline& baseline);
 // Atomically (temporary file renamed into place).
 void write_baseline(const Baseline& baseline, const std::filesystem::path& path);
 
-// Whether a parsed JSON document looks like a baseline (has the "baseline" key).
-bool is_baseline_document(const std::string& text);
+// Whether a JSON document is a baseline: an object with the top-level "baseline" and "rows".
+bool is_baseline_document(const nlohmann::json& doc);
 
 }  // namespace wb::regress

@@ -301,10 +301,11 @@ Comparison compare_runs(const std::vector<RunRecord>& baseline, const std::vecto
     if (base.key != now.key) check_determinism(now.runs, result.determinism_bugs);
     result.cases.push_back(compare_case(base, now, options));
   }
-  for (const Group& g : base_groups) {
-    if (std::none_of(pairs.begin(), pairs.end(), [&](const auto& p) { return &base_groups[p.first] == &g; })) {
-      check_determinism(g.runs, result.determinism_bugs);
-    }
+  for (std::size_t i = 0; i < base_groups.size(); ++i) {
+    if (!base_used[i]) check_determinism(base_groups[i].runs, result.determinism_bugs);
+  }
+  for (std::size_t j = 0; j < current_groups.size(); ++j) {
+    if (!current_used[j]) check_determinism(current_groups[j].runs, result.determinism_bugs);
   }
   return result;
 }

@@ -65,15 +65,28 @@ int run_history(const HistoryOptions& options, std::ostream& out) {
   }
   const HistoryDb db(options.db, false);
   const std::vector<RecordedCommit> commits = db.commits();
-  std::map<std::string, std::vector<Point>> series;  // case -> points in commit order
+  // A series per model, config and compile options (a sweep over options records several).
+  std::vector<std::vector<RunRecord>> runs_by_commit;
+  std::map<std::string, std::set<std::string>> options_of_case;
   std::set<std::string> models, configs;
-  for (std::size_t i = 0; i < commits.size(); ++i) {
-    std::set<std::string> seen;  // the first run of a case per commit
-    for (const RunRecord& run : db.runs_of(commits[i])) {
+  for (const RecordedCommit& commit : commits) {
+    runs_by_commit.push_back(db.runs_of(commit));
+    for (const RunRecord& run : runs_by_commit.back()) {
       models.insert(run.model);
       configs.insert(run.config);
-      if (!matches(run, options.model, options.config) || !seen.insert(case_name(run)).second) continue;
-      if (const auto value = figure_of(run, options.layer, options.metric)) series[case_name(run)].push_back({i, *value});
+      if (matches(run, options.model, options.config)) options_of_case[case_name(run)].insert(run.compile_options);
+    }
+  }
+  const auto series_name = [&](const RunRecord& run) {
+    return options_of_case[case_name(run)].size() > 1 ? fmt::format("{} ({})", case_name(run), run.compile_options)
+                                                      : case_name(run);
+  };
+  std::map<std::string, std::vector<Point>> series;  // name -> points in commit order
+  for (std::size_t i = 0; i < commits.size(); ++i) {
+    std::set<std::string> seen;  // the first run of a series per commit
+    for (const RunRecord& run : runs_by_commit[i]) {
+      if (!matches(run, options.model, options.config) || !seen.insert(series_name(run)).second) continue;
+      if (const auto value = figure_of(run, options.layer, options.metric)) series[series_name(run)].push_back({i, *value});
     }
   }
   if (series.empty()) {

@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <cstdlib>
-
 #include "isa/error.h"
+#include "workbench/model_cache.h"
 #include "workbench/sweep/point_result.h"
 
 namespace wb::regress {
@@ -52,14 +51,7 @@ constexpr std::int64_t kTotalsPosition = -1;
 
 }  // namespace
 
-std::filesystem::path default_history_path() {
-  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && *cache != '\0') {
-    return std::filesystem::path(cache) / "workbench" / "history.db";
-  }
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || *home == '\0') throw UserError("regress: HOME is not set; give the history database with --db");
-  return std::filesystem::path(home) / ".cache" / "workbench" / "history.db";
-}
+std::filesystem::path default_history_path() { return default_cache_dir() / "history.db"; }
 
 HistoryDb::HistoryDb(const std::filesystem::path& path, bool create)
     : db_([&]() {
@@ -132,6 +124,11 @@ bool HistoryDb::record(const RunRecord& run, const std::string& content_digest) 
   sweep::Statement insert =
       db_.prepare("INSERT INTO figures (run_id, layer_position, layer, layer_type, metric, value) VALUES (?, ?, ?, ?, ?, ?)");
   const auto add = [&](std::int64_t position, const std::string& layer, const std::string& type, const Figures& figures) {
+    if (figures.empty() && position != kTotalsPosition) {  // the layer still exists: a row with no metric says so
+      insert.bind(1, id).bind(2, position).bind(3, layer).bind(4, type).bind(5, std::string_view("")).bind(6, std::int64_t{0});
+      insert.run();
+      insert.reset();
+    }
     for (const auto& [metric, value] : figures) {
       insert.bind(1, id).bind(2, position).bind(3, layer).bind(4, type).bind(5, metric).bind(6, static_cast<std::int64_t>(value));
       insert.run();
@@ -167,6 +164,11 @@ RecordedCommit HistoryDb::find_commit(const std::string& prefix) const {
   const std::vector<RecordedCommit> all = commits();
   for (const RecordedCommit& c : all) {
     if (c.dirty == dirty && !hash.empty() && c.commit.rfind(hash, 0) == 0) matches.push_back(c);
+  }
+  if (matches.empty() && !dirty) {  // only a dirty tree's runs of it: those are what the prefix can mean
+    for (const RecordedCommit& c : all) {
+      if (c.dirty && !hash.empty() && c.commit.rfind(hash, 0) == 0) matches.push_back(c);
+    }
   }
   if (matches.size() == 1) return matches.front();
   std::vector<std::string> labels;
@@ -216,6 +218,7 @@ RunRecord HistoryDb::read_run(std::int64_t id) const {
       "SELECT layer_position, layer, layer_type, metric, value FROM figures WHERE run_id = ? ORDER BY layer_position, "
       "rowid");
   f.bind(1, id);
+  std::int64_t last_position = kTotalsPosition;
   while (f.step()) {
     const std::int64_t position = f.integer(0);
     const auto value = static_cast<std::uint64_t>(f.integer(4));
@@ -223,10 +226,11 @@ RunRecord HistoryDb::read_run(std::int64_t id) const {
       run.totals[f.text(3)] = value;
       continue;
     }
-    if (run.layers.empty() || static_cast<std::int64_t>(run.layers.size()) - 1 != position) {
+    if (position != last_position) {
       run.layers.push_back({f.text(1), f.text(2), {}});
+      last_position = position;
     }
-    run.layers.back().figures[f.text(3)] = value;
+    if (const std::string metric = f.text(3); !metric.empty()) run.layers.back().figures[metric] = value;
   }
   return run;
 }

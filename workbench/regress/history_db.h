@@ -17,7 +17,8 @@ namespace wb::regress {
 
 inline constexpr int kHistorySchemaVersion = 1;
 
-// ~/.cache/workbench/history.db ($XDG_CACHE_HOME honoured).
+// history.db in the workbench cache folder ($WB_CACHE_DIR, $XDG_CACHE_HOME/workbench or
+// ~/.cache/workbench).
 std::filesystem::path default_history_path();
 
 struct RecordedCommit {
@@ -41,8 +42,9 @@ class HistoryDb {
 
   // Commits in the order they were first recorded.
   std::vector<RecordedCommit> commits() const;
-  // The commit a prefix names ("3553808", "3553808+dirty" for the dirty runs of it); UserError
-  // when none or several match, listing what there is.
+  // The commit a prefix names ("3553808", "3553808+dirty" for the dirty runs of it; a prefix
+  // of a commit recorded only dirty names those); UserError when none or several match,
+  // listing what there is.
   RecordedCommit find_commit(const std::string& prefix) const;
   // Every run recorded for the commit (clean or dirty as given), in recording order.
   std::vector<RunRecord> runs_of(const RecordedCommit& commit) const;

@@ -76,13 +76,13 @@ std::vector<RunRecord> load_runs(const std::filesystem::path& path) {
   }
   const std::string text = read_file_bytes(path);
   if (text.compare(0, kSqliteMagic.size(), kSqliteMagic) == 0) return runs_of_sweep(path);
-  if (is_baseline_document(text)) return read_baseline(path).runs;
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw UserError(fmt::format("{}: not valid JSON (truncated?): {}", path.string(), e.what()));
   }
+  if (is_baseline_document(doc)) return read_baseline(path).runs;
   const std::string digest = report::sha256_hex(text);
   if (doc.is_object() && doc.contains("point_result")) {
     const sweep::PointResult result = sweep::point_result_from_json(doc, path.string());
