@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <ostream>
+#include <utility>
 #include <set>
 
 #include "isa/error.h"
@@ -40,23 +42,25 @@ int run_record(const std::filesystem::path& db, const std::vector<std::filesyste
     for (RunRecord& run : load_runs(file)) runs.push_back(std::move(run));  // every file read before any is stored
   }
   HistoryDb history(db, true);
+  // The runs of each commit, read once: those recorded before, then these as they are stored.
+  std::map<std::pair<std::string, bool>, std::vector<RunRecord>> runs_of_commit;
+  for (const RecordedCommit& c : history.commits()) runs_of_commit[{c.commit, c.dirty}] = history.runs_of(c);
   std::size_t stored = 0, known = 0;
   std::set<std::string> commits;
   std::vector<std::string> bugs;
   for (const RunRecord& run : runs) {
-    // Runs of this build recorded before: equal inputs must have given equal figures.
-    for (const RecordedCommit& c : history.commits()) {
-      if (c.commit != run.commit || c.dirty != run.dirty) continue;
-      for (const RunRecord& before : history.runs_of(c)) {
-        if (before.build == run.build && !run.build.empty() && inputs_key(before) == inputs_key(run) &&
-            !same_figures(before, run)) {
-          bugs.push_back(fmt::format("determinism bug: {} ({}) and {} ({}): same build {} and inputs, different figures",
-                                     case_name(run), run.source, case_name(before), before.source, run.build));
-        }
+    // Equal inputs in one build must give equal figures.
+    std::vector<RunRecord>& same_commit = runs_of_commit[{run.commit, run.dirty}];
+    for (const RunRecord& before : same_commit) {
+      if (before.build == run.build && !run.build.empty() && inputs_key(before) == inputs_key(run) &&
+          !same_figures(before, run)) {
+        bugs.push_back(fmt::format("determinism bug: {} ({}) and {} ({}): same build {} and inputs, different figures",
+                                   case_name(run), run.source, case_name(before), before.source, run.build));
       }
     }
     if (history.record(run, run.digest.empty() ? report::sha256_hex(run.source + inputs_key(run)) : run.digest)) {
       ++stored;
+      same_commit.push_back(run);
     } else {
       ++known;
     }
