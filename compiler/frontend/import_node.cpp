@@ -6,6 +6,7 @@
 #include <cfloat>
 
 #include "compiler/frontend/import_context.h"
+#include "compiler/frontend/tensor_proto.h"
 #include "compiler/ir/shape_inference.h"
 #include "isa/error.h"
 
@@ -238,6 +239,53 @@ Reason upgrade_upsample(ImportContext& ctx, NodeSpec& spec) {
   return check_resize(spec);
 }
 
+Value* int64_list(ImportContext& ctx, const std::string& base, const std::vector<std::int64_t>& values) {
+  return ctx.constant(base, Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(values.size())}, values));
+}
+
+// Slice before opset 10 took starts, ends and axes as attributes.
+Reason upgrade_slice(ImportContext& ctx, NodeSpec& spec) {
+  if (ctx.opset() >= 10) {
+    if (spec.inputs.size() < 3 || spec.inputs[1] == nullptr || spec.inputs[2] == nullptr) return "no starts or ends given";
+    return std::nullopt;
+  }
+  const auto starts = spec.attrs.get_ints("starts");
+  const auto ends = spec.attrs.get_ints("ends");
+  spec.inputs.resize(1);
+  spec.inputs.push_back(int64_list(ctx, spec.name + "_starts", starts));
+  spec.inputs.push_back(int64_list(ctx, spec.name + "_ends", ends));
+  if (spec.attrs.has("axes")) spec.inputs.push_back(int64_list(ctx, spec.name + "_axes", spec.attrs.get_ints("axes")));
+  spec.attrs = Attributes{};
+  return std::nullopt;
+}
+
+// Squeeze and Unsqueeze before opset 13 took the axes as an attribute.
+Reason upgrade_axes_attribute(ImportContext& ctx, NodeSpec& spec) {
+  if (ctx.opset() >= 13) return std::nullopt;
+  spec.inputs.resize(1);
+  if (spec.attrs.has("axes")) spec.inputs.push_back(int64_list(ctx, spec.name + "_axes", spec.attrs.get_ints("axes")));
+  spec.attrs.erase("axes");
+  return std::nullopt;
+}
+
+// The IR names Cast's target type as dtype_name does; ONNX wrote a type code (a type name
+// such as "FLOAT" before opset 6).
+Reason upgrade_cast(ImportContext& ctx, NodeSpec& spec) {
+  int code = 0;
+  if (ctx.opset() < 6) {
+    const std::string name = spec.attrs.get_string("to", "");
+    onnx::TensorProto::DataType parsed{};
+    if (!onnx::TensorProto::DataType_Parse(name, &parsed)) return fmt::format("Cast to unknown type '{}'", name);
+    code = parsed;
+  } else {
+    code = static_cast<int>(spec.attrs.get_int("to", 0));
+  }
+  const DType to = dtype_from_onnx(code, "the Cast target");
+  spec.attrs = Attributes{};
+  spec.attrs.set("to", std::string(dtype_name(to)));
+  return std::nullopt;
+}
+
 Reason emit_softmax(ImportContext& ctx, NodeSpec& spec) {
   Value* x = spec.inputs[0];
   if (ctx.opset() >= 13) {
@@ -290,6 +338,10 @@ std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
     case OpKind::Resize: reason = upgrade_resize(ctx, spec); break;
     case OpKind::Softmax: return emit_softmax(ctx, spec);
     case OpKind::Reshape: reason = upgrade_reshape(ctx, spec); break;
+    case OpKind::Slice: reason = upgrade_slice(ctx, spec); break;
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze: reason = upgrade_axes_attribute(ctx, spec); break;
+    case OpKind::Cast: reason = upgrade_cast(ctx, spec); break;
     case OpKind::Concat:
       // Concat before opset 4 defaulted to axis 1.
       if (ctx.opset() < 4 && !spec.attrs.has("axis")) spec.attrs.set("axis", std::int64_t{1});

@@ -31,7 +31,17 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::Identity:
     case OpKind::Dropout:
     case OpKind::Reshape:
-    case OpKind::Flatten: return run_copy;
+    case OpKind::Flatten:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze: return run_copy;
+    case OpKind::ShapeOf: return run_shape;
+    case OpKind::Gather: return run_gather;
+    case OpKind::Slice: return run_slice;
+    case OpKind::Cast: return run_cast;
+    case OpKind::ConstantOfShape: return run_constant_of_shape;
+    case OpKind::Range: return run_range;
+    case OpKind::Expand: return run_expand;
+    case OpKind::ReduceMean: return run_reduce_mean;
     case OpKind::Concat: return run_concat;
     case OpKind::Transpose: return run_transpose;
     case OpKind::Pad: return run_pad;

@@ -27,11 +27,19 @@ void run_softmax(const Node& node, KernelInputs inputs, std::vector<Tensor>& out
 void run_batchnorm(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_gemm(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_matmul(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // MatMul, MatMulInteger, QLinearMatMul
-void run_copy(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);    // Identity, Dropout, Reshape, Flatten
+void run_copy(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Identity, Dropout, Reshape, Flatten, Squeeze, Unsqueeze
 void run_concat(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_transpose(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_pad(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_shape(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_gather(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_slice(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_cast(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_constant_of_shape(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_range(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_expand(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_reduce_mean(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_quantize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Quantize/DequantizeLinear
 
 }  // namespace wb::golden

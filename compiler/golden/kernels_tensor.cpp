@@ -7,26 +7,13 @@
 #include <cstring>
 #include <numeric>
 
+#include "compiler/golden/index_iteration.h"
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/shape_inference.h"
 #include "isa/error.h"
 
 namespace wb::golden {
 namespace {
-
-// Visits every output index of `shape` in row-major order; fn(out_offset, index).
-template <class Fn>
-void for_each_index(const Shape& shape, Fn fn) {
-  const std::int64_t count = num_elements(shape);
-  std::vector<std::int64_t> index(shape.size(), 0);
-  for (std::int64_t offset = 0; offset < count; ++offset) {
-    fn(offset, index);
-    for (std::size_t d = shape.size(); d-- > 0;) {
-      if (++index[d] < shape[d]) break;
-      index[d] = 0;
-    }
-  }
-}
 
 std::int64_t reflect_index(std::int64_t i, std::int64_t size) {
   if (size == 1) return 0;

@@ -42,6 +42,14 @@ std::string_view dtype_name(DType dtype) {
   return "?";
 }
 
+std::optional<DType> dtype_from_name(std::string_view name) {
+  for (DType dtype : {DType::F32, DType::F64, DType::I8, DType::U8, DType::I16, DType::U16, DType::I32, DType::U32,
+                      DType::I64, DType::U64, DType::Bool}) {
+    if (dtype_name(dtype) == name) return dtype;
+  }
+  return std::nullopt;
+}
+
 bool is_float(DType dtype) { return dtype == DType::F32 || dtype == DType::F64; }
 
 bool is_integer(DType dtype) { return dtype != DType::Undefined && dtype != DType::Bool && !is_float(dtype); }

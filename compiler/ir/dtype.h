@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -27,6 +28,8 @@ enum class DType : std::uint8_t {
 
 std::size_t dtype_size(DType dtype);
 std::string_view dtype_name(DType dtype);  // "f32", "i8", ...
+// The inverse of dtype_name; nullopt for an unknown name (and for "?").
+std::optional<DType> dtype_from_name(std::string_view name);
 bool is_float(DType dtype);
 bool is_integer(DType dtype);  // Bool is not an integer type
 bool is_signed(DType dtype);

@@ -9,24 +9,18 @@
 
 #include "compiler/ir/broadcast.h"
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/shape_inference_detail.h"
 #include "compiler/ir/window_geometry.h"
 #include "isa/error.h"
 
 namespace wb {
 namespace {
 
-const Value& required_input(const Node& node, std::size_t i) {
-  const Value* v = node.input(i);
-  if (v == nullptr) throw UserError(fmt::format("required input #{} is missing", i));
-  return *v;
-}
+using shape_detail::constant_input;
+using shape_detail::NeedsData;
+using shape_detail::required_input;
+using shape_detail::set_output;
 
-void set_output(Node& node, std::size_t i, DType dtype, Shape shape) {
-  Value* out = node.output(i);
-  if (out == nullptr) return;
-  out->dtype = dtype;
-  out->shape = std::move(shape);
-}
 
 void expect_float(const Value& v, std::string_view what) {
   if (!is_float(v.dtype)) {
@@ -39,18 +33,6 @@ void expect_rank_at_least(const Value& v, std::size_t rank) {
     throw UserError(
         fmt::format("input '{}' of shape {} needs rank >= {}", v.name, format_shape(v.shape), rank));
   }
-}
-
-// Thrown when an output shape depends on the data of a non-constant input.
-struct NeedsData {};
-
-const Tensor& constant_input(const Node& node, std::size_t i, std::string_view what) {
-  const Tensor* t = node.constant_input(i);
-  if (t == nullptr) {
-    if (node.input(i) == nullptr) throw UserError(fmt::format("input #{} ({}) is missing", i, what));
-    throw NeedsData{};
-  }
-  return *t;
 }
 
 void infer_conv(Node& node, bool integer) {
@@ -420,7 +402,9 @@ void infer_node_or_throw(Node& node) {
     case OpKind::Dropout: infer_dropout(node); break;
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear: infer_quantize(node); break;
-    default: break;  // Unsupported, and the elementwise ops above
+    default:
+      shape_detail::infer_shape_op(node);  // or Unsupported: nothing to infer
+      break;
   }
 }
 

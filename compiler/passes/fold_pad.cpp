@@ -1,8 +1,10 @@
 #include "compiler/passes/fold_pad.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/shape_inference.h"
 #include "compiler/passes/rewrite.h"
 
 namespace wb {
@@ -45,14 +47,24 @@ bool can_fold_into(const Node& pad, const Node& consumer, double value) {
   if (consumer.input(0) != pad.output(0) || consumer.attrs.get_string("auto_pad", "NOTSET") != "NOTSET") return false;
   switch (consumer.op) {
     case OpKind::Conv: return value == 0.0;
-    case OpKind::AveragePool:
-      // Padding zeros are counted by the Pad; the pool must count them too.
-      return value == 0.0 && (consumer.attrs.get_int("count_include_pad", 0) != 0 ||
-                              consumer.attrs.get_ints("pads", {}).empty());
+    case OpKind::AveragePool: {
+      // Padding zeros are counted by the Pad; the pool must count them too, which it can
+      // only do if it has no padding of its own that it does not count.
+      const auto own = consumer.attrs.get_ints("pads", {});
+      const bool unpadded = std::all_of(own.begin(), own.end(), [](std::int64_t p) { return p == 0; });
+      return value == 0.0 && (consumer.attrs.get_int("count_include_pad", 0) != 0 || unpadded);
+    }
     case OpKind::MaxPool:
       return std::isinf(value) && value < 0 ? true : (value == 0.0 && produces_non_negative(pad.input(0)));
     default: return false;
   }
+}
+
+bool all_zero(const Node& pad) {
+  const Tensor* pads = pad.constant_input(1);
+  if (pads == nullptr) return false;
+  const auto values = pads->to_int64_vector();
+  return std::all_of(values.begin(), values.end(), [](std::int64_t p) { return p == 0; });
 }
 
 }  // namespace
@@ -61,6 +73,13 @@ bool FoldPadPass::run(Graph& graph, PassStatistics& stats) {
   bool changed = false;
   for (Node* pad : graph.nodes()) {
     if (pad->op != OpKind::Pad) continue;
+    if (all_zero(*pad)) {
+      if (rewrite::bypass(graph, pad)) {
+        stats.add("zero pads removed");
+        changed = true;
+      }
+      continue;
+    }
     Node* consumer = rewrite::single_user(graph, pad->output(0));
     const auto pads = spatial_pads(*pad);
     const double value = pad->input(2) ? rewrite::constant_scalar(*pad, 2).value_or(NAN) : 0.0;
@@ -68,10 +87,20 @@ bool FoldPadPass::run(Graph& graph, PassStatistics& stats) {
     auto merged = consumer->attrs.get_ints("pads", std::vector<std::int64_t>(pads->size(), 0));
     if (merged.size() != pads->size()) continue;
     for (std::size_t i = 0; i < merged.size(); ++i) merged[i] += (*pads)[i];
+    // ceil_mode lets a last window start in the Pad's trailing zeros but not in the
+    // consumer's own trailing padding: fold only when the output keeps its shape.
+    const Attributes unfolded = consumer->attrs;
+    const Shape shape_before = consumer->output(0)->shape;
     consumer->attrs.set("pads", merged);
     if (consumer->op == OpKind::AveragePool) consumer->attrs.set("count_include_pad", std::int64_t{1});
     Value* padded = pad->output(0);
     consumer->inputs[0] = pad->input(0);
+    if (!infer_node(*consumer) || consumer->output(0)->shape != shape_before) {
+      consumer->attrs = unfolded;
+      consumer->inputs[0] = padded;
+      infer_node(*consumer);
+      continue;
+    }
     graph.erase_node(pad);
     graph.erase_value(padded);
     stats.add("pads folded");

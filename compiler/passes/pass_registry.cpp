@@ -8,10 +8,12 @@
 #include "compiler/passes/canonicalize_nchw.h"
 #include "compiler/passes/collapse_concat.h"
 #include "compiler/passes/fold_batchnorm.h"
+#include "compiler/passes/fold_constants.h"
 #include "compiler/passes/fold_pad.h"
 #include "compiler/passes/fuse_activation.h"
 #include "compiler/passes/fuse_residual_add.h"
 #include "compiler/passes/gemm_to_conv.h"
+#include "compiler/passes/reduce_mean_to_pool.h"
 #include "compiler/passes/remove_identity.h"
 
 namespace wb {

@@ -19,7 +19,8 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "remove-identity,canonicalize-nchw,fold-pad,fold-batchnorm,fuse-activation,collapse-concat,gemm-to-conv";
+      "fold-constants,remove-identity,reduce-mean-to-pool,canonicalize-nchw,fold-pad,fold-batchnorm,fuse-activation,"
+      "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
 }

@@ -158,5 +158,47 @@ TEST(ImportNode, VolumetricConvIsUnsupported) {
   }
 }
 
+TEST(ImportNode, SliceBeforeOpset10TakesAttributes) {
+  OnnxBuilder b(9);
+  b.input("x", {1, 1, 2, 3}).output("y");
+  auto& slice = b.node("Slice", {"x"}, {"y"});
+  set_attr(slice, "starts", std::vector<std::int64_t>{1, -2});
+  set_attr(slice, "ends", std::vector<std::int64_t>{2, 1000});
+  set_attr(slice, "axes", std::vector<std::int64_t>{2, 3});
+  EXPECT_EQ(run(b, {kRamp}), (std::vector<float>{2, 6}));
+}
+
+TEST(ImportNode, SqueezeAndUnsqueezeBeforeOpset13TakeAxesAttributes) {
+  OnnxBuilder b(11);
+  b.input("x", {1, 1, 2, 3}).output("y");
+  set_attr(b.node("Squeeze", {"x"}, {"s"}), "axes", std::vector<std::int64_t>{0, 1});
+  set_attr(b.node("Unsqueeze", {"s"}, {"y"}), "axes", std::vector<std::int64_t>{1});
+  const ImportedModel m = import_onnx_model(b.proto(), std::nullopt);
+  EXPECT_EQ(m.graph.find_value("s")->shape, (Shape{2, 3}));
+  EXPECT_EQ(m.graph.outputs()[0]->shape, (Shape{2, 1, 3}));
+  EXPECT_EQ(run(b, {kRamp}), (std::vector<float>{-3, -1, 0, 1, 2, 6}));
+}
+
+TEST(ImportNode, CastNamesItsTargetTypeBeforeOpset6) {
+  OnnxBuilder b(5);
+  b.input("x", {1, 1, 2, 3}).output("y");
+  set_attr(b.node("Cast", {"x"}, {"y"}), "to", std::string("INT32"));
+  const ImportedModel m = import_onnx_model(b.proto(), std::nullopt);
+  EXPECT_EQ(m.graph.outputs()[0]->dtype, DType::I32);
+  EXPECT_EQ(m.graph.nodes()[0]->attrs.get_string("to", ""), "i32");
+}
+
+TEST(ImportNode, CastToAnUnsupportedTypeIsNamed) {
+  OnnxBuilder b(13);
+  b.input("x", {2}).output("y");
+  set_attr(b.node("Cast", {"x"}, {"y"}), "to", std::int64_t{onnx::TensorProto::FLOAT16});
+  try {
+    import_onnx_model(b.proto(), std::nullopt);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("FLOAT16"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace wb

@@ -1,0 +1,128 @@
+#include "compiler/passes/fold_constants.h"
+
+#include <gtest/gtest.h>
+
+#include "isa/error.h"
+#include "tests/support/pass_testing.h"
+
+namespace wb {
+namespace {
+
+using onnx::TensorProto;
+using test::OnnxBuilder;
+using test::set_attr;
+
+Tensor i64(std::vector<std::int64_t> v) { return Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(v.size())}, v); }
+
+void set_int64_value(onnx::NodeProto& node, std::int64_t value) {
+  auto* attr = node.add_attribute();
+  attr->set_name("value");
+  attr->set_type(onnx::AttributeProto::TENSOR);
+  attr->mutable_t()->set_data_type(TensorProto::INT64);
+  attr->mutable_t()->add_dims(1);
+  attr->mutable_t()->add_int64_data(value);
+}
+
+// What torch emits for F.pad(x, [0, 1, 0, 1]) without constant folding: the `pads` input
+// computed at run time from the input's shape.
+OnnxBuilder pad_computed_from_shape() {
+  OnnxBuilder b;
+  b.input("x", {1, 2, 5, 5})
+      .initializer("two", Tensor::scalar<std::int64_t>(2))
+      .initializer("four", Tensor::scalar<std::int64_t>(4))
+      .initializer("axis0", i64({0}))
+      .initializer("six", i64({6}))
+      .initializer("w", test::random_tensor({3, 2, 3, 3}, 1))
+      .output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Gather", {"s", "two"}, {"h"});
+  b.node("Sub", {"h", "four"}, {"one"});
+  b.node("Unsqueeze", {"one", "axis0"}, {"u"});
+  set_int64_value(b.node("ConstantOfShape", {"six"}, {"zeros"}), 0);
+  set_attr(b.node("Concat", {"zeros", "u", "u"}, {"pads_raw"}), "axis", std::int64_t{0});
+  set_attr(b.node("Cast", {"pads_raw"}, {"pads"}), "to", std::int64_t{TensorProto::INT64});
+  b.node("Pad", {"x", "pads"}, {"p"});
+  b.node("Conv", {"p", "w"}, {"y"}, "conv");
+  return b;
+}
+
+TEST(FoldConstants, PadsComputedFromTheShapeBecomeConstantAndFoldIntoTheConv) {
+  const auto out = test::run_pass(pad_computed_from_shape(), "fold-constants,fold-pad");
+  EXPECT_EQ(out.after.node_count(), 1u);  // only the Conv is left
+  EXPECT_EQ(out.after.find_node("conv")->attrs.get_ints("pads"), (std::vector<std::int64_t>{0, 0, 1, 1}));
+  EXPECT_EQ(out.stats.counters().at("Shape folded"), 1);
+  EXPECT_EQ(out.stats.counters().at("ConstantOfShape folded"), 1);
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(FoldConstants, AReshapeTargetComputedFromTheShapeGetsTheOutputTyped) {
+  OnnxBuilder b;
+  b.input("x", {2, 3, 4})
+      .initializer("starts", i64({0}))
+      .initializer("ends", i64({1}))
+      .initializer("minus_one", i64({-1}))
+      .output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Slice", {"s", "starts", "ends"}, {"n"});
+  set_attr(b.node("Concat", {"n", "minus_one"}, {"target"}), "axis", std::int64_t{0});
+  b.node("Reshape", {"x", "target"}, {"r"});
+  b.node("Relu", {"r"}, {"y"});
+  const auto out = test::run_pass(b, "fold-constants");
+  EXPECT_FALSE(out.before.find_value("r")->has_type());  // the target was data at import
+  EXPECT_EQ(out.after.find_value("r")->shape, (Shape{2, 12}));
+  EXPECT_EQ(out.after.node_count(), 2u);  // Reshape and Relu
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(FoldConstants, QuantizedWeightsStayQuantized) {
+  OnnxBuilder b;
+  Tensor w(DType::I8, {2, 1, 1, 1});
+  w.data<std::int8_t>()[0] = 3;
+  w.data<std::int8_t>()[1] = -5;
+  b.input("x", {1, 1, 2, 2})
+      .initializer("wq", w)
+      .initializer("scale", Tensor::scalar<float>(0.5f))
+      .initializer("zero", Tensor::scalar<std::int8_t>(0))
+      .output("y");
+  b.node("DequantizeLinear", {"wq", "scale", "zero"}, {"w"});
+  b.node("Conv", {"x", "w"}, {"y"});
+  const auto out = test::run_pass(b, "fold-constants");
+  EXPECT_FALSE(out.changed);
+  EXPECT_EQ(test::count_op(out.after, OpKind::DequantizeLinear), 1u);
+}
+
+TEST(FoldConstants, AGraphOutputKeepsItsNode) {
+  OnnxBuilder b;
+  b.input("x", {1, 3}).output("s").output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Relu", {"x"}, {"y"});
+  const auto out = test::run_pass(b, "fold-constants");
+  EXPECT_EQ(test::count_op(out.after, OpKind::ShapeOf), 1u);
+}
+
+TEST(FoldConstants, AHugeExpandStaysANode) {
+  OnnxBuilder b;
+  b.input("x", {1}).initializer("one", Tensor::scalar<float>(1.0f)).initializer("shape", i64({8192, 4096})).output("y");
+  b.node("Expand", {"one", "shape"}, {"big"});
+  b.node("Add", {"x", "big"}, {"y"});
+  const auto out = test::run_pass(b, "fold-constants");
+  EXPECT_EQ(test::count_op(out.after, OpKind::Expand), 1u);
+  EXPECT_EQ(out.after.find_value("y")->shape, (Shape{8192, 4096}));
+}
+
+TEST(FoldConstants, AnOutOfRangeIndexInShapeArithmeticNamesTheNode) {
+  OnnxBuilder b;
+  b.input("x", {1, 3}).initializer("nine", Tensor::scalar<std::int64_t>(9)).output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Gather", {"s", "nine"}, {"g"}, "bad_gather");
+  b.node("Reshape", {"x", "g"}, {"y"});
+  try {
+    test::run_pass(b, "fold-constants");
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad_gather"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace wb
