@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Markdown tables of the battery's status from <build>/battery_status.tsv.
+
+test_battery (tests/integration/test_battery.cpp) appends one line per timing run:
+folder (network_opsetN), config, outcome (runs | does-not-fit | unsupported), detail.
+This prints README.md's "supported networks" table (network x target) and
+BENCHMARKS.md's figures table, one row per network: when its opsets agree (they do
+once shape arithmetic is folded) the row says so; when they differ, every opset's
+outcome is listed.
+
+    /usr/bin/python3 tests/bench/battery_table.py build/release/battery_status.tsv
+"""
+
+import collections
+import re
+import sys
+
+
+def cell(outcome: str, detail: str) -> str:
+    if outcome == "runs":
+        return "runs natively"
+    if outcome == "does-not-fit":
+        memory = re.search(r"more than (\w+)", detail)
+        fix = re.search(r"use (--set \S+)", detail)
+        return (f"does not fit `{memory.group(1) if memory else '?'}`"
+                f" ({fix.group(1)} makes it fit)" if fix else "does not fit")
+    if detail.startswith("error:"):  # the import's one-line list: "... 'n' (Split), ..."
+        ops = ", ".join(sorted(set(re.findall(r"\((\w+)\)", detail)))) or "see the test log"
+        return f"not yet: {ops} (not imported)"
+    return f"not yet: {detail}"
+
+
+def main(path: str) -> int:
+    rows = collections.defaultdict(dict)  # network -> config -> {opset: (outcome, detail)}
+    for line in open(path, encoding="utf-8"):
+        folder, config, outcome, detail = line.rstrip("\n").split("\t", 3)
+        network, opset = folder.rsplit("_opset", 1)
+        rows[network].setdefault(config, {})[int(opset)] = (outcome, detail)
+    configs = sorted({c for per in rows.values() for c in per}, reverse=True)
+
+    print("| network | " + " | ".join(configs) + " |")
+    print("|---|" + "---|" * len(configs))
+    for network in sorted(rows):
+        cells = []
+        for config in configs:
+            by_opset = rows[network].get(config, {})
+            texts = {o: cell(*r) for o, r in sorted(by_opset.items())}
+            if len(set(texts.values())) == 1:
+                cells.append(next(iter(texts.values())))
+            else:
+                cells.append("; ".join(f"opset {o}: {t}" for o, t in texts.items()))
+        print(f"| {network} | " + " | ".join(cells) + " |")
+
+    print()
+    print("| network | config | cycles | MAC/cycle |")
+    print("|---|---|---:|---:|")
+    for network in sorted(rows):
+        for config in configs:
+            runs = [d for o, d in sorted(rows[network].get(config, {}).items())
+                    if d and d[0] == "runs"]
+            if runs:
+                figures = re.match(r"(\d+) cycles, ([\d.]+) MAC/cycle", runs[-1][1])
+                print(f"| {network} | {config} | {int(figures.group(1)):,} | "
+                      f"{figures.group(2)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/release/battery_status.tsv"))

@@ -1,0 +1,191 @@
+// The battery of torchvision classifiers as users export them (scripts/export_workloads.py
+// --battery: plain torch.onnx.export at opsets 9, 11 and 13), on one config of each target.
+//
+// * Every export, timing only (`--no-data`): the run succeeds, or stops with exit 2 and an
+//   error line, never a crash or an internal error. When the error is a memory a network does
+//   not fit, the run names the memory and the `--set` that makes it fit; the test applies that
+//   `--set` and checks that memory no longer stops the run.
+// * A bit-exact run with data of one network per op family the import passes opened
+//   (ReduceMean as a global pool, Pad folded into an average pool with explicit zero pads).
+//
+// Each run's outcome is written to <build>/battery_status.tsv (network, opset, config, outcome,
+// cycles, MAC/cycle or the error), the source of README.md's "supported networks" table.
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <tuple>
+
+#include "tests/support/cli_testing.h"
+#include "tests/support/onnx_builder.h"
+#include "tests/support/test_paths.h"
+
+namespace wb {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kConfigs = {"v3_96", "gap8"};
+
+fs::path battery_dir() { return test::workload_cache_dir() / "battery"; }
+
+// The battery's folders (name_opsetN), as scripts/export_workloads.py --battery writes them.
+// ctest lists the cases when the test binary is built, before the export runs, so the list
+// is written here; EveryNetworkAndOpsetWasExported checks it against the exported folders.
+std::vector<std::string> battery_exports() {
+  const std::vector<std::string> networks = {
+      "alexnet",        "densenet121",       "efficientnet_b0",    "googlenet",          "inception_v3",
+      "mnasnet1_0",     "mobilenet_v2",      "mobilenet_v3_large", "mobilenet_v3_small", "regnet_x_400mf",
+      "resnet18",       "resnet50",          "resnext50_32x4d",    "shufflenet_v2_x1_0", "squeezenet1_0",
+      "squeezenet1_1",  "vgg11",             "vgg16",              "wide_resnet50_2"};
+  std::vector<std::string> names;
+  for (const auto& network : networks) {
+    if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
+    names.push_back(network + "_opset11");
+    names.push_back(network + "_opset13");
+  }
+  return names;
+}
+
+std::string run_args(const std::string& folder, const std::string& hw) {
+  return fmt::format("run --hw {} {} --quiet", (test::source_dir() / "configs" / (hw + ".yaml")).string(),
+                     (battery_dir() / folder / "model.onnx").string());
+}
+
+std::string error_line(const std::string& out) {
+  const auto at = out.rfind("error: ");
+  if (at == std::string::npos) return {};
+  return out.substr(at, out.find('\n', at) - at);
+}
+
+// What an "unsupported" error lists ("  'n' (Slice): reason"): each op type once, with the
+// reason given for its first node ("Conv: grouped conv with 25 groups of 16 channels; ...").
+std::string blocking_ops(const std::string& out) {
+  static const std::regex listed(R"(^  .*? \(([A-Za-z]+)\): (.*)$)");
+  std::vector<std::string> ops;
+  std::vector<std::string> entries;
+  std::istringstream lines(out);
+  std::smatch match;
+  for (std::string line; std::getline(lines, line);) {
+    if (!std::regex_search(line, match, listed)) continue;
+    const std::string op = match[1].str();
+    if (std::find(ops.begin(), ops.end(), op) != ops.end()) continue;
+    ops.push_back(op);
+    std::string reason = match[2].str();
+    reason = reason.substr(0, reason.find(" (supported:"));
+    entries.push_back(op + " (" + reason + ")");
+  }
+  return fmt::format("{}", fmt::join(entries, "; "));
+}
+
+// The `--set key=value` a does-not-fit error suggests, and the memory key it names.
+std::optional<std::pair<std::string, std::string>> suggested_set(const std::string& error) {
+  static const std::regex pattern(R"(use --set ([a-z0-9_.]+)=([0-9]+))");
+  std::smatch match;
+  if (!std::regex_search(error, match, pattern)) return std::nullopt;
+  return std::pair{match[1].str(), match[2].str()};
+}
+
+void record_status(const std::string& folder, const std::string& hw, const std::string& outcome,
+                   const std::string& detail) {
+  static std::mutex mutex;
+  const std::lock_guard lock(mutex);
+  std::ofstream(fs::path(WB_TEST_BINARY_DIR) / "battery_status.tsv", std::ios::app)
+      << folder << '\t' << hw << '\t' << outcome << '\t' << detail << '\n';
+}
+
+class BatteryTiming : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(BatteryTiming, RunsOrStopsWithOneClearError) {
+  const auto& [folder, hw] = GetParam();
+  ASSERT_TRUE(fs::exists(battery_dir() / folder / "meta.json")) << "not exported: " << folder;
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run = test::workbench(run_args(folder, hw) + " --no-data --json " + json.string());
+  ASSERT_TRUE(run.exit_code == 0 || run.exit_code == 2) << "exit " << run.exit_code << "\n" << run.out;
+  EXPECT_EQ(run.out.find("internal error"), std::string::npos) << run.out;
+  if (run.exit_code == 0) {
+    const auto report = test::read_json(json);
+    const auto cycles = report["totals"]["cycles"].get<std::uint64_t>();
+    EXPECT_GT(cycles, 0u);
+    record_status(folder, hw, "runs", fmt::format("{} cycles, {:.2f} MAC/cycle", cycles,
+                                                   report["totals"]["mac_per_cycle"].get<double>()));
+    return;
+  }
+  EXPECT_FALSE(fs::exists(json)) << "a failed run left its report behind";
+  const std::string error = error_line(run.out);
+  ASSERT_FALSE(error.empty()) << run.out;
+  const auto fix = suggested_set(error);
+  if (!fix) {
+    const std::string ops = blocking_ops(run.out);
+    record_status(folder, hw, "unsupported", ops.empty() ? error : ops);
+    return;
+  }
+  // Does not fit: the suggested --set must make that memory stop being the problem.
+  const auto& [key, value] = *fix;
+  const test::CommandResult fixed =
+      test::workbench(fmt::format("{} --no-data --set {}={}", run_args(folder, hw), key, value));
+  EXPECT_TRUE(fixed.exit_code == 0 || fixed.exit_code == 2) << fixed.out;
+  const std::string after = error_line(fixed.out);
+  EXPECT_EQ(after.find(fmt::format("more than {} ", key)), std::string::npos)
+      << "--set " << key << "=" << value << " did not make it fit:\n" << fixed.out;
+  record_status(folder, hw, "does-not-fit", error);
+}
+
+std::vector<std::tuple<std::string, std::string>> timing_cases() {
+  std::vector<std::tuple<std::string, std::string>> cases;
+  for (const auto& folder : battery_exports()) {
+    for (const auto& hw : kConfigs) cases.emplace_back(folder, hw);
+  }
+  return cases;
+}
+
+std::string case_name(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
+  return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Battery, BatteryTiming, ::testing::ValuesIn(timing_cases()), case_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BatteryTiming);
+
+TEST(Battery, EveryNetworkAndOpsetWasExported) {
+  std::vector<std::string> exported;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(battery_dir(), ec)) {
+    if (fs::exists(entry.path() / "meta.json")) exported.push_back(entry.path().filename().string());
+  }
+  std::sort(exported.begin(), exported.end());
+  auto expected = battery_exports();
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(exported, expected) << "run scripts/export_workloads.py --battery";
+}
+
+class BatteryBitExact : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
+  const auto& [folder, hw] = GetParam();
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run =
+      test::workbench(fmt::format("{} --calib-count 4 --input {} --json {}", run_args(folder, hw),
+                                  (battery_dir() / folder / "input.npy").string(), json.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = test::read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+}
+
+// ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
+// pads (Inception v3).
+INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
+                         ::testing::Values(std::tuple{"mnasnet1_0_opset11", "v3_96"},
+                                           std::tuple{"mnasnet1_0_opset13", "gap8"},
+                                           std::tuple{"inception_v3_opset13", "v3_96"}),
+                         case_name);
+
+}  // namespace
+}  // namespace wb
