@@ -1,7 +1,9 @@
 #pragma once
-// Internal to the reference kernels: walking every index of a shape in row-major order.
+// Internal to the reference kernels: walking every index of a shape in row-major order, and
+// the strided gather that Transpose, Slice and Expand all are.
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "compiler/ir/tensor.h"
@@ -21,6 +23,17 @@ void for_each_index(const Shape& shape, Fn fn) {
       index[d] = 0;
     }
   }
+}
+
+// y[i] = x[base + sum_d index_d(i) * strides[d]] for every element i of y (strides in
+// elements of x, one per axis of y; 0 repeats, negative walks backwards).
+inline void gather_strided(const Tensor& x, Tensor& y, std::int64_t base, const Shape& strides) {
+  const std::size_t elem = dtype_size(x.dtype());
+  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
+    std::int64_t src = base;
+    for (std::size_t d = 0; d < index.size(); ++d) src += index[d] * strides[d];
+    std::memcpy(y.raw() + static_cast<std::size_t>(offset) * elem, x.raw() + static_cast<std::size_t>(src) * elem, elem);
+  });
 }
 
 }  // namespace wb::golden

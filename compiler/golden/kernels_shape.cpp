@@ -52,14 +52,14 @@ void run_slice(const Node&, KernelInputs inputs, std::vector<Tensor>& outputs) {
   };
   const auto ranges = slice_ranges(x.shape(), inputs[1]->to_int64_vector(), inputs[2]->to_int64_vector(),
                                    optional_vector(3), optional_vector(4));
-  const Shape strides = row_major_strides(x.shape());
-  const std::size_t elem = dtype_size(x.dtype());
-  Tensor& y = outputs[0];
-  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
-    std::int64_t src = 0;
-    for (std::size_t d = 0; d < index.size(); ++d) src += (ranges[d].start + index[d] * ranges[d].step) * strides[d];
-    std::memcpy(y.raw() + static_cast<std::size_t>(offset) * elem, x.raw() + static_cast<std::size_t>(src) * elem, elem);
-  });
+  const Shape in_strides = row_major_strides(x.shape());
+  std::int64_t base = 0;
+  Shape strides(in_strides.size());
+  for (std::size_t d = 0; d < strides.size(); ++d) {
+    base += ranges[d].start * in_strides[d];
+    strides[d] = ranges[d].step * in_strides[d];
+  }
+  gather_strided(x, outputs[0], base, strides);
 }
 
 void run_cast(const Node&, KernelInputs inputs, std::vector<Tensor>& outputs) {
@@ -91,15 +91,7 @@ void run_range(const Node&, KernelInputs inputs, std::vector<Tensor>& outputs) {
 }
 
 void run_expand(const Node&, KernelInputs inputs, std::vector<Tensor>& outputs) {
-  const Tensor& x = *inputs[0];
-  Tensor& y = outputs[0];
-  const Shape strides = broadcast_strides(x.shape(), y.shape());
-  const std::size_t elem = dtype_size(x.dtype());
-  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
-    std::int64_t src = 0;
-    for (std::size_t d = 0; d < index.size(); ++d) src += index[d] * strides[d];
-    std::memcpy(y.raw() + static_cast<std::size_t>(offset) * elem, x.raw() + static_cast<std::size_t>(src) * elem, elem);
-  });
+  gather_strided(*inputs[0], outputs[0], 0, broadcast_strides(inputs[0]->shape(), outputs[0].shape()));
 }
 
 void run_reduce_mean(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {

@@ -81,12 +81,7 @@ void run_transpose(const Node& node, KernelInputs inputs, std::vector<Tensor>& o
   const Shape in_strides = row_major_strides(x.shape());
   Shape strides(perm.size());
   for (std::size_t i = 0; i < perm.size(); ++i) strides[i] = in_strides[static_cast<std::size_t>(perm[i])];
-  const std::size_t elem = dtype_size(x.dtype());
-  for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
-    std::int64_t src = 0;
-    for (std::size_t d = 0; d < index.size(); ++d) src += index[d] * strides[d];
-    std::memcpy(y.raw() + static_cast<std::size_t>(offset) * elem, x.raw() + static_cast<std::size_t>(src) * elem, elem);
-  });
+  gather_strided(x, y, 0, strides);
 }
 
 void run_pad(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {

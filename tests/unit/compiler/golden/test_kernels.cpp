@@ -7,6 +7,7 @@
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/reference_executor.h"
 #include "isa/error.h"
+#include "tests/support/kernel_testing.h"
 #include "tests/support/onnx_builder.h"
 
 namespace wb {
@@ -15,15 +16,8 @@ namespace {
 using test::OnnxBuilder;
 using test::set_attr;
 
-Tensor run_one(const OnnxBuilder& b, const std::vector<Tensor>& inputs) {
-  const ImportedModel m = import_onnx_model(b.proto(), std::nullopt);
-  return ReferenceExecutor(m.graph).run(inputs)[0];
-}
-
-template <class T>
-std::vector<T> values(const Tensor& t) {
-  return {t.span<T>().begin(), t.span<T>().end()};
-}
+using test::run_one;
+using test::values;
 
 TEST(PoolKernels, MaxPoolIgnoresPaddingEvenForNegativeInputs) {
   OnnxBuilder b;

@@ -8,6 +8,7 @@
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/reference_executor.h"
 #include "isa/error.h"
+#include "tests/support/kernel_testing.h"
 #include "tests/support/onnx_builder.h"
 
 namespace wb {
@@ -17,15 +18,8 @@ using test::OnnxBuilder;
 using test::set_attr;
 using onnx::TensorProto;
 
-Tensor run_one(const OnnxBuilder& b, const std::vector<Tensor>& inputs) {
-  const ImportedModel m = import_onnx_model(b.proto(), std::nullopt);
-  return ReferenceExecutor(m.graph).run(inputs)[0];
-}
-
-template <class T>
-std::vector<T> values(const Tensor& t) {
-  return {t.span<T>().begin(), t.span<T>().end()};
-}
+using test::run_one;
+using test::values;
 
 Tensor iota_tensor(const Shape& shape) {
   std::vector<float> v(static_cast<std::size_t>(num_elements(shape)));
