@@ -3,16 +3,11 @@
 #include <cmath>
 
 #include "compiler/ir/fusion.h"
+#include "compiler/passes/channel_affine.h"
 #include "compiler/passes/rewrite.h"
 
 namespace wb {
 namespace {
-
-// y[c] = x[c] * scale[c] + shift[c] for the output channels of a Conv/Gemm.
-struct ChannelAffine {
-  std::vector<double> scale;
-  std::vector<double> shift;
-};
 
 // Conv or plain Gemm whose weights (and bias) are constant and whose output may be rescaled.
 bool is_foldable_producer(const Node* node) {
@@ -32,25 +27,6 @@ bool is_foldable_producer(const Node* node) {
 }
 
 std::int64_t output_channels(const Node& producer) { return producer.output(0)->shape[1]; }
-
-std::optional<ChannelAffine> batchnorm_affine(const Node& bn, std::int64_t channels) {
-  for (std::size_t i = 1; i < 5; ++i) {
-    if (bn.constant_input(i) == nullptr) return std::nullopt;
-  }
-  const auto gamma = bn.constant_input(1)->to_double_vector();
-  const auto beta = bn.constant_input(2)->to_double_vector();
-  const auto mean = bn.constant_input(3)->to_double_vector();
-  const auto var = bn.constant_input(4)->to_double_vector();
-  const double eps = bn.attrs.get_float("epsilon", 1e-5f);
-  if (static_cast<std::int64_t>(gamma.size()) != channels) return std::nullopt;
-  ChannelAffine affine;
-  for (std::size_t c = 0; c < gamma.size(); ++c) {
-    const double a = gamma[c] / std::sqrt(var[c] + eps);
-    affine.scale.push_back(a);
-    affine.shift.push_back(beta[c] - mean[c] * a);
-  }
-  return affine;
-}
 
 // A Mul or Add with one constant operand holding one value per channel (or one in all),
 // laid out to broadcast along axis 1 of the producer's output.

@@ -5,6 +5,7 @@
 
 #include "isa/error.h"
 #include "compiler/passes/avgpool_to_depthwise.h"
+#include "compiler/passes/batchnorm_to_depthwise.h"
 #include "compiler/passes/canonicalize_nchw.h"
 #include "compiler/passes/collapse_concat.h"
 #include "compiler/passes/fold_batchnorm.h"

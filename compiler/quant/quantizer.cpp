@@ -19,7 +19,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,remove-identity,reduce-mean-to-pool,canonicalize-nchw,fold-pad,fold-batchnorm,fuse-activation,"
+      "fold-constants,remove-identity,reduce-mean-to-pool,canonicalize-nchw,fold-pad,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
