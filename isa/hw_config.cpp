@@ -111,8 +111,12 @@ const std::vector<KeySpec>& xdnn_keys() {
       key("host_fc_softmax", K::Boolean, "", 0, 0,
           "FC and Softmax run on a host model (as ML Suite did), not on the array",
           [](HwConfig& c) -> FieldRef { return &xd(c).host_fc_softmax; }),
-      key("host_gops", K::Real, "GOP/s", 0.001, 1e6, "host throughput for FC and Softmax when host_fc_softmax is true",
+      key("host_gops", K::Real, "GOP/s", 0.001, 1e6,
+          "host CPU throughput for host layers (what the array cannot run, and FC with host_fc_softmax)",
           [](HwConfig& c) -> FieldRef { return &xd(c).host_gops; }),
+      key("host_link_gbps", K::Real, "GB/s", 0.001, 1e6,
+          "host <-> card link (PCIe) that a host layer's input and output cross",
+          [](HwConfig& c) -> FieldRef { return &xd(c).host_link_gbps; }),
   };
   return keys;
 }

@@ -44,7 +44,8 @@ struct XdnnParams {
   std::int64_t ddr_bytes = 0;           // DDR capacity the program may address, bytes
   int instr_issue_cycles = 0;           // controller cycles to decode and issue one instruction
   bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
-  double host_gops = 0;                 // host throughput for FC/Softmax when host_fc_softmax, 1e9 ops/s
+  double host_gops = 0;                 // host throughput for host layers, 1e9 ops/s
+  double host_link_gbps = 0;            // host <-> card link (PCIe) a host layer's input and output cross, 1e9 bytes/s
 };
 
 // A PULP cluster (GAP8-like). Cycles are cluster clock cycles.

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <new>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/reference_executor.h"
@@ -19,6 +20,7 @@
 #include "workbench/hw_show.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
+#include "workbench/partition_report.h"
 #include "workbench/quantize.h"
 #include "workbench/regress/check.h"
 #include "workbench/regress/commands.h"
@@ -47,6 +49,11 @@ struct InspectArgs {
   bool print_after_all = false;
   std::vector<std::string> print_after;
   std::string dump_ir;
+  // --hw: the partition on that target.
+  std::string hw;
+  std::vector<std::string> overrides;
+  std::vector<std::string> compile_opts;
+  std::string scheme;
 };
 
 int run_inspect(const InspectArgs& args) {
@@ -71,10 +78,33 @@ int run_inspect(const InspectArgs& args) {
     std::cout << '\n';
   }
   wb::print_inspect_report(std::cout, report);
-  if (!args.json.empty()) wb::write_file_atomically(args.json, wb::inspect_report_json(report).dump(2) + "\n");
+  nlohmann::json json = wb::inspect_report_json(report);
   if (!report.unsupported.empty()) {
+    if (!args.json.empty()) wb::write_file_atomically(args.json, json.dump(2) + "\n");
     throw wb::UserError(fmt::format("{}: {}", args.model, wb::format_unsupported(report.unsupported)));
   }
+  if (!args.hw.empty()) {
+    wb::CompileCommand command;
+    command.model = args.model;
+    command.hw = args.hw;
+    command.overrides = args.overrides;
+    command.compile_opts = args.compile_opts;
+    command.quantize.model = args.model;
+    command.quantize.quant.scheme =
+        !args.scheme.empty() ? wb::quant::parse_scheme(args.scheme)
+                             : wb::backend_for(wb::load_hw_config(args.hw, args.overrides)).default_scheme();
+    std::ostringstream quantize_log;  // the partition is the output; quantizing is a means
+    const wb::PartitionReport partition = wb::build_partition_report(command, quantize_log);
+    std::cout << '\n';
+    wb::print_partition_report(std::cout, partition);
+    json["partition"] = wb::partition_report_json(partition);
+    if (!partition.partition.unsupported.empty()) {
+      if (!args.json.empty()) wb::write_file_atomically(args.json, json.dump(2) + "\n");
+      throw wb::UserError(fmt::format("{}: {} node(s) run nowhere on {} (listed above)", args.model,
+                                      partition.partition.unsupported.size(), partition.config_name));
+    }
+  }
+  if (!args.json.empty()) wb::write_file_atomically(args.json, json.dump(2) + "\n");
   return kExitOk;
 }
 
@@ -157,7 +187,7 @@ int main(int argc, char** argv) {
 
   InspectArgs inspect;
   auto* inspect_cmd = app.add_subcommand("inspect", "Per-layer table of an ONNX model: name, op, shapes, params, "
-                                                    "MACs; totals; unsupported ops (exit 2 if any)");
+                                                    "MACs; totals; unsupported ops (exit 2 if any); with --hw, where each layer runs on that target");
   inspect_cmd->add_option("MODEL", inspect.model, "ONNX model file")->required();
   inspect_cmd->add_option("--json", inspect.json, "Also write the table as JSON to this file");
   inspect_cmd->add_flag("--ir", inspect.print_ir, "Also print the graph in the IR's text form");
@@ -167,6 +197,18 @@ int main(int argc, char** argv) {
   inspect_cmd->add_flag("--print-after-all", inspect.print_after_all, "Print the IR after every pass that changed it");
   inspect_cmd->add_option("--print-after", inspect.print_after, "Print the IR after this pass (repeatable)");
   inspect_cmd->add_option("--dump-ir", inspect.dump_ir, "Write the printed IR into this folder, one file per pass");
+  auto* inspect_hw = inspect_cmd->add_option("--hw", inspect.hw,
+                          "Also print where each layer runs on this hardware config (array, pool, eltwise, ddr, host "
+                          "on xDNN; cores on PULP) and why a layer runs on the host; nothing is simulated");
+  inspect_cmd->add_option("--set", inspect.overrides, "With --hw: override a hardware key (repeatable)")
+      ->allow_extra_args(false)
+      ->needs(inspect_hw);
+  inspect_cmd->add_option("--compile-opt", inspect.compile_opts, "With --hw: a compiler switch name=value (repeatable)")
+      ->allow_extra_args(false)
+      ->needs(inspect_hw);
+  inspect_cmd->add_option("--scheme", inspect.scheme, "With --hw: quantization scheme (default: the target's own)")
+      ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}))
+      ->needs(inspect_hw);
 
   auto* passes_cmd = app.add_subcommand("passes", "List the graph passes and the default pipeline");
 

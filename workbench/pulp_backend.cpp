@@ -8,6 +8,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/pulp/compile.h"
+#include "compiler/pulp/layer_mapping.h"
 #include "isa/pulp_program.h"
 #include "sim/pulp/pulp_sim.h"
 #include "workbench/run_common.h"
@@ -57,6 +58,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     report::LayerRow row;
     row.name = l.name;
     row.type = l.type;
+    row.unit = "cores";
     row.macs = l.macs;
     row.ops = l.ops;
     row.cycles = l.cycles;
@@ -114,6 +116,16 @@ class PulpBackend : public TargetBackend {
     pulp::CompileResult compiled = pulp::compile_pulp(graph, config, pulp::to_compile_options(options));
     return std::make_unique<PulpProgram>(std::move(compiled.network), std::move(compiled.report),
                                          std::move(compiled.tiling_log));
+  }
+
+  Partition partition(const quant::QGraph& graph, const HwConfig&, const OptionValues&) const override {
+    const pulp::LayerMapping mapping = pulp::map_layers(graph);
+    Partition result;
+    for (const pulp::PLayer& layer : mapping.layers) {
+      result.layers.push_back({layer.name, pulp::kernel_type_name(layer.kind), "cores", ""});
+    }
+    result.unsupported = mapping.unsupported;
+    return result;
   }
 
   void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {

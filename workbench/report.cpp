@@ -25,9 +25,9 @@ using nlohmann::json;
 namespace {
 
 // The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
-constexpr std::array<std::string_view, 11> kLayerKeys = {"name",     "type",          "macs",        "ops",
-                                                         "cycles",   "mac_per_cycle", "utilization", "stall_cycles",
-                                                         "bytes_in", "bytes_out",     "tiles"};
+constexpr std::array<std::string_view, 12> kLayerKeys = {"name",     "type",          "unit",        "macs",
+                                                         "ops",      "cycles",        "mac_per_cycle", "utilization",
+                                                         "stall_cycles", "bytes_in",  "bytes_out",     "tiles"};
 constexpr std::array<std::string_view, 10> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
                                                           "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
                                                           "moveops",       "host_ms"};
@@ -252,6 +252,7 @@ json to_json(const RunReport& report) {
   for (const LayerRow& row : report.layers) {
     json layer = {{"name", row.name},
                   {"type", row.type},
+                  {"unit", row.unit},
                   {"macs", row.macs},
                   {"ops", row.ops},
                   {"cycles", row.cycles},
@@ -373,6 +374,8 @@ RunReport from_json(const json& doc, std::string_view source) {
     LayerRow row;
     row.name = in.string(layer, path, "name");
     row.type = in.string(layer, path, "type");
+    // Reports written before `unit` existed (same schema) say nothing of where a layer ran.
+    if (layer.contains("unit")) row.unit = in.string(layer, path, "unit");
     row.macs = in.unsigned_integer(layer, path, "macs");
     row.ops = in.unsigned_integer(layer, path, "ops");
     row.cycles = in.unsigned_integer(layer, path, "cycles");
@@ -434,7 +437,7 @@ std::string csv_text(const RunReport& report) {
   std::vector<std::string> header = {
       "LayerID",        "Total Cycles", "Stall Cycles", "Overall Util %", "Mapping Efficiency %",
       "Compute Util %", "name",         "type",         "macs",           "ops",
-      "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles"};
+      "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles",          "unit"};
   header.insert(header.end(), extra_keys.begin(), extra_keys.end());
   std::string out;
   append_csv_line(out, header);
@@ -462,7 +465,8 @@ std::string csv_text(const RunReport& report) {
                                        python_float(row.mac_per_cycle),
                                        std::to_string(row.bytes_in),
                                        std::to_string(row.bytes_out),
-                                       std::to_string(row.tiles)};
+                                       std::to_string(row.tiles),
+                                       row.unit};
     for (const std::string& key : extra_keys) {
       const auto it = row.extra.find(key);
       fields.push_back(it == row.extra.end() ? std::string() : csv_value(*it));
@@ -499,13 +503,14 @@ void print_table(const RunReport& report, std::ostream& os) {
     bool right_align;
     std::vector<std::string> cells;
   };
-  std::vector<Column> columns = {{"name", false, {}},  {"type", false, {}},        {"MACs", true, {}},
+  std::vector<Column> columns = {{"name", false, {}},  {"type", false, {}},        {"unit", false, {}}, {"MACs", true, {}},
                                  {"cycles", true, {}}, {"MAC/cycle", true, {}},    {"util %", true, {}},
                                  {"stall", true, {}},  {memory + " in", true, {}}, {memory + " out", true, {}},
                                  {"tiles", true, {}}};
   for (const LayerRow& row : report.layers) {
-    const std::array<std::string, 10> cells = {truncated(row.name, kMaxNameWidth),
+    const std::array<std::string, 11> cells = {truncated(row.name, kMaxNameWidth),
                                                truncated(row.type, kMaxTypeWidth),
+                                               row.unit,
                                                grouped(row.macs),
                                                grouped(row.cycles),
                                                fmt::format("{:.1f}", row.mac_per_cycle),

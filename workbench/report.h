@@ -28,6 +28,9 @@ struct Mismatch {
 
 struct LayerRow {
   std::string name, type;
+  // Where it ran (DESIGN.md §4.6): xdnn "array", "pool", "eltwise", "ddr" (a concat copied
+  // through DDR) or "host"; pulp "cores".
+  std::string unit;
   std::uint64_t macs = 0, ops = 0, cycles = 0, stall_cycles = 0, bytes_in = 0, bytes_out = 0, tiles = 0;
   double mac_per_cycle = 0, utilization = 0;  // utilization = mac_per_cycle / peak MAC/cycle, 0..1
   // Target-specific columns (e.g. ddr_weight_bytes): extra JSON keys beside the standard ones,
@@ -115,7 +118,7 @@ std::string csv_field(std::string_view field);
 // Python's str(float) form SCALE-Sim writes: shortest round trip, "25.0" rather than "25".
 std::string csv_number(double value);
 
-// One row per layer (name, type, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
+// One row per layer (name, type, unit, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
 // tiles), then the totals and the verdict.
 void print_table(const RunReport& report, std::ostream& os);
 

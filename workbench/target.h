@@ -48,6 +48,18 @@ struct TargetRun {
   std::string summary;  // one line: what was simulated ("simulated 212 instructions")
 };
 
+// Where each layer of a network runs on a target (DESIGN.md §4.6), as its compiler maps it,
+// and the nodes that run nowhere.
+struct Partition {
+  struct Layer {
+    std::string name, type;
+    std::string unit;    // as report::LayerRow::unit: array, pool, eltwise, ddr, host / cores
+    std::string reason;  // a host layer: why the accelerator does not run it
+  };
+  std::vector<Layer> layers;             // in the compiler's layer order
+  std::vector<std::string> unsupported;  // "node 'x' (Conv): reason"
+};
+
 class TargetBackend {
  public:
   virtual ~TargetBackend() = default;
@@ -65,6 +77,9 @@ class TargetBackend {
   // does not fit), naming it.
   virtual std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                                  const OptionValues& options) const = 0;
+  // Which unit runs each layer, without compiling the whole program (no memory planning):
+  // `inspect --hw` prints it.
+  virtual Partition partition(const quant::QGraph& graph, const HwConfig& config, const OptionValues& options) const = 0;
   // Lines of compile figures, as `compile` and `run` print them (for a compiled program).
   virtual void print_compile_summary(const TargetProgram& program, std::ostream& os) const = 0;
   // Writes the program file, its text forms and compile.json into `dir`, each atomically;

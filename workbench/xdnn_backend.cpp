@@ -8,6 +8,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/xdnn/compile.h"
+#include "compiler/xdnn/layer_mapping.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
 #include "workbench/run_common.h"
@@ -49,6 +50,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     report::LayerRow row;
     row.name = l.name;
     row.type = l.type;
+    row.unit = l.unit;
     row.macs = l.macs;
     row.ops = l.ops;
     row.cycles = l.cycles;
@@ -62,6 +64,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
                  {"ddr_download_bytes", l.ddr_write_bytes},
                  {"array_busy_cycles", l.array_busy_cycles},
                  {"pool_busy_cycles", l.pool_busy_cycles},
+                 {"host_cycles", l.host_cycles},
                  {"start_cycle", l.start_cycle},
                  {"end_cycle", l.end_cycle}};
     weight_bytes += l.ddr_weight_bytes;
@@ -99,6 +102,16 @@ class XdnnBackend : public TargetBackend {
                                          const OptionValues& options) const override {
     xdnn::CompileResult compiled = xdnn::compile_xdnn(graph, config, xdnn::to_compile_options(options));
     return std::make_unique<XdnnProgram>(std::move(compiled.program), std::move(compiled.report), std::move(compiled.cmd));
+  }
+
+  Partition partition(const quant::QGraph& graph, const HwConfig& config, const OptionValues& options) const override {
+    const xdnn::LayerMapping mapping = xdnn::map_layers(graph, config.xdnn(), xdnn::to_compile_options(options));
+    Partition result;
+    for (const xdnn::XLayer& layer : mapping.layers) {
+      result.layers.push_back({layer.name, layer.type, xdnn::layer_unit(layer), layer.host_reason});
+    }
+    result.unsupported = mapping.unsupported;
+    return result;
   }
 
   void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {

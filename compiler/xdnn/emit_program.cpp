@@ -568,6 +568,8 @@ class Emitter {
     auto* record = program_.add_layers();
     record->set_name(layer.name);
     record->set_type(layer.type);
+    record->set_unit(layer_unit(layer));
+    record->set_host_reason(layer.host_reason);
     record->set_macs(layer.macs);
     record->set_ops(layer.ops);
     record->set_output(graph_.tensor(layer.output).name);

@@ -22,8 +22,8 @@ bool is_output(const QGraph& graph, int tensor) { return quant::is_graph_output(
 
 bool is_power_stride(std::int64_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
 
-// Why the array cannot run this conv, or "".
-std::string conv_problem(const QGraph& graph, const QNode& node, const XdnnParams& hw) {
+// Why the array cannot run this conv, or "": the host model runs such a conv instead.
+std::string array_conv_problem(const QGraph& graph, const QNode& node, const XdnnParams& hw) {
   const auto& in = graph.tensor(node.inputs[0]);
   const std::int64_t cin_g = dim(in, 1) / node.group;
   const std::int64_t filter = node.kernel[0] * node.kernel[1] * cin_g;
@@ -35,6 +35,12 @@ std::string conv_problem(const QGraph& graph, const QNode& node, const XdnnParam
     return fmt::format("stride {}x{}: the array supports strides 1, 2, 4 and 8", node.strides[0], node.strides[1]);
   }
   if (node.kernel[0] > 255 || node.kernel[1] > 255) return "kernel larger than 255";
+  return {};
+}
+
+// Why neither the array nor the host can run this conv, or "".
+std::string conv_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
   if (in.shape.size() == 4 && in.shape[0] != 1) return "batch size must be 1";
   return {};
 }
@@ -49,6 +55,17 @@ std::string pool_problem(const QGraph& graph, const QNode& node) {
 }
 
 }  // namespace
+
+const char* layer_unit(const XLayer& layer) {
+  if (layer.on_host) return "host";
+  switch (layer.kind) {
+    case XLayerKind::Conv: return "array";
+    case XLayerKind::Pool: return "pool";
+    case XLayerKind::Eltwise: return "eltwise";
+    case XLayerKind::Concat: return "ddr";
+  }
+  return "?";
+}
 
 int resolve_alias(const LayerMapping& mapping, int tensor) {
   for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {
@@ -82,11 +99,12 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
     layer.output = node.output;
     switch (node.kind) {
       case QOpKind::Conv: {
-        const std::string problem = conv_problem(graph, node, hw);
+        const std::string problem = conv_problem(graph, node);
         if (!problem.empty()) {
           unsupported(node, problem);
           continue;
         }
+        layer.host_reason = array_conv_problem(graph, node, hw);
         const auto& in = graph.tensor(node.inputs[0]);
         const auto& out_t = graph.tensor(node.output);
         // An FC is a 1x1 conv of a 1x1 image (gemm-to-conv makes it one), or of an [N, C] tensor.
@@ -96,7 +114,8 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.kind = XLayerKind::Conv;
         layer.conv_node = static_cast<int>(n);
         layer.type = fc ? "fc" : depthwise ? "depthwise" : "conv";
-        layer.on_host = fc && hw.host_fc_softmax;
+        layer.on_host = (fc && hw.host_fc_softmax) || !layer.host_reason.empty();
+        if (layer.on_host && layer.host_reason.empty()) layer.host_reason = "FC on the host (host_fc_softmax)";
         layer.macs = conv_macs(graph, node);
         layer.ops = 2 * layer.macs;
         // Pipelining: a pool that is the conv's only consumer, when the conv output is not

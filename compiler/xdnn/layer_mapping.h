@@ -4,8 +4,10 @@
 // pool right behind a conv is pipelined into it; a residual Add (+ReLU) runs on the
 // eltwise unit; a Concat is done by placement (its inputs are written at channel offsets
 // of its buffer), or when that is off or impossible, by copying its inputs through DDR;
-// a Flatten of a 1 x 1 image is an alias. Everything the overlay cannot
-// run is listed at once, each entry naming the node and the reason.
+// a Flatten of a 1 x 1 image is an alias. A conv the array cannot run (a filter beyond
+// max_filter_elements, such as VGG's first FC; a stride the array lacks) runs on the host
+// model, as ML Suite ran FC on the host CPU (DESIGN.md §4.6), with its reason recorded.
+// Everything neither can run is listed at once, each entry naming the node and the reason.
 //
 // Pre: a verified QGraph in topological order, batch 1.
 // Post: layers in the QGraph's order; every tensor a layer reads is a network input, a
@@ -37,7 +39,8 @@ struct XLayer {
   std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
   int output = -1;            // QGraph tensor written (the pool's output when fused)
   int fused_tensor = -1;      // the conv's output that never reaches AM (conv+pool), else -1
-  bool on_host = false;       // FC on the host model (host_fc_softmax)
+  bool on_host = false;       // runs on the host model: see host_reason
+  std::string host_reason;    // why the array does not run it ("" on the array)
   std::uint64_t macs = 0;
   std::uint64_t ops = 0;      // DESIGN.md §4.4
 };
@@ -57,6 +60,11 @@ struct LayerMapping {
 };
 
 LayerMapping map_layers(const quant::QGraph& graph, const XdnnParams& hw, const CompileOptions& options);
+
+// Which unit of the system runs a layer, as the report names it: "array" (convs, with a
+// pipelined pool), "pool" (standalone pools), "eltwise", "ddr" (a concat copied through DDR
+// by the DDR engine) or "host".
+const char* layer_unit(const XLayer& layer);
 
 // The tensor whose data `tensor` is (follows reshape aliases).
 int resolve_alias(const LayerMapping& mapping, int tensor);

@@ -79,7 +79,6 @@ std::string conv_problem(const Conv& conv, const Memories& m, const HwConfig& co
   if (!conv.on_host() && filter > static_cast<std::uint64_t>(hw.max_filter_elements)) {
     return fmt::format("filter of {} elements exceeds max_filter_elements = {}", filter, hw.max_filter_elements);
   }
-  if (conv.on_host() && !hw.host_fc_softmax) return "runs on the host, but host_fc_softmax is false";
   if (conv.weight_bytes() != 1 && conv.weight_bytes() != 2) return "weight_bytes is not 1 or 2";
   p = range_problem(conv.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_FILTER_CACHE, conv.filter_address(),
                     std::uint64_t{out.channels()} * filter * conv.weight_bytes(), m);

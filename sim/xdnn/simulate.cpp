@@ -224,6 +224,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     auto& ls = result.layers[static_cast<std::size_t>(l)];
     ls.name = program.layers(l).name();
     ls.type = program.layers(l).type();
+    ls.unit = program.layers(l).unit();
     ls.macs = program.layers(l).macs();
     ls.ops = program.layers(l).ops();
     ls.start_cycle = UINT64_MAX;

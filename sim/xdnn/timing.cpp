@@ -71,7 +71,15 @@ std::uint64_t conv_macs(const isa::xdnn::Conv& conv) {
 }
 
 std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config) {
-  const double seconds = 2.0 * static_cast<double>(conv_macs(conv)) / (config.xdnn().host_gops * 1e9);
+  const auto& hw = config.xdnn();
+  // The host reads the input the instruction covers and writes its output over the link;
+  // its weights stay in host memory.
+  const auto tensor_bytes = [](const isa::xdnn::TensorLayout& l) {
+    return static_cast<double>(std::uint64_t{l.channels()} * l.height() * l.width() * l.element_bytes());
+  };
+  const double link_bytes = tensor_bytes(conv.input().layout()) + tensor_bytes(conv.output().layout());
+  const double seconds = 2.0 * static_cast<double>(conv_macs(conv)) / (hw.host_gops * 1e9) +
+                         link_bytes / (hw.host_link_gbps * 1e9);
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
 }
 

@@ -31,6 +31,7 @@ struct UnitStats {
 
 struct LayerStats {
   std::string name, type;
+  std::string unit;  // Program.Layer.unit: what runs it (array, pool, eltwise, ddr, host)
   std::uint64_t macs = 0, ops = 0;
   // This layer's share of the run: its last instruction's completion minus the previous
   // layer's (completions taken as a running maximum, so the layers sum to the total).

@@ -56,6 +56,7 @@ ddr_bytes: 16GiB
 instr_issue_cycles: 16
 host_fc_softmax: false
 host_gops: 5
+host_link_gbps: 12
 )";
 
 // A complete pulp config with GAP8-like values (REFERENCE.md); the real ones are
@@ -312,16 +313,16 @@ TEST(HwConfigLoad, DerivedFiguresOfEachTarget) {
 
 TEST(HwConfigErrors, UnknownKeys) {
   EXPECT_EQ(load_error(std::string(kXdnn) + "am_bites: 4MiB\n"),
-            "bad.yaml:25: am_bites: unknown key (did you mean 'am_bytes'?)");
+            "bad.yaml:26: am_bites: unknown key (did you mean 'am_bytes'?)");
   EXPECT_EQ(load_error(with_line(kXdnn, 5, "  rowz: 28")),
             "bad.yaml:5: array.rowz: unknown key (did you mean 'array.rows'?)");
   EXPECT_THAT(load_error(std::string(kXdnn) + "frobnicate: 1\n"),
-              HasSubstr("bad.yaml:25: frobnicate: unknown key for target xdnn"));
+              HasSubstr("bad.yaml:26: frobnicate: unknown key for target xdnn"));
   EXPECT_THAT(
       load_error(std::string(kXdnn) + "cores: 8\n"),
-      HasSubstr("bad.yaml:25: cores: unknown key: it belongs to target pulp, but this config's target is xdnn"));
+      HasSubstr("bad.yaml:26: cores: unknown key: it belongs to target pulp, but this config's target is xdnn"));
   EXPECT_EQ(load_error(std::string(kXdnn) + "array.rows: 56\n"),
-            "bad.yaml:25: array.rows: write it nested, as 'array:' with 'rows' under it");
+            "bad.yaml:26: array.rows: write it nested, as 'array:' with 'rows' under it");
   EXPECT_THAT(load_error(std::string(kPulp) + "array:\n  rows: 2\n"),
               HasSubstr("bad.yaml:21: array: unknown key: it belongs to target xdnn"));
 }
@@ -391,7 +392,7 @@ TEST(HwConfigErrors, BadSizeUnits) {
 
 TEST(HwConfigErrors, DuplicatesAndSyntax) {
   EXPECT_EQ(load_error(std::string(kXdnn) + "clock_mhz: 600\n"),
-            "bad.yaml:25: clock_mhz: duplicate key (first given on line 3)");
+            "bad.yaml:26: clock_mhz: duplicate key (first given on line 3)");
   EXPECT_THAT(load_error(with_line(kXdnn, 4, "array: [1, 2")), HasSubstr("bad.yaml:"));
   EXPECT_THAT(load_error(with_line(kXdnn, 4, "array: [1, 2")), HasSubstr("YAML syntax error"));
   EXPECT_EQ(load_error(""), "bad.yaml:1: expected a map of keys (name, target, clock_mhz, ...) at the top level");

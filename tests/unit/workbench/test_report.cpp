@@ -64,6 +64,7 @@ RunReport sample_report() {
   conv.bytes_in = 150'528;
   conv.bytes_out = 802'816;
   conv.tiles = 7;
+  conv.unit = "array";
   conv.mac_per_cycle = 1180.13952;
   conv.utilization = 0.25;
   conv.extra = {{"ddr_weight_bytes", 9408}};
@@ -77,6 +78,7 @@ RunReport sample_report() {
   fc.bytes_in = 512;
   fc.bytes_out = 1000;
   fc.tiles = 1;
+  fc.unit = "host";
   fc.mac_per_cycle = 128;
   fc.utilization = 0.5;
   fc.extra = {{"note", "say \"hi\""}, {"ddr_weight_bytes", 512000}};
@@ -102,7 +104,7 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   ASSERT_TRUE(j["layers"].is_array());
   ASSERT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(keys_of(j["layers"][0]),
-            (std::set<std::string>{"name", "type", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
+            (std::set<std::string>{"name", "type", "unit", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
                                    "stall_cycles", "bytes_in", "bytes_out", "tiles", "ddr_weight_bytes"}));
   EXPECT_EQ(j["hw"]["target"], "xdnn");
   EXPECT_EQ(j["hw"]["resolved"]["array"]["rows"], 96);
@@ -149,6 +151,18 @@ TEST(RunReportJson, DdrOrL3BytesOnlyWhenSet) {
   j = to_json(r);
   EXPECT_FALSE(j["totals"].contains("ddr_bytes"));
   EXPECT_FALSE(j["totals"].contains("l3_bytes"));
+}
+
+TEST(RunReportJson, AReportWithoutUnitsReadsAsUnknownPlaces) {
+  // Schema-2 reports written before layers said where they ran.
+  json j = to_json(sample_report());
+  for (json& layer : j["layers"]) layer.erase("unit");
+  const RunReport back = from_json(j);
+  EXPECT_EQ(back.layers[0].unit, "");
+  EXPECT_EQ(back.layers[1].name, "fc, final");
+  // A unit of the wrong type is still refused, naming the key.
+  j["layers"][1]["unit"] = 3;
+  EXPECT_THROW(from_json(j), UserError);
 }
 
 TEST(RunReportJson, RoundTripsThroughJsonAndText) {
@@ -339,7 +353,7 @@ TEST(RunReportCsv, StartsWithScaleSimComputeReportColumns) {
   EXPECT_EQ(rows[0],
             (std::vector<std::string>{"LayerID", "Total Cycles", "Stall Cycles", "Overall Util %",
                                       "Mapping Efficiency %", "Compute Util %", "name", "type", "macs", "ops",
-                                      "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "ddr_weight_bytes", "note"}));
+                                      "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "unit", "ddr_weight_bytes", "note"}));
   for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
 }
 
@@ -357,14 +371,16 @@ TEST(RunReportCsv, ValuesFollowScaleSimMeanings) {
   EXPECT_EQ(conv[7], "Conv+Relu");
   EXPECT_EQ(conv[8], "118013952");
   EXPECT_EQ(conv[13], "7");
-  EXPECT_EQ(conv[14], "9408");
-  EXPECT_EQ(conv[15], "");  // no "note" in this layer
+  EXPECT_EQ(conv[14], "array");  // where it ran
+  EXPECT_EQ(conv[15], "9408");
+  EXPECT_EQ(conv[16], "");  // no "note" in this layer
 
   const auto& fc = rows[2];
   EXPECT_EQ(fc[0], "1");
   EXPECT_DOUBLE_EQ(std::stod(fc[5]), 50.0);  // no stalls: compute util = overall util
   EXPECT_EQ(fc[6], "fc, final");
-  EXPECT_EQ(fc[15], "say \"hi\"");
+  EXPECT_EQ(fc[14], "host");
+  EXPECT_EQ(fc[16], "say \"hi\"");
 
   RunReport r = sample_report();
   r.layers[0].extra["mapping_efficiency"] = 0.75;
@@ -378,7 +394,7 @@ TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
   EXPECT_NE(csv.find(",\"fc, final\", Gemm, "), std::string::npos) << csv;
   EXPECT_NE(csv.find(",\"say \"\"hi\"\"\"\n"), std::string::npos) << csv;
   EXPECT_EQ(csv.find("\"/conv1/Conv\""), std::string::npos) << csv;  // plain fields unquoted
-  EXPECT_NE(csv.find(", 7, 9408,\n"), std::string::npos) << csv;     // an empty last field: no stray space
+  EXPECT_NE(csv.find(", 7, array, 9408,\n"), std::string::npos) << csv;     // an empty last field: no stray space
   EXPECT_NE(csv.find("0, 100000, 20000, 25.0, 31.25, 31.25, /conv1/Conv, "), std::string::npos)
       << csv;  // floats as Python writes them
 }

@@ -22,6 +22,7 @@ using test::read_json;
 using test::workbench;
 using test::workload;
 using testing::HasSubstr;
+using testing::Not;
 
 std::string run_args(const std::string& model, const std::string& hw, const std::string& extra = "") {
   return fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw,
@@ -134,16 +135,52 @@ TEST(CompileSimVerifyCli, ProgramsForAnotherConfigOrCorruptedAreRefused) {
                          "cannot open");
 }
 
-TEST(RunCliBadInput, AKernelBeyondTheFilterLimitIsRejected) {
+// A conv the array cannot run (13x13x64 = 10816 > max_filter_elements 9792) runs on the host
+// model, as ML Suite ran what the overlay could not (DESIGN.md §4.6): bit-exact, its row says
+// so, its time is the host's, and `inspect --hw` shows why without running it.
+TEST(RunCliHost, AKernelBeyondTheFilterLimitRunsOnTheHost) {
   const test::TempDir dir;
   test::OnnxBuilder b;
   b.input("x", {1, 64, 20, 20}).output("y");
   b.initializer("w", test::random_tensor({8, 64, 13, 13}, 1));
   b.node("Conv", {"x", "w"}, {"y"}, "big_kernel");
   b.save(dir / "big.onnx");
-  const CommandResult run = workbench(fmt::format("run --hw {}/configs/v3_96.yaml {} --calib-count 1",
-                                                  WB_TEST_SOURCE_DIR, (dir / "big.onnx").string()));
-  expect_error(run, "node 'big_kernel' (Conv): its filter 13x13x64 = 10816 elements exceeds the array's limit of 9792");
+  const CommandResult run = workbench(fmt::format("run --hw {}/configs/v3_96.yaml {} --calib-count 1 --json {} --csv {}",
+                                                  WB_TEST_SOURCE_DIR, (dir / "big.onnx").string(),
+                                                  (dir / "r.json").string(), (dir / "r.csv").string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = read_json(dir / "r.json");
+  EXPECT_EQ(report["verdict"], "bit-exact");
+  ASSERT_EQ(report["layers"].size(), 1u);
+  const auto& layer = report["layers"][0];
+  EXPECT_EQ(layer["unit"], "host");
+  EXPECT_GT(layer["host_cycles"].get<std::uint64_t>(), 0u);
+  EXPECT_LE(layer["host_cycles"].get<std::uint64_t>(), layer["cycles"].get<std::uint64_t>());
+  // 2 ops per MAC at host_gops = 5 GOP/s, plus 51,200 input and 2,048 output bytes over the
+  // 12 GB/s link: 2.2151 ms + 4.4 us.
+  const double expected_ms = 2.0 * layer["macs"].get<double>() / 5e9 * 1e3 + (64.0 * 20 * 20 + 8 * 8 * 8) / 12e9 * 1e3;
+  EXPECT_NEAR(report["totals"]["host_ms"].get<double>(), expected_ms, 0.001);
+  EXPECT_THAT(run.out, testing::ContainsRegex("big_kernel +conv +host"));
+
+  const CommandResult inspect = workbench(fmt::format("inspect {} --hw {}/configs/v3_96.yaml --json {}",
+                                                      (dir / "big.onnx").string(), WB_TEST_SOURCE_DIR,
+                                                      (dir / "i.json").string()));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+  EXPECT_THAT(inspect.out, HasSubstr("its filter 13x13x64 = 10816 elements exceeds the array's limit of 9792"));
+  EXPECT_THAT(inspect.out, HasSubstr("layers  1 (1 host)"));
+  EXPECT_THAT(inspect.out, Not(HasSubstr("simulated")));
+  const auto partition = read_json(dir / "i.json")["partition"];
+  EXPECT_EQ(partition["config"], "v3_96");
+  EXPECT_EQ(partition["layers"][0]["unit"], "host");
+  // The same layer is an ordinary conv on the cores of a PULP cluster.
+  const CommandResult pulp = workbench(
+      fmt::format("inspect {} --hw {}/configs/gap8.yaml", (dir / "big.onnx").string(), WB_TEST_SOURCE_DIR));
+  ASSERT_EQ(pulp.exit_code, 0) << pulp.out;
+  EXPECT_THAT(pulp.out, testing::ContainsRegex("big_kernel +conv +cores"));
+  // The --hw options need --hw.
+  const CommandResult no_hw = workbench(fmt::format("inspect {} --set am_bytes=1MiB", (dir / "big.onnx").string()));
+  EXPECT_EQ(no_hw.exit_code, 2);
+  EXPECT_THAT(no_hw.out, HasSubstr("--set requires --hw"));
 }
 
 // x [200 channels] feeds two 1x1 convs; one branch has a second conv, so x stays live (not

@@ -1,4 +1,5 @@
 // Layer mapping and the op counts of DESIGN.md §4.4, layer by layer.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include <algorithm>
@@ -117,23 +118,28 @@ TEST(XdnnLayerMapping, ConcatIsCopiedWhenPlacementIsOff) {
   EXPECT_EQ(placed.report.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
 }
 
-TEST(XdnnLayerMapping, UnsupportedNodesAreListedAtOnce) {
+TEST(XdnnLayerMapping, WhatTheArrayCannotRunGoesToTheHost) {
   quant::QGraph g = test::small_cnn_xdnn();
   // A 13x13 kernel over 64 channels (10816 elements > 9792) and a stride of 3.
   g.nodes[0].kernel = {13, 13};
   g.tensors[static_cast<std::size_t>(g.nodes[0].inputs[0])].shape = {1, 64, 12, 12};
   g.nodes[2].strides = {3, 3};
   const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
-  ASSERT_EQ(mapping.unsupported.size(), 2u);
-  EXPECT_THAT(mapping.unsupported[0], HasSubstr("13x13x64 = 10816 elements exceeds the array's limit of 9792"));
-  EXPECT_THAT(mapping.unsupported[1], HasSubstr("stride 3x3"));
-  try {
-    compile_xdnn(g, test::xdnn_config("v3_96"), {});
-    FAIL() << "expected a UserError";
-  } catch (const UserError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("2 node(s)"));
-    EXPECT_THAT(e.what(), HasSubstr("max_filter_elements"));
+  // What the array cannot run goes to the host, each with its reason.
+  EXPECT_TRUE(mapping.unsupported.empty());
+  std::vector<const XLayer*> on_host;
+  for (const XLayer& layer : mapping.layers) {
+    if (layer.on_host) on_host.push_back(&layer);
   }
+  ASSERT_EQ(on_host.size(), 2u);
+  EXPECT_THAT(on_host[0]->host_reason, HasSubstr("13x13x64 = 10816 elements exceeds the array's limit of 9792"));
+  EXPECT_THAT(on_host[1]->host_reason, HasSubstr("stride 3x3"));
+  EXPECT_STREQ(layer_unit(*on_host[0]), "host");
+  // Neither can run a batch of two: that is still refused, naming the node.
+  g.tensors[static_cast<std::size_t>(g.nodes[2].inputs[0])].shape[0] = 2;
+  const LayerMapping batched = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_THAT(batched.unsupported,
+              testing::Contains(HasSubstr(fmt::format("node '{}' (Conv): batch size must be 1", g.nodes[2].name))));
 }
 
 TEST(XdnnLayerMapping, FcGoesToTheHostWhenConfigured) {

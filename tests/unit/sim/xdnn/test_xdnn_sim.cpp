@@ -625,13 +625,17 @@ TEST(XdnnSimHost, FcOnTheHostModel) {
   const x::Program program = b.program();
   const SimResult r = simulate(program, config("v3_96", {"host_fc_softmax=true"}), {k.input}, {});
   expect_equal(r.outputs[0], expected(k));
-  // ceil(2 * 210 MACs / 5e9 op/s * 700e6 cycles/s) = ceil(58.8) = 59
-  EXPECT_EQ(r.host_cycles, 59u);
-  EXPECT_EQ(layer_stats(r, "fc").host_cycles, 59u);
+  // Compute: 2 * 210 MACs / 5e9 op/s = 84 ns; the link: (21 + 10) bytes / 12e9 B/s = 2.583 ns;
+  // ceil(86.583e-9 s * 700e6 cycles/s) = ceil(60.61) = 61.
+  EXPECT_EQ(r.host_cycles, 61u);
+  EXPECT_EQ(layer_stats(r, "fc").host_cycles, 61u);
   EXPECT_EQ(layer_stats(r, "fc").array_busy_cycles, 0u);
   EXPECT_EQ(unit_stats(r, "host").instructions, 1u);
-  // Without host_fc_softmax the same program is refused.
-  EXPECT_THROW(simulate(program, config(), {k.input}, {}), UserError);
+  // The host is part of every system: the same program runs without host_fc_softmax, and a
+  // slower link costs more.
+  EXPECT_EQ(simulate(program, config(), {k.input}, {}).host_cycles, 61u);
+  // (84 ns + 31 B / 0.1e9 B/s = 310 ns) * 700 MHz = 275.8 -> 276
+  EXPECT_EQ(simulate(program, config("v3_96", {"host_link_gbps=0.1"}), {k.input}, {}).host_cycles, 276u);
 }
 
 // --- bad programs ----------------------------------------------------------------------
