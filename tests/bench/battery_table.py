@@ -2,7 +2,8 @@
 """Markdown tables of the battery's status from <build>/battery_status.tsv.
 
 test_battery (tests/integration/test_battery.cpp) appends one line per timing run:
-folder (network_opsetN), config, outcome (runs | does-not-fit | unsupported), detail.
+folder (network_opsetN), config, outcome (runs | runs-with-host | does-not-fit |
+unsupported), detail.
 This prints README.md's "supported networks" table (network x target) and
 BENCHMARKS.md's figures table, one row per network: when its opsets agree (they do
 once shape arithmetic is folded) the row says so; when they differ, every opset's
@@ -19,6 +20,10 @@ import sys
 def cell(outcome: str, detail: str) -> str:
     if outcome == "runs":
         return "runs natively"
+    if outcome == "runs-with-host":
+        share = re.search(r"(\d+) host layers, host ([\d.]+)%", detail)
+        return (f"runs with {share.group(1)} host layer(s), host {share.group(2)}% of the time"
+                if share else "runs with host layers")
     if outcome == "does-not-fit":
         memory = re.search(r"more than (\w+)", detail)
         fix = re.search(r"use (--set \S+)", detail)
@@ -52,16 +57,17 @@ def main(path: str) -> int:
         print(f"| {network} | " + " | ".join(cells) + " |")
 
     print()
-    print("| network | config | cycles | MAC/cycle |")
-    print("|---|---|---:|---:|")
+    print("| network | config | cycles | MAC/cycle | host share |")
+    print("|---|---|---:|---:|---:|")
     for network in sorted(rows):
         for config in configs:
             runs = [d for o, d in sorted(rows[network].get(config, {}).items())
-                    if d and d[0] == "runs"]
+                    if d and d[0] in ("runs", "runs-with-host")]
             if runs:
                 figures = re.match(r"(\d+) cycles, ([\d.]+) MAC/cycle", runs[-1][1])
+                share = re.search(r"host ([\d.]+)% of the time", runs[-1][1])
                 print(f"| {network} | {config} | {int(figures.group(1)):,} | "
-                      f"{figures.group(2)} |")
+                      f"{figures.group(2)} | {share.group(1) + '%' if share else '0%'} |")
     return 0
 
 

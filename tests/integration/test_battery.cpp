@@ -112,10 +112,19 @@ TEST_P(BatteryTiming, RunsOrStopsWithOneClearError) {
   EXPECT_EQ(run.out.find("internal error"), std::string::npos) << run.out;
   if (run.exit_code == 0) {
     const auto report = test::read_json(json);
-    const auto cycles = report["totals"]["cycles"].get<std::uint64_t>();
+    const auto& totals = report["totals"];
+    const auto cycles = totals["cycles"].get<std::uint64_t>();
     EXPECT_GT(cycles, 0u);
-    record_status(folder, hw, "runs", fmt::format("{} cycles, {:.2f} MAC/cycle", cycles,
-                                                   report["totals"]["mac_per_cycle"].get<double>()));
+    // The host's share of the latency, and every host layer marked as such.
+    const double host_ms = totals["host_ms"].get<double>();
+    std::size_t host_layers = 0;
+    for (const auto& layer : report["layers"]) host_layers += layer["unit"] == "host" ? 1 : 0;
+    EXPECT_EQ(host_layers > 0, host_ms > 0) << "host time without host layers, or the reverse";
+    EXPECT_LE(host_ms, totals["latency_ms"].get<double>());
+    record_status(folder, hw, host_layers > 0 ? "runs-with-host" : "runs",
+                  fmt::format("{} cycles, {:.2f} MAC/cycle, {} host layers, host {:.1f}% of the time", cycles,
+                              totals["mac_per_cycle"].get<double>(), host_layers,
+                              100.0 * host_ms / totals["latency_ms"].get<double>()));
     return;
   }
   EXPECT_FALSE(fs::exists(json)) << "a failed run left its report behind";
@@ -180,11 +189,15 @@ TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
 }
 
 // ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
-// pads (Inception v3).
+// pads (Inception v3); standalone BatchNorm + ReLU as a depthwise scale and shift, and concats
+// whose inputs are read elsewhere (DenseNet); an FC beyond the array's filter limit on the host
+// model (VGG-11).
 INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                          ::testing::Values(std::tuple{"mnasnet1_0_opset11", "v3_96"},
                                            std::tuple{"mnasnet1_0_opset13", "gap8"},
-                                           std::tuple{"inception_v3_opset13", "v3_96"}),
+                                           std::tuple{"inception_v3_opset13", "v3_96"},
+                                           std::tuple{"densenet121_opset13", "v3_96"},
+                                           std::tuple{"vgg11_opset13", "v3_96"}),
                          case_name);
 
 }  // namespace
