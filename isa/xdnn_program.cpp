@@ -92,6 +92,12 @@ std::string instr_mnemonic(const Instr& instr) {
     case Instr::kDownload:
       return copy_bytes(instr.download()) != instr.download().chunk_bytes() ? "XNScatter" : "XNDownload";
     case Instr::kLoadWeights: return "XNLoadWeights";
+    case Instr::kHostElementwise:
+      switch (instr.host_elementwise().kind()) {
+        case HOST_LUT: return "XNLut(host)";
+        case HOST_MUL: return "XNMul(host)";
+        default: return "XNUnknown(host)";
+      }
     case Instr::OP_NOT_SET: break;
   }
   return "XNUnknown";

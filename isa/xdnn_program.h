@@ -13,7 +13,8 @@
 namespace wb::isa::xdnn {
 
 // Bumped whenever a field changes meaning; programs of another version are refused.
-inline constexpr std::uint32_t kXdnnFormatVersion = 1;
+// 2: HostElementwise (lookup tables and multiplies on the host model).
+inline constexpr std::uint32_t kXdnnFormatVersion = 2;
 
 // A stable digest of every resolved key of the config (name included), as 16 hex digits.
 // A program compiled for one config is refused by a simulator running another.
@@ -47,7 +48,8 @@ std::string layout_problem(const TensorLayout& layout);
 std::uint64_t copy_bytes(const Copy& copy);
 
 const char* memory_name(Memory memory);  // "AM", "DDR", "filter cache"
-// The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...
+// The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...;
+// host layers end in "(host)": XNInner(host), XNLut(host), XNMul(host).
 std::string instr_mnemonic(const Instr& instr);
 
 }  // namespace wb::isa::xdnn

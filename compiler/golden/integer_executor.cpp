@@ -261,6 +261,54 @@ Tensor run_add(const QGraph& graph, const QNode& node, const Tensor& a_tensor, c
 }
 
 // ---------------------------------------------------------------------------------------
+// Mul: the exact product, requantised per tensor; an input whose dimension is 1 where the
+// output's is larger is read again along that dimension (numpy broadcasting, equal ranks).
+
+// Element strides of `shape` as read for an output of `out_shape`: 0 along broadcast dims.
+std::vector<std::int64_t> broadcast_strides(const Shape& shape, const Shape& out_shape) {
+  std::vector<std::int64_t> strides(out_shape.size(), 0);
+  std::int64_t stride = 1;
+  for (std::size_t d = out_shape.size(); d-- > 0;) {
+    strides[d] = shape[d] == 1 && out_shape[d] != 1 ? 0 : stride;
+    stride *= shape[d];
+  }
+  return strides;
+}
+
+Tensor run_mul(const QGraph& graph, const QNode& node, const Tensor& a_tensor, const Tensor& b_tensor) {
+  const QTensor& out_t = graph.tensor(node.output);
+  const std::vector<std::int32_t> a = widen(a_tensor), b = widen(b_tensor);
+  const Shape& shape = out_t.shape;
+  const std::vector<std::int64_t> sa = broadcast_strides(a_tensor.shape(), shape);
+  const std::vector<std::int64_t> sb = broadcast_strides(b_tensor.shape(), shape);
+  const std::int64_t count = num_elements(shape);
+  std::vector<std::int32_t> y(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) {
+    std::int64_t rest = i, ia = 0, ib = 0;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      const std::int64_t index = rest % shape[d];
+      rest /= shape[d];
+      ia += index * sa[d];
+      ib += index * sb[d];
+    }
+    const std::int64_t v = checked_mul(a[static_cast<std::size_t>(ia)], b[static_cast<std::size_t>(ib)], "a * b");
+    y[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
+  }
+  return narrow(y, out_t);
+}
+
+// Lut: y = table[x - lo(x)].
+Tensor run_lut(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const QTensor& in_t = graph.tensor(node.inputs[0]);
+  const std::vector<std::int32_t> x = widen(input);
+  std::vector<std::int32_t> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    y[i] = static_cast<std::int32_t>(node.lut_table.at(static_cast<std::size_t>(x[i] - in_t.lo())));
+  }
+  return narrow(y, graph.tensor(node.output));
+}
+
+// ---------------------------------------------------------------------------------------
 // MaxPool (padding never wins) and AvgPool (padding counts as 0, then requantised).
 
 Tensor run_pool(const QGraph& graph, const QNode& node, const Tensor& input) {
@@ -333,7 +381,8 @@ void check_node(const QGraph& graph, const QNode& node) {
   const QTensor& in = graph.tensor(node.inputs[0]);
   for (int index : node.inputs) (void)graph.tensor(index).dtype();  // 8 or 16 bits
   (void)out.dtype();
-  if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool) {
+  if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
+      node.kind == QOpKind::Mul) {
     const quant::Requant& r = node.requant;
     if (r.lo < out.lo() || r.hi > out.hi()) {
       throw std::logic_error(fmt::format("requant clamp [{}, {}] exceeds the range [{}, {}] of output {}", r.lo, r.hi,
@@ -397,6 +446,28 @@ void check_node(const QGraph& graph, const QNode& node) {
         throw std::logic_error(fmt::format("reshape of {} into {}", format_shape(in.shape), format_shape(out.shape)));
       }
       break;
+    case QOpKind::Lut:
+      if (in.shape != out.shape) throw std::logic_error("a lut keeps the shape");
+      if (static_cast<std::int64_t>(node.lut_table.size()) != in.hi() - in.lo() + 1) {
+        throw std::logic_error(fmt::format("{} table entries for an input of {} values", node.lut_table.size(),
+                                           in.hi() - in.lo() + 1));
+      }
+      for (const std::int64_t v : node.lut_table) {
+        if (v < out.lo() || v > out.hi()) throw std::logic_error(fmt::format("table entry {} outside the output's range", v));
+      }
+      break;
+    case QOpKind::Mul:
+      for (int index : node.inputs) {
+        const Shape& s = graph.tensor(index).shape;
+        bool broadcasts = s.size() == out.shape.size();
+        for (std::size_t d = 0; broadcasts && d < s.size(); ++d) broadcasts = s[d] == out.shape[d] || s[d] == 1;
+        if (!broadcasts) {
+          throw std::logic_error(fmt::format("input {} of shape {} does not broadcast to {}", graph.tensor(index).name,
+                                             format_shape(s), format_shape(out.shape)));
+        }
+      }
+      if (node.requant.channels() != 1) throw std::logic_error("a mul requantises per tensor");
+      break;
   }
 }
 
@@ -413,6 +484,10 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_concat(graph, node, args);
     case QOpKind::Reshape:
       return args[0]->reshaped(graph.tensor(node.output).shape);
+    case QOpKind::Lut:
+      return run_lut(graph, node, *args[0]);
+    case QOpKind::Mul:
+      return run_mul(graph, node, *args[0], *args[1]);
   }
   throw std::logic_error("unknown QOpKind");
 }

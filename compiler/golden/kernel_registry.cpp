@@ -20,6 +20,7 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::Sigmoid:
     case OpKind::HardSigmoid:
     case OpKind::HardSwish:
+    case OpKind::Tanh:
     case OpKind::Clip: return run_unary;
     case OpKind::PRelu: return run_binary;
     case OpKind::Softmax: return run_softmax;

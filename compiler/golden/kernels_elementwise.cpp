@@ -44,6 +44,7 @@ void unary_typed(const Node& node, KernelInputs inputs, Tensor& y) {
     switch (node.op) {
       case OpKind::LeakyRelu: map_unary<T>(x, y, [alpha](T v) { return v >= T(0) ? v : alpha * v; }); return;
       case OpKind::Sigmoid: map_unary<T>(x, y, [](T v) { return T(1) / (T(1) + std::exp(-v)); }); return;
+      case OpKind::Tanh: map_unary<T>(x, y, [](T v) { return std::tanh(v); }); return;
       case OpKind::HardSigmoid:
         map_unary<T>(x, y, [alpha, beta](T v) { return std::max(T(0), std::min(T(1), alpha * v + beta)); });
         return;

@@ -384,6 +384,7 @@ void infer_node_or_throw(Node& node) {
     case OpKind::Sigmoid:
     case OpKind::HardSigmoid:
     case OpKind::HardSwish:
+    case OpKind::Tanh:
     case OpKind::Identity: infer_same_as_input(node); break;
     case OpKind::Clip: infer_clip(node); break;
     case OpKind::PRelu: infer_prelu(node); break;

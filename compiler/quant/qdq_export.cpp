@@ -83,6 +83,31 @@ class QdqWriter {
     attr->set_type(onnx::AttributeProto::INT);
     attr->set_i(value);
   }
+  static void set_float(onnx::NodeProto* node, const std::string& name, float value) {
+    auto* attr = node->add_attribute();
+    attr->set_name(name);
+    attr->set_type(onnx::AttributeProto::FLOAT);
+    attr->set_f(value);
+  }
+
+  // A Lut as the float ops it tabulates (opset 13 has no HardSwish: x * HardSigmoid(x)); the
+  // reader rebuilds the table from them and the scales.
+  void write_lut(const QNode& node, const std::string& x, const std::string& raw) {
+    const std::string& f = node.lut_function;
+    if (f == "tanh") {
+      add_node("Tanh", node.name, {x}, {raw});
+      return;
+    }
+    const bool sigmoid = f == "sigmoid" || f == "silu";
+    const bool times_x = f == "silu" || f == "hardswish";
+    const std::string gate = times_x ? raw + "_gate" : raw;
+    auto* op = add_node(sigmoid ? "Sigmoid" : "HardSigmoid", node.name, {x}, {gate});
+    if (!sigmoid) {
+      set_float(op, "alpha", node.lut_alpha);
+      set_float(op, "beta", node.lut_beta);
+    }
+    if (times_x) add_node("Mul", node.name + "_times_input", {x, gate}, {raw});
+  }
 
   // The scale and zero-point initializers of a tensor.
   std::pair<std::string, std::string> quant_params(const QTensor& t) {
@@ -217,6 +242,8 @@ class QdqWriter {
         break;
       }
       case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", 1); break;
+      case QOpKind::Mul: add_node("Mul", node.name, inputs, {raw}); break;
+      case QOpKind::Lut: write_lut(node, inputs[0], raw); break;
       case QOpKind::Reshape: {
         const std::string shape = initializer(out.name + "_shape", Tensor::from_vector<std::int64_t>(
                                                                        {static_cast<std::int64_t>(out.shape.size())}, out.shape));

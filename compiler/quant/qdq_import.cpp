@@ -98,7 +98,14 @@ class QdqReader {
       case OpKind::GlobalAveragePool:
       case OpKind::Concat:
       case OpKind::Flatten:
+      case OpKind::Sigmoid:
+      case OpKind::Tanh:
+      case OpKind::HardSigmoid:
+      case OpKind::HardSwish:
       case OpKind::Reshape: read_compute(node); return;
+      case OpKind::Mul:
+        if (!read_gated_lut(node)) read_compute(node);
+        return;
       default: problem(node, "no integer form in the quantization schemes");
     }
   }
@@ -331,6 +338,24 @@ class QdqReader {
         q.kind = QOpKind::Concat;
         for (std::size_t i = 0; i < node.inputs.size(); ++i) q.inputs.push_back(activation_input(node, i));
         break;
+      case OpKind::Mul:
+        q.kind = QOpKind::Mul;
+        for (std::size_t i = 0; i < 2 && i < node.inputs.size(); ++i) q.inputs.push_back(activation_input(node, i));
+        if (node.inputs.size() != 2) problem(node, "a Mul has two inputs");
+        break;
+      case OpKind::Sigmoid:
+      case OpKind::Tanh:
+      case OpKind::HardSigmoid:
+      case OpKind::HardSwish:
+        q.kind = QOpKind::Lut;
+        q.inputs.push_back(activation_input(node, 0));
+        q.lut_function = node.op == OpKind::Sigmoid       ? "sigmoid"
+                         : node.op == OpKind::Tanh        ? "tanh"
+                         : node.op == OpKind::HardSigmoid ? "hardsigmoid"
+                                                          : "hardswish";
+        q.lut_alpha = node.attrs.get_float("alpha", node.op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
+        q.lut_beta = node.attrs.get_float("beta", 0.5f);
+        break;
       default:
         q.kind = QOpKind::Reshape;
         q.inputs.push_back(activation_input(node, 0));
@@ -341,6 +366,24 @@ class QdqReader {
     }
     pending_[node.output(0)] = static_cast<int>(q_.nodes.size());
     q_.nodes.push_back(std::move(q));
+  }
+
+  // x * Sigmoid(x) or x * HardSigmoid(x) (the export's SiLU and HardSwish): the gate's
+  // pending Lut takes the product's function and output.
+  bool read_gated_lut(const Node& mul) {
+    for (std::size_t i = 0; i < 2 && mul.inputs.size() == 2; ++i) {
+      const auto gate = pending_.find(mul.input(i));
+      const auto x = activation_.find(mul.input(1 - i));
+      if (gate == pending_.end() || x == activation_.end()) continue;
+      QNode& lut = q_.nodes[static_cast<std::size_t>(gate->second)];
+      if (lut.kind != QOpKind::Lut || lut.inputs.at(0) != x->second) continue;
+      if (lut.lut_function != "sigmoid" && lut.lut_function != "hardsigmoid") continue;
+      lut.lut_function = lut.lut_function == "sigmoid" ? "silu" : "hardswish";
+      pending_[mul.output(0)] = gate->second;
+      pending_.erase(gate);
+      return true;
+    }
+    return false;
   }
 
   bool read_conv(QNode& q, const Node& node) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ostream>
 #include <stdexcept>
 
@@ -40,8 +41,24 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::AvgPool: return "AvgPool";
     case QOpKind::Concat: return "Concat";
     case QOpKind::Reshape: return "Reshape";
+    case QOpKind::Lut: return "Lut";
+    case QOpKind::Mul: return "Mul";
   }
   return "?";
+}
+
+double lut_function_value(const std::string& function, double x, float alpha, float beta) {
+  const auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  const auto hardsigmoid = [&](double v) {
+    return std::max(0.0, std::min(1.0, static_cast<double>(alpha) * v + static_cast<double>(beta)));
+  };
+  if (function == "sigmoid") return sigmoid(x);
+  if (function == "tanh") return std::tanh(x);
+  if (function == "hardsigmoid") return hardsigmoid(x);
+  if (function == "hardswish") return x * hardsigmoid(x);
+  if (function == "silu") return x * sigmoid(x);
+  throw UserError(fmt::format("lookup-table function '{}' is unknown (sigmoid, tanh, hardsigmoid, hardswish, silu)",
+                              function));
 }
 
 int QGraph::find_tensor(const std::string& tensor_name) const {
@@ -120,6 +137,27 @@ void verify_qgraph(const QGraph& graph) {
       case QOpKind::Reshape:
         check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
         break;
+      case QOpKind::Lut:
+        check(node.inputs.size() == 1, node, "a lut has one input");
+        check(in.bits == 8 && out.bits == 8, node, "8-bit input and output");
+        check(node.lut_table.size() == std::size_t{1} << in.bits, node, "one table entry per input value");
+        for (const std::int64_t v : node.lut_table) check(v >= out.lo() && v <= out.hi(), node, "table entry out of range");
+        check(in.shape == out.shape, node, "same shape in and out");
+        break;
+      case QOpKind::Mul: {
+        check(node.inputs.size() == 2, node, "a mul has two inputs");
+        verify_requant(node, 1);
+        check(node.requant.channels() == 1, node, "per-tensor requant");
+        for (const int input : node.inputs) {
+          const QTensor& t = graph.tensor(input);
+          check(t.shape.size() == out.shape.size(), node, fmt::format("input {} has another rank", t.name));
+          for (std::size_t d = 0; d < t.shape.size() && d < out.shape.size(); ++d) {
+            check(t.shape[d] == out.shape[d] || t.shape[d] == 1, node,
+                  fmt::format("input {} does not broadcast to the output", t.name));
+          }
+        }
+        break;
+      }
       case QOpKind::Concat:
         for (int input : node.inputs) {
           const QTensor& t = graph.tensor(input);
@@ -168,7 +206,9 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
                         node.group, node.kernel[0], node.kernel[1], node.strides[0]);
     }
     if (node.kind == QOpKind::Add) os << fmt::format(" m {}", summarize(node.input_multiplier));
-    if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool) {
+    if (node.kind == QOpKind::Lut) os << fmt::format(" {} table {}", node.lut_function, summarize(node.lut_table));
+    if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
+        node.kind == QOpKind::Mul) {
       const Requant& r = node.requant;
       os << fmt::format(" | requant mul {} off {} shift {} clamp [{}, {}]{}", summarize(r.multiplier),
                         summarize(r.offset), summarize(r.shift), r.lo, r.hi,

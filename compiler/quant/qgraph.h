@@ -12,6 +12,10 @@
 //   y   = clamp(r16, lo, hi)
 // A kernel that truncates instead of rounding (PULP-NN's plain path) is expressed with
 // offset = -(1 << (shift-1)), so rshift_round becomes a floor shift.
+//
+// Mul requantises the exact product v = a * b of its two inputs the same way (one entry: per
+// tensor). Lut has no arithmetic at run time: y = table[x - x.lo()], a table of one entry per
+// input value (256 for 8-bit inputs), as int8 inference engines run sigmoid-like activations.
 
 #include <cstdint>
 #include <iosfwd>
@@ -60,6 +64,8 @@ enum class QOpKind {
   AvgPool,  // y = requant(sum over the window); the divisor is folded into the requant
   Concat,   // along channels; all inputs have the output's scale and type
   Reshape,  // same data, new shape (Flatten)
+  Lut,      // y = table[x - lo(x)]: an elementwise function of an 8-bit input (lut_function)
+  Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1
 };
 const char* qop_name(QOpKind kind);
 
@@ -92,7 +98,19 @@ struct QNode {
   // them as round_half_to_even(bound / output scale).
   float act_min = -std::numeric_limits<float>::infinity();
   float act_max = std::numeric_limits<float>::infinity();
+
+  // Lut: what the table computes (LutFunction) and its parameters; the table is derived from
+  // them and the input and output scales (compiler/quant/requant_params.h), one entry per
+  // input value from lo(x) up.
+  std::string lut_function;
+  float lut_alpha = 0.0f, lut_beta = 0.0f;  // hardsigmoid / hardswish: max(0, min(1, alpha*x + beta))
+  std::vector<std::int64_t> lut_table;
 };
+
+// The functions a Lut node may compute, by name: "sigmoid", "tanh", "hardsigmoid" (alpha,
+// beta), "hardswish" (x * hardsigmoid(x), alpha, beta), "silu" (x * sigmoid(x)). The real
+// function of a real input; UserError naming the function when it is unknown.
+double lut_function_value(const std::string& function, double x, float alpha, float beta);
 
 struct QGraph {
   std::string name;

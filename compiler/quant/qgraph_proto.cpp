@@ -124,6 +124,10 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     pn->set_folded_batchnorm(n.folded_batchnorm);
     pn->set_act_min(n.act_min);
     pn->set_act_max(n.act_max);
+    pn->set_lut_function(n.lut_function);
+    pn->set_lut_alpha(n.lut_alpha);
+    pn->set_lut_beta(n.lut_beta);
+    for (const std::int64_t v : n.lut_table) pn->add_lut_table(v);
   }
   fill(g->mutable_inputs(), graph.inputs);
   fill(g->mutable_outputs(), graph.outputs);
@@ -162,7 +166,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
   const std::size_t tensors = graph.tensors.size();
   for (const proto::QNode& pn : g.nodes()) {
     QNode n;
-    if (pn.kind() > static_cast<std::uint32_t>(QOpKind::Reshape)) in.fail(fmt::format("node '{}': bad kind", pn.name()));
+    if (pn.kind() > static_cast<std::uint32_t>(QOpKind::Mul)) in.fail(fmt::format("node '{}': bad kind", pn.name()));
     n.kind = static_cast<QOpKind>(pn.kind());
     n.name = pn.name();
     for (const std::int32_t i : pn.inputs()) n.inputs.push_back(in.index(i, tensors, "node '" + n.name + "'"));
@@ -190,6 +194,10 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.folded_batchnorm = pn.folded_batchnorm();
     n.act_min = pn.act_min();
     n.act_max = pn.act_max();
+    n.lut_function = pn.lut_function();
+    n.lut_alpha = pn.lut_alpha();
+    n.lut_beta = pn.lut_beta();
+    n.lut_table = to_vector<std::int64_t>(pn.lut_table());
     graph.nodes.push_back(std::move(n));
   }
   for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));

@@ -39,7 +39,45 @@ struct PlannedNode {
   const Node* node;             // the float node
   const Value* output;          // the value the QNode produces (an absorbed Relu's output for Add)
   FusedActivation activation;  // Add: the absorbed Relu/Clip
+  std::string lut_function{};   // Lut: what its table computes
 };
+
+// The lookup-table function of a sigmoid-like activation node, and, when its only reader is a
+// Mul of it by the activation's own input (x * sigmoid(x): SiLU/Swish; x * hardsigmoid(x):
+// torch's HardSwish export below opset 14), that Mul, which the table absorbs.
+struct LutPlan {
+  std::string function;
+  const Node* absorbed_mul = nullptr;
+};
+LutPlan plan_lut(const Graph& graph, const Node& node) {
+  LutPlan plan;
+  switch (node.op) {
+    case OpKind::Sigmoid: plan.function = "sigmoid"; break;
+    case OpKind::Tanh: plan.function = "tanh"; break;
+    case OpKind::HardSigmoid: plan.function = "hardsigmoid"; break;
+    case OpKind::HardSwish: plan.function = "hardswish"; return plan;
+    default: return plan;
+  }
+  const Value* out = node.output(0);
+  const auto users = graph.users(out);
+  if (node.op == OpKind::Tanh || users.size() != 1 || graph.is_graph_output(out)) return plan;
+  const Node& mul = *users[0];
+  if (mul.op != OpKind::Mul || mul.inputs.size() != 2) return plan;
+  const Value* other = mul.input(0) == out ? mul.input(1) : mul.input(0);
+  if (other != node.input(0) || mul.output(0)->shape != out->shape) return plan;
+  plan.function = node.op == OpKind::Sigmoid ? "silu" : "hardswish";
+  plan.absorbed_mul = &mul;
+  return plan;
+}
+
+// Both shapes of equal rank, each dimension the output's or 1.
+bool broadcasts_to(const Shape& shape, const Shape& out) {
+  if (shape.size() != out.size()) return false;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] != out[d] && shape[d] != 1) return false;
+  }
+  return true;
+}
 
 class Builder {
  public:
@@ -154,9 +192,35 @@ class Builder {
         case OpKind::Clip:
           reject(*node, "an activation that is not fused into a Conv or an Add");
           break;
+        case OpKind::Sigmoid:
+        case OpKind::Tanh:
+        case OpKind::HardSigmoid:
+        case OpKind::HardSwish: {
+          const LutPlan lut = plan_lut(graph_, *node);
+          PlannedNode p{QOpKind::Lut, node, out, {}, lut.function};
+          if (lut.absorbed_mul != nullptr) {
+            p.output = lut.absorbed_mul->output(0);
+            absorbed.insert(lut.absorbed_mul);
+          }
+          planned_.push_back(p);
+          break;
+        }
+        case OpKind::Mul:
+          if (node->inputs.size() != 2 || !all_non_constant(*node)) {
+            reject(*node, "only a Mul of two computed tensors is supported (a Mul by a constant folds into the "
+                          "Conv before it, when there is one)");
+          } else if (!broadcasts_to(node->input(0)->shape, out->shape) ||
+                     !broadcasts_to(node->input(1)->shape, out->shape)) {
+            reject(*node, fmt::format("inputs {} and {} do not broadcast by size-1 dimensions of the same rank",
+                                      format_shape(node->input(0)->shape), format_shape(node->input(1)->shape)));
+          } else {
+            planned_.push_back({QOpKind::Mul, node, out, {}});
+          }
+          break;
         default:
-          reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], MaxPool, "
-                        "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape)");
+          reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
+                        "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
+                        "HardSwish, x*Sigmoid(x))");
       }
     }
     for (const Value* output : graph_.outputs()) {
@@ -218,6 +282,13 @@ class Builder {
       if (p.kind == QOpKind::Conv || p.kind == QOpKind::Add) {
         const FusedActivation act = activation(p);
         out.is_signed = !(act.kind != FusedActivation::Kind::None && act.min >= 0.0f);
+      } else if (p.kind == QOpKind::Lut) {
+        // sigmoid and hardsigmoid lie in [0, 1]: unsigned keeps all 8 bits for them.
+        out.is_signed = !(p.lut_function == "sigmoid" || p.lut_function == "hardsigmoid");
+        out.bits = 8;
+      } else if (p.kind == QOpKind::Mul) {
+        out.is_signed = false;
+        for (int in : data_inputs(p)) out.is_signed = out.is_signed || q_.tensor(in).is_signed;
       } else {
         out.is_signed = false;
         for (int in : data_inputs(p)) out.is_signed = out.is_signed || q_.tensor(in).is_signed;
@@ -287,8 +358,21 @@ class Builder {
       case QOpKind::Conv: make_conv(q, *p.node); break;
       case QOpKind::MaxPool:
       case QOpKind::AvgPool: set_pool_window(q, *p.node); break;
+      case QOpKind::Lut:
+        for (const int t : {q.inputs[0], q.output}) {
+          if (q_.tensor(t).bits != 8) {
+            throw UserError(fmt::format("node {} ({}): a lookup table needs 8-bit tensors, but '{}' is {}-bit (from "
+                                        "--bits or the first/last-layer bits); quantize it with 8 bits",
+                                        p.node->name, p.node->op_type, q_.tensor(t).name, q_.tensor(t).bits));
+          }
+        }
+        q.lut_function = p.lut_function;
+        q.lut_alpha = p.node->attrs.get_float("alpha", p.node->op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
+        q.lut_beta = p.node->attrs.get_float("beta", 0.5f);
+        break;
       case QOpKind::Reshape:
       case QOpKind::Add:
+      case QOpKind::Mul:
       case QOpKind::Concat: break;
     }
     return q;

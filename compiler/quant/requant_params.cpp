@@ -196,7 +196,7 @@ void assign_avgpool(QGraph& graph, QNode& node) {
   const QTensor& out = graph.tensor(node.output);
   const double factor = in.scale / (out.scale * static_cast<double>(node.divisor));
   switch (graph.scheme) {
-    case Scheme::Pow2: set_single(node.requant, 1, exact_log2(factor, node), false); break;
+    case Scheme::Pow2: set_single(node.requant, 1, exact_log2(1.0 / factor, node), false); break;
     case Scheme::Xdnn: {
       const FixedPointFactor f = fixed_point_factor(factor, kMax16);
       set_single(node.requant, f.multiplier, f.shift, false);
@@ -211,7 +211,45 @@ void assign_avgpool(QGraph& graph, QNode& node) {
   set_clamp(node, out);
 }
 
+// y = requant(a * b): the product's scale is s_a * s_b. Per scheme as Add and AvgPool are:
+// pow2 an exact shift, xdnn a 16-bit multiplier, pulp a 16-bit multiplier with PULP-NN's
+// truncation. |a * b| <= 2^14 (8-bit) or 2^30 (16-bit); times a 16-bit multiplier it stays
+// within int64 in every case.
+void assign_mul(QGraph& graph, QNode& node) {
+  const QTensor& a = graph.tensor(node.inputs[0]);
+  const QTensor& b = graph.tensor(node.inputs[1]);
+  const QTensor& out = graph.tensor(node.output);
+  const double factor = a.scale * b.scale / out.scale;
+  switch (graph.scheme) {
+    case Scheme::Pow2: set_single(node.requant, 1, exact_log2(1.0 / factor, node), false); break;
+    case Scheme::Xdnn: {
+      const FixedPointFactor f = fixed_point_factor(factor, kMax16);
+      set_single(node.requant, f.multiplier, f.shift, false);
+      break;
+    }
+    case Scheme::Pulp: {
+      const FixedPointFactor f = fixed_point_factor(factor, kMax16, 0, 31);
+      set_single(node.requant, f.multiplier, f.shift, true);
+      break;
+    }
+  }
+  set_clamp(node, out);
+}
+
 }  // namespace
+
+std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const std::string& function, float alpha,
+                                    float beta) {
+  std::vector<std::int64_t> table;
+  table.reserve(static_cast<std::size_t>(in.hi() - in.lo() + 1));
+  for (std::int64_t q = in.lo(); q <= in.hi(); ++q) {
+    const double y = lut_function_value(function, static_cast<double>(q) * in.scale, alpha, beta);
+    const double level = std::nearbyint(y / out.scale);  // half to even, as QuantizeLinear
+    table.push_back(static_cast<std::int64_t>(
+        std::clamp(level, static_cast<double>(out.lo()), static_cast<double>(out.hi()))));
+  }
+  return table;
+}
 
 std::vector<std::int64_t> conv_accumulator_bounds(const QGraph& graph, const QNode& node) {
   return accumulator_bounds(node, graph.tensor(node.inputs.at(0)));
@@ -234,6 +272,11 @@ void assign_requant(QGraph& graph) {
       case QOpKind::Conv: assign_conv(graph, node); break;
       case QOpKind::Add: assign_add(graph, node); break;
       case QOpKind::AvgPool: assign_avgpool(graph, node); break;
+      case QOpKind::Mul: assign_mul(graph, node); break;
+      case QOpKind::Lut:
+        node.lut_table = lut_table(graph.tensor(node.inputs[0]), graph.tensor(node.output), node.lut_function,
+                                   node.lut_alpha, node.lut_beta);
+        break;
       case QOpKind::MaxPool:
       case QOpKind::Concat:
       case QOpKind::Reshape: break;

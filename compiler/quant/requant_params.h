@@ -4,6 +4,7 @@
 // and bias, and the scheme, so a QGraph rebuilt from a QDQ model gets identical parameters.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/quant/qgraph.h"
@@ -27,7 +28,13 @@ std::vector<std::int64_t> conv_accumulator_bounds(const QGraph& graph, const QNo
 // variant (int64 k and lambda). Our arithmetic is int64 and exact in both cases.
 bool pulp_batchnorm_needs_64bit(const QGraph& graph, const QNode& node);
 
-// Fills node.requant (and input_multiplier for Add) for every node of the graph, by the
+// A Lut's table: entry i is the function of the real value (lo(in) + i) * in.scale, divided
+// by out.scale, rounded half to even and clamped to the output's range. Computed in double
+// once, here: both implementations read the table, so no float arithmetic runs twice.
+std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const std::string& function, float alpha,
+                                    float beta);
+
+// Fills node.requant (and input_multiplier for Add, the table of a Lut) for every node of the graph, by the
 // graph's scheme. Throws UserError naming the node when its scales cannot be represented
 // (pow2 scales that are not powers of two, Concat inputs with different scales, ...).
 void assign_requant(QGraph& graph);

@@ -68,8 +68,16 @@ class Emitter {
           const Allocation& allocation, const XdnnParams& hw, const CompileOptions& options, EmitStats& stats,
           std::vector<LayerEmitStats>& layer_stats)
       : graph_(graph), mapping_(mapping), plan_(plan), schedule_(schedule), allocation_(allocation), hw_(hw),
-        options_(options), stats_(stats), layer_stats_(layer_stats), ddr_home_(plan.buffers.size(), kUnassigned) {
+        options_(options), stats_(stats), layer_stats_(layer_stats), ddr_home_(plan.buffers.size(), kUnassigned),
+        host_elementwise_buffer_(plan.buffers.size(), false), ddr_current_(plan.buffers.size(), false) {
     layer_stats_.assign(mapping.layers.size(), {});
+    // A network input's home holds it from the start, and no layer writes an input.
+    for (std::size_t b = 0; b < plan.buffers.size(); ++b) ddr_current_[b] = plan.buffers[b].network_input;
+    for (const XLayer& layer : mapping.layers) {
+      if (layer.kind != XLayerKind::HostElementwise) continue;
+      for (const int t : layer.inputs) host_elementwise_buffer_[static_cast<std::size_t>(buffer_of(t))] = true;
+      host_elementwise_buffer_[static_cast<std::size_t>(buffer_of(layer.output))] = true;
+    }
   }
 
   isa::xdnn::Program run() {
@@ -87,7 +95,11 @@ class Emitter {
         case XLayerKind::Pool: emit_pool(l, s); break;
         case XLayerKind::Eltwise: emit_eltwise(l, s); break;
         case XLayerKind::Concat: emit_concat(l, s); break;
+        case XLayerKind::HostElementwise: emit_host_elementwise(l, s); break;
       }
+      // A host layer wrote its result to the home and brought it back: AM and DDR agree. Any
+      // other layer changed only AM.
+      ddr_current_[static_cast<std::size_t>(buffer_of(layer.output))] = layer.on_host;
       for (const Transfer& t : step.after) transfer(t, l);
       add_layer_record(l, s);
     }
@@ -102,10 +114,11 @@ class Emitter {
  private:
   // --- DDR ---------------------------------------------------------------------------
   // Network inputs and outputs sit in DDR compactly, channels innermost (the host's HWC
-  // image: no section padding); other buffers keep their AM image when spilled.
+  // image: no section padding), and so do the operands and results of host elementwise
+  // layers (the host CPU reads dense tensors); other buffers keep their AM image when spilled.
   bool compact_in_ddr(int buffer) const {
     const Buffer& b = plan_.buffers[static_cast<std::size_t>(buffer)];
-    return b.network_input || b.network_output;
+    return b.network_input || b.network_output || host_elementwise_buffer_[static_cast<std::size_t>(buffer)];
   }
 
   isa::xdnn::TensorLayout ddr_layout(int buffer) const {
@@ -278,10 +291,18 @@ class Emitter {
 
 
   // A whole buffer between its DDR home and AM: one contiguous copy of the AM image, or for
-  // a compact home one 3-D gather/scatter per AM section.
+  // a compact home one 3-D gather/scatter per AM section. A host elementwise layer's buffer
+  // whose home already holds what AM holds (a network input, the result of a host layer, a
+  // buffer downloaded since it was last written) is not downloaded again, for the host or
+  // as a network output; spills go as the allocation planned them.
   void transfer(const Transfer& t, int layer) {
     const Buffer& buffer = plan_.buffers[static_cast<std::size_t>(t.buffer)];
     const bool up = t.kind == Transfer::Kind::Upload;
+    if (!up) {
+      const auto b = static_cast<std::size_t>(t.buffer);
+      if (!t.spill && ddr_current_[b] && host_elementwise_buffer_[b]) return;
+      ddr_current_[b] = true;
+    }
     const std::uint64_t ddr = home(t.buffer);
     const isa::xdnn::TensorLayout am_layout = buffer_layout(plan_, buffer);
     std::vector<isa::xdnn::Copy> copies;
@@ -563,6 +584,36 @@ class Emitter {
     push(std::move(instr), Unit::Eltwise, l);
   }
 
+  // A Lut or Mul on the host model, as a host conv: its operands go AM -> DDR, the host
+  // reads and writes DDR, and the result comes back DDR -> AM (the hazard tracker orders the
+  // three). An operand already in its home is not moved again (transfer), so consecutive
+  // host layers do not bounce their tensors through AM, and an operand read twice (x * x)
+  // goes down once.
+  void emit_host_elementwise(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.host_node)];
+    for (const int input : node.inputs) {
+      const int b = buffer_of(input);
+      transfer({Transfer::Kind::Download, b, allocation_.steps[s].address.at(b), false}, l);
+    }
+    isa::xdnn::HostElementwise host;
+    *host.mutable_a() = ddr_region(node.inputs[0]);
+    *host.mutable_output() = ddr_region(layer.output);
+    if (node.kind == quant::QOpKind::Lut) {
+      host.set_kind(isa::xdnn::HOST_LUT);
+      for (const std::int64_t entry : node.lut_table) host.add_table(static_cast<std::int32_t>(entry));
+    } else {
+      host.set_kind(isa::xdnn::HOST_MUL);
+      *host.mutable_b() = ddr_region(node.inputs[1]);
+      *host.mutable_requant() = requant_of(node.requant, 0, 1, 1);
+    }
+    Instr instr;
+    *instr.mutable_host_elementwise() = std::move(host);
+    push(std::move(instr), Unit::Host, l);
+    const int out_buffer = buffer_of(layer.output);
+    transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
+  }
+
   void add_layer_record(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     auto* record = program_.add_layers();
@@ -613,6 +664,10 @@ class Emitter {
   isa::xdnn::Program program_;
   HazardTracker hazards_;
   std::vector<std::uint64_t> ddr_home_;
+  std::vector<bool> host_elementwise_buffer_;  // read or written by a Lut or Mul on the host
+  // The buffer's DDR home holds what AM holds (acted on for host elementwise buffers only,
+  // so programs without a Lut or Mul move what they always moved).
+  std::vector<bool> ddr_current_;
   std::uint64_t ddr_cursor_ = 0;
   std::string weights_;
   std::vector<ConvPlan> conv_plans_;

@@ -3,7 +3,8 @@
 // Each conv is split into output-channel blocks whose weights fit one half of the filter
 // cache; each block's weights are loaded from DDR into alternating halves (ping-pong, so the
 // next block's load overlaps this block's compute) or always the same half when ping-pong
-// is off. Network inputs, outputs and spills move between DDR and AM as the allocation says.
+// is off. Network inputs, outputs and spills move between DDR and AM as the allocation says;
+// a host layer's operands go to DDR before it and its result comes back after it.
 // Dependency flags come from the HazardTracker. Weights, inputs, outputs and spill homes
 // are laid out in DDR: weights first, then one home per buffer that needs one.
 //

@@ -54,6 +54,45 @@ std::string pool_problem(const QGraph& graph, const QNode& node) {
   return {};
 }
 
+// The host model takes batch-1 tensors the buffers can hold: N x C x H x W or N x C.
+std::string host_tensor_problem(const quant::QTensor& t) {
+  if (t.shape.size() != 4 && t.shape.size() != 2) {
+    return fmt::format("tensor '{}' has {} dimensions; the host model takes N x C x H x W or N x C", t.name,
+                       t.shape.size());
+  }
+  if (t.shape[0] != 1) return fmt::format("tensor '{}': batch size must be 1", t.name);
+  return {};
+}
+
+// Why the host model cannot run this Lut or Mul, or "".
+std::string host_elementwise_problem(const QGraph& graph, const QNode& node) {
+  const auto& out = graph.tensor(node.output);
+  std::string problem = host_tensor_problem(out);
+  if (!problem.empty()) return problem;
+  for (const int input : node.inputs) {
+    problem = host_tensor_problem(graph.tensor(input));
+    if (!problem.empty()) return problem;
+  }
+  if (node.kind == QOpKind::Lut) {
+    const auto& in = graph.tensor(node.inputs[0]);
+    if (in.bits != 8 || out.bits != 8) return "a lookup table needs an 8-bit input and output";
+    if (in.shape != out.shape) return "a lookup table keeps the shape";
+    if (node.lut_table.size() != 256) {
+      return fmt::format("the table has {} entries; an 8-bit input needs 256", node.lut_table.size());
+    }
+    return {};
+  }
+  if (node.inputs.size() != 2) return fmt::format("a mul has two inputs, not {}", node.inputs.size());
+  for (const int input : node.inputs) {
+    const auto& t = graph.tensor(input);
+    bool broadcasts = t.shape.size() == out.shape.size();
+    for (std::size_t d = 0; broadcasts && d < t.shape.size(); ++d) broadcasts = t.shape[d] == out.shape[d] || t.shape[d] == 1;
+    if (!broadcasts) return fmt::format("input '{}' does not broadcast to the output", t.name);
+  }
+  if (node.requant.channels() != 1) return "a mul requantises per tensor (one requant entry)";
+  return {};
+}
+
 }  // namespace
 
 const char* layer_unit(const XLayer& layer) {
@@ -63,6 +102,7 @@ const char* layer_unit(const XLayer& layer) {
     case XLayerKind::Pool: return "pool";
     case XLayerKind::Eltwise: return "eltwise";
     case XLayerKind::Concat: return "ddr";
+    case XLayerKind::HostElementwise: return "host";
   }
   return "?";
 }
@@ -78,6 +118,7 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
   LayerMapping mapping;
   const auto consumers = consumers_of(graph);
   std::set<int> fused_pools;
+  std::set<int> host_outputs;  // host layers' outputs: never placed in a concat buffer (see the header)
   const auto unsupported = [&](const QNode& node, const std::string& why) {
     mapping.unsupported.push_back(fmt::format("node '{}' ({}): {}", node.name, quant::qop_name(node.kind), why));
   };
@@ -116,6 +157,7 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.type = fc ? "fc" : depthwise ? "depthwise" : "conv";
         layer.on_host = (fc && hw.host_fc_softmax) || !layer.host_reason.empty();
         if (layer.on_host && layer.host_reason.empty()) layer.host_reason = "FC on the host (host_fc_softmax)";
+        if (layer.on_host) host_outputs.insert(node.output);
         layer.macs = conv_macs(graph, node);
         layer.ops = 2 * layer.macs;
         // Pipelining: a pool that is the conv's only consumer, when the conv output is not
@@ -162,6 +204,23 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.ops = elements;
         break;
       }
+      case QOpKind::Lut:
+      case QOpKind::Mul: {
+        const std::string problem = host_elementwise_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        const bool lut = node.kind == QOpKind::Lut;
+        layer.kind = XLayerKind::HostElementwise;
+        layer.host_node = static_cast<int>(n);
+        layer.type = lut ? "lut" : "mul";
+        layer.on_host = true;
+        layer.host_reason = lut ? "no lookup-table unit on the overlay" : "the eltwise block adds; it does not multiply";
+        layer.ops = quant::element_count(graph.tensor(node.output));  // 1 per output element
+        host_outputs.insert(node.output);
+        break;
+      }
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;
@@ -180,7 +239,8 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         bool placeable = true;
         for (const int raw : node.inputs) {
           const int t = resolve_alias(mapping, raw);
-          if (!seen.insert(t).second || graph.producer(t) == nullptr || mapping.placements.count(t) != 0) {
+          if (!seen.insert(t).second || graph.producer(t) == nullptr || mapping.placements.count(t) != 0 ||
+              host_outputs.count(t) != 0) {
             placeable = false;
           }
         }

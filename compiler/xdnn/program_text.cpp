@@ -47,6 +47,26 @@ std::string wait_text(const isa::xdnn::Wait& w) {
   return names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ","));
 }
 
+std::string requant_text(const isa::Requant& r) {
+  return fmt::format("m={} off={} shift={} clamp=[{},{}]{}", fmt::join(r.multiplier(), ","), fmt::join(r.offset(), ","),
+                     fmt::join(r.shift(), ","), r.lo(), r.hi(), r.intermediate_bits() == 16 ? " i16" : "");
+}
+
+// A table is 256 entries: its size and its first and last entries, enough to tell tables apart.
+std::string table_text(const google::protobuf::RepeatedField<std::int32_t>& table) {
+  if (table.size() <= 4) return fmt::format("table[{}]={{{}}}", table.size(), fmt::join(table, ","));
+  return fmt::format("table[{}]={{{},{},...,{},{}}}", table.size(), table.Get(0), table.Get(1),
+                     table.Get(table.size() - 2), table.Get(table.size() - 1));
+}
+
+std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
+  if (h.kind() == isa::xdnn::HOST_MUL) {
+    return fmt::format("a={} b={} out={} {}", region_text(h.a()), region_text(h.b()), region_text(h.output()),
+                       requant_text(h.requant()));
+  }
+  return fmt::format("in={} out={} {}", region_text(h.a()), region_text(h.output()), table_text(h.table()));
+}
+
 std::string copy_text(const isa::xdnn::Copy& c) {
   std::string text = fmt::format("{}@0x{:x} -> {}@0x{:x} bytes={}", isa::xdnn::memory_name(c.source_memory()),
                                  c.source(), isa::xdnn::memory_name(c.destination_memory()), c.destination(),
@@ -90,6 +110,7 @@ std::string program_to_cmd(const isa::xdnn::Program& program) {
       case isa::xdnn::Instr::kUpload: body = copy_text(instr.upload()); break;
       case isa::xdnn::Instr::kDownload: body = copy_text(instr.download()); break;
       case isa::xdnn::Instr::kLoadWeights: body = copy_text(instr.load_weights()); break;
+      case isa::xdnn::Instr::kHostElementwise: body = host_elementwise_text(instr.host_elementwise()); break;
       case isa::xdnn::Instr::OP_NOT_SET: body = "?"; break;
     }
     text += fmt::format("{} {} {} {} wait={}\n", instr.id(), isa::xdnn::instr_mnemonic(instr), instr.layer(), body,

@@ -120,7 +120,106 @@ std::string conv_problem(const Conv& conv, const Memories& m, const HwConfig& co
   return {};
 }
 
+// The integer range of a layout's elements.
+std::int64_t element_lo(const isa::xdnn::TensorLayout& l) {
+  return l.is_signed() ? -(std::int64_t{1} << (8 * l.element_bytes() - 1)) : 0;
+}
+std::int64_t element_hi(const isa::xdnn::TensorLayout& l) {
+  return l.is_signed() ? (std::int64_t{1} << (8 * l.element_bytes() - 1)) - 1 : (std::int64_t{1} << (8 * l.element_bytes())) - 1;
+}
+
+std::string shape_text(const isa::xdnn::TensorLayout& l) {
+  return fmt::format("{}x{}x{}", l.channels(), l.height(), l.width());
+}
+
+// Each dimension of `operand` equals the output's or is 1 (read at index 0).
+bool broadcasts_to(const isa::xdnn::TensorLayout& operand, const isa::xdnn::TensorLayout& out) {
+  const auto fits = [](std::uint32_t d, std::uint32_t o) { return d == o || d == 1; };
+  return fits(operand.channels(), out.channels()) && fits(operand.height(), out.height()) &&
+         fits(operand.width(), out.width());
+}
+
+std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const Memories& m) {
+  if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL) {
+    return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
+  }
+  const bool mul = h.kind() == isa::xdnn::HOST_MUL;
+  std::vector<std::pair<const char*, const isa::xdnn::Region*>> operands{{"a", &h.a()}, {"output", &h.output()}};
+  if (mul) operands.emplace_back("b", &h.b());
+  for (const auto& [name, region] : operands) {
+    if (region->memory() != isa::xdnn::MEMORY_DDR) {
+      return fmt::format("the host reads and writes DDR only, but {} is in {}", name,
+                         isa::xdnn::memory_name(region->memory()));
+    }
+    const std::string p = region_problem(*region, m);
+    if (!p.empty()) return fmt::format("{} region {}", name, p);
+  }
+  const auto& a = h.a().layout();
+  const auto& out = h.output().layout();
+  if (!mul) {
+    if (h.has_b() || h.has_requant()) return "a lookup table takes one operand and no requant";
+    if (a.element_bytes() != 1 || out.element_bytes() != 1) {
+      return fmt::format("a lookup table maps 8-bit values to 8-bit values (a has {}, the output {} bytes per element)",
+                         a.element_bytes(), out.element_bytes());
+    }
+    if (a.channels() != out.channels() || a.height() != out.height() || a.width() != out.width()) {
+      return fmt::format("a lookup table keeps the shape (a {}, output {})", shape_text(a), shape_text(out));
+    }
+    const std::int64_t entries = element_hi(a) - element_lo(a) + 1;
+    if (h.table_size() != entries) {
+      return fmt::format("the table has {} entries; an 8-bit input needs {}", h.table_size(), entries);
+    }
+    for (int i = 0; i < h.table_size(); ++i) {
+      if (h.table(i) < element_lo(out) || h.table(i) > element_hi(out)) {
+        return fmt::format("table entry {} ({}) lies outside the output's range [{}, {}]", i, h.table(i),
+                           element_lo(out), element_hi(out));
+      }
+    }
+    return {};
+  }
+  if (h.table_size() != 0) return "a mul has no table";
+  for (const auto& [name, region] : operands) {
+    if (!broadcasts_to(region->layout(), out)) {
+      return fmt::format("{} of shape {} does not broadcast to the output's {} (each dimension equal or 1)", name,
+                         shape_text(region->layout()), shape_text(out));
+    }
+  }
+  const std::string p = requant_problem(h.requant(), 1);
+  if (!p.empty()) return p;
+  if (h.requant().lo() < element_lo(out) || h.requant().hi() > element_hi(out)) {
+    return fmt::format("requant clamp [{}, {}] exceeds the output's range [{}, {}]", h.requant().lo(),
+                       h.requant().hi(), element_lo(out), element_hi(out));
+  }
+  return {};
+}
+
 // --- arithmetic -----------------------------------------------------------------------
+
+// The host's lookup table or multiply over dense tensors read from DDR; a dimension of 1 in
+// an operand is read at index 0 wherever the output's is larger.
+void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
+  const auto& out = h.output().layout();
+  const DenseTensor a = read_region(h.a(), m);
+  std::vector<std::int32_t> y(static_cast<std::size_t>(out.channels()) * out.height() * out.width());
+  if (h.kind() == isa::xdnn::HOST_LUT) {
+    const std::int64_t lo = element_lo(h.a().layout());
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = h.table(static_cast<int>(a.values[i] - lo));
+  } else {
+    const DenseTensor b = read_region(h.b(), m);
+    const auto at = [](const DenseTensor& t, std::uint32_t c, std::uint32_t row, std::uint32_t col) {
+      return std::int64_t{t.at(t.channels == 1 ? 0 : c, t.height == 1 ? 0 : row, t.width == 1 ? 0 : col)};
+    };
+    std::size_t i = 0;
+    for (std::uint32_t c = 0; c < out.channels(); ++c) {
+      for (std::uint32_t row = 0; row < out.height(); ++row) {
+        for (std::uint32_t col = 0; col < out.width(); ++col) {
+          y[i++] = requantize(at(a, c, row, col) * at(b, c, row, col), h.requant(), 0);
+        }
+      }
+    }
+  }
+  write_region_rows(h.output(), m, y, 0, out.height(), 0);
+}
 
 // Pools rows [row_begin, row_end) of the output from `in` (channels x in_rows x in_width,
 // holding input rows [in_row0, in_row0 + in_rows) of an input of in_height rows).
@@ -336,6 +435,7 @@ std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& m
       return copy_problem(instr.download(), isa::xdnn::MEMORY_AM, isa::xdnn::MEMORY_DDR, m);
     case isa::xdnn::Instr::kLoadWeights:
       return copy_problem(instr.load_weights(), isa::xdnn::MEMORY_DDR, isa::xdnn::MEMORY_FILTER_CACHE, m);
+    case isa::xdnn::Instr::kHostElementwise: return host_elementwise_problem(instr.host_elementwise(), m);
     case isa::xdnn::Instr::OP_NOT_SET: break;
   }
   return "has no operation";
@@ -369,6 +469,7 @@ void execute(const isa::xdnn::Instr& instr, Memories& m) {
     case isa::xdnn::Instr::kUpload: run_copy(instr.upload(), m); return;
     case isa::xdnn::Instr::kDownload: run_copy(instr.download(), m); return;
     case isa::xdnn::Instr::kLoadWeights: run_copy(instr.load_weights(), m); return;
+    case isa::xdnn::Instr::kHostElementwise: run_host_elementwise(instr.host_elementwise(), m); return;
     case isa::xdnn::Instr::OP_NOT_SET: break;
   }
 }

@@ -39,6 +39,7 @@ UnitId unit_of(const Instr& instr) {
     case Instr::kUpload: return UnitId::Upload;
     case Instr::kDownload: return UnitId::Download;
     case Instr::kLoadWeights: return UnitId::Weights;
+    case Instr::kHostElementwise: return UnitId::Host;
     case Instr::OP_NOT_SET: break;
   }
   return UnitId::Array;
@@ -147,6 +148,8 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
       cycles = pool_cycles(instr.pool(), hw);
     } else if (instr.has_eltwise()) {
       cycles = eltwise_cycles(instr.eltwise(), hw);
+    } else if (instr.has_host_elementwise()) {
+      cycles = host_elementwise_cycles(instr.host_elementwise(), config);
     }
     state.cycles_of[static_cast<std::size_t>(i)] = cycles;
   }

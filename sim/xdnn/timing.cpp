@@ -9,6 +9,11 @@ namespace {
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
+// Bytes of the tensor a region holds (no section padding, no replicas): what the host moves.
+std::uint64_t tensor_bytes(const isa::xdnn::TensorLayout& l) {
+  return std::uint64_t{l.channels()} * l.height() * l.width() * l.element_bytes();
+}
+
 }  // namespace
 
 std::uint64_t conv_rows_computed(const isa::xdnn::Conv& conv) {
@@ -74,12 +79,25 @@ std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config) {
   const auto& hw = config.xdnn();
   // The host reads the input the instruction covers and writes its output over the link;
   // its weights stay in host memory.
-  const auto tensor_bytes = [](const isa::xdnn::TensorLayout& l) {
-    return static_cast<double>(std::uint64_t{l.channels()} * l.height() * l.width() * l.element_bytes());
-  };
-  const double link_bytes = tensor_bytes(conv.input().layout()) + tensor_bytes(conv.output().layout());
+  const double link_bytes = static_cast<double>(tensor_bytes(conv.input().layout())) +
+                            static_cast<double>(tensor_bytes(conv.output().layout()));
   const double seconds = 2.0 * static_cast<double>(conv_macs(conv)) / (hw.host_gops * 1e9) +
                          link_bytes / (hw.host_link_gbps * 1e9);
+  return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
+}
+
+std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
+  const auto& out = host.output().layout();
+  return std::uint64_t{out.channels()} * out.height() * out.width();
+}
+
+std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, const HwConfig& config) {
+  const auto& hw = config.xdnn();
+  // The table and the requant travel with the instruction; only tensors cross the link.
+  std::uint64_t link_bytes = tensor_bytes(host.a().layout()) + tensor_bytes(host.output().layout());
+  if (host.kind() == isa::xdnn::HOST_MUL) link_bytes += tensor_bytes(host.b().layout());
+  const double seconds = static_cast<double>(host_elementwise_ops(host)) / (hw.host_gops * 1e9) +
+                         static_cast<double>(link_bytes) / (hw.host_link_gbps * 1e9);
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
 }
 

@@ -3,7 +3,8 @@
 // instruction controller that issues in order and honours the dependency flags; the
 // systolic array (convs, pipelined pools); the pool/eltwise block; a DDR engine whose
 // upload, download and weight-load queues share one bandwidth-limited channel; a host
-// model for FC. Memories (AM, DDR, filter cache) are byte arrays the instructions really
+// model for what the overlay cannot run (convs beyond the array, FC, lookup tables,
+// multiplies). Memories (AM, DDR, filter cache) are byte arrays the instructions really
 // read and write in the hardware layout; the outputs are read back from them.
 //
 // This code shares no arithmetic with compiler/golden: bit-exactness against it means

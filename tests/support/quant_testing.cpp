@@ -39,6 +39,29 @@ OnnxBuilder small_cnn() {
   return b;
 }
 
+OnnxBuilder activation_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 21)).initializer("b1", random_tensor({8}, 22));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Sigmoid", {"c1"}, {"s1"}, "silu");
+  b.node("Mul", {"c1", "s1"}, {"f"}, "silu_mul");
+  b.node("GlobalAveragePool", {"f"}, {"squeezed"}, "squeeze");
+  b.initializer("wr", random_tensor({4, 8, 1, 1}, 23)).initializer("br", random_tensor({4}, 24));
+  b.node("Conv", {"squeezed", "wr", "br"}, {"reduced"}, "se_reduce");
+  b.node("Relu", {"reduced"}, {"reduced_relu"}, "se_relu");
+  b.initializer("we", random_tensor({8, 4, 1, 1}, 25)).initializer("be", random_tensor({8}, 26));
+  b.node("Conv", {"reduced_relu", "we", "be"}, {"expanded"}, "se_expand");
+  set_attr(b.node("HardSigmoid", {"expanded"}, {"gate"}, "gate"), "alpha", 1.0f / 6.0f);
+  b.node("Mul", {"gate", "f"}, {"scaled"}, "scale");
+  b.initializer("w2", random_tensor({6, 8, 1, 1}, 27)).initializer("b2", random_tensor({6}, 28));
+  b.node("Conv", {"scaled", "w2", "b2"}, {"c2"}, "conv2");
+  set_attr(b.node("HardSigmoid", {"c2"}, {"hs"}, "hswish"), "alpha", 1.0f / 6.0f);
+  b.node("Mul", {"c2", "hs"}, {"h"}, "hswish_mul");
+  b.node("Tanh", {"h"}, {"y"}, "tanh");
+  return b;
+}
+
 QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeOptions& options,
                               quant::CalibrationMethod method, int samples) {
   QuantizedModel result{import_onnx_model(builder.proto(), {}).graph, {}};

@@ -16,6 +16,13 @@ namespace wb::test {
 // -> Flatten -> Gemm (10) -> y[1,10]
 OnnxBuilder small_cnn();
 
+// The activations of EfficientNet and MobileNetV3 as torch exports them (opset 13):
+// x[1,4,8,8] -> Conv3x3 (8) -> x*Sigmoid(x) ("silu") -> squeeze-and-excitation:
+// GlobalAveragePool -> Conv1x1 (4) + Relu -> Conv1x1 (8) -> HardSigmoid ("gate") ->
+// Mul(gate [1,8,1,1], features [1,8,8,8]) ("scale") -> Conv1x1 (6) -> x*HardSigmoid(x)
+// ("hswish") -> Tanh ("tanh") -> y[1,6,8,8]
+OnnxBuilder activation_cnn();
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

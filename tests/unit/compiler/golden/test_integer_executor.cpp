@@ -451,6 +451,66 @@ TEST(IntegerExecutorAdd, FloorRoundingAndInt16Wrap) {
   EXPECT_EQ(out[0].to_int64_vector(), (std::vector<std::int64_t>{150, 128, 0, 81}));
 }
 
+TEST(IntegerExecutorLut, IndexesFromTheInputsLowestValue) {
+  for (const bool is_signed : {true, false}) {
+    Builder b;
+    const int x = b.input("x", {1, 1, 1, 4}, 8, is_signed);
+    const int y = b.tensor("y", {1, 1, 1, 4}, 8, true);
+    QNode& n = b.node(QOpKind::Lut, "lut", {x}, y);
+    // table[i] = the entry's own index minus 128, except the two ends.
+    for (std::int64_t i = 0; i < 256; ++i) n.lut_table.push_back(i - 128);
+    n.lut_table.front() = 77;
+    n.lut_table.back() = -77;
+    b.graph.outputs = {y};
+    const DType type = is_signed ? DType::I8 : DType::U8;
+    const std::vector<std::int64_t> values =
+        is_signed ? std::vector<std::int64_t>{-128, -1, 0, 127} : std::vector<std::int64_t>{0, 127, 128, 255};
+    const auto out = IntegerExecutor(b.graph).run_quantized({ints(type, {1, 1, 1, 4}, values)});
+    // Signed: -128 -> entry 0, -1 -> 127 - 128 = -1, 0 -> 0, 127 -> entry 255.
+    // Unsigned: 0 -> entry 0, 127 -> -1, 128 -> 0, 255 -> entry 255.
+    EXPECT_EQ(out[0].to_int64_vector(), (std::vector<std::int64_t>{77, -1, 0, -77})) << is_signed;
+  }
+}
+
+TEST(IntegerExecutorLut, ATableOfTheWrongLengthOrRangeIsRejected) {
+  Builder b;
+  const int x = b.input("x", {1, 1, 1, 2}, 8, true);
+  const int y = b.tensor("y", {1, 1, 1, 2}, 8, false);
+  QNode& n = b.node(QOpKind::Lut, "lut", {x}, y);
+  n.lut_table.assign(255, 0);
+  b.graph.outputs = {y};
+  EXPECT_ANY_THROW(IntegerExecutor{b.graph});
+  b.graph.nodes[0].lut_table.assign(256, 0);
+  b.graph.nodes[0].lut_table[3] = -1;  // below an unsigned output's range
+  EXPECT_ANY_THROW(IntegerExecutor{b.graph});
+}
+
+TEST(IntegerExecutorMul, BroadcastsAndSaturates) {
+  // SE scale: features [1,2,1,3] times a per-channel gate [1,2,1,1], then / 4 rounded half up.
+  Builder b;
+  const int gate = b.input("gate", {1, 2, 1, 1}, 8, false);
+  const int f = b.input("f", {1, 2, 1, 3}, 8, true);
+  const int y = b.tensor("y", {1, 2, 1, 3}, 8, true);
+  QNode& n = b.node(QOpKind::Mul, "mul", {gate, f}, y);
+  n.requant = requant({1}, {2}, -128, 127);
+  b.graph.outputs = {y};
+  const auto out = IntegerExecutor(b.graph).run_quantized(
+      {ints(DType::U8, {1, 2, 1, 1}, {3, 255}), ints(DType::I8, {1, 2, 1, 3}, {-128, 2, 127, -3, 1, 127})});
+  // Channel 0 (gate 3): -384/4 = -96, 6/4 = 1.5 -> 2, 381/4 = 95.25 -> 95.
+  // Channel 1 (gate 255): -765/4 = -191.25 -> -128 (saturated), 255/4 = 63.75 -> 64, 32385/4 -> 127.
+  EXPECT_EQ(out[0].to_int64_vector(), (std::vector<std::int64_t>{-96, 2, 95, -128, 64, 127}));
+}
+
+TEST(IntegerExecutorMul, ShapesThatDoNotBroadcastAreRejected) {
+  Builder b;
+  const int a = b.input("a", {1, 2, 1, 3}, 8, true);
+  const int c = b.input("c", {1, 3, 1, 1}, 8, true);
+  const int y = b.tensor("y", {1, 2, 1, 3}, 8, true);
+  b.node(QOpKind::Mul, "mul", {a, c}, y).requant = requant({1}, {0}, -128, 127);
+  b.graph.outputs = {y};
+  EXPECT_ANY_THROW(IntegerExecutor{b.graph});
+}
+
 TEST(IntegerExecutorConcat, PlacesInputsAlongChannelsPerImage) {
   Builder b;
   const int a = b.input("a", {2, 1, 1, 2}, 8, false);

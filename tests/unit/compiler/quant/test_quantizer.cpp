@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -120,6 +121,76 @@ TEST(Quantizer, IntegerResultTracksTheFloatOne) {
   }
 }
 
+// Sigmoid-like activations become lookup tables (x * sigmoid(x) and x * hardsigmoid(x) one
+// table each), the squeeze-and-excitation scale a broadcasting Mul.
+TEST(Quantizer, ActivationsBecomeTablesAndTheExcitationAMul) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    const auto m = test::quantize_model(test::activation_cnn(), scheme(s));
+    const QGraph& g = m.qgraph;
+    const QNode& silu = node(g, "silu");
+    EXPECT_EQ(silu.kind, QOpKind::Lut);
+    EXPECT_EQ(silu.lut_function, "silu");
+    EXPECT_EQ(g.tensor(silu.output).name, "f");  // the absorbed Mul's output
+    EXPECT_EQ(silu.lut_table.size(), 256u);
+    const QNode& gate = node(g, "gate");
+    EXPECT_EQ(gate.lut_function, "hardsigmoid");
+    EXPECT_FLOAT_EQ(gate.lut_alpha, 1.0f / 6.0f);
+    EXPECT_FALSE(g.tensor(gate.output).is_signed) << "hardsigmoid lies in [0, 1]";
+    EXPECT_EQ(node(g, "hswish").lut_function, "hardswish");
+    EXPECT_TRUE(tensor(g, "h").is_signed) << "hardswish dips below 0";
+    EXPECT_EQ(node(g, "tanh").lut_function, "tanh");
+    const QNode& scale = node(g, "scale");
+    EXPECT_EQ(scale.kind, QOpKind::Mul);
+    EXPECT_EQ(g.tensor(scale.inputs[0]).shape, (Shape{1, 8, 1, 1}));
+    EXPECT_EQ(scale.requant.channels(), 1u);
+    for (const QNode& n : g.nodes) EXPECT_NE(n.name, "silu_mul") << "absorbed into the table";
+    // Every table is monotone where its function is (sigmoid, hardsigmoid, tanh).
+    for (const char* name : {"gate", "tanh"}) {
+      const auto& t = node(g, name).lut_table;
+      EXPECT_TRUE(std::is_sorted(t.begin(), t.end())) << name << " " << scheme_name(s);
+    }
+    // The integer network still tracks the float one.
+    const auto inputs = random_inputs(m.graph, 7);
+    const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
+    const Tensor q = golden::dequantize(g.tensor(g.outputs[0]), golden::IntegerExecutor(g).run(inputs)[0]);
+    double signal = 0, noise = 0;
+    for (std::int64_t i = 0; i < f.numel(); ++i) {
+      signal += f.as_double(i) * f.as_double(i);
+      noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
+    }
+    EXPECT_GT(10 * std::log10(signal / noise), 15.0) << scheme_name(s);
+  }
+}
+
+TEST(Quantizer, ATableNeedsEightBits) {
+  QuantizeOptions options = scheme(Scheme::Xdnn);
+  options.bits = 16;
+  try {
+    test::quantize_model(test::activation_cnn(), options);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("silu (Sigmoid): a lookup table needs 8-bit tensors"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Quantizer, MulByAConstantOrWithoutBroadcastIsNamed) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 2, 3, 3}).input("z", {3, 3}).output("y").output("w");
+  b.initializer("k", test::random_tensor({1, 2, 3, 3}, 3));
+  b.node("Mul", {"x", "k"}, {"y"}, "by_constant");
+  b.node("Mul", {"x", "z"}, {"w"}, "mismatched");
+  try {
+    test::quantize_model(b, scheme(Scheme::Xdnn));
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("by_constant (Mul): only a Mul of two computed tensors"), std::string::npos) << what;
+    EXPECT_NE(what.find("mismatched (Mul): inputs [1,2,3,3] and [3,3] do not broadcast by size-1 dimensions of the same rank"), std::string::npos)
+        << what;
+  }
+}
+
 TEST(Quantizer, ReshapeWithAConstantShape) {
   test::OnnxBuilder b;
   b.input("x", {1, 2, 4, 4}).initializer("w", test::random_tensor({4, 2, 1, 1}, 1)).output("y");
@@ -139,14 +210,14 @@ TEST(Quantizer, ReshapeWithAConstantShape) {
 TEST(Quantizer, UnsupportedNodesAreListedTogether) {
   test::OnnxBuilder b;
   b.input("x", {1, 4}).output("y");
-  b.node("Sigmoid", {"x"}, {"s"}, "sig");
+  b.node("LeakyRelu", {"x"}, {"s"}, "leaky");
   b.node("Softmax", {"s"}, {"y"}, "soft");
   try {
     test::quantize_model(b, scheme(Scheme::Xdnn));
     FAIL() << "expected a UserError";
   } catch (const UserError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("sig (Sigmoid)"), std::string::npos) << what;
+    EXPECT_NE(what.find("leaky (LeakyRelu)"), std::string::npos) << what;
     EXPECT_NE(what.find("soft (Softmax)"), std::string::npos) << what;
   }
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "isa/error.h"
@@ -29,6 +30,31 @@ TEST(FixedPointFactor, LargeFactorsShiftLeftAndBoundsAreErrors) {
   EXPECT_THROW(fixed_point_factor(1e12, 32767, 0, 16), UserError);
   // With shifts capped at 16, a tiny factor becomes a tiny multiplier (precision is lost).
   EXPECT_EQ(fixed_point_factor(1e-6, 32767, 0, 16).shift, 16);
+}
+
+TEST(LutTable, SigmoidOverASignedInputSaturatesAndRoundsHalfToEven) {
+  const QTensor x{"x", {1, 1, 1, 1}, 8, true, 0.05, 0};
+  const QTensor y{"y", {1, 1, 1, 1}, 8, false, 1.0 / 255, 0};
+  const auto table = lut_table(x, y, "sigmoid", 0, 0);
+  ASSERT_EQ(table.size(), 256u);
+  // Entry i is x = (i - 128) * 0.05: sigmoid(-6.4) * 255 = 0.42 -> 0; sigmoid(0) * 255 =
+  // 127.5 -> 128 (half to even); sigmoid(6.35) * 255 = 254.55 -> 255.
+  EXPECT_EQ(table.front(), 0);
+  EXPECT_EQ(table[128], 128);
+  EXPECT_EQ(table.back(), 255);
+  EXPECT_TRUE(std::is_sorted(table.begin(), table.end()));
+}
+
+TEST(LutTable, UnsignedInputsAndClampedOutputs) {
+  // hardswish of an unsigned input in [0, 2.55] into a signed output too narrow for it.
+  const QTensor x{"x", {1}, 8, false, 0.01, 0};
+  const QTensor y{"y", {1}, 8, true, 0.01, 0};
+  const auto table = lut_table(x, y, "hardswish", 1.0f / 6.0f, 0.5f);
+  ASSERT_EQ(table.size(), 256u);
+  EXPECT_EQ(table[0], 0);                   // hardswish(0) = 0
+  EXPECT_EQ(table[100], 67);                // 1 * (1/6 + 0.5) = 0.6667 -> 66.67 -> 67
+  EXPECT_EQ(table[255], 127);               // 2.55 * 0.925 = 2.36 -> 236 -> clamped to 127
+  EXPECT_THROW(lut_table(x, y, "gelu", 0, 0), UserError);
 }
 
 // One conv [c_out, 1, 1, 1] reading an 8-bit input and writing an 8-bit output.

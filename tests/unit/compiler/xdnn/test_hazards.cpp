@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/xdnn/hazards.h"
+#include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
 namespace {
@@ -68,6 +69,55 @@ TEST(XdnnHazards, CompletionIsTransitive) {
   const auto wait = t.add(Unit::Pool, {am(150, 160, false), am(0, 10, false)});
   EXPECT_TRUE(wait.conv());
   EXPECT_FALSE(wait.upload());
+}
+
+isa::xdnn::Region ddr_region(std::uint64_t address, std::uint32_t channels, std::uint32_t height, std::uint32_t width) {
+  isa::xdnn::Region r;
+  r.set_memory(isa::xdnn::MEMORY_DDR);
+  r.set_address(address);
+  auto* l = r.mutable_layout();
+  l->set_channels(channels);
+  l->set_height(height);
+  l->set_width(width);
+  l->set_section_channels(channels);
+  l->set_width_stride(width);
+  l->set_replication(1);
+  l->set_element_bytes(1);
+  l->set_buffer_channels(channels);
+  return r;
+}
+
+TEST(XdnnHazards, HostElementwiseWaitsForItsOperandsAndItsResultForIt) {
+  // a (64 bytes at 0) and the broadcast gate b (4 bytes at 64) come down; the host multiplies
+  // them into y (64 bytes at 128); y goes up.
+  isa::xdnn::Instr mul;
+  auto* h = mul.mutable_host_elementwise();
+  h->set_kind(isa::xdnn::HOST_MUL);
+  *h->mutable_a() = ddr_region(0, 4, 4, 4);
+  *h->mutable_b() = ddr_region(64, 4, 1, 1);
+  *h->mutable_output() = ddr_region(128, 4, 4, 4);
+  const auto accesses = isa::xdnn::instruction_accesses(mul);
+  ASSERT_EQ(accesses.size(), 3u);
+  EXPECT_EQ(accesses[2].begin, 64u);  // b, read
+  EXPECT_EQ(accesses[2].end, 68u);
+  EXPECT_FALSE(accesses[2].write);
+  EXPECT_TRUE(accesses[1].write);  // the output
+
+  const auto down = [](std::uint64_t begin, std::uint64_t end) {
+    Access a = am(begin, end, true);
+    a.memory = isa::xdnn::MEMORY_DDR;
+    return a;
+  };
+  HazardTracker t;
+  t.add(Unit::Download, {am(0, 64, false), down(64, 68)});  // only the gate
+  EXPECT_TRUE(t.add(Unit::Host, accesses).download());
+  Access up = am(1000, 1064, true);
+  Access from = down(128, 192);
+  from.write = false;
+  EXPECT_TRUE(t.add(Unit::Upload, {from, up}).host());
+  // A lut reads a alone: b does not count.
+  h->set_kind(isa::xdnn::HOST_LUT);
+  EXPECT_EQ(isa::xdnn::instruction_accesses(mul).size(), 2u);
 }
 
 }  // namespace

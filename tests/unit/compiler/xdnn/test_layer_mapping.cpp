@@ -1,13 +1,20 @@
-// Layer mapping and the op counts of DESIGN.md §4.4, layer by layer.
+// Layer mapping and the op counts of DESIGN.md §4.4, layer by layer; Lut and Mul as host
+// layers, compiled and simulated bit-exactly against the golden model.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <gtest/gtest.h>
+#include <map>
+#include <unistd.h>
 
+#include "compiler/golden/integer_executor.h"
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/layer_mapping.h"
 #include "isa/error.h"
+#include "isa/xdnn_program.h"
+#include "sim/xdnn/xdnn_sim.h"
 #include "tests/unit/compiler/xdnn/xdnn_testing.h"
 
 namespace wb::xdnn {
@@ -149,6 +156,255 @@ TEST(XdnnLayerMapping, FcGoesToTheHostWhenConfigured) {
       map_layers(test::small_cnn_xdnn(), test::xdnn_config("v3_96", {"host_fc_softmax=true"}).xdnn(), {});
   EXPECT_EQ(on_host.layers.back().type, "fc");
   EXPECT_TRUE(on_host.layers.back().on_host);
+}
+
+// --- Lut and Mul: host layers ------------------------------------------------------------
+
+const XLayer& layer_named(const LayerMapping& mapping, const std::string& name) {
+  for (const XLayer& layer : mapping.layers) {
+    if (layer.name == name) return layer;
+  }
+  throw std::invalid_argument("no layer " + name);
+}
+
+const nlohmann::json& report_row(const CompileResult& compiled, const std::string& name) {
+  for (const auto& row : compiled.report.at("layers")) {
+    if (row.at("name").get<std::string>() == name) return row;
+  }
+  throw std::invalid_argument("no report row " + name);
+}
+
+TEST(XdnnLayerMapping, LutAndMulRunOnTheHostWithTheirReasons) {
+  const quant::QGraph g = test::squeeze_excite_qgraph();
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  ASSERT_TRUE(mapping.unsupported.empty());
+  std::vector<std::string> types;
+  for (const XLayer& layer : mapping.layers) types.push_back(layer.type);
+  EXPECT_THAT(types, testing::ElementsAre("conv", "lut", "avgpool", "fc", "lut", "mul"));
+  for (const char* name : {"hswish", "gate", "scale"}) {
+    const XLayer& layer = layer_named(mapping, name);
+    EXPECT_EQ(layer.kind, XLayerKind::HostElementwise) << name;
+    EXPECT_TRUE(layer.on_host) << name;
+    EXPECT_STREQ(layer_unit(layer), "host") << name;
+    EXPECT_EQ(layer.macs, 0u) << name;
+  }
+  EXPECT_EQ(layer_named(mapping, "hswish").host_reason, "no lookup-table unit on the overlay");
+  EXPECT_EQ(layer_named(mapping, "scale").host_reason, "the eltwise block adds; it does not multiply");
+  // 1 op per output element: 16 x 6 x 6 for the hardswish and the multiply, 16 for the gate.
+  EXPECT_EQ(layer_named(mapping, "hswish").ops, 576u);
+  EXPECT_EQ(layer_named(mapping, "gate").ops, 16u);
+  EXPECT_EQ(layer_named(mapping, "scale").ops, 576u);
+  EXPECT_THAT(layer_named(mapping, "scale").inputs, testing::ElementsAre(g.find_tensor("h"), g.find_tensor("g")));
+}
+
+TEST(XdnnLayerMapping, WhatTheHostModelCannotTakeIsListed) {
+  quant::QGraph g = test::squeeze_excite_qgraph();
+  // The gate's output as [1, 16, 2, 1]: the lut changes the shape, and the gate no longer
+  // broadcasts to the multiply's [1, 16, 6, 6].
+  g.tensors[static_cast<std::size_t>(g.find_tensor("g"))].shape = {1, 16, 2, 1};
+  LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_THAT(mapping.unsupported, testing::ElementsAre("node 'gate' (Lut): a lookup table keeps the shape",
+                                                        "node 'scale' (Mul): input 'g' does not broadcast to the output"));
+  // Three dimensions: the buffers hold N x C x H x W or N x C.
+  g.tensors[static_cast<std::size_t>(g.find_tensor("g"))].shape = {1, 16, 1};
+  mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_THAT(mapping.unsupported, testing::Contains(HasSubstr("node 'gate' (Lut): tensor 'g' has 3 dimensions")));
+  try {
+    compile_xdnn(g, test::xdnn_config("v3_96"), {});
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("node 'scale' (Mul): tensor 'g' has 3 dimensions"));
+  }
+}
+
+TEST(XdnnCompileHostLayers, OperandsGoToDdrCompactlyAndResultsComeBack) {
+  const quant::QGraph g = test::squeeze_excite_qgraph();
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  const isa::xdnn::Program& program = compiled.program;
+  EXPECT_EQ(program.header().format_version(), 2u);
+  // Compact DDR images, not 96-lane AM words: the hardswish takes c (16 x 6 x 6 = 576 bytes)
+  // down and brings h (576) back; the gate e and g (16 each). The multiply finds h and g in
+  // DDR where the host left them (nothing wrote them since) and brings y back (576); the
+  // network output y is already in its DDR home, so it does not go down again.
+  EXPECT_EQ(report_row(compiled, "hswish").at("download_bytes").get<std::uint64_t>(), 576u);
+  EXPECT_EQ(report_row(compiled, "hswish").at("upload_bytes").get<std::uint64_t>(), 576u);
+  EXPECT_EQ(report_row(compiled, "gate").at("download_bytes").get<std::uint64_t>(), 16u);
+  EXPECT_EQ(report_row(compiled, "gate").at("upload_bytes").get<std::uint64_t>(), 16u);
+  EXPECT_EQ(report_row(compiled, "scale").at("download_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(report_row(compiled, "scale").at("upload_bytes").get<std::uint64_t>(), 576u);
+  EXPECT_EQ(report_row(compiled, "scale").at("unit").get<std::string>(), "host");
+  EXPECT_EQ(report_row(compiled, "scale").at("ops").get<std::uint64_t>(), 576u);
+  std::uint64_t moved = 0;
+  for (const auto& row : compiled.report.at("layers")) {
+    moved += row.at("upload_bytes").get<std::uint64_t>() + row.at("download_bytes").get<std::uint64_t>();
+  }
+  EXPECT_EQ(compiled.report.at("moveops").get<std::uint64_t>(), moved);
+  EXPECT_EQ(compiled.report.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+
+  std::vector<const isa::xdnn::Instr*> host;
+  for (const auto& instr : program.instrs()) {
+    if (instr.has_host_elementwise()) host.push_back(&instr);
+  }
+  ASSERT_EQ(host.size(), 3u);
+  for (const auto* instr : host) {
+    const auto& h = instr->host_elementwise();
+    for (const auto* r : {&h.a(), &h.output()}) {
+      EXPECT_EQ(r->memory(), isa::xdnn::MEMORY_DDR) << instr->layer();
+      EXPECT_EQ(r->layout().section_channels(), r->layout().buffer_channels()) << instr->layer();
+      EXPECT_EQ(r->layout().width_stride(), r->layout().width()) << instr->layer();
+    }
+    // The instruction after it brings its result back, once it is done.
+    const auto& next = program.instrs(static_cast<int>(instr->id()) + 1);
+    EXPECT_TRUE(next.has_upload()) << instr->layer();
+    EXPECT_TRUE(next.wait().host()) << instr->layer();
+  }
+  // The luts' operands came down first: they wait for the download unit.
+  EXPECT_TRUE(host[0]->wait().download());
+  EXPECT_TRUE(host[1]->wait().download());
+  EXPECT_EQ(host[0]->host_elementwise().kind(), isa::xdnn::HOST_LUT);
+  EXPECT_EQ(host[0]->host_elementwise().table_size(), 256);
+  EXPECT_FALSE(host[0]->host_elementwise().has_b());
+  const auto& mul = host[2]->host_elementwise();
+  EXPECT_EQ(mul.kind(), isa::xdnn::HOST_MUL);
+  EXPECT_EQ(mul.requant().multiplier_size(), 1);
+  // The gate is moved as its own 16 x 1 x 1 tensor.
+  EXPECT_EQ(mul.b().layout().channels(), 16u);
+  EXPECT_EQ(mul.b().layout().height(), 1u);
+  EXPECT_EQ(mul.b().layout().width(), 1u);
+  EXPECT_THAT(compiled.cmd, HasSubstr("XNLut(host) hswish in=DDR@"));
+  EXPECT_THAT(compiled.cmd, HasSubstr("table[256]={"));
+  EXPECT_THAT(compiled.cmd, HasSubstr("XNMul(host) scale a=DDR@"));
+}
+
+TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
+  const quant::QGraph g = test::concat_of_luts_qgraph();
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  ASSERT_TRUE(mapping.unsupported.empty());
+  EXPECT_TRUE(mapping.concats.empty());
+  EXPECT_TRUE(mapping.placements.empty());
+  EXPECT_EQ(layer_named(mapping, "cat").kind, XLayerKind::Concat);
+}
+
+TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
+  isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
+  program.mutable_header()->set_format_version(1);
+  const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v1_{}.xdnn", ::getpid());
+  isa::xdnn::save_program(program, path);
+  try {
+    isa::xdnn::load_program(path);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("program format version 1, this workbench reads version 2"));
+  }
+  std::filesystem::remove(path);
+}
+
+// Compiles `g`, runs it on the simulator and compares the network output and every layer
+// output with the golden model's, bit for bit; returns the simulation.
+sim::xdnn::SimResult expect_bit_exact(const quant::QGraph& g, const HwConfig& hw, const CompileOptions& options = {}) {
+  const Tensor x = test::random_quantized(g.tensor(g.inputs[0]), 5);
+  std::map<std::string, Tensor> golden;
+  golden::IntegerExecutor(g).run_quantized({x}, [&](int index, const Tensor& t) { golden[g.tensor(index).name] = t; });
+  const CompileResult compiled = compile_xdnn(g, hw, options);
+  sim::IntTensor input{x.shape(), {}};
+  for (std::int64_t i = 0; i < x.numel(); ++i) input.values.push_back(static_cast<std::int32_t>(x.as_int64(i)));
+  sim::SimOptions capture;
+  capture.capture_layer_outputs = true;
+  sim::xdnn::SimResult r = sim::xdnn::simulate(compiled.program, hw, {input}, capture);
+  const auto expect_equal = [&](const std::string& name, const sim::IntTensor& actual) {
+    const Tensor& want = golden.at(name);
+    ASSERT_EQ(actual.values.size(), static_cast<std::size_t>(want.numel())) << name;
+    for (std::int64_t i = 0; i < want.numel(); ++i) {
+      ASSERT_EQ(actual.values[static_cast<std::size_t>(i)], want.as_int64(i)) << name << " element " << i;
+    }
+  };
+  expect_equal(g.tensor(g.outputs[0]).name, r.outputs.at(0));
+  EXPECT_EQ(r.layer_outputs.size(), static_cast<std::size_t>(compiled.program.layers_size()));
+  for (const auto& [name, values] : r.layer_outputs) expect_equal(name, values);
+  return r;
+}
+
+TEST(XdnnSimHostLayers, SqueezeExciteIsBitExactOnEveryConfig) {
+  const quant::QGraph g = test::squeeze_excite_qgraph();
+  const sim::xdnn::SimResult v3 = expect_bit_exact(g, test::xdnn_config("v3_96"));
+  // The host ran three layers, and its time is the report's.
+  std::uint64_t host = 0;
+  for (const auto& layer : v3.layers) {
+    if (layer.unit == "host") {
+      EXPECT_GT(layer.host_cycles, 0u) << layer.name;
+      host += layer.host_cycles;
+    }
+  }
+  EXPECT_EQ(host, v3.host_cycles);
+  EXPECT_GT(host, 0u);
+  // v2: 28-lane sections, rows aligned to 8 words in AM, compact in DDR.
+  expect_bit_exact(g, test::xdnn_config("v2_28"));
+  expect_bit_exact(g, test::xdnn_config("v2_56"));
+  // Every switch off: no streaming, no pipelining, no schedule search.
+  CompileOptions off;
+  off.schedule_search = false;
+  off.replication = false;
+  off.pool_pipelining = false;
+  off.weight_pingpong = false;
+  off.concat_placement = false;
+  off.input_streaming = false;
+  expect_bit_exact(g, test::xdnn_config("v3_96"), off);
+  // Timing only: the same cycles.
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  sim::SimOptions timing;
+  timing.data = false;
+  EXPECT_EQ(sim::xdnn::simulate(compiled.program, test::xdnn_config("v3_96"), {}, timing).total_cycles, v3.total_cycles);
+}
+
+TEST(XdnnSimHostLayers, LutOfTheNetworkInputSquaredIsBitExact) {
+  const quant::QGraph g = test::squared_lut_of_input_qgraph();
+  // The input's home holds it already and the square reads t twice: nothing goes down.
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  EXPECT_EQ(report_row(compiled, "t").at("download_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(report_row(compiled, "sq").at("download_bytes").get<std::uint64_t>(), 0u);
+  // The 3x3 conv reads sq replicated 3 times (12 of 96 lanes): the host writes every copy.
+  EXPECT_EQ(report_row(compiled, "sq").at("upload_bytes").get<std::uint64_t>(), 3u * 4 * 5 * 5);
+  expect_bit_exact(g, test::xdnn_config("v3_96"));
+  expect_bit_exact(g, test::xdnn_config("v2_28"));
+}
+
+TEST(XdnnSimHostLayers, SpilledHostOperandsAreBitExact) {
+  const quant::QGraph g = test::late_gate_qgraph();
+  // Three 16 x 6 x 6 buffers (3456 bytes each in AM) are live at h2; no step touches more
+  // than two of them and the gate (96): AM of 7008 bytes spills h1 around the chain.
+  const HwConfig small_am = test::xdnn_config("v3_96", {"am_bytes=7008"});
+  const CompileResult compiled = compile_xdnn(g, small_am, {});
+  EXPECT_EQ(compiled.report.at("allocation").at("strategy").get<std::string>(), "spill");
+  EXPECT_GT(compiled.report.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+  expect_bit_exact(g, small_am);
+  expect_bit_exact(g, test::xdnn_config("v3_96"));
+}
+
+TEST(XdnnSimHostLayers, ConcatOfLutOutputsIsBitExact) {
+  expect_bit_exact(test::concat_of_luts_qgraph(), test::xdnn_config("v3_96"));
+  expect_bit_exact(test::concat_of_luts_qgraph(), test::xdnn_config("v2_28"));
+}
+
+TEST(XdnnSimHostLayers, AHostConvFeedingAConcatIsCopiedAndBitExact) {
+  // With max_filter_elements = 32 the 3x3 convs over 8 channels (72 elements) run on the host,
+  // one of them a concat branch: its upload would overwrite the other branch in a shared
+  // buffer, so that concat is copied, not placed.
+  const HwConfig small_filters = test::xdnn_config("v3_96", {"max_filter_elements=32"});
+  const quant::QGraph& g = test::small_cnn_xdnn();
+  const LayerMapping mapping = map_layers(g, small_filters.xdnn(), {});
+  ASSERT_TRUE(mapping.unsupported.empty());
+  EXPECT_TRUE(layer_named(mapping, "branch_b").on_host);
+  EXPECT_FALSE(layer_named(mapping, "branch_a").on_host);
+  EXPECT_TRUE(mapping.concats.empty()) << "placed although a member comes from the host";
+  expect_bit_exact(g, small_filters);
+}
+
+TEST(XdnnSimHostLayers, LutsOfAPlacedConcatAndOfOneMemberAreBitExact) {
+  const quant::QGraph g = test::concat_member_lut_qgraph();
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_THAT(mapping.concats, testing::ElementsAre("cat"));  // read by host layers, still placed
+  expect_bit_exact(g, test::xdnn_config("v3_96"));
+  expect_bit_exact(g, test::xdnn_config("v2_28"));
 }
 
 }  // namespace

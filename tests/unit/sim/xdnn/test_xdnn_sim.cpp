@@ -638,6 +638,168 @@ TEST(XdnnSimHost, FcOnTheHostModel) {
   EXPECT_EQ(simulate(program, config("v3_96", {"host_link_gbps=0.1"}), {k.input}, {}).host_cycles, 276u);
 }
 
+// --- host elementwise: lookup tables and multiplies on the host model ---------------------
+
+// y = lut(x): x and y network tensors in DDR, one XNLut(host) between them.
+x::Program lut_program(const x::TensorLayout& in_l, const x::TensorLayout& out_l, const std::vector<std::int32_t>& table) {
+  ProgramBuilder b;
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(out_l)), out_l);
+  b.input("x", {1, in_l.channels(), in_l.height(), in_l.width()}, in_r);
+  b.output("y", {1, out_l.channels(), out_l.height(), out_l.width()}, out_r);
+  b.layer("lut", "lut", out_r).set_unit("host");
+  x::HostElementwise& h = *b.instr("lut").mutable_host_elementwise();
+  h.set_kind(x::HOST_LUT);
+  *h.mutable_a() = in_r;
+  *h.mutable_output() = out_r;
+  for (const std::int32_t entry : table) h.add_table(entry);
+  return b.program();
+}
+
+// y = requant(a * b): a, b and y network tensors in DDR, one XNMul(host).
+x::Program mul_program(const x::TensorLayout& a_l, const x::TensorLayout& b_l, const x::TensorLayout& out_l,
+                       const isa::Requant& rq) {
+  ProgramBuilder b;
+  const auto a_r = region(x::MEMORY_DDR, b.ddr(bytes_of(a_l)), a_l);
+  const auto b_r = region(x::MEMORY_DDR, b.ddr(bytes_of(b_l)), b_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(out_l)), out_l);
+  b.input("a", {1, a_l.channels(), a_l.height(), a_l.width()}, a_r);
+  b.input("b", {1, b_l.channels(), b_l.height(), b_l.width()}, b_r);
+  b.output("y", {1, out_l.channels(), out_l.height(), out_l.width()}, out_r);
+  b.layer("mul", "mul", out_r).set_unit("host");
+  x::HostElementwise& h = *b.instr("mul").mutable_host_elementwise();
+  h.set_kind(x::HOST_MUL);
+  *h.mutable_a() = a_r;
+  *h.mutable_b() = b_r;
+  *h.mutable_output() = out_r;
+  *h.mutable_requant() = rq;
+  return b.program();
+}
+
+x::HostElementwise& host_instr(x::Program& p) { return *p.mutable_instrs(0)->mutable_host_elementwise(); }
+
+TEST(XdnnSimHost, LutLooksUpEverySignedValueIncludingBothEnds) {
+  // x holds every int8 value once (-128 .. 127), in 4 channels of an 8-lane section (the
+  // host reads any layout); table[i] = 127 - i, so y = table[x + 128] = -1 - x.
+  IntTensor x{{1, 4, 8, 8}, {}};
+  for (int v = -128; v <= 127; ++v) x.values.push_back(v);
+  std::vector<std::int32_t> table;
+  for (int i = 0; i < 256; ++i) table.push_back(127 - i);
+  const x::Program p = lut_program(layout(4, 8, 8, {.section = 8}), layout(4, 8, 8, {.section = 4}), table);
+  const SimResult r = simulate(p, config(), {x}, {});
+  ASSERT_EQ(r.outputs[0].values.size(), 256u);
+  EXPECT_EQ(r.outputs[0].values.front(), 127);   // x = -128 reads table[0]
+  EXPECT_EQ(r.outputs[0].values.back(), -128);   // x = 127 reads table[255]
+  for (std::size_t i = 0; i < 256; ++i) EXPECT_EQ(r.outputs[0].values[i], -1 - x.values[i]) << "x = " << x.values[i];
+  EXPECT_EQ(unit_stats(r, "host").instructions, 1u);
+  EXPECT_EQ(layer_stats(r, "lut").array_busy_cycles, 0u);
+}
+
+TEST(XdnnSimHost, LutOfUnsignedValuesIndexesFromZero) {
+  // x: every uint8 value (0 .. 255); table[i] = 255 - i into an unsigned output: y = 255 - x.
+  IntTensor x{{1, 1, 16, 16}, {}};
+  for (int v = 0; v <= 255; ++v) x.values.push_back(v);
+  std::vector<std::int32_t> table;
+  for (int i = 0; i < 256; ++i) table.push_back(255 - i);
+  const auto l = layout(1, 16, 16, {.section = 1, .is_signed = false});
+  const SimResult r = simulate(lut_program(l, l, table), config(), {x}, {});
+  EXPECT_EQ(r.outputs[0].values.front(), 255);  // x = 0 reads table[0]
+  EXPECT_EQ(r.outputs[0].values.back(), 0);     // x = 255 reads table[255]
+  for (std::size_t i = 0; i < 256; ++i) EXPECT_EQ(r.outputs[0].values[i], 255 - x.values[i]) << "x = " << x.values[i];
+}
+
+// y = clamp(rshift_round(3 * a * b, 1), -128, 127), b [2, 1, 1] broadcast over a [2, 1, 3]:
+//   channel 0, b = 2:  a = 127 -> 762 -> 381 -> 127 (saturates); a = -128 -> -768 -> -384
+//                      -> -128 (saturates); a = 7 -> 42 -> 21
+//   channel 1, b = -3: a = -3 -> 27 -> 13.5 rounds half up to 14; a = 50 -> -450 -> -225
+//                      -> -128; a = 1 -> -9 -> -4.5 rounds half up to -4
+TEST(XdnnSimHost, MulRequantisesSaturatesAtBothEndsAndBroadcasts) {
+  const IntTensor a{{1, 2, 1, 3}, {127, -128, 7, -3, 50, 1}};
+  const IntTensor b{{1, 2, 1, 1}, {2, -3}};
+  const std::vector<std::int32_t> want{127, -128, 21, 14, -128, -4};
+  const isa::Requant rq = requant({3}, {0}, {1}, -128, 127);
+  const auto full = layout(2, 1, 3, {.section = 8});  // padded lanes: the host reads the layout
+  const auto gate = layout(2, 1, 1, {.section = 2});
+  const auto out = layout(2, 1, 3, {.section = 2});
+  SimResult r = simulate(mul_program(full, gate, out, rq), config(), {a, b}, {});
+  EXPECT_EQ(r.outputs[0].values, want);
+  // The broadcast operand may be a as well.
+  r = simulate(mul_program(gate, full, out, rq), config(), {b, a}, {});
+  EXPECT_EQ(r.outputs[0].values, want);
+  // ReLU is the clamp's lo = 0; an unsigned output takes [0, 255].
+  const auto u8_out = layout(2, 1, 3, {.section = 2, .is_signed = false});
+  r = simulate(mul_program(full, gate, u8_out, requant({3}, {0}, {1}, 0, 255)), config(), {a, b}, {});
+  EXPECT_EQ(r.outputs[0].values, (std::vector<std::int32_t>{255, 0, 21, 14, 0, 0}));
+}
+
+TEST(XdnnSimHost, MulBroadcastsAlongAnyDimension) {
+  // a [1, 2, 2] (one channel) times b [3, 1, 1]: y[c][h][w] = a[0][h][w] * b[c][0][0].
+  const IntTensor a{{1, 1, 2, 2}, {1, -2, 3, -4}};
+  const IntTensor b{{1, 3, 1, 1}, {1, 10, -5}};
+  const SimResult r = simulate(mul_program(layout(1, 2, 2), layout(3, 1, 1), layout(3, 2, 2),
+                                           requant({1}, {0}, {0}, -128, 127)),
+                               config(), {a, b}, {});
+  EXPECT_EQ(r.outputs[0].values, (std::vector<std::int32_t>{1, -2, 3, -4, 10, -20, 30, -40, -5, 10, -15, 20}));
+}
+
+TEST(XdnnSimHost, LutAndMulCyclesFollowTheHostFormula) {
+  // v3_96: host_gops 5, host_link_gbps 12, 700 MHz.
+  // Lut over 4 x 8 x 8: 256 ops / 5e9 = 51.2 ns; (256 + 256) B / 12e9 B/s = 42.667 ns;
+  // ceil(93.867 ns * 700 MHz) = ceil(65.71) = 66.
+  IntTensor x{{1, 4, 8, 8}, std::vector<std::int32_t>(256, 3)};
+  std::vector<std::int32_t> table(256, 0);
+  const x::Program lut = lut_program(layout(4, 8, 8), layout(4, 8, 8), table);
+  const SimResult lr = simulate(lut, config(), {x}, {});
+  EXPECT_EQ(lr.host_cycles, 66u);
+  EXPECT_EQ(layer_stats(lr, "lut").host_cycles, 66u);
+  EXPECT_EQ(simulate(lut, config(), {}, timing_only()).host_cycles, 66u);
+  // Mul of 16 x 8 x 8 by a broadcast 16 x 1 x 1: 1024 ops / 5e9 = 204.8 ns; the gate crosses
+  // the link at its own size: (1024 + 16 + 1024) B / 12e9 B/s = 172 ns;
+  // ceil(376.8 ns * 700 MHz) = ceil(263.76) = 264.
+  const x::Program mul =
+      mul_program(layout(16, 8, 8), layout(16, 1, 1), layout(16, 8, 8), requant({1}, {0}, {0}, -128, 127));
+  const SimResult mr = simulate(mul, config(), {}, timing_only());
+  EXPECT_EQ(mr.host_cycles, 264u);
+  // A slower link: (204.8 ns + 2064 B / 1e9 B/s = 2268.8 ns) * 700 MHz = 1588.16 -> 1589.
+  EXPECT_EQ(simulate(mul, config("v3_96", {"host_link_gbps=1"}), {}, timing_only()).host_cycles, 1589u);
+}
+
+TEST(XdnnSimHost, UnflaggedDownloadUnderAHostLutIsARace) {
+  // A download writes the lut's input in DDR: the lut must wait for it.
+  ProgramBuilder b;
+  const auto l = layout(4, 2, 2);
+  const auto am_r = region(x::MEMORY_AM, b.am(bytes_of(l)), l);
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(bytes_of(l)), l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(l)), l);
+  b.input("x", {1, 4, 2, 2}, am_r);
+  b.output("y", {1, 4, 2, 2}, out_r);
+  b.layer("lut", "lut", out_r);
+  x::Copy& down = *b.instr("lut").mutable_download();
+  down.set_source_memory(x::MEMORY_AM);
+  down.set_source(am_r.address());
+  down.set_destination_memory(x::MEMORY_DDR);
+  down.set_destination(in_r.address());
+  down.set_chunk_bytes(bytes_of(l));
+  down.set_count(1);
+  x::Instr& lut = b.instr("lut");
+  x::HostElementwise& h = *lut.mutable_host_elementwise();
+  h.set_kind(x::HOST_LUT);
+  *h.mutable_a() = in_r;
+  *h.mutable_output() = out_r;
+  for (int i = 0; i < 256; ++i) h.add_table(i / 2 - 64);
+  const IntTensor x = random_tensor(4, 2, 2, -128, 127, 171);
+  try {
+    simulate(b.program(), config(), {x}, {});
+    FAIL() << "expected a race";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("instruction 1 (XNLut(host)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("dependency flag"), std::string::npos) << e.what();
+  }
+  lut.mutable_wait()->set_download(true);
+  const SimResult r = simulate(b.program(), config(), {x}, {});
+  for (std::size_t i = 0; i < x.values.size(); ++i) EXPECT_EQ(r.outputs[0].values[i], (x.values[i] + 128) / 2 - 64);
+}
+
 // --- bad programs ----------------------------------------------------------------------
 
 void expect_user_error(const x::Program& program, const HwConfig& hw, const std::vector<IntTensor>& inputs,
@@ -739,6 +901,73 @@ TEST(XdnnSimErrors, UnflaggedConflictBetweenUnitsIsARace) {
   add.mutable_wait()->set_conv(true);
   const SimResult r = simulate(b.program(), config(), {k.input}, {});
   expect_equal(r.outputs[0], ref_eltwise(expected(k), dense(k.input), 1, 1, requant({1}, {0}, {0}, -128, 127)));
+}
+
+TEST(XdnnSimErrors, MalformedHostLutIsRefused) {
+  std::vector<std::int32_t> table(256, 0);
+  const IntTensor x = random_tensor(2, 3, 3, -128, 127, 181);
+  const auto l = layout(2, 3, 3);
+  const x::Program good = lut_program(l, l, table);
+  const std::vector<std::string> which{"instruction 0", "XNLut(host)", "layer 'lut'"};
+  const auto refused = [&](x::Program p, const std::string& why) {
+    std::vector<std::string> needles = which;
+    needles.push_back(why);
+    expect_user_error(p, config(), {x}, needles);
+  };
+  x::Program p = good;
+  host_instr(p).mutable_table()->RemoveLast();
+  refused(p, "the table has 255 entries; an 8-bit input needs 256");
+  p = good;
+  host_instr(p).set_table(255, 128);
+  refused(p, "table entry 255 (128) lies outside the output's range [-128, 127]");
+  p = good;
+  host_instr(p).mutable_a()->set_memory(x::MEMORY_AM);
+  refused(p, "the host reads and writes DDR only, but a is in AM");
+  p = good;
+  host_instr(p).mutable_output()->set_address(2ull << 20);
+  refused(p, "output region [0x200000");
+  p = good;
+  host_instr(p).mutable_output()->mutable_layout()->set_height(2);
+  refused(p, "a lookup table keeps the shape (a 2x3x3, output 2x2x3)");
+  p = good;
+  host_instr(p).mutable_a()->mutable_layout()->set_element_bytes(2);
+  refused(p, "a lookup table maps 8-bit values to 8-bit values");
+  p = good;
+  *host_instr(p).mutable_b() = host_instr(p).a();
+  refused(p, "a lookup table takes one operand and no requant");
+  p = good;
+  host_instr(p).set_kind(static_cast<x::HostElementwiseKind>(7));
+  expect_user_error(p, config(), {x}, {"instruction 0", "XNUnknown(host)", "unknown host elementwise kind 7"});
+}
+
+TEST(XdnnSimErrors, MalformedHostMulIsRefused) {
+  const IntTensor a = random_tensor(2, 3, 3, -128, 127, 191);
+  const IntTensor b = random_tensor(2, 1, 1, -128, 127, 192);
+  const x::Program good =
+      mul_program(layout(2, 3, 3), layout(2, 1, 1), layout(2, 3, 3), requant({1}, {0}, {0}, -128, 127));
+  const auto refused = [&](x::Program p, const std::string& why) {
+    expect_user_error(p, config(), {a, b}, {"instruction 0", "XNMul(host)", "layer 'mul'", why});
+  };
+  x::Program p = good;
+  host_instr(p).mutable_b()->mutable_layout()->set_height(2);
+  refused(p, "b of shape 2x2x1 does not broadcast to the output's 2x3x3");
+  p = good;
+  host_instr(p).mutable_requant()->add_multiplier(2);
+  refused(p, "requant has 2/1/1 multiplier/offset/shift entries for 1 channels");
+  p = good;
+  host_instr(p).mutable_requant()->set_hi(300);
+  refused(p, "requant clamp [-128, 300] exceeds the output's range [-128, 127]");
+  p = good;
+  host_instr(p).mutable_b()->set_memory(x::MEMORY_FILTER_CACHE);
+  refused(p, "but b is in filter cache");
+  p = good;
+  host_instr(p).add_table(0);
+  refused(p, "a mul has no table");
+  // A product beyond 64 bits after the multiplier is an error at run time, not a wrap.
+  p = good;
+  host_instr(p).mutable_requant()->set_multiplier(0, std::int64_t{1} << 62);
+  expect_user_error(p, config(), {IntTensor{{1, 2, 3, 3}, std::vector<std::int32_t>(18, 100)}, b},
+                    {"instruction 0", "XNMul(host)", "overflows 64 bits"});
 }
 
 // --- layer outputs -----------------------------------------------------------------------

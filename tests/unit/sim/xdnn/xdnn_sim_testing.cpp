@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "isa/xdnn_program.h"
 #include "tests/support/test_paths.h"
 
 namespace wb::test::xdnn {
@@ -71,7 +72,7 @@ std::uint64_t bytes_of(const x::TensorLayout& l) {
 }
 
 ProgramBuilder::ProgramBuilder() {
-  program_.mutable_header()->set_format_version(1);
+  program_.mutable_header()->set_format_version(isa::xdnn::kXdnnFormatVersion);
   program_.mutable_header()->set_target("xdnn");
   program_.set_weights_address(kWeightsAddress);
 }
