@@ -191,13 +191,17 @@ TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
 // ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
 // pads (Inception v3); standalone BatchNorm + ReLU as a depthwise scale and shift, and concats
 // whose inputs are read elsewhere (DenseNet); an FC beyond the array's filter limit on the host
-// model (VGG-11).
+// model (VGG-11); lookup-table activations (SiLU, HardSigmoid, HardSwish) and the
+// squeeze-and-excitation Mul as host layers, and an FC on a computed vector (EfficientNet-B0,
+// MobileNetV3-small).
 INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                          ::testing::Values(std::tuple{"mnasnet1_0_opset11", "v3_96"},
                                            std::tuple{"mnasnet1_0_opset13", "gap8"},
                                            std::tuple{"inception_v3_opset13", "v3_96"},
                                            std::tuple{"densenet121_opset13", "v3_96"},
-                                           std::tuple{"vgg11_opset13", "v3_96"}),
+                                           std::tuple{"vgg11_opset13", "v3_96"},
+                                           std::tuple{"efficientnet_b0_opset13", "v3_96"},
+                                           std::tuple{"mobilenet_v3_small_opset11", "v3_96"}),
                          case_name);
 
 }  // namespace
