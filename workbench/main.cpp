@@ -41,6 +41,38 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
 
+// Options shared by `compile` and `run`: the hardware, quantization and compiler switches.
+struct TargetArgs {
+  std::string model;
+  std::string hw;
+  std::vector<std::string> overrides;
+  std::vector<std::string> compile_opts;
+  std::string scheme;  // empty: the target's own (xdnn for xdnn configs, pulp for pulp ones)
+  std::string calib_dir;
+  std::string method = "max";
+  int calib_count = 16;
+  std::uint64_t seed = 1;
+  int threads = 0;
+};
+
+wb::CompileCommand to_compile_command(const TargetArgs& args) {
+  if (args.threads > 0) wb::set_reference_threads(args.threads);
+  wb::CompileCommand command;
+  command.model = args.model;
+  command.hw = args.hw;
+  command.overrides = args.overrides;
+  command.compile_opts = args.compile_opts;
+  command.quantize.model = args.model;
+  command.quantize.quant.scheme =
+      !args.scheme.empty() ? wb::quant::parse_scheme(args.scheme)
+                           : wb::backend_for(wb::load_hw_config(args.hw, args.overrides)).default_scheme();
+  command.quantize.calibration.method = wb::quant::parse_calibration_method(args.method);
+  if (!args.calib_dir.empty()) command.quantize.calib_dir = args.calib_dir;
+  command.quantize.calib_count = args.calib_count;
+  command.quantize.seed = args.seed;
+  return command;
+}
+
 struct InspectArgs {
   std::string model;
   std::string json;
@@ -49,11 +81,8 @@ struct InspectArgs {
   bool print_after_all = false;
   std::vector<std::string> print_after;
   std::string dump_ir;
-  // --hw: the partition on that target.
-  std::string hw;
-  std::vector<std::string> overrides;
-  std::vector<std::string> compile_opts;
-  std::string scheme;
+  // --hw, --set, --compile-opt, --scheme: the partition on that target (target.model is MODEL).
+  TargetArgs target;
 };
 
 int run_inspect(const InspectArgs& args) {
@@ -83,16 +112,10 @@ int run_inspect(const InspectArgs& args) {
     if (!args.json.empty()) wb::write_file_atomically(args.json, json.dump(2) + "\n");
     throw wb::UserError(fmt::format("{}: {}", args.model, wb::format_unsupported(report.unsupported)));
   }
-  if (!args.hw.empty()) {
-    wb::CompileCommand command;
-    command.model = args.model;
-    command.hw = args.hw;
-    command.overrides = args.overrides;
-    command.compile_opts = args.compile_opts;
-    command.quantize.model = args.model;
-    command.quantize.quant.scheme =
-        !args.scheme.empty() ? wb::quant::parse_scheme(args.scheme)
-                             : wb::backend_for(wb::load_hw_config(args.hw, args.overrides)).default_scheme();
+  if (!args.target.hw.empty()) {
+    TargetArgs target = args.target;
+    target.model = args.model;
+    const wb::CompileCommand command = to_compile_command(target);
     std::ostringstream quantize_log;  // the partition is the output; quantizing is a means
     const wb::PartitionReport partition = wb::build_partition_report(command, quantize_log);
     std::cout << '\n';
@@ -108,19 +131,6 @@ int run_inspect(const InspectArgs& args) {
   return kExitOk;
 }
 
-// Options shared by `compile` and `run`: the hardware, quantization and compiler switches.
-struct TargetArgs {
-  std::string model;
-  std::string hw;
-  std::vector<std::string> overrides;
-  std::vector<std::string> compile_opts;
-  std::string scheme;  // empty: the target's own (xdnn for xdnn configs, pulp for pulp ones)
-  std::string calib_dir;
-  std::string method = "max";
-  int calib_count = 16;
-  std::uint64_t seed = 1;
-  int threads = 0;
-};
 
 // "xdnn: a=on|off (...); ... pulp: ..." from every back end's option table.
 std::string compile_options_help() {
@@ -154,23 +164,6 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
       ->check(CLI::Range(1, 1024));
 }
 
-wb::CompileCommand to_compile_command(const TargetArgs& args) {
-  if (args.threads > 0) wb::set_reference_threads(args.threads);
-  wb::CompileCommand command;
-  command.model = args.model;
-  command.hw = args.hw;
-  command.overrides = args.overrides;
-  command.compile_opts = args.compile_opts;
-  command.quantize.model = args.model;
-  command.quantize.quant.scheme =
-      !args.scheme.empty() ? wb::quant::parse_scheme(args.scheme)
-                           : wb::backend_for(wb::load_hw_config(args.hw, args.overrides)).default_scheme();
-  command.quantize.calibration.method = wb::quant::parse_calibration_method(args.method);
-  if (!args.calib_dir.empty()) command.quantize.calib_dir = args.calib_dir;
-  command.quantize.calib_count = args.calib_count;
-  command.quantize.seed = args.seed;
-  return command;
-}
 
 std::vector<std::filesystem::path> to_paths(const std::vector<std::string>& names) {
   return {names.begin(), names.end()};
@@ -197,16 +190,16 @@ int main(int argc, char** argv) {
   inspect_cmd->add_flag("--print-after-all", inspect.print_after_all, "Print the IR after every pass that changed it");
   inspect_cmd->add_option("--print-after", inspect.print_after, "Print the IR after this pass (repeatable)");
   inspect_cmd->add_option("--dump-ir", inspect.dump_ir, "Write the printed IR into this folder, one file per pass");
-  auto* inspect_hw = inspect_cmd->add_option("--hw", inspect.hw,
+  auto* inspect_hw = inspect_cmd->add_option("--hw", inspect.target.hw,
                           "Also print where each layer runs on this hardware config (array, pool, eltwise, ddr, host "
                           "on xDNN; cores on PULP) and why a layer runs on the host; nothing is simulated");
-  inspect_cmd->add_option("--set", inspect.overrides, "With --hw: override a hardware key (repeatable)")
+  inspect_cmd->add_option("--set", inspect.target.overrides, "With --hw: override a hardware key (repeatable)")
       ->allow_extra_args(false)
       ->needs(inspect_hw);
-  inspect_cmd->add_option("--compile-opt", inspect.compile_opts, "With --hw: a compiler switch name=value (repeatable)")
+  inspect_cmd->add_option("--compile-opt", inspect.target.compile_opts, "With --hw: a compiler switch name=value (repeatable)")
       ->allow_extra_args(false)
       ->needs(inspect_hw);
-  inspect_cmd->add_option("--scheme", inspect.scheme, "With --hw: quantization scheme (default: the target's own)")
+  inspect_cmd->add_option("--scheme", inspect.target.scheme, "With --hw: quantization scheme (default: the target's own)")
       ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}))
       ->needs(inspect_hw);
 

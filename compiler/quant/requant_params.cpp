@@ -191,10 +191,10 @@ void assign_add(QGraph& graph, QNode& node) {
   set_clamp(node, out);
 }
 
-void assign_avgpool(QGraph& graph, QNode& node) {
-  const QTensor& in = graph.tensor(node.inputs[0]);
-  const QTensor& out = graph.tensor(node.output);
-  const double factor = in.scale / (out.scale * static_cast<double>(node.divisor));
+// One requant entry for a real factor (value scale / output scale), by scheme: pow2 an exact
+// shift; xdnn a 16-bit multiplier; pulp a 16-bit multiplier with PULP-NN's truncation and
+// shifts up to `pulp_max_shift`.
+void set_per_tensor(QGraph& graph, QNode& node, double factor, int pulp_max_shift) {
   switch (graph.scheme) {
     case Scheme::Pow2: set_single(node.requant, 1, exact_log2(1.0 / factor, node), false); break;
     case Scheme::Xdnn: {
@@ -203,12 +203,18 @@ void assign_avgpool(QGraph& graph, QNode& node) {
       break;
     }
     case Scheme::Pulp: {
-      const FixedPointFactor f = fixed_point_factor(factor, kMax16, 0, 24);
+      const FixedPointFactor f = fixed_point_factor(factor, kMax16, 0, pulp_max_shift);
       set_single(node.requant, f.multiplier, f.shift, true);
       break;
     }
   }
-  set_clamp(node, out);
+  set_clamp(node, graph.tensor(node.output));
+}
+
+void assign_avgpool(QGraph& graph, QNode& node) {
+  const QTensor& in = graph.tensor(node.inputs[0]);
+  const QTensor& out = graph.tensor(node.output);
+  set_per_tensor(graph, node, in.scale / (out.scale * static_cast<double>(node.divisor)), 24);
 }
 
 // y = requant(a * b): the product's scale is s_a * s_b. Per scheme as Add and AvgPool are:
@@ -219,21 +225,7 @@ void assign_mul(QGraph& graph, QNode& node) {
   const QTensor& a = graph.tensor(node.inputs[0]);
   const QTensor& b = graph.tensor(node.inputs[1]);
   const QTensor& out = graph.tensor(node.output);
-  const double factor = a.scale * b.scale / out.scale;
-  switch (graph.scheme) {
-    case Scheme::Pow2: set_single(node.requant, 1, exact_log2(1.0 / factor, node), false); break;
-    case Scheme::Xdnn: {
-      const FixedPointFactor f = fixed_point_factor(factor, kMax16);
-      set_single(node.requant, f.multiplier, f.shift, false);
-      break;
-    }
-    case Scheme::Pulp: {
-      const FixedPointFactor f = fixed_point_factor(factor, kMax16, 0, 31);
-      set_single(node.requant, f.multiplier, f.shift, true);
-      break;
-    }
-  }
-  set_clamp(node, out);
+  set_per_tensor(graph, node, a.scale * b.scale / out.scale, 31);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "compiler/golden/reference_executor.h"
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
@@ -35,6 +37,16 @@ std::size_t count_op(const Graph& graph, OpKind op) {
   std::size_t n = 0;
   for (const Node* node : graph.nodes()) n += node->op == op ? 1 : 0;
   return n;
+}
+
+void add_batchnorm(OnnxBuilder& builder, const std::string& in, const std::string& out, std::int64_t channels) {
+  Tensor var = random_tensor({channels}, 6);
+  for (float& v : var.span<float>()) v = 0.5f + std::abs(v);
+  builder.initializer("gamma", random_tensor({channels}, 3))
+      .initializer("beta", random_tensor({channels}, 4))
+      .initializer("mean", random_tensor({channels}, 5))
+      .initializer("var", var);
+  set_attr(builder.node("BatchNormalization", {in, "gamma", "beta", "mean", "var"}, {out}), "epsilon", 1e-3f);
 }
 
 }  // namespace wb::test

@@ -27,4 +27,8 @@ void expect_same_outputs(const Graph& a, const Graph& b, double tolerance = 1e-5
 
 std::size_t count_op(const Graph& graph, OpKind op);
 
+// Adds seeded BatchNormalization parameters over `channels` ("gamma", "beta", "mean", "var",
+// the variance positive) and the node in -> out, epsilon 1e-3.
+void add_batchnorm(OnnxBuilder& builder, const std::string& in, const std::string& out, std::int64_t channels);
+
 }  // namespace wb::test

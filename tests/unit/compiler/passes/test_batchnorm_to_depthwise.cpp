@@ -18,20 +18,13 @@ Tensor positive(const Shape& shape, std::uint32_t seed) {
   return t;
 }
 
-void add_bn(OnnxBuilder& b, const std::string& in, const std::string& out, std::int64_t channels) {
-  b.initializer("gamma", test::random_tensor({channels}, 3))
-      .initializer("beta", test::random_tensor({channels}, 4))
-      .initializer("mean", test::random_tensor({channels}, 5))
-      .initializer("var", positive({channels}, 6));
-  set_attr(b.node("BatchNormalization", {in, "gamma", "beta", "mean", "var"}, {out}), "epsilon", 1e-3f);
-}
 
 TEST(BatchNormToDepthwise, BatchNormAfterConcatBecomesAPerChannelConv) {
   // DenseNet: BN + ReLU on a concat, which no conv produces.
   OnnxBuilder b;
   b.input("x", {1, 2, 5, 5}).input("z", {1, 3, 5, 5}).output("y");
   set_attr(b.node("Concat", {"x", "z"}, {"cat"}), "axis", std::int64_t{1});
-  add_bn(b, "cat", "y", 5);
+  test::add_batchnorm(b, "cat", "y", 5);
   const auto out = test::run_pass(b, "batchnorm-to-depthwise");
   ASSERT_TRUE(out.changed);
   EXPECT_EQ(test::count_op(out.after, OpKind::BatchNormalization), 0u);
@@ -49,7 +42,7 @@ TEST(BatchNormToDepthwise, ReluFusesIntoTheNewConvInTheDefaultPipeline) {
   OnnxBuilder b;
   b.input("x", {1, 4, 3, 3}).output("y");
   set_attr(b.node("MaxPool", {"x"}, {"p"}), "kernel_shape", std::vector<std::int64_t>{1, 1});
-  add_bn(b, "p", "n", 4);
+  test::add_batchnorm(b, "p", "n", 4);
   b.node("Relu", {"n"}, {"y"});
   const auto out = test::run_pass(b, "default");
   EXPECT_EQ(test::count_op(out.after, OpKind::BatchNormalization), 0u);
@@ -61,7 +54,7 @@ TEST(BatchNormToDepthwise, LeavesWhatHasNoPerChannelForm) {
   // A 2-D input (BatchNorm1d) has no spatial axes to run a 1x1 conv over.
   OnnxBuilder b;
   b.input("x", {2, 4}).output("y");
-  add_bn(b, "x", "y", 4);
+  test::add_batchnorm(b, "x", "y", 4);
   EXPECT_FALSE(test::run_pass(b, "batchnorm-to-depthwise").changed);
   // Non-constant statistics.
   OnnxBuilder c;
@@ -78,7 +71,7 @@ TEST(BatchNormToDepthwise, MustFollowFoldBatchNorm) {
   OnnxBuilder b;
   b.input("x", {1, 3, 6, 6}).initializer("w", test::random_tensor({4, 3, 3, 3}, 1)).output("y");
   b.node("Conv", {"x", "w"}, {"c"});
-  add_bn(b, "c", "y", 4);
+  test::add_batchnorm(b, "c", "y", 4);
   const auto out = test::run_pass(b, "fold-batchnorm,batchnorm-to-depthwise");
   EXPECT_EQ(test::count_op(out.after, OpKind::Conv), 1u);
   EXPECT_THROW(test::run_pass(b, "batchnorm-to-depthwise,fold-batchnorm"), UserError);

@@ -10,25 +10,12 @@ namespace {
 using test::OnnxBuilder;
 using test::set_attr;
 
-Tensor positive(const Shape& shape, std::uint32_t seed) {
-  Tensor t = test::random_tensor(shape, seed);
-  for (float& v : t.span<float>()) v = 0.5f + std::abs(v);
-  return t;
-}
-
-void add_bn(OnnxBuilder& b, const std::string& in, const std::string& out, std::int64_t channels) {
-  b.initializer("gamma", test::random_tensor({channels}, 3))
-      .initializer("beta", test::random_tensor({channels}, 4))
-      .initializer("mean", test::random_tensor({channels}, 5))
-      .initializer("var", positive({channels}, 6));
-  set_attr(b.node("BatchNormalization", {in, "gamma", "beta", "mean", "var"}, {out}), "epsilon", 1e-3f);
-}
 
 TEST(FoldBatchNorm, ConvWithoutBiasGetsOne) {
   OnnxBuilder b;
   b.input("x", {1, 3, 6, 6}).initializer("w", test::random_tensor({4, 3, 3, 3}, 1)).output("y");
   b.node("Conv", {"x", "w"}, {"c"});
-  add_bn(b, "c", "y", 4);
+  test::add_batchnorm(b, "c", "y", 4);
   const auto out = test::run_pass(b, "fold-batchnorm");
   EXPECT_EQ(test::count_op(out.after, OpKind::BatchNormalization), 0u);
   EXPECT_EQ(out.after.outputs()[0]->producer->op, OpKind::Conv);
@@ -47,7 +34,7 @@ TEST(FoldBatchNorm, GemmInBothWeightLayouts) {
     b.initializer("w", test::random_tensor(trans_b ? Shape{3, 5} : Shape{5, 3}, 1));
     b.initializer("bias", test::random_tensor({3}, 2));
     set_attr(b.node("Gemm", {"x", "w", "bias"}, {"g"}), "transB", trans_b);
-    add_bn(b, "g", "y", 3);
+    test::add_batchnorm(b, "g", "y", 3);
     const auto out = test::run_pass(b, "fold-batchnorm");
     EXPECT_TRUE(out.changed) << trans_b;
     test::expect_same_outputs(out.before, out.after);
@@ -73,7 +60,7 @@ TEST(FoldBatchNorm, LeavesAConvWithSeveralReaders) {
   OnnxBuilder b;
   b.input("x", {1, 3, 6, 6}).initializer("w", test::random_tensor({4, 3, 3, 3}, 1)).output("y").output("c");
   b.node("Conv", {"x", "w"}, {"c"});
-  add_bn(b, "c", "y", 4);
+  test::add_batchnorm(b, "c", "y", 4);
   EXPECT_FALSE(test::run_pass(b, "fold-batchnorm").changed);
 }
 
