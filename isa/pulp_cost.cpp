@@ -24,14 +24,57 @@ struct Work {
   }
 };
 
-// im2col + 4x2 matmul over `pixels` output pixels and `couts` output channels, K bytes each.
-Work matmul_work(std::uint64_t pixels, std::uint64_t couts, std::uint64_t rows, const KernelCall& call, bool im2col,
+// The output channels one core computes, as the passes of the 4x2 matmul over them: a
+// standard conv makes one pass over all its channels; a grouped conv one pass per group it
+// touches (its im2col of that group's input channels, then that group's channels of the core).
+struct OutputPasses {
+  std::uint64_t passes = 0;  // group passes (1 for a standard conv)
+  std::uint64_t blocks = 0;  // 4-channel blocks over all passes
+  std::uint64_t left = 0;    // channels left over after each pass's blocks, summed
+  void add(std::uint64_t channels, std::uint64_t count = 1) {
+    if (channels == 0 || count == 0) return;
+    passes += count;
+    blocks += count * (channels / 4);
+    left += count * (channels % 4);
+  }
+};
+
+// Output channels [begin, end) of a call with `groups` groups of `per_group` channels: a
+// partial group at each end, whole groups between.
+OutputPasses passes_of(std::uint64_t begin, std::uint64_t end, std::uint64_t groups, std::uint64_t per_group) {
+  OutputPasses p;
+  if (begin >= end) return p;
+  if (groups <= 1 || per_group == 0) {
+    p.add(end - begin);
+    return p;
+  }
+  const std::uint64_t first = begin / per_group, last = (end - 1) / per_group;
+  if (first == last) {
+    p.add(end - begin);
+    return p;
+  }
+  p.add((first + 1) * per_group - begin);
+  p.add(per_group, last - first - 1);
+  p.add(end - last * per_group);
+  return p;
+}
+
+// The groups of a grouped conv call (1 for every other kind).
+std::uint64_t call_groups(const KernelCall& call) {
+  return call.kind() == KERNEL_GROUPED_CONV ? std::max<std::uint64_t>(call.groups(), 1) : 1;
+}
+
+// im2col + 4x2 matmul over `pixels` output pixels and the output channels of `out`, K bytes
+// each (K = k_h * k_w * the channels of one group).
+Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t rows, const KernelCall& call, bool im2col,
                  const KernelCycles& k) {
   Work w;
-  if (pixels == 0 || couts == 0) return w;
-  const std::uint64_t kdim = std::uint64_t{call.k_h()} * call.k_w() * call.c_in();
+  if (pixels == 0 || out.passes == 0) return w;
+  const std::uint64_t groups = call_groups(call);
+  const std::uint64_t group_c_in = call.c_in() / groups;
+  const std::uint64_t kdim = std::uint64_t{call.k_h()} * call.k_w() * group_c_in;
   const std::uint64_t words = kdim / 4, bytes = kdim % 4;
-  const std::uint64_t groups = couts / 4, left = couts % 4;
+  const std::uint64_t blocks = out.blocks, left = out.left;
   // Input-channel tiles: all but the first start from the partial sums (8 word loads instead
   // of 4 bias loads per block); all but the last store partial sums instead of requantising.
   const std::uint64_t setup = static_cast<std::uint64_t>(k.matmul_block_setup) +
@@ -39,19 +82,31 @@ Work matmul_work(std::uint64_t pixels, std::uint64_t couts, std::uint64_t rows, 
   const std::uint64_t rq = call.cin_tiled() && !call.last_cin_tile() ? static_cast<std::uint64_t>(k.partial_store)
                                                                       : static_cast<std::uint64_t>(k.requant_per_output);
   const std::uint64_t pairs = pixels / 2, odd = pixels % 2;
-  // A pixel pair: every 4-channel block, then the leftover channels one at a time.
-  w.add(pairs * (groups * (words * static_cast<std::uint64_t>(k.matmul_4x2_iteration) +
+  // A pixel pair: per pass, every 4-channel block, then the leftover channels one at a time,
+  // and the pointer updates of the pass (im2col buffers, output pointers at the pass's
+  // channels, weights at its filters: what the standard kernel does once per pixel pair).
+  w.add(pairs * (blocks * (words * static_cast<std::uint64_t>(k.matmul_4x2_iteration) +
                            bytes * static_cast<std::uint64_t>(k.matmul_byte_leftover_4x2) + setup + 8 * rq) +
                  left * (words * static_cast<std::uint64_t>(k.matmul_1x2_iteration) + bytes * 4 + setup / 2 + 2 * rq) +
-                 static_cast<std::uint64_t>(k.pixel_pair_overhead)),
-        pairs * (groups * (words * 6 + bytes * 6 + 4) + left * (words * 3 + bytes * 3 + 1)));
-  w.add(odd * (groups * (words * static_cast<std::uint64_t>(k.matmul_4x1_iteration) + bytes * 7 + setup + 4 * rq) +
+                 out.passes * static_cast<std::uint64_t>(k.pixel_pair_overhead)),
+        pairs * (blocks * (words * 6 + bytes * 6 + 4) + left * (words * 3 + bytes * 3 + 1)));
+  w.add(odd * (blocks * (words * static_cast<std::uint64_t>(k.matmul_4x1_iteration) + bytes * 7 + setup + 4 * rq) +
                left * (words * 3 + bytes * 2 + setup / 2 + rq)),
-        odd * (groups * (words * 5 + bytes * 5 + 4) + left * (words * 2 + bytes * 2 + 1)));
+        odd * (blocks * (words * 5 + bytes * 5 + 4) + left * (words * 2 + bytes * 2 + 1)));
   if (im2col) {
-    const std::uint64_t row_words = ceil_div(std::uint64_t{call.k_w()} * call.c_in(), 4);
-    w.add(pixels * call.k_h() * (static_cast<std::uint64_t>(k.im2col_row_setup) + k.im2col_word * row_words),
-          pixels * call.k_h() * row_words);
+    // Per pixel and pass, each kernel row: one contiguous run of k_w * c_in bytes when the
+    // call has one group; with several, k_w runs of the group's channels, c_in bytes apart.
+    std::uint64_t row_words = 0, row_cycles = 0;
+    if (groups == 1) {
+      row_words = ceil_div(std::uint64_t{call.k_w()} * call.c_in(), 4);
+      row_cycles = static_cast<std::uint64_t>(k.im2col_row_setup) + k.im2col_word * row_words;
+    } else {
+      row_words = std::uint64_t{call.k_w()} * ceil_div(group_c_in, 4);
+      row_cycles = static_cast<std::uint64_t>(k.im2col_row_setup) +
+                   std::uint64_t{call.k_w()} * static_cast<std::uint64_t>(k.im2col_run_setup) +
+                   k.im2col_word * row_words;
+    }
+    w.add(pixels * out.passes * call.k_h() * row_cycles, pixels * out.passes * call.k_h() * row_words);
   }
   w.add(rows * static_cast<std::uint64_t>(k.row_overhead), 0);
   return w;
@@ -113,24 +168,31 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
 Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& k) {
   const std::uint64_t h = call.h_out(), w = call.w_out(), c = call.c_out();
   const std::uint64_t n = static_cast<std::uint64_t>(cores);
-  const bool im2col = call.kind() == KERNEL_CONV;
+  const bool im2col = call.kind() == KERNEL_CONV || call.kind() == KERNEL_GROUPED_CONV;
+  const std::uint64_t groups = call_groups(call), per_group = c / groups;
   switch (call.kind()) {
     case KERNEL_CONV:
     case KERNEL_POINTWISE:
+    case KERNEL_GROUPED_CONV:
       switch (call.parallel()) {
         case PARALLEL_HOWO: {
           const std::uint64_t chunk = ceil_div(ceil_div(h * w, n), 2) * 2;
           const std::uint64_t pixels = share(h * w, chunk, core);
-          return matmul_work(pixels, c, ceil_div(pixels, std::max<std::uint64_t>(w, 1)), call, im2col, k);
+          return matmul_work(pixels, passes_of(0, c, groups, per_group), ceil_div(pixels, std::max<std::uint64_t>(w, 1)),
+                             call, im2col, k);
         }
         case PARALLEL_CO: {
+          // Chunks of output channels rounded to 4, as the standard conv; a grouped conv's
+          // core makes a pass over each group its chunk touches.
           const std::uint64_t chunk = ceil_div(ceil_div(c, n), 4) * 4;
           const std::uint64_t couts = share(c, chunk, core);
-          return couts == 0 ? Work{} : matmul_work(h * w, couts, h, call, im2col, k);
+          if (couts == 0) return Work{};
+          const std::uint64_t begin = chunk * static_cast<std::uint64_t>(core);
+          return matmul_work(h * w, passes_of(begin, begin + couts, groups, per_group), h, call, im2col, k);
         }
         default: {
           const std::uint64_t rows = share(h, ceil_div(h, n), core);
-          return matmul_work(rows * w, c, rows, call, im2col, k);
+          return matmul_work(rows * w, passes_of(0, c, groups, per_group), rows, call, im2col, k);
         }
       }
     case KERNEL_DEPTHWISE: return depthwise_work(share(c, ceil_div(c, n), core), call, k);

@@ -28,7 +28,12 @@ struct KernelCycles {
   int partial_store = 2;             // input-channel tiling: store an int32 partial sum (sw + pointer)
   int im2col_row_setup = 6;          // per kernel row of a pixel: bounds, pointers, padding test
   int im2col_word = 2;               // one word load + store
-  int pixel_pair_overhead = 10;      // per pixel pair: im2col pointer swap, output pointer
+  // Grouped conv with several groups in a call: a kernel row of one group is k_w runs of
+  // c_in / groups bytes, c_in bytes apart (one run when the call has one group). Per run the
+  // source pointer skips to the next pixel's slice (1 add) and the inner word loop is set up
+  // again (1 lp.setup). Derived, not calibrated.
+  int im2col_run_setup = 2;
+  int pixel_pair_overhead = 10;      // per pixel pair (and group): im2col pointer swap, output pointer
   int row_overhead = 10;             // per output row a core computes
   int call_overhead = 60;            // kernel entry: chunk bounds from core id, argument loads
   // Depthwise (channels across cores): per channel a strided gather of its input plane,
@@ -62,7 +67,11 @@ struct KernelCost {
 };
 
 // Which cores get which work follows PULP-NN: rows (HO), pixels (HOWO) or output channels
-// (CO) for conv/pointwise; channels for depthwise and the pools' CO; outputs for linear.
+// (CO) for conv/pointwise; channels for depthwise and the pools' CO; outputs for linear. A
+// grouped conv splits as the conv does and runs PULP-NN's conv per group: per pixel pair and
+// group, the im2col of the group's c_in / groups channels, the 4x2 blocks of its output
+// channels over k_h * k_w * c_in / groups bytes, and the pixel pair's pointer updates
+// (docs/pulp.md); with one group it costs exactly what the conv costs.
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
                        const KernelCycles& counts = KernelCycles{});
 

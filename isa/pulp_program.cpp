@@ -13,11 +13,16 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_ADD: return "add";
     case KERNEL_MAXPOOL: return "maxpool";
     case KERNEL_AVGPOOL: return "avgpool";
+    case KERNEL_GROUPED_CONV: return "grouped_conv";
     default: return "unknown";
   }
 }
 
 bool is_matmul(KernelKind kind) { return kind == KERNEL_CONV || kind == KERNEL_POINTWISE || kind == KERNEL_LINEAR; }
+
+bool has_weights(KernelKind kind) {
+  return is_matmul(kind) || kind == KERNEL_DEPTHWISE || kind == KERNEL_GROUPED_CONV;
+}
 
 void save_network(const Network& network, const std::filesystem::path& path) { save_message(network, path); }
 

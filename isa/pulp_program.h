@@ -11,12 +11,17 @@
 namespace wb::isa::pulp {
 
 // Bumped whenever a field changes meaning; programs of another version are refused.
-inline constexpr std::uint32_t kPulpFormatVersion = 2;  // 2: Layer.output_pixel_bytes (concat slices)
+// 2: Layer.output_pixel_bytes (concat slices); 3: KERNEL_GROUPED_CONV and KernelCall.groups.
+inline constexpr std::uint32_t kPulpFormatVersion = 3;
 
-// "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool" ("unknown" otherwise).
+// "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv"
+// ("unknown" otherwise).
 const char* kernel_kind_name(KernelKind kind);
 // Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
+// The grouped conv is not one: each output channel reduces over its group's channels only.
 bool is_matmul(KernelKind kind);
+// The kernels with weights and a bias: the matmul ones, depthwise and grouped conv.
+bool has_weights(KernelKind kind);
 
 // Writes atomically (a temporary file renamed into place): a failed write leaves no file.
 void save_network(const Network& network, const std::filesystem::path& path);

@@ -122,10 +122,19 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
   for (const auto& layer : network.layers()) {
     const auto& t = layer.tiling();
     const auto& first = layer.steps(0).compute();
-    os << fmt::format("Layer {} {} '{}': out {}x{}x{}, {} MACs\n", index++, layer.type(), layer.name(),
+    const std::int64_t out_channels = layer.output_shape_size() > 1 ? layer.output_shape(1) : 1;
+    // A grouped conv's groups, from its first call (whole groups: c_in and c_out of each call
+    // are its groups' channels).
+    std::string grouping, tile_groups;
+    if (layer.kind() == isa::pulp::KERNEL_GROUPED_CONV && first.groups() > 0) {
+      const std::uint32_t group_in = first.c_in() / first.groups(), group_out = first.c_out() / first.groups();
+      grouping = fmt::format(", {} groups of {} -> {} channels", out_channels / group_out, group_in, group_out);
+      const std::uint32_t tile_group_count = t.tile_c_out() / group_out;
+      tile_groups = fmt::format(" ({} group{})", tile_group_count, tile_group_count == 1 ? "" : "s");
+    }
+    os << fmt::format("Layer {} {} '{}': out {}x{}x{}, {} MACs{}\n", index++, layer.type(), layer.name(),
                       layer.output_shape_size() > 2 ? layer.output_shape(2) : 1,
-                      layer.output_shape_size() > 3 ? layer.output_shape(3) : 1,
-                      layer.output_shape_size() > 1 ? layer.output_shape(1) : 1, layer.macs());
+                      layer.output_shape_size() > 3 ? layer.output_shape(3) : 1, out_channels, layer.macs(), grouping);
     os << fmt::format("  L3-L2: {} chunk(s){}, output in {}{}\n", t.l3_chunks(),
                       t.l3_chunks() > 1 ? fmt::format(" of {} rows", t.chunk_h_out()) : "",
                       memory_name(layer.output_memory()),
@@ -133,8 +142,8 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
                           ? fmt::format(" (a channel slice of a concat's tensor, pixels {} B apart)",
                                         layer.output_pixel_bytes())
                           : "");
-    os << fmt::format("  L2-L1: tile C_out {} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}\n",
-                      t.tile_c_out(), t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(), first.h_in(),
+    os << fmt::format("  L2-L1: tile C_out {}{} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}\n",
+                      t.tile_c_out(), tile_groups, t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(), first.h_in(),
                       first.w_in(), first.c_in(), parallel_name(t.parallel()));
     os << fmt::format("  L1: input {} B, output {} B, weights+bias {} B, im2col {} B, constants {} B = {} B ({:.1f}% of "
                       "{} B)\n",

@@ -39,7 +39,7 @@ L1Layout layout_l1(const LayerPlan& lp) {
   const LayerShape& s = lp.shape;
   const TileChoice& t = lp.tile;
   const int slots = t.double_buffered ? 2 : 1;
-  const std::uint64_t c_in = is_matmul(s.kind) ? (t.c_in != 0 ? t.c_in : s.c_in) : t.c_out;
+  const std::uint64_t c_in = tile_input_channels(s, t);
   const std::uint64_t in_bytes = std::uint64_t{std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in)} *
                                  std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in) * c_in;
   const std::uint64_t out_bytes = std::uint64_t{t.c_out} * t.h_out * t.w_out;
@@ -56,7 +56,10 @@ L1Layout layout_l1(const LayerPlan& lp) {
   place(l.output, out_bytes);
   if (lp.has_weights) {
     const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
-    place(l.weights, (s.kind == isa::pulp::KERNEL_DEPTHWISE ? window : window * c_in) * t.c_out);
+    const std::uint64_t per_channel = s.kind == isa::pulp::KERNEL_DEPTHWISE      ? window
+                                      : s.kind == isa::pulp::KERNEL_GROUPED_CONV ? window * s.group_c_in()
+                                                                                 : window * c_in;
+    place(l.weights, per_channel * t.c_out);
     place(l.bias, 4 * std::uint64_t{t.c_out});
   }
   l.im2col = at;
@@ -320,7 +323,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   tiling.set_tile_c_out(lp.tile.c_out);
   tiling.set_tile_h_out(lp.tile.h_out);
   tiling.set_tile_w_out(lp.tile.w_out);
-  tiling.set_tile_c_in(is_matmul(lp.shape.kind) ? (lp.tile.c_in != 0 ? lp.tile.c_in : lp.shape.c_in) : lp.tile.c_out);
+  tiling.set_tile_c_in(tile_input_channels(lp.shape, lp.tile));
   tiling.set_tiles(lp.tile.tiles() * lp.chunks());
   tiling.set_l1_input_bytes(lp.tile.input_bytes);
   tiling.set_l1_output_bytes(lp.tile.output_bytes);

@@ -37,6 +37,17 @@ std::string window_problem(const QNode& node) {
   return {};
 }
 
+// What the grouped conv kernel needs of the grouping: groups that divide both channel counts
+// (the QGraph checks this; a program must never hold a fractional group).
+std::string grouping_problem(const QNode& node, std::int64_t in_channels, std::int64_t out_channels) {
+  if (node.group < 1 || in_channels % node.group != 0 || out_channels % node.group != 0) {
+    return fmt::format("{} groups do not divide its {} input and {} output channels; the grouped conv kernel runs "
+                       "whole groups",
+                       node.group, in_channels, out_channels);
+  }
+  return {};
+}
+
 bool is_pointwise(const QNode& node) {
   return node.kernel[0] == 1 && node.kernel[1] == 1 && node.strides[0] == 1 && node.strides[1] == 1 &&
          node.pads_begin[0] == 0 && node.pads_begin[1] == 0 && node.pads_end[0] == 0 && node.pads_end[1] == 0;
@@ -125,9 +136,10 @@ LayerMapping map_layers(const QGraph& graph) {
                                                        : isa::pulp::KERNEL_CONV;
         } else if (node.group == channels && dim(out, 1) == channels) {
           layer.kind = isa::pulp::KERNEL_DEPTHWISE;
-        } else if (problem.empty()) {
-          problem = fmt::format("grouped conv with {} groups of {} channels; PULP-NN has standard and depthwise only",
-                                node.group, channels / node.group);
+        } else {
+          // Any other grouping (a depthwise multiplier included) runs the grouped conv kernel.
+          layer.kind = isa::pulp::KERNEL_GROUPED_CONV;
+          if (problem.empty()) problem = grouping_problem(node, channels, dim(out, 1));
         }
         layer.macs = quant::conv_macs(graph, node);
         layer.ops = 2 * layer.macs;

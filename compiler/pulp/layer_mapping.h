@@ -1,6 +1,6 @@
 #pragma once
 // Layer mapping: QGraph nodes -> the kernels PULP-NN has (conv, pointwise, depthwise, linear,
-// residual add, max/avg pool). Batch norm, bias and ReLU are already in a conv's requant and
+// residual add, max/avg pool) and a grouped conv in its style (any other conv with groups). Batch norm, bias and ReLU are already in a conv's requant and
 // pads are window fields (the passes folded them); a Flatten is an alias of its input. A
 // channel concat has no kernel: its inputs' producers write their outputs into channel slices
 // of the concat's tensor (HWC makes a slice a strided write), so the concat costs nothing.

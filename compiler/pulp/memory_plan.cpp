@@ -25,19 +25,30 @@ std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 
 std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t); }
 
-bool weighted(isa::pulp::KernelKind kind) {
-  return isa::pulp::is_matmul(kind) || kind == isa::pulp::KERNEL_DEPTHWISE;
+using isa::pulp::has_weights;
+
+// The input channels one output channel reads: all, its group's or (depthwise) its own.
+std::uint32_t channels_per_filter(const LayerShape& s) {
+  if (s.kind == isa::pulp::KERNEL_DEPTHWISE) return 1;
+  if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) return s.group_c_in();
+  return s.c_in;
 }
 
 std::uint64_t per_channel_weights(const LayerShape& s) {
-  const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
-  return s.kind == isa::pulp::KERNEL_DEPTHWISE ? window : window * s.c_in;
+  return std::uint64_t{s.k_h} * s.k_w * channels_per_filter(s);
 }
 
-// The layer's weights as the kernels read them, [c_out][k_h][k_w][c_in] int8, then bias int32.
+// The output channels a chunk or tile of the layer holds a multiple of: a grouped conv's whole
+// groups, else single channels.
+std::uint32_t channel_unit(const LayerShape& s) {
+  return s.kind == isa::pulp::KERNEL_GROUPED_CONV ? s.group_c_out() : 1;
+}
+
+// The layer's weights as the kernels read them, [c_out][k_h][k_w][c_in of the filter] int8,
+// then bias int32.
 void append_weights(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
-  const std::int64_t cin_g = s.kind == isa::pulp::KERNEL_DEPTHWISE ? 1 : s.c_in;
+  const std::int64_t cin_g = channels_per_filter(s);
   image.reserve(image.size() + static_cast<std::size_t>(node.weights.numel() + 4 * s.c_out + kAlign));
   // The scheme's weights are int8: read them as such (any other type element by element).
   const std::int8_t* int8 = node.weights.dtype() == DType::I8 ? node.weights.data<std::int8_t>() : nullptr;
@@ -95,6 +106,7 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.pad_bottom = u32(node.pads_end[0]);
     s.pad_right = u32(node.pads_end[1]);
   }
+  if (layer.kind == isa::pulp::KERNEL_GROUPED_CONV) s.groups = u32(node.group);
   return s;
 }
 
@@ -120,7 +132,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
   for (std::size_t i = 0; i < n; ++i) {
     LayerPlan& lp = plan.layers[i];
     lp.shape = shapes[i];
-    lp.has_weights = weighted(shapes[i].kind);
+    lp.has_weights = has_weights(shapes[i].kind);
     if (!lp.has_weights) continue;
     lp.weights_per_channel = per_channel_weights(shapes[i]);
     lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();  // in the flash
@@ -153,8 +165,10 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     const auto slice = mapping.slices.find(layer.output);
     const int placed = slice == mapping.slices.end() ? layer.output : slice->second.concat;
     const std::uint64_t out_bytes = hwc_bytes(graph.tensor(placed));
+    const std::uint32_t unit = channel_unit(s);
     const std::uint64_t min_weights =
-        lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, 8) : 0;
+        lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, std::max(8u, unit))
+                                                 : 0;
     const std::uint64_t min_working = l2.aligned(min_weights) + inputs_staged * l2.aligned(staged_input_bytes(s, 1));
     if (plan.homes.count(placed) == 0) {
       const TensorHome& in_home = plan.homes.at(layer.inputs[0]);
@@ -178,7 +192,8 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     plan.homes[layer.output] = out_home;
     const bool staged = lp.stage_output || inputs_staged > 0;
 
-    // Weights: the whole layer's when they fit, else chunks of output channels.
+    // Weights: the whole layer's when they fit, else chunks of output channels (of a grouped
+    // conv, whole groups: the L1 tiles of a chunk hold whole groups).
     std::uint64_t free_bytes = l2.largest_free();
     lp.chunk_c_out = s.c_out;
     if (lp.weights_prefetched) {
@@ -186,17 +201,22 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     } else if (lp.has_weights) {
       const std::uint64_t weight_budget = staged ? free_bytes / 2 : free_bytes;
       const std::uint64_t fit = weight_budget / l2.aligned(channel_bytes);
-      if (fit == 0) {
+      const auto whole_units = [&](std::uint64_t channels) { return channels / unit * unit; };
+      if (fit < unit) {
+        const std::uint64_t unit_bytes = channel_bytes * unit;
+        const std::string what = unit > 1 ? fmt::format("one group's weights ({} output channels, {} bytes)", unit,
+                                                        unit_bytes)
+                                          : fmt::format("one output channel's weights ({} bytes)", unit_bytes);
         throw UserError(fmt::format(
-            "layer '{}': one output channel's weights ({} bytes) do not fit the {} bytes of L2 left beside the live "
-            "activations (l2_bytes {}); use --set l2_bytes={} or more",
-            layer.name, channel_bytes, weight_budget, hw.l2_bytes,
-            hw.l2_bytes + static_cast<std::int64_t>(channel_bytes * (staged ? 2 : 1) + 4096)));
+            "layer '{}': {} do not fit the {} bytes of L2 left beside the live activations (l2_bytes {}); use --set "
+            "l2_bytes={} or more",
+            layer.name, what, weight_budget, hw.l2_bytes,
+            hw.l2_bytes + static_cast<std::int64_t>(unit_bytes * (staged ? 2 : 1) + 4096)));
       }
-      lp.chunk_c_out = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.c_out, fit));
-      // Chunked: two buffers of half the size, when a channel still fits in each.
-      lp.weights_double_buffered = lp.chunk_c_out < s.c_out && options.weight_prefetch && fit >= 2;
-      if (lp.weights_double_buffered) lp.chunk_c_out = static_cast<std::uint32_t>(fit / 2);
+      lp.chunk_c_out = static_cast<std::uint32_t>(whole_units(std::min<std::uint64_t>(s.c_out, fit)));
+      // Chunked: two buffers of half the size, when a channel (a group) still fits in each.
+      lp.weights_double_buffered = lp.chunk_c_out < s.c_out && options.weight_prefetch && fit / 2 >= unit;
+      if (lp.weights_double_buffered) lp.chunk_c_out = static_cast<std::uint32_t>(whole_units(fit / 2));
       lp.weights_buffer_bytes = channel_bytes * lp.chunk_c_out;
       lp.weights_address = *l2.allocate(lp.weights_buffer_bytes);
       if (lp.weights_double_buffered) lp.weights_address_alt = *l2.allocate(lp.weights_buffer_bytes);
@@ -224,8 +244,10 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     chunk.h_out = rows;
     chunk.h_in = std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in);
     chunk.c_out = lp.chunk_c_out;
-    if (!(s.kind == isa::pulp::KERNEL_CONV || s.kind == isa::pulp::KERNEL_POINTWISE ||
-          s.kind == isa::pulp::KERNEL_LINEAR)) {
+    if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
+      chunk.groups = chunk.c_out / s.group_c_out();
+      chunk.c_in = chunk.groups * s.group_c_in();
+    } else if (!isa::pulp::is_matmul(s.kind)) {
       chunk.c_in = chunk.c_out;
     }
     // DORY's tiling; with the cost objective, the candidates the model predicts fastest are

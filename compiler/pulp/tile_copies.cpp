@@ -1,5 +1,9 @@
 #include "compiler/pulp/tile_copies.h"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 #include "isa/pulp_program.h"
 
 namespace wb::pulp {
@@ -10,21 +14,34 @@ using isa::pulp::is_matmul;
 
 }  // namespace
 
+void set_tile_channels(const LayerShape& s, TileGeometry& g, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
+                       std::uint32_t cins) {
+  g.c_begin = c0;
+  g.c_size = cs;
+  if (is_matmul(s.kind)) {
+    g.cin_begin = cin0;
+    g.cin_size = cins == 0 ? s.c_in - cin0 : cins;
+  } else if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
+    const std::uint32_t per_group = s.group_c_out();
+    if (per_group == 0 || c0 % per_group != 0 || cs % per_group != 0) {
+      throw std::logic_error(fmt::format("grouped conv tile of output channels [{}, {}) is not whole groups of {}", c0,
+                                         c0 + cs, per_group));
+    }
+    g.cin_begin = c0 / per_group * s.group_c_in();
+    g.cin_size = cs / per_group * s.group_c_in();
+  } else {
+    g.cin_begin = c0;
+    g.cin_size = cs;
+  }
+}
+
 TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
                            std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
                            std::uint32_t cins) {
   TileGeometry g;
   g.rows = tile_window(row0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
   g.cols = tile_window(col0, cols, s.w_in, s.k_w, s.stride_w, s.pad_left);
-  g.c_begin = c0;
-  g.c_size = cs;
-  if (is_matmul(s.kind)) {
-    g.cin_begin = cin0;
-    g.cin_size = cins == 0 ? s.c_in - cin0 : cins;
-  } else {
-    g.cin_begin = c0;
-    g.cin_size = cs;
-  }
+  set_tile_channels(s, g, c0, cs, cin0, cins);
   return g;
 }
 
@@ -61,6 +78,7 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_pad_bottom(g.rows.pad_after);
   call.set_pad_left(g.cols.pad_before);
   call.set_pad_right(g.cols.pad_after);
+  if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) call.set_groups(g.c_size / s.group_c_out());
   if (is_matmul(s.kind) && g.cin_size < s.c_in) {
     call.set_cin_tiled(true);
     call.set_first_cin_tile(g.cin_begin == 0);
@@ -131,10 +149,11 @@ std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const Til
                                       g.cols.in_size, g.cin_size, at.l1_input_b, true));
     }
   }
-  const bool weighted = is_matmul(s.kind) || s.kind == isa::pulp::KERNEL_DEPTHWISE;
-  if (weights && weighted) {
+  if (weights && isa::pulp::has_weights(s.kind)) {
     const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
-    const std::uint64_t per_channel = window * (is_matmul(s.kind) ? s.c_in : 1);
+    const std::uint64_t per_channel = window * (is_matmul(s.kind)                            ? s.c_in
+                                                : s.kind == isa::pulp::KERNEL_GROUPED_CONV ? s.group_c_in()
+                                                                                           : 1);
     isa::pulp::DmaCopy w;
     w.set_source_memory(isa::pulp::MEMORY_L2);
     w.set_source(at.weights + (g.c_begin - at.weights_c0) * per_channel);

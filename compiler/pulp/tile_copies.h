@@ -18,6 +18,12 @@ struct TileGeometry {
   std::uint32_t cin_begin = 0, cin_size = 0;  // input channels read
 };
 
+// Output channels [c0, c0 + cs) of a tile and the input channels they read: a standard
+// convolution's [cin0, cin0 + cins) (cins 0: all from cin0); a grouped conv's those of its
+// groups (c0 and cs whole groups: a std::logic_error otherwise); every other kind's own.
+void set_tile_channels(const LayerShape& shape, TileGeometry& g, std::uint32_t c0, std::uint32_t cs,
+                       std::uint32_t cin0 = 0, std::uint32_t cins = 0);
+
 // Output rows [row0, row0 + rows), columns [col0, col0 + cols), channels [c0, c0 + cs); a
 // standard convolution's input channels [cin0, cin0 + cins) (cins 0: all of them).
 TileGeometry tile_geometry(const LayerShape& shape, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
@@ -25,7 +31,8 @@ TileGeometry tile_geometry(const LayerShape& shape, std::uint32_t row0, std::uin
                            std::uint32_t cins = 0);
 
 // Where the operands live. An L2 activation view holds rows [row0, ...) of an HWC tensor of
-// `width` x `channels`; weights are [c][k_h][k_w][c_in] (depthwise [c][k_h][k_w]) starting at
+// `width` x `channels`; weights are [c][k_h][k_w][c_in] (depthwise [c][k_h][k_w], grouped
+// [c][k_h][k_w][c_in / groups]) starting at
 // the view's first channel `weights_c0`, bias int32 [c] likewise.
 struct L2View {
   std::uint64_t address = 0;

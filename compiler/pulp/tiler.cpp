@@ -29,20 +29,24 @@ constexpr std::uint64_t kDorySlackBytes = 40;  // DORY adds 40 bytes to every L1
 
 std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) { return (a + b - 1) / b; }
 
+bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV; }
 
-// Channels of the input a tile of `c_out` output channels reads.
-// Channels of the input a tile reads.
-std::uint32_t tile_c_in(const LayerShape& s, const TileChoice& t) {
-  if (!is_matmul(s.kind)) return t.c_out;
-  return t.c_in == 0 ? s.c_in : t.c_in;
+// The 4x2 matmul kernels, whose tiles DORY scores as convolutions: a grouped conv runs the
+// conv's kernel per group.
+bool scores_as_conv(KernelKind kind) { return is_matmul(kind) || is_grouped(kind); }
+
+// An output-channel tile of a grouped conv holds whole groups.
+bool whole_groups(const LayerShape& s, std::uint32_t c_out) {
+  return !is_grouped(s.kind) || c_out % s.group_c_out() == 0;
 }
 
-// DORY's objective for standard convolutions (g == 1) and for depthwise / pools (g > 1).
+// DORY's objective for standard convolutions (g == 1) and for depthwise / pools (g > 1); a
+// grouped conv (g > 1, not depthwise) is scored as a standard one, its kernel being the conv's.
 std::int64_t dory_score(const LayerShape& s, const TileChoice& t) {
   const std::int64_t n = t.c_out, h = t.h_out, w = t.w_out;
   const std::int64_t c_total = s.c_out, h_total = s.h_out, w_total = s.w_out;
   std::int64_t score = static_cast<std::int64_t>(t.total_bytes);
-  if (is_matmul(s.kind)) {
+  if (scores_as_conv(s.kind)) {
     score += 2000000 * ((h - 1) % 8) + 3000000 * ((w - 1) % 2) + 1000000 * ((n - 1) % 4) + 1000000 * (w * h >= 16);
     score += 100000 * n;
     score += 10000 * ((c_total - 1) % n) + 10000 * (((c_total - 1) % n) % 4) + 20000 * (((h_total - 1) % h) % 8) +
@@ -62,15 +66,16 @@ void set_tile_counts(const LayerShape& s, TileChoice& t) {
   t.tiles_cin = is_matmul(s.kind) && t.c_in != 0 ? ceil_div(s.c_in, t.c_in) : 1;
 }
 
-// DORY's search space for this kind: which (c, h, w) tiles it considers.
+// DORY's search space for this kind: which (c, h, w) tiles it considers (for a grouped conv,
+// a standard conv's with whole groups).
 bool in_dory_space(const LayerShape& s, std::uint32_t c, std::uint32_t h, std::uint32_t w) {
+  if (!whole_groups(s, c)) return false;
   if (s.kind == isa::pulp::KERNEL_LINEAR) return h == s.h_out && w == s.w_out;
   if (s.kind == isa::pulp::KERNEL_ADD) return w == s.w_out;
-  if (!is_matmul(s.kind)) {
+  if (!scores_as_conv(s.kind)) {
     if (s.h_in <= 32 && s.w_in <= 32) return h == s.h_out && w == s.w_out;
     return w == s.w_out;
   }
-  (void)c;
   return true;
 }
 
@@ -85,6 +90,7 @@ std::vector<Parallel> variants(KernelKind kind) {
   switch (kind) {
     case isa::pulp::KERNEL_CONV:
     case isa::pulp::KERNEL_POINTWISE:
+    case isa::pulp::KERNEL_GROUPED_CONV:
       return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_HOWO, isa::pulp::PARALLEL_CO};
     case isa::pulp::KERNEL_ADD:
     case isa::pulp::KERNEL_MAXPOOL:
@@ -107,6 +113,12 @@ Parallel default_variant(const LayerShape& s) {
 }  // namespace
 
 const char* objective_name(TilerObjective objective) { return objective == TilerObjective::Dory ? "dory" : "cost"; }
+
+std::uint32_t tile_input_channels(const LayerShape& s, const TileChoice& t) {
+  if (is_grouped(s.kind)) return t.c_out / s.group_c_out() * s.group_c_in();
+  if (!is_matmul(s.kind)) return t.c_out;
+  return t.c_in == 0 ? s.c_in : t.c_in;
+}
 
 std::uint32_t TileChoice::tiles() const { return tiles_c * tiles_h * tiles_w * tiles_cin; }
 
@@ -136,7 +148,7 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
   const std::uint64_t db = t.double_buffered ? 2 : 1;
   const std::uint64_t h_in = std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in);
   const std::uint64_t w_in = std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in);
-  const std::uint64_t c_in = tile_c_in(s, t);
+  const std::uint64_t c_in = tile_input_channels(s, t);
   const std::uint64_t operands = s.kind == isa::pulp::KERNEL_ADD ? 2 : 1;
   t.input_bytes = db * operands * h_in * w_in * c_in;
   t.output_bytes = db * std::uint64_t{t.c_out} * t.h_out * t.w_out;
@@ -151,6 +163,12 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
     t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
     t.constant_bytes = db * 8 * std::uint64_t{t.c_out};  // k and lambda, int32 each
     if (s.kind != isa::pulp::KERNEL_LINEAR) t.im2col_bytes = 2 * n * window * c_in;
+  } else if (is_grouped(s.kind)) {
+    // PULP-NN's conv per group: its weights, and im2col buffers of one group's channels.
+    t.weight_bytes = db * t.c_out * window * s.group_c_in();
+    t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
+    t.constant_bytes = db * 8 * std::uint64_t{t.c_out};
+    t.im2col_bytes = 2 * n * window * s.group_c_in();
   } else if (s.kind == isa::pulp::KERNEL_DEPTHWISE) {
     t.weight_bytes = db * t.c_out * window;
     t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
@@ -223,15 +241,9 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
       const std::uint32_t cin_tile = nci > 1 ? t.c_in : s.c_in;
       const auto geometry = [&](std::uint32_t ic, std::uint32_t jc) {
         TileGeometry x = g;
-        x.c_begin = ic * t.c_out;
-        x.c_size = channel_sizes[ic];
-        if (is_matmul(s.kind)) {
-          x.cin_begin = jc * cin_tile;
-          x.cin_size = std::min(cin_tile, s.c_in - x.cin_begin);
-        } else {
-          x.cin_begin = x.c_begin;
-          x.cin_size = x.c_size;
-        }
+        const std::uint32_t cin_begin = jc * cin_tile;
+        set_tile_channels(s, x, ic * t.c_out, channel_sizes[ic], cin_begin,
+                          nci > 1 ? std::min(cin_tile, s.c_in - cin_begin) : 0);
         return x;
       };
       const auto step = [&](std::uint32_t ic, std::uint32_t jc, std::uint64_t previous_write_back) {
@@ -297,6 +309,7 @@ std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw,
     for (std::uint32_t w = s.w_out; w >= 1; --w) {
       if (!in_dory_space(s, s.c_out, h, w)) continue;
       for (std::uint32_t c = s.c_out; c >= 1; --c) {
+        if (!whole_groups(s, c)) continue;
         TileChoice t = whole;
         t.c_out = c;
         t.h_out = h;
@@ -310,7 +323,7 @@ std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw,
         }
         // Bound: no smaller C_out can score more than its bonuses (at most 21.4e6 with a full
         // L1) plus 110000 per channel.
-        if (is_matmul(s.kind) && 21500000 + 110000 * static_cast<std::int64_t>(c) < best_score) break;
+        if (scores_as_conv(s.kind) && 21500000 + 110000 * static_cast<std::int64_t>(c) < best_score) break;
       }
     }
   }
@@ -329,22 +342,23 @@ std::vector<std::uint32_t> cin_splits(const LayerShape& s) {
 }  // namespace
 
 TileChoice smallest_tile(const LayerShape& s, const PulpParams& hw) {
-  // One output channel, the fewest rows and columns DORY's space allows, the fewest input
-  // channels; or the whole layer, which needs no double buffering, when that is smaller.
+  // One output channel (one group of a grouped conv), the fewest rows and columns DORY's space
+  // allows, the fewest input channels; or the whole layer, which needs no double buffering,
+  // when that is smaller.
   TileChoice smallest;
-  smallest.c_out = 1;
+  smallest.c_out = is_grouped(s.kind) ? s.group_c_out() : 1;
   smallest.h_out = s.h_out;
   smallest.w_out = s.w_out;
   const std::vector<std::uint32_t> splits = cin_splits(s);
   smallest.c_in = splits.empty() ? 0 : splits.back();
   for (std::uint32_t h = 1; h <= s.h_out; ++h) {
-    if (in_dory_space(s, 1, h, s.w_out)) {
+    if (in_dory_space(s, smallest.c_out, h, s.w_out)) {
       smallest.h_out = h;
       break;
     }
   }
   for (std::uint32_t w = 1; w <= s.w_out; ++w) {
-    if (in_dory_space(s, 1, smallest.h_out, w)) {
+    if (in_dory_space(s, smallest.c_out, smallest.h_out, w)) {
       smallest.w_out = w;
       break;
     }
@@ -369,10 +383,10 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
     const TileChoice smallest = smallest_tile(s, hw);
     throw UserError(fmt::format(
         "layer '{}': no L2-L1 tiling fits the L1 tile budget of {} bytes (l1_tile_budget_bytes); its smallest tile "
-        "({} output channel, {} rows, {} columns, {} input channels) needs {} bytes: input {}, output {}, weights {}, "
-        "im2col {}, constants {}, partial sums {}",
-        layer_name, budget, smallest.c_out, smallest.h_out, smallest.w_out,
-        tile_c_in(s, smallest), smallest.total_bytes, smallest.input_bytes,
+        "({} output channel{}, {} rows, {} columns, {} input channels) needs {} bytes: input {}, output {}, "
+        "weights {}, im2col {}, constants {}, partial sums {}",
+        layer_name, budget, smallest.c_out, smallest.c_out == 1 ? "" : "s", smallest.h_out, smallest.w_out,
+        tile_input_channels(s, smallest), smallest.total_bytes, smallest.input_bytes,
         smallest.output_bytes, smallest.weight_bytes, smallest.im2col_bytes,
         smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes));
   }
@@ -413,14 +427,19 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
     consider(candidate);
   }
   // Columns in at most 4 tiles and output channels in multiples of 4 (PULP-NN's 4x2 block):
-  // narrower tiles only add DMA commands and leftover loops.
+  // narrower tiles only add DMA commands and leftover loops. A grouped conv's output channels
+  // in every balanced split of its groups.
   const auto hs = balanced_sizes(s.h_out);
   std::vector<std::uint32_t> ws, cs;
   for (const std::uint32_t w : balanced_sizes(s.w_out)) {
     if (ceil_div(s.w_out, w) <= 4) ws.push_back(w);
   }
-  for (const std::uint32_t c : balanced_sizes(s.c_out)) {
-    if (c % 4 == 0 || c == s.c_out || c < 4 || !is_matmul(s.kind)) cs.push_back(c);
+  if (is_grouped(s.kind)) {
+    for (const std::uint32_t g : balanced_sizes(s.groups)) cs.push_back(g * s.group_c_out());
+  } else {
+    for (const std::uint32_t c : balanced_sizes(s.c_out)) {
+      if (c % 4 == 0 || c == s.c_out || c < 4 || !is_matmul(s.kind)) cs.push_back(c);
+    }
   }
   for (const std::uint32_t cin : cins) {
     for (const std::uint32_t h : hs) {

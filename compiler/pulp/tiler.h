@@ -13,6 +13,10 @@
 //         something predicts faster.
 // When DORY's space has no tiling that fits (DORY exits there), both objectives also tile the
 // input channels of a standard convolution, the one way such a layer fits at all.
+// A grouped convolution (which DORY does not have) is tiled like a standard one, scored by
+// DORY's conv objective, except that an output-channel tile holds whole groups and reads the
+// input channels of its groups (as a depthwise tile reads its own channels); its input
+// channels are never tiled further, and its im2col buffers hold one group's channels.
 // Both searches are exact over their spaces (enumeration with bound pruning) and deterministic.
 
 #include <cstdint>
@@ -33,11 +37,17 @@ struct LayerShape {
   std::uint32_t h_in = 1, w_in = 1, c_in = 1, h_out = 1, w_out = 1, c_out = 1;
   std::uint32_t k_h = 1, k_w = 1, stride_h = 1, stride_w = 1;
   std::uint32_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  // KERNEL_GROUPED_CONV: groups of c_in / groups input and c_out / groups output channels
+  // (1 for every other kind).
+  std::uint32_t groups = 1;
+  std::uint32_t group_c_in() const { return c_in / groups; }
+  std::uint32_t group_c_out() const { return c_out / groups; }
 };
 
 struct TileChoice {
   std::uint32_t c_out = 0, h_out = 0, w_out = 0;  // tile sizes (border tiles are smaller)
   std::uint32_t c_in = 0;  // input channels per tile of a standard conv; 0: all (not tiled)
+  // c_out of a grouped conv is a multiple of its group's output channels (whole groups).
   isa::pulp::Parallel parallel = isa::pulp::PARALLEL_HO;
   bool double_buffered = false;
   std::uint64_t input_bytes = 0, output_bytes = 0, weight_bytes = 0, bias_bytes = 0, im2col_bytes = 0,
@@ -48,6 +58,10 @@ struct TileChoice {
   std::uint32_t tiles() const;
   std::uint32_t tiles_h = 1, tiles_w = 1, tiles_c = 1, tiles_cin = 1;
 };
+
+// Input channels a tile reads: a standard conv's input-channel tile (all when not tiled), a
+// grouped conv's those of its groups, every other kind's own output channels.
+std::uint32_t tile_input_channels(const LayerShape& shape, const TileChoice& choice);
 
 // Input rows (or columns) an output tile of `out` rows needs at most.
 std::uint32_t input_extent(std::uint32_t out, std::uint32_t kernel, std::uint32_t stride);

@@ -23,17 +23,15 @@ using isa::pulp::KernelKind;
 // ---------------------------------------------------------------------------------------
 // What a kind of kernel reads.
 
-
-// The kernels that sum over input channels (and so may be tiled over them).
-bool has_weights(KernelKind kind) {
-  return isa::pulp::is_matmul(kind) || kind == isa::pulp::KERNEL_DEPTHWISE;
-}
+using isa::pulp::has_weights;
 
 std::uint64_t input_bytes(const KernelCall& c) { return std::uint64_t{c.h_in()} * c.w_in() * c.c_in(); }
 std::uint64_t output_bytes(const KernelCall& c) { return std::uint64_t{c.h_out()} * c.w_out() * c.c_out(); }
 std::uint64_t weight_bytes(const KernelCall& c) {
   const std::uint64_t window = std::uint64_t{c.k_h()} * c.k_w();
-  return c.kind() == isa::pulp::KERNEL_DEPTHWISE ? window * c.c_out() : window * c.c_in() * c.c_out();
+  if (c.kind() == isa::pulp::KERNEL_DEPTHWISE) return window * c.c_out();
+  if (c.kind() == isa::pulp::KERNEL_GROUPED_CONV) return window * (c.c_in() / std::max(c.groups(), 1u)) * c.c_out();
+  return window * c.c_in() * c.c_out();
 }
 
 // True when the call ends with the requantised output (not a partial sum of an input-channel tile).
@@ -93,11 +91,29 @@ std::string extents_problem(const KernelCall& c) {
   return p;
 }
 
+// A grouped conv's groups divide both channel counts; no other kind has groups.
+std::string groups_problem(const KernelCall& c) {
+  if (c.kind() != isa::pulp::KERNEL_GROUPED_CONV) {
+    if (c.groups() > 1) {
+      return fmt::format("groups {} on kind {} (only grouped_conv has groups)", c.groups(),
+                         isa::pulp::kernel_kind_name(c.kind()));
+    }
+    return {};
+  }
+  if (c.groups() == 0) return "grouped_conv with groups 0 (at least 1)";
+  if (c.c_in() % c.groups() != 0 || c.c_out() % c.groups() != 0) {
+    return fmt::format("grouped_conv: groups {} does not divide c_in {} and c_out {}", c.groups(), c.c_in(),
+                       c.c_out());
+  }
+  return {};
+}
+
 // What each kind asks of the shape beyond the window arithmetic.
 std::string kind_shape_problem(const KernelCall& c) {
   const KernelKind kind = c.kind();
   const char* name = isa::pulp::kernel_kind_name(kind);
-  if (!isa::pulp::is_matmul(kind) && c.c_in() != c.c_out()) {
+  if (std::string p = groups_problem(c); !p.empty()) return p;
+  if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && c.c_in() != c.c_out()) {
     return fmt::format("c_in {} differs from c_out {} ({} keeps the channels)", c.c_in(), c.c_out(), name);
   }
   if (kind == isa::pulp::KERNEL_LINEAR && (c.h_in() != 1 || c.w_in() != 1 || c.k_h() != 1 || c.k_w() != 1)) {
@@ -121,7 +137,7 @@ std::string kind_shape_problem(const KernelCall& c) {
                        c.output_signed());
   }
   if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
-    return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear sum over input channels)", name);
+    return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear are tiled over input channels)", name);
   }
   return {};
 }
@@ -318,6 +334,33 @@ void matmul(const KernelCall& c, std::uint8_t* l1) {
 }
 
 // ---------------------------------------------------------------------------------------
+// GROUPED_CONV.
+
+// Output channel co of group g = co / (c_out / groups) sums over input channels
+// [g * cin_g, (g + 1) * cin_g): per kernel position of the window one run of cin_g bytes in
+// the HWC input (the group's slice of the pixel) and in the [c_out][k_h][k_w][cin_g] weights.
+template <bool Signed>
+void grouped_conv(const KernelCall& c, std::uint8_t* l1) {
+  const MatmulOperands m = matmul_operands(c, l1);
+  const std::uint32_t groups = c.groups(), c_out = c.c_out(), k_h = c.k_h(), k_w = c.k_w();
+  const std::uint32_t cin_g = c.c_in() / groups, cout_g = c_out / groups;
+  for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
+    const std::uint64_t pixel = std::uint64_t{oh} * c.w_out() + ow;
+    for (std::uint32_t co = 0; co < c_out; ++co) {
+      const std::uint64_t slice = std::uint64_t{co / cout_g} * cin_g;
+      std::int64_t sum = m.bias != nullptr ? load_i32(m.bias + 4 * std::uint64_t{co}) : 0;
+      for (std::uint32_t r = rows.begin; r < rows.end; ++r) {
+        for (std::uint32_t q = cols.begin; q < cols.end; ++q) {
+          const std::int8_t* w = m.w + ((std::uint64_t{co} * k_h + r) * k_w + q) * cin_g;
+          sum += dot<Signed>(input_pixel(c, m.x, rows, cols, r, q) + slice, w, cin_g);
+        }
+      }
+      store_output(m.y + pixel * c_out + co, requantize(sum, c.requant(), co));
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------
 // DEPTHWISE.
 
 // The [c][k_h][k_w] weights as [k_h * k_w][c], widened, so that the loop over channels of one
@@ -455,6 +498,7 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_POINTWISE:
     case isa::pulp::KERNEL_LINEAR: s ? matmul<true>(c, m) : matmul<false>(c, m); break;
     case isa::pulp::KERNEL_DEPTHWISE: s ? depthwise<true>(c, m) : depthwise<false>(c, m); break;
+    case isa::pulp::KERNEL_GROUPED_CONV: s ? grouped_conv<true>(c, m) : grouped_conv<false>(c, m); break;
     case isa::pulp::KERNEL_MAXPOOL: s ? maxpool<true>(c, m) : maxpool<false>(c, m); break;
     case isa::pulp::KERNEL_AVGPOOL: s ? avgpool<true>(c, m) : avgpool<false>(c, m); break;
     case isa::pulp::KERNEL_ADD: s ? add_by_second_type<true>(c, m) : add_by_second_type<false>(c, m); break;

@@ -1,18 +1,22 @@
 #pragma once
 // The int8 kernels the cluster runs, functional only (their timing is isa/pulp_cost): PULP-NN's
-// conv, pointwise, depthwise, linear, residual add and pools on dense HWC tiles in L1, with
+// conv, pointwise, depthwise, linear, residual add and pools, and a grouped conv in PULP-NN's
+// style (the conv's im2col and 4x2 matmul per group), on dense HWC tiles in L1, with
 // the requantisation of docs/quant.md. Written independently of compiler/golden, which checks it.
 //
 // Operands of a KernelCall (all L1 byte addresses, tiles dense, HWC, channels innermost):
 //   input   h_in x w_in x c_in, int8 if input_signed else uint8
 //   input_b (ADD) h_in x w_in x c_in, int8 if input_b_signed else uint8
 //   output  h_out x w_out x c_out, int8 if output_signed else uint8
-//   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE)
+//   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
+//           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)
 //   bias    int32 little-endian [c_out] when has_bias
 // Output pixel (oh, ow) reads input row oh * stride_h - pad_top + kh and column
 // ow * stride_w - pad_left + kw; rows/columns outside the tile are padding: zero for the
 // convolutions and the average pool, never the maximum for the max pool.
 //   CONV/POINTWISE/LINEAR: v = bias[c] + sum w * x;  DEPTHWISE: the same per channel (c_in == c_out)
+//   GROUPED_CONV: groups divides c_in and c_out; output channel c sums over the input channels
+//     of its group g = c / (c_out / groups): [g * c_in / groups, (g + 1) * c_in / groups)
 //   ADD: v = a * input_multiplier[0] + b * input_multiplier[1] (same shape in and out, k = 1)
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;

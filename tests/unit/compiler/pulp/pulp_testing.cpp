@@ -82,6 +82,40 @@ OnnxBuilder inception_pulp_cnn() {
   return b;
 }
 
+OnnxBuilder grouped_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 8, 16, 16}).output("y");
+  std::uint32_t seed = 80;
+  std::string in = "x";
+  const auto conv = [&](const std::string& name, std::int64_t c_in, std::int64_t c_out, std::int64_t groups,
+                        std::int64_t k, std::int64_t stride) {
+    b.initializer("w_" + name, random_tensor({c_out, c_in / groups, k, k}, seed++));
+    b.initializer("b_" + name, random_tensor({c_out}, seed++));
+    auto& node = b.node("Conv", {in, "w_" + name, "b_" + name}, {"c_" + name}, name);
+    const std::int64_t pad = k / 2;
+    set_attr(node, "pads", std::vector<std::int64_t>{pad, pad, pad, pad});
+    set_attr(node, "strides", std::vector<std::int64_t>{stride, stride});
+    set_attr(node, "group", groups);
+    b.node("Relu", {"c_" + name}, {"r_" + name}, "relu_" + name);
+    in = "r_" + name;
+  };
+  conv("conv_in", 8, 16, 1, 3, 1);
+  conv("grouped_4x4", 16, 16, 4, 3, 1);
+  conv("grouped_s2", 16, 24, 2, 3, 2);
+  conv("grouped_1x1", 24, 16, 8, 1, 1);
+  conv("multiplier", 16, 32, 16, 3, 1);
+  b.node("GlobalAveragePool", {in}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, 32}, seed)).initializer("bf", random_tensor({10}, seed + 1));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
+const quant::QGraph& grouped_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(grouped_pulp_cnn());
+  return graph;
+}
+
 const quant::QGraph& inception_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(inception_pulp_cnn());
   return graph;

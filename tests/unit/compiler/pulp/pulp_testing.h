@@ -27,4 +27,11 @@ const quant::QGraph& small_pulp_cnn_qgraph();
 OnnxBuilder inception_pulp_cnn();
 const quant::QGraph& inception_pulp_cnn_qgraph();
 
+// Grouped convolutions (each + Relu): x[1,8,16,16] -> conv3x3 (16) "conv_in" -> 4 groups of
+// 4 -> 4, 3x3 "grouped_4x4" -> 2 groups of 8 -> 12, 3x3 s2 "grouped_s2" (8 x 8 x 24) -> 8
+// groups of 3 -> 2, 1x1 "grouped_1x1" (16) -> 16 groups of 1 -> 2 (a depthwise multiplier),
+// 3x3 "multiplier" (32) -> global average pool -> Flatten -> Gemm (10).
+OnnxBuilder grouped_pulp_cnn();
+const quant::QGraph& grouped_pulp_cnn_qgraph();
+
 }  // namespace wb::test

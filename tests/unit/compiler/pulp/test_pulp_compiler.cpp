@@ -9,10 +9,12 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/memory_plan.h"
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/pulp/tiler.h"
 #include "compiler/quant/qgraph_queries.h"
@@ -360,6 +362,169 @@ TEST(PulpCompile, ConcatInputsAreWrittenIntoTheirSlices) {
       EXPECT_THAT(r.tiling_log, HasSubstr("(a channel slice of a concat's tensor, pixels 32 B apart)"));
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Grouped convolutions.
+
+// The grouped layers of grouped_pulp_cnn(): input and output channels per group.
+const std::map<std::string, std::pair<std::uint32_t, std::uint32_t>>& grouped_layers() {
+  static const std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> layers{
+      {"grouped_4x4", {4, 4}}, {"grouped_s2", {8, 12}}, {"grouped_1x1", {3, 2}}, {"multiplier", {1, 2}}};
+  return layers;
+}
+
+TEST(PulpLayerMapping, GroupedConvsRunTheGroupedKernel) {
+  const auto& graph = test::grouped_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "grouped_conv", "grouped_conv", "grouped_conv", "grouped_conv",
+                                             "avgpool", "linear"}));
+  for (const auto& l : m.layers) {
+    if (l.kind != isa::pulp::KERNEL_GROUPED_CONV) continue;
+    const auto& node = graph.nodes[static_cast<std::size_t>(l.node)];
+    EXPECT_EQ(l.macs, quant::conv_macs(graph, node)) << l.name;
+    const LayerShape s = layer_shape(graph, l);
+    EXPECT_EQ(s.groups, static_cast<std::uint32_t>(node.group)) << l.name;
+    EXPECT_EQ(std::make_pair(s.group_c_in(), s.group_c_out()), grouped_layers().at(l.name)) << l.name;
+  }
+}
+
+TEST(PulpLayerMapping, AGroupedConvNamesWhatTheKernelCannotDo) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 8, 8, 8}).output("r");
+  b.initializer("w", test::random_tensor({8, 4, 3, 3}, 60));
+  auto& conv = b.node("Conv", {"x", "w"}, {"c"}, "grouped_dilated");
+  test::set_attr(conv, "group", std::int64_t{2});
+  test::set_attr(conv, "pads", std::vector<std::int64_t>{2, 2, 2, 2});
+  test::set_attr(conv, "dilations", std::vector<std::int64_t>{2, 2});
+  b.node("Relu", {"c"}, {"r"}, "relu");
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const auto graph = test::quantize_model(b, options).qgraph;
+  const LayerMapping m = map_layers(graph);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'grouped_dilated' (Conv): dilation 2x2"));
+}
+
+LayerShape grouped3x3(std::uint32_t hw, std::uint32_t c_in, std::uint32_t c_out, std::uint32_t groups) {
+  LayerShape s = conv3x3(hw, c_in, c_out);
+  s.kind = isa::pulp::KERNEL_GROUPED_CONV;
+  s.groups = groups;
+  return s;
+}
+
+TEST(PulpTiler, GroupedConvTilesHoldWholeGroupsAndReadTheirChannels) {
+  // 16 x 16 x 64 in 4 groups of 16 (RegNet's width): 12 KiB of L1 cannot hold all 64 filters
+  // (9 KiB) beside the im2col buffers (2.25 KiB) and a tile of the input, so channels are
+  // tiled. 16 x 16 x 16 in 16 groups of 1 -> 3 channels: rows are.
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=12KiB"}).pulp();
+  for (const LayerShape& s : {grouped3x3(16, 64, 64, 4), grouped3x3(16, 16, 48, 16)}) {
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      SCOPED_TRACE(fmt::format("{} groups, {}", s.groups, objective_name(objective)));
+      const TileChoice t = choose_tiling(s, hw, objective, "grouped");
+      EXPECT_LE(t.total_bytes, 12u * 1024u);
+      EXPECT_GT(t.tiles(), 1u);
+      if (s.groups == 4) {
+        EXPECT_GT(t.tiles_c, 1u);
+      }
+      EXPECT_EQ(t.c_out % s.group_c_out(), 0u);
+      EXPECT_EQ(t.tiles_cin, 1u);
+      const std::uint32_t groups = t.c_out / s.group_c_out();
+      EXPECT_EQ(tile_input_channels(s, t), groups * s.group_c_in());
+      // PULP-NN's per-core im2col buffer of two pixels holds one group's channels.
+      EXPECT_EQ(t.im2col_bytes, 2u * 8u * 9u * s.group_c_in());
+      EXPECT_EQ(t.weight_bytes, (t.double_buffered ? 2u : 1u) * t.c_out * 9u * s.group_c_in());
+      EXPECT_EQ(t.predicted_cycles, predict_cycles(s, t, hw));
+      for (const TileChoice& c : cost_candidates(s, hw, t, 64)) EXPECT_EQ(c.c_out % s.group_c_out(), 0u);
+    }
+    EXPECT_EQ(smallest_tile(s, hw).c_out, s.group_c_out());
+  }
+}
+
+TEST(PulpTiler, AGroupedTileReadsTheInputChannelsOfItsGroups) {
+  const LayerShape s = grouped3x3(8, 24, 36, 3);  // groups of 8 -> 12
+  const TileGeometry g = tile_geometry(s, 0, 8, 0, 8, 12, 24);
+  EXPECT_EQ(g.cin_begin, 8u);
+  EXPECT_EQ(g.cin_size, 16u);
+  const isa::pulp::KernelCall call = tile_kernel_call(s, g, isa::pulp::PARALLEL_HO);
+  EXPECT_EQ(call.groups(), 2u);
+  EXPECT_EQ(call.c_in(), 16u);
+  EXPECT_EQ(call.c_out(), 24u);
+  EXPECT_THROW(tile_geometry(s, 0, 8, 0, 8, 6, 12), std::logic_error);  // half a group
+}
+
+// The configs the grouped CNN is compiled and run with: whole layers in L1; 3.5 KiB of L1
+// (grouped_s2's 24 filters do not fit twice: channel tiles of whole groups); 6 KiB of L2
+// (tensors in L3, layers in chunks of rows staged through L2); 3200 B of L2 (weights in chunks
+// of whole groups loaded from L3 as well).
+const std::vector<std::vector<std::string>>& grouped_cnn_configs() {
+  static const std::vector<std::vector<std::string>> configs{
+      {}, {"l1_tile_budget_bytes=3584"}, {"l1_tile_budget_bytes=3584", "l2_bytes=6KiB"},
+      {"l1_tile_budget_bytes=3584", "l2_bytes=3200"}};
+  return configs;
+}
+
+// Every grouped kernel call of a program holds whole groups of its layer.
+void check_whole_groups(const isa::pulp::Network& network) {
+  for (const auto& layer : network.layers()) {
+    if (layer.kind() != isa::pulp::KERNEL_GROUPED_CONV) continue;
+    const auto [group_in, group_out] = grouped_layers().at(layer.name());
+    EXPECT_EQ(layer.tiling().tile_c_out() % group_out, 0u) << layer.name();
+    for (const auto& step : layer.steps()) {
+      const auto& call = step.compute();
+      ASSERT_GE(call.groups(), 1u) << layer.name();
+      EXPECT_EQ(call.c_in(), call.groups() * group_in) << layer.name();
+      EXPECT_EQ(call.c_out(), call.groups() * group_out) << layer.name();
+    }
+  }
+}
+
+TEST(PulpCompile, GroupedCnnTilesHoldWholeGroupsWithBothTilers) {
+  const auto& graph = test::grouped_pulp_cnn_qgraph();
+  for (const auto& overrides : grouped_cnn_configs()) {
+    const HwConfig config = test::pulp_config(overrides);
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
+      CompileOptions options;
+      options.tiler = objective;
+      const CompileResult r = compile_pulp(graph, config, options);
+      check_program(r.network, config.pulp());
+      check_whole_groups(r.network);
+      EXPECT_THAT(r.tiling_log, HasSubstr("Layer 1 grouped_conv 'grouped_4x4': out 16x16x16, 147456 MACs, 4 groups "
+                                          "of 4 -> 4 channels"));
+      EXPECT_THAT(r.tiling_log, HasSubstr("16 groups of 1 -> 2 channels"));
+      for (const auto& layer : r.network.layers()) {
+        if (layer.kind() != isa::pulp::KERNEL_GROUPED_CONV) continue;
+        const std::uint32_t c = layer.tiling().tile_c_out(), groups = c / grouped_layers().at(layer.name()).second;
+        EXPECT_THAT(r.tiling_log, HasSubstr(fmt::format("tile C_out {} ({} group{}) H_out", c, groups,
+                                                        groups == 1 ? "" : "s")));
+      }
+    }
+  }
+}
+
+TEST(PulpCompile, GroupedConvChannelTilesRowChunksAndWeightChunks) {
+  const auto& graph = test::grouped_pulp_cnn_qgraph();
+  bool channel_tiles = false, row_chunks = false, weight_chunks = false;
+  for (const auto& overrides : grouped_cnn_configs()) {
+    const HwConfig config = test::pulp_config(overrides);
+    const CompileResult r = compile_pulp(graph, config, {});
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_GROUPED_CONV) continue;
+      const auto& t = layer.tiling();
+      const auto h_out = static_cast<std::uint32_t>(layer.output_shape(2));
+      const std::uint32_t row_chunk_count = (h_out + t.chunk_h_out() - 1) / t.chunk_h_out();
+      channel_tiles = channel_tiles || t.tile_c_out() < layer.output_shape(1);
+      row_chunks = row_chunks || row_chunk_count > 1;
+      weight_chunks = weight_chunks || t.l3_chunks() > row_chunk_count;
+    }
+  }
+  EXPECT_TRUE(channel_tiles);
+  EXPECT_TRUE(row_chunks);
+  EXPECT_TRUE(weight_chunks);
 }
 
 TEST(PulpCompile, RefusesAnotherScheme) {

@@ -212,6 +212,7 @@ KernelCall window_call(const WindowLayer& layer, const TileAxis& rows, const Til
   call.set_pad_right(cols.pad_after);
   call.set_input_signed(is_signed(layer.x));
   call.set_output_signed(is_signed(layer.y));
+  if (layer.kind == isa::pulp::KERNEL_GROUPED_CONV) call.set_groups(static_cast<std::uint32_t>(n.group));
   if (layer.kind != isa::pulp::KERNEL_MAXPOOL) *call.mutable_requant() = to_isa(n.requant);
   return call;
 }
@@ -265,6 +266,7 @@ struct ConvSpec {
   bool with_bias = true;
   bool plain = false;           // per-tensor weights: (m * acc) >> d kept in int16; else the batch-norm path
   double y_scale_factor = 1.0;  // below 1 pushes outputs beyond the output's range (saturation, int16 wrap)
+  std::int64_t groups = 1;      // > 1: a grouped conv of c_in / groups -> c_out / groups channels per group
 };
 
 void PrintTo(const ConvSpec& spec, std::ostream* os) { *os << spec.name; }
@@ -275,6 +277,7 @@ std::int64_t out_extent(std::int64_t in, std::int64_t k, std::int64_t stride, st
 
 KernelKind conv_kind(const ConvSpec& s) {
   if (s.depthwise) return isa::pulp::KERNEL_DEPTHWISE;
+  if (s.groups > 1) return isa::pulp::KERNEL_GROUPED_CONV;
   const bool one_by_one = s.k == 1 && s.stride == 1 && s.pads == std::array<std::int64_t, 4>{0, 0, 0, 0};
   if (!one_by_one) return isa::pulp::KERNEL_CONV;
   return s.h == 1 && s.w == 1 ? isa::pulp::KERNEL_LINEAR : isa::pulp::KERNEL_POINTWISE;
@@ -283,7 +286,7 @@ KernelKind conv_kind(const ConvSpec& s) {
 // Weights and bias random; the output scale puts a typical accumulator (random inputs and
 // weights: sqrt(taps) * 74 * 74) near 60 output steps, so outputs spread over the range.
 WindowLayer make_conv(const ConvSpec& s, std::uint32_t seed) {
-  const std::int64_t cin_g = s.depthwise ? 1 : s.c_in;
+  const std::int64_t cin_g = s.depthwise ? 1 : s.c_in / s.groups;
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> w8(-128, 127), b32(-5000, 5000);
   Tensor weights(DType::I8, {s.c_out, cin_g, s.k, s.k});
@@ -313,7 +316,7 @@ WindowLayer make_conv(const ConvSpec& s, std::uint32_t seed) {
   node.strides = {s.stride, s.stride};
   node.pads_begin = {s.pads[0], s.pads[2]};
   node.pads_end = {s.pads[1], s.pads[3]};
-  node.group = s.depthwise ? s.c_in : 1;
+  node.group = s.depthwise ? s.c_in : s.groups;
   node.folded_batchnorm = !s.plain;
   if (!s.signed_out) node.act_min = 0;
   quant::assign_requant(layer.graph);
@@ -362,8 +365,96 @@ INSTANTIATE_TEST_SUITE_P(
         ConvSpec{"conv3x3_plain_path_signed", 6, 6, 8, 8, 3, 1, {1, 1, 1, 1}, false, true, true, true, true},
         ConvSpec{"depthwise3x3_s1", 12, 12, 9, 9, 3, 1, {1, 1, 1, 1}, true},
         ConvSpec{"depthwise3x3_s2_signed_leftover", 13, 13, 10, 10, 3, 2, {1, 1, 1, 1}, true, true, true},
-        ConvSpec{"depthwise3x3_s2_asymmetric_pads", 8, 8, 11, 10, 3, 2, {0, 1, 1, 0}, true}),
+        ConvSpec{"depthwise3x3_s2_asymmetric_pads", 8, 8, 11, 10, 3, 2, {0, 1, 1, 0}, true},
+        // Grouped convolutions: groups of c_in / groups -> c_out / groups channels.
+        ConvSpec{.name = "grouped3x3_2_groups_odd_width", .c_in = 8, .c_out = 8, .h = 9, .w = 7, .k = 3, .stride = 1,
+                 .pads = {1, 1, 1, 1}, .groups = 2},
+        ConvSpec{.name = "grouped3x3_16_wide_groups_like_regnet", .c_in = 32, .c_out = 32, .h = 8, .w = 8, .k = 3,
+                 .stride = 1, .pads = {1, 1, 1, 1}, .groups = 2},
+        ConvSpec{.name = "grouped3x3_leftover_channels_signed_in", .c_in = 10, .c_out = 6, .h = 8, .w = 9, .k = 3,
+                 .stride = 1, .pads = {1, 1, 1, 1}, .signed_in = true, .groups = 2},
+        ConvSpec{.name = "grouped3x3_s2_16_groups_uneven_pads", .c_in = 32, .c_out = 48, .h = 11, .w = 10, .k = 3,
+                 .stride = 2, .pads = {1, 0, 1, 1}, .groups = 16},
+        ConvSpec{.name = "grouped3x3_one_input_channel_per_group_signed_out", .c_in = 6, .c_out = 12, .h = 9, .w = 9,
+                 .k = 3, .stride = 1, .pads = {1, 1, 1, 1}, .signed_out = true, .groups = 6},
+        ConvSpec{.name = "grouped1x1_4_groups", .c_in = 12, .c_out = 8, .h = 6, .w = 5, .k = 1, .stride = 1,
+                 .pads = {0, 0, 0, 0}, .groups = 4},
+        ConvSpec{.name = "grouped5x5_s2_pads2_no_bias", .c_in = 6, .c_out = 9, .h = 12, .w = 11, .k = 5, .stride = 2,
+                 .pads = {2, 2, 2, 2}, .with_bias = false, .groups = 3},
+        ConvSpec{.name = "grouped3x3_plain_path_signed", .c_in = 8, .c_out = 8, .h = 7, .w = 7, .k = 3, .stride = 1,
+                 .pads = {1, 1, 1, 1}, .signed_in = true, .signed_out = true, .plain = true, .groups = 4}),
     spec_name<ConvSpec>);
+
+// The grouped kernel with one group is the standard conv: the same bytes as the golden conv.
+TEST(PulpKernelGroupedConv, OneGroupComputesTheStandardConv) {
+  for (const ConvSpec& spec : {ConvSpec{"conv3x3_leftovers", 5, 6, 9, 9, 3, 1, {1, 1, 1, 1}},
+                               ConvSpec{"conv3x3_s2_signed", 8, 8, 10, 10, 3, 2, {0, 1, 0, 1}, false, true}}) {
+    SCOPED_TRACE(spec.name);
+    WindowLayer layer = make_conv(spec, 17);
+    ASSERT_EQ(layer.kind, isa::pulp::KERNEL_CONV);
+    layer.kind = isa::pulp::KERNEL_GROUPED_CONV;
+    run_whole_layer_and_compare(layer);
+  }
+}
+
+// The requantisation of output channels [c0, c0 + cs) (per-tensor entries kept as they are).
+isa::Requant requant_channels(quant::Requant r, std::int64_t c0, std::int64_t cs) {
+  const auto slice = [&](auto& values) {
+    if (values.size() > 1) values.assign(values.begin() + c0, values.begin() + c0 + cs);
+  };
+  slice(r.multiplier);
+  slice(r.offset);
+  slice(r.shift);
+  return to_isa(r);
+}
+
+// An output-channel tile of whole groups (groups 1 and 2 of 4): its L1 input holds only its
+// groups' input channels, its weights and bias only its output channels; every other byte
+// of L1 is the canary. It must give its channels of the golden output.
+TEST(PulpKernelGroupedConvTile, AChannelTileOfWholeGroupsReadsOnlyItsGroupsChannels) {
+  const ConvSpec spec{.name = "grouped", .c_in = 12, .c_out = 20, .h = 7, .w = 6, .k = 3, .stride = 1,
+                      .pads = {1, 1, 1, 1}, .groups = 4};
+  const WindowLayer layer = make_conv(spec, 23);
+  expect_varied(layer.y);
+  const std::int64_t cin_g = 3, cout_g = 5, first_group = 1, groups = 2;
+  const std::int64_t c0 = first_group * cout_g, cs = groups * cout_g, cin0 = first_group * cin_g, cins = groups * cin_g;
+  const TileAxis rows = tile_axis(0, 7, 3, 1, 1, 7), cols = tile_axis(0, 6, 3, 1, 1, 6);
+  KernelCall call = window_call(layer, rows, cols);
+  call.set_c_in(static_cast<std::uint32_t>(cins));
+  call.set_c_out(static_cast<std::uint32_t>(cs));
+  call.set_groups(static_cast<std::uint32_t>(groups));
+  *call.mutable_requant() = requant_channels(layer.node().requant, c0, cs);
+  L1Builder builder;
+  call.set_input(builder.place(static_cast<std::uint64_t>(7 * 6 * cins)));
+  call.set_weights(builder.place(static_cast<std::uint64_t>(cs * 9 * cin_g)));
+  call.set_has_bias(true);
+  call.set_bias(builder.place(static_cast<std::uint64_t>(4 * cs)));
+  const std::uint64_t out_bytes = static_cast<std::uint64_t>(7 * 6 * cs);
+  call.set_output(builder.place(out_bytes));
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_hwc(layer.x, l1, call.input(), Region{0, 7, 0, 6, cin0, cins});
+  // Filters c0 .. c0 + cs: [co][k_h][k_w][cin_g], and their bias.
+  const QNode& n = layer.node();
+  std::uint64_t at = call.weights();
+  for (std::int64_t o = c0; o < c0 + cs; ++o) {
+    for (std::int64_t position = 0; position < 9; ++position) {
+      for (std::int64_t i = 0; i < cin_g; ++i) {
+        l1[at++] = static_cast<std::uint8_t>(n.weights.as_int64((o * cin_g + i) * 9 + position) & 0xff);
+      }
+    }
+  }
+  for (std::int64_t o = 0; o < cs; ++o) {
+    const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(n.bias.as_int64(c0 + o)));
+    for (std::uint32_t b = 0; b < 4; ++b) {
+      l1[call.bias() + 4 * static_cast<std::uint64_t>(o) + b] = static_cast<std::uint8_t>(v >> (8 * b));
+    }
+  }
+  ASSERT_EQ(kernel_problem(call, l1.size()), "");
+  const std::vector<std::uint8_t> before = l1;
+  run_kernel(call, l1);
+  expect_hwc_equal(layer.y, l1, call.output(), Region{0, 7, 0, 6, c0, cs});
+  expect_only_written(before, l1, {{call.output(), out_bytes}});
+}
 
 TEST(PulpKernelLinear, SignedAndUnsignedInputsMatchTheGoldenModel) {
   for (const bool signed_in : {false, true}) {
@@ -645,6 +736,15 @@ KernelCall valid_conv() {
   return call;
 }
 
+// A well-formed grouped conv: 9x9x6 -> 9x9x6 in 3 groups of 2 -> 2 channels.
+KernelCall valid_grouped() {
+  KernelCall call = valid_conv();
+  call.set_kind(isa::pulp::KERNEL_GROUPED_CONV);
+  call.set_c_in(6);
+  call.set_groups(3);
+  return call;
+}
+
 KernelCall valid_add() {
   KernelCall call = valid_conv();
   call.set_kind(isa::pulp::KERNEL_ADD);
@@ -664,6 +764,7 @@ KernelCall valid_add() {
 TEST(PulpKernelProblem, WellFormedCallsHaveNone) {
   EXPECT_EQ(kernel_problem(valid_conv(), 65536), "");
   EXPECT_EQ(kernel_problem(valid_add(), 65536), "");
+  EXPECT_EQ(kernel_problem(valid_grouped(), 65536), "");
   KernelCall no_bias = valid_conv();
   no_bias.set_has_bias(false);
   no_bias.set_bias(1u << 30);  // unused
@@ -690,6 +791,9 @@ TEST(PulpKernelProblem, NamesTheOperandBeyondL1) {
   KernelCall input_b = valid_add();
   input_b.set_input_b(65200);
   EXPECT_EQ(kernel_problem(input_b, 65536), "input_b: 486 bytes at 65200 end beyond L1 (65536 bytes)");
+  KernelCall grouped_weights = valid_grouped();  // 6 filters of 3 x 3 x 2
+  grouped_weights.set_weights(65500);
+  EXPECT_EQ(kernel_problem(grouped_weights, 65536), "weights: 108 bytes at 65500 end beyond L1 (65536 bytes)");
   KernelCall accumulator = valid_conv();
   accumulator.set_cin_tiled(true);
   accumulator.set_first_cin_tile(true);
@@ -758,6 +862,26 @@ TEST(PulpKernelProblem, NamesWhatEachKindRequires) {
   tiled.set_kind(isa::pulp::KERNEL_AVGPOOL);
   tiled.set_cin_tiled(true);
   EXPECT_THAT(kernel_problem(tiled, 65536), HasSubstr("cin_tiled on kind avgpool"));
+}
+
+TEST(PulpKernelProblem, NamesGroupsThatDoNotFit) {
+  KernelCall none = valid_grouped();
+  none.set_groups(0);
+  EXPECT_EQ(kernel_problem(none, 65536), "grouped_conv with groups 0 (at least 1)");
+  KernelCall uneven = valid_grouped();
+  uneven.set_groups(4);
+  EXPECT_EQ(kernel_problem(uneven, 65536), "grouped_conv: groups 4 does not divide c_in 6 and c_out 6");
+  KernelCall output_only = valid_grouped();
+  output_only.set_c_out(9);  // 3 groups of 2 -> 3: fine
+  EXPECT_EQ(kernel_problem(output_only, 65536), "");
+  output_only.set_c_out(8);
+  EXPECT_EQ(kernel_problem(output_only, 65536), "grouped_conv: groups 3 does not divide c_in 6 and c_out 8");
+  KernelCall conv = valid_conv();
+  conv.set_groups(2);
+  EXPECT_EQ(kernel_problem(conv, 65536), "groups 2 on kind conv (only grouped_conv has groups)");
+  KernelCall tiled = valid_grouped();
+  tiled.set_cin_tiled(true);
+  EXPECT_THAT(kernel_problem(tiled, 65536), HasSubstr("cin_tiled on kind grouped_conv"));
 }
 
 TEST(PulpKernelProblem, NamesBadRequantEntries) {

@@ -103,6 +103,55 @@ TEST(PulpSimRun, ConcatIsBitExactInL2AndStagedThroughL3) {
   }
 }
 
+TEST(PulpSimRun, GroupedConvsAreBitExactWholeTiledAndStagedThroughL3) {
+  // Whole layers in L1; channel tiles of whole groups (3.5 KiB of L1); with 6 KiB of L2,
+  // tensors in L3 and layers in chunks of rows staged through L2; with 3200 B, weights in
+  // chunks of whole groups too (tests/unit/compiler/pulp checks that each case occurs).
+  const auto& graph = test::grouped_pulp_cnn_qgraph();
+  for (const std::vector<std::string>& overrides :
+       {std::vector<std::string>{}, {"l1_tile_budget_bytes=3584"}, {"l1_tile_budget_bytes=3584", "l2_bytes=6KiB"},
+        {"l1_tile_budget_bytes=3584", "l2_bytes=3200"}}) {
+    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
+      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
+      Compiled c{test::pulp_config(overrides), {}};
+      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
+      const SimResult r = run_and_check(c, 5, graph);
+      EXPECT_EQ(r.layers.size(), 7u);
+    }
+  }
+}
+
+TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
+  Compiled c{test::pulp_config({"l1_tile_budget_bytes=3584"}), {}};
+  c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config,
+                                     wb::pulp::parse_compile_options({"weight_prefetch=off"}))
+                  .network;
+  SimOptions timing;
+  timing.data = false;
+  const SimResult r = simulate(c.network, c.config, {}, timing);
+  for (int l = 0; l < c.network.layers_size(); ++l) {
+    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(c.network.layers(l), c.config.pulp()))
+        << c.network.layers(l).name();
+  }
+}
+
+TEST(PulpSimErrors, AGroupedCallWhoseGroupsDoNotDivideItsChannelsIsRefused) {
+  Compiled c{test::pulp_config(), {}};
+  c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config, {}).network;
+  auto* call = c.network.mutable_layers(1)->mutable_steps(0)->mutable_compute();
+  ASSERT_EQ(call->kind(), isa::pulp::KERNEL_GROUPED_CONV);
+  call->set_groups(3);  // 16 channels
+  SimOptions timing;
+  timing.data = false;
+  try {
+    simulate(c.network, c.config, {}, timing);
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("layer 1 'grouped_4x4', step 0: kernel call 0: grouped_conv: groups 3 does not "
+                                    "divide c_in 16 and c_out 16"));
+  }
+}
+
 TEST(PulpSimRun, NoDataGivesTheSameCycles) {
   const Compiled c = compile({"l1_tile_budget_bytes=6KiB"});
   const SimResult with = simulate(c.network, c.config, {to_int(random_input(3))}, {});

@@ -1,0 +1,130 @@
+// The PULP kernel cost model (isa/pulp_cost) for the grouped conv: with one group it costs
+// exactly what the standard conv costs (every shape, variant and core count); with several,
+// its cycles follow its inner loop (worked examples below, derived by hand from the counts of
+// KernelCycles and docs/pulp.md), and a Co split pays a pass per group a core touches.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "isa/hw_config.h"
+#include "isa/pulp_cost.h"
+#include "tests/support/test_paths.h"
+
+namespace wb::isa::pulp {
+namespace {
+
+PulpParams gap8() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
+
+// A conv call of the given output and window; the input covers the window (stride, padding).
+KernelCall conv_call(std::uint32_t c_in, std::uint32_t c_out, std::uint32_t h_out, std::uint32_t w_out, std::uint32_t k,
+                     std::uint32_t stride, std::uint32_t pad, Parallel parallel) {
+  KernelCall call;
+  call.set_kind(KERNEL_CONV);
+  call.set_parallel(parallel);
+  call.set_c_in(c_in);
+  call.set_c_out(c_out);
+  call.set_h_out(h_out);
+  call.set_w_out(w_out);
+  call.set_k_h(k);
+  call.set_k_w(k);
+  call.set_stride_h(stride);
+  call.set_stride_w(stride);
+  call.set_pad_top(pad);
+  call.set_pad_bottom(pad);
+  call.set_pad_left(pad);
+  call.set_pad_right(pad);
+  call.set_h_in((h_out - 1) * stride + k - 2 * pad);
+  call.set_w_in((w_out - 1) * stride + k - 2 * pad);
+  return call;
+}
+
+KernelCall grouped(KernelCall call, std::uint32_t groups) {
+  call.set_kind(KERNEL_GROUPED_CONV);
+  call.set_groups(groups);
+  return call;
+}
+
+TEST(PulpCostGroupedConv, OneGroupCostsExactlyTheStandardConv) {
+  const PulpParams hw = gap8();
+  int compared = 0;
+  for (const std::uint32_t k : {1u, 3u, 5u, 7u}) {
+    for (const std::uint32_t c_in : {1u, 3u, 8u, 13u, 64u}) {
+      for (const std::uint32_t c_out : {1u, 4u, 6u, 17u, 64u}) {
+        for (const std::uint32_t h_out : {1u, 7u, 16u}) {
+          for (const std::uint32_t w_out : {1u, 2u, 9u}) {
+            for (const Parallel parallel : {PARALLEL_HO, PARALLEL_HOWO, PARALLEL_CO}) {
+              for (const int cores : {1, 3, 8}) {
+                const KernelCall conv = conv_call(c_in, c_out, h_out, w_out, k, k == 1 ? 1 : 2, k / 2, parallel);
+                const KernelCost expected = kernel_cost(conv, hw, cores);
+                const KernelCost actual = kernel_cost(grouped(conv, 1), hw, cores);
+                ASSERT_EQ(actual.core_cycles, expected.core_cycles)
+                    << "k " << k << " c_in " << c_in << " c_out " << c_out << " out " << h_out << "x" << w_out
+                    << " parallel " << parallel << " cores " << cores;
+                ASSERT_EQ(actual.core_loads, expected.core_loads);
+                ASSERT_EQ(actual.conflict_cycles, expected.conflict_cycles);
+                ASSERT_EQ(actual.cycles, expected.cycles);
+                ++compared;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 4 * 5 * 5 * 3 * 3 * 3 * 3);
+}
+
+// 2 groups of 16 -> 6 channels, 3x3, one output row of 3 pixels (a pair and an odd one), one
+// core. Per group K = 3 * 3 * 16 = 144 bytes: 36 words. Per group 1 block of 4 channels and
+// 2 leftover channels; 2 passes (one per group), 2 blocks, 4 leftover channels in all.
+//   pixel pair: blocks 2 x (36 x 14 + 24 + 8 x 11) = 1232, leftovers 4 x (36 x 5 + 12 + 2 x 11) = 856,
+//               pointer updates 2 passes x 10 = 20                                   -> 2108
+//   odd pixel:  blocks 2 x (36 x 9 + 24 + 4 x 11) = 784, leftovers 4 x (36 x 3 + 12 + 11) = 524 -> 1308
+//   im2col:     3 pixels x 2 passes x 3 kernel rows x (6 + 3 runs x 2 + 2 x 3 x 4 words) = 648
+//   output row: 10
+TEST(PulpCostGroupedConv, CyclesFollowTheInnerLoopPerGroup) {
+  const PulpParams hw = gap8();
+  const KernelCall call = grouped(conv_call(32, 12, 1, 3, 3, 1, 1, PARALLEL_HO), 2);
+  const KernelCost cost = kernel_cost(call, hw, 1);
+  ASSERT_EQ(cost.core_cycles.size(), 1u);
+  EXPECT_EQ(cost.core_cycles[0], 2108u + 1308u + 648u + 10u);
+  // Loads: pair 2 x (36 x 6 + 4) + 4 x (36 x 3 + 1) = 876; odd 2 x (36 x 5 + 4) + 4 x (36 x 2 + 1) = 660;
+  // im2col one per word: 3 x 2 x 3 x 12 = 216.
+  EXPECT_EQ(cost.core_loads[0], 876u + 660u + 216u);
+  const KernelCycles counts;
+  EXPECT_EQ(cost.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) +
+                             cost.core_cycles[0]);  // one core: no bank conflicts
+}
+
+// Co splits output channels as the conv does (chunks of ceil(12 / 2) rounded to 4 = 8): core 0
+// computes group 0's 6 channels and 2 of group 1's (2 passes), core 1 group 1's other 4 (1 pass).
+// 1x1 over 4 channels per group (1 word), one pixel pair:
+//   core 0: blocks 1 x (14 + 24 + 88) + leftovers 4 x (5 + 12 + 22) + 2 passes x 10 = 302,
+//           im2col 2 pixels x 2 passes x (6 + 1 run x 2 + 1 word x 2) = 40, row 10      -> 352
+//   core 1: blocks 1 x 126 + 1 pass x 10 = 136, im2col 2 x 1 x 10 = 20, row 10         -> 166
+TEST(PulpCostGroupedConv, ACoreOfACoSplitPaysAPassPerGroupItTouches) {
+  const PulpParams hw = gap8();
+  const KernelCall call = grouped(conv_call(8, 12, 1, 2, 1, 1, 0, PARALLEL_CO), 2);
+  const KernelCost cost = kernel_cost(call, hw, 2);
+  ASSERT_EQ(cost.core_cycles.size(), 2u);
+  EXPECT_EQ(cost.core_cycles[0], 352u);
+  EXPECT_EQ(cost.core_cycles[1], 166u);
+}
+
+// The grouped conv's work per core is the conv's per group: G groups of a layer cost about
+// 1/G of the standard conv of the same channels (its MACs), never less than the MACs allow.
+TEST(PulpCostGroupedConv, GroupsDivideTheWorkOfTheStandardConv) {
+  const PulpParams hw = gap8();
+  const KernelCall conv = conv_call(64, 64, 8, 8, 3, 1, 1, PARALLEL_HO);
+  const std::uint64_t standard = kernel_cost(conv, hw, 8).cycles;
+  for (const std::uint32_t groups : {2u, 4u, 16u}) {
+    const std::uint64_t cycles = kernel_cost(grouped(conv, groups), hw, 8).cycles;
+    EXPECT_LT(cycles, standard) << groups;
+    EXPECT_GT(cycles * groups, standard) << groups;  // per-group passes and im2col runs cost extra
+    const std::uint64_t macs = 64ull * 64 * 9 * 64 / groups;
+    EXPECT_GE(cycles * 32, macs) << groups;  // 8 cores x 4 MACs per cycle at most
+  }
+}
+
+}  // namespace
+}  // namespace wb::isa::pulp
