@@ -149,6 +149,17 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
     case KERNEL_ADD:
       w.add(pixels * channels * static_cast<std::uint64_t>(k.add_per_byte), pixels * ceil_div(channels, 2));
       break;
+    case KERNEL_LUT:
+      // Per element: load, add to the table base, table load, store (2 loads).
+      w.add(pixels * channels * static_cast<std::uint64_t>(k.im2col_word + k.lut_lookup), pixels * channels * 2);
+      break;
+    case KERNEL_MUL:
+      // Per element: a and b loads, p.mul, requant (2 loads of its own); per pixel the
+      // channel loop's setup and b's pointer.
+      w.add(pixels * (channels * static_cast<std::uint64_t>(k.mul_operands + k.requant_per_output) +
+                      static_cast<std::uint64_t>(k.mul_pixel_overhead)),
+            pixels * channels * 4);
+      break;
     case KERNEL_MAXPOOL:
       w.add(pixels * (window * ceil_div(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div(channels, 4) +
                       static_cast<std::uint64_t>(k.pool_pixel_overhead)),

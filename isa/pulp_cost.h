@@ -48,6 +48,17 @@ struct KernelCycles {
   int linear_output_overhead = 8;
   // Residual add, per output byte: 2 loads, 2 multiplies, add, shift, clip, store (4 per loop).
   int add_per_byte = 5;
+  // Table lookup (LUT), per element: the byte's load and the output's store (post-increment
+  // addressing, as an im2col_word's load + store) plus these 2: the add of the byte to the
+  // table's base (pre-offset by -lo, so the byte indexes it directly) and the table's lbu.
+  // Unrolled by 4 (as the add), so no load's result is used by the next instruction. Derived.
+  int lut_lookup = 2;
+  // Elementwise product (MUL), per element: 2 byte loads (a, and b at its broadcast index)
+  // and 1 p.mul, then requant_per_output. Derived.
+  int mul_operands = 3;
+  // MUL per output pixel: the inner channel loop is set up again (1 lp.setup) and b's pointer
+  // rewinds to the pixel's broadcast slice (1 add). Derived.
+  int mul_pixel_overhead = 2;
   // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
   int maxpool_word = 2;
   int pool_pixel_overhead = 6;
@@ -71,7 +82,8 @@ struct KernelCost {
 // grouped conv splits as the conv does and runs PULP-NN's conv per group: per pixel pair and
 // group, the im2col of the group's c_in / groups channels, the 4x2 blocks of its output
 // channels over k_h * k_w * c_in / groups bytes, and the pixel pair's pointer updates
-// (docs/pulp.md); with one group it costs exactly what the conv costs.
+// (docs/pulp.md); with one group it costs exactly what the conv costs. LUT and MUL split as
+// the add does: output rows (HO) or channels (CO); docs/pulp.md derives their loops.
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
                        const KernelCycles& counts = KernelCycles{});
 

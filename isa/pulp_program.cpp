@@ -14,6 +14,8 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_MAXPOOL: return "maxpool";
     case KERNEL_AVGPOOL: return "avgpool";
     case KERNEL_GROUPED_CONV: return "grouped_conv";
+    case KERNEL_LUT: return "lut";
+    case KERNEL_MUL: return "mul";
     default: return "unknown";
   }
 }

@@ -34,6 +34,14 @@ std::uint64_t weight_bytes(const KernelCall& c) {
   return window * c.c_in() * c.c_out();
 }
 
+// KERNEL_MUL's second operand, b_h x b_w x b_c (broadcast dimensions 1).
+std::uint64_t input_b_bytes(const KernelCall& c) {
+  if (c.kind() == isa::pulp::KERNEL_MUL) return std::uint64_t{c.b_h()} * c.b_w() * c.b_c();
+  return input_bytes(c);
+}
+
+constexpr std::uint64_t kLutEntries = 256;  // one per value of an 8-bit input
+
 // True when the call ends with the requantised output (not a partial sum of an input-channel tile).
 bool writes_output(const KernelCall& c) { return !c.cin_tiled() || c.last_cin_tile(); }
 
@@ -108,11 +116,41 @@ std::string groups_problem(const KernelCall& c) {
   return {};
 }
 
+// MUL's second operand: each dimension the output's or 1; no other kind has one.
+std::string broadcast_problem(const KernelCall& c) {
+  if (c.kind() != isa::pulp::KERNEL_MUL) {
+    if (c.b_h() != 0 || c.b_w() != 0 || c.b_c() != 0) {
+      return fmt::format("b shape {}x{}x{} on kind {} (only mul has one)", c.b_h(), c.b_w(), c.b_c(),
+                         isa::pulp::kernel_kind_name(c.kind()));
+    }
+    return {};
+  }
+  const std::array<std::tuple<const char*, std::uint32_t, std::uint32_t>, 3> dims{{
+      {"b_h", c.b_h(), c.h_out()}, {"b_w", c.b_w(), c.w_out()}, {"b_c", c.b_c(), c.c_out()}}};
+  for (const auto& [name, b, out] : dims) {
+    if (b != 1 && b != out) {
+      return fmt::format("mul: {} {} is neither 1 nor the output's {} (b broadcasts)", name, b, out);
+    }
+  }
+  return {};
+}
+
 // What each kind asks of the shape beyond the window arithmetic.
 std::string kind_shape_problem(const KernelCall& c) {
   const KernelKind kind = c.kind();
   const char* name = isa::pulp::kernel_kind_name(kind);
   if (std::string p = groups_problem(c); !p.empty()) return p;
+  if (std::string p = broadcast_problem(c); !p.empty()) return p;
+  if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL) &&
+      (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1)) {
+    return fmt::format("{} with a {}x{} window and stride {}x{} (1x1 and 1x1 expected)", name, c.k_h(), c.k_w(),
+                       c.stride_h(), c.stride_w());
+  }
+  if (kind == isa::pulp::KERNEL_MUL && (c.requant().multiplier_size() != 1 || c.requant().shift_size() != 1 ||
+                                        c.requant().offset_size() > 1)) {
+    return fmt::format("mul needs one requant entry (per tensor), has {}/{}/{} multiplier/offset/shift",
+                       c.requant().multiplier_size(), c.requant().offset_size(), c.requant().shift_size());
+  }
   if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && c.c_in() != c.c_out()) {
     return fmt::format("c_in {} differs from c_out {} ({} keeps the channels)", c.c_in(), c.c_out(), name);
   }
@@ -158,9 +196,10 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
   const KernelKind kind = c.kind();
   const Operand operands[] = {
       {"input", c.input(), input_bytes(c), true},
-      {"input_b", c.input_b(), input_bytes(c), kind == isa::pulp::KERNEL_ADD},
+      {"input_b", c.input_b(), input_b_bytes(c), kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL},
       {"output", c.output(), output_bytes(c), writes_output(c)},
       {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
+      {"lut table", c.weights(), kLutEntries, kind == isa::pulp::KERNEL_LUT},
       {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
       {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
   };
@@ -467,6 +506,47 @@ void add(const KernelCall& c, std::uint8_t* l1) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// LUT, MUL.
+
+// The table holds the output byte of every input value from the input type's lowest: index
+// x + 128 for int8, x for uint8. Its bytes are the output's type, so every entry is in range.
+template <bool Signed>
+void lut(const KernelCall& c, std::uint8_t* l1) {
+  const std::uint8_t* x = l1 + c.input();
+  const std::uint8_t* table = l1 + c.weights();
+  std::uint8_t* y = l1 + c.output();
+  const std::uint64_t n = output_bytes(c);
+  constexpr std::int32_t lo = Signed ? -128 : 0;
+  for (std::uint64_t i = 0; i < n; ++i) y[i] = table[element<Signed>(x + i) - lo];
+}
+
+// b's element for output (h, w, ch): a broadcast dimension reads index 0.
+template <bool SignedA, bool SignedB>
+void mul(const KernelCall& c, std::uint8_t* l1) {
+  const std::uint8_t* a = l1 + c.input();
+  const std::uint8_t* b = l1 + c.input_b();
+  std::uint8_t* y = l1 + c.output();
+  const std::uint32_t channels = c.c_out(), bw = c.b_w(), bc = c.b_c();
+  for (std::uint32_t h = 0; h < c.h_out(); ++h) {
+    const std::uint32_t bh = c.b_h() == 1 ? 0 : h;
+    for (std::uint32_t w = 0; w < c.w_out(); ++w) {
+      const std::uint64_t pixel = std::uint64_t{h} * c.w_out() + w;
+      const std::uint8_t* bp = b + (std::uint64_t{bh} * bw + (bw == 1 ? 0 : w)) * bc;
+      for (std::uint32_t ch = 0; ch < channels; ++ch) {
+        const std::uint64_t i = pixel * channels + ch;
+        const std::int64_t v = std::int64_t{element<SignedA>(a + i)} * element<SignedB>(bp + (bc == 1 ? 0 : ch));
+        store_output(y + i, requantize(v, c.requant(), 0));
+      }
+    }
+  }
+}
+
+template <bool SignedA>
+void mul_by_second_type(const KernelCall& c, std::uint8_t* l1) {
+  c.input_b_signed() ? mul<SignedA, true>(c, l1) : mul<SignedA, false>(c, l1);
+}
+
 template <bool SignedA>
 void add_by_second_type(const KernelCall& c, std::uint8_t* l1) {
   c.input_b_signed() ? add<SignedA, true>(c, l1) : add<SignedA, false>(c, l1);
@@ -483,7 +563,8 @@ std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
   if (p.empty()) p = extents_problem(c);
   if (p.empty()) p = kind_shape_problem(c);
   if (p.empty()) p = operands_problem(c, l1_size);
-  if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL) {
+  // The max pool and the table lookup have no arithmetic to requantise.
+  if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL && c.kind() != isa::pulp::KERNEL_LUT) {
     p = requant_problem(c.requant(), c.c_out());
     if (p.empty()) p = requant_clamp_problem(c);
   }
@@ -502,6 +583,8 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_MAXPOOL: s ? maxpool<true>(c, m) : maxpool<false>(c, m); break;
     case isa::pulp::KERNEL_AVGPOOL: s ? avgpool<true>(c, m) : avgpool<false>(c, m); break;
     case isa::pulp::KERNEL_ADD: s ? add_by_second_type<true>(c, m) : add_by_second_type<false>(c, m); break;
+    case isa::pulp::KERNEL_LUT: s ? lut<true>(c, m) : lut<false>(c, m); break;
+    case isa::pulp::KERNEL_MUL: s ? mul_by_second_type<true>(c, m) : mul_by_second_type<false>(c, m); break;
     default: break;  // kernel_problem rejects other kinds
   }
 }

@@ -6,7 +6,7 @@
 //
 // Operands of a KernelCall (all L1 byte addresses, tiles dense, HWC, channels innermost):
 //   input   h_in x w_in x c_in, int8 if input_signed else uint8
-//   input_b (ADD) h_in x w_in x c_in, int8 if input_b_signed else uint8
+//   input_b (ADD) h_in x w_in x c_in, (MUL) b_h x b_w x b_c; int8 if input_b_signed else uint8
 //   output  h_out x w_out x c_out, int8 if output_signed else uint8
 //   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
 //           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)
@@ -18,6 +18,9 @@
 //   GROUPED_CONV: groups divides c_in and c_out; output channel c sums over the input channels
 //     of its group g = c / (c_out / groups): [g * c_in / groups, (g + 1) * c_in / groups)
 //   ADD: v = a * input_multiplier[0] + b * input_multiplier[1] (same shape in and out, k = 1)
+//   LUT: y = table[x - lo] (256 bytes at `weights`, lo = -128 or 0 by input_signed), no requant
+//   MUL: v = a * b, b (input_b) dense b_h x b_w x b_c, each dimension the output's or 1
+//     (broadcast); one requant entry
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
 //   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).

@@ -126,5 +126,51 @@ TEST(PulpCostGroupedConv, GroupsDivideTheWorkOfTheStandardConv) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// LUT and MUL: elementwise loops split as the add's (rows or channels across cores).
+
+KernelCall elementwise(KernelKind kind, std::uint32_t h, std::uint32_t w, std::uint32_t c, Parallel parallel) {
+  KernelCall call = conv_call(c, c, h, w, 1, 1, 0, parallel);
+  call.set_kind(kind);
+  return call;
+}
+
+// Per element: a byte load and store (im2col_word 2), the add to the table base and the
+// table's load (lut_lookup 2) = 4 cycles, 2 loads; per row 10.
+//   4 rows x 5 x 8 on one core: 160 x 4 + 4 x 10 = 680 cycles, 320 loads;
+//   on 8 cores (rows): 4 cores of 1 row, 40 x 4 + 10 = 170, 80 loads each, 4 idle.
+TEST(PulpCostLut, CyclesFollowTheInnerLoop) {
+  const PulpParams hw = gap8();
+  const KernelCost one = kernel_cost(elementwise(KERNEL_LUT, 4, 5, 8, PARALLEL_HO), hw, 1);
+  ASSERT_EQ(one.core_cycles.size(), 1u);
+  EXPECT_EQ(one.core_cycles[0], 680u);
+  EXPECT_EQ(one.core_loads[0], 320u);
+  const KernelCycles counts;
+  EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 680u);
+  const KernelCost eight = kernel_cost(elementwise(KERNEL_LUT, 4, 5, 8, PARALLEL_HO), hw, 8);
+  ASSERT_EQ(eight.core_cycles.size(), 8u);
+  for (int core = 0; core < 8; ++core) {
+    EXPECT_EQ(eight.core_cycles[static_cast<std::size_t>(core)], core < 4 ? 170u : 0u) << "core " << core;
+  }
+}
+
+// Per element: 2 byte loads and a p.mul (mul_operands 3) then the requant (11) = 14 cycles,
+// 4 loads; per pixel 2 (loop setup, b's pointer); per row 10.
+//   2 x 3 x 16 (SE gate b 1x1x16) on one core: 6 x (16 x 14 + 2) + 2 x 10 = 1376, 384 loads;
+//   on 8 cores by channels: 2 channels each, 6 x (2 x 14 + 2) + 2 x 10 = 200.
+TEST(PulpCostMul, CyclesFollowTheInnerLoop) {
+  const PulpParams hw = gap8();
+  KernelCall call = elementwise(KERNEL_MUL, 2, 3, 16, PARALLEL_HO);
+  call.set_b_h(1);
+  call.set_b_w(1);
+  call.set_b_c(16);
+  const KernelCost one = kernel_cost(call, hw, 1);
+  EXPECT_EQ(one.core_cycles[0], 1376u);
+  EXPECT_EQ(one.core_loads[0], 384u);
+  call.set_parallel(PARALLEL_CO);
+  const KernelCost eight = kernel_cost(call, hw, 8);
+  for (const std::uint64_t c : eight.core_cycles) EXPECT_EQ(c, 200u);
+}
+
 }  // namespace
 }  // namespace wb::isa::pulp

@@ -1,5 +1,6 @@
 // PULP program files (isa/pulp_program): a grouped conv's call survives a save and load, and a
 // program of the previous format version (before KERNEL_GROUPED_CONV) is refused, not misread.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,15 +59,45 @@ TEST(PulpProgram, AGroupedConvCallSurvivesSaveAndLoad) {
   EXPECT_TRUE(has_weights(KERNEL_GROUPED_CONV));
 }
 
+TEST(PulpProgram, LutAndMulCallsSurviveSaveAndLoad) {
+  Network network = grouped_network(kPulpFormatVersion);
+  Layer& lut = *network.add_layers();
+  lut.set_type(kernel_kind_name(KERNEL_LUT));
+  lut.add_steps()->mutable_compute()->set_kind(KERNEL_LUT);
+  Layer& mul = *network.add_layers();
+  mul.set_type(kernel_kind_name(KERNEL_MUL));
+  KernelCall& call = *mul.add_steps()->mutable_compute();
+  call.set_kind(KERNEL_MUL);
+  call.set_b_h(1);
+  call.set_b_w(1);
+  call.set_b_c(16);
+  TempFile file("lut_mul.pulp");
+  save_network(network, file.path());
+  const Network loaded = load_network(file.path());
+  EXPECT_EQ(loaded.layers(1).type(), "lut");
+  EXPECT_EQ(loaded.layers(1).steps(0).compute().kind(), KERNEL_LUT);
+  EXPECT_EQ(loaded.layers(2).type(), "mul");
+  const KernelCall& m = loaded.layers(2).steps(0).compute();
+  EXPECT_EQ(m.kind(), KERNEL_MUL);
+  EXPECT_EQ(m.b_c(), 16u);
+  EXPECT_EQ(m.b_h(), 1u);
+  // The table is not per output channel: neither kind is a weighted (chunked) kernel.
+  EXPECT_FALSE(has_weights(KERNEL_LUT));
+  EXPECT_FALSE(has_weights(KERNEL_MUL));
+}
+
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 3u);  // 3: KERNEL_GROUPED_CONV and KernelCall.groups
-  TempFile file("version2.pulp");
-  save_network(grouped_network(2), file.path());
-  try {
-    load_network(file.path());
-    ADD_FAILURE() << "a version 2 program loaded";
-  } catch (const UserError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("program format version 2, this workbench reads version 3; compile the model again"));
+  ASSERT_EQ(kPulpFormatVersion, 4u);  // 4: KERNEL_LUT, KERNEL_MUL and KernelCall.b_h/b_w/b_c
+  for (const std::uint32_t old : {2u, 3u}) {
+    TempFile file(fmt::format("version{}.pulp", old));
+    save_network(grouped_network(old), file.path());
+    try {
+      load_network(file.path());
+      ADD_FAILURE() << "a version " << old << " program loaded";
+    } catch (const UserError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format(
+                                "program format version {}, this workbench reads version 4; compile the model again", old)));
+    }
   }
 }
 

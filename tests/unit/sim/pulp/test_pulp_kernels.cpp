@@ -704,6 +704,191 @@ INSTANTIATE_TEST_SUITE_P(Signedness, PulpKernelAdd,
                          spec_name<AddSpec>);
 
 // ---------------------------------------------------------------------------------------
+// Lut and Mul.
+
+// Every value of the tensor's 8-bit type in turn (from lo), so each table entry and both
+// boundaries (-128/127 or 0/255) are read.
+Tensor every_value(const QTensor& t) {
+  Tensor out(t.dtype(), t.shape);
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    const std::int64_t v = t.lo() + i % 256;
+    if (t.dtype() == DType::I8) {
+      out.data<std::int8_t>()[i] = static_cast<std::int8_t>(v);
+    } else {
+      out.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(v);
+    }
+  }
+  return out;
+}
+
+// A call on h x w x c tiles of a 1x1 elementwise kind.
+KernelCall elementwise_call(KernelKind kind, std::uint32_t h, std::uint32_t w, std::uint32_t c) {
+  KernelCall call;
+  call.set_kind(kind);
+  call.set_h_in(h);
+  call.set_w_in(w);
+  call.set_c_in(c);
+  call.set_h_out(h);
+  call.set_w_out(w);
+  call.set_c_out(c);
+  call.set_k_h(1);
+  call.set_k_w(1);
+  call.set_stride_h(1);
+  call.set_stride_w(1);
+  return call;
+}
+
+struct LutSpec {
+  const char* name;
+  const char* function;
+  bool x_signed, y_signed;
+  double x_scale, y_scale;
+};
+
+void PrintTo(const LutSpec& spec, std::ostream* os) { *os << spec.name; }
+
+class PulpKernelLut : public ::testing::TestWithParam<LutSpec> {};
+
+TEST_P(PulpKernelLut, EveryInputValueMatchesTheGoldenModel) {
+  const LutSpec s = GetParam();
+  QGraph g;
+  g.scheme = quant::Scheme::Pulp;
+  g.tensors = {QTensor{"x", {1, 8, 4, 9}, 8, s.x_signed, s.x_scale, 0},
+               QTensor{"y", {1, 8, 4, 9}, 8, s.y_signed, s.y_scale, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  QNode n;
+  n.kind = QOpKind::Lut;
+  n.name = "lut";
+  n.inputs = {0};
+  n.output = 1;
+  n.lut_function = s.function;
+  n.lut_alpha = 1.0f / 6.0f;
+  n.lut_beta = 0.5f;
+  g.nodes.push_back(n);
+  quant::assign_requant(g);
+  const QNode& node = g.nodes[0];
+  ASSERT_EQ(node.lut_table.size(), 256u);
+  const Tensor x = every_value(g.tensor(0));
+  const Tensor y = golden::IntegerExecutor(g).run_quantized({x}).at(0);
+  expect_varied(y);
+
+  KernelCall call = elementwise_call(isa::pulp::KERNEL_LUT, 4, 9, 8);
+  call.set_input_signed(s.x_signed);
+  call.set_output_signed(s.y_signed);
+  L1Builder builder;
+  call.set_input(builder.place(288));
+  call.set_weights(builder.place(256));
+  call.set_output(builder.place(288));
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_hwc(x, l1, call.input(), whole(x));
+  for (std::size_t i = 0; i < 256; ++i) l1[call.weights() + i] = static_cast<std::uint8_t>(node.lut_table[i] & 0xff);
+  ASSERT_EQ(kernel_problem(call, l1.size()), "");
+  const std::vector<std::uint8_t> before = l1;
+  run_kernel(call, l1);
+  expect_hwc_equal(y, l1, call.output(), whole(y));
+  expect_only_written(before, l1, {{call.output(), 288}});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Functions, PulpKernelLut,
+    ::testing::Values(LutSpec{"sigmoid_int8_into_uint8", "sigmoid", true, false, 0.05, 1.0 / 255},
+                      LutSpec{"tanh_int8_into_int8", "tanh", true, true, 0.03, 1.0 / 127},
+                      LutSpec{"hardswish_uint8_into_int8", "hardswish", false, true, 0.04, 0.05},
+                      LutSpec{"silu_uint8_into_uint8", "silu", false, false, 0.03, 0.04}),
+    spec_name<LutSpec>);
+
+struct MulSpec {
+  const char* name;
+  std::vector<std::int64_t> b_shape;  // NCHW, broadcast dims 1
+  bool a_signed, b_signed, y_signed;
+  double y_scale;
+  bool extremes;  // a and b hold their types' extreme values (and the output saturates)
+};
+
+void PrintTo(const MulSpec& spec, std::ostream* os) { *os << spec.name; }
+
+class PulpKernelMul : public ::testing::TestWithParam<MulSpec> {};
+
+// Sets the first elements of t to its type's lo and hi alternately (the boundaries).
+void put_extremes(const QTensor& q, Tensor& t) {
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(t.numel(), 6); ++i) {
+    const std::int64_t v = i % 2 == 0 ? q.lo() : q.hi();
+    if (t.dtype() == DType::I8) {
+      t.data<std::int8_t>()[i] = static_cast<std::int8_t>(v);
+    } else {
+      t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(v);
+    }
+  }
+}
+
+TEST_P(PulpKernelMul, BroadcastAndSaturationMatchTheGoldenModel) {
+  const MulSpec s = GetParam();
+  constexpr std::uint32_t C = 6, H = 5, W = 4;
+  QGraph g;
+  g.scheme = quant::Scheme::Pulp;
+  g.tensors = {QTensor{"a", {1, C, H, W}, 8, s.a_signed, 0.05, 0}, QTensor{"b", s.b_shape, 8, s.b_signed, 0.02, 0},
+               QTensor{"y", {1, C, H, W}, 8, s.y_signed, s.y_scale, 0}};
+  g.inputs = {0, 1};
+  g.outputs = {2};
+  QNode n;
+  n.kind = QOpKind::Mul;
+  n.name = "mul";
+  n.inputs = {0, 1};
+  n.output = 2;
+  g.nodes.push_back(n);
+  quant::assign_requant(g);
+  const QNode& node = g.nodes[0];
+  ASSERT_EQ(node.requant.multiplier.size(), 1u);
+  Tensor a = test::random_quantized(g.tensor(0), 3), b = test::random_quantized(g.tensor(1), 4);
+  if (s.extremes) {
+    put_extremes(g.tensor(0), a);
+    put_extremes(g.tensor(1), b);
+  }
+  const Tensor y = golden::IntegerExecutor(g).run_quantized({a, b}).at(0);
+  expect_varied(y);
+  if (s.extremes) {
+    // Both ends of the output's range are reached: the requant's clamp is exercised.
+    std::set<std::int64_t> values;
+    for (std::int64_t i = 0; i < y.numel(); ++i) values.insert(y.as_int64(i));
+    EXPECT_EQ(*values.begin(), g.tensor(2).lo());
+    EXPECT_EQ(*values.rbegin(), g.tensor(2).hi());
+  }
+
+  KernelCall call = elementwise_call(isa::pulp::KERNEL_MUL, H, W, C);
+  call.set_b_h(static_cast<std::uint32_t>(dim(b, 2)));
+  call.set_b_w(static_cast<std::uint32_t>(dim(b, 3)));
+  call.set_b_c(static_cast<std::uint32_t>(dim(b, 1)));
+  call.set_input_signed(s.a_signed);
+  call.set_input_b_signed(s.b_signed);
+  call.set_output_signed(s.y_signed);
+  *call.mutable_requant() = to_isa(node.requant);
+  const std::uint64_t bytes = std::uint64_t{C} * H * W;
+  L1Builder builder;
+  call.set_input(builder.place(bytes));
+  call.set_input_b(builder.place(static_cast<std::uint64_t>(b.numel())));
+  call.set_output(builder.place(bytes));
+  std::vector<std::uint8_t> l1 = builder.memory();
+  put_hwc(a, l1, call.input(), whole(a));
+  put_hwc(b, l1, call.input_b(), whole(b));
+  ASSERT_EQ(kernel_problem(call, l1.size()), "");
+  const std::vector<std::uint8_t> before = l1;
+  run_kernel(call, l1);
+  expect_hwc_equal(y, l1, call.output(), whole(y));
+  expect_only_written(before, l1, {{call.output(), bytes}});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Broadcasts, PulpKernelMul,
+    ::testing::Values(MulSpec{"se_gate_uint8_times_int8", {1, 6, 1, 1}, true, false, true, 0.3, false},
+                      MulSpec{"same_shape_uint8", {1, 6, 5, 4}, false, false, false, 0.3, false},
+                      MulSpec{"spatial_map_int8", {1, 1, 5, 4}, true, true, true, 0.15, false},
+                      MulSpec{"row_broadcast", {1, 6, 5, 1}, false, true, true, 0.3, false},
+                      MulSpec{"se_gate_saturating_int8", {1, 6, 1, 1}, true, true, true, 0.04, true},
+                      MulSpec{"same_shape_saturating_uint8", {1, 6, 5, 4}, false, false, false, 0.08, true}),
+    spec_name<MulSpec>);
+
+// ---------------------------------------------------------------------------------------
 // kernel_problem.
 
 // A well-formed 3x3 conv: 9x9x5 -> 9x9x6, pads 1, everything inside 65536 bytes of L1.
@@ -882,6 +1067,73 @@ TEST(PulpKernelProblem, NamesGroupsThatDoNotFit) {
   KernelCall tiled = valid_grouped();
   tiled.set_cin_tiled(true);
   EXPECT_THAT(kernel_problem(tiled, 65536), HasSubstr("cin_tiled on kind grouped_conv"));
+}
+
+// A well-formed table lookup (9x9x6, table at 1024) and SE-gate product (b 1x1x6 at 1024).
+KernelCall valid_lut() {
+  KernelCall call = valid_add();
+  call.set_kind(isa::pulp::KERNEL_LUT);
+  call.clear_input_multiplier();
+  call.clear_requant();  // a lookup has none
+  call.set_input_b(0);
+  return call;
+}
+
+KernelCall valid_mul() {
+  KernelCall call = valid_add();
+  call.set_kind(isa::pulp::KERNEL_MUL);
+  call.clear_input_multiplier();
+  call.set_b_h(1);
+  call.set_b_w(1);
+  call.set_b_c(6);
+  return call;
+}
+
+TEST(PulpKernelProblem, LutAndMulCallsAreCheckedBeforeTheyRun) {
+  EXPECT_EQ(kernel_problem(valid_lut(), 65536), "");
+  EXPECT_EQ(kernel_problem(valid_mul(), 65536), "");
+  KernelCall same_shape = valid_mul();
+  same_shape.set_b_h(9);
+  same_shape.set_b_w(9);
+  EXPECT_EQ(kernel_problem(same_shape, 65536), "");
+
+  // The table's 256 bytes must lie in L1.
+  KernelCall table = valid_lut();
+  table.set_weights(65536 - 255);
+  EXPECT_EQ(kernel_problem(table, 65536), "lut table: 256 bytes at 65281 end beyond L1 (65536 bytes)");
+  KernelCall window = valid_lut();
+  window.set_k_h(3);
+  window.set_pad_top(1);
+  window.set_pad_bottom(1);
+  EXPECT_THAT(kernel_problem(window, 65536), HasSubstr("lut with a 3x1 window"));
+  KernelCall channels = valid_lut();
+  channels.set_c_out(5);
+  EXPECT_THAT(kernel_problem(channels, 65536), HasSubstr("c_in 6 differs from c_out 5"));
+
+  // b's dimensions: the output's or 1, and b must lie in L1.
+  KernelCall b_c = valid_mul();
+  b_c.set_b_c(3);
+  EXPECT_EQ(kernel_problem(b_c, 65536), "mul: b_c 3 is neither 1 nor the output's 6 (b broadcasts)");
+  KernelCall b_h = valid_mul();
+  b_h.set_b_h(0);
+  EXPECT_EQ(kernel_problem(b_h, 65536), "mul: b_h 0 is neither 1 nor the output's 9 (b broadcasts)");
+  KernelCall b_far = same_shape;
+  b_far.set_input_b(65536 - 100);
+  EXPECT_EQ(kernel_problem(b_far, 65536), "input_b: 486 bytes at 65436 end beyond L1 (65536 bytes)");
+  KernelCall b_on_add = valid_add();
+  b_on_add.set_b_c(6);
+  EXPECT_EQ(kernel_problem(b_on_add, 65536), "b shape 0x0x6 on kind add (only mul has one)");
+  // One requant entry, and a clamp within the output type.
+  KernelCall per_channel = valid_mul();
+  for (int i = 0; i < 5; ++i) {
+    per_channel.mutable_requant()->add_multiplier(3);
+    per_channel.mutable_requant()->add_shift(10);
+  }
+  EXPECT_EQ(kernel_problem(per_channel, 65536),
+            "mul needs one requant entry (per tensor), has 6/0/6 multiplier/offset/shift");
+  KernelCall clamp = valid_mul();
+  clamp.mutable_requant()->set_hi(300);
+  EXPECT_THAT(kernel_problem(clamp, 65536), HasSubstr("requant clamp [0, 300] exceeds"));
 }
 
 TEST(PulpKernelProblem, NamesBadRequantEntries) {

@@ -234,6 +234,21 @@ TEST(PulpSimErrors, AMalformedKernelCallIsRefusedBeforeRunning) {
       UserError);
 }
 
+// Format 4's fields are checked before a program runs: a b shape belongs to KERNEL_MUL only.
+TEST(PulpSimErrors, AMulBroadcastShapeOnAnotherKindIsRefusedBeforeRunning) {
+  Compiled c = compile();
+  c.network.mutable_layers(0)->mutable_steps(0)->mutable_compute()->set_b_c(3);
+  SimOptions timing;
+  timing.data = false;
+  try {
+    simulate(c.network, c.config, {}, timing);
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(),
+                HasSubstr("layer 0 'conv1', step 0: kernel call 0: b shape 0x0x3 on kind conv (only mul has one)"));
+  }
+}
+
 TEST(PulpSimErrors, AWrongWeightByteIsCaughtByTheGoldenCheck) {
   Compiled c = compile();
   std::string image = c.network.l3_image();
