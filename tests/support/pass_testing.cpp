@@ -39,9 +39,14 @@ std::size_t count_op(const Graph& graph, OpKind op) {
   return n;
 }
 
+Tensor positive_tensor(const Shape& shape, std::uint32_t seed) {
+  Tensor t = random_tensor(shape, seed);
+  for (float& v : t.span<float>()) v = 0.5f + std::abs(v);
+  return t;
+}
+
 void add_batchnorm(OnnxBuilder& builder, const std::string& in, const std::string& out, std::int64_t channels) {
-  Tensor var = random_tensor({channels}, 6);
-  for (float& v : var.span<float>()) v = 0.5f + std::abs(v);
+  const Tensor var = positive_tensor({channels}, 6);
   builder.initializer("gamma", random_tensor({channels}, 3))
       .initializer("beta", random_tensor({channels}, 4))
       .initializer("mean", random_tensor({channels}, 5))

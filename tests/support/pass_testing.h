@@ -27,6 +27,9 @@ void expect_same_outputs(const Graph& a, const Graph& b, double tolerance = 1e-5
 
 std::size_t count_op(const Graph& graph, OpKind op);
 
+// Seeded values in [0.5, ...): a variance, a scale that never divides by zero.
+Tensor positive_tensor(const Shape& shape, std::uint32_t seed);
+
 // Adds seeded BatchNormalization parameters over `channels` ("gamma", "beta", "mean", "var",
 // the variance positive) and the node in -> out, epsilon 1e-3.
 void add_batchnorm(OnnxBuilder& builder, const std::string& in, const std::string& out, std::int64_t channels);

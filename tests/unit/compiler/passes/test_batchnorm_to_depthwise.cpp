@@ -12,11 +12,6 @@ namespace {
 using test::OnnxBuilder;
 using test::set_attr;
 
-Tensor positive(const Shape& shape, std::uint32_t seed) {
-  Tensor t = test::random_tensor(shape, seed);
-  for (float& v : t.span<float>()) v = 0.5f + std::abs(v);
-  return t;
-}
 
 
 TEST(BatchNormToDepthwise, BatchNormAfterConcatBecomesAPerChannelConv) {
@@ -61,7 +56,7 @@ TEST(BatchNormToDepthwise, LeavesWhatHasNoPerChannelForm) {
   c.input("x", {1, 2, 3, 3}).input("gamma", {2}).output("y");
   c.initializer("beta", test::random_tensor({2}, 4))
       .initializer("mean", test::random_tensor({2}, 5))
-      .initializer("var", positive({2}, 6));
+      .initializer("var", test::positive_tensor({2}, 6));
   c.node("BatchNormalization", {"x", "gamma", "beta", "mean", "var"}, {"y"});
   EXPECT_FALSE(test::run_pass(c, "batchnorm-to-depthwise").changed);
 }

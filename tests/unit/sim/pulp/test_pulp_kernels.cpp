@@ -641,24 +641,30 @@ struct AddSpec {
 
 void PrintTo(const AddSpec& spec, std::ostream* os) { *os << spec.name; }
 
-class PulpKernelAdd : public ::testing::TestWithParam<AddSpec> {};
-
-TEST_P(PulpKernelAdd, TwoMultipliersAndMixedSignednessMatchTheGoldenModel) {
-  const AddSpec s = GetParam();
+// a, b -> one Add or Mul node -> y, the pulp scheme's requantisation assigned.
+QGraph binary_qgraph(QOpKind kind, QTensor a, QTensor b, QTensor y) {
   QGraph g;
   g.scheme = quant::Scheme::Pulp;
-  g.tensors = {QTensor{"a", {1, 7, 5, 4}, 8, s.a_signed, s.a_scale, 0},
-               QTensor{"b", {1, 7, 5, 4}, 8, s.b_signed, s.b_scale, 0},
-               QTensor{"y", {1, 7, 5, 4}, 8, s.y_signed, s.y_scale, 0}};
+  g.tensors = {std::move(a), std::move(b), std::move(y)};
   g.inputs = {0, 1};
   g.outputs = {2};
   QNode n;
-  n.kind = QOpKind::Add;
-  n.name = "add";
+  n.kind = kind;
+  n.name = kind == QOpKind::Add ? "add" : "mul";
   n.inputs = {0, 1};
   n.output = 2;
   g.nodes.push_back(n);
   quant::assign_requant(g);
+  return g;
+}
+
+class PulpKernelAdd : public ::testing::TestWithParam<AddSpec> {};
+
+TEST_P(PulpKernelAdd, TwoMultipliersAndMixedSignednessMatchTheGoldenModel) {
+  const AddSpec s = GetParam();
+  const QGraph g = binary_qgraph(QOpKind::Add, QTensor{"a", {1, 7, 5, 4}, 8, s.a_signed, s.a_scale, 0},
+                                 QTensor{"b", {1, 7, 5, 4}, 8, s.b_signed, s.b_scale, 0},
+                                 QTensor{"y", {1, 7, 5, 4}, 8, s.y_signed, s.y_scale, 0});
   const QNode& node = g.nodes[0];
   ASSERT_EQ(node.input_multiplier.size(), 2u);
   ASSERT_NE(node.input_multiplier[0], node.input_multiplier[1]);
@@ -825,19 +831,9 @@ void put_extremes(const QTensor& q, Tensor& t) {
 TEST_P(PulpKernelMul, BroadcastAndSaturationMatchTheGoldenModel) {
   const MulSpec s = GetParam();
   constexpr std::uint32_t C = 6, H = 5, W = 4;
-  QGraph g;
-  g.scheme = quant::Scheme::Pulp;
-  g.tensors = {QTensor{"a", {1, C, H, W}, 8, s.a_signed, 0.05, 0}, QTensor{"b", s.b_shape, 8, s.b_signed, 0.02, 0},
-               QTensor{"y", {1, C, H, W}, 8, s.y_signed, s.y_scale, 0}};
-  g.inputs = {0, 1};
-  g.outputs = {2};
-  QNode n;
-  n.kind = QOpKind::Mul;
-  n.name = "mul";
-  n.inputs = {0, 1};
-  n.output = 2;
-  g.nodes.push_back(n);
-  quant::assign_requant(g);
+  const QGraph g = binary_qgraph(QOpKind::Mul, QTensor{"a", {1, C, H, W}, 8, s.a_signed, 0.05, 0},
+                                 QTensor{"b", s.b_shape, 8, s.b_signed, 0.02, 0},
+                                 QTensor{"y", {1, C, H, W}, 8, s.y_signed, s.y_scale, 0});
   const QNode& node = g.nodes[0];
   ASSERT_EQ(node.requant.multiplier.size(), 1u);
   Tensor a = test::random_quantized(g.tensor(0), 3), b = test::random_quantized(g.tensor(1), 4);
