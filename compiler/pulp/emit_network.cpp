@@ -52,8 +52,17 @@ L1Layout layout_l1(const LayerPlan& lp) {
     }
   };
   place(l.input, in_bytes);
-  if (s.kind == isa::pulp::KERNEL_ADD) place(l.input_b, in_bytes);
+  if (has_second_operand(s.kind)) {
+    place(l.input_b, second_operand_bytes(s, std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in),
+                                          std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in),
+                                          static_cast<std::uint32_t>(c_in)));
+  }
   place(l.output, out_bytes);
+  if (s.kind == isa::pulp::KERNEL_LUT) {
+    // One table for every tile.
+    l.weights[0] = l.weights[1] = at;
+    at += aligned(kLutTableBytes);
+  }
   if (lp.has_weights) {
     const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
     const std::uint64_t per_channel = s.kind == isa::pulp::KERNEL_DEPTHWISE      ? window
@@ -150,19 +159,43 @@ class LayerEmitter {
     // Inputs: straight from their L2 home, or rows of an L3 home staged in L2 (reloaded when
     // the row chunk changes).
     const TileWindow window = tile_window(r0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
+    // MUL's second operand has its own width and channels, and when it broadcasts over rows
+    // its one row is staged whole.
     const auto input_view = [&](int operand, bool staged, std::uint64_t stage) {
       const TensorHome& home = plan_.homes.at(layer_.inputs.at(static_cast<std::size_t>(operand)));
-      if (!staged) return view_of(home, s.w_in, s.c_in);
-      if (c0 == 0) {
-        const std::uint64_t row_bytes = std::uint64_t{s.w_in} * s.c_in;
-        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, home.address + window.in_begin * row_bytes,
-                                       isa::pulp::MEMORY_L2, stage, window.in_size * row_bytes));
+      const bool broadcast_operand = operand == 1 && s.kind == isa::pulp::KERNEL_MUL;
+      const std::uint32_t width = broadcast_operand ? s.b_w : s.w_in;
+      const std::uint32_t channels = broadcast_operand ? s.b_c : s.c_in;
+      if (!staged) return view_of(home, width, channels);
+      const bool one_row = broadcast_operand && s.b_h == 1;
+      const std::uint32_t first_row = one_row ? 0 : window.in_begin;
+      const std::uint32_t staged_rows = one_row ? 1 : window.in_size;
+      const bool sliced = lp_.stage_channel_slices && !(broadcast_operand && s.b_c == 1);
+      if (sliced) {
+        // This chunk's channels of its rows, gathered from the pixels in L3.
+        l3_loads.push_back(hwc_block_copy(view_of(home, width, channels), first_row, 0, c0, staged_rows, width, cs,
+                                          stage, true, isa::pulp::MEMORY_L2));
+        return L2View{stage, first_row, width, cs, c0, isa::pulp::MEMORY_L2};
       }
-      L2View v{stage, window.in_begin, s.w_in, s.c_in, 0, isa::pulp::MEMORY_L2};
+      if (c0 == 0) {
+        const std::uint64_t row_bytes = std::uint64_t{width} * channels;
+        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, home.address + first_row * row_bytes,
+                                       isa::pulp::MEMORY_L2, stage, staged_rows * row_bytes));
+      }
+      L2View v{stage, first_row, width, channels, 0, isa::pulp::MEMORY_L2};
       return v;
     };
     at.input = input_view(0, lp_.stage_input, lp_.stage_input_address);
-    if (s.kind == isa::pulp::KERNEL_ADD) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
+    if (has_second_operand(s.kind)) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
+    // A LUT's table: into its L2 buffer with the layer's first chunk, into L1 with each
+    // chunk's first tile.
+    if (lp_.has_table) {
+      if (q == 0) {
+        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3, isa::pulp::MEMORY_L2, lp_.weights_address,
+                                       kLutTableBytes));
+      }
+      at.weights = lp_.weights_address;
+    }
     // Weights: a chunk of output channels per load, unless one load (or the previous
     // layer's prefetch) brought them all.
     // Double-buffered chunks (as DORY): chunk q's weights arrived during chunk q - 1, and chunk
@@ -240,7 +273,9 @@ class LayerEmitter {
         for (const auto& c : l3_loads) *step.add_l3_load() = c;
         for (const auto& c : l3_prefetches) *step.add_l3_prefetch() = c;
         set_slots(at, in_slot, w_slot, out_slot);
-        for (const auto& c : tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights, at)) *step.add_load() = c;
+        for (const auto& c : tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights || lp_.has_table, at)) {
+          *step.add_load() = c;
+        }
       }
       TileAddresses here = at;
       set_slots(here, in_slot, w_slot, out_slot);
@@ -273,11 +308,14 @@ class LayerEmitter {
     call.set_input_signed(graph_.tensor(layer_.inputs[0]).is_signed);
     call.set_output_signed(graph_.tensor(layer_.output).is_signed);
     call.set_has_bias(lp_.has_weights);
+    if (has_second_operand(lp_.shape.kind)) call.set_input_b_signed(graph_.tensor(layer_.inputs[1]).is_signed);
     if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
-      call.set_input_b_signed(graph_.tensor(layer_.inputs[1]).is_signed);
       for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
     }
-    if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL) *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
+    // The max pool and the table lookup have no arithmetic to requantise.
+    if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT) {
+      *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
+    }
     return call;
   }
 

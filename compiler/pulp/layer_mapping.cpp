@@ -91,6 +91,30 @@ std::string place_concat(const QGraph& graph, const QNode& node, LayerMapping& m
   return {};
 }
 
+// The mul kernel broadcasts its second operand only: the operand of the output's shape goes
+// first (the product commutes), the other must be 1 or the output's in each NCHW dimension.
+std::string order_mul_operands(const QGraph& graph, PLayer& layer) {
+  const auto& out = graph.tensor(layer.output);
+  const auto aligned = [&](int t) {
+    const auto& shape = graph.tensor(t).shape;
+    std::vector<std::int64_t> nchw(out.shape.size(), 1);
+    for (std::size_t k = 0; k < shape.size() && k < nchw.size(); ++k) nchw[nchw.size() - 1 - k] = shape[shape.size() - 1 - k];
+    return shape.size() <= out.shape.size() ? nchw : shape;
+  };
+  if (aligned(layer.inputs.at(0)) != out.shape) std::swap(layer.inputs.at(0), layer.inputs.at(1));
+  if (aligned(layer.inputs.at(0)) != out.shape) {
+    return "neither operand has the output's shape; the mul kernel broadcasts its second operand only";
+  }
+  const std::vector<std::int64_t> b = aligned(layer.inputs.at(1));
+  for (std::size_t d = 0; d < b.size(); ++d) {
+    if (b[d] != 1 && b[d] != out.shape[d]) {
+      return fmt::format("operand '{}' does not broadcast to the output", graph.tensor(layer.inputs.at(1)).name);
+    }
+  }
+  if (out.shape.size() != 4 || b[0] != 1) return "the mul kernel multiplies NCHW tensors of batch 1";
+  return {};
+}
+
 }  // namespace
 
 const char* kernel_type_name(KernelKind kind) { return isa::pulp::kernel_kind_name(kind); }
@@ -156,6 +180,20 @@ LayerMapping map_layers(const QGraph& graph) {
       case QOpKind::AvgPool:
         layer.kind = node.kind == QOpKind::MaxPool ? isa::pulp::KERNEL_MAXPOOL : isa::pulp::KERNEL_AVGPOOL;
         layer.ops = quant::pool_ops(graph, node);
+        break;
+      case QOpKind::Lut:
+        layer.kind = isa::pulp::KERNEL_LUT;
+        // A Flatten between (MobileNetV3's classifier) keeps the bytes: a 1x1 image's HWC is its flat order.
+        if (problem.empty() && in.shape != out.shape &&
+            (quant::element_count(in) != quant::element_count(out) || dim(in, 2) != 1 || dim(in, 3) != 1)) {
+          problem = "input and output shapes differ; a table lookup keeps the shape";
+        }
+        layer.ops = quant::element_count(out);
+        break;
+      case QOpKind::Mul:
+        layer.kind = isa::pulp::KERNEL_MUL;
+        if (problem.empty()) problem = order_mul_operands(graph, layer);
+        layer.ops = quant::element_count(out);
         break;
       default: problem = "no PULP-NN kernel"; break;
     }

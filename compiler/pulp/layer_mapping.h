@@ -1,6 +1,7 @@
 #pragma once
 // Layer mapping: QGraph nodes -> the kernels PULP-NN has (conv, pointwise, depthwise, linear,
-// residual add, max/avg pool) and a grouped conv in its style (any other conv with groups). Batch norm, bias and ReLU are already in a conv's requant and
+// residual add, max/avg pool) and ours in its style: a grouped conv (any other conv with
+// groups), a table lookup (Lut) and a broadcasting product (Mul, its full-shape operand first). Batch norm, bias and ReLU are already in a conv's requant and
 // pads are window fields (the passes folded them); a Flatten is an alias of its input. A
 // channel concat has no kernel: its inputs' producers write their outputs into channel slices
 // of the concat's tensor (HWC makes a slice a strided write), so the concat costs nothing.
@@ -24,7 +25,7 @@ struct PLayer {
   std::string name;  // the QGraph node's
   isa::pulp::KernelKind kind = isa::pulp::KERNEL_CONV;
   int node = -1;              // QGraph node index
-  std::vector<int> inputs;    // QGraph tensors read (aliases resolved); ADD: two
+  std::vector<int> inputs;    // QGraph tensors read (aliases resolved); ADD, MUL: two (MUL's broadcast one second)
   int output = -1;
   std::uint64_t macs = 0, ops = 0;
 };

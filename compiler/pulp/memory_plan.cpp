@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
@@ -71,9 +72,42 @@ void append_weights(const QGraph& graph, const PLayer& layer, const LayerShape& 
   while (image.size() % kAlign != 0) image.push_back(0);
 }
 
-// Input bytes `rows` output rows read (all columns and channels), per input operand.
-std::uint64_t staged_input_bytes(const LayerShape& s, std::uint32_t rows) {
-  return std::uint64_t{std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in)} * s.w_in * s.c_in;
+// Input bytes `rows` output rows of a chunk read (all columns; all channels, or the chunk's
+// own when its input is staged by channel slices), of the first operand.
+std::uint64_t staged_input_bytes(const LayerPlan& lp, std::uint32_t rows) {
+  const LayerShape& s = lp.shape;
+  const std::uint32_t channels = lp.stage_channel_slices ? lp.chunk_c_out : s.c_in;
+  return std::uint64_t{std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in)} * s.w_in * channels;
+}
+
+// Of the second operand: ADD's as the first's; MUL's the rows (and channels) of its own shape
+// it reads.
+std::uint64_t staged_input_b_bytes(const LayerPlan& lp, std::uint32_t rows) {
+  const LayerShape& s = lp.shape;
+  if (s.kind != isa::pulp::KERNEL_MUL) return staged_input_bytes(lp, rows);
+  const std::uint32_t channels = s.b_c == 1 ? 1 : lp.stage_channel_slices ? lp.chunk_c_out : s.b_c;
+  return std::uint64_t{s.b_h == 1 ? 1 : std::min(rows, s.h_in)} * s.b_w * channels;
+}
+
+// A LUT's table as bytes of the output type, padded to the image's alignment.
+void append_table(const QGraph& graph, const PLayer& layer, std::string& image) {
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
+  if (node.lut_table.size() != kLutTableBytes) {
+    throw std::logic_error(fmt::format("lut '{}' has {} table entries, not {}", node.name, node.lut_table.size(),
+                                       kLutTableBytes));
+  }
+  for (const std::int64_t entry : node.lut_table) image.push_back(static_cast<char>(entry & 0xff));
+  while (image.size() % kAlign != 0) image.push_back(0);
+}
+
+// MUL's second operand, right-aligned to NCHW as broadcasting reads it.
+void set_second_operand_shape(const quant::QTensor& b, LayerShape& s) {
+  const auto dim_from_end = [&](std::size_t k) {
+    return k < b.shape.size() ? u32(b.shape[b.shape.size() - 1 - k]) : 1u;
+  };
+  s.b_w = dim_from_end(0);
+  s.b_h = dim_from_end(1);
+  s.b_c = dim_from_end(2);
 }
 
 }  // namespace
@@ -96,7 +130,9 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   s.c_out = u32(quant::dim_or_one(out, 1));
   s.h_out = u32(quant::dim_or_one(out, 2));
   s.w_out = u32(quant::dim_or_one(out, 3));
-  if (layer.kind != isa::pulp::KERNEL_ADD) {
+  const bool windowed = layer.kind != isa::pulp::KERNEL_ADD && layer.kind != isa::pulp::KERNEL_LUT &&
+                        layer.kind != isa::pulp::KERNEL_MUL;
+  if (windowed) {
     s.k_h = u32(node.kernel[0]);
     s.k_w = u32(node.kernel[1]);
     s.stride_h = u32(node.strides[0]);
@@ -107,6 +143,13 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.pad_right = u32(node.pads_end[1]);
   }
   if (layer.kind == isa::pulp::KERNEL_GROUPED_CONV) s.groups = u32(node.group);
+  if (layer.kind == isa::pulp::KERNEL_MUL) set_second_operand_shape(graph.tensor(layer.inputs.at(1)), s);
+  if (layer.kind == isa::pulp::KERNEL_LUT) {
+    // Elementwise: the input is read as the output's shape (a flattened 1x1 image is the same bytes).
+    s.c_in = s.c_out;
+    s.h_in = s.h_out;
+    s.w_in = s.w_out;
+  }
   return s;
 }
 
@@ -133,6 +176,11 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     LayerPlan& lp = plan.layers[i];
     lp.shape = shapes[i];
     lp.has_weights = has_weights(shapes[i].kind);
+    lp.has_table = shapes[i].kind == isa::pulp::KERNEL_LUT;
+    if (lp.has_table) {
+      lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();
+      append_table(graph, mapping.layers[i], plan.l3_image);
+    }
     if (!lp.has_weights) continue;
     lp.weights_per_channel = per_channel_weights(shapes[i]);
     lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();  // in the flash
@@ -169,7 +217,9 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     const std::uint64_t min_weights =
         lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, std::max(8u, unit))
                                                  : 0;
-    const std::uint64_t min_working = l2.aligned(min_weights) + inputs_staged * l2.aligned(staged_input_bytes(s, 1));
+    const std::uint64_t min_working = l2.aligned(min_weights) + (lp.has_table ? kLutTableBytes : 0) +
+                                      (lp.stage_input ? l2.aligned(staged_input_bytes(lp, 1)) : 0) +
+                                      (lp.stage_input_b ? l2.aligned(staged_input_b_bytes(lp, 1)) : 0);
     if (plan.homes.count(placed) == 0) {
       const TensorHome& in_home = plan.homes.at(layer.inputs[0]);
       const bool input_low = in_home.memory != isa::pulp::MEMORY_L2 ||
@@ -222,20 +272,45 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       if (lp.weights_double_buffered) lp.weights_address_alt = *l2.allocate(lp.weights_buffer_bytes);
     }
 
+    if (lp.has_table) {
+      const auto table = l2.allocate(kLutTableBytes);
+      if (!table) {
+        throw UserError(fmt::format("layer '{}': its {}-byte lookup table does not fit the L2 left beside the live "
+                                    "activations (l2_bytes {}); use --set l2_bytes={} or more",
+                                    layer.name, kLutTableBytes, hw.l2_bytes, hw.l2_bytes + 4096));
+      }
+      lp.weights_address = *table;
+      lp.weights_buffer_bytes = kLutTableBytes;
+    }
+
     // L3 chunks of output rows, as many as the staging buffers can hold.
     std::uint32_t rows = s.h_out;
     if (staged) {
       const std::uint64_t room = l2.largest_free();
       const auto staging = [&](std::uint32_t r) {
         return (lp.stage_output ? l2.aligned(std::uint64_t{r} * s.w_out * lp.chunk_c_out) : 0) +
-               inputs_staged * l2.aligned(staged_input_bytes(s, r));
+               (lp.stage_input ? l2.aligned(staged_input_bytes(lp, r)) : 0) +
+               (lp.stage_input_b ? l2.aligned(staged_input_b_bytes(lp, r)) : 0);
       };
       while (rows > 0 && staging(rows) > room) --rows;
+      if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV) {
+        // One row of every channel is too much (the global pool of a squeeze-and-excitation
+        // block on a large map): chunks of channels, each staging its own channels' rows (a
+        // strided uDMA copy), then as many rows as still fit.
+        lp.stage_channel_slices = true;
+        rows = 1;
+        while (lp.chunk_c_out > 1 && staging(rows) > room) --lp.chunk_c_out;
+        if (staging(rows) > room) {
+          rows = 0;
+        } else {
+          while (rows < s.h_out && staging(rows + 1) <= room) ++rows;
+        }
+      }
       if (rows == 0) {
         throw UserError(fmt::format(
-            "layer '{}': its tensors are in L3 and one output row of them ({} bytes of staging) does not fit the {} "
+            "layer '{}': its tensors are in L3 and one output row of {} ({} bytes of staging) does not fit the {} "
             "bytes of L2 left (l2_bytes {}); use --set l2_bytes={} or more",
-            layer.name, staging(1), room, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(staging(1) - room) + 4096));
+            layer.name, lp.stage_channel_slices ? "one channel of them" : "them", staging(1), room, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(staging(1) - room) + 4096));
       }
     }
 
@@ -244,6 +319,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     chunk.h_out = rows;
     chunk.h_in = std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in);
     chunk.c_out = lp.chunk_c_out;
+    if (s.kind == isa::pulp::KERNEL_MUL && s.b_h != 1) chunk.b_h = rows;
     if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
       chunk.groups = chunk.c_out / s.group_c_out();
       chunk.c_in = chunk.groups * s.group_c_in();
@@ -284,8 +360,8 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     if (lp.stage_output) {
       lp.stage_output_address = *l2.allocate(std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
     }
-    if (lp.stage_input) lp.stage_input_address = *l2.allocate(staged_input_bytes(s, lp.chunk_h_out));
-    if (lp.stage_input_b) lp.stage_input_b_address = *l2.allocate(staged_input_bytes(s, lp.chunk_h_out));
+    if (lp.stage_input) lp.stage_input_address = *l2.allocate(staged_input_bytes(lp, lp.chunk_h_out));
+    if (lp.stage_input_b) lp.stage_input_b_address = *l2.allocate(staged_input_b_bytes(lp, lp.chunk_h_out));
 
     // The next layer's weights, loaded while this one computes, when they fit beside its output.
     if (i + 1 < n && options.weight_prefetch) {
@@ -303,8 +379,9 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     if (lp.has_weights) l2.release(lp.weights_address, lp.weights_buffer_bytes);
     if (lp.weights_double_buffered) l2.release(lp.weights_address_alt, lp.weights_buffer_bytes);
     if (lp.stage_output) l2.release(lp.stage_output_address, std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
-    if (lp.stage_input) l2.release(lp.stage_input_address, staged_input_bytes(s, lp.chunk_h_out));
-    if (lp.stage_input_b) l2.release(lp.stage_input_b_address, staged_input_bytes(s, lp.chunk_h_out));
+    if (lp.stage_input) l2.release(lp.stage_input_address, staged_input_bytes(lp, lp.chunk_h_out));
+    if (lp.stage_input_b) l2.release(lp.stage_input_b_address, staged_input_b_bytes(lp, lp.chunk_h_out));
+    if (lp.has_table) l2.release(lp.weights_address, lp.weights_buffer_bytes);
     for (const int t : layer.inputs) {
       const auto& home = plan.homes.at(t);
       if (last_use.at(t) == i && home.memory == isa::pulp::MEMORY_L2) l2.release(home.address, home.bytes);

@@ -35,6 +35,9 @@ struct LayerPlan {
   std::uint32_t chunk_h_out = 0, chunk_c_out = 0;  // L3 chunks (the whole layer: h_out, c_out)
   std::uint32_t chunks() const;
   bool stage_input = false, stage_input_b = false, stage_output = false;  // through L2 staging
+  // Staged inputs hold only the chunk's channels (a layer without weights whose one row of all
+  // channels does not fit L2); else all channels of the chunk's rows.
+  bool stage_channel_slices = false;
   std::uint64_t stage_input_address = 0, stage_input_b_address = 0, stage_output_address = 0;
   // Weights (+ int32 bias after them, at weights_address + chunk_c_out * per_channel).
   bool has_weights = false;
@@ -46,6 +49,9 @@ struct LayerPlan {
   bool weights_double_buffered = false;
   std::uint64_t weights_address_alt = 0;
   std::uint64_t weights_l3 = 0;           // this layer's weights in the L3 image, bias after them
+  // A LUT's 256-byte table: at weights_l3 in the L3 image, in an L2 buffer at weights_address
+  // for the layer.
+  bool has_table = false;
   bool weights_prefetched = false;        // loaded by the previous layer's l3_prefetch
 };
 

@@ -48,7 +48,7 @@ TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_
 TileAddresses costing_addresses(const LayerShape& s) {
   TileAddresses at;
   at.input = L2View{0, 0, s.w_in, s.c_in, 0};
-  at.input_b = at.input;
+  at.input_b = s.kind == isa::pulp::KERNEL_MUL ? L2View{0, 0, s.b_w, s.b_c, 0} : at.input;
   at.output = L2View{0, 0, s.w_out, s.c_out, 0};
   return at;
 }
@@ -79,6 +79,11 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_pad_left(g.cols.pad_before);
   call.set_pad_right(g.cols.pad_after);
   if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) call.set_groups(g.c_size / s.group_c_out());
+  if (s.kind == isa::pulp::KERNEL_MUL) {
+    call.set_b_h(s.b_h == 1 ? 1 : g.rows.out_size);
+    call.set_b_w(s.b_w == 1 ? 1 : g.cols.out_size);
+    call.set_b_c(s.b_c == 1 ? 1 : g.c_size);
+  }
   if (is_matmul(s.kind) && g.cin_size < s.c_in) {
     call.set_cin_tiled(true);
     call.set_first_cin_tile(g.cin_begin == 0);
@@ -147,7 +152,23 @@ std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const Til
     if (s.kind == isa::pulp::KERNEL_ADD) {
       copies.push_back(hwc_block_copy(at.input_b, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
                                       g.cols.in_size, g.cin_size, at.l1_input_b, true));
+    } else if (s.kind == isa::pulp::KERNEL_MUL) {
+      // The slice of the broadcast operand the tile reads (the SE gate's: its channels).
+      const bool rows = s.b_h != 1, cols = s.b_w != 1, channels = s.b_c != 1;
+      copies.push_back(hwc_block_copy(at.input_b, rows ? g.rows.in_begin : 0, cols ? g.cols.in_begin : 0,
+                                      channels ? g.cin_begin : 0, rows ? g.rows.in_size : 1,
+                                      cols ? g.cols.in_size : 1, channels ? g.cin_size : 1, at.l1_input_b, true));
     }
+  }
+  if (weights && s.kind == isa::pulp::KERNEL_LUT) {
+    isa::pulp::DmaCopy table;
+    table.set_source_memory(isa::pulp::MEMORY_L2);
+    table.set_source(at.weights);
+    table.set_destination_memory(isa::pulp::MEMORY_L1);
+    table.set_destination(at.l1_weights);
+    table.set_chunk_bytes(kLutTableBytes);
+    table.set_count(1);
+    copies.push_back(table);
   }
   if (weights && isa::pulp::has_weights(s.kind)) {
     const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;

@@ -55,7 +55,9 @@ TileAddresses costing_addresses(const LayerShape& shape);
 isa::pulp::KernelCall tile_kernel_call(const LayerShape& shape, const TileGeometry& g, isa::pulp::Parallel parallel,
                                        const TileAddresses& at = {});
 
-// L2 -> L1 copies of a tile's input(s) (when `input`) and weights + bias (when `weights`).
+// L2 -> L1 copies of a tile's input(s) (when `input`: ADD's second operand alike, MUL's the
+// slice of its broadcast operand the tile reads) and weights + bias (when `weights`; a LUT's
+// 256-byte table from `at.weights`).
 std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape, const TileGeometry& g, bool input,
                                                   bool weights, const TileAddresses& at);
 inline std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape, const TileGeometry& g, bool input,

@@ -31,6 +31,11 @@ std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) { return (a + b - 1) / 
 
 bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV; }
 
+// The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL.
+bool is_elementwise(KernelKind kind) {
+  return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL;
+}
+
 // The 4x2 matmul kernels, whose tiles DORY scores as convolutions: a grouped conv runs the
 // conv's kernel per group.
 bool scores_as_conv(KernelKind kind) { return is_matmul(kind) || is_grouped(kind); }
@@ -71,7 +76,7 @@ void set_tile_counts(const LayerShape& s, TileChoice& t) {
 bool in_dory_space(const LayerShape& s, std::uint32_t c, std::uint32_t h, std::uint32_t w) {
   if (!whole_groups(s, c)) return false;
   if (s.kind == isa::pulp::KERNEL_LINEAR) return h == s.h_out && w == s.w_out;
-  if (s.kind == isa::pulp::KERNEL_ADD) return w == s.w_out;
+  if (is_elementwise(s.kind)) return w == s.w_out;
   if (!scores_as_conv(s.kind)) {
     if (s.h_in <= 32 && s.w_in <= 32) return h == s.h_out && w == s.w_out;
     return w == s.w_out;
@@ -93,6 +98,8 @@ std::vector<Parallel> variants(KernelKind kind) {
     case isa::pulp::KERNEL_GROUPED_CONV:
       return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_HOWO, isa::pulp::PARALLEL_CO};
     case isa::pulp::KERNEL_ADD:
+    case isa::pulp::KERNEL_LUT:
+    case isa::pulp::KERNEL_MUL:
     case isa::pulp::KERNEL_MAXPOOL:
     case isa::pulp::KERNEL_AVGPOOL: return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_CO};
     default: return {isa::pulp::PARALLEL_CO};  // depthwise and linear split channels / outputs
@@ -111,6 +118,16 @@ Parallel default_variant(const LayerShape& s) {
 }
 
 }  // namespace
+
+bool has_second_operand(KernelKind kind) {
+  return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL;
+}
+
+std::uint64_t second_operand_bytes(const LayerShape& s, std::uint32_t rows, std::uint32_t cols,
+                                   std::uint32_t channels) {
+  if (s.kind != isa::pulp::KERNEL_MUL) return std::uint64_t{rows} * cols * channels;
+  return std::uint64_t{s.b_h == 1 ? 1 : rows} * (s.b_w == 1 ? 1 : cols) * (s.b_c == 1 ? 1 : channels);
+}
 
 const char* objective_name(TilerObjective objective) { return objective == TilerObjective::Dory ? "dory" : "cost"; }
 
@@ -149,8 +166,11 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
   const std::uint64_t h_in = std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in);
   const std::uint64_t w_in = std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in);
   const std::uint64_t c_in = tile_input_channels(s, t);
-  const std::uint64_t operands = s.kind == isa::pulp::KERNEL_ADD ? 2 : 1;
-  t.input_bytes = db * operands * h_in * w_in * c_in;
+  const std::uint64_t second =
+      has_second_operand(s.kind) ? second_operand_bytes(s, static_cast<std::uint32_t>(h_in),
+                                                        static_cast<std::uint32_t>(w_in), static_cast<std::uint32_t>(c_in))
+                                 : 0;
+  t.input_bytes = db * (h_in * w_in * c_in + second);
   t.output_bytes = db * std::uint64_t{t.c_out} * t.h_out * t.w_out;
   t.weight_bytes = 0;
   t.bias_bytes = 0;
@@ -174,6 +194,8 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
     t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
     t.constant_bytes = db * 8 * std::uint64_t{t.c_out};
     t.im2col_bytes = n * (s.k_h * (h_in + s.pad_top + s.pad_bottom) + s.k_h);
+  } else if (s.kind == isa::pulp::KERNEL_LUT) {
+    t.weight_bytes = kLutTableBytes;  // one table for every tile: copied once, never double-buffered
   }
   t.accumulator_bytes = t.tiles_cin > 1 ? 4 * std::uint64_t{t.c_out} * t.h_out * t.w_out : 0;
   t.total_bytes = t.input_bytes + t.output_bytes + t.weight_bytes + t.bias_bytes + t.im2col_bytes + t.constant_bytes +
@@ -261,7 +283,9 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
         const bool next_group = !next_cin && ic + 1 == nc;
         const TileGeometry next = next_cin ? geometry(ic, jc + 1) : geometry(next_group ? 0 : ic + 1, 0);
         const bool new_input = next_group || next_cin || input_per_channel_tile || nci > 1;
-        const isa::pulp::DmaCost next_in = dma(tile_input_copies(s, next, new_input, nc > 1 || nci > 1));
+        // A LUT's table comes with the first tile only; weights follow their channel tiles.
+        const isa::pulp::DmaCost next_in =
+            dma(tile_input_copies(s, next, new_input, (nc > 1 || nci > 1) && isa::pulp::has_weights(s.kind)));
         const bool writes = jc + 1 == nci;
         const isa::pulp::DmaCost out =
             writes ? isa::pulp::dma_cost(tile_output_copy(s, here), hw) : isa::pulp::DmaCost{};

@@ -42,7 +42,21 @@ struct LayerShape {
   std::uint32_t groups = 1;
   std::uint32_t group_c_in() const { return c_in / groups; }
   std::uint32_t group_c_out() const { return c_out / groups; }
+  // KERNEL_MUL: its second operand's dimensions, each 1 (broadcast) or the output's; 0 for
+  // every other kind.
+  std::uint32_t b_h = 0, b_w = 0, b_c = 0;
 };
+
+// Which layer kinds read a second activation operand (ADD: the same shape; MUL: b_h x b_w x b_c).
+bool has_second_operand(isa::pulp::KernelKind kind);
+
+// The bytes of MUL's second operand an output block of rows x cols x channels reads (its
+// broadcast dimensions count 1); ADD's is the block itself.
+std::uint64_t second_operand_bytes(const LayerShape& shape, std::uint32_t rows, std::uint32_t cols,
+                                   std::uint32_t channels);
+
+// The lookup table a KERNEL_LUT tile reads from L1: 256 bytes, one per 8-bit input value.
+inline constexpr std::uint64_t kLutTableBytes = 256;
 
 struct TileChoice {
   std::uint32_t c_out = 0, h_out = 0, w_out = 0;  // tile sizes (border tiles are smaller)

@@ -193,7 +193,9 @@ TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
 // whose inputs are read elsewhere (DenseNet); an FC beyond the array's filter limit on the host
 // model (VGG-11); lookup-table activations (SiLU, HardSigmoid, HardSwish) and the
 // squeeze-and-excitation Mul as host layers, and an FC on a computed vector (EfficientNet-B0,
-// MobileNetV3-small); grouped convolutions on the cluster's cores (RegNet X-400MF).
+// MobileNetV3-small); grouped convolutions on the cluster's cores (RegNet X-400MF); the
+// lookup-table and SE-product kernels on the cores, with SE pools of large maps staged from L3
+// by channel slices (EfficientNet-B0, MobileNetV3-large, on gap8).
 INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                          ::testing::Values(std::tuple{"mnasnet1_0_opset11", "v3_96"},
                                            std::tuple{"mnasnet1_0_opset13", "gap8"},
@@ -202,7 +204,9 @@ INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                                            std::tuple{"vgg11_opset13", "v3_96"},
                                            std::tuple{"efficientnet_b0_opset13", "v3_96"},
                                            std::tuple{"mobilenet_v3_small_opset11", "v3_96"},
-                                           std::tuple{"regnet_x_400mf_opset13", "gap8"}),
+                                           std::tuple{"regnet_x_400mf_opset13", "gap8"},
+                                           std::tuple{"efficientnet_b0_opset11", "gap8"},
+                                           std::tuple{"mobilenet_v3_large_opset13", "gap8"}),
                          case_name);
 
 }  // namespace

@@ -111,6 +111,49 @@ OnnxBuilder grouped_pulp_cnn() {
   return b;
 }
 
+OnnxBuilder se_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 8, 16, 16}).output("y");
+  std::uint32_t seed = 120;
+  const auto conv = [&](const std::string& name, const std::string& in, std::int64_t c_in, std::int64_t c_out,
+                        std::int64_t groups, std::int64_t k) {
+    b.initializer("w_" + name, random_tensor({c_out, c_in / groups, k, k}, seed++));
+    b.initializer("b_" + name, random_tensor({c_out}, seed++));
+    auto& node = b.node("Conv", {in, "w_" + name, "b_" + name}, {"c_" + name}, name);
+    set_attr(node, "pads", std::vector<std::int64_t>{k / 2, k / 2, k / 2, k / 2});
+    set_attr(node, "group", groups);
+    return "c_" + name;
+  };
+  const auto gemm = [&](const std::string& name, const std::string& in, std::int64_t k, std::int64_t n) {
+    b.initializer("w_" + name, random_tensor({n, k}, seed++));
+    b.initializer("b_" + name, random_tensor({n}, seed++));
+    set_attr(b.node("Gemm", {in, "w_" + name, "b_" + name}, {"g_" + name}, name), "transB", std::int64_t{1});
+    return "g_" + name;
+  };
+  const std::string c_in = conv("conv_in", "x", 8, 16, 1, 3);
+  b.node("Sigmoid", {c_in}, {"sig_in"}, "sigmoid_in");
+  b.node("Mul", {c_in, "sig_in"}, {"silu_in"}, "silu_in");
+  const std::string dw = conv("depthwise", "silu_in", 16, 16, 16, 3);
+  b.node("HardSwish", {dw}, {"hs_dw"}, "hardswish_dw");
+  b.node("GlobalAveragePool", {"hs_dw"}, {"se_pool"}, "se_pool");
+  b.node("Relu", {conv("se_reduce", "se_pool", 16, 4, 1, 1)}, {"se_relu"}, "se_relu");
+  b.node("HardSigmoid", {conv("se_expand", "se_relu", 4, 16, 1, 1)}, {"gate"}, "gate");
+  b.node("Mul", {"gate", "hs_dw"}, {"scaled"}, "se_scale");
+  b.node("Tanh", {"scaled"}, {"tanh"}, "tanh");
+  b.node("Mul", {"tanh", "scaled"}, {"product"}, "product");
+  b.node("Relu", {conv("pointwise", "product", 16, 8, 1, 1)}, {"pw"}, "relu_pw");
+  b.node("GlobalAveragePool", {"pw"}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.node("HardSwish", {gemm("fc1", "flat", 8, 12)}, {"fc_act"}, "fc_act");
+  b.node("Identity", {gemm("fc2", "fc_act", 12, 10)}, {"y"}, "out");
+  return b;
+}
+
+const quant::QGraph& se_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(se_pulp_cnn());
+  return graph;
+}
+
 const quant::QGraph& grouped_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(grouped_pulp_cnn());
   return graph;

@@ -34,4 +34,13 @@ const quant::QGraph& inception_pulp_cnn_qgraph();
 OnnxBuilder grouped_pulp_cnn();
 const quant::QGraph& grouped_pulp_cnn_qgraph();
 
+// Lookup tables and the squeeze-and-excitation product (EfficientNet / MobileNetV3 style):
+// x[1,8,16,16] -> conv3x3 (16) "conv_in" -> x * Sigmoid(x) (SiLU, one Lut) -> depthwise 3x3
+// "depthwise" -> HardSwish -> SE: global average pool -> 1x1 (4) + Relu -> 1x1 (16) ->
+// HardSigmoid "gate" -> Mul "se_scale" (gate first, so the compiler swaps it second) -> Tanh
+// -> Mul "product" of Tanh's input and output (same shapes) -> pointwise (8) + Relu -> global average pool -> Flatten -> Gemm (12) -> HardSwish "fc_act"
+// (on the flattened vector) -> Gemm (10).
+OnnxBuilder se_pulp_cnn();
+const quant::QGraph& se_pulp_cnn_qgraph();
+
 }  // namespace wb::test

@@ -527,6 +527,91 @@ TEST(PulpCompile, GroupedConvChannelTilesRowChunksAndWeightChunks) {
   EXPECT_TRUE(weight_chunks);
 }
 
+TEST(PulpLayerMapping, LookupTablesAndProductsRunOurKernelsWithTheFullOperandFirst) {
+  const auto& graph = test::se_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::map<std::string, const PLayer*> by_name;
+  for (const auto& l : m.layers) by_name[l.name] = &l;
+  for (const char* lut : {"hardswish_dw", "gate", "tanh", "fc_act"}) {
+    ASSERT_TRUE(by_name.count(lut)) << lut;
+    EXPECT_EQ(by_name.at(lut)->kind, isa::pulp::KERNEL_LUT) << lut;
+    EXPECT_EQ(by_name.at(lut)->ops, quant::element_count(graph.tensor(by_name.at(lut)->output))) << lut;
+  }
+  const PLayer& scale = *by_name.at("se_scale");
+  EXPECT_EQ(scale.kind, isa::pulp::KERNEL_MUL);
+  // Written Mul(gate, x): the gate broadcasts, so it goes second.
+  EXPECT_EQ(graph.tensor(scale.inputs[0]).shape, (Shape{1, 16, 16, 16}));
+  EXPECT_EQ(graph.tensor(scale.inputs[1]).shape, (Shape{1, 16, 1, 1}));
+  const LayerShape s = layer_shape(graph, scale);
+  EXPECT_EQ(std::vector<std::uint32_t>({s.b_h, s.b_w, s.b_c}), (std::vector<std::uint32_t>{1, 1, 16}));
+  const LayerShape same = layer_shape(graph, *by_name.at("product"));
+  EXPECT_EQ(std::vector<std::uint32_t>({same.b_h, same.b_w, same.b_c}), (std::vector<std::uint32_t>{16, 16, 16}));
+}
+
+TEST(PulpLayerMapping, AProductOfTwoBroadcastOperandsIsRefusedByName) {
+  test::OnnxBuilder b;
+  b.input("a", {1, 4, 1, 1}).input("b", {1, 1, 8, 8}).output("y");
+  b.node("Mul", {"a", "b"}, {"y"}, "outer");
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const LayerMapping m = map_layers(test::quantize_model(b, options).qgraph);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("node 'outer' (Mul): neither operand has the output's shape"));
+}
+
+// Whole layers; tiles (2 KiB of L1); tensors in L3 with row chunks (6 KiB of L2); and an L2 so
+// small (3 KiB) that one row of the SE pool's input does not fit, so it is staged by channels.
+const std::vector<std::vector<std::string>>& se_cnn_configs() {
+  static const std::vector<std::vector<std::string>> configs{
+      {}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=6KiB"},
+      {"l1_tile_budget_bytes=2KiB", "l2_bytes=3KiB"}};
+  return configs;
+}
+
+TEST(PulpCompile, LookupTablesAndProductsWithBothTilersTiledAndStaged) {
+  const auto& graph = test::se_pulp_cnn_qgraph();
+  bool channel_staged_pool = false, tiled_mul = false;
+  for (const auto& overrides : se_cnn_configs()) {
+    const HwConfig config = test::pulp_config(overrides);
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
+      CompileOptions options;
+      options.tiler = objective;
+      const CompileResult r = compile_pulp(graph, config, options);
+      check_program(r.network, config.pulp());
+      for (const auto& layer : r.network.layers()) {
+        for (const auto& step : layer.steps()) {
+          const auto& call = step.compute();
+          if (layer.kind() == isa::pulp::KERNEL_LUT) {
+            EXPECT_EQ(call.c_in(), call.c_out()) << layer.name();
+            EXPECT_EQ(call.requant().multiplier_size(), 0) << layer.name();
+          }
+          if (layer.name() == "se_scale") {
+            EXPECT_EQ(call.b_h(), 1u);
+            EXPECT_EQ(call.b_w(), 1u);
+            EXPECT_EQ(call.b_c(), call.c_out());
+          }
+        }
+        // The table comes into L1 once per chunk, with the chunk's first tile.
+        if (layer.kind() == isa::pulp::KERNEL_LUT) {
+          int table_copies = 0;
+          for (const auto& step : layer.steps()) {
+            for (const auto* copies : {&step.load(), &step.prefetch()}) {
+              for (const auto& c : *copies) table_copies += c.destination() == step.compute().weights() ? 1 : 0;
+            }
+          }
+          EXPECT_EQ(table_copies, static_cast<int>(layer.tiling().l3_chunks())) << layer.name();
+        }
+        if (layer.name() == "se_scale" && layer.tiling().tiles() > 1) tiled_mul = true;
+        if (layer.name() == "se_pool" && layer.tiling().l3_chunks() > 1) channel_staged_pool = true;
+      }
+    }
+  }
+  EXPECT_TRUE(tiled_mul);
+  EXPECT_TRUE(channel_staged_pool);
+}
+
 TEST(PulpCompile, RefusesAnotherScheme) {
   quant::QGraph graph = test::small_pulp_cnn_qgraph();
   graph.scheme = quant::Scheme::Xdnn;

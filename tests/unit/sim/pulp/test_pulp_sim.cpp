@@ -134,6 +134,33 @@ TEST(PulpSimRun, GroupedConvsAreBitExactWholeTiledAndStagedThroughL3) {
   }
 }
 
+TEST(PulpSimRun, LookupTablesAndProductsAreBitExactWholeTiledAndStagedThroughL3) {
+  // The configs of tests/unit/compiler/pulp's LookupTablesAndProducts test: whole layers,
+  // tiles, row chunks through L3, and the SE pool's input staged by channel slices.
+  const auto& graph = test::se_pulp_cnn_qgraph();
+  for (const std::vector<std::string>& overrides :
+       {std::vector<std::string>{}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=6KiB"},
+        {"l1_tile_budget_bytes=2KiB", "l2_bytes=3KiB"}}) {
+    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
+      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
+      Compiled c{test::pulp_config(overrides), {}};
+      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
+      run_and_check(c, 6, graph);
+      SimOptions timing;
+      timing.data = false;
+      const SimResult r = simulate(c.network, c.config, {}, timing);
+      // The new kernels' layers take what the tiler's timeline says (a layer whose weights the
+      // previous one prefetched may also wait for them, which the timeline of one layer omits).
+      for (int l = 0; l < c.network.layers_size(); ++l) {
+        const auto& layer = c.network.layers(l);
+        if (layer.kind() != isa::pulp::KERNEL_LUT && layer.kind() != isa::pulp::KERNEL_MUL) continue;
+        EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(layer, c.config.pulp()))
+            << layer.name();
+      }
+    }
+  }
+}
+
 TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
   Compiled c{test::pulp_config({"l1_tile_budget_bytes=3584"}), {}};
   c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config,
