@@ -171,11 +171,15 @@ class LayerEmitter {
       const std::uint32_t first_row = one_row ? 0 : window.in_begin;
       const std::uint32_t staged_rows = one_row ? 1 : window.in_size;
       const bool sliced = lp_.stage_channel_slices && !(broadcast_operand && s.b_c == 1);
-      if (sliced) {
-        // This chunk's channels of its rows, gathered from the pixels in L3.
-        l3_loads.push_back(hwc_block_copy(view_of(home, width, channels), first_row, 0, c0, staged_rows, width, cs,
-                                          stage, true, isa::pulp::MEMORY_L2));
-        return L2View{stage, first_row, width, cs, c0, isa::pulp::MEMORY_L2};
+      if (sliced || home.pixel_channels != 0) {
+        // This chunk's channels (or, of a concat's slice, its own) of its rows, gathered from
+        // the pixels in L3.
+        const std::uint32_t first_channel = sliced ? c0 : 0, count = sliced ? cs : channels;
+        if (sliced || c0 == 0) {
+          l3_loads.push_back(hwc_block_copy(view_of(home, width, channels), first_row, 0, first_channel, staged_rows,
+                                            width, count, stage, true, isa::pulp::MEMORY_L2));
+        }
+        return L2View{stage, first_row, width, count, first_channel, isa::pulp::MEMORY_L2};
       }
       if (c0 == 0) {
         const std::uint64_t row_bytes = std::uint64_t{width} * channels;

@@ -53,20 +53,43 @@ bool is_pointwise(const QNode& node) {
          node.pads_begin[0] == 0 && node.pads_begin[1] == 0 && node.pads_end[0] == 0 && node.pads_end[1] == 0;
 }
 
-// How many times a tensor is read (by any node, Reshapes included) or is a network output.
-int readers(const QGraph& graph, int tensor) {
-  int count = 0;
-  for (const QNode& node : graph.nodes) count += static_cast<int>(std::count(node.inputs.begin(), node.inputs.end(), tensor));
-  return count + static_cast<int>(std::count(graph.outputs.begin(), graph.outputs.end(), tensor));
+// The concat whose buffer holds each concat: the one with the longest input list that starts
+// with this one's inputs (DenseNet's dense block concatenates [x0], [x0, y1], [x0, y1, y2], ...:
+// each a channel prefix of the block's last, so all live in the last one's buffer), else itself.
+std::map<int, int> concat_owners(const QGraph& graph) {
+  std::vector<int> concats;
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    if (graph.nodes[n].kind == QOpKind::Concat) concats.push_back(static_cast<int>(n));
+  }
+  std::map<int, int> owners;
+  for (const int c : concats) {
+    const auto& inputs = graph.nodes[static_cast<std::size_t>(c)].inputs;
+    int owner = c;
+    for (const int d : concats) {
+      const auto& longer = graph.nodes[static_cast<std::size_t>(d)].inputs;
+      if (longer.size() > graph.nodes[static_cast<std::size_t>(owner)].inputs.size() &&
+          std::equal(inputs.begin(), inputs.end(), longer.begin())) {
+        owner = d;
+      }
+    }
+    owners[c] = owner;
+  }
+  return owners;
 }
 
 // Records where each input of a channel concat is written, or says why it cannot be placed:
-// the producer writes into the concat's tensor, so the input must be a layer's output that
-// nothing else reads (not a network input, a reshape, another concat or a shared tensor).
-std::string place_concat(const QGraph& graph, const QNode& node, LayerMapping& mapping) {
+// the producer writes into the concat's tensor (its readers read that slice), so the input must
+// be a layer's output, not a network input or output, and not already in another concat. A
+// concat that is a channel prefix of a longer one is a view of the longer one's buffer.
+std::string place_concat(const QGraph& graph, const QNode& node, int owner_node, LayerMapping& mapping) {
   if (std::string problem = tensor_problem(graph, node); !problem.empty()) return problem;
   const auto& out = graph.tensor(node.output);
   if (out.shape.size() != 4) return fmt::format("output '{}' is not NCHW; only channel concats are placed", out.name);
+  const QNode& owner = graph.nodes[static_cast<std::size_t>(owner_node)];
+  if (&owner != &node) {
+    mapping.slices[node.output] = ConcatSlice{owner.output, 0, static_cast<std::uint32_t>(dim(out, 1))};
+    return {};
+  }
   std::map<int, ConcatSlice> placed;
   std::uint32_t offset = 0;
   for (const int t : node.inputs) {
@@ -75,12 +98,16 @@ std::string place_concat(const QGraph& graph, const QNode& node, LayerMapping& m
                                       [&](const PLayer& layer) { return layer.output == t; });
     if (!produced) {
       return fmt::format("input '{}' is not the output of a conv, add or pool layer (a network input, reshape or "
-                         "concat); only layer outputs are written into a concat",
+                         "concat that is not a channel prefix of this one); only layer outputs are written into a "
+                         "concat",
                          in.name);
     }
-    if (readers(graph, t) != 1) {
-      return fmt::format("input '{}' is read by more than this concat; its producer writes it into the concat "
-                         "only, so nothing else may read it",
+    if (std::count(graph.outputs.begin(), graph.outputs.end(), t) != 0) {
+      return fmt::format("input '{}' is also a network output, which must be a dense tensor", in.name);
+    }
+    if (mapping.slices.count(t) != 0 || placed.count(t) != 0) {
+      return fmt::format("input '{}' is already written into another concat (or twice into this one); a layer "
+                         "writes its output to one place",
                          in.name);
     }
     const auto channels = static_cast<std::uint32_t>(dim(in, 1));
@@ -131,6 +158,7 @@ LayerMapping map_layers(const QGraph& graph) {
   const auto unsupported = [&](const QNode& node, const std::string& why) {
     mapping.unsupported.push_back(fmt::format("node '{}' ({}): {}", node.name, quant::qop_name(node.kind), why));
   };
+  const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
     if (node.kind == QOpKind::Reshape) {
@@ -138,7 +166,10 @@ LayerMapping map_layers(const QGraph& graph) {
       continue;
     }
     if (node.kind == QOpKind::Concat) {
-      if (const std::string problem = place_concat(graph, node, mapping); !problem.empty()) unsupported(node, problem);
+      if (const std::string problem = place_concat(graph, node, owners.at(static_cast<int>(n)), mapping);
+          !problem.empty()) {
+        unsupported(node, problem);
+      }
       continue;
     }
     std::string problem = tensor_problem(graph, node);

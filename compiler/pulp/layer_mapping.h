@@ -1,10 +1,13 @@
 #pragma once
 // Layer mapping: QGraph nodes -> the kernels PULP-NN has (conv, pointwise, depthwise, linear,
 // residual add, max/avg pool) and ours in its style: a grouped conv (any other conv with
-// groups), a table lookup (Lut) and a broadcasting product (Mul, its full-shape operand first). Batch norm, bias and ReLU are already in a conv's requant and
-// pads are window fields (the passes folded them); a Flatten is an alias of its input. A
-// channel concat has no kernel: its inputs' producers write their outputs into channel slices
-// of the concat's tensor (HWC makes a slice a strided write), so the concat costs nothing.
+// groups), a table lookup (Lut) and a broadcasting product (Mul, its full-shape operand first).
+// Batch norm, bias and ReLU are already in a conv's requant and pads are window fields (the
+// passes folded them); a Flatten is an alias of its input. A channel concat has no kernel: its
+// inputs' producers write their outputs into channel slices of the concat's tensor (HWC makes a
+// slice a strided write), so the concat costs nothing; other readers of an input read its
+// slice. A concat whose inputs begin another's (DenseNet's growing concats) is a channel prefix
+// of that one's tensor, read in place.
 // Every node the cluster cannot run is listed at once, each naming the node and the reason.
 //
 // Pre: a verified QGraph of the pulp scheme (8-bit), batch 1, in topological order.
@@ -30,8 +33,8 @@ struct PLayer {
   std::uint64_t macs = 0, ops = 0;
 };
 
-// Where a concat's input is written: channels [channel_offset, + channels) of every pixel of
-// the concat's output tensor `concat`.
+// Where a concat's input is written, or where a prefix concat's tensor lies: channels
+// [channel_offset, + channels) of every pixel of the owning concat's output tensor `concat`.
 struct ConcatSlice {
   int concat = -1;
   std::uint32_t channel_offset = 0, channels = 0;
@@ -40,7 +43,7 @@ struct ConcatSlice {
 struct LayerMapping {
   std::vector<PLayer> layers;
   std::map<int, int> aliases;            // reshape output -> the tensor it aliases
-  std::map<int, ConcatSlice> slices;     // concat input (a layer's output) -> its place
+  std::map<int, ConcatSlice> slices;     // concat input (a layer's output) or prefix concat -> its place
   std::vector<std::string> unsupported;  // "node 'x' (Concat): reason"
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <stdexcept>
 
 #include "compiler/pulp/emit_network.h"
@@ -160,12 +161,25 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
   FirstFitAllocator l2(static_cast<std::uint64_t>(hw.l2_bytes), kAlign);
   const std::size_t n = mapping.layers.size();
 
-  // Lifetimes: the last layer reading each tensor; network outputs live to the end.
+  // Lifetimes of buffers: the last layer reading the tensor or any slice of it (a concat's
+  // inputs and prefix concats live in its buffer); network outputs live to the end.
+  const auto owner_of = [&](int t) {
+    const auto slice = mapping.slices.find(t);
+    return slice == mapping.slices.end() ? t : slice->second.concat;
+  };
   std::map<int, std::size_t> last_use;
   for (std::size_t i = 0; i < n; ++i) {
-    for (const int t : mapping.layers[i].inputs) last_use[t] = i;
+    for (const int t : mapping.layers[i].inputs) last_use[owner_of(t)] = i;
   }
-  for (const int o : graph.outputs) last_use[resolve_alias(mapping, o)] = std::numeric_limits<std::size_t>::max();
+  for (const int o : graph.outputs) last_use[owner_of(resolve_alias(mapping, o))] = std::numeric_limits<std::size_t>::max();
+  // A slice's home: its channels of every pixel of the owning concat's home.
+  const auto slice_home = [&](int tensor, const ConcatSlice& slice) {
+    TensorHome home = plan.homes.at(slice.concat);
+    home.pixel_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(slice.concat), 1));
+    home.address += slice.channel_offset;
+    home.bytes = hwc_bytes(graph.tensor(tensor));
+    return home;
+  };
 
   std::vector<LayerShape> shapes;
   for (const PLayer& layer : mapping.layers) shapes.push_back(layer_shape(graph, layer));
@@ -204,6 +218,11 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     LayerPlan& lp = plan.layers[i];
     const LayerShape& s = lp.shape;
     const std::uint64_t channel_bytes = lp.weights_per_channel + 4;  // + int32 bias
+    // A prefix concat is read in place: its home is its slice of the longer concat's buffer,
+    // which holds its inputs since the first of them was produced.
+    for (const int t : layer.inputs) {
+      if (plan.homes.count(t) == 0) plan.homes[t] = slice_home(t, mapping.slices.at(t));
+    }
     lp.stage_input = plan.homes.at(layer.inputs[0]).memory == isa::pulp::MEMORY_L3;
     lp.stage_input_b = layer.inputs.size() > 1 && plan.homes.at(layer.inputs[1]).memory == isa::pulp::MEMORY_L3;
     const std::uint64_t inputs_staged = (lp.stage_input ? 1 : 0) + (lp.stage_input_b ? 1 : 0);
@@ -232,12 +251,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
         plan.homes[placed] = home_in_l3(out_bytes);
       }
     }
-    TensorHome out_home = plan.homes.at(placed);
-    if (slice != mapping.slices.end()) {
-      out_home.pixel_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(placed), 1));
-      out_home.address += slice->second.channel_offset;
-      out_home.bytes = hwc_bytes(graph.tensor(layer.output));
-    }
+    const TensorHome out_home = slice == mapping.slices.end() ? plan.homes.at(placed) : slice_home(layer.output, slice->second);
     lp.stage_output = out_home.memory == isa::pulp::MEMORY_L3;
     plan.homes[layer.output] = out_home;
     const bool staged = lp.stage_output || inputs_staged > 0;
@@ -382,9 +396,13 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     if (lp.stage_input) l2.release(lp.stage_input_address, staged_input_bytes(lp, lp.chunk_h_out));
     if (lp.stage_input_b) l2.release(lp.stage_input_b_address, staged_input_b_bytes(lp, lp.chunk_h_out));
     if (lp.has_table) l2.release(lp.weights_address, lp.weights_buffer_bytes);
+    std::set<int> released;  // two inputs may share a buffer
     for (const int t : layer.inputs) {
-      const auto& home = plan.homes.at(t);
-      if (last_use.at(t) == i && home.memory == isa::pulp::MEMORY_L2) l2.release(home.address, home.bytes);
+      const int owner = owner_of(t);
+      const auto& home = plan.homes.at(owner);
+      if (last_use.at(owner) == i && home.memory == isa::pulp::MEMORY_L2 && released.insert(owner).second) {
+        l2.release(home.address, home.bytes);
+      }
     }
     if (last_use.count(placed) == 0 && out_home.memory == isa::pulp::MEMORY_L2 && slice == mapping.slices.end()) {
       l2.release(out_home.address, out_home.bytes);  // read by nobody (a dead branch)

@@ -149,6 +149,53 @@ OnnxBuilder se_pulp_cnn() {
   return b;
 }
 
+OnnxBuilder dense_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 16, 16}).output("y");
+  std::uint32_t seed = 160;
+  const auto conv = [&](const std::string& name, const std::string& in, std::int64_t c_in, std::int64_t c_out,
+                        std::int64_t k, const std::string& out) {
+    b.initializer("w_" + name, random_tensor({c_out, c_in, k, k}, seed++));
+    b.initializer("b_" + name, random_tensor({c_out}, seed++));
+    set_attr(b.node("Conv", {in, "w_" + name, "b_" + name}, {"c_" + name}, name), "pads",
+             std::vector<std::int64_t>{k / 2, k / 2, k / 2, k / 2});
+    b.node("Relu", {"c_" + name}, {out}, "relu_" + name);
+  };
+  // BatchNorm + Relu on a concat, as DenseNet's: left unfolded, a per-channel scale and shift.
+  const auto bn_relu = [&](const std::string& name, const std::string& in, std::int64_t channels) {
+    Tensor var = random_tensor({channels}, seed++);
+    for (float& v : var.span<float>()) v = 0.2f + std::abs(v);
+    for (const char* p : {"gamma_", "beta_", "mean_"}) b.initializer(p + name, random_tensor({channels}, seed++));
+    b.initializer("var_" + name, var);
+    b.node("BatchNormalization", {in, "gamma_" + name, "beta_" + name, "mean_" + name, "var_" + name},
+           {"bn_" + name}, "bn_" + name);
+    b.node("Relu", {"bn_" + name}, {"bnr_" + name}, "bnrelu_" + name);
+    return "bnr_" + name;
+  };
+  const auto concat = [&](const std::string& name, const std::vector<std::string>& inputs) {
+    set_attr(b.node("Concat", inputs, {name}, name), "axis", std::int64_t{1});
+  };
+  conv("stem_conv", "x", 4, 8, 3, "stem");
+  concat("cat_1", {"stem"});
+  conv("dense_1", bn_relu("1", "cat_1", 8), 8, 4, 3, "y_1");
+  concat("cat_2", {"stem", "y_1"});
+  conv("dense_2", bn_relu("2", "cat_2", 12), 12, 4, 3, "y_2");
+  concat("cat_3", {"stem", "y_1", "y_2"});
+  b.initializer("w_transition", random_tensor({8, 16, 1, 1}, seed++));
+  b.node("Conv", {bn_relu("3", "cat_3", 16), "w_transition"}, {"transition"}, "transition");
+  b.node("GlobalAveragePool", {"transition"}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, 8}, seed++));
+  b.initializer("bf", random_tensor({10}, seed++));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
+const quant::QGraph& dense_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(dense_pulp_cnn());
+  return graph;
+}
+
 const quant::QGraph& se_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(se_pulp_cnn());
   return graph;

@@ -43,4 +43,12 @@ const quant::QGraph& grouped_pulp_cnn_qgraph();
 OnnxBuilder se_pulp_cnn();
 const quant::QGraph& se_pulp_cnn_qgraph();
 
+// A dense block (DenseNet): x[1,4,16,16] -> conv3x3 (8) + Relu "stem_conv" (output "stem") ->
+// Concat [stem] "cat_1" -> BN + Relu -> conv3x3 (4) + Relu "dense_1" (output "y_1") -> Concat
+// [stem, y_1] "cat_2" -> BN + Relu -> conv3x3 (4) + Relu "dense_2" ("y_2") -> Concat [stem,
+// y_1, y_2] "cat_3" (16 channels) -> BN + Relu -> conv1x1 (8) "transition" -> global average
+// pool -> Flatten -> Gemm (10). Each concat is a channel prefix of the last.
+OnnxBuilder dense_pulp_cnn();
+const quant::QGraph& dense_pulp_cnn_qgraph();
+
 }  // namespace wb::test

@@ -66,7 +66,7 @@ TEST(PulpLayerMapping, ConcatInputsAreChannelSlicesOfItsTensor) {
                           [&](const PLayer& l) { return l.name == "conv_out" && l.inputs.at(0) == cat; }));
 }
 
-// x -> conv a, conv b (dilated), conv c; concat(x, a): a network input; concat(c, c): c read
+// x -> conv a, conv b (dilated), conv c; concat(x, a): a network input; concat(c, c): c written
 // twice; the dilated conv has no kernel. All three are reported at once.
 test::OnnxBuilder unsupported_cnn() {
   test::OnnxBuilder b;
@@ -92,7 +92,8 @@ TEST(PulpLayerMapping, ListsEveryUnsupportedNodeAtOnce) {
   ASSERT_EQ(m.unsupported.size(), 3u);
   EXPECT_THAT(m.unsupported[0], HasSubstr("'conv_d' (Conv): dilation 2x2"));
   EXPECT_THAT(m.unsupported[1], HasSubstr("'cat_input' (Concat): input 'x' is not the output of a conv"));
-  EXPECT_THAT(m.unsupported[2], HasSubstr("'cat_twice' (Concat): input 'rc' is read by more than this concat"));
+  EXPECT_THAT(m.unsupported[2], HasSubstr("'cat_twice' (Concat): input 'rc' is already written into another concat "
+                                          "(or twice into this one)"));
   EXPECT_TRUE(m.slices.empty());
   EXPECT_THROW(
       {
@@ -362,6 +363,51 @@ TEST(PulpCompile, ConcatInputsAreWrittenIntoTheirSlices) {
       EXPECT_THAT(r.tiling_log, HasSubstr("(a channel slice of a concat's tensor, pixels 32 B apart)"));
     }
   }
+}
+
+TEST(PulpLayerMapping, GrowingConcatsArePrefixesOfTheBlocksLastOne) {
+  const auto& graph = test::dense_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  const int last = graph.find_tensor("cat_3");
+  // The stem's and both dense layers' outputs are written into the last concat, side by side;
+  // the shorter concats are its channel prefixes.
+  std::uint32_t offset = 0;
+  for (const char* member : {"stem", "y_1", "y_2"}) {
+    const int t = graph.find_tensor(member);
+    ASSERT_TRUE(m.slices.count(t)) << member;
+    EXPECT_EQ(m.slices.at(t).concat, last) << member;
+    EXPECT_EQ(m.slices.at(t).channel_offset, offset) << member;
+    offset += m.slices.at(t).channels;
+  }
+  for (const auto& [prefix, channels] : std::map<std::string, std::uint32_t>{{"cat_2", 12}}) {
+    const int t = graph.find_tensor(prefix);
+    ASSERT_TRUE(m.slices.count(t)) << prefix;
+    EXPECT_EQ(m.slices.at(t).concat, last);
+    EXPECT_EQ(m.slices.at(t).channel_offset, 0u);
+    EXPECT_EQ(m.slices.at(t).channels, channels);
+  }
+}
+
+TEST(PulpCompile, GrowingConcatsLiveInOneBufferInL2AndInL3) {
+  // All in L2; tiles (2 KiB of L1); the block's buffer in L3 (5 KiB of L2), read by strided
+  // gathers and written by strided stores.
+  const auto& graph = test::dense_pulp_cnn_qgraph();
+  bool in_l3 = false;
+  for (const auto& overrides : std::vector<std::vector<std::string>>{
+           {}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=5KiB"}}) {
+    const HwConfig config = test::pulp_config(overrides);
+    const CompileResult r = compile_pulp(graph, config, {});
+    check_program(r.network, config.pulp());
+    std::map<std::string, const isa::pulp::Layer*> by_name;
+    for (const auto& layer : r.network.layers()) by_name[layer.name()] = &layer;
+    const auto& stem = *by_name.at("stem_conv");
+    EXPECT_EQ(stem.output_pixel_bytes(), 16u);
+    EXPECT_EQ(by_name.at("dense_1")->output_address(), stem.output_address() + 8);
+    EXPECT_EQ(by_name.at("dense_2")->output_address(), stem.output_address() + 12);
+    in_l3 = in_l3 || stem.output_memory() == isa::pulp::MEMORY_L3;
+  }
+  EXPECT_TRUE(in_l3);
 }
 
 // ---------------------------------------------------------------------------------------

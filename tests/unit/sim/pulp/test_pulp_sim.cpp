@@ -161,6 +161,21 @@ TEST(PulpSimRun, LookupTablesAndProductsAreBitExactWholeTiledAndStagedThroughL3)
   }
 }
 
+TEST(PulpSimRun, GrowingConcatsAreBitExactInL2AndInL3) {
+  // DenseNet's concats: one buffer holds the block, each shorter concat a prefix read in place
+  // (tests/unit/compiler/pulp checks the placement and that 5 KiB of L2 puts it in L3).
+  const auto& graph = test::dense_pulp_cnn_qgraph();
+  for (const std::vector<std::string>& overrides : {std::vector<std::string>{}, {"l1_tile_budget_bytes=2KiB"},
+                                                    {"l1_tile_budget_bytes=2KiB", "l2_bytes=5KiB"}}) {
+    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
+      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
+      Compiled c{test::pulp_config(overrides), {}};
+      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
+      run_and_check(c, 7, graph);
+    }
+  }
+}
+
 TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
   Compiled c{test::pulp_config({"l1_tile_budget_bytes=3584"}), {}};
   c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config,
