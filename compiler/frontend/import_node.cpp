@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <numeric>
 
 #include "compiler/frontend/import_context.h"
 #include "compiler/frontend/tensor_proto.h"
@@ -314,10 +315,54 @@ Reason emit_softmax(ImportContext& ctx, NodeSpec& spec) {
   return std::nullopt;
 }
 
+// Split as one Slice per output along its axis: sizes from the `split` input (opset 13+) or
+// attribute, else equal parts.
+Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
+  Value* x = spec.inputs.empty() ? nullptr : spec.inputs[0];
+  if (!typed(x)) return "a Split of an input of unknown shape";
+  const auto rank = static_cast<std::int64_t>(x->shape.size());
+  const std::int64_t axis = normalize_axis(spec.attrs.get_int("axis", 0), rank);
+  const std::int64_t extent = x->shape[static_cast<std::size_t>(axis)];
+  const auto parts = static_cast<std::int64_t>(spec.outputs.size());
+  std::vector<std::int64_t> sizes;
+  if (spec.inputs.size() > 1 && spec.inputs[1] != nullptr) {
+    if (!spec.inputs[1]->is_constant()) return "split sizes that are not constants";
+    sizes = spec.inputs[1]->constant->to_int64_vector();
+  } else if (spec.attrs.has("split")) {
+    sizes = spec.attrs.get_ints("split");
+  } else {
+    if (parts == 0 || extent % parts != 0) {
+      return fmt::format("{} equal parts of an axis of {}", parts, extent);
+    }
+    sizes.assign(static_cast<std::size_t>(parts), extent / parts);
+  }
+  if (static_cast<std::int64_t>(sizes.size()) != parts) {
+    return fmt::format("{} split sizes for {} outputs", sizes.size(), parts);
+  }
+  if (std::any_of(sizes.begin(), sizes.end(), [](std::int64_t s) { return s < 0; }) ||
+      std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0}) != extent) {
+    return fmt::format("split sizes that do not add up to the axis's {}", extent);
+  }
+  std::int64_t begin = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const std::int64_t end = begin + sizes[i];
+    if (!spec.outputs[i].empty()) {
+      const std::string part = fmt::format("{}_{}", spec.name, i);
+      ctx.emit(OpKind::Slice, i == 0 ? spec.name : part,
+               {x, int64_list(ctx, part + "_starts", {begin}), int64_list(ctx, part + "_ends", {end}),
+                int64_list(ctx, part + "_axes", {axis})},
+               {spec.outputs[i]}, {});
+    }
+    begin = end;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
   Reason reason;
+  if (spec.op_type == "Split") return emit_split(ctx, spec);
   if (spec.op_type == "Upsample") {
     reason = upgrade_upsample(ctx, spec);
     if (!reason) ctx.emit(OpKind::Resize, spec.name, spec.inputs, spec.outputs, spec.attrs);

@@ -202,7 +202,10 @@ class ModelImporter {
     }
     std::optional<OpKind> op;
     if (is_default_domain(node.domain())) {
-      op = node.op_type() == "Upsample" ? std::optional(OpKind::Resize) : op_from_name(node.op_type());
+      // Upsample is an old Resize; Split becomes one Slice per output (import_node).
+      op = node.op_type() == "Upsample" ? std::optional(OpKind::Resize)
+           : node.op_type() == "Split"  ? std::optional(OpKind::Slice)
+                                        : op_from_name(node.op_type());
     } else {
       spec.op_type = node.domain() + "." + node.op_type();
     }

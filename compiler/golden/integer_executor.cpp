@@ -297,6 +297,23 @@ Tensor run_mul(const QGraph& graph, const QNode& node, const Tensor& a_tensor, c
   return narrow(y, out_t);
 }
 
+// ChannelGather: y[n, c] = x[n, gather_channels[c]] (a copy: same scale and type).
+Tensor run_channel_gather(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const Shape& in_shape = graph.tensor(node.inputs[0]).shape;
+  const Shape& out_shape = graph.tensor(node.output).shape;
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t plane = in_shape[2] * in_shape[3];
+  std::vector<std::int32_t> y(static_cast<std::size_t>(num_elements(out_shape)));
+  for (std::int64_t n = 0; n < out_shape[0]; ++n) {
+    for (std::int64_t c = 0; c < out_shape[1]; ++c) {
+      const std::int64_t from = (n * in_shape[1] + node.gather_channels[static_cast<std::size_t>(c)]) * plane;
+      const std::int64_t to = (n * out_shape[1] + c) * plane;
+      std::copy_n(x.begin() + from, plane, y.begin() + to);
+    }
+  }
+  return narrow(y, graph.tensor(node.output));
+}
+
 // Lut: y = table[x - lo(x)].
 Tensor run_lut(const QGraph& graph, const QNode& node, const Tensor& input) {
   const QTensor& in_t = graph.tensor(node.inputs[0]);
@@ -468,6 +485,15 @@ void check_node(const QGraph& graph, const QNode& node) {
       }
       if (node.requant.channels() != 1) throw std::logic_error("a mul requantises per tensor");
       break;
+    case QOpKind::ChannelGather:
+      if (in.shape.size() != 4 || out.shape.size() != 4 ||
+          static_cast<std::int64_t>(node.gather_channels.size()) != out.shape[1]) {
+        throw std::logic_error("a channel gather names one input channel per output channel of NCHW tensors");
+      }
+      for (const std::int64_t c : node.gather_channels) {
+        if (c < 0 || c >= in.shape[1]) throw std::logic_error(fmt::format("gathered channel {} out of range", c));
+      }
+      break;
   }
 }
 
@@ -488,6 +514,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_lut(graph, node, *args[0]);
     case QOpKind::Mul:
       return run_mul(graph, node, *args[0], *args[1]);
+    case QOpKind::ChannelGather:
+      return run_channel_gather(graph, node, *args[0]);
   }
   throw std::logic_error("unknown QOpKind");
 }

@@ -243,6 +243,14 @@ class QdqWriter {
       }
       case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", 1); break;
       case QOpKind::Mul: add_node("Mul", node.name, inputs, {raw}); break;
+      case QOpKind::ChannelGather: {
+        const std::string indices = initializer(
+            out.name + "_channels",
+            Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(node.gather_channels.size())},
+                                              node.gather_channels));
+        set_int(add_node("Gather", node.name, {inputs[0], indices}, {raw}), "axis", 1);
+        break;
+      }
       case QOpKind::Lut: write_lut(node, inputs[0], raw); break;
       case QOpKind::Reshape: {
         const std::string shape = initializer(out.name + "_shape", Tensor::from_vector<std::int64_t>(

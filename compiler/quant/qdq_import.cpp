@@ -102,6 +102,7 @@ class QdqReader {
       case OpKind::Tanh:
       case OpKind::HardSigmoid:
       case OpKind::HardSwish:
+      case OpKind::Gather:
       case OpKind::Reshape: read_compute(node); return;
       case OpKind::Mul:
         if (!read_gated_lut(node)) read_compute(node);
@@ -356,6 +357,17 @@ class QdqReader {
         q.lut_alpha = node.attrs.get_float("alpha", node.op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
         q.lut_beta = node.attrs.get_float("beta", 0.5f);
         break;
+      case OpKind::Gather: {
+        q.kind = QOpKind::ChannelGather;
+        q.inputs.push_back(activation_input(node, 0));
+        const Tensor* channels = node.constant_input(1);
+        if (channels == nullptr || channels->rank() != 1 || node.attrs.get_int("axis", 0) != 1) {
+          problem(node, "only a Gather of constant channels (axis 1, 1-D indices) has an integer form");
+          return;
+        }
+        for (std::int64_t i = 0; i < channels->numel(); ++i) q.gather_channels.push_back(channels->as_int64(i));
+        break;
+      }
       default:
         q.kind = QOpKind::Reshape;
         q.inputs.push_back(activation_input(node, 0));

@@ -1,6 +1,7 @@
 #include "compiler/quant/qgraph.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -43,6 +44,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::Reshape: return "Reshape";
     case QOpKind::Lut: return "Lut";
     case QOpKind::Mul: return "Mul";
+    case QOpKind::ChannelGather: return "ChannelGather";
   }
   return "?";
 }
@@ -158,6 +160,17 @@ void verify_qgraph(const QGraph& graph) {
         }
         break;
       }
+      case QOpKind::ChannelGather:
+        check(node.inputs.size() == 1, node, "a channel gather has one input");
+        check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
+        check(in.shape.size() == 4 && out.shape.size() == 4, node, "rank-4 tensors");
+        check(static_cast<std::int64_t>(node.gather_channels.size()) == out.shape[1], node,
+              "one gathered channel per output channel");
+        for (const std::int64_t c : node.gather_channels) check(c >= 0 && c < in.shape[1], node, "channel out of range");
+        for (std::size_t d : {std::size_t{0}, std::size_t{2}, std::size_t{3}}) {
+          check(in.shape[d] == out.shape[d], node, "batch and spatial dimensions kept");
+        }
+        break;
       case QOpKind::Concat:
         for (int input : node.inputs) {
           const QTensor& t = graph.tensor(input);
@@ -207,6 +220,7 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
     }
     if (node.kind == QOpKind::Add) os << fmt::format(" m {}", summarize(node.input_multiplier));
     if (node.kind == QOpKind::Lut) os << fmt::format(" {} table {}", node.lut_function, summarize(node.lut_table));
+    if (node.kind == QOpKind::ChannelGather) os << fmt::format(" channels {}", fmt::join(node.gather_channels, ","));
     if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
         node.kind == QOpKind::Mul) {
       const Requant& r = node.requant;

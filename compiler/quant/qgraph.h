@@ -66,6 +66,7 @@ enum class QOpKind {
   Reshape,  // same data, new shape (Flatten)
   Lut,      // y = table[x - lo(x)]: an elementwise function of an 8-bit input (lut_function)
   Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1
+  ChannelGather,  // y[:, c] = x[:, gather_channels[c]]: a channel shuffle, slice or split; same scale and type
 };
 const char* qop_name(QOpKind kind);
 
@@ -105,6 +106,9 @@ struct QNode {
   std::string lut_function;
   float lut_alpha = 0.0f, lut_beta = 0.0f;  // hardsigmoid / hardswish: max(0, min(1, alpha*x + beta))
   std::vector<std::int64_t> lut_table;
+
+  // ChannelGather: the input channel each output channel copies (NCHW, axis 1).
+  std::vector<std::int64_t> gather_channels;
 };
 
 // The functions a Lut node may compute, by name: "sigmoid", "tanh", "hardsigmoid" (alpha,

@@ -19,7 +19,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,remove-identity,reduce-mean-to-pool,canonicalize-nchw,fold-pad,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,remove-identity,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,fold-pad,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
@@ -188,6 +188,18 @@ class Builder {
             planned_.push_back({QOpKind::Reshape, node, out, {}});
           }
           break;
+        case OpKind::Gather: {
+          const Value* channels = node->input(1);
+          if (node->input(0)->is_constant() || node->input(0)->shape.size() != 4 || channels == nullptr ||
+              !channels->is_constant() || channels->constant->rank() != 1 ||
+              normalize_axis(node->attrs.get_int("axis", 0), 4) != 1) {
+            reject(*node, "only a Gather of constant channels of a computed NCHW tensor (a channel shuffle, slice or "
+                          "split) is supported");
+          } else {
+            planned_.push_back({QOpKind::ChannelGather, node, out, {}});
+          }
+          break;
+        }
         case OpKind::Relu:
         case OpKind::Clip:
           reject(*node, "an activation that is not fused into a Conv or an Add");
@@ -220,7 +232,7 @@ class Builder {
         default:
           reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
                         "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
-                        "HardSwish, x*Sigmoid(x))");
+                        "HardSwish, x*Sigmoid(x), Gather of channels)");
       }
     }
     for (const Value* output : graph_.outputs()) {
@@ -299,7 +311,8 @@ class Builder {
     type_parent_.resize(q_.tensors.size());
     std::iota(type_parent_.begin(), type_parent_.end(), 0);
     for (const PlannedNode& p : planned_) {
-      if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape) {
+      if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape ||
+          p.kind == QOpKind::ChannelGather) {
         for (int in : data_inputs(p)) unite(type_parent_, in, index_.at(p.output));
       }
     }
@@ -369,6 +382,12 @@ class Builder {
         q.lut_function = p.lut_function;
         q.lut_alpha = p.node->attrs.get_float("alpha", p.node->op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
         q.lut_beta = p.node->attrs.get_float("beta", 0.5f);
+        break;
+      case QOpKind::ChannelGather:
+        q.gather_channels = p.node->constant_input(1)->to_int64_vector();
+        for (std::int64_t& c : q.gather_channels) {
+          if (c < 0) c += q_.tensor(q.inputs[0]).shape[1];  // ONNX counts negative indices from the end
+        }
         break;
       case QOpKind::Reshape:
       case QOpKind::Add:

@@ -271,6 +271,7 @@ void assign_requant(QGraph& graph) {
         break;
       case QOpKind::MaxPool:
       case QOpKind::Concat:
+      case QOpKind::ChannelGather:
       case QOpKind::Reshape: break;
     }
   }

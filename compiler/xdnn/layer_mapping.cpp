@@ -221,6 +221,9 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         host_outputs.insert(node.output);
         break;
       }
+      case QOpKind::ChannelGather:
+        unsupported(node, "a channel gather (shuffle or slice) has no path on the overlay yet");
+        continue;
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;

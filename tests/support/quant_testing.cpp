@@ -62,6 +62,35 @@ OnnxBuilder activation_cnn() {
   return b;
 }
 
+OnnxBuilder shuffle_cnn(std::int64_t opset) {
+  OnnxBuilder b(opset);
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 31)).initializer("b1", random_tensor({8}, 32));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  const std::vector<std::int64_t> halves{4, 4};
+  if (opset >= 13) {
+    b.initializer("halves", Tensor::from_vector<std::int64_t>({2}, halves));
+    set_attr(b.node("Split", {"r1", "halves"}, {"left", "right"}, "split"), "axis", std::int64_t{1});
+  } else {
+    auto& split = b.node("Split", {"r1"}, {"left", "right"}, "split");
+    set_attr(split, "axis", std::int64_t{1});
+    set_attr(split, "split", halves);
+  }
+  b.initializer("wb", random_tensor({4, 4, 1, 1}, 33)).initializer("bb", random_tensor({4}, 34));
+  b.node("Conv", {"right", "wb", "bb"}, {"cb"}, "branch");
+  b.node("Relu", {"cb"}, {"rb"}, "relu_branch");
+  set_attr(b.node("Concat", {"left", "rb"}, {"cat"}, "concat"), "axis", std::int64_t{1});
+  b.initializer("grouped_shape", Tensor::from_vector<std::int64_t>({5}, {1, 2, 4, 8, 8}));
+  b.initializer("flat_shape", Tensor::from_vector<std::int64_t>({4}, {1, -1, 8, 8}));
+  b.node("Reshape", {"cat", "grouped_shape"}, {"grouped"}, "group");
+  set_attr(b.node("Transpose", {"grouped"}, {"transposed"}, "transpose"), "perm", std::vector<std::int64_t>{0, 2, 1, 3, 4});
+  b.node("Reshape", {"transposed", "flat_shape"}, {"shuffled"}, "shuffle");
+  b.initializer("w2", random_tensor({6, 8, 3, 3}, 35)).initializer("b2", random_tensor({6}, 36));
+  set_attr(b.node("Conv", {"shuffled", "w2", "b2"}, {"y"}, "conv2"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  return b;
+}
+
 QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeOptions& options,
                               quant::CalibrationMethod method, int samples) {
   QuantizedModel result{import_onnx_model(builder.proto(), {}).graph, {}};

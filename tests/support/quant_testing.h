@@ -23,6 +23,13 @@ OnnxBuilder small_cnn();
 // ("hswish") -> Tanh ("tanh") -> y[1,6,8,8]
 OnnxBuilder activation_cnn();
 
+// A ShuffleNetV2 unit as torch exports it at `opset`: x[1,4,8,8] -> conv3x3 (8) + Relu "conv1"
+// -> Split into halves "split" (outputs "left", "right"; an attribute before opset 13, an input
+// from 13) -> right: conv1x1 (4) + Relu "branch" -> Concat [left, branch] "concat" -> channel
+// shuffle of 2 groups (Reshape "group", Transpose "transpose", Reshape "shuffle") -> conv3x3
+// (6) "conv2" -> y.
+OnnxBuilder shuffle_cnn(std::int64_t opset = 13);
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

@@ -158,6 +158,52 @@ TEST(ImportNode, VolumetricConvIsUnsupported) {
   }
 }
 
+// Split becomes one Slice per output: sizes from the attribute (before 13), the input (13+) or
+// equal parts.
+TEST(ImportNode, SplitIsOneSlicePerOutput) {
+  for (const std::int64_t opset : {9, 11, 13}) {
+    OnnxBuilder b(opset);
+    b.input("x", {1, 1, 2, 3}).output("a").output("b");
+    std::vector<std::string> inputs{"x"};
+    if (opset >= 13) {
+      b.initializer("sizes", Tensor::from_vector<std::int64_t>({2}, {1, 2}));
+      inputs.push_back("sizes");
+    }
+    auto& split = b.node("Split", inputs, {"a", "b"}, "split");
+    set_attr(split, "axis", std::int64_t{-1});
+    if (opset < 13) set_attr(split, "split", std::vector<std::int64_t>{1, 2});
+    const ImportedModel m = import_onnx_model(b.proto(), std::nullopt);
+    const auto outputs = ReferenceExecutor(m.graph).run({kRamp});
+    ASSERT_EQ(outputs.size(), 2u);
+    EXPECT_EQ(outputs[0].shape(), (Shape{1, 1, 2, 1})) << opset;
+    EXPECT_EQ(std::vector<float>(outputs[0].span<float>().begin(), outputs[0].span<float>().end()),
+              (std::vector<float>{-3, 1}));
+    EXPECT_EQ(std::vector<float>(outputs[1].span<float>().begin(), outputs[1].span<float>().end()),
+              (std::vector<float>{-1, 0, 2, 6}));
+  }
+  OnnxBuilder equal(11);
+  equal.input("x", {1, 1, 2, 3}).output("a").output("b");
+  set_attr(equal.node("Split", {"x"}, {"a", "b"}, "halves"), "axis", std::int64_t{2});
+  const auto halves = ReferenceExecutor(import_onnx_model(equal.proto(), std::nullopt).graph).run({kRamp});
+  EXPECT_EQ(std::vector<float>(halves[1].span<float>().begin(), halves[1].span<float>().end()),
+            (std::vector<float>{1, 2, 6}));
+}
+
+TEST(ImportNode, SplitSizesThatDoNotCoverTheAxisAreNamed) {
+  OnnxBuilder b(11);
+  b.input("x", {1, 1, 2, 3}).output("a").output("b");
+  auto& split = b.node("Split", {"x"}, {"a", "b"}, "bad_split");
+  set_attr(split, "axis", std::int64_t{3});
+  set_attr(split, "split", std::vector<std::int64_t>{1, 1});
+  try {
+    import_onnx_model(b.proto(), std::nullopt);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("split sizes that do not add up to the axis's 3"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ImportNode, SliceBeforeOpset10TakesAttributes) {
   OnnxBuilder b(9);
   b.input("x", {1, 1, 2, 3}).output("y");

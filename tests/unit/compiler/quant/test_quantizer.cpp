@@ -1,5 +1,6 @@
 #include "compiler/quant/quantizer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -159,6 +160,54 @@ TEST(Quantizer, ActivationsBecomeTablesAndTheExcitationAMul) {
       noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
     }
     EXPECT_GT(10 * std::log10(signal / noise), 15.0) << scheme_name(s);
+  }
+}
+
+// ShuffleNet's Split halves and channel shuffle become ChannelGathers of the input's scale and
+// type, at every opset torch exports them with (Split's sizes an attribute before 13).
+TEST(Quantizer, ChannelSplitsAndShufflesBecomeGathers) {
+  for (const std::int64_t opset : {9, 11, 13}) {
+    for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+      SCOPED_TRACE(fmt::format("opset {} {}", opset, scheme_name(s)));
+      const auto m = test::quantize_model(test::shuffle_cnn(opset), scheme(s));
+      const QGraph& g = m.qgraph;
+      const QNode& left = node(g, "split");
+      EXPECT_EQ(left.kind, QOpKind::ChannelGather);
+      EXPECT_EQ(left.gather_channels, (std::vector<std::int64_t>{0, 1, 2, 3}));
+      const QNode& shuffle = node(g, "shuffle");
+      EXPECT_EQ(shuffle.kind, QOpKind::ChannelGather);
+      EXPECT_EQ(shuffle.gather_channels, (std::vector<std::int64_t>{0, 4, 1, 5, 2, 6, 3, 7}));
+      for (const QNode* gather : {&left, &shuffle}) {
+        EXPECT_EQ(g.tensor(gather->inputs[0]).scale, g.tensor(gather->output).scale);
+        EXPECT_EQ(g.tensor(gather->inputs[0]).dtype(), g.tensor(gather->output).dtype());
+      }
+      int gathers = 0;
+      for (const QNode& n : g.nodes) gathers += n.kind == QOpKind::ChannelGather ? 1 : 0;
+      EXPECT_EQ(gathers, 3) << "both halves and the shuffle";
+      const auto inputs = random_inputs(m.graph, 9);
+      const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
+      const Tensor q = golden::dequantize(g.tensor(g.outputs[0]), golden::IntegerExecutor(g).run(inputs)[0]);
+      double signal = 0, noise = 0;
+      for (std::int64_t i = 0; i < f.numel(); ++i) {
+        signal += f.as_double(i) * f.as_double(i);
+        noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
+      }
+      EXPECT_GT(10 * std::log10(signal / noise), 20.0);
+    }
+  }
+}
+
+TEST(Quantizer, AGatherOfRowsIsNamed) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.initializer("rows", Tensor::from_vector<std::int64_t>({2}, {0, 2}));
+  test::set_attr(b.node("Gather", {"x", "rows"}, {"y"}, "rows"), "axis", std::int64_t{2});
+  try {
+    test::quantize_model(b, scheme(Scheme::Pulp));
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("rows (Gather): only a Gather of constant channels"), std::string::npos)
+        << e.what();
   }
 }
 
