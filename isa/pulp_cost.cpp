@@ -139,7 +139,7 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycl
   return w;
 }
 
-// Pools and add over `pixels` output pixels of `channels` channels.
+// Pools, add, LUT, MUL and GATHER over `pixels` output pixels of `channels` (output) channels.
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
                       const KernelCycles& k) {
   Work w;
@@ -159,6 +159,13 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
       w.add(pixels * (channels * static_cast<std::uint64_t>(k.mul_operands + k.requant_per_output) +
                       static_cast<std::uint64_t>(k.mul_pixel_overhead)),
             pixels * channels * 4);
+      break;
+    case KERNEL_GATHER:
+      // Per element: lhu idx, add to the pixel base, lbu, sb (2 loads); per pixel the channel
+      // loop's setup, the index pointer's rewind and the pixel base's advance.
+      w.add(pixels * (channels * static_cast<std::uint64_t>(k.im2col_word + k.lut_lookup) +
+                      static_cast<std::uint64_t>(k.mul_pixel_overhead + k.gather_pixel_advance)),
+            pixels * channels * 2);
       break;
     case KERNEL_MAXPOOL:
       w.add(pixels * (window * ceil_div(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div(channels, 4) +

@@ -59,6 +59,12 @@ struct KernelCycles {
   // MUL per output pixel: the inner channel loop is set up again (1 lp.setup) and b's pointer
   // rewinds to the pixel's broadcast slice (1 add). Derived.
   int mul_pixel_overhead = 2;
+  // Channel gather (GATHER), per element: lhu idx (post-increment) and sb y (post-increment),
+  // a load + store pair as an im2col_word's; add a, pixel_base, idx and lbu y, 0(a), the
+  // index add and dependent byte load of a lut_lookup. Per output pixel the channel loop's
+  // lp.setup and the index pointer's rewind (mul_pixel_overhead's 2), plus this: the pixel
+  // base advances to the next input pixel (1 add; the output pointer post-increments). Derived.
+  int gather_pixel_advance = 1;
   // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
   int maxpool_word = 2;
   int pool_pixel_overhead = 6;
@@ -82,8 +88,8 @@ struct KernelCost {
 // grouped conv splits as the conv does and runs PULP-NN's conv per group: per pixel pair and
 // group, the im2col of the group's c_in / groups channels, the 4x2 blocks of its output
 // channels over k_h * k_w * c_in / groups bytes, and the pixel pair's pointer updates
-// (docs/pulp.md); with one group it costs exactly what the conv costs. LUT and MUL split as
-// the add does: output rows (HO) or channels (CO); docs/pulp.md derives their loops.
+// (docs/pulp.md); with one group it costs exactly what the conv costs. LUT, MUL and GATHER
+// split as the add does: output rows (HO) or channels (CO); docs/pulp.md derives their loops.
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
                        const KernelCycles& counts = KernelCycles{});
 

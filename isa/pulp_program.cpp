@@ -16,6 +16,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_GROUPED_CONV: return "grouped_conv";
     case KERNEL_LUT: return "lut";
     case KERNEL_MUL: return "mul";
+    case KERNEL_GATHER: return "gather";
     default: return "unknown";
   }
 }

@@ -58,10 +58,10 @@ L1Layout layout_l1(const LayerPlan& lp) {
                                           static_cast<std::uint32_t>(c_in)));
   }
   place(l.output, out_bytes);
-  if (s.kind == isa::pulp::KERNEL_LUT) {
+  if (table_bytes(s) > 0) {
     // One table for every tile.
     l.weights[0] = l.weights[1] = at;
-    at += aligned(kLutTableBytes);
+    at += aligned(table_bytes(s));
   }
   if (lp.has_weights) {
     const std::uint64_t window = std::uint64_t{s.k_h} * s.k_w;
@@ -196,7 +196,7 @@ class LayerEmitter {
     if (lp_.has_table) {
       if (q == 0) {
         l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3, isa::pulp::MEMORY_L2, lp_.weights_address,
-                                       kLutTableBytes));
+                                       table_bytes(s)));
       }
       at.weights = lp_.weights_address;
     }
@@ -316,8 +316,9 @@ class LayerEmitter {
     if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
       for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
     }
-    // The max pool and the table lookup have no arithmetic to requantise.
-    if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT) {
+    // The max pool, the table lookup and the gather have no arithmetic to requantise.
+    if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT &&
+        lp_.shape.kind != isa::pulp::KERNEL_GATHER) {
       *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
     }
     return call;

@@ -221,6 +221,13 @@ LayerMapping map_layers(const QGraph& graph) {
         }
         layer.ops = quant::element_count(out);
         break;
+      case QOpKind::ChannelGather:
+        // Data movement: a byte per output element (DESIGN.md 4.4 counts 1 op per element).
+        layer.kind = isa::pulp::KERNEL_GATHER;
+        if (problem.empty() && dim(in, 1) > 65536) problem = "more than 65536 input channels; the index table is uint16";
+        if (problem.empty() && node.gather_channels.empty()) problem = "no output channels";
+        layer.ops = quant::element_count(out);
+        break;
       case QOpKind::Mul:
         layer.kind = isa::pulp::KERNEL_MUL;
         if (problem.empty()) problem = order_mul_operands(graph, layer);

@@ -90,14 +90,24 @@ std::uint64_t staged_input_b_bytes(const LayerPlan& lp, std::uint32_t rows) {
   return std::uint64_t{s.b_h == 1 ? 1 : std::min(rows, s.h_in)} * s.b_w * channels;
 }
 
-// A LUT's table as bytes of the output type, padded to the image's alignment.
-void append_table(const QGraph& graph, const PLayer& layer, std::string& image) {
+// A layer's constant table, padded to the image's alignment: a LUT's 256 entries as bytes of
+// the output type, a GATHER's input channel per output channel as little-endian uint16.
+void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
-  if (node.lut_table.size() != kLutTableBytes) {
-    throw std::logic_error(fmt::format("lut '{}' has {} table entries, not {}", node.name, node.lut_table.size(),
-                                       kLutTableBytes));
+  if (s.kind == isa::pulp::KERNEL_LUT) {
+    if (node.lut_table.size() != kLutTableBytes) {
+      throw std::logic_error(fmt::format("lut '{}' has {} table entries, not {}", node.name, node.lut_table.size(),
+                                         kLutTableBytes));
+    }
+    for (const std::int64_t entry : node.lut_table) image.push_back(static_cast<char>(entry & 0xff));
+  } else {
+    // Indices into the channels a tile reads, which start at gather_first.
+    for (const std::int64_t channel : node.gather_channels) {
+      const std::int64_t index = channel - s.gather_first;
+      image.push_back(static_cast<char>(index & 0xff));
+      image.push_back(static_cast<char>((index >> 8) & 0xff));
+    }
   }
-  for (const std::int64_t entry : node.lut_table) image.push_back(static_cast<char>(entry & 0xff));
   while (image.size() % kAlign != 0) image.push_back(0);
 }
 
@@ -132,7 +142,7 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   s.h_out = u32(quant::dim_or_one(out, 2));
   s.w_out = u32(quant::dim_or_one(out, 3));
   const bool windowed = layer.kind != isa::pulp::KERNEL_ADD && layer.kind != isa::pulp::KERNEL_LUT &&
-                        layer.kind != isa::pulp::KERNEL_MUL;
+                        layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_GATHER;
   if (windowed) {
     s.k_h = u32(node.kernel[0]);
     s.k_w = u32(node.kernel[1]);
@@ -145,6 +155,11 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   }
   if (layer.kind == isa::pulp::KERNEL_GROUPED_CONV) s.groups = u32(node.group);
   if (layer.kind == isa::pulp::KERNEL_MUL) set_second_operand_shape(graph.tensor(layer.inputs.at(1)), s);
+  if (layer.kind == isa::pulp::KERNEL_GATHER) {
+    const auto [first, last] = std::minmax_element(node.gather_channels.begin(), node.gather_channels.end());
+    s.gather_first = u32(*first);
+    s.gather_span = u32(*last - *first + 1);
+  }
   if (layer.kind == isa::pulp::KERNEL_LUT) {
     // Elementwise: the input is read as the output's shape (a flattened 1x1 image is the same bytes).
     s.c_in = s.c_out;
@@ -190,10 +205,10 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     LayerPlan& lp = plan.layers[i];
     lp.shape = shapes[i];
     lp.has_weights = has_weights(shapes[i].kind);
-    lp.has_table = shapes[i].kind == isa::pulp::KERNEL_LUT;
+    lp.has_table = table_bytes(shapes[i]) > 0;
     if (lp.has_table) {
       lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();
-      append_table(graph, mapping.layers[i], plan.l3_image);
+      append_table(graph, mapping.layers[i], shapes[i], plan.l3_image);
     }
     if (!lp.has_weights) continue;
     lp.weights_per_channel = per_channel_weights(shapes[i]);
@@ -236,7 +251,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     const std::uint64_t min_weights =
         lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, std::max(8u, unit))
                                                  : 0;
-    const std::uint64_t min_working = l2.aligned(min_weights) + (lp.has_table ? kLutTableBytes : 0) +
+    const std::uint64_t min_working = l2.aligned(min_weights) + l2.aligned(table_bytes(s)) +
                                       (lp.stage_input ? l2.aligned(staged_input_bytes(lp, 1)) : 0) +
                                       (lp.stage_input_b ? l2.aligned(staged_input_b_bytes(lp, 1)) : 0);
     if (plan.homes.count(placed) == 0) {
@@ -287,14 +302,15 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     }
 
     if (lp.has_table) {
-      const auto table = l2.allocate(kLutTableBytes);
+      const auto table = l2.allocate(table_bytes(s));
       if (!table) {
-        throw UserError(fmt::format("layer '{}': its {}-byte lookup table does not fit the L2 left beside the live "
+        throw UserError(fmt::format("layer '{}': its {}-byte table does not fit the L2 left beside the live "
                                     "activations (l2_bytes {}); use --set l2_bytes={} or more",
-                                    layer.name, kLutTableBytes, hw.l2_bytes, hw.l2_bytes + 4096));
+                                    layer.name, table_bytes(s), hw.l2_bytes,
+                                    hw.l2_bytes + static_cast<std::int64_t>(table_bytes(s)) + 4096));
       }
       lp.weights_address = *table;
-      lp.weights_buffer_bytes = kLutTableBytes;
+      lp.weights_buffer_bytes = table_bytes(s);
     }
 
     // L3 chunks of output rows, as many as the staging buffers can hold.
@@ -307,7 +323,8 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
                (lp.stage_input_b ? l2.aligned(staged_input_b_bytes(lp, r)) : 0);
       };
       while (rows > 0 && staging(rows) > room) --rows;
-      if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV) {
+      if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV &&
+          s.kind != isa::pulp::KERNEL_GATHER) {
         // One row of every channel is too much (the global pool of a squeeze-and-excitation
         // block on a large map): chunks of channels, each staging its own channels' rows (a
         // strided uDMA copy), then as many rows as still fit.
@@ -337,7 +354,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
       chunk.groups = chunk.c_out / s.group_c_out();
       chunk.c_in = chunk.groups * s.group_c_in();
-    } else if (!isa::pulp::is_matmul(s.kind)) {
+    } else if (!isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GATHER) {
       chunk.c_in = chunk.c_out;
     }
     // DORY's tiling; with the cost objective, the candidates the model predicts fastest are

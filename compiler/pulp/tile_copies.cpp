@@ -21,6 +21,9 @@ void set_tile_channels(const LayerShape& s, TileGeometry& g, std::uint32_t c0, s
   if (is_matmul(s.kind)) {
     g.cin_begin = cin0;
     g.cin_size = cins == 0 ? s.c_in - cin0 : cins;
+  } else if (s.kind == isa::pulp::KERNEL_GATHER) {
+    g.cin_begin = s.gather_first;  // any output channel may read any channel its indices span
+    g.cin_size = s.gather_span;
   } else if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
     const std::uint32_t per_group = s.group_c_out();
     if (per_group == 0 || c0 % per_group != 0 || cs % per_group != 0) {
@@ -160,13 +163,13 @@ std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const Til
                                       cols ? g.cols.in_size : 1, channels ? g.cin_size : 1, at.l1_input_b, true));
     }
   }
-  if (weights && s.kind == isa::pulp::KERNEL_LUT) {
+  if (weights && table_bytes(s) > 0) {
     isa::pulp::DmaCopy table;
     table.set_source_memory(isa::pulp::MEMORY_L2);
     table.set_source(at.weights);
     table.set_destination_memory(isa::pulp::MEMORY_L1);
     table.set_destination(at.l1_weights);
-    table.set_chunk_bytes(kLutTableBytes);
+    table.set_chunk_bytes(table_bytes(s));
     table.set_count(1);
     copies.push_back(table);
   }

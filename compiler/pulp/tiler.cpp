@@ -33,15 +33,18 @@ bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV
 
 // The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL.
 bool is_elementwise(KernelKind kind) {
-  return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL;
+  return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL ||
+         kind == isa::pulp::KERNEL_GATHER;
 }
 
 // The 4x2 matmul kernels, whose tiles DORY scores as convolutions: a grouped conv runs the
 // conv's kernel per group.
 bool scores_as_conv(KernelKind kind) { return is_matmul(kind) || is_grouped(kind); }
 
-// An output-channel tile of a grouped conv holds whole groups.
+// An output-channel tile of a grouped conv holds whole groups; a gather's holds every output
+// channel (its tiles are rows: each reads all input channels).
 bool whole_groups(const LayerShape& s, std::uint32_t c_out) {
+  if (s.kind == isa::pulp::KERNEL_GATHER) return c_out == s.c_out;
   return !is_grouped(s.kind) || c_out % s.group_c_out() == 0;
 }
 
@@ -100,6 +103,7 @@ std::vector<Parallel> variants(KernelKind kind) {
     case isa::pulp::KERNEL_ADD:
     case isa::pulp::KERNEL_LUT:
     case isa::pulp::KERNEL_MUL:
+    case isa::pulp::KERNEL_GATHER:
     case isa::pulp::KERNEL_MAXPOOL:
     case isa::pulp::KERNEL_AVGPOOL: return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_CO};
     default: return {isa::pulp::PARALLEL_CO};  // depthwise and linear split channels / outputs
@@ -131,7 +135,14 @@ std::uint64_t second_operand_bytes(const LayerShape& s, std::uint32_t rows, std:
 
 const char* objective_name(TilerObjective objective) { return objective == TilerObjective::Dory ? "dory" : "cost"; }
 
+std::uint64_t table_bytes(const LayerShape& s) {
+  if (s.kind == isa::pulp::KERNEL_LUT) return kLutTableBytes;
+  if (s.kind == isa::pulp::KERNEL_GATHER) return 2 * std::uint64_t{s.c_out};
+  return 0;
+}
+
 std::uint32_t tile_input_channels(const LayerShape& s, const TileChoice& t) {
+  if (s.kind == isa::pulp::KERNEL_GATHER) return s.gather_span;
   if (is_grouped(s.kind)) return t.c_out / s.group_c_out() * s.group_c_in();
   if (!is_matmul(s.kind)) return t.c_out;
   return t.c_in == 0 ? s.c_in : t.c_in;
@@ -194,8 +205,8 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
     t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
     t.constant_bytes = db * 8 * std::uint64_t{t.c_out};
     t.im2col_bytes = n * (s.k_h * (h_in + s.pad_top + s.pad_bottom) + s.k_h);
-  } else if (s.kind == isa::pulp::KERNEL_LUT) {
-    t.weight_bytes = kLutTableBytes;  // one table for every tile: copied once, never double-buffered
+  } else if (table_bytes(s) > 0) {
+    t.weight_bytes = table_bytes(s);  // one table for every tile: copied once, never double-buffered
   }
   t.accumulator_bytes = t.tiles_cin > 1 ? 4 * std::uint64_t{t.c_out} * t.h_out * t.w_out : 0;
   t.total_bytes = t.input_bytes + t.output_bytes + t.weight_bytes + t.bias_bytes + t.im2col_bytes + t.constant_bytes +
@@ -370,7 +381,7 @@ TileChoice smallest_tile(const LayerShape& s, const PulpParams& hw) {
   // allows, the fewest input channels; or the whole layer, which needs no double buffering,
   // when that is smaller.
   TileChoice smallest;
-  smallest.c_out = is_grouped(s.kind) ? s.group_c_out() : 1;
+  smallest.c_out = is_grouped(s.kind) ? s.group_c_out() : s.kind == isa::pulp::KERNEL_GATHER ? s.c_out : 1;
   smallest.h_out = s.h_out;
   smallest.w_out = s.w_out;
   const std::vector<std::uint32_t> splits = cin_splits(s);
@@ -460,6 +471,8 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
   }
   if (is_grouped(s.kind)) {
     for (const std::uint32_t g : balanced_sizes(s.groups)) cs.push_back(g * s.group_c_out());
+  } else if (s.kind == isa::pulp::KERNEL_GATHER) {
+    cs.push_back(s.c_out);
   } else {
     for (const std::uint32_t c : balanced_sizes(s.c_out)) {
       if (c % 4 == 0 || c == s.c_out || c < 4 || !is_matmul(s.kind)) cs.push_back(c);

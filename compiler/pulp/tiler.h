@@ -45,6 +45,9 @@ struct LayerShape {
   // KERNEL_MUL: its second operand's dimensions, each 1 (broadcast) or the output's; 0 for
   // every other kind.
   std::uint32_t b_h = 0, b_w = 0, b_c = 0;
+  // KERNEL_GATHER: the input channels its indices span, [gather_first, + gather_span): a tile
+  // reads only those (a channel slice reads its half).
+  std::uint32_t gather_first = 0, gather_span = 0;
 };
 
 // Which layer kinds read a second activation operand (ADD: the same shape; MUL: b_h x b_w x b_c).
@@ -57,6 +60,10 @@ std::uint64_t second_operand_bytes(const LayerShape& shape, std::uint32_t rows, 
 
 // The lookup table a KERNEL_LUT tile reads from L1: 256 bytes, one per 8-bit input value.
 inline constexpr std::uint64_t kLutTableBytes = 256;
+
+// The constant table a layer's tiles read from one L1 slot: a LUT's 256 bytes, a GATHER's
+// uint16 input channel per output channel; 0 for every other kind.
+std::uint64_t table_bytes(const LayerShape& shape);
 
 struct TileChoice {
   std::uint32_t c_out = 0, h_out = 0, w_out = 0;  // tile sizes (border tiles are smaller)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "isa/error.h"
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/tensor_io.h"
 
@@ -97,6 +98,7 @@ void Cluster::fabric_controller() {
                                                          layer.steps(0).compute().output_signed(),
                                                          layer.output_pixel_bytes());
       }
+      if (!state_->error.empty()) break;
     }
     state_->total_cycles = now();
     done_ = true;
@@ -148,7 +150,13 @@ void Cluster::compute(const isa::pulp::KernelCall& call, const isa::pulp::Kernel
   if (active_cores_ > 0) wait(barrier_);
   // The slowest core's TCDM bank conflicts, then the barrier itself.
   wait_until(begin + cost.cycles);
-  if (state_->data) run_kernel(call, state_->memories.l1);
+  if (!state_->data || !state_->error.empty()) return;
+  try {
+    run_kernel(call, state_->memories.l1);
+  } catch (const UserError& e) {
+    state_->error = fmt::format("program layer {} '{}', step {}: kernel call 0: {}", layer,
+                                state_->network->layers(static_cast<int>(layer)).name(), step, e.what());
+  }
 }
 
 }  // namespace wb::sim::pulp

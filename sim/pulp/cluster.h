@@ -51,6 +51,10 @@ struct RunState {
   std::vector<TraceEvent> events;
   std::map<std::string, IntTensor> layer_outputs;
   std::uint64_t total_cycles = 0, dma_busy_cycles = 0, l3_busy_cycles = 0;
+  // A kernel's run-time data error (a GATHER index out of range), naming the layer and step.
+  // The run stops after that layer and simulate() raises it as a UserError: thrown inside the
+  // fabric controller's thread, SystemC would end the thread and rethrow it as its own report.
+  std::string error;
 };
 
 class Cluster : public sc_core::sc_module {

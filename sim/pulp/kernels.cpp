@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "isa/error.h"
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 
@@ -41,6 +42,9 @@ std::uint64_t input_b_bytes(const KernelCall& c) {
 }
 
 constexpr std::uint64_t kLutEntries = 256;  // one per value of an 8-bit input
+
+// GATHER's index table: one little-endian uint16 per output channel.
+std::uint64_t gather_table_bytes(const KernelCall& c) { return 2 * std::uint64_t{c.c_out()}; }
 
 // True when the call ends with the requantised output (not a partial sum of an input-channel tile).
 bool writes_output(const KernelCall& c) { return !c.cin_tiled() || c.last_cin_tile(); }
@@ -141,7 +145,7 @@ std::string kind_shape_problem(const KernelCall& c) {
   const char* name = isa::pulp::kernel_kind_name(kind);
   if (std::string p = groups_problem(c); !p.empty()) return p;
   if (std::string p = broadcast_problem(c); !p.empty()) return p;
-  if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL) &&
+  if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_GATHER) &&
       (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1)) {
     return fmt::format("{} with a {}x{} window and stride {}x{} (1x1 and 1x1 expected)", name, c.k_h(), c.k_w(),
                        c.stride_h(), c.stride_w());
@@ -151,7 +155,9 @@ std::string kind_shape_problem(const KernelCall& c) {
     return fmt::format("mul needs one requant entry (per tensor), has {}/{}/{} multiplier/offset/shift",
                        c.requant().multiplier_size(), c.requant().offset_size(), c.requant().shift_size());
   }
-  if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && c.c_in() != c.c_out()) {
+  // A gather picks c_out of the c_in channels (a slice has fewer); the rest keep them.
+  if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && kind != isa::pulp::KERNEL_GATHER &&
+      c.c_in() != c.c_out()) {
     return fmt::format("c_in {} differs from c_out {} ({} keeps the channels)", c.c_in(), c.c_out(), name);
   }
   if (kind == isa::pulp::KERNEL_LINEAR && (c.h_in() != 1 || c.w_in() != 1 || c.k_h() != 1 || c.k_w() != 1)) {
@@ -172,6 +178,10 @@ std::string kind_shape_problem(const KernelCall& c) {
   }
   if (kind == isa::pulp::KERNEL_MAXPOOL && c.input_signed() != c.output_signed()) {
     return fmt::format("maxpool input_signed {} but output_signed {} (the maximum keeps its type)", c.input_signed(),
+                       c.output_signed());
+  }
+  if (kind == isa::pulp::KERNEL_GATHER && c.input_signed() != c.output_signed()) {
+    return fmt::format("gather input_signed {} but output_signed {} (a byte copy keeps its type)", c.input_signed(),
                        c.output_signed());
   }
   if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
@@ -200,6 +210,7 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
       {"output", c.output(), output_bytes(c), writes_output(c)},
       {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
       {"lut table", c.weights(), kLutEntries, kind == isa::pulp::KERNEL_LUT},
+      {"gather table", c.weights(), gather_table_bytes(c), kind == isa::pulp::KERNEL_GATHER},
       {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
       {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
   };
@@ -542,6 +553,35 @@ void mul(const KernelCall& c, std::uint8_t* l1) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// GATHER.
+
+// The index table, each entry checked: it is data (it arrives by DMA), which kernel_problem
+// cannot see, and an index not below c_in would read another pixel's or another buffer's bytes.
+std::vector<std::uint32_t> gather_indices(const KernelCall& c, const std::uint8_t* l1) {
+  const std::uint8_t* table = l1 + c.weights();
+  std::vector<std::uint32_t> idx(c.c_out());
+  for (std::uint32_t ch = 0; ch < c.c_out(); ++ch) {
+    idx[ch] = table[2 * std::uint64_t{ch}] | std::uint32_t{table[2 * std::uint64_t{ch} + 1]} << 8;
+    if (idx[ch] >= c.c_in()) {
+      throw UserError(fmt::format("gather: index {} of output channel {} is not below c_in {}", idx[ch], ch, c.c_in()));
+    }
+  }
+  return idx;
+}
+
+// y[pixel][ch] = x[pixel][idx[ch]]: a byte copy, so the same code serves int8 and uint8.
+void gather(const KernelCall& c, std::uint8_t* l1) {
+  const std::vector<std::uint32_t> idx = gather_indices(c, l1);
+  const std::uint8_t* x = l1 + c.input();
+  std::uint8_t* y = l1 + c.output();
+  const std::uint64_t pixels = std::uint64_t{c.h_out()} * c.w_out();
+  const std::uint32_t c_in = c.c_in(), c_out = c.c_out();
+  for (std::uint64_t p = 0; p < pixels; ++p) {
+    for (std::uint32_t ch = 0; ch < c_out; ++ch) y[p * c_out + ch] = x[p * c_in + idx[ch]];
+  }
+}
+
 template <bool SignedA>
 void mul_by_second_type(const KernelCall& c, std::uint8_t* l1) {
   c.input_b_signed() ? mul<SignedA, true>(c, l1) : mul<SignedA, false>(c, l1);
@@ -563,8 +603,9 @@ std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
   if (p.empty()) p = extents_problem(c);
   if (p.empty()) p = kind_shape_problem(c);
   if (p.empty()) p = operands_problem(c, l1_size);
-  // The max pool and the table lookup have no arithmetic to requantise.
-  if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL && c.kind() != isa::pulp::KERNEL_LUT) {
+  // The max pool, the table lookup and the gather have no arithmetic to requantise.
+  if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL && c.kind() != isa::pulp::KERNEL_LUT &&
+      c.kind() != isa::pulp::KERNEL_GATHER) {
     p = requant_problem(c.requant(), c.c_out());
     if (p.empty()) p = requant_clamp_problem(c);
   }
@@ -585,6 +626,7 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_ADD: s ? add_by_second_type<true>(c, m) : add_by_second_type<false>(c, m); break;
     case isa::pulp::KERNEL_LUT: s ? lut<true>(c, m) : lut<false>(c, m); break;
     case isa::pulp::KERNEL_MUL: s ? mul_by_second_type<true>(c, m) : mul_by_second_type<false>(c, m); break;
+    case isa::pulp::KERNEL_GATHER: gather(c, m); break;
     default: break;  // kernel_problem rejects other kinds
   }
 }

@@ -10,6 +10,7 @@
 //   output  h_out x w_out x c_out, int8 if output_signed else uint8
 //   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
 //           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)
+//           uint16 little-endian [c_out] channel indices (GATHER)
 //   bias    int32 little-endian [c_out] when has_bias
 // Output pixel (oh, ow) reads input row oh * stride_h - pad_top + kh and column
 // ow * stride_w - pad_left + kw; rows/columns outside the tile are padding: zero for the
@@ -21,6 +22,8 @@
 //   LUT: y = table[x - lo] (256 bytes at `weights`, lo = -128 or 0 by input_signed), no requant
 //   MUL: v = a * b, b (input_b) dense b_h x b_w x b_c, each dimension the output's or 1
 //     (broadcast); one requant entry
+//   GATHER: y[h][w][c] = x[h][w][idx[c]] (idx at `weights`), a byte copy, no requant; same
+//     type in and out, h_in == h_out, w_in == w_out, c_out may differ from c_in
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
 //   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).
@@ -43,7 +46,9 @@ namespace wb::sim::pulp {
 // beyond L1 (65536 bytes)" or "h_out 9 does not match h_in 16, k_h 3, stride 2, pads 1+0 (8)".
 std::string kernel_problem(const isa::pulp::KernelCall& call, std::size_t l1_size);
 
-// Performs a well-formed call (kernel_problem(call, l1.size()) == "") on the L1 bytes.
+// Performs a well-formed call (kernel_problem(call, l1.size()) == "") on the L1 bytes. Data
+// kernel_problem cannot see is checked here: a GATHER index not below c_in is a UserError
+// naming the kernel and the index, raised before any output byte is written.
 void run_kernel(const isa::pulp::KernelCall& call, std::span<std::uint8_t> l1);
 
 }  // namespace wb::sim::pulp

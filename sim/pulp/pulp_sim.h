@@ -50,7 +50,8 @@ struct SimResult {
 
 // Runs a tile program. The caller checks it was compiled for `config`
 // (isa::pulp::check_network_matches). A copy outside its memory or a malformed kernel call is
-// a UserError naming the layer, the step and the copy or call. Can be called many times per
+// a UserError naming the layer, the step and the copy or call, raised before the run; so is bad
+// data a kernel finds as it runs (a gather index not below c_in). Can be called many times per
 // process: the SystemC modules are elaborated once (for up to 16 cores).
 SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, const std::vector<IntTensor>& inputs,
                    const SimOptions& options);

@@ -169,6 +169,7 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
     s.ops = network.layers(l).ops();
   }
   cluster().run(state);
+  if (!state.error.empty()) throw UserError(state.error);
 
   SimResult result;
   result.total_cycles = state.total_cycles;

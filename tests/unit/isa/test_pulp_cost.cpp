@@ -127,7 +127,7 @@ TEST(PulpCostGroupedConv, GroupsDivideTheWorkOfTheStandardConv) {
 }
 
 // ---------------------------------------------------------------------------------------
-// LUT and MUL: elementwise loops split as the add's (rows or channels across cores).
+// LUT, MUL and GATHER: elementwise loops split as the add's (rows or channels across cores).
 
 KernelCall elementwise(KernelKind kind, std::uint32_t h, std::uint32_t w, std::uint32_t c, Parallel parallel) {
   KernelCall call = conv_call(c, c, h, w, 1, 1, 0, parallel);
@@ -170,6 +170,42 @@ TEST(PulpCostMul, CyclesFollowTheInnerLoop) {
   call.set_parallel(PARALLEL_CO);
   const KernelCost eight = kernel_cost(call, hw, 8);
   for (const std::uint64_t c : eight.core_cycles) EXPECT_EQ(c, 200u);
+}
+
+// GATHER per element: lhu idx + sb (im2col_word 2), the add to the pixel base + lbu
+// (lut_lookup 2) = 4 cycles, 2 loads; per pixel 3 (loop setup and the index pointer's rewind,
+// mul_pixel_overhead 2, + the pixel base's advance, gather_pixel_advance 1); per row 10.
+//   a slice 2 x 3 x 24 -> 12 channels on one core: 6 x (12 x 4 + 3) + 2 x 10 = 326, 144 loads;
+//   on 8 cores by channels: 6 cores of 2, 6 x (2 x 4 + 3) + 2 x 10 = 86, 24 loads, 2 idle;
+//   on 8 cores by rows: 2 cores of 1 row, 3 x 51 + 10 = 163.
+TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
+  const PulpParams hw = gap8();
+  KernelCall call = elementwise(KERNEL_GATHER, 2, 3, 24, PARALLEL_HO);
+  call.set_c_out(12);
+  const KernelCost one = kernel_cost(call, hw, 1);
+  ASSERT_EQ(one.core_cycles.size(), 1u);
+  EXPECT_EQ(one.core_cycles[0], 326u);
+  EXPECT_EQ(one.core_loads[0], 144u);
+  const KernelCycles counts;
+  EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 326u);
+  const KernelCost rows = kernel_cost(call, hw, 8);
+  ASSERT_EQ(rows.core_cycles.size(), 8u);
+  for (int core = 0; core < 8; ++core) {
+    EXPECT_EQ(rows.core_cycles[static_cast<std::size_t>(core)], core < 2 ? 163u : 0u) << "core " << core;
+  }
+  call.set_parallel(PARALLEL_CO);
+  const KernelCost channels = kernel_cost(call, hw, 8);
+  ASSERT_EQ(channels.core_cycles.size(), 8u);
+  for (int core = 0; core < 8; ++core) {
+    const auto i = static_cast<std::size_t>(core);
+    EXPECT_EQ(channels.core_cycles[i], core < 6 ? 86u : 0u) << "core " << core;
+    EXPECT_EQ(channels.core_loads[i], core < 6 ? 24u : 0u) << "core " << core;
+  }
+  // Its 2 loads per element meet 5 other cores on 16 banks, losing half:
+  // 24 x 5 x (24 / 86) / 16 x 0.5 = 1.05, so 1 cycle.
+  EXPECT_EQ(channels.conflict_cycles, 1u);
+  EXPECT_EQ(channels.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) +
+                                 86u + channels.conflict_cycles);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// PULP program files (isa/pulp_program): a grouped conv's call survives a save and load, and a
-// program of the previous format version (before KERNEL_GROUPED_CONV) is refused, not misread.
+// PULP program files (isa/pulp_program): grouped conv, LUT, MUL and gather calls survive a save
+// and load, and a program of an earlier format version (before KERNEL_GATHER) is refused, not misread.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -86,9 +86,31 @@ TEST(PulpProgram, LutAndMulCallsSurviveSaveAndLoad) {
   EXPECT_FALSE(has_weights(KERNEL_MUL));
 }
 
+TEST(PulpProgram, AGatherCallSurvivesSaveAndLoad) {
+  Network network = grouped_network(kPulpFormatVersion);
+  Layer& gather = *network.add_layers();
+  gather.set_type(kernel_kind_name(KERNEL_GATHER));
+  KernelCall& call = *gather.add_steps()->mutable_compute();
+  call.set_kind(KERNEL_GATHER);
+  call.set_c_in(24);
+  call.set_c_out(12);
+  call.set_weights(4096);
+  TempFile file("gather.pulp");
+  save_network(network, file.path());
+  const Network loaded = load_network(file.path());
+  EXPECT_EQ(loaded.layers(1).type(), "gather");
+  const KernelCall& g = loaded.layers(1).steps(0).compute();
+  EXPECT_EQ(g.kind(), KERNEL_GATHER);
+  EXPECT_EQ(g.c_out(), 12u);
+  EXPECT_EQ(g.weights(), 4096u);
+  // The index table is not per output channel weights: never chunked, no bias.
+  EXPECT_FALSE(has_weights(KERNEL_GATHER));
+  EXPECT_FALSE(is_matmul(KERNEL_GATHER));
+}
+
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 4u);  // 4: KERNEL_LUT, KERNEL_MUL and KernelCall.b_h/b_w/b_c
-  for (const std::uint32_t old : {2u, 3u}) {
+  ASSERT_EQ(kPulpFormatVersion, 5u);  // 5: KERNEL_GATHER
+  for (const std::uint32_t old : {2u, 3u, 4u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -96,7 +118,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 4; compile the model again", old)));
+                                "program format version {}, this workbench reads version 5; compile the model again", old)));
     }
   }
 }

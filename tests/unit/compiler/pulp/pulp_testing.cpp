@@ -191,6 +191,11 @@ OnnxBuilder dense_pulp_cnn() {
   return b;
 }
 
+const quant::QGraph& shuffle_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(shuffle_cnn());
+  return graph;
+}
+
 const quant::QGraph& dense_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(dense_pulp_cnn());
   return graph;

@@ -49,6 +49,10 @@ const quant::QGraph& se_pulp_cnn_qgraph();
 // y_1, y_2] "cat_3" (16 channels) -> BN + Relu -> conv1x1 (8) "transition" -> global average
 // pool -> Flatten -> Gemm (10). Each concat is a channel prefix of the last.
 OnnxBuilder dense_pulp_cnn();
+
+// tests/support's shuffle_cnn() (a ShuffleNetV2 unit: Split halves, a branch, Concat, channel
+// shuffle), quantized with the pulp scheme.
+const quant::QGraph& shuffle_pulp_cnn_qgraph();
 const quant::QGraph& dense_pulp_cnn_qgraph();
 
 }  // namespace wb::test

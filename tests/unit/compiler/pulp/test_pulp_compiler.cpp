@@ -410,6 +410,42 @@ TEST(PulpCompile, GrowingConcatsLiveInOneBufferInL2AndInL3) {
   EXPECT_TRUE(in_l3);
 }
 
+TEST(PulpCompile, ChannelGathersReadTheChannelsTheirIndicesSpanAndTheirTable) {
+  // Whole layers; tiles of rows (1 KiB of L1); tensors in L3 (1 KiB of L2).
+  const auto& graph = test::shuffle_pulp_cnn_qgraph();
+  for (const auto& overrides : std::vector<std::vector<std::string>>{
+           {}, {"l1_tile_budget_bytes=1KiB"}, {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}}) {
+    const HwConfig config = test::pulp_config(overrides);
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
+      CompileOptions options;
+      options.tiler = objective;
+      const CompileResult r = compile_pulp(graph, config, options);
+      check_program(r.network, config.pulp());
+      int gathers = 0;
+      for (const auto& layer : r.network.layers()) {
+        if (layer.kind() != isa::pulp::KERNEL_GATHER) continue;
+        ++gathers;
+        const auto channels = static_cast<std::uint32_t>(layer.output_shape(1));
+        EXPECT_EQ(layer.tiling().tile_c_out(), channels) << layer.name();
+        // A half reads its 4 channels, the shuffle all 8.
+        const std::uint32_t read = layer.name() == "shuffle" ? 8u : 4u;
+        for (const auto& step : layer.steps()) {
+          EXPECT_EQ(step.compute().c_in(), read) << layer.name() << ": every tile reads the channels its indices span";
+          EXPECT_EQ(step.compute().c_out(), channels) << layer.name();
+          EXPECT_EQ(step.compute().requant().multiplier_size(), 0) << layer.name();
+        }
+      }
+      EXPECT_EQ(gathers, 3);
+    }
+  }
+  // The table in the L3 image holds the shuffle's input channel per output channel.
+  const CompileResult r = compile_pulp(graph, test::pulp_config(), {});
+  const std::string& image = r.network.l3_image();
+  const std::string shuffle{0, 0, 4, 0, 1, 0, 5, 0, 2, 0, 6, 0, 3, 0, 7, 0};
+  EXPECT_NE(image.find(shuffle), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------
 // Grouped convolutions.
 

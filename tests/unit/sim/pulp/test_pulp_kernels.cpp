@@ -4,6 +4,7 @@
 // of it with the input rows and columns it reads), runs the kernel and compares every output
 // byte. L1 starts filled with a canary byte; nothing but the output (and the partial sums of
 // input-channel tiling) may change.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -20,6 +21,7 @@
 
 #include "compiler/golden/integer_executor.h"
 #include "compiler/quant/requant_params.h"
+#include "isa/error.h"
 #include "sim/pulp/kernels.h"
 #include "tests/support/quant_testing.h"
 
@@ -885,6 +887,106 @@ INSTANTIATE_TEST_SUITE_P(
     spec_name<MulSpec>);
 
 // ---------------------------------------------------------------------------------------
+// Gather: y[h][w][c] = x[h][w][idx[c]], against outputs worked out by hand from that
+// definition (the golden model has no gather node to compare with).
+
+// A gather of an h x w tile of c_in channels into idx.size() channels, with `x` (HWC bytes)
+// and the uint16 little-endian table in L1.
+struct GatherCall {
+  KernelCall call;
+  std::vector<std::uint8_t> l1;
+};
+
+GatherCall gather_call(std::uint32_t h, std::uint32_t w, std::uint32_t c_in, const std::vector<std::uint16_t>& idx,
+                       const std::vector<std::uint8_t>& x, bool is_signed) {
+  GatherCall g;
+  g.call = elementwise_call(isa::pulp::KERNEL_GATHER, h, w, c_in);
+  g.call.set_c_out(static_cast<std::uint32_t>(idx.size()));
+  g.call.set_input_signed(is_signed);
+  g.call.set_output_signed(is_signed);
+  L1Builder builder;
+  g.call.set_input(builder.place(x.size()));
+  g.call.set_weights(builder.place(2 * idx.size()));
+  g.call.set_output(builder.place(std::uint64_t{h} * w * idx.size()));
+  g.l1 = builder.memory();
+  std::copy(x.begin(), x.end(), g.l1.begin() + static_cast<std::ptrdiff_t>(g.call.input()));
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    g.l1[g.call.weights() + 2 * i] = static_cast<std::uint8_t>(idx[i] & 0xff);
+    g.l1[g.call.weights() + 2 * i + 1] = static_cast<std::uint8_t>(idx[i] >> 8);
+  }
+  return g;
+}
+
+// Runs a well-formed gather; returns its output bytes (nothing else in L1 may change).
+std::vector<std::uint8_t> run_gather(GatherCall& g) {
+  EXPECT_EQ(kernel_problem(g.call, g.l1.size()), "");
+  const std::vector<std::uint8_t> before = g.l1;
+  run_kernel(g.call, g.l1);
+  const std::uint64_t bytes = std::uint64_t{g.call.h_out()} * g.call.w_out() * g.call.c_out();
+  expect_only_written(before, g.l1, {{g.call.output(), bytes}});
+  const auto begin = g.l1.begin() + static_cast<std::ptrdiff_t>(g.call.output());
+  return {begin, begin + static_cast<std::ptrdiff_t>(bytes)};
+}
+
+std::vector<std::uint8_t> int8_bytes(const std::vector<int>& values) {
+  std::vector<std::uint8_t> out;
+  for (const int v : values) out.push_back(static_cast<std::uint8_t>(static_cast<std::int8_t>(v)));
+  return out;
+}
+
+// ShuffleNetV2's channel shuffle of 2 groups over 8 channels: reshape to (2, 4), transpose to
+// (4, 2), flatten, so output channel 2j + i is input channel 4i + j.
+const std::vector<std::uint16_t> kShuffle2x4 = {0, 4, 1, 5, 2, 6, 3, 7};
+
+TEST(PulpKernelGather, AChannelShuffleOfTwoGroupsInt8) {
+  GatherCall g = gather_call(1, 2, 8, kShuffle2x4,
+                             int8_bytes({-128, -1, 0, 1, 2, 3, 126, 127, 10, 11, 12, 13, 14, 15, 16, 17}), true);
+  EXPECT_EQ(run_gather(g), int8_bytes({-128, 2, -1, 3, 0, 126, 1, 127, 10, 14, 11, 15, 12, 16, 13, 17}));
+}
+
+TEST(PulpKernelGather, AChannelShuffleOfTwoGroupsUint8) {
+  GatherCall g = gather_call(1, 2, 8, kShuffle2x4, {0, 255, 128, 127, 1, 254, 64, 200, 9, 8, 7, 6, 5, 4, 3, 2}, false);
+  EXPECT_EQ(run_gather(g), (std::vector<std::uint8_t>{0, 1, 255, 254, 128, 64, 127, 200, 9, 5, 8, 4, 7, 3, 6, 2}));
+}
+
+// A channel Split's second half: channels 5, 6, 7 of 8, on a 2 x 2 tile.
+TEST(PulpKernelGather, AContiguousSliceFromAnOffsetInt8) {
+  const std::vector<std::uint8_t> x = int8_bytes({0, 1, 2, 3, 4, -5, -6, -7,            // pixel (0, 0)
+                                                  10, 11, 12, 13, 14, -15, -16, -17,     // (0, 1)
+                                                  20, 21, 22, 23, 24, -25, -26, -27,     // (1, 0)
+                                                  -128, 31, 32, 33, 34, 127, -1, -128});  // (1, 1)
+  GatherCall g = gather_call(2, 2, 8, {5, 6, 7}, x, true);
+  EXPECT_EQ(run_gather(g), int8_bytes({-5, -6, -7, -15, -16, -17, -25, -26, -27, 127, -1, -128}));
+}
+
+// Input channel i holds i / 2: channels 257 and 299 hold 128 and 149, while the low bytes of
+// their indices alone (1 and 43) would read 0 and 21.
+TEST(PulpKernelGather, IndicesAbove255ReadTheTablesHighByte) {
+  std::vector<std::uint8_t> x(300);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::uint8_t>(i / 2);
+  GatherCall g = gather_call(1, 1, 300, {257, 299}, x, false);
+  EXPECT_EQ(run_gather(g), (std::vector<std::uint8_t>{128, 149}));
+}
+
+// The table arrives by DMA: an index not below c_in is found when the kernel runs, named, and
+// nothing is read out of bounds or written.
+TEST(PulpKernelGather, AnIndexNotBelowCInIsAUserErrorNotARead) {
+  for (const std::uint16_t bad : {std::uint16_t{8}, std::uint16_t{65535}}) {
+    GatherCall g = gather_call(1, 2, 8, {0, bad, 1}, std::vector<std::uint8_t>(16, 7), true);
+    ASSERT_EQ(kernel_problem(g.call, g.l1.size()), "");  // the data is not the call's shape
+    const std::vector<std::uint8_t> before = g.l1;
+    try {
+      run_kernel(g.call, g.l1);
+      ADD_FAILURE() << "index " << bad << " ran";
+    } catch (const UserError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                fmt::format("gather: index {} of output channel 1 is not below c_in 8", bad));
+    }
+    EXPECT_EQ(g.l1, before) << "index " << bad;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // kernel_problem.
 
 // A well-formed 3x3 conv: 9x9x5 -> 9x9x6, pads 1, everything inside 65536 bytes of L1.
@@ -1130,6 +1232,61 @@ TEST(PulpKernelProblem, LutAndMulCallsAreCheckedBeforeTheyRun) {
   KernelCall clamp = valid_mul();
   clamp.mutable_requant()->set_hi(300);
   EXPECT_THAT(kernel_problem(clamp, 65536), HasSubstr("requant clamp [0, 300] exceeds"));
+}
+
+// A well-formed gather: 9x9x6 -> 9x9x4, its 8-byte table at 1024, no requant.
+KernelCall valid_gather() {
+  KernelCall call = valid_lut();
+  call.set_kind(isa::pulp::KERNEL_GATHER);
+  call.set_c_out(4);
+  return call;
+}
+
+TEST(PulpKernelProblem, GatherCallsAreCheckedBeforeTheyRun) {
+  EXPECT_EQ(kernel_problem(valid_gather(), 65536), "");  // c_out < c_in, no requant entries
+  KernelCall wider = valid_gather();
+  wider.set_c_out(12);  // c_out may exceed c_in (channels repeated)
+  EXPECT_EQ(kernel_problem(wider, 65536), "");
+
+  KernelCall window = valid_gather();
+  window.set_k_h(3);
+  window.set_k_w(3);
+  window.set_pad_top(1);
+  window.set_pad_bottom(1);
+  window.set_pad_left(1);
+  window.set_pad_right(1);
+  EXPECT_EQ(kernel_problem(window, 65536), "gather with a 3x3 window and stride 1x1 (1x1 and 1x1 expected)");
+  KernelCall rows = valid_gather();
+  rows.set_h_in(8);
+  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 9 does not match h_in 8, k_h 1, stride 1, pads 0+0 (8)");
+  KernelCall cols = valid_gather();
+  cols.set_w_in(10);
+  EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 10, k_w 1, stride 1, pads 0+0 (10)");
+  KernelCall pad = valid_gather();
+  pad.set_pad_left(1);
+  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_left 1 not below k_w 1"));
+  KernelCall stride = valid_gather();
+  stride.set_stride_h(2);
+  stride.set_h_out(5);
+  EXPECT_THAT(kernel_problem(stride, 65536), HasSubstr("gather with a 1x1 window and stride 2x1"));
+
+  // The table's 2 * c_out bytes must lie in L1.
+  KernelCall table = valid_gather();
+  table.set_weights(65536 - 7);
+  EXPECT_EQ(kernel_problem(table, 65536), "gather table: 8 bytes at 65529 end beyond L1 (65536 bytes)");
+  table.set_weights(65536 - 8);
+  EXPECT_EQ(kernel_problem(table, 65536), "");
+
+  KernelCall types = valid_gather();
+  types.set_input_signed(true);
+  EXPECT_EQ(kernel_problem(types, 65536),
+            "gather input_signed true but output_signed false (a byte copy keeps its type)");
+  KernelCall b_shape = valid_gather();
+  b_shape.set_b_c(4);
+  EXPECT_EQ(kernel_problem(b_shape, 65536), "b shape 0x0x4 on kind gather (only mul has one)");
+  KernelCall output = valid_gather();
+  output.set_output(65536 - 100);  // 9 x 9 x 4 = 324 bytes
+  EXPECT_EQ(kernel_problem(output, 65536), "output: 324 bytes at 65436 end beyond L1 (65536 bytes)");
 }
 
 TEST(PulpKernelProblem, NamesBadRequantEntries) {

@@ -12,6 +12,7 @@
 #include "compiler/golden/integer_executor.h"
 #include "compiler/pulp/compile.h"
 #include "isa/error.h"
+#include "isa/pulp_program.h"
 #include "isa/pulp_timeline.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
@@ -176,6 +177,33 @@ TEST(PulpSimRun, GrowingConcatsAreBitExactInL2AndInL3) {
   }
 }
 
+TEST(PulpSimRun, ChannelGathersAreBitExactWholeTiledAndStagedThroughL3) {
+  // A ShuffleNet unit: Split halves (one written straight into the concat), the shuffle of the
+  // concat; whole, in tiles of rows (1 KiB of L1) and with tensors in L3 (1 KiB of L2).
+  const auto& graph = test::shuffle_pulp_cnn_qgraph();
+  bool staged = false;
+  for (const std::vector<std::string>& overrides : {std::vector<std::string>{}, {"l1_tile_budget_bytes=1KiB"},
+                                                    {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}}) {
+    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
+      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
+      Compiled c{test::pulp_config(overrides), {}};
+      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
+      const SimResult r = run_and_check(c, 8, graph);
+      for (const auto& l : r.layers) staged = staged || l.l3_bytes_out > 0;
+      SimOptions timing;
+      timing.data = false;
+      const SimResult t = simulate(c.network, c.config, {}, timing);
+      for (int l = 0; l < c.network.layers_size(); ++l) {
+        const auto& layer = c.network.layers(l);
+        if (layer.kind() != isa::pulp::KERNEL_GATHER) continue;
+        EXPECT_EQ(t.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(layer, c.config.pulp()))
+            << layer.name();
+      }
+    }
+  }
+  EXPECT_TRUE(staged) << "1 KiB of L2 should send a tensor to L3";
+}
+
 TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
   Compiled c{test::pulp_config({"l1_tile_budget_bytes=3584"}), {}};
   c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config,
@@ -269,6 +297,110 @@ TEST(PulpSimErrors, AMulBroadcastShapeOnAnotherKindIsRefusedBeforeRunning) {
   c.network.mutable_layers(0)->mutable_steps(0)->mutable_compute()->set_b_c(3);
   EXPECT_THAT(timing_run_error(c),
               HasSubstr("layer 0 'conv1', step 0: kernel call 0: b shape 0x0x3 on kind conv (only mul has one)"));
+}
+
+// A one-layer program written by hand (the compiler emits no gather yet): x [1, 8, 1, 2] in L2
+// at 0, the index table (`idx`, uint16 little-endian) in the L3 image, uDMA'd to L2 at 512;
+// both copied into L1, the gather, and y [1, idx.size(), 1, 2] written back to L2 at 1024.
+isa::pulp::Network gather_network(const HwConfig& config, const std::vector<std::uint16_t>& idx) {
+  using namespace isa::pulp;
+  Network network;
+  const auto c_out = static_cast<std::int64_t>(idx.size());
+  const auto io = [](IoTensor* t, const char* name, std::uint64_t address, std::int64_t channels) {
+    t->set_name(name);
+    for (const std::int64_t d : {std::int64_t{1}, channels, std::int64_t{1}, std::int64_t{2}}) t->add_shape(d);
+    t->set_memory(MEMORY_L2);
+    t->set_address(address);
+    t->set_bits(8);
+    t->set_is_signed(true);
+  };
+  io(network.add_inputs(), "x", 0, 8);
+  io(network.add_outputs(), "y", 1024, c_out);
+  std::string table;
+  for (const std::uint16_t i : idx) {
+    table.push_back(static_cast<char>(i & 0xff));
+    table.push_back(static_cast<char>(i >> 8));
+  }
+  network.set_l3_image(table);
+  network.set_l3_image_address(static_cast<std::uint64_t>(config.pulp().l3_bytes));
+  const auto copy = [](DmaCopy* c, Memory from, std::uint64_t source, Memory to, std::uint64_t destination,
+                       std::uint64_t bytes) {
+    c->set_source_memory(from);
+    c->set_source(source);
+    c->set_destination_memory(to);
+    c->set_destination(destination);
+    c->set_chunk_bytes(bytes);
+    c->set_count(1);
+  };
+  Layer& layer = *network.add_layers();
+  layer.set_name("shuffle");
+  layer.set_kind(KERNEL_GATHER);
+  layer.set_type(kernel_kind_name(KERNEL_GATHER));
+  layer.set_output("y");
+  layer.set_output_address(1024);
+  *layer.mutable_output_shape() = network.outputs(0).shape();
+  layer.set_output_memory(MEMORY_L2);
+  Step& step = *layer.add_steps();
+  copy(step.add_l3_load(), MEMORY_L3, network.l3_image_address(), MEMORY_L2, 512, table.size());
+  copy(step.add_load(), MEMORY_L2, 0, MEMORY_L1, 0, 16);
+  copy(step.add_load(), MEMORY_L2, 512, MEMORY_L1, 64, table.size());
+  KernelCall& call = *step.mutable_compute();
+  call.set_kind(KERNEL_GATHER);
+  call.set_parallel(PARALLEL_CO);
+  call.set_h_in(1);
+  call.set_w_in(2);
+  call.set_c_in(8);
+  call.set_h_out(1);
+  call.set_w_out(2);
+  call.set_c_out(static_cast<std::uint32_t>(idx.size()));
+  call.set_k_h(1);
+  call.set_k_w(1);
+  call.set_stride_h(1);
+  call.set_stride_w(1);
+  call.set_input_signed(true);
+  call.set_output_signed(true);
+  call.set_input(0);
+  call.set_weights(64);
+  call.set_output(128);
+  copy(step.add_write_back(), MEMORY_L1, 128, MEMORY_L2, 1024, 2 * idx.size());
+  return network;
+}
+
+// x channel c, column w (NCHW order) holds 10 c + w - 40.
+IntTensor gather_input() {
+  IntTensor x;
+  x.shape = {1, 8, 1, 2};
+  for (int c = 0; c < 8; ++c) {
+    for (int w = 0; w < 2; ++w) x.values.push_back(10 * c + w - 40);
+  }
+  return x;
+}
+
+TEST(PulpSimRun, AHandWrittenChannelShuffleRunsAndTakesItsTimelinesCycles) {
+  const HwConfig config = test::pulp_config();
+  const isa::pulp::Network network = gather_network(config, {0, 4, 1, 5, 2, 6, 3, 7});
+  const SimResult r = simulate(network, config, {gather_input()}, {});
+  // Output channel c is input channel idx[c]: 10 idx[c] + w - 40.
+  EXPECT_EQ(r.outputs.at(0).values,
+            (std::vector<std::int32_t>{-40, -39, 0, 1, -30, -29, 10, 11, -20, -19, 20, 21, -10, -9, 30, 31}));
+  EXPECT_EQ(r.layers.at(0).cycles, isa::pulp::layer_cycles(network.layers(0), config.pulp()));
+}
+
+// An index that is data, not shape, fails when the kernel runs: a UserError naming the layer,
+// the step and the index, and the cluster runs the next program normally.
+TEST(PulpSimErrors, AGatherIndexOutOfRangeIsAUserErrorAndTheClusterRunsOn) {
+  const HwConfig config = test::pulp_config();
+  const isa::pulp::Network bad = gather_network(config, {0, 4, 1, 5, 2, 6, 3, 8});
+  EXPECT_EQ(timing_run_error({config, bad}), "");  // --no-data never reads the table
+  try {
+    simulate(bad, config, {gather_input()}, {});
+    ADD_FAILURE() << "the program ran";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "program layer 0 'shuffle', step 0: kernel call 0: gather: index 8 of output "
+                                     "channel 7 is not below c_in 8");
+  }
+  const SimResult good = simulate(gather_network(config, {7, 6}), config, {gather_input()}, {});
+  EXPECT_EQ(good.outputs.at(0).values, (std::vector<std::int32_t>{30, 31, 20, 21}));
 }
 
 TEST(PulpSimErrors, AWrongWeightByteIsCaughtByTheGoldenCheck) {
