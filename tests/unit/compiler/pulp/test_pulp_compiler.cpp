@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -304,6 +305,23 @@ void check_program(const isa::pulp::Network& network, const PulpParams& hw) {
   }
 }
 
+// Compiles `graph` with each config's overrides and both tilers, checks each program with
+// check_program and hands it to `more`.
+void compile_everywhere(const quant::QGraph& graph, const std::vector<std::vector<std::string>>& configs,
+                        const std::function<void(const CompileResult&)>& more) {
+  for (const auto& overrides : configs) {
+    const HwConfig config = test::pulp_config(overrides);
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
+      CompileOptions options;
+      options.tiler = objective;
+      const CompileResult r = compile_pulp(graph, config, options);
+      check_program(r.network, config.pulp());
+      more(r);
+    }
+  }
+}
+
 TEST(PulpCompile, SmallCnnProgramWritesEveryOutputOnce) {
   const HwConfig config = test::pulp_config();
   for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
@@ -413,32 +431,24 @@ TEST(PulpCompile, GrowingConcatsLiveInOneBufferInL2AndInL3) {
 TEST(PulpCompile, ChannelGathersReadTheChannelsTheirIndicesSpanAndTheirTable) {
   // Whole layers; tiles of rows (1 KiB of L1); tensors in L3 (1 KiB of L2).
   const auto& graph = test::shuffle_pulp_cnn_qgraph();
-  for (const auto& overrides : std::vector<std::vector<std::string>>{
-           {}, {"l1_tile_budget_bytes=1KiB"}, {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}}) {
-    const HwConfig config = test::pulp_config(overrides);
-    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
-      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
-      CompileOptions options;
-      options.tiler = objective;
-      const CompileResult r = compile_pulp(graph, config, options);
-      check_program(r.network, config.pulp());
-      int gathers = 0;
-      for (const auto& layer : r.network.layers()) {
-        if (layer.kind() != isa::pulp::KERNEL_GATHER) continue;
-        ++gathers;
-        const auto channels = static_cast<std::uint32_t>(layer.output_shape(1));
-        EXPECT_EQ(layer.tiling().tile_c_out(), channels) << layer.name();
-        // A half reads its 4 channels, the shuffle all 8.
-        const std::uint32_t read = layer.name() == "shuffle" ? 8u : 4u;
-        for (const auto& step : layer.steps()) {
-          EXPECT_EQ(step.compute().c_in(), read) << layer.name() << ": every tile reads the channels its indices span";
-          EXPECT_EQ(step.compute().c_out(), channels) << layer.name();
-          EXPECT_EQ(step.compute().requant().multiplier_size(), 0) << layer.name();
-        }
+  compile_everywhere(graph, {{}, {"l1_tile_budget_bytes=1KiB"}, {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}},
+                     [](const CompileResult& r) {
+    int gathers = 0;
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_GATHER) continue;
+      ++gathers;
+      const auto channels = static_cast<std::uint32_t>(layer.output_shape(1));
+      EXPECT_EQ(layer.tiling().tile_c_out(), channels) << layer.name();
+      // A half reads its 4 channels, the shuffle all 8.
+      const std::uint32_t read = layer.name() == "shuffle" ? 8u : 4u;
+      for (const auto& step : layer.steps()) {
+        EXPECT_EQ(step.compute().c_in(), read) << layer.name() << ": every tile reads the channels its indices span";
+        EXPECT_EQ(step.compute().c_out(), channels) << layer.name();
+        EXPECT_EQ(step.compute().requant().multiplier_size(), 0) << layer.name();
       }
-      EXPECT_EQ(gathers, 3);
     }
-  }
+    EXPECT_EQ(gathers, 3);
+  });
   // The table in the L3 image holds the shuffle's input channel per output channel.
   const CompileResult r = compile_pulp(graph, test::pulp_config(), {});
   const std::string& image = r.network.l3_image();
@@ -566,26 +576,18 @@ void check_whole_groups(const isa::pulp::Network& network) {
 
 TEST(PulpCompile, GroupedCnnTilesHoldWholeGroupsWithBothTilers) {
   const auto& graph = test::grouped_pulp_cnn_qgraph();
-  for (const auto& overrides : grouped_cnn_configs()) {
-    const HwConfig config = test::pulp_config(overrides);
-    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
-      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
-      CompileOptions options;
-      options.tiler = objective;
-      const CompileResult r = compile_pulp(graph, config, options);
-      check_program(r.network, config.pulp());
-      check_whole_groups(r.network);
-      EXPECT_THAT(r.tiling_log, HasSubstr("Layer 1 grouped_conv 'grouped_4x4': out 16x16x16, 147456 MACs, 4 groups "
-                                          "of 4 -> 4 channels"));
-      EXPECT_THAT(r.tiling_log, HasSubstr("16 groups of 1 -> 2 channels"));
-      for (const auto& layer : r.network.layers()) {
-        if (layer.kind() != isa::pulp::KERNEL_GROUPED_CONV) continue;
-        const std::uint32_t c = layer.tiling().tile_c_out(), groups = c / grouped_layers().at(layer.name()).second;
-        EXPECT_THAT(r.tiling_log, HasSubstr(fmt::format("tile C_out {} ({} group{}) H_out", c, groups,
-                                                        groups == 1 ? "" : "s")));
-      }
+  compile_everywhere(graph, grouped_cnn_configs(), [](const CompileResult& r) {
+    check_whole_groups(r.network);
+    EXPECT_THAT(r.tiling_log, HasSubstr("Layer 1 grouped_conv 'grouped_4x4': out 16x16x16, 147456 MACs, 4 groups "
+                                        "of 4 -> 4 channels"));
+    EXPECT_THAT(r.tiling_log, HasSubstr("16 groups of 1 -> 2 channels"));
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_GROUPED_CONV) continue;
+      const std::uint32_t c = layer.tiling().tile_c_out(), groups = c / grouped_layers().at(layer.name()).second;
+      EXPECT_THAT(r.tiling_log, HasSubstr(fmt::format("tile C_out {} ({} group{}) H_out", c, groups,
+                                                      groups == 1 ? "" : "s")));
     }
-  }
+  });
 }
 
 TEST(PulpCompile, GroupedConvChannelTilesRowChunksAndWeightChunks) {
@@ -654,42 +656,34 @@ const std::vector<std::vector<std::string>>& se_cnn_configs() {
 TEST(PulpCompile, LookupTablesAndProductsWithBothTilersTiledAndStaged) {
   const auto& graph = test::se_pulp_cnn_qgraph();
   bool channel_staged_pool = false, tiled_mul = false;
-  for (const auto& overrides : se_cnn_configs()) {
-    const HwConfig config = test::pulp_config(overrides);
-    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
-      SCOPED_TRACE(fmt::format("{} {}", fmt::join(overrides, " "), objective_name(objective)));
-      CompileOptions options;
-      options.tiler = objective;
-      const CompileResult r = compile_pulp(graph, config, options);
-      check_program(r.network, config.pulp());
-      for (const auto& layer : r.network.layers()) {
-        for (const auto& step : layer.steps()) {
-          const auto& call = step.compute();
-          if (layer.kind() == isa::pulp::KERNEL_LUT) {
-            EXPECT_EQ(call.c_in(), call.c_out()) << layer.name();
-            EXPECT_EQ(call.requant().multiplier_size(), 0) << layer.name();
-          }
-          if (layer.name() == "se_scale") {
-            EXPECT_EQ(call.b_h(), 1u);
-            EXPECT_EQ(call.b_w(), 1u);
-            EXPECT_EQ(call.b_c(), call.c_out());
-          }
-        }
-        // The table comes into L1 once per chunk, with the chunk's first tile.
+  compile_everywhere(graph, se_cnn_configs(), [&](const CompileResult& r) {
+    for (const auto& layer : r.network.layers()) {
+      for (const auto& step : layer.steps()) {
+        const auto& call = step.compute();
         if (layer.kind() == isa::pulp::KERNEL_LUT) {
-          int table_copies = 0;
-          for (const auto& step : layer.steps()) {
-            for (const auto* copies : {&step.load(), &step.prefetch()}) {
-              for (const auto& c : *copies) table_copies += c.destination() == step.compute().weights() ? 1 : 0;
-            }
-          }
-          EXPECT_EQ(table_copies, static_cast<int>(layer.tiling().l3_chunks())) << layer.name();
+          EXPECT_EQ(call.c_in(), call.c_out()) << layer.name();
+          EXPECT_EQ(call.requant().multiplier_size(), 0) << layer.name();
         }
-        if (layer.name() == "se_scale" && layer.tiling().tiles() > 1) tiled_mul = true;
-        if (layer.name() == "se_pool" && layer.tiling().l3_chunks() > 1) channel_staged_pool = true;
+        if (layer.name() == "se_scale") {
+          EXPECT_EQ(call.b_h(), 1u);
+          EXPECT_EQ(call.b_w(), 1u);
+          EXPECT_EQ(call.b_c(), call.c_out());
+        }
       }
+      // The table comes into L1 once per chunk, with the chunk's first tile.
+      if (layer.kind() == isa::pulp::KERNEL_LUT) {
+        int table_copies = 0;
+        for (const auto& step : layer.steps()) {
+          for (const auto* copies : {&step.load(), &step.prefetch()}) {
+            for (const auto& c : *copies) table_copies += c.destination() == step.compute().weights() ? 1 : 0;
+          }
+        }
+        EXPECT_EQ(table_copies, static_cast<int>(layer.tiling().l3_chunks())) << layer.name();
+      }
+      if (layer.name() == "se_scale" && layer.tiling().tiles() > 1) tiled_mul = true;
+      if (layer.name() == "se_pool" && layer.tiling().l3_chunks() > 1) channel_staged_pool = true;
     }
-  }
+  });
   EXPECT_TRUE(tiled_mul);
   EXPECT_TRUE(channel_staged_pool);
 }

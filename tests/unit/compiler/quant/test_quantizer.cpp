@@ -103,22 +103,27 @@ TEST(Quantizer, SixteenBitsAndFirstLastOverrides) {
   EXPECT_EQ(tensor(mixed.qgraph, "cat").bits, 8);
 }
 
+// The integer network's output against the float one's on seeded random inputs, as a
+// signal-to-noise ratio in dB.
+double integer_snr_db(const test::QuantizedModel& m, std::uint32_t seed) {
+  const auto inputs = random_inputs(m.graph, seed);
+  const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
+  const Tensor q =
+      golden::dequantize(m.qgraph.tensor(m.qgraph.outputs[0]), golden::IntegerExecutor(m.qgraph).run(inputs)[0]);
+  double signal = 0, noise = 0;
+  for (std::int64_t i = 0; i < f.numel(); ++i) {
+    signal += f.as_double(i) * f.as_double(i);
+    noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
+  }
+  return 10 * std::log10(signal / noise);
+}
+
 // The integer network approximates the float one: a sanity bound, far below what a broken
 // scale or shift would give (~0 dB).
 TEST(Quantizer, IntegerResultTracksTheFloatOne) {
   for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
     const auto m = test::quantize_model(test::small_cnn(), scheme(s));
-    const auto inputs = random_inputs(m.graph, 99);
-    const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
-    const golden::IntegerExecutor exec(m.qgraph);
-    const Tensor q = golden::dequantize(m.qgraph.tensor(m.qgraph.outputs[0]), exec.run(inputs)[0]);
-    double signal = 0;
-    double noise = 0;
-    for (std::int64_t i = 0; i < f.numel(); ++i) {
-      signal += f.as_double(i) * f.as_double(i);
-      noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
-    }
-    EXPECT_GT(10 * std::log10(signal / noise), 15.0) << scheme_name(s);
+    EXPECT_GT(integer_snr_db(m, 99), 15.0) << scheme_name(s);
   }
 }
 
@@ -151,15 +156,7 @@ TEST(Quantizer, ActivationsBecomeTablesAndTheExcitationAMul) {
       EXPECT_TRUE(std::is_sorted(t.begin(), t.end())) << name << " " << scheme_name(s);
     }
     // The integer network still tracks the float one.
-    const auto inputs = random_inputs(m.graph, 7);
-    const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
-    const Tensor q = golden::dequantize(g.tensor(g.outputs[0]), golden::IntegerExecutor(g).run(inputs)[0]);
-    double signal = 0, noise = 0;
-    for (std::int64_t i = 0; i < f.numel(); ++i) {
-      signal += f.as_double(i) * f.as_double(i);
-      noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
-    }
-    EXPECT_GT(10 * std::log10(signal / noise), 15.0) << scheme_name(s);
+    EXPECT_GT(integer_snr_db(m, 7), 15.0) << scheme_name(s);
   }
 }
 
@@ -184,15 +181,7 @@ TEST(Quantizer, ChannelSplitsAndShufflesBecomeGathers) {
       int gathers = 0;
       for (const QNode& n : g.nodes) gathers += n.kind == QOpKind::ChannelGather ? 1 : 0;
       EXPECT_EQ(gathers, 3) << "both halves and the shuffle";
-      const auto inputs = random_inputs(m.graph, 9);
-      const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
-      const Tensor q = golden::dequantize(g.tensor(g.outputs[0]), golden::IntegerExecutor(g).run(inputs)[0]);
-      double signal = 0, noise = 0;
-      for (std::int64_t i = 0; i < f.numel(); ++i) {
-        signal += f.as_double(i) * f.as_double(i);
-        noise += (f.as_double(i) - q.as_double(i)) * (f.as_double(i) - q.as_double(i));
-      }
-      EXPECT_GT(10 * std::log10(signal / noise), 20.0);
+      EXPECT_GT(integer_snr_db(m, 9), 20.0);
     }
   }
 }

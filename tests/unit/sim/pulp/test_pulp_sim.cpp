@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -117,90 +118,74 @@ TEST(PulpSimRun, ConcatIsBitExactInL2AndStagedThroughL3) {
   }
 }
 
+// Compiles `graph` with each config's overrides and both tilers, runs each program and checks
+// every layer against the golden model; `more` looks further at each (compiled, result).
+using Overrides = std::vector<std::vector<std::string>>;
+void check_everywhere(const quant::QGraph& graph, const Overrides& configs, std::uint32_t seed,
+                      const std::function<void(const Compiled&, const SimResult&)>& more = {}) {
+  for (const auto& overrides : configs) {
+    for (const char* tiler : {"tiler=dory", "tiler=cost"}) {
+      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << tiler);
+      Compiled c{test::pulp_config(overrides), {}};
+      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options({tiler})).network;
+      const SimResult r = run_and_check(c, seed, graph);
+      if (more) more(c, r);
+    }
+  }
+}
+
+// The layers of `kinds` take what the tiler's timeline says in a timing-only run (a layer whose
+// weights the previous one prefetched may also wait for them, which one layer's timeline omits).
+void expect_timeline_cycles(const Compiled& c, const std::set<isa::pulp::KernelKind>& kinds) {
+  SimOptions timing;
+  timing.data = false;
+  const SimResult r = simulate(c.network, c.config, {}, timing);
+  for (int l = 0; l < c.network.layers_size(); ++l) {
+    const auto& layer = c.network.layers(l);
+    if (kinds.count(layer.kind()) == 0) continue;
+    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(layer, c.config.pulp()))
+        << layer.name();
+  }
+}
+
 TEST(PulpSimRun, GroupedConvsAreBitExactWholeTiledAndStagedThroughL3) {
   // Whole layers in L1; channel tiles of whole groups (3.5 KiB of L1); with 6 KiB of L2,
   // tensors in L3 and layers in chunks of rows staged through L2; with 3200 B, weights in
   // chunks of whole groups too (tests/unit/compiler/pulp checks that each case occurs).
-  const auto& graph = test::grouped_pulp_cnn_qgraph();
-  for (const std::vector<std::string>& overrides :
-       {std::vector<std::string>{}, {"l1_tile_budget_bytes=3584"}, {"l1_tile_budget_bytes=3584", "l2_bytes=6KiB"},
-        {"l1_tile_budget_bytes=3584", "l2_bytes=3200"}}) {
-    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
-      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
-      Compiled c{test::pulp_config(overrides), {}};
-      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
-      const SimResult r = run_and_check(c, 5, graph);
-      EXPECT_EQ(r.layers.size(), 7u);
-    }
-  }
+  check_everywhere(test::grouped_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=3584"}, {"l1_tile_budget_bytes=3584", "l2_bytes=6KiB"},
+                    {"l1_tile_budget_bytes=3584", "l2_bytes=3200"}},
+                   5, [](const Compiled&, const SimResult& r) { EXPECT_EQ(r.layers.size(), 7u); });
 }
 
 TEST(PulpSimRun, LookupTablesAndProductsAreBitExactWholeTiledAndStagedThroughL3) {
   // The configs of tests/unit/compiler/pulp's LookupTablesAndProducts test: whole layers,
   // tiles, row chunks through L3, and the SE pool's input staged by channel slices.
-  const auto& graph = test::se_pulp_cnn_qgraph();
-  for (const std::vector<std::string>& overrides :
-       {std::vector<std::string>{}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=6KiB"},
-        {"l1_tile_budget_bytes=2KiB", "l2_bytes=3KiB"}}) {
-    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
-      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
-      Compiled c{test::pulp_config(overrides), {}};
-      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
-      run_and_check(c, 6, graph);
-      SimOptions timing;
-      timing.data = false;
-      const SimResult r = simulate(c.network, c.config, {}, timing);
-      // The new kernels' layers take what the tiler's timeline says (a layer whose weights the
-      // previous one prefetched may also wait for them, which the timeline of one layer omits).
-      for (int l = 0; l < c.network.layers_size(); ++l) {
-        const auto& layer = c.network.layers(l);
-        if (layer.kind() != isa::pulp::KERNEL_LUT && layer.kind() != isa::pulp::KERNEL_MUL) continue;
-        EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(layer, c.config.pulp()))
-            << layer.name();
-      }
-    }
-  }
+  check_everywhere(test::se_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=6KiB"},
+                    {"l1_tile_budget_bytes=2KiB", "l2_bytes=3KiB"}},
+                   6, [](const Compiled& c, const SimResult&) {
+                     expect_timeline_cycles(c, {isa::pulp::KERNEL_LUT, isa::pulp::KERNEL_MUL});
+                   });
 }
 
 TEST(PulpSimRun, GrowingConcatsAreBitExactInL2AndInL3) {
   // DenseNet's concats: one buffer holds the block, each shorter concat a prefix read in place
   // (tests/unit/compiler/pulp checks the placement and that 5 KiB of L2 puts it in L3).
-  const auto& graph = test::dense_pulp_cnn_qgraph();
-  for (const std::vector<std::string>& overrides : {std::vector<std::string>{}, {"l1_tile_budget_bytes=2KiB"},
-                                                    {"l1_tile_budget_bytes=2KiB", "l2_bytes=5KiB"}}) {
-    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
-      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
-      Compiled c{test::pulp_config(overrides), {}};
-      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
-      run_and_check(c, 7, graph);
-    }
-  }
+  check_everywhere(test::dense_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=5KiB"}}, 7);
 }
 
 TEST(PulpSimRun, ChannelGathersAreBitExactWholeTiledAndStagedThroughL3) {
   // A ShuffleNet unit: Split halves (one written straight into the concat), the shuffle of the
   // concat; whole, in tiles of rows (1 KiB of L1) and with tensors in L3 (1 KiB of L2).
-  const auto& graph = test::shuffle_pulp_cnn_qgraph();
   bool staged = false;
-  for (const std::vector<std::string>& overrides : {std::vector<std::string>{}, {"l1_tile_budget_bytes=1KiB"},
-                                                    {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}}) {
-    for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
-      SCOPED_TRACE(testing::Message() << (overrides.empty() ? "defaults" : overrides.back()) << " " << options[0]);
-      Compiled c{test::pulp_config(overrides), {}};
-      c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options(options)).network;
-      const SimResult r = run_and_check(c, 8, graph);
-      for (const auto& l : r.layers) staged = staged || l.l3_bytes_out > 0;
-      SimOptions timing;
-      timing.data = false;
-      const SimResult t = simulate(c.network, c.config, {}, timing);
-      for (int l = 0; l < c.network.layers_size(); ++l) {
-        const auto& layer = c.network.layers(l);
-        if (layer.kind() != isa::pulp::KERNEL_GATHER) continue;
-        EXPECT_EQ(t.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(layer, c.config.pulp()))
-            << layer.name();
-      }
-    }
-  }
+  check_everywhere(test::shuffle_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=1KiB"}, {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}}, 8,
+                   [&](const Compiled& c, const SimResult& r) {
+                     for (const auto& l : r.layers) staged = staged || l.l3_bytes_out > 0;
+                     expect_timeline_cycles(c, {isa::pulp::KERNEL_GATHER});
+                   });
   EXPECT_TRUE(staged) << "1 KiB of L2 should send a tensor to L3";
 }
 
