@@ -83,7 +83,8 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
     if (!options.replication || buffer.readers.size() != 1 || buffer.network_output || buffer.writers.size() > 1) continue;
     if (buffer.network_input == !buffer.writers.empty()) continue;
     if (!buffer.writers.empty() &&
-        mapping.layers[static_cast<std::size_t>(buffer.writers[0])].kind == XLayerKind::Concat) {
+        (mapping.layers[static_cast<std::size_t>(buffer.writers[0])].kind == XLayerKind::Concat ||
+         mapping.layers[static_cast<std::size_t>(buffer.writers[0])].kind == XLayerKind::ChannelGather)) {
       continue;  // copied into by gathers that write one copy
     }
     const XLayer& reader = mapping.layers[static_cast<std::size_t>(buffer.readers[0])];

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -96,6 +97,7 @@ class Emitter {
         case XLayerKind::Eltwise: emit_eltwise(l, s); break;
         case XLayerKind::Concat: emit_concat(l, s); break;
         case XLayerKind::HostElementwise: emit_host_elementwise(l, s); break;
+        case XLayerKind::ChannelGather: emit_channel_gather(l, s); break;
       }
       // A host layer wrote its result to the home and brought it back: AM and DDR agree. Any
       // other layer changed only AM.
@@ -489,6 +491,29 @@ class Emitter {
   // Concat without placement: each input's AM image goes to a DDR scratch area and comes
   // back into the concat's buffer at its channel offset, one 3-D gather per run of channels
   // that stays within one section on both sides.
+  // One AM -> DDR copy of `bytes` from `am_address` into fresh DDR scratch, counted as
+  // layer l's intermediate traffic (a concat copy's or a gather's); returns the scratch address.
+  std::uint64_t download_to_scratch(int l, std::uint64_t am_address, std::uint64_t bytes) {
+    const std::uint64_t scratch = ddr_cursor_;
+    ddr_cursor_ = align_up(ddr_cursor_ + bytes, kDdrAlignment);
+    isa::xdnn::Copy down;
+    down.set_source_memory(isa::xdnn::MEMORY_AM);
+    down.set_source(am_address);
+    down.set_destination_memory(isa::xdnn::MEMORY_DDR);
+    down.set_destination(scratch);
+    down.set_chunk_bytes(bytes);
+    down.set_count(1);
+    down.set_source_stride(bytes);
+    down.set_destination_stride(bytes);
+    Instr instr;
+    *instr.mutable_download() = down;
+    push(std::move(instr), Unit::Download, l);
+    stats_.moveops += bytes;
+    stats_.spill_bytes += bytes;
+    layer_stats_[static_cast<std::size_t>(l)].download_bytes += bytes;
+    return scratch;
+  }
+
   void emit_concat(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.concat_node)];
@@ -501,25 +526,7 @@ class Emitter {
       const Region member = am_region(raw, s);
       const isa::xdnn::TensorLayout& ml = member.layout();
       const std::uint64_t image = isa::xdnn::buffer_bytes(ml);
-      const std::uint64_t scratch = ddr_cursor_;
-      ddr_cursor_ = align_up(ddr_cursor_ + image, kDdrAlignment);
-      {
-        isa::xdnn::Copy down;
-        down.set_source_memory(isa::xdnn::MEMORY_AM);
-        down.set_source(member.address());
-        down.set_destination_memory(isa::xdnn::MEMORY_DDR);
-        down.set_destination(scratch);
-        down.set_chunk_bytes(image);
-        down.set_count(1);
-        down.set_source_stride(image);
-        down.set_destination_stride(image);
-        Instr instr;
-        *instr.mutable_download() = down;
-        push(std::move(instr), Unit::Download, l);
-        stats_.moveops += image;
-        stats_.spill_bytes += image;
-        layer_stats_[static_cast<std::size_t>(l)].download_bytes += image;
-      }
+      const std::uint64_t scratch = download_to_scratch(l, member.address(), image);
       std::uint32_t c = 0;
       while (c < ml.channels()) {
         const std::uint32_t src_channel = ml.channel_offset() + c, dst_channel = offset + c;
@@ -550,6 +557,73 @@ class Emitter {
         c += run;
       }
       offset += ml.channels();
+    }
+  }
+
+  // A channel gather, y[:, c] = x[:, gather_channels[c]], the way a concat is copied: one
+  // download of the AM sections of the input's buffer that hold gathered channels (contiguous
+  // in AM, so one copy) to a DDR scratch area, then one 3-D upload per run, a maximal range of
+  // output channels whose source channels are consecutive, split where it would cross an AM
+  // section on either side, landing at its output channel (of a concat buffer, when placed).
+  // The hazard tracker orders the download after the input's writers and the uploads before
+  // the output's readers.
+  void emit_channel_gather(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.gather_node)];
+    const Region source = am_region(node.inputs[0], s);
+    const Region target = am_region(layer.output, s);
+    const isa::xdnn::TensorLayout& sl = source.layout();
+    const isa::xdnn::TensorLayout& tl = target.layout();
+    if (sl.replication() != 1 || tl.replication() != 1) {
+      throw std::logic_error("emit_channel_gather: a gather's buffers are never replicated (buffer_plan)");
+    }
+    const std::uint64_t eb = tl.element_bytes();
+    const std::uint32_t lanes = tl.section_channels();
+    const std::uint64_t section_bytes = std::uint64_t{sl.height()} * isa::xdnn::row_bytes(sl);
+    const auto source_channel = [&](std::size_t c) {
+      return sl.channel_offset() + static_cast<std::uint32_t>(node.gather_channels[c]);
+    };
+    std::uint32_t lowest = std::numeric_limits<std::uint32_t>::max(), highest = 0;
+    for (std::size_t c = 0; c < node.gather_channels.size(); ++c) {
+      lowest = std::min(lowest, source_channel(c));
+      highest = std::max(highest, source_channel(c));
+    }
+    const std::uint64_t first_section = lowest / lanes;
+    const std::uint64_t image = (highest / lanes - first_section + 1) * section_bytes;
+    const std::uint64_t scratch = download_to_scratch(l, source.address() + first_section * section_bytes, image);
+    auto& ls = layer_stats_[static_cast<std::size_t>(l)];
+    isa::xdnn::TensorLayout whole_source = sl, whole_target = tl;
+    whole_source.set_channel_offset(0);
+    whole_target.set_channel_offset(0);
+    const auto channels = static_cast<std::uint32_t>(node.gather_channels.size());
+    std::uint32_t c = 0;
+    while (c < channels) {
+      const std::uint32_t src = source_channel(c), dst = tl.channel_offset() + c;
+      std::uint32_t run = 1;
+      while (c + run < channels && source_channel(c + run) == src + run && (src + run) % lanes != 0 &&
+             (dst + run) % lanes != 0) {
+        ++run;
+      }
+      isa::xdnn::Copy up;
+      up.set_source_memory(isa::xdnn::MEMORY_DDR);
+      up.set_source(scratch + isa::xdnn::element_offset(whole_source, src, 0, 0) - first_section * section_bytes);
+      up.set_destination_memory(isa::xdnn::MEMORY_AM);
+      up.set_destination(target.address() + isa::xdnn::element_offset(whole_target, dst, 0, 0));
+      up.set_chunk_bytes(run * eb);
+      up.set_count(tl.width());
+      up.set_rows(tl.height());
+      up.set_source_stride(std::uint64_t{lanes} * eb);
+      up.set_destination_stride(std::uint64_t{lanes} * eb);
+      up.set_source_row_stride(isa::xdnn::row_bytes(sl));
+      up.set_destination_row_stride(isa::xdnn::row_bytes(tl));
+      Instr instr;
+      *instr.mutable_upload() = up;
+      const std::uint64_t moved = isa::xdnn::copy_bytes(up);
+      push(std::move(instr), Unit::Upload, l);
+      stats_.moveops += moved;
+      stats_.spill_bytes += moved;
+      ls.upload_bytes += moved;
+      c += run;
     }
   }
 

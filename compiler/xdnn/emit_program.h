@@ -4,7 +4,8 @@
 // cache; each block's weights are loaded from DDR into alternating halves (ping-pong, so the
 // next block's load overlaps this block's compute) or always the same half when ping-pong
 // is off. Network inputs, outputs and spills move between DDR and AM as the allocation says;
-// a host layer's operands go to DDR before it and its result comes back after it.
+// a host layer's operands go to DDR before it and its result comes back after it; a concat
+// that is not placed and a channel gather go down to DDR and come back run by run.
 // Dependency flags come from the HazardTracker. Weights, inputs, outputs and spill homes
 // are laid out in DDR: weights first, then one home per buffer that needs one.
 //

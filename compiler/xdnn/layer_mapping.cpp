@@ -93,6 +93,25 @@ std::string host_elementwise_problem(const QGraph& graph, const QNode& node) {
   return {};
 }
 
+// Why the DDR engine cannot copy this channel gather, or "".
+std::string channel_gather_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const auto& out = graph.tensor(node.output);
+  if (in.shape.size() != 4 || out.shape.size() != 4) return "a channel gather moves channels of N x C x H x W images";
+  if (in.shape[0] != 1 || out.shape[0] != 1) return "batch size must be 1";
+  if (in.shape[2] != out.shape[2] || in.shape[3] != out.shape[3]) return "a channel gather keeps H and W";
+  if (in.bits != out.bits || in.is_signed != out.is_signed) {
+    return "a channel gather copies bytes: its input and output must have one type";
+  }
+  if (static_cast<std::int64_t>(node.gather_channels.size()) != out.shape[1]) {
+    return "a channel gather names one input channel per output channel";
+  }
+  for (const std::int64_t c : node.gather_channels) {
+    if (c < 0 || c >= in.shape[1]) return fmt::format("gathered channel {} is out of range", c);
+  }
+  return {};
+}
+
 }  // namespace
 
 const char* layer_unit(const XLayer& layer) {
@@ -103,6 +122,7 @@ const char* layer_unit(const XLayer& layer) {
     case XLayerKind::Eltwise: return "eltwise";
     case XLayerKind::Concat: return "ddr";
     case XLayerKind::HostElementwise: return "host";
+    case XLayerKind::ChannelGather: return "ddr";
   }
   return "?";
 }
@@ -221,9 +241,20 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         host_outputs.insert(node.output);
         break;
       }
-      case QOpKind::ChannelGather:
-        unsupported(node, "a channel gather (shuffle or slice) has no path on the overlay yet");
-        continue;
+      case QOpKind::ChannelGather: {
+        const std::string problem = channel_gather_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        // Data movement through the DDR engine, as a concat copy: 0 ops (DESIGN.md §4.4 counts
+        // arithmetic), 0 MACs. Its output may be placed in a concat buffer: each upload writes
+        // its own channels only.
+        layer.kind = XLayerKind::ChannelGather;
+        layer.gather_node = static_cast<int>(n);
+        layer.type = "channel_gather";
+        break;
+      }
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;

@@ -10,7 +10,11 @@
 // do the elementwise ops the overlay has no unit for: a Lut (no lookup-table unit) and a Mul
 // (the eltwise block only adds), each a HostElementwise layer whose operands go to DDR and
 // whose result comes back. No host layer's output is placed in a concat buffer (the upload
-// brings the whole buffer back): such a concat is copied instead.
+// brings the whole buffer back): such a concat is copied instead. A ChannelGather (a
+// channel shuffle, slice or split) is data movement, done as a concat copy is: the DDR
+// engine takes the input's AM sections down and brings each run of channels back at its
+// output channel (unit `ddr`); its output is an ordinary layer output (it may be placed in a
+// concat).
 // Everything neither can run is listed at once, each entry naming the node and the reason.
 //
 // Pre: a verified QGraph in topological order, batch 1.
@@ -30,25 +34,28 @@ namespace wb::xdnn {
 
 // Concat: only when it cannot be placed (or placement is off): its inputs are copied into its
 // buffer through DDR. HostElementwise: a Lut or Mul on the host model (always on_host).
-enum class XLayerKind { Conv, Pool, Eltwise, Concat, HostElementwise };
+// ChannelGather: y[:, c] = x[:, gather_channels[c]], copied through DDR run by run.
+enum class XLayerKind { Conv, Pool, Eltwise, Concat, HostElementwise, ChannelGather };
 
 struct XLayer {
   std::string name;           // the QGraph node's name (the conv's, when a pool is fused)
   XLayerKind kind = XLayerKind::Conv;
   std::string type;           // conv, depthwise, fc, conv+maxpool, conv+avgpool, maxpool, avgpool, eltwise, concat,
-                              // lut, mul
+                              // lut, mul, channel_gather
   int conv_node = -1;         // QGraph node index of the conv (Conv layers)
   int pool_node = -1;         // the pool (Pool layers, or fused behind a conv)
   int eltwise_node = -1;      // the Add
   int concat_node = -1;       // the Concat (copied, not placed)
   int host_node = -1;         // the Lut or Mul (HostElementwise layers)
+  int gather_node = -1;       // the ChannelGather (ChannelGather layers)
   std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
   int output = -1;            // QGraph tensor written (the pool's output when fused)
   int fused_tensor = -1;      // the conv's output that never reaches AM (conv+pool), else -1
   bool on_host = false;       // runs on the host model: see host_reason
   std::string host_reason;    // why the array does not run it ("" on the array)
   std::uint64_t macs = 0;
-  std::uint64_t ops = 0;      // DESIGN.md §4.4; a Lut or Mul: 1 per output element
+  std::uint64_t ops = 0;      // DESIGN.md §4.4; a Lut or Mul: 1 per output element; data movement
+                              // (a concat copy, a channel gather): 0
 };
 
 // A tensor written into a slice of another tensor's buffer (concat by placement).
@@ -68,8 +75,8 @@ struct LayerMapping {
 LayerMapping map_layers(const quant::QGraph& graph, const XdnnParams& hw, const CompileOptions& options);
 
 // Which unit of the system runs a layer, as the report names it: "array" (convs, with a
-// pipelined pool), "pool" (standalone pools), "eltwise", "ddr" (a concat copied through DDR
-// by the DDR engine) or "host".
+// pipelined pool), "pool" (standalone pools), "eltwise", "ddr" (a concat or a channel gather
+// copied through DDR by the DDR engine) or "host".
 const char* layer_unit(const XLayer& layer);
 
 // The tensor whose data `tensor` is (follows reshape aliases).

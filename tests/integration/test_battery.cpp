@@ -197,7 +197,8 @@ TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
 // lookup-table and SE-product kernels on the cores, with SE pools of large maps staged from L3
 // by channel slices (EfficientNet-B0, MobileNetV3-large, on gap8); a dense block's growing
 // concats in one buffer, each a channel prefix read in place (DenseNet-121 on gap8); Split
-// (opset 9), channel slices and the channel shuffle as the gather kernel (ShuffleNetV2 on gap8).
+// (opset 9), channel slices and the channel shuffle as the gather kernel (ShuffleNetV2 on gap8)
+// and as DDR-engine channel copies (ShuffleNetV2 on v3_96).
 INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                          ::testing::Values(std::tuple{"mnasnet1_0_opset11", "v3_96"},
                                            std::tuple{"mnasnet1_0_opset13", "gap8"},
@@ -210,7 +211,8 @@ INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                                            std::tuple{"efficientnet_b0_opset11", "gap8"},
                                            std::tuple{"mobilenet_v3_large_opset13", "gap8"},
                                            std::tuple{"densenet121_opset11", "gap8"},
-                                           std::tuple{"shufflenet_v2_x1_0_opset9", "gap8"}),
+                                           std::tuple{"shufflenet_v2_x1_0_opset9", "gap8"},
+                                           std::tuple{"shufflenet_v2_x1_0_opset13", "v3_96"}),
                          case_name);
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Layer mapping and the op counts of DESIGN.md §4.4, layer by layer; Lut and Mul as host
-// layers, compiled and simulated bit-exactly against the golden model.
+// layers and channel gathers (ShuffleNet's shuffle and split) on the DDR engine, compiled
+// and simulated bit-exactly against the golden model.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
@@ -10,11 +11,13 @@
 #include <unistd.h>
 
 #include "compiler/golden/integer_executor.h"
+#include "compiler/xdnn/buffer_plan.h"
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/layer_mapping.h"
 #include "isa/error.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
+#include "tests/unit/compiler/xdnn/shuffle_testing.h"
 #include "tests/unit/compiler/xdnn/xdnn_testing.h"
 
 namespace wb::xdnn {
@@ -405,6 +408,347 @@ TEST(XdnnSimHostLayers, LutsOfAPlacedConcatAndOfOneMemberAreBitExact) {
   EXPECT_THAT(mapping.concats, testing::ElementsAre("cat"));  // read by host layers, still placed
   expect_bit_exact(g, test::xdnn_config("v3_96"));
   expect_bit_exact(g, test::xdnn_config("v2_28"));
+}
+
+// --- Channel gathers: ShuffleNet's shuffle and split on the DDR engine ----------------------
+
+// shufflenet_units(channels, units) quantized with the xdnn scheme (the default pipeline turns
+// the split's slices and the shuffle into ChannelGather nodes).
+const quant::QGraph& shufflenet_xdnn(std::int64_t channels, int units = 2) {
+  static std::map<std::pair<std::int64_t, int>, quant::QGraph> cache;
+  const auto key = std::make_pair(channels, units);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    quant::QuantizeOptions options;
+    options.scheme = quant::Scheme::Xdnn;
+    it = cache.emplace(key, test::quantize_model(test::shufflenet_units(channels, units), options).qgraph).first;
+  }
+  return it->second;
+}
+
+const quant::QNode& producer_of(const quant::QGraph& g, int tensor) {
+  const quant::QNode* node = g.producer(tensor);
+  if (node == nullptr) throw std::invalid_argument("no producer of " + g.tensor(tensor).name);
+  return *node;
+}
+
+TEST(XdnnChannelGather, ShuffleAndSplitAreDdrLayersWhoseOutputsArePlacedAndRead) {
+  const quant::QGraph& g = shufflenet_xdnn(8);
+  const std::vector<int> gathers = test::gather_nodes(g);
+  // Two units, each a split into two halves and a shuffle.
+  ASSERT_EQ(gathers.size(), 6u);
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  ASSERT_TRUE(mapping.unsupported.empty()) << mapping.unsupported.front();
+  for (const int n : gathers) {
+    const quant::QNode& node = g.nodes[static_cast<std::size_t>(n)];
+    const XLayer& layer = layer_named(mapping, node.name);
+    EXPECT_EQ(layer.kind, XLayerKind::ChannelGather) << node.name;
+    EXPECT_EQ(layer.type, "channel_gather") << node.name;
+    EXPECT_STREQ(layer_unit(layer), "ddr") << node.name;
+    EXPECT_FALSE(layer.on_host) << node.name;
+    EXPECT_EQ(layer.gather_node, n) << node.name;
+    EXPECT_EQ(layer.ops, 0u) << node.name;  // data movement: no arithmetic (DESIGN.md §4.4)
+    EXPECT_EQ(layer.macs, 0u) << node.name;
+    EXPECT_THAT(layer.inputs, testing::ElementsAre(node.inputs[0]));
+    EXPECT_EQ(layer.output, node.output);
+  }
+  // Each concat is placed; its first member is the split's left half, a gather output, and the
+  // shuffle gathers from the concat's buffer.
+  int concats = 0;
+  for (const quant::QNode& node : g.nodes) {
+    if (node.kind != QOpKind::Concat) continue;
+    ++concats;
+    EXPECT_THAT(mapping.concats, testing::Contains(node.name));
+    const int left = node.inputs[0];
+    EXPECT_EQ(producer_of(g, left).kind, QOpKind::ChannelGather) << node.name;
+    ASSERT_EQ(mapping.placements.count(left), 1u) << node.name;
+    EXPECT_EQ(mapping.placements.at(left).buffer_tensor, node.output);
+    EXPECT_EQ(mapping.placements.at(left).channel_offset, 0u);
+    EXPECT_EQ(mapping.placements.at(node.inputs[1]).channel_offset, 4u);
+    bool shuffled = false;
+    for (const int n : gathers) shuffled |= g.nodes[static_cast<std::size_t>(n)].inputs[0] == node.output;
+    EXPECT_TRUE(shuffled) << "no gather reads " << node.name;
+  }
+  EXPECT_EQ(concats, 2);
+  // The second unit's split reads the first shuffle's output: a gather of a gather.
+  int gather_of_gather = 0;
+  for (const int n : gathers) {
+    const quant::QNode* p = g.producer(g.nodes[static_cast<std::size_t>(n)].inputs[0]);
+    if (p != nullptr && p->kind == QOpKind::ChannelGather) ++gather_of_gather;
+  }
+  EXPECT_EQ(gather_of_gather, 2);
+  // The report: unit ddr, 0 ops; the network's ops are its convs' and pool's alone.
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  std::uint64_t total = 0;
+  for (const auto& node : g.nodes) total += expected_ops(g, node);
+  EXPECT_EQ(compiled.report.at("ops").get<std::uint64_t>(), total);
+  for (const int n : gathers) {
+    const auto& row = report_row(compiled, g.nodes[static_cast<std::size_t>(n)].name);
+    EXPECT_EQ(row.at("unit").get<std::string>(), "ddr");
+    EXPECT_EQ(row.at("type").get<std::string>(), "channel_gather");
+    EXPECT_EQ(row.at("ops").get<std::uint64_t>(), 0u);
+  }
+}
+
+// The DDR address lies in a network input's or output's home.
+bool is_io(const isa::xdnn::Program& program, std::uint64_t address) {
+  for (const auto* list : {&program.inputs(), &program.outputs()}) {
+    for (const auto& io : *list) {
+      const auto& r = io.region();
+      if (address >= r.address() && address < r.address() + isa::xdnn::buffer_bytes(r.layout())) return true;
+    }
+  }
+  return false;
+}
+
+// Every gather of `g` compiled for `hw`: one download of the AM sections holding its source
+// channels, one upload per run (computed here from the indices and the channel offsets of the
+// buffer plan), its bytes in the report and in moveops. Returns how many runs the AM sections
+// cut (runs beyond those of the indices alone).
+std::size_t expect_gather_copies(const quant::QGraph& g, const HwConfig& hw, const CompileOptions& options = {}) {
+  const CompileResult compiled = compile_xdnn(g, hw, options);
+  const LayerMapping mapping = map_layers(g, hw.xdnn(), options);
+  const BufferPlan plan = plan_buffers(g, mapping, hw.xdnn(), options);
+  const auto lanes = static_cast<std::int64_t>(hw.xdnn().array.rows);
+  const auto align = static_cast<std::uint64_t>(hw.xdnn().am_width_align);
+  std::uint64_t gather_bytes = 0;
+  std::size_t cut = 0;
+  for (const int n : test::gather_nodes(g)) {
+    const quant::QNode& node = g.nodes[static_cast<std::size_t>(n)];
+    const auto& in = g.tensor(node.inputs[0]);
+    const auto& out = g.tensor(node.output);
+    const std::uint64_t h = static_cast<std::uint64_t>(out.shape[2]), w = static_cast<std::uint64_t>(out.shape[3]);
+    const std::uint64_t eb = out.bits > 8 ? 2 : 1;
+    const std::int64_t source_offset = plan.homes.at(node.inputs[0]).channel_offset;
+    const std::int64_t target_offset = plan.homes.at(node.output).channel_offset;
+    const std::size_t runs = test::gather_runs(node.gather_channels, source_offset, target_offset, lanes);
+    cut += runs - test::gather_runs(node.gather_channels, 0, 0, std::int64_t{1} << 40);
+    // The layer's own copies; the network input's upload before it and the network output's
+    // download after it (copies to or from an input's or output's DDR home) are I/O.
+    std::size_t uploads = 0, downloads = 0, others = 0, io = 0;
+    std::uint64_t up_bytes = 0, down_bytes = 0, io_up = 0, io_down = 0;
+    for (const auto& instr : compiled.program.instrs()) {
+      if (instr.layer() != node.name) continue;
+      if (instr.has_upload() && is_io(compiled.program, instr.upload().source())) {
+        ++io;
+        io_up += isa::xdnn::copy_bytes(instr.upload());
+      } else if (instr.has_upload()) {
+        ++uploads;
+        up_bytes += isa::xdnn::copy_bytes(instr.upload());
+      } else if (instr.has_download() && is_io(compiled.program, instr.download().destination())) {
+        ++io;
+        io_down += isa::xdnn::copy_bytes(instr.download());
+      } else if (instr.has_download()) {
+        ++downloads;
+        down_bytes += isa::xdnn::copy_bytes(instr.download());
+      } else {
+        ++others;
+      }
+    }
+    EXPECT_EQ(uploads, runs) << node.name;
+    EXPECT_EQ(downloads, 1u) << node.name;
+    EXPECT_EQ(others, 0u) << node.name;
+    EXPECT_EQ(io > 0, node.inputs[0] == g.inputs[0] || node.output == g.outputs[0]) << node.name;
+    // Up: exactly the output's elements. Down: the AM sections of the source buffer from the
+    // lowest to the highest gathered channel, each H rows of the aligned width of full words.
+    const auto [lo, hi] = std::minmax_element(node.gather_channels.begin(), node.gather_channels.end());
+    const auto sections = static_cast<std::uint64_t>((source_offset + *hi) / lanes - (source_offset + *lo) / lanes + 1);
+    const std::uint64_t width_stride = (w + align - 1) / align * align;
+    const std::uint64_t up = static_cast<std::uint64_t>(out.shape[1]) * h * w * eb;
+    const std::uint64_t down = sections * h * width_stride * static_cast<std::uint64_t>(lanes) * eb;
+    EXPECT_EQ(up_bytes, up) << node.name;
+    EXPECT_EQ(down_bytes, down) << node.name;
+    const auto& row = report_row(compiled, node.name);
+    EXPECT_EQ(row.at("upload_bytes").get<std::uint64_t>(), up + io_up) << node.name;
+    EXPECT_EQ(row.at("download_bytes").get<std::uint64_t>(), down + io_down) << node.name;
+    EXPECT_EQ(row.at("instructions").get<std::uint64_t>(), runs + 1 + io) << node.name;
+    EXPECT_EQ(row.at("unit").get<std::string>(), "ddr");
+    EXPECT_EQ(in.shape[2], out.shape[2]);
+    gather_bytes += up + down;
+  }
+  // A gather's traffic is intermediate, as a concat copy's: ddr_spill_bytes (and moveops) grow by
+  // it, nothing else.
+  const auto& report = compiled.report;
+  std::uint64_t concat_bytes = 0;
+  for (const auto& row : report.at("layers")) {
+    if (row.at("type").get<std::string>() != "concat") continue;
+    concat_bytes += row.at("upload_bytes").get<std::uint64_t>() + row.at("download_bytes").get<std::uint64_t>();
+  }
+  EXPECT_EQ(concat_bytes > 0, !options.concat_placement);
+  EXPECT_GT(gather_bytes, 0u);
+  EXPECT_EQ(report.at("allocation").at("spilled_buffers").get<int>(), 0);
+  EXPECT_EQ(report.at("ddr_spill_bytes").get<std::uint64_t>(), gather_bytes + concat_bytes);
+  EXPECT_EQ(report.at("moveops").get<std::uint64_t>(),
+            report.at("ddr_input_output_bytes").get<std::uint64_t>() + report.at("ddr_spill_bytes").get<std::uint64_t>());
+  return cut;
+}
+
+TEST(XdnnChannelGather, OneUploadPerRunOfChannelsAndTheBytesCount) {
+  // 8 channels in one 96-lane section: a half is one run, a shuffle of 2 groups one run per channel.
+  const quant::QGraph& g = shufflenet_xdnn(8);
+  EXPECT_EQ(expect_gather_copies(g, test::xdnn_config("v3_96")), 0u);
+  std::size_t shuffle_runs = 0, half_runs = 0;
+  for (const int n : test::gather_nodes(g)) {
+    const auto& channels = g.nodes[static_cast<std::size_t>(n)].gather_channels;
+    (channels.size() == 8 ? shuffle_runs : half_runs) += test::gather_runs(channels, 0, 0, 96);
+  }
+  EXPECT_EQ(shuffle_runs, 2u * 8);
+  EXPECT_EQ(half_runs, 4u * 1);
+  // 64 channels on 28-lane sections: runs are cut where either side enters a new section.
+  EXPECT_GT(expect_gather_copies(shufflenet_xdnn(64), test::xdnn_config("v2_28")), 0u);
+  expect_gather_copies(shufflenet_xdnn(64), test::xdnn_config("v3_96"));
+  // Concats copied instead of placed: each gather writes a buffer of its own.
+  CompileOptions copied;
+  copied.concat_placement = false;
+  expect_gather_copies(g, test::xdnn_config("v3_96"), copied);
+}
+
+TEST(XdnnChannelGather, MoveopsCountBytesNotRuns) {
+  // One unit; the shuffle made an identity: the same bytes move in one upload instead of eight,
+  // and moveops is the network's input and output plus the gathers' downloads and uploads.
+  const quant::QGraph& g = shufflenet_xdnn(8, 1);
+  quant::QGraph unshuffled = g;
+  int shuffle = -1;
+  for (const int n : test::gather_nodes(g)) {
+    if (g.nodes[static_cast<std::size_t>(n)].gather_channels.size() == 8) shuffle = n;
+  }
+  ASSERT_GE(shuffle, 0);
+  auto& node = unshuffled.nodes[static_cast<std::size_t>(shuffle)];
+  for (std::size_t c = 0; c < node.gather_channels.size(); ++c) node.gather_channels[c] = static_cast<std::int64_t>(c);
+  const CompileResult with = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  const CompileResult identity = compile_xdnn(unshuffled, test::xdnn_config("v3_96"), {});
+  EXPECT_EQ(report_row(with, node.name).at("instructions").get<std::uint64_t>(), 1u + 8);
+  EXPECT_EQ(report_row(identity, node.name).at("instructions").get<std::uint64_t>(), 1u + 1);
+  EXPECT_EQ(identity.report.at("moveops").get<std::uint64_t>(), with.report.at("moveops").get<std::uint64_t>());
+  std::uint64_t gathered = 0;
+  for (const int n : test::gather_nodes(g)) {
+    const auto& row = report_row(with, g.nodes[static_cast<std::size_t>(n)].name);
+    gathered += row.at("upload_bytes").get<std::uint64_t>() + row.at("download_bytes").get<std::uint64_t>();
+  }
+  // Down: one 96-lane section of 8 x 8 pixels per gather; up: the output's elements.
+  EXPECT_EQ(gathered, 3u * 96 * 8 * 8 + (4u + 4 + 8) * 8 * 8);
+  EXPECT_EQ(with.report.at("moveops").get<std::uint64_t>(),
+            with.report.at("ddr_input_output_bytes").get<std::uint64_t>() + gathered);
+  EXPECT_EQ(with.report.at("ddr_spill_bytes").get<std::uint64_t>(), gathered);
+}
+
+TEST(XdnnSimChannelGather, ShuffleNetUnitsAreBitExact) {
+  const sim::xdnn::SimResult v3 = expect_bit_exact(shufflenet_xdnn(8), test::xdnn_config("v3_96"));
+  // The gathers ran on the DDR engine, nothing on the host.
+  int ddr = 0;
+  for (const auto& layer : v3.layers) {
+    if (layer.type != "channel_gather") continue;
+    ++ddr;
+    EXPECT_EQ(layer.unit, "ddr") << layer.name;
+    EXPECT_GT(layer.ddr_read_bytes, 0u) << layer.name;
+    EXPECT_GT(layer.ddr_write_bytes, 0u) << layer.name;
+    EXPECT_EQ(layer.array_busy_cycles, 0u) << layer.name;
+  }
+  EXPECT_EQ(ddr, 6);
+  EXPECT_EQ(v3.host_cycles, 0u);
+  expect_bit_exact(shufflenet_xdnn(8), test::xdnn_config("v2_28"));
+  // Runs cut at 28-lane sections, and halves of 32 channels straddling them.
+  expect_bit_exact(shufflenet_xdnn(64), test::xdnn_config("v2_28"));
+  expect_bit_exact(shufflenet_xdnn(64), test::xdnn_config("v3_96"));
+  // Every switch off: the concats are copied, so each split half is a member of a copied concat.
+  CompileOptions off;
+  off.schedule_search = false;
+  off.replication = false;
+  off.pool_pipelining = false;
+  off.weight_pingpong = false;
+  off.concat_placement = false;
+  off.input_streaming = false;
+  const LayerMapping copied = map_layers(shufflenet_xdnn(8), test::xdnn_config("v3_96").xdnn(), off);
+  EXPECT_TRUE(copied.placements.empty());
+  EXPECT_EQ(layer_named(copied, "cat1").kind, XLayerKind::Concat);
+  expect_bit_exact(shufflenet_xdnn(8), test::xdnn_config("v3_96"), off);
+}
+
+TEST(XdnnSimChannelGather, SpilledGatherOperandsAreBitExact) {
+  // An AM too small for the network's peak: buffers spill around the gathers.
+  const quant::QGraph& g = shufflenet_xdnn(64);
+  const CompileResult roomy = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  const auto peak = roomy.report.at("schedule").at("peak_am_bytes").get<std::uint64_t>();
+  const HwConfig small_am = test::xdnn_config("v3_96", {fmt::format("am_bytes={}", peak - 1)});
+  const CompileResult spilled = compile_xdnn(g, small_am, {});
+  EXPECT_EQ(spilled.report.at("allocation").at("strategy").get<std::string>(), "spill");
+  EXPECT_GT(spilled.report.at("allocation").at("spilled_buffers").get<int>(), 0);
+  EXPECT_EQ(spilled.report.at("moveops").get<std::uint64_t>(),
+            spilled.report.at("ddr_input_output_bytes").get<std::uint64_t>() +
+                spilled.report.at("ddr_spill_bytes").get<std::uint64_t>());
+  EXPECT_GT(spilled.report.at("ddr_spill_bytes").get<std::uint64_t>(),
+            roomy.report.at("ddr_spill_bytes").get<std::uint64_t>());
+  expect_bit_exact(g, small_am);
+}
+
+TEST(XdnnSimChannelGather, TheTrackerOrdersTheUploadsAfterTheDownload) {
+  // Each gather's first upload reads the scratch its download writes: the tracker flags it.
+  // Without the flag the simulator sees the download still in flight: a race.
+  const quant::QGraph& g = shufflenet_xdnn(8);
+  const HwConfig hw = test::xdnn_config("v3_96");
+  CompileResult compiled = compile_xdnn(g, hw, {});
+  const std::string shuffle = g.nodes[static_cast<std::size_t>(test::gather_nodes(g)[2])].name;
+  ASSERT_EQ(g.nodes[static_cast<std::size_t>(test::gather_nodes(g)[2])].gather_channels.size(), 8u);
+  int first_upload = -1;
+  for (int i = 0; i < compiled.program.instrs_size(); ++i) {
+    const auto& instr = compiled.program.instrs(i);
+    if (instr.layer() == shuffle && instr.has_download()) {
+      EXPECT_TRUE(instr.wait().conv()) << "the download must follow the branch's conv into the concat";
+    }
+    if (instr.layer() == shuffle && instr.has_upload()) {
+      first_upload = i;
+      break;
+    }
+  }
+  ASSERT_GE(first_upload, 0);
+  EXPECT_TRUE(compiled.program.instrs(first_upload).wait().download());
+  compiled.program.mutable_instrs(first_upload)->mutable_wait()->set_download(false);
+  const Tensor x = test::random_quantized(g.tensor(g.inputs[0]), 5);
+  sim::IntTensor input{x.shape(), {}};
+  for (std::int64_t i = 0; i < x.numel(); ++i) input.values.push_back(static_cast<std::int32_t>(x.as_int64(i)));
+  try {
+    sim::xdnn::simulate(compiled.program, hw, {input}, {});
+    FAIL() << "expected a race";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(fmt::format("instruction {}", first_upload)));
+  }
+}
+
+TEST(XdnnSimChannelGather, GathersOfTheNetworkInputAndIntoItsOutputAreBitExact) {
+  for (const int bits : {8, 16}) {
+    const quant::QGraph g = test::edge_gathers_qgraph(bits);
+    for (const char* hw : {"v3_96", "v2_28"}) {
+      SCOPED_TRACE(fmt::format("{}-bit on {}", bits, hw));
+      const HwConfig config = test::xdnn_config(hw);
+      const LayerMapping mapping = map_layers(g, config.xdnn(), {});
+      ASSERT_TRUE(mapping.unsupported.empty());
+      EXPECT_EQ(layer_named(mapping, "reverse").kind, XLayerKind::ChannelGather);
+      // The reversal is 40 runs of one channel. "pick" is 27-29 | 2-4 | 4 | 0, and on v2_28
+      // 27 | 28-29 (lane 28 starts the second section).
+      const CompileResult compiled = compile_xdnn(g, config, {});
+      // (Plus the network input's upload before the reversal, one per section, and the output's
+      // download after "pick".)
+      const std::uint64_t input_sections = std::string(hw) == "v2_28" ? 2 : 1;
+      EXPECT_EQ(report_row(compiled, "reverse").at("instructions").get<std::uint64_t>(), input_sections + 1 + 40);
+      EXPECT_EQ(report_row(compiled, "pick").at("instructions").get<std::uint64_t>(),
+                1u + (std::string(hw) == "v2_28" ? 5 : 4) + 1);
+      // The reversal's input buffer is written by the input upload, its output read by a 3x3
+      // conv: a buffer a gather writes is not replicated (40 channels would be on v3_96).
+      EXPECT_EQ(compiled.report.at("replicated_buffers").get<int>(), 0);
+      expect_gather_copies(g, config);
+      expect_bit_exact(g, config);
+    }
+  }
+}
+
+// A gather the DDR engine cannot copy is listed with its reason.
+TEST(XdnnChannelGather, WhatTheDdrEngineCannotCopyIsListed) {
+  quant::QGraph g = test::edge_gathers_qgraph();
+  g.tensors[static_cast<std::size_t>(g.find_tensor("y"))].bits = 16;
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_THAT(mapping.unsupported,
+              testing::ElementsAre("node 'pick' (ChannelGather): a channel gather copies bytes: its input and output "
+                                   "must have one type"));
 }
 
 }  // namespace

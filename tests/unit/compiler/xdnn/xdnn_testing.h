@@ -1,6 +1,6 @@
 #pragma once
 // Shared by the xDNN compiler tests: configs, a quantized small CNN, and QGraphs built by
-// hand (the Lut and Mul nodes the ONNX quantizer does not produce yet).
+// hand (Lut, Mul and ChannelGather nodes placed where a test wants them).
 
 #include <cstdint>
 #include <random>
@@ -41,18 +41,19 @@ class HandQGraph {
     graph_.scheme = quant::Scheme::Xdnn;
   }
 
-  int tensor(const std::string& name, Shape shape, double scale, bool is_signed = true) {
+  int tensor(const std::string& name, Shape shape, double scale, bool is_signed = true, int bits = 8) {
     quant::QTensor t;
     t.name = name;
     t.shape = std::move(shape);
     t.is_signed = is_signed;
+    t.bits = bits;
     t.scale = scale;
     t.threshold = scale * static_cast<double>(t.hi());
     graph_.tensors.push_back(std::move(t));
     return static_cast<int>(graph_.tensors.size()) - 1;
   }
-  int input(const std::string& name, Shape shape, double scale) {
-    const int t = tensor(name, std::move(shape), scale);
+  int input(const std::string& name, Shape shape, double scale, int bits = 8) {
+    const int t = tensor(name, std::move(shape), scale, true, bits);
     graph_.inputs.push_back(t);
     return t;
   }
@@ -90,6 +91,10 @@ class HandQGraph {
   }
   void concat(const std::string& name, std::vector<int> inputs, int out) {
     add(quant::QOpKind::Concat, name, std::move(inputs), out);
+  }
+  // out[:, c] = in[:, channels[c]] (out has in's scale and type).
+  void gather(const std::string& name, int in, int out, std::vector<std::int64_t> channels) {
+    add(quant::QOpKind::ChannelGather, name, {in}, out).gather_channels = std::move(channels);
   }
 
   quant::QGraph finish(std::vector<int> outputs) {
@@ -214,6 +219,24 @@ inline quant::QGraph concat_of_luts_qgraph() {
   g.lut("sg", c, sg, "sigmoid");
   g.concat("cat", {t, sg}, cat);
   g.conv("mix", cat, y, 1, 22);
+  return g.finish({y});
+}
+
+// Channel gathers at the network's edges, on more channels than a v2 section holds:
+// x[1,40,5,5] -> ChannelGather "reverse" (channel c is x's 39 - c) -> 3x3 conv "conv" (32)
+// -> ChannelGather "pick" (channels 27, 28, 29, 2, 3, 4, 4, 0: a run crossing a 28-lane
+// section, a repeated channel) -> y[1,8,5,5], the network output. `bits` of every tensor.
+inline quant::QGraph edge_gathers_qgraph(int bits = 8) {
+  HandQGraph g("edge_gathers");
+  const int x = g.input("x", {1, 40, 5, 5}, 1.0 / 32, bits);
+  const int r = g.tensor("r", {1, 40, 5, 5}, 1.0 / 32, true, bits);
+  const int c = g.tensor("c", {1, 32, 5, 5}, 1.0 / 16, true, bits);
+  const int y = g.tensor("y", {1, 8, 5, 5}, 1.0 / 16, true, bits);
+  std::vector<std::int64_t> reversed;
+  for (std::int64_t k = 39; k >= 0; --k) reversed.push_back(k);
+  g.gather("reverse", x, r, reversed);
+  g.conv("conv", r, c, 3, 71);
+  g.gather("pick", c, y, {27, 28, 29, 2, 3, 4, 4, 0});
   return g.finish({y});
 }
 
