@@ -222,11 +222,10 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.ops = quant::element_count(out);
         break;
       case QOpKind::ChannelGather:
-        // Data movement: a byte per output element (DESIGN.md 4.4 counts 1 op per element).
+        // Data movement: 0 ops (DESIGN.md 4.4 counts arithmetic; xDNN's gather counts the same).
         layer.kind = isa::pulp::KERNEL_GATHER;
         if (problem.empty() && dim(in, 1) > 65536) problem = "more than 65536 input channels; the index table is uint16";
         if (problem.empty() && node.gather_channels.empty()) problem = "no output channels";
-        layer.ops = quant::element_count(out);
         break;
       case QOpKind::Mul:
         layer.kind = isa::pulp::KERNEL_MUL;
