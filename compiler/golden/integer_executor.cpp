@@ -314,6 +314,29 @@ Tensor run_channel_gather(const QGraph& graph, const QNode& node, const Tensor& 
   return narrow(y, graph.tensor(node.output));
 }
 
+// Softmax over the channels of each row: e = exp_table[x - max + 255], y = min(hi, (e * 2^8 +
+// sum / 2) / sum) (docs/quant.md).
+Tensor run_softmax(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const QTensor& out_t = graph.tensor(node.output);
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t channels = out_t.shape[1];
+  std::vector<std::int32_t> y(x.size());
+  for (std::size_t row = 0; row < x.size(); row += static_cast<std::size_t>(channels)) {
+    const auto begin = x.begin() + static_cast<std::ptrdiff_t>(row);
+    const std::int32_t top = *std::max_element(begin, begin + channels);
+    const auto entry = [&](std::int64_t c) {
+      return node.softmax_exp_table.at(static_cast<std::size_t>(x[row + static_cast<std::size_t>(c)] - top + 255));
+    };
+    std::int64_t sum = 0;
+    for (std::int64_t c = 0; c < channels; ++c) sum += entry(c);
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const std::int64_t level = (entry(c) * 256 + sum / 2) / sum;
+      y[row + static_cast<std::size_t>(c)] = static_cast<std::int32_t>(std::min(level, out_t.hi()));
+    }
+  }
+  return narrow(y, out_t);
+}
+
 // Lut: y = table[x - lo(x)].
 Tensor run_lut(const QGraph& graph, const QNode& node, const Tensor& input) {
   const QTensor& in_t = graph.tensor(node.inputs[0]);
@@ -485,6 +508,11 @@ void check_node(const QGraph& graph, const QNode& node) {
       }
       if (node.requant.channels() != 1) throw std::logic_error("a mul requantises per tensor");
       break;
+    case QOpKind::Softmax:
+      if (in.shape != out.shape || node.softmax_exp_table.size() != 256 || in.bits != 8 || out.is_signed) {
+        throw std::logic_error("a softmax keeps the shape, has 256 exp entries, an 8-bit input and a uint8 output");
+      }
+      break;
     case QOpKind::ChannelGather:
       if (in.shape.size() != 4 || out.shape.size() != 4 ||
           static_cast<std::int64_t>(node.gather_channels.size()) != out.shape[1]) {
@@ -516,6 +544,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_mul(graph, node, *args[0], *args[1]);
     case QOpKind::ChannelGather:
       return run_channel_gather(graph, node, *args[0]);
+    case QOpKind::Softmax:
+      return run_softmax(graph, node, *args[0]);
   }
   throw std::logic_error("unknown QOpKind");
 }

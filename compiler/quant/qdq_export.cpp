@@ -243,6 +243,7 @@ class QdqWriter {
       }
       case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", 1); break;
       case QOpKind::Mul: add_node("Mul", node.name, inputs, {raw}); break;
+      case QOpKind::Softmax: set_int(add_node("Softmax", node.name, inputs, {raw}), "axis", 1); break;
       case QOpKind::ChannelGather: {
         const std::string indices = initializer(
             out.name + "_channels",

@@ -103,6 +103,7 @@ class QdqReader {
       case OpKind::HardSigmoid:
       case OpKind::HardSwish:
       case OpKind::Gather:
+      case OpKind::Softmax:
       case OpKind::Reshape: read_compute(node); return;
       case OpKind::Mul:
         if (!read_gated_lut(node)) read_compute(node);
@@ -356,6 +357,10 @@ class QdqReader {
                                                           : "hardswish";
         q.lut_alpha = node.attrs.get_float("alpha", node.op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
         q.lut_beta = node.attrs.get_float("beta", 0.5f);
+        break;
+      case OpKind::Softmax:
+        q.kind = QOpKind::Softmax;
+        q.inputs.push_back(activation_input(node, 0));
         break;
       case OpKind::Gather: {
         q.kind = QOpKind::ChannelGather;

@@ -45,6 +45,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::Lut: return "Lut";
     case QOpKind::Mul: return "Mul";
     case QOpKind::ChannelGather: return "ChannelGather";
+    case QOpKind::Softmax: return "Softmax";
   }
   return "?";
 }
@@ -171,6 +172,20 @@ void verify_qgraph(const QGraph& graph) {
           check(in.shape[d] == out.shape[d], node, "batch and spatial dimensions kept");
         }
         break;
+      case QOpKind::Softmax: {
+        check(node.inputs.size() == 1, node, "a softmax has one input");
+        check(in.bits == 8 && out.bits == 8 && !out.is_signed, node, "8-bit input, uint8 output");
+        check(out.scale == 1.0 / 256, node, "output scale 1/256");
+        check(in.shape == out.shape, node, "same shape in and out");
+        const bool rows = in.shape.size() == 2 || (in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1);
+        check(rows, node, "[N, C] or [N, C, 1, 1]: a softmax over the channels");
+        check(node.softmax_exp_table.size() == kSoftmaxTableEntries, node, "256 exp table entries");
+        for (const std::int64_t e : node.softmax_exp_table) {
+          check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
+        }
+        check(node.softmax_exp_table.back() == (std::int64_t{1} << kSoftmaxExpBits), node, "exp(0) is 2^16");
+        break;
+      }
       case QOpKind::Concat:
         for (int input : node.inputs) {
           const QTensor& t = graph.tensor(input);

@@ -67,6 +67,7 @@ enum class QOpKind {
   Lut,      // y = table[x - lo(x)]: an elementwise function of an 8-bit input (lut_function)
   Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1
   ChannelGather,  // y[:, c] = x[:, gather_channels[c]]: a channel shuffle, slice or split; same scale and type
+  Softmax,  // over the channels of each [N, C] (or [N, C, 1, 1]) row: exp table, sum, division (softmax_probability)
 };
 const char* qop_name(QOpKind kind);
 
@@ -109,7 +110,18 @@ struct QNode {
 
   // ChannelGather: the input channel each output channel copies (NCHW, axis 1).
   std::vector<std::int64_t> gather_channels;
+
+  // Softmax: exp((i - 255) * s_x) in Q16 (round half to even) for i = 0..255, indexed by
+  // x - max(x) + 255; derived from the input's scale (compiler/quant/requant_params.h).
+  std::vector<std::int64_t> softmax_exp_table;
 };
+
+// Softmax's integer form, shared by the golden model's definition and the docs: the output
+// level of one channel whose table entry is `e`, of a row whose entries sum to `sum` (at least
+// 2^16: the row's maximum has entry 2^16): min(hi, (e * 2^8 + sum / 2) / sum), the probability
+// at scale 1/256 rounded half up. The simulators write their own.
+inline constexpr int kSoftmaxExpBits = 16;
+inline constexpr int kSoftmaxTableEntries = 256;
 
 // The functions a Lut node may compute, by name: "sigmoid", "tanh", "hardsigmoid" (alpha,
 // beta), "hardswish" (x * hardsigmoid(x), alpha, beta), "silu" (x * sigmoid(x)). The real

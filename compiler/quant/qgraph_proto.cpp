@@ -129,6 +129,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     pn->set_lut_beta(n.lut_beta);
     for (const std::int64_t v : n.lut_table) pn->add_lut_table(v);
     for (const std::int64_t c : n.gather_channels) pn->add_gather_channels(c);
+    for (const std::int64_t e : n.softmax_exp_table) pn->add_softmax_exp_table(e);
   }
   fill(g->mutable_inputs(), graph.inputs);
   fill(g->mutable_outputs(), graph.outputs);
@@ -167,7 +168,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
   const std::size_t tensors = graph.tensors.size();
   for (const proto::QNode& pn : g.nodes()) {
     QNode n;
-    if (pn.kind() > static_cast<std::uint32_t>(QOpKind::ChannelGather)) in.fail(fmt::format("node '{}': bad kind", pn.name()));
+    if (pn.kind() > static_cast<std::uint32_t>(QOpKind::Softmax)) in.fail(fmt::format("node '{}': bad kind", pn.name()));
     n.kind = static_cast<QOpKind>(pn.kind());
     n.name = pn.name();
     for (const std::int32_t i : pn.inputs()) n.inputs.push_back(in.index(i, tensors, "node '" + n.name + "'"));
@@ -200,6 +201,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.lut_beta = pn.lut_beta();
     n.lut_table = to_vector<std::int64_t>(pn.lut_table());
     n.gather_channels = to_vector<std::int64_t>(pn.gather_channels());
+    n.softmax_exp_table = to_vector<std::int64_t>(pn.softmax_exp_table());
     graph.nodes.push_back(std::move(n));
   }
   for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));

@@ -188,6 +188,17 @@ class Builder {
             planned_.push_back({QOpKind::Reshape, node, out, {}});
           }
           break;
+        case OpKind::Softmax: {
+          const Shape& shape = node->input(0)->shape;
+          const bool rows = shape.size() == 2 || (shape.size() == 4 && shape[2] == 1 && shape[3] == 1);
+          if (node->input(0)->is_constant() || !rows ||
+              normalize_axis(node->attrs.get_int("axis", -1), static_cast<std::int64_t>(shape.size())) != 1) {
+            reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor is supported");
+          } else {
+            planned_.push_back({QOpKind::Softmax, node, out, {}});
+          }
+          break;
+        }
         case OpKind::Gather: {
           const Value* channels = node->input(1);
           if (node->input(0)->is_constant() || node->input(0)->shape.size() != 4 || channels == nullptr ||
@@ -232,7 +243,7 @@ class Builder {
         default:
           reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
                         "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
-                        "HardSwish, x*Sigmoid(x), Gather of channels)");
+                        "HardSwish, x*Sigmoid(x), Gather of channels, Softmax over channels)");
       }
     }
     for (const Value* output : graph_.outputs()) {
@@ -298,6 +309,9 @@ class Builder {
         // sigmoid and hardsigmoid lie in [0, 1]: unsigned keeps all 8 bits for them.
         out.is_signed = !(p.lut_function == "sigmoid" || p.lut_function == "hardsigmoid");
         out.bits = 8;
+      } else if (p.kind == QOpKind::Softmax) {
+        out.is_signed = false;  // probabilities in [0, 1] at scale 1/256
+        out.bits = 8;
       } else if (p.kind == QOpKind::Mul) {
         out.is_signed = false;
         for (int in : data_inputs(p)) out.is_signed = out.is_signed || q_.tensor(in).is_signed;
@@ -354,6 +368,13 @@ class Builder {
       t.scale = group_scale[find(parent, static_cast<int>(i))];
       t.threshold = t.scale * static_cast<double>(t.hi());
     }
+    // A probability needs no calibration: [0, 1] at 1/256, as int8 inference engines give it.
+    for (const PlannedNode& p : planned_) {
+      if (p.kind != QOpKind::Softmax) continue;
+      QTensor& t = q_.tensors[static_cast<std::size_t>(index_.at(p.output))];
+      t.scale = 1.0 / 256;
+      t.threshold = t.scale * static_cast<double>(t.hi());
+    }
   }
 
   QNode make_node(const PlannedNode& p) {
@@ -382,6 +403,13 @@ class Builder {
         q.lut_function = p.lut_function;
         q.lut_alpha = p.node->attrs.get_float("alpha", p.node->op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
         q.lut_beta = p.node->attrs.get_float("beta", 0.5f);
+        break;
+      case QOpKind::Softmax:
+        if (q_.tensor(q.inputs[0]).bits != 8) {
+          throw UserError(fmt::format("node {} (Softmax): its exp table needs an 8-bit input, but '{}' is {}-bit; "
+                                      "quantize it with 8 bits",
+                                      p.node->name, q_.tensor(q.inputs[0]).name, q_.tensor(q.inputs[0]).bits));
+        }
         break;
       case QOpKind::ChannelGather:
         q.gather_channels = p.node->constant_input(1)->to_int64_vector();

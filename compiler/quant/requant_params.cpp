@@ -243,6 +243,15 @@ std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const
   return table;
 }
 
+std::vector<std::int64_t> softmax_exp_table(const QTensor& in) {
+  std::vector<std::int64_t> table(kSoftmaxTableEntries);
+  for (int i = 0; i < kSoftmaxTableEntries; ++i) {
+    const double e = std::exp(static_cast<double>(i - (kSoftmaxTableEntries - 1)) * in.scale);
+    table[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(std::nearbyint(std::ldexp(e, kSoftmaxExpBits)));
+  }
+  return table;
+}
+
 std::vector<std::int64_t> conv_accumulator_bounds(const QGraph& graph, const QNode& node) {
   return accumulator_bounds(node, graph.tensor(node.inputs.at(0)));
 }
@@ -269,6 +278,7 @@ void assign_requant(QGraph& graph) {
         node.lut_table = lut_table(graph.tensor(node.inputs[0]), graph.tensor(node.output), node.lut_function,
                                    node.lut_alpha, node.lut_beta);
         break;
+      case QOpKind::Softmax: node.softmax_exp_table = softmax_exp_table(graph.tensor(node.inputs[0])); break;
       case QOpKind::MaxPool:
       case QOpKind::Concat:
       case QOpKind::ChannelGather:

@@ -31,6 +31,10 @@ bool pulp_batchnorm_needs_64bit(const QGraph& graph, const QNode& node);
 // A Lut's table: entry i is the function of the real value (lo(in) + i) * in.scale, divided
 // by out.scale, rounded half to even and clamped to the output's range. Computed in double
 // once, here: both implementations read the table, so no float arithmetic runs twice.
+// Softmax's exp table for an input of this scale: entry i = round_half_even(exp((i - 255) *
+// s_x) * 2^16), i = 0..255 (docs/quant.md).
+std::vector<std::int64_t> softmax_exp_table(const QTensor& in);
+
 std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const std::string& function, float alpha,
                                     float beta);
 

@@ -91,6 +91,23 @@ OnnxBuilder shuffle_cnn(std::int64_t opset) {
   return b;
 }
 
+OnnxBuilder softmax_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 41)).initializer("b1", random_tensor({8}, 42));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.node("GlobalAveragePool", {"r1"}, {"gap"}, "gap");
+  set_attr(b.node("Flatten", {"gap"}, {"flat"}, "flatten"), "axis", std::int64_t{1});
+  // Logits a few units apart, so the probabilities are neither all equal nor all one-hot.
+  Tensor w = random_tensor({10, 8}, 43);
+  for (float& v : w.span<float>()) v *= 4.0f;
+  b.initializer("wf", w).initializer("bf", random_tensor({10}, 44));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"logits"}, "fc"), "transB", std::int64_t{1});
+  set_attr(b.node("Softmax", {"logits"}, {"y"}, "softmax"), "axis", std::int64_t{1});
+  return b;
+}
+
 QuantizedModel quantize_model(const OnnxBuilder& builder, const quant::QuantizeOptions& options,
                               quant::CalibrationMethod method, int samples) {
   QuantizedModel result{import_onnx_model(builder.proto(), {}).graph, {}};

@@ -30,6 +30,10 @@ OnnxBuilder activation_cnn();
 // (6) "conv2" -> y.
 OnnxBuilder shuffle_cnn(std::int64_t opset = 13);
 
+// A classifier ending in probabilities: x[1,4,8,8] -> conv3x3 (8) + Relu -> global average
+// pool -> Flatten -> Gemm (10) "fc" -> Softmax (axis 1) "softmax" -> y.
+OnnxBuilder softmax_cnn();
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

@@ -186,6 +186,51 @@ TEST(Quantizer, ChannelSplitsAndShufflesBecomeGathers) {
   }
 }
 
+// A classifier's Softmax: uint8 probabilities at 1/256 from an exp table of the logits' scale.
+TEST(Quantizer, SoftmaxGivesProbabilitiesAtOneIn256) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::softmax_cnn(), scheme(s));
+    const QGraph& g = m.qgraph;
+    const QNode& softmax = node(g, "softmax");
+    ASSERT_EQ(softmax.kind, QOpKind::Softmax);
+    const QTensor& out = g.tensor(softmax.output);
+    EXPECT_EQ(out.scale, 1.0 / 256);
+    EXPECT_FALSE(out.is_signed);
+    const auto& table = softmax.softmax_exp_table;
+    ASSERT_EQ(table.size(), 256u);
+    EXPECT_EQ(table.back(), 65536) << "exp(0) in Q16";
+    EXPECT_TRUE(std::is_sorted(table.begin(), table.end()));
+    const double s_x = g.tensor(softmax.inputs[0]).scale;
+    EXPECT_EQ(table[254], static_cast<std::int64_t>(std::nearbyint(65536 * std::exp(-s_x))));
+    // The probabilities sum to 1 within the rounding of each of the 10, and track the float ones.
+    const auto inputs = random_inputs(m.graph, 11);
+    const Tensor f = ReferenceExecutor(m.graph).run(inputs)[0];
+    const Tensor levels = golden::IntegerExecutor(g).run(inputs)[0];
+    std::int64_t sum = 0;
+    double worst = 0;
+    for (std::int64_t i = 0; i < levels.numel(); ++i) {
+      sum += levels.as_int64(i);
+      worst = std::max(worst, std::abs(f.as_double(i) - static_cast<double>(levels.as_int64(i)) / 256));
+    }
+    EXPECT_NEAR(static_cast<double>(sum), 256.0, 5.0);
+    EXPECT_LT(worst, 0.05) << "logits quantized to 8 bits move the probabilities by a few 1/256 steps";
+  }
+}
+
+TEST(Quantizer, ASoftmaxOverRowsOfAnImageIsNamed) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 2, 4, 4}).output("y");
+  test::set_attr(b.node("Softmax", {"x"}, {"y"}, "spatial"), "axis", std::int64_t{1});
+  try {
+    test::quantize_model(b, scheme(Scheme::Xdnn));
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("spatial (Softmax): only a Softmax over the channels"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Quantizer, AGatherOfRowsIsNamed) {
   test::OnnxBuilder b;
   b.input("x", {1, 2, 4, 4}).output("y");
@@ -249,14 +294,14 @@ TEST(Quantizer, UnsupportedNodesAreListedTogether) {
   test::OnnxBuilder b;
   b.input("x", {1, 4}).output("y");
   b.node("LeakyRelu", {"x"}, {"s"}, "leaky");
-  b.node("Softmax", {"s"}, {"y"}, "soft");
+  b.node("Sub", {"s", "x"}, {"y"}, "difference");
   try {
     test::quantize_model(b, scheme(Scheme::Xdnn));
     FAIL() << "expected a UserError";
   } catch (const UserError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("leaky (LeakyRelu)"), std::string::npos) << what;
-    EXPECT_NE(what.find("soft (Softmax)"), std::string::npos) << what;
+    EXPECT_NE(what.find("difference (Sub)"), std::string::npos) << what;
   }
 }
 
