@@ -139,7 +139,7 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycl
   return w;
 }
 
-// Pools, add, LUT, MUL and GATHER over `pixels` output pixels of `channels` (output) channels.
+// Pools, add, LUT, MUL, GATHER and SOFTMAX over `pixels` output pixels of `channels` (output) channels.
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
                       const KernelCycles& k) {
   Work w;
@@ -167,6 +167,18 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
                       static_cast<std::uint64_t>(k.mul_pixel_overhead + k.gather_pixel_advance)),
             pixels * channels * 2);
       break;
+    case KERNEL_SOFTMAX: {
+      // Per element: pass 1 the load and p.max; pass 2 the load, shift, table lookup and the
+      // sum's add; pass 3 the same lookup, the scaling, the division, the clip and the store
+      // (5 loads: x three times, the table twice). Per pixel the passes' setup.
+      const std::uint64_t lookup = static_cast<std::uint64_t>(k.softmax_index + k.lut_lookup);
+      const std::uint64_t per_element = static_cast<std::uint64_t>(k.softmax_max) + lookup +
+                                        static_cast<std::uint64_t>(k.softmax_accumulate) + lookup +
+                                        static_cast<std::uint64_t>(k.softmax_normalise + k.softmax_divide);
+      w.add(pixels * (channels * per_element + static_cast<std::uint64_t>(k.softmax_pixel_overhead)),
+            pixels * channels * 5);
+      break;
+    }
     case KERNEL_MAXPOOL:
       w.add(pixels * (window * ceil_div(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div(channels, 4) +
                       static_cast<std::uint64_t>(k.pool_pixel_overhead)),
@@ -216,7 +228,7 @@ Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& 
     case KERNEL_DEPTHWISE: return depthwise_work(share(c, ceil_div(c, n), core), call, k);
     case KERNEL_LINEAR: return linear_work(share(c, ceil_div(c, n), core), call, k);
     default:
-      if (call.parallel() == PARALLEL_CO) {
+      if (call.parallel() == PARALLEL_CO && call.kind() != KERNEL_SOFTMAX) {
         const std::uint64_t channels = share(c, ceil_div(c, n), core);
         return elementwise_work(h * w, channels, h, call, k);
       } else {

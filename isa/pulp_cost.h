@@ -65,6 +65,29 @@ struct KernelCycles {
   // lp.setup and the index pointer's rewind (mul_pixel_overhead's 2), plus this: the pixel
   // base advances to the next input pixel (1 add; the output pointer post-increments). Derived.
   int gather_pixel_advance = 1;
+  // Softmax (SOFTMAX): per output pixel three passes over its channels (docs/pulp.md, "Softmax").
+  // Pass 1, the maximum m, per element: lb/lbu x (post-increment) and p.max. Derived.
+  int softmax_max = 2;
+  // Passes 2 and 3 look e[c] up, per element: lb/lbu x (post-increment) and an slli by 2 (the
+  // entries are words), then a lut_lookup: the add to the table's base (pre-offset once per pixel
+  // by 4 * (255 - m), so the shifted byte indexes it directly) and the entry's lw. Derived.
+  int softmax_index = 2;
+  // Pass 2, per element: the add of e[c] into the row sum. Derived.
+  int softmax_accumulate = 1;
+  // Pass 3, per element, around the division: slli e by 8, add sum / 2, p.minu with 255 (held
+  // in a register), sb (post-increment). Derived.
+  int softmax_normalise = 4;
+  // Pass 3's divu. RI5CY's divider (CV32E40P's cv32e40p_alu_div) is serial: 3 cycles plus one
+  // per leading zero bit of the divisor (the CV32E40P manual's 3..35: 3 with none, 35 for a
+  // divisor of 0). The divisor is the row sum, at least 2^16 (the maximum's own entry), so it has
+  // at most 15 leading zeros: 18 cycles, this kernel's worst case, is counted for every division
+  // (the cost cannot depend on data: --no-data and the tiler time the same calls). A bound from
+  // the divider's rule, not fitted.
+  int softmax_divide = 18;
+  // Per pixel: the three passes' lp.setup (3), the input pointer's two rewinds to the pixel
+  // (passes 2 and 3; pass 3's ends at the next pixel), m's initial value (li), the table base's
+  // pre-offset (sub from 255, slli, add: 3), the sum's clear (li) and sum / 2 (srli). Derived.
+  int softmax_pixel_overhead = 11;
   // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
   int maxpool_word = 2;
   int pool_pixel_overhead = 6;
@@ -90,6 +113,9 @@ struct KernelCost {
 // channels over k_h * k_w * c_in / groups bytes, and the pixel pair's pointer updates
 // (docs/pulp.md); with one group it costs exactly what the conv costs. LUT, MUL and GATHER
 // split as the add does: output rows (HO) or channels (CO); docs/pulp.md derives their loops.
+// SOFTMAX splits output rows whatever `parallel` says (a pixel's channels depend on each
+// other; kernel validation refuses any other variant); no scratch: e[c] is looked up again in
+// the division pass.
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
                        const KernelCycles& counts = KernelCycles{});
 

@@ -17,6 +17,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_LUT: return "lut";
     case KERNEL_MUL: return "mul";
     case KERNEL_GATHER: return "gather";
+    case KERNEL_SOFTMAX: return "softmax";
     default: return "unknown";
   }
 }

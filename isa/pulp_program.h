@@ -13,11 +13,12 @@ namespace wb::isa::pulp {
 // Bumped whenever a field changes meaning; programs of another version are refused.
 // 2: Layer.output_pixel_bytes (concat slices); 3: KERNEL_GROUPED_CONV and KernelCall.groups;
 // 4: KERNEL_LUT (its table at KernelCall.weights), KERNEL_MUL and KernelCall.b_h/b_w/b_c;
-// 5: KERNEL_GATHER (its index table at KernelCall.weights).
-inline constexpr std::uint32_t kPulpFormatVersion = 5;
+// 5: KERNEL_GATHER (its index table at KernelCall.weights); 6: KERNEL_SOFTMAX (its exp table at
+// KernelCall.weights).
+inline constexpr std::uint32_t kPulpFormatVersion = 6;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
-// "lut", "mul", "gather" ("unknown" otherwise).
+// "lut", "mul", "gather", "softmax" ("unknown" otherwise).
 const char* kernel_kind_name(KernelKind kind);
 // Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
 // The grouped conv is not one: each output channel reduces over its group's channels only.

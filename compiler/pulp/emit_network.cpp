@@ -316,9 +316,9 @@ class LayerEmitter {
     if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
       for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
     }
-    // The max pool, the table lookup and the gather have no arithmetic to requantise.
+    // The max pool, the table lookup, the gather and the softmax have no requantisation.
     if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT &&
-        lp_.shape.kind != isa::pulp::KERNEL_GATHER) {
+        lp_.shape.kind != isa::pulp::KERNEL_GATHER && lp_.shape.kind != isa::pulp::KERNEL_SOFTMAX) {
       *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
     }
     return call;

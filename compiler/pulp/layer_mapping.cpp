@@ -16,6 +16,11 @@ using quant::QGraph;
 using quant::QNode;
 using quant::QOpKind;
 
+// A softmax's ops per output element (DESIGN.md 4.4 counts arithmetic): the row's maximum (a
+// compare), the exp lookup, the row's sum (an add) and the rounded division that normalises it;
+// xDNN's host softmax counts the same 4.
+constexpr std::uint64_t kSoftmaxOpsPerElement = 4;
+
 std::int64_t dim(const quant::QTensor& t, std::size_t i) { return quant::dim_or_one(t, i); }
 
 // Everything the int8 kernels need of a node's tensors, or why not.
@@ -226,6 +231,25 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.kind = isa::pulp::KERNEL_GATHER;
         if (problem.empty() && dim(in, 1) > 65536) problem = "more than 65536 input channels; the index table is uint16";
         if (problem.empty() && node.gather_channels.empty()) problem = "no output channels";
+        break;
+      case QOpKind::Softmax:
+        // Over the channels of each row: an [N, C] (or [N, C, 1, 1]) row is a 1x1 image of C
+        // channels, whose HWC bytes are its flat order (so a Flatten between reads the same bytes).
+        layer.kind = isa::pulp::KERNEL_SOFTMAX;
+        if (problem.empty() && (dim(in, 2) != 1 || dim(in, 3) != 1 || dim(out, 2) != 1 || dim(out, 3) != 1 ||
+                                quant::element_count(in) != quant::element_count(out))) {
+          problem = "not over the channels of one pixel; the softmax kernel normalises each pixel's channels";
+        }
+        if (problem.empty() && out.is_signed) problem = "a signed output; the softmax kernel writes uint8 probabilities";
+        if (problem.empty() && dim(out, 1) > 65535) {
+          problem = "more than 65535 channels; the softmax kernel's row sum is a 32-bit register";
+        }
+        if (problem.empty() &&
+            node.softmax_exp_table.size() != static_cast<std::size_t>(quant::kSoftmaxTableEntries)) {
+          problem = fmt::format("{} exp table entries, not {}", node.softmax_exp_table.size(),
+                                quant::kSoftmaxTableEntries);
+        }
+        layer.ops = kSoftmaxOpsPerElement * quant::element_count(out);
         break;
       case QOpKind::Mul:
         layer.kind = isa::pulp::KERNEL_MUL;

@@ -91,10 +91,20 @@ std::uint64_t staged_input_b_bytes(const LayerPlan& lp, std::uint32_t rows) {
 }
 
 // A layer's constant table, padded to the image's alignment: a LUT's 256 entries as bytes of
-// the output type, a GATHER's input channel per output channel as little-endian uint16.
+// the output type, a GATHER's input channel per output channel as little-endian uint16, a
+// SOFTMAX's 256 exp entries (Q16) as little-endian uint32.
 void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
-  if (s.kind == isa::pulp::KERNEL_LUT) {
+  if (s.kind == isa::pulp::KERNEL_SOFTMAX) {
+    if (node.softmax_exp_table.size() * 4 != kSoftmaxTableBytes) {
+      throw std::logic_error(fmt::format("softmax '{}' has {} exp table entries, not {}", node.name,
+                                         node.softmax_exp_table.size(), kSoftmaxTableBytes / 4));
+    }
+    for (const std::int64_t entry : node.softmax_exp_table) {
+      const auto e = static_cast<std::uint32_t>(entry);
+      for (int byte = 0; byte < 4; ++byte) image.push_back(static_cast<char>((e >> (8 * byte)) & 0xffu));
+    }
+  } else if (s.kind == isa::pulp::KERNEL_LUT) {
     if (node.lut_table.size() != kLutTableBytes) {
       throw std::logic_error(fmt::format("lut '{}' has {} table entries, not {}", node.name, node.lut_table.size(),
                                          kLutTableBytes));
@@ -142,7 +152,8 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   s.h_out = u32(quant::dim_or_one(out, 2));
   s.w_out = u32(quant::dim_or_one(out, 3));
   const bool windowed = layer.kind != isa::pulp::KERNEL_ADD && layer.kind != isa::pulp::KERNEL_LUT &&
-                        layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_GATHER;
+                        layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_GATHER &&
+                        layer.kind != isa::pulp::KERNEL_SOFTMAX;
   if (windowed) {
     s.k_h = u32(node.kernel[0]);
     s.k_w = u32(node.kernel[1]);
@@ -160,8 +171,9 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.gather_first = u32(*first);
     s.gather_span = u32(*last - *first + 1);
   }
-  if (layer.kind == isa::pulp::KERNEL_LUT) {
-    // Elementwise: the input is read as the output's shape (a flattened 1x1 image is the same bytes).
+  if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX) {
+    // Elementwise (a softmax per pixel): the input is read as the output's shape (a flattened
+    // 1x1 image is the same bytes).
     s.c_in = s.c_out;
     s.h_in = s.h_out;
     s.w_in = s.w_out;
@@ -324,7 +336,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       };
       while (rows > 0 && staging(rows) > room) --rows;
       if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV &&
-          s.kind != isa::pulp::KERNEL_GATHER) {
+          s.kind != isa::pulp::KERNEL_GATHER && s.kind != isa::pulp::KERNEL_SOFTMAX) {
         // One row of every channel is too much (the global pool of a squeeze-and-excitation
         // block on a large map): chunks of channels, each staging its own channels' rows (a
         // strided uDMA copy), then as many rows as still fit.

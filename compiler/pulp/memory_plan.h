@@ -49,8 +49,8 @@ struct LayerPlan {
   bool weights_double_buffered = false;
   std::uint64_t weights_address_alt = 0;
   std::uint64_t weights_l3 = 0;           // this layer's weights in the L3 image, bias after them
-  // A LUT's 256-byte table: at weights_l3 in the L3 image, in an L2 buffer at weights_address
-  // for the layer.
+  // A LUT's, GATHER's or SOFTMAX's table (table_bytes): at weights_l3 in the L3 image, in an L2
+  // buffer at weights_address for the layer.
   bool has_table = false;
   bool weights_prefetched = false;        // loaded by the previous layer's l3_prefetch
 };

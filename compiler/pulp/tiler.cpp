@@ -31,20 +31,26 @@ std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) { return (a + b - 1) / 
 
 bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV; }
 
-// The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL.
+// The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL, GATHER, SOFTMAX.
 bool is_elementwise(KernelKind kind) {
   return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL ||
-         kind == isa::pulp::KERNEL_GATHER;
+         kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX;
+}
+
+// Kinds whose every tile holds all output channels: a gather's tiles are rows (each reads all
+// the channels its indices span); a softmax normalises each pixel over all its channels.
+bool all_channels(KernelKind kind) {
+  return kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX;
 }
 
 // The 4x2 matmul kernels, whose tiles DORY scores as convolutions: a grouped conv runs the
 // conv's kernel per group.
 bool scores_as_conv(KernelKind kind) { return is_matmul(kind) || is_grouped(kind); }
 
-// An output-channel tile of a grouped conv holds whole groups; a gather's holds every output
-// channel (its tiles are rows: each reads all input channels).
+// An output-channel tile of a grouped conv holds whole groups; a gather's and a softmax's hold
+// every output channel.
 bool whole_groups(const LayerShape& s, std::uint32_t c_out) {
-  if (s.kind == isa::pulp::KERNEL_GATHER) return c_out == s.c_out;
+  if (all_channels(s.kind)) return c_out == s.c_out;
   return !is_grouped(s.kind) || c_out % s.group_c_out() == 0;
 }
 
@@ -106,6 +112,7 @@ std::vector<Parallel> variants(KernelKind kind) {
     case isa::pulp::KERNEL_GATHER:
     case isa::pulp::KERNEL_MAXPOOL:
     case isa::pulp::KERNEL_AVGPOOL: return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_CO};
+    case isa::pulp::KERNEL_SOFTMAX: return {isa::pulp::PARALLEL_HO};  // a pixel's channels go together
     default: return {isa::pulp::PARALLEL_CO};  // depthwise and linear split channels / outputs
   }
 }
@@ -138,6 +145,7 @@ const char* objective_name(TilerObjective objective) { return objective == Tiler
 std::uint64_t table_bytes(const LayerShape& s) {
   if (s.kind == isa::pulp::KERNEL_LUT) return kLutTableBytes;
   if (s.kind == isa::pulp::KERNEL_GATHER) return 2 * std::uint64_t{s.c_out};
+  if (s.kind == isa::pulp::KERNEL_SOFTMAX) return kSoftmaxTableBytes;
   return 0;
 }
 
@@ -381,7 +389,7 @@ TileChoice smallest_tile(const LayerShape& s, const PulpParams& hw) {
   // allows, the fewest input channels; or the whole layer, which needs no double buffering,
   // when that is smaller.
   TileChoice smallest;
-  smallest.c_out = is_grouped(s.kind) ? s.group_c_out() : s.kind == isa::pulp::KERNEL_GATHER ? s.c_out : 1;
+  smallest.c_out = is_grouped(s.kind) ? s.group_c_out() : all_channels(s.kind) ? s.c_out : 1;
   smallest.h_out = s.h_out;
   smallest.w_out = s.w_out;
   const std::vector<std::uint32_t> splits = cin_splits(s);
@@ -471,7 +479,7 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
   }
   if (is_grouped(s.kind)) {
     for (const std::uint32_t g : balanced_sizes(s.groups)) cs.push_back(g * s.group_c_out());
-  } else if (s.kind == isa::pulp::KERNEL_GATHER) {
+  } else if (all_channels(s.kind)) {
     cs.push_back(s.c_out);
   } else {
     for (const std::uint32_t c : balanced_sizes(s.c_out)) {

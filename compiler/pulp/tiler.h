@@ -17,6 +17,9 @@
 // DORY's conv objective, except that an output-channel tile holds whole groups and reads the
 // input channels of its groups (as a depthwise tile reads its own channels); its input
 // channels are never tiled further, and its im2col buffers hold one group's channels.
+// A softmax tile holds every channel of its pixels (they normalise together) and is split
+// across the cores by rows only (Ho); its L1 holds the input, the output and the exp table
+// (no scratch: the kernel looks e up again in its division pass).
 // Both searches are exact over their spaces (enumeration with bound pruning) and deterministic.
 
 #include <cstdint>
@@ -60,9 +63,11 @@ std::uint64_t second_operand_bytes(const LayerShape& shape, std::uint32_t rows, 
 
 // The lookup table a KERNEL_LUT tile reads from L1: 256 bytes, one per 8-bit input value.
 inline constexpr std::uint64_t kLutTableBytes = 256;
+// The exp table a KERNEL_SOFTMAX tile reads from L1: 256 little-endian uint32 entries in Q16.
+inline constexpr std::uint64_t kSoftmaxTableBytes = 1024;
 
 // The constant table a layer's tiles read from one L1 slot: a LUT's 256 bytes, a GATHER's
-// uint16 input channel per output channel; 0 for every other kind.
+// uint16 input channel per output channel, a SOFTMAX's 1 KiB exp table; 0 for every other kind.
 std::uint64_t table_bytes(const LayerShape& shape);
 
 struct TileChoice {

@@ -46,6 +46,14 @@ constexpr std::uint64_t kLutEntries = 256;  // one per value of an 8-bit input
 // GATHER's index table: one little-endian uint16 per output channel.
 std::uint64_t gather_table_bytes(const KernelCall& c) { return 2 * std::uint64_t{c.c_out()}; }
 
+// SOFTMAX's exp table: 256 little-endian uint32 entries, indexed by x - max + 255, in Q16.
+constexpr std::uint64_t kSoftmaxEntries = 256;
+constexpr std::uint64_t kSoftmaxTableBytes = 4 * kSoftmaxEntries;
+constexpr std::uint32_t kSoftmaxOne = 1u << 16;  // exp(0) in Q16: entry 255, the largest
+// The row sum is a 32-bit register: c_out entries of at most 2^16 each stay below 2^32 up to
+// 65535 channels (and e * 256 + sum / 2 then too).
+constexpr std::uint32_t kSoftmaxMaxChannels = 65535;
+
 // True when the call ends with the requantised output (not a partial sum of an input-channel tile).
 bool writes_output(const KernelCall& c) { return !c.cin_tiled() || c.last_cin_tile(); }
 
@@ -145,7 +153,8 @@ std::string kind_shape_problem(const KernelCall& c) {
   const char* name = isa::pulp::kernel_kind_name(kind);
   if (std::string p = groups_problem(c); !p.empty()) return p;
   if (std::string p = broadcast_problem(c); !p.empty()) return p;
-  if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_GATHER) &&
+  if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_GATHER ||
+       kind == isa::pulp::KERNEL_SOFTMAX) &&
       (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1)) {
     return fmt::format("{} with a {}x{} window and stride {}x{} (1x1 and 1x1 expected)", name, c.k_h(), c.k_w(),
                        c.stride_h(), c.stride_w());
@@ -184,6 +193,22 @@ std::string kind_shape_problem(const KernelCall& c) {
     return fmt::format("gather input_signed {} but output_signed {} (a byte copy keeps its type)", c.input_signed(),
                        c.output_signed());
   }
+  if (kind == isa::pulp::KERNEL_SOFTMAX) {
+    if (c.output_signed()) {
+      return "softmax output_signed true (its probabilities are uint8 at 1/256)";
+    }
+    if (c.parallel() != isa::pulp::PARALLEL_HO) {
+      const char* variant = c.parallel() == isa::pulp::PARALLEL_CO     ? "co"
+                            : c.parallel() == isa::pulp::PARALLEL_HOWO ? "howo"
+                                                                       : "unknown";
+      return fmt::format("softmax with parallel {} (only ho, output rows: a pixel's channels depend on each other)",
+                         variant);
+    }
+    if (c.c_out() > kSoftmaxMaxChannels) {
+      return fmt::format("softmax over {} channels (at most {}: the row sum is a 32-bit register)", c.c_out(),
+                         kSoftmaxMaxChannels);
+    }
+  }
   if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
     return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear are tiled over input channels)", name);
   }
@@ -211,6 +236,7 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
       {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
       {"lut table", c.weights(), kLutEntries, kind == isa::pulp::KERNEL_LUT},
       {"gather table", c.weights(), gather_table_bytes(c), kind == isa::pulp::KERNEL_GATHER},
+      {"softmax table", c.weights(), kSoftmaxTableBytes, kind == isa::pulp::KERNEL_SOFTMAX},
       {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
       {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
   };
@@ -582,6 +608,56 @@ void gather(const KernelCall& c, std::uint8_t* l1) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// SOFTMAX.
+
+// The exp table, each entry checked: it is data (it arrives by DMA), which kernel_problem
+// cannot see. An entry above 2^16 could overflow the 32-bit row sum, and entry 255 (the row
+// maximum's own, exp(0)) must be 2^16, which also keeps the sum, the divisor, at least 2^16.
+std::array<std::uint32_t, kSoftmaxEntries> softmax_table(const KernelCall& c, const std::uint8_t* l1) {
+  std::array<std::uint32_t, kSoftmaxEntries> table{};
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const std::uint8_t* entry = l1 + c.weights() + 4 * i;  // little-endian
+    table[i] = entry[0] | std::uint32_t{entry[1]} << 8 | std::uint32_t{entry[2]} << 16 | std::uint32_t{entry[3]} << 24;
+    if (table[i] > kSoftmaxOne) {
+      throw UserError(fmt::format("softmax: exp table entry {} is {}, above {} (exp(0) in Q16)", i, table[i],
+                                  kSoftmaxOne));
+    }
+  }
+  if (table.back() != kSoftmaxOne) {
+    throw UserError(fmt::format("softmax: exp table entry 255 is {}, not {} (exp(0) in Q16)", table.back(),
+                                kSoftmaxOne));
+  }
+  return table;
+}
+
+// Per pixel: m = max x, e[c] = table[x[c] - m + 255], sum = sum e, y[c] = min(255, (e[c] * 256 +
+// sum / 2) / sum), in the 32-bit unsigned arithmetic of the core (kernel_problem's channel bound
+// and softmax_table's entry bound keep every value below 2^32; the sum is at least 2^16).
+template <bool Signed>
+void softmax(const KernelCall& c, std::uint8_t* l1) {
+  const std::array<std::uint32_t, kSoftmaxEntries> table = softmax_table(c, l1);
+  const std::uint8_t* x = l1 + c.input();
+  std::uint8_t* y = l1 + c.output();
+  const std::uint32_t channels = c.c_out();
+  const std::uint64_t pixels = std::uint64_t{c.h_out()} * c.w_out();
+  for (std::uint64_t p = 0; p < pixels; ++p) {
+    const std::uint8_t* xp = x + p * channels;
+    std::uint8_t* yp = y + p * channels;
+    std::int32_t top = std::numeric_limits<std::int32_t>::min();
+    for (std::uint32_t ch = 0; ch < channels; ++ch) top = std::max(top, element<Signed>(xp + ch));
+    const auto entry = [&](std::uint32_t ch) {
+      return table[static_cast<std::size_t>(element<Signed>(xp + ch) - top + 255)];
+    };
+    std::uint32_t sum = 0;
+    for (std::uint32_t ch = 0; ch < channels; ++ch) sum += entry(ch);
+    const std::uint32_t half = sum / 2;
+    for (std::uint32_t ch = 0; ch < channels; ++ch) {
+      yp[ch] = static_cast<std::uint8_t>(std::min<std::uint32_t>((entry(ch) * 256 + half) / sum, 255));
+    }
+  }
+}
+
 template <bool SignedA>
 void mul_by_second_type(const KernelCall& c, std::uint8_t* l1) {
   c.input_b_signed() ? mul<SignedA, true>(c, l1) : mul<SignedA, false>(c, l1);
@@ -603,9 +679,9 @@ std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
   if (p.empty()) p = extents_problem(c);
   if (p.empty()) p = kind_shape_problem(c);
   if (p.empty()) p = operands_problem(c, l1_size);
-  // The max pool, the table lookup and the gather have no arithmetic to requantise.
+  // The max pool, the table lookup, the gather and the softmax have no requantisation.
   if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL && c.kind() != isa::pulp::KERNEL_LUT &&
-      c.kind() != isa::pulp::KERNEL_GATHER) {
+      c.kind() != isa::pulp::KERNEL_GATHER && c.kind() != isa::pulp::KERNEL_SOFTMAX) {
     p = requant_problem(c.requant(), c.c_out());
     if (p.empty()) p = requant_clamp_problem(c);
   }
@@ -627,6 +703,7 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_LUT: s ? lut<true>(c, m) : lut<false>(c, m); break;
     case isa::pulp::KERNEL_MUL: s ? mul_by_second_type<true>(c, m) : mul_by_second_type<false>(c, m); break;
     case isa::pulp::KERNEL_GATHER: gather(c, m); break;
+    case isa::pulp::KERNEL_SOFTMAX: s ? softmax<true>(c, m) : softmax<false>(c, m); break;
     default: break;  // kernel_problem rejects other kinds
   }
 }

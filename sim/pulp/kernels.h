@@ -11,6 +11,7 @@
 //   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
 //           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)
 //           uint16 little-endian [c_out] channel indices (GATHER)
+//           uint32 little-endian [256] exp table in Q16 (SOFTMAX)
 //   bias    int32 little-endian [c_out] when has_bias
 // Output pixel (oh, ow) reads input row oh * stride_h - pad_top + kh and column
 // ow * stride_w - pad_left + kw; rows/columns outside the tile are padding: zero for the
@@ -24,6 +25,9 @@
 //     (broadcast); one requant entry
 //   GATHER: y[h][w][c] = x[h][w][idx[c]] (idx at `weights`), a byte copy, no requant; same
 //     type in and out, h_in == h_out, w_in == w_out, c_out may differ from c_in
+//   SOFTMAX: per pixel over its c_out channels (c_in == c_out <= 65535), m = max x,
+//     e[c] = table[x[c] - m + 255], sum = sum of e, y[c] = min(255, (e[c] * 256 + sum / 2) / sum)
+//     (integer division); uint8 output, no requant, parallel HO only
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
 //   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).
@@ -47,8 +51,9 @@ namespace wb::sim::pulp {
 std::string kernel_problem(const isa::pulp::KernelCall& call, std::size_t l1_size);
 
 // Performs a well-formed call (kernel_problem(call, l1.size()) == "") on the L1 bytes. Data
-// kernel_problem cannot see is checked here: a GATHER index not below c_in is a UserError
-// naming the kernel and the index, raised before any output byte is written.
+// kernel_problem cannot see is checked here: a GATHER index not below c_in, or a SOFTMAX exp
+// table entry above 2^16 or an entry 255 other than 2^16, is a UserError naming the kernel and
+// the entry, raised before any output byte is written.
 void run_kernel(const isa::pulp::KernelCall& call, std::span<std::uint8_t> l1);
 
 }  // namespace wb::sim::pulp

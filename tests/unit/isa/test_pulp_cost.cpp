@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "isa/hw_config.h"
 #include "isa/pulp_cost.h"
@@ -206,6 +207,58 @@ TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
   EXPECT_EQ(channels.conflict_cycles, 1u);
   EXPECT_EQ(channels.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) +
                                  86u + channels.conflict_cycles);
+}
+
+// SOFTMAX per element (docs/pulp.md, "Softmax"): pass 1 softmax_max 2 (lb, p.max); pass 2
+// softmax_index 2 (lb, slli) + lut_lookup 2 (add, lw) + softmax_accumulate 1; pass 3 the same
+// lookup 4 + softmax_normalise 4 (slli, add, p.minu, sb) + softmax_divide 18 (divu: 3 + at most
+// 15 leading zeros of a sum >= 2^16) = 33 cycles and 5 loads; per pixel softmax_pixel_overhead
+// 11; per row 10.
+//   2 x 3 x 10 on one core: 6 x (10 x 33 + 11) + 2 x 10 = 2066 cycles, 300 loads;
+//   on 8 cores (rows): 2 cores of 1 row, 3 x 341 + 10 = 1033 cycles, 150 loads, 6 idle, and
+//   150 x 1 x (150 / 1033) / 16 x 0.5 = 0.68, so 1 cycle of bank conflicts;
+//   a classifier's 1 x 1 x 10 on 8 cores: one core, 341 + 10 = 351.
+TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
+  const PulpParams hw = gap8();
+  const KernelCycles counts;
+  const int per_element = counts.softmax_max + (counts.softmax_index + counts.lut_lookup + counts.softmax_accumulate) +
+                          (counts.softmax_index + counts.lut_lookup + counts.softmax_normalise + counts.softmax_divide);
+  ASSERT_EQ(per_element, 33);
+  ASSERT_EQ(counts.softmax_pixel_overhead, 11);
+  ASSERT_EQ(counts.softmax_divide, 3 + 15);  // the divider's 3 + the leading zeros of 2^16
+
+  KernelCall call = elementwise(KERNEL_SOFTMAX, 2, 3, 10, PARALLEL_HO);
+  const KernelCost one = kernel_cost(call, hw, 1);
+  ASSERT_EQ(one.core_cycles.size(), 1u);
+  EXPECT_EQ(one.core_cycles[0], 6u * (10u * 33u + 11u) + 2u * 10u);
+  EXPECT_EQ(one.core_cycles[0], 2066u);
+  EXPECT_EQ(one.core_loads[0], 300u);
+  EXPECT_EQ(one.conflict_cycles, 0u);
+  EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 2066u);
+
+  const KernelCost rows = kernel_cost(call, hw, 8);
+  ASSERT_EQ(rows.core_cycles.size(), 8u);
+  for (int core = 0; core < 8; ++core) {
+    const auto i = static_cast<std::size_t>(core);
+    EXPECT_EQ(rows.core_cycles[i], core < 2 ? 1033u : 0u) << "core " << core;
+    EXPECT_EQ(rows.core_loads[i], core < 2 ? 150u : 0u) << "core " << core;
+  }
+  EXPECT_EQ(rows.conflict_cycles, 1u);
+  EXPECT_EQ(rows.cycles,
+            static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 1033u + 1u);
+
+  // A pixel's channels are never split: a CO call (which validation refuses) costs the rows' split.
+  call.set_parallel(PARALLEL_CO);
+  EXPECT_EQ(kernel_cost(call, hw, 8).core_cycles, rows.core_cycles);
+
+  const KernelCost classifier = kernel_cost(elementwise(KERNEL_SOFTMAX, 1, 1, 10, PARALLEL_HO), hw, 8);
+  EXPECT_EQ(classifier.core_cycles, (std::vector<std::uint64_t>{351, 0, 0, 0, 0, 0, 0, 0}));
+
+  // Each division costs softmax_divide: the data-independent bound, one per element.
+  KernelCycles worst = counts;
+  worst.softmax_divide = 35;  // the divider's worst case of all (a divisor of 0)
+  EXPECT_EQ(kernel_cost(elementwise(KERNEL_SOFTMAX, 2, 3, 10, PARALLEL_HO), hw, 1, worst).core_cycles[0],
+            2066u + 60u * (35u - 18u));
 }
 
 }  // namespace

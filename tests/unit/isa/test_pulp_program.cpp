@@ -1,5 +1,6 @@
-// PULP program files (isa/pulp_program): grouped conv, LUT, MUL and gather calls survive a save
-// and load, and a program of an earlier format version (before KERNEL_GATHER) is refused, not misread.
+// PULP program files (isa/pulp_program): grouped conv, LUT, MUL, gather and softmax calls survive
+// a save and load, and a program of an earlier format version (before KERNEL_SOFTMAX) is refused,
+// not misread.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -108,9 +109,35 @@ TEST(PulpProgram, AGatherCallSurvivesSaveAndLoad) {
   EXPECT_FALSE(is_matmul(KERNEL_GATHER));
 }
 
+TEST(PulpProgram, ASoftmaxCallSurvivesSaveAndLoad) {
+  Network network = grouped_network(kPulpFormatVersion);
+  Layer& softmax = *network.add_layers();
+  softmax.set_kind(KERNEL_SOFTMAX);
+  softmax.set_type(kernel_kind_name(KERNEL_SOFTMAX));
+  KernelCall& call = *softmax.add_steps()->mutable_compute();
+  call.set_kind(KERNEL_SOFTMAX);
+  call.set_c_in(10);
+  call.set_c_out(10);
+  call.set_weights(2048);
+  call.set_input_signed(true);
+  TempFile file("softmax.pulp");
+  save_network(network, file.path());
+  const Network loaded = load_network(file.path());
+  EXPECT_EQ(loaded.layers(1).kind(), KERNEL_SOFTMAX);
+  EXPECT_EQ(loaded.layers(1).type(), "softmax");
+  const KernelCall& c = loaded.layers(1).steps(0).compute();
+  EXPECT_EQ(c.kind(), KERNEL_SOFTMAX);
+  EXPECT_EQ(c.c_out(), 10u);
+  EXPECT_EQ(c.weights(), 2048u);
+  EXPECT_TRUE(c.input_signed());
+  // The exp table is not per output channel weights: never chunked, no bias.
+  EXPECT_FALSE(has_weights(KERNEL_SOFTMAX));
+  EXPECT_FALSE(is_matmul(KERNEL_SOFTMAX));
+}
+
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 5u);  // 5: KERNEL_GATHER
-  for (const std::uint32_t old : {2u, 3u, 4u}) {
+  ASSERT_EQ(kPulpFormatVersion, 6u);  // 6: KERNEL_SOFTMAX
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -118,7 +145,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 5; compile the model again", old)));
+                                "program format version {}, this workbench reads version 6; compile the model again", old)));
     }
   }
 }

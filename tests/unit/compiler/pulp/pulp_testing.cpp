@@ -196,6 +196,11 @@ const quant::QGraph& shuffle_pulp_cnn_qgraph() {
   return graph;
 }
 
+const quant::QGraph& softmax_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(softmax_cnn());
+  return graph;
+}
+
 const quant::QGraph& dense_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(dense_pulp_cnn());
   return graph;

@@ -55,4 +55,9 @@ OnnxBuilder dense_pulp_cnn();
 const quant::QGraph& shuffle_pulp_cnn_qgraph();
 const quant::QGraph& dense_pulp_cnn_qgraph();
 
+// tests/support's softmax_cnn() (x[1,4,8,8] -> conv3x3 (8) + Relu "conv1" -> global average
+// pool "gap" -> Flatten -> Gemm (10) "fc" -> Softmax "softmax" -> y, uint8 at 1/256),
+// quantized with the pulp scheme.
+const quant::QGraph& softmax_pulp_cnn_qgraph();
+
 }  // namespace wb::test

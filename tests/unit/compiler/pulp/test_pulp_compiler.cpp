@@ -688,6 +688,164 @@ TEST(PulpCompile, LookupTablesAndProductsWithBothTilersTiledAndStaged) {
   EXPECT_TRUE(channel_staged_pool);
 }
 
+// ---------------------------------------------------------------------------------------
+// Softmax.
+
+TEST(PulpLayerMapping, AClassifiersSoftmaxRunsTheSoftmaxKernelOnAOnePixelImage) {
+  const auto& graph = test::softmax_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "avgpool", "linear", "softmax"}));
+  const PLayer& softmax = m.layers.back();
+  EXPECT_EQ(softmax.name, "softmax");
+  EXPECT_EQ(softmax.kind, isa::pulp::KERNEL_SOFTMAX);
+  EXPECT_EQ(softmax.inputs.at(0), m.layers[2].output);  // the fc's logits
+  EXPECT_EQ(softmax.macs, 0u);
+  EXPECT_EQ(softmax.ops, 4u * 10u);  // max, exp lookup, sum, division per element
+  // [1, 10] is a 1x1 image of 10 channels, reading its 1 KiB exp table.
+  const LayerShape s = layer_shape(graph, softmax);
+  EXPECT_EQ(std::vector<std::uint32_t>({s.h_in, s.w_in, s.c_in, s.h_out, s.w_out, s.c_out}),
+            (std::vector<std::uint32_t>{1, 1, 10, 1, 1, 10}));
+  EXPECT_EQ(std::vector<std::uint32_t>({s.k_h, s.k_w, s.stride_h, s.stride_w}), (std::vector<std::uint32_t>{1, 1, 1, 1}));
+  EXPECT_EQ(table_bytes(s), 1024u);
+}
+
+TEST(PulpLayerMapping, ASoftmaxTheKernelCannotRunIsRefusedByName) {
+  quant::QGraph signed_output = test::softmax_pulp_cnn_qgraph();
+  signed_output.tensors[static_cast<std::size_t>(signed_output.outputs.at(0))].is_signed = true;
+  LayerMapping m = map_layers(signed_output);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0],
+              HasSubstr("node 'softmax' (Softmax): a signed output; the softmax kernel writes uint8 probabilities"));
+
+  quant::QGraph short_table = test::softmax_pulp_cnn_qgraph();
+  for (auto& node : short_table.nodes) {
+    if (node.kind == quant::QOpKind::Softmax) node.softmax_exp_table.pop_back();
+  }
+  m = map_layers(short_table);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("node 'softmax' (Softmax): 255 exp table entries, not 256"));
+}
+
+// A softmax over the pixels of an image (which the QGraph does not make, but the kernel runs):
+// tiles hold every channel, split rows only, with the 1 KiB table once in L1.
+TEST(PulpTiler, ASoftmaxTileHoldsEveryChannelAndSplitsRowsOnly) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_SOFTMAX;
+  s.h_in = s.h_out = 16;
+  s.w_in = s.w_out = 8;
+  s.c_in = s.c_out = 100;
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=8KiB"}).pulp();
+  for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+    SCOPED_TRACE(objective_name(objective));
+    const TileChoice t = choose_tiling(s, hw, objective, "softmax");
+    EXPECT_GT(t.tiles(), 1u);
+    EXPECT_EQ(t.c_out, 100u);
+    EXPECT_EQ(t.tiles_c, 1u);
+    EXPECT_EQ(t.parallel, isa::pulp::PARALLEL_HO);
+    EXPECT_EQ(t.weight_bytes, 1024u);  // the table, not double-buffered
+    const std::uint64_t block = std::uint64_t{t.h_out} * t.w_out * 100;
+    EXPECT_EQ(t.total_bytes, 2 * block + 2 * block + 1024 + 40);
+    EXPECT_LE(t.total_bytes, 8u * 1024u);
+    EXPECT_EQ(t.predicted_cycles, predict_cycles(s, t, hw));
+    for (const TileChoice& c : cost_candidates(s, hw, t, 64)) {
+      EXPECT_EQ(c.c_out, 100u);
+      EXPECT_EQ(c.parallel, isa::pulp::PARALLEL_HO);
+    }
+  }
+  const TileChoice smallest = smallest_tile(s, hw);
+  EXPECT_EQ(smallest.c_out, 100u);
+  EXPECT_EQ(smallest.total_bytes, 2u * 8u * 100u * 2u + 1024u + 40u);  // one row of 8 pixels, in and out, doubled
+}
+
+// Whole layers; tiles (1500 B of L1: the conv is tiled, the softmax's 10 + 10 + 1024 + 40 bytes
+// still fit); and the smallest L2 that holds the 1 KiB table beside the live activations (1088 B).
+const std::vector<std::vector<std::string>>& softmax_cnn_configs() {
+  static const std::vector<std::vector<std::string>> configs{
+      {}, {"l1_tile_budget_bytes=1500"}, {"l1_tile_budget_bytes=1500", "l2_bytes=1088"}};
+  return configs;
+}
+
+TEST(PulpCompile, ASoftmaxHoldsEveryChannelAndItsExpTable) {
+  const auto& graph = test::softmax_pulp_cnn_qgraph();
+  int softmaxes = 0;
+  bool tiled = false;
+  compile_everywhere(graph, softmax_cnn_configs(), [&](const CompileResult& r) {
+    ASSERT_EQ(r.network.layers_size(), 4);
+    for (const auto& l : r.network.layers()) tiled = tiled || l.tiling().tiles() > 1;
+    const auto& layer = r.network.layers(3);
+    ASSERT_EQ(layer.kind(), isa::pulp::KERNEL_SOFTMAX);
+    ++softmaxes;
+    EXPECT_EQ(layer.type(), "softmax");
+    EXPECT_EQ(layer.ops(), 40u);
+    EXPECT_EQ(layer.tiling().tile_c_out(), 10u);
+    EXPECT_EQ(layer.tiling().tiles(), 1u);
+    EXPECT_EQ(layer.tiling().l1_weight_bytes(), 1024u);
+    EXPECT_EQ(layer.tiling().parallel(), isa::pulp::PARALLEL_HO);
+    ASSERT_EQ(layer.steps_size(), 1);
+    const auto& step = layer.steps(0);
+    const auto& call = step.compute();
+    EXPECT_EQ(call.c_in(), 10u);
+    EXPECT_EQ(call.c_out(), 10u);
+    EXPECT_EQ(call.h_out() * call.w_out(), 1u);
+    EXPECT_EQ(call.requant().multiplier_size(), 0);
+    EXPECT_FALSE(call.output_signed());
+    EXPECT_EQ(call.input_signed(), r.network.layers(2).steps(0).compute().output_signed());
+    // The table: from the L3 image into its L2 buffer, then 1 KiB into L1 at `weights`.
+    int table_copies = 0;
+    for (const auto& c : step.load()) {
+      if (c.destination_memory() == isa::pulp::MEMORY_L1 && c.destination() == call.weights()) {
+        ++table_copies;
+        EXPECT_EQ(isa::pulp::copy_bytes(c), 1024u);
+      }
+    }
+    EXPECT_EQ(table_copies, 1);
+    int flash_loads = 0;  // from the L3 image, after the l3_bytes of RAM
+    for (const auto& c : step.l3_load()) {
+      if (c.source() >= r.network.l3_image_address()) {
+        ++flash_loads;
+        EXPECT_EQ(isa::pulp::copy_bytes(c), 1024u);
+      }
+    }
+    EXPECT_EQ(flash_loads, 1);
+    EXPECT_EQ(layer.tiling().l1_total_bytes(), 10u + 10u + 1024u + 40u);
+  });
+  EXPECT_EQ(softmaxes, 6);
+  EXPECT_TRUE(tiled) << "1500 B of L1 should tile the conv";
+  // The image holds the exp table as little-endian uint32: exp(0) = 65536 last.
+  const CompileResult r = compile_pulp(graph, test::pulp_config(), {});
+  const quant::QNode& node = graph.nodes.at(static_cast<std::size_t>(map_layers(graph).layers.back().node));
+  std::string table;
+  for (const std::int64_t e : node.softmax_exp_table) {
+    for (int b = 0; b < 4; ++b) table.push_back(static_cast<char>((static_cast<std::uint32_t>(e) >> (8 * b)) & 0xff));
+  }
+  ASSERT_EQ(table.substr(1020), std::string({0, 0, 1, 0}));
+  EXPECT_NE(r.network.l3_image().find(table), std::string::npos);
+}
+
+TEST(PulpCompile, ASoftmaxWhoseTableDoesNotFitNamesTheLayerAndTheBudget) {
+  const auto& graph = test::softmax_pulp_cnn_qgraph();
+  const auto error = [&](const std::vector<std::string>& overrides) {
+    try {
+      compile_pulp(graph, test::pulp_config(overrides), {});
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // L1: the softmax's one tile needs 10 + 10 + 1024 + 40 bytes, more than any tile of the others.
+  EXPECT_EQ(error({"l1_tile_budget_bytes=1084"}), "");
+  const std::string l1 = error({"l1_tile_budget_bytes=1083"});
+  EXPECT_THAT(l1, HasSubstr("layer 'softmax': no L2-L1 tiling fits the L1 tile budget of 1083 bytes"));
+  EXPECT_THAT(l1, HasSubstr("needs 1084 bytes: input 10, output 10, weights 1024"));
+  EXPECT_THAT(l1, HasSubstr("The network compiles with --set l1_tile_budget_bytes=1084 or more"));
+  // L2: the table's buffer beside the live activations.
+  EXPECT_THAT(error({"l2_bytes=1024"}),
+              HasSubstr("layer 'softmax': its 1024-byte table does not fit the L2 left beside the live activations"));
+}
+
 TEST(PulpCompile, RefusesAnotherScheme) {
   quant::QGraph graph = test::small_pulp_cnn_qgraph();
   graph.scheme = quant::Scheme::Xdnn;

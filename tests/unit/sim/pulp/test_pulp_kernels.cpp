@@ -987,6 +987,202 @@ TEST(PulpKernelGather, AnIndexNotBelowCInIsAUserErrorNotARead) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Softmax: per pixel m = max x, e[c] = table[x[c] - m + 255], y[c] = min(255, (e[c] * 256 +
+// sum / 2) / sum), against outputs worked out by hand from that definition, then against the
+// golden model with the quantizer's own tables.
+
+// A power-of-two exp table (an input scale of ln 2): entry i is 2^16 >> (255 - i), 0 once the
+// shift passes 16 bits, so e is 65536, 32768, 16384, ... for x = m, m - 1, m - 2, ...
+std::vector<std::uint32_t> halving_table() {
+  std::vector<std::uint32_t> table(256, 0);
+  for (std::uint32_t i = 239; i < 256; ++i) table[i] = 65536u >> (255 - i);
+  return table;
+}
+
+struct SoftmaxCall {
+  KernelCall call;
+  std::vector<std::uint8_t> l1;
+};
+
+// A softmax over an h x w tile of c channels, with `x` (HWC bytes) and `table` (little-endian
+// uint32) in L1.
+SoftmaxCall softmax_call(std::uint32_t h, std::uint32_t w, std::uint32_t c, const std::vector<std::uint8_t>& x,
+                         bool is_signed, const std::vector<std::uint32_t>& table) {
+  SoftmaxCall s;
+  s.call = elementwise_call(isa::pulp::KERNEL_SOFTMAX, h, w, c);
+  s.call.set_input_signed(is_signed);
+  L1Builder builder;
+  s.call.set_input(builder.place(x.size()));
+  s.call.set_weights(builder.place(4 * table.size()));
+  s.call.set_output(builder.place(std::uint64_t{h} * w * c));
+  s.l1 = builder.memory();
+  std::copy(x.begin(), x.end(), s.l1.begin() + static_cast<std::ptrdiff_t>(s.call.input()));
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    for (std::size_t b = 0; b < 4; ++b) {
+      s.l1[s.call.weights() + 4 * i + b] = static_cast<std::uint8_t>(table[i] >> (8 * b));
+    }
+  }
+  return s;
+}
+
+// Runs a well-formed softmax; returns its output bytes (nothing else in L1 may change).
+std::vector<std::uint8_t> run_softmax(SoftmaxCall& s) {
+  EXPECT_EQ(kernel_problem(s.call, s.l1.size()), "");
+  const std::vector<std::uint8_t> before = s.l1;
+  run_kernel(s.call, s.l1);
+  const std::uint64_t bytes = std::uint64_t{s.call.h_out()} * s.call.w_out() * s.call.c_out();
+  expect_only_written(before, s.l1, {{s.call.output(), bytes}});
+  const auto begin = s.l1.begin() + static_cast<std::ptrdiff_t>(s.call.output());
+  return {begin, begin + static_cast<std::ptrdiff_t>(bytes)};
+}
+
+// x = 3, 3, 1, 2: m = 3, e = 65536, 65536, 16384, 32768, sum = 180224, sum / 2 = 90112;
+// (65536 x 256 + 90112) / 180224 = 93 (twice), (16384 x 256 + 90112) / 180224 = 23,
+// (32768 x 256 + 90112) / 180224 = 47.
+TEST(PulpKernelSoftmax, ARowWithTiesInt8) {
+  SoftmaxCall s = softmax_call(1, 1, 4, int8_bytes({3, 3, 1, 2}), true, halving_table());
+  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{93, 93, 23, 47}));
+}
+
+// Every entry 65536: each channel gets (65536 x 256 + C x 32768) / (C x 65536) = 256 / C
+// rounded half up: 85 of 3, 43 of 6 (42.67), 26 of 10 (25.6); one channel alone 256.5 -> 255.
+TEST(PulpKernelSoftmax, AnAllEqualRowIs256OverCRounded) {
+  for (const auto& [c, level] : std::vector<std::pair<std::uint32_t, std::uint8_t>>{{3, 85}, {6, 43}, {10, 26}, {1, 255}}) {
+    for (const bool is_signed : {true, false}) {
+      SoftmaxCall s = softmax_call(1, 1, c, std::vector<std::uint8_t>(c, is_signed ? 0xf0 : 77), is_signed,
+                                   halving_table());
+      EXPECT_EQ(run_softmax(s), std::vector<std::uint8_t>(c, level)) << c << " channels, signed " << is_signed;
+    }
+  }
+}
+
+// x = 100, -100, 0, 50: the others are 50 or more below m, their entries 0, so sum = 65536 and
+// the maximum's (65536 x 256 + 32768) / 65536 = 256 is clamped to 255; the others (0 + 32768) /
+// 65536 = 0.
+TEST(PulpKernelSoftmax, ADominantChannelIsClampedTo255AndTheOthersAre0) {
+  SoftmaxCall s = softmax_call(1, 1, 4, int8_bytes({100, -100, 0, 50}), true, halving_table());
+  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{255, 0, 0, 0}));
+}
+
+// uint8 x = 255, 254, 200, 0: m = 255, e = 65536, 32768, 0, 0, sum = 98304;
+// (65536 x 256 + 49152) / 98304 = 171, (32768 x 256 + 49152) / 98304 = 85, 49152 / 98304 = 0.
+// (Read as int8 the row would be -1, -2, -56, 0, with m = 0.)
+TEST(PulpKernelSoftmax, Uint8InputsAreReadUnsigned) {
+  SoftmaxCall s = softmax_call(1, 1, 4, {255, 254, 200, 0}, false, halving_table());
+  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{171, 85, 0, 0}));
+}
+
+// The int8 extremes: x = -128, 127 index entries 0 and 255 (entry 0 set to 4096 here):
+// sum = 69632, (65536 x 256 + 34816) / 69632 = 241, (4096 x 256 + 34816) / 69632 = 15.
+TEST(PulpKernelSoftmax, TheInt8ExtremesIndexTheTablesEnds) {
+  std::vector<std::uint32_t> table = halving_table();
+  table[0] = 4096;
+  SoftmaxCall s = softmax_call(1, 1, 2, int8_bytes({-128, 127}), true, table);
+  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{15, 241}));
+}
+
+// Each pixel of a 2 x 2 tile is normalised over its own channels: the rows above side by side.
+TEST(PulpKernelSoftmax, EveryPixelOfATileIsNormalisedOnItsOwn) {
+  const std::vector<std::uint8_t> x = int8_bytes({3, 3, 1, 2,          // (0, 0): ties
+                                                  100, -100, 0, 50,    // (0, 1): dominant
+                                                  -7, -7, -7, -7,      // (1, 0): all equal
+                                                  2, 3, 3, 1});        // (1, 1): the first, rotated
+  SoftmaxCall s = softmax_call(2, 2, 4, x, true, halving_table());
+  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{93, 93, 23, 47, 255, 0, 0, 0, 64, 64, 64, 64, 47, 93, 93, 23}));
+}
+
+// The table arrives by DMA: an entry the quantizer never writes (above 2^16, or an exp(0) that
+// is not 2^16, which would also let the sum, the divisor, fall to 0) is found when the kernel
+// runs, named, and nothing is written.
+TEST(PulpKernelSoftmax, AnExpTableTheQuantizerCannotWriteIsAUserErrorNotAResult) {
+  const auto expect_refused = [](std::vector<std::uint32_t> table, const std::string& message) {
+    SoftmaxCall s = softmax_call(1, 2, 3, int8_bytes({1, 2, 3, 4, 5, 6}), true, table);
+    ASSERT_EQ(kernel_problem(s.call, s.l1.size()), "");  // the data is not the call's shape
+    const std::vector<std::uint8_t> before = s.l1;
+    try {
+      run_kernel(s.call, s.l1);
+      ADD_FAILURE() << message << ": ran";
+    } catch (const UserError& e) {
+      EXPECT_EQ(std::string(e.what()), message);
+    }
+    EXPECT_EQ(s.l1, before) << message;
+  };
+  std::vector<std::uint32_t> above = halving_table();
+  above[17] = 65537;
+  expect_refused(above, "softmax: exp table entry 17 is 65537, above 65536 (exp(0) in Q16)");
+  std::vector<std::uint32_t> zero_one = halving_table();
+  zero_one[255] = 0;
+  expect_refused(zero_one, "softmax: exp table entry 255 is 0, not 65536 (exp(0) in Q16)");
+  std::vector<std::uint32_t> huge = halving_table();
+  huge[3] = 0xffffffffu;
+  expect_refused(huge, "softmax: exp table entry 3 is 4294967295, above 65536 (exp(0) in Q16)");
+}
+
+struct SoftmaxSpec {
+  const char* name;
+  bool x_signed;
+  double x_scale;
+  std::int64_t lo, hi;  // the random inputs' range
+};
+
+void PrintTo(const SoftmaxSpec& spec, std::ostream* os) { *os << spec.name; }
+
+class PulpKernelSoftmaxGolden : public ::testing::TestWithParam<SoftmaxSpec> {};
+
+// 12 rows of 10 channels, [12, 10] in the QGraph, a 3 x 4 tile of pixels for the kernel (the
+// same bytes), with the quantizer's exp table of the input scale; the first row holds the
+// type's extremes.
+TEST_P(PulpKernelSoftmaxGolden, RowsOfRandomLogitsMatchTheGoldenModel) {
+  const SoftmaxSpec s = GetParam();
+  constexpr std::uint32_t N = 12, C = 10;
+  QGraph g;
+  g.scheme = quant::Scheme::Pulp;
+  g.tensors = {QTensor{"x", {N, C}, 8, s.x_signed, s.x_scale, 0}, QTensor{"y", {N, C}, 8, false, 1.0 / 256, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  QNode n;
+  n.kind = QOpKind::Softmax;
+  n.name = "softmax";
+  n.inputs = {0};
+  n.output = 1;
+  g.nodes.push_back(n);
+  quant::assign_requant(g);
+  const std::vector<std::int64_t>& exp_table = g.nodes[0].softmax_exp_table;
+  ASSERT_EQ(exp_table.size(), 256u);
+  Tensor x(g.tensor(0).dtype(), g.tensor(0).shape);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<std::int64_t> value(s.lo, s.hi);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const std::int64_t v = i < 2 ? (i == 0 ? g.tensor(0).lo() : g.tensor(0).hi()) : value(rng);
+    if (s.x_signed) {
+      x.data<std::int8_t>()[i] = static_cast<std::int8_t>(v);
+    } else {
+      x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(v);
+    }
+  }
+  const Tensor y = golden::IntegerExecutor(g).run_quantized({x}).at(0);
+  expect_varied(y);
+
+  std::vector<std::uint8_t> bytes;
+  for (std::int64_t i = 0; i < x.numel(); ++i) bytes.push_back(static_cast<std::uint8_t>(x.as_int64(i) & 0xff));
+  std::vector<std::uint32_t> table;
+  for (const std::int64_t e : exp_table) table.push_back(static_cast<std::uint32_t>(e));
+  SoftmaxCall call = softmax_call(3, 4, C, bytes, s.x_signed, table);
+  const std::vector<std::uint8_t> out = run_softmax(call);
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(y.numel()));
+  for (std::int64_t i = 0; i < y.numel(); ++i) {
+    ASSERT_EQ(std::int64_t{out[static_cast<std::size_t>(i)]}, y.as_int64(i)) << "row " << i / C << " channel " << i % C;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, PulpKernelSoftmaxGolden,
+    ::testing::Values(SoftmaxSpec{"int8_logits", true, 0.1, -30, 30},
+                      SoftmaxSpec{"uint8_logits", false, 0.08, 100, 160},
+                      SoftmaxSpec{"int8_wide_scale", true, 0.02, -128, 127}),
+    spec_name<SoftmaxSpec>);
+
+// ---------------------------------------------------------------------------------------
 // kernel_problem.
 
 // A well-formed 3x3 conv: 9x9x5 -> 9x9x6, pads 1, everything inside 65536 bytes of L1.
@@ -1287,6 +1483,83 @@ TEST(PulpKernelProblem, GatherCallsAreCheckedBeforeTheyRun) {
   KernelCall output = valid_gather();
   output.set_output(65536 - 100);  // 9 x 9 x 4 = 324 bytes
   EXPECT_EQ(kernel_problem(output, 65536), "output: 324 bytes at 65436 end beyond L1 (65536 bytes)");
+}
+
+// A well-formed softmax: 9x9x6 int8 -> uint8, its 1 KiB exp table at 1024, no requant.
+KernelCall valid_softmax() {
+  KernelCall call = valid_lut();
+  call.set_kind(isa::pulp::KERNEL_SOFTMAX);
+  call.set_input_signed(true);
+  return call;
+}
+
+TEST(PulpKernelProblem, SoftmaxCallsAreCheckedBeforeTheyRun) {
+  EXPECT_EQ(kernel_problem(valid_softmax(), 65536), "");
+  KernelCall uint8 = valid_softmax();
+  uint8.set_input_signed(false);
+  EXPECT_EQ(kernel_problem(uint8, 65536), "");
+
+  // The table's 1024 bytes must lie in L1.
+  KernelCall table = valid_softmax();
+  table.set_weights(65536 - 1023);
+  EXPECT_EQ(kernel_problem(table, 65536), "softmax table: 1024 bytes at 64513 end beyond L1 (65536 bytes)");
+  table.set_weights(65536 - 1024);
+  EXPECT_EQ(kernel_problem(table, 65536), "");
+
+  KernelCall window = valid_softmax();
+  window.set_k_h(3);
+  window.set_k_w(3);
+  window.set_pad_top(1);
+  window.set_pad_bottom(1);
+  window.set_pad_left(1);
+  window.set_pad_right(1);
+  EXPECT_EQ(kernel_problem(window, 65536), "softmax with a 3x3 window and stride 1x1 (1x1 and 1x1 expected)");
+  KernelCall rows = valid_softmax();
+  rows.set_h_in(8);
+  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 9 does not match h_in 8, k_h 1, stride 1, pads 0+0 (8)");
+  KernelCall pad = valid_softmax();
+  pad.set_pad_top(1);
+  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_top 1 not below k_h 1"));
+  KernelCall channels = valid_softmax();
+  channels.set_c_out(5);
+  EXPECT_EQ(kernel_problem(channels, 65536), "c_in 6 differs from c_out 5 (softmax keeps the channels)");
+
+  KernelCall signed_output = valid_softmax();
+  signed_output.set_output_signed(true);
+  EXPECT_EQ(kernel_problem(signed_output, 65536), "softmax output_signed true (its probabilities are uint8 at 1/256)");
+  KernelCall by_channels = valid_softmax();
+  by_channels.set_parallel(isa::pulp::PARALLEL_CO);
+  EXPECT_EQ(kernel_problem(by_channels, 65536),
+            "softmax with parallel co (only ho, output rows: a pixel's channels depend on each other)");
+  by_channels.set_parallel(isa::pulp::PARALLEL_HOWO);
+  EXPECT_THAT(kernel_problem(by_channels, 65536), HasSubstr("softmax with parallel howo"));
+
+  KernelCall b_shape = valid_softmax();
+  b_shape.set_b_c(6);
+  EXPECT_EQ(kernel_problem(b_shape, 65536), "b shape 0x0x6 on kind softmax (only mul has one)");
+  KernelCall groups = valid_softmax();
+  groups.set_groups(2);
+  EXPECT_EQ(kernel_problem(groups, 65536), "groups 2 on kind softmax (only grouped_conv has groups)");
+  KernelCall tiled = valid_softmax();
+  tiled.set_cin_tiled(true);
+  EXPECT_THAT(kernel_problem(tiled, 65536), HasSubstr("cin_tiled on kind softmax"));
+
+  // The row sum is a 32-bit register: 65535 channels of at most 2^16 fit, 65536 do not (in an
+  // L1 large enough to hold them).
+  KernelCall wide = valid_softmax();
+  for (const std::uint32_t c : {65535u, 65536u}) {
+    wide.set_h_in(1);
+    wide.set_w_in(1);
+    wide.set_h_out(1);
+    wide.set_w_out(1);
+    wide.set_c_in(c);
+    wide.set_c_out(c);
+    wide.set_input(0);
+    wide.set_output(1u << 17);
+    wide.set_weights(1u << 18);
+    EXPECT_EQ(kernel_problem(wide, 1u << 20),
+              c == 65535u ? "" : "softmax over 65536 channels (at most 65535: the row sum is a 32-bit register)");
+  }
 }
 
 TEST(PulpKernelProblem, NamesBadRequantEntries) {

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -187,6 +188,59 @@ TEST(PulpSimRun, ChannelGathersAreBitExactWholeTiledAndStagedThroughL3) {
                      expect_timeline_cycles(c, {isa::pulp::KERNEL_GATHER});
                    });
   EXPECT_TRUE(staged) << "1 KiB of L2 should send a tensor to L3";
+}
+
+TEST(PulpSimRun, ASoftmaxClassifierIsBitExactWholeTiledAndInTheSmallestL2) {
+  // tests/unit/compiler/pulp's configs: whole layers, tiles (1500 B of L1), the smallest L2 that
+  // holds the exp table (1088 B). The softmax is one pixel of 10 channels: one core runs it,
+  // 10 x 33 + 11 + 10 cycles.
+  int runs = 0;
+  check_everywhere(test::softmax_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=1500"}, {"l1_tile_budget_bytes=1500", "l2_bytes=1088"}}, 9,
+                   [&](const Compiled& c, const SimResult& r) {
+                     ASSERT_EQ(r.layers.size(), 4u);
+                     const auto& softmax = r.layers[3];
+                     EXPECT_EQ(softmax.name, "softmax");
+                     EXPECT_EQ(softmax.core_busy_cycles,
+                               (std::vector<std::uint64_t>{351, 0, 0, 0, 0, 0, 0, 0}));
+                     // Probabilities at 1/256, each rounded: they add up to about 256, and the
+                     // logits are far enough apart that they are not all equal.
+                     const std::vector<std::int32_t>& y = r.outputs.at(0).values;
+                     ASSERT_EQ(y.size(), 10u);
+                     std::int32_t sum = 0;
+                     for (const std::int32_t v : y) sum += v;
+                     EXPECT_NEAR(sum, 256, 5);
+                     EXPECT_NE(*std::max_element(y.begin(), y.end()), *std::min_element(y.begin(), y.end()));
+                     expect_timeline_cycles(c, {isa::pulp::KERNEL_SOFTMAX});
+                     ++runs;
+                   });
+  EXPECT_EQ(runs, 6);
+}
+
+// The exp table is data (it arrives by DMA): an exp(0) entry the quantizer never writes fails
+// when the kernel runs, a UserError naming the layer and the entry; --no-data never reads it.
+TEST(PulpSimErrors, ASoftmaxExpTableTheQuantizerCannotWriteIsAUserError) {
+  Compiled c{test::pulp_config(), {}};
+  c.network = wb::pulp::compile_pulp(test::softmax_pulp_cnn_qgraph(), c.config, {}).network;
+  const auto& layer = c.network.layers(3);
+  ASSERT_EQ(layer.kind(), isa::pulp::KERNEL_SOFTMAX);
+  const isa::pulp::DmaCopy& table = layer.steps(0).l3_load(0);
+  ASSERT_EQ(table.chunk_bytes(), 1024u);
+  const std::uint64_t at = table.source() - c.network.l3_image_address();
+  std::string image = c.network.l3_image();
+  ASSERT_EQ(image.substr(at + 1020, 4), std::string({0, 0, 1, 0}));  // entry 255: 65536
+  image[at + 1020] = static_cast<char>(0xff);
+  image[at + 1021] = static_cast<char>(0xff);
+  image[at + 1022] = 0;  // 65535
+  c.network.set_l3_image(image);
+  EXPECT_EQ(timing_run_error(c), "");
+  try {
+    simulate(c.network, c.config, {to_int(random_input(10, test::softmax_pulp_cnn_qgraph()))}, {});
+    ADD_FAILURE() << "the program ran";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "program layer 3 'softmax', step 0: kernel call 0: softmax: exp table entry 255 "
+                                     "is 65535, not 65536 (exp(0) in Q16)");
+  }
 }
 
 TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
