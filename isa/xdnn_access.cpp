@@ -62,7 +62,7 @@ std::vector<Access> instruction_accesses(const Instr& instr) {
     case Instr::kDownload: return copy_accesses(instr.download());
     case Instr::kLoadWeights: return copy_accesses(instr.load_weights());
     case Instr::kHostElementwise: {
-      // The table and the requant travel in the instruction: only the tensors are memory.
+      // The tables and the requant travel in the instruction: only the tensors are memory.
       const HostElementwise& h = instr.host_elementwise();
       std::vector<Access> accesses{region_access(h.a(), false), region_access(h.output(), true)};
       if (h.kind() == HOST_MUL) accesses.push_back(region_access(h.b(), false));

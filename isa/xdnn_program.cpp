@@ -96,6 +96,7 @@ std::string instr_mnemonic(const Instr& instr) {
       switch (instr.host_elementwise().kind()) {
         case HOST_LUT: return "XNLut(host)";
         case HOST_MUL: return "XNMul(host)";
+        case HOST_SOFTMAX: return "XNSoftmax(host)";
         default: return "XNUnknown(host)";
       }
     case Instr::OP_NOT_SET: break;

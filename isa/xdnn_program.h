@@ -14,7 +14,14 @@ namespace wb::isa::xdnn {
 
 // Bumped whenever a field changes meaning; programs of another version are refused.
 // 2: HostElementwise (lookup tables and multiplies on the host model).
-inline constexpr std::uint32_t kXdnnFormatVersion = 2;
+// 3: HostElementwise HOST_SOFTMAX and its exp_table (a classifier's softmax on the host model).
+inline constexpr std::uint32_t kXdnnFormatVersion = 3;
+
+// Ops per output element of an XNSoftmax(host), for the report's `ops` (compiler) and the
+// host's compute time (simulator) alike (docs/xdnn.md, "Host layers"): the row's max (a
+// compare per element), the exp lookup, the row's sum (an add per element) and the rounded
+// division that normalises it.
+inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = 4;
 
 // A stable digest of every resolved key of the config (name included), as 16 hex digits.
 // A program compiled for one config is refused by a simulator running another.
@@ -49,7 +56,7 @@ std::uint64_t copy_bytes(const Copy& copy);
 
 const char* memory_name(Memory memory);  // "AM", "DDR", "filter cache"
 // The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...;
-// host layers end in "(host)": XNInner(host), XNLut(host), XNMul(host).
+// host layers end in "(host)": XNInner(host), XNLut(host), XNMul(host), XNSoftmax(host).
 std::string instr_mnemonic(const Instr& instr);
 
 }  // namespace wb::isa::xdnn

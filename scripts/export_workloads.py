@@ -476,6 +476,9 @@ SMALL_WORKLOADS = [
     Workload("tiny_mobilenet_v2_opset9", TinyMobileNetV2, TINY,
              "tiny_mobilenet_v2 exported with opset 9 (old Pad/Clip/BN forms)",
              opset=9),
+    Workload("tiny_resnet_softmax",
+             lambda: nn.Sequential(TinyResNet(), nn.Softmax(dim=1)), TINY,
+             "tiny_resnet ending in a Softmax over its 10 logits", opset=13),
 ]
 
 

@@ -658,7 +658,7 @@ class Emitter {
     push(std::move(instr), Unit::Eltwise, l);
   }
 
-  // A Lut or Mul on the host model, as a host conv: its operands go AM -> DDR, the host
+  // A Lut, Mul or Softmax on the host model, as a host conv: its operands go AM -> DDR, the host
   // reads and writes DDR, and the result comes back DDR -> AM (the hazard tracker orders the
   // three). An operand already in its home is not moved again (transfer), so consecutive
   // host layers do not bounce their tensors through AM, and an operand read twice (x * x)
@@ -676,6 +676,9 @@ class Emitter {
     if (node.kind == quant::QOpKind::Lut) {
       host.set_kind(isa::xdnn::HOST_LUT);
       for (const std::int64_t entry : node.lut_table) host.add_table(static_cast<std::int32_t>(entry));
+    } else if (node.kind == quant::QOpKind::Softmax) {
+      host.set_kind(isa::xdnn::HOST_SOFTMAX);
+      for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
     } else {
       host.set_kind(isa::xdnn::HOST_MUL);
       *host.mutable_b() = ddr_region(node.inputs[1]);
@@ -738,9 +741,9 @@ class Emitter {
   isa::xdnn::Program program_;
   HazardTracker hazards_;
   std::vector<std::uint64_t> ddr_home_;
-  std::vector<bool> host_elementwise_buffer_;  // read or written by a Lut or Mul on the host
+  std::vector<bool> host_elementwise_buffer_;  // read or written by a Lut, Mul or Softmax on the host
   // The buffer's DDR home holds what AM holds (acted on for host elementwise buffers only,
-  // so programs without a Lut or Mul move what they always moved).
+  // so programs without a Lut, Mul or Softmax move what they always moved).
   std::vector<bool> ddr_current_;
   std::uint64_t ddr_cursor_ = 0;
   std::string weights_;

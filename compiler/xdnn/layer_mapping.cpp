@@ -5,6 +5,7 @@
 #include <set>
 
 #include "compiler/quant/qgraph_queries.h"
+#include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
 
@@ -90,6 +91,29 @@ std::string host_elementwise_problem(const QGraph& graph, const QNode& node) {
     if (!broadcasts) return fmt::format("input '{}' does not broadcast to the output", t.name);
   }
   if (node.requant.channels() != 1) return "a mul requantises per tensor (one requant entry)";
+  return {};
+}
+
+// Why the host model cannot run this Softmax, or "": one row of C channels ([1, C] or
+// [1, C, 1, 1]), an 8-bit input, a uint8 output of its shape, a 256-entry exp table.
+std::string host_softmax_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const auto& out = graph.tensor(node.output);
+  for (const auto* t : {&in, &out}) {
+    const std::string problem = host_tensor_problem(*t);
+    if (!problem.empty()) return problem;
+    if (t->shape.size() == 4 && (t->shape[2] != 1 || t->shape[3] != 1)) {
+      return fmt::format("tensor '{}' is {} x {} pixels; the host's softmax takes one row of channels, [N, C] or "
+                         "[N, C, 1, 1]",
+                         t->name, t->shape[2], t->shape[3]);
+    }
+  }
+  if (in.shape != out.shape) return "a softmax keeps the shape";
+  if (in.bits != 8 || out.bits != 8 || out.is_signed) return "a softmax takes an 8-bit input to a uint8 output";
+  if (node.softmax_exp_table.size() != static_cast<std::size_t>(quant::kSoftmaxTableEntries)) {
+    return fmt::format("the exp table has {} entries, not {}", node.softmax_exp_table.size(),
+                       quant::kSoftmaxTableEntries);
+  }
   return {};
 }
 
@@ -255,9 +279,23 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.type = "channel_gather";
         break;
       }
-      case QOpKind::Softmax:
-        unsupported(node, "a softmax has no path on the overlay or the host model yet");
-        continue;
+      case QOpKind::Softmax: {
+        const std::string problem = host_softmax_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        // As ML Suite ran a classifier's softmax: on the host CPU, a HostElementwise layer.
+        layer.kind = XLayerKind::HostElementwise;
+        layer.host_node = static_cast<int>(n);
+        layer.type = "softmax";
+        layer.on_host = true;
+        layer.host_reason = "no softmax unit on the overlay (ML Suite ran it on the host)";
+        // Max, exp lookup, sum and division: a few ops per output element (docs/xdnn.md).
+        layer.ops = isa::xdnn::kHostSoftmaxOpsPerElement * quant::element_count(graph.tensor(node.output));
+        host_outputs.insert(node.output);
+        break;
+      }
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;

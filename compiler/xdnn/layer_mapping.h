@@ -7,9 +7,9 @@
 // a Flatten of a 1 x 1 image is an alias. A conv the array cannot run (a filter beyond
 // max_filter_elements, such as VGG's first FC; a stride the array lacks) runs on the host
 // model, as ML Suite ran FC on the host CPU (DESIGN.md §4.6), with its reason recorded. So
-// do the elementwise ops the overlay has no unit for: a Lut (no lookup-table unit) and a Mul
-// (the eltwise block only adds), each a HostElementwise layer whose operands go to DDR and
-// whose result comes back. No host layer's output is placed in a concat buffer (the upload
+// do the elementwise ops the overlay has no unit for: a Lut (no lookup-table unit), a Mul
+// (the eltwise block only adds) and a classifier's Softmax (as ML Suite ran it), each a
+// HostElementwise layer whose operands go to DDR and whose result comes back. No host layer's output is placed in a concat buffer (the upload
 // brings the whole buffer back): such a concat is copied instead. A ChannelGather (a
 // channel shuffle, slice or split) is data movement, done as a concat copy is: the DDR
 // engine takes the input's AM sections down and brings each run of channels back at its
@@ -33,7 +33,7 @@
 namespace wb::xdnn {
 
 // Concat: only when it cannot be placed (or placement is off): its inputs are copied into its
-// buffer through DDR. HostElementwise: a Lut or Mul on the host model (always on_host).
+// buffer through DDR. HostElementwise: a Lut, Mul or Softmax on the host model (always on_host).
 // ChannelGather: y[:, c] = x[:, gather_channels[c]], copied through DDR run by run.
 enum class XLayerKind { Conv, Pool, Eltwise, Concat, HostElementwise, ChannelGather };
 
@@ -41,12 +41,12 @@ struct XLayer {
   std::string name;           // the QGraph node's name (the conv's, when a pool is fused)
   XLayerKind kind = XLayerKind::Conv;
   std::string type;           // conv, depthwise, fc, conv+maxpool, conv+avgpool, maxpool, avgpool, eltwise, concat,
-                              // lut, mul, channel_gather
+                              // lut, mul, softmax, channel_gather
   int conv_node = -1;         // QGraph node index of the conv (Conv layers)
   int pool_node = -1;         // the pool (Pool layers, or fused behind a conv)
   int eltwise_node = -1;      // the Add
   int concat_node = -1;       // the Concat (copied, not placed)
-  int host_node = -1;         // the Lut or Mul (HostElementwise layers)
+  int host_node = -1;         // the Lut, Mul or Softmax (HostElementwise layers)
   int gather_node = -1;       // the ChannelGather (ChannelGather layers)
   std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
   int output = -1;            // QGraph tensor written (the pool's output when fused)
@@ -54,8 +54,9 @@ struct XLayer {
   bool on_host = false;       // runs on the host model: see host_reason
   std::string host_reason;    // why the array does not run it ("" on the array)
   std::uint64_t macs = 0;
-  std::uint64_t ops = 0;      // DESIGN.md §4.4; a Lut or Mul: 1 per output element; data movement
-                              // (a concat copy, a channel gather): 0
+  std::uint64_t ops = 0;      // DESIGN.md §4.4; a Lut or Mul: 1 per output element; a Softmax:
+                              // isa::xdnn::kHostSoftmaxOpsPerElement (4) per output element; data
+                              // movement (a concat copy, a channel gather): 0
 };
 
 // A tensor written into a slice of another tensor's buffer (concat by placement).

@@ -64,6 +64,9 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
     return fmt::format("a={} b={} out={} {}", region_text(h.a()), region_text(h.b()), region_text(h.output()),
                        requant_text(h.requant()));
   }
+  if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
+    return fmt::format("in={} out={} exp_{}", region_text(h.a()), region_text(h.output()), table_text(h.exp_table()));
+  }
   return fmt::format("in={} out={} {}", region_text(h.a()), region_text(h.output()), table_text(h.table()));
 }
 

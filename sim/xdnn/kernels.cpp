@@ -23,6 +23,10 @@ using isa::xdnn::Copy;
 using isa::xdnn::Pool;
 using isa::xdnn::Window;
 
+// The softmax exp table (isa/xdnn.proto, HOST_SOFTMAX): one Q16 entry per x - max + 255.
+constexpr int kExpTableEntries = 256;
+constexpr std::int32_t kExpOne = 1 << 16;
+
 bool power_of_two_stride(std::uint32_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
 
 std::string window_problem(const Window& w) {
@@ -139,8 +143,43 @@ bool broadcasts_to(const isa::xdnn::TensorLayout& operand, const isa::xdnn::Tens
          fits(operand.width(), out.width());
 }
 
+// An XNSoftmax(host): one row of channels (C x 1 x 1), 8-bit in, uint8 out of its shape, and a
+// Q16 exp table of 256 entries in [0, 65536] whose last (the row's maximum) is 65536.
+std::string host_softmax_problem(const isa::xdnn::HostElementwise& h) {
+  if (h.has_b() || h.has_requant() || h.table_size() != 0) {
+    return "a softmax takes one operand, its exp table and no requant or lookup table";
+  }
+  const auto& a = h.a().layout();
+  const auto& out = h.output().layout();
+  if (a.height() != 1 || a.width() != 1) {
+    return fmt::format("a softmax runs over the channels of one row (C x 1 x 1: [N, C] or [N, C, 1, 1]), but a is {}",
+                       shape_text(a));
+  }
+  if (a.channels() != out.channels() || a.height() != out.height() || a.width() != out.width()) {
+    return fmt::format("a softmax keeps the shape (a {}, output {})", shape_text(a), shape_text(out));
+  }
+  if (a.element_bytes() != 1) return fmt::format("a softmax takes an 8-bit input (a has {} bytes per element)", a.element_bytes());
+  if (out.element_bytes() != 1 || out.is_signed()) {
+    return fmt::format("a softmax writes uint8 probabilities (the output is {}{})", out.is_signed() ? "int" : "uint",
+                       8 * out.element_bytes());
+  }
+  if (h.exp_table_size() != kExpTableEntries) {
+    return fmt::format("the exp table has {} entries; an 8-bit input needs {}", h.exp_table_size(), kExpTableEntries);
+  }
+  for (int i = 0; i < h.exp_table_size(); ++i) {
+    if (h.exp_table(i) < 0 || h.exp_table(i) > kExpOne) {
+      return fmt::format("exp table entry {} ({}) lies outside [0, {}]", i, h.exp_table(i), kExpOne);
+    }
+  }
+  if (h.exp_table(kExpTableEntries - 1) != kExpOne) {
+    return fmt::format("the exp table's last entry (the row's maximum) is {}, not {} (1.0 in Q16)",
+                       h.exp_table(kExpTableEntries - 1), kExpOne);
+  }
+  return {};
+}
+
 std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const Memories& m) {
-  if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL) {
+  if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
   const bool mul = h.kind() == isa::xdnn::HOST_MUL;
@@ -154,6 +193,8 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
     const std::string p = region_problem(*region, m);
     if (!p.empty()) return fmt::format("{} region {}", name, p);
   }
+  if (h.kind() == isa::xdnn::HOST_SOFTMAX) return host_softmax_problem(h);
+  if (h.exp_table_size() != 0) return fmt::format("a {} has no exp table", mul ? "mul" : "lookup table");
   const auto& a = h.a().layout();
   const auto& out = h.output().layout();
   if (!mul) {
@@ -195,8 +236,32 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
 
 // --- arithmetic -----------------------------------------------------------------------
 
-// The host's lookup table or multiply over dense tensors read from DDR; a dimension of 1 in
-// an operand is read at index 0 wherever the output's is larger.
+// The host's softmax over the channels at each pixel of `a` (one pixel: the program checks
+// C x 1 x 1), in the integers of the HostElementwise contract (isa/xdnn.proto): the row's
+// maximum m, e = exp_table[x - m + 255], their sum, and min(255, (e * 256 + sum / 2) / sum).
+std::vector<std::int32_t> host_softmax(const DenseTensor& a,
+                                       const google::protobuf::RepeatedField<std::int32_t>& exp_table) {
+  const std::size_t channels = a.channels, pixels = static_cast<std::size_t>(a.height) * a.width;
+  std::vector<std::int32_t> y(a.values.size());
+  for (std::size_t p = 0; p < pixels; ++p) {
+    std::int32_t top = a.values[p];
+    for (std::size_t c = 1; c < channels; ++c) top = std::max(top, a.values[c * pixels + p]);
+    std::vector<std::int64_t> e(channels);
+    std::int64_t sum = 0;
+    for (std::size_t c = 0; c < channels; ++c) {
+      e[c] = exp_table.Get(a.values[c * pixels + p] - top + (kExpTableEntries - 1));
+      sum += e[c];
+    }
+    // sum >= 65536: the maximum's entry is exp_table[255] = 65536 (checked before the run).
+    for (std::size_t c = 0; c < channels; ++c) {
+      y[c * pixels + p] = static_cast<std::int32_t>(std::min<std::int64_t>(255, (e[c] * 256 + sum / 2) / sum));
+    }
+  }
+  return y;
+}
+
+// The host's lookup table, multiply or softmax over dense tensors read from DDR; a dimension
+// of 1 in a Mul operand is read at index 0 wherever the output's is larger.
 void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
   const auto& out = h.output().layout();
   const DenseTensor a = read_region(h.a(), m);
@@ -204,6 +269,8 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
   if (h.kind() == isa::xdnn::HOST_LUT) {
     const std::int64_t lo = element_lo(h.a().layout());
     for (std::size_t i = 0; i < y.size(); ++i) y[i] = h.table(static_cast<int>(a.values[i] - lo));
+  } else if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
+    y = host_softmax(a, h.exp_table());
   } else {
     const DenseTensor b = read_region(h.b(), m);
     const auto at = [](const DenseTensor& t, std::uint32_t c, std::uint32_t row, std::uint32_t col) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "isa/xdnn_program.h"
+
 namespace wb::sim::xdnn {
 
 namespace {
@@ -88,12 +90,15 @@ std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config) {
 
 std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   const auto& out = host.output().layout();
-  return std::uint64_t{out.channels()} * out.height() * out.width();
+  const std::uint64_t elements = std::uint64_t{out.channels()} * out.height() * out.width();
+  // A softmax's loop does a few ops per element (max, exp lookup, sum, division); a Lut or a
+  // Mul one.
+  return host.kind() == isa::xdnn::HOST_SOFTMAX ? isa::xdnn::kHostSoftmaxOpsPerElement * elements : elements;
 }
 
 std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, const HwConfig& config) {
   const auto& hw = config.xdnn();
-  // The table and the requant travel with the instruction; only tensors cross the link.
+  // The tables and the requant travel with the instruction; only tensors cross the link.
   std::uint64_t link_bytes = tensor_bytes(host.a().layout()) + tensor_bytes(host.output().layout());
   if (host.kind() == isa::xdnn::HOST_MUL) link_bytes += tensor_bytes(host.b().layout());
   const double seconds = static_cast<double>(host_elementwise_ops(host)) / (hw.host_gops * 1e9) +

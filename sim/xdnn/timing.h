@@ -22,8 +22,9 @@ std::uint64_t eltwise_cycles(const isa::xdnn::Eltwise& eltwise, const XdnnParams
 // MACs of a conv instruction (the useful ones: of its own groups).
 std::uint64_t conv_macs(const isa::xdnn::Conv& conv);
 std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config);
-// A Lut or Mul on the host: 1 op per output element, and every operand (a broadcast one at
-// its own size) plus the output over the link:
+// A Lut, Mul or Softmax on the host: 1 op per output element (a Lut, a Mul) or
+// isa::xdnn::kHostSoftmaxOpsPerElement = 4 (a Softmax: max, exp lookup, sum, division), and
+// every operand (a broadcast one at its own size) plus the output over the link:
 //   ceil((ops / (host_gops * 1e9) + (bytes in + bytes out) / (host_link_gbps * 1e9)) * clock_mhz * 1e6)
 std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host);
 std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, const HwConfig& config);

@@ -191,6 +191,35 @@ TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
 }
 
+// A classifier that ends in probabilities (the checked-in workloads/tiny_resnet_softmax: torch's
+// Softmax after the FC): on xDNN the Softmax runs on the host model, as ML Suite ran it; on
+// PULP the softmax kernel runs on the cores. Every layer bit-exact, the probabilities included.
+class SoftmaxClassifier : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(SoftmaxClassifier, RunsBitExactlyWithTheSoftmaxOnItsUnit) {
+  const auto& [hw, unit] = GetParam();
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run = test::workbench(fmt::format(
+      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
+      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_resnet_softmax.onnx"),
+      test::workload("tiny_resnet_softmax.input.npy"), json.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = test::read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  int softmax_layers = 0;
+  for (const auto& layer : report["layers"]) {
+    if (layer["type"] != "softmax") continue;
+    ++softmax_layers;
+    EXPECT_EQ(layer["unit"], unit);
+  }
+  EXPECT_EQ(softmax_layers, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, SoftmaxClassifier,
+                         ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
 // ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
 // pads (Inception v3); standalone BatchNorm + ReLU as a depthwise scale and shift, and concats
 // whose inputs are read elsewhere (DenseNet); an FC beyond the array's filter limit on the host

@@ -1,11 +1,13 @@
-// Layer mapping and the op counts of DESIGN.md §4.4, layer by layer; Lut and Mul as host
-// layers and channel gathers (ShuffleNet's shuffle and split) on the DDR engine, compiled
+// Layer mapping and the op counts of DESIGN.md §4.4, layer by layer; Lut, Mul and Softmax as
+// host layers and channel gathers (ShuffleNet's shuffle and split) on the DDR engine, compiled
 // and simulated bit-exactly against the golden model.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <functional>
 #include <gtest/gtest.h>
 #include <map>
 #include <unistd.h>
@@ -224,7 +226,7 @@ TEST(XdnnCompileHostLayers, OperandsGoToDdrCompactlyAndResultsComeBack) {
   const quant::QGraph g = test::squeeze_excite_qgraph();
   const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
   const isa::xdnn::Program& program = compiled.program;
-  EXPECT_EQ(program.header().format_version(), 2u);
+  EXPECT_EQ(program.header().format_version(), 3u);
   // Compact DDR images, not 96-lane AM words: the hardswish takes c (16 x 6 x 6 = 576 bytes)
   // down and brings h (576) back; the gate e and g (16 each). The multiply finds h and g in
   // DDR where the host left them (nothing wrote them since) and brings y back (576); the
@@ -290,14 +292,20 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  program.mutable_header()->set_format_version(1);
-  const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v1_{}.xdnn", ::getpid());
+  // Format 3 added HOST_SOFTMAX and its exp table: a format-2 program (and a format-1 one) is
+  // refused, to be compiled again.
+  const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
-  try {
-    isa::xdnn::load_program(path);
-    FAIL() << "expected a UserError";
-  } catch (const UserError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("program format version 1, this workbench reads version 2"));
+  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 3u);
+  for (const std::uint32_t old : {2u, 1u}) {
+    program.mutable_header()->set_format_version(old);
+    isa::xdnn::save_program(program, path);
+    try {
+      isa::xdnn::load_program(path);
+      FAIL() << "expected a UserError";
+    } catch (const UserError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 3", old)));
+    }
   }
   std::filesystem::remove(path);
 }
@@ -408,6 +416,193 @@ TEST(XdnnSimHostLayers, LutsOfAPlacedConcatAndOfOneMemberAreBitExact) {
   EXPECT_THAT(mapping.concats, testing::ElementsAre("cat"));  // read by host layers, still placed
   expect_bit_exact(g, test::xdnn_config("v3_96"));
   expect_bit_exact(g, test::xdnn_config("v2_28"));
+}
+
+// --- Softmax: a classifier's probabilities on the host, as ML Suite ran them ---------------------
+
+constexpr const char* kSoftmaxReason = "no softmax unit on the overlay (ML Suite ran it on the host)";
+
+const quant::QNode& node_named(const quant::QGraph& g, const std::string& name) {
+  for (const quant::QNode& node : g.nodes) {
+    if (node.name == name) return node;
+  }
+  throw std::invalid_argument("no node " + name);
+}
+
+// The host's time for a softmax over C channels by docs/xdnn.md: 4 ops per element (max, exp
+// lookup, sum, division) at host_gops, and C bytes in and C bytes out over host_link_gbps.
+std::uint64_t softmax_host_cycles(const HwConfig& hw, std::uint64_t channels) {
+  const double seconds = 4.0 * static_cast<double>(channels) / (hw.xdnn().host_gops * 1e9) +
+                         2.0 * static_cast<double>(channels) / (hw.xdnn().host_link_gbps * 1e9);
+  return static_cast<std::uint64_t>(std::ceil(seconds * hw.clock_mhz * 1e6));
+}
+
+TEST(XdnnLayerMapping, SoftmaxRunsOnTheHostWithItsReason) {
+  const quant::QGraph& g = test::softmax_cnn_xdnn();
+  ASSERT_EQ(node_named(g, "softmax").kind, QOpKind::Softmax);
+  for (const bool host_fc : {false, true}) {
+    const LayerMapping mapping =
+        map_layers(g, test::xdnn_config("v3_96", {fmt::format("host_fc_softmax={}", host_fc)}).xdnn(), {});
+    ASSERT_TRUE(mapping.unsupported.empty()) << mapping.unsupported.front();
+    const XLayer& softmax = layer_named(mapping, "softmax");
+    EXPECT_EQ(softmax.kind, XLayerKind::HostElementwise);
+    EXPECT_EQ(softmax.type, "softmax");
+    EXPECT_TRUE(softmax.on_host);
+    EXPECT_STREQ(layer_unit(softmax), "host");
+    EXPECT_EQ(softmax.host_reason, kSoftmaxReason);
+    EXPECT_EQ(softmax.macs, 0u);
+    // 4 ops per output element over [1, 10]: max, exp lookup, sum, division.
+    EXPECT_EQ(softmax.ops, 40u);
+    EXPECT_EQ(softmax.output, g.outputs[0]);
+    EXPECT_THAT(softmax.inputs, testing::ElementsAre(node_named(g, "fc").output));
+    // The FC goes to the host only when configured; the softmax always does.
+    EXPECT_EQ(layer_named(mapping, "fc").on_host, host_fc);
+    EXPECT_EQ(&mapping.layers.back(), &softmax);
+  }
+}
+
+TEST(XdnnLayerMapping, WhatTheHostSoftmaxCannotTakeIsListed) {
+  const auto problems = [](quant::QGraph g, const std::function<void(quant::QGraph&, quant::QNode&)>& change) {
+    for (quant::QNode& node : g.nodes) {
+      if (node.kind == QOpKind::Softmax) change(g, node);
+    }
+    return map_layers(g, test::xdnn_config("v3_96").xdnn(), {}).unsupported;
+  };
+  const quant::QGraph& g = test::softmax_cnn_xdnn();
+  EXPECT_TRUE(problems(g, [](quant::QGraph&, quant::QNode&) {}).empty());
+  EXPECT_THAT(problems(g, [](quant::QGraph&, quant::QNode& n) { n.softmax_exp_table.pop_back(); }),
+              testing::ElementsAre("node 'softmax' (Softmax): the exp table has 255 entries, not 256"));
+  EXPECT_THAT(problems(g, [](quant::QGraph& q, quant::QNode& n) { q.tensors[static_cast<std::size_t>(n.output)].is_signed = true; }),
+              testing::ElementsAre("node 'softmax' (Softmax): a softmax takes an 8-bit input to a uint8 output"));
+  EXPECT_THAT(problems(g, [](quant::QGraph& q, quant::QNode& n) { q.tensors[static_cast<std::size_t>(n.inputs[0])].bits = 16; }),
+              testing::Contains("node 'softmax' (Softmax): a softmax takes an 8-bit input to a uint8 output"));
+  // Over a 5 x 2 x 1 image rather than a row of channels.
+  EXPECT_THAT(problems(g,
+                       [](quant::QGraph& q, quant::QNode& n) {
+                         for (const int t : {n.inputs[0], n.output}) q.tensors[static_cast<std::size_t>(t)].shape = {1, 5, 2, 1};
+                       }),
+              testing::Contains(HasSubstr("node 'softmax' (Softmax): tensor '")));
+  EXPECT_THAT(problems(g,
+                       [](quant::QGraph& q, quant::QNode& n) {
+                         for (const int t : {n.inputs[0], n.output}) q.tensors[static_cast<std::size_t>(t)].shape = {1, 5, 2, 1};
+                       }),
+              testing::Contains(HasSubstr("is 2 x 1 pixels; the host's softmax takes one row of channels")));
+  // A batch of two rows.
+  EXPECT_THAT(problems(g,
+                       [](quant::QGraph& q, quant::QNode& n) {
+                         for (const int t : {n.inputs[0], n.output}) q.tensors[static_cast<std::size_t>(t)].shape = {2, 5};
+                       }),
+              testing::Contains(HasSubstr("(Softmax): tensor '")));
+}
+
+TEST(XdnnCompileHostLayers, SoftmaxRowGoesToDdrAndItsProbabilitiesAreTheNetworkOutput) {
+  const quant::QGraph& g = test::softmax_cnn_xdnn();
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  const isa::xdnn::Program& program = compiled.program;
+  EXPECT_EQ(program.header().format_version(), 3u);
+  const auto& row = report_row(compiled, "softmax");
+  EXPECT_EQ(row.at("type").get<std::string>(), "softmax");
+  EXPECT_EQ(row.at("unit").get<std::string>(), "host");
+  EXPECT_EQ(row.at("host_reason").get<std::string>(), kSoftmaxReason);
+  EXPECT_EQ(row.at("ops").get<std::uint64_t>(), 40u);
+  EXPECT_EQ(row.at("macs").get<std::uint64_t>(), 0u);
+  // The 10 logits go down compactly (not a 96-lane AM word) and the 10 probabilities come back.
+  EXPECT_EQ(row.at("download_bytes").get<std::uint64_t>(), 10u);
+  EXPECT_EQ(row.at("upload_bytes").get<std::uint64_t>(), 10u);
+  std::uint64_t ops = 0;
+  for (const auto& r : compiled.report.at("layers")) ops += r.at("ops").get<std::uint64_t>();
+  EXPECT_EQ(compiled.report.at("ops").get<std::uint64_t>(), ops);
+
+  int at = -1;
+  for (const auto& instr : program.instrs()) {
+    if (instr.has_host_elementwise()) {
+      EXPECT_EQ(at, -1) << "one host instruction";
+      at = static_cast<int>(instr.id());
+    }
+  }
+  ASSERT_GE(at, 0);
+  const isa::xdnn::Instr& instr = program.instrs(at);
+  EXPECT_EQ(instr.layer(), "softmax");
+  EXPECT_EQ(isa::xdnn::instr_mnemonic(instr), "XNSoftmax(host)");
+  const auto& h = instr.host_elementwise();
+  EXPECT_EQ(h.kind(), isa::xdnn::HOST_SOFTMAX);
+  const auto& table = node_named(g, "softmax").softmax_exp_table;
+  ASSERT_EQ(h.exp_table_size(), 256);
+  for (int i = 0; i < 256; ++i) EXPECT_EQ(h.exp_table(i), table[static_cast<std::size_t>(i)]) << i;
+  EXPECT_EQ(h.exp_table(255), 65536);
+  EXPECT_EQ(h.table_size(), 0);
+  EXPECT_FALSE(h.has_b());
+  EXPECT_FALSE(h.has_requant());
+  for (const auto* r : {&h.a(), &h.output()}) {
+    EXPECT_EQ(r->memory(), isa::xdnn::MEMORY_DDR);
+    EXPECT_EQ(r->layout().channels(), 10u);
+    EXPECT_EQ(r->layout().height(), 1u);
+    EXPECT_EQ(r->layout().width(), 1u);
+    EXPECT_EQ(r->layout().section_channels(), 10u);  // compact
+  }
+  EXPECT_TRUE(h.a().layout().is_signed());
+  EXPECT_FALSE(h.output().layout().is_signed());
+  // The logits came down first; the probabilities are where the network output is read, so
+  // nothing downloads them again: the only instruction after the host's is the upload that
+  // brings them back to AM (for the per-layer check), once the host is done.
+  EXPECT_TRUE(instr.wait().download());
+  ASSERT_EQ(program.outputs_size(), 1);
+  EXPECT_EQ(program.outputs(0).region().memory(), isa::xdnn::MEMORY_DDR);
+  EXPECT_EQ(program.outputs(0).region().address(), h.output().address());
+  EXPECT_EQ(program.outputs(0).bits(), 8u);
+  ASSERT_EQ(program.instrs_size(), at + 2);
+  EXPECT_TRUE(program.instrs(at + 1).has_upload());
+  EXPECT_TRUE(program.instrs(at + 1).wait().host());
+  EXPECT_THAT(compiled.cmd, HasSubstr("XNSoftmax(host) softmax in=DDR@"));
+  EXPECT_THAT(compiled.cmd, HasSubstr("exp_table[256]={"));
+  EXPECT_THAT(compiled.cmd, HasSubstr(",65536}"));
+}
+
+TEST(XdnnSimHostLayers, SoftmaxClassifierIsBitExactOnV3AndV2) {
+  const quant::QGraph& g = test::softmax_cnn_xdnn();
+  for (const char* name : {"v3_96", "v2_28", "v2_56"}) {
+    const HwConfig hw = test::xdnn_config(name);
+    const sim::xdnn::SimResult r = expect_bit_exact(g, hw);
+    const auto& probabilities = r.outputs.at(0).values;
+    ASSERT_EQ(probabilities.size(), 10u) << name;
+    // Neither uniform nor one-hot: the probabilities tell the classes apart, and add up to
+    // about 256 (each rounded to 1/256).
+    EXPECT_NE(*std::max_element(probabilities.begin(), probabilities.end()),
+              *std::min_element(probabilities.begin(), probabilities.end())) << name;
+    EXPECT_LT(*std::max_element(probabilities.begin(), probabilities.end()), 255) << name;
+    std::int64_t total = 0;
+    for (const auto p : probabilities) total += p;
+    EXPECT_NEAR(static_cast<double>(total), 256.0, 10.0) << name;
+    bool found = false;
+    for (const auto& layer : r.layers) {
+      if (layer.name != "softmax") continue;
+      found = true;
+      EXPECT_EQ(layer.unit, "host") << name;
+      EXPECT_EQ(layer.type, "softmax") << name;
+      EXPECT_EQ(layer.ops, 40u) << name;
+      EXPECT_EQ(layer.host_cycles, softmax_host_cycles(hw, 10)) << name;
+      EXPECT_EQ(layer.array_busy_cycles, 0u) << name;
+    }
+    EXPECT_TRUE(found) << name;
+    EXPECT_EQ(r.host_cycles, softmax_host_cycles(hw, 10)) << name << ": the softmax is the only host layer";
+  }
+  // A slower host: the softmax's time follows host_gops and host_link_gbps.
+  const HwConfig slow = test::xdnn_config("v3_96", {"host_gops=0.01", "host_link_gbps=0.02"});
+  EXPECT_EQ(expect_bit_exact(g, slow).host_cycles, softmax_host_cycles(slow, 10));
+  EXPECT_GT(softmax_host_cycles(slow, 10), softmax_host_cycles(test::xdnn_config("v3_96"), 10));
+  // FC on the host too (host_fc_softmax, as ML Suite ran both): the softmax finds the logits in
+  // DDR where the FC left them.
+  const HwConfig host_fc = test::xdnn_config("v3_96", {"host_fc_softmax=true"});
+  const CompileResult compiled = compile_xdnn(g, host_fc, {});
+  EXPECT_EQ(report_row(compiled, "softmax").at("download_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(report_row(compiled, "fc").at("unit").get<std::string>(), "host");
+  expect_bit_exact(g, host_fc);
+  // Timing only: the same cycles.
+  sim::SimOptions timing;
+  timing.data = false;
+  const HwConfig v3 = test::xdnn_config("v3_96");
+  EXPECT_EQ(sim::xdnn::simulate(compile_xdnn(g, v3, {}).program, v3, {}, timing).total_cycles,
+            expect_bit_exact(g, v3).total_cycles);
 }
 
 // --- Channel gathers: ShuffleNet's shuffle and split on the DDR engine ----------------------

@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the xDNN compiler tests: configs, a quantized small CNN, and QGraphs built by
-// hand (Lut, Mul and ChannelGather nodes placed where a test wants them).
+// Shared by the xDNN compiler tests: configs, a quantized small CNN and classifier with a
+// softmax, and QGraphs built by hand (Lut, Mul and ChannelGather nodes placed where a test wants them).
 
 #include <cstdint>
 #include <random>
@@ -27,6 +27,17 @@ inline const quant::QGraph& small_cnn_xdnn() {
     quant::QuantizeOptions options;
     options.scheme = quant::Scheme::Xdnn;
     return quantize_model(small_cnn(), options).qgraph;
+  }();
+  return graph;
+}
+
+// softmax_cnn() quantized with the xdnn scheme: x[1,4,8,8] -> conv + relu "conv1" -> global
+// average pool "gap" -> Flatten -> Gemm (10) "fc" -> Softmax "softmax" -> y[1,10].
+inline const quant::QGraph& softmax_cnn_xdnn() {
+  static const quant::QGraph graph = [] {
+    quant::QuantizeOptions options;
+    options.scheme = quant::Scheme::Xdnn;
+    return quantize_model(softmax_cnn(), options).qgraph;
   }();
   return graph;
 }

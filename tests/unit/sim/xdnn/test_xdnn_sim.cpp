@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <optional>
 
 #include "isa/error.h"
@@ -764,6 +765,122 @@ TEST(XdnnSimHost, LutAndMulCyclesFollowTheHostFormula) {
   EXPECT_EQ(simulate(mul, config("v3_96", {"host_link_gbps=1"}), {}, timing_only()).host_cycles, 1589u);
 }
 
+// --- host softmax: a classifier's probabilities on the host model ---------------------------
+
+// y = softmax(x) over the channels of one row (C x 1 x 1): x and y network tensors in DDR, one
+// XNSoftmax(host) between them.
+x::Program softmax_program(const x::TensorLayout& in_l, const x::TensorLayout& out_l,
+                           const std::vector<std::int32_t>& exp_table) {
+  ProgramBuilder b;
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(out_l)), out_l);
+  b.input("x", {1, in_l.channels()}, in_r);
+  b.output("y", {1, out_l.channels()}, out_r);
+  b.layer("softmax", "softmax", out_r).set_unit("host");
+  x::HostElementwise& h = *b.instr("softmax").mutable_host_elementwise();
+  h.set_kind(x::HOST_SOFTMAX);
+  *h.mutable_a() = in_r;
+  *h.mutable_output() = out_r;
+  for (const std::int32_t entry : exp_table) h.add_exp_table(entry);
+  return b.program();
+}
+
+// exp((i - 255) * ln 2) in Q16: entry 255 - k is 65536 >> k (k <= 16), 0 below; so one step
+// below the row's maximum weighs 1/2, two steps 1/4, ...
+std::vector<std::int32_t> halving_exp_table() {
+  std::vector<std::int32_t> table(256, 0);
+  for (int k = 0; k <= 16; ++k) table[static_cast<std::size_t>(255 - k)] = 65536 >> k;
+  return table;
+}
+
+x::TensorLayout row_layout(std::uint32_t channels, bool is_signed = true, std::uint32_t section = 0) {
+  return layout(channels, 1, 1, {.section = section == 0 ? channels : section, .is_signed = is_signed});
+}
+
+std::vector<std::int32_t> run_softmax_row(const std::vector<std::int32_t>& row, bool is_signed) {
+  const auto c = static_cast<std::uint32_t>(row.size());
+  // The input padded to an 8-lane section (the host reads any layout), the output compact.
+  const x::Program p = softmax_program(row_layout(c, is_signed, std::max<std::uint32_t>(c, 8)),
+                                       row_layout(c, false), halving_exp_table());
+  const SimResult r = simulate(p, config(), {IntTensor{{1, c}, row}}, {});
+  return r.outputs.at(0).values;
+}
+
+// With the halving table, sum = 65536 * (sum of the weights 2^-k) and
+// y = min(255, (e * 256 + sum / 2) / sum), integer division:
+TEST(XdnnSimHost, SoftmaxOfTiedChannelsSplitsTheirShare) {
+  // int8 [5, 5, 4, 3]: e = 65536, 65536, 32768, 16384, sum = 180224 (weights 4:4:2:1 of 11);
+  // (16777216 + 90112) / 180224 = 93 (93.59), (8388608 + 90112) / 180224 = 47 (47.05),
+  // (4194304 + 90112) / 180224 = 23 (23.77).
+  EXPECT_EQ(run_softmax_row({5, 5, 4, 3}, true), (std::vector<std::int32_t>{93, 93, 47, 23}));
+  // A tie below the maximum, at the bottom of the int8 range: [-128, -128, -127, -128]:
+  // e = 32768, 32768, 65536, 32768, sum = 163840: 8404992 / 163840 = 51 (51.3),
+  // 16859136 / 163840 = 102 (102.9).
+  EXPECT_EQ(run_softmax_row({-128, -128, -127, -128}, true), (std::vector<std::int32_t>{51, 51, 102, 51}));
+}
+
+TEST(XdnnSimHost, SoftmaxOfEqualChannelsIsTheirShareRoundedHalfUp) {
+  // Every e = 65536, sum = C * 65536: y = (256 + C / 2) / C, 256 / C rounded half up.
+  // C = 10: 25.6 -> 26 (a division without the + sum / 2 would give 25); C = 3: 85.3 -> 85.
+  EXPECT_EQ(run_softmax_row(std::vector<std::int32_t>(10, 3), true), std::vector<std::int32_t>(10, 26));
+  EXPECT_EQ(run_softmax_row({-7, -7, -7}, true), (std::vector<std::int32_t>{85, 85, 85}));
+  EXPECT_EQ(run_softmax_row({200, 200, 200}, false), (std::vector<std::int32_t>{85, 85, 85}));
+  // C = 1: 256.5 -> 256, clamped to 255.
+  EXPECT_EQ(run_softmax_row({42}, true), (std::vector<std::int32_t>{255}));
+}
+
+TEST(XdnnSimHost, SoftmaxOfOneDominantChannelClampsItTo255) {
+  // int8 [127, -128, 0, -60]: the others are 255, 127 and 187 steps below the maximum
+  // (entries 0, 128 and 68: all 0), so sum = 65536 and y = (16777216 + 32768) / 65536 = 256
+  // -> 255, the rest 0. x = -128 reads entry 0, the table's first.
+  EXPECT_EQ(run_softmax_row({127, -128, 0, -60}, true), (std::vector<std::int32_t>{255, 0, 0, 0}));
+  // uint8, the maximum last: [0, 10, 100, 255].
+  EXPECT_EQ(run_softmax_row({0, 10, 100, 255}, false), (std::vector<std::int32_t>{0, 0, 0, 255}));
+}
+
+TEST(XdnnSimHost, SoftmaxOfUnsignedValuesSpansTheirWholeRange) {
+  // uint8 [255, 0, 254, 253]: x = 0 is 255 below the maximum (entry 0 = 0); e = 65536, 0,
+  // 32768, 16384, sum = 114688: 16834560 / 114688 = 146 (146.8), 57344 / 114688 = 0 (0.5),
+  // 8445952 / 114688 = 73 (73.6), 4251648 / 114688 = 37 (37.07).
+  EXPECT_EQ(run_softmax_row({255, 0, 254, 253}, false), (std::vector<std::int32_t>{146, 0, 73, 37}));
+  // The same row as int8 values one apart: [-1, -128, -2, -3] -> the tie-free 4:2:1 part.
+  EXPECT_EQ(run_softmax_row({-1, -128, -2, -3}, true), (std::vector<std::int32_t>{146, 0, 73, 37}));
+}
+
+TEST(XdnnSimHost, SoftmaxCyclesFollowTheHostFormula) {
+  // docs/xdnn.md: 4 ops per output element (max, exp lookup, sum, division) at host_gops, the
+  // row in and the probabilities out over the link at host_link_gbps.
+  const auto expected_cycles = [](const HwConfig& hw, std::uint64_t channels) {
+    const double seconds = 4.0 * static_cast<double>(channels) / (hw.xdnn().host_gops * 1e9) +
+                           2.0 * static_cast<double>(channels) / (hw.xdnn().host_link_gbps * 1e9);
+    return static_cast<std::uint64_t>(std::ceil(seconds * hw.clock_mhz * 1e6));
+  };
+  for (const std::uint32_t c : {10u, 1000u}) {
+    const x::Program p = softmax_program(row_layout(c), row_layout(c, false), halving_exp_table());
+    for (const HwConfig& hw : {config(), config("v2_28"), config("v3_96", {"host_gops=0.5", "host_link_gbps=2"})}) {
+      const SimResult r = simulate(p, hw, {}, timing_only());
+      EXPECT_EQ(r.host_cycles, expected_cycles(hw, c)) << c << " channels on " << hw.name;
+      EXPECT_EQ(layer_stats(r, "softmax").host_cycles, r.host_cycles);
+      EXPECT_EQ(unit_stats(r, "host").instructions, 1u);
+    }
+  }
+  // More than a Lut over as many elements: 4 ops per element instead of 1. v3_96 (5 GOP/s,
+  // 12 GB/s, 700 MHz), 1000 channels: (800 + 166.67) ns -> 677 cycles; the Lut's 1000 ops:
+  // (200 + 166.67) ns -> 257.
+  const SimResult softmax =
+      simulate(softmax_program(row_layout(1000), row_layout(1000, false), halving_exp_table()), config(), {},
+               timing_only());
+  const SimResult lut = simulate(lut_program(row_layout(1000), row_layout(1000), std::vector<std::int32_t>(256, 0)),
+                                 config(), {}, timing_only());
+  EXPECT_EQ(softmax.host_cycles, 677u);
+  EXPECT_EQ(lut.host_cycles, 257u);
+  // Data or not, the same cycles.
+  IntTensor x{{1, 1000}, random_values(1000, -128, 127, 211)};
+  EXPECT_EQ(simulate(softmax_program(row_layout(1000), row_layout(1000, false), halving_exp_table()), config(), {x}, {})
+                .host_cycles,
+            677u);
+}
+
 TEST(XdnnSimHost, UnflaggedDownloadUnderAHostLutIsARace) {
   // A download writes the lut's input in DDR: the lut must wait for it.
   ProgramBuilder b;
@@ -938,6 +1055,69 @@ TEST(XdnnSimErrors, MalformedHostLutIsRefused) {
   p = good;
   host_instr(p).set_kind(static_cast<x::HostElementwiseKind>(7));
   expect_user_error(p, config(), {x}, {"instruction 0", "XNUnknown(host)", "unknown host elementwise kind 7"});
+}
+
+TEST(XdnnSimErrors, MalformedHostSoftmaxIsRefused) {
+  const IntTensor x{{1, 4}, {5, 5, 4, 3}};
+  const x::Program good = softmax_program(row_layout(4), row_layout(4, false), halving_exp_table());
+  ASSERT_EQ(simulate(good, config(), {x}, {}).outputs.at(0).values, (std::vector<std::int32_t>{93, 93, 47, 23}));
+  const auto refused = [&](x::Program p, const std::string& why) {
+    expect_user_error(p, config(), {x}, {"instruction 0", "XNSoftmax(host)", "layer 'softmax'", why});
+  };
+  x::Program p = good;
+  host_instr(p).mutable_exp_table()->RemoveLast();
+  refused(p, "the exp table has 255 entries; an 8-bit input needs 256");
+  p = good;
+  host_instr(p).add_exp_table(0);
+  refused(p, "the exp table has 257 entries; an 8-bit input needs 256");
+  p = good;
+  host_instr(p).mutable_exp_table()->Clear();
+  refused(p, "the exp table has 0 entries");
+  p = good;
+  host_instr(p).set_exp_table(254, 65537);
+  refused(p, "exp table entry 254 (65537) lies outside [0, 65536]");
+  p = good;
+  host_instr(p).set_exp_table(3, -1);
+  refused(p, "exp table entry 3 (-1) lies outside [0, 65536]");
+  p = good;
+  host_instr(p).set_exp_table(255, 65535);
+  refused(p, "the exp table's last entry (the row's maximum) is 65535, not 65536");
+  p = good;
+  host_instr(p).mutable_a()->mutable_layout()->set_element_bytes(2);
+  refused(p, "a softmax takes an 8-bit input (a has 2 bytes per element)");
+  p = good;
+  host_instr(p).mutable_output()->mutable_layout()->set_is_signed(true);
+  refused(p, "a softmax writes uint8 probabilities (the output is int8)");
+  p = good;
+  host_instr(p).mutable_output()->mutable_layout()->set_element_bytes(2);
+  refused(p, "a softmax writes uint8 probabilities (the output is uint16)");
+  p = good;
+  host_instr(p).mutable_output()->mutable_layout()->set_channels(3);
+  refused(p, "a softmax keeps the shape (a 4x1x1, output 3x1x1)");
+  p = good;
+  // Not a row of channels: a 4 x 2 x 1 image.
+  host_instr(p).mutable_a()->mutable_layout()->set_height(2);
+  host_instr(p).mutable_output()->mutable_layout()->set_height(2);
+  refused(p, "a softmax runs over the channels of one row (C x 1 x 1: [N, C] or [N, C, 1, 1]), but a is 4x2x1");
+  p = good;
+  host_instr(p).add_table(0);
+  refused(p, "a softmax takes one operand, its exp table and no requant or lookup table");
+  p = good;
+  *host_instr(p).mutable_requant() = requant({1}, {0}, {0}, 0, 255);
+  refused(p, "a softmax takes one operand, its exp table and no requant or lookup table");
+  p = good;
+  host_instr(p).mutable_output()->set_memory(x::MEMORY_AM);
+  refused(p, "the host reads and writes DDR only, but output is in AM");
+  // A lookup table or a multiply carries no exp table.
+  x::Program lut = lut_program(layout(2, 3, 3), layout(2, 3, 3), std::vector<std::int32_t>(256, 0));
+  host_instr(lut).add_exp_table(65536);
+  expect_user_error(lut, config(), {random_tensor(2, 3, 3, -128, 127, 212)},
+                    {"instruction 0", "XNLut(host)", "a lookup table has no exp table"});
+  x::Program mul =
+      mul_program(layout(2, 3, 3), layout(2, 1, 1), layout(2, 3, 3), requant({1}, {0}, {0}, -128, 127));
+  host_instr(mul).add_exp_table(65536);
+  expect_user_error(mul, config(), {random_tensor(2, 3, 3, -128, 127, 213), random_tensor(2, 1, 1, -128, 127, 214)},
+                    {"instruction 0", "XNMul(host)", "a mul has no exp table"});
 }
 
 TEST(XdnnSimErrors, MalformedHostMulIsRefused) {
