@@ -514,12 +514,39 @@ class Emitter {
     return scratch;
   }
 
+  // One DDR -> AM copy of `run` channels of every pixel: from `source`, laid out as `from` (its
+  // rows that far apart), to `destination` in a buffer laid out as `to`; counted as layer l's
+  // intermediate traffic (a concat copy's or a gather's).
+  void upload_channel_run(int l, std::uint64_t source, const isa::xdnn::TensorLayout& from, std::uint64_t destination,
+                          const isa::xdnn::TensorLayout& to, std::uint32_t run) {
+    const std::uint64_t eb = to.element_bytes();
+    const std::uint64_t pixel = std::uint64_t{to.section_channels()} * eb;
+    isa::xdnn::Copy up;
+    up.set_source_memory(isa::xdnn::MEMORY_DDR);
+    up.set_source(source);
+    up.set_destination_memory(isa::xdnn::MEMORY_AM);
+    up.set_destination(destination);
+    up.set_chunk_bytes(run * eb);
+    up.set_count(to.width());
+    up.set_rows(to.height());
+    up.set_source_stride(pixel);
+    up.set_destination_stride(pixel);
+    up.set_source_row_stride(isa::xdnn::row_bytes(from));
+    up.set_destination_row_stride(isa::xdnn::row_bytes(to));
+    Instr instr;
+    *instr.mutable_upload() = up;
+    const std::uint64_t moved = isa::xdnn::copy_bytes(up);
+    push(std::move(instr), Unit::Upload, l);
+    stats_.moveops += moved;
+    stats_.spill_bytes += moved;
+    layer_stats_[static_cast<std::size_t>(l)].upload_bytes += moved;
+  }
+
   void emit_concat(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.concat_node)];
     const Region target = am_region(layer.output, s);
     const isa::xdnn::TensorLayout& tl = target.layout();
-    const std::uint64_t eb = tl.element_bytes();
     const std::uint64_t lanes = tl.section_channels();
     std::uint32_t offset = tl.channel_offset();
     for (const int raw : node.inputs) {
@@ -533,27 +560,10 @@ class Emitter {
         const std::uint32_t run = std::min<std::uint32_t>(
             {static_cast<std::uint32_t>(lanes - src_channel % lanes), static_cast<std::uint32_t>(lanes - dst_channel % lanes),
              ml.channels() - c});
-        isa::xdnn::Copy up;
-        up.set_source_memory(isa::xdnn::MEMORY_DDR);
-        up.set_source(scratch + isa::xdnn::element_offset(ml, c, 0, 0));
-        up.set_destination_memory(isa::xdnn::MEMORY_AM);
         isa::xdnn::TensorLayout whole = tl;
         whole.set_channel_offset(0);
-        up.set_destination(target.address() + isa::xdnn::element_offset(whole, dst_channel, 0, 0));
-        up.set_chunk_bytes(run * eb);
-        up.set_count(ml.width());
-        up.set_rows(ml.height());
-        up.set_source_stride(lanes * eb);
-        up.set_destination_stride(lanes * eb);
-        up.set_source_row_stride(isa::xdnn::row_bytes(ml));
-        up.set_destination_row_stride(isa::xdnn::row_bytes(tl));
-        Instr instr;
-        *instr.mutable_upload() = up;
-        const std::uint64_t moved = isa::xdnn::copy_bytes(up);
-        push(std::move(instr), Unit::Upload, l);
-        stats_.moveops += moved;
-        stats_.spill_bytes += moved;
-        layer_stats_[static_cast<std::size_t>(l)].upload_bytes += moved;
+        upload_channel_run(l, scratch + isa::xdnn::element_offset(ml, c, 0, 0), ml,
+                           target.address() + isa::xdnn::element_offset(whole, dst_channel, 0, 0), tl, run);
         c += run;
       }
       offset += ml.channels();
@@ -577,7 +587,6 @@ class Emitter {
     if (sl.replication() != 1 || tl.replication() != 1) {
       throw std::logic_error("emit_channel_gather: a gather's buffers are never replicated (buffer_plan)");
     }
-    const std::uint64_t eb = tl.element_bytes();
     const std::uint32_t lanes = tl.section_channels();
     const std::uint64_t section_bytes = std::uint64_t{sl.height()} * isa::xdnn::row_bytes(sl);
     const auto source_channel = [&](std::size_t c) {
@@ -591,7 +600,6 @@ class Emitter {
     const std::uint64_t first_section = lowest / lanes;
     const std::uint64_t image = (highest / lanes - first_section + 1) * section_bytes;
     const std::uint64_t scratch = download_to_scratch(l, source.address() + first_section * section_bytes, image);
-    auto& ls = layer_stats_[static_cast<std::size_t>(l)];
     isa::xdnn::TensorLayout whole_source = sl, whole_target = tl;
     whole_source.set_channel_offset(0);
     whole_target.set_channel_offset(0);
@@ -604,25 +612,8 @@ class Emitter {
              (dst + run) % lanes != 0) {
         ++run;
       }
-      isa::xdnn::Copy up;
-      up.set_source_memory(isa::xdnn::MEMORY_DDR);
-      up.set_source(scratch + isa::xdnn::element_offset(whole_source, src, 0, 0) - first_section * section_bytes);
-      up.set_destination_memory(isa::xdnn::MEMORY_AM);
-      up.set_destination(target.address() + isa::xdnn::element_offset(whole_target, dst, 0, 0));
-      up.set_chunk_bytes(run * eb);
-      up.set_count(tl.width());
-      up.set_rows(tl.height());
-      up.set_source_stride(std::uint64_t{lanes} * eb);
-      up.set_destination_stride(std::uint64_t{lanes} * eb);
-      up.set_source_row_stride(isa::xdnn::row_bytes(sl));
-      up.set_destination_row_stride(isa::xdnn::row_bytes(tl));
-      Instr instr;
-      *instr.mutable_upload() = up;
-      const std::uint64_t moved = isa::xdnn::copy_bytes(up);
-      push(std::move(instr), Unit::Upload, l);
-      stats_.moveops += moved;
-      stats_.spill_bytes += moved;
-      ls.upload_bytes += moved;
+      upload_channel_run(l, scratch + isa::xdnn::element_offset(whole_source, src, 0, 0) - first_section * section_bytes,
+                         sl, target.address() + isa::xdnn::element_offset(whole_target, dst, 0, 0), tl, run);
       c += run;
     }
   }
