@@ -1438,23 +1438,29 @@ KernelCall valid_gather() {
   return call;
 }
 
-TEST(PulpKernelProblem, GatherCallsAreCheckedBeforeTheyRun) {
-  EXPECT_EQ(kernel_problem(valid_gather(), 65536), "");  // c_out < c_in, no requant entries
-  KernelCall wider = valid_gather();
-  wider.set_c_out(12);  // c_out may exceed c_in (channels repeated)
-  EXPECT_EQ(kernel_problem(wider, 65536), "");
-
-  KernelCall window = valid_gather();
+// A 1x1 kernel (gather, softmax) refuses a padded 3x3 window and an input of other rows
+// (`valid` has 9 output rows).
+void expect_one_by_one_window_required(const KernelCall& valid, const std::string& kind) {
+  KernelCall window = valid;
   window.set_k_h(3);
   window.set_k_w(3);
   window.set_pad_top(1);
   window.set_pad_bottom(1);
   window.set_pad_left(1);
   window.set_pad_right(1);
-  EXPECT_EQ(kernel_problem(window, 65536), "gather with a 3x3 window and stride 1x1 (1x1 and 1x1 expected)");
-  KernelCall rows = valid_gather();
+  EXPECT_EQ(kernel_problem(window, 65536), kind + " with a 3x3 window and stride 1x1 (1x1 and 1x1 expected)");
+  KernelCall rows = valid;
   rows.set_h_in(8);
   EXPECT_EQ(kernel_problem(rows, 65536), "h_out 9 does not match h_in 8, k_h 1, stride 1, pads 0+0 (8)");
+}
+
+TEST(PulpKernelProblem, GatherCallsAreCheckedBeforeTheyRun) {
+  EXPECT_EQ(kernel_problem(valid_gather(), 65536), "");  // c_out < c_in, no requant entries
+  KernelCall wider = valid_gather();
+  wider.set_c_out(12);  // c_out may exceed c_in (channels repeated)
+  EXPECT_EQ(kernel_problem(wider, 65536), "");
+
+  expect_one_by_one_window_required(valid_gather(), "gather");
   KernelCall cols = valid_gather();
   cols.set_w_in(10);
   EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 10, k_w 1, stride 1, pads 0+0 (10)");
@@ -1506,17 +1512,7 @@ TEST(PulpKernelProblem, SoftmaxCallsAreCheckedBeforeTheyRun) {
   table.set_weights(65536 - 1024);
   EXPECT_EQ(kernel_problem(table, 65536), "");
 
-  KernelCall window = valid_softmax();
-  window.set_k_h(3);
-  window.set_k_w(3);
-  window.set_pad_top(1);
-  window.set_pad_bottom(1);
-  window.set_pad_left(1);
-  window.set_pad_right(1);
-  EXPECT_EQ(kernel_problem(window, 65536), "softmax with a 3x3 window and stride 1x1 (1x1 and 1x1 expected)");
-  KernelCall rows = valid_softmax();
-  rows.set_h_in(8);
-  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 9 does not match h_in 8, k_h 1, stride 1, pads 0+0 (8)");
+  expect_one_by_one_window_required(valid_softmax(), "softmax");
   KernelCall pad = valid_softmax();
   pad.set_pad_top(1);
   EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_top 1 not below k_h 1"));
