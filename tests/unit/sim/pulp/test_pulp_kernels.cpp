@@ -890,12 +890,27 @@ INSTANTIATE_TEST_SUITE_P(
 // Gather: y[h][w][c] = x[h][w][idx[c]], against outputs worked out by hand from that
 // definition (the golden model has no gather node to compare with).
 
-// A gather of an h x w tile of c_in channels into idx.size() channels, with `x` (HWC bytes)
-// and the uint16 little-endian table in L1.
-struct GatherCall {
+// A kernel call with its L1 filled in (operands and table).
+struct CallInL1 {
   KernelCall call;
   std::vector<std::uint8_t> l1;
 };
+using GatherCall = CallInL1;
+using SoftmaxCall = CallInL1;
+
+// Runs a well-formed call; returns its output bytes (nothing else in L1 may change).
+std::vector<std::uint8_t> run_in_l1(CallInL1& k) {
+  EXPECT_EQ(kernel_problem(k.call, k.l1.size()), "");
+  const std::vector<std::uint8_t> before = k.l1;
+  run_kernel(k.call, k.l1);
+  const std::uint64_t bytes = std::uint64_t{k.call.h_out()} * k.call.w_out() * k.call.c_out();
+  expect_only_written(before, k.l1, {{k.call.output(), bytes}});
+  const auto begin = k.l1.begin() + static_cast<std::ptrdiff_t>(k.call.output());
+  return {begin, begin + static_cast<std::ptrdiff_t>(bytes)};
+}
+
+// A gather of an h x w tile of c_in channels into idx.size() channels, with `x` (HWC bytes)
+// and the uint16 little-endian table in L1.
 
 GatherCall gather_call(std::uint32_t h, std::uint32_t w, std::uint32_t c_in, const std::vector<std::uint16_t>& idx,
                        const std::vector<std::uint8_t>& x, bool is_signed) {
@@ -917,16 +932,6 @@ GatherCall gather_call(std::uint32_t h, std::uint32_t w, std::uint32_t c_in, con
   return g;
 }
 
-// Runs a well-formed gather; returns its output bytes (nothing else in L1 may change).
-std::vector<std::uint8_t> run_gather(GatherCall& g) {
-  EXPECT_EQ(kernel_problem(g.call, g.l1.size()), "");
-  const std::vector<std::uint8_t> before = g.l1;
-  run_kernel(g.call, g.l1);
-  const std::uint64_t bytes = std::uint64_t{g.call.h_out()} * g.call.w_out() * g.call.c_out();
-  expect_only_written(before, g.l1, {{g.call.output(), bytes}});
-  const auto begin = g.l1.begin() + static_cast<std::ptrdiff_t>(g.call.output());
-  return {begin, begin + static_cast<std::ptrdiff_t>(bytes)};
-}
 
 std::vector<std::uint8_t> int8_bytes(const std::vector<int>& values) {
   std::vector<std::uint8_t> out;
@@ -941,12 +946,12 @@ const std::vector<std::uint16_t> kShuffle2x4 = {0, 4, 1, 5, 2, 6, 3, 7};
 TEST(PulpKernelGather, AChannelShuffleOfTwoGroupsInt8) {
   GatherCall g = gather_call(1, 2, 8, kShuffle2x4,
                              int8_bytes({-128, -1, 0, 1, 2, 3, 126, 127, 10, 11, 12, 13, 14, 15, 16, 17}), true);
-  EXPECT_EQ(run_gather(g), int8_bytes({-128, 2, -1, 3, 0, 126, 1, 127, 10, 14, 11, 15, 12, 16, 13, 17}));
+  EXPECT_EQ(run_in_l1(g), int8_bytes({-128, 2, -1, 3, 0, 126, 1, 127, 10, 14, 11, 15, 12, 16, 13, 17}));
 }
 
 TEST(PulpKernelGather, AChannelShuffleOfTwoGroupsUint8) {
   GatherCall g = gather_call(1, 2, 8, kShuffle2x4, {0, 255, 128, 127, 1, 254, 64, 200, 9, 8, 7, 6, 5, 4, 3, 2}, false);
-  EXPECT_EQ(run_gather(g), (std::vector<std::uint8_t>{0, 1, 255, 254, 128, 64, 127, 200, 9, 5, 8, 4, 7, 3, 6, 2}));
+  EXPECT_EQ(run_in_l1(g), (std::vector<std::uint8_t>{0, 1, 255, 254, 128, 64, 127, 200, 9, 5, 8, 4, 7, 3, 6, 2}));
 }
 
 // A channel Split's second half: channels 5, 6, 7 of 8, on a 2 x 2 tile.
@@ -956,7 +961,7 @@ TEST(PulpKernelGather, AContiguousSliceFromAnOffsetInt8) {
                                                   20, 21, 22, 23, 24, -25, -26, -27,     // (1, 0)
                                                   -128, 31, 32, 33, 34, 127, -1, -128});  // (1, 1)
   GatherCall g = gather_call(2, 2, 8, {5, 6, 7}, x, true);
-  EXPECT_EQ(run_gather(g), int8_bytes({-5, -6, -7, -15, -16, -17, -25, -26, -27, 127, -1, -128}));
+  EXPECT_EQ(run_in_l1(g), int8_bytes({-5, -6, -7, -15, -16, -17, -25, -26, -27, 127, -1, -128}));
 }
 
 // Input channel i holds i / 2: channels 257 and 299 hold 128 and 149, while the low bytes of
@@ -965,7 +970,7 @@ TEST(PulpKernelGather, IndicesAbove255ReadTheTablesHighByte) {
   std::vector<std::uint8_t> x(300);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::uint8_t>(i / 2);
   GatherCall g = gather_call(1, 1, 300, {257, 299}, x, false);
-  EXPECT_EQ(run_gather(g), (std::vector<std::uint8_t>{128, 149}));
+  EXPECT_EQ(run_in_l1(g), (std::vector<std::uint8_t>{128, 149}));
 }
 
 // The table arrives by DMA: an index not below c_in is found when the kernel runs, named, and
@@ -999,11 +1004,6 @@ std::vector<std::uint32_t> halving_table() {
   return table;
 }
 
-struct SoftmaxCall {
-  KernelCall call;
-  std::vector<std::uint8_t> l1;
-};
-
 // A softmax over an h x w tile of c channels, with `x` (HWC bytes) and `table` (little-endian
 // uint32) in L1.
 SoftmaxCall softmax_call(std::uint32_t h, std::uint32_t w, std::uint32_t c, const std::vector<std::uint8_t>& x,
@@ -1025,23 +1025,13 @@ SoftmaxCall softmax_call(std::uint32_t h, std::uint32_t w, std::uint32_t c, cons
   return s;
 }
 
-// Runs a well-formed softmax; returns its output bytes (nothing else in L1 may change).
-std::vector<std::uint8_t> run_softmax(SoftmaxCall& s) {
-  EXPECT_EQ(kernel_problem(s.call, s.l1.size()), "");
-  const std::vector<std::uint8_t> before = s.l1;
-  run_kernel(s.call, s.l1);
-  const std::uint64_t bytes = std::uint64_t{s.call.h_out()} * s.call.w_out() * s.call.c_out();
-  expect_only_written(before, s.l1, {{s.call.output(), bytes}});
-  const auto begin = s.l1.begin() + static_cast<std::ptrdiff_t>(s.call.output());
-  return {begin, begin + static_cast<std::ptrdiff_t>(bytes)};
-}
 
 // x = 3, 3, 1, 2: m = 3, e = 65536, 65536, 16384, 32768, sum = 180224, sum / 2 = 90112;
 // (65536 x 256 + 90112) / 180224 = 93 (twice), (16384 x 256 + 90112) / 180224 = 23,
 // (32768 x 256 + 90112) / 180224 = 47.
 TEST(PulpKernelSoftmax, ARowWithTiesInt8) {
   SoftmaxCall s = softmax_call(1, 1, 4, int8_bytes({3, 3, 1, 2}), true, halving_table());
-  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{93, 93, 23, 47}));
+  EXPECT_EQ(run_in_l1(s), (std::vector<std::uint8_t>{93, 93, 23, 47}));
 }
 
 // Every entry 65536: each channel gets (65536 x 256 + C x 32768) / (C x 65536) = 256 / C
@@ -1051,7 +1041,7 @@ TEST(PulpKernelSoftmax, AnAllEqualRowIs256OverCRounded) {
     for (const bool is_signed : {true, false}) {
       SoftmaxCall s = softmax_call(1, 1, c, std::vector<std::uint8_t>(c, is_signed ? 0xf0 : 77), is_signed,
                                    halving_table());
-      EXPECT_EQ(run_softmax(s), std::vector<std::uint8_t>(c, level)) << c << " channels, signed " << is_signed;
+      EXPECT_EQ(run_in_l1(s), std::vector<std::uint8_t>(c, level)) << c << " channels, signed " << is_signed;
     }
   }
 }
@@ -1061,7 +1051,7 @@ TEST(PulpKernelSoftmax, AnAllEqualRowIs256OverCRounded) {
 // 65536 = 0.
 TEST(PulpKernelSoftmax, ADominantChannelIsClampedTo255AndTheOthersAre0) {
   SoftmaxCall s = softmax_call(1, 1, 4, int8_bytes({100, -100, 0, 50}), true, halving_table());
-  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{255, 0, 0, 0}));
+  EXPECT_EQ(run_in_l1(s), (std::vector<std::uint8_t>{255, 0, 0, 0}));
 }
 
 // uint8 x = 255, 254, 200, 0: m = 255, e = 65536, 32768, 0, 0, sum = 98304;
@@ -1069,7 +1059,7 @@ TEST(PulpKernelSoftmax, ADominantChannelIsClampedTo255AndTheOthersAre0) {
 // (Read as int8 the row would be -1, -2, -56, 0, with m = 0.)
 TEST(PulpKernelSoftmax, Uint8InputsAreReadUnsigned) {
   SoftmaxCall s = softmax_call(1, 1, 4, {255, 254, 200, 0}, false, halving_table());
-  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{171, 85, 0, 0}));
+  EXPECT_EQ(run_in_l1(s), (std::vector<std::uint8_t>{171, 85, 0, 0}));
 }
 
 // The int8 extremes: x = -128, 127 index entries 0 and 255 (entry 0 set to 4096 here):
@@ -1078,7 +1068,7 @@ TEST(PulpKernelSoftmax, TheInt8ExtremesIndexTheTablesEnds) {
   std::vector<std::uint32_t> table = halving_table();
   table[0] = 4096;
   SoftmaxCall s = softmax_call(1, 1, 2, int8_bytes({-128, 127}), true, table);
-  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{15, 241}));
+  EXPECT_EQ(run_in_l1(s), (std::vector<std::uint8_t>{15, 241}));
 }
 
 // Each pixel of a 2 x 2 tile is normalised over its own channels: the rows above side by side.
@@ -1088,7 +1078,7 @@ TEST(PulpKernelSoftmax, EveryPixelOfATileIsNormalisedOnItsOwn) {
                                                   -7, -7, -7, -7,      // (1, 0): all equal
                                                   2, 3, 3, 1});        // (1, 1): the first, rotated
   SoftmaxCall s = softmax_call(2, 2, 4, x, true, halving_table());
-  EXPECT_EQ(run_softmax(s), (std::vector<std::uint8_t>{93, 93, 23, 47, 255, 0, 0, 0, 64, 64, 64, 64, 47, 93, 93, 23}));
+  EXPECT_EQ(run_in_l1(s), (std::vector<std::uint8_t>{93, 93, 23, 47, 255, 0, 0, 0, 64, 64, 64, 64, 47, 93, 93, 23}));
 }
 
 // The table arrives by DMA: an entry the quantizer never writes (above 2^16, or an exp(0) that
@@ -1168,7 +1158,7 @@ TEST_P(PulpKernelSoftmaxGolden, RowsOfRandomLogitsMatchTheGoldenModel) {
   std::vector<std::uint32_t> table;
   for (const std::int64_t e : exp_table) table.push_back(static_cast<std::uint32_t>(e));
   SoftmaxCall call = softmax_call(3, 4, C, bytes, s.x_signed, table);
-  const std::vector<std::uint8_t> out = run_softmax(call);
+  const std::vector<std::uint8_t> out = run_in_l1(call);
   ASSERT_EQ(out.size(), static_cast<std::size_t>(y.numel()));
   for (std::int64_t i = 0; i < y.numel(); ++i) {
     ASSERT_EQ(std::int64_t{out[static_cast<std::size_t>(i)]}, y.as_int64(i)) << "row " << i / C << " channel " << i % C;
