@@ -52,6 +52,19 @@ std::uint64_t expected_ops(const quant::QGraph& g, const quant::QNode& n) {
   }
 }
 
+// Every compiler switch off: no schedule search, replication, pipelining, weight ping-pong,
+// concat placement (concats copied) or input streaming.
+CompileOptions every_switch_off() {
+  CompileOptions off;
+  off.schedule_search = false;
+  off.replication = false;
+  off.pool_pipelining = false;
+  off.weight_pingpong = false;
+  off.concat_placement = false;
+  off.input_streaming = false;
+  return off;
+}
+
 TEST(XdnnLayerMapping, OpsFollowTheDesignLayerByLayer) {
   const quant::QGraph& g = test::small_cnn_xdnn();
   const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
@@ -352,13 +365,7 @@ TEST(XdnnSimHostLayers, SqueezeExciteIsBitExactOnEveryConfig) {
   expect_bit_exact(g, test::xdnn_config("v2_28"));
   expect_bit_exact(g, test::xdnn_config("v2_56"));
   // Every switch off: no streaming, no pipelining, no schedule search.
-  CompileOptions off;
-  off.schedule_search = false;
-  off.replication = false;
-  off.pool_pipelining = false;
-  off.weight_pingpong = false;
-  off.concat_placement = false;
-  off.input_streaming = false;
+  const CompileOptions off = every_switch_off();
   expect_bit_exact(g, test::xdnn_config("v3_96"), off);
   // Timing only: the same cycles.
   const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
@@ -846,13 +853,7 @@ TEST(XdnnSimChannelGather, ShuffleNetUnitsAreBitExact) {
   expect_bit_exact(shufflenet_xdnn(64), test::xdnn_config("v2_28"));
   expect_bit_exact(shufflenet_xdnn(64), test::xdnn_config("v3_96"));
   // Every switch off: the concats are copied, so each split half is a member of a copied concat.
-  CompileOptions off;
-  off.schedule_search = false;
-  off.replication = false;
-  off.pool_pipelining = false;
-  off.weight_pingpong = false;
-  off.concat_placement = false;
-  off.input_streaming = false;
+  const CompileOptions off = every_switch_off();
   const LayerMapping copied = map_layers(shufflenet_xdnn(8), test::xdnn_config("v3_96").xdnn(), off);
   EXPECT_TRUE(copied.placements.empty());
   EXPECT_EQ(layer_named(copied, "cat1").kind, XLayerKind::Concat);
