@@ -8,6 +8,7 @@
 #include <string>
 
 #include "isa/hw_config.h"
+#include "isa/op_counts.h"
 #include "isa/xdnn.pb.h"
 
 namespace wb::isa::xdnn {
@@ -18,10 +19,8 @@ namespace wb::isa::xdnn {
 inline constexpr std::uint32_t kXdnnFormatVersion = 3;
 
 // Ops per output element of an XNSoftmax(host), for the report's `ops` (compiler) and the
-// host's compute time (simulator) alike (docs/xdnn.md, "Host layers"): the row's max (a
-// compare per element), the exp lookup, the row's sum (an add per element) and the rounded
-// division that normalises it.
-inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = 4;
+// host's compute time (simulator) alike (docs/xdnn.md, "Host layers"): isa/op_counts.h's.
+inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = kSoftmaxOpsPerElement;
 
 // A stable digest of every resolved key of the config (name included), as 16 hex digits.
 // A program compiled for one config is refused by a simulator running another.

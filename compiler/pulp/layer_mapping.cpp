@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "compiler/quant/qgraph_queries.h"
+#include "isa/op_counts.h"
 #include "isa/pulp_program.h"
 
 namespace wb::pulp {
@@ -15,11 +16,6 @@ using isa::pulp::KernelKind;
 using quant::QGraph;
 using quant::QNode;
 using quant::QOpKind;
-
-// A softmax's ops per output element (DESIGN.md 4.4 counts arithmetic): the row's maximum (a
-// compare), the exp lookup, the row's sum (an add) and the rounded division that normalises it;
-// xDNN's host softmax counts the same 4.
-constexpr std::uint64_t kSoftmaxOpsPerElement = 4;
 
 std::int64_t dim(const quant::QTensor& t, std::size_t i) { return quant::dim_or_one(t, i); }
 
@@ -249,7 +245,7 @@ LayerMapping map_layers(const QGraph& graph) {
           problem = fmt::format("{} exp table entries, not {}", node.softmax_exp_table.size(),
                                 quant::kSoftmaxTableEntries);
         }
-        layer.ops = kSoftmaxOpsPerElement * quant::element_count(out);
+        layer.ops = isa::kSoftmaxOpsPerElement * quant::element_count(out);  // as xDNN's host softmax
         break;
       case QOpKind::Mul:
         layer.kind = isa::pulp::KERNEL_MUL;
