@@ -21,6 +21,10 @@ wb_require_package(SQLite3 libsqlite3-dev)
 wb_require_package(OpenSSL libssl-dev)  # libcrypto: SHA-256 of models and configs in the run report
 wb_require_package(OpenMP libgomp1)
 wb_require_package(Threads libc6-dev)
+# oneDNN runs the reference executor's float convolutions. Debian's dnnl config also asks for
+# OpenCL (its GPU runtime, unused here); looking for it first names the package to install.
+wb_require_package(OpenCL ocl-icd-opencl-dev)
+wb_require_package(dnnl libdnnl-dev CONFIG)
 if(WB_BUILD_TESTS)
   wb_require_package(GTest libgtest-dev CONFIG)
   wb_require_package(PNG libpng-dev)  # the report test reads Chromium's screenshots

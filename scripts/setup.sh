@@ -20,6 +20,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libsystemc-dev libprotobuf-dev protobuf-compiler libonnx-dev libeigen3-dev libyaml-cpp-dev
   libfmt-dev libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libmuparser-dev
+  libdnnl-dev ocl-icd-opencl-dev
   slurm-wlm munge chromium libpng-dev
   python3-numpy python3-torch python3-torchvision python3-onnx python3-matplotlib
 )

@@ -3,10 +3,16 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <unistd.h>
+
+#include <iostream>
 #include <ostream>
 
 #include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
+#include "workbench/model_cache.h"
+#include "workbench/report.h"
+#include "workbench/run_common.h"
 #include "workbench/target_program.h"
 
 namespace wb {
@@ -17,6 +23,44 @@ namespace {
 std::string listed(const std::vector<std::string>& names) {
   if (names.size() < 2) return fmt::format("{}", fmt::join(names, ""));
   return fmt::format("{} and {}", fmt::join(names.begin(), names.end() - 1, ", "), names.back());
+}
+
+bool writes_quantization_files(const QuantizeCommand& q) {
+  return q.out_dir || q.report || q.dump_dir || q.save_inputs_dir || q.print_qgraph;
+}
+
+// A folder the cache can write to, or nullopt with a warning (the run goes on uncached).
+std::optional<ModelCache> usable_cache(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || ::access(dir.c_str(), W_OK) != 0) {
+    std::cerr << fmt::format("warning: model cache {} is not writable{}; quantizing without it (or --no-cache)\n",
+                             dir.string(), ec ? ": " + ec.message() : "");
+    return std::nullopt;
+  }
+  return ModelCache(dir);
+}
+
+void quantize_from_cache(const CompileCommand& command, const ModelCache& cache, CompiledModel& result,
+                         std::ostream& log) {
+  const std::uintmax_t limit = model_cache_limit();
+  const auto start = SteadyClock::now();
+  result.model_sha256 = report::sha256_file(command.quantize.model);
+  CachedModel cached = ensure_quantized(cache, command.quantize, std::nullopt, result.model_sha256, log);
+  if (cached.hit) {
+    const quant::QGraph& graph = cached.model.graph;
+    if (cached.model.synthetic_calibration) {
+      std::cerr << synthetic_calibration_warning(command.quantize) << '\n';
+    }
+    log << fmt::format("quantized {} with scheme {}: {} integer nodes, {} tensors from the model cache in {:.2f} s\n",
+                       command.quantize.model.filename().string(), quant::scheme_name(graph.scheme), graph.nodes.size(),
+                       graph.tensors.size(), seconds_since(start));
+  } else {
+    result.quantized = std::move(cached.quantized);
+    cache.evict(limit, cached.key);
+  }
+  result.quantized.qgraph = std::move(cached.model.graph);
+  result.seeded_inputs = std::move(cached.model.float_inputs);
 }
 
 }  // namespace
@@ -34,7 +78,13 @@ CompiledModel compile_model(const CompileCommand& command, std::ostream& log) {
   result.config = load_hw_config(command.hw, command.overrides);
   result.backend = &backend_for(result.config);
   const OptionValues options = result.backend->compile_options().parse(command.compile_opts);
-  result.quantized = run_quantize(command.quantize, log);
+  std::optional<ModelCache> cache;
+  if (command.model_cache && !writes_quantization_files(command.quantize)) cache = usable_cache(*command.model_cache);
+  if (cache) {
+    quantize_from_cache(command, *cache, result, log);
+  } else {
+    result.quantized = run_quantize(command.quantize, log);
+  }
   result.program = result.backend->compile(result.quantized.qgraph, result.config, options);
   return result;
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,17 +23,23 @@ struct CompileCommand {
   std::vector<std::string> compile_opts;  // --compile-opt
   QuantizeCommand quantize;               // scheme, calibration
   std::filesystem::path out_dir;          // the program and its files, quant.json, model.qdq.onnx
+  // The quantized-model cache folder (workbench/model_cache.h); none: quantize every time.
+  // Used only when quantizing writes nothing else (no quant files, report or dumps).
+  std::optional<std::filesystem::path> model_cache;
 };
 
 struct CompiledModel {
   HwConfig config;
   const TargetBackend* backend = nullptr;
-  QuantizeResult quantized;
+  QuantizeResult quantized;  // from the cache: only the qgraph (no float graph)
   std::unique_ptr<TargetProgram> program;
+  std::vector<Tensor> seeded_inputs;  // from the cache: the seeded N(0,1) inputs of quantize.seed
+  std::string model_sha256;           // when the cache was used
 };
 
-// Quantizes and compiles in memory (what `run` does before simulating). The compile options
-// are checked before quantizing, so a typo costs no calibration.
+// Quantizes (or takes the quantized model from the cache) and compiles in memory (what `run`
+// does before simulating). The compile options are checked before quantizing, so a typo
+// costs no calibration.
 CompiledModel compile_model(const CompileCommand& command, std::ostream& log);
 
 // The `compile` command: compile_model with the quantization files in out_dir, then the

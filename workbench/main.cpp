@@ -20,6 +20,7 @@
 #include "workbench/hw_show.h"
 #include "workbench/infer.h"
 #include "workbench/inspect.h"
+#include "workbench/model_cache.h"
 #include "workbench/partition_report.h"
 #include "workbench/quantize.h"
 #include "workbench/regress/check.h"
@@ -311,6 +312,7 @@ int main(int argc, char** argv) {
   ReportArgs run_report;
   std::string run_input;
   bool run_no_data = false;
+  bool run_no_cache = false;
   auto* run_cmd = app.add_subcommand(
       "run", "Quantize, compile and simulate a model on a hardware config, check it bit-exactly against the integer "
              "golden model, and report cycles, MAC/cycle and DDR (xDNN) or L3 (PULP) traffic per layer. Exit 1 if not "
@@ -318,6 +320,10 @@ int main(int argc, char** argv) {
   add_target_options(run_cmd, run_args);
   run_cmd->add_option("--input,-i", run_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
   run_cmd->add_flag("--no-data", run_no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
+  run_cmd->add_flag("--no-cache", run_no_cache,
+                    "Quantize again instead of taking the quantized model from the cache ($WB_CACHE_DIR/models or "
+                    "~/.cache/workbench/models, keyed by the model file's digest, scheme, calibration and build; at "
+                    "most $WB_MODEL_CACHE_LIMIT bytes, default 4GiB)");
   add_report_options(run_cmd, run_report);
 
   std::string sim_program, sim_hw, sim_input;
@@ -599,6 +605,7 @@ int main(int argc, char** argv) {
       command.compile = to_compile_command(run_args);
       if (!run_input.empty()) command.input = run_input;
       command.no_data = run_no_data;
+      if (!run_no_cache) command.compile.model_cache = wb::default_cache_dir() / "models";
       command.outputs = to_sim_outputs(run_report);
       return verdict_exit(wb::run_model(command, std::cout));
     }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <span>
@@ -13,6 +14,7 @@
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/reference_executor.h"
 #include "isa/error.h"
+#include "isa/hw_config.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"
 #include "workbench/version.h"
@@ -89,7 +91,10 @@ std::optional<quant::QuantizedModel> ModelCache::load(const std::string& key, st
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
   try {
-    return load_quantized_model(path);
+    quant::QuantizedModel model = load_quantized_model(path);
+    // The eviction order is by modification time: a hit makes the entry recent.
+    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
+    return model;
   } catch (const UserError& e) {
     if (why != nullptr) *why = e.what();
     std::filesystem::remove(path, ec);
@@ -113,6 +118,47 @@ void ModelCache::store(const std::string& key, const quant::QuantizedModel& mode
   bytes += parts.structure;
   bytes += parts.blob;
   write_file_atomically(entry_path(key), bytes);
+}
+
+int ModelCache::evict(std::uintmax_t limit_bytes, const std::string& keep) const {
+  struct Entry {
+    std::filesystem::path path;
+    std::filesystem::file_time_type time;
+    std::uintmax_t bytes;
+  };
+  std::vector<Entry> entries;
+  std::uintmax_t total = 0;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(dir_, ec)) {
+    if (item.path().extension() != ".qmodel") continue;
+    std::error_code item_ec;
+    const std::uintmax_t bytes = item.file_size(item_ec);
+    const auto time = item.last_write_time(item_ec);
+    if (item_ec) continue;  // removed by another process meanwhile
+    total += bytes;
+    if (item.path().stem() != keep) entries.push_back({item.path(), time, bytes});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.time < b.time; });
+  int removed = 0;
+  for (const Entry& e : entries) {
+    if (total <= limit_bytes) break;
+    // A process reading the entry keeps its open file; one about to open it misses and rebuilds.
+    if (std::filesystem::remove(e.path, ec)) ++removed;
+    total -= e.bytes;
+  }
+  return removed;
+}
+
+std::uintmax_t model_cache_limit() {
+  const char* value = std::getenv("WB_MODEL_CACHE_LIMIT");
+  if (value == nullptr || *value == '\0') return std::uintmax_t{4} << 30;
+  std::string why;
+  const std::optional<std::int64_t> bytes = parse_byte_size(value, &why);
+  if (!bytes || *bytes < 0) {
+    throw UserError(fmt::format("WB_MODEL_CACHE_LIMIT={}: not a size ({}); give one like 2GiB or 500MB", value,
+                                why.empty() ? "negative" : why));
+  }
+  return static_cast<std::uintmax_t>(*bytes);
 }
 
 quant::QuantizedModel load_quantized_model(const std::filesystem::path& entry) {
@@ -184,16 +230,24 @@ CachedModel ensure_quantized(const ModelCache& cache, const QuantizeCommand& com
   cached.key = quantization_key(command, model_sha256, input);
   cached.entry = cache.entry_path(cached.key);
   std::string why;
-  if (cache.load(cached.key, &why)) {
+  if (std::optional<quant::QuantizedModel> model = cache.load(cached.key, &why)) {
     cached.hit = true;
+    cached.model = std::move(*model);
     return cached;
   }
   if (!why.empty()) log << fmt::format("model cache: {}; quantizing again\n", why);
-  QuantizeResult quantized = run_quantize(command, log);
-  quant::QuantizedModel model;
-  model.float_inputs = run_inputs(input, quantized, command.seed, log);
-  model.graph = std::move(quantized.qgraph);
-  cache.store(cached.key, model);
+  cached.quantized = run_quantize(command, log);
+  const quant::QGraph& graph = cached.quantized.qgraph;
+  if (input) {
+    if (graph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
+    cached.model.float_inputs.push_back(read_float_input(*input, graph.tensor(graph.inputs[0])));
+  } else {
+    cached.model.float_inputs = random_inputs(*cached.quantized.float_graph, command.seed);
+  }
+  cached.model.graph = std::move(cached.quantized.qgraph);
+  cached.model.synthetic_calibration =
+      !cached.quantized.from_qdq && !command.structure_only && !command.calib_dir;
+  cache.store(cached.key, cached.model);
   return cached;
 }
 

@@ -8,7 +8,12 @@
 // Entries are written to a temporary file and renamed into place, so two processes filling
 // the same entry at once leave one whole entry; a truncated or damaged entry fails its
 // digest and is removed and rebuilt, never used.
+//
+// `workbench run` keeps its entries in default_cache_dir()/models, at most
+// model_cache_limit() bytes of them: storing an entry removes the least recently used ones
+// beyond that (a hit refreshes an entry's time). Sweeps keep theirs in their work folder.
 
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -42,6 +47,9 @@ class ModelCache {
   std::optional<quant::QuantizedModel> load(const std::string& key, std::string* why = nullptr) const;
   // Writes the entry atomically (creating the folder); UserError when it cannot be written.
   void store(const std::string& key, const quant::QuantizedModel& model) const;
+  // Removes the least recently used entries (by modification time) but `keep` until the
+  // entries take at most `limit_bytes`; returns how many it removed.
+  int evict(std::uintmax_t limit_bytes, const std::string& keep) const;
 
  private:
   std::filesystem::path dir_;
@@ -50,10 +58,18 @@ class ModelCache {
 // Reads an entry file; UserError naming it when it is missing or damaged.
 quant::QuantizedModel load_quantized_model(const std::filesystem::path& entry);
 
+// The byte limit of `run`'s model cache: $WB_MODEL_CACHE_LIMIT (a size: 2GiB, 500MB, bytes),
+// else 4 GiB. UserError for a value that is not a size.
+std::uintmax_t model_cache_limit();
+
 struct CachedModel {
   std::string key;
   std::filesystem::path entry;
   bool hit = false;  // found in the cache (else quantized now and stored)
+  quant::QuantizedModel model;
+  // Filled only when quantized now: the float graph and the timings (its qgraph is moved
+  // into `model`).
+  QuantizeResult quantized;
 };
 
 // The cache's entry for `command` (and the float inputs `run` would feed it: `input`, or

@@ -210,6 +210,12 @@ void print_fidelity(std::ostream& os, const FidelityReport& report) {
   }
 }
 
+std::string synthetic_calibration_warning(const QuantizeCommand& command) {
+  return fmt::format("warning: calibrating on {} seeded synthetic N(0,1) inputs (seed {}); they are not "
+                     "representative of real data, so thresholds may be off (use --calib DIR)",
+                     command.calib_count, command.seed);
+}
+
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   const auto start = Clock::now();
   ImportedModel model = import_onnx_file(command.model);
@@ -241,9 +247,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     } else {
       synthetic = true;
       calibration_set = synthetic_input_set(graph, command.calib_count, command.seed);
-      std::cerr << fmt::format("warning: calibrating on {} seeded synthetic N(0,1) inputs (seed {}); they are not "
-                               "representative of real data, so thresholds may be off (use --calib DIR)\n",
-                               command.calib_count, command.seed);
+      std::cerr << synthetic_calibration_warning(command) << '\n';
     }
     if (!command.structure_only) {
       const auto calibration_start = Clock::now();

@@ -72,6 +72,9 @@ struct QuantizeResult {
 
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log);
 
+// The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline).
+std::string synthetic_calibration_warning(const QuantizeCommand& command);
+
 // Every .npy/.pb file of a folder, sorted by name, as one sample each. UserError for an empty
 // folder, a multi-input model, or a tensor that does not match the graph's input.
 InputSet load_input_set(const Graph& graph, const std::filesystem::path& dir);

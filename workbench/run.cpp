@@ -97,7 +97,9 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
   SimulationRequest request = request_for(*model.backend, *model.program, model.config, command.compile.hw, command.outputs);
   request.graph = &model.quantized.qgraph;
   request.model_path = command.compile.model.string();
-  request.float_inputs = run_inputs(command.input, model.quantized, command.compile.quantize.seed, log);
+  request.model_sha256 = model.model_sha256;
+  request.float_inputs =
+      run_inputs(command.input, model.quantized, model.seeded_inputs, command.compile.quantize.seed, log);
   request.compile_seconds = compile_seconds;
   request.no_data = command.no_data;
   return simulate_and_verify(request, log);

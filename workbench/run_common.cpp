@@ -127,13 +127,13 @@ void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& conf
 }
 
 std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
-                               std::uint64_t seed, std::ostream& log) {
+                               const std::vector<Tensor>& seeded, std::uint64_t seed, std::ostream& log) {
   std::vector<Tensor> inputs;
   if (input) {
     if (quantized.qgraph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
     inputs.push_back(read_float_input(*input, quantized.qgraph.tensor(quantized.qgraph.inputs[0])));
   } else {
-    inputs = random_inputs(*quantized.float_graph, seed);
+    inputs = !seeded.empty() ? seeded : random_inputs(*quantized.float_graph, seed);
     log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", seed);
   }
   return inputs;

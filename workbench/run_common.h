@@ -73,9 +73,10 @@ void set_rates(report::LayerRow& row, double peak_mac_per_cycle);
 // Fills cycles, latency, MAC/cycle and utilization of the totals (MACs already summed).
 void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config);
 
-// The float inputs of `run`: --input (one-input models) or seeded N(0,1) with a note in the log.
+// The float inputs of `run`: --input (one-input models) or seeded N(0,1) with a note in the log
+// (`seeded` when the model cache holds them, else drawn from the quantized model's float graph).
 std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
-                               std::uint64_t seed, std::ostream& log);
+                               const std::vector<Tensor>& seeded, std::uint64_t seed, std::ostream& log);
 
 // `verify`: the QGraph rebuilt from DIR/model.qdq.onnx with the program's scheme, and its inputs.
 struct VerifyModel {

@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -161,7 +162,9 @@ std::string read_file_bytes(const std::filesystem::path& path) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  const auto temp = path.string() + fmt::format(".tmp{}", ::getpid());
+  // Unique per process and per call, so threads of one process never share a temporary file.
+  static std::atomic<std::uint64_t> calls{0};
+  const auto temp = path.string() + fmt::format(".tmp{}.{}", ::getpid(), calls++);
   {
     std::ofstream file(temp, std::ios::binary | std::ios::trunc);
     if (!file) throw UserError(fmt::format("{}: cannot be written (does the folder exist?)", path.string()));

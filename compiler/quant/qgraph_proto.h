@@ -20,6 +20,7 @@ namespace wb::quant {
 struct QuantizedModel {
   QGraph graph;
   std::vector<Tensor> float_inputs;
+  bool synthetic_calibration = false;
 };
 
 // A QuantizedModel as two parts: its structure (protobuf; each tensor names its bytes by

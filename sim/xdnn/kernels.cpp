@@ -339,6 +339,17 @@ std::vector<std::int32_t> read_weights(const Conv& conv, const Memories& m, std:
   return w;
 }
 
+// out[ox] += weight * x[ox * stride + offset] for ox in [begin, end).
+template <class Acc>
+void multiply_accumulate(Acc* out, std::int64_t begin, std::int64_t end, Acc weight, const std::int32_t* x,
+                         std::int64_t offset, std::int64_t stride) {
+  if (stride == 1) {
+    for (std::int64_t ox = begin; ox < end; ++ox) out[ox] += weight * static_cast<Acc>(x[ox + offset]);
+  } else {
+    for (std::int64_t ox = begin; ox < end; ++ox) out[ox] += weight * static_cast<Acc>(x[ox * stride + offset]);
+  }
+}
+
 template <class Acc>
 void accumulate_channel(const Conv& conv, const std::vector<DenseTensor>& copies, const std::int32_t* weights,
                         std::uint32_t first_in_channel, std::uint32_t cin_g, std::uint32_t conv_row0,
@@ -376,11 +387,13 @@ void accumulate_channel(const Conv& conv, const std::vector<DenseTensor>& copies
               src0.values.data() + (static_cast<std::size_t>(first_in_channel + ci) * src0.height + static_cast<std::size_t>(ry)) * src0.width;
           const std::int32_t* rowj =
               srcj.values.data() + (static_cast<std::size_t>(first_in_channel + ci) * srcj.height + static_cast<std::size_t>(ry)) * srcj.width;
-          for (std::int64_t ox = ox_lo; ox <= ox_hi; ++ox) {
-            const std::int64_t ix = ox * w.stride_w() + shift;
-            const std::int32_t x = (j > 0 && ix >= j) ? rowj[ix - j] : row0[ix];
-            out[ox] += wv * static_cast<Acc>(x);
-          }
+          // Columns left of `split` read copy 0, the rest copy j (shifted by j words); two
+          // branch-free loops the compiler vectorises.
+          const std::int64_t stride = w.stride_w();
+          const std::int64_t split =
+              j == 0 ? ox_lo : std::clamp<std::int64_t>((std::int64_t{j} - shift + stride - 1) / stride, ox_lo, ox_hi + 1);
+          multiply_accumulate(out, ox_lo, split, wv, row0, shift, stride);
+          multiply_accumulate(out, split, ox_hi + 1, wv, rowj, shift - std::int64_t{j}, stride);
         }
       }
     }
