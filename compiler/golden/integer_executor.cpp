@@ -157,37 +157,39 @@ std::vector<std::int32_t> pad_image(const std::int32_t* image, std::int64_t chan
   return padded;
 }
 
-// One output channel: `x` the padded input channels of its group, `w` its weights
-// [C_in/group, kH, kW]. Acc is int32 only where the caller proved no partial sum overflows it.
-template <class Acc>
-void conv_channel(const Window& g, std::int64_t group_channels, const std::int32_t* x, const std::int32_t* w,
-                  std::int64_t bias, const quant::Requant& requant, std::size_t channel, std::int32_t* y) {
+// The input each tap (channel, ky, kx) meets at each output pixel, from the zero-padded
+// image: one contiguous row of out.y x out.x values per tap, so an output channel is a sum
+// of long rows (fast) however small its image is.
+std::vector<std::int32_t> image_patches(const std::int32_t* padded, std::int64_t channels, const Window& g) {
   const std::int64_t oh = g.y.out, ow = g.x.out, plane = g.y.padded * g.x.padded;
-  std::vector<Acc> acc(static_cast<std::size_t>(oh * ow), static_cast<Acc>(bias));
-  for (std::int64_t ci = 0; ci < group_channels; ++ci) {
+  const std::int64_t taps_per_channel = g.y.kernel * g.x.kernel;
+  std::vector<std::int32_t> patches(static_cast<std::size_t>(channels * taps_per_channel * oh * ow));
+  parallel_for(channels, [&](std::int64_t c) {
+    std::int32_t* out = patches.data() + c * taps_per_channel * oh * ow;
     for (std::int64_t ky = 0; ky < g.y.kernel; ++ky) {
       for (std::int64_t kx = 0; kx < g.x.kernel; ++kx) {
-        const Acc weight = static_cast<Acc>(*w++);
-        if (weight == 0) continue;
-        // x at output (0, 0) for this tap.
-        const std::int32_t* first = x + ci * plane + ky * g.y.dilation * g.x.padded + kx * g.x.dilation;
-        if (g.x.stride == 1 && g.y.stride == 1 && ow == g.x.padded) {
-          // 1x1 kernel, no horizontal padding: rows are contiguous in both, one loop.
-          for (std::int64_t i = 0; i < oh * ow; ++i)
-            acc[static_cast<std::size_t>(i)] += weight * static_cast<Acc>(first[i]);
-          continue;
-        }
+        const std::int32_t* first = padded + c * plane + ky * g.y.dilation * g.x.padded + kx * g.x.dilation;
         for (std::int64_t oy = 0; oy < oh; ++oy) {
           const std::int32_t* row = first + oy * g.y.stride * g.x.padded;
-          Acc* out = acc.data() + oy * ow;
-          if (g.x.stride == 1) {
-            for (std::int64_t ox = 0; ox < ow; ++ox) out[ox] += weight * static_cast<Acc>(row[ox]);
-          } else {
-            for (std::int64_t ox = 0; ox < ow; ++ox) out[ox] += weight * static_cast<Acc>(row[ox * g.x.stride]);
-          }
+          for (std::int64_t ox = 0; ox < ow; ++ox) *out++ = row[ox * g.x.stride];
         }
       }
     }
+  });
+  return patches;
+}
+
+// One output channel: `x` the patch rows of its group's input channels, `w` its weights
+// [C_in/group, kH, kW]. Acc is int32 only where the caller proved no partial sum overflows it.
+template <class Acc>
+void conv_channel(std::int64_t pixels, std::int64_t taps, const std::int32_t* x, const std::int32_t* w,
+                  std::int64_t bias, const quant::Requant& requant, std::size_t channel, std::int32_t* y) {
+  std::vector<Acc> acc(static_cast<std::size_t>(pixels), static_cast<Acc>(bias));
+  for (std::int64_t t = 0; t < taps; ++t) {
+    const Acc weight = static_cast<Acc>(w[t]);
+    if (weight == 0) continue;
+    const std::int32_t* row = x + t * pixels;
+    for (std::int64_t i = 0; i < pixels; ++i) acc[static_cast<std::size_t>(i)] += weight * static_cast<Acc>(row[i]);
   }
   for (std::size_t i = 0; i < acc.size(); ++i) y[i] = static_cast<std::int32_t>(requantize(acc[i], requant, channel));
 }
@@ -223,15 +225,17 @@ Tensor run_conv(const QGraph& graph, const QNode& node, const Tensor& input) {
   std::vector<std::int32_t> y(static_cast<std::size_t>(batch * out_channels * g.y.out * g.x.out));
   for (std::int64_t n = 0; n < batch; ++n) {
     const std::vector<std::int32_t> padded = pad_image(x.data() + n * in_channels * g.y.in * g.x.in, in_channels, g);
+    const std::vector<std::int32_t> patches = image_patches(padded.data(), in_channels, g);
+    const std::int64_t pixels = g.y.out * g.x.out;
     parallel_for(out_channels, [&](std::int64_t c) {
       const auto channel = static_cast<std::size_t>(c);
-      const std::int32_t* xg = padded.data() + (c / group_out) * group_in * g.y.padded * g.x.padded;
+      const std::int32_t* xg = patches.data() + (c / group_out) * taps * pixels;
       const std::int32_t* w = weights.data() + c * taps;
-      std::int32_t* out = y.data() + (n * out_channels + c) * g.y.out * g.x.out;
+      std::int32_t* out = y.data() + (n * out_channels + c) * pixels;
       if (fits_int32[channel]) {
-        conv_channel<std::int32_t>(g, group_in, xg, w, bias[channel], node.requant, channel, out);
+        conv_channel<std::int32_t>(pixels, taps, xg, w, bias[channel], node.requant, channel, out);
       } else {
-        conv_channel<std::int64_t>(g, group_in, xg, w, bias[channel], node.requant, channel, out);
+        conv_channel<std::int64_t>(pixels, taps, xg, w, bias[channel], node.requant, channel, out);
       }
     });
   }

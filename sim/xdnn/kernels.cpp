@@ -339,64 +339,78 @@ std::vector<std::int32_t> read_weights(const Conv& conv, const Memories& m, std:
   return w;
 }
 
-// out[ox] += weight * x[ox * stride + offset] for ox in [begin, end).
-template <class Acc>
-void multiply_accumulate(Acc* out, std::int64_t begin, std::int64_t end, Acc weight, const std::int32_t* x,
-                         std::int64_t offset, std::int64_t stride) {
-  if (stride == 1) {
-    for (std::int64_t ox = begin; ox < end; ++ox) out[ox] += weight * static_cast<Acc>(x[ox + offset]);
-  } else {
-    for (std::int64_t ox = begin; ox < end; ++ox) out[ox] += weight * static_cast<Acc>(x[ox * stride + offset]);
-  }
+// dst[ox] = x[ox * stride + offset] for ox in [begin, end).
+void copy_strided(std::int32_t* dst, std::int64_t begin, std::int64_t end, const std::int32_t* x, std::int64_t offset,
+                  std::int64_t stride) {
+  for (std::int64_t ox = begin; ox < end; ++ox) dst[ox] = x[ox * stride + offset];
 }
 
-template <class Acc>
-void accumulate_channel(const Conv& conv, const std::vector<DenseTensor>& copies, const std::int32_t* weights,
-                        std::uint32_t first_in_channel, std::uint32_t cin_g, std::uint32_t conv_row0,
-                        std::uint32_t conv_rows, Acc* acc) {
+// The values the array reads for conv rows [conv_row0, conv_row0 + conv_rows): one row per
+// tap (input channel, ky, kx) holding, for each output pixel of those rows, the input word
+// the tap meets there, read from the replica the hardware reads it from; 0 where the window
+// lies in the padding (the array adds nothing there). Every output channel then runs along
+// contiguous rows, which is what makes the functional model fast.
+std::vector<std::int32_t> gather_patches(const Conv& conv, const std::vector<DenseTensor>& copies,
+                                         std::uint32_t conv_row0, std::uint32_t conv_rows) {
   const Window& w = conv.window();
   const std::uint32_t r = static_cast<std::uint32_t>(copies.size());
   const std::uint32_t width = conv.conv_width();
   const std::int64_t in_w = conv.input_width();
   const std::uint32_t tile_rows = copies[0].height;
-  for (std::uint32_t ci = 0; ci < cin_g; ++ci) {
+  const std::uint32_t channels = copies[0].channels;
+  const std::size_t pixels = static_cast<std::size_t>(conv_rows) * width;
+  const std::size_t taps_per_channel = static_cast<std::size_t>(w.kernel_h()) * w.kernel_w();
+  std::vector<std::int32_t> patches(channels * taps_per_channel * pixels, 0);
+  std::string error;
+#pragma omp parallel for schedule(static)
+  for (std::uint32_t ci = 0; ci < channels; ++ci) {
     for (std::uint32_t ky = 0; ky < w.kernel_h(); ++ky) {
       for (std::uint32_t kx = 0; kx < w.kernel_w(); ++kx) {
-        const Acc wv = weights[(static_cast<std::size_t>(ci) * w.kernel_h() + ky) * w.kernel_w() + kx];
-        if (wv == 0) continue;
+        std::int32_t* tap = patches.data() + (ci * taps_per_channel + ky * w.kernel_w() + kx) * pixels;
         const std::uint32_t j = kx % r;
         // Valid output columns: 0 <= ox*s - pad + kx*d < in_w.
         const std::int64_t shift = static_cast<std::int64_t>(kx) * w.dilation_w() - w.pad_left();
-        std::int64_t ox_lo = shift >= 0 ? 0 : (-shift + w.stride_w() - 1) / w.stride_w();
-        std::int64_t ox_hi = (in_w - 1 - shift) < 0 ? -1 : (in_w - 1 - shift) / w.stride_w();
+        const std::int64_t stride = w.stride_w();
+        std::int64_t ox_lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+        std::int64_t ox_hi = (in_w - 1 - shift) < 0 ? -1 : (in_w - 1 - shift) / stride;
         ox_hi = std::min<std::int64_t>(ox_hi, width - 1);
         if (ox_lo > ox_hi) continue;
+        // Columns left of `split` read copy 0, the rest copy j (which holds pixel ix at word ix - j).
+        const std::int64_t split =
+            j == 0 ? ox_lo : std::clamp<std::int64_t>((std::int64_t{j} - shift + stride - 1) / stride, ox_lo, ox_hi + 1);
         for (std::uint32_t rr = 0; rr < conv_rows; ++rr) {
           const std::int64_t iy = std::int64_t{conv_row0 + rr} * w.stride_h() - w.pad_top() + ky * w.dilation_h();
           if (iy < 0 || iy >= conv.input_height()) continue;
           const std::int64_t ry = iy - conv.input_row_offset();
           if (ry < 0 || ry >= tile_rows) {
-            throw std::runtime_error(fmt::format("reads input row {} outside its input tile (rows {} to {})", iy,
-                                                 conv.input_row_offset(), conv.input_row_offset() + tile_rows));
+#pragma omp critical(wb_sim_xdnn_gather_error)
+            error = fmt::format("reads input row {} outside its input tile (rows {} to {})", iy, conv.input_row_offset(),
+                                conv.input_row_offset() + tile_rows);
+            continue;
           }
-          Acc* out = acc + static_cast<std::size_t>(rr) * width;
-          // Copy j holds pixel ix at word ix - j; columns left of j come from copy 0.
-          const DenseTensor& src0 = copies[0];
-          const DenseTensor& srcj = copies[j];
-          const std::int32_t* row0 =
-              src0.values.data() + (static_cast<std::size_t>(first_in_channel + ci) * src0.height + static_cast<std::size_t>(ry)) * src0.width;
-          const std::int32_t* rowj =
-              srcj.values.data() + (static_cast<std::size_t>(first_in_channel + ci) * srcj.height + static_cast<std::size_t>(ry)) * srcj.width;
-          // Columns left of `split` read copy 0, the rest copy j (shifted by j words); two
-          // branch-free loops the compiler vectorises.
-          const std::int64_t stride = w.stride_w();
-          const std::int64_t split =
-              j == 0 ? ox_lo : std::clamp<std::int64_t>((std::int64_t{j} - shift + stride - 1) / stride, ox_lo, ox_hi + 1);
-          multiply_accumulate(out, ox_lo, split, wv, row0, shift, stride);
-          multiply_accumulate(out, split, ox_hi + 1, wv, rowj, shift - std::int64_t{j}, stride);
+          const auto row_of = [&](const DenseTensor& copy) {
+            return copy.values.data() + (static_cast<std::size_t>(ci) * copy.height + static_cast<std::size_t>(ry)) * copy.width;
+          };
+          std::int32_t* out = tap + static_cast<std::size_t>(rr) * width;
+          copy_strided(out, ox_lo, split, row_of(copies[0]), shift, stride);
+          copy_strided(out, split, ox_hi + 1, row_of(copies[j]), shift - std::int64_t{j}, stride);
         }
       }
     }
+  }
+  if (!error.empty()) throw std::runtime_error(error);
+  return patches;
+}
+
+// acc[p] += sum over the channel's taps t of weights[t] * patches[t][p].
+template <class Acc>
+void accumulate_channel(const std::int32_t* patches, std::size_t pixels, const std::int32_t* weights, std::size_t taps,
+                        Acc* acc) {
+  for (std::size_t t = 0; t < taps; ++t) {
+    const Acc wv = weights[t];
+    if (wv == 0) continue;
+    const std::int32_t* x = patches + t * pixels;
+    for (std::size_t p = 0; p < pixels; ++p) acc[p] += wv * static_cast<Acc>(x[p]);
   }
 }
 
@@ -432,6 +446,8 @@ void run_conv(const Conv& conv, Memories& m) {
   std::int64_t max_bias = 0;
   for (const std::int32_t b : conv.bias()) max_bias = std::max<std::int64_t>(max_bias, std::abs(std::int64_t{b}));
   const bool narrow = max_w * max_x * static_cast<std::int64_t>(taps) + max_bias < (std::int64_t{1} << 31);
+  const std::size_t pixels = static_cast<std::size_t>(conv_rows) * width;
+  const std::vector<std::int32_t> patches = gather_patches(conv, copies, conv_row0, conv_rows);
   std::string error;
 #pragma omp parallel for schedule(dynamic)
   for (std::int64_t co = 0; co < static_cast<std::int64_t>(out.channels()); ++co) {
@@ -441,13 +457,14 @@ void run_conv(const Conv& conv, Memories& m) {
     const std::int32_t* wc = weights.data() + static_cast<std::size_t>(c) * taps;
     std::int32_t* dst = result.data() + static_cast<std::size_t>(c) * conv_rows * width;
     try {
+      const std::int32_t* group_patches = patches.data() + group * taps * pixels;
       if (narrow) {
-        std::vector<std::int32_t> acc(static_cast<std::size_t>(conv_rows) * width, bias);
-        accumulate_channel<std::int32_t>(conv, copies, wc, group * cin_g, cin_g, conv_row0, conv_rows, acc.data());
+        std::vector<std::int32_t> acc(pixels, bias);
+        accumulate_channel<std::int32_t>(group_patches, pixels, wc, taps, acc.data());
         for (std::size_t i = 0; i < acc.size(); ++i) dst[i] = requantize(acc[i], conv.requant(), c);
       } else {
-        std::vector<std::int64_t> acc(static_cast<std::size_t>(conv_rows) * width, bias);
-        accumulate_channel<std::int64_t>(conv, copies, wc, group * cin_g, cin_g, conv_row0, conv_rows, acc.data());
+        std::vector<std::int64_t> acc(pixels, bias);
+        accumulate_channel<std::int64_t>(group_patches, pixels, wc, taps, acc.data());
         for (std::size_t i = 0; i < acc.size(); ++i) dst[i] = requantize(acc[i], conv.requant(), c);
       }
     } catch (const std::exception& e) {

@@ -65,6 +65,8 @@ DenseTensor read_region(const isa::xdnn::Region& region, const Memories& memorie
   t.values.resize(static_cast<std::size_t>(t.channels) * t.height * t.width);
   const std::uint8_t* base = memories.of(region.memory()).data() + region.address();
   const std::uint64_t word = std::uint64_t{l.section_channels()} * l.element_bytes();
+  // Channels are independent (and the simulated time does not depend on this loop).
+#pragma omp parallel for schedule(static)
   for (std::uint32_t c = 0; c < t.channels; ++c) {
     for (std::uint32_t h = 0; h < t.height; ++h) {
       const std::uint8_t* p = base + isa::xdnn::replica_offset(l, c, h, 0, copy);
@@ -83,6 +85,7 @@ void write_region_rows(const isa::xdnn::Region& region, Memories& memories, cons
   const std::uint64_t word = std::uint64_t{l.section_channels()} * l.element_bytes();
   const std::uint32_t copies = std::max<std::uint32_t>(l.replication(), 1);
   for (std::uint32_t j = 0; j < copies; ++j) {
+#pragma omp parallel for schedule(static)
     for (std::uint32_t c = 0; c < l.channels(); ++c) {
       for (std::uint32_t r = 0; r < rows; ++r) {
         const std::int32_t* in = rows_values.data() + (static_cast<std::size_t>(c) * rows + r) * l.width();
