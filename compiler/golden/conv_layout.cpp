@@ -21,6 +21,8 @@ Conv2D from_geometry(const WindowGeometry& g, const Shape& input_shape) {
   conv.dilation_w = g.dilations[one_d ? 0 : 1];
   conv.pad_top = one_d ? 0 : g.pads_begin[0];
   conv.pad_left = g.pads_begin[one_d ? 0 : 1];
+  conv.pad_bottom = one_d ? 0 : g.pads_end[0];
+  conv.pad_right = g.pads_end[one_d ? 0 : 1];
   return conv;
 }
 

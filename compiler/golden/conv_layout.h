@@ -15,7 +15,10 @@ struct Conv2D {
   std::int64_t kernel_h = 0, kernel_w = 0;
   std::int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   std::int64_t pad_top = 0, pad_left = 0;
+  std::int64_t pad_bottom = 0, pad_right = 0;  // only oneDNN needs these; the loops stop at out_h/out_w
   std::int64_t group = 1;
+
+  bool operator==(const Conv2D&) const = default;
 
   std::int64_t group_in_channels() const { return in_channels / group; }
   std::int64_t group_out_channels() const { return out_channels / group; }

@@ -4,12 +4,61 @@
 // the executor has allocated with the inferred dtype and shape of each node output.
 // User-caused failures (e.g. integer division by zero) throw UserError.
 
+#include <cstddef>
+#include <memory>
+#include <mutex>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/ir/graph.h"
 
 namespace wb::golden {
+
+// What kernels keep across runs of one ReferenceExecutor (prepared oneDNN convolutions with
+// their weights reordered), so repeated runs (calibration, benchmarks) prepare each node once.
+// Owned by the executor, so it dies with the graph its Node keys point into. A kernel locks
+// mutex() while it uses its entry and the scratch buffers.
+class KernelCache {
+ public:
+  struct Entry {
+    virtual ~Entry() = default;
+  };
+
+  std::mutex& mutex() { return mutex_; }
+  std::unique_ptr<Entry>& entry(const Node& node) { return entries_[&node]; }
+  // Buffer `slot` (0..2), at least `bytes` long and 64-byte aligned, shared by all nodes:
+  // nodes run one at a time, so one set sized for the largest serves every layer.
+  void* scratch(std::size_t slot, std::size_t bytes);
+
+ private:
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
+  struct Buffer {
+    std::unique_ptr<void, FreeDeleter> data;
+    std::size_t size = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<const Node*, std::unique_ptr<Entry>> entries_;
+  Buffer scratch_[3];
+};
+
+// The cache of the executor running on this thread (installed by KernelCacheScope), or
+// nullptr when a kernel is called on its own. Thread-local rather than a kernel argument so
+// the two dozen kernels that keep nothing need not carry it.
+KernelCache* current_kernel_cache();
+
+class KernelCacheScope {
+ public:
+  explicit KernelCacheScope(KernelCache* cache);
+  ~KernelCacheScope();
+  KernelCacheScope(const KernelCacheScope&) = delete;
+  KernelCacheScope& operator=(const KernelCacheScope&) = delete;
+
+ private:
+  KernelCache* previous_;
+};
 
 using KernelInputs = std::span<const Tensor* const>;
 using KernelFn = void (*)(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);

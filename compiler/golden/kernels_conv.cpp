@@ -1,10 +1,12 @@
-// Convolution: im2col + Eigen GEMM per group, a direct loop for depthwise.
+// Convolution: oneDNN for float32; im2col + Eigen GEMM per group, or a direct loop for
+// depthwise, for float64 and whatever oneDNN does not implement.
 
 #include <Eigen/Core>
 #include <cmath>
 #include <limits>
 
 #include "compiler/golden/conv_layout.h"
+#include "compiler/golden/dnnl_conv.h"
 #include "compiler/golden/kernels.h"
 #include "compiler/golden/requantize.h"
 #include "compiler/ir/fusion.h"
@@ -129,10 +131,21 @@ void run_conv(const Node& node, KernelInputs inputs, std::vector<Tensor>& output
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
       T* y = outputs[0].data<T>();
-      conv_float<T>(conv, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr, y);
       const T* r = residual ? residual->data<T>() : nullptr;
-      if (r != nullptr || activation.kind != FusedActivation::Kind::None) {
+      bool activated = false;
+      bool done = false;
+      if constexpr (std::is_same_v<T, float>) {
+        // The activation goes into oneDNN only without a residual: it must follow the add.
+        const bool constant_weights = node.inputs[1] != nullptr && node.inputs[1]->is_constant();
+        const FusedActivation post = r == nullptr ? activation : FusedActivation{};
+        done = outputs[0].numel() > 0 && dnnl_conv_f32(node, conv, x.data<float>(), w.data<float>(), constant_weights,
+                                                       b ? b->data<float>() : nullptr, post, y);
+        activated = done && post.kind != FusedActivation::Kind::None;
+      }
+      if (!done) conv_float<T>(conv, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr, y);
+      if (r != nullptr || (activation.kind != FusedActivation::Kind::None && !activated)) {
         const std::int64_t n = outputs[0].numel();
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
         for (std::int64_t i = 0; i < n; ++i) y[i] = activation.apply(r ? y[i] + r[i] : y[i]);
       }
     } else {

@@ -88,9 +88,42 @@ T apply_binary(OpKind op, T a, T b, const Node& node) {
   throw std::logic_error("not a binary op");
 }
 
+// po[i] = fn(pa[i], pb[i * b_step]) on all cores; the op is chosen outside the loop so the
+// loop vectorises.
+template <class T, class Fn>
+void parallel_binary(const T* pa, const T* pb, std::int64_t b_step, T* po, std::int64_t n, Fn fn) {
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (std::int64_t i = 0; i < n; ++i) po[i] = fn(pa[i], pb[i * b_step]);
+}
+
+// Float Add/Sub/Mul/Div of same-shape operands or by a scalar (residual adds, scalings);
+// false for anything else. Same arithmetic as apply_binary.
+template <class T>
+bool fast_binary(OpKind op, const Tensor& a, const Tensor& b, Tensor& out) {
+  if constexpr (!std::is_floating_point_v<T>) {
+    return false;
+  } else {
+    if (a.shape() != out.shape() || (b.shape() != out.shape() && b.numel() != 1)) return false;
+    const std::int64_t b_step = b.shape() == out.shape() ? 1 : 0;
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    const std::int64_t n = out.numel();
+    switch (op) {
+      case OpKind::Add:
+      case OpKind::Sum: parallel_binary(pa, pb, b_step, po, n, [](T x, T y) { return x + y; }); return true;
+      case OpKind::Sub: parallel_binary(pa, pb, b_step, po, n, [](T x, T y) { return x - y; }); return true;
+      case OpKind::Mul: parallel_binary(pa, pb, b_step, po, n, [](T x, T y) { return x * y; }); return true;
+      case OpKind::Div: parallel_binary(pa, pb, b_step, po, n, [](T x, T y) { return x / y; }); return true;
+      default: return false;
+    }
+  }
+}
+
 // out = op(a, b) with both read through broadcast strides into out's shape.
 template <class T>
 void broadcast_binary(OpKind op, const Node& node, const Tensor& a, const Tensor& b, Tensor& out) {
+  if (fast_binary<T>(op, a, b, out)) return;
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* po = out.data<T>();
@@ -151,6 +184,10 @@ void run_binary(const Node& node, KernelInputs inputs, std::vector<Tensor>& outp
       }
       if (inputs.size() == 1) {
         outputs[0] = inputs[0]->reshaped(outputs[0].shape());
+        return;
+      }
+      if (inputs.size() == 2) {  // straight into the output the executor allocated
+        broadcast_binary<T>(node.op, node, *inputs[0], *inputs[1], outputs[0]);
         return;
       }
       // Variadic Sum/Max/Min fold left to right, broadcasting as they go.

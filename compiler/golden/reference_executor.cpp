@@ -16,7 +16,8 @@
 
 namespace wb {
 
-ReferenceExecutor::ReferenceExecutor(const Graph& graph) : graph_(graph) {
+ReferenceExecutor::ReferenceExecutor(const Graph& graph)
+    : graph_(graph), kernel_cache_(std::make_shared<golden::KernelCache>()) {
   for (const Node* node : graph.topological_order()) {
     if (node->op == OpKind::Unsupported) {
       throw UserError(fmt::format("node '{}' ({}) is not supported by the reference executor", node->name,
@@ -73,6 +74,51 @@ std::vector<ValueType> infer_at_run_time(const Node& node, const std::vector<con
   return types;
 }
 
+// Ops whose kernels write every element of their first output, so it may start as a dead
+// value's buffer instead of a fresh zero-filled one.
+bool overwrites_output(OpKind op) {
+  switch (op) {
+    case OpKind::Conv:
+    case OpKind::BatchNormalization:
+    case OpKind::MaxPool:
+    case OpKind::AveragePool:
+    case OpKind::Relu:
+    case OpKind::LeakyRelu:
+    case OpKind::Sigmoid:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Tanh:
+    case OpKind::Clip: return true;
+    default: return is_elementwise_arithmetic(op);
+  }
+}
+
+// Buffers of values that died during a run, handed to later outputs of the same type: a
+// fresh Tensor is zero-filled, and its pages faulted in, on every run, which costs as much as
+// a residual Add. Bounded so a run holds at most a few dead tensors more than before.
+class BufferPool {
+ public:
+  void give(Tensor&& tensor) {
+    if (tensor.empty()) return;
+    if (free_.size() == kCapacity) free_.erase(free_.begin());
+    free_.push_back(std::move(tensor));
+  }
+  Tensor take(DType dtype, const Shape& shape) {
+    for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
+      if (it->dtype() == dtype && it->shape() == shape) {
+        Tensor tensor = std::move(*it);
+        free_.erase(std::next(it).base());
+        return tensor;
+      }
+    }
+    return Tensor(dtype, shape);
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 4;
+  std::vector<Tensor> free_;
+};
+
 }  // namespace
 
 void ReferenceExecutor::check_input(std::size_t index, const Tensor& tensor) const {
@@ -90,6 +136,7 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs, co
                                 graph_.inputs().size() == 1 ? "" : "s", inputs.size(),
                                 inputs.size() == 1 ? "was" : "were"));
   }
+  const golden::KernelCacheScope cache_scope(kernel_cache_.get());
   std::unordered_map<const Value*, Tensor> computed;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     check_input(i, inputs[i]);
@@ -104,6 +151,7 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs, co
   };
 
   std::vector<const Tensor*> args;
+  BufferPool pool;
   for (std::size_t step = 0; step < order_.size(); ++step) {
     const Node& node = *order_[step];
     args.clear();
@@ -117,7 +165,9 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs, co
         for (const Value* out : node.outputs) types.push_back(out ? ValueType{out->dtype, out->shape} : ValueType{});
       }
       for (const auto& type : types) {
-        results.push_back(type.dtype != DType::Undefined ? Tensor(type.dtype, type.shape) : Tensor());
+        if (type.dtype == DType::Undefined) results.emplace_back();
+        else if (results.empty() && overwrites_output(node.op)) results.push_back(pool.take(type.dtype, type.shape));
+        else results.emplace_back(type.dtype, type.shape);
       }
       golden::kernel_for(node.op)(node, args, results);
       for (std::size_t i = 0; i < results.size(); ++i) {
@@ -138,7 +188,12 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs, co
       if (observer) observer(*out, results[i]);
       computed.insert_or_assign(out, std::move(results[i]));
     }
-    for (const Value* dead : release_after_[step]) computed.erase(dead);
+    for (const Value* dead : release_after_[step]) {
+      auto it = computed.find(dead);
+      if (it == computed.end()) continue;
+      pool.give(std::move(it->second));
+      computed.erase(it);
+    }
   }
   std::vector<Tensor> outputs;
   for (const Value* out : graph_.outputs()) outputs.push_back(*lookup(out));

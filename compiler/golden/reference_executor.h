@@ -1,15 +1,21 @@
 #pragma once
 // The float/integer reference executor: runs a canonical Graph (as the frontend or the
-// passes produce it) on host tensors, op by op in topological order. Conv and Gemm use
-// im2col + Eigen GEMM; the quantized ONNX ops follow the ONNX spec exactly.
+// passes produce it) on host tensors, op by op in topological order. Float32 Conv runs on
+// oneDNN; float64 Conv and Gemm use im2col + Eigen GEMM; the quantized ONNX ops follow the
+// ONNX spec exactly.
 //
 // It drives calibration and is the foundation of the oracle, so correctness comes first;
 // it is checked against ONNX's own conformance cases and against torch on real networks.
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "compiler/ir/graph.h"
+
+namespace wb::golden {
+class KernelCache;
+}
 
 namespace wb {
 
@@ -35,6 +41,8 @@ class ReferenceExecutor {
   std::vector<bool> dynamic_;
   // For each step, the values whose last reader it is (freed after the step).
   std::vector<std::vector<const Value*>> release_after_;
+  // What kernels prepare once and reuse on later runs (oneDNN primitives, reordered weights).
+  std::shared_ptr<golden::KernelCache> kernel_cache_;
 };
 
 // Worker threads of the executor's parallel loops and GEMMs (default: all cores).
