@@ -91,11 +91,11 @@ CompiledModel compile_model(const CompileCommand& command, std::ostream& log) {
 
 void run_compile(const CompileCommand& command, std::ostream& log) {
   if (command.out_dir.empty()) throw UserError("compile: give an output folder with -o OUTDIR");
-  std::filesystem::create_directories(command.out_dir);
-  CompileCommand with_quant_files = command;
-  with_quant_files.quantize.out_dir = command.out_dir;
-  const CompiledModel model = compile_model(with_quant_files, log);
+  // Nothing is written until the program is: a layer that does not fit leaves no quant files.
+  check_output_folder(command.out_dir, "-o");
+  const CompiledModel model = compile_model(command, log);
   model.backend->print_compile_summary(*model.program, log);
+  write_quantization_files(model.quantized, command.out_dir, log);
   const std::vector<std::string> written = model.backend->write(*model.program, command.out_dir);
   log << fmt::format("wrote {} to {}\n", listed(written), command.out_dir.string());
 }

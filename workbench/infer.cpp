@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <ostream>
 
@@ -12,6 +13,7 @@
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/reference_executor.h"
 #include "compiler/ir/printer.h"
+#include "compiler/quant/quantizer.h"
 #include "isa/error.h"
 
 namespace wb {
@@ -45,6 +47,8 @@ InferResult run_infer(const InferOptions& options, std::ostream& log) {
     throw UserError(fmt::format("the model has {} output{} but --output was given {} times", graph.outputs().size(),
                                 graph.outputs().size() == 1 ? "" : "s", options.outputs.size()));
   }
+  // NaN in, NaN (or a plausible-looking argmax of garbage) out: refuse as `run` does.
+  quant::check_finite_constants(graph);
   const ReferenceExecutor executor(graph);
   std::vector<Tensor> inputs;
   if (options.inputs.empty()) {
@@ -57,6 +61,15 @@ InferResult run_infer(const InferOptions& options, std::ostream& log) {
         executor.check_input(i, t);
       } catch (const UserError& e) {
         throw UserError(fmt::format("{}: {}", options.inputs[i].string(), e.what()));
+      }
+      if (is_float(t.dtype())) {
+        const Tensor values = t.cast(DType::F64);
+        const auto span = values.span<double>();
+        const auto bad = std::find_if(span.begin(), span.end(), [](double v) { return !std::isfinite(v); });
+        if (bad != span.end()) {
+          throw UserError(fmt::format("{}: holds {} (element {}); give finite inputs", options.inputs[i].string(),
+                                      std::isnan(*bad) ? "a NaN" : "an infinity", bad - span.begin()));
+        }
       }
       inputs.push_back(std::move(t));
     }

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <google/protobuf/stubs/logging.h>
 #include <malloc.h>
 
 #include <iostream>
@@ -40,6 +41,13 @@
 
 namespace {
 
+// A seed is an unsigned 64-bit integer; CLI11 would wrap "-1" to 2^64 - 1.
+const CLI::Validator kSeedValidator(
+    [](std::string& value) -> std::string {
+      return value.find('-') != std::string::npos ? "a seed is a non-negative integer, not " + value : "";
+    },
+    "UINT");
+
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
@@ -66,6 +74,7 @@ wb::CompileCommand to_compile_command(const TargetArgs& args) {
   command.overrides = args.overrides;
   command.compile_opts = args.compile_opts;
   command.quantize.model = args.model;
+  command.quantize.scheme_explicit = !args.scheme.empty();
   command.quantize.quant.scheme =
       !args.scheme.empty() ? wb::quant::parse_scheme(args.scheme)
                            : wb::backend_for(wb::load_hw_config(args.hw, args.overrides)).default_scheme();
@@ -91,17 +100,35 @@ struct InspectArgs {
 int run_inspect(const InspectArgs& args) {
   wb::ImportOptions options;
   options.allow_unsupported = true;
+  if (args.passes.empty() && (args.print_after_all || !args.print_after.empty() || !args.dump_ir.empty())) {
+    throw wb::UserError("--print-after, --print-after-all and --dump-ir print the IR between the passes of "
+                        "--passes PIPELINE; add --passes");
+  }
   wb::ImportedModel model = wb::import_onnx_file(args.model, options);
   if (!args.passes.empty()) {
     if (!model.unsupported.empty()) {
       throw wb::UserError(fmt::format("{}: {}", args.model, wb::format_unsupported(model.unsupported)));
     }
+    if (!args.dump_ir.empty() && !args.print_after_all && args.print_after.empty()) {
+      throw wb::UserError(fmt::format("--dump-ir {}: writes the IR that --print-after PASS or --print-after-all "
+                                      "prints; add one of them",
+                                      args.dump_ir));
+    }
+    if (!args.dump_ir.empty()) wb::create_output_folder(args.dump_ir, "--dump-ir");
     wb::PassManagerOptions pass_options;
     pass_options.print_after_all = args.print_after_all;
     pass_options.print_after = {args.print_after.begin(), args.print_after.end()};
     pass_options.print_stream = &std::cout;
     if (!args.dump_ir.empty()) pass_options.dump_dir = args.dump_ir;
-    const auto records = wb::PassManager::from_pipeline(args.passes, pass_options).run(model.graph);
+    wb::PassManager manager = wb::PassManager::from_pipeline(args.passes, pass_options);
+    const std::string pipeline = manager.pipeline();
+    for (const std::string& pass : args.print_after) {
+      if (("," + pipeline + ",").find("," + pass + ",") == std::string::npos) {
+        throw wb::UserError(
+            fmt::format("--print-after {}: not a pass of the pipeline ({}); name one of them", pass, pipeline));
+      }
+    }
+    const auto records = manager.run(model.graph);
     std::cout << wb::format_pass_statistics(records) << '\n';
   }
   const wb::InspectReport report = wb::build_inspect_report(model, args.model);
@@ -162,7 +189,9 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--calib-method", args.method, "Threshold method: max, percentile or entropy")->capture_default_str();
-  cmd->add_option("--seed", args.seed, "Seed of the synthetic inputs")->capture_default_str();
+  cmd->add_option("--seed", args.seed, "Seed of the synthetic inputs")
+      ->check(kSeedValidator)
+      ->capture_default_str();
   cmd->add_option("--threads", args.threads, "Worker threads of the float/golden executors (default: all cores)")
       ->check(CLI::Range(1, 1024));
 }
@@ -188,6 +217,9 @@ void keep_freed_memory() {
 
 int main(int argc, char** argv) {
   keep_freed_memory();
+  // Damaged inputs are reported once, as our own error; protobuf's parser would also print
+  // "[libprotobuf ERROR ...]" lines of its own.
+  google::protobuf::SetLogHandler(nullptr);
   CLI::App app{"workbench: compile ONNX networks for DNN accelerators (xDNN, PULP), simulate them, verify "
                "bit-exactly.\nExit codes: 0 ok, 1 not bit-exact (or an internal error), 2 bad input or usage."};
   app.set_version_flag("--version", wb::build_id());
@@ -233,7 +265,9 @@ int main(int argc, char** argv) {
                         "Input tensor file (.npy/.pb); repeat once per graph input, in order. Default: random");
   infer_cmd->add_option("--output,-o", infer_outputs,
                         "Write the i-th graph output to the i-th file given (.npy/.pb by extension)");
-  infer_cmd->add_option("--seed", infer.seed, "Seed of the random inputs")->capture_default_str();
+  infer_cmd->add_option("--seed", infer.seed, "Seed of the random inputs")
+      ->check(kSeedValidator)
+      ->capture_default_str();
   infer_cmd->add_option("--top", infer.top_k, "How many top classes to print per output")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
@@ -253,7 +287,7 @@ int main(int argc, char** argv) {
                   "model.qdq.onnx; --report compares the integer golden model with the float one. Also reads an "
                   "already-quantized QDQ or QLinearConv model. See docs/quant.md");
   quantize_cmd->add_option("MODEL", quantize_model, "ONNX model file (float, or QDQ/QLinearConv)")->required();
-  quantize_cmd->add_option("--scheme", scheme, "Quantization scheme: pow2 (Graffitist static), xdnn (xfDNN v3), "
+  auto* scheme_opt = quantize_cmd->add_option("--scheme", scheme, "Quantization scheme: pow2 (Graffitist static), xdnn (xfDNN v3), "
                                                "pulp (NEMO/DORY/PULP-NN)")
       ->capture_default_str()
       ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}));
@@ -271,12 +305,14 @@ int main(int argc, char** argv) {
   quantize_cmd->add_option("--calib-count", quantize.calib_count, "Number of synthetic calibration inputs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  quantize_cmd->add_option("--seed", quantize.seed, "Seed of the synthetic inputs")->capture_default_str();
+  quantize_cmd->add_option("--seed", quantize.seed, "Seed of the synthetic inputs")
+      ->check(kSeedValidator)
+      ->capture_default_str();
   quantize_cmd->add_option("--calib-method", method, "Threshold method: max, percentile or entropy (KL, as "
                                                      "TensorRT)")
       ->capture_default_str()
       ->check(CLI::IsMember({"max", "percentile", "entropy"}));
-  quantize_cmd->add_option("--percentile", quantize.calibration.percentile, "Percentile of |x| for --calib-method "
+  auto* percentile_opt = quantize_cmd->add_option("--percentile", quantize.calibration.percentile, "Percentile of |x| for --calib-method "
                                                                              "percentile")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
@@ -353,7 +389,9 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--hw", sim_hw, "Hardware config YAML the program was compiled for")->required();
   sim_cmd->add_option("--set", sim_overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
   sim_cmd->add_option("--input,-i", sim_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
-  sim_cmd->add_option("--seed", sim_seed, "Seed of the synthetic input")->capture_default_str();
+  sim_cmd->add_option("--seed", sim_seed, "Seed of the synthetic input")
+      ->check(kSeedValidator)
+      ->capture_default_str();
   sim_cmd->add_flag("--no-data", sim_no_data, "Timing only: skip the arithmetic (same cycles)");
   add_report_options(sim_cmd, sim_report);
 
@@ -369,7 +407,9 @@ int main(int argc, char** argv) {
   verify_cmd->add_option("--hw", verify_hw, "Hardware config YAML the program was compiled for")->required();
   verify_cmd->add_option("--set", verify_overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
   verify_cmd->add_option("--input,-i", verify_input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
-  verify_cmd->add_option("--seed", verify_seed, "Seed of the synthetic input")->capture_default_str();
+  verify_cmd->add_option("--seed", verify_seed, "Seed of the synthetic input")
+      ->check(kSeedValidator)
+      ->capture_default_str();
   add_report_options(verify_cmd, verify_report);
 
   wb::HwShowCommand hw_show;
@@ -589,7 +629,13 @@ int main(int argc, char** argv) {
       if (threads > 0) wb::set_reference_threads(threads);
       quantize.model = quantize_model;
       quantize.quant.scheme = wb::quant::parse_scheme(scheme);
+      quantize.scheme_explicit = scheme_opt->count() > 0;
       quantize.calibration.method = wb::quant::parse_calibration_method(method);
+      if (percentile_opt->count() > 0 && quantize.calibration.method != wb::quant::CalibrationMethod::Percentile) {
+        throw wb::UserError(fmt::format("--percentile {}: used only by --calib-method percentile (the method is {}); "
+                                        "add --calib-method percentile or drop --percentile",
+                                        quantize.calibration.percentile, method));
+      }
       const auto optional_path = [](const std::string& p) {
         return p.empty() ? std::nullopt : std::optional<std::filesystem::path>(p);
       };
@@ -620,6 +666,10 @@ int main(int argc, char** argv) {
       command.compile = to_compile_command(run_args);
       if (!run_input.empty()) command.input = run_input;
       command.no_data = run_no_data;
+      if (run_no_data && command.input) {
+        throw wb::UserError(fmt::format("--input {}: --no-data runs no arithmetic, so no input is read; drop one of them",
+                                        run_input));
+      }
       if (!run_no_cache) command.compile.model_cache = wb::default_cache_dir() / "models";
       command.outputs = to_sim_outputs(run_report);
       return verdict_exit(wb::run_model(command, std::cout));

@@ -217,6 +217,10 @@ std::string synthetic_calibration_warning(const QuantizeCommand& command) {
 }
 
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
+  // Output folders first: a typo costs no calibration.
+  if (command.out_dir) check_output_folder(*command.out_dir, "-o");
+  if (command.dump_dir) check_output_folder(*command.dump_dir, "--dump");
+  if (command.save_inputs_dir) check_output_folder(*command.save_inputs_dir, "--save-inputs");
   const auto start = Clock::now();
   ImportedModel model = import_onnx_file(command.model);
   QuantizeResult result;
@@ -228,6 +232,12 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     quant::Scheme scheme = command.quant.scheme;
     if (const auto it = model.metadata.find(quant::kSchemeMetadataKey); it != model.metadata.end()) {
       scheme = quant::parse_scheme(it->second);
+      if (command.scheme_explicit && scheme != command.quant.scheme) {
+        throw UserError(fmt::format("{}: a QDQ model quantized with scheme {} (its metadata), not {}: its integer "
+                                    "arithmetic is that scheme's; give --scheme {}, or quantize the float model",
+                                    command.model.string(), it->second, quant::scheme_name(command.quant.scheme),
+                                    it->second));
+      }
     }
     fmt::print(log, "{}: already quantized (QDQ); scheme {} for the requantisation rules\n", command.model.string(),
                quant::scheme_name(scheme));
@@ -274,7 +284,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     }
   }
   if (command.save_inputs_dir) {
-    std::filesystem::create_directories(*command.save_inputs_dir);
+    create_output_folder(*command.save_inputs_dir, "--save-inputs");
     for (std::size_t i = 0; i < eval_set.size(); ++i) {
       write_tensor_file(*command.save_inputs_dir / fmt::format("{:03}.npy", i), eval_set[i][0]);
     }
@@ -288,28 +298,30 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     result.fidelity = evaluate_fidelity(graph, result.qgraph, eval_set);
     print_fidelity(log, *result.fidelity);
   }
-  if (command.out_dir) {
-    std::filesystem::create_directories(*command.out_dir);
-    nlohmann::json extra = {{"model", command.model.string()}};
-    if (!result.from_qdq) {
-      extra["calibration"] = {{"method", quant::calibration_method_name(command.calibration.method)},
-                              {"inputs", calibration_set.size()},
-                              {"synthetic", synthetic},
-                              {"percentile", command.calibration.percentile}};
-    }
-    write_file_atomically(*command.out_dir / "quant.json", quant::qgraph_to_json(result.qgraph, extra).dump(1) + "\n");
-    try {
-      write_file_atomically(*command.out_dir / "model.qdq.onnx", quant::export_qdq_model(result.qgraph));
-    } catch (const UserError& e) {
-      std::cerr << "warning: model.qdq.onnx not written: " << e.what() << '\n';
-    }
-    if (result.fidelity) {
-      write_file_atomically(*command.out_dir / "report.json", fidelity_json(*result.fidelity).dump(1) + "\n");
-    }
-    fmt::print(log, "wrote {}\n", command.out_dir->string());
+  result.quant_json_extra = {{"model", command.model.string()}};
+  if (!result.from_qdq) {
+    result.quant_json_extra["calibration"] = {{"method", quant::calibration_method_name(command.calibration.method)},
+                                              {"inputs", calibration_set.size()},
+                                              {"synthetic", synthetic},
+                                              {"percentile", command.calibration.percentile}};
   }
+  if (command.out_dir) write_quantization_files(result, *command.out_dir, log);
   result.float_graph = std::make_shared<Graph>(std::move(graph));
   return result;
+}
+
+void write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir, std::ostream& log) {
+  create_output_folder(dir, "-o");
+  write_file_atomically(dir / "quant.json", quant::qgraph_to_json(result.qgraph, result.quant_json_extra).dump(1) + "\n");
+  try {
+    write_file_atomically(dir / "model.qdq.onnx", quant::export_qdq_model(result.qgraph));
+  } catch (const UserError& e) {
+    std::cerr << "warning: model.qdq.onnx not written: " << e.what() << '\n';
+  }
+  if (result.fidelity) {
+    write_file_atomically(dir / "report.json", fidelity_json(*result.fidelity).dump(1) + "\n");
+  }
+  fmt::print(log, "wrote {}\n", dir.string());
 }
 
 }  // namespace wb

@@ -21,6 +21,7 @@ namespace wb {
 struct QuantizeCommand {
   std::filesystem::path model;
   quant::QuantizeOptions quant;
+  bool scheme_explicit = false;  // --scheme given: a QDQ model of another scheme is an error
   quant::CalibrationOptions calibration;
   std::optional<std::filesystem::path> calib_dir;   // else calib_count synthetic inputs
   int calib_count = 16;
@@ -68,9 +69,13 @@ struct QuantizeResult {
   // The float graph after the scheme's passes (the QDQ graph for a quantized model): its
   // inputs are what `run` feeds, and what synthetic inputs are drawn for.
   std::shared_ptr<Graph> float_graph;
+  nlohmann::json quant_json_extra;  // what quant.json records beside the QGraph (model, calibration)
 };
 
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log);
+
+// quant.json, model.qdq.onnx (and report.json with a fidelity report) into `dir`, created.
+void write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir, std::ostream& log);
 
 // The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline).
 std::string synthetic_calibration_warning(const QuantizeCommand& command);

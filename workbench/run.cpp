@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
 #include "isa/error.h"
 
@@ -25,6 +26,19 @@ Verification compare_with_golden(const quant::QGraph& graph, const std::map<int,
   std::vector<CapturedLayer> layers;
   for (const auto& layer : run.layer_outputs) layers.push_back({layer.name, layer.tensor, &layer.values.values});
   return verify_against_golden(graph, golden, outputs, layers);
+}
+
+// A program file of the other target (by its name) gets that said, not "corrupted".
+void check_program_target(const std::filesystem::path& program, const TargetBackend& backend,
+                          const std::filesystem::path& hw) {
+  const std::filesystem::path expected = backend.program_file_name();
+  const std::string extension = program.extension().string();
+  if ((extension == ".xdnn" || extension == ".pulp") && extension != expected.extension().string()) {
+    const bool xdnn_program = extension == ".xdnn";
+    throw UserError(fmt::format("{}: {} program, but {} is {} config; give {} config", program.string(),
+                                xdnn_program ? "an xDNN" : "a PULP", hw.string(),
+                                xdnn_program ? "a pulp" : "an xdnn", xdnn_program ? "an xdnn" : "a pulp"));
+  }
 }
 
 // The request's parts every command fills the same way.
@@ -88,6 +102,8 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
 }
 
 report::RunReport run_model(const RunCommand& command, std::ostream& log) {
+  check_outputs(command.outputs);
+  if (command.input) check_input_file(*command.input, "--input");
   CompileCommand compile = command.compile;
   compile.quantize.structure_only = command.no_data;
   const auto compile_start = SteadyClock::now();
@@ -106,8 +122,11 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
 }
 
 report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
+  check_outputs(command.outputs);
+  if (command.input) check_input_file(*command.input, "--input");
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
+  check_program_target(command.program, backend, command.hw);
   const std::unique_ptr<TargetProgram> program = backend.load(command.program, config);
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.model_path = command.program.string();
@@ -117,9 +136,18 @@ report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
 }
 
 report::RunReport verify_program(const VerifyCommand& command, std::ostream& log) {
+  check_outputs(command.outputs);
+  if (command.input) check_input_file(*command.input, "--input");
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
   const std::filesystem::path program_path = command.dir / backend.program_file_name();
+  for (const char* other : {"program.xdnn", "program.pulp"}) {
+    std::error_code ec;
+    if (other != backend.program_file_name() && !std::filesystem::exists(program_path, ec) &&
+        std::filesystem::exists(command.dir / other, ec)) {
+      check_program_target(command.dir / other, backend, command.hw);
+    }
+  }
   const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
   const VerifyModel m = verify_model(command.dir, program->header().quant_scheme(), command.input, command.seed, log);
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);

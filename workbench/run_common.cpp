@@ -126,6 +126,14 @@ void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& conf
   r.totals.utilization = r.totals.mac_per_cycle / peak_mac_per_cycle(config, 8);
 }
 
+void check_outputs(const SimOutputs& outputs) {
+  const std::pair<const std::filesystem::path*, const char*> files[] = {
+      {&outputs.json, "--json"}, {&outputs.csv, "--csv"}, {&outputs.trace, "--trace"}, {&outputs.vcd, "--vcd"}};
+  for (const auto& [path, option] : files) {
+    if (!path->empty()) check_output_file(*path, option);
+  }
+}
+
 std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
                                const std::vector<Tensor>& seeded, std::uint64_t seed, std::ostream& log) {
   std::vector<Tensor> inputs;

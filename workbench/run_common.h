@@ -24,6 +24,8 @@ struct SimOutputs {
   std::filesystem::path json, csv, trace, vcd;  // empty: not written
   bool table = true;                            // print the console table
 };
+// UserError naming the first output file that cannot be written (before any long work).
+void check_outputs(const SimOutputs& outputs);
 
 using SteadyClock = std::chrono::steady_clock;
 double seconds_since(SteadyClock::time_point start);

@@ -87,7 +87,7 @@ TEST(RunPulpCli, CompileSimAndVerify) {
                "compiled for hardware 'gap8'");
   expect_error(workbench(fmt::format("sim {} --hw {}/configs/v3_96.yaml --quiet",
                                      (dir / "out" / "program.pulp").string(), WB_TEST_SOURCE_DIR)),
-               "xDNN program");
+               "a PULP program, but");
   // A corrupted program.
   {
     std::ofstream out(dir / "bad.pulp", std::ios::binary);
