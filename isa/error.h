@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace wb {
 
@@ -13,5 +15,19 @@ class UserError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The items of an error's list, one indented line each ("\n  item"), at most `shown` of them
+// and then "and N more; <where_all>": a model with 130 unsupported nodes stays readable.
+inline std::string indented_list(const std::vector<std::string>& items, std::string_view where_all,
+                                 std::size_t shown = 10) {
+  std::string text;
+  for (std::size_t i = 0; i < items.size() && i < shown; ++i) text += "\n  " + items[i];
+  if (items.size() > shown) {
+    text += "\n  and " + std::to_string(items.size() - shown) + " more; " + std::string(where_all);
+  }
+  return text;
+}
+
+inline constexpr std::string_view kInspectListsThemAll = "`workbench inspect MODEL --hw HW.yaml` lists them all";
 
 }  // namespace wb

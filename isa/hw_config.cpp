@@ -75,7 +75,7 @@ const std::vector<KeySpec>& xdnn_keys() {
       key("array.macs_per_dsp_int16", K::Integer, "MAC/DSP/cycle", 1, 8,
           "MACs one DSP does per cycle on 16-bit operands",
           [](HwConfig& c) -> FieldRef { return &xd(c).array.macs_per_dsp_int16; }),
-      key("am_bytes", K::Bytes, "bytes", kKiB, kGiB, "on-chip Active Memory holding activations",
+      key("am_bytes", K::Bytes, "bytes", kKiB, static_cast<double>(kMaxAmBytes), "on-chip Active Memory holding activations",
           [](HwConfig& c) -> FieldRef { return &xd(c).am_bytes; }),
       key("am_read_ports", K::Integer, "ports", 1, 16, "AM read ports, one AM word each per cycle",
           [](HwConfig& c) -> FieldRef { return &xd(c).am_read_ports; }),

@@ -27,6 +27,9 @@ struct XdnnArrayParams {
   int macs_per_dsp_int16 = 0;  // the same with 16-bit operands
 };
 
+// The largest am_bytes a config may give (its key's range); a layer needing more cannot run.
+inline constexpr std::int64_t kMaxAmBytes = std::int64_t{1} << 30;
+
 struct XdnnParams {
   XdnnArrayParams array;
   std::int64_t am_bytes = 0;            // on-chip Active Memory (activations), bytes

@@ -242,10 +242,15 @@ class ModelImporter {
 
 std::string format_unsupported(const std::vector<UnsupportedNode>& nodes) {
   std::string text = fmt::format("{} unsupported node{}:", nodes.size(), nodes.size() == 1 ? "" : "s");
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
+  // One line: the first ten, then how many more (a model can have hundreds).
+  constexpr std::size_t kShown = 10;
+  for (std::size_t i = 0; i < nodes.size() && i < kShown; ++i) {
     const auto& n = nodes[i];
     text += fmt::format("{} '{}' ({}{}{})", i == 0 ? "" : ",", n.name, n.op_type, n.reason.empty() ? "" : ": ",
                         n.reason);
+  }
+  if (nodes.size() > kShown) {
+    text += fmt::format(", and {} more (`workbench inspect MODEL` lists them all)", nodes.size() - kShown);
   }
   return text;
 }

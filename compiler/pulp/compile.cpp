@@ -90,10 +90,8 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   }
   const LayerMapping mapping = map_layers(graph);
   if (!mapping.unsupported.empty()) {
-    std::string list;
-    for (const auto& u : mapping.unsupported) list += "\n  " + u;
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,
-                                mapping.unsupported.size(), list));
+                                mapping.unsupported.size(), indented_list(mapping.unsupported, kInspectListsThemAll)));
   }
   const MemoryPlan plan = plan_memory(graph, mapping, config, options);
   CompileResult result;

@@ -128,8 +128,7 @@ class Builder {
 
   std::string format_unsupported_nodes() const {
     std::string text = fmt::format("{} node(s) cannot be quantized:", unsupported_.size());
-    for (const auto& line : unsupported_) text += "\n  " + line;
-    return text;
+    return text + indented_list(unsupported_, kInspectListsThemAll);
   }
 
   bool all_non_constant(const Node& node) const {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "isa/error.h"
+#include "isa/hw_config.h"
 
 namespace wb::xdnn {
 
@@ -132,6 +133,13 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
       smallest_am = need;
       worst_step = static_cast<int>(s);
     }
+  }
+  if (smallest_am > am_bytes && smallest_am > static_cast<std::uint64_t>(kMaxAmBytes)) {
+    throw UserError(fmt::format(
+        "layer '{}' needs {} bytes of AM for its input and output buffers, more than any xDNN config can have "
+        "(am_bytes is at most {} bytes); the layer cannot run on xDNN (tiling a layer over rows is not implemented)",
+        layer_names[static_cast<std::size_t>(order[static_cast<std::size_t>(worst_step)])], smallest_am,
+        kMaxAmBytes));
   }
   if (smallest_am > am_bytes) {
     throw UserError(fmt::format(

@@ -18,8 +18,7 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
   if (!mapping.unsupported.empty()) {
     std::string message = fmt::format("{} node(s) of '{}' cannot run on {}:", mapping.unsupported.size(), graph.name,
                                       config.name);
-    for (const auto& u : mapping.unsupported) message += "\n  " + u;
-    throw UserError(message);
+    throw UserError(message + indented_list(mapping.unsupported, kInspectListsThemAll));
   }
   const BufferPlan plan = plan_buffers(graph, mapping, hw, options);
   const Schedule schedule = schedule_layers(graph, mapping, plan, options.schedule_search, options.schedule_budget);

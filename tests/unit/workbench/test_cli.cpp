@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -91,6 +93,24 @@ TEST(Cli, TwoUnsupportedOpsAreBothNamed) {
   const CommandResult inspect = workbench("inspect " + (dir / "m.onnx").string());
   EXPECT_EQ(inspect.exit_code, 2);
   EXPECT_NE(inspect.out.find("Erf (!)"), std::string::npos) << inspect.out;
+}
+
+TEST(Cli, ManyUnsupportedNodesAreCappedAtTenWithACount) {
+  test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 4});
+  std::string previous = "x";
+  for (int i = 0; i < 130; ++i) {
+    const std::string next = fmt::format("v{}", i);
+    b.node("Erf", {previous}, {next}, fmt::format("erf_{}", i));
+    previous = next;
+  }
+  b.output(previous);
+  const CommandResult run = workbench(infer_saved(b, dir));
+  expect_bad_input(run, "130 unsupported nodes");
+  EXPECT_NE(run.out.find("'erf_9' (Erf)"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("'erf_10' (Erf)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("and 120 more"), std::string::npos) << run.out;
 }
 
 TEST(Cli, MissingInitializerExitsTwo) {

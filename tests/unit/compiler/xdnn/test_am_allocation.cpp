@@ -135,6 +135,15 @@ TEST(XdnnAmAllocation, SpillsWhenThePeakDoesNotFitAndFailsBelowTheLargestStep) {
     EXPECT_THAT(e.what(), testing::HasSubstr("layer 'l3' needs 210 bytes"));
     EXPECT_THAT(e.what(), testing::HasSubstr("the smallest AM that compiles this network is 210 bytes"));
   }
+  // A layer larger than any AM a config may have: no advice to set an impossible am_bytes.
+  plan.buffers[0].bytes = static_cast<std::uint64_t>(kMaxAmBytes);
+  try {
+    allocate_am(plan, schedule, 1 << 20, AllocatorChoice::Auto, layer_names);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("more than any xDNN config can have"));
+    EXPECT_THAT(e.what(), testing::Not(testing::HasSubstr("--set am_bytes")));
+  }
 }
 
 }  // namespace
