@@ -7,6 +7,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include "isa/atomic_file.h"
 #include "isa/error.h"
 
 namespace wb::isa {
@@ -59,20 +60,7 @@ std::string hw_fingerprint(const HwConfig& config) {
 void save_message(const google::protobuf::MessageLite& message, const std::filesystem::path& path) {
   std::string bytes;
   if (!message.SerializeToString(&bytes)) throw std::runtime_error("cannot serialise the program");
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError(fmt::format("{}: cannot write (check the directory exists and is writable)", path.string()));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw UserError(fmt::format("{}: write failed (disk full?)", path.string()));
-    }
-  }
-  std::filesystem::rename(temporary, path);
+  write_file_atomically(path, bytes);
 }
 
 std::string read_file_bytes(const std::filesystem::path& path) {

@@ -18,6 +18,7 @@
 #include "compiler/ir/printer.h"
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
+#include "isa/atomic_file.h"
 #include "isa/error.h"
 #include "workbench/compile.h"
 #include "workbench/hw_show.h"
@@ -217,6 +218,7 @@ void keep_freed_memory() {
 
 int main(int argc, char** argv) {
   keep_freed_memory();
+  wb::remove_partial_files_on_signal();
   // Damaged inputs are reported once, as our own error; protobuf's parser would also print
   // "[libprotobuf ERROR ...]" lines of its own.
   google::protobuf::SetLogHandler(nullptr);

@@ -161,28 +161,6 @@ std::string read_file_bytes(const std::filesystem::path& path) {
   return content;
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  // Unique per process and per call, so threads of one process never share a temporary file.
-  static std::atomic<std::uint64_t> calls{0};
-  const auto temp = path.string() + fmt::format(".tmp{}.{}", ::getpid(), calls++);
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    if (!file) throw UserError(fmt::format("{}: cannot be written (does the folder exist?)", path.string()));
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file) {
-      std::filesystem::remove(temp);
-      throw UserError(fmt::format("{}: write failed (disk full?)", path.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    std::filesystem::remove(temp);
-    throw UserError(fmt::format("{}: cannot be written: {}", path.string(), ec.message()));
-  }
-}
-
 void check_output_folder(const std::filesystem::path& dir, std::string_view what) {
   std::error_code ec;
   std::filesystem::path existing = std::filesystem::absolute(dir, ec);

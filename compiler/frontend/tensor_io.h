@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "compiler/ir/tensor.h"
+#include "isa/atomic_file.h"  // write_file_atomically
 
 namespace wb {
 
@@ -22,9 +23,6 @@ void write_tensor_file(const std::filesystem::path& path, const Tensor& tensor, 
 
 Tensor parse_npy(std::string_view bytes, std::string_view source_name);
 std::string serialize_npy(const Tensor& tensor);
-
-// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 // Checks, before any long work and without creating anything, that the output folder `dir`
 // that option `what` (e.g. "-o") names can be made: UserError naming it when it is a file or
