@@ -7,6 +7,7 @@ namespace wb::golden {
 
 KernelFn kernel_for(OpKind op) {
   if (is_elementwise_arithmetic(op)) return run_binary;
+  if (is_unary_activation(op)) return run_unary;
   switch (op) {
     case OpKind::Conv: return run_conv;
     case OpKind::ConvInteger:
@@ -15,13 +16,6 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::AveragePool: return run_pool;
     case OpKind::GlobalAveragePool:
     case OpKind::GlobalMaxPool: return run_global_pool;
-    case OpKind::Relu:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-    case OpKind::Tanh:
-    case OpKind::Clip: return run_unary;
     case OpKind::PRelu: return run_binary;
     case OpKind::Softmax: return run_softmax;
     case OpKind::BatchNormalization: return run_batchnorm;

@@ -81,15 +81,8 @@ bool overwrites_output(OpKind op) {
     case OpKind::Conv:
     case OpKind::BatchNormalization:
     case OpKind::MaxPool:
-    case OpKind::AveragePool:
-    case OpKind::Relu:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-    case OpKind::Tanh:
-    case OpKind::Clip: return true;
-    default: return is_elementwise_arithmetic(op);
+    case OpKind::AveragePool: return true;
+    default: return is_unary_activation(op) || is_elementwise_arithmetic(op);
   }
 }
 

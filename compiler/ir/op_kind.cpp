@@ -38,6 +38,19 @@ std::vector<OpKind> all_ops() {
   return ops;
 }
 
+bool is_unary_activation(OpKind op) {
+  switch (op) {
+    case OpKind::Relu:
+    case OpKind::LeakyRelu:
+    case OpKind::Sigmoid:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Tanh:
+    case OpKind::Clip: return true;
+    default: return false;
+  }
+}
+
 bool is_elementwise_arithmetic(OpKind op) {
   switch (op) {
     case OpKind::Add:

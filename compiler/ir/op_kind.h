@@ -18,5 +18,7 @@ std::vector<OpKind> all_ops();
 
 // Add, Sub, Mul, Div, Max, Min, Sum: NumPy-broadcasting arithmetic over any number of inputs.
 bool is_elementwise_arithmetic(OpKind op);
+// Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Clip: one value in, one out.
+bool is_unary_activation(OpKind op);
 
 }  // namespace wb

@@ -371,6 +371,10 @@ void infer_node_or_throw(Node& node) {
     infer_variadic_broadcast(node);
     return;
   }
+  if (is_unary_activation(node.op) && node.op != OpKind::Clip) {  // Clip also checks its bounds
+    infer_same_as_input(node);
+    return;
+  }
   switch (node.op) {
     case OpKind::Conv: infer_conv(node, false); break;
     case OpKind::ConvInteger:
@@ -379,12 +383,6 @@ void infer_node_or_throw(Node& node) {
     case OpKind::AveragePool: infer_pool(node); break;
     case OpKind::GlobalAveragePool:
     case OpKind::GlobalMaxPool: infer_global_pool(node); break;
-    case OpKind::Relu:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-    case OpKind::Tanh:
     case OpKind::Identity: infer_same_as_input(node); break;
     case OpKind::Clip: infer_clip(node); break;
     case OpKind::PRelu: infer_prelu(node); break;
