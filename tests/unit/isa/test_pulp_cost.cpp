@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "isa/hw_config.h"
@@ -13,6 +14,19 @@
 
 namespace wb::isa::pulp {
 namespace {
+
+// Of the cluster's 8 cores the first `busy` each take `cycles` (and issue `loads` L1 loads,
+// when given), the others nothing.
+void expect_busy_cores(const KernelCost& cost, int busy, std::uint64_t cycles, std::optional<std::uint64_t> loads = {}) {
+  ASSERT_EQ(cost.core_cycles.size(), 8u);
+  for (int core = 0; core < 8; ++core) {
+    const auto i = static_cast<std::size_t>(core);
+    EXPECT_EQ(cost.core_cycles[i], core < busy ? cycles : 0u) << "core " << core;
+    if (loads) {
+      EXPECT_EQ(cost.core_loads[i], core < busy ? *loads : 0u) << "core " << core;
+    }
+  }
+}
 
 PulpParams gap8() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
 
@@ -149,10 +163,7 @@ TEST(PulpCostLut, CyclesFollowTheInnerLoop) {
   const KernelCycles counts;
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 680u);
   const KernelCost eight = kernel_cost(elementwise(KERNEL_LUT, 4, 5, 8, PARALLEL_HO), hw, 8);
-  ASSERT_EQ(eight.core_cycles.size(), 8u);
-  for (int core = 0; core < 8; ++core) {
-    EXPECT_EQ(eight.core_cycles[static_cast<std::size_t>(core)], core < 4 ? 170u : 0u) << "core " << core;
-  }
+  expect_busy_cores(eight, 4, 170);
 }
 
 // Per element: 2 byte loads and a p.mul (mul_operands 3) then the requant (11) = 14 cycles,
@@ -190,18 +201,10 @@ TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
   const KernelCycles counts;
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 326u);
   const KernelCost rows = kernel_cost(call, hw, 8);
-  ASSERT_EQ(rows.core_cycles.size(), 8u);
-  for (int core = 0; core < 8; ++core) {
-    EXPECT_EQ(rows.core_cycles[static_cast<std::size_t>(core)], core < 2 ? 163u : 0u) << "core " << core;
-  }
+  expect_busy_cores(rows, 2, 163);
   call.set_parallel(PARALLEL_CO);
   const KernelCost channels = kernel_cost(call, hw, 8);
-  ASSERT_EQ(channels.core_cycles.size(), 8u);
-  for (int core = 0; core < 8; ++core) {
-    const auto i = static_cast<std::size_t>(core);
-    EXPECT_EQ(channels.core_cycles[i], core < 6 ? 86u : 0u) << "core " << core;
-    EXPECT_EQ(channels.core_loads[i], core < 6 ? 24u : 0u) << "core " << core;
-  }
+  expect_busy_cores(channels, 6, 86, 24);
   // Its 2 loads per element meet 5 other cores on 16 banks, losing half:
   // 24 x 5 x (24 / 86) / 16 x 0.5 = 1.05, so 1 cycle.
   EXPECT_EQ(channels.conflict_cycles, 1u);
@@ -237,12 +240,7 @@ TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 2066u);
 
   const KernelCost rows = kernel_cost(call, hw, 8);
-  ASSERT_EQ(rows.core_cycles.size(), 8u);
-  for (int core = 0; core < 8; ++core) {
-    const auto i = static_cast<std::size_t>(core);
-    EXPECT_EQ(rows.core_cycles[i], core < 2 ? 1033u : 0u) << "core " << core;
-    EXPECT_EQ(rows.core_loads[i], core < 2 ? 150u : 0u) << "core " << core;
-  }
+  expect_busy_cores(rows, 2, 1033, 150);
   EXPECT_EQ(rows.conflict_cycles, 1u);
   EXPECT_EQ(rows.cycles,
             static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 1033u + 1u);
