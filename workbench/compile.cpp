@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <unistd.h>
-
 #include <iostream>
 #include <ostream>
 
@@ -31,11 +29,10 @@ bool writes_quantization_files(const QuantizeCommand& q) {
 
 // A folder the cache can write to, or nullopt with a warning (the run goes on uncached).
 std::optional<ModelCache> usable_cache(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || ::access(dir.c_str(), W_OK) != 0) {
-    std::cerr << fmt::format("warning: model cache {} is not writable{}; quantizing without it (or --no-cache)\n",
-                             dir.string(), ec ? ": " + ec.message() : "");
+  try {
+    create_output_folder(dir, "model cache");
+  } catch (const UserError& e) {
+    std::cerr << fmt::format("warning: {}; quantizing without the model cache (or --no-cache)\n", e.what());
     return std::nullopt;
   }
   return ModelCache(dir);
