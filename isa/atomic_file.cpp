@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <csignal>
@@ -74,11 +75,32 @@ extern "C" void remove_partial_files_and_die(int signal_number) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kPartialMarker = ".partial";
+}  // namespace
+
+std::optional<long> partial_file_writer(const std::filesystem::path& path) {
+  // <name>.partial<pid>.<n>
+  const std::string name = path.filename().string();
+  const std::size_t marker = name.rfind(kPartialMarker);
+  if (marker == std::string::npos) return std::nullopt;
+  const std::string rest = name.substr(marker + kPartialMarker.size());
+  const std::size_t dot = rest.find('.');
+  const auto digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (dot == std::string::npos || !digits(std::string_view(rest).substr(0, dot)) ||
+      !digits(std::string_view(rest).substr(dot + 1)) || dot > 9) {
+    return std::nullopt;
+  }
+  return std::stol(rest.substr(0, dot));
+}
+
 void write_file_atomically_with(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
   // Unique per process and per call, so threads of one process never share a temporary file.
   static std::atomic<std::uint64_t> calls{0};
   std::filesystem::path temporary = path;
-  temporary += fmt::format(".partial{}.{}", ::getpid(), calls++);
+  temporary += fmt::format("{}{}.{}", kPartialMarker, ::getpid(), calls++);
   PartialFile partial(temporary);
   {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);

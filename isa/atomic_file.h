@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string_view>
 
 namespace wb {
@@ -19,5 +20,10 @@ void write_file_atomically_with(const std::filesystem::path& path, const std::fu
 
 // Installs the SIGINT/SIGTERM handlers (once; later calls do nothing).
 void remove_partial_files_on_signal();
+
+// The process id of the writer when `path` names one of these temporary files (a writer
+// killed with SIGKILL leaves it; whoever reads the folder can remove it once that process
+// is gone), else nullopt.
+std::optional<long> partial_file_writer(const std::filesystem::path& path);
 
 }  // namespace wb

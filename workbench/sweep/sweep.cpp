@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "compiler/frontend/tensor_io.h"
+#include "isa/atomic_file.h"
 #include "isa/error.h"
 #include "workbench/model_cache.h"
 #include "workbench/run_common.h"
@@ -47,13 +48,10 @@ std::size_t machine_cores() {
 
 bool process_alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
-// A temporary file left by a killed writer ("<name>.tmp<pid>" of write_file_atomically).
+// A temporary file of write_file_atomically whose writer was killed.
 bool stale_temporary(const std::filesystem::path& path) {
-  static const std::regex pattern(R"(.*\.tmp([0-9]+)$)");
-  std::smatch match;
-  const std::string name = path.filename().string();
-  if (!std::regex_match(name, match, pattern)) return false;
-  return !process_alive(static_cast<pid_t>(std::stol(match[1].str())));
+  const std::optional<long> writer = partial_file_writer(path);
+  return writer && !process_alive(static_cast<pid_t>(*writer));
 }
 
 struct ImportCounts {

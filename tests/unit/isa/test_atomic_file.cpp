@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,19 @@ TEST(AtomicFile, AWriterThatThrowsLeavesNothing) {
                                           }),
                std::runtime_error);
   EXPECT_TRUE(files_in(dir.path()).empty());
+}
+
+TEST(AtomicFile, ItsTemporaryFilesAreRecognisedWithTheirWriter) {
+  const test::TempDir dir;
+  std::optional<long> seen;
+  write_file_atomically_with(dir / "r.json", [&](std::ostream&) {
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) seen = partial_file_writer(e.path());
+  });
+  EXPECT_EQ(seen, static_cast<long>(getpid()));
+  EXPECT_EQ(partial_file_writer(dir / "r.json"), std::nullopt);
+  EXPECT_EQ(partial_file_writer("x.partial12"), std::nullopt);
+  EXPECT_EQ(partial_file_writer("x.partialab.3"), std::nullopt);
+  EXPECT_EQ(partial_file_writer("x.json.partial42.7"), 42);
 }
 
 // A process killed by SIGINT or SIGTERM in the middle of a write dies of the signal and
