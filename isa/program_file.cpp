@@ -1,6 +1,8 @@
 #include "isa/program_file.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <fstream>
 #include <sstream>
@@ -9,6 +11,7 @@
 
 #include "isa/atomic_file.h"
 #include "isa/error.h"
+#include "isa/sha256.h"
 
 namespace wb::isa {
 
@@ -63,6 +66,34 @@ void save_message(const google::protobuf::MessageLite& message, const std::files
   write_file_atomically(path, bytes);
 }
 
+std::string payload_digest(google::protobuf::MessageLite& program, ProgramHeader& header) {
+  std::string kept = std::move(*header.mutable_payload_sha256());
+  header.clear_payload_sha256();
+  std::string bytes;
+  program.ByteSizeLong();  // SerializeWithCachedSizes needs the sizes of this state of the message
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    program.SerializeWithCachedSizes(&out);
+  }
+  header.set_payload_sha256(std::move(kept));
+  return sha256_hex(bytes);
+}
+
+void seal(google::protobuf::MessageLite& program, ProgramHeader& header) {
+  header.set_payload_sha256(payload_digest(program, header));
+}
+
+void check_payload_digest(google::protobuf::MessageLite& program, ProgramHeader& header,
+                          const std::filesystem::path& path) {
+  if (header.payload_sha256() != payload_digest(program, header)) {
+    throw UserError(fmt::format("{} is damaged: digest mismatch (its bytes are not the ones 'workbench compile' "
+                                "wrote); compile the model again",
+                                path.string()));
+  }
+}
+
 std::string read_file_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(fmt::format("{}: cannot open the program file", path.string()));
@@ -71,8 +102,8 @@ std::string read_file_bytes(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-void check_header(const ProgramHeader& header, bool parsed, const std::string& target, std::uint32_t version,
-                  const std::filesystem::path& path, const char* what) {
+void check_loaded(google::protobuf::MessageLite& program, ProgramHeader& header, bool parsed,
+                  const std::string& target, std::uint32_t version, const std::filesystem::path& path, const char* what) {
   if (!parsed || header.target() != target) {
     throw UserError(fmt::format(
         "{}: not {} (corrupted, or not written by 'workbench compile'); compile the model again", path.string(), what));
@@ -81,6 +112,7 @@ void check_header(const ProgramHeader& header, bool parsed, const std::string& t
     throw UserError(fmt::format("{}: program format version {}, this workbench reads version {}; compile the model again",
                                 path.string(), header.format_version(), version));
   }
+  check_payload_digest(program, header, path);
 }
 
 void check_header_matches(const ProgramHeader& header, const HwConfig& config, const std::string& program_name,

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include <string_view>
+
 #include <google/protobuf/message_lite.h>
 
 #include "isa/hw_config.h"
@@ -20,13 +22,22 @@ std::string hw_fingerprint(const HwConfig& config);
 // Writes atomically (a temporary file renamed into place): a failed write leaves no file.
 void save_message(const google::protobuf::MessageLite& message, const std::filesystem::path& path);
 
+// SHA-256 (hex) of `program` serialised deterministically with header.payload_sha256 empty;
+// `header` is the program's own header (cleared for the digest, then restored).
+std::string payload_digest(google::protobuf::MessageLite& program, ProgramHeader& header);
+// Sets header.payload_sha256 to the program's payload digest.
+void seal(google::protobuf::MessageLite& program, ProgramHeader& header);
+// UserError "PATH is damaged: digest mismatch" unless header.payload_sha256 is the digest.
+void check_payload_digest(google::protobuf::MessageLite& program, ProgramHeader& header,
+                          const std::filesystem::path& path);
+
 // The file's bytes; UserError naming it when it cannot be opened.
 std::string read_file_bytes(const std::filesystem::path& path);
 // After parsing a program (`parsed` says whether that worked): UserError naming the file when
-// it did not parse, is not of `target` ("xdnn"/"pulp"; `what` says "an xDNN program") or is
-// of another format version.
-void check_header(const ProgramHeader& header, bool parsed, const std::string& target, std::uint32_t version,
-                  const std::filesystem::path& path, const char* what);
+// it did not parse, is not of `target` ("xdnn"/"pulp"; `what` says "an xDNN program"), is
+// of another format version, or its payload digest does not match.
+void check_loaded(google::protobuf::MessageLite& program, ProgramHeader& header, bool parsed,
+                  const std::string& target, std::uint32_t version, const std::filesystem::path& path, const char* what);
 
 // UserError when the program was compiled for another target or hardware config.
 void check_header_matches(const ProgramHeader& header, const HwConfig& config, const std::string& program_name,

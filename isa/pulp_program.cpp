@@ -1,5 +1,7 @@
 #include "isa/pulp_program.h"
 
+#include <limits>
+
 #include "isa/program_file.h"
 
 namespace wb::isa::pulp {
@@ -28,14 +30,24 @@ bool has_weights(KernelKind kind) {
   return is_matmul(kind) || kind == KERNEL_DEPTHWISE || kind == KERNEL_GROUPED_CONV;
 }
 
-void save_network(const Network& network, const std::filesystem::path& path) { save_message(network, path); }
+void seal_network(Network& network) { seal(network, *network.mutable_header()); }
 
-Network load_network(const std::filesystem::path& path) {
+void save_network(const Network& network, const std::filesystem::path& path) {
+  Network sealed = network;
+  seal_network(sealed);
+  save_message(sealed, path);
+}
+
+Network parse_network(std::string_view bytes, const std::filesystem::path& name) {
   Network network;
-  const bool parsed = network.ParseFromString(read_file_bytes(path));
-  check_header(network.header(), parsed, "pulp", kPulpFormatVersion, path, "a PULP program");
+  // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
+  const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
+                      network.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  check_loaded(network, *network.mutable_header(), parsed, "pulp", kPulpFormatVersion, name, "a PULP program");
   return network;
 }
+
+Network load_network(const std::filesystem::path& path) { return parse_network(read_file_bytes(path), path); }
 
 void check_network_matches(const Network& network, const HwConfig& config, const std::string& program_name) {
   check_header_matches(network.header(), config, program_name, Target::Pulp, "a PULP program");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
@@ -14,8 +15,8 @@ namespace wb::isa::pulp {
 // 2: Layer.output_pixel_bytes (concat slices); 3: KERNEL_GROUPED_CONV and KernelCall.groups;
 // 4: KERNEL_LUT (its table at KernelCall.weights), KERNEL_MUL and KernelCall.b_h/b_w/b_c;
 // 5: KERNEL_GATHER (its index table at KernelCall.weights); 6: KERNEL_SOFTMAX (its exp table at
-// KernelCall.weights).
-inline constexpr std::uint32_t kPulpFormatVersion = 6;
+// KernelCall.weights); 7: ProgramHeader's payload and model digests.
+inline constexpr std::uint32_t kPulpFormatVersion = 7;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax" ("unknown" otherwise).
@@ -26,10 +27,16 @@ bool is_matmul(KernelKind kind);
 // The kernels with weights and a bias: the matmul ones, depthwise and grouped conv.
 bool has_weights(KernelKind kind);
 
-// Writes atomically (a temporary file renamed into place): a failed write leaves no file.
+// Writes atomically (a temporary file renamed into place), sealed with its payload digest: a
+// failed write leaves no file.
 void save_network(const Network& network, const std::filesystem::path& path);
-// UserError naming the file when it is missing, not a PULP program, or of another version.
+// UserError naming the file when it is missing, not a PULP program, of another version, or
+// damaged (its payload digest does not match).
 Network load_network(const std::filesystem::path& path);
+// The same for bytes in memory; `name` names them in errors.
+Network parse_network(std::string_view bytes, const std::filesystem::path& name);
+// Sets the header's payload digest (what save_network writes).
+void seal_network(Network& network);
 // UserError when the program was compiled for another target or another hardware config.
 void check_network_matches(const Network& network, const HwConfig& config, const std::string& program_name);
 

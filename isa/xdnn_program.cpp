@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "isa/error.h"
 #include "isa/program_file.h"
@@ -12,14 +13,24 @@ namespace wb::isa::xdnn {
 
 std::string hw_fingerprint(const HwConfig& config) { return isa::hw_fingerprint(config); }
 
-void save_program(const Program& program, const std::filesystem::path& path) { save_message(program, path); }
+void seal_program(Program& program) { seal(program, *program.mutable_header()); }
 
-Program load_program(const std::filesystem::path& path) {
+void save_program(const Program& program, const std::filesystem::path& path) {
+  Program sealed = program;
+  seal_program(sealed);
+  save_message(sealed, path);
+}
+
+Program parse_program(std::string_view bytes, const std::filesystem::path& name) {
   Program program;
-  const bool parsed = program.ParseFromString(read_file_bytes(path));
-  check_header(program.header(), parsed, "xdnn", kXdnnFormatVersion, path, "an xDNN program");
+  // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
+  const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
+                      program.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  check_loaded(program, *program.mutable_header(), parsed, "xdnn", kXdnnFormatVersion, name, "an xDNN program");
   return program;
 }
+
+Program load_program(const std::filesystem::path& path) { return parse_program(read_file_bytes(path), path); }
 
 void check_program_matches(const Program& program, const HwConfig& config, const std::string& program_name) {
   check_header_matches(program.header(), config, program_name, Target::Xdnn, "an xDNN program");
@@ -54,6 +65,10 @@ std::uint64_t replica_offset(const TensorLayout& layout, std::uint32_t c, std::u
 
 std::string layout_problem(const TensorLayout& layout) {
   if (layout.channels() == 0 || layout.height() == 0 || layout.width() == 0) return "empty tensor";
+  for (const std::uint32_t v : {layout.channels(), layout.height(), layout.width(), layout.width_stride(),
+                                layout.section_channels(), layout.buffer_channels(), layout.channel_offset()}) {
+    if (v > kMaxLayoutDim) return fmt::format("a dimension of {} exceeds {}", v, kMaxLayoutDim);
+  }
   if (layout.section_channels() == 0) return "section_channels is 0";
   if (layout.width_stride() < layout.width()) return "width_stride is less than the width";
   if (layout.element_bytes() != 1 && layout.element_bytes() != 2) return "element_bytes is not 1 or 2";

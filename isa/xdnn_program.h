@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "isa/hw_config.h"
 #include "isa/op_counts.h"
@@ -16,7 +17,13 @@ namespace wb::isa::xdnn {
 // Bumped whenever a field changes meaning; programs of another version are refused.
 // 2: HostElementwise (lookup tables and multiplies on the host model).
 // 3: HostElementwise HOST_SOFTMAX and its exp_table (a classifier's softmax on the host model).
-inline constexpr std::uint32_t kXdnnFormatVersion = 3;
+// 4: ProgramHeader's payload and model digests.
+inline constexpr std::uint32_t kXdnnFormatVersion = 4;
+
+// Bounds the pre-run checks put on a program's fields, far above any network's and low enough
+// that the layout and window arithmetic cannot overflow 64 bits.
+inline constexpr std::uint32_t kMaxLayoutDim = 1u << 20;  // channels, height, width, strides of a layout
+inline constexpr std::uint32_t kMaxWindowField = 1u << 10;  // kernel, pad and dilation of a window
 
 // Ops per output element of an XNSoftmax(host), for the report's `ops` (compiler) and the
 // host's compute time (simulator) alike (docs/xdnn.md, "Host layers"): isa/op_counts.h's.
@@ -26,10 +33,16 @@ inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = kSoftmaxOpsPerElement
 // A program compiled for one config is refused by a simulator running another.
 std::string hw_fingerprint(const HwConfig& config);
 
-// Writes atomically (a temporary file renamed into place): a failed write leaves no file.
+// Writes atomically (a temporary file renamed into place), sealed with its payload digest: a
+// failed write leaves no file.
 void save_program(const Program& program, const std::filesystem::path& path);
-// UserError naming the file when it is missing, not an xDNN program, or of another version.
+// UserError naming the file when it is missing, not an xDNN program, of another version, or
+// damaged (its payload digest does not match).
 Program load_program(const std::filesystem::path& path);
+// The same for bytes in memory; `name` names them in errors.
+Program parse_program(std::string_view bytes, const std::filesystem::path& name);
+// Sets the header's payload digest (what save_program writes).
+void seal_program(Program& program);
 // UserError when the program was compiled for another target or another hardware config.
 void check_program_matches(const Program& program, const HwConfig& config, const std::string& program_name);
 

@@ -12,6 +12,7 @@
 #include "workbench/report.h"
 #include "workbench/run_common.h"
 #include "workbench/target_program.h"
+#include "workbench/warnings.h"
 
 namespace wb {
 
@@ -32,7 +33,7 @@ std::optional<ModelCache> usable_cache(const std::filesystem::path& dir) {
   try {
     create_output_folder(dir, "model cache");
   } catch (const UserError& e) {
-    std::cerr << fmt::format("warning: {}; quantizing without the model cache (or --no-cache)\n", e.what());
+    warn_later(fmt::format("warning: {}; quantizing without the model cache (or --no-cache)", e.what()));
     return std::nullopt;
   }
   return ModelCache(dir);
@@ -47,7 +48,7 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
   if (cached.hit) {
     const quant::QGraph& graph = cached.model.graph;
     if (cached.model.synthetic_calibration) {
-      std::cerr << synthetic_calibration_warning(command.quantize) << '\n';
+      warn_later(synthetic_calibration_warning(command.quantize));
     }
     log << fmt::format("quantized {} with scheme {}: {} integer nodes, {} tensors from the model cache in {:.2f} s\n",
                        command.quantize.model.filename().string(), quant::scheme_name(graph.scheme), graph.nodes.size(),
@@ -90,9 +91,12 @@ void run_compile(const CompileCommand& command, std::ostream& log) {
   if (command.out_dir.empty()) throw UserError("compile: give an output folder with -o OUTDIR");
   // Nothing is written until the program is: a layer that does not fit leaves no quant files.
   check_output_folder(command.out_dir, "-o");
-  const CompiledModel model = compile_model(command, log);
+  CompiledModel model = compile_model(command, log);
   model.backend->print_compile_summary(*model.program, log);
-  write_quantization_files(model.quantized, command.out_dir, log);
+  // The program records what it was compiled from, so verify can refuse another model.qdq.onnx.
+  isa::ProgramHeader& header = model.program->mutable_header();
+  header.set_model_sha256(!model.model_sha256.empty() ? model.model_sha256 : report::sha256_file(command.quantize.model));
+  header.set_qdq_model_sha256(write_quantization_files(model.quantized, command.out_dir, log));
   const std::vector<std::string> written = model.backend->write(*model.program, command.out_dir);
   log << fmt::format("wrote {} to {}\n", listed(written), command.out_dir.string());
 }

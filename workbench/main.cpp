@@ -20,6 +20,7 @@
 #include "compiler/passes/pass_registry.h"
 #include "isa/atomic_file.h"
 #include "isa/error.h"
+#include "workbench/console_progress.h"
 #include "workbench/compile.h"
 #include "workbench/hw_show.h"
 #include "workbench/infer.h"
@@ -39,6 +40,7 @@
 #include "workbench/sweep_report/sweep_report.h"
 #include "workbench/target.h"
 #include "workbench/version.h"
+#include "workbench/warnings.h"
 
 namespace {
 
@@ -270,7 +272,7 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--seed", infer.seed, "Seed of the random inputs")
       ->check(kSeedValidator)
       ->capture_default_str();
-  infer_cmd->add_option("--top", infer.top_k, "How many top classes to print per output")
+  infer_cmd->add_option("--top", infer.top_k, "How many top classes to print per output (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
   infer_cmd->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
@@ -349,7 +351,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--csv", args.csv, "Write the per-layer report as CSV (SCALE-Sim COMPUTE_REPORT columns first)");
     cmd->add_option("--trace", args.trace, "Write Chrome/Perfetto trace events (a track per unit)");
     cmd->add_option("--vcd", args.vcd, "Write a SystemC VCD of the units' busy signals (GTKWave)");
-    cmd->add_flag("--quiet", args.quiet, "No per-layer table on the console");
+    cmd->add_flag("--quiet", args.quiet, "No per-layer table and no progress display on the console");
   };
   const auto to_sim_outputs = [](const ReportArgs& args) {
     wb::SimOutputs outputs;
@@ -619,6 +621,17 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
+
+  // Long phases show their progress on stderr (isa/progress.h); sweeps and regress draw their
+  // own display, and --quiet shows none.
+  static wb::ConsoleProgress console_progress(std::cerr, wb::stderr_is_terminal());
+  // Warnings follow the command's output, or the error line that ended it.
+  const struct PrintWarnings {
+    ~PrintWarnings() { wb::print_warnings(std::cerr); }
+  } print_warnings_at_exit;
+  const bool quiet = (run_cmd->parsed() && run_report.quiet) || (sim_cmd->parsed() && sim_report.quiet) ||
+                     (verify_cmd->parsed() && verify_report.quiet);
+  if (!quiet && !sweep_cmd->parsed() && !regress_cmd->parsed()) wb::set_progress_sink(&console_progress);
 
   try {
     if (inspect_cmd->parsed()) return run_inspect(inspect);

@@ -20,7 +20,10 @@
 #include "compiler/quant/qdq_import.h"
 #include "compiler/quant/quant_json.h"
 #include "isa/error.h"
+#include "isa/progress.h"
+#include "isa/sha256.h"
 #include "workbench/infer.h"
+#include "workbench/warnings.h"
 
 namespace wb {
 namespace {
@@ -103,6 +106,8 @@ InputSet synthetic_input_set(const Graph& graph, int count, std::uint64_t seed) 
 quant::Calibrator calibrate(const Graph& graph, const InputSet& samples, const quant::CalibrationOptions& options) {
   quant::Calibrator calibrator(options);
   const ReferenceExecutor executor(graph);
+  // Histogram methods run every input twice: ranges first, then the histograms.
+  ProgressPhase progress("calibration", samples.size() * (calibrator.needs_histograms() ? 2 : 1), "input runs");
   const auto observe_inputs = [&](const std::vector<Tensor>& inputs, bool histogram) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string& name = graph.inputs()[i]->name;
@@ -112,11 +117,13 @@ quant::Calibrator calibrate(const Graph& graph, const InputSet& samples, const q
   for (const auto& inputs : samples) {
     observe_inputs(inputs, false);
     executor.run(inputs, [&](const Value& v, const Tensor& t) { calibrator.observe_range(v.name, t); });
+    progress.step();
   }
   if (calibrator.needs_histograms()) {
     for (const auto& inputs : samples) {
       observe_inputs(inputs, true);
       executor.run(inputs, [&](const Value& v, const Tensor& t) { calibrator.observe_histogram(v.name, t); });
+      progress.step();
     }
   }
   return calibrator;
@@ -257,7 +264,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     } else {
       synthetic = true;
       calibration_set = synthetic_input_set(graph, command.calib_count, command.seed);
-      std::cerr << synthetic_calibration_warning(command) << '\n';
+      warn_later(synthetic_calibration_warning(command));
     }
     if (!command.structure_only) {
       const auto calibration_start = Clock::now();
@@ -310,18 +317,23 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   return result;
 }
 
-void write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir, std::ostream& log) {
+std::string write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir,
+                                     std::ostream& log) {
   create_output_folder(dir, "-o");
   write_file_atomically(dir / "quant.json", quant::qgraph_to_json(result.qgraph, result.quant_json_extra).dump(1) + "\n");
+  std::string qdq_sha256;
   try {
-    write_file_atomically(dir / "model.qdq.onnx", quant::export_qdq_model(result.qgraph));
+    const std::string qdq = quant::export_qdq_model(result.qgraph);
+    write_file_atomically(dir / "model.qdq.onnx", qdq);
+    qdq_sha256 = isa::sha256_hex(qdq);
   } catch (const UserError& e) {
-    std::cerr << "warning: model.qdq.onnx not written: " << e.what() << '\n';
+    warn_later(std::string("warning: model.qdq.onnx not written: ") + e.what());
   }
   if (result.fidelity) {
     write_file_atomically(dir / "report.json", fidelity_json(*result.fidelity).dump(1) + "\n");
   }
   fmt::print(log, "wrote {}\n", dir.string());
+  return qdq_sha256;
 }
 
 }  // namespace wb

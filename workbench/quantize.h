@@ -75,7 +75,8 @@ struct QuantizeResult {
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log);
 
 // quant.json, model.qdq.onnx (and report.json with a fidelity report) into `dir`, created.
-void write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir, std::ostream& log);
+// Returns model.qdq.onnx's SHA-256 ("" when the model could not be exported as QDQ).
+std::string write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir, std::ostream& log);
 
 // The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline).
 std::string synthetic_calibration_warning(const QuantizeCommand& command);

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+#include "isa/sha256.h"
 
 namespace wb::report {
 
@@ -122,20 +122,9 @@ std::string csv_number(double value);
 // tiles), then the totals and the verdict.
 void print_table(const RunReport& report, std::ostream& os);
 
-// SHA-256 of the file's bytes, lowercase hex (64 characters). UserError if it cannot be read.
-std::string sha256_file(const std::filesystem::path& path);
-// SHA-256 of bytes in memory, lowercase hex.
-std::string sha256_hex(std::string_view bytes);
-
-// SHA-256 fed piece by piece (OpenSSL's EVP interface).
-class Sha256 {
- public:
-  Sha256();
-  void update(const void* data, std::size_t size);
-  std::string hex();  // lowercase, 64 digits; once
-
- private:
-  std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)> context_;
-};
+// The digests reports and caches use (isa/sha256.h).
+using isa::Sha256;
+using isa::sha256_file;
+using isa::sha256_hex;
 
 }  // namespace wb::report

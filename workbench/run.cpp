@@ -149,7 +149,7 @@ report::RunReport verify_program(const VerifyCommand& command, std::ostream& log
     }
   }
   const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
-  const VerifyModel m = verify_model(command.dir, program->header().quant_scheme(), command.input, command.seed, log);
+  const VerifyModel m = verify_model(command.dir, program_path, program->header(), command.input, command.seed, log);
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.graph = &m.quantized.qgraph;
   request.model_path = m.qdq_path.string();

@@ -9,6 +9,7 @@
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
 #include "isa/error.h"
+#include "isa/progress.h"
 #include "workbench/hw_show.h"
 #include "workbench/version.h"
 
@@ -58,7 +59,11 @@ std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vect
   std::map<int, Tensor> all;
   const golden::IntegerExecutor executor(graph);
   for (std::size_t i = 0; i < graph.inputs.size(); ++i) all[graph.inputs[i]] = quantized_inputs[i];
-  executor.run_quantized(quantized_inputs, [&](int index, const Tensor& t) { all[index] = t; });
+  ProgressPhase progress("golden check", graph.nodes.size(), "nodes");
+  executor.run_quantized(quantized_inputs, [&](int index, const Tensor& t) {
+    all[index] = t;
+    progress.step();
+  });
   return all;
 }
 
@@ -147,17 +152,31 @@ std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input
   return inputs;
 }
 
-VerifyModel verify_model(const std::filesystem::path& dir, const std::string& scheme,
-                         const std::optional<std::filesystem::path>& input, std::uint64_t seed, std::ostream& log) {
+VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem::path& program_path,
+                         const isa::ProgramHeader& header, const std::optional<std::filesystem::path>& input,
+                         std::uint64_t seed, std::ostream& log) {
   VerifyModel m;
   m.qdq_path = dir / "model.qdq.onnx";
   if (!std::filesystem::exists(m.qdq_path)) {
     throw UserError(fmt::format("{}: missing; verify needs a folder written by 'workbench compile' (8-bit models)",
                                 m.qdq_path.string()));
   }
+  if (header.qdq_model_sha256().empty()) {
+    throw UserError(fmt::format("{}: {} was compiled without one (its model has no QDQ form), so verify cannot "
+                                "check it; use 'workbench run' on the model instead",
+                                m.qdq_path.string(), program_path.filename().string()));
+  }
+  const std::string qdq_sha256 = report::sha256_file(m.qdq_path);
+  if (qdq_sha256 != header.qdq_model_sha256()) {
+    throw UserError(fmt::format(
+        "{}: not the model {} was compiled from (SHA-256 {}..., the program records {}...); compile the model "
+        "again into this folder",
+        m.qdq_path.string(), program_path.filename().string(), qdq_sha256.substr(0, 12),
+        header.qdq_model_sha256().substr(0, 12)));
+  }
   QuantizeCommand quantize;
   quantize.model = m.qdq_path;
-  quantize.quant.scheme = quant::parse_scheme(scheme);
+  quantize.quant.scheme = quant::parse_scheme(header.quant_scheme());
   m.quantized = run_quantize(quantize, log);
   if (input) {
     m.inputs.push_back(read_float_input(*input, m.quantized.qgraph.tensor(m.quantized.qgraph.inputs.at(0))));

@@ -15,6 +15,7 @@
 #include "compiler/ir/tensor.h"
 #include "compiler/quant/qgraph.h"
 #include "isa/hw_config.h"
+#include "isa/program_common.pb.h"
 #include "workbench/quantize.h"
 #include "workbench/report.h"
 
@@ -81,13 +82,16 @@ std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input
                                const std::vector<Tensor>& seeded, std::uint64_t seed, std::ostream& log);
 
 // `verify`: the QGraph rebuilt from DIR/model.qdq.onnx with the program's scheme, and its inputs.
+// UserError unless model.qdq.onnx is the one the program (`header`, read from `program_path`)
+// was compiled from.
 struct VerifyModel {
   std::filesystem::path qdq_path;
   QuantizeResult quantized;
   std::vector<Tensor> inputs;
 };
-VerifyModel verify_model(const std::filesystem::path& dir, const std::string& scheme,
-                         const std::optional<std::filesystem::path>& input, std::uint64_t seed, std::ostream& log);
+VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem::path& program_path,
+                         const isa::ProgramHeader& header, const std::optional<std::filesystem::path>& input,
+                         std::uint64_t seed, std::ostream& log);
 
 // Runs the golden model on the quantized inputs, lets `compare` check the simulated tensors
 // against its tensors, and records the verdict (and layers_verified) in `r`; logs the result.

@@ -30,6 +30,8 @@ class TargetProgram {
   virtual ~TargetProgram() = default;
   // Model name, quantization scheme, hw fingerprint, compile options.
   virtual const isa::ProgramHeader& header() const = 0;
+  // The same, to record what the program was compiled from before it is written.
+  virtual isa::ProgramHeader& mutable_header() = 0;
   // The network inputs as the program quantises them (float inputs are quantised with these).
   virtual std::vector<quant::QTensor> inputs() const = 0;
 };

@@ -23,6 +23,7 @@ class ProgramOf : public TargetProgram {
       : program_(std::move(program)), compile_report_(std::move(compile_report)), text_(std::move(text)) {}
 
   const isa::ProgramHeader& header() const override { return program_.header(); }
+  isa::ProgramHeader& mutable_header() override { return *program_.mutable_header(); }
 
   std::vector<quant::QTensor> inputs() const override {
     std::vector<quant::QTensor> all;

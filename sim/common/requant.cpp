@@ -53,8 +53,20 @@ std::string requant_problem(const isa::Requant& r, std::uint32_t channels) {
   if (r.intermediate_bits() != 0 && r.intermediate_bits() != 16) {
     return fmt::format("requant intermediate_bits {} (0 or 16)", r.intermediate_bits());
   }
+  // Bounds far beyond any compiler's figures (docs/quant.md: 16- and 32-bit multipliers), which
+  // keep v * multiplier + offset, shifted left, inside requantize's 128-bit arithmetic.
   for (const int s : r.shift()) {
-    if (s > 62 || s < -62) return fmt::format("requant shift {} out of range", s);
+    if (s > 62 || s < -31) return fmt::format("requant shift {} outside [-31, 62]", s);
+  }
+  for (const std::int64_t m : r.multiplier()) {
+    if (m > (std::int64_t{1} << 32) || m < -(std::int64_t{1} << 32)) {
+      return fmt::format("requant multiplier {} outside [-2^32, 2^32]", m);
+    }
+  }
+  for (const std::int64_t o : r.offset()) {
+    if (o > (std::int64_t{1} << 62) || o < -(std::int64_t{1} << 62)) {
+      return fmt::format("requant offset {} outside [-2^62, 2^62]", o);
+    }
   }
   if (r.lo() > r.hi()) return "requant lo > hi";
   return {};

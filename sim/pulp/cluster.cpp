@@ -98,6 +98,7 @@ void Cluster::fabric_controller() {
                                                          layer.steps(0).compute().output_signed(),
                                                          layer.output_pixel_bytes());
       }
+      if (state_->progress != nullptr) state_->progress->step();
       if (!state_->error.empty()) break;
     }
     state_->total_cycles = now();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "isa/progress.h"
 #include "isa/pulp.pb.h"
 #include "isa/pulp_cost.h"
 #include "isa/pulp_timeline.h"
@@ -42,6 +43,7 @@ struct Memories {
 
 struct RunState {
   const isa::pulp::Network* network = nullptr;
+  ProgressPhase* progress = nullptr;  // stepped once per layer
   const PulpParams* hw = nullptr;
   Memories memories;
   bool data = true;

@@ -71,8 +71,17 @@ std::string zero_size_problem(const KernelCall& c) {
                                                                       {"k_w", c.k_w()},
                                                                       {"stride_h", c.stride_h()},
                                                                       {"stride_w", c.stride_w()}}};
+  // Bounds far above any tile's, low enough that the operands' byte counts fit 64 bits.
+  constexpr std::uint32_t kMaxSize = 1u << 20, kMaxWindow = 1u << 10;
   for (const auto& [name, value] : sizes) {
     if (value == 0) return fmt::format("{} 0 (sizes and strides are at least 1)", name);
+    const bool window = name[0] == 'k' || name[0] == 's';
+    if (value > (window ? kMaxWindow : kMaxSize)) {
+      return fmt::format("{} {} exceeds {}", name, value, window ? kMaxWindow : kMaxSize);
+    }
+  }
+  for (const auto& [name, value] : {std::pair{"b_h", c.b_h()}, std::pair{"b_w", c.b_w()}, std::pair{"b_c", c.b_c()}}) {
+    if (value > kMaxSize) return fmt::format("{} {} exceeds {}", name, value, kMaxSize);
   }
   return {};
 }
@@ -183,6 +192,11 @@ std::string kind_shape_problem(const KernelCall& c) {
     }
     if (c.input_multiplier_size() != 2) {
       return fmt::format("add needs 2 input multipliers, has {}", c.input_multiplier_size());
+    }
+    for (const std::int64_t m : c.input_multiplier()) {
+      if (m > (std::int64_t{1} << 32) || m < -(std::int64_t{1} << 32)) {
+        return fmt::format("add input multiplier {} outside [-2^32, 2^32]", m);
+      }
     }
   }
   if (kind == isa::pulp::KERNEL_MAXPOOL && c.input_signed() != c.output_signed()) {

@@ -48,6 +48,11 @@ struct SimResult {
   std::uint64_t dma_busy_cycles = 0, l3_busy_cycles = 0;
 };
 
+// The checks simulate() makes before it runs anything, without allocating the memories: every
+// copy and kernel call inside its memories and its bounds, the inputs', outputs' and layer
+// outputs' tensors inside theirs. UserError naming the layer, step and field.
+void validate_network(const isa::pulp::Network& network, const HwConfig& config);
+
 // Runs a tile program. The caller checks it was compiled for `config`
 // (isa::pulp::check_network_matches). A copy outside its memory or a malformed kernel call is
 // a UserError naming the layer, the step and the copy or call, raised before the run; so is bad

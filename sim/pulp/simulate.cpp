@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "isa/error.h"
+#include "isa/extent.h"
+#include "isa/progress.h"
 #include "sim/common/trace_file.h"
 #include "sim/pulp/cluster.h"
 #include "sim/pulp/kernels.h"
@@ -23,9 +25,17 @@ const char* memory_name(isa::pulp::Memory m) {
   return m == isa::pulp::MEMORY_L1 ? "L1" : m == isa::pulp::MEMORY_L2 ? "L2" : "L3";
 }
 
+// The memories' sizes: what the pre-run checks need (they allocate nothing).
+struct MemorySizes {
+  std::uint64_t l1 = 0, l2 = 0, l3 = 0;
+  std::uint64_t of(isa::pulp::Memory m) const {
+    return m == isa::pulp::MEMORY_L1 ? l1 : m == isa::pulp::MEMORY_L2 ? l2 : m == isa::pulp::MEMORY_L3 ? l3 : 0;
+  }
+};
+
 // "" when the copy stays inside its memories and moves between the ones its field allows.
-std::string copy_problem(const isa::pulp::DmaCopy& c, Memories& m, isa::pulp::Memory from_a, isa::pulp::Memory to_a,
-                         isa::pulp::Memory from_b, isa::pulp::Memory to_b) {
+std::string copy_problem(const isa::pulp::DmaCopy& c, const MemorySizes& m, isa::pulp::Memory from_a,
+                         isa::pulp::Memory to_a, isa::pulp::Memory from_b, isa::pulp::Memory to_b) {
   const bool allowed = (c.source_memory() == from_a && c.destination_memory() == to_a) ||
                        (c.source_memory() == from_b && c.destination_memory() == to_b);
   if (!allowed) {
@@ -33,32 +43,72 @@ std::string copy_problem(const isa::pulp::DmaCopy& c, Memories& m, isa::pulp::Me
                        memory_name(c.destination_memory()));
   }
   if (c.chunk_bytes() == 0 || c.count() == 0) return {};
-  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
-  const std::uint64_t src_end =
-      c.source() + (rows - 1) * c.source_row_stride() + (c.count() - 1) * c.source_stride() + c.chunk_bytes();
-  const std::uint64_t dst_end = c.destination() + (rows - 1) * c.destination_row_stride() +
-                                (c.count() - 1) * c.destination_stride() + c.chunk_bytes();
-  if (src_end > m.of(c.source_memory()).size()) {
-    return fmt::format("reads {} up to byte {}, beyond its {} bytes", memory_name(c.source_memory()), src_end,
-                       m.of(c.source_memory()).size());
+  const auto src_span = isa::strided_span(c.rows(), c.source_row_stride(), c.count(), c.source_stride(), c.chunk_bytes());
+  const auto dst_span = isa::strided_span(c.rows(), c.destination_row_stride(), c.count(), c.destination_stride(),
+                                          c.chunk_bytes());
+  if (!src_span || !dst_span) return "its rows, strides and count span more than 2^64 bytes";
+  if (!isa::inside(c.source(), *src_span, m.of(c.source_memory()))) {
+    return fmt::format("reads {} bytes of {} at {}, beyond its {} bytes", *src_span, memory_name(c.source_memory()),
+                       c.source(), m.of(c.source_memory()));
   }
-  if (dst_end > m.of(c.destination_memory()).size()) {
-    return fmt::format("writes {} up to byte {}, beyond its {} bytes", memory_name(c.destination_memory()), dst_end,
-                       m.of(c.destination_memory()).size());
+  if (!isa::inside(c.destination(), *dst_span, m.of(c.destination_memory()))) {
+    return fmt::format("writes {} bytes of {} at {}, beyond its {} bytes", *dst_span,
+                       memory_name(c.destination_memory()), c.destination(), m.of(c.destination_memory()));
   }
   return {};
 }
 
-void validate(const isa::pulp::Network& network, Memories& m) {
+bool known_memory(isa::pulp::Memory m) {
+  return m == isa::pulp::MEMORY_L1 || m == isa::pulp::MEMORY_L2 || m == isa::pulp::MEMORY_L3;
+}
+
+// L3 ends where the image does when the image lies in the flash beyond l3_bytes.
+MemorySizes memory_sizes(const isa::pulp::Network& network, const PulpParams& hw) {
+  if (!isa::inside(network.l3_image_address(), network.l3_image().size(),
+                   static_cast<std::uint64_t>(hw.l3_bytes + hw.l3_flash_bytes))) {
+    throw UserError(fmt::format("program: its weights ({} bytes at L3 byte {}) end beyond l3_bytes + l3_flash_bytes ({})",
+                                network.l3_image().size(), network.l3_image_address(), hw.l3_bytes + hw.l3_flash_bytes));
+  }
+  return {static_cast<std::uint64_t>(hw.l1_bytes), static_cast<std::uint64_t>(hw.l2_bytes),
+          std::max<std::uint64_t>(static_cast<std::uint64_t>(hw.l3_bytes),
+                                  network.l3_image_address() + network.l3_image().size())};
+}
+
+void validate_io(const isa::pulp::Network& network, const MemorySizes& m) {
+  for (const auto* ios : {&network.inputs(), &network.outputs()}) {
+    for (const auto& io : *ios) {
+      const char* what = ios == &network.inputs() ? "input" : "output";
+      if (!known_memory(io.memory())) {
+        throw UserError(fmt::format("program {} '{}': unknown memory {}", what, io.name(), static_cast<int>(io.memory())));
+      }
+      const std::string p = hwc_problem(m.of(io.memory()), io.address(), {io.shape().begin(), io.shape().end()});
+      if (!p.empty()) throw UserError(fmt::format("program {} '{}': {}", what, io.name(), p));
+    }
+  }
+}
+
+}  // namespace
+
+void validate_network(const isa::pulp::Network& network, const HwConfig& config) {
   using isa::pulp::MEMORY_L1;
   using isa::pulp::MEMORY_L2;
   using isa::pulp::MEMORY_L3;
+  const MemorySizes m = memory_sizes(network, config.pulp());
+  validate_io(network, m);
   for (int l = 0; l < network.layers_size(); ++l) {
     const auto& layer = network.layers(l);
     const auto fail = [&](int step, const std::string& what, int index, const std::string& problem) {
       throw UserError(fmt::format("program layer {} '{}', step {}: {} {}: {}", l, layer.name(), step, what, index,
                                   problem));
     };
+    if (layer.steps_size() > 0) {
+      std::string p = known_memory(layer.output_memory()) ? "" : "unknown memory";
+      if (p.empty()) {
+        p = hwc_problem(m.of(layer.output_memory()), layer.output_address(),
+                        {layer.output_shape().begin(), layer.output_shape().end()}, layer.output_pixel_bytes());
+      }
+      if (!p.empty()) throw UserError(fmt::format("program layer {} '{}': output {}", l, layer.name(), p));
+    }
     for (int i = 0; i < layer.l3_prefetch_size(); ++i) {
       const std::string p = copy_problem(layer.l3_prefetch(i), m, MEMORY_L3, MEMORY_L2, MEMORY_L3, MEMORY_L2);
       if (!p.empty()) fail(0, "l3_prefetch copy", i, p);
@@ -78,11 +128,13 @@ void validate(const isa::pulp::Network& network, Memories& m) {
       check(step.prefetch(), "prefetch copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
       check(step.write_back(), "write_back copy", MEMORY_L1, MEMORY_L2, MEMORY_L1, MEMORY_L2);
       check(step.l3_store(), "l3_store copy", MEMORY_L2, MEMORY_L3, MEMORY_L2, MEMORY_L3);
-      const std::string p = kernel_problem(step.compute(), m.l1.size());
+      const std::string p = kernel_problem(step.compute(), m.l1);
       if (!p.empty()) fail(s, "kernel call", 0, p);
     }
   }
 }
+
+namespace {
 
 void write_trace(const std::filesystem::path& path, const isa::pulp::Network& network, const RunState& state,
                  int cores, double clock_mhz) {
@@ -128,17 +180,11 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   state.data = options.data;
   state.capture = options.capture_layer_outputs;
   state.trace = !options.trace_path.empty();
-  state.memories.l1.assign(static_cast<std::size_t>(hw.l1_bytes), 0);
-  state.memories.l2.assign(static_cast<std::size_t>(hw.l2_bytes), 0);
-  const std::uint64_t image_end = network.l3_image_address() + network.l3_image().size();
-  const std::uint64_t l3_size = static_cast<std::uint64_t>(hw.l3_bytes + hw.l3_flash_bytes);
-  if (image_end > l3_size) {
-    throw UserError(fmt::format("program: its weights end at L3 byte {}, beyond l3_bytes + l3_flash_bytes ({})",
-                                image_end, l3_size));
-  }
-  // The flash holds only the image: L3's array ends where the image does.
-  state.memories.l3.assign(std::max<std::uint64_t>(static_cast<std::uint64_t>(hw.l3_bytes), image_end), 0);
-  validate(network, state.memories);
+  validate_network(network, config);
+  const MemorySizes sizes = memory_sizes(network, hw);
+  state.memories.l1.assign(sizes.l1, 0);
+  state.memories.l2.assign(sizes.l2, 0);
+  state.memories.l3.assign(sizes.l3, 0);
   std::copy(network.l3_image().begin(), network.l3_image().end(),
             state.memories.l3.begin() + static_cast<std::ptrdiff_t>(network.l3_image_address()));
   if (options.data) {
@@ -168,7 +214,10 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
     s.macs = network.layers(l).macs();
     s.ops = network.layers(l).ops();
   }
+  ProgressPhase progress("simulation", static_cast<std::uint64_t>(network.layers_size()), "layers");
+  state.progress = &progress;
   cluster().run(state);
+  progress.finish();
   if (!state.error.empty()) throw UserError(state.error);
 
   SimResult result;

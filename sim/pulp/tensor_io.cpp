@@ -1,8 +1,15 @@
 #include "sim/pulp/tensor_io.h"
 
+#include <fmt/format.h>
+
+#include "isa/extent.h"
+
 namespace wb::sim::pulp {
 
 namespace {
+
+// Far above any tensor's dimension; keeps h * w * c inside 64 bits.
+constexpr std::int64_t kMaxTensorDim = 1 << 20;
 
 struct Dims {
   std::uint64_t c = 1, h = 1, w = 1;
@@ -21,6 +28,23 @@ Dims dims_of(const std::vector<std::int64_t>& shape) {
 std::uint64_t hwc_bytes(const std::vector<std::int64_t>& shape) {
   const Dims d = dims_of(shape);
   return d.c * d.h * d.w;
+}
+
+std::string hwc_problem(std::uint64_t memory_bytes, std::uint64_t address, const std::vector<std::int64_t>& shape,
+                        std::uint64_t pixel_bytes) {
+  if (shape.empty() || shape.size() > 4) return fmt::format("a shape of {} dimensions (1 to 4)", shape.size());
+  for (const std::int64_t d : shape) {
+    if (d < 1 || d > kMaxTensorDim) return fmt::format("shape dimension {} outside [1, {}]", d, kMaxTensorDim);
+  }
+  if (shape[0] != 1) return fmt::format("batch {} (the cluster runs batch 1)", shape[0]);
+  const Dims d = dims_of(shape);
+  const std::uint64_t pixel = pixel_bytes != 0 ? pixel_bytes : d.c;
+  if (pixel < d.c || pixel > kMaxTensorDim) return fmt::format("pixel stride {} for {} channels", pixel, d.c);
+  const auto span = isa::strided_span(1, 0, d.h * d.w, pixel, d.c);
+  if (!span || !isa::inside(address, *span, memory_bytes)) {
+    return fmt::format("{}x{}x{} bytes at {} lie outside its memory ({} bytes)", d.h, d.w, d.c, address, memory_bytes);
+  }
+  return {};
 }
 
 void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t) {

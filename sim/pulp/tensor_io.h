@@ -2,6 +2,7 @@
 // Tensors in and out of the simulated memories: NCHW integers <-> HWC bytes (int8 or uint8).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sim/pulp/pulp_sim.h"
@@ -17,5 +18,10 @@ IntTensor read_hwc(const std::vector<std::uint8_t>& memory, std::uint64_t addres
                    bool is_signed, std::uint64_t pixel_bytes = 0);
 
 std::uint64_t hwc_bytes(const std::vector<std::int64_t>& shape);
+
+// "" when a tensor of `shape` stored HWC at `address` (pixels `pixel_bytes` apart, 0: its
+// channels) lies inside a memory of `memory_bytes`, else why not (a bad shape included).
+std::string hwc_problem(std::uint64_t memory_bytes, std::uint64_t address, const std::vector<std::int64_t>& shape,
+                        std::uint64_t pixel_bytes = 0);
 
 }  // namespace wb::sim::pulp

@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "isa/extent.h"
 #include "isa/xdnn_program.h"
 #include "sim/common/requant.h"
 
@@ -31,6 +32,12 @@ bool power_of_two_stride(std::uint32_t s) { return s == 1 || s == 2 || s == 4 ||
 
 std::string window_problem(const Window& w) {
   if (w.kernel_h() == 0 || w.kernel_w() == 0) return "zero kernel";
+  for (const std::uint32_t v : {w.kernel_h(), w.kernel_w(), w.pad_top(), w.pad_left(), w.pad_bottom(), w.pad_right(),
+                                w.dilation_h(), w.dilation_w()}) {
+    if (v > isa::xdnn::kMaxWindowField) {
+      return fmt::format("window field {} exceeds {} (no layer has such a window)", v, isa::xdnn::kMaxWindowField);
+    }
+  }
   if (!power_of_two_stride(w.stride_h()) || !power_of_two_stride(w.stride_w())) {
     return fmt::format("stride {}x{} (the overlay supports 1, 2, 4 and 8)", w.stride_h(), w.stride_w());
   }
@@ -38,25 +45,25 @@ std::string window_problem(const Window& w) {
   return {};
 }
 
-std::string copy_problem(const Copy& c, isa::xdnn::Memory from, isa::xdnn::Memory to, const Memories& m) {
+std::string copy_problem(const Copy& c, isa::xdnn::Memory from, isa::xdnn::Memory to, const MemorySizes& m) {
   if (c.source_memory() != from || c.destination_memory() != to) {
     return fmt::format("copies {} -> {}, expected {} -> {}", isa::xdnn::memory_name(c.source_memory()),
                        isa::xdnn::memory_name(c.destination_memory()), isa::xdnn::memory_name(from),
                        isa::xdnn::memory_name(to));
   }
-  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
   if (c.count() == 0 || c.chunk_bytes() == 0) return "an empty copy";
-  const std::uint64_t src_end = (rows - 1) * c.source_row_stride() + (c.count() - 1) * c.source_stride() + c.chunk_bytes();
-  const std::uint64_t dst_end =
-      (rows - 1) * c.destination_row_stride() + (c.count() - 1) * c.destination_stride() + c.chunk_bytes();
-  std::string p = range_problem(c.source_memory(), c.source(), src_end, m);
+  const auto src_span = isa::strided_span(c.rows(), c.source_row_stride(), c.count(), c.source_stride(), c.chunk_bytes());
+  const auto dst_span = isa::strided_span(c.rows(), c.destination_row_stride(), c.count(), c.destination_stride(),
+                                          c.chunk_bytes());
+  if (!src_span || !dst_span) return "its rows, strides and count span more than 2^64 bytes";
+  std::string p = range_problem(c.source_memory(), c.source(), *src_span, m);
   if (!p.empty()) return "source " + p;
-  p = range_problem(c.destination_memory(), c.destination(), dst_end, m);
+  p = range_problem(c.destination_memory(), c.destination(), *dst_span, m);
   if (!p.empty()) return "destination " + p;
   return {};
 }
 
-std::string conv_problem(const Conv& conv, const Memories& m, const HwConfig& config) {
+std::string conv_problem(const Conv& conv, const MemorySizes& m, const HwConfig& config) {
   const auto& hw = config.xdnn();
   const isa::xdnn::Memory mem = conv.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM;
   // The array writes AM; it reads AM, or DDR through the tiling engine (a streamed input).
@@ -178,7 +185,7 @@ std::string host_softmax_problem(const isa::xdnn::HostElementwise& h) {
   return {};
 }
 
-std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const Memories& m) {
+std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const MemorySizes& m) {
   if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
@@ -494,7 +501,7 @@ void run_copy(const Copy& c, Memories& m) {
 
 }  // namespace
 
-std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& m, const HwConfig& config) {
+std::string instruction_problem(const isa::xdnn::Instr& instr, const MemorySizes& m, const HwConfig& config) {
   switch (instr.op_case()) {
     case isa::xdnn::Instr::kConv: return conv_problem(instr.conv(), m, config);
     case isa::xdnn::Instr::kPool: {
@@ -525,6 +532,11 @@ std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& m
         }
       }
       if (e.input_multiplier_size() != 2) return "needs two input multipliers";
+      for (const std::int64_t multiplier : e.input_multiplier()) {
+        if (multiplier > (std::int64_t{1} << 32) || multiplier < -(std::int64_t{1} << 32)) {
+          return fmt::format("input multiplier {} outside [-2^32, 2^32]", multiplier);
+        }
+      }
       return requant_problem(e.requant(), e.output().layout().channels());
     }
     case isa::xdnn::Instr::kUpload: return copy_problem(instr.upload(), isa::xdnn::MEMORY_DDR, isa::xdnn::MEMORY_AM, m);

@@ -12,7 +12,7 @@ namespace wb::sim::xdnn {
 
 // "" when the instruction can run on this hardware with these memories, else why not
 // (a region outside its memory, a bad layout, a conv the array cannot do, ...).
-std::string instruction_problem(const isa::xdnn::Instr& instr, const Memories& memories, const HwConfig& config);
+std::string instruction_problem(const isa::xdnn::Instr& instr, const MemorySizes& memories, const HwConfig& config);
 
 // Performs the instruction on the memories. Throws std::runtime_error with a reason when
 // the data itself is out of range (a conv reading rows its input tile does not hold).

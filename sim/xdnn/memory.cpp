@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "isa/extent.h"
 #include "isa/xdnn_program.h"
 
 namespace wb::sim::xdnn {
@@ -37,20 +38,29 @@ const std::vector<std::uint8_t>& Memories::of(isa::xdnn::Memory memory) const {
   throw std::invalid_argument("unknown memory");
 }
 
+std::uint64_t MemorySizes::of(isa::xdnn::Memory memory) const {
+  switch (memory) {
+    case isa::xdnn::MEMORY_AM: return am;
+    case isa::xdnn::MEMORY_DDR: return ddr;
+    case isa::xdnn::MEMORY_FILTER_CACHE: return filter_cache;
+    default: return 0;
+  }
+}
+
 std::string range_problem(isa::xdnn::Memory memory, std::uint64_t address, std::uint64_t bytes,
-                          const Memories& memories) {
+                          const MemorySizes& memories) {
   if (memory != isa::xdnn::MEMORY_AM && memory != isa::xdnn::MEMORY_DDR && memory != isa::xdnn::MEMORY_FILTER_CACHE) {
     return "names an unknown memory";
   }
-  const std::uint64_t size = memories.of(memory).size();
-  if (address > size || bytes > size - address) {
-    return fmt::format("[0x{:x}, 0x{:x}) lies outside {} ({} bytes)", address, address + bytes,
-                       isa::xdnn::memory_name(memory), size);
+  const std::uint64_t size = memories.of(memory);
+  if (!isa::inside(address, bytes, size)) {
+    return fmt::format("{} bytes at 0x{:x} lie outside {} ({} bytes)", bytes, address, isa::xdnn::memory_name(memory),
+                       size);
   }
   return {};
 }
 
-std::string region_problem(const isa::xdnn::Region& region, const Memories& memories) {
+std::string region_problem(const isa::xdnn::Region& region, const MemorySizes& memories) {
   const std::string layout = isa::xdnn::layout_problem(region.layout());
   if (!layout.empty()) return "has a bad layout: " + layout;
   return range_problem(region.memory(), region.address(), isa::xdnn::buffer_bytes(region.layout()), memories);

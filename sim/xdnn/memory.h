@@ -10,16 +10,23 @@
 
 namespace wb::sim::xdnn {
 
+// The memories' sizes: all the pre-run checks need (they allocate nothing).
+struct MemorySizes {
+  std::uint64_t am = 0, ddr = 0, filter_cache = 0;
+  std::uint64_t of(isa::xdnn::Memory memory) const;  // 0 for an unknown memory
+};
+
 struct Memories {
   std::vector<std::uint8_t> am, ddr, filter_cache;
   std::vector<std::uint8_t>& of(isa::xdnn::Memory memory);
   const std::vector<std::uint8_t>& of(isa::xdnn::Memory memory) const;
+  MemorySizes sizes() const { return {am.size(), ddr.size(), filter_cache.size()}; }
 };
 
 // "" when the region's bytes lie inside its memory and its layout is valid, else why not.
-std::string region_problem(const isa::xdnn::Region& region, const Memories& memories);
+std::string region_problem(const isa::xdnn::Region& region, const MemorySizes& memories);
 std::string range_problem(isa::xdnn::Memory memory, std::uint64_t address, std::uint64_t bytes,
-                          const Memories& memories);
+                          const MemorySizes& memories);
 
 // Dense view of a region's tensor: values[c][h][w] as int32 (copy 0 of a replicated tensor,
 // or copy `copy`, whose word w holds pixel w + copy).

@@ -4,8 +4,11 @@
 
 #include <map>
 #include <memory>
+#include <set>
 
 #include "isa/error.h"
+#include "isa/extent.h"
+#include "isa/progress.h"
 #include "sim/common/trace_file.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/kernels.h"
@@ -92,18 +95,69 @@ void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& pr
   write_trace_file(path, std::move(events));
 }
 
+// The io tensor's shape holds as many values as its region.
+std::string io_shape_problem(const isa::xdnn::IoTensor& io) {
+  const auto& l = io.region().layout();
+  std::uint64_t values = 1;
+  for (const std::int64_t d : io.shape()) {
+    if (d <= 0 || d > isa::xdnn::kMaxLayoutDim) return fmt::format("shape dimension {} outside [1, {}]", d, isa::xdnn::kMaxLayoutDim);
+    values *= static_cast<std::uint64_t>(d);
+    if (values > (std::uint64_t{1} << 40)) return "shape of more than 2^40 values";
+  }
+  if (values != std::uint64_t{l.channels()} * l.height() * l.width()) {
+    return fmt::format("shape of {} values, its region holds {}", values, std::uint64_t{l.channels()} * l.height() * l.width());
+  }
+  return {};
+}
+
 }  // namespace
 
-SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
-                   const SimOptions& options) {
+void validate_program(const isa::xdnn::Program& program, const HwConfig& config) {
   const XdnnParams& hw = config.xdnn();
   if (program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
     throw UserError(fmt::format("the program uses {} bytes of DDR, more than ddr_bytes = {}", program.ddr_bytes_used(),
                                 hw.ddr_bytes));
   }
-  if (program.weights_address() + program.weights().size() > program.ddr_bytes_used()) {
+  if (!isa::inside(program.weights_address(), program.weights().size(), program.ddr_bytes_used())) {
     throw UserError("the program's weights lie outside the DDR it declares");
   }
+  const MemorySizes sizes{static_cast<std::uint64_t>(hw.am_bytes), program.ddr_bytes_used(),
+                          static_cast<std::uint64_t>(hw.filter_cache_bytes)};
+  std::set<std::string> layer_names;
+  for (const auto& layer : program.layers()) {
+    layer_names.insert(layer.name());
+    if (layer.output_materialized()) {
+      const std::string problem = region_problem(layer.output_region(), sizes);
+      if (!problem.empty()) throw UserError(fmt::format("layer '{}': output region {}", layer.name(), problem));
+    }
+  }
+  const auto& instrs = program.instrs();
+  for (int i = 0; i < instrs.size(); ++i) {
+    const Instr& instr = instrs.Get(i);
+    const std::string problem = instruction_problem(instr, sizes, config);
+    if (!problem.empty()) {
+      throw UserError(fmt::format("instruction {} ({}, layer '{}'): {}", i, isa::xdnn::instr_mnemonic(instr),
+                                  instr.layer(), problem));
+    }
+    if (layer_names.count(instr.layer()) == 0) {
+      throw UserError(fmt::format("instruction {} names layer '{}', which the program does not list", i, instr.layer()));
+    }
+  }
+  for (const auto* ios : {&program.inputs(), &program.outputs()}) {
+    for (const auto& io : *ios) {
+      std::string problem = region_problem(io.region(), sizes);
+      if (problem.empty()) problem = io_shape_problem(io);
+      if (!problem.empty()) {
+        throw UserError(fmt::format("{} '{}': {}", ios == &program.inputs() ? "input" : "output", io.name(), problem));
+      }
+    }
+  }
+}
+
+SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
+                   const SimOptions& options) {
+  validate_program(program, config);
+  const XdnnParams& hw = config.xdnn();
   if (static_cast<int>(inputs.size()) != program.inputs_size() && options.data) {
     throw UserError(fmt::format("{} input tensor(s) given, the program has {}", inputs.size(), program.inputs_size()));
   }
@@ -112,14 +166,12 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   state.config = &config;
   state.data = options.data;
   state.period = sc_core::sc_time(1000.0 / config.clock_mhz, sc_core::SC_NS);
-  // Memories (a timing-only run allocates them too: the checks read their sizes).
   state.memories.am.assign(static_cast<std::size_t>(hw.am_bytes), 0);
   state.memories.filter_cache.assign(static_cast<std::size_t>(hw.filter_cache_bytes), 0);
   state.memories.ddr.assign(program.ddr_bytes_used(), 0);
   std::copy(program.weights().begin(), program.weights().end(),
             state.memories.ddr.begin() + static_cast<std::ptrdiff_t>(program.weights_address()));
 
-  // Every instruction is checked before the run starts.
   const auto& instrs = program.instrs();
   state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
   state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));
@@ -129,16 +181,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   std::vector<std::size_t> layer_of(static_cast<std::size_t>(instrs.size()));
   for (int i = 0; i < instrs.size(); ++i) {
     const Instr& instr = instrs.Get(i);
-    const std::string problem = instruction_problem(instr, state.memories, config);
-    if (!problem.empty()) {
-      throw UserError(fmt::format("instruction {} ({}, layer '{}'): {}", i, isa::xdnn::instr_mnemonic(instr),
-                                  instr.layer(), problem));
-    }
-    const auto it = layer_index.find(instr.layer());
-    if (it == layer_index.end()) {
-      throw UserError(fmt::format("instruction {} names layer '{}', which the program does not list", i, instr.layer()));
-    }
-    layer_of[static_cast<std::size_t>(i)] = it->second;
+    layer_of[static_cast<std::size_t>(i)] = layer_index.at(instr.layer());
     const UnitId unit = unit_of(instr);
     state.unit_of[static_cast<std::size_t>(i)] = unit;
     std::uint64_t cycles = 0;
@@ -155,15 +198,8 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   }
   if (options.data) {
     for (int i = 0; i < program.inputs_size(); ++i) {
-      const auto& io = program.inputs(i);
-      const std::string problem = region_problem(io.region(), state.memories);
-      if (!problem.empty()) throw UserError(fmt::format("input '{}': region {}", io.name(), problem));
-      write_input(io, inputs[static_cast<std::size_t>(i)], state.memories);
+      write_input(program.inputs(i), inputs[static_cast<std::size_t>(i)], state.memories);
     }
-  }
-  for (const auto& io : program.outputs()) {
-    const std::string problem = region_problem(io.region(), state.memories);
-    if (!problem.empty()) throw UserError(fmt::format("output '{}': region {}", io.name(), problem));
   }
 
   BandwidthPortParams ddr;
@@ -180,19 +216,22 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     last_instr[layer_of[i]] = i;
     has_instr[layer_of[i]] = true;
   }
-  if (options.capture_layer_outputs && options.data) {
-    state.on_complete = [&](std::size_t i) {
+  ProgressPhase progress("simulation", layer_of.size(), "instructions");
+  const bool capture = options.capture_layer_outputs && options.data;
+  state.on_complete = [&](std::size_t i) {
+    progress.step();
+    if (capture) {
       const std::size_t l = layer_of[i];
       if (last_instr[l] != i) return;
       const auto& layer = program.layers(static_cast<int>(l));
       if (!layer.output_materialized()) return;
       const auto& region = layer.output_region();
-      if (!region_problem(region, state.memories).empty()) return;
+      if (!region_problem(region, state.memories.sizes()).empty()) return;
       const auto& lay = region.layout();
       result.layer_outputs[layer.output()] =
           read_tensor(region, state.memories, {1, lay.channels(), lay.height(), lay.width()});
-    };
-  }
+    }
+  };
 
   Elaborated& e = elaborated();
   if (!options.vcd_path.empty()) {
@@ -213,6 +252,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   }
   e.started = true;
   e.overlay.run(state);
+  progress.finish();
   if (e.vcd != nullptr) {
     sc_core::sc_close_vcd_trace_file(e.vcd);
     e.vcd = nullptr;

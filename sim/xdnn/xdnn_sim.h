@@ -55,6 +55,11 @@ struct SimResult {
   std::map<std::string, IntTensor> layer_outputs;  // by Layer.output, with capture_layer_outputs
 };
 
+// The checks simulate() makes before it runs anything, without allocating the memories: every
+// region, copy, window, requant and table inside its memory and its bounds, every instruction's
+// layer listed, the inputs' and outputs' shapes their regions'. UserError naming the field.
+void validate_program(const isa::xdnn::Program& program, const HwConfig& config);
+
 // Runs a program. The caller checks that it was compiled for `config`
 // (isa::xdnn::check_program_matches). A malformed instruction (a region outside its memory,
 // an unsupported conv, a race between units the flags do not order) is a UserError naming

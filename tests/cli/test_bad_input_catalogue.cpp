@@ -69,6 +69,18 @@ class Fixtures {
     const auto qdq = test::workbench(fmt::format("quantize {} --scheme pow2 --calib {} -o {}", model,
                                                  (dir_ / "calib").string(), (dir_ / "q").string()));
     if (qdq.exit_code != 0) throw std::runtime_error(qdq.out);
+    // A compiled folder with 16 bytes of each program flipped in the middle, and one whose
+    // model.qdq.onnx is another quantization's.
+    for (const auto& [folder, program] : {std::pair{"px", "program.xdnn"}, std::pair{"pp", "program.pulp"}}) {
+      std::filesystem::create_directories(dir_ / "damaged");
+      std::string bytes = read_file_bytes(dir_ / folder / program);
+      for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+      write("damaged/" + std::string(program), bytes);
+    }
+    std::filesystem::copy_file(dir_ / "px" / "model.qdq.onnx", dir_ / "damaged" / "model.qdq.onnx");
+    std::filesystem::create_directories(dir_ / "otherqdq");
+    std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "otherqdq" / "program.xdnn");
+    std::filesystem::copy_file(dir_ / "q" / "model.qdq.onnx", dir_ / "otherqdq" / "model.qdq.onnx");
   }
   const std::filesystem::path& dir() const { return dir_.path(); }
 
@@ -157,6 +169,10 @@ const std::vector<Entry> kCatalogue = {
     {"verify --hw {v3} {fx}/px --json {fx}/afile/r.json", "afile/r.json"},
     {"verify --hw {v3} {fx}/noqdq --json {out}/r.json", "model.qdq.onnx"},
     {"verify --hw {v3} {fx}/px --input {fx}/nope.npy", "nope.npy"},
+    {"sim --hw {v3} {fx}/damaged/program.xdnn --json {out}/r.json", "program.xdnn is damaged: digest mismatch"},
+    {"sim --hw {gap8} {fx}/damaged/program.pulp --json {out}/r.json", "program.pulp is damaged: digest mismatch"},
+    {"verify --hw {v3} {fx}/damaged --json {out}/r.json", "program.xdnn is damaged: digest mismatch"},
+    {"verify --hw {v3} {fx}/otherqdq --json {out}/r.json", "model.qdq.onnx: not the model program.xdnn was compiled from"},
     // inspect
     {"inspect {fx}/nope.onnx", "nope.onnx"},
     {"inspect {fx}/text.onnx", "text.onnx"},

@@ -1,11 +1,8 @@
 #include "workbench/sweep/progress.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <ostream>
 
 namespace wb::sweep {
@@ -15,17 +12,6 @@ namespace {
 constexpr int kBarWidth = 24;
 
 }  // namespace
-
-bool stderr_is_terminal() {
-  const char* term = std::getenv("TERM");
-  return isatty(STDERR_FILENO) != 0 && (term == nullptr || std::strcmp(term, "dumb") != 0);
-}
-
-std::string format_duration(double seconds) {
-  const auto total = static_cast<long long>(std::llround(std::max(0.0, seconds)));
-  const long long h = total / 3600, m = (total / 60) % 60, s = total % 60;
-  return h > 0 ? fmt::format("{}:{:02}:{:02}", h, m, s) : fmt::format("{}:{:02}", m, s);
-}
 
 Progress::Progress(std::ostream& os, bool terminal, std::size_t total)
     : os_(os), terminal_(terminal), total_(total), start_(std::chrono::steady_clock::now()) {}

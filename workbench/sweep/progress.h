@@ -8,6 +8,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "workbench/console_progress.h"
+
 namespace wb::sweep {
 
 class Progress {
@@ -38,10 +40,8 @@ class Progress {
   bool drawn_ = false;
 };
 
-// Whether stderr is a terminal (and TERM is not "dumb").
-bool stderr_is_terminal();
-
-// "1:05", "12:00:03".
-std::string format_duration(double seconds);
+// The console helpers the run commands share (workbench/console_progress.h).
+using wb::format_duration;
+using wb::stderr_is_terminal;
 
 }  // namespace wb::sweep

@@ -239,7 +239,7 @@ TEST(XdnnCompileHostLayers, OperandsGoToDdrCompactlyAndResultsComeBack) {
   const quant::QGraph g = test::squeeze_excite_qgraph();
   const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
   const isa::xdnn::Program& program = compiled.program;
-  EXPECT_EQ(program.header().format_version(), 3u);
+  EXPECT_EQ(program.header().format_version(), isa::xdnn::kXdnnFormatVersion);
   // Compact DDR images, not 96-lane AM words: the hardswish takes c (16 x 6 x 6 = 576 bytes)
   // down and brings h (576) back; the gate e and g (16 each). The multiply finds h and g in
   // DDR where the host left them (nothing wrote them since) and brings y back (576); the
@@ -305,19 +305,19 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 3 added HOST_SOFTMAX and its exp table: a format-2 program (and a format-1 one) is
-  // refused, to be compiled again.
+  // Format 4 added the payload and model digests, format 3 HOST_SOFTMAX: a program of an earlier
+  // format is refused, to be compiled again.
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
-  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 3u);
-  for (const std::uint32_t old : {2u, 1u}) {
+  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 4u);
+  for (const std::uint32_t old : {3u, 2u, 1u}) {
     program.mutable_header()->set_format_version(old);
     isa::xdnn::save_program(program, path);
     try {
       isa::xdnn::load_program(path);
       FAIL() << "expected a UserError";
     } catch (const UserError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 3", old)));
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 4", old)));
     }
   }
   std::filesystem::remove(path);
@@ -506,7 +506,7 @@ TEST(XdnnCompileHostLayers, SoftmaxRowGoesToDdrAndItsProbabilitiesAreTheNetworkO
   const quant::QGraph& g = test::softmax_cnn_xdnn();
   const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
   const isa::xdnn::Program& program = compiled.program;
-  EXPECT_EQ(program.header().format_version(), 3u);
+  EXPECT_EQ(program.header().format_version(), isa::xdnn::kXdnnFormatVersion);
   const auto& row = report_row(compiled, "softmax");
   EXPECT_EQ(row.at("type").get<std::string>(), "softmax");
   EXPECT_EQ(row.at("unit").get<std::string>(), "host");

@@ -321,7 +321,39 @@ TEST(PulpSimErrors, ACopyOutsideL2NamesLayerStepAndCopy) {
   Compiled c = compile();
   auto* copy = c.network.mutable_layers(1)->mutable_steps(0)->mutable_write_back(0);
   copy->set_destination(static_cast<std::uint64_t>(c.config.pulp().l2_bytes));
-  EXPECT_THAT(timing_run_error(c), HasSubstr("layer 1 'depthwise', step 0: write_back copy 0: writes L2 up to byte"));
+  EXPECT_THAT(timing_run_error(c), HasSubstr("layer 1 'depthwise', step 0: write_back copy 0: writes"));
+}
+
+// A program written by hand may hold any 64-bit value: tensors outside their memory and sums
+// that wrap around are refused by validate_network alone (it allocates no memory).
+TEST(PulpSimErrors, FieldsOutsideTheirMemoriesOrWrappingAreRefused) {
+  const Compiled good = compile();
+  EXPECT_NO_THROW(validate_network(good.network, good.config));
+  const auto refused = [&](const isa::pulp::Network& network, const std::string& needle) {
+    try {
+      validate_network(network, good.config);
+      ADD_FAILURE() << "expected a UserError mentioning " << needle;
+    } catch (const UserError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(needle));
+    }
+  };
+  isa::pulp::Network n = good.network;
+  n.mutable_inputs(0)->set_address(static_cast<std::uint64_t>(good.config.pulp().l2_bytes));
+  refused(n, "program input");
+  n = good.network;
+  n.mutable_outputs(0)->add_shape(0);
+  refused(n, "shape dimension 0");
+  n = good.network;
+  n.mutable_layers(1)->set_output_address(~std::uint64_t{0} - 4);
+  refused(n, "layer 1 'depthwise': output");
+  n = good.network;
+  auto* copy = n.mutable_layers(1)->mutable_steps(0)->mutable_write_back(0);
+  copy->set_count(3);
+  copy->set_destination_stride(~std::uint64_t{0} / 2 + 1);  // 2 * stride wraps to 0
+  refused(n, "span more than 2^64 bytes");
+  n = good.network;
+  n.mutable_layers(1)->mutable_steps(0)->mutable_compute()->set_c_in(1u << 30);
+  refused(n, "exceeds");
 }
 
 TEST(PulpSimErrors, AMalformedKernelCallIsRefusedBeforeRunning) {

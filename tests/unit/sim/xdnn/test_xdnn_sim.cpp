@@ -7,6 +7,7 @@
 // depthwise ceil(C / R) * ceil(npix / (K*m)) * kh * kw + R + K; v3_96: R = 96, K = 16,
 // m = 2 (int8) or 1 (int16).
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -21,6 +22,7 @@ namespace {
 using sim::xdnn::SimOptions;
 using sim::xdnn::SimResult;
 using sim::xdnn::simulate;
+using sim::xdnn::validate_program;
 
 // One conv (optionally with a pipelined pool) of an AM-resident network input into an
 // AM-resident network output, its weights loaded from DDR first.
@@ -973,6 +975,42 @@ TEST(XdnnSimErrors, CopyBetweenTheWrongMemories) {
   expect_user_error(p, config(), {k.input}, {"instruction 0", "AM"});
 }
 
+// A program written by hand may hold any 64-bit value: sums that wrap around are refused
+// before the run, by validate_program alone (it allocates no memory).
+TEST(XdnnSimErrors, FieldsWhoseArithmeticWouldWrapAreRefused) {
+  ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
+  const x::Program good = conv_program(k);
+  EXPECT_NO_THROW(validate_program(good, config()));
+  const auto refused = [&](const x::Program& p, const std::string& needle) {
+    try {
+      validate_program(p, config());
+      ADD_FAILURE() << "expected a UserError mentioning " << needle;
+    } catch (const UserError& e) {
+      EXPECT_THAT(e.what(), testing::HasSubstr(needle));
+    }
+  };
+  x::Program p = good;
+  x::Copy& load = *p.mutable_instrs(0)->mutable_load_weights();
+  load.set_count(2);
+  load.set_source_stride(~std::uint64_t{0});  // (count - 1) * stride + chunk wraps to chunk - 1
+  refused(p, "span more than 2^64 bytes");
+  p = good;
+  p.mutable_instrs(0)->mutable_load_weights()->set_destination(~std::uint64_t{0} - 2);
+  refused(p, "lie outside filter cache");
+  p = good;
+  p.mutable_instrs(1)->mutable_conv()->mutable_output()->mutable_layout()->set_height(1u << 31);
+  refused(p, "exceeds");
+  p = good;
+  p.mutable_instrs(1)->mutable_conv()->mutable_window()->set_kernel_h(1u << 30);
+  refused(p, "window field 1073741824 exceeds 1024");
+  p = good;
+  p.set_weights_address(~std::uint64_t{0});
+  refused(p, "weights lie outside the DDR");
+  p = good;
+  p.mutable_outputs(0)->add_shape(2);  // twice the values its region holds
+  refused(p, "output");
+}
+
 TEST(XdnnSimErrors, DdrBeyondTheConfig) {
   ConvCase k = dense_case(3, 5, 5, 4, window(3, 1, 1));
   x::Program p = conv_program(k);
@@ -1042,7 +1080,7 @@ TEST(XdnnSimErrors, MalformedHostLutIsRefused) {
   refused(p, "the host reads and writes DDR only, but a is in AM");
   p = good;
   host_instr(p).mutable_output()->set_address(2ull << 20);
-  refused(p, "output region [0x200000");
+  refused(p, "output region 864 bytes at 0x200000 lie outside DDR");
   p = good;
   host_instr(p).mutable_output()->mutable_layout()->set_height(2);
   refused(p, "a lookup table keeps the shape (a 2x3x3, output 2x2x3)");
@@ -1143,9 +1181,15 @@ TEST(XdnnSimErrors, MalformedHostMulIsRefused) {
   p = good;
   host_instr(p).add_table(0);
   refused(p, "a mul has no table");
-  // A product beyond 64 bits after the multiplier is an error at run time, not a wrap.
+  // A multiplier beyond any compiler's is refused before the run.
   p = good;
   host_instr(p).mutable_requant()->set_multiplier(0, std::int64_t{1} << 62);
+  refused(p, "requant multiplier 4611686018427387904 outside [-2^32, 2^32]");
+  // A product beyond 64 bits after an in-range multiplier and shift is an error at run time,
+  // not a wrap: 100 * 100 * 2^32, shifted left by 31.
+  p = good;
+  host_instr(p).mutable_requant()->set_multiplier(0, std::int64_t{1} << 32);
+  host_instr(p).mutable_requant()->set_shift(0, -31);
   expect_user_error(p, config(), {IntTensor{{1, 2, 3, 3}, std::vector<std::int32_t>(18, 100)}, b},
                     {"instruction 0", "XNMul(host)", "overflows 64 bits"});
 }

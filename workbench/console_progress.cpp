@@ -1,0 +1,92 @@
+#include "workbench/console_progress.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ostream>
+#include <utility>
+
+namespace wb {
+
+namespace {
+
+// A phase shorter than this shows nothing: most runs of small models stay silent.
+constexpr double kShowAfterSeconds = 1.0;
+constexpr double kRedrawSeconds = 0.1;      // terminal
+constexpr double kPlainLineSeconds = 5.0;   // not a terminal
+constexpr int kBarWidth = 24;
+
+}  // namespace
+
+bool stderr_is_terminal() {
+  const char* term = std::getenv("TERM");
+  return isatty(STDERR_FILENO) != 0 && (term == nullptr || std::strcmp(term, "dumb") != 0);
+}
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  const long long h = total / 3600, m = (total / 60) % 60, s = total % 60;
+  return h > 0 ? fmt::format("{}:{:02}:{:02}", h, m, s) : fmt::format("{}:{:02}", m, s);
+}
+
+ConsoleProgress::ConsoleProgress(std::ostream& os, bool terminal, std::function<Clock::time_point()> now)
+    : os_(os), terminal_(terminal), now_(std::move(now)) {}
+
+double ConsoleProgress::elapsed() const { return std::chrono::duration<double>(now_() - start_).count(); }
+
+std::string ConsoleProgress::status() const {
+  const double seconds = elapsed();
+  std::string text = fmt::format("{}/{} {}, {}", done_, total_, unit_, format_duration(seconds));
+  if (done_ > 0 && done_ < total_) {
+    const double left = seconds / static_cast<double>(done_) * static_cast<double>(total_ - done_);
+    text += fmt::format(", about {} left", format_duration(left));
+  }
+  return text;
+}
+
+void ConsoleProgress::begin(std::string_view phase, std::uint64_t total, std::string_view unit) {
+  const std::lock_guard lock(mutex_);
+  phase_ = phase;
+  unit_ = unit;
+  total_ = total;
+  done_ = 0;
+  start_ = last_draw_ = now_();
+  shown_ = false;
+}
+
+void ConsoleProgress::advance(std::uint64_t done) {
+  // Workers report from any thread; one that finds the display busy skips its redraw.
+  const std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  done_ = std::max(done_, std::min(done, total_));
+  if (elapsed() < kShowAfterSeconds) return;
+  const double since_draw = std::chrono::duration<double>(now_() - last_draw_).count();
+  if (shown_ && since_draw < (terminal_ ? kRedrawSeconds : kPlainLineSeconds)) return;
+  last_draw_ = now_();
+  shown_ = true;
+  if (terminal_) {
+    const auto filled = total_ > 0 ? static_cast<int>(kBarWidth * done_ / total_) : 0;
+    os_ << fmt::format("\r\033[K{} [{}{}] {}", phase_, std::string(static_cast<std::size_t>(filled), '#'),
+                       std::string(static_cast<std::size_t>(kBarWidth - filled), '.'), status())
+        << std::flush;
+  } else {
+    os_ << fmt::format("{}: {}\n", phase_, status()) << std::flush;
+  }
+}
+
+void ConsoleProgress::end() {
+  const std::lock_guard lock(mutex_);
+  if (!shown_) return;
+  if (terminal_) {
+    os_ << "\r\033[K" << std::flush;  // the command's own log line says how long it took
+  } else {
+    os_ << fmt::format("{}: done, {} {} in {}\n", phase_, done_, unit_, format_duration(elapsed())) << std::flush;
+  }
+  shown_ = false;
+}
+
+}  // namespace wb

@@ -1,0 +1,49 @@
+#pragma once
+// The command line's progress display (isa/progress.h's sink) on stderr: a phase that runs
+// longer than a second shows, on a terminal, one line redrawn in place (a bar, the count and
+// the ETA) and erased when the phase ends; otherwise a plain line every few seconds and one
+// when it ends, so logs and CI show where the time went. Short phases show nothing.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "isa/progress.h"
+
+namespace wb {
+
+class ConsoleProgress final : public ProgressSink {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // `terminal`: redraw in place (else plain lines); `now`: the clock (tests pass their own).
+  ConsoleProgress(std::ostream& os, bool terminal, std::function<Clock::time_point()> now = Clock::now);
+
+  void begin(std::string_view phase, std::uint64_t total, std::string_view unit) override;
+  void advance(std::uint64_t done) override;
+  void end() override;
+
+ private:
+  double elapsed() const;
+  std::string status() const;  // "12/53 layers, 0:03, about 0:09 left"
+
+  std::ostream& os_;
+  bool terminal_;
+  std::function<Clock::time_point()> now_;
+  std::mutex mutex_;
+  std::string phase_, unit_;
+  std::uint64_t total_ = 0, done_ = 0;
+  Clock::time_point start_, last_draw_;
+  bool shown_ = false;
+};
+
+// Whether stderr is a terminal (and TERM is not "dumb").
+bool stderr_is_terminal();
+
+// "1:05", "12:00:03".
+std::string format_duration(double seconds);
+
+}  // namespace wb
