@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "isa/error.h"
+#include "sim/common/watchdog.h"
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/tensor_io.h"
 
@@ -25,9 +26,29 @@ void Cluster::run(RunState& state) {
   state_ = &state;
   done_ = false;
   start_ = sc_core::sc_time_stamp();
+  current_layer_ = 0;
+  at_barrier_ = false;
+  core_running_.fill(false);
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) start_event_.notify(sc_core::SC_ZERO_TIME);
   sc_core::sc_start();
+  if (state.error.empty()) check_finished();
   state_ = nullptr;
+}
+
+void Cluster::check_finished() const {
+  if (done_) return;
+  const auto& network = *state_->network;
+  std::vector<UnitState> units;
+  std::string controller = "not started";
+  if (current_layer_ < static_cast<std::size_t>(network.layers_size())) {
+    controller = fmt::format("in layer {} '{}'", current_layer_, network.layers(static_cast<int>(current_layer_)).name());
+    if (at_barrier_) controller += fmt::format(", at the barrier: {} of {} cores arrived", arrived_, active_cores_);
+  }
+  units.push_back({"fabric controller", controller});
+  for (int c = 0; c < state_->hw->cores; ++c) {
+    units.push_back({fmt::format("core {}", c), core_running_[static_cast<std::size_t>(c)] ? "running a kernel" : "idle"});
+  }
+  throw SimulationStalled(now(), units);
 }
 
 std::uint64_t Cluster::now() const {
@@ -74,6 +95,7 @@ void Cluster::fabric_controller() {
     const auto& network = *state_->network;
     for (std::size_t l = 0; l < static_cast<std::size_t>(network.layers_size()); ++l) {
       const auto& layer = network.layers(static_cast<int>(l));
+      current_layer_ = l;
       LayerStats& stats = state_->layers[l];
       stats.core_busy_cycles.assign(static_cast<std::size_t>(hw.cores), 0);
       SystemCClock clock(*this, l);
@@ -110,7 +132,9 @@ void Cluster::core_thread(int core) {
   const auto c = static_cast<std::size_t>(core);
   while (true) {
     wait(go_[c]);
+    core_running_[c] = true;
     wait(period_ * static_cast<double>(work_[c]));
+    core_running_[c] = false;
     if (++arrived_ == active_cores_) barrier_.notify(sc_core::SC_ZERO_TIME);
   }
 }
@@ -148,7 +172,11 @@ void Cluster::compute(const isa::pulp::KernelCall& call, const isa::pulp::Kernel
     if (state_->trace) state_->events.push_back({static_cast<int>(c), fork, fork + work_[c], layer, step, "kernel"});
     go_[c].notify(sc_core::SC_ZERO_TIME);
   }
-  if (active_cores_ > 0) wait(barrier_);
+  if (active_cores_ > 0) {
+    at_barrier_ = true;
+    wait(barrier_);
+    at_barrier_ = false;
+  }
   // The slowest core's TCDM bank conflicts, then the barrier itself.
   wait_until(begin + cost.cycles);
   if (!state_->data || !state_->error.empty()) return;

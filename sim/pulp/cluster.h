@@ -88,6 +88,11 @@ class Cluster : public sc_core::sc_module {
   std::array<std::uint64_t, kMaxCores> work_{};
   int active_cores_ = 0;
   int arrived_ = 0;
+  // For the watchdog (sim/common/watchdog.h): where the fabric controller is.
+  std::size_t current_layer_ = 0;
+  bool at_barrier_ = false;
+  std::array<bool, kMaxCores> core_running_{};
+  void check_finished() const;  // throws SimulationStalled when the run ended early
   sc_core::sc_event barrier_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "isa/xdnn_access.h"
 #include "isa/xdnn_program.h"
+#include "sim/common/watchdog.h"
 #include "sim/xdnn/kernels.h"
 
 namespace wb::sim::xdnn {
@@ -60,9 +61,37 @@ void Overlay::run(RunState& state) {
   in_flight_.fill(-1);
   for (auto& q : queue_) q.clear();
   run_started_ = false;
+  next_instr_ = 0;
+  waiting_for_unit_ = -1;
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) start_event_.notify(sc_core::SC_ZERO_TIME);
   sc_core::sc_start();
+  if (state.error.empty()) check_finished();
   state_ = nullptr;
+}
+
+void Overlay::check_finished() const {
+  const auto& instrs = state_->program->instrs();
+  const auto n = static_cast<std::size_t>(instrs.size());
+  bool finished = next_instr_ >= n;
+  for (std::size_t u = 0; u < kUnits; ++u) finished = finished && completed_[u] == issued_[u];
+  if (finished) return;
+  std::vector<UnitState> units;
+  std::string controller = "all instructions issued";
+  if (next_instr_ < n) {
+    controller = fmt::format("at {}", describe(instrs.Get(static_cast<int>(next_instr_))));
+    if (waiting_for_unit_ >= 0) {
+      const auto u = static_cast<std::size_t>(waiting_for_unit_);
+      controller += fmt::format(", waiting for the {} to complete {} instructions ({} done)",
+                                unit_name(static_cast<UnitId>(u)), waiting_for_count_, completed_[u]);
+    }
+  }
+  units.push_back({"controller", controller});
+  for (std::size_t u = 0; u < kUnits; ++u) {
+    std::string doing = in_flight_[u] >= 0 ? "running " + describe(instrs.Get(static_cast<int>(in_flight_[u]))) : "idle";
+    doing += fmt::format(", {} queued, {} of {} issued done", queue_[u].size(), completed_[u], issued_[u]);
+    units.push_back({unit_name(static_cast<UnitId>(u)), doing});
+  }
+  throw SimulationStalled(cycles_since_start(), units);
 }
 
 std::string Overlay::race_with_in_flight(std::size_t index) const {
@@ -101,9 +130,13 @@ void Overlay::controller() {
       const Instr& instr = instrs.Get(static_cast<int>(i));
       sc_core::wait(issue_delay);
       const sc_core::sc_time ready = sc_core::sc_time_stamp();
+      next_instr_ = i;
       const auto wait_for = [&](UnitId unit, std::uint64_t count) {
         const auto u = static_cast<std::size_t>(unit);
+        waiting_for_unit_ = static_cast<std::int64_t>(u);
+        waiting_for_count_ = count;
         while (completed_[u] < count) sc_core::wait(done_event_[u]);
+        waiting_for_unit_ = -1;
       };
       const auto& w = instr.wait();
       if (w.conv()) wait_for(UnitId::Array, issued_[static_cast<std::size_t>(UnitId::Array)]);
@@ -124,6 +157,7 @@ void Overlay::controller() {
       if (instr.has_eltwise()) after_last_eltwise = issued_[u];
       work_event_[u].notify(sc_core::SC_ZERO_TIME);
     }
+    next_instr_ = static_cast<std::size_t>(instrs.size());
   }
 }
 

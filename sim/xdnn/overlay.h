@@ -70,6 +70,8 @@ class Overlay : public sc_core::sc_module {
   std::uint64_t cycles_since_start() const;
   // A conflicting access of an instruction in flight on another unit, or "".
   std::string race_with_in_flight(std::size_t index) const;
+  // Throws SimulationStalled when the run ended with instructions not issued or not completed.
+  void check_finished() const;
 
   RunState* state_ = nullptr;
   bool run_started_ = false;  // the controller has taken the current run
@@ -80,6 +82,9 @@ class Overlay : public sc_core::sc_module {
   std::array<std::uint64_t, kUnits> issued_{};
   std::array<std::uint64_t, kUnits> completed_{};
   std::array<std::int64_t, kUnits> in_flight_{};  // instruction running on each unit, -1 none
+  std::size_t next_instr_ = 0;           // the controller's position (instrs.size(): all issued)
+  std::int64_t waiting_for_unit_ = -1;   // the unit the controller waits for, -1 none
+  std::uint64_t waiting_for_count_ = 0;  // ... until it has completed this many
   std::array<sc_core::sc_signal<bool>, kUnits> busy_;
 };
 
