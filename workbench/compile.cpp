@@ -57,6 +57,7 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
     result.quantized = std::move(cached.quantized);
     cache.evict(limit, cached.key);
   }
+  result.quantized.synthetic_calibration = cached.model.synthetic_calibration;
   result.quantized.qgraph = std::move(cached.model.graph);
   result.seeded_inputs = std::move(cached.model.float_inputs);
 }
@@ -84,6 +85,10 @@ CompiledModel compile_model(const CompileCommand& command, std::ostream& log) {
     result.quantized = run_quantize(command.quantize, log);
   }
   result.program = result.backend->compile(result.quantized.qgraph, result.config, options);
+  // What the program was compiled from beyond the model and config: for the reports of sim/verify.
+  isa::ProgramHeader& header = result.program->mutable_header();
+  for (const std::string& set : command.overrides) header.add_hw_overrides(set);
+  header.set_calibration(calibration_record(command.quantize, result.quantized).dump());
   return result;
 }
 

@@ -263,6 +263,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
       calibration_set = load_input_set(graph, *command.calib_dir);
     } else {
       synthetic = true;
+      result.synthetic_calibration = true;
       calibration_set = synthetic_input_set(graph, command.calib_count, command.seed);
       warn_later(synthetic_calibration_warning(command));
     }
@@ -315,6 +316,23 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   if (command.out_dir) write_quantization_files(result, *command.out_dir, log);
   result.float_graph = std::make_shared<Graph>(std::move(graph));
   return result;
+}
+
+nlohmann::json calibration_record(const QuantizeCommand& command, const QuantizeResult& result) {
+  if (command.structure_only) return {{"source", "none"}};
+  if (result.from_qdq || (!command.calib_dir && !result.synthetic_calibration)) return {{"source", "qdq"}};
+  nlohmann::json record = {{"source", command.calib_dir ? "dir" : "synthetic"},
+                           {"method", quant::calibration_method_name(command.calibration.method)}};
+  if (command.calibration.method == quant::CalibrationMethod::Percentile) {
+    record["percentile"] = command.calibration.percentile;
+  }
+  if (command.calib_dir) {
+    record["dir"] = command.calib_dir->string();
+  } else {
+    record["count"] = command.calib_count;
+    record["seed"] = command.seed;
+  }
+  return record;
 }
 
 std::string write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir,

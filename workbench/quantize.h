@@ -66,6 +66,7 @@ struct QuantizeResult {
   double calibration_seconds = 0;
   double quantize_seconds = 0;  // import + passes + calibration + QGraph
   bool from_qdq = false;
+  bool synthetic_calibration = false;  // calibrated on seeded synthetic inputs
   // The float graph after the scheme's passes (the QDQ graph for a quantized model): its
   // inputs are what `run` feeds, and what synthetic inputs are drawn for.
   std::shared_ptr<Graph> float_graph;
@@ -77,6 +78,11 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log);
 // quant.json, model.qdq.onnx (and report.json with a fidelity report) into `dir`, created.
 // Returns model.qdq.onnx's SHA-256 ("" when the model could not be exported as QDQ).
 std::string write_quantization_files(const QuantizeResult& result, const std::filesystem::path& dir, std::ostream& log);
+
+// How a quantization found its scales, for the record (the run report's run.calibration):
+// {"source": "dir"|"synthetic"|"qdq"|"none", "method", "percentile" (percentile method),
+//  "dir" or "count" and "seed"}; "none" is a timing-only run's [-1, 1] ranges.
+nlohmann::json calibration_record(const QuantizeCommand& command, const QuantizeResult& result);
 
 // The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline).
 std::string synthetic_calibration_warning(const QuantizeCommand& command);

@@ -289,7 +289,9 @@ json to_json(const RunReport& report) {
            {{"scheme", report.run.scheme},
             {"compile_options", report.run.compile_options},
             {"hw_fingerprint", report.run.hw_fingerprint},
-            {"data", report.run.data}}},
+            {"data", report.run.data},
+            {"overrides", report.run.overrides},
+            {"calibration", report.run.calibration}}},
           {"verdict", report.verdict},
           {"mismatch", std::move(mismatch)},
           {"totals", std::move(totals)},
@@ -325,6 +327,16 @@ RunReport from_json(const json& doc, std::string_view source) {
   report.run.compile_options = in.string(run, "run", "compile_options");
   report.run.hw_fingerprint = in.string(run, "run", "hw_fingerprint");
   report.run.data = in.boolean(run, "run", "data");
+  // Recorded since the provenance fields were added; older reports (sweep databases) lack them.
+  if (run.contains("overrides")) {
+    const json& overrides = run.at("overrides");
+    if (!overrides.is_array()) in.fail("'run.overrides' must be an array of strings");
+    for (const json& o : overrides) {
+      if (!o.is_string()) in.fail("'run.overrides' must be an array of strings");
+      report.run.overrides.push_back(o.get<std::string>());
+    }
+  }
+  if (run.contains("calibration")) report.run.calibration = run.at("calibration");
 
   const json& wall = in.object(doc, "", "wall");
   report.wall.compile_seconds = in.number(wall, "wall", "compile_seconds");

@@ -55,6 +55,8 @@ struct RunSettings {
   std::string compile_options;  // every compile option, resolved ("a=on,b=dory")
   std::string hw_fingerprint;   // of the resolved config (isa::hw_fingerprint)
   bool data = false;            // simulated with data (false: --no-data, timing only)
+  std::vector<std::string> overrides;  // every --set KEY=VALUE the program was compiled with
+  nlohmann::json calibration;          // how the scales were found (calibration_record); null unknown
 
   bool operator==(const RunSettings&) const = default;
 };
@@ -89,7 +91,8 @@ struct RunReport {
 };
 
 // {schema, tool:{version,git,commit,dirty}, model:{path,sha256,name},
-//  hw:{path,sha256,target,resolved}, run:{scheme,compile_options,hw_fingerprint,data},
+//  hw:{path,sha256,target,resolved},
+//  run:{scheme,compile_options,hw_fingerprint,data,overrides,calibration},
 //  verdict, mismatch (object or null), totals:{...}, layers:[...],
 //  wall:{compile_seconds,simulate_seconds}}; extra keys are flattened into their totals/layer
 // object. std::logic_error if an extra key collides with a standard one.

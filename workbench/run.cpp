@@ -88,7 +88,10 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
   r.totals = run.report.totals;
   r.layers = run.report.layers;
   const isa::ProgramHeader& header = request.program->header();
-  r.run = {header.quant_scheme(), header.compile_options(), header.hw_fingerprint(), !request.no_data};
+  nlohmann::json calibration = nlohmann::json::parse(header.calibration(), nullptr, false);
+  if (calibration.is_discarded()) calibration = nullptr;  // a program compiled before it was recorded
+  r.run = {header.quant_scheme(), header.compile_options(), header.hw_fingerprint(), !request.no_data,
+           {header.hw_overrides().begin(), header.hw_overrides().end()}, std::move(calibration)};
   r.wall = {request.compile_seconds, sim_seconds};
   r.verdict = "not-verified";
   if (request.graph != nullptr && !request.no_data) {

@@ -33,7 +33,8 @@ RunReport sample_report() {
   r.tool_git = "2d8683c+dirty.0a1b";
   r.tool_commit = "2d8683c";
   r.tool_dirty = true;
-  r.run = {"xdnn", "a=on,b=dory", std::string(16, 'c'), true};
+  r.run = {"xdnn", "a=on,b=dory", std::string(16, 'c'), true, {"am_bytes=4MiB", "array.rows=56"},
+           {{"source", "synthetic"}, {"method", "minmax"}, {"count", 16}, {"seed", 1}}};
   r.wall = {1.25, 0.5};
   r.model_path = "workloads/resnet18/model.onnx";
   r.model_sha256 = std::string(64, 'a');
@@ -94,7 +95,8 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
                                                "layers", "wall"}));
   EXPECT_EQ(j["schema"], kReportSchema);
   EXPECT_EQ(keys_of(j["tool"]), (std::set<std::string>{"version", "git", "commit", "dirty"}));
-  EXPECT_EQ(keys_of(j["run"]), (std::set<std::string>{"scheme", "compile_options", "hw_fingerprint", "data"}));
+  EXPECT_EQ(keys_of(j["run"]), (std::set<std::string>{"scheme", "compile_options", "hw_fingerprint", "data",
+                                                      "overrides", "calibration"}));
   EXPECT_EQ(keys_of(j["wall"]), (std::set<std::string>{"compile_seconds", "simulate_seconds"}));
   EXPECT_EQ(keys_of(j["model"]), (std::set<std::string>{"path", "sha256", "name"}));
   EXPECT_EQ(keys_of(j["hw"]), (std::set<std::string>{"path", "sha256", "target", "resolved"}));

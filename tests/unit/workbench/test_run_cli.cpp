@@ -86,8 +86,8 @@ TEST(CompileSimVerifyCli, SeparateStagesAgreeWithRun) {
   const test::TempDir dir;
   const std::string hw = fmt::format("{}/configs/v3_96.yaml", WB_TEST_SOURCE_DIR);
   const std::string out = (dir / "c").string();
-  const CommandResult compile = workbench(fmt::format("compile --hw {} {} --calib-count 2 -o {}", hw,
-                                                      workload("tiny_resnet.onnx"), out));
+  const CommandResult compile = workbench(fmt::format("compile --hw {} --set am_bytes=8MiB {} --calib-count 2 -o {}",
+                                                      hw, workload("tiny_resnet.onnx"), out));
   ASSERT_EQ(compile.exit_code, 0) << compile.out;
   for (const char* file : {"program.xdnn", "program.cmd", "compile.json", "quant.json", "model.qdq.onnx"}) {
     EXPECT_TRUE(std::filesystem::exists(dir / "c" / file)) << file;
@@ -96,15 +96,23 @@ TEST(CompileSimVerifyCli, SeparateStagesAgreeWithRun) {
   EXPECT_GT(compiled["ops"].get<std::uint64_t>(), 0u);
   EXPECT_TRUE(compiled["unsupported"].empty());
   const CommandResult verify =
-      workbench(fmt::format("verify --hw {} {} --quiet --json {}", hw, out, (dir / "v.json").string()));
+      workbench(fmt::format("verify --hw {} --set am_bytes=8MiB {} --quiet --json {}", hw, out, (dir / "v.json").string()));
   ASSERT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_EQ(read_json(dir / "v.json")["verdict"], "bit-exact");
-  const CommandResult sim = workbench(fmt::format("sim --hw {} {}/program.xdnn --quiet --json {}", hw, out,
-                                                  (dir / "s.json").string()));
+  const CommandResult sim = workbench(fmt::format("sim --hw {} --set am_bytes=8MiB {}/program.xdnn --quiet --json {}",
+                                                  hw, out, (dir / "s.json").string()));
   ASSERT_EQ(sim.exit_code, 0) << sim.out;
   const auto s = read_json(dir / "s.json");
   EXPECT_EQ(s["verdict"], "not-verified");
   EXPECT_EQ(s["totals"]["cycles"], read_json(dir / "v.json")["totals"]["cycles"]);
+  // Provenance: the program carries what it was compiled with into every report made from it.
+  for (const char* report : {"s.json", "v.json"}) {
+    const auto run = read_json(dir / report)["run"];
+    EXPECT_EQ(run["overrides"], nlohmann::json::array({"am_bytes=8MiB"})) << report;
+    EXPECT_EQ(run["calibration"], nlohmann::json({{"source", "synthetic"}, {"method", "max"}, {"count", 2}, {"seed", 1}}))
+        << report;
+    EXPECT_THAT(run["compile_options"].get<std::string>(), testing::HasSubstr("schedule_search=on")) << report;
+  }
 }
 
 TEST(CompileSimVerifyCli, ProgramsForAnotherConfigOrCorruptedAreRefused) {

@@ -25,7 +25,7 @@ report::RunReport make_report(const std::string& commit, const std::string& mode
   r.target = "xdnn";
   r.hw_resolved = {{"name", config}};
   r.verdict = "bit-exact";
-  r.run = {"xdnn", "a=on", "fp-" + config, true};
+  r.run = {"xdnn", "a=on", "fp-" + config, true, {}, nullptr};
   r.wall = {1.0, 2.0};
   for (const Layer& l : layers) {
     report::LayerRow row;
