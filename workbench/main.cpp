@@ -351,7 +351,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--csv", args.csv, "Write the per-layer report as CSV (SCALE-Sim COMPUTE_REPORT columns first)");
     cmd->add_option("--trace", args.trace, "Write Chrome/Perfetto trace events (a track per unit)");
     cmd->add_option("--vcd", args.vcd, "Write a SystemC VCD of the units' busy signals (GTKWave)");
-    cmd->add_flag("--quiet", args.quiet, "No per-layer table and no progress display on the console");
+    cmd->add_flag("--quiet", args.quiet, "No per-layer table and no progress display (the totals and the verdict stay)");
   };
   const auto to_sim_outputs = [](const ReportArgs& args) {
     wb::SimOutputs outputs;
@@ -360,6 +360,7 @@ int main(int argc, char** argv) {
     outputs.trace = args.trace;
     outputs.vcd = args.vcd;
     outputs.table = !args.quiet;
+    outputs.console = &std::cout;
     return outputs;
   };
 

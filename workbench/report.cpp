@@ -548,7 +548,11 @@ void print_table(const RunReport& report, std::ostream& os) {
   };
   print_line([&](std::size_t c) { return columns[c].title; });
   for (std::size_t r = 0; r < report.layers.size(); ++r) print_line([&](std::size_t c) { return columns[c].cells[r]; });
+  os << '\n';
+  print_totals(report, os);
+}
 
+void print_totals(const RunReport& report, std::ostream& os) {
   const Totals& t = report.totals;
   std::vector<std::pair<std::string, std::string>> totals = {
       {"cycles", grouped(t.cycles)},
@@ -576,7 +580,6 @@ void print_table(const RunReport& report, std::ostream& os) {
 
   std::size_t key_width = 0;
   for (const auto& [key, value] : totals) key_width = std::max(key_width, display_width(key));
-  os << '\n';
   for (const auto& [key, value] : totals) os << padded(key, key_width, false) << "  " << value << '\n';
 }
 

@@ -124,6 +124,8 @@ std::string csv_number(double value);
 // One row per layer (name, type, unit, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
 // tiles), then the totals and the verdict.
 void print_table(const RunReport& report, std::ostream& os);
+// The totals block and the verdict alone (what --quiet keeps).
+void print_totals(const RunReport& report, std::ostream& os);
 
 // The digests reports and caches use (isa/sha256.h).
 using isa::Sha256;

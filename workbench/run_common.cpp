@@ -208,7 +208,12 @@ std::vector<Tensor> sim_inputs(const std::vector<quant::QTensor>& program_inputs
 }
 
 void emit_outputs(const report::RunReport& r, const SimOutputs& outputs, std::ostream& log) {
-  if (outputs.table) report::print_table(r, log);
+  std::ostream& console = outputs.console != nullptr ? *outputs.console : log;
+  if (outputs.table) {
+    report::print_table(r, console);
+  } else if (outputs.totals) {
+    report::print_totals(r, console);
+  }
   if (!outputs.json.empty()) report::write_json(r, outputs.json);
   if (!outputs.csv.empty()) report::write_csv(r, outputs.csv);
 }

@@ -23,7 +23,9 @@ namespace wb {
 
 struct SimOutputs {
   std::filesystem::path json, csv, trace, vcd;  // empty: not written
-  bool table = true;                            // print the console table
+  bool table = true;                            // print the per-layer table
+  bool totals = true;                           // print the totals and the verdict (--quiet keeps them)
+  std::ostream* console = nullptr;              // where the table and totals go (null: the log)
 };
 // UserError naming the first output file that cannot be written (before any long work).
 void check_outputs(const SimOutputs& outputs);

@@ -31,6 +31,7 @@ report::RunReport run_point(const ManifestPoint& point, std::ostream& log) {
   request.float_inputs = model.float_inputs;
   request.no_data = point.mode == Mode::Timing;
   request.outputs.table = false;
+  request.outputs.totals = false;
   request.compile_seconds = compile_seconds;
   return simulate_and_verify(request, log);
 }
