@@ -42,6 +42,25 @@ endif()
 # Debian builds libsystemc for C++17; headers included from a C++20 build must agree,
 # or the link fails on sc_api_version_2_3_4_cxx202002L.
 add_library(wb_systemc INTERFACE)
-target_link_libraries(wb_systemc INTERFACE PkgConfig::SYSTEMC Threads::Threads)
+if(WB_SANITIZE)
+  # The sanitizer build links the same SystemC version with its stack-switch annotations for
+  # AddressSanitizer completed (docs/testing.md); scripts/setup.sh --preset asan builds it from
+  # Debian's source package into this folder.
+  if(DEFINED ENV{WB_CACHE_DIR})
+    set(wb_cache_dir "$ENV{WB_CACHE_DIR}")
+  else()
+    set(wb_cache_dir "$ENV{HOME}/.cache/workbench")
+  endif()
+  set(WB_SYSTEMC_SANITIZE_DIR "${wb_cache_dir}/systemc/${SYSTEMC_VERSION}-asan" CACHE PATH
+      "SystemC for WB_SANITIZE builds (scripts/setup.sh --preset asan builds it)")
+  if(NOT EXISTS "${WB_SYSTEMC_SANITIZE_DIR}/recipe.txt" OR NOT EXISTS "${WB_SYSTEMC_SANITIZE_DIR}/lib/libsystemc.so")
+    message(FATAL_ERROR "SystemC for the sanitizer build not found in ${WB_SYSTEMC_SANITIZE_DIR}: "
+                        "run scripts/setup.sh --preset asan (it builds it from Debian's source package)")
+  endif()
+  target_include_directories(wb_systemc SYSTEM INTERFACE "${WB_SYSTEMC_SANITIZE_DIR}/include")
+  target_link_libraries(wb_systemc INTERFACE "${WB_SYSTEMC_SANITIZE_DIR}/lib/libsystemc.so" Threads::Threads)
+else()
+  target_link_libraries(wb_systemc INTERFACE PkgConfig::SYSTEMC Threads::Threads)
+endif()
 target_compile_definitions(wb_systemc INTERFACE SC_CPLUSPLUS=201703L)
 add_library(wb::systemc ALIAS wb_systemc)

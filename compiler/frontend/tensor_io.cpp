@@ -5,9 +5,11 @@
 #include <onnx/onnx_pb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -61,18 +63,31 @@ std::optional<std::string> header_value(const std::string& header, const std::st
   return header.substr(begin + 1, end - begin - 1);
 }
 
+// The inside of a .npy header's shape tuple: "", "5,", "2, 3" (Python 2 wrote "2L, 3L").
 Shape parse_shape_tuple(const std::string& text, std::string_view source) {
+  const auto malformed = [&] {
+    return UserError(fmt::format("{}: malformed shape '({})' in the .npy header", source, text));
+  };
   Shape shape;
-  std::string digits;
-  for (char c : text) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      digits += c;
-    } else if (c == ',' || c == ')') {
-      if (!digits.empty()) shape.push_back(std::stoll(digits));
-      digits.clear();
-    } else if (c != ' ' && c != '(' && c != 'L') {
-      throw UserError(fmt::format("{}: malformed shape '{}' in the .npy header", source, text));
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', begin), text.size());
+    std::string item = text.substr(begin, comma - begin);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty() && item.back() == 'L') item.pop_back();
+    if (item.empty()) {
+      // Only the trailing comma of a 1-tuple, or the empty tuple of a scalar, leaves nothing.
+      if (comma < text.size() || (shape.empty() && begin > 0)) throw malformed();
+      break;
     }
+    if (!std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) throw malformed();
+    // 18 digits always fit an int64; a longer dimension is no real array's.
+    if (item.size() > 18) {
+      throw UserError(fmt::format("{}: shape '({})' in the .npy header has a dimension too large", source, text));
+    }
+    shape.push_back(std::stoll(item));
+    begin = comma + 1;
   }
   return shape;
 }
@@ -113,12 +128,20 @@ Tensor parse_npy(std::string_view bytes, std::string_view source) {
   if (fortran->find("True") != std::string::npos) {
     throw UserError(fmt::format("{}: Fortran-ordered arrays are not supported (save with np.ascontiguousarray)", source));
   }
-  Tensor tensor(dtype_from_descr(*descr, source), parse_shape_tuple("(" + *shape + ")", source));
-  const std::size_t data_start = header_start + header_len;
-  if (bytes.size() - data_start != tensor.nbytes()) {
-    throw UserError(fmt::format("{}: holds {} data bytes, shape {} of {} needs {}", source, bytes.size() - data_start,
-                                format_shape(tensor.shape()), dtype_name(tensor.dtype()), tensor.nbytes()));
+  const DType dtype = dtype_from_descr(*descr, source);
+  const Shape dims = parse_shape_tuple(*shape, source);
+  // Checked before allocating: a header of a few bytes may declare gigabytes.
+  const std::size_t data_bytes = bytes.size() - (header_start + header_len);
+  const auto count = static_cast<std::uint64_t>(num_elements(dims));
+  if (count != data_bytes / dtype_size(dtype) || data_bytes % dtype_size(dtype) != 0) {
+    throw UserError(fmt::format("{}: holds {} data bytes, shape {} of {} needs {}", source, data_bytes,
+                                format_shape(dims), dtype_name(dtype),
+                                count <= std::numeric_limits<std::uint64_t>::max() / dtype_size(dtype)
+                                    ? fmt::format("{}", count * dtype_size(dtype))
+                                    : std::string("more than 2^64")));
   }
+  Tensor tensor(dtype, dims);
+  const std::size_t data_start = header_start + header_len;
   if (tensor.nbytes() > 0) std::memcpy(tensor.raw(), bytes.data() + data_start, tensor.nbytes());
   return tensor;
 }
@@ -216,14 +239,20 @@ Tensor read_tensor_file(const std::filesystem::path& path) {
   const auto format = tensor_format_of(path);
   const std::string bytes = read_file_bytes(path);
   if (format == TensorFileFormat::Npy) return parse_npy(bytes, path.string());
+  return parse_tensor_pb(bytes, path.string(), path.parent_path());
+}
+
+Tensor parse_tensor_pb(std::string_view bytes, std::string_view source,
+                       const std::optional<std::filesystem::path>& base_dir) {
   onnx::TensorProto proto;
-  if (!proto.ParseFromString(bytes)) {
-    throw UserError(fmt::format("{}: not a valid ONNX TensorProto", path.string()));
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    throw UserError(fmt::format("{}: not a valid ONNX TensorProto", source));
   }
   try {
-    return tensor_from_proto(proto, path.parent_path());
+    return tensor_from_proto(proto, base_dir);
   } catch (const UserError& e) {
-    throw UserError(fmt::format("{}: {}", path.string(), e.what()));
+    throw UserError(fmt::format("{}: {}", source, e.what()));
   }
 }
 

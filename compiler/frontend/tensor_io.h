@@ -4,6 +4,7 @@
 // for it is packaged in Debian); it follows numpy's format spec (numpy/lib/format.py).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,10 @@ Tensor read_tensor_file(const std::filesystem::path& path);
 void write_tensor_file(const std::filesystem::path& path, const Tensor& tensor, const std::string& name = "");
 
 Tensor parse_npy(std::string_view bytes, std::string_view source_name);
+// An ONNX TensorProto (a .pb file); external data is read relative to `base_dir`, and is an
+// error without one.
+Tensor parse_tensor_pb(std::string_view bytes, std::string_view source_name,
+                       const std::optional<std::filesystem::path>& base_dir);
 std::string serialize_npy(const Tensor& tensor);
 
 // Checks, before any long work and without creating anything, that the output folder `dir`

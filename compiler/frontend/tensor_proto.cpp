@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "isa/error.h"
 
@@ -12,12 +13,33 @@ namespace {
 
 using onnx::TensorProto;
 
-template <class Field>
-void copy_typed_field(const Field& field, Tensor& tensor, const std::string& name) {
-  if (field.size() != tensor.numel()) {
-    throw UserError(fmt::format("initializer '{}' has {} values but its shape {} needs {}", name, field.size(),
-                                format_shape(tensor.shape()), tensor.numel()));
+// The bytes `count` elements of `dtype` take, nullopt beyond 2^64.
+std::optional<std::uint64_t> bytes_of(std::uint64_t count, DType dtype) {
+  const std::uint64_t size = dtype_size(dtype);
+  if (count > std::numeric_limits<std::uint64_t>::max() / size) return std::nullopt;
+  return count * size;
+}
+
+std::string format_bytes_of(std::uint64_t count, DType dtype) {
+  const auto bytes = bytes_of(count, dtype);
+  return bytes ? fmt::format("{}", *bytes) : std::string("more than 2^64");
+}
+
+// The values the typed field of the proto's element type holds (the one tensor_from_proto reads).
+int typed_value_count(const TensorProto& proto) {
+  switch (proto.data_type()) {
+    case TensorProto::FLOAT: return proto.float_data_size();
+    case TensorProto::DOUBLE: return proto.double_data_size();
+    case TensorProto::INT64: return proto.int64_data_size();
+    case TensorProto::UINT32:
+    case TensorProto::UINT64: return proto.uint64_data_size();
+    default: return proto.int32_data_size();
   }
+}
+
+// The caller has checked that the field holds tensor.numel() values.
+template <class Field>
+void copy_typed_field(const Field& field, Tensor& tensor) {
   visit_dtype(tensor.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* out = tensor.data<T>();
@@ -55,7 +77,8 @@ std::filesystem::path external_data_path(const TensorProto& proto, const std::fi
   return base_dir / relative;
 }
 
-void read_external(const TensorProto& proto, const std::optional<std::filesystem::path>& base_dir, Tensor& tensor) {
+Tensor read_external(const TensorProto& proto, const std::optional<std::filesystem::path>& base_dir, DType dtype,
+                     const Shape& shape) {
   if (!base_dir) {
     throw UserError(fmt::format("initializer '{}' uses external data, which needs the model's file path",
                                 proto.name()));
@@ -63,22 +86,32 @@ void read_external(const TensorProto& proto, const std::optional<std::filesystem
   std::int64_t offset = 0;
   std::int64_t length = -1;
   const auto path = external_data_path(proto, *base_dir, offset, length);
-  const auto expected = static_cast<std::int64_t>(tensor.nbytes());
-  if (length >= 0 && length != expected) {
+  const auto count = static_cast<std::uint64_t>(num_elements(shape));
+  const auto expected = bytes_of(count, dtype);
+  if (length >= 0 && (!expected || static_cast<std::uint64_t>(length) != *expected)) {
     throw UserError(fmt::format("initializer '{}': external data length {} does not match its shape {} ({} bytes)",
-                                proto.name(), length, format_shape(tensor.shape()), expected));
+                                proto.name(), length, format_shape(shape), format_bytes_of(count, dtype)));
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     throw UserError(fmt::format("initializer '{}': external data file '{}' not found (put it beside the model)",
                                 proto.name(), path.string()));
   }
-  file.seekg(offset);
-  file.read(reinterpret_cast<char*>(tensor.raw()), expected);
-  if (file.gcount() != expected) {
+  // Checked before allocating: the shape may declare far more than the file holds.
+  std::error_code ec;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(path, ec);
+  if (ec || !expected || file_bytes < static_cast<std::uint64_t>(offset) || file_bytes - offset < *expected) {
     throw UserError(fmt::format("initializer '{}': external data file '{}' is too short ({} bytes needed at offset {})",
-                                proto.name(), path.string(), expected, offset));
+                                proto.name(), path.string(), format_bytes_of(count, dtype), offset));
   }
+  Tensor tensor(dtype, shape);
+  file.seekg(offset);
+  file.read(reinterpret_cast<char*>(tensor.raw()), static_cast<std::streamsize>(tensor.nbytes()));
+  if (static_cast<std::uint64_t>(file.gcount()) != tensor.nbytes()) {
+    throw UserError(fmt::format("initializer '{}': external data file '{}' is too short ({} bytes needed at offset {})",
+                                proto.name(), path.string(), tensor.nbytes(), offset));
+  }
+  return tensor;
 }
 
 }  // namespace
@@ -128,27 +161,32 @@ Tensor tensor_from_proto(const TensorProto& proto, const std::optional<std::file
   const DType dtype = dtype_from_onnx(proto.data_type(), what);
   if (proto.has_segment()) throw UserError(fmt::format("{} is segmented, which is not supported", what));
   Shape shape(proto.dims().begin(), proto.dims().end());
-  Tensor tensor(dtype, shape);
+  if (proto.data_location() == TensorProto::EXTERNAL) return read_external(proto, base_dir, dtype, shape);
 
-  if (proto.data_location() == TensorProto::EXTERNAL) {
-    read_external(proto, base_dir, tensor);
-    return tensor;
-  }
+  // Checked before allocating: a proto of a few bytes may declare gigabytes.
+  const auto count = static_cast<std::uint64_t>(num_elements(shape));
   if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != tensor.nbytes()) {
+    if (bytes_of(count, dtype) != proto.raw_data().size()) {
       throw UserError(fmt::format("{} has {} bytes of raw data but its shape {} of {} needs {}", what,
-                                  proto.raw_data().size(), format_shape(shape), dtype_name(dtype), tensor.nbytes()));
+                                  proto.raw_data().size(), format_shape(shape), dtype_name(dtype),
+                                  format_bytes_of(count, dtype)));
     }
+  } else if (count != static_cast<std::uint64_t>(typed_value_count(proto))) {
+    throw UserError(fmt::format("initializer '{}' has {} values but its shape {} needs {}", proto.name(),
+                                typed_value_count(proto), format_shape(shape), count));
+  }
+  Tensor tensor(dtype, shape);
+  if (proto.has_raw_data()) {
     if (tensor.nbytes() > 0) std::memcpy(tensor.raw(), proto.raw_data().data(), tensor.nbytes());
     return tensor;
   }
   switch (proto.data_type()) {
-    case TensorProto::FLOAT: copy_typed_field(proto.float_data(), tensor, proto.name()); break;
-    case TensorProto::DOUBLE: copy_typed_field(proto.double_data(), tensor, proto.name()); break;
-    case TensorProto::INT64: copy_typed_field(proto.int64_data(), tensor, proto.name()); break;
+    case TensorProto::FLOAT: copy_typed_field(proto.float_data(), tensor); break;
+    case TensorProto::DOUBLE: copy_typed_field(proto.double_data(), tensor); break;
+    case TensorProto::INT64: copy_typed_field(proto.int64_data(), tensor); break;
     case TensorProto::UINT32:
-    case TensorProto::UINT64: copy_typed_field(proto.uint64_data(), tensor, proto.name()); break;
-    default: copy_typed_field(proto.int32_data(), tensor, proto.name()); break;
+    case TensorProto::UINT64: copy_typed_field(proto.uint64_data(), tensor); break;
+    default: copy_typed_field(proto.int32_data(), tensor); break;
   }
   return tensor;
 }

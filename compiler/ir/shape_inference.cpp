@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "compiler/ir/broadcast.h"
@@ -48,7 +49,8 @@ void infer_conv(Node& node, bool integer) {
     throw UserError(fmt::format("group {} does not divide input channels {} and output channels {}", group,
                                 x.shape[1], w.shape[0]));
   }
-  if (w.shape[1] * group != x.shape[1]) {
+  // x.shape[1] is a multiple of group: dividing cannot overflow where multiplying could.
+  if (w.shape[1] != x.shape[1] / group) {
     throw UserError(fmt::format("weights {} expect {} input channels, input {} has {}", format_shape(w.shape),
                                 w.shape[1] * group, format_shape(x.shape), x.shape[1]));
   }
@@ -57,6 +59,12 @@ void infer_conv(Node& node, bool integer) {
   if (declared != kernel) {
     throw UserError(fmt::format("kernel_shape [{}] disagrees with weights {}", fmt::join(declared, ","),
                                 format_shape(w.shape)));
+  }
+  const std::size_t bias_input = node.op == OpKind::QLinearConv ? 8 : node.op == OpKind::Conv ? 2 : 0;
+  const Value* bias = bias_input != 0 ? node.input(bias_input) : nullptr;
+  if (bias != nullptr && bias->shape != Shape{w.shape[0]}) {
+    throw UserError(fmt::format("bias '{}' of shape {} should be [{}] (one per output channel)", bias->name,
+                                format_shape(bias->shape), w.shape[0]));
   }
   const WindowGeometry g = resolve_window(node.attrs, x.shape, kernel);
   Shape out{x.shape[0], w.shape[0]};
@@ -206,9 +214,9 @@ void infer_flatten(Node& node) {
   const Value& x = required_input(node, 0);
   const auto rank = static_cast<std::int64_t>(x.shape.size());
   const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", 1), rank, /*allow_end=*/true);
-  std::int64_t outer = 1;
-  std::int64_t inner = 1;
-  for (std::int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= x.shape[d];
+  // num_elements refuses a product beyond int64 (an input's dims are as the model declares them).
+  const std::int64_t outer = num_elements(Shape(x.shape.begin(), x.shape.begin() + axis));
+  const std::int64_t inner = num_elements(Shape(x.shape.begin() + axis, x.shape.end()));
   set_output(node, 0, x.dtype, {outer, inner});
 }
 
@@ -231,6 +239,9 @@ void infer_reshape(Node& node) {
       continue;
     }
     if (dim < 0) throw UserError(fmt::format("target shape entry {} is invalid", dim));
+    if (dim != 0 && known > std::numeric_limits<std::int64_t>::max() / dim) {
+      throw UserError(fmt::format("target shape [{}] has too many elements", fmt::join(requested, ",")));
+    }
     out[i] = dim;
     known *= dim;
   }
@@ -277,7 +288,10 @@ void infer_pad(Node& node) {
   }
   Shape out(rank);
   for (std::size_t i = 0; i < rank; ++i) {
-    out[i] = x.shape[i] + pads[i] + pads[i + rank];
+    std::int64_t begin = 0;
+    if (__builtin_add_overflow(x.shape[i], pads[i], &begin) || __builtin_add_overflow(begin, pads[i + rank], &out[i])) {
+      throw UserError(fmt::format("pads [{}] overflow axis {} of {}", fmt::join(pads, ","), i, format_shape(x.shape)));
+    }
     if (out[i] < 0) throw UserError(fmt::format("pads [{}] crop axis {} below zero", fmt::join(pads, ","), i));
     if (mode == "reflect" && (pads[i] >= x.shape[i] || pads[i + rank] >= x.shape[i]) &&
         (pads[i] > 0 || pads[i + rank] > 0)) {
@@ -304,13 +318,21 @@ void infer_resize(Node& node) {
     for (std::size_t i = 0; i < rank; ++i) {
       const double scale = scales->as_double(static_cast<std::int64_t>(i));
       if (!(scale > 0)) throw UserError(fmt::format("scale {} must be positive", scale));
-      out[i] = static_cast<std::int64_t>(std::floor(static_cast<double>(x.shape[i]) * scale));
+      const double dim = std::floor(static_cast<double>(x.shape[i]) * scale);
+      // Also refuses inf and NaN: converting them, or anything beyond int64, is undefined.
+      if (!(dim < 0x1p62)) {
+        throw UserError(fmt::format("scale {} makes dimension {} of size {} too large", scale, i, x.shape[i]));
+      }
+      out[i] = static_cast<std::int64_t>(dim);
     }
   } else if (sizes != nullptr && sizes->numel() > 0) {
     if (static_cast<std::size_t>(sizes->numel()) != rank) {
       throw UserError(fmt::format("sizes has {} values for an input of rank {}", sizes->numel(), rank));
     }
-    for (std::size_t i = 0; i < rank; ++i) out[i] = sizes->as_int64(static_cast<std::int64_t>(i));
+    for (std::size_t i = 0; i < rank; ++i) {
+      out[i] = sizes->as_int64(static_cast<std::int64_t>(i));
+      if (out[i] < 0) throw UserError(fmt::format("sizes has a negative value {}", out[i]));
+    }
   } else {
     throw UserError("Resize needs constant 'scales' or 'sizes'");
   }
@@ -340,7 +362,21 @@ void infer_batchnorm(Node& node) {
 
 void infer_quantize(Node& node) {
   const Value& x = required_input(node, 0);
+  const Value& scale = required_input(node, 1);
   const Value* zero_point = node.input(2);
+  // One scale (per tensor), or one per index of `axis` (per axis); the zero point alike.
+  if (num_elements(scale.shape) != 1) {
+    const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", 1), static_cast<std::int64_t>(x.shape.size()));
+    const std::int64_t extent = x.shape[static_cast<std::size_t>(axis)];
+    if (scale.shape != Shape{extent}) {
+      throw UserError(fmt::format("scale '{}' of shape {} should be one value or [{}] (one per index of axis {})",
+                                  scale.name, format_shape(scale.shape), extent, axis));
+    }
+  }
+  if (zero_point != nullptr && num_elements(zero_point->shape) != num_elements(scale.shape)) {
+    throw UserError(fmt::format("zero point '{}' of shape {} does not match scale '{}' of shape {}", zero_point->name,
+                                format_shape(zero_point->shape), scale.name, format_shape(scale.shape)));
+  }
   if (node.op == OpKind::QuantizeLinear) {
     set_output(node, 0, zero_point ? zero_point->dtype : DType::U8, x.shape);
   } else {

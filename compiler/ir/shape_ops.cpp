@@ -69,8 +69,11 @@ std::vector<SliceRange> slice_ranges(const Shape& shape, const std::vector<std::
       end = std::clamp<std::int64_t>(end, -1, size - 1);
     }
     const std::int64_t span = step > 0 ? end - start : start - end;
-    const std::int64_t magnitude = step > 0 ? step : -step;
-    ranges[static_cast<std::size_t>(named[i])] = {start, step, span <= 0 ? 0 : (span + magnitude - 1) / magnitude};
+    // Unsigned, and no span + magnitude: a step of INT64_MIN or near INT64_MAX must not overflow.
+    const std::uint64_t magnitude = step > 0 ? static_cast<std::uint64_t>(step) : 0 - static_cast<std::uint64_t>(step);
+    const std::int64_t count =
+        span <= 0 ? 0 : static_cast<std::int64_t>((static_cast<std::uint64_t>(span) - 1) / magnitude + 1);
+    ranges[static_cast<std::size_t>(named[i])] = {start, step, count};
   }
   return ranges;
 }
@@ -114,7 +117,8 @@ std::int64_t range_count(double start, double limit, double delta) {
   if (!std::isfinite(count) || count > static_cast<double>(std::numeric_limits<std::int32_t>::max())) {
     throw UserError(fmt::format("Range from {} to {} by {} has too many elements", start, limit, delta));
   }
-  return std::max<std::int64_t>(static_cast<std::int64_t>(count), 0);
+  // Compared before converting: a count below INT64_MIN does not convert.
+  return count > 0 ? static_cast<std::int64_t>(count) : 0;
 }
 
 std::set<std::int64_t> reduced_axes(const Attributes& attrs, std::int64_t rank) {

@@ -10,6 +10,22 @@
 namespace wb {
 namespace {
 
+// a + b, a * b: a UserError instead of an overflow (the operands are the model's attributes
+// and shapes, which may hold any int64).
+std::int64_t checked_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) throw UserError(fmt::format("window arithmetic overflows: {} + {}", a, b));
+  return sum;
+}
+
+std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    throw UserError(fmt::format("window arithmetic overflows: {} x {}", a, b));
+  }
+  return product;
+}
+
 std::vector<std::int64_t> per_axis(const Attributes& attrs, const char* name, std::size_t rank,
                                    std::int64_t fallback) {
   auto values = attrs.get_ints(name, std::vector<std::int64_t>(rank, fallback));
@@ -65,10 +81,11 @@ WindowGeometry resolve_window(const Attributes& attrs, const Shape& input_shape,
 
   const std::string auto_pad = attrs.get_string("auto_pad", "NOTSET");
   for (std::size_t i = 0; i < rank; ++i) {
-    const std::int64_t extent = (g.kernel[i] - 1) * g.dilations[i] + 1;
+    const std::int64_t extent = checked_add(checked_mul(g.kernel[i] - 1, g.dilations[i]), 1);
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       g.output[i] = ceil_div(g.input[i], g.strides[i]);
-      const std::int64_t total = std::max<std::int64_t>(0, (g.output[i] - 1) * g.strides[i] + extent - g.input[i]);
+      const std::int64_t covered = checked_add(checked_mul(g.output[i] - 1, g.strides[i]), extent);
+      const std::int64_t total = std::max<std::int64_t>(0, covered - g.input[i]);
       // SAME_UPPER puts the odd pixel at the end, SAME_LOWER at the beginning.
       g.pads_begin[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
       g.pads_end[i] = total - g.pads_begin[i];
@@ -84,10 +101,11 @@ WindowGeometry resolve_window(const Attributes& attrs, const Shape& input_shape,
           throw UserError(fmt::format("attribute 'pads' = [{}] must not be negative", fmt::join(pads, ",")));
         }
       }
-      const std::int64_t span = g.input[i] + g.pads_begin[i] + g.pads_end[i] - extent;
+      const std::int64_t padded = checked_add(checked_add(g.input[i], g.pads_begin[i]), g.pads_end[i]);
+      const std::int64_t span = padded - extent;
       if (span < 0) {
         throw UserError(fmt::format("window of extent {} does not fit the padded input of {} on spatial axis {}",
-                                    extent, g.input[i] + g.pads_begin[i] + g.pads_end[i], i));
+                                    extent, padded, i));
       }
       if (ceil_mode) {
         g.output[i] = ceil_div(span, g.strides[i]) + 1;

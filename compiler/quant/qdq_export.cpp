@@ -146,10 +146,11 @@ class QdqWriter {
       add_node("Relu", node.name + "_Relu", {value}, {result});
       return;
     }
+    // Named after the result, not the node: tensor names must be unique, node names need not be.
     const std::string lo =
-        std::isfinite(node.act_min) ? initializer(node.name + "_clip_min", Tensor::scalar(node.act_min)) : "";
+        std::isfinite(node.act_min) ? initializer(result + "_clip_min", Tensor::scalar(node.act_min)) : "";
     const std::string hi =
-        std::isfinite(node.act_max) ? initializer(node.name + "_clip_max", Tensor::scalar(node.act_max)) : "";
+        std::isfinite(node.act_max) ? initializer(result + "_clip_max", Tensor::scalar(node.act_max)) : "";
     add_node("Clip", node.name + "_Clip", {value, lo, hi}, {result});
   }
 

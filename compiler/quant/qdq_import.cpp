@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <stdexcept>
 
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
@@ -48,13 +49,25 @@ class QdqReader {
                                         output->name));
       }
     }
+    for (const QNode& node : q_.nodes) {
+      if (node.output < 0) {
+        problems_.push_back(fmt::format("{}: its result is not quantized (a QuantizeLinear, then a DequantizeLinear)",
+                                        node.name));
+      }
+    }
     if (!problems_.empty()) {
       std::string text = fmt::format("the QDQ model does not fit the QGraph's pattern ({} problem(s)):", problems_.size());
       for (const auto& p : problems_) text += "\n  " + p;
       throw UserError(text);
     }
     assign_requant(q_);
-    verify_qgraph(q_);
+    // The QGraph is the user's model: a structural rule it breaks (a MaxPool that changes the
+    // scale, a Concat of inputs with different scales, ...) is a pattern the model does not fit.
+    try {
+      verify_qgraph(q_);
+    } catch (const std::logic_error& e) {
+      throw UserError(fmt::format("the QDQ model does not fit the QGraph's pattern: {}", e.what()));
+    }
     return std::move(q_);
   }
 
@@ -186,10 +199,16 @@ class QdqReader {
     }
     auto [node_index, t] = it->second;
     if (!same_params(node, t)) return;
+    QNode& producer = q_.nodes[static_cast<std::size_t>(node_index)];
+    if (producer.output >= 0) {
+      // A second DequantizeLinear of the same QuantizeLinear: the same integer tensor.
+      activation_[out] = producer.output;
+      return;
+    }
     t.name = out->name;
     t.shape = out->shape;
     const int index = add_tensor(t);
-    q_.nodes[static_cast<std::size_t>(node_index)].output = index;
+    producer.output = index;
     activation_[out] = index;
   }
 

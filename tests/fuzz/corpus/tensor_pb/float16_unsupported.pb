@@ -1,0 +1,2 @@
+
+*€xBfloat16_unsupported
