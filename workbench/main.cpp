@@ -27,6 +27,7 @@
 #include "workbench/inspect.h"
 #include "workbench/model_cache.h"
 #include "workbench/partition_report.h"
+#include "workbench/compare/compare_reports.h"
 #include "workbench/quantize.h"
 #include "workbench/regress/check.h"
 #include "workbench/regress/commands.h"
@@ -531,6 +532,24 @@ int main(int argc, char** argv) {
                                                            "model on each config")
       ->allow_extra_args(false);
 
+  wb::compare::CompareCommand compare_reports;
+  std::vector<std::string> compare_files;
+  std::string compare_unit, compare_csv;
+  auto* compare_reports_cmd = app.add_subcommand(
+      "compare", "Put run reports (workbench run/sim/verify --json) side by side per layer: layers joined by the "
+                 "tensors they write (fused layers with the unfused ones they stand for), time and MAC/cycle and "
+                 "traffic per report with ratios to the first, the totals, and the layers that moved most. Time in "
+                 "cycles when the reports share target and clock, else in microseconds (docs/report.md)");
+  compare_reports_cmd->add_option("REPORT", compare_files, "Run reports: the first is A, the one the others are "
+                                                           "measured against")
+      ->required();
+  compare_reports_cmd->add_option("--unit", compare_unit, "cycles or us (default: cycles when the reports share "
+                                                          "target and clock, else us)");
+  compare_reports_cmd->add_option("--csv", compare_csv, "Also write the joined table as CSV (one line per row)");
+  compare_reports_cmd->add_option("--top", compare_reports.top, "Rows listed as moved most, per report (0: none; "
+                                                                "default 5)")
+      ->check(CLI::Range(0, 1000000));
+
   auto* regress_cmd = app.add_subcommand(
       "regress", "Performance-regression tracking (docs/regression.md): record runs in a history database, compare "
                  "runs or commits, check the standard matrix against the checked-in baseline, show a figure's history, "
@@ -747,6 +766,18 @@ int main(int argc, char** argv) {
       report_options.db = report_db;
       report_options.out_dir = report_dir;
       return wb::sweep::run_report(report_options, std::cout);
+    }
+    if (compare_reports_cmd->parsed()) {
+      compare_reports.reports = to_paths(compare_files);
+      if (compare_unit == "cycles") {
+        compare_reports.unit = wb::compare::TimeUnit::Cycles;
+      } else if (compare_unit == "us") {
+        compare_reports.unit = wb::compare::TimeUnit::Microseconds;
+      } else if (!compare_unit.empty()) {
+        throw wb::UserError(fmt::format("--unit {}: not a unit (cycles or us)", compare_unit));
+      }
+      if (!compare_csv.empty()) compare_reports.csv = compare_csv;
+      return wb::compare::run_compare(compare_reports, std::cout);
     }
     if (regress_cmd->parsed()) {
       const std::filesystem::path db = regress_db.empty() ? wb::regress::default_history_path()

@@ -59,6 +59,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.name = l.name;
     row.type = l.type;
     row.unit = "cores";
+    row.output = layer.output();
     row.macs = l.macs;
     row.ops = l.ops;
     row.cycles = l.cycles;

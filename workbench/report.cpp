@@ -16,6 +16,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
+#include "workbench/text_table.h"
 
 namespace wb::report {
 
@@ -24,9 +25,10 @@ using nlohmann::json;
 namespace {
 
 // The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
-constexpr std::array<std::string_view, 12> kLayerKeys = {"name",     "type",          "unit",        "macs",
-                                                         "ops",      "cycles",        "mac_per_cycle", "utilization",
-                                                         "stall_cycles", "bytes_in",  "bytes_out",     "tiles"};
+constexpr std::array<std::string_view, 13> kLayerKeys = {"name",     "type",          "unit",        "output",
+                                                         "macs",     "ops",           "cycles",      "mac_per_cycle",
+                                                         "utilization", "stall_cycles", "bytes_in", "bytes_out",
+                                                         "tiles"};
 constexpr std::array<std::string_view, 10> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
                                                           "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
                                                           "moveops",       "host_ms"};
@@ -196,31 +198,6 @@ std::string csv_value(const json& value) {
 
 // ---- console table ----------------------------------------------------------------------------
 
-// Columns are counted in code points so UTF-8 layer names stay aligned.
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-std::string truncated(std::string_view text, std::size_t width) {
-  if (display_width(text) <= width) return std::string(text);
-  std::size_t kept = 0, end = 0;
-  while (end < text.size()) {
-    std::size_t next = end + 1;
-    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-    if (kept + 1 > width - 1) break;
-    ++kept;
-    end = next;
-  }
-  return std::string(text.substr(0, end)) + "\u2026";
-}
-
-std::string padded(const std::string& text, std::size_t width, bool right_align) {
-  const std::size_t have = display_width(text);
-  const std::string fill(have < width ? width - have : 0, ' ');
-  return right_align ? fill + text : text + fill;
-}
-
 constexpr std::size_t kMaxNameWidth = 40;
 constexpr std::size_t kMaxTypeWidth = 20;
 
@@ -252,6 +229,7 @@ json to_json(const RunReport& report) {
     json layer = {{"name", row.name},
                   {"type", row.type},
                   {"unit", row.unit},
+                  {"output", row.output},
                   {"macs", row.macs},
                   {"ops", row.ops},
                   {"cycles", row.cycles},
@@ -387,6 +365,7 @@ RunReport from_json(const json& doc, std::string_view source) {
     row.type = in.string(layer, path, "type");
     // Reports written before `unit` existed (same schema) say nothing of where a layer ran.
     if (layer.contains("unit")) row.unit = in.string(layer, path, "unit");
+    if (layer.contains("output")) row.output = in.string(layer, path, "output");
     row.macs = in.unsigned_integer(layer, path, "macs");
     row.ops = in.unsigned_integer(layer, path, "ops");
     row.cycles = in.unsigned_integer(layer, path, "cycles");
@@ -509,15 +488,10 @@ void write_csv(const RunReport& report, const std::filesystem::path& path) {
 
 void print_table(const RunReport& report, std::ostream& os) {
   const std::string memory = memory_name(report);
-  struct Column {
-    std::string title;
-    bool right_align;
-    std::vector<std::string> cells;
-  };
-  std::vector<Column> columns = {{"name", false, {}},  {"type", false, {}},        {"unit", false, {}}, {"MACs", true, {}},
-                                 {"cycles", true, {}}, {"MAC/cycle", true, {}},    {"util %", true, {}},
-                                 {"stall", true, {}},  {memory + " in", true, {}}, {memory + " out", true, {}},
-                                 {"tiles", true, {}}};
+  std::vector<TextColumn> columns = {{"name", false, {}},  {"type", false, {}},        {"unit", false, {}}, {"MACs", true, {}},
+                                     {"cycles", true, {}}, {"MAC/cycle", true, {}},    {"util %", true, {}},
+                                     {"stall", true, {}},  {memory + " in", true, {}}, {memory + " out", true, {}},
+                                     {"tiles", true, {}}};
   for (const LayerRow& row : report.layers) {
     const std::array<std::string, 11> cells = {truncated(row.name, kMaxNameWidth),
                                                truncated(row.type, kMaxTypeWidth),
@@ -532,22 +506,7 @@ void print_table(const RunReport& report, std::ostream& os) {
                                                grouped(row.tiles)};
     for (std::size_t c = 0; c < columns.size(); ++c) columns[c].cells.push_back(cells[c]);
   }
-  std::vector<std::size_t> widths;
-  for (const Column& column : columns) {
-    std::size_t width = display_width(column.title);
-    for (const std::string& cell : column.cells) width = std::max(width, display_width(cell));
-    widths.push_back(width);
-  }
-  const auto print_line = [&](auto&& cell_of) {
-    std::string line;
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      if (c > 0) line += "  ";
-      line += padded(cell_of(c), widths[c], columns[c].right_align);
-    }
-    os << line << '\n';
-  };
-  print_line([&](std::size_t c) { return columns[c].title; });
-  for (std::size_t r = 0; r < report.layers.size(); ++r) print_line([&](std::size_t c) { return columns[c].cells[r]; });
+  print_columns(columns, os);
   os << '\n';
   print_totals(report, os);
 }

@@ -31,6 +31,9 @@ struct LayerRow {
   // Where it ran (DESIGN.md §4.6): xdnn "array", "pool", "eltwise", "ddr" (a concat copied
   // through DDR) or "host"; pulp "cores".
   std::string unit;
+  // The QGraph tensor the layer writes: what `workbench compare` joins reports on ("" in
+  // reports written before it was recorded).
+  std::string output;
   std::uint64_t macs = 0, ops = 0, cycles = 0, stall_cycles = 0, bytes_in = 0, bytes_out = 0, tiles = 0;
   double mac_per_cycle = 0, utilization = 0;  // utilization = mac_per_cycle / peak MAC/cycle, 0..1
   // Target-specific columns (e.g. ddr_weight_bytes): extra JSON keys beside the standard ones,

@@ -51,6 +51,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     row.name = l.name;
     row.type = l.type;
     row.unit = l.unit;
+    row.output = program.layers(static_cast<int>(r.layers.size())).output();
     row.macs = l.macs;
     row.ops = l.ops;
     row.cycles = l.cycles;

@@ -58,6 +58,7 @@ RunReport sample_report() {
   LayerRow conv;
   conv.name = "/conv1/Conv";
   conv.type = "Conv+Relu";
+  conv.output = "/conv1/Relu_output_0";
   conv.macs = 118'013'952;
   conv.ops = 236'027'904;
   conv.cycles = 100'000;
@@ -106,7 +107,7 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   ASSERT_TRUE(j["layers"].is_array());
   ASSERT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(keys_of(j["layers"][0]),
-            (std::set<std::string>{"name", "type", "unit", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
+            (std::set<std::string>{"name", "type", "unit", "output", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
                                    "stall_cycles", "bytes_in", "bytes_out", "tiles", "ddr_weight_bytes"}));
   EXPECT_EQ(j["hw"]["target"], "xdnn");
   EXPECT_EQ(j["hw"]["resolved"]["array"]["rows"], 96);
@@ -164,6 +165,19 @@ TEST(RunReportJson, AReportWithoutUnitsReadsAsUnknownPlaces) {
   EXPECT_EQ(back.layers[1].name, "fc, final");
   // A unit of the wrong type is still refused, naming the key.
   j["layers"][1]["unit"] = 3;
+  EXPECT_THROW(from_json(j), UserError);
+}
+
+TEST(RunReportJson, AReportWithoutOutputsReadsAsUnnamedTensors) {
+  // Schema-2 reports written before layers named the tensor they write (workbench compare
+  // then cannot join on them).
+  json j = to_json(sample_report());
+  EXPECT_EQ(j["layers"][0]["output"], "/conv1/Relu_output_0");
+  for (json& layer : j["layers"]) layer.erase("output");
+  const RunReport back = from_json(j);
+  EXPECT_EQ(back.layers[0].output, "");
+  EXPECT_FALSE(back.layers[0].extra.contains("output"));
+  j["layers"][0]["output"] = 7;
   EXPECT_THROW(from_json(j), UserError);
 }
 

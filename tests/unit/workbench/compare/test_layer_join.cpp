@@ -1,0 +1,103 @@
+// The per-layer join of `workbench compare` (workbench/compare/layer_join.h): rows end at the
+// tensors every report writes, fused layers fold in with the unfused ones they stand for, and
+// every layer of every report lands in exactly one row, in order.
+
+#include "workbench/compare/layer_join.h"
+
+#include <gtest/gtest.h>
+
+namespace wb::compare {
+namespace {
+
+using Outputs = std::vector<std::vector<std::string>>;
+using Indices = std::vector<std::size_t>;
+
+// Every layer of every report in exactly one row, rows in ascending layer order.
+void expect_partition(const Outputs& outputs, const std::vector<JoinedRow>& rows) {
+  for (std::size_t r = 0; r < outputs.size(); ++r) {
+    std::size_t next = 0;
+    for (const JoinedRow& row : rows) {
+      ASSERT_EQ(row.layers.size(), outputs.size());
+      for (std::size_t i : row.layers[r]) EXPECT_EQ(i, next++) << "report " << r;
+    }
+    EXPECT_EQ(next, outputs[r].size()) << "report " << r;
+  }
+}
+
+TEST(LayerJoin, IdenticalReportsJoinLayerByLayer) {
+  const Outputs outputs = {{"a", "b", "c"}, {"a", "b", "c"}, {"a", "b", "c"}};
+  const auto rows = join_layers(outputs);
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(rows[k].output, outputs[0][k]);
+    for (const Indices& layers : rows[k].layers) EXPECT_EQ(layers, Indices{k});
+  }
+  expect_partition(outputs, rows);
+}
+
+TEST(LayerJoin, AFusedLayerJoinsTheLayersItStandsFor) {
+  // PULP runs conv then pool; xDNN one conv+pool layer writing the pool's tensor.
+  const Outputs outputs = {{"conv", "pool", "fc"}, {"pool", "fc"}};
+  const auto rows = join_layers(outputs);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].output, "pool");
+  EXPECT_EQ(rows[0].layers[0], (Indices{0, 1}));
+  EXPECT_EQ(rows[0].layers[1], (Indices{0}));
+  EXPECT_EQ(rows[1].output, "fc");
+  expect_partition(outputs, rows);
+}
+
+TEST(LayerJoin, BranchesScheduledInAnotherOrderFoldIntoTheirJoin) {
+  // Two branches a and b, joined by c: scheduled a, b on one target and b, a on the other.
+  const Outputs outputs = {{"stem", "a", "b", "c"}, {"stem", "b", "a", "c"}};
+  const auto rows = join_layers(outputs);
+  // One of a and b stays a row boundary; the other folds into a neighbour; stem and c stay.
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows.front().output, "stem");
+  EXPECT_EQ(rows.back().output, "c");
+  EXPECT_TRUE(rows[1].output == "a" || rows[1].output == "b");
+  expect_partition(outputs, rows);
+}
+
+TEST(LayerJoin, LayersAfterTheLastCommonTensorFormATailRow) {
+  const Outputs outputs = {{"x", "y", "softmax"}, {"x", "y"}};
+  const auto rows = join_layers(outputs);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2].output, "");
+  EXPECT_EQ(rows[2].layers[0], Indices{2});
+  EXPECT_TRUE(rows[2].layers[1].empty());
+  expect_partition(outputs, rows);
+}
+
+TEST(LayerJoin, ATensorWrittenTwiceOrNotNamedIsNoBoundary) {
+  // Old reports name no tensors; a tensor two layers write (a concat filled in place) is
+  // ambiguous.
+  const Outputs outputs = {{"", "cat", "cat", "out"}, {"", "cat", "out"}};
+  const auto rows = join_layers(outputs);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].output, "out");
+  EXPECT_EQ(rows[0].layers[0], (Indices{0, 1, 2, 3}));
+  expect_partition(outputs, rows);
+}
+
+TEST(LayerJoin, ReportsWithNoCommonTensorAreOneRow) {
+  const Outputs outputs = {{"", ""}, {"p", "q", "r"}};
+  const auto rows = join_layers(outputs);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].output, "");
+  expect_partition(outputs, rows);
+  EXPECT_TRUE(join_layers({}).empty());
+}
+
+TEST(LayerJoin, TheKeptBoundariesAreInTheSameOrderInEveryReport) {
+  // A longest common order: c, d, e (3) beats a, b (2) for the third report.
+  const Outputs outputs = {{"a", "b", "c", "d", "e"}, {"a", "b", "c", "d", "e"}, {"c", "d", "e", "a", "b"}};
+  const auto rows = join_layers(outputs);
+  std::vector<std::string> kept;
+  for (const JoinedRow& row : rows) kept.push_back(row.output);
+  EXPECT_EQ(kept, (std::vector<std::string>{"c", "d", "e", ""}));
+  expect_partition(outputs, rows);
+}
+
+}  // namespace
+}  // namespace wb::compare

@@ -1,0 +1,315 @@
+#include "workbench/compare/compare_reports.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <ostream>
+#include <set>
+
+#include "compiler/frontend/tensor_io.h"
+#include "isa/error.h"
+#include "isa/program_file.h"
+#include "workbench/compare/layer_join.h"
+#include "workbench/text_table.h"
+
+namespace wb::compare {
+namespace {
+
+constexpr std::size_t kMaxNameWidth = 40;
+
+std::string label_of(std::size_t index) {
+  // A..Z, then A1, B1, ...: nobody compares 27 reports, but the label must stay unique.
+  const auto letter = static_cast<char>('A' + index % 26);
+  return index < 26 ? std::string(1, letter) : fmt::format("{}{}", letter, index / 26);
+}
+
+// The clock the report's cycles count: the resolved config's, else what cycles and latency
+// imply (reports store both).
+double clock_of(const report::RunReport& r, const std::filesystem::path& path) {
+  const nlohmann::json& hw = r.hw_resolved;
+  if (hw.contains("resolved") && hw["resolved"].contains("clock_mhz") && hw["resolved"]["clock_mhz"].is_number()) {
+    return hw["resolved"]["clock_mhz"].get<double>();
+  }
+  if (r.totals.cycles > 0 && r.totals.latency_ms > 0) {
+    return static_cast<double>(r.totals.cycles) / (r.totals.latency_ms * 1e3);
+  }
+  throw UserError(fmt::format("{}: the report names no clock (hw.resolved.resolved.clock_mhz) and has no latency to "
+                              "derive one from; write it again with workbench run --json",
+                              path.string()));
+}
+
+std::string hw_name_of(const report::RunReport& r) {
+  const nlohmann::json& hw = r.hw_resolved;
+  if (hw.contains("name") && hw["name"].is_string()) return hw["name"].get<std::string>();
+  return r.hw_path.empty() ? "?" : std::filesystem::path(r.hw_path).stem().string();
+}
+
+std::string format_time(double value, TimeUnit unit) {
+  if (unit == TimeUnit::Cycles) return report::grouped(static_cast<std::uint64_t>(std::llround(value)));
+  return fmt::format("{:.1f}", value);
+}
+
+// Two decimals, or two significant digits below 0.1 (a 300x speed-up is 0.0033, not 0.00).
+std::string format_ratio(std::optional<double> r) {
+  if (!r) return "-";
+  if (*r >= 0.1 || *r == 0) return fmt::format("{:.2f}", *r);
+  return fmt::format("{:.2g}", *r);
+}
+
+std::string mac_per_cycle(std::uint64_t macs, std::uint64_t cycles) {
+  return cycles == 0 ? "-" : fmt::format("{:.1f}", static_cast<double>(macs) / static_cast<double>(cycles));
+}
+
+// The row's name in the table: the first report's layer closing it, with how many more of its
+// layers are folded in; another report's when the first has none in the row.
+std::string row_name(const RowFigures& row) {
+  for (const auto& names : row.names) {
+    if (names.empty()) continue;
+    const std::string last = names.back();
+    return names.size() == 1 ? last : fmt::format("{} (+{})", last, names.size() - 1);
+  }
+  return "-";
+}
+
+std::string unit_name(TimeUnit unit) { return unit == TimeUnit::Cycles ? "cycles" : "us"; }
+
+}  // namespace
+
+TimeUnit choose_unit(const std::vector<ReportSide>& sides, std::optional<TimeUnit> asked) {
+  std::set<double> clocks;
+  std::set<std::string> targets;
+  for (const ReportSide& side : sides) {
+    clocks.insert(side.clock_mhz);
+    targets.insert(side.report.target);
+  }
+  if (asked == TimeUnit::Cycles && clocks.size() > 1) {
+    std::vector<std::string> listed;
+    for (double c : clocks) listed.push_back(fmt::format("{:g} MHz", c));
+    throw UserError(fmt::format("--unit cycles: the reports run at different clocks ({}), so their cycles are not "
+                                "comparable; use --unit us",
+                                fmt::join(listed, ", ")));
+  }
+  if (asked) return *asked;
+  return clocks.size() == 1 && targets.size() == 1 ? TimeUnit::Cycles : TimeUnit::Microseconds;
+}
+
+Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) {
+  if (sides.size() < 2) throw UserError("compare needs at least two run reports");
+  Comparison result;
+  result.unit = choose_unit(sides, unit);
+  std::vector<std::vector<std::string>> outputs;
+  for (const ReportSide& side : sides) {
+    std::vector<std::string> tensors;
+    for (const report::LayerRow& layer : side.report.layers) tensors.push_back(layer.output);
+    outputs.push_back(std::move(tensors));
+  }
+  for (const JoinedRow& joined : join_layers(outputs)) {
+    RowFigures row;
+    row.output = joined.output;
+    for (std::size_t s = 0; s < sides.size(); ++s) {
+      std::vector<std::string> names;
+      std::uint64_t cycles = 0, macs = 0, bytes = 0;
+      for (std::size_t i : joined.layers[s]) {
+        const report::LayerRow& layer = sides[s].report.layers[i];
+        names.push_back(layer.name);
+        cycles += layer.cycles;
+        macs += layer.macs;
+        bytes += layer.bytes_in + layer.bytes_out;
+      }
+      row.names.push_back(std::move(names));
+      row.cycles.push_back(cycles);
+      row.macs.push_back(macs);
+      row.bytes.push_back(bytes);
+      row.microseconds.push_back(static_cast<double>(cycles) / sides[s].clock_mhz);
+    }
+    result.rows.push_back(std::move(row));
+  }
+  result.sides = std::move(sides);
+  return result;
+}
+
+double time_of(const Comparison& comparison, const RowFigures& row, std::size_t side) {
+  return comparison.unit == TimeUnit::Cycles ? static_cast<double>(row.cycles[side]) : row.microseconds[side];
+}
+
+std::optional<double> ratio(double a_us, double b_us) {
+  if (a_us <= 0) return std::nullopt;
+  return b_us / a_us;
+}
+
+void print_comparison(const Comparison& comparison, std::size_t top, std::ostream& os) {
+  const auto& sides = comparison.sides;
+  const TimeUnit unit = comparison.unit;
+  for (const ReportSide& side : sides) {
+    const report::RunReport& r = side.report;
+    os << fmt::format("{}  {} on {} ({}, {:g} MHz), scheme {}, {}{}  {}\n", side.label, r.model_name, hw_name_of(r),
+                      r.target, side.clock_mhz, r.run.scheme.empty() ? "?" : r.run.scheme,
+                      r.run.compile_options.empty() ? "default options" : r.run.compile_options,
+                      r.run.overrides.empty() ? "" : fmt::format(", --set {}", fmt::join(r.run.overrides, " ")),
+                      side.path.string());
+  }
+  os << fmt::format("time in {}{}; ratios are {} over A\n\n", unit_name(unit),
+                    unit == TimeUnit::Microseconds ? " (targets or clocks differ)" : "",
+                    sides.size() == 2 ? "B" : "each report");
+
+  std::vector<TextColumn> columns = {{"#", true, {}}, {"layer (" + sides[0].label + ")", false, {}}, {"layers", true, {}}};
+  for (const ReportSide& side : sides) columns.push_back({side.label + " " + unit_name(unit), true, {}});
+  for (std::size_t s = 1; s < sides.size(); ++s) columns.push_back({sides[s].label + "/" + sides[0].label, true, {}});
+  for (const ReportSide& side : sides) columns.push_back({side.label + " MAC/cyc", true, {}});
+  for (const ReportSide& side : sides) columns.push_back({side.label + " bytes", true, {}});
+  columns.push_back({"MACs", true, {}});
+
+  bool macs_differ = false;
+  const auto add_row = [&](const std::string& index, const std::string& name, const std::vector<std::size_t>& counts,
+                           const std::vector<double>& times, const std::vector<double>& us,
+                           const std::vector<std::uint64_t>& macs, const std::vector<std::uint64_t>& cycles,
+                           const std::vector<std::uint64_t>& bytes) {
+    std::size_t c = 0;
+    columns[c++].cells.push_back(index);
+    columns[c++].cells.push_back(truncated(name, kMaxNameWidth));
+    std::vector<std::string> count_text;
+    for (std::size_t n : counts) count_text.push_back(std::to_string(n));
+    columns[c++].cells.push_back(fmt::format("{}", fmt::join(count_text, "/")));
+    for (double t : times) columns[c++].cells.push_back(format_time(t, unit));
+    for (std::size_t s = 1; s < sides.size(); ++s) columns[c++].cells.push_back(format_ratio(ratio(us[0], us[s])));
+    for (std::size_t s = 0; s < sides.size(); ++s) columns[c++].cells.push_back(mac_per_cycle(macs[s], cycles[s]));
+    for (std::uint64_t b : bytes) columns[c++].cells.push_back(report::grouped(b));
+    const bool same = std::all_of(macs.begin(), macs.end(), [&](std::uint64_t m) { return m == macs[0]; });
+    macs_differ = macs_differ || !same;
+    columns[c++].cells.push_back(report::grouped(macs[0]) + (same ? "" : " *"));
+  };
+  for (std::size_t i = 0; i < comparison.rows.size(); ++i) {
+    const RowFigures& row = comparison.rows[i];
+    std::vector<std::size_t> counts;
+    std::vector<double> times;
+    for (std::size_t s = 0; s < sides.size(); ++s) {
+      counts.push_back(row.names[s].size());
+      times.push_back(time_of(comparison, row, s));
+    }
+    add_row(std::to_string(i + 1), row.output.empty() ? "(after the last common layer)" : row_name(row), counts, times,
+            row.microseconds, row.macs, row.cycles, row.bytes);
+  }
+  // The totals are the reports' own: layers' cycles add up to them, host time aside.
+  std::vector<std::size_t> counts;
+  std::vector<double> times, us;
+  std::vector<std::uint64_t> macs, cycles, bytes;
+  for (const ReportSide& side : sides) {
+    const report::Totals& t = side.report.totals;
+    counts.push_back(side.report.layers.size());
+    us.push_back(static_cast<double>(t.cycles) / side.clock_mhz);
+    times.push_back(unit == TimeUnit::Cycles ? static_cast<double>(t.cycles) : us.back());
+    macs.push_back(t.macs);
+    cycles.push_back(t.cycles);
+    std::uint64_t traffic = 0;
+    for (const report::LayerRow& layer : side.report.layers) traffic += layer.bytes_in + layer.bytes_out;
+    bytes.push_back(traffic);
+  }
+  add_row("", "total", counts, times, us, macs, cycles, bytes);
+  print_columns(columns, os);
+  if (macs_differ) os << "* the reports' MACs differ in this row: not the same work (another model or quantization?)\n";
+
+  if (top == 0) return;
+  for (std::size_t s = 1; s < sides.size(); ++s) {
+    std::vector<std::size_t> order(comparison.rows.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto moved = [&](std::size_t i) {
+      return std::abs(time_of(comparison, comparison.rows[i], s) - time_of(comparison, comparison.rows[i], 0));
+    };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return moved(a) > moved(b); });
+    os << fmt::format("\nmoved most, {} against {}:\n", sides[s].label, sides[0].label);
+    std::size_t shown = 0;
+    for (std::size_t i : order) {
+      if (shown == top || moved(i) == 0) break;
+      const RowFigures& row = comparison.rows[i];
+      const double delta = time_of(comparison, row, s) - time_of(comparison, row, 0);
+      os << fmt::format("  #{:<4} {:>14} {}  (x{})  {}\n", i + 1,
+                        fmt::format("{}{}", delta >= 0 ? '+' : '-', format_time(std::abs(delta), unit)), unit_name(unit),
+                        format_ratio(ratio(row.microseconds[0], row.microseconds[s])),
+                        row.output.empty() ? "(after the last common layer)" : row_name(row));
+      ++shown;
+    }
+    if (shown == 0) os << "  nothing: every row takes the same time\n";
+  }
+}
+
+std::string comparison_csv(const Comparison& comparison) {
+  std::vector<std::string> header = {"row", "output"};
+  for (const ReportSide& side : comparison.sides) {
+    for (const char* field : {"layers", "cycles", "us", "macs", "mac_per_cycle", "bytes"}) {
+      header.push_back(fmt::format("{}_{}", side.label, field));
+    }
+  }
+  for (std::size_t s = 1; s < comparison.sides.size(); ++s) {
+    header.push_back(fmt::format("ratio_{}_{}", comparison.sides[s].label, comparison.sides[0].label));
+  }
+  const auto line = [](const std::vector<std::string>& fields) {
+    std::string text;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) text += ',';
+      text += report::csv_field(fields[i]);
+    }
+    return text + "\n";
+  };
+  std::string text = line(header);
+  for (std::size_t i = 0; i < comparison.rows.size(); ++i) {
+    const RowFigures& row = comparison.rows[i];
+    std::vector<std::string> fields = {std::to_string(i + 1), row.output};
+    for (std::size_t s = 0; s < comparison.sides.size(); ++s) {
+      fields.push_back(fmt::format("{}", fmt::join(row.names[s], " + ")));
+      fields.push_back(std::to_string(row.cycles[s]));
+      fields.push_back(report::csv_number(row.microseconds[s]));
+      fields.push_back(std::to_string(row.macs[s]));
+      fields.push_back(row.cycles[s] == 0 ? ""
+                                          : report::csv_number(static_cast<double>(row.macs[s]) /
+                                                               static_cast<double>(row.cycles[s])));
+      fields.push_back(std::to_string(row.bytes[s]));
+    }
+    for (std::size_t s = 1; s < comparison.sides.size(); ++s) {
+      const auto r = ratio(row.microseconds[0], row.microseconds[s]);
+      fields.push_back(r ? report::csv_number(*r) : "");
+    }
+    text += line(fields);
+  }
+  return text;
+}
+
+int run_compare(const CompareCommand& command, std::ostream& out) {
+  if (command.reports.size() < 2) {
+    throw UserError(fmt::format("compare needs at least two run reports (got {}): workbench compare A.json B.json",
+                                command.reports.size()));
+  }
+  if (command.csv) check_output_file(*command.csv, "--csv");
+  std::vector<ReportSide> sides;
+  for (std::size_t i = 0; i < command.reports.size(); ++i) {
+    const std::filesystem::path& path = command.reports[i];
+    if (!std::filesystem::is_regular_file(path)) {
+      throw UserError(fmt::format("{}: no such file (give run reports written by workbench run/sim/verify --json)",
+                                  path.string()));
+    }
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(isa::read_file_bytes(path));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw UserError(fmt::format("{}: not valid JSON (truncated?): {}", path.string(), e.what()));
+    }
+    ReportSide side;
+    side.label = label_of(i);
+    side.path = path;
+    side.report = report::from_json(doc, path.string());
+    side.clock_mhz = clock_of(side.report, path);
+    if (!(side.clock_mhz > 0)) throw UserError(fmt::format("{}: clock of {} MHz", path.string(), side.clock_mhz));
+    sides.push_back(std::move(side));
+  }
+  const Comparison comparison = compare(std::move(sides), command.unit);
+  print_comparison(comparison, command.top, out);
+  if (command.csv) {
+    write_file_atomically(*command.csv, comparison_csv(comparison));
+    out << fmt::format("\nwrote {} rows to {}\n", comparison.rows.size(), command.csv->string());
+  }
+  return 0;
+}
+
+}  // namespace wb::compare

@@ -1,0 +1,71 @@
+#pragma once
+// `workbench compare A.json B.json [C.json ...]` (docs/report.md): run reports joined per layer
+// (layer_join.h), time and the main figures side by side with ratios to the first report, the
+// totals, and the layers that moved most. Across targets, or clocks, time is in microseconds;
+// between reports of one target and clock, in cycles.
+
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workbench/report.h"
+
+namespace wb::compare {
+
+enum class TimeUnit { Cycles, Microseconds };
+
+struct ReportSide {
+  std::string label;  // "A", "B", ...
+  std::filesystem::path path;
+  report::RunReport report;
+  double clock_mhz = 0;
+};
+
+// One joined row, figures per report (in the order of the sides).
+struct RowFigures {
+  std::string output;                          // the common tensor closing the row ("" the tail)
+  std::vector<std::vector<std::string>> names;  // per report: its layers' names
+  std::vector<std::uint64_t> cycles, macs, bytes;
+  std::vector<double> microseconds;
+};
+
+struct Comparison {
+  std::vector<ReportSide> sides;
+  TimeUnit unit = TimeUnit::Cycles;
+  std::vector<RowFigures> rows;
+};
+
+// The unit when none is asked for: cycles when every report has one target and one clock,
+// else microseconds. UserError when cycles are asked for across clocks.
+TimeUnit choose_unit(const std::vector<ReportSide>& sides, std::optional<TimeUnit> asked);
+
+// Joins the sides' layers and sums each row's figures. At least two sides.
+Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit);
+
+// A side's time in the comparison's unit: cycles, or microseconds.
+double time_of(const Comparison& comparison, const RowFigures& row, std::size_t side);
+// B's time over A's, both in microseconds (so also across clocks); nullopt when A's is 0.
+std::optional<double> ratio(double a_us, double b_us);
+
+// The legend, the joined table, the totals, and for every side after the first the `top`
+// rows whose time moved most against the first (0: none).
+void print_comparison(const Comparison& comparison, std::size_t top, std::ostream& os);
+// One line per joined row: per side its layers, cycles, microseconds, MACs, MAC/cycle, bytes,
+// and its time ratio to the first side.
+std::string comparison_csv(const Comparison& comparison);
+
+struct CompareCommand {
+  std::vector<std::filesystem::path> reports;
+  std::optional<TimeUnit> unit;
+  std::optional<std::filesystem::path> csv;
+  std::size_t top = 5;
+};
+
+// Loads the reports (UserError naming the file that is missing or not a run report), compares
+// and prints; writes the CSV atomically when asked. Returns the exit code (0).
+int run_compare(const CompareCommand& command, std::ostream& out);
+
+}  // namespace wb::compare
