@@ -63,9 +63,12 @@ std::string mac_per_cycle(std::uint64_t macs, std::uint64_t cycles) {
   return cycles == 0 ? "-" : fmt::format("{:.1f}", static_cast<double>(macs) / static_cast<double>(cycles));
 }
 
-// The row's name in the table: the first report's layer closing it, with how many more of its
-// layers are folded in; another report's when the first has none in the row.
+std::string unit_name(TimeUnit unit) { return unit == TimeUnit::Cycles ? "cycles" : "us"; }
+
+}  // namespace
+
 std::string row_name(const RowFigures& row) {
+  if (row.output.empty()) return "(after the last common layer)";
   for (const auto& names : row.names) {
     if (names.empty()) continue;
     const std::string last = names.back();
@@ -73,10 +76,6 @@ std::string row_name(const RowFigures& row) {
   }
   return "-";
 }
-
-std::string unit_name(TimeUnit unit) { return unit == TimeUnit::Cycles ? "cycles" : "us"; }
-
-}  // namespace
 
 TimeUnit choose_unit(const std::vector<ReportSide>& sides, std::optional<TimeUnit> asked) {
   std::set<double> clocks;
@@ -103,27 +102,34 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
   std::vector<std::vector<std::string>> outputs;
   for (const ReportSide& side : sides) {
     std::vector<std::string> tensors;
-    for (const report::LayerRow& layer : side.report.layers) tensors.push_back(layer.output);
+    // Reports written before layers named their tensor (and sweep databases of then) are
+    // joined by layer name, which holds across options of one target if not across targets.
+    for (const report::LayerRow& layer : side.report.layers) {
+      tensors.push_back(layer.output.empty() ? "layer " + layer.name : layer.output);
+    }
     outputs.push_back(std::move(tensors));
   }
   for (const JoinedRow& joined : join_layers(outputs)) {
     RowFigures row;
     row.output = joined.output;
     for (std::size_t s = 0; s < sides.size(); ++s) {
-      std::vector<std::string> names;
+      std::vector<std::string> names, types;
       std::uint64_t cycles = 0, macs = 0, bytes = 0;
       for (std::size_t i : joined.layers[s]) {
         const report::LayerRow& layer = sides[s].report.layers[i];
         names.push_back(layer.name);
+        types.push_back(layer.type);
         cycles += layer.cycles;
         macs += layer.macs;
         bytes += layer.bytes_in + layer.bytes_out;
       }
       row.names.push_back(std::move(names));
+      row.types.push_back(std::move(types));
       row.cycles.push_back(cycles);
       row.macs.push_back(macs);
       row.bytes.push_back(bytes);
-      row.microseconds.push_back(static_cast<double>(cycles) / sides[s].clock_mhz);
+      // A clock of 0 (a point stored without one) gives no time rather than an infinite one.
+      row.microseconds.push_back(sides[s].clock_mhz > 0 ? static_cast<double>(cycles) / sides[s].clock_mhz : 0.0);
     }
     result.rows.push_back(std::move(row));
   }
@@ -189,8 +195,7 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
       counts.push_back(row.names[s].size());
       times.push_back(time_of(comparison, row, s));
     }
-    add_row(std::to_string(i + 1), row.output.empty() ? "(after the last common layer)" : row_name(row), counts, times,
-            row.microseconds, row.macs, row.cycles, row.bytes);
+    add_row(std::to_string(i + 1), row_name(row), counts, times, row.microseconds, row.macs, row.cycles, row.bytes);
   }
   // The totals are the reports' own: layers' cycles add up to them, host time aside.
   std::vector<std::size_t> counts;
@@ -227,8 +232,7 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
       const double delta = time_of(comparison, row, s) - time_of(comparison, row, 0);
       os << fmt::format("  #{:<4} {:>14} {}  (x{})  {}\n", i + 1,
                         fmt::format("{}{}", delta >= 0 ? '+' : '-', format_time(std::abs(delta), unit)), unit_name(unit),
-                        format_ratio(ratio(row.microseconds[0], row.microseconds[s])),
-                        row.output.empty() ? "(after the last common layer)" : row_name(row));
+                        format_ratio(ratio(row.microseconds[0], row.microseconds[s])), row_name(row));
       ++shown;
     }
     if (shown == 0) os << "  nothing: every row takes the same time\n";

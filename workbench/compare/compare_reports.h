@@ -28,6 +28,7 @@ struct ReportSide {
 struct RowFigures {
   std::string output;                          // the common tensor closing the row ("" the tail)
   std::vector<std::vector<std::string>> names;  // per report: its layers' names
+  std::vector<std::vector<std::string>> types;  // per report: its layers' types
   std::vector<std::uint64_t> cycles, macs, bytes;
   std::vector<double> microseconds;
 };
@@ -44,6 +45,11 @@ TimeUnit choose_unit(const std::vector<ReportSide>& sides, std::optional<TimeUni
 
 // Joins the sides' layers and sums each row's figures. At least two sides.
 Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit);
+
+// The row's name in tables: the first report's layer closing it, "(+k)" for k more of its
+// layers folded in; another report's when the first has none in the row; for the tail row
+// "(after the last common layer)".
+std::string row_name(const RowFigures& row);
 
 // A side's time in the comparison's unit: cycles, or microseconds.
 double time_of(const Comparison& comparison, const RowFigures& row, std::size_t side);

@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS layers (
   bytes_out INTEGER NOT NULL,
   tiles INTEGER NOT NULL,
   extra TEXT NOT NULL,
+  unit TEXT NOT NULL DEFAULT '',
+  output TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (key, position)
 );
 CREATE TABLE IF NOT EXISTS slurm_jobs (
@@ -124,6 +126,18 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
     throw UserError(fmt::format("{}: not a sweep results database of schema version {} (found '{}')", path.string(),
                                 kResultsSchemaVersion, version));
   }
+  Statement columns = db_.prepare("SELECT count(*) FROM pragma_table_info('layers') WHERE name = 'output'");
+  columns.step();
+  layers_have_places_ = columns.integer(0) == 1;
+}
+
+void ResultsDb::add_layer_places() {
+  // Databases written before layers recorded where they ran and the tensor they write (the
+  // same schema version otherwise): the columns are added on the first write, read as ''.
+  if (layers_have_places_) return;
+  db_.execute("ALTER TABLE layers ADD COLUMN unit TEXT NOT NULL DEFAULT ''");
+  db_.execute("ALTER TABLE layers ADD COLUMN output TEXT NOT NULL DEFAULT ''");
+  layers_have_places_ = true;
 }
 
 void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path& work_dir) {
@@ -192,6 +206,7 @@ void ResultsDb::add_points(const std::vector<DesignPoint>& points) {
 
 void ResultsDb::store(const PointResult& result) {
   Transaction t(db_);
+  add_layer_places();
   {
     Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
     known.bind(1, result.key).step();
@@ -235,7 +250,7 @@ void ResultsDb::store(const PointResult& result) {
   if (result.report) {
     Statement layer = db_.prepare(
         "INSERT INTO layers (key, position, name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, "
-        "bytes_in, bytes_out, tiles, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "bytes_in, bytes_out, tiles, extra, unit, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto& layers = result.report->layers;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const report::LayerRow& row = layers[i];
@@ -253,6 +268,8 @@ void ResultsDb::store(const PointResult& result) {
           .bind(12, as_int(row.bytes_out))
           .bind(13, as_int(row.tiles))
           .bind(14, row.extra.dump())
+          .bind(15, row.unit)
+          .bind(16, row.output)
           .run();
       layer.reset();
     }
@@ -372,8 +389,9 @@ std::optional<report::RunReport> ResultsDb::run_report(const std::string& key) c
 std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
   std::vector<report::LayerRow> rows;
   Statement query = db_.prepare(
-      "SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, tiles, "
-      "extra FROM layers WHERE key = ? ORDER BY position");
+      std::string("SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, "
+                  "tiles, extra, ") +
+      (layers_have_places_ ? "unit, output" : "'', ''") + " FROM layers WHERE key = ? ORDER BY position");
   query.bind(1, key);
   while (query.step()) {
     report::LayerRow row;
@@ -389,6 +407,8 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     row.bytes_out = static_cast<std::uint64_t>(query.integer(9));
     row.tiles = static_cast<std::uint64_t>(query.integer(10));
     row.extra = nlohmann::json::parse(query.text(11));
+    row.unit = query.text(12);
+    row.output = query.text(13);
     rows.push_back(std::move(row));
   }
   return rows;

@@ -80,7 +80,11 @@ class ResultsDb {
   // Runs `sql` (one `?`: the key) for each key, in one transaction.
   void update_each(const std::vector<std::string>& keys, std::string_view sql);
 
+  // Adds the layers' unit and output columns to a database written without them.
+  void add_layer_places();
+
   mutable Database db_;
+  bool layers_have_places_ = false;  // the layers table has the unit and output columns
 };
 
 // The default database of a spec: <spec name>.db in the working folder.

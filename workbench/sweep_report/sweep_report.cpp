@@ -11,6 +11,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
+#include "workbench/compare/compare_reports.h"
 #include "workbench/sweep/expression.h"
 #include "workbench/sweep/point_result.h"
 #include "workbench/sweep/spec.h"
@@ -84,10 +85,6 @@ std::string params_text(const StoredPoint& p, const std::vector<std::string>& ax
 std::string point_name(const StoredPoint& p, const std::vector<std::string>& axes) {
   const std::string params = params_text(p, axes);
   return fmt::format("#{} {} on {}{}", p.position, p.model, p.config, params.empty() ? "" : " (" + params + ")");
-}
-
-double microseconds(std::uint64_t cycles, double clock_mhz) {
-  return clock_mhz > 0 ? static_cast<double>(cycles) / clock_mhz : 0.0;
 }
 
 std::string slug(const std::string& text) {
@@ -325,9 +322,11 @@ void targets_section(Page& page, const ResultsDb& db, const std::vector<StoredPo
     if (targets.size() < 2) continue;
     if (!header) {
       page.add("<h2>One network, two targets</h2>\n<p class=\"note\">The same network on each config (its fastest "
-               "point), layer by layer. Times are in microseconds: the clocks differ. A dash means the layer is not "
-               "one of its own on that target (fused into a neighbour, e.g. xDNN runs a max pool behind the conv "
-               "that feeds it).</p>\n");
+               "point), layer by layer, joined by the tensors the layers write (as <code>workbench compare</code> "
+               "does): a row holds, on each target, the layers up to the one writing its tensor, so a layer one "
+               "target fuses (xDNN runs a max pool behind the conv that feeds it) shares a row with the layers the "
+               "other runs apart (+k: k more layers in the row). Times are in microseconds: the clocks differ. A dash: "
+               "no layer of that target in the row.</p>\n");
       header = true;
     }
     Table totals;
@@ -341,23 +340,18 @@ void targets_section(Page& page, const ResultsDb& db, const std::vector<StoredPo
     }
     page.add(fmt::format("<h3>{}</h3>\n", escape_html(model)) + totals.html());
 
-    // Layers joined by name, in the first config's order; another config's own layers are
-    // placed after the last layer both have.
-    std::vector<std::vector<report::LayerRow>> layers;
-    for (const StoredPoint* p : chosen) layers.push_back(db.layers(p->key));
-    std::vector<std::string> names;
-    for (const auto& config_layers : layers) {
-      std::size_t insert_at = 0;
-      for (const report::LayerRow& row : config_layers) {
-        const auto it = std::find(names.begin(), names.end(), row.name);
-        if (it != names.end()) {
-          insert_at = static_cast<std::size_t>(it - names.begin()) + 1;
-        } else {
-          names.insert(names.begin() + static_cast<std::ptrdiff_t>(insert_at), row.name);
-          ++insert_at;
-        }
-      }
+    // Layers joined as `workbench compare` joins them: by the tensors they write, so a layer
+    // one target fuses shares a row with the layers the other runs apart.
+    std::vector<compare::ReportSide> sides;
+    for (const StoredPoint* p : chosen) {
+      compare::ReportSide side;
+      side.label = p->config;
+      side.clock_mhz = p->clock_mhz;
+      side.report.target = p->target;
+      side.report.layers = db.layers(p->key);
+      sides.push_back(std::move(side));
     }
+    const compare::Comparison comparison = compare::compare(std::move(sides), compare::TimeUnit::Microseconds);
     Table joined;
     joined.header = {"layer"};
     for (const StoredPoint* p : chosen) {
@@ -373,19 +367,22 @@ void targets_section(Page& page, const ResultsDb& db, const std::vector<StoredPo
     chart.log = true;  // the targets are orders of magnitude apart
     for (std::size_t c = 0; c < chosen.size(); ++c) chart.segments.push_back({chosen[c]->config, palette(c)});
     std::vector<double> total_us(chosen.size(), 0.0);
-    for (const std::string& name : names) {
+    for (const compare::RowFigures& figures : comparison.rows) {
+      const std::string name = compare::row_name(figures);
       std::vector<std::string> row = {name};
       std::vector<double> us(chosen.size(), std::numeric_limits<double>::quiet_NaN());
       for (std::size_t c = 0; c < chosen.size(); ++c) {
-        const auto it = std::find_if(layers[c].begin(), layers[c].end(), [&](const report::LayerRow& r) { return r.name == name; });
-        if (it == layers[c].end()) {
+        if (figures.names[c].empty()) {
           row.insert(row.end(), {"-", "-", "-", "-"});
           continue;
         }
-        us[c] = microseconds(it->cycles, chosen[c]->clock_mhz);
+        us[c] = figures.microseconds[c];
         total_us[c] += us[c];
-        row.insert(row.end(), {it->type, fmt::format("{:.1f}", us[c]), fmt::format("{:.2f}", it->mac_per_cycle),
-                               grouped(it->bytes_in + it->bytes_out)});
+        const double mac_per_cycle = figures.cycles[c] == 0 ? 0.0
+                                                            : static_cast<double>(figures.macs[c]) /
+                                                                  static_cast<double>(figures.cycles[c]);
+        row.insert(row.end(), {fmt::format("{}", fmt::join(figures.types[c], " + ")), fmt::format("{:.1f}", us[c]),
+                               fmt::format("{:.2f}", mac_per_cycle), grouped(figures.bytes[c])});
       }
       row.push_back(std::isfinite(us[0]) && std::isfinite(us[1]) && us[0] > 0 ? fmt::format("{:.1f}x", us[1] / us[0]) : "-");
       joined.row(std::move(row));

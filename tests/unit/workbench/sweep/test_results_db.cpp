@@ -12,6 +12,7 @@
 #include "tests/unit/workbench/sweep/sweep_testing.h"
 #include "workbench/sweep/points.h"
 #include "workbench/sweep/results_db.h"
+#include "workbench/sweep/sqlite.h"
 
 namespace wb {
 namespace {
@@ -47,6 +48,8 @@ sweep::PointResult done_result(const std::string& key, std::uint64_t cycles, std
     report::LayerRow row;
     row.name = fmt::format("layer{}", i);
     row.type = "conv";
+    row.unit = "array";
+    row.output = fmt::format("t{}", i);
     row.cycles = cycles / layers;
     row.extra = {{"note", i}};
     report.layers.push_back(row);
@@ -82,7 +85,37 @@ TEST(ResultsDb, StoresOneRecordPerPointAndReplacesItsLayers) {
   ASSERT_EQ(layers.size(), 2u);
   EXPECT_EQ(layers[1].name, "layer1");
   EXPECT_EQ(layers[1].extra["note"], 1);
+  EXPECT_EQ(layers[1].unit, "array");
+  EXPECT_EQ(layers[1].output, "t1");
   EXPECT_EQ(db.statuses().size(), 1u);
+}
+
+TEST(ResultsDb, ADatabaseWrittenBeforeLayersHadPlacesGainsThemAtItsNextWrite) {
+  Fixture f;
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.store(done_result(f.points[0].key, 1000, 2));
+  }
+  // The layers table as it was before the unit and output columns.
+  {
+    sweep::Database raw(path, false);
+    raw.execute("ALTER TABLE layers DROP COLUMN unit");
+    raw.execute("ALTER TABLE layers DROP COLUMN output");
+  }
+  {
+    const sweep::ResultsDb old(path, false);
+    const auto layers = old.layers(f.points[0].key);
+    ASSERT_EQ(layers.size(), 2u);
+    EXPECT_EQ(layers[0].name, "layer0");
+    EXPECT_EQ(layers[0].output, "");  // read as unknown
+  }
+  sweep::ResultsDb db(path, false);
+  db.store(done_result(f.points[1].key, 3000, 3));
+  EXPECT_EQ(db.layers(f.points[1].key)[2].output, "t2");
+  EXPECT_EQ(db.layers(f.points[0].key)[1].output, "");
 }
 
 TEST(ResultsDb, AFailureIsARecordToo) {
