@@ -44,27 +44,33 @@ std::vector<CsvRow> read_joined(const std::filesystem::path& path) {
   return rows;
 }
 
+// The layer names a CSV cell lists ("a + b + c").
+std::vector<std::string> names_in(const std::string& cell) {
+  std::vector<std::string> names;
+  std::stringstream split(cell);
+  for (std::string name; std::getline(split, name, '+');) {
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (!name.empty()) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> layer_names(const nlohmann::json& report) {
+  std::vector<std::string> names;
+  for (const auto& l : report["layers"]) names.push_back(l["name"]);
+  return names;
+}
+
 // Each report's layers, in order, are the concatenation of the rows' layers.
 void expect_every_layer_once(const std::vector<CsvRow>& rows, const nlohmann::json& a, const nlohmann::json& b) {
   std::vector<std::string> a_joined, b_joined;
   for (const CsvRow& row : rows) {
-    std::stringstream sa(row.a_layers), sb(row.b_layers);
-    for (std::string name; std::getline(sa, name, '+');) {
-      name.erase(0, name.find_first_not_of(' '));
-      name.erase(name.find_last_not_of(' ') + 1);
-      if (!name.empty()) a_joined.push_back(name);
-    }
-    for (std::string name; std::getline(sb, name, '+');) {
-      name.erase(0, name.find_first_not_of(' '));
-      name.erase(name.find_last_not_of(' ') + 1);
-      if (!name.empty()) b_joined.push_back(name);
-    }
+    for (const std::string& name : names_in(row.a_layers)) a_joined.push_back(name);
+    for (const std::string& name : names_in(row.b_layers)) b_joined.push_back(name);
   }
-  std::vector<std::string> a_layers, b_layers;
-  for (const auto& l : a["layers"]) a_layers.push_back(l["name"]);
-  for (const auto& l : b["layers"]) b_layers.push_back(l["name"]);
-  EXPECT_EQ(a_joined, a_layers);
-  EXPECT_EQ(b_joined, b_layers);
+  EXPECT_EQ(a_joined, layer_names(a));
+  EXPECT_EQ(b_joined, layer_names(b));
 }
 
 void expect_ratios(const std::vector<CsvRow>& rows) {
