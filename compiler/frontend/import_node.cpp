@@ -362,6 +362,13 @@ Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
 
 std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
   Reason reason;
+  // The upgrades below read the data input of these ops, which ONNX requires of each.
+  const bool reads_data = spec.op_type == "Upsample" || spec.op == OpKind::Clip || spec.op == OpKind::Pad ||
+                          spec.op == OpKind::PRelu || spec.op == OpKind::Resize || spec.op == OpKind::Softmax;
+  if (reads_data && (spec.inputs.empty() || spec.inputs[0] == nullptr)) {
+    throw UserError(fmt::format("node '{}' ({}) has no data input (input 0); the model is malformed", spec.name,
+                                spec.op_type));
+  }
   if (spec.op_type == "Split") return emit_split(ctx, spec);
   if (spec.op_type == "Upsample") {
     reason = upgrade_upsample(ctx, spec);

@@ -143,10 +143,7 @@ class QdqReader {
     t.is_signed = *zero_type == DType::I8;
     t.scale = scale->as_double(0);
     t.threshold = t.scale * static_cast<double>(t.hi());
-    if (!(t.scale > 0) || !std::isfinite(t.scale)) {
-      problem(node, fmt::format("scale {} is not a positive finite number", t.scale));
-      return;
-    }
+    if (!usable_scales(node, {t.scale})) return;
     const Value* x = node.input(0);
     const bool is_input = x->producer == nullptr && !x->is_constant();
     if (!is_input && pending_.count(x) == 0) {
@@ -232,12 +229,24 @@ class QdqReader {
     ConstantQuant c;
     c.data = *node.constant_input(0);
     c.scale = scale->to_double_vector();
+    if (!usable_scales(node, c.scale)) return;
     c.per_axis = scale->rank() == 1;
     if (c.per_axis && node.attrs.get_int("axis", 1) != 0) {
       problem(node, "per-axis weight scales must be along axis 0 (output channels)");
       return;
     }
     constants_[node.output(0)] = std::move(c);
+  }
+
+  // Scales the integer arithmetic can use: positive and finite (a problem recorded otherwise).
+  bool usable_scales(const Node& node, const std::vector<double>& scales) {
+    for (const double scale : scales) {
+      if (!(scale > 0) || !std::isfinite(scale)) {
+        problem(node, fmt::format("scale {} is not a positive finite number", scale));
+        return false;
+      }
+    }
+    return true;
   }
 
   int add_tensor(QTensor t) {
@@ -307,6 +316,7 @@ class QdqReader {
         }
       }
     }
+    if (!usable_scales(node, w_scale->to_double_vector()) || !usable_scales(node, {y_scale->as_double(0)})) return;
     const Tensor* y_zero = node.constant_input(7);
     QNode q;
     q.kind = QOpKind::Conv;

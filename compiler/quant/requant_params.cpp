@@ -113,7 +113,10 @@ void conv_pulp_batchnorm(QNode& node, const QTensor& in, const QTensor& out) {
       }
       const auto k = static_cast<std::int64_t>(k_real);
       const std::int64_t bias = node.bias.empty() ? 0 : node.bias.as_int64(static_cast<std::int64_t>(c));
-      fits = std::llabs(k * bias) + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit;  // lambda: int32
+      // lambda = k * bias + rounding must be an int32; a bias beyond int32 never fits (and
+      // bounding it first keeps k * bias, k < 2^15, inside int64).
+      fits = bias > -kInt32Limit && bias < kInt32Limit &&
+             std::llabs(k * bias) + (d > 0 ? std::int64_t{1} << (d - 1) : 0) < kInt32Limit;
       r.multiplier.push_back(k);
       r.shift.push_back(d);
       r.offset.push_back(0);
