@@ -59,7 +59,9 @@ class LayerRun {
     DmaChannel& channel = to_l1 ? ch_.dma_in : ch_.dma_out;
     for (const auto& copy : copies) {
       const DmaCost cost = dma_cost(copy, hw_);
-      clock_.wait_until(clock_.now() + cost.issue_cycles);
+      const std::uint64_t before = clock_.now();
+      clock_.wait_until(before + cost.issue_cycles);
+      t_.dma_issue_cycles += clock_.now() - before;
       const auto [start, end] =
           channel.schedule(clock_.now(), cost.busy_cycles, static_cast<std::uint64_t>(hw_.dma_latency_cycles));
       done = std::max(done, end);
@@ -103,7 +105,15 @@ class LayerRun {
     const std::uint64_t end = clock_.now();
     const std::uint64_t overlap = ch_.dma_in.busy_within(begin, end) + ch_.dma_out.busy_within(begin, end);
     clock_.wait_until(end + dma_contention_cycles(overlap, loads_per_cycle(cost), hw_, counts));
-    t_.compute_cycles += clock_.now() - begin;
+    const std::uint64_t total = clock_.now() - begin;
+    const std::uint64_t dispatch = static_cast<std::uint64_t>(counts.call_overhead + hw_.wakeup_cycles);
+    const std::uint64_t barrier = static_cast<std::uint64_t>(hw_.barrier_cycles);
+    const std::uint64_t slowest = cost.cycles - dispatch - barrier;  // its work and its bank conflicts
+    t_.compute_cycles += total;
+    t_.dispatch_cycles += dispatch;
+    t_.barrier_cycles += barrier;
+    t_.core_cycles += slowest - cost.conflict_cycles;
+    t_.conflict_cycles += total - cost.cycles + cost.conflict_cycles;
   }
 
   LayerTiming run(const Layer& layer) {

@@ -57,6 +57,12 @@ class Clock {
 struct LayerTiming {
   std::uint64_t start = 0, end = 0;
   std::uint64_t compute_cycles = 0;   // kernel calls with dispatch, barrier and DMA contention
+  // compute_cycles cut into its causes (they add up to it): the slowest core's own work; its
+  // stalls on TCDM bank conflicts with the other cores and with the DMA; the fabric
+  // controller's dispatch and the cores' wake-up; the closing barrier.
+  std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
+  std::uint64_t dma_issue_cycles = 0;  // the controller core programming cluster-DMA copies
+  // compute + dma_issue + dma_wait + l3 = end - start.
   std::uint64_t dma_wait_cycles = 0;  // waiting for L2 <-> L1 copies
   std::uint64_t l3_cycles = 0;        // waiting for the uDMA
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0, l3_bytes_in = 0, l3_bytes_out = 0;

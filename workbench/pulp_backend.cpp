@@ -11,6 +11,7 @@
 #include "compiler/pulp/layer_mapping.h"
 #include "isa/pulp_program.h"
 #include "sim/pulp/pulp_sim.h"
+#include "workbench/layer_types.h"
 #include "workbench/run_common.h"
 #include "workbench/target_backends.h"
 #include "workbench/target_program.h"
@@ -57,7 +58,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     const auto& layer = network.layers(static_cast<int>(i));
     report::LayerRow row;
     row.name = l.name;
-    row.type = l.type;
+    row.type = report_layer_type(l.type);
     row.unit = "cores";
     row.output = layer.output();
     row.macs = l.macs;
@@ -67,9 +68,14 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.bytes_in = l.l3_bytes_in;
     row.bytes_out = l.l3_bytes_out;
     row.tiles = l.tiles;
+    row.time = {{"cores", l.core_cycles},       {"bank_conflicts", l.conflict_cycles},
+                {"dispatch", l.dispatch_cycles}, {"barrier", l.barrier_cycles},
+                {"dma_issue", l.dma_issue_cycles}, {"dma_wait", l.dma_wait_cycles},
+                {"l3_wait", l.l3_cycles}};
     set_rates(row, peak);
     const auto& t = layer.tiling();
-    row.extra = {{"compute_cycles", l.compute_cycles},
+    row.extra = {{"kernel", l.type},
+                 {"compute_cycles", l.compute_cycles},
                  {"dma_wait_cycles", l.dma_wait_cycles},
                  {"l3_wait_cycles", l.l3_cycles},
                  {"l1_bytes_in", l.l1_bytes_in},
@@ -92,6 +98,31 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
+  const auto busy = [&](std::uint64_t cycles) {
+    return sim.total_cycles > 0 ? static_cast<double>(cycles) / static_cast<double>(sim.total_cycles) : 0.0;
+  };
+  std::uint64_t dma_wait = 0, l3_wait = 0, dma_copies = 0, udma_copies = 0;
+  for (std::size_t core = 0; core < static_cast<std::size_t>(config.pulp().cores); ++core) {
+    std::uint64_t cycles = 0, calls = 0;
+    for (const auto& l : sim.layers) {
+      if (core < l.core_busy_cycles.size()) cycles += l.core_busy_cycles[core];
+      if (core < l.core_calls.size()) calls += l.core_calls[core];
+    }
+    r.units.push_back({fmt::format("core{}", core), cycles, busy(cycles), calls, 0, 0});
+  }
+  for (const auto& l : sim.layers) {
+    dma_wait += l.dma_wait_cycles;
+    l3_wait += l.l3_cycles;
+  }
+  for (const auto& layer : network.layers()) {
+    for (const auto& step : layer.steps()) {
+      dma_copies += static_cast<std::uint64_t>(step.load_size() + step.prefetch_size() + step.write_back_size());
+      udma_copies += static_cast<std::uint64_t>(step.l3_load_size() + step.l3_prefetch_size() + step.l3_store_size());
+    }
+    udma_copies += static_cast<std::uint64_t>(layer.l3_prefetch_size());
+  }
+  r.units.push_back({"cluster_dma", sim.dma_busy_cycles, busy(sim.dma_busy_cycles), dma_copies, l1_in + l1_out, dma_wait});
+  r.units.push_back({"udma", sim.l3_busy_cycles, busy(sim.l3_busy_cycles), udma_copies, l3_in + l3_out, l3_wait});
   r.totals.l3_bytes = l3_in + l3_out;
   r.totals.moveops = l1_in + l1_out;
   r.totals.extra = {{"l3_bytes_in", l3_in},
@@ -123,7 +154,7 @@ class PulpBackend : public TargetBackend {
     const pulp::LayerMapping mapping = pulp::map_layers(graph);
     Partition result;
     for (const pulp::PLayer& layer : mapping.layers) {
-      result.layers.push_back({layer.name, pulp::kernel_type_name(layer.kind), "cores", ""});
+      result.layers.push_back({layer.name, report_layer_type(pulp::kernel_type_name(layer.kind)), "cores", ""});
     }
     result.unsupported = mapping.unsupported;
     return result;

@@ -25,10 +25,10 @@ using nlohmann::json;
 namespace {
 
 // The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
-constexpr std::array<std::string_view, 13> kLayerKeys = {"name",     "type",          "unit",        "output",
+constexpr std::array<std::string_view, 14> kLayerKeys = {"name",     "type",          "unit",        "output",
                                                          "macs",     "ops",           "cycles",      "mac_per_cycle",
                                                          "utilization", "stall_cycles", "bytes_in", "bytes_out",
-                                                         "tiles"};
+                                                         "tiles",    "time"};
 constexpr std::array<std::string_view, 10> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
                                                           "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
                                                           "moveops",       "host_ms"};
@@ -207,6 +207,48 @@ std::string memory_name(const RunReport& report) {
   return "bytes";
 }
 
+// Every time cause a target reports, in the order reports list them (a layer's causes come
+// back from JSON, whose objects have no order, in this one). The xDNN ones are
+// sim/xdnn/time_attribution.h's, the PULP ones isa/pulp_timeline.h's; docs/report.md says
+// what each means.
+constexpr std::array<std::string_view, 15> kTimeCauseOrder = {
+    "array", "pool_eltwise",   "host",     "weights_ddr", "activation_ddr", "queued",   "dependency_wait", "issue",
+    "cores", "bank_conflicts", "dispatch", "barrier",     "dma_issue",      "dma_wait", "l3_wait"};
+
+std::size_t time_cause_rank(std::string_view cause) {
+  return static_cast<std::size_t>(std::find(kTimeCauseOrder.begin(), kTimeCauseOrder.end(), cause) -
+                                  kTimeCauseOrder.begin());
+}
+
+json time_object(const LayerRow& row) {
+  json time = json::object();
+  for (const auto& [cause, cycles] : row.time) time[cause] = cycles;
+  return time;
+}
+
+// The causes in the order the first layer that has them lists them, then any others a later
+// layer adds (the CSV's time_* columns, the same for every line).
+std::vector<std::string> time_causes(const RunReport& report) {
+  std::vector<std::string> causes;
+  for (const LayerRow& row : report.layers) {
+    for (const auto& entry : row.time) {
+      if (std::find(causes.begin(), causes.end(), entry.first) == causes.end()) causes.push_back(entry.first);
+    }
+  }
+  return causes;
+}
+
+// "weights_ddr 64%": the cause most of the layer's time went to; "-" without causes.
+std::string main_cause(const LayerRow& row) {
+  const std::pair<std::string, std::uint64_t>* best = nullptr;
+  for (const auto& entry : row.time) {
+    if (best == nullptr || entry.second > best->second) best = &entry;
+  }
+  if (best == nullptr || row.cycles == 0) return "-";
+  return fmt::format("{} {:.0f}%", best->first,
+                     100.0 * static_cast<double>(best->second) / static_cast<double>(row.cycles));
+}
+
 }  // namespace
 
 // ---- JSON -------------------------------------------------------------------------------------
@@ -238,9 +280,20 @@ json to_json(const RunReport& report) {
                   {"stall_cycles", row.stall_cycles},
                   {"bytes_in", row.bytes_in},
                   {"bytes_out", row.bytes_out},
-                  {"tiles", row.tiles}};
+                  {"tiles", row.tiles},
+                  {"time", time_object(row)}};
     add_extra(layer, row.extra, kLayerKeys, fmt::format("layer '{}'", row.name));
     layers.push_back(std::move(layer));
+  }
+
+  json units = json::array();
+  for (const UnitRow& unit : report.units) {
+    units.push_back({{"name", unit.name},
+                     {"busy_cycles", unit.busy_cycles},
+                     {"busy", unit.busy},
+                     {"operations", unit.operations},
+                     {"bytes", unit.bytes},
+                     {"stall_cycles", unit.stall_cycles}});
   }
 
   json mismatch = nullptr;
@@ -274,6 +327,7 @@ json to_json(const RunReport& report) {
           {"mismatch", std::move(mismatch)},
           {"totals", std::move(totals)},
           {"layers", std::move(layers)},
+          {"units", std::move(units)},
           {"wall",
            {{"compile_seconds", report.wall.compile_seconds}, {"simulate_seconds", report.wall.simulate_seconds}}}};
 }
@@ -375,8 +429,32 @@ RunReport from_json(const json& doc, std::string_view source) {
     row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
     row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
     row.tiles = in.unsigned_integer(layer, path, "tiles");
+    // Recorded since the time attribution; older reports (sweep databases) lack it.
+    if (layer.contains("time")) {
+      const json& time = in.object(layer, path, "time");
+      for (const auto& [cause, cycles] : time.items()) {
+        row.time.emplace_back(cause, in.unsigned_integer(time, path + ".time", cause));
+      }
+      std::stable_sort(row.time.begin(), row.time.end(), [](const auto& a, const auto& b) {
+        return time_cause_rank(a.first) < time_cause_rank(b.first);
+      });
+    }
     row.extra = extra_of(layer, kLayerKeys);
     report.layers.push_back(std::move(row));
+  }
+  // Recorded since the per-unit summary; older reports (sweep databases) lack it.
+  if (doc.contains("units")) {
+    const json& units = doc.at("units");
+    if (!units.is_array()) in.fail("'units' must be an array");
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const std::string path = fmt::format("units[{}]", i);
+      const json& unit = units[i];
+      if (!unit.is_object()) in.fail(fmt::format("'{}' must be an object", path));
+      report.units.push_back({in.string(unit, path, "name"), in.unsigned_integer(unit, path, "busy_cycles"),
+                              in.number(unit, path, "busy"), in.unsigned_integer(unit, path, "operations"),
+                              in.unsigned_integer(unit, path, "bytes"),
+                              in.unsigned_integer(unit, path, "stall_cycles")});
+    }
   }
   return report;
 }
@@ -397,18 +475,20 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 //   Stall Cycles          stall_cycles.
 //   Overall Util %        100 x utilization: SCALE-Sim's num_compute*100/(total_cycles*num_mac_unit)
 //                         is exactly MACs / (cycles x peak MAC/cycle).
-//   Mapping Efficiency %  SCALE-Sim: the share of the array the mapping occupies, time aside. The
-//                         simulators do not count that; a target that knows it (the xDNN compiler
-//                         knows which array rows/columns a layer's channels fill) sets
-//                         extra["mapping_efficiency"] (0..1) and it is written here x100. Otherwise
-//                         the column repeats Compute Util %, its lower bound (SCALE-Sim's compute
-//                         util <= mapping efficiency). The column is never left out or empty:
-//                         scripts indexing by position or parsing every field as float would break.
+//   Mapping Efficiency %  SCALE-Sim: the share of the array the mapping occupies, time aside. A
+//                         target that knows it sets extra["mapping_efficiency"] (0..1) and it is
+//                         written here x100: xDNN, the share of the array's MAC slots its convs'
+//                         shapes fill (channel sections, column groups, pixel pairs; 0 for a layer
+//                         not on the array). Otherwise (PULP) the column repeats Compute Util %,
+//                         its lower bound (SCALE-Sim's compute util <= mapping efficiency). The
+//                         column is never left out or empty: scripts indexing by position or
+//                         parsing every field as float would break.
 //   Compute Util %        SCALE-Sim: utilization while computing, memory stalls excluded. Here
 //                         100 x MACs / ((cycles - stall_cycles) x peak)
 //                         = 100 x utilization x cycles / (cycles - stall_cycles); 0 if all stalls.
-// Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, then the union of
-// the layers' extra keys, sorted (empty where a layer lacks one).
+// Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, one
+// time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it), then
+// the union of the layers' extra keys, sorted (empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
 // the end of a line (it only makes an unnamed empty column), and RFC 4180 quoting for fields
 // with commas or quotes (SCALE-Sim never needs it; its regex separator cannot read quoted commas,
@@ -428,6 +508,8 @@ std::string csv_text(const RunReport& report) {
       "LayerID",        "Total Cycles", "Stall Cycles", "Overall Util %", "Mapping Efficiency %",
       "Compute Util %", "name",         "type",         "macs",           "ops",
       "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles",          "unit"};
+  const std::vector<std::string> causes = time_causes(report);
+  for (const std::string& cause : causes) header.push_back("time_" + cause);
   header.insert(header.end(), extra_keys.begin(), extra_keys.end());
   std::string out;
   append_csv_line(out, header);
@@ -457,6 +539,10 @@ std::string csv_text(const RunReport& report) {
                                        std::to_string(row.bytes_out),
                                        std::to_string(row.tiles),
                                        row.unit};
+    for (const std::string& cause : causes) {
+      const auto it = std::find_if(row.time.begin(), row.time.end(), [&](const auto& e) { return e.first == cause; });
+      fields.push_back(it == row.time.end() ? std::string() : std::to_string(it->second));
+    }
     for (const std::string& key : extra_keys) {
       const auto it = row.extra.find(key);
       fields.push_back(it == row.extra.end() ? std::string() : csv_value(*it));
@@ -492,6 +578,8 @@ void print_table(const RunReport& report, std::ostream& os) {
                                      {"cycles", true, {}}, {"MAC/cycle", true, {}},    {"util %", true, {}},
                                      {"stall", true, {}},  {memory + " in", true, {}}, {memory + " out", true, {}},
                                      {"tiles", true, {}}};
+  const bool with_causes = std::any_of(report.layers.begin(), report.layers.end(),
+                                       [](const LayerRow& row) { return !row.time.empty(); });
   for (const LayerRow& row : report.layers) {
     const std::array<std::string, 11> cells = {truncated(row.name, kMaxNameWidth),
                                                truncated(row.type, kMaxTypeWidth),
@@ -504,11 +592,36 @@ void print_table(const RunReport& report, std::ostream& os) {
                                                grouped(row.bytes_in),
                                                grouped(row.bytes_out),
                                                grouped(row.tiles)};
-    for (std::size_t c = 0; c < columns.size(); ++c) columns[c].cells.push_back(cells[c]);
+    append_row(columns, cells);
+  }
+  if (with_causes) {
+    TextColumn main{"most time", false, {}};
+    for (const LayerRow& row : report.layers) main.cells.push_back(main_cause(row));
+    columns.push_back(std::move(main));
   }
   print_columns(columns, os);
   os << '\n';
+  if (!report.units.empty()) {
+    print_units(report, os);
+    os << '\n';
+  }
   print_totals(report, os);
+}
+
+void print_units(const RunReport& report, std::ostream& os) {
+  if (report.units.empty()) return;
+  std::vector<TextColumn> columns = {{"unit", false, {}},       {"busy %", true, {}}, {"busy cycles", true, {}},
+                                     {"operations", true, {}}, {"bytes", true, {}},  {"stall", true, {}}};
+  for (const UnitRow& unit : report.units) {
+    const std::array<std::string, 6> cells = {unit.name,
+                                              fmt::format("{:.1f}", 100.0 * unit.busy),
+                                              grouped(unit.busy_cycles),
+                                              grouped(unit.operations),
+                                              grouped(unit.bytes),
+                                              grouped(unit.stall_cycles)};
+    append_row(columns, cells);
+  }
+  print_columns(columns, os);
 }
 
 void print_totals(const RunReport& report, std::ostream& os) {

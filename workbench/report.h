@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "isa/sha256.h"
@@ -36,11 +37,29 @@ struct LayerRow {
   std::string output;
   std::uint64_t macs = 0, ops = 0, cycles = 0, stall_cycles = 0, bytes_in = 0, bytes_out = 0, tiles = 0;
   double mac_per_cycle = 0, utilization = 0;  // utilization = mac_per_cycle / peak MAC/cycle, 0..1
+  // Where `cycles` went: named causes in the target's order, adding up to `cycles` (empty in
+  // reports written before it was recorded). docs/report.md lists each target's causes.
+  std::vector<std::pair<std::string, std::uint64_t>> time;
   // Target-specific columns (e.g. ddr_weight_bytes): extra JSON keys beside the standard ones,
   // extra CSV columns after ours. Must not reuse a standard key.
   nlohmann::json extra = nlohmann::json::object();
 
   bool operator==(const LayerRow&) const = default;
+};
+
+// One unit of the simulated hardware over the whole run (docs/report.md, "units"): xDNN's
+// array, pool/eltwise block, DDR queues and channel, host; PULP's cores, cluster DMA, uDMA.
+struct UnitRow {
+  std::string name;
+  std::uint64_t busy_cycles = 0;  // cycles it worked (moved data, for a channel)
+  double busy = 0;                // busy_cycles / totals.cycles, 0..1
+  std::uint64_t operations = 0;   // instructions, kernel calls or transfers it served
+  std::uint64_t bytes = 0;        // bytes it moved (0 for compute units)
+  // What held it or its users up: xDNN units, their instructions' controller stalls on flags;
+  // the DDR channel, transfers queued for it; PULP's DMA and uDMA, the cluster's waits for them.
+  std::uint64_t stall_cycles = 0;
+
+  bool operator==(const UnitRow&) const = default;
 };
 
 struct Totals {
@@ -87,6 +106,7 @@ struct RunReport {
   std::optional<Mismatch> mismatch;
   Totals totals;
   std::vector<LayerRow> layers;
+  std::vector<UnitRow> units;  // empty in reports written before they were recorded
   RunSettings run;
   HostTimes wall;
 
@@ -96,7 +116,7 @@ struct RunReport {
 // {schema, tool:{version,git,commit,dirty}, model:{path,sha256,name},
 //  hw:{path,sha256,target,resolved},
 //  run:{scheme,compile_options,hw_fingerprint,data,overrides,calibration},
-//  verdict, mismatch (object or null), totals:{...}, layers:[...],
+//  verdict, mismatch (object or null), totals:{...}, layers:[...], units:[...],
 //  wall:{compile_seconds,simulate_seconds}}; extra keys are flattened into their totals/layer
 // object. std::logic_error if an extra key collides with a standard one.
 nlohmann::json to_json(const RunReport& report);
@@ -125,8 +145,10 @@ std::string csv_field(std::string_view field);
 std::string csv_number(double value);
 
 // One row per layer (name, type, unit, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
-// tiles), then the totals and the verdict.
+// tiles, and the cause most of its time went to), then the totals and the verdict.
 void print_table(const RunReport& report, std::ostream& os);
+// The per-unit block: busy %, busy cycles, operations, bytes, stalls (nothing without units).
+void print_units(const RunReport& report, std::ostream& os);
 // The totals block and the verdict alone (what --quiet keeps).
 void print_totals(const RunReport& report, std::ostream& os);
 

@@ -87,6 +87,7 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
                                       *request.config, request.model_sha256);
   r.totals = run.report.totals;
   r.layers = run.report.layers;
+  r.units = run.report.units;
   const isa::ProgramHeader& header = request.program->header();
   nlohmann::json calibration = nlohmann::json::parse(header.calibration(), nullptr, false);
   if (calibration.is_discarded()) calibration = nullptr;  // a program compiled before it was recorded

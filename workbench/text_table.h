@@ -18,6 +18,12 @@ struct TextColumn {
 
 // The title line, then one line per row; two blanks between columns.
 void print_columns(const std::vector<TextColumn>& columns, std::ostream& os);
+// Appends one row: cells[c] to columns[c] (as many as there are cells).
+template <typename Cells>
+void append_row(std::vector<TextColumn>& columns, const Cells& cells) {
+  std::size_t c = 0;
+  for (const auto& cell : cells) columns.at(c++).cells.push_back(cell);
+}
 
 std::size_t display_width(std::string_view text);
 // `text` filled with blanks to `width` code points, on the left when right-aligned.

@@ -11,6 +11,7 @@
 #include "compiler/xdnn/layer_mapping.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
+#include "workbench/layer_types.h"
 #include "workbench/run_common.h"
 #include "workbench/target_backends.h"
 #include "workbench/target_program.h"
@@ -49,23 +50,37 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   for (const auto& l : sim.layers) {
     report::LayerRow row;
     row.name = l.name;
-    row.type = l.type;
+    row.type = report_layer_type(l.type);
     row.unit = l.unit;
     row.output = program.layers(static_cast<int>(r.layers.size())).output();
     row.macs = l.macs;
     row.ops = l.ops;
     row.cycles = l.cycles;
-    row.stall_cycles = l.stall_cycles;
+    std::uint64_t working = 0;  // the cycles its own unit computed for it
+    for (std::size_t c = 0; c < xsim::kTimeCauses; ++c) {
+      const auto cause = static_cast<xsim::TimeCause>(c);
+      row.time.emplace_back(std::string(xsim::time_cause_name(cause)), l.time.cycles[c]);
+      if (cause == xsim::TimeCause::Array || cause == xsim::TimeCause::PoolEltwise || cause == xsim::TimeCause::Host) {
+        working += l.time.cycles[c];
+      }
+    }
+    // Stalls as SCALE-Sim means them: the span's cycles its unit was not computing for it.
+    row.stall_cycles = l.cycles - working;
     row.bytes_in = l.ddr_read_bytes + l.ddr_weight_bytes;
     row.bytes_out = l.ddr_write_bytes;
     row.tiles = l.tiles;
     set_rates(row, peak);
+    const double mapping =
+        l.array_mac_slots > 0 ? static_cast<double>(l.array_macs) / static_cast<double>(l.array_mac_slots) : 0.0;
     row.extra = {{"ddr_weight_bytes", l.ddr_weight_bytes},
                  {"ddr_upload_bytes", l.ddr_read_bytes},
                  {"ddr_download_bytes", l.ddr_write_bytes},
                  {"array_busy_cycles", l.array_busy_cycles},
                  {"pool_busy_cycles", l.pool_busy_cycles},
+                 {"ddr_busy_cycles", l.ddr_busy_cycles},
                  {"host_cycles", l.host_cycles},
+                 {"flag_wait_cycles", l.stall_cycles},
+                 {"mapping_efficiency", mapping},
                  {"start_cycle", l.start_cycle},
                  {"end_cycle", l.end_cycle}};
     weight_bytes += l.ddr_weight_bytes;
@@ -78,7 +93,9 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   r.totals.ddr_bytes = weight_bytes + activation_bytes;
   r.totals.moveops = activation_bytes;
   r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
-  r.totals.extra = {{"ddr_weight_bytes", weight_bytes}, {"ddr_activation_bytes", activation_bytes}};
+  r.totals.extra = {{"ddr_weight_bytes", weight_bytes},
+                    {"ddr_activation_bytes", activation_bytes},
+                    {"overlapped_cycles", sim.overlapped_cycles}};
   if (compile_report != nullptr) {
     r.totals.extra["ddr_spill_bytes"] = compile_report->at("ddr_spill_bytes").get<std::uint64_t>();
     r.totals.extra["ddr_input_output_bytes"] = compile_report->at("ddr_input_output_bytes");
@@ -87,6 +104,14 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.totals.extra["am_allocator"] = compile_report->at("allocation").at("strategy");
     r.totals.extra["valid_schedules"] = compile_report->at("schedule").at("valid_schedules");
   }
+  const auto busy = [&](std::uint64_t cycles) {
+    return sim.total_cycles > 0 ? static_cast<double>(cycles) / static_cast<double>(sim.total_cycles) : 0.0;
+  };
+  for (const xsim::UnitStats& u : sim.units) {
+    r.units.push_back({u.unit, u.busy_cycles, busy(u.busy_cycles), u.instructions, u.bytes, u.stall_cycles});
+  }
+  const auto& ddr = sim.ddr_channel;
+  r.units.push_back({"ddr_channel", ddr.busy_cycles, busy(ddr.busy_cycles), ddr.transfers, ddr.bytes, ddr.stall_cycles});
   r.totals.extra["am_bytes"] = config.xdnn().am_bytes;
   r.totals.extra["instructions"] = program.instrs_size();
   return r;
@@ -109,7 +134,7 @@ class XdnnBackend : public TargetBackend {
     const xdnn::LayerMapping mapping = xdnn::map_layers(graph, config.xdnn(), xdnn::to_compile_options(options));
     Partition result;
     for (const xdnn::XLayer& layer : mapping.layers) {
-      result.layers.push_back({layer.name, layer.type, xdnn::layer_unit(layer), layer.host_reason});
+      result.layers.push_back({layer.name, report_layer_type(layer.type), xdnn::layer_unit(layer), layer.host_reason});
     }
     result.unsupported = mapping.unsupported;
     return result;

@@ -14,7 +14,7 @@ std::uint64_t BandwidthPort::occupancy_cycles(std::uint64_t bytes) const {
   return static_cast<std::uint64_t>(std::ceil(static_cast<double>(bytes) / params_.bytes_per_cycle));
 }
 
-void BandwidthPort::transfer(std::uint64_t bytes) {
+BandwidthPort::Occupancy BandwidthPort::transfer(std::uint64_t bytes) {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const sc_core::sc_time start = busy_until_ > now ? busy_until_ : now;
   const std::uint64_t cycles = occupancy_cycles(bytes);
@@ -23,7 +23,9 @@ void BandwidthPort::transfer(std::uint64_t bytes) {
   stats_.bytes += bytes;
   stats_.busy_cycles += cycles;
   stats_.stall_cycles += static_cast<std::uint64_t>((start - now) / params_.clock_period);
+  const Occupancy occupancy{start, busy_until_};
   sc_core::wait(busy_until_ + params_.clock_period * static_cast<double>(params_.latency_cycles) - now);
+  return occupancy;
 }
 
 }  // namespace wb::sim

@@ -27,8 +27,13 @@ class BandwidthPort {
  public:
   explicit BandwidthPort(const BandwidthPortParams& params);
 
+  // When a transfer held the port (its bytes moving), in simulated time.
+  struct Occupancy {
+    sc_core::sc_time start, end;
+  };
+
   // Must be called from an SC_THREAD; returns when the transfer has completed.
-  void transfer(std::uint64_t bytes);
+  Occupancy transfer(std::uint64_t bytes);
 
   // Cycles a transfer of `bytes` occupies the port (excluding latency).
   std::uint64_t occupancy_cycles(std::uint64_t bytes) const;

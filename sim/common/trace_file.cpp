@@ -1,5 +1,7 @@
 #include "sim/common/trace_file.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -23,6 +25,21 @@ void write_trace_file(const std::filesystem::path& path, nlohmann::json events) 
     }
     out << "],\"displayTimeUnit\":\"ns\"}\n";
   });
+}
+
+void add_counter_events(nlohmann::json& events, const char* name, const char* series,
+                        std::vector<std::pair<std::uint64_t, std::int64_t>> changes, double us_per_cycle) {
+  std::sort(changes.begin(), changes.end());
+  std::int64_t value = 0;
+  for (std::size_t k = 0; k < changes.size(); ++k) {
+    value += changes[k].second;
+    if (k + 1 < changes.size() && changes[k + 1].first == changes[k].first) continue;
+    events.push_back({{"name", name},
+                      {"ph", "C"},
+                      {"pid", 1},
+                      {"ts", static_cast<double>(changes[k].first) * us_per_cycle},
+                      {"args", {{series, value}}}});
+  }
 }
 
 }  // namespace wb::sim

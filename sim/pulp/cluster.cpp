@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "isa/error.h"
+#include "isa/pulp_cost.h"
+#include "isa/pulp_program.h"
 #include "sim/common/watchdog.h"
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/tensor_io.h"
@@ -60,6 +62,19 @@ void Cluster::wait_until(std::uint64_t cycle) {
   if (cycle > t) wait(period_ * static_cast<double>(cycle - t));
 }
 
+namespace {
+
+const char* memory_name(isa::pulp::Memory memory) {
+  switch (memory) {
+    case isa::pulp::MEMORY_L1: return "l1";
+    case isa::pulp::MEMORY_L2: return "l2";
+    case isa::pulp::MEMORY_L3: return "l3";
+    default: return "?";
+  }
+}
+
+}  // namespace
+
 // The timeline's clock in SystemC time: waits are real waits, a kernel call runs on the core threads.
 class Cluster::SystemCClock final : public isa::pulp::Clock {
  public:
@@ -73,8 +88,10 @@ class Cluster::SystemCClock final : public isa::pulp::Clock {
               std::size_t step) override {
     cluster_.move(copy);
     if (cluster_.state_->trace) {
+      const bool load = copy.destination_memory() < copy.source_memory();  // towards L1
       cluster_.state_->events.push_back({kMaxCores + static_cast<int>(track), start, end, layer_, step,
-                                         track == isa::pulp::Track::Udma ? "udma" : "dma"});
+                                         load ? "load" : "store", isa::pulp::copy_bytes(copy),
+                                         memory_name(copy.source_memory()), memory_name(copy.destination_memory())});
     }
   }
 
@@ -98,12 +115,18 @@ void Cluster::fabric_controller() {
       current_layer_ = l;
       LayerStats& stats = state_->layers[l];
       stats.core_busy_cycles.assign(static_cast<std::size_t>(hw.cores), 0);
+      stats.core_calls.assign(static_cast<std::size_t>(hw.cores), 0);
       SystemCClock clock(*this, l);
       const isa::pulp::LayerTiming t = isa::pulp::run_layer(layer, hw, channels, clock);
       stats.start_cycle = t.start;
       stats.end_cycle = t.end;
       stats.cycles = t.end - t.start;
       stats.compute_cycles = t.compute_cycles;
+      stats.core_cycles = t.core_cycles;
+      stats.conflict_cycles = t.conflict_cycles;
+      stats.dispatch_cycles = t.dispatch_cycles;
+      stats.barrier_cycles = t.barrier_cycles;
+      stats.dma_issue_cycles = t.dma_issue_cycles;
       stats.dma_wait_cycles = t.dma_wait_cycles;
       stats.l3_cycles = t.l3_cycles;
       stats.l1_bytes_in = t.l1_bytes_in;
@@ -169,7 +192,11 @@ void Cluster::compute(const isa::pulp::KernelCall& call, const isa::pulp::Kernel
     if (work_[c] == 0) continue;
     ++active_cores_;
     stats.core_busy_cycles[c] += work_[c];
-    if (state_->trace) state_->events.push_back({static_cast<int>(c), fork, fork + work_[c], layer, step, "kernel"});
+    ++stats.core_calls[c];
+    if (state_->trace) {
+      state_->events.push_back({static_cast<int>(c), fork, fork + work_[c], layer, step,
+                                isa::pulp::kernel_kind_name(call.kind())});
+    }
     go_[c].notify(sc_core::SC_ZERO_TIME);
   }
   if (active_cores_ > 0) {

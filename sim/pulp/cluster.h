@@ -31,7 +31,9 @@ struct TraceEvent {
   int track = 0;  // 0..cores-1: cores; kMaxCores + Track: DMA in, DMA out, uDMA
   std::uint64_t start = 0, end = 0;
   std::size_t layer = 0, step = 0;
-  const char* what = "";
+  const char* what = "";  // the operation: the kernel's kind, or "load" / "store"
+  std::uint64_t bytes = 0;                 // a transfer's
+  const char* src = "", * dst = "";        // a transfer's memories: "l1", "l2", "l3"
 };
 
 struct Memories {

@@ -31,12 +31,17 @@ struct LayerStats {
   std::uint64_t cycles = 0;  // end - start; layers run back to back, so they sum to the total
   std::uint64_t start_cycle = 0, end_cycle = 0;
   std::uint64_t compute_cycles = 0;   // kernel calls, barrier and DMA contention included
+  // compute_cycles cut into causes (isa::pulp::LayerTiming): cores' work, bank conflicts,
+  // dispatch and wake-up, barrier.
+  std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
+  std::uint64_t dma_issue_cycles = 0;  // programming cluster-DMA copies
   std::uint64_t dma_wait_cycles = 0;  // the cluster waiting for L2 <-> L1 copies
   std::uint64_t l3_cycles = 0;        // the cluster waiting for the uDMA (L3 loads, stores, weight prefetch)
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0;  // cluster DMA
   std::uint64_t l3_bytes_in = 0, l3_bytes_out = 0;  // uDMA
   std::uint64_t tiles = 0;
   std::vector<std::uint64_t> core_busy_cycles;  // per core
+  std::vector<std::uint64_t> core_calls;        // per core, the kernel calls that gave it work
 };
 
 struct SimResult {

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "isa/error.h"
@@ -136,30 +138,48 @@ void validate_network(const isa::pulp::Network& network, const HwConfig& config)
 
 namespace {
 
+// Chrome/Perfetto trace (docs/report.md, "Traces"): a track per core, per cluster-DMA direction
+// and for the uDMA, and counters of busy cores and bytes in flight.
 void write_trace(const std::filesystem::path& path, const isa::pulp::Network& network, const RunState& state,
                  int cores, double clock_mhz) {
   nlohmann::json events = nlohmann::json::array();
-  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "pulp cluster"}}}});
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "pulp"}}}});
   for (int c = 0; c < cores; ++c) {
     events.push_back(
-        {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", c}, {"args", {{"name", fmt::format("core {}", c)}}}});
+        {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", c}, {"args", {{"name", fmt::format("core{}", c)}}}});
   }
-  const char* channels[] = {"DMA L2->L1", "DMA L1->L2", "uDMA L3<->L2"};
+  const char* channels[] = {"cluster_dma_in", "cluster_dma_out", "udma"};
   for (int i = 0; i < 3; ++i) {
     events.push_back(
         {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", kMaxCores + i}, {"args", {{"name", channels[i]}}}});
   }
   const double us_per_cycle = 1.0 / clock_mhz;
+  std::vector<std::pair<std::uint64_t, std::int64_t>> busy_cores, bytes_in_flight;
   for (const TraceEvent& e : state.events) {
     const auto& layer = network.layers(static_cast<int>(e.layer));
-    events.push_back({{"name", fmt::format("{} {}", layer.name(), e.what)},
+    const bool transfer = e.track >= kMaxCores;
+    nlohmann::json args = {{"layer", layer.name()}, {"tile", e.step}};
+    if (transfer) {
+      args["bytes"] = e.bytes;
+      args["src"] = e.src;
+      args["dst"] = e.dst;
+      bytes_in_flight.emplace_back(e.start, static_cast<std::int64_t>(e.bytes));
+      bytes_in_flight.emplace_back(e.end, -static_cast<std::int64_t>(e.bytes));
+    } else {
+      busy_cores.emplace_back(e.start, 1);
+      busy_cores.emplace_back(e.end, -1);
+    }
+    events.push_back({{"name", e.what},
+                      {"cat", transfer ? "transfer" : "compute"},
                       {"ph", "X"},
                       {"pid", 1},
                       {"tid", e.track},
                       {"ts", static_cast<double>(e.start) * us_per_cycle},
                       {"dur", static_cast<double>(e.end - e.start) * us_per_cycle},
-                      {"args", {{"layer", layer.name()}, {"tile", e.step}}}});
+                      {"args", std::move(args)}});
   }
+  add_counter_events(events, "busy_cores", "cores", std::move(busy_cores), us_per_cycle);
+  add_counter_events(events, "bytes_in_flight", "bytes", std::move(bytes_in_flight), us_per_cycle);
   write_trace_file(path, std::move(events));
 }
 

@@ -46,8 +46,10 @@ Overlay::Overlay(sc_core::sc_module_name name) : sc_core::sc_module(name) {
   SC_THREAD(host_thread);
 }
 
-std::uint64_t Overlay::cycles_since_start() const {
-  return static_cast<std::uint64_t>((sc_core::sc_time_stamp() - state_->start) / state_->period + 0.5);
+std::uint64_t Overlay::cycles_since_start() const { return cycles_of(sc_core::sc_time_stamp()); }
+
+std::uint64_t Overlay::cycles_of(sc_core::sc_time t) const {
+  return static_cast<std::uint64_t>((t - state_->start) / state_->period + 0.5);
 }
 
 void Overlay::fail(const std::string& message) {
@@ -189,12 +191,16 @@ void Overlay::unit_thread(UnitId unit) {
       const isa::xdnn::Copy& copy =
           instr.has_upload() ? instr.upload() : instr.has_download() ? instr.download() : instr.load_weights();
       record.bytes = isa::xdnn::copy_bytes(copy);
-      s.ddr->transfer(record.bytes);
+      const auto held = s.ddr->transfer(record.bytes);
+      record.ddr_start = cycles_of(held.start);
+      record.ddr_end = cycles_of(held.end);
     } else if (instr.has_conv() && !instr.conv().on_host() && instr.conv().input().memory() == isa::xdnn::MEMORY_DDR) {
       // A streamed input: the tiling engine reads it from DDR while the array computes.
       record.bytes = isa::xdnn::buffer_bytes(instr.conv().input().layout());
       const sc_core::sc_time begin = sc_core::sc_time_stamp();
-      s.ddr->transfer(record.bytes);
+      const auto held = s.ddr->transfer(record.bytes);
+      record.ddr_start = cycles_of(held.start);
+      record.ddr_end = cycles_of(held.end);
       const sc_core::sc_time compute = s.period * static_cast<double>(s.cycles_of[i]);
       const sc_core::sc_time elapsed = sc_core::sc_time_stamp() - begin;
       if (compute > elapsed) sc_core::wait(compute - elapsed);

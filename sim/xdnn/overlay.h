@@ -28,7 +28,8 @@ const char* unit_name(UnitId unit);
 struct InstrRecord {
   std::uint64_t issue = 0, start = 0, end = 0;  // cycles from the run's start
   std::uint64_t stall = 0;                      // cycles waited at the controller on flags
-  std::uint64_t bytes = 0;                      // DDR bytes (copies)
+  std::uint64_t bytes = 0;                      // DDR bytes (copies, a streamed input)
+  std::uint64_t ddr_start = 0, ddr_end = 0;     // when those bytes held the DDR channel
   UnitId unit = UnitId::Array;
 };
 
@@ -68,6 +69,7 @@ class Overlay : public sc_core::sc_module {
   void host_thread() { unit_thread(UnitId::Host); }
   void fail(const std::string& message);
   std::uint64_t cycles_since_start() const;
+  std::uint64_t cycles_of(sc_core::sc_time t) const;
   // A conflicting access of an instruction in flight on another unit, or "".
   std::string race_with_in_flight(std::size_t index) const;
   // Throws SimulationStalled when the run ended with instructions not issued or not completed.

@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "isa/error.h"
 #include "isa/extent.h"
@@ -72,26 +75,83 @@ void write_input(const isa::xdnn::IoTensor& io, const IntTensor& tensor, Memorie
   write_region_rows(io.region(), memories, tensor.values, 0, l.height(), 0);
 }
 
+// The names of units in statistics, reports and traces (docs/report.md, "units").
+std::string track_name(UnitId unit) {
+  std::string name = unit_name(unit);
+  std::replace_if(name.begin(), name.end(), [](char c) { return c == ' ' || c == '/'; }, '_');
+  return name;
+}
+
+// The operation an instruction performs, named as both simulators' traces name them.
+const char* operation_name(const Instr& instr) {
+  switch (instr.op_case()) {
+    case Instr::kConv: return instr.conv().on_host() ? "host_conv" : "conv";
+    case Instr::kPool: return "pool";
+    case Instr::kEltwise: return "eltwise";
+    case Instr::kUpload: return "load";
+    case Instr::kDownload: return "store";
+    case Instr::kLoadWeights: return "load_weights";
+    case Instr::kHostElementwise: return "host_elementwise";
+    case Instr::OP_NOT_SET: break;
+  }
+  return "?";
+}
+
+// Chrome/Perfetto trace (docs/report.md, "Traces"): a track per unit and one for the DDR
+// channel, counters, and a flow arrow from each instruction a flag wait ended on to the
+// instruction that waited.
 void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& program,
-                 const std::vector<InstrRecord>& records, double clock_mhz) {
+                 const std::vector<InstrRecord>& records, const std::vector<std::int64_t>& waited_on,
+                 double clock_mhz) {
   nlohmann::json events = nlohmann::json::array();
   events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "xdnn"}}}});
   for (std::size_t u = 0; u < kUnits; ++u) {
     events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", u},
-                      {"args", {{"name", unit_name(static_cast<UnitId>(u))}}}});
+                      {"args", {{"name", track_name(static_cast<UnitId>(u))}}}});
   }
+  const std::size_t channel = kUnits;
+  events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", channel}, {"args", {{"name", "ddr_channel"}}}});
   const double us_per_cycle = 1.0 / clock_mhz;
+  const auto at = [&](std::uint64_t cycle) { return static_cast<double>(cycle) * us_per_cycle; };
+  std::vector<std::pair<std::uint64_t, std::int64_t>> busy_units, bytes_in_flight;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const InstrRecord& r = records[i];
     const Instr& instr = program.instrs(static_cast<int>(i));
-    events.push_back({{"name", isa::xdnn::instr_mnemonic(instr)},
-                      {"ph", "X"},
-                      {"pid", 1},
-                      {"tid", static_cast<std::size_t>(r.unit)},
-                      {"ts", static_cast<double>(r.start) * us_per_cycle},
-                      {"dur", static_cast<double>(r.end - r.start) * us_per_cycle},
-                      {"args", {{"layer", instr.layer()}, {"id", instr.id()}, {"stall_cycles", r.stall}}}});
+    nlohmann::json args = {{"layer", instr.layer()}, {"id", instr.id()}, {"mnemonic", isa::xdnn::instr_mnemonic(instr)},
+                           {"stall_cycles", r.stall}};
+    const bool copy = instr.has_upload() || instr.has_download() || instr.has_load_weights();
+    const char* src = instr.has_download() ? "am" : "ddr";
+    const char* dst = instr.has_download() ? "ddr" : instr.has_load_weights() ? "filter_cache" : instr.has_upload() ? "am" : "array";
+    if (r.bytes > 0) {
+      args["bytes"] = r.bytes;
+      args["src"] = src;
+      args["dst"] = dst;
+    }
+    events.push_back({{"name", operation_name(instr)}, {"cat", copy ? "transfer" : "compute"}, {"ph", "X"}, {"pid", 1},
+                      {"tid", static_cast<std::size_t>(r.unit)}, {"ts", at(r.start)}, {"dur", at(r.end) - at(r.start)},
+                      {"args", args}});
+    busy_units.emplace_back(r.start, 1);
+    busy_units.emplace_back(r.end, -1);
+    if (r.bytes > 0) {
+      // The channel's own track: when the bytes held it (a streamed input appears here as
+      // its own transfer, beside the conv that reads it).
+      events.push_back({{"name", copy ? operation_name(instr) : "stream"}, {"cat", "transfer"}, {"ph", "X"},
+                        {"pid", 1}, {"tid", channel}, {"ts", at(r.ddr_start)}, {"dur", at(r.ddr_end) - at(r.ddr_start)},
+                        {"args", {{"layer", instr.layer()}, {"id", instr.id()}, {"bytes", r.bytes}, {"src", src}, {"dst", dst}}}});
+      bytes_in_flight.emplace_back(r.ddr_start, static_cast<std::int64_t>(r.bytes));
+      bytes_in_flight.emplace_back(r.ddr_end, -static_cast<std::int64_t>(r.bytes));
+    }
+    if (waited_on[i] >= 0) {
+      const InstrRecord& w = records[static_cast<std::size_t>(waited_on[i])];
+      const std::size_t flow = events.size();  // a unique id
+      events.push_back({{"name", "wait"}, {"cat", "dependency"}, {"ph", "s"}, {"id", flow}, {"pid", 1},
+                        {"tid", static_cast<std::size_t>(w.unit)}, {"ts", at(w.start)}});
+      events.push_back({{"name", "wait"}, {"cat", "dependency"}, {"ph", "f"}, {"bp", "e"}, {"id", flow}, {"pid", 1},
+                        {"tid", static_cast<std::size_t>(r.unit)}, {"ts", at(r.start)}});
+    }
   }
+  add_counter_events(events, "busy_units", "units", std::move(busy_units), us_per_cycle);
+  add_counter_events(events, "ddr_bytes_in_flight", "bytes", std::move(bytes_in_flight), us_per_cycle);
   write_trace_file(path, std::move(events));
 }
 
@@ -261,7 +321,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
 
   // Statistics.
   result.clock_mhz = config.clock_mhz;
-  for (std::size_t u = 0; u < kUnits; ++u) result.units.push_back({unit_name(static_cast<UnitId>(u)), 0, 0, 0, 0});
+  for (std::size_t u = 0; u < kUnits; ++u) result.units.push_back({track_name(static_cast<UnitId>(u)), 0, 0, 0, 0});
   result.layers.resize(static_cast<std::size_t>(program.layers_size()));
   for (int l = 0; l < program.layers_size(); ++l) {
     auto& ls = result.layers[static_cast<std::size_t>(l)];
@@ -270,8 +330,35 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     ls.unit = program.layers(l).unit();
     ls.macs = program.layers(l).macs();
     ls.ops = program.layers(l).ops();
-    ls.start_cycle = UINT64_MAX;
   }
+  // Which instructions completed at each cycle: a flag wait ends at the completion it waited for.
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> completed_at;
+  for (std::size_t i = 0; i < state.records.size(); ++i) completed_at[state.records[i].end].push_back(i);
+  // Whether a wait of instruction i that ended at `cycle` ended with another layer's instruction
+  // completing (on `unit` only, for a queue wait).
+  const auto ended_by_other = [&](std::size_t i, std::uint64_t cycle, std::optional<UnitId> unit) {
+    const auto it = completed_at.find(cycle);
+    if (it == completed_at.end()) return false;
+    bool other = false;
+    for (const std::size_t j : it->second) {
+      if (j >= i || (unit && state.records[j].unit != *unit)) continue;
+      if (layer_of[j] == layer_of[i]) return false;
+      other = true;
+    }
+    return other;
+  };
+  // The instruction whose completion ended each flag wait (-1: none): the trace's flow arrows.
+  std::vector<std::int64_t> waited_on(state.records.size(), -1);
+  for (std::size_t i = 0; i < state.records.size(); ++i) {
+    const InstrRecord& r = state.records[i];
+    const auto it = r.stall > 0 ? completed_at.find(r.issue) : completed_at.end();
+    if (it == completed_at.end()) continue;
+    for (const std::size_t j : it->second) {
+      if (j < i) waited_on[i] = static_cast<std::int64_t>(j);
+    }
+  }
+  std::vector<InstrTiming> timings;
+  timings.reserve(state.records.size());
   for (std::size_t i = 0; i < state.records.size(); ++i) {
     const InstrRecord& r = state.records[i];
     LayerStats& ls = result.layers[layer_of[i]];
@@ -283,35 +370,61 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     us.bytes += r.bytes;
     ++ls.instructions;
     ls.stall_cycles += r.stall;
-    ls.start_cycle = std::min(ls.start_cycle, r.issue);
-    ls.end_cycle = std::max(ls.end_cycle, r.end);
     result.total_cycles = std::max(result.total_cycles, r.end);
+    InstrTiming timing{layer_of[i], TimeCause::Array, r.issue, r.stall, r.start, r.end, state.cycles_of[i],
+                       r.unit == UnitId::Weights, r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
+                       r.start > r.issue && ended_by_other(i, r.start, r.unit)};
     switch (r.unit) {
-      case UnitId::Array:
+      case UnitId::Array: {
+        const isa::xdnn::Conv& conv = instrs.Get(static_cast<int>(i)).conv();
         ls.array_busy_cycles += busy;
         ls.ddr_read_bytes += r.bytes;  // a streamed input
+        ls.array_macs += conv_macs(conv);
+        ls.array_mac_slots += array_mac_slots(conv, hw);
         ++ls.tiles;
         break;
-      case UnitId::PoolEltwise: ls.pool_busy_cycles += busy; ++ls.tiles; break;
-      case UnitId::Upload: ls.ddr_read_bytes += r.bytes; break;
-      case UnitId::Download: ls.ddr_write_bytes += r.bytes; break;
-      case UnitId::Weights: ls.ddr_weight_bytes += r.bytes; break;
-      case UnitId::Host: ls.host_cycles += busy; result.host_cycles += busy; ++ls.tiles; break;
+      }
+      case UnitId::PoolEltwise:
+        ls.pool_busy_cycles += busy;
+        ++ls.tiles;
+        timing.work = TimeCause::PoolEltwise;
+        break;
+      case UnitId::Upload:
+      case UnitId::Download:
+        (r.unit == UnitId::Upload ? ls.ddr_read_bytes : ls.ddr_write_bytes) += r.bytes;
+        ls.ddr_busy_cycles += busy;
+        timing.work = TimeCause::ActivationDdr;
+        break;
+      case UnitId::Weights:
+        ls.ddr_weight_bytes += r.bytes;
+        ls.ddr_busy_cycles += busy;
+        timing.work = TimeCause::WeightsDdr;
+        break;
+      case UnitId::Host:
+        ls.host_cycles += busy;
+        result.host_cycles += busy;
+        ++ls.tiles;
+        timing.work = TimeCause::Host;
+        break;
       case UnitId::kCount: break;
     }
+    timings.push_back(timing);
   }
-  std::uint64_t previous_end = 0;
-  for (auto& ls : result.layers) {
-    if (ls.start_cycle == UINT64_MAX) ls.start_cycle = previous_end;
-    const std::uint64_t end = std::max(previous_end, ls.end_cycle);
-    ls.cycles = end - previous_end;
-    previous_end = end;
+  const std::vector<LayerTime> times =
+      attribute_time(timings, result.layers.size(), static_cast<std::uint64_t>(hw.instr_issue_cycles));
+  for (std::size_t l = 0; l < result.layers.size(); ++l) {
+    LayerStats& ls = result.layers[l];
+    ls.time = times[l];
+    ls.start_cycle = times[l].begin;
+    ls.end_cycle = times[l].end;
+    ls.cycles = times[l].span();
   }
-  result.total_cycles = std::max(result.total_cycles, previous_end);
+  result.overlapped_cycles = overlapped_cycles(times);
+  result.ddr_channel = state.ddr->stats();
   if (options.data) {
     for (const auto& io : program.outputs()) result.outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
   }
-  if (!options.trace_path.empty()) write_trace(options.trace_path, program, state.records, config.clock_mhz);
+  if (!options.trace_path.empty()) write_trace(options.trace_path, program, state.records, waited_on, config.clock_mhz);
   return result;
 }
 

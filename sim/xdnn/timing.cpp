@@ -30,14 +30,21 @@ std::uint64_t conv_rows_computed(const isa::xdnn::Conv& conv) {
   return hi > lo ? static_cast<std::uint64_t>(hi - lo) : 0;
 }
 
-std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
+namespace {
+
+std::uint64_t macs_per_dsp(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
+  const bool narrow = conv.input().layout().element_bytes() == 1 && conv.weight_bytes() == 1;
+  return static_cast<std::uint64_t>(narrow ? hw.array.macs_per_dsp_int8 : hw.array.macs_per_dsp_int16);
+}
+
+// The array's cycles without its fill: passes over channel sections and column groups, output
+// pixels m at a time, taps.
+std::uint64_t array_pass_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
   const auto& in = conv.input().layout();
   const auto& out = conv.output().layout();
   const std::uint64_t rows = static_cast<std::uint64_t>(hw.array.rows);
   const std::uint64_t cols = static_cast<std::uint64_t>(hw.array.cols);
-  const bool narrow = in.element_bytes() == 1 && conv.weight_bytes() == 1;
-  const std::uint64_t m =
-      static_cast<std::uint64_t>(narrow ? hw.array.macs_per_dsp_int8 : hw.array.macs_per_dsp_int16);
+  const std::uint64_t m = macs_per_dsp(conv, hw);
   const std::uint64_t groups = std::max<std::uint32_t>(conv.groups(), 1);
   const std::uint64_t cin_g = in.channels() / groups;
   const std::uint64_t cout_g = out.channels() / groups;
@@ -45,14 +52,23 @@ std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
   const std::uint64_t pixels = conv_rows_computed(conv) * conv.conv_width();
   const std::uint64_t kh = conv.window().kernel_h();
   const std::uint64_t kw = conv.window().kernel_w();
-  std::uint64_t compute = 0;
   if (groups > 1 && cin_g == 1 && cout_g == 1) {
     // Depthwise: each DSP row holds one channel; the columns take different pixels.
-    compute = ceil_div(out.channels(), rows) * ceil_div(pixels, cols * m) * kh * kw;
-  } else {
-    compute = groups * ceil_div(cin_g * r, rows) * ceil_div(cout_g, cols) * ceil_div(pixels, m) * kh * ceil_div(kw, r);
+    return ceil_div(out.channels(), rows) * ceil_div(pixels, cols * m) * kh * kw;
   }
-  return compute + rows + cols;
+  return groups * ceil_div(cin_g * r, rows) * ceil_div(cout_g, cols) * ceil_div(pixels, m) * kh * ceil_div(kw, r);
+}
+
+}  // namespace
+
+std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
+  return array_pass_cycles(conv, hw) + static_cast<std::uint64_t>(hw.array.rows) +
+         static_cast<std::uint64_t>(hw.array.cols);
+}
+
+std::uint64_t array_mac_slots(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
+  return array_pass_cycles(conv, hw) * static_cast<std::uint64_t>(hw.array.rows) *
+         static_cast<std::uint64_t>(hw.array.cols) * macs_per_dsp(conv, hw);
 }
 
 std::uint64_t pool_cycles(const isa::xdnn::StandalonePool& pool, const XdnnParams& hw) {

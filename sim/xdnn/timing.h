@@ -17,6 +17,10 @@ std::uint64_t conv_rows_computed(const isa::xdnn::Conv& conv);
 // pixels two at a time (int8: two MACs per DSP share a weight), taps (replication folds r
 // horizontal taps into one pass), plus the array's fill.
 std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw);
+// The MACs the array could do in those cycles, fill aside (passes x rows x cols x MACs per
+// DSP): conv_macs / array_mac_slots is the share of the array the conv's shape can use
+// (SCALE-Sim's mapping efficiency), never above 1.
+std::uint64_t array_mac_slots(const isa::xdnn::Conv& conv, const XdnnParams& hw);
 std::uint64_t pool_cycles(const isa::xdnn::StandalonePool& pool, const XdnnParams& hw);
 std::uint64_t eltwise_cycles(const isa::xdnn::Eltwise& eltwise, const XdnnParams& hw);
 // MACs of a conv instruction (the useful ones: of its own groups).

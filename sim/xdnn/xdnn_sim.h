@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "sim/common/bandwidth_port.h"
 #include "sim/common/sim_types.h"
+#include "sim/xdnn/time_attribution.h"
 #include "isa/xdnn.pb.h"
 
 namespace wb::sim::xdnn {
@@ -26,7 +28,7 @@ using wb::sim::IntTensor;
 using wb::sim::SimOptions;
 
 struct UnitStats {
-  std::string unit;
+  std::string unit;  // array, pool_eltwise, ddr_upload, ddr_download, weight_loader, host
   std::uint64_t instructions = 0, busy_cycles = 0, stall_cycles = 0, bytes = 0;
 };
 
@@ -34,21 +36,27 @@ struct LayerStats {
   std::string name, type;
   std::string unit;  // Program.Layer.unit: what runs it (array, pool, eltwise, ddr, host)
   std::uint64_t macs = 0, ops = 0;
-  // This layer's share of the run: its last instruction's completion minus the previous
-  // layer's (completions taken as a running maximum, so the layers sum to the total).
+  // Its span: from the controller reaching its first instruction to its last completion. Layers
+  // overlap (weights prefetched, branches), so the spans may add up to more than the run.
   std::uint64_t cycles = 0;
-  std::uint64_t start_cycle = 0, end_cycle = 0;  // first issue, last completion
-  std::uint64_t array_busy_cycles = 0, pool_busy_cycles = 0;
+  std::uint64_t start_cycle = 0, end_cycle = 0;  // the span's ends
+  LayerTime time;                                // the span cut into causes (time_attribution.h)
+  std::uint64_t array_busy_cycles = 0, pool_busy_cycles = 0, ddr_busy_cycles = 0;
   std::uint64_t stall_cycles = 0;  // cycles its instructions waited at the controller on dependency flags
   std::uint64_t ddr_weight_bytes = 0, ddr_read_bytes = 0, ddr_write_bytes = 0;
   std::uint64_t instructions = 0, tiles = 0;  // tiles: conv, pool and eltwise instructions
   std::uint64_t host_cycles = 0;
+  // Its array convs' MACs and the MACs the array could have done in their passes (fill
+  // aside): array_macs / array_mac_slots is the share of the array its shape can use.
+  std::uint64_t array_macs = 0, array_mac_slots = 0;
 };
 
 struct SimResult {
   std::uint64_t total_cycles = 0;
   double clock_mhz = 0;
   std::uint64_t host_cycles = 0;
+  std::uint64_t overlapped_cycles = 0;  // the layers' spans added up, minus their union
+  BandwidthPortStats ddr_channel;        // the one DDR channel the copies and streamed inputs share
   std::vector<LayerStats> layers;  // in Program.layers order
   std::vector<UnitStats> units;
   std::vector<IntTensor> outputs;                  // Program.outputs (empty with data = false)

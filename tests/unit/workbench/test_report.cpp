@@ -93,7 +93,7 @@ RunReport sample_report() {
 TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   const json j = to_json(sample_report());
   EXPECT_EQ(keys_of(j), (std::set<std::string>{"schema", "tool", "model", "hw", "run", "verdict", "mismatch", "totals",
-                                               "layers", "wall"}));
+                                               "layers", "units", "wall"}));
   EXPECT_EQ(j["schema"], kReportSchema);
   EXPECT_EQ(keys_of(j["tool"]), (std::set<std::string>{"version", "git", "commit", "dirty"}));
   EXPECT_EQ(keys_of(j["run"]), (std::set<std::string>{"scheme", "compile_options", "hw_fingerprint", "data",
@@ -108,7 +108,7 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   ASSERT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(keys_of(j["layers"][0]),
             (std::set<std::string>{"name", "type", "unit", "output", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
-                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "ddr_weight_bytes"}));
+                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "time", "ddr_weight_bytes"}));
   EXPECT_EQ(j["hw"]["target"], "xdnn");
   EXPECT_EQ(j["hw"]["resolved"]["array"]["rows"], 96);
   EXPECT_EQ(j["verdict"], "bit-exact");
@@ -204,6 +204,57 @@ TEST(RunReportJson, RoundTripsThroughJsonAndText) {
   RunReport changed = r;
   changed.layers[0].extra["ddr_weight_bytes"] = 1;
   EXPECT_NE(changed, r);
+}
+
+TEST(RunReportJson, TimeCausesRoundTripInTheirDeclaredOrder) {
+  RunReport r = sample_report();
+  r.layers[0].time = {{"array", 80'000}, {"weights_ddr", 15'000}, {"issue", 5'000}};
+  const json j = to_json(r);
+  EXPECT_EQ(j["layers"][0]["time"], (json{{"array", 80'000}, {"weights_ddr", 15'000}, {"issue", 5'000}}));
+  EXPECT_EQ(j["layers"][1]["time"], json::object());  // a layer without causes
+  // JSON objects have no order; the causes come back in the order reports declare.
+  const RunReport back = from_json(json::parse(j.dump()));
+  EXPECT_EQ(back, r);
+  EXPECT_EQ(back.layers[0].time.front().first, "array");
+  EXPECT_EQ(back.layers[0].time.back().first, "issue");
+  EXPECT_TRUE(back.layers[1].time.empty());
+
+  const auto error_of = [](const json& doc) {
+    try {
+      from_json(doc, "r.json");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  json bad = j;
+  bad["layers"][0]["time"]["array"] = "lots";
+  EXPECT_NE(error_of(bad).find("'layers[0].time.array' must be a non-negative integer"), std::string::npos)
+      << error_of(bad);
+  bad["layers"][0]["time"] = 3;
+  EXPECT_NE(error_of(bad).find("'layers[0].time' must be an object"), std::string::npos) << error_of(bad);
+}
+
+TEST(RunReportJson, UnitsRoundTripAndOlderReportsHaveNone) {
+  RunReport r = sample_report();
+  r.units = {{"array", 900'000, 0.729, 640, 0, 12'000}, {"ddr_channel", 300'000, 0.243, 1'280, 98'765'432, 4'000}};
+  const json j = to_json(r);
+  ASSERT_EQ(j["units"].size(), 2u);
+  EXPECT_EQ(keys_of(j["units"][0]),
+            (std::set<std::string>{"name", "busy_cycles", "busy", "operations", "bytes", "stall_cycles"}));
+  EXPECT_EQ(from_json(json::parse(j.dump())), r);
+  json old = j;
+  old.erase("units");
+  EXPECT_TRUE(from_json(old).units.empty());
+  old["units"] = json::object();
+  EXPECT_THROW(from_json(old), UserError);
+  old["units"] = json::array({json{{"name", "array"}}});
+  try {
+    from_json(old, "r.json");
+    ADD_FAILURE() << "a unit without its figures was read";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("units[0].busy_cycles"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RunReportJson, NonFiniteRatiosBecomeNullAndReadBackAsNaN) {
@@ -404,6 +455,20 @@ TEST(RunReportCsv, ValuesFollowScaleSimMeanings) {
   EXPECT_DOUBLE_EQ(std::stod(with_mapping[1][4]), 75.0);
 }
 
+TEST(RunReportCsv, TimeCausesAreColumnsAfterTheUnit) {
+  RunReport r = sample_report();
+  r.layers[0].time = {{"array", 80'000}, {"weights_ddr", 15'000}, {"issue", 5'000}};
+  const auto rows = parse_csv(csv_text(r));
+  ASSERT_EQ(rows.size(), 3u);
+  const std::vector<std::string> tail(rows[0].begin() + 14, rows[0].end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"unit", "time_array", "time_weights_ddr", "time_issue", "ddr_weight_bytes",
+                                            "note"}));
+  EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 15, rows[1].begin() + 18),
+            (std::vector<std::string>{"80000", "15000", "5000"}));
+  EXPECT_EQ(std::vector<std::string>(rows[2].begin() + 15, rows[2].begin() + 18),
+            (std::vector<std::string>{"", "", ""}));  // the fc has none
+}
+
 TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
   const std::string csv = csv_text(sample_report());
   // The quote opens the field right after the comma (RFC 4180), quotes inside are doubled.
@@ -519,6 +584,38 @@ TEST(RunReportTable, ShowsEveryLayerAndTheTotalsAligned) {
     EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
   }
   EXPECT_EQ(out.find("L3 bytes"), std::string::npos) << out;
+}
+
+TEST(RunReportTable, NamesTheCauseMostOfALayersTimeWentTo) {
+  RunReport r = sample_report();
+  std::ostringstream without;
+  print_table(r, without);
+  EXPECT_EQ(without.str().find("most time"), std::string::npos) << without.str();  // no causes, no column
+  r.layers[0].time = {{"array", 15'000}, {"weights_ddr", 80'000}, {"issue", 5'000}};
+  std::ostringstream os;
+  print_table(r, os);
+  const auto table = table_lines(os.str());
+  ASSERT_EQ(table.size(), 3u) << os.str();
+  EXPECT_NE(table[0].find("most time"), std::string::npos) << os.str();
+  EXPECT_NE(table[1].find("weights_ddr 80%"), std::string::npos) << os.str();
+  EXPECT_EQ(table[2][table[2].find_last_not_of(' ')], '-') << os.str();  // the fc has no causes
+}
+
+TEST(RunReportTable, ListsTheUnitsBetweenTheLayersAndTheTotals) {
+  RunReport r = sample_report();
+  std::ostringstream without;
+  print_table(r, without);
+  EXPECT_EQ(without.str().find("busy %"), std::string::npos) << without.str();
+  r.units = {{"array", 900'000, 0.729, 640, 0, 12'000}, {"ddr_channel", 300'000, 0.243, 1'280, 98'765'432, 4'000}};
+  std::ostringstream os;
+  print_table(r, os);
+  const std::string out = os.str();
+  const auto units = out.find("busy %");
+  ASSERT_NE(units, std::string::npos) << out;
+  EXPECT_LT(out.find("/conv1/Conv"), units) << out;
+  EXPECT_LT(units, out.find("latency")) << out;
+  EXPECT_NE(out.find("72.9"), std::string::npos) << out;
+  EXPECT_NE(out.find("98,765,432"), std::string::npos) << out;
 }
 
 TEST(RunReportTable, PulpShowsL3AndTheMismatch) {

@@ -53,8 +53,28 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
       cycles += layer["cycles"].get<std::uint64_t>();
       macs += layer["macs"].get<std::uint64_t>();
       EXPECT_LE(layer["utilization"].get<double>(), 1.0) << layer["name"];
+      std::uint64_t causes = 0;
+      for (const auto& [cause, c] : layer["time"].items()) causes += c.get<std::uint64_t>();
+      EXPECT_EQ(causes, layer["cycles"].get<std::uint64_t>()) << layer["name"];
+      EXPECT_GE(layer["mapping_efficiency"].get<double>(), 0.0) << layer["name"];
+      EXPECT_LE(layer["mapping_efficiency"].get<double>(), 1.0) << layer["name"];
     }
-    EXPECT_EQ(cycles, totals["cycles"].get<std::uint64_t>());
+    // Every unit's busy share lies in [0, 1]; the array did the layers' array work.
+    ASSERT_FALSE(report["units"].empty());
+    for (const auto& unit : report["units"]) {
+      EXPECT_GE(unit["busy"].get<double>(), 0.0) << unit["name"];
+      EXPECT_LE(unit["busy"].get<double>(), 1.0) << unit["name"];
+    }
+    std::uint64_t array_busy = 0;
+    for (const auto& layer : report["layers"]) array_busy += layer["array_busy_cycles"].get<std::uint64_t>();
+    EXPECT_EQ(report["units"][0]["name"], "array");
+    EXPECT_EQ(report["units"][0]["busy_cycles"].get<std::uint64_t>(), array_busy);
+    EXPECT_EQ(report["units"].back()["name"], "ddr_channel");
+    EXPECT_EQ(report["units"].back()["bytes"].get<std::uint64_t>(), totals["ddr_bytes"].get<std::uint64_t>());
+    // Layers show their own spans; the totals say how much of them overlapped. What is left
+    // of the spans lies inside the run (waits for another layer's work belong to that layer).
+    EXPECT_LE(cycles - totals["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>());
+    EXPECT_GT(cycles - totals["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>() / 2);
     EXPECT_EQ(macs, totals["macs"].get<std::uint64_t>());
     // The CSV has one line per layer after the header; the trace is JSON with events.
     std::ifstream csv(dir / "r.csv");

@@ -1,12 +1,15 @@
 // The SystemC cluster model on programs compiled from a small CNN: bit-exact outputs and layer
 // outputs against the golden model, the same cycles without data, the SystemC timing equal to
 // the timeline the tiler uses, core scaling, malformed programs, the trace.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -87,7 +90,16 @@ TEST(PulpSimRun, SmallCnnIsBitExactLayerByLayer) {
   for (const auto& options : {std::vector<std::string>{"tiler=dory"}, std::vector<std::string>{"tiler=cost"}}) {
     const SimResult r = run_and_check(compile({}, options), 1);
     std::uint64_t sum = 0;
-    for (const auto& l : r.layers) sum += l.cycles;
+    for (const auto& l : r.layers) {
+      sum += l.cycles;
+      // The causes add up to the layer's cycles; compute's to compute_cycles.
+      const std::uint64_t compute = l.core_cycles + l.conflict_cycles + l.dispatch_cycles + l.barrier_cycles;
+      EXPECT_EQ(compute, l.compute_cycles) << l.name;
+      EXPECT_EQ(compute + l.dma_issue_cycles + l.dma_wait_cycles + l.l3_cycles, l.cycles) << l.name;
+      if (l.macs > 0) {
+        EXPECT_GT(l.core_cycles, 0u) << l.name;
+      }
+    }
     EXPECT_EQ(sum, r.total_cycles);
     EXPECT_GT(r.total_cycles, 0u);
   }
@@ -500,20 +512,49 @@ TEST(PulpSimTrace, OneTrackPerCoreAndPerDmaChannel) {
   SimOptions options;
   options.data = false;
   options.trace_path = dir / "trace.json";
-  simulate(c.network, c.config, {}, options);
+  const SimResult r = simulate(c.network, c.config, {}, options);
   std::ifstream in(options.trace_path);
   const nlohmann::json trace = nlohmann::json::parse(in);
-  std::set<std::string> tracks;
+  std::map<int, std::string> tracks;
   std::set<int> tids_with_events;
+  std::set<std::string> compute_names;
+  std::uint64_t dma_bytes = 0, udma_bytes = 0;
+  std::set<std::string> counters;
   for (const auto& e : trace.at("traceEvents")) {
-    if (e.at("ph") == "M" && e.at("name") == "thread_name") tracks.insert(e.at("args").at("name").get<std::string>());
-    if (e.at("ph") == "X") tids_with_events.insert(e.at("tid").get<int>());
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") tracks[e.at("tid").get<int>()] = e.at("args").at("name");
+    if (e.at("ph") == "C") counters.insert(e.at("name").get<std::string>());
   }
-  for (int core = 0; core < 8; ++core) EXPECT_TRUE(tracks.count("core " + std::to_string(core))) << core;
-  EXPECT_TRUE(tracks.count("DMA L2->L1"));
-  EXPECT_TRUE(tracks.count("DMA L1->L2"));
-  EXPECT_TRUE(tracks.count("uDMA L3<->L2"));
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.at("ph") != "X") continue;
+    const int tid = e.at("tid").get<int>();
+    tids_with_events.insert(tid);
+    const std::string& track = tracks.at(tid);
+    if (e.at("cat") == "compute") {
+      EXPECT_EQ(track.rfind("core", 0), 0u) << e.dump();
+      compute_names.insert(e.at("name").get<std::string>());
+      continue;
+    }
+    // Transfers name their direction and carry bytes, source and destination.
+    const auto& args = e.at("args");
+    EXPECT_TRUE(e.at("name") == "load" || e.at("name") == "store") << e.dump();
+    EXPECT_NE(args.at("src"), args.at("dst")) << e.dump();
+    (track == "udma" ? udma_bytes : dma_bytes) += args.at("bytes").get<std::uint64_t>();
+  }
+  for (int core = 0; core < 8; ++core) EXPECT_EQ(tracks.at(core), "core" + std::to_string(core));
+  std::set<std::string> names;
+  for (const auto& [tid, name] : tracks) names.insert(name);
+  EXPECT_TRUE(names.count("cluster_dma_in") && names.count("cluster_dma_out") && names.count("udma"));
   EXPECT_GE(tids_with_events.size(), 8u + 3u);
+  // Compute events are named by kernel kind; the transfers add up to the layers' bytes.
+  EXPECT_TRUE(compute_names.count("conv")) << fmt::format("{}", fmt::join(compute_names, ", "));
+  std::uint64_t l1 = 0, l3 = 0;
+  for (const auto& l : r.layers) {
+    l1 += l.l1_bytes_in + l.l1_bytes_out;
+    l3 += l.l3_bytes_in + l.l3_bytes_out;
+  }
+  EXPECT_EQ(dma_bytes, l1);
+  EXPECT_EQ(udma_bytes, l3);
+  EXPECT_EQ(counters, (std::set<std::string>{"busy_cores", "bytes_in_flight"}));
 }
 
 }  // namespace

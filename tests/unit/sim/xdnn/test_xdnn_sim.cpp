@@ -127,7 +127,10 @@ TEST(XdnnSimConv, Dense3x3Stride2PaddingMatchesNaiveLoop) {
   EXPECT_EQ(layer.tiles, 1u);
   EXPECT_EQ(layer.instructions, 2u);
   EXPECT_EQ(layer.ddr_weight_bytes, k.weights.size());
-  EXPECT_EQ(layer.cycles, run.result.total_cycles);
+  // Its span: from the controller reaching the conv (after issuing the weight load) to the end.
+  EXPECT_EQ(layer.end_cycle, run.result.total_cycles);
+  EXPECT_EQ(layer.cycles, layer.end_cycle - layer.start_cycle);
+  EXPECT_EQ(layer.start_cycle, static_cast<std::uint64_t>(config().xdnn().instr_issue_cycles));
 }
 
 TEST(XdnnSimConv, DilatedAsymmetricPaddingUnsignedOutput) {

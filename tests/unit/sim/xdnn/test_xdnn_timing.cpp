@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <numeric>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -21,6 +23,11 @@ namespace {
 using sim::xdnn::SimOptions;
 using sim::xdnn::SimResult;
 using sim::xdnn::simulate;
+using sim::xdnn::TimeCause;
+
+std::uint64_t cause(const sim::xdnn::LayerStats& layer, TimeCause c) {
+  return layer.time.cycles[static_cast<std::size_t>(c)];
+}
 
 x::Copy& copy(x::Copy& c, x::Memory from, std::uint64_t source, x::Memory to, std::uint64_t destination,
               std::uint64_t bytes) {
@@ -136,9 +143,12 @@ TEST(XdnnSimTiming, DependencyFlagsOrderUnitsAndNoFlagsOverlap) {
   const auto& add_o = layer_stats(ordered, "add");
   const auto& conv_p = layer_stats(overlapped, "conv");
   const auto& add_p = layer_stats(overlapped, "add");
-  // With the flag the eltwise is issued only once the conv has completed, and waited for it.
-  EXPECT_GE(add_o.start_cycle, conv_o.end_cycle);
+  // With the flag the eltwise is issued only once the conv has completed, and waited for it;
+  // that wait is the conv's time, so the add's span starts when the conv ends.
+  EXPECT_EQ(add_o.start_cycle, conv_o.end_cycle);
   EXPECT_GT(add_o.stall_cycles, 0u);
+  EXPECT_EQ(cause(add_o, TimeCause::DependencyWait), 0u);
+  EXPECT_EQ(cause(add_o, TimeCause::PoolEltwise), 16u);
   EXPECT_GT(add_o.end_cycle, conv_o.end_cycle);
   // ceil(4/96) * 4 * 4 = 16 cycles after it starts; issue happens when the conv completes.
   EXPECT_EQ(add_o.end_cycle, conv_o.end_cycle + 16);
@@ -152,10 +162,24 @@ TEST(XdnnSimTiming, DependencyFlagsOrderUnitsAndNoFlagsOverlap) {
   // The same values either way.
   EXPECT_EQ(ordered.outputs[0].values, overlapped.outputs[0].values);
   EXPECT_EQ(ordered.outputs[1].values, overlapped.outputs[1].values);
-  // Layers' cycles: completion minus the previous layer's, summing to the total.
-  EXPECT_EQ(conv_o.cycles + add_o.cycles, ordered.total_cycles);
-  EXPECT_EQ(conv_p.cycles + add_p.cycles, overlapped.total_cycles);
-  EXPECT_EQ(conv_p.cycles, conv_p.end_cycle);
+  // Layers' cycles are their spans; the causes add up to them, and the spans less their
+  // overlap to the run.
+  for (const SimResult* r : {&ordered, &overlapped}) {
+    std::uint64_t spans = 0;
+    for (const auto& l : r->layers) {
+      EXPECT_EQ(l.cycles, l.end_cycle - l.start_cycle) << l.name;
+      EXPECT_EQ(std::accumulate(l.time.cycles.begin(), l.time.cycles.end(), std::uint64_t{0}), l.cycles) << l.name;
+      spans += l.cycles;
+    }
+    EXPECT_LE(spans - r->overlapped_cycles, r->total_cycles);
+  }
+  EXPECT_EQ(ordered.overlapped_cycles, 0u);
+  EXPECT_EQ(overlapped.overlapped_cycles, add_p.cycles);  // the add runs inside the conv's span
+  // The conv's array time is its busy time; before it, it waited for its weights.
+  EXPECT_EQ(cause(conv_o, TimeCause::Array), conv_o.array_busy_cycles);
+  EXPECT_GT(cause(conv_o, TimeCause::WeightsDdr), 0u);
+  EXPECT_EQ(conv_o.array_macs, 16u * 8 * 9 * 144);
+  EXPECT_GT(conv_o.array_mac_slots, conv_o.array_macs);
 }
 
 TEST(XdnnSimTiming, TimingOnlyRunGivesIdenticalCycles) {
@@ -207,33 +231,62 @@ TEST(XdnnSimTrace, ChromeTraceHasOneTrackPerUnitAndOneEventPerInstruction) {
   ASSERT_TRUE(in.good());
   const nlohmann::json trace = nlohmann::json::parse(in);  // throws if not valid JSON
   const nlohmann::json& events = trace.is_array() ? trace : trace.at("traceEvents");
-  std::set<std::int64_t> tracks;
-  std::set<std::string> track_names;
-  std::size_t complete = 0;
-  std::set<std::string> names;
+  std::map<std::int64_t, std::string> tracks;
   for (const auto& e : events) {
     if (e.at("ph") == "M" && e.at("name") == "thread_name") {
-      tracks.insert(e.at("tid").get<std::int64_t>());
-      track_names.insert(e.at("args").at("name").get<std::string>());
+      tracks[e.at("tid").get<std::int64_t>()] = e.at("args").at("name").get<std::string>();
     }
   }
+  // A track per unit, named as the report names units, and the DDR channel's.
+  std::set<std::string> track_names;
+  for (const auto& [tid, name] : tracks) track_names.insert(name);
+  std::set<std::string> unit_names = {"ddr_channel"};
+  for (const auto& u : r.units) unit_names.insert(u.unit);
+  EXPECT_EQ(track_names, unit_names);
+  std::size_t on_units = 0;
+  std::uint64_t channel_bytes = 0;
+  std::set<std::string> names;
+  std::map<std::int64_t, int> flows;  // id -> +1 per start, +2 per finish
+  std::map<std::string, std::int64_t> last_counter;
   for (const auto& e : events) {
+    if (e.at("ph") == "s") flows[e.at("id").get<std::int64_t>()] += 1;
+    if (e.at("ph") == "f") flows[e.at("id").get<std::int64_t>()] += 2;
+    if (e.at("ph") == "C") {
+      for (const auto& [series, value] : e.at("args").items()) last_counter[e.at("name").get<std::string>()] = value;
+    }
     if (e.at("ph") != "X") continue;
-    ++complete;
-    EXPECT_EQ(tracks.count(e.at("tid").get<std::int64_t>()), 1u) << e.dump();
+    const auto& args = e.at("args");
+    ASSERT_TRUE(tracks.count(e.at("tid").get<std::int64_t>())) << e.dump();
+    ASSERT_TRUE(args.contains("layer"));
+    ASSERT_TRUE(args.contains("id"));
+    if (tracks.at(e.at("tid").get<std::int64_t>()) == "ddr_channel") {
+      EXPECT_EQ(e.at("cat"), "transfer");
+      EXPECT_EQ(args.at("src"), "ddr");
+      channel_bytes += args.at("bytes").get<std::uint64_t>();
+      continue;
+    }
+    ++on_units;
     names.insert(e.at("name").get<std::string>());
-    ASSERT_TRUE(e.at("args").contains("layer"));
-    ASSERT_TRUE(e.at("args").contains("id"));
-    if (e.at("name") == "XNConv") {
+    if (e.at("name") == "conv") {
       // 760 cycles at 700 MHz = 1.0857 us
       EXPECT_NEAR(e.at("dur").get<double>(), 760.0 / 700.0, 1e-6);
-      EXPECT_EQ(e.at("args").at("layer"), "conv");
+      EXPECT_EQ(args.at("layer"), "conv");
+      EXPECT_EQ(args.at("mnemonic"), "XNConv");
+    }
+    if (e.at("name") == "load_weights") {
+      EXPECT_EQ(args.at("dst"), "filter_cache");
+      EXPECT_GT(args.at("bytes").get<std::uint64_t>(), 0u);
     }
   }
-  EXPECT_EQ(tracks.size(), r.units.size());
-  EXPECT_EQ(track_names.size(), r.units.size());
-  EXPECT_EQ(complete, static_cast<std::size_t>(program.instrs_size()));
-  EXPECT_EQ(names, (std::set<std::string>{"XNLoadWeights", "XNConv", "XNEltwise"}));
+  EXPECT_EQ(on_units, static_cast<std::size_t>(program.instrs_size()));
+  EXPECT_EQ(names, (std::set<std::string>{"load_weights", "conv", "eltwise"}));
+  EXPECT_EQ(channel_bytes, r.ddr_channel.bytes);
+  // The conv waited for its weights, the add for the conv: an arrow each, both ends present.
+  EXPECT_EQ(flows.size(), 2u);
+  for (const auto& [id, ends] : flows) EXPECT_EQ(ends, 3) << "flow " << id;
+  // The counters come back to zero when the run ends.
+  EXPECT_EQ(last_counter.at("busy_units"), 0);
+  EXPECT_EQ(last_counter.at("ddr_bytes_in_flight"), 0);
   // Written atomically: no temporary left beside it.
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(dir)) ++files;
