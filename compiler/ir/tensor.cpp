@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "isa/error.h"
 
@@ -87,6 +89,22 @@ Tensor Tensor::reshaped(Shape new_shape) && {
   return out;
 }
 
+namespace {
+
+// static_cast, but a floating value outside an integer type saturates and NaN becomes 0:
+// ONNX leaves those casts undefined, and C++ makes them undefined behaviour.
+template <typename To, typename From>
+To converted(From value) {
+  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>) {
+    if (std::isnan(value)) return To{0};
+    if (value <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (value >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+  }
+  return static_cast<To>(value);
+}
+
+}  // namespace
+
 Tensor Tensor::cast(DType to) const {
   Tensor out(to, shape_);
   visit_dtype(dtype_, [&](auto from_tag) {
@@ -95,7 +113,7 @@ Tensor Tensor::cast(DType to) const {
       using To = typename decltype(to_tag)::type;
       const From* src = reinterpret_cast<const From*>(bytes_.data());
       To* dst = reinterpret_cast<To*>(out.bytes_.data());
-      for (std::int64_t i = 0; i < numel_; ++i) dst[i] = static_cast<To>(src[i]);
+      for (std::int64_t i = 0; i < numel_; ++i) dst[i] = converted<To>(src[i]);
     });
   });
   return out;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "isa/error.h"
 
 namespace wb {
@@ -43,6 +45,16 @@ TEST(Tensor, CastConvertsEveryElement) {
   const Tensor t = Tensor::from_vector<float>({3}, {-1.7f, 0.2f, 300.0f});
   const Tensor i = t.cast(DType::I32);
   EXPECT_EQ(i.to_int64_vector(), (std::vector<std::int64_t>{-1, 0, 300}));
+}
+
+TEST(Tensor, CastOfFloatsOutsideAnIntegerTypeSaturatesAndNanIsZero) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const Tensor t = Tensor::from_vector<float>(
+      {6}, {-3.4e38f, 3.4e38f, 127.9f, -128.5f, std::numeric_limits<float>::quiet_NaN(), -inf});
+  EXPECT_EQ(t.cast(DType::I8).to_int64_vector(), (std::vector<std::int64_t>{-128, 127, 127, -128, 0, -128}));
+  EXPECT_EQ(t.cast(DType::I64).to_int64_vector(),
+            (std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                                       127, -128, 0, std::numeric_limits<std::int64_t>::min()}));
 }
 
 TEST(Tensor, NegativeDimensionIsAUserError) { EXPECT_THROW(Tensor(DType::F32, {2, -1}), UserError); }
