@@ -51,7 +51,6 @@ const char* parallel_name(isa::pulp::Parallel parallel) {
 
 report::RunReport build_report(const isa::pulp::Network& network, const HwConfig& config, const psim::SimResult& sim) {
   report::RunReport r;
-  const double peak = peak_mac_per_cycle(config, 8);
   std::uint64_t l3_in = 0, l3_out = 0, l1_in = 0, l1_out = 0;
   for (std::size_t i = 0; i < sim.layers.size(); ++i) {
     const auto& l = sim.layers[i];
@@ -72,7 +71,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                 {"dispatch", l.dispatch_cycles}, {"barrier", l.barrier_cycles},
                 {"dma_issue", l.dma_issue_cycles}, {"dma_wait", l.dma_wait_cycles},
                 {"l3_wait", l.l3_cycles}};
-    set_rates(row, peak);
+    set_rates(row, config);
     const auto& t = layer.tiling();
     row.extra = {{"kernel", l.type},
                  {"compute_cycles", l.compute_cycles},

@@ -25,10 +25,10 @@ using nlohmann::json;
 namespace {
 
 // The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
-constexpr std::array<std::string_view, 14> kLayerKeys = {"name",     "type",          "unit",        "output",
-                                                         "macs",     "ops",           "cycles",      "mac_per_cycle",
-                                                         "utilization", "stall_cycles", "bytes_in", "bytes_out",
-                                                         "tiles",    "time"};
+constexpr std::array<std::string_view, 15> kLayerKeys = {"name",     "type",          "unit",        "output",
+                                                         "macs",     "ops",           "cycles",      "us",
+                                                         "mac_per_cycle", "utilization", "stall_cycles", "bytes_in",
+                                                         "bytes_out", "tiles",       "time"};
 constexpr std::array<std::string_view, 10> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
                                                           "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
                                                           "moveops",       "host_ms"};
@@ -275,6 +275,7 @@ json to_json(const RunReport& report) {
                   {"macs", row.macs},
                   {"ops", row.ops},
                   {"cycles", row.cycles},
+                  {"us", row.us},
                   {"mac_per_cycle", row.mac_per_cycle},
                   {"utilization", row.utilization},
                   {"stall_cycles", row.stall_cycles},
@@ -423,6 +424,7 @@ RunReport from_json(const json& doc, std::string_view source) {
     row.macs = in.unsigned_integer(layer, path, "macs");
     row.ops = in.unsigned_integer(layer, path, "ops");
     row.cycles = in.unsigned_integer(layer, path, "cycles");
+    if (layer.contains("us")) row.us = in.number(layer, path, "us");
     row.mac_per_cycle = in.number(layer, path, "mac_per_cycle");
     row.utilization = in.number(layer, path, "utilization");
     row.stall_cycles = in.unsigned_integer(layer, path, "stall_cycles");
@@ -486,7 +488,7 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 //   Compute Util %        SCALE-Sim: utilization while computing, memory stalls excluded. Here
 //                         100 x MACs / ((cycles - stall_cycles) x peak)
 //                         = 100 x utilization x cycles / (cycles - stall_cycles); 0 if all stalls.
-// Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, one
+// Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, us, one
 // time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it), then
 // the union of the layers' extra keys, sorted (empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
@@ -507,7 +509,8 @@ std::string csv_text(const RunReport& report) {
   std::vector<std::string> header = {
       "LayerID",        "Total Cycles", "Stall Cycles", "Overall Util %", "Mapping Efficiency %",
       "Compute Util %", "name",         "type",         "macs",           "ops",
-      "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles",          "unit"};
+      "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles",          "unit",
+      "us"};
   const std::vector<std::string> causes = time_causes(report);
   for (const std::string& cause : causes) header.push_back("time_" + cause);
   header.insert(header.end(), extra_keys.begin(), extra_keys.end());
@@ -538,7 +541,8 @@ std::string csv_text(const RunReport& report) {
                                        std::to_string(row.bytes_in),
                                        std::to_string(row.bytes_out),
                                        std::to_string(row.tiles),
-                                       row.unit};
+                                       row.unit,
+                                       python_float(row.us)};
     for (const std::string& cause : causes) {
       const auto it = std::find_if(row.time.begin(), row.time.end(), [&](const auto& e) { return e.first == cause; });
       fields.push_back(it == row.time.end() ? std::string() : std::to_string(it->second));
@@ -575,17 +579,18 @@ void write_csv(const RunReport& report, const std::filesystem::path& path) {
 void print_table(const RunReport& report, std::ostream& os) {
   const std::string memory = memory_name(report);
   std::vector<TextColumn> columns = {{"name", false, {}},  {"type", false, {}},        {"unit", false, {}}, {"MACs", true, {}},
-                                     {"cycles", true, {}}, {"MAC/cycle", true, {}},    {"util %", true, {}},
-                                     {"stall", true, {}},  {memory + " in", true, {}}, {memory + " out", true, {}},
-                                     {"tiles", true, {}}};
+                                     {"cycles", true, {}}, {"us", true, {}},           {"MAC/cycle", true, {}},
+                                     {"util %", true, {}}, {"stall", true, {}},        {memory + " in", true, {}},
+                                     {memory + " out", true, {}}, {"tiles", true, {}}};
   const bool with_causes = std::any_of(report.layers.begin(), report.layers.end(),
                                        [](const LayerRow& row) { return !row.time.empty(); });
   for (const LayerRow& row : report.layers) {
-    const std::array<std::string, 11> cells = {truncated(row.name, kMaxNameWidth),
+    const std::array<std::string, 12> cells = {truncated(row.name, kMaxNameWidth),
                                                truncated(row.type, kMaxTypeWidth),
                                                row.unit,
                                                grouped(row.macs),
                                                grouped(row.cycles),
+                                               fmt::format("{:.1f}", row.us),
                                                fmt::format("{:.1f}", row.mac_per_cycle),
                                                fmt::format("{:.1f}", 100.0 * row.utilization),
                                                grouped(row.stall_cycles),

@@ -37,6 +37,7 @@ struct LayerRow {
   std::string output;
   std::uint64_t macs = 0, ops = 0, cycles = 0, stall_cycles = 0, bytes_in = 0, bytes_out = 0, tiles = 0;
   double mac_per_cycle = 0, utilization = 0;  // utilization = mac_per_cycle / peak MAC/cycle, 0..1
+  double us = 0;  // `cycles` at the target's clock, in microseconds (0 in reports written before it)
   // Where `cycles` went: named causes in the target's order, adding up to `cycles` (empty in
   // reports written before it was recorded). docs/report.md lists each target's causes.
   std::vector<std::pair<std::string, std::uint64_t>> time;
@@ -144,7 +145,7 @@ std::string csv_field(std::string_view field);
 // Python's str(float) form SCALE-Sim writes: shortest round trip, "25.0" rather than "25".
 std::string csv_number(double value);
 
-// One row per layer (name, type, unit, MACs, cycles, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
+// One row per layer (name, type, unit, MACs, cycles, us, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
 // tiles, and the cause most of its time went to), then the totals and the verdict.
 void print_table(const RunReport& report, std::ostream& os);
 // The per-unit block: busy %, busy cycles, operations, bytes, stalls (nothing without units).

@@ -119,9 +119,10 @@ report::RunReport report_header(const std::string& model_path, const std::string
   return r;
 }
 
-void set_rates(report::LayerRow& row, double peak) {
+void set_rates(report::LayerRow& row, const HwConfig& config) {
   row.mac_per_cycle = row.cycles > 0 ? static_cast<double>(row.macs) / static_cast<double>(row.cycles) : 0.0;
-  row.utilization = row.mac_per_cycle / peak;
+  row.utilization = row.mac_per_cycle / peak_mac_per_cycle(config, 8);
+  row.us = static_cast<double>(row.cycles) / config.clock_mhz;
 }
 
 void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config) {

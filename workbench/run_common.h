@@ -73,8 +73,8 @@ report::RunReport report_header(const std::string& model_path, const std::string
                                 const std::filesystem::path& hw_path, const HwConfig& config,
                                 const std::string& model_sha256 = "");
 
-// Fills a row's (or the totals') MAC/cycle and utilization from its MACs and cycles.
-void set_rates(report::LayerRow& row, double peak_mac_per_cycle);
+// Fills a layer row's MAC/cycle, utilization (of the int8 peak) and microseconds from its MACs and cycles.
+void set_rates(report::LayerRow& row, const HwConfig& config);
 // Fills cycles, latency, MAC/cycle and utilization of the totals (MACs already summed).
 void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config);
 

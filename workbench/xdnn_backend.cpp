@@ -45,7 +45,6 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   const isa::xdnn::Program& program = compiled.program();
   const nlohmann::json* compile_report = compiled.compile_report();
   report::RunReport r;
-  const double peak = peak_mac_per_cycle(config, 8);
   std::uint64_t weight_bytes = 0, activation_bytes = 0;
   for (const auto& l : sim.layers) {
     report::LayerRow row;
@@ -69,7 +68,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     row.bytes_in = l.ddr_read_bytes + l.ddr_weight_bytes;
     row.bytes_out = l.ddr_write_bytes;
     row.tiles = l.tiles;
-    set_rates(row, peak);
+    set_rates(row, config);
     const double mapping =
         l.array_mac_slots > 0 ? static_cast<double>(l.array_macs) / static_cast<double>(l.array_mac_slots) : 0.0;
     row.extra = {{"ddr_weight_bytes", l.ddr_weight_bytes},

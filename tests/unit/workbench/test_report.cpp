@@ -69,6 +69,7 @@ RunReport sample_report() {
   conv.unit = "array";
   conv.mac_per_cycle = 1180.13952;
   conv.utilization = 0.25;
+  conv.us = 142.857;
   conv.extra = {{"ddr_weight_bytes", 9408}};
   LayerRow fc;
   fc.name = "fc, final";  // a comma: CSV must quote it
@@ -108,7 +109,7 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   ASSERT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(keys_of(j["layers"][0]),
             (std::set<std::string>{"name", "type", "unit", "output", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
-                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "time", "ddr_weight_bytes"}));
+                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "time", "us", "ddr_weight_bytes"}));
   EXPECT_EQ(j["hw"]["target"], "xdnn");
   EXPECT_EQ(j["hw"]["resolved"]["array"]["rows"], 96);
   EXPECT_EQ(j["verdict"], "bit-exact");
@@ -420,7 +421,8 @@ TEST(RunReportCsv, StartsWithScaleSimComputeReportColumns) {
   EXPECT_EQ(rows[0],
             (std::vector<std::string>{"LayerID", "Total Cycles", "Stall Cycles", "Overall Util %",
                                       "Mapping Efficiency %", "Compute Util %", "name", "type", "macs", "ops",
-                                      "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "unit", "ddr_weight_bytes", "note"}));
+                                      "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "unit", "us", "ddr_weight_bytes",
+                                      "note"}));
   for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
 }
 
@@ -439,15 +441,16 @@ TEST(RunReportCsv, ValuesFollowScaleSimMeanings) {
   EXPECT_EQ(conv[8], "118013952");
   EXPECT_EQ(conv[13], "7");
   EXPECT_EQ(conv[14], "array");  // where it ran
-  EXPECT_EQ(conv[15], "9408");
-  EXPECT_EQ(conv[16], "");  // no "note" in this layer
+  EXPECT_EQ(conv[15], "142.857");  // us
+  EXPECT_EQ(conv[16], "9408");
+  EXPECT_EQ(conv[17], "");  // no "note" in this layer
 
   const auto& fc = rows[2];
   EXPECT_EQ(fc[0], "1");
   EXPECT_DOUBLE_EQ(std::stod(fc[5]), 50.0);  // no stalls: compute util = overall util
   EXPECT_EQ(fc[6], "fc, final");
   EXPECT_EQ(fc[14], "host");
-  EXPECT_EQ(fc[16], "say \"hi\"");
+  EXPECT_EQ(fc[17], "say \"hi\"");
 
   RunReport r = sample_report();
   r.layers[0].extra["mapping_efficiency"] = 0.75;
@@ -461,11 +464,11 @@ TEST(RunReportCsv, TimeCausesAreColumnsAfterTheUnit) {
   const auto rows = parse_csv(csv_text(r));
   ASSERT_EQ(rows.size(), 3u);
   const std::vector<std::string> tail(rows[0].begin() + 14, rows[0].end());
-  EXPECT_EQ(tail, (std::vector<std::string>{"unit", "time_array", "time_weights_ddr", "time_issue", "ddr_weight_bytes",
-                                            "note"}));
-  EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 15, rows[1].begin() + 18),
+  EXPECT_EQ(tail, (std::vector<std::string>{"unit", "us", "time_array", "time_weights_ddr", "time_issue",
+                                            "ddr_weight_bytes", "note"}));
+  EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 16, rows[1].begin() + 19),
             (std::vector<std::string>{"80000", "15000", "5000"}));
-  EXPECT_EQ(std::vector<std::string>(rows[2].begin() + 15, rows[2].begin() + 18),
+  EXPECT_EQ(std::vector<std::string>(rows[2].begin() + 16, rows[2].begin() + 19),
             (std::vector<std::string>{"", "", ""}));  // the fc has none
 }
 
@@ -475,7 +478,7 @@ TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
   EXPECT_NE(csv.find(",\"fc, final\", Gemm, "), std::string::npos) << csv;
   EXPECT_NE(csv.find(",\"say \"\"hi\"\"\"\n"), std::string::npos) << csv;
   EXPECT_EQ(csv.find("\"/conv1/Conv\""), std::string::npos) << csv;  // plain fields unquoted
-  EXPECT_NE(csv.find(", 7, array, 9408,\n"), std::string::npos) << csv;     // an empty last field: no stray space
+  EXPECT_NE(csv.find(", 7, array, 142.857, 9408,\n"), std::string::npos) << csv;  // an empty last field: no stray space
   EXPECT_NE(csv.find("0, 100000, 20000, 25.0, 31.25, 31.25, /conv1/Conv, "), std::string::npos)
       << csv;  // floats as Python writes them
 }
@@ -566,7 +569,7 @@ TEST(RunReportTable, ShowsEveryLayerAndTheTotalsAligned) {
   ASSERT_EQ(table.size(), 4u) << out;  // header + 3 layers
   for (const std::string& line : table) EXPECT_EQ(code_points(line), code_points(table[0])) << out;
   for (const char* title :
-       {"name", "type", "MACs", "cycles", "MAC/cycle", "util %", "stall", "DDR in", "DDR out", "tiles"}) {
+       {"name", "type", "MACs", "cycles", "us", "MAC/cycle", "util %", "stall", "DDR in", "DDR out", "tiles"}) {
     EXPECT_NE(table[0].find(title), std::string::npos) << title << "\n" << out;
   }
   // The long name is cut with an ellipsis; the others appear whole.
@@ -577,6 +580,7 @@ TEST(RunReportTable, ShowsEveryLayerAndTheTotalsAligned) {
   // Row values, grouped by thousands.
   EXPECT_NE(table[1].find("118,013,952"), std::string::npos) << out;
   EXPECT_NE(table[1].find("25.0"), std::string::npos) << out;
+  EXPECT_NE(table[1].find("142.9"), std::string::npos) << out;  // microseconds beside the cycles
 
   for (const char* expected :
        {"cycles", "1,234,567", "latency", "1.764 ms", "1458.00", "47.5 %", "DDR bytes", "98,765,432", "moveops", "42",
