@@ -19,11 +19,16 @@ class ProgressSink {
   // `done` of the total are done; called from any thread, often: the sink throttles.
   virtual void advance(std::uint64_t done) = 0;
   virtual void end() = 0;
+  // A step's host wall-clock time ("simulation", 0.04 s): noise, so kept off the results.
+  virtual void timing(std::string_view what, double seconds) = 0;
 };
 
 // The process's sink (nullptr: progress is not shown, the default).
 void set_progress_sink(ProgressSink* sink);
 ProgressSink* progress_sink();
+
+// Reports a step's wall-clock time to the sink, if one is installed.
+void report_timing(std::string_view what, double seconds);
 
 // One phase, reported to the sink installed when it starts: begin now, end when destroyed.
 class ProgressPhase {

@@ -8,6 +8,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
+#include "isa/progress.h"
 #include "workbench/model_cache.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"
@@ -50,9 +51,10 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
     if (cached.model.synthetic_calibration) {
       warn_later(synthetic_calibration_warning(command.quantize));
     }
-    log << fmt::format("quantized {} with scheme {}: {} integer nodes, {} tensors from the model cache in {:.2f} s\n",
+    log << fmt::format("quantized {} with scheme {}: {} integer nodes, {} tensors from the model cache\n",
                        command.quantize.model.filename().string(), quant::scheme_name(graph.scheme), graph.nodes.size(),
-                       graph.tensors.size(), seconds_since(start));
+                       graph.tensors.size());
+    report_timing("quantization (from the model cache)", seconds_since(start));
   } else {
     result.quantized = std::move(cached.quantized);
     cache.evict(limit, cached.key);

@@ -82,11 +82,18 @@ void ConsoleProgress::end() {
   const std::lock_guard lock(mutex_);
   if (!shown_) return;
   if (terminal_) {
-    os_ << "\r\033[K" << std::flush;  // the command's own log line says how long it took
+    os_ << "\r\033[K" << std::flush;  // the timing line says how long it took
   } else {
     os_ << fmt::format("{}: done, {} {} in {}\n", phase_, done_, unit_, format_duration(elapsed())) << std::flush;
   }
   shown_ = false;
+}
+
+void ConsoleProgress::timing(std::string_view what, double seconds) {
+  const std::lock_guard lock(mutex_);
+  if (terminal_ && shown_) os_ << "\r\033[K";
+  shown_ = false;
+  os_ << fmt::format("timing: {} {:.2f} s\n", what, seconds) << std::flush;
 }
 
 }  // namespace wb

@@ -25,6 +25,8 @@ class ConsoleProgress final : public ProgressSink {
   void begin(std::string_view phase, std::uint64_t total, std::string_view unit) override;
   void advance(std::uint64_t done) override;
   void end() override;
+  // "timing: simulation 0.04 s", one line.
+  void timing(std::string_view what, double seconds) override;
 
  private:
   double elapsed() const;

@@ -275,9 +275,10 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     }
   }
   result.quantize_seconds = seconds_since(start);
-  fmt::print(log, "quantized {} with scheme {}: {} integer nodes, {} tensors in {:.2f} s (calibration {:.2f} s)\n",
-             command.model.filename().string(), quant::scheme_name(result.qgraph.scheme), result.qgraph.nodes.size(),
-             result.qgraph.tensors.size(), result.quantize_seconds, result.calibration_seconds);
+  fmt::print(log, "quantized {} with scheme {}: {} integer nodes, {} tensors\n", command.model.filename().string(),
+             quant::scheme_name(result.qgraph.scheme), result.qgraph.nodes.size(), result.qgraph.tensors.size());
+  report_timing("calibration", result.calibration_seconds);
+  report_timing("quantization", result.quantize_seconds);
   if (command.print_qgraph) quant::print_qgraph(log, result.qgraph);
 
   InputSet eval_set;

@@ -7,6 +7,7 @@
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
 #include "isa/error.h"
+#include "isa/progress.h"
 
 namespace wb {
 
@@ -100,7 +101,8 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
         *request.graph, quantized,
         [&](const std::map<int, Tensor>& golden) { return compare_with_golden(*request.graph, golden, run); }, r, log);
   }
-  log << fmt::format("{} in {:.2f} s{}\n", run.summary, sim_seconds, request.no_data ? " (timing only: --no-data)" : "");
+  log << fmt::format("{}{}\n", run.summary, request.no_data ? " (timing only: --no-data)" : "");
+  report_timing("simulation", sim_seconds);
   emit_outputs(r, request.outputs, log);
   return r;
 }

@@ -195,8 +195,8 @@ void golden_check(const quant::QGraph& graph, const std::vector<Tensor>& quantiz
   r.verdict = v.verdict;
   r.mismatch = v.mismatch;
   r.totals.extra["layers_verified"] = v.layers_checked;
-  log << fmt::format("golden check: {} ({} layer outputs compared) in {:.2f} s\n", v.verdict, v.layers_checked,
-                     seconds_since(start));
+  log << fmt::format("golden check: {} ({} layer outputs compared)\n", v.verdict, v.layers_checked);
+  report_timing("golden check", seconds_since(start));
 }
 
 std::vector<Tensor> sim_inputs(const std::vector<quant::QTensor>& program_inputs,

@@ -76,6 +76,38 @@ TEST(ConsoleProgress, ATerminalGetsOneLineRedrawnWithABarAndErasedAtTheEnd) {
   EXPECT_EQ(os.str().find('\n'), std::string::npos);
 }
 
+TEST(ConsoleProgress, TimingsAreOneLineEachAndEraseABarFirst) {
+  std::ostringstream plain;
+  ConsoleProgress lines(plain, false);
+  lines.timing("simulation", 0.04);
+  EXPECT_EQ(plain.str(), "timing: simulation 0.04 s\n");
+
+  std::ostringstream os;
+  FakeClock clock;
+  ConsoleProgress bar(os, true, clock.function());
+  bar.begin("calibration", 16, "inputs");
+  clock.now += 2s;
+  bar.advance(4);  // shown after a second
+  ASSERT_NE(os.str().find("calibration"), std::string::npos) << os.str();
+  bar.timing("calibration", 2.5);
+  EXPECT_TRUE(os.str().ends_with("\r\033[Ktiming: calibration 2.50 s\n")) << os.str();
+}
+
+TEST(ProgressPhase, TimingsGoToTheSinkOrNowhere) {
+  report_timing("nothing", 1.0);  // no sink: nothing happens
+  struct Sink final : ProgressSink {
+    std::vector<std::string> seen;
+    void begin(std::string_view, std::uint64_t, std::string_view) override {}
+    void advance(std::uint64_t) override {}
+    void end() override {}
+    void timing(std::string_view what, double seconds) override { seen.push_back(fmt::format("{} {}", what, seconds)); }
+  } sink;
+  set_progress_sink(&sink);
+  report_timing("golden check", 0.5);
+  set_progress_sink(nullptr);
+  EXPECT_EQ(sink.seen, (std::vector<std::string>{"golden check 0.5"}));
+}
+
 // Records what a phase reports.
 struct RecordingSink final : ProgressSink {
   std::vector<std::string> calls;
@@ -85,6 +117,7 @@ struct RecordingSink final : ProgressSink {
   }
   void advance(std::uint64_t done) override { last = std::max(last, done); }
   void end() override { calls.push_back("end"); }
+  void timing(std::string_view what, double seconds) override { calls.push_back(fmt::format("timing {} {}", what, seconds)); }
 };
 
 TEST(ProgressPhase, ReportsToTheSinkInstalledWhenItStartsFromAnyThread) {
