@@ -11,6 +11,22 @@
 
 namespace wb {
 
+namespace {
+
+// static_cast, but a floating value outside an integer type saturates and NaN becomes 0:
+// ONNX leaves those casts undefined, and C++ makes them undefined behaviour.
+template <typename To, typename From>
+To converted(From value) {
+  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>) {
+    if (std::isnan(value)) return To{0};
+    if (value <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (value >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+  }
+  return static_cast<To>(value);
+}
+
+}  // namespace
+
 std::int64_t num_elements(const Shape& shape) {
   std::int64_t count = 1;
   for (std::int64_t dim : shape) {
@@ -59,7 +75,7 @@ std::int64_t Tensor::as_int64(std::int64_t index) const {
   if (index < 0 || index >= numel_) throw std::out_of_range("Tensor::as_int64 index");
   return visit_dtype(dtype_, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    return static_cast<std::int64_t>(reinterpret_cast<const T*>(bytes_.data())[index]);
+    return converted<std::int64_t>(reinterpret_cast<const T*>(bytes_.data())[index]);
   });
 }
 
@@ -88,22 +104,6 @@ Tensor Tensor::reshaped(Shape new_shape) && {
   out.shape_ = std::move(new_shape);
   return out;
 }
-
-namespace {
-
-// static_cast, but a floating value outside an integer type saturates and NaN becomes 0:
-// ONNX leaves those casts undefined, and C++ makes them undefined behaviour.
-template <typename To, typename From>
-To converted(From value) {
-  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>) {
-    if (std::isnan(value)) return To{0};
-    if (value <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
-    if (value >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
-  }
-  return static_cast<To>(value);
-}
-
-}  // namespace
 
 Tensor Tensor::cast(DType to) const {
   Tensor out(to, shape_);

@@ -47,11 +47,13 @@ TEST(Tensor, CastConvertsEveryElement) {
   EXPECT_EQ(i.to_int64_vector(), (std::vector<std::int64_t>{-1, 0, 300}));
 }
 
-TEST(Tensor, CastOfFloatsOutsideAnIntegerTypeSaturatesAndNanIsZero) {
+TEST(Tensor, FloatsOutsideAnIntegerTypeSaturateAndNanIsZeroInCastsAndReads) {
   const float inf = std::numeric_limits<float>::infinity();
   const Tensor t = Tensor::from_vector<float>(
       {6}, {-3.4e38f, 3.4e38f, 127.9f, -128.5f, std::numeric_limits<float>::quiet_NaN(), -inf});
   EXPECT_EQ(t.cast(DType::I8).to_int64_vector(), (std::vector<std::int64_t>{-128, 127, 127, -128, 0, -128}));
+  EXPECT_EQ(t.as_int64(4), 0);  // NaN read as an integer
+  EXPECT_EQ(t.as_int64(1), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(t.cast(DType::I64).to_int64_vector(),
             (std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
                                        127, -128, 0, std::numeric_limits<std::int64_t>::min()}));
