@@ -365,6 +365,11 @@ std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
   // The upgrades below read the data input of these ops, which ONNX requires of each.
   const bool reads_data = spec.op_type == "Upsample" || spec.op == OpKind::Clip || spec.op == OpKind::Pad ||
                           spec.op == OpKind::PRelu || spec.op == OpKind::Resize || spec.op == OpKind::Softmax;
+  // Every op we import has a first output; a node without one would be folded or run into nothing.
+  if (spec.outputs.empty() || spec.outputs[0].empty()) {
+    throw UserError(fmt::format("node '{}' ({}) has no output (output 0); the model is malformed", spec.name,
+                                spec.op_type));
+  }
   if (reads_data && (spec.inputs.empty() || spec.inputs[0] == nullptr)) {
     throw UserError(fmt::format("node '{}' ({}) has no data input (input 0); the model is malformed", spec.name,
                                 spec.op_type));
