@@ -350,9 +350,12 @@ int main(int argc, char** argv) {
   const auto add_report_options = [](CLI::App* cmd, ReportArgs& args) {
     cmd->add_option("--json", args.json, "Write the run report as JSON (DESIGN.md 4.5)");
     cmd->add_option("--csv", args.csv, "Write the per-layer report as CSV (SCALE-Sim COMPUTE_REPORT columns first)");
-    cmd->add_option("--trace", args.trace, "Write Chrome/Perfetto trace events (a track per unit)");
+    cmd->add_option("--trace", args.trace,
+                    "Write Chrome/Perfetto trace events (a track per unit, transfers with bytes, counters; "
+                    "docs/report.md)");
     cmd->add_option("--vcd", args.vcd, "Write a SystemC VCD of the units' busy signals (GTKWave)");
-    cmd->add_flag("--quiet", args.quiet, "No per-layer table and no progress display (the totals and the verdict stay)");
+    cmd->add_flag("--quiet", args.quiet,
+                  "No per-layer table, no progress display and no timings (the totals and the verdict stay)");
   };
   const auto to_sim_outputs = [](const ReportArgs& args) {
     wb::SimOutputs outputs;
