@@ -339,10 +339,13 @@ Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
   if (static_cast<std::int64_t>(sizes.size()) != parts) {
     return fmt::format("{} split sizes for {} outputs", sizes.size(), parts);
   }
-  if (std::any_of(sizes.begin(), sizes.end(), [](std::int64_t s) { return s < 0; }) ||
-      std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0}) != extent) {
-    return fmt::format("split sizes that do not add up to the axis's {}", extent);
+  // Added with a check at each step: huge sizes must not overflow the sum.
+  std::int64_t total = 0;
+  for (const std::int64_t s : sizes) {
+    if (s < 0 || s > extent - total) return fmt::format("split sizes that do not add up to the axis's {}", extent);
+    total += s;
   }
+  if (total != extent) return fmt::format("split sizes that do not add up to the axis's {}", extent);
   std::int64_t begin = 0;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const std::int64_t end = begin + sizes[i];

@@ -41,8 +41,11 @@ int exact_log2(double factor, const QNode& node) {
 
 std::int64_t rounded_bound(float bound, double scale, std::int64_t fallback, bool is_lower) {
   if (!std::isfinite(bound)) return fallback;
-  const auto q = static_cast<std::int64_t>(std::nearbyint(static_cast<double>(bound) / scale));
-  return is_lower ? std::max(q, fallback) : std::min(q, fallback);
+  // Clamped before the conversion: a bound far beyond the tensor's range (a huge clip value, a
+  // tiny scale) only means "no clamp", and would overflow int64.
+  const double limit = 0x1p62;
+  const double q = std::clamp(std::nearbyint(static_cast<double>(bound) / scale), -limit, limit);
+  return is_lower ? std::max(static_cast<std::int64_t>(q), fallback) : std::min(static_cast<std::int64_t>(q), fallback);
 }
 
 void set_clamp(QNode& node, const QTensor& out) {
