@@ -91,9 +91,21 @@ void ConsoleProgress::end() {
 
 void ConsoleProgress::timing(std::string_view what, double seconds) {
   const std::lock_guard lock(mutex_);
+  timings_.push_back(fmt::format("timing: {} {:.2f} s\n", what, seconds));
+}
+
+void ConsoleProgress::print_timings() {
+  const std::lock_guard lock(mutex_);
   if (terminal_ && shown_) os_ << "\r\033[K";
   shown_ = false;
-  os_ << fmt::format("timing: {} {:.2f} s\n", what, seconds) << std::flush;
+  for (const std::string& line : timings_) os_ << line;
+  os_ << std::flush;
+  timings_.clear();
+}
+
+void ConsoleProgress::discard_timings() {
+  const std::lock_guard lock(mutex_);
+  timings_.clear();
 }
 
 }  // namespace wb

@@ -2,7 +2,8 @@
 // The command line's progress display (isa/progress.h's sink) on stderr: a phase that runs
 // longer than a second shows, on a terminal, one line redrawn in place (a bar, the count and
 // the ETA) and erased when the phase ends; otherwise a plain line every few seconds and one
-// when it ends, so logs and CI show where the time went. Short phases show nothing.
+// when it ends, so logs and CI show where the time went. Short phases show nothing. Each
+// step's wall-clock time is printed once the command has succeeded.
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "isa/progress.h"
 
@@ -25,8 +27,12 @@ class ConsoleProgress final : public ProgressSink {
   void begin(std::string_view phase, std::uint64_t total, std::string_view unit) override;
   void advance(std::uint64_t done) override;
   void end() override;
-  // "timing: simulation 0.04 s", one line.
+  // Kept until print_timings(): an error's line stays the first thing on stderr.
   void timing(std::string_view what, double seconds) override;
+  // "timing: simulation 0.04 s", one line per step kept, then forgets them.
+  void print_timings();
+  // A command that ends in an error shows only the error.
+  void discard_timings();
 
  private:
   double elapsed() const;
@@ -40,6 +46,7 @@ class ConsoleProgress final : public ProgressSink {
   std::uint64_t total_ = 0, done_ = 0;
   Clock::time_point start_, last_draw_;
   bool shown_ = false;
+  std::vector<std::string> timings_;
 };
 
 // Whether stderr is a terminal (and TERM is not "dumb").

@@ -652,6 +652,10 @@ int main(int argc, char** argv) {
   const struct PrintWarnings {
     ~PrintWarnings() { wb::print_warnings(std::cerr); }
   } print_warnings_at_exit;
+  // Then the steps' timings, unless an error ended the command (its line comes first, alone).
+  const struct PrintTimings {
+    ~PrintTimings() { console_progress.print_timings(); }
+  } print_timings_at_exit;
   const bool quiet = (run_cmd->parsed() && run_report.quiet) || (sim_cmd->parsed() && sim_report.quiet) ||
                      (verify_cmd->parsed() && verify_report.quiet);
   if (!quiet && !sweep_cmd->parsed() && !regress_cmd->parsed()) wb::set_progress_sink(&console_progress);
@@ -831,12 +835,15 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
   } catch (const wb::UserError& e) {
+    console_progress.discard_timings();
     std::cerr << "error: " << e.what() << '\n';
     return kExitBadInput;
   } catch (const std::bad_alloc&) {
+    console_progress.discard_timings();
     std::cerr << "error: out of memory (the model's tensors do not fit in this machine's memory)\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
+    console_progress.discard_timings();
     std::cerr << "internal error: " << e.what() << " (please report this with the command line)\n";
     return kExitFailure;
   }

@@ -76,11 +76,16 @@ TEST(ConsoleProgress, ATerminalGetsOneLineRedrawnWithABarAndErasedAtTheEnd) {
   EXPECT_EQ(os.str().find('\n'), std::string::npos);
 }
 
-TEST(ConsoleProgress, TimingsAreOneLineEachAndEraseABarFirst) {
+TEST(ConsoleProgress, TimingsWaitForTheEndAndEraseABarFirst) {
   std::ostringstream plain;
   ConsoleProgress lines(plain, false);
+  lines.timing("calibration", 1.5);
   lines.timing("simulation", 0.04);
-  EXPECT_EQ(plain.str(), "timing: simulation 0.04 s\n");
+  EXPECT_EQ(plain.str(), "");  // an error would have to come first
+  lines.print_timings();
+  EXPECT_EQ(plain.str(), "timing: calibration 1.50 s\ntiming: simulation 0.04 s\n");
+  lines.print_timings();  // printed once
+  EXPECT_EQ(plain.str(), "timing: calibration 1.50 s\ntiming: simulation 0.04 s\n");
 
   std::ostringstream os;
   FakeClock clock;
@@ -90,7 +95,17 @@ TEST(ConsoleProgress, TimingsAreOneLineEachAndEraseABarFirst) {
   bar.advance(4);  // shown after a second
   ASSERT_NE(os.str().find("calibration"), std::string::npos) << os.str();
   bar.timing("calibration", 2.5);
+  bar.print_timings();
   EXPECT_TRUE(os.str().ends_with("\r\033[Ktiming: calibration 2.50 s\n")) << os.str();
+}
+
+TEST(ConsoleProgress, AnErrorDiscardsTheTimings) {
+  std::ostringstream os;
+  ConsoleProgress lines(os, false);
+  lines.timing("calibration", 1.5);
+  lines.discard_timings();
+  lines.print_timings();
+  EXPECT_EQ(os.str(), "");
 }
 
 TEST(ProgressPhase, TimingsGoToTheSinkOrNowhere) {
