@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -42,8 +43,14 @@ std::int64_t num_elements(const Shape& shape) {
 std::string format_shape(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ",")); }
 
 Shape row_major_strides(const Shape& shape) {
+  // A shape with a zero dimension has no elements whatever its other dimensions, so their
+  // product may exceed int64; its strides then index nothing, and saturate instead of overflowing.
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   Shape strides(shape.size(), 1);
-  for (std::size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
+  for (std::size_t i = shape.size(); i-- > 1;) {
+    const std::int64_t dim = std::max<std::int64_t>(shape[i], 0);
+    strides[i - 1] = dim != 0 && strides[i] > kMax / dim ? kMax : strides[i] * dim;
+  }
   return strides;
 }
 
