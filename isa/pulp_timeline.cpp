@@ -45,6 +45,7 @@ void Channels::reset(const PulpParams& hw) {
   dma_out.reset(hw.dma_outstanding_transfers);
   udma.reset(1);
   weight_prefetch_done = 0;
+  weight_prefetch.clear();
 }
 
 namespace {
@@ -65,6 +66,7 @@ class LayerRun {
       const auto [start, end] =
           channel.schedule(clock_.now(), cost.busy_cycles, static_cast<std::uint64_t>(hw_.dma_latency_cycles));
       done = std::max(done, end);
+      transfers_.push_back({to_l1 ? Track::DmaIn : Track::DmaOut, start, start + cost.busy_cycles, copy_bytes(copy)});
       (to_l1 ? t_.l1_bytes_in : t_.l1_bytes_out) += copy_bytes(copy);
       t_.dma_busy_cycles += cost.busy_cycles;
       clock_.copied(copy, to_l1 ? Track::DmaIn : Track::DmaOut, start, end, step);
@@ -80,6 +82,7 @@ class LayerRun {
       const std::uint64_t cycles = l3_cycles(copy, hw_);
       const auto [start, end] = ch_.udma.schedule(clock_.now(), cycles, 0);
       done = std::max(done, end);
+      transfers_.push_back({Track::Udma, start, start + cycles, copy_bytes(copy)});
       (into_l2 ? t_.l3_bytes_in : t_.l3_bytes_out) += copy_bytes(copy);
       t_.l3_busy_cycles += cycles;
       clock_.copied(copy, Track::Udma, start, end, step);
@@ -109,6 +112,10 @@ class LayerRun {
     const std::uint64_t dispatch = static_cast<std::uint64_t>(counts.call_overhead + hw_.wakeup_cycles);
     const std::uint64_t barrier = static_cast<std::uint64_t>(hw_.barrier_cycles);
     const std::uint64_t slowest = cost.cycles - dispatch - barrier;  // its work and its bank conflicts
+    std::uint64_t work = 0;
+    for (const std::uint64_t cycles : cost.core_cycles) work += cycles;
+    const auto cores = static_cast<std::uint64_t>(std::max(hw_.cores, 1));
+    t_.compute_bound_cycles += (work + cores - 1) / cores;
     t_.compute_cycles += total;
     t_.dispatch_cycles += dispatch;
     t_.barrier_cycles += barrier;
@@ -120,7 +127,14 @@ class LayerRun {
     t_.start = clock_.now();
     // This layer's weights, loaded by the uDMA while the previous layer ran.
     wait(ch_.weight_prefetch_done, t_.l3_cycles);
-    if (layer.l3_prefetch_size() > 0) ch_.weight_prefetch_done = l3(layer.l3_prefetch(), false, true, 0);
+    transfers_ = std::move(ch_.weight_prefetch);
+    ch_.weight_prefetch.clear();
+    if (layer.l3_prefetch_size() > 0) {
+      const std::size_t own = transfers_.size();
+      ch_.weight_prefetch_done = l3(layer.l3_prefetch(), false, true, 0);
+      ch_.weight_prefetch.assign(transfers_.begin() + static_cast<std::ptrdiff_t>(own), transfers_.end());
+      transfers_.resize(own);
+    }
     std::uint64_t previous_prefetch = 0;
     std::uint64_t chunk_prefetch_done = 0;     // the next chunk's weights, over the uDMA
     std::vector<std::uint64_t> written_upto;  // write-back completions, running maximum by step
@@ -150,7 +164,21 @@ class LayerRun {
     // The layer ends when its last write-back has landed.
     wait(drained(), t_.dma_wait_cycles);
     t_.end = clock_.now();
+    add_channel_bounds();
     return t_;
+  }
+
+  // Each channel moves one transfer at a time, so its cycles within the span never exceed it.
+  void add_channel_bounds() {
+    for (const Transfer& transfer : transfers_) {
+      const std::uint64_t lo = std::max(transfer.begin, t_.start), hi = std::min(transfer.end, t_.end);
+      if (hi <= lo) continue;
+      LayerTiming::ChannelShare& share = transfer.track == Track::DmaIn    ? t_.dma_in_bound
+                                         : transfer.track == Track::DmaOut ? t_.dma_out_bound
+                                                                           : t_.udma_bound;
+      share.cycles += hi - lo;
+      share.bytes += transfer.bytes * (hi - lo) / (transfer.end - transfer.begin);
+    }
   }
 
  private:
@@ -158,6 +186,7 @@ class LayerRun {
   Channels& ch_;
   Clock& clock_;
   LayerTiming t_;
+  std::vector<Transfer> transfers_;  // this layer's, for its channel bounds
 };
 
 // The tiler's clock: time is a number, a kernel call takes its cost.

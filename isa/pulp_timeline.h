@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <utility>
+#include <vector>
 
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
@@ -33,14 +34,21 @@ class DmaChannel {
   std::deque<std::pair<std::uint64_t, std::uint64_t>> busy_;  // recent busy intervals
 };
 
+enum class Track { DmaIn, DmaOut, Udma };
+
+// When a transfer held its channel (its bytes moving) and how many bytes it moved.
+struct Transfer {
+  Track track = Track::DmaIn;
+  std::uint64_t begin = 0, end = 0, bytes = 0;
+};
+
 // The cluster's channels and the uDMA prefetch in flight, carried from layer to layer.
 struct Channels {
   DmaChannel dma_in, dma_out, udma;
   std::uint64_t weight_prefetch_done = 0;
+  std::vector<Transfer> weight_prefetch;  // the next layer's weights, issued by the layer before
   void reset(const PulpParams& hw);
 };
-
-enum class Track { DmaIn, DmaOut, Udma };
 
 // What the caller's clock does. The simulator waits in SystemC time; the tiler just counts.
 class Clock {
@@ -68,6 +76,15 @@ struct LayerTiming {
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0, l3_bytes_in = 0, l3_bytes_out = 0;
   std::uint64_t dma_busy_cycles = 0, l3_busy_cycles = 0;
   std::uint64_t tiles = 0;
+  // Its bounds (docs/report.md, "Bounds"): its kernel calls' core work spread evenly over
+  // every core (no imbalance, no conflicts, no dispatch or barrier), and per channel the cycles
+  // and bytes of its own transfers within [start, end) (its weights prefetched during the
+  // previous layer count only inside its span; the next layer's it issues count for that one).
+  struct ChannelShare {
+    std::uint64_t cycles = 0, bytes = 0;
+  };
+  std::uint64_t compute_bound_cycles = 0;
+  ChannelShare dma_in_bound, dma_out_bound, udma_bound;
 };
 
 // Runs one layer in the order isa/pulp.proto's Step defines.

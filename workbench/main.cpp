@@ -38,6 +38,7 @@
 #include "workbench/sweep/progress.h"
 #include "workbench/sweep/sweep.h"
 #include "workbench/sweep/tables.h"
+#include "workbench/sweep_report/roofline.h"
 #include "workbench/sweep_report/sweep_report.h"
 #include "workbench/target.h"
 #include "workbench/version.h"
@@ -344,7 +345,7 @@ int main(int argc, char** argv) {
 
   // Report outputs shared by run, sim and verify.
   struct ReportArgs {
-    std::string json, csv, trace, vcd;
+    std::string json, csv, trace, vcd, plot;
     bool quiet = false;
   };
   const auto add_report_options = [](CLI::App* cmd, ReportArgs& args) {
@@ -354,6 +355,9 @@ int main(int argc, char** argv) {
                     "Write Chrome/Perfetto trace events (a track per unit, transfers with bytes, counters; "
                     "docs/report.md)");
     cmd->add_option("--vcd", args.vcd, "Write a SystemC VCD of the units' busy signals (GTKWave)");
+    cmd->add_option("--plot", args.plot,
+                    "Write the run's roofline into this folder: roofline_<level>.svg per memory level, every layer "
+                    "against the peak and the level's bandwidth (docs/report.md, \"Bounds\")");
     cmd->add_flag("--quiet", args.quiet,
                   "No per-layer table, no progress display and no timings (the totals and the verdict stay)");
   };
@@ -363,6 +367,7 @@ int main(int argc, char** argv) {
     outputs.csv = args.csv;
     outputs.trace = args.trace;
     outputs.vcd = args.vcd;
+    outputs.plot_dir = args.plot;
     outputs.table = !args.quiet;
     outputs.console = &std::cout;
     return outputs;
@@ -695,6 +700,12 @@ int main(int argc, char** argv) {
       wb::run_compile(command, std::cout);
       return kExitOk;
     }
+    const auto write_plots = [](const wb::report::RunReport& r, const wb::SimOutputs& outputs) {
+      if (outputs.plot_dir.empty()) return;
+      const auto written = wb::sweep::write_roofline_plots(r, outputs.plot_dir);
+      if (written.empty()) std::cerr << "warning: --plot: no layer with MACs and memory traffic to plot\n";
+      for (const auto& file : written) std::cout << fmt::format("wrote {}\n", file.string());
+    };
     const auto verdict_exit = [](const wb::report::RunReport& r) {
       if (r.verdict == "mismatch") {
         std::cerr << fmt::format("error: not bit-exact: layer '{}', element {}: expected {}, got {}\n",
@@ -714,7 +725,9 @@ int main(int argc, char** argv) {
       }
       if (!run_no_cache) command.compile.model_cache = wb::default_cache_dir() / "models";
       command.outputs = to_sim_outputs(run_report);
-      return verdict_exit(wb::run_model(command, std::cout));
+      const wb::report::RunReport report = wb::run_model(command, std::cout);
+      write_plots(report, command.outputs);
+      return verdict_exit(report);
     }
     if (sim_cmd->parsed()) {
       wb::SimCommand command;
@@ -725,7 +738,7 @@ int main(int argc, char** argv) {
       command.seed = sim_seed;
       command.no_data = sim_no_data;
       command.outputs = to_sim_outputs(sim_report);
-      wb::sim_program(command, std::cout);
+      write_plots(wb::sim_program(command, std::cout), command.outputs);
       return kExitOk;
     }
     if (verify_cmd->parsed()) {
@@ -736,7 +749,9 @@ int main(int argc, char** argv) {
       if (!verify_input.empty()) command.input = verify_input;
       command.seed = verify_seed;
       command.outputs = to_sim_outputs(verify_report);
-      return verdict_exit(wb::verify_program(command, std::cout));
+      const wb::report::RunReport report = wb::verify_program(command, std::cout);
+      write_plots(report, command.outputs);
+      return verdict_exit(report);
     }
     if (sweep_cmd->parsed()) {
       if (worker_cmd->parsed()) {

@@ -67,6 +67,18 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.bytes_in = l.l3_bytes_in;
     row.bytes_out = l.l3_bytes_out;
     row.tiles = l.tiles;
+    // Levels in name order (a report read back from JSON lists them so).
+    row.bound.compute_cycles = l.compute_bound_cycles;
+    row.bound.memory = {{"cluster_dma_in", l.dma_in_bound.cycles, l.dma_in_bound.bytes},
+                        {"cluster_dma_out", l.dma_out_bound.cycles, l.dma_out_bound.bytes},
+                        {"udma", l.udma_bound.cycles, l.udma_bound.bytes}};
+    // The run's: the layers' added up, as the cluster runs one layer after another.
+    r.totals.bound.compute_cycles += row.bound.compute_cycles;
+    if (r.totals.bound.memory.empty()) r.totals.bound.memory = {{"cluster_dma_in"}, {"cluster_dma_out"}, {"udma"}};
+    for (std::size_t level = 0; level < row.bound.memory.size(); ++level) {
+      r.totals.bound.memory[level].cycles += row.bound.memory[level].cycles;
+      r.totals.bound.memory[level].bytes += row.bound.memory[level].bytes;
+    }
     row.time = {{"cores", l.core_cycles},       {"bank_conflicts", l.conflict_cycles},
                 {"dispatch", l.dispatch_cycles}, {"barrier", l.barrier_cycles},
                 {"dma_issue", l.dma_issue_cycles}, {"dma_wait", l.dma_wait_cycles},

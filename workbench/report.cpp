@@ -25,13 +25,13 @@ using nlohmann::json;
 namespace {
 
 // The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
-constexpr std::array<std::string_view, 15> kLayerKeys = {"name",     "type",          "unit",        "output",
+constexpr std::array<std::string_view, 16> kLayerKeys = {"name",     "type",          "unit",        "output",
                                                          "macs",     "ops",           "cycles",      "us",
                                                          "mac_per_cycle", "utilization", "stall_cycles", "bytes_in",
-                                                         "bytes_out", "tiles",       "time"};
-constexpr std::array<std::string_view, 10> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
+                                                         "bytes_out", "tiles",       "time",        "bound"};
+constexpr std::array<std::string_view, 11> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
                                                           "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
-                                                          "moveops",       "host_ms"};
+                                                          "moveops",       "host_ms",     "bound"};
 constexpr std::array<std::string_view, 3> kVerdicts = {"bit-exact", "mismatch", "not-verified"};
 constexpr std::array<std::string_view, 2> kTargets = {"xdnn", "pulp"};
 
@@ -249,7 +249,43 @@ std::string main_cause(const LayerRow& row) {
                      100.0 * static_cast<double>(best->second) / static_cast<double>(row.cycles));
 }
 
+// {compute_cycles, memory:{level:{cycles,bytes}}, cycles, binding, attained}; attained is the
+// bound over the simulated cycles (1: the run is at its bound).
+json bound_object(const Bound& bound, std::uint64_t cycles) {
+  json memory = json::object();
+  for (const MemoryBound& level : bound.memory) memory[level.level] = {{"cycles", level.cycles}, {"bytes", level.bytes}};
+  return {{"compute_cycles", bound.compute_cycles},
+          {"memory", std::move(memory)},
+          {"cycles", bound.cycles()},
+          {"binding", bound.binding()},
+          {"attained", cycles > 0 ? static_cast<double>(bound.cycles()) / static_cast<double>(cycles) : 0.0}};
+}
+
+// "ddr_channel 83%": what binds and how close the simulated time came to it; "-" without a bound.
+std::string bound_text(const Bound& bound, std::uint64_t cycles) {
+  if (bound.cycles() == 0 || cycles == 0) return "-";
+  return fmt::format("{} {:.0f}%", bound.binding(), 100.0 * static_cast<double>(bound.cycles()) / static_cast<double>(cycles));
+}
+
 }  // namespace
+
+std::uint64_t Bound::cycles() const {
+  std::uint64_t most = compute_cycles;
+  for (const MemoryBound& level : memory) most = std::max(most, level.cycles);
+  return most;
+}
+
+std::string Bound::binding() const {
+  std::string name = compute_cycles > 0 ? "compute" : "";
+  std::uint64_t most = compute_cycles;
+  for (const MemoryBound& level : memory) {
+    if (level.cycles > most) {
+      most = level.cycles;
+      name = level.level;
+    }
+  }
+  return name;
+}
 
 // ---- JSON -------------------------------------------------------------------------------------
 
@@ -264,6 +300,7 @@ json to_json(const RunReport& report) {
                  {"host_ms", report.totals.host_ms}};
   if (report.totals.ddr_bytes) totals["ddr_bytes"] = *report.totals.ddr_bytes;
   if (report.totals.l3_bytes) totals["l3_bytes"] = *report.totals.l3_bytes;
+  if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
   add_extra(totals, report.totals.extra, kTotalsKeys, "totals");
 
   json layers = json::array();
@@ -283,6 +320,7 @@ json to_json(const RunReport& report) {
                   {"bytes_out", row.bytes_out},
                   {"tiles", row.tiles},
                   {"time", time_object(row)}};
+    if (!row.bound.empty()) layer["bound"] = bound_object(row.bound, row.cycles);
     add_extra(layer, row.extra, kLayerKeys, fmt::format("layer '{}'", row.name));
     layers.push_back(std::move(layer));
   }
@@ -332,6 +370,26 @@ json to_json(const RunReport& report) {
           {"wall",
            {{"compile_seconds", report.wall.compile_seconds}, {"simulate_seconds", report.wall.simulate_seconds}}}};
 }
+
+namespace {
+
+// A "bound" object back (its derived cycles, binding and attained are recomputed, not read).
+Bound read_bound(const Reader& in, const json& parent, const std::string& path) {
+  const json& object = in.object(parent, path, "bound");
+  const std::string where = path + ".bound";
+  Bound bound;
+  bound.compute_cycles = in.unsigned_integer(object, where, "compute_cycles");
+  const json& memory = in.object(object, where, "memory");
+  for (const auto& [level, figures] : memory.items()) {
+    const std::string at = where + ".memory";
+    const json& entry = in.object(memory, at, level);
+    bound.memory.push_back({level, in.unsigned_integer(entry, at + "." + level, "cycles"),
+                            in.unsigned_integer(entry, at + "." + level, "bytes")});
+  }
+  return bound;
+}
+
+}  // namespace
 
 RunReport from_json(const json& doc, std::string_view source) {
   const Reader in(source);
@@ -407,6 +465,7 @@ RunReport from_json(const json& doc, std::string_view source) {
   t.host_ms = in.number(totals, "totals", "host_ms");
   if (totals.contains("ddr_bytes")) t.ddr_bytes = in.unsigned_integer(totals, "totals", "ddr_bytes");
   if (totals.contains("l3_bytes")) t.l3_bytes = in.unsigned_integer(totals, "totals", "l3_bytes");
+  if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
   t.extra = extra_of(totals, kTotalsKeys);
 
   const json& layers = in.member(doc, "", "layers");
@@ -441,6 +500,8 @@ RunReport from_json(const json& doc, std::string_view source) {
         return time_cause_rank(a.first) < time_cause_rank(b.first);
       });
     }
+    // Recorded since the bounds; older reports lack them.
+    if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
     row.extra = extra_of(layer, kLayerKeys);
     report.layers.push_back(std::move(row));
   }
@@ -489,8 +550,9 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 //                         100 x MACs / ((cycles - stall_cycles) x peak)
 //                         = 100 x utilization x cycles / (cycles - stall_cycles); 0 if all stalls.
 // Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, us, one
-// time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it), then
-// the union of the layers' extra keys, sorted (empty where a layer lacks one).
+// time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
+// bound_cycles and bound (what binds: compute or a memory level; only when a layer has bounds,
+// empty where one lacks them), then the union of the layers' extra keys, sorted (empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
 // the end of a line (it only makes an unnamed empty column), and RFC 4180 quoting for fields
 // with commas or quotes (SCALE-Sim never needs it; its regex separator cannot read quoted commas,
@@ -513,6 +575,12 @@ std::string csv_text(const RunReport& report) {
       "us"};
   const std::vector<std::string> causes = time_causes(report);
   for (const std::string& cause : causes) header.push_back("time_" + cause);
+  const bool with_bounds =
+      std::any_of(report.layers.begin(), report.layers.end(), [](const LayerRow& row) { return !row.bound.empty(); });
+  if (with_bounds) {
+    header.emplace_back("bound_cycles");
+    header.emplace_back("bound");
+  }
   header.insert(header.end(), extra_keys.begin(), extra_keys.end());
   std::string out;
   append_csv_line(out, header);
@@ -546,6 +614,10 @@ std::string csv_text(const RunReport& report) {
     for (const std::string& cause : causes) {
       const auto it = std::find_if(row.time.begin(), row.time.end(), [&](const auto& e) { return e.first == cause; });
       fields.push_back(it == row.time.end() ? std::string() : std::to_string(it->second));
+    }
+    if (with_bounds) {
+      fields.push_back(row.bound.empty() ? std::string() : std::to_string(row.bound.cycles()));
+      fields.push_back(row.bound.binding());
     }
     for (const std::string& key : extra_keys) {
       const auto it = row.extra.find(key);
@@ -604,6 +676,11 @@ void print_table(const RunReport& report, std::ostream& os) {
     for (const LayerRow& row : report.layers) main.cells.push_back(main_cause(row));
     columns.push_back(std::move(main));
   }
+  if (std::any_of(report.layers.begin(), report.layers.end(), [](const LayerRow& row) { return !row.bound.empty(); })) {
+    TextColumn bound{"bound, attained", false, {}};
+    for (const LayerRow& row : report.layers) bound.cells.push_back(bound_text(row.bound, row.cycles));
+    columns.push_back(std::move(bound));
+  }
   print_columns(columns, os);
   os << '\n';
   if (!report.units.empty()) {
@@ -642,6 +719,12 @@ void print_totals(const RunReport& report, std::ostream& os) {
   if (t.l3_bytes) totals.emplace_back("L3 bytes", grouped(*t.l3_bytes));
   totals.emplace_back("moveops", grouped(t.moveops));
   totals.emplace_back("host time", fmt::format("{:.1f} ms", t.host_ms));
+  if (!t.bound.empty()) {
+    std::string levels = fmt::format("compute {}", grouped(t.bound.compute_cycles));
+    for (const MemoryBound& level : t.bound.memory) levels += fmt::format(", {} {}", level.level, grouped(level.cycles));
+    totals.emplace_back("bound", fmt::format("{} cycles ({}); attained {}", grouped(t.bound.cycles()), levels,
+                                             bound_text(t.bound, t.cycles)));
+  }
   if (t.extra.is_object()) {
     for (const auto& [key, value] : t.extra.items()) {
       const bool count = value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);

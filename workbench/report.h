@@ -27,6 +27,28 @@ struct Mismatch {
   bool operator==(const Mismatch&) const = default;
 };
 
+// What holds a layer's (or the run's) time from below (docs/report.md, "Bounds"): the cycles
+// its work needs on its unit at the peak its shape can use, and per memory level it crosses
+// the cycles that level's channel needs for the bytes that crossed it within the span. The
+// simulated time is never below the larger of them.
+struct MemoryBound {
+  std::string level;  // the channel, named as in units[]: "ddr_channel", "cluster_dma_in", "udma", ...
+  std::uint64_t cycles = 0, bytes = 0;
+
+  bool operator==(const MemoryBound&) const = default;
+};
+
+struct Bound {
+  std::uint64_t compute_cycles = 0;
+  std::vector<MemoryBound> memory;
+
+  bool empty() const { return compute_cycles == 0 && memory.empty(); }
+  std::uint64_t cycles() const;  // the larger of compute and every level
+  // "compute" or the level whose cycles are the bound ("" when every bound is 0).
+  std::string binding() const;
+  bool operator==(const Bound&) const = default;
+};
+
 struct LayerRow {
   std::string name, type;
   // Where it ran (DESIGN.md §4.6): xdnn "array", "pool", "eltwise", "ddr" (a concat copied
@@ -41,6 +63,7 @@ struct LayerRow {
   // Where `cycles` went: named causes in the target's order, adding up to `cycles` (empty in
   // reports written before it was recorded). docs/report.md lists each target's causes.
   std::vector<std::pair<std::string, std::uint64_t>> time;
+  Bound bound;  // empty in reports written before it was recorded
   // Target-specific columns (e.g. ddr_weight_bytes): extra JSON keys beside the standard ones,
   // extra CSV columns after ours. Must not reuse a standard key.
   nlohmann::json extra = nlohmann::json::object();
@@ -67,6 +90,7 @@ struct Totals {
   std::uint64_t cycles = 0, macs = 0, ops = 0, moveops = 0;
   double latency_ms = 0, mac_per_cycle = 0, utilization = 0, host_ms = 0;
   std::optional<std::uint64_t> ddr_bytes, l3_bytes;  // xdnn reports ddr_bytes, pulp l3_bytes
+  Bound bound;  // the whole run's: every unit's work and every level's bytes (empty in older reports)
   nlohmann::json extra = nlohmann::json::object();
 
   bool operator==(const Totals&) const = default;

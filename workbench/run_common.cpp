@@ -138,6 +138,7 @@ void check_outputs(const SimOutputs& outputs) {
   for (const auto& [path, option] : files) {
     if (!path->empty()) check_output_file(*path, option);
   }
+  if (!outputs.plot_dir.empty()) check_output_folder(outputs.plot_dir, "--plot");
 }
 
 std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,

@@ -23,6 +23,7 @@ namespace wb {
 
 struct SimOutputs {
   std::filesystem::path json, csv, trace, vcd;  // empty: not written
+  std::filesystem::path plot_dir;  // --plot: checked here, written by the caller (the roofline)
   bool table = true;                            // print the per-layer table
   bool totals = true;                           // print the totals and the verdict (--quiet keeps them)
   std::ostream* console = nullptr;              // where the table and totals go (null: the log)

@@ -68,6 +68,8 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     row.bytes_in = l.ddr_read_bytes + l.ddr_weight_bytes;
     row.bytes_out = l.ddr_write_bytes;
     row.tiles = l.tiles;
+    row.bound.compute_cycles = l.compute_bound_cycles;
+    row.bound.memory.push_back({"ddr_channel", l.ddr_bound_cycles, l.ddr_bound_bytes});
     set_rates(row, config);
     const double mapping =
         l.array_mac_slots > 0 ? static_cast<double>(l.array_macs) / static_cast<double>(l.array_mac_slots) : 0.0;
@@ -91,6 +93,8 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   set_totals(r, sim.total_cycles, config);
   r.totals.ddr_bytes = weight_bytes + activation_bytes;
   r.totals.moveops = activation_bytes;
+  r.totals.bound.compute_cycles = sim.compute_bound_cycles;
+  r.totals.bound.memory.push_back({"ddr_channel", sim.ddr_channel.busy_cycles, sim.ddr_channel.bytes});
   r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
   r.totals.extra = {{"ddr_weight_bytes", weight_bytes},
                     {"ddr_activation_bytes", activation_bytes},

@@ -134,6 +134,10 @@ void Cluster::fabric_controller() {
       stats.l3_bytes_in = t.l3_bytes_in;
       stats.l3_bytes_out = t.l3_bytes_out;
       stats.tiles = t.tiles;
+      stats.compute_bound_cycles = t.compute_bound_cycles;
+      stats.dma_in_bound = t.dma_in_bound;
+      stats.dma_out_bound = t.dma_out_bound;
+      stats.udma_bound = t.udma_bound;
       state_->dma_busy_cycles += t.dma_busy_cycles;
       state_->l3_busy_cycles += t.l3_busy_cycles;
       if (state_->capture && state_->data && layer.steps_size() > 0) {

@@ -19,6 +19,7 @@
 #include "isa/hw_config.h"
 #include "sim/common/sim_types.h"
 #include "isa/pulp.pb.h"
+#include "isa/pulp_timeline.h"
 
 namespace wb::sim::pulp {
 
@@ -40,6 +41,9 @@ struct LayerStats {
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0;  // cluster DMA
   std::uint64_t l3_bytes_in = 0, l3_bytes_out = 0;  // uDMA
   std::uint64_t tiles = 0;
+  // Its bounds (isa::pulp::LayerTiming, docs/report.md "Bounds").
+  std::uint64_t compute_bound_cycles = 0;
+  isa::pulp::LayerTiming::ChannelShare dma_in_bound, dma_out_bound, udma_bound;
   std::vector<std::uint64_t> core_busy_cycles;  // per core
   std::vector<std::uint64_t> core_calls;        // per core, the kernel calls that gave it work
 };

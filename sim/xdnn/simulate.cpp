@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -168,6 +169,40 @@ std::string io_shape_problem(const isa::xdnn::IoTensor& io) {
     return fmt::format("shape of {} values, its region holds {}", values, std::uint64_t{l.channels()} * l.height() * l.width());
   }
   return {};
+}
+
+// Each layer's bounds and the run's (docs/report.md, "Bounds"). Every unit runs one instruction
+// at a time and the DDR channel one transfer at a time, and each counts for a layer only
+// within its span (an instruction may start before it, while the span waits for another
+// layer's instruction), so neither bound can exceed the span.
+void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of, const XdnnParams& hw,
+                SimResult& result) {
+  const auto& instrs = state.program->instrs();
+  std::vector<std::array<std::uint64_t, kUnits>> work(result.layers.size());
+  std::array<std::uint64_t, kUnits> run_work{};
+  for (std::size_t i = 0; i < state.records.size(); ++i) {
+    const InstrRecord& r = state.records[i];
+    LayerStats& layer = result.layers[layer_of[i]];
+    const auto unit = static_cast<std::size_t>(r.unit);
+    if (r.unit == UnitId::Array || r.unit == UnitId::PoolEltwise || r.unit == UnitId::Host) {
+      const std::uint64_t peak =
+          r.unit == UnitId::Array ? array_peak_cycles(instrs.Get(static_cast<int>(i)).conv(), hw) : state.cycles_of[i];
+      const std::uint64_t lo = std::max(r.start, layer.start_cycle), hi = std::min(r.end, layer.end_cycle);
+      work[layer_of[i]][unit] += std::min(peak, hi > lo ? hi - lo : 0);
+      run_work[unit] += peak;
+    }
+    if (r.ddr_end > r.ddr_start) {
+      const std::uint64_t lo = std::max(r.ddr_start, layer.start_cycle), hi = std::min(r.ddr_end, layer.end_cycle);
+      if (hi > lo) {
+        layer.ddr_bound_cycles += hi - lo;
+        layer.ddr_bound_bytes += r.bytes * (hi - lo) / (r.ddr_end - r.ddr_start);
+      }
+    }
+  }
+  for (std::size_t l = 0; l < result.layers.size(); ++l) {
+    result.layers[l].compute_bound_cycles = *std::max_element(work[l].begin(), work[l].end());
+  }
+  result.compute_bound_cycles = *std::max_element(run_work.begin(), run_work.end());
 }
 
 }  // namespace
@@ -420,6 +455,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     ls.cycles = times[l].span();
   }
   result.overlapped_cycles = overlapped_cycles(times);
+  add_bounds(state, layer_of, hw, result);
   result.ddr_channel = state.ddr->stats();
   if (options.data) {
     for (const auto& io : program.outputs()) result.outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));

@@ -66,6 +66,10 @@ std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
          static_cast<std::uint64_t>(hw.array.cols);
 }
 
+std::uint64_t array_peak_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
+  return array_pass_cycles(conv, hw);
+}
+
 std::uint64_t array_mac_slots(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
   return array_pass_cycles(conv, hw) * static_cast<std::uint64_t>(hw.array.rows) *
          static_cast<std::uint64_t>(hw.array.cols) * macs_per_dsp(conv, hw);

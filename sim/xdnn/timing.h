@@ -21,6 +21,9 @@ std::uint64_t array_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw);
 // DSP): conv_macs / array_mac_slots is the share of the array the conv's shape can use
 // (SCALE-Sim's mapping efficiency), never above 1.
 std::uint64_t array_mac_slots(const isa::xdnn::Conv& conv, const XdnnParams& hw);
+// array_cycles without the fill: the conv's MACs at the peak its shape can use (its compute
+// bound, docs/report.md "Bounds").
+std::uint64_t array_peak_cycles(const isa::xdnn::Conv& conv, const XdnnParams& hw);
 std::uint64_t pool_cycles(const isa::xdnn::StandalonePool& pool, const XdnnParams& hw);
 std::uint64_t eltwise_cycles(const isa::xdnn::Eltwise& eltwise, const XdnnParams& hw);
 // MACs of a conv instruction (the useful ones: of its own groups).

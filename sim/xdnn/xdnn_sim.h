@@ -49,6 +49,11 @@ struct LayerStats {
   // Its array convs' MACs and the MACs the array could have done in their passes (fill
   // aside): array_macs / array_mac_slots is the share of the array its shape can use.
   std::uint64_t array_macs = 0, array_mac_slots = 0;
+  // Its bounds (docs/report.md, "Bounds"): the most work any one unit did for it at its peak
+  // (array convs without the fill, pool/eltwise and host instructions as timed), and the DDR
+  // channel's cycles and bytes of its transfers that fell within its span (weights prefetched
+  // before it cost it nothing).
+  std::uint64_t compute_bound_cycles = 0, ddr_bound_cycles = 0, ddr_bound_bytes = 0;
 };
 
 struct SimResult {
@@ -57,6 +62,7 @@ struct SimResult {
   std::uint64_t host_cycles = 0;
   std::uint64_t overlapped_cycles = 0;  // the layers' spans added up, minus their union
   BandwidthPortStats ddr_channel;        // the one DDR channel the copies and streamed inputs share
+  std::uint64_t compute_bound_cycles = 0;  // the most work any one unit did over the run, at its peak
   std::vector<LayerStats> layers;  // in Program.layers order
   std::vector<UnitStats> units;
   std::vector<IntTensor> outputs;                  // Program.outputs (empty with data = false)

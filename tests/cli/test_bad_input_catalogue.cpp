@@ -126,6 +126,8 @@ const std::vector<Entry> kCatalogue = {
     {"run --hw {v3} {t} --json {out}/r.json --csv {out}", "--csv"},
     {"run --hw {v3} {t} --trace {fx}/nodir/t.json --json {out}/r.json", "nodir/t.json"},
     {"run --hw {v3} {t} --vcd {fx}/afile/x.vcd", "afile/x.vcd"},
+    {"run --hw {v3} {t} --plot {fx}/afile --json {out}/r.json", "afile"},
+    {"sim --hw {v3} {fx}/px/program.xdnn --plot {fx}/afile/plots", "afile/plots"},
     {"run --hw {v3} {t} --no-data --input {in}", "--input"},
     {"run --hw {v3} {t} --seed -1", "--seed"},
     {"run --hw {v3} {t} --set am_bytes=abc", "am_bytes"},

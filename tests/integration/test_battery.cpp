@@ -24,6 +24,7 @@
 
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
+#include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
 
 namespace wb {
@@ -115,6 +116,8 @@ TEST_P(BatteryTiming, RunsOrStopsWithOneClearError) {
     const auto& totals = report["totals"];
     const auto cycles = totals["cycles"].get<std::uint64_t>();
     EXPECT_GT(cycles, 0u);
+    // No layer of any network is faster than its bound, nor the run.
+    test::expect_bounds_hold(report::from_json(report, json.string()));
     // The host's share of the latency, and every host layer marked as such.
     const double host_ms = totals["host_ms"].get<double>();
     std::size_t host_layers = 0;

@@ -58,6 +58,7 @@ TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
   EXPECT_EQ(r.totals.extra.at("layers_verified").get<std::size_t>(), r.layers.size());
   // PULP's layers run one after another: their spans add up to the run.
   EXPECT_EQ(test::expect_layer_time_adds_up(r), r.totals.cycles);
+  test::expect_bounds_hold(r);
   const report::RunReport t = timing(GetParam());
   EXPECT_EQ(t.totals.cycles, r.totals.cycles);
   ASSERT_EQ(t.layers.size(), r.layers.size());

@@ -46,6 +46,7 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   EXPECT_GT(r.totals.extra.at("layers_verified").get<int>(), 10);
   // Each layer's time causes add up to its span; the spans less their overlap fit in the run.
   const std::uint64_t cycles = test::expect_layer_time_adds_up(r);
+  test::expect_bounds_hold(r);
   for (const auto& layer : r.layers) {
     const double mapping = layer.extra.at("mapping_efficiency").get<double>();
     EXPECT_GE(mapping, 0.0) << layer.name;

@@ -1,6 +1,7 @@
 #pragma once
 // What every run report must satisfy on every network (docs/report.md): each layer's time
-// causes add up to its cycles, and its utilization is at most 1.
+// causes add up to its cycles, its utilization is at most 1, and no layer (nor the run) is
+// faster than its bound.
 
 #include <gtest/gtest.h>
 
@@ -22,6 +23,21 @@ inline std::uint64_t expect_layer_time_adds_up(const report::RunReport& report) 
     EXPECT_LE(layer.utilization, 1.0) << layer.name;
   }
   return cycles;
+}
+
+// Every layer's cycles and the run's are at least their bound (compute and every memory level),
+// and the bounds are there.
+inline void expect_bounds_hold(const report::RunReport& report) {
+  EXPECT_FALSE(report.totals.bound.empty());
+  EXPECT_GE(report.totals.cycles, report.totals.bound.cycles()) << "the run, bound by " << report.totals.bound.binding();
+  EXPECT_GT(report.totals.bound.compute_cycles, 0u);
+  for (const auto& layer : report.layers) {
+    EXPECT_GE(layer.cycles, layer.bound.cycles()) << layer.name << ", bound by " << layer.bound.binding();
+    EXPECT_FALSE(layer.bound.memory.empty()) << layer.name;
+    if (layer.macs > 0) {
+      EXPECT_GT(layer.bound.compute_cycles, 0u) << layer.name;
+    }
+  }
 }
 
 }  // namespace wb::test

@@ -236,6 +236,48 @@ TEST(RunReportJson, TimeCausesRoundTripInTheirDeclaredOrder) {
   EXPECT_NE(error_of(bad).find("'layers[0].time' must be an object"), std::string::npos) << error_of(bad);
 }
 
+TEST(RunReportJson, BoundsRoundTripWithWhatBindsAndOlderReportsHaveNone) {
+  RunReport r = sample_report();
+  r.layers[0].bound = {60'000, {{"ddr_channel", 75'000, 1'500'000}}};
+  r.totals.bound = {900'000, {{"ddr_channel", 300'000, 98'765'432}}};
+  const json j = to_json(r);
+  const json& bound = j["layers"][0]["bound"];
+  EXPECT_EQ(keys_of(bound), (std::set<std::string>{"compute_cycles", "memory", "cycles", "binding", "attained"}));
+  EXPECT_EQ(bound["memory"]["ddr_channel"], (json{{"cycles", 75'000}, {"bytes", 1'500'000}}));
+  EXPECT_EQ(bound["cycles"], 75'000);
+  EXPECT_EQ(bound["binding"], "ddr_channel");  // the larger of compute and every level
+  EXPECT_DOUBLE_EQ(bound["attained"].get<double>(), 0.75);  // of the layer's 100,000 cycles
+  EXPECT_EQ(j["totals"]["bound"]["binding"], "compute");
+  EXPECT_FALSE(j["layers"][1].contains("bound"));  // a layer without bounds
+  EXPECT_EQ(from_json(json::parse(j.dump())), r);
+  json old = j;
+  old["layers"][0].erase("bound");
+  old["totals"].erase("bound");
+  const RunReport back = from_json(old);
+  EXPECT_TRUE(back.layers[0].bound.empty());
+  EXPECT_TRUE(back.totals.bound.empty());
+  old["layers"][0]["bound"] = {{"compute_cycles", 1}, {"memory", {{"udma", {{"cycles", -1}, {"bytes", 0}}}}}};
+  try {
+    from_json(old, "r.json");
+    ADD_FAILURE() << "a negative bound was read";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("layers[0].bound.memory.udma.cycles"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RunReportBound, BindingIsTheLargestAndNothingWithoutBounds) {
+  Bound bound;
+  EXPECT_TRUE(bound.empty());
+  EXPECT_EQ(bound.binding(), "");
+  EXPECT_EQ(bound.cycles(), 0u);
+  bound.compute_cycles = 10;
+  bound.memory = {{"cluster_dma_in", 12, 96}, {"udma", 11, 11}};
+  EXPECT_EQ(bound.cycles(), 12u);
+  EXPECT_EQ(bound.binding(), "cluster_dma_in");
+  bound.compute_cycles = 12;  // a tie goes to compute
+  EXPECT_EQ(bound.binding(), "compute");
+}
+
 TEST(RunReportJson, UnitsRoundTripAndOlderReportsHaveNone) {
   RunReport r = sample_report();
   r.units = {{"array", 900'000, 0.729, 640, 0, 12'000}, {"ddr_channel", 300'000, 0.243, 1'280, 98'765'432, 4'000}};
@@ -603,6 +645,33 @@ TEST(RunReportTable, NamesTheCauseMostOfALayersTimeWentTo) {
   EXPECT_NE(table[0].find("most time"), std::string::npos) << os.str();
   EXPECT_NE(table[1].find("weights_ddr 80%"), std::string::npos) << os.str();
   EXPECT_EQ(table[2][table[2].find_last_not_of(' ')], '-') << os.str();  // the fc has no causes
+}
+
+TEST(RunReportTable, ShowsWhatBindsEachLayerAndHowCloseItCame) {
+  RunReport r = sample_report();
+  std::ostringstream without;
+  print_table(r, without);
+  EXPECT_EQ(without.str().find("bound"), std::string::npos) << without.str();  // no bounds, no column or total
+  r.layers[0].bound = {60'000, {{"ddr_channel", 75'000, 1'500'000}}};
+  r.totals.bound = {900'000, {{"ddr_channel", 300'000, 98'765'432}}};
+  std::ostringstream os;
+  print_table(r, os);
+  const auto table = table_lines(os.str());
+  ASSERT_EQ(table.size(), 3u) << os.str();
+  EXPECT_NE(table[0].find("bound, attained"), std::string::npos) << os.str();
+  EXPECT_NE(table[1].find("ddr_channel 75%"), std::string::npos) << os.str();
+  EXPECT_EQ(table[2][table[2].find_last_not_of(' ')], '-') << os.str();  // the fc has none
+  EXPECT_NE(os.str().find("900,000 cycles (compute 900,000, ddr_channel 300,000); attained compute 73%"),
+            std::string::npos)
+      << os.str();
+  const auto rows = parse_csv(csv_text(r));
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(rows[0].begin(), rows[0].end(), name) - rows[0].begin());
+  };
+  ASSERT_LT(column("bound"), rows[0].size());
+  EXPECT_EQ(rows[1][column("bound_cycles")], "75000");
+  EXPECT_EQ(rows[1][column("bound")], "ddr_channel");
+  EXPECT_EQ(rows[2][column("bound_cycles")], "");
 }
 
 TEST(RunReportTable, ListsTheUnitsBetweenTheLayersAndTheTotals) {

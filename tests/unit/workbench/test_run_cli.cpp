@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "tests/support/cli_testing.h"
+#include "tests/support/report_checks.h"
 #include "tests/support/onnx_builder.h"
 
 namespace wb {
@@ -43,6 +44,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
     EXPECT_EQ(report["verdict"], "bit-exact") << model;
     EXPECT_TRUE(report["mismatch"].is_null());
     EXPECT_EQ(report["hw"]["target"], "xdnn");
+    test::expect_bounds_hold(report::from_json(report));
     const auto& totals = report["totals"];
     EXPECT_GT(totals["cycles"].get<std::uint64_t>(), 0u);
     EXPECT_GT(totals["mac_per_cycle"].get<double>(), 0.0);

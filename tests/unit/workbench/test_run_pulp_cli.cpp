@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_testing.h"
+#include "tests/support/report_checks.h"
 #include "tests/support/onnx_builder.h"
 
 namespace wb {
@@ -29,8 +30,9 @@ TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
     for (const std::string tiler : {"dory", "cost"}) {
       const test::TempDir dir;
       const CommandResult run = workbench(fmt::format(
-          "run --hw {} {} --calib-count 2 --compile-opt tiler={} --json {} --csv {} --trace {}", gap8(),
-          workload(model), tiler, (dir / "r.json").string(), (dir / "r.csv").string(), (dir / "t.json").string()));
+          "run --hw {} {} --calib-count 2 --compile-opt tiler={} --json {} --csv {} --trace {} --plot {}", gap8(),
+          workload(model), tiler, (dir / "r.json").string(), (dir / "r.csv").string(), (dir / "t.json").string(),
+          (dir / "plots").string()));
       ASSERT_EQ(run.exit_code, 0) << run.out;
       EXPECT_THAT(run.out, HasSubstr("golden check: bit-exact"));
       EXPECT_THAT(run.out, HasSubstr("MAC/cycle"));  // the console table
@@ -40,6 +42,10 @@ TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
       EXPECT_EQ(report["totals"]["tiler"], tiler);
       EXPECT_GT(report["totals"]["cycles"].get<std::uint64_t>(), 0u);
       EXPECT_LT(report["totals"]["mac_per_cycle"].get<double>(), 32.0);
+      test::expect_bounds_hold(report::from_json(report));
+      // The roofline over the cluster DMA's L2 -> L1 direction, which every layer crosses.
+      EXPECT_THAT(run.out, HasSubstr("wrote " + (dir / "plots" / "roofline_cluster_dma_in.svg").string()));
+      EXPECT_TRUE(std::filesystem::exists(dir / "plots" / "roofline_cluster_dma_in.svg"));
       for (const auto& layer : report["layers"]) {
         EXPECT_TRUE(layer.contains("tile")) << layer.dump();
         EXPECT_TRUE(layer.contains("parallel")) << layer.dump();
@@ -48,7 +54,7 @@ TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
       std::string header;
       std::getline(csv, header);
       EXPECT_THAT(header, HasSubstr("LayerID, Total Cycles"));  // SCALE-Sim COMPUTE_REPORT first
-  EXPECT_THAT(header, HasSubstr("dma_wait_cycles"));
+      EXPECT_THAT(header, HasSubstr("dma_wait_cycles"));
       const auto trace = read_json(dir / "t.json");
       EXPECT_GT(trace["traceEvents"].size(), 10u);
     }
