@@ -359,7 +359,7 @@ int main(int argc, char** argv) {
                     "Write the run's roofline into this folder: roofline_<level>.svg per memory level, every layer "
                     "against the peak and the level's bandwidth (docs/report.md, \"Bounds\")");
     cmd->add_flag("--quiet", args.quiet,
-                  "No per-layer table, no progress display and no timings (the totals and the verdict stay)");
+                  "No per-layer table, no step summaries, no progress display and no timings (the totals and the verdict stay)");
   };
   const auto to_sim_outputs = [](const ReportArgs& args) {
     wb::SimOutputs outputs;
@@ -700,6 +700,9 @@ int main(int argc, char** argv) {
       wb::run_compile(command, std::cout);
       return kExitOk;
     }
+    // --quiet: the steps' summaries (quantized, compiled, golden check) go nowhere; the totals
+    // and the verdict still reach stdout (SimOutputs::console), warnings and errors stderr.
+    std::ostream quiet_log(nullptr);
     const auto write_plots = [](const wb::report::RunReport& r, const wb::SimOutputs& outputs) {
       if (outputs.plot_dir.empty()) return;
       const auto written = wb::sweep::write_roofline_plots(r, outputs.plot_dir);
@@ -725,7 +728,7 @@ int main(int argc, char** argv) {
       }
       if (!run_no_cache) command.compile.model_cache = wb::default_cache_dir() / "models";
       command.outputs = to_sim_outputs(run_report);
-      const wb::report::RunReport report = wb::run_model(command, std::cout);
+      const wb::report::RunReport report = wb::run_model(command, run_report.quiet ? quiet_log : std::cout);
       write_plots(report, command.outputs);
       return verdict_exit(report);
     }
@@ -738,7 +741,7 @@ int main(int argc, char** argv) {
       command.seed = sim_seed;
       command.no_data = sim_no_data;
       command.outputs = to_sim_outputs(sim_report);
-      write_plots(wb::sim_program(command, std::cout), command.outputs);
+      write_plots(wb::sim_program(command, sim_report.quiet ? quiet_log : std::cout), command.outputs);
       return kExitOk;
     }
     if (verify_cmd->parsed()) {
@@ -749,7 +752,7 @@ int main(int argc, char** argv) {
       if (!verify_input.empty()) command.input = verify_input;
       command.seed = verify_seed;
       command.outputs = to_sim_outputs(verify_report);
-      const wb::report::RunReport report = wb::verify_program(command, std::cout);
+      const wb::report::RunReport report = wb::verify_program(command, verify_report.quiet ? quiet_log : std::cout);
       write_plots(report, command.outputs);
       return verdict_exit(report);
     }

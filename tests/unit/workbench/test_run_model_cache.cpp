@@ -41,7 +41,7 @@ class RunModelCache : public ::testing::Test {
   CommandResult run(const std::filesystem::path& model, const std::string& extra = "",
                     const std::string& env = "") const {
     const std::string calib_count = extra.find("--calib-count") == std::string::npos ? "--calib-count 2" : "";
-    return test::shell(fmt::format("WB_CACHE_DIR={} {} {} run --hw {}/configs/v3_96.yaml {} --quiet --json {} {} {}",
+    return test::shell(fmt::format("WB_CACHE_DIR={} {} {} run --hw {}/configs/v3_96.yaml {} --json {} {} {}",
                                    cache_root_.path().string(), env, test::workbench_binary().string(),
                                    WB_TEST_SOURCE_DIR, model.string(), report_path().string(), calib_count, extra));
   }
