@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <ostream>
 #include <regex>
@@ -46,12 +47,32 @@ std::size_t machine_cores() {
   return n == 0 ? 1 : n;
 }
 
-bool process_alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+// A zombie (killed, not yet reaped by its new parent) still answers kill(pid, 0) but will
+// never finish its file: dead for our purposes.
+bool process_alive(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return true;  // no /proc: trust kill()
+  // "pid (comm) S ...": the state follows the last ')' (comm may hold parentheses).
+  const std::size_t paren = line.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= line.size()) return true;
+  const char state = line[paren + 2];
+  return state != 'Z' && state != 'X';
+}
 
 // A temporary file of write_file_atomically whose writer was killed.
 bool stale_temporary(const std::filesystem::path& path) {
   const std::optional<long> writer = partial_file_writer(path);
   return writer && !process_alive(static_cast<pid_t>(*writer));
+}
+
+// Removes the temporary files of killed writers from the results folder.
+void remove_stale_temporaries(const std::filesystem::path& work_dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(work_dir / "results", ec)) {
+    if (stale_temporary(entry.path())) std::filesystem::remove(entry.path(), ec);
+  }
 }
 
 struct ImportCounts {
@@ -394,6 +415,8 @@ int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err)
       status = run_local(db, manifest, manifest_path, pending, options, err);
     }
   }
+  // A writer of a killed earlier run may have been a zombie still when the run began.
+  remove_stale_temporaries(work_dir);
   print_summary(db, spec.name, out);
   if (status != kExitOk) return status;
   // Only this spec's points decide the exit code (the database may hold older ones).

@@ -3,11 +3,15 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
@@ -62,10 +66,26 @@ TEST(SweepCli, RunsResumesShowsExportsAndReports) {
   EXPECT_TRUE(std::filesystem::is_directory(dir / "mini.sweep" / "models"));
   EXPECT_TRUE(std::filesystem::is_empty(dir / "mini.sweep" / "results"));  // every result imported
 
-  // A rerun runs nothing.
+  // A rerun runs nothing, and removes what a killed writer left half-written, even while that
+  // writer is a zombie nobody has reaped yet (it still answers kill(pid, 0)).
+  const pid_t zombie = fork();
+  ASSERT_GE(zombie, 0);
+  if (zombie == 0) _exit(0);
+  const auto is_zombie = [&] {
+    std::string stat;
+    std::getline(std::ifstream(fmt::format("/proc/{}/stat", zombie)), stat);
+    const std::size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+  };
+  for (int i = 0; i < 500 && !is_zombie(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(is_zombie());
+  const std::filesystem::path half = dir / "mini.sweep" / "results" / fmt::format("ab.json.partial{}.0", zombie);
+  std::ofstream(half) << "{\"key\":";
   const CommandResult again = workbench(fmt::format("sweep {} --db {}", spec.string(), db));
   EXPECT_EQ(again.exit_code, 0) << again.out;
   EXPECT_THAT(again.out, HasSubstr("4 points, 4 already stored, 0 to run"));
+  EXPECT_FALSE(std::filesystem::exists(half)) << "a zombie's temporary file was kept";
+  waitpid(zombie, nullptr, 0);
 
   const CommandResult show = workbench(fmt::format("sweep show {} --sort cycles --where status=done", db));
   ASSERT_EQ(show.exit_code, 0) << show.out;
