@@ -41,7 +41,8 @@ bool AvgPoolToDepthwisePass::run(Graph& graph, PassStatistics& stats) {
     attrs.set("kernel_shape", kernel);
     attrs.set("group", channels);
     Tensor weights(DType::F32, {channels, 1, kernel[0], kernel[1]});
-    const float reciprocal = 1.0f / static_cast<float>(kernel[0] * kernel[1]);
+    // In floating point: the window of an empty tensor's global pool may be too large for int64.
+    const float reciprocal = static_cast<float>(1.0 / (static_cast<double>(kernel[0]) * static_cast<double>(kernel[1])));
     for (float& w : weights.span<float>()) w = reciprocal;
     pool->op = OpKind::Conv;
     pool->op_type = "Conv";
