@@ -46,6 +46,7 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
     const double bandwidth = static_cast<double>(network_level.bytes) / static_cast<double>(network_level.cycles);
     ChartSeries compute_bound{"compute-bound layers", {}, palette(0)};
     ChartSeries memory_bound{fmt::format("{}-bound layers", network_level.level), {}, palette(1)};
+    ChartSeries other_bound{"bound by another memory level", {}, palette(2)};
     double lo = 1e300, hi = 0;
     const auto add = [&](ChartSeries& series, double macs, double bytes, double cycles, const std::string& label) {
       const double x = macs / bytes, y = macs / cycles;
@@ -59,7 +60,10 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
       const report::MemoryBound* level = level_of(row.bound, network_level.level);
       if (row.macs == 0 || row.cycles == 0 || level == nullptr || level->bytes == 0) continue;
       const std::string binding = row.bound.binding();
-      add(binding == "compute" ? compute_bound : memory_bound, static_cast<double>(row.macs),
+      ChartSeries& series = binding == "compute"               ? compute_bound
+                            : binding == network_level.level ? memory_bound
+                                                             : other_bound;
+      add(series, static_cast<double>(row.macs),
           static_cast<double>(level->bytes), static_cast<double>(row.cycles),
           fmt::format("{} ({}): {:.1f} MAC/cycle, {} bound, attained {:.0f}%", row.name, row.type, row.mac_per_cycle,
                       binding, 100.0 * static_cast<double>(row.bound.cycles()) / static_cast<double>(row.cycles)));
@@ -79,6 +83,7 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
     xy.series.push_back(roof(peak, bandwidth, lo / 2, hi * 2));
     if (!compute_bound.points.empty()) xy.series.push_back(std::move(compute_bound));
     if (!memory_bound.points.empty()) xy.series.push_back(std::move(memory_bound));
+    if (!other_bound.points.empty()) xy.series.push_back(std::move(other_bound));
     xy.series.push_back(std::move(network));
     chart.svg = xy_chart_svg(xy);
     charts.push_back(std::move(chart));

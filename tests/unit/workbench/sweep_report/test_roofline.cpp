@@ -63,6 +63,17 @@ TEST(Roofline, OneChartPerLevelWithTheLayersThatCrossIt) {
   EXPECT_THAT(svg, HasSubstr("net: 8.0 MAC/cycle"));  // the whole run
 }
 
+TEST(Roofline, ALayerBoundByAnotherLevelIsNotCalledBoundByThisOne) {
+  report::RunReport r = two_level_report();
+  r.layers[0].bound = {100, {{"cluster_dma_in", 300, 2'400}, {"udma", 500, 500}}};  // udma binds
+  const auto charts = sweep::roofline_charts(r);
+  ASSERT_EQ(charts.size(), 2u);  // the conv now crosses the uDMA too
+  EXPECT_THAT(charts[0].svg, HasSubstr("bound by another memory level"));
+  EXPECT_EQ(charts[0].svg.find("cluster_dma_in-bound layers"), std::string::npos) << charts[0].svg;
+  EXPECT_THAT(charts[0].svg, HasSubstr("conv (conv): 11.4 MAC/cycle, udma bound"));
+  EXPECT_THAT(charts[1].svg, HasSubstr("udma-bound layers"));
+}
+
 TEST(Roofline, NothingToDrawWithoutBounds) {
   report::RunReport r = two_level_report();
   r.totals.bound = {};
