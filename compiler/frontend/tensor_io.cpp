@@ -143,6 +143,7 @@ Tensor parse_npy(std::string_view bytes, std::string_view source) {
   Tensor tensor(dtype, dims);
   const std::size_t data_start = header_start + header_len;
   if (tensor.nbytes() > 0) std::memcpy(tensor.raw(), bytes.data() + data_start, tensor.nbytes());
+  normalize_bools(tensor);
   return tensor;
 }
 

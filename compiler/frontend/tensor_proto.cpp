@@ -178,6 +178,7 @@ Tensor tensor_from_proto(const TensorProto& proto, const std::optional<std::file
   Tensor tensor(dtype, shape);
   if (proto.has_raw_data()) {
     if (tensor.nbytes() > 0) std::memcpy(tensor.raw(), proto.raw_data().data(), tensor.nbytes());
+    normalize_bools(tensor);
     return tensor;
   }
   switch (proto.data_type()) {
@@ -189,6 +190,12 @@ Tensor tensor_from_proto(const TensorProto& proto, const std::optional<std::file
     default: copy_typed_field(proto.int32_data(), tensor); break;
   }
   return tensor;
+}
+
+void normalize_bools(Tensor& tensor) {
+  if (tensor.dtype() != DType::Bool) return;
+  std::byte* bytes = tensor.raw();
+  for (std::size_t i = 0; i < tensor.nbytes(); ++i) bytes[i] = bytes[i] != std::byte{0} ? std::byte{1} : std::byte{0};
 }
 
 onnx::TensorProto tensor_to_proto(const Tensor& tensor, const std::string& name) {

@@ -20,6 +20,10 @@ int dtype_to_onnx(DType dtype);
 // Every inconsistency (value count, file missing or too short) is a UserError naming the tensor.
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::optional<std::filesystem::path>& base_dir);
 
+// After raw bytes were copied into a bool tensor from a file: a byte other than 0 or 1 (no
+// format allows it, a damaged file may hold it) becomes 1, so reading it as bool is defined.
+void normalize_bools(Tensor& tensor);
+
 // Writes the data as raw_data.
 onnx::TensorProto tensor_to_proto(const Tensor& tensor, const std::string& name);
 
