@@ -235,7 +235,23 @@ class QdqReader {
       problem(node, "per-axis weight scales must be along axis 0 (output channels)");
       return;
     }
+    const std::int64_t channels = c.data.rank() > 0 ? c.data.shape()[0] : 1;
+    if (!scales_fit(node, *scale, channels)) return;
     constants_[node.output(0)] = std::move(c);
+  }
+
+  // One scale for the whole tensor, or one per output channel (axis 0): any other count would
+  // leave channels without a scale (a problem recorded otherwise).
+  bool scales_fit(const Node& node, const Tensor& scale, std::int64_t channels) {
+    const bool one = scale.rank() <= 1 && scale.numel() == 1;
+    const bool per_channel = scale.rank() == 1 && scale.numel() == channels;
+    if (!one && !per_channel) {
+      problem(node, fmt::format("the scale has shape {} ({} value(s)): expected one scale, or one per output "
+                                "channel ({})",
+                                format_shape(scale.shape()), scale.numel(), channels));
+      return false;
+    }
+    return true;
   }
 
   // Scales the integer arithmetic can use: positive and finite (a problem recorded otherwise).
@@ -317,6 +333,11 @@ class QdqReader {
       }
     }
     if (!usable_scales(node, w_scale->to_double_vector()) || !usable_scales(node, {y_scale->as_double(0)})) return;
+    if (w->rank() != 4) {
+      problem(node, fmt::format("the weights have shape {}, not [C_out, C_in, kH, kW]", format_shape(w->shape())));
+      return;
+    }
+    if (!scales_fit(node, *w_scale, w->shape()[0])) return;
     const Tensor* y_zero = node.constant_input(7);
     QNode q;
     q.kind = QOpKind::Conv;

@@ -155,6 +155,32 @@ TEST(QdqImport, QLinearConvModel) {
   for (std::int64_t i = 0; i < ours.numel(); ++i) EXPECT_NEAR(ours.as_double(i), onnx.as_double(i), 0.1 + 1e-6) << i;
 }
 
+// A weight scale that is neither one value nor one per output channel would leave channels
+// without a scale (the fuzzer's empty [0, 0, 0, 60] one was read past its end): refused, naming it.
+TEST(QdqImport, AWeightScaleOfAnotherCountIsRefused) {
+  for (const Tensor& scale : {Tensor::from_vector<float>({3}, {0.01f, 0.02f, 0.03f}), Tensor(DType::F32, {0, 0, 0, 60}),
+                              Tensor::from_vector<float>({2, 2}, {0.01f, 0.02f, 0.03f, 0.04f})}) {
+    test::OnnxBuilder b;
+    b.input("x", {1, 3, 8, 8}).output("y");
+    b.initializer("xs", Tensor::scalar(0.05f)).initializer("xz", Tensor::scalar(std::int8_t{0}));
+    b.initializer("w", Tensor(DType::I8, {4, 3, 3, 3})).initializer("ws", scale);
+    b.initializer("wz", Tensor::scalar(std::int8_t{0})).initializer("ys", Tensor::scalar(0.1f));
+    b.initializer("yz", Tensor::scalar(std::int8_t{0}));
+    b.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}, "quantize");
+    b.node("QLinearConv", {"xq", "xs", "xz", "w", "ws", "wz", "ys", "yz"}, {"c"}, "qconv");
+    b.node("DequantizeLinear", {"c", "ys", "yz"}, {"y"}, "dequantize");
+    const ImportedModel model = import_onnx_model(b.proto(), {});
+    try {
+      import_qdq_graph(model.graph, Scheme::Xdnn);
+      FAIL() << "expected a UserError for a scale of shape " << format_shape(scale.shape());
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("qconv"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("expected one scale, or one per output channel (4)"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(QdqExport, SixteenBitTensorsCannotBeWritten) {
   QuantizeOptions options;
   options.bits = 16;
