@@ -1,8 +1,10 @@
 #include "isa/pulp_program.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "isa/program_file.h"
+#include "isa/pulp_cost.h"
 
 namespace wb::isa::pulp {
 
@@ -51,6 +53,37 @@ Network load_network(const std::filesystem::path& path) { return parse_network(r
 
 void check_network_matches(const Network& network, const HwConfig& config, const std::string& program_name) {
   check_header_matches(network.header(), config, program_name, Target::Pulp, "a PULP program");
+}
+
+std::uint64_t intermediate_l3_bytes(const Network& network) {
+  const auto is_network_io = [&](std::uint64_t l3_address) {
+    for (const auto* tensors : {&network.inputs(), &network.outputs()}) {
+      for (const IoTensor& io : *tensors) {
+        if (io.memory() != MEMORY_L3) continue;
+        std::uint64_t bytes = (io.bits() + 7) / 8;
+        for (const std::int64_t d : io.shape()) bytes *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 0));
+        if (l3_address >= io.address() && l3_address - io.address() < bytes) return true;
+      }
+    }
+    return false;
+  };
+  const auto intermediate = [&](std::uint64_t l3_address) {
+    return l3_address < network.l3_image_address() && !is_network_io(l3_address);
+  };
+  std::uint64_t bytes = 0;
+  for (const auto& layer : network.layers()) {
+    for (const auto& step : layer.steps()) {
+      for (const DmaCopy& copy : step.l3_load()) {
+        if (copy.source_memory() == MEMORY_L3 && intermediate(copy.source())) bytes += copy_bytes(copy);
+      }
+      for (const DmaCopy& copy : step.l3_store()) {
+        if (copy.destination_memory() == MEMORY_L3 && intermediate(copy.destination())) {
+          bytes += copy_bytes(copy);
+        }
+      }
+    }
+  }
+  return bytes;
 }
 
 }  // namespace wb::isa::pulp

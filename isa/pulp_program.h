@@ -37,6 +37,11 @@ Network load_network(const std::filesystem::path& path);
 Network parse_network(std::string_view bytes, const std::filesystem::path& name);
 // Sets the header's payload digest (what save_network writes).
 void seal_network(Network& network);
+// xfDNN's `moveops` on this target: the activation bytes the steps' uDMA copies move between
+// L2 and L3's RAM (an activation that did not fit L2, staged in chunks), not the weights and
+// tables read from the L3 image, nor a network input or output that lives in L3.
+std::uint64_t intermediate_l3_bytes(const Network& network);
+
 // UserError when the program was compiled for another target or another hardware config.
 void check_network_matches(const Network& network, const HwConfig& config, const std::string& program_name);
 

@@ -18,7 +18,8 @@ namespace wb::isa::xdnn {
 // 2: HostElementwise (lookup tables and multiplies on the host model).
 // 3: HostElementwise HOST_SOFTMAX and its exp_table (a classifier's softmax on the host model).
 // 4: ProgramHeader's payload and model digests.
-inline constexpr std::uint32_t kXdnnFormatVersion = 4;
+// 5: Copy.intermediate (what moveops counts; an older program would report 0).
+inline constexpr std::uint32_t kXdnnFormatVersion = 5;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.

@@ -85,7 +85,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                 {"l3_wait", l.l3_cycles}};
     set_rates(row, config);
     const auto& t = layer.tiling();
-    row.extra = {{"kernel", l.type},
+    row.specific = {{"kernel", l.type},
                  {"compute_cycles", l.compute_cycles},
                  {"dma_wait_cycles", l.dma_wait_cycles},
                  {"l3_wait_cycles", l.l3_cycles},
@@ -135,8 +135,8 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
   r.units.push_back({"cluster_dma", sim.dma_busy_cycles, busy(sim.dma_busy_cycles), dma_copies, l1_in + l1_out, dma_wait});
   r.units.push_back({"udma", sim.l3_busy_cycles, busy(sim.l3_busy_cycles), udma_copies, l3_in + l3_out, l3_wait});
   r.totals.l3_bytes = l3_in + l3_out;
-  r.totals.moveops = l1_in + l1_out;
-  r.totals.extra = {{"l3_bytes_in", l3_in},
+  r.totals.moveops = isa::pulp::intermediate_l3_bytes(network);
+  r.totals.specific = {{"l3_bytes_in", l3_in},
                     {"l3_bytes_out", l3_out},
                     {"l1_dma_bytes_in", l1_in},
                     {"l1_dma_bytes_out", l1_out},

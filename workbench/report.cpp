@@ -16,6 +16,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "isa/error.h"
+#include "workbench/report_stats.h"
 #include "workbench/text_table.h"
 
 namespace wb::report {
@@ -24,14 +25,6 @@ using nlohmann::json;
 
 namespace {
 
-// The keys DESIGN.md §4.5 fixes; `extra` may not reuse them.
-constexpr std::array<std::string_view, 16> kLayerKeys = {"name",     "type",          "unit",        "output",
-                                                         "macs",     "ops",           "cycles",      "us",
-                                                         "mac_per_cycle", "utilization", "stall_cycles", "bytes_in",
-                                                         "bytes_out", "tiles",       "time",        "bound"};
-constexpr std::array<std::string_view, 11> kTotalsKeys = {"cycles",        "latency_ms",  "macs",      "ops",
-                                                          "mac_per_cycle", "utilization", "ddr_bytes", "l3_bytes",
-                                                          "moveops",       "host_ms",     "bound"};
 constexpr std::array<std::string_view, 3> kVerdicts = {"bit-exact", "mismatch", "not-verified"};
 constexpr std::array<std::string_view, 2> kTargets = {"xdnn", "pulp"};
 
@@ -40,17 +33,45 @@ bool contains(const std::array<std::string_view, N>& keys, std::string_view key)
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-template <std::size_t N>
-void add_extra(json& object, const json& extra, const std::array<std::string_view, N>& standard,
-               std::string_view where) {
-  if (!extra.is_object())
-    throw std::logic_error(fmt::format("run report: {} extra columns are not a JSON object", where));
-  for (const auto& [key, value] : extra.items()) {
-    if (contains(standard, key)) {
-      throw std::logic_error(fmt::format("run report: {} extra column '{}' reuses a standard key", where, key));
-    }
-    object[key] = value;
+bool is_count(const json& value) {
+  return value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+}
+
+bool kind_matches(StatKind kind, const json& value) {
+  switch (kind) {
+    case StatKind::Count: return is_count(value);
+    case StatKind::Real: return value.is_number() || value.is_null();  // null: a non-finite double
+    case StatKind::Text: return value.is_string();
   }
+  return false;
+}
+
+// A key report_stats.h declares as standard at `scope` (a field of every report).
+bool standard_key(StatScope scope, std::string_view key) {
+  const auto& stats = statistics();
+  return std::any_of(stats.begin(), stats.end(),
+                     [&](const StatDecl& s) { return s.standard() && s.scope == scope && s.name == key; });
+}
+
+// Puts the target's own statistics into `object` as its `target` block, each checked against
+// its declaration (a back end that writes an undeclared one has a bug).
+void add_block(json& object, const json& specific, std::string_view target, StatScope scope, std::string_view where) {
+  if (!specific.is_object())
+    throw std::logic_error(fmt::format("run report: {} target statistics are not a JSON object", where));
+  if (specific.empty()) return;
+  for (const auto& [key, value] : specific.items()) {
+    const StatDecl* stat = target_statistic(target, scope, key);
+    if (stat == nullptr) {
+      throw std::logic_error(fmt::format("run report: {} statistic '{}' is not declared for target '{}' "
+                                         "(workbench/report_stats.cpp)",
+                                         where, key, target));
+    }
+    if (!kind_matches(stat->kind, value)) {
+      throw std::logic_error(fmt::format("run report: {} statistic '{}' has a value of another kind: {}", where, key,
+                                         value.dump()));
+    }
+  }
+  object[std::string(target)] = specific;
 }
 
 // ---- from_json: every access names the key it wanted -------------------------------------
@@ -135,13 +156,33 @@ class Reader {
   std::string_view source_;
 };
 
-template <std::size_t N>
-json extra_of(const json& object, const std::array<std::string_view, N>& standard) {
-  json extra = json::object();
+// The `target` block of a layer row or the totals, every key declared and of its kind; any key
+// of `object` that is neither standard nor the block is refused.
+json read_block(const Reader& in, const json& object, const std::string& path, std::string_view target,
+                StatScope scope) {
   for (const auto& [key, value] : object.items()) {
-    if (!contains(standard, key)) extra[key] = value;
+    if (key != target && !standard_key(scope, key)) {
+      in.fail(fmt::format("'{}' is not a field of {} reports (docs/report.md lists them)", Reader::join(path, key),
+                          target));
+    }
   }
-  return extra;
+  json specific = json::object();
+  if (!object.contains(target)) return specific;
+  const json& block = in.object(object, path, target);
+  const std::string block_path = Reader::join(path, target);
+  for (const auto& [key, value] : block.items()) {
+    const StatDecl* stat = target_statistic(target, scope, key);
+    if (stat == nullptr) {
+      in.fail(fmt::format("'{}' is not a statistic of {} reports (docs/report.md lists them)",
+                          Reader::join(block_path, key), target));
+    }
+    switch (stat->kind) {
+      case StatKind::Count: specific[key] = in.unsigned_integer(block, block_path, key); break;
+      case StatKind::Real: specific[key] = value.is_null() ? json(nullptr) : json(in.number(block, block_path, key)); break;
+      case StatKind::Text: specific[key] = in.string(block, block_path, key); break;
+    }
+  }
+  return specific;
 }
 
 // ---- CSV --------------------------------------------------------------------------------------
@@ -301,7 +342,7 @@ json to_json(const RunReport& report) {
   if (report.totals.ddr_bytes) totals["ddr_bytes"] = *report.totals.ddr_bytes;
   if (report.totals.l3_bytes) totals["l3_bytes"] = *report.totals.l3_bytes;
   if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
-  add_extra(totals, report.totals.extra, kTotalsKeys, "totals");
+  add_block(totals, report.totals.specific, report.target, StatScope::Run, "totals");
 
   json layers = json::array();
   for (const LayerRow& row : report.layers) {
@@ -321,7 +362,7 @@ json to_json(const RunReport& report) {
                   {"tiles", row.tiles},
                   {"time", time_object(row)}};
     if (!row.bound.empty()) layer["bound"] = bound_object(row.bound, row.cycles);
-    add_extra(layer, row.extra, kLayerKeys, fmt::format("layer '{}'", row.name));
+    add_block(layer, row.specific, report.target, StatScope::Layer, fmt::format("layer '{}'", row.name));
     layers.push_back(std::move(layer));
   }
 
@@ -466,7 +507,7 @@ RunReport from_json(const json& doc, std::string_view source) {
   if (totals.contains("ddr_bytes")) t.ddr_bytes = in.unsigned_integer(totals, "totals", "ddr_bytes");
   if (totals.contains("l3_bytes")) t.l3_bytes = in.unsigned_integer(totals, "totals", "l3_bytes");
   if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
-  t.extra = extra_of(totals, kTotalsKeys);
+  t.specific = read_block(in, totals, "totals", report.target, StatScope::Run);
 
   const json& layers = in.member(doc, "", "layers");
   if (!layers.is_array()) in.fail("'layers' must be an array");
@@ -502,7 +543,7 @@ RunReport from_json(const json& doc, std::string_view source) {
     }
     // Recorded since the bounds; older reports lack them.
     if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
-    row.extra = extra_of(layer, kLayerKeys);
+    row.specific = read_block(in, layer, path, report.target, StatScope::Layer);
     report.layers.push_back(std::move(row));
   }
   // Recorded since the per-unit summary; older reports (sweep databases) lack it.
@@ -539,7 +580,7 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 //   Overall Util %        100 x utilization: SCALE-Sim's num_compute*100/(total_cycles*num_mac_unit)
 //                         is exactly MACs / (cycles x peak MAC/cycle).
 //   Mapping Efficiency %  SCALE-Sim: the share of the array the mapping occupies, time aside. A
-//                         target that knows it sets extra["mapping_efficiency"] (0..1) and it is
+//                         target that knows it declares mapping_efficiency (0..1) and it is
 //                         written here x100: xDNN, the share of the array's MAC slots its convs'
 //                         shapes fill (channel sections, column groups, pixel pairs; 0 for a layer
 //                         not on the array). Otherwise (PULP) the column repeats Compute Util %,
@@ -552,7 +593,8 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 // Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, us, one
 // time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
 // bound_cycles and bound (what binds: compute or a memory level; only when a layer has bounds,
-// empty where one lacks them), then the union of the layers' extra keys, sorted (empty where a layer lacks one).
+// empty where one lacks them), then the target's own layer statistics any layer has, in their
+// declaration order (report_stats.cpp; empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
 // the end of a line (it only makes an unnamed empty column), and RFC 4180 quoting for fields
 // with commas or quotes (SCALE-Sim never needs it; its regex separator cannot read quoted commas,
@@ -561,11 +603,22 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 // SCALE-Sim's do. No totals line: scripts summing a column would count it twice.
 
 std::string csv_text(const RunReport& report) {
-  std::set<std::string> extra_keys;
+  std::vector<std::string> specific_keys;
+  for (const StatDecl* stat : target_statistics(report.target, StatScope::Layer)) {
+    if (std::any_of(report.layers.begin(), report.layers.end(),
+                    [&](const LayerRow& row) { return row.specific.contains(stat->name); })) {
+      specific_keys.emplace_back(stat->name);
+    }
+  }
   for (const LayerRow& row : report.layers) {
-    if (!row.extra.is_object())
-      throw std::logic_error(fmt::format("run report: layer '{}' extra columns are not a JSON object", row.name));
-    for (const auto& [key, value] : row.extra.items()) extra_keys.insert(key);
+    if (!row.specific.is_object())
+      throw std::logic_error(fmt::format("run report: layer '{}' target statistics are not a JSON object", row.name));
+    for (const auto& [key, value] : row.specific.items()) {
+      if (target_statistic(report.target, StatScope::Layer, key) == nullptr) {
+        throw std::logic_error(fmt::format("run report: layer '{}' statistic '{}' is not declared for target '{}'",
+                                           row.name, key, report.target));
+      }
+    }
   }
 
   std::vector<std::string> header = {
@@ -581,7 +634,7 @@ std::string csv_text(const RunReport& report) {
     header.emplace_back("bound_cycles");
     header.emplace_back("bound");
   }
-  header.insert(header.end(), extra_keys.begin(), extra_keys.end());
+  header.insert(header.end(), specific_keys.begin(), specific_keys.end());
   std::string out;
   append_csv_line(out, header);
 
@@ -592,7 +645,7 @@ std::string csv_text(const RunReport& report) {
                                                                static_cast<double>(row.cycles - row.stall_cycles)
                                                          : 0.0;
     double mapping = compute;
-    if (const auto it = row.extra.find("mapping_efficiency"); it != row.extra.end() && it->is_number()) {
+    if (const auto it = row.specific.find("mapping_efficiency"); it != row.specific.end() && it->is_number()) {
       mapping = 100.0 * it->get<double>();
     }
     std::vector<std::string> fields = {std::to_string(i),
@@ -619,9 +672,9 @@ std::string csv_text(const RunReport& report) {
       fields.push_back(row.bound.empty() ? std::string() : std::to_string(row.bound.cycles()));
       fields.push_back(row.bound.binding());
     }
-    for (const std::string& key : extra_keys) {
-      const auto it = row.extra.find(key);
-      fields.push_back(it == row.extra.end() ? std::string() : csv_value(*it));
+    for (const std::string& key : specific_keys) {
+      const auto it = row.specific.find(key);
+      fields.push_back(it == row.specific.end() ? std::string() : csv_value(*it));
     }
     append_csv_line(out, fields);
   }
@@ -725,11 +778,12 @@ void print_totals(const RunReport& report, std::ostream& os) {
     totals.emplace_back("bound", fmt::format("{} cycles ({}); attained {}", grouped(t.bound.cycles()), levels,
                                              bound_text(t.bound, t.cycles)));
   }
-  if (t.extra.is_object()) {
-    for (const auto& [key, value] : t.extra.items()) {
-      const bool count = value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
-      totals.emplace_back(key, count ? grouped(value.get<std::uint64_t>()) : csv_value(value));
-    }
+  for (const StatDecl* stat : target_statistics(report.target, StatScope::Run)) {
+    const auto it = t.specific.find(stat->name);
+    if (it == t.specific.end()) continue;
+    std::string value = is_count(*it) ? grouped(it->get<std::uint64_t>()) : csv_value(*it);
+    if (stat->unit == "bytes" || stat->unit == "cycles") value += fmt::format(" {}", stat->unit);
+    totals.emplace_back(std::string(stat->name), std::move(value));
   }
   std::string verdict = report.verdict.empty() ? "-" : report.verdict;
   if (report.mismatch) {

@@ -64,9 +64,9 @@ struct LayerRow {
   // reports written before it was recorded). docs/report.md lists each target's causes.
   std::vector<std::pair<std::string, std::uint64_t>> time;
   Bound bound;  // empty in reports written before it was recorded
-  // Target-specific columns (e.g. ddr_weight_bytes): extra JSON keys beside the standard ones,
-  // extra CSV columns after ours. Must not reuse a standard key.
-  nlohmann::json extra = nlohmann::json::object();
+  // The target's own statistics (report_stats.h declares each: name, kind, unit): the JSON's
+  // block named after the target (`layers[i].xdnn`), CSV columns after the standard ones.
+  nlohmann::json specific = nlohmann::json::object();
 
   bool operator==(const LayerRow&) const = default;
 };
@@ -91,7 +91,7 @@ struct Totals {
   double latency_ms = 0, mac_per_cycle = 0, utilization = 0, host_ms = 0;
   std::optional<std::uint64_t> ddr_bytes, l3_bytes;  // xdnn reports ddr_bytes, pulp l3_bytes
   Bound bound;  // the whole run's: every unit's work and every level's bytes (empty in older reports)
-  nlohmann::json extra = nlohmann::json::object();
+  nlohmann::json specific = nlohmann::json::object();  // the target's own (`totals.xdnn`), as LayerRow's
 
   bool operator==(const Totals&) const = default;
 };
@@ -117,8 +117,9 @@ struct HostTimes {
 };
 
 // The JSON shape's version: from_json refuses any other. 2 added schema, tool.commit/dirty,
-// run and wall.
-inline constexpr int kReportSchema = 2;
+// run and wall; 3 moved the target's own statistics into a block named after it
+// (`layers[i].xdnn`, `totals.pulp`) and gave moveops xfDNN's meaning.
+inline constexpr int kReportSchema = 3;
 
 struct RunReport {
   std::string tool_version, tool_git;
@@ -141,13 +142,14 @@ struct RunReport {
 // {schema, tool:{version,git,commit,dirty}, model:{path,sha256,name},
 //  hw:{path,sha256,target,resolved},
 //  run:{scheme,compile_options,hw_fingerprint,data,overrides,calibration},
-//  verdict, mismatch (object or null), totals:{...}, layers:[...], units:[...],
-//  wall:{compile_seconds,simulate_seconds}}; extra keys are flattened into their totals/layer
-// object. std::logic_error if an extra key collides with a standard one.
+//  verdict, mismatch (object or null), totals:{..., <target>:{...}}, layers:[{..., <target>:{...}}],
+//  units:[...], wall:{compile_seconds,simulate_seconds}}; the <target> block holds `specific`
+// (left out when empty). std::logic_error if `specific` holds a key report_stats.h does not
+// declare for the target, or a value of another kind: a back end's bug.
 nlohmann::json to_json(const RunReport& report);
 
-// The inverse of to_json (extra keys come back in `extra`). UserError naming the key
-// ("totals.cycles", "layers[3].name") when one is missing or has the wrong type, or when
+// The inverse of to_json. UserError naming the key ("totals.cycles", "layers[3].name",
+// "layers[3].xdnn.kernel") when one is missing, unknown or has the wrong type, or when
 // verdict/target is not one of the known values, or when `schema` is not kReportSchema;
 // `source` (a file name) starts the message.
 RunReport from_json(const nlohmann::json& json, std::string_view source = "run report");

@@ -195,7 +195,7 @@ void golden_check(const quant::QGraph& graph, const std::vector<Tensor>& quantiz
   const Verification v = compare(golden_tensors(graph, quantized_inputs));
   r.verdict = v.verdict;
   r.mismatch = v.mismatch;
-  r.totals.extra["layers_verified"] = v.layers_checked;
+  r.totals.specific["layers_verified"] = v.layers_checked;
   log << fmt::format("golden check: {} ({} layer outputs compared)\n", v.verdict, v.layers_checked);
   report_timing("golden check", seconds_since(start));
 }

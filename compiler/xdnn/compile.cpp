@@ -73,8 +73,8 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
             {"compile_options", describe(options)},
             {"ops", ops},
             {"macs", macs},
-            {"moveops", stats.moveops},
-            {"ddr_activation_bytes", stats.moveops},
+            {"moveops", stats.spill_bytes},  // xfDNN's: intermediate activations only (REFERENCE.md)
+            {"ddr_activation_bytes", stats.activation_bytes},
             {"ddr_input_output_bytes", stats.input_output_bytes},
             {"ddr_spill_bytes", stats.spill_bytes},
             {"weight_bytes", stats.weight_bytes},

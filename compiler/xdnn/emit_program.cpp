@@ -344,7 +344,8 @@ class Emitter {
       }
     }
     std::uint64_t moved = 0;
-    for (const isa::xdnn::Copy& copy : copies) {
+    for (isa::xdnn::Copy& copy : copies) {
+      copy.set_intermediate(t.spill);
       Instr instr;
       moved += isa::xdnn::copy_bytes(copy);
       if (up) {
@@ -354,7 +355,7 @@ class Emitter {
       }
       push(std::move(instr), up ? Unit::Upload : Unit::Download, layer);
     }
-    stats_.moveops += moved;
+    stats_.activation_bytes += moved;
     (t.spill ? stats_.spill_bytes : stats_.input_output_bytes) += moved;
     auto& ls = layer_stats_[static_cast<std::size_t>(layer)];
     (up ? ls.upload_bytes : ls.download_bytes) += moved;
@@ -466,7 +467,7 @@ class Emitter {
     Region output_region = am_region(layer.output, s);
     if (plan_.buffers[static_cast<std::size_t>(in_buffer)].streamed) {
       input_region = ddr_region(input);  // the tiling engine streams it from DDR
-      stats_.moveops += isa::xdnn::buffer_bytes(input_region.layout());
+      stats_.activation_bytes += isa::xdnn::buffer_bytes(input_region.layout());
       stats_.input_output_bytes += isa::xdnn::buffer_bytes(input_region.layout());
       layer_stats_[static_cast<std::size_t>(l)].upload_bytes += isa::xdnn::buffer_bytes(input_region.layout());
     } else {
@@ -505,10 +506,11 @@ class Emitter {
     down.set_count(1);
     down.set_source_stride(bytes);
     down.set_destination_stride(bytes);
+    down.set_intermediate(true);
     Instr instr;
     *instr.mutable_download() = down;
     push(std::move(instr), Unit::Download, l);
-    stats_.moveops += bytes;
+    stats_.activation_bytes += bytes;
     stats_.spill_bytes += bytes;
     layer_stats_[static_cast<std::size_t>(l)].download_bytes += bytes;
     return scratch;
@@ -533,11 +535,12 @@ class Emitter {
     up.set_destination_stride(pixel);
     up.set_source_row_stride(isa::xdnn::row_bytes(from));
     up.set_destination_row_stride(isa::xdnn::row_bytes(to));
+    up.set_intermediate(true);
     Instr instr;
     *instr.mutable_upload() = up;
     const std::uint64_t moved = isa::xdnn::copy_bytes(up);
     push(std::move(instr), Unit::Upload, l);
-    stats_.moveops += moved;
+    stats_.activation_bytes += moved;
     stats_.spill_bytes += moved;
     layer_stats_[static_cast<std::size_t>(l)].upload_bytes += moved;
   }

@@ -28,9 +28,11 @@ namespace wb::xdnn {
 
 struct EmitStats {
   std::uint64_t weight_bytes = 0;       // DDR -> filter cache
-  std::uint64_t moveops = 0;            // DDR <-> AM activation bytes (xfDNN's moveops)
-  std::uint64_t input_output_bytes = 0; // of which network inputs and outputs
-  std::uint64_t spill_bytes = 0;        // of which spills and refills
+  std::uint64_t activation_bytes = 0;   // DDR <-> AM activation bytes
+  std::uint64_t input_output_bytes = 0; // of which network inputs and outputs, host layers' operands and results
+  // of which intermediate activations (spills, refills, concat copies, channel gathers): the
+  // copies marked `intermediate`, xfDNN's moveops
+  std::uint64_t spill_bytes = 0;
   std::uint64_t instructions = 0;
 };
 

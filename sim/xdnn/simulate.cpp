@@ -425,11 +425,14 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
         timing.work = TimeCause::PoolEltwise;
         break;
       case UnitId::Upload:
-      case UnitId::Download:
+      case UnitId::Download: {
         (r.unit == UnitId::Upload ? ls.ddr_read_bytes : ls.ddr_write_bytes) += r.bytes;
+        const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
+        if ((instr.has_upload() ? instr.upload() : instr.download()).intermediate()) ls.ddr_intermediate_bytes += r.bytes;
         ls.ddr_busy_cycles += busy;
         timing.work = TimeCause::ActivationDdr;
         break;
+      }
       case UnitId::Weights:
         ls.ddr_weight_bytes += r.bytes;
         ls.ddr_busy_cycles += busy;

@@ -44,6 +44,8 @@ struct LayerStats {
   std::uint64_t array_busy_cycles = 0, pool_busy_cycles = 0, ddr_busy_cycles = 0;
   std::uint64_t stall_cycles = 0;  // cycles its instructions waited at the controller on dependency flags
   std::uint64_t ddr_weight_bytes = 0, ddr_read_bytes = 0, ddr_write_bytes = 0;
+  // Of ddr_read_bytes + ddr_write_bytes, the copies marked intermediate (xfDNN's moveops).
+  std::uint64_t ddr_intermediate_bytes = 0;
   std::uint64_t instructions = 0, tiles = 0;  // tiles: conv, pool and eltwise instructions
   std::uint64_t host_cycles = 0;
   // Its array convs' MACs and the MACs the array could have done in their passes (fill

@@ -55,7 +55,7 @@ TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
                                                                  r.mismatch->layer, r.mismatch->index,
                                                                  r.mismatch->expected, r.mismatch->actual)
                                                    : std::string());
-  EXPECT_EQ(r.totals.extra.at("layers_verified").get<std::size_t>(), r.layers.size());
+  EXPECT_EQ(r.totals.specific.at("layers_verified").get<std::size_t>(), r.layers.size());
   // PULP's layers run one after another: their spans add up to the run.
   EXPECT_EQ(test::expect_layer_time_adds_up(r), r.totals.cycles);
   test::expect_bounds_hold(r);
@@ -92,7 +92,7 @@ TEST(PulpCalibration, MobileNetV1WithinFifteenPercentOfDory) {
   // The pointwise layers 64 -> 128 and 128 -> 128 at 32 x 32 (the 2nd and 3rd pointwise).
   std::vector<const report::LayerRow*> pointwise;
   for (const auto& layer : r.layers) {
-    if (layer.extra.at("kernel") == "pointwise") pointwise.push_back(&layer);  // `type` says conv
+    if (layer.specific.at("kernel") == "pointwise") pointwise.push_back(&layer);  // `type` says conv
   }
   ASSERT_GE(pointwise.size(), 4u);
   EXPECT_EQ(pointwise[1]->macs, 8'388'608u);

@@ -43,20 +43,20 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
                                                                  r.mismatch->layer, r.mismatch->index,
                                                                  r.mismatch->expected, r.mismatch->actual)
                                                    : std::string());
-  EXPECT_GT(r.totals.extra.at("layers_verified").get<int>(), 10);
+  EXPECT_GT(r.totals.specific.at("layers_verified").get<int>(), 10);
   // Each layer's time causes add up to its span; the spans less their overlap fit in the run.
   const std::uint64_t cycles = test::expect_layer_time_adds_up(r);
   test::expect_bounds_hold(r);
   for (const auto& layer : r.layers) {
-    const double mapping = layer.extra.at("mapping_efficiency").get<double>();
+    const double mapping = layer.specific.at("mapping_efficiency").get<double>();
     EXPECT_GE(mapping, 0.0) << layer.name;
     EXPECT_LE(mapping, 1.0) << layer.name;
   }
-  EXPECT_LE(cycles - r.totals.extra.at("overlapped_cycles").get<std::uint64_t>(), r.totals.cycles);
+  EXPECT_LE(cycles - r.totals.specific.at("overlapped_cycles").get<std::uint64_t>(), r.totals.cycles);
   EXPECT_GT(r.totals.utilization, 0.01);
   EXPECT_LT(r.totals.utilization, 1.0);
   // Everything fits the configs' AM: no intermediate activation goes to DDR.
-  EXPECT_EQ(r.totals.extra.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(r.totals.specific.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
   // Timing only (no calibration, no arithmetic): the same cycles, layer by layer.
   command.no_data = true;
   const report::RunReport timing = run_xdnn(command, log);
@@ -97,11 +97,11 @@ TEST_P(XdnnAmAtPeak, NoSpillWhenThePeakFits) {
   RunCommand command = run_command(model, hw);
   command.no_data = true;
   std::ostringstream log;
-  const std::uint64_t peak = run_xdnn(command, log).totals.extra.at("peak_am_bytes").get<std::uint64_t>();
+  const std::uint64_t peak = run_xdnn(command, log).totals.specific.at("peak_am_bytes").get<std::uint64_t>();
   command.compile.overrides = {"am_bytes=" + std::to_string(peak)};
   const report::RunReport at_peak = run_xdnn(command, log);
-  EXPECT_EQ(at_peak.totals.extra.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
-  EXPECT_EQ(at_peak.totals.extra.at("am_extent_bytes").get<std::uint64_t>(), peak);
+  EXPECT_EQ(at_peak.totals.specific.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
+  EXPECT_EQ(at_peak.totals.specific.at("am_extent_bytes").get<std::uint64_t>(), peak);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -2,28 +2,28 @@
 
 #include <algorithm>
 
+#include "workbench/report_stats.h"
+
 namespace wb::regress {
 
 namespace {
 
-// Standard report keys first, then each back end's traffic by level (workbench/*_backend.cpp).
-const std::vector<std::string> kTotalMetrics = {
-    "cycles",          "macs",           "ops",                  "moveops",         "ddr_bytes",
-    "l3_bytes",        "ddr_weight_bytes", "ddr_activation_bytes", "ddr_spill_bytes", "ddr_input_output_bytes",
-    "peak_am_bytes",   "l3_bytes_in",    "l3_bytes_out",         "l1_dma_bytes_in", "l1_dma_bytes_out",
-    "instructions"};
-
-const std::vector<std::string> kLayerMetrics = {
-    "cycles",           "stall_cycles",       "macs",          "bytes_in",        "bytes_out",
-    "ddr_weight_bytes", "ddr_upload_bytes",   "ddr_download_bytes", "compute_cycles", "dma_wait_cycles",
-    "l3_wait_cycles",   "l1_bytes_in",        "l1_bytes_out"};
+// The statistics report_stats.cpp declares tracked: standard ones first, then each target's.
+const std::vector<std::string>& total_metric_names() {
+  static const std::vector<std::string> names = report::tracked_statistics(report::StatScope::Run);
+  return names;
+}
+const std::vector<std::string>& layer_metric_names() {
+  static const std::vector<std::string> names = report::tracked_statistics(report::StatScope::Layer);
+  return names;
+}
 
 bool listed(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-void add_extra(Figures& figures, const nlohmann::json& extra, const std::vector<std::string>& names) {
-  for (const auto& [key, value] : extra.items()) {
+void add_specific(Figures& figures, const nlohmann::json& specific, const std::vector<std::string>& names) {
+  for (const auto& [key, value] : specific.items()) {
     if (!listed(names, key)) continue;
     if (value.is_number_unsigned()) {
       figures[key] = value.get<std::uint64_t>();
@@ -35,10 +35,10 @@ void add_extra(Figures& figures, const nlohmann::json& extra, const std::vector<
 
 }  // namespace
 
-const std::vector<std::string>& total_metrics() { return kTotalMetrics; }
-const std::vector<std::string>& layer_metrics() { return kLayerMetrics; }
-bool is_total_metric(std::string_view name) { return listed(kTotalMetrics, name); }
-bool is_layer_metric(std::string_view name) { return listed(kLayerMetrics, name); }
+const std::vector<std::string>& total_metrics() { return total_metric_names(); }
+const std::vector<std::string>& layer_metrics() { return layer_metric_names(); }
+bool is_total_metric(std::string_view name) { return listed(total_metric_names(), name); }
+bool is_layer_metric(std::string_view name) { return listed(layer_metric_names(), name); }
 bool is_breakdown_metric(std::string_view name) {
   return name == "stall_cycles" || name == "compute_cycles" || name == "dma_wait_cycles" || name == "l3_wait_cycles";
 }
@@ -48,7 +48,7 @@ Figures total_figures(const report::RunReport& report) {
   Figures figures = {{"cycles", t.cycles}, {"macs", t.macs}, {"ops", t.ops}, {"moveops", t.moveops}};
   if (t.ddr_bytes) figures["ddr_bytes"] = *t.ddr_bytes;
   if (t.l3_bytes) figures["l3_bytes"] = *t.l3_bytes;
-  add_extra(figures, t.extra, kTotalMetrics);
+  add_specific(figures, t.specific, total_metric_names());
   return figures;
 }
 
@@ -58,7 +58,7 @@ Figures layer_figures(const report::LayerRow& row) {
                      {"macs", row.macs},
                      {"bytes_in", row.bytes_in},
                      {"bytes_out", row.bytes_out}};
-  add_extra(figures, row.extra, kLayerMetrics);
+  add_specific(figures, row.specific, layer_metric_names());
   return figures;
 }
 

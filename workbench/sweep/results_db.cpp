@@ -267,7 +267,7 @@ void ResultsDb::store(const PointResult& result) {
           .bind(11, as_int(row.bytes_in))
           .bind(12, as_int(row.bytes_out))
           .bind(13, as_int(row.tiles))
-          .bind(14, row.extra.dump())
+          .bind(14, row.specific.dump())
           .bind(15, row.unit)
           .bind(16, row.output)
           .run();
@@ -406,7 +406,7 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     row.bytes_in = static_cast<std::uint64_t>(query.integer(8));
     row.bytes_out = static_cast<std::uint64_t>(query.integer(9));
     row.tiles = static_cast<std::uint64_t>(query.integer(10));
-    row.extra = nlohmann::json::parse(query.text(11));
+    row.specific = nlohmann::json::parse(query.text(11));
     row.unit = query.text(12);
     row.output = query.text(13);
     rows.push_back(std::move(row));

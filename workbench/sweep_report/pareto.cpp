@@ -37,6 +37,11 @@ std::optional<double> result_metric(const StoredPoint& p, const std::string& nam
   if (name == "memory_bytes") return static_cast<double>(p.memory_bytes);
   if (name == "moveops") return static_cast<double>(p.moveops);
   if (const auto it = p.totals.find(name); it != p.totals.end() && it->is_number()) return it->get<double>();
+  // The target's own totals are in its block (`totals.xdnn.ddr_spill_bytes`).
+  for (const auto& [key, block] : p.totals.items()) {
+    if (!block.is_object()) continue;
+    if (const auto it = block.find(name); it != block.end() && it->is_number()) return it->get<double>();
+  }
   return std::nullopt;
 }
 

@@ -150,5 +150,39 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
   }
 }
 
+// One chunk-staged layer: what its uDMA copies are decides whether they count in moveops.
+TEST(PulpProgram, IntermediateL3BytesCountActivationChunksOnly) {
+  Network network;
+  network.set_l3_image_address(1 << 20);  // RAM below, the weights' image from here
+  IoTensor& input = *network.add_inputs();
+  input.set_memory(MEMORY_L3);
+  input.set_address(0);
+  input.set_bits(8);
+  for (const std::int64_t d : {1, 4, 8, 8}) input.add_shape(d);  // 256 bytes at [0, 256)
+  IoTensor& output = *network.add_outputs();
+  output.set_memory(MEMORY_L2);  // an output in L2: an L3 address equal to its own is no exemption
+  output.set_address(4096);
+  output.set_bits(8);
+  output.add_shape(64);
+  const auto copy = [](Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
+    DmaCopy c;
+    c.set_source_memory(from);
+    c.set_source(source);
+    c.set_destination_memory(to);
+    c.set_destination(destination);
+    c.set_chunk_bytes(bytes);
+    c.set_count(1);
+    return c;
+  };
+  Step& step = *network.add_layers()->add_steps();
+  *step.add_l3_load() = copy(MEMORY_L3, 128, MEMORY_L2, 0, 100);              // the network input: no
+  *step.add_l3_load() = copy(MEMORY_L3, (1 << 20) + 64, MEMORY_L2, 0, 700);   // weights from the image: no
+  *step.add_l3_load() = copy(MEMORY_L3, 4096, MEMORY_L2, 0, 30);              // an activation chunk: yes
+  *step.add_l3_prefetch() = copy(MEMORY_L3, 8192, MEMORY_L2, 0, 500);         // prefetches are weights: no
+  *step.add_l3_store() = copy(MEMORY_L2, 0, MEMORY_L3, 256, 7);               // just past the input: yes
+  *step.add_l3_store() = copy(MEMORY_L2, 0, MEMORY_L3, 255, 1000);            // into the input: no
+  EXPECT_EQ(intermediate_l3_bytes(network), 30u + 7u);
+}
+
 }  // namespace
 }  // namespace wb::isa::pulp

@@ -63,7 +63,7 @@ RunReport sample_report() {
   r.totals.utilization = 0.474609375;
   r.totals.host_ms = 12.5;
   r.totals.ddr_bytes = 98'765'432;
-  r.totals.extra = {{"am_peak_bytes", 9000000}};
+  r.totals.specific = {{"peak_am_bytes", 9000000}, {"am_allocator", "bestfit"}};
 
   LayerRow conv;
   conv.name = "/conv1/Conv";
@@ -80,7 +80,7 @@ RunReport sample_report() {
   conv.mac_per_cycle = 1180.13952;
   conv.utilization = 0.25;
   conv.us = 142.857;
-  conv.extra = {{"ddr_weight_bytes", 9408}};
+  conv.specific = {{"ddr_weight_bytes", 9408}};
   LayerRow fc;
   fc.name = "fc, final";  // a comma: CSV must quote it
   fc.type = "Gemm";
@@ -94,7 +94,7 @@ RunReport sample_report() {
   fc.unit = "host";
   fc.mac_per_cycle = 128;
   fc.utilization = 0.5;
-  fc.extra = {{"note", "say \"hi\""}, {"ddr_weight_bytes", 512000}};
+  fc.specific = {{"mapping_efficiency", 0.625}, {"ddr_weight_bytes", 512000}};
   r.layers = {conv, fc};
   return r;
 }
@@ -114,12 +114,13 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   EXPECT_EQ(keys_of(j["hw"]), (std::set<std::string>{"path", "sha256", "target", "resolved"}));
   EXPECT_EQ(keys_of(j["totals"]),
             (std::set<std::string>{"cycles", "latency_ms", "macs", "ops", "mac_per_cycle", "utilization", "ddr_bytes",
-                                   "moveops", "host_ms", "am_peak_bytes"}));
+                                   "moveops", "host_ms", "xdnn"}));
+  EXPECT_EQ(j["totals"]["xdnn"], (json{{"peak_am_bytes", 9000000}, {"am_allocator", "bestfit"}}));
   ASSERT_TRUE(j["layers"].is_array());
   ASSERT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(keys_of(j["layers"][0]),
             (std::set<std::string>{"name", "type", "unit", "output", "macs", "ops", "cycles", "mac_per_cycle", "utilization",
-                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "time", "us", "ddr_weight_bytes"}));
+                                   "stall_cycles", "bytes_in", "bytes_out", "tiles", "time", "us", "xdnn"}));
   EXPECT_EQ(j["hw"]["target"], "xdnn");
   EXPECT_EQ(j["hw"]["resolved"]["array"]["rows"], 96);
   EXPECT_EQ(j["verdict"], "bit-exact");
@@ -127,7 +128,7 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   EXPECT_EQ(j["totals"]["ddr_bytes"], 98'765'432u);
   EXPECT_EQ(j["layers"][0]["name"], "/conv1/Conv");
   EXPECT_EQ(j["layers"][0]["stall_cycles"], 20'000u);
-  EXPECT_EQ(j["layers"][1]["ddr_weight_bytes"], 512000);
+  EXPECT_EQ(j["layers"][1]["xdnn"]["ddr_weight_bytes"], 512000);
   EXPECT_DOUBLE_EQ(j["layers"][1]["utilization"].get<double>(), 0.5);
 }
 
@@ -155,6 +156,8 @@ TEST(RunReportJson, DdrOrL3BytesOnlyWhenSet) {
   EXPECT_FALSE(j["totals"].contains("l3_bytes"));
 
   r.target = "pulp";
+  r.totals.specific = json::object();  // the xDNN block's statistics are not PULP's
+  for (LayerRow& row : r.layers) row.specific = json::object();
   r.totals.ddr_bytes.reset();
   r.totals.l3_bytes = 4096;
   j = to_json(r);
@@ -187,7 +190,7 @@ TEST(RunReportJson, AReportWithoutOutputsReadsAsUnnamedTensors) {
   for (json& layer : j["layers"]) layer.erase("output");
   const RunReport back = from_json(j);
   EXPECT_EQ(back.layers[0].output, "");
-  EXPECT_FALSE(back.layers[0].extra.contains("output"));
+  EXPECT_FALSE(back.layers[0].specific.contains("output"));
   j["layers"][0]["output"] = 7;
   EXPECT_THROW(from_json(j), UserError);
 }
@@ -202,18 +205,21 @@ TEST(RunReportJson, RoundTripsThroughJsonAndText) {
   r.target = "pulp";
   r.totals.ddr_bytes.reset();
   r.totals.l3_bytes = 777;
-  r.totals.extra = json::object();
+  r.totals.specific = {{"tiler", "cost"}, {"l3_bytes_in", 700}};
+  r.layers[0].specific = {{"kernel", "conv"}, {"tile", "4x8x16 cin 32"}};
+  r.layers[1].specific = {{"compute_cycles", 3000}};
   const RunReport back = from_json(json::parse(to_json(r).dump()));
   EXPECT_EQ(back, r);
   ASSERT_TRUE(back.mismatch.has_value());
   EXPECT_EQ(back.mismatch->actual, -100);
   EXPECT_FALSE(back.totals.ddr_bytes.has_value());
   EXPECT_EQ(back.totals.l3_bytes, 777u);
-  EXPECT_EQ(back.layers[1].extra["note"], "say \"hi\"");
+  EXPECT_EQ(back.layers[0].specific["tile"], "4x8x16 cin 32");
+  EXPECT_EQ(back.totals.specific["l3_bytes_in"], 700);
 
   // The comparison itself sees differences (so the equalities above mean something).
   RunReport changed = r;
-  changed.layers[0].extra["ddr_weight_bytes"] = 1;
+  changed.layers[0].specific["kernel"] = "pointwise";
   EXPECT_NE(changed, r);
 }
 
@@ -367,13 +373,46 @@ TEST(RunReportJson, AReportOfAnotherSchemaIsRefusedNamingBoth) {
   EXPECT_NE(message.find("run it again"), std::string::npos) << message;
 }
 
-TEST(RunReportJson, ExtraMayNotShadowAStandardKey) {
+TEST(RunReportJson, ABackEndMayWriteOnlyItsDeclaredStatistics) {
+  // A standard key, an undeclared one, another target's, a value of another kind: each is a
+  // back end's bug, refused before anything is written.
+  for (const std::string key : {"cycles", "note", "kernel"}) {  // standard, undeclared, PULP's
+    RunReport r = sample_report();
+    r.layers[0].specific[key] = 1;
+    EXPECT_THROW(to_json(r), std::logic_error) << key;
+    EXPECT_THROW(csv_text(r), std::logic_error) << key;
+  }
+  for (const json& value : {json("lots"), json(-1), json(0.5)}) {  // declared, of another kind
+    RunReport r = sample_report();
+    r.layers[0].specific["ddr_weight_bytes"] = value;
+    EXPECT_THROW(to_json(r), std::logic_error) << value;
+  }
   RunReport r = sample_report();
-  r.layers[0].extra["cycles"] = 1;
+  r.totals.specific["l3_bytes"] = 1;  // standard, reserved even when not set
   EXPECT_THROW(to_json(r), std::logic_error);
   r = sample_report();
-  r.totals.extra["l3_bytes"] = 1;  // reserved even when not set
+  r.totals.specific["tiler"] = "cost";  // PULP's
   EXPECT_THROW(to_json(r), std::logic_error);
+}
+
+TEST(RunReportJson, ReadingRefusesUndeclaredFieldsNamingThem) {
+  const json good = to_json(sample_report());
+  json bad = good;
+  bad["layers"][1]["note"] = "hi";  // neither standard nor the block
+  EXPECT_NE(user_error_of(bad).find("'layers[1].note' is not a field of xdnn reports"), std::string::npos)
+      << user_error_of(bad);
+  bad = good;
+  bad["totals"]["xdnn"]["tiler"] = "cost";  // PULP's, in the xDNN block
+  EXPECT_NE(user_error_of(bad).find("'totals.xdnn.tiler' is not a statistic of xdnn reports"), std::string::npos)
+      << user_error_of(bad);
+  bad = good;
+  bad["layers"][0]["xdnn"]["ddr_weight_bytes"] = "lots";
+  EXPECT_NE(user_error_of(bad).find("'layers[0].xdnn.ddr_weight_bytes' must be a non-negative integer"),
+            std::string::npos)
+      << user_error_of(bad);
+  bad = good;
+  bad["layers"][0]["xdnn"] = 3;
+  EXPECT_NE(user_error_of(bad).find("'layers[0].xdnn' must be an object"), std::string::npos) << user_error_of(bad);
 }
 
 // ---- CSV ------------------------------------------------------------------------------------
@@ -449,7 +488,7 @@ TEST(RunReportCsv, StartsWithScaleSimComputeReportColumns) {
             (std::vector<std::string>{"LayerID", "Total Cycles", "Stall Cycles", "Overall Util %",
                                       "Mapping Efficiency %", "Compute Util %", "name", "type", "macs", "ops",
                                       "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "unit", "us", "ddr_weight_bytes",
-                                      "note"}));
+                                      "mapping_efficiency"}));  // the target's own, in declaration order
   for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
 }
 
@@ -470,17 +509,18 @@ TEST(RunReportCsv, ValuesFollowScaleSimMeanings) {
   EXPECT_EQ(conv[14], "array");  // where it ran
   EXPECT_EQ(conv[15], "142.857");  // us
   EXPECT_EQ(conv[16], "9408");
-  EXPECT_EQ(conv[17], "");  // no "note" in this layer
+  EXPECT_EQ(conv[17], "");  // no mapping_efficiency in this layer
 
   const auto& fc = rows[2];
   EXPECT_EQ(fc[0], "1");
   EXPECT_DOUBLE_EQ(std::stod(fc[5]), 50.0);  // no stalls: compute util = overall util
   EXPECT_EQ(fc[6], "fc, final");
   EXPECT_EQ(fc[14], "host");
-  EXPECT_EQ(fc[17], "say \"hi\"");
+  EXPECT_EQ(fc[17], "0.625");
+  EXPECT_DOUBLE_EQ(std::stod(fc[4]), 62.5);  // Mapping Efficiency %: the target's figure when it has one
 
   RunReport r = sample_report();
-  r.layers[0].extra["mapping_efficiency"] = 0.75;
+  r.layers[0].specific["mapping_efficiency"] = 0.75;
   const auto with_mapping = parse_csv(csv_text(r));
   EXPECT_DOUBLE_EQ(std::stod(with_mapping[1][4]), 75.0);
 }
@@ -492,7 +532,7 @@ TEST(RunReportCsv, TimeCausesAreColumnsAfterTheUnit) {
   ASSERT_EQ(rows.size(), 3u);
   const std::vector<std::string> tail(rows[0].begin() + 14, rows[0].end());
   EXPECT_EQ(tail, (std::vector<std::string>{"unit", "us", "time_array", "time_weights_ddr", "time_issue",
-                                            "ddr_weight_bytes", "note"}));
+                                            "ddr_weight_bytes", "mapping_efficiency"}));
   EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 16, rows[1].begin() + 19),
             (std::vector<std::string>{"80000", "15000", "5000"}));
   EXPECT_EQ(std::vector<std::string>(rows[2].begin() + 16, rows[2].begin() + 19),
@@ -500,10 +540,11 @@ TEST(RunReportCsv, TimeCausesAreColumnsAfterTheUnit) {
 }
 
 TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
-  const std::string csv = csv_text(sample_report());
+  RunReport r = sample_report();
+  r.layers[1].type = "Gemm \"x\"";
+  const std::string csv = csv_text(r);
   // The quote opens the field right after the comma (RFC 4180), quotes inside are doubled.
-  EXPECT_NE(csv.find(",\"fc, final\", Gemm, "), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",\"say \"\"hi\"\"\"\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",\"fc, final\",\"Gemm \"\"x\"\"\", "), std::string::npos) << csv;
   EXPECT_EQ(csv.find("\"/conv1/Conv\""), std::string::npos) << csv;  // plain fields unquoted
   EXPECT_NE(csv.find(", 7, array, 142.857, 9408,\n"), std::string::npos) << csv;  // an empty last field: no stray space
   EXPECT_NE(csv.find("0, 100000, 20000, 25.0, 31.25, 31.25, /conv1/Conv, "), std::string::npos)
@@ -611,7 +652,8 @@ TEST(RunReportTable, ShowsEveryLayerAndTheTotalsAligned) {
 
   for (const char* expected :
        {"cycles", "1,234,567", "latency", "1.764 ms", "1458.00", "47.5 %", "DDR bytes", "98,765,432", "moveops", "42",
-        "host time", "12.5 ms", "am_peak_bytes", "9,000,000", "verdict", "bit-exact"}) {
+        "host time", "12.5 ms", "peak_am_bytes", "9,000,000 bytes", "am_allocator", "bestfit", "verdict",
+        "bit-exact"}) {
     EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
   }
   EXPECT_EQ(out.find("L3 bytes"), std::string::npos) << out;

@@ -49,7 +49,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
     EXPECT_GT(totals["cycles"].get<std::uint64_t>(), 0u);
     EXPECT_GT(totals["mac_per_cycle"].get<double>(), 0.0);
     EXPECT_LE(totals["utilization"].get<double>(), 1.0);
-    EXPECT_GT(totals["layers_verified"].get<int>(), 3);
+    EXPECT_GT(totals["xdnn"]["layers_verified"].get<int>(), 3);
     std::uint64_t cycles = 0, macs = 0;
     for (const auto& layer : report["layers"]) {
       cycles += layer["cycles"].get<std::uint64_t>();
@@ -58,8 +58,8 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
       std::uint64_t causes = 0;
       for (const auto& [cause, c] : layer["time"].items()) causes += c.get<std::uint64_t>();
       EXPECT_EQ(causes, layer["cycles"].get<std::uint64_t>()) << layer["name"];
-      EXPECT_GE(layer["mapping_efficiency"].get<double>(), 0.0) << layer["name"];
-      EXPECT_LE(layer["mapping_efficiency"].get<double>(), 1.0) << layer["name"];
+      EXPECT_GE(layer["xdnn"]["mapping_efficiency"].get<double>(), 0.0) << layer["name"];
+      EXPECT_LE(layer["xdnn"]["mapping_efficiency"].get<double>(), 1.0) << layer["name"];
     }
     // Every unit's busy share lies in [0, 1]; the array did the layers' array work.
     ASSERT_FALSE(report["units"].empty());
@@ -68,15 +68,15 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
       EXPECT_LE(unit["busy"].get<double>(), 1.0) << unit["name"];
     }
     std::uint64_t array_busy = 0;
-    for (const auto& layer : report["layers"]) array_busy += layer["array_busy_cycles"].get<std::uint64_t>();
+    for (const auto& layer : report["layers"]) array_busy += layer["xdnn"]["array_busy_cycles"].get<std::uint64_t>();
     EXPECT_EQ(report["units"][0]["name"], "array");
     EXPECT_EQ(report["units"][0]["busy_cycles"].get<std::uint64_t>(), array_busy);
     EXPECT_EQ(report["units"].back()["name"], "ddr_channel");
     EXPECT_EQ(report["units"].back()["bytes"].get<std::uint64_t>(), totals["ddr_bytes"].get<std::uint64_t>());
     // Layers show their own spans; the totals say how much of them overlapped. What is left
     // of the spans lies inside the run (waits for another layer's work belong to that layer).
-    EXPECT_LE(cycles - totals["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>());
-    EXPECT_GT(cycles - totals["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>() / 2);
+    EXPECT_LE(cycles - totals["xdnn"]["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>());
+    EXPECT_GT(cycles - totals["xdnn"]["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>() / 2);
     EXPECT_EQ(macs, totals["macs"].get<std::uint64_t>());
     // The CSV has one line per layer after the header; the trace is JSON with events.
     std::ifstream csv(dir / "r.csv");
@@ -201,8 +201,8 @@ TEST(RunCliHost, AKernelBeyondTheFilterLimitRunsOnTheHost) {
   ASSERT_EQ(report["layers"].size(), 1u);
   const auto& layer = report["layers"][0];
   EXPECT_EQ(layer["unit"], "host");
-  EXPECT_GT(layer["host_cycles"].get<std::uint64_t>(), 0u);
-  EXPECT_LE(layer["host_cycles"].get<std::uint64_t>(), layer["cycles"].get<std::uint64_t>());
+  EXPECT_GT(layer["xdnn"]["host_cycles"].get<std::uint64_t>(), 0u);
+  EXPECT_LE(layer["xdnn"]["host_cycles"].get<std::uint64_t>(), layer["cycles"].get<std::uint64_t>());
   // 2 ops per MAC at host_gops = 5 GOP/s, plus 51,200 input and 2,048 output bytes over the
   // 12 GB/s link: 2.2151 ms + 4.4 us.
   const double expected_ms = 2.0 * layer["macs"].get<double>() / 5e9 * 1e3 + (64.0 * 20 * 20 + 8 * 8 * 8) / 12e9 * 1e3;
@@ -258,9 +258,9 @@ TEST(RunCliSpill, ShrinkingAmSpillsAndStaysBitExactUntilNothingFits) {
   ASSERT_EQ(run("--json " + big).exit_code, 0);
   const auto roomy = read_json(big);
   EXPECT_EQ(roomy["verdict"], "bit-exact");
-  EXPECT_EQ(roomy["totals"]["ddr_spill_bytes"], 0);
-  const std::uint64_t peak = roomy["totals"]["peak_am_bytes"].get<std::uint64_t>();
-  EXPECT_LE(peak, roomy["totals"]["am_bytes"].get<std::uint64_t>());
+  EXPECT_EQ(roomy["totals"]["xdnn"]["ddr_spill_bytes"], 0);
+  const std::uint64_t peak = roomy["totals"]["xdnn"]["peak_am_bytes"].get<std::uint64_t>();
+  EXPECT_LE(peak, roomy["totals"]["xdnn"]["am_bytes"].get<std::uint64_t>());
 
   // Too small for any layer: exit 2, naming the layer and the smallest AM that works.
   const CommandResult tiny = run("--set am_bytes=4KiB");
@@ -276,12 +276,12 @@ TEST(RunCliSpill, ShrinkingAmSpillsAndStaysBitExactUntilNothingFits) {
   ASSERT_EQ(spilling.exit_code, 0) << spilling.out;
   const auto spilled = read_json(tight);
   EXPECT_EQ(spilled["verdict"], "bit-exact");
-  EXPECT_GT(spilled["totals"]["ddr_spill_bytes"].get<std::uint64_t>(), 0u);
-  EXPECT_EQ(spilled["totals"]["am_allocator"], "spill");
+  EXPECT_GT(spilled["totals"]["xdnn"]["ddr_spill_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(spilled["totals"]["xdnn"]["am_allocator"], "spill");
   EXPECT_GT(spilled["totals"]["cycles"].get<std::uint64_t>(), roomy["totals"]["cycles"].get<std::uint64_t>());
   const std::string exact = (dir / "exact.json").string();
   ASSERT_EQ(run(fmt::format("--set am_bytes={} --json {}", peak, exact)).exit_code, 0);
-  EXPECT_EQ(read_json(exact)["totals"]["ddr_spill_bytes"], 0);
+  EXPECT_EQ(read_json(exact)["totals"]["xdnn"]["ddr_spill_bytes"], 0);
 }
 
 }  // namespace

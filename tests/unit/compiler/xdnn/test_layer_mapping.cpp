@@ -256,7 +256,11 @@ TEST(XdnnCompileHostLayers, OperandsGoToDdrCompactlyAndResultsComeBack) {
   for (const auto& row : compiled.report.at("layers")) {
     moved += row.at("upload_bytes").get<std::uint64_t>() + row.at("download_bytes").get<std::uint64_t>();
   }
-  EXPECT_EQ(compiled.report.at("moveops").get<std::uint64_t>(), moved);
+  EXPECT_EQ(compiled.report.at("ddr_activation_bytes").get<std::uint64_t>(), moved);
+  EXPECT_EQ(compiled.report.at("ddr_input_output_bytes").get<std::uint64_t>(), moved);
+  // The host's operands and results are not intermediate activations (xfDNN's host code read
+  // and wrote them): moveops stays 0, as ddr_spill_bytes does.
+  EXPECT_EQ(compiled.report.at("moveops").get<std::uint64_t>(), 0u);
   EXPECT_EQ(compiled.report.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
 
   std::vector<const isa::xdnn::Instr*> host;
@@ -305,19 +309,19 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 4 added the payload and model digests, format 3 HOST_SOFTMAX: a program of an earlier
-  // format is refused, to be compiled again.
+  // Format 5 marked the intermediate copies, 4 added the payload and model digests, 3
+  // HOST_SOFTMAX: a program of an earlier format is refused, to be compiled again.
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
-  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 4u);
-  for (const std::uint32_t old : {3u, 2u, 1u}) {
+  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 5u);
+  for (const std::uint32_t old : {4u, 3u, 2u, 1u}) {
     program.mutable_header()->set_format_version(old);
     isa::xdnn::save_program(program, path);
     try {
       isa::xdnn::load_program(path);
       FAIL() << "expected a UserError";
     } catch (const UserError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 4", old)));
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 5", old)));
     }
   }
   std::filesystem::remove(path);
@@ -768,8 +772,8 @@ std::size_t expect_gather_copies(const quant::QGraph& g, const HwConfig& hw, con
     EXPECT_EQ(in.shape[2], out.shape[2]);
     gather_bytes += up + down;
   }
-  // A gather's traffic is intermediate, as a concat copy's: ddr_spill_bytes (and moveops) grow by
-  // it, nothing else.
+  // A gather's traffic is intermediate, as a concat copy's: ddr_spill_bytes and moveops are it,
+  // and the network's input and output are not counted in them.
   const auto& report = compiled.report;
   std::uint64_t concat_bytes = 0;
   for (const auto& row : report.at("layers")) {
@@ -780,7 +784,8 @@ std::size_t expect_gather_copies(const quant::QGraph& g, const HwConfig& hw, con
   EXPECT_GT(gather_bytes, 0u);
   EXPECT_EQ(report.at("allocation").at("spilled_buffers").get<int>(), 0);
   EXPECT_EQ(report.at("ddr_spill_bytes").get<std::uint64_t>(), gather_bytes + concat_bytes);
-  EXPECT_EQ(report.at("moveops").get<std::uint64_t>(),
+  EXPECT_EQ(report.at("moveops").get<std::uint64_t>(), gather_bytes + concat_bytes);
+  EXPECT_EQ(report.at("ddr_activation_bytes").get<std::uint64_t>(),
             report.at("ddr_input_output_bytes").get<std::uint64_t>() + report.at("ddr_spill_bytes").get<std::uint64_t>());
   return cut;
 }
@@ -807,7 +812,7 @@ TEST(XdnnChannelGather, OneUploadPerRunOfChannelsAndTheBytesCount) {
 
 TEST(XdnnChannelGather, MoveopsCountBytesNotRuns) {
   // One unit; the shuffle made an identity: the same bytes move in one upload instead of eight,
-  // and moveops is the network's input and output plus the gathers' downloads and uploads.
+  // and moveops is the gathers' downloads and uploads (the network's input and output aside).
   const quant::QGraph& g = shufflenet_xdnn(8, 1);
   quant::QGraph unshuffled = g;
   int shuffle = -1;
@@ -829,7 +834,8 @@ TEST(XdnnChannelGather, MoveopsCountBytesNotRuns) {
   }
   // Down: one 96-lane section of 8 x 8 pixels per gather; up: the output's elements.
   EXPECT_EQ(gathered, 3u * 96 * 8 * 8 + (4u + 4 + 8) * 8 * 8);
-  EXPECT_EQ(with.report.at("moveops").get<std::uint64_t>(),
+  EXPECT_EQ(with.report.at("moveops").get<std::uint64_t>(), gathered);
+  EXPECT_EQ(with.report.at("ddr_activation_bytes").get<std::uint64_t>(),
             with.report.at("ddr_input_output_bytes").get<std::uint64_t>() + gathered);
   EXPECT_EQ(with.report.at("ddr_spill_bytes").get<std::uint64_t>(), gathered);
 }
@@ -869,12 +875,17 @@ TEST(XdnnSimChannelGather, SpilledGatherOperandsAreBitExact) {
   const CompileResult spilled = compile_xdnn(g, small_am, {});
   EXPECT_EQ(spilled.report.at("allocation").at("strategy").get<std::string>(), "spill");
   EXPECT_GT(spilled.report.at("allocation").at("spilled_buffers").get<int>(), 0);
-  EXPECT_EQ(spilled.report.at("moveops").get<std::uint64_t>(),
+  EXPECT_EQ(spilled.report.at("moveops").get<std::uint64_t>(), spilled.report.at("ddr_spill_bytes").get<std::uint64_t>());
+  EXPECT_EQ(spilled.report.at("ddr_activation_bytes").get<std::uint64_t>(),
             spilled.report.at("ddr_input_output_bytes").get<std::uint64_t>() +
                 spilled.report.at("ddr_spill_bytes").get<std::uint64_t>());
   EXPECT_GT(spilled.report.at("ddr_spill_bytes").get<std::uint64_t>(),
             roomy.report.at("ddr_spill_bytes").get<std::uint64_t>());
-  expect_bit_exact(g, small_am);
+  // The simulator counts the copies the compiler marked intermediate: the same bytes.
+  const sim::xdnn::SimResult sim = expect_bit_exact(g, small_am);
+  std::uint64_t intermediate = 0;
+  for (const auto& layer : sim.layers) intermediate += layer.ddr_intermediate_bytes;
+  EXPECT_EQ(intermediate, spilled.report.at("ddr_spill_bytes").get<std::uint64_t>());
 }
 
 TEST(XdnnSimChannelGather, TheTrackerOrdersTheUploadsAfterTheDownload) {

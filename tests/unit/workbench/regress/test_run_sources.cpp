@@ -22,8 +22,8 @@ report::RunReport sample_report() {
   report::RunReport r = make_report(commit_of('e'), "resnet50", "v3_96", {{"conv1", 100, 9}, {"conv2", 200}}, "e-build");
   r.tool_dirty = true;
   r.totals.ddr_bytes = 4096;
-  r.totals.extra = {{"ddr_weight_bytes", 1024}, {"note", 5}};
-  r.layers[0].extra = {{"ddr_weight_bytes", 512}, {"tile_shape", "4x4"}};
+  r.totals.specific = {{"ddr_weight_bytes", 1024}, {"valid_schedules", 5}};    // tracked, untracked
+  r.layers[0].specific = {{"ddr_weight_bytes", 512}, {"host_cycles", 7}};  // tracked, untracked
   r.wall = {0.25, 1.5};
   return r;
 }

@@ -51,7 +51,7 @@ sweep::PointResult done_result(const std::string& key, std::uint64_t cycles, std
     row.unit = "array";
     row.output = fmt::format("t{}", i);
     row.cycles = cycles / layers;
-    row.extra = {{"note", i}};
+    row.specific = {{"start_cycle", i}};
     report.layers.push_back(row);
   }
   r.report = report;
@@ -84,7 +84,7 @@ TEST(ResultsDb, StoresOneRecordPerPointAndReplacesItsLayers) {
   const auto layers = db.layers(f.points[0].key);
   ASSERT_EQ(layers.size(), 2u);
   EXPECT_EQ(layers[1].name, "layer1");
-  EXPECT_EQ(layers[1].extra["note"], 1);
+  EXPECT_EQ(layers[1].specific["start_cycle"], 1);
   EXPECT_EQ(layers[1].unit, "array");
   EXPECT_EQ(layers[1].output, "t1");
   EXPECT_EQ(db.statuses().size(), 1u);

@@ -38,10 +38,12 @@ TEST(Pareto, MetricsOfAPoint) {
   p.status = "done";
   p.cycles = 12;
   p.mac_per_cycle = 3.5;
-  p.totals = {{"ddr_spill_bytes", 64}, {"am_allocator", "top"}};
+  p.totals = {{"ddr_bytes", 4096}, {"xdnn", {{"ddr_spill_bytes", 64}, {"am_allocator", "top"}}}};  // schema 3
   EXPECT_EQ(sweep::result_metric(p, "cycles"), 12.0);
   EXPECT_EQ(sweep::result_metric(p, "ddr_spill_bytes"), 64.0);
-  EXPECT_FALSE(sweep::result_metric(p, "am_allocator").has_value());
+  EXPECT_EQ(sweep::result_metric(p, "ddr_bytes"), 4096.0);
+  EXPECT_FALSE(sweep::result_metric(p, "am_allocator").has_value());  // a name, not a number
+  EXPECT_FALSE(sweep::result_metric(p, "xdnn").has_value());          // the block itself
   EXPECT_TRUE(sweep::higher_is_better("mac_per_cycle"));
   EXPECT_FALSE(sweep::higher_is_better("latency_ms"));
 }

@@ -1,0 +1,110 @@
+// The report's statistics are declared once (workbench/report_stats.h): the JSON writer uses no
+// key the declarations lack, every standard declaration is a key the writer uses, and
+// docs/report.md carries the declarations' own tables.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "workbench/report.h"
+#include "workbench/report_stats.h"
+
+namespace wb::report {
+namespace {
+
+using nlohmann::json;
+
+std::set<std::string> declared_standard(StatScope scope) {
+  std::set<std::string> names;
+  for (const StatDecl& stat : statistics()) {
+    if (stat.standard() && stat.scope == scope) names.insert(std::string(stat.name));
+  }
+  return names;
+}
+
+// A report with every optional standard field set.
+RunReport full_report(const std::string& target) {
+  RunReport r;
+  r.target = target;
+  r.totals.ddr_bytes = 1;
+  r.totals.l3_bytes = 2;
+  r.totals.bound = {10, {{"ddr_channel", 5, 64}}};
+  LayerRow row;
+  row.name = "a";
+  row.time = {{"array", 3}};
+  row.bound = {3, {{"ddr_channel", 1, 8}}};
+  r.layers = {row};
+  return r;
+}
+
+TEST(ReportStats, TheWriterUsesExactlyTheDeclaredStandardKeys) {
+  for (const std::string target : {"xdnn", "pulp"}) {
+    const json j = to_json(full_report(target));
+    std::set<std::string> totals, layer;
+    for (const auto& [key, value] : j.at("totals").items()) totals.insert(key);
+    for (const auto& [key, value] : j.at("layers").at(0).items()) layer.insert(key);
+    EXPECT_EQ(totals, declared_standard(StatScope::Run)) << target;
+    EXPECT_EQ(layer, declared_standard(StatScope::Layer)) << target;
+  }
+}
+
+TEST(ReportStats, EachDeclarationIsWholeAndUnique) {
+  const std::set<std::string_view> units = {"",   "cycles", "cycle",     "bytes",    "MACs",
+                                            "ops", "us",     "MAC/cycle", "fraction", "ms"};
+  std::set<std::string> seen;
+  for (const StatDecl& stat : statistics()) {
+    EXPECT_FALSE(stat.description.empty()) << stat.name;
+    EXPECT_TRUE(units.contains(stat.unit)) << stat.name << ": " << stat.unit;
+    for (const std::string target : {"", "xdnn", "pulp"}) {
+      if (target.empty() ? !stat.standard() : !stat.of_target(target)) continue;
+      const std::string key = target + "/" + (stat.scope == StatScope::Layer ? "layer/" : "run/") + std::string(stat.name);
+      EXPECT_TRUE(seen.insert(key).second) << "declared twice: " << key;
+    }
+    // A target's statistic may not shadow a standard one at its scope.
+    if (!stat.standard()) {
+      EXPECT_FALSE(declared_standard(stat.scope).contains(std::string(stat.name))) << stat.name;
+    }
+    // Tracked figures are integers (regress compares them exactly).
+    if (stat.tracked) {
+      EXPECT_EQ(stat.kind, StatKind::Count) << stat.name;
+    }
+  }
+  EXPECT_NE(target_statistic("xdnn", StatScope::Layer, "mapping_efficiency"), nullptr);
+  EXPECT_EQ(target_statistic("pulp", StatScope::Layer, "mapping_efficiency"), nullptr);
+  EXPECT_NE(target_statistic("pulp", StatScope::Layer, "start_cycle"), nullptr);  // declared for both
+  EXPECT_EQ(target_statistic("xdnn", StatScope::Run, "kernel"), nullptr);
+}
+
+TEST(ReportStats, TrackedFiguresAreTheRegressMetrics) {
+  const std::vector<std::string> run = tracked_statistics(StatScope::Run);
+  EXPECT_EQ(run.front(), "cycles");  // standard ones first
+  for (const char* name : {"moveops", "ddr_spill_bytes", "l1_dma_bytes_in", "instructions"}) {
+    EXPECT_NE(std::find(run.begin(), run.end(), name), run.end()) << name;
+  }
+  const std::vector<std::string> layer = tracked_statistics(StatScope::Layer);
+  EXPECT_EQ(std::count(layer.begin(), layer.end(), "cycles"), 1);
+  EXPECT_EQ(std::find(layer.begin(), layer.end(), "tile"), layer.end());  // a name, not a figure
+}
+
+TEST(ReportStats, DocsCarryTheDeclaredTables) {
+  std::ifstream in(std::string(WB_TEST_SOURCE_DIR) + "/docs/report.md");
+  ASSERT_TRUE(in) << "docs/report.md";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  const std::string begin = "<!-- statistics:begin (generated from workbench/report_stats.cpp) -->\n";
+  const std::string end = "<!-- statistics:end -->";
+  const std::size_t from = doc.find(begin);
+  const std::size_t to = doc.find(end);
+  ASSERT_NE(from, std::string::npos) << "docs/report.md lacks the marker: " << begin;
+  ASSERT_NE(to, std::string::npos) << "docs/report.md lacks the marker: " << end;
+  EXPECT_EQ(doc.substr(from + begin.size(), to - from - begin.size()), statistics_markdown())
+      << "docs/report.md's statistics tables differ from the declarations; paste this between the markers:\n"
+      << statistics_markdown();
+}
+
+}  // namespace
+}  // namespace wb::report
