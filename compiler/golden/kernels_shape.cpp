@@ -85,7 +85,18 @@ void run_range(const Node&, KernelInputs inputs, std::vector<Tensor>& outputs) {
       const T start = inputs[0]->data<T>()[0];
       const T delta = inputs[2]->data<T>()[0];
       T* out = y.data<T>();
-      for (std::int64_t i = 0; i < y.numel(); ++i) out[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+      if constexpr (std::is_integral_v<T>) {
+        // In modular arithmetic: i * delta alone may overflow where start + i * delta does not
+        // (start -9e18, delta 9e15), which in signed arithmetic is undefined; the element,
+        // when it fits, comes out exact (the conversion back to T is modular since C++20).
+        const auto first = static_cast<std::uint64_t>(static_cast<std::int64_t>(start));
+        const auto step = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+        for (std::int64_t i = 0; i < y.numel(); ++i) {
+          out[i] = static_cast<T>(static_cast<std::int64_t>(first + static_cast<std::uint64_t>(i) * step));
+        }
+      } else {
+        for (std::int64_t i = 0; i < y.numel(); ++i) out[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+      }
     }
   });
 }

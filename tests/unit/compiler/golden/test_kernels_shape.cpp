@@ -110,6 +110,26 @@ TEST(ShapeKernels, RangeCountsDownWithANegativeDelta) {
   EXPECT_EQ(values<std::int64_t>(y), (std::vector<std::int64_t>{10, 7, 4}));
 }
 
+TEST(ShapeKernels, RangeNearTheInt64LimitsHasNoOverflow) {
+  // i * delta overflows int64 from i = 1025 on while start + i * delta stays in range (the
+  // fuzzer's input: undefined behaviour before the kernel computed modulo 2^64).
+  OnnxBuilder b;
+  b.input("start", {}, TensorProto::INT64).input("limit", {}, TensorProto::INT64).input("delta", {}, TensorProto::INT64);
+  b.output("y");
+  b.node("Range", {"start", "limit", "delta"}, {"y"});
+  const std::int64_t start = std::numeric_limits<std::int64_t>::min() + 7;
+  const std::int64_t delta = std::int64_t{9'000'000'000'000'000};
+  const Tensor y = run_one(b, {Tensor::scalar<std::int64_t>(start),
+                               Tensor::scalar<std::int64_t>(std::numeric_limits<std::int64_t>::max()),
+                               Tensor::scalar<std::int64_t>(delta)});
+  const std::vector<std::int64_t> v = values<std::int64_t>(y);
+  ASSERT_EQ(v.size(), 2050u);  // ceil((2^64 - 8) / 9e15)
+  // The first element and every step exact make every element exact.
+  EXPECT_EQ(v.front(), start);
+  for (std::size_t i = 1; i < v.size(); ++i) EXPECT_EQ(v[i] - v[i - 1], delta) << i;
+  EXPECT_GT(v.back(), std::numeric_limits<std::int64_t>::max() - delta);  // the last one below the limit
+}
+
 TEST(ShapeKernels, SqueezeAndUnsqueezeOnlyRelabelTheShape) {
   OnnxBuilder b;
   b.input("x", {1, 3, 1}).initializer("axes", Tensor::from_vector<std::int64_t>({1}, {2})).output("y");
