@@ -55,6 +55,17 @@ void check_network_matches(const Network& network, const HwConfig& config, const
   check_header_matches(network.header(), config, program_name, Target::Pulp, "a PULP program");
 }
 
+DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
+  DmaCopy c;
+  c.set_source_memory(from);
+  c.set_source(source);
+  c.set_destination_memory(to);
+  c.set_destination(destination);
+  c.set_chunk_bytes(bytes);
+  c.set_count(1);
+  return c;
+}
+
 std::uint64_t intermediate_l3_bytes(const Network& network) {
   const auto is_network_io = [&](std::uint64_t l3_address) {
     for (const auto* tensors : {&network.inputs(), &network.outputs()}) {

@@ -37,6 +37,9 @@ Network load_network(const std::filesystem::path& path);
 Network parse_network(std::string_view bytes, const std::filesystem::path& name);
 // Sets the header's payload digest (what save_network writes).
 void seal_network(Network& network);
+// One contiguous copy of `bytes` from `source` in `from` to `destination` in `to`.
+DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);
+
 // xfDNN's `moveops` on this target: the activation bytes the steps' uDMA copies move between
 // L2 and L3's RAM (an activation that did not fit L2, staged in chunks), not the weights and
 // tables read from the L3 image, nor a network input or output that lives in L3.

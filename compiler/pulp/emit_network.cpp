@@ -14,21 +14,11 @@ namespace {
 using isa::pulp::is_matmul;
 
 using isa::pulp::DmaCopy;
+using isa::pulp::linear_copy;
 using isa::pulp::Memory;
 
 constexpr std::uint64_t kAlign = 4;
 std::uint64_t aligned(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
-
-DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
-  DmaCopy c;
-  c.set_source_memory(from);
-  c.set_source(source);
-  c.set_destination_memory(to);
-  c.set_destination(destination);
-  c.set_chunk_bytes(bytes);
-  c.set_count(1);
-  return c;
-}
 
 // The L1 buffers of a layer: two slots each when double-buffered.
 struct L1Layout {

@@ -164,23 +164,13 @@ TEST(PulpProgram, IntermediateL3BytesCountActivationChunksOnly) {
   output.set_address(4096);
   output.set_bits(8);
   output.add_shape(64);
-  const auto copy = [](Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
-    DmaCopy c;
-    c.set_source_memory(from);
-    c.set_source(source);
-    c.set_destination_memory(to);
-    c.set_destination(destination);
-    c.set_chunk_bytes(bytes);
-    c.set_count(1);
-    return c;
-  };
   Step& step = *network.add_layers()->add_steps();
-  *step.add_l3_load() = copy(MEMORY_L3, 128, MEMORY_L2, 0, 100);              // the network input: no
-  *step.add_l3_load() = copy(MEMORY_L3, (1 << 20) + 64, MEMORY_L2, 0, 700);   // weights from the image: no
-  *step.add_l3_load() = copy(MEMORY_L3, 4096, MEMORY_L2, 0, 30);              // an activation chunk: yes
-  *step.add_l3_prefetch() = copy(MEMORY_L3, 8192, MEMORY_L2, 0, 500);         // prefetches are weights: no
-  *step.add_l3_store() = copy(MEMORY_L2, 0, MEMORY_L3, 256, 7);               // just past the input: yes
-  *step.add_l3_store() = copy(MEMORY_L2, 0, MEMORY_L3, 255, 1000);            // into the input: no
+  *step.add_l3_load() = linear_copy(MEMORY_L3, 128, MEMORY_L2, 0, 100);  // the network input: no
+  *step.add_l3_load() = linear_copy(MEMORY_L3, (1 << 20) + 64, MEMORY_L2, 0, 700);  // weights from the image: no
+  *step.add_l3_load() = linear_copy(MEMORY_L3, 4096, MEMORY_L2, 0, 30);  // an activation chunk: yes
+  *step.add_l3_prefetch() = linear_copy(MEMORY_L3, 8192, MEMORY_L2, 0, 500);  // prefetches are weights: no
+  *step.add_l3_store() = linear_copy(MEMORY_L2, 0, MEMORY_L3, 256, 7);  // just past the input: yes
+  *step.add_l3_store() = linear_copy(MEMORY_L2, 0, MEMORY_L3, 255, 1000);  // into the input: no
   EXPECT_EQ(intermediate_l3_bytes(network), 30u + 7u);
 }
 
