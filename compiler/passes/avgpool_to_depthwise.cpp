@@ -17,6 +17,15 @@ bool uniform_divisor(const Node& pool, const WindowGeometry& g) {
   return true;
 }
 
+// The depthwise weights hold one tap per channel and window element. A window with more
+// elements than the input has pixels (huge padding counted in the divisor) would make the
+// weights outgrow the activation they average, without bound: such a pool stays a pool, which
+// the quantizer and both targets run as one.
+bool window_within_input(const std::vector<std::int64_t>& kernel, const Shape& input) {
+  const double taps = static_cast<double>(kernel[0]) * static_cast<double>(kernel[1]);
+  return taps <= static_cast<double>(input[2]) * static_cast<double>(input[3]);
+}
+
 }  // namespace
 
 bool AvgPoolToDepthwisePass::run(Graph& graph, PassStatistics& stats) {
@@ -32,7 +41,7 @@ bool AvgPoolToDepthwisePass::run(Graph& graph, PassStatistics& stats) {
     Attributes attrs;
     if (!global) {
       const WindowGeometry g = resolve_window(pool->attrs, x->shape, kernel, pool->attrs.get_int("ceil_mode", 0) != 0);
-      if (!uniform_divisor(*pool, g)) continue;
+      if (!uniform_divisor(*pool, g) || !window_within_input(kernel, x->shape)) continue;
       std::vector<std::int64_t> pads = g.pads_begin;
       pads.insert(pads.end(), g.pads_end.begin(), g.pads_end.end());
       attrs.set("strides", g.strides);

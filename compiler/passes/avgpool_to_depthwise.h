@@ -5,7 +5,8 @@
 namespace wb {
 
 // Turns AveragePool and GlobalAveragePool into a depthwise Conv with reciprocal weights
-// (as Graffitist does), where every window divides by the same count. Not in the default
+// (as Graffitist does), where every window divides by the same count and has no more elements
+// than the input has pixels (so the weights are never larger than the input). Not in the default
 // pipeline: quantization schemes that want it ask for it.
 class AvgPoolToDepthwisePass : public Pass {
  public:
