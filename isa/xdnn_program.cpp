@@ -13,6 +13,11 @@ namespace wb::isa::xdnn {
 
 std::string hw_fingerprint(const HwConfig& config) { return isa::hw_fingerprint(config); }
 
+double ddr_bytes_per_cycle(const HwConfig& config) {
+  const auto& hw = config.xdnn();
+  return hw.ddr_gbps * 1e9 * hw.ddr_efficiency / (config.clock_mhz * 1e6);
+}
+
 void seal_program(Program& program) { seal(program, *program.mutable_header()); }
 
 void save_program(const Program& program, const std::filesystem::path& path) {

@@ -19,7 +19,8 @@ namespace wb::isa::xdnn {
 // 3: HostElementwise HOST_SOFTMAX and its exp_table (a classifier's softmax on the host model).
 // 4: ProgramHeader's payload and model digests.
 // 5: Copy.intermediate (what moveops counts; an older program would report 0).
-inline constexpr std::uint32_t kXdnnFormatVersion = 5;
+// 6: weights staged in AM: Copy.staged_weights uploads, load_weights from AM.
+inline constexpr std::uint32_t kXdnnFormatVersion = 6;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.
@@ -33,6 +34,10 @@ inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = kSoftmaxOpsPerElement
 // A stable digest of every resolved key of the config (name included), as 16 hex digits.
 // A program compiled for one config is refused by a simulator running another.
 std::string hw_fingerprint(const HwConfig& config);
+
+// Bytes per cycle the DDR channel sustains: ddr_gbps x ddr_efficiency at clock_mhz (the
+// simulator's DDR model, and the compiler's test of which layers wait on their weights).
+double ddr_bytes_per_cycle(const HwConfig& config);
 
 // Writes atomically (a temporary file renamed into place), sealed with its payload digest: a
 // failed write leaves no file.

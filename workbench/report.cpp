@@ -252,8 +252,8 @@ std::string memory_name(const RunReport& report) {
 // back from JSON, whose objects have no order, in this one). The xDNN ones are
 // sim/xdnn/time_attribution.h's, the PULP ones isa/pulp_timeline.h's; docs/report.md says
 // what each means.
-constexpr std::array<std::string_view, 15> kTimeCauseOrder = {
-    "array", "pool_eltwise",   "host",     "weights_ddr", "activation_ddr", "queued",   "dependency_wait", "issue",
+constexpr std::array<std::string_view, 16> kTimeCauseOrder = {
+    "array", "pool_eltwise",   "host",     "weights_ddr", "weights_am", "activation_ddr", "queued",   "dependency_wait", "issue",
     "cores", "bank_conflicts", "dispatch", "barrier",     "dma_issue",      "dma_wait", "l3_wait"};
 
 std::size_t time_cause_rank(std::string_view cause) {

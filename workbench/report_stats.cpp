@@ -46,7 +46,8 @@ static const std::vector<StatDecl> kStatistics = {
     {"l3_bytes", Run, "", Count, "bytes", "PULP only: L3 traffic, `l3_bytes_in` + `l3_bytes_out`", true},
     {"bound", Run, "", Count, "cycles", "the run's bound: every unit's work and every level's bytes (an object; below)"},
     // ---- the xDNN block --------------------------------------------------------------------
-    {"ddr_weight_bytes", Layer, "xdnn", Count, "bytes", "weights it loaded from DDR into the filter cache", true},
+    {"ddr_weight_bytes", Layer, "xdnn", Count, "bytes", "weights it loaded from DDR, into the filter cache or staged in AM for it (weight_staging)", true},
+    {"am_weight_bytes", Layer, "xdnn", Count, "bytes", "weights it loaded into the filter cache from AM, where they were staged", true},
     {"ddr_upload_bytes", Layer, "xdnn", Count, "bytes", "activations it brought DDR -> AM (uploads and a streamed input)", true},
     {"ddr_download_bytes", Layer, "xdnn", Count, "bytes", "activations it sent AM -> DDR", true},
     {"array_busy_cycles", Layer, "xdnn", Count, "cycles", "cycles the systolic array worked for it"},
@@ -58,6 +59,7 @@ static const std::vector<StatDecl> kStatistics = {
     {"start_cycle", Layer, "xdnn pulp", Count, "cycle", "its span's first cycle"},
     {"end_cycle", Layer, "xdnn pulp", Count, "cycle", "its span's end (its last completion)"},
     {"ddr_weight_bytes", Run, "xdnn", Count, "bytes", "weights loaded from DDR", true},
+    {"am_weight_bytes", Run, "xdnn", Count, "bytes", "of those, the weights staged in AM ahead of their layer and loaded from there", true},
     {"ddr_activation_bytes", Run, "xdnn", Count, "bytes", "activations moved between AM and DDR: `ddr_input_output_bytes` + `moveops`", true},
     {"ddr_input_output_bytes", Run, "xdnn", Count, "bytes", "of those, the network's input and output and the host layers' operands and results", true},
     {"ddr_spill_bytes", Run, "xdnn", Count, "bytes", "the compiler's count of intermediate activations through DDR (spills, refills, concat copies, channel gathers): what `moveops` measures", true},

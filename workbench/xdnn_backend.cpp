@@ -45,7 +45,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   const isa::xdnn::Program& program = compiled.program();
   const nlohmann::json* compile_report = compiled.compile_report();
   report::RunReport r;
-  std::uint64_t weight_bytes = 0, activation_bytes = 0, intermediate_bytes = 0;
+  std::uint64_t weight_bytes = 0, am_weight_bytes = 0, activation_bytes = 0, intermediate_bytes = 0;
   for (const auto& l : sim.layers) {
     report::LayerRow row;
     row.name = l.name;
@@ -74,6 +74,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     const double mapping =
         l.array_mac_slots > 0 ? static_cast<double>(l.array_macs) / static_cast<double>(l.array_mac_slots) : 0.0;
     row.specific = {{"ddr_weight_bytes", l.ddr_weight_bytes},
+                 {"am_weight_bytes", l.am_weight_bytes},
                  {"ddr_upload_bytes", l.ddr_read_bytes},
                  {"ddr_download_bytes", l.ddr_write_bytes},
                  {"array_busy_cycles", l.array_busy_cycles},
@@ -85,6 +86,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
                  {"start_cycle", l.start_cycle},
                  {"end_cycle", l.end_cycle}};
     weight_bytes += l.ddr_weight_bytes;
+    am_weight_bytes += l.am_weight_bytes;
     activation_bytes += l.ddr_read_bytes + l.ddr_write_bytes;
     intermediate_bytes += l.ddr_intermediate_bytes;
     r.totals.macs += l.macs;
@@ -100,6 +102,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   r.totals.bound.memory.push_back({"ddr_channel", sim.ddr_channel.busy_cycles, sim.ddr_channel.bytes});
   r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
   r.totals.specific = {{"ddr_weight_bytes", weight_bytes},
+                    {"am_weight_bytes", am_weight_bytes},
                     {"ddr_activation_bytes", activation_bytes},
                     {"ddr_input_output_bytes", activation_bytes - intermediate_bytes},
                     {"overlapped_cycles", sim.overlapped_cycles}};

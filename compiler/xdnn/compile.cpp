@@ -29,7 +29,7 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
   EmitStats stats;
   std::vector<LayerEmitStats> layer_stats;
   CompileResult result;
-  result.program = emit_program(graph, mapping, plan, schedule, allocation, hw, options, stats, layer_stats);
+  result.program = emit_program(graph, mapping, plan, schedule, allocation, config, options, stats, layer_stats);
   if (result.program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
     throw UserError(fmt::format("'{}' needs {} bytes of DDR (weights and activations), more than ddr_bytes = {}",
                                 graph.name, result.program.ddr_bytes_used(), hw.ddr_bytes));
@@ -78,6 +78,7 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
             {"ddr_input_output_bytes", stats.input_output_bytes},
             {"ddr_spill_bytes", stats.spill_bytes},
             {"weight_bytes", stats.weight_bytes},
+            {"staged_weight_bytes", stats.staged_weight_bytes},
             {"ddr_bytes_used", result.program.ddr_bytes_used()},
             {"instructions", stats.instructions},
             {"schedule",

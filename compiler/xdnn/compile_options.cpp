@@ -23,6 +23,8 @@ constexpr Switch kSwitches[] = {
      &CompileOptions::concat_placement},
     {"input_streaming", "the first conv reads the network input straight from DDR while it computes",
      &CompileOptions::input_streaming},
+    {"weight_staging", "weight-bound layers' weights are uploaded to free AM during earlier layers, then loaded from AM",
+     &CompileOptions::weight_staging},
 };
 
 constexpr std::array kAllocators = {AllocatorChoice::Auto, AllocatorChoice::Top, AllocatorChoice::Bottom,

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "compiler/xdnn/hazards.h"
+#include "compiler/xdnn/weight_staging.h"
 #include "isa/error.h"
 #include "isa/xdnn_program.h"
 
@@ -66,11 +67,12 @@ isa::Requant requant_of(const quant::Requant& r, std::size_t begin, std::size_t 
 class Emitter {
  public:
   Emitter(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan, const Schedule& schedule,
-          const Allocation& allocation, const XdnnParams& hw, const CompileOptions& options, EmitStats& stats,
-          std::vector<LayerEmitStats>& layer_stats)
+          const Allocation& allocation, const XdnnParams& hw, const StagingRates& staging_rates,
+          const CompileOptions& options, EmitStats& stats, std::vector<LayerEmitStats>& layer_stats)
       : graph_(graph), mapping_(mapping), plan_(plan), schedule_(schedule), allocation_(allocation), hw_(hw),
         options_(options), stats_(stats), layer_stats_(layer_stats), ddr_home_(plan.buffers.size(), kUnassigned),
-        host_elementwise_buffer_(plan.buffers.size(), false), ddr_current_(plan.buffers.size(), false) {
+        host_elementwise_buffer_(plan.buffers.size(), false), ddr_current_(plan.buffers.size(), false),
+        staging_rates_(staging_rates) {
     layer_stats_.assign(mapping.layers.size(), {});
     // A network input's home holds it from the start, and no layer writes an input.
     for (std::size_t b = 0; b < plan.buffers.size(); ++b) ddr_current_[b] = plan.buffers[b].network_input;
@@ -85,6 +87,7 @@ class Emitter {
     // Weights go first in DDR; their size is known only after emission, so they are
     // collected first and the activation homes placed after them.
     collect_weights();
+    if (options_.weight_staging) plan_staging();
     ddr_cursor_ = align_up(weights_.size(), kDdrAlignment);
     for (std::size_t s = 0; s < schedule_.order.size(); ++s) {
       const int l = schedule_.order[s];
@@ -102,6 +105,10 @@ class Emitter {
       // A host layer wrote its result to the home and brought it back: AM and DDR agree. Any
       // other layer changed only AM.
       ddr_current_[static_cast<std::size_t>(buffer_of(layer.output))] = layer.on_host;
+      // After the layer's own instructions, so issuing them does not delay it.
+      for (const StagedBlock& staged : staged_) {
+        if (staged.upload_step == static_cast<int>(s)) upload_staged_block(staged);
+      }
       for (const Transfer& t : step.after) transfer(t, l);
       add_layer_record(l, s);
     }
@@ -369,10 +376,50 @@ class Emitter {
     return plan_.buffers[static_cast<std::size_t>(buffer_of(node.inputs[0]))].streamed;
   }
 
+  // --- weight staging (weight_staging.h) --------------------------------------------------
+  void plan_staging() {
+    std::vector<StagingCandidate> candidates;
+    for (const int l : schedule_.order) {
+      const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+      const ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
+      if (layer.kind != XLayerKind::Conv || layer.on_host || streams_input(layer) || cp.blocks.empty()) continue;
+      StagingCandidate c{l, {}, layer.macs};
+      for (const Block& b : cp.blocks) c.block_bytes.push_back(b.bytes);
+      candidates.push_back(std::move(c));
+    }
+    staged_ = plan_weight_staging(plan_, schedule_, allocation_, candidates, staging_rates_,
+                                  static_cast<std::uint64_t>(hw_.am_bytes));
+    for (const StagedBlock& s : staged_) staged_address_[{s.layer, s.block}] = s.am_address;
+  }
+
+  // One upload per block, so the DDR channel alternates between them and the running layers'
+  // own weight loads. Counted as the staged layer's weight traffic, as its later load from AM
+  // is not.
+  void upload_staged_block(const StagedBlock& staged) {
+    const Block& block = conv_plans_[static_cast<std::size_t>(staged.layer)].blocks[static_cast<std::size_t>(staged.block)];
+    isa::xdnn::Copy up;
+    up.set_source_memory(isa::xdnn::MEMORY_DDR);
+    up.set_source(block.ddr_offset);
+    up.set_destination_memory(isa::xdnn::MEMORY_AM);
+    up.set_destination(staged.am_address);
+    up.set_chunk_bytes(block.bytes);
+    up.set_count(1);
+    up.set_source_stride(block.bytes);
+    up.set_destination_stride(block.bytes);
+    up.set_staged_weights(true);
+    Instr instr;
+    *instr.mutable_upload() = up;
+    push(std::move(instr), Unit::Upload, staged.layer);
+    stats_.weight_bytes += block.bytes;
+    stats_.staged_weight_bytes += block.bytes;
+    layer_stats_[static_cast<std::size_t>(staged.layer)].weight_bytes += block.bytes;
+  }
+
   // Loads a block's weights into the filter cache (its address), or for the host returns
   // the weights' DDR address.
-  std::uint64_t load_block(int l, const Block& block, bool on_host) {
+  std::uint64_t load_block(int l, std::size_t index, const Block& block, bool on_host) {
     if (on_host) return block.ddr_offset;
+    const auto staged = staged_address_.find({l, static_cast<int>(index)});
     // The filter cache is a ring of blocks: the weight loader runs ahead of the array by as
     // many blocks as fit (two at least: ping-pong). Without ping-pong every block goes to
     // address 0, so each load waits for the conv before it.
@@ -383,8 +430,8 @@ class Emitter {
       filter_cursor_ += block.bytes;
     }
     isa::xdnn::Copy load;
-    load.set_source_memory(isa::xdnn::MEMORY_DDR);
-    load.set_source(block.ddr_offset);
+    load.set_source_memory(staged == staged_address_.end() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM);
+    load.set_source(staged == staged_address_.end() ? block.ddr_offset : staged->second);
     load.set_destination_memory(isa::xdnn::MEMORY_FILTER_CACHE);
     load.set_destination(filter_address);
     load.set_chunk_bytes(block.bytes);
@@ -394,8 +441,10 @@ class Emitter {
     Instr instr;
     *instr.mutable_load_weights() = load;
     push(std::move(instr), Unit::Weights, l);
-    stats_.weight_bytes += block.bytes;
-    layer_stats_[static_cast<std::size_t>(l)].weight_bytes += block.bytes;
+    if (staged == staged_address_.end()) {
+      stats_.weight_bytes += block.bytes;
+      layer_stats_[static_cast<std::size_t>(l)].weight_bytes += block.bytes;
+    }
     return filter_address;
   }
 
@@ -479,8 +528,9 @@ class Emitter {
       input_region = ddr_region(input);
       output_region = ddr_region(layer.output);
     }
-    for (const Block& block : cp.blocks) {
-      const std::uint64_t filter_address = load_block(l, block, layer.on_host);
+    for (std::size_t b = 0; b < cp.blocks.size(); ++b) {
+      const Block& block = cp.blocks[b];
+      const std::uint64_t filter_address = load_block(l, b, block, layer.on_host);
       emit_conv_block(l, block, filter_address, input_region, output_region);
     }
     if (layer.on_host) {
@@ -743,15 +793,20 @@ class Emitter {
   std::string weights_;
   std::vector<ConvPlan> conv_plans_;
   std::uint64_t filter_cursor_ = 0;
+  StagingRates staging_rates_;
+  std::vector<StagedBlock> staged_;          // in upload order
+  std::map<std::pair<int, int>, std::uint64_t> staged_address_;  // (layer, block) -> AM address
 };
 
 }  // namespace
 
 isa::xdnn::Program emit_program(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan,
-                                const Schedule& schedule, const Allocation& allocation, const XdnnParams& hw,
+                                const Schedule& schedule, const Allocation& allocation, const HwConfig& config,
                                 const CompileOptions& options, EmitStats& stats,
                                 std::vector<LayerEmitStats>& layer_stats) {
-  return Emitter(graph, mapping, plan, schedule, allocation, hw, options, stats, layer_stats).run();
+  return Emitter(graph, mapping, plan, schedule, allocation, config.xdnn(), staging_rates(config), options, stats,
+                 layer_stats)
+      .run();
 }
 
 }  // namespace wb::xdnn

@@ -27,7 +27,8 @@
 namespace wb::xdnn {
 
 struct EmitStats {
-  std::uint64_t weight_bytes = 0;       // DDR -> filter cache
+  std::uint64_t weight_bytes = 0;       // weights over DDR (into the filter cache, or staged in AM)
+  std::uint64_t staged_weight_bytes = 0;  // of which staged in AM ahead of their layer
   std::uint64_t activation_bytes = 0;   // DDR <-> AM activation bytes
   std::uint64_t input_output_bytes = 0; // of which network inputs and outputs, host layers' operands and results
   // of which intermediate activations (spills, refills, concat copies, channel gathers): the
@@ -44,7 +45,7 @@ struct LayerEmitStats {
 };
 
 isa::xdnn::Program emit_program(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan,
-                                const Schedule& schedule, const Allocation& allocation, const XdnnParams& hw,
+                                const Schedule& schedule, const Allocation& allocation, const HwConfig& config,
                                 const CompileOptions& options, EmitStats& stats,
                                 std::vector<LayerEmitStats>& layer_stats);
 

@@ -79,6 +79,8 @@ std::string copy_text(const isa::xdnn::Copy& c) {
                         c.count(), c.chunk_bytes(), c.source_stride(), c.destination_stride(), c.source_row_stride(),
                         c.destination_row_stride());
   }
+  if (c.intermediate()) text += " intermediate";
+  if (c.staged_weights()) text += " staged_weights";
   return text;
 }
 

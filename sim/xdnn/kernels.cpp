@@ -539,11 +539,23 @@ std::string instruction_problem(const isa::xdnn::Instr& instr, const MemorySizes
       }
       return requant_problem(e.requant(), e.output().layout().channels());
     }
-    case isa::xdnn::Instr::kUpload: return copy_problem(instr.upload(), isa::xdnn::MEMORY_DDR, isa::xdnn::MEMORY_AM, m);
+    case isa::xdnn::Instr::kUpload:
+      if (instr.upload().intermediate() && instr.upload().staged_weights()) {
+        return "is marked both an intermediate activation and staged weights";
+      }
+      return copy_problem(instr.upload(), isa::xdnn::MEMORY_DDR, isa::xdnn::MEMORY_AM, m);
     case isa::xdnn::Instr::kDownload:
+      if (instr.download().staged_weights()) return "a download cannot stage weights";
       return copy_problem(instr.download(), isa::xdnn::MEMORY_AM, isa::xdnn::MEMORY_DDR, m);
     case isa::xdnn::Instr::kLoadWeights:
-      return copy_problem(instr.load_weights(), isa::xdnn::MEMORY_DDR, isa::xdnn::MEMORY_FILTER_CACHE, m);
+      if (instr.load_weights().intermediate() || instr.load_weights().staged_weights()) {
+        return "a weight load marked as an activation copy or a staging upload";
+      }
+      // From DDR, or from AM where an upload staged them (weight_staging).
+      return copy_problem(instr.load_weights(),
+                          instr.load_weights().source_memory() == isa::xdnn::MEMORY_AM ? isa::xdnn::MEMORY_AM
+                                                                                      : isa::xdnn::MEMORY_DDR,
+                          isa::xdnn::MEMORY_FILTER_CACHE, m);
     case isa::xdnn::Instr::kHostElementwise: return host_elementwise_problem(instr.host_elementwise(), m);
     case isa::xdnn::Instr::OP_NOT_SET: break;
   }

@@ -187,7 +187,11 @@ void Overlay::unit_thread(UnitId unit) {
         fail(fmt::format("{}: {}", describe(instr), e.what()));
       }
     }
-    if (unit == UnitId::Upload || unit == UnitId::Download || unit == UnitId::Weights) {
+    if (instr.has_load_weights() && instr.load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
+      // Staged weights: from AM, over no DDR.
+      record.bytes = isa::xdnn::copy_bytes(instr.load_weights());
+      sc_core::wait(s.period * static_cast<double>(s.cycles_of[i]));
+    } else if (unit == UnitId::Upload || unit == UnitId::Download || unit == UnitId::Weights) {
       const isa::xdnn::Copy& copy =
           instr.has_upload() ? instr.upload() : instr.has_download() ? instr.download() : instr.load_weights();
       record.bytes = isa::xdnn::copy_bytes(copy);

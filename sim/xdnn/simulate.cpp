@@ -288,6 +288,8 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
       cycles = eltwise_cycles(instr.eltwise(), hw);
     } else if (instr.has_host_elementwise()) {
       cycles = host_elementwise_cycles(instr.host_elementwise(), config);
+    } else if (instr.has_load_weights() && instr.load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
+      cycles = am_weight_load_cycles(instr.load_weights(), hw);
     }
     state.cycles_of[static_cast<std::size_t>(i)] = cycles;
   }
@@ -407,7 +409,9 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     ls.stall_cycles += r.stall;
     result.total_cycles = std::max(result.total_cycles, r.end);
     InstrTiming timing{layer_of[i], TimeCause::Array, r.issue, r.stall, r.start, r.end, state.cycles_of[i],
-                       r.unit == UnitId::Weights, r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
+                       r.unit == UnitId::Weights || (instrs.Get(static_cast<int>(i)).has_upload() &&
+                                                     instrs.Get(static_cast<int>(i)).upload().staged_weights()),
+                       r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
                        r.start > r.issue && ended_by_other(i, r.start, r.unit)};
     switch (r.unit) {
       case UnitId::Array: {
@@ -426,14 +430,24 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
         break;
       case UnitId::Upload:
       case UnitId::Download: {
-        (r.unit == UnitId::Upload ? ls.ddr_read_bytes : ls.ddr_write_bytes) += r.bytes;
         const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
-        if ((instr.has_upload() ? instr.upload() : instr.download()).intermediate()) ls.ddr_intermediate_bytes += r.bytes;
         ls.ddr_busy_cycles += busy;
+        if (instr.has_upload() && instr.upload().staged_weights()) {
+          ls.ddr_weight_bytes += r.bytes;  // weights on their way to AM, for a later layer
+          timing.work = TimeCause::WeightsDdr;
+          break;
+        }
+        (r.unit == UnitId::Upload ? ls.ddr_read_bytes : ls.ddr_write_bytes) += r.bytes;
+        if ((instr.has_upload() ? instr.upload() : instr.download()).intermediate()) ls.ddr_intermediate_bytes += r.bytes;
         timing.work = TimeCause::ActivationDdr;
         break;
       }
       case UnitId::Weights:
+        if (instrs.Get(static_cast<int>(i)).load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
+          ls.am_weight_bytes += r.bytes;
+          timing.work = TimeCause::WeightsAm;
+          break;
+        }
         ls.ddr_weight_bytes += r.bytes;
         ls.ddr_busy_cycles += busy;
         timing.work = TimeCause::WeightsDdr;

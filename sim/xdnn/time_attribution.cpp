@@ -12,6 +12,7 @@ std::string_view time_cause_name(TimeCause cause) {
     case TimeCause::PoolEltwise: return "pool_eltwise";
     case TimeCause::Host: return "host";
     case TimeCause::WeightsDdr: return "weights_ddr";
+    case TimeCause::WeightsAm: return "weights_am";
     case TimeCause::ActivationDdr: return "activation_ddr";
     case TimeCause::Queued: return "queued";
     case TimeCause::DependencyWait: return "dependency_wait";
@@ -40,7 +41,7 @@ void add_intervals(const InstrTiming& t, std::uint64_t issue_cycles, LayerInterv
   auto& out = layer.intervals;
   const std::uint64_t end = std::max(t.start, t.end);
   if (t.weight_load) {
-    out.push_back({t.start, end, TimeCause::WeightsDdr});
+    out.push_back({t.start, end, t.work});
     return;
   }
   const std::uint64_t ready = t.issue - std::min(t.stall, t.issue);

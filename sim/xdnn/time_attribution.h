@@ -21,7 +21,8 @@ enum class TimeCause {
   Array,           // its conv runs on the array
   PoolEltwise,     // its pool or eltwise runs on the pool/eltwise block
   Host,            // its conv or elementwise op runs on the host
-  WeightsDdr,      // its weights travel from DDR to the filter cache
+  WeightsDdr,      // its weights travel from DDR to the filter cache (or, staged, to AM)
+  WeightsAm,       // its weights travel from AM (staged there) to the filter cache
   ActivationDdr,   // its activations travel to or from DDR (copies, and a streamed input the array waits for)
   Queued,          // issued, waiting for its unit to finish another layer's instruction
   DependencyWait,  // the controller holds its instruction on a dependency flag
@@ -29,19 +30,19 @@ enum class TimeCause {
   kCount
 };
 inline constexpr std::size_t kTimeCauses = static_cast<std::size_t>(TimeCause::kCount);
-// The name reports use: "array", "pool_eltwise", "host", "weights_ddr", "activation_ddr",
+// The name reports use: "array", "pool_eltwise", "host", "weights_ddr", "weights_am", "activation_ddr",
 // "queued", "dependency_wait", "issue".
 std::string_view time_cause_name(TimeCause cause);
 
 // One instruction as the overlay ran it (cycles from the run's start).
 struct InstrTiming {
   std::size_t layer = 0;
-  TimeCause work = TimeCause::Array;  // what its running time is: Array, PoolEltwise, Host, WeightsDdr or ActivationDdr
+  TimeCause work = TimeCause::Array;  // what its running time is: Array, PoolEltwise, Host, WeightsDdr, WeightsAm or ActivationDdr
   std::uint64_t issue = 0, stall = 0, start = 0, end = 0;
   // Of [start, end), the cycles the unit computes; the rest is a streamed input's DDR transfer
   // (ActivationDdr). Ignored for the DDR causes.
   std::uint64_t compute = 0;
-  bool weight_load = false;       // a load_weights: may run before the span, outside it
+  bool weight_load = false;       // a load_weights or a staging upload: may run before the span, outside it
   bool waited_for_other = false;  // its flag wait ended with another layer's instruction completing
   bool queued_for_other = false;  // its wait in the unit's queue ended so
 };

@@ -126,10 +126,11 @@ std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, co
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
 }
 
-double ddr_bytes_per_cycle(const HwConfig& config) {
-  const auto& hw = config.xdnn();
-  return hw.ddr_gbps * 1e9 * hw.ddr_efficiency / (config.clock_mhz * 1e6);
+std::uint64_t am_weight_load_cycles(const isa::xdnn::Copy& load, const XdnnParams& hw) {
+  return ceil_div(isa::xdnn::copy_bytes(load), static_cast<std::uint64_t>(hw.array.rows));
 }
+
+double ddr_bytes_per_cycle(const HwConfig& config) { return isa::xdnn::ddr_bytes_per_cycle(config); }
 
 std::uint64_t ddr_latency_cycles(const HwConfig& config) {
   return static_cast<std::uint64_t>(std::llround(config.xdnn().ddr_latency_ns * config.clock_mhz / 1000.0));

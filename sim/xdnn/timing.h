@@ -36,6 +36,11 @@ std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config);
 std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host);
 std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, const HwConfig& config);
 
+// A weight load from AM (weights staged there): one AM word (`array.rows` bytes) per cycle on
+// a read port the array's input reads leave free (AM has am_read_ports):
+//   ceil(bytes / array.rows).
+std::uint64_t am_weight_load_cycles(const isa::xdnn::Copy& load, const XdnnParams& hw);
+
 double ddr_bytes_per_cycle(const HwConfig& config);
 std::uint64_t ddr_latency_cycles(const HwConfig& config);
 

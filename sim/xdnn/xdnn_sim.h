@@ -43,7 +43,9 @@ struct LayerStats {
   LayerTime time;                                // the span cut into causes (time_attribution.h)
   std::uint64_t array_busy_cycles = 0, pool_busy_cycles = 0, ddr_busy_cycles = 0;
   std::uint64_t stall_cycles = 0;  // cycles its instructions waited at the controller on dependency flags
+  // ddr_weight_bytes: weights it loaded from DDR, into the filter cache or staged in AM for it.
   std::uint64_t ddr_weight_bytes = 0, ddr_read_bytes = 0, ddr_write_bytes = 0;
+  std::uint64_t am_weight_bytes = 0;  // weights it loaded into the filter cache from AM (staged there)
   // Of ddr_read_bytes + ddr_write_bytes, the copies marked intermediate (xfDNN's moveops).
   std::uint64_t ddr_intermediate_bytes = 0;
   std::uint64_t instructions = 0, tiles = 0;  // tiles: conv, pool and eltwise instructions

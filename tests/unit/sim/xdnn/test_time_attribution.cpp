@@ -98,6 +98,7 @@ TEST(TimeAttribution, ALayerWithoutInstructionsHasAnEmptySpan) {
   EXPECT_EQ(t[1].span(), 0u);
   EXPECT_EQ(sum(t[1]), 0u);
   EXPECT_EQ(time_cause_name(TimeCause::WeightsDdr), "weights_ddr");
+  EXPECT_EQ(time_cause_name(TimeCause::WeightsAm), "weights_am");
   EXPECT_EQ(time_cause_name(TimeCause::DependencyWait), "dependency_wait");
 }
 

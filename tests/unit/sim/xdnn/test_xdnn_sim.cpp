@@ -1000,6 +1000,18 @@ TEST(XdnnSimErrors, FieldsWhoseArithmeticWouldWrapAreRefused) {
   p = good;
   p.mutable_instrs(0)->mutable_load_weights()->set_destination(~std::uint64_t{0} - 2);
   refused(p, "lie outside filter cache");
+  // Staged weights: a load may read AM, but not be marked a staging upload or an activation
+  // copy, and its AM source must lie inside AM.
+  p = good;
+  p.mutable_instrs(0)->mutable_load_weights()->set_staged_weights(true);
+  refused(p, "a weight load marked as an activation copy or a staging upload");
+  p = good;
+  p.mutable_instrs(0)->mutable_load_weights()->set_source_memory(x::MEMORY_AM);
+  p.mutable_instrs(0)->mutable_load_weights()->set_source(~std::uint64_t{0} - 2);
+  refused(p, "lie outside AM");
+  p = good;
+  p.mutable_instrs(0)->mutable_load_weights()->set_source_memory(x::MEMORY_FILTER_CACHE);
+  refused(p, "copies filter cache -> filter cache, expected DDR -> filter cache");
   p = good;
   p.mutable_instrs(1)->mutable_conv()->mutable_output()->mutable_layout()->set_height(1u << 31);
   refused(p, "exceeds");

@@ -91,6 +91,28 @@ TEST(XdnnSimTiming, ConcurrentTransfersContendForTheDdrChannel) {
   EXPECT_EQ(unit_stats(serial, "upload").instructions, 2u);
 }
 
+// Weights staged in AM: the upload marked staged_weights is a weight transfer over DDR, the
+// load from AM one AM word (96 bytes on v3_96) per cycle with no DDR at all.
+TEST(XdnnSimTiming, AWeightLoadFromAmTakesOneWordPerCycleAndNoDdr) {
+  ProgramBuilder b;
+  const std::uint64_t src = b.ddr(kBytes);
+  const std::uint64_t am = b.am(kBytes);
+  b.layer("move", "concat", region(x::MEMORY_AM, am, layout(1, 1, 1)));
+  copy(*b.instr("move").mutable_upload(), x::MEMORY_DDR, src, x::MEMORY_AM, am, kBytes).set_staged_weights(true);
+  x::Instr& load = b.instr("move");
+  load.mutable_wait()->set_upload(true);
+  copy(*load.mutable_load_weights(), x::MEMORY_AM, am, x::MEMORY_FILTER_CACHE, 0, kBytes);
+  const SimResult r = simulate(b.program(), config(), {}, {});
+  // The upload as before (done at 1121); the load issued then, ceil(23375 / 96) = 244 cycles.
+  EXPECT_EQ(r.total_cycles, 1121u + 244u);
+  const auto& move = layer_stats(r, "move");
+  EXPECT_EQ(move.ddr_weight_bytes, kBytes);  // the staging upload
+  EXPECT_EQ(move.am_weight_bytes, kBytes);   // the load
+  EXPECT_EQ(move.ddr_read_bytes, 0u);        // no activation moved
+  EXPECT_EQ(cause(move, TimeCause::WeightsAm), 244u);
+  EXPECT_EQ(cause(move, TimeCause::ActivationDdr), 0u);
+}
+
 TEST(XdnnSimTiming, FasterDdrShortensTransfers) {
   const SimResult slow = simulate(transfers(Second::None), config(), {}, {});
   const SimResult fast = simulate(transfers(Second::None), config("v3_96", {"ddr_gbps=38.5"}), {}, {});
