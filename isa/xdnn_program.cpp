@@ -90,6 +90,19 @@ std::string layout_problem(const TensorLayout& layout) {
 
 std::uint64_t copy_bytes(const Copy& copy) { return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes(); }
 
+Copy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
+  Copy c;
+  c.set_source_memory(from);
+  c.set_source(source);
+  c.set_destination_memory(to);
+  c.set_destination(destination);
+  c.set_chunk_bytes(bytes);
+  c.set_count(1);
+  c.set_source_stride(bytes);
+  c.set_destination_stride(bytes);
+  return c;
+}
+
 const char* memory_name(Memory memory) {
   switch (memory) {
     case MEMORY_AM: return "AM";

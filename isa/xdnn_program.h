@@ -71,6 +71,9 @@ std::string layout_problem(const TensorLayout& layout);
 
 // Bytes a copy moves: rows (at least 1) x count x chunk_bytes.
 std::uint64_t copy_bytes(const Copy& copy);
+// One contiguous copy of `bytes` from `source` in `from` to `destination` in `to` (one chunk;
+// its strides equal to the chunk, as the XNUpload/XNDownload of a whole image have them).
+Copy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);
 
 const char* memory_name(Memory memory);  // "AM", "DDR", "filter cache"
 // The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...;

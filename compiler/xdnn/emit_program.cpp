@@ -315,21 +315,12 @@ class Emitter {
     const std::uint64_t ddr = home(t.buffer);
     const isa::xdnn::TensorLayout am_layout = buffer_layout(plan_, buffer);
     std::vector<isa::xdnn::Copy> copies;
-    const auto make = [&](std::uint64_t ddr_at, std::uint64_t am_at) {
-      isa::xdnn::Copy copy;
-      copy.set_source_memory(up ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM);
-      copy.set_source(up ? ddr_at : am_at);
-      copy.set_destination_memory(up ? isa::xdnn::MEMORY_AM : isa::xdnn::MEMORY_DDR);
-      copy.set_destination(up ? am_at : ddr_at);
-      return copy;
+    const auto make = [&](std::uint64_t ddr_at, std::uint64_t am_at, std::uint64_t bytes) {
+      return up ? isa::xdnn::linear_copy(isa::xdnn::MEMORY_DDR, ddr_at, isa::xdnn::MEMORY_AM, am_at, bytes)
+                : isa::xdnn::linear_copy(isa::xdnn::MEMORY_AM, am_at, isa::xdnn::MEMORY_DDR, ddr_at, bytes);
     };
     if (!compact_in_ddr(t.buffer)) {
-      isa::xdnn::Copy copy = make(ddr, t.am_address);
-      copy.set_chunk_bytes(buffer.bytes);
-      copy.set_count(1);
-      copy.set_source_stride(buffer.bytes);
-      copy.set_destination_stride(buffer.bytes);
-      copies.push_back(copy);
+      copies.push_back(make(ddr, t.am_address, buffer.bytes));
     } else {
       const std::uint64_t eb = am_layout.element_bytes();
       const std::uint64_t s_lanes = am_layout.section_channels();
@@ -337,8 +328,8 @@ class Emitter {
       for (std::uint64_t section = 0; section < isa::xdnn::section_count(am_layout); ++section) {
         const std::uint64_t lanes = std::min(s_lanes, channels - section * s_lanes);
         isa::xdnn::Copy copy = make(ddr + section * s_lanes * eb,
-                                    t.am_address + section * am_layout.height() * isa::xdnn::row_bytes(am_layout));
-        copy.set_chunk_bytes(lanes * eb);
+                                    t.am_address + section * am_layout.height() * isa::xdnn::row_bytes(am_layout),
+                                    lanes * eb);
         copy.set_count(buffer.width);
         copy.set_rows(buffer.height);
         const std::uint64_t ddr_stride = channels * eb, am_stride = s_lanes * eb;
@@ -397,15 +388,8 @@ class Emitter {
   // is not.
   void upload_staged_block(const StagedBlock& staged) {
     const Block& block = conv_plans_[static_cast<std::size_t>(staged.layer)].blocks[static_cast<std::size_t>(staged.block)];
-    isa::xdnn::Copy up;
-    up.set_source_memory(isa::xdnn::MEMORY_DDR);
-    up.set_source(block.ddr_offset);
-    up.set_destination_memory(isa::xdnn::MEMORY_AM);
-    up.set_destination(staged.am_address);
-    up.set_chunk_bytes(block.bytes);
-    up.set_count(1);
-    up.set_source_stride(block.bytes);
-    up.set_destination_stride(block.bytes);
+    isa::xdnn::Copy up = isa::xdnn::linear_copy(isa::xdnn::MEMORY_DDR, block.ddr_offset, isa::xdnn::MEMORY_AM,
+                                                staged.am_address, block.bytes);
     up.set_staged_weights(true);
     Instr instr;
     *instr.mutable_upload() = up;
@@ -429,17 +413,13 @@ class Emitter {
       filter_address = filter_cursor_;
       filter_cursor_ += block.bytes;
     }
-    isa::xdnn::Copy load;
-    load.set_source_memory(staged == staged_address_.end() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM);
-    load.set_source(staged == staged_address_.end() ? block.ddr_offset : staged->second);
-    load.set_destination_memory(isa::xdnn::MEMORY_FILTER_CACHE);
-    load.set_destination(filter_address);
-    load.set_chunk_bytes(block.bytes);
-    load.set_count(1);
-    load.set_source_stride(block.bytes);
-    load.set_destination_stride(block.bytes);
     Instr instr;
-    *instr.mutable_load_weights() = load;
+    *instr.mutable_load_weights() =
+        staged == staged_address_.end()
+            ? isa::xdnn::linear_copy(isa::xdnn::MEMORY_DDR, block.ddr_offset, isa::xdnn::MEMORY_FILTER_CACHE,
+                                     filter_address, block.bytes)
+            : isa::xdnn::linear_copy(isa::xdnn::MEMORY_AM, staged->second, isa::xdnn::MEMORY_FILTER_CACHE,
+                                     filter_address, block.bytes);
     push(std::move(instr), Unit::Weights, l);
     if (staged == staged_address_.end()) {
       stats_.weight_bytes += block.bytes;
@@ -547,15 +527,7 @@ class Emitter {
   std::uint64_t download_to_scratch(int l, std::uint64_t am_address, std::uint64_t bytes) {
     const std::uint64_t scratch = ddr_cursor_;
     ddr_cursor_ = align_up(ddr_cursor_ + bytes, kDdrAlignment);
-    isa::xdnn::Copy down;
-    down.set_source_memory(isa::xdnn::MEMORY_AM);
-    down.set_source(am_address);
-    down.set_destination_memory(isa::xdnn::MEMORY_DDR);
-    down.set_destination(scratch);
-    down.set_chunk_bytes(bytes);
-    down.set_count(1);
-    down.set_source_stride(bytes);
-    down.set_destination_stride(bytes);
+    isa::xdnn::Copy down = isa::xdnn::linear_copy(isa::xdnn::MEMORY_AM, am_address, isa::xdnn::MEMORY_DDR, scratch, bytes);
     down.set_intermediate(true);
     Instr instr;
     *instr.mutable_download() = down;

@@ -31,12 +31,7 @@ std::uint64_t cause(const sim::xdnn::LayerStats& layer, TimeCause c) {
 
 x::Copy& copy(x::Copy& c, x::Memory from, std::uint64_t source, x::Memory to, std::uint64_t destination,
               std::uint64_t bytes) {
-  c.set_source_memory(from);
-  c.set_source(source);
-  c.set_destination_memory(to);
-  c.set_destination(destination);
-  c.set_chunk_bytes(bytes);
-  c.set_count(1);
+  c = x::linear_copy(from, source, to, destination, bytes);
   return c;
 }
 
