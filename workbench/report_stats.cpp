@@ -67,6 +67,8 @@ static const std::vector<StatDecl> kStatistics = {
     {"peak_am_bytes", Run, "xdnn", Count, "bytes", "the schedule's peak Active Memory footprint", true},
     {"am_extent_bytes", Run, "xdnn", Count, "bytes", "the AM the allocation used"},
     {"am_allocator", Run, "xdnn", Text, "", "the AM allocation strategy kept (`top`, `bottom`, `bysize`, `bestfit`, `spill`)"},
+    {"row_tiled_layers", Run, "xdnn", Count, "", "layers run in row stripes because their buffers do not fit AM together (xdnn.md, \"Row tiling\")"},
+    {"ddr_resident_buffers", Run, "xdnn", Count, "", "buffers kept in DDR for those layers, their rows streamed through AM stripe by stripe"},
     {"valid_schedules", Run, "xdnn", Count, "", "schedules the compiler explored"},
     {"am_bytes", Run, "xdnn", Count, "bytes", "the config's Active Memory"},
     {"instructions", Run, "xdnn", Count, "", "the program's instructions", true},

@@ -111,6 +111,8 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.totals.specific["peak_am_bytes"] = compile_report->at("schedule").at("peak_am_bytes");
     r.totals.specific["am_extent_bytes"] = compile_report->at("allocation").at("extent_bytes");
     r.totals.specific["am_allocator"] = compile_report->at("allocation").at("strategy");
+    r.totals.specific["row_tiled_layers"] = compile_report->at("allocation").at("row_tiled_layers");
+    r.totals.specific["ddr_resident_buffers"] = compile_report->at("allocation").at("ddr_resident_buffers");
     r.totals.specific["valid_schedules"] = compile_report->at("schedule").at("valid_schedules");
   }
   const auto busy = [&](std::uint64_t cycles) {
@@ -168,6 +170,10 @@ class XdnnBackend : public TargetBackend {
     os << fmt::format("  AM allocation: strategy {}, extent {} of {} bytes, {} buffer(s) spilled\n",
                       allocation.at("strategy").get<std::string>(), allocation.at("extent_bytes").get<std::uint64_t>(),
                       allocation.at("am_bytes").get<std::int64_t>(), allocation.at("spilled_buffers").get<int>());
+    if (allocation.at("row_tiled_layers").get<int>() > 0) {
+      os << fmt::format("  row tiling: {} layer(s) run in row stripes around {} buffer(s) kept in DDR\n",
+                        allocation.at("row_tiled_layers").get<int>(), allocation.at("ddr_resident_buffers").get<int>());
+    }
     os << fmt::format("  DDR: weights {} bytes; activations {} bytes, of which intermediate (moveops: spills, "
                       "concat copies, gathers) {} bytes\n",
                       r.at("weight_bytes").get<std::uint64_t>(), r.at("ddr_activation_bytes").get<std::uint64_t>(),

@@ -26,6 +26,7 @@ std::vector<std::vector<int>> touched_by_step(const BufferPlan& plan, const std:
   for (std::size_t s = 0; s < order.size(); ++s) position[static_cast<std::size_t>(order[s])] = static_cast<int>(s);
   std::vector<std::vector<int>> touched(order.size());
   for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
+    if (plan.buffers[b].ddr_resident) continue;  // never in AM
     std::set<int> steps;
     for (const int w : plan.buffers[b].writers) steps.insert(position[static_cast<std::size_t>(w)]);
     for (const int r : plan.buffers[b].readers) steps.insert(position[static_cast<std::size_t>(r)]);
@@ -102,6 +103,10 @@ std::vector<Interval> live_intervals(const BufferPlan& plan, const std::vector<i
     const Buffer& buffer = plan.buffers[b];
     int first = std::numeric_limits<int>::max();
     int last = -1;
+    if (buffer.ddr_resident) {
+      live[b] = {first, last};
+      continue;
+    }
     for (const int w : buffer.writers) first = std::min(first, position[static_cast<std::size_t>(w)]);
     for (const int r : buffer.readers) {
       first = std::min(first, position[static_cast<std::size_t>(r)]);
@@ -137,14 +142,14 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
   if (smallest_am > am_bytes && smallest_am > static_cast<std::uint64_t>(kMaxAmBytes)) {
     throw UserError(fmt::format(
         "layer '{}' needs {} bytes of AM for its input and output buffers, more than any xDNN config can have "
-        "(am_bytes is at most {} bytes); the layer cannot run on xDNN (tiling a layer over rows is not implemented)",
+        "(am_bytes is at most {} bytes); the layer cannot run on xDNN",
         layer_names[static_cast<std::size_t>(order[static_cast<std::size_t>(worst_step)])], smallest_am,
         kMaxAmBytes));
   }
   if (smallest_am > am_bytes) {
     throw UserError(fmt::format(
         "layer '{}' needs {} bytes of AM for its input and output buffers, but AM has {} bytes; the smallest AM "
-        "that compiles this network is {} bytes (--set am_bytes={}) (tiling a layer over rows is not implemented)",
+        "that compiles this network is {} bytes (--set am_bytes={})",
         layer_names[static_cast<std::size_t>(order[static_cast<std::size_t>(worst_step)])], smallest_am, am_bytes,
         smallest_am, smallest_am));
   }
@@ -229,14 +234,28 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
     }
     return cursor + size <= am_bytes ? cursor : kNever;
   };
-  for (std::size_t s = 0; s < steps; ++s) {
-    AllocationStep& step = allocation.steps[s];
-    const std::set<int> needed(touched[s].begin(), touched[s].end());
-    for (const int b : touched[s]) {
+  // Evicts resident buffer `victim` before step s, downloading it when its data is needed
+  // (later, or at this very step when it only moves).
+  const auto evict = [&](AllocationStep& step, int victim, std::size_t s, bool needed_now) {
+    const auto vb = static_cast<std::size_t>(victim);
+    const bool still_needed =
+        needed_now || next_use(victim, static_cast<int>(s)) != kNever || plan.buffers[vb].network_output;
+    if (still_needed && has_data[vb] && !in_ddr[vb]) {
+      step.before.push_back({Transfer::Kind::Download, victim, resident[victim], true});
+      allocation.spill_download_bytes += plan.buffers[vb].bytes;
+      in_ddr[vb] = true;
+      spilled.insert(victim);
+    }
+    resident.erase(victim);
+  };
+  // Places the step's buffers in `order`, evicting (Belady) what is not needed now; false
+  // when what the step needs is resident but scattered so that no gap is left.
+  const auto place_step = [&](AllocationStep& step, std::size_t s, const std::vector<int>& placing,
+                              const std::set<int>& needed) {
+    for (const int b : placing) {
       if (resident.count(b) != 0) continue;
       std::uint64_t address = find_gap(size_of(b));
       while (address == kNever) {
-        // Evict the resident buffer, not needed now, whose next use is furthest.
         int victim = -1;
         std::uint64_t furthest = 0;
         for (const auto& [r, a] : resident) {
@@ -247,16 +266,8 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
             furthest = nu;
           }
         }
-        if (victim < 0) throw std::logic_error("allocate_am: nothing to evict although the step fits");
-        const auto vb = static_cast<std::size_t>(victim);
-        const bool still_needed = furthest != kNever || plan.buffers[vb].network_output;
-        if (still_needed && has_data[vb] && !in_ddr[vb]) {
-          step.before.push_back({Transfer::Kind::Download, victim, resident[victim], true});
-          allocation.spill_download_bytes += plan.buffers[vb].bytes;
-          in_ddr[vb] = true;
-          spilled.insert(victim);
-        }
-        resident.erase(victim);
+        if (victim < 0) return false;
+        evict(step, victim, s, false);
         address = find_gap(size_of(b));
       }
       resident[b] = address;
@@ -264,6 +275,35 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
         const bool input_load = plan.buffers[static_cast<std::size_t>(b)].network_input && !spilled.count(b);
         step.before.push_back({Transfer::Kind::Upload, b, address, !input_load});
         if (!input_load) allocation.spill_upload_bytes += plan.buffers[static_cast<std::size_t>(b)].bytes;
+      }
+    }
+    return true;
+  };
+  for (std::size_t s = 0; s < steps; ++s) {
+    AllocationStep& step = allocation.steps[s];
+    const std::set<int> needed(touched[s].begin(), touched[s].end());
+    const auto saved_resident = resident;
+    const auto saved_has_data = has_data;
+    const auto saved_in_ddr = in_ddr;
+    const auto saved_spilled = spilled;
+    const std::uint64_t saved_down = allocation.spill_download_bytes, saved_up = allocation.spill_upload_bytes;
+    if (!place_step(step, s, touched[s], needed)) {
+      // Fragmented: undo, move the step's resident buffers out of the way too, and place
+      // them largest first (they fit: the step was checked to fit AM).
+      resident = saved_resident;
+      has_data = saved_has_data;
+      in_ddr = saved_in_ddr;
+      spilled = saved_spilled;
+      allocation.spill_download_bytes = saved_down;
+      allocation.spill_upload_bytes = saved_up;
+      step.before.clear();
+      for (const int b : touched[s]) {
+        if (resident.count(b) != 0) evict(step, b, s, true);
+      }
+      std::vector<int> largest_first = touched[s];
+      std::stable_sort(largest_first.begin(), largest_first.end(), [&](int a, int b) { return size_of(a) > size_of(b); });
+      if (!place_step(step, s, largest_first, needed)) {
+        throw std::logic_error("allocate_am: the step's buffers do not fit an empty AM although they were checked to");
       }
     }
     for (const int b : touched[s]) {

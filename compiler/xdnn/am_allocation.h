@@ -7,7 +7,8 @@
 // fits). `auto` tries them in that order and keeps the first that fits, else the smallest
 // extent. When none fits, an online allocator walks the schedule and spills to DDR: the
 // victims are the resident buffers whose next use is furthest away (Belady), downloaded
-// when their data is still needed and uploaded again before their next use.
+// when their data is still needed and uploaded again before their next use. A DDR-resident
+// buffer (row_tiling.h) takes no AM; its stripe buffers are allocated like any other.
 //
 // Pre: a schedule of the plan's layers. Post: per step, the AM address of every buffer the
 // layer touches and the DDR transfers to do before and after it; or a UserError naming the

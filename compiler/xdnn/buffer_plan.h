@@ -36,6 +36,22 @@ struct Buffer {
   // A network input read by one conv only is streamed from DDR by the overlay's tiling
   // engine while the array computes: it takes no AM (bytes = 0).
   bool streamed = false;
+  // Too large for AM beside its layers' other buffers (row_tiling.h): it lives in its DDR
+  // home only, and every layer touching it runs in row stripes (bytes = 0).
+  bool ddr_resident = false;
+  // A stripe buffer: AM for one tiled layer's stripes of DDR-resident buffer `stripe_of`,
+  // laid out as that buffer with `height` rows (the tallest stripe).
+  int stripe_of = -1;
+};
+
+// A layer run in row stripes: output rows [k * rows_per_stripe, (k + 1) * rows_per_stripe)
+// for k < stripes (the last clipped to the output), each DDR-resident operand's rows
+// going through AM stripe buffers, used in turn (two: the next stripe's upload overlaps
+// this stripe's compute).
+struct LayerTiling {
+  std::uint32_t rows_per_stripe = 0;
+  std::uint32_t stripes = 0;
+  std::map<int, std::vector<int>> slots;  // DDR-resident buffer -> its stripe buffers
 };
 
 struct TensorHome {
@@ -49,6 +65,8 @@ struct BufferPlan {
   std::uint32_t section_channels = 0;
   std::uint32_t width_align = 1;
   int replicated_buffers = 0;
+  std::map<int, LayerTiling> tiling;  // layer -> its stripes (layers touching a DDR-resident buffer)
+  int ddr_resident_buffers = 0;
 };
 
 BufferPlan plan_buffers(const quant::QGraph& graph, const LayerMapping& mapping, const XdnnParams& hw,

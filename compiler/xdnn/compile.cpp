@@ -6,6 +6,7 @@
 #include "compiler/xdnn/buffer_plan.h"
 #include "compiler/xdnn/emit_program.h"
 #include "compiler/xdnn/layer_mapping.h"
+#include "compiler/xdnn/row_tiling.h"
 #include "compiler/xdnn/schedule.h"
 #include "isa/error.h"
 #include "isa/xdnn_program.h"
@@ -20,10 +21,11 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
                                       config.name);
     throw UserError(message + indented_list(mapping.unsupported, kInspectListsThemAll));
   }
-  const BufferPlan plan = plan_buffers(graph, mapping, hw, options);
+  BufferPlan plan = plan_buffers(graph, mapping, hw, options);
   const Schedule schedule = schedule_layers(graph, mapping, plan, options.schedule_search, options.schedule_budget);
   std::vector<std::string> names;
   for (const auto& layer : mapping.layers) names.push_back(layer.name);
+  plan_row_tiling(graph, mapping, plan, schedule, static_cast<std::uint64_t>(hw.am_bytes), names);
   const Allocation allocation =
       allocate_am(plan, schedule, static_cast<std::uint64_t>(hw.am_bytes), options.allocator, names);
   EmitStats stats;
@@ -64,7 +66,8 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
                       {"channel_blocks", ls.channel_blocks},
                       {"weight_bytes", ls.weight_bytes},
                       {"upload_bytes", ls.upload_bytes},
-                      {"download_bytes", ls.download_bytes}});
+                      {"download_bytes", ls.download_bytes},
+                      {"row_stripes", plan.tiling.count(static_cast<int>(l)) != 0 ? plan.tiling.at(static_cast<int>(l)).stripes : 0U}});
   }
   nlohmann::json strategies = nlohmann::json::object();
   for (const auto& [name, extent] : allocation.strategy_extents) strategies[name] = extent;
@@ -93,6 +96,8 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
               {"extent_bytes", allocation.extent_bytes},
               {"strategies", strategies},
               {"spilled_buffers", allocation.spilled_buffers},
+              {"ddr_resident_buffers", plan.ddr_resident_buffers},
+              {"row_tiled_layers", plan.tiling.size()},
               {"spill_download_bytes", allocation.spill_download_bytes},
               {"spill_upload_bytes", allocation.spill_upload_bytes}}},
             {"replicated_buffers", plan.replicated_buffers},

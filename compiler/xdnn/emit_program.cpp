@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "compiler/xdnn/hazards.h"
+#include "compiler/xdnn/row_tiling.h"
 #include "compiler/xdnn/weight_staging.h"
 #include "isa/error.h"
 #include "isa/xdnn_program.h"
@@ -94,7 +95,9 @@ class Emitter {
       const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
       const AllocationStep& step = allocation_.steps[s];
       for (const Transfer& t : step.before) transfer(t, l);
-      switch (layer.kind) {
+      if (plan_.tiling.count(l) != 0) {
+        emit_tiled(l, s);
+      } else switch (layer.kind) {
         case XLayerKind::Conv: emit_conv(l, s); break;
         case XLayerKind::Pool: emit_pool(l, s); break;
         case XLayerKind::Eltwise: emit_eltwise(l, s); break;
@@ -154,6 +157,12 @@ class Emitter {
   struct Block {
     std::uint32_t co_begin, co_end;  // output channels
     std::uint64_t ddr_offset, bytes;
+  };
+  // The output rows an instruction computes, and the rows its input and output regions
+  // start at (0: the whole tensor).
+  struct StripeRows {
+    RowRange rows;
+    std::uint32_t input_row_offset = 0, output_row_offset = 0;
   };
   struct ConvPlan {
     std::vector<Block> blocks;
@@ -312,38 +321,72 @@ class Emitter {
       if (!t.spill && ddr_current_[b] && host_elementwise_buffer_[b]) return;
       ddr_current_[b] = true;
     }
-    const std::uint64_t ddr = home(t.buffer);
+    push_copies(home_copies(up, t.buffer, t.am_address, {0, buffer.height}, 0, buffer_layout(plan_, buffer).buffer_channels()),
+                up, t.spill, layer);
+  }
+
+  // Copies of rows `rows` of channels [c0, c1) of a buffer between its DDR home and AM at
+  // `am_address`, where AM holds exactly those rows of the buffer (all of them, or a stripe).
+  // Whole sections of a home that is the AM image go as one copy of their rows (one linear
+  // copy when the rows are all of them); a compact home, or part of a section, as one 3-D
+  // gather/scatter per section.
+  std::vector<isa::xdnn::Copy> home_copies(bool up, int buffer_index, std::uint64_t am_address, RowRange rows,
+                                           std::uint32_t c0, std::uint32_t c1) {
+    const Buffer& buffer = plan_.buffers[static_cast<std::size_t>(buffer_index)];
+    const std::uint64_t ddr = home(buffer_index);
     const isa::xdnn::TensorLayout am_layout = buffer_layout(plan_, buffer);
-    std::vector<isa::xdnn::Copy> copies;
+    const std::uint64_t eb = am_layout.element_bytes();
+    const std::uint64_t lanes = am_layout.section_channels();
+    const std::uint64_t channels = am_layout.buffer_channels();
+    const std::uint64_t row = isa::xdnn::row_bytes(am_layout);
+    const std::uint64_t ddr_section = std::uint64_t{buffer.height} * row, am_section = std::uint64_t{rows.size()} * row;
+    const std::uint64_t first_section = c0 / lanes, end_section = (c1 + lanes - 1) / lanes;
     const auto make = [&](std::uint64_t ddr_at, std::uint64_t am_at, std::uint64_t bytes) {
       return up ? isa::xdnn::linear_copy(isa::xdnn::MEMORY_DDR, ddr_at, isa::xdnn::MEMORY_AM, am_at, bytes)
                 : isa::xdnn::linear_copy(isa::xdnn::MEMORY_AM, am_at, isa::xdnn::MEMORY_DDR, ddr_at, bytes);
     };
-    if (!compact_in_ddr(t.buffer)) {
-      copies.push_back(make(ddr, t.am_address, buffer.bytes));
-    } else {
-      const std::uint64_t eb = am_layout.element_bytes();
-      const std::uint64_t s_lanes = am_layout.section_channels();
-      const std::uint64_t channels = am_layout.buffer_channels();
-      for (std::uint64_t section = 0; section < isa::xdnn::section_count(am_layout); ++section) {
-        const std::uint64_t lanes = std::min(s_lanes, channels - section * s_lanes);
-        isa::xdnn::Copy copy = make(ddr + section * s_lanes * eb,
-                                    t.am_address + section * am_layout.height() * isa::xdnn::row_bytes(am_layout),
-                                    lanes * eb);
-        copy.set_count(buffer.width);
-        copy.set_rows(buffer.height);
-        const std::uint64_t ddr_stride = channels * eb, am_stride = s_lanes * eb;
-        const std::uint64_t ddr_row = ddr_stride * buffer.width, am_row = isa::xdnn::row_bytes(am_layout);
-        copy.set_source_stride(up ? ddr_stride : am_stride);
-        copy.set_destination_stride(up ? am_stride : ddr_stride);
-        copy.set_source_row_stride(up ? ddr_row : am_row);
-        copy.set_destination_row_stride(up ? am_row : ddr_row);
+    std::vector<isa::xdnn::Copy> copies;
+    const bool whole_sections = c0 % lanes == 0 && (c1 % lanes == 0 || c1 == channels);
+    if (!compact_in_ddr(buffer_index) && whole_sections) {
+      const std::uint64_t ddr_at = ddr + first_section * ddr_section + std::uint64_t{rows.begin} * row;
+      const std::uint64_t am_at = am_address + first_section * am_section;
+      if (rows.size() == buffer.height) {
+        copies.push_back(make(ddr_at, am_at, (end_section - first_section) * ddr_section));
+      } else {
+        isa::xdnn::Copy copy = make(ddr_at, am_at, am_section);
+        copy.set_count(static_cast<std::uint32_t>(end_section - first_section));
+        copy.set_source_stride(up ? ddr_section : am_section);
+        copy.set_destination_stride(up ? am_section : ddr_section);
         copies.push_back(copy);
       }
+      return copies;
     }
+    const bool compact = compact_in_ddr(buffer_index);
+    const std::uint64_t ddr_stride = compact ? channels * eb : lanes * eb, am_stride = lanes * eb;
+    const std::uint64_t ddr_row = compact ? ddr_stride * buffer.width : row;
+    for (std::uint64_t section = first_section; section < end_section; ++section) {
+      const std::uint64_t lo = std::max<std::uint64_t>(c0, section * lanes);
+      const std::uint64_t hi = std::min<std::uint64_t>({c1, (section + 1) * lanes, channels});
+      const std::uint64_t ddr_at = compact ? ddr + (std::uint64_t{rows.begin} * buffer.width * channels + lo) * eb
+                                           : ddr + section * ddr_section + std::uint64_t{rows.begin} * row + (lo % lanes) * eb;
+      isa::xdnn::Copy copy = make(ddr_at, am_address + section * am_section + (lo % lanes) * eb, (hi - lo) * eb);
+      copy.set_count(buffer.width);
+      copy.set_rows(rows.size());
+      copy.set_source_stride(up ? ddr_stride : am_stride);
+      copy.set_destination_stride(up ? am_stride : ddr_stride);
+      copy.set_source_row_stride(up ? ddr_row : row);
+      copy.set_destination_row_stride(up ? row : ddr_row);
+      copies.push_back(copy);
+    }
+    return copies;
+  }
+
+  // Issues activation copies on the upload or download unit, counted as layer `layer`'s
+  // traffic: intermediate (a spill, a stripe) or the network's input and output.
+  void push_copies(std::vector<isa::xdnn::Copy> copies, bool up, bool intermediate, int layer) {
     std::uint64_t moved = 0;
     for (isa::xdnn::Copy& copy : copies) {
-      copy.set_intermediate(t.spill);
+      copy.set_intermediate(intermediate);
       Instr instr;
       moved += isa::xdnn::copy_bytes(copy);
       if (up) {
@@ -354,7 +397,7 @@ class Emitter {
       push(std::move(instr), up ? Unit::Upload : Unit::Download, layer);
     }
     stats_.activation_bytes += moved;
-    (t.spill ? stats_.spill_bytes : stats_.input_output_bytes) += moved;
+    (intermediate ? stats_.spill_bytes : stats_.input_output_bytes) += moved;
     auto& ls = layer_stats_[static_cast<std::size_t>(layer)];
     (up ? ls.upload_bytes : ls.download_bytes) += moved;
   }
@@ -365,6 +408,13 @@ class Emitter {
     if (layer.kind != XLayerKind::Conv) return false;
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
     return plan_.buffers[static_cast<std::size_t>(buffer_of(node.inputs[0]))].streamed;
+  }
+
+  void count_streamed_input(int l, const Region& input_region) {
+    const std::uint64_t bytes = isa::xdnn::buffer_bytes(input_region.layout());
+    stats_.activation_bytes += bytes;
+    stats_.input_output_bytes += bytes;
+    layer_stats_[static_cast<std::size_t>(l)].upload_bytes += bytes;
   }
 
   // --- weight staging (weight_staging.h) --------------------------------------------------
@@ -430,13 +480,12 @@ class Emitter {
 
   // One conv instruction: a block of output channels over all output rows.
   void emit_conv_block(int l, const Block& block, std::uint64_t filter_address, const Region& input_region,
-                       const Region& output_region) {
+                       const Region& output_region, const StripeRows& stripe) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
     const ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
     const auto& in_t = graph_.tensor(resolve_alias(mapping_, node.inputs[0]));
     const auto& conv_out = graph_.tensor(node.output);
-    const auto& final_out = graph_.tensor(layer.output);
     const std::uint32_t cout = dim(conv_out, 1);
     const bool fc = in_t.shape.size() == 2;
     const std::uint32_t groups_in_block = cp.groups == 1 ? 1 : (block.co_end - block.co_begin) / cp.cout_g;
@@ -472,10 +521,10 @@ class Emitter {
         *p->mutable_requant() = requant_of(pool.requant, block.co_begin, block.co_end, cout);
       }
     }
-    conv.set_row_begin(0);
-    conv.set_row_end(final_out.shape.size() == 4 ? dim(final_out, 2) : 1);
-    conv.set_input_row_offset(0);
-    conv.set_output_row_offset(0);
+    conv.set_row_begin(stripe.rows.begin);
+    conv.set_row_end(stripe.rows.end);
+    conv.set_input_row_offset(stripe.input_row_offset);
+    conv.set_output_row_offset(stripe.output_row_offset);
     conv.set_conv_height(conv_out.shape.size() == 4 ? dim(conv_out, 2) : 1);
     conv.set_conv_width(conv_out.shape.size() == 4 ? dim(conv_out, 3) : 1);
     conv.set_input_height(fc ? 1 : dim(in_t, 2));
@@ -496,9 +545,7 @@ class Emitter {
     Region output_region = am_region(layer.output, s);
     if (plan_.buffers[static_cast<std::size_t>(in_buffer)].streamed) {
       input_region = ddr_region(input);  // the tiling engine streams it from DDR
-      stats_.activation_bytes += isa::xdnn::buffer_bytes(input_region.layout());
-      stats_.input_output_bytes += isa::xdnn::buffer_bytes(input_region.layout());
-      layer_stats_[static_cast<std::size_t>(l)].upload_bytes += isa::xdnn::buffer_bytes(input_region.layout());
+      count_streamed_input(l, input_region);
     } else {
       input_region = am_region(input, s);
     }
@@ -511,12 +558,109 @@ class Emitter {
     for (std::size_t b = 0; b < cp.blocks.size(); ++b) {
       const Block& block = cp.blocks[b];
       const std::uint64_t filter_address = load_block(l, b, block, layer.on_host);
-      emit_conv_block(l, block, filter_address, input_region, output_region);
+      emit_conv_block(l, block, filter_address, input_region, output_region,
+                      {{0, output_rows(graph_, layer)}, 0, 0});
     }
     if (layer.on_host) {
       const int out_buffer = buffer_of(layer.output);
       transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
     }
+  }
+
+  // --- row stripes (row_tiling.h) ---------------------------------------------------
+  bool ddr_resident(int buffer) const { return plan_.buffers[static_cast<std::size_t>(buffer)].ddr_resident; }
+
+  // Rows `rows` of `tensor` in AM stripe buffer `slot`.
+  Region stripe_region(int tensor, int slot, std::size_t s, RowRange rows) const {
+    Region r;
+    r.set_memory(isa::xdnn::MEMORY_AM);
+    r.set_address(allocation_.steps[s].address.at(slot));
+    *r.mutable_layout() = tensor_layout(graph_, mapping_, plan_, tensor);
+    r.mutable_layout()->set_height(rows.size());
+    return r;
+  }
+
+  // A layer touching DDR-resident buffers, stripe by stripe: each DDR-resident input's rows
+  // the stripe reads go up into its next stripe buffer, the layer's instructions run over
+  // the stripe's output rows (a conv reloading its weight blocks), and a DDR-resident
+  // output's rows go down to its home (only its own channels of a concat buffer).
+  void emit_tiled(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const LayerTiling& tiling = plan_.tiling.at(l);
+    const std::uint32_t height = output_rows(graph_, layer);
+    const int output_buffer = buffer_of(layer.output);
+    for (std::uint32_t k = 0; k < tiling.stripes; ++k) {
+      const RowRange out{k * tiling.rows_per_stripe, std::min(height, (k + 1) * tiling.rows_per_stripe)};
+      const auto slot_of = [&](int buffer) {
+        const std::vector<int>& slots = tiling.slots.at(buffer);
+        return slots[k % slots.size()];
+      };
+      std::map<int, RowRange> uploaded;  // DDR-resident input buffer -> rows brought up
+      // The region of input `tensor` for this stripe, and the input row it starts at.
+      const auto input = [&](int tensor) -> std::pair<Region, std::uint32_t> {
+        tensor = resolve_alias(mapping_, tensor);
+        const int b = buffer_of(tensor);
+        if (plan_.buffers[static_cast<std::size_t>(b)].streamed) return {ddr_region(tensor), 0};
+        if (!ddr_resident(b)) return {am_region(tensor, s), 0};
+        const RowRange rows = input_rows(graph_, layer, out, plan_.buffers[static_cast<std::size_t>(b)].height);
+        if (uploaded.emplace(b, rows).second) {
+          const std::uint32_t channels = buffer_layout(plan_, plan_.buffers[static_cast<std::size_t>(b)]).buffer_channels();
+          push_copies(home_copies(true, b, allocation_.steps[s].address.at(slot_of(b)), rows, 0, channels), true,
+                      !plan_.buffers[static_cast<std::size_t>(b)].network_input, l);
+        }
+        return {stripe_region(tensor, slot_of(b), s, rows), rows.begin};
+      };
+      const bool striped_output = ddr_resident(output_buffer);
+      const Region output_region =
+          striped_output ? stripe_region(layer.output, slot_of(output_buffer), s, out) : am_region(layer.output, s);
+      const std::uint32_t output_row_offset = striped_output ? out.begin : 0;
+      switch (layer.kind) {
+        case XLayerKind::Conv: {
+          const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
+          const auto [input_region, input_row_offset] = input(node.inputs[0]);
+          if (k == 0 && streams_input(layer)) count_streamed_input(l, input_region);
+          const ConvPlan& cp = conv_plans_[static_cast<std::size_t>(l)];
+          for (std::size_t b = 0; b < cp.blocks.size(); ++b) {
+            const std::uint64_t filter_address = load_block(l, b, cp.blocks[b], false);
+            emit_conv_block(l, cp.blocks[b], filter_address, input_region, output_region,
+                            {out, input_row_offset, output_row_offset});
+          }
+          break;
+        }
+        case XLayerKind::Pool: {
+          const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
+          const auto [input_region, input_row_offset] = input(node.inputs[0]);
+          emit_pool_rows(l, input_region, output_region, window_of_rows(node, out, input_row_offset,
+                                                                         input_row_offset + input_region.layout().height()));
+          break;
+        }
+        case XLayerKind::Eltwise: {
+          const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.eltwise_node)];
+          emit_eltwise_regions(l, input(node.inputs[0]).first, input(node.inputs[1]).first, output_region);
+          break;
+        }
+        default:
+          throw std::logic_error("emit_tiled: only convs, pools and adds touch DDR-resident buffers (row_tiling)");
+      }
+      if (striped_output) {
+        const isa::xdnn::TensorLayout slice = tensor_layout(graph_, mapping_, plan_, layer.output);
+        push_copies(home_copies(false, output_buffer, output_region.address(), out, slice.channel_offset(),
+                                slice.channel_offset() + slice.channels()),
+                    false, !plan_.buffers[static_cast<std::size_t>(output_buffer)].network_output, l);
+      }
+    }
+  }
+
+  // A pool's window over input rows [in_begin, in_end) for output rows `out`: the padding
+  // the stripe's edges take is what the whole tensor's window has there (none inside).
+  static isa::xdnn::Window window_of_rows(const QNode& node, RowRange out, std::uint32_t in_begin, std::uint32_t in_end) {
+    isa::xdnn::Window w = window_of(node);
+    const std::int64_t reach = (node.kernel[0] - 1) * node.dilations[0] + 1;
+    const std::int64_t lo = std::int64_t{out.begin} * node.strides[0] - node.pads_begin[0];
+    const std::int64_t hi = (std::int64_t{out.end} - 1) * node.strides[0] - node.pads_begin[0] + reach;
+    w.set_pad_top(static_cast<std::uint32_t>(in_begin - lo));
+    w.set_pad_bottom(static_cast<std::uint32_t>(std::max<std::int64_t>(hi - in_end, 0)));
+    return w;
   }
 
   // Concat without placement: each input's AM image goes to a DDR scratch area and comes
@@ -646,12 +790,18 @@ class Emitter {
   void emit_pool(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
+    emit_pool_rows(l, am_region(node.inputs[0], s), am_region(layer.output, s), window_of(node));
+  }
+
+  void emit_pool_rows(int l, const Region& input, const Region& output, const isa::xdnn::Window& window) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
     isa::xdnn::StandalonePool pool;
-    *pool.mutable_input() = am_region(node.inputs[0], s);
-    *pool.mutable_output() = am_region(layer.output, s);
+    *pool.mutable_input() = input;
+    *pool.mutable_output() = output;
     auto* p = pool.mutable_pool();
     p->set_kind(node.kind == quant::QOpKind::MaxPool ? isa::xdnn::POOL_MAX : isa::xdnn::POOL_AVG);
-    *p->mutable_window() = window_of(node);
+    *p->mutable_window() = window;
     const std::uint32_t channels = dim(graph_.tensor(layer.output), 1);
     if (node.kind == quant::QOpKind::AvgPool) *p->mutable_requant() = requant_of(node.requant, 0, channels, channels);
     Instr instr;
@@ -662,10 +812,16 @@ class Emitter {
   void emit_eltwise(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.eltwise_node)];
+    emit_eltwise_regions(l, am_region(node.inputs[0], s), am_region(node.inputs[1], s), am_region(layer.output, s));
+  }
+
+  void emit_eltwise_regions(int l, const Region& a, const Region& b, const Region& output) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.eltwise_node)];
     isa::xdnn::Eltwise add;
-    *add.mutable_a() = am_region(node.inputs[0], s);
-    *add.mutable_b() = am_region(node.inputs[1], s);
-    *add.mutable_output() = am_region(layer.output, s);
+    *add.mutable_a() = a;
+    *add.mutable_b() = b;
+    *add.mutable_output() = output;
     for (const auto m : node.input_multiplier) add.add_input_multiplier(m);
     const std::uint32_t channels = dim(graph_.tensor(layer.output), 1);
     *add.mutable_requant() = requant_of(node.requant, 0, channels, channels);
@@ -717,7 +873,8 @@ class Emitter {
     record->set_macs(layer.macs);
     record->set_ops(layer.ops);
     record->set_output(graph_.tensor(layer.output).name);
-    *record->mutable_output_region() = am_region(layer.output, s);
+    *record->mutable_output_region() = ddr_resident(buffer_of(layer.output)) ? ddr_region(layer.output)
+                                                                             : am_region(layer.output, s);
     record->set_output_materialized(true);
   }
 

@@ -247,7 +247,9 @@ std::filesystem::path skip_model(const test::TempDir& dir) {
   return path;
 }
 
-TEST(RunCliSpill, ShrinkingAmSpillsAndStaysBitExactUntilNothingFits) {
+// Below the peak footprint the allocator spills; below the largest layer's own buffers the
+// layers run in row stripes; below one row stripe nothing compiles. Bit-exact all the way.
+TEST(RunCliSpill, ShrinkingAmSpillsThenTilesAndStaysBitExactUntilNothingFits) {
   const test::TempDir dir;
   const std::string model = skip_model(dir).string();
   const auto run = [&](const std::string& extra) {
@@ -259,29 +261,113 @@ TEST(RunCliSpill, ShrinkingAmSpillsAndStaysBitExactUntilNothingFits) {
   const auto roomy = read_json(big);
   EXPECT_EQ(roomy["verdict"], "bit-exact");
   EXPECT_EQ(roomy["totals"]["xdnn"]["ddr_spill_bytes"], 0);
+  EXPECT_EQ(roomy["totals"]["xdnn"]["row_tiled_layers"], 0);
   const std::uint64_t peak = roomy["totals"]["xdnn"]["peak_am_bytes"].get<std::uint64_t>();
   EXPECT_LE(peak, roomy["totals"]["xdnn"]["am_bytes"].get<std::uint64_t>());
+  const std::string exact = (dir / "exact.json").string();
+  ASSERT_EQ(run(fmt::format("--set am_bytes={} --json {}", peak, exact)).exit_code, 0);
+  EXPECT_EQ(read_json(exact)["totals"]["xdnn"]["ddr_spill_bytes"], 0);
 
-  // Too small for any layer: exit 2, naming the layer and the smallest AM that works.
-  const CommandResult tiny = run("--set am_bytes=4KiB");
+  // Too small for one row stripe: exit 2, naming the layer and the smallest AM that works.
+  const CommandResult tiny = run("--set am_bytes=1KiB");
   expect_error(tiny, "the smallest AM that compiles this network is");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(tiny.out, m, std::regex("layer '([^']+)' needs .* is ([0-9]+) bytes"))) << tiny.out;
   const std::uint64_t smallest = std::stoull(m[2]);
   ASSERT_LT(smallest, peak);
+  EXPECT_EQ(run(fmt::format("--set am_bytes={}", smallest - 1)).exit_code, 2);
 
-  // Between the two it spills and stays bit-exact; at the peak it does not spill.
-  const std::string tight = (dir / "tight.json").string();
-  const CommandResult spilling = run(fmt::format("--set am_bytes={} --json {}", smallest, tight));
-  ASSERT_EQ(spilling.exit_code, 0) << spilling.out;
-  const auto spilled = read_json(tight);
-  EXPECT_EQ(spilled["verdict"], "bit-exact");
-  EXPECT_GT(spilled["totals"]["xdnn"]["ddr_spill_bytes"].get<std::uint64_t>(), 0u);
-  EXPECT_EQ(spilled["totals"]["xdnn"]["am_allocator"], "spill");
-  EXPECT_GT(spilled["totals"]["cycles"].get<std::uint64_t>(), roomy["totals"]["cycles"].get<std::uint64_t>());
-  const std::string exact = (dir / "exact.json").string();
-  ASSERT_EQ(run(fmt::format("--set am_bytes={} --json {}", peak, exact)).exit_code, 0);
-  EXPECT_EQ(read_json(exact)["totals"]["xdnn"]["ddr_spill_bytes"], 0);
+  // From the peak down to that smallest AM, in steps of 2 KiB: first spills (every layer's
+  // buffers still fit), then row stripes (of the network input here: its stripes are input
+  // traffic, not spills); always bit-exact, never faster than with room.
+  std::vector<std::uint64_t> sizes;
+  for (std::uint64_t am = peak - 1; am > smallest; am = am > 2048 ? am - 2048 : 0) sizes.push_back(am);
+  sizes.push_back(smallest);
+  bool spilled = false, tiled = false;
+  for (const std::uint64_t am : sizes) {
+    const std::string json = (dir / fmt::format("am{}.json", am)).string();
+    const CommandResult r = run(fmt::format("--set am_bytes={} --json {}", am, json));
+    ASSERT_EQ(r.exit_code, 0) << am << ": " << r.out;
+    const auto report = read_json(json);
+    EXPECT_EQ(report["verdict"], "bit-exact") << am;
+    EXPECT_GT(report["totals"]["cycles"].get<std::uint64_t>(), roomy["totals"]["cycles"].get<std::uint64_t>()) << am;
+    const bool stripes = report["totals"]["xdnn"]["row_tiled_layers"].get<int>() > 0;
+    if (stripes) {
+      EXPECT_GT(report["totals"]["xdnn"]["ddr_resident_buffers"].get<int>(), 0) << am;
+    } else {
+      EXPECT_EQ(report["totals"]["xdnn"]["am_allocator"], "spill") << am;
+      EXPECT_GT(report["totals"]["xdnn"]["ddr_spill_bytes"].get<std::uint64_t>(), 0u) << am;
+      EXPECT_FALSE(tiled) << am << ": spills without stripes below an AM that needed stripes";
+    }
+    spilled = spilled || !stripes;
+    tiled = tiled || stripes;
+  }
+  EXPECT_TRUE(spilled);
+  EXPECT_TRUE(tiled);
+}
+
+// Every instruction kind a stripe runs: x [16 x 32 x 32] -> conv 3x3 "c1" (a, 32 channels)
+// -> 1x1 and 3x3 branches concatenated by placement (cat) -> add a + cat -> max pool 3x3
+// stride 2 pad 1 (p, 16 x 16) -> conv 3x3 with a pipelined 2x2 max pool -> y [32 x 8 x 8].
+std::filesystem::path stripes_model(const test::TempDir& dir) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 16, 32, 32}).output("y");
+  b.initializer("w1", test::random_tensor({32, 16, 3, 3}, 1));
+  b.initializer("w2", test::random_tensor({16, 32, 1, 1}, 2));
+  b.initializer("w3", test::random_tensor({16, 32, 3, 3}, 3));
+  b.initializer("w4", test::random_tensor({32, 32, 3, 3}, 4));
+  const std::vector<std::int64_t> pad1{1, 1, 1, 1};
+  test::set_attr(b.node("Conv", {"x", "w1"}, {"a"}, "c1"), "pads", pad1);
+  b.node("Conv", {"a", "w2"}, {"b1"}, "branch1");
+  test::set_attr(b.node("Conv", {"a", "w3"}, {"b2"}, "branch3"), "pads", pad1);
+  test::set_attr(b.node("Concat", {"b1", "b2"}, {"cat"}, "cat"), "axis", std::int64_t{1});
+  b.node("Add", {"a", "cat"}, {"s"}, "add");
+  auto& pool = b.node("MaxPool", {"s"}, {"p"}, "pool");
+  test::set_attr(pool, "kernel_shape", std::vector<std::int64_t>{3, 3});
+  test::set_attr(pool, "strides", std::vector<std::int64_t>{2, 2});
+  test::set_attr(pool, "pads", pad1);
+  test::set_attr(b.node("Conv", {"p", "w4"}, {"c"}, "c4"), "pads", pad1);
+  auto& last = b.node("MaxPool", {"c"}, {"y"}, "pool4");
+  test::set_attr(last, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  test::set_attr(last, "strides", std::vector<std::int64_t>{2, 2});
+  const auto path = dir / "stripes.onnx";
+  b.save(path);
+  return path;
+}
+
+TEST(RunCliRowTiling, ConvsPoolsAddsAndConcatMembersInStripesAreBitExact) {
+  const test::TempDir dir;
+  const std::string model = stripes_model(dir).string();
+  const auto run = [&](const std::string& extra) {
+    return workbench(fmt::format("run --hw {}/configs/v2_28.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR,
+                                 model, extra));
+  };
+  const CommandResult tiny = run("--set am_bytes=1KiB");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(tiny.out, m, std::regex("--set am_bytes=([0-9]+)"))) << tiny.out;
+  const std::uint64_t smallest = std::stoull(m[1]);
+  std::uint64_t previous_cycles = 0;
+  // From one-row stripes up to no stripes at all: bit-exact, and no slower with more AM.
+  for (const std::uint64_t am : {smallest, smallest * 2, std::uint64_t{4} << 20}) {
+    const std::string json = (dir / fmt::format("am{}.json", am)).string();
+    const CommandResult r = run(fmt::format("--set am_bytes={} --json {}", am, json));
+    ASSERT_EQ(r.exit_code, 0) << am << ": " << r.out;
+    const auto report = read_json(json);
+    EXPECT_EQ(report["verdict"], "bit-exact") << am;
+    EXPECT_EQ(report["totals"]["xdnn"]["layers_verified"], 6) << am;
+    const int tiled = report["totals"]["xdnn"]["row_tiled_layers"].get<int>();
+    if (am == smallest) {
+      EXPECT_EQ(tiled, 6) << "every layer touches a buffer kept in DDR at the smallest AM";
+    }
+    if (am == (std::uint64_t{4} << 20)) {
+      EXPECT_EQ(tiled, 0);
+    }
+    const std::uint64_t cycles = report["totals"]["cycles"].get<std::uint64_t>();
+    if (previous_cycles != 0) {
+      EXPECT_LE(cycles, previous_cycles) << am;
+    }
+    previous_cycles = cycles;
+  }
 }
 
 }  // namespace

@@ -93,6 +93,7 @@ class HandQGraph {
     node.lut_beta = beta;
   }
   void mul(const std::string& name, int a, int b, int out) { add(quant::QOpKind::Mul, name, {a, b}, out); }
+  void eltwise_add(const std::string& name, int a, int b, int out) { add(quant::QOpKind::Add, name, {a, b}, out); }
   // Average over the whole image (global average pool).
   void global_avgpool(const std::string& name, int in, int out) {
     const Shape& shape = graph_.tensor(in).shape;
