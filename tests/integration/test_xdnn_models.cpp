@@ -131,6 +131,41 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values("v3_96", "v2_28")),
     [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
 
+// Row tiling (#19): from 512 KiB to 8 MiB of AM on v2_28 the calibration networks compile
+// and stay bit-exact; latency and intermediate DDR traffic fall as AM grows (layers run in
+// row stripes at the small sizes, whole at 8 MiB).
+class XdnnAmSweep : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(XdnnAmSweep, LatencyFallsAsAmGrowsAndEverySizeIsBitExact) {
+  RunCommand command = run_command(GetParam(), "v2_28");
+  command.compile.quantize.calib_count = 2;
+  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
+  std::uint64_t previous_cycles = 0, previous_spill = 0;
+  for (const std::string am : {"512KiB", "1MiB", "2MiB", "8MiB"}) {
+    command.compile.overrides = {"am_bytes=" + am};
+    std::ostringstream log;
+    const report::RunReport r = run_xdnn(command, log);
+    EXPECT_EQ(r.verdict, "bit-exact") << am << "\n" << log.str();
+    const std::uint64_t spill = r.totals.specific.at("ddr_spill_bytes").get<std::uint64_t>();
+    const int tiled = r.totals.specific.at("row_tiled_layers").get<int>();
+    if (am == "512KiB") {
+      EXPECT_GT(tiled, 0);
+    }
+    if (am == "8MiB") {
+      EXPECT_EQ(tiled, 0);
+      EXPECT_EQ(spill, 0u);
+    }
+    if (previous_cycles != 0) {
+      EXPECT_LE(r.totals.cycles, previous_cycles) << am;
+      EXPECT_LE(spill, previous_spill) << am;
+    }
+    previous_cycles = r.totals.cycles;
+    previous_spill = spill;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Calibration, XdnnAmSweep, ::testing::Values("resnet50_v1", "googlenet_v1"));
+
 // Every optimisation off (and another allocator) changes the program, not the results.
 class XdnnOptimisationsOff : public ::testing::TestWithParam<std::string> {};
 
