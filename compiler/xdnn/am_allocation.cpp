@@ -287,9 +287,14 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
     const auto saved_in_ddr = in_ddr;
     const auto saved_spilled = spilled;
     const std::uint64_t saved_down = allocation.spill_download_bytes, saved_up = allocation.spill_upload_bytes;
-    if (!place_step(step, s, touched[s], needed)) {
-      // Fragmented: undo, move the step's resident buffers out of the way too, and place
-      // them largest first (they fit: the step was checked to fit AM).
+    // Fragmented: undo, then move the step's resident buffers out of the way too and place
+    // them largest first; failing that, empty AM first (they fit: the step was checked to).
+    std::vector<int> largest_first = touched[s];
+    std::stable_sort(largest_first.begin(), largest_first.end(), [&](int a, int b) { return size_of(a) > size_of(b); });
+    for (int attempt = 0; !place_step(step, s, attempt == 0 ? touched[s] : largest_first, needed); ++attempt) {
+      if (attempt == 2) {
+        throw std::logic_error("allocate_am: the step's buffers do not fit an empty AM although they were checked to");
+      }
       resident = saved_resident;
       has_data = saved_has_data;
       in_ddr = saved_in_ddr;
@@ -297,14 +302,11 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
       allocation.spill_download_bytes = saved_down;
       allocation.spill_upload_bytes = saved_up;
       step.before.clear();
-      for (const int b : touched[s]) {
-        if (resident.count(b) != 0) evict(step, b, s, true);
+      std::vector<int> moving;
+      for (const auto& [r, a] : resident) {
+        if (attempt == 1 || needed.count(r) != 0) moving.push_back(r);
       }
-      std::vector<int> largest_first = touched[s];
-      std::stable_sort(largest_first.begin(), largest_first.end(), [&](int a, int b) { return size_of(a) > size_of(b); });
-      if (!place_step(step, s, largest_first, needed)) {
-        throw std::logic_error("allocate_am: the step's buffers do not fit an empty AM although they were checked to");
-      }
+      for (const int r : moving) evict(step, r, s, needed.count(r) != 0);
     }
     for (const int b : touched[s]) {
       step.address[b] = resident[b];

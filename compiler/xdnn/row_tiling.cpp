@@ -113,7 +113,17 @@ class RowTiler {
     return sum;
   }
 
-  std::uint64_t least_bytes(int l) const { return fixed_bytes(l) + stripe_bytes(l, 1, 1); }
+  // A pool or an add takes every operand over the same rows: with an operand whole in AM it
+  // runs as one stripe (its DDR-resident operands come up whole).
+  bool one_stripe(int l) const {
+    const XLayer& layer = layer_at(l);
+    if (layer.kind == XLayerKind::Conv) return false;
+    return std::any_of(operands_.at(l).begin(), operands_.at(l).end(), [&](int b) { return !ddr_[static_cast<std::size_t>(b)]; });
+  }
+
+  std::uint32_t shortest_stripe(int l) const { return one_stripe(l) ? output_rows(graph_, layer_at(l)) : 1; }
+
+  std::uint64_t least_bytes(int l) const { return fixed_bytes(l) + stripe_bytes(l, shortest_stripe(l), 1); }
 
   bool eligible(int b) const {
     const Buffer& buffer = plan_.buffers[static_cast<std::size_t>(b)];
@@ -127,47 +137,19 @@ class RowTiler {
     });
   }
 
-  // The buffers that must leave AM with b: every operand of a pool or add touching them.
-  // Empty when one of them cannot.
-  std::set<int> closure(int b) const {
-    std::set<int> members{b};
-    std::vector<int> queue{b};
-    while (!queue.empty()) {
-      const int x = queue.back();
-      queue.pop_back();
-      if (!eligible(x)) return {};
-      const Buffer& buffer = plan_.buffers[static_cast<std::size_t>(x)];
-      std::vector<int> layers = buffer.readers;
-      layers.insert(layers.end(), buffer.writers.begin(), buffer.writers.end());
-      for (const int l : layers) {
-        if (layer_at(l).kind == XLayerKind::Conv) continue;
-        for (const int y : operands_.at(l)) {
-          if (members.insert(y).second) queue.push_back(y);
-        }
-      }
-    }
-    return members;
-  }
-
-  // Greedy: while a step does not fit even one output row at a time, its largest buffer
-  // that may (with its pool's or add's partners) leaves AM.
+  // Greedy: while a step does not fit even in its shortest stripes, its largest buffer that
+  // may leave AM does.
   void choose_ddr_resident() {
     for (;;) {
       const auto over = std::find_if(order_.begin(), order_.end(), [&](int l) { return least_bytes(l) > am_bytes_; });
       if (over == order_.end()) return;
       int best = -1;
-      std::set<int> best_closure;
       for (const int b : operands_.at(*over)) {
-        if (ddr_[static_cast<std::size_t>(b)]) continue;
-        std::set<int> c = closure(b);
-        if (c.empty()) continue;
-        if (best < 0 || size_of(b) > size_of(best)) {
-          best = b;
-          best_closure = std::move(c);
-        }
+        if (ddr_[static_cast<std::size_t>(b)] || !eligible(b)) continue;
+        if (best < 0 || size_of(b) > size_of(best)) best = b;
       }
       if (best < 0) fail(*over);
-      for (const int b : best_closure) ddr_[static_cast<std::size_t>(b)] = true;
+      ddr_[static_cast<std::size_t>(best)] = true;
     }
   }
 
@@ -175,7 +157,7 @@ class RowTiler {
     // The smallest AM: every buffer that may leave AM does, one row at a time.
     std::vector<bool> chosen = ddr_;
     for (std::size_t b = 0; b < ddr_.size(); ++b) {
-      if (!closure(static_cast<int>(b)).empty()) ddr_[b] = true;
+      if (eligible(static_cast<int>(b))) ddr_[b] = true;
     }
     std::uint64_t smallest = 0;
     for (const int x : order_) smallest = std::max(smallest, least_bytes(x));
@@ -184,13 +166,13 @@ class RowTiler {
     const std::string& name = names_[static_cast<std::size_t>(l)];
     if (smallest > static_cast<std::uint64_t>(kMaxAmBytes)) {
       throw UserError(fmt::format(
-          "layer '{}' needs {} bytes of AM even one output row at a time, more than any xDNN config can have (am_bytes "
+          "layer '{}' needs {} bytes of AM even in its shortest row stripes, more than any xDNN config can have (am_bytes "
           "is at most {} bytes); the layer cannot run on xDNN",
           name, need, kMaxAmBytes));
     }
     throw UserError(fmt::format(
-        "layer '{}' needs {} bytes of AM even one output row at a time (its buffers that cannot stay in DDR stay whole "
-        "in AM), but AM has {} bytes; the smallest AM that compiles this network is {} bytes (--set am_bytes={})",
+        "layer '{}' needs {} bytes of AM even in its shortest row stripes (a buffer that cannot stay in DDR stays "
+        "whole in AM), but AM has {} bytes; the smallest AM that compiles this network is {} bytes (--set am_bytes={})",
         name, need, am_bytes_, smallest, smallest));
   }
 
@@ -209,9 +191,10 @@ class RowTiler {
       }
     }
     std::uint32_t rows = 0, slots = 0;
+    const std::uint32_t shortest = shortest_stripe(l);
     for (const auto& [try_slots, reserve] :
          {std::pair<std::uint32_t, std::uint64_t>{2, across}, {1, across}, {2, 0}, {1, 0}}) {
-      for (std::uint32_t r = height; r >= 1 && rows == 0; --r) {
+      for (std::uint32_t r = height; r >= shortest && rows == 0; --r) {
         if (fixed + reserve + stripe_bytes(l, r, try_slots) <= am_bytes_) {
           rows = r;
           slots = try_slots;
@@ -219,7 +202,7 @@ class RowTiler {
       }
       if (rows != 0) break;
     }
-    if (rows == 0) throw std::logic_error("plan_row_tiling: a stripe of one row was checked to fit");
+    if (rows == 0) throw std::logic_error("plan_row_tiling: the shortest stripe was checked to fit");
     LayerTiling tiling;
     tiling.stripes = (height + rows - 1) / rows;
     tiling.rows_per_stripe = (height + tiling.stripes - 1) / tiling.stripes;

@@ -9,16 +9,17 @@
 // next stripe while the array computes this one.
 //
 // A DDR-resident buffer is touched only by convs on the array, standalone pools and
-// eltwise adds (the instructions that take row ranges); a pool's or an add's operands are
-// DDR-resident together (their instructions take all operands over the same rows). A
-// buffer that is streamed, replicated or one row high stays in AM.
+// eltwise adds (the instructions that take row ranges). A pool or an add takes all its
+// operands over the same rows, so one with an operand whole in AM runs as a single stripe
+// (its DDR-resident operands come up whole). A buffer that is streamed, replicated or one
+// row high stays in AM.
 //
 // Runs only where a step's own buffers exceed AM: a network that fits compiles as before.
 //
 // Pre: a BufferPlan and a schedule of its layers. Post: plan.buffers' DDR-resident buffers
 // marked (bytes 0), stripe buffers appended (read or written by their layer only),
 // plan.tiling set per tiled layer; or a UserError naming the layer that does not fit even
-// one output row at a time and the smallest AM that compiles the network.
+// in its shortest stripes and the smallest AM that compiles the network.
 
 #include <cstdint>
 #include <string>

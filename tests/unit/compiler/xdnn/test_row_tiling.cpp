@@ -141,7 +141,7 @@ TEST(RowTiling, BelowOneRowStripeTheErrorNamesTheSmallestAmThatCompiles) {
     FAIL() << "expected a UserError";
   } catch (const UserError& e) {
     const std::string message = e.what();
-    EXPECT_THAT(message, testing::HasSubstr("even one output row at a time"));
+    EXPECT_THAT(message, testing::HasSubstr("even in its shortest row stripes"));
     std::smatch m;
     ASSERT_TRUE(std::regex_search(message, m, std::regex("--set am_bytes=([0-9]+)"))) << message;
     const std::uint64_t smallest = std::stoull(m[1]);
