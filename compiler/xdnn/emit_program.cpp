@@ -542,18 +542,22 @@ class Emitter {
     const int input = resolve_alias(mapping_, node.inputs[0]);
     const int in_buffer = buffer_of(input);
     Region input_region;
-    Region output_region = am_region(layer.output, s);
-    if (plan_.buffers[static_cast<std::size_t>(in_buffer)].streamed) {
-      input_region = ddr_region(input);  // the tiling engine streams it from DDR
-      count_streamed_input(l, input_region);
-    } else {
-      input_region = am_region(input, s);
-    }
+    Region output_region;
     if (layer.on_host) {
-      // The host reads and writes DDR: bring the input out and the result back.
-      transfer({Transfer::Kind::Download, in_buffer, input_region.address(), false}, l);
+      // The host reads and writes DDR: bring the input out (unless it lives there) and the
+      // result back (below).
+      if (!ddr_resident(in_buffer)) {
+        transfer({Transfer::Kind::Download, in_buffer, allocation_.steps[s].address.at(in_buffer), false}, l);
+      }
       input_region = ddr_region(input);
       output_region = ddr_region(layer.output);
+    } else if (plan_.buffers[static_cast<std::size_t>(in_buffer)].streamed) {
+      input_region = ddr_region(input);  // the tiling engine streams it from DDR
+      count_streamed_input(l, input_region);
+      output_region = am_region(layer.output, s);
+    } else {
+      input_region = am_region(input, s);
+      output_region = am_region(layer.output, s);
     }
     for (std::size_t b = 0; b < cp.blocks.size(); ++b) {
       const Block& block = cp.blocks[b];
@@ -561,8 +565,8 @@ class Emitter {
       emit_conv_block(l, block, filter_address, input_region, output_region,
                       {{0, output_rows(graph_, layer)}, 0, 0});
     }
-    if (layer.on_host) {
-      const int out_buffer = buffer_of(layer.output);
+    const int out_buffer = buffer_of(layer.output);
+    if (layer.on_host && !ddr_resident(out_buffer)) {
       transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
     }
   }
@@ -840,7 +844,7 @@ class Emitter {
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.host_node)];
     for (const int input : node.inputs) {
       const int b = buffer_of(input);
-      transfer({Transfer::Kind::Download, b, allocation_.steps[s].address.at(b), false}, l);
+      if (!ddr_resident(b)) transfer({Transfer::Kind::Download, b, allocation_.steps[s].address.at(b), false}, l);
     }
     isa::xdnn::HostElementwise host;
     *host.mutable_a() = ddr_region(node.inputs[0]);
@@ -860,7 +864,9 @@ class Emitter {
     *instr.mutable_host_elementwise() = std::move(host);
     push(std::move(instr), Unit::Host, l);
     const int out_buffer = buffer_of(layer.output);
-    transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
+    if (!ddr_resident(out_buffer)) {
+      transfer({Transfer::Kind::Upload, out_buffer, allocation_.steps[s].address.at(out_buffer), false}, l);
+    }
   }
 
   void add_layer_record(int l, std::size_t s) {

@@ -54,7 +54,7 @@ class RowTiler {
     choose_ddr_resident();
     std::vector<int> tiled;
     for (const int l : order_) {
-      if (touches_ddr(l)) tiled.push_back(l);
+      if (touches_ddr(l) && !on_host(l)) tiled.push_back(l);
     }
     for (const int l : tiled) plan_stripes(l);
     for (std::size_t b = 0; b < ddr_.size(); ++b) {
@@ -105,7 +105,11 @@ class RowTiler {
     return most;
   }
 
+  // A layer on the host reads and writes DDR: its DDR-resident operands take no AM.
+  bool on_host(int l) const { return layer_at(l).on_host || layer_at(l).kind == XLayerKind::HostElementwise; }
+
   std::uint64_t stripe_bytes(int l, std::uint32_t per_stripe, std::uint32_t slots) const {
+    if (on_host(l)) return 0;
     std::uint64_t sum = 0;
     for (const int b : operands_.at(l)) {
       if (ddr_[static_cast<std::size_t>(b)]) sum += slots * size_with_rows(b, stripe_rows(l, b, per_stripe));
@@ -132,8 +136,8 @@ class RowTiler {
     layers.insert(layers.end(), buffer.writers.begin(), buffer.writers.end());
     return std::all_of(layers.begin(), layers.end(), [&](int l) {
       const XLayer& layer = layer_at(l);
-      return (layer.kind == XLayerKind::Conv && !layer.on_host) || layer.kind == XLayerKind::Pool ||
-             layer.kind == XLayerKind::Eltwise;
+      return layer.kind == XLayerKind::Conv || layer.kind == XLayerKind::Pool || layer.kind == XLayerKind::Eltwise ||
+             layer.kind == XLayerKind::HostElementwise;
     });
   }
 

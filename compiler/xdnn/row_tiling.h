@@ -8,8 +8,10 @@
 // they need not spill), two stripe buffers per operand so that the tiling engine moves the
 // next stripe while the array computes this one.
 //
-// A DDR-resident buffer is touched only by convs on the array, standalone pools and
-// eltwise adds (the instructions that take row ranges). A pool or an add takes all its
+// A DDR-resident buffer is touched only by convs, standalone pools, eltwise adds (the
+// instructions that take row ranges) and host layers (a Lut, Mul or Softmax, a conv on the
+// host: they read and write DDR anyway, so they run whole and their DDR-resident operands
+// take no AM and no transfer). A pool or an add takes all its
 // operands over the same rows, so one with an operand whole in AM runs as a single stripe
 // (its DDR-resident operands come up whole). A buffer that is streamed, replicated or one
 // row high stays in AM.
