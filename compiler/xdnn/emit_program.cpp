@@ -647,9 +647,11 @@ class Emitter {
           throw std::logic_error("emit_tiled: only convs, pools and adds touch DDR-resident buffers (row_tiling)");
       }
       if (striped_output) {
+        // The layer's own channels of a concat buffer; every copy of a replicated one.
         const isa::xdnn::TensorLayout slice = tensor_layout(graph_, mapping_, plan_, layer.output);
+        const bool whole = slice.channel_offset() == 0 && slice.channels() * slice.replication() == slice.buffer_channels();
         push_copies(home_copies(false, output_buffer, output_region.address(), out, slice.channel_offset(),
-                                slice.channel_offset() + slice.channels()),
+                                whole ? slice.buffer_channels() : slice.channel_offset() + slice.channels()),
                     false, !plan_.buffers[static_cast<std::size_t>(output_buffer)].network_output, l);
       }
     }

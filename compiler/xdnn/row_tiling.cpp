@@ -131,7 +131,7 @@ class RowTiler {
 
   bool eligible(int b) const {
     const Buffer& buffer = plan_.buffers[static_cast<std::size_t>(b)];
-    if (buffer.streamed || buffer.replication != 1 || buffer.height < 2) return false;
+    if (buffer.streamed || buffer.height < 2) return false;
     std::vector<int> layers = buffer.readers;
     layers.insert(layers.end(), buffer.writers.begin(), buffer.writers.end());
     return std::all_of(layers.begin(), layers.end(), [&](int l) {

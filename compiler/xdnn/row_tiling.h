@@ -13,8 +13,8 @@
 // host: they read and write DDR anyway, so they run whole and their DDR-resident operands
 // take no AM and no transfer). A pool or an add takes all its
 // operands over the same rows, so one with an operand whole in AM runs as a single stripe
-// (its DDR-resident operands come up whole). A buffer that is streamed, replicated or one
-// row high stays in AM.
+// (its DDR-resident operands come up whole). A buffer that is streamed or one row high stays
+// in AM.
 //
 // Runs only where a step's own buffers exceed AM: a network that fits compiles as before.
 //

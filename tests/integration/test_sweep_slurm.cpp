@@ -66,7 +66,7 @@ std::map<std::string, Record> records(const std::string& db_path) {
 
 TEST_F(SlurmSweep, YieldsTheSameRecordsAsTheLocalExecutor) {
   const test::TempDir dir;
-  const auto spec = write_spec(dir, "small", "16KiB, 1MiB, 2MiB");
+  const auto spec = write_spec(dir, "small", "4KiB, 1MiB, 2MiB");
   const std::string local = (dir / "local.db").string(), slurm = (dir / "slurm.db").string();
   const CommandResult l = test::workbench(fmt::format("sweep {} --db {} -j 2", spec.string(), local));
   ASSERT_EQ(l.exit_code, 0) << l.out;
@@ -80,7 +80,7 @@ TEST_F(SlurmSweep, YieldsTheSameRecordsAsTheLocalExecutor) {
   EXPECT_EQ(a, b);
   std::size_t failed = 0;
   for (const auto& [key, r] : a) failed += r.status == "failed";
-  EXPECT_GE(failed, 1u);  // 16 KiB of AM: recorded as failed by the array task, as locally
+  EXPECT_GE(failed, 1u);  // 4 KiB of AM: recorded as failed by the array task, as locally
 
   // collect is idempotent; status reads the database and Slurm.
   const CommandResult collect = test::workbench(fmt::format("sweep collect {}", slurm));

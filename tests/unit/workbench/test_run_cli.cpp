@@ -372,8 +372,8 @@ TEST(RunCliRowTiling, ConvsPoolsAddsAndConcatMembersInStripesAreBitExact) {
 
 // A swish between two convs (x * sigmoid(x): a Lut and a Mul on the host model): below the
 // AM its buffers need, they stay in DDR, where the host reads and writes them anyway, and
-// the convs stream their rows. (v2_28: on v3_96 the second conv's 32-channel input would be
-// replicated across the AM word, and a replicated buffer stays in AM.)
+// the convs stream their rows. On v3_96 the second conv's 32-channel input is replicated
+// across the AM word: it goes to DDR with all its copies.
 TEST(RunCliRowTiling, HostLayersReadAndWriteBuffersKeptInDdr) {
   const test::TempDir dir;
   test::OnnxBuilder b;
@@ -387,20 +387,22 @@ TEST(RunCliRowTiling, HostLayersReadAndWriteBuffersKeptInDdr) {
   test::set_attr(b.node("Conv", {"m", "w2"}, {"y"}, "c2"), "pads", pad1);
   const auto model = dir / "swish.onnx";
   b.save(model);
-  const auto run = [&](const std::string& extra) {
-    return workbench(fmt::format("run --hw {}/configs/v2_28.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR,
-                                 model.string(), extra));
-  };
-  const std::string roomy_json = (dir / "roomy.json").string(), small_json = (dir / "small.json").string();
-  ASSERT_EQ(run("--json " + roomy_json).exit_code, 0);
-  const CommandResult small = run("--set am_bytes=96KiB --json " + small_json);
-  ASSERT_EQ(small.exit_code, 0) << small.out;
-  const auto roomy = read_json(roomy_json), tiled = read_json(small_json);
-  EXPECT_EQ(roomy["totals"]["xdnn"]["row_tiled_layers"], 0);
-  EXPECT_EQ(tiled["verdict"], "bit-exact");
-  EXPECT_EQ(tiled["totals"]["xdnn"]["layers_verified"], roomy["totals"]["xdnn"]["layers_verified"]);
-  EXPECT_EQ(tiled["totals"]["xdnn"]["row_tiled_layers"], 2);  // the convs; the host layers run whole from DDR
-  EXPECT_GE(tiled["totals"]["xdnn"]["ddr_resident_buffers"].get<int>(), 2);
+  for (const std::string hw : {"v2_28", "v3_96"}) {
+    const auto run = [&](const std::string& extra) {
+      return workbench(fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw,
+                                   model.string(), extra));
+    };
+    const std::string roomy_json = (dir / "roomy.json").string(), small_json = (dir / "small.json").string();
+    ASSERT_EQ(run("--json " + roomy_json).exit_code, 0) << hw;
+    const CommandResult small = run("--set am_bytes=96KiB --json " + small_json);
+    ASSERT_EQ(small.exit_code, 0) << hw << ": " << small.out;
+    const auto roomy = read_json(roomy_json), tiled = read_json(small_json);
+    EXPECT_EQ(roomy["totals"]["xdnn"]["row_tiled_layers"], 0) << hw;
+    EXPECT_EQ(tiled["verdict"], "bit-exact") << hw;
+    EXPECT_EQ(tiled["totals"]["xdnn"]["layers_verified"], roomy["totals"]["xdnn"]["layers_verified"]) << hw;
+    EXPECT_EQ(tiled["totals"]["xdnn"]["row_tiled_layers"], 2) << hw;  // the convs; the host layers run whole from DDR
+    EXPECT_GE(tiled["totals"]["xdnn"]["ddr_resident_buffers"].get<int>(), 2) << hw;
+  }
 }
 
 }  // namespace

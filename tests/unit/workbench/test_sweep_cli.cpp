@@ -51,17 +51,17 @@ std::string configs(const std::string& names) {
 
 TEST(SweepCli, RunsResumesShowsExportsAndReports) {
   const test::TempDir dir;
-  // 16 KiB of AM cannot hold even one row stripe of the tiny ResNet's layers on 96 rows: that
+  // 4 KiB of AM cannot hold even one row stripe of the tiny ResNet's layers on 96 rows: that
   // point fails (exit 2, the reason recorded) and the sweep goes on.
   const auto spec = write_spec(dir, "mini", configs("v3_96") +
-                                                "mode: verify\nquantization: {calib_count: 2}\naxes:\n  am_bytes: [16KiB, 2MiB]\n"
+                                                "mode: verify\nquantization: {calib_count: 2}\naxes:\n  am_bytes: [4KiB, 2MiB]\n"
                                                 "  array.rows: [32, 96]\n");
   const std::string db = (dir / "mini.db").string();
   const CommandResult run = workbench(fmt::format("sweep {} --db {} -j 2", spec.string(), db));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_THAT(run.out, HasSubstr("4 points, 0 already stored, 4 to run (verify mode)"));
   EXPECT_THAT(run.out, HasSubstr("[4/4]"));  // plain progress lines: not a terminal
-  EXPECT_THAT(run.out, HasSubstr("FAILED tiny_resnet v3_96 am_bytes=16KiB array.rows=96"));
+  EXPECT_THAT(run.out, HasSubstr("FAILED tiny_resnet v3_96 am_bytes=4KiB array.rows=96"));
   EXPECT_THAT(run.out, HasSubstr("sweep mini: 4 points: 3 done, 1 failed"));
   EXPECT_TRUE(std::filesystem::is_directory(dir / "mini.sweep" / "models"));
   EXPECT_TRUE(std::filesystem::is_empty(dir / "mini.sweep" / "results"));  // every result imported
