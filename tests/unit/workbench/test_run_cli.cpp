@@ -25,9 +25,18 @@ using test::workload;
 using testing::HasSubstr;
 using testing::Not;
 
+// `workbench run` arguments for the model file `path` on configs/<hw>.yaml, two calibration
+// inputs, no table.
+std::string run_file_args(const std::string& path, const std::string& hw, const std::string& extra) {
+  return fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw, path, extra);
+}
+
+CommandResult run_file(const std::string& path, const std::string& hw, const std::string& extra) {
+  return workbench(run_file_args(path, hw, extra));
+}
+
 std::string run_args(const std::string& model, const std::string& hw, const std::string& extra = "") {
-  return fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw,
-                     workload(model), extra);
+  return run_file_args(workload(model), hw, extra);
 }
 
 class RunCli : public ::testing::TestWithParam<std::string> {};
@@ -252,10 +261,7 @@ std::filesystem::path skip_model(const test::TempDir& dir) {
 TEST(RunCliSpill, ShrinkingAmSpillsThenTilesAndStaysBitExactUntilNothingFits) {
   const test::TempDir dir;
   const std::string model = skip_model(dir).string();
-  const auto run = [&](const std::string& extra) {
-    return workbench(fmt::format("run --hw {}/configs/v3_96.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR,
-                                 model, extra));
-  };
+  const auto run = [&](const std::string& extra) { return run_file(model, "v3_96", extra); };
   const std::string big = (dir / "big.json").string();
   ASSERT_EQ(run("--json " + big).exit_code, 0);
   const auto roomy = read_json(big);
@@ -338,10 +344,7 @@ std::filesystem::path stripes_model(const test::TempDir& dir) {
 TEST(RunCliRowTiling, ConvsPoolsAddsAndConcatMembersInStripesAreBitExact) {
   const test::TempDir dir;
   const std::string model = stripes_model(dir).string();
-  const auto run = [&](const std::string& extra) {
-    return workbench(fmt::format("run --hw {}/configs/v2_28.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR,
-                                 model, extra));
-  };
+  const auto run = [&](const std::string& extra) { return run_file(model, "v2_28", extra); };
   const CommandResult tiny = run("--set am_bytes=1KiB");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(tiny.out, m, std::regex("--set am_bytes=([0-9]+)"))) << tiny.out;
@@ -388,10 +391,7 @@ TEST(RunCliRowTiling, HostLayersReadAndWriteBuffersKeptInDdr) {
   const auto model = dir / "swish.onnx";
   b.save(model);
   for (const std::string hw : {"v2_28", "v3_96"}) {
-    const auto run = [&](const std::string& extra) {
-      return workbench(fmt::format("run --hw {}/configs/{}.yaml {} --calib-count 2 --quiet {}", WB_TEST_SOURCE_DIR, hw,
-                                   model.string(), extra));
-    };
+    const auto run = [&](const std::string& extra) { return run_file(model.string(), hw, extra); };
     const std::string roomy_json = (dir / "roomy.json").string(), small_json = (dir / "small.json").string();
     ASSERT_EQ(run("--json " + roomy_json).exit_code, 0) << hw;
     const CommandResult small = run("--set am_bytes=96KiB --json " + small_json);
