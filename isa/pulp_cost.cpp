@@ -128,6 +128,38 @@ Work depthwise_work(std::uint64_t channels, const KernelCall& call, const Kernel
   return w;
 }
 
+// The plane depthwise kernel (docs/pulp.md, "Plane depthwise"): the border of the core's plane is
+// zeroed once per call (one store per cycle: a word per 4 bytes of a pad row, a byte per pad
+// column of an input row), then per channel the gather, the filter and the output rows.
+Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const KernelCycles& k) {
+  Work w;
+  if (channels == 0) return w;
+  const std::uint64_t h_in = call.h_in(), w_in = call.w_in(), h_out = call.h_out(), w_out = call.w_out();
+  const std::uint64_t pitch = depthwise_plane_pitch(w_in + call.pad_left() + call.pad_right());
+  const auto c = [](int count) { return static_cast<std::uint64_t>(count); };
+  const std::uint64_t per_output = c(k.requant_per_output + k.plane_accumulator_init);
+  std::uint64_t row_cycles = c(k.row_overhead), row_loads = 0;
+  if (call.stride_w() == 1) {
+    // 4 outputs per step from the words at 4j and 4j + 4 of each kernel row; a leftover output
+    // loads its window's word wherever it starts (misaligned) and makes one dot product per row.
+    const std::uint64_t steps = w_out / 4, left = w_out % 4;
+    row_cycles += steps * (3 * c(k.plane_s1_row_step) + 4 * per_output) +
+                  left * (3 * (c(k.misaligned_load) + 1) + per_output);
+    row_loads += steps * (3 * 2 + 4 * 2) + left * (3 + 2);
+  } else {
+    // 2 outputs per step from the words at 4j and 4j + 4; a leftover output's window starts at
+    // an aligned word (4j), one load and one dot product per row.
+    const std::uint64_t steps = w_out / 2, left = w_out % 2;
+    row_cycles += steps * (3 * c(k.plane_s2_row_step) + 2 * per_output) + left * (3 * 2 + per_output);
+    row_loads += steps * (3 * 2 + 2 * 2) + left * (3 + 2);
+  }
+  const std::uint64_t per_channel = h_in * w_in * c(k.depthwise_gather_byte) + h_in * c(k.plane_row_setup) +
+                                    c(k.plane_filter_setup + k.depthwise_channel_overhead) + h_out * row_cycles;
+  const std::uint64_t border = (call.pad_top() + call.pad_bottom()) * pitch / 4 + h_in * (call.pad_left() + call.pad_right());
+  w.add(border + channels * per_channel, channels * (h_in * w_in + 3 + h_out * row_loads));
+  return w;
+}
+
 Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycles& k) {
   Work w;
   if (outputs == 0) return w;
@@ -225,7 +257,9 @@ Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& 
           return matmul_work(rows * w, passes_of(0, c, groups, per_group), rows, call, im2col, k);
         }
       }
-    case KERNEL_DEPTHWISE: return depthwise_work(share(c, ceil_div(c, n), core), call, k);
+    case KERNEL_DEPTHWISE:
+      return call.depthwise_plane() ? depthwise_plane_work(share(c, ceil_div(c, n), core), call, k)
+                                    : depthwise_work(share(c, ceil_div(c, n), core), call, k);
     case KERNEL_LINEAR: return linear_work(share(c, ceil_div(c, n), core), call, k);
     default:
       if (call.parallel() == PARALLEL_CO && call.kind() != KERNEL_SOFTMAX) {
@@ -268,6 +302,16 @@ KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores, 
   }
   cost.cycles = static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + slowest;
   return cost;
+}
+
+bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w) {
+  return k_h == 3 && k_w == 3 && stride_h == stride_w && (stride_h == 1 || stride_h == 2);
+}
+
+std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in) { return ceil_div(padded_w_in, 4) * 4; }
+
+std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in) {
+  return padded_h_in * depthwise_plane_pitch(padded_w_in) + 4;
 }
 
 double loads_per_cycle(const KernelCost& cost) {

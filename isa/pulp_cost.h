@@ -43,6 +43,16 @@ struct KernelCycles {
   int depthwise_dot_word = 3;        // 2 word loads + 1 pv.sdotsp.b
   int depthwise_pixel_overhead = 8;
   int depthwise_channel_overhead = 20;
+  // Plane depthwise (KernelCall.depthwise_plane: 3x3 window, stride 1 or 2; docs/pulp.md,
+  // "Plane depthwise"). Per channel the core gathers its input into a zero-bordered plane in its
+  // scratch (depthwise_gather_byte per byte, plus plane_row_setup per input row), loads the
+  // filter, then walks each output row with two aligned word loads per kernel row per step.
+  int plane_row_setup = 2;         // per input row gathered: lp.setup, destination skip over the pad columns
+  int plane_filter_setup = 12;     // per channel: 3 filter-row lw at 9-byte offsets (misaligned: 2 each), the 4th byte cleared (3 and), the 1-byte-shifted copies (3 slli)
+  int plane_s1_row_step = 7;       // stride 1, one kernel row of 4 outputs: 2 lw, pv.shuffle2.b (the word 2 bytes on), 4 pv.sdotusp.b
+  int plane_s2_row_step = 5;       // stride 2, one kernel row of 2 outputs: 2 lw, pv.shuffle2.b, 2 pv.sdotusp.b
+  int plane_accumulator_init = 1;  // per output: the bias moved into its accumulator (mv)
+  int misaligned_load = 2;         // a word load at an address not a multiple of 4: two TCDM accesses
   // Linear (outputs across cores): 2 neurons per loop, per 4 inputs 3 loads + 2 dot products.
   int linear_2_iteration = 5;
   int linear_output_overhead = 8;
@@ -118,6 +128,13 @@ struct KernelCost {
 // the division pass.
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
                        const KernelCycles& counts = KernelCycles{});
+
+// The plane depthwise kernel applies to a depthwise call with a 3x3 window and equal strides of 1
+// or 2; its per-core scratch holds one channel's input plane with its padding, rows rounded up
+// to words (aligned loads), plus a word that a row's last load may read past the plane.
+bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w);
+std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in);
+std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in);
 
 // Extra cycles the cores lose when the cluster DMA writes L1 for `dma_busy_cycles` of a
 // kernel that issues `loads_per_cycle` loads per core per cycle: the DMA occupies

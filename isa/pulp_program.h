@@ -15,8 +15,9 @@ namespace wb::isa::pulp {
 // 2: Layer.output_pixel_bytes (concat slices); 3: KERNEL_GROUPED_CONV and KernelCall.groups;
 // 4: KERNEL_LUT (its table at KernelCall.weights), KERNEL_MUL and KernelCall.b_h/b_w/b_c;
 // 5: KERNEL_GATHER (its index table at KernelCall.weights); 6: KERNEL_SOFTMAX (its exp table at
-// KernelCall.weights); 7: ProgramHeader's payload and model digests.
-inline constexpr std::uint32_t kPulpFormatVersion = 7;
+// KernelCall.weights); 7: ProgramHeader's payload and model digests; 8: KernelCall.depthwise_plane
+// (the plane depthwise kernel) and Layer.l3_prefetch in pieces, each waited for when first read.
+inline constexpr std::uint32_t kPulpFormatVersion = 8;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax" ("unknown" otherwise).

@@ -44,7 +44,7 @@ void Channels::reset(const PulpParams& hw) {
   dma_in.reset(hw.dma_outstanding_transfers);
   dma_out.reset(hw.dma_outstanding_transfers);
   udma.reset(1);
-  weight_prefetch_done = 0;
+  weight_prefetch_pending.clear();
   weight_prefetch.clear();
 }
 
@@ -74,21 +74,39 @@ class LayerRun {
     return done;
   }
 
+  // One uDMA copy; when it lands.
+  std::uint64_t l3_copy(const DmaCopy& copy, bool into_l2, std::size_t step) {
+    const std::uint64_t cycles = l3_cycles(copy, hw_);
+    const auto [start, end] = ch_.udma.schedule(clock_.now(), cycles, 0);
+    transfers_.push_back({Track::Udma, start, start + cycles, copy_bytes(copy)});
+    (into_l2 ? t_.l3_bytes_in : t_.l3_bytes_out) += copy_bytes(copy);
+    t_.l3_busy_cycles += cycles;
+    clock_.copied(copy, Track::Udma, start, end, step);
+    return end;
+  }
+
   // uDMA copies; the cluster waits for them when `blocking`.
   std::uint64_t l3(const google::protobuf::RepeatedPtrField<DmaCopy>& copies, bool blocking, bool into_l2,
                    std::size_t step) {
     std::uint64_t done = 0;
-    for (const auto& copy : copies) {
-      const std::uint64_t cycles = l3_cycles(copy, hw_);
-      const auto [start, end] = ch_.udma.schedule(clock_.now(), cycles, 0);
-      done = std::max(done, end);
-      transfers_.push_back({Track::Udma, start, start + cycles, copy_bytes(copy)});
-      (into_l2 ? t_.l3_bytes_in : t_.l3_bytes_out) += copy_bytes(copy);
-      t_.l3_busy_cycles += cycles;
-      clock_.copied(copy, Track::Udma, start, end, step);
-    }
+    for (const auto& copy : copies) done = std::max(done, l3_copy(copy, into_l2, step));
     if (blocking) wait(done, t_.l3_cycles);
     return done;
+  }
+
+  // Before L2 -> L1 copies: the wait for this layer's prefetched weights they read.
+  void wait_for_prefetched(const google::protobuf::RepeatedPtrField<DmaCopy>& copies) {
+    for (const auto& copy : copies) {
+      if (copy.source_memory() != MEMORY_L2 || copy_bytes(copy) == 0) continue;
+      const std::uint64_t rows = std::max<std::uint64_t>(copy.rows(), 1);
+      const std::uint64_t begin = copy.source();
+      const std::uint64_t end = begin + (rows - 1) * copy.source_row_stride() +
+                                (std::max<std::uint64_t>(copy.count(), 1) - 1) * copy.source_stride() +
+                                copy.chunk_bytes();
+      for (const PendingL2Write& w : pending_) {
+        if (w.begin < end && begin < w.end) wait(w.done, t_.l3_cycles);
+      }
+    }
   }
 
   void wait(std::uint64_t until, std::uint64_t& account) {
@@ -125,13 +143,20 @@ class LayerRun {
 
   LayerTiming run(const Layer& layer) {
     t_.start = clock_.now();
-    // This layer's weights, loaded by the uDMA while the previous layer ran.
-    wait(ch_.weight_prefetch_done, t_.l3_cycles);
+    // This layer's weights, loaded by the uDMA while the previous layer ran: the first copy
+    // before anything starts (all of them when they are one copy, as DORY's), the others
+    // before the first L2 -> L1 copy that reads them.
+    pending_ = std::move(ch_.weight_prefetch_pending);
+    ch_.weight_prefetch_pending.clear();
+    if (!pending_.empty()) wait(pending_.front().done, t_.l3_cycles);
     transfers_ = std::move(ch_.weight_prefetch);
     ch_.weight_prefetch.clear();
     if (layer.l3_prefetch_size() > 0) {
       const std::size_t own = transfers_.size();
-      ch_.weight_prefetch_done = l3(layer.l3_prefetch(), false, true, 0);
+      for (const auto& copy : layer.l3_prefetch()) {
+        const std::uint64_t done = l3_copy(copy, true, 0);
+        ch_.weight_prefetch_pending.push_back({copy.destination(), copy.destination() + copy_bytes(copy), done});
+      }
       ch_.weight_prefetch.assign(transfers_.begin() + static_cast<std::ptrdiff_t>(own), transfers_.end());
       transfers_.resize(own);
     }
@@ -146,7 +171,9 @@ class LayerRun {
         l3(step.l3_load(), true, true, i);
       }
       if (step.l3_prefetch_size() > 0) chunk_prefetch_done = l3(step.l3_prefetch(), false, true, i);
+      wait_for_prefetched(step.load());
       const std::uint64_t loaded = issue(step.load(), true, i);
+      wait_for_prefetched(step.prefetch());
       const std::uint64_t prefetched = issue(step.prefetch(), true, i);
       std::uint64_t ready = std::max(loaded, previous_prefetch);
       if (i >= 2) ready = std::max(ready, written_upto[i - 2]);
@@ -161,8 +188,10 @@ class LayerRun {
       previous_prefetch = prefetched;
       ++t_.tiles;
     }
-    // The layer ends when its last write-back has landed.
+    // The layer ends when its last write-back has landed (and, in a program whose tiles read
+    // only some of the prefetched weights, when the rest has).
     wait(drained(), t_.dma_wait_cycles);
+    for (const PendingL2Write& w : pending_) wait(w.done, t_.l3_cycles);
     t_.end = clock_.now();
     add_channel_bounds();
     return t_;
@@ -187,6 +216,7 @@ class LayerRun {
   Clock& clock_;
   LayerTiming t_;
   std::vector<Transfer> transfers_;  // this layer's, for its channel bounds
+  std::vector<PendingL2Write> pending_;  // its weights the previous layer prefetched
 };
 
 // The tiler's clock: time is a number, a kernel call takes its cost.

@@ -42,11 +42,19 @@ struct Transfer {
   std::uint64_t begin = 0, end = 0, bytes = 0;
 };
 
+// L2 bytes [begin, end) a uDMA copy writes, landed at `done`.
+struct PendingL2Write {
+  std::uint64_t begin = 0, end = 0, done = 0;
+};
+
 // The cluster's channels and the uDMA prefetch in flight, carried from layer to layer.
 struct Channels {
   DmaChannel dma_in, dma_out, udma;
-  std::uint64_t weight_prefetch_done = 0;
-  std::vector<Transfer> weight_prefetch;  // the next layer's weights, issued by the layer before
+  // The next layer's weights, issued by the layer before, one entry per copy in issue order:
+  // the next layer waits for the first before it starts and for each other one before an
+  // L2 -> L1 copy that reads its bytes (isa/pulp.proto, Layer.l3_prefetch).
+  std::vector<PendingL2Write> weight_prefetch_pending;
+  std::vector<Transfer> weight_prefetch;  // their transfers, for the next layer's channel bounds
   void reset(const PulpParams& hw);
 };
 

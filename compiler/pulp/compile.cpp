@@ -53,6 +53,7 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
                                 {"c_in", t.tile_c_in()}}},
                       {"tiles", t.tiles()},
                       {"parallel", parallel_name(t.parallel())},
+                      {"depthwise_plane", t.depthwise_plane()},
                       {"l1_bytes", t.l1_total_bytes()},
                       {"l3_chunks", t.l3_chunks()},
                       {"output_memory", memory_name(layer.output_memory())},
@@ -140,9 +141,10 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
                           ? fmt::format(" (a channel slice of a concat's tensor, pixels {} B apart)",
                                         layer.output_pixel_bytes())
                           : "");
-    os << fmt::format("  L2-L1: tile C_out {}{} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}\n",
+    os << fmt::format("  L2-L1: tile C_out {}{} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}{}\n",
                       t.tile_c_out(), tile_groups, t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(), first.h_in(),
-                      first.w_in(), first.c_in(), parallel_name(t.parallel()));
+                      first.w_in(), first.c_in(), parallel_name(t.parallel()),
+                      t.depthwise_plane() ? ", plane kernel" : "");
     os << fmt::format("  L1: input {} B, output {} B, weights+bias {} B, im2col {} B, constants {} B = {} B ({:.1f}% of "
                       "{} B)\n",
                       t.l1_input_bytes(), t.l1_output_bytes(), t.l1_weight_bytes(), t.l1_im2col_bytes(),

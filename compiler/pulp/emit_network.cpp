@@ -298,7 +298,7 @@ class LayerEmitter {
 
   isa::pulp::KernelCall kernel_call(const TileGeometry& g, const TileAddresses& at) const {
     const quant::QNode& node = graph_.nodes[static_cast<std::size_t>(layer_.node)];
-    isa::pulp::KernelCall call = tile_kernel_call(lp_.shape, g, lp_.tile.parallel, at);
+    isa::pulp::KernelCall call = tile_kernel_call(lp_.shape, g, lp_.tile.parallel, at, lp_.tile.depthwise_plane);
     call.set_input_signed(graph_.tensor(layer_.inputs[0]).is_signed);
     call.set_output_signed(graph_.tensor(layer_.output).is_signed);
     call.set_has_bias(lp_.has_weights);
@@ -366,6 +366,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   tiling.set_l1_total_bytes(lp.tile.total_bytes);
   tiling.set_objective(objective_name(objective));
   tiling.set_parallel(lp.tile.parallel);
+  tiling.set_depthwise_plane(lp.tile.depthwise_plane);
   tiling.set_predicted_cycles(lp.tile.predicted_cycles);
   tiling.set_l3_chunks(lp.chunks());
   tiling.set_chunk_h_out(lp.chunk_h_out);
@@ -373,15 +374,51 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   return out;
 }
 
+namespace {
+
+// Streamed weight pieces hold whole output channels and at least this many bytes: the uDMA's
+// per-transfer latency (l3_latency_cycles, 100 on gap8) is then about 1% of a piece's time.
+constexpr std::uint64_t kWeightPieceBytes = 8192;
+
+// The next layer's weights and bias as the layer before prefetches them into its L2 buffer.
+// tiler=dory: DORY's one copy, waited for before the layer starts. tiler=cost, when the layer
+// has several output-channel tiles: streamed, the bias first (every tile reads it), then the
+// weights in pieces of whole output-channel tiles in the order the tiles read them, each waited
+// for only by the first tile that reads it. A layer whose first tile reads every channel, or
+// whose weights make one piece, keeps the one copy: pieces would only add the uDMA's latency
+// per transfer.
+std::vector<DmaCopy> weight_prefetch_copies(const LayerPlan& next, TilerObjective tiler) {
+  const std::uint64_t channels = next.shape.c_out, per_channel = next.weights_per_channel;
+  const std::uint64_t tile = std::max<std::uint64_t>(next.tile.c_out, 1);
+  const std::uint64_t tiles_per_piece =
+      std::max<std::uint64_t>(1, (kWeightPieceBytes + tile * per_channel - 1) / std::max<std::uint64_t>(tile * per_channel, 1));
+  const std::uint64_t piece = tiles_per_piece * tile;  // output channels
+  if (tiler == TilerObjective::Dory || next.tile.tiles_c <= 1 || channels <= piece) {
+    return {linear_copy(isa::pulp::MEMORY_L3, next.weights_l3, isa::pulp::MEMORY_L2, next.weights_address,
+                        next.weights_buffer_bytes)};
+  }
+  const std::uint64_t weight_bytes = channels * per_channel;
+  std::vector<DmaCopy> copies{linear_copy(isa::pulp::MEMORY_L3, next.weights_l3 + weight_bytes, isa::pulp::MEMORY_L2,
+                                          next.weights_address + weight_bytes, next.weights_buffer_bytes - weight_bytes)};
+  for (std::uint64_t c = 0; c < channels; c += piece) {
+    const std::uint64_t bytes = std::min(piece, channels - c) * per_channel;
+    copies.push_back(linear_copy(isa::pulp::MEMORY_L3, next.weights_l3 + c * per_channel, isa::pulp::MEMORY_L2,
+                                 next.weights_address + c * per_channel, bytes));
+  }
+  return copies;
+}
+
+}  // namespace
+
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
                   const CompileOptions& options, isa::pulp::Network& network) {
   for (std::size_t i = 0; i < mapping.layers.size(); ++i) {
     isa::pulp::Layer& out = *network.add_layers();
     out = emit_layer(graph, mapping.layers[i], plan.layers[i], plan, options.tiler);
     if (i + 1 < mapping.layers.size() && plan.layers[i + 1].weights_prefetched) {
-      const LayerPlan& next = plan.layers[i + 1];
-      *out.add_l3_prefetch() = linear_copy(isa::pulp::MEMORY_L3, next.weights_l3, isa::pulp::MEMORY_L2,
-                                           next.weights_address, next.weights_buffer_bytes);
+      for (const DmaCopy& copy : weight_prefetch_copies(plan.layers[i + 1], options.tiler)) {
+        *out.add_l3_prefetch() = copy;
+      }
     }
   }
   for (const int t : graph.inputs) *network.add_inputs() = io_tensor(graph.tensor(t), plan.homes.at(t));

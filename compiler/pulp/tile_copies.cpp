@@ -57,7 +57,7 @@ TileAddresses costing_addresses(const LayerShape& s) {
 }
 
 isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& g, isa::pulp::Parallel parallel,
-                                       const TileAddresses& at) {
+                                       const TileAddresses& at, bool depthwise_plane) {
   isa::pulp::KernelCall call;
   call.set_kind(s.kind);
   call.set_parallel(parallel);
@@ -82,6 +82,7 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_pad_left(g.cols.pad_before);
   call.set_pad_right(g.cols.pad_after);
   if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) call.set_groups(g.c_size / s.group_c_out());
+  call.set_depthwise_plane(depthwise_plane);
   if (s.kind == isa::pulp::KERNEL_MUL) {
     call.set_b_h(s.b_h == 1 ? 1 : g.rows.out_size);
     call.set_b_w(s.b_w == 1 ? 1 : g.cols.out_size);

@@ -52,8 +52,9 @@ TileAddresses costing_addresses(const LayerShape& shape);
 
 // The kernel call of a tile (L1 addresses from `at`; requant and signedness are the caller's).
 // A tile of some of a standard convolution's input channels accumulates partial sums.
+// `depthwise_plane`: a depthwise tile runs the plane kernel (TileChoice::depthwise_plane).
 isa::pulp::KernelCall tile_kernel_call(const LayerShape& shape, const TileGeometry& g, isa::pulp::Parallel parallel,
-                                       const TileAddresses& at = {});
+                                       const TileAddresses& at = {}, bool depthwise_plane = false);
 
 // L2 -> L1 copies of a tile's input(s) (when `input`: ADD's second operand alike, MUL's the
 // slice of its broadcast operand the tile reads) and weights + bias (when `weights`; a LUT's

@@ -212,7 +212,10 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
     t.weight_bytes = db * t.c_out * window;
     t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
     t.constant_bytes = db * 8 * std::uint64_t{t.c_out};
-    t.im2col_bytes = n * (s.k_h * (h_in + s.pad_top + s.pad_bottom) + s.k_h);
+    t.im2col_bytes = t.depthwise_plane
+                         ? n * isa::pulp::depthwise_plane_scratch_bytes(input_extent(t.h_out, s.k_h, s.stride_h),
+                                                                        input_extent(t.w_out, s.k_w, s.stride_w))
+                         : n * (s.k_h * (h_in + s.pad_top + s.pad_bottom) + s.k_h);
   } else if (table_bytes(s) > 0) {
     t.weight_bytes = table_bytes(s);  // one table for every tile: copied once, never double-buffered
   }
@@ -290,7 +293,7 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
       const auto step = [&](std::uint32_t ic, std::uint32_t jc, std::uint64_t previous_write_back) {
         const TileGeometry here = geometry(ic, jc);
         const std::uint64_t compute =
-            isa::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel), hw, hw.cores).cycles;
+            isa::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel, {}, t.depthwise_plane), hw, hw.cores).cycles;
         if (first) {
           const isa::pulp::DmaCost own = dma(tile_input_copies(s, here, true, true));
           total += own.issue_cycles + own.cycles;
@@ -469,6 +472,12 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
     candidate.predicted_cycles = predict_cycles(s, candidate, hw);
     consider(candidate);
   }
+  // A depthwise layer's kernels: PULP-NN's window kernel, and the plane kernel where it applies.
+  std::vector<bool> planes{false};
+  if (s.kind == isa::pulp::KERNEL_DEPTHWISE &&
+      isa::pulp::depthwise_plane_applies(s.k_h, s.k_w, s.stride_h, s.stride_w)) {
+    planes.push_back(true);
+  }
   // Columns in at most 4 tiles and output channels in multiples of 4 (PULP-NN's 4x2 block):
   // narrower tiles only add DMA commands and leftover loops. A grouped conv's output channels
   // in every balanced split of its groups.
@@ -491,17 +500,20 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
       for (const std::uint32_t w : ws) {
         if (s.kind == isa::pulp::KERNEL_LINEAR && (h != s.h_out || w != s.w_out)) continue;
         for (const std::uint32_t c : cs) {
-          TileChoice t;
-          t.c_out = c;
-          t.h_out = h;
-          t.w_out = w;
-          t.c_in = cin;
-          size_tile(s, hw.cores, t);
-          if (t.total_bytes > budget) continue;
-          for (const Parallel p : variants(s.kind)) {
-            t.parallel = p;
-            t.predicted_cycles = predict_cycles(s, t, hw);
-            consider(t);
+          for (const bool plane : planes) {
+            TileChoice t;
+            t.c_out = c;
+            t.h_out = h;
+            t.w_out = w;
+            t.c_in = cin;
+            t.depthwise_plane = plane;
+            size_tile(s, hw.cores, t);
+            if (t.total_bytes > budget) continue;
+            for (const Parallel p : variants(s.kind)) {
+              t.parallel = p;
+              t.predicted_cycles = predict_cycles(s, t, hw);
+              consider(t);
+            }
           }
         }
       }

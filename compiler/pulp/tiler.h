@@ -75,6 +75,9 @@ struct TileChoice {
   std::uint32_t c_in = 0;  // input channels per tile of a standard conv; 0: all (not tiled)
   // c_out of a grouped conv is a multiple of its group's output channels (whole groups).
   isa::pulp::Parallel parallel = isa::pulp::PARALLEL_HO;
+  // A depthwise layer's kernel: the plane kernel (3x3, stride 1 or 2; the cost objective's
+  // choice) instead of PULP-NN's window kernel. Its scratch is a padded plane per core.
+  bool depthwise_plane = false;
   bool double_buffered = false;
   std::uint64_t input_bytes = 0, output_bytes = 0, weight_bytes = 0, bias_bytes = 0, im2col_bytes = 0,
                 constant_bytes = 0,  // each already doubled when double-buffered

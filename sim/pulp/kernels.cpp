@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "isa/error.h"
+#include "isa/pulp_cost.h"
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 
@@ -172,6 +173,12 @@ std::string kind_shape_problem(const KernelCall& c) {
                                         c.requant().offset_size() > 1)) {
     return fmt::format("mul needs one requant entry (per tensor), has {}/{}/{} multiplier/offset/shift",
                        c.requant().multiplier_size(), c.requant().offset_size(), c.requant().shift_size());
+  }
+  if (c.depthwise_plane() && (kind != isa::pulp::KERNEL_DEPTHWISE ||
+                              !isa::pulp::depthwise_plane_applies(c.k_h(), c.k_w(), c.stride_h(), c.stride_w()))) {
+    return fmt::format("depthwise_plane on {} with a {}x{} window and stride {}x{} (depthwise, 3x3, stride 1x1 or 2x2 "
+                       "expected)",
+                       name, c.k_h(), c.k_w(), c.stride_h(), c.stride_w());
   }
   // A gather picks c_out of the c_in channels (a slice has fewer); the rest keep them.
   if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && kind != isa::pulp::KERNEL_GATHER &&

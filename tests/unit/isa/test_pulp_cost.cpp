@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "isa/hw_config.h"
@@ -257,6 +258,68 @@ TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
   worst.softmax_divide = 35;  // the divider's worst case of all (a divisor of 0)
   EXPECT_EQ(kernel_cost(elementwise(KERNEL_SOFTMAX, 2, 3, 10, PARALLEL_HO), hw, 1, worst).core_cycles[0],
             2066u + 60u * (35u - 18u));
+}
+
+// A depthwise call of `channels` channels, 3x3, the given output, stride and pads (the input
+// covers the windows).
+KernelCall depthwise_call(std::uint32_t channels, std::uint32_t h_out, std::uint32_t w_out, std::uint32_t stride,
+                          std::uint32_t pad_top, std::uint32_t pad_bottom, std::uint32_t pad_left,
+                          std::uint32_t pad_right, bool plane) {
+  KernelCall call;
+  call.set_kind(KERNEL_DEPTHWISE);
+  call.set_parallel(PARALLEL_CO);
+  call.set_depthwise_plane(plane);
+  call.set_c_in(channels);
+  call.set_c_out(channels);
+  call.set_h_out(h_out);
+  call.set_w_out(w_out);
+  call.set_k_h(3);
+  call.set_k_w(3);
+  call.set_stride_h(stride);
+  call.set_stride_w(stride);
+  call.set_pad_top(pad_top);
+  call.set_pad_bottom(pad_bottom);
+  call.set_pad_left(pad_left);
+  call.set_pad_right(pad_right);
+  call.set_h_in((h_out - 1) * stride + 3 - pad_top - pad_bottom);
+  call.set_w_in((w_out - 1) * stride + 3 - pad_left - pad_right);
+  return call;
+}
+
+// The plane depthwise kernel, stride 1, 2 channels of 4 x 8 outputs from 4 x 8 inputs with a
+// pad of 1 all round, one core (docs/pulp.md, "Plane depthwise"):
+//   border, once: 2 pad rows x 12-byte pitch / 4 + 4 rows x 2 pad columns = 14;
+//   per output row: 10 + 2 steps x (3 kernel rows x 7 + 4 outputs x (11 requant + 1 init)) = 148;
+//   per channel: gather 32 bytes x 3 + 4 rows x 2 + filter 12 + channel 20 + 4 x 148 = 728;
+//   total 14 + 2 x 728 = 1470 cycles. Loads per channel: 32 + 3 + 4 rows x 2 steps x 14 = 147.
+// Stride 2, 1 channel of 2 x 3 outputs from 4 x 6 inputs, pads 1 top and left:
+//   border: 1 x 8 / 4 + 4 x 1 = 6; per output row: 10 + (3 x 5 + 2 x 12) + (3 x 2 + 12) = 67;
+//   the channel: 24 x 3 + 4 x 2 + 32 + 2 x 67 = 246; total 252.
+TEST(PulpCostDepthwisePlane, CyclesFollowTheInnerLoop) {
+  const PulpParams hw = gap8();
+  const KernelCost s1 = kernel_cost(depthwise_call(2, 4, 8, 1, 1, 1, 1, 1, true), hw, 1);
+  ASSERT_EQ(s1.core_cycles.size(), 1u);
+  EXPECT_EQ(s1.core_cycles[0], 1470u);
+  EXPECT_EQ(s1.core_loads[0], 2u * 147u);
+  const KernelCost s2 = kernel_cost(depthwise_call(1, 2, 3, 2, 1, 0, 1, 0, true), hw, 1);
+  EXPECT_EQ(s2.core_cycles[0], 252u);
+  // Channels split across the cores as the window kernel's: 16 channels on 8 cores, 2 each,
+  // each core zeroing its own plane's border.
+  const KernelCost eight = kernel_cost(depthwise_call(16, 4, 8, 1, 1, 1, 1, 1, true), hw, 8);
+  expect_busy_cores(eight, 8, 1470);
+}
+
+// Where the window kernel pays for assembling every window (2 per window byte) and a dot product
+// per 4 of its bytes, the plane kernel's steps share the loaded words: on MobileNetV1's shapes it
+// is faster, stride 1 and stride 2, whole planes and small tiles.
+TEST(PulpCostDepthwisePlane, IsFasterThanTheWindowKernelOnMobileNetShapes) {
+  const PulpParams hw = gap8();
+  for (const auto& [h, w, stride] : {std::tuple{64u, 64u, 1u}, std::tuple{8u, 8u, 1u}, std::tuple{16u, 16u, 2u},
+                                     std::tuple{4u, 4u, 2u}, std::tuple{2u, 3u, 1u}}) {
+    const std::uint64_t window = kernel_cost(depthwise_call(32, h, w, stride, 1, 1, 1, 1, false), hw, 8).cycles;
+    const std::uint64_t plane = kernel_cost(depthwise_call(32, h, w, stride, 1, 1, 1, 1, true), hw, 8).cycles;
+    EXPECT_LT(plane, window) << h << "x" << w << " stride " << stride;
+  }
 }
 
 }  // namespace

@@ -173,6 +173,44 @@ TEST(PulpTiler, CostObjectiveNeverPredictsMoreThanDory) {
   }
 }
 
+// MobileNetV1's depthwise layers: 3x3, pad 1, stride 1 or 2 (`hw` the output's side).
+LayerShape depthwise3x3(std::uint32_t hw, std::uint32_t channels, std::uint32_t stride) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_DEPTHWISE;
+  s.h_out = s.w_out = hw;
+  s.h_in = s.w_in = hw * stride;
+  s.c_in = s.c_out = channels;
+  s.k_h = s.k_w = 3;
+  s.stride_h = s.stride_w = stride;
+  s.pad_top = s.pad_left = 1;
+  s.pad_bottom = s.pad_right = stride == 1 ? 1 : 0;
+  return s;
+}
+
+TEST(PulpTiler, TheCostObjectiveRunsDepthwiseLayersOnThePlaneKernelWhereItIsFaster) {
+  const auto hw = test::pulp_config().pulp();
+  for (const LayerShape& s : {depthwise3x3(64, 32, 1), depthwise3x3(32, 64, 2), depthwise3x3(8, 512, 1),
+                              depthwise3x3(4, 1024, 1), depthwise3x3(4, 512, 2)}) {
+    SCOPED_TRACE(testing::Message() << s.h_out << "x" << s.w_out << "x" << s.c_out << " stride " << s.stride_h);
+    const TileChoice dory = choose_tiling(s, hw, TilerObjective::Dory, "dw");
+    EXPECT_FALSE(dory.depthwise_plane);  // DORY's generated code calls PULP-NN's kernel
+    const TileChoice cost = choose_tiling(s, hw, TilerObjective::Cost, "dw");
+    EXPECT_TRUE(cost.depthwise_plane);
+    EXPECT_LT(cost.predicted_cycles, dory.predicted_cycles);
+    EXPECT_EQ(cost.predicted_cycles, predict_cycles(s, cost, hw));
+    // The scratch is a padded plane per core, rows rounded up to words, plus a word.
+    const std::uint64_t rows = (cost.h_out - 1) * s.stride_h + 3, cols = (cost.w_out - 1) * s.stride_w + 3;
+    EXPECT_EQ(cost.im2col_bytes, static_cast<std::uint64_t>(hw.cores) * (rows * ((cols + 3) / 4 * 4) + 4));
+    EXPECT_LE(cost.total_bytes, static_cast<std::uint64_t>(hw.l1_tile_budget_bytes));
+  }
+  // Other windows and strides keep PULP-NN's kernel.
+  LayerShape five = depthwise3x3(16, 32, 1);
+  five.k_h = five.k_w = 5;
+  five.h_in = five.w_in = 16;
+  five.pad_top = five.pad_bottom = five.pad_left = five.pad_right = 2;
+  EXPECT_FALSE(choose_tiling(five, hw, TilerObjective::Cost, "dw5").depthwise_plane);
+}
+
 TEST(PulpTiler, InputChannelsAreTiledOnlyWhenNothingElseFits) {
   const auto hw = test::pulp_config().pulp();
   // 3x3 x 512: the per-core im2col buffers alone (2 x 8 x 9 x 512 B) exceed the L1 budget.

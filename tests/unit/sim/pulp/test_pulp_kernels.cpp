@@ -1303,6 +1303,19 @@ TEST(PulpKernelProblem, NamesWhatEachKindRequires) {
   KernelCall depthwise = valid_conv();
   depthwise.set_kind(isa::pulp::KERNEL_DEPTHWISE);
   EXPECT_EQ(kernel_problem(depthwise, 65536), "c_in 5 differs from c_out 6 (depthwise keeps the channels)");
+  // The plane depthwise kernel: a depthwise call with a 3x3 window and stride 1x1 or 2x2 only.
+  depthwise.set_c_out(5);
+  depthwise.set_depthwise_plane(true);
+  EXPECT_EQ(kernel_problem(depthwise, 65536), "");
+  KernelCall plane_conv = valid_conv();
+  plane_conv.set_depthwise_plane(true);
+  EXPECT_THAT(kernel_problem(plane_conv, 65536), HasSubstr("depthwise_plane on conv with a 3x3 window"));
+  KernelCall plane_stride3 = depthwise;
+  plane_stride3.set_stride_h(3);
+  plane_stride3.set_stride_w(3);
+  plane_stride3.set_h_out(3);
+  plane_stride3.set_w_out(3);
+  EXPECT_THAT(kernel_problem(plane_stride3, 65536), HasSubstr("depthwise_plane on depthwise with a 3x3 window and stride 3x3"));
 
   KernelCall linear = valid_conv();
   linear.set_kind(isa::pulp::KERNEL_LINEAR);

@@ -1,0 +1,101 @@
+// The PULP timeline (isa/pulp_timeline): a layer's weights prefetched by the layer before in
+// one copy are waited for before it starts (DORY's order); prefetched in pieces, the layer
+// waits for the first before it starts and for each other one only before the first L2 -> L1
+// copy that reads its bytes.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "isa/pulp_cost.h"
+#include "isa/pulp_program.h"
+#include "isa/pulp_timeline.h"
+#include "tests/support/test_paths.h"
+
+namespace wb::isa::pulp {
+namespace {
+
+// A counter: a kernel call takes its cost; the start of every call is recorded.
+class RecordingClock final : public Clock {
+ public:
+  std::uint64_t now() const override { return now_; }
+  void wait_until(std::uint64_t cycle) override { now_ = std::max(now_, cycle); }
+  void compute(const KernelCall&, const KernelCost& cost, std::size_t) override {
+    starts.push_back(now_);
+    now_ += cost.cycles;
+  }
+  void copied(const DmaCopy&, Track, std::uint64_t, std::uint64_t, std::size_t) override {}
+  std::vector<std::uint64_t> starts;
+
+ private:
+  std::uint64_t now_ = 0;
+};
+
+PulpParams gap8() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
+
+// Weights at L2 [0, 1024) and [1024, 9216): the layer before prefetches them from L3 as one copy
+// or as two pieces; the layer reads them in two tiles, one piece each.
+struct TwoLayers {
+  Layer before, layer;
+};
+
+TwoLayers two_layers(bool pieces) {
+  TwoLayers t;
+  if (pieces) {
+    *t.before.add_l3_prefetch() = linear_copy(MEMORY_L3, 0, MEMORY_L2, 0, 1024);
+    *t.before.add_l3_prefetch() = linear_copy(MEMORY_L3, 1024, MEMORY_L2, 1024, 8192);
+  } else {
+    *t.before.add_l3_prefetch() = linear_copy(MEMORY_L3, 0, MEMORY_L2, 0, 9216);
+  }
+  for (const auto& [begin, bytes] : {std::pair<std::uint64_t, std::uint64_t>{0, 1024}, {1024, 8192}}) {
+    Step& step = *t.layer.add_steps();
+    *step.add_load() = linear_copy(MEMORY_L2, begin, MEMORY_L1, 0, bytes);
+    KernelCall& call = *step.mutable_compute();
+    call.set_kind(KERNEL_ADD);
+    call.set_h_in(16);
+    call.set_w_in(16);
+    call.set_c_in(16);
+    call.set_h_out(16);
+    call.set_w_out(16);
+    call.set_c_out(16);
+    call.set_k_h(1);
+    call.set_k_w(1);
+    call.set_stride_h(1);
+    call.set_stride_w(1);
+  }
+  return t;
+}
+
+TEST(PulpTimeline, PrefetchedWeightPiecesAreWaitedForWhenFirstRead) {
+  const PulpParams hw = gap8();
+  const auto run = [&](bool pieces) {
+    const TwoLayers t = two_layers(pieces);
+    Channels channels;
+    channels.reset(hw);
+    RecordingClock clock;
+    run_layer(t.before, hw, channels, clock);
+    const LayerTiming timing = run_layer(t.layer, hw, channels, clock);
+    return std::make_pair(clock.starts, timing);
+  };
+  const std::uint64_t latency = static_cast<std::uint64_t>(hw.l3_latency_cycles);
+  const auto bytes = [&](std::uint64_t n) { return n / static_cast<std::uint64_t>(hw.l3_bytes_per_cycle); };
+  const auto [one_starts, one] = run(false);
+  ASSERT_EQ(one_starts.size(), 2u);
+  // One copy: nothing starts before all 9216 bytes have landed.
+  EXPECT_GE(one_starts[0], latency + bytes(9216));
+  EXPECT_GE(one.l3_cycles, latency + bytes(9216));
+  const auto [piece_starts, pieces] = run(true);
+  ASSERT_EQ(piece_starts.size(), 2u);
+  // Pieces: the first tile runs once its 1024 bytes are in, long before the rest lands; the
+  // second waits for its piece, which lands one transfer latency later than the one copy did.
+  EXPECT_GE(piece_starts[0], latency + bytes(1024));
+  EXPECT_LT(piece_starts[0], latency + bytes(9216));
+  EXPECT_GE(piece_starts[1], 2 * latency + bytes(9216));
+  EXPECT_LT(pieces.l3_cycles, one.l3_cycles);
+  EXPECT_EQ(pieces.end - pieces.start,
+            pieces.compute_cycles + pieces.dma_issue_cycles + pieces.dma_wait_cycles + pieces.l3_cycles);
+}
+
+}  // namespace
+}  // namespace wb::isa::pulp
