@@ -85,7 +85,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                 {"l3_wait", l.l3_cycles}};
     set_rates(row, config);
     const auto& t = layer.tiling();
-    row.specific = {{"kernel", l.type},
+    row.specific = {{"kernel", t.depthwise_plane() ? "depthwise_plane" : l.type},
                  {"compute_cycles", l.compute_cycles},
                  {"dma_wait_cycles", l.dma_wait_cycles},
                  {"l3_wait_cycles", l.l3_cycles},

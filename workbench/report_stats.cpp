@@ -73,7 +73,7 @@ static const std::vector<StatDecl> kStatistics = {
     {"am_bytes", Run, "xdnn", Count, "bytes", "the config's Active Memory"},
     {"instructions", Run, "xdnn", Count, "", "the program's instructions", true},
     // ---- the PULP block --------------------------------------------------------------------
-    {"kernel", Layer, "pulp", Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...)"},
+    {"kernel", Layer, "pulp", Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md)"},
     {"compute_cycles", Layer, "pulp", Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", true},
     {"dma_wait_cycles", Layer, "pulp", Count, "cycles", "cycles the cluster waited for its DMA", true},
     {"l3_wait_cycles", Layer, "pulp", Count, "cycles", "cycles it waited for the uDMA (L3)", true},
