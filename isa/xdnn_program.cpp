@@ -103,6 +103,14 @@ Copy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t des
   return c;
 }
 
+std::vector<CheckedOutput> checked_outputs(const Layer& layer) {
+  std::vector<CheckedOutput> outputs;
+  if (!layer.output_materialized()) return outputs;
+  if (layer.parts().empty()) outputs.push_back({&layer.output(), &layer.output_region()});
+  for (const auto& part : layer.parts()) outputs.push_back({&part.output(), &part.output_region()});
+  return outputs;
+}
+
 const char* memory_name(Memory memory) {
   switch (memory) {
     case MEMORY_AM: return "AM";

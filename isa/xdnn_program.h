@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "isa/hw_config.h"
@@ -20,7 +21,8 @@ namespace wb::isa::xdnn {
 // 4: ProgramHeader's payload and model digests.
 // 5: Copy.intermediate (what moveops counts; an older program would report 0).
 // 6: weights staged in AM: Copy.staged_weights uploads, load_weights from AM.
-inline constexpr std::uint32_t kXdnnFormatVersion = 6;
+// 7: Layer.parts (merged sibling convs: the siblings' outputs as slices of the merged output).
+inline constexpr std::uint32_t kXdnnFormatVersion = 7;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.
@@ -74,6 +76,15 @@ std::uint64_t copy_bytes(const Copy& copy);
 // One contiguous copy of `bytes` from `source` in `from` to `destination` in `to` (one chunk;
 // its strides equal to the chunk, as the XNUpload/XNDownload of a whole image have them).
 Copy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);
+
+// The QGraph tensors a layer's record lets the per-layer check compare, with their regions:
+// its output, or a merged conv's parts (its output is no QGraph tensor). Empty when the output
+// is not materialized (fused away).
+struct CheckedOutput {
+  const std::string* tensor;
+  const Region* region;
+};
+std::vector<CheckedOutput> checked_outputs(const Layer& layer);
 
 const char* memory_name(Memory memory);  // "AM", "DDR", "filter cache"
 // The instruction's kind as xfDNN names it: XNConv, XNMaxPool, XNEltwise, XNUpload, ...;

@@ -9,6 +9,7 @@
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/layer_mapping.h"
+#include "compiler/xdnn/sibling_merge.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
 #include "workbench/layer_types.h"
@@ -142,7 +143,9 @@ class XdnnBackend : public TargetBackend {
   }
 
   Partition partition(const quant::QGraph& graph, const HwConfig& config, const OptionValues& options) const override {
-    const xdnn::LayerMapping mapping = xdnn::map_layers(graph, config.xdnn(), xdnn::to_compile_options(options));
+    const xdnn::CompileOptions xdnn_options = xdnn::to_compile_options(options);
+    const xdnn::SiblingMerge merge = xdnn::merge_siblings(graph, config.xdnn(), xdnn_options);
+    const xdnn::LayerMapping mapping = xdnn::map_merged_layers(graph, merge, config.xdnn(), xdnn_options);
     Partition result;
     for (const xdnn::XLayer& layer : mapping.layers) {
       result.layers.push_back({layer.name, report_layer_type(layer.type), xdnn::layer_unit(layer), layer.host_reason});
@@ -200,9 +203,11 @@ class XdnnBackend : public TargetBackend {
     run.report = build_report(p, config, sim);
     run.outputs = std::move(sim.outputs);
     for (const auto& layer : p.program().layers()) {
-      const auto captured = sim.layer_outputs.find(layer.output());
-      if (captured != sim.layer_outputs.end()) {
-        run.layer_outputs.push_back({layer.name(), layer.output(), captured->second});
+      for (const auto& checked : isa::xdnn::checked_outputs(layer)) {
+        const auto captured = sim.layer_outputs.find(*checked.tensor);
+        if (captured != sim.layer_outputs.end()) {
+          run.layer_outputs.push_back({layer.name(), *checked.tensor, captured->second});
+        }
       }
     }
     run.summary = fmt::format("simulated {} instructions", p.program().instrs_size());

@@ -2,20 +2,28 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "compiler/xdnn/am_allocation.h"
 #include "compiler/xdnn/buffer_plan.h"
 #include "compiler/xdnn/emit_program.h"
 #include "compiler/xdnn/layer_mapping.h"
 #include "compiler/xdnn/row_tiling.h"
 #include "compiler/xdnn/schedule.h"
+#include "compiler/xdnn/sibling_merge.h"
 #include "isa/error.h"
 #include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
 
-CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options) {
+namespace {
+
+// The steps after sibling merging, on `merge`'s graph (the input graph when nothing merged).
+CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerge& merge, const HwConfig& config,
+                             const CompileOptions& options) {
   const XdnnParams& hw = config.xdnn();
-  const LayerMapping mapping = map_layers(graph, hw, options);
+  const quant::QGraph& graph = merge.graph_or(input_graph);
+  const LayerMapping mapping = map_merged_layers(input_graph, merge, hw, options);
   if (!mapping.unsupported.empty()) {
     std::string message = fmt::format("{} node(s) of '{}' cannot run on {}:", mapping.unsupported.size(), graph.name,
                                       config.name);
@@ -102,10 +110,38 @@ CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, c
               {"spill_upload_bytes", allocation.spill_upload_bytes}}},
             {"replicated_buffers", plan.replicated_buffers},
             {"concats_by_placement", mapping.concats},
+            {"merged_layers", merge.parts_of.size()},
             {"layers", layers},
             {"unsupported", nlohmann::json::array()}};
   result.cmd = program_to_cmd(result.program);
   return result;
+}
+
+std::uint64_t intermediate_ddr_bytes(const CompileResult& compiled) {
+  return compiled.report.at("ddr_spill_bytes").get<std::uint64_t>();
+}
+
+}  // namespace
+
+CompileResult compile_xdnn(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options) {
+  const SiblingMerge merge = merge_siblings(graph, config.xdnn(), options);
+  if (!merge.graph) return compile_merged(graph, merge, config, options);
+  // A merged buffer lives until the last of its siblings' readers has run. Where AM is short
+  // that can move more intermediate bytes through DDR (spills, row stripes) than the siblings
+  // apart would, or not fit at all: then the siblings stay apart.
+  std::optional<CompileResult> merged;
+  try {
+    merged = compile_merged(graph, merge, config, options);
+    if (intermediate_ddr_bytes(*merged) == 0) return std::move(*merged);
+  } catch (const UserError&) {
+  }
+  CompileResult apart = compile_merged(graph, SiblingMerge{}, config, options);
+  if (merged && intermediate_ddr_bytes(*merged) <= intermediate_ddr_bytes(apart)) return std::move(*merged);
+  apart.report["sibling_merge_declined"] =
+      merged ? fmt::format("merging {} layers moved {} intermediate bytes through DDR, {} apart", merge.parts_of.size(),
+                           intermediate_ddr_bytes(*merged), intermediate_ddr_bytes(apart))
+             : fmt::format("the network does not fit AM with {} layers merged", merge.parts_of.size());
+  return apart;
 }
 
 }  // namespace wb::xdnn

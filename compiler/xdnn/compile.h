@@ -1,7 +1,9 @@
 #pragma once
 // The xDNN compiler driver: QGraph + HwConfig -> Program, its .cmd text and the compile
-// report. Runs the steps in order, each its own unit: map_layers, plan_buffers,
-// schedule_layers, allocate_am, emit_program.
+// report. Runs the steps in order, each its own unit: merge_siblings, map_layers,
+// plan_buffers, schedule_layers, plan_row_tiling, allocate_am, emit_program. When the merged
+// program moves intermediate bytes through DDR (or does not fit), it compiles the siblings
+// apart too and keeps whichever moves fewer (docs/xdnn.md, "Sibling merging").
 
 #include <string>
 

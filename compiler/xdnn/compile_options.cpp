@@ -25,6 +25,8 @@ constexpr Switch kSwitches[] = {
      &CompileOptions::input_streaming},
     {"weight_staging", "weight-bound layers' weights are uploaded to free AM during earlier layers, then loaded from AM",
      &CompileOptions::weight_staging},
+    {"sibling_merge", "convs that read one input with one window run as one conv (xfDNN's _merged_)",
+     &CompileOptions::sibling_merge},
 };
 
 constexpr std::array kAllocators = {AllocatorChoice::Auto, AllocatorChoice::Top, AllocatorChoice::Bottom,

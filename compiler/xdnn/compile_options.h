@@ -21,6 +21,7 @@ struct CompileOptions {
   bool concat_placement = true;   // branches write at channel offsets of one buffer, no copy
   bool input_streaming = true;    // the first conv reads the network input straight from DDR
   bool weight_staging = true;     // weight-bound layers' weights wait in free AM (weight_staging.h)
+  bool sibling_merge = true;      // convs reading one input with one window run as one (sibling_merge.h)
   AllocatorChoice allocator = AllocatorChoice::Auto;  // Auto: the smallest extent; spill only if none fits
   std::size_t schedule_budget = 20000;  // orders explored per fork-join region at most
 };

@@ -881,9 +881,14 @@ class Emitter {
     record->set_macs(layer.macs);
     record->set_ops(layer.ops);
     record->set_output(graph_.tensor(layer.output).name);
-    *record->mutable_output_region() = ddr_resident(buffer_of(layer.output)) ? ddr_region(layer.output)
-                                                                             : am_region(layer.output, s);
+    const bool in_ddr = ddr_resident(buffer_of(layer.output));
+    *record->mutable_output_region() = in_ddr ? ddr_region(layer.output) : am_region(layer.output, s);
     record->set_output_materialized(true);
+    for (const int part : layer.output_parts) {
+      auto* p = record->add_parts();
+      p->set_output(graph_.tensor(part).name);
+      *p->mutable_output_region() = in_ddr ? ddr_region(part) : am_region(part, s);
+    }
   }
 
   void add_io() {

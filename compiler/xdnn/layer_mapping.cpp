@@ -23,7 +23,8 @@ bool is_output(const QGraph& graph, int tensor) { return quant::is_graph_output(
 
 bool is_power_stride(std::int64_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
 
-// Why the array cannot run this conv, or "": the host model runs such a conv instead.
+}  // namespace
+
 std::string array_conv_problem(const QGraph& graph, const QNode& node, const XdnnParams& hw) {
   const auto& in = graph.tensor(node.inputs[0]);
   const std::int64_t cin_g = dim(in, 1) / node.group;
@@ -38,6 +39,8 @@ std::string array_conv_problem(const QGraph& graph, const QNode& node, const Xdn
   if (node.kernel[0] > 255 || node.kernel[1] > 255) return "kernel larger than 255";
   return {};
 }
+
+namespace {
 
 // Why neither the array nor the host can run this conv, or "".
 std::string conv_problem(const QGraph& graph, const QNode& node) {

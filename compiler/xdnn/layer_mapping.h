@@ -54,6 +54,9 @@ struct XLayer {
   bool on_host = false;       // runs on the host model: see host_reason
   std::string host_reason;    // why the array does not run it ("" on the array)
   std::uint64_t macs = 0;
+  // A merged conv (sibling_merge.h): the siblings' own outputs, channel slices of `output`
+  // that the layers after it read; the golden check compares each part. Else empty.
+  std::vector<int> output_parts;
   std::uint64_t ops = 0;      // DESIGN.md §4.4; a Lut or Mul: 1 per output element; a Softmax:
                               // isa::xdnn::kHostSoftmaxOpsPerElement (4) per output element; data
                               // movement (a concat copy, a channel gather): 0
@@ -74,6 +77,9 @@ struct LayerMapping {
 };
 
 LayerMapping map_layers(const quant::QGraph& graph, const XdnnParams& hw, const CompileOptions& options);
+
+// Why the array cannot run this conv, or "": the host model runs such a conv instead.
+std::string array_conv_problem(const quant::QGraph& graph, const quant::QNode& node, const XdnnParams& hw);
 
 // Which unit of the system runs a layer, as the report names it: "array" (convs, with a
 // pipelined pool), "pool" (standalone pools), "eltwise", "ddr" (a concat or a channel gather

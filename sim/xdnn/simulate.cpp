@@ -225,6 +225,12 @@ void validate_program(const isa::xdnn::Program& program, const HwConfig& config)
       const std::string problem = region_problem(layer.output_region(), sizes);
       if (!problem.empty()) throw UserError(fmt::format("layer '{}': output region {}", layer.name(), problem));
     }
+    for (const auto& part : layer.parts()) {
+      const std::string problem = region_problem(part.output_region(), sizes);
+      if (!problem.empty()) {
+        throw UserError(fmt::format("layer '{}': the region of its part '{}' {}", layer.name(), part.output(), problem));
+      }
+    }
   }
   const auto& instrs = program.instrs();
   for (int i = 0; i < instrs.size(); ++i) {
@@ -321,12 +327,11 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
       const std::size_t l = layer_of[i];
       if (last_instr[l] != i) return;
       const auto& layer = program.layers(static_cast<int>(l));
-      if (!layer.output_materialized()) return;
-      const auto& region = layer.output_region();
-      if (!region_problem(region, state.memories.sizes()).empty()) return;
-      const auto& lay = region.layout();
-      result.layer_outputs[layer.output()] =
-          read_tensor(region, state.memories, {1, lay.channels(), lay.height(), lay.width()});
+      for (const auto& [tensor, region] : isa::xdnn::checked_outputs(layer)) {
+        if (!region_problem(*region, state.memories.sizes()).empty()) continue;
+        const auto& lay = region->layout();
+        result.layer_outputs[*tensor] = read_tensor(*region, state.memories, {1, lay.channels(), lay.height(), lay.width()});
+      }
     }
   };
 

@@ -70,7 +70,7 @@ struct SimResult {
   std::vector<LayerStats> layers;  // in Program.layers order
   std::vector<UnitStats> units;
   std::vector<IntTensor> outputs;                  // Program.outputs (empty with data = false)
-  std::map<std::string, IntTensor> layer_outputs;  // by Layer.output, with capture_layer_outputs
+  std::map<std::string, IntTensor> layer_outputs;  // by Layer.output (a merged conv: by each part's), with capture_layer_outputs
 };
 
 // The checks simulate() makes before it runs anything, without allocating the memories: every

@@ -4,6 +4,7 @@
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,20 @@ def cache_dir() -> Path:
         return Path(os.environ["WB_CACHE_DIR"]) / "workloads"
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(xdg) / "workbench" / "workloads"
+
+
+def model_config_points(models: str, configs: str):
+    """(model, its model.onnx, config, its --set items, a label) for each exported model of the
+    comma-separated `models` and each of `configs` ("v2_28" or "v2_28:am_bytes=1MiB:..."); a
+    model not exported is skipped with a note on stderr."""
+    for model in models.split(","):
+        path = cache_dir() / model / "model.onnx"
+        if not path.exists():
+            print(f"skipping {model}: not exported ({path})", file=sys.stderr)
+            continue
+        for config_spec in configs.split(","):
+            config, *sets = config_spec.split(":")
+            yield model, path, config, sets, config + "".join(f" {s}" for s in sets)
 
 
 def run_no_data(workbench: str, model: Path, config: str, sets: list, opts: list) -> dict:

@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench_common import ROOT, cache_dir, run_no_data
+from bench_common import ROOT, model_config_points, run_no_data
 
 OPTIONS = ["schedule_search", "replication", "pool_pipelining", "weight_pingpong", "concat_placement",
-           "input_streaming", "weight_staging"]
+           "input_streaming", "weight_staging", "sibling_merge"]
 
 
 def run(workbench: str, model: Path, config: str, sets: list, opts: list) -> dict:
@@ -32,27 +32,20 @@ def main() -> int:
     print("| network | config | compile options | cycles | latency ms | MAC/cycle | utilization | DDR bytes | "
           "of which activations | of which intermediate | peak AM | weights staged in AM |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for model in args.models.split(","):
-        path = cache_dir() / model / "model.onnx"
-        if not path.exists():
-            print(f"skipping {model}: not exported ({path})", file=sys.stderr)
-            continue
-        for config_spec in args.configs.split(","):
-            config, *sets = config_spec.split(":")
-            label = config + "".join(f" {s}" for s in sets)
-            for off in [None] + OPTIONS:
-                opts = [] if off is None else [f"{off}=off"]
-                t = run(args.workbench, path, config, sets, opts)
-                name = "all on" if off is None else f"{off}=off"
-                if "error" in t:
-                    print(f"| {model} | {label} | {name} | error: {t['error']} | | | | | | | | |")
-                    continue
-                x = t["xdnn"]  # the target's own statistics (report schema 3)
-                print(f"| {model} | {label} | {name} | {t['cycles']:,} | {t['latency_ms']:.3f} | "
-                      f"{t['mac_per_cycle']:.1f} | {100 * t['utilization']:.1f}% | {t['ddr_bytes']:,} | "
-                      f"{x['ddr_activation_bytes']:,} | {x['ddr_spill_bytes']:,} | {x['peak_am_bytes']:,} | "
-                      f"{x['am_weight_bytes']:,} |")
-            sys.stdout.flush()
+    for model, path, config, sets, label in model_config_points(args.models, args.configs):
+        for off in [None] + OPTIONS:
+            opts = [] if off is None else [f"{off}=off"]
+            t = run(args.workbench, path, config, sets, opts)
+            name = "all on" if off is None else f"{off}=off"
+            if "error" in t:
+                print(f"| {model} | {label} | {name} | error: {t['error']} | | | | | | | | |")
+                continue
+            x = t["xdnn"]  # the target's own statistics (report schema 3)
+            print(f"| {model} | {label} | {name} | {t['cycles']:,} | {t['latency_ms']:.3f} | "
+                  f"{t['mac_per_cycle']:.1f} | {100 * t['utilization']:.1f}% | {t['ddr_bytes']:,} | "
+                  f"{x['ddr_activation_bytes']:,} | {x['ddr_spill_bytes']:,} | {x['peak_am_bytes']:,} | "
+                  f"{x['am_weight_bytes']:,} |")
+        sys.stdout.flush()
     return 0
 
 

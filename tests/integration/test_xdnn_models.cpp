@@ -173,7 +173,7 @@ TEST_P(XdnnOptimisationsOff, RunIsBitExact) {
   RunCommand command = run_command(GetParam(), "v2_28");
   command.compile.compile_opts = {"schedule_search=off", "replication=off",      "pool_pipelining=off",
                                   "weight_pingpong=off", "concat_placement=off", "input_streaming=off",
-                                  "weight_staging=off",  "allocator=bestfit"};
+                                  "weight_staging=off",  "sibling_merge=off",    "allocator=bestfit"};
   command.compile.quantize.calib_count = 2;
   command.input = test::workload_cache_dir() / GetParam() / "input.npy";
   std::ostringstream log;

@@ -122,7 +122,7 @@ TEST(SweepCli, BothTargetsAndTheAblation) {
   const std::string db = (dir / "both.db").string();
   const CommandResult run = workbench(fmt::format("sweep {} --db {} -j 2", spec.string(), db));
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_THAT(run.out, HasSubstr("sweep both: 10 points: 10 done, 0 failed"));
+  EXPECT_THAT(run.out, HasSubstr("sweep both: 11 points: 11 done, 0 failed"));
   const CommandResult report = workbench(fmt::format("report {} -o {} --point 0", db, (dir / "r").string()));
   ASSERT_EQ(report.exit_code, 0) << report.out;
   const std::string html = read(dir / "r" / "index.html");

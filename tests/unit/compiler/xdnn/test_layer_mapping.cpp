@@ -20,6 +20,7 @@
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
 #include "tests/unit/compiler/xdnn/shuffle_testing.h"
+#include "tests/unit/compiler/xdnn/xdnn_compile_testing.h"
 #include "tests/unit/compiler/xdnn/xdnn_testing.h"
 
 namespace wb::xdnn {
@@ -62,6 +63,8 @@ CompileOptions every_switch_off() {
   off.weight_pingpong = false;
   off.concat_placement = false;
   off.input_streaming = false;
+  off.weight_staging = false;
+  off.sibling_merge = false;
   return off;
 }
 
@@ -309,48 +312,24 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 6 staged weights in AM, 5 marked the intermediate copies, 4 added the payload and model digests, 3
+  // Format 7 added merged convs' output parts, 6 staged weights in AM, 5 marked the intermediate copies, 4 added the payload and model digests, 3
   // HOST_SOFTMAX: a program of an earlier format is refused, to be compiled again.
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
-  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 6u);
-  for (const std::uint32_t old : {5u, 4u, 3u, 2u, 1u}) {
+  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 7u);
+  for (const std::uint32_t old : {6u, 5u, 4u, 3u, 2u, 1u}) {
     program.mutable_header()->set_format_version(old);
     isa::xdnn::save_program(program, path);
     try {
       isa::xdnn::load_program(path);
       FAIL() << "expected a UserError";
     } catch (const UserError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 6", old)));
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 7", old)));
     }
   }
   std::filesystem::remove(path);
 }
 
-// Compiles `g`, runs it on the simulator and compares the network output and every layer
-// output with the golden model's, bit for bit; returns the simulation.
-sim::xdnn::SimResult expect_bit_exact(const quant::QGraph& g, const HwConfig& hw, const CompileOptions& options = {}) {
-  const Tensor x = test::random_quantized(g.tensor(g.inputs[0]), 5);
-  std::map<std::string, Tensor> golden;
-  golden::IntegerExecutor(g).run_quantized({x}, [&](int index, const Tensor& t) { golden[g.tensor(index).name] = t; });
-  const CompileResult compiled = compile_xdnn(g, hw, options);
-  sim::IntTensor input{x.shape(), {}};
-  for (std::int64_t i = 0; i < x.numel(); ++i) input.values.push_back(static_cast<std::int32_t>(x.as_int64(i)));
-  sim::SimOptions capture;
-  capture.capture_layer_outputs = true;
-  sim::xdnn::SimResult r = sim::xdnn::simulate(compiled.program, hw, {input}, capture);
-  const auto expect_equal = [&](const std::string& name, const sim::IntTensor& actual) {
-    const Tensor& want = golden.at(name);
-    ASSERT_EQ(actual.values.size(), static_cast<std::size_t>(want.numel())) << name;
-    for (std::int64_t i = 0; i < want.numel(); ++i) {
-      ASSERT_EQ(actual.values[static_cast<std::size_t>(i)], want.as_int64(i)) << name << " element " << i;
-    }
-  };
-  expect_equal(g.tensor(g.outputs[0]).name, r.outputs.at(0));
-  EXPECT_EQ(r.layer_outputs.size(), static_cast<std::size_t>(compiled.program.layers_size()));
-  for (const auto& [name, values] : r.layer_outputs) expect_equal(name, values);
-  return r;
-}
 
 TEST(XdnnSimHostLayers, SqueezeExciteIsBitExactOnEveryConfig) {
   const quant::QGraph g = test::squeeze_excite_qgraph();

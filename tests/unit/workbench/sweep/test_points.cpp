@@ -90,7 +90,7 @@ TEST(SweepPoints, TheAblationIsEachTargetsOwn) {
   for (const auto& p : points) (p.config == "v3_96" ? xdnn : pulp).push_back(p.params["compile_opt"].get<std::string>());
   EXPECT_THAT(xdnn, ElementsAre("default", "schedule_search=off", "replication=off", "pool_pipelining=off",
                                 "weight_pingpong=off", "concat_placement=off", "input_streaming=off",
-                                "weight_staging=off"));
+                                "weight_staging=off", "sibling_merge=off"));
   EXPECT_THAT(pulp, ElementsAre("default", "weight_prefetch=off"));
   EXPECT_THAT(points[1].compile_options, HasSubstr("schedule_search=off,replication=on"));
 }
