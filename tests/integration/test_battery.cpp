@@ -224,7 +224,8 @@ INSTANTIATE_TEST_SUITE_P(BothTargets, SoftmaxClassifier,
                          [](const auto& param) { return std::get<0>(param.param); });
 
 // ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
-// pads (Inception v3); standalone BatchNorm + ReLU as a depthwise scale and shift, and concats
+// pads, and sibling 1x1 convs merged into one (7 on v3_96), each sibling's output checked
+// (Inception v3); standalone BatchNorm + ReLU as a depthwise scale and shift, and concats
 // whose inputs are read elsewhere (DenseNet); an FC beyond the array's filter limit on the host
 // model (VGG-11); lookup-table activations (SiLU, HardSigmoid, HardSwish) and the
 // squeeze-and-excitation Mul as host layers, and an FC on a computed vector (EfficientNet-B0,

@@ -95,7 +95,8 @@ TEST(SiblingMerge, ConvsReadingOneInputWithOneWindowBecomeOneConvWithTheirChanne
 
 TEST(SiblingMerge, ANarrowOutputKeepsItsReplicationAndTheSwitchTurnsMergingOff) {
   const quant::QGraph g = siblings_qgraph();
-  const XdnnParams& v3 = test::xdnn_config("v3_96").xdnn();
+  const HwConfig v3_config = test::xdnn_config("v3_96");
+  const XdnnParams& v3 = v3_config.xdnn();
   EXPECT_FALSE(merge_siblings(g, v3, {}).graph.has_value()) << "a's 20 channels are replicated for a2's 3x3 window";
   CompileOptions no_replication;
   no_replication.replication = false;
