@@ -120,14 +120,16 @@ SiblingMerge merge_siblings(const QGraph& graph, const XdnnParams& hw, const Com
   SiblingMerge result;
   if (!options.sibling_merge) return result;
   const auto consumers = quant::consumers_of(graph);
-  // Groups of siblings, each in graph order, by their first member.
+  // Groups of siblings, each in graph order, by their first member. A conv's siblings are
+  // among the other readers of its input (consumers_of lists them in graph order).
   std::map<std::size_t, std::vector<std::size_t>> groups;
   std::set<std::size_t> grouped;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     if (grouped.count(n) != 0 || !mergeable(graph, n, consumers, hw, options)) continue;
     std::vector<std::size_t> group{n};
-    for (std::size_t m = n + 1; m < graph.nodes.size(); ++m) {
-      if (grouped.count(m) == 0 && siblings(graph, graph.nodes[n], graph.nodes[m]) &&
+    for (const int reader : consumers[static_cast<std::size_t>(graph.nodes[n].inputs[0])]) {
+      const auto m = static_cast<std::size_t>(reader);
+      if (m > n && grouped.count(m) == 0 && siblings(graph, graph.nodes[n], graph.nodes[m]) &&
           mergeable(graph, m, consumers, hw, options)) {
         group.push_back(m);
       }
