@@ -9,9 +9,9 @@
 #include <system_error>
 #include <type_traits>
 
-#include "isa/atomic_file.h"
-#include "isa/error.h"
-#include "isa/sha256.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/sha256.h"
 
 namespace wb::isa {
 
@@ -92,14 +92,6 @@ void check_payload_digest(google::protobuf::MessageLite& program, ProgramHeader&
                                 "wrote); compile the model again",
                                 path.string()));
   }
-}
-
-std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot open the program file", path.string()));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 void check_loaded(google::protobuf::MessageLite& program, ProgramHeader& header, bool parsed,

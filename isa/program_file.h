@@ -31,8 +31,6 @@ void seal(google::protobuf::MessageLite& program, ProgramHeader& header);
 void check_payload_digest(google::protobuf::MessageLite& program, ProgramHeader& header,
                           const std::filesystem::path& path);
 
-// The file's bytes; UserError naming it when it cannot be opened.
-std::string read_file_bytes(const std::filesystem::path& path);
 // After parsing a program (`parsed` says whether that worked): UserError naming the file when
 // it did not parse, is not of `target` ("xdnn"/"pulp"; `what` says "an xDNN program"), is
 // of another format version, or its payload digest does not match.

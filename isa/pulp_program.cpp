@@ -4,7 +4,8 @@
 #include <limits>
 
 #include "isa/program_file.h"
-#include "isa/pulp_cost.h"
+#include "support/file_io.h"
+#include "support/math.h"
 
 namespace wb::isa::pulp {
 
@@ -95,6 +96,29 @@ std::uint64_t intermediate_l3_bytes(const Network& network) {
     }
   }
   return bytes;
+}
+
+const char* memory_name(Memory memory) {
+  switch (memory) {
+    case MEMORY_L1: return "L1";
+    case MEMORY_L2: return "L2";
+    case MEMORY_L3: return "L3";
+    default: return "?";
+  }
+}
+
+std::uint64_t copy_bytes(const DmaCopy& copy) {
+  return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes();
+}
+
+bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w) {
+  return k_h == 3 && k_w == 3 && stride_h == stride_w && (stride_h == 1 || stride_h == 2);
+}
+
+std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in) { return align_up<std::uint64_t>(padded_w_in, 4); }
+
+std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in) {
+  return padded_h_in * depthwise_plane_pitch(padded_w_in) + 4;
 }
 
 }  // namespace wb::isa::pulp

@@ -38,8 +38,19 @@ Network load_network(const std::filesystem::path& path);
 Network parse_network(std::string_view bytes, const std::filesystem::path& name);
 // Sets the header's payload digest (what save_network writes).
 void seal_network(Network& network);
+// "L1", "L2", "L3" ("?" for another value).
+const char* memory_name(Memory memory);
+// Bytes a copy moves.
+std::uint64_t copy_bytes(const DmaCopy& copy);
 // One contiguous copy of `bytes` from `source` in `from` to `destination` in `to`.
 DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);
+
+// The plane depthwise kernel applies to a depthwise call with a 3x3 window and equal strides of 1
+// or 2; its per-core scratch holds one channel's input plane with its padding, rows rounded up
+// to words (aligned loads), plus a word that a row's last load may read past the plane.
+bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w);
+std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in);
+std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in);
 
 // xfDNN's `moveops` on this target: the activation bytes the steps' uDMA copies move between
 // L2 and L3's RAM (an activation that did not fit L2, staged in chunks), not the weights and

@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <limits>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/program_file.h"
+#include "support/file_io.h"
 
 namespace wb::isa::xdnn {
 

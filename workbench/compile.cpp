@@ -6,9 +6,11 @@
 #include <iostream>
 #include <ostream>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
-#include "isa/progress.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/file_io.h"
+#include "support/progress.h"
+#include "support/sha256.h"
 #include "workbench/model_cache.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"
@@ -44,7 +46,7 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
                          std::ostream& log) {
   const std::uintmax_t limit = model_cache_limit();
   const auto start = SteadyClock::now();
-  result.model_sha256 = report::sha256_file(command.quantize.model);
+  result.model_sha256 = sha256_file(command.quantize.model);
   CachedModel cached = ensure_quantized(cache, command.quantize, std::nullopt, result.model_sha256, log);
   if (cached.hit) {
     const quant::QGraph& graph = cached.model.graph;
@@ -102,7 +104,7 @@ void run_compile(const CompileCommand& command, std::ostream& log) {
   model.backend->print_compile_summary(*model.program, log);
   // The program records what it was compiled from, so verify can refuse another model.qdq.onnx.
   isa::ProgramHeader& header = model.program->mutable_header();
-  header.set_model_sha256(!model.model_sha256.empty() ? model.model_sha256 : report::sha256_file(command.quantize.model));
+  header.set_model_sha256(!model.model_sha256.empty() ? model.model_sha256 : sha256_file(command.quantize.model));
   header.set_qdq_model_sha256(write_quantization_files(model.quantized, command.out_dir, log));
   const std::vector<std::string> written = model.backend->write(*model.program, command.out_dir);
   log << fmt::format("wrote {} to {}\n", listed(written), command.out_dir.string());

@@ -1,5 +1,5 @@
 #pragma once
-// The command line's progress display (isa/progress.h's sink) on stderr: a phase that runs
+// The command line's progress display (support/progress.h's sink) on stderr: a phase that runs
 // longer than a second shows, on a terminal, one line redrawn in place (a bar, the count and
 // the ETA) and erased when the phase ends; otherwise a plain line every few seconds and one
 // when it ends, so logs and CI show where the time went. Short phases show nothing. Each
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "isa/progress.h"
+#include "support/progress.h"
 
 namespace wb {
 

@@ -8,7 +8,8 @@
 #include <ostream>
 #include <set>
 
-#include "compiler/frontend/tensor_io.h"
+#include "support/atomic_file.h"
+#include "support/byte_size.h"
 
 namespace wb {
 namespace {

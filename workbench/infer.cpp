@@ -14,7 +14,7 @@
 #include "compiler/golden/reference_executor.h"
 #include "compiler/ir/printer.h"
 #include "compiler/quant/quantizer.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

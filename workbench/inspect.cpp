@@ -11,6 +11,7 @@
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/op_counts.h"
 #include "compiler/ir/printer.h"
+#include "support/text.h"
 
 namespace wb {
 
@@ -62,17 +63,6 @@ InspectReport build_inspect_report(const ImportedModel& model, const std::string
 
 namespace {
 
-std::string with_commas(std::int64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  const std::size_t first = value < 0 ? 1 : 0;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > first && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
 std::string shorten(const std::string& text, std::size_t width) {
   return text.size() <= width ? text : text.substr(0, width - 1) + "~";
 }
@@ -104,14 +94,14 @@ void print_inspect_report(std::ostream& os, const InspectReport& report) {
     fmt::print(os, "{:>4}  {:<{}}  {:<18}  {:<24}  {:<20}  {:>11}  {:>15}\n", i + 1, shorten(row.name, 40), name_width,
                shorten(op, 18), shorten(summarize_shapes(row.input_shapes), 24),
                shorten(summarize_shapes(row.output_shapes), 20),
-               row.params ? with_commas(row.params) : "", row.macs ? with_commas(row.macs) : "");
+               row.params ? grouped(row.params) : "", row.macs ? grouped(row.macs) : "");
   }
   os << std::string(header.size(), '-') << '\n';
   fmt::print(os, "layers  {}\n", report.rows.size());
-  fmt::print(os, "params  {}\n", with_commas(report.total_params));
-  fmt::print(os, "MACs    {} (conv {}, FC {})\n", with_commas(report.total_macs), with_commas(report.conv_macs),
-             with_commas(report.fc_macs));
-  fmt::print(os, "ops     {} (2 x MACs + pooling + elementwise, DESIGN.md §4.4)\n", with_commas(report.total_ops));
+  fmt::print(os, "params  {}\n", grouped(report.total_params));
+  fmt::print(os, "MACs    {} (conv {}, FC {})\n", grouped(report.total_macs), grouped(report.conv_macs),
+             grouped(report.fc_macs));
+  fmt::print(os, "ops     {} (2 x MACs + pooling + elementwise, DESIGN.md §4.4)\n", grouped(report.total_ops));
   if (report.unsupported.empty()) {
     fmt::print(os, "unsupported  none\n");
   } else {

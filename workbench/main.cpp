@@ -14,12 +14,12 @@
 
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/reference_executor.h"
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/ir/printer.h"
 #include "compiler/passes/pass_manager.h"
 #include "compiler/passes/pass_registry.h"
-#include "isa/atomic_file.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/file_io.h"
 #include "workbench/console_progress.h"
 #include "workbench/compile.h"
 #include "workbench/hw_show.h"
@@ -650,7 +650,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
 
-  // Long phases show their progress on stderr (isa/progress.h); sweeps and regress draw their
+  // Long phases show their progress on stderr (support/progress.h); sweeps and regress draw their
   // own display, and --quiet shows none.
   static wb::ConsoleProgress console_progress(std::cerr, wb::stderr_is_terminal());
   // Warnings follow the command's output, or the error line that ended it.

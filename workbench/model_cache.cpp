@@ -11,10 +11,12 @@
 #include <ostream>
 #include <sstream>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/reference_executor.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/byte_size.h"
+#include "support/error.h"
 #include "isa/hw_config.h"
+#include "support/sha256.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"
 #include "workbench/version.h"
@@ -51,7 +53,7 @@ nlohmann::json calibration_identity(const QuantizeCommand& command) {
     nlohmann::json files = nlohmann::json::object();
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(*command.calib_dir, ec)) {
-      if (entry.is_regular_file()) files[entry.path().filename().string()] = report::sha256_file(entry.path());
+      if (entry.is_regular_file()) files[entry.path().filename().string()] = sha256_file(entry.path());
     }
     if (ec) throw UserError(fmt::format("{}: cannot be read: {}", command.calib_dir->string(), ec.message()));
     calibration["files"] = std::move(files);
@@ -80,10 +82,10 @@ std::string quantization_key(const QuantizeCommand& command, const std::string& 
       {"scheme", quant::scheme_name(command.quant.scheme)},
       {"bits", {command.quant.bits, command.quant.first_layer_bits, command.quant.last_layer_bits}},
       {"calibration", calibration_identity(command)},
-      {"input", input ? nlohmann::json(report::sha256_file(*input)) : nlohmann::json(command.seed)},
+      {"input", input ? nlohmann::json(sha256_file(*input)) : nlohmann::json(command.seed)},
       {"build", build_id()},
       {"format", kFormatVersion}};
-  return report::sha256_hex(identity.dump()).substr(0, 32);
+  return sha256_hex(identity.dump()).substr(0, 32);
 }
 
 std::optional<quant::QuantizedModel> ModelCache::load(const std::string& key, std::string* why) const {
@@ -107,7 +109,7 @@ void ModelCache::store(const std::string& key, const quant::QuantizedModel& mode
   std::filesystem::create_directories(dir_, ec);
   if (ec) throw UserError(fmt::format("{}: cannot create the model cache folder: {}", dir_.string(), ec.message()));
   const quant::SerializedModel parts = quant::serialize_quantized_model(model);
-  report::Sha256 digest;
+  Sha256 digest;
   digest.update(parts.structure.data(), parts.structure.size());
   digest.update(parts.blob.data(), parts.blob.size());
   std::string bytes(kMagic, sizeof(kMagic));
@@ -187,7 +189,7 @@ quant::QuantizedModel load_quantized_model(const std::filesystem::path& entry) {
   }
   std::string structure(static_cast<std::size_t>(structure_bytes), '\0');
   file.read(structure.data(), static_cast<std::streamsize>(structure_bytes));
-  report::Sha256 digest;
+  Sha256 digest;
   digest.update(structure.data(), structure.size());
   // The tensors' bytes go straight from the file into the tensors (hashed on the way), in
   // the order they were written; gaps (alignment) are hashed too.

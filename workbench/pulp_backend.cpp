@@ -6,7 +6,6 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "isa/pulp_program.h"

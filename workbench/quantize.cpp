@@ -16,13 +16,16 @@
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
 #include "compiler/passes/pass_manager.h"
-#include "compiler/quant/qdq_export.h"
+#include "compiler/frontend/qdq_export.h"
 #include "compiler/quant/qdq_import.h"
 #include "compiler/quant/quant_json.h"
-#include "isa/error.h"
-#include "isa/progress.h"
-#include "isa/sha256.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/file_io.h"
+#include "support/progress.h"
+#include "support/sha256.h"
 #include "workbench/infer.h"
+#include "workbench/tensor_dump.h"
 #include "workbench/warnings.h"
 
 namespace wb {
@@ -300,7 +303,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   }
   if (command.dump_dir) {
     const golden::IntegerExecutor executor(result.qgraph);
-    golden::run_and_dump(executor, eval_set.at(0), *command.dump_dir);
+    run_and_dump(executor, eval_set.at(0), *command.dump_dir);
     fmt::print(log, "integer tensors of the first evaluation input written to {}\n", command.dump_dir->string());
   }
   if (command.report) {
@@ -344,7 +347,7 @@ std::string write_quantization_files(const QuantizeResult& result, const std::fi
   try {
     const std::string qdq = quant::export_qdq_model(result.qgraph);
     write_file_atomically(dir / "model.qdq.onnx", qdq);
-    qdq_sha256 = isa::sha256_hex(qdq);
+    qdq_sha256 = sha256_hex(qdq);
   } catch (const UserError& e) {
     warn_later(std::string("warning: model.qdq.onnx not written: ") + e.what());
   }

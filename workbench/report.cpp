@@ -14,8 +14,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/text.h"
 #include "workbench/report_stats.h"
 #include "workbench/text_table.h"
 
@@ -250,7 +251,7 @@ std::string memory_name(const RunReport& report) {
 
 // Every time cause a target reports, in the order reports list them (a layer's causes come
 // back from JSON, whose objects have no order, in this one). The xDNN ones are
-// sim/xdnn/time_attribution.h's, the PULP ones isa/pulp_timeline.h's; docs/report.md says
+// sim/xdnn/time_attribution.h's, the PULP ones perf/pulp/timeline.h's; docs/report.md says
 // what each means.
 constexpr std::array<std::string_view, 16> kTimeCauseOrder = {
     "array", "pool_eltwise",   "host",     "weights_ddr", "weights_am", "activation_ddr", "queued",   "dependency_wait", "issue",
@@ -677,16 +678,6 @@ std::string csv_text(const RunReport& report) {
       fields.push_back(it == row.specific.end() ? std::string() : csv_value(*it));
     }
     append_csv_line(out, fields);
-  }
-  return out;
-}
-
-std::string grouped(std::uint64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
   }
   return out;
 }

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "isa/sha256.h"
+#include "support/sha256.h"
 
 namespace wb::report {
 
@@ -162,9 +162,6 @@ void write_csv(const RunReport& report, const std::filesystem::path& path);
 // The CSV text write_csv writes: one header line, one line per layer, no totals line.
 std::string csv_text(const RunReport& report);
 
-// 1234567 -> "1,234,567" (what tables print).
-std::string grouped(std::uint64_t value);
-
 // One CSV field as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, quote,
 // line break or leading/trailing blank; as it is otherwise.
 std::string csv_field(std::string_view field);
@@ -178,10 +175,5 @@ void print_table(const RunReport& report, std::ostream& os);
 void print_units(const RunReport& report, std::ostream& os);
 // The totals block and the verdict alone (what --quiet keeps).
 void print_totals(const RunReport& report, std::ostream& os);
-
-// The digests reports and caches use (isa/sha256.h).
-using isa::Sha256;
-using isa::sha256_file;
-using isa::sha256_hex;
 
 }  // namespace wb::report

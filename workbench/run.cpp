@@ -4,10 +4,10 @@
 
 #include <ostream>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
-#include "isa/error.h"
-#include "isa/progress.h"
+#include "support/error.h"
+#include "support/file_io.h"
+#include "support/progress.h"
 
 namespace wb {
 

@@ -8,8 +8,10 @@
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
-#include "isa/error.h"
-#include "isa/progress.h"
+#include "support/error.h"
+#include "support/file_io.h"
+#include "support/progress.h"
+#include "support/sha256.h"
 #include "workbench/hw_show.h"
 #include "workbench/version.h"
 
@@ -109,11 +111,11 @@ report::RunReport report_header(const std::string& model_path, const std::string
   r.tool_dirty = build_git_dirty();
   r.model_path = model_path;
   r.model_sha256 = !model_sha256.empty()                            ? model_sha256
-                   : std::filesystem::is_regular_file(model_path) ? report::sha256_file(model_path)
+                   : std::filesystem::is_regular_file(model_path) ? sha256_file(model_path)
                                                                    : "";
   r.model_name = model_path.empty() ? model_name : model_name_of(model_path);
   r.hw_path = hw_path.string();
-  r.hw_sha256 = report::sha256_file(hw_path);
+  r.hw_sha256 = sha256_file(hw_path);
   r.target = target_name(config.target());
   r.hw_resolved = hw_config_json(config);
   return r;
@@ -168,7 +170,7 @@ VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem
                                 "check it; use 'workbench run' on the model instead",
                                 m.qdq_path.string(), program_path.filename().string()));
   }
-  const std::string qdq_sha256 = report::sha256_file(m.qdq_path);
+  const std::string qdq_sha256 = sha256_file(m.qdq_path);
   if (qdq_sha256 != header.qdq_model_sha256()) {
     throw UserError(fmt::format(
         "{}: not the model {} was compiled from (SHA-256 {}..., the program records {}...); compile the model "

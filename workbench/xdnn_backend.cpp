@@ -6,7 +6,6 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/layer_mapping.h"
 #include "compiler/xdnn/sibling_merge.h"

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

@@ -9,7 +9,7 @@
 #include "compiler/frontend/import_context.h"
 #include "compiler/frontend/tensor_proto.h"
 #include "compiler/ir/shape_inference.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::frontend {
 

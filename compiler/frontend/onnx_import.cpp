@@ -11,7 +11,7 @@
 
 #include "compiler/frontend/import_context.h"
 #include "compiler/frontend/tensor_proto.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

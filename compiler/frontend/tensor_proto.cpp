@@ -6,7 +6,7 @@
 #include <fstream>
 #include <limits>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

@@ -9,9 +9,8 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_arithmetic.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::golden {
 
@@ -655,21 +654,6 @@ std::vector<Tensor> IntegerExecutor::run_quantized(const std::vector<Tensor>& in
   std::vector<Tensor> outputs;
   for (int index : graph_.outputs) outputs.push_back(values[static_cast<std::size_t>(index)]);
   return outputs;
-}
-
-std::vector<Tensor> run_and_dump(const IntegerExecutor& executor, const std::vector<Tensor>& float_inputs,
-                                 const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  int step = 0;
-  return executor.run(float_inputs, [&](int index, const Tensor& q) {
-    std::string name = executor.graph().tensor(index).name;
-    for (char& ch : name) {
-      const bool keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-                        ch == '_' || ch == '-';
-      if (!keep) ch = '_';
-    }
-    write_tensor_file(dir / fmt::format("{:03d}_{}.npy", step++, name), q, executor.graph().tensor(index).name);
-  });
 }
 
 }  // namespace wb::golden

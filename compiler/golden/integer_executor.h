@@ -52,11 +52,4 @@ class IntegerExecutor {
   std::vector<std::vector<int>> release_after_;
 };
 
-// Runs on float inputs and writes every tensor the run computes (the quantised inputs
-// included) as <dir>/<NNN>_<name>.npy: NNN the execution index from 000 (the inputs first),
-// name the QTensor's with every character outside [A-Za-z0-9._-] replaced by '_'.
-// Creates `dir`. Returns the outputs.
-std::vector<Tensor> run_and_dump(const IntegerExecutor& executor, const std::vector<Tensor>& float_inputs,
-                                 const std::filesystem::path& dir);
-
 }  // namespace wb::golden

@@ -8,7 +8,7 @@
 
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/broadcast.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::golden {
 namespace {

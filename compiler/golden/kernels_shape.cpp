@@ -10,7 +10,7 @@
 #include "compiler/ir/broadcast.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/shape_ops.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::golden {
 

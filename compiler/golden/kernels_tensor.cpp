@@ -10,7 +10,7 @@
 #include "compiler/golden/index_iteration.h"
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/shape_inference.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::golden {
 namespace {

@@ -12,7 +12,7 @@
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/shape_inference.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

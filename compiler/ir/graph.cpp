@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

@@ -12,7 +12,7 @@
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/shape_inference_detail.h"
 #include "compiler/ir/window_geometry.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

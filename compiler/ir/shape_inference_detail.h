@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "compiler/ir/graph.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::shape_detail {
 

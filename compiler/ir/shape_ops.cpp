@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "compiler/ir/shape_inference.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

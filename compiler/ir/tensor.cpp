@@ -8,7 +8,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 

@@ -5,7 +5,8 @@
 
 #include <algorithm>
 
-#include "isa/error.h"
+#include "support/error.h"
+#include "support/math.h"
 
 namespace wb {
 namespace {
@@ -38,8 +39,6 @@ std::vector<std::int64_t> per_axis(const Attributes& attrs, const char* name, st
   }
   return values;
 }
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -83,7 +82,7 @@ WindowGeometry resolve_window(const Attributes& attrs, const Shape& input_shape,
   for (std::size_t i = 0; i < rank; ++i) {
     const std::int64_t extent = checked_add(checked_mul(g.kernel[i] - 1, g.dilations[i]), 1);
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      g.output[i] = ceil_div(g.input[i], g.strides[i]);
+      g.output[i] = ceil_div<std::int64_t>(g.input[i], g.strides[i]);
       const std::int64_t covered = checked_add(checked_mul(g.output[i] - 1, g.strides[i]), extent);
       const std::int64_t total = std::max<std::int64_t>(0, covered - g.input[i]);
       // SAME_UPPER puts the odd pixel at the end, SAME_LOWER at the beginning.
@@ -108,7 +107,7 @@ WindowGeometry resolve_window(const Attributes& attrs, const Shape& input_shape,
                                     extent, padded, i));
       }
       if (ceil_mode) {
-        g.output[i] = ceil_div(span, g.strides[i]) + 1;
+        g.output[i] = ceil_div<std::int64_t>(span, g.strides[i]) + 1;
         // The last window must start inside the input or its leading padding.
         if ((g.output[i] - 1) * g.strides[i] >= g.input[i] + g.pads_begin[i]) --g.output[i];
       } else {

@@ -7,7 +7,7 @@
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/shape_ops.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

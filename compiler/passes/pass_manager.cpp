@@ -8,12 +8,12 @@
 #include <fstream>
 #include <iostream>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/passes/pass_registry.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

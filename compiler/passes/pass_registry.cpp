@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "compiler/passes/avgpool_to_depthwise.h"
 #include "compiler/passes/batchnorm_to_depthwise.h"
 #include "compiler/passes/canonicalize_nchw.h"

@@ -4,12 +4,13 @@
 
 #include <sstream>
 
+#include "compiler/ir/node_list.h"
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/memory_plan.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/program_file.h"
-#include "isa/pulp_cost.h"
+#include "perf/pulp/cost.h"
 #include "isa/pulp_program.h"
 
 namespace wb::pulp {
@@ -21,15 +22,6 @@ const char* parallel_name(isa::pulp::Parallel p) {
     case isa::pulp::PARALLEL_HO: return "Ho";
     case isa::pulp::PARALLEL_HOWO: return "HoWo";
     case isa::pulp::PARALLEL_CO: return "Co";
-    default: return "?";
-  }
-}
-
-const char* memory_name(isa::pulp::Memory m) {
-  switch (m) {
-    case isa::pulp::MEMORY_L1: return "L1";
-    case isa::pulp::MEMORY_L2: return "L2";
-    case isa::pulp::MEMORY_L3: return "L3";
     default: return "?";
   }
 }
@@ -56,7 +48,7 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
                       {"depthwise_plane", t.depthwise_plane()},
                       {"l1_bytes", t.l1_total_bytes()},
                       {"l3_chunks", t.l3_chunks()},
-                      {"output_memory", memory_name(layer.output_memory())},
+                      {"output_memory", isa::pulp::memory_name(layer.output_memory())},
                       {"l3_bytes_in", layer_l3_in},
                       {"l3_bytes_out", layer_l3_out},
                       {"predicted_cycles", t.predicted_cycles()}});
@@ -92,7 +84,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   const LayerMapping mapping = map_layers(graph);
   if (!mapping.unsupported.empty()) {
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,
-                                mapping.unsupported.size(), indented_list(mapping.unsupported, kInspectListsThemAll)));
+                                mapping.unsupported.size(), unsupported_node_list(mapping.unsupported)));
   }
   const MemoryPlan plan = plan_memory(graph, mapping, config, options);
   CompileResult result;
@@ -136,7 +128,7 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
                       layer.output_shape_size() > 3 ? layer.output_shape(3) : 1, out_channels, layer.macs(), grouping);
     os << fmt::format("  L3-L2: {} chunk(s){}, output in {}{}\n", t.l3_chunks(),
                       t.l3_chunks() > 1 ? fmt::format(" of {} rows", t.chunk_h_out()) : "",
-                      memory_name(layer.output_memory()),
+                      isa::pulp::memory_name(layer.output_memory()),
                       layer.output_pixel_bytes() != 0
                           ? fmt::format(" (a channel slice of a concat's tensor, pixels {} B apart)",
                                         layer.output_pixel_bytes())

@@ -6,6 +6,7 @@
 
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph_queries.h"
+#include "support/math.h"
 
 namespace wb::pulp {
 
@@ -18,7 +19,7 @@ using isa::pulp::linear_copy;
 using isa::pulp::Memory;
 
 constexpr std::uint64_t kAlign = 4;
-std::uint64_t aligned(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+std::uint64_t aligned(std::uint64_t v) { return align_up(v, kAlign); }
 
 // The L1 buffers of a layer: two slots each when double-buffered.
 struct L1Layout {

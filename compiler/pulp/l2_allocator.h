@@ -7,6 +7,8 @@
 #include <map>
 #include <optional>
 
+#include "support/math.h"
+
 namespace wb::pulp {
 
 class FirstFitAllocator {
@@ -22,7 +24,7 @@ class FirstFitAllocator {
 
   std::uint64_t largest_free() const;
   std::uint64_t high_water() const { return high_water_; }  // highest end ever allocated
-  std::uint64_t aligned(std::uint64_t bytes) const { return (bytes + alignment_ - 1) / alignment_ * alignment_; }
+  std::uint64_t aligned(std::uint64_t bytes) const { return align_up(bytes, alignment_); }
 
  private:
   std::map<std::uint64_t, std::uint64_t> free_;  // address -> size

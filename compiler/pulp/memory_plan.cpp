@@ -10,9 +10,9 @@
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "isa/pulp_program.h"
-#include "isa/pulp_timeline.h"
+#include "perf/pulp/timeline.h"
 #include "compiler/quant/qgraph_queries.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::pulp {
 
@@ -370,14 +370,14 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       chunk.c_in = chunk.c_out;
     }
     // DORY's tiling; with the cost objective, the candidates the model predicts fastest are
-    // emitted and timed as the simulator runs them (isa/pulp_timeline), and the fastest kept
+    // emitted and timed as the simulator runs them (perf/pulp/timeline), and the fastest kept
     // (DORY's unless one is strictly faster).
     const auto timed = [&](const TileChoice& tile) {
       LayerPlan trial = lp;
       trial.tile = tile;
       trial.chunk_h_out = rows < s.h_out ? rows / tile.h_out * tile.h_out : s.h_out;
       trial.tile.predicted_cycles =
-          isa::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
+          perf::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
       return trial;
     };
     TileChoice dory_tile;

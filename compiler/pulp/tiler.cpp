@@ -13,8 +13,9 @@
 #include <vector>
 
 #include "compiler/pulp/tile_copies.h"
-#include "isa/error.h"
-#include "isa/pulp_cost.h"
+#include "support/error.h"
+#include "perf/pulp/cost.h"
+#include "support/math.h"
 
 namespace wb::pulp {
 
@@ -26,8 +27,6 @@ using isa::pulp::KernelKind;
 using isa::pulp::Parallel;
 
 constexpr std::uint64_t kDorySlackBytes = 40;  // DORY adds 40 bytes to every L1 tiling
-
-std::uint32_t ceil_div(std::uint32_t a, std::uint32_t b) { return (a + b - 1) / b; }
 
 bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV; }
 
@@ -74,10 +73,10 @@ std::int64_t dory_score(const LayerShape& s, const TileChoice& t) {
 }
 
 void set_tile_counts(const LayerShape& s, TileChoice& t) {
-  t.tiles_c = ceil_div(s.c_out, t.c_out);
-  t.tiles_h = ceil_div(s.h_out, t.h_out);
-  t.tiles_w = ceil_div(s.w_out, t.w_out);
-  t.tiles_cin = is_matmul(s.kind) && t.c_in != 0 ? ceil_div(s.c_in, t.c_in) : 1;
+  t.tiles_c = ceil_div<std::uint32_t>(s.c_out, t.c_out);
+  t.tiles_h = ceil_div<std::uint32_t>(s.h_out, t.h_out);
+  t.tiles_w = ceil_div<std::uint32_t>(s.w_out, t.w_out);
+  t.tiles_cin = is_matmul(s.kind) && t.c_in != 0 ? ceil_div<std::uint32_t>(s.c_in, t.c_in) : 1;
 }
 
 // DORY's search space for this kind: which (c, h, w) tiles it considers (for a grouped conv,
@@ -96,7 +95,7 @@ bool in_dory_space(const LayerShape& s, std::uint32_t c, std::uint32_t h, std::u
 // Distinct tile sizes ceil(d / k), k = 1..d: every balanced split of a dimension.
 std::vector<std::uint32_t> balanced_sizes(std::uint32_t d) {
   std::set<std::uint32_t> sizes;
-  for (std::uint32_t k = 1; k <= d; ++k) sizes.insert(ceil_div(d, k));
+  for (std::uint32_t k = 1; k <= d; ++k) sizes.insert(ceil_div<std::uint32_t>(d, k));
   return {sizes.begin(), sizes.end()};
 }
 
@@ -258,14 +257,14 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
   // shape cost the same, so the sum runs over the shapes.
   const auto rows = window_classes(s.h_out, t.h_out, s.h_in, s.k_h, s.stride_h, s.pad_top);
   const auto cols = window_classes(s.w_out, t.w_out, s.w_in, s.k_w, s.stride_w, s.pad_left);
-  const std::uint32_t nc = ceil_div(s.c_out, t.c_out);
+  const std::uint32_t nc = ceil_div<std::uint32_t>(s.c_out, t.c_out);
   std::vector<std::uint32_t> channel_sizes(nc, t.c_out);
   channel_sizes.back() = s.c_out - (nc - 1) * t.c_out;
   const bool input_per_channel_tile = !is_matmul(s.kind);
   const auto dma = [&](const std::vector<isa::pulp::DmaCopy>& copies) {
-    isa::pulp::DmaCost total;
+    perf::pulp::DmaCost total;
     for (const auto& c : copies) {
-      const isa::pulp::DmaCost d = isa::pulp::dma_cost(c, hw);
+      const perf::pulp::DmaCost d = perf::pulp::dma_cost(c, hw);
       total.cycles += d.cycles;
       total.issue_cycles += d.issue_cycles;
     }
@@ -293,9 +292,9 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
       const auto step = [&](std::uint32_t ic, std::uint32_t jc, std::uint64_t previous_write_back) {
         const TileGeometry here = geometry(ic, jc);
         const std::uint64_t compute =
-            isa::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel, {}, t.depthwise_plane), hw, hw.cores).cycles;
+            perf::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel, {}, t.depthwise_plane), hw, hw.cores).cycles;
         if (first) {
-          const isa::pulp::DmaCost own = dma(tile_input_copies(s, here, true, true));
+          const perf::pulp::DmaCost own = dma(tile_input_copies(s, here, true, true));
           total += own.issue_cycles + own.cycles;
           first = false;
         }
@@ -306,11 +305,11 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
         const TileGeometry next = next_cin ? geometry(ic, jc + 1) : geometry(next_group ? 0 : ic + 1, 0);
         const bool new_input = next_group || next_cin || input_per_channel_tile || nci > 1;
         // A LUT's table comes with the first tile only; weights follow their channel tiles.
-        const isa::pulp::DmaCost next_in =
+        const perf::pulp::DmaCost next_in =
             dma(tile_input_copies(s, next, new_input, (nc > 1 || nci > 1) && isa::pulp::has_weights(s.kind)));
         const bool writes = jc + 1 == nci;
-        const isa::pulp::DmaCost out =
-            writes ? isa::pulp::dma_cost(tile_output_copy(s, here), hw) : isa::pulp::DmaCost{};
+        const perf::pulp::DmaCost out =
+            writes ? perf::pulp::dma_cost(tile_output_copy(s, here), hw) : perf::pulp::DmaCost{};
         return std::make_pair(
             next_in.issue_cycles + std::max({compute, next_in.cycles, previous_write_back}) + out.issue_cycles,
             writes ? out.cycles : previous_write_back);
@@ -484,7 +483,7 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
   const auto hs = balanced_sizes(s.h_out);
   std::vector<std::uint32_t> ws, cs;
   for (const std::uint32_t w : balanced_sizes(s.w_out)) {
-    if (ceil_div(s.w_out, w) <= 4) ws.push_back(w);
+    if (ceil_div<std::uint32_t>(s.w_out, w) <= 4) ws.push_back(w);
   }
   if (is_grouped(s.kind)) {
     for (const std::uint32_t g : balanced_sizes(s.groups)) cs.push_back(g * s.group_c_out());

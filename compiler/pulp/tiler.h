@@ -6,7 +6,7 @@
 //   dory  DORY's heuristic (L1 occupancy plus bonuses for H_out tiles divisible by 8, W_out
 //         by 2, C_out by 4, large C_out, and border tiles of the same shapes) over DORY's
 //         search space (C_in never tiled; depthwise: all of H and W up to 32x32, else full W).
-//   cost  the fewest cycles as isa/pulp_cost predicts them, over a larger space: also the
+//   cost  the fewest cycles as perf/pulp/cost predicts them, over a larger space: also the
 //         kernel's parallelisation (Ho / HoWo / Co), W tiles for depthwise layers and, for
 //         standard convolutions with 64 or more input channels, input-channel tiles
 //         (partial sums in L1). The space contains DORY's choice, which is kept unless
@@ -113,7 +113,7 @@ TileChoice choose_tiling(const LayerShape& shape, const PulpParams& hw, TilerObj
 
 // The `count` tilings of the cost objective's space with the fewest predicted cycles, fewest
 // first; `dory` (choose_tiling's Dory result) is in the space. The compiler times each as
-// emitted with isa/pulp_timeline (the simulator's code) and keeps the fastest.
+// emitted with perf/pulp/timeline (the simulator's code) and keeps the fastest.
 std::vector<TileChoice> cost_candidates(const LayerShape& shape, const PulpParams& hw, const TileChoice& dory,
                                         std::size_t count);
 

@@ -9,7 +9,7 @@
 #include <limits>
 #include <numeric>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 

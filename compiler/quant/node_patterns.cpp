@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "compiler/ir/window_geometry.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 

@@ -8,7 +8,7 @@
 
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 

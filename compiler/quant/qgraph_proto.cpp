@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "qgraph.pb.h"
 
 namespace wb::quant {

@@ -10,10 +10,11 @@
 #include <set>
 
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/node_list.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 
@@ -128,7 +129,7 @@ class Builder {
 
   std::string format_unsupported_nodes() const {
     std::string text = fmt::format("{} node(s) cannot be quantized:", unsupported_.size());
-    return text + indented_list(unsupported_, kInspectListsThemAll);
+    return text + unsupported_node_list(unsupported_);
   }
 
   bool all_non_constant(const Node& node) const {

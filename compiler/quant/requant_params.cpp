@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 

@@ -7,18 +7,15 @@
 #include <numeric>
 #include <set>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/hw_config.h"
+#include "support/math.h"
 
 namespace wb::xdnn {
 
 namespace {
 
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
-
-std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
 
 // Buffers each step touches (reads or writes).
 std::vector<std::vector<int>> touched_by_step(const BufferPlan& plan, const std::vector<int>& order) {
@@ -56,7 +53,7 @@ std::vector<std::uint64_t> place_offline(const BufferPlan& plan, const std::vect
   std::vector<std::uint64_t> address(plan.buffers.size(), kNever);
   std::vector<Placed> placed;
   for (const int b : items) {
-    const std::uint64_t size = align_up(plan.buffers[static_cast<std::size_t>(b)].bytes, alignment);
+    const std::uint64_t size = align_up<std::uint64_t>(plan.buffers[static_cast<std::size_t>(b)].bytes, alignment);
     std::vector<std::pair<std::uint64_t, std::uint64_t>> busy;  // [begin, end) overlapping in time
     for (const Placed& p : placed) {
       if (overlap_in_time(p.live, live[static_cast<std::size_t>(b)])) busy.emplace_back(p.address, p.address + p.bytes);
@@ -133,7 +130,7 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
   int worst_step = 0;
   for (std::size_t s = 0; s < steps; ++s) {
     std::uint64_t need = 0;
-    for (const int b : touched[s]) need += align_up(plan.buffers[static_cast<std::size_t>(b)].bytes, alignment);
+    for (const int b : touched[s]) need += align_up<std::uint64_t>(plan.buffers[static_cast<std::size_t>(b)].bytes, alignment);
     if (need > smallest_am) {
       smallest_am = need;
       worst_step = static_cast<int>(s);
@@ -222,7 +219,7 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
   for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
     if (plan.buffers[b].network_input) has_data[b] = in_ddr[b] = true;
   }
-  const auto size_of = [&](int b) { return align_up(plan.buffers[static_cast<std::size_t>(b)].bytes, alignment); };
+  const auto size_of = [&](int b) { return align_up<std::uint64_t>(plan.buffers[static_cast<std::size_t>(b)].bytes, alignment); };
   const auto find_gap = [&](std::uint64_t size) -> std::uint64_t {
     std::uint64_t cursor = 0;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> busy;

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "isa/xdnn_program.h"
+#include "support/math.h"
 
 namespace wb::xdnn {
 
@@ -12,10 +13,6 @@ using quant::QGraph;
 
 std::uint32_t dim(const quant::QTensor& t, std::size_t i) {
   return i < t.shape.size() ? static_cast<std::uint32_t>(t.shape[i]) : 1U;
-}
-
-std::uint32_t align_up(std::uint32_t value, std::uint32_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
 }
 
 bool contains(const std::vector<int>& v, int x) {
@@ -119,7 +116,7 @@ isa::xdnn::TensorLayout buffer_layout(const BufferPlan& plan, const Buffer& buff
   layout.set_height(buffer.height);
   layout.set_width(buffer.width);
   layout.set_section_channels(plan.section_channels);
-  layout.set_width_stride(align_up(buffer.width, plan.width_align));
+  layout.set_width_stride(align_up<std::uint32_t>(buffer.width, plan.width_align));
   layout.set_replication(buffer.replication);
   layout.set_element_bytes(buffer.element_bytes);
   layout.set_is_signed(buffer.is_signed);

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "compiler/ir/node_list.h"
 #include "compiler/xdnn/am_allocation.h"
 #include "compiler/xdnn/buffer_plan.h"
 #include "compiler/xdnn/emit_program.h"
@@ -11,7 +12,7 @@
 #include "compiler/xdnn/row_tiling.h"
 #include "compiler/xdnn/schedule.h"
 #include "compiler/xdnn/sibling_merge.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
@@ -27,7 +28,7 @@ CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerg
   if (!mapping.unsupported.empty()) {
     std::string message = fmt::format("{} node(s) of '{}' cannot run on {}:", mapping.unsupported.size(), graph.name,
                                       config.name);
-    throw UserError(message + indented_list(mapping.unsupported, kInspectListsThemAll));
+    throw UserError(message + unsupported_node_list(mapping.unsupported));
   }
   BufferPlan plan = plan_buffers(graph, mapping, hw, options);
   const Schedule schedule = schedule_layers(graph, mapping, plan, options.schedule_search, options.schedule_budget);

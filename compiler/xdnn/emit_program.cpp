@@ -9,8 +9,9 @@
 #include "compiler/xdnn/hazards.h"
 #include "compiler/xdnn/row_tiling.h"
 #include "compiler/xdnn/weight_staging.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/xdnn_program.h"
+#include "support/math.h"
 
 namespace wb::xdnn {
 
@@ -22,10 +23,6 @@ using quant::QNode;
 
 constexpr std::uint64_t kUnassigned = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kDdrAlignment = 64;
-
-std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
 
 std::uint32_t dim(const quant::QTensor& t, std::size_t i) {
   return i < t.shape.size() ? static_cast<std::uint32_t>(t.shape[i]) : 1U;
@@ -89,7 +86,7 @@ class Emitter {
     // collected first and the activation homes placed after them.
     collect_weights();
     if (options_.weight_staging) plan_staging();
-    ddr_cursor_ = align_up(weights_.size(), kDdrAlignment);
+    ddr_cursor_ = align_up<std::uint64_t>(weights_.size(), kDdrAlignment);
     for (std::size_t s = 0; s < schedule_.order.size(); ++s) {
       const int l = schedule_.order[s];
       const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
@@ -147,7 +144,7 @@ class Emitter {
     auto& h = ddr_home_[static_cast<std::size_t>(buffer)];
     if (h == kUnassigned) {
       h = ddr_cursor_;
-      ddr_cursor_ = align_up(ddr_cursor_ + isa::xdnn::buffer_bytes(ddr_layout(buffer)), kDdrAlignment);
+      ddr_cursor_ = align_up<std::uint64_t>(ddr_cursor_ + isa::xdnn::buffer_bytes(ddr_layout(buffer)), kDdrAlignment);
     }
     return h;
   }
@@ -676,7 +673,7 @@ class Emitter {
   // layer l's intermediate traffic (a concat copy's or a gather's); returns the scratch address.
   std::uint64_t download_to_scratch(int l, std::uint64_t am_address, std::uint64_t bytes) {
     const std::uint64_t scratch = ddr_cursor_;
-    ddr_cursor_ = align_up(ddr_cursor_ + bytes, kDdrAlignment);
+    ddr_cursor_ = align_up<std::uint64_t>(ddr_cursor_ + bytes, kDdrAlignment);
     isa::xdnn::Copy down = isa::xdnn::linear_copy(isa::xdnn::MEMORY_AM, am_address, isa::xdnn::MEMORY_DDR, scratch, bytes);
     down.set_intermediate(true);
     Instr instr;

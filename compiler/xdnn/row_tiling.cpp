@@ -6,19 +6,16 @@
 #include <set>
 
 #include "compiler/xdnn/am_allocation.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/hw_config.h"
 #include "isa/xdnn_program.h"
+#include "support/math.h"
 
 namespace wb::xdnn {
 
 namespace {
 
 using quant::QNode;
-
-std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
 
 // Input rows a window reads for output rows `out`, clipped to [0, in_height).
 RowRange through_window(const QNode& node, RowRange out, std::uint32_t in_height) {
@@ -69,12 +66,12 @@ class RowTiler {
   int buffer_of(int tensor) const { return plan_.homes.at(resolve_alias(mapping_, tensor)).buffer; }
   const XLayer& layer_at(int l) const { return mapping_.layers[static_cast<std::size_t>(l)]; }
   std::uint64_t size_of(int b) const {
-    return align_up(plan_.buffers[static_cast<std::size_t>(b)].bytes, plan_.section_channels);
+    return align_up<std::uint64_t>(plan_.buffers[static_cast<std::size_t>(b)].bytes, plan_.section_channels);
   }
   std::uint64_t size_with_rows(int b, std::uint32_t rows) const {
     Buffer stripe = plan_.buffers[static_cast<std::size_t>(b)];
     stripe.height = rows;
-    return align_up(isa::xdnn::buffer_bytes(buffer_layout(plan_, stripe)), plan_.section_channels);
+    return align_up<std::uint64_t>(isa::xdnn::buffer_bytes(buffer_layout(plan_, stripe)), plan_.section_channels);
   }
   bool touches_ddr(int l) const {
     return std::any_of(operands_.at(l).begin(), operands_.at(l).end(), [&](int b) { return ddr_[static_cast<std::size_t>(b)]; });

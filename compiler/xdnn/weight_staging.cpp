@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "isa/xdnn_program.h"
+#include "support/math.h"
 
 namespace wb::xdnn {
 
@@ -16,10 +17,6 @@ struct Occupied {
   Interval steps;
   std::uint64_t begin = 0, end = 0;  // AM bytes [begin, end)
 };
-
-std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
 
 // The lowest address with `bytes` free over steps [first, last], or nothing.
 std::optional<std::uint64_t> lowest_free(const std::vector<Occupied>& occupied, int first, int last,
@@ -82,7 +79,7 @@ std::vector<StagedBlock> plan_weight_staging(const BufferPlan& plan, const Sched
     const auto& at = allocation.steps[static_cast<std::size_t>(live[b].first)].address;
     const auto found = at.find(static_cast<int>(b));
     if (found == at.end()) continue;
-    occupied.push_back({live[b], found->second, found->second + align_up(plan.buffers[b].bytes, alignment)});
+    occupied.push_back({live[b], found->second, found->second + align_up<std::uint64_t>(plan.buffers[b].bytes, alignment)});
   }
 
   const auto total_bytes = [](const StagingCandidate& c) {
@@ -139,7 +136,7 @@ std::vector<StagedBlock> plan_weight_staging(const BufferPlan& plan, const Sched
       const StagingCandidate& c = *bound[k];
       const auto block = static_cast<std::size_t>(wanted_blocks[k][round]);
       const int use = step_of[static_cast<std::size_t>(c.layer)];
-      const std::uint64_t bytes = align_up(c.block_bytes[block], alignment);
+      const std::uint64_t bytes = align_up<std::uint64_t>(c.block_bytes[block], alignment);
       if (uploaded + static_cast<double>(c.block_bytes[block]) > upload_budget) continue;
       // The earliest upload step whose region stays free up to the use. The free space over a
       // longer span is a subset of a shorter one's, so the scan stops at the first miss.

@@ -6,8 +6,8 @@
 
 #include <fstream>
 
-#include "isa/atomic_file.h"
-#include "isa/progress.h"
+#include "support/atomic_file.h"
+#include "support/progress.h"
 
 namespace wb::sim {
 

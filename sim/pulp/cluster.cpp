@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "isa/error.h"
-#include "isa/pulp_cost.h"
+#include "support/error.h"
+#include "perf/pulp/cost.h"
 #include "isa/pulp_program.h"
 #include "sim/common/watchdog.h"
 #include "sim/pulp/kernels.h"
@@ -62,36 +62,24 @@ void Cluster::wait_until(std::uint64_t cycle) {
   if (cycle > t) wait(period_ * static_cast<double>(cycle - t));
 }
 
-namespace {
-
-const char* memory_name(isa::pulp::Memory memory) {
-  switch (memory) {
-    case isa::pulp::MEMORY_L1: return "l1";
-    case isa::pulp::MEMORY_L2: return "l2";
-    case isa::pulp::MEMORY_L3: return "l3";
-    default: return "?";
-  }
-}
-
-}  // namespace
-
 // The timeline's clock in SystemC time: waits are real waits, a kernel call runs on the core threads.
-class Cluster::SystemCClock final : public isa::pulp::Clock {
+class Cluster::SystemCClock final : public perf::pulp::Clock {
  public:
   SystemCClock(Cluster& cluster, std::size_t layer) : cluster_(cluster), layer_(layer) {}
   std::uint64_t now() const override { return cluster_.now(); }
   void wait_until(std::uint64_t cycle) override { cluster_.wait_until(cycle); }
-  void compute(const isa::pulp::KernelCall& call, const isa::pulp::KernelCost& cost, std::size_t step) override {
+  void compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t step) override {
     cluster_.compute(call, cost, layer_, step);
   }
-  void copied(const isa::pulp::DmaCopy& copy, isa::pulp::Track track, std::uint64_t start, std::uint64_t end,
+  void copied(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start, std::uint64_t end,
               std::size_t step) override {
     cluster_.move(copy);
     if (cluster_.state_->trace) {
       const bool load = copy.destination_memory() < copy.source_memory();  // towards L1
       cluster_.state_->events.push_back({kMaxCores + static_cast<int>(track), start, end, layer_, step,
                                          load ? "load" : "store", isa::pulp::copy_bytes(copy),
-                                         memory_name(copy.source_memory()), memory_name(copy.destination_memory())});
+                                         isa::pulp::memory_name(copy.source_memory()),
+                                         isa::pulp::memory_name(copy.destination_memory())});
     }
   }
 
@@ -107,7 +95,7 @@ void Cluster::fabric_controller() {
       continue;
     }
     const PulpParams& hw = *state_->hw;
-    isa::pulp::Channels channels;
+    perf::pulp::Channels channels;
     channels.reset(hw);
     const auto& network = *state_->network;
     for (std::size_t l = 0; l < static_cast<std::size_t>(network.layers_size()); ++l) {
@@ -117,7 +105,7 @@ void Cluster::fabric_controller() {
       stats.core_busy_cycles.assign(static_cast<std::size_t>(hw.cores), 0);
       stats.core_calls.assign(static_cast<std::size_t>(hw.cores), 0);
       SystemCClock clock(*this, l);
-      const isa::pulp::LayerTiming t = isa::pulp::run_layer(layer, hw, channels, clock);
+      const perf::pulp::LayerTiming t = perf::pulp::run_layer(layer, hw, channels, clock);
       stats.start_cycle = t.start;
       stats.end_cycle = t.end;
       stats.cycles = t.end - t.start;
@@ -180,11 +168,11 @@ void Cluster::move(const isa::pulp::DmaCopy& copy) {
   }
 }
 
-void Cluster::compute(const isa::pulp::KernelCall& call, const isa::pulp::KernelCost& cost, std::size_t layer,
+void Cluster::compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t layer,
                       std::size_t step) {
   const PulpParams& hw = *state_->hw;
   LayerStats& stats = state_->layers[layer];
-  const isa::pulp::KernelCycles counts;
+  const perf::pulp::KernelCycles counts;
   const std::uint64_t begin = now();
   // The fabric controller dispatches the call and the event unit wakes the cores.
   wait_until(begin + static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles));

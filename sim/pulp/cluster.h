@@ -1,6 +1,6 @@
 #pragma once
 // The SystemC modules of the cluster: the fabric controller thread that walks the tile
-// program (in the order and with the DMA channels of isa/pulp_timeline, the code the tiler
+// program (in the order and with the DMA channels of perf/pulp/timeline, the code the tiler
 // times candidates with), one thread per core that a kernel call forks, and the event-unit
 // barrier that joins them. Elaborated once per process; each run hands it a RunState.
 
@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "isa/hw_config.h"
-#include "isa/progress.h"
+#include "support/progress.h"
 #include "isa/pulp.pb.h"
-#include "isa/pulp_cost.h"
-#include "isa/pulp_timeline.h"
+#include "perf/pulp/cost.h"
+#include "perf/pulp/timeline.h"
 #include "sim/pulp/pulp_sim.h"
 
 namespace wb::sim::pulp {
@@ -33,7 +33,7 @@ struct TraceEvent {
   std::size_t layer = 0, step = 0;
   const char* what = "";  // the operation: the kernel's kind, or "load" / "store"
   std::uint64_t bytes = 0;                 // a transfer's
-  const char* src = "", * dst = "";        // a transfer's memories: "l1", "l2", "l3"
+  const char* src = "", * dst = "";        // a transfer's memories: "L1", "L2", "L3"
 };
 
 struct Memories {
@@ -77,7 +77,7 @@ class Cluster : public sc_core::sc_module {
   void wait_until(std::uint64_t cycle);
   // Forks the call's work to the cores and joins them at the barrier; the call then ends
   // cost.cycles after it started.
-  void compute(const isa::pulp::KernelCall& call, const isa::pulp::KernelCost& cost, std::size_t layer,
+  void compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t layer,
                std::size_t step);
   void move(const isa::pulp::DmaCopy& copy);
 

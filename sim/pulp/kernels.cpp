@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "isa/error.h"
-#include "isa/pulp_cost.h"
+#include "support/error.h"
+#include "perf/pulp/cost.h"
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 

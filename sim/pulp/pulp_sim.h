@@ -3,7 +3,7 @@
 // runs the layer loop of a tile program; `cores` cluster cores as SC_THREADs that a kernel
 // call forks and an event-unit barrier joins; the cluster DMA with one channel per direction,
 // bursts, latency, a limit of outstanding transfers and TCDM bank contention with the cores;
-// the uDMA between L3 (HyperRAM + flash) and L2. Every timing figure comes from isa/pulp_cost,
+// the uDMA between L3 (HyperRAM + flash) and L2. Every timing figure comes from perf/pulp/cost,
 // the code the compiler's tiler predicts with. Memories are byte arrays the copies and
 // kernels really read and write (HWC tiles); outputs are read back from them.
 //
@@ -19,7 +19,7 @@
 #include "isa/hw_config.h"
 #include "sim/common/sim_types.h"
 #include "isa/pulp.pb.h"
-#include "isa/pulp_timeline.h"
+#include "perf/pulp/timeline.h"
 
 namespace wb::sim::pulp {
 
@@ -32,7 +32,7 @@ struct LayerStats {
   std::uint64_t cycles = 0;  // end - start; layers run back to back, so they sum to the total
   std::uint64_t start_cycle = 0, end_cycle = 0;
   std::uint64_t compute_cycles = 0;   // kernel calls, barrier and DMA contention included
-  // compute_cycles cut into causes (isa::pulp::LayerTiming): cores' work, bank conflicts,
+  // compute_cycles cut into causes (perf::pulp::LayerTiming): cores' work, bank conflicts,
   // dispatch and wake-up, barrier.
   std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
   std::uint64_t dma_issue_cycles = 0;  // programming cluster-DMA copies
@@ -41,9 +41,9 @@ struct LayerStats {
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0;  // cluster DMA
   std::uint64_t l3_bytes_in = 0, l3_bytes_out = 0;  // uDMA
   std::uint64_t tiles = 0;
-  // Its bounds (isa::pulp::LayerTiming, docs/report.md "Bounds").
+  // Its bounds (perf::pulp::LayerTiming, docs/report.md "Bounds").
   std::uint64_t compute_bound_cycles = 0;
-  isa::pulp::LayerTiming::ChannelShare dma_in_bound, dma_out_bound, udma_bound;
+  perf::pulp::LayerTiming::ChannelShare dma_in_bound, dma_out_bound, udma_bound;
   std::vector<std::uint64_t> core_busy_cycles;  // per core
   std::vector<std::uint64_t> core_calls;        // per core, the kernel calls that gave it work
 };

@@ -4,9 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "isa/error.h"
+#include "isa/pulp_program.h"
+#include "support/error.h"
 #include "isa/extent.h"
-#include "isa/progress.h"
+#include "support/progress.h"
 #include "sim/common/trace_file.h"
 #include "sim/pulp/cluster.h"
 #include "sim/pulp/kernels.h"
@@ -23,10 +24,6 @@ Cluster& cluster() {
   return instance;
 }
 
-const char* memory_name(isa::pulp::Memory m) {
-  return m == isa::pulp::MEMORY_L1 ? "L1" : m == isa::pulp::MEMORY_L2 ? "L2" : "L3";
-}
-
 // The memories' sizes: what the pre-run checks need (they allocate nothing).
 struct MemorySizes {
   std::uint64_t l1 = 0, l2 = 0, l3 = 0;
@@ -41,8 +38,8 @@ std::string copy_problem(const isa::pulp::DmaCopy& c, const MemorySizes& m, isa:
   const bool allowed = (c.source_memory() == from_a && c.destination_memory() == to_a) ||
                        (c.source_memory() == from_b && c.destination_memory() == to_b);
   if (!allowed) {
-    return fmt::format("copies {} -> {}, which this field does not do", memory_name(c.source_memory()),
-                       memory_name(c.destination_memory()));
+    return fmt::format("copies {} -> {}, which this field does not do", isa::pulp::memory_name(c.source_memory()),
+                       isa::pulp::memory_name(c.destination_memory()));
   }
   if (c.chunk_bytes() == 0 || c.count() == 0) return {};
   const auto src_span = isa::strided_span(c.rows(), c.source_row_stride(), c.count(), c.source_stride(), c.chunk_bytes());
@@ -50,12 +47,12 @@ std::string copy_problem(const isa::pulp::DmaCopy& c, const MemorySizes& m, isa:
                                           c.chunk_bytes());
   if (!src_span || !dst_span) return "its rows, strides and count span more than 2^64 bytes";
   if (!isa::inside(c.source(), *src_span, m.of(c.source_memory()))) {
-    return fmt::format("reads {} bytes of {} at {}, beyond its {} bytes", *src_span, memory_name(c.source_memory()),
+    return fmt::format("reads {} bytes of {} at {}, beyond its {} bytes", *src_span, isa::pulp::memory_name(c.source_memory()),
                        c.source(), m.of(c.source_memory()));
   }
   if (!isa::inside(c.destination(), *dst_span, m.of(c.destination_memory()))) {
     return fmt::format("writes {} bytes of {} at {}, beyond its {} bytes", *dst_span,
-                       memory_name(c.destination_memory()), c.destination(), m.of(c.destination_memory()));
+                       isa::pulp::memory_name(c.destination_memory()), c.destination(), m.of(c.destination_memory()));
   }
   return {};
 }

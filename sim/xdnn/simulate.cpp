@@ -10,9 +10,9 @@
 #include <set>
 #include <unordered_map>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/extent.h"
-#include "isa/progress.h"
+#include "support/progress.h"
 #include "sim/common/trace_file.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/kernels.h"

@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "isa/xdnn_program.h"
+#include "support/math.h"
 
 namespace wb::sim::xdnn {
 
 namespace {
-
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
 // Bytes of the tensor a region holds (no section padding, no replicas): what the host moves.
 std::uint64_t tensor_bytes(const isa::xdnn::TensorLayout& l) {
@@ -54,9 +53,9 @@ std::uint64_t array_pass_cycles(const isa::xdnn::Conv& conv, const XdnnParams& h
   const std::uint64_t kw = conv.window().kernel_w();
   if (groups > 1 && cin_g == 1 && cout_g == 1) {
     // Depthwise: each DSP row holds one channel; the columns take different pixels.
-    return ceil_div(out.channels(), rows) * ceil_div(pixels, cols * m) * kh * kw;
+    return ceil_div<std::uint64_t>(out.channels(), rows) * ceil_div<std::uint64_t>(pixels, cols * m) * kh * kw;
   }
-  return groups * ceil_div(cin_g * r, rows) * ceil_div(cout_g, cols) * ceil_div(pixels, m) * kh * ceil_div(kw, r);
+  return groups * ceil_div<std::uint64_t>(cin_g * r, rows) * ceil_div<std::uint64_t>(cout_g, cols) * ceil_div<std::uint64_t>(pixels, m) * kh * ceil_div<std::uint64_t>(kw, r);
 }
 
 }  // namespace
@@ -79,13 +78,13 @@ std::uint64_t pool_cycles(const isa::xdnn::StandalonePool& pool, const XdnnParam
   const auto& out = pool.output().layout();
   const auto& w = pool.pool().window();
   const std::uint64_t taps = std::uint64_t{w.kernel_h()} * w.kernel_w();
-  return ceil_div(out.channels(), static_cast<std::uint64_t>(hw.pool_elements_per_cycle)) * out.height() *
-         out.width() * ceil_div(taps, static_cast<std::uint64_t>(hw.am_read_ports));
+  return ceil_div<std::uint64_t>(out.channels(), static_cast<std::uint64_t>(hw.pool_elements_per_cycle)) * out.height() *
+         out.width() * ceil_div<std::uint64_t>(taps, static_cast<std::uint64_t>(hw.am_read_ports));
 }
 
 std::uint64_t eltwise_cycles(const isa::xdnn::Eltwise& eltwise, const XdnnParams& hw) {
   const auto& out = eltwise.output().layout();
-  return ceil_div(out.channels(), static_cast<std::uint64_t>(hw.eltwise_elements_per_cycle)) * out.height() *
+  return ceil_div<std::uint64_t>(out.channels(), static_cast<std::uint64_t>(hw.eltwise_elements_per_cycle)) * out.height() *
          out.width();
 }
 
@@ -127,7 +126,7 @@ std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, co
 }
 
 std::uint64_t am_weight_load_cycles(const isa::xdnn::Copy& load, const XdnnParams& hw) {
-  return ceil_div(isa::xdnn::copy_bytes(load), static_cast<std::uint64_t>(hw.array.rows));
+  return ceil_div<std::uint64_t>(isa::xdnn::copy_bytes(load), static_cast<std::uint64_t>(hw.array.rows));
 }
 
 double ddr_bytes_per_cycle(const HwConfig& config) { return isa::xdnn::ddr_bytes_per_cycle(config); }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "compiler/frontend/tensor_io.h"
+#include "support/file_io.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"

@@ -12,10 +12,10 @@
 #include <random>
 #include <string>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/pulp_program.h"
 #include "isa/xdnn_program.h"
+#include "support/file_io.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"

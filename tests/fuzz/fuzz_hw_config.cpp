@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/hw_config.h"
 #include "isa/program_file.h"
 #include "tests/fuzz/fuzz_support.h"

@@ -11,7 +11,7 @@
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/passes/pass_manager.h"
 #include "compiler/quant/quantizer.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -12,10 +12,10 @@
 #include <string>
 
 #include "compiler/frontend/onnx_import.h"
-#include "compiler/quant/qdq_export.h"
+#include "compiler/frontend/qdq_export.h"
 #include "compiler/quant/qdq_import.h"
 #include "compiler/quant/qgraph.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

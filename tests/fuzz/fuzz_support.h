@@ -1,6 +1,6 @@
 #pragma once
 // What the fuzz targets share (docs/fuzzing.md). A target catches the errors the code
-// promises for bad input (wb::UserError, isa/error.h) and nothing else: any other exception
+// promises for bad input (wb::UserError, support/error.h) and nothing else: any other exception
 // escapes LLVMFuzzerTestOneInput, std::terminate aborts, and libFuzzer (or driver.cpp in a
 // normal build) reports the input as a finding, as it does a sanitizer report or a timeout.
 
@@ -15,7 +15,7 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::fuzz {
 

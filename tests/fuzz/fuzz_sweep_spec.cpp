@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "workbench/sweep/points.h"
 #include "workbench/sweep/spec.h"

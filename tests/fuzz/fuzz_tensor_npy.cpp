@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -9,7 +9,7 @@
 
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/frontend/tensor_proto.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

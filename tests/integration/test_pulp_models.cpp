@@ -11,7 +11,7 @@
 #include <map>
 #include <sstream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
 #include "workbench/run_pulp.h"

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 
+#include "support/text.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
@@ -47,10 +48,10 @@ TEST(RegressCompare, AWorseCompileOptionFailsNamingTheLayersAndAnImprovementPass
   for (std::size_t i = 0; i < base.layers.size(); ++i) {
     if (worse.layers[i].cycles <= base.layers[i].cycles) continue;
     ++worse_layers;
-    const std::string delta = fmt::format("+{}", report::grouped(worse.layers[i].cycles - base.layers[i].cycles));
+    const std::string delta = fmt::format("+{}", grouped(worse.layers[i].cycles - base.layers[i].cycles));
     const std::regex line(fmt::format(R"({}\s+cycles\s+{}\s+->\s+{}\s+\{}\s+\+[0-9.]+%\s+WORSE)",
                                       std::regex_replace(base.layers[i].name, std::regex(R"([/.+])"), R"(\$&)"),
-                                      report::grouped(base.layers[i].cycles), report::grouped(worse.layers[i].cycles),
+                                      grouped(base.layers[i].cycles), grouped(worse.layers[i].cycles),
                                       delta));
     EXPECT_TRUE(std::regex_search(slower.out, line)) << base.layers[i].name << " " << delta << "\n" << slower.out;
   }
@@ -60,8 +61,8 @@ TEST(RegressCompare, AWorseCompileOptionFailsNamingTheLayersAndAnImprovementPass
   const CommandResult faster = test::workbench(fmt::format("regress compare --baseline {} --current {}",
                                                            (dir / "worse.json").string(), (dir / "base.json").string()));
   EXPECT_EQ(faster.exit_code, 0) << faster.out;
-  EXPECT_THAT(faster.out, HasSubstr(fmt::format("{} -> {}", report::grouped(worse.totals.cycles),
-                                                report::grouped(base.totals.cycles))));
+  EXPECT_THAT(faster.out, HasSubstr(fmt::format("{} -> {}", grouped(worse.totals.cycles),
+                                                grouped(base.totals.cycles))));
   EXPECT_THAT(faster.out, HasSubstr("better"));
   EXPECT_THAT(faster.out, HasSubstr("-> ok"));
 
@@ -117,7 +118,7 @@ TEST(RegressCheck, PassesOnItsOwnBaselineAndFailsOnADoctoredOneNamingTheRow) {
   EXPECT_EQ(slower.exit_code, 1) << slower.out;
   EXPECT_THAT(slower.out, HasSubstr("tiny_resnet on v3_96"));
   EXPECT_TRUE(std::regex_search(slower.out, std::regex(fmt::format(R"(/layer1/conv1/Conv\s+cycles\s+{}\s+->\s+{}\s+\+1\b)",
-                                                                   report::grouped(cycles - 1), report::grouped(cycles)))))
+                                                                   grouped(cycles - 1), grouped(cycles)))))
       << slower.out;
   EXPECT_THAT(slower.out, HasSubstr("update-baseline"));
 

@@ -21,7 +21,7 @@
 #include "tests/support/browser_testing.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/test_paths.h"
 #include "workbench/sweep/results_db.h"
 
@@ -121,7 +121,7 @@ TEST(SweepIntegration, KillNineInTheMiddleThenARerunGivesExactlyOneRecordPerPoin
     }
   }
   EXPECT_EQ(results.statuses().size(), total);
-  sweep::Database raw(db, false);
+  sqlite::Database raw(db, false);
   auto count = raw.prepare("SELECT count(*), count(DISTINCT key) FROM results");
   ASSERT_TRUE(count.step());
   EXPECT_EQ(count.integer(0), static_cast<std::int64_t>(total));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/ir/tensor.h"
+#include "tests/support/temp_dir.h"
 
 namespace wb::test {
 
@@ -50,19 +51,5 @@ std::string read_workload(const std::string& name);
 
 // Deterministic pseudo-random float tensor (values in [-1, 1)).
 Tensor random_tensor(const Shape& shape, std::uint32_t seed);
-
-// A fresh, empty temporary folder removed when the object dies.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace wb::test

@@ -9,9 +9,11 @@
 #include <ostream>
 #include <set>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
 #include "isa/program_file.h"
+#include "support/file_io.h"
+#include "support/text.h"
 #include "workbench/compare/layer_join.h"
 #include "workbench/text_table.h"
 
@@ -48,7 +50,7 @@ std::string hw_name_of(const report::RunReport& r) {
 }
 
 std::string format_time(double value, TimeUnit unit) {
-  if (unit == TimeUnit::Cycles) return report::grouped(static_cast<std::uint64_t>(std::llround(value)));
+  if (unit == TimeUnit::Cycles) return grouped(static_cast<std::uint64_t>(std::llround(value)));
   return fmt::format("{:.1f}", value);
 }
 
@@ -182,10 +184,10 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
     for (double t : times) columns[c++].cells.push_back(format_time(t, unit));
     for (std::size_t s = 1; s < sides.size(); ++s) columns[c++].cells.push_back(format_ratio(ratio(us[0], us[s])));
     for (std::size_t s = 0; s < sides.size(); ++s) columns[c++].cells.push_back(mac_per_cycle(macs[s], cycles[s]));
-    for (std::uint64_t b : bytes) columns[c++].cells.push_back(report::grouped(b));
+    for (std::uint64_t b : bytes) columns[c++].cells.push_back(grouped(b));
     const bool same = std::all_of(macs.begin(), macs.end(), [&](std::uint64_t m) { return m == macs[0]; });
     macs_differ = macs_differ || !same;
-    columns[c++].cells.push_back(report::grouped(macs[0]) + (same ? "" : " *"));
+    columns[c++].cells.push_back(grouped(macs[0]) + (same ? "" : " *"));
   };
   for (std::size_t i = 0; i < comparison.rows.size(); ++i) {
     const RowFigures& row = comparison.rows[i];
@@ -295,7 +297,7 @@ int run_compare(const CompareCommand& command, std::ostream& out) {
     }
     nlohmann::json doc;
     try {
-      doc = nlohmann::json::parse(isa::read_file_bytes(path));
+      doc = nlohmann::json::parse(read_file_bytes(path));
     } catch (const nlohmann::json::parse_error& e) {
       throw UserError(fmt::format("{}: not valid JSON (truncated?): {}", path.string(), e.what()));
     }

@@ -8,8 +8,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "isa/error.h"
-#include "compiler/frontend/tensor_io.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/file_io.h"
 
 namespace wb::regress {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "workbench/regress/baseline.h"
 #include "workbench/regress/compare.h"
 #include "workbench/regress/run_sources.h"

@@ -7,7 +7,8 @@
 #include <utility>
 #include <set>
 
-#include "isa/error.h"
+#include "support/error.h"
+#include "support/sha256.h"
 #include "workbench/regress/history_db.h"
 #include "workbench/regress/run_sources.h"
 
@@ -58,7 +59,7 @@ int run_record(const std::filesystem::path& db, const std::vector<std::filesyste
                                    case_name(run), run.source, case_name(before), before.source, run.build));
       }
     }
-    if (history.record(run, run.digest.empty() ? report::sha256_hex(run.source + inputs_key(run)) : run.digest)) {
+    if (history.record(run, run.digest.empty() ? sha256_hex(run.source + inputs_key(run)) : run.digest)) {
       ++stored;
       same_commit.push_back(run);
     } else {

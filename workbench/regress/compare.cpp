@@ -9,7 +9,9 @@
 #include <ostream>
 #include <set>
 
-#include "isa/error.h"
+#include "support/error.h"
+#include "support/sha256.h"
+#include "support/text.h"
 #include "workbench/report.h"
 
 namespace wb::regress {
@@ -65,8 +67,8 @@ void check_determinism(const std::vector<const RunRecord*>& runs, std::vector<st
       if (a.build.empty() || a.build != b.build || same_figures(a, b)) continue;
       const std::string what = a.totals.count("cycles") != 0 && b.totals.count("cycles") != 0 &&
                                        a.totals.at("cycles") != b.totals.at("cycles")
-                                   ? fmt::format("total cycles {} vs {}", report::grouped(a.totals.at("cycles")),
-                                                 report::grouped(b.totals.at("cycles")))
+                                   ? fmt::format("total cycles {} vs {}", grouped(a.totals.at("cycles")),
+                                                 grouped(b.totals.at("cycles")))
                                    : "figures differ";
       bugs.push_back(fmt::format("determinism bug: {} with the same inputs (model, config, scheme, options) and the "
                                  "same build {} gave different figures: {} ({} vs {})",
@@ -174,7 +176,7 @@ CaseComparison compare_case(const Group& base, const Group& current, const Compa
 
 std::string signed_delta(const FigureChange& change) {
   const std::uint64_t magnitude = change.worse() ? change.after - change.before : change.before - change.after;
-  return fmt::format("{}{}", change.worse() ? '+' : '-', report::grouped(magnitude));
+  return fmt::format("{}{}", change.worse() ? '+' : '-', grouped(magnitude));
 }
 
 std::string percent(const FigureChange& change) {
@@ -189,7 +191,7 @@ void print_change(const FigureChange& change, std::size_t name_width, std::ostre
                      : is_breakdown_metric(change.metric) ? "  (part of the layer's cycles)"
                                                           : "  (within threshold)";
   os << fmt::format("    {:<{}}  {:<22} {:>15} -> {:<15} {:>14} {:>9}{}\n", change.layer.empty() ? "(total)" : change.layer,
-                    name_width, change.metric, report::grouped(change.before), report::grouped(change.after),
+                    name_width, change.metric, grouped(change.before), grouped(change.after),
                     signed_delta(change), percent(change), mark);
 }
 

@@ -7,8 +7,9 @@
 #include <ostream>
 #include <set>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/text.h"
 #include "workbench/regress/compare.h"
 #include "workbench/regress/history_db.h"
 #include "workbench/sweep_report/svg_chart.h"
@@ -44,7 +45,7 @@ struct Point {
 std::string change_text(std::uint64_t before, std::uint64_t after) {
   const FigureChange change{"", "", before, after, false};
   const double r = change.relative();
-  const std::string magnitude = report::grouped(after > before ? after - before : before - after);
+  const std::string magnitude = grouped(after > before ? after - before : before - after);
   return fmt::format("{}{} ({})", after > before ? "+" : "-", magnitude,
                      std::isinf(r) ? std::string("from 0") : fmt::format("{:+.2f}%", 100 * r));
 }
@@ -118,9 +119,9 @@ int run_history(const HistoryOptions& options, std::ostream& out) {
         steps.points.push_back({static_cast<double>(points[k].commit + 1), static_cast<double>(points[k].value), c.label()});
       }
       out << fmt::format("  {:>3}  {:<20}  {:<20}  {:>15}  {}\n", points[k].commit + 1, c.label(), c.first_recorded,
-                         report::grouped(points[k].value), change);
+                         grouped(points[k].value), change);
       line.points.push_back({static_cast<double>(points[k].commit + 1), static_cast<double>(points[k].value),
-                             fmt::format("{}: {}", c.label(), report::grouped(points[k].value))});
+                             fmt::format("{}: {}", c.label(), grouped(points[k].value))});
     }
     out << (changed_at.empty() ? std::string("  unchanged over the recorded commits\n")
                                : fmt::format("  changed at: {}\n", fmt::join(changed_at, ", ")));

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "workbench/model_cache.h"
 #include "workbench/sweep/point_result.h"
 
@@ -61,10 +61,10 @@ HistoryDb::HistoryDb(const std::filesystem::path& path, bool create)
                                       path.string()));
         }
         if (create && path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-        return sweep::Database(path, create);
+        return sqlite::Database(path, create);
       }()) {
   {
-    sweep::Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    sqlite::Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'");
     tables.step();
     if (tables.integer(0) == 0) {
       db_.execute(kSchema);
@@ -76,7 +76,7 @@ HistoryDb::HistoryDb(const std::filesystem::path& path, bool create)
   }
   bool ok = false;
   try {
-    sweep::Statement version = db_.prepare("SELECT value FROM meta WHERE key = 'history_schema'");
+    sqlite::Statement version = db_.prepare("SELECT value FROM meta WHERE key = 'history_schema'");
     ok = version.step() && version.text(0) == std::to_string(kHistorySchemaVersion);
   } catch (const UserError&) {
     ok = false;
@@ -89,9 +89,9 @@ HistoryDb::HistoryDb(const std::filesystem::path& path, bool create)
 }
 
 bool HistoryDb::record(const RunRecord& run, const std::string& content_digest) {
-  sweep::Transaction t(db_);
+  sqlite::Transaction t(db_);
   {
-    sweep::Statement seen = db_.prepare("SELECT count(*) FROM runs WHERE digest = ?");
+    sqlite::Statement seen = db_.prepare("SELECT count(*) FROM runs WHERE digest = ?");
     seen.bind(1, content_digest).step();
     if (seen.integer(0) != 0) return false;
   }
@@ -118,10 +118,10 @@ bool HistoryDb::record(const RunRecord& run, const std::string& content_digest) 
       .bind(17, run.compile_seconds)
       .bind(18, run.simulate_seconds)
       .run();
-  sweep::Statement last = db_.prepare("SELECT last_insert_rowid()");
+  sqlite::Statement last = db_.prepare("SELECT last_insert_rowid()");
   last.step();
   const std::int64_t id = last.integer(0);
-  sweep::Statement insert =
+  sqlite::Statement insert =
       db_.prepare("INSERT INTO figures (run_id, layer_position, layer, layer_type, metric, value) VALUES (?, ?, ?, ?, ?, ?)");
   const auto add = [&](std::int64_t position, const std::string& layer, const std::string& type, const Figures& figures) {
     if (figures.empty() && position != kTotalsPosition) {  // the layer still exists: a row with no metric says so
@@ -145,7 +145,7 @@ bool HistoryDb::record(const RunRecord& run, const std::string& content_digest) 
 
 std::vector<RecordedCommit> HistoryDb::commits() const {
   std::vector<RecordedCommit> commits;
-  sweep::Statement q = db_.prepare(
+  sqlite::Statement q = db_.prepare(
       "SELECT commit_hash, dirty, min(recorded_at), count(*) FROM runs GROUP BY commit_hash, dirty ORDER BY min(id)");
   while (q.step()) {
     commits.push_back({q.text(0), q.integer(1) != 0, q.text(2), static_cast<std::size_t>(q.integer(3))});
@@ -183,7 +183,7 @@ RecordedCommit HistoryDb::find_commit(const std::string& prefix) const {
 
 std::vector<RunRecord> HistoryDb::runs_of(const RecordedCommit& commit) const {
   std::vector<std::int64_t> ids;
-  sweep::Statement q = db_.prepare("SELECT id FROM runs WHERE commit_hash = ? AND dirty = ? ORDER BY id");
+  sqlite::Statement q = db_.prepare("SELECT id FROM runs WHERE commit_hash = ? AND dirty = ? ORDER BY id");
   q.bind(1, commit.commit).bind(2, std::int64_t{commit.dirty ? 1 : 0});
   while (q.step()) ids.push_back(q.integer(0));
   std::vector<RunRecord> runs;
@@ -192,7 +192,7 @@ std::vector<RunRecord> HistoryDb::runs_of(const RecordedCommit& commit) const {
 }
 
 RunRecord HistoryDb::read_run(std::int64_t id) const {
-  sweep::Statement q = db_.prepare(
+  sqlite::Statement q = db_.prepare(
       "SELECT source, commit_hash, dirty, build, model, model_sha256, config, target, hw_fingerprint, scheme, "
       "compile_options, data, verdict, error, compile_seconds, simulate_seconds FROM runs WHERE id = ?");
   q.bind(1, id);
@@ -214,7 +214,7 @@ RunRecord HistoryDb::read_run(std::int64_t id) const {
   run.error = q.text(13);
   run.compile_seconds = q.real(14);
   run.simulate_seconds = q.real(15);
-  sweep::Statement f = db_.prepare(
+  sqlite::Statement f = db_.prepare(
       "SELECT layer_position, layer, layer_type, metric, value FROM figures WHERE run_id = ? ORDER BY layer_position, "
       "rowid");
   f.bind(1, id);

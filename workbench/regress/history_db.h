@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "workbench/regress/run_record.h"
-#include "workbench/sweep/sqlite.h"
+#include "support/sqlite.h"
 
 namespace wb::regress {
 
@@ -52,7 +52,7 @@ class HistoryDb {
  private:
   RunRecord read_run(std::int64_t id) const;
 
-  mutable sweep::Database db_;
+  mutable sqlite::Database db_;
 };
 
 }  // namespace wb::regress

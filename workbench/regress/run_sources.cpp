@@ -4,8 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
+#include "support/file_io.h"
+#include "support/sha256.h"
 #include "workbench/regress/baseline.h"
 #include "workbench/sweep/point_result.h"
 #include "workbench/sweep/results_db.h"
@@ -40,11 +41,11 @@ std::vector<RunRecord> runs_of_sweep(const std::filesystem::path& path) {
       const auto report = db.run_report(point.key);
       if (!report) continue;
       RunRecord run = record_from_report(*report, source);
-      run.digest = report::sha256_hex(point.key + report::to_json(*report).dump());
+      run.digest = sha256_hex(point.key + report::to_json(*report).dump());
       runs.push_back(std::move(run));
     } else if (point.status == "failed") {
       RunRecord run = failed_run(point, source);
-      run.digest = report::sha256_hex(point.key + point.error + point.finished_at);
+      run.digest = sha256_hex(point.key + point.error + point.finished_at);
       runs.push_back(std::move(run));
     }
   }
@@ -83,7 +84,7 @@ std::vector<RunRecord> load_runs(const std::filesystem::path& path) {
     throw UserError(fmt::format("{}: not valid JSON (truncated?): {}", path.string(), e.what()));
   }
   if (is_baseline_document(doc)) return read_baseline(path).runs;
-  const std::string digest = report::sha256_hex(text);
+  const std::string digest = sha256_hex(text);
   if (doc.is_object() && doc.contains("point_result")) {
     const sweep::PointResult result = sweep::point_result_from_json(doc, path.string());
     if (!result.report) {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <deque>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::sweep {
 

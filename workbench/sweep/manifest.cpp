@@ -5,8 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
 
 namespace wb::sweep {
 

@@ -7,8 +7,9 @@
 #include <chrono>
 #include <fstream>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/file_io.h"
 
 namespace wb::sweep {
 

@@ -4,7 +4,7 @@
 
 #include <ostream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "workbench/model_cache.h"
 #include "workbench/run.h"
 #include "workbench/target.h"

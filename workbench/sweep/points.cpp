@@ -8,9 +8,10 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/program_file.h"
+#include "support/file_io.h"
+#include "support/sha256.h"
 #include "workbench/model_cache.h"
 #include "workbench/report.h"
 #include "workbench/sweep/expression.h"
@@ -138,7 +139,7 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
   for (const SpecModel& model : spec.models) {
     auto digest = model_digests.find(model.path);
     if (digest == model_digests.end()) {
-      digest = model_digests.emplace(model.path, report::sha256_file(model.path)).first;
+      digest = model_digests.emplace(model.path, sha256_file(model.path)).first;
     }
     for (const BaseConfig& base : bases) {
       const TargetBackend& backend = backend_for(base.config);
@@ -237,7 +238,7 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
                                          {"quantization", p.quant_key},
                                          {"compile_options", p.compile_options},
                                          {"mode", mode_name(p.mode)}};
-        p.key = report::sha256_hex(identity.dump()).substr(0, 32);
+        p.key = sha256_hex(identity.dump()).substr(0, 32);
         p.position = static_cast<int>(points.size());
         points.push_back(std::move(p));
       }

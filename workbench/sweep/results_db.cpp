@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "workbench/version.h"
 
 namespace wb::sweep {
@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS slurm_jobs (
 );
 )sql";
 
-void set_meta(Database& db, const std::string& key, const std::string& value) {
+void set_meta(sqlite::Database& db, const std::string& key, const std::string& value) {
   db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
 }
 
@@ -99,18 +99,18 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
         if (!create && !std::filesystem::is_regular_file(path, ec)) {
           throw UserError(fmt::format("{}: no such results database (workbench sweep SPEC writes one)", path.string()));
         }
-        return Database(path, create);
+        return sqlite::Database(path, create);
       }()) {
   // A file that is not a database, or a database of another program, is refused by name.
   std::string version;
   try {
-    Statement has_meta = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    sqlite::Statement has_meta = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
     has_meta.step();
     if (has_meta.integer(0) == 1) {
-      Statement row = db_.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+      sqlite::Statement row = db_.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
       if (row.step()) version = row.text(0);
     } else {
-      Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master");
+      sqlite::Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master");
       tables.step();
       if (tables.integer(0) > 0) version = "none";
     }
@@ -118,7 +118,7 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
     throw UserError(fmt::format("{}: not a SQLite database (is it a sweep's results file?)", path.string()));
   }
   if (version.empty()) {
-    Transaction t(db_);
+    sqlite::Transaction t(db_);
     db_.execute(kSchema);
     set_meta(db_, "schema_version", std::to_string(kResultsSchemaVersion));
     t.commit();
@@ -126,7 +126,7 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
     throw UserError(fmt::format("{}: not a sweep results database of schema version {} (found '{}')", path.string(),
                                 kResultsSchemaVersion, version));
   }
-  Statement columns = db_.prepare("SELECT count(*) FROM pragma_table_info('layers') WHERE name = 'output'");
+  sqlite::Statement columns = db_.prepare("SELECT count(*) FROM pragma_table_info('layers') WHERE name = 'output'");
   columns.step();
   layers_have_places_ = columns.integer(0) == 1;
 }
@@ -141,7 +141,7 @@ void ResultsDb::add_layer_places() {
 }
 
 void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path& work_dir) {
-  Transaction t(db_);
+  sqlite::Transaction t(db_);
   set_meta(db_, "name", spec.name);
   set_meta(db_, "description", spec.description);
   set_meta(db_, "spec_path", std::filesystem::absolute(spec.path).string());
@@ -155,7 +155,7 @@ void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path&
   if (meta("created_at").empty()) set_meta(db_, "created_at", utc_now());
   set_meta(db_, "updated_at", utc_now());
   db_.execute("DELETE FROM axes");
-  Statement insert = db_.prepare("INSERT INTO axes (position, name) VALUES (?, ?)");
+  sqlite::Statement insert = db_.prepare("INSERT INTO axes (position, name) VALUES (?, ?)");
   for (std::size_t i = 0; i < spec.axes.size(); ++i) {
     insert.bind(1, static_cast<std::int64_t>(i)).bind(2, spec.axes[i].name).run();
     insert.reset();
@@ -164,21 +164,21 @@ void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path&
 }
 
 std::string ResultsDb::meta(const std::string& key) const {
-  Statement row = db_.prepare("SELECT value FROM meta WHERE key = ?");
+  sqlite::Statement row = db_.prepare("SELECT value FROM meta WHERE key = ?");
   row.bind(1, key);
   return row.step() ? row.text(0) : std::string();
 }
 
 std::vector<std::string> ResultsDb::axes() const {
   std::vector<std::string> names;
-  Statement rows = db_.prepare("SELECT name FROM axes ORDER BY position");
+  sqlite::Statement rows = db_.prepare("SELECT name FROM axes ORDER BY position");
   while (rows.step()) names.push_back(rows.text(0));
   return names;
 }
 
 void ResultsDb::add_points(const std::vector<DesignPoint>& points) {
-  Transaction t(db_);
-  Statement insert = db_.prepare(
+  sqlite::Transaction t(db_);
+  sqlite::Statement insert = db_.prepare(
       "INSERT INTO points (key, position, model, model_path, model_sha256, config, config_path, target, overrides, "
       "compile_options, params, hw_values, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (key) DO UPDATE SET position = excluded.position");
@@ -205,17 +205,17 @@ void ResultsDb::add_points(const std::vector<DesignPoint>& points) {
 }
 
 void ResultsDb::store(const PointResult& result) {
-  Transaction t(db_);
+  sqlite::Transaction t(db_);
   add_layer_places();
   {
-    Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
+    sqlite::Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
     known.bind(1, result.key).step();
     if (known.integer(0) == 0) {
       throw UserError(fmt::format("{}: result of point {} which this sweep does not have", db_.path().string(), result.key));
     }
   }
   db_.prepare("DELETE FROM layers WHERE key = ?").bind(1, result.key).run();
-  Statement insert = db_.prepare(
+  sqlite::Statement insert = db_.prepare(
       "INSERT OR REPLACE INTO results (key, status, exit_code, error, wall_seconds, host, finished_at, build, cycles, "
       "latency_ms, macs, mac_per_cycle, utilization, memory_bytes, moveops, clock_mhz, verdict, report) VALUES "
       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -248,7 +248,7 @@ void ResultsDb::store(const PointResult& result) {
   }
   insert.run();
   if (result.report) {
-    Statement layer = db_.prepare(
+    sqlite::Statement layer = db_.prepare(
         "INSERT INTO layers (key, position, name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, "
         "bytes_in, bytes_out, tiles, extra, unit, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto& layers = result.report->layers;
@@ -286,8 +286,8 @@ void ResultsDb::reset_submissions(const std::vector<std::string>& keys) {
 }
 
 void ResultsDb::update_each(const std::vector<std::string>& keys, std::string_view sql) {
-  Transaction t(db_);
-  Statement update = db_.prepare(sql);
+  sqlite::Transaction t(db_);
+  sqlite::Statement update = db_.prepare(sql);
   for (const std::string& key : keys) {
     update.bind(1, key).run();
     update.reset();
@@ -308,7 +308,7 @@ void ResultsDb::record_slurm_job(const std::string& job_id, const std::filesyste
 
 std::vector<ResultsDb::SlurmJob> ResultsDb::slurm_jobs() const {
   std::vector<SlurmJob> jobs;
-  Statement rows = db_.prepare("SELECT job_id, manifest, points, chunk FROM slurm_jobs ORDER BY submitted_at, job_id");
+  sqlite::Statement rows = db_.prepare("SELECT job_id, manifest, points, chunk FROM slurm_jobs ORDER BY submitted_at, job_id");
   while (rows.step()) {
     jobs.push_back({rows.text(0), rows.text(1), static_cast<std::size_t>(rows.integer(2)),
                     static_cast<std::size_t>(rows.integer(3))});
@@ -318,14 +318,14 @@ std::vector<ResultsDb::SlurmJob> ResultsDb::slurm_jobs() const {
 
 std::map<std::string, std::string> ResultsDb::statuses() const {
   std::map<std::string, std::string> all;
-  Statement rows = db_.prepare("SELECT key, status FROM results");
+  sqlite::Statement rows = db_.prepare("SELECT key, status FROM results");
   while (rows.step()) all[rows.text(0)] = rows.text(1);
   return all;
 }
 
 std::vector<StoredPoint> ResultsDb::points() const {
   std::vector<StoredPoint> all;
-  Statement rows = db_.prepare(
+  sqlite::Statement rows = db_.prepare(
       "SELECT p.key, p.position, p.model, p.model_path, p.config, p.config_path, p.target, p.mode, p.compile_options, "
       "p.params, p.hw_values, p.submissions, r.status, r.exit_code, r.error, r.host, r.finished_at, r.build, "
       "r.wall_seconds, r.cycles, r.macs, r.memory_bytes, r.moveops, r.latency_ms, r.mac_per_cycle, r.utilization, "
@@ -371,7 +371,7 @@ std::vector<StoredPoint> ResultsDb::points() const {
 }
 
 std::optional<report::RunReport> ResultsDb::run_report(const std::string& key) const {
-  Statement query = db_.prepare("SELECT report FROM results WHERE key = ? AND status = 'done'");
+  sqlite::Statement query = db_.prepare("SELECT report FROM results WHERE key = ? AND status = 'done'");
   query.bind(1, key);
   if (!query.step() || query.is_null(0)) return std::nullopt;
   nlohmann::json stored;
@@ -388,7 +388,7 @@ std::optional<report::RunReport> ResultsDb::run_report(const std::string& key) c
 
 std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
   std::vector<report::LayerRow> rows;
-  Statement query = db_.prepare(
+  sqlite::Statement query = db_.prepare(
       std::string("SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, "
                   "tiles, extra, ") +
       (layers_have_places_ ? "unit, output" : "'', ''") + " FROM layers WHERE key = ? ORDER BY position");

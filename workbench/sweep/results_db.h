@@ -14,7 +14,7 @@
 #include "workbench/sweep/point_result.h"
 #include "workbench/sweep/points.h"
 #include "workbench/sweep/spec.h"
-#include "workbench/sweep/sqlite.h"
+#include "support/sqlite.h"
 
 namespace wb::sweep {
 
@@ -83,7 +83,7 @@ class ResultsDb {
   // Adds the layers' unit and output columns to a database written without them.
   void add_layer_places();
 
-  mutable Database db_;
+  mutable sqlite::Database db_;
   bool layers_have_places_ = false;  // the layers table has the unit and output columns
 };
 

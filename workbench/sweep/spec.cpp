@@ -11,10 +11,11 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/byte_size.h"
+#include "support/error.h"
 #include "isa/hw_config.h"
-#include "isa/spelling.h"
+#include "support/file_io.h"
+#include "support/spelling.h"
 #include "workbench/run_common.h"
 
 namespace wb::sweep {

@@ -16,9 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/atomic_file.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
 #include "workbench/model_cache.h"
 #include "workbench/run_common.h"
 #include "workbench/sweep/manifest.h"

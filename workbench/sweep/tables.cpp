@@ -8,8 +8,9 @@
 #include <map>
 #include <ostream>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/text.h"
 #include "workbench/report.h"
 #include "workbench/sweep/results_db.h"
 #include "workbench/sweep/sweep.h"
@@ -18,7 +19,6 @@ namespace wb::sweep {
 
 namespace {
 
-using report::grouped;
 
 struct Column {
   std::string name;     // what --sort and --where take

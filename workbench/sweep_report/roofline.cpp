@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/atomic_file.h"
+#include "support/atomic_file.h"
+#include "support/file_io.h"
 #include "workbench/sweep_report/svg_chart.h"
 
 namespace wb::sweep {

@@ -9,8 +9,9 @@
 #include <ostream>
 #include <set>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/text.h"
 #include "workbench/compare/compare_reports.h"
 #include "workbench/sweep/expression.h"
 #include "workbench/sweep/point_result.h"
@@ -25,7 +26,6 @@ namespace wb::sweep {
 
 namespace {
 
-using report::grouped;
 
 constexpr const char* kStyle = R"css(
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px 32px; color: #222; max-width: 1400px; }

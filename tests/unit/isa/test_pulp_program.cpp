@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/pulp_program.h"
 
 namespace wb::isa::pulp {

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "isa/progress.h"
+#include "support/progress.h"
 #include "workbench/console_progress.h"
 
 namespace wb {

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
+#include "support/file_io.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/test_paths.h"
 #include "workbench/model_cache.h"

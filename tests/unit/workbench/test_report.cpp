@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/onnx_builder.h"
 
 namespace wb::report {
@@ -588,23 +588,6 @@ TEST(RunReportFiles, MissingFolderIsAUserErrorAndLeavesNoFile) {
   EXPECT_THROW(write_json(r, dir / "missing" / "run.json"), UserError);
   EXPECT_THROW(write_csv(r, dir / "missing" / "run.csv"), UserError);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
-}
-
-TEST(RunReportFiles, Sha256MatchesFipsVectors) {
-  test::TempDir dir;
-  std::ofstream(dir / "abc", std::ios::binary) << "abc";
-  EXPECT_EQ(sha256_file(dir / "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  std::ofstream(dir / "empty", std::ios::binary).flush();
-  EXPECT_EQ(sha256_file(dir / "empty"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  // One million 'a' (FIPS 180-2 appendix B.3): spans several read chunks.
-  std::ofstream(dir / "million", std::ios::binary) << std::string(1'000'000, 'a');
-  EXPECT_EQ(sha256_file(dir / "million"), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(RunReportFiles, Sha256OfAMissingFileIsAUserError) {
-  test::TempDir dir;
-  EXPECT_THROW(sha256_file(dir / "nope.onnx"), UserError);
-  EXPECT_THROW(sha256_file(dir.path()), UserError);  // a folder is not a file
 }
 
 // ---- console --------------------------------------------------------------------------------

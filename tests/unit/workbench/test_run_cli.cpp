@@ -188,7 +188,7 @@ TEST(CompileSimVerifyCli, ProgramsForAnotherConfigOrCorruptedAreRefused) {
   test::expect_bad_input(workbench(fmt::format("sim --hw {} {}", v3, (dir / "cut.xdnn").string())),
                          "not an xDNN program");
   test::expect_bad_input(workbench(fmt::format("sim --hw {} {}", v3, (dir / "missing.xdnn").string())),
-                         "cannot open");
+                         "missing.xdnn: no such file");
 }
 
 // A conv the array cannot run (13x13x64 = 10816 > max_filter_elements 9792) runs on the host

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/common/option_table.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

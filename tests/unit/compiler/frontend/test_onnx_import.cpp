@@ -4,9 +4,8 @@
 
 #include <fstream>
 
-#include "compiler/frontend/tensor_io.h"
 #include "compiler/ir/printer.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
 

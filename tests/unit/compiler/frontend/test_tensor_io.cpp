@@ -5,7 +5,8 @@
 #include <fstream>
 
 #include "compiler/frontend/tensor_proto.h"
-#include "isa/error.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
 #include "tests/support/onnx_builder.h"
 
 namespace wb {

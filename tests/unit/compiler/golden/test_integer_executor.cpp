@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <ostream>
 #include <random>
@@ -16,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::golden {
 namespace {
@@ -614,33 +612,6 @@ TEST(IntegerExecutor, InconsistentGraphsAreRejected) {
     b.graph.tensors[3].shape = {1, 5};  // reshape changes the element count
     EXPECT_THROW(IntegerExecutor{b.graph}, std::logic_error);
   }
-}
-
-TEST(IntegerExecutor, DumpWritesOneNpyPerTensor) {
-  const Builder b = chain("in:0", "block/conv", "block/pool max");
-  const IntegerExecutor executor(b.graph);
-  const auto dir = std::filesystem::path(::testing::TempDir()) / "wb_integer_dump" / "nested";
-  std::filesystem::remove_all(dir.parent_path());
-  std::vector<float> x(16);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5f * static_cast<float>(15 - i);
-  const Tensor input = Tensor::from_vector<float>({1, 1, 4, 4}, x);
-
-  std::vector<Tensor> observed;
-  executor.run({input}, [&](int, const Tensor& q) { observed.push_back(q); });
-  const auto out = run_and_dump(executor, {input}, dir);
-
-  const std::vector<std::string> names{"000_in_0.npy", "001_block_conv.npy", "002_block_pool_max.npy", "003_flat.npy"};
-  std::size_t files = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;
-  EXPECT_EQ(files, names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    ASSERT_TRUE(std::filesystem::exists(dir / names[i])) << names[i];
-    const Tensor read = read_tensor_file(dir / names[i]);
-    EXPECT_EQ(read, observed[i]) << names[i];
-  }
-  EXPECT_EQ(read_tensor_file(dir / "003_flat.npy"), out[0]);
-  EXPECT_EQ(out[0].to_int64_vector(), (std::vector<std::int64_t>{15, 13, 7, 5}));
-  std::filesystem::remove_all(dir.parent_path());
 }
 
 // ---------------------------------------------------------------------------------------

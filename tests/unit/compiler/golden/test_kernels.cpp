@@ -6,7 +6,7 @@
 
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/reference_executor.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/kernel_testing.h"
 #include "tests/support/onnx_builder.h"
 

@@ -4,7 +4,7 @@
 
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/frontend/tensor_io.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/tensor_compare.h"
 #include "tests/support/test_paths.h"

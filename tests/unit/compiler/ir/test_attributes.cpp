@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/ir/op_kind.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

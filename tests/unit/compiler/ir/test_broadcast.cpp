@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/ir/printer.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

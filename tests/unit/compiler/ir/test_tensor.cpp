@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

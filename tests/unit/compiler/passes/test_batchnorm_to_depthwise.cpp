@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/passes/fold_batchnorm.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/pass_testing.h"
 
 namespace wb {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/pass_testing.h"
 
 namespace wb {

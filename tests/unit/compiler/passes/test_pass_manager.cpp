@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "compiler/passes/pass_registry.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/pass_testing.h"
 #include "tests/support/test_paths.h"
 

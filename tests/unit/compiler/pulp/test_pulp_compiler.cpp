@@ -19,8 +19,9 @@
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/pulp/tiler.h"
 #include "compiler/quant/qgraph_queries.h"
-#include "isa/error.h"
-#include "isa/pulp_cost.h"
+#include "isa/pulp_program.h"
+#include "support/error.h"
+#include "perf/pulp/cost.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
 namespace wb::pulp {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 namespace {

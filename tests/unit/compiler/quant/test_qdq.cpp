@@ -6,10 +6,10 @@
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
-#include "compiler/quant/qdq_export.h"
+#include "compiler/frontend/qdq_export.h"
 #include "compiler/quant/qdq_import.h"
 #include "compiler/quant/requant_params.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/quant_testing.h"
 
 namespace wb::quant {

@@ -10,7 +10,7 @@
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/quant_testing.h"
 
 namespace wb::quant {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/quant_testing.h"
 
 namespace wb::quant {

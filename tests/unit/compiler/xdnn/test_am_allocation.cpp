@@ -6,7 +6,7 @@
 
 #include "compiler/xdnn/am_allocation.h"
 #include "compiler/xdnn/compile.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/unit/compiler/xdnn/xdnn_testing.h"
 
 namespace wb::xdnn {

@@ -16,7 +16,7 @@
 #include "compiler/xdnn/buffer_plan.h"
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/layer_mapping.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/xdnn_sim.h"
 #include "tests/unit/compiler/xdnn/shuffle_testing.h"

@@ -9,7 +9,7 @@
 
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/row_tiling.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/xdnn_program.h"
 #include "tests/unit/compiler/xdnn/xdnn_testing.h"
 

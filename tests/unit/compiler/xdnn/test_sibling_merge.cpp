@@ -11,7 +11,7 @@
 
 #include "compiler/xdnn/compile.h"
 #include "compiler/xdnn/sibling_merge.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/xdnn_program.h"
 #include "tests/unit/compiler/xdnn/xdnn_compile_testing.h"
 #include "tests/unit/compiler/xdnn/xdnn_testing.h"

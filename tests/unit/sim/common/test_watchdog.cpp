@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "sim/common/watchdog.h"
 
 namespace wb::sim {

@@ -21,7 +21,7 @@
 
 #include "compiler/golden/integer_executor.h"
 #include "compiler/quant/requant_params.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "sim/pulp/kernels.h"
 #include "tests/support/quant_testing.h"
 

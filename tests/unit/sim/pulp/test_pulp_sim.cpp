@@ -16,9 +16,9 @@
 
 #include "compiler/golden/integer_executor.h"
 #include "compiler/pulp/compile.h"
-#include "isa/error.h"
+#include "support/error.h"
 #include "isa/pulp_program.h"
-#include "isa/pulp_timeline.h"
+#include "perf/pulp/timeline.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
@@ -163,7 +163,7 @@ void expect_timeline_cycles(const Compiled& c, const std::set<isa::pulp::KernelK
   for (int l = 0; l < c.network.layers_size(); ++l) {
     const auto& layer = c.network.layers(l);
     if (kinds.count(layer.kind()) == 0) continue;
-    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(layer, c.config.pulp()))
+    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, perf::pulp::layer_cycles(layer, c.config.pulp()))
         << layer.name();
   }
 }
@@ -271,7 +271,7 @@ TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
   timing.data = false;
   const SimResult r = simulate(c.network, c.config, {}, timing);
   for (int l = 0; l < c.network.layers_size(); ++l) {
-    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, isa::pulp::layer_cycles(c.network.layers(l), c.config.pulp()))
+    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, perf::pulp::layer_cycles(c.network.layers(l), c.config.pulp()))
         << c.network.layers(l).name();
   }
 }
@@ -307,7 +307,7 @@ TEST(PulpSimTiming, SystemCRunEqualsTheTilersTimeline) {
   const SimResult r = simulate(c.network, c.config, {}, timing);
   std::uint64_t expected = 0;
   for (int l = 0; l < c.network.layers_size(); ++l) {
-    const std::uint64_t cycles = isa::pulp::layer_cycles(c.network.layers(l), c.config.pulp());
+    const std::uint64_t cycles = perf::pulp::layer_cycles(c.network.layers(l), c.config.pulp());
     EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, cycles) << c.network.layers(l).name();
     expected += cycles;
   }
@@ -473,7 +473,7 @@ TEST(PulpSimRun, AHandWrittenChannelShuffleRunsAndTakesItsTimelinesCycles) {
   // Output channel c is input channel idx[c]: 10 idx[c] + w - 40.
   EXPECT_EQ(r.outputs.at(0).values,
             (std::vector<std::int32_t>{-40, -39, 0, 1, -30, -29, 10, 11, -20, -19, 20, 21, -10, -9, 30, 31}));
-  EXPECT_EQ(r.layers.at(0).cycles, isa::pulp::layer_cycles(network.layers(0), config.pulp()));
+  EXPECT_EQ(r.layers.at(0).cycles, perf::pulp::layer_cycles(network.layers(0), config.pulp()));
 }
 
 // An index that is data, not shape, fails when the kernel runs: a UserError naming the layer,

@@ -13,7 +13,7 @@
 #include <cmath>
 #include <optional>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/unit/sim/xdnn/xdnn_sim_testing.h"
 
 namespace wb::test::xdnn {

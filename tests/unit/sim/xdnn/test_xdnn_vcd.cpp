@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/unit/sim/xdnn/xdnn_sim_testing.h"
 
 namespace wb::test::xdnn {

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/test_paths.h"
 

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::regress::fixtures {
 

@@ -11,7 +11,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/regress/compare.h"
 

@@ -12,7 +12,7 @@
 #include "workbench/regress/commands.h"
 #include "workbench/regress/history.h"
 #include "workbench/regress/history_db.h"
-#include "workbench/sweep/sqlite.h"
+#include "support/sqlite.h"
 
 namespace wb::regress {
 namespace {
@@ -246,7 +246,7 @@ TEST(HistoryDbFile, ASqliteFileOfAnotherSchemaIsAUserErrorNamingIt) {
   TempDir dir;
   const std::filesystem::path path = dir / "other.db";
   {
-    sweep::Database other(path, true);
+    sqlite::Database other(path, true);
     other.execute("CREATE TABLE points (key TEXT)");
   }
   const std::string message = user_error([&] { HistoryDb h(path, false); });

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "support/sha256.h"
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/regress/baseline.h"
 #include "workbench/regress/run_sources.h"
@@ -40,7 +41,7 @@ TEST_F(Sources, ARunReportGivesOneRunWithItsFiguresMapped) {
   ASSERT_EQ(runs.size(), 1u);
   const RunRecord& run = runs[0];
   EXPECT_EQ(run.source, file.string());
-  EXPECT_EQ(run.digest, report::sha256_file(file));
+  EXPECT_EQ(run.digest, sha256_file(file));
   EXPECT_EQ(run.commit, r.tool_commit);
   EXPECT_TRUE(run.dirty);
   EXPECT_EQ(run.build, "e-build");
@@ -128,7 +129,7 @@ TEST_F(Sources, ADoneSweepPointResultGivesItsRun) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].model, "resnet50");
   EXPECT_EQ(runs[0].totals.at("cycles"), 300u);
-  EXPECT_EQ(runs[0].digest, report::sha256_file(file));
+  EXPECT_EQ(runs[0].digest, sha256_file(file));
 }
 
 TEST_F(Sources, AFailedSweepPointResultIsAUserErrorWithItsError) {

@@ -1,6 +1,6 @@
 #include "tests/unit/workbench/sweep/sweep_testing.h"
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::test {
 

@@ -12,7 +12,7 @@
 #include "tests/unit/workbench/sweep/sweep_testing.h"
 #include "workbench/sweep/points.h"
 #include "workbench/sweep/results_db.h"
-#include "workbench/sweep/sqlite.h"
+#include "support/sqlite.h"
 
 namespace wb {
 namespace {
@@ -101,7 +101,7 @@ TEST(ResultsDb, ADatabaseWrittenBeforeLayersHadPlacesGainsThemAtItsNextWrite) {
   }
   // The layers table as it was before the unit and output columns.
   {
-    sweep::Database raw(path, false);
+    sqlite::Database raw(path, false);
     raw.execute("ALTER TABLE layers DROP COLUMN unit");
     raw.execute("ALTER TABLE layers DROP COLUMN output");
   }
@@ -146,7 +146,7 @@ TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
   }
   EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "text.db", false); }), HasSubstr("text.db"));
   {
-    sweep::Database other(dir / "other.db", true);
+    sqlite::Database other(dir / "other.db", true);
     other.execute("CREATE TABLE things (x INTEGER)");
   }
   EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "other.db", false); }),
@@ -155,7 +155,7 @@ TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
     sweep::ResultsDb db(dir / "old.db", true);
   }
   {
-    sweep::Database raw(dir / "old.db", false);
+    sqlite::Database raw(dir / "old.db", false);
     raw.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'");
   }
   EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "old.db", false); }), HasSubstr("found '0'"));

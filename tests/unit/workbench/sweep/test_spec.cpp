@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/unit/workbench/sweep/sweep_testing.h"
 
 namespace wb {

@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "isa/error.h"
+#include "support/error.h"
 #include "tests/support/onnx_builder.h"
 #include "workbench/sweep_report/roofline.h"
 

@@ -11,7 +11,10 @@
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
 
-namespace wb::isa::pulp {
+namespace wb::perf::pulp {
+
+using isa::pulp::DmaCopy;
+using isa::pulp::KernelCall;
 
 // Cycles of the RI5CY instruction sequences PULP-NN's kernels are made of. Derived from the
 // kernels' loops (one instruction per cycle, hardware loops without overhead, a load's
@@ -129,12 +132,6 @@ struct KernelCost {
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
                        const KernelCycles& counts = KernelCycles{});
 
-// The plane depthwise kernel applies to a depthwise call with a 3x3 window and equal strides of 1
-// or 2; its per-core scratch holds one channel's input plane with its padding, rows rounded up
-// to words (aligned loads), plus a word that a row's last load may read past the plane.
-bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w);
-std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in);
-std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in);
 
 // Extra cycles the cores lose when the cluster DMA writes L1 for `dma_busy_cycles` of a
 // kernel that issues `loads_per_cycle` loads per core per cycle: the DMA occupies
@@ -161,7 +158,5 @@ DmaCost dma_cost(const DmaCopy& copy, const PulpParams& hw);
 // l3_bytes_per_cycle.
 std::uint64_t l3_cycles(const DmaCopy& copy, const PulpParams& hw);
 
-// Bytes a copy moves.
-std::uint64_t copy_bytes(const DmaCopy& copy);
 
-}  // namespace wb::isa::pulp
+}  // namespace wb::perf::pulp

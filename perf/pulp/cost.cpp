@@ -1,13 +1,16 @@
-#include "isa/pulp_cost.h"
+#include "perf/pulp/cost.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace wb::isa::pulp {
+#include "isa/pulp_program.h"
+#include "support/math.h"
+
+namespace wb::perf::pulp {
+
+using namespace isa::pulp;  // the program format this model reads
 
 namespace {
-
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return b == 0 ? 0 : (a + b - 1) / b; }
 
 // The share of `total` items core `core` gets when chunks of `chunk` go to cores in order.
 std::uint64_t share(std::uint64_t total, std::uint64_t chunk, int core) {
@@ -98,10 +101,10 @@ Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t ro
     // call has one group; with several, k_w runs of the group's channels, c_in bytes apart.
     std::uint64_t row_words = 0, row_cycles = 0;
     if (groups == 1) {
-      row_words = ceil_div(std::uint64_t{call.k_w()} * call.c_in(), 4);
+      row_words = ceil_div<std::uint64_t>(std::uint64_t{call.k_w()} * call.c_in(), 4);
       row_cycles = static_cast<std::uint64_t>(k.im2col_row_setup) + k.im2col_word * row_words;
     } else {
-      row_words = std::uint64_t{call.k_w()} * ceil_div(group_c_in, 4);
+      row_words = std::uint64_t{call.k_w()} * ceil_div<std::uint64_t>(group_c_in, 4);
       row_cycles = static_cast<std::uint64_t>(k.im2col_row_setup) +
                    std::uint64_t{call.k_w()} * static_cast<std::uint64_t>(k.im2col_run_setup) +
                    k.im2col_word * row_words;
@@ -118,7 +121,7 @@ Work depthwise_work(std::uint64_t channels, const KernelCall& call, const Kernel
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
   const std::uint64_t pixels = std::uint64_t{call.h_out()} * call.w_out();
   const std::uint64_t plane = std::uint64_t{call.h_in()} * call.w_in();
-  const std::uint64_t dots = ceil_div(window, 4);
+  const std::uint64_t dots = ceil_div<std::uint64_t>(window, 4);
   const std::uint64_t per_pixel = window * static_cast<std::uint64_t>(k.depthwise_window_byte) +
                                   dots * static_cast<std::uint64_t>(k.depthwise_dot_word) +
                                   static_cast<std::uint64_t>(k.requant_per_output + k.depthwise_pixel_overhead);
@@ -164,7 +167,7 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycl
   Work w;
   if (outputs == 0) return w;
   const std::uint64_t words = call.c_in() / 4, bytes = call.c_in() % 4;
-  const std::uint64_t pairs = ceil_div(outputs, 2);
+  const std::uint64_t pairs = ceil_div<std::uint64_t>(outputs, 2);
   w.add(pairs * (words * static_cast<std::uint64_t>(k.linear_2_iteration) + bytes * 6) +
             outputs * static_cast<std::uint64_t>(k.linear_output_overhead + k.requant_per_output),
         pairs * (words * 3 + bytes * 3) + outputs * 2);
@@ -179,7 +182,7 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
   switch (call.kind()) {
     case KERNEL_ADD:
-      w.add(pixels * channels * static_cast<std::uint64_t>(k.add_per_byte), pixels * ceil_div(channels, 2));
+      w.add(pixels * channels * static_cast<std::uint64_t>(k.add_per_byte), pixels * ceil_div<std::uint64_t>(channels, 2));
       break;
     case KERNEL_LUT:
       // Per element: load, add to the table base, table load, store (2 loads).
@@ -212,9 +215,9 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
       break;
     }
     case KERNEL_MAXPOOL:
-      w.add(pixels * (window * ceil_div(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div(channels, 4) +
+      w.add(pixels * (window * ceil_div<std::uint64_t>(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div<std::uint64_t>(channels, 4) +
                       static_cast<std::uint64_t>(k.pool_pixel_overhead)),
-            pixels * window * ceil_div(channels, 4));
+            pixels * window * ceil_div<std::uint64_t>(channels, 4));
       break;
     default:  // KERNEL_AVGPOOL
       w.add(pixels * (window * channels * static_cast<std::uint64_t>(k.avgpool_byte) +
@@ -238,35 +241,35 @@ Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& 
     case KERNEL_GROUPED_CONV:
       switch (call.parallel()) {
         case PARALLEL_HOWO: {
-          const std::uint64_t chunk = ceil_div(ceil_div(h * w, n), 2) * 2;
+          const std::uint64_t chunk = ceil_div<std::uint64_t>(ceil_div(h * w, n), 2) * 2;
           const std::uint64_t pixels = share(h * w, chunk, core);
-          return matmul_work(pixels, passes_of(0, c, groups, per_group), ceil_div(pixels, std::max<std::uint64_t>(w, 1)),
+          return matmul_work(pixels, passes_of(0, c, groups, per_group), ceil_div<std::uint64_t>(pixels, std::max<std::uint64_t>(w, 1)),
                              call, im2col, k);
         }
         case PARALLEL_CO: {
           // Chunks of output channels rounded to 4, as the standard conv; a grouped conv's
           // core makes a pass over each group its chunk touches.
-          const std::uint64_t chunk = ceil_div(ceil_div(c, n), 4) * 4;
+          const std::uint64_t chunk = ceil_div<std::uint64_t>(ceil_div(c, n), 4) * 4;
           const std::uint64_t couts = share(c, chunk, core);
           if (couts == 0) return Work{};
           const std::uint64_t begin = chunk * static_cast<std::uint64_t>(core);
           return matmul_work(h * w, passes_of(begin, begin + couts, groups, per_group), h, call, im2col, k);
         }
         default: {
-          const std::uint64_t rows = share(h, ceil_div(h, n), core);
+          const std::uint64_t rows = share(h, ceil_div<std::uint64_t>(h, n), core);
           return matmul_work(rows * w, passes_of(0, c, groups, per_group), rows, call, im2col, k);
         }
       }
     case KERNEL_DEPTHWISE:
-      return call.depthwise_plane() ? depthwise_plane_work(share(c, ceil_div(c, n), core), call, k)
-                                    : depthwise_work(share(c, ceil_div(c, n), core), call, k);
-    case KERNEL_LINEAR: return linear_work(share(c, ceil_div(c, n), core), call, k);
+      return call.depthwise_plane() ? depthwise_plane_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k)
+                                    : depthwise_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k);
+    case KERNEL_LINEAR: return linear_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k);
     default:
       if (call.parallel() == PARALLEL_CO && call.kind() != KERNEL_SOFTMAX) {
-        const std::uint64_t channels = share(c, ceil_div(c, n), core);
+        const std::uint64_t channels = share(c, ceil_div<std::uint64_t>(c, n), core);
         return elementwise_work(h * w, channels, h, call, k);
       } else {
-        const std::uint64_t rows = share(h, ceil_div(h, n), core);
+        const std::uint64_t rows = share(h, ceil_div<std::uint64_t>(h, n), core);
         return elementwise_work(rows * w, c, rows, call, k);
       }
   }
@@ -304,16 +307,6 @@ KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores, 
   return cost;
 }
 
-bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w) {
-  return k_h == 3 && k_w == 3 && stride_h == stride_w && (stride_h == 1 || stride_h == 2);
-}
-
-std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in) { return ceil_div(padded_w_in, 4) * 4; }
-
-std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in) {
-  return padded_h_in * depthwise_plane_pitch(padded_w_in) + 4;
-}
-
 double loads_per_cycle(const KernelCost& cost) {
   double best = 0;
   std::uint64_t slowest = 0;
@@ -332,10 +325,6 @@ std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_
   const double stalls = static_cast<double>(dma_busy_cycles) * loads_per_cycle_value * dma_banks /
                         static_cast<double>(std::max(hw.l1_banks, 1)) * counts.bank_conflict_share;
   return static_cast<std::uint64_t>(std::llround(stalls));
-}
-
-std::uint64_t copy_bytes(const DmaCopy& copy) {
-  return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes();
 }
 
 namespace {
@@ -368,10 +357,10 @@ DmaCost dma_cost(const DmaCopy& copy, const PulpParams& hw) {
   DmaCost cost;
   if (copy_bytes(copy) == 0) return cost;
   const Runs r = runs_of(copy);
-  const std::uint64_t bursts = ceil_div(r.line_bytes, static_cast<std::uint64_t>(std::max<std::int64_t>(hw.dma_burst_bytes, 1)));
+  const std::uint64_t bursts = ceil_div<std::uint64_t>(r.line_bytes, static_cast<std::uint64_t>(std::max<std::int64_t>(hw.dma_burst_bytes, 1)));
   cost.issue_cycles = r.commands * kDmaCommandCycles;
   cost.busy_cycles =
-      r.lines * (ceil_div(r.line_bytes, static_cast<std::uint64_t>(std::max(hw.dma_bytes_per_cycle, 1))) + bursts);
+      r.lines * (ceil_div<std::uint64_t>(r.line_bytes, static_cast<std::uint64_t>(std::max(hw.dma_bytes_per_cycle, 1))) + bursts);
   cost.cycles = static_cast<std::uint64_t>(hw.dma_latency_cycles) + cost.busy_cycles;
   return cost;
 }
@@ -384,4 +373,4 @@ std::uint64_t l3_cycles(const DmaCopy& copy, const PulpParams& hw) {
          static_cast<std::uint64_t>(std::ceil(static_cast<double>(bytes) / std::max(hw.l3_bytes_per_cycle, 1e-9)));
 }
 
-}  // namespace wb::isa::pulp
+}  // namespace wb::perf::pulp

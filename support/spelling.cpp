@@ -1,4 +1,4 @@
-#include "isa/spelling.h"
+#include "support/spelling.h"
 
 #include <algorithm>
 

@@ -12,9 +12,11 @@
 
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
-#include "isa/pulp_cost.h"
+#include "perf/pulp/cost.h"
 
-namespace wb::isa::pulp {
+namespace wb::perf::pulp {
+
+using isa::pulp::Layer;
 
 // A DMA channel: a transfer starts when the channel is free and fewer than `outstanding` are
 // in flight; it holds the channel for its busy cycles and completes `latency` later.
@@ -102,4 +104,4 @@ LayerTiming run_layer(const Layer& layer, const PulpParams& hw, Channels& channe
 // tiler's figure for a candidate tiling.
 std::uint64_t layer_cycles(const Layer& layer, const PulpParams& hw);
 
-}  // namespace wb::isa::pulp
+}  // namespace wb::perf::pulp

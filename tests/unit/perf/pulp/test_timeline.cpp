@@ -1,4 +1,4 @@
-// The PULP timeline (isa/pulp_timeline): a layer's weights prefetched by the layer before in
+// The PULP timeline (perf/pulp/timeline): a layer's weights prefetched by the layer before in
 // one copy are waited for before it starts (DORY's order); prefetched in pieces, the layer
 // waits for the first before it starts and for each other one only before the first L2 -> L1
 // copy that reads its bytes.
@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "isa/hw_config.h"
-#include "isa/pulp_cost.h"
+#include "perf/pulp/cost.h"
 #include "isa/pulp_program.h"
-#include "isa/pulp_timeline.h"
+#include "perf/pulp/timeline.h"
 #include "tests/support/test_paths.h"
 
-namespace wb::isa::pulp {
+namespace wb::perf::pulp {
+
+using namespace isa::pulp;  // the program format the model reads
 namespace {
 
 // A counter: a kernel call takes its cost; the start of every call is recorded.
@@ -98,4 +100,4 @@ TEST(PulpTimeline, PrefetchedWeightPiecesAreWaitedForWhenFirstRead) {
 }
 
 }  // namespace
-}  // namespace wb::isa::pulp
+}  // namespace wb::perf::pulp

@@ -1,4 +1,4 @@
-#include "compiler/quant/qdq_export.h"
+#include "compiler/frontend/qdq_export.h"
 
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "compiler/frontend/tensor_proto.h"
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb::quant {
 namespace {

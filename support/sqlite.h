@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace wb::sweep {
+namespace wb::sqlite {
 
 class Statement;
 
@@ -75,4 +75,4 @@ class Transaction {
   bool done_ = false;
 };
 
-}  // namespace wb::sweep
+}  // namespace wb::sqlite

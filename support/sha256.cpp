@@ -1,4 +1,4 @@
-#include "isa/sha256.h"
+#include "support/sha256.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -9,9 +9,9 @@
 #include <system_error>
 #include <vector>
 
-#include "isa/error.h"
+#include "support/error.h"
 
-namespace wb::isa {
+namespace wb {
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
   if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
@@ -58,4 +58,4 @@ std::string sha256_hex(std::string_view bytes) {
   return digest.hex();
 }
 
-}  // namespace wb::isa
+}  // namespace wb

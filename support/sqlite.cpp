@@ -1,10 +1,10 @@
-#include "workbench/sweep/sqlite.h"
+#include "support/sqlite.h"
 
 #include <fmt/format.h>
 
-#include "isa/error.h"
+#include "support/error.h"
 
-namespace wb::sweep {
+namespace wb::sqlite {
 
 Database::Database(const std::filesystem::path& path, bool create) : path_(path) {
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
@@ -123,4 +123,4 @@ void Transaction::commit() {
   done_ = true;
 }
 
-}  // namespace wb::sweep
+}  // namespace wb::sqlite

@@ -2,7 +2,6 @@
 // The two kinds of failure the whole tool distinguishes (gem5's fatal vs panic):
 // a UserError is caused by the input (model, tensor file, config, command line) and is
 // reported as one line with what to change, exit code 2; anything else is a bug, exit 1.
-// It lives in isa/ because both the compiler and the simulators raise it.
 
 #include <stdexcept>
 #include <string>
@@ -27,7 +26,5 @@ inline std::string indented_list(const std::vector<std::string>& items, std::str
   }
   return text;
 }
-
-inline constexpr std::string_view kInspectListsThemAll = "`workbench inspect MODEL --hw HW.yaml` lists them all";
 
 }  // namespace wb

@@ -10,7 +10,7 @@
 
 struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
-namespace wb::isa {
+namespace wb {
 
 // SHA-256 of the file's bytes, lowercase hex (64 characters). UserError if it cannot be read.
 std::string sha256_file(const std::filesystem::path& path);
@@ -28,4 +28,4 @@ class Sha256 {
   std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)> context_;
 };
 
-}  // namespace wb::isa
+}  // namespace wb

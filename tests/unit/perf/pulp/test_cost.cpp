@@ -1,4 +1,4 @@
-// The PULP kernel cost model (isa/pulp_cost) for the grouped conv: with one group it costs
+// The PULP kernel cost model (perf/pulp/cost) for the grouped conv: with one group it costs
 // exactly what the standard conv costs (every shape, variant and core count); with several,
 // its cycles follow its inner loop (worked examples below, derived by hand from the counts of
 // KernelCycles and docs/pulp.md), and a Co split pays a pass per group a core touches.
@@ -10,10 +10,13 @@
 #include <vector>
 
 #include "isa/hw_config.h"
-#include "isa/pulp_cost.h"
+#include "isa/pulp_program.h"
+#include "perf/pulp/cost.h"
 #include "tests/support/test_paths.h"
 
-namespace wb::isa::pulp {
+namespace wb::perf::pulp {
+
+using namespace isa::pulp;  // the program format the model reads
 namespace {
 
 // Of the cluster's 8 cores the first `busy` each take `cycles` (and issue `loads` L1 loads,
@@ -323,4 +326,4 @@ TEST(PulpCostDepthwisePlane, IsFasterThanTheWindowKernelOnMobileNetShapes) {
 }
 
 }  // namespace
-}  // namespace wb::isa::pulp
+}  // namespace wb::perf::pulp

@@ -1,4 +1,4 @@
-#include "isa/atomic_file.h"
+#include "support/atomic_file.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 #include <mutex>
 
-#include "isa/error.h"
+#include "support/error.h"
 
 namespace wb {
 namespace {

@@ -1,9 +1,13 @@
-#include "isa/pulp_timeline.h"
+#include "perf/pulp/timeline.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace wb::isa::pulp {
+#include "isa/pulp_program.h"
+
+namespace wb::perf::pulp {
+
+using namespace isa::pulp;  // the program format this model reads
 
 void DmaChannel::reset(int outstanding) {
   outstanding_ = std::max(outstanding, 1);
@@ -245,4 +249,4 @@ std::uint64_t layer_cycles(const Layer& layer, const PulpParams& hw) {
   return t.end - t.start;
 }
 
-}  // namespace wb::isa::pulp
+}  // namespace wb::perf::pulp

@@ -1,4 +1,4 @@
-#include "isa/progress.h"
+#include "support/progress.h"
 
 namespace wb {
 

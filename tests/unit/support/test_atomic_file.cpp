@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "isa/atomic_file.h"
-#include "tests/support/onnx_builder.h"
+#include "support/atomic_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace wb {
 namespace {
