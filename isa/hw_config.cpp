@@ -167,7 +167,42 @@ const std::vector<KeySpec>& pulp_keys() {
   return keys;
 }
 
-const std::vector<KeySpec>& section_keys(Target target) { return target == Target::Xdnn ? xdnn_keys() : pulp_keys(); }
+// Each target's section of the schema, and what its params block checks once every key is in.
+// One row per Target, in its order (HwConfig::params' alternatives follow it too).
+struct TargetSchema {
+  Target target;
+  const char* name;  // the `target` key's value
+  const std::vector<KeySpec>& (*keys)();
+  HwConfig::Params (*fresh_params)();
+};
+
+const std::array<TargetSchema, kTargetCount>& target_schemas() {
+  static const std::array<TargetSchema, kTargetCount> schemas = {{
+      {Target::Xdnn, "xdnn", xdnn_keys, [] { return HwConfig::Params{XdnnParams{}}; }},
+      {Target::Pulp, "pulp", pulp_keys, [] { return HwConfig::Params{PulpParams{}}; }},
+  }};
+  return schemas;
+}
+
+static_assert(std::variant_size_v<HwConfig::Params> == kTargetCount, "one params block per Target");
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(Target::Xdnn), HwConfig::Params>,
+                             XdnnParams>);
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(Target::Pulp), HwConfig::Params>,
+                             PulpParams>);
+
+const TargetSchema& schema_of(Target target) { return target_schemas().at(static_cast<std::size_t>(target)); }
+
+const std::vector<KeySpec>& section_keys(Target target) { return schema_of(target).keys(); }
+
+// The targets' names for messages: "xdnn or pulp".
+std::string target_choices() {
+  std::string text;
+  for (std::size_t i = 0; i < kTargetCount; ++i) {
+    if (i > 0) text += i + 1 == kTargetCount ? " or " : ", ";
+    text += target_schemas()[i].name;
+  }
+  return text;
+}
 
 // Common keys, then the target's, in file order.
 std::vector<const KeySpec*> all_keys(Target target) {
@@ -202,7 +237,7 @@ const char* expected_kind(HwValueKind kind) {
     case K::Text:
       return "a name";
     case K::Choice:
-      return "xdnn or pulp";
+      return "one of the listed names";
     case K::Integer:
       return "an integer";
     case K::Real:
@@ -340,25 +375,25 @@ class Loader {
       if (!entry.first.IsScalar() || entry.first.Scalar() != "target") continue;
       const YAML::Node& value = entry.second;
       const std::string text = value.IsScalar() ? value.Scalar() : std::string();
-      if (text == "xdnn") {
-        config_.params = XdnnParams{};
-      } else if (text == "pulp") {
-        config_.params = PulpParams{};
-      } else {
-        throw UserError(fmt::format("{}:{}: target: expected xdnn or pulp, got {}", source_, line_of(entry.first),
+      const auto& schemas = target_schemas();
+      const auto schema = std::find_if(schemas.begin(), schemas.end(), [&](const TargetSchema& s) { return text == s.name; });
+      if (schema == schemas.end()) {
+        throw UserError(fmt::format("{}:{}: target: expected {}, got {}", source_, line_of(entry.first), target_choices(),
                                     node_text(value)));
       }
+      config_.params = schema->fresh_params();
       target_ = config_.target();
       return;
     }
-    throw UserError(fmt::format("{}:1: target: missing key (xdnn or pulp)", source_));
+    throw UserError(fmt::format("{}:1: target: missing key ({})", source_, target_choices()));
   }
 
   std::string unknown_key_message(const std::string& path) const {
-    const Target other = target_ == Target::Xdnn ? Target::Pulp : Target::Xdnn;
-    if (find_key(other, path) != nullptr || !group_members(other, path).empty()) {
-      return fmt::format("unknown key: it belongs to target {}, but this config's target is {}", target_name(other),
-                         target_name(target_));
+    for (const Target other : all_targets()) {
+      if (other != target_ && (find_key(other, path) != nullptr || !group_members(other, path).empty())) {
+        return fmt::format("unknown key: it belongs to target {}, but this config's target is {}", target_name(other),
+                           target_name(target_));
+      }
     }
     std::vector<std::string_view> known;
     for (const KeySpec* k : all_keys(target_)) known.push_back(k->info.path);
@@ -462,13 +497,13 @@ class Loader {
 
   // Constraints between keys, checked once everything (file and --set) is in.
   void check_relations() const {
-    if (target_ == Target::Pulp) {
-      const PulpParams& p = config_.pulp();
-      if (p.l1_tile_budget_bytes > p.l1_bytes) {
-        fail("l1_tile_budget_bytes",
-             fmt::format("{} is larger than l1_bytes ({})", format_byte_size(p.l1_tile_budget_bytes),
-                         format_byte_size(p.l1_bytes)));
-      }
+    std::visit([this](const auto& params) { check_relations_of(params); }, config_.params);
+  }
+  void check_relations_of(const XdnnParams&) const {}
+  void check_relations_of(const PulpParams& p) const {
+    if (p.l1_tile_budget_bytes > p.l1_bytes) {
+      fail("l1_tile_budget_bytes", fmt::format("{} is larger than l1_bytes ({})", format_byte_size(p.l1_tile_budget_bytes),
+                                               format_byte_size(p.l1_bytes)));
     }
   }
 
@@ -481,17 +516,58 @@ class Loader {
 
 }  // namespace
 
-const char* target_name(Target target) { return target == Target::Xdnn ? "xdnn" : "pulp"; }
+const char* target_name(Target target) { return schema_of(target).name; }
 
-const XdnnParams& HwConfig::xdnn() const {
-  if (const auto* p = std::get_if<XdnnParams>(&params)) return *p;
-  throw UserError(fmt::format("hw config '{}' is for target pulp; this needs an xdnn config", name));
+std::vector<Target> all_targets() {
+  std::vector<Target> targets;
+  for (const TargetSchema& schema : target_schemas()) targets.push_back(schema.target);
+  return targets;
 }
 
-const PulpParams& HwConfig::pulp() const {
-  if (const auto* p = std::get_if<PulpParams>(&params)) return *p;
-  throw UserError(fmt::format("hw config '{}' is for target xdnn; this needs a pulp config", name));
+namespace {
+
+// The config's params block of type P; a UserError naming the config when it is another target's.
+template <class P>
+const P& section(const HwConfig& config, Target wanted) {
+  if (const auto* p = std::get_if<P>(&config.params)) return *p;
+  throw UserError(fmt::format("hw config '{}' is for target {}; this needs a config of target {}", config.name,
+                              target_name(config.target()), target_name(wanted)));
 }
+
+// Derived figures of each params block (DESIGN.md §4.2: formulas, never stored).
+double peak_macs(const XdnnParams& x, int bits) {
+  const XdnnArrayParams& a = x.array;
+  return static_cast<double>(a.rows) * a.cols * (bits == 8 ? a.macs_per_dsp_int8 : a.macs_per_dsp_int16);
+}
+double peak_macs(const PulpParams& p, int bits) {
+  return static_cast<double>(p.cores) * (bits == 8 ? p.core_macs_per_cycle_int8 : p.core_macs_per_cycle_int16);
+}
+std::string peak_macs_formula(const XdnnParams&, int bits) { return fmt::format("dsps x array.macs_per_dsp_int{}", bits); }
+std::string peak_macs_formula(const PulpParams&, int bits) { return fmt::format("cores x core_macs_per_cycle_int{}", bits); }
+
+// The figures before the peaks (what the peaks are made of).
+std::vector<HwFigure> leading_figures(const XdnnParams& x, double) {
+  return {{"dsps", static_cast<double>(x.array.rows) * x.array.cols, "DSP", "array.rows x array.cols"}};
+}
+std::vector<HwFigure> leading_figures(const PulpParams&, double) { return {}; }
+
+// The figures after the peaks: memories and channels.
+std::vector<HwFigure> memory_figures(const XdnnParams& x, double clock_mhz) {
+  return {{"ddr_bytes_per_cycle", x.ddr_gbps * x.ddr_efficiency * 1000.0 / clock_mhz, "bytes/cycle",
+           "sustained DDR bandwidth per clock: ddr_gbps x ddr_efficiency / clock"},
+          {"ddr_latency_cycles", x.ddr_latency_ns * clock_mhz / 1000.0, "cycles", "ddr_latency_ns in clock cycles"}};
+}
+std::vector<HwFigure> memory_figures(const PulpParams& p, double clock_mhz) {
+  return {{"l1_bank_bytes", static_cast<double>(p.l1_bytes) / p.l1_banks, "bytes", "l1_bytes / l1_banks"},
+          {"dma_gbps", p.dma_bytes_per_cycle * clock_mhz / 1000.0, "GB/s",
+           "cluster DMA bandwidth per direction: dma_bytes_per_cycle x clock"},
+          {"l3_gbps", p.l3_bytes_per_cycle * clock_mhz / 1000.0, "GB/s", "L3 bandwidth: l3_bytes_per_cycle x clock"}};
+}
+
+}  // namespace
+
+const XdnnParams& HwConfig::xdnn() const { return section<XdnnParams>(*this, Target::Xdnn); }
+const PulpParams& HwConfig::pulp() const { return section<PulpParams>(*this, Target::Pulp); }
 
 HwConfig parse_hw_config(std::string_view yaml, std::string_view source, const std::vector<std::string>& overrides) {
   return Loader(source).load(yaml, overrides);
@@ -507,12 +583,7 @@ HwConfig load_hw_config(const std::filesystem::path& path, const std::vector<std
 
 double peak_mac_per_cycle(const HwConfig& config, int bits) {
   if (bits != 8 && bits != 16) throw std::invalid_argument(fmt::format("peak_mac_per_cycle: {} bits", bits));
-  if (config.target() == Target::Xdnn) {
-    const XdnnArrayParams& a = config.xdnn().array;
-    return static_cast<double>(a.rows) * a.cols * (bits == 8 ? a.macs_per_dsp_int8 : a.macs_per_dsp_int16);
-  }
-  const PulpParams& p = config.pulp();
-  return static_cast<double>(p.cores) * (bits == 8 ? p.core_macs_per_cycle_int8 : p.core_macs_per_cycle_int16);
+  return std::visit([bits](const auto& params) { return peak_macs(params, bits); }, config.params);
 }
 
 double peak_gops(const HwConfig& config, int bits) {
@@ -520,34 +591,19 @@ double peak_gops(const HwConfig& config, int bits) {
 }
 
 std::vector<HwFigure> derived_figures(const HwConfig& config) {
-  std::vector<HwFigure> figures;
-  if (config.target() == Target::Xdnn) {
-    const XdnnParams& x = config.xdnn();
-    figures.push_back({"dsps", static_cast<double>(x.array.rows) * x.array.cols, "DSP", "array.rows x array.cols"});
-  }
+  std::vector<HwFigure> figures =
+      std::visit([&](const auto& params) { return leading_figures(params, config.clock_mhz); }, config.params);
   for (const int bits : {8, 16}) {
     figures.push_back({fmt::format("peak_mac_per_cycle_int{}", bits), peak_mac_per_cycle(config, bits), "MAC/cycle",
-                       config.target() == Target::Xdnn ? fmt::format("dsps x array.macs_per_dsp_int{}", bits)
-                                                       : fmt::format("cores x core_macs_per_cycle_int{}", bits)});
+                       std::visit([bits](const auto& params) { return peak_macs_formula(params, bits); }, config.params)});
   }
   for (const int bits : {8, 16}) {
     figures.push_back({fmt::format("peak_gops_int{}", bits), peak_gops(config, bits), "GOP/s",
                        fmt::format("2 ops/MAC x peak_mac_per_cycle_int{} x clock_mhz", bits)});
   }
-  if (config.target() == Target::Xdnn) {
-    const XdnnParams& x = config.xdnn();
-    figures.push_back({"ddr_bytes_per_cycle", x.ddr_gbps * x.ddr_efficiency * 1000.0 / config.clock_mhz, "bytes/cycle",
-                       "sustained DDR bandwidth per clock: ddr_gbps x ddr_efficiency / clock"});
-    figures.push_back({"ddr_latency_cycles", x.ddr_latency_ns * config.clock_mhz / 1000.0, "cycles",
-                       "ddr_latency_ns in clock cycles"});
-  } else {
-    const PulpParams& p = config.pulp();
-    figures.push_back({"l1_bank_bytes", static_cast<double>(p.l1_bytes) / p.l1_banks, "bytes", "l1_bytes / l1_banks"});
-    figures.push_back({"dma_gbps", p.dma_bytes_per_cycle * config.clock_mhz / 1000.0, "GB/s",
-                       "cluster DMA bandwidth per direction: dma_bytes_per_cycle x clock"});
-    figures.push_back({"l3_gbps", p.l3_bytes_per_cycle * config.clock_mhz / 1000.0, "GB/s",
-                       "L3 bandwidth: l3_bytes_per_cycle x clock"});
-  }
+  const std::vector<HwFigure> memory =
+      std::visit([&](const auto& params) { return memory_figures(params, config.clock_mhz); }, config.params);
+  figures.insert(figures.end(), memory.begin(), memory.end());
   return figures;
 }
 

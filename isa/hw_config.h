@@ -6,6 +6,7 @@
 // Only the loader reads YAML; it rejects unknown keys, wrong types, missing keys and values
 // out of range, naming the file, the line and the dotted key (docs/hw_config.md).
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -16,8 +17,12 @@
 
 namespace wb {
 
+// The targets a config can describe, in the order of HwConfig::params' alternatives.
 enum class Target { Xdnn, Pulp };
-const char* target_name(Target target);  // "xdnn", "pulp"
+inline constexpr std::size_t kTargetCount = 2;
+const char* target_name(Target target);  // "xdnn", "pulp": the config's `target` value
+// Every target, in declaration order.
+std::vector<Target> all_targets();
 
 // The DSP array of an xDNN overlay. A v2 28x32 array has 28 rows and 32 columns.
 struct XdnnArrayParams {
@@ -73,11 +78,14 @@ struct PulpParams {
 };
 
 struct HwConfig {
+  // One alternative per Target, in its order (hw_config.cpp checks the two agree).
+  using Params = std::variant<XdnnParams, PulpParams>;
+
   std::string name;
   double clock_mhz = 0;  // clock of the array / cluster, MHz
-  std::variant<XdnnParams, PulpParams> params;
+  Params params;
 
-  Target target() const { return params.index() == 0 ? Target::Xdnn : Target::Pulp; }
+  Target target() const { return static_cast<Target>(params.index()); }
   // The target's section; a UserError naming the config when it is the other target's.
   const XdnnParams& xdnn() const;
   const PulpParams& pulp() const;

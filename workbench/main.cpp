@@ -625,7 +625,7 @@ int main(int argc, char** argv) {
   history_cmd->add_option("--model", history_model, "Only this model");
   history_cmd->add_option("--config", history_config, "Only this config (its name, e.g. v3_96)");
   history_cmd->add_option("--layer", history_layer, "This layer's figure (default: the run's total)");
-  history_cmd->add_option("--metric", history.metric, "The figure (default cycles; e.g. ddr_bytes, l3_bytes, "
+  history_cmd->add_option("--metric", history.metric, "The figure (default cycles; e.g. offchip_bytes, "
                                                       "stall_cycles)");
   history_cmd->add_option("--plot", history_plot, "Write the chart to this .svg file");
   add_db_option(history_cmd);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <ostream>
 #include <stdexcept>
 
@@ -37,6 +38,65 @@ namespace {
 namespace psim = wb::sim::pulp;
 
 using PulpProgram = ProgramOf<isa::pulp::Network>;
+
+using enum report::StatScope;
+using enum report::StatKind;
+using enum report::Tracking;
+using report::kEndCycle;
+using report::kLayersVerified;
+using report::kStartCycle;
+
+// Function statics, not namespace-scope ones: other files' static initialisers may read them.
+const std::vector<report::StatDecl>& block_statistics() {
+// clang-format off
+static const std::vector<report::StatDecl> kStatistics = {
+    kStartCycle,
+    kEndCycle,
+    {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md)"},
+    {"compute_cycles", Layer, Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", Part},
+    {"dma_wait_cycles", Layer, Count, "cycles", "cycles the cluster waited for its DMA", Part},
+    {"l3_wait_cycles", Layer, Count, "cycles", "cycles it waited for the uDMA (L3)", Part},
+    {"l1_bytes_in", Layer, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
+    {"l1_bytes_out", Layer, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
+    {"predicted_cycles", Layer, Count, "cycles", "the tiler's own figure for it"},
+    {"tile", Layer, Text, "", "its output tile, H x W x C (and its input-channel chunk)"},
+    {"parallel", Layer, Text, "", "how the cores split a tile (`Co`, `Ho`, `HoWo`)"},
+    {"l1_tile_bytes", Layer, Count, "bytes", "L1 its tiles' buffers take"},
+    {"l3_bytes_in", Run, Count, "bytes", "bytes the uDMA brought L3 -> L2 (weights and activations)", Tracked},
+    {"l3_bytes_out", Run, Count, "bytes", "bytes the uDMA wrote L2 -> L3", Tracked},
+    {"l1_dma_bytes_in", Run, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
+    {"l1_dma_bytes_out", Run, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
+    {"l2_bytes_used", Run, Count, "bytes", "L2 the program's buffers take"},
+    {"l3_bytes_used", Run, Count, "bytes", "L3 RAM the program's buffers take"},
+    {"cores", Run, Count, "", "the cluster's cores"},
+    {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`)"},
+    kLayersVerified,
+};
+// clang-format on
+return kStatistics;
+}
+
+const std::vector<report::StatNote>& notes() {
+// clang-format off
+static const std::vector<report::StatNote> kNotes = {
+    {"type", Layer, "its `linear` is `fc`, its `pointwise` `conv`"},
+    {"unit", Layer, "`cores`"},
+    {"bytes_in", Layer, "activations, and weights from the L3 image"},
+    {"tiles", Layer, "its tiles"},
+    {"moveops", Run, "activation bytes the uDMA moved between L2 and L3's RAM, not the weights from the L3 image nor a network input or output that lives in L3"},
+    {"offchip_level", Run, "`L3`"},
+    {"offchip_bytes", Run, "`l3_bytes_in` + `l3_bytes_out`"},
+};
+// clang-format on
+return kNotes;
+}
+
+// A layer's time on the cluster (perf/pulp/timeline.h's LayerTiming): the slowest core's own
+// work, its TCDM bank conflicts, dispatch and wake-up, the closing barrier, programming the
+// DMA, waiting for it, waiting for the uDMA.
+constexpr std::array<std::string_view, 7> kTimeCauses = {"cores",     "bank_conflicts", "dispatch", "barrier",
+                                                         "dma_issue", "dma_wait",       "l3_wait"};
+
 
 const PulpProgram& as_pulp(const TargetProgram& program) { return program_of<isa::pulp::Network>(program, "pulp"); }
 
@@ -78,10 +138,10 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
       r.totals.bound.memory[level].cycles += row.bound.memory[level].cycles;
       r.totals.bound.memory[level].bytes += row.bound.memory[level].bytes;
     }
-    row.time = {{"cores", l.core_cycles},       {"bank_conflicts", l.conflict_cycles},
-                {"dispatch", l.dispatch_cycles}, {"barrier", l.barrier_cycles},
-                {"dma_issue", l.dma_issue_cycles}, {"dma_wait", l.dma_wait_cycles},
-                {"l3_wait", l.l3_cycles}};
+    const std::array<std::uint64_t, kTimeCauses.size()> time = {
+        l.core_cycles, l.conflict_cycles, l.dispatch_cycles, l.barrier_cycles, l.dma_issue_cycles, l.dma_wait_cycles,
+        l.l3_cycles};
+    for (std::size_t c = 0; c < time.size(); ++c) row.time.emplace_back(kTimeCauses[c], time[c]);
     set_rates(row, config);
     const auto& t = layer.tiling();
     row.specific = {{"kernel", t.depthwise_plane() ? "depthwise_plane" : l.type},
@@ -133,7 +193,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
   }
   r.units.push_back({"cluster_dma", sim.dma_busy_cycles, busy(sim.dma_busy_cycles), dma_copies, l1_in + l1_out, dma_wait});
   r.units.push_back({"udma", sim.l3_busy_cycles, busy(sim.l3_busy_cycles), udma_copies, l3_in + l3_out, l3_wait});
-  r.totals.l3_bytes = l3_in + l3_out;
+  r.totals.offchip_bytes = l3_in + l3_out;
   r.totals.moveops = isa::pulp::intermediate_l3_bytes(network);
   r.totals.specific = {{"l3_bytes_in", l3_in},
                     {"l3_bytes_out", l3_out},
@@ -152,6 +212,14 @@ class PulpBackend : public TargetBackend {
   quant::Scheme default_scheme() const override { return quant::Scheme::Pulp; }
   const OptionTable& compile_options() const override { return pulp::compile_option_table(); }
   std::string program_file_name() const override { return "program.pulp"; }
+  std::string_view display_name() const override { return "PULP"; }
+  std::string_view offchip_level() const override { return "L3"; }
+  const std::vector<report::StatDecl>& statistics() const override { return block_statistics(); }
+  const std::vector<report::StatNote>& statistic_notes() const override { return notes(); }
+  const std::vector<std::string_view>& time_causes() const override {
+    static const std::vector<std::string_view> causes(kTimeCauses.begin(), kTimeCauses.end());
+    return causes;
+  }
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {

@@ -1,7 +1,8 @@
 #pragma once
-// The run report of `workbench run` / `sim` (DESIGN.md §4.5): one shape for the JSON that
-// scripts, sweeps and the regression database read, a CSV whose first columns are SCALE-Sim
-// v2's COMPUTE_REPORT.csv (so its scripts read ours), and the console table.
+// The run report of `workbench run` / `sim` (DESIGN.md §4.5), as data: one shape for the JSON
+// that scripts, sweeps and the regression database read (report_json.h), the CSV whose first
+// columns are SCALE-Sim v2's COMPUTE_REPORT.csv (report_csv.h) and the console table
+// (report_console.h).
 
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include "support/sha256.h"
 
 namespace wb::report {
 
@@ -51,8 +51,8 @@ struct Bound {
 
 struct LayerRow {
   std::string name, type;
-  // Where it ran (DESIGN.md §4.6): xdnn "array", "pool", "eltwise", "ddr" (a concat copied
-  // through DDR) or "host"; pulp "cores".
+  // Where it ran (DESIGN.md §4.6): one of its target's units ("array", "host", "cores"; each
+  // back end's notes in docs/report.md list them).
   std::string unit;
   // The QGraph tensor the layer writes: what `workbench compare` joins reports on ("" in
   // reports written before it was recorded).
@@ -65,22 +65,22 @@ struct LayerRow {
   std::vector<std::pair<std::string, std::uint64_t>> time;
   Bound bound;  // empty in reports written before it was recorded
   // The target's own statistics (report_stats.h declares each: name, kind, unit): the JSON's
-  // block named after the target (`layers[i].xdnn`), CSV columns after the standard ones.
+  // block named after the target (`layers[i].<target>`), CSV columns after the standard ones.
   nlohmann::json specific = nlohmann::json::object();
 
   bool operator==(const LayerRow&) const = default;
 };
 
-// One unit of the simulated hardware over the whole run (docs/report.md, "units"): xDNN's
-// array, pool/eltwise block, DDR queues and channel, host; PULP's cores, cluster DMA, uDMA.
+// One unit of the simulated hardware over the whole run (docs/report.md, "units"): a compute
+// unit (an array, a core), a DMA engine or a memory channel, the host.
 struct UnitRow {
   std::string name;
   std::uint64_t busy_cycles = 0;  // cycles it worked (moved data, for a channel)
   double busy = 0;                // busy_cycles / totals.cycles, 0..1
   std::uint64_t operations = 0;   // instructions, kernel calls or transfers it served
   std::uint64_t bytes = 0;        // bytes it moved (0 for compute units)
-  // What held it or its users up: xDNN units, their instructions' controller stalls on flags;
-  // the DDR channel, transfers queued for it; PULP's DMA and uDMA, the cluster's waits for them.
+  // What held it or its users up: a compute unit, its work's stalls (e.g. on dependency flags);
+  // a channel, the transfers queued for it; a DMA engine, the waits for it.
   std::uint64_t stall_cycles = 0;
 
   bool operator==(const UnitRow&) const = default;
@@ -89,16 +89,16 @@ struct UnitRow {
 struct Totals {
   std::uint64_t cycles = 0, macs = 0, ops = 0, moveops = 0;
   double latency_ms = 0, mac_per_cycle = 0, utilization = 0, host_ms = 0;
-  std::optional<std::uint64_t> ddr_bytes, l3_bytes;  // xdnn reports ddr_bytes, pulp l3_bytes
+  std::uint64_t offchip_bytes = 0;  // traffic to and from the target's off-chip memory (offchip_level)
   Bound bound;  // the whole run's: every unit's work and every level's bytes (empty in older reports)
-  nlohmann::json specific = nlohmann::json::object();  // the target's own (`totals.xdnn`), as LayerRow's
+  nlohmann::json specific = nlohmann::json::object();  // the target's own (`totals.<target>`), as LayerRow's
 
   bool operator==(const Totals&) const = default;
 };
 
 // How the program was made: recorded so a regression database keys runs by what went in.
 struct RunSettings {
-  std::string scheme;           // quantization scheme ("xdnn", "pulp", "pow2")
+  std::string scheme;           // quantization scheme (compiler/quant's scheme names)
   std::string compile_options;  // every compile option, resolved ("a=on,b=dory")
   std::string hw_fingerprint;   // of the resolved config (isa::hw_fingerprint)
   bool data = false;            // simulated with data (false: --no-data, timing only)
@@ -116,17 +116,12 @@ struct HostTimes {
   bool operator==(const HostTimes&) const = default;
 };
 
-// The JSON shape's version: from_json refuses any other. 2 added schema, tool.commit/dirty,
-// run and wall; 3 moved the target's own statistics into a block named after it
-// (`layers[i].xdnn`, `totals.pulp`) and gave moveops xfDNN's meaning.
-inline constexpr int kReportSchema = 3;
-
 struct RunReport {
   std::string tool_version, tool_git;
   std::string tool_commit;  // the commit's hash ("" outside git)
   bool tool_dirty = false;  // built with uncommitted changes
   std::string model_path, model_sha256, model_name;
-  std::string hw_path, hw_sha256, target;  // "xdnn" | "pulp"
+  std::string hw_path, hw_sha256, target;  // a registered back end's name (workbench/target.h)
   nlohmann::json hw_resolved = nlohmann::json::object();
   std::string verdict;  // "bit-exact" | "mismatch" | "not-verified"
   std::optional<Mismatch> mismatch;
@@ -139,41 +134,8 @@ struct RunReport {
   bool operator==(const RunReport&) const = default;
 };
 
-// {schema, tool:{version,git,commit,dirty}, model:{path,sha256,name},
-//  hw:{path,sha256,target,resolved},
-//  run:{scheme,compile_options,hw_fingerprint,data,overrides,calibration},
-//  verdict, mismatch (object or null), totals:{..., <target>:{...}}, layers:[{..., <target>:{...}}],
-//  units:[...], wall:{compile_seconds,simulate_seconds}}; the <target> block holds `specific`
-// (left out when empty). std::logic_error if `specific` holds a key report_stats.h does not
-// declare for the target, or a value of another kind: a back end's bug.
-nlohmann::json to_json(const RunReport& report);
-
-// The inverse of to_json. UserError naming the key ("totals.cycles", "layers[3].name",
-// "layers[3].xdnn.kernel") when one is missing, unknown or has the wrong type, or when
-// verdict/target is not one of the known values, or when `schema` is not kReportSchema;
-// `source` (a file name) starts the message.
-RunReport from_json(const nlohmann::json& json, std::string_view source = "run report");
-
-// Both write atomically (temporary file renamed into place); UserError if the folder does not
-// exist or is not writable, and then no file is left behind.
-void write_json(const RunReport& report, const std::filesystem::path& path);
-void write_csv(const RunReport& report, const std::filesystem::path& path);
-
-// The CSV text write_csv writes: one header line, one line per layer, no totals line.
-std::string csv_text(const RunReport& report);
-
-// One CSV field as RFC 4180 wants it: quoted (quotes doubled) when it holds a comma, quote,
-// line break or leading/trailing blank; as it is otherwise.
-std::string csv_field(std::string_view field);
-// Python's str(float) form SCALE-Sim writes: shortest round trip, "25.0" rather than "25".
-std::string csv_number(double value);
-
-// One row per layer (name, type, unit, MACs, cycles, us, MAC/cycle, util %, stall, DDR/L3 bytes in/out,
-// tiles, and the cause most of its time went to), then the totals and the verdict.
-void print_table(const RunReport& report, std::ostream& os);
-// The per-unit block: busy %, busy cycles, operations, bytes, stalls (nothing without units).
-void print_units(const RunReport& report, std::ostream& os);
-// The totals block and the verdict alone (what --quiet keeps).
-void print_totals(const RunReport& report, std::ostream& os);
+// The off-chip memory level the report's traffic counts, named by its target's back end
+// ("DDR", "L3"; "off-chip" for a target no back end is registered for).
+std::string offchip_level(const RunReport& report);
 
 }  // namespace wb::report

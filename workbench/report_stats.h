@@ -5,8 +5,9 @@
 // these declarations; none of them invents a key of its own.
 //
 // Two kinds: the standard statistics every report has (typed fields of report.h's rows, same
-// name on both targets), and the target's own, which the JSON keeps in a block named after the
-// target (`layers[i].xdnn`, `totals.pulp`) and the CSV writes after the standard columns.
+// name on every target), declared here, and a target's own, which its back end declares
+// (TargetBackend::statistics) and the JSON keeps in a block named after the target
+// (`layers[i].<target>`, `totals.<target>`), the CSV after the standard columns.
 
 #include <cstdint>
 #include <string>
@@ -20,32 +21,52 @@ enum class StatScope { Layer, Run };  // a layer row's, or the run's totals'
 // What a value is: a count (a non-negative integer), a fraction or other real, or a name.
 enum class StatKind { Count, Real, Text };
 
+// Whether `workbench regress` records and compares it: an integer the model computes
+// deterministically (cycles, bytes, counts). A Part is a share of its layer's cycles: a shift
+// between parts is shown but fails nothing unless the cycles themselves move.
+enum class Tracking { No, Tracked, Part };
+
 struct StatDecl {
   std::string_view name;
   StatScope scope;
-  // "" for a standard statistic (every report, outside the blocks); else the targets whose
-  // block holds it, space-separated ("xdnn", "pulp", "xdnn pulp").
-  std::string_view targets;
   StatKind kind;
   std::string_view unit;  // "cycles", "bytes", "MACs", "ms", "us", "fraction", "" (a plain count or name)
   std::string_view description;
-  // A figure `workbench regress` records and compares (an integer the model computes
-  // deterministically: cycles, bytes, counts).
-  bool tracked = false;
+  Tracking tracking = Tracking::No;
 
-  bool standard() const { return targets.empty(); }
-  bool of_target(std::string_view target) const;
+  bool tracked() const { return tracking != Tracking::No; }
 };
 
-// Every declaration, standard ones first, in the order the CSV and the docs list them.
-const std::vector<StatDecl>& statistics();
+// What a standard statistic means on one target, beyond its description ("`array`, `pool`,
+// ...": the units a target's `unit` names). A back end lists its notes; the docs append them.
+struct StatNote {
+  std::string_view name;
+  StatScope scope;
+  std::string_view text;
+};
 
-// The declaration of `name` in `target`'s block at `scope` (nullptr when there is none).
+// The statistics more than one target's block holds, declared once here; a back end lists
+// those it reports among its own (TargetBackend::statistics).
+inline constexpr StatDecl kStartCycle{"start_cycle", StatScope::Layer, StatKind::Count, "cycle", "its span's first cycle"};
+inline constexpr StatDecl kEndCycle{"end_cycle", StatScope::Layer, StatKind::Count, "cycle",
+                                    "its span's end (its last completion)"};
+inline constexpr StatDecl kLayersVerified{"layers_verified", StatScope::Run, StatKind::Count, "",
+                                          "layers compared with the golden model (with data only)"};
+
+// The standard declarations, in the order the CSV and the docs list them.
+const std::vector<StatDecl>& standard_statistics();
+// Whether `name` is a standard statistic at `scope`.
+bool is_standard(StatScope scope, std::string_view name);
+
+// The declaration of `name` in `target`'s block at `scope` (nullptr when there is none, or
+// when no back end is called `target`).
 const StatDecl* target_statistic(std::string_view target, StatScope scope, std::string_view name);
 // `target`'s block statistics at `scope`, in declaration order.
 std::vector<const StatDecl*> target_statistics(std::string_view target, StatScope scope);
 // The tracked statistics at `scope` (standard and every target's), in declaration order.
 std::vector<std::string> tracked_statistics(StatScope scope);
+// Whether any declaration of `name` is a Part (see Tracking).
+bool is_part_of_cycles(std::string_view name);
 
 // The Markdown tables docs/report.md carries between its `statistics:begin/end` markers (a
 // test keeps them equal).

@@ -29,16 +29,17 @@ Verification compare_with_golden(const quant::QGraph& graph, const std::map<int,
   return verify_against_golden(graph, golden, outputs, layers);
 }
 
-// A program file of the other target (by its name) gets that said, not "corrupted".
+// A program file of another target (by its file name's extension) gets that said, not
+// "corrupted".
 void check_program_target(const std::filesystem::path& program, const TargetBackend& backend,
                           const std::filesystem::path& hw) {
-  const std::filesystem::path expected = backend.program_file_name();
-  const std::string extension = program.extension().string();
-  if ((extension == ".xdnn" || extension == ".pulp") && extension != expected.extension().string()) {
-    const bool xdnn_program = extension == ".xdnn";
-    throw UserError(fmt::format("{}: {} program, but {} is {} config; give {} config", program.string(),
-                                xdnn_program ? "an xDNN" : "a PULP", hw.string(),
-                                xdnn_program ? "a pulp" : "an xdnn", xdnn_program ? "an xdnn" : "a pulp"));
+  for (const TargetBackend* other : all_backends()) {
+    if (other == &backend || program.extension() != std::filesystem::path(other->program_file_name()).extension()) {
+      continue;
+    }
+    throw UserError(fmt::format("{}: a program for {}, but {} is a config for {}; give a config for {}",
+                                program.string(), other->display_name(), hw.string(), backend.display_name(),
+                                other->display_name()));
   }
 }
 
@@ -52,15 +53,6 @@ SimulationRequest request_for(const TargetBackend& backend, const TargetProgram&
   request.hw_path = hw_path;
   request.outputs = outputs;
   return request;
-}
-
-report::RunReport run_for_target(const RunCommand& command, Target target, std::ostream& log) {
-  const HwConfig config = load_hw_config(command.compile.hw, command.compile.overrides);
-  if (config.target() != target) {
-    throw UserError(fmt::format("{}: a {} config, not {}", command.compile.hw.string(), target_name(config.target()),
-                                target_name(target)));
-  }
-  return run_model(command, log);
 }
 
 }  // namespace
@@ -147,11 +139,12 @@ report::RunReport verify_program(const VerifyCommand& command, std::ostream& log
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
   const std::filesystem::path program_path = command.dir / backend.program_file_name();
-  for (const char* other : {"program.xdnn", "program.pulp"}) {
-    std::error_code ec;
-    if (other != backend.program_file_name() && !std::filesystem::exists(program_path, ec) &&
-        std::filesystem::exists(command.dir / other, ec)) {
-      check_program_target(command.dir / other, backend, command.hw);
+  std::error_code ec;
+  if (!std::filesystem::exists(program_path, ec)) {
+    for (const TargetBackend* other : all_backends()) {
+      if (std::filesystem::exists(command.dir / other->program_file_name(), ec)) {
+        check_program_target(command.dir / other->program_file_name(), backend, command.hw);
+      }
     }
   }
   const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
@@ -161,14 +154,6 @@ report::RunReport verify_program(const VerifyCommand& command, std::ostream& log
   request.model_path = m.qdq_path.string();
   request.float_inputs = m.inputs;
   return simulate_and_verify(request, log);
-}
-
-report::RunReport run_xdnn(const RunCommand& command, std::ostream& log) {
-  return run_for_target(command, Target::Xdnn, log);
-}
-
-report::RunReport run_pulp(const RunCommand& command, std::ostream& log) {
-  return run_for_target(command, Target::Pulp, log);
 }
 
 }  // namespace wb

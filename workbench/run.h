@@ -65,9 +65,4 @@ struct SimulationRequest {
 };
 report::RunReport simulate_and_verify(const SimulationRequest& request, std::ostream& log);
 
-// run_model for a config of that target; UserError naming the config otherwise. (The API
-// of the integration tests, from before the Target interface.)
-report::RunReport run_xdnn(const RunCommand& command, std::ostream& log);
-report::RunReport run_pulp(const RunCommand& command, std::ostream& log);
-
 }  // namespace wb

@@ -13,6 +13,9 @@
 #include "support/progress.h"
 #include "support/sha256.h"
 #include "workbench/hw_show.h"
+#include "workbench/report_console.h"
+#include "workbench/report_csv.h"
+#include "workbench/report_json.h"
 #include "workbench/version.h"
 
 namespace wb {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "isa/program_common.pb.h"
 #include "sim/common/sim_types.h"
 #include "workbench/report.h"
+#include "workbench/report_stats.h"
 
 namespace wb {
 
@@ -75,6 +77,18 @@ class TargetBackend {
   // The program file `compile` writes and `verify` reads: "program.xdnn".
   virtual std::string program_file_name() const = 0;
 
+  // What reports and messages say of the target (docs/report.md).
+  // Its name in prose: "xDNN".
+  virtual std::string_view display_name() const = 0;
+  // The off-chip memory whose traffic `offchip_bytes` and the layers' bytes_in/out count: "DDR".
+  virtual std::string_view offchip_level() const = 0;
+  // Its own statistics: the report block named after the target, in the CSV's column order.
+  virtual const std::vector<report::StatDecl>& statistics() const = 0;
+  // What standard statistics mean on it (the units its layers' `unit` names, ...).
+  virtual const std::vector<report::StatNote>& statistic_notes() const = 0;
+  // The causes its layers' time is cut into, in the order reports list them.
+  virtual const std::vector<std::string_view>& time_causes() const = 0;
+
   // QGraph -> program. UserError for what cannot be mapped (unsupported nodes, a layer that
   // does not fit), naming it.
   virtual std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
@@ -100,5 +114,10 @@ const TargetBackend& backend_for(Target target);
 const TargetBackend& backend_for(const HwConfig& config);
 // Every registered back end, in registration order.
 std::vector<const TargetBackend*> all_backends();
+// The back end called `name` ("xdnn"), or nullptr.
+const TargetBackend* find_backend(std::string_view name);
+// Every back end's off-chip level, for a label that covers them all: "DDR/L3" (separator "/"),
+// or with their targets "DDR (xDNN) or L3 (PULP)" (separator " or ").
+std::string offchip_levels_label(std::string_view separator, bool with_targets = false);
 
 }  // namespace wb

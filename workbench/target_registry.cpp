@@ -29,6 +29,23 @@ const TargetBackend& backend_for(Target target) {
 
 const TargetBackend& backend_for(const HwConfig& config) { return backend_for(config.target()); }
 
+const TargetBackend* find_backend(std::string_view name) {
+  for (const auto& backend : registry()) {
+    if (backend->name() == name) return backend.get();
+  }
+  return nullptr;
+}
+
+std::string offchip_levels_label(std::string_view separator, bool with_targets) {
+  std::string label;
+  for (const auto& backend : registry()) {
+    if (!label.empty()) label += separator;
+    label += backend->offchip_level();
+    if (with_targets) label += fmt::format(" ({})", backend->display_name());
+  }
+  return label;
+}
+
 std::vector<const TargetBackend*> all_backends() {
   std::vector<const TargetBackend*> all;
   for (const auto& backend : registry()) all.push_back(backend.get());

@@ -94,7 +94,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
-  r.totals.ddr_bytes = weight_bytes + activation_bytes;
+  r.totals.offchip_bytes = weight_bytes + activation_bytes;
   // xfDNN's meaning (REFERENCE.md): intermediate activations through DDR, not the network's own
   // input and output (nor the host layers' operands, which xfDNN's host code read and wrote).
   r.totals.moveops = intermediate_bytes;
@@ -128,12 +128,83 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   return r;
 }
 
+using enum report::StatScope;
+using enum report::StatKind;
+using enum report::Tracking;
+using report::kEndCycle;
+using report::kLayersVerified;
+using report::kStartCycle;
+
+// Function statics, not namespace-scope ones: other files' static initialisers may read them.
+const std::vector<report::StatDecl>& block_statistics() {
+// clang-format off
+static const std::vector<report::StatDecl> kStatistics = {
+    {"ddr_weight_bytes", Layer, Count, "bytes", "weights it loaded from DDR, into the filter cache or staged in AM for it (weight_staging)", Tracked},
+    {"am_weight_bytes", Layer, Count, "bytes", "weights it loaded into the filter cache from AM, where they were staged", Tracked},
+    {"ddr_upload_bytes", Layer, Count, "bytes", "activations it brought DDR -> AM (uploads and a streamed input)", Tracked},
+    {"ddr_download_bytes", Layer, Count, "bytes", "activations it sent AM -> DDR", Tracked},
+    {"array_busy_cycles", Layer, Count, "cycles", "cycles the systolic array worked for it"},
+    {"pool_busy_cycles", Layer, Count, "cycles", "cycles the pool/eltwise block worked for it"},
+    {"ddr_busy_cycles", Layer, Count, "cycles", "its copies' time on the DDR engines"},
+    {"host_cycles", Layer, Count, "cycles", "its time on the host model"},
+    {"flag_wait_cycles", Layer, Count, "cycles", "its instructions' controller stalls on dependency flags"},
+    {"mapping_efficiency", Layer, Real, "fraction", "the share of the array's MAC slots its convs' shapes fill (the CSV's SCALE-Sim column; xdnn.md, \"Where the time goes\")"},
+    kStartCycle,
+    kEndCycle,
+    {"ddr_weight_bytes", Run, Count, "bytes", "weights loaded from DDR", Tracked},
+    {"am_weight_bytes", Run, Count, "bytes", "of those, the weights staged in AM ahead of their layer and loaded from there", Tracked},
+    {"ddr_activation_bytes", Run, Count, "bytes", "activations moved between AM and DDR: `ddr_input_output_bytes` + `moveops`", Tracked},
+    {"ddr_input_output_bytes", Run, Count, "bytes", "of those, the network's input and output and the host layers' operands and results", Tracked},
+    {"ddr_spill_bytes", Run, Count, "bytes", "the compiler's count of intermediate activations through DDR (spills, refills, concat copies, channel gathers): what `moveops` measures", Tracked},
+    {"overlapped_cycles", Run, Count, "cycles", "the layers' spans added up, minus their union (below)"},
+    {"peak_am_bytes", Run, Count, "bytes", "the schedule's peak Active Memory footprint", Tracked},
+    {"am_extent_bytes", Run, Count, "bytes", "the AM the allocation used"},
+    {"am_allocator", Run, Text, "", "the AM allocation strategy kept (`top`, `bottom`, `bysize`, `bestfit`, `spill`)"},
+    {"row_tiled_layers", Run, Count, "", "layers run in row stripes because their buffers do not fit AM together (xdnn.md, \"Row tiling\")"},
+    {"ddr_resident_buffers", Run, Count, "", "buffers kept in DDR for those layers, their rows streamed through AM stripe by stripe"},
+    {"valid_schedules", Run, Count, "", "schedules the compiler explored"},
+    {"am_bytes", Run, Count, "bytes", "the config's Active Memory"},
+    {"instructions", Run, Count, "", "the program's instructions", Tracked},
+    kLayersVerified,
+};
+// clang-format on
+return kStatistics;
+}
+
+const std::vector<report::StatNote>& notes() {
+// clang-format off
+static const std::vector<report::StatNote> kNotes = {
+    {"type", Layer, "its `eltwise` is `add`"},
+    {"unit", Layer, "`array`, `pool`, `eltwise`, `ddr` (a concat or gather through DDR), `host`"},
+    {"bytes_in", Layer, "activations and weights"},
+    {"tiles", Layer, "its conv, pool, eltwise and host instructions"},
+    {"moveops", Run, "the AM<->DDR copies the compiler marks `intermediate` (spills, refills, concat copies, channel gathers), counted by the simulator as it runs them and equal to `ddr_spill_bytes`; the host layers' operands and results count with the input and output, as xfDNN's host code read and wrote them"},
+    {"offchip_level", Run, "`DDR`"},
+};
+// clang-format on
+return kNotes;
+}
+
+std::vector<std::string_view> time_cause_names() {
+  std::vector<std::string_view> names;
+  for (std::size_t c = 0; c < xsim::kTimeCauses; ++c) names.push_back(xsim::time_cause_name(static_cast<xsim::TimeCause>(c)));
+  return names;
+}
+
 class XdnnBackend : public TargetBackend {
  public:
   Target target() const override { return Target::Xdnn; }
   quant::Scheme default_scheme() const override { return quant::Scheme::Xdnn; }
   const OptionTable& compile_options() const override { return xdnn::compile_option_table(); }
   std::string program_file_name() const override { return "program.xdnn"; }
+  std::string_view display_name() const override { return "xDNN"; }
+  std::string_view offchip_level() const override { return "DDR"; }
+  const std::vector<report::StatDecl>& statistics() const override { return block_statistics(); }
+  const std::vector<report::StatNote>& statistic_notes() const override { return notes(); }
+  const std::vector<std::string_view>& time_causes() const override {
+    static const std::vector<std::string_view> causes = time_cause_names();
+    return causes;
+  }
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {

@@ -42,7 +42,7 @@ def main() -> int:
                 continue
             x = t["xdnn"]  # the target's own statistics (report schema 3)
             print(f"| {model} | {label} | {name} | {t['cycles']:,} | {t['latency_ms']:.3f} | "
-                  f"{t['mac_per_cycle']:.1f} | {100 * t['utilization']:.1f}% | {t['ddr_bytes']:,} | "
+                  f"{t['mac_per_cycle']:.1f} | {100 * t['utilization']:.1f}% | {t['offchip_bytes']:,} | "
                   f"{x['ddr_activation_bytes']:,} | {x['ddr_spill_bytes']:,} | {x['peak_am_bytes']:,} | "
                   f"{x['am_weight_bytes']:,} |")
         sys.stdout.flush()

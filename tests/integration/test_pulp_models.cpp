@@ -14,7 +14,7 @@
 #include "support/error.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
-#include "workbench/run_pulp.h"
+#include "workbench/run.h"
 
 namespace wb {
 namespace {
@@ -40,7 +40,7 @@ report::RunReport timing(const std::string& model, const std::vector<std::string
   RunCommand command = run_command(model, overrides, compile_opts);
   command.no_data = true;
   std::ostringstream log;
-  return run_pulp(command, log);
+  return run_model(command, log);
 }
 
 class PulpOnModel : public ::testing::TestWithParam<std::string> {};
@@ -49,7 +49,7 @@ TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
   RunCommand command = run_command(GetParam());
   command.input = test::workload_cache_dir() / GetParam() / "input.npy";
   std::ostringstream log;
-  const report::RunReport r = run_pulp(command, log);
+  const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str()
                                     << (r.mismatch ? fmt::format("first mismatch: layer {} element {}: {} vs {}",
                                                                  r.mismatch->layer, r.mismatch->index,
@@ -73,7 +73,7 @@ TEST_P(PulpOnModel, CostTilerIsNeverSlowerThanDoryOnAnyLayer) {
   RunCommand command = run_command(GetParam(), {}, {"tiler=cost"});
   command.input = test::workload_cache_dir() / GetParam() / "input.npy";
   std::ostringstream log;
-  const report::RunReport cost = run_pulp(command, log);
+  const report::RunReport cost = run_model(command, log);
   EXPECT_EQ(cost.verdict, "bit-exact") << log.str();
   ASSERT_EQ(dory.layers.size(), cost.layers.size());
   for (std::size_t i = 0; i < dory.layers.size(); ++i) {

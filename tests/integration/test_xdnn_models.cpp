@@ -11,7 +11,7 @@
 
 #include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
-#include "workbench/run_xdnn.h"
+#include "workbench/run.h"
 
 namespace wb {
 namespace {
@@ -37,7 +37,7 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   command.compile.quantize.calib_count = 4;
   command.input = test::workload_cache_dir() / model / "input.npy";
   std::ostringstream log;
-  const report::RunReport r = run_xdnn(command, log);
+  const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str()
                                     << (r.mismatch ? fmt::format("first mismatch: layer {} element {}: {} vs {}",
                                                                  r.mismatch->layer, r.mismatch->index,
@@ -59,7 +59,7 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   EXPECT_EQ(r.totals.specific.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
   // Timing only (no calibration, no arithmetic): the same cycles, layer by layer.
   command.no_data = true;
-  const report::RunReport timing = run_xdnn(command, log);
+  const report::RunReport timing = run_model(command, log);
   EXPECT_EQ(timing.totals.cycles, r.totals.cycles);
   ASSERT_EQ(timing.layers.size(), r.layers.size());
   for (std::size_t i = 0; i < r.layers.size(); ++i) EXPECT_EQ(timing.layers[i].cycles, r.layers[i].cycles) << r.layers[i].name;
@@ -78,7 +78,7 @@ TEST_P(XdnnCalibration, LatencyWithinTwentyPercentOfPublished) {
   RunCommand command = run_command(GetParam().model, "v3_96");
   command.no_data = true;
   std::ostringstream log;
-  const report::RunReport r = run_xdnn(command, log);
+  const report::RunReport r = run_model(command, log);
   const double published_ms = 1000.0 / GetParam().frames_per_second;
   EXPECT_NEAR(r.totals.latency_ms / published_ms, 1.0, 0.2)
       << "ours " << r.totals.latency_ms << " ms, published " << published_ms << " ms";
@@ -96,9 +96,9 @@ TEST(XdnnWeightStaging, ResNet50V1OnV3TakesTenPercentFewerCycles) {
   RunCommand command = run_command("resnet50_v1", "v3_96");
   command.no_data = true;
   std::ostringstream log;
-  const report::RunReport staged = run_xdnn(command, log);
+  const report::RunReport staged = run_model(command, log);
   command.compile.compile_opts = {"weight_staging=off"};
-  const report::RunReport direct = run_xdnn(command, log);
+  const report::RunReport direct = run_model(command, log);
   EXPECT_LE(static_cast<double>(staged.totals.cycles), 0.9 * static_cast<double>(direct.totals.cycles))
       << staged.totals.cycles << " vs " << direct.totals.cycles;
   EXPECT_GT(staged.totals.specific.at("am_weight_bytes").get<std::uint64_t>(), 0u);
@@ -117,9 +117,9 @@ TEST_P(XdnnAmAtPeak, NoSpillWhenThePeakFits) {
   RunCommand command = run_command(model, hw);
   command.no_data = true;
   std::ostringstream log;
-  const std::uint64_t peak = run_xdnn(command, log).totals.specific.at("peak_am_bytes").get<std::uint64_t>();
+  const std::uint64_t peak = run_model(command, log).totals.specific.at("peak_am_bytes").get<std::uint64_t>();
   command.compile.overrides = {"am_bytes=" + std::to_string(peak)};
-  const report::RunReport at_peak = run_xdnn(command, log);
+  const report::RunReport at_peak = run_model(command, log);
   EXPECT_EQ(at_peak.totals.specific.at("ddr_spill_bytes").get<std::uint64_t>(), 0u);
   EXPECT_EQ(at_peak.totals.specific.at("am_extent_bytes").get<std::uint64_t>(), peak);
 }
@@ -144,7 +144,7 @@ TEST_P(XdnnAmSweep, LatencyFallsAsAmGrowsAndEverySizeIsBitExact) {
   for (const std::string am : {"512KiB", "1MiB", "2MiB", "8MiB"}) {
     command.compile.overrides = {"am_bytes=" + am};
     std::ostringstream log;
-    const report::RunReport r = run_xdnn(command, log);
+    const report::RunReport r = run_model(command, log);
     EXPECT_EQ(r.verdict, "bit-exact") << am << "\n" << log.str();
     const std::uint64_t spill = r.totals.specific.at("ddr_spill_bytes").get<std::uint64_t>();
     const int tiled = r.totals.specific.at("row_tiled_layers").get<int>();
@@ -177,7 +177,7 @@ TEST_P(XdnnOptimisationsOff, RunIsBitExact) {
   command.compile.quantize.calib_count = 2;
   command.input = test::workload_cache_dir() / GetParam() / "input.npy";
   std::ostringstream log;
-  const report::RunReport r = run_xdnn(command, log);
+  const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str();
 }
 

@@ -15,6 +15,8 @@
 #include "support/file_io.h"
 #include "support/text.h"
 #include "workbench/compare/layer_join.h"
+#include "workbench/report_csv.h"
+#include "workbench/report_json.h"
 #include "workbench/text_table.h"
 
 namespace wb::compare {

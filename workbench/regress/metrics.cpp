@@ -39,15 +39,12 @@ const std::vector<std::string>& total_metrics() { return total_metric_names(); }
 const std::vector<std::string>& layer_metrics() { return layer_metric_names(); }
 bool is_total_metric(std::string_view name) { return listed(total_metric_names(), name); }
 bool is_layer_metric(std::string_view name) { return listed(layer_metric_names(), name); }
-bool is_breakdown_metric(std::string_view name) {
-  return name == "stall_cycles" || name == "compute_cycles" || name == "dma_wait_cycles" || name == "l3_wait_cycles";
-}
+bool is_breakdown_metric(std::string_view name) { return report::is_part_of_cycles(name); }
 
 Figures total_figures(const report::RunReport& report) {
   const report::Totals& t = report.totals;
-  Figures figures = {{"cycles", t.cycles}, {"macs", t.macs}, {"ops", t.ops}, {"moveops", t.moveops}};
-  if (t.ddr_bytes) figures["ddr_bytes"] = *t.ddr_bytes;
-  if (t.l3_bytes) figures["l3_bytes"] = *t.l3_bytes;
+  Figures figures = {
+      {"cycles", t.cycles}, {"macs", t.macs}, {"ops", t.ops}, {"moveops", t.moveops}, {"offchip_bytes", t.offchip_bytes}};
   add_specific(figures, t.specific, total_metric_names());
   return figures;
 }

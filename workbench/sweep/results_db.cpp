@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "support/error.h"
+#include "workbench/report_json.h"
 #include "workbench/version.h"
 
 namespace wb::sweep {
@@ -238,7 +239,7 @@ void ResultsDb::store(const PointResult& result) {
         .bind(11, as_int(r.totals.macs))
         .bind(12, r.totals.mac_per_cycle)
         .bind(13, r.totals.utilization)
-        .bind(14, as_int(r.totals.ddr_bytes.value_or(r.totals.l3_bytes.value_or(0))))
+        .bind(14, as_int(r.totals.offchip_bytes))
         .bind(15, as_int(r.totals.moveops))
         .bind(16, clock)
         .bind(17, r.verdict)

@@ -12,8 +12,10 @@
 #include "support/error.h"
 #include "support/text.h"
 #include "workbench/report.h"
+#include "workbench/report_csv.h"
 #include "workbench/sweep/results_db.h"
 #include "workbench/sweep/sweep.h"
+#include "workbench/target.h"
 
 namespace wb::sweep {
 
@@ -50,7 +52,7 @@ std::vector<Column> columns_of(const std::vector<std::string>& axes) {
                                       {"latency_ms", "latency ms", true, true},
                                       {"mac_per_cycle", "MAC/cycle", true, true},
                                       {"utilization", "util %", true, true},
-                                      {"memory_bytes", "DDR/L3 bytes", true, true},
+                                      {"memory_bytes", offchip_levels_label("/") + " bytes", true, true},
                                       {"verdict", "verdict"},
                                       {"wall_seconds", "s", true, true}};
   columns.insert(columns.end(), totals.begin(), totals.end());

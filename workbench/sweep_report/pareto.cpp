@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 
+#include "workbench/target.h"
+
 namespace wb::sweep {
 
 std::vector<std::size_t> pareto_frontier(const std::vector<std::pair<double, double>>& points, bool maximize_y) {
@@ -37,7 +39,7 @@ std::optional<double> result_metric(const StoredPoint& p, const std::string& nam
   if (name == "memory_bytes") return static_cast<double>(p.memory_bytes);
   if (name == "moveops") return static_cast<double>(p.moveops);
   if (const auto it = p.totals.find(name); it != p.totals.end() && it->is_number()) return it->get<double>();
-  // The target's own totals are in its block (`totals.xdnn.ddr_spill_bytes`).
+  // The target's own totals are in its block (`totals.<target>.<statistic>`).
   for (const auto& [key, block] : p.totals.items()) {
     if (!block.is_object()) continue;
     if (const auto it = block.find(name); it != block.end() && it->is_number()) return it->get<double>();
@@ -48,12 +50,13 @@ std::optional<double> result_metric(const StoredPoint& p, const std::string& nam
 bool higher_is_better(const std::string& metric) { return metric == "mac_per_cycle" || metric == "utilization"; }
 
 std::string metric_label(const std::string& metric) {
-  static const std::map<std::string, std::string> labels = {{"latency_ms", "latency (ms)"},
-                                                            {"cycles", "cycles"},
-                                                            {"mac_per_cycle", "MAC/cycle"},
-                                                            {"utilization", "utilization (fraction of peak)"},
-                                                            {"memory_bytes", "DDR (xDNN) or L3 (PULP) bytes"},
-                                                            {"moveops", "intermediate activation bytes"}};
+  static const std::map<std::string, std::string> labels = {
+      {"latency_ms", "latency (ms)"},
+      {"cycles", "cycles"},
+      {"mac_per_cycle", "MAC/cycle"},
+      {"utilization", "utilization (fraction of peak)"},
+      {"memory_bytes", offchip_levels_label(" or ", true) + " bytes"},
+      {"moveops", "intermediate activation bytes"}};
   const auto it = labels.find(metric);
   return it == labels.end() ? metric : it->second;
 }

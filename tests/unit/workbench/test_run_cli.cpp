@@ -13,6 +13,7 @@
 #include "tests/support/cli_testing.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/onnx_builder.h"
+#include "workbench/report_json.h"
 
 namespace wb {
 namespace {
@@ -81,7 +82,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
     EXPECT_EQ(report["units"][0]["name"], "array");
     EXPECT_EQ(report["units"][0]["busy_cycles"].get<std::uint64_t>(), array_busy);
     EXPECT_EQ(report["units"].back()["name"], "ddr_channel");
-    EXPECT_EQ(report["units"].back()["bytes"].get<std::uint64_t>(), totals["ddr_bytes"].get<std::uint64_t>());
+    EXPECT_EQ(report["units"].back()["bytes"].get<std::uint64_t>(), totals["offchip_bytes"].get<std::uint64_t>());
     // Layers show their own spans; the totals say how much of them overlapped. What is left
     // of the spans lies inside the run (waits for another layer's work belong to that layer).
     EXPECT_LE(cycles - totals["xdnn"]["overlapped_cycles"].get<std::uint64_t>(), totals["cycles"].get<std::uint64_t>());

@@ -12,6 +12,7 @@
 #include "tests/support/cli_testing.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/onnx_builder.h"
+#include "workbench/report_json.h"
 
 namespace wb {
 namespace {
@@ -99,7 +100,7 @@ TEST(RunPulpCli, CompileSimAndVerify) {
                "compiled for hardware 'gap8'");
   expect_error(workbench(fmt::format("sim {} --hw {}/configs/v3_96.yaml --quiet",
                                      (dir / "out" / "program.pulp").string(), WB_TEST_SOURCE_DIR)),
-               "a PULP program, but");
+               "a program for PULP, but");
   // A corrupted program.
   {
     std::ofstream out(dir / "bad.pulp", std::ios::binary);

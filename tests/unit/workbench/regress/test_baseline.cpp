@@ -11,6 +11,7 @@
 
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/regress/baseline.h"
+#include "workbench/report_json.h"
 
 namespace wb::regress {
 namespace {
@@ -24,7 +25,7 @@ Baseline sample_baseline() {
   b.history = {{"2026-01-02", "abc123", "initial"}, {"2026-02-03", "def456", "faster conv \"tiling\""}};
   RunRecord resnet = make_run("resnet50", "v3_96", {{"conv1", 100, 7}, {"conv2", 200}});
   resnet.layers[0].figures["ddr_weight_bytes"] = 4096;
-  resnet.totals["ddr_bytes"] = 123456;
+  resnet.totals["offchip_bytes"] = 123456;
   RunRecord mobilenet = make_run("mobilenet", "v3_64", {{"dw1", 40}});
   mobilenet.verdict = "mismatch";
   mobilenet.error = "layer dw1 differs";

@@ -12,6 +12,7 @@
 #include "tests/support/test_paths.h"
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/report.h"
+#include "workbench/report_json.h"
 
 namespace wb::regress {
 namespace {

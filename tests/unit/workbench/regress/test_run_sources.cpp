@@ -10,6 +10,7 @@
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/regress/baseline.h"
 #include "workbench/regress/run_sources.h"
+#include "workbench/report_json.h"
 #include "workbench/sweep/point_result.h"
 
 namespace wb::regress {
@@ -22,7 +23,7 @@ using namespace wb::regress::fixtures;
 report::RunReport sample_report() {
   report::RunReport r = make_report(commit_of('e'), "resnet50", "v3_96", {{"conv1", 100, 9}, {"conv2", 200}}, "e-build");
   r.tool_dirty = true;
-  r.totals.ddr_bytes = 4096;
+  r.totals.offchip_bytes = 4096;
   r.totals.specific = {{"ddr_weight_bytes", 1024}, {"valid_schedules", 5}};    // tracked, untracked
   r.layers[0].specific = {{"ddr_weight_bytes", 512}, {"host_cycles", 7}};  // tracked, untracked
   r.wall = {0.25, 1.5};
@@ -59,7 +60,7 @@ TEST_F(Sources, ARunReportGivesOneRunWithItsFiguresMapped) {
   EXPECT_EQ(case_name(run), "resnet50 on v3_96");
 
   // Totals: the standard figures, the optional traffic, the extras that are metrics.
-  const Figures totals = {{"cycles", 300}, {"macs", 2000}, {"ops", 0}, {"moveops", 0}, {"ddr_bytes", 4096},
+  const Figures totals = {{"cycles", 300}, {"macs", 2000}, {"ops", 0}, {"moveops", 0}, {"offchip_bytes", 4096},
                           {"ddr_weight_bytes", 1024}};
   EXPECT_EQ(run.totals, totals);
   ASSERT_EQ(run.layers.size(), 2u);

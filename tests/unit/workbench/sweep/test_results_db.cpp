@@ -42,7 +42,7 @@ sweep::PointResult done_result(const std::string& key, std::uint64_t cycles, std
   report.verdict = "bit-exact";
   report.totals.cycles = cycles;
   report.totals.latency_ms = 1.5;
-  report.totals.ddr_bytes = 99;
+  report.totals.offchip_bytes = 99;
   report.hw_resolved = {{"resolved", {{"clock_mhz", 700.0}}}};
   for (std::size_t i = 0; i < layers; ++i) {
     report::LayerRow row;

@@ -1,0 +1,149 @@
+// The run report as CSV (workbench/report_csv.h): SCALE-Sim's COMPUTE_REPORT columns first,
+// RFC 4180 quoting, and the files both writers leave (or do not).
+
+#include "workbench/report_csv.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "support/error.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/workbench/report_testing.h"
+#include "workbench/report_json.h"
+
+namespace wb::report {
+namespace {
+
+using nlohmann::json;
+using fixtures::lines_of;
+using fixtures::parse_csv;
+using fixtures::sample_report;
+
+// ---- CSV ------------------------------------------------------------------------------------
+
+TEST(RunReportCsv, StartsWithScaleSimComputeReportColumns) {
+  const std::string csv = csv_text(sample_report());
+  const auto lines = lines_of(csv);
+  ASSERT_EQ(lines.size(), 3u) << csv;  // header + one line per layer, no totals line
+  // SCALE-Sim v2 (scalesim/simulator.py) writes exactly this prefix, ", " separated.
+  EXPECT_EQ(
+      lines[0].rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %, ", 0),
+      0u)
+      << lines[0];
+  const auto rows = parse_csv(csv);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"LayerID", "Total Cycles", "Stall Cycles", "Overall Util %",
+                                      "Mapping Efficiency %", "Compute Util %", "name", "type", "macs", "ops",
+                                      "mac_per_cycle", "bytes_in", "bytes_out", "tiles", "unit", "us", "ddr_weight_bytes",
+                                      "mapping_efficiency"}));  // the target's own, in declaration order
+  for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size());
+}
+
+TEST(RunReportCsv, ValuesFollowScaleSimMeanings) {
+  const auto rows = parse_csv(csv_text(sample_report()));
+  ASSERT_EQ(rows.size(), 3u);
+  const auto& conv = rows[1];
+  EXPECT_EQ(conv[0], "0");                      // LayerID counts from 0 like SCALE-Sim
+  EXPECT_EQ(conv[1], "100000");                 // Total Cycles
+  EXPECT_EQ(conv[2], "20000");                  // Stall Cycles
+  EXPECT_DOUBLE_EQ(std::stod(conv[3]), 25.0);   // Overall Util % = 100 x utilization
+  EXPECT_DOUBLE_EQ(std::stod(conv[5]), 31.25);  // Compute Util %: stalls excluded, 25 x 100000/80000
+  EXPECT_DOUBLE_EQ(std::stod(conv[4]), 31.25);  // Mapping Efficiency %: Compute Util % when unknown
+  EXPECT_EQ(conv[6], "/conv1/Conv");
+  EXPECT_EQ(conv[7], "Conv+Relu");
+  EXPECT_EQ(conv[8], "118013952");
+  EXPECT_EQ(conv[13], "7");
+  EXPECT_EQ(conv[14], "array");  // where it ran
+  EXPECT_EQ(conv[15], "142.857");  // us
+  EXPECT_EQ(conv[16], "9408");
+  EXPECT_EQ(conv[17], "");  // no mapping_efficiency in this layer
+
+  const auto& fc = rows[2];
+  EXPECT_EQ(fc[0], "1");
+  EXPECT_DOUBLE_EQ(std::stod(fc[5]), 50.0);  // no stalls: compute util = overall util
+  EXPECT_EQ(fc[6], "fc, final");
+  EXPECT_EQ(fc[14], "host");
+  EXPECT_EQ(fc[17], "0.625");
+  EXPECT_DOUBLE_EQ(std::stod(fc[4]), 62.5);  // Mapping Efficiency %: the target's figure when it has one
+
+  RunReport r = sample_report();
+  r.layers[0].specific["mapping_efficiency"] = 0.75;
+  const auto with_mapping = parse_csv(csv_text(r));
+  EXPECT_DOUBLE_EQ(std::stod(with_mapping[1][4]), 75.0);
+}
+
+TEST(RunReportCsv, TimeCausesAreColumnsAfterTheUnit) {
+  RunReport r = sample_report();
+  r.layers[0].time = {{"array", 80'000}, {"weights_ddr", 15'000}, {"issue", 5'000}};
+  const auto rows = parse_csv(csv_text(r));
+  ASSERT_EQ(rows.size(), 3u);
+  const std::vector<std::string> tail(rows[0].begin() + 14, rows[0].end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"unit", "us", "time_array", "time_weights_ddr", "time_issue",
+                                            "ddr_weight_bytes", "mapping_efficiency"}));
+  EXPECT_EQ(std::vector<std::string>(rows[1].begin() + 16, rows[1].begin() + 19),
+            (std::vector<std::string>{"80000", "15000", "5000"}));
+  EXPECT_EQ(std::vector<std::string>(rows[2].begin() + 16, rows[2].begin() + 19),
+            (std::vector<std::string>{"", "", ""}));  // the fc has none
+}
+
+TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
+  RunReport r = sample_report();
+  r.layers[1].type = "Gemm \"x\"";
+  const std::string csv = csv_text(r);
+  // The quote opens the field right after the comma (RFC 4180), quotes inside are doubled.
+  EXPECT_NE(csv.find(",\"fc, final\",\"Gemm \"\"x\"\"\", "), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("\"/conv1/Conv\""), std::string::npos) << csv;  // plain fields unquoted
+  EXPECT_NE(csv.find(", 7, array, 142.857, 9408,\n"), std::string::npos) << csv;  // an empty last field: no stray space
+  EXPECT_NE(csv.find("0, 100000, 20000, 25.0, 31.25, 31.25, /conv1/Conv, "), std::string::npos)
+      << csv;  // floats as Python writes them
+}
+
+TEST(RunReportCsv, NoLayersIsJustTheHeader) {
+  RunReport r = sample_report();
+  r.layers.clear();
+  const auto lines = lines_of(csv_text(r));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("LayerID, Total Cycles", 0), 0u);
+}
+
+// ---- files ----------------------------------------------------------------------------------
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(RunReportFiles, WritesJsonAndCsvThatReadBack) {
+  test::TempDir dir;
+  const RunReport r = sample_report();
+  write_json(r, dir / "run.json");
+  write_csv(r, dir / "run.csv");
+  EXPECT_EQ(from_json(json::parse(read_text(dir / "run.json"))), r);
+  EXPECT_EQ(read_text(dir / "run.csv"), csv_text(r));
+  // Nothing but the two files: the temporaries were renamed away.
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    names.insert(entry.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"run.json", "run.csv"}));
+}
+
+TEST(RunReportFiles, MissingFolderIsAUserErrorAndLeavesNoFile) {
+  test::TempDir dir;
+  const RunReport r = sample_report();
+  EXPECT_THROW(write_json(r, dir / "missing" / "run.json"), UserError);
+  EXPECT_THROW(write_csv(r, dir / "missing" / "run.csv"), UserError);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace wb::report

@@ -1,0 +1,136 @@
+#include "workbench/report_console.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <ostream>
+
+#include "support/text.h"
+#include "workbench/report_csv.h"
+#include "workbench/report_stats.h"
+#include "workbench/text_table.h"
+
+namespace wb::report {
+
+namespace {
+
+constexpr std::size_t kMaxNameWidth = 40;
+constexpr std::size_t kMaxTypeWidth = 20;
+
+// "weights_ddr 64%": the cause most of the layer's time went to; "-" without causes.
+std::string main_cause(const LayerRow& row) {
+  const std::pair<std::string, std::uint64_t>* best = nullptr;
+  for (const auto& entry : row.time) {
+    if (best == nullptr || entry.second > best->second) best = &entry;
+  }
+  if (best == nullptr || row.cycles == 0) return "-";
+  return fmt::format("{} {:.0f}%", best->first,
+                     100.0 * static_cast<double>(best->second) / static_cast<double>(row.cycles));
+}
+
+// "ddr_channel 83%": what binds and how close the simulated time came to it; "-" without a bound.
+std::string bound_text(const Bound& bound, std::uint64_t cycles) {
+  if (bound.cycles() == 0 || cycles == 0) return "-";
+  return fmt::format("{} {:.0f}%", bound.binding(), 100.0 * static_cast<double>(bound.cycles()) / static_cast<double>(cycles));
+}
+
+}  // namespace
+
+void print_table(const RunReport& report, std::ostream& os) {
+  const std::string memory = offchip_level(report);
+  std::vector<TextColumn> columns = {{"name", false, {}},  {"type", false, {}},        {"unit", false, {}}, {"MACs", true, {}},
+                                     {"cycles", true, {}}, {"us", true, {}},           {"MAC/cycle", true, {}},
+                                     {"util %", true, {}}, {"stall", true, {}},        {memory + " in", true, {}},
+                                     {memory + " out", true, {}}, {"tiles", true, {}}};
+  const bool with_causes = std::any_of(report.layers.begin(), report.layers.end(),
+                                       [](const LayerRow& row) { return !row.time.empty(); });
+  for (const LayerRow& row : report.layers) {
+    const std::array<std::string, 12> cells = {truncated(row.name, kMaxNameWidth),
+                                               truncated(row.type, kMaxTypeWidth),
+                                               row.unit,
+                                               grouped(row.macs),
+                                               grouped(row.cycles),
+                                               fmt::format("{:.1f}", row.us),
+                                               fmt::format("{:.1f}", row.mac_per_cycle),
+                                               fmt::format("{:.1f}", 100.0 * row.utilization),
+                                               grouped(row.stall_cycles),
+                                               grouped(row.bytes_in),
+                                               grouped(row.bytes_out),
+                                               grouped(row.tiles)};
+    append_row(columns, cells);
+  }
+  if (with_causes) {
+    TextColumn main{"most time", false, {}};
+    for (const LayerRow& row : report.layers) main.cells.push_back(main_cause(row));
+    columns.push_back(std::move(main));
+  }
+  if (std::any_of(report.layers.begin(), report.layers.end(), [](const LayerRow& row) { return !row.bound.empty(); })) {
+    TextColumn bound{"bound, attained", false, {}};
+    for (const LayerRow& row : report.layers) bound.cells.push_back(bound_text(row.bound, row.cycles));
+    columns.push_back(std::move(bound));
+  }
+  print_columns(columns, os);
+  os << '\n';
+  if (!report.units.empty()) {
+    print_units(report, os);
+    os << '\n';
+  }
+  print_totals(report, os);
+}
+
+void print_units(const RunReport& report, std::ostream& os) {
+  if (report.units.empty()) return;
+  std::vector<TextColumn> columns = {{"unit", false, {}},       {"busy %", true, {}}, {"busy cycles", true, {}},
+                                     {"operations", true, {}}, {"bytes", true, {}},  {"stall", true, {}}};
+  for (const UnitRow& unit : report.units) {
+    const std::array<std::string, 6> cells = {unit.name,
+                                              fmt::format("{:.1f}", 100.0 * unit.busy),
+                                              grouped(unit.busy_cycles),
+                                              grouped(unit.operations),
+                                              grouped(unit.bytes),
+                                              grouped(unit.stall_cycles)};
+    append_row(columns, cells);
+  }
+  print_columns(columns, os);
+}
+
+void print_totals(const RunReport& report, std::ostream& os) {
+  const Totals& t = report.totals;
+  std::vector<std::pair<std::string, std::string>> totals = {
+      {"cycles", grouped(t.cycles)},
+      {"latency", fmt::format("{:.3f} ms", t.latency_ms)},
+      {"MACs", grouped(t.macs)},
+      {"ops", grouped(t.ops)},
+      {"MAC/cycle", fmt::format("{:.2f}", t.mac_per_cycle)},
+      {"utilization", fmt::format("{:.1f} %", 100.0 * t.utilization)}};
+  totals.emplace_back(offchip_level(report) + " bytes", grouped(t.offchip_bytes));
+  totals.emplace_back("moveops", grouped(t.moveops));
+  totals.emplace_back("host time", fmt::format("{:.1f} ms", t.host_ms));
+  if (!t.bound.empty()) {
+    std::string levels = fmt::format("compute {}", grouped(t.bound.compute_cycles));
+    for (const MemoryBound& level : t.bound.memory) levels += fmt::format(", {} {}", level.level, grouped(level.cycles));
+    totals.emplace_back("bound", fmt::format("{} cycles ({}); attained {}", grouped(t.bound.cycles()), levels,
+                                             bound_text(t.bound, t.cycles)));
+  }
+  for (const StatDecl* stat : target_statistics(report.target, StatScope::Run)) {
+    const auto it = t.specific.find(stat->name);
+    if (it == t.specific.end()) continue;
+    const bool count = it->is_number_unsigned() || (it->is_number_integer() && it->get<std::int64_t>() >= 0);
+    std::string value = count ? grouped(it->get<std::uint64_t>()) : csv_value(*it);
+    if (stat->unit == "bytes" || stat->unit == "cycles") value += fmt::format(" {}", stat->unit);
+    totals.emplace_back(std::string(stat->name), std::move(value));
+  }
+  std::string verdict = report.verdict.empty() ? "-" : report.verdict;
+  if (report.mismatch) {
+    verdict += fmt::format(" (layer {}, element {}: expected {}, got {})", report.mismatch->layer,
+                           report.mismatch->index, report.mismatch->expected, report.mismatch->actual);
+  }
+  totals.emplace_back("verdict", verdict);
+
+  std::size_t key_width = 0;
+  for (const auto& [key, value] : totals) key_width = std::max(key_width, display_width(key));
+  for (const auto& [key, value] : totals) os << padded(key, key_width, false) << "  " << value << '\n';
+}
+
+}  // namespace wb::report

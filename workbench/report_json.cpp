@@ -1,0 +1,449 @@
+#include "workbench/report_json.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "workbench/report_stats.h"
+#include "workbench/target.h"
+
+namespace wb::report {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 3> kVerdicts = {"bit-exact", "mismatch", "not-verified"};
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+bool is_count(const json& value) {
+  return value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+}
+
+bool kind_matches(StatKind kind, const json& value) {
+  switch (kind) {
+    case StatKind::Count: return is_count(value);
+    case StatKind::Real: return value.is_number() || value.is_null();  // null: a non-finite double
+    case StatKind::Text: return value.is_string();
+  }
+  return false;
+}
+
+// Puts the target's own statistics into `object` as its `target` block, each checked against
+// its declaration (a back end that writes an undeclared one has a bug).
+void add_block(json& object, const json& specific, std::string_view target, StatScope scope, std::string_view where) {
+  if (!specific.is_object())
+    throw std::logic_error(fmt::format("run report: {} target statistics are not a JSON object", where));
+  if (specific.empty()) return;
+  for (const auto& [key, value] : specific.items()) {
+    const StatDecl* stat = target_statistic(target, scope, key);
+    if (stat == nullptr) {
+      throw std::logic_error(fmt::format("run report: {} statistic '{}' is not declared for target '{}' "
+                                         "(its back end's statistics())",
+                                         where, key, target));
+    }
+    if (!kind_matches(stat->kind, value)) {
+      throw std::logic_error(fmt::format("run report: {} statistic '{}' has a value of another kind: {}", where, key,
+                                         value.dump()));
+    }
+  }
+  object[std::string(target)] = specific;
+}
+
+// ---- from_json: every access names the key it wanted -------------------------------------
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const std::string& message) const { throw UserError(fmt::format("{}: {}", source_, message)); }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+  }
+
+  const json& object(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (!value.is_object()) fail(fmt::format("'{}' must be an object, not {}", join(path, key), brief(value)));
+    return value;
+  }
+
+  const json& member(const json& parent, const std::string& path, std::string_view key) const {
+    const auto it = parent.find(key);
+    if (it == parent.end()) fail(fmt::format("missing key '{}'", join(path, key)));
+    return *it;
+  }
+
+  std::string string(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (!value.is_string()) fail(fmt::format("'{}' must be a string, not {}", join(path, key), brief(value)));
+    return value.get<std::string>();
+  }
+
+  bool boolean(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (!value.is_boolean()) fail(fmt::format("'{}' must be true or false, not {}", join(path, key), brief(value)));
+    return value.get<bool>();
+  }
+
+  std::uint64_t unsigned_integer(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+    if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
+      return static_cast<std::uint64_t>(value.get<std::int64_t>());
+    fail(fmt::format("'{}' must be a non-negative integer, not {}", join(path, key), brief(value)));
+  }
+
+  std::int64_t integer(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (value.is_number_integer() && !value.is_number_unsigned()) return value.get<std::int64_t>();
+    if (value.is_number_unsigned() &&
+        value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return static_cast<std::int64_t>(value.get<std::uint64_t>());
+    }
+    fail(fmt::format("'{}' must be an integer, not {}", join(path, key), brief(value)));
+  }
+
+  // JSON has no NaN: nlohmann writes a non-finite double as null, so null reads back as NaN.
+  double number(const json& parent, const std::string& path, std::string_view key) const {
+    const json& value = member(parent, path, key);
+    if (value.is_number()) return value.get<double>();
+    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+    fail(fmt::format("'{}' must be a number, not {}", join(path, key), brief(value)));
+  }
+
+  template <std::size_t N>
+  std::string one_of(const json& parent, const std::string& path, std::string_view key,
+                     const std::array<std::string_view, N>& allowed) const {
+    std::string value = string(parent, path, key);
+    if (!contains(allowed, value)) {
+      fail(fmt::format("'{}' is \"{}\", expected one of {}", join(path, key), value, fmt::join(allowed, ", ")));
+    }
+    return value;
+  }
+
+ private:
+  static std::string brief(const json& value) {
+    std::string text = value.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return fmt::format("{} {}", value.type_name(), text);
+  }
+
+  std::string_view source_;
+};
+
+// The `target` block of a layer row or the totals, every key declared and of its kind; any key
+// of `object` that is neither standard nor the block is refused.
+json read_block(const Reader& in, const json& object, const std::string& path, std::string_view target,
+                StatScope scope) {
+  for (const auto& [key, value] : object.items()) {
+    if (key != target && !is_standard(scope, key)) {
+      in.fail(fmt::format("'{}' is not a field of {} reports (docs/report.md lists them)", Reader::join(path, key),
+                          target));
+    }
+  }
+  json specific = json::object();
+  if (!object.contains(target)) return specific;
+  const json& block = in.object(object, path, target);
+  const std::string block_path = Reader::join(path, target);
+  for (const auto& [key, value] : block.items()) {
+    const StatDecl* stat = target_statistic(target, scope, key);
+    if (stat == nullptr) {
+      in.fail(fmt::format("'{}' is not a statistic of {} reports (docs/report.md lists them)",
+                          Reader::join(block_path, key), target));
+    }
+    switch (stat->kind) {
+      case StatKind::Count: specific[key] = in.unsigned_integer(block, block_path, key); break;
+      case StatKind::Real: specific[key] = value.is_null() ? json(nullptr) : json(in.number(block, block_path, key)); break;
+      case StatKind::Text: specific[key] = in.string(block, block_path, key); break;
+    }
+  }
+  return specific;
+}
+
+json time_object(const LayerRow& row) {
+  json time = json::object();
+  for (const auto& [cause, cycles] : row.time) time[cause] = cycles;
+  return time;
+}
+
+// {compute_cycles, memory:{level:{cycles,bytes}}, cycles, binding, attained}; attained is the
+// bound over the simulated cycles (1: the run is at its bound).
+json bound_object(const Bound& bound, std::uint64_t cycles) {
+  json memory = json::object();
+  for (const MemoryBound& level : bound.memory) memory[level.level] = {{"cycles", level.cycles}, {"bytes", level.bytes}};
+  return {{"compute_cycles", bound.compute_cycles},
+          {"memory", std::move(memory)},
+          {"cycles", bound.cycles()},
+          {"binding", bound.binding()},
+          {"attained", cycles > 0 ? static_cast<double>(bound.cycles()) / static_cast<double>(cycles) : 0.0}};
+}
+
+}  // namespace
+
+json to_json(const RunReport& report) {
+  json totals = {{"cycles", report.totals.cycles},
+                 {"latency_ms", report.totals.latency_ms},
+                 {"macs", report.totals.macs},
+                 {"ops", report.totals.ops},
+                 {"mac_per_cycle", report.totals.mac_per_cycle},
+                 {"utilization", report.totals.utilization},
+                 {"moveops", report.totals.moveops},
+                 {"host_ms", report.totals.host_ms}};
+  totals["offchip_level"] = offchip_level(report);
+  totals["offchip_bytes"] = report.totals.offchip_bytes;
+  if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
+  add_block(totals, report.totals.specific, report.target, StatScope::Run, "totals");
+
+  json layers = json::array();
+  for (const LayerRow& row : report.layers) {
+    json layer = {{"name", row.name},
+                  {"type", row.type},
+                  {"unit", row.unit},
+                  {"output", row.output},
+                  {"macs", row.macs},
+                  {"ops", row.ops},
+                  {"cycles", row.cycles},
+                  {"us", row.us},
+                  {"mac_per_cycle", row.mac_per_cycle},
+                  {"utilization", row.utilization},
+                  {"stall_cycles", row.stall_cycles},
+                  {"bytes_in", row.bytes_in},
+                  {"bytes_out", row.bytes_out},
+                  {"tiles", row.tiles},
+                  {"time", time_object(row)}};
+    if (!row.bound.empty()) layer["bound"] = bound_object(row.bound, row.cycles);
+    add_block(layer, row.specific, report.target, StatScope::Layer, fmt::format("layer '{}'", row.name));
+    layers.push_back(std::move(layer));
+  }
+
+  json units = json::array();
+  for (const UnitRow& unit : report.units) {
+    units.push_back({{"name", unit.name},
+                     {"busy_cycles", unit.busy_cycles},
+                     {"busy", unit.busy},
+                     {"operations", unit.operations},
+                     {"bytes", unit.bytes},
+                     {"stall_cycles", unit.stall_cycles}});
+  }
+
+  json mismatch = nullptr;
+  if (report.mismatch) {
+    mismatch = {{"layer", report.mismatch->layer},
+                {"index", report.mismatch->index},
+                {"expected", report.mismatch->expected},
+                {"actual", report.mismatch->actual}};
+  }
+
+  return {{"schema", kReportSchema},
+          {"tool",
+           {{"version", report.tool_version},
+            {"git", report.tool_git},
+            {"commit", report.tool_commit},
+            {"dirty", report.tool_dirty}}},
+          {"model", {{"path", report.model_path}, {"sha256", report.model_sha256}, {"name", report.model_name}}},
+          {"hw",
+           {{"path", report.hw_path},
+            {"sha256", report.hw_sha256},
+            {"target", report.target},
+            {"resolved", report.hw_resolved}}},
+          {"run",
+           {{"scheme", report.run.scheme},
+            {"compile_options", report.run.compile_options},
+            {"hw_fingerprint", report.run.hw_fingerprint},
+            {"data", report.run.data},
+            {"overrides", report.run.overrides},
+            {"calibration", report.run.calibration}}},
+          {"verdict", report.verdict},
+          {"mismatch", std::move(mismatch)},
+          {"totals", std::move(totals)},
+          {"layers", std::move(layers)},
+          {"units", std::move(units)},
+          {"wall",
+           {{"compile_seconds", report.wall.compile_seconds}, {"simulate_seconds", report.wall.simulate_seconds}}}};
+}
+
+namespace {
+
+// A "bound" object back (its derived cycles, binding and attained are recomputed, not read).
+Bound read_bound(const Reader& in, const json& parent, const std::string& path) {
+  const json& object = in.object(parent, path, "bound");
+  const std::string where = path + ".bound";
+  Bound bound;
+  bound.compute_cycles = in.unsigned_integer(object, where, "compute_cycles");
+  const json& memory = in.object(object, where, "memory");
+  for (const auto& [level, figures] : memory.items()) {
+    const std::string at = where + ".memory";
+    const json& entry = in.object(memory, at, level);
+    bound.memory.push_back({level, in.unsigned_integer(entry, at + "." + level, "cycles"),
+                            in.unsigned_integer(entry, at + "." + level, "bytes")});
+  }
+  return bound;
+}
+
+}  // namespace
+
+RunReport from_json(const json& doc, std::string_view source) {
+  const Reader in(source);
+  if (!doc.is_object()) in.fail(fmt::format("a run report is a JSON object, not {}", doc.type_name()));
+  RunReport report;
+
+  const auto schema = doc.find("schema");
+  if (schema == doc.end()) {
+    in.fail(fmt::format("no 'schema' key: a run report of schema 1 (this build reads schema {}); run it again "
+                        "with this build",
+                        kReportSchema));
+  }
+  const bool schema_3 = schema->is_number_integer() && schema->get<std::int64_t>() == 3;
+  if (!schema_3 && (!schema->is_number_integer() || schema->get<std::int64_t>() != kReportSchema)) {
+    in.fail(fmt::format("run report schema {}, but this build reads schema {}; run it again with this build",
+                        schema->dump(), kReportSchema));
+  }
+
+  const json& tool = in.object(doc, "", "tool");
+  report.tool_version = in.string(tool, "tool", "version");
+  report.tool_git = in.string(tool, "tool", "git");
+  report.tool_commit = in.string(tool, "tool", "commit");
+  report.tool_dirty = in.boolean(tool, "tool", "dirty");
+
+  const json& run = in.object(doc, "", "run");
+  report.run.scheme = in.string(run, "run", "scheme");
+  report.run.compile_options = in.string(run, "run", "compile_options");
+  report.run.hw_fingerprint = in.string(run, "run", "hw_fingerprint");
+  report.run.data = in.boolean(run, "run", "data");
+  // Recorded since the provenance fields were added; older reports (sweep databases) lack them.
+  if (run.contains("overrides")) {
+    const json& overrides = run.at("overrides");
+    if (!overrides.is_array()) in.fail("'run.overrides' must be an array of strings");
+    for (const json& o : overrides) {
+      if (!o.is_string()) in.fail("'run.overrides' must be an array of strings");
+      report.run.overrides.push_back(o.get<std::string>());
+    }
+  }
+  if (run.contains("calibration")) report.run.calibration = run.at("calibration");
+
+  const json& wall = in.object(doc, "", "wall");
+  report.wall.compile_seconds = in.number(wall, "wall", "compile_seconds");
+  report.wall.simulate_seconds = in.number(wall, "wall", "simulate_seconds");
+
+  const json& model = in.object(doc, "", "model");
+  report.model_path = in.string(model, "model", "path");
+  report.model_sha256 = in.string(model, "model", "sha256");
+  report.model_name = in.string(model, "model", "name");
+
+  const json& hw = in.object(doc, "", "hw");
+  report.hw_path = in.string(hw, "hw", "path");
+  report.hw_sha256 = in.string(hw, "hw", "sha256");
+  report.target = in.string(hw, "hw", "target");
+  const TargetBackend* backend = find_backend(report.target);
+  if (backend == nullptr) {
+    std::vector<std::string_view> known;
+    for (const TargetBackend* b : all_backends()) known.push_back(b->name());
+    in.fail(fmt::format("'hw.target' is \"{}\", expected one of {}", report.target, fmt::join(known, ", ")));
+  }
+  report.hw_resolved = in.object(hw, "hw", "resolved");
+
+  report.verdict = in.one_of(doc, "", "verdict", kVerdicts);
+  const json& mismatch = in.member(doc, "", "mismatch");
+  if (!mismatch.is_null()) {
+    if (!mismatch.is_object()) in.fail("'mismatch' must be an object or null");
+    report.mismatch =
+        Mismatch{in.string(mismatch, "mismatch", "layer"), in.integer(mismatch, "mismatch", "index"),
+                 in.integer(mismatch, "mismatch", "expected"), in.integer(mismatch, "mismatch", "actual")};
+  }
+
+  json totals = in.object(doc, "", "totals");  // a copy: schema 3's keys are renamed in it
+  if (schema_3) {
+    // Schema 3 named the off-chip traffic after its level: ddr_bytes or l3_bytes.
+    for (const char* old_name : {"ddr_bytes", "l3_bytes"}) {
+      if (!totals.contains(old_name)) continue;
+      totals["offchip_bytes"] = totals[old_name];
+      totals["offchip_level"] = std::string(backend->offchip_level());
+      totals.erase(old_name);
+    }
+  }
+  Totals& t = report.totals;
+  t.cycles = in.unsigned_integer(totals, "totals", "cycles");
+  t.latency_ms = in.number(totals, "totals", "latency_ms");
+  t.macs = in.unsigned_integer(totals, "totals", "macs");
+  t.ops = in.unsigned_integer(totals, "totals", "ops");
+  t.mac_per_cycle = in.number(totals, "totals", "mac_per_cycle");
+  t.utilization = in.number(totals, "totals", "utilization");
+  t.moveops = in.unsigned_integer(totals, "totals", "moveops");
+  t.host_ms = in.number(totals, "totals", "host_ms");
+  t.offchip_bytes = in.unsigned_integer(totals, "totals", "offchip_bytes");
+  in.string(totals, "totals", "offchip_level");  // the target's: checked, not kept
+  if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
+  t.specific = read_block(in, totals, "totals", report.target, StatScope::Run);
+
+  const json& layers = in.member(doc, "", "layers");
+  if (!layers.is_array()) in.fail("'layers' must be an array");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string path = fmt::format("layers[{}]", i);
+    const json& layer = layers[i];
+    if (!layer.is_object()) in.fail(fmt::format("'{}' must be an object", path));
+    LayerRow row;
+    row.name = in.string(layer, path, "name");
+    row.type = in.string(layer, path, "type");
+    // Reports written before `unit` existed (same schema) say nothing of where a layer ran.
+    if (layer.contains("unit")) row.unit = in.string(layer, path, "unit");
+    if (layer.contains("output")) row.output = in.string(layer, path, "output");
+    row.macs = in.unsigned_integer(layer, path, "macs");
+    row.ops = in.unsigned_integer(layer, path, "ops");
+    row.cycles = in.unsigned_integer(layer, path, "cycles");
+    if (layer.contains("us")) row.us = in.number(layer, path, "us");
+    row.mac_per_cycle = in.number(layer, path, "mac_per_cycle");
+    row.utilization = in.number(layer, path, "utilization");
+    row.stall_cycles = in.unsigned_integer(layer, path, "stall_cycles");
+    row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
+    row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
+    row.tiles = in.unsigned_integer(layer, path, "tiles");
+    // Recorded since the time attribution; older reports (sweep databases) lack it.
+    if (layer.contains("time")) {
+      const json& time = in.object(layer, path, "time");
+      for (const auto& [cause, cycles] : time.items()) {
+        row.time.emplace_back(cause, in.unsigned_integer(time, path + ".time", cause));
+      }
+      const auto& order = backend->time_causes();
+      const auto rank = [&](const std::string& cause) { return std::find(order.begin(), order.end(), cause) - order.begin(); };
+      std::stable_sort(row.time.begin(), row.time.end(),
+                       [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+    }
+    // Recorded since the bounds; older reports lack them.
+    if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
+    row.specific = read_block(in, layer, path, report.target, StatScope::Layer);
+    report.layers.push_back(std::move(row));
+  }
+  // Recorded since the per-unit summary; older reports (sweep databases) lack it.
+  if (doc.contains("units")) {
+    const json& units = doc.at("units");
+    if (!units.is_array()) in.fail("'units' must be an array");
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const std::string path = fmt::format("units[{}]", i);
+      const json& unit = units[i];
+      if (!unit.is_object()) in.fail(fmt::format("'{}' must be an object", path));
+      report.units.push_back({in.string(unit, path, "name"), in.unsigned_integer(unit, path, "busy_cycles"),
+                              in.number(unit, path, "busy"), in.unsigned_integer(unit, path, "operations"),
+                              in.unsigned_integer(unit, path, "bytes"),
+                              in.unsigned_integer(unit, path, "stall_cycles")});
+    }
+  }
+  return report;
+}
+
+void write_json(const RunReport& report, const std::filesystem::path& path) {
+  write_file_atomically(path, to_json(report).dump(2) + "\n");
+}
+
+}  // namespace wb::report
