@@ -5,12 +5,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/emit_network.h"
+#include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/memory_plan.h"
 #include "isa/pulp_program.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
@@ -212,6 +220,200 @@ TEST(PulpCompile, ASoftmaxHoldsEveryChannelAndItsExpTable) {
   }
   ASSERT_EQ(table.substr(1020), std::string({0, 0, 1, 0}));
   EXPECT_NE(r.network.l3_image().find(table), std::string::npos);
+}
+
+// A planned and emitted network, built step by step as compile_pulp does.
+struct Emitted {
+  LayerMapping mapping;
+  MemoryPlan plan;
+  isa::pulp::Network network;
+};
+Emitted emit(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options = {}) {
+  Emitted e;
+  e.mapping = map_layers(graph);
+  e.plan = plan_memory(graph, e.mapping, config, options);
+  emit_network(graph, e.mapping, e.plan, options, e.network);
+  return e;
+}
+
+// [begin, end) of the bytes a copy writes.
+std::pair<std::uint64_t, std::uint64_t> written_range(const isa::pulp::DmaCopy& c) {
+  const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
+  return {c.destination(),
+          c.destination() + (rows - 1) * c.destination_row_stride() + (c.count() - 1) * c.destination_stride() +
+              c.chunk_bytes()};
+}
+
+bool overlap(std::pair<std::uint64_t, std::uint64_t> a, std::uint64_t begin, std::uint64_t end) {
+  return a.first < end && begin < a.second;
+}
+
+const std::vector<std::vector<std::string>>& tiled_configs() {
+  static const std::vector<std::vector<std::string>> configs{{"l1_tile_budget_bytes=8KiB"},
+                                                             {"l1_tile_budget_bytes=2KiB"}};
+  return configs;
+}
+
+// Tiles go rows, then columns, then channels: for an output written to its L2 home in HWC
+// order, each write-back lands after the one before.
+TEST(PulpEmitNetwork, TilesRunInRowColumnChannelOrder) {
+  for (const auto& overrides : tiled_configs()) {
+    SCOPED_TRACE(fmt::format("{}", fmt::join(overrides, " ")));
+    const Emitted e = emit(test::small_pulp_cnn_qgraph(), test::pulp_config(overrides));
+    int tiled = 0;
+    for (const auto& layer : e.network.layers()) {
+      if (layer.output_memory() != isa::pulp::MEMORY_L2 || layer.tiling().l3_chunks() != 1) continue;
+      std::uint64_t last = 0;
+      bool first = true;
+      for (const auto& step : layer.steps()) {
+        for (const auto& c : step.write_back()) {
+          if (!first) {
+            EXPECT_GT(c.destination(), last) << layer.name();
+          }
+          first = false;
+          last = c.destination();
+        }
+      }
+      tiled += layer.steps_size() > 1 ? 1 : 0;
+    }
+    EXPECT_GT(tiled, 2);
+  }
+}
+
+// Double buffering: what a step prefetches for the next tile goes to L1 that the step's own
+// kernel neither reads (its input) nor writes (its output), and the next kernel reads its
+// input where the prefetch put it.
+TEST(PulpEmitNetwork, TheNextTilesInputGoesToTheOtherBuffer) {
+  for (const auto& overrides : tiled_configs()) {
+    SCOPED_TRACE(fmt::format("{}", fmt::join(overrides, " ")));
+    const Emitted e = emit(test::small_pulp_cnn_qgraph(), test::pulp_config(overrides));
+    int double_buffered = 0;
+    for (const auto& layer : e.network.layers()) {
+      for (int i = 0; i + 1 < layer.steps_size(); ++i) {
+        const auto& call = layer.steps(i).compute();
+        const auto& next = layer.steps(i + 1).compute();
+        const std::uint64_t in_end = call.input() + std::uint64_t{call.h_in()} * call.w_in() * call.c_in();
+        const std::uint64_t out_end = call.output() + std::uint64_t{call.h_out()} * call.w_out() * call.c_out();
+        bool next_input = false;
+        for (const auto& c : layer.steps(i).prefetch()) {
+          if (c.destination_memory() != isa::pulp::MEMORY_L1) continue;
+          EXPECT_FALSE(overlap(written_range(c), call.input(), in_end)) << layer.name() << " step " << i;
+          EXPECT_FALSE(overlap(written_range(c), call.output(), out_end)) << layer.name() << " step " << i;
+          next_input = next_input || c.destination() == next.input();
+        }
+        if (!layer.steps(i).prefetch().empty() && layer.tiling().tiles() > 1) {
+          ++double_buffered;
+          if (call.input() != next.input()) {
+            EXPECT_TRUE(next_input) << layer.name() << " step " << i << ": the next input was not prefetched";
+          }
+        }
+      }
+    }
+    EXPECT_GT(double_buffered, 0);
+  }
+}
+
+// Each kernel call requantises with its own output channels' multipliers, offsets and shifts.
+TEST(PulpEmitNetwork, EachTileRequantisesItsOwnChannels) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const Emitted e = emit(graph, test::pulp_config({"l1_tile_budget_bytes=2KiB"}));
+  int sliced = 0;
+  for (int l = 0; l < e.network.layers_size(); ++l) {
+    const auto& layer = e.network.layers(l);
+    const quant::Requant& r = graph.nodes[static_cast<std::size_t>(e.mapping.layers[static_cast<std::size_t>(l)].node)].requant;
+    if (layer.kind() == isa::pulp::KERNEL_MAXPOOL || layer.output_memory() != isa::pulp::MEMORY_L2 ||
+        layer.tiling().l3_chunks() != 1) {
+      continue;
+    }
+    const auto channels = static_cast<std::uint64_t>(layer.output_shape(1));
+    for (const auto& step : layer.steps()) {
+      if (step.write_back().empty()) continue;
+      // The tile's first output channel, from where its write-back lands in the HWC output.
+      const std::uint64_t c0 = (step.write_back(0).destination() - layer.output_address()) % channels;
+      const auto& q = step.compute().requant();
+      const auto expect_slice = [&](const auto& field, const auto& values, const char* what) {
+        if (values.size() <= 1) {
+          ASSERT_EQ(static_cast<std::size_t>(field.size()), values.size()) << layer.name() << " " << what;
+          return;
+        }
+        ASSERT_EQ(static_cast<std::uint32_t>(field.size()), step.compute().c_out()) << layer.name() << " " << what;
+        for (int k = 0; k < field.size(); ++k) {
+          EXPECT_EQ(field.Get(k), values[c0 + static_cast<std::uint64_t>(k)]) << layer.name() << " " << what << " " << k;
+        }
+        sliced += c0 > 0 ? 1 : 0;
+      };
+      expect_slice(q.multiplier(), r.multiplier, "multiplier");
+      expect_slice(q.offset(), r.offset, "offset");
+      expect_slice(q.shift(), r.shift, "shift");
+      EXPECT_EQ(q.lo(), r.lo);
+      EXPECT_EQ(q.hi(), r.hi);
+    }
+  }
+  EXPECT_GT(sliced, 0) << "no tile started past channel 0";
+}
+
+// The next layer's weights and biases, prefetched during this layer: copies that fill its L2
+// buffer exactly from its place in the L3 image (one copy, or with tiler=cost pieces of
+// output-channel tiles after the biases); the next layer then loads no weights from L3.
+TEST(PulpEmitNetwork, PrefetchedWeightsFillTheNextLayersBufferFromTheImage) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+    SCOPED_TRACE(objective_name(objective));
+    CompileOptions options;
+    options.tiler = objective;
+    const Emitted e = emit(graph, test::pulp_config({"l1_tile_budget_bytes=8KiB"}), options);
+    int prefetches = 0;
+    for (int l = 0; l + 1 < e.network.layers_size(); ++l) {
+      const LayerPlan& next = e.plan.layers[static_cast<std::size_t>(l + 1)];
+      const auto& copies = e.network.layers(l).l3_prefetch();
+      if (!next.weights_prefetched) {
+        EXPECT_TRUE(copies.empty()) << e.network.layers(l).name();
+        continue;
+      }
+      ++prefetches;
+      std::set<std::uint64_t> bytes;
+      for (const auto& c : copies) {
+        EXPECT_EQ(c.source_memory(), isa::pulp::MEMORY_L3);
+        EXPECT_EQ(c.destination_memory(), isa::pulp::MEMORY_L2);
+        EXPECT_EQ(c.source() - next.weights_l3, c.destination() - next.weights_address);
+        for (std::uint64_t b = 0; b < isa::pulp::copy_bytes(c); ++b) EXPECT_TRUE(bytes.insert(c.destination() + b).second);
+      }
+      EXPECT_EQ(bytes.size(), next.weights_buffer_bytes);
+      EXPECT_EQ(*bytes.begin(), next.weights_address);
+      EXPECT_EQ(*bytes.rbegin(), next.weights_address + next.weights_buffer_bytes - 1);
+      if (copies.size() > 1) {  // streamed: the biases first, every tile reads them
+        EXPECT_EQ(copies[0].destination(), next.weights_address + next.weights_per_channel * next.shape.c_out);
+      }
+      for (const auto& step : e.network.layers(l + 1).steps()) {
+        for (const auto& c : step.l3_load()) {
+          EXPECT_FALSE(c.source() >= next.weights_l3 && c.source() < next.weights_l3 + next.weights_buffer_bytes)
+              << "prefetched weights loaded again";
+        }
+      }
+    }
+    EXPECT_EQ(prefetches, 4);
+  }
+}
+
+TEST(PulpEmitNetwork, InputsAndOutputsAreDescribedAtTheirHomes) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  for (const auto& overrides : std::vector<std::vector<std::string>>{{}, {"l1_tile_budget_bytes=8KiB", "l2_bytes=12KiB"}}) {
+    const Emitted e = emit(graph, test::pulp_config(overrides));
+    ASSERT_EQ(e.network.inputs_size(), 1);
+    ASSERT_EQ(e.network.outputs_size(), 1);
+    const auto check = [&](const isa::pulp::IoTensor& io, int tensor) {
+      const TensorHome& home = e.plan.homes.at(resolve_alias(e.mapping, tensor));
+      EXPECT_EQ(io.name(), graph.tensor(tensor).name);
+      EXPECT_EQ(io.memory(), home.memory);
+      EXPECT_EQ(io.address(), home.address);
+      EXPECT_EQ(Shape(io.shape().begin(), io.shape().end()), graph.tensor(tensor).shape);
+      EXPECT_EQ(io.is_signed(), graph.tensor(tensor).is_signed);
+    };
+    check(e.network.inputs(0), graph.inputs[0]);
+    check(e.network.outputs(0), graph.outputs[0]);
+    EXPECT_EQ(e.network.l2_bytes_used(), e.plan.l2_high_water);
+    EXPECT_EQ(e.network.l3_image(), e.plan.l3_image);
+  }
 }
 
 }  // namespace

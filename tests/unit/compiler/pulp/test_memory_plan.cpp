@@ -4,11 +4,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "compiler/pulp/compile.h"
+#include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/memory_plan.h"
 #include "support/error.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
@@ -116,6 +123,172 @@ TEST(PulpCompile, ASoftmaxWhoseTableDoesNotFitNamesTheLayerAndTheBudget) {
   // L2: the table's buffer beside the live activations.
   EXPECT_THAT(error({"l2_bytes=1024"}),
               HasSubstr("layer 'softmax': its 1024-byte table does not fit the L2 left beside the live activations"));
+}
+
+TEST(PulpMemoryPlan, LayerShapesAreTheTensorsAndTheWindowInHwc) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  // conv1: x[1,3,32,32], 3x3 stride 2 pad 1, 16 channels -> 16 x 16.
+  const LayerShape conv1 = layer_shape(graph, m.layers.at(0));
+  EXPECT_EQ(std::vector<std::uint32_t>({conv1.h_in, conv1.w_in, conv1.c_in, conv1.h_out, conv1.w_out, conv1.c_out}),
+            (std::vector<std::uint32_t>{32, 32, 3, 16, 16, 16}));
+  EXPECT_EQ(std::vector<std::uint32_t>({conv1.k_h, conv1.k_w, conv1.stride_h, conv1.stride_w, conv1.pad_top,
+                                        conv1.pad_left, conv1.pad_bottom, conv1.pad_right}),
+            (std::vector<std::uint32_t>{3, 3, 2, 2, 1, 1, 1, 1}));
+  // The residual add is elementwise: no window; the linear layer reads the flattened pool.
+  const LayerShape add = layer_shape(graph, m.layers.at(3));
+  EXPECT_EQ(add.kind, isa::pulp::KERNEL_ADD);
+  EXPECT_EQ(std::vector<std::uint32_t>({add.k_h, add.k_w, add.stride_h, add.pad_top}),
+            (std::vector<std::uint32_t>{1, 1, 1, 0}));
+  const LayerShape fc = layer_shape(graph, m.layers.back());
+  EXPECT_EQ(std::vector<std::uint32_t>({fc.h_in, fc.w_in, fc.c_in, fc.h_out, fc.w_out, fc.c_out}),
+            (std::vector<std::uint32_t>{1, 1, 32, 1, 1, 10}));
+}
+
+// The L3 image holds each layer's weights as the kernels read them, [c_out][k_h][k_w][c_in of
+// the filter] int8, then its int32 little-endian biases (from the QGraph's NCHW weights).
+TEST(PulpMemoryPlan, TheL3ImageHoldsEachLayersWeightsChannelsLastThenItsBiases) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  const MemoryPlan plan = plan_memory(graph, m, test::pulp_config(), {});
+  int checked = 0;
+  for (std::size_t i = 0; i < m.layers.size(); ++i) {
+    const LayerPlan& lp = plan.layers[i];
+    if (!lp.has_weights) continue;
+    SCOPED_TRACE(m.layers[i].name);
+    const quant::QNode& node = graph.nodes[static_cast<std::size_t>(m.layers[i].node)];
+    const Shape& ws = node.weights.shape();
+    const std::int64_t cout = ws[0], cin = ws[1], kh = ws.size() > 2 ? ws[2] : 1, kw = ws.size() > 3 ? ws[3] : 1;
+    EXPECT_EQ(lp.weights_per_channel, static_cast<std::uint64_t>(cin * kh * kw));
+    const std::uint64_t at = lp.weights_l3 - plan.l3_image_address;
+    ASSERT_LE(at + cout * (cin * kh * kw + 4), plan.l3_image.size());
+    std::uint64_t next = at;
+    for (std::int64_t o = 0; o < cout; ++o) {
+      for (std::int64_t y = 0; y < kh; ++y) {
+        for (std::int64_t x = 0; x < kw; ++x) {
+          for (std::int64_t c = 0; c < cin; ++c) {
+            const std::int64_t nchw = ((o * cin + c) * kh + y) * kw + x;
+            ASSERT_EQ(static_cast<std::int8_t>(plan.l3_image[next++]), node.weights.as_int64(nchw))
+                << o << " " << y << " " << x << " " << c;
+          }
+        }
+      }
+    }
+    for (std::int64_t o = 0; o < cout; ++o) {
+      std::uint32_t bias = 0;
+      for (int b = 0; b < 4; ++b) bias |= std::uint32_t{static_cast<std::uint8_t>(plan.l3_image[next++])} << (8 * b);
+      EXPECT_EQ(static_cast<std::int32_t>(bias), node.bias.as_int64(o)) << o;
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5);  // conv1, depthwise, pointwise, conv3, fc
+}
+
+// At every layer, the L2 buffers in use (the homes of the tensors live across it, its weight
+// buffers and the next layer's prefetched ones) are disjoint and inside L2; L3 homes inside
+// the L3 RAM the plan uses.
+TEST(PulpMemoryPlan, TheL2BuffersLiveAtOnceNeverOverlap) {
+  struct Case {
+    const quant::QGraph* graph;
+    std::vector<std::string> overrides;
+  };
+  const std::vector<Case> cases{
+      {&test::small_pulp_cnn_qgraph(), {}},
+      {&test::small_pulp_cnn_qgraph(), {"l1_tile_budget_bytes=8KiB", "l2_bytes=24KiB"}},
+      {&test::small_pulp_cnn_qgraph(), {"l1_tile_budget_bytes=8KiB", "l2_bytes=12KiB"}},
+      {&test::inception_pulp_cnn_qgraph(), {"l1_tile_budget_bytes=8KiB", "l2_bytes=24KiB"}},
+      {&test::dense_pulp_cnn_qgraph(), {"l1_tile_budget_bytes=2KiB", "l2_bytes=5KiB"}},
+      {&test::se_pulp_cnn_qgraph(), {"l1_tile_budget_bytes=2KiB", "l2_bytes=6KiB"}},
+      {&test::grouped_pulp_cnn_qgraph(), {"l1_tile_budget_bytes=3584", "l2_bytes=3200"}}};
+  for (const Case& c : cases) {
+    const quant::QGraph& graph = *c.graph;
+    SCOPED_TRACE(fmt::format("{} {}", graph.name, fmt::join(c.overrides, " ")));
+    const HwConfig config = test::pulp_config(c.overrides);
+    const LayerMapping m = map_layers(graph);
+    const MemoryPlan plan = plan_memory(graph, m, config, {});
+    const std::size_t n = m.layers.size();
+    const auto owner = [&](int t) {
+      const auto slice = m.slices.find(t);
+      return slice == m.slices.end() ? t : slice->second.concat;
+    };
+    // Each buffer's steps: from its first writer (0 for a network input) to its last reader
+    // (the end for a network output).
+    std::map<int, std::pair<std::size_t, std::size_t>> life;
+    const auto use = [&](int t, std::size_t i) {
+      auto [it, fresh] = life.emplace(owner(t), std::make_pair(i, i));
+      if (!fresh) {
+        it->second.first = std::min(it->second.first, i);
+        it->second.second = std::max(it->second.second, i);
+      }
+    };
+    for (const int t : graph.inputs) use(t, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (const int t : m.layers[i].inputs) use(t, i);
+      use(m.layers[i].output, i);
+    }
+    for (const int t : graph.outputs) use(resolve_alias(m, t), n - 1);
+    ASSERT_LE(plan.l2_high_water, static_cast<std::uint64_t>(config.pulp().l2_bytes));
+    for (std::size_t i = 0; i < n; ++i) {
+      struct Region {
+        std::string what;
+        std::uint64_t begin, end;
+      };
+      std::vector<Region> regions;
+      for (const auto& [t, steps] : life) {
+        if (steps.first > i || steps.second < i) continue;
+        const TensorHome& home = plan.homes.at(t);
+        EXPECT_EQ(home.pixel_channels, 0u) << graph.tensor(t).name;
+        if (home.memory == isa::pulp::MEMORY_L2) {
+          regions.push_back({"home of " + graph.tensor(t).name, home.address, home.address + home.bytes});
+        } else {
+          EXPECT_EQ(home.memory, isa::pulp::MEMORY_L3);
+          EXPECT_LE(home.address + home.bytes, plan.l3_bytes_used) << graph.tensor(t).name;
+        }
+      }
+      const LayerPlan& lp = plan.layers[i];
+      if (lp.has_weights || lp.has_table) {
+        regions.push_back({"weights", lp.weights_address, lp.weights_address + lp.weights_buffer_bytes});
+      }
+      if (lp.weights_double_buffered) {
+        regions.push_back({"second weights", lp.weights_address_alt, lp.weights_address_alt + lp.weights_buffer_bytes});
+      }
+      if (i + 1 < n && plan.layers[i + 1].weights_prefetched) {
+        const LayerPlan& next = plan.layers[i + 1];
+        regions.push_back({"next weights", next.weights_address, next.weights_address + next.weights_buffer_bytes});
+      }
+      std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) { return a.begin < b.begin; });
+      for (std::size_t k = 0; k < regions.size(); ++k) {
+        EXPECT_LE(regions[k].end, plan.l2_high_water) << regions[k].what;
+        if (k > 0) {
+          EXPECT_LE(regions[k - 1].end, regions[k].begin)
+              << "layer " << m.layers[i].name << ": " << regions[k - 1].what << " and " << regions[k].what;
+        }
+      }
+    }
+  }
+}
+
+TEST(PulpMemoryPlan, WeightPrefetchLoadsTheNextLayersWeightsWhenTheyFit) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  CompileOptions off;
+  off.weight_prefetch = false;
+  const MemoryPlan with = plan_memory(graph, m, test::pulp_config(), {});
+  const MemoryPlan without = plan_memory(graph, m, test::pulp_config(), off);
+  int prefetched = 0;
+  for (std::size_t i = 0; i < m.layers.size(); ++i) {
+    EXPECT_FALSE(without.layers[i].weights_prefetched) << m.layers[i].name;
+    // 512 KiB of L2 holds every layer's weights beside its output: each but the first is
+    // loaded during the layer before it, whole.
+    EXPECT_EQ(with.layers[i].weights_prefetched, i > 0 && with.layers[i].has_weights) << m.layers[i].name;
+    if (with.layers[i].weights_prefetched) {
+      ++prefetched;
+      EXPECT_EQ(with.layers[i].chunk_c_out, with.layers[i].shape.c_out);
+      EXPECT_EQ(with.layers[i].weights_buffer_bytes,
+                (with.layers[i].weights_per_channel + 4) * with.layers[i].shape.c_out);
+    }
+  }
+  EXPECT_EQ(prefetched, 4);
 }
 
 }  // namespace
