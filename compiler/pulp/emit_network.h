@@ -6,8 +6,9 @@
 // uDMA stores. Tiles iterate output rows, then columns, then channels, so an input tile stays
 // in L1 across the channel tiles of a standard convolution.
 
+#include "compiler/pulp/compile_options.h"
 #include "compiler/pulp/layer_mapping.h"
-#include "compiler/pulp/memory_plan.h"
+#include "compiler/pulp/layer_plan.h"
 #include "compiler/quant/qgraph.h"
 #include "isa/pulp.pb.h"
 

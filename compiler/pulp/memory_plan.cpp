@@ -133,12 +133,6 @@ void set_second_operand_shape(const quant::QTensor& b, LayerShape& s) {
 
 }  // namespace
 
-std::uint32_t LayerPlan::chunks() const {
-  const std::uint32_t h = (shape.h_out + chunk_h_out - 1) / chunk_h_out;
-  const std::uint32_t c = (shape.c_out + chunk_c_out - 1) / chunk_c_out;
-  return h * c;
-}
-
 LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
   const auto& in = graph.tensor(layer.inputs.at(0));

@@ -1,9 +1,5 @@
 #include "compiler/pulp/tile_copies.h"
 
-#include <fmt/format.h>
-
-#include <stdexcept>
-
 #include "isa/pulp_program.h"
 
 namespace wb::pulp {
@@ -13,40 +9,6 @@ namespace {
 using isa::pulp::is_matmul;
 
 }  // namespace
-
-void set_tile_channels(const LayerShape& s, TileGeometry& g, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
-                       std::uint32_t cins) {
-  g.c_begin = c0;
-  g.c_size = cs;
-  if (is_matmul(s.kind)) {
-    g.cin_begin = cin0;
-    g.cin_size = cins == 0 ? s.c_in - cin0 : cins;
-  } else if (s.kind == isa::pulp::KERNEL_GATHER) {
-    g.cin_begin = s.gather_first;  // any output channel may read any channel its indices span
-    g.cin_size = s.gather_span;
-  } else if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
-    const std::uint32_t per_group = s.group_c_out();
-    if (per_group == 0 || c0 % per_group != 0 || cs % per_group != 0) {
-      throw std::logic_error(fmt::format("grouped conv tile of output channels [{}, {}) is not whole groups of {}", c0,
-                                         c0 + cs, per_group));
-    }
-    g.cin_begin = c0 / per_group * s.group_c_in();
-    g.cin_size = cs / per_group * s.group_c_in();
-  } else {
-    g.cin_begin = c0;
-    g.cin_size = cs;
-  }
-}
-
-TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
-                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
-                           std::uint32_t cins) {
-  TileGeometry g;
-  g.rows = tile_window(row0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
-  g.cols = tile_window(col0, cols, s.w_in, s.k_w, s.stride_w, s.pad_left);
-  set_tile_channels(s, g, c0, cs, cin0, cins);
-  return g;
-}
 
 TileAddresses costing_addresses(const LayerShape& s) {
   TileAddresses at;

@@ -1,34 +1,16 @@
 #pragma once
-// One tile of a layer: its geometry (output rows, columns and channels and the input they
-// read), its kernel call and the DMA copies that bring its operands into L1 and take its
-// output out. The tiler's prediction and the emitted program both build tiles here, so the
-// copies the tiler costs are the copies the simulator runs.
+// One tile of a layer (its geometry: tile_geometry.h): its kernel call and the DMA copies
+// that bring its operands into L1 and take its output out. The tiler's prediction and the
+// emitted program both build tiles here, so the copies the tiler costs are the copies the
+// simulator runs.
 
 #include <cstdint>
 #include <vector>
 
-#include "compiler/pulp/tiler.h"
+#include "compiler/pulp/tile_geometry.h"
 #include "isa/pulp.pb.h"
 
 namespace wb::pulp {
-
-struct TileGeometry {
-  TileWindow rows, cols;
-  std::uint32_t c_begin = 0, c_size = 0;      // output channels
-  std::uint32_t cin_begin = 0, cin_size = 0;  // input channels read
-};
-
-// Output channels [c0, c0 + cs) of a tile and the input channels they read: a standard
-// convolution's [cin0, cin0 + cins) (cins 0: all from cin0); a grouped conv's those of its
-// groups (c0 and cs whole groups: a std::logic_error otherwise); every other kind's own.
-void set_tile_channels(const LayerShape& shape, TileGeometry& g, std::uint32_t c0, std::uint32_t cs,
-                       std::uint32_t cin0 = 0, std::uint32_t cins = 0);
-
-// Output rows [row0, row0 + rows), columns [col0, col0 + cols), channels [c0, c0 + cs); a
-// standard convolution's input channels [cin0, cin0 + cins) (cins 0: all of them).
-TileGeometry tile_geometry(const LayerShape& shape, std::uint32_t row0, std::uint32_t rows, std::uint32_t col0,
-                           std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0 = 0,
-                           std::uint32_t cins = 0);
 
 // Where the operands live. An L2 activation view holds rows [row0, ...) of an HWC tensor of
 // `width` x `channels`; weights are [c][k_h][k_w][c_in] (depthwise [c][k_h][k_w], grouped

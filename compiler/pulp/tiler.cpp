@@ -129,24 +129,7 @@ Parallel default_variant(const LayerShape& s) {
 
 }  // namespace
 
-bool has_second_operand(KernelKind kind) {
-  return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL;
-}
-
-std::uint64_t second_operand_bytes(const LayerShape& s, std::uint32_t rows, std::uint32_t cols,
-                                   std::uint32_t channels) {
-  if (s.kind != isa::pulp::KERNEL_MUL) return std::uint64_t{rows} * cols * channels;
-  return std::uint64_t{s.b_h == 1 ? 1 : rows} * (s.b_w == 1 ? 1 : cols) * (s.b_c == 1 ? 1 : channels);
-}
-
 const char* objective_name(TilerObjective objective) { return objective == TilerObjective::Dory ? "dory" : "cost"; }
-
-std::uint64_t table_bytes(const LayerShape& s) {
-  if (s.kind == isa::pulp::KERNEL_LUT) return kLutTableBytes;
-  if (s.kind == isa::pulp::KERNEL_GATHER) return 2 * std::uint64_t{s.c_out};
-  if (s.kind == isa::pulp::KERNEL_SOFTMAX) return kSoftmaxTableBytes;
-  return 0;
-}
 
 std::uint32_t tile_input_channels(const LayerShape& s, const TileChoice& t) {
   if (s.kind == isa::pulp::KERNEL_GATHER) return s.gather_span;
@@ -157,25 +140,6 @@ std::uint32_t tile_input_channels(const LayerShape& s, const TileChoice& t) {
 
 std::uint32_t TileChoice::tiles() const { return tiles_c * tiles_h * tiles_w * tiles_cin; }
 
-std::uint32_t input_extent(std::uint32_t out, std::uint32_t kernel, std::uint32_t stride) {
-  return (out - 1) * stride + kernel;
-}
-
-TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t kernel,
-                       std::uint32_t stride, std::uint32_t pad_before) {
-  TileWindow t;
-  t.out_begin = out_begin;
-  t.out_size = out_size;
-  const std::int64_t first = static_cast<std::int64_t>(out_begin) * stride - pad_before;
-  const std::int64_t last = first + static_cast<std::int64_t>(input_extent(out_size, kernel, stride)) - 1;
-  const std::int64_t lo = std::max<std::int64_t>(first, 0);
-  const std::int64_t hi = std::min<std::int64_t>(last, static_cast<std::int64_t>(in_total) - 1);
-  t.pad_before = static_cast<std::uint32_t>(lo - first);
-  t.pad_after = static_cast<std::uint32_t>(last - hi);
-  t.in_begin = static_cast<std::uint32_t>(lo);
-  t.in_size = static_cast<std::uint32_t>(std::max<std::int64_t>(hi - lo + 1, 0));
-  return t;
-}
 
 void size_tile(const LayerShape& s, int cores, TileChoice& t) {
   set_tile_counts(s, t);

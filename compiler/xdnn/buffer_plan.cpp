@@ -137,4 +137,14 @@ isa::xdnn::TensorLayout tensor_layout(const QGraph& graph, const LayerMapping& m
   return layout;
 }
 
+int buffer_of(const BufferPlan& plan, const LayerMapping& mapping, int tensor) {
+  return plan.homes.at(resolve_alias(mapping, tensor)).buffer;
+}
+
+bool streams_input(const QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan, const XLayer& layer) {
+  if (layer.kind != XLayerKind::Conv) return false;
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.conv_node)];
+  return plan.buffers[static_cast<std::size_t>(buffer_of(plan, mapping, node.inputs[0]))].streamed;
+}
+
 }  // namespace wb::xdnn

@@ -78,6 +78,12 @@ isa::xdnn::TensorLayout tensor_layout(const quant::QGraph& graph, const LayerMap
 // The layout of a whole buffer.
 isa::xdnn::TensorLayout buffer_layout(const BufferPlan& plan, const Buffer& buffer);
 
+// The index of the buffer tensor `tensor` lives in (after reshape aliases).
+int buffer_of(const BufferPlan& plan, const LayerMapping& mapping, int tensor);
+// A conv layer whose input is a network input the tiling engine streams from DDR (Buffer::streamed).
+bool streams_input(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan,
+                   const XLayer& layer);
+
 // Replication factor a conv reading a `channels`-channel tensor would get (1: none).
 std::uint32_t replication_factor(std::uint32_t channels, std::uint32_t kernel_w, std::uint32_t section_channels);
 

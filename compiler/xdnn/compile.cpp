@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <utility>
 
 #include "compiler/ir/node_list.h"
 #include "compiler/xdnn/am_allocation.h"
@@ -37,10 +38,17 @@ CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerg
   plan_row_tiling(graph, mapping, plan, schedule, static_cast<std::uint64_t>(hw.am_bytes), names);
   const Allocation allocation =
       allocate_am(plan, schedule, static_cast<std::uint64_t>(hw.am_bytes), options.allocator, names);
-  EmitStats stats;
-  std::vector<LayerEmitStats> layer_stats;
+  EmittedProgram emitted = emit_program({.graph = graph,
+                                         .mapping = mapping,
+                                         .plan = plan,
+                                         .schedule = schedule,
+                                         .allocation = allocation,
+                                         .config = config,
+                                         .options = options});
+  const EmitStats& stats = emitted.stats;
+  const std::vector<LayerEmitStats>& layer_stats = emitted.layer_stats;
   CompileResult result;
-  result.program = emit_program(graph, mapping, plan, schedule, allocation, config, options, stats, layer_stats);
+  result.program = std::move(emitted.program);
   if (result.program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
     throw UserError(fmt::format("'{}' needs {} bytes of DDR (weights and activations), more than ddr_bytes = {}",
                                 graph.name, result.program.ddr_bytes_used(), hw.ddr_bytes));

@@ -85,6 +85,23 @@ class HandQGraph {
     node.kernel = {k, k};
     node.pads_begin = node.pads_end = {k / 2, k / 2};
   }
+  // A k x k depthwise conv (one group per channel), stride 1, padding k / 2.
+  void depthwise(const std::string& name, int in, int out, std::int64_t k, std::uint32_t seed) {
+    const std::int64_t channels = graph_.tensor(out).shape[1];
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> weight(-40, 40), bias(-200, 200);
+    std::vector<std::int8_t> w(static_cast<std::size_t>(channels * k * k));
+    for (auto& v : w) v = static_cast<std::int8_t>(weight(rng));
+    std::vector<std::int32_t> b(static_cast<std::size_t>(channels));
+    for (auto& v : b) v = bias(rng);
+    quant::QNode& node = add(quant::QOpKind::Conv, name, {in}, out);
+    node.weights = Tensor::from_vector<std::int8_t>({channels, 1, k, k}, w);
+    node.bias = Tensor::from_vector<std::int32_t>({channels}, b);
+    for (std::int64_t c = 0; c < channels; ++c) node.weight_scale.push_back(0.004 * static_cast<double>(1 + c % 4));
+    node.group = channels;
+    node.kernel = {k, k};
+    node.pads_begin = node.pads_end = {k / 2, k / 2};
+  }
   void lut(const std::string& name, int in, int out, const std::string& function, float alpha = 0.0f,
            float beta = 0.0f) {
     quant::QNode& node = add(quant::QOpKind::Lut, name, {in}, out);

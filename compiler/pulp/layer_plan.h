@@ -1,0 +1,63 @@
+#pragma once
+// What the memory planner (memory_plan.h) decides and emission (emit_network.h) reads: each
+// tensor's home, each layer's tiling, L3 chunks, staging and weight buffers, and the L3 image.
+// A header of its own because the planner emits trial layers to time their tilings: emission
+// reads these types and the planner calls emission, never the other way round.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/pulp/tiler.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::pulp {
+
+struct TensorHome {
+  isa::pulp::Memory memory = isa::pulp::MEMORY_L2;
+  std::uint64_t address = 0, bytes = 0;
+  // A concat input's home is a channel slice of the concat's: its pixels are this many bytes
+  // apart (0: dense, its own channels).
+  std::uint32_t pixel_channels = 0;
+};
+
+struct LayerPlan {
+  LayerShape shape;
+  TileChoice tile;
+  std::uint32_t chunk_h_out = 0, chunk_c_out = 0;  // L3 chunks (the whole layer: h_out, c_out)
+  std::uint32_t chunks() const {
+    const std::uint32_t h = (shape.h_out + chunk_h_out - 1) / chunk_h_out;
+    const std::uint32_t c = (shape.c_out + chunk_c_out - 1) / chunk_c_out;
+    return h * c;
+  }
+  bool stage_input = false, stage_input_b = false, stage_output = false;  // through L2 staging
+  // Staged inputs hold only the chunk's channels (a layer without weights whose one row of all
+  // channels does not fit L2); else all channels of the chunk's rows.
+  bool stage_channel_slices = false;
+  std::uint64_t stage_input_address = 0, stage_input_b_address = 0, stage_output_address = 0;
+  // Weights (+ int32 bias after them, at weights_address + chunk_c_out * per_channel).
+  bool has_weights = false;
+  std::uint64_t weights_per_channel = 0;  // bytes of one output channel's weights
+  std::uint64_t weights_address = 0;      // L2 buffer
+  std::uint64_t weights_buffer_bytes = 0; // (weights_per_channel + 4) * chunk_c_out
+  // Chunked weights with weight_prefetch: a second buffer, so the next chunk's weights load
+  // while this chunk computes (DORY's double-buffered L3 weights).
+  bool weights_double_buffered = false;
+  std::uint64_t weights_address_alt = 0;
+  std::uint64_t weights_l3 = 0;           // this layer's weights in the L3 image, bias after them
+  // A LUT's, GATHER's or SOFTMAX's table (table_bytes): at weights_l3 in the L3 image, in an L2
+  // buffer at weights_address for the layer.
+  bool has_table = false;
+  bool weights_prefetched = false;        // loaded by the previous layer's l3_prefetch
+};
+
+struct MemoryPlan {
+  std::map<int, TensorHome> homes;  // by QGraph tensor (network inputs and layer outputs)
+  std::vector<LayerPlan> layers;    // as mapping.layers
+  std::string l3_image;             // weights and biases of every layer, in the L3 flash
+  std::uint64_t l3_image_address = 0;  // = l3_bytes: the flash follows the RAM in L3's addresses
+  std::uint64_t l2_high_water = 0, l3_bytes_used = 0;  // l3_bytes_used: of the RAM, by activations
+};
+
+}  // namespace wb::pulp

@@ -1,0 +1,71 @@
+// The PULP compiler's switches: parsed from `name=value` items, described back the same way,
+// and refused with what is valid.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "compiler/pulp/compile_options.h"
+#include "support/error.h"
+
+namespace wb::pulp {
+namespace {
+
+using testing::HasSubstr;
+
+std::string error_of(const std::vector<std::string>& items) {
+  try {
+    parse_compile_options(items);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(PulpCompileOptions, ParsesAndRejects) {
+  EXPECT_EQ(parse_compile_options({"tiler=cost"}).tiler, TilerObjective::Cost);
+  EXPECT_FALSE(parse_compile_options({"weight_prefetch=off"}).weight_prefetch);
+  EXPECT_EQ(describe(parse_compile_options({})), "tiler=dory,weight_prefetch=on");
+  EXPECT_THROW(parse_compile_options({"tiler=fast"}), UserError);
+  EXPECT_THROW(parse_compile_options({"schedule_search=on"}), UserError);
+}
+
+TEST(PulpCompileOptions, TheDefaultsAreTheStructsAndLaterItemsWin) {
+  const CompileOptions defaults = parse_compile_options({});
+  EXPECT_EQ(defaults.tiler, CompileOptions{}.tiler);
+  EXPECT_EQ(defaults.weight_prefetch, CompileOptions{}.weight_prefetch);
+  const CompileOptions o = parse_compile_options({"tiler=cost", "weight_prefetch=off", "tiler=dory"});
+  EXPECT_EQ(o.tiler, TilerObjective::Dory);
+  EXPECT_FALSE(o.weight_prefetch);
+}
+
+TEST(PulpCompileOptions, EveryCombinationIsDescribedAsItParses) {
+  for (const TilerObjective tiler : {TilerObjective::Dory, TilerObjective::Cost}) {
+    for (const bool prefetch : {false, true}) {
+      CompileOptions o;
+      o.tiler = tiler;
+      o.weight_prefetch = prefetch;
+      const std::string text = describe(o);
+      EXPECT_EQ(text, std::string("tiler=") + objective_name(tiler) + ",weight_prefetch=" + (prefetch ? "on" : "off"));
+      const std::string::size_type comma = text.find(',');
+      const CompileOptions back = parse_compile_options({text.substr(0, comma), text.substr(comma + 1)});
+      EXPECT_EQ(back.tiler, tiler);
+      EXPECT_EQ(back.weight_prefetch, prefetch);
+    }
+  }
+}
+
+TEST(PulpCompileOptions, ErrorsNameTheItemAndWhatIsValid) {
+  EXPECT_THAT(error_of({"tiler=fast"}), testing::AllOf(HasSubstr("--compile-opt tiler=fast"), HasSubstr("one of dory, cost")));
+  EXPECT_THAT(error_of({"weight_prefetch=yes"}), HasSubstr("expected on or off"));
+  // Another target's switch is not ours: the valid names are listed.
+  EXPECT_THAT(error_of({"schedule_search=on"}),
+              testing::AllOf(HasSubstr("not a pulp compiler option"), HasSubstr("tiler, weight_prefetch")));
+  EXPECT_THAT(error_of({"tiler"}), HasSubstr("expected name=value"));
+  EXPECT_THAT(compile_options_help(), testing::AllOf(HasSubstr("tiler=dory|cost"), HasSubstr("weight_prefetch=on|off")));
+}
+
+}  // namespace
+}  // namespace wb::pulp

@@ -1,0 +1,234 @@
+// PULP layer mapping: QGraph nodes -> PULP-NN kernels (and ours: LUT, MUL, GATHER, SOFTMAX),
+// concat inputs as channel slices, grouped convs, and every unsupported node named at once.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "compiler/pulp/compile.h"
+#include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/memory_plan.h"
+#include "compiler/quant/qgraph_queries.h"
+#include "support/error.h"
+#include "tests/unit/compiler/pulp/program_checks.h"
+#include "tests/unit/compiler/pulp/pulp_testing.h"
+
+namespace wb::pulp {
+namespace {
+
+using testing::HasSubstr;
+
+TEST(PulpLayerMapping, EveryKernelKindOfTheSmallCnn) {
+  const auto& graph = test::small_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "depthwise", "pointwise", "add", "maxpool", "conv", "avgpool",
+                                             "linear"}));
+  for (const auto& l : m.layers) {
+    const auto& node = graph.nodes[static_cast<std::size_t>(l.node)];
+    if (node.kind == quant::QOpKind::Conv) {
+      EXPECT_EQ(l.ops, 2 * l.macs) << l.name;
+    }
+  }
+  // The Flatten is an alias: the linear layer reads the pool's output.
+  EXPECT_EQ(m.layers.back().inputs[0], m.layers[6].output);
+}
+
+TEST(PulpLayerMapping, ConcatInputsAreChannelSlicesOfItsTensor) {
+  const auto& graph = test::inception_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  const int cat = graph.find_tensor("cat");
+  ASSERT_EQ(m.slices.size(), 3u);
+  std::vector<std::uint32_t> offsets, channels;
+  for (const std::string branch : {"r_branch_1x1", "r_branch_3x3", "r_branch_pool"}) {
+    const ConcatSlice& slice = m.slices.at(graph.find_tensor(branch));
+    EXPECT_EQ(slice.concat, cat);
+    offsets.push_back(slice.channel_offset);
+    channels.push_back(slice.channels);
+  }
+  EXPECT_EQ(offsets, (std::vector<std::uint32_t>{0, 8, 24}));
+  EXPECT_EQ(channels, (std::vector<std::uint32_t>{8, 16, 8}));
+  // No layer for the concat: the conv after it reads the concat's tensor.
+  for (const auto& l : m.layers) EXPECT_NE(l.name, "concat");
+  EXPECT_TRUE(std::any_of(m.layers.begin(), m.layers.end(),
+                          [&](const PLayer& l) { return l.name == "conv_out" && l.inputs.at(0) == cat; }));
+}
+
+// x -> conv a, conv b (dilated), conv c; concat(x, a): a network input; concat(c, c): c written
+// twice; the dilated conv has no kernel. All three are reported at once.
+test::OnnxBuilder unsupported_cnn() {
+  test::OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("cat_input").output("cat_twice").output("rd");
+  for (const std::string branch : {"a", "c", "d"}) {
+    b.initializer("w" + branch, test::random_tensor({4, 4, 3, 3}, 40 + static_cast<unsigned>(branch[0])));
+    auto& conv = b.node("Conv", {"x", "w" + branch}, {"conv_" + branch}, "conv_" + branch);
+    const std::int64_t dilation = branch == "d" ? 2 : 1;
+    test::set_attr(conv, "pads", std::vector<std::int64_t>{dilation, dilation, dilation, dilation});
+    test::set_attr(conv, "dilations", std::vector<std::int64_t>{dilation, dilation});
+    b.node("Relu", {"conv_" + branch}, {"r" + branch}, "relu_" + branch);
+  }
+  test::set_attr(b.node("Concat", {"x", "ra"}, {"cat_input"}, "cat_input"), "axis", std::int64_t{1});
+  test::set_attr(b.node("Concat", {"rc", "rc"}, {"cat_twice"}, "cat_twice"), "axis", std::int64_t{1});
+  return b;
+}
+
+TEST(PulpLayerMapping, ListsEveryUnsupportedNodeAtOnce) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const auto graph = test::quantize_model(unsupported_cnn(), options).qgraph;
+  const LayerMapping m = map_layers(graph);
+  ASSERT_EQ(m.unsupported.size(), 3u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'conv_d' (Conv): dilation 2x2"));
+  EXPECT_THAT(m.unsupported[1], HasSubstr("'cat_input' (Concat): input 'x' is not the output of a conv"));
+  EXPECT_THAT(m.unsupported[2], HasSubstr("'cat_twice' (Concat): input 'rc' is already written into another concat "
+                                          "(or twice into this one)"));
+  EXPECT_TRUE(m.slices.empty());
+  EXPECT_THROW(
+      {
+        try {
+          compile_pulp(graph, test::pulp_config(), {});
+        } catch (const UserError& e) {
+          EXPECT_THAT(e.what(), HasSubstr("3 node(s) the PULP cluster cannot run"));
+          throw;
+        }
+      },
+      UserError);
+}
+
+TEST(PulpLayerMapping, GrowingConcatsArePrefixesOfTheBlocksLastOne) {
+  const auto& graph = test::dense_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  const int last = graph.find_tensor("cat_3");
+  // The stem's and both dense layers' outputs are written into the last concat, side by side;
+  // the shorter concats are its channel prefixes.
+  std::uint32_t offset = 0;
+  for (const char* member : {"stem", "y_1", "y_2"}) {
+    const int t = graph.find_tensor(member);
+    ASSERT_TRUE(m.slices.count(t)) << member;
+    EXPECT_EQ(m.slices.at(t).concat, last) << member;
+    EXPECT_EQ(m.slices.at(t).channel_offset, offset) << member;
+    offset += m.slices.at(t).channels;
+  }
+  for (const auto& [prefix, channels] : std::map<std::string, std::uint32_t>{{"cat_2", 12}}) {
+    const int t = graph.find_tensor(prefix);
+    ASSERT_TRUE(m.slices.count(t)) << prefix;
+    EXPECT_EQ(m.slices.at(t).concat, last);
+    EXPECT_EQ(m.slices.at(t).channel_offset, 0u);
+    EXPECT_EQ(m.slices.at(t).channels, channels);
+  }
+}
+
+TEST(PulpLayerMapping, GroupedConvsRunTheGroupedKernel) {
+  const auto& graph = test::grouped_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "grouped_conv", "grouped_conv", "grouped_conv", "grouped_conv",
+                                             "avgpool", "linear"}));
+  for (const auto& l : m.layers) {
+    if (l.kind != isa::pulp::KERNEL_GROUPED_CONV) continue;
+    const auto& node = graph.nodes[static_cast<std::size_t>(l.node)];
+    EXPECT_EQ(l.macs, quant::conv_macs(graph, node)) << l.name;
+    const LayerShape s = layer_shape(graph, l);
+    EXPECT_EQ(s.groups, static_cast<std::uint32_t>(node.group)) << l.name;
+    EXPECT_EQ(std::make_pair(s.group_c_in(), s.group_c_out()), grouped_layers().at(l.name)) << l.name;
+  }
+}
+
+TEST(PulpLayerMapping, AGroupedConvNamesWhatTheKernelCannotDo) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 8, 8, 8}).output("r");
+  b.initializer("w", test::random_tensor({8, 4, 3, 3}, 60));
+  auto& conv = b.node("Conv", {"x", "w"}, {"c"}, "grouped_dilated");
+  test::set_attr(conv, "group", std::int64_t{2});
+  test::set_attr(conv, "pads", std::vector<std::int64_t>{2, 2, 2, 2});
+  test::set_attr(conv, "dilations", std::vector<std::int64_t>{2, 2});
+  b.node("Relu", {"c"}, {"r"}, "relu");
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const auto graph = test::quantize_model(b, options).qgraph;
+  const LayerMapping m = map_layers(graph);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'grouped_dilated' (Conv): dilation 2x2"));
+}
+
+TEST(PulpLayerMapping, LookupTablesAndProductsRunOurKernelsWithTheFullOperandFirst) {
+  const auto& graph = test::se_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::map<std::string, const PLayer*> by_name;
+  for (const auto& l : m.layers) by_name[l.name] = &l;
+  for (const char* lut : {"hardswish_dw", "gate", "tanh", "fc_act"}) {
+    ASSERT_TRUE(by_name.count(lut)) << lut;
+    EXPECT_EQ(by_name.at(lut)->kind, isa::pulp::KERNEL_LUT) << lut;
+    EXPECT_EQ(by_name.at(lut)->ops, quant::element_count(graph.tensor(by_name.at(lut)->output))) << lut;
+  }
+  const PLayer& scale = *by_name.at("se_scale");
+  EXPECT_EQ(scale.kind, isa::pulp::KERNEL_MUL);
+  // Written Mul(gate, x): the gate broadcasts, so it goes second.
+  EXPECT_EQ(graph.tensor(scale.inputs[0]).shape, (Shape{1, 16, 16, 16}));
+  EXPECT_EQ(graph.tensor(scale.inputs[1]).shape, (Shape{1, 16, 1, 1}));
+  const LayerShape s = layer_shape(graph, scale);
+  EXPECT_EQ(std::vector<std::uint32_t>({s.b_h, s.b_w, s.b_c}), (std::vector<std::uint32_t>{1, 1, 16}));
+  const LayerShape same = layer_shape(graph, *by_name.at("product"));
+  EXPECT_EQ(std::vector<std::uint32_t>({same.b_h, same.b_w, same.b_c}), (std::vector<std::uint32_t>{16, 16, 16}));
+}
+
+TEST(PulpLayerMapping, AProductOfTwoBroadcastOperandsIsRefusedByName) {
+  test::OnnxBuilder b;
+  b.input("a", {1, 4, 1, 1}).input("b", {1, 1, 8, 8}).output("y");
+  b.node("Mul", {"a", "b"}, {"y"}, "outer");
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const LayerMapping m = map_layers(test::quantize_model(b, options).qgraph);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("node 'outer' (Mul): neither operand has the output's shape"));
+}
+
+TEST(PulpLayerMapping, AClassifiersSoftmaxRunsTheSoftmaxKernelOnAOnePixelImage) {
+  const auto& graph = test::softmax_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "avgpool", "linear", "softmax"}));
+  const PLayer& softmax = m.layers.back();
+  EXPECT_EQ(softmax.name, "softmax");
+  EXPECT_EQ(softmax.kind, isa::pulp::KERNEL_SOFTMAX);
+  EXPECT_EQ(softmax.inputs.at(0), m.layers[2].output);  // the fc's logits
+  EXPECT_EQ(softmax.macs, 0u);
+  EXPECT_EQ(softmax.ops, 4u * 10u);  // max, exp lookup, sum, division per element
+  // [1, 10] is a 1x1 image of 10 channels, reading its 1 KiB exp table.
+  const LayerShape s = layer_shape(graph, softmax);
+  EXPECT_EQ(std::vector<std::uint32_t>({s.h_in, s.w_in, s.c_in, s.h_out, s.w_out, s.c_out}),
+            (std::vector<std::uint32_t>{1, 1, 10, 1, 1, 10}));
+  EXPECT_EQ(std::vector<std::uint32_t>({s.k_h, s.k_w, s.stride_h, s.stride_w}), (std::vector<std::uint32_t>{1, 1, 1, 1}));
+  EXPECT_EQ(table_bytes(s), 1024u);
+}
+
+TEST(PulpLayerMapping, ASoftmaxTheKernelCannotRunIsRefusedByName) {
+  quant::QGraph signed_output = test::softmax_pulp_cnn_qgraph();
+  signed_output.tensors[static_cast<std::size_t>(signed_output.outputs.at(0))].is_signed = true;
+  LayerMapping m = map_layers(signed_output);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0],
+              HasSubstr("node 'softmax' (Softmax): a signed output; the softmax kernel writes uint8 probabilities"));
+
+  quant::QGraph short_table = test::softmax_pulp_cnn_qgraph();
+  for (auto& node : short_table.nodes) {
+    if (node.kind == quant::QOpKind::Softmax) node.softmax_exp_table.pop_back();
+  }
+  m = map_layers(short_table);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("node 'softmax' (Softmax): 255 exp table entries, not 256"));
+}
+
+}  // namespace
+}  // namespace wb::pulp

@@ -1,0 +1,171 @@
+// The L2 -> L1 tiler: DORY's space and objective, the cost objective, input-channel tiles only
+// when nothing else fits, grouped and softmax tiles, and the error when nothing fits.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "compiler/pulp/tiler.h"
+#include "support/error.h"
+#include "tests/unit/compiler/pulp/layer_shapes.h"
+#include "tests/unit/compiler/pulp/pulp_testing.h"
+
+namespace wb::pulp {
+namespace {
+
+using testing::HasSubstr;
+
+TEST(PulpTiler, AWholeLayerThatFitsIsOneTileWithoutDoubleBuffering) {
+  const auto hw = test::pulp_config().pulp();
+  const TileChoice t = choose_tiling(pointwise(8, 16, 16), hw, TilerObjective::Dory, "small");
+  EXPECT_EQ(t.tiles(), 1u);
+  EXPECT_FALSE(t.double_buffered);
+  EXPECT_EQ(t.input_bytes, 8u * 8u * 16u);
+}
+
+TEST(PulpTiler, DoryTilesFitTheBudgetAndPreferItsBonuses) {
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=38000"}).pulp();
+  // MobileNetV1's pointwise 128 -> 128 at 32 x 32: too big for one tile.
+  const LayerShape s = pointwise(32, 128, 128);
+  const TileChoice t = choose_tiling(s, hw, TilerObjective::Dory, "pw");
+  EXPECT_GT(t.tiles(), 1u);
+  EXPECT_TRUE(t.double_buffered);
+  EXPECT_LE(t.total_bytes, 38000u);
+  EXPECT_EQ(t.c_in, 0u);  // DORY never tiles C_in when it does not have to
+  EXPECT_EQ(t.w_out % 2, 0u);
+  // Growing any dimension by one step breaks the budget or loses DORY's score; at least the
+  // budget must be nearly full (occupancy is part of the objective).
+  EXPECT_GT(t.total_bytes, 38000u * 3 / 4);
+}
+
+TEST(PulpTiler, CostObjectiveNeverPredictsMoreThanDory) {
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=38000"}).pulp();
+  for (const LayerShape& s : {pointwise(32, 64, 128), pointwise(32, 128, 128), conv3x3(16, 32, 64),
+                              pointwise(4, 1024, 1024)}) {
+    const TileChoice dory = choose_tiling(s, hw, TilerObjective::Dory, "a");
+    const TileChoice cost = choose_tiling(s, hw, TilerObjective::Cost, "a");
+    EXPECT_LE(cost.predicted_cycles, dory.predicted_cycles) << s.c_in << "->" << s.c_out;
+    EXPECT_LE(cost.total_bytes, 38000u);
+    EXPECT_EQ(cost.predicted_cycles, predict_cycles(s, cost, hw));
+  }
+}
+
+TEST(PulpTiler, TheCostObjectiveRunsDepthwiseLayersOnThePlaneKernelWhereItIsFaster) {
+  const auto hw = test::pulp_config().pulp();
+  for (const LayerShape& s : {depthwise3x3(64, 32, 1), depthwise3x3(32, 64, 2), depthwise3x3(8, 512, 1),
+                              depthwise3x3(4, 1024, 1), depthwise3x3(4, 512, 2)}) {
+    SCOPED_TRACE(testing::Message() << s.h_out << "x" << s.w_out << "x" << s.c_out << " stride " << s.stride_h);
+    const TileChoice dory = choose_tiling(s, hw, TilerObjective::Dory, "dw");
+    EXPECT_FALSE(dory.depthwise_plane);  // DORY's generated code calls PULP-NN's kernel
+    const TileChoice cost = choose_tiling(s, hw, TilerObjective::Cost, "dw");
+    EXPECT_TRUE(cost.depthwise_plane);
+    EXPECT_LT(cost.predicted_cycles, dory.predicted_cycles);
+    EXPECT_EQ(cost.predicted_cycles, predict_cycles(s, cost, hw));
+    // The scratch is a padded plane per core, rows rounded up to words, plus a word.
+    const std::uint64_t rows = (cost.h_out - 1) * s.stride_h + 3, cols = (cost.w_out - 1) * s.stride_w + 3;
+    EXPECT_EQ(cost.im2col_bytes, static_cast<std::uint64_t>(hw.cores) * (rows * ((cols + 3) / 4 * 4) + 4));
+    EXPECT_LE(cost.total_bytes, static_cast<std::uint64_t>(hw.l1_tile_budget_bytes));
+  }
+  // Other windows and strides keep PULP-NN's kernel.
+  LayerShape five = depthwise3x3(16, 32, 1);
+  five.k_h = five.k_w = 5;
+  five.h_in = five.w_in = 16;
+  five.pad_top = five.pad_bottom = five.pad_left = five.pad_right = 2;
+  EXPECT_FALSE(choose_tiling(five, hw, TilerObjective::Cost, "dw5").depthwise_plane);
+}
+
+TEST(PulpTiler, InputChannelsAreTiledOnlyWhenNothingElseFits) {
+  const auto hw = test::pulp_config().pulp();
+  // 3x3 x 512: the per-core im2col buffers alone (2 x 8 x 9 x 512 B) exceed the L1 budget.
+  const TileChoice t = choose_tiling(conv3x3(7, 512, 512), hw, TilerObjective::Dory, "layer4");
+  EXPECT_GT(t.c_in, 0u);
+  EXPECT_LT(t.c_in, 512u);
+  EXPECT_GT(t.accumulator_bytes, 0u);
+  EXPECT_LE(t.total_bytes, static_cast<std::uint64_t>(hw.l1_tile_budget_bytes));
+}
+
+TEST(PulpTiler, NothingFitsNamesTheLayerAndTheSmallestBudgetThatWorks) {
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=1KiB"}).pulp();
+  // A depthwise layer of 32 x 32: DORY keeps its whole plane in one tile.
+  LayerShape s = conv3x3(32, 64, 64);
+  s.kind = isa::pulp::KERNEL_DEPTHWISE;
+  std::string message;
+  try {
+    choose_tiling(s, hw, TilerObjective::Dory, "conv_big");
+  } catch (const UserError& e) {
+    message = e.what();
+  }
+  ASSERT_THAT(message, HasSubstr("layer 'conv_big'"));
+  EXPECT_THAT(message, HasSubstr("l1_tile_budget_bytes"));
+  // The smallest tile's bytes are the smallest budget that works: it does, one byte less does not.
+  const std::uint64_t smallest = smallest_tile(s, hw).total_bytes;
+  EXPECT_THAT(message, HasSubstr(fmt::format("needs {} bytes", smallest)));
+  const auto with_budget = [&](std::uint64_t bytes) {
+    return test::pulp_config({fmt::format("l1_tile_budget_bytes={}", bytes)}).pulp();
+  };
+  EXPECT_NO_THROW(choose_tiling(s, with_budget(smallest), TilerObjective::Dory, "conv_big"));
+  EXPECT_THROW(choose_tiling(s, with_budget(smallest - 1), TilerObjective::Dory, "conv_big"), UserError);
+}
+
+TEST(PulpTiler, GroupedConvTilesHoldWholeGroupsAndReadTheirChannels) {
+  // 16 x 16 x 64 in 4 groups of 16 (RegNet's width): 12 KiB of L1 cannot hold all 64 filters
+  // (9 KiB) beside the im2col buffers (2.25 KiB) and a tile of the input, so channels are
+  // tiled. 16 x 16 x 16 in 16 groups of 1 -> 3 channels: rows are.
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=12KiB"}).pulp();
+  for (const LayerShape& s : {grouped3x3(16, 64, 64, 4), grouped3x3(16, 16, 48, 16)}) {
+    for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+      SCOPED_TRACE(fmt::format("{} groups, {}", s.groups, objective_name(objective)));
+      const TileChoice t = choose_tiling(s, hw, objective, "grouped");
+      EXPECT_LE(t.total_bytes, 12u * 1024u);
+      EXPECT_GT(t.tiles(), 1u);
+      if (s.groups == 4) {
+        EXPECT_GT(t.tiles_c, 1u);
+      }
+      EXPECT_EQ(t.c_out % s.group_c_out(), 0u);
+      EXPECT_EQ(t.tiles_cin, 1u);
+      const std::uint32_t groups = t.c_out / s.group_c_out();
+      EXPECT_EQ(tile_input_channels(s, t), groups * s.group_c_in());
+      // PULP-NN's per-core im2col buffer of two pixels holds one group's channels.
+      EXPECT_EQ(t.im2col_bytes, 2u * 8u * 9u * s.group_c_in());
+      EXPECT_EQ(t.weight_bytes, (t.double_buffered ? 2u : 1u) * t.c_out * 9u * s.group_c_in());
+      EXPECT_EQ(t.predicted_cycles, predict_cycles(s, t, hw));
+      for (const TileChoice& c : cost_candidates(s, hw, t, 64)) EXPECT_EQ(c.c_out % s.group_c_out(), 0u);
+    }
+    EXPECT_EQ(smallest_tile(s, hw).c_out, s.group_c_out());
+  }
+}
+
+// A softmax over the pixels of an image (which the QGraph does not make, but the kernel runs):
+// tiles hold every channel, split rows only, with the 1 KiB table once in L1.
+TEST(PulpTiler, ASoftmaxTileHoldsEveryChannelAndSplitsRowsOnly) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_SOFTMAX;
+  s.h_in = s.h_out = 16;
+  s.w_in = s.w_out = 8;
+  s.c_in = s.c_out = 100;
+  const auto hw = test::pulp_config({"l1_tile_budget_bytes=8KiB"}).pulp();
+  for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+    SCOPED_TRACE(objective_name(objective));
+    const TileChoice t = choose_tiling(s, hw, objective, "softmax");
+    EXPECT_GT(t.tiles(), 1u);
+    EXPECT_EQ(t.c_out, 100u);
+    EXPECT_EQ(t.tiles_c, 1u);
+    EXPECT_EQ(t.parallel, isa::pulp::PARALLEL_HO);
+    EXPECT_EQ(t.weight_bytes, 1024u);  // the table, not double-buffered
+    const std::uint64_t block = std::uint64_t{t.h_out} * t.w_out * 100;
+    EXPECT_EQ(t.total_bytes, 2 * block + 2 * block + 1024 + 40);
+    EXPECT_LE(t.total_bytes, 8u * 1024u);
+    EXPECT_EQ(t.predicted_cycles, predict_cycles(s, t, hw));
+    for (const TileChoice& c : cost_candidates(s, hw, t, 64)) {
+      EXPECT_EQ(c.c_out, 100u);
+      EXPECT_EQ(c.parallel, isa::pulp::PARALLEL_HO);
+    }
+  }
+  const TileChoice smallest = smallest_tile(s, hw);
+  EXPECT_EQ(smallest.c_out, 100u);
+  EXPECT_EQ(smallest.total_bytes, 2u * 8u * 100u * 2u + 1024u + 40u);  // one row of 8 pixels, in and out, doubled
+}
+
+}  // namespace
+}  // namespace wb::pulp

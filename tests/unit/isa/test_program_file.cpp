@@ -1,0 +1,210 @@
+// What both program formats share: the hardware fingerprint (stable: the same resolved config
+// gives the same digest however it is spelled; sensitive: any key changed changes it), the
+// payload digest sealed on save and checked on load, the load checks (another target, another
+// format version, damaged bytes) and the check that a program matches the config it runs on.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "isa/program_file.h"
+#include "isa/pulp_program.h"
+#include "isa/xdnn_program.h"
+#include "support/error.h"
+#include "tests/support/onnx_builder.h"
+#include "tests/support/test_paths.h"
+
+namespace wb::isa {
+namespace {
+
+using testing::HasSubstr;
+
+HwConfig config(const std::string& name, const std::vector<std::string>& overrides = {}) {
+  return load_hw_config(test::source_dir() / "configs" / (name + ".yaml"), overrides);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(HwFingerprint, SixteenHexDigitsTheSameForTheSameResolvedConfig) {
+  for (const char* name : {"v3_96", "v2_28", "gap8", "pulp_open"}) {
+    const std::string f = hw_fingerprint(config(name));
+    ASSERT_EQ(f.size(), 16u) << name;
+    for (const char ch : f) EXPECT_TRUE(std::isxdigit(static_cast<unsigned char>(ch)) && !std::isupper(ch)) << f;
+    EXPECT_EQ(hw_fingerprint(config(name)), f) << name;
+  }
+  // A value spelled another way, or set to what it already is, is the same config.
+  const std::string v3 = hw_fingerprint(config("v3_96"));
+  EXPECT_EQ(hw_fingerprint(config("v3_96", {"am_bytes=9437184"})), v3);
+  EXPECT_EQ(hw_fingerprint(config("v3_96", {"am_bytes=9 MiB"})), v3);
+  EXPECT_EQ(hw_fingerprint(config("v3_96", {"am_bytes=1MiB", "am_bytes=9MiB"})), v3);
+  // The same keys in another order.
+  std::ifstream in(test::source_dir() / "configs" / "gap8.yaml");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string reversed;
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    // gap8.yaml is flat (one key a line, comments after): reversing its lines reorders its keys.
+    reversed += *it + "\n";
+  }
+  EXPECT_EQ(hw_fingerprint(parse_hw_config(reversed, "reversed.yaml")), hw_fingerprint(config("gap8")));
+}
+
+// Candidate values for a key other than its own: one of them passes validation.
+std::vector<std::string> other_values(const HwKeyValue& kv) {
+  if (const auto* i = std::get_if<std::int64_t>(&kv.value)) {
+    return {std::to_string(*i + 1), std::to_string(*i - 1), std::to_string(*i * 2), std::to_string(*i / 2)};
+  }
+  if (const auto* d = std::get_if<double>(&kv.value)) {
+    return {std::to_string(*d * 1.5), std::to_string(*d * 0.5), std::to_string(*d + 1)};
+  }
+  if (const auto* b = std::get_if<bool>(&kv.value)) return {*b ? "false" : "true"};
+  return {};
+}
+
+TEST(HwFingerprint, EveryKeyChangesIt) {
+  for (const char* name : {"v3_96", "gap8"}) {
+    const HwConfig base = config(name);
+    const std::string f = hw_fingerprint(base);
+    int changed = 0, numeric = 0;
+    for (const HwKeyValue& kv : resolved_keys(base)) {
+      const std::vector<std::string> candidates = other_values(kv);
+      if (candidates.empty()) continue;  // text and choices
+      ++numeric;
+      for (const std::string& value : candidates) {
+        const std::string set = std::string(kv.key.path) + "=" + value;
+        HwConfig other;
+        try {
+          other = config(name, {set});
+        } catch (const UserError&) {
+          continue;  // out of range, or breaks a rule between keys: try the next value
+        }
+        EXPECT_NE(hw_fingerprint(other), f) << name << " --set " << set;
+        ++changed;
+        break;
+      }
+    }
+    EXPECT_EQ(changed, numeric) << name << ": some keys had no other valid value to try";
+    EXPECT_GT(numeric, 10) << name;
+    // The config's name and clock too.
+    HwConfig renamed = base;
+    renamed.name += "_copy";
+    EXPECT_NE(hw_fingerprint(renamed), f);
+    HwConfig faster = base;
+    faster.clock_mhz += 1;
+    EXPECT_NE(hw_fingerprint(faster), f);
+  }
+}
+
+xdnn::Program xdnn_program() {
+  xdnn::Program p;
+  p.mutable_header()->set_format_version(xdnn::kXdnnFormatVersion);
+  p.mutable_header()->set_target("xdnn");
+  p.mutable_header()->set_model_name("m");
+  p.add_instrs()->set_layer("conv1");
+  p.set_weights(std::string(32, '\x07'));
+  return p;
+}
+
+std::string bytes_of(const google::protobuf::MessageLite& m) {
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  return bytes;
+}
+
+TEST(PayloadDigest, SealThenCheckAndAnyTamperingIsFound) {
+  xdnn::Program p = xdnn_program();
+  EXPECT_EQ(payload_digest(p, *p.mutable_header()), payload_digest(p, *p.mutable_header()));  // deterministic
+  seal(p, *p.mutable_header());
+  EXPECT_EQ(p.header().payload_sha256().size(), 64u);
+  EXPECT_NO_THROW(check_payload_digest(p, *p.mutable_header(), "p.xdnn"));
+  // Through the bytes: parsed back, still sealed.
+  xdnn::Program back;
+  ASSERT_TRUE(back.ParseFromString(bytes_of(p)));
+  EXPECT_NO_THROW(check_payload_digest(back, *back.mutable_header(), "p.xdnn"));
+  // One byte of the weights, a field of an instruction, of the header: each found.
+  std::vector<xdnn::Program> tampered(4, p);
+  (*tampered[0].mutable_weights())[31] = '\x08';
+  tampered[1].mutable_instrs(0)->set_id(1);
+  tampered[2].mutable_header()->set_model_name("n");
+  tampered[3].mutable_header()->set_payload_sha256(std::string(64, 'a'));
+  for (xdnn::Program& t : tampered) {
+    EXPECT_THAT(error_of([&] { check_payload_digest(t, *t.mutable_header(), "dir/p.xdnn"); }),
+                HasSubstr("dir/p.xdnn is damaged: digest mismatch"));
+  }
+  // Resealing a change makes it whole again.
+  seal(tampered[0], *tampered[0].mutable_header());
+  EXPECT_NO_THROW(check_payload_digest(tampered[0], *tampered[0].mutable_header(), "p.xdnn"));
+  EXPECT_NE(tampered[0].header().payload_sha256(), p.header().payload_sha256());
+}
+
+TEST(CheckLoaded, RefusesAnotherTargetAnotherVersionAndDamagedBytes) {
+  const auto check = [](xdnn::Program p, bool parsed, const char* target, std::uint32_t version) {
+    return error_of([&] { check_loaded(p, *p.mutable_header(), parsed, target, version, "d/p.xdnn", "an xDNN program"); });
+  };
+  xdnn::Program sealed = xdnn_program();
+  seal(sealed, *sealed.mutable_header());
+  EXPECT_EQ(check(sealed, true, "xdnn", xdnn::kXdnnFormatVersion), "");
+  EXPECT_THAT(check(sealed, false, "xdnn", xdnn::kXdnnFormatVersion),
+              testing::AllOf(HasSubstr("d/p.xdnn: not an xDNN program"), HasSubstr("compile the model again")));
+  EXPECT_THAT(check(sealed, true, "pulp", pulp::kPulpFormatVersion), HasSubstr("d/p.xdnn: not an xDNN program"));
+  EXPECT_THAT(check(sealed, true, "xdnn", xdnn::kXdnnFormatVersion + 1),
+              HasSubstr(fmt::format("program format version {}, this workbench reads version {}",
+                                    xdnn::kXdnnFormatVersion, xdnn::kXdnnFormatVersion + 1)));
+  xdnn::Program damaged = sealed;
+  damaged.set_ddr_bytes_used(99);
+  EXPECT_THAT(check(damaged, true, "xdnn", xdnn::kXdnnFormatVersion), HasSubstr("d/p.xdnn is damaged"));
+  // Each format's loader does the same.
+  EXPECT_THAT(error_of([&] { xdnn::parse_program("not a program", "x.xdnn"); }), HasSubstr("x.xdnn: not an xDNN program"));
+  pulp::Network n;
+  n.mutable_header()->set_format_version(pulp::kPulpFormatVersion - 1);
+  n.mutable_header()->set_target("pulp");
+  pulp::seal_network(n);
+  EXPECT_THAT(error_of([&] { pulp::parse_network(bytes_of(n), "old.pulp"); }),
+              HasSubstr(fmt::format("old.pulp: program format version {}", pulp::kPulpFormatVersion - 1)));
+  EXPECT_THAT(error_of([&] { pulp::parse_network(bytes_of(sealed), "x.pulp"); }), HasSubstr("x.pulp: not"));
+}
+
+TEST(CheckHeaderMatches, TheConfigMustBeOfTheTargetAndHaveTheFingerprint) {
+  const HwConfig v3 = config("v3_96");
+  ProgramHeader header;
+  header.set_hw_name("v3_96");
+  header.set_hw_fingerprint(hw_fingerprint(v3));
+  EXPECT_NO_THROW(check_header_matches(header, v3, "p.xdnn", Target::Xdnn, "an xDNN program"));
+  EXPECT_THAT(error_of([&] { check_header_matches(header, config("gap8"), "p.xdnn", Target::Xdnn, "an xDNN program"); }),
+              HasSubstr("p.xdnn: an xDNN program cannot run on 'gap8', a pulp config"));
+  const HwConfig bigger = config("v3_96", {"am_bytes=10MiB"});
+  const std::string message =
+      error_of([&] { check_header_matches(header, bigger, "p.xdnn", Target::Xdnn, "an xDNN program"); });
+  EXPECT_THAT(message, HasSubstr("compiled for hardware 'v3_96' (fingerprint " + hw_fingerprint(v3) + ")"));
+  EXPECT_THAT(message, HasSubstr("(fingerprint " + hw_fingerprint(bigger) + ")"));
+  EXPECT_THAT(message, HasSubstr("with the same --set overrides"));
+}
+
+TEST(SaveMessage, WritesTheMessageWhole) {
+  const test::TempDir dir;
+  xdnn::Program p = xdnn_program();
+  save_message(p, dir / "p.xdnn");
+  std::ifstream in(dir / "p.xdnn", std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  EXPECT_EQ(bytes.str(), bytes_of(p));
+}
+
+}  // namespace
+}  // namespace wb::isa
