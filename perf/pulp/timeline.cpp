@@ -35,6 +35,16 @@ std::pair<std::uint64_t, std::uint64_t> DmaChannel::schedule(std::uint64_t now, 
   return {start, done};
 }
 
+std::uint64_t DmaChannel::start_at(std::uint64_t now) const {
+  // schedule()'s rule: completions up to `now` have left the queue; a full queue waits for
+  // the oldest transfers in flight until one place is free.
+  const auto first = std::upper_bound(completions_.begin(), completions_.end(), now);
+  const auto in_flight = completions_.end() - first;
+  std::uint64_t start = std::max(now, free_at_);
+  if (in_flight >= outstanding_) start = std::max(start, *(first + (in_flight - outstanding_)));
+  return start;
+}
+
 std::uint64_t DmaChannel::busy_within(std::uint64_t begin, std::uint64_t end) const {
   std::uint64_t total = 0;
   for (const auto& [b, e] : busy_) {
@@ -42,6 +52,10 @@ std::uint64_t DmaChannel::busy_within(std::uint64_t begin, std::uint64_t end) co
     if (hi > lo) total += hi - lo;
   }
   return total;
+}
+
+std::uint64_t Clock::channel_cycles(const DmaCopy& copy, Track track, std::uint64_t, const PulpParams& hw) {
+  return track == Track::Udma ? l3_cycles(copy, hw) : dma_cost(copy, hw).busy_cycles;
 }
 
 void Channels::reset(const PulpParams& hw) {
@@ -62,25 +76,27 @@ class LayerRun {
   std::uint64_t issue(const google::protobuf::RepeatedPtrField<DmaCopy>& copies, bool to_l1, std::size_t step) {
     std::uint64_t done = 0;
     DmaChannel& channel = to_l1 ? ch_.dma_in : ch_.dma_out;
+    const Track track = to_l1 ? Track::DmaIn : Track::DmaOut;
     for (const auto& copy : copies) {
       const DmaCost cost = dma_cost(copy, hw_);
       const std::uint64_t before = clock_.now();
       clock_.wait_until(before + cost.issue_cycles);
       t_.dma_issue_cycles += clock_.now() - before;
+      const std::uint64_t busy = clock_.channel_cycles(copy, track, channel.start_at(clock_.now()), hw_);
       const auto [start, end] =
-          channel.schedule(clock_.now(), cost.busy_cycles, static_cast<std::uint64_t>(hw_.dma_latency_cycles));
+          channel.schedule(clock_.now(), busy, static_cast<std::uint64_t>(hw_.dma_latency_cycles));
       done = std::max(done, end);
-      transfers_.push_back({to_l1 ? Track::DmaIn : Track::DmaOut, start, start + cost.busy_cycles, copy_bytes(copy)});
+      transfers_.push_back({track, start, start + busy, copy_bytes(copy)});
       (to_l1 ? t_.l1_bytes_in : t_.l1_bytes_out) += copy_bytes(copy);
-      t_.dma_busy_cycles += cost.busy_cycles;
-      clock_.copied(copy, to_l1 ? Track::DmaIn : Track::DmaOut, start, end, step);
+      t_.dma_busy_cycles += busy;
+      clock_.copied(copy, track, start, end, step);
     }
     return done;
   }
 
   // One uDMA copy; when it lands.
   std::uint64_t l3_copy(const DmaCopy& copy, bool into_l2, std::size_t step) {
-    const std::uint64_t cycles = l3_cycles(copy, hw_);
+    const std::uint64_t cycles = clock_.channel_cycles(copy, Track::Udma, ch_.udma.start_at(clock_.now()), hw_);
     const auto [start, end] = ch_.udma.schedule(clock_.now(), cycles, 0);
     transfers_.push_back({Track::Udma, start, start + cycles, copy_bytes(copy)});
     (into_l2 ? t_.l3_bytes_in : t_.l3_bytes_out) += copy_bytes(copy);

@@ -25,6 +25,8 @@ class DmaChannel {
   void reset(int outstanding);
   // Start and completion of a transfer issued at `now`.
   std::pair<std::uint64_t, std::uint64_t> schedule(std::uint64_t now, std::uint64_t busy, std::uint64_t latency);
+  // When a transfer issued at `now` would start (schedule's start, before its busy cycles are known).
+  std::uint64_t start_at(std::uint64_t now) const;
   std::uint64_t last_completion() const { return last_completion_; }
   // Cycles the channel moves data within [begin, end).
   std::uint64_t busy_within(std::uint64_t begin, std::uint64_t end) const;
@@ -70,6 +72,10 @@ class Clock {
   virtual void compute(const KernelCall& call, const KernelCost& cost, std::size_t step) = 0;
   // A copy was issued (start: it begins moving, end: its last byte has landed).
   virtual void copied(const DmaCopy& copy, Track track, std::uint64_t start, std::uint64_t end, std::size_t step) = 0;
+  // Cycles a copy holds its channel, taken at `start`: a cluster-DMA copy's busy cycles (its
+  // latency follows), a uDMA copy's whole time. By default the predictor's (perf/pulp/cost);
+  // the simulator asks its L2 or L3 memory target (docs/tlm.md).
+  virtual std::uint64_t channel_cycles(const DmaCopy& copy, Track track, std::uint64_t start, const PulpParams& hw);
 };
 
 struct LayerTiming {

@@ -14,8 +14,7 @@ std::uint64_t BandwidthPort::occupancy_cycles(std::uint64_t bytes) const {
   return static_cast<std::uint64_t>(std::ceil(static_cast<double>(bytes) / params_.bytes_per_cycle));
 }
 
-BandwidthPort::Occupancy BandwidthPort::transfer(std::uint64_t bytes) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+BandwidthPort::Occupancy BandwidthPort::reserve(sc_core::sc_time now, std::uint64_t bytes) {
   const sc_core::sc_time start = busy_until_ > now ? busy_until_ : now;
   const std::uint64_t cycles = occupancy_cycles(bytes);
   busy_until_ = start + params_.clock_period * static_cast<double>(cycles);
@@ -23,9 +22,7 @@ BandwidthPort::Occupancy BandwidthPort::transfer(std::uint64_t bytes) {
   stats_.bytes += bytes;
   stats_.busy_cycles += cycles;
   stats_.stall_cycles += static_cast<std::uint64_t>((start - now) / params_.clock_period);
-  const Occupancy occupancy{start, busy_until_};
-  sc_core::wait(busy_until_ + params_.clock_period * static_cast<double>(params_.latency_cycles) - now);
-  return occupancy;
+  return {start, busy_until_, busy_until_ + params_.clock_period * static_cast<double>(params_.latency_cycles)};
 }
 
 }  // namespace wb::sim

@@ -1,8 +1,9 @@
 #pragma once
-// A shared, bandwidth-limited port (a DDR channel, a DMA direction, an L2 port): transfers
+// A shared, bandwidth-limited channel (the DDR channel of xDNN's default DDR target): transfers
 // are served one after another at `bytes_per_cycle`, each completing `latency_cycles` after
-// its last byte. Callers from several SC_THREADs contend, and the time they wait for the
-// port is counted as stall. Timing is transaction level: one wait() per transfer.
+// its last byte; a transfer that finds the channel busy waits for it, and that wait is counted
+// as stall. Arithmetic on simulated time only, it never waits: a loosely-timed TLM target
+// (sim/common/bandwidth_target.h) turns a reservation into an annotated delay.
 
 #include <systemc>
 
@@ -27,17 +28,19 @@ class BandwidthPort {
  public:
   explicit BandwidthPort(const BandwidthPortParams& params);
 
-  // When a transfer held the port (its bytes moving), in simulated time.
+  // When a transfer held the port (its bytes moving) and when it completed (latency after).
   struct Occupancy {
-    sc_core::sc_time start, end;
+    sc_core::sc_time start, end, done;
   };
 
-  // Must be called from an SC_THREAD; returns when the transfer has completed.
-  Occupancy transfer(std::uint64_t bytes);
+  // Reserves the port for `bytes` requested at `now`. Requests come in time order (each at or
+  // after the previous one's `now`), as the threads of one SystemC simulation make them.
+  Occupancy reserve(sc_core::sc_time now, std::uint64_t bytes);
 
   // Cycles a transfer of `bytes` occupies the port (excluding latency).
   std::uint64_t occupancy_cycles(std::uint64_t bytes) const;
 
+  const BandwidthPortParams& params() const { return params_; }
   const BandwidthPortStats& stats() const { return stats_; }
 
  private:

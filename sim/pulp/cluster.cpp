@@ -16,7 +16,8 @@ namespace wb::sim::pulp {
 
 // --- cluster ----------------------------------------------------------------------------
 
-Cluster::Cluster(sc_core::sc_module_name name) : sc_core::sc_module(name), period_(1, sc_core::SC_NS) {
+Cluster::Cluster(sc_core::sc_module_name name)
+    : sc_core::sc_module(name), period_(1, sc_core::SC_NS), dma_("l2_socket", "L2"), udma_("l3_socket", "L3") {
   SC_THREAD(fabric_controller);
   for (int core = 0; core < kMaxCores; ++core) {
     sc_core::sc_spawn_options options;
@@ -27,6 +28,7 @@ Cluster::Cluster(sc_core::sc_module_name name) : sc_core::sc_module(name), perio
 void Cluster::run(RunState& state) {
   state_ = &state;
   done_ = false;
+  period_ = state.period;
   start_ = sc_core::sc_time_stamp();
   current_layer_ = 0;
   at_barrier_ = false;
@@ -81,6 +83,10 @@ class Cluster::SystemCClock final : public perf::pulp::Clock {
                                          isa::pulp::memory_name(copy.source_memory()),
                                          isa::pulp::memory_name(copy.destination_memory())});
     }
+  }
+  std::uint64_t channel_cycles(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start,
+                               const PulpParams&) override {
+    return cluster_.memory_cycles(copy, track, start, layer_);
   }
 
  private:
@@ -166,6 +172,31 @@ void Cluster::move(const isa::pulp::DmaCopy& copy) {
                   copy.chunk_bytes());
     }
   }
+}
+
+std::uint64_t Cluster::memory_cycles(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start,
+                                     std::size_t layer) {
+  if (copy.chunk_bytes() == 0 || copy.count() == 0) return 0;  // nothing moves, no transaction
+  const bool udma = track == perf::pulp::Track::Udma;
+  const isa::pulp::Memory memory = udma ? isa::pulp::MEMORY_L3 : isa::pulp::MEMORY_L2;
+  MemoryInitiator& port = udma ? udma_ : dma_;
+  // Issued now, beginning when the channel takes it: the annotated delay starts at that offset.
+  const MemoryInitiator::Outcome out = port.transport(copy_transfer(copy, copy.source_memory() == memory),
+                                                      period_ * static_cast<double>(start - now()), period_);
+  std::string error = out.error;
+  if (error.empty() && out.waited != sc_core::SC_ZERO_TIME) {
+    // The timeline schedules the transfer on its channel from the cycles it gets back.
+    error = fmt::format("the {} model waited inside b_transport; the cluster needs a loosely-timed model that "
+                        "annotates the delay instead (docs/tlm.md)", udma ? "L3" : "L2");
+  }
+  if (!error.empty()) {
+    if (state_->error.empty()) {
+      state_->error = fmt::format("program layer {} '{}': {}", layer,
+                                  state_->network->layers(static_cast<int>(layer)).name(), error);
+    }
+    return 0;
+  }
+  return out.cycles;  // from the transfer's start
 }
 
 void Cluster::compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t layer,

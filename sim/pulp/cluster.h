@@ -2,7 +2,9 @@
 // The SystemC modules of the cluster: the fabric controller thread that walks the tile
 // program (in the order and with the DMA channels of perf/pulp/timeline, the code the tiler
 // times candidates with), one thread per core that a kernel call forks, and the event-unit
-// barrier that joins them. Elaborated once per process; each run hands it a RunState.
+// barrier that joins them. Elaborated once per process; each run hands it a RunState. The
+// cluster DMA reaches L2, and the uDMA L3, through a TLM initiator socket each (docs/tlm.md):
+// the memory side of every transfer's time is the bound target's.
 
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
@@ -20,6 +22,7 @@
 #include "isa/pulp.pb.h"
 #include "perf/pulp/cost.h"
 #include "perf/pulp/timeline.h"
+#include "sim/common/memory_initiator.h"
 #include "sim/pulp/pulp_sim.h"
 
 namespace wb::sim::pulp {
@@ -47,6 +50,7 @@ struct RunState {
   const isa::pulp::Network* network = nullptr;
   ProgressPhase* progress = nullptr;  // stepped once per layer
   const PulpParams* hw = nullptr;
+  sc_core::sc_time period;  // of the cluster clock
   Memories memories;
   bool data = true;
   bool capture = false;
@@ -68,6 +72,9 @@ class Cluster : public sc_core::sc_module {
 
   // Runs `state` to completion.
   void run(RunState& state);
+  // Bound to the L2 and L3 models when the cluster elaborates.
+  tlm::tlm_initiator_socket<>& l2_socket() { return dma_.socket; }
+  tlm::tlm_initiator_socket<>& l3_socket() { return udma_.socket; }
 
  private:
   class SystemCClock;
@@ -80,6 +87,9 @@ class Cluster : public sc_core::sc_module {
   void compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t layer,
                std::size_t step);
   void move(const isa::pulp::DmaCopy& copy);
+  // The cycles the L2 (cluster DMA) or L3 (uDMA) model gives a copy that its channel takes at `start`.
+  std::uint64_t memory_cycles(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start,
+                              std::size_t layer);
 
   RunState* state_ = nullptr;
   bool done_ = true;  // the current run has finished
@@ -96,6 +106,7 @@ class Cluster : public sc_core::sc_module {
   std::array<bool, kMaxCores> core_running_{};
   void check_finished() const;  // throws SimulationStalled when the run ended early
   sc_core::sc_event barrier_;
+  MemoryInitiator dma_, udma_;
 };
 
 }  // namespace wb::sim::pulp

@@ -3,9 +3,12 @@
 // runs the layer loop of a tile program; `cores` cluster cores as SC_THREADs that a kernel
 // call forks and an event-unit barrier joins; the cluster DMA with one channel per direction,
 // bursts, latency, a limit of outstanding transfers and TCDM bank contention with the cores;
-// the uDMA between L3 (HyperRAM + flash) and L2. Every timing figure comes from perf/pulp/cost,
-// the code the compiler's tiler predicts with. Memories are byte arrays the copies and
-// kernels really read and write (HWC tiles); outputs are read back from them.
+// the uDMA between L3 (HyperRAM + flash) and L2. The cluster's timing comes from perf/pulp/cost,
+// the code the compiler's tiler predicts with, but for the memory side of each transfer: L2
+// (the cluster DMA's) and L3 (the uDMA's) are TLM-2.0 targets (docs/tlm.md), by default
+// sim/pulp/memory_targets, or models the user binds with bind_l2_model() / bind_l3_model().
+// Memories are byte arrays the copies and kernels really read and write (HWC tiles); outputs
+// are read back from them.
 //
 // This code shares no arithmetic with compiler/golden: bit-exactness against it means
 // something.
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "sim/common/memory_target.h"
 #include "sim/common/sim_types.h"
 #include "isa/pulp.pb.h"
 #include "perf/pulp/timeline.h"
@@ -61,6 +65,13 @@ struct SimResult {
 // copy and kernel call inside its memories and its bounds, the inputs', outputs' and layer
 // outputs' tensors inside theirs. UserError naming the layer, step and field.
 void validate_network(const isa::pulp::Network& network, const HwConfig& config);
+
+// Bind `factory`'s target to the cluster DMA's L2 socket or the uDMA's L3 socket instead of the
+// default (docs/tlm.md, "Binding another model"); the cluster calls it for each transfer's
+// cycles when it issues it, so the model must annotate the delay and not wait(). The cluster
+// elaborates, and binds, at the first simulate() of the process: std::logic_error after that.
+void bind_l2_model(MemoryModelFactory factory);
+void bind_l3_model(MemoryModelFactory factory);
 
 // Runs a tile program. The caller checks it was compiled for `config`
 // (isa::pulp::check_network_matches). A copy outside its memory or a malformed kernel call is

@@ -11,6 +11,7 @@
 #include "sim/common/trace_file.h"
 #include "sim/pulp/cluster.h"
 #include "sim/pulp/kernels.h"
+#include "sim/pulp/memory_targets.h"
 #include "sim/pulp/pulp_sim.h"
 #include "sim/pulp/tensor_io.h"
 
@@ -18,9 +19,41 @@ namespace wb::sim::pulp {
 
 namespace {
 
-// The one cluster of this process (SystemC elaborates once).
-Cluster& cluster() {
-  static Cluster instance("pulp_cluster");
+MemoryModelSlot& l2_model() {
+  static MemoryModelSlot slot("bind_l2_model", "L2", "PULP");
+  return slot;
+}
+
+MemoryModelSlot& l3_model() {
+  static MemoryModelSlot slot("bind_l3_model", "L3", "PULP");
+  return slot;
+}
+
+// The one cluster of this process and its memory models (SystemC elaborates once), built at
+// the first run, with its config.
+struct Elaborated {
+  Cluster cluster{"pulp_cluster"};
+  std::unique_ptr<L2Target> default_l2;  // null when a model was bound (bind_l2_model)
+  std::unique_ptr<L3Target> default_l3;  // null when a model was bound (bind_l3_model)
+
+  explicit Elaborated(const HwConfig& config) {
+    if (tlm::tlm_target_socket<>* model = l2_model().elaborate(config)) {
+      cluster.l2_socket().bind(*model);
+    } else {
+      default_l2 = std::make_unique<L2Target>("l2");
+      cluster.l2_socket().bind(default_l2->socket);
+    }
+    if (tlm::tlm_target_socket<>* model = l3_model().elaborate(config)) {
+      cluster.l3_socket().bind(*model);
+    } else {
+      default_l3 = std::make_unique<L3Target>("l3");
+      cluster.l3_socket().bind(default_l3->socket);
+    }
+  }
+};
+
+Elaborated& elaborated(const HwConfig& config) {
+  static Elaborated instance(config);
   return instance;
 }
 
@@ -87,6 +120,9 @@ void validate_io(const isa::pulp::Network& network, const MemorySizes& m) {
 }
 
 }  // namespace
+
+void bind_l2_model(MemoryModelFactory factory) { l2_model().set(std::move(factory)); }
+void bind_l3_model(MemoryModelFactory factory) { l3_model().set(std::move(factory)); }
 
 void validate_network(const isa::pulp::Network& network, const HwConfig& config) {
   using isa::pulp::MEMORY_L1;
@@ -194,6 +230,7 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   RunState state;
   state.network = &network;
   state.hw = &hw;
+  state.period = sc_core::sc_time(1000.0 / config.clock_mhz, sc_core::SC_NS);
   state.data = options.data;
   state.capture = options.capture_layer_outputs;
   state.trace = !options.trace_path.empty();
@@ -233,7 +270,10 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   }
   ProgressPhase progress("simulation", static_cast<std::uint64_t>(network.layers_size()), "layers");
   state.progress = &progress;
-  cluster().run(state);
+  Elaborated& e = elaborated(config);
+  if (e.default_l2) e.default_l2->configure(l2_port_params(hw, state.period));
+  if (e.default_l3) e.default_l3->configure(l3_params(hw, state.period));
+  e.cluster.run(state);
   progress.finish();
   if (!state.error.empty()) throw UserError(state.error);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "isa/xdnn_access.h"
 #include "isa/xdnn_program.h"
 #include "sim/common/watchdog.h"
@@ -35,7 +37,7 @@ const char* unit_name(UnitId unit) {
   return "?";
 }
 
-Overlay::Overlay(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+Overlay::Overlay(sc_core::sc_module_name name) : sc_core::sc_module(name), ddr_("ddr_socket", "DDR") {
   in_flight_.fill(-1);
   SC_THREAD(controller);
   SC_THREAD(array_thread);
@@ -163,6 +165,27 @@ void Overlay::controller() {
   }
 }
 
+void Overlay::ddr_transfer(std::size_t index, const MemoryTransfer& transfer) {
+  RunState& s = *state_;
+  const sc_core::sc_time request = sc_core::sc_time_stamp();
+  const MemoryInitiator::Outcome out = ddr_.transport(transfer, sc_core::SC_ZERO_TIME, s.period);
+  if (!out.error.empty()) {
+    fail(fmt::format("{}: {}", describe(s.program->instrs().Get(static_cast<int>(index))), out.error));
+  }
+  const sc_core::sc_time done = request + s.period * static_cast<double>(out.cycles);
+  const sc_core::sc_time start = out.occupancy_reported ? out.occupancy_start : request;
+  const sc_core::sc_time end = out.occupancy_reported ? out.occupancy_end : done;
+  InstrRecord& record = s.records[index];
+  record.ddr_start = cycles_of(start);
+  record.ddr_end = cycles_of(end);
+  s.ddr_channel.transfers += 1;
+  s.ddr_channel.bytes += transfer.shape.bytes();
+  s.ddr_channel.busy_cycles += static_cast<std::uint64_t>(std::llround((end - start) / s.period));
+  s.ddr_channel.stall_cycles += static_cast<std::uint64_t>((start - request) / s.period);
+  // Also when the transfer took no time: a delta cycle, as the DDR units always waited.
+  sc_core::wait(done > sc_core::sc_time_stamp() ? done - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME);
+}
+
 void Overlay::unit_thread(UnitId unit) {
   const auto u = static_cast<std::size_t>(unit);
   while (true) {
@@ -195,16 +218,12 @@ void Overlay::unit_thread(UnitId unit) {
       const isa::xdnn::Copy& copy =
           instr.has_upload() ? instr.upload() : instr.has_download() ? instr.download() : instr.load_weights();
       record.bytes = isa::xdnn::copy_bytes(copy);
-      const auto held = s.ddr->transfer(record.bytes);
-      record.ddr_start = cycles_of(held.start);
-      record.ddr_end = cycles_of(held.end);
+      ddr_transfer(i, copy_transfer(copy, copy.source_memory() == isa::xdnn::MEMORY_DDR));
     } else if (instr.has_conv() && !instr.conv().on_host() && instr.conv().input().memory() == isa::xdnn::MEMORY_DDR) {
       // A streamed input: the tiling engine reads it from DDR while the array computes.
       record.bytes = isa::xdnn::buffer_bytes(instr.conv().input().layout());
       const sc_core::sc_time begin = sc_core::sc_time_stamp();
-      const auto held = s.ddr->transfer(record.bytes);
-      record.ddr_start = cycles_of(held.start);
-      record.ddr_end = cycles_of(held.end);
+      ddr_transfer(i, contiguous_transfer(tlm::TLM_READ_COMMAND, instr.conv().input().address(), record.bytes));
       const sc_core::sc_time compute = s.period * static_cast<double>(s.cycles_of[i]);
       const sc_core::sc_time elapsed = sc_core::sc_time_stamp() - begin;
       if (compute > elapsed) sc_core::wait(compute - elapsed);

@@ -1,7 +1,8 @@
 #pragma once
 // The SystemC modules of the overlay: one thread per unit (controller, array, pool/eltwise
 // block, DDR upload, DDR download, weight loader, host). Elaborated once per process; each
-// run hands it a RunState (program, config, memories, statistics).
+// run hands it a RunState (program, config, memories, statistics). The DDR units and a
+// streamed conv input reach DDR through one TLM initiator socket (docs/tlm.md).
 
 #include <systemc>
 
@@ -16,6 +17,7 @@
 #include "isa/hw_config.h"
 #include "isa/xdnn.pb.h"
 #include "sim/common/bandwidth_port.h"
+#include "sim/common/memory_initiator.h"
 #include "sim/xdnn/memory.h"
 
 namespace wb::sim::xdnn {
@@ -41,7 +43,9 @@ struct RunState {
   std::vector<InstrRecord> records;
   std::vector<UnitId> unit_of;            // per instruction
   std::vector<std::uint64_t> cycles_of;   // per instruction, compute cycles (non-DDR units)
-  std::unique_ptr<BandwidthPort> ddr;
+  // The DDR channel as the DDR engine saw it: every transfer, its bytes, and from the model's
+  // ChannelOccupancy when it reports one, else the transfer's whole time, busy and stall.
+  BandwidthPortStats ddr_channel;
   sc_core::sc_time period;
   sc_core::sc_time start;
   std::string error;                      // first failure; the run stops issuing
@@ -57,6 +61,8 @@ class Overlay : public sc_core::sc_module {
   // Runs `state` to completion (sc_start until the model is idle).
   void run(RunState& state);
   sc_core::sc_signal<bool>& busy(UnitId unit) { return busy_[static_cast<std::size_t>(unit)]; }
+  // Bound to the DDR model when the overlay elaborates.
+  tlm::tlm_initiator_socket<>& ddr_socket() { return ddr_.socket; }
 
  private:
   void controller();
@@ -68,6 +74,9 @@ class Overlay : public sc_core::sc_module {
   void weights_thread() { unit_thread(UnitId::Weights); }
   void host_thread() { unit_thread(UnitId::Host); }
   void fail(const std::string& message);
+  // One DDR transfer of instruction `index`: returns when it has completed; records when its
+  // bytes held the channel.
+  void ddr_transfer(std::size_t index, const MemoryTransfer& transfer);
   std::uint64_t cycles_since_start() const;
   std::uint64_t cycles_of(sc_core::sc_time t) const;
   // A conflicting access of an instruction in flight on another unit, or "".
@@ -88,6 +97,7 @@ class Overlay : public sc_core::sc_module {
   std::int64_t waiting_for_unit_ = -1;   // the unit the controller waits for, -1 none
   std::uint64_t waiting_for_count_ = 0;  // ... until it has completed this many
   std::array<sc_core::sc_signal<bool>, kUnits> busy_;
+  MemoryInitiator ddr_;
 };
 
 }  // namespace wb::sim::xdnn

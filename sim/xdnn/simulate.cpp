@@ -13,6 +13,7 @@
 #include "support/error.h"
 #include "isa/extent.h"
 #include "support/progress.h"
+#include "sim/common/bandwidth_target.h"
 #include "sim/common/trace_file.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/kernels.h"
@@ -26,15 +27,35 @@ namespace {
 
 using isa::xdnn::Instr;
 
-// The one overlay of this process (SystemC elaborates once).
+MemoryModelSlot& ddr_model() {
+  static MemoryModelSlot slot("bind_ddr_model", "DDR", "xDNN");
+  return slot;
+}
+
+sc_core::sc_time clock_period(const HwConfig& config) {
+  return sc_core::sc_time(1000.0 / config.clock_mhz, sc_core::SC_NS);
+}
+
+// The one overlay of this process and its DDR model (SystemC elaborates once), built at the
+// first run, with its config.
 struct Elaborated {
   Overlay overlay{"xdnn"};
+  std::unique_ptr<BandwidthTarget> default_ddr;  // null when a model was bound (bind_ddr_model)
   sc_core::sc_trace_file* vcd = nullptr;
   bool started = false;
+
+  explicit Elaborated(const HwConfig& config) {
+    if (tlm::tlm_target_socket<>* model = ddr_model().elaborate(config)) {
+      overlay.ddr_socket().bind(*model);
+    } else {
+      default_ddr = std::make_unique<BandwidthTarget>("ddr");
+      overlay.ddr_socket().bind(default_ddr->socket);
+    }
+  }
 };
 
-Elaborated& elaborated() {
-  static Elaborated instance;
+Elaborated& elaborated(const HwConfig& config) {
+  static Elaborated instance(config);
   return instance;
 }
 
@@ -207,6 +228,16 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
 
 }  // namespace
 
+void bind_ddr_model(MemoryModelFactory factory) { ddr_model().set(std::move(factory)); }
+
+BandwidthPortParams ddr_channel_params(const HwConfig& config) {
+  BandwidthPortParams ddr;
+  ddr.bytes_per_cycle = ddr_bytes_per_cycle(config);
+  ddr.latency_cycles = ddr_latency_cycles(config);
+  ddr.clock_period = clock_period(config);
+  return ddr;
+}
+
 void validate_program(const isa::xdnn::Program& program, const HwConfig& config) {
   const XdnnParams& hw = config.xdnn();
   if (program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
@@ -266,7 +297,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   state.program = &program;
   state.config = &config;
   state.data = options.data;
-  state.period = sc_core::sc_time(1000.0 / config.clock_mhz, sc_core::SC_NS);
+  state.period = clock_period(config);
   state.memories.am.assign(static_cast<std::size_t>(hw.am_bytes), 0);
   state.memories.filter_cache.assign(static_cast<std::size_t>(hw.filter_cache_bytes), 0);
   state.memories.ddr.assign(program.ddr_bytes_used(), 0);
@@ -305,12 +336,6 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     }
   }
 
-  BandwidthPortParams ddr;
-  ddr.bytes_per_cycle = ddr_bytes_per_cycle(config);
-  ddr.latency_cycles = ddr_latency_cycles(config);
-  ddr.clock_period = state.period;
-  state.ddr = std::make_unique<BandwidthPort>(ddr);
-
   // Layer outputs are captured when a layer's last instruction completes.
   SimResult result;
   std::vector<std::size_t> last_instr(static_cast<std::size_t>(program.layers_size()), 0);
@@ -335,7 +360,8 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     }
   };
 
-  Elaborated& e = elaborated();
+  Elaborated& e = elaborated(config);
+  if (e.default_ddr) e.default_ddr->configure(ddr_channel_params(config));
   if (!options.vcd_path.empty()) {
     if (e.started) {
       throw UserError("--vcd works for the first simulation of a process only (SystemC opens trace files before it "
@@ -478,7 +504,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   }
   result.overlapped_cycles = overlapped_cycles(times);
   add_bounds(state, layer_of, hw, result);
-  result.ddr_channel = state.ddr->stats();
+  result.ddr_channel = state.ddr_channel;
   if (options.data) {
     for (const auto& io : program.outputs()) result.outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
   }

@@ -7,6 +7,9 @@
 // multiplies). Memories (AM, DDR, filter cache) are byte arrays the instructions really
 // read and write in the hardware layout; the outputs are read back from them.
 //
+// DDR is a TLM-2.0 target (docs/tlm.md): by default today's bandwidth-and-latency channel,
+// or a model the user binds with bind_ddr_model().
+//
 // This code shares no arithmetic with compiler/golden: bit-exactness against it means
 // something. It only uses isa/ (the program format and its layout arithmetic).
 
@@ -18,6 +21,7 @@
 
 #include "isa/hw_config.h"
 #include "sim/common/bandwidth_port.h"
+#include "sim/common/memory_target.h"
 #include "sim/common/sim_types.h"
 #include "sim/xdnn/time_attribution.h"
 #include "isa/xdnn.pb.h"
@@ -65,7 +69,8 @@ struct SimResult {
   double clock_mhz = 0;
   std::uint64_t host_cycles = 0;
   std::uint64_t overlapped_cycles = 0;  // the layers' spans added up, minus their union
-  BandwidthPortStats ddr_channel;        // the one DDR channel the copies and streamed inputs share
+  // The one DDR channel the copies and streamed inputs share, as the DDR engine saw it (RunState).
+  BandwidthPortStats ddr_channel;
   std::uint64_t compute_bound_cycles = 0;  // the most work any one unit did over the run, at its peak
   std::vector<LayerStats> layers;  // in Program.layers order
   std::vector<UnitStats> units;
@@ -77,6 +82,16 @@ struct SimResult {
 // region, copy, window, requant and table inside its memory and its bounds, every instruction's
 // layer listed, the inputs' and outputs' shapes their regions'. UserError naming the field.
 void validate_program(const isa::xdnn::Program& program, const HwConfig& config);
+
+// Binds `factory`'s target to the overlay's DDR socket instead of the default channel
+// (docs/tlm.md, "Binding another model"). The overlay elaborates, and binds, at the first
+// simulate() of the process: std::logic_error after that.
+void bind_ddr_model(MemoryModelFactory factory);
+
+// The default DDR target's channel for `config`: ddr_gbps x ddr_efficiency bytes per second at
+// clock_mhz, ddr_latency_ns after the last byte (docs/xdnn.md, "Timing model"). A bound model
+// may wrap a BandwidthTarget configured with it.
+BandwidthPortParams ddr_channel_params(const HwConfig& config);
 
 // Runs a program. The caller checks that it was compiled for `config`
 // (isa::xdnn::check_program_matches). A malformed instruction (a region outside its memory,

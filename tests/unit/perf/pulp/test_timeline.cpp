@@ -99,5 +99,54 @@ TEST(PulpTimeline, PrefetchedWeightPiecesAreWaitedForWhenFirstRead) {
             pieces.compute_cycles + pieces.dma_issue_cycles + pieces.dma_wait_cycles + pieces.l3_cycles);
 }
 
+// start_at() tells, before a transfer's busy cycles are known, where schedule() will start it:
+// behind the channel's last transfer, and with a full queue behind the oldest still in flight.
+TEST(DmaChannel, StartAtIsWhereScheduleStarts) {
+  DmaChannel channel;
+  channel.reset(2);
+  const std::uint64_t busy[] = {10, 10, 1, 50, 5, 5};
+  const std::uint64_t issued[] = {0, 0, 2, 40, 41, 300};
+  std::vector<std::uint64_t> starts;
+  for (std::size_t i = 0; i < 6; ++i) {
+    const std::uint64_t predicted = channel.start_at(issued[i]);
+    const auto [start, end] = channel.schedule(issued[i], busy[i], 100);
+    EXPECT_EQ(predicted, start) << i;
+    starts.push_back(start);
+  }
+  // The third waits for a place in the queue: the first completes at 0 + 10 + 100.
+  EXPECT_EQ(starts[2], 110u);
+  EXPECT_EQ(starts[5], 300u);
+}
+
+// A clock that prices copies itself (the simulator's asks its memory targets) sets the
+// channels' busy cycles: a layer's DMA and uDMA figures are that clock's.
+class FixedChannelClock final : public Clock {
+ public:
+  std::uint64_t now() const override { return now_; }
+  void wait_until(std::uint64_t cycle) override { now_ = std::max(now_, cycle); }
+  void compute(const KernelCall&, const KernelCost& cost, std::size_t) override { now_ += cost.cycles; }
+  void copied(const DmaCopy&, Track, std::uint64_t, std::uint64_t, std::size_t) override {}
+  std::uint64_t channel_cycles(const DmaCopy&, Track track, std::uint64_t start, const PulpParams&) override {
+    EXPECT_GE(start, now_);
+    return track == Track::Udma ? 1000 : 7;
+  }
+
+ private:
+  std::uint64_t now_ = 0;
+};
+
+TEST(PulpTimeline, AClockThatPricesCopiesSetsTheChannelsBusyCycles) {
+  const PulpParams hw = gap8();
+  const TwoLayers t = two_layers(true);
+  Channels channels;
+  channels.reset(hw);
+  FixedChannelClock clock;
+  const LayerTiming before = run_layer(t.before, hw, channels, clock);
+  EXPECT_EQ(before.l3_busy_cycles, 2 * 1000u);  // the two pieces it prefetches
+  const LayerTiming layer = run_layer(t.layer, hw, channels, clock);
+  EXPECT_EQ(layer.dma_busy_cycles, 2 * 7u);  // its two L2 -> L1 loads
+  EXPECT_EQ(layer.l3_busy_cycles, 0u);
+}
+
 }  // namespace
 }  // namespace wb::perf::pulp

@@ -1,6 +1,6 @@
-// Also the SystemC smoke test: it elaborates a module and runs the kernel, so a missing
-// or ABI-mismatched libsystemc fails here first. SystemC elaborates once per process, so
-// this binary runs all its tests inside one simulation (sc_main).
+// The shared channel's arithmetic (sim/common/bandwidth_port): contending transfers served one
+// after another, latency after the last byte, waits counted as stall. No SystemC process: the
+// port only computes times (the TLM target around it is test_bandwidth_target.cpp's).
 
 #include <gtest/gtest.h>
 
@@ -8,55 +8,55 @@
 
 #include "sim/common/bandwidth_port.h"
 
+namespace wb::sim {
 namespace {
 
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-struct Record {
-  sc_time first_done;
-  sc_time second_done;
-  sc_time third_done;
-};
+sc_time ns(double v) { return sc_time(v, SC_NS); }
 
-// Two initiators contend for one 4 B/cycle port with 10 cycles of latency at 1 GHz.
-SC_MODULE(TwoInitiators) {
-  wb::sim::BandwidthPort port{wb::sim::BandwidthPortParams{4.0, 10, sc_time(1, SC_NS)}};
-  Record record;
-
-  SC_CTOR(TwoInitiators) {
-    SC_THREAD(first);
-    SC_THREAD(second);
-  }
-  void first() {
-    port.transfer(400);  // 100 cycles busy + 10 latency -> done at 110 ns
-    record.first_done = sc_core::sc_time_stamp();
-    port.transfer(6);  // 2 cycles, queued behind 'second' which holds the port until 150
-    record.third_done = sc_core::sc_time_stamp();
-  }
-  void second() {
-    sc_core::wait(sc_time(20, SC_NS));
-    port.transfer(200);  // waits for the port until 100, busy 50 cycles, done at 160 ns
-    record.second_done = sc_core::sc_time_stamp();
-  }
-};
-
-TwoInitiators* g_top = nullptr;
-
+// A 4 B/cycle port with 10 cycles of latency at 1 GHz.
 TEST(BandwidthPort, SerialisesContendingTransfersAndCountsStalls) {
-  ASSERT_NE(g_top, nullptr);
-  EXPECT_EQ(g_top->record.first_done, sc_time(110, SC_NS));
-  EXPECT_EQ(g_top->record.second_done, sc_time(160, SC_NS));
-  EXPECT_EQ(g_top->record.third_done, sc_time(162, SC_NS));
-  const auto& stats = g_top->port.stats();
-  EXPECT_EQ(stats.transfers, 3u);
-  EXPECT_EQ(stats.bytes, 606u);
-  EXPECT_EQ(stats.busy_cycles, 152u);
+  BandwidthPort port(BandwidthPortParams{4.0, 10, ns(1)});
+  // 100 cycles busy from 0, done 10 later.
+  const auto first = port.reserve(ns(0), 400);
+  EXPECT_EQ(first.start, ns(0));
+  EXPECT_EQ(first.end, ns(100));
+  EXPECT_EQ(first.done, ns(110));
+  // Requested at 20, waits for the port until 100, busy 50 cycles.
+  const auto second = port.reserve(ns(20), 200);
+  EXPECT_EQ(second.start, ns(100));
+  EXPECT_EQ(second.end, ns(150));
+  EXPECT_EQ(second.done, ns(160));
+  // Requested at 110, queued behind the second until 150, 2 cycles.
+  const auto third = port.reserve(ns(110), 6);
+  EXPECT_EQ(third.start, ns(150));
+  EXPECT_EQ(third.done, ns(162));
+  // Requested after the port went idle: no wait.
+  const auto fourth = port.reserve(ns(200), 4);
+  EXPECT_EQ(fourth.start, ns(200));
+  EXPECT_EQ(fourth.done, ns(211));
+  const auto& stats = port.stats();
+  EXPECT_EQ(stats.transfers, 4u);
+  EXPECT_EQ(stats.bytes, 610u);
+  EXPECT_EQ(stats.busy_cycles, 100u + 50u + 2u + 1u);
   EXPECT_EQ(stats.stall_cycles, 80u + 40u);  // second waited 20..100, third 110..150
 }
 
+TEST(BandwidthPort, CountsCyclesOfItsOwnClock) {
+  // 2 ns a cycle: a 16-byte transfer at 8 B/cycle holds the port 2 cycles = 4 ns.
+  BandwidthPort port(BandwidthPortParams{8.0, 3, ns(2)});
+  const auto held = port.reserve(ns(10), 16);
+  EXPECT_EQ(held.end - held.start, ns(4));
+  EXPECT_EQ(held.done, ns(10 + 4 + 6));
+  const auto queued = port.reserve(ns(10), 8);
+  EXPECT_EQ(queued.start, ns(14));
+  EXPECT_EQ(port.stats().stall_cycles, 2u);
+}
+
 TEST(BandwidthPort, OccupancyRoundsUpToWholeCycles) {
-  const wb::sim::BandwidthPort port(wb::sim::BandwidthPortParams{8.0, 0, sc_time(1, SC_NS)});
+  const BandwidthPort port(BandwidthPortParams{8.0, 0, ns(1)});
   EXPECT_EQ(port.occupancy_cycles(0), 0u);
   EXPECT_EQ(port.occupancy_cycles(1), 1u);
   EXPECT_EQ(port.occupancy_cycles(16), 2u);
@@ -64,16 +64,9 @@ TEST(BandwidthPort, OccupancyRoundsUpToWholeCycles) {
 }
 
 TEST(BandwidthPort, RejectsNonsenseParameters) {
-  EXPECT_THROW(wb::sim::BandwidthPort(wb::sim::BandwidthPortParams{0.0, 0, sc_time(1, SC_NS)}), std::invalid_argument);
+  EXPECT_THROW(BandwidthPort(BandwidthPortParams{0.0, 0, ns(1)}), std::invalid_argument);
+  EXPECT_THROW(BandwidthPort(BandwidthPortParams{1.0, 0, sc_core::SC_ZERO_TIME}), std::invalid_argument);
 }
 
 }  // namespace
-
-int sc_main(int argc, char* argv[]) {
-  ::testing::InitGoogleTest(&argc, argv);
-  TwoInitiators top("top");
-  g_top = &top;
-  // gtest lists tests (for ctest discovery) without simulating.
-  if (!::testing::GTEST_FLAG(list_tests)) sc_core::sc_start();
-  return RUN_ALL_TESTS();
-}
+}  // namespace wb::sim
