@@ -11,6 +11,7 @@
 #include "workbench/cli/commands.h"
 #include "workbench/sweep/process_pool.h"
 #include "workbench/sweep/progress.h"
+#include "workbench/sweep/slurm_executor.h"
 #include "workbench/sweep/sweep.h"
 #include "workbench/sweep/tables.h"
 
@@ -33,7 +34,7 @@ int run_spec(SweepArgs args) {
   options.spec = args.spec;
   if (!args.db.empty()) options.db = args.db;
   if (args.timeout > 0) options.timeout_s = args.timeout;
-  options.executor = args.executor == "slurm" ? sweep::Executor::Slurm : sweep::Executor::Local;
+  options.executor = args.executor == "slurm" ? sweep::ExecutorKind::Slurm : sweep::ExecutorKind::Local;
   options.executable = sweep::current_executable();
   options.terminal = sweep::stderr_is_terminal();
   return sweep::run_sweep(options, std::cout, std::cerr);
