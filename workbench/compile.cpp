@@ -76,6 +76,24 @@ std::vector<std::string> write_program_files(const std::string& program_file, co
   return {program_file, text_file, "compile.json"};
 }
 
+CompileCommand to_compile_command(const CompileRequest& request) {
+  CompileCommand command;
+  command.model = request.model;
+  command.hw = request.hw;
+  command.overrides = request.overrides;
+  command.compile_opts = request.compile_opts;
+  command.quantize.model = request.model;
+  command.quantize.scheme_explicit = !request.scheme.empty();
+  command.quantize.quant.scheme = !request.scheme.empty()
+                                      ? quant::parse_scheme(request.scheme)
+                                      : backend_for(load_hw_config(request.hw, request.overrides)).default_scheme();
+  command.quantize.calibration.method = quant::parse_calibration_method(request.calib_method);
+  if (!request.calib_dir.empty()) command.quantize.calib_dir = request.calib_dir;
+  command.quantize.calib_count = request.calib_count;
+  command.quantize.seed = request.seed;
+  return command;
+}
+
 CompiledModel compile_model(const CompileCommand& command, std::ostream& log) {
   CompiledModel result;
   result.config = load_hw_config(command.hw, command.overrides);

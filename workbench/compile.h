@@ -3,6 +3,7 @@
 // hardware config with the config's back end (workbench/target.h), and write the program,
 // its text forms, the compile report and the quantization files to an output folder.
 
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
@@ -27,6 +28,24 @@ struct CompileCommand {
   // Used only when quantizing writes nothing else (no quant files, report or dumps).
   std::optional<std::filesystem::path> model_cache;
 };
+
+// A compile command as the command line names it (`compile`, `run`, `inspect --hw`):
+// to_compile_command resolves the scheme and the calibration method.
+struct CompileRequest {
+  std::string model;
+  std::string hw;
+  std::vector<std::string> overrides;     // --set
+  std::vector<std::string> compile_opts;  // --compile-opt
+  std::string scheme;                     // empty: the target's own (xdnn for xdnn configs, pulp for pulp ones)
+  std::string calib_dir;                  // empty: calib_count seeded synthetic inputs
+  std::string calib_method = "max";
+  int calib_count = 16;
+  std::uint64_t seed = 1;
+};
+
+// UserError for an unknown scheme or calibration method, or a config that does not load
+// (the default scheme is the config's target's).
+CompileCommand to_compile_command(const CompileRequest& request);
 
 struct CompiledModel {
   HwConfig config;

@@ -7,11 +7,17 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/op_counts.h"
 #include "compiler/ir/printer.h"
+#include "compiler/passes/pass_manager.h"
+#include "support/atomic_file.h"
+#include "support/error.h"
+#include "support/file_io.h"
 #include "support/text.h"
+#include "workbench/partition_report.h"
 
 namespace wb {
 
@@ -138,6 +144,69 @@ nlohmann::json inspect_report_json(const InspectReport& report) {
             {"fc_macs", report.fc_macs},
             {"ops", report.total_ops}}},
           {"unsupported", unsupported}};
+}
+
+void run_inspect(const InspectCommand& command, std::ostream& out) {
+  ImportOptions options;
+  options.allow_unsupported = true;
+  if (command.passes.empty() &&
+      (command.print_after_all || !command.print_after.empty() || !command.dump_ir.empty())) {
+    throw UserError("--print-after, --print-after-all and --dump-ir print the IR between the passes of "
+                    "--passes PIPELINE; add --passes");
+  }
+  ImportedModel model = import_onnx_file(command.model, options);
+  if (!command.passes.empty()) {
+    if (!model.unsupported.empty()) {
+      throw UserError(fmt::format("{}: {}", command.model, format_unsupported(model.unsupported)));
+    }
+    if (!command.dump_ir.empty() && !command.print_after_all && command.print_after.empty()) {
+      throw UserError(fmt::format("--dump-ir {}: writes the IR that --print-after PASS or --print-after-all "
+                                  "prints; add one of them",
+                                  command.dump_ir));
+    }
+    if (!command.dump_ir.empty()) create_output_folder(command.dump_ir, "--dump-ir");
+    PassManagerOptions pass_options;
+    pass_options.print_after_all = command.print_after_all;
+    pass_options.print_after = {command.print_after.begin(), command.print_after.end()};
+    pass_options.print_stream = &out;
+    if (!command.dump_ir.empty()) pass_options.dump_dir = command.dump_ir;
+    PassManager manager = PassManager::from_pipeline(command.passes, pass_options);
+    const std::string pipeline = manager.pipeline();
+    for (const std::string& pass : command.print_after) {
+      if (("," + pipeline + ",").find("," + pass + ",") == std::string::npos) {
+        throw UserError(
+            fmt::format("--print-after {}: not a pass of the pipeline ({}); name one of them", pass, pipeline));
+      }
+    }
+    const auto records = manager.run(model.graph);
+    out << format_pass_statistics(records) << '\n';
+  }
+  const InspectReport report = build_inspect_report(model, command.model);
+  if (command.print_ir) {
+    print_graph(out, model.graph);
+    out << '\n';
+  }
+  print_inspect_report(out, report);
+  nlohmann::json json = inspect_report_json(report);
+  if (!report.unsupported.empty()) {
+    if (!command.json.empty()) write_file_atomically(command.json, json.dump(2) + "\n");
+    throw UserError(fmt::format("{}: {}", command.model, format_unsupported(report.unsupported)));
+  }
+  if (!command.partition.hw.empty()) {
+    CompileRequest request = command.partition;
+    request.model = command.model;
+    std::ostringstream quantize_log;  // the partition is the output; quantizing is a means
+    const PartitionReport partition = build_partition_report(to_compile_command(request), quantize_log);
+    out << '\n';
+    print_partition_report(out, partition);
+    json["partition"] = partition_report_json(partition);
+    if (!partition.partition.unsupported.empty()) {
+      if (!command.json.empty()) write_file_atomically(command.json, json.dump(2) + "\n");
+      throw UserError(fmt::format("{}: {} node(s) run nowhere on {} (listed above)", command.model,
+                                  partition.partition.unsupported.size(), partition.config_name));
+    }
+  }
+  if (!command.json.empty()) write_file_atomically(command.json, json.dump(2) + "\n");
 }
 
 }  // namespace wb

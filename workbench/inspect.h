@@ -1,6 +1,7 @@
 #pragma once
 // `workbench inspect`: the per-layer table of a model (name, op, shapes, params, MACs),
-// totals, and the nodes the workbench does not support.
+// totals, and the nodes the workbench does not support; optionally after a pipeline of
+// passes, and where each layer runs on a hardware config (workbench/partition_report.h).
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "compiler/frontend/onnx_import.h"
+#include "workbench/compile.h"
 
 namespace wb {
 
@@ -44,5 +46,23 @@ struct InspectReport {
 InspectReport build_inspect_report(const ImportedModel& model, const std::string& model_path);
 void print_inspect_report(std::ostream& os, const InspectReport& report);
 nlohmann::json inspect_report_json(const InspectReport& report);
+
+struct InspectCommand {
+  std::string model;
+  std::string json;  // also write the table (and the partition) here
+  bool print_ir = false;
+  std::string passes;  // a pipeline run first; its IR printed after the passes named:
+  bool print_after_all = false;
+  std::vector<std::string> print_after;
+  std::string dump_ir;  // a folder, one file per printed pass
+  // --hw, --set, --compile-opt, --scheme: the partition on that config (hw empty: none; the
+  // model is `model`).
+  CompileRequest partition;
+};
+
+// Prints the report (and the partition) on `out`. UserError when the model has nodes the
+// workbench does not support, or nodes that run nowhere on the config (the JSON is written
+// first).
+void run_inspect(const InspectCommand& command, std::ostream& out);
 
 }  // namespace wb

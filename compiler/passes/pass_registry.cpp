@@ -28,6 +28,12 @@ const std::vector<PassInfo>& registered_passes() {
   return passes;
 }
 
+std::string format_registered_passes() {
+  std::string text;
+  for (const PassInfo& info : registered_passes()) text += fmt::format("{:<22} {}\n", info.name, info.description);
+  return text + fmt::format("\ndefault pipeline: {}\n", kDefaultPipeline);
+}
+
 std::unique_ptr<Pass> create_pass(std::string_view name) {
 #define WB_PASS(pass_name, cls, description) \
   if (name == pass_name) return std::make_unique<cls>();

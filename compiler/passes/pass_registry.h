@@ -18,6 +18,9 @@ struct PassInfo {
 // Every registered pass, in passes.def order.
 const std::vector<PassInfo>& registered_passes();
 
+// `workbench passes`: a line per pass (its name and what it does), then the default pipeline.
+std::string format_registered_passes();
+
 // UserError naming the unknown pass and listing the known ones.
 std::unique_ptr<Pass> create_pass(std::string_view name);
 

@@ -1,9 +1,10 @@
 #pragma once
-// `workbench sweep`: runs a sweep spec's design points (docs/sweeps.md) on a local process
-// pool or a Slurm job array, storing one result per point in the sweep's SQLite database;
-// and the commands around it (worker, point, collect, status). Each returns the process's
-// exit code: 0 every point has a result and none is a mismatch or a crash; 1 some point
-// was not bit-exact, crashed or timed out; UserError (exit 2) for bad input.
+// `workbench sweep`: runs a sweep spec's design points (docs/sweeps.md) with an executor
+// (executor.h: a local process pool or a Slurm job array), storing one result per point in
+// the sweep's SQLite database; and the commands around it (point, collect, status; the
+// Slurm task's `worker` is in slurm_executor.h). Each returns the process's exit code: 0
+// every point has a result and none is a mismatch or a crash; 1 some point was not
+// bit-exact, crashed or timed out; UserError (exit 2) for bad input.
 
 #include <cstddef>
 #include <filesystem>
@@ -14,7 +15,10 @@
 
 namespace wb::sweep {
 
-enum class Executor { Local, Slurm };
+class Executor;
+
+// Which executor runs the points (`--executor`).
+enum class ExecutorKind { Local, Slurm };
 
 struct SlurmOptions {
   std::size_t chunk = 0;           // points per array task; 0: 4, or more to fit MaxArraySize
@@ -29,7 +33,7 @@ struct SweepOptions {
   std::filesystem::path spec;
   std::optional<std::filesystem::path> db;  // default: <spec name>.db in the working folder
   std::size_t jobs = 0;                     // local processes at once; 0: the machine's cores
-  Executor executor = Executor::Local;
+  ExecutorKind executor = ExecutorKind::Local;
   std::optional<double> timeout_s;  // per point; default: the spec's timeout_s
   bool retry_failed = false;        // run failed points again
   bool dry_run = false;             // list the points, run nothing
@@ -38,13 +42,12 @@ struct SweepOptions {
   bool terminal = false;             // progress redrawn in place
 };
 
+// The points of the spec not stored yet (and with retry_failed the failed ones) run with
+// the executor options.executor names.
 int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err);
-
-// `sweep worker MANIFEST`: a Slurm array task's share of a manifest (task from
-// SLURM_ARRAY_TASK_ID unless given), each point in its own process; failures are written as
-// result files too.
-int run_worker(const std::filesystem::path& manifest, std::optional<std::size_t> task, std::size_t chunk,
-               std::ostream& out);
+// The same with a given executor (which options.executor, jobs, slurm and terminal configure
+// in the overload above).
+int run_sweep(const SweepOptions& options, Executor& executor, std::ostream& out, std::ostream& err);
 
 // `sweep point MANIFEST INDEX`: one point in this process.
 int run_point_command(const std::filesystem::path& manifest, std::size_t index, std::ostream& out);

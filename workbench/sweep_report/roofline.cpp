@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ostream>
 
 #include "support/atomic_file.h"
 #include "support/file_io.h"
@@ -102,6 +103,14 @@ std::vector<std::filesystem::path> write_roofline_plots(const report::RunReport&
     write_file_atomically(written.back(), chart.svg);
   }
   return written;
+}
+
+void plot_run_roofline(const report::RunReport& report, const std::filesystem::path& dir, std::ostream& out,
+                       std::ostream& err) {
+  if (dir.empty()) return;
+  const std::vector<std::filesystem::path> written = write_roofline_plots(report, dir);
+  if (written.empty()) err << "warning: --plot: no layer with MACs and memory traffic to plot\n";
+  for (const std::filesystem::path& file : written) out << fmt::format("wrote {}\n", file.string());
 }
 
 }  // namespace wb::sweep

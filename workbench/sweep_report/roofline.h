@@ -5,6 +5,7 @@
 // and the level's bandwidth. Drawn with the sweep report's SVG charts: no plotting library.
 
 #include <filesystem>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,10 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report);
 // and returns the files written.
 std::vector<std::filesystem::path> write_roofline_plots(const report::RunReport& report,
                                                         const std::filesystem::path& dir);
+
+// `--plot DIR` of run, sim and verify: write_roofline_plots with each file named on `out`, a
+// warning on `err` when no layer has MACs and memory traffic; nothing when `dir` is empty.
+void plot_run_roofline(const report::RunReport& report, const std::filesystem::path& dir, std::ostream& out,
+                       std::ostream& err);
 
 }  // namespace wb::sweep

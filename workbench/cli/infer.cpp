@@ -1,0 +1,54 @@
+// `workbench infer MODEL`: float reference inference (workbench/infer.h).
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/golden/reference_executor.h"
+#include "workbench/cli/commands.h"
+#include "workbench/cli/shared_options.h"
+#include "workbench/infer.h"
+
+namespace wb::cli {
+
+namespace {
+
+struct InferArgs {
+  InferOptions options;
+  std::string model;
+  std::vector<std::string> inputs, outputs;
+  int threads = 0;
+};
+
+int infer(InferArgs args) {
+  args.options.model = args.model;
+  args.options.inputs = {args.inputs.begin(), args.inputs.end()};
+  args.options.outputs = {args.outputs.begin(), args.outputs.end()};
+  if (args.threads > 0) set_reference_threads(args.threads);
+  run_infer(args.options, std::cout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_infer(CLI::App& app, ChosenCommand& chosen) {
+  auto args = std::make_shared<InferArgs>();
+  auto* cmd = app.add_subcommand("infer", "Float reference inference: runs the model on tensors from files "
+                                          "(.npy or ONNX TensorProto .pb) or on seeded random inputs");
+  cmd->add_option("MODEL", args->model, "ONNX model file")->required();
+  cmd->add_option("--input,-i", args->inputs,
+                  "Input tensor file (.npy/.pb); repeat once per graph input, in order. Default: random");
+  cmd->add_option("--output,-o", args->outputs, "Write the i-th graph output to the i-th file given (.npy/.pb by extension)");
+  cmd->add_option("--seed", args->options.seed, "Seed of the random inputs")
+      ->check(seed_validator())
+      ->capture_default_str();
+  cmd->add_option("--top", args->options.top_k, "How many top classes to print per output (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  cmd->callback([&chosen, args] { chosen.run = [args] { return infer(*args); }; });
+}
+
+}  // namespace wb::cli

@@ -1,0 +1,67 @@
+// `workbench run MODEL --hw HW`: quantize, compile, simulate and check bit-exactly (workbench/run.h).
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "support/error.h"
+#include "workbench/cli/commands.h"
+#include "workbench/cli/shared_options.h"
+#include "workbench/model_cache.h"
+#include "workbench/run.h"
+#include "workbench/sweep_report/roofline.h"
+
+namespace wb::cli {
+
+namespace {
+
+struct RunArgs {
+  TargetArgs target;
+  ReportArgs report;
+  std::string input;
+  bool no_data = false;
+  bool no_cache = false;
+};
+
+int run(const RunArgs& args) {
+  RunCommand command;
+  command.compile = to_compile_command(args.target);
+  if (!args.input.empty()) command.input = args.input;
+  command.no_data = args.no_data;
+  if (args.no_data && command.input) {
+    throw UserError(
+        fmt::format("--input {}: --no-data runs no arithmetic, so no input is read; drop one of them", args.input));
+  }
+  if (!args.no_cache) command.compile.model_cache = default_cache_dir() / "models";
+  command.outputs = to_sim_outputs(args.report);
+  // --quiet: the steps' summaries (quantized, compiled, golden check) go nowhere; the totals
+  // and the verdict still reach stdout (SimOutputs::console), warnings and errors stderr.
+  std::ostream quiet_log(nullptr);
+  const report::RunReport report = run_model(command, args.report.quiet ? quiet_log : std::cout);
+  sweep::plot_run_roofline(report, command.outputs.plot_dir, std::cout, std::cerr);
+  return exit_code_of_verdict(report);
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, ChosenCommand& chosen) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand(
+      "run", "Quantize, compile and simulate a model on a hardware config, check it bit-exactly against the integer "
+             "golden model, and report cycles, MAC/cycle and DDR (xDNN) or L3 (PULP) traffic per layer. Exit 1 if not "
+             "bit-exact");
+  add_target_options(cmd, args->target);
+  cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
+  cmd->add_flag("--no-cache", args->no_cache,
+                "Quantize again instead of taking the quantized model from the cache ($WB_CACHE_DIR/models or "
+                "~/.cache/workbench/models, keyed by the model file's digest, scheme, calibration and build; at "
+                "most $WB_MODEL_CACHE_LIMIT bytes, default 4GiB)");
+  add_report_options(cmd, args->report);
+  cmd->callback([&chosen, args] { chosen = {[args] { return run(*args); }, !args->report.quiet}; });
+}
+
+}  // namespace wb::cli

@@ -1,0 +1,59 @@
+// `workbench sim PROGRAM --hw HW`: simulate a compiled program, no golden check (workbench/run.h).
+
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "workbench/cli/commands.h"
+#include "workbench/cli/shared_options.h"
+#include "workbench/run.h"
+#include "workbench/sweep_report/roofline.h"
+
+namespace wb::cli {
+
+namespace {
+
+struct SimArgs {
+  std::string program, hw, input;
+  std::vector<std::string> overrides;
+  std::uint64_t seed = 1;
+  bool no_data = false;
+  ReportArgs report;
+};
+
+int sim(const SimArgs& args) {
+  SimCommand command;
+  command.program = args.program;
+  command.hw = args.hw;
+  command.overrides = args.overrides;
+  if (!args.input.empty()) command.input = args.input;
+  command.seed = args.seed;
+  command.no_data = args.no_data;
+  command.outputs = to_sim_outputs(args.report);
+  std::ostream quiet_log(nullptr);  // --quiet: as `run`'s
+  const report::RunReport report = sim_program(command, args.report.quiet ? quiet_log : std::cout);
+  sweep::plot_run_roofline(report, command.outputs.plot_dir, std::cout, std::cerr);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_sim(CLI::App& app, ChosenCommand& chosen) {
+  auto args = std::make_shared<SimArgs>();
+  auto* cmd = app.add_subcommand("sim", "Simulate a compiled program (workbench compile -o DIR: DIR/program.xdnn, "
+                                        "or DIR/program.pulp for a pulp config) and report cycles per layer (no "
+                                        "golden check: see verify)");
+  cmd->add_option("PROGRAM", args->program, "Program file (program.xdnn or program.pulp)")->required();
+  cmd->add_option("--hw", args->hw, "Hardware config YAML the program was compiled for")->required();
+  cmd->add_option("--set", args->overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
+  cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  cmd->add_option("--seed", args->seed, "Seed of the synthetic input")->check(seed_validator())->capture_default_str();
+  cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic (same cycles)");
+  add_report_options(cmd, args->report);
+  cmd->callback([&chosen, args] { chosen = {[args] { return sim(*args); }, !args->report.quiet}; });
+}
+
+}  // namespace wb::cli
