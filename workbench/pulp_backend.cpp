@@ -21,15 +21,7 @@ namespace wb {
 namespace isa::pulp {
 
 // The program input's QTensor (for quantising a float input the way the golden model does).
-quant::QTensor qtensor_of(const IoTensor& io) {
-  quant::QTensor t;
-  t.name = io.name();
-  t.shape.assign(io.shape().begin(), io.shape().end());
-  t.bits = static_cast<int>(io.bits());
-  t.is_signed = io.is_signed();
-  t.scale = io.scale();
-  return t;
-}
+quant::QTensor qtensor_of(const IoTensor& io) { return io_qtensor(io, io.is_signed()); }
 
 }  // namespace isa::pulp
 
@@ -39,57 +31,7 @@ namespace psim = wb::sim::pulp;
 
 using PulpProgram = ProgramOf<isa::pulp::Network>;
 
-using enum report::StatScope;
-using enum report::StatKind;
-using enum report::Tracking;
-using report::kEndCycle;
-using report::kLayersVerified;
-using report::kStartCycle;
-
-// Function statics, not namespace-scope ones: other files' static initialisers may read them.
-const std::vector<report::StatDecl>& block_statistics() {
-// clang-format off
-static const std::vector<report::StatDecl> kStatistics = {
-    kStartCycle,
-    kEndCycle,
-    {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md)"},
-    {"compute_cycles", Layer, Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", Part},
-    {"dma_wait_cycles", Layer, Count, "cycles", "cycles the cluster waited for its DMA", Part},
-    {"l3_wait_cycles", Layer, Count, "cycles", "cycles it waited for the uDMA (L3)", Part},
-    {"l1_bytes_in", Layer, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
-    {"l1_bytes_out", Layer, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
-    {"predicted_cycles", Layer, Count, "cycles", "the tiler's own figure for it"},
-    {"tile", Layer, Text, "", "its output tile, H x W x C (and its input-channel chunk)"},
-    {"parallel", Layer, Text, "", "how the cores split a tile (`Co`, `Ho`, `HoWo`)"},
-    {"l1_tile_bytes", Layer, Count, "bytes", "L1 its tiles' buffers take"},
-    {"l3_bytes_in", Run, Count, "bytes", "bytes the uDMA brought L3 -> L2 (weights and activations)", Tracked},
-    {"l3_bytes_out", Run, Count, "bytes", "bytes the uDMA wrote L2 -> L3", Tracked},
-    {"l1_dma_bytes_in", Run, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
-    {"l1_dma_bytes_out", Run, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
-    {"l2_bytes_used", Run, Count, "bytes", "L2 the program's buffers take"},
-    {"l3_bytes_used", Run, Count, "bytes", "L3 RAM the program's buffers take"},
-    {"cores", Run, Count, "", "the cluster's cores"},
-    {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`)"},
-    kLayersVerified,
-};
-// clang-format on
-return kStatistics;
-}
-
-const std::vector<report::StatNote>& notes() {
-// clang-format off
-static const std::vector<report::StatNote> kNotes = {
-    {"type", Layer, "its `linear` is `fc`, its `pointwise` `conv`"},
-    {"unit", Layer, "`cores`"},
-    {"bytes_in", Layer, "activations, and weights from the L3 image"},
-    {"tiles", Layer, "its tiles"},
-    {"moveops", Run, "activation bytes the uDMA moved between L2 and L3's RAM, not the weights from the L3 image nor a network input or output that lives in L3"},
-    {"offchip_level", Run, "`L3`"},
-    {"offchip_bytes", Run, "`l3_bytes_in` + `l3_bytes_out`"},
-};
-// clang-format on
-return kNotes;
-}
+using namespace report::declaring;
 
 // A layer's time on the cluster (perf/pulp/timeline.h's LayerTiming): the slowest core's own
 // work, its TCDM bank conflicts, dispatch and wake-up, the closing barrier, programming the
@@ -98,14 +40,57 @@ constexpr std::array<std::string_view, 7> kTimeCauses = {"cores",     "bank_conf
                                                          "dma_issue", "dma_wait",       "l3_wait"};
 
 
-const PulpProgram& as_pulp(const TargetProgram& program) { return program_of<isa::pulp::Network>(program, "pulp"); }
-
 const char* parallel_name(isa::pulp::Parallel parallel) {
   switch (parallel) {
     case isa::pulp::PARALLEL_HO: return "Ho";
     case isa::pulp::PARALLEL_HOWO: return "HoWo";
     default: return "Co";
   }
+}
+
+TargetDescription describe_pulp() {
+  // clang-format off
+  return {
+    .target = Target::Pulp,
+    .display_name = "PULP",
+    .default_scheme = quant::Scheme::Pulp,
+    .program_file = "program.pulp",
+    .offchip_level = "L3",
+    .statistics = {
+        kStartCycle,
+        kEndCycle,
+        {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md)"},
+        {"compute_cycles", Layer, Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", Part},
+        {"dma_wait_cycles", Layer, Count, "cycles", "cycles the cluster waited for its DMA", Part},
+        {"l3_wait_cycles", Layer, Count, "cycles", "cycles it waited for the uDMA (L3)", Part},
+        {"l1_bytes_in", Layer, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
+        {"l1_bytes_out", Layer, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
+        {"predicted_cycles", Layer, Count, "cycles", "the tiler's own figure for it"},
+        {"tile", Layer, Text, "", "its output tile, H x W x C (and its input-channel chunk)"},
+        {"parallel", Layer, Text, "", "how the cores split a tile (`Co`, `Ho`, `HoWo`)"},
+        {"l1_tile_bytes", Layer, Count, "bytes", "L1 its tiles' buffers take"},
+        {"l3_bytes_in", Run, Count, "bytes", "bytes the uDMA brought L3 -> L2 (weights and activations)", Tracked},
+        {"l3_bytes_out", Run, Count, "bytes", "bytes the uDMA wrote L2 -> L3", Tracked},
+        {"l1_dma_bytes_in", Run, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
+        {"l1_dma_bytes_out", Run, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
+        {"l2_bytes_used", Run, Count, "bytes", "L2 the program's buffers take"},
+        {"l3_bytes_used", Run, Count, "bytes", "L3 RAM the program's buffers take"},
+        {"cores", Run, Count, "", "the cluster's cores"},
+        {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`)"},
+        kLayersVerified,
+    },
+    .statistic_notes = {
+        {"type", Layer, "its `linear` is `fc`, its `pointwise` `conv`"},
+        {"unit", Layer, "`cores`"},
+        {"bytes_in", Layer, "activations, and weights from the L3 image"},
+        {"tiles", Layer, "its tiles"},
+        {"moveops", Run, "activation bytes the uDMA moved between L2 and L3's RAM, not the weights from the L3 image nor a network input or output that lives in L3"},
+        {"offchip_level", Run, "`L3`"},
+        {"offchip_bytes", Run, "`l3_bytes_in` + `l3_bytes_out`"},
+    },
+    .time_causes = {kTimeCauses.begin(), kTimeCauses.end()},
+  };
+  // clang-format on
 }
 
 report::RunReport build_report(const isa::pulp::Network& network, const HwConfig& config, const psim::SimResult& sim) {
@@ -206,20 +191,12 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
   return r;
 }
 
-class PulpBackend : public TargetBackend {
+class PulpBackend : public BackendOf<isa::pulp::Network> {
  public:
-  Target target() const override { return Target::Pulp; }
-  quant::Scheme default_scheme() const override { return quant::Scheme::Pulp; }
+  PulpBackend()
+      : BackendOf(describe_pulp(), {isa::pulp::save_network, isa::pulp::load_network,
+                                    isa::pulp::check_network_matches, "tiling.txt"}) {}
   const OptionTable& compile_options() const override { return pulp::compile_option_table(); }
-  std::string program_file_name() const override { return "program.pulp"; }
-  std::string_view display_name() const override { return "PULP"; }
-  std::string_view offchip_level() const override { return "L3"; }
-  const std::vector<report::StatDecl>& statistics() const override { return block_statistics(); }
-  const std::vector<report::StatNote>& statistic_notes() const override { return notes(); }
-  const std::vector<std::string_view>& time_causes() const override {
-    static const std::vector<std::string_view> causes(kTimeCauses.begin(), kTimeCauses.end());
-    return causes;
-  }
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {
@@ -239,7 +216,7 @@ class PulpBackend : public TargetBackend {
   }
 
   void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {
-    const PulpProgram& p = as_pulp(program);
+    const PulpProgram& p = typed(program);
     const nlohmann::json* report = p.compile_report();
     if (report == nullptr) return;
     const auto& r = *report;
@@ -252,21 +229,9 @@ class PulpBackend : public TargetBackend {
                       r.at("l3_weight_bytes").get<std::uint64_t>(), r.at("predicted_cycles").get<std::uint64_t>());
   }
 
-  std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
-    const PulpProgram& p = as_pulp(program);
-    isa::pulp::save_network(p.program(), dir / "program.pulp");
-    return write_program_files("program.pulp", "tiling.txt", p.text(), p.compile_report(), dir);
-  }
-
-  std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {
-    isa::pulp::Network network = isa::pulp::load_network(path);
-    isa::pulp::check_network_matches(network, config, path.string());
-    return std::make_unique<PulpProgram>(std::move(network));
-  }
-
   TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
                      const sim::SimOptions& options) const override {
-    const isa::pulp::Network& network = as_pulp(program).program();
+    const isa::pulp::Network& network = typed(program).program();
     psim::SimResult sim = psim::simulate(network, config, inputs, options);
     TargetRun run;
     run.report = build_report(network, config, sim);

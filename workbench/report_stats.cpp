@@ -10,9 +10,7 @@ namespace wb::report {
 
 namespace {
 
-using enum StatScope;
-using enum StatKind;
-using enum Tracking;
+using namespace declaring;
 
 // A function's static, not a namespace-scope one: other files' static initialisers read it
 // (regress's metric lists).

@@ -53,6 +53,17 @@ inline constexpr StatDecl kEndCycle{"end_cycle", StatScope::Layer, StatKind::Cou
 inline constexpr StatDecl kLayersVerified{"layers_verified", StatScope::Run, StatKind::Count, "",
                                           "layers compared with the golden model (with data only)"};
 
+// What a table of declarations wants in scope (`using namespace report::declaring;`): the
+// scopes, kinds and trackings by their names, and the shared declarations.
+namespace declaring {
+using enum StatScope;
+using enum StatKind;
+using enum Tracking;
+using report::kEndCycle;
+using report::kLayersVerified;
+using report::kStartCycle;
+}  // namespace declaring
+
 // The standard declarations, in the order the CSV and the docs list them.
 const std::vector<StatDecl>& standard_statistics();
 // Whether `name` is a standard statistic at `scope`.

@@ -64,30 +64,42 @@ struct Partition {
   std::vector<std::string> unsupported;  // "node 'x' (Conv): reason"
 };
 
+// What the rest of the workbench knows of a target as facts rather than behaviour: what
+// commands, files, reports and messages call it and its pieces (docs/architecture.md).
+struct TargetDescription {
+  Target target = Target::Xdnn;
+  std::string_view display_name;  // in prose: "xDNN"
+  // The quantization scheme of this target's real tool chain.
+  quant::Scheme default_scheme = quant::Scheme::Pow2;
+  std::string_view program_file;  // what `compile` writes and `verify` reads: "program.xdnn"
+  // The off-chip memory whose traffic `offchip_bytes` and the layers' bytes_in/out count: "DDR".
+  std::string_view offchip_level;
+  // Its own statistics: the report block named after the target, in the CSV's column order.
+  std::vector<report::StatDecl> statistics;
+  // What standard statistics mean on it (the units its layers' `unit` names, ...).
+  std::vector<report::StatNote> statistic_notes;
+  // The causes its layers' time is cut into, in the order reports list them.
+  std::vector<std::string_view> time_causes;
+};
+
 class TargetBackend {
  public:
+  explicit TargetBackend(TargetDescription description) : description_(std::move(description)) {}
   virtual ~TargetBackend() = default;
 
-  virtual Target target() const = 0;
+  const TargetDescription& description() const { return description_; }
+  Target target() const { return description_.target; }
   const char* name() const { return target_name(target()); }
-  // The quantization scheme of this target's real tool chain (xdnn for xDNN, pulp for PULP).
-  virtual quant::Scheme default_scheme() const = 0;
+  std::string_view display_name() const { return description_.display_name; }
+  quant::Scheme default_scheme() const { return description_.default_scheme; }
+  std::string program_file_name() const { return std::string(description_.program_file); }
+  std::string_view offchip_level() const { return description_.offchip_level; }
+  const std::vector<report::StatDecl>& statistics() const { return description_.statistics; }
+  const std::vector<report::StatNote>& statistic_notes() const { return description_.statistic_notes; }
+  const std::vector<std::string_view>& time_causes() const { return description_.time_causes; }
+
   // The `--compile-opt` table of this target's compiler.
   virtual const OptionTable& compile_options() const = 0;
-  // The program file `compile` writes and `verify` reads: "program.xdnn".
-  virtual std::string program_file_name() const = 0;
-
-  // What reports and messages say of the target (docs/report.md).
-  // Its name in prose: "xDNN".
-  virtual std::string_view display_name() const = 0;
-  // The off-chip memory whose traffic `offchip_bytes` and the layers' bytes_in/out count: "DDR".
-  virtual std::string_view offchip_level() const = 0;
-  // Its own statistics: the report block named after the target, in the CSV's column order.
-  virtual const std::vector<report::StatDecl>& statistics() const = 0;
-  // What standard statistics mean on it (the units its layers' `unit` names, ...).
-  virtual const std::vector<report::StatNote>& statistic_notes() const = 0;
-  // The causes its layers' time is cut into, in the order reports list them.
-  virtual const std::vector<std::string_view>& time_causes() const = 0;
 
   // QGraph -> program. UserError for what cannot be mapped (unsupported nodes, a layer that
   // does not fit), naming it.
@@ -107,6 +119,9 @@ class TargetBackend {
   // Runs a program on the target's simulator. `inputs` are the quantised network inputs.
   virtual TargetRun simulate(const TargetProgram& program, const HwConfig& config,
                              const std::vector<sim::IntTensor>& inputs, const sim::SimOptions& options) const = 0;
+
+ private:
+  TargetDescription description_;
 };
 
 // The back end of a target, or of a config's target.

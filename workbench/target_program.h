@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <filesystem>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -43,6 +45,19 @@ class ProgramOf : public TargetProgram {
   std::string text_;
 };
 
+// The QTensor of a program input of either format (name, shape, bits, scale; its signedness
+// as the format records it): what a float input is quantised with, as the golden model does.
+template <class IoTensor>
+quant::QTensor io_qtensor(const IoTensor& io, bool is_signed) {
+  quant::QTensor t;
+  t.name = io.name();
+  t.shape.assign(io.shape().begin(), io.shape().end());
+  t.bits = static_cast<int>(io.bits());
+  t.is_signed = is_signed;
+  t.scale = io.scale();
+  return t;
+}
+
 // The back end's own program type behind the interface; a mix-up of targets is a bug.
 template <class Program>
 const ProgramOf<Program>& program_of(const TargetProgram& program, const char* target) {
@@ -56,5 +71,44 @@ const ProgramOf<Program>& program_of(const TargetProgram& program, const char* t
 std::vector<std::string> write_program_files(const std::string& program_file, const std::string& text_file,
                                              const std::string& text, const nlohmann::json* compile_report,
                                              const std::filesystem::path& dir);
+
+// How one program format's files are saved, read and checked against a config
+// (isa/<target>_program.h).
+template <class Program>
+struct ProgramFiles {
+  void (*save)(const Program&, const std::filesystem::path&);
+  Program (*load)(const std::filesystem::path&);
+  void (*check_matches)(const Program&, const HwConfig&, const std::string& program_name);
+  const char* text_file;  // the text form written beside the program: "program.cmd"
+};
+
+// A back end whose programs are `Program` messages. Writing and loading them is the same for
+// every format: the program file, its text form and compile.json; a loaded program checked
+// against the config.
+template <class Program>
+class BackendOf : public TargetBackend {
+ public:
+  BackendOf(TargetDescription description, ProgramFiles<Program> files)
+      : TargetBackend(std::move(description)), files_(files) {}
+
+  std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
+    const ProgramOf<Program>& p = typed(program);
+    const std::string file = program_file_name();
+    files_.save(p.program(), dir / file);
+    return write_program_files(file, files_.text_file, p.text(), p.compile_report(), dir);
+  }
+
+  std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {
+    Program program = files_.load(path);
+    files_.check_matches(program, config, path.string());
+    return std::make_unique<ProgramOf<Program>>(std::move(program));
+  }
+
+ protected:
+  const ProgramOf<Program>& typed(const TargetProgram& program) const { return program_of<Program>(program, name()); }
+
+ private:
+  ProgramFiles<Program> files_;
+};
 
 }  // namespace wb

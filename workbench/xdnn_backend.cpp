@@ -21,15 +21,7 @@ namespace wb {
 namespace isa::xdnn {
 
 // The program input's QTensor (for quantising a float input the way the golden model does).
-quant::QTensor qtensor_of(const IoTensor& io) {
-  quant::QTensor t;
-  t.name = io.name();
-  t.shape.assign(io.shape().begin(), io.shape().end());
-  t.bits = static_cast<int>(io.bits());
-  t.is_signed = io.region().layout().is_signed();
-  t.scale = io.scale();
-  return t;
-}
+quant::QTensor qtensor_of(const IoTensor& io) { return io_qtensor(io, io.region().layout().is_signed()); }
 
 }  // namespace isa::xdnn
 
@@ -39,7 +31,6 @@ namespace xsim = wb::sim::xdnn;
 
 using XdnnProgram = ProgramOf<isa::xdnn::Program>;
 
-const XdnnProgram& as_xdnn(const TargetProgram& program) { return program_of<isa::xdnn::Program>(program, "xdnn"); }
 
 report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& config, const xsim::SimResult& sim) {
   const isa::xdnn::Program& program = compiled.program();
@@ -128,83 +119,68 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   return r;
 }
 
-using enum report::StatScope;
-using enum report::StatKind;
-using enum report::Tracking;
-using report::kEndCycle;
-using report::kLayersVerified;
-using report::kStartCycle;
+using namespace report::declaring;
 
-// Function statics, not namespace-scope ones: other files' static initialisers may read them.
-const std::vector<report::StatDecl>& block_statistics() {
-// clang-format off
-static const std::vector<report::StatDecl> kStatistics = {
-    {"ddr_weight_bytes", Layer, Count, "bytes", "weights it loaded from DDR, into the filter cache or staged in AM for it (weight_staging)", Tracked},
-    {"am_weight_bytes", Layer, Count, "bytes", "weights it loaded into the filter cache from AM, where they were staged", Tracked},
-    {"ddr_upload_bytes", Layer, Count, "bytes", "activations it brought DDR -> AM (uploads and a streamed input)", Tracked},
-    {"ddr_download_bytes", Layer, Count, "bytes", "activations it sent AM -> DDR", Tracked},
-    {"array_busy_cycles", Layer, Count, "cycles", "cycles the systolic array worked for it"},
-    {"pool_busy_cycles", Layer, Count, "cycles", "cycles the pool/eltwise block worked for it"},
-    {"ddr_busy_cycles", Layer, Count, "cycles", "its copies' time on the DDR engines"},
-    {"host_cycles", Layer, Count, "cycles", "its time on the host model"},
-    {"flag_wait_cycles", Layer, Count, "cycles", "its instructions' controller stalls on dependency flags"},
-    {"mapping_efficiency", Layer, Real, "fraction", "the share of the array's MAC slots its convs' shapes fill (the CSV's SCALE-Sim column; xdnn.md, \"Where the time goes\")"},
-    kStartCycle,
-    kEndCycle,
-    {"ddr_weight_bytes", Run, Count, "bytes", "weights loaded from DDR", Tracked},
-    {"am_weight_bytes", Run, Count, "bytes", "of those, the weights staged in AM ahead of their layer and loaded from there", Tracked},
-    {"ddr_activation_bytes", Run, Count, "bytes", "activations moved between AM and DDR: `ddr_input_output_bytes` + `moveops`", Tracked},
-    {"ddr_input_output_bytes", Run, Count, "bytes", "of those, the network's input and output and the host layers' operands and results", Tracked},
-    {"ddr_spill_bytes", Run, Count, "bytes", "the compiler's count of intermediate activations through DDR (spills, refills, concat copies, channel gathers): what `moveops` measures", Tracked},
-    {"overlapped_cycles", Run, Count, "cycles", "the layers' spans added up, minus their union (below)"},
-    {"peak_am_bytes", Run, Count, "bytes", "the schedule's peak Active Memory footprint", Tracked},
-    {"am_extent_bytes", Run, Count, "bytes", "the AM the allocation used"},
-    {"am_allocator", Run, Text, "", "the AM allocation strategy kept (`top`, `bottom`, `bysize`, `bestfit`, `spill`)"},
-    {"row_tiled_layers", Run, Count, "", "layers run in row stripes because their buffers do not fit AM together (xdnn.md, \"Row tiling\")"},
-    {"ddr_resident_buffers", Run, Count, "", "buffers kept in DDR for those layers, their rows streamed through AM stripe by stripe"},
-    {"valid_schedules", Run, Count, "", "schedules the compiler explored"},
-    {"am_bytes", Run, Count, "bytes", "the config's Active Memory"},
-    {"instructions", Run, Count, "", "the program's instructions", Tracked},
-    kLayersVerified,
-};
-// clang-format on
-return kStatistics;
-}
-
-const std::vector<report::StatNote>& notes() {
-// clang-format off
-static const std::vector<report::StatNote> kNotes = {
-    {"type", Layer, "its `eltwise` is `add`"},
-    {"unit", Layer, "`array`, `pool`, `eltwise`, `ddr` (a concat or gather through DDR), `host`"},
-    {"bytes_in", Layer, "activations and weights"},
-    {"tiles", Layer, "its conv, pool, eltwise and host instructions"},
-    {"moveops", Run, "the AM<->DDR copies the compiler marks `intermediate` (spills, refills, concat copies, channel gathers), counted by the simulator as it runs them and equal to `ddr_spill_bytes`; the host layers' operands and results count with the input and output, as xfDNN's host code read and wrote them"},
-    {"offchip_level", Run, "`DDR`"},
-};
-// clang-format on
-return kNotes;
-}
-
-std::vector<std::string_view> time_cause_names() {
-  std::vector<std::string_view> names;
-  for (std::size_t c = 0; c < xsim::kTimeCauses; ++c) names.push_back(xsim::time_cause_name(static_cast<xsim::TimeCause>(c)));
-  return names;
-}
-
-class XdnnBackend : public TargetBackend {
- public:
-  Target target() const override { return Target::Xdnn; }
-  quant::Scheme default_scheme() const override { return quant::Scheme::Xdnn; }
-  const OptionTable& compile_options() const override { return xdnn::compile_option_table(); }
-  std::string program_file_name() const override { return "program.xdnn"; }
-  std::string_view display_name() const override { return "xDNN"; }
-  std::string_view offchip_level() const override { return "DDR"; }
-  const std::vector<report::StatDecl>& statistics() const override { return block_statistics(); }
-  const std::vector<report::StatNote>& statistic_notes() const override { return notes(); }
-  const std::vector<std::string_view>& time_causes() const override {
-    static const std::vector<std::string_view> causes = time_cause_names();
-    return causes;
+TargetDescription describe_xdnn() {
+  std::vector<std::string_view> time_causes;
+  for (std::size_t c = 0; c < xsim::kTimeCauses; ++c) {
+    time_causes.push_back(xsim::time_cause_name(static_cast<xsim::TimeCause>(c)));
   }
+  // clang-format off
+  return {
+    .target = Target::Xdnn,
+    .display_name = "xDNN",
+    .default_scheme = quant::Scheme::Xdnn,
+    .program_file = "program.xdnn",
+    .offchip_level = "DDR",
+    .statistics = {
+        {"ddr_weight_bytes", Layer, Count, "bytes", "weights it loaded from DDR, into the filter cache or staged in AM for it (weight_staging)", Tracked},
+        {"am_weight_bytes", Layer, Count, "bytes", "weights it loaded into the filter cache from AM, where they were staged", Tracked},
+        {"ddr_upload_bytes", Layer, Count, "bytes", "activations it brought DDR -> AM (uploads and a streamed input)", Tracked},
+        {"ddr_download_bytes", Layer, Count, "bytes", "activations it sent AM -> DDR", Tracked},
+        {"array_busy_cycles", Layer, Count, "cycles", "cycles the systolic array worked for it"},
+        {"pool_busy_cycles", Layer, Count, "cycles", "cycles the pool/eltwise block worked for it"},
+        {"ddr_busy_cycles", Layer, Count, "cycles", "its copies' time on the DDR engines"},
+        {"host_cycles", Layer, Count, "cycles", "its time on the host model"},
+        {"flag_wait_cycles", Layer, Count, "cycles", "its instructions' controller stalls on dependency flags"},
+        {"mapping_efficiency", Layer, Real, "fraction", "the share of the array's MAC slots its convs' shapes fill (the CSV's SCALE-Sim column; xdnn.md, \"Where the time goes\")"},
+        kStartCycle,
+        kEndCycle,
+        {"ddr_weight_bytes", Run, Count, "bytes", "weights loaded from DDR", Tracked},
+        {"am_weight_bytes", Run, Count, "bytes", "of those, the weights staged in AM ahead of their layer and loaded from there", Tracked},
+        {"ddr_activation_bytes", Run, Count, "bytes", "activations moved between AM and DDR: `ddr_input_output_bytes` + `moveops`", Tracked},
+        {"ddr_input_output_bytes", Run, Count, "bytes", "of those, the network's input and output and the host layers' operands and results", Tracked},
+        {"ddr_spill_bytes", Run, Count, "bytes", "the compiler's count of intermediate activations through DDR (spills, refills, concat copies, channel gathers): what `moveops` measures", Tracked},
+        {"overlapped_cycles", Run, Count, "cycles", "the layers' spans added up, minus their union (below)"},
+        {"peak_am_bytes", Run, Count, "bytes", "the schedule's peak Active Memory footprint", Tracked},
+        {"am_extent_bytes", Run, Count, "bytes", "the AM the allocation used"},
+        {"am_allocator", Run, Text, "", "the AM allocation strategy kept (`top`, `bottom`, `bysize`, `bestfit`, `spill`)"},
+        {"row_tiled_layers", Run, Count, "", "layers run in row stripes because their buffers do not fit AM together (xdnn.md, \"Row tiling\")"},
+        {"ddr_resident_buffers", Run, Count, "", "buffers kept in DDR for those layers, their rows streamed through AM stripe by stripe"},
+        {"valid_schedules", Run, Count, "", "schedules the compiler explored"},
+        {"am_bytes", Run, Count, "bytes", "the config's Active Memory"},
+        {"instructions", Run, Count, "", "the program's instructions", Tracked},
+        kLayersVerified,
+    },
+    .statistic_notes = {
+        {"type", Layer, "its `eltwise` is `add`"},
+        {"unit", Layer, "`array`, `pool`, `eltwise`, `ddr` (a concat or gather through DDR), `host`"},
+        {"bytes_in", Layer, "activations and weights"},
+        {"tiles", Layer, "its conv, pool, eltwise and host instructions"},
+        {"moveops", Run, "the AM<->DDR copies the compiler marks `intermediate` (spills, refills, concat copies, channel gathers), counted by the simulator as it runs them and equal to `ddr_spill_bytes`; the host layers' operands and results count with the input and output, as xfDNN's host code read and wrote them"},
+        {"offchip_level", Run, "`DDR`"},
+    },
+    .time_causes = std::move(time_causes),
+  };
+  // clang-format on
+}
+
+class XdnnBackend : public BackendOf<isa::xdnn::Program> {
+ public:
+  XdnnBackend()
+      : BackendOf(describe_xdnn(), {isa::xdnn::save_program, isa::xdnn::load_program,
+                                    isa::xdnn::check_program_matches, "program.cmd"}) {}
+  const OptionTable& compile_options() const override { return xdnn::compile_option_table(); }
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {
@@ -225,7 +201,7 @@ class XdnnBackend : public TargetBackend {
   }
 
   void print_compile_summary(const TargetProgram& program, std::ostream& os) const override {
-    const nlohmann::json* report = as_xdnn(program).compile_report();
+    const nlohmann::json* report = typed(program).compile_report();
     if (report == nullptr) return;
     const auto& r = *report;
     const auto& schedule = r.at("schedule");
@@ -253,21 +229,9 @@ class XdnnBackend : public TargetBackend {
                       r.at("moveops").get<std::uint64_t>());
   }
 
-  std::vector<std::string> write(const TargetProgram& program, const std::filesystem::path& dir) const override {
-    const XdnnProgram& p = as_xdnn(program);
-    isa::xdnn::save_program(p.program(), dir / "program.xdnn");
-    return write_program_files("program.xdnn", "program.cmd", p.text(), p.compile_report(), dir);
-  }
-
-  std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const override {
-    isa::xdnn::Program program = isa::xdnn::load_program(path);
-    isa::xdnn::check_program_matches(program, config, path.string());
-    return std::make_unique<XdnnProgram>(std::move(program));
-  }
-
   TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
                      const sim::SimOptions& options) const override {
-    const XdnnProgram& p = as_xdnn(program);
+    const XdnnProgram& p = typed(program);
     xsim::SimResult sim = xsim::simulate(p.program(), config, inputs, options);
     TargetRun run;
     run.report = build_report(p, config, sim);
