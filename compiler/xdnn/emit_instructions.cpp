@@ -1,3 +1,6 @@
+// Slightly over the house's ~600 lines: the walk of the schedule into instructions is one
+// pass whose dependency flags, filter-cache ring and traffic counts share its state; the field
+// builders (instruction_fields), weight packing and DDR layout are already apart.
 #include "compiler/xdnn/emit_instructions.h"
 
 #include <algorithm>

@@ -1,3 +1,7 @@
+// One file over the house's ~600 lines, on purpose: every kernel a tile program may call
+// (twelve of PULP-NN's, each a few dozen lines over shared operand and requantisation helpers)
+// sits beside the one dispatch that checks a call's operands against L1. Issue #37 replaces
+// these functional kernels with loop nests the cores execute; the split comes with it.
 #include "sim/pulp/kernels.h"
 
 #include <fmt/format.h>
