@@ -19,6 +19,9 @@ using quant::QTensor;
 
 namespace {
 
+// The integer kernels (integer_kernels.h); the float reference's are kernels.h's, not included here.
+using namespace integer;
+
 // Checks the executor makes beyond quant::verify_qgraph, so that a run never indexes out of
 // range and never has to narrow a value silently.
 

@@ -11,7 +11,7 @@
 
 #include "compiler/golden/integer_arithmetic.h"
 
-namespace wb::golden {
+namespace wb::golden::integer {
 
 using quant::QGraph;
 using quant::QNode;
@@ -423,4 +423,4 @@ Tensor run_concat(const QGraph& graph, const QNode& node, const std::vector<cons
   return out;
 }
 
-}  // namespace wb::golden
+}  // namespace wb::golden::integer

@@ -9,7 +9,7 @@
 #include "compiler/ir/tensor.h"
 #include "compiler/quant/qgraph.h"
 
-namespace wb::golden {
+namespace wb::golden::integer {
 
 // int32 working copies of I8/U8/I16/U16 tensors (std::logic_error for any other dtype), and
 // back to t's type and shape: std::logic_error if a value is out of t's range, never a wrap.
@@ -41,4 +41,4 @@ Tensor run_lut(const quant::QGraph& graph, const quant::QNode& node, const Tenso
 Tensor run_pool(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);  // MaxPool, AvgPool
 Tensor run_concat(const quant::QGraph& graph, const quant::QNode& node, const std::vector<const Tensor*>& inputs);
 
-}  // namespace wb::golden
+}  // namespace wb::golden::integer

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace wb::golden {
+namespace wb::golden::integer {
 namespace {
 
 using quant::QGraph;
@@ -117,4 +117,4 @@ TEST(IntegerKernels, ChannelGatherCopiesNamedChannelsOfEveryImage) {
 }
 
 }  // namespace
-}  // namespace wb::golden
+}  // namespace wb::golden::integer
