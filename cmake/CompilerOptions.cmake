@@ -28,9 +28,18 @@ if(WB_SANITIZE)
 endif()
 
 # One library target per folder, named after it (wb_ir, wb_frontend, ...).
+# UNITY: its sources compile as one translation unit. For the libraries of many short files
+# that each instantiate the same heavy headers (CLI11, nlohmann::json, protobuf messages): one
+# file of the command line cost 6-9 s to compile however little it held. Their file-local
+# names must then be distinct (the build fails otherwise). Not for the compilers' and
+# simulators' arithmetic, where a file-local helper silently overloading another file's is
+# not worth the build time.
 function(wb_add_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "UNITY" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
+  if(ARG_UNITY)
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+  endif()
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE wb_options ${ARG_PRIVATE_DEPS})
 endfunction()

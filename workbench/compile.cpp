@@ -11,6 +11,7 @@
 #include "support/file_io.h"
 #include "support/progress.h"
 #include "support/sha256.h"
+#include "support/stopwatch.h"
 #include "workbench/model_cache.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"

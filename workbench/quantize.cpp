@@ -24,6 +24,7 @@
 #include "support/file_io.h"
 #include "support/progress.h"
 #include "support/sha256.h"
+#include "support/stopwatch.h"
 #include "workbench/infer.h"
 #include "workbench/tensor_dump.h"
 #include "workbench/warnings.h"
@@ -31,11 +32,7 @@
 namespace wb {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using Clock = SteadyClock;
 
 bool is_tensor_file(const std::filesystem::path& path) {
   const auto ext = path.extension().string();

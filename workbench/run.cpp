@@ -8,6 +8,7 @@
 #include "support/error.h"
 #include "support/file_io.h"
 #include "support/progress.h"
+#include "support/stopwatch.h"
 
 namespace wb {
 

@@ -12,6 +12,7 @@
 #include "support/file_io.h"
 #include "support/progress.h"
 #include "support/sha256.h"
+#include "support/stopwatch.h"
 #include "workbench/hw_show.h"
 #include "workbench/report_console.h"
 #include "workbench/report_csv.h"
@@ -37,10 +38,6 @@ std::optional<report::Mismatch> first_difference(const std::string& where, const
 }
 
 }  // namespace
-
-double seconds_since(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
 
 Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed) {
   Tensor out(DType::F32, t.shape);

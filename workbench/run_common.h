@@ -16,6 +16,7 @@
 #include "compiler/quant/qgraph.h"
 #include "isa/hw_config.h"
 #include "isa/program_common.pb.h"
+#include "support/stopwatch.h"
 #include "workbench/quantize.h"
 #include "workbench/report.h"
 
@@ -31,8 +32,6 @@ struct SimOutputs {
 // UserError naming the first output file that cannot be written (before any long work).
 void check_outputs(const SimOutputs& outputs);
 
-using SteadyClock = std::chrono::steady_clock;
-double seconds_since(SteadyClock::time_point start);
 
 // Seeded N(0,1) floats of the tensor's shape.
 Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed);

@@ -54,11 +54,11 @@ void add_record(CLI::App* regress_cmd, const std::shared_ptr<HistoryDbArg>& hist
 }
 
 void add_compare_runs(CLI::App* regress_cmd, const std::shared_ptr<HistoryDbArg>& history_db, ChosenCommand& chosen) {
-  struct CompareArgs {
+  struct CompareRunsArgs {
     regress::CompareCommand command;
     std::vector<std::string> thresholds;
   };
-  auto args = std::make_shared<CompareArgs>();
+  auto args = std::make_shared<CompareRunsArgs>();
   regress::CompareCommand& compare = args->command;
   auto* cmd = regress_cmd->add_subcommand(
       "compare", "Compare runs per (model, config): the totals and every layer whose cycles or traffic changed, worst "

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/stopwatch.h"
 #include "workbench/model_cache.h"
 #include "workbench/run_common.h"
 #include "workbench/sweep/local_executor.h"

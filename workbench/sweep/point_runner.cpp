@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "support/error.h"
+#include "support/stopwatch.h"
 #include "workbench/model_cache.h"
 #include "workbench/run.h"
 #include "workbench/target.h"

@@ -121,7 +121,7 @@ xdnn::Program xdnn_program() {
   return p;
 }
 
-std::string bytes_of(const google::protobuf::MessageLite& m) {
+std::string serialized(const google::protobuf::MessageLite& m) {
   std::string bytes;
   m.SerializeToString(&bytes);
   return bytes;
@@ -135,7 +135,7 @@ TEST(PayloadDigest, SealThenCheckAndAnyTamperingIsFound) {
   EXPECT_NO_THROW(check_payload_digest(p, *p.mutable_header(), "p.xdnn"));
   // Through the bytes: parsed back, still sealed.
   xdnn::Program back;
-  ASSERT_TRUE(back.ParseFromString(bytes_of(p)));
+  ASSERT_TRUE(back.ParseFromString(serialized(p)));
   EXPECT_NO_THROW(check_payload_digest(back, *back.mutable_header(), "p.xdnn"));
   // One byte of the weights, a field of an instruction, of the header: each found.
   std::vector<xdnn::Program> tampered(4, p);
@@ -175,9 +175,9 @@ TEST(CheckLoaded, RefusesAnotherTargetAnotherVersionAndDamagedBytes) {
   n.mutable_header()->set_format_version(pulp::kPulpFormatVersion - 1);
   n.mutable_header()->set_target("pulp");
   pulp::seal_network(n);
-  EXPECT_THAT(error_of([&] { pulp::parse_network(bytes_of(n), "old.pulp"); }),
+  EXPECT_THAT(error_of([&] { pulp::parse_network(serialized(n), "old.pulp"); }),
               HasSubstr(fmt::format("old.pulp: program format version {}", pulp::kPulpFormatVersion - 1)));
-  EXPECT_THAT(error_of([&] { pulp::parse_network(bytes_of(sealed), "x.pulp"); }), HasSubstr("x.pulp: not"));
+  EXPECT_THAT(error_of([&] { pulp::parse_network(serialized(sealed), "x.pulp"); }), HasSubstr("x.pulp: not"));
 }
 
 TEST(CheckHeaderMatches, TheConfigMustBeOfTheTargetAndHaveTheFingerprint) {
@@ -203,7 +203,7 @@ TEST(SaveMessage, WritesTheMessageWhole) {
   std::ifstream in(dir / "p.xdnn", std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
-  EXPECT_EQ(bytes.str(), bytes_of(p));
+  EXPECT_EQ(bytes.str(), serialized(p));
 }
 
 }  // namespace

@@ -73,9 +73,9 @@ TEST(Shape, StridesAreRowMajor) {
 
 TEST(Shape, StridesOfAnEmptyShapeWithHugeDimensionsSaturate) {
   // No elements, so the strides index nothing; their product must not overflow int64 (fuzzing).
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kLargest = std::numeric_limits<std::int64_t>::max();
   const std::int64_t huge = std::int64_t{1} << 40;
-  EXPECT_EQ(row_major_strides({0, huge, huge, 2}), (Shape{kMax, 2 * huge, 2, 1}));
+  EXPECT_EQ(row_major_strides({0, huge, huge, 2}), (Shape{kLargest, 2 * huge, 2, 1}));
 }
 
 TEST(DTypes, SizesAndNames) {

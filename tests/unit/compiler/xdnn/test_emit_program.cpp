@@ -18,14 +18,14 @@
 namespace wb::xdnn {
 namespace {
 
-struct Case {
+struct ProgramCase {
   std::string name;
   quant::QGraph graph;
   std::string hw;
   std::vector<std::string> overrides;
 };
 
-std::vector<Case> cases() {
+std::vector<ProgramCase> program_cases() {
   return {{"small_cnn", test::small_cnn_xdnn(), "v3_96", {}},
           {"small_cnn row stripes", test::small_cnn_xdnn(), "v3_96", {"am_bytes=8KiB"}},
           {"squeeze_excite", test::squeeze_excite_qgraph(), "v2_28", {}},
@@ -34,7 +34,7 @@ std::vector<Case> cases() {
 }
 
 TEST(EmitProgram, TheWeightsComeFirstAndNothingWritesThem) {
-  for (const Case& c : cases()) {
+  for (const ProgramCase& c : program_cases()) {
     SCOPED_TRACE(c.name);
     const auto n = plan_network(c.graph, test::xdnn_config(c.hw, c.overrides));
     const EmittedProgram e = emit_program(n->inputs());
@@ -56,7 +56,7 @@ TEST(EmitProgram, TheWeightsComeFirstAndNothingWritesThem) {
 }
 
 TEST(EmitProgram, InputsAndOutputsLiveInCompactHomesAfterTheWeights) {
-  for (const Case& c : cases()) {
+  for (const ProgramCase& c : program_cases()) {
     SCOPED_TRACE(c.name);
     const auto n = plan_network(c.graph, test::xdnn_config(c.hw, c.overrides));
     const EmittedProgram e = emit_program(n->inputs());

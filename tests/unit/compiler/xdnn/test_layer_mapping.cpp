@@ -27,6 +27,7 @@ namespace wb::xdnn {
 namespace {
 
 using quant::QOpKind;
+using test::node_named;
 using testing::HasSubstr;
 
 std::uint64_t elements(const quant::QTensor& t) {
@@ -411,13 +412,6 @@ TEST(XdnnSimHostLayers, LutsOfAPlacedConcatAndOfOneMemberAreBitExact) {
 // --- Softmax: a classifier's probabilities on the host, as ML Suite ran them ---------------------
 
 constexpr const char* kSoftmaxReason = "no softmax unit on the overlay (ML Suite ran it on the host)";
-
-const quant::QNode& node_named(const quant::QGraph& g, const std::string& name) {
-  for (const quant::QNode& node : g.nodes) {
-    if (node.name == name) return node;
-  }
-  throw std::invalid_argument("no node " + name);
-}
 
 // The host's time for a softmax over C channels by docs/xdnn.md: 4 ops per element (max, exp
 // lookup, sum, division) at host_gops, and C bytes in and C bytes out over host_link_gbps.

@@ -82,7 +82,7 @@ TEST(RowTiling, InputRowsTakeTheWindowsHaloClippedToTheInput) {
 
 // x [1,16,32,32] -> conv 3x3 "c1" -> a [1,32,32,32] -> conv 3x3 "c2" -> b [1,32,32,32] -> add
 // "sum" (a + b) -> y: on v2_28 (28-channel sections) a, b and y are 56 KiB each.
-quant::QGraph chain() {
+quant::QGraph row_chain() {
   test::HandQGraph g("chain");
   const int x = g.input("x", {1, 16, 32, 32}, 1.0 / 32);
   const int a = g.tensor("a", {1, 32, 32, 32}, 1.0 / 16);
@@ -95,7 +95,7 @@ quant::QGraph chain() {
 }
 
 CompileResult compile_at(const std::string& am) {
-  return compile_xdnn(chain(), test::xdnn_config("v2_28", {"am_bytes=" + am}), CompileOptions{});
+  return compile_xdnn(row_chain(), test::xdnn_config("v2_28", {"am_bytes=" + am}), CompileOptions{});
 }
 
 TEST(RowTiling, NothingIsTiledWhenEveryLayersBuffersFit) {

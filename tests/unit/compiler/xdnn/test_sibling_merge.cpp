@@ -19,6 +19,8 @@
 namespace wb::xdnn {
 namespace {
 
+using test::node_named;
+
 // x[1,16,8,8] -> 1x1 "a" (20 ch, scale 0.05) -> 3x3 "a2" (8), into the concat "cat"
 //             -> 1x1 "b" (12 ch, scale 0.03) -> 1x1 "b2" (8), into "cat"
 //             -> 1x1 "c" (8), a member of "cat" -> y[1,24,8,8]
@@ -41,12 +43,6 @@ quant::QGraph siblings_qgraph() {
   g.conv("d", x, td, 3, 6);
   g.conv("d2", td, yd, 1, 7);
   return g.finish({y, yd});
-}
-
-const quant::QNode& node_named(const quant::QGraph& g, const std::string& name) {
-  const auto it = std::find_if(g.nodes.begin(), g.nodes.end(), [&](const quant::QNode& n) { return n.name == name; });
-  if (it == g.nodes.end()) throw std::runtime_error("no node " + name);
-  return *it;
 }
 
 int conv_instructions(const isa::xdnn::Program& program) {

@@ -25,7 +25,7 @@ struct Chain {
   Allocation allocation;
 };
 
-Chain chain() {
+Chain staging_chain() {
   Chain c;
   c.plan.section_channels = 16;
   c.schedule.order = {0, 1, 2, 3};
@@ -77,7 +77,7 @@ void expect_disjoint(const Chain& c, const std::vector<StagedBlock>& staged) {
 }
 
 TEST(WeightStaging, StagesTheExcessOverTheComputeTimeSpreadOverTheBlocks) {
-  const Chain c = chain();
+  const Chain c = staging_chain();
   // 1024 weight bytes for 64,000 MACs: 640 of them load under the compute; the other 384 take
   // 384 cycles too many, which staging 512 bytes (two of the four blocks) saves: 512 x (1 - 1/4).
   const auto staged = plan_weight_staging(c.plan, c.schedule, c.allocation, after_compute(candidate(3, 64'000)), kRates, kAm);
@@ -94,14 +94,14 @@ TEST(WeightStaging, StagesTheExcessOverTheComputeTimeSpreadOverTheBlocks) {
 }
 
 TEST(WeightStaging, AFullyWeightBoundLayerStagesEveryBlock) {
-  const Chain c = chain();
+  const Chain c = staging_chain();
   const auto staged = plan_weight_staging(c.plan, c.schedule, c.allocation, after_compute(candidate(3, 1)), kRates, kAm);
   EXPECT_EQ(staged.size(), 4u);
   expect_disjoint(c, staged);
 }
 
 TEST(WeightStaging, ComputeBoundLayersAndTheFirstLayerStayOnDdr) {
-  const Chain c = chain();
+  const Chain c = staging_chain();
   // 1024 bytes for 102,400 MACs is exactly the bound: not above it.
   EXPECT_TRUE(plan_weight_staging(c.plan, c.schedule, c.allocation, after_compute(candidate(3, 102'400)), kRates, kAm).empty());
   // Nothing runs before the first layer to upload during.
@@ -111,7 +111,7 @@ TEST(WeightStaging, ComputeBoundLayersAndTheFirstLayerStayOnDdr) {
 }
 
 TEST(WeightStaging, UploadsOnlyBeforeTheFirstWeightBoundLayer) {
-  const Chain c = chain();
+  const Chain c = staging_chain();
   // Layer 1 is weight-bound: every upload, for it and for layer 3, happens at step 0, so none
   // queues ahead of a weight-bound layer's own loads.
   const auto staged = plan_weight_staging(c.plan, c.schedule, c.allocation,
@@ -122,7 +122,7 @@ TEST(WeightStaging, UploadsOnlyBeforeTheFirstWeightBoundLayer) {
 }
 
 TEST(WeightStaging, UploadsFitTheDdrTimeTheEarlierLayersLeaveIdle) {
-  const Chain c = chain();
+  const Chain c = staging_chain();
   // Layer 0 computes 51,200 MACs (512 cycles at the peak) while its 256 weight bytes take 256:
   // 256 bytes' worth of idle DDR time, one block of layer 3's.
   const StagingCandidate first{0, {256}, 51'200};
@@ -134,7 +134,7 @@ TEST(WeightStaging, UploadsFitTheDdrTimeTheEarlierLayersLeaveIdle) {
 }
 
 TEST(WeightStaging, AmWithoutRoomStagesLessAndNeverOverlaps) {
-  const Chain c = chain();
+  const Chain c = staging_chain();
   // 2048 + 512: two blocks' room beside the buffers.
   const auto staged = plan_weight_staging(c.plan, c.schedule, c.allocation,
                                           {candidate(0, 10'000'000), candidate(2, 1), candidate(3, 1)}, kRates,
@@ -146,14 +146,14 @@ TEST(WeightStaging, AmWithoutRoomStagesLessAndNeverOverlaps) {
 }
 
 TEST(WeightStaging, ASpillingAllocationStagesNothing) {
-  Chain c = chain();
+  Chain c = staging_chain();
   c.allocation.strategy = "spill";
   EXPECT_TRUE(plan_weight_staging(c.plan, c.schedule, c.allocation, after_compute(candidate(3, 1)), kRates, kAm).empty());
 }
 
 TEST(WeightStaging, NothingIsStagedWhereAmIsNoFasterThanDdr) {
   // v2's AM words (28 or 56 bytes) against its ~33 bytes per cycle of DDR.
-  const Chain c = chain();
+  const Chain c = staging_chain();
   EXPECT_TRUE(plan_weight_staging(c.plan, c.schedule, c.allocation, after_compute(candidate(3, 1)), {1.0, 1.0, 100.0}, kAm).empty());
   EXPECT_TRUE(staging_rates(test::xdnn_config("v2_28")).am_bytes_per_cycle <=
               staging_rates(test::xdnn_config("v2_28")).ddr_bytes_per_cycle);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,14 @@
 #include "tests/support/quant_testing.h"
 
 namespace wb::test {
+
+// The QGraph node of that name; std::invalid_argument if there is none.
+inline const quant::QNode& node_named(const quant::QGraph& g, const std::string& name) {
+  for (const quant::QNode& node : g.nodes) {
+    if (node.name == name) return node;
+  }
+  throw std::invalid_argument("no node " + name);
+}
 
 inline HwConfig xdnn_config(const std::string& name, const std::vector<std::string>& overrides = {}) {
   return load_hw_config(source_dir() / "configs" / (name + ".yaml"), overrides);

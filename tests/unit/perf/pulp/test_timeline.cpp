@@ -34,7 +34,7 @@ class RecordingClock final : public Clock {
   std::uint64_t now_ = 0;
 };
 
-PulpParams gap8() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
+PulpParams gap8_cluster() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
 
 // Weights at L2 [0, 1024) and [1024, 9216): the layer before prefetches them from L3 as one copy
 // or as two pieces; the layer reads them in two tiles, one piece each.
@@ -70,7 +70,7 @@ TwoLayers two_layers(bool pieces) {
 }
 
 TEST(PulpTimeline, PrefetchedWeightPiecesAreWaitedForWhenFirstRead) {
-  const PulpParams hw = gap8();
+  const PulpParams hw = gap8_cluster();
   const auto run = [&](bool pieces) {
     const TwoLayers t = two_layers(pieces);
     Channels channels;
@@ -136,7 +136,7 @@ class FixedChannelClock final : public Clock {
 };
 
 TEST(PulpTimeline, AClockThatPricesCopiesSetsTheChannelsBusyCycles) {
-  const PulpParams hw = gap8();
+  const PulpParams hw = gap8_cluster();
   const TwoLayers t = two_layers(true);
   Channels channels;
   channels.reset(hw);

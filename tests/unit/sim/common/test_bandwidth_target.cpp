@@ -19,7 +19,7 @@ namespace {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-sc_time ns(double v) { return sc_time(v, SC_NS); }
+sc_time nanoseconds(double v) { return sc_time(v, SC_NS); }
 
 struct Call {
   sc_time called, delay;
@@ -37,7 +37,7 @@ SC_MODULE(Bench) {
 
   SC_CTOR(Bench) {
     socket.bind(target.socket);
-    target.configure(BandwidthPortParams{4.0, 10, ns(1)});
+    target.configure(BandwidthPortParams{4.0, 10, nanoseconds(1)});
     SC_THREAD(loosely_timed);
     SC_THREAD(contender);
   }
@@ -71,7 +71,7 @@ SC_MODULE(Bench) {
   }
   // At 20 it finds the channel promised to the other thread's second transfer until 120.
   void contender() {
-    wait(ns(20));
+    wait(nanoseconds(20));
     b = call(200, sc_core::SC_ZERO_TIME);  // channel [120, 170), done at 180
   }
 };
@@ -86,25 +86,25 @@ TEST(BandwidthTarget, AddsQueueingTransferAndLatencyToTheAnnotatedDelayWithoutWa
   ASSERT_NE(g_bench, nullptr);
   const Bench& b = *g_bench;
   EXPECT_EQ(b.a1.status, tlm::TLM_OK_RESPONSE);
-  EXPECT_EQ(b.a1.delay, ns(110));
+  EXPECT_EQ(b.a1.delay, nanoseconds(110));
   // Called at 0 like the first: b_transport did not wait, and the delay accumulated.
-  EXPECT_EQ(b.a2.called, ns(0));
-  EXPECT_EQ(b.a2.delay, ns(130));
-  EXPECT_EQ(b.a_synchronised, ns(130));
+  EXPECT_EQ(b.a2.called, nanoseconds(0));
+  EXPECT_EQ(b.a2.delay, nanoseconds(130));
+  EXPECT_EQ(b.a_synchronised, nanoseconds(130));
   // Requests are served in the order they arrive, whatever their begin time.
-  EXPECT_EQ(b.b.called, ns(20));
-  EXPECT_EQ(b.b.delay, ns(160));
+  EXPECT_EQ(b.b.called, nanoseconds(20));
+  EXPECT_EQ(b.b.delay, nanoseconds(160));
 }
 
 TEST(BandwidthTarget, ReportsWhenTheBytesHeldTheChannel) {
   const Bench& b = *g_bench;
   ASSERT_TRUE(b.a1.occupancy.reported);
-  EXPECT_EQ(b.a1.occupancy.start, ns(0));
-  EXPECT_EQ(b.a1.occupancy.end, ns(100));
-  EXPECT_EQ(b.a2.occupancy.start, ns(110));
-  EXPECT_EQ(b.a2.occupancy.end, ns(120));
-  EXPECT_EQ(b.b.occupancy.start, ns(120));
-  EXPECT_EQ(b.b.occupancy.end, ns(170));
+  EXPECT_EQ(b.a1.occupancy.start, nanoseconds(0));
+  EXPECT_EQ(b.a1.occupancy.end, nanoseconds(100));
+  EXPECT_EQ(b.a2.occupancy.start, nanoseconds(110));
+  EXPECT_EQ(b.a2.occupancy.end, nanoseconds(120));
+  EXPECT_EQ(b.b.occupancy.start, nanoseconds(120));
+  EXPECT_EQ(b.b.occupancy.end, nanoseconds(170));
 }
 
 TEST(BandwidthTarget, CountsTheChannelsWorkAndStartsEachRunIdle) {
@@ -114,7 +114,7 @@ TEST(BandwidthTarget, CountsTheChannelsWorkAndStartsEachRunIdle) {
   EXPECT_EQ(stats.bytes, 640u);
   EXPECT_EQ(stats.busy_cycles, 100u + 10u + 50u);
   EXPECT_EQ(stats.stall_cycles, 100u);  // the contender, from 20 to 120
-  b.target.configure(BandwidthPortParams{4.0, 10, ns(1)});
+  b.target.configure(BandwidthPortParams{4.0, 10, nanoseconds(1)});
   EXPECT_EQ(b.target.stats().transfers, 0u);
 }
 

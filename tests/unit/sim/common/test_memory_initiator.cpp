@@ -176,15 +176,15 @@ SC_MODULE(InitiatorBench) {
   }
 };
 
-InitiatorBench* g_bench = nullptr;
-const bool registered = test::add_to_simulation([] {
+InitiatorBench* g_initiator_bench = nullptr;
+const bool initiator_registered = test::add_to_simulation([] {
   static InitiatorBench bench("memory_initiator_bench");
-  g_bench = &bench;
+  g_initiator_bench = &bench;
 });
 
 TEST(MemoryInitiator, ReadsTheDefaultTargetsDelayAndOccupancyInWholeCycles) {
-  ASSERT_NE(g_bench, nullptr);
-  const InitiatorBench& b = *g_bench;
+  ASSERT_NE(g_initiator_bench, nullptr);
+  const InitiatorBench& b = *g_initiator_bench;
   // 64 bytes at 8 B/cycle: 8 cycles on the channel, then 2 of latency.
   EXPECT_EQ(b.by_default.error, "");
   EXPECT_EQ(b.by_default.cycles, 10u);
@@ -198,7 +198,7 @@ TEST(MemoryInitiator, ReadsTheDefaultTargetsDelayAndOccupancyInWholeCycles) {
 }
 
 TEST(MemoryInitiator, SendsATimingPayloadWithItsShape) {
-  const Seen& s = g_bench->seen_write;
+  const Seen& s = g_initiator_bench->seen_write;
   EXPECT_EQ(s.command, tlm::TLM_WRITE_COMMAND);
   EXPECT_EQ(s.address, 0x1234u);
   EXPECT_EQ(s.length, 300u);
@@ -213,21 +213,21 @@ TEST(MemoryInitiator, SendsATimingPayloadWithItsShape) {
 }
 
 TEST(MemoryInitiator, AModelWithoutOccupancyGivesItsDelayRoundedUpToWholeCycles) {
-  const InitiatorBench& b = *g_bench;
+  const InitiatorBench& b = *g_initiator_bench;
   EXPECT_EQ(b.fixed.cycles, 3u);  // 25 ns
   EXPECT_FALSE(b.fixed.occupancy_reported);
   EXPECT_EQ(b.rounded.cycles, 3u);  // 21 ns
 }
 
 TEST(MemoryInitiator, NamesWhatAModelDidWrong) {
-  const InitiatorBench& b = *g_bench;
+  const InitiatorBench& b = *g_initiator_bench;
   EXPECT_EQ(b.error.error, "the L3 model answered TLM_ADDRESS_ERROR_RESPONSE to a write of 16 bytes at 0x80");
   EXPECT_THAT(b.take_back.error, HasSubstr("the L3 model annotated a read of 4 bytes at 0x0 to end before it began"));
   EXPECT_THAT(b.bad_occupancy.error, HasSubstr("reported its channel held outside its read"));
 }
 
 TEST(MemoryInitiator, AModelThatWaitsInsideIsTimedFromTheTransfersBegin) {
-  const InitiatorBench& b = *g_bench;
+  const InitiatorBench& b = *g_initiator_bench;
   EXPECT_EQ(b.waiting.error, "");
   EXPECT_EQ(b.waiting.waited, sc_time(50, SC_NS));  // the offset and its 40 ns
   EXPECT_EQ(b.waiting.cycles, 4u);                  // from the begin, 10 ns after the call

@@ -83,7 +83,7 @@ SC_MODULE(Refusals) {
 };
 
 Refusals* g_refusals = nullptr;
-const bool registered = test::add_to_simulation([] {
+const bool target_registered = test::add_to_simulation([] {
   static Refusals refusals("memory_target_refusals");
   g_refusals = &refusals;
 });
