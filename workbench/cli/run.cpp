@@ -12,7 +12,6 @@
 #include "workbench/cli/shared_options.h"
 #include "workbench/model_cache.h"
 #include "workbench/run.h"
-#include "workbench/sweep_report/roofline.h"
 
 namespace wb::cli {
 
@@ -37,12 +36,8 @@ int run(const RunArgs& args) {
   }
   if (!args.no_cache) command.compile.model_cache = default_cache_dir() / "models";
   command.outputs = to_sim_outputs(args.report);
-  // --quiet: the steps' summaries (quantized, compiled, golden check) go nowhere; the totals
-  // and the verdict still reach stdout (SimOutputs::console), warnings and errors stderr.
-  std::ostream quiet_log(nullptr);
-  const report::RunReport report = run_model(command, args.report.quiet ? quiet_log : std::cout);
-  sweep::plot_run_roofline(report, command.outputs.plot_dir, std::cout, std::cerr);
-  return exit_code_of_verdict(report);
+  return exit_code_of_verdict(
+      run_reporting(args.report, command.outputs, [&](std::ostream& log) { return run_model(command, log); }));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "compiler/golden/reference_executor.h"
 #include "workbench/cli/commands.h"
+#include "workbench/sweep_report/roofline.h"
 #include "workbench/target.h"
 
 namespace wb::cli {
@@ -80,6 +81,14 @@ SimOutputs to_sim_outputs(const ReportArgs& args) {
   outputs.table = !args.quiet;
   outputs.console = &std::cout;
   return outputs;
+}
+
+report::RunReport run_reporting(const ReportArgs& args, const SimOutputs& outputs,
+                                const std::function<report::RunReport(std::ostream& log)>& step) {
+  std::ostream quiet_log(nullptr);
+  const report::RunReport report = step(args.quiet ? quiet_log : std::cout);
+  sweep::plot_run_roofline(report, outputs.plot_dir, std::cout, std::cerr);
+  return report;
 }
 
 int exit_code_of_verdict(const report::RunReport& report) {

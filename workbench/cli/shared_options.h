@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+#include <iosfwd>
 #include <string>
 
 #include "workbench/compile.h"
@@ -35,6 +37,12 @@ struct ReportArgs {
 void add_report_options(CLI::App* cmd, ReportArgs& args);
 // The outputs asked for; the table and the totals go to stdout.
 SimOutputs to_sim_outputs(const ReportArgs& args);
+
+// Runs the step of `run`, `sim` or `verify` with its log (the steps' summaries) on stdout, or
+// nowhere under --quiet (the totals and the verdict still reach stdout through
+// SimOutputs::console), then draws the run's roofline if --plot asked for it.
+report::RunReport run_reporting(const ReportArgs& args, const SimOutputs& outputs,
+                                const std::function<report::RunReport(std::ostream& log)>& step);
 
 // kExitFailure, with the first mismatch on stderr, for a run that is not bit-exact.
 int exit_code_of_verdict(const report::RunReport& report);

@@ -10,7 +10,6 @@
 #include "workbench/cli/commands.h"
 #include "workbench/cli/shared_options.h"
 #include "workbench/run.h"
-#include "workbench/sweep_report/roofline.h"
 
 namespace wb::cli {
 
@@ -33,9 +32,7 @@ int sim(const SimArgs& args) {
   command.seed = args.seed;
   command.no_data = args.no_data;
   command.outputs = to_sim_outputs(args.report);
-  std::ostream quiet_log(nullptr);  // --quiet: as `run`'s
-  const report::RunReport report = sim_program(command, args.report.quiet ? quiet_log : std::cout);
-  sweep::plot_run_roofline(report, command.outputs.plot_dir, std::cout, std::cerr);
+  run_reporting(args.report, command.outputs, [&](std::ostream& log) { return sim_program(command, log); });
   return kExitOk;
 }
 

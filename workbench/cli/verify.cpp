@@ -10,7 +10,6 @@
 #include "workbench/cli/commands.h"
 #include "workbench/cli/shared_options.h"
 #include "workbench/run.h"
-#include "workbench/sweep_report/roofline.h"
 
 namespace wb::cli {
 
@@ -31,10 +30,8 @@ int verify(const VerifyArgs& args) {
   if (!args.input.empty()) command.input = args.input;
   command.seed = args.seed;
   command.outputs = to_sim_outputs(args.report);
-  std::ostream quiet_log(nullptr);  // --quiet: as `run`'s
-  const report::RunReport report = verify_program(command, args.report.quiet ? quiet_log : std::cout);
-  sweep::plot_run_roofline(report, command.outputs.plot_dir, std::cout, std::cerr);
-  return exit_code_of_verdict(report);
+  return exit_code_of_verdict(run_reporting(
+      args.report, command.outputs, [&](std::ostream& log) { return verify_program(command, log); }));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/pulp/tile_copies.h"
+#include "tests/support/strided_copy_testing.h"
 #include "tests/unit/compiler/pulp/layer_shapes.h"
 
 namespace wb::pulp {
@@ -30,21 +31,6 @@ TEST(PulpTileCopies, AGroupedTileReadsTheInputChannelsOfItsGroups) {
   EXPECT_THROW(tile_geometry(s, 0, 8, 0, 8, 6, 12), std::logic_error);  // half a group
 }
 
-// Runs a copy as the cluster's DMA does: rows (at least one) of `count` chunks.
-void run_copy(const isa::pulp::DmaCopy& c, const std::vector<std::uint8_t>& source, std::vector<std::uint8_t>& destination) {
-  const std::uint64_t rows = c.rows() == 0 ? 1 : c.rows();
-  for (std::uint64_t r = 0; r < rows; ++r) {
-    for (std::uint64_t i = 0; i < c.count(); ++i) {
-      for (std::uint64_t b = 0; b < c.chunk_bytes(); ++b) {
-        const std::uint64_t from = c.source() + r * c.source_row_stride() + i * c.source_stride() + b;
-        const std::uint64_t to = c.destination() + r * c.destination_row_stride() + i * c.destination_stride() + b;
-        ASSERT_LT(from, source.size());
-        ASSERT_LT(to, destination.size());
-        destination[to] = source[from];
-      }
-    }
-  }
-}
 
 // An element's value, distinct for every (row, column, channel) of a small tensor.
 std::uint8_t element(std::uint32_t row, std::uint32_t col, std::uint32_t c) {
@@ -101,7 +87,7 @@ TEST(PulpTileCopies, InputTilesBringTheirWindowDenseIntoL1AtEveryBorder) {
         EXPECT_EQ(copies[0].source_memory(), isa::pulp::MEMORY_L2);
         EXPECT_EQ(copies[0].destination_memory(), isa::pulp::MEMORY_L1);
         std::vector<std::uint8_t> l1(4096, 0);
-        run_copy(copies[0], l2, l1);
+        test::run_strided_copy(copies[0], l2, l1);
         expect_input_block(l1, 40, g);
         // Nothing beyond the block.
         const std::uint64_t block = std::uint64_t{g.rows.in_size} * g.cols.in_size * g.cin_size;
@@ -128,7 +114,7 @@ TEST(PulpTileCopies, AStagedViewIsAddressedFromItsFirstRow) {
   at.input = L2View{64, 6, 6, 4, 0};
   const TileGeometry g = tile_geometry(shape, 8, 4, 0, 6, 0, 4);  // output rows 8..11 read rows 7..11
   std::vector<std::uint8_t> l1(1024, 0);
-  run_copy(tile_input_copies(shape, g, true, false, at).at(0), l2, l1);
+  test::run_strided_copy(tile_input_copies(shape, g, true, false, at).at(0), l2, l1);
   expect_input_block(l1, 0, g);
 }
 
@@ -155,7 +141,7 @@ TEST(PulpTileCopies, OutputTilesLandInTheirPlaceOnly) {
       const isa::pulp::DmaCopy copy = tile_output_copy(shape, g, at);
       EXPECT_EQ(copy.source_memory(), isa::pulp::MEMORY_L1);
       EXPECT_EQ(copy.destination_memory(), isa::pulp::MEMORY_L2);
-      run_copy(copy, l1, l2);
+      test::run_strided_copy(copy, l1, l2);
       for (std::uint64_t i = 0; i < l2.size(); ++i) {
         const bool in_tensor = i >= 200 && i < 200 + 6 * 7 * std::uint64_t{pixel};
         const std::uint64_t p = (i - 200) / pixel, c = (i - 200) % pixel;
@@ -199,7 +185,7 @@ TEST(PulpTileCopies, WeightTilesAreTheirOutputChannelsAndInputChannels) {
     const std::vector<isa::pulp::DmaCopy> copies = tile_input_copies(shape, g, false, true, at);
     ASSERT_EQ(copies.size(), 2u);
     std::vector<std::uint8_t> l1(4096, 0);
-    for (const auto& c : copies) run_copy(c, l2, l1);
+    for (const auto& c : copies) test::run_strided_copy(c, l2, l1);
     for (std::uint32_t co = 0; co < 2; ++co) {
       for (std::uint32_t k = 0; k < window; ++k) {
         for (std::uint32_t ci = 0; ci < g.cin_size; ++ci) {
@@ -229,7 +215,7 @@ TEST(PulpTileCopies, AProductReadsTheSliceOfItsBroadcastOperand) {
   const std::vector<isa::pulp::DmaCopy> copies = tile_input_copies(shape, g, true, true, at);
   ASSERT_EQ(copies.size(), 2u);  // no weights, no table
   std::vector<std::uint8_t> l1(1024, 0);
-  for (const auto& c : copies) run_copy(c, l2, l1);
+  for (const auto& c : copies) test::run_strided_copy(c, l2, l1);
   expect_input_block(l1, 0, g);
   for (std::uint32_t c = 0; c < 4; ++c) EXPECT_EQ(l1[500 + c], static_cast<std::uint8_t>(208 + c));
   EXPECT_EQ(l1[504], 0);

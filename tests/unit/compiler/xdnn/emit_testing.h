@@ -19,6 +19,7 @@
 #include "compiler/xdnn/schedule.h"
 #include "isa/hw_config.h"
 #include "isa/xdnn.pb.h"
+#include "tests/support/strided_copy_testing.h"
 
 namespace wb::xdnn {
 
@@ -48,21 +49,5 @@ inline std::unique_ptr<PlannedNetwork> plan_network(quant::QGraph graph, HwConfi
   return n;
 }
 
-// Runs a copy as the DDR engine does: rows (at least one) of `count` chunks.
-inline void run_copy(const isa::xdnn::Copy& c, const std::vector<std::uint8_t>& source,
-                     std::vector<std::uint8_t>& destination) {
-  const std::uint64_t rows = c.rows() == 0 ? 1 : c.rows();
-  for (std::uint64_t r = 0; r < rows; ++r) {
-    for (std::uint64_t i = 0; i < c.count(); ++i) {
-      for (std::uint64_t b = 0; b < c.chunk_bytes(); ++b) {
-        const std::uint64_t from = c.source() + r * c.source_row_stride() + i * c.source_stride() + b;
-        const std::uint64_t to = c.destination() + r * c.destination_row_stride() + i * c.destination_stride() + b;
-        ASSERT_LT(from, source.size());
-        ASSERT_LT(to, destination.size());
-        destination[to] = source[from];
-      }
-    }
-  }
-}
 
 }  // namespace wb::xdnn

@@ -129,7 +129,7 @@ void check_home_copies(DdrLayout& ddr, const BufferPlan& plan, int buffer, RowRa
   for (const auto& copy : ddr.home_copies(Transfer::Kind::Upload, buffer, am_address, rows, c0, c1)) {
     EXPECT_EQ(copy.source_memory(), isa::xdnn::MEMORY_DDR);
     EXPECT_EQ(copy.destination_memory(), isa::xdnn::MEMORY_AM);
-    run_copy(copy, ddr_bytes, am_bytes);
+    test::run_strided_copy(copy, ddr_bytes, am_bytes);
   }
   for (std::uint32_t c = c0; c < c1; ++c) {
     for (std::uint32_t h = rows.begin; h < rows.end; ++h) {
@@ -153,7 +153,7 @@ void check_home_copies(DdrLayout& ddr, const BufferPlan& plan, int buffer, RowRa
   for (const auto& copy : ddr.home_copies(Transfer::Kind::Download, buffer, am_address, rows, c0, c1)) {
     EXPECT_EQ(copy.source_memory(), isa::xdnn::MEMORY_AM);
     EXPECT_EQ(copy.destination_memory(), isa::xdnn::MEMORY_DDR);
-    run_copy(copy, am_bytes, ddr_bytes);
+    test::run_strided_copy(copy, am_bytes, ddr_bytes);
   }
   for (std::uint32_t c = 0; c < b.channels; ++c) {
     for (std::uint32_t h = 0; h < b.height; ++h) {
