@@ -22,6 +22,7 @@
 #include "support/error.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/user_error_testing.h"
 
 namespace wb::isa {
 namespace {
@@ -30,15 +31,6 @@ using testing::HasSubstr;
 
 HwConfig config(const std::string& name, const std::vector<std::string>& overrides = {}) {
   return load_hw_config(test::source_dir() / "configs" / (name + ".yaml"), overrides);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(HwFingerprint, SixteenHexDigitsTheSameForTheSameResolvedConfig) {
@@ -144,7 +136,7 @@ TEST(PayloadDigest, SealThenCheckAndAnyTamperingIsFound) {
   tampered[2].mutable_header()->set_model_name("n");
   tampered[3].mutable_header()->set_payload_sha256(std::string(64, 'a'));
   for (xdnn::Program& t : tampered) {
-    EXPECT_THAT(error_of([&] { check_payload_digest(t, *t.mutable_header(), "dir/p.xdnn"); }),
+    EXPECT_THAT(test::user_error_of([&] { check_payload_digest(t, *t.mutable_header(), "dir/p.xdnn"); }),
                 HasSubstr("dir/p.xdnn is damaged: digest mismatch"));
   }
   // Resealing a change makes it whole again.
@@ -155,7 +147,7 @@ TEST(PayloadDigest, SealThenCheckAndAnyTamperingIsFound) {
 
 TEST(CheckLoaded, RefusesAnotherTargetAnotherVersionAndDamagedBytes) {
   const auto check = [](xdnn::Program p, bool parsed, const char* target, std::uint32_t version) {
-    return error_of([&] { check_loaded(p, *p.mutable_header(), parsed, target, version, "d/p.xdnn", "an xDNN program"); });
+    return test::user_error_of([&] { check_loaded(p, *p.mutable_header(), parsed, target, version, "d/p.xdnn", "an xDNN program"); });
   };
   xdnn::Program sealed = xdnn_program();
   seal(sealed, *sealed.mutable_header());
@@ -170,14 +162,14 @@ TEST(CheckLoaded, RefusesAnotherTargetAnotherVersionAndDamagedBytes) {
   damaged.set_ddr_bytes_used(99);
   EXPECT_THAT(check(damaged, true, "xdnn", xdnn::kXdnnFormatVersion), HasSubstr("d/p.xdnn is damaged"));
   // Each format's loader does the same.
-  EXPECT_THAT(error_of([&] { xdnn::parse_program("not a program", "x.xdnn"); }), HasSubstr("x.xdnn: not an xDNN program"));
+  EXPECT_THAT(test::user_error_of([&] { xdnn::parse_program("not a program", "x.xdnn"); }), HasSubstr("x.xdnn: not an xDNN program"));
   pulp::Network n;
   n.mutable_header()->set_format_version(pulp::kPulpFormatVersion - 1);
   n.mutable_header()->set_target("pulp");
   pulp::seal_network(n);
-  EXPECT_THAT(error_of([&] { pulp::parse_network(serialized(n), "old.pulp"); }),
+  EXPECT_THAT(test::user_error_of([&] { pulp::parse_network(serialized(n), "old.pulp"); }),
               HasSubstr(fmt::format("old.pulp: program format version {}", pulp::kPulpFormatVersion - 1)));
-  EXPECT_THAT(error_of([&] { pulp::parse_network(serialized(sealed), "x.pulp"); }), HasSubstr("x.pulp: not"));
+  EXPECT_THAT(test::user_error_of([&] { pulp::parse_network(serialized(sealed), "x.pulp"); }), HasSubstr("x.pulp: not"));
 }
 
 TEST(CheckHeaderMatches, TheConfigMustBeOfTheTargetAndHaveTheFingerprint) {
@@ -186,11 +178,11 @@ TEST(CheckHeaderMatches, TheConfigMustBeOfTheTargetAndHaveTheFingerprint) {
   header.set_hw_name("v3_96");
   header.set_hw_fingerprint(hw_fingerprint(v3));
   EXPECT_NO_THROW(check_header_matches(header, v3, "p.xdnn", Target::Xdnn, "an xDNN program"));
-  EXPECT_THAT(error_of([&] { check_header_matches(header, config("gap8"), "p.xdnn", Target::Xdnn, "an xDNN program"); }),
+  EXPECT_THAT(test::user_error_of([&] { check_header_matches(header, config("gap8"), "p.xdnn", Target::Xdnn, "an xDNN program"); }),
               HasSubstr("p.xdnn: an xDNN program cannot run on 'gap8', a pulp config"));
   const HwConfig bigger = config("v3_96", {"am_bytes=10MiB"});
   const std::string message =
-      error_of([&] { check_header_matches(header, bigger, "p.xdnn", Target::Xdnn, "an xDNN program"); });
+      test::user_error_of([&] { check_header_matches(header, bigger, "p.xdnn", Target::Xdnn, "an xDNN program"); });
   EXPECT_THAT(message, HasSubstr("compiled for hardware 'v3_96' (fingerprint " + hw_fingerprint(v3) + ")"));
   EXPECT_THAT(message, HasSubstr("(fingerprint " + hw_fingerprint(bigger) + ")"));
   EXPECT_THAT(message, HasSubstr("with the same --set overrides"));

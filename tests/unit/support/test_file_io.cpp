@@ -9,20 +9,12 @@
 #include "support/error.h"
 #include "support/file_io.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/user_error_testing.h"
 
 namespace wb {
 namespace {
 
 using testing::HasSubstr;
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "(no UserError)";
-}
 
 TEST(ReadFileBytes, ReadsEveryByteIncludingZeros) {
   const test::TempDir dir;
@@ -35,8 +27,8 @@ TEST(ReadFileBytes, ReadsEveryByteIncludingZeros) {
 
 TEST(ReadFileBytes, AMissingFileOrAFolderIsAUserErrorNamingIt) {
   const test::TempDir dir;
-  EXPECT_THAT(message_of([&] { read_file_bytes(dir / "nope.onnx"); }), HasSubstr("nope.onnx: no such file"));
-  EXPECT_THAT(message_of([&] { read_file_bytes(dir.path()); }), HasSubstr("no such file"));
+  EXPECT_THAT(test::user_error_of([&] { read_file_bytes(dir / "nope.onnx"); }), HasSubstr("nope.onnx: no such file"));
+  EXPECT_THAT(test::user_error_of([&] { read_file_bytes(dir.path()); }), HasSubstr("no such file"));
 }
 
 TEST(CheckOutputFolder, AFolderToBeMadeUnderAWritableOneIsFine) {
@@ -50,8 +42,8 @@ TEST(CheckOutputFolder, AFolderToBeMadeUnderAWritableOneIsFine) {
 TEST(CheckOutputFolder, AFileInTheWayIsAUserErrorNamingTheOption) {
   const test::TempDir dir;
   std::ofstream(dir / "file").flush();
-  EXPECT_THAT(message_of([&] { check_output_folder(dir / "file", "-o"); }), HasSubstr("-o names a file, not a folder"));
-  EXPECT_THAT(message_of([&] { check_output_folder(dir / "file" / "sub", "-o"); }), HasSubstr("-o lies under a file"));
+  EXPECT_THAT(test::user_error_of([&] { check_output_folder(dir / "file", "-o"); }), HasSubstr("-o names a file, not a folder"));
+  EXPECT_THAT(test::user_error_of([&] { check_output_folder(dir / "file" / "sub", "-o"); }), HasSubstr("-o lies under a file"));
   EXPECT_THROW(create_output_folder(dir / "file" / "sub", "-o"), UserError);
 }
 
@@ -59,8 +51,8 @@ TEST(CheckOutputFile, NeedsAnExistingFolderAndNotAFolderItself) {
   const test::TempDir dir;
   EXPECT_NO_THROW(check_output_file(dir / "out.json", "--json"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out.json"));
-  EXPECT_THAT(message_of([&] { check_output_file(dir.path(), "--json"); }), HasSubstr("--json names a folder"));
-  EXPECT_THAT(message_of([&] { check_output_file(dir / "missing" / "out.json", "--json"); }),
+  EXPECT_THAT(test::user_error_of([&] { check_output_file(dir.path(), "--json"); }), HasSubstr("--json names a folder"));
+  EXPECT_THAT(test::user_error_of([&] { check_output_file(dir / "missing" / "out.json", "--json"); }),
               HasSubstr("does not exist"));
 }
 
@@ -68,8 +60,8 @@ TEST(CheckInputFile, MissingOrAFolderIsAUserError) {
   const test::TempDir dir;
   std::ofstream(dir / "in.npy").flush();
   EXPECT_NO_THROW(check_input_file(dir / "in.npy", "--input"));
-  EXPECT_THAT(message_of([&] { check_input_file(dir / "none.npy", "--input"); }), HasSubstr("no such file (--input)"));
-  EXPECT_THAT(message_of([&] { check_input_file(dir.path(), "--input"); }), HasSubstr("--input names a folder"));
+  EXPECT_THAT(test::user_error_of([&] { check_input_file(dir / "none.npy", "--input"); }), HasSubstr("no such file (--input)"));
+  EXPECT_THAT(test::user_error_of([&] { check_input_file(dir.path(), "--input"); }), HasSubstr("--input names a folder"));
 }
 
 }  // namespace

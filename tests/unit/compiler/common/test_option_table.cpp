@@ -5,6 +5,7 @@
 
 #include "compiler/common/option_table.h"
 #include "support/error.h"
+#include "tests/support/user_error_testing.h"
 
 namespace wb {
 namespace {
@@ -16,15 +17,6 @@ OptionTable table() {
                               {"slow", OptionKind::Switch, "off", {}, "go slow"},
                               {"mode", OptionKind::Choice, "a", {"a", "b"}, "pick one"},
                               {"budget", OptionKind::Count, "10", {}, "how many"}});
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(OptionTable, DefaultsThenGivenValuesLaterOnesWinning) {
@@ -42,19 +34,19 @@ TEST(OptionTable, DefaultsThenGivenValuesLaterOnesWinning) {
 TEST(OptionTable, SwitchesAreOnOrOffOnly) {
   // One spelling for every switch of every target: on and off.
   for (const char* bad : {"fast=true", "fast=1", "fast=yes", "fast="}) {
-    EXPECT_THAT(message_of([&] { table().parse({bad}); }), HasSubstr("expected on or off")) << bad;
+    EXPECT_THAT(test::user_error_of([&] { table().parse({bad}); }), HasSubstr("expected on or off")) << bad;
   }
 }
 
 TEST(OptionTable, ErrorsNameTheItemAndWhatIsValid) {
-  EXPECT_THAT(message_of([] { table().parse({"turbo=on"}); }),
+  EXPECT_THAT(test::user_error_of([] { table().parse({"turbo=on"}); }),
               testing::AllOf(HasSubstr("--compile-opt turbo=on"), HasSubstr("not a demo compiler option"),
                              HasSubstr("fast, slow, mode, budget")));
-  EXPECT_THAT(message_of([] { table().parse({"mode=c"}); }),
+  EXPECT_THAT(test::user_error_of([] { table().parse({"mode=c"}); }),
               testing::AllOf(HasSubstr("one of a, b"), HasSubstr("mode=a|b")));
-  EXPECT_THAT(message_of([] { table().parse({"budget=0"}); }), HasSubstr("a positive integer"));
-  EXPECT_THAT(message_of([] { table().parse({"budget=12x"}); }), HasSubstr("a positive integer"));
-  EXPECT_THAT(message_of([] { table().parse({"fast"}); }), HasSubstr("expected name=value"));
+  EXPECT_THAT(test::user_error_of([] { table().parse({"budget=0"}); }), HasSubstr("a positive integer"));
+  EXPECT_THAT(test::user_error_of([] { table().parse({"budget=12x"}); }), HasSubstr("a positive integer"));
+  EXPECT_THAT(test::user_error_of([] { table().parse({"fast"}); }), HasSubstr("expected name=value"));
   EXPECT_EQ(table().problem("fast=off"), "");
   EXPECT_NE(table().problem("fast=maybe"), "");
 }

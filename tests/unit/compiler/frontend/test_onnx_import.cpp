@@ -8,21 +8,13 @@
 #include "support/error.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/user_error_testing.h"
 
 namespace wb {
 namespace {
 
 using test::OnnxBuilder;
 using test::set_attr;
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "<no UserError>";
-}
 
 ImportedModel import_built(const OnnxBuilder& b, ImportOptions options = {}) {
   return import_onnx_model(b.proto(), std::nullopt, options);
@@ -46,7 +38,7 @@ TEST(OnnxImport, EveryUnsupportedNodeIsListedAtOnce) {
   b.node("Einsum", {"x"}, {"s"}, "einsum_of_x");
   b.node("Relu", {"x"}, {"r"}, "relu");
   b.node("NonMaxSuppression", {"r"}, {"z"}, "nms");
-  const std::string message = error_of([&] { import_built(b); });
+  const std::string message = test::user_error_of([&] { import_built(b); });
   EXPECT_NE(message.find("2 unsupported nodes"), std::string::npos) << message;
   EXPECT_NE(message.find("'einsum_of_x' (Einsum)"), std::string::npos) << message;
   EXPECT_NE(message.find("'nms' (NonMaxSuppression)"), std::string::npos) << message;
@@ -71,21 +63,21 @@ TEST(OnnxImport, OtherDomainsAreUnsupportedWithTheirDomain) {
   OnnxBuilder b;
   b.input("x", {1, 4}).output("y");
   b.node("Gelu", {"x"}, {"y"}, "gelu").set_domain("com.microsoft");
-  EXPECT_NE(error_of([&] { import_built(b); }).find("com.microsoft.Gelu"), std::string::npos);
+  EXPECT_NE(test::user_error_of([&] { import_built(b); }).find("com.microsoft.Gelu"), std::string::npos);
 }
 
 TEST(OnnxImport, UnsupportedVariantGivesTheReason) {
   OnnxBuilder b;
   b.input("x", {1, 1, 2, 2}).initializer("scales", Tensor::from_vector<float>({4}, {1, 1, 2, 2})).output("y");
   set_attr(b.node("Resize", {"x", "", "scales"}, {"y"}, "up"), "mode", std::string("cubic"));
-  EXPECT_NE(error_of([&] { import_built(b); }).find("mode 'cubic'"), std::string::npos);
+  EXPECT_NE(test::user_error_of([&] { import_built(b); }).find("mode 'cubic'"), std::string::npos);
 }
 
 TEST(OnnxImport, MissingInitializerNamesNodeAndTensor) {
   OnnxBuilder b;
   b.input("x", {1, 3, 8, 8}).output("y");
   b.node("Conv", {"x", "conv1.weight"}, {"y"}, "conv1");
-  const std::string message = error_of([&] { import_built(b); });
+  const std::string message = test::user_error_of([&] { import_built(b); });
   EXPECT_NE(message.find("conv1"), std::string::npos) << message;
   EXPECT_NE(message.find("conv1.weight"), std::string::npos) << message;
 }
@@ -94,7 +86,7 @@ TEST(OnnxImport, OpsetOutOfRangeIsRejected) {
   OnnxBuilder b(18);
   b.input("x", {1}).output("y");
   b.node("Relu", {"x"}, {"y"});
-  EXPECT_NE(error_of([&] { import_built(b); }).find("opset 18"), std::string::npos);
+  EXPECT_NE(test::user_error_of([&] { import_built(b); }).find("opset 18"), std::string::npos);
 }
 
 TEST(OnnxImport, InitializerValueCountMustMatchShape) {
@@ -102,7 +94,7 @@ TEST(OnnxImport, InitializerValueCountMustMatchShape) {
   b.input("x", {1, 2}).output("y");
   b.raw_initializer("b", {2}).add_float_data(1.0f);  // one value for two elements
   b.node("Add", {"x", "b"}, {"y"});
-  EXPECT_NE(error_of([&] { import_built(b); }).find("initializer 'b' has 1 values"), std::string::npos);
+  EXPECT_NE(test::user_error_of([&] { import_built(b); }).find("initializer 'b' has 1 values"), std::string::npos);
 }
 
 TEST(OnnxImport, TypedFieldInitializersAreRead) {
@@ -153,7 +145,7 @@ TEST(OnnxImport, ExternalDataIsReadRelativeToTheModel) {
   EXPECT_EQ(*m.graph.find_value("w")->constant, weights);
 
   std::filesystem::remove(dir / "weights.bin");
-  const std::string message = error_of([&] { import_onnx_file(dir / "model.onnx"); });
+  const std::string message = test::user_error_of([&] { import_onnx_file(dir / "model.onnx"); });
   EXPECT_NE(message.find("weights.bin"), std::string::npos) << message;
   EXPECT_NE(message.find("not found"), std::string::npos) << message;
 }
@@ -163,7 +155,7 @@ TEST(OnnxImport, ExternalDataMayNotEscapeTheModelFolder) {
   b.input("x", {1}).output("y");
   b.external_initializer("w", {1}, "../../etc/passwd");
   b.node("Add", {"x", "w"}, {"y"});
-  EXPECT_NE(error_of([&] { import_onnx_model(b.proto(), std::filesystem::path("/tmp")); }).find("relative path"),
+  EXPECT_NE(test::user_error_of([&] { import_onnx_model(b.proto(), std::filesystem::path("/tmp")); }).find("relative path"),
             std::string::npos);
 }
 
@@ -174,7 +166,7 @@ TEST(OnnxImportFile, TruncatedFileIsRejected) {
     std::ofstream out(dir / "cut.onnx", std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   }
-  const std::string message = error_of([&] { import_onnx_file(dir / "cut.onnx"); });
+  const std::string message = test::user_error_of([&] { import_onnx_file(dir / "cut.onnx"); });
   EXPECT_NE(message.find("cut.onnx"), std::string::npos) << message;
   EXPECT_NE(message.find("not a valid ONNX model"), std::string::npos) << message;
 }
@@ -185,11 +177,11 @@ TEST(OnnxImportFile, TextFileIsRejected) {
     std::ofstream out(dir / "notes.onnx");
     out << "this is not a neural network\n";
   }
-  EXPECT_NE(error_of([&] { import_onnx_file(dir / "notes.onnx"); }).find("notes.onnx"), std::string::npos);
+  EXPECT_NE(test::user_error_of([&] { import_onnx_file(dir / "notes.onnx"); }).find("notes.onnx"), std::string::npos);
 }
 
 TEST(OnnxImportFile, MissingFileIsRejected) {
-  EXPECT_NE(error_of([] { import_onnx_file("/nonexistent/model.onnx"); }).find("no such file"), std::string::npos);
+  EXPECT_NE(test::user_error_of([] { import_onnx_file("/nonexistent/model.onnx"); }).find("no such file"), std::string::npos);
 }
 
 }  // namespace

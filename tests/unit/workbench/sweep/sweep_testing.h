@@ -2,10 +2,10 @@
 // Sweep specs in tests: YAML text with the checked-in tiny models and configs.
 
 #include <filesystem>
-#include <functional>
 #include <string>
 
 #include "tests/support/test_paths.h"
+#include "tests/support/user_error_testing.h"
 #include "workbench/sweep/spec.h"
 
 namespace wb::test {
@@ -21,8 +21,5 @@ inline sweep::SweepSpec parse_spec(const std::string& yaml) {
 inline std::string tiny_model(const std::string& name = "tiny_resnet") {
   return (workloads_dir() / (name + ".onnx")).string();
 }
-
-// The UserError message of `f` ("" if it did not throw one).
-std::string error_of(const std::function<void()>& f);
 
 }  // namespace wb::test

@@ -22,9 +22,9 @@ TEST(SweepExpression, EvaluatesArithmeticComparisonsAndUnits) {
 }
 
 TEST(SweepExpression, ErrorsNameWhere) {
-  EXPECT_THAT(test::error_of([] { Expression("array.rows <", "spec.yaml:3: constraints"); }),
+  EXPECT_THAT(test::user_error_of([] { Expression("array.rows <", "spec.yaml:3: constraints"); }),
               testing::AllOf(HasSubstr("spec.yaml:3: constraints"), HasSubstr("does not parse")));
-  EXPECT_THAT(test::error_of([] { Expression("cores > 2", "w").evaluate({}); }), HasSubstr("'cores' has no value"));
+  EXPECT_THAT(test::user_error_of([] { Expression("cores > 2", "w").evaluate({}); }), HasSubstr("'cores' has no value"));
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 namespace wb {
 namespace {
 
-using test::error_of;
+using test::user_error_of;
 using test::parse_spec;
 using test::tiny_model;
 using testing::ElementsAre;
@@ -51,7 +51,7 @@ TEST(SweepPoints, ZipTakesTheIthValuesTogetherAndNeedsOneLength) {
   const auto points = expand(header() + "combine: zip\naxes:\n  array.rows: [32, 64]\n  am_bytes: [2MiB, 4MiB]\n");
   EXPECT_THAT(labels(points), ElementsAre("tiny_resnet v3_96 array.rows=32 am_bytes=2MiB",
                                           "tiny_resnet v3_96 array.rows=64 am_bytes=4MiB"));
-  EXPECT_THAT(error_of([&] { expand(header() + "combine: zip\naxes:\n  array.rows: [32]\n  am_bytes: [2MiB, 4MiB]\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "combine: zip\naxes:\n  array.rows: [32]\n  am_bytes: [2MiB, 4MiB]\n"); }),
               HasSubstr("zip needs axes of one length"));
 }
 
@@ -59,11 +59,11 @@ TEST(SweepPoints, ConstraintsDropPointsOverTheResolvedConfig) {
   // array.cols is not an axis: the constraint sees the resolved config's every key.
   const auto points = expand(header() + "axes:\n  array.rows: [32, 64, 96]\nconstraints:\n  - array.rows * array.cols <= 1024\n");
   EXPECT_EQ(points.size(), 2u);
-  EXPECT_THAT(error_of([&] { expand(header() + "axes:\n  array.rows: [32]\nconstraints:\n  - array.rows > 1000\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "axes:\n  array.rows: [32]\nconstraints:\n  - array.rows > 1000\n"); }),
               HasSubstr("every point was dropped"));
-  EXPECT_THAT(error_of([&] { expand(header() + "constraints:\n  - cores > 2\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "constraints:\n  - cores > 2\n"); }),
               testing::AllOf(HasSubstr("test.yaml:4: constraints"), HasSubstr("no base config has")));
-  EXPECT_THAT(error_of([&] { expand(header() + "constraints:\n  - array.rows >\n"); }), HasSubstr("does not parse"));
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "constraints:\n  - array.rows >\n"); }), HasSubstr("does not parse"));
 }
 
 TEST(SweepPoints, AConstraintAppliesToTheTargetsThatHaveItsKeys) {
@@ -73,14 +73,14 @@ TEST(SweepPoints, AConstraintAppliesToTheTargetsThatHaveItsKeys) {
 }
 
 TEST(SweepPoints, AValueItsTargetDoesNotTakeIsAnErrorAtLoadTime) {
-  EXPECT_THAT(error_of([&] { expand(header() + "axes:\n  cores: [1, 2]\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "axes:\n  cores: [1, 2]\n"); }),
               testing::AllOf(HasSubstr("test.yaml:4: axes.cores: '1' for v3_96.yaml"), HasSubstr("target pulp")));
-  EXPECT_THAT(error_of([&] { expand(header() + "axes:\n  array.rows: [32,\n    0]\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "axes:\n  array.rows: [32,\n    0]\n"); }),
               HasSubstr("test.yaml:5: axes.array.rows: '0'"));
-  EXPECT_THAT(error_of([&] { expand(header() + "axes:\n  compile_opt: [tiler=cost]\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "axes:\n  compile_opt: [tiler=cost]\n"); }),
               testing::AllOf(HasSubstr("test.yaml:4: axes.compile_opt: 'tiler=cost'"), HasSubstr("not a xdnn compiler option")));
   // Two values that resolve to the same design.
-  EXPECT_THAT(error_of([&] { expand(header() + "axes:\n  compile_opt: [default, weight_pingpong=on]\n"); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header() + "axes:\n  compile_opt: [default, weight_pingpong=on]\n"); }),
               HasSubstr("two points are the same design"));
 }
 
@@ -130,7 +130,7 @@ TEST(SweepPoints, AConstraintDropsCombinationsTheConfigsOwnChecksWouldRefuse) {
   // gap8: l1_tile_budget_bytes may not exceed l1_bytes. The combination (budget 60 KiB, L1
   // 48 KiB) is refused by the config, unless a constraint drops it first.
   const std::string axes = "axes:\n  l1_bytes: [48KiB, 64KiB]\n  l1_tile_budget_bytes: [32KiB, 60KiB]\n";
-  EXPECT_THAT(error_of([&] { expand(header("../gap8.yaml") + axes); }),
+  EXPECT_THAT(test::user_error_of([&] { expand(header("../gap8.yaml") + axes); }),
               testing::AllOf(HasSubstr("is larger than l1_bytes"), HasSubstr("add a constraint that drops it")));
   const auto points = expand(header("../gap8.yaml") + axes + "constraints:\n  - l1_tile_budget_bytes <= l1_bytes\n");
   EXPECT_EQ(points.size(), 3u);

@@ -17,7 +17,7 @@
 namespace wb {
 namespace {
 
-using test::error_of;
+using test::user_error_of;
 using testing::HasSubstr;
 
 struct Fixture {
@@ -135,21 +135,21 @@ TEST(ResultsDb, AFailureIsARecordToo) {
   EXPECT_TRUE(db.layers(failed.key).empty());
   // A result of a point the database does not have is refused.
   failed.key = "nope";
-  EXPECT_THAT(error_of([&] { db.store(failed); }), HasSubstr("which this sweep does not have"));
+  EXPECT_THAT(test::user_error_of([&] { db.store(failed); }), HasSubstr("which this sweep does not have"));
 }
 
 TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
   const test::TempDir dir;
-  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "none.db", false); }), HasSubstr("no such results database"));
+  EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "none.db", false); }), HasSubstr("no such results database"));
   {
     std::ofstream(dir / "text.db") << "this is not a database at all, just some text that is long enough";
   }
-  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "text.db", false); }), HasSubstr("text.db"));
+  EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "text.db", false); }), HasSubstr("text.db"));
   {
     sqlite::Database other(dir / "other.db", true);
     other.execute("CREATE TABLE things (x INTEGER)");
   }
-  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "other.db", false); }),
+  EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "other.db", false); }),
               HasSubstr("not a sweep results database of schema version 1"));
   {
     sweep::ResultsDb db(dir / "old.db", true);
@@ -158,7 +158,7 @@ TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
     sqlite::Database raw(dir / "old.db", false);
     raw.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'");
   }
-  EXPECT_THAT(error_of([&] { sweep::ResultsDb(dir / "old.db", false); }), HasSubstr("found '0'"));
+  EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "old.db", false); }), HasSubstr("found '0'"));
 }
 
 TEST(ResultsDb, TheWorkFolderSitsBesideTheDatabase) {
@@ -179,11 +179,11 @@ TEST(PointResult, RoundTripsThroughItsFile) {
   {
     std::ofstream(dir / "bad.json") << R"({"point_result": 9})";
   }
-  EXPECT_THAT(error_of([&] { sweep::read_point_result(dir / "bad.json"); }), HasSubstr("another format version"));
+  EXPECT_THAT(test::user_error_of([&] { sweep::read_point_result(dir / "bad.json"); }), HasSubstr("another format version"));
   {
     std::ofstream(dir / "cut.json") << R"({"point_result": 1, "key": )";
   }
-  EXPECT_THAT(error_of([&] { sweep::read_point_result(dir / "cut.json"); }), HasSubstr("not a sweep point result"));
+  EXPECT_THAT(test::user_error_of([&] { sweep::read_point_result(dir / "cut.json"); }), HasSubstr("not a sweep point result"));
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace {
 
 using sweep::Combine;
 using sweep::Mode;
-using test::error_of;
+using test::user_error_of;
 using test::parse_spec;
 using test::tiny_model;
 using testing::ElementsAre;
@@ -83,11 +83,11 @@ TEST(SweepSpec, RangesExpandWithTheirUnits) {
   EXPECT_THAT(*sweep::expand_range("1 .. 8 x 2", "w"), ElementsAre("1", "2", "4", "8"));
   EXPECT_THAT(*sweep::expand_range("0.5 .. 1 step 0.25", "w"), ElementsAre("0.5", "0.75", "1"));
   EXPECT_FALSE(sweep::expand_range("4MiB", "w").has_value());
-  EXPECT_THAT(error_of([] { sweep::expand_range("1 .. 8", "w"); }), HasSubstr("not a range"));
-  EXPECT_THAT(error_of([] { sweep::expand_range("8 .. 1 step 1", "w"); }), HasSubstr("ends before it starts"));
-  EXPECT_THAT(error_of([] { sweep::expand_range("1 .. 8 step 0", "w"); }), HasSubstr("step must be positive"));
-  EXPECT_THAT(error_of([] { sweep::expand_range("1 .. 8 x 1", "w"); }), HasSubstr("factor must be greater than 1"));
-  EXPECT_THAT(error_of([] { sweep::expand_range("1 .. 1e9 step 1", "w"); }), HasSubstr("more than 10000 values"));
+  EXPECT_THAT(test::user_error_of([] { sweep::expand_range("1 .. 8", "w"); }), HasSubstr("not a range"));
+  EXPECT_THAT(test::user_error_of([] { sweep::expand_range("8 .. 1 step 1", "w"); }), HasSubstr("ends before it starts"));
+  EXPECT_THAT(test::user_error_of([] { sweep::expand_range("1 .. 8 step 0", "w"); }), HasSubstr("step must be positive"));
+  EXPECT_THAT(test::user_error_of([] { sweep::expand_range("1 .. 8 x 1", "w"); }), HasSubstr("factor must be greater than 1"));
+  EXPECT_THAT(test::user_error_of([] { sweep::expand_range("1 .. 1e9 step 1", "w"); }), HasSubstr("more than 10000 values"));
   // In a spec, a range is one value of the list.
   const auto spec = parse_spec(fmt::format("configs: ../gap8.yaml\nmodels: {}\naxes:\n  cores: [1 .. 8 x 2, 3]\n",
                                            tiny_model()));
@@ -105,7 +105,7 @@ struct BadSpec {
 class SweepSpecErrors : public ::testing::TestWithParam<BadSpec> {};
 
 TEST_P(SweepSpecErrors, NameTheFileTheLineAndTheKey) {
-  const std::string message = error_of([&] { parse_spec(GetParam().yaml); });
+  const std::string message = test::user_error_of([&] { parse_spec(GetParam().yaml); });
   EXPECT_THAT(message, HasSubstr("configs/sweeps/test.yaml:")) << GetParam().what;
   EXPECT_THAT(message, HasSubstr(GetParam().needle)) << GetParam().what;
   EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;

@@ -175,7 +175,7 @@ TEST(Sweep, AnExecutorThatCannotRunHereStopsTheSweepBeforeAnyFileIsWritten) {
   Sweep sweep;
   FakeExecutor executor;
   executor.unavailable = true;
-  EXPECT_EQ(test::error_of([&] { sweep.run(executor); }), "fake: not on this machine");
+  EXPECT_EQ(test::user_error_of([&] { sweep.run(executor); }), "fake: not on this machine");
   EXPECT_FALSE(std::filesystem::exists(*sweep.options.db));
   EXPECT_FALSE(std::filesystem::exists(sweep.dir / "fake.sweep"));
 }
