@@ -1,0 +1,61 @@
+#pragma once
+// The cluster's cores running one kernel call together, cycle by cycle, against the L1 TCDM
+// (issue #37): each core an in-order RI5CY-like pipeline executing its program
+// (sim/pulp/core_ops.h), the TCDM `l1_banks` word-interleaved banks (bank = (address / 4) %
+// banks) that each grant one access a cycle, arbitrated round robin among the cores and the
+// cluster DMA; a core whose access loses waits and retries the next cycle. The conflicts are
+// counted, not assumed. Plain C++ inside the SystemC model: one call of run_call() simulates
+// the whole kernel call, no SystemC process switch per core or cycle.
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/pulp/core_ops.h"
+
+namespace wb::sim::pulp {
+
+// The pipeline's latencies (HwConfig keys; docs/hw_config.md).
+struct CorePipeline {
+  int load_use_stall_cycles = 1;  // a load's result read by the next instruction
+  int branch_taken_cycles = 2;    // extra cycles of a taken branch or jump
+  int divide_cycles = 18;         // a division's whole latency
+};
+
+// The cluster DMA's L1 side during a call: bursts that each take `bytes_per_cycle / 4`
+// consecutive banks (from its current address) in every cycle it moves data, from its start
+// cycle (counted from the call's first cycle) until its bytes have moved. A burst that loses a
+// bank waits like a core.
+struct DmaBurst {
+  std::uint64_t start_cycle = 0;
+  std::uint32_t l1_address = 0;
+  std::uint32_t bytes = 0;
+};
+struct DmaL1Traffic {
+  int bytes_per_cycle = 8;
+  std::vector<DmaBurst> bursts;  // in start order
+};
+
+struct CoreRun {
+  std::uint64_t cycles = 0;            // from the call's first cycle to this core's last op
+  std::uint64_t instructions = 0;
+  std::uint64_t loads = 0, stores = 0;
+  std::uint64_t dot_products = 0;
+  std::uint64_t bank_conflict_cycles = 0;  // lost a bank to another core
+  std::uint64_t dma_conflict_cycles = 0;   // lost a bank to the DMA
+  std::uint64_t load_use_stall_cycles = 0;
+  std::uint64_t split_accesses = 0;        // misaligned words and halfwords (two accesses)
+};
+
+struct CallRun {
+  std::vector<CoreRun> cores;   // one per program given, in order
+  std::uint64_t cycles = 0;     // the slowest core's
+  std::uint64_t dma_stall_cycles = 0;  // cycles DMA bursts waited for a bank
+  std::uint64_t dma_end_cycle = 0;     // when the last burst finished (0 without DMA)
+};
+
+// Runs the cores' programs from cycle 0 until every one has finished (and every DMA burst
+// given has moved). `banks` is a power of two.
+CallRun run_call(const std::vector<CoreProgram>& programs, int banks, const CorePipeline& pipeline,
+                 const DmaL1Traffic* dma = nullptr);
+
+}  // namespace wb::sim::pulp
