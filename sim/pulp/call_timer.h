@@ -1,0 +1,37 @@
+#pragma once
+// Times kernel calls on the cores (sim/pulp/core_engine.h), with a cache: calls that are the
+// same (kernel, shapes, every operand's place among the L1 banks, cores) and run without the
+// DMA beside them take the same cycles, so each is simulated once per run and reused. The
+// hit rate is reported (SimResult.call_cache_*).
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+#include "sim/pulp/core_engine.h"
+
+namespace wb::sim::pulp {
+
+class CallTimer {
+ public:
+  CallTimer(int cores, int banks, const CorePipeline& pipeline) : cores_(cores), banks_(banks), pipeline_(pipeline) {}
+
+  // The cores' run of `call`, with `dma` (may be null or empty) moving bytes in L1 beside it.
+  const CallRun& time(const isa::pulp::KernelCall& call, const DmaL1Traffic* dma);
+
+  std::uint64_t calls() const { return calls_; }
+  std::uint64_t cache_hits() const { return hits_; }
+
+ private:
+  std::string key_of(const isa::pulp::KernelCall& call) const;
+
+  int cores_, banks_;
+  CorePipeline pipeline_;
+  std::unordered_map<std::string, CallRun> cache_;
+  CallRun uncached_;
+  std::uint64_t calls_ = 0, hits_ = 0;
+};
+
+}  // namespace wb::sim::pulp
