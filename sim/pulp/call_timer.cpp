@@ -43,8 +43,11 @@ const CallRun& CallTimer::time(const isa::pulp::KernelCall& call, const DmaL1Tra
     }
   }
   std::vector<CoreProgram> programs;
-  programs.reserve(static_cast<std::size_t>(cores_));
-  for (int core = 0; core < cores_; ++core) programs.push_back(kernel_program(call, core, cores_));
+  const int cores = static_cast<int>(stack_tops_.size());
+  programs.reserve(stack_tops_.size());
+  for (int core = 0; core < cores; ++core) {
+    programs.push_back(kernel_program(call, core, cores, stack_tops_[static_cast<std::size_t>(core)]));
+  }
   CallRun run = run_call(programs, banks_, pipeline_, alone ? nullptr : dma);
   if (!alone) {
     uncached_ = std::move(run);

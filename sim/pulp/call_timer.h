@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
@@ -16,7 +18,9 @@ namespace wb::sim::pulp {
 
 class CallTimer {
  public:
-  CallTimer(int cores, int banks, const CorePipeline& pipeline) : cores_(cores), banks_(banks), pipeline_(pipeline) {}
+  // `stack_tops`: where each core's stack ends (core_stack_top).
+  CallTimer(int banks, const CorePipeline& pipeline, std::vector<std::uint32_t> stack_tops)
+      : banks_(banks), pipeline_(pipeline), stack_tops_(std::move(stack_tops)) {}
 
   // The cores' run of `call`, with `dma` (may be null or empty) moving bytes in L1 beside it.
   const CallRun& time(const isa::pulp::KernelCall& call, const DmaL1Traffic* dma);
@@ -27,8 +31,9 @@ class CallTimer {
  private:
   std::string key_of(const isa::pulp::KernelCall& call) const;
 
-  int cores_, banks_;
+  int banks_;
   CorePipeline pipeline_;
+  std::vector<std::uint32_t> stack_tops_;
   std::unordered_map<std::string, CallRun> cache_;
   CallRun uncached_;
   std::uint64_t calls_ = 0, hits_ = 0;

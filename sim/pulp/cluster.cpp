@@ -10,6 +10,7 @@
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "sim/common/watchdog.h"
+#include "sim/pulp/kernel_programs.h"
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/tensor_io.h"
 
@@ -267,7 +268,11 @@ void Cluster::fabric_controller() {
     dma_in_.reset(hw.dma_outstanding_transfers, static_cast<std::uint64_t>(hw.dma_latency_cycles));
     dma_out_.reset(hw.dma_outstanding_transfers, static_cast<std::uint64_t>(hw.dma_latency_cycles));
     udma_.reset(1, 0);
-    timer_ = std::make_unique<CallTimer>(hw.cores, hw.l1_banks, core_pipeline(hw));
+    std::vector<std::uint32_t> stack_tops;
+    for (int core = 0; core < hw.cores; ++core) {
+      stack_tops.push_back(core_stack_top(hw.l1_bytes, hw.l1_tile_budget_bytes, core, hw.cores));
+    }
+    timer_ = std::make_unique<CallTimer>(hw.l1_banks, core_pipeline(hw), std::move(stack_tops));
     Carried carried;
     const auto& network = *state_->network;
     for (std::size_t l = 0; l < static_cast<std::size_t>(network.layers_size()); ++l) {
