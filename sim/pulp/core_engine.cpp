@@ -64,11 +64,21 @@ class Engine {
 
   CallRun run() {
     touched_.reserve(cores_.size() + 32);
+    due_.resize(cores_.size());
     for (;;) {
+      // The next cycle with a request, and the cores that ask in it.
       std::uint64_t t = dma_.next;
-      for (const CoreState& c : cores_) t = std::min(t, c.next);
+      std::uint32_t due = 0;
+      for (std::uint32_t i = 0; i < cores_.size(); ++i) {
+        const std::uint64_t next = cores_[i].next;
+        if (next < t) {
+          t = next;
+          due = 0;
+        }
+        if (next == t) due_[due++] = i;
+      }
       if (t == kNever) break;
-      cycle(t);
+      cycle(t, due);
     }
     for (const CoreRun& c : run_.cores) run_.cycles = std::max(run_.cycles, c.cycles);
     return run_;
@@ -131,10 +141,8 @@ class Engine {
   std::uint32_t dma_requested_[32]{};
   std::uint32_t dma_requested_count_ = 0;
 
-  void cycle(std::uint64_t t) {
-    for (std::uint32_t i = 0; i < cores_.size(); ++i) {
-      if (cores_[i].next == t) request(bank_of_request(cores_[i]), i);
-    }
+  void cycle(std::uint64_t t, std::uint32_t due) {
+    for (std::uint32_t k = 0; k < due; ++k) request(bank_of_request(cores_[due_[k]]), due_[k]);
     dma_requested_count_ = 0;
     if (dma_.next == t) {
       const std::uint32_t window = std::min<std::uint32_t>(dma_.last_word - dma_.first_word, 64);
@@ -154,9 +162,9 @@ class Engine {
       last_grant_[bank] = static_cast<std::uint8_t>(winner);
       requests_[bank] = std::uint64_t{1} << winner;  // now: the granted requester
     }
-    for (std::uint32_t i = 0; i < cores_.size(); ++i) {
+    for (std::uint32_t k = 0; k < due; ++k) {
+      const std::uint32_t i = due_[k];
       CoreState& c = cores_[i];
-      if (c.next != t) continue;
       const std::uint32_t bank = bank_of_request(c);
       const std::uint64_t granted = requests_[bank];
       if (granted == std::uint64_t{1} << i) {
@@ -244,6 +252,7 @@ class Engine {
   std::vector<std::uint64_t> requests_;   // per bank: requesters this cycle, then the one granted
   std::vector<std::uint8_t> last_grant_;  // per bank: the requester granted last
   std::vector<std::uint32_t> touched_;    // banks with a request this cycle
+  std::vector<std::uint32_t> due_;        // the cores with a request this cycle
   CallRun run_;
 };
 
