@@ -6,6 +6,16 @@
 // cluster DMA; a core whose access loses waits and retries the next cycle. The conflicts are
 // counted, not assumed. Plain C++ inside the SystemC model: one call of run_call() simulates
 // the whole kernel call, no SystemC process switch per core or cycle.
+//
+// The rules, as core_engine.cpp applies them: an operation issues the cycle after the one
+// before it completes; a Load or Store asks for its bank in its issue cycle and completes in
+// the cycle it is granted (a split access asks for the second word's bank the cycle after the
+// first is granted); the cycles a core waits are its bank_conflict_cycles or
+// dma_conflict_cycles, by who was granted. Reads of the same word by several cores are
+// separate accesses (the interconnect does not broadcast). Round robin is per bank, over the
+// cores and the DMA, starting after the requester granted last. A core's non-memory
+// operations cannot be delayed by anyone, so the engine steps only through the cycles in which
+// some requester asks for a bank.
 
 #include <cstdint>
 #include <vector>
@@ -23,8 +33,10 @@ struct CorePipeline {
 
 // The cluster DMA's L1 side during a call: bursts that each take `bytes_per_cycle / 4`
 // consecutive banks (from its current address) in every cycle it moves data, from its start
-// cycle (counted from the call's first cycle) until its bytes have moved. A burst that loses a
-// bank waits like a core.
+// cycle (counted from the call's first cycle) until its bytes have moved. A burst asks for the
+// first bytes_per_cycle / 4 words it has not moved yet and moves those whose banks it wins; a
+// word it lost is asked for again the next cycle (dma_stall_cycles counts the cycles in which a
+// burst lost a bank). A burst starts no earlier than the cycle after the one before it ends.
 struct DmaBurst {
   std::uint64_t start_cycle = 0;
   std::uint32_t l1_address = 0;
@@ -36,7 +48,7 @@ struct DmaL1Traffic {
 };
 
 struct CoreRun {
-  std::uint64_t cycles = 0;            // from the call's first cycle to this core's last op
+  std::uint64_t cycles = 0;            // from the call's first cycle to the end of this core's last op (0: no ops)
   std::uint64_t instructions = 0;
   std::uint64_t loads = 0, stores = 0;
   std::uint64_t dot_products = 0;
@@ -54,7 +66,7 @@ struct CallRun {
 };
 
 // Runs the cores' programs from cycle 0 until every one has finished (and every DMA burst
-// given has moved). `banks` is a power of two.
+// given has moved). `banks` is a power of two (else std::invalid_argument), at most 63 programs.
 CallRun run_call(const std::vector<CoreProgram>& programs, int banks, const CorePipeline& pipeline,
                  const DmaL1Traffic* dma = nullptr);
 

@@ -1,0 +1,78 @@
+// SOFTMAX's per-core program (sim/pulp/kernel_programs.h): chunks of ceil(h_out / cores) output
+// rows (a pixel's channels depend on each other, so the call is always PARALLEL_HO), per pixel
+// the three passes of docs/pulp.md "Softmax" over its channels, none unrolled (the third is
+// bound by the divider): where an instruction reads the load just before it, the core stalls.
+#include <cstdint>
+
+#include "sim/pulp/program_families.h"
+
+namespace wb::sim::pulp {
+
+namespace {
+
+using isa::pulp::KernelCall;
+
+std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
+
+constexpr std::uint32_t kTableEntries = 256;
+
+// The entry e[c] = table[x[c] - m + 255] is data, and a program may not depend on data
+// (kernel_programs.h): channel c reads entry 255 - c % 256, consecutive channels consecutive
+// words (the banks uniformly distributed inputs would meet).
+std::uint32_t entry_at(const KernelCall& c, std::uint32_t ch) {
+  return u32(c.weights() + 4 * std::uint64_t{kTableEntries - 1 - ch % kTableEntries});
+}
+
+void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder& b) {
+  const std::uint32_t channels = c.c_out();
+  const std::uint64_t x = c.input() + pixel * channels;
+  // Per pixel (softmax_pixel_overhead): the three passes' lp.setup, and 8 Alu: m's initial
+  // value, the input pointer's two rewinds, the table base's pre-offset by 4 * (255 - m) (sub,
+  // slli, add), the sum's clear, sum / 2 (srli).
+  b.loop_setup();
+  b.alu(2);
+  // Pass 1, m = max x: lb/lbu x (post-increment), p.max reading it.
+  for (std::uint32_t ch = 0; ch < channels; ++ch) {
+    b.load(u32(x + ch), 1, true);
+    b.alu();
+  }
+  b.loop_setup();
+  b.alu(5);
+  // Pass 2, sum += e[c]: lb/lbu x, slli by 2 reading it, the add to the table base, lw of the
+  // entry, the add into the sum reading it.
+  for (std::uint32_t ch = 0; ch < channels; ++ch) {
+    b.load(u32(x + ch), 1, true);
+    b.alu(2);
+    b.load(entry_at(c, ch), 4, true);
+    b.alu();
+  }
+  b.loop_setup();
+  b.alu();
+  // Pass 3, y = min(255, (e * 256 + sum / 2) / sum): the lookup again, slli by 8 reading the
+  // entry, the add of sum / 2, divu, p.minu with 255, sb (post-increment).
+  for (std::uint32_t ch = 0; ch < channels; ++ch) {
+    b.load(u32(x + ch), 1, true);
+    b.alu(2);
+    b.load(entry_at(c, ch), 4, true);
+    b.alu(2);
+    b.divide();
+    b.alu();
+    b.store(u32(c.output() + pixel * channels + ch), 1);
+  }
+}
+
+}  // namespace
+
+CoreProgram softmax_program(const KernelCall& call, int core, int cores) {
+  CoreProgram program;
+  const CoreItems rows = core_items(call.h_out(), core, cores);
+  if (rows.count() == 0) return program;
+  CoreProgramBuilder b(program);
+  for (std::uint32_t oh = rows.begin; oh < rows.end; ++oh) {
+    b.alu(2);  // per output row: the row's input and output pointers
+    for (std::uint32_t ow = 0; ow < call.w_out(); ++ow) softmax_pixel(call, std::uint64_t{oh} * call.w_out() + ow, b);
+  }
+  return program;
+}
+
+}  // namespace wb::sim::pulp
