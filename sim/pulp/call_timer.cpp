@@ -46,7 +46,7 @@ const CallRun& CallTimer::time(const isa::pulp::KernelCall& call, const DmaL1Tra
   const int cores = static_cast<int>(stack_tops_.size());
   programs.reserve(stack_tops_.size());
   for (int core = 0; core < cores; ++core) {
-    programs.push_back(kernel_program(call, core, cores, stack_tops_[static_cast<std::size_t>(core)]));
+    programs.push_back(as_called(kernel_program(call, core, cores), stack_tops_[static_cast<std::size_t>(core)]));
   }
   CallRun run = run_call(programs, banks_, pipeline_, alone ? nullptr : dma);
   if (!alone) {

@@ -16,9 +16,7 @@ CoreItems core_items(std::uint32_t total, int core, int cores, std::uint32_t mul
   return CoreItems{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(std::min<std::uint64_t>(begin + chunk, total))};
 }
 
-namespace {
-
-CoreProgram kernel_loops(const isa::pulp::KernelCall& call, int core, int cores) {
+CoreProgram kernel_program(const isa::pulp::KernelCall& call, int core, int cores) {
   using namespace isa::pulp;
   switch (call.kind()) {
     case KERNEL_CONV:
@@ -37,6 +35,8 @@ CoreProgram kernel_loops(const isa::pulp::KernelCall& call, int core, int cores)
   }
   throw std::logic_error("kernel_program: a kernel kind without a program (kernel_problem admits it)");
 }
+
+namespace {
 
 // PULP-NN's kernels take up to 22 arguments: 8 arrive in registers (a0-a7), the rest the core
 // loads from the caller's frame; the kernel saves the 12 callee-saved registers (s0-s11) its
@@ -63,8 +63,7 @@ void exit(CoreProgramBuilder& b, std::uint32_t stack_top) {
 
 }  // namespace
 
-CoreProgram kernel_program(const isa::pulp::KernelCall& call, int core, int cores, std::uint32_t stack_top) {
-  CoreProgram loops = kernel_loops(call, core, cores);
+CoreProgram as_called(const CoreProgram& loops, std::uint32_t stack_top) {
   if (loops.empty()) return loops;
   CoreProgram program;
   program.reserve(loops.size() + 2 * kSavedRegisters + kStackArguments + kSplitInstructions + 1);

@@ -15,11 +15,14 @@
 
 namespace wb::sim::pulp {
 
-// The program of core `core` (0 .. cores-1) for a well-formed call (kernel_problem(call) ==
-// ""): the kernel's entry (its arguments and saved registers on the core's stack, which ends
-// at `stack_top`), its loops, its exit. Empty when the split leaves that core no work: the
-// core wakes, finds no rows or channels of its own and goes to the barrier.
-CoreProgram kernel_program(const isa::pulp::KernelCall& call, int core, int cores, std::uint32_t stack_top);
+// The loops of core `core` (0 .. cores-1) for a well-formed call (kernel_problem(call) == "");
+// empty when the split leaves that core no work.
+CoreProgram kernel_program(const isa::pulp::KernelCall& call, int core, int cores);
+
+// The kernel's loops as the core runs them when called: its entry (its arguments and saved
+// registers on the core's stack, which ends at `stack_top`), the loops, its exit. A core
+// without loops wakes, finds no rows or channels of its own and goes to the barrier: empty.
+CoreProgram as_called(const CoreProgram& loops, std::uint32_t stack_top);
 
 // Where each core's stack ends: the cores' stacks share the L1 above the tile budget
 // (l1_tile_budget_bytes .. l1_bytes), core 0's at the top.
