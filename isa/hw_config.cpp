@@ -247,7 +247,8 @@ class Loader {
   void check_missing() const {
     std::vector<std::string_view> missing;
     for (const KeySpec* k : all_keys(target_)) {
-      if (origins_.count(std::string(k->info.path)) == 0) missing.push_back(k->info.path);
+      // A key with a default already holds it: the params started fresh.
+      if (!k->info.default_value && origins_.count(std::string(k->info.path)) == 0) missing.push_back(k->info.path);
     }
     if (missing.empty()) return;
     // The line of the innermost group of the first missing key that the file has.

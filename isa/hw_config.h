@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "isa/pulp_timing.h"
+
 namespace wb {
 
 // The targets a config can describe, in the order of HwConfig::params' alternatives.
@@ -56,7 +58,8 @@ struct XdnnParams {
   double host_link_gbps = 0;            // host <-> card link (PCIe) a host layer's input and output cross, 1e9 bytes/s
 };
 
-// A PULP cluster (GAP8-like). Cycles are cluster clock cycles.
+// A PULP cluster (GAP8-like). Cycles are cluster clock cycles. The fields with a value here are
+// the keys a config may leave out (their defaults); every other key is required.
 struct PulpParams {
   int cores = 0;                          // cluster cores running kernels
   int core_macs_per_cycle_int8 = 0;       // MACs of one core's SIMD dot product per cycle, 8-bit (pv.sdotsp.b)
@@ -71,10 +74,13 @@ struct PulpParams {
   std::int64_t dma_burst_bytes = 0;       // largest DMA burst, bytes
   int dma_outstanding_transfers = 0;      // DMA transfers in flight per direction
   int dma_latency_cycles = 0;             // latency of one DMA transfer before data flows, cycles
+  int dma_command_cycles = 12;            // core cycles programming one 2-D DMA transfer (mchan: 3 writes + push)
   double l3_bytes_per_cycle = 0;          // uDMA bandwidth between L3 and L2, bytes per cycle
   int l3_latency_cycles = 0;              // latency of one L3 transfer before data flows, cycles
   int barrier_cycles = 0;                 // hardware barrier, cycles
   int wakeup_cycles = 0;                  // event-unit wake-up of a sleeping core, cycles
+  PulpKernelCycles predictor;             // instruction counts of PULP-NN's loops, perf/pulp/cost's
+  PulpCorePipeline core;                  // the cluster model's RI5CY pipeline
 };
 
 struct HwConfig {
@@ -113,22 +119,39 @@ struct HwFigure {
 // Every derived figure of the config's target, in a fixed order (what `hw show` prints).
 std::vector<HwFigure> derived_figures(const HwConfig& config);
 
-// The schema: every key of a target, in file order, with its unit and meaning.
+// The schema: every key of a target, in file order, with its unit, meaning, where its value
+// comes from and, for a key a config may leave out, its default.
 enum class HwValueKind { Text, Choice, Integer, Real, Bytes, Boolean };
+using HwValue = std::variant<std::int64_t, double, bool, std::string>;
+// Where a key's value comes from; the key's `source` says which publication, or how.
+enum class HwProvenance {
+  Published,  // a figure of the real system (REFERENCE.md, a manual, DORY's descriptions)
+  Chosen,     // a model constant nobody publishes, with how its value was chosen
+  Derived,    // counted from what the hardware does (the instructions of PULP-NN's loops)
+  PerConfig,  // differs between configs (published in one, chosen in another): each config's comment says
+};
+const char* provenance_name(HwProvenance provenance);  // "published", "chosen", "derived", "per config"
 struct HwKeyInfo {
   std::string_view path;  // dotted: "array.rows"
   HwValueKind kind;
   std::string_view unit;  // "MHz", "bytes", ... ("" for text and booleans)
   std::string_view meaning;
+  HwProvenance provenance;
+  std::string_view source;             // the publication, or how the value was chosen or derived
+  std::optional<HwValue> default_value;  // a key a config may leave out; none: required
 };
 std::vector<HwKeyInfo> hw_keys(Target target);
 
-using HwValue = std::variant<std::int64_t, double, bool, std::string>;
 struct HwKeyValue {
   HwKeyInfo key;
   HwValue value;  // Integer and Bytes: int64; Real: double; Boolean: bool; Text, Choice: string
 };
 // The resolved config as (key, value) pairs, in schema order.
 std::vector<HwKeyValue> resolved_keys(const HwConfig& config);
+
+// The Markdown tables docs/hw_config.md carries between its `keys:begin/end` markers (a test
+// keeps them equal): every key of the schema with its range, default and source, and its value
+// in each of `configs` (the shipped ones, in the order given) of its target.
+std::string hw_keys_markdown(const std::vector<HwConfig>& configs);
 
 }  // namespace wb

@@ -1,6 +1,7 @@
 #pragma once
-// The HwConfig schema (docs/hw_config.md): every key once, with its kind, unit, range and the
-// field it fills, and each target's section. The loader (hw_config.cpp) reads configs with it;
+// The HwConfig schema (docs/hw_config.md): every key once, with its kind, unit, range, where its
+// value comes from, its default (a key a config may leave out) and the field it fills, and each
+// target's section. The loader (hw_config.cpp) reads configs with it;
 // hw_keys() and resolved_keys() hand it out. Internal to isa/.
 
 #include <array>
@@ -21,7 +22,12 @@ struct KeySpec {
   double max = 0;
   FieldRef (*field)(HwConfig&) = nullptr;  // null for `target`, which selects the section
   bool power_of_two = false;
+  // info.default_value, when set, is the field's value in the target's fresh params (the
+  // struct's initialiser, written once beside its derivation): the loader starts from those.
 };
+
+// The value of the key's field in `config` (the key must have a field).
+HwValue value_of(const KeySpec& key, const HwConfig& config);
 
 // Each target's section of the schema. One row per Target, in its order (HwConfig::params'
 // alternatives follow it too).
@@ -34,6 +40,8 @@ struct TargetSchema {
 const std::array<TargetSchema, kTargetCount>& target_schemas();
 const TargetSchema& schema_of(Target target);
 
+// The keys every target has (name, target, clock_mhz).
+const std::vector<KeySpec>& common_keys();
 // The targets' names for messages: "xdnn or pulp".
 std::string target_choices();
 // Common keys, then the target's, in file order.

@@ -16,7 +16,8 @@
 
 namespace wb::isa {
 
-// A stable digest of every resolved key of the config (name included), as 16 hex digits.
+// A stable digest of every resolved key of the config (name included; a key at its default left
+// out), as 16 hex digits.
 std::string hw_fingerprint(const HwConfig& config);
 
 // Writes atomically (a temporary file renamed into place): a failed write leaves no file.

@@ -70,7 +70,7 @@ std::uint64_t call_groups(const KernelCall& call) {
 // im2col + 4x2 matmul over `pixels` output pixels and the output channels of `out`, K bytes
 // each (K = k_h * k_w * the channels of one group).
 Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t rows, const KernelCall& call, bool im2col,
-                 const KernelCycles& k) {
+                 const PulpKernelCycles& k) {
   Work w;
   if (pixels == 0 || out.passes == 0) return w;
   const std::uint64_t groups = call_groups(call);
@@ -115,7 +115,7 @@ Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t ro
   return w;
 }
 
-Work depthwise_work(std::uint64_t channels, const KernelCall& call, const KernelCycles& k) {
+Work depthwise_work(std::uint64_t channels, const KernelCall& call, const PulpKernelCycles& k) {
   Work w;
   if (channels == 0) return w;
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
@@ -134,7 +134,7 @@ Work depthwise_work(std::uint64_t channels, const KernelCall& call, const Kernel
 // The plane depthwise kernel (docs/pulp.md, "Plane depthwise"): the border of the core's plane is
 // zeroed once per call (one store per cycle: a word per 4 bytes of a pad row, a byte per pad
 // column of an input row), then per channel the gather, the filter and the output rows.
-Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const KernelCycles& k) {
+Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const PulpKernelCycles& k) {
   Work w;
   if (channels == 0) return w;
   const std::uint64_t h_in = call.h_in(), w_in = call.w_in(), h_out = call.h_out(), w_out = call.w_out();
@@ -163,7 +163,7 @@ Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const 
   return w;
 }
 
-Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycles& k) {
+Work linear_work(std::uint64_t outputs, const KernelCall& call, const PulpKernelCycles& k) {
   Work w;
   if (outputs == 0) return w;
   const std::uint64_t words = call.c_in() / 4, bytes = call.c_in() % 4;
@@ -176,7 +176,7 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycl
 
 // Pools, add, LUT, MUL, GATHER and SOFTMAX over `pixels` output pixels of `channels` (output) channels.
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
-                      const KernelCycles& k) {
+                      const PulpKernelCycles& k) {
   Work w;
   if (pixels == 0 || channels == 0) return w;
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
@@ -230,7 +230,7 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
   return w;
 }
 
-Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& k) {
+Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycles& k) {
   const std::uint64_t h = call.h_out(), w = call.w_out(), c = call.c_out();
   const std::uint64_t n = static_cast<std::uint64_t>(cores);
   const bool im2col = call.kind() == KERNEL_CONV || call.kind() == KERNEL_GROUPED_CONV;
@@ -277,7 +277,8 @@ Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& 
 
 }  // namespace
 
-KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores, const KernelCycles& counts) {
+KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores) {
+  const PulpKernelCycles& counts = hw.predictor;
   KernelCost cost;
   cores = std::clamp(cores, 1, std::max(hw.cores, 1));
   int active = 0;
@@ -319,11 +320,10 @@ double loads_per_cycle(const KernelCost& cost) {
   return best;
 }
 
-std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle_value, const PulpParams& hw,
-                                    const KernelCycles& counts) {
+std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle_value, const PulpParams& hw) {
   const double dma_banks = static_cast<double>(hw.dma_bytes_per_cycle) / 4.0;
   const double stalls = static_cast<double>(dma_busy_cycles) * loads_per_cycle_value * dma_banks /
-                        static_cast<double>(std::max(hw.l1_banks, 1)) * counts.bank_conflict_share;
+                        static_cast<double>(std::max(hw.l1_banks, 1)) * hw.predictor.bank_conflict_share;
   return static_cast<std::uint64_t>(std::llround(stalls));
 }
 
@@ -358,7 +358,7 @@ DmaCost dma_cost(const DmaCopy& copy, const PulpParams& hw) {
   if (copy_bytes(copy) == 0) return cost;
   const Runs r = runs_of(copy);
   const std::uint64_t bursts = ceil_div<std::uint64_t>(r.line_bytes, static_cast<std::uint64_t>(std::max<std::int64_t>(hw.dma_burst_bytes, 1)));
-  cost.issue_cycles = r.commands * kDmaCommandCycles;
+  cost.issue_cycles = r.commands * static_cast<std::uint64_t>(hw.dma_command_cycles);
   cost.busy_cycles =
       r.lines * (ceil_div<std::uint64_t>(r.line_bytes, static_cast<std::uint64_t>(std::max(hw.dma_bytes_per_cycle, 1))) + bursts);
   cost.cycles = static_cast<std::uint64_t>(hw.dma_latency_cycles) + cost.busy_cycles;

@@ -16,100 +16,10 @@ namespace wb::perf::pulp {
 using isa::pulp::DmaCopy;
 using isa::pulp::KernelCall;
 
-// Cycles of the RI5CY instruction sequences PULP-NN's kernels are made of. Derived from the
-// kernels' loops (one instruction per cycle, hardware loops without overhead, a load's
-// result used no earlier than the next instruction); docs/pulp.md lists each derivation.
-struct KernelCycles {
-  // 4x2 matmul (4 output channels x 2 pixels): per 4 input bytes 4 weight + 2 activation
-  // word loads and 8 pv.sdotsp.b.
-  int matmul_4x2_iteration = 14;
-  int matmul_4x1_iteration = 9;      // odd pixel left over: 4 + 1 loads, 4 dot products
-  int matmul_1x2_iteration = 5;      // output channel left over: 1 + 2 loads, 2 dot products
-  int matmul_byte_leftover_4x2 = 14; // K % 4 input bytes, scalar: per byte 6 loads, 8 MACs
-  int matmul_block_setup = 24;       // pointers, bias loads into 8 accumulators, loop setup
-  int requant_per_output = 11;       // load k, lambda; mul, add, shift, clip; store byte
-  int partial_store = 2;             // input-channel tiling: store an int32 partial sum (sw + pointer)
-  int im2col_row_setup = 6;          // per kernel row of a pixel: bounds, pointers, padding test
-  int im2col_word = 2;               // one word load + store
-  // Grouped conv with several groups in a call: a kernel row of one group is k_w runs of
-  // c_in / groups bytes, c_in bytes apart (one run when the call has one group). Per run the
-  // source pointer skips to the next pixel's slice (1 add) and the inner word loop is set up
-  // again (1 lp.setup). Derived, not calibrated.
-  int im2col_run_setup = 2;
-  int pixel_pair_overhead = 10;      // per pixel pair (and group): im2col pointer swap, output pointer
-  int row_overhead = 10;             // per output row a core computes
-  int call_overhead = 60;            // kernel entry: chunk bounds from core id, argument loads
-  // Depthwise (channels across cores): per channel a strided gather of its input plane,
-  // then per output pixel a window gather and ceil(K*K/4) dot products.
-  int depthwise_gather_byte = 3;     // lbu with stride c_in, sb, pointer increment
-  int depthwise_window_byte = 2;     // per window byte into the aligned im2col word
-  int depthwise_dot_word = 3;        // 2 word loads + 1 pv.sdotsp.b
-  int depthwise_pixel_overhead = 8;
-  int depthwise_channel_overhead = 20;
-  // Plane depthwise (KernelCall.depthwise_plane: 3x3 window, stride 1 or 2; docs/pulp.md,
-  // "Plane depthwise"). Per channel the core gathers its input into a zero-bordered plane in its
-  // scratch (depthwise_gather_byte per byte, plus plane_row_setup per input row), loads the
-  // filter, then walks each output row with two aligned word loads per kernel row per step.
-  int plane_row_setup = 2;         // per input row gathered: lp.setup, destination skip over the pad columns
-  int plane_filter_setup = 12;     // per channel: 3 filter-row lw at 9-byte offsets (misaligned: 2 each), the 4th byte cleared (3 and), the 1-byte-shifted copies (3 slli)
-  int plane_s1_row_step = 7;       // stride 1, one kernel row of 4 outputs: 2 lw, pv.shuffle2.b (the word 2 bytes on), 4 pv.sdotusp.b
-  int plane_s2_row_step = 5;       // stride 2, one kernel row of 2 outputs: 2 lw, pv.shuffle2.b, 2 pv.sdotusp.b
-  int plane_accumulator_init = 1;  // per output: the bias moved into its accumulator (mv)
-  int misaligned_load = 2;         // a word load at an address not a multiple of 4: two TCDM accesses
-  // Linear (outputs across cores): 2 neurons per loop, per 4 inputs 3 loads + 2 dot products.
-  int linear_2_iteration = 5;
-  int linear_output_overhead = 8;
-  // Residual add, per output byte: 2 loads, 2 multiplies, add, shift, clip, store (4 per loop).
-  int add_per_byte = 5;
-  // Table lookup (LUT), per element: the byte's load and the output's store (post-increment
-  // addressing, as an im2col_word's load + store) plus these 2: the add of the byte to the
-  // table's base (pre-offset by -lo, so the byte indexes it directly) and the table's lbu.
-  // Unrolled by 4 (as the add), so no load's result is used by the next instruction. Derived.
-  int lut_lookup = 2;
-  // Elementwise product (MUL), per element: 2 byte loads (a, and b at its broadcast index)
-  // and 1 p.mul, then requant_per_output. Derived.
-  int mul_operands = 3;
-  // MUL per output pixel: the inner channel loop is set up again (1 lp.setup) and b's pointer
-  // rewinds to the pixel's broadcast slice (1 add). Derived.
-  int mul_pixel_overhead = 2;
-  // Channel gather (GATHER), per element: lhu idx (post-increment) and sb y (post-increment),
-  // a load + store pair as an im2col_word's; add a, pixel_base, idx and lbu y, 0(a), the
-  // index add and dependent byte load of a lut_lookup. Per output pixel the channel loop's
-  // lp.setup and the index pointer's rewind (mul_pixel_overhead's 2), plus this: the pixel
-  // base advances to the next input pixel (1 add; the output pointer post-increments). Derived.
-  int gather_pixel_advance = 1;
-  // Softmax (SOFTMAX): per output pixel three passes over its channels (docs/pulp.md, "Softmax").
-  // Pass 1, the maximum m, per element: lb/lbu x (post-increment) and p.max. Derived.
-  int softmax_max = 2;
-  // Passes 2 and 3 look e[c] up, per element: lb/lbu x (post-increment) and an slli by 2 (the
-  // entries are words), then a lut_lookup: the add to the table's base (pre-offset once per pixel
-  // by 4 * (255 - m), so the shifted byte indexes it directly) and the entry's lw. Derived.
-  int softmax_index = 2;
-  // Pass 2, per element: the add of e[c] into the row sum. Derived.
-  int softmax_accumulate = 1;
-  // Pass 3, per element, around the division: slli e by 8, add sum / 2, p.minu with 255 (held
-  // in a register), sb (post-increment). Derived.
-  int softmax_normalise = 4;
-  // Pass 3's divu. RI5CY's divider (CV32E40P's cv32e40p_alu_div) is serial: 3 cycles plus one
-  // per leading zero bit of the divisor (the CV32E40P manual's 3..35: 3 with none, 35 for a
-  // divisor of 0). The divisor is the row sum, at least 2^16 (the maximum's own entry), so it has
-  // at most 15 leading zeros: 18 cycles, this kernel's worst case, is counted for every division
-  // (the cost cannot depend on data: --no-data and the tiler time the same calls). A bound from
-  // the divider's rule, not fitted.
-  int softmax_divide = 18;
-  // Per pixel: the three passes' lp.setup (3), the input pointer's two rewinds to the pixel
-  // (passes 2 and 3; pass 3's ends at the next pixel), m's initial value (li), the table base's
-  // pre-offset (sub from 255, slli, add: 3), the sum's clear (li) and sum / 2 (srli). Derived.
-  int softmax_pixel_overhead = 11;
-  // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
-  int maxpool_word = 2;
-  int pool_pixel_overhead = 6;
-  // Average pool: per window byte a load and an add; requant per output channel.
-  int avgpool_byte = 2;
-  // TCDM: a core's load loses arbitration against another requester of its bank with this
-  // probability per requester per cycle it accesses (round-robin: it waits half the time).
-  double bank_conflict_share = 0.5;
-};
+// The instruction counts the predictor times kernels with are HwConfig keys
+// (`predictor.<field>`, isa/pulp_timing.h): kernel_cost reads hw.predictor. The old name stays
+// for code that default-constructs the counts (sim/pulp/cluster.cpp until it reads hw).
+using KernelCycles = PulpKernelCycles;
 
 // The cost of one kernel call on a cluster of `cores` cores (1..hw.cores).
 struct KernelCost {
@@ -129,15 +39,14 @@ struct KernelCost {
 // SOFTMAX splits output rows whatever `parallel` says (a pixel's channels depend on each
 // other; kernel validation refuses any other variant); no scratch: e[c] is looked up again in
 // the division pass.
-KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores,
-                       const KernelCycles& counts = KernelCycles{});
+// The instruction counts are hw.predictor's (HwConfig keys `predictor.*`).
+KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores);
 
 
 // Extra cycles the cores lose when the cluster DMA writes L1 for `dma_busy_cycles` of a
 // kernel that issues `loads_per_cycle` loads per core per cycle: the DMA occupies
 // dma_bytes_per_cycle / 4 banks each cycle it moves data.
-std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle, const PulpParams& hw,
-                                    const KernelCycles& counts = KernelCycles{});
+std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle, const PulpParams& hw);
 
 // Loads per core per cycle of a cost (the slowest core's), for dma_contention_cycles.
 double loads_per_cycle(const KernelCost& cost);
@@ -151,7 +60,6 @@ struct DmaCost {
   std::uint64_t busy_cycles = 0;   // cycles the channel moves data (what contends)
   std::uint64_t cycles = 0;        // latency + busy: from issue to the last byte
 };
-inline constexpr std::uint64_t kDmaCommandCycles = 12;  // docs/pulp.md: mchan command, 3 register writes + push
 DmaCost dma_cost(const DmaCopy& copy, const PulpParams& hw);
 
 // uDMA L3 <-> L2: one transfer per contiguous run, each l3_latency_cycles plus its bytes at

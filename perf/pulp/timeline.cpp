@@ -138,14 +138,14 @@ class LayerRun {
   std::uint64_t drained() const { return std::max(ch_.dma_in.last_completion(), ch_.dma_out.last_completion()); }
 
   void compute(const KernelCall& call, std::size_t step) {
-    const KernelCycles counts;
-    const KernelCost cost = kernel_cost(call, hw_, hw_.cores, counts);
+    const PulpKernelCycles& counts = hw_.predictor;
+    const KernelCost cost = kernel_cost(call, hw_, hw_.cores);
     const std::uint64_t begin = clock_.now();
     clock_.compute(call, cost, step);
     // DMA traffic during the call took TCDM banks from the cores: they finish that much later.
     const std::uint64_t end = clock_.now();
     const std::uint64_t overlap = ch_.dma_in.busy_within(begin, end) + ch_.dma_out.busy_within(begin, end);
-    clock_.wait_until(end + dma_contention_cycles(overlap, loads_per_cycle(cost), hw_, counts));
+    clock_.wait_until(end + dma_contention_cycles(overlap, loads_per_cycle(cost), hw_));
     const std::uint64_t total = clock_.now() - begin;
     const std::uint64_t dispatch = static_cast<std::uint64_t>(counts.call_overhead + hw_.wakeup_cycles);
     const std::uint64_t barrier = static_cast<std::uint64_t>(hw_.barrier_cycles);

@@ -57,6 +57,22 @@ TEST(HwFingerprint, SixteenHexDigitsTheSameForTheSameResolvedConfig) {
   EXPECT_EQ(hw_fingerprint(parse_hw_config(reversed, "reversed.yaml")), hw_fingerprint(config("gap8")));
 }
 
+// A key with a default enters the fingerprint only when it differs from its default: a config
+// that leaves it out and one that writes the default are the same machine, and the keys added
+// with defaults left the fingerprints of the configs (their programs, regress baselines) as
+// they were.
+TEST(HwFingerprint, AKeyAtItsDefaultLeavesItAsItWas) {
+  std::ifstream in(test::source_dir() / "configs" / "gap8.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string gap8 = hw_fingerprint(config("gap8"));
+  const HwConfig written = parse_hw_config(text.str() + "predictor:\n  requant_per_output: 11\n", "gap8.yaml");
+  EXPECT_EQ(written.pulp().predictor.requant_per_output, config("gap8").pulp().predictor.requant_per_output);
+  EXPECT_EQ(hw_fingerprint(written), gap8);
+  EXPECT_NE(hw_fingerprint(config("gap8", {"predictor.requant_per_output=12"})), gap8);
+  EXPECT_NE(hw_fingerprint(config("gap8", {"core.divide_cycles=35"})), gap8);
+}
+
 // Candidate values for a key other than its own: one of them passes validation.
 std::vector<std::string> other_values(const HwKeyValue& kv) {
   if (const auto* i = std::get_if<std::int64_t>(&kv.value)) {

@@ -51,6 +51,26 @@ TEST(PulpTiler, CostObjectiveNeverPredictsMoreThanDory) {
   }
 }
 
+// The predictor's instruction counts are HwConfig keys: one more cycle per requantised output
+// (--set predictor.requant_per_output=12, 11 by default) makes a one-tile 8 x 8 x 16 pointwise
+// layer slower by the outputs its slowest core requantises (bank conflicts off, so nothing
+// else moves): 8 x 8 x 16 / 8 = 128 when rows or pixels are split, 4 channels x 64 pixels = 256
+// when output channels are (chunks rounded to 4).
+TEST(PulpTiler, ThePredictedCyclesFollowThePredictorsCountKeys) {
+  const LayerShape s = pointwise(8, 16, 16);
+  const auto hw = test::pulp_config({"predictor.bank_conflict_share=0"}).pulp();
+  const auto slower =
+      test::pulp_config({"predictor.bank_conflict_share=0", "predictor.requant_per_output=12"}).pulp();
+  const TileChoice t = choose_tiling(s, hw, TilerObjective::Dory, "pw");
+  const TileChoice u = choose_tiling(s, slower, TilerObjective::Dory, "pw");
+  ASSERT_EQ(t.tiles(), 1u);
+  ASSERT_EQ(u.tiles(), 1u);
+  ASSERT_EQ(u.parallel, t.parallel);
+  const std::uint64_t outputs = t.parallel == isa::pulp::PARALLEL_CO ? 256 : 128;
+  EXPECT_EQ(u.predicted_cycles, t.predicted_cycles + outputs);
+  EXPECT_EQ(predict_cycles(s, t, slower), t.predicted_cycles + outputs);
+}
+
 TEST(PulpTiler, TheCostObjectiveRunsDepthwiseLayersOnThePlaneKernelWhereItIsFaster) {
   const auto hw = test::pulp_config().pulp();
   for (const LayerShape& s : {depthwise3x3(64, 32, 1), depthwise3x3(32, 64, 2), depthwise3x3(8, 512, 1),

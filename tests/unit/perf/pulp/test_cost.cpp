@@ -1,11 +1,12 @@
 // The PULP kernel cost model (perf/pulp/cost) for the grouped conv: with one group it costs
 // exactly what the standard conv costs (every shape, variant and core count); with several,
 // its cycles follow its inner loop (worked examples below, derived by hand from the counts of
-// KernelCycles and docs/pulp.md), and a Co split pays a pass per group a core touches.
+// hw.predictor (isa/pulp_timing.h) and docs/pulp.md), and a Co split pays a pass per group a core touches.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -32,7 +33,9 @@ void expect_busy_cores(const KernelCost& cost, int busy, std::uint64_t cycles, s
   }
 }
 
-PulpParams gap8() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
+PulpParams gap8(const std::vector<std::string>& overrides = {}) {
+  return load_hw_config(test::source_dir() / "configs" / "gap8.yaml", overrides).pulp();
+}
 
 // A conv call of the given output and window; the input covers the window (stride, padding).
 KernelCall conv_call(std::uint32_t c_in, std::uint32_t c_out, std::uint32_t h_out, std::uint32_t w_out, std::uint32_t k,
@@ -110,7 +113,7 @@ TEST(PulpCostGroupedConv, CyclesFollowTheInnerLoopPerGroup) {
   // Loads: pair 2 x (36 x 6 + 4) + 4 x (36 x 3 + 1) = 876; odd 2 x (36 x 5 + 4) + 4 x (36 x 2 + 1) = 660;
   // im2col one per word: 3 x 2 x 3 x 12 = 216.
   EXPECT_EQ(cost.core_loads[0], 876u + 660u + 216u);
-  const KernelCycles counts;
+  const PulpKernelCycles& counts = hw.predictor;
   EXPECT_EQ(cost.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) +
                              cost.core_cycles[0]);  // one core: no bank conflicts
 }
@@ -164,7 +167,7 @@ TEST(PulpCostLut, CyclesFollowTheInnerLoop) {
   ASSERT_EQ(one.core_cycles.size(), 1u);
   EXPECT_EQ(one.core_cycles[0], 680u);
   EXPECT_EQ(one.core_loads[0], 320u);
-  const KernelCycles counts;
+  const PulpKernelCycles& counts = hw.predictor;
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 680u);
   const KernelCost eight = kernel_cost(elementwise(KERNEL_LUT, 4, 5, 8, PARALLEL_HO), hw, 8);
   expect_busy_cores(eight, 4, 170);
@@ -202,7 +205,7 @@ TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
   ASSERT_EQ(one.core_cycles.size(), 1u);
   EXPECT_EQ(one.core_cycles[0], 326u);
   EXPECT_EQ(one.core_loads[0], 144u);
-  const KernelCycles counts;
+  const PulpKernelCycles& counts = hw.predictor;
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 326u);
   const KernelCost rows = kernel_cost(call, hw, 8);
   expect_busy_cores(rows, 2, 163);
@@ -227,7 +230,7 @@ TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
 //   a classifier's 1 x 1 x 10 on 8 cores: one core, 341 + 10 = 351.
 TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
   const PulpParams hw = gap8();
-  const KernelCycles counts;
+  const PulpKernelCycles& counts = hw.predictor;
   const int per_element = counts.softmax_max + (counts.softmax_index + counts.lut_lookup + counts.softmax_accumulate) +
                           (counts.softmax_index + counts.lut_lookup + counts.softmax_normalise + counts.softmax_divide);
   ASSERT_EQ(per_element, 33);
@@ -256,10 +259,10 @@ TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
   const KernelCost classifier = kernel_cost(elementwise(KERNEL_SOFTMAX, 1, 1, 10, PARALLEL_HO), hw, 8);
   EXPECT_EQ(classifier.core_cycles, (std::vector<std::uint64_t>{351, 0, 0, 0, 0, 0, 0, 0}));
 
-  // Each division costs softmax_divide: the data-independent bound, one per element.
-  KernelCycles worst = counts;
-  worst.softmax_divide = 35;  // the divider's worst case of all (a divisor of 0)
-  EXPECT_EQ(kernel_cost(elementwise(KERNEL_SOFTMAX, 2, 3, 10, PARALLEL_HO), hw, 1, worst).core_cycles[0],
+  // Each division costs softmax_divide: the data-independent bound, one per element. The count
+  // is a HwConfig key: --set moves the cost.
+  const PulpParams worst = gap8({"predictor.softmax_divide=35"});  // the divider's worst case (a divisor of 0)
+  EXPECT_EQ(kernel_cost(elementwise(KERNEL_SOFTMAX, 2, 3, 10, PARALLEL_HO), worst, 1).core_cycles[0],
             2066u + 60u * (35u - 18u));
 }
 
@@ -323,6 +326,22 @@ TEST(PulpCostDepthwisePlane, IsFasterThanTheWindowKernelOnMobileNetShapes) {
     const std::uint64_t plane = kernel_cost(depthwise_call(32, h, w, stride, 1, 1, 1, 1, true), hw, 8).cycles;
     EXPECT_LT(plane, window) << h << "x" << w << " stride " << stride;
   }
+}
+
+// A copy of 3 rows of 16 bytes, 32 apart at the source and packed at the destination: rows that
+// cannot merge, so the core programs one 2-D transfer per row, dma_command_cycles each (the
+// HwConfig key, 12 by default: 3 x 12 = 36), and --set moves it (3 x 20 = 60).
+TEST(PulpCostDma, EachRowIsACommandOfDmaCommandCycles) {
+  DmaCopy copy;
+  copy.set_chunk_bytes(16);
+  copy.set_count(1);
+  copy.set_rows(3);
+  copy.set_source_row_stride(32);
+  copy.set_destination_row_stride(16);
+  EXPECT_EQ(dma_cost(copy, gap8()).issue_cycles, 36u);
+  EXPECT_EQ(dma_cost(copy, gap8({"dma_command_cycles=20"})).issue_cycles, 60u);
+  // The data's cycles do not depend on it.
+  EXPECT_EQ(dma_cost(copy, gap8()).busy_cycles, dma_cost(copy, gap8({"dma_command_cycles=20"})).busy_cycles);
 }
 
 }  // namespace
