@@ -203,7 +203,7 @@ void Cluster::compute(const isa::pulp::KernelCall& call, const perf::pulp::Kerne
                       std::size_t step) {
   const PulpParams& hw = *state_->hw;
   LayerStats& stats = state_->layers[layer];
-  const perf::pulp::KernelCycles counts;
+  const PulpKernelCycles& counts = hw.predictor;
   const std::uint64_t begin = now();
   // The fabric controller dispatches the call and the event unit wakes the cores.
   wait_until(begin + static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles));
