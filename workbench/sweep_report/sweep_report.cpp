@@ -562,7 +562,7 @@ void prediction_section(Page& page, const ResultsDb& db, const std::vector<const
     diagonal.line = true;
     diagonal.markers = false;
     XYChart chart;
-    chart.title = "predicted vs simulated: " + point_name(*p, axes);
+    chart.title = point_name(*p, axes);
     const bool log = hi / lo >= 16;
     chart.x = {"predicted cycles", log};
     chart.y = {"simulated cycles", log};
@@ -573,7 +573,7 @@ void prediction_section(Page& page, const ResultsDb& db, const std::vector<const
                          escape_html(point_name(*p, axes)), grouped(*p->predicted_cycles), grouped(p->cycles),
                          total_error ? fmt::format("{:+.1f} %", *total_error) : "-", escape_html(worst_layer),
                          worst_error));
-    page.plot(chart.title, xy_chart_svg(chart), chart.title);
+    page.plot("predicted vs simulated " + chart.title, xy_chart_svg(chart), "predicted vs simulated: " + chart.title);
   }
 }
 
