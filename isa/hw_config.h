@@ -74,7 +74,7 @@ struct PulpParams {
   std::int64_t dma_burst_bytes = 0;       // largest DMA burst, bytes
   int dma_outstanding_transfers = 0;      // DMA transfers in flight per direction
   int dma_latency_cycles = 0;             // latency of one DMA transfer before data flows, cycles
-  int dma_command_cycles = 12;            // core cycles programming one 2-D DMA transfer (mchan: 3 register writes + push)
+  int dma_command_cycles = 12;            // core cycles programming one 2-D DMA transfer (mchan: 3 writes + push)
   double l3_bytes_per_cycle = 0;          // uDMA bandwidth between L3 and L2, bytes per cycle
   int l3_latency_cycles = 0;              // latency of one L3 transfer before data flows, cycles
   int barrier_cycles = 0;                 // hardware barrier, cycles

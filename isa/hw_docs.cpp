@@ -67,10 +67,9 @@ std::string default_of(const KeySpec& key) {
 }  // namespace
 
 std::string hw_keys_markdown(const std::vector<HwConfig>& configs) {
-  std::string out = "Common keys (every target):\n\n| key | unit | meaning | range | default | source |\n|---|---|---|---|---|---|\n";
-  const std::size_t common = all_keys(Target::Xdnn).size() - schema_of(Target::Xdnn).keys().size();
-  for (std::size_t i = 0; i < common; ++i) {
-    const KeySpec& k = *all_keys(Target::Xdnn)[i];
+  std::string out = "Common keys (every target):\n\n";
+  out += "| key | unit | meaning | range | default | source |\n|---|---|---|---|---|---|\n";
+  for (const KeySpec& k : common_keys()) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", code(k.info.path), k.info.unit, cell(k.info.meaning),
                        range_of(k), default_of(k), cell(source_of(k)));
   }

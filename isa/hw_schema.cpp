@@ -62,6 +62,8 @@ KeySpec predictor(std::string_view path, std::string_view meaning, HwProvenance 
   return pulp_cycles(path, 0, 10000, meaning, provenance, source, &predictor_field<count>);
 }
 
+}  // namespace
+
 const std::vector<KeySpec>& common_keys() {
   static const std::vector<KeySpec> keys = {
       key("name", K::Text, "", 0, 0, "name of the machine (letters, digits, '_', '-', '.')", kPerConfig,
@@ -75,6 +77,8 @@ const std::vector<KeySpec>& common_keys() {
   };
   return keys;
 }
+
+namespace {
 
 const std::vector<KeySpec>& xdnn_keys() {
   static const std::vector<KeySpec> keys = {

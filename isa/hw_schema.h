@@ -40,6 +40,8 @@ struct TargetSchema {
 const std::array<TargetSchema, kTargetCount>& target_schemas();
 const TargetSchema& schema_of(Target target);
 
+// The keys every target has (name, target, clock_mhz).
+const std::vector<KeySpec>& common_keys();
 // The targets' names for messages: "xdnn or pulp".
 std::string target_choices();
 // Common keys, then the target's, in file order.

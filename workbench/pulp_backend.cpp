@@ -10,6 +10,7 @@
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "isa/pulp_program.h"
+#include "perf/pulp/network_prediction.h"
 #include "sim/pulp/pulp_sim.h"
 #include "workbench/layer_types.h"
 #include "workbench/run_common.h"
@@ -65,7 +66,7 @@ TargetDescription describe_pulp() {
         {"l3_wait_cycles", Layer, Count, "cycles", "cycles it waited for the uDMA (L3)", Part},
         {"l1_bytes_in", Layer, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
         {"l1_bytes_out", Layer, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
-        {"predicted_cycles", Layer, Count, "cycles", "the tiler's own figure for it"},
+        {"tiler_cycles", Layer, Count, "cycles", "the tiler's figure for its tiling: the layer predicted alone, channels idle and its weights in L2 (`predicted_cycles` adds what the layers before leave in flight)"},
         {"tile", Layer, Text, "", "its output tile, H x W x C (and its input-channel chunk)"},
         {"parallel", Layer, Text, "", "how the cores split a tile (`Co`, `Ho`, `HoWo`)"},
         {"l1_tile_bytes", Layer, Count, "bytes", "L1 its tiles' buffers take"},
@@ -84,6 +85,7 @@ TargetDescription describe_pulp() {
         {"unit", Layer, "`cores`"},
         {"bytes_in", Layer, "activations, and weights from the L3 image"},
         {"tiles", Layer, "its tiles"},
+        {"predicted_cycles", Layer, "perf/pulp's timeline (the tiler's model, kernels' loop counts and DMA formulas) over the program's layers in order, channels and weight prefetch carried from layer to layer as the cluster carries them"},
         {"moveops", Run, "activation bytes the uDMA moved between L2 and L3's RAM, not the weights from the L3 image nor a network input or output that lives in L3"},
         {"offchip_level", Run, "`L3`"},
         {"offchip_bytes", Run, "`l3_bytes_in` + `l3_bytes_out`"},
@@ -93,8 +95,12 @@ TargetDescription describe_pulp() {
   // clang-format on
 }
 
-report::RunReport build_report(const isa::pulp::Network& network, const HwConfig& config, const psim::SimResult& sim) {
+// `predicted`: each layer's cycles on the predictor (perf/pulp/network_prediction), beside the
+// simulator's.
+report::RunReport build_report(const isa::pulp::Network& network, const HwConfig& config, const psim::SimResult& sim,
+                               const std::vector<std::uint64_t>& predicted) {
   report::RunReport r;
+  std::uint64_t predicted_total = 0;
   std::uint64_t l3_in = 0, l3_out = 0, l1_in = 0, l1_out = 0;
   for (std::size_t i = 0; i < sim.layers.size(); ++i) {
     const auto& l = sim.layers[i];
@@ -111,6 +117,10 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.bytes_in = l.l3_bytes_in;
     row.bytes_out = l.l3_bytes_out;
     row.tiles = l.tiles;
+    if (i < predicted.size()) {
+      row.predicted_cycles = predicted[i];
+      predicted_total += predicted[i];
+    }
     // Levels in name order (a report read back from JSON lists them so).
     row.bound.compute_cycles = l.compute_bound_cycles;
     row.bound.memory = {{"cluster_dma_in", l.dma_in_bound.cycles, l.dma_in_bound.bytes},
@@ -135,7 +145,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                  {"l3_wait_cycles", l.l3_cycles},
                  {"l1_bytes_in", l.l1_bytes_in},
                  {"l1_bytes_out", l.l1_bytes_out},
-                 {"predicted_cycles", t.predicted_cycles()},
+                 {"tiler_cycles", t.predicted_cycles()},
                  {"tile", fmt::format("{}x{}x{}{}", t.tile_h_out(), t.tile_w_out(), t.tile_c_out(),
                                       t.tile_c_in() != 0 && t.tile_c_in() < layer.steps(0).compute().c_in()
                                           ? fmt::format(" cin {}", t.tile_c_in())
@@ -153,6 +163,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
+  if (predicted.size() == sim.layers.size()) r.totals.predicted_cycles = predicted_total;
   const auto busy = [&](std::uint64_t cycles) {
     return sim.total_cycles > 0 ? static_cast<double>(cycles) / static_cast<double>(sim.total_cycles) : 0.0;
   };
@@ -234,7 +245,9 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
     const isa::pulp::Network& network = typed(program).program();
     psim::SimResult sim = psim::simulate(network, config, inputs, options);
     TargetRun run;
-    run.report = build_report(network, config, sim);
+    // The compiler's expectation of the same program, beside what the simulator measured (the
+    // simulator itself never asks the predictor: DESIGN.md §3).
+    run.report = build_report(network, config, sim, perf::pulp::predict_layer_cycles(network, config.pulp()));
     run.outputs = std::move(sim.outputs);
     std::size_t steps = 0;
     for (const auto& layer : network.layers()) {

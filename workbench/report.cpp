@@ -24,6 +24,11 @@ std::string Bound::binding() const {
   return name;
 }
 
+std::optional<double> prediction_error_pct(std::uint64_t simulated, std::optional<std::uint64_t> predicted) {
+  if (!predicted || *predicted == 0) return std::nullopt;
+  return (static_cast<double>(simulated) - static_cast<double>(*predicted)) / static_cast<double>(*predicted) * 100.0;
+}
+
 std::string offchip_level(const RunReport& report) {
   const TargetBackend* backend = find_backend(report.target);
   return backend == nullptr ? "off-chip" : std::string(backend->offchip_level());

@@ -64,6 +64,10 @@ struct LayerRow {
   // reports written before it was recorded). docs/report.md lists each target's causes.
   std::vector<std::pair<std::string, std::uint64_t>> time;
   Bound bound;  // empty in reports written before it was recorded
+  // The performance model's cycles for this layer of the same program (the compiler's
+  // expectation, set beside what the simulator measured); none on a target without a
+  // predictor and in reports written before it was recorded.
+  std::optional<std::uint64_t> predicted_cycles;
   // The target's own statistics (report_stats.h declares each: name, kind, unit): the JSON's
   // block named after the target (`layers[i].<target>`), CSV columns after the standard ones.
   nlohmann::json specific = nlohmann::json::object();
@@ -91,6 +95,7 @@ struct Totals {
   double latency_ms = 0, mac_per_cycle = 0, utilization = 0, host_ms = 0;
   std::uint64_t offchip_bytes = 0;  // traffic to and from the target's off-chip memory (offchip_level)
   Bound bound;  // the whole run's: every unit's work and every level's bytes (empty in older reports)
+  std::optional<std::uint64_t> predicted_cycles;  // the predictor's run of the whole program, as LayerRow's
   nlohmann::json specific = nlohmann::json::object();  // the target's own (`totals.<target>`), as LayerRow's
 
   bool operator==(const Totals&) const = default;
@@ -133,6 +138,11 @@ struct RunReport {
 
   bool operator==(const RunReport&) const = default;
 };
+
+// How far the simulator measured from the prediction, in percent of the prediction:
+// (simulated - predicted) / predicted x 100, positive when it measured more cycles. None
+// without a prediction, or with a prediction of 0 cycles.
+std::optional<double> prediction_error_pct(std::uint64_t simulated, std::optional<std::uint64_t> predicted);
 
 // The off-chip memory level the report's traffic counts, named by its target's back end
 // ("DDR", "L3"; "off-chip" for a target no back end is registered for).

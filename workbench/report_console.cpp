@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <ostream>
 
 #include "support/text.h"
@@ -35,6 +36,12 @@ std::string bound_text(const Bound& bound, std::uint64_t cycles) {
   return fmt::format("{} {:.0f}%", bound.binding(), 100.0 * static_cast<double>(bound.cycles()) / static_cast<double>(cycles));
 }
 
+// "+4.2": the simulator against the prediction, in percent of it; "-" without one.
+std::string error_text(std::uint64_t cycles, std::optional<std::uint64_t> predicted) {
+  const std::optional<double> error = prediction_error_pct(cycles, predicted);
+  return error ? fmt::format("{:+.1f}", *error) : "-";
+}
+
 }  // namespace
 
 void print_table(const RunReport& report, std::ostream& os) {
@@ -59,6 +66,16 @@ void print_table(const RunReport& report, std::ostream& os) {
                                                grouped(row.bytes_out),
                                                grouped(row.tiles)};
     append_row(columns, cells);
+  }
+  // The prediction beside the simulated cycles, on targets that predict (none: no columns).
+  if (std::any_of(report.layers.begin(), report.layers.end(), [](const LayerRow& row) { return row.predicted_cycles.has_value(); })) {
+    TextColumn predicted{"pred", true, {}}, error{"err%", true, {}};
+    for (const LayerRow& row : report.layers) {
+      predicted.cells.push_back(row.predicted_cycles ? grouped(*row.predicted_cycles) : "-");
+      error.cells.push_back(error_text(row.cycles, row.predicted_cycles));
+    }
+    const auto after_cycles = columns.begin() + 5;
+    columns.insert(after_cycles, {std::move(predicted), std::move(error)});
   }
   if (with_causes) {
     TextColumn main{"most time", false, {}};
@@ -104,6 +121,10 @@ void print_totals(const RunReport& report, std::ostream& os) {
       {"ops", grouped(t.ops)},
       {"MAC/cycle", fmt::format("{:.2f}", t.mac_per_cycle)},
       {"utilization", fmt::format("{:.1f} %", 100.0 * t.utilization)}};
+  if (t.predicted_cycles) {
+    totals.insert(totals.begin() + 1, {"predicted", fmt::format("{} cycles (simulated {} %)", grouped(*t.predicted_cycles),
+                                                              error_text(t.cycles, t.predicted_cycles))});
+  }
   totals.emplace_back(offchip_level(report) + " bytes", grouped(t.offchip_bytes));
   totals.emplace_back("moveops", grouped(t.moveops));
   totals.emplace_back("host time", fmt::format("{:.1f} ms", t.host_ms));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "support/atomic_file.h"
@@ -89,7 +90,8 @@ std::vector<std::string> time_causes(const RunReport& report) {
 // Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, us, one
 // time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
 // bound_cycles and bound (what binds: compute or a memory level; only when a layer has bounds,
-// empty where one lacks them), then the target's own layer statistics any layer has, in their
+// empty where one lacks them), predicted_cycles and prediction_error_pct (only when a layer has
+// a prediction, empty where one lacks it), then the target's own layer statistics any layer has, in their
 // declaration order (report_stats.cpp; empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
 // the end of a line (it only makes an unnamed empty column), and RFC 4180 quoting for fields
@@ -130,6 +132,12 @@ std::string csv_text(const RunReport& report) {
     header.emplace_back("bound_cycles");
     header.emplace_back("bound");
   }
+  const bool with_predictions = std::any_of(report.layers.begin(), report.layers.end(),
+                                            [](const LayerRow& row) { return row.predicted_cycles.has_value(); });
+  if (with_predictions) {
+    header.emplace_back("predicted_cycles");
+    header.emplace_back("prediction_error_pct");
+  }
   header.insert(header.end(), specific_keys.begin(), specific_keys.end());
   std::string out;
   append_csv_line(out, header);
@@ -167,6 +175,11 @@ std::string csv_text(const RunReport& report) {
     if (with_bounds) {
       fields.push_back(row.bound.empty() ? std::string() : std::to_string(row.bound.cycles()));
       fields.push_back(row.bound.binding());
+    }
+    if (with_predictions) {
+      const std::optional<double> error = prediction_error_pct(row.cycles, row.predicted_cycles);
+      fields.push_back(row.predicted_cycles ? std::to_string(*row.predicted_cycles) : std::string());
+      fields.push_back(error ? python_float(*error) : std::string());
     }
     for (const std::string& key : specific_keys) {
       const auto it = row.specific.find(key);

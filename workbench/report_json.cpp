@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -190,7 +191,22 @@ json bound_object(const Bound& bound, std::uint64_t cycles) {
           {"attained", cycles > 0 ? static_cast<double>(bound.cycles()) / static_cast<double>(cycles) : 0.0}};
 }
 
+// The prediction beside the simulated cycles, when there is one: `predicted_cycles` and the
+// derived `prediction_error_pct` (null for a prediction of 0 cycles).
+void add_prediction(json& object, std::optional<std::uint64_t> predicted, std::uint64_t cycles) {
+  if (!predicted) return;
+  object["predicted_cycles"] = *predicted;
+  const std::optional<double> error = prediction_error_pct(cycles, predicted);
+  object["prediction_error_pct"] = error ? json(*error) : json(nullptr);
+}
+
 }  // namespace
+
+void upgrade_layer_block(json& block, int schema) {
+  if (schema >= 5 || !block.is_object() || !block.contains("predicted_cycles")) return;
+  block["tiler_cycles"] = std::move(block["predicted_cycles"]);
+  block.erase("predicted_cycles");
+}
 
 json to_json(const RunReport& report) {
   json totals = {{"cycles", report.totals.cycles},
@@ -204,6 +220,7 @@ json to_json(const RunReport& report) {
   totals["offchip_level"] = offchip_level(report);
   totals["offchip_bytes"] = report.totals.offchip_bytes;
   if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
+  add_prediction(totals, report.totals.predicted_cycles, report.totals.cycles);
   add_block(totals, report.totals.specific, report.target, StatScope::Run, "totals");
 
   json layers = json::array();
@@ -224,6 +241,7 @@ json to_json(const RunReport& report) {
                   {"tiles", row.tiles},
                   {"time", time_object(row)}};
     if (!row.bound.empty()) layer["bound"] = bound_object(row.bound, row.cycles);
+    add_prediction(layer, row.predicted_cycles, row.cycles);
     add_block(layer, row.specific, report.target, StatScope::Layer, fmt::format("layer '{}'", row.name));
     layers.push_back(std::move(layer));
   }
@@ -292,6 +310,14 @@ Bound read_bound(const Reader& in, const json& parent, const std::string& path) 
   return bound;
 }
 
+// The prediction of a layer or the totals, when recorded: `predicted_cycles` kept, its derived
+// error checked and recomputed from it.
+std::optional<std::uint64_t> read_prediction(const Reader& in, const json& object, const std::string& path) {
+  if (object.contains("prediction_error_pct")) in.number(object, path, "prediction_error_pct");
+  if (!object.contains("predicted_cycles")) return std::nullopt;
+  return in.unsigned_integer(object, path, "predicted_cycles");
+}
+
 }  // namespace
 
 RunReport from_json(const json& doc, std::string_view source) {
@@ -305,11 +331,13 @@ RunReport from_json(const json& doc, std::string_view source) {
                         "with this build",
                         kReportSchema));
   }
-  const bool schema_3 = schema->is_number_integer() && schema->get<std::int64_t>() == 3;
-  if (!schema_3 && (!schema->is_number_integer() || schema->get<std::int64_t>() != kReportSchema)) {
-    in.fail(fmt::format("run report schema {}, but this build reads schema {}; run it again with this build",
-                        schema->dump(), kReportSchema));
+  const int version = schema->is_number_integer() ? static_cast<int>(std::clamp<std::int64_t>(schema->get<std::int64_t>(), -1, 1000)) : -1;
+  if (version < 3 || version > kReportSchema) {
+    in.fail(fmt::format("run report schema {}, but this build reads schema {} (and 3 to {}); run it again with "
+                        "this build",
+                        schema->dump(), kReportSchema, kReportSchema - 1));
   }
+  const bool schema_3 = version == 3;
 
   const json& tool = in.object(doc, "", "tool");
   report.tool_version = in.string(tool, "tool", "version");
@@ -385,6 +413,7 @@ RunReport from_json(const json& doc, std::string_view source) {
   t.offchip_bytes = in.unsigned_integer(totals, "totals", "offchip_bytes");
   in.string(totals, "totals", "offchip_level");  // the target's: checked, not kept
   if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
+  t.predicted_cycles = read_prediction(in, totals, "totals");
   t.specific = read_block(in, totals, "totals", report.target, StatScope::Run);
 
   const json& layers = in.member(doc, "", "layers");
@@ -422,7 +451,14 @@ RunReport from_json(const json& doc, std::string_view source) {
     }
     // Recorded since the bounds; older reports lack them.
     if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
-    row.specific = read_block(in, layer, path, report.target, StatScope::Layer);
+    row.predicted_cycles = read_prediction(in, layer, path);
+    if (version < 5 && layer.contains(report.target)) {
+      json upgraded = layer;
+      upgrade_layer_block(upgraded[report.target], version);
+      row.specific = read_block(in, upgraded, path, report.target, StatScope::Layer);
+    } else {
+      row.specific = read_block(in, layer, path, report.target, StatScope::Layer);
+    }
     report.layers.push_back(std::move(row));
   }
   // Recorded since the per-unit summary; older reports (sweep databases) lack it.

@@ -14,9 +14,16 @@ namespace wb::report {
 // The JSON shape's version. 2 added schema, tool.commit/dirty, run and wall; 3 moved the
 // target's own statistics into a block named after it (`layers[i].<target>`, `totals.<target>`) and
 // gave moveops xfDNN's meaning; 4 named the off-chip traffic once for every target
-// (`totals.offchip_bytes` and `offchip_level`, were `ddr_bytes` / `l3_bytes`). from_json reads
-// 4 and 3 (renaming 3's key), and refuses any other.
-inline constexpr int kReportSchema = 4;
+// (`totals.offchip_bytes` and `offchip_level`, were `ddr_bytes` / `l3_bytes`); 5 added the
+// prediction (`predicted_cycles`, `prediction_error_pct` in layers and totals) and so renamed the
+// PULP block's `predicted_cycles`, the tiler's figure for a layer alone, `tiler_cycles`.
+// from_json reads 5, 4 and 3 (renaming their keys), and refuses any other.
+inline constexpr int kReportSchema = 5;
+
+// A layer's target block of a report of `schema` in this schema's names (a layer block of
+// schema 4 or before names the tiler's figure `predicted_cycles`). The sweep database, which
+// keeps the layer blocks apart from the report, reads its old rows with it.
+void upgrade_layer_block(nlohmann::json& block, int schema);
 
 // {schema, tool:{version,git,commit,dirty}, model:{path,sha256,name},
 //  hw:{path,sha256,target,resolved},

@@ -34,6 +34,8 @@ static const std::vector<StatDecl> kStatistics = {
     {"tiles", Layer, Count, "", "the pieces it ran in"},
     {"time", Layer, Count, "cycles", "its span cut into named causes that add up to it (an object; below)"},
     {"bound", Layer, Count, "cycles", "what holds its span from below: compute and each memory level, which binds, how close it came (an object; below)"},
+    {"predicted_cycles", Layer, Count, "cycles", "what the performance model expects its span to be: the same program's layers run in order on the target's predictor (absent on a target without one)", Prediction},
+    {"prediction_error_pct", Layer, Real, "%", "how far the simulator measured from the prediction: (`cycles` - `predicted_cycles`) / `predicted_cycles` x 100, positive when slower than predicted (absent without a prediction)"},
     // ---- the run's totals -------------------------------------------------------------------
     {"cycles", Run, Count, "cycles", "the run: its last completion", Tracked},
     {"latency_ms", Run, Real, "ms", "`cycles` at the target's clock"},
@@ -46,6 +48,8 @@ static const std::vector<StatDecl> kStatistics = {
     {"offchip_level", Run, Text, "", "the target's off-chip memory, whose traffic `offchip_bytes` and the layers' `bytes_in` and `bytes_out` count"},
     {"offchip_bytes", Run, Count, "bytes", "traffic to and from off-chip memory, weights and activations", Tracked},
     {"bound", Run, Count, "cycles", "the run's bound: every unit's work and every level's bytes (an object; below)"},
+    {"predicted_cycles", Run, Count, "cycles", "the predictor's run of the whole program: the layers' `predicted_cycles` added up (absent on a target without one)", Prediction},
+    {"prediction_error_pct", Run, Real, "%", "(`cycles` - `predicted_cycles`) / `predicted_cycles` x 100 over the run (absent without a prediction)"},
 };
 // clang-format on
 return kStatistics;
@@ -63,7 +67,11 @@ std::string meaning_of(const StatDecl& stat, bool standard) {
       }
     }
   }
-  if (stat.tracked()) meaning += " (tracked by `regress`)";
+  if (stat.tracking == Tracking::Prediction) {
+    meaning += " (tracked by `regress` as a prediction: a change is shown, never called worse)";
+  } else if (stat.tracked()) {
+    meaning += " (tracked by `regress`)";
+  }
   return meaning;
 }
 
@@ -133,6 +141,16 @@ bool is_part_of_cycles(std::string_view name) {
   if (part(standard_statistics())) return true;
   const auto backends = all_backends();
   return std::any_of(backends.begin(), backends.end(), [&](const TargetBackend* b) { return part(b->statistics()); });
+}
+
+bool is_prediction(std::string_view name) {
+  const auto prediction = [&](const std::vector<StatDecl>& stats) {
+    return std::any_of(stats.begin(), stats.end(),
+                       [&](const StatDecl& s) { return s.name == name && s.tracking == Tracking::Prediction; });
+  };
+  if (prediction(standard_statistics())) return true;
+  const auto backends = all_backends();
+  return std::any_of(backends.begin(), backends.end(), [&](const TargetBackend* b) { return prediction(b->statistics()); });
 }
 
 std::string statistics_markdown() {

@@ -23,14 +23,17 @@ enum class StatKind { Count, Real, Text };
 
 // Whether `workbench regress` records and compares it: an integer the model computes
 // deterministically (cycles, bytes, counts). A Part is a share of its layer's cycles: a shift
-// between parts is shown but fails nothing unless the cycles themselves move.
-enum class Tracking { No, Tracked, Part };
+// between parts is shown but fails nothing unless the cycles themselves move. A Prediction is
+// the compiler's expectation, not a measurement: `regress check` pins it as every recorded
+// figure, `compare` shows a change of it but never calls one worse (a higher prediction is
+// not a slower design).
+enum class Tracking { No, Tracked, Part, Prediction };
 
 struct StatDecl {
   std::string_view name;
   StatScope scope;
   StatKind kind;
-  std::string_view unit;  // "cycles", "bytes", "MACs", "ms", "us", "fraction", "" (a plain count or name)
+  std::string_view unit;  // "cycles", "bytes", "MACs", "ms", "us", "fraction", "%", "" (a plain count or name)
   std::string_view description;
   Tracking tracking = Tracking::No;
 
@@ -78,6 +81,8 @@ std::vector<const StatDecl*> target_statistics(std::string_view target, StatScop
 std::vector<std::string> tracked_statistics(StatScope scope);
 // Whether any declaration of `name` is a Part (see Tracking).
 bool is_part_of_cycles(std::string_view name);
+// Whether any declaration of `name` is a Prediction (see Tracking).
+bool is_prediction(std::string_view name);
 
 // The Markdown tables docs/report.md carries between its `statistics:begin/end` markers (a
 // test keeps them equal).

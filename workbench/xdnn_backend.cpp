@@ -167,6 +167,7 @@ TargetDescription describe_xdnn() {
         {"unit", Layer, "`array`, `pool`, `eltwise`, `ddr` (a concat or gather through DDR), `host`"},
         {"bytes_in", Layer, "activations and weights"},
         {"tiles", Layer, "its conv, pool, eltwise and host instructions"},
+        {"predicted_cycles", Layer, "none, its compiler has no cycle model (weight staging reasons with peak rates, not a layer's cycles)"},
         {"moveops", Run, "the AM<->DDR copies the compiler marks `intermediate` (spills, refills, concat copies, channel gathers), counted by the simulator as it runs them and equal to `ddr_spill_bytes`; the host layers' operands and results count with the input and output, as xfDNN's host code read and wrote them"},
         {"offchip_level", Run, "`DDR`"},
     },

@@ -117,8 +117,9 @@ void diff_figures(const std::string& layer, const Figures& before, const Figures
     const auto it = after.find(metric);
     if (it == after.end() || it->second == old_value) continue;
     FigureChange change{layer, metric, old_value, it->second, false};
-    change.regression = options.any_change_fails || (change.worse() && !is_breakdown_metric(metric) &&
-                                                     change.relative() > options.thresholds.of(metric));
+    change.regression = options.any_change_fails ||
+                        (change.worse() && !is_breakdown_metric(metric) && !is_prediction_metric(metric) &&
+                         change.relative() > options.thresholds.of(metric));
     out.push_back(change);
   }
 }
@@ -186,10 +187,11 @@ std::string percent(const FigureChange& change) {
 }
 
 void print_change(const FigureChange& change, std::size_t name_width, std::ostream& os) {
-  const char* mark = change.regression        ? (change.worse() ? "  WORSE" : "  CHANGED")
-                     : !change.worse()         ? "  better"
-                     : is_breakdown_metric(change.metric) ? "  (part of the layer's cycles)"
-                                                          : "  (within threshold)";
+  const char* mark = change.regression                    ? (change.worse() ? "  WORSE" : "  CHANGED")
+                     : is_prediction_metric(change.metric) ? "  (the compiler's prediction)"
+                     : !change.worse()                     ? "  better"
+                     : is_breakdown_metric(change.metric)  ? "  (part of the layer's cycles)"
+                                                           : "  (within threshold)";
   os << fmt::format("    {:<{}}  {:<22} {:>15} -> {:<15} {:>14} {:>9}{}\n", change.layer.empty() ? "(total)" : change.layer,
                     name_width, change.metric, grouped(change.before), grouped(change.after),
                     signed_delta(change), percent(change), mark);

@@ -40,11 +40,13 @@ const std::vector<std::string>& layer_metrics() { return layer_metric_names(); }
 bool is_total_metric(std::string_view name) { return listed(total_metric_names(), name); }
 bool is_layer_metric(std::string_view name) { return listed(layer_metric_names(), name); }
 bool is_breakdown_metric(std::string_view name) { return report::is_part_of_cycles(name); }
+bool is_prediction_metric(std::string_view name) { return report::is_prediction(name); }
 
 Figures total_figures(const report::RunReport& report) {
   const report::Totals& t = report.totals;
   Figures figures = {
       {"cycles", t.cycles}, {"macs", t.macs}, {"ops", t.ops}, {"moveops", t.moveops}, {"offchip_bytes", t.offchip_bytes}};
+  if (t.predicted_cycles) figures["predicted_cycles"] = *t.predicted_cycles;
   add_specific(figures, t.specific, total_metric_names());
   return figures;
 }
@@ -55,6 +57,7 @@ Figures layer_figures(const report::LayerRow& row) {
                      {"macs", row.macs},
                      {"bytes_in", row.bytes_in},
                      {"bytes_out", row.bytes_out}};
+  if (row.predicted_cycles) figures["predicted_cycles"] = *row.predicted_cycles;
   add_specific(figures, row.specific, layer_metric_names());
   return figures;
 }

@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS results (
   moveops INTEGER,
   clock_mhz REAL,
   verdict TEXT,
-  report TEXT
+  report TEXT,
+  predicted_cycles INTEGER,
+  prediction_error_pct REAL
 );
 CREATE TABLE IF NOT EXISTS layers (
   key TEXT NOT NULL REFERENCES results(key) ON DELETE CASCADE,
@@ -66,6 +68,8 @@ CREATE TABLE IF NOT EXISTS layers (
   extra TEXT NOT NULL,
   unit TEXT NOT NULL DEFAULT '',
   output TEXT NOT NULL DEFAULT '',
+  predicted_cycles INTEGER,
+  prediction_error_pct REAL,
   PRIMARY KEY (key, position)
 );
 CREATE TABLE IF NOT EXISTS slurm_jobs (
@@ -82,6 +86,34 @@ void set_meta(sqlite::Database& db, const std::string& key, const std::string& v
 }
 
 std::int64_t as_int(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+
+bool has_column(sqlite::Database& db, std::string_view table, std::string_view column) {
+  sqlite::Statement query = db.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+  query.bind(1, table).bind(2, column).step();
+  return query.integer(0) == 1;
+}
+
+// The prediction and its error as columns: NULL without a prediction (a target without a
+// predictor), the error NULL too for a prediction of 0 cycles.
+void bind_prediction(sqlite::Statement& statement, int column, std::uint64_t cycles,
+                     std::optional<std::uint64_t> predicted) {
+  const std::optional<double> error = report::prediction_error_pct(cycles, predicted);
+  if (predicted) {
+    statement.bind(column, as_int(*predicted));
+  } else {
+    statement.bind_null(column);
+  }
+  if (error) {
+    statement.bind(column + 1, *error);
+  } else {
+    statement.bind_null(column + 1);
+  }
+}
+
+std::optional<std::uint64_t> predicted_of(sqlite::Statement& row, int column) {
+  if (row.is_null(column)) return std::nullopt;
+  return static_cast<std::uint64_t>(row.integer(column));
+}
 
 }  // namespace
 
@@ -127,9 +159,8 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
     throw UserError(fmt::format("{}: not a sweep results database of schema version {} (found '{}')", path.string(),
                                 kResultsSchemaVersion, version));
   }
-  sqlite::Statement columns = db_.prepare("SELECT count(*) FROM pragma_table_info('layers') WHERE name = 'output'");
-  columns.step();
-  layers_have_places_ = columns.integer(0) == 1;
+  layers_have_places_ = has_column(db_, "layers", "output");
+  has_predictions_ = has_column(db_, "layers", "predicted_cycles");
 }
 
 void ResultsDb::add_layer_places() {
@@ -139,6 +170,17 @@ void ResultsDb::add_layer_places() {
   db_.execute("ALTER TABLE layers ADD COLUMN unit TEXT NOT NULL DEFAULT ''");
   db_.execute("ALTER TABLE layers ADD COLUMN output TEXT NOT NULL DEFAULT ''");
   layers_have_places_ = true;
+}
+
+void ResultsDb::add_prediction_columns() {
+  // Databases written before the reports carried the predictor's cycles (the same schema
+  // version otherwise): the columns are added on the first write, read as NULL (no prediction).
+  if (has_predictions_) return;
+  for (const char* table : {"results", "layers"}) {
+    db_.execute(fmt::format("ALTER TABLE {} ADD COLUMN predicted_cycles INTEGER", table));
+    db_.execute(fmt::format("ALTER TABLE {} ADD COLUMN prediction_error_pct REAL", table));
+  }
+  has_predictions_ = true;
 }
 
 void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path& work_dir) {
@@ -208,6 +250,7 @@ void ResultsDb::add_points(const std::vector<DesignPoint>& points) {
 void ResultsDb::store(const PointResult& result) {
   sqlite::Transaction t(db_);
   add_layer_places();
+  add_prediction_columns();
   {
     sqlite::Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
     known.bind(1, result.key).step();
@@ -218,8 +261,8 @@ void ResultsDb::store(const PointResult& result) {
   db_.prepare("DELETE FROM layers WHERE key = ?").bind(1, result.key).run();
   sqlite::Statement insert = db_.prepare(
       "INSERT OR REPLACE INTO results (key, status, exit_code, error, wall_seconds, host, finished_at, build, cycles, "
-      "latency_ms, macs, mac_per_cycle, utilization, memory_bytes, moveops, clock_mhz, verdict, report) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "latency_ms, macs, mac_per_cycle, utilization, memory_bytes, moveops, clock_mhz, verdict, report, "
+      "predicted_cycles, prediction_error_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, result.key)
       .bind(2, result.status)
       .bind(3, static_cast<std::int64_t>(result.exit_code))
@@ -244,14 +287,16 @@ void ResultsDb::store(const PointResult& result) {
         .bind(16, clock)
         .bind(17, r.verdict)
         .bind(18, report.dump());
+    bind_prediction(insert, 19, r.totals.cycles, r.totals.predicted_cycles);
   } else {
-    for (int column = 9; column <= 18; ++column) insert.bind_null(column);
+    for (int column = 9; column <= 20; ++column) insert.bind_null(column);
   }
   insert.run();
   if (result.report) {
     sqlite::Statement layer = db_.prepare(
         "INSERT INTO layers (key, position, name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, "
-        "bytes_in, bytes_out, tiles, extra, unit, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "bytes_in, bytes_out, tiles, extra, unit, output, predicted_cycles, prediction_error_pct) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto& layers = result.report->layers;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const report::LayerRow& row = layers[i];
@@ -270,8 +315,9 @@ void ResultsDb::store(const PointResult& result) {
           .bind(13, as_int(row.tiles))
           .bind(14, row.specific.dump())
           .bind(15, row.unit)
-          .bind(16, row.output)
-          .run();
+          .bind(16, row.output);
+      bind_prediction(layer, 17, row.cycles, row.predicted_cycles);
+      layer.run();
       layer.reset();
     }
   }
@@ -330,7 +376,9 @@ std::vector<StoredPoint> ResultsDb::points() const {
       "SELECT p.key, p.position, p.model, p.model_path, p.config, p.config_path, p.target, p.mode, p.compile_options, "
       "p.params, p.hw_values, p.submissions, r.status, r.exit_code, r.error, r.host, r.finished_at, r.build, "
       "r.wall_seconds, r.cycles, r.macs, r.memory_bytes, r.moveops, r.latency_ms, r.mac_per_cycle, r.utilization, "
-      "r.clock_mhz, r.verdict, r.report FROM points p LEFT JOIN results r ON r.key = p.key ORDER BY p.position, p.key");
+      "r.clock_mhz, r.verdict, r.report, " +
+      std::string(has_predictions_ ? "r.predicted_cycles" : "NULL") +
+      " FROM points p LEFT JOIN results r ON r.key = p.key ORDER BY p.position, p.key");
   while (rows.step()) {
     StoredPoint p;
     p.key = rows.text(0);
@@ -365,6 +413,7 @@ std::vector<StoredPoint> ResultsDb::points() const {
       p.clock_mhz = rows.real(26);
       p.verdict = rows.text(27);
       p.totals = nlohmann::json::parse(rows.text(28)).value("totals", nlohmann::json::object());
+      p.predicted_cycles = predicted_of(rows, 29);
     }
     all.push_back(std::move(p));
   }
@@ -392,8 +441,16 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
   sqlite::Statement query = db_.prepare(
       std::string("SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, "
                   "tiles, extra, ") +
-      (layers_have_places_ ? "unit, output" : "'', ''") + " FROM layers WHERE key = ? ORDER BY position");
+      (layers_have_places_ ? "unit, output" : "'', ''") + (has_predictions_ ? ", predicted_cycles" : ", NULL") +
+      " FROM layers WHERE key = ? ORDER BY position");
   query.bind(1, key);
+  // Layer blocks of reports of an older schema keep their names of then (report_json.h).
+  int schema = report::kReportSchema;
+  {
+    sqlite::Statement stored = db_.prepare("SELECT json_extract(report, '$.schema') FROM results WHERE key = ?");
+    stored.bind(1, key);
+    if (stored.step() && !stored.is_null(0)) schema = static_cast<int>(stored.integer(0));
+  }
   while (query.step()) {
     report::LayerRow row;
     row.name = query.text(0);
@@ -408,8 +465,10 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     row.bytes_out = static_cast<std::uint64_t>(query.integer(9));
     row.tiles = static_cast<std::uint64_t>(query.integer(10));
     row.specific = nlohmann::json::parse(query.text(11));
+    report::upgrade_layer_block(row.specific, schema);
     row.unit = query.text(12);
     row.output = query.text(13);
+    row.predicted_cycles = predicted_of(query, 14);
     rows.push_back(std::move(row));
   }
   return rows;

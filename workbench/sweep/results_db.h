@@ -37,6 +37,9 @@ struct StoredPoint {
   std::uint64_t cycles = 0, macs = 0, memory_bytes = 0, moveops = 0;
   double latency_ms = 0, mac_per_cycle = 0, utilization = 0, clock_mhz = 0;
   std::string verdict;
+  // The predictor's cycles for the whole program (none: a target without one, or a database
+  // written before they were recorded); the error is prediction_error_pct(cycles, this).
+  std::optional<std::uint64_t> predicted_cycles;
   nlohmann::json totals = nlohmann::json::object();  // every total of the run report, extra ones too
 };
 
@@ -82,9 +85,12 @@ class ResultsDb {
 
   // Adds the layers' unit and output columns to a database written without them.
   void add_layer_places();
+  // Adds the prediction columns of results and layers to a database written without them.
+  void add_prediction_columns();
 
   mutable sqlite::Database db_;
   bool layers_have_places_ = false;  // the layers table has the unit and output columns
+  bool has_predictions_ = false;     // results and layers have the prediction columns
 };
 
 // The default database of a spec: <spec name>.db in the working folder.

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -172,15 +174,22 @@ void points_section(Page& page, const std::vector<StoredPoint>& points, const st
     const auto best = std::find_if(points.begin(), points.end(), [&](const StoredPoint& q) { return q.key == it->second; });
     if (p.latency_ms < best->latency_ms) it->second = p.key;
   }
+  // The predictor's cycles beside the simulated ones, when a point's target has a predictor.
+  const bool with_predictions =
+      std::any_of(points.begin(), points.end(), [](const StoredPoint& p) { return p.predicted_cycles.has_value(); });
   Table t;
   t.header = {"#", "model", "config"};
   t.header.insert(t.header.end(), axes.begin(), axes.end());
-  for (const char* h : {"status", "cycles", "latency ms", "MAC/cycle", "util %", "DDR/L3 bytes", "verdict", "error"}) {
-    t.header.emplace_back(h);
+  t.header.emplace_back("status");
+  t.header.emplace_back("cycles");
+  if (with_predictions) {
+    t.header.emplace_back("predicted cycles");
+    t.header.emplace_back("error %");
   }
+  for (const char* h : {"latency ms", "MAC/cycle", "util %", "DDR/L3 bytes", "verdict", "error"}) t.header.emplace_back(h);
   t.numeric.assign(t.header.size(), false);
   t.numeric[0] = true;
-  for (std::size_t i = 3 + axes.size() + 1; i < 3 + axes.size() + 6; ++i) t.numeric[i] = true;
+  for (std::size_t i = 3 + axes.size() + 1; i < t.header.size() - 2; ++i) t.numeric[i] = true;
   for (const StoredPoint& p : points) {
     std::vector<std::string> row = {std::to_string(p.position), p.model, p.config};
     for (const std::string& axis : axes) {
@@ -190,6 +199,11 @@ void points_section(Page& page, const std::vector<StoredPoint>& points, const st
     const bool done = p.status == "done";
     row.push_back(p.status.empty() ? "pending" : p.status);
     row.push_back(done ? grouped(p.cycles) : "");
+    if (with_predictions) {
+      const std::optional<double> error = report::prediction_error_pct(p.cycles, p.predicted_cycles);
+      row.push_back(done && p.predicted_cycles ? grouped(*p.predicted_cycles) : "");
+      row.push_back(done && error ? fmt::format("{:+.1f}", *error) : "");
+    }
     row.push_back(done ? fmt::format("{:.3f}", p.latency_ms) : "");
     row.push_back(done ? fmt::format("{:.2f}", p.mac_per_cycle) : "");
     row.push_back(done ? fmt::format("{:.1f}", 100 * p.utilization) : "");
@@ -455,8 +469,10 @@ void ablation_section(Page& page, const std::vector<StoredPoint>& points, const 
   }
 }
 
-void breakdown_section(Page& page, const ResultsDb& db, const std::vector<StoredPoint>& points,
-                       const std::vector<std::string>& axes, const std::vector<std::string>& requested) {
+// The points whose layers the page draws: those asked for, or the fastest of each model on
+// each config.
+std::vector<const StoredPoint*> chosen_points(const ResultsDb& db, const std::vector<StoredPoint>& points,
+                                              const std::vector<std::string>& requested) {
   std::vector<const StoredPoint*> chosen;
   if (requested.empty()) {
     std::vector<std::string> models;
@@ -481,10 +497,15 @@ void breakdown_section(Page& page, const ResultsDb& db, const std::vector<Stored
       chosen.push_back(&*it);
     }
   }
+  return chosen;
+}
+
+void breakdown_section(Page& page, const ResultsDb& db, const std::vector<const StoredPoint*>& chosen,
+                       const std::vector<std::string>& axes, bool requested) {
   if (chosen.empty()) return;
   page.add(fmt::format("<h2>Per-layer breakdown</h2>\n<p class=\"note\">{} Each bar is a layer's cycles: busy, and "
                        "stalled (waiting for data or a dependency, as the target's model counts it).</p>\n",
-                       requested.empty() ? "The fastest point of each model on each config." : "The points asked for."));
+                       requested ? "The points asked for." : "The fastest point of each model on each config."));
   for (const StoredPoint* p : chosen) {
     const std::vector<report::LayerRow> layers = db.layers(p->key);
     BarChart chart;
@@ -500,6 +521,59 @@ void breakdown_section(Page& page, const ResultsDb& db, const std::vector<Stored
                          escape_html(chart.title), layers.size(), grouped(p->cycles), p->latency_ms, p->mac_per_cycle,
                          escape_html(p->verdict)));
     page.plot("layers " + chart.title, bar_chart_svg(chart), chart.title);
+  }
+}
+
+// Per chosen point whose target predicts: each layer's simulated cycles against the cycles the
+// compiler's performance model predicted for it, on the diagonal where the two agree.
+void prediction_section(Page& page, const ResultsDb& db, const std::vector<const StoredPoint*>& chosen,
+                        const std::vector<std::string>& axes) {
+  bool heading = false;
+  for (const StoredPoint* p : chosen) {
+    if (!p->predicted_cycles) continue;
+    const std::vector<report::LayerRow> layers = db.layers(p->key);
+    ChartSeries measured{"layers", {}, palette(0)};
+    double lo = std::numeric_limits<double>::infinity(), hi = 0;
+    std::string worst_layer;  // the layer furthest from its prediction
+    double worst_error = 0;
+    for (const report::LayerRow& row : layers) {
+      const std::optional<double> error = report::prediction_error_pct(row.cycles, row.predicted_cycles);
+      if (!error || row.cycles == 0) continue;  // nothing to place on log axes
+      const auto predicted = static_cast<double>(*row.predicted_cycles), simulated = static_cast<double>(row.cycles);
+      measured.points.push_back({predicted, simulated,
+                                 fmt::format("{}: predicted {}, simulated {} ({:+.1f} %)", row.name,
+                                             grouped(*row.predicted_cycles), grouped(row.cycles), *error)});
+      lo = std::min({lo, predicted, simulated});
+      hi = std::max({hi, predicted, simulated});
+      if (worst_layer.empty() || std::abs(*error) > std::abs(worst_error)) {
+        worst_layer = row.name;
+        worst_error = *error;
+      }
+    }
+    if (measured.points.empty()) continue;
+    if (!heading) {
+      page.add("<h2>Predicted against simulated</h2>\n<p class=\"note\">Each dot is a layer: the cycles the compiler's "
+               "performance model predicted for it (x) against the cycles the simulator measured (y). On the grey "
+               "diagonal the two agree; above it the layer ran slower than predicted. Hover a dot for the "
+               "layer.</p>\n");
+      heading = true;
+    }
+    ChartSeries diagonal{"simulated = predicted", {{lo, lo, ""}, {hi, hi, ""}}, "#9a9a9a"};
+    diagonal.line = true;
+    diagonal.markers = false;
+    XYChart chart;
+    chart.title = point_name(*p, axes);
+    const bool log = hi / lo >= 16;
+    chart.x = {"predicted cycles", log};
+    chart.y = {"simulated cycles", log};
+    chart.series = {diagonal, measured};
+    const std::optional<double> total_error = report::prediction_error_pct(p->cycles, p->predicted_cycles);
+    page.add(fmt::format("<h3>{}</h3>\n<p class=\"note\">The run: predicted {} cycles, simulated {} ({}); the "
+                         "layer furthest from its prediction: {} ({:+.1f} %).</p>\n",
+                         escape_html(point_name(*p, axes)), grouped(*p->predicted_cycles), grouped(p->cycles),
+                         total_error ? fmt::format("{:+.1f} %", *total_error) : "-", escape_html(worst_layer),
+                         worst_error));
+    page.plot("predicted vs simulated " + chart.title, xy_chart_svg(chart), "predicted vs simulated: " + chart.title);
   }
 }
 
@@ -519,7 +593,7 @@ void failures_section(Page& page, const std::vector<StoredPoint>& points, const 
 
 }  // namespace
 
-ReportPage build_report_page(const ResultsDb& db, const std::vector<std::string>& chosen_points) {
+ReportPage build_report_page(const ResultsDb& db, const std::vector<std::string>& requested_points) {
   const std::vector<StoredPoint> points = db.points();
   const std::vector<std::string> axes = db.axes();
   std::size_t done = 0, failed = 0, pending = 0;
@@ -538,7 +612,9 @@ ReportPage build_report_page(const ResultsDb& db, const std::vector<std::string>
   pareto_section(page, db, points, axes);
   targets_section(page, db, points, axes);
   ablation_section(page, points, axes);
-  breakdown_section(page, db, points, axes, chosen_points);
+  const std::vector<const StoredPoint*> chosen = chosen_points(db, points, requested_points);
+  breakdown_section(page, db, chosen, axes, !requested_points.empty());
+  prediction_section(page, db, chosen, axes);
   failures_section(page, points, axes);
   page.add(fmt::format(
       "<h2>Provenance</h2>\n<p class=\"note\">Results database {}; sweep created {}, last run {} by workbench {}; this "

@@ -3,7 +3,8 @@
 // network needed to view it): the table of points; the Pareto frontiers of the sweep's
 // objectives; for a sweep over both targets, the same network on each side by side per layer
 // (time in microseconds, since the clocks differ); for a sweep over compile options, the
-// ablation table; per-layer breakdowns of chosen points; the failed points; and what
+// ablation table; per-layer breakdowns of chosen points and, where the target predicts, their
+// layers' predicted against simulated cycles; the failed points; and what
 // produced it all (spec, build). Plots are SVG drawn here, embedded as data URIs and also
 // written beside the page.
 
@@ -32,6 +33,6 @@ struct ReportPage {
   std::string html;
   std::vector<std::pair<std::string, std::string>> plots;  // file name, SVG
 };
-ReportPage build_report_page(const ResultsDb& db, const std::vector<std::string>& chosen_points);
+ReportPage build_report_page(const ResultsDb& db, const std::vector<std::string>& requested_points);
 
 }  // namespace wb::sweep

@@ -66,6 +66,31 @@ RunReport sample_report() {
   return r;
 }
 
+RunReport sample_pulp_report() {
+  RunReport r = sample_report();
+  r.target = "pulp";
+  r.run.scheme = "pulp";
+  r.hw_path = "configs/gap8.yaml";
+  r.hw_resolved = {{"cores", 8}, {"clock_mhz", 100}};
+  r.totals.cycles = 2'100;
+  r.totals.predicted_cycles = 2'000;
+  r.totals.specific = {{"tiler", "cost"}};
+  LayerRow conv = r.layers[0], pool = r.layers[1];
+  conv.unit = pool.unit = "cores";
+  conv.cycles = 1'200;
+  conv.stall_cycles = 200;
+  conv.predicted_cycles = 1'000;
+  conv.specific = {{"kernel", "conv"}, {"tiler_cycles", 990}};
+  pool.name = "/pool/MaxPool";
+  pool.type = "maxpool";
+  pool.cycles = 900;
+  pool.stall_cycles = 0;
+  pool.predicted_cycles = 1'000;
+  pool.specific = {{"kernel", "maxpool"}, {"tiler_cycles", 1'000}};
+  r.layers = {conv, pool};
+  return r;
+}
+
 std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;

@@ -12,6 +12,11 @@ namespace wb::report::fixtures {
 // comma; totals, target statistics, run settings and provenance set.
 RunReport sample_report();
 
+// A PULP report of two layers with the predictor's cycles beside the simulated ones: the first
+// simulated 1,200 against 1,000 predicted (+20 %), the second 900 against 1,000 (-10 %); the
+// run 2,100 against 2,000 (+5 %). Its PULP block holds the tiler's figure (tiler_cycles).
+RunReport sample_pulp_report();
+
 // RFC 4180 reader that also drops the space SCALE-Sim puts after each comma (Python's csv
 // with skipinitialspace=True), to read back what write_csv wrote.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);

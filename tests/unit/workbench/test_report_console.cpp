@@ -136,6 +136,32 @@ TEST(RunReportTable, ListsTheUnitsBetweenTheLayersAndTheTotals) {
   EXPECT_NE(out.find("98,765,432"), std::string::npos) << out;
 }
 
+TEST(RunReportTable, ShowsThePredictionBesideTheCyclesOnATargetThatPredicts) {
+  std::ostringstream os;
+  print_table(fixtures::sample_pulp_report(), os);
+  const std::string out = os.str();
+  const auto table = table_lines(out);
+  ASSERT_EQ(table.size(), 3u) << out;
+  const std::size_t cycles = table[0].find("cycles"), pred = table[0].find("pred"), err = table[0].find("err%");
+  ASSERT_NE(pred, std::string::npos) << out;
+  ASSERT_NE(err, std::string::npos) << out;
+  EXPECT_LT(cycles, pred);
+  EXPECT_LT(pred, err);
+  EXPECT_LT(err, table[0].find(" us "));
+  // Simulated 1,200 against 1,000 predicted: +20.0; 900 against 1,000: -10.0.
+  EXPECT_NE(table[1].find("1,200  1,000  +20.0"), std::string::npos) << out;
+  EXPECT_NE(table[2].find("900  1,000  -10.0"), std::string::npos) << out;
+  // The totals: 2,100 simulated against 2,000 predicted, +5.0 %.
+  EXPECT_NE(out.find("\npredicted "), std::string::npos) << out;
+  EXPECT_NE(out.find(" 2,000 cycles (simulated +5.0 %)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("tiler"), std::string::npos) << out;
+  // A target without a predictor shows no empty columns nor a totals line.
+  std::ostringstream xdnn;
+  print_table(sample_report(), xdnn);
+  EXPECT_EQ(xdnn.str().find("pred"), std::string::npos) << xdnn.str();
+  EXPECT_EQ(xdnn.str().find("err%"), std::string::npos) << xdnn.str();
+}
+
 TEST(RunReportTable, PulpShowsL3AndTheMismatch) {
   RunReport r = sample_report();
   r.target = "pulp";

@@ -94,6 +94,29 @@ TEST(RunReportCsv, TimeCausesAreColumnsAfterTheUnit) {
             (std::vector<std::string>{"", "", ""}));  // the fc has none
 }
 
+TEST(RunReportCsv, ThePredictionFollowsTheBoundsOnATargetThatPredicts) {
+  const auto rows = parse_csv(csv_text(fixtures::sample_pulp_report()));
+  ASSERT_EQ(rows.size(), 3u);
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(rows[0].begin(), rows[0].end(), name) - rows[0].begin());
+  };
+  const std::size_t predicted = column("predicted_cycles");
+  ASSERT_LT(predicted + 1, rows[0].size());
+  EXPECT_EQ(rows[0][predicted + 1], "prediction_error_pct");
+  EXPECT_LT(predicted, column("kernel"));  // before the target's own columns
+  // (1200 - 1000) / 1000 = +20 %; (900 - 1000) / 1000 = -10 %.
+  EXPECT_EQ(rows[1][predicted], "1000");
+  EXPECT_EQ(rows[1][predicted + 1], "20.0");
+  EXPECT_EQ(rows[2][predicted + 1], "-10.0");
+  EXPECT_EQ(rows[1][column("tiler_cycles")], "990");
+  // A layer without a prediction leaves the fields empty; a report without any has no columns.
+  RunReport partial = fixtures::sample_pulp_report();
+  partial.layers[1].predicted_cycles.reset();
+  EXPECT_EQ(parse_csv(csv_text(partial))[2][predicted], "");
+  const auto xdnn = parse_csv(csv_text(sample_report()));
+  EXPECT_EQ(std::find(xdnn[0].begin(), xdnn[0].end(), "predicted_cycles"), xdnn[0].end());
+}
+
 TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
   RunReport r = sample_report();
   r.layers[1].type = "Gemm \"x\"";

@@ -76,6 +76,55 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   EXPECT_DOUBLE_EQ(j["layers"][1]["utilization"].get<double>(), 0.5);
 }
 
+TEST(RunReportJson, ThePredictionSitsBesideTheSimulatedCyclesWithItsError) {
+  const json j = to_json(fixtures::sample_pulp_report());
+  // Layer 0: simulated 1,200 against 1,000 predicted, (1200 - 1000) / 1000 = +20 %; layer 1:
+  // 900 against 1,000, -10 %; the run: 2,100 against 2,000, +5 %.
+  EXPECT_EQ(j["layers"][0]["predicted_cycles"], 1'000u);
+  EXPECT_DOUBLE_EQ(j["layers"][0]["prediction_error_pct"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(j["layers"][1]["prediction_error_pct"].get<double>(), -10.0);
+  EXPECT_EQ(j["totals"]["predicted_cycles"], 2'000u);
+  EXPECT_DOUBLE_EQ(j["totals"]["prediction_error_pct"].get<double>(), 5.0);
+  EXPECT_EQ(j["layers"][0]["pulp"]["tiler_cycles"], 990);
+  EXPECT_EQ(from_json(j), fixtures::sample_pulp_report());
+  // A target without a predictor writes neither key (sample_report is xDNN's).
+  const json xdnn = to_json(sample_report());
+  EXPECT_FALSE(xdnn["totals"].contains("predicted_cycles"));
+  EXPECT_FALSE(xdnn["layers"][0].contains("prediction_error_pct"));
+  // The error is derived: read back, it follows the cycles, whatever the file says.
+  json edited = j;
+  edited["layers"][0]["prediction_error_pct"] = 99.0;
+  EXPECT_EQ(from_json(edited), fixtures::sample_pulp_report());
+  // A prediction of 0 cycles has no error (null), and reads back.
+  RunReport zero = fixtures::sample_pulp_report();
+  zero.layers[1].predicted_cycles = 0;
+  EXPECT_TRUE(to_json(zero)["layers"][1]["prediction_error_pct"].is_null());
+  EXPECT_EQ(from_json(to_json(zero)), zero);
+  edited["layers"][1]["predicted_cycles"] = "many";
+  EXPECT_NE(user_error_of(edited).find("layers[1].predicted_cycles"), std::string::npos) << user_error_of(edited);
+}
+
+TEST(RunReportJson, ASchema4ReportReadsWithItsTilersFigureRenamed) {
+  // Schema 4 had no prediction and named the PULP tiler's figure `predicted_cycles` in the block.
+  json old = to_json(fixtures::sample_pulp_report());
+  old["schema"] = 4;
+  for (json* object : {&old["totals"], &old["layers"][0], &old["layers"][1]}) {
+    object->erase("predicted_cycles");
+    object->erase("prediction_error_pct");
+  }
+  for (json& layer : old["layers"]) {
+    layer["pulp"]["predicted_cycles"] = layer["pulp"]["tiler_cycles"];
+    layer["pulp"].erase("tiler_cycles");
+  }
+  const RunReport back = from_json(old);
+  EXPECT_FALSE(back.totals.predicted_cycles.has_value());
+  EXPECT_FALSE(back.layers[0].predicted_cycles.has_value());
+  EXPECT_EQ(back.layers[0].specific, fixtures::sample_pulp_report().layers[0].specific);
+  // In a schema-5 report the block's `predicted_cycles` is no statistic of PULP's.
+  old["schema"] = kReportSchema;
+  EXPECT_NE(user_error_of(old).find("layers[0].pulp.predicted_cycles"), std::string::npos) << user_error_of(old);
+}
+
 TEST(RunReportJson, MismatchIsNullOrAnObject) {
   RunReport r = sample_report();
   json j = to_json(r);

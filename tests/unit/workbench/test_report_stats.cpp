@@ -33,7 +33,9 @@ RunReport full_report(const std::string& target) {
   r.target = target;
   r.totals.offchip_bytes = 1;
   r.totals.bound = {10, {{"ddr_channel", 5, 64}}};
+  r.totals.predicted_cycles = 12;
   LayerRow row;
+  row.predicted_cycles = 4;
   row.name = std::string(1, 'a');  // not = "a": GCC 12 misreads that copy inlined here (-Wstringop-overflow)
   row.time = {{"array", 3}};
   row.bound = {3, {{"ddr_channel", 1, 8}}};
@@ -55,7 +57,7 @@ TEST(ReportStats, TheWriterUsesExactlyTheDeclaredStandardKeys) {
 
 TEST(ReportStats, EachDeclarationIsWholeAndUnique) {
   const std::set<std::string_view> units = {"",   "cycles", "cycle",     "bytes",    "MACs",
-                                            "ops", "us",     "MAC/cycle", "fraction", "ms"};
+                                            "ops", "us",     "MAC/cycle", "fraction", "ms", "%"};
   std::set<std::string> seen;
   const auto check = [&](const StatDecl& stat, const std::string& block) {
     EXPECT_FALSE(stat.description.empty()) << stat.name;
@@ -102,6 +104,18 @@ TEST(ReportStats, PartsOfALayersCyclesAreKnownByName) {
   EXPECT_TRUE(is_part_of_cycles("dma_wait_cycles"));  // a block's
   EXPECT_FALSE(is_part_of_cycles("cycles"));
   EXPECT_FALSE(is_part_of_cycles("offchip_bytes"));
+}
+
+TEST(ReportStats, ThePredictionIsRecordedButNeverAPartOfTheCycles) {
+  EXPECT_TRUE(is_prediction("predicted_cycles"));
+  EXPECT_FALSE(is_prediction("cycles"));
+  EXPECT_FALSE(is_prediction("tiler_cycles"));  // PULP's block: the tiler's figure, not recorded
+  EXPECT_FALSE(is_part_of_cycles("predicted_cycles"));
+  for (const StatScope scope : {StatScope::Layer, StatScope::Run}) {
+    const std::vector<std::string> tracked = tracked_statistics(scope);
+    EXPECT_NE(std::find(tracked.begin(), tracked.end(), "predicted_cycles"), tracked.end());
+    EXPECT_EQ(std::find(tracked.begin(), tracked.end(), "prediction_error_pct"), tracked.end());  // derived, a real
+  }
 }
 
 TEST(ReportStats, DocsCarryTheDeclaredTables) {

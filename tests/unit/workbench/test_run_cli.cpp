@@ -60,6 +60,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
     EXPECT_GT(totals["mac_per_cycle"].get<double>(), 0.0);
     EXPECT_LE(totals["utilization"].get<double>(), 1.0);
     EXPECT_GT(totals["xdnn"]["layers_verified"].get<int>(), 3);
+    EXPECT_FALSE(totals.contains("predicted_cycles"));  // the xDNN compiler predicts nothing
     std::uint64_t cycles = 0, macs = 0;
     for (const auto& layer : report["layers"]) {
       cycles += layer["cycles"].get<std::uint64_t>();
@@ -70,6 +71,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
       EXPECT_EQ(causes, layer["cycles"].get<std::uint64_t>()) << layer["name"];
       EXPECT_GE(layer["xdnn"]["mapping_efficiency"].get<double>(), 0.0) << layer["name"];
       EXPECT_LE(layer["xdnn"]["mapping_efficiency"].get<double>(), 1.0) << layer["name"];
+      EXPECT_FALSE(layer.contains("prediction_error_pct")) << layer["name"];
     }
     // Every unit's busy share lies in [0, 1]; the array did the layers' array work.
     ASSERT_FALSE(report["units"].empty());
@@ -93,6 +95,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
     std::string header;
     std::getline(csv, header);
     EXPECT_EQ(header.rfind("LayerID, Total Cycles, Stall Cycles", 0), 0u) << header;
+    EXPECT_EQ(header.find("predicted_cycles"), std::string::npos) << header;
     const auto trace = read_json(dir / "t.json");
     EXPECT_FALSE(trace["traceEvents"].empty());
   }

@@ -47,6 +47,18 @@ TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
       // The roofline over the cluster DMA's L2 -> L1 direction, which every layer crosses.
       EXPECT_THAT(run.out, HasSubstr("wrote " + (dir / "plots" / "roofline_cluster_dma_in.svg").string()));
       EXPECT_TRUE(std::filesystem::exists(dir / "plots" / "roofline_cluster_dma_in.svg"));
+      // The predictor's run of the same program beside the simulator's: every layer has its
+      // prediction, and they add up to the run's. (Today the cluster replays the predictor's
+      // timeline, so the two are close; once its cores execute they may differ.)
+      std::uint64_t predicted = 0;
+      for (const auto& layer : report["layers"]) {
+        ASSERT_TRUE(layer.contains("predicted_cycles")) << layer.dump();
+        EXPECT_TRUE(layer["prediction_error_pct"].is_number()) << layer.dump();
+        predicted += layer["predicted_cycles"].get<std::uint64_t>();
+      }
+      EXPECT_GT(predicted, 0u);
+      EXPECT_EQ(report["totals"]["predicted_cycles"].get<std::uint64_t>(), predicted) << model << " tiler=" << tiler;
+      EXPECT_THAT(run.out, testing::ContainsRegex("cycles +pred +err%"));
       int plane_layers = 0;
       for (const auto& layer : report["layers"]) {
         EXPECT_TRUE(layer["pulp"].contains("tile")) << layer.dump();
@@ -62,6 +74,7 @@ TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
       std::getline(csv, header);
       EXPECT_THAT(header, HasSubstr("LayerID, Total Cycles"));  // SCALE-Sim COMPUTE_REPORT first
       EXPECT_THAT(header, HasSubstr("dma_wait_cycles"));
+      EXPECT_THAT(header, HasSubstr("predicted_cycles, prediction_error_pct"));
       const auto trace = read_json(dir / "t.json");
       EXPECT_GT(trace["traceEvents"].size(), 10u);
     }

@@ -184,6 +184,24 @@ TEST(Compare, AGrowingStallBreakdownIsShownButFailsOnlyWithAnyChangeFails) {
   EXPECT_TRUE(comparison_fails(compare_runs({base}, {now}, options), options));
 }
 
+TEST(Compare, AMovedPredictionIsShownButFailsOnlyWithAnyChangeFails) {
+  // The compiler's prediction of conv1 went up by half, its simulated cycles did not move.
+  RunRecord base = make_run("resnet50", "gap8", {{"conv1", 100}}, "b1");
+  RunRecord now = make_run("resnet50", "gap8", {{"conv1", 100}}, "b2");
+  base.layers[0].figures["predicted_cycles"] = 90;
+  now.layers[0].figures["predicted_cycles"] = 135;
+  CompareOptions options;
+  const Comparison c = compare_runs({base}, {now}, options);
+  const FigureChange* predicted = find_change(c.cases.at(0).layers, "conv1", "predicted_cycles");
+  ASSERT_NE(predicted, nullptr);
+  EXPECT_FALSE(predicted->regression);
+  EXPECT_FALSE(comparison_fails(c, options));
+  EXPECT_THAT(printed(c, options), HasSubstr("the compiler's prediction"));
+  EXPECT_THAT(printed(c, options), Not(HasSubstr("WORSE")));
+  options.any_change_fails = true;  // `regress check`: a baseline pins the prediction too
+  EXPECT_TRUE(comparison_fails(compare_runs({base}, {now}, options), options));
+}
+
 TEST(Compare, AVerdictLeavingBitExactFails) {
   const RunRecord base = make_run("resnet50", "v3_96", {{"conv1", 100}}, "b1");
   RunRecord now = make_run("resnet50", "v3_96", {{"conv1", 100}}, "b2");

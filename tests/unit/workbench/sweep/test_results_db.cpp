@@ -118,6 +118,93 @@ TEST(ResultsDb, ADatabaseWrittenBeforeLayersHadPlacesGainsThemAtItsNextWrite) {
   EXPECT_EQ(db.layers(f.points[0].key)[1].output, "");
 }
 
+// A PULP result whose layers were predicted at half their simulated cycles (an error of
+// +100 %), the run at the layers' predictions added up.
+sweep::PointResult predicted_result(const std::string& key, std::uint64_t cycles, std::size_t layers) {
+  sweep::PointResult r = done_result(key, cycles, layers);
+  r.report->target = "pulp";
+  std::uint64_t total = 0;
+  for (report::LayerRow& row : r.report->layers) {
+    row.unit = "cores";
+    row.predicted_cycles = row.cycles / 2;  // simulated twice the prediction: +100 %
+    total += *row.predicted_cycles;
+  }
+  r.report->totals.predicted_cycles = total;
+  return r;
+}
+
+TEST(ResultsDb, StoresThePredictionPerPointAndPerLayer) {
+  Fixture f;
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.store(done_result(f.points[0].key, 1000, 2));       // xDNN: no predictor
+    db.store(predicted_result(f.points[1].key, 3000, 3));  // layers of 1,000 against 500 predicted
+  }
+  sqlite::Database raw(path, false);
+  auto point = raw.prepare("SELECT predicted_cycles, prediction_error_pct FROM results WHERE key = ?");
+  point.bind(1, f.points[1].key);
+  ASSERT_TRUE(point.step());
+  EXPECT_EQ(point.integer(0), 1500);  // 3 x 500
+  EXPECT_DOUBLE_EQ(point.real(1), 100.0);  // (3000 - 1500) / 1500
+  auto layer = raw.prepare("SELECT predicted_cycles, prediction_error_pct FROM layers WHERE key = ? AND position = 2");
+  layer.bind(1, f.points[1].key);
+  ASSERT_TRUE(layer.step());
+  EXPECT_EQ(layer.integer(0), 500);
+  EXPECT_DOUBLE_EQ(layer.real(1), 100.0);
+  auto none = raw.prepare("SELECT count(*) FROM layers WHERE key = ? AND predicted_cycles IS NULL "
+                          "AND prediction_error_pct IS NULL");
+  none.bind(1, f.points[0].key);
+  ASSERT_TRUE(none.step());
+  EXPECT_EQ(none.integer(0), 2);  // both xDNN layers: NULL, not 0
+
+  const sweep::ResultsDb db(path, false);
+  const auto points = db.points();
+  EXPECT_FALSE(points[0].predicted_cycles.has_value());
+  EXPECT_EQ(points[1].predicted_cycles, 1500u);
+  EXPECT_EQ(db.layers(f.points[1].key)[0].predicted_cycles, 500u);
+  EXPECT_FALSE(db.layers(f.points[0].key)[0].predicted_cycles.has_value());
+  const auto report = db.run_report(f.points[1].key);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->totals.predicted_cycles, 1500u);
+}
+
+TEST(ResultsDb, ADatabaseWrittenBeforePredictionsReadsWithoutThemAndGainsTheColumns) {
+  Fixture f;
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.store(predicted_result(f.points[0].key, 1000, 2));
+  }
+  // As a database of schema-4 reports was: no prediction columns, PULP layer blocks naming the
+  // tiler's figure `predicted_cycles`.
+  {
+    sqlite::Database raw(path, false);
+    for (const char* table : {"results", "layers"}) {
+      raw.execute(fmt::format("ALTER TABLE {} DROP COLUMN predicted_cycles", table));
+      raw.execute(fmt::format("ALTER TABLE {} DROP COLUMN prediction_error_pct", table));
+    }
+    raw.execute("UPDATE results SET report = json_set(report, '$.schema', 4)");
+    raw.execute("UPDATE layers SET extra = '{\"predicted_cycles\": 480}'");
+  }
+  {
+    const sweep::ResultsDb old(path, false);
+    EXPECT_FALSE(old.points()[0].predicted_cycles.has_value());
+    const auto layers = old.layers(f.points[0].key);
+    ASSERT_EQ(layers.size(), 2u);
+    EXPECT_FALSE(layers[0].predicted_cycles.has_value());
+    EXPECT_EQ(layers[0].specific, (nlohmann::json{{"tiler_cycles", 480}}));
+  }
+  sweep::ResultsDb db(path, false);
+  db.store(predicted_result(f.points[1].key, 3000, 3));
+  EXPECT_EQ(db.points()[1].predicted_cycles, 1500u);
+  EXPECT_FALSE(db.points()[0].predicted_cycles.has_value());
+}
+
 TEST(ResultsDb, AFailureIsARecordToo) {
   Fixture f;
   sweep::ResultsDb db(f.dir / "r.db", true);
