@@ -45,8 +45,9 @@ class Engine {
         cores_(programs.size()),
         bank_mask_(static_cast<std::uint32_t>(banks) - 1),
         requests_(static_cast<std::size_t>(banks), 0),
-        last_grant_(static_cast<std::size_t>(banks), 0) {
+        priority_(static_cast<std::size_t>(banks), 0) {
     dma_id_ = static_cast<std::uint32_t>(programs.size());
+    while ((1u << tree_levels_) < dma_id_ + 1) ++tree_levels_;
     run_.cores.resize(programs.size());
     for (std::size_t i = 0; i < programs.size(); ++i) {
       cores_[i].op = programs[i].data();
@@ -153,14 +154,10 @@ class Engine {
         }
       }
     }
-    // Round robin per bank: the first requester after the one granted last.
     for (const std::uint32_t bank : touched_) {
       const std::uint64_t m = requests_[bank];
-      const std::uint32_t last = last_grant_[bank];
-      const std::uint64_t after = m & ~((std::uint64_t{2} << last) - 1);  // 2 << 63 wraps to 0: none after
-      const auto winner = static_cast<std::uint32_t>(std::countr_zero(after != 0 ? after : m));
-      last_grant_[bank] = static_cast<std::uint8_t>(winner);
-      requests_[bank] = std::uint64_t{1} << winner;  // now: the granted requester
+      requests_[bank] = std::uint64_t{1} << arbitrate(m, priority_[bank]);  // now: the granted requester
+      priority_[bank] = next_priority(m, priority_[bank]);
     }
     for (std::uint32_t k = 0; k < due; ++k) {
       const std::uint32_t i = due_[k];
@@ -204,6 +201,31 @@ class Engine {
     }
     ++c.op;
     advance(i, done);
+  }
+
+  // The requester a bank grants among `requests`, as a round-robin arbitration tree does
+  // (pulp-platform/common_cells rr_arb_tree, the arbiter PULP's TCDM interconnects are built
+  // from): from the root, each node takes its upper subtree when the lower has no request, or
+  // when both have one and the priority's bit for that level is set. So the favoured requester
+  // wins when it asks; otherwise the tree's shape, not "the next one after it", decides.
+  std::uint32_t arbitrate(std::uint64_t requests, std::uint32_t priority) const {
+    std::uint32_t first = 0, width = 1u << tree_levels_;
+    for (std::uint32_t level = 0; level < tree_levels_; ++level) {
+      width >>= 1;
+      const std::uint64_t half = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+      const std::uint64_t lower = (requests >> first) & half;
+      const std::uint64_t upper = first + width >= 64 ? 0 : (requests >> (first + width)) & half;
+      const bool favour_upper = ((priority >> (tree_levels_ - 1 - level)) & 1u) != 0;
+      if (lower == 0 || (upper != 0 && favour_upper)) first += width;
+    }
+    return first;
+  }
+
+  // rr_arb_tree's fair update (FairArb): after a grant the priority moves to the first
+  // requester above it, else wraps to the lowest one.
+  static std::uint32_t next_priority(std::uint64_t requests, std::uint32_t priority) {
+    const std::uint64_t above = priority + 1 >= 64 ? 0 : requests & ~((std::uint64_t{2} << priority) - 1);
+    return static_cast<std::uint32_t>(std::countr_zero(above != 0 ? above : requests));
   }
 
   void dma_cycle(std::uint64_t t) {
@@ -250,7 +272,8 @@ class Engine {
   std::uint32_t dma_words_ = 0;
   DmaState dma_;
   std::vector<std::uint64_t> requests_;   // per bank: requesters this cycle, then the one granted
-  std::vector<std::uint8_t> last_grant_;  // per bank: the requester granted last
+  std::vector<std::uint8_t> priority_;    // per bank: the arbiter's rr_q, the requester it favours
+  std::uint32_t tree_levels_ = 0;         // of the arbitration tree over cores + DMA
   std::vector<std::uint32_t> touched_;    // banks with a request this cycle
   std::vector<std::uint32_t> due_;        // the cores with a request this cycle
   CallRun run_;
