@@ -148,6 +148,8 @@ struct HwKeyValue {
 };
 // The resolved config as (key, value) pairs, in schema order.
 std::vector<HwKeyValue> resolved_keys(const HwConfig& config);
+// A value as text: true/false, bytes as format_byte_size writes them ("64 KiB"), numbers plainly.
+std::string hw_value_text(HwValueKind kind, const HwValue& value);
 
 // The Markdown tables docs/hw_config.md carries between its `keys:begin/end` markers (a test
 // keeps them equal): every key of the schema with its range, default and source, and its value

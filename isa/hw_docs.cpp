@@ -26,23 +26,6 @@ std::string cell(std::string_view text) {
 
 std::string code(std::string_view text) { return fmt::format("`{}`", text); }
 
-std::string shown(const KeySpec& key, const HwValue& value) {
-  return std::visit(
-      [&](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          return v ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return v;
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          return key.info.kind == HwValueKind::Bytes ? format_byte_size(v) : fmt::format("{}", v);
-        } else {
-          return fmt::format("{}", v);
-        }
-      },
-      value);
-}
-
 std::string range_of(const KeySpec& key) {
   switch (key.info.kind) {
     case HwValueKind::Integer:
@@ -61,10 +44,27 @@ std::string source_of(const KeySpec& key) {
 }
 
 std::string default_of(const KeySpec& key) {
-  return key.info.default_value ? shown(key, *key.info.default_value) : "required";
+  return key.info.default_value ? hw_value_text(key.info.kind, *key.info.default_value) : "required";
 }
 
 }  // namespace
+
+std::string hw_value_text(HwValueKind kind, const HwValue& value) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return v;
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return kind == HwValueKind::Bytes ? format_byte_size(v) : fmt::format("{}", v);
+        } else {
+          return fmt::format("{}", v);
+        }
+      },
+      value);
+}
 
 std::string hw_keys_markdown(const std::vector<HwConfig>& configs) {
   std::string out = "Common keys (every target):\n\n";
@@ -91,7 +91,7 @@ std::string hw_keys_markdown(const std::vector<HwConfig>& configs) {
     for (const KeySpec* k : all_keys(schema.target)) {
       if (k->info.kind == HwValueKind::Text || k->info.kind == HwValueKind::Choice) continue;
       std::string values;
-      for (const HwConfig* c : examples) values += fmt::format(" {} |", shown(*k, value_of(*k, *c)));
+      for (const HwConfig* c : examples) values += fmt::format(" {} |", hw_value_text(k->info.kind, value_of(*k, *c)));
       out += fmt::format("| {} | {} | {} | {} | {} |{} {} |\n", code(k->info.path), k->info.unit,
                          cell(k->info.meaning), range_of(*k), default_of(*k), values, cell(source_of(*k)));
     }

@@ -19,23 +19,12 @@ std::string format_figure(double v) {
   return fmt::format("{:.6g}", v);
 }
 
+// Bytes with their exact count first, the rounded size beside it: "65536 (64 KiB)".
 std::string format_value(const HwKeyValue& kv) {
-  return std::visit(
-      [&](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          return v ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return v;
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          if (kv.key.kind != HwValueKind::Bytes) return fmt::format("{}", v);
-          const std::string human = format_byte_size(v);
-          return human.ends_with(" bytes") ? fmt::format("{}", v) : fmt::format("{} ({})", v, human);
-        } else {
-          return fmt::format("{}", v);
-        }
-      },
-      kv.value);
+  if (kv.key.kind != HwValueKind::Bytes) return hw_value_text(kv.key.kind, kv.value);
+  const std::int64_t v = std::get<std::int64_t>(kv.value);
+  const std::string human = format_byte_size(v);
+  return human.ends_with(" bytes") ? fmt::format("{}", v) : fmt::format("{} ({})", v, human);
 }
 
 std::set<std::string> overridden_keys(const std::vector<std::string>& overrides) {

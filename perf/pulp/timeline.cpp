@@ -239,23 +239,17 @@ class LayerRun {
   std::vector<PendingL2Write> pending_;  // its weights the previous layer prefetched
 };
 
-// The tiler's clock: time is a number, a kernel call takes its cost.
-class CountingClock final : public Clock {
- public:
-  std::uint64_t now() const override { return now_; }
-  void wait_until(std::uint64_t cycle) override { now_ = std::max(now_, cycle); }
-  void compute(const KernelCall&, const KernelCost& cost, std::size_t) override { now_ += cost.cycles; }
-  void copied(const DmaCopy&, Track, std::uint64_t, std::uint64_t, std::size_t) override {}
-
- private:
-  std::uint64_t now_ = 0;
-};
 
 }  // namespace
 
 LayerTiming run_layer(const Layer& layer, const PulpParams& hw, Channels& channels, Clock& clock) {
   return LayerRun(hw, channels, clock).run(layer);
 }
+
+std::uint64_t CountingClock::now() const { return now_; }
+void CountingClock::wait_until(std::uint64_t cycle) { now_ = std::max(now_, cycle); }
+void CountingClock::compute(const KernelCall&, const KernelCost& cost, std::size_t) { now_ += cost.cycles; }
+void CountingClock::copied(const DmaCopy&, Track, std::uint64_t, std::uint64_t, std::size_t) {}
 
 std::uint64_t layer_cycles(const Layer& layer, const PulpParams& hw) {
   Channels channels;

@@ -78,6 +78,20 @@ class Clock {
   virtual std::uint64_t channel_cycles(const DmaCopy& copy, Track track, std::uint64_t start, const PulpParams& hw);
 };
 
+// The predictor's clock: time is a number, a kernel call takes its predicted cost, copies are
+// priced by the predictor (Clock's default). The tiler times candidates on it, and
+// network_prediction whole programs.
+class CountingClock final : public Clock {
+ public:
+  std::uint64_t now() const override;
+  void wait_until(std::uint64_t cycle) override;
+  void compute(const KernelCall& call, const KernelCost& cost, std::size_t step) override;
+  void copied(const DmaCopy& copy, Track track, std::uint64_t start, std::uint64_t end, std::size_t step) override;
+
+ private:
+  std::uint64_t now_ = 0;
+};
+
 struct LayerTiming {
   std::uint64_t start = 0, end = 0;
   std::uint64_t compute_cycles = 0;   // kernel calls with dispatch, barrier and DMA contention
