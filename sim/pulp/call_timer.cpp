@@ -31,16 +31,30 @@ std::string CallTimer::key_of(const isa::pulp::KernelCall& call) const {
   return key;
 }
 
+std::string CallTimer::key_of(const DmaL1Traffic& dma) const {
+  // The DMA meets the cores by when each burst starts (from the call's first cycle), where it
+  // starts among the banks and how long it is: a call of the next tile, whose prefetch was
+  // issued the same way, meets the same bursts.
+  const std::uint64_t turn = 4 * static_cast<std::uint64_t>(banks_);
+  std::string key;
+  key.reserve(dma.bursts.size() * 20 + 4);
+  const auto put = [&](std::uint64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(static_cast<std::uint64_t>(dma.bytes_per_cycle));
+  for (const DmaBurst& b : dma.bursts) {
+    put(b.start_cycle);
+    put(b.l1_address % turn);
+    put(b.bytes);
+  }
+  return key;
+}
+
 const CallRun& CallTimer::time(const isa::pulp::KernelCall& call, const DmaL1Traffic* dma) {
   ++calls_;
-  const bool alone = dma == nullptr || dma->bursts.empty();
-  std::string key;
-  if (alone) {
-    key = key_of(call);
-    if (const auto it = cache_.find(key); it != cache_.end()) {
-      ++hits_;
-      return it->second;
-    }
+  std::string key = key_of(call);
+  if (dma != nullptr && !dma->bursts.empty()) key += key_of(*dma);
+  if (const auto it = cache_.find(key); it != cache_.end()) {
+    ++hits_;
+    return it->second;
   }
   std::vector<CoreProgram> programs;
   const int cores = static_cast<int>(stack_tops_.size());
@@ -48,12 +62,7 @@ const CallRun& CallTimer::time(const isa::pulp::KernelCall& call, const DmaL1Tra
   for (int core = 0; core < cores; ++core) {
     programs.push_back(as_called(kernel_program(call, core, cores), stack_tops_[static_cast<std::size_t>(core)]));
   }
-  CallRun run = run_call(programs, banks_, pipeline_, alone ? nullptr : dma);
-  if (!alone) {
-    uncached_ = std::move(run);
-    return uncached_;
-  }
-  return cache_.emplace(std::move(key), std::move(run)).first->second;
+  return cache_.emplace(std::move(key), run_call(programs, banks_, pipeline_, dma)).first->second;
 }
 
 }  // namespace wb::sim::pulp

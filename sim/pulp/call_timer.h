@@ -1,8 +1,9 @@
 #pragma once
 // Times kernel calls on the cores (sim/pulp/core_engine.h), with a cache: calls that are the
-// same (kernel, shapes, every operand's place among the L1 banks, cores) and run without the
-// DMA beside them take the same cycles, so each is simulated once per run and reused. The
-// hit rate is reported (SimResult.call_cache_*).
+// same (kernel, shapes, every operand's place among the L1 banks, cores) and meet the same DMA
+// bursts (start cycles from the call's first, place among the banks, bytes; none) take the
+// same cycles, so each is simulated once per run and reused. The hit rate is reported
+// (SimResult.kernel_calls_reused).
 
 #include <cstdint>
 #include <string>
@@ -30,12 +31,12 @@ class CallTimer {
 
  private:
   std::string key_of(const isa::pulp::KernelCall& call) const;
+  std::string key_of(const DmaL1Traffic& dma) const;
 
   int banks_;
   CorePipeline pipeline_;
   std::vector<std::uint32_t> stack_tops_;
   std::unordered_map<std::string, CallRun> cache_;
-  CallRun uncached_;
   std::uint64_t calls_ = 0, hits_ = 0;
 };
 
