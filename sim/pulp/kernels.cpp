@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "support/error.h"
-#include "perf/pulp/cost.h"
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 
