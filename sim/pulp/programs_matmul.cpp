@@ -296,6 +296,31 @@ class MatmulEmitter {
     return std::max(static_cast<std::uint32_t>(c_.weights()), weight(ch, 0) & ~3u);
   }
 
+  // The sums of `filters` output channels from ch (4: the 4x2 block, 1: a leftover channel's
+  // 1x2) over K for the two columns at xa and xb. Per 4 bytes of K the filters' words and the
+  // two columns' words, then 2 dot products per filter (pv.sdotusp.b); a word's first use is at
+  // least two instructions after its load. The K % 4 leftover bytes: byte loads, then 2 p.mac
+  // per filter (the asm barrier keeps the loads first; the scheduler starts with a product whose
+  // operands are not the last load's, so no load-use stall).
+  void sums_over_k(std::uint32_t ch, std::uint32_t filters, std::uint32_t xa, std::uint32_t xb, std::uint32_t words,
+                   std::uint32_t bytes) {
+    b_.loop_setup();
+    for (std::uint32_t j = 0; j < words; ++j) {
+      for (std::uint32_t f = 0; f < filters; ++f) b_.load(weight(ch + f, 4 * j), 4);
+      b_.load(xa + 4 * j, 4);
+      b_.load(xb + 4 * j, 4);
+      b_.dot_product(2 * filters);
+    }
+    if (bytes == 0) return;
+    b_.loop_setup();
+    for (std::uint32_t j = 4 * words; j < g_.k; ++j) {
+      for (std::uint32_t f = 0; f < filters; ++f) b_.load(weight(ch + f, j), 1);
+      b_.load(xa + j, 1);
+      b_.load(xb + j, 1);
+      b_.alu(2 * filters);
+    }
+  }
+
   // pulp_nn_matmul over output channels [cb, ce) (of one group) for the pixel pair (pixel,
   // pixel + 1): 4-channel blocks, then the leftover channels one at a time (1x2).
   void matmul_4x2(std::uint64_t pixel, std::uint32_t cb, std::uint32_t ce) {
@@ -306,48 +331,14 @@ class MatmulEmitter {
     for (; ch + 4 <= ce; ch += 4) {
       b_.alu(kBlockSetupAlu);
       initial_sums(pixel, ch, ch + 4, 2);
-      b_.loop_setup();
-      // Per 4 bytes of K: the four filters' words and the two columns' words, then the 8 dot
-      // products (pv.sdotusp.b); a word's first use is at least two instructions after its load.
-      for (std::uint32_t j = 0; j < words; ++j) {
-        for (std::uint32_t f = 0; f < 4; ++f) b_.load(weight(ch + f, 4 * j), 4);
-        b_.load(xa + 4 * j, 4);
-        b_.load(xb + 4 * j, 4);
-        b_.dot_product(8);
-      }
-      // K % 4 leftover bytes: 6 byte loads, 8 p.mac (the asm barrier keeps the loads first; the
-      // scheduler starts with a product whose operands are not the last load's).
-      if (bytes > 0) {
-        b_.loop_setup();
-        for (std::uint32_t j = 4 * words; j < g_.k; ++j) {
-          for (std::uint32_t f = 0; f < 4; ++f) b_.load(weight(ch + f, j), 1);
-          b_.load(xa + j, 1);
-          b_.load(xb + j, 1);
-          b_.alu(8);
-        }
-      }
+      sums_over_k(ch, 4, xa, xb, words, bytes);
       for (std::uint32_t f = 0; f < 4; ++f) finish_channel(pixel, ch + f, 2);
       b_.alu(kBlockEndAlu);
     }
     for (; ch < ce; ++ch) {
       b_.alu(2);  // pB, pB2
       initial_sums(pixel, ch, ch + 1, 2);
-      b_.loop_setup();
-      for (std::uint32_t j = 0; j < words; ++j) {
-        b_.load(weight(ch, 4 * j), 4);
-        b_.load(xa + 4 * j, 4);
-        b_.load(xb + 4 * j, 4);
-        b_.dot_product(2);
-      }
-      if (bytes > 0) {
-        b_.loop_setup();
-        for (std::uint32_t j = 4 * words; j < g_.k; ++j) {
-          b_.load(weight(ch, j), 1);
-          b_.load(xa + j, 1);
-          b_.load(xb + j, 1);
-          b_.alu(2);  // sum += inA * inB first: inB2, the last load, is read second
-        }
-      }
+      sums_over_k(ch, 1, xa, xb, words, bytes);
       finish_channel(pixel, ch, 2);
       b_.alu(1);  // chan_left--
       b_.branch();

@@ -114,6 +114,26 @@ inline void expect_well_formed(const isa::pulp::KernelCall& call) {
   ASSERT_EQ(kernel_problem(call, kL1Bytes), "") << call.ShortDebugString();
 }
 
+// A call's window geometry: square k x k windows at `stride` with `pad` on every side, the
+// output's height and width from them.
+inline void set_window(isa::pulp::KernelCall& c, std::uint32_t h_in, std::uint32_t w_in, std::uint32_t c_in,
+                       std::uint32_t c_out, std::uint32_t k, std::uint32_t stride, std::uint32_t pad) {
+  c.set_h_in(h_in);
+  c.set_w_in(w_in);
+  c.set_c_in(c_in);
+  c.set_c_out(c_out);
+  c.set_k_h(k);
+  c.set_k_w(k);
+  c.set_stride_h(stride);
+  c.set_stride_w(stride);
+  c.set_pad_top(pad);
+  c.set_pad_bottom(pad);
+  c.set_pad_left(pad);
+  c.set_pad_right(pad);
+  c.set_h_out((h_in + 2 * pad - k) / stride + 1);
+  c.set_w_out((w_in + 2 * pad - k) / stride + 1);
+}
+
 inline void set_identity_requant(isa::pulp::KernelCall& call) {
   call.mutable_requant()->add_multiplier(1);
   call.mutable_requant()->add_shift(0);

@@ -10,6 +10,7 @@
 
 #include "sim/pulp/kernel_programs.h"
 #include "sim/pulp/program_families.h"
+#include "tests/unit/sim/pulp/programs_testing.h"
 
 namespace wb::sim::pulp {
 namespace {
@@ -31,21 +32,8 @@ KernelCall matmul_call(const MatmulShape& s) {
   KernelCall c;
   c.set_kind(s.kind);
   c.set_parallel(s.parallel);
-  c.set_h_in(s.h_in);
-  c.set_w_in(s.w_in);
-  c.set_c_in(s.c_in);
-  c.set_c_out(s.c_out);
-  c.set_k_h(s.k);
-  c.set_k_w(s.k);
-  c.set_stride_h(s.stride);
-  c.set_stride_w(s.stride);
-  c.set_pad_top(s.pad);
-  c.set_pad_bottom(s.pad);
-  c.set_pad_left(s.pad);
-  c.set_pad_right(s.pad);
+  programs_testing::set_window(c, s.h_in, s.w_in, s.c_in, s.c_out, s.k, s.stride, s.pad);
   c.set_groups(s.groups);
-  c.set_h_out((s.h_in + 2 * s.pad - s.k) / s.stride + 1);
-  c.set_w_out((s.w_in + 2 * s.pad - s.k) / s.stride + 1);
   c.set_has_bias(true);
   const std::uint32_t cin_g = s.groups > 0 ? s.c_in / s.groups : s.c_in;
   const std::uint64_t k_bytes = std::uint64_t{s.k} * s.k * cin_g;
