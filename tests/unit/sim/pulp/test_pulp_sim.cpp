@@ -299,8 +299,10 @@ TEST(PulpSimRun, NoDataGivesTheSameCycles) {
 }
 
 // The cluster DMA's bursts take L1 banks from the cores. The first layer's first step also
-// prefetches 8 KiB into the L1 its kernel reads (a timing-only run: no byte is moved): its
-// compute takes longer than without that copy, by cycles the cores lost to the DMA.
+// prefetches 64 KiB (8 KiB eight times over) into the L1 its kernel reads (a timing-only run:
+// no byte is moved): its compute takes longer than without that copy, by cycles the cores lost
+// to the DMA. (A copy much shorter than the call can leave it as fast: the cores it delays
+// then meet each other less.)
 TEST(PulpSimTiming, TheDmaWritingL1BesideTheCoresSlowsThem) {
   const Compiled quiet = compile({"l1_tile_budget_bytes=6KiB"}, {"weight_prefetch=off"});
   Compiled busy = quiet;
@@ -311,7 +313,9 @@ TEST(PulpSimTiming, TheDmaWritingL1BesideTheCoresSlowsThem) {
   copy.set_source(0);
   copy.set_destination(step.compute().input());
   copy.set_chunk_bytes(8192);
-  copy.set_count(1);
+  copy.set_count(8);
+  copy.set_source_stride(8192);
+  copy.set_destination_stride(0);
   SimOptions timing;
   timing.data = false;
   const SimResult a = simulate(quiet.network, quiet.config, {}, timing);
