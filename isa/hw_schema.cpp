@@ -56,6 +56,20 @@ FieldRef core_field(HwConfig& c) {
   return &(pu(c).core.*latency);
 }
 
+template <double PulpTilingMargins::*margin>
+FieldRef margin_field(HwConfig& c) {
+  return &(pu(c).tiling_margin.*margin);
+}
+
+// The tiler's margin for one kernel as key `tiling_margin.<kernel>` (isa/pulp_timing.h).
+template <double PulpTilingMargins::*margin>
+KeySpec tiling_margin(std::string_view path, std::string_view meaning) {
+  return defaulted<PulpParams>(key(path, K::Real, "fraction", 0, 1, meaning, kDerived,
+                                   "measured: the largest gain the predictor promised on a layer the cluster model "
+                                   "then measured slower than DORY's tiling (tests/bench/prediction_error.py)",
+                                   &margin_field<margin>));
+}
+
 // The predictor's count `field` of PulpKernelCycles as key `predictor.<field>`.
 template <int PulpKernelCycles::*count>
 KeySpec predictor(std::string_view path, std::string_view meaning, HwProvenance provenance, std::string_view source) {
@@ -157,6 +171,7 @@ const std::vector<KeySpec>& xdnn_keys() {
 // does but were not counted instruction by instruction.
 const std::vector<KeySpec>& pulp_keys() {
   using P = PulpKernelCycles;
+  using M = PulpTilingMargins;
   static const std::vector<KeySpec> keys = {
       key("cores", K::Integer, "cores", 1, 16, "cluster cores running kernels", kPublished,
           "REFERENCE.md: 8 RI5CY cluster cores", [](HwConfig& c) -> FieldRef { return &pu(c).cores; }),
@@ -338,6 +353,22 @@ const std::vector<KeySpec>& pulp_keys() {
                                 "loses (TCDM conflicts among cores and with the DMA)",
                                 kChosen, "round-robin arbitration between two requesters: half",
                                 [](HwConfig& c) -> FieldRef { return &pu(c).predictor.bank_conflict_share; })),
+
+      // How much tiler=cost trusts the predictor over DORY's tiling (perf/pulp/tiling_margin).
+      tiling_margin<&M::conv>("tiling_margin.conv", "conv: the predicted gain over DORY's tiling it takes"),
+      tiling_margin<&M::pointwise>("tiling_margin.pointwise", "pointwise: the predicted gain it takes"),
+      tiling_margin<&M::grouped_conv>("tiling_margin.grouped_conv", "grouped conv: the predicted gain it takes"),
+      tiling_margin<&M::depthwise>("tiling_margin.depthwise", "depthwise, window kernel: the predicted gain it takes"),
+      tiling_margin<&M::depthwise_plane>("tiling_margin.depthwise_plane",
+                                         "depthwise, the plane kernel instead of the window one: the gain it takes"),
+      tiling_margin<&M::linear>("tiling_margin.linear", "linear: the predicted gain it takes"),
+      tiling_margin<&M::add>("tiling_margin.add", "add: the predicted gain it takes"),
+      tiling_margin<&M::maxpool>("tiling_margin.maxpool", "max pool: the predicted gain it takes"),
+      tiling_margin<&M::avgpool>("tiling_margin.avgpool", "average pool: the predicted gain it takes"),
+      tiling_margin<&M::lut>("tiling_margin.lut", "table lookup: the predicted gain it takes"),
+      tiling_margin<&M::mul>("tiling_margin.mul", "elementwise product: the predicted gain it takes"),
+      tiling_margin<&M::gather>("tiling_margin.gather", "channel gather: the predicted gain it takes"),
+      tiling_margin<&M::softmax>("tiling_margin.softmax", "softmax: the predicted gain it takes (1: DORY's always)"),
   };
   return keys;
 }

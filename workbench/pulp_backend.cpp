@@ -34,9 +34,9 @@ using PulpProgram = ProgramOf<isa::pulp::Network>;
 
 using namespace report::declaring;
 
-// A layer's time on the cluster (perf/pulp/timeline.h's LayerTiming): the slowest core's own
-// work, its TCDM bank conflicts, dispatch and wake-up, the closing barrier, programming the
-// DMA, waiting for it, waiting for the uDMA.
+// A layer's time on the cluster (sim/pulp's LayerStats): the slowest core's own work, the
+// cycles it lost at the TCDM banks (to other cores and to the DMA), dispatch and wake-up, the
+// closing barrier, programming the DMA, waiting for it, waiting for the uDMA.
 constexpr std::array<std::string_view, 7> kTimeCauses = {"cores",     "bank_conflicts", "dispatch", "barrier",
                                                          "dma_issue", "dma_wait",       "l3_wait"};
 
@@ -63,6 +63,8 @@ TargetDescription describe_pulp() {
         {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md)"},
         {"compute_cycles", Layer, Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", Part},
         {"dma_wait_cycles", Layer, Count, "cycles", "cycles the cluster waited for its DMA", Part},
+        {"core_bank_conflict_cycles", Layer, Count, "cycles", "cycles cores lost a TCDM bank to another core, counted over every core and call", Tracked},
+        {"core_dma_conflict_cycles", Layer, Count, "cycles", "cycles cores lost a TCDM bank to the cluster DMA's bursts, counted over every core and call", Tracked},
         {"l3_wait_cycles", Layer, Count, "cycles", "cycles it waited for the uDMA (L3)", Part},
         {"l1_bytes_in", Layer, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
         {"l1_bytes_out", Layer, Count, "bytes", "bytes the cluster DMA wrote back L1 -> L2", Tracked},
@@ -78,6 +80,8 @@ TargetDescription describe_pulp() {
         {"l3_bytes_used", Run, Count, "bytes", "L3 RAM the program's buffers take"},
         {"cores", Run, Count, "", "the cluster's cores"},
         {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`)"},
+        {"kernel_calls", Run, Count, "", "kernel calls the cluster ran"},
+        {"kernel_calls_reused", Run, Count, "", "of those, calls timed once and reused: the same kernel, shapes and operands' bank offsets, no DMA beside them"},
         kLayersVerified,
     },
     .statistic_notes = {
@@ -142,6 +146,8 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.specific = {{"kernel", t.depthwise_plane() ? "depthwise_plane" : l.type},
                  {"compute_cycles", l.compute_cycles},
                  {"dma_wait_cycles", l.dma_wait_cycles},
+                 {"core_bank_conflict_cycles", l.bank_conflict_cycles},
+                 {"core_dma_conflict_cycles", l.dma_conflict_cycles},
                  {"l3_wait_cycles", l.l3_cycles},
                  {"l1_bytes_in", l.l1_bytes_in},
                  {"l1_bytes_out", l.l1_bytes_out},
@@ -198,7 +204,9 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                     {"l2_bytes_used", network.l2_bytes_used()},
                     {"l3_bytes_used", network.l3_bytes_used()},
                     {"cores", config.pulp().cores},
-                    {"tiler", network.layers_size() > 0 ? network.layers(0).tiling().objective() : ""}};
+                    {"tiler", network.layers_size() > 0 ? network.layers(0).tiling().objective() : ""},
+                    {"kernel_calls", sim.kernel_calls},
+                    {"kernel_calls_reused", sim.kernel_calls_reused}};
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "isa/pulp_program.h"
+#include "perf/pulp/tiling_margin.h"
 #include "perf/pulp/timeline.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "support/error.h"
@@ -364,8 +365,9 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       chunk.c_in = chunk.c_out;
     }
     // DORY's tiling; with the cost objective, the candidates the model predicts fastest are
-    // emitted and timed as the simulator runs them (perf/pulp/timeline), and the fastest kept
-    // (DORY's unless one is strictly faster).
+    // emitted and timed on the predictor's timeline (perf/pulp/timeline), and the fastest kept:
+    // DORY's unless one beats it by more than the predictor is known to misjudge that kernel's
+    // tilings by (perf/pulp/tiling_margin).
     const auto timed = [&](const TileChoice& tile) {
       LayerPlan trial = lp;
       trial.tile = tile;
@@ -386,9 +388,14 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     }
     LayerPlan chosen = timed(dory_tile);
     if (options.tiler == TilerObjective::Cost) {
+      const std::uint64_t dory_cycles = chosen.tile.predicted_cycles;
       for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
         LayerPlan trial = timed(candidate);
-        if (trial.tile.predicted_cycles < chosen.tile.predicted_cycles) chosen = trial;
+        const double margin = perf::pulp::tiling_margin(hw, s.kind, candidate.depthwise_plane);
+        if (trial.tile.predicted_cycles < chosen.tile.predicted_cycles &&
+            perf::pulp::beats_dory(trial.tile.predicted_cycles, dory_cycles, margin)) {
+          chosen = trial;
+        }
       }
     }
     lp.tile = chosen.tile;

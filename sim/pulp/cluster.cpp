@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "support/error.h"
-#include "perf/pulp/cost.h"
 #include "isa/pulp_program.h"
 #include "sim/common/watchdog.h"
+#include "sim/pulp/kernel_programs.h"
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/tensor_io.h"
 
@@ -17,7 +19,7 @@ namespace wb::sim::pulp {
 // --- cluster ----------------------------------------------------------------------------
 
 Cluster::Cluster(sc_core::sc_module_name name)
-    : sc_core::sc_module(name), period_(1, sc_core::SC_NS), dma_("l2_socket", "L2"), udma_("l3_socket", "L3") {
+    : sc_core::sc_module(name), period_(1, sc_core::SC_NS), dma_port_("l2_socket", "L2"), udma_port_("l3_socket", "L3") {
   SC_THREAD(fabric_controller);
   for (int core = 0; core < kMaxCores; ++core) {
     sc_core::sc_spawn_options options;
@@ -64,35 +66,197 @@ void Cluster::wait_until(std::uint64_t cycle) {
   if (cycle > t) wait(period_ * static_cast<double>(cycle - t));
 }
 
-// The timeline's clock in SystemC time: waits are real waits, a kernel call runs on the core threads.
-class Cluster::SystemCClock final : public perf::pulp::Clock {
+namespace {
+
+// The 2-D transfers the controller core programs for a copy: one per row, or one for a copy
+// that is a single contiguous run on both sides.
+std::uint64_t dma_commands(const isa::pulp::DmaCopy& copy) {
+  const std::uint64_t rows = std::max<std::uint64_t>(copy.rows(), 1);
+  const bool chunks_run_on = copy.count() <= 1 || (copy.source_stride() == copy.chunk_bytes() &&
+                                                   copy.destination_stride() == copy.chunk_bytes());
+  const std::uint64_t row_bytes = copy.chunk_bytes() * std::max<std::uint64_t>(copy.count(), 1);
+  const bool rows_run_on = rows == 1 || (chunks_run_on && copy.source_row_stride() == row_bytes &&
+                                         copy.destination_row_stride() == row_bytes);
+  return rows_run_on ? 1 : rows;
+}
+
+// L2 bytes [begin, end) a uDMA copy writes, landed at `done`: the next layer's weights.
+struct PendingWrite {
+  std::uint64_t begin = 0, end = 0, done = 0;
+};
+
+// The L2 bytes an L2 -> L1 copy reads, [begin, end).
+std::pair<std::uint64_t, std::uint64_t> l2_span(const isa::pulp::DmaCopy& copy) {
+  const std::uint64_t rows = std::max<std::uint64_t>(copy.rows(), 1);
+  const std::uint64_t begin = copy.source();
+  return {begin, begin + (rows - 1) * copy.source_row_stride() +
+                     (std::max<std::uint64_t>(copy.count(), 1) - 1) * copy.source_stride() + copy.chunk_bytes()};
+}
+
+enum class Channel { DmaIn, DmaOut, Udma };
+
+struct Moved {
+  Channel channel = Channel::DmaIn;
+  std::uint64_t begin = 0, end = 0, bytes = 0;
+};
+
+}  // namespace
+
+// What carries from one layer to the next: the weights the previous layer had the uDMA
+// prefetch (isa/pulp.proto, Layer.l3_prefetch) and their transfers.
+struct Cluster::Carried {
+  std::vector<PendingWrite> weights;
+  std::vector<Moved> transfers;
+};
+
+// One layer of the tile program, walked by the fabric controller in Step's order.
+class Cluster::LayerWalk {
  public:
-  SystemCClock(Cluster& cluster, std::size_t layer) : cluster_(cluster), layer_(layer) {}
-  std::uint64_t now() const override { return cluster_.now(); }
-  void wait_until(std::uint64_t cycle) override { cluster_.wait_until(cycle); }
-  void compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t step) override {
-    cluster_.compute(call, cost, layer_, step);
-  }
-  void copied(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start, std::uint64_t end,
-              std::size_t step) override {
-    cluster_.move(copy);
-    if (cluster_.state_->trace) {
-      const bool load = copy.destination_memory() < copy.source_memory();  // towards L1
-      cluster_.state_->events.push_back({kMaxCores + static_cast<int>(track), start, end, layer_, step,
-                                         load ? "load" : "store", isa::pulp::copy_bytes(copy),
-                                         isa::pulp::memory_name(copy.source_memory()),
-                                         isa::pulp::memory_name(copy.destination_memory())});
+  LayerWalk(Cluster& cluster, std::size_t index, Carried& carried)
+      : c_(cluster), hw_(*cluster.state_->hw), index_(index), stats_(cluster.state_->layers[index]), carried_(carried) {}
+
+  void run(const isa::pulp::Layer& layer) {
+    stats_.start_cycle = c_.now();
+    // This layer's weights, prefetched while the previous layer ran: the first copy before
+    // anything starts, the others before the first L2 -> L1 copy that reads them.
+    pending_ = std::move(carried_.weights);
+    carried_.weights.clear();
+    moved_ = std::move(carried_.transfers);
+    carried_.transfers.clear();
+    if (!pending_.empty()) wait(pending_.front().done, stats_.l3_cycles);
+    const std::size_t own = moved_.size();
+    for (const auto& copy : layer.l3_prefetch()) {
+      const std::uint64_t done = udma(copy, true, 0);
+      carried_.weights.push_back({copy.destination(), copy.destination() + isa::pulp::copy_bytes(copy), done});
     }
-  }
-  std::uint64_t channel_cycles(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start,
-                               const PulpParams&) override {
-    return cluster_.memory_cycles(copy, track, start, layer_);
+    carried_.transfers.assign(moved_.begin() + static_cast<std::ptrdiff_t>(own), moved_.end());
+    moved_.resize(own);
+
+    std::uint64_t previous_prefetch = 0, chunk_prefetch = 0;
+    std::vector<std::uint64_t> written_by_step;  // write-backs completed, running maximum
+    for (std::size_t i = 0; i < static_cast<std::size_t>(layer.steps_size()); ++i) {
+      const isa::pulp::Step& step = layer.steps(static_cast<int>(i));
+      if (step.wait_l3_prefetch()) wait(chunk_prefetch, stats_.l3_cycles);
+      if (step.l3_load_size() > 0) {
+        wait(drained(), stats_.dma_wait_cycles);
+        std::uint64_t loaded = 0;
+        for (const auto& copy : step.l3_load()) loaded = std::max(loaded, udma(copy, true, i));
+        wait(loaded, stats_.l3_cycles);
+      }
+      for (const auto& copy : step.l3_prefetch()) chunk_prefetch = std::max(chunk_prefetch, udma(copy, true, i));
+      wait_for_weights_read_by(step.load());
+      const std::uint64_t loaded = dma(step.load(), true, i);
+      wait_for_weights_read_by(step.prefetch());
+      const std::uint64_t prefetched = dma(step.prefetch(), true, i);
+      std::uint64_t ready = std::max(loaded, previous_prefetch);
+      // The output buffer this step writes was last written back two steps ago.
+      if (i >= 2) ready = std::max(ready, written_by_step[i - 2]);
+      wait(ready, stats_.dma_wait_cycles);
+      c_.compute(step.compute(), index_, i);
+      const std::uint64_t written = dma(step.write_back(), false, i);
+      written_by_step.push_back(std::max(written, written_by_step.empty() ? 0 : written_by_step.back()));
+      if (step.l3_store_size() > 0) {
+        wait(c_.dma_out_.drained(), stats_.dma_wait_cycles);
+        std::uint64_t stored = 0;
+        for (const auto& copy : step.l3_store()) stored = std::max(stored, udma(copy, false, i));
+        wait(stored, stats_.l3_cycles);
+      }
+      previous_prefetch = prefetched;
+      ++stats_.tiles;
+    }
+    wait(drained(), stats_.dma_wait_cycles);
+    for (const PendingWrite& w : pending_) wait(w.done, stats_.l3_cycles);
+    stats_.end_cycle = c_.now();
+    stats_.cycles = stats_.end_cycle - stats_.start_cycle;
+    add_channel_bounds();
   }
 
  private:
-  Cluster& cluster_;
-  std::size_t layer_;
+  std::uint64_t drained() const { return std::max(c_.dma_in_.drained(), c_.dma_out_.drained()); }
+
+  void wait(std::uint64_t until, std::uint64_t& account) {
+    const std::uint64_t before = c_.now();
+    c_.wait_until(until);
+    account += c_.now() - before;
+  }
+
+  // Cluster-DMA copies, each programmed by the controller core; when the last completes.
+  std::uint64_t dma(const google::protobuf::RepeatedPtrField<isa::pulp::DmaCopy>& copies, bool into_l1,
+                    std::size_t step) {
+    TransferChannel& channel = into_l1 ? c_.dma_in_ : c_.dma_out_;
+    std::uint64_t done = 0;
+    for (const auto& copy : copies) {
+      const std::uint64_t before = c_.now();
+      c_.wait_until(before + dma_commands(copy) * static_cast<std::uint64_t>(hw_.dma_command_cycles));
+      stats_.dma_issue_cycles += c_.now() - before;
+      const std::uint64_t moving = c_.memory_cycles(copy, false, channel.start_of(c_.now()), index_);
+      const TransferChannel::Slot slot = channel.issue(c_.now(), moving);
+      channel.log_l1_bursts(copy, into_l1, static_cast<std::uint64_t>(hw_.dma_burst_bytes), slot);
+      done = std::max(done, slot.done);
+      const std::uint64_t bytes = isa::pulp::copy_bytes(copy);
+      (into_l1 ? stats_.l1_bytes_in : stats_.l1_bytes_out) += bytes;
+      c_.state_->dma_busy_cycles += moving;
+      moved_.push_back({into_l1 ? Channel::DmaIn : Channel::DmaOut, slot.start, slot.moved, bytes});
+      c_.transferred(copy, into_l1 ? kMaxCores : kMaxCores + 1, slot.start, slot.done, index_, step);
+    }
+    return done;
+  }
+
+  // One uDMA copy; when it lands.
+  std::uint64_t udma(const isa::pulp::DmaCopy& copy, bool into_l2, std::size_t step) {
+    const std::uint64_t moving = c_.memory_cycles(copy, true, c_.udma_.start_of(c_.now()), index_);
+    const TransferChannel::Slot slot = c_.udma_.issue(c_.now(), moving);
+    const std::uint64_t bytes = isa::pulp::copy_bytes(copy);
+    (into_l2 ? stats_.l3_bytes_in : stats_.l3_bytes_out) += bytes;
+    c_.state_->l3_busy_cycles += moving;
+    moved_.push_back({Channel::Udma, slot.start, slot.moved, bytes});
+    c_.transferred(copy, kMaxCores + 2, slot.start, slot.done, index_, step);
+    return slot.done;
+  }
+
+  void wait_for_weights_read_by(const google::protobuf::RepeatedPtrField<isa::pulp::DmaCopy>& copies) {
+    for (const auto& copy : copies) {
+      if (copy.source_memory() != isa::pulp::MEMORY_L2 || isa::pulp::copy_bytes(copy) == 0) continue;
+      const auto [begin, end] = l2_span(copy);
+      for (const PendingWrite& w : pending_) {
+        if (w.begin < end && begin < w.end) wait(w.done, stats_.l3_cycles);
+      }
+    }
+  }
+
+  // Each channel moves one transfer at a time, so its cycles within the span never exceed it.
+  void add_channel_bounds() {
+    for (const Moved& m : moved_) {
+      const std::uint64_t lo = std::max(m.begin, stats_.start_cycle), hi = std::min(m.end, stats_.end_cycle);
+      if (hi <= lo) continue;
+      LayerStats::ChannelShare& share = m.channel == Channel::DmaIn    ? stats_.dma_in_bound
+                                        : m.channel == Channel::DmaOut ? stats_.dma_out_bound
+                                                                       : stats_.udma_bound;
+      share.cycles += hi - lo;
+      share.bytes += m.bytes * (hi - lo) / (m.end - m.begin);
+    }
+  }
+
+  Cluster& c_;
+  const PulpParams& hw_;
+  std::size_t index_;
+  LayerStats& stats_;
+  Carried& carried_;
+  std::vector<PendingWrite> pending_;
+  std::vector<Moved> moved_;
 };
+
+namespace {
+
+CorePipeline core_pipeline(const PulpParams& hw) {
+  CorePipeline pipeline;
+  pipeline.load_use_stall_cycles = hw.core.load_use_stall_cycles;
+  pipeline.branch_taken_cycles = hw.core.branch_taken_cycles;
+  pipeline.divide_cycles = hw.core.divide_cycles;
+  return pipeline;
+}
+
+}  // namespace
 
 void Cluster::fabric_controller() {
   while (true) {
@@ -101,8 +265,15 @@ void Cluster::fabric_controller() {
       continue;
     }
     const PulpParams& hw = *state_->hw;
-    perf::pulp::Channels channels;
-    channels.reset(hw);
+    dma_in_.reset(hw.dma_outstanding_transfers, static_cast<std::uint64_t>(hw.dma_latency_cycles));
+    dma_out_.reset(hw.dma_outstanding_transfers, static_cast<std::uint64_t>(hw.dma_latency_cycles));
+    udma_.reset(1, 0);
+    std::vector<std::uint32_t> stack_tops;
+    for (int core = 0; core < hw.cores; ++core) {
+      stack_tops.push_back(core_stack_top(hw.l1_bytes, hw.l1_tile_budget_bytes, core, hw.cores));
+    }
+    timer_ = std::make_unique<CallTimer>(hw.l1_banks, core_pipeline(hw), std::move(stack_tops));
+    Carried carried;
     const auto& network = *state_->network;
     for (std::size_t l = 0; l < static_cast<std::size_t>(network.layers_size()); ++l) {
       const auto& layer = network.layers(static_cast<int>(l));
@@ -110,30 +281,7 @@ void Cluster::fabric_controller() {
       LayerStats& stats = state_->layers[l];
       stats.core_busy_cycles.assign(static_cast<std::size_t>(hw.cores), 0);
       stats.core_calls.assign(static_cast<std::size_t>(hw.cores), 0);
-      SystemCClock clock(*this, l);
-      const perf::pulp::LayerTiming t = perf::pulp::run_layer(layer, hw, channels, clock);
-      stats.start_cycle = t.start;
-      stats.end_cycle = t.end;
-      stats.cycles = t.end - t.start;
-      stats.compute_cycles = t.compute_cycles;
-      stats.core_cycles = t.core_cycles;
-      stats.conflict_cycles = t.conflict_cycles;
-      stats.dispatch_cycles = t.dispatch_cycles;
-      stats.barrier_cycles = t.barrier_cycles;
-      stats.dma_issue_cycles = t.dma_issue_cycles;
-      stats.dma_wait_cycles = t.dma_wait_cycles;
-      stats.l3_cycles = t.l3_cycles;
-      stats.l1_bytes_in = t.l1_bytes_in;
-      stats.l1_bytes_out = t.l1_bytes_out;
-      stats.l3_bytes_in = t.l3_bytes_in;
-      stats.l3_bytes_out = t.l3_bytes_out;
-      stats.tiles = t.tiles;
-      stats.compute_bound_cycles = t.compute_bound_cycles;
-      stats.dma_in_bound = t.dma_in_bound;
-      stats.dma_out_bound = t.dma_out_bound;
-      stats.udma_bound = t.udma_bound;
-      state_->dma_busy_cycles += t.dma_busy_cycles;
-      state_->l3_busy_cycles += t.l3_busy_cycles;
+      LayerWalk(*this, l, carried).run(layer);
       if (state_->capture && state_->data && layer.steps_size() > 0) {
         const std::vector<std::int64_t> shape(layer.output_shape().begin(), layer.output_shape().end());
         state_->layer_outputs[layer.output()] = read_hwc(state_->memories.of(layer.output_memory()),
@@ -145,6 +293,8 @@ void Cluster::fabric_controller() {
       if (!state_->error.empty()) break;
     }
     state_->total_cycles = now();
+    state_->kernel_calls = timer_->calls();
+    state_->kernel_calls_reused = timer_->cache_hits();
     done_ = true;
   }
 }
@@ -158,6 +308,16 @@ void Cluster::core_thread(int core) {
     core_running_[c] = false;
     if (++arrived_ == active_cores_) barrier_.notify(sc_core::SC_ZERO_TIME);
   }
+}
+
+void Cluster::transferred(const isa::pulp::DmaCopy& copy, int track, std::uint64_t start, std::uint64_t end,
+                          std::size_t layer, std::size_t step) {
+  move(copy);
+  if (!state_->trace) return;
+  const bool load = copy.destination_memory() < copy.source_memory();  // towards L1
+  state_->events.push_back({track, start, end, layer, step, load ? "load" : "store", isa::pulp::copy_bytes(copy),
+                            isa::pulp::memory_name(copy.source_memory()),
+                            isa::pulp::memory_name(copy.destination_memory())});
 }
 
 void Cluster::move(const isa::pulp::DmaCopy& copy) {
@@ -174,18 +334,17 @@ void Cluster::move(const isa::pulp::DmaCopy& copy) {
   }
 }
 
-std::uint64_t Cluster::memory_cycles(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start,
+std::uint64_t Cluster::memory_cycles(const isa::pulp::DmaCopy& copy, bool udma, std::uint64_t start,
                                      std::size_t layer) {
   if (copy.chunk_bytes() == 0 || copy.count() == 0) return 0;  // nothing moves, no transaction
-  const bool udma = track == perf::pulp::Track::Udma;
   const isa::pulp::Memory memory = udma ? isa::pulp::MEMORY_L3 : isa::pulp::MEMORY_L2;
-  MemoryInitiator& port = udma ? udma_ : dma_;
+  MemoryInitiator& port = udma ? udma_port_ : dma_port_;
   // Issued now, beginning when the channel takes it: the annotated delay starts at that offset.
   const MemoryInitiator::Outcome out = port.transport(copy_transfer(copy, copy.source_memory() == memory),
                                                       period_ * static_cast<double>(start - now()), period_);
   std::string error = out.error;
   if (error.empty() && out.waited != sc_core::SC_ZERO_TIME) {
-    // The timeline schedules the transfer on its channel from the cycles it gets back.
+    // The channel schedules the transfer from the cycles it gets back.
     error = fmt::format("the {} model waited inside b_transport; the cluster needs a loosely-timed model that "
                         "annotates the delay instead (docs/tlm.md)", udma ? "L3" : "L2");
   }
@@ -199,20 +358,32 @@ std::uint64_t Cluster::memory_cycles(const isa::pulp::DmaCopy& copy, perf::pulp:
   return out.cycles;  // from the transfer's start
 }
 
-void Cluster::compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t layer,
-                      std::size_t step) {
+void Cluster::compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step) {
   const PulpParams& hw = *state_->hw;
   LayerStats& stats = state_->layers[layer];
-  const PulpKernelCycles& counts = hw.predictor;
   const std::uint64_t begin = now();
-  // The fabric controller dispatches the call and the event unit wakes the cores.
-  wait_until(begin + static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles));
+  // The fabric controller forks the call; the event unit wakes the cores.
+  wait_until(begin + static_cast<std::uint64_t>(hw.wakeup_cycles));
   const std::uint64_t fork = now();
+  // The DMA's bursts still moving or to move meet the cores at the banks.
+  DmaL1Traffic traffic = dma_in_.l1_traffic(fork, UINT64_MAX / 2, hw.dma_bytes_per_cycle);
+  DmaL1Traffic out = dma_out_.l1_traffic(fork, UINT64_MAX / 2, hw.dma_bytes_per_cycle);
+  traffic.bursts.insert(traffic.bursts.end(), out.bursts.begin(), out.bursts.end());
+  std::stable_sort(traffic.bursts.begin(), traffic.bursts.end(),
+                   [](const DmaBurst& a, const DmaBurst& b) { return a.start_cycle < b.start_cycle; });
+  const CallRun& run = timer_->time(call, &traffic);
   arrived_ = 0;
   active_cores_ = 0;
-  for (std::size_t c = 0; c < cost.core_cycles.size(); ++c) {
-    work_[c] = cost.core_cycles[c];
+  std::size_t slowest = 0;
+  std::uint64_t own_work = 0;
+  for (std::size_t c = 0; c < run.cores.size(); ++c) {
+    const CoreRun& core = run.cores[c];
+    work_[c] = core.cycles;
+    stats.bank_conflict_cycles += core.bank_conflict_cycles;
+    stats.dma_conflict_cycles += core.dma_conflict_cycles;
+    own_work += core.cycles - core.bank_conflict_cycles - core.dma_conflict_cycles;
     if (work_[c] == 0) continue;
+    if (core.cycles > run.cores[slowest].cycles) slowest = c;
     ++active_cores_;
     stats.core_busy_cycles[c] += work_[c];
     ++stats.core_calls[c];
@@ -227,8 +398,16 @@ void Cluster::compute(const isa::pulp::KernelCall& call, const perf::pulp::Kerne
     wait(barrier_);
     at_barrier_ = false;
   }
-  // The slowest core's TCDM bank conflicts, then the barrier itself.
-  wait_until(begin + cost.cycles);
+  wait_until(now() + static_cast<std::uint64_t>(hw.barrier_cycles));
+  const CoreRun& last = run.cores[slowest];
+  const std::uint64_t lost = last.bank_conflict_cycles + last.dma_conflict_cycles;
+  stats.compute_cycles += now() - begin;
+  stats.dispatch_cycles += fork - begin;
+  stats.barrier_cycles += static_cast<std::uint64_t>(hw.barrier_cycles);
+  stats.core_cycles += last.cycles - lost;
+  stats.conflict_cycles += lost;
+  const auto cores = static_cast<std::uint64_t>(std::max(hw.cores, 1));
+  stats.compute_bound_cycles += (own_work + cores - 1) / cores;
   if (!state_->data || !state_->error.empty()) return;
   try {
     run_kernel(call, state_->memories.l1);

@@ -1,10 +1,12 @@
 #pragma once
 // The SystemC modules of the cluster: the fabric controller thread that walks the tile
-// program (in the order and with the DMA channels of perf/pulp/timeline, the code the tiler
-// times candidates with), one thread per core that a kernel call forks, and the event-unit
-// barrier that joins them. Elaborated once per process; each run hands it a RunState. The
-// cluster DMA reaches L2, and the uDMA L3, through a TLM initiator socket each (docs/tlm.md):
-// the memory side of every transfer's time is the bound target's.
+// program in the order isa/pulp.proto's Step defines, programming the cluster DMA's two
+// channels and the uDMA (sim/pulp/transfer_channel.h); one thread per core that a kernel call
+// forks, and the event-unit barrier that joins them. A call's cycles are its cores' programs
+// run against the banked L1 with the DMA's bursts beside them (sim/pulp/call_timer.h).
+// Elaborated once per process; each run hands it a RunState. The cluster DMA reaches L2, and
+// the uDMA L3, through a TLM initiator socket each (docs/tlm.md): the memory side of every
+// transfer's time is the bound target's.
 
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
@@ -20,10 +22,10 @@
 #include "isa/hw_config.h"
 #include "support/progress.h"
 #include "isa/pulp.pb.h"
-#include "perf/pulp/cost.h"
-#include "perf/pulp/timeline.h"
 #include "sim/common/memory_initiator.h"
+#include "sim/pulp/call_timer.h"
 #include "sim/pulp/pulp_sim.h"
+#include "sim/pulp/transfer_channel.h"
 
 namespace wb::sim::pulp {
 
@@ -59,6 +61,7 @@ struct RunState {
   std::vector<TraceEvent> events;
   std::map<std::string, IntTensor> layer_outputs;
   std::uint64_t total_cycles = 0, dma_busy_cycles = 0, l3_busy_cycles = 0;
+  std::uint64_t kernel_calls = 0, kernel_calls_reused = 0;
   // A kernel's run-time data error (a GATHER index out of range), naming the layer and step.
   // The run stops after that layer and simulate() raises it as a UserError: thrown inside the
   // fabric controller's thread, SystemC would end the thread and rethrow it as its own report.
@@ -73,24 +76,30 @@ class Cluster : public sc_core::sc_module {
   // Runs `state` to completion.
   void run(RunState& state);
   // Bound to the L2 and L3 models when the cluster elaborates.
-  tlm::tlm_initiator_socket<>& l2_socket() { return dma_.socket; }
-  tlm::tlm_initiator_socket<>& l3_socket() { return udma_.socket; }
+  tlm::tlm_initiator_socket<>& l2_socket() { return dma_port_.socket; }
+  tlm::tlm_initiator_socket<>& l3_socket() { return udma_port_.socket; }
 
  private:
-  class SystemCClock;
+  class LayerWalk;
+  struct Carried;
   void fabric_controller();
   void core_thread(int core);
   std::uint64_t now() const;
   void wait_until(std::uint64_t cycle);
-  // Forks the call's work to the cores and joins them at the barrier; the call then ends
-  // cost.cycles after it started.
-  void compute(const isa::pulp::KernelCall& call, const perf::pulp::KernelCost& cost, std::size_t layer,
-               std::size_t step);
+  // Forks the call's work to the cores and joins them at the barrier: on return now() is
+  // the call's end. Its cycles and causes go to the layer's stats.
+  void compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step);
   void move(const isa::pulp::DmaCopy& copy);
-  // The cycles the L2 (cluster DMA) or L3 (uDMA) model gives a copy that its channel takes at `start`.
-  std::uint64_t memory_cycles(const isa::pulp::DmaCopy& copy, perf::pulp::Track track, std::uint64_t start,
-                              std::size_t layer);
+  // A copy was issued on trace track `track` (it moves from start, lands at end): its bytes
+  // move now (the waits keep every reader after it) and the trace records it.
+  void transferred(const isa::pulp::DmaCopy& copy, int track, std::uint64_t start, std::uint64_t end,
+                   std::size_t layer, std::size_t step);
+  // The cycles the L2 (cluster DMA) or L3 (uDMA) model gives a copy that its channel starts at `start`.
+  std::uint64_t memory_cycles(const isa::pulp::DmaCopy& copy, bool udma, std::uint64_t start, std::size_t layer);
 
+  // The run's channels: the cluster DMA's two directions and the uDMA.
+  TransferChannel dma_in_, dma_out_, udma_;
+  std::unique_ptr<CallTimer> timer_;
   RunState* state_ = nullptr;
   bool done_ = true;  // the current run has finished
   sc_core::sc_time period_;
@@ -106,7 +115,7 @@ class Cluster : public sc_core::sc_module {
   std::array<bool, kMaxCores> core_running_{};
   void check_finished() const;  // throws SimulationStalled when the run ended early
   sc_core::sc_event barrier_;
-  MemoryInitiator dma_, udma_;
+  MemoryInitiator dma_port_, udma_port_;
 };
 
 }  // namespace wb::sim::pulp

@@ -1,5 +1,6 @@
 #pragma once
-// The int8 kernels the cluster runs, functional only (their timing is perf/pulp/cost): PULP-NN's
+// The int8 kernels the cluster runs, functional only (their timing is the cores' programs,
+// sim/pulp/kernel_programs.h, run by sim/pulp/core_engine.h): PULP-NN's
 // conv, pointwise, depthwise, linear, residual add and pools, and a grouped conv in PULP-NN's
 // style (the conv's im2col and 4x2 matmul per group), on dense HWC tiles in L1, with
 // the requantisation of docs/quant.md. Written independently of compiler/golden, which checks it.

@@ -270,17 +270,22 @@ class MatmulEmitter {
     }
   }
 
-  // The end of one channel's sums: per channel the requant's per-channel constants (k and
-  // lambda in pulp_nn_bn_quant_u8; ours: every requant field with an entry per channel),
-  // loaded once for both pixels of a block; per output the arithmetic and the byte store.
-  // A non-last input-channel tile stores the int32 partial sum instead (sw, post-increment).
+  // The end of one channel's sums: per output the requant's per-channel constants (k and
+  // lambda in pulp_nn_bn_quant_u8; ours: every requant field with an entry per channel), the
+  // arithmetic and the byte store. PULP-NN writes `*pOut = pulp_nn_bn_quant_u8(sum, *k,
+  // *lambda, ...)` for each pixel of the pair: the uint8_t store may alias k and lambda, so the
+  // compiled code loads both again for the second pixel, and the multiply-accumulate reads the
+  // lambda loaded just before it (a load-use stall). A non-last input-channel tile stores the
+  // int32 partial sum instead (sw, post-increment).
   void finish_channel(std::uint64_t pixel, std::uint32_t ch, std::uint32_t pixels) {
     if (partial_out_) {
       for (std::uint32_t p = 0; p < pixels; ++p) b_.store(partial(pixel + p, ch), 4);
       return;
     }
-    for (std::uint32_t i = 0; i < per_channel_loads_; ++i) b_.load(requant_constant(ch), 4);
     for (std::uint32_t p = 0; p < pixels; ++p) {
+      for (std::uint32_t i = 0; i < per_channel_loads_; ++i) {
+        b_.load(requant_constant(ch), 4, /*feeds_next=*/i + 1 == per_channel_loads_);
+      }
       b_.alu(requant_alu_);
       b_.store(output(pixel + p, ch), 1);
     }

@@ -3,10 +3,12 @@
 // runs the layer loop of a tile program; `cores` cluster cores as SC_THREADs that a kernel
 // call forks and an event-unit barrier joins; the cluster DMA with one channel per direction,
 // bursts, latency, a limit of outstanding transfers and TCDM bank contention with the cores;
-// the uDMA between L3 (HyperRAM + flash) and L2. The cluster's timing comes from perf/pulp/cost,
-// the code the compiler's tiler predicts with, but for the memory side of each transfer: L2
-// (the cluster DMA's) and L3 (the uDMA's) are TLM-2.0 targets (docs/tlm.md), by default
-// sim/pulp/memory_targets, or models the user binds with bind_l2_model() / bind_l3_model().
+// the uDMA between L3 (HyperRAM + flash) and L2. The cores execute their kernels' instruction
+// streams against the banked L1 (sim/pulp/core_engine.h), the DMA's bursts among them; the
+// memory side of each transfer is a TLM-2.0 target (docs/tlm.md), by default
+// sim/pulp/memory_targets, or a model the user binds with bind_l2_model() / bind_l3_model().
+// None of it is the compiler's predictor (perf/pulp): the simulator measures what the
+// predictor predicts, and the report shows both.
 // Memories are byte arrays the copies and kernels really read and write (HWC tiles); outputs
 // are read back from them.
 //
@@ -23,7 +25,6 @@
 #include "sim/common/memory_target.h"
 #include "sim/common/sim_types.h"
 #include "isa/pulp.pb.h"
-#include "perf/pulp/timeline.h"
 
 namespace wb::sim::pulp {
 
@@ -36,18 +37,26 @@ struct LayerStats {
   std::uint64_t cycles = 0;  // end - start; layers run back to back, so they sum to the total
   std::uint64_t start_cycle = 0, end_cycle = 0;
   std::uint64_t compute_cycles = 0;   // kernel calls, barrier and DMA contention included
-  // compute_cycles cut into causes (perf::pulp::LayerTiming): cores' work, bank conflicts,
-  // dispatch and wake-up, barrier.
+  // compute_cycles cut into causes (they add up to it): the slowest core's own work (its
+  // instructions and pipeline stalls), its cycles lost at the TCDM banks (to other cores and
+  // to the DMA), the dispatch and wake-up, the barrier.
   std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
+  // The conflicts, counted per call over every core: cycles cores lost a bank to another core,
+  // and to the cluster DMA.
+  std::uint64_t bank_conflict_cycles = 0, dma_conflict_cycles = 0;
   std::uint64_t dma_issue_cycles = 0;  // programming cluster-DMA copies
   std::uint64_t dma_wait_cycles = 0;  // the cluster waiting for L2 <-> L1 copies
   std::uint64_t l3_cycles = 0;        // the cluster waiting for the uDMA (L3 loads, stores, weight prefetch)
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0;  // cluster DMA
   std::uint64_t l3_bytes_in = 0, l3_bytes_out = 0;  // uDMA
   std::uint64_t tiles = 0;
-  // Its bounds (perf::pulp::LayerTiming, docs/report.md "Bounds").
+  // Its bounds (docs/report.md "Bounds"): its calls' core work spread evenly over every core,
+  // and per channel the cycles and bytes of its own transfers within [start, end).
+  struct ChannelShare {
+    std::uint64_t cycles = 0, bytes = 0;
+  };
   std::uint64_t compute_bound_cycles = 0;
-  perf::pulp::LayerTiming::ChannelShare dma_in_bound, dma_out_bound, udma_bound;
+  ChannelShare dma_in_bound, dma_out_bound, udma_bound;
   std::vector<std::uint64_t> core_busy_cycles;  // per core
   std::vector<std::uint64_t> core_calls;        // per core, the kernel calls that gave it work
 };
@@ -59,6 +68,8 @@ struct SimResult {
   std::vector<IntTensor> outputs;  // Network.outputs (empty with data = false)
   std::map<std::string, IntTensor> layer_outputs;  // by Layer.output, with capture_layer_outputs
   std::uint64_t dma_busy_cycles = 0, l3_busy_cycles = 0;
+  // Kernel calls timed on the cores, and those taken from the cache of identical calls.
+  std::uint64_t kernel_calls = 0, kernel_calls_reused = 0;
 };
 
 // The checks simulate() makes before it runs anything, without allocating the memories: every

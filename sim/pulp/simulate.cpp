@@ -284,6 +284,8 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   result.layer_outputs = std::move(state.layer_outputs);
   result.dma_busy_cycles = state.dma_busy_cycles;
   result.l3_busy_cycles = state.l3_busy_cycles;
+  result.kernel_calls = state.kernel_calls;
+  result.kernel_calls_reused = state.kernel_calls_reused;
   if (options.data) {
     for (const auto& io : network.outputs()) {
       const std::vector<std::int64_t> shape(io.shape().begin(), io.shape().end());

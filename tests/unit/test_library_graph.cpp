@@ -49,9 +49,8 @@ const std::vector<Folder>& folders() {
        {"compiler/ir", "compiler/quant", "compiler/common", "isa", "perf/pulp", "support"}},
       {"sim/common", "wb_sim_common", {"isa", "support"}},
       {"sim/xdnn", "wb_sim_xdnn", {"sim/common", "isa", "support"}},
-      // perf/pulp: the cluster still replays the predictor's timeline, until issue #37 gives it
-      // cores that execute (DESIGN.md §5). The only edge from a simulator into perf/.
-      {"sim/pulp", "wb_sim_pulp", {"sim/common", "isa", "perf/pulp", "support"}},
+      // Never perf/: the simulators measure what the predictors predict (issue #37).
+      {"sim/pulp", "wb_sim_pulp", {"sim/common", "isa", "support"}},
   };
   return table;
 }

@@ -79,6 +79,7 @@ std::vector<std::string> other_values(const HwKeyValue& kv) {
     return {std::to_string(*i + 1), std::to_string(*i - 1), std::to_string(*i * 2), std::to_string(*i / 2)};
   }
   if (const auto* d = std::get_if<double>(&kv.value)) {
+    if (*d == 0) return {"0.5", "1"};  // scaling 0 gives 0
     return {std::to_string(*d * 1.5), std::to_string(*d * 0.5), std::to_string(*d + 1)};
   }
   if (const auto* b = std::get_if<bool>(&kv.value)) return {*b ? "false" : "true"};

@@ -1,6 +1,7 @@
 // The SystemC cluster model on programs compiled from a small CNN: bit-exact outputs and layer
-// outputs against the golden model, the same cycles without data, the SystemC timing equal to
-// the timeline the tiler uses, core scaling, malformed programs, the trace.
+// outputs against the golden model, the same cycles without data, its own measured timing
+// (time causes that add up, the DMA's bursts slowing the cores, the pipeline's latencies),
+// core scaling, malformed programs, the trace.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gmock/gmock.h>
@@ -154,17 +155,21 @@ void check_everywhere(const quant::QGraph& graph, const Overrides& configs, std:
   }
 }
 
-// The layers of `kinds` take what the tiler's timeline says in a timing-only run (a layer whose
-// weights the previous one prefetched may also wait for them, which one layer's timeline omits).
-void expect_timeline_cycles(const Compiled& c, const std::set<isa::pulp::KernelKind>& kinds) {
+// The layers of `kinds`, run without data, are timed by their kernel calls on the cores: the
+// causes add up to the layer's cycles, the cores worked, and no layer beats its compute bound.
+void expect_measured_timing(const Compiled& c, const std::set<isa::pulp::KernelKind>& kinds) {
   SimOptions timing;
   timing.data = false;
   const SimResult r = simulate(c.network, c.config, {}, timing);
+  EXPECT_GT(r.kernel_calls, 0u);
   for (int l = 0; l < c.network.layers_size(); ++l) {
     const auto& layer = c.network.layers(l);
     if (kinds.count(layer.kind()) == 0) continue;
-    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, perf::pulp::layer_cycles(layer, c.config.pulp()))
-        << layer.name();
+    const LayerStats& s = r.layers[static_cast<std::size_t>(l)];
+    EXPECT_EQ(s.core_cycles + s.conflict_cycles + s.dispatch_cycles + s.barrier_cycles, s.compute_cycles) << s.name;
+    EXPECT_EQ(s.compute_cycles + s.dma_issue_cycles + s.dma_wait_cycles + s.l3_cycles, s.cycles) << s.name;
+    EXPECT_GT(s.core_cycles, 0u) << s.name;
+    EXPECT_GE(s.compute_cycles, s.compute_bound_cycles) << s.name;
   }
 }
 
@@ -185,7 +190,7 @@ TEST(PulpSimRun, LookupTablesAndProductsAreBitExactWholeTiledAndStagedThroughL3)
                    {{}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=6KiB"},
                     {"l1_tile_budget_bytes=2KiB", "l2_bytes=3KiB"}},
                    6, [](const Compiled& c, const SimResult&) {
-                     expect_timeline_cycles(c, {isa::pulp::KERNEL_LUT, isa::pulp::KERNEL_MUL});
+                     expect_measured_timing(c, {isa::pulp::KERNEL_LUT, isa::pulp::KERNEL_MUL});
                    });
 }
 
@@ -204,7 +209,7 @@ TEST(PulpSimRun, ChannelGathersAreBitExactWholeTiledAndStagedThroughL3) {
                    {{}, {"l1_tile_budget_bytes=1KiB"}, {"l1_tile_budget_bytes=1KiB", "l2_bytes=1KiB"}}, 8,
                    [&](const Compiled& c, const SimResult& r) {
                      for (const auto& l : r.layers) staged = staged || l.l3_bytes_out > 0;
-                     expect_timeline_cycles(c, {isa::pulp::KERNEL_GATHER});
+                     expect_measured_timing(c, {isa::pulp::KERNEL_GATHER});
                    });
   EXPECT_TRUE(staged) << "1 KiB of L2 should send a tensor to L3";
 }
@@ -212,7 +217,7 @@ TEST(PulpSimRun, ChannelGathersAreBitExactWholeTiledAndStagedThroughL3) {
 TEST(PulpSimRun, ASoftmaxClassifierIsBitExactWholeTiledAndInTheSmallestL2) {
   // tests/unit/compiler/pulp's configs: whole layers, tiles (1500 B of L1), the smallest L2 that
   // holds the exp table (1088 B). The softmax is one pixel of 10 channels: one core runs it,
-  // 10 x 33 + 11 + 10 cycles.
+  // and its 10 divisions alone take 10 x core.divide_cycles (18).
   int runs = 0;
   check_everywhere(test::softmax_pulp_cnn_qgraph(),
                    {{}, {"l1_tile_budget_bytes=1500"}, {"l1_tile_budget_bytes=1500", "l2_bytes=1088"}}, 9,
@@ -220,8 +225,9 @@ TEST(PulpSimRun, ASoftmaxClassifierIsBitExactWholeTiledAndInTheSmallestL2) {
                      ASSERT_EQ(r.layers.size(), 4u);
                      const auto& softmax = r.layers[3];
                      EXPECT_EQ(softmax.name, "softmax");
-                     EXPECT_EQ(softmax.core_busy_cycles,
-                               (std::vector<std::uint64_t>{351, 0, 0, 0, 0, 0, 0, 0}));
+                     ASSERT_EQ(softmax.core_busy_cycles.size(), 8u);
+                     EXPECT_GT(softmax.core_busy_cycles[0], 10u * 18u);
+                     for (std::size_t core = 1; core < 8; ++core) EXPECT_EQ(softmax.core_busy_cycles[core], 0u);
                      // Probabilities at 1/256, each rounded: they add up to about 256, and the
                      // logits are far enough apart that they are not all equal.
                      const std::vector<std::int32_t>& y = r.outputs.at(0).values;
@@ -230,7 +236,7 @@ TEST(PulpSimRun, ASoftmaxClassifierIsBitExactWholeTiledAndInTheSmallestL2) {
                      for (const std::int32_t v : y) sum += v;
                      EXPECT_NEAR(sum, 256, 5);
                      EXPECT_NE(*std::max_element(y.begin(), y.end()), *std::min_element(y.begin(), y.end()));
-                     expect_timeline_cycles(c, {isa::pulp::KERNEL_SOFTMAX});
+                     expect_measured_timing(c, {isa::pulp::KERNEL_SOFTMAX});
                      ++runs;
                    });
   EXPECT_EQ(runs, 6);
@@ -262,18 +268,12 @@ TEST(PulpSimErrors, ASoftmaxExpTableTheQuantizerCannotWriteIsAUserError) {
   }
 }
 
-TEST(PulpSimTiming, GroupedConvsRunAsTheTilersTimelinePredicts) {
+TEST(PulpSimTiming, GroupedConvsAreTimedOnTheCores) {
   Compiled c{test::pulp_config({"l1_tile_budget_bytes=3584"}), {}};
   c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config,
                                      wb::pulp::parse_compile_options({"weight_prefetch=off"}))
                   .network;
-  SimOptions timing;
-  timing.data = false;
-  const SimResult r = simulate(c.network, c.config, {}, timing);
-  for (int l = 0; l < c.network.layers_size(); ++l) {
-    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, perf::pulp::layer_cycles(c.network.layers(l), c.config.pulp()))
-        << c.network.layers(l).name();
-  }
+  expect_measured_timing(c, {isa::pulp::KERNEL_GROUPED_CONV, isa::pulp::KERNEL_CONV, isa::pulp::KERNEL_DEPTHWISE});
 }
 
 TEST(PulpSimErrors, AGroupedCallWhoseGroupsDoNotDivideItsChannelsIsRefused) {
@@ -298,20 +298,141 @@ TEST(PulpSimRun, NoDataGivesTheSameCycles) {
   EXPECT_TRUE(without.outputs.empty());
 }
 
-// Without weight prefetch, layers do not overlap: the SystemC run is the sum of the layers'
-// timelines on a plain counter, the figure the cost tiler compares candidates by.
-TEST(PulpSimTiming, SystemCRunEqualsTheTilersTimeline) {
-  const Compiled c = compile({"l1_tile_budget_bytes=6KiB"}, {"weight_prefetch=off"});
+// The cluster DMA's bursts take L1 banks from the cores. The first layer's first step also
+// prefetches 64 KiB (8 KiB eight times over) into the L1 its kernel reads (a timing-only run:
+// no byte is moved): its compute takes longer than without that copy, by cycles the cores lost
+// to the DMA. (A copy much shorter than the call can leave it as fast: the cores it delays
+// then meet each other less.)
+TEST(PulpSimTiming, TheDmaWritingL1BesideTheCoresSlowsThem) {
+  const Compiled quiet = compile({"l1_tile_budget_bytes=6KiB"}, {"weight_prefetch=off"});
+  Compiled busy = quiet;
+  isa::pulp::Step& step = *busy.network.mutable_layers(0)->mutable_steps(0);
+  isa::pulp::DmaCopy& copy = *step.add_prefetch();
+  copy.set_source_memory(isa::pulp::MEMORY_L2);
+  copy.set_destination_memory(isa::pulp::MEMORY_L1);
+  copy.set_source(0);
+  copy.set_destination(step.compute().input());
+  copy.set_chunk_bytes(8192);
+  copy.set_count(8);
+  copy.set_source_stride(8192);
+  copy.set_destination_stride(0);
   SimOptions timing;
   timing.data = false;
-  const SimResult r = simulate(c.network, c.config, {}, timing);
-  std::uint64_t expected = 0;
-  for (int l = 0; l < c.network.layers_size(); ++l) {
-    const std::uint64_t cycles = perf::pulp::layer_cycles(c.network.layers(l), c.config.pulp());
-    EXPECT_EQ(r.layers[static_cast<std::size_t>(l)].cycles, cycles) << c.network.layers(l).name();
-    expected += cycles;
+  const SimResult a = simulate(quiet.network, quiet.config, {}, timing);
+  const SimResult b = simulate(busy.network, busy.config, {}, timing);
+  // Its tiles' own prefetches already meet the cores now and then; the extra copy far more.
+  EXPECT_GT(b.layers[0].dma_conflict_cycles, a.layers[0].dma_conflict_cycles + 100);
+  EXPECT_GT(b.layers[0].compute_cycles, a.layers[0].compute_cycles);
+  EXPECT_GT(b.layers[0].conflict_cycles, a.layers[0].conflict_cycles);
+}
+
+// A pipeline latency is a HwConfig key: the divider's moves the layers whose kernels divide
+// (softmax) and no other.
+TEST(PulpSimTiming, TheDividersLatencyMovesOnlyTheLayersThatDivide) {
+  const auto& graph = test::softmax_pulp_cnn_qgraph();
+  SimOptions timing;
+  timing.data = false;
+  std::vector<SimResult> runs;
+  std::vector<Compiled> programs;
+  for (const char* divide : {"core.divide_cycles=18", "core.divide_cycles=35"}) {
+    Compiled c{test::pulp_config({divide}), {}};
+    c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options({"weight_prefetch=off"})).network;
+    runs.push_back(simulate(c.network, c.config, {}, timing));
+    programs.push_back(c);
   }
-  EXPECT_EQ(r.total_cycles, expected);
+  bool softmax = false;
+  for (int l = 0; l < programs[0].network.layers_size(); ++l) {
+    const auto i = static_cast<std::size_t>(l);
+    if (programs[0].network.layers(l).kind() == isa::pulp::KERNEL_SOFTMAX) {
+      softmax = true;
+      EXPECT_GT(runs[1].layers[i].core_cycles, runs[0].layers[i].core_cycles);
+    } else {
+      EXPECT_EQ(runs[1].layers[i].compute_cycles, runs[0].layers[i].compute_cycles) << runs[0].layers[i].name;
+    }
+  }
+  EXPECT_TRUE(softmax);
+}
+
+// One step of PULP-NN's window depthwise kernel, written by hand: a 3x3 window over 4x4 pixels
+// of `channels` channels (HWC), each core its 1/8 of them. The input is at L1 0: a core gathers
+// its channel's column with byte loads `channels` apart, so with 512 channels every core's
+// gather loads fall on one bank (core i's channels start 64 i bytes in), and with 576 (72 bytes a core) on banks
+// of their own.
+isa::pulp::Network one_depthwise_layer(std::uint32_t channels) {
+  using namespace isa::pulp;
+  Network network;
+  Layer& layer = *network.add_layers();
+  layer.set_name(fmt::format("depthwise over {} channels", channels));
+  layer.set_kind(KERNEL_DEPTHWISE);
+  layer.set_type(kernel_kind_name(KERNEL_DEPTHWISE));
+  layer.set_output("y");
+  layer.set_output_memory(MEMORY_L2);
+  layer.set_output_address(0);
+  for (const std::int64_t d : {std::int64_t{1}, std::int64_t{channels}, std::int64_t{4}, std::int64_t{4}}) {
+    layer.add_output_shape(d);
+  }
+  KernelCall& call = *layer.add_steps()->mutable_compute();
+  call.set_kind(KERNEL_DEPTHWISE);
+  call.set_parallel(PARALLEL_CO);
+  for (auto set : {&KernelCall::set_h_in, &KernelCall::set_w_in, &KernelCall::set_h_out, &KernelCall::set_w_out}) {
+    (call.*set)(4);
+  }
+  for (auto set : {&KernelCall::set_k_h, &KernelCall::set_k_w}) (call.*set)(3);
+  for (auto set : {&KernelCall::set_stride_h, &KernelCall::set_stride_w, &KernelCall::set_pad_top,
+                   &KernelCall::set_pad_bottom, &KernelCall::set_pad_left, &KernelCall::set_pad_right}) {
+    (call.*set)(1);
+  }
+  call.set_c_in(channels);
+  call.set_c_out(channels);
+  const std::uint32_t plane = 16 * channels;
+  call.set_input(0);
+  call.set_output(plane);
+  call.set_weights(2 * plane);
+  call.set_bias(2 * plane + 9 * channels);
+  call.set_im2col(2 * plane + 16 * channels);
+  isa::Requant& requant = *call.mutable_requant();  // one multiplier, offset and shift for every channel
+  requant.add_multiplier(1);
+  requant.add_offset(0);
+  requant.add_shift(8);
+  requant.set_lo(0);
+  requant.set_hi(255);
+  return network;
+}
+
+// The predictor prices bank conflicts as a share of the loads spread over the banks; the
+// cluster model counts them. With every core's gather on one bank, each channel costs more
+// simulated cycles than with the cores on banks of their own while the predicted cost of a
+// channel stays the same: the simulated layer falls behind its prediction, by about the extra
+// conflict cycles the model counted. (Per channel: the two layers differ in channels. The
+// predictor over-counts this kernel's own work by about a fifth, BENCHMARKS.md, so it is the
+// move of the error that is checked, not its sign.)
+TEST(PulpSimTiming, EveryCoreOnOneBankIsSlowerThanPredictedByTheConflictsCounted) {
+  const HwConfig config = test::pulp_config();
+  SimOptions timing;
+  timing.data = false;
+  struct PerChannel {
+    double simulated = 0, predicted = 0, counted = 0, predicted_conflicts = 0;
+  };
+  const auto timed = [&](std::uint32_t channels) {
+    const isa::pulp::Network network = one_depthwise_layer(channels);
+    perf::pulp::Channels idle;
+    idle.reset(config.pulp());
+    perf::pulp::CountingClock clock;
+    const LayerStats s = simulate(network, config, {}, timing).layers.at(0);
+    const perf::pulp::LayerTiming p = perf::pulp::run_layer(network.layers(0), config.pulp(), idle, clock);
+    const auto per = [&](std::uint64_t cycles) { return static_cast<double>(cycles) / channels; };
+    return PerChannel{per(s.compute_cycles), per(p.compute_cycles), per(s.conflict_cycles), per(p.conflict_cycles)};
+  };
+  const PerChannel one_bank = timed(512);
+  const PerChannel own_banks = timed(576);
+  EXPECT_GT(one_bank.counted, 2 * own_banks.counted);
+  EXPECT_GT(one_bank.simulated, own_banks.simulated);
+  EXPECT_NEAR(one_bank.predicted / own_banks.predicted, 1.0, 0.02);
+  const double behind = (one_bank.simulated - one_bank.predicted) - (own_banks.simulated - own_banks.predicted);
+  const double conflicts = (one_bank.counted - own_banks.counted) -
+                           (one_bank.predicted_conflicts - own_banks.predicted_conflicts);
+  EXPECT_NEAR(behind / conflicts, 1.0, 0.1) << behind << " cycles a channel behind, " << conflicts
+                                            << " more conflict cycles a channel";
 }
 
 TEST(PulpSimTiming, AKernelCallTakesItsCostAndFewerCoresTakeLonger) {
@@ -466,14 +587,15 @@ IntTensor gather_input() {
   return x;
 }
 
-TEST(PulpSimRun, AHandWrittenChannelShuffleRunsAndTakesItsTimelinesCycles) {
+TEST(PulpSimRun, AHandWrittenChannelShuffleRunsOnTheCores) {
   const HwConfig config = test::pulp_config();
   const isa::pulp::Network network = gather_network(config, {0, 4, 1, 5, 2, 6, 3, 7});
   const SimResult r = simulate(network, config, {gather_input()}, {});
   // Output channel c is input channel idx[c]: 10 idx[c] + w - 40.
   EXPECT_EQ(r.outputs.at(0).values,
             (std::vector<std::int32_t>{-40, -39, 0, 1, -30, -29, 10, 11, -20, -19, 20, 21, -10, -9, 30, 31}));
-  EXPECT_EQ(r.layers.at(0).cycles, perf::pulp::layer_cycles(network.layers(0), config.pulp()));
+  EXPECT_GT(r.layers.at(0).core_cycles, 0u);
+  EXPECT_EQ(r.kernel_calls, 1u);
 }
 
 // An index that is data, not shape, fails when the kernel runs: a UserError naming the layer,
