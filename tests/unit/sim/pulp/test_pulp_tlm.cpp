@@ -117,6 +117,23 @@ struct Copies {
   std::uint64_t l3_reads = 0, l3_writes = 0, dma = 0;
 };
 
+// Calls on_udma with each list of uDMA copies of the program and on_dma with each list of
+// cluster-DMA copies, in program order.
+template <class OnUdma, class OnDma>
+void for_each_copy_list(const isa::pulp::Network& network, OnUdma&& on_udma, OnDma&& on_dma) {
+  for (const auto& layer : network.layers()) {
+    on_udma(layer.l3_prefetch());
+    for (const auto& step : layer.steps()) {
+      on_udma(step.l3_load());
+      on_udma(step.l3_prefetch());
+      on_udma(step.l3_store());
+      on_dma(step.load());
+      on_dma(step.prefetch());
+      on_dma(step.write_back());
+    }
+  }
+}
+
 Copies copies_of(const isa::pulp::Network& network) {
   Copies n;
   const auto udma = [&](const auto& copies) {
@@ -128,17 +145,7 @@ Copies copies_of(const isa::pulp::Network& network) {
   const auto dma = [&](const auto& copies) {
     for (const auto& c : copies) n.dma += isa::pulp::copy_bytes(c) > 0 ? 1 : 0;
   };
-  for (const auto& layer : network.layers()) {
-    udma(layer.l3_prefetch());
-    for (const auto& step : layer.steps()) {
-      udma(step.l3_load());
-      udma(step.l3_prefetch());
-      udma(step.l3_store());
-      dma(step.load());
-      dma(step.prefetch());
-      dma(step.write_back());
-    }
-  }
+  for_each_copy_list(network, udma, dma);
   return n;
 }
 
@@ -163,17 +170,7 @@ TEST(PulpTlm, TheDefaultTargetsBehindBoundSocketsPriceEveryCopyByTheirRules) {
       udma += l3_transfer_cycles(l3, copy_transfer(copy, copy.source_memory() == isa::pulp::MEMORY_L3).shape);
     }
   };
-  for (const auto& layer : c.network.layers()) {
-    on_l3(layer.l3_prefetch());
-    for (const auto& step : layer.steps()) {
-      on_l3(step.l3_load());
-      on_l3(step.l3_prefetch());
-      on_l3(step.l3_store());
-      on_l2(step.load());
-      on_l2(step.prefetch());
-      on_l2(step.write_back());
-    }
-  }
+  for_each_copy_list(c.network, on_l3, on_l2);
   EXPECT_GT(udma, 0u);
   EXPECT_EQ(r.dma_busy_cycles, dma);
   EXPECT_EQ(r.l3_busy_cycles, udma);
