@@ -7,8 +7,9 @@ const OptionTable& compile_option_table() {
       "pulp", {{"tiler", OptionKind::Choice, objective_name(CompileOptions{}.tiler),
                 {objective_name(TilerObjective::Dory), objective_name(TilerObjective::Cost)},
                 "DORY's heuristic objective (PULP-NN's kernels, a layer's prefetched weights waited for whole), or the "
-                "fewest cycles the timing model predicts (also choosing the plane depthwise kernel and streaming "
-                "prefetched weights tile by tile)"},
+                "fewest cycles the predictor gives (also choosing the plane depthwise kernel and streaming "
+                "prefetched weights tile by tile), leaving DORY's tiling only for a predicted gain above the "
+                "kernel's tiling_margin.* key"},
                {"weight_prefetch", OptionKind::Switch, CompileOptions{}.weight_prefetch ? "on" : "off", {},
                 "load the next layer's weights from L3 during this layer"}});
   return table;
