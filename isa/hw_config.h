@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "isa/energy_params.h"
 #include "isa/pulp_timing.h"
 
 namespace wb {
@@ -56,6 +57,7 @@ struct XdnnParams {
   bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
   double host_gops = 0;                 // host throughput for host layers, 1e9 ops/s
   double host_link_gbps = 0;            // host <-> card link (PCIe) a host layer's input and output cross, 1e9 bytes/s
+  XdnnEnergyParams energy = default_xdnn_energy();  // per-event energies and static power (energy_params.h)
 };
 
 // A PULP cluster (GAP8-like). Cycles are cluster clock cycles. The fields with a value here are
@@ -82,6 +84,7 @@ struct PulpParams {
   PulpKernelCycles predictor;             // instruction counts of PULP-NN's loops, perf/pulp/cost's
   PulpCorePipeline core;                  // the cluster model's RI5CY pipeline
   PulpTilingMargins tiling_margin;        // how much tiler=cost trusts the predictor over DORY's tiling
+  PulpEnergyParams energy = default_pulp_energy();  // per-event energies and static power (energy_params.h)
 };
 
 struct HwConfig {

@@ -5,6 +5,7 @@
 namespace wb::hw_schema {
 namespace {
 
+
 XdnnParams& xd(HwConfig& c) { return std::get<XdnnParams>(c.params); }
 PulpParams& pu(HwConfig& c) { return std::get<PulpParams>(c.params); }
 
@@ -74,6 +75,23 @@ KeySpec tiling_margin(std::string_view path, std::string_view meaning) {
 template <int PulpKernelCycles::*count>
 KeySpec predictor(std::string_view path, std::string_view meaning, HwProvenance provenance, std::string_view source) {
   return pulp_cycles(path, 0, 10000, meaning, provenance, source, &predictor_field<count>);
+}
+
+template <double PulpEnergyParams::*energy>
+FieldRef pulp_energy_field(HwConfig& c) {
+  return &(pu(c).energy.*energy);
+}
+
+template <double XdnnEnergyParams::*energy>
+FieldRef xdnn_energy_field(HwConfig& c) {
+  return &(xd(c).energy.*energy);
+}
+
+// An energy key `energy.<event>` (isa/energy_params.h, docs/energy.md): pJ per event or mW.
+template <class Params>
+KeySpec energy(std::string_view path, std::string_view unit, std::string_view meaning, HwProvenance provenance,
+               std::string_view source, FieldRef (*field)(HwConfig&)) {
+  return defaulted<Params>(key(path, K::Real, unit, 0, unit == "mW" ? 1e6 : 1e5, meaning, provenance, source, field));
 }
 
 }  // namespace
@@ -161,6 +179,22 @@ const std::vector<KeySpec>& xdnn_keys() {
           "host <-> card link (PCIe) that a host layer's input and output cross", kChosen,
           "PCIe Gen3 x16 of an Alveo U200/U250 (15.75 GB/s theoretical), ~75% sustained by DMA",
           [](HwConfig& c) -> FieldRef { return &xd(c).host_link_gbps; }),
+
+      // Energy (perf/energy, docs/energy.md): per counted event, and static power.
+      energy<XdnnParams>("energy.dsp_mac_pj", "pJ", "one MAC slot of the array (an int8 MAC of a DSP48, used or padding)",
+                         kChosen, "no FPGA figure is published: Accelergy's 8-bit MAC at 45 nm (0.315 pJ) scaled to 16 nm at 0.85 V by Stillmaker & Baas (x0.18), times 7.1 for an FPGA with hard DSPs against an ASIC (Kuon & Rose 2007)", &xdnn_energy_field<&XdnnEnergyParams::dsp_mac_pj>),
+      energy<XdnnParams>("energy.am_byte_pj", "pJ", "one byte read or written in Active Memory", kChosen, "no FPGA figure is published: Accelergy's 64 KiB SRAM at 45 nm (1.62 pJ/byte read) scaled to 16 nm at 0.85 V (x0.18), times 7.1 (FPGA against ASIC, Kuon & Rose 2007)",
+                         &xdnn_energy_field<&XdnnEnergyParams::am_byte_pj>),
+      energy<XdnnParams>("energy.filter_cache_byte_pj", "pJ", "one weight byte into or out of the filter cache", kChosen,
+                         "taken as energy.am_byte_pj (block RAM; no figure is published)", &xdnn_energy_field<&XdnnEnergyParams::filter_cache_byte_pj>),
+      energy<XdnnParams>("energy.pool_eltwise_element_pj", "pJ", "one output element of the pool/eltwise block", kChosen,
+                         "two DSP MACs' worth (the compare or add, and the requant multiply); no figure is published", &xdnn_energy_field<&XdnnEnergyParams::pool_eltwise_element_pj>),
+      energy<XdnnParams>("energy.ddr_byte_pj", "pJ", "one byte over the DDR4 channel", kChosen, "Micron DDR4-2666 (MT40A512M16) IDD4R at 1.2 V: 7.4 pJ/bit with the background current; the PHY and termination are not counted (a lower bound)",
+                         &xdnn_energy_field<&XdnnEnergyParams::ddr_byte_pj>),
+      energy<XdnnParams>("energy.host_mw", "mW", "the host CPU while it runs a host layer (0: not counted)", kChosen,
+                         "0: the host CPU is not the overlay; set it to count a host layer's CPU power", &xdnn_energy_field<&XdnnEnergyParams::host_mw>),
+      energy<XdnnParams>("energy.static_mw", "mW", "the overlay's static and clock power, over the whole run", kChosen,
+                         "no figure is published for xDNN or its boards (ML Suite's demo page shows a constant 43 W per card); 10 W per PE is a placeholder of the order of a 16 nm FPGA's static power and its board share: set your card's XPE figure", &xdnn_energy_field<&XdnnEnergyParams::static_mw>),
   };
   return keys;
 }
@@ -369,6 +403,26 @@ const std::vector<KeySpec>& pulp_keys() {
       tiling_margin<&M::mul>("tiling_margin.mul", "elementwise product: the predicted gain it takes"),
       tiling_margin<&M::gather>("tiling_margin.gather", "channel gather: the predicted gain it takes"),
       tiling_margin<&M::softmax>("tiling_margin.softmax", "softmax: the predicted gain it takes (1: DORY's always)"),
+
+      // Energy (perf/energy, docs/energy.md): per counted event, and static power.
+      energy<PulpParams>("energy.instruction_pj", "pJ", "one core instruction (fetch, decode, register file, ALU)",
+                         kPublished, "DORY's GAP8 power per layer (its README: MobileNetV1-128, 100 MHz, 1.0 V) less the idle floor and the L1 and L2 accesses, over the instructions the cluster model counts in its 27 conv layers (tests/bench/energy_fit.py)", &pulp_energy_field<&PulpEnergyParams::instruction_pj>),
+      energy<PulpParams>("energy.simd_mac_pj", "pJ", "one int8 MAC of a SIMD dot product, beyond its instruction",
+                         kChosen, "0: inside energy.instruction_pj; DORY's per-layer power cannot tell a MAC from its instruction (a fit gives a negative MAC energy)", &pulp_energy_field<&PulpEnergyParams::simd_mac_pj>),
+      energy<PulpParams>("energy.l1_access_pj", "pJ", "one 32-bit TCDM access: a core's load or store, a DMA word",
+                         kChosen, "GVSoC's pulp_open L1 model, 2.124 pJ per access at 1.2 V, scaled by V^2 to GAP8's 1.0 V", &pulp_energy_field<&PulpEnergyParams::l1_access_pj>),
+      energy<PulpParams>("energy.l2_byte_pj", "pJ", "one byte read or written in L2 by the cluster DMA or the uDMA",
+                         kChosen, "no GAP8 figure: Accelergy's 64 KiB SRAM at 45 nm, 1.62 pJ/byte read, scaled to 55 nm at 1.0 V by Stillmaker & Baas (x1.154)", &pulp_energy_field<&PulpEnergyParams::l2_byte_pj>),
+      energy<PulpParams>("energy.l3_ram_byte_pj", "pJ", "one byte through the HyperRAM (L3)", kPublished, "S27KS0641 HyperRAM data sheet: 60 mA at most bursting at 166 MHz, 1.8 V, 333 MB/s (an upper bound)",
+                         &pulp_energy_field<&PulpEnergyParams::l3_ram_byte_pj>),
+      energy<PulpParams>("energy.l3_flash_byte_pj", "pJ", "one byte read from the HyperFlash (L3's weights)",
+                         kChosen, "taken as the HyperRAM's on the same HyperBus (the S26KS512S read current at speed is not in the sources we hold)", &pulp_energy_field<&PulpEnergyParams::l3_flash_byte_pj>),
+      energy<PulpParams>("energy.cluster_idle_mw", "mW",
+                         "the cluster domain switched on, whatever its cores do (clock tree, leakage)", kPublished,
+                         "DORY's GAP8 power plot (README, 100 MHz, 1.0 V): the cluster domain between layers", &pulp_energy_field<&PulpEnergyParams::cluster_idle_mw>),
+      energy<PulpParams>("energy.soc_mw", "mW",
+                         "the SoC domain over the run (fabric controller, L2, uDMA, pads)", kPublished, "DORY's GAP8 power plot: the I/O (SoC) domain while the network runs",
+                         &pulp_energy_field<&PulpEnergyParams::soc_mw>),
   };
   return keys;
 }

@@ -10,6 +10,7 @@
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "isa/pulp_program.h"
+#include "perf/energy/energy_model.h"
 #include "perf/pulp/network_prediction.h"
 #include "sim/pulp/pulp_sim.h"
 #include "workbench/layer_types.h"
@@ -72,6 +73,10 @@ TargetDescription describe_pulp() {
         {"tile", Layer, Text, "", "its output tile, H x W x C (and its input-channel chunk)"},
         {"parallel", Layer, Text, "", "how the cores split a tile (`Co`, `Ho`, `HoWo`)"},
         {"l1_tile_bytes", Layer, Count, "bytes", "L1 its tiles' buffers take"},
+        {"core_instructions", Layer, Count, "", "instructions its kernel calls ran, every core's (docs/energy.md's events)"},
+        {"simd_macs", Layer, Count, "MACs", "int8 MACs of its SIMD dot products (pv.sdotsp.b: 4 each)"},
+        {"l1_core_accesses", Layer, Count, "", "the cores' TCDM loads and stores (a misaligned access twice)"},
+        {"l3_flash_bytes", Layer, Count, "bytes", "of its uDMA bytes, those read from L3's flash (the rest: HyperRAM)"},
         {"l3_bytes_in", Run, Count, "bytes", "bytes the uDMA brought L3 -> L2 (weights and activations)", Tracked},
         {"l3_bytes_out", Run, Count, "bytes", "bytes the uDMA wrote L2 -> L3", Tracked},
         {"l1_dma_bytes_in", Run, Count, "bytes", "bytes the cluster DMA brought L2 -> L1", Tracked},
@@ -82,6 +87,10 @@ TargetDescription describe_pulp() {
         {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`)"},
         {"kernel_calls", Run, Count, "", "kernel calls the cluster ran"},
         {"kernel_calls_reused", Run, Count, "", "of those, calls timed once and reused: the same kernel, shapes and operands' bank offsets, no DMA beside them"},
+        {"core_instructions", Run, Count, "", "instructions the cores ran"},
+        {"simd_macs", Run, Count, "MACs", "int8 MACs of SIMD dot products"},
+        {"l1_core_accesses", Run, Count, "", "the cores' TCDM loads and stores"},
+        {"l3_flash_bytes", Run, Count, "bytes", "uDMA bytes read from L3's flash"},
         kLayersVerified,
     },
     .statistic_notes = {
@@ -95,6 +104,7 @@ TargetDescription describe_pulp() {
         {"offchip_bytes", Run, "`l3_bytes_in` + `l3_bytes_out`"},
     },
     .time_causes = {kTimeCauses.begin(), kTimeCauses.end()},
+    .energy_components = perf::energy::pulp_components(),
   };
   // clang-format on
 }
@@ -106,6 +116,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
   report::RunReport r;
   std::uint64_t predicted_total = 0;
   std::uint64_t l3_in = 0, l3_out = 0, l1_in = 0, l1_out = 0;
+  perf::energy::PulpEvents run_events;
   for (std::size_t i = 0; i < sim.layers.size(); ++i) {
     const auto& l = sim.layers[i];
     const auto& layer = network.layers(static_cast<int>(i));
@@ -142,6 +153,16 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
         l.l3_cycles};
     for (std::size_t c = 0; c < time.size(); ++c) row.time.emplace_back(kTimeCauses[c], time[c]);
     set_rates(row, config);
+    const perf::energy::PulpEvents events{l.cycles,           l.core_instructions,          l.core_simd_macs,
+                                          l.l1_core_accesses, l.l1_bytes_in + l.l1_bytes_out, l.l3_bytes_in + l.l3_bytes_out,
+                                          l.l3_flash_bytes};
+    row.energy = perf::energy::pulp_energy(config.pulp().energy, events, config.clock_mhz);
+    run_events.core_instructions += events.core_instructions;
+    run_events.core_simd_macs += events.core_simd_macs;
+    run_events.l1_core_accesses += events.l1_core_accesses;
+    run_events.l1_dma_bytes += events.l1_dma_bytes;
+    run_events.l3_bytes += events.l3_bytes;
+    run_events.l3_flash_bytes += events.l3_flash_bytes;
     const auto& t = layer.tiling();
     row.specific = {{"kernel", t.depthwise_plane() ? "depthwise_plane" : l.type},
                  {"compute_cycles", l.compute_cycles},
@@ -158,6 +179,10 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                                           : "")},
                  {"parallel", parallel_name(t.parallel())},
                  {"l1_tile_bytes", t.l1_total_bytes()},
+                 {"core_instructions", l.core_instructions},
+                 {"simd_macs", l.core_simd_macs},
+                 {"l1_core_accesses", l.l1_core_accesses},
+                 {"l3_flash_bytes", l.l3_flash_bytes},
                  {"start_cycle", l.start_cycle},
                  {"end_cycle", l.end_cycle}};
     l3_in += l.l3_bytes_in;
@@ -169,6 +194,8 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
+  run_events.cycles = sim.total_cycles;
+  r.totals.energy = perf::energy::pulp_energy(config.pulp().energy, run_events, config.clock_mhz);
   if (predicted.size() == sim.layers.size()) r.totals.predicted_cycles = predicted_total;
   const auto busy = [&](std::uint64_t cycles) {
     return sim.total_cycles > 0 ? static_cast<double>(cycles) / static_cast<double>(sim.total_cycles) : 0.0;
@@ -206,6 +233,10 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                     {"cores", config.pulp().cores},
                     {"tiler", network.layers_size() > 0 ? network.layers(0).tiling().objective() : ""},
                     {"kernel_calls", sim.kernel_calls},
+                    {"core_instructions", run_events.core_instructions},
+                    {"simd_macs", run_events.core_simd_macs},
+                    {"l1_core_accesses", run_events.l1_core_accesses},
+                    {"l3_flash_bytes", run_events.l3_flash_bytes},
                     {"kernel_calls_reused", sim.kernel_calls_reused}};
   return r;
 }

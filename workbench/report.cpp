@@ -29,6 +29,23 @@ std::optional<double> prediction_error_pct(std::uint64_t simulated, std::optiona
   return (static_cast<double>(simulated) - static_cast<double>(*predicted)) / static_cast<double>(*predicted) * 100.0;
 }
 
+double energy_pj(const Energy& energy) {
+  double sum = 0;
+  for (const auto& [component, pj] : energy) sum += pj;
+  return sum;
+}
+
+double pj_per_mac(const Energy& energy, std::uint64_t macs) {
+  return macs > 0 ? energy_pj(energy) / static_cast<double>(macs) : 0.0;
+}
+
+// pJ / ms = 1e-9 W.
+double power_mw(const Energy& energy, double latency_ms) {
+  return latency_ms > 0 ? energy_pj(energy) / latency_ms * 1e-6 : 0.0;
+}
+
+double energy_delay(const Energy& energy, double latency_ms) { return energy_pj(energy) * 1e-6 * latency_ms; }
+
 std::string offchip_level(const RunReport& report) {
   const TargetBackend* backend = find_backend(report.target);
   return backend == nullptr ? "off-chip" : std::string(backend->offchip_level());

@@ -49,6 +49,15 @@ struct Bound {
   bool operator==(const Bound&) const = default;
 };
 
+// Energy by component (docs/energy.md), pJ, in the order the target's back end lists them.
+using Energy = std::vector<std::pair<std::string, double>>;
+// Its sum, pJ; and the derived figures the report prints beside it (0 without energy, MACs or time).
+double energy_pj(const Energy& energy);
+double pj_per_mac(const Energy& energy, std::uint64_t macs);
+double power_mw(const Energy& energy, double latency_ms);
+// The energy-delay product, uJ x ms.
+double energy_delay(const Energy& energy, double latency_ms);
+
 struct LayerRow {
   std::string name, type;
   // Where it ran (DESIGN.md §4.6): one of its target's units ("array", "host", "cores"; each
@@ -64,6 +73,9 @@ struct LayerRow {
   // reports written before it was recorded). docs/report.md lists each target's causes.
   std::vector<std::pair<std::string, std::uint64_t>> time;
   Bound bound;  // empty in reports written before it was recorded
+  // Its energy by component, pJ, in the target's order (docs/energy.md): the events it caused
+  // times their energies, and the static power over its span (empty in older reports).
+  Energy energy;
   // The performance model's cycles for this layer of the same program (the compiler's
   // expectation, set beside what the simulator measured); none on a target without a
   // predictor and in reports written before it was recorded.
@@ -95,6 +107,7 @@ struct Totals {
   double latency_ms = 0, mac_per_cycle = 0, utilization = 0, host_ms = 0;
   std::uint64_t offchip_bytes = 0;  // traffic to and from the target's off-chip memory (offchip_level)
   Bound bound;  // the whole run's: every unit's work and every level's bytes (empty in older reports)
+  Energy energy;  // the whole run's by component, pJ, as LayerRow's (static power over `cycles`)
   std::optional<std::uint64_t> predicted_cycles;  // the predictor's run of the whole program, as LayerRow's
   nlohmann::json specific = nlohmann::json::object();  // the target's own (`totals.<target>`), as LayerRow's
 

@@ -44,6 +44,16 @@ std::string error_text(std::uint64_t cycles, std::optional<std::uint64_t> predic
 
 }  // namespace
 
+std::string energy_shares(const Energy& energy) {
+  const double total = energy_pj(energy);
+  std::string text;
+  for (const auto& [component, pj] : energy) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{} {:.1f} uJ ({:.0f} %)", component, pj * 1e-6, total > 0 ? 100.0 * pj / total : 0.0);
+  }
+  return text;
+}
+
 void print_table(const RunReport& report, std::ostream& os) {
   const std::string memory = offchip_level(report);
   std::vector<TextColumn> columns = {{"name", false, {}},  {"type", false, {}},        {"unit", false, {}}, {"MACs", true, {}},
@@ -76,6 +86,16 @@ void print_table(const RunReport& report, std::ostream& os) {
     }
     const auto after_cycles = columns.begin() + 5;
     columns.insert(after_cycles, {std::move(predicted), std::move(error)});
+  }
+  // Energy, on reports that have it (docs/energy.md): the layer's, and its cost per MAC.
+  if (std::any_of(report.layers.begin(), report.layers.end(), [](const LayerRow& row) { return !row.energy.empty(); })) {
+    TextColumn uj{"uJ", true, {}}, per_mac{"pJ/MAC", true, {}};
+    for (const LayerRow& row : report.layers) {
+      uj.cells.push_back(row.energy.empty() ? "-" : fmt::format("{:.2f}", energy_pj(row.energy) * 1e-6));
+      per_mac.cells.push_back(row.energy.empty() || row.macs == 0 ? "-" : fmt::format("{:.1f}", pj_per_mac(row.energy, row.macs)));
+    }
+    columns.push_back(std::move(uj));
+    columns.push_back(std::move(per_mac));
   }
   if (with_causes) {
     TextColumn main{"most time", false, {}};
@@ -128,6 +148,11 @@ void print_totals(const RunReport& report, std::ostream& os) {
   totals.emplace_back(offchip_level(report) + " bytes", grouped(t.offchip_bytes));
   totals.emplace_back("moveops", grouped(t.moveops));
   totals.emplace_back("host time", fmt::format("{:.1f} ms", t.host_ms));
+  if (!t.energy.empty()) {
+    totals.emplace_back("energy", fmt::format("{:.1f} uJ, {:.1f} pJ/MAC, {:.1f} mW average", energy_pj(t.energy) * 1e-6,
+                                              pj_per_mac(t.energy, t.macs), power_mw(t.energy, t.latency_ms)));
+    totals.emplace_back("energy by part", energy_shares(t.energy));
+  }
   if (!t.bound.empty()) {
     std::string levels = fmt::format("compute {}", grouped(t.bound.compute_cycles));
     for (const MemoryBound& level : t.bound.memory) levels += fmt::format(", {} {}", level.level, grouped(level.cycles));

@@ -91,7 +91,8 @@ std::vector<std::string> time_causes(const RunReport& report) {
 // time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
 // bound_cycles and bound (what binds: compute or a memory level; only when a layer has bounds,
 // empty where one lacks them), predicted_cycles and prediction_error_pct (only when a layer has
-// a prediction, empty where one lacks it), then the target's own layer statistics any layer has, in their
+// a prediction, empty where one lacks it), energy_pj, pj_per_mac and one energy_<component>
+// column per energy component (pJ; only when a layer has energy), then the target's own layer statistics any layer has, in their
 // declaration order (report_stats.cpp; empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
 // the end of a line (it only makes an unnamed empty column), and RFC 4180 quoting for fields
@@ -138,6 +139,18 @@ std::string csv_text(const RunReport& report) {
     header.emplace_back("predicted_cycles");
     header.emplace_back("prediction_error_pct");
   }
+  // Energy: the layer's in pJ, per MAC, and one energy_<component> column per component.
+  std::vector<std::string> components;
+  for (const LayerRow& row : report.layers) {
+    for (const auto& entry : row.energy) {
+      if (std::find(components.begin(), components.end(), entry.first) == components.end()) components.push_back(entry.first);
+    }
+  }
+  if (!components.empty()) {
+    header.emplace_back("energy_pj");
+    header.emplace_back("pj_per_mac");
+    for (const std::string& component : components) header.push_back("energy_" + component);
+  }
   header.insert(header.end(), specific_keys.begin(), specific_keys.end());
   std::string out;
   append_csv_line(out, header);
@@ -180,6 +193,14 @@ std::string csv_text(const RunReport& report) {
       const std::optional<double> error = prediction_error_pct(row.cycles, row.predicted_cycles);
       fields.push_back(row.predicted_cycles ? std::to_string(*row.predicted_cycles) : std::string());
       fields.push_back(error ? python_float(*error) : std::string());
+    }
+    if (!components.empty()) {
+      fields.push_back(row.energy.empty() ? std::string() : python_float(energy_pj(row.energy)));
+      fields.push_back(row.energy.empty() ? std::string() : python_float(pj_per_mac(row.energy, row.macs)));
+      for (const std::string& component : components) {
+        const auto it = std::find_if(row.energy.begin(), row.energy.end(), [&](const auto& e) { return e.first == component; });
+        fields.push_back(it == row.energy.end() ? std::string() : python_float(it->second));
+      }
     }
     for (const std::string& key : specific_keys) {
       const auto it = row.specific.find(key);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -191,6 +192,37 @@ json bound_object(const Bound& bound, std::uint64_t cycles) {
           {"attained", cycles > 0 ? static_cast<double>(bound.cycles()) / static_cast<double>(cycles) : 0.0}};
 }
 
+// Energy by component, and the figures derived from it (docs/energy.md): nothing without energy.
+void add_energy(json& object, const Energy& energy, std::uint64_t macs, std::optional<double> latency_ms) {
+  if (energy.empty()) return;
+  json components = json::object();
+  for (const auto& [component, pj] : energy) components[component] = pj;
+  const double total = energy_pj(energy);
+  object["energy_pj"] = static_cast<std::uint64_t>(std::llround(total));
+  object["pj_per_mac"] = pj_per_mac(energy, macs);
+  if (latency_ms) {
+    object["energy_uj"] = total * 1e-6;
+    object["power_mw"] = power_mw(energy, *latency_ms);
+    object["energy_delay"] = energy_delay(energy, *latency_ms);
+  }
+  object["energy"] = std::move(components);
+}
+
+// An "energy" object back, in the target's component order (the derived figures are recomputed).
+Energy read_energy(const Reader& in, const json& parent, const std::string& path, const TargetBackend& backend) {
+  Energy energy;
+  if (!parent.contains("energy")) return energy;  // reports written before it was recorded
+  const json& object = in.object(parent, path, "energy");
+  for (const auto& [component, value] : object.items()) {
+    energy.emplace_back(component, in.number(object, path + ".energy", component));
+  }
+  const auto& order = backend.energy_components();
+  const auto rank = [&](const std::string& c) { return std::find(order.begin(), order.end(), c) - order.begin(); };
+  std::stable_sort(energy.begin(), energy.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+  if (parent.contains("energy_pj")) in.unsigned_integer(parent, path, "energy_pj");  // derived: checked, not kept
+  return energy;
+}
+
 // The prediction beside the simulated cycles, when there is one: `predicted_cycles` and the
 // derived `prediction_error_pct` (null for a prediction of 0 cycles).
 void add_prediction(json& object, std::optional<std::uint64_t> predicted, std::uint64_t cycles) {
@@ -221,6 +253,7 @@ json to_json(const RunReport& report) {
   totals["offchip_bytes"] = report.totals.offchip_bytes;
   if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
   add_prediction(totals, report.totals.predicted_cycles, report.totals.cycles);
+  add_energy(totals, report.totals.energy, report.totals.macs, report.totals.latency_ms);
   add_block(totals, report.totals.specific, report.target, StatScope::Run, "totals");
 
   json layers = json::array();
@@ -242,6 +275,7 @@ json to_json(const RunReport& report) {
                   {"time", time_object(row)}};
     if (!row.bound.empty()) layer["bound"] = bound_object(row.bound, row.cycles);
     add_prediction(layer, row.predicted_cycles, row.cycles);
+    add_energy(layer, row.energy, row.macs, std::nullopt);
     add_block(layer, row.specific, report.target, StatScope::Layer, fmt::format("layer '{}'", row.name));
     layers.push_back(std::move(layer));
   }
@@ -414,6 +448,7 @@ RunReport from_json(const json& doc, std::string_view source) {
   in.string(totals, "totals", "offchip_level");  // the target's: checked, not kept
   if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
   t.predicted_cycles = read_prediction(in, totals, "totals");
+  t.energy = read_energy(in, totals, "totals", *backend);
   t.specific = read_block(in, totals, "totals", report.target, StatScope::Run);
 
   const json& layers = in.member(doc, "", "layers");
@@ -452,6 +487,7 @@ RunReport from_json(const json& doc, std::string_view source) {
     // Recorded since the bounds; older reports lack them.
     if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
     row.predicted_cycles = read_prediction(in, layer, path);
+    row.energy = read_energy(in, layer, path, *backend);
     if (version < 5 && layer.contains(report.target)) {
       json upgraded = layer;
       upgrade_layer_block(upgraded[report.target], version);

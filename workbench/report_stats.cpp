@@ -34,6 +34,9 @@ static const std::vector<StatDecl> kStatistics = {
     {"tiles", Layer, Count, "", "the pieces it ran in"},
     {"time", Layer, Count, "cycles", "its span cut into named causes that add up to it (an object; below)"},
     {"bound", Layer, Count, "cycles", "what holds its span from below: compute and each memory level, which binds, how close it came (an object; below)"},
+    {"energy_pj", Layer, Count, "pJ", "its energy (docs/energy.md): every event the simulator counted for it times that event's energy, and the static power over its span, rounded to a pJ", Tracked},
+    {"pj_per_mac", Layer, Real, "pJ/MAC", "`energy_pj` over `macs`"},
+    {"energy", Layer, Real, "pJ", "`energy_pj` cut into the target's components: compute, each memory level, static (an object; below)"},
     {"predicted_cycles", Layer, Count, "cycles", "what the performance model expects its span to be: the same program's layers run in order on the target's predictor (absent on a target without one)", Prediction},
     {"prediction_error_pct", Layer, Real, "%", "how far the simulator measured from the prediction: (`cycles` - `predicted_cycles`) / `predicted_cycles` x 100, positive when slower than predicted (absent without a prediction)"},
     // ---- the run's totals -------------------------------------------------------------------
@@ -48,6 +51,12 @@ static const std::vector<StatDecl> kStatistics = {
     {"offchip_level", Run, Text, "", "the target's off-chip memory, whose traffic `offchip_bytes` and the layers' `bytes_in` and `bytes_out` count"},
     {"offchip_bytes", Run, Count, "bytes", "traffic to and from off-chip memory, weights and activations", Tracked},
     {"bound", Run, Count, "cycles", "the run's bound: every unit's work and every level's bytes (an object; below)"},
+    {"energy_pj", Run, Count, "pJ", "the run's energy: every counted event times its energy, and static power over `cycles` (docs/energy.md)", Tracked},
+    {"energy_uj", Run, Real, "uJ", "`energy_pj` in uJ: the energy of one inference"},
+    {"pj_per_mac", Run, Real, "pJ/MAC", "`energy_pj` over `macs`"},
+    {"power_mw", Run, Real, "mW", "average power: `energy_pj` over `latency_ms`"},
+    {"energy_delay", Run, Real, "uJ x ms", "the energy-delay product, `energy_uj` x `latency_ms`"},
+    {"energy", Run, Real, "pJ", "`energy_pj` by component (an object, as the layers')"},
     {"predicted_cycles", Run, Count, "cycles", "the predictor's run of the whole program: the layers' `predicted_cycles` added up (absent on a target without one)", Prediction},
     {"prediction_error_pct", Run, Real, "%", "(`cycles` - `predicted_cycles`) / `predicted_cycles` x 100 over the run (absent without a prediction)"},
 };

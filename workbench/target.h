@@ -80,6 +80,8 @@ struct TargetDescription {
   std::vector<report::StatNote> statistic_notes;
   // The causes its layers' time is cut into, in the order reports list them.
   std::vector<std::string_view> time_causes;
+  // The components its energy is cut into (perf/energy), in the order reports list them.
+  std::vector<std::string_view> energy_components;
 };
 
 class TargetBackend {
@@ -97,6 +99,7 @@ class TargetBackend {
   const std::vector<report::StatDecl>& statistics() const { return description_.statistics; }
   const std::vector<report::StatNote>& statistic_notes() const { return description_.statistic_notes; }
   const std::vector<std::string_view>& time_causes() const { return description_.time_causes; }
+  const std::vector<std::string_view>& energy_components() const { return description_.energy_components; }
 
   // The `--compile-opt` table of this target's compiler.
   virtual const OptionTable& compile_options() const = 0;

@@ -10,6 +10,7 @@
 #include "compiler/xdnn/layer_mapping.h"
 #include "compiler/xdnn/sibling_merge.h"
 #include "isa/xdnn_program.h"
+#include "perf/energy/energy_model.h"
 #include "sim/xdnn/xdnn_sim.h"
 #include "workbench/layer_types.h"
 #include "workbench/run_common.h"
@@ -37,6 +38,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   const nlohmann::json* compile_report = compiled.compile_report();
   report::RunReport r;
   std::uint64_t weight_bytes = 0, am_weight_bytes = 0, activation_bytes = 0, intermediate_bytes = 0;
+  perf::energy::XdnnEvents run_events;
   for (const auto& l : sim.layers) {
     report::LayerRow row;
     row.name = l.name;
@@ -62,6 +64,24 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     row.bound.compute_cycles = l.compute_bound_cycles;
     row.bound.memory.push_back({"ddr_channel", l.ddr_bound_cycles, l.ddr_bound_bytes});
     set_rates(row, config);
+    const perf::energy::XdnnEvents events{l.cycles,
+                                          l.array_mac_slots,
+                                          l.am_read_bytes,
+                                          l.am_write_bytes,
+                                          l.filter_cache_read_bytes,
+                                          l.filter_cache_write_bytes,
+                                          l.pool_eltwise_elements,
+                                          l.ddr_read_bytes + l.ddr_write_bytes + l.ddr_weight_bytes,
+                                          l.host_cycles};
+    row.energy = perf::energy::xdnn_energy(config.xdnn().energy, events, config.clock_mhz);
+    run_events.array_mac_slots += events.array_mac_slots;
+    run_events.am_read_bytes += events.am_read_bytes;
+    run_events.am_write_bytes += events.am_write_bytes;
+    run_events.filter_cache_read_bytes += events.filter_cache_read_bytes;
+    run_events.filter_cache_write_bytes += events.filter_cache_write_bytes;
+    run_events.pool_eltwise_elements += events.pool_eltwise_elements;
+    run_events.ddr_bytes += events.ddr_bytes;
+    run_events.host_cycles += events.host_cycles;
     const double mapping =
         l.array_mac_slots > 0 ? static_cast<double>(l.array_macs) / static_cast<double>(l.array_mac_slots) : 0.0;
     row.specific = {{"ddr_weight_bytes", l.ddr_weight_bytes},
@@ -74,6 +94,12 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
                  {"host_cycles", l.host_cycles},
                  {"flag_wait_cycles", l.stall_cycles},
                  {"mapping_efficiency", mapping},
+                 {"array_mac_slots", l.array_mac_slots},
+                 {"am_read_bytes", l.am_read_bytes},
+                 {"am_write_bytes", l.am_write_bytes},
+                 {"filter_cache_read_bytes", l.filter_cache_read_bytes},
+                 {"filter_cache_write_bytes", l.filter_cache_write_bytes},
+                 {"pool_eltwise_elements", l.pool_eltwise_elements},
                  {"start_cycle", l.start_cycle},
                  {"end_cycle", l.end_cycle}};
     weight_bytes += l.ddr_weight_bytes;
@@ -85,6 +111,8 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
+  run_events.cycles = sim.total_cycles;
+  r.totals.energy = perf::energy::xdnn_energy(config.xdnn().energy, run_events, config.clock_mhz);
   r.totals.offchip_bytes = weight_bytes + activation_bytes;
   // xfDNN's meaning (REFERENCE.md): intermediate activations through DDR, not the network's own
   // input and output (nor the host layers' operands, which xfDNN's host code read and wrote).
@@ -96,7 +124,11 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
                     {"am_weight_bytes", am_weight_bytes},
                     {"ddr_activation_bytes", activation_bytes},
                     {"ddr_input_output_bytes", activation_bytes - intermediate_bytes},
-                    {"overlapped_cycles", sim.overlapped_cycles}};
+                    {"overlapped_cycles", sim.overlapped_cycles},
+                    {"am_read_bytes", run_events.am_read_bytes},
+                    {"am_write_bytes", run_events.am_write_bytes},
+                    {"filter_cache_read_bytes", run_events.filter_cache_read_bytes},
+                    {"filter_cache_write_bytes", run_events.filter_cache_write_bytes}};
   if (compile_report != nullptr) {
     r.totals.specific["ddr_spill_bytes"] = compile_report->at("ddr_spill_bytes").get<std::uint64_t>();
     r.totals.specific["peak_am_bytes"] = compile_report->at("schedule").at("peak_am_bytes");
@@ -144,6 +176,12 @@ TargetDescription describe_xdnn() {
         {"host_cycles", Layer, Count, "cycles", "its time on the host model"},
         {"flag_wait_cycles", Layer, Count, "cycles", "its instructions' controller stalls on dependency flags"},
         {"mapping_efficiency", Layer, Real, "fraction", "the share of the array's MAC slots its convs' shapes fill (the CSV's SCALE-Sim column; xdnn.md, \"Where the time goes\")"},
+        {"array_mac_slots", Layer, Count, "MACs", "the MACs the array's DSPs did in its convs' passes, useful or padding (docs/energy.md's events)"},
+        {"am_read_bytes", Layer, Count, "bytes", "bytes its instructions read from Active Memory"},
+        {"am_write_bytes", Layer, Count, "bytes", "bytes its instructions wrote to Active Memory"},
+        {"filter_cache_read_bytes", Layer, Count, "bytes", "weight bytes its convs read out of the filter cache into the array"},
+        {"filter_cache_write_bytes", Layer, Count, "bytes", "weight bytes loaded into the filter cache for it"},
+        {"pool_eltwise_elements", Layer, Count, "", "output elements the pool/eltwise block produced for it"},
         kStartCycle,
         kEndCycle,
         {"ddr_weight_bytes", Run, Count, "bytes", "weights loaded from DDR", Tracked},
@@ -152,6 +190,10 @@ TargetDescription describe_xdnn() {
         {"ddr_input_output_bytes", Run, Count, "bytes", "of those, the network's input and output and the host layers' operands and results", Tracked},
         {"ddr_spill_bytes", Run, Count, "bytes", "the compiler's count of intermediate activations through DDR (spills, refills, concat copies, channel gathers): what `moveops` measures", Tracked},
         {"overlapped_cycles", Run, Count, "cycles", "the layers' spans added up, minus their union (below)"},
+        {"am_read_bytes", Run, Count, "bytes", "bytes read from Active Memory"},
+        {"am_write_bytes", Run, Count, "bytes", "bytes written to Active Memory"},
+        {"filter_cache_read_bytes", Run, Count, "bytes", "weight bytes read out of the filter cache"},
+        {"filter_cache_write_bytes", Run, Count, "bytes", "weight bytes loaded into the filter cache"},
         {"peak_am_bytes", Run, Count, "bytes", "the schedule's peak Active Memory footprint", Tracked},
         {"am_extent_bytes", Run, Count, "bytes", "the AM the allocation used"},
         {"am_allocator", Run, Text, "", "the AM allocation strategy kept (`top`, `bottom`, `bysize`, `bestfit`, `spill`)"},
@@ -172,6 +214,7 @@ TargetDescription describe_xdnn() {
         {"offchip_level", Run, "`DDR`"},
     },
     .time_causes = std::move(time_causes),
+    .energy_components = perf::energy::xdnn_components(),
   };
   // clang-format on
 }

@@ -208,6 +208,10 @@ class Cluster::LayerWalk {
     const TransferChannel::Slot slot = c_.udma_.issue(c_.now(), moving);
     const std::uint64_t bytes = isa::pulp::copy_bytes(copy);
     (into_l2 ? stats_.l3_bytes_in : stats_.l3_bytes_out) += bytes;
+    // L3's addresses past its RAM are the flash's (isa/pulp.proto's l3_image_address).
+    if ((into_l2 ? copy.source() : copy.destination()) >= static_cast<std::uint64_t>(hw_.l3_bytes)) {
+      stats_.l3_flash_bytes += bytes;
+    }
     c_.state_->l3_busy_cycles += moving;
     moved_.push_back({Channel::Udma, slot.start, slot.moved, bytes});
     c_.transferred(copy, kMaxCores + 2, slot.start, slot.done, index_, step);
@@ -380,6 +384,9 @@ void Cluster::compute(const isa::pulp::KernelCall& call, std::size_t layer, std:
     const CoreRun& core = run.cores[c];
     work_[c] = core.cycles;
     stats.bank_conflict_cycles += core.bank_conflict_cycles;
+    stats.core_instructions += core.instructions;
+    stats.core_simd_macs += core.dot_products * kMacsPerDotProduct;
+    stats.l1_core_accesses += core.loads + core.stores + core.split_accesses;
     stats.dma_conflict_cycles += core.dma_conflict_cycles;
     own_work += core.cycles - core.bank_conflict_cycles - core.dma_conflict_cycles;
     if (work_[c] == 0) continue;

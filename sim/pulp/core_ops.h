@@ -17,6 +17,9 @@
 
 namespace wb::sim::pulp {
 
+// The int8 MACs of one DotProduct: four byte lanes of a 32-bit register.
+inline constexpr std::uint64_t kMacsPerDotProduct = 4;
+
 enum class CoreOpKind : std::uint8_t {
   Alu,        // add, shift, compare, clip, move, p.mul, pv.maxu.b, pointer arithmetic
   DotProduct, // pv.sdotsp.b / pv.sdotusp.b: 4 MACs in one cycle

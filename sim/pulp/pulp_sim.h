@@ -49,6 +49,12 @@ struct LayerStats {
   std::uint64_t l3_cycles = 0;        // the cluster waiting for the uDMA (L3 loads, stores, weight prefetch)
   std::uint64_t l1_bytes_in = 0, l1_bytes_out = 0;  // cluster DMA
   std::uint64_t l3_bytes_in = 0, l3_bytes_out = 0;  // uDMA
+  // What the energy model charges (perf/energy), counted as the cores and channels ran: the
+  // cores' instructions, the int8 MACs of their SIMD dot products (4 per pv.sdotsp.b), their
+  // TCDM accesses (loads and stores; a misaligned one twice), and of the uDMA's bytes those
+  // that came from or went to L3's flash (the rest: its HyperRAM).
+  std::uint64_t core_instructions = 0, core_simd_macs = 0, l1_core_accesses = 0;
+  std::uint64_t l3_flash_bytes = 0;
   std::uint64_t tiles = 0;
   // Its bounds (docs/report.md "Bounds"): its calls' core work spread evenly over every core,
   // and per channel the cycles and bytes of its own transfers within [start, end).

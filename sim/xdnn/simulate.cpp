@@ -16,6 +16,7 @@
 #include "sim/common/bandwidth_target.h"
 #include "sim/common/trace_file.h"
 #include "isa/xdnn_program.h"
+#include "sim/xdnn/access_counts.h"
 #include "sim/xdnn/kernels.h"
 #include "sim/xdnn/overlay.h"
 #include "sim/xdnn/timing.h"
@@ -444,6 +445,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
                                                      instrs.Get(static_cast<int>(i)).upload().staged_weights()),
                        r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
                        r.start > r.issue && ended_by_other(i, r.start, r.unit)};
+    OnChipAccess access;
     switch (r.unit) {
       case UnitId::Array: {
         const isa::xdnn::Conv& conv = instrs.Get(static_cast<int>(i)).conv();
@@ -451,18 +453,23 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
         ls.ddr_read_bytes += r.bytes;  // a streamed input
         ls.array_macs += conv_macs(conv);
         ls.array_mac_slots += array_mac_slots(conv, hw);
+        access = conv_access(conv, hw);
         ++ls.tiles;
         break;
       }
-      case UnitId::PoolEltwise:
+      case UnitId::PoolEltwise: {
+        const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
+        access = instr.has_pool() ? pool_access(instr.pool()) : eltwise_access(instr.eltwise());
         ls.pool_busy_cycles += busy;
         ++ls.tiles;
         timing.work = TimeCause::PoolEltwise;
         break;
+      }
       case UnitId::Upload:
       case UnitId::Download: {
         const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
         ls.ddr_busy_cycles += busy;
+        access = copy_access(instr.has_upload() ? instr.upload() : instr.download(), r.bytes);
         if (instr.has_upload() && instr.upload().staged_weights()) {
           ls.ddr_weight_bytes += r.bytes;  // weights on their way to AM, for a later layer
           timing.work = TimeCause::WeightsDdr;
@@ -474,6 +481,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
         break;
       }
       case UnitId::Weights:
+        access = copy_access(instrs.Get(static_cast<int>(i)).load_weights(), r.bytes);
         if (instrs.Get(static_cast<int>(i)).load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
           ls.am_weight_bytes += r.bytes;
           timing.work = TimeCause::WeightsAm;
@@ -491,6 +499,11 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
         break;
       case UnitId::kCount: break;
     }
+    ls.am_read_bytes += access.am_read_bytes;
+    ls.am_write_bytes += access.am_write_bytes;
+    ls.filter_cache_read_bytes += access.filter_cache_read_bytes;
+    ls.filter_cache_write_bytes += access.filter_cache_write_bytes;
+    ls.pool_eltwise_elements += access.pool_eltwise_elements;
     timings.push_back(timing);
   }
   const std::vector<LayerTime> times =

@@ -57,6 +57,13 @@ struct LayerStats {
   // Its array convs' MACs and the MACs the array could have done in their passes (fill
   // aside): array_macs / array_mac_slots is the share of the array its shape can use.
   std::uint64_t array_macs = 0, array_mac_slots = 0;
+  // What the energy model charges (perf/energy), counted as its instructions ran: bytes read
+  // from and written to Active Memory (by the array, the pool/eltwise block, the DDR engines
+  // and weight loads from AM), bytes written into and read out of the filter cache, and the
+  // elements the pool/eltwise block produced.
+  std::uint64_t am_read_bytes = 0, am_write_bytes = 0;
+  std::uint64_t filter_cache_write_bytes = 0, filter_cache_read_bytes = 0;
+  std::uint64_t pool_eltwise_elements = 0;
   // Its bounds (docs/report.md, "Bounds"): the most work any one unit did for it at its peak
   // (array convs without the fill, pool/eltwise and host instructions as timed), and the DDR
   // channel's cycles and bytes of its transfers that fell within its span (weights prefetched

@@ -188,9 +188,12 @@ TEST_P(ShippedSweeps, RunLocallyAndTheirReportsRenderWithEveryPlot) {
 INSTANTIATE_TEST_SUITE_P(
     Specs, ShippedSweeps,
     // PULP predicts: the points table and the scatter of each chosen point show it; xDNN does not.
-    ::testing::Values(ShippedSpec{"xdnn_dsp_am", 9, {"Pareto frontiers", "DSP count", "Per-layer breakdown"},
+    ::testing::Values(ShippedSpec{"xdnn_dsp_am", 9, {"Pareto frontiers", "DSP count", "Per-layer breakdown",
+                                                      "energy per inference (uJ) vs latency (ms)"},
                                   {"predicted cycles", "Predicted against simulated"}},
                       ShippedSpec{"pulp_l1_cores", 12, {"Pareto frontiers", "L1 tile budget", "MAC/cycle",
+                                                        "energy per inference (uJ) vs latency (ms)",
+                                                        "energy-delay product (uJ x ms) vs cluster cores",
                                                         "<th>predicted cycles</th>", "Predicted against simulated",
                                                         "predicted vs simulated: "}},
                       ShippedSpec{"two_targets", 2, {"One network, two targets", "bit-exact", "microseconds"}},

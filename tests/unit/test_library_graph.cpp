@@ -35,6 +35,7 @@ const std::vector<Folder>& folders() {
       {"support", "wb_support", {}},
       {"isa", "wb_isa", {"support"}},
       {"perf/pulp", "wb_perf_pulp", {"isa", "support"}},
+      {"perf/energy", "wb_perf_energy", {"isa", "support"}},
       // The target-independent compiler: no isa/, no back end, no simulator.
       {"compiler/ir", "wb_ir", {"support"}},
       {"compiler/quant", "wb_quant", {"compiler/ir", "support"}},

@@ -119,6 +119,7 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
     for (std::size_t s = 0; s < sides.size(); ++s) {
       std::vector<std::string> names, types;
       std::uint64_t cycles = 0, macs = 0, bytes = 0;
+      std::optional<double> energy;
       for (std::size_t i : joined.layers[s]) {
         const report::LayerRow& layer = sides[s].report.layers[i];
         names.push_back(layer.name);
@@ -126,7 +127,9 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
         cycles += layer.cycles;
         macs += layer.macs;
         bytes += layer.bytes_in + layer.bytes_out;
+        if (!layer.energy.empty()) energy = energy.value_or(0.0) + report::energy_pj(layer.energy) * 1e-6;
       }
+      row.energy_uj.push_back(energy);
       row.names.push_back(std::move(names));
       row.types.push_back(std::move(types));
       row.cycles.push_back(cycles);
@@ -170,13 +173,18 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
   for (std::size_t s = 1; s < sides.size(); ++s) columns.push_back({sides[s].label + "/" + sides[0].label, true, {}});
   for (const ReportSide& side : sides) columns.push_back({side.label + " MAC/cyc", true, {}});
   for (const ReportSide& side : sides) columns.push_back({side.label + " bytes", true, {}});
+  // Energy, when a report has it (docs/energy.md): uJ per row and side.
+  const bool with_energy = std::any_of(sides.begin(), sides.end(), [](const ReportSide& side) { return !side.report.totals.energy.empty(); });
+  if (with_energy) {
+    for (const ReportSide& side : sides) columns.push_back({side.label + " uJ", true, {}});
+  }
   columns.push_back({"MACs", true, {}});
 
   bool macs_differ = false;
   const auto add_row = [&](const std::string& index, const std::string& name, const std::vector<std::size_t>& counts,
                            const std::vector<double>& times, const std::vector<double>& us,
                            const std::vector<std::uint64_t>& macs, const std::vector<std::uint64_t>& cycles,
-                           const std::vector<std::uint64_t>& bytes) {
+                           const std::vector<std::uint64_t>& bytes, const std::vector<std::optional<double>>& energy) {
     std::size_t c = 0;
     columns[c++].cells.push_back(index);
     columns[c++].cells.push_back(truncated(name, kMaxNameWidth));
@@ -187,6 +195,9 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
     for (std::size_t s = 1; s < sides.size(); ++s) columns[c++].cells.push_back(format_ratio(ratio(us[0], us[s])));
     for (std::size_t s = 0; s < sides.size(); ++s) columns[c++].cells.push_back(mac_per_cycle(macs[s], cycles[s]));
     for (std::uint64_t b : bytes) columns[c++].cells.push_back(grouped(b));
+    if (with_energy) {
+      for (const std::optional<double>& uj : energy) columns[c++].cells.push_back(uj ? fmt::format("{:.2f}", *uj) : "-");
+    }
     const bool same = std::all_of(macs.begin(), macs.end(), [&](std::uint64_t m) { return m == macs[0]; });
     macs_differ = macs_differ || !same;
     columns[c++].cells.push_back(grouped(macs[0]) + (same ? "" : " *"));
@@ -199,12 +210,14 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
       counts.push_back(row.names[s].size());
       times.push_back(time_of(comparison, row, s));
     }
-    add_row(std::to_string(i + 1), row_name(row), counts, times, row.microseconds, row.macs, row.cycles, row.bytes);
+    add_row(std::to_string(i + 1), row_name(row), counts, times, row.microseconds, row.macs, row.cycles, row.bytes,
+            row.energy_uj);
   }
   // The totals are the reports' own: layers' cycles add up to them, host time aside.
   std::vector<std::size_t> counts;
   std::vector<double> times, us;
   std::vector<std::uint64_t> macs, cycles, bytes;
+  std::vector<std::optional<double>> energy;
   for (const ReportSide& side : sides) {
     const report::Totals& t = side.report.totals;
     counts.push_back(side.report.layers.size());
@@ -215,8 +228,9 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
     std::uint64_t traffic = 0;
     for (const report::LayerRow& layer : side.report.layers) traffic += layer.bytes_in + layer.bytes_out;
     bytes.push_back(traffic);
+    energy.push_back(t.energy.empty() ? std::nullopt : std::optional<double>(report::energy_pj(t.energy) * 1e-6));
   }
-  add_row("", "total", counts, times, us, macs, cycles, bytes);
+  add_row("", "total", counts, times, us, macs, cycles, bytes, energy);
   print_columns(columns, os);
   if (macs_differ) os << "* the reports' MACs differ in this row: not the same work (another model or quantization?)\n";
 
@@ -246,7 +260,7 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
 std::string comparison_csv(const Comparison& comparison) {
   std::vector<std::string> header = {"row", "output"};
   for (const ReportSide& side : comparison.sides) {
-    for (const char* field : {"layers", "cycles", "us", "macs", "mac_per_cycle", "bytes"}) {
+    for (const char* field : {"layers", "cycles", "us", "macs", "mac_per_cycle", "bytes", "energy_uj"}) {
       header.push_back(fmt::format("{}_{}", side.label, field));
     }
   }
@@ -274,6 +288,7 @@ std::string comparison_csv(const Comparison& comparison) {
                                           : report::csv_number(static_cast<double>(row.macs[s]) /
                                                                static_cast<double>(row.cycles[s])));
       fields.push_back(std::to_string(row.bytes[s]));
+      fields.push_back(row.energy_uj[s] ? report::csv_number(*row.energy_uj[s]) : "");
     }
     for (std::size_t s = 1; s < comparison.sides.size(); ++s) {
       const auto r = ratio(row.microseconds[0], row.microseconds[s]);

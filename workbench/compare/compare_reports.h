@@ -31,6 +31,7 @@ struct RowFigures {
   std::vector<std::vector<std::string>> types;  // per report: its layers' types
   std::vector<std::uint64_t> cycles, macs, bytes;
   std::vector<double> microseconds;
+  std::vector<std::optional<double>> energy_uj;  // per report: its layers' energy (none in reports without it)
 };
 
 struct Comparison {

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <map>
 #include <ostream>
@@ -39,6 +40,13 @@ std::string axis_text(const StoredPoint& p, const std::string& axis) {
   return it == p.params.end() ? "-" : it->get<std::string>();
 }
 
+// A point's energy figure (`energy_uj`, `energy_delay`): none from a build before energy.
+std::optional<double> energy_total(const StoredPoint& p, const std::string& name) {
+  const auto it = p.totals.find(name);
+  if (it == p.totals.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
 double axis_number(const StoredPoint& p, const std::string& axis) {
   const auto it = p.hw_values.find(axis);
   return it == p.hw_values.end() ? 0.0 : it->get<double>();
@@ -53,6 +61,8 @@ std::vector<Column> columns_of(const std::vector<std::string>& axes) {
                                       {"mac_per_cycle", "MAC/cycle", true, true},
                                       {"utilization", "util %", true, true},
                                       {"memory_bytes", offchip_levels_label("/") + " bytes", true, true},
+                                      {"energy_uj", "energy uJ", true, true},
+                                      {"energy_delay", "uJ x ms", true, true},
                                       {"verdict", "verdict"},
                                       {"wall_seconds", "s", true, true}};
   columns.insert(columns.end(), totals.begin(), totals.end());
@@ -70,6 +80,10 @@ Cell cell_of(const StoredPoint& p, const Column& c) {
   if (c.name == "mac_per_cycle") return {done ? fmt::format("{:.2f}", p.mac_per_cycle) : "-", p.mac_per_cycle};
   if (c.name == "utilization") return {done ? fmt::format("{:.1f}", 100 * p.utilization) : "-", p.utilization};
   if (c.name == "memory_bytes") return {done ? grouped(p.memory_bytes) : "-", static_cast<double>(p.memory_bytes)};
+  if (c.name == "energy_uj" || c.name == "energy_delay") {
+    const std::optional<double> value = done ? energy_total(p, c.name) : std::nullopt;
+    return {value ? fmt::format("{:.4g}", *value) : "-", value.value_or(0.0)};
+  }
   if (c.name == "verdict") return {done ? p.verdict : "-"};
   if (c.name == "wall_seconds") return {p.status.empty() ? "-" : fmt::format("{:.1f}", p.wall_seconds), p.wall_seconds};
   return {axis_text(p, c.name), axis_number(p, c.name)};
@@ -194,7 +208,7 @@ int run_export(const ExportOptions& options, std::ostream& out) {
   std::vector<std::string> header = {"key", "position", "model", "config", "target", "mode", "status"};
   header.insert(header.end(), axes.begin(), axes.end());
   const std::vector<std::string> totals = {"cycles",       "latency_ms", "macs",    "mac_per_cycle",
-                                           "utilization",  "memory_bytes", "moveops", "verdict",
+                                           "utilization",  "memory_bytes", "moveops", "energy_uj", "energy_delay", "verdict",
                                            "wall_seconds", "exit_code",  "error",   "compile_options"};
   header.insert(header.end(), totals.begin(), totals.end());
   std::string text = line(header);
@@ -211,6 +225,10 @@ int run_export(const ExportOptions& options, std::ostream& out) {
     fields.push_back(done ? report::csv_number(p.utilization) : "");
     fields.push_back(done ? std::to_string(p.memory_bytes) : "");
     fields.push_back(done ? std::to_string(p.moveops) : "");
+    for (const char* energy : {"energy_uj", "energy_delay"}) {
+      const std::optional<double> value = done ? energy_total(p, energy) : std::nullopt;
+      fields.push_back(value ? report::csv_number(*value) : "");
+    }
     fields.push_back(done ? p.verdict : "");
     fields.push_back(p.status.empty() ? "" : report::csv_number(p.wall_seconds));
     fields.push_back(p.status.empty() ? "" : std::to_string(p.exit_code));

@@ -56,7 +56,11 @@ std::string metric_label(const std::string& metric) {
       {"mac_per_cycle", "MAC/cycle"},
       {"utilization", "utilization (fraction of peak)"},
       {"memory_bytes", offchip_levels_label(" or ", true) + " bytes"},
-      {"moveops", "intermediate activation bytes"}};
+      {"moveops", "intermediate activation bytes"},
+      {"energy_uj", "energy per inference (uJ)"},
+      {"energy_delay", "energy-delay product (uJ x ms)"},
+      {"pj_per_mac", "energy per MAC (pJ)"},
+      {"power_mw", "average power (mW)"}};
   const auto it = labels.find(metric);
   return it == labels.end() ? metric : it->second;
 }

@@ -257,11 +257,16 @@ void pareto_section(Page& page, const ResultsDb& db, const std::vector<StoredPoi
         if (!y) continue;
         std::map<std::string, double> values;
         for (const auto& [name, value] : p.hw_values.items()) values[name] = value.get<double>();
-        if (!std::all_of(x.names().begin(), x.names().end(), [&](const std::string& n) { return values.count(n) > 0; })) {
-          continue;
+        // x is a cost over the config's keys, or a result itself (latency against energy).
+        std::optional<double> cost;
+        if (std::all_of(x.names().begin(), x.names().end(), [&](const std::string& n) { return values.count(n) > 0; })) {
+          cost = x.evaluate(values);
+        } else {
+          cost = result_metric(p, request.x);
         }
+        if (!cost) continue;
         members.push_back(&p);
-        xy.emplace_back(x.evaluate(values), *y);
+        xy.emplace_back(*cost, *y);
       }
       if (members.size() < 2) continue;
       const std::vector<std::size_t> frontier = pareto_frontier(xy, maximize);

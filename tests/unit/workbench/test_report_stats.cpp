@@ -34,11 +34,13 @@ RunReport full_report(const std::string& target) {
   r.totals.offchip_bytes = 1;
   r.totals.bound = {10, {{"ddr_channel", 5, 64}}};
   r.totals.predicted_cycles = 12;
+  r.totals.energy = {{"static", 2.5}};
   LayerRow row;
   row.predicted_cycles = 4;
   row.name = std::string(1, 'a');  // not = "a": GCC 12 misreads that copy inlined here (-Wstringop-overflow)
   row.time = {{"array", 3}};
   row.bound = {3, {{"ddr_channel", 1, 8}}};
+  row.energy = {{"static", 1.5}};
   r.layers = {row};
   return r;
 }
@@ -57,7 +59,8 @@ TEST(ReportStats, TheWriterUsesExactlyTheDeclaredStandardKeys) {
 
 TEST(ReportStats, EachDeclarationIsWholeAndUnique) {
   const std::set<std::string_view> units = {"",   "cycles", "cycle",     "bytes",    "MACs",
-                                            "ops", "us",     "MAC/cycle", "fraction", "ms", "%"};
+                                            "ops", "us",     "MAC/cycle", "fraction", "ms", "%",
+                                            "pJ", "pJ/MAC", "uJ", "mW", "uJ x ms"};
   std::set<std::string> seen;
   const auto check = [&](const StatDecl& stat, const std::string& block) {
     EXPECT_FALSE(stat.description.empty()) << stat.name;
@@ -97,6 +100,10 @@ TEST(ReportStats, TrackedFiguresAreTheRegressMetrics) {
   const std::vector<std::string> layer = tracked_statistics(StatScope::Layer);
   EXPECT_EQ(std::count(layer.begin(), layer.end(), "cycles"), 1);
   EXPECT_EQ(std::find(layer.begin(), layer.end(), "tile"), layer.end());  // a name, not a figure
+  // Energy, like cycles: a change of it fails `regress check` (docs/energy.md).
+  EXPECT_NE(std::find(run.begin(), run.end(), "energy_pj"), run.end());
+  EXPECT_NE(std::find(layer.begin(), layer.end(), "energy_pj"), layer.end());
+  EXPECT_EQ(std::find(run.begin(), run.end(), "pj_per_mac"), run.end());  // derived, a real
 }
 
 TEST(ReportStats, PartsOfALayersCyclesAreKnownByName) {
