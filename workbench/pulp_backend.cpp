@@ -84,7 +84,7 @@ TargetDescription describe_pulp() {
         {"l2_bytes_used", Run, Count, "bytes", "L2 the program's buffers take"},
         {"l3_bytes_used", Run, Count, "bytes", "L3 RAM the program's buffers take"},
         {"cores", Run, Count, "", "the cluster's cores"},
-        {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`)"},
+        {"tiler", Run, Text, "", "the tiling objective (`dory`, `cost`, `energy`)"},
         {"kernel_calls", Run, Count, "", "kernel calls the cluster ran"},
         {"kernel_calls_reused", Run, Count, "", "of those, calls timed once and reused: the same kernel, shapes and operands' bank offsets, no DMA beside them"},
         {"core_instructions", Run, Count, "", "instructions the cores ran"},

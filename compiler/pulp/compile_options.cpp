@@ -5,11 +5,13 @@ namespace wb::pulp {
 const OptionTable& compile_option_table() {
   static const OptionTable table(
       "pulp", {{"tiler", OptionKind::Choice, objective_name(CompileOptions{}.tiler),
-                {objective_name(TilerObjective::Dory), objective_name(TilerObjective::Cost)},
-                "DORY's heuristic objective (PULP-NN's kernels, a layer's prefetched weights waited for whole), or the "
-                "fewest cycles the predictor gives (also choosing the plane depthwise kernel and streaming "
-                "prefetched weights tile by tile), leaving DORY's tiling only for a predicted gain above the "
-                "kernel's tiling_margin.* key"},
+                {objective_name(TilerObjective::Dory), objective_name(TilerObjective::Cost),
+                 objective_name(TilerObjective::Energy)},
+                "DORY's heuristic objective (PULP-NN's kernels, a layer's prefetched weights waited for whole); cost: "
+                "the fewest cycles the predictor gives (also choosing the plane depthwise kernel and streaming "
+                "prefetched weights tile by tile); energy: as cost, but the least energy the energy model predicts "
+                "(docs/energy.md). Both leave DORY's tiling only for a predicted gain above the kernel's "
+                "tiling_margin.* key"},
                {"weight_prefetch", OptionKind::Switch, CompileOptions{}.weight_prefetch ? "on" : "off", {},
                 "load the next layer's weights from L3 during this layer"}});
   return table;
@@ -17,8 +19,10 @@ const OptionTable& compile_option_table() {
 
 CompileOptions to_compile_options(const OptionValues& values) {
   CompileOptions options;
-  options.tiler = values.choice("tiler") == objective_name(TilerObjective::Cost) ? TilerObjective::Cost
-                                                                                  : TilerObjective::Dory;
+  options.tiler = TilerObjective::Dory;
+  for (const TilerObjective objective : {TilerObjective::Cost, TilerObjective::Energy}) {
+    if (values.choice("tiler") == objective_name(objective)) options.tiler = objective;
+  }
   options.weight_prefetch = values.on("weight_prefetch");
   return options;
 }

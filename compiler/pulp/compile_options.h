@@ -11,7 +11,7 @@
 namespace wb::pulp {
 
 struct CompileOptions {
-  TilerObjective tiler = TilerObjective::Dory;  // dory: DORY's heuristic; cost: the fewest predicted cycles
+  TilerObjective tiler = TilerObjective::Dory;  // dory, cost or energy (tiler.h)
   bool weight_prefetch = true;  // load the next layer's weights from L3 while this layer computes (DORY)
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "isa/pulp_program.h"
+#include "perf/pulp/energy_prediction.h"
 #include "perf/pulp/tiling_margin.h"
 #include "perf/pulp/timeline.h"
 #include "compiler/quant/qgraph_queries.h"
@@ -386,15 +388,25 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       throw UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
                                   needed));
     }
+    // What the objective minimises: predicted cycles, or the energy those cycles and the
+    // tiling's events cost (perf/pulp/energy_prediction), in pJ.
+    const auto figure = [&](const LayerPlan& trial) -> std::uint64_t {
+      if (options.tiler != TilerObjective::Energy) return trial.tile.predicted_cycles;
+      const isa::pulp::Layer emitted = emit_layer(graph, layer, trial, plan, options.tiler);
+      return static_cast<std::uint64_t>(
+          std::llround(perf::pulp::predicted_energy_pj(emitted, hw, config.clock_mhz, trial.tile.predicted_cycles)));
+    };
     LayerPlan chosen = timed(dory_tile);
-    if (options.tiler == TilerObjective::Cost) {
-      const std::uint64_t dory_cycles = chosen.tile.predicted_cycles;
+    if (options.tiler != TilerObjective::Dory) {
+      const std::uint64_t dory_figure = figure(chosen);
+      std::uint64_t chosen_figure = dory_figure;
       for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
         LayerPlan trial = timed(candidate);
+        const std::uint64_t trial_figure = figure(trial);
         const double margin = perf::pulp::tiling_margin(hw, s.kind, candidate.depthwise_plane);
-        if (trial.tile.predicted_cycles < chosen.tile.predicted_cycles &&
-            perf::pulp::beats_dory(trial.tile.predicted_cycles, dory_cycles, margin)) {
+        if (trial_figure < chosen_figure && perf::pulp::beats_dory(trial_figure, dory_figure, margin)) {
           chosen = trial;
+          chosen_figure = trial_figure;
         }
       }
     }

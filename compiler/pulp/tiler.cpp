@@ -129,7 +129,14 @@ Parallel default_variant(const LayerShape& s) {
 
 }  // namespace
 
-const char* objective_name(TilerObjective objective) { return objective == TilerObjective::Dory ? "dory" : "cost"; }
+const char* objective_name(TilerObjective objective) {
+  switch (objective) {
+    case TilerObjective::Dory: return "dory";
+    case TilerObjective::Cost: return "cost";
+    case TilerObjective::Energy: return "energy";
+  }
+  return "dory";
+}
 
 std::uint32_t tile_input_channels(const LayerShape& s, const TileChoice& t) {
   if (s.kind == isa::pulp::KERNEL_GATHER) return s.gather_span;

@@ -32,7 +32,9 @@
 
 namespace wb::pulp {
 
-enum class TilerObjective { Dory, Cost };
+// dory: DORY's heuristic; cost: the fewest predicted cycles; energy: the least predicted energy
+// (perf/pulp/energy_prediction), each leaving DORY's tiling only for a gain above the kernel's margin.
+enum class TilerObjective { Dory, Cost, Energy };
 const char* objective_name(TilerObjective objective);
 
 struct TileChoice {

@@ -34,8 +34,9 @@ const std::vector<Folder>& folders() {
   static const std::vector<Folder> table = {
       {"support", "wb_support", {}},
       {"isa", "wb_isa", {"support"}},
-      {"perf/pulp", "wb_perf_pulp", {"isa", "support"}},
       {"perf/energy", "wb_perf_energy", {"isa", "support"}},
+      // The predictor prices its predicted events with the energy model (tiler=energy).
+      {"perf/pulp", "wb_perf_pulp", {"perf/energy", "isa", "support"}},
       // The target-independent compiler: no isa/, no back end, no simulator.
       {"compiler/ir", "wb_ir", {"support"}},
       {"compiler/quant", "wb_quant", {"compiler/ir", "support"}},
@@ -47,7 +48,7 @@ const std::vector<Folder>& folders() {
       {"compiler/xdnn", "wb_xdnn_compiler", {"compiler/ir", "compiler/quant", "compiler/common", "isa", "support"}},
       {"compiler/pulp",
        "wb_pulp_compiler",
-       {"compiler/ir", "compiler/quant", "compiler/common", "isa", "perf/pulp", "support"}},
+       {"compiler/ir", "compiler/quant", "compiler/common", "isa", "perf/pulp", "perf/energy", "support"}},
       {"sim/common", "wb_sim_common", {"isa", "support"}},
       {"sim/xdnn", "wb_sim_xdnn", {"sim/common", "isa", "support"}},
       // Never perf/: the simulators measure what the predictors predict (issue #37).

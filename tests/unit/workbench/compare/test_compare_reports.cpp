@@ -122,10 +122,32 @@ TEST(CompareReports, TheCsvHasOneLinePerRowWithEveryReportsFigures) {
   std::getline(lines, row1);
   std::getline(lines, row2);
   EXPECT_FALSE(std::getline(lines, extra));
-  EXPECT_EQ(header, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,B_layers,B_cycles,B_us,B_macs,"
-                    "B_mac_per_cycle,B_bytes,ratio_B_A");
+  EXPECT_EQ(header, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,A_energy_uj,B_layers,B_cycles,"
+                    "B_us,B_macs,B_mac_per_cycle,B_bytes,B_energy_uj,ratio_B_A");
   EXPECT_EQ(row1.rfind("1,t_pool,conv + pool,1200,12.0,5000,", 0), 0u) << row1;
   EXPECT_EQ(row2.substr(row2.rfind(',') + 1), "2.0") << row2;
+}
+
+TEST(CompareReports, EnergyIsSummedPerRowAndShownWhenAReportHasIt) {
+  std::vector<ReportSide> sides = pulp_and_xdnn();
+  sides[0].report.layers[0].energy = {{"cores", 2e6}, {"static", 1e6}};  // 3 uJ
+  sides[0].report.layers[1].energy = {{"cores", 0.5e6}};
+  sides[0].report.totals.energy = {{"cores", 4e6}, {"static", 1e6}};
+  const Comparison c = compare(sides, std::nullopt);
+  ASSERT_TRUE(c.rows[0].energy_uj[0].has_value());
+  EXPECT_DOUBLE_EQ(*c.rows[0].energy_uj[0], 3.5);        // conv + pool
+  EXPECT_FALSE(c.rows[0].energy_uj[1].has_value());      // B has none
+  std::ostringstream out;
+  print_comparison(c, 0, out);
+  EXPECT_NE(out.str().find("A uJ"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("3.50"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("5.00"), std::string::npos) << out.str();  // the report's own total
+  const std::string csv = comparison_csv(c);
+  EXPECT_NE(csv.find(",3.5,"), std::string::npos) << csv;
+  // Reports without energy: no energy column.
+  std::ostringstream plain;
+  print_comparison(compare(pulp_and_xdnn(), std::nullopt), 0, plain);
+  EXPECT_EQ(plain.str().find(" uJ"), std::string::npos) << plain.str();
 }
 
 TEST(CompareCli, BadInputIsOneLineNamingIt) {
