@@ -1,6 +1,7 @@
 #include "workbench/regress/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "workbench/report_stats.h"
 
@@ -33,6 +34,11 @@ void add_specific(Figures& figures, const nlohmann::json& specific, const std::v
   }
 }
 
+// Energy as the report's JSON writes it: whole pJ (docs/energy.md).
+std::uint64_t rounded_pj(const report::Energy& energy) {
+  return static_cast<std::uint64_t>(std::llround(report::energy_pj(energy)));
+}
+
 }  // namespace
 
 const std::vector<std::string>& total_metrics() { return total_metric_names(); }
@@ -47,6 +53,7 @@ Figures total_figures(const report::RunReport& report) {
   Figures figures = {
       {"cycles", t.cycles}, {"macs", t.macs}, {"ops", t.ops}, {"moveops", t.moveops}, {"offchip_bytes", t.offchip_bytes}};
   if (t.predicted_cycles) figures["predicted_cycles"] = *t.predicted_cycles;
+  if (!t.energy.empty()) figures["energy_pj"] = rounded_pj(t.energy);
   add_specific(figures, t.specific, total_metric_names());
   return figures;
 }
@@ -58,6 +65,7 @@ Figures layer_figures(const report::LayerRow& row) {
                      {"bytes_in", row.bytes_in},
                      {"bytes_out", row.bytes_out}};
   if (row.predicted_cycles) figures["predicted_cycles"] = *row.predicted_cycles;
+  if (!row.energy.empty()) figures["energy_pj"] = rounded_pj(row.energy);
   add_specific(figures, row.specific, layer_metric_names());
   return figures;
 }

@@ -2,13 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "support/error.h"
 #include "workbench/report_json.h"
+#include "workbench/target.h"
 #include "workbench/version.h"
 
 namespace wb::sweep {
 
 namespace {
+
+// A layer's energy as the layers table stores it (a JSON object), in its target's order.
+report::Energy stored_energy(const std::string& text, const std::vector<std::string_view>& order) {
+  report::Energy energy;
+  const nlohmann::json object = nlohmann::json::parse(text);
+  for (auto it = object.begin(); it != object.end(); ++it) energy.emplace_back(it.key(), it->get<double>());
+  const auto rank = [&](const std::string& c) { return std::find(order.begin(), order.end(), c) - order.begin(); };
+  std::stable_sort(energy.begin(), energy.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+  return energy;
+}
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,6 +83,7 @@ CREATE TABLE IF NOT EXISTS layers (
   output TEXT NOT NULL DEFAULT '',
   predicted_cycles INTEGER,
   prediction_error_pct REAL,
+  energy TEXT NOT NULL DEFAULT '{}',
   PRIMARY KEY (key, position)
 );
 CREATE TABLE IF NOT EXISTS slurm_jobs (
@@ -161,6 +175,7 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
   }
   layers_have_places_ = has_column(db_, "layers", "output");
   has_predictions_ = has_column(db_, "layers", "predicted_cycles");
+  layers_have_energy_ = has_column(db_, "layers", "energy");
 }
 
 void ResultsDb::add_layer_places() {
@@ -181,6 +196,14 @@ void ResultsDb::add_prediction_columns() {
     db_.execute(fmt::format("ALTER TABLE {} ADD COLUMN prediction_error_pct REAL", table));
   }
   has_predictions_ = true;
+}
+
+void ResultsDb::add_energy_column() {
+  // Databases written before the reports carried energy (the same schema version otherwise):
+  // the column is added on the first write, read as no energy.
+  if (layers_have_energy_) return;
+  db_.execute("ALTER TABLE layers ADD COLUMN energy TEXT NOT NULL DEFAULT '{}'");
+  layers_have_energy_ = true;
 }
 
 void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path& work_dir) {
@@ -251,6 +274,7 @@ void ResultsDb::store(const PointResult& result) {
   sqlite::Transaction t(db_);
   add_layer_places();
   add_prediction_columns();
+  add_energy_column();
   {
     sqlite::Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
     known.bind(1, result.key).step();
@@ -295,8 +319,8 @@ void ResultsDb::store(const PointResult& result) {
   if (result.report) {
     sqlite::Statement layer = db_.prepare(
         "INSERT INTO layers (key, position, name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, "
-        "bytes_in, bytes_out, tiles, extra, unit, output, predicted_cycles, prediction_error_pct) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "bytes_in, bytes_out, tiles, extra, unit, output, predicted_cycles, prediction_error_pct, energy) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto& layers = result.report->layers;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const report::LayerRow& row = layers[i];
@@ -317,6 +341,9 @@ void ResultsDb::store(const PointResult& result) {
           .bind(15, row.unit)
           .bind(16, row.output);
       bind_prediction(layer, 17, row.cycles, row.predicted_cycles);
+      nlohmann::json energy = nlohmann::json::object();
+      for (const auto& [component, pj] : row.energy) energy[component] = pj;
+      layer.bind(19, energy.dump());
       layer.run();
       layer.reset();
     }
@@ -442,7 +469,7 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
       std::string("SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, "
                   "tiles, extra, ") +
       (layers_have_places_ ? "unit, output" : "'', ''") + (has_predictions_ ? ", predicted_cycles" : ", NULL") +
-      " FROM layers WHERE key = ? ORDER BY position");
+      (layers_have_energy_ ? ", energy" : ", '{}'") + " FROM layers WHERE key = ? ORDER BY position");
   query.bind(1, key);
   // Layer blocks of reports of an older schema keep their names of then (report_json.h).
   int schema = report::kReportSchema;
@@ -450,6 +477,14 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     sqlite::Statement stored = db_.prepare("SELECT json_extract(report, '$.schema') FROM results WHERE key = ?");
     stored.bind(1, key);
     if (stored.step() && !stored.is_null(0)) schema = static_cast<int>(stored.integer(0));
+  }
+  std::vector<std::string_view> energy_order;
+  {
+    sqlite::Statement target = db_.prepare("SELECT target FROM points WHERE key = ?");
+    target.bind(1, key);
+    if (target.step()) {
+      if (const TargetBackend* backend = find_backend(target.text(0))) energy_order = backend->energy_components();
+    }
   }
   while (query.step()) {
     report::LayerRow row;
@@ -469,6 +504,7 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     row.unit = query.text(12);
     row.output = query.text(13);
     row.predicted_cycles = predicted_of(query, 14);
+    row.energy = stored_energy(query.text(15), energy_order);
     rows.push_back(std::move(row));
   }
   return rows;

@@ -9,6 +9,7 @@
 #include "support/sha256.h"
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/regress/baseline.h"
+#include "workbench/regress/metrics.h"
 #include "workbench/regress/run_sources.h"
 #include "workbench/report_json.h"
 #include "workbench/sweep/point_result.h"
@@ -180,3 +181,27 @@ TEST(RunRecordNames, ShortCommitAndInputsKey) {
 
 }  // namespace
 }  // namespace wb::regress
+
+namespace wb::regress::energy_figures_test {
+namespace {
+
+// Energy is a tracked figure like cycles (docs/energy.md): a report's energy, whole pJ, is in
+// its run's and its layers' figures; a report without energy has none.
+TEST(RegressFigures, EnergyIsRecordedInWholePicojoulesWhereTheReportHasIt) {
+  report::RunReport report;
+  report.target = "pulp";
+  report.totals.energy = {{"cores", 1000.4}, {"static", 2000.4}};
+  report::LayerRow layer;
+  layer.name = "conv";
+  layer.energy = {{"cores", 10.6}};
+  report.layers = {layer};
+  EXPECT_EQ(total_figures(report).at("energy_pj"), 3001u);
+  EXPECT_EQ(layer_figures(report.layers[0]).at("energy_pj"), 11u);
+  report.totals.energy.clear();
+  EXPECT_EQ(total_figures(report).count("energy_pj"), 0u);
+  EXPECT_TRUE(is_total_metric("energy_pj"));
+  EXPECT_TRUE(is_layer_metric("energy_pj"));
+}
+
+}  // namespace
+}  // namespace wb::regress::energy_figures_test

@@ -118,6 +118,30 @@ TEST(ResultsDb, ADatabaseWrittenBeforeLayersHadPlacesGainsThemAtItsNextWrite) {
   EXPECT_EQ(db.layers(f.points[0].key)[1].output, "");
 }
 
+TEST(ResultsDb, KeepsEachLayersEnergyInItsTargetsOrderAndAnOldDatabaseGainsTheColumn) {
+  Fixture f;
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.store(done_result(f.points[0].key, 1000, 2));  // no energy
+  }
+  {
+    sqlite::Database raw(path, false);
+    raw.execute("ALTER TABLE layers DROP COLUMN energy");  // as written before energy
+  }
+  sweep::ResultsDb db(path, false);
+  EXPECT_TRUE(db.layers(f.points[0].key)[0].energy.empty());
+  sweep::PointResult with_energy = done_result(f.points[1].key, 3000, 3);
+  // Not in alphabetical order: the xDNN back end lists `array` before `am` and `static` last.
+  with_energy.report->layers[1].energy = {{"array", 5.5}, {"am", 2.25}, {"static", 7}};
+  db.store(with_energy);
+  const auto layers = db.layers(f.points[1].key);
+  EXPECT_TRUE(layers[0].energy.empty());
+  EXPECT_EQ(layers[1].energy, (report::Energy{{"array", 5.5}, {"am", 2.25}, {"static", 7}}));
+}
+
 // A PULP result whose layers were predicted at half their simulated cycles (an error of
 // +100 %), the run at the layers' predictions added up.
 sweep::PointResult predicted_result(const std::string& key, std::uint64_t cycles, std::size_t layers) {
