@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 #include <ostream>
 
 #include "support/atomic_file.h"
@@ -34,7 +36,41 @@ ChartSeries roof(double peak, double bytes_per_cycle, double lo, double hi) {
   return series;
 }
 
+// "; 1.25 uJ, 48.2 pJ/MAC" (nothing without energy).
+std::string energy_text(const report::Energy& energy, std::uint64_t macs) {
+  if (energy.empty()) return "";
+  return fmt::format("; {:.3g} uJ, {:.1f} pJ/MAC", report::energy_pj(energy) * 1e-6, report::pj_per_mac(energy, macs));
+}
+
 }  // namespace
+
+std::optional<std::string> energy_chart(const report::RunReport& report) {
+  // Each layer's cost per MAC against its MAC/cycle: a layer that keeps the hardware busy
+  // spreads the static power over more MACs; one that moves more bytes per MAC sits higher.
+  std::map<std::string, ChartSeries> by_unit;
+  for (const report::LayerRow& row : report.layers) {
+    if (row.energy.empty() || row.macs == 0 || row.cycles == 0) continue;
+    ChartSeries& series = by_unit[row.unit.empty() ? "layers" : row.unit];
+    if (series.name.empty()) {
+      series.name = fmt::format("layers on {}", row.unit.empty() ? "the target" : row.unit);
+      series.color = palette(by_unit.size() - 1);
+    }
+    std::string parts;
+    for (const auto& [component, pj] : row.energy) parts += fmt::format(", {} {:.0f}%", component, 100.0 * pj / report::energy_pj(row.energy));
+    series.points.push_back({row.mac_per_cycle, report::pj_per_mac(row.energy, row.macs),
+                             fmt::format("{} ({}): {:.1f} MAC/cycle{}{}", row.name, row.type, row.mac_per_cycle,
+                                         energy_text(row.energy, row.macs), parts)});
+  }
+  if (by_unit.empty()) return std::nullopt;
+  XYChart xy;
+  xy.title = fmt::format("{} on {}: energy per MAC by layer ({:.1f} pJ/MAC over the run)", report.model_name,
+                         report.hw_path.empty() ? report.target : std::filesystem::path(report.hw_path).stem().string(),
+                         report::pj_per_mac(report.totals.energy, report.totals.macs));
+  xy.x = {"MAC/cycle", true};
+  xy.y = {"pJ per MAC", true};
+  for (auto& [unit, series] : by_unit) xy.series.push_back(std::move(series));
+  return xy_chart_svg(xy);
+}
 
 std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
   std::vector<RooflineChart> charts;
@@ -66,15 +102,17 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
                                                              : other_bound;
       add(series, static_cast<double>(row.macs),
           static_cast<double>(level->bytes), static_cast<double>(row.cycles),
-          fmt::format("{} ({}): {:.1f} MAC/cycle, {} bound, attained {:.0f}%", row.name, row.type, row.mac_per_cycle,
-                      binding, 100.0 * static_cast<double>(row.bound.cycles()) / static_cast<double>(row.cycles)));
+          fmt::format("{} ({}): {:.1f} MAC/cycle, {} bound, attained {:.0f}%{}", row.name, row.type, row.mac_per_cycle,
+                      binding, 100.0 * static_cast<double>(row.bound.cycles()) / static_cast<double>(row.cycles),
+                      energy_text(row.energy, row.macs)));
       ++chart.layers_plotted;
     }
     if (chart.layers_plotted == 0) continue;
     ChartSeries network{"the whole run", {}, palette(3)};
     network.marker_radius = 7;
     add(network, static_cast<double>(totals.macs), static_cast<double>(network_level.bytes),
-        static_cast<double>(totals.cycles), fmt::format("{}: {:.1f} MAC/cycle", report.model_name, totals.mac_per_cycle));
+        static_cast<double>(totals.cycles),
+        fmt::format("{}: {:.1f} MAC/cycle{}", report.model_name, totals.mac_per_cycle, energy_text(totals.energy, totals.macs)));
     XYChart xy;
     xy.title = fmt::format("{} on {}: roofline over {} ({} layers with MACs)", report.model_name,
                            report.hw_path.empty() ? report.target : std::filesystem::path(report.hw_path).stem().string(),
@@ -101,6 +139,10 @@ std::vector<std::filesystem::path> write_roofline_plots(const report::RunReport&
   for (const RooflineChart& chart : charts) {
     written.push_back(dir / fmt::format("roofline_{}.svg", chart.level));
     write_file_atomically(written.back(), chart.svg);
+  }
+  if (const std::optional<std::string> energy = energy_chart(report)) {
+    written.push_back(dir / "energy.svg");
+    write_file_atomically(written.back(), *energy);
   }
   return written;
 }

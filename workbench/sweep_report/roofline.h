@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,11 @@ struct RooflineChart {
 // layer with MACs.
 std::vector<RooflineChart> roofline_charts(const report::RunReport& report);
 
-// Writes roofline_<level>.svg into `dir` (created when missing; UserError when it cannot be)
+// Each layer's pJ/MAC against its MAC/cycle, one series per unit (docs/energy.md); none when
+// the report has no energy.
+std::optional<std::string> energy_chart(const report::RunReport& report);
+
+// Writes roofline_<level>.svg (and energy.svg, with energy) into `dir` (created when missing; UserError when it cannot be)
 // and returns the files written.
 std::vector<std::filesystem::path> write_roofline_plots(const report::RunReport& report,
                                                         const std::filesystem::path& dir);

@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -130,6 +133,27 @@ TEST(EnergyReport, TheConsoleShowsTheEnergyAndItsBreakdown) {
   EXPECT_THAT(run.out, testing::ContainsRegex("energy +[0-9.]+ uJ, [0-9.]+ pJ/MAC, [0-9.]+ mW average"));
   EXPECT_THAT(run.out, testing::ContainsRegex("energy by part +cores [0-9.]+ uJ \\([0-9]+ %\\), l1 "));
   EXPECT_THAT(run.out, HasSubstr("pJ/MAC"));
+}
+
+TEST(EnergyReport, ThePlotsShowEachLayersEnergy) {
+  for (const std::string hw : {"gap8", "v3_96"}) {
+    const test::TempDir dir;
+    const CommandResult run = workbench(fmt::format("run --hw {} {} --calib-count 2 --no-data --plot {}", config(hw),
+                                                    workload("tiny_resnet.onnx"), (dir / "plots").string()));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_THAT(run.out, HasSubstr("wrote " + (dir / "plots" / "energy.svg").string()));
+    std::ifstream energy(dir / "plots" / "energy.svg");
+    const std::string svg((std::istreambuf_iterator<char>(energy)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(svg, HasSubstr("pJ per MAC")) << hw;
+    EXPECT_THAT(svg, testing::ContainsRegex("[0-9.]+ pJ/MAC, ")) << hw;  // a layer's hover text and its breakdown
+    // The roofline's hover text carries each layer's energy too.
+    for (const auto& entry : std::filesystem::directory_iterator(dir / "plots")) {
+      if (entry.path().filename().string().rfind("roofline_", 0) != 0) continue;
+      std::ifstream roofline(entry.path());
+      const std::string text((std::istreambuf_iterator<char>(roofline)), std::istreambuf_iterator<char>());
+      EXPECT_THAT(text, HasSubstr(" pJ/MAC")) << entry.path();
+    }
+  }
 }
 
 TEST(EnergyReport, AnEnergyKeyOutOfRangeIsRefusedNamingIt) {
