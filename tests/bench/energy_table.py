@@ -20,7 +20,8 @@ RUNS = [("gap8", ["tiler=dory"]), ("gap8", ["tiler=cost"]), ("gap8", ["tiler=ene
 def figures(report: dict) -> str:
     """ms | uJ | pJ/MAC | mW, or why there are none (four cells either way)."""
     if "error" in report:
-        return " | ".join(["does not fit" if "fit" in report["error"] else "fails"] + ["-"] * 3)
+        fits = "fit" in report["error"] or "more than" in report["error"]
+        return " | ".join(["does not fit" if fits else "fails"] + ["-"] * 3)
     t = report["totals"]
     return f"{t['latency_ms']:,.2f} | {t['energy_uj']:,.0f} | {t['pj_per_mac']:.1f} | {t['power_mw']:,.0f}"
 
