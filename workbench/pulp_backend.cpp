@@ -157,12 +157,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                                           l.l1_core_accesses, l.l1_bytes_in + l.l1_bytes_out, l.l3_bytes_in + l.l3_bytes_out,
                                           l.l3_flash_bytes};
     row.energy = perf::energy::pulp_energy(config.pulp().energy, events, config.clock_mhz);
-    run_events.core_instructions += events.core_instructions;
-    run_events.core_simd_macs += events.core_simd_macs;
-    run_events.l1_core_accesses += events.l1_core_accesses;
-    run_events.l1_dma_bytes += events.l1_dma_bytes;
-    run_events.l3_bytes += events.l3_bytes;
-    run_events.l3_flash_bytes += events.l3_flash_bytes;
+    run_events += events;
     const auto& t = layer.tiling();
     row.specific = {{"kernel", t.depthwise_plane() ? "depthwise_plane" : l.type},
                  {"compute_cycles", l.compute_cycles},
@@ -194,7 +189,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
-  run_events.cycles = sim.total_cycles;
+  run_events.cycles = sim.total_cycles;  // the run's static power: over the run, not the layers' spans
   r.totals.energy = perf::energy::pulp_energy(config.pulp().energy, run_events, config.clock_mhz);
   if (predicted.size() == sim.layers.size()) r.totals.predicted_cycles = predicted_total;
   const auto busy = [&](std::uint64_t cycles) {

@@ -74,14 +74,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
                                           l.ddr_read_bytes + l.ddr_write_bytes + l.ddr_weight_bytes,
                                           l.host_cycles};
     row.energy = perf::energy::xdnn_energy(config.xdnn().energy, events, config.clock_mhz);
-    run_events.array_mac_slots += events.array_mac_slots;
-    run_events.am_read_bytes += events.am_read_bytes;
-    run_events.am_write_bytes += events.am_write_bytes;
-    run_events.filter_cache_read_bytes += events.filter_cache_read_bytes;
-    run_events.filter_cache_write_bytes += events.filter_cache_write_bytes;
-    run_events.pool_eltwise_elements += events.pool_eltwise_elements;
-    run_events.ddr_bytes += events.ddr_bytes;
-    run_events.host_cycles += events.host_cycles;
+    run_events += events;
     const double mapping =
         l.array_mac_slots > 0 ? static_cast<double>(l.array_macs) / static_cast<double>(l.array_mac_slots) : 0.0;
     row.specific = {{"ddr_weight_bytes", l.ddr_weight_bytes},
@@ -111,7 +104,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.layers.push_back(std::move(row));
   }
   set_totals(r, sim.total_cycles, config);
-  run_events.cycles = sim.total_cycles;
+  run_events.cycles = sim.total_cycles;  // the spans overlap: the run's static power is over the run
   r.totals.energy = perf::energy::xdnn_energy(config.xdnn().energy, run_events, config.clock_mhz);
   r.totals.offchip_bytes = weight_bytes + activation_bytes;
   // xfDNN's meaning (REFERENCE.md): intermediate activations through DDR, not the network's own

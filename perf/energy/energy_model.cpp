@@ -16,6 +16,30 @@ Breakdown named(const std::vector<std::string_view>& names, const std::vector<do
 
 }  // namespace
 
+PulpEvents& PulpEvents::operator+=(const PulpEvents& o) {
+  cycles += o.cycles;
+  core_instructions += o.core_instructions;
+  core_simd_macs += o.core_simd_macs;
+  l1_core_accesses += o.l1_core_accesses;
+  l1_dma_bytes += o.l1_dma_bytes;
+  l3_bytes += o.l3_bytes;
+  l3_flash_bytes += o.l3_flash_bytes;
+  return *this;
+}
+
+XdnnEvents& XdnnEvents::operator+=(const XdnnEvents& o) {
+  cycles += o.cycles;
+  array_mac_slots += o.array_mac_slots;
+  am_read_bytes += o.am_read_bytes;
+  am_write_bytes += o.am_write_bytes;
+  filter_cache_read_bytes += o.filter_cache_read_bytes;
+  filter_cache_write_bytes += o.filter_cache_write_bytes;
+  pool_eltwise_elements += o.pool_eltwise_elements;
+  ddr_bytes += o.ddr_bytes;
+  host_cycles += o.host_cycles;
+  return *this;
+}
+
 double static_pj(double mw, std::uint64_t cycles, double clock_mhz) {
   if (clock_mhz <= 0) return 0;
   return mw * static_cast<double>(cycles) / clock_mhz * 1e3;

@@ -32,6 +32,8 @@ struct PulpEvents {
   std::uint64_t l1_dma_bytes = 0;       // bytes the cluster DMA moved in and out of L1
   std::uint64_t l3_bytes = 0;           // bytes the uDMA moved (L3 <-> L2)
   std::uint64_t l3_flash_bytes = 0;     // of those, the flash's
+
+  PulpEvents& operator+=(const PulpEvents& other);  // every count, the cycles too
 };
 // "cores", "l1", "l2", "l3", "static".
 const std::vector<std::string_view>& pulp_components();
@@ -48,6 +50,8 @@ struct XdnnEvents {
   std::uint64_t pool_eltwise_elements = 0;
   std::uint64_t ddr_bytes = 0;
   std::uint64_t host_cycles = 0;
+
+  XdnnEvents& operator+=(const XdnnEvents& other);  // every count, the cycles too
 };
 // "array", "am", "filter_cache", "pool_eltwise", "ddr", "host", "static".
 const std::vector<std::string_view>& xdnn_components();

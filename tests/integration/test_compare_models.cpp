@@ -21,6 +21,7 @@ struct CsvRow {
   std::string a_layers, b_layers;
   std::uint64_t a_cycles = 0, b_cycles = 0;
   double a_us = 0, b_us = 0, ratio = 0;
+  double a_uj = 0, b_uj = 0;  // the row's layers' energy
 };
 
 // The joined CSV of two reports. Layer names of these networks hold no comma or quote.
@@ -28,18 +29,19 @@ std::vector<CsvRow> read_joined(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,B_layers,B_cycles,B_us,B_macs,"
-                  "B_mac_per_cycle,B_bytes,ratio_B_A");
+  EXPECT_EQ(line, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,A_energy_uj,B_layers,B_cycles,"
+                  "B_us,B_macs,B_mac_per_cycle,B_bytes,B_energy_uj,ratio_B_A");
   std::vector<CsvRow> rows;
   while (std::getline(in, line)) {
     std::vector<std::string> f;
     std::stringstream split(line);
     for (std::string field; std::getline(split, field, ',');) f.push_back(field);
-    if (f.size() == 14) f.emplace_back();  // no ratio: A took no time in this row
-    EXPECT_EQ(f.size(), 15u) << line;
-    if (f.size() != 15) continue;
-    rows.push_back({f[2], f[8], std::stoull(f[3]), std::stoull(f[9]), std::stod(f[4]), std::stod(f[10]),
-                    f[14].empty() ? 0.0 : std::stod(f[14])});
+    if (f.size() == 16) f.emplace_back();  // no ratio: A took no time in this row
+    EXPECT_EQ(f.size(), 17u) << line;
+    if (f.size() != 17) continue;
+    rows.push_back({f[2], f[9], std::stoull(f[3]), std::stoull(f[10]), std::stod(f[4]), std::stod(f[11]),
+                    f[16].empty() ? 0.0 : std::stod(f[16]), f[8].empty() ? -1.0 : std::stod(f[8]),
+                    f[15].empty() ? -1.0 : std::stod(f[15])});
   }
   return rows;
 }
@@ -71,6 +73,22 @@ void expect_every_layer_once(const std::vector<CsvRow>& rows, const nlohmann::js
   }
   EXPECT_EQ(a_joined, layer_names(a));
   EXPECT_EQ(b_joined, layer_names(b));
+}
+
+// Each row's energy is its layers' (every report here has energy): the rows add up to the
+// layers' energies of each report.
+void expect_energy_joined(const std::vector<CsvRow>& rows, const nlohmann::json& a, const nlohmann::json& b) {
+  double a_rows = 0, b_rows = 0, a_layers = 0, b_layers = 0;
+  for (const CsvRow& row : rows) {
+    EXPECT_GE(row.a_uj, 0) << row.a_layers;
+    EXPECT_GE(row.b_uj, 0) << row.b_layers;
+    a_rows += row.a_uj;
+    b_rows += row.b_uj;
+  }
+  for (const auto& l : a["layers"]) a_layers += l["energy_pj"].get<double>() * 1e-6;
+  for (const auto& l : b["layers"]) b_layers += l["energy_pj"].get<double>() * 1e-6;
+  EXPECT_NEAR(a_rows, a_layers, 1e-6 * a_layers + 1e-3);
+  EXPECT_NEAR(b_rows, b_layers, 1e-6 * b_layers + 1e-3);
 }
 
 void expect_ratios(const std::vector<CsvRow>& rows) {
@@ -114,6 +132,7 @@ TEST_F(CompareModels, ResNet18OnBothTargetsJoinsPerLayerInMicroseconds) {
   const auto rows = read_joined(dir_ / "joined.csv");
   expect_every_layer_once(rows, ja, jb);
   expect_ratios(rows);
+  expect_energy_joined(rows, ja, jb);
   // Every conv of ResNet-18 writes a tensor both targets keep: the rows are nearly one per
   // layer of the target that fuses more.
   EXPECT_GE(rows.size() + 3, std::min(ja["layers"].size(), jb["layers"].size())) << result.out;
@@ -138,6 +157,7 @@ TEST_F(CompareModels, ResNet50WithAndWithoutWeightPingpongJoinsLayerForLayerInCy
   const auto rows = read_joined(dir_ / "joined.csv");
   expect_every_layer_once(rows, jon, joff);
   expect_ratios(rows);
+  expect_energy_joined(rows, jon, joff);
   ASSERT_EQ(rows.size(), jon["layers"].size()) << "one program's layers, one row each";
   std::uint64_t on_cycles = 0, off_cycles = 0;
   for (const CsvRow& row : rows) {

@@ -82,7 +82,11 @@ Cell cell_of(const StoredPoint& p, const Column& c) {
   if (c.name == "memory_bytes") return {done ? grouped(p.memory_bytes) : "-", static_cast<double>(p.memory_bytes)};
   if (c.name == "energy_uj" || c.name == "energy_delay") {
     const std::optional<double> value = done ? energy_total(p, c.name) : std::nullopt;
-    return {value ? fmt::format("{:.4g}", *value) : "-", value.value_or(0.0)};
+    // Whole units from 100 up (grouped), two decimals below: uJ of an MCU and of an FPGA alike.
+    const auto text = [](double v) {
+      return v >= 100 ? grouped(static_cast<std::uint64_t>(std::llround(v))) : fmt::format("{:.2f}", v);
+    };
+    return {value ? text(*value) : "-", value.value_or(0.0)};
   }
   if (c.name == "verdict") return {done ? p.verdict : "-"};
   if (c.name == "wall_seconds") return {p.status.empty() ? "-" : fmt::format("{:.1f}", p.wall_seconds), p.wall_seconds};

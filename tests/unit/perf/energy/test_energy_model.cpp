@@ -81,6 +81,26 @@ TEST(EnergyModel, XdnnChargesEachEventAtItsEnergy) {
   EXPECT_DOUBLE_EQ(component(b, "static"), 20000 * 1.0 * 1e3);  // 20 W for 1 us
 }
 
+TEST(EnergyModel, EventsAddUpCountByCount) {
+  PulpEvents a;
+  a.cycles = 10;
+  a.core_instructions = 3;
+  a.l3_flash_bytes = 7;
+  PulpEvents b = a;
+  b.l1_dma_bytes = 5;
+  a += b;
+  EXPECT_EQ(a.cycles, 20u);
+  EXPECT_EQ(a.core_instructions, 6u);
+  EXPECT_EQ(a.l3_flash_bytes, 14u);
+  EXPECT_EQ(a.l1_dma_bytes, 5u);
+  XdnnEvents x;
+  x.am_read_bytes = 2;
+  x.host_cycles = 1;
+  x += x;
+  EXPECT_EQ(x.am_read_bytes, 4u);
+  EXPECT_EQ(x.host_cycles, 2u);
+}
+
 TEST(EnergyModel, NoEventsNoTimeNoEnergy) {
   for (const auto& [c, pj] : pulp_energy(PulpEnergyParams{}, PulpEvents{}, 100)) EXPECT_EQ(pj, 0) << c;
   for (const auto& [c, pj] : xdnn_energy(default_xdnn_energy(), XdnnEvents{}, 700)) EXPECT_EQ(pj, 0) << c;

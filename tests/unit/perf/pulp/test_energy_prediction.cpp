@@ -10,6 +10,7 @@
 #include "perf/pulp/cost.h"
 #include "perf/pulp/energy_prediction.h"
 #include "tests/support/test_paths.h"
+#include "tests/unit/perf/pulp/kernel_call_testing.h"
 
 namespace wb::perf::pulp::energy_prediction_test {
 
@@ -18,21 +19,7 @@ namespace {
 
 PulpParams gap8_params() { return load_hw_config(test::source_dir() / "configs" / "gap8.yaml").pulp(); }
 
-KernelCall sixteen_cubed_add() {
-  KernelCall call;
-  call.set_kind(KERNEL_ADD);
-  call.set_h_in(16);
-  call.set_w_in(16);
-  call.set_c_in(16);
-  call.set_h_out(16);
-  call.set_w_out(16);
-  call.set_c_out(16);
-  call.set_k_h(1);
-  call.set_k_w(1);
-  call.set_stride_h(1);
-  call.set_stride_w(1);
-  return call;
-}
+KernelCall sixteen_cubed_add() { return testing_calls::cube_add(16); }
 
 TEST(PulpEnergyPrediction, CountsTheProgramsCopiesAndCallsAsTheyAre) {
   const PulpParams hw = gap8_params();

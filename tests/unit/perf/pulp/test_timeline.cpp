@@ -12,6 +12,7 @@
 #include "isa/pulp_program.h"
 #include "perf/pulp/timeline.h"
 #include "tests/support/test_paths.h"
+#include "tests/unit/perf/pulp/kernel_call_testing.h"
 
 namespace wb::perf::pulp {
 
@@ -53,18 +54,7 @@ TwoLayers two_layers(bool pieces) {
   for (const auto& [begin, bytes] : {std::pair<std::uint64_t, std::uint64_t>{0, 1024}, {1024, 8192}}) {
     Step& step = *t.layer.add_steps();
     *step.add_load() = linear_copy(MEMORY_L2, begin, MEMORY_L1, 0, bytes);
-    KernelCall& call = *step.mutable_compute();
-    call.set_kind(KERNEL_ADD);
-    call.set_h_in(16);
-    call.set_w_in(16);
-    call.set_c_in(16);
-    call.set_h_out(16);
-    call.set_w_out(16);
-    call.set_c_out(16);
-    call.set_k_h(1);
-    call.set_k_w(1);
-    call.set_stride_h(1);
-    call.set_stride_w(1);
+    *step.mutable_compute() = testing_calls::cube_add(16);
   }
   return t;
 }
