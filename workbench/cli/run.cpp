@@ -46,8 +46,8 @@ void add_run(CLI::App& app, ChosenCommand& chosen) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand(
       "run", "Quantize, compile and simulate a model on a hardware config, check it bit-exactly against the integer "
-             "golden model, and report cycles, MAC/cycle and DDR (xDNN) or L3 (PULP) traffic per layer. Exit 1 if not "
-             "bit-exact");
+             "golden model, and report cycles, MAC/cycle, DDR (xDNN) or L3 (PULP) traffic and energy (docs/energy.md) per "
+             "layer. Exit 1 if not bit-exact");
   add_target_options(cmd, args->target);
   cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");

@@ -66,7 +66,8 @@ void add_report_options(CLI::App* cmd, ReportArgs& args) {
   cmd->add_option("--vcd", args.vcd, "Write a SystemC VCD of the units' busy signals (GTKWave)");
   cmd->add_option("--plot", args.plot,
                   "Write the run's roofline into this folder: roofline_<level>.svg per memory level, every layer "
-                  "against the peak and the level's bandwidth (docs/report.md, \"Bounds\")");
+                  "against the peak and the level's bandwidth (docs/report.md, \"Bounds\"), and energy.svg, every "
+                  "layer's pJ/MAC against its MAC/cycle (docs/energy.md)");
   cmd->add_flag("--quiet", args.quiet,
                 "No per-layer table, no step summaries, no progress display and no timings (the totals and the verdict stay)");
 }
