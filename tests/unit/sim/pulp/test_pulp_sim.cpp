@@ -296,6 +296,26 @@ TEST(PulpSimRun, NoDataGivesTheSameCycles) {
   ASSERT_EQ(with.layers.size(), without.layers.size());
   for (std::size_t i = 0; i < with.layers.size(); ++i) EXPECT_EQ(with.layers[i].cycles, without.layers[i].cycles);
   EXPECT_TRUE(without.outputs.empty());
+  // The energy model's events too (docs/energy.md): counted as the cores and channels run,
+  // whatever the data.
+  std::uint64_t simd_macs = 0, macs = 0, flash = 0;
+  for (std::size_t i = 0; i < with.layers.size(); ++i) {
+    const LayerStats& a = with.layers[i];
+    const LayerStats& b = without.layers[i];
+    EXPECT_EQ(a.core_instructions, b.core_instructions) << i;
+    EXPECT_EQ(a.core_simd_macs, b.core_simd_macs) << i;
+    EXPECT_EQ(a.l1_core_accesses, b.l1_core_accesses) << i;
+    EXPECT_EQ(a.l3_flash_bytes, b.l3_flash_bytes) << i;
+    EXPECT_GT(a.core_instructions, 0u) << i;
+    EXPECT_LE(a.l3_flash_bytes, a.l3_bytes_in) << i;  // the flash is read, never written
+    simd_macs += a.core_simd_macs;
+    macs += a.macs;
+    flash += a.l3_flash_bytes;
+  }
+  EXPECT_GT(flash, 0u) << "the weights come from the L3 image in the flash";
+  // The convs' MACs go through the SIMD dot products (a few leftovers do not).
+  EXPECT_LE(simd_macs, macs);
+  EXPECT_GT(simd_macs, macs / 2);
 }
 
 // The cluster DMA's bursts take L1 banks from the cores. The first layer's first step also
