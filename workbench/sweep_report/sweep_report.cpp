@@ -186,7 +186,9 @@ void points_section(Page& page, const std::vector<StoredPoint>& points, const st
     t.header.emplace_back("predicted cycles");
     t.header.emplace_back("error %");
   }
-  for (const char* h : {"latency ms", "MAC/cycle", "util %", "DDR/L3 bytes", "verdict", "error"}) t.header.emplace_back(h);
+  for (const char* h : {"latency ms", "MAC/cycle", "util %", "DDR/L3 bytes", "energy uJ", "verdict", "error"}) {
+    t.header.emplace_back(h);
+  }
   t.numeric.assign(t.header.size(), false);
   t.numeric[0] = true;
   for (std::size_t i = 3 + axes.size() + 1; i < t.header.size() - 2; ++i) t.numeric[i] = true;
@@ -208,6 +210,8 @@ void points_section(Page& page, const std::vector<StoredPoint>& points, const st
     row.push_back(done ? fmt::format("{:.2f}", p.mac_per_cycle) : "");
     row.push_back(done ? fmt::format("{:.1f}", 100 * p.utilization) : "");
     row.push_back(done ? grouped(p.memory_bytes) : "");
+    const std::optional<double> energy = result_metric(p, "energy_uj");  // none from a build before energy
+    row.push_back(energy ? fmt::format("{:.1f}", *energy) : "");
     row.push_back(done ? p.verdict : "");
     row.push_back(p.error);
     const bool best = done && fastest[p.model] == p.key;
