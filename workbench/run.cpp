@@ -134,22 +134,44 @@ report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
   return simulate_and_verify(request, log);
 }
 
+namespace {
+
+// The folder `compile -o` wrote: the one given, or the folder of a program file given instead.
+std::filesystem::path compiled_folder(const std::filesystem::path& given) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(given, ec)) return given;
+  if (!std::filesystem::exists(given, ec)) {
+    throw UserError(fmt::format("{}: no such folder (give the folder workbench compile -o wrote)", given.string()));
+  }
+  for (const TargetBackend* backend : all_backends()) {
+    if (given.filename() == backend->program_file_name()) {
+      return given.parent_path().empty() ? std::filesystem::path(".") : given.parent_path();
+    }
+  }
+  throw UserError(fmt::format("{}: not a compiled folder nor a program file; give the folder workbench compile -o "
+                              "wrote (its program.xdnn or program.pulp beside model.qdq.onnx)",
+                              given.string()));
+}
+
+}  // namespace
+
 report::RunReport verify_program(const VerifyCommand& command, std::ostream& log) {
   check_outputs(command.outputs);
   if (command.input) check_input_file(*command.input, "--input");
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
-  const std::filesystem::path program_path = command.dir / backend.program_file_name();
+  const std::filesystem::path dir = compiled_folder(command.dir);
+  const std::filesystem::path program_path = dir / backend.program_file_name();
   std::error_code ec;
   if (!std::filesystem::exists(program_path, ec)) {
     for (const TargetBackend* other : all_backends()) {
-      if (std::filesystem::exists(command.dir / other->program_file_name(), ec)) {
-        check_program_target(command.dir / other->program_file_name(), backend, command.hw);
+      if (std::filesystem::exists(dir / other->program_file_name(), ec)) {
+        check_program_target(dir / other->program_file_name(), backend, command.hw);
       }
     }
   }
   const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
-  const VerifyModel m = verify_model(command.dir, program_path, program->header(), command.input, command.seed, log);
+  const VerifyModel m = verify_model(dir, program_path, program->header(), command.input, command.seed, log);
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.graph = &m.quantized.qgraph;
   request.model_path = m.qdq_path.string();

@@ -42,7 +42,7 @@ void add_verify(CLI::App& app, ChosenCommand& chosen) {
       "verify", "Simulate a compiled folder (program.xdnn or program.pulp + model.qdq.onnx from workbench compile) and "
                 "check it "
                 "bit-exactly against the integer golden model. Exit 1 if not bit-exact");
-  cmd->add_option("DIR", args->dir, "Folder written by workbench compile")->required();
+  cmd->add_option("DIR", args->dir, "Folder written by workbench compile (or the program file in it)")->required();
   cmd->add_option("--hw", args->hw, "Hardware config YAML the program was compiled for")->required();
   cmd->add_option("--set", args->overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
   cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");

@@ -125,6 +125,16 @@ TEST(RunPulpCli, CompileSimAndVerify) {
       workbench(fmt::format("verify {} --hw {} --quiet", (dir / "out").string(), gap8()));
   ASSERT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_THAT(verify.out, testing::ContainsRegex("verdict +bit-exact"));
+  // Given the program file instead of its folder, verify takes the folder it sits in.
+  const CommandResult verify_file =
+      workbench(fmt::format("verify {} --hw {} --quiet", (dir / "out" / "program.pulp").string(), gap8()));
+  ASSERT_EQ(verify_file.exit_code, 0) << verify_file.out;
+  EXPECT_THAT(verify_file.out, testing::ContainsRegex("verdict +bit-exact"));
+  // Another file, or nothing at all: one line saying what it wants.
+  expect_error(workbench(fmt::format("verify {} --hw {} --quiet", (dir / "out" / "tiling.txt").string(), gap8())),
+               "give the folder workbench compile -o wrote");
+  expect_error(workbench(fmt::format("verify {} --hw {} --quiet", (dir / "missing").string(), gap8())),
+               "no such folder");
 
   // The same program on another config, or with other --set values: refused.
   expect_error(workbench(fmt::format("sim {} --hw {} --set cores=4 --quiet", (dir / "out" / "program.pulp").string(),
