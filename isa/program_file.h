@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include <string_view>
@@ -19,6 +20,11 @@ namespace wb::isa {
 // A stable digest of every resolved key of the config (name included; a key at its default left
 // out), as 16 hex digits.
 std::string hw_fingerprint(const HwConfig& config);
+// What the fingerprint digests: `name`, `clock_mhz` and every key not at its default, each with
+// its value as text.
+std::map<std::string, std::string> fingerprinted_keys(const HwConfig& config);
+// Records the config a program is compiled for in its header: name, fingerprint and keys.
+void record_hw(ProgramHeader& header, const HwConfig& config);
 
 // Writes atomically (a temporary file renamed into place): a failed write leaves no file.
 void save_message(const google::protobuf::MessageLite& message, const std::filesystem::path& path);
@@ -35,7 +41,7 @@ void check_payload_digest(google::protobuf::MessageLite& program, ProgramHeader&
 // After parsing a program (`parsed` says whether that worked): UserError naming the file when
 // it did not parse, is not of `target` ("xdnn"/"pulp"; `what` says "an xDNN program"), is
 // of another format version, or its payload digest does not match.
-void check_loaded(google::protobuf::MessageLite& program, ProgramHeader& header, bool parsed,
+void check_loaded(google::protobuf::MessageLite& program, ProgramHeader& header, bool parsed, std::string_view bytes,
                   const std::string& target, std::uint32_t version, const std::filesystem::path& path, const char* what);
 
 // UserError when the program was compiled for another target or hardware config.

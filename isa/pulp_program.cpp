@@ -46,7 +46,7 @@ Network parse_network(std::string_view bytes, const std::filesystem::path& name)
   // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
   const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
                       network.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-  check_loaded(network, *network.mutable_header(), parsed, "pulp", kPulpFormatVersion, name, "a PULP program");
+  check_loaded(network, *network.mutable_header(), parsed, bytes, "pulp", kPulpFormatVersion, name, "a PULP program");
   return network;
 }
 

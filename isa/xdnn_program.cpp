@@ -32,7 +32,7 @@ Program parse_program(std::string_view bytes, const std::filesystem::path& name)
   // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
   const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
                       program.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-  check_loaded(program, *program.mutable_header(), parsed, "xdnn", kXdnnFormatVersion, name, "an xDNN program");
+  check_loaded(program, *program.mutable_header(), parsed, bytes, "xdnn", kXdnnFormatVersion, name, "an xDNN program");
   return program;
 }
 

@@ -92,8 +92,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   auto& header = *network.mutable_header();
   header.set_format_version(isa::pulp::kPulpFormatVersion);
   header.set_target("pulp");
-  header.set_hw_name(config.name);
-  header.set_hw_fingerprint(isa::hw_fingerprint(config));
+  isa::record_hw(header, config);
   header.set_model_name(graph.name);
   header.set_quant_scheme(quant::scheme_name(graph.scheme));
   header.set_compile_options(describe(options));

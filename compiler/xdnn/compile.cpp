@@ -14,6 +14,7 @@
 #include "compiler/xdnn/schedule.h"
 #include "compiler/xdnn/sibling_merge.h"
 #include "support/error.h"
+#include "isa/program_file.h"
 #include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
@@ -57,8 +58,7 @@ CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerg
   auto* header = result.program.mutable_header();
   header->set_format_version(isa::xdnn::kXdnnFormatVersion);
   header->set_target("xdnn");
-  header->set_hw_name(config.name);
-  header->set_hw_fingerprint(isa::xdnn::hw_fingerprint(config));
+  isa::record_hw(*header, config);
   header->set_model_name(graph.name);
   header->set_quant_scheme(quant::scheme_name(graph.scheme));
   header->set_compile_options(describe(options));

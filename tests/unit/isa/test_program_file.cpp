@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -28,6 +29,7 @@ namespace wb::isa {
 namespace {
 
 using testing::HasSubstr;
+using testing::Not;
 
 HwConfig config(const std::string& name, const std::vector<std::string>& overrides = {}) {
   return load_hw_config(test::source_dir() / "configs" / (name + ".yaml"), overrides);
@@ -163,8 +165,11 @@ TEST(PayloadDigest, SealThenCheckAndAnyTamperingIsFound) {
 }
 
 TEST(CheckLoaded, RefusesAnotherTargetAnotherVersionAndDamagedBytes) {
+  // The bytes the program was read from: its own encoding, as compile writes it.
   const auto check = [](xdnn::Program p, bool parsed, const char* target, std::uint32_t version) {
-    return test::user_error_of([&] { check_loaded(p, *p.mutable_header(), parsed, target, version, "d/p.xdnn", "an xDNN program"); });
+    const std::string bytes = serialized(p);
+    return test::user_error_of(
+        [&] { check_loaded(p, *p.mutable_header(), parsed, bytes, target, version, "d/p.xdnn", "an xDNN program"); });
   };
   xdnn::Program sealed = xdnn_program();
   seal(sealed, *sealed.mutable_header());
@@ -178,6 +183,23 @@ TEST(CheckLoaded, RefusesAnotherTargetAnotherVersionAndDamagedBytes) {
   xdnn::Program damaged = sealed;
   damaged.set_ddr_bytes_used(99);
   EXPECT_THAT(check(damaged, true, "xdnn", xdnn::kXdnnFormatVersion), HasSubstr("d/p.xdnn is damaged"));
+  // Bytes that parse to the sealed program another way (a boolean written as 103 rather than
+  // 1) pass the digest, which is of the program as parsed, but not the encoding check.
+  {
+    xdnn::Program flagged = xdnn_program();
+    flagged.mutable_instrs(0)->mutable_wait()->set_conv(true);
+    seal(flagged, *flagged.mutable_header());
+    std::string bytes = serialized(flagged);
+    const std::string field = std::string("\x18\x01");  // Wait.wait_conv (field 3, varint) = 1
+    const std::size_t at = bytes.find(std::string("\x1a\x02") + field);
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 3] = 'g';  // 103
+    xdnn::Program read;
+    ASSERT_TRUE(read.ParseFromString(bytes));
+    EXPECT_NO_THROW(check_payload_digest(read, *read.mutable_header(), "d/p.xdnn"));
+    EXPECT_THAT(test::user_error_of([&] { xdnn::parse_program(bytes, "d/p.xdnn"); }),
+                HasSubstr("d/p.xdnn is damaged: its bytes are not the encoding workbench compile writes"));
+  }
   // Each format's loader does the same.
   EXPECT_THAT(test::user_error_of([&] { xdnn::parse_program("not a program", "x.xdnn"); }), HasSubstr("x.xdnn: not an xDNN program"));
   pulp::Network n;
@@ -203,6 +225,28 @@ TEST(CheckHeaderMatches, TheConfigMustBeOfTheTargetAndHaveTheFingerprint) {
   EXPECT_THAT(message, HasSubstr("compiled for hardware 'v3_96' (fingerprint " + hw_fingerprint(v3) + ")"));
   EXPECT_THAT(message, HasSubstr("(fingerprint " + hw_fingerprint(bigger) + ")"));
   EXPECT_THAT(message, HasSubstr("with the same --set overrides"));
+  EXPECT_THAT(message, Not(HasSubstr("keys that differ"))) << "a header without its keys names none";
+}
+
+TEST(CheckHeaderMatches, ARecordedConfigNamesTheKeysThatDiffer) {
+  const HwConfig v3 = config("v3_96");
+  ProgramHeader header;
+  record_hw(header, v3);
+  EXPECT_EQ(header.hw_name(), "v3_96");
+  EXPECT_EQ(header.hw_fingerprint(), hw_fingerprint(v3));
+  const auto am = std::find_if(header.hw_keys().begin(), header.hw_keys().end(),
+                               [](const HwKey& k) { return k.key() == "am_bytes"; });
+  ASSERT_NE(am, header.hw_keys().end());
+  EXPECT_EQ(am->value(), std::to_string(v3.xdnn().am_bytes));
+  EXPECT_NO_THROW(check_header_matches(header, v3, "p.xdnn", Target::Xdnn, "an xDNN program"));
+  // Two keys moved, one of them from its default: both named, program's value first.
+  const HwConfig other = config("v3_96", {"am_bytes=10MiB", "energy.static_mw=5000"});
+  const std::string message =
+      test::user_error_of([&] { check_header_matches(header, other, "p.xdnn", Target::Xdnn, "an xDNN program"); });
+  EXPECT_THAT(message, HasSubstr(fmt::format("keys that differ (compiled with -> this config): am_bytes {} -> {}",
+                                             v3.xdnn().am_bytes, 10 * 1024 * 1024)));
+  EXPECT_THAT(message, HasSubstr("energy.static_mw default -> 5000"));
+  EXPECT_THAT(message, Not(HasSubstr("array.rows")));  // the keys that agree are not listed
 }
 
 TEST(SaveMessage, WritesTheMessageWhole) {

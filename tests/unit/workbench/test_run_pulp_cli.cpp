@@ -140,6 +140,8 @@ TEST(RunPulpCli, CompileSimAndVerify) {
   expect_error(workbench(fmt::format("sim {} --hw {} --set cores=4 --quiet", (dir / "out" / "program.pulp").string(),
                                      gap8())),
                "compiled for hardware 'gap8'");
+  expect_error(workbench(fmt::format("verify {} --hw {} --set cores=4 --quiet", (dir / "out").string(), gap8())),
+               "keys that differ (compiled with -> this config): cores 8 -> 4;");
   expect_error(workbench(fmt::format("sim {} --hw {}/configs/v3_96.yaml --quiet",
                                      (dir / "out" / "program.pulp").string(), WB_TEST_SOURCE_DIR)),
                "a program for PULP, but");
