@@ -4,6 +4,7 @@
 // columns are SCALE-Sim v2's COMPUTE_REPORT.csv (report_csv.h) and the console table
 // (report_console.h).
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -57,6 +58,14 @@ double pj_per_mac(const Energy& energy, std::uint64_t macs);
 double power_mw(const Energy& energy, double latency_ms);
 // The energy-delay product, uJ x ms.
 double energy_delay(const Energy& energy, double latency_ms);
+
+// Named figures read back from JSON (keys come sorted) in the order a target lists the names
+// (its time causes, its energy components); names it does not list go last, as they came.
+template <class Figures>
+void order_by_names(Figures& figures, const std::vector<std::string_view>& order) {
+  const auto rank = [&](const std::string& name) { return std::find(order.begin(), order.end(), name) - order.begin(); };
+  std::stable_sort(figures.begin(), figures.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+}
 
 struct LayerRow {
   std::string name, type;

@@ -216,9 +216,7 @@ Energy read_energy(const Reader& in, const json& parent, const std::string& path
   for (const auto& [component, value] : object.items()) {
     energy.emplace_back(component, in.number(object, path + ".energy", component));
   }
-  const auto& order = backend.energy_components();
-  const auto rank = [&](const std::string& c) { return std::find(order.begin(), order.end(), c) - order.begin(); };
-  std::stable_sort(energy.begin(), energy.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+  order_by_names(energy, backend.energy_components());
   if (parent.contains("energy_pj")) in.unsigned_integer(parent, path, "energy_pj");  // derived: checked, not kept
   return energy;
 }
@@ -479,10 +477,7 @@ RunReport from_json(const json& doc, std::string_view source) {
       for (const auto& [cause, cycles] : time.items()) {
         row.time.emplace_back(cause, in.unsigned_integer(time, path + ".time", cause));
       }
-      const auto& order = backend->time_causes();
-      const auto rank = [&](const std::string& cause) { return std::find(order.begin(), order.end(), cause) - order.begin(); };
-      std::stable_sort(row.time.begin(), row.time.end(),
-                       [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+      order_by_names(row.time, backend->time_causes());
     }
     // Recorded since the bounds; older reports lack them.
     if (layer.contains("bound")) row.bound = read_bound(in, layer, path);

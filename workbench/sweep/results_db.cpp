@@ -18,8 +18,7 @@ report::Energy stored_energy(const std::string& text, const std::vector<std::str
   report::Energy energy;
   const nlohmann::json object = nlohmann::json::parse(text);
   for (auto it = object.begin(); it != object.end(); ++it) energy.emplace_back(it.key(), it->get<double>());
-  const auto rank = [&](const std::string& c) { return std::find(order.begin(), order.end(), c) - order.begin(); };
-  std::stable_sort(energy.begin(), energy.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+  report::order_by_names(energy, order);
   return energy;
 }
 
