@@ -18,6 +18,11 @@ if(WB_NATIVE_ARCH)
     message(STATUS "CPU without AVX2/FMA: building for baseline x86-64")
   endif()
 endif()
+if(CMAKE_POSITION_INDEPENDENT_CODE)
+  # Position-independent code for the Python module (WB_PYTHON); our functions are never
+  # interposed, so calls between them stay direct and inlinable as in the executables.
+  target_compile_options(wb_options INTERFACE -fno-semantic-interposition)
+endif()
 if(WB_SANITIZE)
   target_compile_options(wb_options INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined
                                               -fno-omit-frame-pointer)

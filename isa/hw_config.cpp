@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -132,7 +133,7 @@ class Loader {
  public:
   explicit Loader(std::string_view source) : source_(source) {}
 
-  HwConfig load(std::string_view yaml, const std::vector<std::string>& overrides) {
+  HwConfig load(std::string_view yaml, const std::vector<std::string>& overrides, HwChecks checks) {
     YAML::Node root;
     try {
       root = YAML::Load(std::string(yaml));
@@ -147,7 +148,8 @@ class Loader {
     walk(root, "", 1);
     check_missing();
     for (const auto& o : overrides) apply_override(o);
-    check_relations();
+    resolve_relatives();
+    if (checks == HwChecks::All) check_relations();
     return config_;
   }
 
@@ -231,6 +233,7 @@ class Loader {
           fail(path, fmt::format("expected {}, got {}", expected_kind(spec->info.kind), node_text(value)));
         }
         if (spec->field == nullptr) continue;  // target: read first
+        if (value.Tag() != "!" && take_relative(*spec, path, value.Scalar())) continue;
         const std::string error = assign(*spec, config_, value.Scalar(), value.Tag() == "!");
         if (!error.empty()) fail(path, error);
       } else if (const auto members = group_members(target_, path); !members.empty()) {
@@ -288,8 +291,53 @@ class Loader {
       }
       fail(path, unknown_key_message(path));
     }
+    if (take_relative(*spec, path, text)) return;
     const std::string error = assign(*spec, config_, text, false);
     if (!error.empty()) fail(path, error);
+  }
+
+  // A size written relative to another size of the config, "l1_bytes - 28836": kept until
+  // every value (file and --set) is in, so that it follows the other key's final value (a
+  // sweep's L1 axis moves the tile budget with it). A plain value given later replaces it.
+  struct Relative {
+    std::string key, text;
+    std::int64_t offset = 0;  // added to the key's value
+  };
+
+  bool take_relative(const KeySpec& spec, const std::string& path, const std::string& text) {
+    relatives_.erase(path);
+    if (spec.info.kind != K::Bytes) return false;
+    static const std::regex form(R"(^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*([+-])\s*(\S.*?)\s*$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, form)) return false;
+    const std::string key = m[1].str();
+    const KeySpec* other = find_key(target_, key);
+    if (other == nullptr || other->info.kind != K::Bytes || key == path) {
+      fail(path, fmt::format("'{}': {} is not another size key of a {} config (write a size, or SIZE_KEY - SIZE as in "
+                             "l1_bytes - 28836)",
+                             text, key, target_name(target_)));
+    }
+    std::string why;
+    const auto size = parse_byte_size(m[3].str(), &why);
+    if (!size) fail(path, fmt::format("'{}': {} is not a size ({})", text, m[3].str(), why));
+    relatives_[path] = Relative{key, text, m[2].str() == "-" ? -*size : *size};
+    return true;
+  }
+
+  void resolve_relatives() {
+    for (const auto& [path, relative] : relatives_) {
+      if (relatives_.count(relative.key) > 0) {
+        fail(path, fmt::format("'{}': {} is itself relative; refer to a key given as a size", relative.text,
+                               relative.key));
+      }
+      const std::int64_t base = std::get<std::int64_t>(value_of(*find_key(target_, relative.key), config_));
+      const std::int64_t value = base + relative.offset;
+      const std::string resolved = fmt::format("'{}' = {} ({} is {})", relative.text, value, relative.key,
+                                               format_byte_size(base));
+      if (value <= 0) fail(path, fmt::format("{}: not a size (give {} a value of its own)", resolved, path));
+      const std::string error = assign(*find_key(target_, path), config_, std::to_string(value), false);
+      if (!error.empty()) fail(path, fmt::format("{}: {}", resolved, error));
+    }
   }
 
   // Constraints between keys, checked once everything (file and --set) is in.
@@ -309,6 +357,7 @@ class Loader {
   Target target_ = Target::Xdnn;
   std::map<std::string, Origin> origins_;  // every key given, by dotted path
   std::map<std::string, int> groups_;      // every group given ("" = top level), by path: its line
+  std::map<std::string, Relative> relatives_;  // sizes given relative to another, by path
 };
 
 // The config's params block of type P; a UserError naming the config when it is another target's.
@@ -324,8 +373,9 @@ const P& section(const HwConfig& config, Target wanted) {
 const XdnnParams& HwConfig::xdnn() const { return section<XdnnParams>(*this, Target::Xdnn); }
 const PulpParams& HwConfig::pulp() const { return section<PulpParams>(*this, Target::Pulp); }
 
-HwConfig parse_hw_config(std::string_view yaml, std::string_view source, const std::vector<std::string>& overrides) {
-  return Loader(source).load(yaml, overrides);
+HwConfig parse_hw_config(std::string_view yaml, std::string_view source, const std::vector<std::string>& overrides,
+                         HwChecks checks) {
+  return Loader(source).load(yaml, overrides, checks);
 }
 
 HwConfig load_hw_config(const std::filesystem::path& path, const std::vector<std::string>& overrides) {

@@ -103,11 +103,17 @@ struct HwConfig {
 
 // Reads a config file, validates it, then applies `--set key=value` overrides in order,
 // validated the same way. Every failure is a UserError of one line naming the file, the
-// line (or the --set it came from) and the dotted key.
+// line (or the --set it came from) and the dotted key. A size may be written relative to
+// another size key, `l1_tile_budget_bytes: l1_bytes - 28836`: it is resolved once every value
+// is in, so it follows that key's final value (docs/hw_config.md).
 HwConfig load_hw_config(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
+// Which checks parse_hw_config makes: every one, or each key's own (kind, range) without the
+// rules between keys (a tile budget within its memory): a sweep checks one axis value alone
+// that way, and its points whole.
+enum class HwChecks { All, KeysOnly };
 // The same from YAML text; `source` names it in messages (usually the file's path).
 HwConfig parse_hw_config(std::string_view yaml, std::string_view source,
-                         const std::vector<std::string>& overrides = {});
+                         const std::vector<std::string>& overrides = {}, HwChecks checks = HwChecks::All);
 
 // Derived figures: formulas over the parameters, never stored. `bits` is 8 or 16.
 // 1 MAC = 2 ops; GOP/s = 2 * MAC/cycle * clock.
@@ -145,6 +151,9 @@ struct HwKeyInfo {
   std::optional<HwValue> default_value;  // a key a config may leave out; none: required
 };
 std::vector<HwKeyInfo> hw_keys(Target target);
+// The key's accepted range as docs/hw_config.md writes it ("1 .. 4096, a power of two",
+// "1 KiB .. 1 GiB"); "" for keys without one (text, choices, booleans) and unknown keys.
+std::string hw_key_range(Target target, std::string_view path);
 
 struct HwKeyValue {
   HwKeyInfo key;

@@ -99,4 +99,9 @@ std::string hw_keys_markdown(const std::vector<HwConfig>& configs) {
   return out;
 }
 
+std::string hw_key_range(Target target, std::string_view path) {
+  const KeySpec* key = find_key(target, path);
+  return key == nullptr ? std::string() : range_of(*key);
+}
+
 }  // namespace wb

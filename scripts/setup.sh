@@ -23,6 +23,7 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev
   slurm-wlm munge chromium libpng-dev
   python3-numpy python3-torch python3-torchvision python3-onnx python3-matplotlib
+  pybind11-dev python3-dev python3-pandas python3-pytest jupyter-nbconvert python3-ipykernel
 )
 # The fuzz preset (scripts/fuzz.sh) builds with clang and links libFuzzer.
 [ "$preset" = fuzz ] && packages+=(clang-14 libclang-rt-14-dev)

@@ -63,6 +63,10 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
     cache.evict(limit, cached.key);
   }
   result.quantized.synthetic_calibration = cached.model.synthetic_calibration;
+  // quant.json's record of the quantization, naming the model file as this command does.
+  result.quantized.quant_json_extra = nlohmann::json::parse(cached.model.record_json, nullptr, false);
+  if (!result.quantized.quant_json_extra.is_object()) result.quantized.quant_json_extra = nlohmann::json::object();
+  result.quantized.quant_json_extra["model"] = command.quantize.model.string();
   result.quantized.qgraph = std::move(cached.model.graph);
   result.seeded_inputs = std::move(cached.model.float_inputs);
 }

@@ -26,7 +26,7 @@ namespace wb {
 namespace {
 
 constexpr char kMagic[8] = {'W', 'B', 'Q', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t kFormatVersion = 2;  // 2: tensors in a blob after the structure
+constexpr std::uint32_t kFormatVersion = 3;  // 2: tensors in a blob after the structure; 3: the quantizer's record
 // magic, version, structure size, blob size, SHA-256 of structure and blob as 64 hex digits.
 constexpr std::size_t kHeaderBytes = sizeof(kMagic) + 4 + 8 + 8 + 64;
 
@@ -249,6 +249,7 @@ CachedModel ensure_quantized(const ModelCache& cache, const QuantizeCommand& com
   cached.model.graph = std::move(cached.quantized.qgraph);
   cached.model.synthetic_calibration =
       !cached.quantized.from_qdq && !command.structure_only && !command.calib_dir;
+  cached.model.record_json = cached.quantized.quant_json_extra.dump();
   cache.store(cached.key, cached.model);
   return cached;
 }

@@ -274,6 +274,8 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
                       r.at("l3_weight_bytes").get<std::uint64_t>(), r.at("predicted_cycles").get<std::uint64_t>());
   }
 
+  void elaborate_ahead() const override { psim::elaborate_ahead(); }
+
   TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
                      const sim::SimOptions& options) const override {
     const isa::pulp::Network& network = typed(program).program();

@@ -22,6 +22,7 @@
 #include "support/atomic_file.h"
 #include "support/error.h"
 #include "support/file_io.h"
+#include "support/interrupt.h"
 #include "support/progress.h"
 #include "support/sha256.h"
 #include "support/stopwatch.h"
@@ -99,7 +100,10 @@ InputSet load_input_set(const Graph& graph, const std::filesystem::path& dir) {
 InputSet synthetic_input_set(const Graph& graph, int count, std::uint64_t seed) {
   if (count < 1) throw UserError(fmt::format("--calib-count {}: need at least one input", count));
   InputSet samples;
-  for (int i = 0; i < count; ++i) samples.push_back(random_inputs(graph, seed + static_cast<std::uint64_t>(i)));
+  for (int i = 0; i < count; ++i) {
+    samples.push_back(random_inputs(graph, seed + static_cast<std::uint64_t>(i)));
+    throw_if_interrupted();
+  }
   return samples;
 }
 
@@ -118,12 +122,14 @@ quant::Calibrator calibrate(const Graph& graph, const InputSet& samples, const q
     observe_inputs(inputs, false);
     executor.run(inputs, [&](const Value& v, const Tensor& t) { calibrator.observe_range(v.name, t); });
     progress.step();
+    throw_if_interrupted();
   }
   if (calibrator.needs_histograms()) {
     for (const auto& inputs : samples) {
       observe_inputs(inputs, true);
       executor.run(inputs, [&](const Value& v, const Tensor& t) { calibrator.observe_histogram(v.name, t); });
       progress.step();
+      throw_if_interrupted();
     }
   }
   return calibrator;

@@ -30,6 +30,19 @@ Verification compare_with_golden(const quant::QGraph& graph, const std::map<int,
   return verify_against_golden(graph, golden, outputs, layers);
 }
 
+void keep_outputs(const TargetRun& run, const quant::QGraph* graph, std::vector<NetworkOutput>& kept) {
+  kept.clear();
+  for (std::size_t i = 0; i < run.outputs.size(); ++i) {
+    NetworkOutput output{fmt::format("output{}", i), run.outputs[i].shape, run.outputs[i].values, 0};
+    if (graph != nullptr && i < graph->outputs.size()) {
+      const quant::QTensor& t = graph->tensor(graph->outputs[i]);
+      output.name = t.name;
+      output.scale = t.scale;
+    }
+    kept.push_back(std::move(output));
+  }
+}
+
 // A program file of another target (by its file name's extension) gets that said, not
 // "corrupted".
 void check_program_target(const std::filesystem::path& program, const TargetBackend& backend,
@@ -73,6 +86,7 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
   options.capture_layer_outputs = request.graph != nullptr && !request.no_data;
   options.trace_path = request.outputs.trace;
   options.vcd_path = request.outputs.vcd;
+  for (const TargetBackend* backend : all_backends()) backend->elaborate_ahead();
   const auto sim_start = SteadyClock::now();
   const TargetRun run = request.backend->simulate(*request.program, *request.config, sim_inputs, options);
   const double sim_seconds = seconds_since(sim_start);
@@ -94,6 +108,7 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
         *request.graph, quantized,
         [&](const std::map<int, Tensor>& golden) { return compare_with_golden(*request.graph, golden, run); }, r, log);
   }
+  if (request.outputs.network_outputs != nullptr) keep_outputs(run, request.graph, *request.outputs.network_outputs);
   log << fmt::format("{}{}\n", run.summary, request.no_data ? " (timing only: --no-data)" : "");
   report_timing("simulation", sim_seconds);
   emit_outputs(r, request.outputs, log);

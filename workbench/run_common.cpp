@@ -5,11 +5,13 @@
 #include <ostream>
 #include <random>
 
+#include "compiler/frontend/onnx_import.h"
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
 #include "support/error.h"
 #include "support/file_io.h"
+#include "support/interrupt.h"
 #include "support/progress.h"
 #include "support/sha256.h"
 #include "support/stopwatch.h"
@@ -65,6 +67,7 @@ std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vect
   executor.run_quantized(quantized_inputs, [&](int index, const Tensor& t) {
     all[index] = t;
     progress.step();
+    throw_if_interrupted();
   });
   return all;
 }
@@ -172,6 +175,14 @@ VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem
   }
   const std::string qdq_sha256 = sha256_file(m.qdq_path);
   if (qdq_sha256 != header.qdq_model_sha256()) {
+    // A file that does not import is damaged (truncated, overwritten); one that does is another model.
+    try {
+      import_onnx_file(m.qdq_path);
+    } catch (const UserError& e) {
+      throw UserError(fmt::format("{}: damaged, not the model {} was compiled from ({}); compile the model again "
+                                  "into this folder",
+                                  m.qdq_path.string(), program_path.filename().string(), e.what()));
+    }
     throw UserError(fmt::format(
         "{}: not the model {} was compiled from (SHA-256 {}..., the program records {}...); compile the model "
         "again into this folder",

@@ -22,12 +22,22 @@
 
 namespace wb {
 
+// A simulated network output in the golden model's layout (NCHW): what the check compares.
+struct NetworkOutput {
+  std::string name;  // the model's tensor name; "output<i>" for `sim`, which has no model
+  std::vector<std::int64_t> shape;
+  std::vector<std::int32_t> values;  // the output's quantized integers
+  double scale = 0;                  // float value = integer x scale; 0 when unknown (`sim`)
+};
+
 struct SimOutputs {
   std::filesystem::path json, csv, trace, vcd;  // empty: not written
   std::filesystem::path plot_dir;  // --plot: checked here, written by the caller (the roofline)
   bool table = true;                            // print the per-layer table
   bool totals = true;                           // print the totals and the verdict (--quiet keeps them)
   std::ostream* console = nullptr;              // where the table and totals go (null: the log)
+  // Where the simulated network outputs go (the Python module's Run.outputs); null: dropped.
+  std::vector<NetworkOutput>* network_outputs = nullptr;
 };
 // UserError naming the first output file that cannot be written (before any long work).
 void check_outputs(const SimOutputs& outputs);

@@ -119,6 +119,10 @@ class TargetBackend {
   // Reads a program file and checks it was compiled for `config`; UserError naming the file
   // otherwise (missing, another target or format version, another hw config, corrupted).
   virtual std::unique_ptr<TargetProgram> load(const std::filesystem::path& path, const HwConfig& config) const = 0;
+  // Builds the simulator's SystemC modules ahead of any simulation of the process (SystemC
+  // elaborates once): every back end's, before the first run of any, so one process can run
+  // both targets (the Python module).
+  virtual void elaborate_ahead() const = 0;
   // Runs a program on the target's simulator. `inputs` are the quantised network inputs.
   virtual TargetRun simulate(const TargetProgram& program, const HwConfig& config,
                              const std::vector<sim::IntTensor>& inputs, const sim::SimOptions& options) const = 0;

@@ -266,6 +266,8 @@ class XdnnBackend : public BackendOf<isa::xdnn::Program> {
                       r.at("moveops").get<std::uint64_t>());
   }
 
+  void elaborate_ahead() const override { xsim::elaborate_ahead(); }
+
   TargetRun simulate(const TargetProgram& program, const HwConfig& config, const std::vector<sim::IntTensor>& inputs,
                      const sim::SimOptions& options) const override {
     const XdnnProgram& p = typed(program);

@@ -135,6 +135,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
   fill(g->mutable_outputs(), graph.outputs);
   for (const Tensor& t : model.float_inputs) write_tensor(t, out.add_float_inputs(), blob);
   out.set_synthetic_calibration(model.synthetic_calibration);
+  out.set_record_json(model.record_json);
   if (!out.SerializeToString(&serialized.structure)) {
     throw std::runtime_error("quantized model: protobuf serialisation failed");
   }
@@ -208,6 +209,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
   for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));
   for (const std::int32_t i : g.outputs()) graph.outputs.push_back(in.index(i, tensors, "outputs"));
   model.synthetic_calibration = message.synthetic_calibration();
+  model.record_json = message.record_json();
   for (int i = 0; i < message.float_inputs_size(); ++i) {
     model.float_inputs.push_back(in.tensor(message.float_inputs(i), fmt::format("float input {}", i)));
   }

@@ -21,6 +21,7 @@ struct QuantizedModel {
   QGraph graph;
   std::vector<Tensor> float_inputs;
   bool synthetic_calibration = false;
+  std::string record_json;  // what quant.json records beside the graph (JSON text); "" unknown
 };
 
 // A QuantizedModel as two parts: its structure (protobuf; each tensor names its bytes by

@@ -91,6 +91,8 @@ class MemoryModelSlot {
   void set(MemoryModelFactory factory);
   // At elaboration: the bound model's socket, or nullptr for the default target.
   tlm::tlm_target_socket<>* elaborate(const HwConfig& config);
+  // Whether a model was bound (its factory needs the config of a run).
+  bool bound() const { return static_cast<bool>(factory_); }
 
  private:
   std::string setter_, boundary_, simulator_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/error.h"
+#include "support/interrupt.h"
 #include "isa/pulp_program.h"
 #include "sim/common/watchdog.h"
 #include "sim/pulp/kernel_programs.h"
@@ -294,6 +295,7 @@ void Cluster::fabric_controller() {
                                                          layer.output_pixel_bytes());
       }
       if (state_->progress != nullptr) state_->progress->step();
+      if (interrupt_requested() && state_->error.empty()) state_->error = "interrupted";
       if (!state_->error.empty()) break;
     }
     state_->total_cycles = now();

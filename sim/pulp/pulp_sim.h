@@ -90,6 +90,12 @@ void validate_network(const isa::pulp::Network& network, const HwConfig& config)
 void bind_l2_model(MemoryModelFactory factory);
 void bind_l3_model(MemoryModelFactory factory);
 
+// Builds the cluster's SystemC modules now, unless they exist or a memory model is bound (its
+// factory takes the first run's config; the modules are then built by that run). SystemC
+// elaborates once per process, before its first simulation: a process that runs both targets
+// (the Python module) builds both simulators' modules before either runs.
+void elaborate_ahead();
+
 // Runs a tile program. The caller checks it was compiled for `config`
 // (isa::pulp::check_network_matches). A copy outside its memory or a malformed kernel call is
 // a UserError naming the layer, the step and the copy or call, raised before the run; so is bad

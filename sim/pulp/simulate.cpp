@@ -7,6 +7,7 @@
 #include "isa/pulp_program.h"
 #include "support/error.h"
 #include "isa/extent.h"
+#include "support/interrupt.h"
 #include "support/progress.h"
 #include "sim/common/trace_file.h"
 #include "sim/pulp/cluster.h"
@@ -218,6 +219,11 @@ void write_trace(const std::filesystem::path& path, const isa::pulp::Network& ne
 
 }  // namespace
 
+void elaborate_ahead() {
+  // An unbound slot does not read the config.
+  if (!l2_model().bound() && !l3_model().bound()) elaborated(HwConfig{});
+}
+
 SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, const std::vector<IntTensor>& inputs,
                    const SimOptions& options) {
   const PulpParams& hw = config.pulp();
@@ -275,6 +281,7 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   if (e.default_l3) e.default_l3->configure(l3_params(hw, state.period));
   e.cluster.run(state);
   progress.finish();
+  throw_if_interrupted();
   if (!state.error.empty()) throw UserError(state.error);
 
   SimResult result;

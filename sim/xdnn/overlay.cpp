@@ -8,6 +8,7 @@
 #include "isa/xdnn_program.h"
 #include "sim/common/watchdog.h"
 #include "sim/xdnn/kernels.h"
+#include "support/interrupt.h"
 
 namespace wb::sim::xdnn {
 
@@ -130,6 +131,7 @@ void Overlay::controller() {
     // Per flag kind, the unit-sequence number after the last instruction of that kind.
     std::uint64_t after_last_pool = 0, after_last_eltwise = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(instrs.size()); ++i) {
+      if (interrupt_requested()) fail("interrupted");
       if (!s.error.empty()) break;
       const Instr& instr = instrs.Get(static_cast<int>(i));
       sc_core::wait(issue_delay);

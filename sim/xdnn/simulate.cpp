@@ -12,6 +12,7 @@
 
 #include "support/error.h"
 #include "isa/extent.h"
+#include "support/interrupt.h"
 #include "support/progress.h"
 #include "sim/common/bandwidth_target.h"
 #include "sim/common/trace_file.h"
@@ -287,6 +288,11 @@ void validate_program(const isa::xdnn::Program& program, const HwConfig& config)
   }
 }
 
+void elaborate_ahead() {
+  // An unbound slot does not read the config.
+  if (!ddr_model().bound()) elaborated(HwConfig{});
+}
+
 SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
                    const SimOptions& options) {
   validate_program(program, config);
@@ -386,6 +392,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     sc_core::sc_close_vcd_trace_file(e.vcd);
     e.vcd = nullptr;
   }
+  throw_if_interrupted();
   if (!state.error.empty()) throw UserError(state.error);
 
   // Statistics.

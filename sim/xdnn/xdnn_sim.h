@@ -100,6 +100,12 @@ void bind_ddr_model(MemoryModelFactory factory);
 // may wrap a BandwidthTarget configured with it.
 BandwidthPortParams ddr_channel_params(const HwConfig& config);
 
+// Builds the overlay's SystemC modules now, unless they exist or a DDR model is bound (its
+// factory takes the first run's config; the modules are then built by that run). SystemC
+// elaborates once per process, before its first simulation: a process that runs both targets
+// (the Python module) builds both simulators' modules before either runs.
+void elaborate_ahead();
+
 // Runs a program. The caller checks that it was compiled for `config`
 // (isa::xdnn::check_program_matches). A malformed instruction (a region outside its memory,
 // an unsupported conv, a race between units the flags do not order) is a UserError naming

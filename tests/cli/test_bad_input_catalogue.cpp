@@ -82,6 +82,11 @@ class Fixtures {
     std::filesystem::create_directories(dir_ / "otherqdq");
     std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "otherqdq" / "program.xdnn");
     std::filesystem::copy_file(dir_ / "q" / "model.qdq.onnx", dir_ / "otherqdq" / "model.qdq.onnx");
+    // And one whose model.qdq.onnx was cut short.
+    std::filesystem::create_directories(dir_ / "cutqdq");
+    std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "cutqdq" / "program.xdnn");
+    const std::string qdq_bytes = read_file_bytes(dir_ / "px" / "model.qdq.onnx");
+    write("cutqdq/model.qdq.onnx", qdq_bytes.substr(0, qdq_bytes.size() / 2));
   }
   const std::filesystem::path& dir() const { return dir_.path(); }
 
@@ -176,6 +181,7 @@ const std::vector<Entry> kCatalogue = {
     {"sim --hw {gap8} {fx}/damaged/program.pulp --json {out}/r.json", "program.pulp is damaged: digest mismatch"},
     {"verify --hw {v3} {fx}/damaged --json {out}/r.json", "program.xdnn is damaged: digest mismatch"},
     {"verify --hw {v3} {fx}/otherqdq --json {out}/r.json", "model.qdq.onnx: not the model program.xdnn was compiled from"},
+    {"verify --hw {v3} {fx}/cutqdq --json {out}/r.json", "model.qdq.onnx: damaged, not the model program.xdnn was compiled"},
     // inspect
     {"inspect {fx}/nope.onnx", "nope.onnx"},
     {"inspect {fx}/text.onnx", "text.onnx"},

@@ -7,6 +7,7 @@
 #include "workbench/cli/commands.h"
 #include "workbench/cli/shared_options.h"
 #include "workbench/compile.h"
+#include "workbench/model_cache.h"
 
 namespace wb::cli {
 
@@ -15,11 +16,13 @@ namespace {
 struct CompileArgs {
   TargetArgs target;
   std::string out_dir;
+  bool no_cache = false;
 };
 
 int compile(const CompileArgs& args) {
   CompileCommand command = to_compile_command(args.target);
   command.out_dir = args.out_dir;
+  if (!args.no_cache) command.model_cache = default_cache_dir() / "models";
   run_compile(command, std::cout);
   return kExitOk;
 }
@@ -35,6 +38,8 @@ void add_compile(CLI::App& app, ChosenCommand& chosen) {
                  "docs/pulp.md");
   add_target_options(cmd, args->target);
   cmd->add_option("-o,--output", args->out_dir, "Output folder")->required();
+  cmd->add_flag("--no-cache", args->no_cache,
+                "Quantize again instead of taking the quantized model from the cache (as run does; see run --help)");
   cmd->callback([&chosen, args] { chosen.run = [args] { return compile(*args); }; });
 }
 

@@ -299,6 +299,16 @@ std::string comparison_csv(const Comparison& comparison) {
   return text;
 }
 
+ReportSide side_of(const nlohmann::json& doc, std::size_t index, const std::filesystem::path& source) {
+  ReportSide side;
+  side.label = label_of(index);
+  side.path = source;
+  side.report = report::from_json(doc, source.string());
+  side.clock_mhz = clock_of(side.report, source);
+  if (!(side.clock_mhz > 0)) throw UserError(fmt::format("{}: clock of {} MHz", source.string(), side.clock_mhz));
+  return side;
+}
+
 int run_compare(const CompareCommand& command, std::ostream& out) {
   if (command.reports.size() < 2) {
     throw UserError(fmt::format("compare needs at least two run reports (got {}): workbench compare A.json B.json",
@@ -318,13 +328,7 @@ int run_compare(const CompareCommand& command, std::ostream& out) {
     } catch (const nlohmann::json::parse_error& e) {
       throw UserError(fmt::format("{}: not valid JSON (truncated?): {}", path.string(), e.what()));
     }
-    ReportSide side;
-    side.label = label_of(i);
-    side.path = path;
-    side.report = report::from_json(doc, path.string());
-    side.clock_mhz = clock_of(side.report, path);
-    if (!(side.clock_mhz > 0)) throw UserError(fmt::format("{}: clock of {} MHz", path.string(), side.clock_mhz));
-    sides.push_back(std::move(side));
+    sides.push_back(side_of(doc, i, path));
   }
   const Comparison comparison = compare(std::move(sides), command.unit);
   print_comparison(comparison, command.top, out);

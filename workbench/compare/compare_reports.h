@@ -40,6 +40,10 @@ struct Comparison {
   std::vector<RowFigures> rows;
 };
 
+// The side of the `index`th report (labelled A, B, ...) from its JSON; `source` (its file, or
+// what the Python module calls it) names it in messages. UserError when it is no run report.
+ReportSide side_of(const nlohmann::json& doc, std::size_t index, const std::filesystem::path& source);
+
 // The unit when none is asked for: cycles when every report has one target and one clock,
 // else microseconds. UserError when cycles are asked for across clocks.
 TimeUnit choose_unit(const std::vector<ReportSide>& sides, std::optional<TimeUnit> asked);

@@ -158,24 +158,21 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
         for (const std::string& item : options.ablation()) ablation.push_back({item, axis.place.line});
         values.push_back(std::move(ablation));
       }
-      // Each value alone first, so an error names its own line; its resolved number is what
-      // constraints see (before the config's checks between keys, so a constraint can drop a
-      // combination those would refuse).
-      std::vector<std::map<std::string, double>> numbers(spec.axes.size());
+      // Each value alone first, by the key's own checks (kind, range), so an error names its own
+      // line. The rules between keys (a budget within its memory) are the whole point's,
+      // checked after the combination and the constraints: an L1 axis alone must not fail on
+      // the base config's budget.
       for (std::size_t a = 0; a < spec.axes.size(); ++a) {
         if (spec.axes[a].name == kCompileOptAxis) continue;
         for (const AxisValue& v : values[a]) {
           try {
-            const HwConfig alone = parse_hw_config(base.text, base.spec->path.string(), {spec.axes[a].name + "=" + v.text});
-            const auto keys = numeric_keys(alone);
-            if (const auto it = keys.find(spec.axes[a].name); it != keys.end()) numbers[a][v.text] = it->second;
+            parse_hw_config(base.text, base.spec->path.string(), {spec.axes[a].name + "=" + v.text}, HwChecks::KeysOnly);
           } catch (const UserError& e) {
             throw UserError(fmt::format("{}:{}: {}: '{}' for {}: {}", spec.path.string(), v.line, spec.axes[a].place.key,
                                         v.text, base.spec->path.filename().string(), e.what()));
           }
         }
       }
-      const std::map<std::string, double> base_numbers = numeric_keys(base.config);
       QuantizeCommand quantize = quantize_command(spec, model, backend);
       const std::string quant_key = quantization_key(quantize, digest->second, model.input);
 
@@ -206,12 +203,9 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
             p.overrides.push_back(axis.name + "=" + v.text);
           }
         }
-        std::map<std::string, double> keys = base_numbers;
-        for (std::size_t a = 0; a < combination.size(); ++a) {
-          if (const auto it = numbers[a].find(combination[a]->text); it != numbers[a].end()) {
-            keys[spec.axes[a].name] = it->second;
-          }
-        }
+        // What constraints see: the point's resolved keys (a size relative to an axis follows it).
+        const std::map<std::string, double> keys =
+            numeric_keys(parse_hw_config(base.text, base.spec->path.string(), p.overrides, HwChecks::KeysOnly));
         bool keep = true;
         for (const Expression& e : constraints) {
           const bool applies = std::all_of(e.names().begin(), e.names().end(),

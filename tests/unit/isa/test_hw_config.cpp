@@ -20,6 +20,7 @@
 namespace wb {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 std::filesystem::path config_file(const std::string& name) { return test::source_dir() / "configs" / name; }
@@ -450,6 +451,55 @@ TEST(HwConfigOverrides, EveryKindAndTheLastWins) {
     }
   }
   EXPECT_EQ(parse_hw_config(kXdnn, "x.yaml", {"am_bytes=512kB"}).xdnn().am_bytes, 512000);
+}
+
+// ---------------------------------------------------------------------------------------
+// Sizes relative to another size key: resolved after every value is in.
+
+TEST(HwConfigRelativeSizes, FollowTheOtherKeysFinalValue) {
+  const std::string relative = with_line(kPulp, 9, "l1_tile_budget_bytes: l1_bytes - 26000");
+  EXPECT_EQ(parse_hw_config(relative, "r.yaml").pulp().l1_tile_budget_bytes, 38000);
+  EXPECT_EQ(parse_hw_config(relative, "r.yaml", {"l1_bytes=128KiB"}).pulp().l1_tile_budget_bytes, 131072 - 26000);
+  // Units, plus, and a --set that is itself relative.
+  EXPECT_EQ(parse_hw_config(kPulp, "r.yaml", {"l1_tile_budget_bytes=l1_bytes - 1KiB"}).pulp().l1_tile_budget_bytes,
+            64000 - 1024);
+  EXPECT_EQ(parse_hw_config(kPulp, "r.yaml", {"l1_bytes=128KiB", "l1_tile_budget_bytes=l1_bytes+0"})
+                .pulp()
+                .l1_tile_budget_bytes,
+            131072);
+  // A plain value given later replaces the relative one.
+  EXPECT_EQ(parse_hw_config(relative, "r.yaml", {"l1_tile_budget_bytes=30000", "l1_bytes=128KiB"})
+                .pulp()
+                .l1_tile_budget_bytes,
+            30000);
+  // The shipped configs' budgets are their published values.
+  EXPECT_EQ(load_hw_config(config_file("gap8.yaml")).pulp().l1_tile_budget_bytes, 36700);
+  EXPECT_EQ(load_hw_config(config_file("pulp_open.yaml")).pulp().l1_tile_budget_bytes, 35000);
+}
+
+TEST(HwConfigRelativeSizes, ErrorsNameTheValueAndWhatToDo) {
+  const std::string relative = with_line(kPulp, 9, "l1_tile_budget_bytes: l1_bytes - 26000");
+  EXPECT_EQ(load_error(relative, {"l1_bytes=16KiB"}),
+            "bad.yaml:9: l1_tile_budget_bytes: 'l1_bytes - 26000' = -9616 (l1_bytes is 16 KiB): not a size (give "
+            "l1_tile_budget_bytes a value of its own)");
+  EXPECT_THAT(load_error(relative, {"l1_bytes=26500"}),
+              AllOf(HasSubstr("bad.yaml:9: l1_tile_budget_bytes: 'l1_bytes - 26000' = 500 (l1_bytes is"),
+                    HasSubstr("out of range")));
+  EXPECT_THAT(load_error(kPulp, {"l1_tile_budget_bytes=l1_bytez - 1"}),
+              HasSubstr("'l1_bytez - 1': l1_bytez is not another size key of a pulp config"));
+  EXPECT_THAT(load_error(kPulp, {"l1_tile_budget_bytes=cores - 1"}), HasSubstr("cores is not another size key"));
+  EXPECT_THAT(load_error(kPulp, {"l1_tile_budget_bytes=l1_tile_budget_bytes - 1"}),
+              HasSubstr("is not another size key"));
+  EXPECT_THAT(load_error(kPulp, {"l1_tile_budget_bytes=l1_bytes - lots"}), HasSubstr("lots is not a size"));
+  EXPECT_THAT(load_error(kPulp, {"l1_bytes=l2_bytes - 1", "l1_tile_budget_bytes=l1_bytes - 1"}),
+              HasSubstr("l1_bytes is itself relative"));
+  // The rules between keys still hold for the resolved value.
+  EXPECT_THAT(load_error(kPulp, {"l1_tile_budget_bytes=l1_bytes + 1"}), HasSubstr("is larger than l1_bytes"));
+  // A sweep checks one value alone without them.
+  EXPECT_EQ(parse_hw_config(kPulp, "r.yaml", {"l1_tile_budget_bytes=l1_bytes + 1"}, HwChecks::KeysOnly)
+                .pulp()
+                .l1_tile_budget_bytes,
+            64001);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -90,6 +90,36 @@ TEST_F(RunModelCache, SecondRunHitsAndReportsTheSameFigures) {
   EXPECT_EQ(entries().size(), 2u);
 }
 
+// `compile` takes the model from the same cache, and the folder it writes is the same byte for
+// byte (quant.json's record of the calibration included) as one quantized afresh.
+TEST_F(RunModelCache, CompileUsesItAndWritesTheSameFiles) {
+  const std::filesystem::path model = test::workload("tiny_resnet.onnx");
+  const auto compile = [&](const std::string& out, const std::string& extra) {
+    return test::shell(fmt::format("WB_CACHE_DIR={} {} compile --hw {}/configs/gap8.yaml {} -o {} --calib-count 2 {}",
+                                   cache_root_.path().string(), test::workbench_binary().string(), WB_TEST_SOURCE_DIR,
+                                   model.string(), (scratch_ / out).string(), extra));
+  };
+  const CommandResult fresh = compile("fresh", "--no-cache");
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.out;
+  EXPECT_TRUE(entries().empty());
+  const CommandResult first = compile("first", "");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_THAT(first.out, quantized_afresh());
+  EXPECT_EQ(entries().size(), 1u);
+  const CommandResult hit = compile("hit", "");
+  ASSERT_EQ(hit.exit_code, 0) << hit.out;
+  EXPECT_THAT(hit.out, HasSubstr(kHit));
+  EXPECT_THAT(hit.out, HasSubstr("warning: calibrating on 2 seeded synthetic"));
+  for (const char* file : {"quant.json", "model.qdq.onnx", "program.pulp", "tiling.txt"}) {
+    EXPECT_EQ(read_file_bytes(scratch_ / "hit" / file), read_file_bytes(scratch_ / "fresh" / file)) << file;
+  }
+  EXPECT_THAT(read_file_bytes(scratch_ / "hit" / "quant.json"), HasSubstr("\"synthetic\": true"));
+  // And the cached folder verifies.
+  const CommandResult verified = test::workbench(
+      fmt::format("verify --hw {}/configs/gap8.yaml {}", WB_TEST_SOURCE_DIR, (scratch_ / "hit").string()));
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+}
+
 TEST_F(RunModelCache, WhatDecidesTheModelMissesIt) {
   // The model is keyed by its contents, not its path.
   const std::filesystem::path model = scratch_ / "model.onnx";

@@ -138,3 +138,34 @@ TEST(SweepPoints, AConstraintDropsCombinationsTheConfigsOwnChecksWouldRefuse) {
 
 }  // namespace
 }  // namespace wb
+
+namespace wb {
+namespace {
+
+// An L1 axis alone: gap8.yaml's budget is relative to l1_bytes, so each point tiles into its
+// own L1 less the stacks; a value below the stacks is refused with its line, the budget named.
+TEST(SweepPoints, AnL1AxisAloneMovesTheRelativeBudget) {
+  const auto points = expand(header("../gap8.yaml") + "axes:\n  l1_bytes: [32KiB, 64KiB, 128KiB]\n");
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[0].hw.pulp().l1_tile_budget_bytes, 32768 - 28836);
+  EXPECT_EQ(points[1].hw.pulp().l1_tile_budget_bytes, 36700);
+  EXPECT_EQ(points[2].hw.pulp().l1_tile_budget_bytes, 131072 - 28836);
+  EXPECT_THAT(user_error_of([&] { expand(header("../gap8.yaml") + "axes:\n  l1_bytes: [16KiB, 64KiB]\n"); }),
+              testing::AllOf(HasSubstr("l1_bytes: '16KiB' for gap8.yaml"), HasSubstr("l1_tile_budget_bytes"),
+                             HasSubstr("not a size")));
+}
+
+// A plain budget axis beside an L1 axis: each value alone passes (no rule between keys then),
+// and constraints see the point's resolved keys, relative budgets included.
+TEST(SweepPoints, ConstraintsSeeRelativeBudgetsResolved) {
+  const std::string axes =
+      "axes:\n  l1_bytes: [48KiB, 96KiB]\n  l1_tile_budget_bytes: [l1_bytes - 28836, 40KiB]\n";
+  const auto points = expand(header("../gap8.yaml") + axes + "constraints:\n  - l1_tile_budget_bytes <= l1_bytes - 28836\n");
+  ASSERT_EQ(points.size(), 3u);  // 40 KiB fits 96 KiB less the stacks only
+  EXPECT_EQ(points[0].hw.pulp().l1_tile_budget_bytes, 49152 - 28836);
+  EXPECT_EQ(points[2].hw.pulp().l1_tile_budget_bytes, 40960);
+  EXPECT_EQ(points[2].hw.pulp().l1_bytes, 98304);
+}
+
+}  // namespace
+}  // namespace wb

@@ -1,0 +1,138 @@
+"""wb.run, wb.compile, wb.simulate, wb.verify: the commands' results as Python data."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from conftest import GAP8, TINY_RESNET, V3_96, cli_error, cli_report
+
+
+def without_wall_clock(report):
+    """A report's deterministic part (host timings and the paths' spelling aside)."""
+    report = json.loads(json.dumps(report))
+    report.pop("wall")
+    return report
+
+
+@pytest.mark.parametrize("hw", [GAP8, V3_96], ids=["gap8", "v3_96"])
+def test_run_is_bit_exact_and_equals_the_command_line(hw, folder):
+    r = wb.run(TINY_RESNET, hw)
+    assert r.verdict == "bit-exact"
+    assert without_wall_clock(r.report) == without_wall_clock(cli_report(folder, "run", TINY_RESNET, "--hw", hw))
+
+
+def test_layers_hold_every_statistic_of_the_report():
+    r = wb.run(TINY_RESNET, GAP8)
+    layers = r.layers
+    assert list(layers["name"]) == [layer["name"] for layer in r.report["layers"]]
+    assert layers["cycles"].sum() == r.totals["cycles"]
+    for column in ["unit", "time.cores", "time.dma_wait", "bound.binding", "energy_pj", "energy.l1",
+                   "predicted_cycles", "pulp.kernel", "pulp.core_instructions"]:
+        assert column in layers.columns, column
+    # Time causes add up to each layer's cycles.
+    causes = layers[[c for c in layers.columns if c.startswith("time.")]].sum(axis=1)
+    assert (causes == layers["cycles"]).all()
+    assert set(r.units["name"]) >= {"core0", "core7"}
+
+
+def test_outputs_are_the_simulated_integers_in_the_models_layout():
+    r = wb.run(TINY_RESNET, V3_96)
+    expected = np.load(TINY_RESNET.replace(".onnx", ".output.npy"))
+    assert len(r.outputs) == 1 and r.outputs[0].shape == expected.shape
+    assert r.outputs[0].dtype == np.int32
+    # The dequantized output follows the float model's (seeded input: the same one as the CLI's).
+    assert r.float_outputs[0].shape == expected.shape
+    assert np.abs(r.float_outputs[0]).max() > 0
+
+
+def test_given_inputs_are_used(folder):
+    x = np.random.default_rng(3).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    r = wb.run(TINY_RESNET, GAP8, inputs=x)
+    path = os.path.join(folder, "x.npy")
+    np.save(path, x)
+    cli = cli_report(folder, "run", TINY_RESNET, "--hw", GAP8, "--input", path)
+    assert r.verdict == "bit-exact"
+    assert without_wall_clock(r.report) == without_wall_clock(cli)
+    assert not np.array_equal(r.outputs[0], wb.run(TINY_RESNET, GAP8).outputs[0])
+
+
+def test_set_and_compile_opt_reach_the_config_and_the_compiler():
+    four = wb.run(TINY_RESNET, GAP8, set={"cores": 4}, compile_opt={"tiler": "dory"}, data=False)
+    eight = wb.run(TINY_RESNET, GAP8, compile_opt=["tiler=dory"], data=False)
+    assert four.hw["resolved"]["resolved"]["cores"] == 4
+    assert four.report["run"]["compile_options"] == eight.report["run"]["compile_options"]
+    assert "tiler=dory" in four.report["run"]["compile_options"]
+    assert four.totals["cycles"] > eight.totals["cycles"]
+
+
+def test_no_data_gives_the_same_cycles_and_energy():
+    full = wb.run(TINY_RESNET, GAP8)
+    timing = wb.run(TINY_RESNET, GAP8, data=False)
+    assert timing.verdict == "not-verified" and timing.outputs == []
+    assert timing.totals["cycles"] == full.totals["cycles"]
+    assert timing.totals["energy_pj"] == full.totals["energy_pj"]
+
+
+def test_compile_then_verify_and_simulate(folder):
+    out = os.path.join(folder, "tiny")
+    assert wb.compile(TINY_RESNET, GAP8, out, set={"cores": 4}) == out
+    assert os.path.isfile(os.path.join(out, "program.pulp"))
+    verified = wb.verify(out, GAP8, set={"cores": 4})
+    simulated = wb.simulate(os.path.join(out, "program.pulp"), GAP8, set={"cores": 4})
+    assert verified.verdict == "bit-exact"
+    assert simulated.verdict == "not-verified"
+    assert simulated.totals["cycles"] == verified.totals["cycles"]
+    assert np.array_equal(simulated.outputs[0], verified.outputs[0])
+    assert simulated.float_outputs == [None]
+
+
+def test_a_hw_config_object_is_taken_where_a_path_is():
+    cfg = wb.HwConfig.load(GAP8).set(cores=2)
+    r = wb.run(TINY_RESNET, cfg, data=False)
+    assert r.hw["resolved"]["resolved"]["cores"] == 2
+
+
+def test_synthetic_calibration_warns():
+    with pytest.warns(wb.WorkbenchWarning, match="calibrating on 16 seeded synthetic"):
+        wb.run(TINY_RESNET, GAP8, cache=False)
+
+
+def test_report_round_trips_to_json_and_plots(folder):
+    r = wb.run(TINY_RESNET, GAP8, data=False)
+    path = os.path.join(folder, "r.json")
+    r.to_json(path)
+    with open(path, encoding="utf-8") as f:
+        assert json.load(f) == r.report
+    r.plot(folder)
+    assert os.path.isfile(os.path.join(folder, "energy.svg"))
+    assert "cycles" in repr(r)
+
+
+@pytest.mark.parametrize("call, args", [
+    (lambda: wb.run("no_such_model.onnx", GAP8), ["run", "no_such_model.onnx", "--hw", GAP8]),
+    (lambda: wb.run(TINY_RESNET, "no_such.yaml"), ["run", TINY_RESNET, "--hw", "no_such.yaml"]),
+    (lambda: wb.run(TINY_RESNET, GAP8, set={"no_such_key": 1}), ["run", TINY_RESNET, "--hw", GAP8, "--set",
+                                                                  "no_such_key=1"]),
+    (lambda: wb.run(TINY_RESNET, GAP8, set={"cores": 0}), ["run", TINY_RESNET, "--hw", GAP8, "--set", "cores=0"]),
+    (lambda: wb.run(TINY_RESNET, GAP8, compile_opt={"tiler": "best"}),
+     ["run", TINY_RESNET, "--hw", GAP8, "--compile-opt", "tiler=best"]),
+    (lambda: wb.verify("no_such_folder", GAP8), ["verify", "no_such_folder", "--hw", GAP8]),
+    (lambda: wb.simulate(TINY_RESNET, GAP8), ["sim", TINY_RESNET, "--hw", GAP8]),
+], ids=["model", "config", "key", "range", "compile_opt", "verify", "sim"])
+def test_bad_input_raises_with_the_command_lines_message(call, args):
+    with pytest.raises(wb.WorkbenchError) as raised:
+        call()
+    assert isinstance(raised.value, ValueError)
+    assert str(raised.value) == cli_error(*args)
+
+
+def test_bad_inputs_argument():
+    with pytest.raises(wb.WorkbenchError, match="expected a float32 tensor of shape"):
+        wb.run(TINY_RESNET, GAP8, inputs=np.zeros((1, 3, 8, 8), np.float32))
+    with pytest.raises(wb.WorkbenchError, match="data=False runs no arithmetic"):
+        wb.run(TINY_RESNET, GAP8, inputs=np.zeros((1, 3, 32, 32), np.float32), data=False)
+    with pytest.raises(TypeError, match="key=value"):
+        wb.run(TINY_RESNET, GAP8, set=["cores"])

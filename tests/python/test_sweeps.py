@@ -1,0 +1,64 @@
+"""wb.sweep and wb.Sweep: a spec (file or dict) run, its points and layers as typed tables."""
+
+import os
+
+import pytest
+
+import workbench as wb
+from conftest import GAP8, SOURCE, TINY_RESNET, cli
+
+
+def spec(name):
+    return {"name": name, "configs": [GAP8], "models": [TINY_RESNET], "mode": "timing",
+            "axes": {"cores": [2, 8], "l1_tile_budget_bytes": ["24KiB", "32KiB"]}}
+
+
+def test_a_dict_spec_runs_and_its_tables_are_typed(folder):
+    db = os.path.join(folder, "s.db")
+    s = wb.sweep(spec("dict_spec"), jobs=2, db=db)
+    assert s.exit_code == 0 and s.db == db
+    points = s.points
+    assert len(points) == 4 and set(points["status"]) == {"done"}
+    assert points["cores"].dtype.kind == "i" and sorted(set(points["cores"])) == [2, 8]
+    assert sorted(set(points["l1_tile_budget_bytes"])) == [24 * 1024, 32 * 1024]  # sizes in bytes
+    assert points["cycles"].dtype.kind == "i" and points["energy_uj"].dtype.kind == "f"
+    layers = s.layers
+    assert len(layers) == 4 * len(wb.run(TINY_RESNET, GAP8, data=False).layers)
+    assert (layers.groupby("key")["cycles"].sum().sort_index().values ==
+            points.set_index("key")["cycles"].sort_index().values).all()
+    # The same figures as the command line's export of the database.
+    cli("sweep", "export", db, "--csv", os.path.join(folder, "cli.csv"))
+    import pandas as pd
+    assert pd.read_csv(os.path.join(folder, "cli.csv"))["cycles"].tolist() == points["cycles"].tolist()
+    assert not [f for f in os.listdir(folder) if f.startswith(".workbench-sweep-")]
+
+
+def test_pareto_front_of_two_columns(folder):
+    s = wb.sweep(spec("pareto_spec"), jobs=2, db=os.path.join(folder, "p.db"))
+    front = s.pareto("cores", "latency_ms")
+    points = s.points
+    assert 1 <= len(front) <= len(points)
+    assert list(front["cores"]) == sorted(front["cores"])
+    # No point beats a frontier point on both.
+    for f in front.itertuples():
+        assert not ((points["cores"] <= f.cores) & (points["latency_ms"] < f.latency_ms)).any()
+    with pytest.raises(wb.WorkbenchError, match="no such column"):
+        s.pareto("nope", "latency_ms")
+
+
+def test_open_and_a_spec_file(folder):
+    db = os.path.join(folder, "two.db")
+    path = os.path.join(SOURCE, "configs", "sweeps", "pulp_l1_cores.yaml")
+    assert os.path.isfile(path)
+    with pytest.raises(wb.WorkbenchError, match="no such sweep database"):
+        wb.Sweep.open(db)
+    wb.sweep(spec("open_spec"), jobs=2, db=db)
+    assert len(wb.Sweep.open(db).points) == 4
+
+
+def test_a_bad_spec_raises(folder):
+    bad = spec("bad_spec")
+    bad["axes"] = {"no_such_key": [1, 2]}
+    with pytest.raises(wb.WorkbenchError, match="no_such_key"):
+        wb.sweep(bad, db=os.path.join(folder, "b.db"))
+    assert not [f for f in os.listdir(folder) if f.startswith(".workbench-sweep-")]
