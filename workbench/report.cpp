@@ -21,6 +21,7 @@ std::string Bound::binding() const {
       name = level.level;
     }
   }
+  if (name == "compute" && 2 * mapping_cycles > compute_cycles) name = "mapping";
   return name;
 }
 

@@ -42,10 +42,16 @@ struct MemoryBound {
 struct Bound {
   std::uint64_t compute_cycles = 0;
   std::vector<MemoryBound> memory;
+  // Of compute_cycles, the cycles the work's shapes leave the compute unit's MAC slots empty
+  // (xDNN: array passes over slots its convs' channels or groups do not fill; 0 on targets
+  // without such a mapping).
+  std::uint64_t mapping_cycles = 0;
 
   bool empty() const { return compute_cycles == 0 && memory.empty(); }
   std::uint64_t cycles() const;  // the larger of compute and every level
-  // "compute" or the level whose cycles are the bound ("" when every bound is 0).
+  // "compute", "mapping" (compute binds, and most of its cycles are mapping_cycles: the shape,
+  // not the peak, holds the layer), or the level whose cycles are the bound ("" when every
+  // bound is 0).
   std::string binding() const;
   bool operator==(const Bound&) const = default;
 };

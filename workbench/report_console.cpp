@@ -102,6 +102,21 @@ void print_table(const RunReport& report, std::ostream& os) {
     for (const LayerRow& row : report.layers) main.cells.push_back(main_cause(row));
     columns.push_back(std::move(main));
   }
+  // The share of the array a layer's shape fills, on a target that declares it (xDNN): what a
+  // `mapping` bound means.
+  const auto mapping_of = [](const LayerRow& row) -> std::optional<double> {
+    const auto it = row.specific.find("mapping_efficiency");
+    if (row.macs == 0 || it == row.specific.end() || !it->is_number() || it->get<double>() <= 0) return std::nullopt;
+    return it->get<double>();
+  };
+  if (std::any_of(report.layers.begin(), report.layers.end(), [&](const LayerRow& row) { return mapping_of(row).has_value(); })) {
+    TextColumn mapping{"map %", true, {}};
+    for (const LayerRow& row : report.layers) {
+      const std::optional<double> share = mapping_of(row);
+      mapping.cells.push_back(share ? fmt::format("{:.0f}", 100 * *share) : "-");
+    }
+    columns.push_back(std::move(mapping));
+  }
   if (std::any_of(report.layers.begin(), report.layers.end(), [](const LayerRow& row) { return !row.bound.empty(); })) {
     TextColumn bound{"bound, attained", false, {}};
     for (const LayerRow& row : report.layers) bound.cells.push_back(bound_text(row.bound, row.cycles));
@@ -155,6 +170,7 @@ void print_totals(const RunReport& report, std::ostream& os) {
   }
   if (!t.bound.empty()) {
     std::string levels = fmt::format("compute {}", grouped(t.bound.compute_cycles));
+    if (t.bound.mapping_cycles > 0) levels += fmt::format(" (of which empty array slots {})", grouped(t.bound.mapping_cycles));
     for (const MemoryBound& level : t.bound.memory) levels += fmt::format(", {} {}", level.level, grouped(level.cycles));
     totals.emplace_back("bound", fmt::format("{} cycles ({}); attained {}", grouped(t.bound.cycles()), levels,
                                              bound_text(t.bound, t.cycles)));

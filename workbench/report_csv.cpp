@@ -34,14 +34,13 @@ std::string csv_quoted(std::string_view field) {
   return out;
 }
 
-// SCALE-Sim separates with ", ". A quoted field starts right after the comma instead: RFC 4180
-// has a quoted field begin with the quote, so `, "a,b"` would be misread by strict readers
-// (pandas' default engine, Python's csv without skipinitialspace). An empty field gets no space.
+// Plain RFC 4180: SCALE-Sim pads its separators (", "), which leaves a blank at the start of
+// every name and value for readers that do not strip it (pandas, Python's csv); its own
+// scripts split on commas with any blanks around them, so they read ours.
 void append_csv_line(std::string& out, const std::vector<std::string>& fields) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    const bool quote = needs_quotes(fields[i]);
-    if (i > 0) out += quote || fields[i].empty() ? "," : ", ";
-    out += quote ? csv_quoted(fields[i]) : fields[i];
+    if (i > 0) out += ',';
+    out += needs_quotes(fields[i]) ? csv_quoted(fields[i]) : fields[i];
   }
   out += '\n';
 }
@@ -68,9 +67,9 @@ std::vector<std::string> time_causes(const RunReport& report) {
 }  // namespace
 
 // // The first six columns are SCALE-Sim v2's COMPUTE_REPORT.csv (scalesim/simulator.py,
-// generate_reports), same names, order and ", " separator, so its scripts (its own
-// utilities/scalesim_report.py reads with sep=r'\s*,\s*' and selects 'Total Cycles' by name) and
-// scripts that index by position read ours:
+// generate_reports), same names and order (separated by plain commas, not its ", "), so its
+// scripts (its own utilities/scalesim_report.py reads with sep=r'\s*,\s*' and selects 'Total
+// Cycles' by name) and scripts that index by position read ours:
 //   LayerID               layer index from 0, as SCALE-Sim counts (the name is in `name`).
 //   Total Cycles          cycles of the layer, stalls included (SCALE-Sim: total compute cycles
 //                         as the memory system sees them, stalls included).

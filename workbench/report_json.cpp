@@ -180,16 +180,18 @@ json time_object(const LayerRow& row) {
   return time;
 }
 
-// {compute_cycles, memory:{level:{cycles,bytes}}, cycles, binding, attained}; attained is the
-// bound over the simulated cycles (1: the run is at its bound).
+// {compute_cycles, memory:{level:{cycles,bytes}}, cycles, binding, attained, mapping_cycles
+// (when not 0)}; attained is the bound over the simulated cycles (1: the run is at its bound).
 json bound_object(const Bound& bound, std::uint64_t cycles) {
   json memory = json::object();
   for (const MemoryBound& level : bound.memory) memory[level.level] = {{"cycles", level.cycles}, {"bytes", level.bytes}};
-  return {{"compute_cycles", bound.compute_cycles},
-          {"memory", std::move(memory)},
-          {"cycles", bound.cycles()},
-          {"binding", bound.binding()},
-          {"attained", cycles > 0 ? static_cast<double>(bound.cycles()) / static_cast<double>(cycles) : 0.0}};
+  json object = {{"compute_cycles", bound.compute_cycles},
+                 {"memory", std::move(memory)},
+                 {"cycles", bound.cycles()},
+                 {"binding", bound.binding()},
+                 {"attained", cycles > 0 ? static_cast<double>(bound.cycles()) / static_cast<double>(cycles) : 0.0}};
+  if (bound.mapping_cycles > 0) object["mapping_cycles"] = bound.mapping_cycles;
+  return object;
 }
 
 // Energy by component, and the figures derived from it (docs/energy.md): nothing without energy.
@@ -332,6 +334,7 @@ Bound read_bound(const Reader& in, const json& parent, const std::string& path) 
   const std::string where = path + ".bound";
   Bound bound;
   bound.compute_cycles = in.unsigned_integer(object, where, "compute_cycles");
+  if (object.contains("mapping_cycles")) bound.mapping_cycles = in.unsigned_integer(object, where, "mapping_cycles");
   const json& memory = in.object(object, where, "memory");
   for (const auto& [level, figures] : memory.items()) {
     const std::string at = where + ".memory";

@@ -62,6 +62,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     row.bytes_out = l.ddr_write_bytes;
     row.tiles = l.tiles;
     row.bound.compute_cycles = l.compute_bound_cycles;
+    row.bound.mapping_cycles = l.mapping_loss_cycles;
     row.bound.memory.push_back({"ddr_channel", l.ddr_bound_cycles, l.ddr_bound_bytes});
     set_rates(row, config);
     const perf::energy::XdnnEvents events{l.cycles,
@@ -111,6 +112,7 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   // input and output (nor the host layers' operands, which xfDNN's host code read and wrote).
   r.totals.moveops = intermediate_bytes;
   r.totals.bound.compute_cycles = sim.compute_bound_cycles;
+  r.totals.bound.mapping_cycles = sim.mapping_loss_cycles;
   r.totals.bound.memory.push_back({"ddr_channel", sim.ddr_channel.busy_cycles, sim.ddr_channel.bytes});
   r.totals.host_ms = static_cast<double>(sim.host_cycles) / (config.clock_mhz * 1e3);
   r.totals.specific = {{"ddr_weight_bytes", weight_bytes},

@@ -203,6 +203,13 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
   const auto& instrs = state.program->instrs();
   std::vector<std::array<std::uint64_t, kUnits>> work(result.layers.size());
   std::array<std::uint64_t, kUnits> run_work{};
+  // The empty MAC slots' share of a pass cycle, in cycles: (slots - MACs) / slots per cycle.
+  const auto mapping_loss = [&](const isa::xdnn::Conv& conv, std::uint64_t cycles) {
+    const std::uint64_t slots = array_mac_slots(conv, hw), macs = conv_macs(conv);
+    if (slots == 0 || macs >= slots) return std::uint64_t{0};
+    return static_cast<std::uint64_t>(static_cast<double>(cycles) * static_cast<double>(slots - macs) /
+                                      static_cast<double>(slots));
+  };
   for (std::size_t i = 0; i < state.records.size(); ++i) {
     const InstrRecord& r = state.records[i];
     LayerStats& layer = result.layers[layer_of[i]];
@@ -211,8 +218,14 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
       const std::uint64_t peak =
           r.unit == UnitId::Array ? array_peak_cycles(instrs.Get(static_cast<int>(i)).conv(), hw) : state.cycles_of[i];
       const std::uint64_t lo = std::max(r.start, layer.start_cycle), hi = std::min(r.end, layer.end_cycle);
-      work[layer_of[i]][unit] += std::min(peak, hi > lo ? hi - lo : 0);
+      const std::uint64_t within = std::min(peak, hi > lo ? hi - lo : 0);
+      work[layer_of[i]][unit] += within;
       run_work[unit] += peak;
+      if (r.unit == UnitId::Array) {
+        const isa::xdnn::Conv& conv = instrs.Get(static_cast<int>(i)).conv();
+        layer.mapping_loss_cycles += mapping_loss(conv, within);
+        result.mapping_loss_cycles += mapping_loss(conv, peak);
+      }
     }
     if (r.ddr_end > r.ddr_start) {
       const std::uint64_t lo = std::max(r.ddr_start, layer.start_cycle), hi = std::min(r.ddr_end, layer.end_cycle);

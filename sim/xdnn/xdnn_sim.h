@@ -69,6 +69,9 @@ struct LayerStats {
   // channel's cycles and bytes of its transfers that fell within its span (weights prefetched
   // before it cost it nothing).
   std::uint64_t compute_bound_cycles = 0, ddr_bound_cycles = 0, ddr_bound_bytes = 0;
+  // Of the array's part of that work, the pass cycles its convs' shapes leave the array's MAC
+  // slots empty (grouped convs, channels short of the rows): passes x (1 - MACs / slots).
+  std::uint64_t mapping_loss_cycles = 0;
 };
 
 struct SimResult {
@@ -79,6 +82,7 @@ struct SimResult {
   // The one DDR channel the copies and streamed inputs share, as the DDR engine saw it (RunState).
   BandwidthPortStats ddr_channel;
   std::uint64_t compute_bound_cycles = 0;  // the most work any one unit did over the run, at its peak
+  std::uint64_t mapping_loss_cycles = 0;   // the layers' mapping_loss_cycles over the whole run
   std::vector<LayerStats> layers;  // in Program.layers order
   std::vector<UnitStats> units;
   std::vector<IntTensor> outputs;                  // Program.outputs (empty with data = false)

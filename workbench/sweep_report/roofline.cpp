@@ -84,6 +84,8 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
     ChartSeries compute_bound{"compute-bound layers", {}, palette(0)};
     ChartSeries memory_bound{fmt::format("{}-bound layers", network_level.level), {}, palette(1)};
     ChartSeries other_bound{"bound by another memory level", {}, palette(2)};
+    // Below the compute roof by their shape: most of their compute bound is empty MAC slots.
+    ChartSeries mapping_bound{"mapping-bound layers (shape fills little of the array)", {}, palette(4)};
     double lo = 1e300, hi = 0;
     const auto add = [&](ChartSeries& series, double macs, double bytes, double cycles, const std::string& label) {
       const double x = macs / bytes, y = macs / cycles;
@@ -98,6 +100,7 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
       if (row.macs == 0 || row.cycles == 0 || level == nullptr || level->bytes == 0) continue;
       const std::string binding = row.bound.binding();
       ChartSeries& series = binding == "compute"               ? compute_bound
+                            : binding == "mapping"           ? mapping_bound
                             : binding == network_level.level ? memory_bound
                                                              : other_bound;
       add(series, static_cast<double>(row.macs),
@@ -121,6 +124,7 @@ std::vector<RooflineChart> roofline_charts(const report::RunReport& report) {
     xy.y = {"MAC/cycle", true};
     xy.series.push_back(roof(peak, bandwidth, lo / 2, hi * 2));
     if (!compute_bound.points.empty()) xy.series.push_back(std::move(compute_bound));
+    if (!mapping_bound.points.empty()) xy.series.push_back(std::move(mapping_bound));
     if (!memory_bound.points.empty()) xy.series.push_back(std::move(memory_bound));
     if (!other_bound.points.empty()) xy.series.push_back(std::move(other_bound));
     xy.series.push_back(std::move(network));

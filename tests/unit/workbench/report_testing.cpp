@@ -99,10 +99,6 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   bool at_field_start = true;
   while (i < text.size()) {
     const char c = text[i];
-    if (at_field_start && c == ' ') {
-      ++i;
-      continue;
-    }
     if (at_field_start && c == '"') {
       ++i;
       while (i < text.size()) {

@@ -22,6 +22,17 @@ TEST(RunReportBound, BindingIsTheLargestAndNothingWithoutBounds) {
   EXPECT_EQ(bound.binding(), "compute");
 }
 
+TEST(RunReportBound, MappingBindsWhenMostOfTheComputeBoundIsEmptySlots) {
+  Bound bound{100, {{"ddr_channel", 40, 4000}}};
+  bound.mapping_cycles = 50;  // half: the work itself still holds it
+  EXPECT_EQ(bound.binding(), "compute");
+  bound.mapping_cycles = 51;
+  EXPECT_EQ(bound.binding(), "mapping");
+  EXPECT_EQ(bound.cycles(), 100u);  // the bound itself is the same
+  bound.memory[0].cycles = 101;     // a memory level above it still binds
+  EXPECT_EQ(bound.binding(), "ddr_channel");
+}
+
 TEST(RunReport, TheOffChipLevelIsTheTargetsOwn) {
   RunReport r = fixtures::sample_report();
   EXPECT_EQ(offchip_level(r), "DDR");

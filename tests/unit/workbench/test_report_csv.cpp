@@ -32,11 +32,11 @@ TEST(RunReportCsv, StartsWithScaleSimComputeReportColumns) {
   const std::string csv = csv_text(sample_report());
   const auto lines = lines_of(csv);
   ASSERT_EQ(lines.size(), 3u) << csv;  // header + one line per layer, no totals line
-  // SCALE-Sim v2 (scalesim/simulator.py) writes exactly this prefix, ", " separated.
-  EXPECT_EQ(
-      lines[0].rfind("LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %, ", 0),
-      0u)
+  // SCALE-Sim v2 (scalesim/simulator.py) writes this prefix, with ", " where plain CSV has ",".
+  EXPECT_EQ(lines[0].rfind("LayerID,Total Cycles,Stall Cycles,Overall Util %,Mapping Efficiency %,Compute Util %,", 0), 0u)
       << lines[0];
+  // Plain CSV: no blank after a separator, in the header or any line.
+  for (const auto& line : lines) EXPECT_EQ(line.find(", "), line.find(", final")) << line;
   const auto rows = parse_csv(csv);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0],
@@ -122,10 +122,10 @@ TEST(RunReportCsv, QuotesFieldsWithCommasAndQuotesPerRfc4180) {
   r.layers[1].type = "Gemm \"x\"";
   const std::string csv = csv_text(r);
   // The quote opens the field right after the comma (RFC 4180), quotes inside are doubled.
-  EXPECT_NE(csv.find(",\"fc, final\",\"Gemm \"\"x\"\"\", "), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",\"fc, final\",\"Gemm \"\"x\"\"\","), std::string::npos) << csv;
   EXPECT_EQ(csv.find("\"/conv1/Conv\""), std::string::npos) << csv;  // plain fields unquoted
-  EXPECT_NE(csv.find(", 7, array, 142.857, 9408,\n"), std::string::npos) << csv;  // an empty last field: no stray space
-  EXPECT_NE(csv.find("0, 100000, 20000, 25.0, 31.25, 31.25, /conv1/Conv, "), std::string::npos)
+  EXPECT_NE(csv.find(",7,array,142.857,9408,\n"), std::string::npos) << csv;  // an empty last field
+  EXPECT_NE(csv.find("0,100000,20000,25.0,31.25,31.25,/conv1/Conv,"), std::string::npos)
       << csv;  // floats as Python writes them
 }
 
@@ -134,7 +134,7 @@ TEST(RunReportCsv, NoLayersIsJustTheHeader) {
   r.layers.clear();
   const auto lines = lines_of(csv_text(r));
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0].rfind("LayerID, Total Cycles", 0), 0u);
+  EXPECT_EQ(lines[0].rfind("LayerID,Total Cycles", 0), 0u);
 }
 
 // ---- files ----------------------------------------------------------------------------------

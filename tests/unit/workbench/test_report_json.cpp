@@ -274,6 +274,20 @@ TEST(RunReportJson, BoundsRoundTripWithWhatBindsAndOlderReportsHaveNone) {
       << user_error_of(old);
 }
 
+TEST(RunReportJson, MappingCyclesRoundTripWhenThereAreAny) {
+  RunReport r = sample_report();
+  r.layers[0].bound = {60'000, {{"ddr_channel", 10'000, 1'500'000}}};
+  r.layers[0].bound.mapping_cycles = 45'000;
+  const json j = to_json(r);
+  EXPECT_EQ(j["layers"][0]["bound"]["mapping_cycles"], 45'000);
+  EXPECT_EQ(j["layers"][0]["bound"]["binding"], "mapping");
+  EXPECT_EQ(from_json(json::parse(j.dump())), r);
+  json bad = j;
+  bad["layers"][0]["bound"]["mapping_cycles"] = "many";
+  EXPECT_NE(user_error_of(bad).find("'layers[0].bound.mapping_cycles' must be a non-negative integer"), std::string::npos)
+      << user_error_of(bad);
+}
+
 TEST(RunReportJson, UnitsRoundTripAndOlderReportsHaveNone) {
   RunReport r = sample_report();
   r.units = {{"array", 900'000, 0.729, 640, 0, 12'000}, {"ddr_channel", 300'000, 0.243, 1'280, 98'765'432, 4'000}};

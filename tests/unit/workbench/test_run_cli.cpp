@@ -94,7 +94,7 @@ TEST_P(RunCli, TinyModelsAreBitExactAndTheReportHasItsShape) {
     std::ifstream csv(dir / "r.csv");
     std::string header;
     std::getline(csv, header);
-    EXPECT_EQ(header.rfind("LayerID, Total Cycles, Stall Cycles", 0), 0u) << header;
+    EXPECT_EQ(header.rfind("LayerID,Total Cycles,Stall Cycles", 0), 0u) << header;
     EXPECT_EQ(header.find("predicted_cycles"), std::string::npos) << header;
     const auto trace = read_json(dir / "t.json");
     EXPECT_FALSE(trace["traceEvents"].empty());

@@ -91,9 +91,9 @@ TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
       std::ifstream csv(dir / "r.csv");
       std::string header;
       std::getline(csv, header);
-      EXPECT_THAT(header, HasSubstr("LayerID, Total Cycles"));  // SCALE-Sim COMPUTE_REPORT first
+      EXPECT_THAT(header, HasSubstr("LayerID,Total Cycles"));  // SCALE-Sim COMPUTE_REPORT first
       EXPECT_THAT(header, HasSubstr("dma_wait_cycles"));
-      EXPECT_THAT(header, HasSubstr("predicted_cycles, prediction_error_pct"));
+      EXPECT_THAT(header, HasSubstr("predicted_cycles,prediction_error_pct"));
       const auto trace = read_json(dir / "t.json");
       EXPECT_GT(trace["traceEvents"].size(), 10u);
     }
