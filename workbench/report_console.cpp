@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <tuple>
 #include <optional>
 #include <ostream>
 
@@ -147,6 +149,30 @@ void print_units(const RunReport& report, std::ostream& os) {
   print_columns(columns, os);
 }
 
+// The layers' cycles grouped by `key` (their type, the unit they ran on), as shares of the
+// layers' cycles added up, largest first: "conv 81% (12), maxpool 6% (2), ...". On xDNN layers
+// overlap, so the sum is not the run's cycles; the shares still say where the work went.
+std::string cycle_shares(const RunReport& report, const std::function<std::string(const LayerRow&)>& key) {
+  std::vector<std::tuple<std::string, std::uint64_t, std::size_t>> groups;
+  std::uint64_t all = 0;
+  for (const LayerRow& row : report.layers) {
+    const std::string name = key(row).empty() ? "-" : key(row);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return std::get<0>(g) == name; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {name, 0, 0});
+    std::get<1>(*it) += row.cycles;
+    ++std::get<2>(*it);
+    all += row.cycles;
+  }
+  if (all == 0) return "-";
+  std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return std::get<1>(a) > std::get<1>(b); });
+  std::string text;
+  for (const auto& [name, cycles, count] : groups) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{} {:.0f}% ({})", name, 100.0 * static_cast<double>(cycles) / static_cast<double>(all), count);
+  }
+  return text;
+}
+
 void print_totals(const RunReport& report, std::ostream& os) {
   const Totals& t = report.totals;
   std::vector<std::pair<std::string, std::string>> totals = {
@@ -156,6 +182,10 @@ void print_totals(const RunReport& report, std::ostream& os) {
       {"ops", grouped(t.ops)},
       {"MAC/cycle", fmt::format("{:.2f}", t.mac_per_cycle)},
       {"utilization", fmt::format("{:.1f} %", 100.0 * t.utilization)}};
+  if (!report.layers.empty()) {
+    totals.emplace_back("time by type", cycle_shares(report, [](const LayerRow& row) { return row.type; }));
+    totals.emplace_back("time by unit", cycle_shares(report, [](const LayerRow& row) { return row.unit; }));
+  }
   if (t.predicted_cycles) {
     totals.insert(totals.begin() + 1, {"predicted", fmt::format("{} cycles (simulated {} %)", grouped(*t.predicted_cycles),
                                                               error_text(t.cycles, t.predicted_cycles))});

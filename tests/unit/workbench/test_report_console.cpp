@@ -4,6 +4,7 @@
 #include "workbench/report_console.h"
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -75,6 +76,21 @@ TEST(RunReportTable, ShowsEveryLayerAndTheTotalsAligned) {
     EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
   }
   EXPECT_EQ(out.find("L3 bytes"), std::string::npos) << out;
+}
+
+// Where the time went, by layer type and by unit: shares of the layers' cycles, largest first.
+TEST(RunReportTable, TotalsShowTheTimeByLayerTypeAndByUnit) {
+  RunReport r = sample_report();  // a Conv+Relu on the array (100,000 cycles), a Gemm on the host (4,000)
+  r.layers.push_back(r.layers[0]);
+  r.layers.back().cycles = 96'000;
+  std::ostringstream os;
+  print_totals(r, os);
+  EXPECT_THAT(os.str(), testing::ContainsRegex("time by type +Conv\\+Relu 98% \\(2\\), Gemm 2% \\(1\\)\n")) << os.str();
+  EXPECT_THAT(os.str(), testing::ContainsRegex("time by unit +array 98% \\(2\\), host 2% \\(1\\)\n")) << os.str();
+  r.layers.clear();
+  std::ostringstream none;
+  print_totals(r, none);
+  EXPECT_EQ(none.str().find("time by"), std::string::npos) << none.str();
 }
 
 TEST(RunReportTable, NamesTheCauseMostOfALayersTimeWentTo) {
