@@ -3,10 +3,10 @@
 // side by side (docs/report.md). Layers are matched by the QGraph tensor they write (a run
 // report's `layers[].output`), not by name: one network compiled for two targets, or with
 // other options, fuses differently (xDNN runs conv+pool as one layer, PULP as two), but both
-// write the network's tensors. The tensors every report writes exactly once, in an order all
-// reports agree on, cut each report into segments; the k-th segment of every report ends at
-// the k-th such tensor and holds the layers since the previous one, so fused and unfused
-// layers land in one row.
+// write the network's tensors. Each tensor every report writes exactly once is a row, holding
+// the layer of each report that writes it, whatever order the reports ran their branches in;
+// a layer writing no such tensor (its work fused into another layer on some target) joins the
+// next layer of its report that writes one, so fused and unfused layers land in one row.
 
 #include <cstddef>
 #include <string>
@@ -24,9 +24,8 @@ struct JoinedRow {
 };
 
 // `outputs[r][i]` is the tensor layer i of report r writes ("" when the report does not say).
-// Reports whose layers name no common tensor end up in one row. The common tensors kept are a
-// longest sequence in the same order in every report (reports may schedule independent
-// branches differently); a tensor left out only merges its layers into the next row.
+// Rows follow the first report's order; every layer of every report is in exactly one row.
+// Reports whose layers name no common tensor end up in one row.
 std::vector<JoinedRow> join_layers(const std::vector<std::vector<std::string>>& outputs);
 
 }  // namespace wb::compare
