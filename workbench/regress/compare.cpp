@@ -166,8 +166,16 @@ CaseComparison compare_case(const Group& base, const Group& current, const Compa
     if (!known) c.layers_only_in_current.push_back(layer.name);
   }
   c.layer_count = b.layers.size();
-  std::stable_sort(c.layers.begin(), c.layers.end(),
-                   [](const FigureChange& l, const FigureChange& r) { return l.relative() > r.relative(); });
+  // The failing figures first (what the reader must act on), then the informative ones (a
+  // prediction, a part of a layer's cycles, a change within the threshold); worst first in each.
+  const auto failing_then_worst = [](const FigureChange& l, const FigureChange& r) {
+    if (l.regression != r.regression) return l.regression;
+    return l.relative() > r.relative();
+  };
+  std::stable_sort(c.totals.begin(), c.totals.end(), [](const FigureChange& l, const FigureChange& r) {
+    return l.regression && !r.regression;
+  });
+  std::stable_sort(c.layers.begin(), c.layers.end(), failing_then_worst);
   c.compile_speed = compare_speed(samples(base, &RunRecord::compile_seconds), samples(current, &RunRecord::compile_seconds),
                                   options.speed_factor, options.alpha);
   c.simulate_speed = compare_speed(samples(base, &RunRecord::simulate_seconds),
@@ -325,7 +333,10 @@ void print_comparison(const Comparison& comparison, const CompareOptions& option
       for (const FigureChange& f : *list) {
         if (f.regression) ++regressions;
         if (!f.worse()) ++improvements;
-        if (worst == nullptr || f.relative() > worst->relative()) {
+        // The worst failing figure; the worst of all only while none fails.
+        const bool beats = worst == nullptr || (f.regression && !worst->regression) ||
+                           (f.regression == worst->regression && f.relative() > worst->relative());
+        if (beats) {
           worst = &f;
           worst_case = &c;
         }
@@ -354,7 +365,7 @@ void print_comparison(const Comparison& comparison, const CompareOptions& option
     if (!c.layers.empty()) {
       std::set<std::string> changed_layers;
       for (const FigureChange& f : c.layers) changed_layers.insert(f.layer);
-      os << fmt::format("  layers changed: {} of {}, worst first\n", changed_layers.size(), c.layer_count);
+      os << fmt::format("  layers changed: {} of {}, failing first, worst first\n", changed_layers.size(), c.layer_count);
       const std::size_t shown = options.max_layers == 0 ? c.layers.size() : std::min(options.max_layers, c.layers.size());
       for (std::size_t k = 0; k < shown; ++k) print_change(c.layers[k], width, os);
       if (shown < c.layers.size()) os << fmt::format("    ... {} more (--max-layers 0 shows all)\n", c.layers.size() - shown);
@@ -383,8 +394,9 @@ void print_comparison(const Comparison& comparison, const CompareOptions& option
   }
   std::string worst_text = "no figure got worse";
   if (worst != nullptr && worst->worse()) {
-    worst_text = fmt::format("worst ratio {} ({} {} {})", std::isinf(worst->relative()) ? std::string("inf (from 0)")
-                                                                                         : fmt::format("{:.4f}", 1 + worst->relative()),
+    worst_text = fmt::format("worst {}ratio {} ({} {} {})", worst->regression ? "failing " : "",
+                             std::isinf(worst->relative()) ? std::string("inf (from 0)")
+                                                           : fmt::format("{:.4f}", 1 + worst->relative()),
                              worst_case->name, worst->layer.empty() ? "(total)" : worst->layer, worst->metric);
   }
   std::size_t changes = 0;

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 #include <set>
+#include <sstream>
 
 #include "support/atomic_file.h"
 #include "support/error.h"
@@ -50,6 +52,30 @@ std::string change_text(std::uint64_t before, std::uint64_t after) {
                      std::isinf(r) ? std::string("from 0") : fmt::format("{:+.2f}%", 100 * r));
 }
 
+std::vector<std::string> option_items(const std::string& options) {
+  std::vector<std::string> items;
+  std::stringstream split(options);
+  for (std::string item; std::getline(split, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+// A series' name among the option sets a case was recorded with: its items that not every
+// set has ("tiler=cost"; "tiler=cost,weight_prefetch=off"), so a legend tells them apart
+// however long the options are.
+std::string options_that_differ(const std::string& options, const std::set<std::string>& all) {
+  std::vector<std::string> differ;
+  for (const std::string& item : option_items(options)) {
+    const bool everywhere = std::all_of(all.begin(), all.end(), [&](const std::string& other) {
+      const std::vector<std::string> items = option_items(other);
+      return std::find(items.begin(), items.end(), item) != items.end();
+    });
+    if (!everywhere) differ.push_back(item);
+  }
+  return differ.empty() ? std::string("the options every run has") : fmt::format("{}", fmt::join(differ, ","));
+}
+
 void check_metric(const std::string& metric) {
   if (!is_total_metric(metric) && !is_layer_metric(metric)) {
     throw UserError(fmt::format("--metric {}: not a metric; the run totals have {}; layers have {}", metric,
@@ -79,8 +105,9 @@ int run_history(const HistoryOptions& options, std::ostream& out) {
     }
   }
   const auto series_name = [&](const RunRecord& run) {
-    return options_of_case[case_name(run)].size() > 1 ? fmt::format("{} ({})", case_name(run), run.compile_options)
-                                                      : case_name(run);
+    const std::set<std::string>& all = options_of_case[case_name(run)];
+    return all.size() > 1 ? fmt::format("{} ({})", case_name(run), options_that_differ(run.compile_options, all))
+                          : case_name(run);
   };
   std::map<std::string, std::vector<Point>> series;  // name -> points in commit order
   for (std::size_t i = 0; i < commits.size(); ++i) {
@@ -101,6 +128,7 @@ int run_history(const HistoryOptions& options, std::ostream& out) {
   sweep::XYChart chart;
   chart.title = fmt::format("{} over the recorded commits", figure);
   chart.x.label = "recorded commit (#, in recording order)";
+  chart.x.integers = true;  // commits are counted: one commit is one tick, not a fraction of one
   chart.y.label = options.metric;
   std::size_t colour = 0;
   for (const auto& [name, points] : series) {

@@ -28,10 +28,11 @@ struct Scale {
 };
 
 // The data range of an axis, widened so a single value or a flat series still has extent.
-std::pair<double, double> extent(std::vector<double> values, bool log) {
+std::pair<double, double> extent(std::vector<double> values, bool log, bool integers) {
   if (values.empty()) return {log ? 1.0 : 0.0, log ? 10.0 : 1.0};
   const auto [min_it, max_it] = std::minmax_element(values.begin(), values.end());
   double lo = *min_it, hi = *max_it;
+  if (integers && !log) return {lo - 0.5, hi + 0.5};
   if (lo == hi) {
     if (log) {
       lo /= 2;
@@ -112,12 +113,19 @@ std::string xy_chart_svg(const XYChart& chart) {
       }
     }
   }
-  const auto [x_lo, x_hi] = extent(xs, chart.x.log);
-  const auto [y_lo, y_hi] = extent(ys, chart.y.log);
+  const auto [x_lo, x_hi] = extent(xs, chart.x.log, chart.x.integers);
+  const auto [y_lo, y_hi] = extent(ys, chart.y.log, chart.y.integers);
   // Linear axes start at the first round tick at or below the data, so no point sits on
-  // the frame.
-  const std::vector<double> x_ticks = nice_ticks(x_lo, x_hi, 6, chart.x.log);
-  const std::vector<double> y_ticks = nice_ticks(y_lo, y_hi, 6, chart.y.log);
+  // the frame; an axis of counts has whole ticks only.
+  const auto ticks_of = [](double lo, double hi, const ChartAxis& axis) {
+    std::vector<double> ticks = nice_ticks(lo, hi, 6, axis.log);
+    if (!axis.integers || axis.log) return ticks;
+    std::erase_if(ticks, [](double t) { return t != std::floor(t); });
+    if (ticks.empty()) ticks.push_back(std::round((lo + hi) / 2));
+    return ticks;
+  };
+  const std::vector<double> x_ticks = ticks_of(x_lo, x_hi, chart.x);
+  const std::vector<double> y_ticks = ticks_of(y_lo, y_hi, chart.y);
   Scale sx{std::min(x_lo, x_ticks.front()), std::max(x_hi, x_ticks.back()), double(kMarginLeft),
            double(chart.width - kMarginRight), chart.x.log};
   Scale sy{std::min(y_lo, y_ticks.front()), std::max(y_hi, y_ticks.back()), double(chart.height - kMarginBottom),

@@ -27,7 +27,8 @@ struct ChartSeries {
 
 struct ChartAxis {
   std::string label;
-  bool log = false;  // logarithmic (all values > 0)
+  bool log = false;       // logarithmic (all values > 0)
+  bool integers = false;  // counts (commit numbers): ticks at whole numbers, a lone value half a unit each side
 };
 
 struct XYChart {

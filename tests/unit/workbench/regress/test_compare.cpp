@@ -370,7 +370,29 @@ TEST(Compare, ChangedLayersComeWorstFirstAndMaxLayersCutsThePrintout) {
   EXPECT_THAT(out, HasSubstr("layers changed: 3 of 3"));
   EXPECT_THAT(out, HasSubstr(fmt::format("... {} more", c.cases[0].layers.size() - 1)));
   // worst ratio: layer b's 150 / 100
-  EXPECT_THAT(out, HasSubstr("worst ratio 1.5000 (resnet50 on v3_96 b "));
+  EXPECT_THAT(out, HasSubstr("worst failing ratio 1.5000 (resnet50 on v3_96 b "));
+}
+
+// The summary names the worst figure that fails, not a larger informative change (a layer's
+// stalls, part of its cycles), and the printout lists failing figures first.
+TEST(Compare, TheWorstFailingFigureLeadsTheSummaryAndTheList) {
+  const RunRecord base = make_run("resnet50", "v3_96", {{"a", 100, 10}, {"b", 100, 10}}, "b1");
+  const RunRecord now = make_run("resnet50", "v3_96", {{"a", 110, 40}, {"b", 100, 10}}, "b2");
+  CompareOptions options;
+  const Comparison c = compare_runs({base}, {now}, options);
+  const auto& layers = c.cases.at(0).layers;
+  ASSERT_GE(layers.size(), 2u);
+  EXPECT_TRUE(layers.front().regression);  // cycles and the bytes with them: +10%
+  const auto first_informative = std::find_if(layers.begin(), layers.end(), [](const FigureChange& f) { return !f.regression; });
+  ASSERT_NE(first_informative, layers.end());
+  EXPECT_TRUE(std::none_of(first_informative, layers.end(), [](const FigureChange& f) { return f.regression; }));
+  EXPECT_GT(first_informative->relative(), layers.front().relative());  // +300% stalls, informative
+  const std::string out = printed(c, options);
+  EXPECT_THAT(out, HasSubstr("worst failing ratio 1.1000 (resnet50 on v3_96 a "));
+  EXPECT_LT(out.find("a        cycles"), out.find("stall_cycles")) << out;
+  // With nothing failing, the worst change is named without "failing".
+  options.thresholds.all = 0.5;
+  EXPECT_THAT(printed(compare_runs({base}, {now}, options), options), HasSubstr("worst ratio 4.0000"));
 }
 
 TEST(Compare, TheSummaryGivesTheGeometricMeanOfTheTotalCyclesRatios) {
@@ -385,7 +407,7 @@ TEST(Compare, TheSummaryGivesTheGeometricMeanOfTheTotalCyclesRatios) {
   const double geomean = std::sqrt(121.0 / 100 * (200.0 / 200));
   EXPECT_THAT(out, HasSubstr(fmt::format("summary: 2 case(s) compared, geomean total-cycles ratio {:.4f}", geomean)));
   EXPECT_THAT(out, HasSubstr("geomean total-cycles ratio 1.1000"));
-  EXPECT_THAT(out, HasSubstr("worst ratio 1.2100"));
+  EXPECT_THAT(out, HasSubstr("worst failing ratio 1.2100"));
   EXPECT_THAT(out, HasSubstr("-> FAIL"));
 }
 

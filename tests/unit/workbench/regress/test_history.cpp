@@ -132,6 +132,35 @@ TEST_F(History, APlotPathWritesAnSvg) {
   EXPECT_THAT(out, HasSubstr(fmt::format("wrote {}", options.plot->string())));
 }
 
+// Series of one case recorded with several option sets are named by the options that differ,
+// however long the options are; an axis of one commit has the one whole tick.
+TEST(HistorySeries, NamedByTheOptionsThatDifferAndOneCommitIsOneTick) {
+  TempDir dir;
+  const auto db = dir / "history.db";
+  std::vector<std::filesystem::path> files;
+  const std::string common = "am_allocator=bestfit,schedule_search=on,sibling_merge=on,weight_pingpong=on";
+  for (const char* option : {"weight_prefetch=on", "weight_prefetch=off"}) {
+    report::RunReport r = make_report(commit_of('a'), "resnet50", "v3_96", {{"conv1", 100}}, "the-build");
+    r.run.compile_options = common + "," + option;
+    files.push_back(dir / fmt::format("{}.json", files.size()));
+    report::write_json(r, files.back());
+  }
+  std::ostringstream recorded;
+  ASSERT_EQ(run_record(db, files, recorded), 0) << recorded.str();
+  HistoryOptions options;
+  options.db = db;
+  options.plot = dir / "one.svg";
+  std::ostringstream out;
+  ASSERT_EQ(run_history(options, out), 0);
+  EXPECT_THAT(out.str(), HasSubstr("resnet50 on v3_96 (weight_prefetch=on): total cycles"));
+  EXPECT_THAT(out.str(), HasSubstr("resnet50 on v3_96 (weight_prefetch=off): total cycles"));
+  const std::string svg = read_text(*options.plot);
+  EXPECT_THAT(svg, HasSubstr("(weight_prefetch=off)"));
+  EXPECT_THAT(svg, HasSubstr(">1</text>"));  // the commit's tick
+  EXPECT_THAT(svg, Not(HasSubstr(">0.9</text>")));
+  EXPECT_THAT(svg, Not(HasSubstr(">1.1</text>")));
+}
+
 TEST_F(History, APngPlotPathIsAUserError) {
   HistoryOptions options;
   options.db = db;
