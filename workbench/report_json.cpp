@@ -271,9 +271,8 @@ json to_json(const RunReport& report) {
                   {"stall_cycles", row.stall_cycles},
                   {"bytes_in", row.bytes_in},
                   {"bytes_out", row.bytes_out},
-                  {"tiles", row.tiles},
-                  {"time", time_object(row)}};
-    if (!row.bound.empty()) layer["bound"] = bound_object(row.bound, row.cycles);
+                  {"tiles", row.tiles}};
+    layer.update(layer_analysis_json(row));
     add_prediction(layer, row.predicted_cycles, row.cycles);
     add_energy(layer, row.energy, row.macs, std::nullopt);
     add_block(layer, row.specific, report.target, StatScope::Layer, fmt::format("layer '{}'", row.name));
@@ -343,6 +342,20 @@ Bound read_bound(const Reader& in, const json& parent, const std::string& path) 
                             in.unsigned_integer(entry, at + "." + level, "bytes")});
   }
   return bound;
+}
+
+// A layer's time causes (recorded since the time attribution) and bound (since the bounds):
+// older reports, and sweep databases written before them, lack them.
+void read_analysis(const Reader& in, const json& layer, const std::string& path, const TargetBackend& backend,
+                   LayerRow& row) {
+  if (layer.contains("time")) {
+    const json& time = in.object(layer, path, "time");
+    for (const auto& [cause, cycles] : time.items()) {
+      row.time.emplace_back(cause, in.unsigned_integer(time, path + ".time", cause));
+    }
+    order_by_names(row.time, backend.time_causes());
+  }
+  if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
 }
 
 // The prediction of a layer or the totals, when recorded: `predicted_cycles` kept, its derived
@@ -474,16 +487,7 @@ RunReport from_json(const json& doc, std::string_view source) {
     row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
     row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
     row.tiles = in.unsigned_integer(layer, path, "tiles");
-    // Recorded since the time attribution; older reports (sweep databases) lack it.
-    if (layer.contains("time")) {
-      const json& time = in.object(layer, path, "time");
-      for (const auto& [cause, cycles] : time.items()) {
-        row.time.emplace_back(cause, in.unsigned_integer(time, path + ".time", cause));
-      }
-      order_by_names(row.time, backend->time_causes());
-    }
-    // Recorded since the bounds; older reports lack them.
-    if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
+    read_analysis(in, layer, path, *backend, row);
     row.predicted_cycles = read_prediction(in, layer, path);
     row.energy = read_energy(in, layer, path, *backend);
     if (version < 5 && layer.contains(report.target)) {
@@ -514,6 +518,20 @@ RunReport from_json(const json& doc, std::string_view source) {
 
 void write_json(const RunReport& report, const std::filesystem::path& path) {
   write_file_atomically(path, to_json(report).dump(2) + "\n");
+}
+
+json layer_analysis_json(const LayerRow& row) {
+  json analysis = {{"time", time_object(row)}};
+  if (!row.bound.empty()) analysis["bound"] = bound_object(row.bound, row.cycles);
+  return analysis;
+}
+
+void read_layer_analysis(const json& analysis, std::string_view target, std::string_view source, LayerRow& row) {
+  const Reader in(source);
+  const TargetBackend* backend = find_backend(target);
+  if (backend == nullptr) in.fail(fmt::format("'target' is \"{}\", no target of this build", target));
+  if (!analysis.is_object()) in.fail("the layer's time and bound must be an object");
+  read_analysis(in, analysis, row.name, *backend, row);
 }
 
 }  // namespace wb::report

@@ -40,6 +40,13 @@ nlohmann::json to_json(const RunReport& report);
 // `source` (a file name) starts the message.
 RunReport from_json(const nlohmann::json& json, std::string_view source = "run report");
 
+// A layer's time causes and bound as the report writes them ({"time": {...}, "bound": {...}},
+// the bound left out when empty), and back into `row` (`target`'s back end orders the causes):
+// what the sweep database keeps of each layer beside its columns. UserError naming `source`
+// and the layer when malformed.
+nlohmann::json layer_analysis_json(const LayerRow& row);
+void read_layer_analysis(const nlohmann::json& analysis, std::string_view target, std::string_view source, LayerRow& row);
+
 // Writes atomically (temporary file renamed into place); UserError if the folder does not
 // exist or is not writable, and then no file is left behind.
 void write_json(const RunReport& report, const std::filesystem::path& path);

@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS layers (
   predicted_cycles INTEGER,
   prediction_error_pct REAL,
   energy TEXT NOT NULL DEFAULT '{}',
+  analysis TEXT NOT NULL DEFAULT '{}',
   PRIMARY KEY (key, position)
 );
 CREATE TABLE IF NOT EXISTS slurm_jobs (
@@ -175,6 +176,7 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
   layers_have_places_ = has_column(db_, "layers", "output");
   has_predictions_ = has_column(db_, "layers", "predicted_cycles");
   layers_have_energy_ = has_column(db_, "layers", "energy");
+  layers_have_analysis_ = has_column(db_, "layers", "analysis");
 }
 
 void ResultsDb::add_layer_places() {
@@ -205,6 +207,14 @@ void ResultsDb::add_energy_column() {
   layers_have_energy_ = true;
 }
 
+void ResultsDb::add_analysis_column() {
+  // Databases written before each layer's time causes and bound were kept (the same schema
+  // version otherwise): the column is added on the first write, read as none.
+  if (layers_have_analysis_) return;
+  db_.execute("ALTER TABLE layers ADD COLUMN analysis TEXT NOT NULL DEFAULT '{}'");
+  layers_have_analysis_ = true;
+}
+
 void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path& work_dir) {
   sqlite::Transaction t(db_);
   set_meta(db_, "name", spec.name);
@@ -215,7 +225,9 @@ void ResultsDb::record_sweep(const SweepSpec& spec, const std::filesystem::path&
   set_meta(db_, "work_dir", std::filesystem::absolute(work_dir).string());
   set_meta(db_, "build", build_id());
   nlohmann::json pareto = nlohmann::json::array();
-  for (const ParetoPlot& p : spec.pareto) pareto.push_back({{"x", p.x}, {"x_label", p.x_label}, {"y", p.y}});
+  for (const ParetoPlot& p : spec.pareto) {
+    pareto.push_back({{"x", p.x}, {"x_label", p.x_label}, {"y", p.y}, {"group", p.group}});
+  }
   set_meta(db_, "pareto", pareto.dump());
   if (meta("created_at").empty()) set_meta(db_, "created_at", utc_now());
   set_meta(db_, "updated_at", utc_now());
@@ -274,6 +286,7 @@ void ResultsDb::store(const PointResult& result) {
   add_layer_places();
   add_prediction_columns();
   add_energy_column();
+  add_analysis_column();
   {
     sqlite::Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
     known.bind(1, result.key).step();
@@ -318,8 +331,8 @@ void ResultsDb::store(const PointResult& result) {
   if (result.report) {
     sqlite::Statement layer = db_.prepare(
         "INSERT INTO layers (key, position, name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, "
-        "bytes_in, bytes_out, tiles, extra, unit, output, predicted_cycles, prediction_error_pct, energy) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "bytes_in, bytes_out, tiles, extra, unit, output, predicted_cycles, prediction_error_pct, energy, analysis) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto& layers = result.report->layers;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const report::LayerRow& row = layers[i];
@@ -343,6 +356,7 @@ void ResultsDb::store(const PointResult& result) {
       nlohmann::json energy = nlohmann::json::object();
       for (const auto& [component, pj] : row.energy) energy[component] = pj;
       layer.bind(19, energy.dump());
+      layer.bind(20, report::layer_analysis_json(row).dump());
       layer.run();
       layer.reset();
     }
@@ -468,7 +482,8 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
       std::string("SELECT name, type, macs, ops, cycles, mac_per_cycle, utilization, stall_cycles, bytes_in, bytes_out, "
                   "tiles, extra, ") +
       (layers_have_places_ ? "unit, output" : "'', ''") + (has_predictions_ ? ", predicted_cycles" : ", NULL") +
-      (layers_have_energy_ ? ", energy" : ", '{}'") + " FROM layers WHERE key = ? ORDER BY position");
+      (layers_have_energy_ ? ", energy" : ", '{}'") + (layers_have_analysis_ ? ", analysis" : ", '{}'") +
+      " FROM layers WHERE key = ? ORDER BY position");
   query.bind(1, key);
   // Layer blocks of reports of an older schema keep their names of then (report_json.h).
   int schema = report::kReportSchema;
@@ -478,11 +493,13 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     if (stored.step() && !stored.is_null(0)) schema = static_cast<int>(stored.integer(0));
   }
   std::vector<std::string_view> energy_order;
+  std::string target_name;
   {
     sqlite::Statement target = db_.prepare("SELECT target FROM points WHERE key = ?");
     target.bind(1, key);
     if (target.step()) {
-      if (const TargetBackend* backend = find_backend(target.text(0))) energy_order = backend->energy_components();
+      target_name = target.text(0);
+      if (const TargetBackend* backend = find_backend(target_name)) energy_order = backend->energy_components();
     }
   }
   while (query.step()) {
@@ -504,6 +521,9 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
     row.output = query.text(13);
     row.predicted_cycles = predicted_of(query, 14);
     row.energy = stored_energy(query.text(15), energy_order);
+    const nlohmann::json analysis = nlohmann::json::parse(query.text(16), nullptr, false);
+    if (!analysis.is_object()) throw UserError(fmt::format("{}: layer '{}': damaged time and bound", path().string(), row.name));
+    if (!analysis.empty()) report::read_layer_analysis(analysis, target_name, path().string(), row);
     rows.push_back(std::move(row));
   }
   return rows;

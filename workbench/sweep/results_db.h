@@ -88,11 +88,13 @@ class ResultsDb {
   // Adds the prediction columns of results and layers to a database written without them.
   void add_prediction_columns();
   void add_energy_column();
+  void add_analysis_column();
 
   mutable sqlite::Database db_;
   bool layers_have_places_ = false;  // the layers table has the unit and output columns
   bool has_predictions_ = false;     // results and layers have the prediction columns
   bool layers_have_energy_ = false;  // the layers table has the energy column
+  bool layers_have_analysis_ = false;  // the layers table has the analysis column (time causes, bound)
 };
 
 // The default database of a spec: <spec name>.db in the working folder.

@@ -117,6 +117,17 @@ class SpecReader {
     if (spec_.configs.empty()) fail(1, "configs", "missing: give the base hardware config(s), e.g. configs: [../v3_96.yaml]");
     if (spec_.models.empty()) fail(1, "models", "missing: give the model(s), e.g. models: [resnet50]");
     if (spec_.name.empty()) spec_.name = spec_.path.stem().string();
+    for (const ParetoPlot& plot : spec_.pareto) {
+      if (plot.group.empty()) continue;
+      const bool axis = std::any_of(spec_.axes.begin(), spec_.axes.end(), [&](const Axis& a) { return a.name == plot.group; });
+      if (!axis) {
+        std::vector<std::string> names;
+        for (const Axis& a : spec_.axes) names.push_back(a.name);
+        fail(plot.place.line, "report.pareto.group",
+             fmt::format("'{}' is not an axis of this spec (axes: {})", plot.group,
+                         names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+      }
+    }
     static const std::regex name_pattern("[A-Za-z0-9_.-]+");
     if (!std::regex_match(spec_.name, name_pattern)) {
       fail(1, "name", fmt::format("'{}': use letters, digits, '_', '-' and '.' (it names the results file)", spec_.name));
@@ -325,13 +336,14 @@ class SpecReader {
     if (!node["pareto"]) return;
     for (const YAML::Node& item : sequence(node["pareto"], "report.pareto", line_of(node["pareto"]))) {
       if (!item.IsMap()) fail(line_of(item), "report.pareto", "each plot is a map {x: ..., y: ...}");
-      check_map_keys(item, "report.pareto", {"x", "x_label", "y"});
+      check_map_keys(item, "report.pareto", {"x", "x_label", "y", "group"});
       ParetoPlot plot;
       plot.place = {line_of(item), "report.pareto"};
       if (!item["x"]) fail(line_of(item), "report.pareto", "a plot needs x (an expression over the config's keys)");
       plot.x = scalar(item["x"], "report.pareto.x");
       plot.x_label = item["x_label"] ? scalar(item["x_label"], "report.pareto.x_label") : plot.x;
       plot.y = item["y"] ? scalar(item["y"], "report.pareto.y") : "latency_ms";
+      if (item["group"]) plot.group = scalar(item["group"], "report.pareto.group");
       spec_.pareto.push_back(std::move(plot));
     }
   }

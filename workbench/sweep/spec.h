@@ -62,6 +62,7 @@ struct Constraint {
 // "array.rows * array.cols"), y a result total; both minimised unless y is a rate.
 struct ParetoPlot {
   std::string x, x_label, y;
+  std::string group;  // an axis: the points drawn in one colour per value of it ("": one colour)
   SpecPlace place;
 };
 

@@ -243,26 +243,46 @@ int run_export(const ExportOptions& options, std::ostream& out) {
   write_file_atomically(options.csv, text);
   out << fmt::format("wrote {} points to {}\n", points.size(), options.csv.string());
   if (options.layers_csv) {
-    std::vector<std::string> layer_header = {"key", "model", "config"};
-    layer_header.insert(layer_header.end(), axes.begin(), axes.end());
-    for (const char* name : {"layer", "name", "type", "macs", "cycles", "mac_per_cycle", "utilization",
-                             "stall_cycles", "bytes_in", "bytes_out", "tiles"}) {
-      layer_header.emplace_back(name);
-    }
-    std::string layers = line(layer_header);
-    std::size_t rows = 0;
+    // Every point's layers first: the time causes of every target in the database are columns.
+    std::vector<std::pair<const StoredPoint*, std::vector<report::LayerRow>>> done;
+    std::vector<std::string> causes;
     for (const StoredPoint& p : points) {
       if (p.status != "done") continue;
-      const std::vector<report::LayerRow> all = db.layers(p.key);
+      done.emplace_back(&p, db.layers(p.key));
+      for (const report::LayerRow& l : done.back().second) {
+        for (const auto& [cause, cycles] : l.time) {
+          if (std::find(causes.begin(), causes.end(), cause) == causes.end()) causes.push_back(cause);
+        }
+      }
+    }
+    std::vector<std::string> layer_header = {"key", "model", "config"};
+    layer_header.insert(layer_header.end(), axes.begin(), axes.end());
+    for (const char* name : {"layer", "name", "type", "unit", "macs", "cycles", "mac_per_cycle", "utilization",
+                             "stall_cycles", "bytes_in", "bytes_out", "tiles", "bound", "bound_cycles",
+                             "mapping_efficiency"}) {
+      layer_header.emplace_back(name);
+    }
+    for (const std::string& cause : causes) layer_header.push_back("time_" + cause);
+    std::string layers = line(layer_header);
+    std::size_t rows = 0;
+    for (const auto& [p, all] : done) {
       for (std::size_t i = 0; i < all.size(); ++i) {
         const report::LayerRow& l = all[i];
-        std::vector<std::string> fields = {p.key, p.model, p.config};
-        for (const std::string& axis : axes) fields.push_back(axis_value(p, axis));
-        for (const std::string& f : {std::to_string(i), l.name, l.type, std::to_string(l.macs), std::to_string(l.cycles),
-                                     report::csv_number(l.mac_per_cycle), report::csv_number(l.utilization),
-                                     std::to_string(l.stall_cycles), std::to_string(l.bytes_in),
-                                     std::to_string(l.bytes_out), std::to_string(l.tiles)}) {
+        std::vector<std::string> fields = {p->key, p->model, p->config};
+        for (const std::string& axis : axes) fields.push_back(axis_value(*p, axis));
+        const auto mapping = l.specific.find("mapping_efficiency");
+        for (const std::string& f :
+             {std::to_string(i), l.name, l.type, l.unit, std::to_string(l.macs), std::to_string(l.cycles),
+              report::csv_number(l.mac_per_cycle), report::csv_number(l.utilization), std::to_string(l.stall_cycles),
+              std::to_string(l.bytes_in), std::to_string(l.bytes_out), std::to_string(l.tiles), l.bound.binding(),
+              l.bound.empty() ? std::string() : std::to_string(l.bound.cycles()),
+              mapping != l.specific.end() && mapping->is_number() ? report::csv_number(mapping->get<double>())
+                                                                    : std::string()}) {
           fields.push_back(f);
+        }
+        for (const std::string& cause : causes) {
+          const auto it = std::find_if(l.time.begin(), l.time.end(), [&](const auto& t) { return t.first == cause; });
+          fields.push_back(it == l.time.end() ? std::string() : std::to_string(it->second));
         }
         layers += line(fields);
         ++rows;

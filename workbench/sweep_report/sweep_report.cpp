@@ -222,6 +222,7 @@ void points_section(Page& page, const std::vector<StoredPoint>& points, const st
 
 struct ParetoRequest {
   std::string x, x_label, y;
+  std::string group;  // an axis whose values colour the points ("": one colour)
 };
 
 std::vector<ParetoRequest> pareto_requests(const ResultsDb& db, const std::vector<std::string>& axes) {
@@ -229,12 +230,13 @@ std::vector<ParetoRequest> pareto_requests(const ResultsDb& db, const std::vecto
   const std::string text = db.meta("pareto");
   if (!text.empty()) {
     for (const auto& p : nlohmann::json::parse(text)) {
-      requests.push_back({p.at("x").get<std::string>(), p.at("x_label").get<std::string>(), p.at("y").get<std::string>()});
+      requests.push_back({p.at("x").get<std::string>(), p.at("x_label").get<std::string>(), p.at("y").get<std::string>(),
+                          p.value("group", std::string())});
     }
   }
   if (requests.empty()) {
     for (const std::string& axis : axes) {
-      if (axis != kCompileOptAxis) requests.push_back({axis, axis, "latency_ms"});
+      if (axis != kCompileOptAxis) requests.push_back({axis, axis, "latency_ms", ""});
     }
   }
   return requests;
@@ -275,14 +277,28 @@ void pareto_section(Page& page, const ResultsDb& db, const std::vector<StoredPoi
       if (members.size() < 2) continue;
       const std::vector<std::size_t> frontier = pareto_frontier(xy, maximize);
       std::set<std::size_t> on_frontier(frontier.begin(), frontier.end());
-      ChartSeries all{"design points", {}, palette(0)};
+      // The design points in one colour, or one per value of the grouping axis (in the order met).
+      std::vector<ChartSeries> design;
+      const auto series_of = [&](const StoredPoint& p) -> ChartSeries& {
+        std::string name = "design points";
+        if (!request.group.empty()) {
+          const auto it = p.params.find(request.group);
+          name = fmt::format("{}={}", request.group, it == p.params.end() ? std::string("-") : it->get<std::string>());
+        }
+        for (ChartSeries& s : design) {
+          if (s.name == name) return s;
+        }
+        const std::size_t colour = design.empty() ? 0 : design.size() + 1;  // palette(1) is the frontier's
+        design.push_back({name, {}, palette(colour)});
+        return design.back();
+      };
       ChartSeries front{"Pareto frontier", {}, palette(1)};
       front.step = true;
       front.annotate = true;
       front.marker_radius = 5.5;
       for (std::size_t i = 0; i < members.size(); ++i) {
         const std::string label = params_text(*members[i], axes);
-        all.points.push_back({xy[i].first, xy[i].second, point_name(*members[i], axes)});
+        series_of(*members[i]).points.push_back({xy[i].first, xy[i].second, point_name(*members[i], axes)});
         if (on_frontier.count(i) != 0) front.points.push_back({xy[i].first, xy[i].second, label});
       }
       double x_min = std::numeric_limits<double>::infinity(), x_max = 0;
@@ -291,10 +307,12 @@ void pareto_section(Page& page, const ResultsDb& db, const std::vector<StoredPoi
         x_max = std::max(x_max, px);
       }
       XYChart chart;
-      chart.title = fmt::format("{} on {}: {} vs {}", model, target, metric_label(request.y), request.x_label);
+      chart.title = fmt::format("{} on {}: {} vs {}{}", model, target, metric_label(request.y), request.x_label,
+                                request.group.empty() ? "" : ", by " + request.group);
       chart.x = {request.x_label, x_min > 0 && x_max / x_min >= 16};
       chart.y = {metric_label(request.y) + (maximize ? " (higher is better)" : " (lower is better)"), false};
-      chart.series = {all, front};
+      chart.series = design;
+      chart.series.push_back(front);
       page.add(fmt::format("<h3>{}</h3>\n", escape_html(chart.title)));
       page.plot(chart.title, xy_chart_svg(chart), chart.title);
       Table t;
@@ -512,19 +530,45 @@ std::vector<const StoredPoint*> chosen_points(const ResultsDb& db, const std::ve
 void breakdown_section(Page& page, const ResultsDb& db, const std::vector<const StoredPoint*>& chosen,
                        const std::vector<std::string>& axes, bool requested) {
   if (chosen.empty()) return;
-  page.add(fmt::format("<h2>Per-layer breakdown</h2>\n<p class=\"note\">{} Each bar is a layer's cycles: busy, and "
-                       "stalled (waiting for data or a dependency, as the target's model counts it).</p>\n",
+  page.add(fmt::format("<h2>Per-layer breakdown</h2>\n<p class=\"note\">{} Each bar is a layer's cycles, cut into "
+                       "where they went (the time causes of docs/report.md; busy and stalled for points stored before "
+                       "them); each label ends with the unit the layer ran on, what bound it and how close it came, "
+                       "and on xDNN the share of the array its shape fills.</p>\n",
                        requested ? "The points asked for." : "The fastest point of each model on each config."));
   for (const StoredPoint* p : chosen) {
     const std::vector<report::LayerRow> layers = db.layers(p->key);
     BarChart chart;
     chart.title = point_name(*p, axes);
     chart.value_label = "cycles";
-    chart.segments = {{"busy", palette(0)}, {"stalled", palette(2)}};
+    const bool with_causes =
+        !layers.empty() && std::all_of(layers.begin(), layers.end(), [](const report::LayerRow& r) { return !r.time.empty(); });
+    if (with_causes) {
+      for (const auto& [cause, cycles] : layers.front().time) chart.segments.push_back({cause, palette(chart.segments.size())});
+    } else {
+      chart.segments = {{"busy", palette(0)}, {"stalled", palette(2)}};
+    }
     for (const report::LayerRow& row : layers) {
-      chart.categories.push_back(row.name);
-      const double stall = static_cast<double>(std::min(row.stall_cycles, row.cycles));
-      chart.values.push_back({static_cast<double>(row.cycles) - stall, stall});
+      std::vector<std::string> notes;
+      if (!row.unit.empty()) notes.push_back(row.unit);
+      if (!row.bound.empty() && row.cycles > 0) {
+        notes.push_back(fmt::format("{} {:.0f}%", row.bound.binding(),
+                                    100.0 * static_cast<double>(row.bound.cycles()) / static_cast<double>(row.cycles)));
+      }
+      if (const auto m = row.specific.find("mapping_efficiency"); m != row.specific.end() && m->is_number() && row.macs > 0) {
+        notes.push_back(fmt::format("map {:.0f}%", 100 * m->get<double>()));
+      }
+      chart.categories.push_back(notes.empty() ? row.name : fmt::format("{} [{}]", row.name, fmt::join(notes, ", ")));
+      if (with_causes) {
+        std::vector<double> values;
+        for (const BarSegment& segment : chart.segments) {
+          const auto it = std::find_if(row.time.begin(), row.time.end(), [&](const auto& t) { return t.first == segment.name; });
+          values.push_back(it == row.time.end() ? 0.0 : static_cast<double>(it->second));
+        }
+        chart.values.push_back(std::move(values));
+      } else {
+        const double stall = static_cast<double>(std::min(row.stall_cycles, row.cycles));
+        chart.values.push_back({static_cast<double>(row.cycles) - stall, stall});
+      }
     }
     page.add(fmt::format("<h3>{}</h3>\n<p class=\"note\">{} layers, {} cycles, {:.3f} ms, {:.2f} MAC/cycle, {}</p>\n",
                          escape_html(chart.title), layers.size(), grouped(p->cycles), p->latency_ms, p->mac_per_cycle,

@@ -55,7 +55,9 @@ TEST(SweepCli, RunsResumesShowsExportsAndReports) {
   // point fails (exit 2, the reason recorded) and the sweep goes on.
   const auto spec = write_spec(dir, "mini", configs("v3_96") +
                                                 "mode: verify\nquantization: {calib_count: 2}\naxes:\n  am_bytes: [4KiB, 2MiB]\n"
-                                                "  array.rows: [32, 96]\n");
+                                                "  array.rows: [32, 96]\nreport:\n  pareto:\n"
+                                                "    - {x: am_bytes / MiB, x_label: AM (MiB), y: latency_ms, group: array.rows}\n"
+                                                "    - {x: array.rows, y: latency_ms}\n");
   const std::string db = (dir / "mini.db").string();
   const CommandResult run = workbench(fmt::format("sweep {} --db {} -j 2", spec.string(), db));
   ASSERT_EQ(run.exit_code, 0) << run.out;
@@ -102,7 +104,13 @@ TEST(SweepCli, RunsResumesShowsExportsAndReports) {
   EXPECT_EQ(lines(csv), 5u);
   EXPECT_THAT(csv, HasSubstr("key,position,model,config,target,mode,status,am_bytes,array.rows,cycles"));
   EXPECT_THAT(csv, HasSubstr(",2097152,96,"));  // axes as resolved numbers
-  EXPECT_GT(lines(read(dir / "l.csv")), 10u);
+  const std::string layer_csv = read(dir / "l.csv");
+  EXPECT_GT(lines(layer_csv), 10u);
+  // Each layer's unit, bound, the array share its shape fills and where its time went.
+  EXPECT_THAT(layer_csv, HasSubstr(",layer,name,type,unit,macs,cycles,"));
+  EXPECT_THAT(layer_csv, HasSubstr(",bound,bound_cycles,mapping_efficiency,time_"));
+  EXPECT_THAT(layer_csv, testing::ContainsRegex(",array,[0-9]+,[0-9]+,"));
+  EXPECT_THAT(layer_csv, testing::ContainsRegex(",(compute|mapping|ddr_channel),[0-9]+,0\\.[0-9]+,"));
 
   const CommandResult report = workbench(fmt::format("report {} -o {}", db, (dir / "report").string()));
   ASSERT_EQ(report.exit_code, 0) << report.out;
@@ -112,8 +120,18 @@ TEST(SweepCli, RunsResumesShowsExportsAndReports) {
   EXPECT_THAT(html, HasSubstr("data:image/svg+xml;base64,"));
   EXPECT_EQ(html.find("<script src"), std::string::npos);  // nothing fetched from anywhere
   std::size_t svgs = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir / "report")) svgs += entry.path().extension() == ".svg";
+  std::string grouped_plot;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "report")) {
+    if (entry.path().extension() != ".svg") continue;
+    ++svgs;
+    const std::string svg = read(entry.path());
+    if (svg.find("by array.rows") != std::string::npos) grouped_plot = svg;
+  }
   EXPECT_GE(svgs, 2u);
+  // The grouped front: the points in one colour per array height, the frontier across them.
+  EXPECT_THAT(grouped_plot, HasSubstr(">array.rows=32</text>"));
+  EXPECT_THAT(grouped_plot, HasSubstr(">array.rows=96</text>"));
+  EXPECT_THAT(grouped_plot, HasSubstr(">Pareto frontier</text>"));
 }
 
 TEST(SweepCli, BothTargetsAndTheAblation) {

@@ -142,6 +142,39 @@ TEST(ResultsDb, KeepsEachLayersEnergyInItsTargetsOrderAndAnOldDatabaseGainsTheCo
   EXPECT_EQ(layers[1].energy, (report::Energy{{"array", 5.5}, {"am", 2.25}, {"static", 7}}));
 }
 
+// Each layer's time causes (in its target's order) and bound come back as stored; a database
+// written before they were kept reads them as none and gains the column at its next write.
+TEST(ResultsDb, KeepsEachLayersTimeCausesAndBoundAndAnOldDatabaseGainsTheColumn) {
+  Fixture f;
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.store(done_result(f.points[0].key, 1000, 2));
+  }
+  {
+    sqlite::Database raw(path, false);
+    raw.execute("ALTER TABLE layers DROP COLUMN analysis");  // as written before it
+  }
+  sweep::ResultsDb db(path, false);
+  EXPECT_TRUE(db.layers(f.points[0].key)[0].time.empty());
+  sweep::PointResult analysed = done_result(f.points[1].key, 3000, 3);
+  report::LayerRow& grouped = analysed.report->layers[1];
+  grouped.time = {{"array", 700}, {"weights_ddr", 200}, {"issue", 100}};  // the xDNN back end's order
+  grouped.bound = {900, {{"ddr_channel", 300, 4096}}};
+  grouped.bound.mapping_cycles = 800;
+  grouped.specific["mapping_efficiency"] = 0.04;
+  db.store(analysed);
+  const auto layers = db.layers(f.points[1].key);
+  EXPECT_EQ(layers[1].time, grouped.time);
+  EXPECT_EQ(layers[1].bound, grouped.bound);
+  EXPECT_EQ(layers[1].bound.binding(), "mapping");
+  EXPECT_EQ(layers[1].unit, "array");
+  EXPECT_DOUBLE_EQ(layers[1].specific.at("mapping_efficiency").get<double>(), 0.04);
+  EXPECT_TRUE(layers[0].bound.empty());
+}
+
 // A PULP result whose layers were predicted at half their simulated cycles (an error of
 // +100 %), the run at the layers' predictions added up.
 sweep::PointResult predicted_result(const std::string& key, std::uint64_t cycles, std::size_t layers) {

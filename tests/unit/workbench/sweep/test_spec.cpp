@@ -137,6 +137,9 @@ std::vector<BadSpec> bad_specs() {
       {"yaml syntax", "configs: [../v3_96.yaml\n" + model, "YAML syntax error"},
       {"pareto without x", "configs: ../v3_96.yaml\n" + model + "report:\n  pareto:\n    - {y: cycles}\n",
        "report.pareto: a plot needs x"},
+      {"pareto grouped by no axis",
+       "configs: ../v3_96.yaml\n" + model + "axes:\n  am_bytes: [2MiB, 4MiB]\nreport:\n  pareto:\n    - {x: am_bytes, group: cores}\n",
+       "report.pareto.group: 'cores' is not an axis of this spec (axes: am_bytes)"},
       {"twice the same model", "configs: ../v3_96.yaml\nmodels: [" + tiny_model() + ", " + tiny_model() + "]\n",
        "listed twice"},
   };
