@@ -95,6 +95,19 @@ CREATE TABLE IF NOT EXISTS slurm_jobs (
 );
 )sql";
 
+// Each point's axis values, typed: as written in the spec (text) and, for a config key, its
+// resolved number (value: bytes for sizes, 0/1 for booleans; NULL for compile_opt).
+// Whole numbers (sizes, counts) come out as integers.
+constexpr const char* kAxisView = R"sql(
+CREATE VIEW IF NOT EXISTS point_axes AS
+  SELECT key, position, axis, text,
+         CASE WHEN number = CAST(number AS INTEGER) THEN CAST(number AS INTEGER) ELSE number END AS value
+  FROM (SELECT p.key AS key, p.position AS position, a.name AS axis,
+               json_extract(p.params, '$."' || a.name || '"') AS text,
+               json_extract(p.hw_values, '$."' || a.name || '"') AS number
+        FROM points p JOIN axes a);
+)sql";
+
 void set_meta(sqlite::Database& db, const std::string& key, const std::string& value) {
   db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
 }
@@ -167,6 +180,7 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
   if (version.empty()) {
     sqlite::Transaction t(db_);
     db_.execute(kSchema);
+    db_.execute(kAxisView);
     set_meta(db_, "schema_version", std::to_string(kResultsSchemaVersion));
     t.commit();
   } else if (version != std::to_string(kResultsSchemaVersion)) {
@@ -177,6 +191,8 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
   has_predictions_ = has_column(db_, "layers", "predicted_cycles");
   layers_have_energy_ = has_column(db_, "layers", "energy");
   layers_have_analysis_ = has_column(db_, "layers", "analysis");
+  sqlite::Statement view = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'point_axes'");
+  has_axis_view_ = view.step() && view.integer(0) > 0;
 }
 
 void ResultsDb::add_layer_places() {
@@ -205,6 +221,13 @@ void ResultsDb::add_energy_column() {
   if (layers_have_energy_) return;
   db_.execute("ALTER TABLE layers ADD COLUMN energy TEXT NOT NULL DEFAULT '{}'");
   layers_have_energy_ = true;
+}
+
+void ResultsDb::add_axis_view() {
+  // Databases written before the typed view of the axes had it not; it is added on the first write.
+  if (has_axis_view_) return;
+  db_.execute(kAxisView);
+  has_axis_view_ = true;
 }
 
 void ResultsDb::add_analysis_column() {
@@ -287,6 +310,7 @@ void ResultsDb::store(const PointResult& result) {
   add_prediction_columns();
   add_energy_column();
   add_analysis_column();
+  add_axis_view();
   {
     sqlite::Statement known = db_.prepare("SELECT count(*) FROM points WHERE key = ?");
     known.bind(1, result.key).step();

@@ -89,12 +89,14 @@ class ResultsDb {
   void add_prediction_columns();
   void add_energy_column();
   void add_analysis_column();
+  void add_axis_view();
 
   mutable sqlite::Database db_;
   bool layers_have_places_ = false;  // the layers table has the unit and output columns
   bool has_predictions_ = false;     // results and layers have the prediction columns
   bool layers_have_energy_ = false;  // the layers table has the energy column
   bool layers_have_analysis_ = false;  // the layers table has the analysis column (time causes, bound)
+  bool has_axis_view_ = false;         // the point_axes view (the axes' values, typed) exists
 };
 
 // The default database of a spec: <spec name>.db in the working folder.

@@ -175,6 +175,27 @@ TEST(ResultsDb, KeepsEachLayersTimeCausesAndBoundAndAnOldDatabaseGainsTheColumn)
   EXPECT_TRUE(layers[0].bound.empty());
 }
 
+// The axes' values typed, for SQL users: the text the spec wrote and the resolved number.
+TEST(ResultsDb, ThePointAxesViewGivesEachAxisValueTyped) {
+  Fixture f;  // array.rows: [32, 64] on v3_96
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+  }
+  sqlite::Database raw(path, false);
+  sqlite::Statement q = raw.prepare("SELECT axis, text, value, typeof(value) FROM point_axes ORDER BY position");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.text(0), "array.rows");
+  EXPECT_EQ(q.text(1), "32");
+  EXPECT_EQ(q.integer(2), 32);
+  EXPECT_EQ(q.text(3), "integer");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.integer(2), 64);
+  EXPECT_FALSE(q.step());
+}
+
 // A PULP result whose layers were predicted at half their simulated cycles (an error of
 // +100 %), the run at the layers' predictions added up.
 sweep::PointResult predicted_result(const std::string& key, std::uint64_t cycles, std::size_t layers) {
