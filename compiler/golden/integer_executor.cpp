@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/golden/integer_kernels.h"
+#include "support/cpu_threads.h"
 #include "support/error.h"
 
 namespace wb::golden {
@@ -235,6 +236,7 @@ std::vector<Tensor> IntegerExecutor::run(const std::vector<Tensor>& float_inputs
 }
 
 std::vector<Tensor> IntegerExecutor::run_quantized(const std::vector<Tensor>& inputs, const Observer& observer) const {
+  fit_threads_to_idle_cpus();
   check_input_count(graph_, inputs.size());
   std::vector<Tensor> values(graph_.tensors.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {

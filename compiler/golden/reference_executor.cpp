@@ -12,6 +12,7 @@
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/shape_inference.h"
+#include "support/cpu_threads.h"
 #include "support/error.h"
 
 namespace wb {
@@ -124,6 +125,7 @@ void ReferenceExecutor::check_input(std::size_t index, const Tensor& tensor) con
 }
 
 std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs, const Observer& observer) const {
+  fit_threads_to_idle_cpus();
   if (inputs.size() != graph_.inputs().size()) {
     throw UserError(fmt::format("the model has {} input{} but {} {} given", graph_.inputs().size(),
                                 graph_.inputs().size() == 1 ? "" : "s", inputs.size(),
@@ -194,7 +196,7 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs, co
 }
 
 void set_reference_threads(int threads) {
-  omp_set_num_threads(threads);
+  fix_threads(threads);
   Eigen::setNbThreads(threads);
 }
 

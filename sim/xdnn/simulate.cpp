@@ -12,6 +12,7 @@
 
 #include "support/error.h"
 #include "isa/extent.h"
+#include "support/cpu_threads.h"
 #include "support/interrupt.h"
 #include "support/progress.h"
 #include "sim/common/bandwidth_target.h"
@@ -309,6 +310,7 @@ void elaborate_ahead() {
 SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
                    const SimOptions& options) {
   validate_program(program, config);
+  fit_threads_to_idle_cpus();
   const XdnnParams& hw = config.xdnn();
   if (static_cast<int>(inputs.size()) != program.inputs_size() && options.data) {
     throw UserError(fmt::format("{} input tensor(s) given, the program has {}", inputs.size(), program.inputs_size()));
