@@ -47,7 +47,7 @@ void add_infer(CLI::App& app, ChosenCommand& chosen) {
   cmd->add_option("--top", args->options.top_k, "How many top classes to print per output (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
-  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--threads", args->threads, "Worker threads (default: the cores other processes leave idle, fitted at each phase)")->check(CLI::Range(1, 1024));
   cmd->callback([&chosen, args] { chosen.run = [args] { return infer(*args); }; });
 }
 

@@ -100,7 +100,7 @@ void add_quantize(CLI::App& app, ChosenCommand& chosen) {
                                             "folder (.npy), to locate a mismatch layer by layer");
   cmd->add_option("--save-inputs", args->save_inputs_dir, "Write the evaluation inputs to this folder (.npy)");
   cmd->add_flag("--print", command.print_qgraph, "Print the QGraph");
-  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--threads", args->threads, "Worker threads (default: the cores other processes leave idle, fitted at each phase)")->check(CLI::Range(1, 1024));
   cmd->callback([&chosen, args] { chosen.run = [args] { return quantize(*args); }; });
 }
 

@@ -48,7 +48,7 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
   cmd->add_option("--calib-method", request.calib_method, "Threshold method: max, percentile or entropy")
       ->capture_default_str();
   cmd->add_option("--seed", request.seed, "Seed of the synthetic inputs")->check(seed_validator())->capture_default_str();
-  cmd->add_option("--threads", args.threads, "Worker threads of the float/golden executors (default: all cores)")
+  cmd->add_option("--threads", args.threads, "Worker threads of the float/golden executors (default: the cores other processes leave idle, fitted at each phase)")
       ->check(CLI::Range(1, 1024));
 }
 
