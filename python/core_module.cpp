@@ -114,6 +114,17 @@ py::dict run_result(Called<report::RunReport> called, const std::vector<NetworkO
   return d;
 }
 
+// Runs one of run_model / sim_program / verify_program on `command` with the simulated outputs
+// kept and no console table (the log keeps the totals).
+template <class Command>
+py::dict reported(Command& command, report::RunReport (*step)(const Command&, std::ostream&)) {
+  std::vector<NetworkOutput> outputs;
+  command.outputs.table = false;
+  command.outputs.network_outputs = &outputs;
+  auto called = call([&](std::ostream& log) { return step(command, log); });
+  return run_result(std::move(called), outputs);
+}
+
 std::optional<std::filesystem::path> optional_path(const std::string& text) {
   if (text.empty()) return std::nullopt;
   return std::filesystem::path(text);
@@ -132,11 +143,7 @@ py::dict run(const std::string& model, const std::string& hw, std::vector<std::s
     throw UserError(fmt::format("inputs: data=False runs no arithmetic, so no input is read; drop one of them"));
   }
   if (cache) command.compile.model_cache = default_cache_dir() / "models";
-  std::vector<NetworkOutput> outputs;
-  command.outputs.table = false;
-  command.outputs.network_outputs = &outputs;
-  auto called = call([&](std::ostream& log) { return run_model(command, log); });
-  return run_result(std::move(called), outputs);
+  return reported(command, &run_model);
 }
 
 py::dict simulate(const std::string& program, const std::string& hw, std::vector<std::string> overrides,
@@ -148,11 +155,7 @@ py::dict simulate(const std::string& program, const std::string& hw, std::vector
   command.input = optional_path(input);
   command.seed = seed;
   command.no_data = !data;
-  std::vector<NetworkOutput> outputs;
-  command.outputs.table = false;
-  command.outputs.network_outputs = &outputs;
-  auto called = call([&](std::ostream& log) { return sim_program(command, log); });
-  return run_result(std::move(called), outputs);
+  return reported(command, &sim_program);
 }
 
 py::dict verify(const std::string& dir, const std::string& hw, std::vector<std::string> overrides,
@@ -163,11 +166,7 @@ py::dict verify(const std::string& dir, const std::string& hw, std::vector<std::
   command.overrides = std::move(overrides);
   command.input = optional_path(input);
   command.seed = seed;
-  std::vector<NetworkOutput> outputs;
-  command.outputs.table = false;
-  command.outputs.network_outputs = &outputs;
-  auto called = call([&](std::ostream& log) { return verify_program(command, log); });
-  return run_result(std::move(called), outputs);
+  return reported(command, &verify_program);
 }
 
 py::dict compile(const std::string& model, const std::string& hw, const std::string& out_dir,

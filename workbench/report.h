@@ -81,6 +81,9 @@ struct LayerRow {
   // The QGraph tensor the layer writes: what `workbench compare` joins reports on ("" in
   // reports written before it was recorded).
   std::string output;
+  // A layer computing several QGraph tensors at once (xDNN's merged sibling convs: `output` is
+  // then the merged buffer, no QGraph tensor): those tensors, which `compare` joins it by.
+  std::vector<std::string> parts;
   std::uint64_t macs = 0, ops = 0, cycles = 0, stall_cycles = 0, bytes_in = 0, bytes_out = 0, tiles = 0;
   double mac_per_cycle = 0, utilization = 0;  // utilization = mac_per_cycle / peak MAC/cycle, 0..1
   double us = 0;  // `cycles` at the target's clock, in microseconds (0 in reports written before it)

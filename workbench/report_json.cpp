@@ -344,8 +344,9 @@ Bound read_bound(const Reader& in, const json& parent, const std::string& path) 
   return bound;
 }
 
-// A layer's time causes (recorded since the time attribution) and bound (since the bounds):
-// older reports, and sweep databases written before them, lack them.
+// A layer's time causes (recorded since the time attribution), bound (since the bounds) and
+// parts (a merged layer's tensors): older reports, and sweep databases written before them,
+// lack them.
 void read_analysis(const Reader& in, const json& layer, const std::string& path, const TargetBackend& backend,
                    LayerRow& row) {
   if (layer.contains("time")) {
@@ -356,6 +357,13 @@ void read_analysis(const Reader& in, const json& layer, const std::string& path,
     order_by_names(row.time, backend.time_causes());
   }
   if (layer.contains("bound")) row.bound = read_bound(in, layer, path);
+  if (layer.contains("parts")) {
+    const json& parts = in.member(layer, path, "parts");
+    if (!parts.is_array() || !std::all_of(parts.begin(), parts.end(), [](const json& p) { return p.is_string(); })) {
+      in.fail(fmt::format("'{}.parts' must be an array of tensor names", path));
+    }
+    row.parts = parts.get<std::vector<std::string>>();
+  }
 }
 
 // The prediction of a layer or the totals, when recorded: `predicted_cycles` kept, its derived
@@ -523,6 +531,7 @@ void write_json(const RunReport& report, const std::filesystem::path& path) {
 json layer_analysis_json(const LayerRow& row) {
   json analysis = {{"time", time_object(row)}};
   if (!row.bound.empty()) analysis["bound"] = bound_object(row.bound, row.cycles);
+  if (!row.parts.empty()) analysis["parts"] = row.parts;
   return analysis;
 }
 

@@ -22,6 +22,7 @@ static const std::vector<StatDecl> kStatistics = {
     {"type", Layer, Text, "", "one vocabulary on every target: `conv`, `depthwise`, `grouped_conv`, `fc`, `add`, `maxpool`, `avgpool`, `conv+maxpool`, `conv+avgpool`, `concat`, `channel_gather`, `lut`, `mul`, `softmax`, ..."},
     {"unit", Layer, Text, "", "what ran it"},
     {"output", Layer, Text, "", "the QGraph tensor it writes (what `workbench compare` joins on)"},
+    {"parts", Layer, Text, "", "the QGraph tensors a layer computing several at once writes (xDNN's merged sibling convs, whose `output` is the merged buffer; an array, absent otherwise)"},
     {"macs", Layer, Count, "MACs", "its multiply-accumulates", Tracked},
     {"ops", Layer, Count, "ops", "its operations (DESIGN.md §4.4)"},
     {"cycles", Layer, Count, "cycles", "its span (below)", Tracked},

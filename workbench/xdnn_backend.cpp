@@ -44,7 +44,9 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     row.name = l.name;
     row.type = report_layer_type(l.type);
     row.unit = l.unit;
-    row.output = program.layers(static_cast<int>(r.layers.size())).output();
+    const auto& program_layer = program.layers(static_cast<int>(r.layers.size()));
+    row.output = program_layer.output();
+    for (const auto& part : program_layer.parts()) row.parts.push_back(part.output());
     row.macs = l.macs;
     row.ops = l.ops;
     row.cycles = l.cycles;

@@ -103,13 +103,15 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
   if (sides.size() < 2) throw UserError("compare needs at least two run reports");
   Comparison result;
   result.unit = choose_unit(sides, unit);
-  std::vector<std::vector<std::string>> outputs;
+  std::vector<std::vector<LayerWrites>> outputs;
   for (const ReportSide& side : sides) {
-    std::vector<std::string> tensors;
+    std::vector<LayerWrites> tensors;
     // Reports written before layers named their tensor (and sweep databases of then) are
     // joined by layer name, which holds across options of one target if not across targets.
     for (const report::LayerRow& layer : side.report.layers) {
-      tensors.push_back(layer.output.empty() ? "layer " + layer.name : layer.output);
+      LayerWrites writes = {layer.output.empty() ? "layer " + layer.name : layer.output};
+      writes.insert(writes.end(), layer.parts.begin(), layer.parts.end());
+      tensors.push_back(std::move(writes));
     }
     outputs.push_back(std::move(tensors));
   }

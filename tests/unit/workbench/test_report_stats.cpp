@@ -40,6 +40,7 @@ RunReport full_report(const std::string& target) {
   row.name = std::string(1, 'a');  // not = "a": GCC 12 misreads that copy inlined here (-Wstringop-overflow)
   row.time = {{"array", 3}};
   row.bound = {3, {{"ddr_channel", 1, 8}}};
+  row.parts = {"b1", "b2"};  // a merged layer's tensors
   row.energy = {{"static", 1.5}};
   r.layers = {row};
   return r;

@@ -82,6 +82,21 @@ TEST(LayerJoin, AFusedLayerInAReorderedBranchJoinsItsOwnBranch) {
   expect_partition(outputs, rows);
 }
 
+TEST(LayerJoin, AMergedLayerJoinsTheSiblingsItComputes) {
+  // xDNN merges two sibling 1x1 convs into one layer (its own buffer "m", writing b1 and b2);
+  // PULP runs them apart, and in another order.
+  const std::vector<std::vector<LayerWrites>> reports = {
+      {{"stem"}, {"m", "b1", "b2"}, {"b1_next"}, {"c"}},
+      {{"stem"}, {"b2"}, {"b1"}, {"b1_next"}, {"c"}}};
+  const auto rows = join_layers(reports);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1].output, "b1 + b2");
+  EXPECT_EQ(rows[1].layers[0], Indices{1});
+  EXPECT_EQ(rows[1].layers[1], (Indices{1, 2}));
+  EXPECT_EQ(rows[2].output, "b1_next");
+  EXPECT_EQ(rows[2].layers[1], Indices{3});
+}
+
 TEST(LayerJoin, LayersAfterTheLastCommonTensorFormATailRow) {
   const Outputs outputs = {{"x", "y", "softmax"}, {"x", "y"}};
   const auto rows = join_layers(outputs);
@@ -109,7 +124,7 @@ TEST(LayerJoin, ReportsWithNoCommonTensorAreOneRow) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].output, "");
   expect_partition(outputs, rows);
-  EXPECT_TRUE(join_layers({}).empty());
+  EXPECT_TRUE(join_layers(Outputs{}).empty());
 }
 
 TEST(LayerJoin, EveryCommonTensorIsARowInTheFirstReportsOrder) {

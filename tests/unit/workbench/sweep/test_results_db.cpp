@@ -58,6 +58,21 @@ sweep::PointResult done_result(const std::string& key, std::uint64_t cycles, std
   return r;
 }
 
+// The fixture's database with point 0's result stored, as written before `columns` of the
+// layers table existed.
+std::filesystem::path database_without(const Fixture& f, const std::vector<std::string>& columns) {
+  const auto path = f.dir / "r.db";
+  {
+    sweep::ResultsDb db(path, true);
+    db.record_sweep(f.spec, f.dir / "work");
+    db.add_points(f.points);
+    db.store(done_result(f.points[0].key, 1000, 2));
+  }
+  sqlite::Database raw(path, false);
+  for (const std::string& column : columns) raw.execute("ALTER TABLE layers DROP COLUMN " + column);
+  return path;
+}
+
 TEST(ResultsDb, StoresOneRecordPerPointAndReplacesItsLayers) {
   Fixture f;
   const auto path = f.dir / "r.db";
@@ -92,19 +107,7 @@ TEST(ResultsDb, StoresOneRecordPerPointAndReplacesItsLayers) {
 
 TEST(ResultsDb, ADatabaseWrittenBeforeLayersHadPlacesGainsThemAtItsNextWrite) {
   Fixture f;
-  const auto path = f.dir / "r.db";
-  {
-    sweep::ResultsDb db(path, true);
-    db.record_sweep(f.spec, f.dir / "work");
-    db.add_points(f.points);
-    db.store(done_result(f.points[0].key, 1000, 2));
-  }
-  // The layers table as it was before the unit and output columns.
-  {
-    sqlite::Database raw(path, false);
-    raw.execute("ALTER TABLE layers DROP COLUMN unit");
-    raw.execute("ALTER TABLE layers DROP COLUMN output");
-  }
+  const auto path = database_without(f, {"unit", "output"});
   {
     const sweep::ResultsDb old(path, false);
     const auto layers = old.layers(f.points[0].key);
@@ -120,17 +123,7 @@ TEST(ResultsDb, ADatabaseWrittenBeforeLayersHadPlacesGainsThemAtItsNextWrite) {
 
 TEST(ResultsDb, KeepsEachLayersEnergyInItsTargetsOrderAndAnOldDatabaseGainsTheColumn) {
   Fixture f;
-  const auto path = f.dir / "r.db";
-  {
-    sweep::ResultsDb db(path, true);
-    db.record_sweep(f.spec, f.dir / "work");
-    db.add_points(f.points);
-    db.store(done_result(f.points[0].key, 1000, 2));  // no energy
-  }
-  {
-    sqlite::Database raw(path, false);
-    raw.execute("ALTER TABLE layers DROP COLUMN energy");  // as written before energy
-  }
+  const auto path = database_without(f, {"energy"});  // point 0 stored without energy
   sweep::ResultsDb db(path, false);
   EXPECT_TRUE(db.layers(f.points[0].key)[0].energy.empty());
   sweep::PointResult with_energy = done_result(f.points[1].key, 3000, 3);
@@ -146,17 +139,7 @@ TEST(ResultsDb, KeepsEachLayersEnergyInItsTargetsOrderAndAnOldDatabaseGainsTheCo
 // written before they were kept reads them as none and gains the column at its next write.
 TEST(ResultsDb, KeepsEachLayersTimeCausesAndBoundAndAnOldDatabaseGainsTheColumn) {
   Fixture f;
-  const auto path = f.dir / "r.db";
-  {
-    sweep::ResultsDb db(path, true);
-    db.record_sweep(f.spec, f.dir / "work");
-    db.add_points(f.points);
-    db.store(done_result(f.points[0].key, 1000, 2));
-  }
-  {
-    sqlite::Database raw(path, false);
-    raw.execute("ALTER TABLE layers DROP COLUMN analysis");  // as written before it
-  }
+  const auto path = database_without(f, {"analysis"});
   sweep::ResultsDb db(path, false);
   EXPECT_TRUE(db.layers(f.points[0].key)[0].time.empty());
   sweep::PointResult analysed = done_result(f.points[1].key, 3000, 3);
