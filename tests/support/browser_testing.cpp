@@ -23,13 +23,24 @@ std::string chromium_command(const std::filesystem::path& profile) {
          profile.string();
 }
 
-std::filesystem::path profile_dir() {
-  static const std::filesystem::path dir = [] {
+// The test process's Chromium profile: made at the first page, removed when the process
+// ends (Chromium has exited by then: every call waits for it), so no run leaves one behind.
+struct Profile {
+  std::filesystem::path dir;
+  Profile() {
     char pattern[] = "/tmp/wb-chromium-XXXXXX";
     const char* made = mkdtemp(pattern);
-    return std::filesystem::path(made != nullptr ? made : "/tmp/wb-chromium");
-  }();
-  return dir;
+    dir = made != nullptr ? made : "/tmp/wb-chromium";
+  }
+  ~Profile() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+std::filesystem::path profile_dir() {
+  static const Profile profile;
+  return profile.dir;
 }
 
 }  // namespace
