@@ -88,5 +88,5 @@ def sweep(spec, jobs=0, *, db=None, timeout_s=None, retry_failed=False, base_dir
             os.unlink(spec_file)
     warn_all(called["warnings"], WorkbenchWarning)
     if called["exit_code"] != 0:
-        warn_all([f"some points failed or were not bit-exact (see .points, status and verdict)"], WorkbenchWarning)
+        warn_all(["some points failed or were not bit-exact (see .points, status and verdict)"], WorkbenchWarning)
     return Sweep(called["db"], called["exit_code"], called["log"])
