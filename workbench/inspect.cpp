@@ -13,6 +13,7 @@
 #include "compiler/ir/op_counts.h"
 #include "compiler/ir/printer.h"
 #include "compiler/passes/pass_manager.h"
+#include "compiler/quant/quantizer.h"
 #include "support/atomic_file.h"
 #include "support/error.h"
 #include "support/file_io.h"
@@ -110,6 +111,13 @@ void print_inspect_report(std::ostream& os, const InspectReport& report) {
   fmt::print(os, "ops     {} (2 x MACs + pooling + elementwise, DESIGN.md §4.4)\n", grouped(report.total_ops));
   if (report.unsupported.empty()) {
     fmt::print(os, "unsupported  none\n");
+    if (report.quantization_checked && report.unquantizable.empty()) {
+      fmt::print(os, "quantizable  every node (scheme {})\n", report.quant_scheme);
+    } else if (report.quantization_checked) {
+      fmt::print(os, "quantizable  no: {} node{} without an integer form in scheme {}:\n", report.unquantizable.size(),
+                 report.unquantizable.size() == 1 ? "" : "s", report.quant_scheme);
+      for (const auto& node : report.unquantizable) fmt::print(os, "  {}\n", node);
+    }
   } else {
     fmt::print(os, "unsupported  {} node{} (marked (!) above):\n", report.unsupported.size(),
                report.unsupported.size() == 1 ? "" : "s");
@@ -143,8 +151,36 @@ nlohmann::json inspect_report_json(const InspectReport& report) {
             {"conv_macs", report.conv_macs},
             {"fc_macs", report.fc_macs},
             {"ops", report.total_ops}}},
-          {"unsupported", unsupported}};
+          {"unsupported", unsupported},
+          {"quantization", report.quantization_checked
+                               ? nlohmann::json{{"scheme", report.quant_scheme}, {"unquantizable", report.unquantizable}}
+                               : nlohmann::json(nullptr)}};
 }
+
+namespace {
+
+// The scheme the quantizability check uses: --scheme, else the target's with --hw, else pow2
+// (`workbench quantize`'s default).
+quant::QuantizeOptions check_options(const InspectCommand& command) {
+  quant::QuantizeOptions options;
+  if (!command.partition.scheme.empty()) {
+    options.scheme = quant::parse_scheme(command.partition.scheme);
+  } else if (!command.partition.hw.empty()) {
+    options.scheme = to_compile_command(command.partition).quantize.quant.scheme;
+  }
+  return options;
+}
+
+void check_quantization(const InspectCommand& command, const Graph& graph, InspectReport& report) {
+  const quant::QuantizeOptions options = check_options(command);
+  Graph fused = graph.clone();
+  PassManager::from_pipeline(quant::quantization_pipeline(options.scheme)).run(fused);
+  report.quantization_checked = true;
+  report.quant_scheme = quant::scheme_name(options.scheme);
+  report.unquantizable = quant::unquantizable_nodes(fused, options);
+}
+
+}  // namespace
 
 void run_inspect(const InspectCommand& command, std::ostream& out) {
   ImportOptions options;
@@ -155,6 +191,8 @@ void run_inspect(const InspectCommand& command, std::ostream& out) {
                     "--passes PIPELINE; add --passes");
   }
   ImportedModel model = import_onnx_file(command.model, options);
+  // Checked on the model as imported: --passes may fuse what the quantizer takes apart.
+  const Graph imported = model.graph.clone();
   if (!command.passes.empty()) {
     if (!model.unsupported.empty()) {
       throw UserError(fmt::format("{}: {}", command.model, format_unsupported(model.unsupported)));
@@ -180,8 +218,11 @@ void run_inspect(const InspectCommand& command, std::ostream& out) {
     }
     const auto records = manager.run(model.graph);
     out << format_pass_statistics(records) << '\n';
+  } else {
+    PassManager::from_pipeline("fold-constants").run(model.graph);
   }
-  const InspectReport report = build_inspect_report(model, command.model);
+  InspectReport report = build_inspect_report(model, command.model);
+  if (report.unsupported.empty()) check_quantization(command, imported, report);
   if (command.print_ir) {
     print_graph(out, model.graph);
     out << '\n';
@@ -191,6 +232,12 @@ void run_inspect(const InspectCommand& command, std::ostream& out) {
   if (!report.unsupported.empty()) {
     if (!command.json.empty()) write_file_atomically(command.json, json.dump(2) + "\n");
     throw UserError(fmt::format("{}: {}", command.model, format_unsupported(report.unsupported)));
+  }
+  if (!report.unquantizable.empty()) {
+    if (!command.json.empty()) write_file_atomically(command.json, json.dump(2) + "\n");
+    throw UserError(fmt::format("{}: {} node{} cannot be quantized in scheme {} (listed above)", command.model,
+                                report.unquantizable.size(), report.unquantizable.size() == 1 ? "" : "s",
+                                report.quant_scheme));
   }
   if (!command.partition.hw.empty()) {
     CompileRequest request = command.partition;

@@ -41,6 +41,11 @@ struct InspectReport {
   std::int64_t fc_macs = 0;
   std::int64_t total_ops = 0;
   std::vector<UnsupportedNode> unsupported;
+  // Checked when every node imports: the nodes `quant_scheme` cannot quantize after its
+  // passes, "name (op): reason", every one.
+  bool quantization_checked = false;
+  std::string quant_scheme;
+  std::vector<std::string> unquantizable;
 };
 
 InspectReport build_inspect_report(const ImportedModel& model, const std::string& model_path);
@@ -60,9 +65,12 @@ struct InspectCommand {
   CompileRequest partition;
 };
 
-// Prints the report (and the partition) on `out`. UserError when the model has nodes the
-// workbench does not support, or nodes that run nowhere on the config (the JSON is written
-// first).
+// Prints the report (and the partition) on `out`. The table is of the graph after
+// fold-constants (or after --passes), so shapes computed by shape arithmetic are known and
+// MACs count as the compilers count them. UserError when the model has nodes the workbench
+// does not import, nodes the scheme (--scheme, the target's with --hw, else pow2) cannot
+// quantize, or nodes that run nowhere on the config; each list is printed whole first, and
+// the JSON written.
 void run_inspect(const InspectCommand& command, std::ostream& out);
 
 }  // namespace wb

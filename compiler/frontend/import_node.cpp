@@ -137,6 +137,17 @@ Reason upgrade_batchnorm(ImportContext& ctx, NodeSpec& spec) {
   return std::nullopt;
 }
 
+// Only the normalized output: Mean and InvStdDev are training-time outputs.
+Reason upgrade_layer_normalization(ImportContext& ctx, NodeSpec& spec) {
+  for (std::size_t i = 1; i < spec.outputs.size(); ++i) {
+    if (!spec.outputs[i].empty() && ctx.is_consumed(spec.outputs[i])) return "the Mean or InvStdDev output is used";
+  }
+  spec.outputs.resize(1);
+  spec.attrs.erase("stash_type");
+  if (spec.inputs.size() < 2 || spec.inputs[1] == nullptr) return "no Scale input";
+  return std::nullopt;
+}
+
 Reason upgrade_dropout(ImportContext& ctx, NodeSpec& spec) {
   spec.inputs.resize(1);
   spec.attrs = Attributes{};
@@ -186,7 +197,7 @@ Reason upgrade_reshape(ImportContext& ctx, NodeSpec& spec) {
 
 Reason check_resize(NodeSpec& spec) {
   const std::string mode = spec.attrs.get_string("mode", "nearest");
-  if (mode != "nearest") return fmt::format("mode '{}' (only nearest is supported)", mode);
+  if (mode != "nearest" && mode != "linear") return fmt::format("mode '{}' (nearest and linear are supported)", mode);
   if (spec.attrs.get_string("coordinate_transformation_mode", "") == "tf_crop_and_resize") {
     return "coordinate_transformation_mode 'tf_crop_and_resize'";
   }
@@ -392,6 +403,7 @@ std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
     case OpKind::Pad: reason = upgrade_pad(ctx, spec); break;
     case OpKind::BatchNormalization: reason = upgrade_batchnorm(ctx, spec); break;
     case OpKind::Dropout: reason = upgrade_dropout(ctx, spec); break;
+    case OpKind::LayerNormalization: reason = upgrade_layer_normalization(ctx, spec); break;
     case OpKind::MaxPool: reason = upgrade_maxpool(ctx, spec); break;
     case OpKind::Gemm: reason = upgrade_gemm(spec); break;
     case OpKind::PRelu: reason = upgrade_prelu(ctx, spec); break;

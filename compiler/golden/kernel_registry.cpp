@@ -41,6 +41,16 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::Transpose: return run_transpose;
     case OpKind::Pad: return run_pad;
     case OpKind::Resize: return run_resize;
+    case OpKind::Equal: return run_equal;
+    case OpKind::Where: return run_where;
+    case OpKind::Not: return run_not;
+    case OpKind::Mod: return run_mod;
+    case OpKind::Pow: return run_pow;
+    case OpKind::Sqrt:
+    case OpKind::Erf:
+    case OpKind::Gelu: return run_float_unary;
+    case OpKind::LayerNormalization: return run_layer_normalization;
+    case OpKind::ScatterND: return run_scatter_nd;
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear: return run_quantize;
     default: break;  // Unsupported, and the elementwise ops handled above

@@ -89,6 +89,14 @@ void run_constant_of_shape(const Node& node, KernelInputs inputs, std::vector<Te
 void run_range(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_expand(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_reduce_mean(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_equal(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_where(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_not(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_mod(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_pow(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_float_unary(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Sqrt, Erf, Gelu
+void run_layer_normalization(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_scatter_nd(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_quantize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Quantize/DequantizeLinear
 
 }  // namespace wb::golden

@@ -1,4 +1,5 @@
-// Data movement: Identity/Dropout/Reshape/Flatten, Concat, Transpose, Pad, Resize (nearest).
+// Data movement: Identity/Dropout/Reshape/Flatten, Concat, Transpose, Pad, Resize (nearest and
+// linear).
 
 #include <fmt/format.h>
 
@@ -114,6 +115,69 @@ void run_pad(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs
   });
 }
 
+namespace {
+
+// One input index and its weight; a linear resize reads one or two per axis.
+struct Tap {
+  std::int64_t index = 0;
+  double weight = 1.0;
+};
+
+// ONNX's linear mode: along each axis the two neighbours of the source coordinate, indices
+// clamped to the axis (the edge value repeats, as ONNX's reference pads with it), weighted by
+// distance; the output is the product of the axes' weights summed over every corner.
+void resize_linear(const Tensor& x, Tensor& y, const std::vector<std::vector<double>>& coordinates) {
+  const std::size_t rank = x.shape().size();
+  std::vector<std::vector<std::vector<Tap>>> taps(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::int64_t last = x.shape()[d] - 1;
+    for (const double s : coordinates[d]) {
+      const double below = std::floor(s);
+      const double fraction = s - below;
+      const auto i0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(below), 0, last);
+      const auto i1 = std::clamp<std::int64_t>(static_cast<std::int64_t>(below) + 1, 0, last);
+      if (fraction == 0.0 || i0 == i1) {
+        taps[d].push_back({{i0, 1.0}});
+      } else {
+        taps[d].push_back({{i0, 1.0 - fraction}, {i1, fraction}});
+      }
+    }
+  }
+  const Shape in_strides = row_major_strides(x.shape());
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* in = x.data<T>();
+      T* out = y.data<T>();
+      std::vector<const std::vector<Tap>*> axis_taps(rank);
+      std::vector<std::size_t> corner(rank);
+      for_each_index(y.shape(), [&](std::int64_t offset, const std::vector<std::int64_t>& index) {
+        for (std::size_t d = 0; d < rank; ++d) axis_taps[d] = &taps[d][static_cast<std::size_t>(index[d])];
+        std::fill(corner.begin(), corner.end(), 0);
+        double sum = 0;
+        while (true) {
+          double weight = 1.0;
+          std::int64_t src = 0;
+          for (std::size_t d = 0; d < rank; ++d) {
+            const Tap& tap = (*axis_taps[d])[corner[d]];
+            weight *= tap.weight;
+            src += tap.index * in_strides[d];
+          }
+          sum += weight * static_cast<double>(in[src]);
+          std::size_t d = rank;
+          while (d-- > 0 && ++corner[d] == axis_taps[d]->size()) corner[d] = 0;
+          if (d == static_cast<std::size_t>(-1)) break;
+        }
+        out[offset] = static_cast<T>(sum);
+      });
+    } else {
+      throw std::logic_error("a linear Resize of a non-float tensor");
+    }
+  });
+}
+
+}  // namespace
+
 void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
   const Tensor& x = *inputs[0];
   Tensor& y = outputs[0];
@@ -121,6 +185,21 @@ void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outp
   const std::string coordinate_mode = node.attrs.get_string("coordinate_transformation_mode", "half_pixel");
   const std::string nearest_mode = node.attrs.get_string("nearest_mode", "round_prefer_floor");
   const std::size_t rank = x.shape().size();
+  if (node.attrs.get_string("mode", "nearest") == "linear") {
+    std::vector<std::vector<double>> coordinates(rank);
+    for (std::size_t d = 0; d < rank; ++d) {
+      const std::int64_t in_size = x.shape()[d];
+      const std::int64_t out_size = y.shape()[d];
+      const double scale = scales != nullptr && scales->numel() > 0
+                               ? scales->as_double(static_cast<std::int64_t>(d))
+                               : static_cast<double>(out_size) / static_cast<double>(in_size);
+      for (std::int64_t o = 0; o < out_size; ++o) {
+        coordinates[d].push_back(resize_source(coordinate_mode, o, scale, in_size, out_size));
+      }
+    }
+    resize_linear(x, y, coordinates);
+    return;
+  }
   // Per axis, the source index of every output index.
   std::vector<std::vector<std::int64_t>> source(rank);
   for (std::size_t d = 0; d < rank; ++d) {

@@ -10,8 +10,10 @@
 namespace wb {
 
 // "\n  node 'a' (Erf): ...\n  ... and 120 more; `workbench inspect ...` lists them all".
-inline std::string unsupported_node_list(const std::vector<std::string>& nodes) {
-  return indented_list(nodes, "`workbench inspect MODEL --hw HW.yaml` lists them all");
+// What a target cannot run needs the config (`--hw`); what cannot be quantized does not.
+inline std::string unsupported_node_list(const std::vector<std::string>& nodes, bool needs_config = true) {
+  return indented_list(nodes, needs_config ? "`workbench inspect MODEL --hw HW.yaml` lists them all"
+                                           : "`workbench inspect MODEL` lists them all");
 }
 
 }  // namespace wb

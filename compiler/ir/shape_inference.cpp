@@ -438,7 +438,7 @@ void infer_node_or_throw(Node& node) {
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear: infer_quantize(node); break;
     default:
-      shape_detail::infer_shape_op(node);  // or Unsupported: nothing to infer
+      if (!shape_detail::infer_shape_op(node)) shape_detail::infer_math_op(node);  // or Unsupported: nothing
       break;
   }
 }

@@ -39,4 +39,8 @@ inline const Tensor& constant_input(const Node& node, std::size_t i, std::string
 // (shape_inference_shape_ops.cpp). Returns false for any other op.
 bool infer_shape_op(Node& node);
 
+// Equal, Where, Not, Mod, ScatterND, Pow, Sqrt, Erf, Gelu, LayerNormalization: the masks and
+// arithmetic of transformer exports (shape_inference_math_ops.cpp). False for any other op.
+bool infer_math_op(Node& node);
+
 }  // namespace wb::shape_detail

@@ -32,6 +32,13 @@ bool foldable_op(OpKind op) {
     case OpKind::Reshape:
     case OpKind::Flatten:
     case OpKind::Transpose:
+    case OpKind::Equal:
+    case OpKind::Where:
+    case OpKind::Not:
+    case OpKind::Mod:
+    case OpKind::ScatterND:
+    case OpKind::Pow:
+    case OpKind::Sqrt:
     case OpKind::Identity: return true;
     default: return false;
   }

@@ -13,6 +13,8 @@
 #include "compiler/passes/fold_constants.h"
 #include "compiler/passes/fold_pad.h"
 #include "compiler/passes/fuse_activation.h"
+#include "compiler/passes/fuse_gelu.h"
+#include "compiler/passes/fuse_layernorm.h"
 #include "compiler/passes/fuse_residual_add.h"
 #include "compiler/passes/gemm_to_conv.h"
 #include "compiler/passes/reduce_mean_to_pool.h"

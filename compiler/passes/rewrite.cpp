@@ -82,4 +82,9 @@ bool depends_on(const Graph& graph, const Value* target, const Value* source) {
   return false;
 }
 
+std::string renamed_for(const std::string& name, std::string_view op) {
+  const auto slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(0, slash + 1) + std::string(op);
+}
+
 }  // namespace wb::rewrite

@@ -2,6 +2,8 @@
 // Small graph edits the passes share.
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "compiler/ir/graph.h"
 
@@ -24,6 +26,11 @@ void absorb(Graph& graph, Node* producer, Node* consumer);
 
 // The scalar value of a constant single-element input, if it is one.
 std::optional<double> constant_scalar(const Node& node, std::size_t input);
+
+// The name of a node that replaces several, after the one it is named from: exporters name
+// nodes "/module/path/Op", so the last component becomes `op` ("/ln_1/Div" -> "/ln_1/LayerNormalization");
+// a name without a path is kept.
+std::string renamed_for(const std::string& name, std::string_view op);
 
 // True when `target` depends, directly or not, on `source`'s producer (a path source -> target).
 bool depends_on(const Graph& graph, const Value* target, const Value* source);

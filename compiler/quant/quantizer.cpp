@@ -20,7 +20,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,remove-identity,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,fold-pad,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,remove-identity,fuse-layernorm,fuse-gelu,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,fold-pad,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
@@ -98,6 +98,13 @@ class Builder {
   Builder(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options)
       : graph_(graph), calibration_(calibration), options_(options) {}
 
+  // What plan() rejects, without building anything.
+  std::vector<std::string> rejected_nodes() {
+    check_options();
+    plan();
+    return unsupported_;
+  }
+
   QGraph build() {
     check_options();
     plan();
@@ -129,7 +136,7 @@ class Builder {
 
   std::string format_unsupported_nodes() const {
     std::string text = fmt::format("{} node(s) cannot be quantized:", unsupported_.size());
-    return text + unsupported_node_list(unsupported_);
+    return text + unsupported_node_list(unsupported_, false);
   }
 
   bool all_non_constant(const Node& node) const {
@@ -549,6 +556,11 @@ void check_finite_constants(const Graph& graph) {
       }
     }
   }
+}
+
+std::vector<std::string> unquantizable_nodes(const Graph& graph, const QuantizeOptions& options) {
+  const Calibrator no_ranges(CalibrationOptions{});  // planning reads no threshold
+  return Builder(graph, no_ranges, options).rejected_nodes();
 }
 
 QGraph build_qgraph(const Graph& graph, const Calibrator& calibration, const QuantizeOptions& options) {

@@ -3,6 +3,7 @@
 // (docs/quant.md). Pre-condition: the graph went through quantization_pipeline(scheme).
 
 #include <string>
+#include <vector>
 
 #include "compiler/ir/graph.h"
 #include "compiler/quant/calibration.h"
@@ -24,6 +25,10 @@ std::string quantization_pipeline(Scheme scheme);
 // UserError naming the first node with a NaN or Inf constant input (weights, bias): run
 // before calibration, whose tensors such weights would poison.
 void check_finite_constants(const Graph& graph);
+
+// Every node of a graph after quantization_pipeline(scheme) that the scheme cannot quantize,
+// as "name (op): reason", in graph order; empty when the whole graph can be.
+std::vector<std::string> unquantizable_nodes(const Graph& graph, const QuantizeOptions& options);
 
 // UserError listing every node the schemes cannot quantize, or naming the tensor whose
 // threshold is undefined, or the node whose weights are not finite.

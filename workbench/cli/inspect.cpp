@@ -11,7 +11,8 @@ namespace wb::cli {
 void add_inspect(CLI::App& app, ChosenCommand& chosen) {
   auto args = std::make_shared<InspectCommand>();
   auto* cmd = app.add_subcommand("inspect", "Per-layer table of an ONNX model: name, op, shapes, params, "
-                                            "MACs; totals; unsupported ops (exit 2 if any); with --hw, where each layer runs on that target");
+                                            "MACs (after folding constants); totals; every node that does not import or cannot be "
+                                            "quantized (exit 2 if any); with --hw, where each layer runs on that target");
   cmd->add_option("MODEL", args->model, "ONNX model file")->required();
   cmd->add_option("--json", args->json, "Also write the table as JSON to this file");
   cmd->add_flag("--ir", args->print_ir, "Also print the graph in the IR's text form");
@@ -31,9 +32,10 @@ void add_inspect(CLI::App& app, ChosenCommand& chosen) {
   cmd->add_option("--compile-opt", target.compile_opts, "With --hw: a compiler switch name=value (repeatable)")
       ->allow_extra_args(false)
       ->needs(hw);
-  cmd->add_option("--scheme", target.scheme, "With --hw: quantization scheme (default: the target's own)")
-      ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}))
-      ->needs(hw);
+  cmd->add_option("--scheme", target.scheme,
+                  "Quantization scheme whose integer forms are checked (default: the target's own with --hw, else "
+                  "pow2)")
+      ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}));
   cmd->callback([&chosen, args] {
     chosen.run = [args] {
       run_inspect(*args, std::cout);

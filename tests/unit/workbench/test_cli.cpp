@@ -85,14 +85,14 @@ TEST(Cli, TwoUnsupportedOpsAreBothNamed) {
   test::OnnxBuilder b;
   b.input("x", {1, 4}).output("z");
   b.node("TopK", {"x"}, {"s"}, "first_bad");
-  b.node("Erf", {"x"}, {"z"}, "second_bad");
+  b.node("Hardmax", {"x"}, {"z"}, "second_bad");
   const CommandResult run = workbench(infer_saved(b, dir));
   expect_bad_input(run, "'first_bad' (TopK)");
-  EXPECT_NE(run.out.find("'second_bad' (Erf)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("'second_bad' (Hardmax)"), std::string::npos) << run.out;
   // inspect still prints the table, then fails with the same list.
   const CommandResult inspect = workbench("inspect " + (dir / "m.onnx").string());
   EXPECT_EQ(inspect.exit_code, 2);
-  EXPECT_NE(inspect.out.find("Erf (!)"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("Hardmax (!)"), std::string::npos) << inspect.out;
 }
 
 TEST(Cli, ManyUnsupportedNodesAreCappedAtTenWithACount) {
@@ -102,15 +102,71 @@ TEST(Cli, ManyUnsupportedNodesAreCappedAtTenWithACount) {
   std::string previous = "x";
   for (int i = 0; i < 130; ++i) {
     const std::string next = fmt::format("v{}", i);
-    b.node("Erf", {previous}, {next}, fmt::format("erf_{}", i));
+    b.node("Hardmax", {previous}, {next}, fmt::format("hardmax_{}", i));
     previous = next;
   }
   b.output(previous);
   const CommandResult run = workbench(infer_saved(b, dir));
   expect_bad_input(run, "130 unsupported nodes");
-  EXPECT_NE(run.out.find("'erf_9' (Erf)"), std::string::npos) << run.out;
-  EXPECT_EQ(run.out.find("'erf_10' (Erf)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("'hardmax_9' (Hardmax)"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("'hardmax_10' (Hardmax)"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("and 120 more"), std::string::npos) << run.out;
+}
+
+// Twelve nodes that import but have no integer form: inspect lists every one (the quantizer's
+// own error shows ten and points here), names the scheme, and exits 2 after writing the JSON.
+TEST(Cli, InspectListsEveryNodeThatCannotBeQuantized) {
+  test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 4});
+  std::string previous = "x";
+  for (int i = 0; i < 12; ++i) {
+    const std::string next = fmt::format("v{}", i);
+    b.node("Sqrt", {previous}, {next}, fmt::format("sqrt_{}", i));
+    previous = next;
+  }
+  b.output(previous);
+  b.save(dir / "m.onnx");
+  const CommandResult inspect = workbench("inspect " + (dir / "m.onnx").string() + " --json " + (dir / "i.json").string());
+  EXPECT_EQ(inspect.exit_code, 2);
+  EXPECT_NE(inspect.out.find("error: " + (dir / "m.onnx").string() + ": 12 nodes cannot be quantized in scheme pow2 (listed above)"),
+            std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("unsupported  none"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("quantizable  no: 12 nodes"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("  sqrt_11 (Sqrt): no integer form"), std::string::npos) << inspect.out;
+  EXPECT_EQ(test::read_json(dir / "i.json")["quantization"]["unquantizable"].size(), 12u);
+  // The error of a run shows ten and names the command that lists them all.
+  const CommandResult run = workbench("run --hw " + (test::source_dir() / "configs" / "gap8.yaml").string() + " " +
+                                      (dir / "m.onnx").string() + " --no-data");
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  EXPECT_NE(run.out.find("and 2 more; `workbench inspect MODEL` lists them all"), std::string::npos) << run.out;
+  // A quantizable model says so, with the scheme the target would use.
+  const CommandResult fine = workbench("inspect " + workload("tiny_resnet.onnx") + " --scheme pulp");
+  EXPECT_EQ(fine.exit_code, 0) << fine.out;
+  EXPECT_NE(fine.out.find("quantizable  every node (scheme pulp)"), std::string::npos) << fine.out;
+}
+
+// A MatMul reading a Reshape whose target shape is computed from the input's shape: its MACs
+// are known only after folding, and inspect counts them.
+TEST(Cli, InspectCountsMacsOfShapesKnownAfterFolding) {
+  test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {2, 3, 4}).initializer("w", test::random_tensor({4, 5}, 1));
+  b.initializer("zero", Tensor::scalar<std::int64_t>(0)).initializer("one", Tensor::scalar<std::int64_t>(1));
+  b.initializer("axes", Tensor::from_vector<std::int64_t>({1}, {0})).initializer("four", Tensor::from_vector<std::int64_t>({1}, {4}));
+  b.output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Gather", {"s", "zero"}, {"batch"});
+  b.node("Gather", {"s", "one"}, {"tokens"});
+  b.node("Mul", {"batch", "tokens"}, {"rows"});
+  b.node("Unsqueeze", {"rows", "axes"}, {"rows1"});
+  test::set_attr(b.node("Concat", {"rows1", "four"}, {"target"}), "axis", std::int64_t{0});
+  b.node("Reshape", {"x", "target"}, {"flat"});
+  b.node("MatMul", {"flat", "w"}, {"y"}, "fc");
+  b.save(dir / "m.onnx");
+  const CommandResult inspect = workbench("inspect " + (dir / "m.onnx").string() + " --json " + (dir / "i.json").string());
+  const auto json = test::read_json(dir / "i.json");
+  EXPECT_EQ(json["totals"]["macs"], 6 * 4 * 5) << inspect.out;
 }
 
 TEST(Cli, MissingInitializerExitsTwo) {
