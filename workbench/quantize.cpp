@@ -229,6 +229,11 @@ std::string synthetic_calibration_warning(const QuantizeCommand& command) {
                      command.calib_count, command.seed);
 }
 
+quant::QGraph qgraph_of_qdq_model(Graph& graph, quant::Scheme scheme) {
+  PassManager::from_pipeline("fuse-gelu").run(graph);
+  return quant::import_qdq_graph(graph, scheme);
+}
+
 QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   // Output folders first: a typo costs no calibration.
   if (command.out_dir) check_output_folder(*command.out_dir, "-o");
@@ -254,7 +259,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     }
     fmt::print(log, "{}: already quantized (QDQ); scheme {} for the requantisation rules\n", command.model.string(),
                quant::scheme_name(scheme));
-    result.qgraph = quant::import_qdq_graph(graph, scheme);
+    result.qgraph = qgraph_of_qdq_model(graph, scheme);
   } else {
     quant::check_finite_constants(graph);
     PassManager::from_pipeline(quant::quantization_pipeline(command.quant.scheme)).run(graph);

@@ -18,6 +18,10 @@
 
 namespace wb {
 
+// The QGraph of an already-quantized (QDQ) model: its float ops between Dequantize and
+// Quantize fused first as the float flow fuses them (a GELU written as torch exports it).
+quant::QGraph qgraph_of_qdq_model(Graph& graph, quant::Scheme scheme);
+
 struct QuantizeCommand {
   std::filesystem::path model;
   quant::QuantizeOptions quant;

@@ -1,6 +1,8 @@
 #include "compiler/frontend/qdq_export.h"
 
 #include <fmt/format.h>
+
+#include <numbers>
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
@@ -98,6 +100,18 @@ class QdqWriter {
       add_node("Tanh", node.name, {x}, {raw});
       return;
     }
+    if (f == "gelu") {  // as torch exports nn.GELU() (opset 13 has no Gelu); fuse-gelu reads it back
+      const std::string root2 = initializer(node.name + "_sqrt2", Tensor::scalar(static_cast<float>(std::numbers::sqrt2)));
+      const std::string one = initializer(node.name + "_one", Tensor::scalar(1.0f));
+      const std::string half = initializer(node.name + "_half", Tensor::scalar(0.5f));
+      add_node("Div", node.name + "_scaled", {x, root2}, {raw + "_scaled"});
+      add_node("Erf", node.name, {raw + "_scaled"}, {raw + "_erf"});
+      add_node("Add", node.name + "_plus_one", {raw + "_erf", one}, {raw + "_plus_one"});
+      add_node("Mul", node.name + "_times_input", {x, raw + "_plus_one"}, {raw + "_product"});
+      add_node("Mul", node.name + "_half", {raw + "_product", half}, {raw});
+      return;
+    }
+    if (f == "gelu_tanh") throw UserError(fmt::format("'{}': a tanh-form GELU has no QDQ form", node.name));
     const bool sigmoid = f == "sigmoid" || f == "silu";
     const bool times_x = f == "silu" || f == "hardswish";
     const std::string gate = times_x ? raw + "_gate" : raw;

@@ -115,6 +115,7 @@ class QdqReader {
       case OpKind::Tanh:
       case OpKind::HardSigmoid:
       case OpKind::HardSwish:
+      case OpKind::Gelu:
       case OpKind::Gather:
       case OpKind::Softmax:
       case OpKind::Reshape: read_compute(node); return;
@@ -407,6 +408,11 @@ class QdqReader {
                                                           : "hardswish";
         q.lut_alpha = node.attrs.get_float("alpha", node.op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
         q.lut_beta = node.attrs.get_float("beta", 0.5f);
+        break;
+      case OpKind::Gelu:
+        q.kind = QOpKind::Lut;
+        q.inputs.push_back(activation_input(node, 0));
+        q.lut_function = node.attrs.get_string("approximate", "none") == "tanh" ? "gelu_tanh" : "gelu";
         break;
       case OpKind::Softmax:
         q.kind = QOpKind::Softmax;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <ostream>
 #include <stdexcept>
 
@@ -60,8 +61,12 @@ double lut_function_value(const std::string& function, double x, float alpha, fl
   if (function == "hardsigmoid") return hardsigmoid(x);
   if (function == "hardswish") return x * hardsigmoid(x);
   if (function == "silu") return x * sigmoid(x);
-  throw UserError(fmt::format("lookup-table function '{}' is unknown (sigmoid, tanh, hardsigmoid, hardswish, silu)",
-                              function));
+  if (function == "gelu") return 0.5 * x * (1.0 + std::erf(x / std::numbers::sqrt2));
+  if (function == "gelu_tanh") {
+    return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (x + 0.044715 * x * x * x)));
+  }
+  throw UserError(fmt::format(
+      "lookup-table function '{}' is unknown (sigmoid, tanh, hardsigmoid, hardswish, silu, gelu, gelu_tanh)", function));
 }
 
 int QGraph::find_tensor(const std::string& tensor_name) const {

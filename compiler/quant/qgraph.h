@@ -124,7 +124,8 @@ inline constexpr int kSoftmaxExpBits = 16;
 inline constexpr int kSoftmaxTableEntries = 256;
 
 // The functions a Lut node may compute, by name: "sigmoid", "tanh", "hardsigmoid" (alpha,
-// beta), "hardswish" (x * hardsigmoid(x), alpha, beta), "silu" (x * sigmoid(x)). The real
+// beta), "hardswish" (x * hardsigmoid(x), alpha, beta), "silu" (x * sigmoid(x)), "gelu"
+// (x * Phi(x), with erf) and "gelu_tanh" (GELU's tanh approximation). The real
 // function of a real input; UserError naming the function when it is unknown.
 double lut_function_value(const std::string& function, double x, float alpha, float beta);
 

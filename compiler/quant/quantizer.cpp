@@ -70,6 +70,9 @@ LutPlan plan_lut(const Graph& graph, const Node& node) {
     case OpKind::Tanh: plan.function = "tanh"; break;
     case OpKind::HardSigmoid: plan.function = "hardsigmoid"; break;
     case OpKind::HardSwish: plan.function = "hardswish"; return plan;
+    case OpKind::Gelu:
+      plan.function = node.attrs.get_string("approximate", "none") == "tanh" ? "gelu_tanh" : "gelu";
+      return plan;
     default: return plan;
   }
   const Value* out = node.output(0);
@@ -238,7 +241,8 @@ class Builder {
         case OpKind::Sigmoid:
         case OpKind::Tanh:
         case OpKind::HardSigmoid:
-        case OpKind::HardSwish: {
+        case OpKind::HardSwish:
+        case OpKind::Gelu: {
           const LutPlan lut = plan_lut(graph_, *node);
           PlannedNode p{QOpKind::Lut, node, out, {}, lut.function};
           if (lut.absorbed_mul != nullptr) {
@@ -263,7 +267,7 @@ class Builder {
         default:
           reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
                         "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
-                        "HardSwish, x*Sigmoid(x), Gather of channels, Softmax over channels)");
+                        "HardSwish, x*Sigmoid(x), Gelu, Gather of channels, Softmax over channels)");
       }
     }
     for (const Value* output : graph_.outputs()) {

@@ -62,6 +62,23 @@ OnnxBuilder activation_cnn() {
   return b;
 }
 
+OnnxBuilder gelu_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 41)).initializer("b1", random_tensor({8}, 42));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.initializer("root2", Tensor::scalar<float>(1.4142135f)).initializer("one", Tensor::scalar<float>(1.0f));
+  b.initializer("half", Tensor::scalar<float>(0.5f));
+  b.node("Div", {"c1", "root2"}, {"scaled"}, "/act/Div");
+  b.node("Erf", {"scaled"}, {"erf"}, "/act/Erf");
+  b.node("Add", {"erf", "one"}, {"plus_one"}, "/act/Add");
+  b.node("Mul", {"c1", "plus_one"}, {"product"}, "/act/Mul");
+  b.node("Mul", {"product", "half"}, {"g"}, "/act/Mul_1");
+  b.initializer("w2", random_tensor({6, 8, 1, 1}, 43)).initializer("b2", random_tensor({6}, 44));
+  b.node("Conv", {"g", "w2", "b2"}, {"y"}, "conv2");
+  return b;
+}
+
 OnnxBuilder shuffle_cnn(std::int64_t opset) {
   OnnxBuilder b(opset);
   b.input("x", {1, 4, 8, 8}).output("y");

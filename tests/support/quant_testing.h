@@ -34,6 +34,10 @@ OnnxBuilder shuffle_cnn(std::int64_t opset = 13);
 // pool -> Flatten -> Gemm (10) "fc" -> Softmax (axis 1) "softmax" -> y.
 OnnxBuilder softmax_cnn();
 
+// conv -> GELU as torch exports it (x / sqrt(2), Erf, + 1, * x, * 0.5) -> conv: a table on
+// both targets.
+OnnxBuilder gelu_cnn();
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

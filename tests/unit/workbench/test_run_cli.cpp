@@ -409,5 +409,39 @@ TEST(RunCliRowTiling, HostLayersReadAndWriteBuffersKeptInDdr) {
   }
 }
 
+// A GELU as torch exports it between two convs: one table, run on xDNN's host model and on
+// PULP's cores, bit-exact on both.
+TEST(RunCliGelu, TorchsGeluExportIsATableOnBothTargets) {
+  const test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 8, 16, 16}).output("y");
+  b.initializer("w1", test::random_tensor({16, 8, 3, 3}, 1)).initializer("w2", test::random_tensor({16, 16, 1, 1}, 2));
+  b.initializer("root2", Tensor::scalar<float>(1.4142135f)).initializer("one", Tensor::scalar<float>(1.0f));
+  b.initializer("half", Tensor::scalar<float>(0.5f));
+  test::set_attr(b.node("Conv", {"x", "w1"}, {"a"}, "c1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Div", {"a", "root2"}, {"s"}, "/mlp/act/Div");
+  b.node("Erf", {"s"}, {"e"}, "/mlp/act/Erf");
+  b.node("Add", {"e", "one"}, {"e1"}, "/mlp/act/Add");
+  b.node("Mul", {"a", "e1"}, {"p"}, "/mlp/act/Mul");
+  b.node("Mul", {"p", "half"}, {"g"}, "/mlp/act/Mul_1");
+  b.node("Conv", {"g", "w2"}, {"y"}, "c2");
+  const auto model = dir / "gelu.onnx";
+  b.save(model);
+  for (const std::string hw : {"v3_96", "gap8"}) {
+    const std::string json = (dir / (hw + ".json")).string();
+    const CommandResult run = run_file(model.string(), hw, "--json " + json);
+    ASSERT_EQ(run.exit_code, 0) << hw << ": " << run.out;
+    const auto report = read_json(json);
+    EXPECT_EQ(report["verdict"], "bit-exact") << hw;
+    bool found = false;
+    for (const auto& layer : report["layers"]) {
+      if (layer["name"] != "/mlp/act/Gelu") continue;
+      found = true;
+      EXPECT_EQ(layer["unit"], hw == "gap8" ? "cores" : "host") << hw;
+    }
+    EXPECT_TRUE(found) << hw << ": no layer named /mlp/act/Gelu";
+  }
+}
+
 }  // namespace
 }  // namespace wb

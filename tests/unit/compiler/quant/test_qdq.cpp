@@ -11,6 +11,7 @@
 #include "compiler/quant/requant_params.h"
 #include "support/error.h"
 #include "tests/support/quant_testing.h"
+#include "workbench/quantize.h"
 
 namespace wb::quant {
 namespace {
@@ -63,13 +64,14 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
   // The QDQ model runs in float and rounds to nearest; PULP's kernels truncate (floor) and
   // activation_cnn ends in a tanh of gain 1 onto a 8x finer scale, so its bound is wider.
   for (const auto& [model, steps] : {std::pair{test::small_cnn(), 8.0}, std::pair{test::activation_cnn(), 32.0},
-                                     std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0}}) {
+                                     std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0},
+                                     std::pair{test::gelu_cnn(), 8.0}}) {
   const auto m = test::quantize_model(model, options);
-  const ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
+  ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));
   EXPECT_EQ(reloaded.metadata.at(kSchemeMetadataKey), scheme_name(GetParam()));
   // The scheme comes from the file's metadata, whatever the caller guesses.
-  const QGraph back = import_qdq_graph(reloaded.graph, parse_scheme(reloaded.metadata.at(kSchemeMetadataKey)));
+  const QGraph back = qgraph_of_qdq_model(reloaded.graph, parse_scheme(reloaded.metadata.at(kSchemeMetadataKey)));
   expect_same_qgraph(m.qgraph, back);
   const auto inputs = random_inputs(m.graph, 5);
   const golden::IntegerExecutor original(m.qgraph);

@@ -118,6 +118,29 @@ double integer_snr_db(const test::QuantizedModel& m, std::uint32_t seed) {
   return 10 * std::log10(signal / noise);
 }
 
+// torch's GELU export (fuse-gelu makes it one Gelu) is a table of x * Phi(x): signed, and
+// each entry within a step of the real function at that input.
+TEST(Quantizer, GeluBecomesATableOfTheRealFunction) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    const auto m = test::quantize_model(test::gelu_cnn(), scheme(s));
+    const QGraph& g = m.qgraph;
+    const QNode& gelu = node(g, "/act/Gelu");
+    EXPECT_EQ(gelu.kind, QOpKind::Lut);
+    EXPECT_EQ(gelu.lut_function, "gelu");
+    const QTensor& in = g.tensor(gelu.inputs[0]);
+    const QTensor& out = g.tensor(gelu.output);
+    EXPECT_TRUE(out.is_signed) << "GELU dips below 0";
+    ASSERT_EQ(gelu.lut_table.size(), 256u);
+    for (std::int64_t i = 0; i < 256; ++i) {
+      const double x = static_cast<double>(in.lo() + i) * in.scale;
+      const double real = std::clamp(0.5 * x * (1 + std::erf(x / std::sqrt(2.0))), out.lo() * out.scale, out.hi() * out.scale);
+      EXPECT_NEAR(static_cast<double>(gelu.lut_table[static_cast<std::size_t>(i)]) * out.scale, real, out.scale)
+          << scheme_name(s) << " entry " << i;
+    }
+    EXPECT_GT(integer_snr_db(m, 7), 15.0) << scheme_name(s);
+  }
+}
+
 // The integer network approximates the float one: a sanity bound, far below what a broken
 // scale or shift would give (~0 dB).
 TEST(Quantizer, IntegerResultTracksTheFloatOne) {
