@@ -23,7 +23,9 @@ Three sets of models:
 
 * battery (--battery): 19 torchvision classifiers (ResNet, ResNeXt, Wide
   ResNet, MobileNetV2/V3, MnasNet, EfficientNet-B0, ShuffleNetV2,
-  SqueezeNet, GoogLeNet, Inception-v3, DenseNet, RegNet, VGG, AlexNet), each
+  SqueezeNet, GoogLeNet, Inception-v3, DenseNet, RegNet, VGG, AlexNet) and
+  MLPerf Tiny's four models (ResNet-8, DS-CNN, MobileNetV1-0.25 VWW, the FC
+  autoencoder), each
   at opset 11 and 13 (ShuffleNetV2 and MobileNetV3-small at opset 9 too),
   exported the way a user would: a plain torch.onnx.export of the eval-mode
   model, so torch folds BatchNorm into Conv, folds constants and uses its
@@ -36,7 +38,7 @@ Three sets of models:
 
   meta.json also says how the file was exported ("export": "plain" or
   "pad-symbolic"). A network is initialised, health-checked and evaluated
-  in float64 once for all its opsets (see export_battery_network); all 40
+  in float64 once for all its opsets (see export_battery_network); all 48
   folders take ~3.5 min on 2 cores and 4.1 GB of disk (VGG alone 2.1 GB).
 
 Weights are He-normal, BatchNorm gets random affine parameters (beta centred
@@ -152,7 +154,8 @@ def conv_bn_relu(cin: int, cout: int, kernel: int, stride: int = 1,
 
 
 class MobileNetV1(nn.Module):
-    """MobileNetV1 1.0 (Howard et al. 2017) with plain ReLU, as used by DORY."""
+    """MobileNetV1 (Howard et al. 2017) with plain ReLU: width 1.0 as used by
+    DORY, 0.25 with 2 classes as MLPerf Tiny's visual wake words model."""
 
     # (output channels, stride) of the 13 depthwise-separable blocks. The
     # last block has stride 1: the paper's table says s2 but its output is
@@ -161,11 +164,13 @@ class MobileNetV1(nn.Module):
               (512, 1), (512, 1), (512, 1), (512, 1), (512, 1),
               (1024, 2), (1024, 1)]
 
-    def __init__(self, num_classes: int = 1000):
+    def __init__(self, num_classes: int = 1000, width: float = 1.0):
         super().__init__()
-        layers = [conv_bn_relu(3, 32, 3, stride=2)]
-        cin = 32
-        for cout, stride in self.BLOCKS:
+        first = int(32 * width)
+        layers = [conv_bn_relu(3, first, 3, stride=2)]
+        cin = first
+        for channels, stride in self.BLOCKS:
+            cout = int(channels * width)
             layers.append(conv_bn_relu(cin, cin, 3, stride, groups=cin))
             layers.append(conv_bn_relu(cin, cout, 1))
             cin = cout
@@ -176,6 +181,74 @@ class MobileNetV1(nn.Module):
     def forward(self, x):
         x = self.pool(self.features(x))
         return self.fc(torch.flatten(x, 1))
+
+
+class TinyMlResNet8(nn.Module):
+    """MLPerf Tiny's image classification model (CIFAR-10, 32x32): a 16-channel
+    stem and three basic residual blocks of 16, 32 and 64 channels (the last
+    two with stride 2 and a 1x1 stride-2 shortcut), global pool, FC 10."""
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int):
+            super().__init__()
+            self.conv1 = conv_bn_relu(cin, cout, 3, stride)
+            self.conv2 = nn.Sequential(nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+                                       nn.BatchNorm2d(cout))
+            self.shortcut = None if stride == 1 else nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.relu = nn.ReLU(inplace=True)
+
+        def forward(self, x):
+            skip = x if self.shortcut is None else self.shortcut(x)
+            return self.relu(self.conv2(self.conv1(x)) + skip)
+
+    def __init__(self):
+        super().__init__()
+        self.stem = conv_bn_relu(3, 16, 3)
+        self.blocks = nn.Sequential(self.Block(16, 16, 1), self.Block(16, 32, 2),
+                                    self.Block(32, 64, 2))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.blocks(self.stem(x))), 1))
+
+
+class TinyMlDsCnn(nn.Module):
+    """MLPerf Tiny's keyword spotting model on 49x10 MFCC features: a 10x4
+    stride-2 conv of 64 channels, four depthwise-separable blocks of 64, global
+    pool, FC 12."""
+
+    def __init__(self):
+        super().__init__()
+        layers = [nn.Conv2d(1, 64, (10, 4), 2, padding=(5, 1), bias=False),
+                  nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
+        for _ in range(4):
+            layers += [conv_bn_relu(64, 64, 3, groups=64), conv_bn_relu(64, 64, 1)]
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, 12)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+
+class TinyMlAutoencoder(nn.Module):
+    """MLPerf Tiny's anomaly detection model (ToyADMOS): 640 log-mel inputs (5
+    frames of 128 bins), four FC-BN-ReLU layers of 128, a bottleneck of 8, four
+    more of 128 and an FC back to 640."""
+
+    def __init__(self):
+        super().__init__()
+        widths = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128]
+        layers = []
+        for cin, cout in zip(widths, widths[1:]):
+            layers += [nn.Linear(cin, cout), nn.BatchNorm1d(cout), nn.ReLU(inplace=True)]
+        layers.append(nn.Linear(128, 640))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
 
 
 def conv_relu(cin: int, cout: int, kernel: int, stride: int = 1,
@@ -436,6 +509,10 @@ def _resnet50_v1() -> nn.Module:
     return model
 
 
+# MLPerf Tiny's autoencoder reads 5 frames of 128 log-mel bins, flattened.
+AUTOENCODER_FRAMES = 5
+AUTOENCODER_INPUTS = 5 * 128
+
 IMAGENET = (1, 3, 224, 224)
 TINY = (1, 3, 32, 32)
 
@@ -539,6 +616,17 @@ BATTERY_WORKLOADS = [
              "torchvision VGG-16 (no BatchNorm)"),
     Workload("alexnet", _torchvision("alexnet"), IMAGENET,
              "torchvision AlexNet (no BatchNorm)"),
+    # MLPerf Tiny's four models (v1.0 reference networks), at their inputs.
+    Workload("tinyml_resnet8", TinyMlResNet8, TINY,
+             "MLPerf Tiny image classification: ResNet-8 on 32x32 CIFAR-10"),
+    Workload("tinyml_ds_cnn", TinyMlDsCnn, (1, 1, 49, 10),
+             "MLPerf Tiny keyword spotting: DS-CNN on 49x10 MFCC"),
+    Workload("tinyml_mobilenet_v1_vww",
+             functools.partial(MobileNetV1, num_classes=2, width=0.25),
+             (1, 3, 96, 96),
+             "MLPerf Tiny visual wake words: MobileNetV1 0.25 at 96x96"),
+    Workload("tinyml_autoencoder", TinyMlAutoencoder, (1, AUTOENCODER_INPUTS),
+             "MLPerf Tiny anomaly detection: FC autoencoder on 640 inputs"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/
@@ -648,7 +736,14 @@ _IMAGE_CACHE: Dict[Tuple[str, int, Tuple[int, ...]],
 
 def _draw_random_images(rng: np.random.Generator, count: int,
                         image_shape: Tuple[int, ...]) -> np.ndarray:
-    """random_images without the cache."""
+    """random_images without the cache. A vector input (the autoencoder's
+    640 log-mel values) is drawn as the spectrogram it flattens: frames x
+    bins, one channel."""
+    if len(image_shape) == 1:
+        (length,) = image_shape
+        frames = AUTOENCODER_FRAMES if length % AUTOENCODER_FRAMES == 0 else 1
+        pictures = _draw_random_images(rng, count, (1, frames, length // frames))
+        return pictures.reshape(count, length)
     channels, height, width = image_shape
     grids = []
     grid = 2

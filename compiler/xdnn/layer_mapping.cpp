@@ -171,10 +171,12 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
   };
   for (const int input : graph.inputs) {
     const auto& t = graph.tensor(input);
-    if (t.shape.size() != 4 || t.shape[0] != 1) {
-      mapping.unsupported.push_back(
-          fmt::format("input '{}': the overlay takes one N=1 x C x H x W image (got {} dimensions{})", t.name,
-                      t.shape.size(), t.shape.empty() || t.shape[0] == 1 ? "" : ", batch > 1"));
+    // An [N=1, C] input (a feature vector: MLPerf Tiny's autoencoder) is a 1x1 image of C
+    // channels, laid out as the classifier outputs of that shape already are.
+    if ((t.shape.size() != 4 && t.shape.size() != 2) || t.shape[0] != 1) {
+      mapping.unsupported.push_back(fmt::format(
+          "input '{}': the overlay takes one N=1 x C x H x W image or N=1 x C vector (got {} dimensions{})", t.name,
+          t.shape.size(), t.shape.empty() || t.shape[0] == 1 ? "" : ", batch > 1"));
     }
   }
 

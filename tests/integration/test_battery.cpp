@@ -1,5 +1,6 @@
-// The battery of torchvision classifiers as users export them (scripts/export_workloads.py
-// --battery: plain torch.onnx.export at opsets 9, 11 and 13), on one config of each target.
+// The battery of torchvision classifiers and MLPerf Tiny's four models as users export them
+// (scripts/export_workloads.py --battery: plain torch.onnx.export at opsets 9, 11 and 13), on
+// one config of each target.
 //
 // * Every export, timing only (`--no-data`): the run succeeds, or stops with exit 2 because a
 //   network does not fit a memory: the run names the memory and the `--set` that makes it fit;
@@ -45,7 +46,9 @@ std::vector<std::string> battery_exports() {
       "alexnet",        "densenet121",       "efficientnet_b0",    "googlenet",          "inception_v3",
       "mnasnet1_0",     "mobilenet_v2",      "mobilenet_v3_large", "mobilenet_v3_small", "regnet_x_400mf",
       "resnet18",       "resnet50",          "resnext50_32x4d",    "shufflenet_v2_x1_0", "squeezenet1_0",
-      "squeezenet1_1",  "vgg11",             "vgg16",              "wide_resnet50_2"};
+      "squeezenet1_1",  "vgg11",             "vgg16",              "wide_resnet50_2",
+      // MLPerf Tiny's four
+      "tinyml_resnet8", "tinyml_ds_cnn",     "tinyml_mobilenet_v1_vww", "tinyml_autoencoder"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -250,6 +253,16 @@ INSTANTIATE_TEST_SUITE_P(Battery, BatteryBitExact,
                                            std::tuple{"densenet121_opset11", "gap8"},
                                            std::tuple{"shufflenet_v2_x1_0_opset9", "gap8"},
                                            std::tuple{"shufflenet_v2_x1_0_opset13", "v3_96"}),
+                         case_name);
+
+// MLPerf Tiny's four on both targets, with data: the 10x4 stride-2 conv on a one-channel
+// 49x10 input (DS-CNN), width-0.25 depthwise layers of 8 to 256 channels (VWW), and the
+// autoencoder's [1, 640] input vector, a 1x1 image of 640 channels on xDNN.
+INSTANTIATE_TEST_SUITE_P(TinyMl, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("tinyml_resnet8_opset13", "tinyml_ds_cnn_opset13",
+                                                              "tinyml_mobilenet_v1_vww_opset11",
+                                                              "tinyml_autoencoder_opset13"),
+                                            ::testing::Values("v3_96", "gap8")),
                          case_name);
 
 }  // namespace
