@@ -139,6 +139,7 @@ std::string instr_mnemonic(const Instr& instr) {
         case HOST_LUT: return "XNLut(host)";
         case HOST_MUL: return "XNMul(host)";
         case HOST_SOFTMAX: return "XNSoftmax(host)";
+        case HOST_RESIZE: return "XNResize(host)";
         default: return "XNUnknown(host)";
       }
     case Instr::OP_NOT_SET: break;

@@ -85,6 +85,12 @@ class QdqWriter {
     attr->set_type(onnx::AttributeProto::INT);
     attr->set_i(value);
   }
+  static void set_string(onnx::NodeProto* node, const std::string& name, const std::string& value) {
+    auto* attr = node->add_attribute();
+    attr->set_name(name);
+    attr->set_type(onnx::AttributeProto::STRING);
+    attr->set_s(value);
+  }
   static void set_float(onnx::NodeProto* node, const std::string& name, float value) {
     auto* attr = node->add_attribute();
     attr->set_name(name);
@@ -268,6 +274,16 @@ class QdqWriter {
         break;
       }
       case QOpKind::Lut: write_lut(node, inputs[0], raw); break;
+      case QOpKind::Resize: {
+        const std::vector<float> scales{1.0f, 1.0f, static_cast<float>(node.resize_scales.at(0)),
+                                        static_cast<float>(node.resize_scales.at(1))};
+        const std::string scales_name = initializer(out.name + "_scales", Tensor::from_vector<float>({4}, scales));
+        auto* resize = add_node("Resize", node.name, {inputs[0], "", scales_name}, {raw});
+        set_string(resize, "mode", node.resize_mode);
+        set_string(resize, "coordinate_transformation_mode", node.resize_coordinate_mode);
+        set_string(resize, "nearest_mode", node.resize_nearest_mode);
+        break;
+      }
       case QOpKind::Reshape: {
         const std::string shape = initializer(out.name + "_shape", Tensor::from_vector<std::int64_t>(
                                                                        {static_cast<std::int64_t>(out.shape.size())}, out.shape));

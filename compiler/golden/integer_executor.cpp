@@ -123,6 +123,13 @@ void check_node(const QGraph& graph, const QNode& node) {
         throw std::logic_error("a softmax keeps the shape, has 256 exp entries, an 8-bit input and a uint8 output");
       }
       break;
+    case QOpKind::Resize:
+      if (in.shape.size() != 4 || out.shape.size() != 4 ||
+          static_cast<std::int64_t>(node.resize_rows.size()) != 3 * out.shape[2] ||
+          static_cast<std::int64_t>(node.resize_cols.size()) != 3 * out.shape[3]) {
+        throw std::logic_error("a resize has three numbers per output row and column of NCHW tensors");
+      }
+      break;
     case QOpKind::ChannelGather:
       if (in.shape.size() != 4 || out.shape.size() != 4 ||
           static_cast<std::int64_t>(node.gather_channels.size()) != out.shape[1]) {
@@ -156,6 +163,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_channel_gather(graph, node, *args[0]);
     case QOpKind::Softmax:
       return run_softmax(graph, node, *args[0]);
+    case QOpKind::Resize:
+      return run_resize(graph, node, *args[0]);
   }
   throw std::logic_error("unknown QOpKind");
 }

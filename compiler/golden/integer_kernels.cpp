@@ -325,6 +325,31 @@ Tensor run_channel_gather(const QGraph& graph, const QNode& node, const Tensor& 
   return narrow(y, graph.tensor(node.output));
 }
 
+// Resize over H and W: each output element from its row and column taps (quant::resize_value).
+Tensor run_resize(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const Shape& in_shape = graph.tensor(node.inputs[0]).shape;
+  const Shape& out_shape = graph.tensor(node.output).shape;
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t in_w = in_shape[3];
+  const std::int64_t in_plane = in_shape[2] * in_w;
+  const std::int64_t out_plane = out_shape[2] * out_shape[3];
+  std::vector<std::int32_t> y(static_cast<std::size_t>(num_elements(out_shape)));
+  for (std::int64_t plane = 0; plane < out_shape[0] * out_shape[1]; ++plane) {
+    const std::int32_t* src = x.data() + plane * in_plane;
+    std::int32_t* dst = y.data() + plane * out_plane;
+    for (std::int64_t r = 0; r < out_shape[2]; ++r) {
+      const auto* row = &node.resize_rows[static_cast<std::size_t>(3 * r)];
+      for (std::int64_t c = 0; c < out_shape[3]; ++c) {
+        const auto* col = &node.resize_cols[static_cast<std::size_t>(3 * c)];
+        const auto at = [&](std::int64_t i, std::int64_t j) { return std::int64_t{src[i * in_w + j]}; };
+        dst[r * out_shape[3] + c] = static_cast<std::int32_t>(quant::resize_value(
+            at(row[0], col[0]), at(row[0], col[1]), at(row[1], col[0]), at(row[1], col[1]), row[2], col[2]));
+      }
+    }
+  }
+  return narrow(y, graph.tensor(node.output));
+}
+
 // Softmax over the channels of each row: e = exp_table[x - max + 255], y = min(hi, (e * 2^8 +
 // sum / 2) / sum) (docs/quant.md).
 Tensor run_softmax(const QGraph& graph, const QNode& node, const Tensor& input) {

@@ -36,6 +36,7 @@ Tensor run_conv(const quant::QGraph& graph, const quant::QNode& node, const Tens
 Tensor run_add(const quant::QGraph& graph, const quant::QNode& node, const Tensor& a_tensor, const Tensor& b_tensor);
 Tensor run_mul(const quant::QGraph& graph, const quant::QNode& node, const Tensor& a_tensor, const Tensor& b_tensor);
 Tensor run_channel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
+Tensor run_resize(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_softmax(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_lut(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_pool(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);  // MaxPool, AvgPool

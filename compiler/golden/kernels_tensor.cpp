@@ -10,6 +10,7 @@
 
 #include "compiler/golden/index_iteration.h"
 #include "compiler/golden/kernels.h"
+#include "compiler/ir/resize_coordinates.h"
 #include "compiler/ir/shape_inference.h"
 #include "support/error.h"
 
@@ -21,30 +22,6 @@ std::int64_t reflect_index(std::int64_t i, std::int64_t size) {
   const std::int64_t period = 2 * (size - 1);
   i = ((i % period) + period) % period;
   return i < size ? i : period - i;
-}
-
-// Source coordinate of output position `out` along one axis, per coordinate_transformation_mode.
-double resize_source(const std::string& mode, std::int64_t out, double scale, std::int64_t in_size,
-                     std::int64_t out_size) {
-  const auto o = static_cast<double>(out);
-  if (mode == "half_pixel") return (o + 0.5) / scale - 0.5;
-  if (mode == "pytorch_half_pixel") return out_size > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
-  if (mode == "align_corners") {
-    return out_size == 1 ? 0.0 : o * static_cast<double>(in_size - 1) / static_cast<double>(out_size - 1);
-  }
-  if (mode == "asymmetric") return o / scale;
-  if (mode == "tf_half_pixel_for_nn") return (o + 0.5) / scale;
-  throw UserError(fmt::format("coordinate_transformation_mode '{}' is not supported", mode));
-}
-
-std::int64_t nearest(const std::string& mode, double x) {
-  if (mode == "floor") return static_cast<std::int64_t>(std::floor(x));
-  if (mode == "ceil") return static_cast<std::int64_t>(std::ceil(x));
-  const double fl = std::floor(x);
-  const bool tie = x - fl == 0.5;
-  if (mode == "round_prefer_floor") return static_cast<std::int64_t>(tie ? fl : std::round(x));
-  if (mode == "round_prefer_ceil") return static_cast<std::int64_t>(tie ? fl + 1 : std::round(x));
-  throw UserError(fmt::format("nearest_mode '{}' is not supported", mode));
 }
 
 }  // namespace
@@ -210,7 +187,7 @@ void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outp
                              : static_cast<double>(out_size) / static_cast<double>(in_size);
     for (std::int64_t o = 0; o < out_size; ++o) {
       const double s = resize_source(coordinate_mode, o, scale, in_size, out_size);
-      source[d].push_back(std::clamp<std::int64_t>(nearest(nearest_mode, s), 0, in_size - 1));
+      source[d].push_back(std::clamp<std::int64_t>(resize_nearest(nearest_mode, s), 0, in_size - 1));
     }
   }
   const Shape in_strides = row_major_strides(x.shape());

@@ -8,6 +8,7 @@
 
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
+#include "compiler/quant/resize_taps.h"
 #include "support/error.h"
 
 namespace wb::quant {
@@ -118,6 +119,7 @@ class QdqReader {
       case OpKind::Gelu:
       case OpKind::Gather:
       case OpKind::Softmax:
+      case OpKind::Resize:
       case OpKind::Reshape: read_compute(node); return;
       case OpKind::Mul:
         if (!read_gated_lut(node)) read_compute(node);
@@ -408,6 +410,15 @@ class QdqReader {
                                                           : "hardswish";
         q.lut_alpha = node.attrs.get_float("alpha", node.op == OpKind::HardSigmoid ? 0.2f : 1.0f / 6.0f);
         q.lut_beta = node.attrs.get_float("beta", 0.5f);
+        break;
+      case OpKind::Resize:
+        q.kind = QOpKind::Resize;
+        q.inputs.push_back(activation_input(node, 0));
+        if (node.input(0)->shape.size() != 4 || node.output(0)->shape.size() != 4) {
+          problem(node, "only a Resize of NCHW tensors has an integer form");
+        } else {
+          set_resize(q, node, node.input(0)->shape, node.output(0)->shape);
+        }
         break;
       case OpKind::Gelu:
         q.kind = QOpKind::Lut;

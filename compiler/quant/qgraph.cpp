@@ -47,6 +47,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::Mul: return "Mul";
     case QOpKind::ChannelGather: return "ChannelGather";
     case QOpKind::Softmax: return "Softmax";
+    case QOpKind::Resize: return "Resize";
   }
   return "?";
 }
@@ -189,6 +190,23 @@ void verify_qgraph(const QGraph& graph) {
           check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
         }
         check(node.softmax_exp_table.back() == (std::int64_t{1} << kSoftmaxExpBits), node, "exp(0) is 2^16");
+        break;
+      }
+      case QOpKind::Resize: {
+        check(node.inputs.size() == 1, node, "a resize has one input");
+        check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
+        check(in.shape.size() == 4 && out.shape.size() == 4 && in.shape[0] == out.shape[0] && in.shape[1] == out.shape[1],
+              node, "rank-4 tensors resized over H and W");
+        if (in.shape.size() != 4 || out.shape.size() != 4) break;
+        for (const auto& [taps, axis] : {std::pair{&node.resize_rows, std::size_t{2}}, std::pair{&node.resize_cols, std::size_t{3}}}) {
+          check(static_cast<std::int64_t>(taps->size()) == 3 * out.shape[axis], node, "three numbers per output row and column");
+          for (std::size_t i = 0; i + 2 < taps->size(); i += 3) {
+            check((*taps)[i] >= 0 && (*taps)[i] < in.shape[axis] && (*taps)[i + 1] >= 0 && (*taps)[i + 1] < in.shape[axis],
+                  node, "a tap outside the input");
+            check((*taps)[i + 2] >= 0 && (*taps)[i + 2] <= (std::int64_t{1} << kResizeWeightBits), node,
+                  "a weight outside 0..256");
+          }
+        }
         break;
       }
       case QOpKind::Concat:

@@ -68,6 +68,7 @@ enum class QOpKind {
   Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1
   ChannelGather,  // y[:, c] = x[:, gather_channels[c]]: a channel shuffle, slice or split; same scale and type
   Softmax,  // over the channels of each [N, C] (or [N, C, 1, 1]) row: exp table, sum, division (softmax_probability)
+  Resize,   // over H and W, nearest or bilinear, by the tables resize_rows / resize_cols; same scale and type
 };
 const char* qop_name(QOpKind kind);
 
@@ -114,7 +115,33 @@ struct QNode {
   // Softmax: exp((i - 255) * s_x) in Q16 (round half to even) for i = 0..255, indexed by
   // x - max(x) + 255; derived from the input's scale (compiler/quant/requant_params.h).
   std::vector<std::int64_t> softmax_exp_table;
+
+  // Resize: per output row, and per output column, three numbers: the two input rows
+  // (columns) it reads and the weight of the second in Q8 (0..256; the first weighs 256 minus
+  // it); nearest reads one (both the same, weight 0). See resize_value. Derived from the
+  // Resize's attributes and shapes (compiler/quant/resize_taps.h).
+  std::vector<std::int64_t> resize_rows;
+  std::vector<std::int64_t> resize_cols;
+  // ... and the float Resize they came from, for the QDQ export: ONNX's mode,
+  // coordinate_transformation_mode and nearest_mode, and the H and W scales.
+  std::string resize_mode;
+  std::string resize_coordinate_mode;
+  std::string resize_nearest_mode;
+  std::vector<double> resize_scales;
 };
+
+// The integer Resize of one output element whose row taps are (r0, r1, wr) and column taps
+// (c0, c1, wc), x(r, c) reading the input plane: the exact sum
+//   v = (256 - wr) * ((256 - wc) * x(r0, c0) + wc * x(r0, c1)) + wr * ((256 - wc) * x(r1, c0) + wc * x(r1, c1))
+// rounded half up to the input's scale, (v + 2^15) >> 16 (arithmetic shift). Nearest taps
+// (weights 0) give x(r0, c0) exactly. The output has the input's scale and type.
+inline constexpr int kResizeWeightBits = 8;
+inline std::int64_t resize_value(std::int64_t x00, std::int64_t x01, std::int64_t x10, std::int64_t x11,
+                                 std::int64_t wr, std::int64_t wc) {
+  constexpr std::int64_t one = std::int64_t{1} << kResizeWeightBits;
+  const std::int64_t v = (one - wr) * ((one - wc) * x00 + wc * x01) + wr * ((one - wc) * x10 + wc * x11);
+  return (v + (std::int64_t{1} << (2 * kResizeWeightBits - 1))) >> (2 * kResizeWeightBits);
+}
 
 // Softmax's integer form, shared by the golden model's definition and the docs: the output
 // level of one channel whose table entry is `e`, of a row whose entries sum to `sum` (at least

@@ -130,6 +130,12 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     for (const std::int64_t v : n.lut_table) pn->add_lut_table(v);
     for (const std::int64_t c : n.gather_channels) pn->add_gather_channels(c);
     for (const std::int64_t e : n.softmax_exp_table) pn->add_softmax_exp_table(e);
+    for (const std::int64_t t : n.resize_rows) pn->add_resize_rows(t);
+    for (const std::int64_t t : n.resize_cols) pn->add_resize_cols(t);
+    pn->set_resize_mode(n.resize_mode);
+    pn->set_resize_coordinate_mode(n.resize_coordinate_mode);
+    pn->set_resize_nearest_mode(n.resize_nearest_mode);
+    for (const double s : n.resize_scales) pn->add_resize_scales(s);
   }
   fill(g->mutable_inputs(), graph.inputs);
   fill(g->mutable_outputs(), graph.outputs);
@@ -204,6 +210,12 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.lut_table = to_vector<std::int64_t>(pn.lut_table());
     n.gather_channels = to_vector<std::int64_t>(pn.gather_channels());
     n.softmax_exp_table = to_vector<std::int64_t>(pn.softmax_exp_table());
+    n.resize_rows = to_vector<std::int64_t>(pn.resize_rows());
+    n.resize_cols = to_vector<std::int64_t>(pn.resize_cols());
+    n.resize_mode = pn.resize_mode();
+    n.resize_coordinate_mode = pn.resize_coordinate_mode();
+    n.resize_nearest_mode = pn.resize_nearest_mode();
+    n.resize_scales = to_vector<double>(pn.resize_scales());
     graph.nodes.push_back(std::move(n));
   }
   for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));

@@ -14,6 +14,7 @@
 #include "compiler/ir/shape_inference.h"
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
+#include "compiler/quant/resize_taps.h"
 #include "support/error.h"
 
 namespace wb::quant {
@@ -234,6 +235,16 @@ class Builder {
           }
           break;
         }
+        case OpKind::Resize: {
+          const Shape& in = node->input(0)->shape;
+          if (node->input(0)->is_constant() || in.size() != 4 || out->shape.size() != 4 || out->shape[0] != in[0] ||
+              out->shape[1] != in[1]) {
+            reject(*node, "only a Resize of the H and W axes of a computed NCHW tensor is supported");
+          } else {
+            planned_.push_back({QOpKind::Resize, node, out, {}});
+          }
+          break;
+        }
         case OpKind::Relu:
         case OpKind::Clip:
           reject(*node, "an activation that is not fused into a Conv or an Add");
@@ -267,7 +278,7 @@ class Builder {
         default:
           reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
                         "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
-                        "HardSwish, x*Sigmoid(x), Gelu, Gather of channels, Softmax over channels)");
+                        "HardSwish, x*Sigmoid(x), Gelu, Gather of channels, Softmax over channels, Resize of H and W)");
       }
     }
     for (const Value* output : graph_.outputs()) {
@@ -350,7 +361,7 @@ class Builder {
     std::iota(type_parent_.begin(), type_parent_.end(), 0);
     for (const PlannedNode& p : planned_) {
       if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape ||
-          p.kind == QOpKind::ChannelGather) {
+          p.kind == QOpKind::ChannelGather || p.kind == QOpKind::Resize) {
         for (int in : data_inputs(p)) unite(type_parent_, in, index_.at(p.output));
       }
     }
@@ -441,6 +452,7 @@ class Builder {
           if (c < 0) c += q_.tensor(q.inputs[0]).shape[1];  // ONNX counts negative indices from the end
         }
         break;
+      case QOpKind::Resize: set_resize(q, *p.node, q_.tensor(q.inputs[0]).shape, q_.tensor(q.output).shape); break;
       case QOpKind::Reshape:
       case QOpKind::Add:
       case QOpKind::Mul:

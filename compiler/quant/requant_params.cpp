@@ -288,6 +288,7 @@ void assign_requant(QGraph& graph) {
       case QOpKind::MaxPool:
       case QOpKind::Concat:
       case QOpKind::ChannelGather:
+      case QOpKind::Resize:
       case QOpKind::Reshape: break;
     }
   }

@@ -536,7 +536,7 @@ class InstructionEmitter {
     push(std::move(instr), Unit::Eltwise, l);
   }
 
-  // A Lut, Mul or Softmax on the host model, as a host conv: its operands go AM -> DDR, the host
+  // A Lut, Mul, Softmax or Resize on the host model, as a host conv: its operands go AM -> DDR, the host
   // reads and writes DDR, and the result comes back DDR -> AM (the hazard tracker orders the
   // three). An operand already in its home is not moved again (transfer), so consecutive
   // host layers do not bounce their tensors through AM, and an operand read twice (x * x)
@@ -557,6 +557,10 @@ class InstructionEmitter {
     } else if (node.kind == quant::QOpKind::Softmax) {
       host.set_kind(isa::xdnn::HOST_SOFTMAX);
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
+    } else if (node.kind == quant::QOpKind::Resize) {
+      host.set_kind(isa::xdnn::HOST_RESIZE);
+      for (const std::int64_t t : node.resize_rows) host.add_resize_rows(static_cast<std::int32_t>(t));
+      for (const std::int64_t t : node.resize_cols) host.add_resize_cols(static_cast<std::int32_t>(t));
     } else {
       host.set_kind(isa::xdnn::HOST_MUL);
       *host.mutable_b() = ddr_.region(node.inputs[1]);

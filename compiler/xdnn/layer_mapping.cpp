@@ -120,6 +120,23 @@ std::string host_softmax_problem(const QGraph& graph, const QNode& node) {
   return {};
 }
 
+// Why the host model cannot run this Resize, or "": tables for every output row and column.
+std::string host_resize_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const auto& out = graph.tensor(node.output);
+  for (const auto* t : {&in, &out}) {
+    const std::string problem = host_tensor_problem(*t);
+    if (!problem.empty()) return problem;
+    if (t->shape.size() != 4) return fmt::format("tensor '{}' is not N x C x H x W", t->name);
+  }
+  if (in.bits != out.bits) return "a resize keeps the element size";
+  if (static_cast<std::int64_t>(node.resize_rows.size()) != 3 * out.shape[2] ||
+      static_cast<std::int64_t>(node.resize_cols.size()) != 3 * out.shape[3]) {
+    return "a resize needs three table numbers per output row and column";
+  }
+  return {};
+}
+
 // Why the DDR engine cannot copy this channel gather, or "".
 std::string channel_gather_problem(const QGraph& graph, const QNode& node) {
   const auto& in = graph.tensor(node.inputs[0]);
@@ -298,6 +315,21 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.host_reason = "no softmax unit on the overlay (ML Suite ran it on the host)";
         // Max, exp lookup, sum and division: a few ops per output element (docs/xdnn.md).
         layer.ops = isa::xdnn::kHostSoftmaxOpsPerElement * quant::element_count(graph.tensor(node.output));
+        host_outputs.insert(node.output);
+        break;
+      }
+      case QOpKind::Resize: {
+        const std::string problem = host_resize_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        layer.kind = XLayerKind::HostElementwise;
+        layer.host_node = static_cast<int>(n);
+        layer.type = "resize";
+        layer.on_host = true;
+        layer.host_reason = "no resize (upsampling) unit on the overlay";
+        layer.ops = isa::xdnn::kHostResizeOpsPerElement * quant::element_count(graph.tensor(node.output));
         host_outputs.insert(node.output);
         break;
       }

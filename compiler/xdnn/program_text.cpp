@@ -64,6 +64,10 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
     return fmt::format("a={} b={} out={} {}", region_text(h.a()), region_text(h.b()), region_text(h.output()),
                        requant_text(h.requant()));
   }
+  if (h.kind() == isa::xdnn::HOST_RESIZE) {
+    return fmt::format("in={} out={} rows={} cols={}", region_text(h.a()), region_text(h.output()),
+                       h.resize_rows_size() / 3, h.resize_cols_size() / 3);
+  }
   if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
     return fmt::format("in={} out={} exp_{}", region_text(h.a()), region_text(h.output()), table_text(h.exp_table()));
   }

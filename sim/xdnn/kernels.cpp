@@ -185,8 +185,42 @@ std::string host_softmax_problem(const isa::xdnn::HostElementwise& h) {
   return {};
 }
 
+// A HOST_RESIZE's fields (isa/xdnn.proto): one element size, the channels kept, three table
+// numbers per output row and column, each tap inside the input and each weight in 0..256.
+std::string host_resize_problem(const isa::xdnn::HostElementwise& h) {
+  const auto& a = h.a().layout();
+  const auto& out = h.output().layout();
+  if (h.has_b() || h.has_requant() || h.table_size() != 0 || h.exp_table_size() != 0) {
+    return "a resize takes one operand, its two tables and nothing else";
+  }
+  if (a.element_bytes() != out.element_bytes() || a.channels() != out.channels()) {
+    return fmt::format("a resize keeps the channels and the element size (a {}, output {})", shape_text(a),
+                       shape_text(out));
+  }
+  const auto check_taps = [](const google::protobuf::RepeatedField<std::int32_t>& taps, std::uint32_t outputs,
+                             std::uint32_t inputs, const char* what) -> std::string {
+    if (static_cast<std::uint64_t>(taps.size()) != 3ull * outputs) {
+      return fmt::format("resize_{} has {} numbers for {} output {}: three each", what, taps.size(), outputs, what);
+    }
+    for (int i = 0; i + 2 < taps.size(); i += 3) {
+      if (taps.Get(i) < 0 || taps.Get(i + 1) < 0 || static_cast<std::uint32_t>(taps.Get(i)) >= inputs ||
+          static_cast<std::uint32_t>(taps.Get(i + 1)) >= inputs) {
+        return fmt::format("resize_{} reads {} {} and {} of {}", what, what, taps.Get(i), taps.Get(i + 1), inputs);
+      }
+      if (taps.Get(i + 2) < 0 || taps.Get(i + 2) > 256) {
+        return fmt::format("resize_{} has weight {} outside 0..256", what, taps.Get(i + 2));
+      }
+    }
+    return {};
+  };
+  std::string p = check_taps(h.resize_rows(), out.height(), a.height(), "rows");
+  if (p.empty()) p = check_taps(h.resize_cols(), out.width(), a.width(), "cols");
+  return p;
+}
+
 std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const MemorySizes& m) {
-  if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX) {
+  if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX &&
+      h.kind() != isa::xdnn::HOST_RESIZE) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
   const bool mul = h.kind() == isa::xdnn::HOST_MUL;
@@ -201,6 +235,8 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
     if (!p.empty()) return fmt::format("{} region {}", name, p);
   }
   if (h.kind() == isa::xdnn::HOST_SOFTMAX) return host_softmax_problem(h);
+  if (h.kind() == isa::xdnn::HOST_RESIZE) return host_resize_problem(h);
+  if (h.resize_rows_size() != 0 || h.resize_cols_size() != 0) return "only a resize has resize tables";
   if (h.exp_table_size() != 0) return fmt::format("a {} has no exp table", mul ? "mul" : "lookup table");
   const auto& a = h.a().layout();
   const auto& out = h.output().layout();
@@ -267,6 +303,30 @@ std::vector<std::int32_t> host_softmax(const DenseTensor& a,
   return y;
 }
 
+// The host's resize of `a` (isa/xdnn.proto, HOST_RESIZE): per output element the four taps of
+// its row and column weighted in Q8 each, rounded half up by the shift of 16.
+std::vector<std::int32_t> host_resize(const DenseTensor& a, const isa::xdnn::HostElementwise& h,
+                                      const isa::xdnn::TensorLayout& out) {
+  std::vector<std::int32_t> y(static_cast<std::size_t>(out.channels()) * out.height() * out.width());
+  std::size_t i = 0;
+  for (std::uint32_t c = 0; c < out.channels(); ++c) {
+    for (std::uint32_t row = 0; row < out.height(); ++row) {
+      const int r = 3 * static_cast<int>(row);
+      const auto r0 = static_cast<std::uint32_t>(h.resize_rows(r)), r1 = static_cast<std::uint32_t>(h.resize_rows(r + 1));
+      const std::int64_t wr = h.resize_rows(r + 2);
+      for (std::uint32_t col = 0; col < out.width(); ++col) {
+        const int k = 3 * static_cast<int>(col);
+        const auto c0 = static_cast<std::uint32_t>(h.resize_cols(k)), c1 = static_cast<std::uint32_t>(h.resize_cols(k + 1));
+        const std::int64_t wc = h.resize_cols(k + 2);
+        const std::int64_t top = (256 - wc) * a.at(c, r0, c0) + wc * a.at(c, r0, c1);
+        const std::int64_t bottom = (256 - wc) * a.at(c, r1, c0) + wc * a.at(c, r1, c1);
+        y[i++] = static_cast<std::int32_t>(((256 - wr) * top + wr * bottom + (1 << 15)) >> 16);
+      }
+    }
+  }
+  return y;
+}
+
 // The host's lookup table, multiply or softmax over dense tensors read from DDR; a dimension
 // of 1 in a Mul operand is read at index 0 wherever the output's is larger.
 void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
@@ -278,6 +338,8 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
     for (std::size_t i = 0; i < y.size(); ++i) y[i] = h.table(static_cast<int>(a.values[i] - lo));
   } else if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
     y = host_softmax(a, h.exp_table());
+  } else if (h.kind() == isa::xdnn::HOST_RESIZE) {
+    y = host_resize(a, h, out);
   } else {
     const DenseTensor b = read_region(h.b(), m);
     const auto at = [](const DenseTensor& t, std::uint32_t c, std::uint32_t row, std::uint32_t col) {

@@ -112,6 +112,8 @@ std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   const std::uint64_t elements = std::uint64_t{out.channels()} * out.height() * out.width();
   // A softmax's loop does a few ops per element (max, exp lookup, sum, division); a Lut or a
   // Mul one.
+  // A resize's four weighted taps.
+  if (host.kind() == isa::xdnn::HOST_RESIZE) return isa::xdnn::kHostResizeOpsPerElement * elements;
   return host.kind() == isa::xdnn::HOST_SOFTMAX ? isa::xdnn::kHostSoftmaxOpsPerElement * elements : elements;
 }
 

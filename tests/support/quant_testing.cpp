@@ -79,6 +79,21 @@ OnnxBuilder gelu_cnn() {
   return b;
 }
 
+OnnxBuilder resize_cnn(const std::string& mode) {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 6, 6}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 51)).initializer("b1", random_tensor({8}, 52));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.initializer("scales", Tensor::from_vector<float>({4}, {1, 1, 2, 2}));
+  auto& resize = b.node("Resize", {"c1", "", "scales"}, {"up"}, "upsample");
+  set_attr(resize, "mode", mode);
+  set_attr(resize, "coordinate_transformation_mode", std::string(mode == "linear" ? "pytorch_half_pixel" : "asymmetric"));
+  if (mode != "linear") set_attr(resize, "nearest_mode", std::string("floor"));
+  b.initializer("w2", random_tensor({3, 8, 1, 1}, 53)).initializer("b2", random_tensor({3}, 54));
+  b.node("Conv", {"up", "w2", "b2"}, {"y"}, "conv2");
+  return b;
+}
+
 OnnxBuilder shuffle_cnn(std::int64_t opset) {
   OnnxBuilder b(opset);
   b.input("x", {1, 4, 8, 8}).output("y");

@@ -38,6 +38,10 @@ OnnxBuilder softmax_cnn();
 // both targets.
 OnnxBuilder gelu_cnn();
 
+// conv -> Resize (x2 over H and W; `mode` linear or nearest, torch's pytorch_half_pixel or
+// asymmetric coordinates) -> conv: a segmentation head's upsampling.
+OnnxBuilder resize_cnn(const std::string& mode = "linear");
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

@@ -409,6 +409,34 @@ TEST(RunCliRowTiling, HostLayersReadAndWriteBuffersKeptInDdr) {
   }
 }
 
+// A bilinear upsampling (torch's F.interpolate, as segmentation heads end): on xDNN's host model,
+// bit-exact; PULP has no resize kernel yet and says so, naming the node.
+TEST(RunCliResize, BilinearUpsamplingRunsOnXdnnHostAndPulpNamesIt) {
+  const test::TempDir dir;
+  test::OnnxBuilder b;
+  b.input("x", {1, 8, 16, 16}).output("y");
+  b.initializer("w1", test::random_tensor({16, 8, 3, 3}, 1)).initializer("w2", test::random_tensor({4, 16, 1, 1}, 2));
+  b.initializer("scales", Tensor::from_vector<float>({4}, {1, 1, 4, 4}));
+  test::set_attr(b.node("Conv", {"x", "w1"}, {"a"}, "c1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Conv", {"a", "w2"}, {"logits"}, "c2");
+  auto& resize = b.node("Resize", {"logits", "", "scales"}, {"y"}, "/Resize");
+  test::set_attr(resize, "mode", std::string("linear"));
+  test::set_attr(resize, "coordinate_transformation_mode", std::string("pytorch_half_pixel"));
+  const auto model = dir / "upsample.onnx";
+  b.save(model);
+  const std::string json = (dir / "v3_96.json").string();
+  const CommandResult run = run_file(model.string(), "v3_96", "--json " + json);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact");
+  ASSERT_EQ(report["layers"].back()["name"], "/Resize");
+  EXPECT_EQ(report["layers"].back()["unit"], "host");
+  EXPECT_GT(report["totals"]["host_ms"].get<double>(), 0.0);
+  const CommandResult pulp = run_file(model.string(), "gap8", "--no-data");
+  EXPECT_EQ(pulp.exit_code, 2) << pulp.out;
+  EXPECT_THAT(pulp.out, HasSubstr("node '/Resize' (Resize)"));
+}
+
 // A GELU as torch exports it between two convs: one table, run on xDNN's host model and on
 // PULP's cores, bit-exact on both.
 TEST(RunCliGelu, TorchsGeluExportIsATableOnBothTargets) {

@@ -50,6 +50,8 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.lut_table, y.lut_table) << x.name;
     EXPECT_EQ(x.gather_channels, y.gather_channels) << x.name;
     EXPECT_EQ(x.softmax_exp_table, y.softmax_exp_table) << x.name;
+    EXPECT_EQ(x.resize_rows, y.resize_rows) << x.name;
+    EXPECT_EQ(x.resize_cols, y.resize_cols) << x.name;
     EXPECT_EQ(x.kernel, y.kernel) << x.name;
     EXPECT_EQ(x.pads_begin, y.pads_begin) << x.name;
     EXPECT_EQ(x.pads_end, y.pads_end) << x.name;
@@ -65,7 +67,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
   // activation_cnn ends in a tanh of gain 1 onto a 8x finer scale, so its bound is wider.
   for (const auto& [model, steps] : {std::pair{test::small_cnn(), 8.0}, std::pair{test::activation_cnn(), 32.0},
                                      std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0},
-                                     std::pair{test::gelu_cnn(), 8.0}}) {
+                                     std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
+                                     std::pair{test::resize_cnn("nearest"), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

@@ -141,6 +141,49 @@ TEST(Quantizer, GeluBecomesATableOfTheRealFunction) {
   }
 }
 
+// The integer Resize (docs/quant.md): nearest copies the input's integers; bilinear is within
+// one step of the real bilinear interpolation of the same integers (half a step from the final
+// rounding, at most half from the weights' 8 bits), and keeps the input's scale and type.
+TEST(Quantizer, ResizeIsWithinAStepOfTheRealInterpolation) {
+  for (const std::string mode : {"linear", "nearest"}) {
+    const auto m = test::quantize_model(test::resize_cnn(mode), scheme(Scheme::Pow2));
+    const QGraph& g = m.qgraph;
+    const QNode& up = node(g, "upsample");
+    ASSERT_EQ(up.kind, QOpKind::Resize);
+    const QTensor& in = g.tensor(up.inputs[0]);
+    const QTensor& out = g.tensor(up.output);
+    EXPECT_EQ(in.scale, out.scale);
+    EXPECT_EQ(in.dtype(), out.dtype());
+    Tensor x, y;
+    golden::IntegerExecutor(g).run(random_inputs(m.graph, 3), [&](int index, const Tensor& t) {
+      if (index == up.inputs[0]) x = t;
+      if (index == up.output) y = t;
+    });
+    ASSERT_EQ(y.shape(), (Shape{1, 8, 12, 12}));
+    const auto source = [&](std::int64_t o) { return mode == "linear" ? std::max(0.0, (o + 0.5) / 2 - 0.5) : o / 2.0; };
+    double worst = 0;
+    for (std::int64_t c = 0; c < 8; ++c) {
+      for (std::int64_t r = 0; r < 12; ++r) {
+        for (std::int64_t k = 0; k < 12; ++k) {
+          const auto at = [&](std::int64_t i, std::int64_t j) { return x.as_double((c * 6 + std::min<std::int64_t>(i, 5)) * 6 + std::min<std::int64_t>(j, 5)); };
+          const double sr = source(r), sk = source(k);
+          double real = 0;
+          if (mode == "linear") {
+            const auto r0 = static_cast<std::int64_t>(sr), k0 = static_cast<std::int64_t>(sk);
+            const double fr = sr - static_cast<double>(r0), fk = sk - static_cast<double>(k0);
+            real = (1 - fr) * ((1 - fk) * at(r0, k0) + fk * at(r0, k0 + 1)) + fr * ((1 - fk) * at(r0 + 1, k0) + fk * at(r0 + 1, k0 + 1));
+          } else {
+            real = at(static_cast<std::int64_t>(sr), static_cast<std::int64_t>(sk));
+          }
+          worst = std::max(worst, std::abs(y.as_double((c * 12 + r) * 12 + k) - real));
+        }
+      }
+    }
+    EXPECT_LE(worst, mode == "linear" ? 1.0 : 0.0) << mode;
+    EXPECT_GT(integer_snr_db(m, 7), 15.0) << mode;
+  }
+}
+
 // The integer network approximates the float one: a sanity bound, far below what a broken
 // scale or shift would give (~0 dB).
 TEST(Quantizer, IntegerResultTracksTheFloatOne) {

@@ -770,6 +770,45 @@ TEST(XdnnSimHost, LutAndMulCyclesFollowTheHostFormula) {
   EXPECT_EQ(simulate(mul, config("v3_96", {"host_link_gbps=1"}), {}, timing_only()).host_cycles, 1589u);
 }
 
+// --- host resize: a segmentation head's upsampling on the host model -----------------------
+
+x::Program resize_program(const x::TensorLayout& in_l, const x::TensorLayout& out_l, const std::vector<std::int32_t>& rows,
+                          const std::vector<std::int32_t>& cols) {
+  ProgramBuilder b;
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(out_l)), out_l);
+  b.input("x", {1, in_l.channels(), in_l.height(), in_l.width()}, in_r);
+  b.output("y", {1, out_l.channels(), out_l.height(), out_l.width()}, out_r);
+  b.layer("resize", "resize", out_r).set_unit("host");
+  x::HostElementwise& h = *b.instr("resize").mutable_host_elementwise();
+  h.set_kind(x::HOST_RESIZE);
+  *h.mutable_a() = in_r;
+  *h.mutable_output() = out_r;
+  for (const std::int32_t t : rows) h.add_resize_rows(t);
+  for (const std::int32_t t : cols) h.add_resize_cols(t);
+  return b.program();
+}
+
+// 1 x 2 x 2 to 1 x 2 x 3: rows copied (nearest taps), columns at 0, 0.5 and 1 between the two
+// (weights 0, 128, 256). Row 0 [-3, 4]: -3; (128 * -3 + 128 * 4) * 256 = 32768, + 2^15 >> 16 = 1
+// (0.5 rounded half up); 4. Row 1 [10, 11]: 10; 10.5 -> 11; 11.
+TEST(XdnnSimHost, ResizeWeighsItsTapsAndRoundsHalfUp) {
+  const x::Program p = resize_program(layout(1, 2, 2), layout(1, 2, 3), {0, 0, 0, 1, 1, 0}, {0, 0, 0, 0, 1, 128, 1, 1, 0});
+  const SimResult r = simulate(p, config(), {IntTensor{{1, 1, 2, 2}, {-3, 4, 10, 11}}}, {});
+  EXPECT_EQ(r.outputs.at(0).values, (std::vector<std::int32_t>{-3, 1, 4, 10, 11, 11}));
+  // 6 outputs x 8 ops on the host's 5 Gop/s, and (4 + 6) bytes over the 12 GB/s link.
+  EXPECT_GT(r.host_cycles, 0u);
+}
+
+TEST(XdnnSimHost, ResizeTablesOutsideTheInputAreRefusedBeforeTheRun) {
+  for (const auto& [rows, cols] : {std::pair{std::vector<std::int32_t>{0, 2, 0, 1, 1, 0}, std::vector<std::int32_t>{0, 0, 0, 1, 1, 0}},
+                                   std::pair{std::vector<std::int32_t>{0, 0, 0, 1, 1, 0}, std::vector<std::int32_t>{0, 1, 300, 1, 1, 0}},
+                                   std::pair{std::vector<std::int32_t>{0, 0, 0}, std::vector<std::int32_t>{0, 0, 0, 1, 1, 0}}}) {
+    const x::Program p = resize_program(layout(1, 2, 2), layout(1, 2, 2), rows, cols);
+    EXPECT_THROW(simulate(p, config(), {IntTensor{{1, 1, 2, 2}, {1, 2, 3, 4}}}, {}), UserError);
+  }
+}
+
 // --- host softmax: a classifier's probabilities on the host model ---------------------------
 
 // y = softmax(x) over the channels of one row (C x 1 x 1): x and y network tensors in DDR, one
