@@ -54,7 +54,11 @@ TEST(LutTable, UnsignedInputsAndClampedOutputs) {
   EXPECT_EQ(table[0], 0);                   // hardswish(0) = 0
   EXPECT_EQ(table[100], 67);                // 1 * (1/6 + 0.5) = 0.6667 -> 66.67 -> 67
   EXPECT_EQ(table[255], 127);               // 2.55 * 0.925 = 2.36 -> 236 -> clamped to 127
-  EXPECT_THROW(lut_table(x, y, "gelu", 0, 0), UserError);
+  EXPECT_THROW(lut_table(x, y, "swish_of_gelu", 0, 0), UserError);
+  // GELU (x * Phi(x)): 1.00 -> 0.8413 -> 84 levels of 0.01; 0 -> 0.
+  const auto gelu = lut_table(x, y, "gelu", 0, 0);
+  EXPECT_EQ(gelu[0], 0);
+  EXPECT_EQ(gelu[100], 84);
 }
 
 // One conv [c_out, 1, 1, 1] reading an 8-bit input and writing an 8-bit output.

@@ -313,19 +313,19 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 7 added merged convs' output parts, 6 staged weights in AM, 5 marked the intermediate copies, 4 added the payload and model digests, 3
+  // Format 8 added the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5 marked the intermediate copies, 4 added the payload and model digests, 3
   // HOST_SOFTMAX: a program of an earlier format is refused, to be compiled again.
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
-  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 7u);
-  for (const std::uint32_t old : {6u, 5u, 4u, 3u, 2u, 1u}) {
+  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 8u);
+  for (const std::uint32_t old : {7u, 6u, 5u, 4u, 3u, 2u, 1u}) {
     program.mutable_header()->set_format_version(old);
     isa::xdnn::save_program(program, path);
     try {
       isa::xdnn::load_program(path);
       FAIL() << "expected a UserError";
     } catch (const UserError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 7", old)));
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 8", old)));
     }
   }
   std::filesystem::remove(path);
