@@ -336,6 +336,11 @@ void infer_resize(Node& node) {
   } else {
     throw UserError("Resize needs constant 'scales' or 'sizes'");
   }
+  for (std::size_t i = 0; i < rank; ++i) {
+    if (x.shape[i] == 0 && out[i] > 0) {
+      throw UserError(fmt::format("dimension {} resizes an empty axis to {}: there is nothing to read", i, out[i]));
+    }
+  }
   set_output(node, 0, x.dtype, out);
 }
 

@@ -252,6 +252,9 @@ LayerMapping map_layers(const QGraph& graph) {
         if (problem.empty()) problem = order_mul_operands(graph, layer);
         layer.ops = quant::element_count(out);
         break;
+      case QOpKind::Resize:
+        problem = "no resize kernel on the cluster yet (xDNN runs it on its host model)";
+        break;
       default: problem = "no PULP-NN kernel"; break;
     }
     if (!problem.empty()) {

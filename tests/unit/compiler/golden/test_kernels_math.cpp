@@ -151,5 +151,14 @@ TEST(MathKernels, LinearResizeHalfPixelAndAlignCorners) {
   for (std::size_t i = 0; i < torch.size(); ++i) EXPECT_NEAR(torch[i], half_expected[i], 1e-6) << i;
 }
 
+// An empty axis has nothing to interpolate from: refused when the shapes are inferred, before
+// any kernel could read past the input.
+TEST(MathKernels, ResizingAnEmptyAxisToANonEmptyOneIsRefused) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 0, 2}).initializer("sizes", Tensor::from_vector<std::int64_t>({4}, {1, 1, 2, 2})).output("y");
+  set_attr(b.node("Resize", {"x", "", "", "sizes"}, {"y"}, "up"), "mode", std::string("linear"));
+  EXPECT_THROW(import_onnx_model(b.proto(), std::nullopt), UserError);
+}
+
 }  // namespace
 }  // namespace wb

@@ -110,6 +110,42 @@ TEST(FoldConstants, AHugeExpandStaysANode) {
   EXPECT_EQ(out.after.find_value("y")->shape, (Shape{8192, 4096}));
 }
 
+// Swin's shifted-window mask as torch exports it: region ids written into a zero image by
+// ScatterND, compared pairwise (Equal, Not) and turned into -100 / 0 (Where), the window
+// index from a Mod of the shape; every node folds, and the attention logits get a constant
+// bias.
+TEST(FoldConstants, ASwinStyleWindowMaskFoldsToAConstant) {
+  OnnxBuilder b;
+  b.input("logits", {1, 4, 4}).output("y");
+  b.initializer("zeros", Tensor::from_vector<float>({4}, {0, 0, 0, 0}));
+  b.initializer("where", Tensor::from_vector<std::int64_t>({2, 1}, {2, 3}));
+  b.initializer("ids", Tensor::from_vector<float>({2}, {1, 1}));
+  b.initializer("shape_of_a", i64({4, 1})).initializer("minus_hundred", Tensor::scalar<float>(-100.0f));
+  b.initializer("zero", Tensor::scalar<float>(0.0f)).initializer("two", Tensor::scalar<std::int64_t>(2));
+  b.initializer("axes0", i64({0}));
+  b.node("ScatterND", {"zeros", "where", "ids"}, {"regions"});     // [0, 0, 1, 1]
+  b.node("Reshape", {"regions", "shape_of_a"}, {"column"});         // [4, 1]
+  b.node("Equal", {"column", "regions"}, {"same"});                 // [4, 4]
+  b.node("Not", {"same"}, {"different"});
+  b.node("Where", {"different", "minus_hundred", "zero"}, {"mask"});
+  b.node("Shape", {"logits"}, {"s"});
+  b.node("Gather", {"s", "two"}, {"tokens"});
+  b.node("Mod", {"tokens", "two"}, {"odd"});                        // 4 % 2 = 0
+  b.node("Unsqueeze", {"odd", "axes0"}, {"odd1"});
+  b.node("Add", {"logits", "mask"}, {"y"});
+  const auto out = test::run_pass(b, "fold-constants");
+  EXPECT_EQ(out.after.node_count(), 1u) << "only the Add of the logits is left";
+  for (const char* folded : {"ScatterND folded", "Equal folded", "Not folded", "Where folded", "Mod folded"}) {
+    EXPECT_EQ(out.stats.counters().count(folded), 1u) << folded;
+  }
+  const Value* mask = out.after.find_value("mask");
+  ASSERT_NE(mask, nullptr);
+  ASSERT_TRUE(mask->is_constant());
+  const std::vector<float> expected{0, 0, -100, -100, 0, 0, -100, -100, -100, -100, 0, 0, -100, -100, 0, 0};
+  EXPECT_EQ(std::vector<float>(mask->constant->span<float>().begin(), mask->constant->span<float>().end()), expected);
+  test::expect_same_outputs(out.before, out.after);
+}
+
 TEST(FoldConstants, AnOutOfRangeIndexInShapeArithmeticNamesTheNode) {
   OnnxBuilder b;
   b.input("x", {1, 3}).initializer("nine", Tensor::scalar<std::int64_t>(9)).output("y");
