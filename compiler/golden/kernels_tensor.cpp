@@ -162,23 +162,8 @@ void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outp
   const std::string coordinate_mode = node.attrs.get_string("coordinate_transformation_mode", "half_pixel");
   const std::string nearest_mode = node.attrs.get_string("nearest_mode", "round_prefer_floor");
   const std::size_t rank = x.shape().size();
-  if (node.attrs.get_string("mode", "nearest") == "linear") {
-    std::vector<std::vector<double>> coordinates(rank);
-    for (std::size_t d = 0; d < rank; ++d) {
-      const std::int64_t in_size = x.shape()[d];
-      const std::int64_t out_size = y.shape()[d];
-      const double scale = scales != nullptr && scales->numel() > 0
-                               ? scales->as_double(static_cast<std::int64_t>(d))
-                               : static_cast<double>(out_size) / static_cast<double>(in_size);
-      for (std::int64_t o = 0; o < out_size; ++o) {
-        coordinates[d].push_back(resize_source(coordinate_mode, o, scale, in_size, out_size));
-      }
-    }
-    resize_linear(x, y, coordinates);
-    return;
-  }
-  // Per axis, the source index of every output index.
-  std::vector<std::vector<std::int64_t>> source(rank);
+  // Per axis, the real source coordinate of every output index.
+  std::vector<std::vector<double>> coordinates(rank);
   for (std::size_t d = 0; d < rank; ++d) {
     const std::int64_t in_size = x.shape()[d];
     const std::int64_t out_size = y.shape()[d];
@@ -186,8 +171,18 @@ void run_resize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outp
                              ? scales->as_double(static_cast<std::int64_t>(d))
                              : static_cast<double>(out_size) / static_cast<double>(in_size);
     for (std::int64_t o = 0; o < out_size; ++o) {
-      const double s = resize_source(coordinate_mode, o, scale, in_size, out_size);
-      source[d].push_back(std::clamp<std::int64_t>(resize_nearest(nearest_mode, s), 0, in_size - 1));
+      coordinates[d].push_back(resize_source(coordinate_mode, o, scale, in_size, out_size));
+    }
+  }
+  if (node.attrs.get_string("mode", "nearest") == "linear") {
+    resize_linear(x, y, coordinates);
+    return;
+  }
+  // Per axis, the source index of every output index.
+  std::vector<std::vector<std::int64_t>> source(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    for (const double s : coordinates[d]) {
+      source[d].push_back(std::clamp<std::int64_t>(resize_nearest(nearest_mode, s), 0, x.shape()[d] - 1));
     }
   }
   const Shape in_strides = row_major_strides(x.shape());

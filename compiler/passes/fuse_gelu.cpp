@@ -78,7 +78,7 @@ bool FuseGeluPass::run(Graph& graph, PassStatistics& stats) {
   }
   for (auto& [name, found] : matches) {
     Value* result = found.nodes.back()->output(0);
-    for (auto it = found.nodes.rbegin(); it != found.nodes.rend(); ++it) graph.erase_node(*it);
+    rewrite::erase_chain(graph, found.nodes);
     graph.add_node(OpKind::Gelu, rewrite::renamed_for(name, "Gelu"), {found.x}, {result})->attrs.set("approximate", std::string("none"));
     stats.add("GELUs fused");
   }

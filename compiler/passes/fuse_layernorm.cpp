@@ -110,7 +110,7 @@ bool FuseLayerNormPass::run(Graph& graph, PassStatistics& stats) {
   }
   for (auto& [name, found] : matches) {
     Value* result = found.nodes.back()->output(0);
-    for (auto it = found.nodes.rbegin(); it != found.nodes.rend(); ++it) graph.erase_node(*it);
+    rewrite::erase_chain(graph, found.nodes);
     std::vector<Value*> inputs{found.x, graph.add_constant(graph.unique_value_name(name + "_scale"), std::move(*found.scale))};
     if (found.bias) inputs.push_back(graph.add_constant(graph.unique_value_name(name + "_bias"), std::move(*found.bias)));
     Node* norm = graph.add_node(OpKind::LayerNormalization, rewrite::renamed_for(name, "LayerNormalization"),

@@ -87,4 +87,8 @@ std::string renamed_for(const std::string& name, std::string_view op) {
   return slash == std::string::npos ? name : name.substr(0, slash + 1) + std::string(op);
 }
 
+void erase_chain(Graph& graph, const std::vector<Node*>& nodes) {
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) graph.erase_node(*it);
+}
+
 }  // namespace wb::rewrite

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "compiler/ir/graph.h"
 
@@ -31,6 +32,9 @@ std::optional<double> constant_scalar(const Node& node, std::size_t input);
 // nodes "/module/path/Op", so the last component becomes `op` ("/ln_1/Div" -> "/ln_1/LayerNormalization");
 // a name without a path is kept.
 std::string renamed_for(const std::string& name, std::string_view op);
+
+// Erases a matched chain of nodes, last first (each reads the one before it).
+void erase_chain(Graph& graph, const std::vector<Node*>& nodes);
 
 // True when `target` depends, directly or not, on `source`'s producer (a path source -> target).
 bool depends_on(const Graph& graph, const Value* target, const Value* source);
