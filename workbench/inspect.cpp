@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -191,8 +192,10 @@ void run_inspect(const InspectCommand& command, std::ostream& out) {
                     "--passes PIPELINE; add --passes");
   }
   ImportedModel model = import_onnx_file(command.model, options);
-  // Checked on the model as imported: --passes may fuse what the quantizer takes apart.
-  const Graph imported = model.graph.clone();
+  // Checked on the model as imported: --passes may fuse what the quantizer takes apart (without
+  // them the table's graph is only folded, which the quantization pipeline does first anyway).
+  std::optional<Graph> imported;
+  if (!command.passes.empty()) imported = model.graph.clone();
   if (!command.passes.empty()) {
     if (!model.unsupported.empty()) {
       throw UserError(fmt::format("{}: {}", command.model, format_unsupported(model.unsupported)));
@@ -222,7 +225,7 @@ void run_inspect(const InspectCommand& command, std::ostream& out) {
     PassManager::from_pipeline("fold-constants").run(model.graph);
   }
   InspectReport report = build_inspect_report(model, command.model);
-  if (report.unsupported.empty()) check_quantization(command, imported, report);
+  if (report.unsupported.empty()) check_quantization(command, imported ? *imported : model.graph, report);
   if (command.print_ir) {
     print_graph(out, model.graph);
     out << '\n';
