@@ -16,8 +16,9 @@ namespace wb::isa::pulp {
 // 4: KERNEL_LUT (its table at KernelCall.weights), KERNEL_MUL and KernelCall.b_h/b_w/b_c;
 // 5: KERNEL_GATHER (its index table at KernelCall.weights); 6: KERNEL_SOFTMAX (its exp table at
 // KernelCall.weights); 7: ProgramHeader's payload and model digests; 8: KernelCall.depthwise_plane
-// (the plane depthwise kernel) and Layer.l3_prefetch in pieces, each waited for when first read.
-inline constexpr std::uint32_t kPulpFormatVersion = 8;
+// (the plane depthwise kernel) and Layer.l3_prefetch in pieces, each waited for when first read;
+// 9: KernelCall.dilation_h/dilation_w (dilated conv, grouped conv and depthwise).
+inline constexpr std::uint32_t kPulpFormatVersion = 9;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax" ("unknown" otherwise).
@@ -44,6 +45,13 @@ const char* memory_name(Memory memory);
 std::uint64_t copy_bytes(const DmaCopy& copy);
 // One contiguous copy of `bytes` from `source` in `from` to `destination` in `to`.
 DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);
+
+// A call's dilation along an axis (its field, 0 read as 1) and the input rows or columns one
+// window spans: (k - 1) * dilation + 1.
+inline std::uint32_t dilation_or_one(std::uint32_t field) { return field == 0 ? 1 : field; }
+inline std::uint32_t window_span(std::uint32_t kernel, std::uint32_t dilation) {
+  return (kernel - 1) * dilation_or_one(dilation) + 1;
+}
 
 // The plane depthwise kernel applies to a depthwise call with a 3x3 window and equal strides of 1
 // or 2; its per-core scratch holds one channel's input plane with its padding, rows rounded up

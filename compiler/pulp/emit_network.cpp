@@ -31,8 +31,8 @@ L1Layout layout_l1(const LayerPlan& lp) {
   const TileChoice& t = lp.tile;
   const int slots = t.double_buffered ? 2 : 1;
   const std::uint64_t c_in = tile_input_channels(s, t);
-  const std::uint64_t in_bytes = std::uint64_t{std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in)} *
-                                 std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in) * c_in;
+  const std::uint64_t in_bytes = std::uint64_t{std::min(input_extent(t.h_out, s.span_h(), s.stride_h), s.h_in)} *
+                                 std::min(input_extent(t.w_out, s.span_w(), s.stride_w), s.w_in) * c_in;
   const std::uint64_t out_bytes = std::uint64_t{t.c_out} * t.h_out * t.w_out;
   L1Layout l;
   std::uint64_t at = 0;
@@ -44,8 +44,8 @@ L1Layout layout_l1(const LayerPlan& lp) {
   };
   place(l.input, in_bytes);
   if (has_second_operand(s.kind)) {
-    place(l.input_b, second_operand_bytes(s, std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in),
-                                          std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in),
+    place(l.input_b, second_operand_bytes(s, std::min(input_extent(t.h_out, s.span_h(), s.stride_h), s.h_in),
+                                          std::min(input_extent(t.w_out, s.span_w(), s.stride_w), s.w_in),
                                           static_cast<std::uint32_t>(c_in)));
   }
   place(l.output, out_bytes);
@@ -149,7 +149,7 @@ class LayerEmitter {
     std::vector<DmaCopy> l3_loads, l3_stores;
     // Inputs: straight from their L2 home, or rows of an L3 home staged in L2 (reloaded when
     // the row chunk changes).
-    const TileWindow window = tile_window(r0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
+    const TileWindow window = tile_window(r0, rows, s.h_in, s.span_h(), s.stride_h, s.pad_top);
     // MUL's second operand has its own width and channels, and when it broadcasts over rows
     // its one row is staged whole.
     const auto input_view = [&](int operand, bool staged, std::uint64_t stage) {

@@ -31,9 +31,10 @@ std::string tensor_problem(const QGraph& graph, const QNode& node) {
   return {};
 }
 
+// Our conv, grouped conv and depthwise kernels dilate (PULP-NN's have no dilation); pools do not.
 std::string window_problem(const QNode& node) {
-  if (node.dilations[0] != 1 || node.dilations[1] != 1) {
-    return fmt::format("dilation {}x{}; PULP-NN's kernels have none", node.dilations[0], node.dilations[1]);
+  if (node.kind != QOpKind::Conv && (node.dilations[0] != 1 || node.dilations[1] != 1)) {
+    return fmt::format("dilation {}x{}; only the conv kernels dilate", node.dilations[0], node.dilations[1]);
   }
   return {};
 }

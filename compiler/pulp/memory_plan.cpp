@@ -81,7 +81,7 @@ void append_weights(const QGraph& graph, const PLayer& layer, const LayerShape& 
 std::uint64_t staged_input_bytes(const LayerPlan& lp, std::uint32_t rows) {
   const LayerShape& s = lp.shape;
   const std::uint32_t channels = lp.stage_channel_slices ? lp.chunk_c_out : s.c_in;
-  return std::uint64_t{std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in)} * s.w_in * channels;
+  return std::uint64_t{std::min(input_extent(rows, s.span_h(), s.stride_h), s.h_in)} * s.w_in * channels;
 }
 
 // Of the second operand: ADD's as the first's; MUL's the rows (and channels) of its own shape
@@ -160,6 +160,11 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.pad_left = u32(node.pads_begin[1]);
     s.pad_bottom = u32(node.pads_end[0]);
     s.pad_right = u32(node.pads_end[1]);
+    if (layer.kind == isa::pulp::KERNEL_CONV || layer.kind == isa::pulp::KERNEL_GROUPED_CONV ||
+        layer.kind == isa::pulp::KERNEL_DEPTHWISE) {
+      s.dilation_h = u32(node.dilations[0]);
+      s.dilation_w = u32(node.dilations[1]);
+    }
   }
   if (layer.kind == isa::pulp::KERNEL_GROUPED_CONV) s.groups = u32(node.group);
   if (layer.kind == isa::pulp::KERNEL_MUL) set_second_operand_shape(graph.tensor(layer.inputs.at(1)), s);
@@ -357,7 +362,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     // L1 tiles of one chunk, then chunks made a whole number of tile rows.
     LayerShape chunk = s;
     chunk.h_out = rows;
-    chunk.h_in = std::min(input_extent(rows, s.k_h, s.stride_h), s.h_in);
+    chunk.h_in = std::min(input_extent(rows, s.span_h(), s.stride_h), s.h_in);
     chunk.c_out = lp.chunk_c_out;
     if (s.kind == isa::pulp::KERNEL_MUL && s.b_h != 1) chunk.b_h = rows;
     if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {

@@ -39,6 +39,8 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_k_w(s.k_w);
   call.set_stride_h(s.stride_h);
   call.set_stride_w(s.stride_w);
+  call.set_dilation_h(s.dilation_h);
+  call.set_dilation_w(s.dilation_w);
   call.set_pad_top(g.rows.pad_before);
   call.set_pad_bottom(g.rows.pad_after);
   call.set_pad_left(g.cols.pad_before);

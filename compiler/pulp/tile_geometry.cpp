@@ -29,17 +29,17 @@ std::uint64_t table_bytes(const LayerShape& s) {
   return 0;
 }
 
-std::uint32_t input_extent(std::uint32_t out, std::uint32_t kernel, std::uint32_t stride) {
-  return (out - 1) * stride + kernel;
+std::uint32_t input_extent(std::uint32_t out, std::uint32_t span, std::uint32_t stride) {
+  return (out - 1) * stride + span;
 }
 
-TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t kernel,
+TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t span,
                        std::uint32_t stride, std::uint32_t pad_before) {
   TileWindow t;
   t.out_begin = out_begin;
   t.out_size = out_size;
   const std::int64_t first = static_cast<std::int64_t>(out_begin) * stride - pad_before;
-  const std::int64_t last = first + static_cast<std::int64_t>(input_extent(out_size, kernel, stride)) - 1;
+  const std::int64_t last = first + static_cast<std::int64_t>(input_extent(out_size, span, stride)) - 1;
   const std::int64_t lo = std::max<std::int64_t>(first, 0);
   const std::int64_t hi = std::min<std::int64_t>(last, static_cast<std::int64_t>(in_total) - 1);
   t.pad_before = static_cast<std::uint32_t>(lo - first);
@@ -77,8 +77,8 @@ TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_
                            std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
                            std::uint32_t cins) {
   TileGeometry g;
-  g.rows = tile_window(row0, rows, s.h_in, s.k_h, s.stride_h, s.pad_top);
-  g.cols = tile_window(col0, cols, s.w_in, s.k_w, s.stride_w, s.pad_left);
+  g.rows = tile_window(row0, rows, s.h_in, s.span_h(), s.stride_h, s.pad_top);
+  g.cols = tile_window(col0, cols, s.w_in, s.span_w(), s.stride_w, s.pad_left);
   set_tile_channels(s, g, c0, cs, cin0, cins);
   return g;
 }

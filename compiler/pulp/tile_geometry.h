@@ -16,6 +16,11 @@ struct LayerShape {
   std::uint32_t h_in = 1, w_in = 1, c_in = 1, h_out = 1, w_out = 1, c_out = 1;
   std::uint32_t k_h = 1, k_w = 1, stride_h = 1, stride_w = 1;
   std::uint32_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  // CONV, GROUPED_CONV, DEPTHWISE: kernel positions dilation pixels apart (1 for every other kind).
+  std::uint32_t dilation_h = 1, dilation_w = 1;
+  // The input rows and columns one window spans: (k - 1) * dilation + 1.
+  std::uint32_t span_h() const { return (k_h - 1) * dilation_h + 1; }
+  std::uint32_t span_w() const { return (k_w - 1) * dilation_w + 1; }
   // KERNEL_GROUPED_CONV: groups of c_in / groups input and c_out / groups output channels
   // (1 for every other kind).
   std::uint32_t groups = 1;
@@ -46,8 +51,9 @@ inline constexpr std::uint64_t kSoftmaxTableBytes = 1024;
 // uint16 input channel per output channel, a SOFTMAX's 1 KiB exp table; 0 for every other kind.
 std::uint64_t table_bytes(const LayerShape& shape);
 
-// Input rows (or columns) an output tile of `out` rows needs at most.
-std::uint32_t input_extent(std::uint32_t out, std::uint32_t kernel, std::uint32_t stride);
+// Input rows (or columns) an output tile of `out` rows needs at most; `span` is the window's
+// (LayerShape::span_h/span_w: the kernel size when undilated).
+std::uint32_t input_extent(std::uint32_t out, std::uint32_t span, std::uint32_t stride);
 
 // The tile a kernel call gets: rows/columns/channels [begin, begin + size) of the output, and
 // the input rows/columns it reads with the padding at the layer's borders only.
@@ -56,7 +62,7 @@ struct TileWindow {
   std::uint32_t in_begin = 0, in_size = 0;
   std::uint32_t pad_before = 0, pad_after = 0;
 };
-TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t kernel,
+TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t span,
                        std::uint32_t stride, std::uint32_t pad_before);
 
 struct TileGeometry {

@@ -152,8 +152,8 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
   set_tile_counts(s, t);
   t.double_buffered = t.tiles() > 1;
   const std::uint64_t db = t.double_buffered ? 2 : 1;
-  const std::uint64_t h_in = std::min(input_extent(t.h_out, s.k_h, s.stride_h), s.h_in);
-  const std::uint64_t w_in = std::min(input_extent(t.w_out, s.k_w, s.stride_w), s.w_in);
+  const std::uint64_t h_in = std::min(input_extent(t.h_out, s.span_h(), s.stride_h), s.h_in);
+  const std::uint64_t w_in = std::min(input_extent(t.w_out, s.span_w(), s.stride_w), s.w_in);
   const std::uint64_t c_in = tile_input_channels(s, t);
   const std::uint64_t second =
       has_second_operand(s.kind) ? second_operand_bytes(s, static_cast<std::uint32_t>(h_in),
@@ -183,8 +183,8 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
     t.bias_bytes = db * 4 * std::uint64_t{t.c_out};
     t.constant_bytes = db * 8 * std::uint64_t{t.c_out};
     t.im2col_bytes = t.depthwise_plane
-                         ? n * isa::pulp::depthwise_plane_scratch_bytes(input_extent(t.h_out, s.k_h, s.stride_h),
-                                                                        input_extent(t.w_out, s.k_w, s.stride_w))
+                         ? n * isa::pulp::depthwise_plane_scratch_bytes(input_extent(t.h_out, s.span_h(), s.stride_h),
+                                                                        input_extent(t.w_out, s.span_w(), s.stride_w))
                          : n * (s.k_h * (h_in + s.pad_top + s.pad_bottom) + s.k_h);
   } else if (table_bytes(s) > 0) {
     t.weight_bytes = table_bytes(s);  // one table for every tile: copied once, never double-buffered
@@ -199,11 +199,11 @@ namespace {
 // The distinct tile windows along one dimension (first, middle, last and border tiles) and
 // how many tiles have each.
 std::vector<std::pair<TileWindow, std::uint32_t>> window_classes(std::uint32_t out_total, std::uint32_t tile,
-                                                                 std::uint32_t in_total, std::uint32_t kernel,
+                                                                 std::uint32_t in_total, std::uint32_t span,
                                                                  std::uint32_t stride, std::uint32_t pad) {
   std::vector<std::pair<TileWindow, std::uint32_t>> classes;
   for (std::uint32_t begin = 0; begin < out_total; begin += tile) {
-    const TileWindow w = tile_window(begin, std::min(tile, out_total - begin), in_total, kernel, stride, pad);
+    const TileWindow w = tile_window(begin, std::min(tile, out_total - begin), in_total, span, stride, pad);
     bool found = false;
     for (auto& [seen, count] : classes) {
       if (seen.out_size == w.out_size && seen.in_size == w.in_size && seen.pad_before == w.pad_before &&
@@ -226,8 +226,8 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
   // emitter does the same). Each step costs the next tile's DMA programming plus the longest
   // of its compute, the next tile's copies and the previous tile's write-back; tiles of one
   // shape cost the same, so the sum runs over the shapes.
-  const auto rows = window_classes(s.h_out, t.h_out, s.h_in, s.k_h, s.stride_h, s.pad_top);
-  const auto cols = window_classes(s.w_out, t.w_out, s.w_in, s.k_w, s.stride_w, s.pad_left);
+  const auto rows = window_classes(s.h_out, t.h_out, s.h_in, s.span_h(), s.stride_h, s.pad_top);
+  const auto cols = window_classes(s.w_out, t.w_out, s.w_in, s.span_w(), s.stride_w, s.pad_left);
   const std::uint32_t nc = ceil_div<std::uint32_t>(s.c_out, t.c_out);
   std::vector<std::uint32_t> channel_sizes(nc, t.c_out);
   channel_sizes.back() = s.c_out - (nc - 1) * t.c_out;
@@ -444,7 +444,7 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
   }
   // A depthwise layer's kernels: PULP-NN's window kernel, and the plane kernel where it applies.
   std::vector<bool> planes{false};
-  if (s.kind == isa::pulp::KERNEL_DEPTHWISE &&
+  if (s.kind == isa::pulp::KERNEL_DEPTHWISE && s.dilation_h == 1 && s.dilation_w == 1 &&
       isa::pulp::depthwise_plane_applies(s.k_h, s.k_w, s.stride_h, s.stride_w)) {
     planes.push_back(true);
   }

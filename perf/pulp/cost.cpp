@@ -98,9 +98,10 @@ Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t ro
         odd * (blocks * (words * 5 + bytes * 5 + 4) + left * (words * 2 + bytes * 2 + 1)));
   if (im2col) {
     // Per pixel and pass, each kernel row: one contiguous run of k_w * c_in bytes when the
-    // call has one group; with several, k_w runs of the group's channels, c_in bytes apart.
+    // call has one group and no dilation; else k_w runs of the group's channels, apart by
+    // c_in bytes (groups) or dilation_w pixels.
     std::uint64_t row_words = 0, row_cycles = 0;
-    if (groups == 1) {
+    if (groups == 1 && isa::pulp::dilation_or_one(call.dilation_w()) == 1) {
       row_words = ceil_div<std::uint64_t>(std::uint64_t{call.k_w()} * call.c_in(), 4);
       row_cycles = static_cast<std::uint64_t>(k.im2col_row_setup) + k.im2col_word * row_words;
     } else {
@@ -121,7 +122,10 @@ Work depthwise_work(std::uint64_t channels, const KernelCall& call, const PulpKe
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
   const std::uint64_t pixels = std::uint64_t{call.h_out()} * call.w_out();
   const std::uint64_t plane = std::uint64_t{call.h_in()} * call.w_in();
-  const std::uint64_t dots = ceil_div<std::uint64_t>(window, 4);
+  // A dilated window is k_h runs of k_w strip bytes, each its own words and leftover bytes.
+  const std::uint64_t dots = isa::pulp::dilation_or_one(call.dilation_h()) == 1
+                                 ? ceil_div<std::uint64_t>(window, 4)
+                                 : call.k_h() * ceil_div<std::uint64_t>(call.k_w(), 4);
   const std::uint64_t per_pixel = window * static_cast<std::uint64_t>(k.depthwise_window_byte) +
                                   dots * static_cast<std::uint64_t>(k.depthwise_dot_word) +
                                   static_cast<std::uint64_t>(k.requant_per_output + k.depthwise_pixel_overhead);

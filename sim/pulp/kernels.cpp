@@ -90,18 +90,40 @@ std::string zero_size_problem(const KernelCall& c) {
   return {};
 }
 
-// A pad below the window keeps every window partly inside the tile, so a max pool always has
-// a maximum (and the clipped window ranges below are never empty at the start).
+std::uint32_t span_h(const KernelCall& c) { return isa::pulp::window_span(c.k_h(), c.dilation_h()); }
+std::uint32_t span_w(const KernelCall& c) { return isa::pulp::window_span(c.k_w(), c.dilation_w()); }
+
+// Dilation belongs to the kernels that slide weights over a window (the plane depthwise kernel
+// excepted: its 3x3 window is dense); zero_size_problem's bound keeps the span in 32 bits.
+std::string dilation_problem(const KernelCall& c) {
+  constexpr std::uint32_t kMaxDilation = 1u << 10;
+  const std::uint32_t dh = isa::pulp::dilation_or_one(c.dilation_h()), dw = isa::pulp::dilation_or_one(c.dilation_w());
+  if (dh > kMaxDilation || dw > kMaxDilation) {
+    return fmt::format("dilation {}x{} exceeds {}", dh, dw, kMaxDilation);
+  }
+  if (dh == 1 && dw == 1) return {};
+  const KernelKind kind = c.kind();
+  if (kind != isa::pulp::KERNEL_CONV && kind != isa::pulp::KERNEL_GROUPED_CONV && kind != isa::pulp::KERNEL_DEPTHWISE) {
+    return fmt::format("dilation {}x{} on kind {} (only conv, grouped_conv and depthwise dilate)", dh, dw,
+                       isa::pulp::kernel_kind_name(kind));
+  }
+  if (c.depthwise_plane()) return fmt::format("dilation {}x{} with depthwise_plane (its 3x3 window is dense)", dh, dw);
+  return {};
+}
+
+// A pad below the window's span keeps every window partly inside the tile, so a max pool always
+// has a maximum (and the clipped window ranges below are never empty at the start).
 std::string pad_problem(const KernelCall& c) {
   const std::array<std::tuple<const char*, std::uint32_t, const char*, std::uint32_t>, 4> pads{{
-      {"pad_top", c.pad_top(), "k_h", c.k_h()},
-      {"pad_bottom", c.pad_bottom(), "k_h", c.k_h()},
-      {"pad_left", c.pad_left(), "k_w", c.k_w()},
-      {"pad_right", c.pad_right(), "k_w", c.k_w()},
+      {"pad_top", c.pad_top(), "span_h", span_h(c)},
+      {"pad_bottom", c.pad_bottom(), "span_h", span_h(c)},
+      {"pad_left", c.pad_left(), "span_w", span_w(c)},
+      {"pad_right", c.pad_right(), "span_w", span_w(c)},
   }};
   for (const auto& [name, pad, k_name, k] : pads) {
     if (pad >= k) {
-      return fmt::format("{} {} not below {} {} (a window would lie entirely in the padding)", name, pad, k_name, k);
+      return fmt::format("{} {} not below the window's {} {} (a window would lie entirely in the padding)", name, pad,
+                         k_name, k);
     }
   }
   return {};
@@ -112,15 +134,15 @@ std::string extent_problem(const char* axis, std::uint32_t out, std::uint32_t in
   const std::int64_t span = std::int64_t{in} + pad_before + pad_after - k;
   const std::int64_t expected = span < 0 ? 0 : span / stride + 1;
   if (out != expected) {
-    return fmt::format("{}_out {} does not match {}_in {}, k_{} {}, stride {}, pads {}+{} ({})", axis, out, axis, in,
-                       axis, k, stride, pad_before, pad_after, expected);
+    return fmt::format("{}_out {} does not match {}_in {}, window span {}, stride {}, pads {}+{} ({})", axis, out,
+                       axis, in, k, stride, pad_before, pad_after, expected);
   }
   return {};
 }
 
 std::string extents_problem(const KernelCall& c) {
-  std::string p = extent_problem("h", c.h_out(), c.h_in(), c.k_h(), c.stride_h(), c.pad_top(), c.pad_bottom());
-  if (p.empty()) p = extent_problem("w", c.w_out(), c.w_in(), c.k_w(), c.stride_w(), c.pad_left(), c.pad_right());
+  std::string p = extent_problem("h", c.h_out(), c.h_in(), span_h(c), c.stride_h(), c.pad_top(), c.pad_bottom());
+  if (p.empty()) p = extent_problem("w", c.w_out(), c.w_in(), span_w(c), c.stride_w(), c.pad_left(), c.pad_right());
   return p;
 }
 
@@ -314,19 +336,25 @@ void store_output(std::uint8_t* p, std::int32_t y) { *p = static_cast<std::uint8
 // Windows: padding is handled by clipping each output pixel's kernel rows and columns to the
 // tile, so the inner loops never test for it.
 
-// One axis of an output pixel's window: kernel position k reads input coordinate first + k;
-// positions [begin, end) lie inside the tile.
+// One axis of an output pixel's window: kernel position k reads input coordinate
+// first + k * step (step: the dilation); positions [begin, end) lie inside the tile.
 struct AxisWindow {
-  std::int64_t first = 0;
+  std::int64_t first = 0, step = 1;
   std::uint32_t begin = 0, end = 0;
 };
 
+// The smallest k >= 0 with first + k * step >= bound (first + k * step is increasing in k).
+std::int64_t first_position_at(std::int64_t first, std::int64_t step, std::int64_t bound) {
+  return bound <= first ? 0 : (bound - first + step - 1) / step;
+}
+
 AxisWindow axis_window(std::uint32_t out, std::uint32_t stride, std::uint32_t pad_before, std::uint32_t k,
-                       std::uint32_t in) {
+                       std::uint32_t in, std::uint32_t dilation) {
   AxisWindow a;
   a.first = std::int64_t{out} * stride - pad_before;
-  const std::int64_t begin = std::clamp<std::int64_t>(-a.first, 0, k);
-  const std::int64_t end = std::clamp<std::int64_t>(std::int64_t{in} - a.first, begin, k);
+  a.step = isa::pulp::dilation_or_one(dilation);
+  const std::int64_t begin = std::clamp<std::int64_t>(first_position_at(a.first, a.step, 0), 0, k);
+  const std::int64_t end = std::clamp<std::int64_t>(first_position_at(a.first, a.step, in), begin, k);
   a.begin = static_cast<std::uint32_t>(begin);
   a.end = static_cast<std::uint32_t>(end);
   return a;
@@ -337,10 +365,10 @@ template <class F>
 void for_each_window(const KernelCall& c, F&& f) {
   std::vector<AxisWindow> cols(c.w_out());
   for (std::uint32_t ow = 0; ow < c.w_out(); ++ow) {
-    cols[ow] = axis_window(ow, c.stride_w(), c.pad_left(), c.k_w(), c.w_in());
+    cols[ow] = axis_window(ow, c.stride_w(), c.pad_left(), c.k_w(), c.w_in(), c.dilation_w());
   }
   for (std::uint32_t oh = 0; oh < c.h_out(); ++oh) {
-    const AxisWindow rows = axis_window(oh, c.stride_h(), c.pad_top(), c.k_h(), c.h_in());
+    const AxisWindow rows = axis_window(oh, c.stride_h(), c.pad_top(), c.k_h(), c.h_in(), c.dilation_h());
     for (std::uint32_t ow = 0; ow < c.w_out(); ++ow) f(oh, ow, rows, cols[ow]);
   }
 }
@@ -348,8 +376,8 @@ void for_each_window(const KernelCall& c, F&& f) {
 // The input pixel of kernel position (r, q) of a window (inside the tile).
 const std::uint8_t* input_pixel(const KernelCall& c, const std::uint8_t* x, const AxisWindow& rows,
                                 const AxisWindow& cols, std::uint32_t r, std::uint32_t q) {
-  const auto ih = static_cast<std::uint64_t>(rows.first + r);
-  const auto iw = static_cast<std::uint64_t>(cols.first + q);
+  const auto ih = static_cast<std::uint64_t>(rows.first + r * rows.step);
+  const auto iw = static_cast<std::uint64_t>(cols.first + q * cols.step);
   return x + (ih * c.w_in() + iw) * c.c_in();
 }
 
@@ -411,22 +439,26 @@ void finish_sum(const KernelCall& c, const MatmulOperands& m, std::uint64_t inde
   }
 }
 
-// Per output pixel and channel, the dot products of the window's rows: each row's valid
-// columns are one contiguous run of (columns x c_in) bytes in both the HWC input and the
-// [c_out][k_h][k_w][c_in] weights.
+// Per output pixel and channel, the dot products of the window's rows: undilated, each row's
+// valid columns are one contiguous run of (columns x c_in) bytes in both the HWC input and the
+// [c_out][k_h][k_w][c_in] weights; dilated columns are c_in-byte runs of their own.
 template <bool Signed>
 void matmul(const KernelCall& c, std::uint8_t* l1) {
   const MatmulOperands m = matmul_operands(c, l1);
   const std::uint32_t c_in = c.c_in(), c_out = c.c_out(), k_h = c.k_h(), k_w = c.k_w();
   for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
     const std::uint64_t pixel = std::uint64_t{oh} * c.w_out() + ow;
-    const std::uint64_t run = std::uint64_t{cols.end - cols.begin} * c_in;
+    const bool dense_rows = cols.step == 1;
+    const std::uint32_t runs = dense_rows ? 1 : cols.end - cols.begin;
+    const std::uint64_t run = dense_rows ? std::uint64_t{cols.end - cols.begin} * c_in : c_in;
     for (std::uint32_t co = 0; co < c_out; ++co) {
       const std::uint64_t index = pixel * c_out + co;
       std::int64_t sum = initial_sum(c, m, index, co);
       for (std::uint32_t r = rows.begin; r < rows.end; ++r) {
-        const std::int8_t* w = m.w + ((std::uint64_t{co} * k_h + r) * k_w + cols.begin) * c_in;
-        sum += dot<Signed>(input_pixel(c, m.x, rows, cols, r, cols.begin), w, run);
+        for (std::uint32_t q = cols.begin; q < cols.begin + runs; ++q) {
+          const std::int8_t* w = m.w + ((std::uint64_t{co} * k_h + r) * k_w + q) * c_in;
+          sum += dot<Signed>(input_pixel(c, m.x, rows, cols, r, q), w, run);
+        }
       }
       finish_sum(c, m, index, co, sum);
     }
@@ -699,6 +731,7 @@ std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
     return fmt::format("unknown kernel kind {}", static_cast<int>(c.kind()));
   }
   std::string p = zero_size_problem(c);
+  if (p.empty()) p = dilation_problem(c);
   if (p.empty()) p = pad_problem(c);
   if (p.empty()) p = extents_problem(c);
   if (p.empty()) p = kind_shape_problem(c);

@@ -44,6 +44,10 @@ void channel_setup(const KernelCall& c, std::uint32_t ch, CoreProgramBuilder& b)
 // a pv.sdotusp.b each, the K*K % 4 leftover bytes as scalar MACs. PULP-NN reads a CHW input
 // (DORY transposes it) and copies the strip a word at a time; the HWC tile gives each strip
 // byte its own strided lbu (post-increment by c_in) and sb.
+// Dilated (ours; PULP-NN has no dilation): the strip holds the column's k_w dilated input
+// columns, and an output's window is k_h runs of k_w strip bytes, dilation_h strip rows apart:
+// per run k_w / 4 word pairs and k_w % 4 scalar MACs, and the strip pointer's jump to the next
+// run (an add).
 
 std::uint64_t window_strip_bytes(const KernelCall& c) {
   return std::uint64_t{c.k_w()} * (c.h_in() + c.pad_top() + c.pad_bottom()) + c.k_w();
@@ -63,7 +67,7 @@ void window_column(const KernelCall& c, std::uint32_t ch, std::uint32_t ow, std:
     b.alu();
     b.loop_setup();
     for (std::uint32_t kx = 0; kx < k_w; ++kx) {
-      const std::int64_t iw = first_col + kx;
+      const std::int64_t iw = first_col + std::int64_t{kx} * isa::pulp::dilation_or_one(c.dilation_w());
       const std::uint32_t to = strip + r * k_w + kx;
       if (row_inside && iw >= 0 && iw < c.w_in()) {
         // The loop body is lbu then the sb of that byte: the store waits for the load.
@@ -74,13 +78,9 @@ void window_column(const KernelCall& c, std::uint32_t ch, std::uint32_t ow, std:
   }
 }
 
-void window_output(const KernelCall& c, std::uint32_t ch, std::uint32_t oh, std::uint32_t ow, std::uint32_t strip,
-                   CoreProgramBuilder& b) {
-  const std::uint32_t window = c.k_h() * c.k_w(), words = window / 4, left = window % 4;
-  const std::uint32_t x = strip + oh * c.stride_h() * c.k_w();
-  const std::uint32_t w = u32(c.weights() + std::uint64_t{ch} * window);
-  // The sum from the bias (mv), the strip and weight pointers at the window.
-  b.alu(3);
+// One run of `bytes` consecutive window bytes at strip byte x and weight byte w.
+void window_run(std::uint32_t x, std::uint32_t w, std::uint32_t bytes, CoreProgramBuilder& b) {
+  const std::uint32_t words = bytes / 4, left = bytes % 4;
   if (words > 0) b.loop_setup();
   for (std::uint32_t j = 0; j < words; ++j) {
     // PULP-NN's body: lw w, lw x, sdot: the dot product reads x the cycle after its load.
@@ -92,6 +92,24 @@ void window_output(const KernelCall& c, std::uint32_t ch, std::uint32_t oh, std:
     b.load(w + 4 * words + j, 1);
     b.load(x + 4 * words + j, 1, true);  // lb w, lbu x, p.mac reading x
     b.alu();
+  }
+}
+
+void window_output(const KernelCall& c, std::uint32_t ch, std::uint32_t oh, std::uint32_t ow, std::uint32_t strip,
+                   CoreProgramBuilder& b) {
+  const std::uint32_t k_w = c.k_w(), window = c.k_h() * k_w;
+  const std::uint32_t dilation_h = isa::pulp::dilation_or_one(c.dilation_h());
+  const std::uint32_t x = strip + oh * c.stride_h() * k_w;
+  const std::uint32_t w = u32(c.weights() + std::uint64_t{ch} * window);
+  // The sum from the bias (mv), the strip and weight pointers at the window.
+  b.alu(3);
+  if (dilation_h == 1) {
+    window_run(x, w, window, b);  // the window's k_h strip rows are consecutive: one run
+  } else {
+    for (std::uint32_t r = 0; r < c.k_h(); ++r) {
+      if (r > 0) b.alu();  // the strip pointer to the next dilated row
+      window_run(x + r * dilation_h * k_w, w + r * k_w, k_w, b);
+    }
   }
   requant_and_store(b, c.requant(), output_at(c, oh, ow, ch));
   b.alu();  // the output pointer a row down (w_out * c_out)

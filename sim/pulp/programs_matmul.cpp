@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "isa/pulp_program.h"
 #include "sim/pulp/program_families.h"
 
 namespace wb::sim::pulp {
@@ -191,7 +192,9 @@ class MatmulEmitter {
   // pulp_nn_conv_Ho_parallel builds it: a kernel row inside the tile is one copy of
   // k_w * c_in bytes; a row that meets the padding goes kernel position by position, each a
   // copy of c_in bytes or c_in zeros. A grouped conv copies its group's cin_g bytes per
-  // kernel position (the group's slice of each pixel). The pointwise kernel has no im2col.
+  // kernel position (the group's slice of each pixel), and so does a dilated conv (its kernel
+  // columns are dilation_w pixels apart: PULP-NN has no dilation; ours gathers position by
+  // position, the same loop). The pointwise kernel has no im2col.
   void pixel_column(std::uint64_t pixel, std::uint32_t group, std::uint32_t column) {
     b_.alu(kPixelAlu);
     b_.branch();
@@ -199,9 +202,10 @@ class MatmulEmitter {
     const std::int64_t oh = static_cast<std::int64_t>(pixel / c_.w_out()), ow = static_cast<std::int64_t>(pixel % c_.w_out());
     const std::int64_t ih0 = oh * c_.stride_h() - c_.pad_top(), iw0 = ow * c_.stride_w() - c_.pad_left();
     std::uint32_t to = im2col_column(column);
-    const bool row_is_one_run = g_.groups == 1 && iw0 >= 0 && iw0 + c_.k_w() <= c_.w_in();
+    const std::int64_t dh = isa::pulp::dilation_or_one(c_.dilation_h()), dw = isa::pulp::dilation_or_one(c_.dilation_w());
+    const bool row_is_one_run = g_.groups == 1 && dw == 1 && iw0 >= 0 && iw0 + c_.k_w() <= c_.w_in();
     for (std::uint32_t r = 0; r < c_.k_h(); ++r) {
-      const std::int64_t ih = ih0 + r;
+      const std::int64_t ih = ih0 + r * dh;
       const bool row_inside = ih >= 0 && ih < c_.h_in();
       if (row_inside && row_is_one_run) {
         copy_run(input(ih, iw0, 0), to, c_.k_w() * c_.c_in());
@@ -209,7 +213,7 @@ class MatmulEmitter {
         continue;
       }
       for (std::uint32_t q = 0; q < c_.k_w(); ++q) {
-        const std::int64_t iw = iw0 + q;
+        const std::int64_t iw = iw0 + q * dw;
         if (row_inside && iw >= 0 && iw < c_.w_in()) {
           copy_run(input(ih, iw, group * g_.cin_g), to, g_.cin_g);
         } else {

@@ -111,6 +111,35 @@ OnnxBuilder grouped_pulp_cnn() {
   return b;
 }
 
+OnnxBuilder dilated_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 8, 20, 20}).output("y");
+  std::uint32_t seed = 300;
+  std::string in = "x";
+  const auto conv = [&](const std::string& name, std::int64_t c_in, std::int64_t c_out, std::int64_t groups,
+                        std::int64_t dilation_h, std::int64_t dilation_w, std::int64_t stride) {
+    b.initializer("w_" + name, random_tensor({c_out, c_in / groups, 3, 3}, seed++));
+    b.initializer("b_" + name, random_tensor({c_out}, seed++));
+    auto& node = b.node("Conv", {in, "w_" + name, "b_" + name}, {"c_" + name}, name);
+    set_attr(node, "pads", std::vector<std::int64_t>{dilation_h, dilation_w, dilation_h, dilation_w});
+    set_attr(node, "dilations", std::vector<std::int64_t>{dilation_h, dilation_w});
+    set_attr(node, "strides", std::vector<std::int64_t>{stride, stride});
+    set_attr(node, "group", groups);
+    b.node("Relu", {"c_" + name}, {"r_" + name}, "relu_" + name);
+    in = "r_" + name;
+  };
+  conv("dilated_conv", 8, 16, 1, 2, 2, 1);
+  conv("dilated_dw", 16, 16, 16, 3, 3, 1);
+  conv("dilated_grouped", 16, 16, 2, 2, 2, 2);
+  conv("dilated_rows", 16, 16, 1, 2, 1, 1);
+  conv("atrous_12", 16, 8, 1, 12, 12, 1);
+  b.node("GlobalAveragePool", {in}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, 8}, seed)).initializer("bf", random_tensor({10}, seed + 1));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
 OnnxBuilder se_pulp_cnn() {
   OnnxBuilder b;
   b.input("x", {1, 8, 16, 16}).output("y");
@@ -208,6 +237,11 @@ const quant::QGraph& dense_pulp_cnn_qgraph() {
 
 const quant::QGraph& se_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(se_pulp_cnn());
+  return graph;
+}
+
+const quant::QGraph& dilated_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(dilated_pulp_cnn());
   return graph;
 }
 

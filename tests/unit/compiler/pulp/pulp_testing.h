@@ -34,6 +34,14 @@ const quant::QGraph& inception_pulp_cnn_qgraph();
 OnnxBuilder grouped_pulp_cnn();
 const quant::QGraph& grouped_pulp_cnn_qgraph();
 
+// Dilated convolutions (DeepLabV3 / LR-ASPP style, each + Relu): x[1,8,20,20] -> conv3x3
+// dilation 2 (16) "dilated_conv" -> depthwise 3x3 dilation 3 "dilated_dw" -> 2 groups 3x3
+// dilation 2 stride 2 (16) "dilated_grouped" (10 x 10) -> conv3x3 dilation 2x1, pads 2x1
+// (16) "dilated_rows" -> conv 3x3 dilation 12 (8) "atrous_12" (ASPP's rate beyond the 10 x 10
+// image: only the centre reads it) -> global average pool -> Flatten -> Gemm (10).
+OnnxBuilder dilated_pulp_cnn();
+const quant::QGraph& dilated_pulp_cnn_qgraph();
+
 // Lookup tables and the squeeze-and-excitation product (EfficientNet / MobileNetV3 style):
 // x[1,8,16,16] -> conv3x3 (16) "conv_in" -> x * Sigmoid(x) (SiLU, one Lut) -> depthwise 3x3
 // "depthwise" -> HardSwish -> SE: global average pool -> 1x1 (4) + Relu -> 1x1 (16) ->

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/layer_mapping.h"
@@ -59,8 +60,8 @@ TEST(PulpLayerMapping, ConcatInputsAreChannelSlicesOfItsTensor) {
                           [&](const PLayer& l) { return l.name == "conv_out" && l.inputs.at(0) == cat; }));
 }
 
-// x -> conv a, conv b (dilated), conv c; concat(x, a): a network input; concat(c, c): c written
-// twice; the dilated conv has no kernel. All three are reported at once.
+// x -> conv a, conv c, conv d (dilated, which our conv kernel runs); concat(x, a): a network
+// input; concat(c, c): c written twice. Both are reported at once.
 test::OnnxBuilder unsupported_cnn() {
   test::OnnxBuilder b;
   b.input("x", {1, 4, 8, 8}).output("cat_input").output("cat_twice").output("rd");
@@ -82,18 +83,18 @@ TEST(PulpLayerMapping, ListsEveryUnsupportedNodeAtOnce) {
   options.scheme = quant::Scheme::Pulp;
   const auto graph = test::quantize_model(unsupported_cnn(), options).qgraph;
   const LayerMapping m = map_layers(graph);
-  ASSERT_EQ(m.unsupported.size(), 3u);
-  EXPECT_THAT(m.unsupported[0], HasSubstr("'conv_d' (Conv): dilation 2x2"));
-  EXPECT_THAT(m.unsupported[1], HasSubstr("'cat_input' (Concat): input 'x' is not the output of a conv"));
-  EXPECT_THAT(m.unsupported[2], HasSubstr("'cat_twice' (Concat): input 'rc' is already written into another concat "
+  ASSERT_EQ(m.unsupported.size(), 2u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'cat_input' (Concat): input 'x' is not the output of a conv"));
+  EXPECT_THAT(m.unsupported[1], HasSubstr("'cat_twice' (Concat): input 'rc' is already written into another concat "
                                           "(or twice into this one)"));
+  EXPECT_TRUE(std::any_of(m.layers.begin(), m.layers.end(), [](const PLayer& l) { return l.name == "conv_d"; }));
   EXPECT_TRUE(m.slices.empty());
   EXPECT_THROW(
       {
         try {
           compile_pulp(graph, test::pulp_config(), {});
         } catch (const UserError& e) {
-          EXPECT_THAT(e.what(), HasSubstr("3 node(s) the PULP cluster cannot run"));
+          EXPECT_THAT(e.what(), HasSubstr("2 node(s) the PULP cluster cannot run"));
           throw;
         }
       },
@@ -142,21 +143,36 @@ TEST(PulpLayerMapping, GroupedConvsRunTheGroupedKernel) {
   }
 }
 
-TEST(PulpLayerMapping, AGroupedConvNamesWhatTheKernelCannotDo) {
+TEST(PulpLayerMapping, DilatedConvsRunTheConvKernelsWithTheirDilation) {
+  const auto& graph = test::dilated_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  const std::map<std::string, std::tuple<std::string, std::uint32_t, std::uint32_t>> expected{
+      {"dilated_conv", {"conv", 2, 2}},         {"dilated_dw", {"depthwise", 3, 3}},
+      {"dilated_grouped", {"grouped_conv", 2, 2}}, {"dilated_rows", {"conv", 2, 1}},
+      {"atrous_12", {"conv", 12, 12}},          {"gap", {"avgpool", 1, 1}}};
+  for (const auto& l : m.layers) {
+    const auto it = expected.find(l.name);
+    if (it == expected.end()) continue;
+    const LayerShape s = layer_shape(graph, l);
+    EXPECT_EQ(std::make_tuple(std::string(kernel_type_name(l.kind)), s.dilation_h, s.dilation_w), it->second)
+        << l.name;
+    EXPECT_EQ(s.span_h(), (s.k_h - 1) * s.dilation_h + 1) << l.name;
+  }
+}
+
+TEST(PulpLayerMapping, ADilatedPoolNamesWhatTheKernelCannotDo) {
   test::OnnxBuilder b;
-  b.input("x", {1, 8, 8, 8}).output("r");
-  b.initializer("w", test::random_tensor({8, 4, 3, 3}, 60));
-  auto& conv = b.node("Conv", {"x", "w"}, {"c"}, "grouped_dilated");
-  test::set_attr(conv, "group", std::int64_t{2});
-  test::set_attr(conv, "pads", std::vector<std::int64_t>{2, 2, 2, 2});
-  test::set_attr(conv, "dilations", std::vector<std::int64_t>{2, 2});
-  b.node("Relu", {"c"}, {"r"}, "relu");
+  b.input("x", {1, 8, 8, 8}).output("p");
+  auto& pool = b.node("MaxPool", {"x"}, {"p"}, "dilated_pool");
+  test::set_attr(pool, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  test::set_attr(pool, "dilations", std::vector<std::int64_t>{2, 2});
   quant::QuantizeOptions options;
   options.scheme = quant::Scheme::Pulp;
   const auto graph = test::quantize_model(b, options).qgraph;
   const LayerMapping m = map_layers(graph);
   ASSERT_EQ(m.unsupported.size(), 1u);
-  EXPECT_THAT(m.unsupported[0], HasSubstr("'grouped_dilated' (Conv): dilation 2x2"));
+  EXPECT_THAT(m.unsupported[0], HasSubstr("'dilated_pool' (MaxPool): dilation 2x2; only the conv kernels dilate"));
 }
 
 TEST(PulpLayerMapping, LookupTablesAndProductsRunOurKernelsWithTheFullOperandFirst) {

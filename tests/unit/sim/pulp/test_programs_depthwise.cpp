@@ -18,6 +18,7 @@ using namespace programs_testing;
 struct DepthwiseShape {
   std::uint32_t h_in, w_in, channels, k, stride, pad_top, pad_bottom, pad_left, pad_right;
   bool plane = false;
+  std::uint32_t dilation = 1;  // both axes (the window kernel only)
 };
 
 struct DepthwiseCall {
@@ -61,8 +62,11 @@ DepthwiseCall depthwise_call(const DepthwiseShape& s, int cores) {
   c.set_pad_bottom(s.pad_bottom);
   c.set_pad_left(s.pad_left);
   c.set_pad_right(s.pad_right);
-  c.set_h_out(out_extent(s.h_in, s.k, s.stride, s.pad_top + s.pad_bottom));
-  c.set_w_out(out_extent(s.w_in, s.k, s.stride, s.pad_left + s.pad_right));
+  const std::uint32_t span = (s.k - 1) * s.dilation + 1;
+  c.set_dilation_h(s.dilation);
+  c.set_dilation_w(s.dilation);
+  c.set_h_out(out_extent(s.h_in, span, s.stride, s.pad_top + s.pad_bottom));
+  c.set_w_out(out_extent(s.w_in, span, s.stride, s.pad_left + s.pad_right));
   c.set_depthwise_plane(s.plane);
   c.set_has_bias(true);
   set_identity_requant(c);
@@ -91,13 +95,16 @@ const std::vector<DepthwiseShape>& depthwise_shapes() {
       {6, 6, 5, 3, 1, 1, 1, 1, 1, false},  {7, 8, 9, 3, 2, 1, 0, 0, 1, false}, {9, 7, 4, 5, 1, 2, 2, 2, 2, false},
       {6, 6, 5, 3, 1, 1, 1, 1, 1, true},   {7, 7, 6, 3, 2, 1, 1, 1, 1, true},  {8, 8, 3, 3, 2, 0, 0, 0, 0, true},
       {5, 11, 10, 3, 1, 0, 2, 2, 0, true},
+      // Dilated window kernels: dilation 2 at stride 1, dilation 3 at stride 2 with uneven pads.
+      {6, 6, 5, 3, 1, 2, 2, 2, 2, false, 2},  {9, 8, 4, 3, 2, 3, 1, 2, 3, false, 3},
   };
   return all;
 }
 
 std::string depthwise_label(const DepthwiseShape& s, int cores) {
-  return fmt::format("{}x{}x{} k{} s{} pads {}{}{}{} {} on {} cores", s.h_in, s.w_in, s.channels, s.k, s.stride,
-                     s.pad_top, s.pad_bottom, s.pad_left, s.pad_right, s.plane ? "plane" : "window", cores);
+  return fmt::format("{}x{}x{} k{} s{} d{} pads {}{}{}{} {} on {} cores", s.h_in, s.w_in, s.channels, s.k, s.stride,
+                     s.dilation, s.pad_top, s.pad_bottom, s.pad_left, s.pad_right, s.plane ? "plane" : "window",
+                     cores);
 }
 
 TEST(DepthwisePrograms, EveryLoadAndStoreLiesInsideItsBuffer) {
@@ -152,6 +159,24 @@ TEST(DepthwisePrograms, TheWindowKernelsCountsFollowItsLoops) {
   EXPECT_EQ(n.stores, channels * (6 * 24 + outputs));
   EXPECT_EQ(n.load_use, channels * (96 + outputs * 3));
   EXPECT_EQ(n.divides, 0u);
+}
+
+// Dilation 2 on 6x6x5, 3x3, stride 1, pads 2: 6x6 outputs, core 0 of 4 channels 0 and 1 again.
+// Per channel:
+//   bias: 1 lw.
+//   strip per output column: 10 padded rows x 3 bytes = 30 sb; output column ow reads input
+//     columns ow - 2, ow, ow + 2: 2, 2, 3, 3, 2, 2 of them inside, 14 x 6 input rows = 84 lbu.
+//   per output (36): 3 runs of 3 strip bytes, 2 strip rows apart: no word, 9 leftover bytes
+//     (2 loads each, the second read right after): 18 loads, 9 of them read right after; 1 sb.
+TEST(DepthwisePrograms, TheDilatedWindowKernelReadsOneRunPerKernelRow) {
+  const DepthwiseCall d = depthwise_call({6, 6, 5, 3, 1, 2, 2, 2, 2, false, 2}, 4);
+  expect_well_formed(d.call);
+  const OpCounts n = count_ops(kernel_program(d.call, 0, 4));
+  const std::uint64_t channels = 2, outputs = 36;
+  EXPECT_EQ(n.dot_products, 0u);
+  EXPECT_EQ(n.loads, channels * (1 + 84 + outputs * 18));
+  EXPECT_EQ(n.stores, channels * (6 * 30 + outputs));
+  EXPECT_EQ(n.load_use, channels * (84 + outputs * 9));
 }
 
 // The plane kernel on the same call: the plane is 8 x 8 (pitch 8). Once per core the border:

@@ -306,6 +306,35 @@ TEST(MatmulProgram, TheCoresStoreEveryOutputByteExactlyOnce) {
   }
 }
 
+// A dilated conv (4x4x8, 3x3, dilation 2, pads 2: 4x4 outputs) gathers its im2col position by
+// position: along each axis output o reads o - 2, o, o + 2, two of them inside, so every output
+// pixel reads 2 x 2 input pixels of 8 bytes (2 words) and zeroes the other 5 positions:
+// 16 x 4 x 2 = 128 word loads of the input, 16 x 9 x 2 = 288 word stores into the im2col.
+TEST(MatmulProgram, ADilatedConvGathersItsIm2colPositionByPosition) {
+  MatmulShape s;
+  s.pad = 2;
+  KernelCall call = matmul_call(s);
+  call.set_dilation_h(2);
+  call.set_dilation_w(2);
+  call.set_h_out(4);
+  call.set_w_out(4);
+  programs_testing::expect_well_formed(call);
+  std::uint64_t input_loads = 0, im2col_stores = 0;
+  const std::uint64_t input_end = call.input() + std::uint64_t{s.h_in} * s.w_in * s.c_in;
+  const std::uint64_t im2col_end = call.im2col() + 2 * std::uint64_t{9} * s.c_in * static_cast<std::uint64_t>(s.cores);
+  for (const CoreProgram& p : programs_of(call, s.cores)) {
+    for (const CoreOp& op : p) {
+      if (op.kind == CoreOpKind::Load && op.address >= call.input() && op.address < input_end) {
+        EXPECT_EQ(op.bytes, 4);
+        ++input_loads;
+      }
+      if (op.kind == CoreOpKind::Store && op.address >= call.im2col() && op.address < im2col_end) ++im2col_stores;
+    }
+  }
+  EXPECT_EQ(input_loads, 16u * 4 * 2);
+  EXPECT_EQ(im2col_stores, 16u * 9 * 2);
+}
+
 TEST(MatmulProgram, ACorePastTheEndGetsAnEmptyProgram) {
   MatmulShape rows;  // 2 output rows (HO): cores 2..7 idle
   rows.h_in = 2;

@@ -208,6 +208,8 @@ KernelCall window_call(const WindowLayer& layer, const TileAxis& rows, const Til
   call.set_k_w(static_cast<std::uint32_t>(n.kernel[1]));
   call.set_stride_h(static_cast<std::uint32_t>(n.strides[0]));
   call.set_stride_w(static_cast<std::uint32_t>(n.strides[1]));
+  call.set_dilation_h(static_cast<std::uint32_t>(n.dilations[0]));
+  call.set_dilation_w(static_cast<std::uint32_t>(n.dilations[1]));
   call.set_pad_top(rows.pad_before);
   call.set_pad_bottom(rows.pad_after);
   call.set_pad_left(cols.pad_before);
@@ -223,8 +225,10 @@ KernelCall window_call(const WindowLayer& layer, const TileAxis& rows, const Til
 void run_tile_and_compare(const WindowLayer& layer, std::int64_t oy, std::int64_t oh, std::int64_t ox,
                           std::int64_t ow) {
   const QNode& n = layer.node();
-  const TileAxis rows = tile_axis(oy, oh, n.kernel[0], n.strides[0], n.pads_begin[0], dim(layer.x, 2));
-  const TileAxis cols = tile_axis(ox, ow, n.kernel[1], n.strides[1], n.pads_begin[1], dim(layer.x, 3));
+  // The window's span (the kernel when undilated) is what a tile's input rows and columns cover.
+  const std::int64_t span_h = (n.kernel[0] - 1) * n.dilations[0] + 1, span_w = (n.kernel[1] - 1) * n.dilations[1] + 1;
+  const TileAxis rows = tile_axis(oy, oh, span_h, n.strides[0], n.pads_begin[0], dim(layer.x, 2));
+  const TileAxis cols = tile_axis(ox, ow, span_w, n.strides[1], n.pads_begin[1], dim(layer.x, 3));
   KernelCall call = window_call(layer, rows, cols);
   const bool weighted = !n.weights.empty();
   const Region in_region{rows.in_begin, rows.in_size, cols.in_begin, cols.in_size, 0, dim(layer.x, 1)};
@@ -269,6 +273,7 @@ struct ConvSpec {
   bool plain = false;           // per-tensor weights: (m * acc) >> d kept in int16; else the batch-norm path
   double y_scale_factor = 1.0;  // below 1 pushes outputs beyond the output's range (saturation, int16 wrap)
   std::int64_t groups = 1;      // > 1: a grouped conv of c_in / groups -> c_out / groups channels per group
+  std::int64_t dilation = 1;    // both axes
 };
 
 void PrintTo(const ConvSpec& spec, std::ostream* os) { *os << spec.name; }
@@ -306,8 +311,9 @@ WindowLayer make_conv(const ConvSpec& s, std::uint32_t seed) {
   }
   const double x_scale = 0.05, taps = static_cast<double>(cin_g * s.k * s.k);
   const double y_scale = x_scale * 0.01 * std::sqrt(taps) * 91.0 * s.y_scale_factor;
-  const std::int64_t oh = out_extent(s.h, s.k, s.stride, s.pads[0], s.pads[1]);
-  const std::int64_t ow = out_extent(s.w, s.k, s.stride, s.pads[2], s.pads[3]);
+  const std::int64_t span = (s.k - 1) * s.dilation + 1;
+  const std::int64_t oh = out_extent(s.h, span, s.stride, s.pads[0], s.pads[1]);
+  const std::int64_t ow = out_extent(s.w, span, s.stride, s.pads[2], s.pads[3]);
 
   WindowLayer layer;
   layer.kind = conv_kind(s);
@@ -316,6 +322,7 @@ WindowLayer make_conv(const ConvSpec& s, std::uint32_t seed) {
                                   weight_scales, std::move(bias));
   QNode& node = layer.graph.nodes[0];
   node.strides = {s.stride, s.stride};
+  node.dilations = {s.dilation, s.dilation};
   node.pads_begin = {s.pads[0], s.pads[2]};
   node.pads_end = {s.pads[1], s.pads[3]};
   node.group = s.depthwise ? s.c_in : s.groups;
@@ -384,7 +391,19 @@ INSTANTIATE_TEST_SUITE_P(
         ConvSpec{.name = "grouped5x5_s2_pads2_no_bias", .c_in = 6, .c_out = 9, .h = 12, .w = 11, .k = 5, .stride = 2,
                  .pads = {2, 2, 2, 2}, .with_bias = false, .groups = 3},
         ConvSpec{.name = "grouped3x3_plain_path_signed", .c_in = 8, .c_out = 8, .h = 7, .w = 7, .k = 3, .stride = 1,
-                 .pads = {1, 1, 1, 1}, .signed_in = true, .signed_out = true, .plain = true, .groups = 4}),
+                 .pads = {1, 1, 1, 1}, .signed_in = true, .signed_out = true, .plain = true, .groups = 4},
+        // Dilated (DeepLabV3's atrous convolutions): kernel positions `dilation` pixels apart.
+        ConvSpec{.name = "conv3x3_dilation2", .c_in = 5, .c_out = 6, .h = 11, .w = 10, .k = 3, .stride = 1,
+                 .pads = {2, 2, 2, 2}, .dilation = 2},
+        ConvSpec{.name = "conv3x3_dilation3_s2_uneven_pads_signed_in", .c_in = 8, .c_out = 7, .h = 13, .w = 12,
+                 .k = 3, .stride = 2, .pads = {3, 1, 2, 3}, .signed_in = true, .dilation = 3},
+        ConvSpec{.name = "depthwise3x3_dilation2", .c_in = 12, .c_out = 12, .h = 10, .w = 9, .k = 3, .stride = 1,
+                 .pads = {2, 2, 2, 2}, .depthwise = true, .dilation = 2},
+        ConvSpec{.name = "depthwise5x5_dilation4_beyond_the_image_signed", .c_in = 8, .c_out = 8, .h = 9, .w = 9,
+                 .k = 5, .stride = 1, .pads = {8, 8, 8, 8}, .depthwise = true, .signed_in = true, .signed_out = true,
+                 .dilation = 4},
+        ConvSpec{.name = "grouped3x3_dilation2_s2", .c_in = 8, .c_out = 8, .h = 12, .w = 11, .k = 3, .stride = 2,
+                 .pads = {2, 2, 2, 2}, .groups = 2, .dilation = 2}),
     spec_name<ConvSpec>);
 
 // The grouped kernel with one group is the standard conv: the same bytes as the golden conv.
@@ -1277,10 +1296,48 @@ TEST(PulpKernelProblem, NamesTheOperandBeyondL1) {
 TEST(PulpKernelProblem, NamesTheMismatchedExtent) {
   KernelCall rows = valid_conv();
   rows.set_h_out(10);
-  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 10 does not match h_in 9, k_h 3, stride 1, pads 1+1 (9)");
+  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 10 does not match h_in 9, window span 3, stride 1, pads 1+1 (9)");
   KernelCall cols = valid_conv();
   cols.set_stride_w(2);
-  EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 9, k_w 3, stride 2, pads 1+1 (5)");
+  EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 9, window span 3, stride 2, pads 1+1 (5)");
+  // Dilation 2 spans 5 columns: 9 + 1 + 1 - 5 + 1 = 7 outputs, not 9.
+  KernelCall dilated = valid_conv();
+  dilated.set_dilation_w(2);
+  EXPECT_EQ(kernel_problem(dilated, 65536), "w_out 9 does not match w_in 9, window span 5, stride 1, pads 1+1 (7)");
+  dilated.set_w_out(7);
+  EXPECT_EQ(kernel_problem(dilated, 65536), "");
+}
+
+TEST(PulpKernelProblem, DilationBelongsToTheConvKernelsAndNotThePlaneKernel) {
+  KernelCall pool = valid_add();
+  pool.set_kind(isa::pulp::KERNEL_MAXPOOL);
+  pool.clear_requant();
+  pool.set_dilation_h(2);
+  EXPECT_EQ(kernel_problem(pool, 65536), "dilation 2x1 on kind maxpool (only conv, grouped_conv and depthwise dilate)");
+  KernelCall plane = valid_conv();
+  plane.set_kind(isa::pulp::KERNEL_DEPTHWISE);
+  plane.set_c_in(6);
+  plane.set_depthwise_plane(true);
+  EXPECT_EQ(kernel_problem(plane, 65536), "");
+  plane.set_dilation_h(2);
+  plane.set_dilation_w(2);
+  plane.set_h_out(7);
+  plane.set_w_out(7);
+  EXPECT_EQ(kernel_problem(plane, 65536), "dilation 2x2 with depthwise_plane (its 3x3 window is dense)");
+  KernelCall huge = valid_conv();
+  huge.set_dilation_w(5000);
+  EXPECT_EQ(kernel_problem(huge, 65536), "dilation 1x5000 exceeds 1024");
+  // A pad of the undilated kernel's size is fine once dilation widens the window to 5.
+  KernelCall pad = valid_conv();
+  pad.set_dilation_w(2);
+  pad.set_pad_left(3);
+  pad.set_pad_right(3);
+  pad.set_w_out(11);
+  EXPECT_EQ(kernel_problem(pad, 65536), "");
+  pad.set_pad_right(5);
+  pad.set_w_out(13);
+  EXPECT_EQ(kernel_problem(pad, 65536), "pad_right 5 not below the window's span_w 5 (a window would lie entirely in "
+                                        "the padding)");
 }
 
 TEST(PulpKernelProblem, NamesZeroSizesAndPaddingAsLargeAsTheWindow) {
@@ -1293,7 +1350,7 @@ TEST(PulpKernelProblem, NamesZeroSizesAndPaddingAsLargeAsTheWindow) {
   KernelCall pad = valid_conv();
   pad.set_pad_right(3);
   pad.set_w_out(11);
-  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_right 3 not below k_w 3"));
+  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_right 3 not below the window's span_w 3"));
   KernelCall kind = valid_conv();
   kind.set_kind(static_cast<KernelKind>(42));
   EXPECT_EQ(kernel_problem(kind, 65536), "unknown kernel kind 42");
@@ -1454,7 +1511,7 @@ void expect_one_by_one_window_required(const KernelCall& valid, const std::strin
   EXPECT_EQ(kernel_problem(window, 65536), kind + " with a 3x3 window and stride 1x1 (1x1 and 1x1 expected)");
   KernelCall rows = valid;
   rows.set_h_in(8);
-  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 9 does not match h_in 8, k_h 1, stride 1, pads 0+0 (8)");
+  EXPECT_EQ(kernel_problem(rows, 65536), "h_out 9 does not match h_in 8, window span 1, stride 1, pads 0+0 (8)");
 }
 
 TEST(PulpKernelProblem, GatherCallsAreCheckedBeforeTheyRun) {
@@ -1466,10 +1523,10 @@ TEST(PulpKernelProblem, GatherCallsAreCheckedBeforeTheyRun) {
   expect_one_by_one_window_required(valid_gather(), "gather");
   KernelCall cols = valid_gather();
   cols.set_w_in(10);
-  EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 10, k_w 1, stride 1, pads 0+0 (10)");
+  EXPECT_EQ(kernel_problem(cols, 65536), "w_out 9 does not match w_in 10, window span 1, stride 1, pads 0+0 (10)");
   KernelCall pad = valid_gather();
   pad.set_pad_left(1);
-  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_left 1 not below k_w 1"));
+  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_left 1 not below the window's span_w 1"));
   KernelCall stride = valid_gather();
   stride.set_stride_h(2);
   stride.set_h_out(5);
@@ -1518,7 +1575,7 @@ TEST(PulpKernelProblem, SoftmaxCallsAreCheckedBeforeTheyRun) {
   expect_one_by_one_window_required(valid_softmax(), "softmax");
   KernelCall pad = valid_softmax();
   pad.set_pad_top(1);
-  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_top 1 not below k_h 1"));
+  EXPECT_THAT(kernel_problem(pad, 65536), HasSubstr("pad_top 1 not below the window's span_h 1"));
   KernelCall channels = valid_softmax();
   channels.set_c_out(5);
   EXPECT_EQ(kernel_problem(channels, 65536), "c_in 6 differs from c_out 5 (softmax keeps the channels)");

@@ -183,6 +183,32 @@ TEST(PulpSimRun, GroupedConvsAreBitExactWholeTiledAndStagedThroughL3) {
                    5, [](const Compiled&, const SimResult& r) { EXPECT_EQ(r.layers.size(), 7u); });
 }
 
+TEST(PulpSimRun, DilatedConvsAreBitExactWholeTiledAndStagedThroughL3) {
+  // Whole layers; tiles whose input windows span the dilated rows (3 KiB of L1: the depthwise
+  // layer, whole planes, fits one channel); tensors in L3 staged through L2 in chunks of rows,
+  // each chunk reading its dilated window (6 KiB).
+  check_everywhere(test::dilated_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=3KiB"}, {"l1_tile_budget_bytes=3KiB", "l2_bytes=6KiB"}}, 7,
+                   [](const Compiled& c, const SimResult& r) {
+                     EXPECT_EQ(r.layers.size(), 7u);
+                     expect_measured_timing(c, {isa::pulp::KERNEL_CONV, isa::pulp::KERNEL_DEPTHWISE,
+                                                isa::pulp::KERNEL_GROUPED_CONV});
+                     // Each config tiles as it says: every dilated layer in L1 tiles with 3 KiB,
+                     // the first two in L3 chunks of rows with 6 KiB of L2.
+                     const bool small_l1 = c.config.pulp().l1_tile_budget_bytes < 4096;
+                     const bool small_l2 = c.config.pulp().l2_bytes < 8192;
+                     for (int l = 0; l < 5; ++l) {
+                       const auto& layer = c.network.layers(l);
+                       if (small_l1) {
+                         EXPECT_GT(layer.tiling().tiles(), 1u) << layer.name();
+                       }
+                       if (small_l2 && l < 2) {
+                         EXPECT_GT(layer.tiling().l3_chunks(), 1u) << layer.name();
+                       }
+                     }
+                   });
+}
+
 TEST(PulpSimRun, LookupTablesAndProductsAreBitExactWholeTiledAndStagedThroughL3) {
   // The configs of tests/unit/compiler/pulp's LookupTablesAndProducts test: whole layers,
   // tiles, row chunks through L3, and the SE pool's input staged by channel slices.
