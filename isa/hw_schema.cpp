@@ -376,6 +376,10 @@ const std::vector<KeySpec>& pulp_keys() {
                                             kDerived,
                                             "3 lp.setup, 2 pointer rewinds, li, the table base's pre-offset (3), "
                                             "li, srli"),
+      predictor<&P::resize_element>("predictor.resize_element", "resize: per output element", kDerived,
+                                    "4 lb/lbu, 3 mul + 3 p.mac, add and srai (rounding), sb"),
+      predictor<&P::resize_pixel>("predictor.resize_pixel", "resize: per output pixel", kDerived,
+                                  "the column entry (lw, lhu), 2 sub + 2 mul (offsets), 256 - wc, lp.setup"),
       predictor<&P::maxpool_word>("predictor.maxpool_word", "max pool: per window element and 4 channels",
                                   kDerived, "word load, pv.maxu.b"),
       predictor<&P::pool_pixel_overhead>("predictor.pool_pixel_overhead", "pools: per output pixel", kChosen,

@@ -23,6 +23,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_MUL: return "mul";
     case KERNEL_GATHER: return "gather";
     case KERNEL_SOFTMAX: return "softmax";
+    case KERNEL_RESIZE: return "resize";
     default: return "unknown";
   }
 }

@@ -17,11 +17,12 @@ namespace wb::isa::pulp {
 // 5: KERNEL_GATHER (its index table at KernelCall.weights); 6: KERNEL_SOFTMAX (its exp table at
 // KernelCall.weights); 7: ProgramHeader's payload and model digests; 8: KernelCall.depthwise_plane
 // (the plane depthwise kernel) and Layer.l3_prefetch in pieces, each waited for when first read;
-// 9: KernelCall.dilation_h/dilation_w (dilated conv, grouped conv and depthwise).
+// 9: KernelCall.dilation_h/dilation_w (dilated conv, grouped conv and depthwise), KERNEL_RESIZE
+// and its KernelCall.resize_* fields (its tables at KernelCall.weights).
 inline constexpr std::uint32_t kPulpFormatVersion = 9;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
-// "lut", "mul", "gather", "softmax" ("unknown" otherwise).
+// "lut", "mul", "gather", "softmax", "resize" ("unknown" otherwise).
 const char* kernel_kind_name(KernelKind kind);
 // Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
 // The grouped conv is not one: each output channel reduces over its group's channels only.

@@ -91,6 +91,12 @@ struct PulpKernelCycles {
   // (passes 2 and 3; pass 3's ends at the next pixel), m's initial value (li), the table base's
   // pre-offset (sub from 255, slli, add: 3), the sum's clear (li) and sum / 2 (srli). Derived.
   int softmax_pixel_overhead = 11;
+  // Resize (ours: sim/pulp/programs_resize.cpp), per element: 4 lb/lbu, 3 mul + 3 p.mac of the
+  // bilinear sum, the rounding's add and srai, sb. Derived.
+  int resize_element = 13;
+  // Per output pixel: the column entry (lw, lhu), its two offsets (2 sub, 2 mul), 256 - wc, the
+  // channel loop's lp.setup. Derived.
+  int resize_pixel = 8;
   // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
   int maxpool_word = 2;
   int pool_pixel_overhead = 6;

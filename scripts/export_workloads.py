@@ -25,7 +25,8 @@ Three sets of models:
   ResNet, MobileNetV2/V3, MnasNet, EfficientNet-B0, ShuffleNetV2,
   SqueezeNet, GoogLeNet, Inception-v3, DenseNet, RegNet, VGG, AlexNet) and
   MLPerf Tiny's four models (ResNet-8, DS-CNN, MobileNetV1-0.25 VWW, the FC
-  autoencoder), each
+  autoencoder) and two segmentation networks (LR-ASPP and DeepLabV3 on
+  MobileNetV3-Large, at 128x128, their "out" scores), each
   at opset 11 and 13 (ShuffleNetV2 and MobileNetV3-small at opset 9 too),
   exported the way a user would: a plain torch.onnx.export of the eval-mode
   model, so torch folds BatchNorm into Conv, folds constants and uses its
@@ -38,7 +39,7 @@ Three sets of models:
 
   meta.json also says how the file was exported ("export": "plain" or
   "pad-symbolic"). A network is initialised, health-checked and evaluated
-  in float64 once for all its opsets (see export_battery_network); all 48
+  in float64 once for all its opsets (see export_battery_network); all 52
   folders take ~3.5 min on 2 cores and 4.1 GB of disk (VGG alone 2.1 GB).
 
 Weights are He-normal, BatchNorm gets random affine parameters (beta centred
@@ -559,6 +560,27 @@ SMALL_WORKLOADS = [
 ]
 
 
+class SegmentationOutput(nn.Module):
+    """A torchvision segmentation model's "out" tensor (its forward returns a
+    dict), as a deployment exports it: the per-pixel class scores."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)["out"]
+
+
+def _segmentation(name: str, **kwargs) -> Callable[[], nn.Module]:
+    """Builder for torchvision.models.segmentation.<name> without weights."""
+    def build() -> nn.Module:
+        model = getattr(torchvision.models.segmentation, name)(
+            weights=None, weights_backbone=None, **kwargs)
+        return SegmentationOutput(model)
+    return build
+
+
 def _torchvision(name: str, **kwargs) -> Callable[[], nn.Module]:
     """Builder for torchvision.models.<name>(weights=None, **kwargs)."""
     return functools.partial(getattr(torchvision.models, name), weights=None,
@@ -627,6 +649,17 @@ BATTERY_WORKLOADS = [
              "MLPerf Tiny visual wake words: MobileNetV1 0.25 at 96x96"),
     Workload("tinyml_autoencoder", TinyMlAutoencoder, (1, AUTOENCODER_INPUTS),
              "MLPerf Tiny anomaly detection: FC autoencoder on 640 inputs"),
+    # Segmentation heads on MobileNetV3-Large (dilated last stage): bilinear
+    # upsampling, ASPP's atrous convolutions, the LR-ASPP gate. At 128x128 to
+    # keep the sanitized CI run short (BENCHMARKS.md has them at 224).
+    Workload("lraspp_mobilenet_v3_large",
+             _segmentation("lraspp_mobilenet_v3_large"), (1, 3, 128, 128),
+             "torchvision LR-ASPP MobileNetV3-Large at 128x128 (21 classes)"),
+    Workload("deeplabv3_mobilenet_v3_large",
+             _segmentation("deeplabv3_mobilenet_v3_large", aux_loss=False),
+             (1, 3, 128, 128),
+             "torchvision DeepLabV3 MobileNetV3-Large at 128x128 (ASPP "
+             "rates 12, 24, 36)"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/
@@ -1044,7 +1077,8 @@ def check_health(model: nn.Module, input_shape: Tuple[int, ...], seed: int,
     spread_over_inputs = output.std(dim=0).mean().item()
     spread_over_classes = output.std(dim=1).mean().item()
     ratio = spread_over_inputs / max(spread_over_classes, 1e-30)
-    distinct_top1 = len(set(output.argmax(dim=1).tolist()))
+    # A segmentation network's top-1 is per pixel: every pixel's class counts.
+    distinct_top1 = len(set(output.argmax(dim=1).flatten().tolist()))
     if ratio < MIN_SPREAD_RATIO or distinct_top1 < 2:
         raise HealthError(
             f"{name}: output barely depends on the input: spread ratio "

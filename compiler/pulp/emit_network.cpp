@@ -31,8 +31,7 @@ L1Layout layout_l1(const LayerPlan& lp) {
   const TileChoice& t = lp.tile;
   const int slots = t.double_buffered ? 2 : 1;
   const std::uint64_t c_in = tile_input_channels(s, t);
-  const std::uint64_t in_bytes = std::uint64_t{std::min(input_extent(t.h_out, s.span_h(), s.stride_h), s.h_in)} *
-                                 std::min(input_extent(t.w_out, s.span_w(), s.stride_w), s.w_in) * c_in;
+  const std::uint64_t in_bytes = std::uint64_t{max_input_rows(s, t.h_out)} * max_input_cols(s, t.w_out) * c_in;
   const std::uint64_t out_bytes = std::uint64_t{t.c_out} * t.h_out * t.w_out;
   L1Layout l;
   std::uint64_t at = 0;
@@ -44,8 +43,7 @@ L1Layout layout_l1(const LayerPlan& lp) {
   };
   place(l.input, in_bytes);
   if (has_second_operand(s.kind)) {
-    place(l.input_b, second_operand_bytes(s, std::min(input_extent(t.h_out, s.span_h(), s.stride_h), s.h_in),
-                                          std::min(input_extent(t.w_out, s.span_w(), s.stride_w), s.w_in),
+    place(l.input_b, second_operand_bytes(s, max_input_rows(s, t.h_out), max_input_cols(s, t.w_out),
                                           static_cast<std::uint32_t>(c_in)));
   }
   place(l.output, out_bytes);
@@ -149,7 +147,7 @@ class LayerEmitter {
     std::vector<DmaCopy> l3_loads, l3_stores;
     // Inputs: straight from their L2 home, or rows of an L3 home staged in L2 (reloaded when
     // the row chunk changes).
-    const TileWindow window = tile_window(r0, rows, s.h_in, s.span_h(), s.stride_h, s.pad_top);
+    const TileWindow window = row_window(s, r0, rows);
     // MUL's second operand has its own width and channels, and when it broadcasts over rows
     // its one row is staged whole.
     const auto input_view = [&](int operand, bool staged, std::uint64_t stage) {
@@ -307,9 +305,10 @@ class LayerEmitter {
     if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
       for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
     }
-    // The max pool, the table lookup, the gather and the softmax have no requantisation.
+    // The max pool, the table lookup, the gather, the softmax and the resize have no requantisation.
     if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT &&
-        lp_.shape.kind != isa::pulp::KERNEL_GATHER && lp_.shape.kind != isa::pulp::KERNEL_SOFTMAX) {
+        lp_.shape.kind != isa::pulp::KERNEL_GATHER && lp_.shape.kind != isa::pulp::KERNEL_SOFTMAX &&
+        lp_.shape.kind != isa::pulp::KERNEL_RESIZE) {
       *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
     }
     return call;

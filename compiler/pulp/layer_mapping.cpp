@@ -50,6 +50,24 @@ std::string grouping_problem(const QNode& node, std::int64_t in_channels, std::i
   return {};
 }
 
+// What the resize kernel needs: NCHW of one type in and out (the same scale: a resize keeps
+// the values), indices that fit its uint16 tables, a table entry per output row and column.
+std::string resize_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs.at(0));
+  const auto& out = graph.tensor(node.output);
+  if (in.shape.size() != 4 || out.shape.size() != 4) return "not NCHW; the resize kernel resizes images";
+  if (in.is_signed != out.is_signed) return "input and output types differ; the resize kernel keeps the type";
+  if (dim(in, 1) != dim(out, 1)) return "the channels change; the resize kernel keeps them";
+  for (const std::int64_t d : {dim(in, 2), dim(in, 3), dim(out, 2), dim(out, 3)}) {
+    if (d > 65535) return fmt::format("a side of {}; the resize kernel's tables index 65535", d);
+  }
+  if (node.resize_rows.size() != static_cast<std::size_t>(3 * dim(out, 2)) ||
+      node.resize_cols.size() != static_cast<std::size_t>(3 * dim(out, 3))) {
+    return "its tables do not have three numbers per output row and column";
+  }
+  return {};
+}
+
 bool is_pointwise(const QNode& node) {
   return node.kernel[0] == 1 && node.kernel[1] == 1 && node.strides[0] == 1 && node.strides[1] == 1 &&
          node.pads_begin[0] == 0 && node.pads_begin[1] == 0 && node.pads_end[0] == 0 && node.pads_end[1] == 0;
@@ -254,7 +272,11 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.ops = quant::element_count(out);
         break;
       case QOpKind::Resize:
-        problem = "no resize kernel on the cluster yet (xDNN runs it on its host model)";
+        layer.kind = isa::pulp::KERNEL_RESIZE;
+        if (problem.empty()) problem = resize_problem(graph, node);
+        // As xDNN's host resize counts it (isa/op_counts.h): per output element 4 reads, 3
+        // multiply-adds, the rounding.
+        layer.ops = isa::kResizeOpsPerElement * quant::element_count(out);
         break;
       default: problem = "no PULP-NN kernel"; break;
     }

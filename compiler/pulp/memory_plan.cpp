@@ -81,7 +81,7 @@ void append_weights(const QGraph& graph, const PLayer& layer, const LayerShape& 
 std::uint64_t staged_input_bytes(const LayerPlan& lp, std::uint32_t rows) {
   const LayerShape& s = lp.shape;
   const std::uint32_t channels = lp.stage_channel_slices ? lp.chunk_c_out : s.c_in;
-  return std::uint64_t{std::min(input_extent(rows, s.span_h(), s.stride_h), s.h_in)} * s.w_in * channels;
+  return std::uint64_t{max_input_rows(s, rows)} * s.w_in * channels;
 }
 
 // Of the second operand: ADD's as the first's; MUL's the rows (and channels) of its own shape
@@ -95,7 +95,8 @@ std::uint64_t staged_input_b_bytes(const LayerPlan& lp, std::uint32_t rows) {
 
 // A layer's constant table, padded to the image's alignment: a LUT's 256 entries as bytes of
 // the output type, a GATHER's input channel per output channel as little-endian uint16, a
-// SOFTMAX's 256 exp entries (Q16) as little-endian uint32.
+// SOFTMAX's 256 exp entries (Q16) as little-endian uint32, a RESIZE's row then column taps as
+// 4 little-endian uint16 each (first, second, weight, 0).
 void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
   if (s.kind == isa::pulp::KERNEL_SOFTMAX) {
@@ -106,6 +107,19 @@ void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s,
     for (const std::int64_t entry : node.softmax_exp_table) {
       const auto e = static_cast<std::uint32_t>(entry);
       for (int byte = 0; byte < 4; ++byte) image.push_back(static_cast<char>((e >> (8 * byte)) & 0xffu));
+    }
+  } else if (s.kind == isa::pulp::KERNEL_RESIZE) {
+    const auto put_u16 = [&](std::int64_t v) {
+      image.push_back(static_cast<char>(v & 0xff));
+      image.push_back(static_cast<char>((v >> 8) & 0xff));
+    };
+    for (const auto* taps : {&node.resize_rows, &node.resize_cols}) {
+      for (std::size_t i = 0; i + 2 < taps->size(); i += 3) {
+        put_u16((*taps)[i]);
+        put_u16((*taps)[i + 1]);
+        put_u16((*taps)[i + 2]);
+        put_u16(0);
+      }
     }
   } else if (s.kind == isa::pulp::KERNEL_LUT) {
     if (node.lut_table.size() != kLutTableBytes) {
@@ -150,7 +164,7 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   s.w_out = u32(quant::dim_or_one(out, 3));
   const bool windowed = layer.kind != isa::pulp::KERNEL_ADD && layer.kind != isa::pulp::KERNEL_LUT &&
                         layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_GATHER &&
-                        layer.kind != isa::pulp::KERNEL_SOFTMAX;
+                        layer.kind != isa::pulp::KERNEL_SOFTMAX && layer.kind != isa::pulp::KERNEL_RESIZE;
   if (windowed) {
     s.k_h = u32(node.kernel[0]);
     s.k_w = u32(node.kernel[1]);
@@ -172,6 +186,10 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     const auto [first, last] = std::minmax_element(node.gather_channels.begin(), node.gather_channels.end());
     s.gather_first = u32(*first);
     s.gather_span = u32(*last - *first + 1);
+  }
+  if (layer.kind == isa::pulp::KERNEL_RESIZE) {
+    s.resize_rows = std::make_shared<const std::vector<std::int64_t>>(node.resize_rows);
+    s.resize_cols = std::make_shared<const std::vector<std::int64_t>>(node.resize_cols);
   }
   if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX) {
     // Elementwise (a softmax per pixel): the input is read as the output's shape (a flattened
@@ -362,7 +380,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     // L1 tiles of one chunk, then chunks made a whole number of tile rows.
     LayerShape chunk = s;
     chunk.h_out = rows;
-    chunk.h_in = std::min(input_extent(rows, s.span_h(), s.stride_h), s.h_in);
+    chunk.h_in = max_input_rows(s, rows);
     chunk.c_out = lp.chunk_c_out;
     if (s.kind == isa::pulp::KERNEL_MUL && s.b_h != 1) chunk.b_h = rows;
     if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {

@@ -47,6 +47,14 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_pad_right(g.cols.pad_after);
   if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) call.set_groups(g.c_size / s.group_c_out());
   call.set_depthwise_plane(depthwise_plane);
+  if (s.kind == isa::pulp::KERNEL_RESIZE) {
+    call.set_resize_row0(g.rows.out_begin);
+    call.set_resize_col0(g.cols.out_begin);
+    call.set_resize_input_row0(g.rows.in_begin);
+    call.set_resize_input_col0(g.cols.in_begin);
+    call.set_resize_table_rows(static_cast<std::uint32_t>(s.resize_rows->size() / 3));
+    call.set_resize_table_cols(static_cast<std::uint32_t>(s.resize_cols->size() / 3));
+  }
   if (s.kind == isa::pulp::KERNEL_MUL) {
     call.set_b_h(s.b_h == 1 ? 1 : g.rows.out_size);
     call.set_b_w(s.b_w == 1 ? 1 : g.cols.out_size);

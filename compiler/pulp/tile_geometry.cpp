@@ -26,6 +26,9 @@ std::uint64_t table_bytes(const LayerShape& s) {
   if (s.kind == isa::pulp::KERNEL_LUT) return kLutTableBytes;
   if (s.kind == isa::pulp::KERNEL_GATHER) return 2 * std::uint64_t{s.c_out};
   if (s.kind == isa::pulp::KERNEL_SOFTMAX) return kSoftmaxTableBytes;
+  if (s.kind == isa::pulp::KERNEL_RESIZE) {
+    return kResizeTableEntryBytes * ((s.resize_rows->size() + s.resize_cols->size()) / 3);
+  }
   return 0;
 }
 
@@ -47,6 +50,55 @@ TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uin
   t.in_begin = static_cast<std::uint32_t>(lo);
   t.in_size = static_cast<std::uint32_t>(std::max<std::int64_t>(hi - lo + 1, 0));
   return t;
+}
+
+namespace {
+
+// The input span of a resize's output indices [out_begin, + out_size) from its axis table: the
+// first index of the first entry to the second of the last (the tables are non-decreasing).
+TileWindow table_window(const std::vector<std::int64_t>& taps, std::uint32_t out_begin, std::uint32_t out_size) {
+  TileWindow t;
+  t.out_begin = out_begin;
+  t.out_size = out_size;
+  if (out_size == 0) return t;
+  const auto at = [&](std::uint64_t entry, int k) { return static_cast<std::uint32_t>(taps.at(3 * entry + k)); };
+  const std::uint32_t first = at(out_begin, 0);
+  const std::uint32_t last = at(std::uint64_t{out_begin} + out_size - 1, 1);
+  t.in_begin = first;
+  t.in_size = last + 1 - first;
+  return t;
+}
+
+// The widest table_window of `out` consecutive entries, wherever they start.
+std::uint32_t widest_table_window(const std::vector<std::int64_t>& taps, std::uint32_t out) {
+  const auto entries = static_cast<std::uint32_t>(taps.size() / 3);
+  std::uint32_t widest = 0;
+  for (std::uint32_t begin = 0; begin + std::min(out, entries) <= entries && out > 0; ++begin) {
+    widest = std::max(widest, table_window(taps, begin, std::min(out, entries)).in_size);
+  }
+  return widest;
+}
+
+}  // namespace
+
+TileWindow row_window(const LayerShape& s, std::uint32_t out_begin, std::uint32_t out_size) {
+  if (s.kind == isa::pulp::KERNEL_RESIZE) return table_window(*s.resize_rows, out_begin, out_size);
+  return tile_window(out_begin, out_size, s.h_in, s.span_h(), s.stride_h, s.pad_top);
+}
+
+TileWindow col_window(const LayerShape& s, std::uint32_t out_begin, std::uint32_t out_size) {
+  if (s.kind == isa::pulp::KERNEL_RESIZE) return table_window(*s.resize_cols, out_begin, out_size);
+  return tile_window(out_begin, out_size, s.w_in, s.span_w(), s.stride_w, s.pad_left);
+}
+
+std::uint32_t max_input_rows(const LayerShape& s, std::uint32_t out) {
+  if (s.kind == isa::pulp::KERNEL_RESIZE) return std::min(widest_table_window(*s.resize_rows, out), s.h_in);
+  return std::min(input_extent(out, s.span_h(), s.stride_h), s.h_in);
+}
+
+std::uint32_t max_input_cols(const LayerShape& s, std::uint32_t out) {
+  if (s.kind == isa::pulp::KERNEL_RESIZE) return std::min(widest_table_window(*s.resize_cols, out), s.w_in);
+  return std::min(input_extent(out, s.span_w(), s.stride_w), s.w_in);
 }
 
 void set_tile_channels(const LayerShape& s, TileGeometry& g, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
@@ -77,8 +129,8 @@ TileGeometry tile_geometry(const LayerShape& s, std::uint32_t row0, std::uint32_
                            std::uint32_t cols, std::uint32_t c0, std::uint32_t cs, std::uint32_t cin0,
                            std::uint32_t cins) {
   TileGeometry g;
-  g.rows = tile_window(row0, rows, s.h_in, s.span_h(), s.stride_h, s.pad_top);
-  g.cols = tile_window(col0, cols, s.w_in, s.span_w(), s.stride_w, s.pad_left);
+  g.rows = row_window(s, row0, rows);
+  g.cols = col_window(s, col0, cols);
   set_tile_channels(s, g, c0, cs, cin0, cins);
   return g;
 }

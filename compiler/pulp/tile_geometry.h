@@ -5,6 +5,8 @@
 // output and input channels a tile holds.
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "isa/pulp.pb.h"
 
@@ -32,6 +34,10 @@ struct LayerShape {
   // KERNEL_GATHER: the input channels its indices span, [gather_first, + gather_span): a tile
   // reads only those (a channel slice reads its half).
   std::uint32_t gather_first = 0, gather_span = 0;
+  // KERNEL_RESIZE: the layer's row and column tables, three numbers per output row (column):
+  // the two input rows (columns) it reads and the second's Q8 weight (QNode::resize_rows);
+  // shared, as every chunk and candidate tiling of the layer reads the same. Null otherwise.
+  std::shared_ptr<const std::vector<std::int64_t>> resize_rows, resize_cols;
 };
 
 // Which layer kinds read a second activation operand (ADD: the same shape; MUL: b_h x b_w x b_c).
@@ -47,8 +53,13 @@ inline constexpr std::uint64_t kLutTableBytes = 256;
 // The exp table a KERNEL_SOFTMAX tile reads from L1: 256 little-endian uint32 entries in Q16.
 inline constexpr std::uint64_t kSoftmaxTableBytes = 1024;
 
+// A RESIZE table entry: 4 little-endian uint16 (first, second, Q8 weight, 0) per output row,
+// then per output column, of the whole layer (isa/pulp.proto, KERNEL_RESIZE).
+inline constexpr std::uint64_t kResizeTableEntryBytes = 8;
+
 // The constant table a layer's tiles read from one L1 slot: a LUT's 256 bytes, a GATHER's
-// uint16 input channel per output channel, a SOFTMAX's 1 KiB exp table; 0 for every other kind.
+// uint16 input channel per output channel, a SOFTMAX's 1 KiB exp table, a RESIZE's row and
+// column tables; 0 for every other kind.
 std::uint64_t table_bytes(const LayerShape& shape);
 
 // Input rows (or columns) an output tile of `out` rows needs at most; `span` is the window's
@@ -64,6 +75,16 @@ struct TileWindow {
 };
 TileWindow tile_window(std::uint32_t out_begin, std::uint32_t out_size, std::uint32_t in_total, std::uint32_t span,
                        std::uint32_t stride, std::uint32_t pad_before);
+
+// The input rows (columns) output rows (columns) [out_begin, + out_size) of the layer read: a
+// window kind's tile_window, a RESIZE's from its table (no padding).
+TileWindow row_window(const LayerShape& shape, std::uint32_t out_begin, std::uint32_t out_size);
+TileWindow col_window(const LayerShape& shape, std::uint32_t out_begin, std::uint32_t out_size);
+
+// The most input rows (columns) any `out` consecutive output rows (columns) read, at most the
+// input's: what an L1 input slot or an L2 staging buffer holds.
+std::uint32_t max_input_rows(const LayerShape& shape, std::uint32_t out);
+std::uint32_t max_input_cols(const LayerShape& shape, std::uint32_t out);
 
 struct TileGeometry {
   TileWindow rows, cols;

@@ -30,10 +30,11 @@ constexpr std::uint64_t kDorySlackBytes = 40;  // DORY adds 40 bytes to every L1
 
 bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV; }
 
-// The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL, GATHER, SOFTMAX.
+// The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL, GATHER, SOFTMAX,
+// and RESIZE (whole rows: its tiles read every input column their rows' taps name).
 bool is_elementwise(KernelKind kind) {
   return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL ||
-         kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX;
+         kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE;
 }
 
 // Kinds whose every tile holds all output channels: a gather's tiles are rows (each reads all
@@ -112,6 +113,7 @@ std::vector<Parallel> variants(KernelKind kind) {
     case isa::pulp::KERNEL_MAXPOOL:
     case isa::pulp::KERNEL_AVGPOOL: return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_CO};
     case isa::pulp::KERNEL_SOFTMAX: return {isa::pulp::PARALLEL_HO};  // a pixel's channels go together
+    case isa::pulp::KERNEL_RESIZE: return {isa::pulp::PARALLEL_HO};   // each core its output rows' taps
     default: return {isa::pulp::PARALLEL_CO};  // depthwise and linear split channels / outputs
   }
 }
@@ -152,8 +154,8 @@ void size_tile(const LayerShape& s, int cores, TileChoice& t) {
   set_tile_counts(s, t);
   t.double_buffered = t.tiles() > 1;
   const std::uint64_t db = t.double_buffered ? 2 : 1;
-  const std::uint64_t h_in = std::min(input_extent(t.h_out, s.span_h(), s.stride_h), s.h_in);
-  const std::uint64_t w_in = std::min(input_extent(t.w_out, s.span_w(), s.stride_w), s.w_in);
+  const std::uint64_t h_in = max_input_rows(s, t.h_out);
+  const std::uint64_t w_in = max_input_cols(s, t.w_out);
   const std::uint64_t c_in = tile_input_channels(s, t);
   const std::uint64_t second =
       has_second_operand(s.kind) ? second_operand_bytes(s, static_cast<std::uint32_t>(h_in),
@@ -198,12 +200,12 @@ namespace {
 
 // The distinct tile windows along one dimension (first, middle, last and border tiles) and
 // how many tiles have each.
+template <class WindowOf>
 std::vector<std::pair<TileWindow, std::uint32_t>> window_classes(std::uint32_t out_total, std::uint32_t tile,
-                                                                 std::uint32_t in_total, std::uint32_t span,
-                                                                 std::uint32_t stride, std::uint32_t pad) {
+                                                                 WindowOf&& window_of) {
   std::vector<std::pair<TileWindow, std::uint32_t>> classes;
   for (std::uint32_t begin = 0; begin < out_total; begin += tile) {
-    const TileWindow w = tile_window(begin, std::min(tile, out_total - begin), in_total, span, stride, pad);
+    const TileWindow w = window_of(begin, std::min(tile, out_total - begin));
     bool found = false;
     for (auto& [seen, count] : classes) {
       if (seen.out_size == w.out_size && seen.in_size == w.in_size && seen.pad_before == w.pad_before &&
@@ -226,8 +228,8 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
   // emitter does the same). Each step costs the next tile's DMA programming plus the longest
   // of its compute, the next tile's copies and the previous tile's write-back; tiles of one
   // shape cost the same, so the sum runs over the shapes.
-  const auto rows = window_classes(s.h_out, t.h_out, s.h_in, s.span_h(), s.stride_h, s.pad_top);
-  const auto cols = window_classes(s.w_out, t.w_out, s.w_in, s.span_w(), s.stride_w, s.pad_left);
+  const auto rows = window_classes(s.h_out, t.h_out, [&](std::uint32_t b, std::uint32_t n) { return row_window(s, b, n); });
+  const auto cols = window_classes(s.w_out, t.w_out, [&](std::uint32_t b, std::uint32_t n) { return col_window(s, b, n); });
   const std::uint32_t nc = ceil_div<std::uint32_t>(s.c_out, t.c_out);
   std::vector<std::uint32_t> channel_sizes(nc, t.c_out);
   channel_sizes.back() = s.c_out - (nc - 1) * t.c_out;
@@ -454,7 +456,9 @@ std::vector<TileChoice> cost_candidates(const LayerShape& s, const PulpParams& h
   const auto hs = balanced_sizes(s.h_out);
   std::vector<std::uint32_t> ws, cs;
   for (const std::uint32_t w : balanced_sizes(s.w_out)) {
-    if (ceil_div<std::uint32_t>(s.w_out, w) <= 4) ws.push_back(w);
+    if (ceil_div<std::uint32_t>(s.w_out, w) <= 4 && (w == s.w_out || s.kind != isa::pulp::KERNEL_RESIZE)) {
+      ws.push_back(w);
+    }
   }
   if (is_grouped(s.kind)) {
     for (const std::uint32_t g : balanced_sizes(s.groups)) cs.push_back(g * s.group_c_out());

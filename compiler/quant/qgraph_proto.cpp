@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include "support/error.h"
 #include "qgraph.pb.h"
@@ -176,7 +177,10 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
   const std::size_t tensors = graph.tensors.size();
   for (const proto::QNode& pn : g.nodes()) {
     QNode n;
-    if (pn.kind() > static_cast<std::uint32_t>(QOpKind::Softmax)) in.fail(fmt::format("node '{}': bad kind", pn.name()));
+    // qop_name's switch names every kind (the compiler checks it is exhaustive): "?" is no kind.
+    if (pn.kind() > 255 || std::string_view(qop_name(static_cast<QOpKind>(pn.kind()))) == "?") {
+      in.fail(fmt::format("node '{}': bad kind {}", pn.name(), pn.kind()));
+    }
     n.kind = static_cast<QOpKind>(pn.kind());
     n.name = pn.name();
     for (const std::int32_t i : pn.inputs()) n.inputs.push_back(in.index(i, tensors, "node '" + n.name + "'"));

@@ -178,7 +178,7 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const PulpKernel
   return w;
 }
 
-// Pools, add, LUT, MUL, GATHER and SOFTMAX over `pixels` output pixels of `channels` (output) channels.
+// Pools, add, LUT, MUL, GATHER, SOFTMAX and RESIZE over `pixels` output pixels of `channels` (output) channels.
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
                       const PulpKernelCycles& k) {
   Work w;
@@ -218,6 +218,12 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
             pixels * channels * 5);
       break;
     }
+    case KERNEL_RESIZE:
+      // Per element 4 input loads; per pixel the column entry's 2 (docs/pulp.md, "Resize").
+      w.add(pixels * (channels * static_cast<std::uint64_t>(k.resize_element) +
+                      static_cast<std::uint64_t>(k.resize_pixel)),
+            pixels * (channels * 4 + 2));
+      break;
     case KERNEL_MAXPOOL:
       w.add(pixels * (window * ceil_div<std::uint64_t>(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div<std::uint64_t>(channels, 4) +
                       static_cast<std::uint64_t>(k.pool_pixel_overhead)),

@@ -28,5 +28,7 @@ CoreProgram depthwise_program(const isa::pulp::KernelCall& call, int core, int c
 CoreProgram elementwise_program(const isa::pulp::KernelCall& call, int core, int cores);
 // programs_softmax.cpp: SOFTMAX.
 CoreProgram softmax_program(const isa::pulp::KernelCall& call, int core, int cores);
+// programs_resize.cpp: RESIZE.
+CoreProgram resize_program(const isa::pulp::KernelCall& call, int core, int cores);
 
 }  // namespace wb::sim::pulp

@@ -1,4 +1,5 @@
-// The battery of torchvision classifiers and MLPerf Tiny's four models as users export them
+// The battery of torchvision classifiers, MLPerf Tiny's four models and two segmentation
+// networks as users export them
 // (scripts/export_workloads.py --battery: plain torch.onnx.export at opsets 9, 11 and 13), on
 // one config of each target.
 //
@@ -48,7 +49,9 @@ std::vector<std::string> battery_exports() {
       "resnet18",       "resnet50",          "resnext50_32x4d",    "shufflenet_v2_x1_0", "squeezenet1_0",
       "squeezenet1_1",  "vgg11",             "vgg16",              "wide_resnet50_2",
       // MLPerf Tiny's four
-      "tinyml_resnet8", "tinyml_ds_cnn",     "tinyml_mobilenet_v1_vww", "tinyml_autoencoder"};
+      "tinyml_resnet8", "tinyml_ds_cnn",     "tinyml_mobilenet_v1_vww", "tinyml_autoencoder",
+      // Segmentation on MobileNetV3-Large, at 128x128
+      "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -262,6 +265,16 @@ INSTANTIATE_TEST_SUITE_P(TinyMl, BatteryBitExact,
                          ::testing::Combine(::testing::Values("tinyml_resnet8_opset13", "tinyml_ds_cnn_opset13",
                                                               "tinyml_mobilenet_v1_vww_opset11",
                                                               "tinyml_autoencoder_opset13"),
+                                            ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// Segmentation on both targets, with data: bilinear upsampling (xDNN's host model, PULP's
+// resize kernel), atrous convolutions of rates 2 to 36 (dilated on the array and on the cores'
+// conv and depthwise kernels), the LR-ASPP gate's broadcast product; every layer and the
+// per-pixel class scores bit-exact.
+INSTANTIATE_TEST_SUITE_P(Segmentation, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("lraspp_mobilenet_v3_large_opset13",
+                                                              "deeplabv3_mobilenet_v3_large_opset11"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

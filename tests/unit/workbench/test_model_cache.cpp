@@ -10,6 +10,7 @@
 
 #include "support/error.h"
 #include "support/file_io.h"
+#include "tests/support/onnx_builder.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/test_paths.h"
 #include "workbench/model_cache.h"
@@ -67,7 +68,33 @@ void expect_same(const quant::QGraph& a, const quant::QGraph& b) {
     EXPECT_EQ(x.divisor, y.divisor);
     EXPECT_EQ(x.act_min, y.act_min);
     EXPECT_EQ(x.act_max, y.act_max);
+    EXPECT_EQ(x.resize_rows, y.resize_rows);
+    EXPECT_EQ(x.resize_cols, y.resize_cols);
+    EXPECT_EQ(x.resize_mode, y.resize_mode);
   }
+}
+
+// The last kind of QOpKind, a bilinear Resize after a conv: a cache entry holding it must load
+// (the reader once refused every kind after Softmax as "bad kind").
+TEST(ModelCache, RoundTripsAResize) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 4, 8, 8}).output("y");
+  b.initializer("w", test::random_tensor({4, 4, 3, 3}, 3));
+  b.initializer("scales", Tensor::from_vector<float>({4}, {1, 1, 2, 2}));
+  test::set_attr(b.node("Conv", {"x", "w"}, {"a"}, "conv"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  auto& resize = b.node("Resize", {"a", "", "scales"}, {"y"}, "upsample");
+  test::set_attr(resize, "mode", std::string("linear"));
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  quant::QuantizedModel model;
+  model.graph = test::quantize_model(b, options).qgraph;
+  ASSERT_EQ(model.graph.nodes.back().kind, quant::QOpKind::Resize);
+  const test::TempDir dir;
+  const ModelCache cache(dir.path());
+  cache.store("resize", model);
+  const auto loaded = cache.load("resize");
+  ASSERT_TRUE(loaded.has_value());
+  expect_same(model.graph, loaded->graph);
 }
 
 TEST(ModelCache, RoundTripsAQGraphExactly) {

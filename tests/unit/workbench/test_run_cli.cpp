@@ -409,9 +409,9 @@ TEST(RunCliRowTiling, HostLayersReadAndWriteBuffersKeptInDdr) {
   }
 }
 
-// A bilinear upsampling (torch's F.interpolate, as segmentation heads end): on xDNN's host model,
-// bit-exact; PULP has no resize kernel yet and says so, naming the node.
-TEST(RunCliResize, BilinearUpsamplingRunsOnXdnnHostAndPulpNamesIt) {
+// A bilinear upsampling (torch's F.interpolate, as segmentation heads end): on xDNN's host model
+// and on PULP's cores, bit-exact on both (PULP also in L1 tiles and with its output in L3).
+TEST(RunCliResize, BilinearUpsamplingRunsOnXdnnHostAndOnPulpsCores) {
   const test::TempDir dir;
   test::OnnxBuilder b;
   b.input("x", {1, 8, 16, 16}).output("y");
@@ -432,9 +432,16 @@ TEST(RunCliResize, BilinearUpsamplingRunsOnXdnnHostAndPulpNamesIt) {
   ASSERT_EQ(report["layers"].back()["name"], "/Resize");
   EXPECT_EQ(report["layers"].back()["unit"], "host");
   EXPECT_GT(report["totals"]["host_ms"].get<double>(), 0.0);
-  const CommandResult pulp = run_file(model.string(), "gap8", "--no-data");
-  EXPECT_EQ(pulp.exit_code, 2) << pulp.out;
-  EXPECT_THAT(pulp.out, HasSubstr("node '/Resize' (Resize)"));
+  for (const std::string sets : {"", "--set l1_tile_budget_bytes=4KiB --set l2_bytes=24KiB"}) {
+    const std::string pulp_json = (dir / "gap8.json").string();
+    const CommandResult pulp = run_file(model.string(), "gap8", sets + " --json " + pulp_json);
+    ASSERT_EQ(pulp.exit_code, 0) << sets << ": " << pulp.out;
+    const auto on_pulp = read_json(pulp_json);
+    EXPECT_EQ(on_pulp["verdict"], "bit-exact") << sets;
+    ASSERT_EQ(on_pulp["layers"].back()["name"], "/Resize") << sets;
+    EXPECT_EQ(on_pulp["layers"].back()["unit"], "cores") << sets;
+    EXPECT_EQ(on_pulp["layers"].back()["type"], "resize") << sets;
+  }
 }
 
 // A GELU as torch exports it between two convs: one table, run on xDNN's host model and on

@@ -140,6 +140,26 @@ OnnxBuilder dilated_pulp_cnn() {
   return b;
 }
 
+OnnxBuilder resize_pulp_cnn() {
+  OnnxBuilder b;
+  b.input("x", {1, 8, 12, 12}).output("y");
+  b.initializer("w_stem", random_tensor({8, 8, 3, 3}, 400)).initializer("b_stem", random_tensor({8}, 401));
+  b.initializer("w_head", random_tensor({4, 8, 3, 3}, 402)).initializer("b_head", random_tensor({4}, 403));
+  b.initializer("twice", Tensor::from_vector<float>({4}, {1, 1, 2, 2}));
+  b.initializer("three_quarters", Tensor::from_vector<float>({4}, {1, 1, 0.75f, 0.75f}));
+  set_attr(b.node("Conv", {"x", "w_stem", "b_stem"}, {"c_stem"}, "stem"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c_stem"}, {"r_stem"}, "relu_stem");
+  auto& bilinear = b.node("Resize", {"r_stem", "", "twice"}, {"up1"}, "up_bilinear");
+  set_attr(bilinear, "mode", std::string("linear"));
+  set_attr(bilinear, "coordinate_transformation_mode", std::string("pytorch_half_pixel"));
+  set_attr(b.node("Conv", {"up1", "w_head", "b_head"}, {"head"}, "head"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Resize", {"head", "", "twice"}, {"up2"}, "up_nearest");
+  auto& aligned = b.node("Resize", {"up2", "", "three_quarters"}, {"y"}, "down_aligned");
+  set_attr(aligned, "mode", std::string("linear"));
+  set_attr(aligned, "coordinate_transformation_mode", std::string("align_corners"));
+  return b;
+}
+
 OnnxBuilder se_pulp_cnn() {
   OnnxBuilder b;
   b.input("x", {1, 8, 16, 16}).output("y");
@@ -237,6 +257,11 @@ const quant::QGraph& dense_pulp_cnn_qgraph() {
 
 const quant::QGraph& se_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(se_pulp_cnn());
+  return graph;
+}
+
+const quant::QGraph& resize_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(resize_pulp_cnn());
   return graph;
 }
 

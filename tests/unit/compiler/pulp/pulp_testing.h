@@ -42,6 +42,12 @@ const quant::QGraph& grouped_pulp_cnn_qgraph();
 OnnxBuilder dilated_pulp_cnn();
 const quant::QGraph& dilated_pulp_cnn_qgraph();
 
+// Resizes as segmentation heads use them: x[1,8,12,12] -> conv3x3 (8) + Relu "stem" ->
+// bilinear x2, pytorch_half_pixel "up_bilinear" (24 x 24) -> conv3x3 (4) "head" -> nearest x2
+// "up_nearest" (48 x 48) -> bilinear x0.75, align_corners "down_aligned" (36 x 36) = y.
+OnnxBuilder resize_pulp_cnn();
+const quant::QGraph& resize_pulp_cnn_qgraph();
+
 // Lookup tables and the squeeze-and-excitation product (EfficientNet / MobileNetV3 style):
 // x[1,8,16,16] -> conv3x3 (16) "conv_in" -> x * Sigmoid(x) (SiLU, one Lut) -> depthwise 3x3
 // "depthwise" -> HardSwish -> SE: global average pool -> 1x1 (4) + Relu -> 1x1 (16) ->

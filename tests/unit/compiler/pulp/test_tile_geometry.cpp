@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -115,6 +116,39 @@ TEST(PulpTileGeometry, TileGeometryIsTheRowAndColumnWindowsAndTheChannels) {
   EXPECT_EQ(std::vector<std::uint32_t>({g.cols.in_begin, g.cols.in_size, g.cols.pad_before, g.cols.pad_after}),
             (std::vector<std::uint32_t>{0, 6, 1, 0}));  // columns -1..5
   EXPECT_EQ(g.cin_size, 8u);
+}
+
+// A resize's windows come from its tables, not a kernel: rows 0..5 of a 6-row input upsampled
+// by 2 (align_corners-like taps: output o reads floor(o / 2) and the next, clamped) and
+// columns of a 4-column one downsampled to 2 (each reads two).
+TEST(PulpTileGeometry, AResizesWindowsAreWhatItsTapsRead) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_RESIZE;
+  s.h_in = 6;
+  s.w_in = 4;
+  s.h_out = 12;
+  s.w_out = 2;
+  s.c_in = s.c_out = 3;
+  std::vector<std::int64_t> rows;
+  for (std::int64_t o = 0; o < 12; ++o) rows.insert(rows.end(), {o / 2, std::min<std::int64_t>(o / 2 + 1, 5), 128});
+  s.resize_rows = std::make_shared<const std::vector<std::int64_t>>(rows);
+  s.resize_cols = std::make_shared<const std::vector<std::int64_t>>(std::vector<std::int64_t>{0, 1, 64, 2, 3, 64});
+  const TileGeometry g = tile_geometry(s, 3, 4, 0, 2, 0, 3);
+  // Output rows 3..6 read input rows 1 (row 3's first) to 4 (row 6's second).
+  EXPECT_EQ(std::vector<std::uint32_t>({g.rows.in_begin, g.rows.in_size, g.rows.pad_before, g.rows.pad_after}),
+            (std::vector<std::uint32_t>{1, 4, 0, 0}));
+  EXPECT_EQ(std::vector<std::uint32_t>({g.cols.in_begin, g.cols.in_size}), (std::vector<std::uint32_t>{0, 4}));
+  EXPECT_EQ(g.cin_size, 3u);
+  // 4 consecutive output rows from an even one read 3 input rows (0..3 read 0..2), from an odd
+  // one 4 (1..4 read 0..3): the widest is what a slot holds. All 12 read the 6; the last row
+  // reads row 5 alone (its taps clamped).
+  EXPECT_EQ(row_window(s, 0, 4).in_size, 3u);
+  EXPECT_EQ(max_input_rows(s, 4), 4u);
+  EXPECT_EQ(max_input_rows(s, 12), 6u);
+  EXPECT_EQ(row_window(s, 11, 1).in_begin, 5u);
+  EXPECT_EQ(row_window(s, 11, 1).in_size, 1u);
+  EXPECT_EQ(max_input_cols(s, 1), 2u);
+  EXPECT_EQ(table_bytes(s), kResizeTableEntryBytes * (12 + 2));
 }
 
 TEST(PulpTileGeometry, TablesAndSecondOperands) {

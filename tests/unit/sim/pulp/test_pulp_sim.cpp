@@ -209,6 +209,28 @@ TEST(PulpSimRun, DilatedConvsAreBitExactWholeTiledAndStagedThroughL3) {
                    });
 }
 
+TEST(PulpSimRun, ResizesAreBitExactWholeTiledAndStagedThroughL3) {
+  // Whole layers; row tiles, each reading the input rows its taps name (2 KiB of L1); tensors
+  // in L3, the resizes in chunks of rows staged through L2 (8 KiB).
+  check_everywhere(test::resize_pulp_cnn_qgraph(),
+                   {{}, {"l1_tile_budget_bytes=2KiB"}, {"l1_tile_budget_bytes=2KiB", "l2_bytes=8KiB"}}, 8,
+                   [](const Compiled& c, const SimResult& r) {
+                     EXPECT_EQ(r.layers.size(), 5u);
+                     expect_measured_timing(c, {isa::pulp::KERNEL_RESIZE});
+                     const bool small_l1 = c.config.pulp().l1_tile_budget_bytes < 4096;
+                     const bool small_l2 = c.config.pulp().l2_bytes < 16384;
+                     for (const auto& layer : c.network.layers()) {
+                       if (layer.kind() != isa::pulp::KERNEL_RESIZE) continue;
+                       if (small_l1) {
+                         EXPECT_GT(layer.tiling().tiles(), 1u) << layer.name();
+                       }
+                       if (small_l2 && layer.name() != "up_bilinear") {
+                         EXPECT_GT(layer.tiling().l3_chunks(), 1u) << layer.name();
+                       }
+                     }
+                   });
+}
+
 TEST(PulpSimRun, LookupTablesAndProductsAreBitExactWholeTiledAndStagedThroughL3) {
   // The configs of tests/unit/compiler/pulp's LookupTablesAndProducts test: whole layers,
   // tiles, row chunks through L3, and the SE pool's input staged by channel slices.
