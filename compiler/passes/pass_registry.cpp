@@ -19,6 +19,7 @@
 #include "compiler/passes/gemm_to_conv.h"
 #include "compiler/passes/reduce_mean_to_pool.h"
 #include "compiler/passes/remove_identity.h"
+#include "compiler/passes/trim_dilated_taps.h"
 
 namespace wb {
 
