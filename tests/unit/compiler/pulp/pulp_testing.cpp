@@ -12,6 +12,16 @@ quant::QGraph pulp_qgraph(const OnnxBuilder& model) {
   return quantize_model(model, options).qgraph;
 }
 
+// The classifier every test network ends with: GlobalAveragePool "gap" of `features` (of
+// `channels` channels) -> Flatten -> Gemm "fc" (10 classes, weights seeded `seed`, bias
+// `seed + 1`) -> y.
+void pool_and_classify(OnnxBuilder& b, const std::string& features, std::int64_t channels, std::uint32_t seed) {
+  b.node("GlobalAveragePool", {features}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  b.initializer("wf", random_tensor({10, channels}, seed)).initializer("bf", random_tensor({10}, seed + 1));
+  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+}
+
 }  // namespace
 
 OnnxBuilder small_pulp_cnn() {
@@ -44,10 +54,7 @@ OnnxBuilder small_pulp_cnn() {
   b.initializer("w3", random_tensor({32, 16, 3, 3}, 31)).initializer("b3", random_tensor({32}, 32));
   set_attr(b.node("Conv", {"mp", "w3", "b3"}, {"c3"}, "conv3"), "pads", pads);
   b.node("Relu", {"c3"}, {"r3"}, "relu3");
-  b.node("GlobalAveragePool", {"r3"}, {"gap"}, "gap");
-  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
-  b.initializer("wf", random_tensor({10, 32}, 33)).initializer("bf", random_tensor({10}, 34));
-  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  pool_and_classify(b, "r3", 32, 33);
   return b;
 }
 
@@ -75,10 +82,7 @@ OnnxBuilder inception_pulp_cnn() {
   set_attr(b.node("Concat", {"r_branch_1x1", "r_branch_3x3", "r_branch_pool"}, {"cat"}, "concat"), "axis",
            std::int64_t{1});
   set_attr(conv("cat", "conv_out", 32, 16, 3), "strides", std::vector<std::int64_t>{2, 2});
-  b.node("GlobalAveragePool", {"r_conv_out"}, {"gap"}, "gap");
-  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
-  b.initializer("wf", random_tensor({10, 16}, seed)).initializer("bf", random_tensor({10}, seed + 1));
-  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  pool_and_classify(b, "r_conv_out", 16, seed);
   return b;
 }
 
@@ -104,10 +108,7 @@ OnnxBuilder grouped_pulp_cnn() {
   conv("grouped_s2", 16, 24, 2, 3, 2);
   conv("grouped_1x1", 24, 16, 8, 1, 1);
   conv("multiplier", 16, 32, 16, 3, 1);
-  b.node("GlobalAveragePool", {in}, {"gap"}, "gap");
-  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
-  b.initializer("wf", random_tensor({10, 32}, seed)).initializer("bf", random_tensor({10}, seed + 1));
-  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  pool_and_classify(b, in, 32, seed);
   return b;
 }
 
@@ -133,10 +134,7 @@ OnnxBuilder dilated_pulp_cnn() {
   conv("dilated_grouped", 16, 16, 2, 2, 2, 2);
   conv("dilated_rows", 16, 16, 1, 2, 1, 1);
   conv("atrous_12", 16, 8, 1, 12, 12, 1);
-  b.node("GlobalAveragePool", {in}, {"gap"}, "gap");
-  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
-  b.initializer("wf", random_tensor({10, 8}, seed)).initializer("bf", random_tensor({10}, seed + 1));
-  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  pool_and_classify(b, in, 8, seed);
   return b;
 }
 
@@ -232,11 +230,7 @@ OnnxBuilder dense_pulp_cnn() {
   concat("cat_3", {"stem", "y_1", "y_2"});
   b.initializer("w_transition", random_tensor({8, 16, 1, 1}, seed++));
   b.node("Conv", {bn_relu("3", "cat_3", 16), "w_transition"}, {"transition"}, "transition");
-  b.node("GlobalAveragePool", {"transition"}, {"gap"}, "gap");
-  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
-  b.initializer("wf", random_tensor({10, 8}, seed++));
-  b.initializer("bf", random_tensor({10}, seed++));
-  set_attr(b.node("Gemm", {"flat", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  pool_and_classify(b, "transition", 8, seed);
   return b;
 }
 

@@ -38,7 +38,8 @@ const quant::QGraph& grouped_pulp_cnn_qgraph();
 // dilation 2 (16) "dilated_conv" -> depthwise 3x3 dilation 3 "dilated_dw" -> 2 groups 3x3
 // dilation 2 stride 2 (16) "dilated_grouped" (10 x 10) -> conv3x3 dilation 2x1, pads 2x1
 // (16) "dilated_rows" -> conv 3x3 dilation 12 (8) "atrous_12" (ASPP's rate beyond the 10 x 10
-// image: only the centre reads it) -> global average pool -> Flatten -> Gemm (10).
+// image: only the centre reads it, so trim-dilated-taps makes it a pointwise conv) -> global
+// average pool -> Flatten -> Gemm (10).
 OnnxBuilder dilated_pulp_cnn();
 const quant::QGraph& dilated_pulp_cnn_qgraph();
 
