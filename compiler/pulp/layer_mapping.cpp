@@ -65,6 +65,20 @@ std::string resize_problem(const QGraph& graph, const QNode& node) {
       node.resize_cols.size() != static_cast<std::size_t>(3 * dim(out, 3))) {
     return "its tables do not have three numbers per output row and column";
   }
+  // A tile's input is the span from its first entry's first tap to its last entry's second
+  // (tile_geometry's row_window): the taps must be in the input, in order and weighted 0..256.
+  const auto ordered = [](const std::vector<std::int64_t>& taps, std::int64_t inputs) {
+    for (std::size_t i = 0; i < taps.size(); i += 3) {
+      const bool inside = taps[i] >= 0 && taps[i] <= taps[i + 1] && taps[i + 1] < inputs;
+      const bool after = i == 0 || (taps[i] >= taps[i - 3] && taps[i + 1] >= taps[i - 2]);
+      if (!inside || !after || taps[i + 2] < 0 || taps[i + 2] > 256) return false;
+    }
+    return true;
+  };
+  if (!ordered(node.resize_rows, dim(in, 2)) || !ordered(node.resize_cols, dim(in, 3))) {
+    return "its taps are not non-decreasing indices inside the input with weights 0..256; the resize kernel's "
+           "tiles read the span of their taps";
+  }
   return {};
 }
 

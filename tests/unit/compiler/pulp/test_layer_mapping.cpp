@@ -12,6 +12,7 @@
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/memory_plan.h"
 #include "compiler/quant/qgraph_queries.h"
+#include "isa/op_counts.h"
 #include "support/error.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
@@ -163,6 +164,28 @@ TEST(PulpLayerMapping, DilatedConvsRunTheConvKernelsWithTheirDilation) {
     EXPECT_EQ(s.span_h(), (s.k_h - 1) * s.dilation_h + 1) << l.name;
   }
   EXPECT_EQ(found, expected.size());
+}
+
+TEST(PulpLayerMapping, ResizesRunTheResizeKernelAndTapsOutOfOrderAreNamed) {
+  quant::QGraph graph = test::resize_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::size_t resizes = 0;
+  for (const auto& l : m.layers) {
+    if (l.kind != isa::pulp::KERNEL_RESIZE) continue;
+    ++resizes;
+    EXPECT_EQ(l.ops, isa::kResizeOpsPerElement * quant::element_count(graph.tensor(l.output))) << l.name;
+  }
+  EXPECT_EQ(resizes, 3u);
+  // Row 1's taps before row 0's: a tile's input span would miss rows.
+  const auto up_it =
+      std::find_if(graph.nodes.begin(), graph.nodes.end(), [](const quant::QNode& n) { return n.name == "up_bilinear"; });
+  ASSERT_NE(up_it, graph.nodes.end());
+  quant::QNode& up = *up_it;
+  std::swap_ranges(up.resize_rows.begin(), up.resize_rows.begin() + 3, up.resize_rows.end() - 3);
+  const LayerMapping bad = map_layers(graph);
+  ASSERT_EQ(bad.unsupported.size(), 1u);
+  EXPECT_THAT(bad.unsupported[0], HasSubstr("'up_bilinear' (Resize): its taps are not non-decreasing"));
 }
 
 TEST(PulpLayerMapping, ADilatedPoolNamesWhatTheKernelCannotDo) {
