@@ -230,7 +230,7 @@ std::string synthetic_calibration_warning(const QuantizeCommand& command) {
 }
 
 quant::QGraph qgraph_of_qdq_model(Graph& graph, quant::Scheme scheme) {
-  PassManager::from_pipeline("fuse-gelu").run(graph);
+  PassManager::from_pipeline("fuse-layernorm,fuse-gelu").run(graph);
   return quant::import_qdq_graph(graph, scheme);
 }
 

@@ -223,6 +223,49 @@ class QdqWriter {
     return operands;
   }
 
+  // Over the channels, as opset 13 spells a LayerNorm (it has no LayerNormalization):
+  // mean, centre, square, mean, + epsilon, sqrt, divide, * gamma, + beta over the last axis;
+  // on NCHW, of its NHWC view between two Transposes. The importers fuse it back
+  // (fuse-layernorm) and read the view as one LayerNorm. The Div carries the node's name, so
+  // the fused node gets it back.
+  void write_layernorm(const QNode& node, const std::string& input, const std::string& raw) {
+    const QTensor& out = q_.tensor(node.output);
+    const std::string base = out.name + "_layernorm";
+    const auto channels = static_cast<std::int64_t>(node.layernorm_gamma.size());
+    const bool image = out.shape.size() == 4;
+    const auto step = [&](const std::string& op, const std::string& what, std::vector<std::string> operands) {
+      const std::string result = base + "_" + what;
+      add_node(op, what == "normalised" ? node.name : base + "/" + op + "_" + what, std::move(operands), {result});
+      return result;
+    };
+    const auto mean = [&](const std::string& x, const std::string& what) {
+      const std::string result = step("ReduceMean", what, {x});
+      set_ints(graph_->mutable_node(graph_->node_size() - 1), "axes", {-1});
+      return result;
+    };
+    std::string x = input;
+    if (image) {
+      x = step("Transpose", "nhwc", {input});
+      set_ints(graph_->mutable_node(graph_->node_size() - 1), "perm", {0, 2, 3, 1});
+    }
+    const std::string centred = step("Sub", "centred", {x, mean(x, "mean")});
+    const std::string two = initializer(base + "_two", Tensor::scalar(2.0f));
+    const std::string variance = mean(step("Pow", "squared", {centred, two}), "variance");
+    const std::string epsilon = initializer(base + "_epsilon", Tensor::scalar(static_cast<float>(node.layernorm_epsilon)));
+    const std::string deviation = step("Sqrt", "deviation", {step("Add", "plus_epsilon", {variance, epsilon})});
+    const std::string normalised = step("Div", "normalised", {centred, deviation});
+    const std::string gamma = initializer(base + "_gamma", Tensor::from_vector<float>({channels}, node.layernorm_gamma));
+    const std::string beta = initializer(base + "_beta", Tensor::from_vector<float>({channels}, node.layernorm_beta));
+    const std::string scaled = step("Mul", "scaled", {normalised, gamma});
+    if (!image) {
+      add_node("Add", base + "/Add_shifted", {scaled, beta}, {raw});
+      return;
+    }
+    const std::string shifted = step("Add", "shifted", {scaled, beta});
+    add_node("Transpose", base + "/Transpose_nchw", {shifted}, {raw});
+    set_ints(graph_->mutable_node(graph_->node_size() - 1), "perm", {0, 3, 1, 2});
+  }
+
   void write_node(const QNode& node) {
     const QTensor& out = q_.tensor(node.output);
     const std::string raw = out.name + "_float";
@@ -274,6 +317,7 @@ class QdqWriter {
         break;
       }
       case QOpKind::Lut: write_lut(node, inputs[0], raw); break;
+      case QOpKind::LayerNorm: write_layernorm(node, inputs[0], raw); break;
       case QOpKind::Resize: {
         const std::vector<float> scales{1.0f, 1.0f, static_cast<float>(node.resize_scales.at(0)),
                                         static_cast<float>(node.resize_scales.at(1))};

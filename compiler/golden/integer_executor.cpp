@@ -123,6 +123,12 @@ void check_node(const QGraph& graph, const QNode& node) {
         throw std::logic_error("a softmax keeps the shape, has 256 exp entries, an 8-bit input and a uint8 output");
       }
       break;
+    case QOpKind::LayerNorm:
+      if (in.shape != out.shape || (in.shape.size() != 2 && in.shape.size() != 4) ||
+          node.layernorm.n != static_cast<std::size_t>(in.shape[1])) {
+        throw std::logic_error("a layer norm keeps the [N, C] or NCHW shape and has parameters for its channels");
+      }
+      break;
     case QOpKind::Resize:
       if (in.shape.size() != 4 || out.shape.size() != 4 ||
           static_cast<std::int64_t>(node.resize_rows.size()) != 3 * out.shape[2] ||
@@ -165,6 +171,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_softmax(graph, node, *args[0]);
     case QOpKind::Resize:
       return run_resize(graph, node, *args[0]);
+    case QOpKind::LayerNorm:
+      return run_layernorm(graph, node, *args[0]);
   }
   throw std::logic_error("unknown QOpKind");
 }

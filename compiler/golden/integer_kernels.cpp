@@ -373,6 +373,26 @@ Tensor run_softmax(const QGraph& graph, const QNode& node, const Tensor& input) 
   return narrow(y, out_t);
 }
 
+// LayerNorm over the channels of each pixel (NCHW: channel c of pixel p at c * H * W + p),
+// the arithmetic of compiler/quant/integer_layernorm.h on each.
+Tensor run_layernorm(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const QTensor& out_t = graph.tensor(node.output);
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t channels = out_t.shape[1];
+  std::int64_t pixels = 1;
+  for (std::size_t d = 2; d < out_t.shape.size(); ++d) pixels *= out_t.shape[d];
+  std::vector<std::int32_t> y(x.size());
+  parallel_for(out_t.shape[0] * pixels, [&](std::int64_t at) {
+    const std::int64_t image = at / pixels, pixel = at % pixels;
+    std::vector<std::int64_t> row(static_cast<std::size_t>(channels));
+    const auto index = [&](std::int64_t c) { return static_cast<std::size_t>((image * channels + c) * pixels + pixel); };
+    for (std::int64_t c = 0; c < channels; ++c) row[static_cast<std::size_t>(c)] = x[index(c)];
+    quant::layernorm_row(row, node.layernorm, row);
+    for (std::int64_t c = 0; c < channels; ++c) y[index(c)] = static_cast<std::int32_t>(row[static_cast<std::size_t>(c)]);
+  });
+  return narrow(y, out_t);
+}
+
 // Lut: y = table[x - lo(x)].
 Tensor run_lut(const QGraph& graph, const QNode& node, const Tensor& input) {
   const QTensor& in_t = graph.tensor(node.inputs[0]);

@@ -38,6 +38,7 @@ Tensor run_mul(const quant::QGraph& graph, const quant::QNode& node, const Tenso
 Tensor run_channel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_resize(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_softmax(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
+Tensor run_layernorm(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_lut(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_pool(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);  // MaxPool, AvgPool
 Tensor run_concat(const quant::QGraph& graph, const quant::QNode& node, const std::vector<const Tensor*>& inputs);

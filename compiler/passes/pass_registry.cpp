@@ -8,6 +8,7 @@
 #include "compiler/passes/batchnorm_to_depthwise.h"
 #include "compiler/passes/canonicalize_nchw.h"
 #include "compiler/passes/channel_moves_to_gather.h"
+#include "compiler/passes/channels_last_blocks.h"
 #include "compiler/passes/collapse_concat.h"
 #include "compiler/passes/fold_batchnorm.h"
 #include "compiler/passes/fold_constants.h"

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "compiler/ir/shape_inference.h"
 #include "compiler/ir/window_geometry.h"
 #include "support/error.h"
 
@@ -63,6 +64,65 @@ void set_pool_window(QNode& q, const Node& pool) {
     }
   }
   q.divisor = g.kernel[0] * g.kernel[1];
+}
+
+namespace {
+
+bool is_transpose(const Node& node, const std::vector<std::int64_t>& perm) {
+  return node.op == OpKind::Transpose && node.attrs.get_ints("perm") == perm && node.input(0) != nullptr &&
+         node.input(0)->shape.size() == 4;
+}
+
+// The one node reading `value`, when nothing else (not even the graph's outputs) does.
+const Node* only_reader(const Graph& graph, const Value* value) {
+  const auto users = graph.users(value);
+  if (users.size() != 1 || graph.is_graph_output(value)) return nullptr;
+  return users[0];
+}
+
+}  // namespace
+
+LayerNormView nhwc_layernorm(const Graph& graph, const Node& front) {
+  if (!is_transpose(front, {0, 2, 3, 1}) || front.input(0)->is_constant()) return {};
+  const Node* layernorm = only_reader(graph, front.output(0));
+  if (layernorm == nullptr || layernorm->op != OpKind::LayerNormalization || layernorm->input(0) != front.output(0) ||
+      normalize_axis(layernorm->attrs.get_int("axis", -1), 4) != 3) {
+    return {};
+  }
+  const Node* back = only_reader(graph, layernorm->output(0));
+  if (back == nullptr || !is_transpose(*back, {0, 3, 1, 2})) return {};
+  return {layernorm, back};
+}
+
+bool channel_layernorm(const Node& layernorm) {
+  const Value* x = layernorm.input(0);
+  if (layernorm.op != OpKind::LayerNormalization || x == nullptr || x->is_constant()) return false;
+  const auto rank = static_cast<std::int64_t>(x->shape.size());
+  if (rank != 2 && rank != 4) return false;
+  if (rank == 4 && (x->shape[2] != 1 || x->shape[3] != 1)) return false;
+  return normalize_axis(layernorm.attrs.get_int("axis", -1), rank) == 1;
+}
+
+void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels) {
+  const auto per_channel = [&](std::size_t i, float fill) {
+    std::vector<float> values(static_cast<std::size_t>(channels), fill);
+    if (layernorm.input(i) == nullptr) {
+      if (i == 1) throw UserError(fmt::format("node {} (LayerNormalization): no scale input", layernorm.name));
+      return values;
+    }
+    const Tensor* t = layernorm.constant_input(i);
+    if (t == nullptr || (t->numel() != channels && t->numel() != 1)) {
+      throw UserError(fmt::format("node {} (LayerNormalization): its {} must be a constant of 1 or {} values (one per "
+                                  "channel) to have an integer form",
+                                  layernorm.name, i == 1 ? "scale" : "bias", channels));
+    }
+    const std::vector<double> source = t->to_double_vector();
+    for (std::size_t c = 0; c < values.size(); ++c) values[c] = static_cast<float>(source[source.size() == 1 ? 0 : c]);
+    return values;
+  };
+  q.layernorm_gamma = per_channel(1, 1.0f);
+  q.layernorm_beta = per_channel(2, 0.0f);
+  q.layernorm_epsilon = layernorm.attrs.get_float("epsilon", 1e-5f);
 }
 
 }  // namespace wb::quant

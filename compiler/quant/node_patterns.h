@@ -20,4 +20,23 @@ void set_conv_window(QNode& q, const Node& conv, const std::vector<std::int64_t>
 // UserError for average pooling whose windows divide by different counts.
 void set_pool_window(QNode& q, const Node& pool);
 
+// A LayerNorm over the channels of an NCHW tensor as torch writes it (ConvNeXt's
+// LayerNorm2d; `channels-last-blocks` leaves every channels-last LayerNorm in this form):
+// Transpose(0, 2, 3, 1) -> LayerNormalization(last axis) -> Transpose(0, 3, 1, 2), each read
+// by the next alone. `front` is the first Transpose; nulls when the pattern does not hold.
+struct LayerNormView {
+  const Node* layernorm = nullptr;
+  const Node* back = nullptr;  // the closing Transpose: its output is the LayerNorm's
+};
+LayerNormView nhwc_layernorm(const Graph& graph, const Node& front);
+
+// A LayerNormalization that normalises the channel axis alone by itself: axis 1 (or -1) of
+// an [N, C] tensor, or axis 1 of [N, C, 1, 1].
+bool channel_layernorm(const Node& layernorm);
+
+// The QNode's gamma, beta (one per channel; a missing beta is 0) and epsilon from the
+// LayerNormalization; UserError naming the node when gamma or beta is not a constant of one
+// value per channel.
+void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels);
+
 }  // namespace wb::quant

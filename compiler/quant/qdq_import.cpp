@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "compiler/quant/node_patterns.h"
@@ -97,6 +98,7 @@ class QdqReader {
   }
 
   void visit(const Node& node) {
+    if (absorbed_.count(&node) != 0) return;
     switch (node.op) {
       case OpKind::QuantizeLinear: read_quantize(node); return;
       case OpKind::DequantizeLinear: read_dequantize(node); return;
@@ -120,7 +122,9 @@ class QdqReader {
       case OpKind::Gather:
       case OpKind::Softmax:
       case OpKind::Resize:
+      case OpKind::LayerNormalization:
       case OpKind::Reshape: read_compute(node); return;
+      case OpKind::Transpose: read_layernorm_view(node); return;
       case OpKind::Mul:
         if (!read_gated_lut(node)) read_compute(node);
         return;
@@ -429,6 +433,15 @@ class QdqReader {
         q.kind = QOpKind::Softmax;
         q.inputs.push_back(activation_input(node, 0));
         break;
+      case OpKind::LayerNormalization:
+        q.kind = QOpKind::LayerNorm;
+        q.inputs.push_back(activation_input(node, 0));
+        if (!channel_layernorm(node)) {
+          problem(node, "only a LayerNormalization over the channels has an integer form (axis 1 of [N, C])");
+          return;
+        }
+        set_layernorm(q, node, node.input(0)->shape[1]);
+        break;
       case OpKind::Gather: {
         q.kind = QOpKind::ChannelGather;
         q.inputs.push_back(activation_input(node, 0));
@@ -449,6 +462,28 @@ class QdqReader {
       if (i < 0) return;
     }
     pending_[node.output(0)] = static_cast<int>(q_.nodes.size());
+    q_.nodes.push_back(std::move(q));
+  }
+
+  // Transpose(0, 2, 3, 1) -> LayerNormalization -> Transpose(0, 3, 1, 2) on a dequantized
+  // NCHW activation: one LayerNorm over its channels (the closing Transpose's output is the
+  // pending result; the two nodes after the first are read here and skipped when visited).
+  void read_layernorm_view(const Node& front) {
+    if (absorbed_.count(&front) != 0) return;
+    const LayerNormView view = nhwc_layernorm(graph_, front);
+    if (view.layernorm == nullptr) {
+      problem(front, "a Transpose has an integer form only as the NHWC view around a LayerNormalization");
+      return;
+    }
+    QNode q;
+    q.name = view.layernorm->name;
+    q.kind = QOpKind::LayerNorm;
+    q.inputs.push_back(activation_input(front, 0));
+    if (q.inputs[0] < 0) return;
+    set_layernorm(q, *view.layernorm, front.input(0)->shape[1]);
+    absorbed_.insert(view.layernorm);
+    absorbed_.insert(view.back);
+    pending_[view.back->output(0)] = static_cast<int>(q_.nodes.size());
     q_.nodes.push_back(std::move(q));
   }
 
@@ -502,6 +537,7 @@ class QdqReader {
   }
 
   const Graph& graph_;
+  std::set<const Node*> absorbed_;  // the LayerNormalization and closing Transpose of an NHWC view
   QGraph q_;
   std::vector<std::string> problems_;
   std::map<const Value*, int> pending_;                             // compute result -> node index

@@ -48,6 +48,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::ChannelGather: return "ChannelGather";
     case QOpKind::Softmax: return "Softmax";
     case QOpKind::Resize: return "Resize";
+    case QOpKind::LayerNorm: return "LayerNorm";
   }
   return "?";
 }
@@ -207,6 +208,21 @@ void verify_qgraph(const QGraph& graph) {
                   "a weight outside 0..256");
           }
         }
+        break;
+      }
+      case QOpKind::LayerNorm: {
+        check(node.inputs.size() == 1, node, "a layer norm has one input");
+        check(in.shape == out.shape, node, "same shape in and out");
+        const bool channels = in.shape.size() == 2 || in.shape.size() == 4;
+        check(channels, node, "[N, C] or [N, C, H, W]: a layer norm over the channels");
+        if (!channels) break;
+        const auto c = static_cast<std::size_t>(in.shape[1]);
+        check(node.layernorm_gamma.size() == c && node.layernorm_beta.size() == c, node, "one gamma and beta per channel");
+        const LayerNormParams& p = node.layernorm;
+        check(p.n == c && p.gamma_multiplier.size() == c && p.beta_offset.size() == c, node,
+              "integer parameters for every channel");
+        check(p.input_lo == in.lo() && p.input_hi == in.hi() && p.output_lo == out.lo() && p.output_hi == out.hi(), node,
+              "integer parameters made for the input and output types");
         break;
       }
       case QOpKind::Concat:

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "compiler/ir/tensor.h"
+#include "compiler/quant/integer_layernorm.h"
 
 namespace wb::quant {
 
@@ -69,6 +70,7 @@ enum class QOpKind {
   ChannelGather,  // y[:, c] = x[:, gather_channels[c]]: a channel shuffle, slice or split; same scale and type
   Softmax,  // over the channels of each [N, C] (or [N, C, 1, 1]) row: exp table, sum, division (softmax_probability)
   Resize,   // over H and W, nearest or bilinear, by the tables resize_rows / resize_cols; same scale and type
+  LayerNorm,  // over the channels of each pixel (or of each [N, C] row): I-BERT's integer arithmetic (layernorm)
 };
 const char* qop_name(QOpKind kind);
 
@@ -128,6 +130,14 @@ struct QNode {
   std::string resize_coordinate_mode;
   std::string resize_nearest_mode;
   std::vector<double> resize_scales;
+
+  // LayerNorm: the float gamma, beta (one per channel) and epsilon of the ONNX node it came
+  // from, and the integer parameters derived from them and the input and output scales
+  // (compiler/quant/integer_layernorm.h; assign_requant). Every implementation reads `layernorm`.
+  std::vector<float> layernorm_gamma;
+  std::vector<float> layernorm_beta;
+  double layernorm_epsilon = 1e-5;
+  LayerNormParams layernorm;
 };
 
 // The integer Resize of one output element whose row taps are (r0, r1, wr) and column taps

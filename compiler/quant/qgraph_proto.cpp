@@ -137,6 +137,24 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     pn->set_resize_coordinate_mode(n.resize_coordinate_mode);
     pn->set_resize_nearest_mode(n.resize_nearest_mode);
     for (const double s : n.resize_scales) pn->add_resize_scales(s);
+    for (const float v : n.layernorm_gamma) pn->add_layernorm_gamma(v);
+    for (const float b : n.layernorm_beta) pn->add_layernorm_beta(b);
+    pn->set_layernorm_epsilon(n.layernorm_epsilon);
+    if (n.kind == QOpKind::LayerNorm) {
+      const LayerNormParams& p = n.layernorm;
+      proto::LayerNormParams* pl = pn->mutable_layernorm();
+      pl->set_n(p.n);
+      pl->set_input_lo(p.input_lo);
+      pl->set_input_hi(p.input_hi);
+      pl->set_output_lo(p.output_lo);
+      pl->set_output_hi(p.output_hi);
+      pl->set_eps_mantissa(p.eps_mantissa);
+      pl->set_eps_exponent(p.eps_exponent);
+      pl->set_eps_ceil(p.eps_ceil);
+      pl->set_shift(p.shift);
+      for (const std::int64_t v : p.gamma_multiplier) pl->add_gamma_multiplier(v);
+      for (const std::int64_t b : p.beta_offset) pl->add_beta_offset(b);
+    }
   }
   fill(g->mutable_inputs(), graph.inputs);
   fill(g->mutable_outputs(), graph.outputs);
@@ -220,6 +238,21 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.resize_coordinate_mode = pn.resize_coordinate_mode();
     n.resize_nearest_mode = pn.resize_nearest_mode();
     n.resize_scales = to_vector<double>(pn.resize_scales());
+    n.layernorm_gamma = to_vector<float>(pn.layernorm_gamma());
+    n.layernorm_beta = to_vector<float>(pn.layernorm_beta());
+    n.layernorm_epsilon = pn.layernorm_epsilon();
+    const proto::LayerNormParams& pl = pn.layernorm();
+    n.layernorm.n = pl.n();
+    n.layernorm.input_lo = pl.input_lo();
+    n.layernorm.input_hi = pl.input_hi();
+    n.layernorm.output_lo = pl.output_lo();
+    n.layernorm.output_hi = pl.output_hi();
+    n.layernorm.eps_mantissa = pl.eps_mantissa();
+    n.layernorm.eps_exponent = pl.eps_exponent();
+    n.layernorm.eps_ceil = pl.eps_ceil();
+    n.layernorm.shift = pl.shift();
+    n.layernorm.gamma_multiplier = to_vector<std::int64_t>(pl.gamma_multiplier());
+    n.layernorm.beta_offset = to_vector<std::int64_t>(pl.beta_offset());
     graph.nodes.push_back(std::move(n));
   }
   for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));

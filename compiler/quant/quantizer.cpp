@@ -21,7 +21,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,remove-identity,fuse-layernorm,fuse-gelu,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,remove-identity,fuse-layernorm,fuse-gelu,channels-last-blocks,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
@@ -55,6 +55,7 @@ struct PlannedNode {
   const Value* output;          // the value the QNode produces (an absorbed Relu's output for Add)
   FusedActivation activation;  // Add: the absorbed Relu/Clip
   std::string lut_function{};   // Lut: what its table computes
+  const Value* input = nullptr;  // LayerNorm of an NHWC view: the NCHW tensor the first Transpose reads
 };
 
 // The lookup-table function of a sigmoid-like activation node, and, when its only reader is a
@@ -87,6 +88,11 @@ LutPlan plan_lut(const Graph& graph, const Node& node) {
   plan.absorbed_mul = &mul;
   return plan;
 }
+
+constexpr const char* kLayerNormForms =
+    "only a LayerNormalization over the channels has an integer form: axis 1 of [N, C] or [N, C, 1, 1], or the "
+    "last axis of an NHWC view Transpose(0, 2, 3, 1) -> LayerNormalization -> Transpose(0, 3, 1, 2) (the "
+    "channels-last-blocks pass writes channels-last blocks in that form)";
 
 // Both shapes of equal rank, each dimension the output's or 1.
 bool broadcasts_to(const Shape& shape, const Shape& out) {
@@ -223,6 +229,25 @@ class Builder {
           }
           break;
         }
+        case OpKind::LayerNormalization:
+          if (channel_layernorm(*node)) {
+            planned_.push_back({QOpKind::LayerNorm, node, out, {}});
+          } else {
+            reject(*node, kLayerNormForms);
+          }
+          break;
+        case OpKind::Transpose:
+          if (const LayerNormView view = nhwc_layernorm(graph_, *node); view.layernorm != nullptr) {
+            PlannedNode p{QOpKind::LayerNorm, view.layernorm, view.back->output(0), {}};
+            p.input = node->input(0);
+            planned_.push_back(p);
+            absorbed.insert(view.layernorm);
+            absorbed.insert(view.back);
+          } else {
+            reject(*node, "no integer form in the quantization schemes (a Transpose is supported only as the "
+                          "NHWC view around a LayerNormalization over the channels)");
+          }
+          break;
         case OpKind::Gather: {
           const Value* channels = node->input(1);
           if (node->input(0)->is_constant() || node->input(0)->shape.size() != 4 || channels == nullptr ||
@@ -278,7 +303,8 @@ class Builder {
         default:
           reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
                         "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
-                        "HardSwish, x*Sigmoid(x), Gelu, Gather of channels, Softmax over channels, Resize of H and W)");
+                        "HardSwish, x*Sigmoid(x), Gelu, Gather of channels, Softmax over channels, Resize of H and W, "
+                        "LayerNormalization over channels)");
       }
     }
     for (const Value* output : graph_.outputs()) {
@@ -314,6 +340,7 @@ class Builder {
   // The QGraph tensors a planned node reads (a Reshape's shape and a Conv's weights are
   // constants, not tensors).
   std::vector<int> data_inputs(const PlannedNode& p) const {
+    if (p.input != nullptr) return {index_.at(p.input)};
     std::vector<int> result;
     for (const Value* in : p.node->inputs) {
       if (in != nullptr && !in->is_constant()) result.push_back(index_.at(in));
@@ -347,6 +374,8 @@ class Builder {
       } else if (p.kind == QOpKind::Softmax) {
         out.is_signed = false;  // probabilities in [0, 1] at scale 1/256
         out.bits = 8;
+      } else if (p.kind == QOpKind::LayerNorm) {
+        out.is_signed = true;  // centred: both signs whatever the input's
       } else if (p.kind == QOpKind::Mul) {
         out.is_signed = false;
         for (int in : data_inputs(p)) out.is_signed = out.is_signed || q_.tensor(in).is_signed;
@@ -453,6 +482,7 @@ class Builder {
         }
         break;
       case QOpKind::Resize: set_resize(q, *p.node, q_.tensor(q.inputs[0]).shape, q_.tensor(q.output).shape); break;
+      case QOpKind::LayerNorm: set_layernorm(q, *p.node, q_.tensor(q.inputs[0]).shape[1]); break;
       case QOpKind::Reshape:
       case QOpKind::Add:
       case QOpKind::Mul:

@@ -258,6 +258,21 @@ std::vector<std::int64_t> softmax_exp_table(const QTensor& in) {
   return table;
 }
 
+LayerNormParams layernorm_params(const QTensor& in, const QTensor& out, const QNode& node) {
+  LayerNormSpec spec;
+  spec.n = node.layernorm_gamma.size();
+  spec.scale_in = in.scale;
+  spec.input = IntFormat{in.bits, in.is_signed};
+  spec.scale_out = out.scale;
+  spec.output = IntFormat{out.bits, out.is_signed};
+  spec.epsilon = node.layernorm_epsilon;
+  try {
+    return make_layernorm_params(spec, node.layernorm_gamma, node.layernorm_beta);
+  } catch (const UserError& e) {
+    throw UserError(fmt::format("node {} (LayerNorm): {}", node.name, e.what()));
+  }
+}
+
 std::vector<std::int64_t> conv_accumulator_bounds(const QGraph& graph, const QNode& node) {
   return accumulator_bounds(node, graph.tensor(node.inputs.at(0)));
 }
@@ -285,6 +300,9 @@ void assign_requant(QGraph& graph) {
                                    node.lut_alpha, node.lut_beta);
         break;
       case QOpKind::Softmax: node.softmax_exp_table = softmax_exp_table(graph.tensor(node.inputs[0])); break;
+      case QOpKind::LayerNorm:
+        node.layernorm = layernorm_params(graph.tensor(node.inputs[0]), graph.tensor(node.output), node);
+        break;
       case QOpKind::MaxPool:
       case QOpKind::Concat:
       case QOpKind::ChannelGather:

@@ -35,6 +35,11 @@ bool pulp_batchnorm_needs_64bit(const QGraph& graph, const QNode& node);
 // s_x) * 2^16), i = 0..255 (docs/quant.md).
 std::vector<std::int64_t> softmax_exp_table(const QTensor& in);
 
+// A LayerNorm's integer parameters (compiler/quant/integer_layernorm.h) from its float gamma,
+// beta and epsilon and the input and output scales and types; UserError naming the node when
+// they cannot be represented.
+LayerNormParams layernorm_params(const QTensor& in, const QTensor& out, const QNode& node);
+
 std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const std::string& function, float alpha,
                                     float beta);
 

@@ -333,6 +333,9 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         host_outputs.insert(node.output);
         break;
       }
+      case QOpKind::LayerNorm:
+        unsupported(node, "LayerNorm has no xDNN mapping yet (issue #40: a host layer)");
+        continue;
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;
