@@ -140,6 +140,7 @@ std::string instr_mnemonic(const Instr& instr) {
         case HOST_MUL: return "XNMul(host)";
         case HOST_SOFTMAX: return "XNSoftmax(host)";
         case HOST_RESIZE: return "XNResize(host)";
+        case HOST_LAYERNORM: return "XNLayerNorm(host)";
         default: return "XNUnknown(host)";
       }
     case Instr::OP_NOT_SET: break;

@@ -466,6 +466,30 @@ class TinyMobileNetV2(nn.Module):
         return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
 
 
+class TinyConvNeXt(nn.Module):
+    """ConvNeXt's parts at 32x32: patchify stem with LayerNorm2d, two
+    torchvision CNBlocks (7x7 depthwise, channels-last LayerNorm, Linear,
+    GELU, Linear, layer scale, residual), a LayerNorm2d + 2x2 stride-2
+    downsample, and the LayerNorm2d classifier head."""
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        from torchvision.models.convnext import CNBlock, LayerNorm2d
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 4, stride=4),
+                                  LayerNorm2d(16, eps=1e-6))     # 32 -> 8
+        self.stage1 = CNBlock(16, layer_scale=0.5, stochastic_depth_prob=0.0)
+        self.down = nn.Sequential(LayerNorm2d(16, eps=1e-6),
+                                  nn.Conv2d(16, 32, 2, stride=2))  # 8 -> 4
+        self.stage2 = CNBlock(32, layer_scale=0.5, stochastic_depth_prob=0.0)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Sequential(LayerNorm2d(32, eps=1e-6), nn.Flatten(1),
+                                  nn.Linear(32, num_classes))
+
+    def forward(self, x):
+        x = self.stage2(self.down(self.stage1(self.stem(x))))
+        return self.head(self.pool(x))
+
+
 # --------------------------------------------------------------------------
 # Workload registry
 # --------------------------------------------------------------------------
@@ -557,6 +581,9 @@ SMALL_WORKLOADS = [
     Workload("tiny_resnet_softmax",
              lambda: nn.Sequential(TinyResNet(), nn.Softmax(dim=1)), TINY,
              "tiny_resnet ending in a Softmax over its 10 logits", opset=13),
+    Workload("tiny_convnext", TinyConvNeXt, TINY,
+             "ConvNeXt's stem, 2 CNBlocks (channels-last LayerNorm, Linear, "
+             "GELU, layer scale), LayerNorm2d downsample and head", opset=13),
 ]
 
 
@@ -950,7 +977,10 @@ def normalize_layers_without_bn(model: nn.Module, input_shape: Tuple[int, ...],
             weight = module.weight.data
             weight -= torch.outer(weight @ mu, mu) / mu.dot(mu).clamp_min(1e-30)
             output = nn.functional.linear(inputs[0], weight, module.bias)
-        reduce_dims = [d for d in range(output.dim()) if d != 1]
+        # A Linear's features are its last axis (channels-last blocks apply
+        # it to [N, H, W, C]); a conv's are axis 1.
+        feature_axis = output.dim() - 1 if is_linear else 1
+        reduce_dims = [d for d in range(output.dim()) if d != feature_axis]
         mean = output.mean(dim=reduce_dims)
         std = output.std(dim=reduce_dims).clamp_min(1e-6)
         if module.bias is None:

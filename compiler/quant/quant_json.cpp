@@ -94,6 +94,21 @@ json layer_json(const QGraph& graph, const QNode& node) {
   if (node.kind == QOpKind::AvgPool) layer["divisor"] = node.divisor;
   if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool) {
     add_requant(layer, node.requant);
+  } else if (node.kind == QOpKind::LayerNorm) {
+    // docs/quant.md "Integer LayerNorm": the float parameters and the integers derived from them.
+    const LayerNormParams& p = node.layernorm;
+    layer["epsilon"] = node.layernorm_epsilon;
+    layer["gamma"] = node.layernorm_gamma;
+    layer["beta"] = node.layernorm_beta;
+    layer["gamma_multiplier"] = p.gamma_multiplier;
+    layer["beta_offset"] = p.beta_offset;
+    layer["shift"] = p.shift;
+    layer["eps_mantissa"] = p.eps_mantissa;
+    layer["eps_exponent"] = p.eps_exponent;
+    layer["lo"] = p.output_lo;
+    layer["hi"] = p.output_hi;
+    layer["rounding"] = "half_up";
+    layer["intermediate_bits"] = 0;
   } else {
     // Pure data movement: same integers, the output's range.
     layer["lo"] = out.lo();

@@ -536,7 +536,7 @@ class InstructionEmitter {
     push(std::move(instr), Unit::Eltwise, l);
   }
 
-  // A Lut, Mul, Softmax or Resize on the host model, as a host conv: its operands go AM -> DDR, the host
+  // A Lut, Mul, Softmax, Resize or LayerNorm on the host model, as a host conv: its operands go AM -> DDR, the host
   // reads and writes DDR, and the result comes back DDR -> AM (the hazard tracker orders the
   // three). An operand already in its home is not moved again (transfer), so consecutive
   // host layers do not bounce their tensors through AM, and an operand read twice (x * x)
@@ -557,6 +557,18 @@ class InstructionEmitter {
     } else if (node.kind == quant::QOpKind::Softmax) {
       host.set_kind(isa::xdnn::HOST_SOFTMAX);
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
+    } else if (node.kind == quant::QOpKind::LayerNorm) {
+      host.set_kind(isa::xdnn::HOST_LAYERNORM);
+      const quant::LayerNormParams& p = node.layernorm;
+      isa::LayerNorm& ln = *host.mutable_layernorm();
+      ln.set_shift(p.shift);
+      ln.set_eps_mantissa(p.eps_mantissa);
+      ln.set_eps_exponent(p.eps_exponent);
+      ln.set_eps_ceil(p.eps_ceil);
+      for (const std::int64_t g : p.gamma_multiplier) ln.add_gamma_multiplier(g);
+      for (const std::int64_t b : p.beta_offset) ln.add_beta_offset(b);
+      ln.set_lo(p.output_lo);
+      ln.set_hi(p.output_hi);
     } else if (node.kind == quant::QOpKind::Resize) {
       host.set_kind(isa::xdnn::HOST_RESIZE);
       for (const std::int64_t t : node.resize_rows) host.add_resize_rows(static_cast<std::int32_t>(t));

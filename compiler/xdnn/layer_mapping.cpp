@@ -137,6 +137,22 @@ std::string host_resize_problem(const QGraph& graph, const QNode& node) {
   return {};
 }
 
+// Why the host model cannot run this LayerNorm, or "": NCHW (or [N, C]) of one shape in and out,
+// parameters for every channel.
+std::string host_layernorm_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs[0]);
+  const auto& out = graph.tensor(node.output);
+  for (const auto* t : {&in, &out}) {
+    const std::string problem = host_tensor_problem(*t);
+    if (!problem.empty()) return problem;
+  }
+  if (in.shape != out.shape) return "a layer norm keeps the shape";
+  if (node.layernorm.gamma_multiplier.size() != static_cast<std::size_t>(in.shape.at(1))) {
+    return "a layer norm needs one gamma and beta per channel";
+  }
+  return {};
+}
+
 // Why the DDR engine cannot copy this channel gather, or "".
 std::string channel_gather_problem(const QGraph& graph, const QNode& node) {
   const auto& in = graph.tensor(node.inputs[0]);
@@ -333,9 +349,21 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         host_outputs.insert(node.output);
         break;
       }
-      case QOpKind::LayerNorm:
-        unsupported(node, "LayerNorm has no xDNN mapping yet (issue #40: a host layer)");
-        continue;
+      case QOpKind::LayerNorm: {
+        const std::string problem = host_layernorm_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        layer.kind = XLayerKind::HostElementwise;
+        layer.host_node = static_cast<int>(n);
+        layer.type = "layernorm";
+        layer.on_host = true;
+        layer.host_reason = "no normalisation unit on the overlay (a per-pixel square root and division)";
+        layer.ops = isa::xdnn::kHostLayerNormOpsPerElement * quant::element_count(graph.tensor(node.output));
+        host_outputs.insert(node.output);
+        break;
+      }
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;

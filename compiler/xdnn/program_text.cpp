@@ -68,6 +68,10 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
     return fmt::format("in={} out={} rows={} cols={}", region_text(h.a()), region_text(h.output()),
                        h.resize_rows_size() / 3, h.resize_cols_size() / 3);
   }
+  if (h.kind() == isa::xdnn::HOST_LAYERNORM) {
+    return fmt::format("in={} out={} channels={} shift={}", region_text(h.a()), region_text(h.output()),
+                       h.layernorm().gamma_multiplier_size(), h.layernorm().shift());
+  }
   if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
     return fmt::format("in={} out={} exp_{}", region_text(h.a()), region_text(h.output()), table_text(h.exp_table()));
   }

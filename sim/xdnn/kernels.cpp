@@ -9,6 +9,7 @@
 
 #include "isa/extent.h"
 #include "isa/xdnn_program.h"
+#include "sim/common/layernorm.h"
 #include "sim/common/requant.h"
 
 namespace wb::sim::xdnn {
@@ -218,9 +219,29 @@ std::string host_resize_problem(const isa::xdnn::HostElementwise& h) {
   return p;
 }
 
+// A HOST_LAYERNORM's fields: one operand of the output's shape and the parameters of its
+// channels (sim/common/layernorm.h checks their bounds), the clamp inside the output's range.
+std::string host_layernorm_problem(const isa::xdnn::HostElementwise& h) {
+  const auto& a = h.a().layout();
+  const auto& out = h.output().layout();
+  if (h.has_b() || h.has_requant() || h.table_size() != 0 || h.exp_table_size() != 0 || h.resize_rows_size() != 0 ||
+      h.resize_cols_size() != 0) {
+    return "a layer norm takes one operand, its parameters and nothing else";
+  }
+  if (a.channels() != out.channels() || a.height() != out.height() || a.width() != out.width()) {
+    return fmt::format("a layer norm keeps the shape (a {}, output {})", shape_text(a), shape_text(out));
+  }
+  const isa::LayerNorm& p = h.layernorm();
+  if (p.lo() < element_lo(out) || p.hi() > element_hi(out)) {
+    return fmt::format("layer norm clamp [{}, {}] exceeds the output's range [{}, {}]", p.lo(), p.hi(), element_lo(out),
+                       element_hi(out));
+  }
+  return layernorm_problem(p, a.channels(), element_lo(a), element_hi(a));
+}
+
 std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const MemorySizes& m) {
   if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX &&
-      h.kind() != isa::xdnn::HOST_RESIZE) {
+      h.kind() != isa::xdnn::HOST_RESIZE && h.kind() != isa::xdnn::HOST_LAYERNORM) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
   const bool mul = h.kind() == isa::xdnn::HOST_MUL;
@@ -236,6 +257,8 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
   }
   if (h.kind() == isa::xdnn::HOST_SOFTMAX) return host_softmax_problem(h);
   if (h.kind() == isa::xdnn::HOST_RESIZE) return host_resize_problem(h);
+  if (h.kind() == isa::xdnn::HOST_LAYERNORM) return host_layernorm_problem(h);
+  if (h.has_layernorm()) return "only a layer norm has layer norm parameters";
   if (h.resize_rows_size() != 0 || h.resize_cols_size() != 0) return "only a resize has resize tables";
   if (h.exp_table_size() != 0) return fmt::format("a {} has no exp table", mul ? "mul" : "lookup table");
   const auto& a = h.a().layout();
@@ -327,6 +350,19 @@ std::vector<std::int32_t> host_resize(const DenseTensor& a, const isa::xdnn::Hos
   return y;
 }
 
+// The host's LayerNorm: each pixel's channels (strided by the plane in the dense C x H x W
+// tensor) gathered into a row, normalised (sim/common/layernorm.h) and scattered back.
+std::vector<std::int32_t> host_layernorm(const DenseTensor& a, const isa::LayerNorm& params) {
+  const std::size_t channels = a.channels, pixels = static_cast<std::size_t>(a.height) * a.width;
+  std::vector<std::int32_t> y(a.values.size()), row(channels), normalised(channels);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    for (std::size_t c = 0; c < channels; ++c) row[c] = a.values[c * pixels + p];
+    layernorm_row(row, params, normalised);
+    for (std::size_t c = 0; c < channels; ++c) y[c * pixels + p] = normalised[c];
+  }
+  return y;
+}
+
 // The host's lookup table, multiply or softmax over dense tensors read from DDR; a dimension
 // of 1 in a Mul operand is read at index 0 wherever the output's is larger.
 void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
@@ -340,6 +376,8 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
     y = host_softmax(a, h.exp_table());
   } else if (h.kind() == isa::xdnn::HOST_RESIZE) {
     y = host_resize(a, h, out);
+  } else if (h.kind() == isa::xdnn::HOST_LAYERNORM) {
+    y = host_layernorm(a, h.layernorm());
   } else {
     const DenseTensor b = read_region(h.b(), m);
     const auto at = [](const DenseTensor& t, std::uint32_t c, std::uint32_t row, std::uint32_t col) {

@@ -114,6 +114,7 @@ std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   // Mul one.
   // A resize's four weighted taps.
   if (host.kind() == isa::xdnn::HOST_RESIZE) return isa::xdnn::kHostResizeOpsPerElement * elements;
+  if (host.kind() == isa::xdnn::HOST_LAYERNORM) return isa::xdnn::kHostLayerNormOpsPerElement * elements;
   return host.kind() == isa::xdnn::HOST_SOFTMAX ? isa::xdnn::kHostSoftmaxOpsPerElement * elements : elements;
 }
 

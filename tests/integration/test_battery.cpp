@@ -230,6 +230,35 @@ INSTANTIATE_TEST_SUITE_P(BothTargets, SoftmaxClassifier,
                          ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
                          [](const auto& param) { return std::get<0>(param.param); });
 
+// ConvNeXt's parts (the checked-in workloads/tiny_convnext, torch's opset-13 export: LayerNorm
+// as its mean/variance arithmetic, GELU through Erf, channels-last blocks between Transposes):
+// fused, the blocks computed on the NCHW image, every LayerNorm an integer node on its unit,
+// every layer bit-exact.
+class ConvNextParts : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(ConvNextParts, RunBitExactlyWithTheLayerNormsOnTheirUnit) {
+  const auto& [hw, unit] = GetParam();
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run = test::workbench(fmt::format(
+      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
+      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_convnext.onnx"),
+      test::workload("tiny_convnext.input.npy"), json.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = test::read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  int layernorms = 0;
+  for (const auto& layer : report["layers"]) {
+    if (layer["type"] != "layernorm") continue;
+    ++layernorms;
+    EXPECT_EQ(layer["unit"], unit) << layer["name"];
+  }
+  EXPECT_EQ(layernorms, 5) << "stem, two blocks, downsample, head";
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, ConvNextParts, ::testing::Values(std::tuple{"v3_96", "host"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
 // ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
 // pads, and sibling 1x1 convs merged into one (7 on v3_96), each sibling's output checked
 // (Inception v3); standalone BatchNorm + ReLU as a depthwise scale and shift, and concats

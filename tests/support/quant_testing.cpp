@@ -79,6 +79,28 @@ OnnxBuilder gelu_cnn() {
   return b;
 }
 
+OnnxBuilder layernorm_cnn() {
+  OnnxBuilder b(17);
+  b.input("x", {1, 4, 6, 6}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 61)).initializer("b1", random_tensor({8}, 62));
+  b.initializer("gamma1", random_tensor({8}, 63)).initializer("beta1", random_tensor({8}, 64));
+  b.initializer("w2", random_tensor({6, 8, 1, 1}, 65)).initializer("b2", random_tensor({6}, 66));
+  b.initializer("gamma2", random_tensor({6}, 67)).initializer("beta2", random_tensor({6}, 68));
+  b.initializer("wf", random_tensor({5, 6}, 69)).initializer("bf", random_tensor({5}, 70));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  set_attr(b.node("Transpose", {"c1"}, {"nhwc"}, "to_nhwc"), "perm", std::vector<std::int64_t>{0, 2, 3, 1});
+  auto& ln = b.node("LayerNormalization", {"nhwc", "gamma1", "beta1"}, {"normed"}, "ln_pixels");
+  set_attr(ln, "axis", std::int64_t{-1});
+  set_attr(ln, "epsilon", 1e-6f);
+  set_attr(b.node("Transpose", {"normed"}, {"n1"}, "to_nchw"), "perm", std::vector<std::int64_t>{0, 3, 1, 2});
+  b.node("Conv", {"n1", "w2", "b2"}, {"c2"}, "conv2");
+  b.node("GlobalAveragePool", {"c2"}, {"gap"}, "gap");
+  set_attr(b.node("Flatten", {"gap"}, {"flat"}, "flatten"), "axis", std::int64_t{1});
+  set_attr(b.node("LayerNormalization", {"flat", "gamma2", "beta2"}, {"row"}, "ln_row"), "axis", std::int64_t{1});
+  set_attr(b.node("Gemm", {"row", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
 OnnxBuilder resize_cnn(const std::string& mode) {
   OnnxBuilder b;
   b.input("x", {1, 4, 6, 6}).output("y");

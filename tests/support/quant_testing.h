@@ -42,6 +42,11 @@ OnnxBuilder gelu_cnn();
 // asymmetric coordinates) -> conv: a segmentation head's upsampling.
 OnnxBuilder resize_cnn(const std::string& mode = "linear");
 
+// ConvNeXt's LayerNorms: conv "conv1" -> Transpose(0, 2, 3, 1) -> LayerNormalization (last axis)
+// "ln_pixels" -> Transpose(0, 3, 1, 2) -> 1x1 conv "conv2" -> GlobalAveragePool -> Flatten ->
+// LayerNormalization of the [N, C] row "ln_row" -> Gemm "fc" -> y (opset 17).
+OnnxBuilder layernorm_cnn();
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

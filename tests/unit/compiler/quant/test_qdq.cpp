@@ -52,6 +52,12 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.softmax_exp_table, y.softmax_exp_table) << x.name;
     EXPECT_EQ(x.resize_rows, y.resize_rows) << x.name;
     EXPECT_EQ(x.resize_cols, y.resize_cols) << x.name;
+    EXPECT_EQ(x.layernorm_gamma, y.layernorm_gamma) << x.name;
+    EXPECT_EQ(x.layernorm_beta, y.layernorm_beta) << x.name;
+    EXPECT_EQ(x.layernorm.gamma_multiplier, y.layernorm.gamma_multiplier) << x.name;
+    EXPECT_EQ(x.layernorm.beta_offset, y.layernorm.beta_offset) << x.name;
+    EXPECT_EQ(x.layernorm.shift, y.layernorm.shift) << x.name;
+    EXPECT_EQ(x.layernorm.eps_mantissa, y.layernorm.eps_mantissa) << x.name;
     EXPECT_EQ(x.kernel, y.kernel) << x.name;
     EXPECT_EQ(x.pads_begin, y.pads_begin) << x.name;
     EXPECT_EQ(x.pads_end, y.pads_end) << x.name;
@@ -68,7 +74,7 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
   for (const auto& [model, steps] : {std::pair{test::small_cnn(), 8.0}, std::pair{test::activation_cnn(), 32.0},
                                      std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0},
                                      std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
-                                     std::pair{test::resize_cnn("nearest"), 8.0}}) {
+                                     std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

@@ -284,6 +284,47 @@ TEST(Quantizer, SoftmaxGivesProbabilitiesAtOneIn256) {
   }
 }
 
+// A LayerNorm over each pixel's channels (ConvNeXt's NHWC view) and over an [N, C] row: one
+// LayerNorm node each, signed 8-bit outputs, parameters made for their tensors, the integer
+// network close to the float one in every scheme.
+TEST(Quantizer, LayerNormsOverChannelsAreIntegerNodes) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::layernorm_cnn(), scheme(s));
+    const QGraph& g = m.qgraph;
+    for (const char* name : {"ln_pixels", "ln_row"}) {
+      const QNode& ln = node(g, name);
+      ASSERT_EQ(ln.kind, QOpKind::LayerNorm) << name;
+      const QTensor& in = g.tensor(ln.inputs[0]);
+      const QTensor& out = g.tensor(ln.output);
+      EXPECT_TRUE(out.is_signed) << name;
+      EXPECT_EQ(in.shape, out.shape) << name;
+      EXPECT_EQ(ln.layernorm.n, static_cast<std::size_t>(in.shape[1])) << name;
+      EXPECT_EQ(ln.layernorm.output_lo, out.lo()) << name;
+      EXPECT_GE(ln.layernorm.shift, 40) << name;
+    }
+    EXPECT_EQ(g.tensor(node(g, "ln_pixels").inputs[0]).shape, (Shape{1, 8, 6, 6})) << "reads the NCHW conv output";
+    EXPECT_FLOAT_EQ(node(g, "ln_pixels").layernorm_epsilon, 1e-6f);
+    for (const QNode& n : g.nodes) EXPECT_TRUE(n.name != "to_nhwc" && n.name != "to_nchw") << "the view is the LayerNorm's";
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
+TEST(Quantizer, ALayerNormOverTheImageIsNamed) {
+  test::OnnxBuilder b(17);
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.initializer("gamma", Tensor::from_vector<float>({4}, {1, 1, 1, 1}));
+  test::set_attr(b.node("LayerNormalization", {"x", "gamma"}, {"y"}, "rows"), "axis", std::int64_t{-1});
+  try {
+    test::quantize_model(b, scheme(Scheme::Xdnn));
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("rows (LayerNormalization): only a LayerNormalization over the channels"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Quantizer, ASoftmaxOverRowsOfAnImageIsNamed) {
   test::OnnxBuilder b;
   b.input("x", {1, 2, 4, 4}).output("y");

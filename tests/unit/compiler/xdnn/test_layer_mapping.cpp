@@ -313,19 +313,22 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 8 added the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5 marked the intermediate copies, 4 added the payload and model digests, 3
-  // HOST_SOFTMAX: a program of an earlier format is refused, to be compiled again.
+  // Format 9 added the host layer norm, 8 the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5
+  // marked the intermediate copies, 4 added the payload and model digests, 3 HOST_SOFTMAX: a program of an earlier
+  // format is refused, to be compiled again.
+  const std::uint32_t current = isa::xdnn::kXdnnFormatVersion;
+  EXPECT_EQ(current, 9u);
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
-  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), 8u);
-  for (const std::uint32_t old : {7u, 6u, 5u, 4u, 3u, 2u, 1u}) {
+  EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), current);
+  for (std::uint32_t old = current - 1; old >= 1; --old) {
     program.mutable_header()->set_format_version(old);
     isa::xdnn::save_program(program, path);
     try {
       isa::xdnn::load_program(path);
       FAIL() << "expected a UserError";
     } catch (const UserError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version 8", old)));
+      EXPECT_THAT(e.what(), HasSubstr(fmt::format("program format version {}, this workbench reads version {}", old, current)));
     }
   }
   std::filesystem::remove(path);
@@ -356,6 +359,50 @@ TEST(XdnnSimHostLayers, SqueezeExciteIsBitExactOnEveryConfig) {
   sim::SimOptions timing;
   timing.data = false;
   EXPECT_EQ(sim::xdnn::simulate(compiled.program, test::xdnn_config("v3_96"), {}, timing).total_cycles, v3.total_cycles);
+}
+
+// ConvNeXt's LayerNorms (over each pixel's channels, over an [N, C] row): host layers whose
+// own arithmetic (sim/common/layernorm.h) equals the golden model's, on every config.
+TEST(XdnnSimHostLayers, LayerNormsRunOnTheHostBitExactly) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  const quant::QGraph g = test::quantize_model(test::layernorm_cnn(), options).qgraph;
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  for (const char* name : {"ln_pixels", "ln_row"}) {
+    const auto& row = report_row(compiled, name);
+    EXPECT_EQ(row.at("unit"), "host") << name;
+    EXPECT_EQ(row.at("type"), "layernorm") << name;
+  }
+  int host_layernorms = 0;
+  for (const auto& instr : compiled.program.instrs()) {
+    if (instr.has_host_elementwise() && instr.host_elementwise().kind() == isa::xdnn::HOST_LAYERNORM) {
+      ++host_layernorms;
+      EXPECT_GE(instr.host_elementwise().layernorm().shift(), 40);
+    }
+  }
+  EXPECT_EQ(host_layernorms, 2);
+  const sim::xdnn::SimResult v3 = expect_bit_exact(g, test::xdnn_config("v3_96"));
+  EXPECT_GT(v3.host_cycles, 0u);
+  expect_bit_exact(g, test::xdnn_config("v2_28"));
+}
+
+// A program whose layer norm parameters could overflow is refused before the run, naming it.
+TEST(XdnnSimHostLayers, ALayerNormWithABadShiftIsRefusedBeforeTheRun) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  const quant::QGraph g = test::quantize_model(test::layernorm_cnn(), options).qgraph;
+  CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  for (auto& instr : *compiled.program.mutable_instrs()) {
+    if (instr.has_host_elementwise() && instr.host_elementwise().kind() == isa::xdnn::HOST_LAYERNORM) {
+      instr.mutable_host_elementwise()->mutable_layernorm()->set_shift(70);
+    }
+  }
+  try {
+    sim::xdnn::simulate(compiled.program, test::xdnn_config("v3_96"), {}, {});
+    FAIL() << "expected the program to be refused";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), HasSubstr("shift 70 outside 1..62"));
+  }
 }
 
 TEST(XdnnSimHostLayers, LutOfTheNetworkInputSquaredIsBitExact) {
