@@ -380,6 +380,21 @@ const std::vector<KeySpec>& pulp_keys() {
                                     "4 lb/lbu, 3 mul + 3 p.mac, add and srai (rounding), sb"),
       predictor<&P::resize_pixel>("predictor.resize_pixel", "resize: per output pixel", kDerived,
                                   "the column entry (lw, lhu), 2 sub + 2 mul (offsets), 256 - wc, lp.setup"),
+      predictor<&P::layernorm_stats_word>("predictor.layernorm_stats_word",
+                                          "layernorm, statistics pass: per 4 channels (or leftover channel)",
+                                          kDerived, "lw, its load-use stall, 2 pv.sdotsp.b (x.x, x.1)"),
+      predictor<&P::layernorm_element>("predictor.layernorm_element", "layernorm, output pass: per element",
+                                       kDerived,
+                                       "lb + 3 lw, d (2), d * inv rounded to r_q30 (8), r_q30 * gamma + beta (6), "
+                                       "the rounding (2), p.clip, sb"),
+      predictor<&P::layernorm_pixel>("predictor.layernorm_pixel", "layernorm: per output pixel, but its divu",
+                                     kDerived,
+                                     "2 lp.setup, 5 clears and rewinds, V in 64 bits (12), k (13), the radicand "
+                                     "(28), Newton's first step by a shift (20), 6 steps of 39 around their divu, "
+                                     "the reciprocal (31), pass 2's constants (3)"),
+      predictor<&P::layernorm_divide>("predictor.layernorm_divide",
+                                      "layernorm: each of a pixel's 20 divu (Newton's 6 steps x 3, the reciprocal's 2)",
+                                      kDerived, "the core pipeline's divider latency, core.divide_cycles' 18"),
       predictor<&P::maxpool_word>("predictor.maxpool_word", "max pool: per window element and 4 channels",
                                   kDerived, "word load, pv.maxu.b"),
       predictor<&P::pool_pixel_overhead>("predictor.pool_pixel_overhead", "pools: per output pixel", kChosen,

@@ -24,6 +24,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_GATHER: return "gather";
     case KERNEL_SOFTMAX: return "softmax";
     case KERNEL_RESIZE: return "resize";
+    case KERNEL_LAYERNORM: return "layernorm";
     default: return "unknown";
   }
 }

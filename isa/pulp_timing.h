@@ -6,6 +6,13 @@
 
 namespace wb {
 
+// LayerNorm's integer square root runs a data-dependent number of Newton steps, at most
+// quant::kIsqrtMaxSteps = 7 (compiler/quant/integer_layernorm.h; a test checks they agree). A
+// program may not depend on data: the layernorm program and the predictor charge all 7 (the
+// first a shift, x0 being a power of two; 3 divu each for the other 6), plus the reciprocal's 2.
+inline constexpr int kLayerNormIsqrtSteps = 7;
+inline constexpr int kLayerNormDividesPerPixel = 3 * (kLayerNormIsqrtSteps - 1) + 2;
+
 // Cycles of the RI5CY instruction sequences PULP-NN's kernels are made of. Derived from the
 // kernels' loops (one instruction per cycle, hardware loops without overhead, a load's
 // result used no earlier than the next instruction); docs/pulp.md lists each derivation.
@@ -97,6 +104,27 @@ struct PulpKernelCycles {
   // Per output pixel: the column entry (lw, lhu), its two offsets (2 sub, 2 mul), 256 - wc, the
   // channel loop's lp.setup. Derived.
   int resize_pixel = 8;
+  // LayerNorm (ours: sim/pulp/programs_layernorm.cpp, docs/pulp.md "LayerNorm"), two passes
+  // per pixel. Pass 1, the row's sum and sum of squares, per 4 channels: lw (its load-use stall:
+  // the next instruction reads it), pv.sdotsp.b x.x and x.1 (pv.sdotup.b unsigned); a leftover
+  // channel the same 4 as lb, its stall, add, p.mac. Derived.
+  int layernorm_stats_word = 4;
+  // Pass 2, per element: lb x, lw gamma, 2 lw beta (issued first: no stall); d = n * x - sum
+  // (mul, sub); d * inv (mul, mulhsu), + 2^(31 - k) (add, sltu, add), >> (32 - k) into r_q30
+  // (srl, sll, or); r_q30 * gamma (mul, mulh), + beta (add, sltu, add, add); the output's
+  // rounding (add to the high word, srai), p.clip, sb. Derived.
+  int layernorm_element = 24;
+  // Per pixel, all but the divisions (their latency is layernorm_divide each): the passes'
+  // lp.setup (2), sum and sum of squares cleared, 3 pointer rewinds; V = n (n Q - S^2) in
+  // 64 bits (12); the V == 0 test (2); V + eps_ceil, its bit width, k (11); the radicand
+  // V * 4^k + round(E * 4^k) (28); Newton's start and first step, a shift by the power of two
+  // x0 (20); kLayerNormIsqrtSteps - 1 further steps of 39 (the 64 / 32 division's 31 around its
+  // 3 divu, (x + q) >> 1, the stop test); 2^62 / sigma's 28 around its 2 divu and the rounding
+  // (3); pass 2's rounding constant and shift (3). Derived: 348.
+  int layernorm_pixel = 348;
+  // Each of a pixel's kLayerNormDividesPerPixel divu: the core pipeline's divider latency
+  // (core.divide_cycles' 18), whatever the divisor. Derived.
+  int layernorm_divide = 18;
   // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
   int maxpool_word = 2;
   int pool_pixel_overhead = 6;

@@ -305,10 +305,17 @@ class LayerEmitter {
     if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
       for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
     }
-    // The max pool, the table lookup, the gather, the softmax and the resize have no requantisation.
+    if (lp_.shape.kind == isa::pulp::KERNEL_LAYERNORM) {
+      call.set_layernorm_shift(static_cast<std::uint32_t>(node.layernorm.shift));
+      call.set_layernorm_eps_mantissa(node.layernorm.eps_mantissa);
+      call.set_layernorm_eps_exponent(node.layernorm.eps_exponent);
+      call.set_layernorm_eps_ceil(node.layernorm.eps_ceil);
+    }
+    // The max pool, the table lookup, the gather, the softmax, the resize and the layernorm (its
+    // own scaling) have no requantisation.
     if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT &&
         lp_.shape.kind != isa::pulp::KERNEL_GATHER && lp_.shape.kind != isa::pulp::KERNEL_SOFTMAX &&
-        lp_.shape.kind != isa::pulp::KERNEL_RESIZE) {
+        lp_.shape.kind != isa::pulp::KERNEL_RESIZE && lp_.shape.kind != isa::pulp::KERNEL_LAYERNORM) {
       *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
     }
     return call;

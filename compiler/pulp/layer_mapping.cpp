@@ -82,6 +82,35 @@ std::string resize_problem(const QGraph& graph, const QNode& node) {
   return {};
 }
 
+// What the layernorm kernel needs: a row of channels per pixel, 8-bit in and out at the bounds
+// the node's parameters were made for, a shift whose rounding lies in the high word (33..61: a
+// node within the contract's 2^20 gamma limit has at least 40), one gamma and beta per channel.
+std::string layernorm_problem(const QGraph& graph, const QNode& node) {
+  const auto& in = graph.tensor(node.inputs.at(0));
+  const auto& out = graph.tensor(node.output);
+  const quant::LayerNormParams& p = node.layernorm;
+  if (in.shape != out.shape) return "input and output shapes differ; the layernorm kernel keeps the shape";
+  if (in.shape.size() != 2 && in.shape.size() != 4) return "not NCHW or [N, C]; the layernorm kernel normalises channels";
+  const auto n = static_cast<std::size_t>(dim(in, 1));
+  if (p.n != n || p.gamma_multiplier.size() != n || p.beta_offset.size() != n) {
+    return fmt::format("its parameters are for rows of {} with {} gammas and {} betas, the tensor has {} channels",
+                       p.n, p.gamma_multiplier.size(), p.beta_offset.size(), n);
+  }
+  const quant::IntFormat in_format{8, in.is_signed}, out_format{8, out.is_signed};
+  if (p.input_lo != in_format.lo() || p.input_hi != in_format.hi() || p.output_lo != out_format.lo() ||
+      p.output_hi != out_format.hi()) {
+    return fmt::format("its bounds [{}, {}] -> [{}, {}] are not the 8-bit tensors' ranges; the layernorm kernel "
+                       "reads and clamps to the tensors' types",
+                       p.input_lo, p.input_hi, p.output_lo, p.output_hi);
+  }
+  if (p.shift < 33 || p.shift > 61) {
+    return fmt::format("shift {} outside 33..61; the layernorm kernel rounds in the accumulator's high word", p.shift);
+  }
+  // n^3 * 255^2 < 2^64: the kernel's sum of squares is 64-bit (the parameters checked the same).
+  if (n > 65536) return fmt::format("{} channels; the layernorm kernel's sum of squares holds rows of 65536", n);
+  return {};
+}
+
 bool is_pointwise(const QNode& node) {
   return node.kernel[0] == 1 && node.kernel[1] == 1 && node.strides[0] == 1 && node.strides[1] == 1 &&
          node.pads_begin[0] == 0 && node.pads_begin[1] == 0 && node.pads_end[0] == 0 && node.pads_end[1] == 0;
@@ -291,6 +320,12 @@ LayerMapping map_layers(const QGraph& graph) {
         // As xDNN's host resize counts it (isa/op_counts.h): per output element 4 reads, 3
         // multiply-adds, the rounding.
         layer.ops = isa::kResizeOpsPerElement * quant::element_count(out);
+        break;
+      case QOpKind::LayerNorm:
+        // Over the channels of each pixel (an [N, C] row is a 1x1 image of C channels).
+        layer.kind = isa::pulp::KERNEL_LAYERNORM;
+        if (problem.empty()) problem = layernorm_problem(graph, node);
+        layer.ops = isa::kLayerNormOpsPerElement * quant::element_count(out);  // isa/op_counts.h
         break;
       default: problem = "no PULP-NN kernel"; break;
     }

@@ -2,7 +2,8 @@
 // Layer mapping: QGraph nodes -> the kernels PULP-NN has (conv, pointwise, depthwise, linear,
 // residual add, max/avg pool) and ours in its style: a grouped conv (any other conv with
 // groups), a table lookup (Lut), a broadcasting product (Mul, its full-shape operand first), a
-// channel gather and a softmax over the channels of a classifier's row (a 1x1 image).
+// channel gather, a softmax over the channels of a classifier's row (a 1x1 image), a resize
+// and a LayerNorm over the channels of each pixel.
 // Batch norm, bias and ReLU are already in a conv's requant and pads are window fields (the
 // passes folded them); a Flatten is an alias of its input. A channel concat has no kernel: its
 // inputs' producers write their outputs into channel slices of the concat's tensor (HWC makes a

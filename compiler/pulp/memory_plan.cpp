@@ -96,7 +96,8 @@ std::uint64_t staged_input_b_bytes(const LayerPlan& lp, std::uint32_t rows) {
 // A layer's constant table, padded to the image's alignment: a LUT's 256 entries as bytes of
 // the output type, a GATHER's input channel per output channel as little-endian uint16, a
 // SOFTMAX's 256 exp entries (Q16) as little-endian uint32, a RESIZE's row then column taps as
-// 4 little-endian uint16 each (first, second, weight, 0).
+// 4 little-endian uint16 each (first, second, weight, 0), a LAYERNORM's gamma multipliers as
+// little-endian int32 then its beta offsets as little-endian int64.
 void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
   if (s.kind == isa::pulp::KERNEL_SOFTMAX) {
@@ -108,6 +109,13 @@ void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s,
       const auto e = static_cast<std::uint32_t>(entry);
       for (int byte = 0; byte < 4; ++byte) image.push_back(static_cast<char>((e >> (8 * byte)) & 0xffu));
     }
+  } else if (s.kind == isa::pulp::KERNEL_LAYERNORM) {
+    const auto put = [&](std::int64_t v, int bytes) {
+      const auto u = static_cast<std::uint64_t>(v);
+      for (int byte = 0; byte < bytes; ++byte) image.push_back(static_cast<char>((u >> (8 * byte)) & 0xffu));
+    };
+    for (const std::int64_t g : node.layernorm.gamma_multiplier) put(g, 4);
+    for (const std::int64_t b : node.layernorm.beta_offset) put(b, 8);
   } else if (s.kind == isa::pulp::KERNEL_RESIZE) {
     const auto put_u16 = [&](std::int64_t v) {
       image.push_back(static_cast<char>(v & 0xff));
@@ -164,7 +172,8 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   s.w_out = u32(quant::dim_or_one(out, 3));
   const bool windowed = layer.kind != isa::pulp::KERNEL_ADD && layer.kind != isa::pulp::KERNEL_LUT &&
                         layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_GATHER &&
-                        layer.kind != isa::pulp::KERNEL_SOFTMAX && layer.kind != isa::pulp::KERNEL_RESIZE;
+                        layer.kind != isa::pulp::KERNEL_SOFTMAX && layer.kind != isa::pulp::KERNEL_RESIZE &&
+                        layer.kind != isa::pulp::KERNEL_LAYERNORM;
   if (windowed) {
     s.k_h = u32(node.kernel[0]);
     s.k_w = u32(node.kernel[1]);
@@ -191,9 +200,10 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.resize_rows = std::make_shared<const std::vector<std::int64_t>>(node.resize_rows);
     s.resize_cols = std::make_shared<const std::vector<std::int64_t>>(node.resize_cols);
   }
-  if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX) {
-    // Elementwise (a softmax per pixel): the input is read as the output's shape (a flattened
-    // 1x1 image is the same bytes).
+  if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX ||
+      layer.kind == isa::pulp::KERNEL_LAYERNORM) {
+    // Elementwise (a softmax or layernorm per pixel): the input is read as the output's shape
+    // (a flattened 1x1 image is the same bytes).
     s.c_in = s.c_out;
     s.h_in = s.h_out;
     s.w_in = s.w_out;
@@ -356,7 +366,8 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       };
       while (rows > 0 && staging(rows) > room) --rows;
       if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV &&
-          s.kind != isa::pulp::KERNEL_GATHER && s.kind != isa::pulp::KERNEL_SOFTMAX) {
+          s.kind != isa::pulp::KERNEL_GATHER && s.kind != isa::pulp::KERNEL_SOFTMAX &&
+          s.kind != isa::pulp::KERNEL_LAYERNORM) {
         // One row of every channel is too much (the global pool of a squeeze-and-excitation
         // block on a large map): chunks of channels, each staging its own channels' rows (a
         // strided uDMA copy), then as many rows as still fit.

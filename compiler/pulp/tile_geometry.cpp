@@ -26,6 +26,7 @@ std::uint64_t table_bytes(const LayerShape& s) {
   if (s.kind == isa::pulp::KERNEL_LUT) return kLutTableBytes;
   if (s.kind == isa::pulp::KERNEL_GATHER) return 2 * std::uint64_t{s.c_out};
   if (s.kind == isa::pulp::KERNEL_SOFTMAX) return kSoftmaxTableBytes;
+  if (s.kind == isa::pulp::KERNEL_LAYERNORM) return kLayerNormTableBytesPerChannel * s.c_out;
   if (s.kind == isa::pulp::KERNEL_RESIZE) {
     return kResizeTableEntryBytes * ((s.resize_rows->size() + s.resize_cols->size()) / 3);
   }

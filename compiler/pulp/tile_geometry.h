@@ -57,9 +57,13 @@ inline constexpr std::uint64_t kSoftmaxTableBytes = 1024;
 // then per output column, of the whole layer (isa/pulp.proto, KERNEL_RESIZE).
 inline constexpr std::uint64_t kResizeTableEntryBytes = 8;
 
+// A LAYERNORM's table per channel: its int32 gamma multiplier and int64 beta offset, the
+// layer's gammas first (isa/pulp.proto, KERNEL_LAYERNORM).
+inline constexpr std::uint64_t kLayerNormTableBytesPerChannel = 12;
+
 // The constant table a layer's tiles read from one L1 slot: a LUT's 256 bytes, a GATHER's
 // uint16 input channel per output channel, a SOFTMAX's 1 KiB exp table, a RESIZE's row and
-// column tables; 0 for every other kind.
+// column tables, a LAYERNORM's gamma and beta per channel; 0 for every other kind.
 std::uint64_t table_bytes(const LayerShape& shape);
 
 // Input rows (or columns) an output tile of `out` rows needs at most; `span` is the window's

@@ -31,16 +31,18 @@ constexpr std::uint64_t kDorySlackBytes = 40;  // DORY adds 40 bytes to every L1
 bool is_grouped(KernelKind kind) { return kind == isa::pulp::KERNEL_GROUPED_CONV; }
 
 // The 1x1 kernels over whole rows, tiled as DORY tiles its add: ADD, LUT, MUL, GATHER, SOFTMAX,
-// and RESIZE (whole rows: its tiles read every input column their rows' taps name).
+// LAYERNORM, and RESIZE (whole rows: its tiles read every input column their rows' taps name).
 bool is_elementwise(KernelKind kind) {
   return kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL ||
-         kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE;
+         kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE ||
+         kind == isa::pulp::KERNEL_LAYERNORM;
 }
 
 // Kinds whose every tile holds all output channels: a gather's tiles are rows (each reads all
-// the channels its indices span); a softmax normalises each pixel over all its channels.
+// the channels its indices span); a softmax and a layernorm normalise each pixel over all its
+// channels.
 bool all_channels(KernelKind kind) {
-  return kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX;
+  return kind == isa::pulp::KERNEL_GATHER || kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_LAYERNORM;
 }
 
 // The 4x2 matmul kernels, whose tiles DORY scores as convolutions: a grouped conv runs the
@@ -112,7 +114,8 @@ std::vector<Parallel> variants(KernelKind kind) {
     case isa::pulp::KERNEL_GATHER:
     case isa::pulp::KERNEL_MAXPOOL:
     case isa::pulp::KERNEL_AVGPOOL: return {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_CO};
-    case isa::pulp::KERNEL_SOFTMAX: return {isa::pulp::PARALLEL_HO};  // a pixel's channels go together
+    case isa::pulp::KERNEL_SOFTMAX:
+    case isa::pulp::KERNEL_LAYERNORM: return {isa::pulp::PARALLEL_HO};  // a pixel's channels go together
     case isa::pulp::KERNEL_RESIZE: return {isa::pulp::PARALLEL_HO};   // each core its output rows' taps
     default: return {isa::pulp::PARALLEL_CO};  // depthwise and linear split channels / outputs
   }

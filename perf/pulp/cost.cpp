@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "isa/pulp_program.h"
+#include "isa/pulp_timing.h"
 #include "support/math.h"
 
 namespace wb::perf::pulp {
@@ -178,7 +179,7 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const PulpKernel
   return w;
 }
 
-// Pools, add, LUT, MUL, GATHER, SOFTMAX and RESIZE over `pixels` output pixels of `channels` (output) channels.
+// Pools, add, LUT, MUL, GATHER, SOFTMAX, RESIZE and LAYERNORM over `pixels` output pixels of `channels` (output) channels.
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
                       const PulpKernelCycles& k) {
   Work w;
@@ -224,6 +225,19 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
                       static_cast<std::uint64_t>(k.resize_pixel)),
             pixels * (channels * 4 + 2));
       break;
+    case KERNEL_LAYERNORM: {
+      // Pass 1 per 4 channels (a leftover channel costs as much), pass 2 per element; per pixel
+      // the row's scalar arithmetic and its divisions, Newton's charged at their bound
+      // (docs/pulp.md, "LayerNorm"). Loads: pass 1's words and leftovers, pass 2's x, gamma and
+      // beta's two words.
+      const std::uint64_t stats = channels / 4 + channels % 4;
+      w.add(pixels * (stats * static_cast<std::uint64_t>(k.layernorm_stats_word) +
+                      channels * static_cast<std::uint64_t>(k.layernorm_element) +
+                      static_cast<std::uint64_t>(k.layernorm_pixel) +
+                      static_cast<std::uint64_t>(kLayerNormDividesPerPixel) * static_cast<std::uint64_t>(k.layernorm_divide)),
+            pixels * (stats + 4 * channels));
+      break;
+    }
     case KERNEL_MAXPOOL:
       w.add(pixels * (window * ceil_div<std::uint64_t>(channels, 4) * static_cast<std::uint64_t>(k.maxpool_word) + ceil_div<std::uint64_t>(channels, 4) +
                       static_cast<std::uint64_t>(k.pool_pixel_overhead)),
@@ -275,7 +289,7 @@ Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycl
                                     : depthwise_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k);
     case KERNEL_LINEAR: return linear_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k);
     default:
-      if (call.parallel() == PARALLEL_CO && call.kind() != KERNEL_SOFTMAX) {
+      if (call.parallel() == PARALLEL_CO && call.kind() != KERNEL_SOFTMAX && call.kind() != KERNEL_LAYERNORM) {
         const std::uint64_t channels = share(c, ceil_div<std::uint64_t>(c, n), core);
         return elementwise_work(h * w, channels, h, call, k);
       } else {

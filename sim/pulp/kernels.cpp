@@ -17,6 +17,7 @@
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
+#include "sim/pulp/layernorm_kernel.h"
 #include "sim/pulp/resize_kernel.h"
 
 namespace wb::sim::pulp {
@@ -192,7 +193,7 @@ std::string kind_shape_problem(const KernelCall& c) {
   if (std::string p = groups_problem(c); !p.empty()) return p;
   if (std::string p = broadcast_problem(c); !p.empty()) return p;
   if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_GATHER ||
-       kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE) &&
+       kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE || kind == isa::pulp::KERNEL_LAYERNORM) &&
       (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1)) {
     return fmt::format("{} with a {}x{} window and stride {}x{} (1x1 and 1x1 expected)", name, c.k_h(), c.k_w(),
                        c.stride_h(), c.stride_w());
@@ -261,6 +262,9 @@ std::string kind_shape_problem(const KernelCall& c) {
   if (kind == isa::pulp::KERNEL_RESIZE) {
     if (std::string p = resize_call_problem(c); !p.empty()) return p;
   }
+  if (kind == isa::pulp::KERNEL_LAYERNORM) {
+    if (std::string p = layernorm_call_problem(c); !p.empty()) return p;
+  }
   if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
     return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear are tiled over input channels)", name);
   }
@@ -290,6 +294,7 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
       {"gather table", c.weights(), gather_table_bytes(c), kind == isa::pulp::KERNEL_GATHER},
       {"softmax table", c.weights(), kSoftmaxTableBytes, kind == isa::pulp::KERNEL_SOFTMAX},
       {"resize tables", c.weights(), resize_table_bytes(c), kind == isa::pulp::KERNEL_RESIZE},
+      {"layernorm table", c.weights(), layernorm_table_bytes(c), kind == isa::pulp::KERNEL_LAYERNORM},
       {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
       {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
   };
@@ -743,10 +748,11 @@ std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
   if (p.empty()) p = extents_problem(c);
   if (p.empty()) p = kind_shape_problem(c);
   if (p.empty()) p = operands_problem(c, l1_size);
-  // The max pool, the table lookup, the gather, the softmax and the resize have no requantisation.
+  // The max pool, the table lookup, the gather, the softmax, the resize and the layernorm (its
+  // own scaling) have no requantisation.
   if (p.empty() && c.kind() != isa::pulp::KERNEL_MAXPOOL && c.kind() != isa::pulp::KERNEL_LUT &&
       c.kind() != isa::pulp::KERNEL_GATHER && c.kind() != isa::pulp::KERNEL_SOFTMAX &&
-      c.kind() != isa::pulp::KERNEL_RESIZE) {
+      c.kind() != isa::pulp::KERNEL_RESIZE && c.kind() != isa::pulp::KERNEL_LAYERNORM) {
     p = requant_problem(c.requant(), c.c_out());
     if (p.empty()) p = requant_clamp_problem(c);
   }
@@ -770,6 +776,7 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_GATHER: gather(c, m); break;
     case isa::pulp::KERNEL_SOFTMAX: s ? softmax<true>(c, m) : softmax<false>(c, m); break;
     case isa::pulp::KERNEL_RESIZE: run_resize(c, l1); break;
+    case isa::pulp::KERNEL_LAYERNORM: run_layernorm(c, l1); break;
     default: break;  // kernel_problem rejects other kinds
   }
 }

@@ -14,6 +14,8 @@
 //           uint16 little-endian [c_out] channel indices (GATHER)
 //           uint32 little-endian [256] exp table in Q16 (SOFTMAX)
 //           row then column taps, 4 little-endian uint16 each (RESIZE, sim/pulp/resize_kernel.h)
+//           int32 little-endian [c_out] gamma multipliers, then int64 little-endian [c_out] beta
+//           offsets (LAYERNORM, sim/pulp/layernorm_kernel.h)
 //   bias    int32 little-endian [c_out] when has_bias
 // Output pixel (oh, ow) reads input row oh * stride_h - pad_top + kh and column
 // ow * stride_w - pad_left + kw; rows/columns outside the tile are padding: zero for the
@@ -32,6 +34,8 @@
 //     (integer division); uint8 output, no requant, parallel HO only
 //   RESIZE: per output pixel the four taps of its row and column entries (isa/pulp.proto), the
 //     input's type, no requant, parallel HO only
+//   LAYERNORM: per pixel over its c_out channels, the integer LayerNorm of isa/pulp.proto
+//     (its layernorm_* scalars and the gamma/beta table), no requant, parallel HO only
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
 //   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).
@@ -56,8 +60,9 @@ std::string kernel_problem(const isa::pulp::KernelCall& call, std::size_t l1_siz
 
 // Performs a well-formed call (kernel_problem(call, l1.size()) == "") on the L1 bytes. Data
 // kernel_problem cannot see is checked here: a GATHER index not below c_in, a SOFTMAX exp
-// table entry above 2^16 or an entry 255 other than 2^16, or a RESIZE tap outside the tile's
-// input, is a UserError naming the kernel and the entry, raised before any output byte is written.
+// table entry above 2^16 or an entry 255 other than 2^16, a RESIZE tap outside the tile's
+// input, or a LAYERNORM gamma of -2^31 or beta beyond +-2^61, is a UserError naming the kernel
+// and the entry, raised before any output byte is written.
 void run_kernel(const isa::pulp::KernelCall& call, std::span<std::uint8_t> l1);
 
 }  // namespace wb::sim::pulp

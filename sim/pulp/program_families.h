@@ -30,5 +30,7 @@ CoreProgram elementwise_program(const isa::pulp::KernelCall& call, int core, int
 CoreProgram softmax_program(const isa::pulp::KernelCall& call, int core, int cores);
 // programs_resize.cpp: RESIZE.
 CoreProgram resize_program(const isa::pulp::KernelCall& call, int core, int cores);
+// programs_layernorm.cpp: LAYERNORM.
+CoreProgram layernorm_program(const isa::pulp::KernelCall& call, int core, int cores);
 
 }  // namespace wb::sim::pulp

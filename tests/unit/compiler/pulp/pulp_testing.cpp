@@ -254,6 +254,44 @@ const quant::QGraph& se_pulp_cnn_qgraph() {
   return graph;
 }
 
+OnnxBuilder layernorm_pulp_cnn() {
+  OnnxBuilder b(17);  // LayerNormalization is opset 17's
+  b.input("x", {1, 8, 6, 6}).output("y");
+  b.initializer("w_in", random_tensor({16, 8, 3, 3}, 500)).initializer("b_in", random_tensor({16}, 501));
+  b.initializer("w_out", random_tensor({8, 16, 1, 1}, 502)).initializer("b_out", random_tensor({8}, 503));
+  std::vector<float> gamma16(16), beta16(16), gamma8(8), beta8(8);
+  for (std::size_t i = 0; i < 16; ++i) {
+    gamma16[i] = 0.5f + 0.07f * static_cast<float>(i);
+    beta16[i] = 0.1f * static_cast<float>(i % 5) - 0.2f;
+  }
+  for (std::size_t i = 0; i < 8; ++i) {
+    gamma8[i] = 1.5f - 0.1f * static_cast<float>(i);
+    beta8[i] = 0.05f * static_cast<float>(i) - 0.1f;
+  }
+  b.initializer("gamma", Tensor::from_vector<float>({16}, gamma16)).initializer("beta", Tensor::from_vector<float>({16}, beta16));
+  b.initializer("gamma_row", Tensor::from_vector<float>({8}, gamma8)).initializer("beta_row", Tensor::from_vector<float>({8}, beta8));
+  set_attr(b.node("Conv", {"x", "w_in", "b_in"}, {"c_in"}, "conv_in"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  set_attr(b.node("Transpose", {"c_in"}, {"nhwc"}, "to_nhwc"), "perm", std::vector<std::int64_t>{0, 2, 3, 1});
+  auto& ln = b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"normed"}, "ln");
+  set_attr(ln, "axis", std::int64_t{-1});
+  set_attr(ln, "epsilon", 1e-6f);
+  set_attr(b.node("Transpose", {"normed"}, {"nchw"}, "to_nchw"), "perm", std::vector<std::int64_t>{0, 3, 1, 2});
+  b.node("Conv", {"nchw", "w_out", "b_out"}, {"c_out"}, "conv_out");
+  b.node("Relu", {"c_out"}, {"r_out"}, "relu_out");
+  b.node("GlobalAveragePool", {"r_out"}, {"gap"}, "gap");
+  b.node("Flatten", {"gap"}, {"flat"}, "flatten");
+  auto& row = b.node("LayerNormalization", {"flat", "gamma_row", "beta_row"}, {"flat_normed"}, "ln_row");
+  set_attr(row, "axis", std::int64_t{1});
+  b.initializer("wf", random_tensor({10, 8}, 504)).initializer("bf", random_tensor({10}, 505));
+  set_attr(b.node("Gemm", {"flat_normed", "wf", "bf"}, {"y"}, "fc"), "transB", std::int64_t{1});
+  return b;
+}
+
+const quant::QGraph& layernorm_pulp_cnn_qgraph() {
+  static const quant::QGraph graph = pulp_qgraph(layernorm_pulp_cnn());
+  return graph;
+}
+
 const quant::QGraph& resize_pulp_cnn_qgraph() {
   static const quant::QGraph graph = pulp_qgraph(resize_pulp_cnn());
   return graph;

@@ -49,6 +49,14 @@ const quant::QGraph& dilated_pulp_cnn_qgraph();
 OnnxBuilder resize_pulp_cnn();
 const quant::QGraph& resize_pulp_cnn_qgraph();
 
+// LayerNorms over channels (ConvNeXt's LayerNorm2d and a transformer's row): x[1,8,6,6] ->
+// conv3x3 (16) "conv_in" -> Transpose(0,2,3,1) -> LayerNormalization(axis -1) "ln" ->
+// Transpose(0,3,1,2) (one QGraph LayerNorm over 16 channels per pixel, signed in) -> conv1x1
+// (8) + Relu "conv_out" -> global average pool -> Flatten -> LayerNormalization(axis 1)
+// "ln_row" (a row of 8, unsigned in) -> Gemm (10) "fc" = y. Opset 17.
+OnnxBuilder layernorm_pulp_cnn();
+const quant::QGraph& layernorm_pulp_cnn_qgraph();
+
 // Lookup tables and the squeeze-and-excitation product (EfficientNet / MobileNetV3 style):
 // x[1,8,16,16] -> conv3x3 (16) "conv_in" -> x * Sigmoid(x) (SiLU, one Lut) -> depthwise 3x3
 // "depthwise" -> HardSwish -> SE: global average pool -> 1x1 (4) + Relu -> 1x1 (16) ->

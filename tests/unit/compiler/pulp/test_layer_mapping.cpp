@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 
 #include "compiler/pulp/compile.h"
@@ -254,6 +255,60 @@ TEST(PulpLayerMapping, AClassifiersSoftmaxRunsTheSoftmaxKernelOnAOnePixelImage) 
             (std::vector<std::uint32_t>{1, 1, 10, 1, 1, 10}));
   EXPECT_EQ(std::vector<std::uint32_t>({s.k_h, s.k_w, s.stride_h, s.stride_w}), (std::vector<std::uint32_t>{1, 1, 1, 1}));
   EXPECT_EQ(table_bytes(s), 1024u);
+}
+
+TEST(PulpLayerMapping, LayerNormsRunTheLayerNormKernelOverEachPixelsChannels) {
+  const auto& graph = test::layernorm_pulp_cnn_qgraph();
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  std::vector<std::string> types;
+  for (const auto& l : m.layers) types.push_back(kernel_type_name(l.kind));
+  EXPECT_EQ(types, (std::vector<std::string>{"conv", "layernorm", "pointwise", "avgpool", "layernorm", "linear"}));
+  const PLayer& ln = m.layers[1];
+  EXPECT_EQ(ln.kind, isa::pulp::KERNEL_LAYERNORM);
+  EXPECT_EQ(ln.macs, 0u);
+  EXPECT_EQ(ln.ops, 5u * 16u * 6u * 6u);  // isa::kLayerNormOpsPerElement
+  const LayerShape s = layer_shape(graph, ln);
+  EXPECT_EQ(std::vector<std::uint32_t>({s.h_in, s.w_in, s.c_in, s.h_out, s.w_out, s.c_out}),
+            (std::vector<std::uint32_t>{6, 6, 16, 6, 6, 16}));
+  EXPECT_EQ(table_bytes(s), 12u * 16u);  // int32 gamma + int64 beta per channel
+  // The [1, 8] row is a 1x1 image of 8 channels.
+  const LayerShape row = layer_shape(graph, m.layers[4]);
+  EXPECT_EQ(std::vector<std::uint32_t>({row.h_out, row.w_out, row.c_out}), (std::vector<std::uint32_t>{1, 1, 8}));
+  EXPECT_EQ(table_bytes(row), 96u);
+}
+
+TEST(PulpLayerMapping, ALayerNormTheKernelCannotRunIsRefusedByName) {
+  const auto layernorm_of = [](quant::QGraph& g) -> quant::QNode& {
+    for (auto& node : g.nodes) {
+      if (node.kind == quant::QOpKind::LayerNorm) return node;
+    }
+    throw std::logic_error("no LayerNorm");
+  };
+  quant::QGraph sixteen = test::layernorm_pulp_cnn_qgraph();
+  sixteen.tensors[static_cast<std::size_t>(layernorm_of(sixteen).output)].bits = 16;
+  LayerMapping m = map_layers(sixteen);
+  ASSERT_FALSE(m.unsupported.empty());
+  EXPECT_THAT(m.unsupported[0], HasSubstr("node 'ln' (LayerNorm): output"));
+  EXPECT_THAT(m.unsupported[0], HasSubstr("is 16-bit; PULP-NN's kernels here are 8-bit"));
+
+  quant::QGraph low_shift = test::layernorm_pulp_cnn_qgraph();
+  layernorm_of(low_shift).layernorm.shift = 32;
+  m = map_layers(low_shift);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("node 'ln' (LayerNorm): shift 32 outside 33..61"));
+
+  quant::QGraph bounds = test::layernorm_pulp_cnn_qgraph();
+  layernorm_of(bounds).layernorm.output_hi = 100;
+  m = map_layers(bounds);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("are not the 8-bit tensors' ranges"));
+
+  quant::QGraph short_beta = test::layernorm_pulp_cnn_qgraph();
+  layernorm_of(short_beta).layernorm.beta_offset.pop_back();
+  m = map_layers(short_beta);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], HasSubstr("15 betas, the tensor has 16 channels"));
 }
 
 TEST(PulpLayerMapping, ASoftmaxTheKernelCannotRunIsRefusedByName) {

@@ -12,6 +12,7 @@
 
 #include "isa/hw_config.h"
 #include "isa/pulp_program.h"
+#include "isa/pulp_timing.h"
 #include "perf/pulp/cost.h"
 #include "tests/support/test_paths.h"
 
@@ -264,6 +265,30 @@ TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
   const PulpParams worst = gap8({"predictor.softmax_divide=35"});  // the divider's worst case (a divisor of 0)
   EXPECT_EQ(kernel_cost(elementwise(KERNEL_SOFTMAX, 2, 3, 10, PARALLEL_HO), worst, 1).core_cycles[0],
             2066u + 60u * (35u - 18u));
+}
+
+// LayerNorm per pixel of C channels: layernorm_stats_word (4) per 4 channels and per leftover
+// one, layernorm_element (24) per element, layernorm_pixel (348) and kLayerNormDividesPerPixel
+// (20) x layernorm_divide (18); per row 10. Loads: the statistics' words and leftovers, 4 per
+// element. 2 x 3 pixels of 8 channels on one core: 6 x (2 x 4 + 8 x 24 + 348 + 360) + 2 x 10 =
+// 6 x 908 + 20 = 5468 cycles, 6 x 34 = 204 loads; of 7 channels: 4 x (1 + 3) + 7 x 24 + 708 = 892
+// per pixel. On 8 cores: 2 cores of one row, 3 x 908 + 10 = 2734 each.
+TEST(PulpCostLayerNorm, CyclesFollowTheTwoPassesAndTheRowsArithmetic) {
+  const PulpParams hw = gap8();
+  const PulpKernelCycles& counts = hw.predictor;
+  ASSERT_EQ(counts.layernorm_stats_word, 4);
+  ASSERT_EQ(counts.layernorm_element, 24);
+  ASSERT_EQ(counts.layernorm_pixel, 348);
+  ASSERT_EQ(counts.layernorm_divide, 18);
+  ASSERT_EQ(kLayerNormDividesPerPixel, 20);
+  const KernelCall call = elementwise(KERNEL_LAYERNORM, 2, 3, 8, PARALLEL_HO);
+  const KernelCost one = kernel_cost(call, hw, 1);
+  EXPECT_EQ(one.core_cycles[0], 5468u);
+  EXPECT_EQ(one.core_loads[0], 204u);
+  EXPECT_EQ(kernel_cost(elementwise(KERNEL_LAYERNORM, 1, 1, 7, PARALLEL_HO), hw, 1).core_cycles[0], 892u + 10u);
+  expect_busy_cores(kernel_cost(call, hw, 8), 2, 2734);
+  // The divisions are a key: --set moves them (the divider's worst case, 35).
+  EXPECT_EQ(kernel_cost(call, gap8({"predictor.layernorm_divide=35"}), 1).core_cycles[0], 5468u + 6u * 20u * 17u);
 }
 
 // A depthwise call of `channels` channels, 3x3, the given output, stride and pads (the input
