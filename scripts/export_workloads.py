@@ -25,8 +25,9 @@ Three sets of models:
   ResNet, MobileNetV2/V3, MnasNet, EfficientNet-B0, ShuffleNetV2,
   SqueezeNet, GoogLeNet, Inception-v3, DenseNet, RegNet, VGG, AlexNet) and
   MLPerf Tiny's four models (ResNet-8, DS-CNN, MobileNetV1-0.25 VWW, the FC
-  autoencoder) and two segmentation networks (LR-ASPP and DeepLabV3 on
-  MobileNetV3-Large, at 128x128, their "out" scores), each
+  autoencoder), two segmentation networks (LR-ASPP and DeepLabV3 on
+  MobileNetV3-Large, at 128x128, their "out" scores) and ConvNeXt-T (at
+  128x128), each
   at opset 11 and 13 (ShuffleNetV2 and MobileNetV3-small at opset 9 too),
   exported the way a user would: a plain torch.onnx.export of the eval-mode
   model, so torch folds BatchNorm into Conv, folds constants and uses its
@@ -687,6 +688,14 @@ BATTERY_WORKLOADS = [
              (1, 3, 128, 128),
              "torchvision DeepLabV3 MobileNetV3-Large at 128x128 (ASPP "
              "rates 12, 24, 36)"),
+    # ConvNeXt: LayerNorm over channels (LayerNorm2d and the channels-last
+    # blocks), GELU, 7x7 depthwise, layer scale. At 128x128 like the
+    # segmentation networks (BENCHMARKS.md has it at 224). Layer scale 0.5,
+    # not the training init 1e-6: with 1e-6 every block's branch is a
+    # millionth of its residual and the health check (rightly) refuses it.
+    Workload("convnext_tiny", _torchvision("convnext_tiny", layer_scale=0.5),
+             (1, 3, 128, 128),
+             "torchvision ConvNeXt-T at 128x128 (layer scale 0.5)"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/

@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <bit>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include "sim/common/layernorm.h"
 #include "support/error.h"
 
 namespace wb::sim::pulp {
@@ -20,34 +19,6 @@ constexpr int kMinShift = 33;  // the rounding constant 2^(shift - 1) lies in th
 constexpr int kMaxShift = 61;
 constexpr std::uint64_t kMaxEpsCeil = std::uint64_t{1} << 62;
 constexpr std::int64_t kMaxBeta = std::int64_t{1} << 61;
-constexpr int kReciprocalBits = 62;  // inv = round(2^62 / sigma)
-constexpr int kProductShift = 32;    // r_q30 = round(d * 2^k * inv / 2^32)
-
-// floor(v / 2^s + 1/2) for s in 1..62: the QGraph's rounding, half up.
-std::int64_t round_shift(std::int64_t v, int s) { return (v + (std::int64_t{1} << (s - 1))) >> s; }
-
-// ceil(m * 2^e); the uint64 maximum when it needs more than 63 bits (the call is then refused).
-std::uint64_t epsilon_ceiling(std::uint64_t m, int e) {
-  if (m == 0) return 0;
-  if (e >= 0) {
-    if (std::bit_width(m) + e > 63) return std::numeric_limits<std::uint64_t>::max();
-    return m << e;
-  }
-  const int right = -e;
-  if (right >= 64) return 1;  // 0 < m * 2^e < 1
-  const std::uint64_t whole = m >> right;
-  return whole + ((m & ((std::uint64_t{1} << right) - 1)) != 0 ? 1 : 0);
-}
-
-// round(E * 2^two_k), E = m * 2^e; the caller's radicand bound keeps it below 2^64.
-std::uint64_t scaled_epsilon(std::uint64_t m, int e, int two_k) {
-  if (m == 0) return 0;
-  const int shift = e + two_k;
-  if (shift >= 0) return m << shift;
-  const int right = -shift;
-  if (right > 60) return 0;  // m < 2^53: nothing survives
-  return (m + (std::uint64_t{1} << (right - 1))) >> right;
-}
 
 std::int32_t i32_at(const std::uint8_t* p) {
   std::uint32_t v;
@@ -90,7 +61,7 @@ std::string layernorm_call_problem(const KernelCall& c) {
   if (c.layernorm_eps_exponent() < -1100 || c.layernorm_eps_exponent() > 1100) {
     return fmt::format("layernorm_eps_exponent {} outside -1100..1100", c.layernorm_eps_exponent());
   }
-  const std::uint64_t ceiling = epsilon_ceiling(c.layernorm_eps_mantissa(), c.layernorm_eps_exponent());
+  const std::uint64_t ceiling = sim::epsilon_ceiling(c.layernorm_eps_mantissa(), c.layernorm_eps_exponent());
   if (ceiling > kMaxEpsCeil) {
     return fmt::format("layernorm epsilon {} * 2^{} above 2^62", c.layernorm_eps_mantissa(),
                        c.layernorm_eps_exponent());
@@ -102,58 +73,10 @@ std::string layernorm_call_problem(const KernelCall& c) {
   return {};
 }
 
-std::uint64_t layernorm_isqrt(std::uint64_t v, int& steps) {
-  steps = 0;
-  if (v < 2) return v;
-  std::uint64_t x = std::uint64_t{1} << ((std::bit_width(v) + 1) / 2);  // >= sqrt(v), at most 2^32
-  // From above each step stays at or above floor(sqrt(v)) and decreases until it reaches it.
-  for (;;) {
-    ++steps;
-    const std::uint64_t next = (x + v / x) / 2;
-    if (next >= x) return x;
-    x = next;
-  }
-}
-
-void layernorm_row(std::span<const std::int32_t> x, std::span<const std::int32_t> gamma,
-                   std::span<const std::int64_t> beta, const LayerNormRowParams& p, std::span<std::int32_t> y) {
-  const auto n = static_cast<std::int64_t>(x.size());
-  std::int64_t sum = 0;
-  for (const std::int32_t v : x) sum += v;
-  std::uint64_t sum_sq = 0;
-  for (const std::int32_t v : x) {
-    const std::int64_t d = n * v - sum;
-    sum_sq += static_cast<std::uint64_t>(d * d);
-  }
-  const auto output = [&](std::size_t i, std::int64_t acc) {
-    y[i] = static_cast<std::int32_t>(std::clamp(round_shift(acc, p.shift), p.output_lo, p.output_hi));
-  };
-  if (sum_sq == 0) {  // a constant row (or n == 1): r = 0 whatever epsilon
-    for (std::size_t i = 0; i < x.size(); ++i) output(i, beta[i]);
-    return;
-  }
-  // Scale the radicand to the top of 64 bits: bound >= V + E, below 2^63.
-  const std::uint64_t bound = sum_sq + p.eps_ceil;
-  const int k = (64 - std::bit_width(bound)) / 2;
-  const std::uint64_t radicand = (sum_sq << (2 * k)) + scaled_epsilon(p.eps_mantissa, p.eps_exponent, 2 * k);
-  int steps = 0;
-  const std::uint64_t sigma = layernorm_isqrt(radicand, steps);  // 2^30.5 <= sigma < 2^32
-  constexpr std::uint64_t numerator = std::uint64_t{1} << kReciprocalBits;
-  std::uint64_t inv = numerator / sigma;
-  const std::uint64_t remainder = numerator % sigma;
-  if (remainder >= sigma - remainder) ++inv;  // half up
-  const std::int64_t pow2_k = std::int64_t{1} << k;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const std::int64_t d_scaled = (n * x[i] - sum) * pow2_k;  // |.| <= sigma
-    const std::int64_t r_q30 = round_shift(d_scaled * static_cast<std::int64_t>(inv), kProductShift);
-    output(i, r_q30 * gamma[i] + beta[i]);
-  }
-}
-
 void run_layernorm(const KernelCall& c, std::span<std::uint8_t> l1) {
   const std::uint32_t n = c.c_out();
   const std::uint8_t* table = l1.data() + c.weights();
-  std::vector<std::int32_t> gamma(n);
+  std::vector<std::int64_t> gamma(n);
   std::vector<std::int64_t> beta(n);
   for (std::uint32_t i = 0; i < n; ++i) {
     gamma[i] = i32_at(table + 4 * std::uint64_t{i});
@@ -165,7 +88,7 @@ void run_layernorm(const KernelCall& c, std::span<std::uint8_t> l1) {
       throw UserError(fmt::format("layernorm: beta offset of channel {} is {}, beyond +-2^61", i, beta[i]));
     }
   }
-  LayerNormRowParams p;
+  LayerNormRow p;
   p.output_lo = c.output_signed() ? -128 : 0;
   p.output_hi = c.output_signed() ? 127 : 255;
   p.eps_mantissa = c.layernorm_eps_mantissa();

@@ -24,22 +24,7 @@ std::uint64_t layernorm_table_bytes(const isa::pulp::KernelCall& call);
 // more, an epsilon above 2^62, a layernorm_eps_ceil other than ceil(mantissa * 2^exponent).
 std::string layernorm_call_problem(const isa::pulp::KernelCall& call);
 
-// The arithmetic on one row of n values in the input's range, the per-channel gamma and beta
-// given: y[i] before the output clamp's type conversion (clamped to [lo, hi]). Exposed for the
-// tests; run_layernorm calls it per pixel.
-struct LayerNormRowParams {
-  std::int64_t output_lo = 0, output_hi = 0;
-  std::uint64_t eps_mantissa = 0;
-  int eps_exponent = 0;
-  std::uint64_t eps_ceil = 0;
-  int shift = 0;
-};
-void layernorm_row(std::span<const std::int32_t> x, std::span<const std::int32_t> gamma,
-                   std::span<const std::int64_t> beta, const LayerNormRowParams& p, std::span<std::int32_t> y);
-
-// floor(sqrt(v)) by Newton's iteration from 2^ceil(bit_width(v) / 2), as the kernel's program
-// runs it; `steps` counts its divisions (the program charges kLayerNormIsqrtSteps of them).
-std::uint64_t layernorm_isqrt(std::uint64_t v, int& steps);
+// The arithmetic of a row is sim/common/layernorm.h's, shared with xDNN's host.
 
 // Runs a well-formed layernorm call on the L1 bytes. The table is data (it arrives by DMA): a
 // gamma of -2^31 or a beta beyond +-2^61 is a UserError naming the channel, raised before any

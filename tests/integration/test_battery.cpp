@@ -51,7 +51,9 @@ std::vector<std::string> battery_exports() {
       // MLPerf Tiny's four
       "tinyml_resnet8", "tinyml_ds_cnn",     "tinyml_mobilenet_v1_vww", "tinyml_autoencoder",
       // Segmentation on MobileNetV3-Large, at 128x128
-      "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"};
+      "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
+      // ConvNeXt-T (LayerNorm over channels, channels-last blocks), at 128x128
+      "convnext_tiny"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -256,7 +258,8 @@ TEST_P(ConvNextParts, RunBitExactlyWithTheLayerNormsOnTheirUnit) {
   EXPECT_EQ(layernorms, 5) << "stem, two blocks, downsample, head";
 }
 
-INSTANTIATE_TEST_SUITE_P(BothTargets, ConvNextParts, ::testing::Values(std::tuple{"v3_96", "host"}),
+INSTANTIATE_TEST_SUITE_P(BothTargets, ConvNextParts,
+                         ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
                          [](const auto& param) { return std::get<0>(param.param); });
 
 // ReduceMean -> GlobalAveragePool + Flatten (MNASNet); Pad + AveragePool with explicit zero
@@ -305,6 +308,12 @@ INSTANTIATE_TEST_SUITE_P(Segmentation, BatteryBitExact,
                          ::testing::Combine(::testing::Values("lraspp_mobilenet_v3_large_opset13",
                                                               "deeplabv3_mobilenet_v3_large_opset11"),
                                             ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// ConvNeXt-T on both targets, with data: 23 LayerNorms over channels (xDNN's host model, PULP's
+// LayerNorm kernel), 36 Linears as 1x1 convs, 18 GELU tables, 7x7 depthwise layers.
+INSTANTIATE_TEST_SUITE_P(ConvNext, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("convnext_tiny_opset13"), ::testing::Values("v3_96", "gap8")),
                          case_name);
 
 }  // namespace

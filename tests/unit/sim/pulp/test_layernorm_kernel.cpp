@@ -19,6 +19,7 @@
 #include "compiler/quant/integer_layernorm.h"
 #include "isa/pulp_timing.h"
 #include "sim/pulp/kernels.h"
+#include "sim/common/layernorm.h"
 #include "sim/pulp/layernorm_kernel.h"
 #include "support/error.h"
 
@@ -48,8 +49,8 @@ quant::LayerNormParams params(std::size_t n, bool in_signed, bool out_signed, do
   return quant::make_layernorm_params(spec, gamma, beta);
 }
 
-LayerNormRowParams row_params(const quant::LayerNormParams& p) {
-  LayerNormRowParams r;
+LayerNormRow row_params(const quant::LayerNormParams& p) {
+  LayerNormRow r;
   r.output_lo = p.output_lo;
   r.output_hi = p.output_hi;
   r.eps_mantissa = p.eps_mantissa;
@@ -64,9 +65,8 @@ void expect_row_agrees(const std::vector<std::int32_t>& x, const quant::LayerNor
   const std::vector<std::int64_t> x64(x.begin(), x.end());
   std::vector<std::int64_t> expected(x.size());
   quant::layernorm_row(x64, p, expected);
-  const std::vector<std::int32_t> gamma(p.gamma_multiplier.begin(), p.gamma_multiplier.end());
   std::vector<std::int32_t> got(x.size());
-  layernorm_row(x, gamma, p.beta_offset, row_params(p), got);
+  layernorm_row(x, p.gamma_multiplier, p.beta_offset, row_params(p), got);
   for (std::size_t i = 0; i < x.size(); ++i) ASSERT_EQ(got[i], expected[i]) << what << ", element " << i;
 }
 
@@ -86,13 +86,13 @@ TEST(PulpLayerNormKernel, TheSquareRootChargedMatchesQuantsBound) {
   for (int i = 0; i < 20000; ++i) {
     const std::uint64_t v = rng() >> (rng() % 64);
     int steps = 0, divisions = 0;
-    ASSERT_EQ(layernorm_isqrt(v, steps), quant::detail::isqrt_floor_counting(v, divisions)) << v;
+    ASSERT_EQ(integer_sqrt(v, &steps), quant::detail::isqrt_floor_counting(v, divisions)) << v;
     ASSERT_EQ(steps, v < 2 ? 0 : divisions) << v;
     most = std::max(most, steps);
   }
   EXPECT_LE(most, kLayerNormIsqrtSteps);
   int steps = 0;
-  EXPECT_EQ(layernorm_isqrt(~std::uint64_t{0}, steps), 4294967295u);
+  EXPECT_EQ(integer_sqrt(~std::uint64_t{0}, &steps), 4294967295u);
 }
 
 TEST(PulpLayerNormKernel, RandomRowsEqualQuantsLayerNormRow) {
