@@ -559,16 +559,7 @@ class InstructionEmitter {
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
     } else if (node.kind == quant::QOpKind::LayerNorm) {
       host.set_kind(isa::xdnn::HOST_LAYERNORM);
-      const quant::LayerNormParams& p = node.layernorm;
-      isa::LayerNorm& ln = *host.mutable_layernorm();
-      ln.set_shift(p.shift);
-      ln.set_eps_mantissa(p.eps_mantissa);
-      ln.set_eps_exponent(p.eps_exponent);
-      ln.set_eps_ceil(p.eps_ceil);
-      for (const std::int64_t g : p.gamma_multiplier) ln.add_gamma_multiplier(g);
-      for (const std::int64_t b : p.beta_offset) ln.add_beta_offset(b);
-      ln.set_lo(p.output_lo);
-      ln.set_hi(p.output_hi);
+      *host.mutable_layernorm() = layernorm_of(node.layernorm);
     } else if (node.kind == quant::QOpKind::Resize) {
       host.set_kind(isa::xdnn::HOST_RESIZE);
       for (const std::int64_t t : node.resize_rows) host.add_resize_rows(static_cast<std::int32_t>(t));

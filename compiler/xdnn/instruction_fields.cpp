@@ -47,4 +47,17 @@ isa::Requant requant_of(const quant::Requant& requant, std::size_t begin, std::s
   return out;
 }
 
+isa::LayerNorm layernorm_of(const quant::LayerNormParams& p) {
+  isa::LayerNorm ln;
+  ln.set_shift(p.shift);
+  ln.set_eps_mantissa(p.eps_mantissa);
+  ln.set_eps_exponent(p.eps_exponent);
+  ln.set_eps_ceil(p.eps_ceil);
+  for (const std::int64_t g : p.gamma_multiplier) ln.add_gamma_multiplier(g);
+  for (const std::int64_t b : p.beta_offset) ln.add_beta_offset(b);
+  ln.set_lo(p.output_lo);
+  ln.set_hi(p.output_hi);
+  return ln;
+}
+
 }  // namespace wb::xdnn

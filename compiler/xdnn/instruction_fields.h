@@ -21,6 +21,9 @@ isa::xdnn::Window window_of_rows(const quant::QNode& node, RowRange out, std::ui
 
 // The requant of output channels [begin, end) of a `channels`-channel output: each vector
 // sliced when it has one entry per channel, taken whole when it has one for all.
+// A LayerNorm's parameters as the host instruction carries them (isa/program_common.proto).
+isa::LayerNorm layernorm_of(const quant::LayerNormParams& params);
+
 isa::Requant requant_of(const quant::Requant& requant, std::size_t begin, std::size_t end, std::size_t channels);
 
 }  // namespace wb::xdnn

@@ -1,11 +1,13 @@
 #pragma once
 // Steps the kernel programs share (sim/pulp/programs_*.cpp): the requantisation of one output
-// (sim/common/requant.h's arithmetic as the core executes it). Internal to sim/pulp.
+// (sim/common/requant.h's arithmetic as the core executes it) and the per-pixel row walk.
+// Internal to sim/pulp.
 
 #include <cstdint>
 
 #include "isa/program_common.pb.h"
 #include "sim/pulp/core_ops.h"
+#include "sim/pulp/program_families.h"
 
 namespace wb::sim::pulp {
 
@@ -29,6 +31,22 @@ inline void requant_channel_constants(CoreProgramBuilder& b, const isa::Requant&
 inline void requant_and_store(CoreProgramBuilder& b, const isa::Requant& requant, std::uint32_t output_address) {
   b.alu(requant.intermediate_bits() == 16 ? 5 : 4);
   b.store(output_address, 1);
+}
+
+// The program of a kernel that works pixel by pixel over all of a pixel's channels (softmax,
+// layernorm): each core its share of the output rows, per row its input and output pointers
+// (two ALU ops), then `pixel(index, builder)` for each pixel of the row.
+template <typename PixelSteps>
+CoreProgram per_pixel_program(const isa::pulp::KernelCall& call, int core, int cores, PixelSteps pixel) {
+  CoreProgram program;
+  const CoreItems rows = core_items(call.h_out(), core, cores);
+  if (rows.count() == 0) return program;
+  CoreProgramBuilder b(program);
+  for (std::uint32_t oh = rows.begin; oh < rows.end; ++oh) {
+    b.alu(2);
+    for (std::uint32_t ow = 0; ow < call.w_out(); ++ow) pixel(std::uint64_t{oh} * call.w_out() + ow, b);
+  }
+  return program;
 }
 
 }  // namespace wb::sim::pulp

@@ -16,6 +16,7 @@
 
 #include "isa/pulp_timing.h"
 #include "sim/pulp/program_families.h"
+#include "sim/pulp/program_steps.h"
 
 namespace wb::sim::pulp {
 
@@ -96,17 +97,8 @@ void layernorm_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilde
 }  // namespace
 
 CoreProgram layernorm_program(const KernelCall& call, int core, int cores) {
-  CoreProgram program;
-  const CoreItems rows = core_items(call.h_out(), core, cores);
-  if (rows.count() == 0) return program;
-  CoreProgramBuilder b(program);
-  for (std::uint32_t oh = rows.begin; oh < rows.end; ++oh) {
-    b.alu(2);  // per output row: the row's input and output pointers
-    for (std::uint32_t ow = 0; ow < call.w_out(); ++ow) {
-      layernorm_pixel(call, std::uint64_t{oh} * call.w_out() + ow, b);
-    }
-  }
-  return program;
+  return per_pixel_program(call, core, cores,
+                           [&](std::uint64_t pixel, CoreProgramBuilder& b) { layernorm_pixel(call, pixel, b); });
 }
 
 }  // namespace wb::sim::pulp

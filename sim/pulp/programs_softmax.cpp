@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "sim/pulp/program_families.h"
+#include "sim/pulp/program_steps.h"
 
 namespace wb::sim::pulp {
 
@@ -64,15 +65,8 @@ void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder&
 }  // namespace
 
 CoreProgram softmax_program(const KernelCall& call, int core, int cores) {
-  CoreProgram program;
-  const CoreItems rows = core_items(call.h_out(), core, cores);
-  if (rows.count() == 0) return program;
-  CoreProgramBuilder b(program);
-  for (std::uint32_t oh = rows.begin; oh < rows.end; ++oh) {
-    b.alu(2);  // per output row: the row's input and output pointers
-    for (std::uint32_t ow = 0; ow < call.w_out(); ++ow) softmax_pixel(call, std::uint64_t{oh} * call.w_out() + ow, b);
-  }
-  return program;
+  return per_pixel_program(call, core, cores,
+                           [&](std::uint64_t pixel, CoreProgramBuilder& b) { softmax_pixel(call, pixel, b); });
 }
 
 }  // namespace wb::sim::pulp

@@ -7,24 +7,14 @@
 #include <vector>
 
 #include "compiler/quant/integer_layernorm.h"
+#include "compiler/xdnn/instruction_fields.h"
 
 namespace wb::sim {
 namespace {
 
 
-// The program's fields from the compiler's parameters (as both back ends emit them).
-isa::LayerNorm program_fields(const quant::LayerNormParams& p) {
-  isa::LayerNorm ln;
-  ln.set_shift(p.shift);
-  ln.set_eps_mantissa(p.eps_mantissa);
-  ln.set_eps_exponent(p.eps_exponent);
-  ln.set_eps_ceil(p.eps_ceil);
-  for (const std::int64_t g : p.gamma_multiplier) ln.add_gamma_multiplier(g);
-  for (const std::int64_t b : p.beta_offset) ln.add_beta_offset(b);
-  ln.set_lo(p.output_lo);
-  ln.set_hi(p.output_hi);
-  return ln;
-}
+// The program's fields from the compiler's parameters, as the xDNN emitter writes them.
+isa::LayerNorm program_fields(const quant::LayerNormParams& p) { return xdnn::layernorm_of(p); }
 
 struct Case {
   quant::LayerNormParams params;
