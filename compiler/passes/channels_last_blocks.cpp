@@ -1,5 +1,7 @@
 #include "compiler/passes/channels_last_blocks.h"
 
+#include <set>
+
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/passes/rewrite.h"
@@ -132,20 +134,14 @@ class BlockWriter {
   Value* x_;
 };
 
-// The walk's order was taken before any rewrite; a closing Transpose erased by one is skipped.
-bool alive(const Graph& graph, const Node* node) {
-  for (const Node* n : graph.nodes()) {
-    if (n == node) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 bool ChannelsLastBlocksPass::run(Graph& graph, PassStatistics& stats) {
   bool changed = false;
+  // The walk's order is taken before any rewrite: nodes a rewrite erased are skipped unread.
+  std::set<const Node*> erased;
   for (Node* front : graph.topological_order()) {
-    if (front->op != OpKind::Transpose || !alive(graph, front)) continue;
+    if (erased.count(front) != 0 || front->op != OpKind::Transpose) continue;
     const std::vector<Node*> steps = match_block(graph, *front);
     if (steps.empty()) continue;
     Value* x = front->input(0);
@@ -168,6 +164,7 @@ bool ChannelsLastBlocksPass::run(Graph& graph, PassStatistics& stats) {
     }
     std::vector<Node*> chain{front};
     chain.insert(chain.end(), steps.begin(), steps.end());
+    erased.insert(chain.begin(), chain.end());
     rewrite::erase_chain(graph, chain);
     BlockWriter writer(graph, x);
     for (std::size_t i = 0; i < copies.size(); ++i) {
