@@ -491,6 +491,15 @@ class TinyConvNeXt(nn.Module):
         return self.head(self.pool(x))
 
 
+def tiny_vit() -> nn.Module:
+    """torchvision's VisionTransformer at 32x32: 8x8 patches (16 tokens and
+    the class token), 2 encoder blocks of 2 heads, 16 features, MLP 32."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=32, patch_size=8, num_layers=2,
+                             num_heads=2, hidden_dim=16, mlp_dim=32,
+                             num_classes=10)
+
+
 # --------------------------------------------------------------------------
 # Workload registry
 # --------------------------------------------------------------------------
@@ -585,6 +594,10 @@ SMALL_WORKLOADS = [
     Workload("tiny_convnext", TinyConvNeXt, TINY,
              "ConvNeXt's stem, 2 CNBlocks (channels-last LayerNorm, Linear, "
              "GELU, layer scale), LayerNorm2d downsample and head", opset=13),
+    Workload("tiny_vit", tiny_vit, TINY,
+             "torchvision VisionTransformer: 8x8 patches, class token, "
+             "position embedding, 2 blocks of 2-head attention, MLP, head",
+             opset=13),
 ]
 
 

@@ -9,6 +9,7 @@
 #include "compiler/passes/canonicalize_nchw.h"
 #include "compiler/passes/channel_moves_to_gather.h"
 #include "compiler/passes/channels_last_blocks.h"
+#include "compiler/passes/tokens_as_image.h"
 #include "compiler/passes/collapse_concat.h"
 #include "compiler/passes/fold_batchnorm.h"
 #include "compiler/passes/fold_constants.h"

@@ -1,0 +1,477 @@
+#include "compiler/passes/tokens_as_image.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+
+#include "compiler/ir/op_kind.h"
+#include "compiler/ir/shape_inference.h"
+#include "compiler/passes/rewrite.h"
+
+namespace wb {
+namespace {
+
+using Ints = std::vector<std::int64_t>;
+
+// A token sequence's sizes, read off its image [1, C, 1, T].
+struct Tokens {
+  std::int64_t count = 0;     // T
+  std::int64_t features = 0;  // C
+};
+
+Tokens tokens_of(const Value* image) { return {image->shape[3], image->shape[1]}; }
+
+// torch's layouts of T tokens of C features, all row-major [T, C] in memory (batch 1).
+bool is_token_layout(const Shape& shape, Tokens t) {
+  return shape == Shape{1, t.count, t.features} || shape == Shape{t.count, 1, t.features} ||
+         shape == Shape{t.count, t.features};
+}
+
+// The axis of `shape` (a token layout) holding the tokens.
+std::int64_t token_axis(const Shape& shape) { return shape.size() == 3 && shape[0] == 1 ? 1 : 0; }
+
+// A Transpose that moves only axes of size 1: the data keeps its order.
+bool keeps_row_major(const Node& transpose) {
+  const Shape& in = transpose.input(0)->shape;
+  std::int64_t last = -1;
+  for (const std::int64_t axis : transpose.attrs.get_ints("perm")) {
+    if (axis < 0 || axis >= static_cast<std::int64_t>(in.size())) return false;
+    if (in[static_cast<std::size_t>(axis)] == 1) continue;
+    if (axis < last) return false;
+    last = axis;
+  }
+  return true;
+}
+
+bool is_f32_constant(const Tensor* c) { return c != nullptr && c->dtype() == DType::F32; }
+
+// [rows, cols] row-major data as [cols, rows].
+std::vector<float> transposed(const float* data, std::int64_t rows, std::int64_t cols) {
+  std::vector<float> out(static_cast<std::size_t>(rows * cols));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) out[static_cast<std::size_t>(c * rows + r)] = data[r * cols + c];
+  }
+  return out;
+}
+
+class TokenRewriter {
+ public:
+  TokenRewriter(Graph& graph, PassStatistics& stats) : graph_(graph), stats_(stats) {}
+
+  bool run() {
+    for (Node* node : graph_.topological_order()) {
+      if (!rewrite_node(*node)) continue;
+      replaced_.push_back(node);
+    }
+    if (replaced_.empty()) return false;
+    finish();
+    return true;
+  }
+
+ private:
+  // ---- building blocks ---------------------------------------------------------------------
+  Value* emit(OpKind op, const std::string& name, std::vector<Value*> inputs, Attributes attrs = {}) {
+    Value* out = graph_.add_value(graph_.unique_value_name(name + "_image"));
+    Node* node = graph_.add_node(op, name, std::move(inputs), {out});
+    node->attrs = std::move(attrs);
+    if (!infer_node(*node) || !out->has_type()) {
+      throw std::logic_error("tokens-as-image: no shape for the new node " + name);
+    }
+    return out;
+  }
+  Value* constant(const std::string& name, Tensor data) {
+    return graph_.add_constant(graph_.unique_value_name(name), std::move(data));
+  }
+  Value* shape_constant(const std::string& name, const Ints& dims) {
+    return constant(name + "_shape", Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(dims.size())}, dims));
+  }
+  Value* reshape(const std::string& name, Value* x, const Ints& dims) {
+    return emit(OpKind::Reshape, name, {x, shape_constant(name, dims)});
+  }
+  Value* transpose(const std::string& name, Value* x, const Ints& perm) {
+    Attributes attrs;
+    attrs.set("perm", perm);
+    return emit(OpKind::Transpose, name, {x}, std::move(attrs));
+  }
+  Value* slice(const std::string& name, Value* x, std::int64_t axis, std::int64_t start, std::int64_t end) {
+    return emit(OpKind::Slice, name,
+                {x, constant(name + "_starts", Tensor::from_vector<std::int64_t>({1}, {start})),
+                 constant(name + "_ends", Tensor::from_vector<std::int64_t>({1}, {end})),
+                 constant(name + "_axes", Tensor::from_vector<std::int64_t>({1}, {axis}))});
+  }
+  Value* image_of(const Value* v) const {
+    const auto it = image_.find(v);
+    return it == image_.end() ? nullptr : it->second;
+  }
+  void set_image(Value* original, Value* image) { image_[original] = image; }
+
+  // ---- the rules ---------------------------------------------------------------------------
+  bool rewrite_node(Node& node) {
+    if (node.outputs.size() != 1 || node.inputs.empty() || node.input(0) == nullptr) return false;
+    if (!node.output(0)->has_type()) return false;
+    if (enter(node)) return true;
+    Value* x = nullptr;
+    for (Value* in : node.inputs) {
+      if (in != nullptr && image_of(in) != nullptr) x = in;
+    }
+    if (x == nullptr) return false;
+    return propagate(node, x);
+  }
+
+  // A token sequence from something that is not one yet: the patch embedding (an NCHW image
+  // flattened and transposed) or the heads' merge (a Transpose of the heads, then Reshape to C).
+  bool enter(Node& node) {
+    const Value* out = node.output(0);
+    if (node.op == OpKind::Transpose && node.attrs.get_ints("perm") == Ints{0, 2, 1} && out->shape.size() == 3 &&
+        out->shape[0] == 1) {
+      const Node* flatten = node.input(0)->producer;
+      if (flatten == nullptr || flatten->op != OpKind::Reshape || image_of(node.input(0)) != nullptr) return false;
+      Value* picture = flatten->input(0);
+      const Shape& p = picture->shape;
+      if (p.size() != 4 || p[0] != 1 || node.input(0)->shape != Shape{1, p[1], p[2] * p[3]}) return false;
+      set_image(node.output(0), reshape(node.name, picture, {1, p[1], 1, p[2] * p[3]}));
+      stats_.add("patch embeddings read as images");
+      return true;
+    }
+    if (node.op == OpKind::Reshape && image_of(node.input(0)) == nullptr) {
+      Value* heads = node.input(0);
+      const Shape& h = heads->shape;
+      if (heads->producer == nullptr || heads->producer->op != OpKind::Transpose || heads->is_constant()) return false;
+      // [T, h, d] (MultiheadAttention) or [1, T, h, d] (a hand-written attention).
+      Ints to_channels_last;
+      std::int64_t count = 0, features = 0;
+      if (h.size() == 3) {
+        count = h[0], features = h[1] * h[2], to_channels_last = {1, 2, 0};
+      } else if (h.size() == 4 && h[0] == 1) {
+        count = h[1], features = h[2] * h[3], to_channels_last = {0, 2, 3, 1};
+      } else {
+        return false;
+      }
+      if (!is_token_layout(out->shape, {count, features}) || count < 2) return false;
+      Value* merged = transpose(node.name + "_heads", heads, to_channels_last);
+      set_image(node.output(0), reshape(node.name, merged, {1, features, 1, count}));
+      stats_.add("attention heads merged into images");
+      return true;
+    }
+    return false;
+  }
+
+  bool propagate(Node& node, Value* x) {
+    Value* x_image = image_of(x);
+    const Tokens t = tokens_of(x_image);
+    Value* out = node.output(0);
+    const bool data_input = node.input(0) == x;
+    switch (node.op) {
+      case OpKind::Transpose:
+      case OpKind::Reshape:
+        if (!data_input) return false;
+        if (is_token_layout(out->shape, t) && (node.op == OpKind::Reshape || keeps_row_major(node))) {
+          set_image(out, x_image);  // the same tokens in another of torch's layouts
+          return true;
+        }
+        return node.op == OpKind::Reshape && split_heads(node, x_image, t);
+      case OpKind::LayerNormalization: {
+        if (!data_input || normalize_axis(node.attrs.get_int("axis", -1), static_cast<std::int64_t>(x->shape.size())) !=
+                               static_cast<std::int64_t>(x->shape.size()) - 1) {
+          return false;
+        }
+        std::vector<Value*> inputs = node.inputs;
+        inputs[0] = transpose(node.name + "_to_nhwc", x_image, {0, 2, 3, 1});
+        Attributes attrs = node.attrs;
+        attrs.set("axis", std::int64_t{-1});
+        Value* normalised = emit(OpKind::LayerNormalization, node.name, std::move(inputs), std::move(attrs));
+        set_image(out, transpose(node.name + "_to_nchw", normalised, {0, 3, 1, 2}));
+        stats_.add("token LayerNorms over the channels");
+        return true;
+      }
+      case OpKind::MatMul:
+      case OpKind::Gemm: return data_input && linear(node, x_image, t);
+      case OpKind::Add:
+      case OpKind::Sub:
+      case OpKind::Mul:
+      case OpKind::Div: return binary(node, t);
+      case OpKind::Concat: return concat(node, x, t);
+      case OpKind::Slice: return data_input && slice_tokens(node, x, x_image);
+      case OpKind::Gather: return data_input && gather_token(node, x, x_image);
+      default:
+        if (!data_input || out->shape != x->shape) return false;
+        if (node.op != OpKind::Gelu && node.op != OpKind::Erf && !is_unary_activation(node.op)) return false;
+        for (std::size_t i = 1; i < node.inputs.size(); ++i) {
+          if (node.input(i) != nullptr && !node.input(i)->is_constant()) return false;
+        }
+        {
+          std::vector<Value*> inputs = node.inputs;
+          inputs[0] = x_image;
+          set_image(out, emit(node.op, node.name, std::move(inputs), node.attrs));
+        }
+        return true;
+    }
+  }
+
+  // Reshape(T, h, d) (or (1, T, h, d)) of the tokens: the image read as [h, d, T], transposed
+  // to the layout torch asked for (canonicalize-nchw merges it with the head transposes after).
+  bool split_heads(Node& node, Value* x_image, Tokens t) {
+    const Shape& s = node.output(0)->shape;
+    if (s.size() == 3 && s[0] == t.count && s[1] * s[2] == t.features) {
+      Value* heads = reshape(node.name + "_heads", x_image, {s[1], s[2], t.count});
+      replacement_[node.output(0)] = transpose(node.name, heads, {2, 0, 1});
+    } else if (s.size() == 4 && s[0] == 1 && s[1] == t.count && s[2] * s[3] == t.features) {
+      Value* heads = reshape(node.name + "_heads", x_image, {1, s[2], s[3], t.count});
+      replacement_[node.output(0)] = transpose(node.name, heads, {0, 3, 1, 2});
+    } else {
+      return false;
+    }
+    stats_.add("attention heads split from images");
+    return true;
+  }
+
+  // MatMul(x, W [C, C']) or Gemm(x, B) (+ bias): a 1x1 Conv of C' filters.
+  bool linear(Node& node, Value* x_image, Tokens t) {
+    const Tensor* w = node.constant_input(1);
+    if (!is_f32_constant(w) || w->rank() != 2) return false;
+    const bool gemm = node.op == OpKind::Gemm;
+    const bool trans_b = gemm && node.attrs.get_int("transB", 0) != 0;
+    if (gemm && (node.attrs.get_int("transA", 0) != 0 || node.attrs.get_float("alpha", 1.0f) != 1.0f)) return false;
+    if (gemm && node.input(0)->shape.size() != 2) return false;
+    const std::int64_t c_in = trans_b ? w->shape()[1] : w->shape()[0];
+    const std::int64_t c_out = trans_b ? w->shape()[0] : w->shape()[1];
+    if (c_in != t.features) return false;
+    std::optional<Tensor> bias;
+    if (gemm && node.inputs.size() > 2 && node.input(2) != nullptr) {
+      const Tensor* c = node.constant_input(2);
+      if (!is_f32_constant(c) || c->numel() != c_out) return false;
+      const float beta = node.attrs.get_float("beta", 1.0f);
+      Tensor b(DType::F32, {c_out});
+      for (std::int64_t o = 0; o < c_out; ++o) b.data<float>()[o] = beta * c->data<float>()[o];
+      bias = std::move(b);
+    }
+    Tensor weights(DType::F32, {c_out, c_in, 1, 1});
+    const std::vector<float> per_filter =
+        trans_b ? std::vector<float>(w->data<float>(), w->data<float>() + w->numel()) : transposed(w->data<float>(), c_in, c_out);
+    std::copy(per_filter.begin(), per_filter.end(), weights.data<float>());
+    std::vector<Value*> inputs{x_image, constant(node.name + "_conv_weight", std::move(weights))};
+    if (bias) inputs.push_back(constant(node.name + "_conv_bias", std::move(*bias)));
+    Attributes attrs;
+    attrs.set("kernel_shape", Ints{1, 1});
+    set_image(node.output(0), emit(OpKind::Conv, node.name, std::move(inputs), std::move(attrs)));
+    stats_.add("token Linears as 1x1 convolutions");
+    return true;
+  }
+
+  // A constant operand of an elementwise op on tokens, as an image operand: a scalar stays one,
+  // a constant over the features becomes [C, 1, 1], one over tokens and features [1, C, 1, T].
+  Value* image_constant(const Node& node, std::size_t at, Tokens t, const Shape& token_shape) {
+    const Tensor* c = node.constant_input(at);
+    if (!is_f32_constant(c)) return nullptr;
+    if (c->numel() == 1) return node.input(at);
+    const Shape& s = c->shape();
+    if (s.size() > token_shape.size()) return nullptr;
+    // Right-aligned against the token layout: every axis but the features 1, or exactly T x C.
+    const std::size_t offset = token_shape.size() - s.size();
+    const std::int64_t taxis = token_axis(token_shape);
+    bool features_only = s.back() == t.features;
+    bool tokens_and_features = s.back() == t.features;
+    for (std::size_t d = 0; d + 1 < s.size(); ++d) {
+      const auto axis = static_cast<std::int64_t>(d + offset);
+      features_only = features_only && s[d] == 1;
+      tokens_and_features = tokens_and_features && s[d] == (axis == taxis ? t.count : 1);
+    }
+    if (features_only) return constant(node.name + "_per_channel", c->reshaped({t.features, 1, 1}));
+    if (tokens_and_features && c->numel() == t.count * t.features) {
+      return constant(node.name + "_per_pixel",
+                      Tensor::from_vector<float>({1, t.features, 1, t.count},
+                                                 transposed(c->data<float>(), t.count, t.features)));
+    }
+    return nullptr;
+  }
+
+  bool binary(Node& node, Tokens t) {
+    if (node.inputs.size() != 2 || !is_token_layout(node.output(0)->shape, t)) return false;
+    std::vector<Value*> inputs(2);
+    for (std::size_t i = 0; i < 2; ++i) {
+      Value* in = node.input(i);
+      if (Value* image = image_of(in); image != nullptr && tokens_of(image).count == t.count &&
+                                       tokens_of(image).features == t.features) {
+        inputs[i] = image;
+      } else {
+        inputs[i] = image_constant(node, i, t, node.output(0)->shape);
+      }
+      if (inputs[i] == nullptr) return false;
+    }
+    set_image(node.output(0), emit(node.op, node.name, std::move(inputs), node.attrs));
+    return true;
+  }
+
+  // A Concat of tokens (and constant tokens: the class token) along the token axis, or of
+  // features along the last axis.
+  bool concat(Node& node, const Value* x, Tokens t) {
+    const Shape& layout = x->shape;
+    const auto rank = static_cast<std::int64_t>(layout.size());
+    const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", 0), rank);
+    const bool along_tokens = axis == token_axis(layout);
+    if (!along_tokens && axis != rank - 1) return false;
+    std::vector<Value*> inputs;
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      Value* in = node.input(i);
+      if (Value* image = image_of(in);
+          image != nullptr && in->shape.size() == layout.size() && token_axis(in->shape) == token_axis(layout)) {
+        const Tokens u = tokens_of(image);
+        if ((along_tokens && u.features != t.features) || (!along_tokens && u.count != t.count)) return false;
+        inputs.push_back(image);
+        continue;
+      }
+      const Tensor* c = node.constant_input(i);
+      if (!along_tokens || !is_f32_constant(c) || c->rank() != rank) return false;
+      // Constant tokens in the same layout as x: k tokens of C features.
+      Shape expected = layout;
+      const std::int64_t k = c->shape()[static_cast<std::size_t>(axis)];
+      expected[static_cast<std::size_t>(axis)] = k;
+      if (c->shape() != expected) return false;
+      inputs.push_back(constant(node.name + "_tokens", Tensor::from_vector<float>(
+                                                             {1, t.features, 1, k}, transposed(c->data<float>(), k, t.features))));
+    }
+    Attributes attrs;
+    attrs.set("axis", std::int64_t{along_tokens ? 3 : 1});
+    set_image(node.output(0), emit(OpKind::Concat, node.name, std::move(inputs), std::move(attrs)));
+    return true;
+  }
+
+  // A Slice of consecutive features (Q, K, V of the in-projection) or tokens, step 1.
+  bool slice_tokens(Node& node, const Value* x, Value* x_image) {
+    if (node.inputs.size() < 3 || node.inputs.size() > 5) return false;
+    const Tensor* starts = node.constant_input(1);
+    const Tensor* ends = node.constant_input(2);
+    const Tensor* axes = node.inputs.size() > 3 && node.input(3) != nullptr ? node.constant_input(3) : nullptr;
+    if (starts == nullptr || ends == nullptr || starts->numel() != 1 || ends->numel() != 1) return false;
+    if (node.inputs.size() > 3 && node.input(3) != nullptr && axes == nullptr) return false;
+    if (node.inputs.size() > 4 && node.input(4) != nullptr) {
+      const Tensor* steps = node.constant_input(4);
+      if (steps == nullptr || steps->numel() != 1 || steps->as_int64(0) != 1) return false;
+    }
+    const auto rank = static_cast<std::int64_t>(x->shape.size());
+    const std::int64_t axis = normalize_axis(axes != nullptr ? axes->as_int64(0) : 0, rank);
+    const Shape& out = node.output(0)->shape;
+    std::int64_t image_axis = 0, begin = 0, length = 0;
+    if (axis == rank - 1) {
+      image_axis = 1, length = out.back();
+    } else if (axis == token_axis(x->shape)) {
+      image_axis = 3, length = out[static_cast<std::size_t>(axis)];
+    } else {
+      return false;
+    }
+    const std::int64_t size = x->shape[static_cast<std::size_t>(axis)];
+    begin = starts->as_int64(0);
+    if (begin < 0) begin += size;
+    begin = std::clamp<std::int64_t>(begin, 0, size);
+    if (length <= 0) return false;
+    set_image(node.output(0), slice(node.name, x_image, image_axis, begin, begin + length));
+    return true;
+  }
+
+  // Gather of one token ([1, T, C] -> [1, C]: the class token into the head): one pixel.
+  bool gather_token(Node& node, const Value* x, Value* x_image) {
+    const Tensor* index = node.constant_input(1);
+    const auto rank = static_cast<std::int64_t>(x->shape.size());
+    if (index == nullptr || index->numel() != 1 || index->rank() != 0) return false;
+    if (normalize_axis(node.attrs.get_int("axis", 0), rank) != token_axis(x->shape)) return false;
+    const Tokens t = tokens_of(x_image);
+    std::int64_t i = index->as_int64(0);
+    if (i < 0) i += t.count;
+    Value* pixel = slice(node.name + "_pixel", x_image, 3, i, i + 1);
+    replacement_[node.output(0)] = reshape(node.name, pixel, node.output(0)->shape);
+    stats_.add("token gathers as pixel slices");
+    return true;
+  }
+
+  // ---- wiring up ---------------------------------------------------------------------------
+  // Erases the nodes rewritten; every original value still read (or a graph output) is written
+  // again under its own name: by its replacement, or from its image in its own layout.
+  void finish() {
+    std::set<const Node*> gone(replaced_.begin(), replaced_.end());
+    std::set<Node*> feeders;
+    std::vector<Value*> outputs;
+    for (Node* node : replaced_) {
+      for (Value* in : node->inputs) {
+        if (in != nullptr && in->producer != nullptr && gone.count(in->producer) == 0) feeders.insert(in->producer);
+      }
+      outputs.push_back(node->output(0));
+    }
+    for (auto it = replaced_.rbegin(); it != replaced_.rend(); ++it) graph_.erase_node(*it);
+    for (Value* original : outputs) {
+      if (graph_.users(original).empty() && !graph_.is_graph_output(original)) continue;
+      Value* value = nullptr;
+      if (const auto r = replacement_.find(original); r != replacement_.end()) {
+        value = r->second;
+      } else {
+        Value* rows = transpose(original->name + "_tokens", image_of(original), {0, 2, 3, 1});
+        value = original->shape == rows->shape ? rows : reshape(original->name + "_tokens", rows, original->shape);
+        stats_.add("token values read back in their layout");
+      }
+      write_as(value, original);
+    }
+    sweep_dead(feeders);
+  }
+
+  // Makes the producer of `fresh` (a new value nothing reads yet) write `original` instead.
+  void write_as(Value* fresh, Value* original) {
+    Node* producer = fresh->producer;
+    if (graph_.users(fresh).empty()) {
+      std::replace(producer->outputs.begin(), producer->outputs.end(), fresh, original);
+      original->producer = producer;
+      original->shape = fresh->shape;
+      original->dtype = fresh->dtype;
+      fresh->producer = nullptr;
+      graph_.erase_value(fresh);
+      return;
+    }
+    // Read by other new nodes as well: an Identity writes the original name.
+    graph_.add_node(OpKind::Identity, original->name + "_identity", {fresh}, {original});
+  }
+
+  // Nodes that only fed the rewritten ones (the patch embedding's flattening Reshape) and are
+  // read by nothing now.
+  void sweep_dead(std::set<Node*> candidates) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (auto it = candidates.begin(); it != candidates.end();) {
+        Node* node = *it;
+        bool dead = true;
+        for (Value* out : node->outputs) {
+          dead = dead && (out == nullptr || (graph_.users(out).empty() && !graph_.is_graph_output(out)));
+        }
+        if (!dead) {
+          ++it;
+          continue;
+        }
+        std::vector<Node*> inputs_from;
+        for (Value* in : node->inputs) {
+          if (in != nullptr && in->producer != nullptr) inputs_from.push_back(in->producer);
+        }
+        it = candidates.erase(it);
+        graph_.erase_node(node);
+        candidates.insert(inputs_from.begin(), inputs_from.end());
+        changed = true;
+        break;
+      }
+    }
+  }
+
+  Graph& graph_;
+  PassStatistics& stats_;
+  std::map<const Value*, Value*> image_;        // original token value -> its image [1, C, 1, T]
+  std::map<const Value*, Value*> replacement_;  // original value -> a new value equal to it
+  std::vector<Node*> replaced_;                 // in topological order
+};
+
+}  // namespace
+
+bool TokensAsImagePass::run(Graph& graph, PassStatistics& stats) {
+  const bool changed = TokenRewriter(graph, stats).run();
+  if (changed) stats.add("token sequences computed as images");
+  return changed;
+}
+
+}  // namespace wb
