@@ -493,11 +493,17 @@ class TinyConvNeXt(nn.Module):
 
 def tiny_vit() -> nn.Module:
     """torchvision's VisionTransformer at 32x32: 8x8 patches (16 tokens and
-    the class token), 2 encoder blocks of 2 heads, 16 features, MLP 32."""
+    the class token), 2 encoder blocks of 2 heads of 16, 32 features, MLP 64."""
     from torchvision.models.vision_transformer import VisionTransformer
-    return VisionTransformer(image_size=32, patch_size=8, num_layers=2,
-                             num_heads=2, hidden_dim=16, mlp_dim=32,
-                             num_classes=10)
+    model = VisionTransformer(image_size=32, patch_size=8, num_layers=2,
+                              num_heads=2, hidden_dim=32, mlp_dim=64,
+                              num_classes=10)
+    # torch initialises the class token to zeros: the head would read a token
+    # made of the position embedding alone (std 0.02), a hundredth of the
+    # patch tokens, which no trained ViT has. Of the patch tokens' size.
+    with torch.no_grad():
+        model.class_token.normal_(0.0, 1.0)
+    return model
 
 
 # --------------------------------------------------------------------------

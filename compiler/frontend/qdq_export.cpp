@@ -266,6 +266,43 @@ class QdqWriter {
     set_ints(graph_->mutable_node(graph_->node_size() - 1), "perm", {0, 3, 1, 2});
   }
 
+  // Attention's products as tokens-as-image writes them (quant::attention_product reads them
+  // back): the images' head views [h, d, T] (transposed where torch's layout has them), the
+  // queries scaled by the folded factor, and for the context the heads merged into the image.
+  void write_matmul(const QNode& node, const std::vector<std::string>& inputs, const std::string& raw) {
+    const QTensor& out = q_.tensor(node.output);
+    const QTensor& b = q_.tensor(node.inputs[1]);
+    const std::int64_t h = node.matmul_heads, d = b.shape[1] / h;
+    const std::string base = out.name + "_matmul";
+    const auto reshape = [&](const std::string& x, const std::string& what, const Shape& shape) {
+      const std::string dims = initializer(base + "_" + what + "_shape",
+                                           Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(shape.size())}, shape));
+      add_node("Reshape", base + "/Reshape_" + what, {x, dims}, {base + "_" + what});
+      return base + "_" + what;
+    };
+    const auto transpose = [&](const std::string& x, const std::string& what) {
+      set_ints(add_node("Transpose", base + "/Transpose_" + what, {x}, {base + "_" + what}), "perm", {0, 2, 1});
+      return base + "_" + what;
+    };
+    if (node.matmul_form == MatMulForm::Scores) {
+      const QTensor& a = q_.tensor(node.inputs[0]);
+      std::string queries = transpose(reshape(inputs[0], "query_heads", {h, d, a.shape[3]}), "queries");
+      if (node.matmul_factor != 1.0) {
+        const std::string factor = initializer(base + "_factor", Tensor::scalar(static_cast<float>(node.matmul_factor)));
+        add_node("Mul", base + "/Mul_scaled", {queries, factor}, {base + "_scaled"});
+        queries = base + "_scaled";
+      }
+      add_node("MatMul", node.name, {queries, reshape(inputs[1], "key_heads", {h, d, b.shape[3]})}, {raw});
+      return;
+    }
+    const std::string values = transpose(reshape(inputs[1], "value_heads", {h, d, b.shape[3]}), "values");
+    add_node("MatMul", node.name, {inputs[0], values}, {base + "_heads"});
+    const std::string merged = transpose(base + "_heads", "merged");
+    const std::string dims = initializer(base + "_image_shape",
+                                         Tensor::from_vector<std::int64_t>({4}, {out.shape[0], out.shape[1], out.shape[2], out.shape[3]}));
+    add_node("Reshape", base + "/Reshape_image", {merged, dims}, {raw});
+  }
+
   void write_node(const QNode& node) {
     const QTensor& out = q_.tensor(node.output);
     const std::string raw = out.name + "_float";
@@ -307,7 +344,10 @@ class QdqWriter {
       }
       case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", 1); break;
       case QOpKind::Mul: add_node("Mul", node.name, inputs, {raw}); break;
-      case QOpKind::Softmax: set_int(add_node("Softmax", node.name, inputs, {raw}), "axis", 1); break;
+      case QOpKind::Softmax:
+        set_int(add_node("Softmax", node.name, inputs, {raw}), "axis", out.shape.size() == 3 ? 2 : 1);
+        break;
+      case QOpKind::MatMul: write_matmul(node, inputs, raw); break;
       case QOpKind::ChannelGather: {
         const std::string indices = initializer(
             out.name + "_channels",

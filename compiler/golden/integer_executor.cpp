@@ -32,7 +32,7 @@ void check_node(const QGraph& graph, const QNode& node) {
   for (int index : node.inputs) (void)graph.tensor(index).dtype();  // 8 or 16 bits
   (void)out.dtype();
   if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
-      node.kind == QOpKind::Mul) {
+      node.kind == QOpKind::Mul || node.kind == QOpKind::MatMul) {
     const quant::Requant& r = node.requant;
     if (r.lo < out.lo() || r.hi > out.hi()) {
       throw std::logic_error(fmt::format("requant clamp [{}, {}] exceeds the range [{}, {}] of output {}", r.lo, r.hi,
@@ -76,19 +76,20 @@ void check_node(const QGraph& graph, const QNode& node) {
       }
       break;
     case QOpKind::Concat: {
-      if (out.shape.size() < 2) throw std::logic_error("concat output of rank < 2");
-      std::int64_t channels = 0;
+      const auto axis = static_cast<std::size_t>(node.concat_axis);
+      if (out.shape.size() <= axis) throw std::logic_error(fmt::format("concat output of rank <= {}", axis));
+      std::int64_t along = 0;
       for (int index : node.inputs) {
         const Shape& s = graph.tensor(index).shape;
         Shape expected = out.shape;
-        if (s.size() == expected.size()) expected[1] = s[1];
+        if (s.size() == expected.size()) expected[axis] = s[axis];
         if (s != expected) {
-          throw std::logic_error(fmt::format("input {} of shape {} cannot be concatenated into {} along axis 1",
-                                             graph.tensor(index).name, format_shape(s), format_shape(out.shape)));
+          throw std::logic_error(fmt::format("input {} of shape {} cannot be concatenated into {} along axis {}",
+                                             graph.tensor(index).name, format_shape(s), format_shape(out.shape), axis));
         }
-        channels += s[1];
+        along += s[axis];
       }
-      if (channels != out.shape[1]) throw std::logic_error("concatenated channels differ from the output's");
+      if (along != out.shape[axis]) throw std::logic_error("the concatenated inputs differ from the output's size");
       break;
     }
     case QOpKind::Reshape:
@@ -118,6 +119,9 @@ void check_node(const QGraph& graph, const QNode& node) {
       }
       if (node.requant.channels() != 1) throw std::logic_error("a mul requantises per tensor");
       break;
+    case QOpKind::MatMul:
+      if (node.requant.channels() != 1) throw std::logic_error("a matmul requantises per tensor");
+      break;  // the shapes: quant::verify_qgraph
     case QOpKind::Softmax:
       if (in.shape != out.shape || node.softmax_exp_table.size() != 256 || in.bits != 8 || out.is_signed) {
         throw std::logic_error("a softmax keeps the shape, has 256 exp entries, an 8-bit input and a uint8 output");
@@ -165,6 +169,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_lut(graph, node, *args[0]);
     case QOpKind::Mul:
       return run_mul(graph, node, *args[0], *args[1]);
+    case QOpKind::MatMul:
+      return run_matmul(graph, node, *args[0], *args[1]);
     case QOpKind::ChannelGather:
       return run_channel_gather(graph, node, *args[0]);
     case QOpKind::Softmax:
@@ -256,6 +262,9 @@ std::vector<Tensor> IntegerExecutor::run_quantized(const std::vector<Tensor>& in
   fit_threads_to_idle_cpus();
   check_input_count(graph_, inputs.size());
   std::vector<Tensor> values(graph_.tensors.size());
+  for (std::size_t t = 0; t < graph_.tensors.size(); ++t) {
+    if (graph_.tensors[t].is_constant()) values[t] = graph_.tensors[t].data;
+  }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const int index = graph_.inputs[i];
     check_input(graph_.tensor(index), inputs[i], graph_.tensor(index).dtype());

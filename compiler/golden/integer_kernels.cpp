@@ -308,6 +308,36 @@ Tensor run_mul(const QGraph& graph, const QNode& node, const Tensor& a_tensor, c
   return narrow(y, out_t);
 }
 
+// Attention's products per head (quant::MatMulForm): images [1, h d, 1, T] are channel-major, so
+// channel c of token t is at c * T + t; scores and probabilities [h, T, T'] row-major.
+Tensor run_matmul(const QGraph& graph, const QNode& node, const Tensor& a_tensor, const Tensor& b_tensor) {
+  const QTensor& out_t = graph.tensor(node.output);
+  const Shape& b_shape = graph.tensor(node.inputs[1]).shape;
+  const std::vector<std::int32_t> a = widen(a_tensor), b = widen(b_tensor);
+  const std::int64_t heads = node.matmul_heads, size = b_shape[1] / heads, keys = b_shape[3];
+  const bool scores = node.matmul_form == quant::MatMulForm::Scores;
+  const std::int64_t queries = scores ? graph.tensor(node.inputs[0]).shape[3] : graph.tensor(node.inputs[0]).shape[1];
+  std::vector<std::int32_t> y(static_cast<std::size_t>(num_elements(out_t.shape)));
+  const auto at = [](const std::vector<std::int32_t>& v, std::int64_t i) { return std::int64_t{v[static_cast<std::size_t>(i)]}; };
+  parallel_for(heads * queries, [&](std::int64_t hq) {
+    const std::int64_t k = hq / queries, i = hq % queries;
+    if (scores) {
+      for (std::int64_t j = 0; j < keys; ++j) {
+        std::int64_t v = 0;
+        for (std::int64_t c = 0; c < size; ++c) v += at(a, (k * size + c) * queries + i) * at(b, (k * size + c) * keys + j);
+        y[static_cast<std::size_t>((k * queries + i) * keys + j)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
+      }
+    } else {
+      for (std::int64_t c = 0; c < size; ++c) {
+        std::int64_t v = 0;
+        for (std::int64_t j = 0; j < keys; ++j) v += at(a, (k * queries + i) * keys + j) * at(b, (k * size + c) * keys + j);
+        y[static_cast<std::size_t>((k * size + c) * queries + i)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
+      }
+    }
+  });
+  return narrow(y, out_t);
+}
+
 // ChannelGather: y[n, c] = x[n, gather_channels[c]] (a copy: same scale and type).
 Tensor run_channel_gather(const QGraph& graph, const QNode& node, const Tensor& input) {
   const Shape& in_shape = graph.tensor(node.inputs[0]).shape;
@@ -355,7 +385,7 @@ Tensor run_resize(const QGraph& graph, const QNode& node, const Tensor& input) {
 Tensor run_softmax(const QGraph& graph, const QNode& node, const Tensor& input) {
   const QTensor& out_t = graph.tensor(node.output);
   const std::vector<std::int32_t> x = widen(input);
-  const std::int64_t channels = out_t.shape[1];
+  const std::int64_t channels = quant::softmax_row_length(out_t.shape);
   std::vector<std::int32_t> y(x.size());
   for (std::size_t row = 0; row < x.size(); row += static_cast<std::size_t>(channels)) {
     const auto begin = x.begin() + static_cast<std::ptrdiff_t>(row);
@@ -453,11 +483,13 @@ Tensor run_concat(const QGraph& graph, const QNode& node, const std::vector<cons
   const QTensor& out_t = graph.tensor(node.output);
   Tensor out(out_t.dtype(), out_t.shape);
   const std::size_t element = dtype_size(out.dtype());
-  const std::int64_t batch = out_t.shape[0];
-  const std::int64_t out_row = product(out_t.shape, 1);  // elements per image
-  std::int64_t offset = 0;                               // of this input within an output image
+  const auto axis = static_cast<std::size_t>(node.concat_axis);
+  std::int64_t batch = 1;  // the rows before the axis (the images, for channels)
+  for (std::size_t d = 0; d < axis; ++d) batch *= out_t.shape[d];
+  const std::int64_t out_row = product(out_t.shape, axis);  // elements of a row from the axis on
+  std::int64_t offset = 0;                                   // of this input within an output row
   for (const Tensor* in : inputs) {
-    const std::int64_t in_row = product(in->shape(), 1);
+    const std::int64_t in_row = product(in->shape(), axis);
     for (std::int64_t n = 0; n < batch; ++n) {
       std::memcpy(out.raw() + static_cast<std::size_t>(n * out_row + offset) * element,
                   in->raw() + static_cast<std::size_t>(n * in_row) * element,

@@ -35,6 +35,7 @@ Window make_window(const quant::QNode& node, const Shape& in, const Shape& out);
 Tensor run_conv(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_add(const quant::QGraph& graph, const quant::QNode& node, const Tensor& a_tensor, const Tensor& b_tensor);
 Tensor run_mul(const quant::QGraph& graph, const quant::QNode& node, const Tensor& a_tensor, const Tensor& b_tensor);
+Tensor run_matmul(const quant::QGraph& graph, const quant::QNode& node, const Tensor& a_tensor, const Tensor& b_tensor);
 Tensor run_channel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_resize(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_softmax(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);

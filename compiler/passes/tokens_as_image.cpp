@@ -379,7 +379,17 @@ class TokenRewriter {
     const Tokens t = tokens_of(x_image);
     std::int64_t i = index->as_int64(0);
     if (i < 0) i += t.count;
-    Value* pixel = slice(node.name + "_pixel", x_image, 3, i, i + 1);
+    // The first token (the class token) is a 1x1 max pool of stride T: one window, that pixel
+    // (a strided copy, which both targets' pool units run); another token a Slice.
+    Value* pixel = nullptr;
+    if (i == 0) {
+      Attributes attrs;
+      attrs.set("kernel_shape", Ints{1, 1});
+      attrs.set("strides", Ints{1, t.count});
+      pixel = emit(OpKind::MaxPool, node.name + "_pixel", {x_image}, std::move(attrs));
+    } else {
+      pixel = slice(node.name + "_pixel", x_image, 3, i, i + 1);
+    }
     replacement_[node.output(0)] = reshape(node.name, pixel, node.output(0)->shape);
     stats_.add("token gathers as pixel slices");
     return true;

@@ -224,6 +224,10 @@ LayerMapping map_layers(const QGraph& graph) {
   const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
+    if (const std::string problem = quant::constant_operand_problem(graph, node); !problem.empty()) {
+      unsupported(node, problem);
+      continue;
+    }
     if (node.kind == QOpKind::Reshape) {
       mapping.aliases[node.output] = resolve_alias(mapping, node.inputs.at(0));
       continue;
@@ -326,6 +330,11 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.kind = isa::pulp::KERNEL_LAYERNORM;
         if (problem.empty()) problem = layernorm_problem(graph, node);
         layer.ops = isa::kLayerNormOpsPerElement * quant::element_count(out);  // isa/op_counts.h
+        break;
+      case QOpKind::MatMul:
+        problem = fmt::format("attention's {} (a product of two activations) has no PULP kernel yet; the integer "
+                              "golden model runs it (workbench quantize)",
+                              quant::matmul_form_name(node.matmul_form));
         break;
       default: problem = "no PULP-NN kernel"; break;
     }

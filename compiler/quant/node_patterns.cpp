@@ -125,4 +125,106 @@ void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels) {
   q.layernorm_epsilon = layernorm.attrs.get_float("epsilon", 1e-5f);
 }
 
+namespace {
+
+bool read_only_by(const Graph& graph, const Value* value, const Node& reader) {
+  const auto users = graph.users(value);
+  return users.size() == 1 && users[0] == &reader && !graph.is_graph_output(value);
+}
+
+bool is_transpose_021(const Node* node) {
+  return node != nullptr && node->op == OpKind::Transpose &&
+         node->attrs.get_ints("perm") == std::vector<std::int64_t>{0, 2, 1};
+}
+
+// The heads of an image: `value` = Reshape(image [1, h d, 1, T], [h, d, T]), read by `reader` alone.
+struct HeadView {
+  const Value* image = nullptr;
+  std::int64_t heads = 0, size = 0, tokens = 0;  // h, d, T
+};
+std::optional<HeadView> head_view(const Graph& graph, const Value* value, const Node& reader) {
+  const Node* reshape = value->producer;
+  if (reshape == nullptr || reshape->op != OpKind::Reshape || !read_only_by(graph, value, reader)) return std::nullopt;
+  const Value* image = reshape->input(0);
+  const Shape& i = image->shape;
+  const Shape& v = value->shape;
+  if (image->is_constant() || i.size() != 4 || i[0] != 1 || i[2] != 1 || v.size() != 3) return std::nullopt;
+  if (v[0] * v[1] != i[1] || v[2] != i[3]) return std::nullopt;
+  return HeadView{image, v[0], v[1], v[2]};
+}
+
+// `value` = Transpose(0, 2, 1)(a head view), read by `reader` alone: [h, T, d].
+std::optional<HeadView> transposed_head_view(const Graph& graph, const Value* value, const Node& reader,
+                                             std::vector<const Node*>& views) {
+  const Node* transpose = value->producer;
+  if (!is_transpose_021(transpose) || !read_only_by(graph, value, reader)) return std::nullopt;
+  auto view = head_view(graph, transpose->input(0), *transpose);
+  if (!view) return std::nullopt;
+  views.push_back(transpose);
+  views.push_back(transpose->input(0)->producer);
+  return view;
+}
+
+}  // namespace
+
+std::optional<AttentionProduct> attention_product(const Graph& graph, const Node& matmul) {
+  if (matmul.op != OpKind::MatMul || matmul.inputs.size() != 2 || matmul.input(0) == nullptr ||
+      matmul.input(1) == nullptr || matmul.input(0)->shape.size() != 3 || matmul.input(1)->shape.size() != 3) {
+    return std::nullopt;
+  }
+  AttentionProduct p;
+  // Scores: the queries (transposed head view, maybe scaled) against the keys (head view).
+  if (const auto keys = head_view(graph, matmul.input(1), matmul)) {
+    const Value* q = matmul.input(0);
+    std::vector<const Node*> views{matmul.input(1)->producer};
+    const Node* scale = q->producer;
+    if (scale != nullptr && (scale->op == OpKind::Div || scale->op == OpKind::Mul) && scale->inputs.size() == 2 &&
+        read_only_by(graph, q, matmul)) {
+      const Tensor* c = scale->constant_input(1);
+      if (c != nullptr && c->numel() == 1 && c->as_double(0) > 0) {
+        // float32, as a QDQ export writes it, so a model read back gets the same requantisation.
+        p.factor = static_cast<float>(scale->op == OpKind::Div ? 1.0 / c->as_double(0) : c->as_double(0));
+        views.push_back(scale);
+        q = scale->input(0);
+      }
+    }
+    const Node& q_reader = q == matmul.input(0) ? matmul : *scale;
+    const auto queries = transposed_head_view(graph, q, q_reader, views);
+    if (!queries || queries->heads != keys->heads || queries->size != keys->size) return std::nullopt;
+    p.form = MatMulForm::Scores;
+    p.a = queries->image;
+    p.b = keys->image;
+    p.output = matmul.output(0);
+    p.heads = keys->heads;
+    p.views = std::move(views);
+    return p;
+  }
+  // Context: the probabilities against the values (transposed head view), then the heads back
+  // into one image.
+  std::vector<const Node*> views;
+  const auto values = transposed_head_view(graph, matmul.input(1), matmul, views);
+  const Value* probabilities = matmul.input(0);
+  const Shape& ps = probabilities->shape;
+  if (!values || probabilities->is_constant() || ps[0] != values->heads || ps[2] != values->tokens) return std::nullopt;
+  const Value* out = matmul.output(0);
+  const auto users = graph.users(out);
+  if (users.size() != 1 || graph.is_graph_output(out) || !is_transpose_021(users[0])) return std::nullopt;
+  const Node* back = users[0];
+  const auto readers = graph.users(back->output(0));
+  if (readers.size() != 1 || graph.is_graph_output(back->output(0)) || readers[0]->op != OpKind::Reshape) {
+    return std::nullopt;
+  }
+  const Node* merge = readers[0];
+  if (merge->output(0)->shape != Shape{1, values->heads * values->size, 1, ps[1]}) return std::nullopt;
+  views.push_back(back);
+  views.push_back(merge);
+  p.form = MatMulForm::Context;
+  p.a = probabilities;
+  p.b = values->image;
+  p.output = merge->output(0);
+  p.heads = values->heads;
+  p.views = std::move(views);
+  return p;
+}
+
 }  // namespace wb::quant

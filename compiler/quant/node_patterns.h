@@ -39,4 +39,22 @@ bool channel_layernorm(const Node& layernorm);
 // value per channel.
 void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels);
 
+// Attention's products in the layout `tokens-as-image` writes (docs/token_layout.md), each view
+// node read by the next alone:
+//   scores:  MatMul([Div | Mul by a scalar](Transpose(0, 2, 1)(Reshape(Q image, [h, d, T]))),
+//                   Reshape(K image, [h, d, T']))
+//   context: Reshape(Transpose(0, 2, 1)(MatMul(P [h, T, T'], Transpose(0, 2, 1)(Reshape(V image,
+//            [h, d, T'])))), [1, h d, 1, T])
+// An image is [1, h d, 1, T]. nullopt when `matmul` is neither.
+struct AttentionProduct {
+  MatMulForm form = MatMulForm::Scores;
+  const Value* a = nullptr;       // the queries' image, or the probabilities
+  const Value* b = nullptr;       // the keys' or the values' image
+  const Value* output = nullptr;  // scores: the MatMul's output; context: the closing Reshape's
+  std::int64_t heads = 0;
+  double factor = 1.0;               // the scalar the queries are multiplied by (1 / sqrt(d))
+  std::vector<const Node*> views;    // the nodes it absorbs besides the MatMul
+};
+std::optional<AttentionProduct> attention_product(const Graph& graph, const Node& matmul);
+
 }  // namespace wb::quant

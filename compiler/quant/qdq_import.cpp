@@ -38,6 +38,14 @@ class QdqReader {
 
   QGraph read() {
     q_.name = graph_.name;
+    // Attention's products absorb the head views before them (as the quantizer reads them).
+    for (const Node* node : graph_.topological_order()) {
+      if (node->op != OpKind::MatMul) continue;
+      if (auto product = attention_product(graph_, *node)) {
+        absorbed_.insert(product->views.begin(), product->views.end());
+        products_.emplace(node, std::move(*product));
+      }
+    }
     for (const Node* node : graph_.topological_order()) visit(*node);
     for (const Value* output : graph_.outputs()) {
       const auto float_value = activation_.find(output);
@@ -125,6 +133,7 @@ class QdqReader {
       case OpKind::LayerNormalization:
       case OpKind::Reshape: read_compute(node); return;
       case OpKind::Transpose: read_layernorm_view(node); return;
+      case OpKind::MatMul: read_attention_product(node); return;
       case OpKind::Mul:
         if (!read_gated_lut(node)) read_compute(node);
         return;
@@ -487,6 +496,32 @@ class QdqReader {
     q_.nodes.push_back(std::move(q));
   }
 
+  // Attention's scores or context on dequantized images (quant::attention_product).
+  void read_attention_product(const Node& matmul) {
+    const auto it = products_.find(&matmul);
+    if (it == products_.end()) {
+      problem(matmul, "a MatMul has an integer form only as attention's scores or context on images of tokens");
+      return;
+    }
+    const AttentionProduct& p = it->second;
+    QNode q;
+    q.name = matmul.name;
+    q.kind = QOpKind::MatMul;
+    for (const Value* operand : {p.a, p.b}) {
+      const auto a = activation_.find(operand);
+      if (a == activation_.end()) {
+        problem(matmul, fmt::format("operand {} is not a dequantized activation", operand->name));
+        return;
+      }
+      q.inputs.push_back(a->second);
+    }
+    q.matmul_form = p.form;
+    q.matmul_heads = p.heads;
+    q.matmul_factor = p.factor;
+    pending_[p.output] = static_cast<int>(q_.nodes.size());
+    q_.nodes.push_back(std::move(q));
+  }
+
   // x * Sigmoid(x) or x * HardSigmoid(x) (the export's SiLU and HardSwish): the gate's
   // pending Lut takes the product's function and output.
   bool read_gated_lut(const Node& mul) {
@@ -537,7 +572,8 @@ class QdqReader {
   }
 
   const Graph& graph_;
-  std::set<const Node*> absorbed_;  // the LayerNormalization and closing Transpose of an NHWC view
+  std::set<const Node*> absorbed_;  // the LayerNormalization and closing Transpose of an NHWC view, head views
+  std::map<const Node*, AttentionProduct> products_;  // MatMul -> attention's product it computes
   QGraph q_;
   std::vector<std::string> problems_;
   std::map<const Value*, int> pending_;                             // compute result -> node index

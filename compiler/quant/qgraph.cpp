@@ -49,8 +49,22 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::Softmax: return "Softmax";
     case QOpKind::Resize: return "Resize";
     case QOpKind::LayerNorm: return "LayerNorm";
+    case QOpKind::MatMul: return "MatMul";
   }
   return "?";
+}
+
+const char* matmul_form_name(MatMulForm form) { return form == MatMulForm::Scores ? "scores" : "context"; }
+
+MatMulForm parse_matmul_form(const std::string& name) {
+  if (name == "scores") return MatMulForm::Scores;
+  if (name == "context") return MatMulForm::Context;
+  throw UserError(fmt::format("unknown MatMul form '{}' (known: scores, context)", name));
+}
+
+std::int64_t softmax_row_length(const Shape& shape) {
+  if (shape.size() == 3) return shape[2];
+  return shape.size() >= 2 ? shape[1] : 0;
 }
 
 double lut_function_value(const std::string& function, double x, float alpha, float beta) {
@@ -109,6 +123,19 @@ void verify_qgraph(const QGraph& graph) {
   for (int input : graph.inputs) {
     if (input < 0 || input >= count) throw std::logic_error("QGraph: input index out of range");
     defined[static_cast<std::size_t>(input)] = true;
+  }
+  for (std::size_t t = 0; t < graph.tensors.size(); ++t) {
+    const QTensor& tensor = graph.tensors[t];
+    if (!tensor.is_constant()) continue;
+    if (tensor.data.dtype() != tensor.dtype() || tensor.data.shape() != tensor.shape) {
+      throw std::logic_error(fmt::format("QGraph: constant {} holds {}{}, not {}{}", tensor.name,
+                                         dtype_name(tensor.data.dtype()), format_shape(tensor.data.shape()),
+                                         dtype_name(tensor.dtype()), format_shape(tensor.shape)));
+    }
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), static_cast<int>(t)) != graph.inputs.end()) {
+      throw std::logic_error(fmt::format("QGraph: constant {} is also a network input", tensor.name));
+    }
+    defined[t] = true;
   }
   for (const QNode& node : graph.nodes) {
     check(node.output >= 0 && node.output < count, node, "output index out of range");
@@ -184,8 +211,9 @@ void verify_qgraph(const QGraph& graph) {
         check(in.bits == 8 && out.bits == 8 && !out.is_signed, node, "8-bit input, uint8 output");
         check(out.scale == 1.0 / 256, node, "output scale 1/256");
         check(in.shape == out.shape, node, "same shape in and out");
-        const bool rows = in.shape.size() == 2 || (in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1);
-        check(rows, node, "[N, C] or [N, C, 1, 1]: a softmax over the channels");
+        const bool rows = in.shape.size() == 2 || in.shape.size() == 3 ||
+                          (in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1);
+        check(rows, node, "[N, C] or [N, C, 1, 1] (over the channels) or [h, T, T'] (over the last axis)");
         check(node.softmax_exp_table.size() == kSoftmaxTableEntries, node, "256 exp table entries");
         for (const std::int64_t e : node.softmax_exp_table) {
           check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
@@ -225,13 +253,47 @@ void verify_qgraph(const QGraph& graph) {
               "integer parameters made for the input and output types");
         break;
       }
-      case QOpKind::Concat:
+      case QOpKind::MatMul: {
+        check(node.inputs.size() == 2, node, "a matmul has two inputs");
+        verify_requant(node, 1);
+        check(node.requant.channels() == 1, node, "per-tensor requant");
+        check(node.matmul_heads >= 1 && node.matmul_factor > 0, node, "heads and a positive factor");
+        const QTensor& b = graph.tensor(node.inputs[1]);
+        const Shape& a_shape = in.shape;
+        const Shape& y = out.shape;
+        const std::int64_t h = node.matmul_heads;
+        const auto is_image = [&](const Shape& s) { return s.size() == 4 && s[0] == 1 && s[2] == 1 && s[1] % h == 0; };
+        check(is_image(b.shape), node, "b is an image [1, h d, 1, T'] of whole heads");
+        if (!is_image(b.shape)) break;
+        if (node.matmul_form == MatMulForm::Scores) {
+          check(is_image(a_shape) && a_shape[1] == b.shape[1], node, "queries and keys are images of the same heads");
+          check(y == Shape{h, a_shape.size() == 4 ? a_shape[3] : 0, b.shape[3]}, node, "scores are [h, T, T']");
+        } else {
+          check(a_shape == Shape{h, a_shape.size() == 3 ? a_shape[1] : 0, b.shape[3]}, node,
+                "probabilities are [h, T, T'] over the values' T' tokens");
+          check(a_shape.size() == 3 && y == Shape{1, b.shape[1], 1, a_shape[1]}, node, "the context is [1, h d, 1, T]");
+        }
+        break;
+      }
+      case QOpKind::Concat: {
+        check(node.concat_axis == 1 || node.concat_axis == 3, node, "along the channels (1) or W (3)");
+        std::int64_t along = 0;
         for (int input : node.inputs) {
           const QTensor& t = graph.tensor(input);
           check(t.scale == out.scale && t.dtype() == out.dtype(), node,
                 fmt::format("input {} does not share the output's scale and type", t.name));
+          Shape expected = out.shape;
+          const auto axis = static_cast<std::size_t>(node.concat_axis);
+          if (axis < expected.size() && t.shape.size() == expected.size()) {
+            expected[axis] = t.shape[axis];
+            along += t.shape[axis];
+          }
+          check(t.shape == expected, node, fmt::format("input {} differs from the output off the concat axis", t.name));
         }
+        const auto axis = static_cast<std::size_t>(node.concat_axis);
+        check(axis < out.shape.size() && along == out.shape[axis], node, "the inputs do not add up to the output");
         break;
+      }
     }
   }
   for (int output : graph.outputs) {
@@ -275,8 +337,12 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
     if (node.kind == QOpKind::Add) os << fmt::format(" m {}", summarize(node.input_multiplier));
     if (node.kind == QOpKind::Lut) os << fmt::format(" {} table {}", node.lut_function, summarize(node.lut_table));
     if (node.kind == QOpKind::ChannelGather) os << fmt::format(" channels {}", fmt::join(node.gather_channels, ","));
+    if (node.kind == QOpKind::MatMul) {
+      os << fmt::format(" {} heads {} factor {:g}", matmul_form_name(node.matmul_form), node.matmul_heads,
+                        node.matmul_factor);
+    }
     if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
-        node.kind == QOpKind::Mul) {
+        node.kind == QOpKind::Mul || node.kind == QOpKind::MatMul) {
       const Requant& r = node.requant;
       os << fmt::format(" | requant mul {} off {} shift {} clamp [{}, {}]{}", summarize(r.multiplier),
                         summarize(r.offset), summarize(r.shift), r.lo, r.hi,

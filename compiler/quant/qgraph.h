@@ -40,6 +40,10 @@ struct QTensor {
   bool is_signed = true;
   double scale = 1.0;      // float32-representable; pow2: an exact power of two
   double threshold = 0.0;  // the |x| range the scale covers: scale * hi() (signed: 2^(b-1)-1)
+  // A constant operand (a transformer's class token, its position embedding): its integers, of
+  // dtype() and `shape`, available before any node runs. Empty for a computed tensor.
+  Tensor data{};
+  bool is_constant() const { return !data.empty(); }
   std::int64_t lo() const { return is_signed ? -(std::int64_t{1} << (bits - 1)) : 0; }
   std::int64_t hi() const { return is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1; }
   DType dtype() const;  // I8, U8, I16 or U16
@@ -63,16 +67,35 @@ enum class QOpKind {
   Add,      // y = requant(a * input_multiplier[0] + b * input_multiplier[1])
   MaxPool,  // y = max over the window (padding never wins); same scale in and out
   AvgPool,  // y = requant(sum over the window); the divisor is folded into the requant
-  Concat,   // along channels; all inputs have the output's scale and type
+  Concat,   // along concat_axis (channels, or W: tokens); all inputs have the output's scale and type
   Reshape,  // same data, new shape (Flatten)
   Lut,      // y = table[x - lo(x)]: an elementwise function of an 8-bit input (lut_function)
   Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1
   ChannelGather,  // y[:, c] = x[:, gather_channels[c]]: a channel shuffle, slice or split; same scale and type
-  Softmax,  // over the channels of each [N, C] (or [N, C, 1, 1]) row: exp table, sum, division (softmax_probability)
+  Softmax,  // over each row (softmax_row_length): exp table, sum, division (softmax_probability)
   Resize,   // over H and W, nearest or bilinear, by the tables resize_rows / resize_cols; same scale and type
   LayerNorm,  // over the channels of each pixel (or of each [N, C] row): I-BERT's integer arithmetic (layernorm)
+  MatMul,     // attention's product of two activations per head (matmul_form): y = requant(sum a * b)
 };
 const char* qop_name(QOpKind kind);
+
+// The two products of attention (docs/quant.md, "MatMul"), on h heads of d channels; an image
+// [1, h d, 1, T] holds T tokens (pixels) of h d features (channels), head k its channels
+// [k d, (k + 1) d):
+//   Scores:  a = queries [1, h d, 1, T], b = keys [1, h d, 1, T'];  y = [h, T, T']
+//            y[k][i][j] = requant(sum_{c < d} a[k d + c][i] * b[k d + c][j])
+//   Context: a = probabilities [h, T, T'], b = values [1, h d, 1, T'];  y = [1, h d, 1, T]
+//            y[k d + c][i] = requant(sum_{j < T'} a[k][i][j] * b[k d + c][j])
+// One requant entry: the factor s_a s_b matmul_factor / s_y (matmul_factor: attention's
+// 1 / sqrt(d), folded in).
+enum class MatMulForm { Scores, Context };
+const char* matmul_form_name(MatMulForm form);  // "scores", "context"
+// UserError for an unknown name.
+MatMulForm parse_matmul_form(const std::string& name);
+
+// The length of the rows a Softmax normalises: the channels of [N, C] and [N, C, 1, 1], the
+// last axis of [h, T, T'] (attention's scores over the keys). Row-major rows in both cases.
+std::int64_t softmax_row_length(const Shape& shape);
 
 struct QNode {
   QOpKind kind = QOpKind::Conv;
@@ -111,6 +134,9 @@ struct QNode {
   float lut_alpha = 0.0f, lut_beta = 0.0f;  // hardsigmoid / hardswish: max(0, min(1, alpha*x + beta))
   std::vector<std::int64_t> lut_table;
 
+  // Concat: the axis, 1 (channels) or 3 (W of NCHW: the tokens of a [1, C, 1, T] image).
+  std::int64_t concat_axis = 1;
+
   // ChannelGather: the input channel each output channel copies (NCHW, axis 1).
   std::vector<std::int64_t> gather_channels;
 
@@ -138,6 +164,11 @@ struct QNode {
   std::vector<float> layernorm_beta;
   double layernorm_epsilon = 1e-5;
   LayerNormParams layernorm;
+
+  // MatMul: the form, the heads h and the real factor folded into the requantisation.
+  MatMulForm matmul_form = MatMulForm::Scores;
+  std::int64_t matmul_heads = 1;
+  double matmul_factor = 1.0;
 };
 
 // The integer Resize of one output element whose row taps are (r0, r1, wr) and column taps

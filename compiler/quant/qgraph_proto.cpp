@@ -95,6 +95,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     pt->set_is_signed(t.is_signed);
     pt->set_scale(t.scale);
     pt->set_threshold(t.threshold);
+    if (t.is_constant()) write_tensor(t.data, pt->mutable_data(), blob);
   }
   for (const QNode& n : graph.nodes) {
     proto::QNode* pn = g->add_nodes();
@@ -140,6 +141,11 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     for (const float v : n.layernorm_gamma) pn->add_layernorm_gamma(v);
     for (const float b : n.layernorm_beta) pn->add_layernorm_beta(b);
     pn->set_layernorm_epsilon(n.layernorm_epsilon);
+    if (n.kind == QOpKind::MatMul) {
+      pn->set_matmul_form(matmul_form_name(n.matmul_form));
+      pn->set_matmul_heads(n.matmul_heads);
+      pn->set_matmul_factor(n.matmul_factor);
+    }
     if (n.kind == QOpKind::LayerNorm) {
       const LayerNormParams& p = n.layernorm;
       proto::LayerNormParams* pl = pn->mutable_layernorm();
@@ -190,6 +196,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     t.is_signed = pt.is_signed();
     t.scale = pt.scale();
     t.threshold = pt.threshold();
+    t.data = in.tensor(pt.data(), "tensor '" + t.name + "' data");
     graph.tensors.push_back(std::move(t));
   }
   const std::size_t tensors = graph.tensors.size();
@@ -253,6 +260,14 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.layernorm.shift = pl.shift();
     n.layernorm.gamma_multiplier = to_vector<std::int64_t>(pl.gamma_multiplier());
     n.layernorm.beta_offset = to_vector<std::int64_t>(pl.beta_offset());
+    if (n.kind == QOpKind::MatMul) {
+      if (pn.matmul_form() != "scores" && pn.matmul_form() != "context") {
+        in.fail(fmt::format("node '{}': bad MatMul form '{}'", pn.name(), pn.matmul_form()));
+      }
+      n.matmul_form = pn.matmul_form() == "scores" ? MatMulForm::Scores : MatMulForm::Context;
+      n.matmul_heads = pn.matmul_heads();
+      n.matmul_factor = pn.matmul_factor();
+    }
     graph.nodes.push_back(std::move(n));
   }
   for (const std::int32_t i : g.inputs()) graph.inputs.push_back(in.index(i, tensors, "inputs"));

@@ -38,4 +38,17 @@ std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
   return element_count(graph.tensor(node.output)) * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
 }
 
+std::string constant_operand_problem(const QGraph& graph, const QNode& node) {
+  for (const int input : node.inputs) {
+    if (graph.tensor(input).is_constant()) {
+      return "reads the constant '" + graph.tensor(input).name + "' (a class token or position embedding); constant "
+             "operands are not placed in the target's memory yet";
+    }
+  }
+  if (node.kind == QOpKind::Concat && node.concat_axis != 1) {
+    return "a concat along W (of tokens); only concats along the channels are placed yet";
+  }
+  return {};
+}
+
 }  // namespace wb::quant

@@ -4,6 +4,7 @@
 // k_h * k_w per pooled output element, plus 1 per added output element).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/quant/qgraph.h"
@@ -25,5 +26,9 @@ std::uint64_t conv_macs(const QGraph& graph, const QNode& node);
 
 // k_h * k_w per output element of a pool node.
 std::uint64_t pool_ops(const QGraph& graph, const QNode& node);
+
+// Why a back end cannot run this node yet, or "": it reads a constant operand (a class token, a
+// position embedding), or concatenates along W (tokens). Both back ends ask it first.
+std::string constant_operand_problem(const QGraph& graph, const QNode& node);
 
 }  // namespace wb::quant

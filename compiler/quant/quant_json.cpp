@@ -92,7 +92,13 @@ json layer_json(const QGraph& graph, const QNode& node) {
   }
   if (node.kind == QOpKind::Add) layer["input_multiplier"] = node.input_multiplier;
   if (node.kind == QOpKind::AvgPool) layer["divisor"] = node.divisor;
-  if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool) {
+  if (node.kind == QOpKind::MatMul) {
+    layer["form"] = matmul_form_name(node.matmul_form);
+    layer["heads"] = node.matmul_heads;
+    layer["factor"] = node.matmul_factor;
+  }
+  if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
+      node.kind == QOpKind::MatMul) {
     add_requant(layer, node.requant);
   } else if (node.kind == QOpKind::LayerNorm) {
     // docs/quant.md "Integer LayerNorm": the float parameters and the integers derived from them.

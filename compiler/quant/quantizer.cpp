@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "compiler/ir/fusion.h"
@@ -56,6 +57,7 @@ struct PlannedNode {
   FusedActivation activation;  // Add: the absorbed Relu/Clip
   std::string lut_function{};   // Lut: what its table computes
   const Value* input = nullptr;  // LayerNorm of an NHWC view: the NCHW tensor the first Transpose reads
+  std::optional<AttentionProduct> product{};  // MatMul: its operands and form
 };
 
 // The lookup-table function of a sigmoid-like activation node, and, when its only reader is a
@@ -122,9 +124,16 @@ class Builder {
     q_.name = graph_.name;
     q_.scheme = options_.scheme;
     for (const Value* input : graph_.inputs()) q_.inputs.push_back(tensor_for(input));
+    for (const PlannedNode& p : planned_) {
+      if (!reads_constant_operands(p)) continue;
+      for (const Value* in : p.node->inputs) {
+        if (in->is_constant()) constant_values_.emplace(tensor_for(in), in);
+      }
+    }
     for (const PlannedNode& p : planned_) tensor_for(p.output);
     assign_types();
     assign_scales();
+    quantize_constants();
     for (const PlannedNode& p : planned_) q_.nodes.push_back(make_node(p));
     for (const Value* output : graph_.outputs()) q_.outputs.push_back(index_.at(output));
     assign_requant(q_);
@@ -149,6 +158,21 @@ class Builder {
     return text + unsupported_node_list(unsupported_, false);
   }
 
+  // Every input present, at least one computed, the others float constants (constant operands:
+  // a class token, a position embedding).
+  bool operands_with_constants(const Node& node) const {
+    bool computed = false;
+    for (const Value* in : node.inputs) {
+      if (in == nullptr || (in->is_constant() && in->constant->dtype() != DType::F32)) return false;
+      computed = computed || !in->is_constant();
+    }
+    return computed;
+  }
+
+  static bool reads_constant_operands(const PlannedNode& p) {
+    return p.kind == QOpKind::Add || p.kind == QOpKind::Concat;
+  }
+
   bool all_non_constant(const Node& node) const {
     for (const Value* in : node.inputs) {
       if (in == nullptr || in->is_constant()) return false;
@@ -158,6 +182,15 @@ class Builder {
 
   void plan() {
     std::set<const Node*> absorbed;
+    // Attention's products absorb the head views before them, which come first in the order.
+    std::map<const Node*, AttentionProduct> products;
+    for (const Node* node : graph_.topological_order()) {
+      if (node->op != OpKind::MatMul) continue;
+      if (auto product = attention_product(graph_, *node)) {
+        absorbed.insert(product->views.begin(), product->views.end());
+        products.emplace(node, std::move(*product));
+      }
+    }
     for (const Node* node : graph_.topological_order()) {
       if (absorbed.count(node) != 0) continue;
       const Value* out = node->output(0);
@@ -174,9 +207,10 @@ class Builder {
           }
           break;
         case OpKind::Add: {
-          if (node->inputs.size() != 2 || !all_non_constant(*node) || node->input(0)->shape != out->shape ||
+          if (node->inputs.size() != 2 || !operands_with_constants(*node) || node->input(0)->shape != out->shape ||
               node->input(1)->shape != out->shape) {
-            reject(*node, "only an Add of two computed tensors of the same shape is supported");
+            reject(*node, "only an Add of two tensors of the same shape (one may be a constant: a position "
+                          "embedding) is supported");
             break;
           }
           PlannedNode p{QOpKind::Add, node, out, {}};
@@ -202,14 +236,17 @@ class Builder {
             planned_.push_back({node->op == OpKind::MaxPool ? QOpKind::MaxPool : QOpKind::AvgPool, node, out, {}});
           }
           break;
-        case OpKind::Concat:
-          if (!all_non_constant(*node) || normalize_axis(node->attrs.get_int("axis", 0), 
-                                                          static_cast<std::int64_t>(out->shape.size())) != 1) {
-            reject(*node, "only a Concat of computed tensors along the channel axis is supported");
+        case OpKind::Concat: {
+          const auto rank = static_cast<std::int64_t>(out->shape.size());
+          const std::int64_t axis = normalize_axis(node->attrs.get_int("axis", 0), rank);
+          if (!operands_with_constants(*node) || !(axis == 1 || (axis == 3 && rank == 4))) {
+            reject(*node, "only a Concat along the channels, or along W of an NCHW tensor (tokens: a class token), "
+                          "of computed tensors and constants is supported");
           } else {
             planned_.push_back({QOpKind::Concat, node, out, {}});
           }
           break;
+        }
         case OpKind::Flatten:
         case OpKind::Reshape:
           if (node->input(0)->is_constant()) {
@@ -221,9 +258,11 @@ class Builder {
         case OpKind::Softmax: {
           const Shape& shape = node->input(0)->shape;
           const bool rows = shape.size() == 2 || (shape.size() == 4 && shape[2] == 1 && shape[3] == 1);
-          if (node->input(0)->is_constant() || !rows ||
-              normalize_axis(node->attrs.get_int("axis", -1), static_cast<std::int64_t>(shape.size())) != 1) {
-            reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor is supported");
+          const auto rank = static_cast<std::int64_t>(shape.size());
+          const std::int64_t axis = node->input(0)->is_constant() ? -1 : normalize_axis(node->attrs.get_int("axis", -1), rank);
+          if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
+            reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
+                          "axis of attention's scores [h, T, T'], is supported");
           } else {
             planned_.push_back({QOpKind::Softmax, node, out, {}});
           }
@@ -288,6 +327,17 @@ class Builder {
           planned_.push_back(p);
           break;
         }
+        case OpKind::MatMul:
+          if (const auto it = products.find(node); it != products.end()) {
+            PlannedNode p{QOpKind::MatMul, node, it->second.output, {}};
+            p.product = it->second;
+            planned_.push_back(p);
+          } else {
+            reject(*node, "a MatMul of two activations has an integer form only as attention's scores (Q.K^T) or "
+                          "context (A.V) on images of tokens, as the tokens-as-image pass writes them "
+                          "(docs/token_layout.md); a MatMul by a constant runs as a Conv");
+          }
+          break;
         case OpKind::Mul:
           if (node->inputs.size() != 2 || !all_non_constant(*node)) {
             reject(*node, "only a Mul of two computed tensors is supported (a Mul by a constant folds into the "
@@ -341,11 +391,32 @@ class Builder {
   // constants, not tensors).
   std::vector<int> data_inputs(const PlannedNode& p) const {
     if (p.input != nullptr) return {index_.at(p.input)};
+    if (p.product) return {index_.at(p.product->a), index_.at(p.product->b)};
     std::vector<int> result;
     for (const Value* in : p.node->inputs) {
-      if (in != nullptr && !in->is_constant()) result.push_back(index_.at(in));
+      if (in != nullptr && (!in->is_constant() || reads_constant_operands(p))) result.push_back(index_.at(in));
     }
     return result;
+  }
+
+  // A constant operand's integers at its tensor's scale, as QuantizeLinear rounds them.
+  void quantize_constants() {
+    for (const auto& [index, value] : constant_values_) {
+      QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
+      const Tensor real = value->constant->cast(DType::F64);
+      Tensor q(t.dtype(), t.shape);
+      for (std::int64_t i = 0; i < real.numel(); ++i) {
+        const double level = std::clamp(std::nearbyint(real.data<double>()[i] / t.scale), static_cast<double>(t.lo()),
+                                         static_cast<double>(t.hi()));
+        switch (q.dtype()) {
+          case DType::I8: q.data<std::int8_t>()[i] = static_cast<std::int8_t>(level); break;
+          case DType::U8: q.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(level); break;
+          case DType::I16: q.data<std::int16_t>()[i] = static_cast<std::int16_t>(level); break;
+          default: q.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(level); break;
+        }
+      }
+      t.data = std::move(q);
+    }
   }
 
   FusedActivation activation(const PlannedNode& p) const {
@@ -409,7 +480,14 @@ class Builder {
 
   double natural_scale(const QTensor& t) const {
     const double qmax = static_cast<double>(t.hi());
-    const double th = calibration_.threshold(t.name, t.hi());
+    double th = 0;
+    if (const auto c = constant_by_name(t.name)) {
+      const Tensor real = (*c)->constant->cast(DType::F64);
+      th = max_abs_of(real.data<double>(), real.data<double>() + real.numel());
+      if (th == 0) return 0;  // an all-zero constant (torch's initial class token): any scale holds it
+    } else {
+      th = calibration_.threshold(t.name, t.hi());
+    }
     return options_.scheme == Scheme::Pow2 ? pow2_ceil(th / qmax) : to_float32(th / qmax);
   }
 
@@ -426,6 +504,9 @@ class Builder {
     for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
       double& s = group_scale[find(parent, static_cast<int>(i))];
       s = std::max(s, natural_scale(q_.tensors[i]));
+    }
+    for (auto& [group, scale] : group_scale) {
+      if (scale == 0) scale = 1;  // nothing but zero constants
     }
     for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
       QTensor& t = q_.tensors[i];
@@ -483,10 +564,24 @@ class Builder {
         break;
       case QOpKind::Resize: set_resize(q, *p.node, q_.tensor(q.inputs[0]).shape, q_.tensor(q.output).shape); break;
       case QOpKind::LayerNorm: set_layernorm(q, *p.node, q_.tensor(q.inputs[0]).shape[1]); break;
+      case QOpKind::MatMul:
+        for (const int t : q.inputs) {
+          if (q_.tensor(t).bits != 8) {
+            throw UserError(fmt::format("node {} (MatMul): attention's products take 8-bit operands, but '{}' is "
+                                        "{}-bit; quantize it with 8 bits",
+                                        p.node->name, q_.tensor(t).name, q_.tensor(t).bits));
+          }
+        }
+        q.matmul_form = p.product->form;
+        q.matmul_heads = p.product->heads;
+        q.matmul_factor = p.product->factor;
+        break;
+      case QOpKind::Concat:
+        q.concat_axis = normalize_axis(p.node->attrs.get_int("axis", 0), static_cast<std::int64_t>(p.output->shape.size()));
+        break;
       case QOpKind::Reshape:
       case QOpKind::Add:
-      case QOpKind::Mul:
-      case QOpKind::Concat: break;
+      case QOpKind::Mul: break;
     }
     return q;
   }
@@ -569,9 +664,17 @@ class Builder {
     if (!qb.empty()) q.bias = Tensor::from_vector<std::int32_t>({c_out}, qb);
   }
 
+  std::optional<const Value*> constant_by_name(const std::string& name) const {
+    for (const auto& [index, value] : constant_values_) {
+      if (value->name == name) return value;
+    }
+    return std::nullopt;
+  }
+
   const Graph& graph_;
   const Calibrator& calibration_;
   const QuantizeOptions& options_;
+  std::map<int, const Value*> constant_values_;  // constant operand tensors -> their float values
   std::vector<PlannedNode> planned_;
   std::vector<std::string> unsupported_;
   std::map<const Value*, int> index_;

@@ -234,6 +234,22 @@ void assign_mul(QGraph& graph, QNode& node) {
   set_per_tensor(graph, node, a.scale * b.scale / out.scale, 31);
 }
 
+// Attention's products: y = requant(sum a * b) at the factor s_a s_b f / s_y, f the folded
+// 1 / sqrt(d). pow2 takes it only when f is a power of two (heads of 4, 16, 64, 256 channels).
+void assign_matmul(QGraph& graph, QNode& node) {
+  const QTensor& a = graph.tensor(node.inputs[0]);
+  const QTensor& b = graph.tensor(node.inputs[1]);
+  const QTensor& out = graph.tensor(node.output);
+  int exponent = 0;
+  if (graph.scheme == Scheme::Pow2 && std::frexp(node.matmul_factor, &exponent) != 0.5) {
+    throw UserError(fmt::format("node {} (MatMul): the pow2 scheme requantizes by shifts, and the factor {:g} folded "
+                                "into it (1 / sqrt of the head size) is not a power of two; quantize with the xdnn "
+                                "or pulp scheme",
+                                node.name, node.matmul_factor));
+  }
+  set_per_tensor(graph, node, a.scale * b.scale * node.matmul_factor / out.scale, 31);
+}
+
 }  // namespace
 
 std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const std::string& function, float alpha,
@@ -295,6 +311,7 @@ void assign_requant(QGraph& graph) {
       case QOpKind::Add: assign_add(graph, node); break;
       case QOpKind::AvgPool: assign_avgpool(graph, node); break;
       case QOpKind::Mul: assign_mul(graph, node); break;
+      case QOpKind::MatMul: assign_matmul(graph, node); break;
       case QOpKind::Lut:
         node.lut_table = lut_table(graph.tensor(node.inputs[0]), graph.tensor(node.output), node.lut_function,
                                    node.lut_alpha, node.lut_beta);

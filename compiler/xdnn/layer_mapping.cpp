@@ -216,6 +216,10 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
     if (fused_pools.count(static_cast<int>(n)) != 0) continue;
+    if (const std::string problem = quant::constant_operand_problem(graph, node); !problem.empty()) {
+      unsupported(node, problem);
+      continue;
+    }
     XLayer layer;
     layer.name = node.name;
     for (const int t : node.inputs) layer.inputs.push_back(resolve_alias(mapping, t));
@@ -286,6 +290,12 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.ops = elements;
         break;
       }
+      case QOpKind::MatMul:
+        // docs/token_layout.md: the host model is to run attention's products, with their transfers.
+        unsupported(node, fmt::format("attention's {} (a product of two activations) has no xDNN layer yet; the "
+                                      "integer golden model runs it (workbench quantize)",
+                                      quant::matmul_form_name(node.matmul_form)));
+        continue;
       case QOpKind::Lut:
       case QOpKind::Mul: {
         const std::string problem = host_elementwise_problem(graph, node);

@@ -192,7 +192,7 @@ TEST(TokensAsImage, TorchvisionsVisionTransformerKeepsItsOutput) {
     matmuls += node->op == OpKind::MatMul;
     if (node->op != OpKind::LayerNormalization) continue;
     ++layernorms;
-    EXPECT_EQ(node->input(0)->shape, (Shape{1, 1, 17, 16})) << node->name;  // the NHWC view of 16 x 1 x 17
+    EXPECT_EQ(node->input(0)->shape, (Shape{1, 1, 17, 32})) << node->name;  // the NHWC view of 32 x 1 x 17
   }
   EXPECT_EQ(convs, 1u + 2u * 4u + 1u);  // patches, 4 Linears a block, the head (gemm-to-conv)
   EXPECT_EQ(matmuls, 2u * 2u);           // Q.K^T and A.V of each block
