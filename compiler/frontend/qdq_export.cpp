@@ -37,6 +37,9 @@ class QdqWriter {
     graph_ = model.mutable_graph();
     graph_->set_name(q_.name.empty() ? "quantized" : q_.name);
     for (int input : q_.inputs) write_input(input);
+    for (const QTensor& t : q_.tensors) {
+      if (t.is_constant()) write_constant(t);
+    }
     for (const QNode& node : q_.nodes) write_node(node);
     for (int output : q_.outputs) add_value_info(graph_->add_output(), q_.tensor(output).name, q_.tensor(output).shape);
     std::string bytes;
@@ -149,6 +152,13 @@ class QdqWriter {
     const QTensor& t = q_.tensor(index);
     add_value_info(graph_->add_input(), t.name, t.shape);
     quantize_dequantize(t, t.name, t.name + "_dequantized");
+  }
+
+  // A constant operand: its integers dequantized under its own name.
+  void write_constant(const QTensor& t) {
+    const auto [scale, zero] = quant_params(t);
+    const std::string data = initializer(t.name + "_quantized", t.data);
+    add_node("DequantizeLinear", t.name + "_DequantizeLinear", {data, scale, zero}, {t.name});
   }
 
   std::string read_name(int index) const {
@@ -342,7 +352,7 @@ class QdqWriter {
         }
         break;
       }
-      case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", 1); break;
+      case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", node.concat_axis); break;
       case QOpKind::Mul: add_node("Mul", node.name, inputs, {raw}); break;
       case QOpKind::Softmax:
         set_int(add_node("Softmax", node.name, inputs, {raw}), "axis", out.shape.size() == 3 ? 2 : 1);

@@ -391,7 +391,7 @@ class TokenRewriter {
       pixel = slice(node.name + "_pixel", x_image, 3, i, i + 1);
     }
     replacement_[node.output(0)] = reshape(node.name, pixel, node.output(0)->shape);
-    stats_.add("token gathers as pixel slices");
+    stats_.add("token gathers as one pixel");
     return true;
   }
 

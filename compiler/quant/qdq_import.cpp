@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "compiler/ir/shape_inference.h"
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
 #include "compiler/quant/resize_taps.h"
@@ -287,6 +288,33 @@ class QdqReader {
   }
 
   // The activation tensor a compute node reads, or -1 (with a problem recorded).
+  // An Add's or Concat's operand: a dequantized activation, or a dequantized constant of one
+  // scale (a class token, a position embedding), which becomes a constant tensor.
+  int operand_input(const Node& node, std::size_t i) {
+    const Value* v = node.input(i);
+    const auto c = constants_.find(v);
+    if (activation_.count(v) != 0 || c == constants_.end()) return activation_input(node, i);
+    if (const auto known = constant_tensor_.find(v); known != constant_tensor_.end()) return known->second;
+    const DType type = c->second.data.dtype();
+    if ((type != DType::I8 && type != DType::U8 && type != DType::I16 && type != DType::U16) ||
+        c->second.scale.size() != 1) {
+      problem(node, fmt::format("input {} is a constant operand, which must be 8- or 16-bit integers of one scale",
+                                v->name));
+      return -1;
+    }
+    QTensor t;
+    t.name = v->name;
+    t.shape = c->second.data.shape();
+    t.bits = type == DType::I8 || type == DType::U8 ? 8 : 16;
+    t.is_signed = type == DType::I8 || type == DType::I16;
+    t.scale = c->second.scale[0];
+    t.threshold = t.scale * static_cast<double>(t.hi());
+    t.data = c->second.data;
+    const int index = add_tensor(t);
+    constant_tensor_[v] = index;
+    return index;
+  }
+
   int activation_input(const Node& node, std::size_t i) {
     const auto it = activation_.find(node.input(i));
     if (it != activation_.end()) return it->second;
@@ -393,7 +421,7 @@ class QdqReader {
         break;
       case OpKind::Add:
         q.kind = QOpKind::Add;
-        for (std::size_t i = 0; i < 2; ++i) q.inputs.push_back(activation_input(node, i));
+        for (std::size_t i = 0; i < 2; ++i) q.inputs.push_back(operand_input(node, i));
         break;
       case OpKind::MaxPool:
       case OpKind::AveragePool:
@@ -404,7 +432,8 @@ class QdqReader {
         break;
       case OpKind::Concat:
         q.kind = QOpKind::Concat;
-        for (std::size_t i = 0; i < node.inputs.size(); ++i) q.inputs.push_back(activation_input(node, i));
+        q.concat_axis = normalize_axis(node.attrs.get_int("axis", 0), static_cast<std::int64_t>(node.output(0)->shape.size()));
+        for (std::size_t i = 0; i < node.inputs.size(); ++i) q.inputs.push_back(operand_input(node, i));
         break;
       case OpKind::Mul:
         q.kind = QOpKind::Mul;
@@ -582,6 +611,7 @@ class QdqReader {
   std::map<const Value*, int> integer_value_;                       // an integer-typed value -> tensor
   std::map<const Value*, int> activation_;                          // DequantizeLinear output -> tensor
   std::map<const Value*, ConstantQuant> constants_;
+  std::map<const Value*, int> constant_tensor_;  // a dequantized constant operand -> its tensor
 };
 
 }  // namespace

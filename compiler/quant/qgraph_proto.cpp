@@ -141,6 +141,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     for (const float v : n.layernorm_gamma) pn->add_layernorm_gamma(v);
     for (const float b : n.layernorm_beta) pn->add_layernorm_beta(b);
     pn->set_layernorm_epsilon(n.layernorm_epsilon);
+    if (n.kind == QOpKind::Concat) pn->set_concat_axis(n.concat_axis);
     if (n.kind == QOpKind::MatMul) {
       pn->set_matmul_form(matmul_form_name(n.matmul_form));
       pn->set_matmul_heads(n.matmul_heads);
@@ -260,6 +261,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.layernorm.shift = pl.shift();
     n.layernorm.gamma_multiplier = to_vector<std::int64_t>(pl.gamma_multiplier());
     n.layernorm.beta_offset = to_vector<std::int64_t>(pl.beta_offset());
+    if (n.kind == QOpKind::Concat && pn.concat_axis() != 0) n.concat_axis = pn.concat_axis();
     if (n.kind == QOpKind::MatMul) {
       if (pn.matmul_form() != "scores" && pn.matmul_form() != "context") {
         in.fail(fmt::format("node '{}': bad MatMul form '{}'", pn.name(), pn.matmul_form()));

@@ -13,6 +13,7 @@
 #include "tests/support/onnx_builder.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/transformer_models.h"
 #include "workbench/model_cache.h"
 
 namespace wb {
@@ -43,6 +44,7 @@ void expect_same(const quant::QGraph& a, const quant::QGraph& b) {
     EXPECT_EQ(a.tensors[i].is_signed, b.tensors[i].is_signed);
     EXPECT_EQ(a.tensors[i].scale, b.tensors[i].scale);
     EXPECT_EQ(a.tensors[i].threshold, b.tensors[i].threshold);
+    EXPECT_TRUE(a.tensors[i].data == b.tensors[i].data) << a.tensors[i].name;
   }
   for (std::size_t i = 0; i < a.nodes.size(); ++i) {
     const quant::QNode& x = a.nodes[i];
@@ -71,6 +73,10 @@ void expect_same(const quant::QGraph& a, const quant::QGraph& b) {
     EXPECT_EQ(x.resize_rows, y.resize_rows);
     EXPECT_EQ(x.resize_cols, y.resize_cols);
     EXPECT_EQ(x.resize_mode, y.resize_mode);
+    EXPECT_EQ(x.concat_axis, y.concat_axis);
+    EXPECT_EQ(x.matmul_form, y.matmul_form);
+    EXPECT_EQ(x.matmul_heads, y.matmul_heads);
+    EXPECT_EQ(x.matmul_factor, y.matmul_factor);
   }
 }
 
@@ -95,6 +101,25 @@ TEST(ModelCache, RoundTripsAResize) {
   const auto loaded = cache.load("resize");
   ASSERT_TRUE(loaded.has_value());
   expect_same(model.graph, loaded->graph);
+}
+
+// Attention's products, the class token's concat along W, the constant class token and
+// position embedding (their integers live in the entry).
+TEST(ModelCache, RoundTripsAVisionTransformer) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  quant::QuantizedModel model;
+  model.graph = test::quantize_model(test::tiny_vit(), options).qgraph;
+  const test::TempDir dir;
+  const ModelCache cache(dir.path());
+  cache.store("vit", model);
+  std::string why;
+  const auto loaded = cache.load("vit", &why);
+  ASSERT_TRUE(loaded.has_value()) << why;
+  expect_same(model.graph, loaded->graph);
+  int constants = 0;
+  for (const auto& t : loaded->graph.tensors) constants += t.is_constant();
+  EXPECT_EQ(constants, 2);
 }
 
 TEST(ModelCache, RoundTripsAQGraphExactly) {

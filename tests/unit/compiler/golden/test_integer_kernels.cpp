@@ -73,7 +73,7 @@ TEST(IntegerKernels, SoftmaxRoundsEachRowsProbabilityAndClampsAt255) {
   // Equal values (256/3 rounds down); a spread row (one probability rounds up, not down); a
   // row whose maximum takes everything (256 clamps to 255, the others' entries are 0).
   const std::vector<std::int8_t> x{10, 10, 10, 127, -128, 100, 127, -128, -128};
-  for (const Shape& shape : {Shape{3, 3}, Shape{3, 3, 1, 1}}) {
+  for (const Shape& shape : {Shape{3, 3}, Shape{3, 3, 1, 1}, Shape{1, 3, 3}}) {  // the last: scores [h, T, T']
     QGraph graph;
     const int in = add_tensor(graph, shape, 8, true);
     const int out = add_tensor(graph, shape, 8, false);
@@ -95,6 +95,66 @@ TEST(IntegerKernels, SoftmaxRoundsEachRowsProbabilityAndClampsAt255) {
     EXPECT_EQ(got[2], 85);   // the edges the rows are there for, stated once by hand
     EXPECT_EQ(got[6], 255);
   }
+}
+
+// Attention's products on 2 heads of 2 channels, 3 queries and 2 keys; images [1, h d, 1, T]
+// are channel-major. The requant halves, rounding half up: (v + 1) >> 1.
+TEST(IntegerKernels, MatMulScoresAndContextPerHead) {
+  const auto requant = [](QNode& n, std::int64_t lo, std::int64_t hi) {
+    n.requant.multiplier = {1};
+    n.requant.offset = {0};
+    n.requant.shift = {1};
+    n.requant.lo = lo;
+    n.requant.hi = hi;
+  };
+  // q[channel][token], k[channel][token]
+  const std::vector<std::int8_t> q{1, 2, 3, -4, 5, -6, 7, 8, 9, -10, 11, 12};
+  const std::vector<std::int8_t> k{127, -128, 3, 1, -2, 5, 0, 7};
+  QGraph scores_graph;
+  const int qi = add_tensor(scores_graph, {1, 4, 1, 3}, 8, true);
+  const int ki = add_tensor(scores_graph, {1, 4, 1, 2}, 8, true);
+  const int si = add_tensor(scores_graph, {2, 3, 2}, 16, true);
+  QNode scores = node(QOpKind::MatMul, {qi, ki}, si);
+  scores.matmul_form = quant::MatMulForm::Scores;
+  scores.matmul_heads = 2;
+  requant(scores, -32768, 32767);
+  const std::vector<std::int64_t> s =
+      run_matmul(scores_graph, scores, Tensor::from_vector<std::int8_t>({1, 4, 1, 3}, q),
+                 Tensor::from_vector<std::int8_t>({1, 4, 1, 2}, k))
+          .to_int64_vector();
+  const auto half_up = [](std::int64_t v) { return (v + 1) >> 1; };
+  for (std::size_t h = 0; h < 2; ++h)
+    for (std::size_t i = 0; i < 3; ++i)
+      for (std::size_t j = 0; j < 2; ++j) {
+        const std::int64_t v = std::int64_t{q[(2 * h) * 3 + i]} * k[(2 * h) * 2 + j] +
+                               std::int64_t{q[(2 * h + 1) * 3 + i]} * k[(2 * h + 1) * 2 + j];
+        EXPECT_EQ(s[(h * 3 + i) * 2 + j], half_up(v)) << h << i << j;
+      }
+  EXPECT_EQ(s[0], (1 * 127 + -4 * 3 + 1) >> 1);  // head 0, query 0, key 0: 58
+
+  // p[head][query][key] (probabilities, uint8), v[channel][token]
+  const std::vector<std::uint8_t> p{255, 0, 128, 128, 1, 254, 10, 20, 30, 40, 50, 60};
+  const std::vector<std::int8_t> v{-128, 127, 3, -3, 9, 8, -7, 6};
+  QGraph context_graph;
+  const int pi = add_tensor(context_graph, {2, 3, 2}, 8, false);
+  const int vi = add_tensor(context_graph, {1, 4, 1, 2}, 8, true);
+  const int oi = add_tensor(context_graph, {1, 4, 1, 3}, 16, true);
+  QNode context = node(QOpKind::MatMul, {pi, vi}, oi);
+  context.matmul_form = quant::MatMulForm::Context;
+  context.matmul_heads = 2;
+  requant(context, -32768, 32767);
+  const std::vector<std::int64_t> o =
+      run_matmul(context_graph, context, Tensor::from_vector<std::uint8_t>({2, 3, 2}, p),
+                 Tensor::from_vector<std::int8_t>({1, 4, 1, 2}, v))
+          .to_int64_vector();
+  for (std::size_t h = 0; h < 2; ++h)
+    for (std::size_t c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < 3; ++i) {
+        std::int64_t sum = 0;
+        for (std::size_t j = 0; j < 2; ++j) sum += std::int64_t{p[(h * 3 + i) * 2 + j]} * v[(2 * h + c) * 2 + j];
+        EXPECT_EQ(o[(2 * h + c) * 3 + i], half_up(sum)) << h << c << i;
+      }
+  EXPECT_EQ(o[0], (255 * -128 + 1) >> 1);  // channel 0, query 0: all weight on key 0
 }
 
 TEST(IntegerKernels, ChannelGatherCopiesNamedChannelsOfEveryImage) {

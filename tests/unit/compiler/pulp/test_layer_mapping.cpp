@@ -16,6 +16,7 @@
 #include "isa/op_counts.h"
 #include "support/error.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
+#include "tests/support/transformer_models.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
 namespace wb::pulp {
@@ -78,6 +79,24 @@ test::OnnxBuilder unsupported_cnn() {
   test::set_attr(b.node("Concat", {"x", "ra"}, {"cat_input"}, "cat_input"), "axis", std::int64_t{1});
   test::set_attr(b.node("Concat", {"rc", "rc"}, {"cat_twice"}, "cat_twice"), "axis", std::int64_t{1});
   return b;
+}
+
+// A ViT block's integer nodes that have no kernel yet (docs/token_layout.md) are each named: the
+// constant class token and position embedding, attention's two products, the softmax over keys.
+TEST(PulpLayerMapping, AttentionAndConstantOperandsAreNamedUntilTheyHaveKernels) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const LayerMapping m = map_layers(test::quantize_model(test::tiny_vit(), options).qgraph);
+  const auto named = [&](const std::string& what) {
+    return std::count_if(m.unsupported.begin(), m.unsupported.end(),
+                         [&](const std::string& line) { return line.find(what) != std::string::npos; });
+  };
+  EXPECT_EQ(named("'/Concat' (Concat): reads the constant '/Concat_tokens'"), 1);
+  EXPECT_EQ(named("'/encoder/Add' (Add): reads the constant '/encoder/Add_per_pixel'"), 1);
+  EXPECT_EQ(named("'/attn/MatMul_1' (MatMul): attention's scores (a product of two activations) has no PULP kernel"), 1);
+  EXPECT_EQ(named("'/attn/MatMul_2' (MatMul): attention's context"), 1);
+  EXPECT_EQ(named("'/attn/Softmax' (Softmax)"), 1);
+  EXPECT_EQ(m.unsupported.size(), 5u);
 }
 
 TEST(PulpLayerMapping, ListsEveryUnsupportedNodeAtOnce) {

@@ -11,6 +11,7 @@
 #include "compiler/quant/requant_params.h"
 #include "support/error.h"
 #include "tests/support/quant_testing.h"
+#include "tests/support/transformer_models.h"
 #include "workbench/quantize.h"
 
 namespace wb::quant {
@@ -32,6 +33,7 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     ASSERT_GE(j, 0) << t.name;
     EXPECT_EQ(t.scale, b.tensor(j).scale) << t.name;
     EXPECT_EQ(t.dtype(), b.tensor(j).dtype()) << t.name;
+    EXPECT_TRUE(t.data == b.tensor(j).data) << t.name;
   }
   for (std::size_t i = 0; i < a.nodes.size(); ++i) {
     const QNode& x = a.nodes[i];
@@ -61,6 +63,10 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.kernel, y.kernel) << x.name;
     EXPECT_EQ(x.pads_begin, y.pads_begin) << x.name;
     EXPECT_EQ(x.pads_end, y.pads_end) << x.name;
+    EXPECT_EQ(x.concat_axis, y.concat_axis) << x.name;
+    EXPECT_EQ(x.matmul_form, y.matmul_form) << x.name;
+    EXPECT_EQ(x.matmul_heads, y.matmul_heads) << x.name;
+    EXPECT_EQ(x.matmul_factor, y.matmul_factor) << x.name;
   }
 }
 
@@ -74,7 +80,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
   for (const auto& [model, steps] : {std::pair{test::small_cnn(), 8.0}, std::pair{test::activation_cnn(), 32.0},
                                      std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0},
                                      std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
-                                     std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0}}) {
+                                     std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0},
+                                     std::pair{test::tiny_vit(), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

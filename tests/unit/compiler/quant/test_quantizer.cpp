@@ -12,6 +12,8 @@
 #include "compiler/golden/reference_executor.h"
 #include "support/error.h"
 #include "tests/support/quant_testing.h"
+#include "tests/support/transformer_models.h"
+#include "compiler/quant/requant_params.h"
 
 namespace wb::quant {
 namespace {
@@ -307,6 +309,79 @@ TEST(Quantizer, LayerNormsOverChannelsAreIntegerNodes) {
     EXPECT_FLOAT_EQ(node(g, "ln_pixels").layernorm_epsilon, 1e-6f);
     for (const QNode& n : g.nodes) EXPECT_TRUE(n.name != "to_nhwc" && n.name != "to_nchw") << "the view is the LayerNorm's";
     EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
+// A ViT block (torch's export, after tokens-as-image): attention's scores and context are
+// MatMul nodes on the token images, the 1 / sqrt(d) folded into the scores' requant; the softmax
+// is over the keys of [h, T, T]; the class token and the position embedding are constant
+// tensors; the class token is concatenated along W. The integer network stays close to the
+// float one in every scheme.
+TEST(Quantizer, AttentionIsIntegerInEveryScheme) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::tiny_vit(), scheme(s));
+    const QGraph& g = m.qgraph;
+    const QNode& scores = node(g, "/attn/MatMul_1");
+    ASSERT_EQ(scores.kind, QOpKind::MatMul);
+    EXPECT_EQ(scores.matmul_form, MatMulForm::Scores);
+    EXPECT_EQ(scores.matmul_heads, 2);
+    EXPECT_EQ(scores.matmul_factor, 0.5);
+    EXPECT_EQ(g.tensor(scores.inputs[0]).shape, (Shape{1, 8, 1, 5}));  // the queries' image
+    EXPECT_EQ(g.tensor(scores.output).shape, (Shape{2, 5, 5}));
+    const QNode& context = node(g, "/attn/MatMul_2");
+    ASSERT_EQ(context.kind, QOpKind::MatMul);
+    EXPECT_EQ(context.matmul_form, MatMulForm::Context);
+    EXPECT_EQ(g.tensor(context.inputs[0]).shape, (Shape{2, 5, 5}));  // the probabilities
+    EXPECT_EQ(g.tensor(context.output).shape, (Shape{1, 8, 1, 5}));
+    EXPECT_FALSE(g.tensor(context.inputs[0]).is_signed);
+    const QNode& softmax = node(g, "/attn/Softmax");
+    EXPECT_EQ(softmax.kind, QOpKind::Softmax);
+    EXPECT_EQ(softmax.inputs[0], scores.output);
+    EXPECT_EQ(node(g, "/Concat").concat_axis, 3);
+    std::vector<std::string> constants;
+    for (const QTensor& t : g.tensors) {
+      if (t.is_constant()) constants.push_back(fmt::format("{}{}", t.name, format_shape(t.shape)));
+    }
+    EXPECT_EQ(constants, (std::vector<std::string>{"/Concat_tokens[1,8,1,1]", "/encoder/Add_per_pixel[1,8,1,5]"}));
+    for (const QTensor& t : g.tensors) {  // the head views [h, d, T] are the MatMuls' own
+      if (t.shape.size() == 3) {
+        EXPECT_EQ(t.shape, (Shape{2, 5, 5})) << t.name;
+      }
+    }
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
+// pow2 requantizes by shifts: a 1 / sqrt(d) that is not a power of two is refused by name.
+TEST(Quantizer, Pow2RefusesScoresScaledByANonPowerOfTwo) {
+  auto m = test::quantize_model(test::tiny_vit(), scheme(Scheme::Pow2));
+  for (QNode& n : m.qgraph.nodes) {
+    if (n.kind == QOpKind::MatMul && n.matmul_form == MatMulForm::Scores) n.matmul_factor = 1 / std::sqrt(3.0);
+  }
+  try {
+    assign_requant(m.qgraph);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("/attn/MatMul_1 (MatMul): the pow2 scheme requantizes by shifts"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// A MatMul of two activations that is not attention's, in tokens-as-image's layout, is named.
+TEST(Quantizer, AMatMulOfTwoActivationsOutsideAttentionIsNamed) {
+  test::OnnxBuilder b;
+  b.input("a", {2, 3, 4}).input("b", {2, 4, 5}).output("y");
+  b.node("MatMul", {"a", "b"}, {"y"}, "product");
+  try {
+    test::quantize_model(b, scheme(Scheme::Xdnn));
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("product (MatMul): a MatMul of two activations has an integer form only as "
+                                         "attention's"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,0 +1,100 @@
+#include "tests/support/transformer_models.h"
+
+#include <cmath>
+#include <string>
+
+namespace wb::test {
+namespace {
+
+using Ints = std::vector<std::int64_t>;
+
+Tensor ints_tensor(const Ints& v) { return Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(v.size())}, v); }
+
+}  // namespace
+
+OnnxBuilder tiny_vit(bool token_output) {
+  constexpr std::int64_t c = 8, t = 5, heads = 2, d = 4;
+  OnnxBuilder b(17);
+  b.input("x", {1, 3, 8, 8}).output("y");
+  if (token_output) b.output("encoded");
+  std::uint32_t seed = 1;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  weight("patch_w", {c, 3, 4, 4});
+  weight("patch_b", {c});
+  weight("cls", {1, 1, c});
+  weight("pos", {1, t, c});
+  for (const std::string ln : {"ln1", "ln2", "ln"}) {
+    weight(ln + "_gamma", {c});
+    weight(ln + "_beta", {c});
+  }
+  weight("in_w", {c, 3 * c});
+  weight("in_b", {3 * c});
+  weight("out_w", {c, c});  // Gemm with transB = 1: [C', C]
+  weight("out_b", {c});
+  weight("fc1_w", {c, 2 * c});
+  weight("fc1_b", {2 * c});
+  weight("fc2_w", {2 * c, c});
+  weight("fc2_b", {c});
+  weight("head_w", {10, c});
+  weight("head_b", {10});
+  b.initializer("flat_shape", ints_tensor({1, c, 4}));
+  b.initializer("head_shape", ints_tensor({t, heads, d}));
+  b.initializer("merged_shape", ints_tensor({t, c}));
+  b.initializer("seq_shape", ints_tensor({t, 1, c}));
+  b.initializer("sqrt_d", Tensor::scalar<float>(std::sqrt(static_cast<float>(d))));
+  b.initializer("zero", Tensor::scalar<std::int64_t>(0));
+  for (int i = 0; i <= 3; ++i) b.initializer("at" + std::to_string(i), ints_tensor({i * c}));
+  b.initializer("last_axis", ints_tensor({-1}));
+
+  auto perm = [](auto& node, const Ints& p) { set_attr(node, "perm", p); };
+  auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
+    auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
+    set_attr(n, "axis", std::int64_t{-1});
+    set_attr(n, "epsilon", 1e-6f);
+  };
+  auto& patch = b.node("Conv", {"x", "patch_w", "patch_b"}, {"patches"}, "/conv_proj/Conv");
+  set_attr(patch, "kernel_shape", Ints{4, 4});
+  set_attr(patch, "strides", Ints{4, 4});
+  b.node("Reshape", {"patches", "flat_shape"}, {"flat"}, "/Reshape");
+  perm(b.node("Transpose", {"flat"}, {"seq"}, "/Transpose"), {0, 2, 1});
+  set_attr(b.node("Concat", {"cls", "seq"}, {"with_cls"}, "/Concat"), "axis", std::int64_t{1});
+  b.node("Add", {"with_cls", "pos"}, {"embedded"}, "/encoder/Add");
+  layernorm("embedded", "ln1", "n1");
+  perm(b.node("Transpose", {"n1"}, {"tnc"}, "/attn/Transpose"), {1, 0, 2});
+  b.node("MatMul", {"tnc", "in_w"}, {"qkv0"}, "/attn/MatMul");
+  b.node("Add", {"in_b", "qkv0"}, {"qkv"}, "/attn/Add");
+  const char* parts[] = {"q", "k", "v"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string p = parts[i];
+    b.node("Slice", {"qkv", "at" + std::to_string(i), "at" + std::to_string(i + 1), "last_axis"}, {p + "_slice"},
+           "/attn/Slice_" + p);
+    b.node("Reshape", {p + "_slice", "head_shape"}, {p + "_split"}, "/attn/Reshape_" + p);
+  }
+  perm(b.node("Transpose", {"q_split"}, {"q_heads"}, "/attn/Transpose_q"), {1, 0, 2});
+  b.node("Div", {"q_heads", "sqrt_d"}, {"q_scaled"}, "/attn/Div");
+  perm(b.node("Transpose", {"k_split"}, {"k_t"}, "/attn/Transpose_k"), {1, 2, 0});
+  perm(b.node("Transpose", {"v_split"}, {"v_heads"}, "/attn/Transpose_v"), {1, 0, 2});
+  b.node("MatMul", {"q_scaled", "k_t"}, {"scores"}, "/attn/MatMul_1");
+  set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
+  b.node("MatMul", {"probs", "v_heads"}, {"attended"}, "/attn/MatMul_2");
+  perm(b.node("Transpose", {"attended"}, {"tokens_heads"}, "/attn/Transpose_o"), {1, 0, 2});
+  b.node("Reshape", {"tokens_heads", "merged_shape"}, {"merged"}, "/attn/Reshape_o");
+  set_attr(b.node("Gemm", {"merged", "out_w", "out_b"}, {"projected"}, "/attn/Gemm"), "transB", std::int64_t{1});
+  b.node("Reshape", {"projected", "seq_shape"}, {"projected_seq"}, "/attn/Reshape_1");
+  perm(b.node("Transpose", {"projected_seq"}, {"attn_out"}, "/attn/Transpose_1"), {1, 0, 2});
+  b.node("Add", {"attn_out", "embedded"}, {"r1"}, "/encoder/Add_1");
+  layernorm("r1", "ln2", "n2");
+  b.node("MatMul", {"n2", "fc1_w"}, {"h1"}, "/mlp/MatMul");
+  b.node("Add", {"h1", "fc1_b"}, {"h1b"}, "/mlp/Add");
+  b.node("Gelu", {"h1b"}, {"g"}, "/mlp/Gelu");
+  b.node("MatMul", {"g", "fc2_w"}, {"h2"}, "/mlp/MatMul_1");
+  b.node("Add", {"h2", "fc2_b"}, {"h2b"}, "/mlp/Add_1");
+  b.node("Add", {"r1", "h2b"}, {"encoded"}, "/encoder/Add_2");
+  layernorm("encoded", "ln", "final");
+  set_attr(b.node("Gather", {"final", "zero"}, {"class_token"}, "/Gather"), "axis", std::int64_t{1});
+  set_attr(b.node("Gemm", {"class_token", "head_w", "head_b"}, {"y"}, "/heads/Gemm"), "transB", std::int64_t{1});
+  return b;
+}
+
+
+}  // namespace wb::test

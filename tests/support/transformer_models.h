@@ -1,0 +1,16 @@
+#pragma once
+// Transformers as torch.onnx.export writes them, shrunk, for pass and quantization tests.
+
+#include "tests/support/onnx_builder.h"
+
+namespace wb::test {
+
+// torchvision's VisionTransformer as torch.onnx.export writes it (opset 17), shrunk: 8x8 image,
+// 4x4 patches (T = 4 + the class token), C = 8 features, 2 heads of 4, one encoder block, the
+// head on the class token: "x" [1, 3, 8, 8] -> "y" [1, 10]. MultiheadAttention works on
+// [T, 1, C] and its out-projection on [T, C]; Q is divided by sqrt(4) = 2 ("/attn/Div"), so
+// every scheme can requantize the scores. With `token_output`, the encoder's tokens
+// "encoded" [1, 5, 8] are a graph output too.
+OnnxBuilder tiny_vit(bool token_output = false);
+
+}  // namespace wb::test
