@@ -8,8 +8,10 @@ namespace {
 using nlohmann::json;
 
 json tensor_json(const QTensor& t) {
-  return {{"bits", t.bits}, {"signed", t.is_signed}, {"scale", t.scale}, {"threshold", t.threshold},
-          {"shape", t.shape}};
+  json j = {{"bits", t.bits}, {"signed", t.is_signed}, {"scale", t.scale}, {"threshold", t.threshold},
+            {"shape", t.shape}};
+  if (t.is_constant()) j["values"] = t.data.to_int64_vector();  // a constant operand's integers
+  return j;
 }
 
 void add_requant(json& layer, const Requant& r) {
@@ -92,6 +94,7 @@ json layer_json(const QGraph& graph, const QNode& node) {
   }
   if (node.kind == QOpKind::Add) layer["input_multiplier"] = node.input_multiplier;
   if (node.kind == QOpKind::AvgPool) layer["divisor"] = node.divisor;
+  if (node.kind == QOpKind::Concat) layer["axis"] = node.concat_axis;
   if (node.kind == QOpKind::MatMul) {
     layer["form"] = matmul_form_name(node.matmul_form);
     layer["heads"] = node.matmul_heads;
