@@ -7,6 +7,7 @@
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/reference_executor.h"
+#include "compiler/ir/printer.h"
 #include "compiler/passes/pass_manager.h"
 #include "tests/support/pass_testing.h"
 #include "tests/support/tensor_compare.h"
@@ -114,6 +115,36 @@ TEST(TokensAsImage, TorchvisionsVisionTransformerKeepsItsOutput) {
   EXPECT_EQ(matmuls, 2u * 2u);           // Q.K^T and A.V of each block
   EXPECT_EQ(layernorms, 5u);
   EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
+}
+
+// Other token reads: a Gather of token 2 (a pixel Slice, not the class token's pool), a Slice of
+// tokens 1..3 and of features 2..5, a Concat of features, a Linear after each.
+TEST(TokensAsImage, SlicesGathersAndFeatureConcatsStayViewsOfTheImage) {
+  OnnxBuilder b(17);
+  b.input("x", {1, 4, 2, 2}).output("token2").output("y");
+  b.initializer("flat_shape", ints_tensor({1, 4, 4}));
+  b.initializer("two", Tensor::scalar<std::int64_t>(2));
+  b.initializer("t_start", ints_tensor({1})).initializer("t_end", ints_tensor({3})).initializer("t_axis", ints_tensor({1}));
+  b.initializer("f_start", ints_tensor({2})).initializer("f_end", ints_tensor({5})).initializer("f_axis", ints_tensor({-1}));
+  b.initializer("w", test::random_tensor({7, 5}, 4));
+  b.node("Reshape", {"x", "flat_shape"}, {"flat"});
+  set_attr(b.node("Transpose", {"flat"}, {"seq"}), "perm", Ints{0, 2, 1});  // [1, 4 tokens, 4 features]
+  set_attr(b.node("Gather", {"seq", "two"}, {"token2"}), "axis", std::int64_t{1});
+  b.node("Slice", {"seq", "t_start", "t_end", "t_axis"}, {"middle"});  // [1, 2, 4]
+  set_attr(b.node("Concat", {"middle", "middle"}, {"wide"}), "axis", std::int64_t{2});  // [1, 2, 8]
+  b.node("Slice", {"wide", "f_start", "f_end", "f_axis"}, {"some"});  // [1, 2, 3]... features 2..4
+  b.node("Relu", {"some"}, {"r"});
+  set_attr(b.node("Concat", {"r", "some"}, {"six"}), "axis", std::int64_t{-1});  // [1, 2, 6]
+  set_attr(b.node("Concat", {"six", "r"}, {"nine"}), "axis", std::int64_t{2});   // [1, 2, 9]
+  b.initializer("w9", test::random_tensor({9, 5}, 5));
+  b.node("MatMul", {"nine", "w9"}, {"y"});
+  const auto out = test::run_pass(b, "tokens-as-image");
+  ASSERT_TRUE(out.changed);
+  EXPECT_EQ(test::count_op(out.after, OpKind::MatMul), 0u);
+  EXPECT_EQ(test::count_op(out.after, OpKind::MaxPool), 0u);  // token 2 is no class token
+  // Only the graph output y is written back as [1, 2, 5].
+  EXPECT_EQ(out.stats.counters().at("token values read back in their layout"), 1) << to_string(out.after);
+  test::expect_same_outputs(out.before, out.after);
 }
 
 TEST(TokensAsImage, AConvolutionalNetworkIsLeftAlone) {
