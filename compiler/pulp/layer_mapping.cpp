@@ -224,7 +224,7 @@ LayerMapping map_layers(const QGraph& graph) {
   const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
-    if (const std::string problem = quant::constant_operand_problem(graph, node); !problem.empty()) {
+    if (const std::string problem = quant::transformer_node_problem(graph, node); !problem.empty()) {
       unsupported(node, problem);
       continue;
     }

@@ -216,7 +216,7 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
     if (fused_pools.count(static_cast<int>(n)) != 0) continue;
-    if (const std::string problem = quant::constant_operand_problem(graph, node); !problem.empty()) {
+    if (const std::string problem = quant::transformer_node_problem(graph, node); !problem.empty()) {
       unsupported(node, problem);
       continue;
     }
