@@ -106,6 +106,7 @@ std::string expand(std::string text, const std::filesystem::path& out) {
       {"{out}", out.string()},
       {"{t}", test::workload("tiny_resnet.onnx")},
       {"{in}", test::workload("tiny_resnet.input.npy")},
+      {"{vit}", test::workload("tiny_vit.onnx")},
       {"{v3}", source + "/configs/v3_96.yaml"},
       {"{gap8}", source + "/configs/gap8.yaml"}};
   for (const auto& [name, value] : names) {
@@ -152,6 +153,9 @@ const std::vector<Entry> kCatalogue = {
     {"run --hw {v3} {t} --no-data --set am_bytes=1KiB --json {out}/r.json", "am_bytes"},
     {"run --hw {v3} {fx}/nan_weights.onnx --json {out}/r.json", "NaN"},
     {"run --hw {v3} {t} --bogus", "--bogus"},
+    // a ViT: attention quantizes, neither target runs it yet (each node named below the first line)
+    {"run --hw {v3} {vit} --calib-count 2 --json {out}/r.json", "cannot run on v3_96"},
+    {"run --hw {gap8} {vit} --calib-count 2 --json {out}/r.json", "the PULP cluster cannot run"},
     // compile
     {"compile --hw {v3} {t}", "--output"},
     {"compile --hw {v3} {t} -o {fx}/afile", "afile"},
