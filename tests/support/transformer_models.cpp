@@ -1,5 +1,6 @@
 #include "tests/support/transformer_models.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -96,5 +97,10 @@ OnnxBuilder tiny_vit(bool token_output) {
   return b;
 }
 
+
+std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what) {
+  return static_cast<std::size_t>(
+      std::count_if(lines.begin(), lines.end(), [&](const std::string& line) { return line.find(what) != std::string::npos; }));
+}
 
 }  // namespace wb::test

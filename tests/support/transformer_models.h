@@ -1,6 +1,9 @@
 #pragma once
 // Transformers as torch.onnx.export writes them, shrunk, for pass and quantization tests.
 
+#include <string>
+#include <vector>
+
 #include "tests/support/onnx_builder.h"
 
 namespace wb::test {
@@ -12,5 +15,8 @@ namespace wb::test {
 // every scheme can requantize the scores. With `token_output`, the encoder's tokens
 // "encoded" [1, 5, 8] are a graph output too.
 OnnxBuilder tiny_vit(bool token_output = false);
+
+// How many of `lines` (a back end's list of what it cannot run) contain `what`.
+std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);
 
 }  // namespace wb::test

@@ -87,10 +87,7 @@ TEST(PulpLayerMapping, AttentionAndConstantOperandsAreNamedUntilTheyHaveKernels)
   quant::QuantizeOptions options;
   options.scheme = quant::Scheme::Pulp;
   const LayerMapping m = map_layers(test::quantize_model(test::tiny_vit(), options).qgraph);
-  const auto named = [&](const std::string& what) {
-    return std::count_if(m.unsupported.begin(), m.unsupported.end(),
-                         [&](const std::string& line) { return line.find(what) != std::string::npos; });
-  };
+  const auto named = [&](const std::string& what) { return test::lines_containing(m.unsupported, what); };
   EXPECT_EQ(named("'/Concat' (Concat): reads the constant '/Concat_tokens'"), 1);
   EXPECT_EQ(named("'/encoder/Add' (Add): reads the constant '/encoder/Add_per_pixel'"), 1);
   EXPECT_EQ(named("'/attn/MatMul_1' (MatMul): attention's scores (a product of two activations) has no PULP kernel"), 1);

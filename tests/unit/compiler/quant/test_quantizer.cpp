@@ -1,6 +1,7 @@
 #include "compiler/quant/quantizer.h"
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,10 +14,13 @@
 #include "support/error.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/transformer_models.h"
+#include "tests/support/user_error_testing.h"
 #include "compiler/quant/requant_params.h"
 
 namespace wb::quant {
 namespace {
+
+using testing::HasSubstr;
 
 const QTensor& tensor(const QGraph& g, const std::string& name) {
   const int i = g.find_tensor(name);
@@ -359,14 +363,8 @@ TEST(Quantizer, Pow2RefusesScoresScaledByANonPowerOfTwo) {
   for (QNode& n : m.qgraph.nodes) {
     if (n.kind == QOpKind::MatMul && n.matmul_form == MatMulForm::Scores) n.matmul_factor = 1 / std::sqrt(3.0);
   }
-  try {
-    assign_requant(m.qgraph);
-    FAIL() << "expected a UserError";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("/attn/MatMul_1 (MatMul): the pow2 scheme requantizes by shifts"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_THAT(test::user_error_of([&] { assign_requant(m.qgraph); }),
+              HasSubstr("/attn/MatMul_1 (MatMul): the pow2 scheme requantizes by shifts"));
 }
 
 // A MatMul of two activations that is not attention's, in tokens-as-image's layout, is named.
@@ -374,15 +372,8 @@ TEST(Quantizer, AMatMulOfTwoActivationsOutsideAttentionIsNamed) {
   test::OnnxBuilder b;
   b.input("a", {2, 3, 4}).input("b", {2, 4, 5}).output("y");
   b.node("MatMul", {"a", "b"}, {"y"}, "product");
-  try {
-    test::quantize_model(b, scheme(Scheme::Xdnn));
-    FAIL() << "expected a UserError";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("product (MatMul): a MatMul of two activations has an integer form only as "
-                                         "attention's"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_THAT(test::user_error_of([&] { test::quantize_model(b, scheme(Scheme::Xdnn)); }),
+              HasSubstr("product (MatMul): a MatMul of two activations has an integer form only as attention's"));
 }
 
 TEST(Quantizer, ALayerNormOverTheImageIsNamed) {
