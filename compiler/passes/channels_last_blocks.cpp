@@ -92,11 +92,7 @@ class BlockWriter {
       }
       case OpKind::MatMul: {
         const Tensor& w = *operands[1]->constant;
-        const std::int64_t c_in = w.shape()[0], c_out = w.shape()[1];
-        Tensor weights(DType::F32, {c_out, c_in, 1, 1});
-        for (std::int64_t i = 0; i < c_in; ++i) {
-          for (std::int64_t o = 0; o < c_out; ++o) weights.data<float>()[o * c_in + i] = w.data<float>()[i * c_out + o];
-        }
+        Tensor weights = rewrite::transposed_matrix(w).reshaped({w.shape()[1], w.shape()[0], 1, 1});
         Value* constant = graph_.add_constant(graph_.unique_value_name(step.name + "_conv_weight"), std::move(weights));
         x_ = node(OpKind::Conv, step.name, {x_, constant}, shape, result);
         x_->producer->attrs.set("kernel_shape", std::vector<std::int64_t>{1, 1});

@@ -11,14 +11,7 @@ std::optional<Tensor> weights_by_output(const Node& fc) {
   const Tensor* b = fc.constant_input(1);
   if (b == nullptr || b->dtype() != DType::F32 || b->rank() != 2) return std::nullopt;
   const bool trans_b = fc.op == OpKind::Gemm && fc.attrs.get_int("transB", 0) != 0;
-  if (trans_b) return *b;
-  const std::int64_t k = b->shape()[0];
-  const std::int64_t m = b->shape()[1];
-  Tensor out(DType::F32, {m, k});
-  for (std::int64_t r = 0; r < k; ++r) {
-    for (std::int64_t c = 0; c < m; ++c) out.data<float>()[c * k + r] = b->data<float>()[r * m + c];
-  }
-  return out;
+  return trans_b ? *b : rewrite::transposed_matrix(*b);
 }
 
 // The FC's own attributes allow a conv: no transposed input, unit alpha/beta, a 1-D bias.

@@ -91,4 +91,14 @@ void erase_chain(Graph& graph, const std::vector<Node*>& nodes) {
   for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) graph.erase_node(*it);
 }
 
+Tensor transposed_matrix(const Tensor& m) {
+  const std::int64_t rows = m.shape()[0];
+  const std::int64_t cols = m.shape()[1];
+  Tensor out(DType::F32, {cols, rows});
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) out.data<float>()[c * rows + r] = m.data<float>()[r * cols + c];
+  }
+  return out;
+}
+
 }  // namespace wb::rewrite

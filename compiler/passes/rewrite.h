@@ -33,6 +33,10 @@ std::optional<double> constant_scalar(const Node& node, std::size_t input);
 // a name without a path is kept.
 std::string renamed_for(const std::string& name, std::string_view op);
 
+// A float matrix [R, C] as [C, R]: a MatMul's weights [K, M] by output (what a 1x1 Conv's
+// weights are, reshaped [M, K, 1, 1]), a token constant [T, C] by channel.
+Tensor transposed_matrix(const Tensor& m);
+
 // Erases a matched chain of nodes, last first (each reads the one before it).
 void erase_chain(Graph& graph, const std::vector<Node*>& nodes);
 

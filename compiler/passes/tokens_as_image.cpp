@@ -47,15 +47,6 @@ bool keeps_row_major(const Node& transpose) {
 
 bool is_f32_constant(const Tensor* c) { return c != nullptr && c->dtype() == DType::F32; }
 
-// [rows, cols] row-major data as [cols, rows].
-std::vector<float> transposed(const float* data, std::int64_t rows, std::int64_t cols) {
-  std::vector<float> out(static_cast<std::size_t>(rows * cols));
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t c = 0; c < cols; ++c) out[static_cast<std::size_t>(c * rows + r)] = data[r * cols + c];
-  }
-  return out;
-}
-
 class TokenRewriter {
  public:
   TokenRewriter(Graph& graph, PassStatistics& stats) : graph_(graph), stats_(stats) {}
@@ -247,10 +238,7 @@ class TokenRewriter {
       for (std::int64_t o = 0; o < c_out; ++o) b.data<float>()[o] = beta * c->data<float>()[o];
       bias = std::move(b);
     }
-    Tensor weights(DType::F32, {c_out, c_in, 1, 1});
-    const std::vector<float> per_filter =
-        trans_b ? std::vector<float>(w->data<float>(), w->data<float>() + w->numel()) : transposed(w->data<float>(), c_in, c_out);
-    std::copy(per_filter.begin(), per_filter.end(), weights.data<float>());
+    Tensor weights = (trans_b ? *w : rewrite::transposed_matrix(*w)).reshaped({c_out, c_in, 1, 1});
     std::vector<Value*> inputs{x_image, constant(node.name + "_conv_weight", std::move(weights))};
     if (bias) inputs.push_back(constant(node.name + "_conv_bias", std::move(*bias)));
     Attributes attrs;
@@ -281,8 +269,7 @@ class TokenRewriter {
     if (features_only) return constant(node.name + "_per_channel", c->reshaped({t.features, 1, 1}));
     if (tokens_and_features && c->numel() == t.count * t.features) {
       return constant(node.name + "_per_pixel",
-                      Tensor::from_vector<float>({1, t.features, 1, t.count},
-                                                 transposed(c->data<float>(), t.count, t.features)));
+                      rewrite::transposed_matrix(c->reshaped({t.count, t.features})).reshaped({1, t.features, 1, t.count}));
     }
     return nullptr;
   }
@@ -329,8 +316,8 @@ class TokenRewriter {
       const std::int64_t k = c->shape()[static_cast<std::size_t>(axis)];
       expected[static_cast<std::size_t>(axis)] = k;
       if (c->shape() != expected) return false;
-      inputs.push_back(constant(node.name + "_tokens", Tensor::from_vector<float>(
-                                                             {1, t.features, 1, k}, transposed(c->data<float>(), k, t.features))));
+      inputs.push_back(constant(node.name + "_tokens",
+                                rewrite::transposed_matrix(c->reshaped({k, t.features})).reshaped({1, t.features, 1, k})));
     }
     Attributes attrs;
     attrs.set("axis", std::int64_t{along_tokens ? 3 : 1});

@@ -399,23 +399,14 @@ class Builder {
     return result;
   }
 
-  // A constant operand's integers at its tensor's scale, as QuantizeLinear rounds them.
+  // A constant operand's integers at its tensor's scale, rounded half to even as QuantizeLinear
+  // rounds; the cast saturates at the type's range, which is the tensor's.
   void quantize_constants() {
     for (const auto& [index, value] : constant_values_) {
       QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
-      const Tensor real = value->constant->cast(DType::F64);
-      Tensor q(t.dtype(), t.shape);
-      for (std::int64_t i = 0; i < real.numel(); ++i) {
-        const double level = std::clamp(std::nearbyint(real.data<double>()[i] / t.scale), static_cast<double>(t.lo()),
-                                         static_cast<double>(t.hi()));
-        switch (q.dtype()) {
-          case DType::I8: q.data<std::int8_t>()[i] = static_cast<std::int8_t>(level); break;
-          case DType::U8: q.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(level); break;
-          case DType::I16: q.data<std::int16_t>()[i] = static_cast<std::int16_t>(level); break;
-          default: q.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(level); break;
-        }
-      }
-      t.data = std::move(q);
+      Tensor levels = value->constant->cast(DType::F64);
+      for (double& v : levels.span<double>()) v = std::nearbyint(v / t.scale);
+      t.data = levels.cast(t.dtype());
     }
   }
 
@@ -478,11 +469,12 @@ class Builder {
     }
   }
 
-  double natural_scale(const QTensor& t) const {
+  double natural_scale(int index) const {
+    const QTensor& t = q_.tensor(index);
     const double qmax = static_cast<double>(t.hi());
     double th = 0;
-    if (const auto c = constant_by_name(t.name)) {
-      const Tensor real = (*c)->constant->cast(DType::F64);
+    if (const auto c = constant_values_.find(index); c != constant_values_.end()) {
+      const Tensor real = c->second->constant->cast(DType::F64);
       th = max_abs_of(real.data<double>(), real.data<double>() + real.numel());
       if (th == 0) return 0;  // an all-zero constant (torch's initial class token): any scale holds it
     } else {
@@ -503,7 +495,7 @@ class Builder {
     std::map<int, double> group_scale;
     for (std::size_t i = 0; i < q_.tensors.size(); ++i) {
       double& s = group_scale[find(parent, static_cast<int>(i))];
-      s = std::max(s, natural_scale(q_.tensors[i]));
+      s = std::max(s, natural_scale(static_cast<int>(i)));
     }
     for (auto& [group, scale] : group_scale) {
       if (scale == 0) scale = 1;  // nothing but zero constants
@@ -662,13 +654,6 @@ class Builder {
     }
     q.weights = std::move(qw);
     if (!qb.empty()) q.bias = Tensor::from_vector<std::int32_t>({c_out}, qb);
-  }
-
-  std::optional<const Value*> constant_by_name(const std::string& name) const {
-    for (const auto& [index, value] : constant_values_) {
-      if (value->name == name) return value;
-    }
-    return std::nullopt;
   }
 
   const Graph& graph_;
