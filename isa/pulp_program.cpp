@@ -25,6 +25,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_SOFTMAX: return "softmax";
     case KERNEL_RESIZE: return "resize";
     case KERNEL_LAYERNORM: return "layernorm";
+    case KERNEL_MATMUL: return "matmul";
     default: return "unknown";
   }
 }

@@ -19,11 +19,12 @@ namespace wb::isa::pulp {
 // (the plane depthwise kernel) and Layer.l3_prefetch in pieces, each waited for when first read;
 // 9: KernelCall.dilation_h/dilation_w (dilated conv, grouped conv and depthwise), KERNEL_RESIZE
 // and its KernelCall.resize_* fields (its tables at KernelCall.weights); 10: KERNEL_LAYERNORM and
-// its KernelCall.layernorm_* fields (its gamma and beta table at KernelCall.weights).
-inline constexpr std::uint32_t kPulpFormatVersion = 10;
+// its KernelCall.layernorm_* fields (its gamma and beta table at KernelCall.weights); 11:
+// KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows.
+inline constexpr std::uint32_t kPulpFormatVersion = 11;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
-// "lut", "mul", "gather", "softmax", "resize", "layernorm" ("unknown" otherwise).
+// "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul" ("unknown" otherwise).
 const char* kernel_kind_name(KernelKind kind);
 // Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
 // The grouped conv is not one: each output channel reduces over its group's channels only.
