@@ -81,12 +81,14 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
                                 "(--scheme pulp)",
                                 graph.name, quant::scheme_name(graph.scheme)));
   }
-  const LayerMapping mapping = map_layers(graph);
+  // The graph with a copy layer per constant a concat reads (layer_mapping.h).
+  const quant::QGraph lowered = with_constant_copies(graph);
+  const LayerMapping mapping = map_layers(lowered);
   if (!mapping.unsupported.empty()) {
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,
                                 mapping.unsupported.size(), unsupported_node_list(mapping.unsupported)));
   }
-  const MemoryPlan plan = plan_memory(graph, mapping, config, options);
+  const MemoryPlan plan = plan_memory(lowered, mapping, config, options);
   CompileResult result;
   isa::pulp::Network& network = result.network;
   auto& header = *network.mutable_header();
@@ -96,7 +98,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   header.set_model_name(graph.name);
   header.set_quant_scheme(quant::scheme_name(graph.scheme));
   header.set_compile_options(describe(options));
-  emit_network(graph, mapping, plan, options, network);
+  emit_network(lowered, mapping, plan, options, network);
   result.report = report_of(network, config);
   result.tiling_log = tiling_log(network, config);
   return result;

@@ -4,6 +4,7 @@
 
 #include "isa/pulp_program.h"
 
+#include "compiler/pulp/matmul_layer.h"
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "support/math.h"
@@ -377,7 +378,11 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   tiling.set_predicted_cycles(lp.tile.predicted_cycles);
   tiling.set_l3_chunks(lp.chunks());
   tiling.set_chunk_h_out(lp.chunk_h_out);
-  LayerEmitter(graph, layer, lp, plan, out).emit();
+  if (layer.kind == isa::pulp::KERNEL_MATMUL) {
+    emit_matmul_steps(graph, layer, lp, plan, out);
+  } else {
+    LayerEmitter(graph, layer, lp, plan, out).emit();
+  }
   return out;
 }
 

@@ -24,7 +24,7 @@ std::string tensor_problem(const QGraph& graph, const QNode& node) {
   for (const int t : node.inputs) {
     const auto& q = graph.tensor(t);
     if (q.bits != 8) return fmt::format("input '{}' is {}-bit; PULP-NN's kernels here are 8-bit", q.name, q.bits);
-    if (dim(q, 0) != 1) return fmt::format("input '{}' has batch {}; batch 1 only", q.name, dim(q, 0));
+    if (q.shape.size() != 3 && dim(q, 0) != 1) return fmt::format("input '{}' has batch {}; batch 1 only", q.name, dim(q, 0));
   }
   const auto& out = graph.tensor(node.output);
   if (out.bits != 8) return fmt::format("output '{}' is {}-bit; PULP-NN's kernels here are 8-bit", out.name, out.bits);
@@ -121,10 +121,15 @@ bool is_pointwise(const QNode& node) {
 // each a channel prefix of the block's last, so all live in the last one's buffer), else itself.
 std::map<int, int> concat_owners(const QGraph& graph) {
   std::vector<int> concats;
-  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
-    if (graph.nodes[n].kind == QOpKind::Concat) concats.push_back(static_cast<int>(n));
-  }
   std::map<int, int> owners;
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    if (graph.nodes[n].kind != QOpKind::Concat) continue;
+    if (graph.nodes[n].concat_axis == 1) {
+      concats.push_back(static_cast<int>(n));
+    } else {
+      owners[static_cast<int>(n)] = static_cast<int>(n);  // along W: never a prefix view
+    }
+  }
   for (const int c : concats) {
     const auto& inputs = graph.nodes[static_cast<std::size_t>(c)].inputs;
     int owner = c;
@@ -140,23 +145,37 @@ std::map<int, int> concat_owners(const QGraph& graph) {
   return owners;
 }
 
-// Records where each input of a channel concat is written, or says why it cannot be placed:
-// the producer writes into the concat's tensor (its readers read that slice), so the input must
-// be a layer's output, not a network input or output, and not already in another concat. A
-// concat that is a channel prefix of a longer one is a view of the longer one's buffer.
+// Records where each input of a concat is written, or says why it cannot be placed: the
+// producer writes into the concat's tensor (its readers read that slice), so the input must be
+// a layer's output, not a network input or output, and not already in another concat. A
+// channel concat that is a channel prefix of a longer one is a view of the longer one's buffer.
+// A concat along W of one-row images (tokens) places each input's pixels after the previous
+// input's: in HWC they follow each other (a reshape of a producer's image to one row is the same
+// bytes, so its producer writes there).
 std::string place_concat(const QGraph& graph, const QNode& node, int owner_node, LayerMapping& mapping) {
   if (std::string problem = tensor_problem(graph, node); !problem.empty()) return problem;
   const auto& out = graph.tensor(node.output);
-  if (out.shape.size() != 4) return fmt::format("output '{}' is not NCHW; only channel concats are placed", out.name);
+  if (out.shape.size() != 4) return fmt::format("output '{}' is not NCHW; only concats of images are placed", out.name);
+  const bool along_w = node.concat_axis == 3;
+  if (!along_w && node.concat_axis != 1) return fmt::format("a concat along axis {}; only channels and W are placed", node.concat_axis);
+  if (along_w && dim(out, 2) != 1) {
+    return fmt::format("a concat along W of images of {} rows; only one-row images (tokens) are placed", dim(out, 2));
+  }
   const QNode& owner = graph.nodes[static_cast<std::size_t>(owner_node)];
   if (&owner != &node) {
-    mapping.slices[node.output] = ConcatSlice{owner.output, 0, static_cast<std::uint32_t>(dim(out, 1))};
+    mapping.slices[node.output] = ConcatSlice{owner.output, 0, static_cast<std::uint32_t>(dim(out, 1)), 0};
     return {};
   }
   std::map<int, ConcatSlice> placed;
   std::uint32_t offset = 0;
-  for (const int t : node.inputs) {
+  for (const int input : node.inputs) {
+    const int t = along_w ? resolve_alias(mapping, input) : input;
     const auto& in = graph.tensor(t);
+    if (in.is_constant()) {
+      return fmt::format("input '{}' is a constant; the compiler copies it with a layer of its own first "
+                         "(with_constant_copies)",
+                         in.name);
+    }
     const bool produced = std::any_of(mapping.layers.begin(), mapping.layers.end(),
                                       [&](const PLayer& layer) { return layer.output == t; });
     if (!produced) {
@@ -174,10 +193,33 @@ std::string place_concat(const QGraph& graph, const QNode& node, int owner_node,
                          in.name);
     }
     const auto channels = static_cast<std::uint32_t>(dim(in, 1));
-    placed[t] = ConcatSlice{node.output, offset, channels};
-    offset += channels;
+    if (along_w) {
+      placed[t] = ConcatSlice{node.output, 0, channels, offset};
+      offset += static_cast<std::uint32_t>(dim(in, 2) * dim(in, 3));
+    } else {
+      placed[t] = ConcatSlice{node.output, offset, channels, 0};
+      offset += channels;
+    }
   }
   for (const auto& [t, slice] : placed) mapping.slices[t] = slice;
+  return {};
+}
+
+// What the matmul kernel needs of attention's products: the forms the QGraph defines, heads
+// that divide the channels of the one-row images Q, K and V, and one requant entry.
+std::string matmul_problem(const QGraph& graph, const QNode& node) {
+  const auto& a = graph.tensor(node.inputs.at(0));
+  const auto& b = graph.tensor(node.inputs.at(1));
+  const bool scores = node.matmul_form == quant::MatMulForm::Scores;
+  const auto one_row_image = [](const quant::QTensor& t) { return t.shape.size() == 4 && t.shape[0] == 1 && t.shape[2] == 1; };
+  if (!one_row_image(b) || (scores && !one_row_image(a)) || (!scores && a.shape.size() != 3)) {
+    return "operands are not attention's (one-row images of tokens, and the [h, T, T'] probabilities); the matmul "
+           "kernel runs attention's two products";
+  }
+  if (node.matmul_heads < 1 || dim(b, 1) % node.matmul_heads != 0) {
+    return fmt::format("{} heads do not divide {} channels", node.matmul_heads, dim(b, 1));
+  }
+  if (node.requant.channels() != 1) return "more than one requant entry; the matmul kernel requantises per tensor";
   return {};
 }
 
@@ -209,6 +251,38 @@ std::string order_mul_operands(const QGraph& graph, PLayer& layer) {
 
 const char* kernel_type_name(KernelKind kind) { return isa::pulp::kernel_kind_name(kind); }
 
+PixelDims pixel_dims(const quant::QTensor& t) {
+  const auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+  if (t.shape.size() == 3) return {u32(t.shape[2]), u32(t.shape[0] * t.shape[1]), 1};
+  return {u32(dim(t, 1)), u32(dim(t, 2)), u32(dim(t, 3))};
+}
+
+quant::QGraph with_constant_copies(const QGraph& graph) {
+  QGraph lowered = graph;
+  lowered.nodes.clear();
+  for (const QNode& node : graph.nodes) {
+    QNode reader = node;
+    if (node.kind == QOpKind::Concat) {
+      for (int& input : reader.inputs) {
+        if (!graph.tensor(input).is_constant()) continue;
+        quant::QTensor copy = graph.tensor(input);
+        copy.name += "_copy";
+        copy.data = Tensor{};
+        lowered.tensors.push_back(copy);
+        QNode pool;
+        pool.kind = QOpKind::MaxPool;  // 1x1, stride 1: a copy, of the same type and scale
+        pool.name = node.name + "/copy_" + graph.tensor(input).name;
+        pool.inputs = {input};
+        pool.output = static_cast<int>(lowered.tensors.size()) - 1;
+        lowered.nodes.push_back(pool);
+        input = pool.output;
+      }
+    }
+    lowered.nodes.push_back(std::move(reader));
+  }
+  return lowered;
+}
+
 int resolve_alias(const LayerMapping& mapping, int tensor) {
   for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {
     tensor = it->second;
@@ -224,9 +298,17 @@ LayerMapping map_layers(const QGraph& graph) {
   const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
-    if (const std::string problem = quant::transformer_node_problem(graph, node); !problem.empty()) {
-      unsupported(node, problem);
-      continue;
+    // An add reads a constant from the L3 image like a second input; so does the copy layer a
+    // concat's constant gets (with_constant_copies: a max pool).
+    if (node.kind != QOpKind::Add && node.kind != QOpKind::Concat && node.kind != QOpKind::MaxPool) {
+      const auto constant = std::find_if(node.inputs.begin(), node.inputs.end(),
+                                         [&](int t) { return graph.tensor(t).is_constant(); });
+      if (constant != node.inputs.end()) {
+        unsupported(node, fmt::format("reads the constant '{}'; only an add (or a concat's copy) reads a constant "
+                                      "operand, from the L3 image",
+                                      graph.tensor(*constant).name));
+        continue;
+      }
     }
     if (node.kind == QOpKind::Reshape) {
       mapping.aliases[node.output] = resolve_alias(mapping, node.inputs.at(0));
@@ -272,6 +354,9 @@ LayerMapping map_layers(const QGraph& graph) {
         if (problem.empty() && (graph.tensor(layer.inputs.at(1)).shape != out.shape || in.shape != out.shape)) {
           problem = "broadcasting add; the add kernel adds two tensors of one shape";
         }
+        if (problem.empty() && in.is_constant() && graph.tensor(layer.inputs.at(1)).is_constant()) {
+          problem = "both operands are constants; nothing computes them at run time";
+        }
         layer.ops = quant::element_count(out);
         break;
       case QOpKind::MaxPool:
@@ -294,12 +379,16 @@ LayerMapping map_layers(const QGraph& graph) {
         if (problem.empty() && dim(in, 1) > 65536) problem = "more than 65536 input channels; the index table is uint16";
         if (problem.empty() && node.gather_channels.empty()) problem = "no output channels";
         break;
-      case QOpKind::Softmax:
+      case QOpKind::Softmax: {
         // Over the channels of each row: an [N, C] (or [N, C, 1, 1]) row is a 1x1 image of C
         // channels, whose HWC bytes are its flat order (so a Flatten between reads the same bytes).
+        // Attention's scores [h, T, T'] are h T pixels of T' channels (pixel_dims): the softmax
+        // over the keys is the kernel's over each pixel's channels.
         layer.kind = isa::pulp::KERNEL_SOFTMAX;
-        if (problem.empty() && (dim(in, 2) != 1 || dim(in, 3) != 1 || dim(out, 2) != 1 || dim(out, 3) != 1 ||
-                                quant::element_count(in) != quant::element_count(out))) {
+        const bool rows = in.shape.size() == 3 && in.shape == out.shape;
+        if (problem.empty() && !rows &&
+            (dim(in, 2) != 1 || dim(in, 3) != 1 || dim(out, 2) != 1 || dim(out, 3) != 1 ||
+             quant::element_count(in) != quant::element_count(out))) {
           problem = "not over the channels of one pixel; the softmax kernel normalises each pixel's channels";
         }
         if (problem.empty() && out.is_signed) problem = "a signed output; the softmax kernel writes uint8 probabilities";
@@ -313,6 +402,7 @@ LayerMapping map_layers(const QGraph& graph) {
         }
         layer.ops = isa::kSoftmaxOpsPerElement * quant::element_count(out);  // as xDNN's host softmax
         break;
+      }
       case QOpKind::Mul:
         layer.kind = isa::pulp::KERNEL_MUL;
         if (problem.empty()) problem = order_mul_operands(graph, layer);
@@ -332,9 +422,10 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.ops = isa::kLayerNormOpsPerElement * quant::element_count(out);  // isa/op_counts.h
         break;
       case QOpKind::MatMul:
-        problem = fmt::format("attention's {} (a product of two activations) has no PULP kernel yet; the integer "
-                              "golden model runs it (workbench quantize)",
-                              quant::matmul_form_name(node.matmul_form));
+        layer.kind = isa::pulp::KERNEL_MATMUL;
+        if (problem.empty()) problem = matmul_problem(graph, node);
+        layer.macs = quant::matmul_macs(graph, node);
+        layer.ops = 2 * layer.macs;
         break;
       default: problem = "no PULP-NN kernel"; break;
     }

@@ -4,6 +4,10 @@
 // groups), a table lookup (Lut), a broadcasting product (Mul, its full-shape operand first), a
 // channel gather, a softmax over the channels of a classifier's row (a 1x1 image), a resize
 // and a LayerNorm over the channels of each pixel.
+// Attention's products (MatMul, both forms) run our matmul kernel of two activations and its
+// softmax over the keys the softmax kernel (rows of the scores are pixels). An add may read a
+// constant (a position embedding) from the L3 image; a concat along W (the class token before
+// the patches) is placed like a channel concat.
 // Batch norm, bias and ReLU are already in a conv's requant and pads are window fields (the
 // passes folded them); a Flatten is an alias of its input. A channel concat has no kernel: its
 // inputs' producers write their outputs into channel slices of the concat's tensor (HWC makes a
@@ -36,11 +40,27 @@ struct PLayer {
 };
 
 // Where a concat's input is written, or where a prefix concat's tensor lies: channels
-// [channel_offset, + channels) of every pixel of the owning concat's output tensor `concat`.
+// [channel_offset, + channels) of every pixel of the owning concat's output tensor `concat`,
+// from its pixel `pixel_offset` on (a concat along W of a one-row image: tokens).
 struct ConcatSlice {
   int concat = -1;
   std::uint32_t channel_offset = 0, channels = 0;
+  std::uint32_t pixel_offset = 0;
 };
+
+// A tensor as the cluster stores it: HWC of an NCHW image (an [N, C] row is a 1x1 image), and a
+// 3-D [a, b, n] (attention's scores and probabilities, [heads, queries, keys]) as a * b pixels
+// of n channels, which is its row-major order.
+struct PixelDims {
+  std::uint32_t c = 1, h = 1, w = 1;
+};
+PixelDims pixel_dims(const quant::QTensor& t);
+
+// The graph the cluster runs: `graph` with each constant that a concat reads copied into the
+// concat's tensor by a layer of its own (a 1x1 max pool reading the constant from the L3
+// image), so that every concat input is a layer's output. The copies write tensors the golden
+// model does not have; the per-layer check skips them.
+quant::QGraph with_constant_copies(const quant::QGraph& graph);
 
 struct LayerMapping {
   std::vector<PLayer> layers;

@@ -10,6 +10,7 @@
 
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
+#include "compiler/pulp/matmul_layer.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/energy_prediction.h"
 #include "perf/pulp/tiling_margin.h"
@@ -146,6 +147,21 @@ void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s,
   while (image.size() % kAlign != 0) image.push_back(0);
 }
 
+// A constant operand's integers as the kernels read them: the HWC bytes of its pixels
+// (pixel_dims; a 3-D constant's rows are already in that order).
+void append_constant(const quant::QTensor& t, std::string& image) {
+  const PixelDims d = pixel_dims(t);
+  const std::uint64_t pixels = std::uint64_t{d.h} * d.w;
+  const bool rows = t.shape.size() == 3;
+  for (std::uint64_t p = 0; p < pixels; ++p) {
+    for (std::uint64_t c = 0; c < d.c; ++c) {
+      const std::uint64_t index = rows ? p * d.c + c : c * pixels + p;
+      image.push_back(static_cast<char>(t.data.as_int64(static_cast<std::int64_t>(index)) & 0xff));
+    }
+  }
+  while (image.size() % kAlign != 0) image.push_back(0);
+}
+
 // MUL's second operand, right-aligned to NCHW as broadcasting reads it.
 void set_second_operand_shape(const quant::QTensor& b, LayerShape& s) {
   const auto dim_from_end = [&](std::size_t k) {
@@ -159,17 +175,18 @@ void set_second_operand_shape(const quant::QTensor& b, LayerShape& s) {
 }  // namespace
 
 LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
+  if (layer.kind == isa::pulp::KERNEL_MATMUL) return matmul_layer_shape(matmul_geometry(graph, layer));
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
-  const auto& in = graph.tensor(layer.inputs.at(0));
-  const auto& out = graph.tensor(layer.output);
+  const PixelDims in = pixel_dims(graph.tensor(layer.inputs.at(0)));
+  const PixelDims out = pixel_dims(graph.tensor(layer.output));
   LayerShape s;
   s.kind = layer.kind;
-  s.c_in = u32(quant::dim_or_one(in, 1));
-  s.h_in = u32(quant::dim_or_one(in, 2));
-  s.w_in = u32(quant::dim_or_one(in, 3));
-  s.c_out = u32(quant::dim_or_one(out, 1));
-  s.h_out = u32(quant::dim_or_one(out, 2));
-  s.w_out = u32(quant::dim_or_one(out, 3));
+  s.c_in = in.c;
+  s.h_in = in.h;
+  s.w_in = in.w;
+  s.c_out = out.c;
+  s.h_out = out.h;
+  s.w_out = out.w;
   const bool windowed = layer.kind != isa::pulp::KERNEL_ADD && layer.kind != isa::pulp::KERNEL_LUT &&
                         layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_GATHER &&
                         layer.kind != isa::pulp::KERNEL_SOFTMAX && layer.kind != isa::pulp::KERNEL_RESIZE &&
@@ -233,7 +250,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
   const auto slice_home = [&](int tensor, const ConcatSlice& slice) {
     TensorHome home = plan.homes.at(slice.concat);
     home.pixel_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(slice.concat), 1));
-    home.address += slice.channel_offset;
+    home.address += slice.channel_offset + std::uint64_t{slice.pixel_offset} * home.pixel_channels;
     home.bytes = hwc_bytes(graph.tensor(tensor));
     return home;
   };
@@ -269,6 +286,16 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     return home_in_l3(bytes);
   };
   for (const int t : graph.inputs) plan.homes[t] = home_in_l2_or_l3(hwc_bytes(graph.tensor(t)));
+  // Constant operands (a position embedding) live in the L3 image, read like weights.
+  for (const PLayer& layer : mapping.layers) {
+    for (const int t : layer.inputs) {
+      if (!graph.tensor(t).is_constant() || plan.homes.count(t) != 0) continue;
+      const std::uint64_t bytes = hwc_bytes(graph.tensor(t));
+      plan.homes[t] = TensorHome{isa::pulp::MEMORY_L3, static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size(),
+                                 bytes};
+      append_constant(graph.tensor(t), plan.l3_image);
+    }
+  }
 
   for (std::size_t i = 0; i < n; ++i) {
     const PLayer& layer = mapping.layers[i];
@@ -310,6 +337,14 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     }
     const TensorHome out_home = slice == mapping.slices.end() ? plan.homes.at(placed) : slice_home(layer.output, slice->second);
     lp.stage_output = out_home.memory == isa::pulp::MEMORY_L3;
+    if (s.kind == isa::pulp::KERNEL_MATMUL && (lp.stage_output || inputs_staged > 0)) {
+      std::uint64_t bytes = out_bytes;
+      for (const int t : layer.inputs) bytes += plan.homes.at(t).bytes;
+      throw UserError(fmt::format("layer '{}': attention's product needs its operands and output in L2 (the matmul "
+                                  "kernel's tiles are not staged through L3), and L2 does not hold them beside the "
+                                  "live activations (l2_bytes {}); use --set l2_bytes={} or more",
+                                  layer.name, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(bytes)));
+    }
     plan.homes[layer.output] = out_home;
     const bool staged = lp.stage_output || inputs_staged > 0;
 
@@ -412,40 +447,49 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
           perf::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
       return trial;
     };
-    TileChoice dory_tile;
-    try {
-      dory_tile = choose_tiling(chunk, hw, TilerObjective::Dory, layer.name);
-    } catch (const UserError& e) {
-      // Name the budget with which every layer of the network compiles, not only this one.
-      std::uint64_t needed = 0;
-      for (const LayerShape& shape : shapes) needed = std::max(needed, smallest_tile(shape, hw).total_bytes);
-      throw UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
-                                  needed));
-    }
-    // What the objective minimises: predicted cycles, or the energy those cycles and the
-    // tiling's events cost (perf/pulp/energy_prediction), in pJ.
-    const auto figure = [&](const LayerPlan& trial) -> std::uint64_t {
-      if (options.tiler != TilerObjective::Energy) return trial.tile.predicted_cycles;
-      const isa::pulp::Layer emitted = emit_layer(graph, layer, trial, plan, options.tiler);
-      return static_cast<std::uint64_t>(
-          std::llround(perf::pulp::predicted_energy_pj(emitted, hw, config.clock_mhz, trial.tile.predicted_cycles)));
-    };
-    LayerPlan chosen = timed(dory_tile);
-    if (options.tiler != TilerObjective::Dory) {
-      const std::uint64_t dory_figure = figure(chosen);
-      std::uint64_t chosen_figure = dory_figure;
-      for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
-        LayerPlan trial = timed(candidate);
-        const std::uint64_t trial_figure = figure(trial);
-        const double margin = perf::pulp::tiling_margin(hw, s.kind, candidate.depthwise_plane);
-        if (trial_figure < chosen_figure && perf::pulp::beats_dory(trial_figure, dory_figure, margin)) {
-          chosen = trial;
-          chosen_figure = trial_figure;
+    if (s.kind == isa::pulp::KERNEL_MATMUL) {
+      // Its own tiling (compiler/pulp/matmul_layer.h); one chunk, timed as emitted.
+      lp.chunk_h_out = s.h_out;
+      lp.tile = choose_matmul_tiling(matmul_geometry(graph, layer), hw, layer.name);
+      lp.tile.predicted_cycles = perf::pulp::layer_cycles(emit_layer(graph, layer, lp, plan, options.tiler), hw);
+    } else {
+      TileChoice dory_tile;
+      try {
+        dory_tile = choose_tiling(chunk, hw, TilerObjective::Dory, layer.name);
+      } catch (const UserError& e) {
+        // Name the budget with which every layer of the network compiles, not only this one.
+        std::uint64_t needed = 0;
+        for (const LayerShape& shape : shapes) {
+          if (shape.kind != isa::pulp::KERNEL_MATMUL) needed = std::max(needed, smallest_tile(shape, hw).total_bytes);
+        }
+        throw UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
+                                    needed));
+      }
+      // What the objective minimises: predicted cycles, or the energy those cycles and the
+      // tiling's events cost (perf/pulp/energy_prediction), in pJ.
+      const auto figure = [&](const LayerPlan& trial) -> std::uint64_t {
+        if (options.tiler != TilerObjective::Energy) return trial.tile.predicted_cycles;
+        const isa::pulp::Layer emitted = emit_layer(graph, layer, trial, plan, options.tiler);
+        return static_cast<std::uint64_t>(
+            std::llround(perf::pulp::predicted_energy_pj(emitted, hw, config.clock_mhz, trial.tile.predicted_cycles)));
+      };
+      LayerPlan chosen = timed(dory_tile);
+      if (options.tiler != TilerObjective::Dory) {
+        const std::uint64_t dory_figure = figure(chosen);
+        std::uint64_t chosen_figure = dory_figure;
+        for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
+          LayerPlan trial = timed(candidate);
+          const std::uint64_t trial_figure = figure(trial);
+          const double margin = perf::pulp::tiling_margin(hw, s.kind, candidate.depthwise_plane);
+          if (trial_figure < chosen_figure && perf::pulp::beats_dory(trial_figure, dory_figure, margin)) {
+            chosen = trial;
+            chosen_figure = trial_figure;
+          }
         }
       }
+      lp.tile = chosen.tile;
+      lp.chunk_h_out = chosen.chunk_h_out;
     }
-    lp.tile = chosen.tile;
-    lp.chunk_h_out = chosen.chunk_h_out;
 
     if (lp.stage_output) {
       lp.stage_output_address = *l2.allocate(std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);

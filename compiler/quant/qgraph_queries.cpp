@@ -34,6 +34,14 @@ std::uint64_t conv_macs(const QGraph& graph, const QNode& node) {
          static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
 }
 
+std::uint64_t matmul_macs(const QGraph& graph, const QNode& node) {
+  const auto& a = graph.tensor(node.inputs[0]);
+  const auto& b = graph.tensor(node.inputs[1]);
+  const std::int64_t queries = node.matmul_form == MatMulForm::Scores ? dim_or_one(a, 3) : dim_or_one(a, 1);
+  // b is K or V, the image [1, C, 1, keys] of every head's channels.
+  return static_cast<std::uint64_t>(queries * dim_or_one(b, 1) * dim_or_one(b, 3));
+}
+
 std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
   return element_count(graph.tensor(node.output)) * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
 }

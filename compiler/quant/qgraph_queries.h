@@ -24,6 +24,9 @@ std::uint64_t element_count(const QTensor& t);
 // True MACs of a Conv node: a depthwise conv counts C x K^2 per pixel.
 std::uint64_t conv_macs(const QGraph& graph, const QNode& node);
 
+// MACs of attention's MatMul (either form): heads x queries x keys x the head's channels.
+std::uint64_t matmul_macs(const QGraph& graph, const QNode& node);
+
 // k_h * k_w per output element of a pool node.
 std::uint64_t pool_ops(const QGraph& graph, const QNode& node);
 

@@ -13,10 +13,22 @@ constexpr std::int64_t kMaxTensorDim = 1 << 20;
 
 struct Dims {
   std::uint64_t c = 1, h = 1, w = 1;
+  // A 3-D tensor [a, b, n] (attention's scores, [heads, queries, keys]) is rows of n: stored
+  // row-major, which is HWC with a * b pixels of n channels, and its values are in that order.
+  bool rows = false;
+  std::uint64_t value_index(std::uint64_t ch, std::uint64_t y, std::uint64_t x) const {
+    return rows ? (y * w + x) * c + ch : (ch * h + y) * w + x;
+  }
 };
 
 Dims dims_of(const std::vector<std::int64_t>& shape) {
   Dims d;
+  if (shape.size() == 3) {
+    d.rows = true;
+    d.c = static_cast<std::uint64_t>(shape[2]);
+    d.h = static_cast<std::uint64_t>(shape[0] * shape[1]);
+    return d;
+  }
   if (shape.size() >= 2) d.c = static_cast<std::uint64_t>(shape[1]);
   if (shape.size() >= 3) d.h = static_cast<std::uint64_t>(shape[2]);
   if (shape.size() >= 4) d.w = static_cast<std::uint64_t>(shape[3]);
@@ -36,7 +48,7 @@ std::string hwc_problem(std::uint64_t memory_bytes, std::uint64_t address, const
   for (const std::int64_t d : shape) {
     if (d < 1 || d > kMaxTensorDim) return fmt::format("shape dimension {} outside [1, {}]", d, kMaxTensorDim);
   }
-  if (shape[0] != 1) return fmt::format("batch {} (the cluster runs batch 1)", shape[0]);
+  if (shape[0] != 1 && shape.size() != 3) return fmt::format("batch {} (the cluster runs batch 1)", shape[0]);
   const Dims d = dims_of(shape);
   const std::uint64_t pixel = pixel_bytes != 0 ? pixel_bytes : d.c;
   if (pixel < d.c || pixel > kMaxTensorDim) return fmt::format("pixel stride {} for {} channels", pixel, d.c);
@@ -53,7 +65,7 @@ void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const I
     for (std::uint64_t h = 0; h < d.h; ++h) {
       for (std::uint64_t w = 0; w < d.w; ++w) {
         memory[address + (h * d.w + w) * d.c + c] =
-            static_cast<std::uint8_t>(t.values[(c * d.h + h) * d.w + w] & 0xff);
+            static_cast<std::uint8_t>(t.values[d.value_index(c, h, w)] & 0xff);
       }
     }
   }
@@ -70,7 +82,7 @@ IntTensor read_hwc(const std::vector<std::uint8_t>& memory, std::uint64_t addres
     for (std::uint64_t h = 0; h < d.h; ++h) {
       for (std::uint64_t w = 0; w < d.w; ++w) {
         const std::uint8_t byte = memory[address + (h * d.w + w) * pixel + c];
-        t.values[(c * d.h + h) * d.w + w] = is_signed ? static_cast<std::int8_t>(byte) : byte;
+        t.values[d.value_index(c, h, w)] = is_signed ? static_cast<std::int8_t>(byte) : byte;
       }
     }
   }

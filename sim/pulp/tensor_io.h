@@ -1,5 +1,7 @@
 #pragma once
-// Tensors in and out of the simulated memories: NCHW integers <-> HWC bytes (int8 or uint8).
+// Tensors in and out of the simulated memories: NCHW integers <-> HWC bytes (int8 or uint8). A
+// 3-D tensor [a, b, n] (attention's scores and probabilities) is a * b rows of n values, stored
+// row-major: the HWC of a * b pixels of n channels.
 
 #include <cstdint>
 #include <string>

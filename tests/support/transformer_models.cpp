@@ -13,10 +13,11 @@ Tensor ints_tensor(const Ints& v) { return Tensor::from_vector<std::int64_t>({st
 
 }  // namespace
 
-OnnxBuilder tiny_vit(bool token_output) {
-  constexpr std::int64_t c = 8, t = 5, heads = 2, d = 4;
+OnnxBuilder tiny_vit(bool token_output, std::int64_t patches_per_side) {
+  constexpr std::int64_t c = 8, heads = 2, d = 4;
+  const std::int64_t patches = patches_per_side * patches_per_side, t = patches + 1;
   OnnxBuilder b(17);
-  b.input("x", {1, 3, 8, 8}).output("y");
+  b.input("x", {1, 3, 4 * patches_per_side, 4 * patches_per_side}).output("y");
   if (token_output) b.output("encoded");
   std::uint32_t seed = 1;
   auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
@@ -38,7 +39,7 @@ OnnxBuilder tiny_vit(bool token_output) {
   weight("fc2_b", {c});
   weight("head_w", {10, c});
   weight("head_b", {10});
-  b.initializer("flat_shape", ints_tensor({1, c, 4}));
+  b.initializer("flat_shape", ints_tensor({1, c, patches}));
   b.initializer("head_shape", ints_tensor({t, heads, d}));
   b.initializer("merged_shape", ints_tensor({t, c}));
   b.initializer("seq_shape", ints_tensor({t, 1, c}));

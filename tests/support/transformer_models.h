@@ -1,6 +1,7 @@
 #pragma once
 // Transformers as torch.onnx.export writes them, shrunk, for pass and quantization tests.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,9 @@ namespace wb::test {
 // head on the class token: "x" [1, 3, 8, 8] -> "y" [1, 10]. MultiheadAttention works on
 // [T, 1, C] and its out-projection on [T, C]; Q is divided by sqrt(4) = 2 ("/attn/Div"), so
 // every scheme can requantize the scores. With `token_output`, the encoder's tokens
-// "encoded" [1, 5, 8] are a graph output too.
-OnnxBuilder tiny_vit(bool token_output = false);
+// "encoded" [1, 5, 8] are a graph output too. With `patches_per_side` p, the image is 4p x 4p
+// and T = p^2 + 1 (more query rows than a small L1 holds at once).
+OnnxBuilder tiny_vit(bool token_output = false, std::int64_t patches_per_side = 2);
 
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);

@@ -58,11 +58,13 @@ void check_program(const isa::pulp::Network& network, const PulpParams& hw) {
       const auto& final_copies = layer.output_memory() == isa::pulp::MEMORY_L3 ? step.l3_store() : step.write_back();
       for (const auto& c : final_copies) note(c);
     }
-    // HWC at output_address; a concat input's pixels are output_pixel_bytes apart.
+    // HWC at output_address; a concat input's pixels are output_pixel_bytes apart. A 3-D
+    // [a, b, n] (attention's scores) is a * b pixels of n.
     const auto& shape = layer.output_shape();
-    const auto channels = static_cast<std::uint64_t>(shape.size() > 1 ? shape[1] : 1);
-    std::uint64_t pixels = 1;
-    for (int d = 2; d < shape.size(); ++d) pixels *= static_cast<std::uint64_t>(shape[d]);
+    const bool rows = shape.size() == 3;
+    const auto channels = static_cast<std::uint64_t>(rows ? shape[2] : shape.size() > 1 ? shape[1] : 1);
+    std::uint64_t pixels = rows ? static_cast<std::uint64_t>(shape[0] * shape[1]) : 1;
+    for (int d = 2; !rows && d < shape.size(); ++d) pixels *= static_cast<std::uint64_t>(shape[d]);
     const std::uint64_t pixel = layer.output_pixel_bytes() != 0 ? layer.output_pixel_bytes() : channels;
     std::set<std::uint64_t> expected;
     for (std::uint64_t p = 0; p < pixels; ++p) {

@@ -21,12 +21,104 @@
 #include "compiler/pulp/memory_plan.h"
 #include "isa/pulp_program.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
+#include "tests/support/transformer_models.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
 namespace wb::pulp {
 namespace {
 
 using testing::HasSubstr;
+
+// Attention's products (compiler/pulp/matmul_layer.h) of a ViT of 37 tokens (6x6 patches and
+// the class token; 8 channels, 2 heads of 4): a tile is one head's block of query rows; its a
+// and b are the head's 4 channels of the 8 of Q, K and V pixels (strided copies) or rows of P,
+// and a head's b is loaded once. With 64 KiB of L1 a head is one tile; 2 KiB holds a few rows
+// of it. check_program checks that every output byte is written once.
+TEST(PulpCompile, AttentionsProductsTileEachHeadsQueryRows) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::tiny_vit(false, 6), quantize).qgraph;
+  constexpr std::uint32_t kTokens = 37;
+  int products = 0;
+  compile_everywhere(graph, {{"l1_tile_budget_bytes=64KiB"}, {"l1_tile_budget_bytes=2KiB"}}, [&](const CompileResult& r) {
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_MATMUL) continue;
+      ++products;
+      const bool scores = layer.name() == "/attn/MatMul_1";
+      const std::uint32_t rows = layer.tiling().tile_h_out();
+      if (r.tiling_log.find("L1 tile budget 65536 B") != std::string::npos) {
+        EXPECT_EQ(rows, kTokens) << layer.name();
+      } else {
+        EXPECT_LT(rows, kTokens) << layer.name();
+        EXPECT_LE(layer.tiling().l1_total_bytes(), 2048u) << layer.name();
+      }
+      EXPECT_EQ(layer.tiling().tiles(), 2 * ((kTokens + rows - 1) / rows)) << layer.name();
+      EXPECT_EQ(layer.steps_size(), static_cast<int>(layer.tiling().tiles()));
+      EXPECT_EQ(layer.macs(), 2u * kTokens * kTokens * 4);
+      std::set<std::uint64_t> b_slots, b_sources;
+      for (const auto& step : layer.steps()) b_slots.insert(step.compute().input_b());
+      for (int i = 0; i < layer.steps_size(); ++i) {
+        const isa::pulp::Step& step = layer.steps(i);
+        const isa::pulp::KernelCall& call = step.compute();
+        EXPECT_EQ(call.kind(), isa::pulp::KERNEL_MATMUL);
+        EXPECT_EQ(call.c_in(), scores ? 4u : kTokens) << "the reduction: a head's channels, or the keys";
+        EXPECT_EQ(call.c_out(), scores ? kTokens : 4u);
+        EXPECT_LE(call.h_out(), rows);
+        EXPECT_EQ(call.matmul_b_by_rows(), !scores);
+        EXPECT_EQ(call.requant().multiplier_size(), 1);
+        EXPECT_EQ(step.load_size(), i == 0 ? 2 : 0);
+        // A head's b: its 4 channels of each of the 37 key pixels (8 bytes apart), loaded
+        // once per head.
+        for (const auto* copies : {&step.load(), &step.prefetch()}) {
+          for (const auto& c : *copies) {
+            if (b_slots.count(c.destination()) == 0) continue;
+            EXPECT_EQ(c.count(), kTokens);
+            EXPECT_EQ(c.chunk_bytes(), 4u);
+            EXPECT_EQ(c.source_stride(), 8u);
+            b_sources.insert(c.source());
+          }
+        }
+      }
+      ASSERT_EQ(b_sources.size(), 2u) << layer.name() << ": one b per head";
+      EXPECT_EQ(*b_sources.rbegin() - *b_sources.begin(), 4u) << "the second head's channels";
+    }
+  });
+  EXPECT_EQ(products, 8);  // 2 products x 2 configs x 2 tilers
+}
+
+// The position embedding (a constant [1, 8, 1, 5]) is in the L3 image as HWC bytes, and the add
+// stages it from there like any tensor in L3; the class token's copy layer reads its own.
+TEST(PulpCompile, ConstantOperandsAreReadFromTheL3Image) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::tiny_vit(), quantize).qgraph;
+  const quant::QTensor& position = graph.tensor(graph.find_tensor("/encoder/Add_per_pixel"));
+  ASSERT_TRUE(position.is_constant());
+  const CompileResult r = compile_pulp(graph, test::pulp_config(), CompileOptions{});
+  check_program(r.network, test::pulp_config().pulp());
+  int constants_read = 0;
+  for (const auto& layer : r.network.layers()) {
+    if (layer.name() != "/encoder/Add" && layer.name() != "/Concat/copy_/Concat_tokens") continue;
+    const bool add = layer.name() == "/encoder/Add";
+    const quant::QTensor& constant = add ? position : graph.tensor(graph.find_tensor("/Concat_tokens"));
+    const std::uint64_t pixels = static_cast<std::uint64_t>(constant.shape[2] * constant.shape[3]);
+    const std::uint64_t channels = static_cast<std::uint64_t>(constant.shape[1]);
+    for (const auto& copy : layer.steps(0).l3_load()) {
+      if (copy.source() < r.network.l3_image_address()) continue;
+      ++constants_read;
+      ASSERT_EQ(isa::pulp::copy_bytes(copy), pixels * channels) << layer.name();
+      const std::uint64_t at = copy.source() - r.network.l3_image_address();
+      for (std::uint64_t p = 0; p < pixels; ++p) {
+        for (std::uint64_t c = 0; c < channels; ++c) {
+          ASSERT_EQ(static_cast<std::int8_t>(r.network.l3_image().at(at + p * channels + c)),
+                    constant.data.as_int64(static_cast<std::int64_t>(c * pixels + p)))
+              << layer.name() << " pixel " << p << " channel " << c;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(constants_read, 2);
+}
 
 TEST(PulpCompile, SmallCnnProgramWritesEveryOutputOnce) {
   const HwConfig config = test::pulp_config();

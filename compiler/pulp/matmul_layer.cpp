@@ -1,0 +1,220 @@
+#include "compiler/pulp/matmul_layer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "compiler/quant/qgraph_queries.h"
+#include "isa/pulp_program.h"
+#include "support/error.h"
+#include "support/math.h"
+
+namespace wb::pulp {
+
+namespace {
+
+constexpr std::uint64_t kMatmulAlign = 4;
+constexpr std::uint64_t kMatmulSlackBytes = 40;  // DORY's, as every tiling here
+
+std::uint64_t matmul_aligned(std::uint64_t v) { return align_up(v, kMatmulAlign); }
+
+struct MatmulBytes {
+  std::uint64_t a = 0, b = 0, out = 0, scratch = 0;
+};
+
+MatmulBytes tile_bytes(const MatmulGeometry& g, std::uint32_t rows) {
+  MatmulBytes m;
+  m.a = matmul_aligned(std::uint64_t{rows} * g.reduction());
+  m.b = matmul_aligned(std::uint64_t{g.keys} * g.head_channels);
+  m.out = matmul_aligned(std::uint64_t{rows} * g.columns());
+  m.scratch = g.scores ? 0 : m.b;  // V transposed
+  return m;
+}
+
+std::uint32_t row_blocks(const MatmulGeometry& g, std::uint32_t rows) { return (g.queries + rows - 1) / rows; }
+
+TileChoice sized(const MatmulGeometry& g, std::uint32_t rows) {
+  TileChoice t;
+  t.c_out = g.columns();
+  t.h_out = rows;
+  t.w_out = 1;
+  t.parallel = isa::pulp::PARALLEL_HO;
+  t.tiles_h = g.heads * row_blocks(g, rows);
+  t.double_buffered = t.tiles_h > 1;
+  const std::uint64_t slots = t.double_buffered ? 2 : 1;
+  const MatmulBytes m = tile_bytes(g, rows);
+  t.input_bytes = slots * (m.a + m.b);
+  t.output_bytes = slots * m.out;
+  t.im2col_bytes = m.scratch;
+  t.total_bytes = t.input_bytes + t.output_bytes + t.im2col_bytes + kMatmulSlackBytes;
+  return t;
+}
+
+// Where an image operand's pixels are: its home, and the bytes from one pixel to the next (its
+// channels, or a concat's when it is a slice of one).
+std::uint64_t pixel_stride(const TensorHome& home, std::uint32_t channels) {
+  return home.pixel_channels != 0 ? home.pixel_channels : channels;
+}
+
+isa::pulp::DmaCopy strided_copy(isa::pulp::Memory from, std::uint64_t source, std::uint64_t source_stride,
+                                isa::pulp::Memory to, std::uint64_t destination, std::uint64_t destination_stride,
+                                std::uint64_t chunk, std::uint64_t count) {
+  isa::pulp::DmaCopy c;
+  c.set_source_memory(from);
+  c.set_source(source);
+  c.set_destination_memory(to);
+  c.set_destination(destination);
+  c.set_chunk_bytes(chunk);
+  c.set_count(count);
+  c.set_source_stride(source_stride);
+  c.set_destination_stride(destination_stride);
+  return c;
+}
+
+}  // namespace
+
+MatmulGeometry matmul_geometry(const quant::QGraph& graph, const PLayer& layer) {
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
+  const quant::QTensor& a = graph.tensor(layer.inputs.at(0));
+  const quant::QTensor& b = graph.tensor(layer.inputs.at(1));
+  MatmulGeometry g;
+  g.scores = node.matmul_form == quant::MatMulForm::Scores;
+  g.heads = static_cast<std::uint32_t>(node.matmul_heads);
+  g.head_channels = static_cast<std::uint32_t>(quant::dim_or_one(b, 1) / node.matmul_heads);
+  g.keys = static_cast<std::uint32_t>(quant::dim_or_one(b, 3));
+  g.queries = static_cast<std::uint32_t>(g.scores ? quant::dim_or_one(a, 3) : quant::dim_or_one(a, 1));
+  return g;
+}
+
+LayerShape matmul_layer_shape(const MatmulGeometry& g) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_MATMUL;
+  s.h_in = s.h_out = g.heads * g.queries;
+  s.c_in = g.reduction();
+  s.c_out = g.columns();
+  return s;
+}
+
+TileChoice choose_matmul_tiling(const MatmulGeometry& g, const PulpParams& hw, const std::string& layer_name) {
+  const auto budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
+  for (std::uint32_t rows = g.queries; rows >= 1; --rows) {
+    // The first that fits has the fewest tiles.
+    const TileChoice t = sized(g, rows);
+    if (t.total_bytes <= budget) return t;
+  }
+  const TileChoice smallest = sized(g, 1);
+  throw UserError(fmt::format(
+      "layer '{}': no L2-L1 tiling fits the L1 tile budget of {} bytes (l1_tile_budget_bytes); its smallest tile (one "
+      "query row of one head: {} B of operands, {} B of output, {} B of scratch) needs {} bytes; use --set "
+      "l1_tile_budget_bytes={} or more",
+      layer_name, budget, smallest.input_bytes, smallest.output_bytes, smallest.im2col_bytes, smallest.total_bytes,
+      smallest.total_bytes));
+}
+
+void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp, const MemoryPlan& plan,
+                       isa::pulp::Layer& out) {
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
+  const MatmulGeometry g = matmul_geometry(graph, layer);
+  const TileChoice& t = lp.tile;
+  const MatmulBytes bytes = tile_bytes(g, t.h_out);
+  const std::uint64_t slots = t.double_buffered ? 2 : 1;
+  // L1: a's slots, b's slots, the output's slots, the scratch.
+  const auto slot = [&](std::uint64_t base, std::uint64_t size, int i) { return base + static_cast<std::uint64_t>(i) * size; };
+  const std::uint64_t a_base = 0, b_base = slots * bytes.a, out_base = b_base + slots * bytes.b;
+  const std::uint64_t scratch = out_base + slots * bytes.out;
+
+  const TensorHome& a_home = plan.homes.at(layer.inputs.at(0));
+  const TensorHome& b_home = plan.homes.at(layer.inputs.at(1));
+  const TensorHome& out_home = plan.homes.at(layer.output);
+  const std::uint32_t image_channels = g.heads * g.head_channels;
+  const std::uint64_t b_pixel = pixel_stride(b_home, image_channels);
+  constexpr auto kL1 = isa::pulp::MEMORY_L1;
+
+  struct Tile {
+    std::uint32_t head, row0, rows;
+  };
+  std::vector<Tile> tiles;
+  for (std::uint32_t k = 0; k < g.heads; ++k) {
+    for (std::uint32_t i = 0; i < g.queries; i += t.h_out) tiles.push_back({k, i, std::min(t.h_out, g.queries - i)});
+  }
+  // The head's channels of every key pixel, [keys][d] in L1.
+  const auto b_copy = [&](const Tile& tile, int s) {
+    return strided_copy(b_home.memory, b_home.address + std::uint64_t{tile.head} * g.head_channels, b_pixel, kL1,
+                        slot(b_base, bytes.b, s), g.head_channels, g.head_channels, g.keys);
+  };
+  // Scores: the block's Q pixels, the head's channels. Context: the block's rows of P.
+  const auto a_copy = [&](const Tile& tile, int s) {
+    if (g.scores) {
+      const std::uint64_t a_pixel = pixel_stride(a_home, image_channels);
+      return strided_copy(a_home.memory, a_home.address + tile.row0 * a_pixel + std::uint64_t{tile.head} * g.head_channels,
+                          a_pixel, kL1, slot(a_base, bytes.a, s), g.head_channels, g.head_channels, tile.rows);
+    }
+    const std::uint64_t row = std::uint64_t{tile.head} * g.queries + tile.row0;
+    return isa::pulp::linear_copy(a_home.memory, a_home.address + row * g.keys, kL1, slot(a_base, bytes.a, s),
+                                  std::uint64_t{tile.rows} * g.keys);
+  };
+  // Scores: the block's rows of S. Context: the head's channels of the block's O pixels.
+  const auto out_copy = [&](const Tile& tile, int s) {
+    if (g.scores) {
+      const std::uint64_t row = std::uint64_t{tile.head} * g.queries + tile.row0;
+      return isa::pulp::linear_copy(kL1, slot(out_base, bytes.out, s), out_home.memory,
+                                    out_home.address + row * g.keys, std::uint64_t{tile.rows} * g.keys);
+    }
+    const std::uint64_t out_pixel = pixel_stride(out_home, image_channels);
+    return strided_copy(kL1, slot(out_base, bytes.out, s), g.head_channels, out_home.memory,
+                        out_home.address + tile.row0 * out_pixel + std::uint64_t{tile.head} * g.head_channels,
+                        out_pixel, g.head_channels, tile.rows);
+  };
+  isa::Requant requant;
+  requant.add_multiplier(node.requant.multiplier.at(0));
+  for (const std::int64_t offset : node.requant.offset) requant.add_offset(offset);
+  requant.add_shift(node.requant.shift.at(0));
+  requant.set_lo(node.requant.lo);
+  requant.set_hi(node.requant.hi);
+  requant.set_intermediate_bits(static_cast<std::uint32_t>(node.requant.intermediate_bits));
+
+  int a_slot = 0, b_slot = 0, out_slot = 0;
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    const Tile& tile = tiles[i];
+    isa::pulp::Step& step = *out.add_steps();
+    if (i == 0) {
+      *step.add_load() = a_copy(tile, a_slot);
+      *step.add_load() = b_copy(tile, b_slot);
+    }
+    const bool next_head = i + 1 < tiles.size() && tiles[i + 1].head != tile.head;
+    const int next_a = t.double_buffered ? a_slot ^ 1 : a_slot;
+    const int next_b = next_head && t.double_buffered ? b_slot ^ 1 : b_slot;
+    if (i + 1 < tiles.size()) {
+      *step.add_prefetch() = a_copy(tiles[i + 1], next_a);
+      if (next_head) *step.add_prefetch() = b_copy(tiles[i + 1], next_b);
+    }
+    isa::pulp::KernelCall& call = *step.mutable_compute();
+    call.set_kind(isa::pulp::KERNEL_MATMUL);
+    call.set_parallel(isa::pulp::PARALLEL_HO);
+    call.set_input(slot(a_base, bytes.a, a_slot));
+    call.set_input_b(slot(b_base, bytes.b, b_slot));
+    call.set_output(slot(out_base, bytes.out, out_slot));
+    if (!g.scores) call.set_im2col(scratch);
+    call.set_matmul_b_by_rows(!g.scores);
+    call.set_h_in(tile.rows);
+    call.set_h_out(tile.rows);
+    call.set_w_in(1);
+    call.set_w_out(1);
+    call.set_c_in(g.reduction());
+    call.set_c_out(g.columns());
+    call.set_k_h(1);
+    call.set_k_w(1);
+    call.set_stride_h(1);
+    call.set_stride_w(1);
+    call.set_input_signed(graph.tensor(layer.inputs[0]).is_signed);
+    call.set_input_b_signed(graph.tensor(layer.inputs[1]).is_signed);
+    call.set_output_signed(graph.tensor(layer.output).is_signed);
+    *call.mutable_requant() = requant;
+    *step.add_write_back() = out_copy(tile, out_slot);
+    a_slot = next_a;
+    b_slot = next_b;
+    if (t.double_buffered) out_slot ^= 1;
+  }
+}
+
+}  // namespace wb::pulp
