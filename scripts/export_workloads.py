@@ -491,6 +491,20 @@ class TinyConvNeXt(nn.Module):
         return self.head(self.pool(x))
 
 
+def deit_tiny() -> nn.Module:
+    """DeiT-tiny's shape as torchvision's VisionTransformer. torch initialises
+    the class token to zeros: the head would read a token made of the position
+    embedding alone (std 0.02), which no trained ViT has; it is N(0, 1), of
+    the patch tokens' size, as in tiny_vit. The Linears (the head included,
+    which torch zeroes) get the battery's init like every network's."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12,
+                              num_heads=3, hidden_dim=192, mlp_dim=768)
+    with torch.no_grad():
+        model.class_token.normal_(0.0, 1.0)
+    return model
+
+
 def tiny_vit() -> nn.Module:
     """torchvision's VisionTransformer at 32x32: 8x8 patches (16 tokens and
     the class token), 2 encoder blocks of 2 heads of 16, 32 features, MLP 64."""
@@ -715,6 +729,13 @@ BATTERY_WORKLOADS = [
     Workload("convnext_tiny", _torchvision("convnext_tiny", layer_scale=0.5),
              (1, 3, 128, 128),
              "torchvision ConvNeXt-T at 128x128 (layer scale 0.5)"),
+    # A DeiT-tiny-shaped ViT (torchvision's VisionTransformer: 224x224, 16x16
+    # patches, 197 tokens, 12 blocks of 3 heads of 64, 192 features, MLP 768):
+    # attention's two products, the softmax over the keys, the class token and
+    # position embedding, LayerNorm and GELU on tokens.
+    Workload("deit_tiny", deit_tiny, IMAGENET,
+             "DeiT-tiny-shaped torchvision VisionTransformer at 224x224 "
+             "(class token N(0, 1))"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/

@@ -124,9 +124,14 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
       const std::uint32_t tile_group_count = t.tile_c_out() / group_out;
       tile_groups = fmt::format(" ({} group{})", tile_group_count, tile_group_count == 1 ? "" : "s");
     }
+    // A 3-D output [a, b, n] (attention's scores) is a * b rows of n, as the cluster stores it.
+    const bool rows = layer.output_shape_size() == 3;
     os << fmt::format("Layer {} {} '{}': out {}x{}x{}, {} MACs{}\n", index++, layer.type(), layer.name(),
-                      layer.output_shape_size() > 2 ? layer.output_shape(2) : 1,
-                      layer.output_shape_size() > 3 ? layer.output_shape(3) : 1, out_channels, layer.macs(), grouping);
+                      rows                              ? layer.output_shape(0) * layer.output_shape(1)
+                      : layer.output_shape_size() > 2 ? layer.output_shape(2)
+                                                        : 1,
+                      !rows && layer.output_shape_size() > 3 ? layer.output_shape(3) : 1,
+                      rows ? layer.output_shape(2) : out_channels, layer.macs(), grouping);
     os << fmt::format("  L3-L2: {} chunk(s){}, output in {}{}\n", t.l3_chunks(),
                       t.l3_chunks() > 1 ? fmt::format(" of {} rows", t.chunk_h_out()) : "",
                       isa::pulp::memory_name(layer.output_memory()),

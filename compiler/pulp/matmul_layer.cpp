@@ -33,8 +33,9 @@ MatmulBytes tile_bytes(const MatmulGeometry& g, std::uint32_t rows) {
 
 std::uint32_t row_blocks(const MatmulGeometry& g, std::uint32_t rows) { return (g.queries + rows - 1) / rows; }
 
-TileChoice sized(const MatmulGeometry& g, std::uint32_t rows) {
+TileChoice sized(const MatmulGeometry& g, std::uint32_t rows, bool single_b_slot) {
   TileChoice t;
+  t.single_b_slot = single_b_slot;
   t.c_out = g.columns();
   t.h_out = rows;
   t.w_out = 1;
@@ -43,7 +44,7 @@ TileChoice sized(const MatmulGeometry& g, std::uint32_t rows) {
   t.double_buffered = t.tiles_h > 1;
   const std::uint64_t slots = t.double_buffered ? 2 : 1;
   const MatmulBytes m = tile_bytes(g, rows);
-  t.input_bytes = slots * (m.a + m.b);
+  t.input_bytes = slots * m.a + (single_b_slot ? 1 : slots) * m.b;
   t.output_bytes = slots * m.out;
   t.im2col_bytes = m.scratch;
   t.total_bytes = t.input_bytes + t.output_bytes + t.im2col_bytes + kMatmulSlackBytes;
@@ -97,12 +98,15 @@ LayerShape matmul_layer_shape(const MatmulGeometry& g) {
 
 TileChoice choose_matmul_tiling(const MatmulGeometry& g, const PulpParams& hw, const std::string& layer_name) {
   const auto budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
-  for (std::uint32_t rows = g.queries; rows >= 1; --rows) {
-    // The first that fits has the fewest tiles.
-    const TileChoice t = sized(g, rows);
-    if (t.total_bytes <= budget) return t;
+  // The most rows (the fewest tiles) with b double-buffered, else with one b slot (a head's b
+  // is loaded once: the head's first tile waits for it, its other tiles do not).
+  for (const bool single_b_slot : {false, true}) {
+    for (std::uint32_t rows = g.queries; rows >= 1; --rows) {
+      const TileChoice t = sized(g, rows, single_b_slot);
+      if (t.total_bytes <= budget) return t;
+    }
   }
-  const TileChoice smallest = sized(g, 1);
+  const TileChoice smallest = sized(g, 1, true);
   throw UserError(fmt::format(
       "layer '{}': no L2-L1 tiling fits the L1 tile budget of {} bytes (l1_tile_budget_bytes); its smallest tile (one "
       "query row of one head: {} B of operands, {} B of output, {} B of scratch) needs {} bytes; use --set "
@@ -117,10 +121,10 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   const MatmulGeometry g = matmul_geometry(graph, layer);
   const TileChoice& t = lp.tile;
   const MatmulBytes bytes = tile_bytes(g, t.h_out);
-  const std::uint64_t slots = t.double_buffered ? 2 : 1;
+  const std::uint64_t slots = t.double_buffered ? 2 : 1, b_slots = t.single_b_slot ? 1 : slots;
   // L1: a's slots, b's slots, the output's slots, the scratch.
   const auto slot = [&](std::uint64_t base, std::uint64_t size, int i) { return base + static_cast<std::uint64_t>(i) * size; };
-  const std::uint64_t a_base = 0, b_base = slots * bytes.a, out_base = b_base + slots * bytes.b;
+  const std::uint64_t a_base = 0, b_base = slots * bytes.a, out_base = b_base + b_slots * bytes.b;
   const std::uint64_t scratch = out_base + slots * bytes.out;
 
   const TensorHome& a_home = plan.homes.at(layer.inputs.at(0));
@@ -181,12 +185,14 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
       *step.add_load() = a_copy(tile, a_slot);
       *step.add_load() = b_copy(tile, b_slot);
     }
+    // One b slot: a head's b overwrites the last head's once its last tile is done.
+    if (i > 0 && t.single_b_slot && tiles[i - 1].head != tile.head) *step.add_load() = b_copy(tile, b_slot);
     const bool next_head = i + 1 < tiles.size() && tiles[i + 1].head != tile.head;
     const int next_a = t.double_buffered ? a_slot ^ 1 : a_slot;
-    const int next_b = next_head && t.double_buffered ? b_slot ^ 1 : b_slot;
+    const int next_b = next_head && t.double_buffered && !t.single_b_slot ? b_slot ^ 1 : b_slot;
     if (i + 1 < tiles.size()) {
       *step.add_prefetch() = a_copy(tiles[i + 1], next_a);
-      if (next_head) *step.add_prefetch() = b_copy(tiles[i + 1], next_b);
+      if (next_head && !t.single_b_slot) *step.add_prefetch() = b_copy(tiles[i + 1], next_b);
     }
     isa::pulp::KernelCall& call = *step.mutable_compute();
     call.set_kind(isa::pulp::KERNEL_MATMUL);

@@ -225,6 +225,17 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.h_in = s.h_out;
     s.w_in = s.w_out;
   }
+  // A one-row image (a transformer's tokens, [1, C, 1, T]) of per-pixel work is the one-column
+  // image of the same HWC bytes: tiles and the cores' split, both by rows, then cut its pixels.
+  const bool one_window = s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+                          s.pad_bottom == 0 && s.pad_left == 0 && s.pad_right == 0;
+  const bool per_pixel = layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_RESIZE &&
+                         layer.kind != isa::pulp::KERNEL_DEPTHWISE && layer.kind != isa::pulp::KERNEL_GROUPED_CONV &&
+                         layer.kind != isa::pulp::KERNEL_CONV && one_window;
+  if (per_pixel && s.h_in == 1 && s.h_out == 1 && s.w_in == s.w_out && s.w_out > 1) {
+    std::swap(s.h_in, s.w_in);
+    std::swap(s.h_out, s.w_out);
+  }
   return s;
 }
 

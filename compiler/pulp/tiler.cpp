@@ -145,6 +145,7 @@ const char* objective_name(TilerObjective objective) {
 
 std::uint32_t tile_input_channels(const LayerShape& s, const TileChoice& t) {
   if (s.kind == isa::pulp::KERNEL_GATHER) return s.gather_span;
+  if (s.kind == isa::pulp::KERNEL_MATMUL) return s.c_in;  // the reduction, never tiled
   if (is_grouped(s.kind)) return t.c_out / s.group_c_out() * s.group_c_in();
   if (!is_matmul(s.kind)) return t.c_out;
   return t.c_in == 0 ? s.c_in : t.c_in;

@@ -46,6 +46,9 @@ struct TileChoice {
   // choice) instead of PULP-NN's window kernel. Its scratch is a padded plane per core.
   bool depthwise_plane = false;
   bool double_buffered = false;
+  // KERNEL_MATMUL (compiler/pulp/matmul_layer.h): one slot for b when two do not fit; the next
+  // head's b then loads as its first tile starts.
+  bool single_b_slot = false;
   std::uint64_t input_bytes = 0, output_bytes = 0, weight_bytes = 0, bias_bytes = 0, im2col_bytes = 0,
                 constant_bytes = 0,  // each already doubled when double-buffered
                 accumulator_bytes = 0;  // int32 partial sums when c_in is tiled
