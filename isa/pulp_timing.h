@@ -13,6 +13,15 @@ namespace wb {
 inline constexpr int kLayerNormIsqrtSteps = 7;
 inline constexpr int kLayerNormDividesPerPixel = 3 * (kLayerNormIsqrtSteps - 1) + 2;
 
+// MatMul with matmul_b_by_rows (sim/pulp/programs_matmul.cpp, docs/pulp.md "MatMul"): a core's
+// start of the transpose pass, before its first scratch row: the start and stop of its share of
+// the c_out rows (mul, p.minu, add, p.minu: the prologue's split again, over other items), its
+// first scratch row's address (mul, add) and the outer hardware loop's lp.setup. Derived: 7. A
+// constant of the kernel's code, not of the hardware: no HwConfig key. The rest of the pass uses
+// the keys it shares with the im2col: per scratch row im2col_run_setup (the source pointer's add,
+// the inner lp.setup), per byte im2col_word (p.lbu, sb) and the core's load-use stall.
+inline constexpr int kMatMulTransposeSetup = 7;
+
 // Cycles of the RI5CY instruction sequences PULP-NN's kernels are made of. Derived from the
 // kernels' loops (one instruction per cycle, hardware loops without overhead, a load's
 // result used no earlier than the next instruction); docs/pulp.md lists each derivation.

@@ -258,6 +258,7 @@ CorePipeline core_pipeline(const PulpParams& hw) {
   pipeline.load_use_stall_cycles = hw.core.load_use_stall_cycles;
   pipeline.branch_taken_cycles = hw.core.branch_taken_cycles;
   pipeline.divide_cycles = hw.core.divide_cycles;
+  pipeline.barrier_cycles = hw.barrier_cycles;
   return pipeline;
 }
 

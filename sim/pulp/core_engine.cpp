@@ -20,6 +20,8 @@ struct CoreState {
   const CoreOp* end = nullptr;
   std::uint64_t next = kNever;  // the cycle of its next bank request; kNever when finished
   std::uint8_t part = 0;        // which access of a split operation is pending (0 or 1)
+  bool at_barrier = false;
+  std::uint64_t arrived = 0;    // at the barrier: the cycle its Barrier op issued (its latency is the barrier's)
 };
 
 bool is_split(const CoreOp& op) {
@@ -49,6 +51,7 @@ class Engine {
     dma_id_ = static_cast<std::uint32_t>(programs.size());
     while ((1u << tree_levels_) < dma_id_ + 1) ++tree_levels_;
     run_.cores.resize(programs.size());
+    running_ = programs.size();
     for (std::size_t i = 0; i < programs.size(); ++i) {
       cores_[i].op = programs[i].data();
       cores_[i].end = programs[i].data() + programs[i].size();
@@ -67,6 +70,7 @@ class Engine {
     touched_.reserve(cores_.size() + 32);
     due_.resize(cores_.size());
     for (;;) {
+      if (running_ == 0 && waiting_ > 0) release_barrier();
       // The next cycle with a request, and the cores that ask in it.
       std::uint64_t t = dma_.next;
       std::uint32_t due = 0;
@@ -109,6 +113,8 @@ class Engine {
         case CoreOpKind::Divide:
           t += static_cast<std::uint64_t>(std::max(pipeline_.divide_cycles, 1));
           break;
+        case CoreOpKind::Barrier:
+          goto barrier;
         default:  // Alu, LoopSetup
           ++t;
           break;
@@ -120,6 +126,18 @@ class Engine {
     r.cycles = t;
     c.op = op;
     c.next = kNever;
+    --running_;
+    return;
+  barrier:
+    // Counted as one instruction, issued at t; nothing is granted while it waits.
+    r.instructions += static_cast<std::uint64_t>(op - first) + 1;
+    r.dot_products += dots;
+    c.op = op + 1;
+    c.next = kNever;
+    c.at_barrier = true;
+    c.arrived = t;
+    --running_;
+    ++waiting_;
     return;
   memory:
     r.instructions += static_cast<std::uint64_t>(op - first);
@@ -127,6 +145,23 @@ class Engine {
     c.op = op;
     c.part = 0;
     c.next = t;
+  }
+
+  // Every core is at the barrier or finished: the waiting ones go on together. No request was
+  // pending, so no bank cycle is skipped; the DMA's bursts before the release ran meanwhile.
+  void release_barrier() {
+    std::uint64_t last = 0;
+    for (const CoreState& c : cores_) {
+      if (c.at_barrier) last = std::max(last, c.arrived);
+    }
+    const std::uint64_t release = last + static_cast<std::uint64_t>(std::max(pipeline_.barrier_cycles, 0));
+    for (std::size_t i = 0; i < cores_.size(); ++i) {
+      if (!cores_[i].at_barrier) continue;
+      cores_[i].at_barrier = false;
+      --waiting_;
+      ++running_;
+      advance(i, release);
+    }
   }
 
   std::uint32_t bank_of_request(const CoreState& c) const {
@@ -267,6 +302,7 @@ class Engine {
 
   const CorePipeline pipeline_;
   std::vector<CoreState> cores_;
+  std::size_t running_ = 0, waiting_ = 0;  // cores neither finished nor at a barrier; at one
   std::uint32_t bank_mask_;
   std::uint32_t dma_id_ = 0;
   std::uint32_t dma_words_ = 0;

@@ -34,6 +34,7 @@ struct CorePipeline {
   int load_use_stall_cycles = 1;  // a load's result read by the next instruction
   int branch_taken_cycles = 2;    // extra cycles of a taken branch or jump
   int divide_cycles = 18;         // a division's whole latency
+  int barrier_cycles = 11;        // from the last core's arrival at a Barrier to every core's release
 };
 
 // The cluster DMA's L1 side during a call: bursts that each take `bytes_per_cycle / 4`
@@ -71,7 +72,8 @@ struct CallRun {
 };
 
 // Runs the cores' programs from cycle 0 until every one has finished (and every DMA burst
-// given has moved). `banks` is a power of two (else std::invalid_argument), at most 63 programs.
+// given has moved). A Barrier op holds its core until no core is running (each is at a
+// barrier or finished), then releases the waiting ones barrier_cycles after the last arrival. `banks` is a power of two (else std::invalid_argument), at most 63 programs.
 CallRun run_call(const std::vector<CoreProgram>& programs, int banks, const CorePipeline& pipeline,
                  const DmaL1Traffic* dma = nullptr);
 

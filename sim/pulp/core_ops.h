@@ -9,7 +9,7 @@
 // result the next instruction reads stalls one cycle (RI5CY's load-use hazard); an access
 // that loses its TCDM bank to another core or the DMA waits a cycle and retries; a word or
 // halfword access that crosses a word boundary is two accesses; a taken branch flushes the
-// fetch stage; the divider takes its latency. Hardware loops (lp.setup) cost their setup
+// fetch stage; the divider takes its latency; a barrier holds a core until all have reached it. Hardware loops (lp.setup) cost their setup
 // instruction and nothing per iteration.
 
 #include <cstdint>
@@ -28,6 +28,8 @@ enum class CoreOpKind : std::uint8_t {
   LoopSetup,  // lp.setup / lp.setupi: a hardware loop, no per-iteration cost after it
   Branch,     // a conditional branch or jump that is taken (a not-taken branch is an Alu op)
   Divide,     // div/divu/rem/remu: the divider's latency (HwConfig)
+  Barrier,    // the event unit's barrier inside a call: waits for every core with a program to
+              // reach its own, then the barrier's latency (HwConfig barrier_cycles)
 };
 
 struct CoreOp {
@@ -55,6 +57,7 @@ class CoreProgramBuilder {
   void loop_setup(std::uint32_t count = 1) { repeat(CoreOp{0, CoreOpKind::LoopSetup, 0, false}, count); }
   void branch() { program_.push_back(CoreOp{0, CoreOpKind::Branch, 0, false}); }
   void divide() { program_.push_back(CoreOp{0, CoreOpKind::Divide, 0, false}); }
+  void barrier() { program_.push_back(CoreOp{0, CoreOpKind::Barrier, 0, false}); }
 
  private:
   void repeat(CoreOp op, std::uint32_t count) { program_.insert(program_.end(), count, op); }

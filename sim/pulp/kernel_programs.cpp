@@ -33,6 +33,7 @@ CoreProgram kernel_program(const isa::pulp::KernelCall& call, int core, int core
     case KERNEL_SOFTMAX: return softmax_program(call, core, cores);
     case KERNEL_RESIZE: return resize_program(call, core, cores);
     case KERNEL_LAYERNORM: return layernorm_program(call, core, cores);
+    case KERNEL_MATMUL: return product_program(call, core, cores);
     default: break;
   }
   throw std::logic_error("kernel_program: a kernel kind without a program (kernel_problem admits it)");

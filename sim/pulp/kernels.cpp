@@ -18,6 +18,7 @@
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 #include "sim/pulp/layernorm_kernel.h"
+#include "sim/pulp/matmul_kernel.h"
 #include "sim/pulp/resize_kernel.h"
 
 namespace wb::sim::pulp {
@@ -41,9 +42,10 @@ std::uint64_t weight_bytes(const KernelCall& c) {
   return window * c.c_in() * c.c_out();
 }
 
-// KERNEL_MUL's second operand, b_h x b_w x b_c (broadcast dimensions 1).
+// KERNEL_MUL's second operand, b_h x b_w x b_c (broadcast dimensions 1); KERNEL_MATMUL's, b.
 std::uint64_t input_b_bytes(const KernelCall& c) {
   if (c.kind() == isa::pulp::KERNEL_MUL) return std::uint64_t{c.b_h()} * c.b_w() * c.b_c();
+  if (c.kind() == isa::pulp::KERNEL_MATMUL) return matmul_b_bytes(c);
   return input_bytes(c);
 }
 
@@ -193,7 +195,8 @@ std::string kind_shape_problem(const KernelCall& c) {
   if (std::string p = groups_problem(c); !p.empty()) return p;
   if (std::string p = broadcast_problem(c); !p.empty()) return p;
   if ((kind == isa::pulp::KERNEL_LUT || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_GATHER ||
-       kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE || kind == isa::pulp::KERNEL_LAYERNORM) &&
+       kind == isa::pulp::KERNEL_SOFTMAX || kind == isa::pulp::KERNEL_RESIZE || kind == isa::pulp::KERNEL_LAYERNORM ||
+       kind == isa::pulp::KERNEL_MATMUL) &&
       (c.k_h() != 1 || c.k_w() != 1 || c.stride_h() != 1 || c.stride_w() != 1)) {
     return fmt::format("{} with a {}x{} window and stride {}x{} (1x1 and 1x1 expected)", name, c.k_h(), c.k_w(),
                        c.stride_h(), c.stride_w());
@@ -209,9 +212,10 @@ std::string kind_shape_problem(const KernelCall& c) {
                        "expected)",
                        name, c.k_h(), c.k_w(), c.stride_h(), c.stride_w());
   }
-  // A gather picks c_out of the c_in channels (a slice has fewer); the rest keep them.
+  // A gather picks c_out of the c_in channels (a slice has fewer), a matmul's c_in is its
+  // reduction and c_out b's rows; the rest keep them.
   if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && kind != isa::pulp::KERNEL_GATHER &&
-      c.c_in() != c.c_out()) {
+      kind != isa::pulp::KERNEL_MATMUL && c.c_in() != c.c_out()) {
     return fmt::format("c_in {} differs from c_out {} ({} keeps the channels)", c.c_in(), c.c_out(), name);
   }
   if (kind == isa::pulp::KERNEL_LINEAR && (c.h_in() != 1 || c.w_in() != 1 || c.k_h() != 1 || c.k_w() != 1)) {
@@ -265,6 +269,11 @@ std::string kind_shape_problem(const KernelCall& c) {
   if (kind == isa::pulp::KERNEL_LAYERNORM) {
     if (std::string p = layernorm_call_problem(c); !p.empty()) return p;
   }
+  if (kind == isa::pulp::KERNEL_MATMUL) {
+    if (std::string p = matmul_call_problem(c); !p.empty()) return p;
+  } else if (c.matmul_b_by_rows()) {
+    return fmt::format("matmul_b_by_rows on kind {} (only matmul has it)", name);
+  }
   if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
     return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear are tiled over input channels)", name);
   }
@@ -287,7 +296,8 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
   const KernelKind kind = c.kind();
   const Operand operands[] = {
       {"input", c.input(), input_bytes(c), true},
-      {"input_b", c.input_b(), input_b_bytes(c), kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL},
+      {"input_b", c.input_b(), input_b_bytes(c),
+       kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_MATMUL},
       {"output", c.output(), output_bytes(c), writes_output(c)},
       {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
       {"lut table", c.weights(), kLutEntries, kind == isa::pulp::KERNEL_LUT},
@@ -297,6 +307,8 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
       {"layernorm table", c.weights(), layernorm_table_bytes(c), kind == isa::pulp::KERNEL_LAYERNORM},
       {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
       {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
+      {"matmul scratch (im2col)", c.im2col(), matmul_scratch_bytes(c),
+       kind == isa::pulp::KERNEL_MATMUL && c.matmul_b_by_rows()},
   };
   for (const Operand& o : operands) {
     if (!o.used) continue;
@@ -777,6 +789,7 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_SOFTMAX: s ? softmax<true>(c, m) : softmax<false>(c, m); break;
     case isa::pulp::KERNEL_RESIZE: run_resize(c, l1); break;
     case isa::pulp::KERNEL_LAYERNORM: run_layernorm(c, l1); break;
+    case isa::pulp::KERNEL_MATMUL: run_matmul_kernel(c, l1); break;
     default: break;  // kernel_problem rejects other kinds
   }
 }

@@ -7,7 +7,9 @@
 //
 // Operands of a KernelCall (all L1 byte addresses, tiles dense, HWC, channels innermost):
 //   input   h_in x w_in x c_in, int8 if input_signed else uint8
-//   input_b (ADD) h_in x w_in x c_in, (MUL) b_h x b_w x b_c; int8 if input_b_signed else uint8
+//   input_b (ADD) h_in x w_in x c_in, (MUL) b_h x b_w x b_c, (MATMUL) c_out x c_in, or c_in x
+//           c_out with matmul_b_by_rows; int8 if input_b_signed else uint8
+//   im2col  (MATMUL with matmul_b_by_rows) c_out x c_in bytes of scratch: b transposed
 //   output  h_out x w_out x c_out, int8 if output_signed else uint8
 //   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
 //           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)
@@ -36,6 +38,8 @@
 //     input's type, no requant, parallel HO only
 //   LAYERNORM: per pixel over its c_out channels, the integer LayerNorm of isa/pulp.proto
 //     (its layernorm_* scalars and the gamma/beta table), no requant, parallel HO only
+//   MATMUL: h_in == h_out rows, w_in == w_out == 1; y[m][n] = requant(sum over k of a[m][k] *
+//     b(n, k)), one requant entry, parallel HO only (sim/pulp/matmul_kernel.h)
 //   AVGPOOL: v = sum of the window (its divisor is folded into the requant)
 //   y = requantize(v, requant, c) (sim/common/requant.h) with c the tile-local channel;
 //   MAXPOOL: y = max of the window, no requant (c_in == c_out, same type in and out).

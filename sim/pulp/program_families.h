@@ -19,9 +19,12 @@ struct CoreItems {
 };
 CoreItems core_items(std::uint32_t total, int core, int cores, std::uint32_t multiple = 1);
 
-// programs_matmul.cpp: CONV, POINTWISE, GROUPED_CONV (im2col + 4x2 matmul), LINEAR.
+// programs_matmul.cpp: CONV, POINTWISE, GROUPED_CONV (im2col + 4x2 matmul), LINEAR, MATMUL.
 CoreProgram matmul_program(const isa::pulp::KernelCall& call, int core, int cores);
 CoreProgram linear_program(const isa::pulp::KernelCall& call, int core, int cores);
+// MATMUL: with matmul_b_by_rows each core's rows of b's transpose and a barrier, then its rows
+// of a in pairs, each the 4x2 matmul over b's c_out rows.
+CoreProgram product_program(const isa::pulp::KernelCall& call, int core, int cores);
 // programs_depthwise.cpp: DEPTHWISE, the window kernel and the plane kernel (depthwise_plane).
 CoreProgram depthwise_program(const isa::pulp::KernelCall& call, int core, int cores);
 // programs_elementwise.cpp: ADD, LUT, MUL, GATHER, MAXPOOL, AVGPOOL.

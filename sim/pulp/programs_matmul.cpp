@@ -1,7 +1,8 @@
 // The matmul family's per-core programs: CONV, POINTWISE and GROUPED_CONV (PULP-NN's
 // pulp_nn_conv_{Ho,HoWo,Co}_parallel / pulp_nn_pointwise_*: im2col of two output pixels, then
 // pulp_nn_matmul's 4x2 block) and LINEAR (2 outputs per loop). Counts are read off PULP-NN's C
-// (github.com/pulp-platform/pulp-nn, 32bit/src) as RI5CY executes it: one operation per
+// (github.com/pulp-platform/pulp-nn, 32bit/src) as RI5CY executes it (and MATMUL, ours: the
+// same 4x2 matmul over two activations, b transposed first when it comes by rows): one operation per
 // instruction, post-increment addressing (pointer bumps are free), hardware loops for the two
 // innermost levels (lp.setup once, no per-iteration cost), outer loops closed by a taken branch.
 // Where our kernels differ from PULP-NN's (int32 bias, per-channel requant with rounding,
@@ -10,6 +11,7 @@
 #include <cstdint>
 
 #include "isa/pulp_program.h"
+#include "isa/pulp_timing.h"
 #include "sim/pulp/program_families.h"
 
 namespace wb::sim::pulp {
@@ -38,6 +40,10 @@ constexpr std::uint32_t kMatmulCallAlu = 12;
 // A 4-channel block's setup in pulp_nn_matmul: pB, pB2, pA2, pA3, pA4 (5 add), the leftover
 // byte count (andi); its end: pA += 3 * num_col_im2col (mul, add).
 constexpr std::uint32_t kBlockSetupAlu = 6, kBlockEndAlu = 2;
+// MATMUL's pair of rows of a (the 4x2 matmul inlined, no call): the second row's pointer
+// (add), the two output rows' pointers (2 add), b's pointer back to its first row (mv), the
+// pair counter (addi); the pair loop closes with a taken branch.
+constexpr std::uint32_t kProductPairAlu = 5;
 
 // The call's matmul geometry: output channel c of group g = c / cout_g reads input channels
 // [g * cin_g, (g + 1) * cin_g) over the k_h x k_w window, K = k_h * k_w * cin_g bytes (a row of
@@ -53,7 +59,8 @@ Geometry geometry_of(const KernelCall& c) {
   g.cin_g = c.c_in() / g.groups;
   g.cout_g = c.c_out() / g.groups;
   g.k = c.k_h() * c.k_w() * g.cin_g;
-  g.im2col = c.kind() != isa::pulp::KERNEL_POINTWISE && c.kind() != isa::pulp::KERNEL_LINEAR;
+  g.im2col = c.kind() != isa::pulp::KERNEL_POINTWISE && c.kind() != isa::pulp::KERNEL_LINEAR &&
+             c.kind() != isa::pulp::KERNEL_MATMUL;
   return g;
 }
 
@@ -62,6 +69,8 @@ class MatmulEmitter {
  public:
   MatmulEmitter(const KernelCall& call, int core, CoreProgram& program)
       : c_(call), g_(geometry_of(call)), b_(program), core_(static_cast<std::uint32_t>(core)) {
+    // MATMUL's "filters" are the rows of b(n, .): b itself, or its transposed copy.
+    filters_ = c_.kind() != isa::pulp::KERNEL_MATMUL ? c_.weights() : c_.matmul_b_by_rows() ? c_.im2col() : c_.input_b();
     partial_in_ = c_.cin_tiled() && !c_.first_cin_tile();
     partial_out_ = c_.cin_tiled() && !c_.last_cin_tile();
     const isa::Requant& r = c_.requant();
@@ -104,6 +113,44 @@ class MatmulEmitter {
       });
       if (pair) enter_row_of(p + 1);
       p += pair ? 2 : 1;
+    }
+  }
+
+  // MATMUL's transpose of b (c_in x c_out) into the c_out x c_in scratch, the scratch's rows
+  // [n_begin, n_end): per row the source pointer (b + n, add) and the inner loop's lp.setup, then
+  // per byte p.lbu with the post-increment c_out (b's column) and sb into the row: the store
+  // reads what the load just read (a load-use stall). The rows are an outer hardware loop.
+  void transpose(std::uint32_t n_begin, std::uint32_t n_end) {
+    if (n_begin >= n_end) return;
+    b_.alu(static_cast<std::uint32_t>(kMatMulTransposeSetup) - 1);
+    b_.loop_setup();
+    const std::uint64_t c_in = c_.c_in(), c_out = c_.c_out();
+    for (std::uint32_t n = n_begin; n < n_end; ++n) {
+      b_.alu(1);
+      b_.loop_setup();
+      for (std::uint64_t k = 0; k < c_in; ++k) {
+        b_.load(static_cast<std::uint32_t>(c_.input_b() + k * c_out + n), 1, /*feeds_next=*/true);
+        b_.store(static_cast<std::uint32_t>(c_.im2col() + n * c_in + k), 1);
+      }
+    }
+  }
+
+  // MATMUL over the core's rows [m_begin, m_end) of a: rows pair up (a's rows are dense, so the
+  // pair's second row follows the first), each pair the 4x2 matmul over all c_out columns; an
+  // odd last row the 4x1. No bias (the sums start at zero), one requant for the tensor.
+  void product(std::uint32_t m_begin, std::uint32_t m_end) {
+    if (m_begin >= m_end) return;
+    b_.alu(kPrologueAlu);
+    for (std::uint32_t m = m_begin; m < m_end;) {
+      const bool pair = m + 1 < m_end;
+      b_.alu(kProductPairAlu);
+      if (pair) {
+        matmul_4x2(m, 0, c_.c_out());
+      } else {
+        matmul_4x1(m, 0, c_.c_out());
+      }
+      b_.branch();
+      m += pair ? 2 : 1;
     }
   }
 
@@ -165,7 +212,7 @@ class MatmulEmitter {
   }
 
   std::uint32_t weight(std::uint32_t channel, std::uint32_t byte) const {
-    return static_cast<std::uint32_t>(c_.weights() + std::uint64_t{channel} * g_.k + byte);
+    return static_cast<std::uint32_t>(filters_ + std::uint64_t{channel} * g_.k + byte);
   }
   std::uint32_t im2col_column(std::uint32_t column) const {
     return static_cast<std::uint32_t>(c_.im2col() + (2 * std::uint64_t{core_} + column) * g_.k);
@@ -416,6 +463,7 @@ class MatmulEmitter {
   const std::uint32_t core_;
   bool partial_in_ = false, partial_out_ = false;
   std::uint32_t per_channel_loads_ = 0, requant_alu_ = 0;
+  std::uint64_t filters_ = 0;  // where output channel 0's K bytes start
 };
 
 }  // namespace
@@ -449,6 +497,21 @@ CoreProgram linear_program(const KernelCall& call, int core, int cores) {
   MatmulEmitter emit(call, core, program);
   const CoreItems outputs = core_items(call.c_out(), core, cores, 1);
   emit.linear(outputs.begin, outputs.end);
+  return program;
+}
+
+CoreProgram product_program(const KernelCall& call, int core, int cores) {
+  CoreProgram program;
+  MatmulEmitter emit(call, core, program);
+  const CoreItems rows = core_items(call.h_out(), core, cores, 1);
+  if (call.matmul_b_by_rows()) {
+    // Every core transposes its share of the scratch's rows; all wait for the whole scratch.
+    const CoreItems scratch_rows = core_items(call.c_out(), core, cores, 1);
+    if (scratch_rows.count() == 0 && rows.count() == 0) return program;
+    emit.transpose(scratch_rows.begin, scratch_rows.end);
+    CoreProgramBuilder(program).barrier();
+  }
+  emit.product(rows.begin, rows.end);
   return program;
 }
 

@@ -4,6 +4,7 @@
 // never wait.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -177,6 +178,48 @@ TEST(CoreEngine, EightCoresOnOneBankAreSlowerThanSpreadByTheConflictsCounted) {
   EXPECT_EQ(same.cycles - spread.cycles, slowest_conflicts);
   // 8 x 300 loads through one bank at one a cycle: at least 2400 cycles.
   EXPECT_GE(same.cycles, 8u * 50 * 6);
+}
+
+// Core 0 reaches the barrier after 10 ALU ops (cycle 10), core 1 at once: both go on at
+// 10 + barrier_cycles (7 here) = 17 and finish their one op at 18. Core 2 has no barrier and
+// finishes at 3 without holding anyone; an empty program takes part in nothing.
+TEST(CoreEngine, ABarrierHoldsEveryCoreUntilTheLastArrivesThenItsLatency) {
+  CoreProgram slow, quick, apart;
+  CoreProgramBuilder s(slow), q(quick), a(apart);
+  s.alu(10);
+  s.barrier();
+  s.alu();
+  q.barrier();
+  q.alu();
+  a.alu(3);
+  CorePipeline pipeline;
+  pipeline.barrier_cycles = 7;
+  const CallRun run = run_call({slow, quick, apart, CoreProgram{}}, kEngineBanks, pipeline);
+  EXPECT_EQ(run.cores[0].cycles, 18u);
+  EXPECT_EQ(run.cores[1].cycles, 18u);
+  EXPECT_EQ(run.cores[2].cycles, 3u);
+  EXPECT_EQ(run.cores[3].cycles, 0u);
+  EXPECT_EQ(run.cores[0].instructions, 12u);
+  EXPECT_EQ(run.cores[1].instructions, 2u);
+}
+
+// A core whose loads wait on a bank still reaches the barrier late: the other waits for it.
+// Cores 0 and 1 load the same bank 4 times each (8 grants through one bank: the later of them
+// the later arrives at cycle 8), then the barrier; both end together.
+TEST(CoreEngine, ABarrierWaitsForACoreSlowedByConflicts) {
+  CoreProgram p0 = loads_at(0, 4), p1 = loads_at(64, 4);
+  CoreProgramBuilder(p0).barrier();
+  CoreProgramBuilder(p1).barrier();
+  CoreProgramBuilder(p0).alu();
+  CoreProgramBuilder(p1).alu();
+  CorePipeline pipeline;
+  pipeline.barrier_cycles = 5;
+  const CallRun run = run_call({p0, p1}, kEngineBanks, pipeline);
+  // The bank grants one load a cycle and never idles while both ask: the 8th grant is in
+  // cycle 7, so the later core reaches the barrier at 8, having lost at least 4 cycles.
+  EXPECT_EQ(run.cores[0].cycles, 8u + 5u + 1u);
+  EXPECT_EQ(run.cores[1].cycles, 8u + 5u + 1u);
+  EXPECT_GE(std::max(run.cores[0].bank_conflict_cycles, run.cores[1].bank_conflict_cycles), 4u);
 }
 
 TEST(CoreEngine, RefusesABankCountThatIsNotAPowerOfTwo) {

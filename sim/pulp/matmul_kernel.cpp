@@ -1,0 +1,90 @@
+#include "sim/pulp/matmul_kernel.h"
+
+#include <fmt/format.h>
+
+#include "sim/common/requant.h"
+
+namespace wb::sim::pulp {
+
+namespace {
+
+using isa::pulp::KernelCall;
+
+template <bool Signed>
+std::int64_t matmul_operand(const std::uint8_t* p) {
+  if constexpr (Signed) {
+    return static_cast<std::int8_t>(*p);
+  } else {
+    return *p;
+  }
+}
+
+// Reads b as c_out x c_in rows (bt[n * c_in + k] = b(n, k)): both operands then run along k,
+// as the 4x2 matmul reads them.
+template <bool SignedA, bool SignedB>
+void matmul_products(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt, std::uint8_t* y) {
+  const std::uint32_t c_in = c.c_in(), c_out = c.c_out();
+  for (std::uint32_t m = 0; m < c.h_out(); ++m) {
+    const std::uint8_t* row = a + std::uint64_t{m} * c_in;
+    for (std::uint32_t n = 0; n < c_out; ++n) {
+      const std::uint8_t* column = bt + std::uint64_t{n} * c_in;
+      std::int64_t sum = 0;
+      for (std::uint32_t k = 0; k < c_in; ++k) sum += matmul_operand<SignedA>(row + k) * matmul_operand<SignedB>(column + k);
+      // requantize clamps into the output type (kernel_problem checks the clamp): the low byte
+      // is the int8 or uint8 value.
+      y[std::uint64_t{m} * c_out + n] = static_cast<std::uint8_t>(requantize(sum, c.requant(), 0) & 0xff);
+    }
+  }
+}
+
+template <bool SignedA>
+void matmul_products_by_second_type(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt, std::uint8_t* y) {
+  c.input_b_signed() ? matmul_products<SignedA, true>(c, a, bt, y) : matmul_products<SignedA, false>(c, a, bt, y);
+}
+
+}  // namespace
+
+std::uint64_t matmul_b_bytes(const KernelCall& c) { return std::uint64_t{c.c_out()} * c.c_in(); }
+
+std::uint64_t matmul_scratch_bytes(const KernelCall& c) { return c.matmul_b_by_rows() ? matmul_b_bytes(c) : 0; }
+
+std::string matmul_call_problem(const KernelCall& c) {
+  if (c.w_in() != 1 || c.w_out() != 1) {
+    return fmt::format("matmul with w_in {} and w_out {} (1 expected: rows of h_out x c_in, no columns)", c.w_in(),
+                       c.w_out());
+  }
+  if (c.parallel() != isa::pulp::PARALLEL_HO) {
+    return "matmul with a parallel other than ho (its cores split the output rows)";
+  }
+  if (c.has_bias()) return "matmul with has_bias (a product of two activations has no bias)";
+  const isa::Requant& r = c.requant();
+  if (r.multiplier_size() != 1 || r.shift_size() != 1 || r.offset_size() > 1) {
+    return fmt::format("matmul needs one requant entry (per tensor), has {}/{}/{} multiplier/offset/shift",
+                       r.multiplier_size(), r.offset_size(), r.shift_size());
+  }
+  if (c.c_in() > kMatMulMaxReduction) {
+    return fmt::format("matmul over c_in {} (at most {}: the cores sum in 32-bit registers)", c.c_in(),
+                       kMatMulMaxReduction);
+  }
+  return {};
+}
+
+void run_matmul_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
+  std::uint8_t* m = l1.data();
+  const std::uint8_t* bt = m + c.input_b();
+  if (c.matmul_b_by_rows()) {
+    // b is c_in x c_out: b(n, k) = b[k][n].
+    const std::uint8_t* b = m + c.input_b();
+    std::uint8_t* scratch = m + c.im2col();
+    const std::uint32_t c_in = c.c_in(), c_out = c.c_out();
+    for (std::uint32_t n = 0; n < c_out; ++n) {
+      for (std::uint32_t k = 0; k < c_in; ++k) scratch[std::uint64_t{n} * c_in + k] = b[std::uint64_t{k} * c_out + n];
+    }
+    bt = scratch;
+  }
+  const std::uint8_t* a = m + c.input();
+  std::uint8_t* y = m + c.output();
+  c.input_signed() ? matmul_products_by_second_type<true>(c, a, bt, y) : matmul_products_by_second_type<false>(c, a, bt, y);
+}
+
+}  // namespace wb::sim::pulp
