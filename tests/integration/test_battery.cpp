@@ -53,7 +53,9 @@ std::vector<std::string> battery_exports() {
       // Segmentation on MobileNetV3-Large, at 128x128
       "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
       // ConvNeXt-T (LayerNorm over channels, channels-last blocks), at 128x128
-      "convnext_tiny"};
+      "convnext_tiny",
+      // A DeiT-tiny-shaped ViT at 224x224 (attention, class token, position embedding)
+      "deit_tiny"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -314,6 +316,14 @@ INSTANTIATE_TEST_SUITE_P(Segmentation, BatteryBitExact,
 // LayerNorm kernel), 36 Linears as 1x1 convs, 18 GELU tables, 7x7 depthwise layers.
 INSTANTIATE_TEST_SUITE_P(ConvNext, BatteryBitExact,
                          ::testing::Combine(::testing::Values("convnext_tiny_opset13"), ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// A DeiT-tiny-shaped ViT at 224x224 on both targets, with data: 197 tokens as the image
+// [1, 192, 1, 197], 12 blocks of 3 heads, attention's products and the softmax over the keys
+// (xDNN's host model, PULP's matmul and softmax kernels), the class token and position
+// embedding read from memory, 25 LayerNorms, 12 GELU tables.
+INSTANTIATE_TEST_SUITE_P(Transformer, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("deit_tiny_opset13"), ::testing::Values("v3_96", "gap8")),
                          case_name);
 
 }  // namespace
