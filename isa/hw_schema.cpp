@@ -399,6 +399,11 @@ const std::vector<KeySpec>& pulp_keys() {
                                                 "matmul (two activations): setup of a 4x2 block", kDerived,
                                                 "6 pointer ALU, 8 accumulator clears (no bias), the K loop's "
                                                 "lp.setup, pA += 3 K (mul, add)"),
+      predictor<&P::matmul_product_leftover_setup>("predictor.matmul_product_leftover_setup",
+                                                   "matmul (two activations): setup of a leftover channel's 1x2",
+                                                   kDerived,
+                                                   "pB, pB2, 2 accumulator clears, lp.setup, chan_left--, the taken "
+                                                   "branch (1 + 2)"),
       predictor<&P::matmul_product_pair>("predictor.matmul_product_pair",
                                          "matmul (two activations): per pair of rows of a (or odd row)", kDerived,
                                          "5 pointer and counter ALU, the block loop's lp.setup, the taken branch "

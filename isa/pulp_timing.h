@@ -140,6 +140,10 @@ struct PulpKernelCycles {
   // pB2, pA2..pA4, the leftover count), 8 accumulator clears (li), the K loop's lp.setup, the
   // end's pA += 3 K (mul, add). Derived: 17.
   int matmul_product_block_setup = 17;
+  // A leftover channel's 1x2: pB, pB2, 2 accumulator clears, the K loop's lp.setup, chan_left--,
+  // the channel loop's taken branch (1 + 2). Derived: 9. An odd row's 4x1 block and 1x1 leftover
+  // have one pointer and as many fewer accumulators to set: 17 - 5 and 9 - 2.
+  int matmul_product_leftover_setup = 9;
   // Per pair of rows (or odd row): the second row's and the two output rows' pointers, b's
   // rewind, the pair counter (5 ALU), the block loop's lp.setup, the pair loop's taken branch
   // (1 + core.branch_taken_cycles' 2). Derived: 9.

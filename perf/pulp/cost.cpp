@@ -266,8 +266,10 @@ std::uint64_t misaligned_rows(std::uint64_t base, std::uint64_t bytes_per_row, s
 // MATMUL over rows [begin, end) of a (docs/pulp.md, "MatMul"): the pointwise kernel's 4x2 over
 // pairs of rows, b's c_out rows as the filters, an odd row's 4x1; no bias, the one requant entry
 // in registers. The tails (c_in % 4 bytes) cost per byte what a word's iteration costs (the same
-// loads and operations, bytes instead of words) and a leftover channel half a block's setup, as
-// the conv's closed form has it. A row of a or b that starts off a word makes each of its word
+// loads and operations, bytes instead of words; the 1x1's byte 4, its word 3: two loads, the
+// byte's load-use stall, one product) plus their loop's lp.setup. An odd row's 4x1 block sets one
+// pointer and 4 accumulators fewer than a 4x2 block (5), its 1x1 one and one fewer than a 1x2
+// (2). A row of a or b that starts off a word makes each of its word
 // loads two accesses: per 4 bytes of K every pair or odd row loads each of b's rows once and
 // each of its own rows once per channel group (4-block or leftover channel).
 Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call, const PulpKernelCycles& k) {
@@ -279,11 +281,12 @@ Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call
   const std::uint64_t blocks = call.c_out() / 4, left = call.c_out() % 4;
   const std::uint64_t rq = c(k.requant_per_tensor) + (call.requant().intermediate_bits() == 16 ? 1 : 0);
   const std::uint64_t setup = c(k.matmul_product_block_setup) + tail_setup;
+  const std::uint64_t left_setup = c(k.matmul_product_leftover_setup) + tail_setup;
   w.add(pairs * (blocks * ((words + bytes) * c(k.matmul_4x2_iteration) + setup + 8 * rq) +
-                 left * ((words + bytes) * c(k.matmul_1x2_iteration) + setup / 2 + 2 * rq)),
+                 left * ((words + bytes) * c(k.matmul_1x2_iteration) + left_setup + 2 * rq)),
         pairs * (blocks * (words + bytes) * 6 + left * (words + bytes) * 3));
-  w.add(odd * (blocks * ((words + bytes) * c(k.matmul_4x1_iteration) + setup + 4 * rq) +
-               left * (words * 3 + bytes * 4 + setup / 2 + rq)),
+  w.add(odd * (blocks * ((words + bytes) * c(k.matmul_4x1_iteration) + setup - 5 + 4 * rq) +
+               left * (words * 3 + bytes * 4 + left_setup - 2 + rq)),
         odd * (blocks * (words + bytes) * 5 + left * (words + bytes) * 2));
   w.add((pairs + odd) * c(k.matmul_product_pair), 0);
   const std::uint64_t filters = call.matmul_b_by_rows() ? call.im2col() : call.input_b();
