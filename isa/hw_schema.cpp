@@ -395,6 +395,22 @@ const std::vector<KeySpec>& pulp_keys() {
       predictor<&P::layernorm_divide>("predictor.layernorm_divide",
                                       "layernorm: each of a pixel's 20 divu (Newton's 6 steps x 3, the reciprocal's 2)",
                                       kDerived, "the core pipeline's divider latency, core.divide_cycles' 18"),
+      predictor<&P::matmul_product_block_setup>("predictor.matmul_product_block_setup",
+                                                "matmul (two activations): setup of a 4x2 block", kDerived,
+                                                "6 pointer ALU, 8 accumulator clears (no bias), the K loop's "
+                                                "lp.setup, pA += 3 K (mul, add)"),
+      predictor<&P::matmul_product_leftover_setup>("predictor.matmul_product_leftover_setup",
+                                                   "matmul (two activations): setup of a leftover channel's 1x2",
+                                                   kDerived,
+                                                   "pB, pB2, 2 accumulator clears, lp.setup, chan_left--, the taken "
+                                                   "branch (1 + 2)"),
+      predictor<&P::matmul_product_pair>("predictor.matmul_product_pair",
+                                         "matmul (two activations): per pair of rows of a (or odd row)", kDerived,
+                                         "5 pointer and counter ALU, the block loop's lp.setup, the taken branch "
+                                         "(1 + 2)"),
+      predictor<&P::requant_per_tensor>("predictor.requant_per_tensor",
+                                        "requantising one output by a per-tensor entry held in registers", kDerived,
+                                        "p.mul, add, sra, p.clip, sb"),
       predictor<&P::maxpool_word>("predictor.maxpool_word", "max pool: per window element and 4 channels",
                                   kDerived, "word load, pv.maxu.b"),
       predictor<&P::pool_pixel_overhead>("predictor.pool_pixel_overhead", "pools: per output pixel", kChosen,

@@ -134,6 +134,24 @@ struct PulpKernelCycles {
   // Each of a pixel's kLayerNormDividesPerPixel divu: the core pipeline's divider latency
   // (core.divide_cycles' 18), whatever the divisor. Derived.
   int layernorm_divide = 18;
+  // MatMul (ours: sim/pulp/programs_matmul.cpp, docs/pulp.md "MatMul"): the pointwise kernel's
+  // 4x2 over pairs of a's rows with b's rows as filters; its iterations are the matmul_* counts
+  // above. What differs from the conv's: a 4x2 block's setup with no bias: 6 pointer ALU (pB,
+  // pB2, pA2..pA4, the leftover count), 8 accumulator clears (li), the K loop's lp.setup, the
+  // end's pA += 3 K (mul, add). Derived: 17.
+  int matmul_product_block_setup = 17;
+  // A leftover channel's 1x2: pB, pB2, 2 accumulator clears, the K loop's lp.setup, chan_left--,
+  // the channel loop's taken branch (1 + 2). Derived: 9. An odd row's 4x1 block and 1x1 leftover
+  // have one pointer and as many fewer accumulators to set: 17 - 5 and 9 - 2.
+  int matmul_product_leftover_setup = 9;
+  // Per pair of rows (or odd row): the second row's and the two output rows' pointers, b's
+  // rewind, the pair counter (5 ALU), the block loop's lp.setup, the pair loop's taken branch
+  // (1 + core.branch_taken_cycles' 2). Derived: 9.
+  int matmul_product_pair = 9;
+  // Requantising one output with the call's one requant entry held in registers: p.mul, add (the
+  // offset with the rounding half), sra, p.clip, sb (one more, p.exths, for a 16-bit
+  // intermediate). Derived: 5.
+  int requant_per_tensor = 5;
   // Max pool: per window element and 4 channels a word load and a pv.maxu.b (+ store per pixel).
   int maxpool_word = 2;
   int pool_pixel_overhead = 6;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "isa/pulp_program.h"
 #include "isa/pulp_timing.h"
@@ -254,6 +255,63 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
   return w;
 }
 
+// Rows [begin, end) of `rows_of` bytes each from `base` whose word loads are misaligned (the
+// row starts off a word boundary): each such word is two TCDM accesses.
+std::uint64_t misaligned_rows(std::uint64_t base, std::uint64_t bytes_per_row, std::uint64_t begin, std::uint64_t end) {
+  std::uint64_t n = 0;
+  for (std::uint64_t r = begin; r < end; ++r) n += (base + r * bytes_per_row) % 4 != 0;
+  return n;
+}
+
+// MATMUL over rows [begin, end) of a (docs/pulp.md, "MatMul"): the pointwise kernel's 4x2 over
+// pairs of rows, b's c_out rows as the filters, an odd row's 4x1; no bias, the one requant entry
+// in registers. The tails (c_in % 4 bytes) cost per byte what a word's iteration costs (the same
+// loads and operations, bytes instead of words; the 1x1's byte 4, its word 3: two loads, the
+// byte's load-use stall, one product) plus their loop's lp.setup. An odd row's 4x1 block sets one
+// pointer and 4 accumulators fewer than a 4x2 block (5), its 1x1 one and one fewer than a 1x2
+// (2). A row of a or b that starts off a word makes each of its word
+// loads two accesses: per 4 bytes of K every pair or odd row loads each of b's rows once and
+// each of its own rows once per channel group (4-block or leftover channel).
+Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call, const PulpKernelCycles& k) {
+  Work w;
+  if (begin >= end) return w;
+  const auto c = [](int count) { return static_cast<std::uint64_t>(count); };
+  const std::uint64_t rows = end - begin, pairs = rows / 2, odd = rows % 2;
+  const std::uint64_t kdim = call.c_in(), words = kdim / 4, bytes = kdim % 4, tail_setup = bytes > 0 ? 1 : 0;
+  const std::uint64_t blocks = call.c_out() / 4, left = call.c_out() % 4;
+  const std::uint64_t rq = c(k.requant_per_tensor) + (call.requant().intermediate_bits() == 16 ? 1 : 0);
+  const std::uint64_t setup = c(k.matmul_product_block_setup) + tail_setup;
+  const std::uint64_t left_setup = c(k.matmul_product_leftover_setup) + tail_setup;
+  w.add(pairs * (blocks * ((words + bytes) * c(k.matmul_4x2_iteration) + setup + 8 * rq) +
+                 left * ((words + bytes) * c(k.matmul_1x2_iteration) + left_setup + 2 * rq)),
+        pairs * (blocks * (words + bytes) * 6 + left * (words + bytes) * 3));
+  w.add(odd * (blocks * ((words + bytes) * c(k.matmul_4x1_iteration) + setup - 5 + 4 * rq) +
+               left * (words * 3 + bytes * 4 + left_setup - 2 + rq)),
+        odd * (blocks * (words + bytes) * 5 + left * (words + bytes) * 2));
+  w.add((pairs + odd) * c(k.matmul_product_pair), 0);
+  const std::uint64_t filters = call.matmul_b_by_rows() ? call.im2col() : call.input_b();
+  const std::uint64_t split = words * ((pairs + odd) * misaligned_rows(filters, kdim, 0, call.c_out()) +
+                                       (blocks + left) * misaligned_rows(call.input(), kdim, begin, end));
+  w.add(split * c(k.misaligned_load - 1), 0);
+  return w;
+}
+
+// MATMUL with matmul_b_by_rows, before the barrier: the core's rows of the c_out x c_in
+// scratch, per row the source pointer and the inner loop's setup, per byte p.lbu, its
+// load-use stall (the sb reads it) and the sb (docs/pulp.md, "MatMul").
+Work transpose_work(const KernelCall& call, int core, int cores, const PulpParams& hw) {
+  Work w;
+  const PulpKernelCycles& k = hw.predictor;
+  const std::uint64_t c = call.c_out();
+  const std::uint64_t rows = share(c, ceil_div<std::uint64_t>(c, static_cast<std::uint64_t>(cores)), core);
+  if (rows == 0) return w;
+  const std::uint64_t per_byte = static_cast<std::uint64_t>(k.im2col_word + hw.core.load_use_stall_cycles);
+  w.add(static_cast<std::uint64_t>(kMatMulTransposeSetup) +
+            rows * (static_cast<std::uint64_t>(k.im2col_run_setup) + call.c_in() * per_byte),
+        rows * call.c_in());
+  return w;
+}
+
 Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycles& k) {
   const std::uint64_t h = call.h_out(), w = call.w_out(), c = call.c_out();
   const std::uint64_t n = static_cast<std::uint64_t>(cores);
@@ -288,6 +346,10 @@ Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycl
       return call.depthwise_plane() ? depthwise_plane_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k)
                                     : depthwise_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k);
     case KERNEL_LINEAR: return linear_work(share(c, ceil_div<std::uint64_t>(c, n), core), call, k);
+    case KERNEL_MATMUL: {
+      const std::uint64_t chunk = ceil_div<std::uint64_t>(h, n), begin = chunk * static_cast<std::uint64_t>(core);
+      return product_work(begin, begin + share(h, chunk, core), call, k);
+    }
     default:
       if (call.parallel() == PARALLEL_CO && call.kind() != KERNEL_SOFTMAX && call.kind() != KERNEL_LAYERNORM) {
         const std::uint64_t channels = share(c, ceil_div<std::uint64_t>(c, n), core);
@@ -299,36 +361,52 @@ Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycl
   }
 }
 
+// The slowest of the cores' works with its bank conflicts: each load meets another active core
+// on its bank with the chance that core's load rate spreads over the banks; it loses half of those.
+struct Slowest {
+  std::uint64_t cycles = 0, conflicts = 0;
+};
+
+Slowest slowest_core(const std::vector<Work>& works, const PulpParams& hw) {
+  const auto active = std::count_if(works.begin(), works.end(), [](const Work& w) { return w.cycles > 0; });
+  Slowest s;
+  for (const Work& w : works) {
+    const double rate = w.cycles > 0 ? static_cast<double>(w.loads) / static_cast<double>(w.cycles) : 0.0;
+    const double stalls = static_cast<double>(w.loads) * static_cast<double>(active - 1) * rate /
+                          static_cast<double>(std::max(hw.l1_banks, 1)) * hw.predictor.bank_conflict_share;
+    const auto stall_cycles = static_cast<std::uint64_t>(std::llround(stalls));
+    if (w.cycles + stall_cycles > s.cycles) s = Slowest{w.cycles + stall_cycles, stall_cycles};
+  }
+  return s;
+}
+
 }  // namespace
 
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores) {
   const PulpKernelCycles& counts = hw.predictor;
   KernelCost cost;
   cores = std::clamp(cores, 1, std::max(hw.cores, 1));
-  int active = 0;
-  for (int core = 0; core < cores; ++core) {
-    const Work w = core_work(call, core, cores, counts);
-    cost.core_cycles.push_back(w.cycles);
-    cost.core_loads.push_back(w.loads);
-    if (w.cycles > 0) ++active;
+  std::vector<Work> works, transposes;
+  for (int core = 0; core < cores; ++core) works.push_back(core_work(call, core, cores, counts));
+  Slowest slowest = slowest_core(works, hw);
+  // A matmul with b by rows: every core transposes its share, then all meet at a barrier
+  // before any product, so the two phases' slowest cores add up.
+  std::uint64_t barrier_inside = 0;
+  if (call.kind() == KERNEL_MATMUL && call.matmul_b_by_rows()) {
+    for (int core = 0; core < cores; ++core) transposes.push_back(transpose_work(call, core, cores, hw));
+    const Slowest t = slowest_core(transposes, hw);
+    slowest = Slowest{slowest.cycles + t.cycles, slowest.conflicts + t.conflicts};
+    barrier_inside = static_cast<std::uint64_t>(hw.barrier_cycles);
   }
-  // Bank conflicts among cores: each load meets another active core on its bank with the
-  // chance that core's load rate spreads over the banks; it loses half of those.
-  std::uint64_t slowest = 0;
   for (int core = 0; core < cores; ++core) {
     const auto i = static_cast<std::size_t>(core);
-    const double rate = cost.core_cycles[i] > 0
-                            ? static_cast<double>(cost.core_loads[i]) / static_cast<double>(cost.core_cycles[i])
-                            : 0.0;
-    const double stalls = static_cast<double>(cost.core_loads[i]) * (active - 1) * rate /
-                          static_cast<double>(std::max(hw.l1_banks, 1)) * counts.bank_conflict_share;
-    const auto stall_cycles = static_cast<std::uint64_t>(std::llround(stalls));
-    if (cost.core_cycles[i] + stall_cycles > slowest) {
-      slowest = cost.core_cycles[i] + stall_cycles;
-      cost.conflict_cycles = stall_cycles;
-    }
+    const Work t = transposes.empty() ? Work{} : transposes[i];
+    cost.core_cycles.push_back(works[i].cycles + t.cycles);
+    cost.core_loads.push_back(works[i].loads + t.loads);
   }
-  cost.cycles = static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + slowest;
+  cost.conflict_cycles = slowest.conflicts;
+  cost.cycles = static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) +
+                barrier_inside + slowest.cycles;
   return cost;
 }
 

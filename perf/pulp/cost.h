@@ -38,7 +38,9 @@ struct KernelCost {
 // split as the add does: output rows (HO) or channels (CO); docs/pulp.md derives their loops.
 // SOFTMAX splits output rows whatever `parallel` says (a pixel's channels depend on each
 // other; kernel validation refuses any other variant); no scratch: e[c] is looked up again in
-// the division pass.
+// the division pass. MATMUL splits a's rows and runs the pointwise kernel's 4x2 over pairs of
+// them; with matmul_b_by_rows each core first transposes its share of b's rows, and the call
+// waits for the slowest transpose and a barrier before any product (docs/pulp.md, "MatMul").
 // The instruction counts are hw.predictor's (HwConfig keys `predictor.*`).
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores);
 

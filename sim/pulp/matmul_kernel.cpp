@@ -37,6 +37,30 @@ void matmul_products(const KernelCall& c, const std::uint8_t* a, const std::uint
   }
 }
 
+// The transpose writes the scratch while other cores still read b, and the products read it
+// while writing y: a scratch that shares a byte with a, b or y (an im2col never set, left at 0
+// where a starts) would corrupt them.
+std::string scratch_overlap_problem(const KernelCall& c) {
+  if (!c.matmul_b_by_rows()) return {};
+  // Addresses are any 64-bit values here (the range checks come later): compare by distance.
+  const std::uint64_t begin = c.im2col(), bytes = std::uint64_t{c.c_out()} * c.c_in();
+  const struct {
+    const char* name;
+    std::uint64_t address, bytes;
+  } operands[] = {{"input", c.input(), std::uint64_t{c.h_in()} * c.c_in()},
+                  {"input_b", c.input_b(), std::uint64_t{c.c_out()} * c.c_in()},
+                  {"output", c.output(), std::uint64_t{c.h_out()} * c.c_out()}};
+  for (const auto& o : operands) {
+    const bool overlaps = begin >= o.address ? begin - o.address < o.bytes : o.address - begin < bytes;
+    if (overlaps) {
+      return fmt::format("matmul scratch (im2col) at {} ({} bytes) overlaps {} ({} bytes at {}): b by rows needs a "
+                         "scratch of its own",
+                         begin, bytes, o.name, o.bytes, o.address);
+    }
+  }
+  return {};
+}
+
 template <bool SignedA>
 void matmul_products_by_second_type(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt, std::uint8_t* y) {
   c.input_b_signed() ? matmul_products<SignedA, true>(c, a, bt, y) : matmul_products<SignedA, false>(c, a, bt, y);
@@ -66,7 +90,7 @@ std::string matmul_call_problem(const KernelCall& c) {
     return fmt::format("matmul over c_in {} (at most {}: the cores sum in 32-bit registers)", c.c_in(),
                        kMatMulMaxReduction);
   }
-  return {};
+  return scratch_overlap_problem(c);
 }
 
 void run_matmul_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {

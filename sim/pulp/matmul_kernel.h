@@ -23,7 +23,8 @@ std::uint64_t matmul_b_bytes(const isa::pulp::KernelCall& call);
 std::uint64_t matmul_scratch_bytes(const isa::pulp::KernelCall& call);
 
 // "" or what the call's fields get wrong for a matmul: w_in or w_out other than 1, a parallel
-// other than HO, a bias, a requant with more than one entry, c_in above kMatMulMaxReduction.
+// other than HO, a bias, a requant with more than one entry, c_in above kMatMulMaxReduction, by
+// rows a scratch that overlaps a, b or the output.
 std::string matmul_call_problem(const isa::pulp::KernelCall& call);
 
 // Runs a well-formed matmul call on the L1 bytes. With matmul_b_by_rows the transposed b is

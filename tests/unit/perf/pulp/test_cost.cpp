@@ -291,6 +291,64 @@ TEST(PulpCostLayerNorm, CyclesFollowTheTwoPassesAndTheRowsArithmetic) {
   EXPECT_EQ(kernel_cost(call, gap8({"predictor.layernorm_divide=35"}), 1).core_cycles[0], 5468u + 6u * 20u * 17u);
 }
 
+// A matmul of `rows` rows of a, c_in `reduction`, c_out `columns`.
+KernelCall product_call(std::uint32_t rows, std::uint32_t reduction, std::uint32_t columns, bool b_by_rows) {
+  KernelCall call = conv_call(reduction, columns, rows, 1, 1, 1, 0, PARALLEL_HO);
+  call.set_kind(KERNEL_MATMUL);
+  call.set_matmul_b_by_rows(b_by_rows);
+  return call;
+}
+
+// MatMul, 3 rows of a, c_in 6 (a word and 2 tail bytes), c_out 5 (a 4-block and 1 leftover),
+// one core, every operand at address 0 (rows of 6 bytes: a's row 1 and b's rows 1 and 3 start
+// off a word). The counts (docs/pulp.md "MatMul"), each setup + 1 for the tail loop's lp.setup,
+// requant 5, a tail byte as a word's iteration:
+//   the pair: the block 3 x 14 + 18 + 8 x 5 = 100, the leftover 3 x 5 + 10 + 2 x 5 = 35;
+//   the odd row: the block 3 x 9 + (18 - 5) + 4 x 5 = 60, the leftover 1 x 3 + 2 x 4 + (10 - 2)
+//   + 5 = 24; 2 x matmul_product_pair 9; misaligned words: per word of K (1) each pair or odd row
+//   loads b's 2 off-word rows once and its own off-word row (row 1) once per channel group (2):
+//   2 x 2 + 2 x 1 = 6, one extra cycle each. 100 + 35 + 60 + 24 + 18 + 6 = 243 (the core
+//   program's 260 for these loops, test_programs_matmul_product's count, less its prologue's 17).
+//   b by rows, the transpose first: kMatMulTransposeSetup 7, per scratch row im2col_run_setup 2,
+//     per byte im2col_word 2 + the load-use stall 1: 7 + 5 x (2 + 6 x 3) = 107, and the barrier
+//     between, 11.
+// Loads: the pair 3 x 6 + 3 x 3, the odd row 3 x 5 + 3 x 2: 48; the transpose's 30. The call:
+// call_overhead 60, wakeup 4, the closing barrier 11.
+TEST(PulpCostMatMul, CyclesFollowTheMatmulKernelAndTheTranspose) {
+  const PulpParams hw = gap8();
+  const PulpKernelCycles& k = hw.predictor;
+  ASSERT_EQ(k.matmul_4x2_iteration, 14);
+  ASSERT_EQ(k.matmul_4x1_iteration, 9);
+  ASSERT_EQ(k.matmul_1x2_iteration, 5);
+  ASSERT_EQ(k.matmul_product_block_setup, 17);
+  ASSERT_EQ(k.matmul_product_leftover_setup, 9);
+  ASSERT_EQ(k.matmul_product_pair, 9);
+  ASSERT_EQ(k.requant_per_tensor, 5);
+  ASSERT_EQ(k.misaligned_load, 2);
+  ASSERT_EQ(k.im2col_run_setup, 2);
+  ASSERT_EQ(k.im2col_word, 2);
+  ASSERT_EQ(hw.core.load_use_stall_cycles, 1);
+  ASSERT_EQ(hw.barrier_cycles, 11);
+  ASSERT_EQ(kMatMulTransposeSetup, 7);
+  const KernelCost plain = kernel_cost(product_call(3, 6, 5, false), hw, 1);
+  EXPECT_EQ(plain.core_cycles[0], 243u);
+  EXPECT_EQ(plain.core_loads[0], 48u);
+  EXPECT_EQ(plain.cycles, 60u + 4u + 11u + 243u);
+  const KernelCost by_rows = kernel_cost(product_call(3, 6, 5, true), hw, 1);
+  EXPECT_EQ(by_rows.core_cycles[0], 243u + 107u);
+  EXPECT_EQ(by_rows.core_loads[0], 48u + 30u);
+  EXPECT_EQ(by_rows.cycles, 60u + 4u + 11u + 107u + 11u + 243u);
+  // c_in 8: two words, no tail, every row on a word.
+  EXPECT_EQ(kernel_cost(product_call(3, 8, 5, false), hw, 1).core_cycles[0],
+            (2u * 14 + 17 + 40) + (2u * 5 + 9 + 10) + (2u * 9 + 12 + 20) + (2u * 3 + 7 + 5) + 18);
+  // On 8 cores, 16 rows and 8 scratch rows: each core a pair of rows (one of them, the odd
+  // one, off a word) and a scratch row. Per core: 2 blocks x 100 + 9 + (1 x (4 off-word rows of
+  // b + 2 groups x 1)) = 215, the transpose 7 + 2 + 6 x 3 = 27; every core busy.
+  const KernelCost eight = kernel_cost(product_call(16, 6, 8, true), hw, 8);
+  expect_busy_cores(eight, 8, 215u + 27u);
+  EXPECT_EQ(eight.cycles - eight.conflict_cycles, 60u + 4u + 11u + 27u + 11u + 215u);
+}
+
 // A depthwise call of `channels` channels, 3x3, the given output, stride and pads (the input
 // covers the windows).
 KernelCall depthwise_call(std::uint32_t channels, std::uint32_t h_out, std::uint32_t w_out, std::uint32_t stride,

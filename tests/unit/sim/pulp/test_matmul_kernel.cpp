@@ -266,6 +266,15 @@ TEST(PulpMatMulKernel, MalformedCallsAreRefusedByName) {
   // By rows the scratch must be there: an im2col address past L1 is refused, naming it.
   EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(65536); }),
               HasSubstr("matmul scratch (im2col): 48 bytes at 65536 end beyond L1"));
+  // A scratch never placed (im2col left at 0, where nothing says a is not) or over b or y.
+  EXPECT_THAT(problem([](KernelCall& c) {
+                c.set_input(0);
+                c.set_im2col(0);
+              }),
+              HasSubstr("matmul scratch (im2col) at 0 (48 bytes) overlaps input (32 bytes at 0): b by rows needs a "
+                        "scratch of its own"));
+  EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(c.input_b() + 47); }), HasSubstr("overlaps input_b"));
+  EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(c.output() - 47); }), HasSubstr("overlaps output"));
   EXPECT_THAT(problem([](KernelCall& c) { c.set_parallel(isa::pulp::PARALLEL_CO); }),
               HasSubstr("matmul with a parallel other than ho"));
   EXPECT_THAT(problem([](KernelCall& c) { c.set_has_bias(true); }), HasSubstr("matmul with has_bias"));
