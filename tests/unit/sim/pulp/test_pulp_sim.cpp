@@ -17,11 +17,13 @@
 
 #include "compiler/golden/integer_executor.h"
 #include "compiler/pulp/compile.h"
+#include "compiler/pulp/layer_mapping.h"
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/timeline.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
+#include "tests/support/transformer_models.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
 namespace wb::sim::pulp {
@@ -231,6 +233,31 @@ TEST(PulpSimRun, ResizesAreBitExactWholeTiledAndStagedThroughL3) {
                        }
                      }
                    });
+}
+
+// A ViT of 37 tokens (tests/support/transformer_models: 6x6 patches and the class token, 8
+// channels, 2 heads of 4) with data: attention's products on the matmul kernel, the softmax over
+// the keys, the class token copied into its concat along W, the position embedding read from the
+// L3 image. Whole heads in 64 KiB of L1; in 2 KiB, tiles of a few query rows. The golden model
+// runs the graph the compiler ran (with_constant_copies), so the class token's copy is checked too.
+TEST(PulpSimRun, AVisionTransformerIsBitExactWithWholeHeadsAndWithRowTiles) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::tiny_vit(false, 6), quantize).qgraph;
+  for (const std::string budget : {"64KiB", "2KiB"}) {
+    SCOPED_TRACE(budget);
+    Compiled c{test::pulp_config({"l1_tile_budget_bytes=" + budget}), {}};
+    c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options({})).network;
+    run_and_check(c, 7, wb::pulp::with_constant_copies(graph));
+    int products = 0;
+    for (const auto& layer : c.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_MATMUL) continue;
+      ++products;
+      EXPECT_EQ(layer.tiling().tiles() > 2, budget == "2KiB") << layer.name() << ": 2 heads";
+    }
+    EXPECT_EQ(products, 2);
+    expect_measured_timing(c, {isa::pulp::KERNEL_MATMUL, isa::pulp::KERNEL_SOFTMAX});
+  }
 }
 
 TEST(PulpSimRun, LayerNormsAreBitExactWholeTiledAndStagedThroughL3) {
