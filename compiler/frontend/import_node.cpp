@@ -305,8 +305,16 @@ Reason emit_softmax(ImportContext& ctx, NodeSpec& spec) {
     ctx.emit(OpKind::Softmax, spec.name, spec.inputs, spec.outputs, spec.attrs);
     return std::nullopt;
   }
-  // Before opset 13 Softmax flattened the input to 2-D at `axis` (default 1).
-  if (!typed(x)) return "legacy (opset < 13) Softmax on an input of unknown shape";
+  // Before opset 13 Softmax flattened the input to 2-D at `axis` (default 1). An input whose
+  // shape is known only after fold-constants (a ViT's scores, reshaped by shape arithmetic)
+  // keeps that meaning as `flatten_at_axis` until then (fold-constants, kernels_normalization).
+  if (!typed(x)) {
+    Attributes attrs;
+    attrs.set("axis", spec.attrs.get_int("axis", 1));
+    attrs.set("flatten_at_axis", std::int64_t{1});
+    ctx.emit(OpKind::Softmax, spec.name, spec.inputs, spec.outputs, attrs);
+    return std::nullopt;
+  }
   const auto rank = static_cast<std::int64_t>(x->shape.size());
   const std::int64_t axis = normalize_axis(spec.attrs.get_int("axis", 1), rank);
   Attributes attrs;

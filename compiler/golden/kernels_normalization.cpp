@@ -36,7 +36,12 @@ void run_softmax(const Node& node, KernelInputs inputs, std::vector<Tensor>& out
   std::int64_t inner = 1;
   for (std::int64_t d = 0; d < axis; ++d) outer *= x.shape()[d];
   for (std::int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.shape()[d];
-  const std::int64_t length = x.shape()[axis];
+  std::int64_t length = x.shape()[axis];
+  // Opset < 13's meaning (the importer's flatten_at_axis): every axis from `axis` on, jointly.
+  if (node.attrs.get_int("flatten_at_axis", 0) != 0) {
+    length *= inner;
+    inner = 1;
+  }
   if (x.dtype() == DType::F64) {
     softmax<double>(x.data<double>(), outputs[0].data<double>(), outer, length, inner);
   } else {

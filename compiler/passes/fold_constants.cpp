@@ -44,6 +44,14 @@ bool foldable_op(OpKind op) {
   }
 }
 
+// An importer's opset < 13 Softmax (flatten_at_axis) whose input shape is now known and whose
+// axis is the last: nothing is flattened.
+bool is_last_axis_legacy_softmax(const Node& node) {
+  if (node.op != OpKind::Softmax || node.attrs.get_int("flatten_at_axis", 0) == 0) return false;
+  const auto rank = static_cast<std::int64_t>(node.input(0)->shape.size());
+  return normalize_axis(node.attrs.get_int("axis", 1), rank) == rank - 1;
+}
+
 bool inputs_known(const Node& node) {
   if (node.op == OpKind::ShapeOf) return node.input(0) != nullptr && node.input(0)->has_type();
   return std::all_of(node.inputs.begin(), node.inputs.end(), [](const Value* v) { return v == nullptr || v->is_constant(); });
@@ -81,6 +89,12 @@ bool FoldConstantsPass::run(Graph& graph, PassStatistics& stats) {
     const bool typed = std::all_of(node->inputs.begin(), node->inputs.end(),
                                    [](const Value* v) { return v == nullptr || v->has_type(); });
     if (node->op != OpKind::Unsupported && typed) infer_node(*node);
+    if (typed && is_last_axis_legacy_softmax(*node)) {
+      // Opset < 13's flattening at the last axis is opset 13's Softmax over it.
+      node->attrs.erase("flatten_at_axis");
+      stats.add("legacy Softmax over the last axis made opset 13's");
+      changed = true;
+    }
     if (!foldable_op(node->op) || !inputs_known(*node)) continue;
     const bool feeds_output = std::any_of(node->outputs.begin(), node->outputs.end(),
                                           [&](const Value* v) { return v != nullptr && graph.is_graph_output(v); });

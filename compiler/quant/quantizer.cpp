@@ -260,7 +260,12 @@ class Builder {
           const bool rows = shape.size() == 2 || (shape.size() == 4 && shape[2] == 1 && shape[3] == 1);
           const auto rank = static_cast<std::int64_t>(shape.size());
           const std::int64_t axis = node->input(0)->is_constant() ? -1 : normalize_axis(node->attrs.get_int("axis", -1), rank);
-          if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
+          if (node->attrs.get_int("flatten_at_axis", 0) != 0) {
+            reject(*node, fmt::format("an opset < 13 Softmax normalises every axis from {} on of {} jointly; only "
+                                      "one over the last axis has an integer form (export with opset 13 to "
+                                      "normalise one axis)",
+                                      node->attrs.get_int("axis", 1), format_shape(shape)));
+          } else if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
             reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
                           "axis of attention's scores [h, T, T'], is supported");
           } else {

@@ -19,6 +19,7 @@
 #include <fmt/ranges.h>
 
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -261,6 +262,38 @@ TEST_P(ConvNextParts, RunBitExactlyWithTheLayerNormsOnTheirUnit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothTargets, ConvNextParts,
+                         ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
+// A ViT (the checked-in workloads/tiny_vit: torchvision's VisionTransformer at 32x32, 17 tokens,
+// 2 blocks of 2 heads, opset 13) with data: every layer bit-exact, and attention's products and
+// its softmax over the keys each on their unit: xDNN's host model (the array has no run-time
+// weights), PULP's cores (the matmul and softmax kernels).
+class ViTParts : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(ViTParts, RunBitExactlyWithAttentionOnItsUnit) {
+  const auto& [hw, unit] = GetParam();
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run = test::workbench(fmt::format(
+      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
+      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_vit.onnx"),
+      test::workload("tiny_vit.input.npy"), json.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = test::read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  std::map<std::string, int> attention;
+  for (const auto& layer : report["layers"]) {
+    const std::string type = layer["type"];
+    if (type != "matmul" && type != "softmax") continue;
+    ++attention[type];
+    EXPECT_EQ(layer["unit"], unit) << layer["name"];
+  }
+  EXPECT_EQ(attention["matmul"], 4) << "scores and context in each of 2 blocks";
+  EXPECT_EQ(attention["softmax"], 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, ViTParts,
                          ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
                          [](const auto& param) { return std::get<0>(param.param); });
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "compiler/golden/reference_executor.h"
 #include "support/error.h"
 #include "tests/support/pass_testing.h"
 
@@ -72,6 +73,39 @@ TEST(FoldConstants, AReshapeTargetComputedFromTheShapeGetsTheOutputTyped) {
   EXPECT_EQ(out.after.find_value("r")->shape, (Shape{2, 12}));
   EXPECT_EQ(out.after.node_count(), 2u);  // Reshape and Relu
   test::expect_same_outputs(out.before, out.after);
+}
+
+// torch's opset-11 export of attention: Softmax(axis 2) of scores reshaped by shape arithmetic,
+// so the importer cannot tell whether the axis is the last (opset < 13 flattens from the axis
+// on). It keeps that meaning (flatten_at_axis) until the shape is known: over the last axis it is
+// opset 13's Softmax; over axis 1 of [2, 3, 4] it stays one softmax of 12 values per batch.
+OnnxBuilder legacy_softmax_of_computed_shape(std::int64_t axis) {
+  OnnxBuilder b(11);
+  b.input("x", {2, 3, 4}).initializer("starts", i64({0})).initializer("ends", i64({2})).initializer("last", i64({4}));
+  b.output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Slice", {"s", "starts", "ends"}, {"n"});
+  set_attr(b.node("Concat", {"n", "last"}, {"target"}), "axis", std::int64_t{0});
+  b.node("Reshape", {"x", "target"}, {"scores"});
+  set_attr(b.node("Softmax", {"scores"}, {"y"}, "softmax"), "axis", axis);
+  return b;
+}
+
+TEST(FoldConstants, ALegacySoftmaxOverTheLastAxisOfAComputedShapeBecomesOpset13s) {
+  const auto out = test::run_pass(legacy_softmax_of_computed_shape(2), "fold-constants");
+  EXPECT_FALSE(out.before.find_value("scores")->has_type());
+  EXPECT_EQ(out.before.find_node("softmax")->attrs.get_int("flatten_at_axis", 0), 1);
+  EXPECT_FALSE(out.after.find_node("softmax")->attrs.has("flatten_at_axis"));
+  EXPECT_EQ(out.stats.counters().at("legacy Softmax over the last axis made opset 13's"), 1);
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(FoldConstants, ALegacySoftmaxOverSeveralAxesKeepsItsMeaning) {
+  const auto out = test::run_pass(legacy_softmax_of_computed_shape(1), "fold-constants");
+  EXPECT_EQ(out.after.find_node("softmax")->attrs.get_int("flatten_at_axis", 0), 1);
+  // Equal inputs: 12 equal probabilities per batch, not 3 or 4.
+  const Tensor y = ReferenceExecutor(out.after).run({Tensor::from_vector<float>({2, 3, 4}, std::vector<float>(24, 0.5f))})[0];
+  for (const float v : y.span<float>()) EXPECT_FLOAT_EQ(v, 1.0f / 12);
 }
 
 TEST(FoldConstants, QuantizedWeightsStayQuantized) {

@@ -376,6 +376,18 @@ TEST(Quantizer, AMatMulOfTwoActivationsOutsideAttentionIsNamed) {
               HasSubstr("product (MatMul): a MatMul of two activations has an integer form only as attention's"));
 }
 
+// An opset < 13 Softmax that normalises two axes jointly (the importer's flatten_at_axis, kept
+// because its axis is not the last once the shape is known) is named, not read as one axis's.
+TEST(Quantizer, ALegacySoftmaxOverSeveralAxesIsNamed) {
+  test::OnnxBuilder b(11);
+  b.input("x", {1, 3, 4}).initializer("shape", Tensor::from_vector<std::int64_t>({3}, {1, 3, 4})).output("y");
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Reshape", {"x", "s"}, {"same"});
+  test::set_attr(b.node("Softmax", {"same"}, {"y"}, "softmax"), "axis", std::int64_t{1});
+  EXPECT_THAT(test::user_error_of([&] { test::quantize_model(b, scheme(Scheme::Xdnn)); }),
+              HasSubstr("softmax (Softmax): an opset < 13 Softmax normalises every axis from 1 on of [1, 3, 4] jointly"));
+}
+
 TEST(Quantizer, ALayerNormOverTheImageIsNamed) {
   test::OnnxBuilder b(17);
   b.input("x", {1, 2, 4, 4}).output("y");
