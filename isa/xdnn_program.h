@@ -24,7 +24,8 @@ namespace wb::isa::xdnn {
 // 7: Layer.parts (merged sibling convs: the siblings' outputs as slices of the merged output).
 // 8: HostElementwise HOST_RESIZE and its resize_rows / resize_cols.
 // 9: HostElementwise HOST_LAYERNORM and its layernorm parameters.
-inline constexpr std::uint32_t kXdnnFormatVersion = 9;
+// 10: HostElementwise HOST_MATMUL (matmul_form, matmul_heads) and HOST_SOFTMAX_ROWS (attention).
+inline constexpr std::uint32_t kXdnnFormatVersion = 10;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.
