@@ -387,22 +387,6 @@ TEST(XdnnSimHostLayers, LayerNormsRunOnTheHostBitExactly) {
   expect_bit_exact(g, test::xdnn_config("v2_28"));
 }
 
-// A ViT block's integer nodes the overlay has no layer for yet (docs/token_layout.md) are each
-// named: the constant class token and position embedding, attention's two products, the softmax
-// over keys, the class token's stride-5 pool.
-TEST(XdnnLayerMapping, AttentionAndConstantOperandsAreNamedUntilTheyHaveLayers) {
-  quant::QuantizeOptions options;
-  options.scheme = quant::Scheme::Xdnn;
-  const quant::QGraph g = test::quantize_model(test::tiny_vit(), options).qgraph;
-  const LayerMapping m = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
-  const auto named = [&](const std::string& what) { return test::lines_containing(m.unsupported, what); };
-  EXPECT_EQ(named("'/Concat' (Concat): reads the constant '/Concat_tokens'"), 1);
-  EXPECT_EQ(named("'/encoder/Add' (Add): reads the constant '/encoder/Add_per_pixel'"), 1);
-  EXPECT_EQ(named("'/attn/MatMul_1' (MatMul): attention's scores (a product of two activations) has no xDNN layer"), 1);
-  EXPECT_EQ(named("'/attn/MatMul_2' (MatMul): attention's context"), 1);
-  EXPECT_EQ(named("'/attn/Softmax' (Softmax)"), 1);
-}
-
 // A program whose layer norm parameters could overflow is refused before the run, naming it.
 TEST(XdnnSimHostLayers, ALayerNormWithABadShiftIsRefusedBeforeTheRun) {
   quant::QuantizeOptions options;

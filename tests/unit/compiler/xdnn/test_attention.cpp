@@ -1,0 +1,163 @@
+// A ViT on xDNN (docs/xdnn.md, "Attention"): attention's products and its softmax over the keys
+// on the host model, the class token's concat along W, the head's stride-T pool and the patch
+// image's view as tokens as DDR-engine pixel copies, the position embedding's Add on the eltwise
+// unit with its constant brought up from DDR; bit-exact against the golden model.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "compiler/xdnn/buffer_plan.h"
+#include "compiler/xdnn/compile.h"
+#include "compiler/xdnn/layer_mapping.h"
+#include "tests/support/transformer_models.h"
+#include "tests/unit/compiler/xdnn/xdnn_compile_testing.h"
+#include "tests/unit/compiler/xdnn/xdnn_testing.h"
+
+namespace wb::xdnn {
+namespace {
+
+using quant::QOpKind;
+using testing::HasSubstr;
+
+quant::QGraph tiny_vit_xdnn() {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  return test::quantize_model(test::tiny_vit(), options).qgraph;
+}
+
+const XLayer& mapped(const LayerMapping& m, const std::string& name) {
+  for (const XLayer& layer : m.layers) {
+    if (layer.name == name) return layer;
+  }
+  throw std::invalid_argument("no layer " + name);
+}
+
+int node_index(const quant::QGraph& g, const std::string& name) {
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    if (g.nodes[n].name == name) return static_cast<int>(n);
+  }
+  throw std::invalid_argument("no node " + name);
+}
+
+TEST(XdnnAttention, EachOpOfAViTGoesToTheUnitThatCanRunIt) {
+  const quant::QGraph g = tiny_vit_xdnn();
+  const LayerMapping m = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  // T = 5 tokens, C = 8, 2 heads of 4: each product has h T T' d = 2 * 5 * 5 * 4 = 200 MACs,
+  // 2 ops each; the softmax 4 ops on each of its h T T' = 50 probabilities.
+  for (const std::string name : {"/attn/MatMul_1", "/attn/MatMul_2"}) {
+    const XLayer& product = mapped(m, name);
+    EXPECT_EQ(product.kind, XLayerKind::HostElementwise) << name;
+    EXPECT_EQ(layer_unit(product), std::string("host")) << name;
+    EXPECT_EQ(product.type, "matmul");
+    EXPECT_EQ(product.macs, 200u) << name;
+    EXPECT_EQ(product.ops, 400u) << name;
+    EXPECT_THAT(product.host_reason, HasSubstr("not an activation"));
+  }
+  const XLayer& softmax = mapped(m, "/attn/Softmax");
+  EXPECT_EQ(layer_unit(softmax), std::string("host"));
+  EXPECT_EQ(softmax.ops, 200u);
+  const XLayer& concat = mapped(m, "/Concat");
+  EXPECT_EQ(concat.kind, XLayerKind::PixelCopy);
+  EXPECT_EQ(concat.type, "concat_w");
+  EXPECT_EQ(layer_unit(concat), std::string("ddr"));
+  EXPECT_EQ(concat.ops, 0u);
+  const XLayer& position = mapped(m, "/encoder/Add");
+  EXPECT_EQ(position.kind, XLayerKind::Eltwise);
+  EXPECT_EQ(layer_unit(position), std::string("eltwise"));
+  // The head's Gather of token 0: a 1x1 max pool of stride (1, 5), which the pool unit lacks.
+  int pixel_copies = 0;
+  for (const XLayer& layer : m.layers) {
+    if (layer.kind != XLayerKind::PixelCopy || layer.type != "pixel_copy") continue;
+    const quant::QNode& node = g.nodes[static_cast<std::size_t>(layer.copy_node)];
+    if (node.kind == QOpKind::MaxPool) {
+      ++pixel_copies;
+      EXPECT_EQ(node.strides[1], 5);
+      EXPECT_EQ(layer_unit(layer), std::string("ddr"));
+    }
+  }
+  EXPECT_EQ(pixel_copies, 1);
+}
+
+TEST(XdnnAttention, ScoresAreAnImageOfHeadsTimesQueriesChannelsAndKeysPixels) {
+  const quant::QGraph g = tiny_vit_xdnn();
+  const LayerMapping m = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  const BufferPlan plan = plan_buffers(g, m, test::xdnn_config("v3_96").xdnn(), {});
+  const quant::QTensor& scores = g.tensor(g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_1"))].output);
+  ASSERT_EQ(scores.shape, (Shape{2, 5, 5}));
+  const Buffer& buffer = plan.buffers[static_cast<std::size_t>(buffer_of(plan, m, g.find_tensor(scores.name)))];
+  EXPECT_EQ(buffer.channels, 10u);
+  EXPECT_EQ(buffer.height, 1u);
+  EXPECT_EQ(buffer.width, 5u);
+  // The class token and the position embedding: constants, their homes holding them from the start.
+  int constants = 0;
+  for (const Buffer& b : plan.buffers) {
+    if (!b.constant) continue;
+    ++constants;
+    EXPECT_TRUE(b.network_input) << b.name;
+    EXPECT_TRUE(g.tensor(b.tensor).is_constant()) << b.name;
+  }
+  EXPECT_EQ(constants, 2);
+}
+
+TEST(XdnnAttention, TheProgramCarriesTheHostMatMulsAndTheSoftmaxOverRows) {
+  const quant::QGraph g = tiny_vit_xdnn();
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  int scores = 0, context = 0, rows = 0, channel_softmax = 0;
+  for (const auto& instr : compiled.program.instrs()) {
+    if (!instr.has_host_elementwise()) continue;
+    const auto& h = instr.host_elementwise();
+    if (h.kind() == isa::xdnn::HOST_MATMUL) {
+      EXPECT_EQ(h.matmul_heads(), 2u);
+      (h.matmul_form() == isa::xdnn::MATMUL_SCORES ? scores : context)++;
+      for (const auto* r : {&h.a(), &h.b(), &h.output()}) EXPECT_EQ(r->memory(), isa::xdnn::MEMORY_DDR);
+    }
+    if (h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
+      ++rows;
+      EXPECT_EQ(h.a().layout().channels(), 10u);
+      EXPECT_EQ(h.a().layout().width(), 5u);
+    }
+    if (h.kind() == isa::xdnn::HOST_SOFTMAX) ++channel_softmax;
+  }
+  EXPECT_EQ(scores, 1);
+  EXPECT_EQ(context, 1);
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(channel_softmax, 0);
+}
+
+TEST(XdnnAttention, TinyVitIsBitExactOnV3AndV2) {
+  const quant::QGraph g = tiny_vit_xdnn();
+  const sim::xdnn::SimResult v3 = expect_bit_exact(g, test::xdnn_config("v3_96"));
+  EXPECT_GT(v3.host_cycles, 0u);
+  expect_bit_exact(g, test::xdnn_config("v2_28"));
+}
+
+TEST(XdnnAttention, TinyVitIsBitExactWithEveryOptimisationOff) {
+  CompileOptions off;
+  off.schedule_search = off.replication = off.pool_pipelining = off.weight_pingpong = off.concat_placement =
+      off.input_streaming = off.weight_staging = off.sibling_merge = false;
+  expect_bit_exact(tiny_vit_xdnn(), test::xdnn_config("v2_28"), off);
+}
+
+TEST(XdnnAttention, WhatStillCannotRunIsNamed) {
+  const quant::QGraph vit = tiny_vit_xdnn();
+  const auto problems = [](const quant::QGraph& g) {
+    return map_layers(g, test::xdnn_config("v3_96").xdnn(), {}).unsupported;
+  };
+  quant::QGraph g = vit;
+  g.nodes[static_cast<std::size_t>(node_index(g, "/encoder/Add"))].kind = QOpKind::Mul;
+  EXPECT_EQ(test::lines_containing(problems(g), "'/encoder/Add' (Mul): reads the constant '/encoder/Add_per_pixel'; on "
+                                                "xDNN only an Add or a concat along W reads a constant"),
+            1u);
+  g = vit;
+  g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_1"))].matmul_heads = 0;
+  EXPECT_EQ(test::lines_containing(problems(g), "'/attn/MatMul_1' (MatMul): a matmul needs at least one head"), 1u);
+  g = vit;
+  g.nodes[static_cast<std::size_t>(node_index(g, "/Concat"))].concat_axis = 2;
+  EXPECT_EQ(test::lines_containing(problems(g), "'/Concat' (Concat): reads the constant"), 1u);
+}
+
+}  // namespace
+}  // namespace wb::xdnn
