@@ -1,5 +1,6 @@
 #include "compiler/xdnn/buffer_plan.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "isa/xdnn_program.h"
@@ -103,6 +104,20 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
     if (buffer.replication > 1) ++plan.replicated_buffers;
   }
   for (Buffer& buffer : plan.buffers) buffer.bytes = isa::xdnn::buffer_bytes(buffer_layout(plan, buffer));
+
+  // Host-only buffers stay in their DDR homes: one host writer, host readers only, not the
+  // network's (whose output the host would leave in its home anyway, but the AM check reads).
+  const auto host_elementwise = [&](int l) {
+    return mapping.layers[static_cast<std::size_t>(l)].kind == XLayerKind::HostElementwise;
+  };
+  for (Buffer& buffer : plan.buffers) {
+    if (buffer.network_input || buffer.network_output || buffer.writers.size() != 1 || buffer.readers.empty() ||
+        !host_elementwise(buffer.writers[0]) || !std::all_of(buffer.readers.begin(), buffer.readers.end(), host_elementwise)) {
+      continue;
+    }
+    buffer.ddr_resident = true;
+    buffer.bytes = 0;
+  }
 
   // Input streaming: a network input whose one reader is a dense conv on the array, with
   // all its filters in the filter cache at once (so the input is streamed once).

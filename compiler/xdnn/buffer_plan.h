@@ -41,7 +41,9 @@ struct Buffer {
   // engine while the array computes: it takes no AM (bytes = 0).
   bool streamed = false;
   // Too large for AM beside its layers' other buffers (row_tiling.h): it lives in its DDR
-  // home only, and every layer touching it runs in row stripes (bytes = 0).
+  // home only, and every layer touching it runs in row stripes (bytes = 0). Also a buffer
+  // only host layers write and read (attention's scores and probabilities): the host has it
+  // in DDR, and nothing on the overlay needs it in AM.
   bool ddr_resident = false;
   // A stripe buffer: AM for one tiled layer's stripes of DDR-resident buffer `stripe_of`,
   // laid out as that buffer with `height` rows (the tallest stripe).

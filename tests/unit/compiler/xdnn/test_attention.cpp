@@ -91,6 +91,16 @@ TEST(XdnnAttention, ScoresAreAnImageOfHeadsTimesQueriesChannelsAndKeysPixels) {
   EXPECT_EQ(buffer.channels, 10u);
   EXPECT_EQ(buffer.height, 1u);
   EXPECT_EQ(buffer.width, 5u);
+  // Only host layers touch the scores and the probabilities: they never take AM.
+  for (const std::string name : {"/attn/MatMul_1", "/attn/Softmax"}) {
+    const int t = g.nodes[static_cast<std::size_t>(node_index(g, name))].output;
+    const Buffer& host_only = plan.buffers[static_cast<std::size_t>(buffer_of(plan, m, t))];
+    EXPECT_TRUE(host_only.ddr_resident) << name;
+    EXPECT_EQ(host_only.bytes, 0u) << name;
+  }
+  // The context, read by the out-projection on the array, comes back to AM.
+  const int context = g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_2"))].output;
+  EXPECT_FALSE(plan.buffers[static_cast<std::size_t>(buffer_of(plan, m, context))].ddr_resident);
   // The class token and the position embedding: constants, their homes holding them from the start.
   int constants = 0;
   for (const Buffer& b : plan.buffers) {
