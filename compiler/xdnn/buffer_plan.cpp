@@ -105,16 +105,20 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
   }
   for (Buffer& buffer : plan.buffers) buffer.bytes = isa::xdnn::buffer_bytes(buffer_layout(plan, buffer));
 
-  // Host-only buffers stay in their DDR homes: one host writer, host readers only, not the
-  // network's (whose output the host would leave in its home anyway, but the AM check reads).
-  const auto host_elementwise = [&](int l) {
-    return mapping.layers[static_cast<std::size_t>(l)].kind == XLayerKind::HostElementwise;
+  // Buffers nothing on the overlay needs in AM stay in their DDR homes: one host writer and
+  // host readers only, not the network's (whose output the host would leave in its home
+  // anyway, but the AM check reads); a constant only pixel copies read (from its home).
+  const auto kind_of = [&](int l) { return mapping.layers[static_cast<std::size_t>(l)].kind; };
+  const auto all_readers = [&](const Buffer& buffer, XLayerKind kind) {
+    return !buffer.readers.empty() &&
+           std::all_of(buffer.readers.begin(), buffer.readers.end(), [&](int l) { return kind_of(l) == kind; });
   };
   for (Buffer& buffer : plan.buffers) {
-    if (buffer.network_input || buffer.network_output || buffer.writers.size() != 1 || buffer.readers.empty() ||
-        !host_elementwise(buffer.writers[0]) || !std::all_of(buffer.readers.begin(), buffer.readers.end(), host_elementwise)) {
-      continue;
-    }
+    const bool host_only = !buffer.network_input && !buffer.network_output && buffer.writers.size() == 1 &&
+                           kind_of(buffer.writers[0]) == XLayerKind::HostElementwise &&
+                           all_readers(buffer, XLayerKind::HostElementwise);
+    const bool copied_constant = buffer.constant && all_readers(buffer, XLayerKind::PixelCopy);
+    if (!host_only && !copied_constant) continue;
     buffer.ddr_resident = true;
     buffer.bytes = 0;
   }

@@ -42,8 +42,8 @@ struct Buffer {
   bool streamed = false;
   // Too large for AM beside its layers' other buffers (row_tiling.h): it lives in its DDR
   // home only, and every layer touching it runs in row stripes (bytes = 0). Also a buffer
-  // only host layers write and read (attention's scores and probabilities): the host has it
-  // in DDR, and nothing on the overlay needs it in AM.
+  // only host layers write and read (attention's scores and probabilities), and a constant
+  // only pixel copies read (a class token): its home has it, nothing on the overlay needs it in AM.
   bool ddr_resident = false;
   // A stripe buffer: AM for one tiled layer's stripes of DDR-resident buffer `stripe_of`,
   // laid out as that buffer with `height` rows (the tallest stripe).

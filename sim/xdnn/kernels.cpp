@@ -32,7 +32,9 @@ constexpr std::int32_t kExpOne = 1 << 16;
 
 bool power_of_two_stride(std::uint32_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
 
-std::string window_problem(const Window& w) {
+// The array and the pool unit step by 1, 2, 4 or 8; the host model (`on_host`) by any stride
+// up to the window bound (a ViT's patch embedding: 16).
+std::string window_problem(const Window& w, bool host = false) {
   if (w.kernel_h() == 0 || w.kernel_w() == 0) return "zero kernel";
   for (const std::uint32_t v : {w.kernel_h(), w.kernel_w(), w.pad_top(), w.pad_left(), w.pad_bottom(), w.pad_right(),
                                 w.dilation_h(), w.dilation_w()}) {
@@ -40,7 +42,12 @@ std::string window_problem(const Window& w) {
       return fmt::format("window field {} exceeds {} (no layer has such a window)", v, isa::xdnn::kMaxWindowField);
     }
   }
-  if (!power_of_two_stride(w.stride_h()) || !power_of_two_stride(w.stride_w())) {
+  if (host) {
+    if (w.stride_h() == 0 || w.stride_w() == 0 || w.stride_h() > isa::xdnn::kMaxWindowField ||
+        w.stride_w() > isa::xdnn::kMaxWindowField) {
+      return fmt::format("stride {}x{} (the host takes 1 to {})", w.stride_h(), w.stride_w(), isa::xdnn::kMaxWindowField);
+    }
+  } else if (!power_of_two_stride(w.stride_h()) || !power_of_two_stride(w.stride_w())) {
     return fmt::format("stride {}x{} (the overlay supports 1, 2, 4 and 8)", w.stride_h(), w.stride_w());
   }
   if (w.dilation_h() == 0 || w.dilation_w() == 0) return "zero dilation";
@@ -78,7 +85,7 @@ std::string conv_problem(const Conv& conv, const MemorySizes& m, const HwConfig&
   if (!p.empty()) return "input region " + p;
   p = region_problem(conv.output(), m);
   if (!p.empty()) return "output region " + p;
-  p = window_problem(conv.window());
+  p = window_problem(conv.window(), conv.on_host());
   if (!p.empty()) return p;
   const std::uint32_t g = conv.groups();
   const auto& in = conv.input().layout();

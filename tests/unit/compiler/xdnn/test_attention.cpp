@@ -101,13 +101,17 @@ TEST(XdnnAttention, ScoresAreAnImageOfHeadsTimesQueriesChannelsAndKeysPixels) {
   // The context, read by the out-projection on the array, comes back to AM.
   const int context = g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_2"))].output;
   EXPECT_FALSE(plan.buffers[static_cast<std::size_t>(buffer_of(plan, m, context))].ddr_resident);
-  // The class token and the position embedding: constants, their homes holding them from the start.
+  // The class token and the position embedding: constants, their homes holding them from the
+  // start. The class token, only copied from its home, takes no AM; the position embedding,
+  // an operand of the eltwise unit, comes up.
   int constants = 0;
   for (const Buffer& b : plan.buffers) {
     if (!b.constant) continue;
     ++constants;
     EXPECT_TRUE(b.network_input) << b.name;
     EXPECT_TRUE(g.tensor(b.tensor).is_constant()) << b.name;
+    const XLayerKind reader = m.layers[static_cast<std::size_t>(b.readers.at(0))].kind;
+    EXPECT_EQ(b.ddr_resident, reader == XLayerKind::PixelCopy) << b.name;
   }
   EXPECT_EQ(constants, 2);
 }
