@@ -105,19 +105,21 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
   }
   for (Buffer& buffer : plan.buffers) buffer.bytes = isa::xdnn::buffer_bytes(buffer_layout(plan, buffer));
 
-  // Buffers nothing on the overlay needs in AM stay in their DDR homes: one host writer and
-  // host readers only, not the network's (whose output the host would leave in its home
-  // anyway, but the AM check reads); a constant only pixel copies read (from its home).
-  const auto kind_of = [&](int l) { return mapping.layers[static_cast<std::size_t>(l)].kind; };
-  const auto all_readers = [&](const Buffer& buffer, XLayerKind kind) {
-    return !buffer.readers.empty() &&
-           std::all_of(buffer.readers.begin(), buffer.readers.end(), [&](int l) { return kind_of(l) == kind; });
+  // Buffers nothing on the overlay needs in AM stay in their DDR homes: host readers only,
+  // written by one host layer or there from the start (a network input: a ViT's image, which
+  // its stride-16 patch embedding on the host reads), not a network output (the host would
+  // leave it in its home anyway, but the AM check reads it); a constant only pixel copies read.
+  const auto layer_at = [&](int l) -> const XLayer& { return mapping.layers[static_cast<std::size_t>(l)]; };
+  const auto all_readers = [&](const Buffer& buffer, const auto& pred) {
+    return !buffer.readers.empty() && std::all_of(buffer.readers.begin(), buffer.readers.end(), pred);
   };
+  const auto on_host = [&](int l) { return layer_at(l).on_host; };
+  const auto pixel_copy = [&](int l) { return layer_at(l).kind == XLayerKind::PixelCopy; };
   for (Buffer& buffer : plan.buffers) {
-    const bool host_only = !buffer.network_input && !buffer.network_output && buffer.writers.size() == 1 &&
-                           kind_of(buffer.writers[0]) == XLayerKind::HostElementwise &&
-                           all_readers(buffer, XLayerKind::HostElementwise);
-    const bool copied_constant = buffer.constant && all_readers(buffer, XLayerKind::PixelCopy);
+    const bool host_written = buffer.writers.size() == 1 && on_host(buffer.writers[0]);
+    const bool host_only = !buffer.network_output && (buffer.network_input ? buffer.writers.empty() : host_written) &&
+                           all_readers(buffer, on_host);
+    const bool copied_constant = buffer.constant && all_readers(buffer, pixel_copy);
     if (!host_only && !copied_constant) continue;
     buffer.ddr_resident = true;
     buffer.bytes = 0;

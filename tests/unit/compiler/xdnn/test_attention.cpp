@@ -116,6 +116,24 @@ TEST(XdnnAttention, ScoresAreAnImageOfHeadsTimesQueriesChannelsAndKeysPixels) {
   EXPECT_EQ(constants, 2);
 }
 
+// A ViT's image is read by its patch embedding alone, a conv of stride 16 the host runs: the
+// image stays in its DDR home, where the host reads it (DeiT-tiny's 3 x 224 x 224 would take
+// 4.8 MB of v3's 96-lane words).
+TEST(XdnnAttention, ANetworkInputOnlyTheHostReadsTakesNoAm) {
+  quant::QGraph g = test::small_cnn_xdnn();
+  const auto input_buffer = [&](const quant::QGraph& graph) {
+    const LayerMapping m = map_layers(graph, test::xdnn_config("v3_96").xdnn(), {});
+    const BufferPlan plan = plan_buffers(graph, m, test::xdnn_config("v3_96").xdnn(), {});
+    return plan.buffers[static_cast<std::size_t>(buffer_of(plan, m, graph.inputs[0]))];
+  };
+  ASSERT_EQ(g.nodes[0].inputs[0], g.inputs[0]);
+  EXPECT_FALSE(input_buffer(g).ddr_resident);  // the array's conv reads it from AM (or streams it)
+  g.nodes[0].strides = {16, 16};                // the array steps by 1, 2, 4 or 8: the host runs it
+  const Buffer on_host = input_buffer(g);
+  EXPECT_TRUE(on_host.ddr_resident);
+  EXPECT_EQ(on_host.bytes, 0u);
+}
+
 TEST(XdnnAttention, TheProgramCarriesTheHostMatMulsAndTheSoftmaxOverRows) {
   const quant::QGraph g = tiny_vit_xdnn();
   const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
@@ -168,6 +186,11 @@ TEST(XdnnAttention, WhatStillCannotRunIsNamed) {
   g = vit;
   g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_1"))].matmul_heads = 0;
   EXPECT_EQ(test::lines_containing(problems(g), "'/attn/MatMul_1' (MatMul): a matmul needs at least one head"), 1u);
+  g = vit;
+  g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_2"))].matmul_heads = 3;  // 8 channels
+  EXPECT_EQ(test::lines_containing(problems(g), "'/attn/MatMul_2' (MatMul): attention's context of 3 heads does not "
+                                                "fit its shapes ([2,5,5] by [1,8,1,5] to [1,8,1,5])"),
+            1u);
   g = vit;
   g.nodes[static_cast<std::size_t>(node_index(g, "/Concat"))].concat_axis = 2;
   EXPECT_EQ(test::lines_containing(problems(g), "'/Concat' (Concat): reads the constant"), 1u);
