@@ -495,10 +495,11 @@ class InstructionEmitter {
   }
 
   // A PixelCopy: output pixel (h, w0 + w) = input pixel (h * sh, w * sw) of each input, its
-  // channels whole: a concat along W (sh = sw = 1, w0 the input's offset) or a 1x1 max pool
-  // (w0 = 0, its strides). An input whose DDR home holds it (a constant, a network input, a
-  // host layer's result) is gathered from there; any other goes down to DDR scratch first as
-  // a concat copy's does. One strided upload per run of channels inside one AM section.
+  // channels whole: a concat along W (sh = sw = 1, w0 the input's offset), a 1x1 max pool
+  // (w0 = 0, its strides) or a reshape C x H x W -> C x 1 x (H W) (input row h lands at
+  // output pixel h W). An input whose DDR home holds it (a constant, a network input, a host
+  // layer's result) is gathered from there; any other goes down to DDR scratch first as a
+  // concat copy's does. One strided upload per run of channels inside one AM section.
   void emit_pixel_copy(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.copy_node)];
