@@ -6,7 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "compiler/xdnn/buffer_plan.h"
 #include "compiler/xdnn/compile.h"
@@ -157,6 +159,53 @@ TEST(XdnnAttention, TheProgramCarriesTheHostMatMulsAndTheSoftmaxOverRows) {
   EXPECT_EQ(context, 1);
   EXPECT_EQ(rows, 1);
   EXPECT_EQ(channel_softmax, 0);
+}
+
+// The class token's concat along W as the DDR engine does it (v3_96: 96-lane AM words, 8
+// channels, 1 + 4 tokens): the constant's 8 bytes from its DDR home to pixel 0 of the output,
+// then the 4 patch tokens (down to scratch first: they were in AM) to pixels 1..4, one AM word
+// apart.
+TEST(XdnnAttention, TheClassTokenLandsAtPixelZeroAndThePatchesAfterIt) {
+  const quant::QGraph g = tiny_vit_xdnn();
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  const isa::xdnn::Layer* record = nullptr;
+  for (const auto& layer : compiled.program.layers()) {
+    if (layer.name() == "/Concat") record = &layer;
+  }
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->unit(), "ddr");
+  ASSERT_EQ(record->output_region().memory(), isa::xdnn::MEMORY_AM);
+  const std::uint64_t out = record->output_region().address();
+  std::vector<const isa::xdnn::Copy*> ups;
+  int downs = 0;
+  for (const auto& instr : compiled.program.instrs()) {
+    if (instr.layer() != "/Concat") continue;
+    if (instr.has_upload()) ups.push_back(&instr.upload());
+    if (instr.has_download()) ++downs;
+  }
+  ASSERT_EQ(ups.size(), 2u);
+  EXPECT_EQ(downs, 1);
+  // The class token: one pixel of 8 channels, from DDR, not an intermediate activation.
+  EXPECT_EQ(ups[0]->source_memory(), isa::xdnn::MEMORY_DDR);
+  EXPECT_EQ(ups[0]->destination(), out);
+  EXPECT_EQ(ups[0]->chunk_bytes(), 8u);
+  EXPECT_EQ(ups[0]->count(), 1u);
+  EXPECT_FALSE(ups[0]->intermediate());
+  // The patches: 4 pixels of 8 channels, each landing one 96-byte word after the last.
+  EXPECT_EQ(ups[1]->destination(), out + 96);
+  EXPECT_EQ(ups[1]->chunk_bytes(), 8u);
+  EXPECT_EQ(ups[1]->count(), 4u);
+  EXPECT_EQ(ups[1]->destination_stride(), 96u);
+  EXPECT_TRUE(ups[1]->intermediate());
+  // The class token's bytes are the constant's integers, at its home inside the weights blob.
+  const quant::QTensor& token = g.tensor(g.nodes[static_cast<std::size_t>(node_index(g, "/Concat"))].inputs[0]);
+  ASSERT_TRUE(token.is_constant());
+  const std::vector<std::int64_t> values = token.data.to_int64_vector();
+  ASSERT_EQ(values.size(), 8u);
+  ASSERT_LE(ups[0]->source() + 8, compiled.program.weights().size());
+  for (std::size_t c = 0; c < 8; ++c) {
+    EXPECT_EQ(static_cast<std::int8_t>(compiled.program.weights()[ups[0]->source() + c]), values[c]) << c;
+  }
 }
 
 TEST(XdnnAttention, TinyVitIsBitExactOnV3AndV2) {
