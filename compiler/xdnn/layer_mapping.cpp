@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "compiler/quant/qgraph_queries.h"
@@ -502,6 +503,22 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         const bool rows_to_tokens = in.shape.size() == 4 && out_t.shape.size() == 4 && in.shape[0] == 1 &&
                                     out_t.shape[1] == in.shape[1] && out_t.shape[2] == 1 &&
                                     out_t.shape[3] == in.shape[2] * in.shape[3] && in.shape[2] > 1;
+        // Where rows are not padded (v3's AM, and any home: rows back to back) the image is
+        // already its tokens, pixel (h, w) at token h W + w: a view, when only concats along W
+        // read it (their copies step through its pixels one after another; a conv, an add or the
+        // network's output would take the buffer's H x W shape instead).
+        const auto& readers = consumers[static_cast<std::size_t>(node.output)];
+        const bool only_concats_w =
+            !readers.empty() && !is_output(graph, node.output) &&
+            std::all_of(readers.begin(), readers.end(), [&](int r) {
+              const QNode& reader = graph.nodes[static_cast<std::size_t>(r)];
+              return reader.kind == QOpKind::Concat && reader.concat_axis == 3;
+            });
+        if (rows_to_tokens && only_concats_w && in.shape[3] % hw.am_width_align == 0 &&
+            pixel_copy_problem(graph, node).empty()) {
+          mapping.aliases[node.output] = resolve_alias(mapping, node.inputs[0]);
+          continue;
+        }
         if (rows_to_tokens && pixel_copy_problem(graph, node).empty()) {
           layer.kind = XLayerKind::PixelCopy;
           layer.copy_node = static_cast<int>(n);

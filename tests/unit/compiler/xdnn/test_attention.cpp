@@ -83,6 +83,27 @@ TEST(XdnnAttention, EachOpOfAViTGoesToTheUnitThatCanRunIt) {
   EXPECT_EQ(pixel_copies, 1);
 }
 
+// The patch embedding's image 8 x 2 x 2 viewed as the tokens 8 x 1 x 4: on v3 (rows not
+// padded) the same bytes, a view; on v2, whose rows start on multiples of 8 words, a copy.
+TEST(XdnnAttention, ThePatchImageIsItsTokensWhereRowsAreNotPadded) {
+  const quant::QGraph g = tiny_vit_xdnn();
+  int reshape = -1;
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    if (g.nodes[n].kind == QOpKind::Reshape && g.tensor(g.nodes[n].inputs[0]).shape == Shape{1, 8, 2, 2}) {
+      reshape = static_cast<int>(n);
+    }
+  }
+  ASSERT_GE(reshape, 0);
+  const quant::QNode& node = g.nodes[static_cast<std::size_t>(reshape)];
+  ASSERT_EQ(g.tensor(node.output).shape, (Shape{1, 8, 1, 4}));
+  const LayerMapping v3 = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  EXPECT_EQ(resolve_alias(v3, node.output), node.inputs[0]);
+  EXPECT_THROW(mapped(v3, node.name), std::invalid_argument);
+  const LayerMapping v2 = map_layers(g, test::xdnn_config("v2_28").xdnn(), {});
+  EXPECT_EQ(resolve_alias(v2, node.output), node.output);
+  EXPECT_EQ(mapped(v2, node.name).kind, XLayerKind::PixelCopy);
+}
+
 TEST(XdnnAttention, ScoresAreAnImageOfHeadsTimesQueriesChannelsAndKeysPixels) {
   const quant::QGraph g = tiny_vit_xdnn();
   const LayerMapping m = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
