@@ -37,6 +37,7 @@ inline constexpr std::uint32_t kMaxWindowField = 1u << 10;  // kernel, pad and d
 inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = kSoftmaxOpsPerElement;
 inline constexpr std::uint64_t kHostResizeOpsPerElement = kResizeOpsPerElement;
 inline constexpr std::uint64_t kHostLayerNormOpsPerElement = kLayerNormOpsPerElement;
+inline constexpr std::uint64_t kHostMatMulOpsPerMac = kMatMulOpsPerMac;
 
 // A stable digest of every resolved key of the config (name included), as 16 hex digits.
 // A program compiled for one config is refused by a simulator running another.

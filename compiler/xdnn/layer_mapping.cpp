@@ -410,7 +410,7 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
                                         ? static_cast<std::uint64_t>(dim(b, 1) / node.matmul_heads)
                                         : static_cast<std::uint64_t>(dim(b, 3));
         layer.macs = quant::element_count(graph.tensor(node.output)) * terms;
-        layer.ops = 2 * layer.macs;
+        layer.ops = isa::xdnn::kHostMatMulOpsPerMac * layer.macs;
         host_outputs.insert(node.output);
         break;
       }

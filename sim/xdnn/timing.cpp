@@ -116,7 +116,7 @@ std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   // A resize's four weighted taps.
   if (host.kind() == isa::xdnn::HOST_RESIZE) return isa::xdnn::kHostResizeOpsPerElement * elements;
   // A product of two activations: a multiply and an add per MAC, as a conv's ops (DESIGN.md §4.4).
-  if (host.kind() == isa::xdnn::HOST_MATMUL) return 2 * host_matmul_macs(host);
+  if (host.kind() == isa::xdnn::HOST_MATMUL) return isa::xdnn::kHostMatMulOpsPerMac * host_matmul_macs(host);
   if (host.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) return isa::xdnn::kHostSoftmaxOpsPerElement * elements;
   if (host.kind() == isa::xdnn::HOST_LAYERNORM) return isa::xdnn::kHostLayerNormOpsPerElement * elements;
   return host.kind() == isa::xdnn::HOST_SOFTMAX ? isa::xdnn::kHostSoftmaxOpsPerElement * elements : elements;
