@@ -1,6 +1,7 @@
-// Slightly over the house's ~600 lines: the walk of the schedule into instructions is one
-// pass whose dependency flags, filter-cache ring and traffic counts share its state; the field
-// builders (instruction_fields), weight packing and DDR layout are already apart.
+// Over the house's ~600 lines (~700): the walk of the schedule into instructions is one pass
+// whose dependency flags, filter-cache ring, DDR-current tracking and traffic counts share its
+// state (the copies of concats, gathers and pixel copies use all of it); the field builders
+// (instruction_fields), weight packing and DDR layout are already apart.
 #include "compiler/xdnn/emit_instructions.h"
 
 #include <algorithm>
