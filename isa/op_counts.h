@@ -5,7 +5,8 @@
 // weighted taps (a multiply and an add each, nearest or bilinear alike: the integer form
 // always sums four); a LayerNorm's per element row sum, centring (n * x - sum), square
 // accumulation, normalisation (a multiply by the row's reciprocal) and gamma/beta multiply-add
-// (the row's square root and one division are per row, not counted per element).
+// (the row's square root and one division are per row, not counted per element); a product
+// of two activations (attention's Q.K^T and A.V): a multiply and an add per MAC, as a conv's.
 
 #include <cstdint>
 
@@ -14,5 +15,6 @@ namespace wb::isa {
 inline constexpr std::uint64_t kSoftmaxOpsPerElement = 4;
 inline constexpr std::uint64_t kResizeOpsPerElement = 8;
 inline constexpr std::uint64_t kLayerNormOpsPerElement = 5;
+inline constexpr std::uint64_t kMatMulOpsPerMac = 2;
 
 }  // namespace wb::isa

@@ -65,7 +65,7 @@ std::vector<Access> instruction_accesses(const Instr& instr) {
       // The tables and the requant travel in the instruction: only the tensors are memory.
       const HostElementwise& h = instr.host_elementwise();
       std::vector<Access> accesses{region_access(h.a(), false), region_access(h.output(), true)};
-      if (h.kind() == HOST_MUL) accesses.push_back(region_access(h.b(), false));
+      if (h.kind() == HOST_MUL || h.kind() == HOST_MATMUL) accesses.push_back(region_access(h.b(), false));
       return accesses;
     }
     case Instr::OP_NOT_SET: break;

@@ -141,6 +141,8 @@ std::string instr_mnemonic(const Instr& instr) {
         case HOST_SOFTMAX: return "XNSoftmax(host)";
         case HOST_RESIZE: return "XNResize(host)";
         case HOST_LAYERNORM: return "XNLayerNorm(host)";
+        case HOST_MATMUL: return "XNMatMul(host)";
+        case HOST_SOFTMAX_ROWS: return "XNSoftmaxRows(host)";
         default: return "XNUnknown(host)";
       }
     case Instr::OP_NOT_SET: break;

@@ -24,7 +24,8 @@ namespace wb::isa::xdnn {
 // 7: Layer.parts (merged sibling convs: the siblings' outputs as slices of the merged output).
 // 8: HostElementwise HOST_RESIZE and its resize_rows / resize_cols.
 // 9: HostElementwise HOST_LAYERNORM and its layernorm parameters.
-inline constexpr std::uint32_t kXdnnFormatVersion = 9;
+// 10: HostElementwise HOST_MATMUL (matmul_form, matmul_heads) and HOST_SOFTMAX_ROWS (attention).
+inline constexpr std::uint32_t kXdnnFormatVersion = 10;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.
@@ -36,6 +37,7 @@ inline constexpr std::uint32_t kMaxWindowField = 1u << 10;  // kernel, pad and d
 inline constexpr std::uint64_t kHostSoftmaxOpsPerElement = kSoftmaxOpsPerElement;
 inline constexpr std::uint64_t kHostResizeOpsPerElement = kResizeOpsPerElement;
 inline constexpr std::uint64_t kHostLayerNormOpsPerElement = kLayerNormOpsPerElement;
+inline constexpr std::uint64_t kHostMatMulOpsPerMac = kMatMulOpsPerMac;
 
 // A stable digest of every resolved key of the config (name included), as 16 hex digits.
 // A program compiled for one config is refused by a simulator running another.

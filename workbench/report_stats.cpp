@@ -19,7 +19,7 @@ const std::vector<StatDecl>& declarations() {
 static const std::vector<StatDecl> kStatistics = {
     // ---- every layer row --------------------------------------------------------------------
     {"name", Layer, Text, "", "the layer (a fused layer: its first node's name)"},
-    {"type", Layer, Text, "", "one vocabulary on every target: `conv`, `depthwise`, `grouped_conv`, `fc`, `add`, `maxpool`, `avgpool`, `conv+maxpool`, `conv+avgpool`, `concat`, `channel_gather`, `lut`, `mul`, `softmax`, ..."},
+    {"type", Layer, Text, "", "one vocabulary on every target: `conv`, `depthwise`, `grouped_conv`, `fc`, `add`, `maxpool`, `avgpool`, `conv+maxpool`, `conv+avgpool`, `concat`, `channel_gather`, `lut`, `mul`, `softmax`, `matmul`, `concat_w`, `pixel_copy`, ..."},
     {"unit", Layer, Text, "", "what ran it"},
     {"output", Layer, Text, "", "the QGraph tensor it writes (what `workbench compare` joins on)"},
     {"parts", Layer, Text, "", "the QGraph tensors a layer computing several at once writes (xDNN's merged sibling convs, whose `output` is the merged buffer; an array, absent otherwise)"},

@@ -1,5 +1,6 @@
 #include "compiler/xdnn/buffer_plan.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "isa/xdnn_program.h"
@@ -23,6 +24,12 @@ bool contains(const std::vector<int>& v, int x) {
 }
 
 }  // namespace
+
+ImageDims image_dims(const quant::QTensor& t) {
+  if (t.shape.size() == 3) return {dim(t, 0) * dim(t, 1), 1, dim(t, 2)};
+  if (t.shape.size() == 4) return {dim(t, 1), dim(t, 2), dim(t, 3)};
+  return {dim(t, 1), 1, 1};
+}
 
 std::uint32_t replication_factor(std::uint32_t channels, std::uint32_t kernel_w, std::uint32_t section_channels) {
   if (kernel_w <= 1 || channels == 0 || 2 * channels > section_channels) return 1;
@@ -50,9 +57,10 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
       Buffer buffer;
       buffer.name = t.name;
       buffer.tensor = root.buffer;
-      buffer.channels = dim(t, 1);
-      buffer.height = t.shape.size() == 4 ? dim(t, 2) : 1;
-      buffer.width = t.shape.size() == 4 ? dim(t, 3) : 1;
+      const ImageDims image = image_dims(t);
+      buffer.channels = image.channels;
+      buffer.height = image.height;
+      buffer.width = image.width;
       buffer.element_bytes = t.bits > 8 ? 2 : 1;
       buffer.is_signed = t.is_signed;
       plan.buffers.push_back(buffer);
@@ -67,8 +75,9 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
   for (std::size_t l = 0; l < mapping.layers.size(); ++l) {
     const XLayer& layer = mapping.layers[l];
     for (const int t : layer.inputs) {
-      auto& readers = plan.buffers[static_cast<std::size_t>(home_of(t).buffer)].readers;
-      if (!contains(readers, static_cast<int>(l))) readers.push_back(static_cast<int>(l));
+      Buffer& buffer = plan.buffers[static_cast<std::size_t>(home_of(t).buffer)];
+      if (!contains(buffer.readers, static_cast<int>(l))) buffer.readers.push_back(static_cast<int>(l));
+      if (graph.tensor(t).is_constant()) buffer.constant = buffer.network_input = true;
     }
     plan.buffers[static_cast<std::size_t>(home_of(layer.output).buffer)].writers.push_back(static_cast<int>(l));
   }
@@ -95,6 +104,26 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
     if (buffer.replication > 1) ++plan.replicated_buffers;
   }
   for (Buffer& buffer : plan.buffers) buffer.bytes = isa::xdnn::buffer_bytes(buffer_layout(plan, buffer));
+
+  // Buffers nothing on the overlay needs in AM stay in their DDR homes: host readers only,
+  // written by one host layer or there from the start (a network input: a ViT's image, which
+  // its stride-16 patch embedding on the host reads), not a network output (the host would
+  // leave it in its home anyway, but the AM check reads it); a constant only pixel copies read.
+  const auto layer_at = [&](int l) -> const XLayer& { return mapping.layers[static_cast<std::size_t>(l)]; };
+  const auto all_readers = [&](const Buffer& buffer, const auto& pred) {
+    return !buffer.readers.empty() && std::all_of(buffer.readers.begin(), buffer.readers.end(), pred);
+  };
+  const auto on_host = [&](int l) { return layer_at(l).on_host; };
+  const auto pixel_copy = [&](int l) { return layer_at(l).kind == XLayerKind::PixelCopy; };
+  for (Buffer& buffer : plan.buffers) {
+    const bool host_written = buffer.writers.size() == 1 && on_host(buffer.writers[0]);
+    const bool host_only = !buffer.network_output && (buffer.network_input ? buffer.writers.empty() : host_written) &&
+                           all_readers(buffer, on_host);
+    const bool copied_constant = buffer.constant && all_readers(buffer, pixel_copy);
+    if (!host_only && !copied_constant) continue;
+    buffer.ddr_resident = true;
+    buffer.bytes = 0;
+  }
 
   // Input streaming: a network input whose one reader is a dense conv on the array, with
   // all its filters in the filter cache at once (so the input is streamed once).
@@ -132,7 +161,7 @@ isa::xdnn::TensorLayout tensor_layout(const QGraph& graph, const LayerMapping& m
   if (home == plan.homes.end()) throw std::logic_error("tensor_layout: tensor without a buffer: " + graph.tensor(tensor).name);
   const Buffer& buffer = plan.buffers[static_cast<std::size_t>(home->second.buffer)];
   isa::xdnn::TensorLayout layout = buffer_layout(plan, buffer);
-  layout.set_channels(dim(graph.tensor(tensor), 1));
+  layout.set_channels(image_dims(graph.tensor(tensor)).channels);
   layout.set_channel_offset(home->second.channel_offset);
   return layout;
 }

@@ -33,11 +33,17 @@ struct Buffer {
   std::vector<int> readers;       // layer indices, in layer order
   bool network_input = false;
   bool network_output = false;
+  // A constant operand (a class token, a position embedding): its DDR home, beside the weights,
+  // holds its integers from the start (the program carries them in its weights blob), so it is
+  // also a network_input to the allocator and the emitter.
+  bool constant = false;
   // A network input read by one conv only is streamed from DDR by the overlay's tiling
   // engine while the array computes: it takes no AM (bytes = 0).
   bool streamed = false;
   // Too large for AM beside its layers' other buffers (row_tiling.h): it lives in its DDR
-  // home only, and every layer touching it runs in row stripes (bytes = 0).
+  // home only, and every layer touching it runs in row stripes (bytes = 0). Also a buffer
+  // only host layers write and read (attention's scores and probabilities), and a constant
+  // only pixel copies read (a class token): its home has it, nothing on the overlay needs it in AM.
   bool ddr_resident = false;
   // A stripe buffer: AM for one tiled layer's stripes of DDR-resident buffer `stripe_of`,
   // laid out as that buffer with `height` rows (the tallest stripe).
@@ -68,6 +74,15 @@ struct BufferPlan {
   std::map<int, LayerTiling> tiling;  // layer -> its stripes (layers touching a DDR-resident buffer)
   int ddr_resident_buffers = 0;
 };
+
+// A tensor as the image its buffer holds: NCHW as it is, [N, C] a 1 x 1 image, and attention's
+// scores [h, T, T'] the image (h T) x 1 x T' (channel k T + i holds query i of head k, pixel j
+// key j): row-major [h, T, T'] is then the image's NCHW order, and in AM the keys of a query
+// lie along W as a token image's tokens do.
+struct ImageDims {
+  std::uint32_t channels = 1, height = 1, width = 1;
+};
+ImageDims image_dims(const quant::QTensor& t);
 
 BufferPlan plan_buffers(const quant::QGraph& graph, const LayerMapping& mapping, const XdnnParams& hw,
                         const CompileOptions& options);

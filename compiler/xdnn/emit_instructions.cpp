@@ -1,6 +1,7 @@
-// Slightly over the house's ~600 lines: the walk of the schedule into instructions is one
-// pass whose dependency flags, filter-cache ring and traffic counts share its state; the field
-// builders (instruction_fields), weight packing and DDR layout are already apart.
+// Over the house's ~600 lines (~700): the walk of the schedule into instructions is one pass
+// whose dependency flags, filter-cache ring, DDR-current tracking and traffic counts share its
+// state (the copies of concats, gathers and pixel copies use all of it); the field builders
+// (instruction_fields), weight packing and DDR layout are already apart.
 #include "compiler/xdnn/emit_instructions.h"
 
 #include <algorithm>
@@ -61,6 +62,7 @@ class InstructionEmitter {
         case XLayerKind::Concat: emit_concat(l, s); break;
         case XLayerKind::HostElementwise: emit_host_elementwise(l, s); break;
         case XLayerKind::ChannelGather: emit_channel_gather(l, s); break;
+        case XLayerKind::PixelCopy: emit_pixel_copy(l, s); break;
       }
       // A host layer wrote its result to the home and brought it back: AM and DDR agree. Any
       // other layer changed only AM.
@@ -493,6 +495,74 @@ class InstructionEmitter {
     }
   }
 
+  // A PixelCopy: output pixel (h, w0 + w) = input pixel (h * sh, w * sw) of each input, its
+  // channels whole: a concat along W (sh = sw = 1, w0 the input's offset), a 1x1 max pool
+  // (w0 = 0, its strides) or a reshape C x H x W -> C x 1 x (H W) (input row h lands at
+  // output pixel h W). An input whose DDR home holds it (a constant, a network input, a host
+  // layer's result) is gathered from there; any other goes down to DDR scratch first as a
+  // concat copy's does. One strided upload per run of channels inside one AM section.
+  void emit_pixel_copy(int l, std::size_t s) {
+    const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
+    const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.copy_node)];
+    const bool pool = node.kind == quant::QOpKind::MaxPool;
+    // A reshape C x H x W -> C x 1 x (H W): input row h lands at output pixel h W.
+    const bool flatten = node.kind == quant::QOpKind::Reshape;
+    const Region target = am_region(layer.output, s);
+    isa::xdnn::TensorLayout to = target.layout();
+    const std::uint32_t out_c0 = to.channel_offset();
+    to.set_channel_offset(0);
+    std::uint32_t w0 = 0;
+    for (const int raw : node.inputs) {
+      const int b = buffer_of(raw);
+      const quant::QTensor& in_t = graph_.tensor(raw);
+      const std::uint32_t in_width = dim(in_t, 3);
+      const std::uint32_t in_c0 = tensor_layout(graph_, mapping_, plan_, raw).channel_offset();
+      const bool from_home = ddr_current_[static_cast<std::size_t>(b)] || ddr_resident(b);
+      isa::xdnn::TensorLayout from = from_home ? ddr_.home_layout(b) : buffer_layout(plan_, plan_.buffers[static_cast<std::size_t>(b)]);
+      if (from.replication() != 1 || to.replication() != 1) {
+        throw std::logic_error("emit_pixel_copy: a pixel copy's buffers are never replicated (buffer_plan)");
+      }
+      const std::uint64_t base =
+          from_home ? ddr_.home(b)
+                    : download_to_scratch(l, allocation_.steps[s].address.at(b), isa::xdnn::buffer_bytes(from));
+      const std::uint32_t sh = pool ? static_cast<std::uint32_t>(node.strides[0]) : 1;
+      const std::uint32_t sw = pool ? static_cast<std::uint32_t>(node.strides[1]) : 1;
+      const std::uint32_t out_width = pool ? dim(graph_.tensor(layer.output), 3) : in_width;
+      const std::uint32_t rows = flatten ? dim(in_t, 2) : to.height();
+      const std::uint64_t to_pixel = std::uint64_t{to.section_channels()} * to.element_bytes();
+      const std::uint32_t channels = dim(in_t, 1);
+      std::uint32_t c = 0;
+      while (c < channels) {
+        const std::uint32_t src = in_c0 + c, dst = out_c0 + c;
+        const std::uint32_t run = std::min({from.section_channels() - src % from.section_channels(),
+                                            to.section_channels() - dst % to.section_channels(), channels - c});
+        isa::xdnn::Copy up;
+        up.set_source_memory(isa::xdnn::MEMORY_DDR);
+        up.set_source(base + isa::xdnn::element_offset(from, src, 0, 0));
+        up.set_destination_memory(isa::xdnn::MEMORY_AM);
+        up.set_destination(target.address() + isa::xdnn::element_offset(to, dst, 0, w0));
+        up.set_chunk_bytes(std::uint64_t{run} * to.element_bytes());
+        up.set_count(out_width);
+        up.set_rows(rows);
+        up.set_source_stride(std::uint64_t{sw} * from.section_channels() * from.element_bytes());
+        up.set_destination_stride(to_pixel);
+        up.set_source_row_stride(std::uint64_t{sh} * isa::xdnn::row_bytes(from));
+        up.set_destination_row_stride(flatten ? in_width * to_pixel : isa::xdnn::row_bytes(to));
+        // A constant comes up as a network input does; an activation's way back is moveops.
+        up.set_intermediate(!plan_.buffers[static_cast<std::size_t>(b)].network_input);
+        const std::uint64_t moved = isa::xdnn::copy_bytes(up);
+        Instr instr;
+        *instr.mutable_upload() = up;
+        push(std::move(instr), Unit::Upload, l);
+        out_.stats.activation_bytes += moved;
+        if (up.intermediate()) out_.stats.spill_bytes += moved;
+        layer_stats(l).upload_bytes += moved;
+        c += run;
+      }
+      w0 += in_width;
+    }
+  }
+
   void emit_pool(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.pool_node)];
@@ -555,7 +625,9 @@ class InstructionEmitter {
       host.set_kind(isa::xdnn::HOST_LUT);
       for (const std::int64_t entry : node.lut_table) host.add_table(static_cast<std::int32_t>(entry));
     } else if (node.kind == quant::QOpKind::Softmax) {
-      host.set_kind(isa::xdnn::HOST_SOFTMAX);
+      // Over the keys of attention's [h, T, T'] scores: the W of each row of its image.
+      host.set_kind(graph_.tensor(node.inputs[0]).shape.size() == 3 ? isa::xdnn::HOST_SOFTMAX_ROWS
+                                                                      : isa::xdnn::HOST_SOFTMAX);
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
     } else if (node.kind == quant::QOpKind::LayerNorm) {
       host.set_kind(isa::xdnn::HOST_LAYERNORM);
@@ -564,6 +636,13 @@ class InstructionEmitter {
       host.set_kind(isa::xdnn::HOST_RESIZE);
       for (const std::int64_t t : node.resize_rows) host.add_resize_rows(static_cast<std::int32_t>(t));
       for (const std::int64_t t : node.resize_cols) host.add_resize_cols(static_cast<std::int32_t>(t));
+    } else if (node.kind == quant::QOpKind::MatMul) {
+      host.set_kind(isa::xdnn::HOST_MATMUL);
+      host.set_matmul_form(node.matmul_form == quant::MatMulForm::Scores ? isa::xdnn::MATMUL_SCORES
+                                                                           : isa::xdnn::MATMUL_CONTEXT);
+      host.set_matmul_heads(static_cast<std::uint32_t>(node.matmul_heads));
+      *host.mutable_b() = ddr_.region(node.inputs[1]);
+      *host.mutable_requant() = requant_of(node.requant, 0, 1, 1);
     } else {
       host.set_kind(isa::xdnn::HOST_MUL);
       *host.mutable_b() = ddr_.region(node.inputs[1]);

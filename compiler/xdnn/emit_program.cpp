@@ -6,6 +6,7 @@
 #include "compiler/xdnn/ddr_layout.h"
 #include "compiler/xdnn/weight_packing.h"
 #include "compiler/xdnn/weight_staging.h"
+#include "isa/xdnn_program.h"
 
 namespace wb::xdnn {
 
@@ -55,6 +56,31 @@ void add_io(const quant::QGraph& graph, const LayerMapping& mapping, const Buffe
   }
 }
 
+// Constant operands get their homes first after the weights, and the weights blob, loaded at
+// DDR address 0 before the run, grows to carry their integers there: the compact home layout
+// (channels innermost, as a network input's), little-endian 8- or 16-bit elements.
+void place_constants(const quant::QGraph& graph, const BufferPlan& plan, DdrLayout& ddr, std::string& blob) {
+  for (std::size_t b = 0; b < plan.buffers.size(); ++b) {
+    const Buffer& buffer = plan.buffers[b];
+    if (!buffer.constant) continue;
+    const std::uint64_t home = ddr.home(static_cast<int>(b));
+    const isa::xdnn::TensorLayout layout = ddr.home_layout(static_cast<int>(b));
+    const std::vector<std::int64_t> values = graph.tensor(buffer.tensor).data.to_int64_vector();
+    const std::uint64_t eb = layout.element_bytes();
+    blob.resize(std::max<std::size_t>(blob.size(), home + isa::xdnn::buffer_bytes(layout)), '\0');
+    std::size_t i = 0;  // NCHW order of the constant's integers
+    for (std::uint32_t c = 0; c < buffer.channels; ++c) {
+      for (std::uint32_t h = 0; h < buffer.height; ++h) {
+        for (std::uint32_t w = 0; w < buffer.width; ++w, ++i) {
+          const std::uint64_t at = home + isa::xdnn::element_offset(layout, c, h, w);
+          const auto v = static_cast<std::uint64_t>(values.at(i));
+          for (std::uint64_t byte = 0; byte < eb; ++byte) blob[at + byte] = static_cast<char>((v >> (8 * byte)) & 0xff);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 EmittedProgram emit_program(const EmitInputs& inputs) {
@@ -62,6 +88,7 @@ EmittedProgram emit_program(const EmitInputs& inputs) {
   const std::vector<StagedBlock> staged = inputs.options.weight_staging ? plan_staging(inputs, weights)
                                                                         : std::vector<StagedBlock>{};
   DdrLayout ddr(inputs.graph, inputs.mapping, inputs.plan, weights.blob.size());
+  place_constants(inputs.graph, inputs.plan, ddr, weights.blob);
   EmittedProgram emitted = emit_instructions(inputs, weights, staged, ddr);
   isa::xdnn::Program& program = emitted.program;
   add_io(inputs.graph, inputs.mapping, inputs.plan, ddr, program);

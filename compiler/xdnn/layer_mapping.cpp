@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "compiler/quant/qgraph_queries.h"
@@ -68,6 +69,90 @@ std::string host_tensor_problem(const quant::QTensor& t) {
   return {};
 }
 
+// Attention's tensors: a token image [1, C, 1, T] or the scores [h, T, T'] (the image
+// (h T) x 1 x T', buffer_plan.h).
+std::string attention_tensor_problem(const quant::QTensor& t) {
+  if (t.shape.size() == 3) return {};
+  if (t.shape.size() == 4 && t.shape[0] == 1 && t.shape[2] == 1) return {};
+  return fmt::format("tensor '{}' is neither a row of tokens [1, C, 1, T] nor attention's scores [h, T, T']", t.name);
+}
+
+// Why the host model cannot run this MatMul (attention's scores or context), or "".
+std::string host_matmul_problem(const QGraph& graph, const QNode& node) {
+  if (node.inputs.size() != 2) return fmt::format("a matmul has two inputs, not {}", node.inputs.size());
+  for (const int t : {node.inputs[0], node.inputs[1], node.output}) {
+    const std::string problem = attention_tensor_problem(graph.tensor(t));
+    if (!problem.empty()) return problem;
+  }
+  for (const int t : node.inputs) {
+    if (graph.tensor(t).bits != 8) return fmt::format("input '{}' is not 8-bit", graph.tensor(t).name);
+  }
+  if (node.matmul_heads < 1) return "a matmul needs at least one head";
+  if (node.requant.channels() != 1) return "a matmul requantises per tensor (one requant entry)";
+  // The shapes its form implies (docs/quant.md, "Attention's products"): what the host's
+  // instruction is checked against before the run, refused here by name instead.
+  const Shape& a = graph.tensor(node.inputs[0]).shape;
+  const Shape& b = graph.tensor(node.inputs[1]).shape;
+  const Shape& y = graph.tensor(node.output).shape;
+  const std::int64_t h = node.matmul_heads;
+  const bool fits = node.matmul_form == quant::MatMulForm::Scores
+                        ? a.size() == 4 && b.size() == 4 && y.size() == 3 && a[1] == b[1] && b[1] % h == 0 &&
+                              y == Shape{h, a[3], b[3]}
+                        : a.size() == 3 && b.size() == 4 && y.size() == 4 && a[0] == h && a[2] == b[3] &&
+                              b[1] % h == 0 && y[1] == b[1] && y[3] == a[1];
+  if (!fits) {
+    return fmt::format("attention's {} of {} heads does not fit its shapes ({} by {} to {})",
+                       quant::matmul_form_name(node.matmul_form), h, format_shape(a), format_shape(b), format_shape(y));
+  }
+  return {};
+}
+
+// Why the DDR engine cannot copy this node's pixels, or "": a concat along W of images of one
+// type, C and H, or a 1x1 max pool without padding (a pixel gather at the input's type).
+std::string pixel_copy_problem(const QGraph& graph, const QNode& node) {
+  const auto& out = graph.tensor(node.output);
+  if (out.shape.size() != 4 || out.shape[0] != 1) return "a pixel copy moves pixels of N=1 x C x H x W images";
+  for (const int input : node.inputs) {
+    const auto& in = graph.tensor(input);
+    if (in.shape.size() != 4 || in.shape[0] != 1) return fmt::format("input '{}' is not an N=1 x C x H x W image", in.name);
+    if (in.bits != out.bits || in.is_signed != out.is_signed) {
+      return fmt::format("a pixel copy copies bytes: '{}' and the output must have one type", in.name);
+    }
+    if (in.shape[1] != out.shape[1]) return fmt::format("'{}' has another channel count than the output", in.name);
+  }
+  if (node.kind == QOpKind::Reshape) return {};  // the caller checked the shapes
+  if (node.kind == QOpKind::Concat) {
+    std::int64_t width = 0;
+    for (const int input : node.inputs) {
+      if (graph.tensor(input).shape[2] != out.shape[2]) return "a concat along W keeps H";
+      width += graph.tensor(input).shape[3];
+    }
+    if (width != out.shape[3]) return "the inputs' widths do not add up to the output's";
+    return {};
+  }
+  if (node.kind != QOpKind::MaxPool || node.kernel[0] != 1 || node.kernel[1] != 1 || node.pads_begin[0] != 0 ||
+      node.pads_begin[1] != 0 || node.pads_end[0] != 0 || node.pads_end[1] != 0) {
+    return "only a 1x1 window without padding is a pixel copy";
+  }
+  return {};
+}
+
+// A constant operand lives in DDR with the weights and comes up like a network input: what
+// may read one.
+std::string constant_reader_problem(const QGraph& graph, const QNode& node) {
+  for (const int input : node.inputs) {
+    const auto& t = graph.tensor(input);
+    if (!t.is_constant()) continue;
+    const bool add = node.kind == QOpKind::Add;
+    const bool concat_w = node.kind == QOpKind::Concat && node.concat_axis == 3;
+    if (!add && !concat_w) {
+      return fmt::format("reads the constant '{}'; on xDNN only an Add or a concat along W reads a constant", t.name);
+    }
+    if (t.shape.size() != 4 || t.shape[0] != 1) return fmt::format("the constant '{}' is not an N=1 x C x H x W image", t.name);
+  }
+  return {};
+}
+
 // Why the host model cannot run this Lut or Mul, or "".
 std::string host_elementwise_problem(const QGraph& graph, const QNode& node) {
   const auto& out = graph.tensor(node.output);
@@ -102,7 +187,13 @@ std::string host_elementwise_problem(const QGraph& graph, const QNode& node) {
 std::string host_softmax_problem(const QGraph& graph, const QNode& node) {
   const auto& in = graph.tensor(node.inputs[0]);
   const auto& out = graph.tensor(node.output);
+  // Attention's softmax over the keys: the rows of T' of its [h, T, T'] scores.
+  const bool over_keys = in.shape.size() == 3;
   for (const auto* t : {&in, &out}) {
+    if (over_keys) {
+      if (t->shape.size() != 3) return fmt::format("tensor '{}' is not [h, T, T'] as the input is", t->name);
+      continue;
+    }
     const std::string problem = host_tensor_problem(*t);
     if (!problem.empty()) return problem;
     if (t->shape.size() == 4 && (t->shape[2] != 1 || t->shape[3] != 1)) {
@@ -183,6 +274,7 @@ const char* layer_unit(const XLayer& layer) {
     case XLayerKind::Concat: return "ddr";
     case XLayerKind::HostElementwise: return "host";
     case XLayerKind::ChannelGather: return "ddr";
+    case XLayerKind::PixelCopy: return "ddr";
   }
   return "?";
 }
@@ -216,7 +308,7 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
     if (fused_pools.count(static_cast<int>(n)) != 0) continue;
-    if (const std::string problem = quant::transformer_node_problem(graph, node); !problem.empty()) {
+    if (const std::string problem = constant_reader_problem(graph, node); !problem.empty()) {
       unsupported(node, problem);
       continue;
     }
@@ -264,6 +356,15 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
       }
       case QOpKind::MaxPool:
       case QOpKind::AvgPool: {
+        // A 1x1 max pool takes one pixel in every window: a copy of pixels, whatever the stride
+        // (the class token's, of stride T, which the pool unit lacks).
+        if (node.kind == QOpKind::MaxPool && !pool_problem(graph, node).empty() &&
+            pixel_copy_problem(graph, node).empty()) {
+          layer.kind = XLayerKind::PixelCopy;
+          layer.copy_node = static_cast<int>(n);
+          layer.type = "pixel_copy";
+          break;
+        }
         const std::string problem = pool_problem(graph, node);
         if (!problem.empty()) {
           unsupported(node, problem);
@@ -290,12 +391,29 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.ops = elements;
         break;
       }
-      case QOpKind::MatMul:
-        // docs/token_layout.md: the host model is to run attention's products, with their transfers.
-        unsupported(node, fmt::format("attention's {} (a product of two activations) has no xDNN layer yet; the "
-                                      "integer golden model runs it (workbench quantize)",
-                                      quant::matmul_form_name(node.matmul_form)));
-        continue;
+      case QOpKind::MatMul: {
+        const std::string problem = host_matmul_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        layer.kind = XLayerKind::HostElementwise;
+        layer.host_node = static_cast<int>(n);
+        layer.type = "matmul";
+        layer.on_host = true;
+        layer.host_reason = fmt::format(
+            "attention's {}: the array's second operand is weights from the filter cache, not an activation",
+            quant::matmul_form_name(node.matmul_form));
+        // Output elements times the length of each sum: d for the scores, T' for the context.
+        const auto& b = graph.tensor(node.inputs[1]);
+        const std::uint64_t terms = node.matmul_form == quant::MatMulForm::Scores
+                                        ? static_cast<std::uint64_t>(dim(b, 1) / node.matmul_heads)
+                                        : static_cast<std::uint64_t>(dim(b, 3));
+        layer.macs = quant::element_count(graph.tensor(node.output)) * terms;
+        layer.ops = isa::xdnn::kHostMatMulOpsPerMac * layer.macs;
+        host_outputs.insert(node.output);
+        break;
+      }
       case QOpKind::Lut:
       case QOpKind::Mul: {
         const std::string problem = host_elementwise_problem(graph, node);
@@ -378,6 +496,35 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;
         const bool same = in.shape == graph.tensor(node.output).shape;
+        const auto& out_t = graph.tensor(node.output);
+        // The patch embedding's image C x H x W viewed as the tokens C x 1 x (H W): in AM each
+        // of its H rows goes after the one before, a copy of pixels (rows aligned on v2, and
+        // the AM buffer keeps the shape its writer gives it).
+        const bool rows_to_tokens = in.shape.size() == 4 && out_t.shape.size() == 4 && in.shape[0] == 1 &&
+                                    out_t.shape[1] == in.shape[1] && out_t.shape[2] == 1 &&
+                                    out_t.shape[3] == in.shape[2] * in.shape[3] && in.shape[2] > 1;
+        // Where rows are not padded (v3's AM, and any home: rows back to back) the image is
+        // already its tokens, pixel (h, w) at token h W + w: a view, when only concats along W
+        // read it (their copies step through its pixels one after another; a conv, an add or the
+        // network's output would take the buffer's H x W shape instead).
+        const auto& readers = consumers[static_cast<std::size_t>(node.output)];
+        const bool only_concats_w =
+            !readers.empty() && !is_output(graph, node.output) &&
+            std::all_of(readers.begin(), readers.end(), [&](int r) {
+              const QNode& reader = graph.nodes[static_cast<std::size_t>(r)];
+              return reader.kind == QOpKind::Concat && reader.concat_axis == 3;
+            });
+        if (rows_to_tokens && only_concats_w && in.shape[3] % hw.am_width_align == 0 &&
+            pixel_copy_problem(graph, node).empty()) {
+          mapping.aliases[node.output] = resolve_alias(mapping, node.inputs[0]);
+          continue;
+        }
+        if (rows_to_tokens && pixel_copy_problem(graph, node).empty()) {
+          layer.kind = XLayerKind::PixelCopy;
+          layer.copy_node = static_cast<int>(n);
+          layer.type = "pixel_copy";
+          break;
+        }
         if (!flat_image && !same && in.shape.size() != 2) {
           unsupported(node, "a reshape that reorders a C x H x W image (H or W > 1) needs a host step; the "
                             "overlay flattens only 1 x 1 images");
@@ -387,6 +534,23 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         continue;
       }
       case QOpKind::Concat: {
+        if (node.concat_axis == 3) {
+          const std::string problem = pixel_copy_problem(graph, node);
+          if (!problem.empty()) {
+            unsupported(node, problem);
+            continue;
+          }
+          layer.kind = XLayerKind::PixelCopy;
+          layer.copy_node = static_cast<int>(n);
+          layer.type = "concat_w";
+          break;
+        }
+        if (node.concat_axis != 1) {
+          unsupported(node, fmt::format("a concat along axis {}: the overlay concatenates channels (placement) or W "
+                                        "(pixel copies)",
+                                        node.concat_axis));
+          continue;
+        }
         // Placement: each input is written at its channel offset of the concat's buffer.
         std::set<int> seen;
         bool placeable = true;

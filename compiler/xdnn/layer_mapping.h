@@ -15,6 +15,11 @@
 // engine takes the input's AM sections down and brings each run of channels back at its
 // output channel (unit `ddr`); its output is an ordinary layer output (it may be placed in a
 // concat).
+// A transformer's attention (docs/token_layout.md) runs as host layers: both products of two
+// activations (MatMul) and the softmax over the keys of the [h, T, T'] scores. Its constant
+// operands (a class token, a position embedding) live in DDR beside the weights and come up
+// like a network input: the position embedding's Add runs on the eltwise unit, the class
+// token's concat along W and the head's 1x1 pool of stride T are PixelCopy layers.
 // Everything neither can run is listed at once, each entry naming the node and the reason.
 //
 // Pre: a verified QGraph in topological order, batch 1.
@@ -35,19 +40,23 @@ namespace wb::xdnn {
 // Concat: only when it cannot be placed (or placement is off): its inputs are copied into its
 // buffer through DDR. HostElementwise: a Lut, Mul or Softmax on the host model (always on_host).
 // ChannelGather: y[:, c] = x[:, gather_channels[c]], copied through DDR run by run.
-enum class XLayerKind { Conv, Pool, Eltwise, Concat, HostElementwise, ChannelGather };
+// PixelCopy: pixels moved by the DDR engine: a concat along W (a class token before the patch
+// tokens: each input lands at its pixel offset) or a 1x1 max pool of a stride the pool unit
+// lacks (the class token's pixel 0 of T), each a strided copy of whole pixels.
+enum class XLayerKind { Conv, Pool, Eltwise, Concat, HostElementwise, ChannelGather, PixelCopy };
 
 struct XLayer {
   std::string name;           // the QGraph node's name (the conv's, when a pool is fused)
   XLayerKind kind = XLayerKind::Conv;
   std::string type;           // conv, depthwise, fc, conv+maxpool, conv+avgpool, maxpool, avgpool, eltwise, concat,
-                              // lut, mul, softmax, channel_gather
+                              // lut, mul, softmax, channel_gather, matmul, concat_w, pixel_copy
   int conv_node = -1;         // QGraph node index of the conv (Conv layers)
   int pool_node = -1;         // the pool (Pool layers, or fused behind a conv)
   int eltwise_node = -1;      // the Add
   int concat_node = -1;       // the Concat (copied, not placed)
   int host_node = -1;         // the Lut, Mul or Softmax (HostElementwise layers)
   int gather_node = -1;       // the ChannelGather (ChannelGather layers)
+  int copy_node = -1;         // the Concat along W or the 1x1 MaxPool (PixelCopy layers)
   std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
   int output = -1;            // QGraph tensor written (the pool's output when fused)
   int fused_tensor = -1;      // the conv's output that never reaches AM (conv+pool), else -1

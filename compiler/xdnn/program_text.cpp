@@ -64,6 +64,11 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
     return fmt::format("a={} b={} out={} {}", region_text(h.a()), region_text(h.b()), region_text(h.output()),
                        requant_text(h.requant()));
   }
+  if (h.kind() == isa::xdnn::HOST_MATMUL) {
+    return fmt::format("a={} b={} out={} {} heads={} {}", region_text(h.a()), region_text(h.b()), region_text(h.output()),
+                       h.matmul_form() == isa::xdnn::MATMUL_SCORES ? "scores" : "context", h.matmul_heads(),
+                       requant_text(h.requant()));
+  }
   if (h.kind() == isa::xdnn::HOST_RESIZE) {
     return fmt::format("in={} out={} rows={} cols={}", region_text(h.a()), region_text(h.output()),
                        h.resize_rows_size() / 3, h.resize_cols_size() / 3);
@@ -72,7 +77,7 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
     return fmt::format("in={} out={} channels={} shift={}", region_text(h.a()), region_text(h.output()),
                        h.layernorm().gamma_multiplier_size(), h.layernorm().shift());
   }
-  if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
+  if (h.kind() == isa::xdnn::HOST_SOFTMAX || h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
     return fmt::format("in={} out={} exp_{}", region_text(h.a()), region_text(h.output()), table_text(h.exp_table()));
   }
   return fmt::format("in={} out={} {}", region_text(h.a()), region_text(h.output()), table_text(h.table()));

@@ -15,7 +15,7 @@ struct ChannelRange {
 ChannelRange range_of(const quant::QGraph& graph, const LayerMapping& mapping, const BufferPlan& plan, int tensor) {
   const int t = resolve_alias(mapping, tensor);
   const TensorHome& home = plan.homes.at(t);
-  const auto channels = static_cast<std::uint32_t>(graph.tensor(t).shape.size() > 1 ? graph.tensor(t).shape[1] : 1);
+  const std::uint32_t channels = image_dims(graph.tensor(t)).channels;
   return {home.buffer, home.channel_offset, home.channel_offset + channels};
 }
 

@@ -11,6 +11,7 @@
 #include "isa/xdnn_program.h"
 #include "sim/common/layernorm.h"
 #include "sim/common/requant.h"
+#include "sim/xdnn/host_attention.h"
 
 namespace wb::sim::xdnn {
 
@@ -31,7 +32,9 @@ constexpr std::int32_t kExpOne = 1 << 16;
 
 bool power_of_two_stride(std::uint32_t s) { return s == 1 || s == 2 || s == 4 || s == 8; }
 
-std::string window_problem(const Window& w) {
+// The array and the pool unit step by 1, 2, 4 or 8; the host model (`on_host`) by any stride
+// up to the window bound (a ViT's patch embedding: 16).
+std::string window_problem(const Window& w, bool host = false) {
   if (w.kernel_h() == 0 || w.kernel_w() == 0) return "zero kernel";
   for (const std::uint32_t v : {w.kernel_h(), w.kernel_w(), w.pad_top(), w.pad_left(), w.pad_bottom(), w.pad_right(),
                                 w.dilation_h(), w.dilation_w()}) {
@@ -39,7 +42,12 @@ std::string window_problem(const Window& w) {
       return fmt::format("window field {} exceeds {} (no layer has such a window)", v, isa::xdnn::kMaxWindowField);
     }
   }
-  if (!power_of_two_stride(w.stride_h()) || !power_of_two_stride(w.stride_w())) {
+  if (host) {
+    if (w.stride_h() == 0 || w.stride_w() == 0 || w.stride_h() > isa::xdnn::kMaxWindowField ||
+        w.stride_w() > isa::xdnn::kMaxWindowField) {
+      return fmt::format("stride {}x{} (the host takes 1 to {})", w.stride_h(), w.stride_w(), isa::xdnn::kMaxWindowField);
+    }
+  } else if (!power_of_two_stride(w.stride_h()) || !power_of_two_stride(w.stride_w())) {
     return fmt::format("stride {}x{} (the overlay supports 1, 2, 4 and 8)", w.stride_h(), w.stride_w());
   }
   if (w.dilation_h() == 0 || w.dilation_w() == 0) return "zero dilation";
@@ -77,7 +85,7 @@ std::string conv_problem(const Conv& conv, const MemorySizes& m, const HwConfig&
   if (!p.empty()) return "input region " + p;
   p = region_problem(conv.output(), m);
   if (!p.empty()) return "output region " + p;
-  p = window_problem(conv.window());
+  p = window_problem(conv.window(), conv.on_host());
   if (!p.empty()) return p;
   const std::uint32_t g = conv.groups();
   const auto& in = conv.input().layout();
@@ -159,7 +167,8 @@ std::string host_softmax_problem(const isa::xdnn::HostElementwise& h) {
   }
   const auto& a = h.a().layout();
   const auto& out = h.output().layout();
-  if (a.height() != 1 || a.width() != 1) {
+  // HOST_SOFTMAX_ROWS runs over each row's W elements, of any shape; HOST_SOFTMAX over the channels of one pixel.
+  if (h.kind() == isa::xdnn::HOST_SOFTMAX && (a.height() != 1 || a.width() != 1)) {
     return fmt::format("a softmax runs over the channels of one row (C x 1 x 1: [N, C] or [N, C, 1, 1]), but a is {}",
                        shape_text(a));
   }
@@ -241,12 +250,14 @@ std::string host_layernorm_problem(const isa::xdnn::HostElementwise& h) {
 
 std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const MemorySizes& m) {
   if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX &&
-      h.kind() != isa::xdnn::HOST_RESIZE && h.kind() != isa::xdnn::HOST_LAYERNORM) {
+      h.kind() != isa::xdnn::HOST_RESIZE && h.kind() != isa::xdnn::HOST_LAYERNORM &&
+      h.kind() != isa::xdnn::HOST_MATMUL && h.kind() != isa::xdnn::HOST_SOFTMAX_ROWS) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
   const bool mul = h.kind() == isa::xdnn::HOST_MUL;
+  const bool matmul = h.kind() == isa::xdnn::HOST_MATMUL;
   std::vector<std::pair<const char*, const isa::xdnn::Region*>> operands{{"a", &h.a()}, {"output", &h.output()}};
-  if (mul) operands.emplace_back("b", &h.b());
+  if (mul || matmul) operands.emplace_back("b", &h.b());
   for (const auto& [name, region] : operands) {
     if (region->memory() != isa::xdnn::MEMORY_DDR) {
       return fmt::format("the host reads and writes DDR only, but {} is in {}", name,
@@ -255,7 +266,12 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
     const std::string p = region_problem(*region, m);
     if (!p.empty()) return fmt::format("{} region {}", name, p);
   }
-  if (h.kind() == isa::xdnn::HOST_SOFTMAX) return host_softmax_problem(h);
+  if (h.kind() == isa::xdnn::HOST_SOFTMAX || h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
+    if (h.matmul_heads() != 0) return "a softmax has no matmul heads";
+    return host_softmax_problem(h);
+  }
+  if (matmul) return host_matmul_problem(h);
+  if (h.matmul_heads() != 0 || h.matmul_form() != isa::xdnn::MATMUL_SCORES) return "only a matmul has a form and heads";
   if (h.kind() == isa::xdnn::HOST_RESIZE) return host_resize_problem(h);
   if (h.kind() == isa::xdnn::HOST_LAYERNORM) return host_layernorm_problem(h);
   if (h.has_layernorm()) return "only a layer norm has layer norm parameters";
@@ -309,20 +325,8 @@ std::vector<std::int32_t> host_softmax(const DenseTensor& a,
                                        const google::protobuf::RepeatedField<std::int32_t>& exp_table) {
   const std::size_t channels = a.channels, pixels = static_cast<std::size_t>(a.height) * a.width;
   std::vector<std::int32_t> y(a.values.size());
-  for (std::size_t p = 0; p < pixels; ++p) {
-    std::int32_t top = a.values[p];
-    for (std::size_t c = 1; c < channels; ++c) top = std::max(top, a.values[c * pixels + p]);
-    std::vector<std::int64_t> e(channels);
-    std::int64_t sum = 0;
-    for (std::size_t c = 0; c < channels; ++c) {
-      e[c] = exp_table.Get(a.values[c * pixels + p] - top + (kExpTableEntries - 1));
-      sum += e[c];
-    }
-    // sum >= 65536: the maximum's entry is exp_table[255] = 65536 (checked before the run).
-    for (std::size_t c = 0; c < channels; ++c) {
-      y[c * pixels + p] = static_cast<std::int32_t>(std::min<std::int64_t>(255, (e[c] * 256 + sum / 2) / sum));
-    }
-  }
+  // A pixel's channels lie a plane apart in the dense tensor.
+  for (std::size_t p = 0; p < pixels; ++p) softmax_row(a.values.data() + p, y.data() + p, channels, pixels, exp_table);
   return y;
 }
 
@@ -374,6 +378,10 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
     for (std::size_t i = 0; i < y.size(); ++i) y[i] = h.table(static_cast<int>(a.values[i] - lo));
   } else if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
     y = host_softmax(a, h.exp_table());
+  } else if (h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
+    y = host_softmax_rows(a, h.exp_table());
+  } else if (h.kind() == isa::xdnn::HOST_MATMUL) {
+    y = host_matmul(h, a, read_region(h.b(), m));
   } else if (h.kind() == isa::xdnn::HOST_RESIZE) {
     y = host_resize(a, h, out);
   } else if (h.kind() == isa::xdnn::HOST_LAYERNORM) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "isa/xdnn_program.h"
+#include "sim/xdnn/host_attention.h"
 #include "support/math.h"
 
 namespace wb::sim::xdnn {
@@ -114,6 +115,9 @@ std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   // Mul one.
   // A resize's four weighted taps.
   if (host.kind() == isa::xdnn::HOST_RESIZE) return isa::xdnn::kHostResizeOpsPerElement * elements;
+  // A product of two activations: a multiply and an add per MAC, as a conv's ops (DESIGN.md §4.4).
+  if (host.kind() == isa::xdnn::HOST_MATMUL) return isa::xdnn::kHostMatMulOpsPerMac * host_matmul_macs(host);
+  if (host.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) return isa::xdnn::kHostSoftmaxOpsPerElement * elements;
   if (host.kind() == isa::xdnn::HOST_LAYERNORM) return isa::xdnn::kHostLayerNormOpsPerElement * elements;
   return host.kind() == isa::xdnn::HOST_SOFTMAX ? isa::xdnn::kHostSoftmaxOpsPerElement * elements : elements;
 }
@@ -122,7 +126,9 @@ std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, co
   const auto& hw = config.xdnn();
   // The tables and the requant travel with the instruction; only tensors cross the link.
   std::uint64_t link_bytes = tensor_bytes(host.a().layout()) + tensor_bytes(host.output().layout());
-  if (host.kind() == isa::xdnn::HOST_MUL) link_bytes += tensor_bytes(host.b().layout());
+  if (host.kind() == isa::xdnn::HOST_MUL || host.kind() == isa::xdnn::HOST_MATMUL) {
+    link_bytes += tensor_bytes(host.b().layout());
+  }
   const double seconds = static_cast<double>(host_elementwise_ops(host)) / (hw.host_gops * 1e9) +
                          static_cast<double>(link_bytes) / (hw.host_link_gbps * 1e9);
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <sstream>
 #include <tuple>
 
@@ -179,6 +180,36 @@ TEST_P(XdnnOptimisationsOff, RunIsBitExact) {
   std::ostringstream log;
   const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+}
+
+// workloads/tiny_vit (torchvision's VisionTransformer, 2 blocks, in the repository) on v3_96:
+// attention's products and softmax on the host, the class token and the head's token as DDR
+// copies, bit-exact with its input; the report says where each ran (docs/xdnn.md, "Attention").
+TEST(XdnnTransformers, TinyVitRunsBitExactOnV3WithAttentionOnTheHost) {
+  RunCommand command;
+  command.compile.model = test::workloads_dir() / "tiny_vit.onnx";
+  command.compile.hw = test::source_dir() / "configs" / "v3_96.yaml";
+  command.compile.quantize.model = command.compile.model;
+  command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
+  command.compile.quantize.calib_count = 4;
+  command.input = test::workloads_dir() / "tiny_vit.input.npy";
+  command.outputs.table = false;
+  std::ostringstream log;
+  const report::RunReport r = run_model(command, log);
+  EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+  std::map<std::string, std::map<std::string, int>> units;  // type -> unit -> layers
+  for (const auto& layer : r.layers) ++units[layer.type][layer.unit];
+  EXPECT_EQ(units["matmul"], (std::map<std::string, int>{{"host", 4}}));  // 2 blocks x (scores, context)
+  EXPECT_EQ(units["softmax"], (std::map<std::string, int>{{"host", 2}}));
+  EXPECT_EQ(units["concat_w"], (std::map<std::string, int>{{"ddr", 1}}));
+  // The head's token 0; the patch image is its tokens already (a view: v3's rows are not padded).
+  EXPECT_EQ(units["pixel_copy"], (std::map<std::string, int>{{"ddr", 1}}));
+  EXPECT_EQ(units["add"], (std::map<std::string, int>{{"eltwise", 5}}));     // position embedding, 2 x 2 residuals
+  EXPECT_GT(r.totals.specific.at("layers_verified").get<int>(), 30);
+  test::expect_layer_time_adds_up(r);
+  command.no_data = true;
+  const report::RunReport timing = run_model(command, log);
+  EXPECT_EQ(timing.totals.cycles, r.totals.cycles);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workloads, XdnnOptimisationsOff, ::testing::Values("googlenet", "resnet18", "mobilenet_v2"));

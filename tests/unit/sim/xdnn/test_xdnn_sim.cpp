@@ -644,6 +644,31 @@ TEST(XdnnSimHost, FcOnTheHostModel) {
   EXPECT_EQ(simulate(program, config("v3_96", {"host_link_gbps=0.1"}), {k.input}, {}).host_cycles, 276u);
 }
 
+void expect_user_error(const x::Program& program, const HwConfig& hw, const std::vector<IntTensor>& inputs,
+                       const std::vector<std::string>& needles);
+
+TEST(XdnnSimHost, AConvOfAStrideTheArrayLacksRunsOnTheHost) {
+  // A ViT's patch embedding steps by its patch (16 on ViT-B); here a 3x3 window of stride 3
+  // over 9x9: 3x3 outputs, each from its own patch. The array refuses the stride; the host not.
+  ConvCase k = dense_case(3, 9, 9, 4, window(3, 3, 0), 1, 77);
+  ProgramBuilder b;
+  const auto in_l = layout(3, 9, 9, {.section = 3});
+  const auto out_l = layout(4, 3, 3, {.section = 4});
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(bytes_of(in_l)), in_l);
+  const auto out_r = region(x::MEMORY_DDR, b.ddr(bytes_of(out_l)), out_l);
+  const std::uint64_t w = b.add_weights(k.weights, 1);
+  b.input("x", {1, 3, 9, 9}, in_r);
+  b.output("y", {1, 4, 3, 3}, out_r);
+  b.layer("patches", "conv", out_r);
+  x::Conv& c = set_conv(b.instr("patches"), {in_r, out_r, k.window, 1, w, 1, k.bias, k.rq, 0, 0});
+  c.set_on_host(true);
+  x::Program program = b.program();
+  const SimResult r = simulate(program, config(), {k.input}, {});
+  expect_equal(r.outputs[0], expected(k));
+  program.mutable_instrs(0)->mutable_conv()->mutable_window()->set_stride_w(0);
+  expect_user_error(program, config(), {k.input}, {"instruction 0", "stride 3x0 (the host takes 1 to 1024)"});
+}
+
 // --- host elementwise: lookup tables and multiplies on the host model ---------------------
 
 // y = lut(x): x and y network tensors in DDR, one XNLut(host) between them.
