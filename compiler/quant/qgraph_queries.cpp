@@ -46,20 +46,4 @@ std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
   return element_count(graph.tensor(node.output)) * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
 }
 
-std::string transformer_node_problem(const QGraph& graph, const QNode& node) {
-  for (const int input : node.inputs) {
-    if (graph.tensor(input).is_constant()) {
-      return "reads the constant '" + graph.tensor(input).name + "' (a class token or position embedding); constant "
-             "operands are not placed in the target's memory yet";
-    }
-  }
-  if (node.kind == QOpKind::Concat && node.concat_axis != 1) {
-    return "a concat along W (of tokens); only concats along the channels are placed yet";
-  }
-  if (node.kind == QOpKind::Softmax && graph.tensor(node.inputs[0]).shape.size() == 3) {
-    return "a softmax over the keys of attention's scores [h, T, T']; no layer of the target runs it yet";
-  }
-  return {};
-}
-
 }  // namespace wb::quant

@@ -30,9 +30,4 @@ std::uint64_t matmul_macs(const QGraph& graph, const QNode& node);
 // k_h * k_w per output element of a pool node.
 std::uint64_t pool_ops(const QGraph& graph, const QNode& node);
 
-// Why a back end cannot run this transformer node yet, or "": it reads a constant operand (a
-// class token, a position embedding), concatenates along W (tokens), or is the softmax over
-// attention's keys. Both back ends ask it first (docs/token_layout.md, the order of work).
-std::string transformer_node_problem(const QGraph& graph, const QNode& node);
-
 }  // namespace wb::quant

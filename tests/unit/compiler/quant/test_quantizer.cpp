@@ -385,7 +385,7 @@ TEST(Quantizer, ALegacySoftmaxOverSeveralAxesIsNamed) {
   b.node("Reshape", {"x", "s"}, {"same"});
   test::set_attr(b.node("Softmax", {"same"}, {"y"}, "softmax"), "axis", std::int64_t{1});
   EXPECT_THAT(test::user_error_of([&] { test::quantize_model(b, scheme(Scheme::Xdnn)); }),
-              HasSubstr("softmax (Softmax): an opset < 13 Softmax normalises every axis from 1 on of [1, 3, 4] jointly"));
+              HasSubstr("softmax (Softmax): an opset < 13 Softmax normalises every axis from 1 on of [1,3,4] jointly"));
 }
 
 TEST(Quantizer, ALayerNormOverTheImageIsNamed) {
