@@ -404,12 +404,7 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.host_reason = fmt::format(
             "attention's {}: the array's second operand is weights from the filter cache, not an activation",
             quant::matmul_form_name(node.matmul_form));
-        // Output elements times the length of each sum: d for the scores, T' for the context.
-        const auto& b = graph.tensor(node.inputs[1]);
-        const std::uint64_t terms = node.matmul_form == quant::MatMulForm::Scores
-                                        ? static_cast<std::uint64_t>(dim(b, 1) / node.matmul_heads)
-                                        : static_cast<std::uint64_t>(dim(b, 3));
-        layer.macs = quant::element_count(graph.tensor(node.output)) * terms;
+        layer.macs = quant::matmul_macs(graph, node);
         layer.ops = isa::xdnn::kHostMatMulOpsPerMac * layer.macs;
         host_outputs.insert(node.output);
         break;
