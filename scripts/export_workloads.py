@@ -26,8 +26,8 @@ Three sets of models:
   SqueezeNet, GoogLeNet, Inception-v3, DenseNet, RegNet, VGG, AlexNet) and
   MLPerf Tiny's four models (ResNet-8, DS-CNN, MobileNetV1-0.25 VWW, the FC
   autoencoder), two segmentation networks (LR-ASPP and DeepLabV3 on
-  MobileNetV3-Large, at 128x128, their "out" scores) and ConvNeXt-T (at
-  128x128), each
+  MobileNetV3-Large, at 128x128, their "out" scores), ConvNeXt-T (at
+  128x128) and a DeiT-tiny-shaped ViT (at 224), each
   at opset 11 and 13 (ShuffleNetV2 and MobileNetV3-small at opset 9 too),
   exported the way a user would: a plain torch.onnx.export of the eval-mode
   model, so torch folds BatchNorm into Conv, folds constants and uses its
@@ -40,8 +40,9 @@ Three sets of models:
 
   meta.json also says how the file was exported ("export": "plain" or
   "pad-symbolic"). A network is initialised, health-checked and evaluated
-  in float64 once for all its opsets (see export_battery_network); all 52
-  folders take ~3.5 min on 2 cores and 4.1 GB of disk (VGG alone 2.1 GB).
+  in float64 once for all its opsets (see export_battery_network); all 54
+  folders take ~5 min on 2 cores (DeiT-tiny's two 1.5 min) and 4.1 GB of disk
+  (VGG alone 2.1 GB).
 
 Weights are He-normal, BatchNorm gets random affine parameters (beta centred
 at +0.5, see init_weights) and running statistics measured on seeded random
