@@ -109,11 +109,11 @@ TileChoice choose_matmul_tiling(const MatmulGeometry& g, const PulpParams& hw, c
   const TileChoice smallest = sized(g, 1, true);
   throw UserError(fmt::format(
       "layer '{}': no L2-L1 tiling fits the L1 tile budget of {} bytes (l1_tile_budget_bytes); its smallest tile (one "
-      "query row of one head: {} B of operands, {} B of output, {} B of scratch) needs {} bytes; use --set "
-      "l1_tile_budget_bytes={} or more",
-      layer_name, budget, smallest.input_bytes, smallest.output_bytes, smallest.im2col_bytes, smallest.total_bytes,
-      smallest.total_bytes));
+      "query row of one head: {} B of operands, {} B of output, {} B of scratch) needs {} bytes",
+      layer_name, budget, smallest.input_bytes, smallest.output_bytes, smallest.im2col_bytes, smallest.total_bytes));
 }
+
+std::uint64_t smallest_matmul_tile_bytes(const MatmulGeometry& g) { return sized(g, 1, true).total_bytes; }
 
 void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp, const MemoryPlan& plan,
                        isa::pulp::Layer& out) {

@@ -41,6 +41,10 @@ LayerShape matmul_layer_shape(const MatmulGeometry& g);
 // budget a one-row tile needs when none fits.
 TileChoice choose_matmul_tiling(const MatmulGeometry& g, const PulpParams& hw, const std::string& layer_name);
 
+// The L1 bytes of its smallest tile (one query row, one b slot): the least l1_tile_budget_bytes
+// with which it compiles.
+std::uint64_t smallest_matmul_tile_bytes(const MatmulGeometry& g);
+
 // The layer's steps (isa::pulp::Step) into `out`, for the tiling in `lp.tile`.
 void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp, const MemoryPlan& plan,
                        isa::pulp::Layer& out);

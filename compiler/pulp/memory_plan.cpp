@@ -458,23 +458,33 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
           perf::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
       return trial;
     };
+    // A layer no tiling fits: the error names the budget with which every layer of the network
+    // compiles, not only this one.
+    const auto whole_network_budget = [&](const UserError& e) {
+      std::uint64_t needed = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        needed = std::max(needed, shapes[j].kind == isa::pulp::KERNEL_MATMUL
+                                      ? smallest_matmul_tile_bytes(matmul_geometry(graph, mapping.layers[j]))
+                                      : smallest_tile(shapes[j], hw).total_bytes);
+      }
+      return UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
+                                   needed));
+    };
     if (s.kind == isa::pulp::KERNEL_MATMUL) {
       // Its own tiling (compiler/pulp/matmul_layer.h); one chunk, timed as emitted.
       lp.chunk_h_out = s.h_out;
-      lp.tile = choose_matmul_tiling(matmul_geometry(graph, layer), hw, layer.name);
+      try {
+        lp.tile = choose_matmul_tiling(matmul_geometry(graph, layer), hw, layer.name);
+      } catch (const UserError& e) {
+        throw whole_network_budget(e);
+      }
       lp.tile.predicted_cycles = perf::pulp::layer_cycles(emit_layer(graph, layer, lp, plan, options.tiler), hw);
     } else {
       TileChoice dory_tile;
       try {
         dory_tile = choose_tiling(chunk, hw, TilerObjective::Dory, layer.name);
       } catch (const UserError& e) {
-        // Name the budget with which every layer of the network compiles, not only this one.
-        std::uint64_t needed = 0;
-        for (const LayerShape& shape : shapes) {
-          if (shape.kind != isa::pulp::KERNEL_MATMUL) needed = std::max(needed, smallest_tile(shape, hw).total_bytes);
-        }
-        throw UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
-                                    needed));
+        throw whole_network_budget(e);
       }
       // What the objective minimises: predicted cycles, or the energy those cycles and the
       // tiling's events cost (perf/pulp/energy_prediction), in pJ.

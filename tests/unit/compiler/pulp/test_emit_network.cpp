@@ -18,10 +18,12 @@
 #include "compiler/pulp/compile.h"
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/layer_mapping.h"
+#include "compiler/pulp/matmul_layer.h"
 #include "compiler/pulp/memory_plan.h"
 #include "isa/pulp_program.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
 #include "tests/support/transformer_models.h"
+#include "tests/support/user_error_testing.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
 namespace wb::pulp {
@@ -84,6 +86,30 @@ TEST(PulpCompile, AttentionsProductsTileEachHeadsQueryRows) {
     }
   });
   EXPECT_EQ(products, 8);  // 2 products x 2 configs x 2 tilers
+}
+
+// DeiT-tiny's context on gap8's 36700 B of L1, by hand: r rows of P are 197 r B (buffers
+// 4-aligned), a head's V 197 x 64 = 12608 B, r output rows 64 r B, the transposed V 12608 B,
+// DORY's 40 B. Two b slots need 2 (197 r) + 3 12608 + 2 (64 r) + 40 > 36700 even for r = 1;
+// one slot: 21 rows take 2 4140 + 2 12608 + 2 1344 + 40 = 36224 B, 22 would take 36744 B. The
+// smallest tile (r = 1, one slot) is 2 200 + 2 12608 + 2 64 + 40 = 25784 B.
+TEST(PulpMatmulTiling, DeiTTinysContextTakesOneBSlotAndTwentyOneRows) {
+  MatmulGeometry g;
+  g.scores = false;
+  g.heads = 3;
+  g.head_channels = 64;
+  g.queries = g.keys = 197;
+  const TileChoice t = choose_matmul_tiling(g, test::pulp_config().pulp(), "context");
+  EXPECT_TRUE(t.single_b_slot);
+  EXPECT_EQ(t.h_out, 21u);
+  EXPECT_EQ(t.tiles(), 3u * 10);
+  EXPECT_EQ(t.total_bytes, 36224u);
+  EXPECT_EQ(smallest_matmul_tile_bytes(g), 25784u);
+  EXPECT_THAT(test::user_error_of([&] {
+                choose_matmul_tiling(g, test::pulp_config({"l1_tile_budget_bytes=25000"}).pulp(), "context");
+              }),
+              HasSubstr("layer 'context': no L2-L1 tiling fits the L1 tile budget of 25000 bytes "
+                        "(l1_tile_budget_bytes); its smallest tile (one query row of one head"));
 }
 
 // The position embedding (a constant [1, 8, 1, 5]) is in the L3 image as HWC bytes, and the add
