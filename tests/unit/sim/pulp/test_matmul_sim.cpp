@@ -47,15 +47,6 @@ isa::pulp::Network product_network(const ProductShape& s) {
   io(network.add_inputs(), "b", b_l2, s.b_by_rows ? s.columns : s.reduction, s.b_by_rows ? s.reduction : s.columns,
      s.b_signed);
   io(network.add_outputs(), "y", y_l2, s.columns, s.rows, true);
-  const auto copy = [](DmaCopy* c, Memory from, std::uint64_t source, Memory to, std::uint64_t destination,
-                       std::uint64_t bytes) {
-    c->set_source_memory(from);
-    c->set_source(source);
-    c->set_destination_memory(to);
-    c->set_destination(destination);
-    c->set_chunk_bytes(bytes);
-    c->set_count(1);
-  };
   Layer& layer = *network.add_layers();
   layer.set_name("product");
   layer.set_kind(KERNEL_MATMUL);
@@ -70,8 +61,8 @@ isa::pulp::Network product_network(const ProductShape& s) {
   const std::uint64_t a_l1 = 0, b_l1 = word(a_bytes), scratch_l1 = b_l1 + word(b_bytes),
                       y_l1 = scratch_l1 + (s.b_by_rows ? word(b_bytes) : 0);
   Step& step = *layer.add_steps();
-  copy(step.add_load(), MEMORY_L2, 0, MEMORY_L1, a_l1, a_bytes);
-  copy(step.add_load(), MEMORY_L2, b_l2, MEMORY_L1, b_l1, b_bytes);
+  *step.add_load() = linear_copy(MEMORY_L2, 0, MEMORY_L1, a_l1, a_bytes);
+  *step.add_load() = linear_copy(MEMORY_L2, b_l2, MEMORY_L1, b_l1, b_bytes);
   KernelCall& call = *step.mutable_compute();
   call.set_kind(KERNEL_MATMUL);
   call.set_parallel(PARALLEL_HO);
@@ -98,7 +89,7 @@ isa::pulp::Network product_network(const ProductShape& s) {
   q.add_shift(10);
   q.set_lo(-128);
   q.set_hi(127);
-  copy(step.add_write_back(), MEMORY_L1, y_l1, MEMORY_L2, y_l2, y_bytes);
+  *step.add_write_back() = linear_copy(MEMORY_L1, y_l1, MEMORY_L2, y_l2, y_bytes);
   return network;
 }
 

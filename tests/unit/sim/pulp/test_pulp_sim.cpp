@@ -692,15 +692,6 @@ isa::pulp::Network gather_network(const HwConfig& config, const std::vector<std:
   }
   network.set_l3_image(table);
   network.set_l3_image_address(static_cast<std::uint64_t>(config.pulp().l3_bytes));
-  const auto copy = [](DmaCopy* c, Memory from, std::uint64_t source, Memory to, std::uint64_t destination,
-                       std::uint64_t bytes) {
-    c->set_source_memory(from);
-    c->set_source(source);
-    c->set_destination_memory(to);
-    c->set_destination(destination);
-    c->set_chunk_bytes(bytes);
-    c->set_count(1);
-  };
   Layer& layer = *network.add_layers();
   layer.set_name("shuffle");
   layer.set_kind(KERNEL_GATHER);
@@ -710,9 +701,9 @@ isa::pulp::Network gather_network(const HwConfig& config, const std::vector<std:
   *layer.mutable_output_shape() = network.outputs(0).shape();
   layer.set_output_memory(MEMORY_L2);
   Step& step = *layer.add_steps();
-  copy(step.add_l3_load(), MEMORY_L3, network.l3_image_address(), MEMORY_L2, 512, table.size());
-  copy(step.add_load(), MEMORY_L2, 0, MEMORY_L1, 0, 16);
-  copy(step.add_load(), MEMORY_L2, 512, MEMORY_L1, 64, table.size());
+  *step.add_l3_load() = linear_copy(MEMORY_L3, network.l3_image_address(), MEMORY_L2, 512, table.size());
+  *step.add_load() = linear_copy(MEMORY_L2, 0, MEMORY_L1, 0, 16);
+  *step.add_load() = linear_copy(MEMORY_L2, 512, MEMORY_L1, 64, table.size());
   KernelCall& call = *step.mutable_compute();
   call.set_kind(KERNEL_GATHER);
   call.set_parallel(PARALLEL_CO);
@@ -731,7 +722,7 @@ isa::pulp::Network gather_network(const HwConfig& config, const std::vector<std:
   call.set_input(0);
   call.set_weights(64);
   call.set_output(128);
-  copy(step.add_write_back(), MEMORY_L1, 128, MEMORY_L2, 1024, 2 * idx.size());
+  *step.add_write_back() = linear_copy(MEMORY_L1, 128, MEMORY_L2, 1024, 2 * idx.size());
   return network;
 }
 
