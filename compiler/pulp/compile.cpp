@@ -73,6 +73,43 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
           {"unsupported", nlohmann::json::array()}};
 }
 
+// plan_memory; when attention's product does not fit L2, the error names an l2_bytes with which
+// every such layer fits, found by planning again: a larger L2 also keeps earlier tensors in it,
+// so the layer's own shortfall is only where the search starts. Doubling until one fits, then
+// halving the interval to within 1 % (a few plans of a second or two each).
+MemoryPlan plan_or_name_the_l2(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
+                               const CompileOptions& options) {
+  try {
+    return plan_memory(graph, mapping, config, options);
+  } catch (const MatmulOutsideL2& shortage) {
+    const auto fits = [&](std::int64_t l2_bytes, std::int64_t& next_guess) {
+      HwConfig larger = config;
+      std::get<PulpParams>(larger.params).l2_bytes = l2_bytes;
+      try {
+        plan_memory(graph, mapping, larger, options);
+      } catch (const MatmulOutsideL2& again) {
+        next_guess = again.estimate;
+        return false;
+      } catch (const UserError&) {
+        // Another memory is the problem now, not L2.
+      }
+      return true;
+    };
+    constexpr std::int64_t kLargestL2 = std::int64_t{1} << 32;
+    std::int64_t low = config.pulp().l2_bytes, high = shortage.estimate, guess = 0;
+    while (!fits(high, guess)) {
+      low = high;
+      high = std::max(guess, 2 * high);
+      if (high > kLargestL2) throw;
+    }
+    while (high - low > std::max<std::int64_t>(4096, high / 100)) {
+      const std::int64_t middle = low + (high - low) / 2;
+      (fits(middle, guess) ? high : low) = middle;
+    }
+    throw UserError(fmt::format("{}; use --set l2_bytes={} or more", shortage.what(), high));
+  }
+}
+
 }  // namespace
 
 CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options) {
@@ -88,7 +125,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,
                                 mapping.unsupported.size(), unsupported_node_list(mapping.unsupported)));
   }
-  const MemoryPlan plan = plan_memory(lowered, mapping, config, options);
+  const MemoryPlan plan = plan_or_name_the_l2(lowered, mapping, config, options);
   CompileResult result;
   isa::pulp::Network& network = result.network;
   auto& header = *network.mutable_header();

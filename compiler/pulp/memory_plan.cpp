@@ -174,6 +174,14 @@ void set_second_operand_shape(const quant::QTensor& b, LayerShape& s) {
 
 }  // namespace
 
+MatmulOutsideL2::MatmulOutsideL2(const std::string& layer_name, std::int64_t l2_bytes, std::int64_t estimate_bytes)
+    : UserError(fmt::format("layer '{}': attention's product needs its operands and output in L2 (the matmul "
+                            "kernel's tiles are not staged through L3), and L2 does not hold them beside the live "
+                            "activations (l2_bytes {})",
+                            layer_name, l2_bytes)),
+      layer(layer_name),
+      estimate(estimate_bytes) {}
+
 LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   if (layer.kind == isa::pulp::KERNEL_MATMUL) return matmul_layer_shape(matmul_geometry(graph, layer));
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
@@ -351,10 +359,7 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     if (s.kind == isa::pulp::KERNEL_MATMUL && (lp.stage_output || inputs_staged > 0)) {
       std::uint64_t bytes = out_bytes;
       for (const int t : layer.inputs) bytes += plan.homes.at(t).bytes;
-      throw UserError(fmt::format("layer '{}': attention's product needs its operands and output in L2 (the matmul "
-                                  "kernel's tiles are not staged through L3), and L2 does not hold them beside the "
-                                  "live activations (l2_bytes {}); use --set l2_bytes={} or more",
-                                  layer.name, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(bytes)));
+      throw MatmulOutsideL2(layer.name, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(bytes));
     }
     plan.homes[layer.output] = out_home;
     const bool staged = lp.stage_output || inputs_staged > 0;

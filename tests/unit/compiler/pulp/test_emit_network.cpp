@@ -112,6 +112,31 @@ TEST(PulpMatmulTiling, DeiTTinysContextTakesOneBSlotAndTwentyOneRows) {
                         "(l1_tile_budget_bytes); its smallest tile (one query row of one head"));
 }
 
+// Attention's operands and output must be in L2; when they are not, the error names an l2_bytes
+// with which they are (more L2 keeps earlier tensors in L2 too, so it is searched for, not the
+// layer's shortfall alone), and the network compiles with it.
+TEST(PulpCompile, AttentionOutsideL2NamesAnL2WithWhichItCompiles) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::tiny_vit(false, 6), quantize).qgraph;
+  // The largest L2 (in 512 B steps) that is too small for attention alone.
+  std::string error;
+  std::int64_t tried = 0;
+  for (std::int64_t l2 = 16 * 1024; l2 >= 2048 && error.empty(); l2 -= 512) {
+    tried = l2;
+    const std::string e = test::user_error_of(
+        [&] { compile_pulp(graph, test::pulp_config({fmt::format("l2_bytes={}", l2)}), CompileOptions{}); });
+    if (e.find("attention's product needs its operands and output in L2") != std::string::npos) error = e;
+  }
+  ASSERT_FALSE(error.empty()) << "no L2 size between 2 and 16 KiB is too small for attention alone";
+  const auto at = error.find("use --set l2_bytes=");
+  ASSERT_NE(at, std::string::npos) << error;
+  const std::string l2 = error.substr(at + 19, error.find(' ', at + 19) - at - 19);
+  EXPECT_GT(std::stoll(l2), tried);
+  const CompileResult r = compile_pulp(graph, test::pulp_config({"l2_bytes=" + l2}), CompileOptions{});
+  check_program(r.network, test::pulp_config({"l2_bytes=" + l2}).pulp());
+}
+
 // The position embedding (a constant [1, 8, 1, 5]) is in the L3 image as HWC bytes, and the add
 // stages it from there like any tensor in L3; the class token's copy layer reads its own.
 TEST(PulpCompile, ConstantOperandsAreReadFromTheL3Image) {
