@@ -737,6 +737,12 @@ BATTERY_WORKLOADS = [
     Workload("deit_tiny", deit_tiny, IMAGENET,
              "DeiT-tiny-shaped torchvision VisionTransformer at 224x224 "
              "(class token N(0, 1))"),
+    # FCN on a dilated ResNet-50 (output stride 8) with bilinear upsampling,
+    # at 128x128 like the other segmentation networks.
+    Workload("fcn_resnet50", _segmentation("fcn_resnet50", aux_loss=False),
+             (1, 3, 128, 128),
+             "torchvision FCN-ResNet50 at 128x128 (21 classes, dilated "
+             "ResNet-50)"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/

@@ -1,5 +1,5 @@
-// The battery of torchvision classifiers, MLPerf Tiny's four models and two segmentation
-// networks as users export them
+// The battery of torchvision classifiers, MLPerf Tiny's four models, three segmentation
+// networks, ConvNeXt-T and a DeiT-tiny-shaped ViT as users export them
 // (scripts/export_workloads.py --battery: plain torch.onnx.export at opsets 9, 11 and 13), on
 // one config of each target.
 //
@@ -56,7 +56,9 @@ std::vector<std::string> battery_exports() {
       // ConvNeXt-T (LayerNorm over channels, channels-last blocks), at 128x128
       "convnext_tiny",
       // A DeiT-tiny-shaped ViT at 224x224 (attention, class token, position embedding)
-      "deit_tiny"};
+      "deit_tiny",
+      // FCN on a dilated ResNet-50, at 128x128
+      "fcn_resnet50"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -343,6 +345,13 @@ INSTANTIATE_TEST_SUITE_P(Segmentation, BatteryBitExact,
                          ::testing::Combine(::testing::Values("lraspp_mobilenet_v3_large_opset13",
                                                               "deeplabv3_mobilenet_v3_large_opset11"),
                                             ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// FCN-ResNet50 on both targets, with data: ResNet-50's last two stages dilated (rates 2 and 4:
+// 3x3 convs of 256 and 512 channels over 16x16 maps), the head's 3x3 conv over 2048 channels
+// (on xDNN's host model: its filter exceeds the array's limit), the x8 bilinear upsampling.
+INSTANTIATE_TEST_SUITE_P(Fcn, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("fcn_resnet50_opset11"), ::testing::Values("v3_96", "gap8")),
                          case_name);
 
 // ConvNeXt-T on both targets, with data: 23 LayerNorms over channels (xDNN's host model, PULP's
