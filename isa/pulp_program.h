@@ -20,8 +20,10 @@ namespace wb::isa::pulp {
 // 9: KernelCall.dilation_h/dilation_w (dilated conv, grouped conv and depthwise), KERNEL_RESIZE
 // and its KernelCall.resize_* fields (its tables at KernelCall.weights); 10: KERNEL_LAYERNORM and
 // its KernelCall.layernorm_* fields (its gamma and beta table at KernelCall.weights); 11:
-// KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows.
-inline constexpr std::uint32_t kPulpFormatVersion = 11;
+// KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows; 12:
+// KernelCall.matmul_b_transposed (a by-rows call that reads b's transposed copy an earlier call
+// left in its scratch).
+inline constexpr std::uint32_t kPulpFormatVersion = 12;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul" ("unknown" otherwise).

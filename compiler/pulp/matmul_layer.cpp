@@ -177,6 +177,14 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   requant.set_hi(node.requant.hi);
   requant.set_intermediate_bits(static_cast<std::uint32_t>(node.requant.intermediate_bits));
 
+  // Context: a head's first tile transposes its V into the scratch and its other tiles read that
+  // copy (matmul_b_transposed), so the scratch holds one head's V from its first tile to its
+  // last (no copy writes it: it lies past every slot) and V's slot is dead after the first. With
+  // one b slot the next head's V is then prefetched into it by the head's second tile.
+  const bool by_rows = !g.scores;
+  const std::uint32_t head_tiles = row_blocks(g, t.h_out);
+  const bool prefetch_b_in_head = by_rows && t.single_b_slot && head_tiles > 1;
+  const auto head_first = [&](std::size_t i) { return i == 0 || tiles[i - 1].head != tiles[i].head; };
   int a_slot = 0, b_slot = 0, out_slot = 0;
   for (std::size_t i = 0; i < tiles.size(); ++i) {
     const Tile& tile = tiles[i];
@@ -185,14 +193,20 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
       *step.add_load() = a_copy(tile, a_slot);
       *step.add_load() = b_copy(tile, b_slot);
     }
-    // One b slot: a head's b overwrites the last head's once its last tile is done.
-    if (i > 0 && t.single_b_slot && tiles[i - 1].head != tile.head) *step.add_load() = b_copy(tile, b_slot);
+    // One b slot: a head's b overwrites the last head's once its last tile is done (or, by
+    // rows, once its first tile has transposed it: prefetched below).
+    if (i > 0 && t.single_b_slot && head_first(i) && !prefetch_b_in_head) *step.add_load() = b_copy(tile, b_slot);
     const bool next_head = i + 1 < tiles.size() && tiles[i + 1].head != tile.head;
     const int next_a = t.double_buffered ? a_slot ^ 1 : a_slot;
     const int next_b = next_head && t.double_buffered && !t.single_b_slot ? b_slot ^ 1 : b_slot;
     if (i + 1 < tiles.size()) {
       *step.add_prefetch() = a_copy(tiles[i + 1], next_a);
       if (next_head && !t.single_b_slot) *step.add_prefetch() = b_copy(tiles[i + 1], next_b);
+    }
+    // The head's second tile, with a next head: its V into the one slot (this call reads the
+    // scratch, not the slot).
+    if (prefetch_b_in_head && i > 0 && head_first(i - 1) && !head_first(i) && tile.head + 1 < g.heads) {
+      *step.add_prefetch() = b_copy(tiles[std::size_t{tile.head + 1} * head_tiles], b_slot);
     }
     isa::pulp::KernelCall& call = *step.mutable_compute();
     call.set_kind(isa::pulp::KERNEL_MATMUL);
@@ -201,7 +215,8 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
     call.set_input_b(slot(b_base, bytes.b, b_slot));
     call.set_output(slot(out_base, bytes.out, out_slot));
     if (!g.scores) call.set_im2col(scratch);
-    call.set_matmul_b_by_rows(!g.scores);
+    call.set_matmul_b_by_rows(by_rows);
+    call.set_matmul_b_transposed(by_rows && !head_first(i));
     call.set_h_in(tile.rows);
     call.set_h_out(tile.rows);
     call.set_w_in(1);

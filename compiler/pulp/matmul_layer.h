@@ -7,9 +7,11 @@
 //            (strided DMA copies of the head's channels), its output the block's rows of S.
 //   context  O[i][k d + c] = sum over keys j of P[k][i][j] V[j][k d + c]: a is the block's rows
 //            of P, b the head's V pixels ([keys][d], which the kernel transposes into its
-//            scratch), its output written back into the head's channels of O's pixels.
+//            scratch once per head: the head's other tiles read that copy, matmul_b_transposed),
+//            its output written back into the head's channels of O's pixels.
 // Tiles go head by head; a head's b is loaded once, its row blocks double-buffered, the next
-// head's b prefetched into the other slot. Operands and output stay in L2 (no L3 staging yet:
+// head's b prefetched into the other slot (with one slot, by rows: into it, by the head's second
+// tile, V's slot being dead once transposed). Operands and output stay in L2 (no L3 staging yet:
 // the compiler names the l2_bytes that holds them).
 
 #include <cstdint>

@@ -390,9 +390,10 @@ KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores) 
   for (int core = 0; core < cores; ++core) works.push_back(core_work(call, core, cores, counts));
   Slowest slowest = slowest_core(works, hw);
   // A matmul with b by rows: every core transposes its share, then all meet at a barrier
-  // before any product, so the two phases' slowest cores add up.
+  // before any product, so the two phases' slowest cores add up; none when an earlier call
+  // left b transposed in the scratch (matmul_b_transposed).
   std::uint64_t barrier_inside = 0;
-  if (call.kind() == KERNEL_MATMUL && call.matmul_b_by_rows()) {
+  if (call.kind() == KERNEL_MATMUL && call.matmul_b_by_rows() && !call.matmul_b_transposed()) {
     for (int core = 0; core < cores; ++core) transposes.push_back(transpose_work(call, core, cores, hw));
     const Slowest t = slowest_core(transposes, hw);
     slowest = Slowest{slowest.cycles + t.cycles, slowest.conflicts + t.conflicts};

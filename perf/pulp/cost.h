@@ -40,7 +40,8 @@ struct KernelCost {
 // other; kernel validation refuses any other variant); no scratch: e[c] is looked up again in
 // the division pass. MATMUL splits a's rows and runs the pointwise kernel's 4x2 over pairs of
 // them; with matmul_b_by_rows each core first transposes its share of b's rows, and the call
-// waits for the slowest transpose and a barrier before any product (docs/pulp.md, "MatMul").
+// waits for the slowest transpose and a barrier before any product (docs/pulp.md, "MatMul"),
+// unless matmul_b_transposed says an earlier call left the transposed copy: then neither.
 // The instruction counts are hw.predictor's (HwConfig keys `predictor.*`).
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores);
 

@@ -271,8 +271,9 @@ std::string kind_shape_problem(const KernelCall& c) {
   }
   if (kind == isa::pulp::KERNEL_MATMUL) {
     if (std::string p = matmul_call_problem(c); !p.empty()) return p;
-  } else if (c.matmul_b_by_rows()) {
-    return fmt::format("matmul_b_by_rows on kind {} (only matmul has it)", name);
+  } else if (c.matmul_b_by_rows() || c.matmul_b_transposed()) {
+    return fmt::format("{} on kind {} (only matmul has it)",
+                       c.matmul_b_by_rows() ? "matmul_b_by_rows" : "matmul_b_transposed", name);
   }
   if (c.cin_tiled() && !isa::pulp::is_matmul(kind)) {
     return fmt::format("cin_tiled on kind {} (only conv, pointwise and linear are tiled over input channels)", name);
@@ -297,7 +298,8 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
   const Operand operands[] = {
       {"input", c.input(), input_bytes(c), true},
       {"input_b", c.input_b(), input_b_bytes(c),
-       kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL || kind == isa::pulp::KERNEL_MATMUL},
+       kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_MUL ||
+           (kind == isa::pulp::KERNEL_MATMUL && !c.matmul_b_transposed())},
       {"output", c.output(), output_bytes(c), writes_output(c)},
       {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
       {"lut table", c.weights(), kLutEntries, kind == isa::pulp::KERNEL_LUT},

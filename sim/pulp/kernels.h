@@ -8,8 +8,10 @@
 // Operands of a KernelCall (all L1 byte addresses, tiles dense, HWC, channels innermost):
 //   input   h_in x w_in x c_in, int8 if input_signed else uint8
 //   input_b (ADD) h_in x w_in x c_in, (MUL) b_h x b_w x b_c, (MATMUL) c_out x c_in, or c_in x
-//           c_out with matmul_b_by_rows; int8 if input_b_signed else uint8
-//   im2col  (MATMUL with matmul_b_by_rows) c_out x c_in bytes of scratch: b transposed
+//           c_out with matmul_b_by_rows (not read with matmul_b_transposed); int8 if
+//           input_b_signed else uint8
+//   im2col  (MATMUL with matmul_b_by_rows) c_out x c_in bytes of scratch: b transposed (with
+//           matmul_b_transposed, by an earlier call of the layer, and only read)
 //   output  h_out x w_out x c_out, int8 if output_signed else uint8
 //   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
 //           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)

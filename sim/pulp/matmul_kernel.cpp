@@ -47,10 +47,13 @@ std::string scratch_overlap_problem(const KernelCall& c) {
   const struct {
     const char* name;
     std::uint64_t address, bytes;
-  } operands[] = {{"input", c.input(), std::uint64_t{c.h_in()} * c.c_in()},
-                  {"input_b", c.input_b(), std::uint64_t{c.c_out()} * c.c_in()},
-                  {"output", c.output(), std::uint64_t{c.h_out()} * c.c_out()}};
+    bool skip;
+  } operands[] = {{"input", c.input(), std::uint64_t{c.h_in()} * c.c_in(), false},
+                  {"input_b", c.input_b(), std::uint64_t{c.c_out()} * c.c_in(), c.matmul_b_transposed()},
+                  {"output", c.output(), std::uint64_t{c.h_out()} * c.c_out(), false}};
   for (const auto& o : operands) {
+    // A call that reads the transposed copy an earlier call left does not read b.
+    if (o.skip) continue;
     const bool overlaps = begin >= o.address ? begin - o.address < o.bytes : o.address - begin < bytes;
     if (overlaps) {
       return fmt::format("matmul scratch (im2col) at {} ({} bytes) overlaps {} ({} bytes at {}): b by rows needs a "
@@ -90,13 +93,19 @@ std::string matmul_call_problem(const KernelCall& c) {
     return fmt::format("matmul over c_in {} (at most {}: the cores sum in 32-bit registers)", c.c_in(),
                        kMatMulMaxReduction);
   }
+  if (c.matmul_b_transposed() && !c.matmul_b_by_rows()) {
+    return "matmul_b_transposed without matmul_b_by_rows (only a transposed b is kept in the scratch)";
+  }
   return scratch_overlap_problem(c);
 }
 
 void run_matmul_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
   std::uint8_t* m = l1.data();
   const std::uint8_t* bt = m + c.input_b();
-  if (c.matmul_b_by_rows()) {
+  if (c.matmul_b_by_rows() && c.matmul_b_transposed()) {
+    // An earlier call of the layer left b transposed in the scratch: read it as it is.
+    bt = m + c.im2col();
+  } else if (c.matmul_b_by_rows()) {
     // b is c_in x c_out: b(n, k) = b[k][n].
     const std::uint8_t* b = m + c.input_b();
     std::uint8_t* scratch = m + c.im2col();

@@ -24,11 +24,13 @@ std::uint64_t matmul_scratch_bytes(const isa::pulp::KernelCall& call);
 
 // "" or what the call's fields get wrong for a matmul: w_in or w_out other than 1, a parallel
 // other than HO, a bias, a requant with more than one entry, c_in above kMatMulMaxReduction, by
-// rows a scratch that overlaps a, b or the output.
+// rows a scratch that overlaps a, b (unless matmul_b_transposed: b is not read) or the output,
+// matmul_b_transposed without matmul_b_by_rows.
 std::string matmul_call_problem(const isa::pulp::KernelCall& call);
 
 // Runs a well-formed matmul call on the L1 bytes. With matmul_b_by_rows the transposed b is
-// written to the scratch first, as the cores do, and the products read it.
+// written to the scratch first, as the cores do, and the products read it; with
+// matmul_b_transposed too, the products read the scratch as an earlier call left it.
 void run_matmul_kernel(const isa::pulp::KernelCall& call, std::span<std::uint8_t> l1);
 
 }  // namespace wb::sim::pulp

@@ -504,8 +504,9 @@ CoreProgram product_program(const KernelCall& call, int core, int cores) {
   CoreProgram program;
   MatmulEmitter emit(call, core, program);
   const CoreItems rows = core_items(call.h_out(), core, cores, 1);
-  if (call.matmul_b_by_rows()) {
+  if (call.matmul_b_by_rows() && !call.matmul_b_transposed()) {
     // Every core transposes its share of the scratch's rows; all wait for the whole scratch.
+    // With matmul_b_transposed an earlier call did it: the products read the scratch at once.
     const CoreItems scratch_rows = core_items(call.c_out(), core, cores, 1);
     if (scratch_rows.count() == 0 && rows.count() == 0) return program;
     emit.transpose(scratch_rows.begin, scratch_rows.end);

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -91,6 +92,63 @@ std::string copy_problem(const isa::pulp::DmaCopy& c, const MemorySizes& m, isa:
   return {};
 }
 
+// The L1 bytes an L2 -> L1 copy may write, [first, second): its destination's span.
+std::pair<std::uint64_t, std::uint64_t> l1_bytes_written(const isa::pulp::DmaCopy& c) {
+  if (c.destination_memory() != isa::pulp::MEMORY_L1 || c.chunk_bytes() == 0 || c.count() == 0) return {0, 0};
+  const auto span = isa::strided_span(c.rows(), c.destination_row_stride(), c.count(), c.destination_stride(),
+                                      c.chunk_bytes());
+  return {c.destination(), c.destination() + span.value_or(0)};
+}
+
+// A matmul call with matmul_b_transposed reads the scratch an earlier call of its layer left:
+// "" when one did (a by-rows call that transposed, with the same im2col, c_in and c_out) and no
+// L2 -> L1 copy or kernel output has written the scratch since, else what is wrong. That the
+// earlier call's b is this call's is the compiler's promise (the golden comparison checks it).
+class TransposedScratch {
+ public:
+  // The step's copies into L1 count before its call (a prefetch lands while the call runs).
+  std::string step_problem(const isa::pulp::Step& step) {
+    for (const auto* copies : {&step.load(), &step.prefetch()}) {
+      for (const auto& c : *copies) overwritten_if(l1_bytes_written(c));
+    }
+    const isa::pulp::KernelCall& call = step.compute();
+    std::string problem;
+    if (call.kind() == isa::pulp::KERNEL_MATMUL && call.matmul_b_by_rows()) {
+      const Scratch now{call.im2col(), call.c_in(), call.c_out()};
+      if (!call.matmul_b_transposed()) {
+        held_ = now;
+        holds_ = true;
+      } else if (!holds_) {
+        problem = "matmul_b_transposed, but no earlier call of the layer transposed b into its scratch (or a copy or "
+                  "an output has written over it since)";
+      } else if (!(held_ == now)) {
+        problem = fmt::format("matmul_b_transposed reads {} x {} bytes at {}, but the earlier call transposed {} x {} "
+                              "at {}",
+                              now.c_out, now.c_in, now.address, held_.c_out, held_.c_in, held_.address);
+      }
+    }
+    // The kernel's output may overwrite it too.
+    overwritten_if({call.output(), call.output() + output_extent(call)});
+    return problem;
+  }
+
+ private:
+  struct Scratch {
+    std::uint64_t address = 0;
+    std::uint32_t c_in = 0, c_out = 0;
+    bool operator==(const Scratch&) const = default;
+    std::uint64_t end() const { return address + std::uint64_t{c_in} * c_out; }
+  };
+  static std::uint64_t output_extent(const isa::pulp::KernelCall& c) {
+    return std::uint64_t{c.h_out()} * std::max(c.w_out(), 1u) * c.c_out();
+  }
+  void overwritten_if(std::pair<std::uint64_t, std::uint64_t> bytes) {
+    if (holds_ && bytes.first < held_.end() && held_.address < bytes.second) holds_ = false;
+  }
+  Scratch held_;
+  bool holds_ = false;
+};
+
 bool known_memory(isa::pulp::Memory m) {
   return m == isa::pulp::MEMORY_L1 || m == isa::pulp::MEMORY_L2 || m == isa::pulp::MEMORY_L3;
 }
@@ -149,6 +207,7 @@ void validate_network(const isa::pulp::Network& network, const HwConfig& config)
       const std::string p = copy_problem(layer.l3_prefetch(i), m, MEMORY_L3, MEMORY_L2, MEMORY_L3, MEMORY_L2);
       if (!p.empty()) fail(0, "l3_prefetch copy", i, p);
     }
+    TransposedScratch scratch;
     for (int s = 0; s < layer.steps_size(); ++s) {
       const auto& step = layer.steps(s);
       const auto check = [&](const auto& copies, const char* what, isa::pulp::Memory fa, isa::pulp::Memory ta,
@@ -164,7 +223,8 @@ void validate_network(const isa::pulp::Network& network, const HwConfig& config)
       check(step.prefetch(), "prefetch copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
       check(step.write_back(), "write_back copy", MEMORY_L1, MEMORY_L2, MEMORY_L1, MEMORY_L2);
       check(step.l3_store(), "l3_store copy", MEMORY_L2, MEMORY_L3, MEMORY_L2, MEMORY_L3);
-      const std::string p = kernel_problem(step.compute(), m.l1);
+      std::string p = kernel_problem(step.compute(), m.l1);
+      if (p.empty()) p = scratch.step_problem(step);
       if (!p.empty()) fail(s, "kernel call", 0, p);
     }
   }

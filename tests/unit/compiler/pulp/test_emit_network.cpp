@@ -88,6 +88,43 @@ TEST(PulpCompile, AttentionsProductsTileEachHeadsQueryRows) {
   EXPECT_EQ(products, 8);  // 2 products x 2 configs x 2 tilers
 }
 
+// The context's V is transposed once per head: in row tiles only a head's first tile transposes
+// (its call without matmul_b_transposed), the head's other tiles read the copy; the scores never
+// set it. No copy into L1 writes the scratch, and a copy into b's slot lands only while the call
+// reads the scratch or another slot.
+TEST(PulpCompile, OnlyAHeadsFirstContextTileTransposesV) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::tiny_vit(false, 6), quantize).qgraph;
+  int row_tiled = 0;
+  compile_everywhere(graph, {{"l1_tile_budget_bytes=64KiB"}, {"l1_tile_budget_bytes=2KiB"}}, [&](const CompileResult& r) {
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_MATMUL) continue;
+      const std::uint32_t per_head = static_cast<std::uint32_t>(layer.steps_size()) / 2;  // 2 heads
+      row_tiled += per_head > 1;
+      for (int i = 0; i < layer.steps_size(); ++i) {
+        const isa::pulp::Step& step = layer.steps(i);
+        const isa::pulp::KernelCall& call = step.compute();
+        const bool head_first = static_cast<std::uint32_t>(i) % per_head == 0;
+        EXPECT_EQ(call.matmul_b_transposed(), call.matmul_b_by_rows() && !head_first) << layer.name() << " step " << i;
+        const std::uint64_t scratch_end = call.im2col() + std::uint64_t{call.c_in()} * call.c_out();
+        for (const auto* copies : {&step.load(), &step.prefetch()}) {
+          for (const auto& c : *copies) {
+            const std::uint64_t end = c.destination() + c.count() * c.destination_stride();
+            if (call.matmul_b_by_rows()) {
+              EXPECT_TRUE(end <= call.im2col() || c.destination() >= scratch_end) << layer.name() << " step " << i;
+            }
+            if (copies == &step.prefetch() && c.destination() == call.input_b()) {
+              EXPECT_TRUE(call.matmul_b_transposed()) << layer.name() << " step " << i << ": b's slot overwritten";
+            }
+          }
+        }
+      }
+    }
+  });
+  EXPECT_GT(row_tiled, 0);
+}
+
 // DeiT-tiny's context on gap8's 36700 B of L1, by hand: r rows of P are 197 r B (buffers
 // 4-aligned), a head's V 197 x 64 = 12608 B, r output rows 64 r B, the transposed V 12608 B,
 // DORY's 40 B. Two b slots need 2 (197 r) + 3 12608 + 2 (64 r) + 40 > 36700 even for r = 1;

@@ -300,5 +300,76 @@ TEST(PulpMatMulKernel, MalformedCallsAreRefusedByName) {
             "");
 }
 
+// A head's later tile (matmul_b_transposed): the call reads the transposed copy the head's first
+// call left in the scratch and not b, whose bytes are overwritten here; its output equals the
+// reference and what a call that transposes b again gives, and the scratch is left as it was.
+TEST(PulpMatMulKernel, ACallWithBTransposedReadsTheCopyAnEarlierCallLeft) {
+  ProductCase p;
+  p.rows = 6;
+  p.reduction = 13;
+  p.columns = 10;
+  p.b_by_rows = true;
+  p.a_signed = false;
+  p.b_signed = true;
+  p.multiplier = 3;
+  p.shift = 10;
+  const Operands first = random_operands(p, 51);
+  ProductRun r = product_run(p, first);
+  ASSERT_EQ(kernel_problem(r.call, r.l1.size()), "");
+  run_kernel(r.call, r.l1);
+  Operands second = random_operands(p, 52);
+  second.b = first.b;
+  for (std::size_t i = 0; i < second.a.size(); ++i) r.l1[r.call.input() + i] = static_cast<std::uint8_t>(second.a[i]);
+  std::vector<std::uint8_t> transposing = r.l1;
+  const auto bytes_at = [](const std::vector<std::uint8_t>& l1, std::uint64_t at, std::uint64_t n) {
+    return std::vector<std::uint8_t>(l1.begin() + static_cast<std::ptrdiff_t>(at),
+                                     l1.begin() + static_cast<std::ptrdiff_t>(at + n));
+  };
+  const std::uint64_t b_bytes = std::uint64_t{p.columns} * p.reduction, y_bytes = std::uint64_t{p.rows} * p.columns;
+  const std::vector<std::uint8_t> scratch = bytes_at(r.l1, r.call.im2col(), b_bytes);
+  std::fill_n(r.l1.begin() + static_cast<std::ptrdiff_t>(r.call.input_b()), b_bytes, 0x5a);
+  std::fill_n(r.l1.begin() + static_cast<std::ptrdiff_t>(r.call.output()), y_bytes, 0xee);
+  KernelCall flagged = r.call;
+  flagged.set_matmul_b_transposed(true);
+  ASSERT_EQ(kernel_problem(flagged, r.l1.size()), "");
+  run_kernel(flagged, r.l1);
+  const std::vector<std::int32_t> expected = reference(p, second);
+  for (std::size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(output_value(r, i), expected[i]) << "output " << i;
+  run_kernel(r.call, transposing);
+  EXPECT_EQ(bytes_at(r.l1, r.call.output(), y_bytes), bytes_at(transposing, r.call.output(), y_bytes));
+  EXPECT_EQ(bytes_at(r.l1, r.call.im2col(), b_bytes), scratch);
+}
+
+// matmul_b_transposed needs b by rows (only then is there a scratch) and a matmul; b is not read,
+// so its address is not checked and the scratch may lie over it; the scratch is still checked.
+TEST(PulpMatMulKernel, BTransposedNeedsBByRowsAndLeavesBUnchecked) {
+  ProductCase p;
+  p.rows = 4;
+  p.reduction = 8;
+  p.columns = 6;
+  p.b_by_rows = true;
+  ProductRun good = product_run(p, random_operands(p, 61));
+  good.call.set_matmul_b_transposed(true);
+  const std::size_t l1 = good.l1.size();
+  ASSERT_EQ(kernel_problem(good.call, l1), "");
+  const auto problem = [&](auto change) {
+    KernelCall c = good.call;
+    change(c);
+    return kernel_problem(c, l1);
+  };
+  EXPECT_THAT(problem([](KernelCall& c) { c.set_matmul_b_by_rows(false); }),
+              HasSubstr("matmul_b_transposed without matmul_b_by_rows"));
+  EXPECT_THAT(problem([](KernelCall& c) {
+                c.set_matmul_b_by_rows(false);
+                c.set_kind(isa::pulp::KERNEL_POINTWISE);
+              }),
+              HasSubstr("matmul_b_transposed on kind pointwise (only matmul has it)"));
+  EXPECT_EQ(problem([](KernelCall& c) { c.set_input_b(1u << 30); }), "");
+  EXPECT_EQ(problem([](KernelCall& c) { c.set_input_b(c.im2col()); }), "");
+  EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(65536); }),
+              HasSubstr("matmul scratch (im2col): 48 bytes at 65536 end beyond L1"));
+  EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(c.output() - 47); }), HasSubstr("overlaps output"));
+}
+
 }  // namespace
 }  // namespace wb::sim::pulp

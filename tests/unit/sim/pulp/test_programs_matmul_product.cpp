@@ -145,5 +145,36 @@ TEST(MatMulProductPrograms, OneCoreTakesTheHandCountedCycles) {
   EXPECT_EQ(run.cycles, 378u);
 }
 
+// With matmul_b_transposed an earlier call left b transposed in the scratch: no transpose and
+// no barrier on any core, the products read only a and the scratch (b not at all) and store
+// only the output; one core's program is the products' 322 - 78 = 244 ops, and its cycles the
+// 378 above less the transpose's 77 ops, their 30 load-use stalls and the barrier's 11: 260.
+TEST(MatMulProductPrograms, WithBTransposedTheCoresSkipTheTransposeAndTheBarrier) {
+  for (const int cores : {1, 3, 8}) {
+    ProductCall s = product_call(7, 10, 9, true);
+    s.call.set_matmul_b_transposed(true);
+    expect_well_formed(s.call);
+    for (int core = 0; core < cores; ++core) {
+      const CoreProgram p = kernel_program(s.call, core, cores);
+      EXPECT_EQ(stray_access(p, {s.a, s.scratch}, {s.output}), "") << "core " << core << " of " << cores;
+      EXPECT_EQ(barriers(p), 0u) << "core " << core << " of " << cores;
+    }
+    expect_each_output_stored_once(programs_of(s.call, cores), s.output, fmt::format("{} cores, output", cores));
+  }
+  ProductCall s = product_call(3, 6, 5, true);
+  s.call.set_matmul_b_transposed(true);
+  const CoreProgram program = kernel_program(s.call, 0, 1);
+  const OpCounts n = count_ops(program);
+  EXPECT_EQ(n.ops, 322u - 78u);
+  EXPECT_EQ(n.loads, 27u + 21u);
+  EXPECT_EQ(n.stores, 15u);
+  CorePipeline pipeline;
+  pipeline.barrier_cycles = 11;
+  const CallRun run = run_call({program}, 16, pipeline);
+  EXPECT_EQ(run.cores.at(0).load_use_stall_cycles, 2u);
+  EXPECT_EQ(run.cores.at(0).split_accesses, 6u);
+  EXPECT_EQ(run.cycles, 378u - 77u - 30u - 11u);
+}
+
 }  // namespace
 }  // namespace wb::sim::pulp
