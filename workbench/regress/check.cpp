@@ -29,9 +29,12 @@ class WorkDir {
       std::filesystem::create_directories(path_);
       return;
     }
+    // A folder this run creates: one left by a killed run (or another checkout's run) holds
+    // manifests that the sweeps would resume from.
     std::random_device random;
-    path_ = std::filesystem::temp_directory_path() / fmt::format("wb-regress-{:08x}", random());
-    std::filesystem::create_directories(path_);
+    do {
+      path_ = std::filesystem::temp_directory_path() / fmt::format("wb-regress-{:08x}", random());
+    } while (!std::filesystem::create_directory(path_));
     owned_ = true;
   }
   ~WorkDir() {
