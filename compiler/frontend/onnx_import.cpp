@@ -1,9 +1,11 @@
 #include "compiler/frontend/onnx_import.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <queue>
@@ -240,10 +242,44 @@ class ModelImporter {
 
 }  // namespace
 
+namespace {
+
+// "NonZero 180, TopK 90, Tile 11": each op type once, the most frequent first (then by name).
+std::string count_by_op(const std::vector<UnsupportedNode>& nodes) {
+  std::map<std::string, std::size_t> counts;
+  for (const auto& n : nodes) ++counts[n.op_type];
+  std::vector<std::pair<std::string, std::size_t>> sorted(counts.begin(), counts.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string text;
+  for (const auto& [op, count] : sorted) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", op, count);
+  return text;
+}
+
+// A detector exported whole (torchvision's SSD, RetinaNet, Faster R-CNN) brings its
+// post-processing: score thresholds (NonZero), the top-k boxes and non-maximum suppression.
+std::string detection_hint(const std::vector<UnsupportedNode>& nodes) {
+  static const std::set<std::string> post_processing = {"NonMaxSuppression", "NonZero", "TopK"};
+  std::set<std::string> found;
+  for (const auto& n : nodes) {
+    if (post_processing.count(n.op_type) != 0) found.insert(n.op_type);
+  }
+  if (found.empty()) return {};
+  return fmt::format(
+      "; {} are a detector's post-processing (score thresholds, top-k boxes, non-maximum suppression), which "
+      "has no integer form on the accelerators: export the network without it (the backbone and the heads' "
+      "convolutions) and run the post-processing on the host",
+      fmt::join(found, ", "));
+}
+
+}  // namespace
+
 std::string format_unsupported(const std::vector<UnsupportedNode>& nodes) {
-  std::string text = fmt::format("{} unsupported node{}:", nodes.size(), nodes.size() == 1 ? "" : "s");
-  // One line: the first ten, then how many more (a model can have hundreds).
+  std::string text = fmt::format("{} unsupported node{}", nodes.size(), nodes.size() == 1 ? "" : "s");
+  // One line: the first ten, then how many more (a model can have hundreds), with a count per
+  // op type so that the hidden ones are named too.
   constexpr std::size_t kShown = 10;
+  if (nodes.size() > kShown) text += fmt::format(" ({})", count_by_op(nodes));
+  text += ":";
   for (std::size_t i = 0; i < nodes.size() && i < kShown; ++i) {
     const auto& n = nodes[i];
     text += fmt::format("{} '{}' ({}{}{})", i == 0 ? "" : ",", n.name, n.op_type, n.reason.empty() ? "" : ": ",
@@ -252,7 +288,7 @@ std::string format_unsupported(const std::vector<UnsupportedNode>& nodes) {
   if (nodes.size() > kShown) {
     text += fmt::format(", and {} more (`workbench inspect MODEL` lists them all)", nodes.size() - kShown);
   }
-  return text;
+  return text + detection_hint(nodes);
 }
 
 ImportedModel import_onnx_model(const onnx::ModelProto& model, const std::optional<std::filesystem::path>& base_dir,

@@ -1,5 +1,6 @@
 #include "compiler/frontend/onnx_import.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -42,6 +43,36 @@ TEST(OnnxImport, EveryUnsupportedNodeIsListedAtOnce) {
   EXPECT_NE(message.find("2 unsupported nodes"), std::string::npos) << message;
   EXPECT_NE(message.find("'einsum_of_x' (Einsum)"), std::string::npos) << message;
   EXPECT_NE(message.find("'nms' (NonMaxSuppression)"), std::string::npos) << message;
+}
+
+// A whole detector's export: the op types of the nodes beyond the first ten are counted, and
+// the post-processing ops are named with what to do.
+TEST(OnnxImport, ManyUnsupportedNodesAreCountedByOpAndPostProcessingIsNamed) {
+  OnnxBuilder b;
+  b.input("x", {1, 4});
+  std::string previous = "x";
+  for (int i = 0; i < 12; ++i) {
+    const std::string next = fmt::format("t{}", i);
+    b.node("Tile", {previous}, {next}, fmt::format("tile_{}", i));
+    previous = next;
+  }
+  b.node("NonZero", {previous}, {"nz"}, "nonzero");
+  b.node("TopK", {"nz"}, {"z"}, "topk");
+  b.output("z");
+  const std::string message = test::user_error_of([&] { import_built(b); });
+  EXPECT_NE(message.find("14 unsupported nodes (Tile 12, NonZero 1, TopK 1):"), std::string::npos) << message;
+  EXPECT_NE(message.find("and 4 more"), std::string::npos) << message;
+  EXPECT_NE(message.find("NonZero, TopK are a detector's post-processing"), std::string::npos) << message;
+  EXPECT_NE(message.find("export the network without it"), std::string::npos) << message;
+}
+
+TEST(OnnxImport, AClassifiersUnsupportedNodesGetNoDetectionHint) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("z");
+  b.node("Hardmax", {"x"}, {"z"}, "hardmax");
+  const std::string message = test::user_error_of([&] { import_built(b); });
+  EXPECT_NE(message.find("1 unsupported node: 'hardmax' (Hardmax)"), std::string::npos) << message;
+  EXPECT_EQ(message.find("post-processing"), std::string::npos) << message;
 }
 
 TEST(OnnxImport, LenientImportKeepsUnsupportedNodesForInspection) {
