@@ -20,8 +20,9 @@ namespace wb::isa::pulp {
 // 9: KernelCall.dilation_h/dilation_w (dilated conv, grouped conv and depthwise), KERNEL_RESIZE
 // and its KernelCall.resize_* fields (its tables at KernelCall.weights); 10: KERNEL_LAYERNORM and
 // its KernelCall.layernorm_* fields (its gamma and beta table at KernelCall.weights); 11:
-// KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows.
-inline constexpr std::uint32_t kPulpFormatVersion = 11;
+// KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows; 12:
+// IoTensor.source_shape (an input given as tokens [1, T, C], stored as its image [1, C, 1, T]).
+inline constexpr std::uint32_t kPulpFormatVersion = 12;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul" ("unknown" otherwise).
