@@ -136,8 +136,8 @@ TEST(PulpProgram, ASoftmaxCallSurvivesSaveAndLoad) {
 }
 
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 11u);  // 11: the matmul kernel
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u}) {
+  ASSERT_EQ(kPulpFormatVersion, 12u);  // 12: IoTensor.source_shape (an input of tokens), 11: the matmul kernel
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -145,7 +145,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 11; compile the model again", old)));
+                                "program format version {}, this workbench reads version 12; compile the model again", old)));
     }
   }
 }
