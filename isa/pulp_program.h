@@ -22,8 +22,9 @@ namespace wb::isa::pulp {
 // its KernelCall.layernorm_* fields (its gamma and beta table at KernelCall.weights); 11:
 // KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows; 12:
 // KernelCall.matmul_b_transposed (a by-rows call that reads b's transposed copy an earlier call
-// left in its scratch).
-inline constexpr std::uint32_t kPulpFormatVersion = 12;
+// left in its scratch); 13: IoTensor.source_shape (an input given as tokens [1, T, C], stored as
+// its image [1, C, 1, T]).
+inline constexpr std::uint32_t kPulpFormatVersion = 13;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul" ("unknown" otherwise).

@@ -521,6 +521,28 @@ def tiny_vit() -> nn.Module:
     return model
 
 
+class TinyBert(nn.Module):
+    """A BERT-like encoder on float embeddings [1, T, C] (no token ids): a
+    position embedding, LayerNorm, post-LN encoder layers (GELU) and a Linear
+    on token 0, as /work/probe45/bert.py at T 16, C 32, 2 heads, 2 layers."""
+
+    def __init__(self, tokens: int = 16, features: int = 32, heads: int = 2,
+                 layers: int = 2, mlp: int = 64, num_classes: int = 10):
+        super().__init__()
+        self.pos = nn.Parameter(torch.randn(1, tokens, features) * 0.02)
+        self.norm = nn.LayerNorm(features)
+        layer = nn.TransformerEncoderLayer(features, heads, mlp, dropout=0.0,
+                                           activation="gelu", batch_first=True,
+                                           norm_first=False)
+        self.enc = nn.TransformerEncoder(layer, layers,
+                                         enable_nested_tensor=False)
+        self.head = nn.Linear(features, num_classes)
+
+    def forward(self, x):
+        x = self.enc(self.norm(x + self.pos))
+        return self.head(x[:, 0])
+
+
 # --------------------------------------------------------------------------
 # Workload registry
 # --------------------------------------------------------------------------
@@ -619,6 +641,10 @@ SMALL_WORKLOADS = [
              "torchvision VisionTransformer: 8x8 patches, class token, "
              "position embedding, 2 blocks of 2-head attention, MLP, head",
              opset=13),
+    Workload("tiny_bert", TinyBert, (1, 16, 32),
+             "BERT-like encoder on float embeddings [1, 16, 32]: position "
+             "embedding, LayerNorm, 2 post-LN layers of 2-head attention and "
+             "GELU MLP, a Linear on token 0", opset=13),
 ]
 
 
@@ -860,6 +886,11 @@ def _draw_random_images(rng: np.random.Generator, count: int,
         frames = AUTOENCODER_FRAMES if length % AUTOENCODER_FRAMES == 0 else 1
         pictures = _draw_random_images(rng, count, (1, frames, length // frames))
         return pictures.reshape(count, length)
+    if len(image_shape) == 2:
+        # Token embeddings [T, C] (tiny_bert): a one-channel T x C picture.
+        tokens, features = image_shape
+        pictures = _draw_random_images(rng, count, (1, tokens, features))
+        return pictures.reshape(count, tokens, features)
     channels, height, width = image_shape
     grids = []
     grid = 2

@@ -26,7 +26,9 @@ namespace wb {
 namespace {
 
 constexpr char kMagic[8] = {'W', 'B', 'Q', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t kFormatVersion = 3;  // 2: tensors in a blob after the structure; 3: the quantizer's record
+// 2: tensors in a blob after the structure; 3: the quantizer's record; 4: QTensor.source_shape
+// (a token input given as [1, T, C]).
+constexpr std::uint32_t kFormatVersion = 4;
 // magic, version, structure size, blob size, SHA-256 of structure and blob as 64 hex digits.
 constexpr std::size_t kHeaderBytes = sizeof(kMagic) + 4 + 8 + 8 + 64;
 

@@ -42,7 +42,7 @@ std::optional<report::Mismatch> first_difference(const std::string& where, const
 }  // namespace
 
 Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed) {
-  Tensor out(DType::F32, t.shape);
+  Tensor out(DType::F32, t.float_shape());
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (float& v : out.span<float>()) v = normal(rng);
@@ -51,9 +51,9 @@ Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed) {
 
 Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t) {
   Tensor input = read_tensor_file(path);
-  if (input.dtype() != DType::F32 || input.shape() != t.shape) {
+  if (input.dtype() != DType::F32 || input.shape() != t.float_shape()) {
     throw UserError(fmt::format("{}: expected a float32 tensor of shape {} for input '{}', got {} {}", path.string(),
-                                format_shape(t.shape), t.name, dtype_name(input.dtype()),
+                                format_shape(t.float_shape()), t.name, dtype_name(input.dtype()),
                                 format_shape(input.shape())));
   }
   return input;

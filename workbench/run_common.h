@@ -43,10 +43,11 @@ struct SimOutputs {
 void check_outputs(const SimOutputs& outputs);
 
 
-// Seeded N(0,1) floats of the tensor's shape.
+// Seeded N(0,1) floats of the shape users give the tensor in (QTensor::float_shape).
 Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed);
 
-// A float32 tensor of t's shape from .npy/.pb; UserError naming the file otherwise.
+// A float32 tensor of t's float_shape() (an input of tokens: [1, T, C], not its image) from
+// .npy/.pb; UserError naming the file and the expected shape otherwise.
 Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t);
 
 // Golden run on the quantized inputs: every tensor, by QGraph index.

@@ -52,6 +52,7 @@ quant::QTensor io_qtensor(const IoTensor& io, bool is_signed) {
   quant::QTensor t;
   t.name = io.name();
   t.shape.assign(io.shape().begin(), io.shape().end());
+  t.source_shape.assign(io.source_shape().begin(), io.source_shape().end());
   t.bits = static_cast<int>(io.bits());
   t.is_signed = is_signed;
   t.scale = io.scale();

@@ -148,10 +148,24 @@ class QdqWriter {
     add_node("DequantizeLinear", t.name + "_DequantizeLinear", {t.name + "_quantized", scale, zero}, {dequantized_name});
   }
 
+  // A network input; one given as tokens [1, T, C] (source_shape) is quantised in that shape
+  // and read as its image [1, C, 1, T] through the view tokens-as-image writes
+  // (quant::token_input_view reads it back).
   void write_input(int index) {
     const QTensor& t = q_.tensor(index);
-    add_value_info(graph_->add_input(), t.name, t.shape);
-    quantize_dequantize(t, t.name, t.name + "_dequantized");
+    if (t.source_shape.empty()) {
+      add_value_info(graph_->add_input(), t.name, t.shape);
+      quantize_dequantize(t, t.name, t.name + "_dequantized");
+      return;
+    }
+    add_value_info(graph_->add_input(), t.name, t.source_shape);
+    const std::string tokens = t.name + "_tokens_dequantized";
+    quantize_dequantize(t, t.name, tokens);
+    const bool batch_first = t.source_shape[0] == 1;
+    set_ints(add_node("Transpose", t.name + "_image/Transpose", {tokens}, {t.name + "_features_first"}), "perm",
+             batch_first ? std::vector<std::int64_t>{0, 2, 1} : std::vector<std::int64_t>{1, 2, 0});
+    const std::string dims = initializer(t.name + "_image_shape", Tensor::from_vector<std::int64_t>({4}, t.shape));
+    add_node("Reshape", t.name + "_image/Reshape", {t.name + "_features_first", dims}, {t.name + "_dequantized"});
   }
 
   // A constant operand: its integers dequantized under its own name.

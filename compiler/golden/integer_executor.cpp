@@ -201,15 +201,29 @@ void check_input_count(const QGraph& graph, std::size_t given) {
 }  // namespace
 
 Tensor quantize_input(const QTensor& t, const Tensor& float_input) {
-  check_input(t, float_input, DType::F32);
+  if (float_input.dtype() != DType::F32 || float_input.shape() != t.float_shape()) {
+    throw UserError(fmt::format("input '{}' is {}{} but the quantized model expects {}{}", t.name,
+                                dtype_name(float_input.dtype()), format_shape(float_input.shape()),
+                                dtype_name(DType::F32), format_shape(t.float_shape())));
+  }
   const float scale = static_cast<float>(t.scale);
   const auto lo = static_cast<float>(t.lo()), hi = static_cast<float>(t.hi());
   const float* x = float_input.data<float>();
+  // A token sequence given as [1, T, C] (or [T, 1, C]: row-major [T, C] both) for the image
+  // [1, C, 1, T]: element (t, c) of the rows is element (c, t) of the image.
+  const bool tokens = !t.source_shape.empty();
+  if (tokens && (t.shape.size() != 4 || t.shape[0] != 1 || t.shape[2] != 1 || t.source_shape.back() != t.shape[1] ||
+                 float_input.numel() != t.shape[1] * t.shape[3])) {
+    throw std::logic_error(fmt::format("input '{}': source shape {} is not the tokens of the image {}", t.name,
+                                       format_shape(t.source_shape), format_shape(t.shape)));
+  }
+  const std::int64_t features = tokens ? t.shape[1] : 1, count = tokens ? t.shape[3] : float_input.numel();
   std::vector<std::int32_t> q(static_cast<std::size_t>(float_input.numel()));
-  for (std::size_t i = 0; i < q.size(); ++i) {
+  for (std::int64_t i = 0; i < float_input.numel(); ++i) {
     if (std::isnan(x[i])) throw UserError(fmt::format("input '{}' holds a NaN (element {})", t.name, i));
     const float rounded = std::nearbyint(x[i] / scale);  // ties to even in the default rounding mode
-    q[i] = static_cast<std::int32_t>(std::clamp(rounded, lo, hi));
+    const std::int64_t at = tokens ? (i % features) * count + i / features : i;
+    q[static_cast<std::size_t>(at)] = static_cast<std::int32_t>(std::clamp(rounded, lo, hi));
   }
   return narrow(q, t);
 }

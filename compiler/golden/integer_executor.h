@@ -19,7 +19,9 @@ namespace wb::golden {
 // Quantises a float input as ONNX QuantizeLinear does, in float32:
 //   q = clamp(round_half_to_even(x / scale), lo, hi)
 // with x / scale a float32 division and the rounding std::nearbyint (ties to even).
-// UserError naming the tensor if `float_input` is not F32 of t.shape, or holds a NaN.
+// An input with a source_shape (tokens [1, T, C] of the image [1, C, 1, T]) is given in that
+// shape and transposed into the image as it is quantised.
+// UserError naming the tensor if `float_input` is not F32 of t.float_shape(), or holds a NaN.
 Tensor quantize_input(const quant::QTensor& t, const Tensor& float_input);
 
 // F32 tensor of scale * q (float32 multiplication). UserError if `q` is not of t's type and shape.

@@ -52,12 +52,18 @@ class TokenRewriter {
   TokenRewriter(Graph& graph, PassStatistics& stats) : graph_(graph), stats_(stats) {}
 
   bool run() {
-    for (Node* node : graph_.topological_order()) {
+    const std::vector<Node*> order = graph_.topological_order();  // before the seeds' view nodes
+    seed_inputs();
+    for (Node* node : order) {
       if (!rewrite_node(*node)) continue;
       replaced_.push_back(node);
     }
-    if (replaced_.empty()) return false;
+    if (replaced_.empty()) {
+      drop_unread_seeds();
+      return false;
+    }
     finish();
+    drop_unread_seeds();
     return true;
   }
 
@@ -97,6 +103,65 @@ class TokenRewriter {
     return it == image_.end() ? nullptr : it->second;
   }
   void set_image(Value* original, Value* image) { image_[original] = image; }
+
+  // ---- graph inputs in a token layout ------------------------------------------------------
+  // A graph input [1, T, C] (or [T, 1, C]) whose readers include a token op over its last axis
+  // (a LayerNormalization over it, a MatMul by a constant [C, C'], an Add of a constant over
+  // tokens and features or over the features) is a token sequence from the start: its image is
+  // the view Reshape(Transpose(x, (0, 2, 1)), [1, C, 1, T]) (for [T, 1, C] the Transpose moves
+  // only an axis of size 1), which the quantizer absorbs, making the QGraph's input the image
+  // itself (docs/token_layout.md). A Conv1d's [N, C, L] is read by a Conv: left alone. A 2-D
+  // input is an [N, C] row as often as tokens, and is left alone too.
+  void seed_inputs() {
+    for (Value* input : graph_.inputs()) {
+      const Shape& s = input->shape;
+      if (!input->has_type() || input->dtype != DType::F32 || s.size() != 3 || input->is_constant()) continue;
+      const bool batch_first = s[0] == 1;
+      const Tokens t{batch_first ? s[1] : s[0], s[2]};
+      if ((!batch_first && s[1] != 1) || t.count < 2 || t.features < 1) continue;
+      if (!read_as_tokens(input, t)) continue;
+      const std::string name = input->name + "_image";
+      Value* rows = batch_first ? transpose(name + "_features_first", input, {0, 2, 1})
+                                : transpose(name + "_features_first", input, {1, 2, 0});
+      Value* image = reshape(name, rows, {1, t.features, 1, t.count});
+      set_image(input, image);
+      seeds_.push_back(image);
+      stats_.add("graph inputs read as images of tokens");
+    }
+  }
+
+  bool read_as_tokens(const Value* input, Tokens t) const {
+    const auto rank = static_cast<std::int64_t>(input->shape.size());
+    for (const Node* reader : graph_.users(input)) {
+      if (reader->input(0) == input && reader->op == OpKind::LayerNormalization &&
+          normalize_axis(reader->attrs.get_int("axis", -1), rank) == rank - 1) {
+        return true;
+      }
+      if (reader->input(0) == input && reader->op == OpKind::MatMul && reader->inputs.size() == 2) {
+        const Tensor* w = reader->constant_input(1);
+        if (is_f32_constant(w) && w->rank() == 2 && w->shape()[0] == t.features) return true;
+      }
+      if (reader->op == OpKind::Add && reader->inputs.size() == 2) {
+        const std::size_t other = reader->input(0) == input ? 1 : 0;
+        const Tensor* c = reader->constant_input(other);
+        if (!is_f32_constant(c) || c->rank() == 0 || c->shape().back() != t.features) continue;
+        if (c->numel() == t.features || c->numel() == t.count * t.features) return true;
+      }
+    }
+    return false;
+  }
+
+  // A seed no rewritten op reads (its readers were all ops the pass does not know): its view
+  // nodes go again, so the input is read as before.
+  void drop_unread_seeds() {
+    for (Value* image : seeds_) {
+      if (!graph_.users(image).empty()) continue;
+      Node* view = image->producer;
+      Node* rows = view->input(0)->producer;
+      graph_.erase_node(view);
+      graph_.erase_node(rows);
+    }
+  }
 
   // ---- the rules ---------------------------------------------------------------------------
   bool rewrite_node(Node& node) {
@@ -461,6 +526,7 @@ class TokenRewriter {
   std::map<const Value*, Value*> image_;        // original token value -> its image [1, C, 1, T]
   std::map<const Value*, Value*> replacement_;  // original value -> a new value equal to it
   std::vector<Node*> replaced_;                 // in topological order
+  std::vector<Value*> seeds_;                   // images of graph inputs (seed_inputs)
 };
 
 }  // namespace

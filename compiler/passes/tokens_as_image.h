@@ -10,6 +10,12 @@ namespace wb {
 // row-major `[T, C]`, so no data moves; what the back ends run on images then runs on tokens:
 // * the patch embedding `Conv -> Reshape(1, C, H W) -> Transpose(0, 2, 1)` is its conv's image
 //   as `[1, C, 1, H W]`;
+// * a graph input `[1, T, C]` (or `[T, 1, C]`) that a token op over its last axis reads (a
+//   LayerNormalization, a MatMul by a constant `[C, C']`, an Add of a constant over the features
+//   or over tokens and features: a BERT-like encoder's float embeddings) is the view
+//   `Reshape(Transpose(x, (0, 2, 1)), [1, C, 1, T])`, which the quantizer absorbs (the QGraph's
+//   input is then the image, given as `[1, T, C]`); a Conv1d's `[N, C, L]` and 2-D inputs are
+//   left alone;
 // * a Linear (MatMul by a constant `[C, C']`, Gemm by a constant) a 1x1 Conv;
 // * a LayerNormalization over the last axis the NHWC view of the image (Transpose ->
 //   LayerNormalization -> Transpose), the quantizer's LayerNorm over the channels;

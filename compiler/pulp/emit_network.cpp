@@ -335,6 +335,7 @@ isa::pulp::IoTensor io_tensor(const quant::QTensor& t, const TensorHome& home) {
   isa::pulp::IoTensor io;
   io.set_name(t.name);
   for (const auto d : t.shape) io.add_shape(d);
+  for (const auto d : t.source_shape) io.add_source_shape(d);  // tokens given as [1, T, C]
   io.set_memory(home.memory);
   io.set_address(home.address);
   io.set_scale(t.scale);

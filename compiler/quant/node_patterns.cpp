@@ -227,4 +227,24 @@ std::optional<AttentionProduct> attention_product(const Graph& graph, const Node
   return p;
 }
 
+TokenInputView token_input_view(const Graph& graph, const Value& input) {
+  const Shape& s = input.shape;
+  if (input.is_constant() || s.size() != 3) return {};
+  const bool batch_first = s[0] == 1;
+  if (!batch_first && s[1] != 1) return {};
+  const std::int64_t tokens = batch_first ? s[1] : s[0];
+  const Node* transpose = only_reader(graph, &input);
+  const std::vector<std::int64_t> perm = batch_first ? std::vector<std::int64_t>{0, 2, 1} : std::vector<std::int64_t>{1, 2, 0};
+  if (transpose == nullptr || transpose->op != OpKind::Transpose || transpose->input(0) != &input ||
+      transpose->attrs.get_ints("perm") != perm) {
+    return {};
+  }
+  const Node* reshape = only_reader(graph, transpose->output(0));
+  if (reshape == nullptr || reshape->op != OpKind::Reshape || reshape->input(0) != transpose->output(0) ||
+      reshape->output(0)->shape != Shape{1, s[2], 1, tokens}) {
+    return {};
+  }
+  return {transpose, reshape};
+}
+
 }  // namespace wb::quant

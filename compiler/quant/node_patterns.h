@@ -57,4 +57,16 @@ struct AttentionProduct {
 };
 std::optional<AttentionProduct> attention_product(const Graph& graph, const Node& matmul);
 
+// A network input in a token layout read as its image (`tokens-as-image` writes the view for a
+// graph input [1, T, C] or [T, 1, C]; docs/token_layout.md): Transpose(0, 2, 1) (or (1, 2, 0))
+// -> Reshape [1, C, 1, T], the input read by the Transpose alone and the Transpose by the
+// Reshape alone. Stored HWC, the image has the input's bytes, so the QGraph's input is the
+// image with the input's shape as its source_shape. `input` is the graph input (the quantizer)
+// or the DequantizeLinear of one (the QDQ reader). Nulls when the pattern does not hold.
+struct TokenInputView {
+  const Node* transpose = nullptr;
+  const Node* reshape = nullptr;  // its output is the image
+};
+TokenInputView token_input_view(const Graph& graph, const Value& input);
+
 }  // namespace wb::quant

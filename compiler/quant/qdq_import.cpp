@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -507,7 +508,7 @@ class QdqReader {
   // NCHW activation: one LayerNorm over its channels (the closing Transpose's output is the
   // pending result; the two nodes after the first are read here and skipped when visited).
   void read_layernorm_view(const Node& front) {
-    if (absorbed_.count(&front) != 0) return;
+    if (absorbed_.count(&front) != 0 || read_token_input_view(front)) return;
     const LayerNormView view = nhwc_layernorm(graph_, front);
     if (view.layernorm == nullptr) {
       problem(front, "a Transpose has an integer form only as the NHWC view around a LayerNormalization");
@@ -523,6 +524,24 @@ class QdqReader {
     absorbed_.insert(view.back);
     pending_[view.back->output(0)] = static_cast<int>(q_.nodes.size());
     q_.nodes.push_back(std::move(q));
+  }
+
+  // A dequantized network input of tokens [1, T, C] read as its image [1, C, 1, T]
+  // (quant::token_input_view): the input is the image, given in its own shape (source_shape).
+  bool read_token_input_view(const Node& transpose) {
+    const Value* tokens = transpose.input(0);
+    const auto it = activation_.find(tokens);
+    if (it == activation_.end() || std::find(q_.inputs.begin(), q_.inputs.end(), it->second) == q_.inputs.end()) {
+      return false;
+    }
+    const TokenInputView view = token_input_view(graph_, *tokens);
+    QTensor& input = q_.tensors[static_cast<std::size_t>(it->second)];
+    if (view.transpose != &transpose || !input.source_shape.empty()) return false;
+    input.source_shape = input.shape;
+    input.shape = view.reshape->output(0)->shape;
+    absorbed_.insert(view.reshape);
+    activation_[view.reshape->output(0)] = it->second;
+    return true;
   }
 
   // Attention's scores or context on dequantized images (quant::attention_product).

@@ -126,6 +126,19 @@ void verify_qgraph(const QGraph& graph) {
   }
   for (std::size_t t = 0; t < graph.tensors.size(); ++t) {
     const QTensor& tensor = graph.tensors[t];
+    if (!tensor.source_shape.empty()) {
+      // Only a network input is given in another layout: tokens [1, T, C] or [T, 1, C] of the
+      // image [1, C, 1, T].
+      const Shape& s = tensor.source_shape;
+      const Shape& image = tensor.shape;
+      const bool tokens = s.size() == 3 && image.size() == 4 && image[0] == 1 && image[2] == 1 &&
+                          s[2] == image[1] && ((s[0] == 1 && s[1] == image[3]) || (s[1] == 1 && s[0] == image[3]));
+      if (!tokens || std::find(graph.inputs.begin(), graph.inputs.end(), static_cast<int>(t)) == graph.inputs.end()) {
+        throw std::logic_error(fmt::format("QGraph: tensor {} has source shape {}, which only a network input of "
+                                           "tokens [1, T, C] read as its image [1, C, 1, T] may have (it is {})",
+                                           tensor.name, format_shape(s), format_shape(image)));
+      }
+    }
     if (!tensor.is_constant()) continue;
     if (tensor.data.dtype() != tensor.dtype() || tensor.data.shape() != tensor.shape) {
       throw std::logic_error(fmt::format("QGraph: constant {} holds {}{}, not {}{}", tensor.name,
@@ -323,7 +336,8 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
   os << fmt::format("qgraph {} (scheme {})\n", graph.name, scheme_name(graph.scheme));
   for (int input : graph.inputs) {
     const QTensor& t = graph.tensor(input);
-    os << fmt::format("  input  %{}: {} scale {:g}\n", t.name, format_type(t), t.scale);
+    const std::string given = t.source_shape.empty() ? "" : fmt::format(" (given as {})", format_shape(t.source_shape));
+    os << fmt::format("  input  %{}: {}{} scale {:g}\n", t.name, format_type(t), given, t.scale);
   }
   for (const QNode& node : graph.nodes) {
     const QTensor& out = graph.tensor(node.output);

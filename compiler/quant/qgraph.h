@@ -43,7 +43,13 @@ struct QTensor {
   // A constant operand (a transformer's class token, its position embedding): its integers, of
   // dtype() and `shape`, available before any node runs. Empty for a computed tensor.
   Tensor data{};
+  // A network input whose float form has another layout than `shape`: the shape users give
+  // (a token sequence [1, T, C] whose QGraph tensor is the image [1, C, 1, T], the same bytes
+  // stored HWC; docs/token_layout.md). Empty: the float input has `shape`.
+  Shape source_shape{};
   bool is_constant() const { return !data.empty(); }
+  // The shape of the float tensor a user gives for this input: source_shape, or shape.
+  const Shape& float_shape() const { return source_shape.empty() ? shape : source_shape; }
   std::int64_t lo() const { return is_signed ? -(std::int64_t{1} << (bits - 1)) : 0; }
   std::int64_t hi() const { return is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1; }
   DType dtype() const;  // I8, U8, I16 or U16
@@ -212,6 +218,8 @@ struct QGraph {
 
 // Network inputs are quantised as ONNX QuantizeLinear does:
 //   q = clamp(round_half_to_even(x / scale), lo, hi)   computed in float32.
+// An input with a source_shape [1, T, C] is given as [1, T, C] and quantised into its image
+// [1, C, 1, T]: q[0][c][0][t] = quantize(x[0][t][c]).
 
 // Structural checks (indices in range, shapes of weights and requant vectors, shared
 // scales where a node needs them); throws std::logic_error naming the node.

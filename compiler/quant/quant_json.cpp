@@ -11,6 +11,7 @@ json tensor_json(const QTensor& t) {
   json j = {{"bits", t.bits}, {"signed", t.is_signed}, {"scale", t.scale}, {"threshold", t.threshold},
             {"shape", t.shape}};
   if (t.is_constant()) j["values"] = t.data.to_int64_vector();  // a constant operand's integers
+  if (!t.source_shape.empty()) j["source_shape"] = t.source_shape;  // an input given as tokens [1, T, C]
   return j;
 }
 

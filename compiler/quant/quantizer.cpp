@@ -123,7 +123,18 @@ class Builder {
     if (!unsupported_.empty()) throw UserError(format_unsupported_nodes());
     q_.name = graph_.name;
     q_.scheme = options_.scheme;
-    for (const Value* input : graph_.inputs()) q_.inputs.push_back(tensor_for(input));
+    for (const Value* input : graph_.inputs()) {
+      const int index = tensor_for(input);
+      q_.inputs.push_back(index);
+      // A token input read as its image: the QGraph's input is the image (the same bytes
+      // stored HWC), given by users in the input's own shape.
+      if (const auto view = token_inputs_.find(input); view != token_inputs_.end()) {
+        QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
+        t.source_shape = t.shape;
+        t.shape = view->second->shape;
+        index_.emplace(view->second, index);
+      }
+    }
     for (const PlannedNode& p : planned_) {
       if (!reads_constant_operands(p)) continue;
       for (const Value* in : p.node->inputs) {
@@ -182,6 +193,14 @@ class Builder {
 
   void plan() {
     std::set<const Node*> absorbed;
+    // A graph input in a token layout read as its image: the view is the QGraph input itself.
+    for (const Value* input : graph_.inputs()) {
+      const TokenInputView view = token_input_view(graph_, *input);
+      if (view.reshape == nullptr) continue;
+      absorbed.insert(view.transpose);
+      absorbed.insert(view.reshape);
+      token_inputs_.emplace(input, view.reshape->output(0));
+    }
     // Attention's products absorb the head views before them, which come first in the order.
     std::map<const Node*, AttentionProduct> products;
     for (const Node* node : graph_.topological_order()) {
@@ -668,6 +687,7 @@ class Builder {
   std::vector<PlannedNode> planned_;
   std::vector<std::string> unsupported_;
   std::map<const Value*, int> index_;
+  std::map<const Value*, const Value*> token_inputs_;  // a graph input read as its image -> the image
   std::vector<int> type_parent_;
   QGraph q_;
 };

@@ -39,6 +39,7 @@ void add_io(const quant::QGraph& graph, const LayerMapping& mapping, const Buffe
     auto* io = program.add_inputs();
     io->set_name(t.name);
     for (const auto d : t.shape) io->add_shape(d);
+    for (const auto d : t.source_shape) io->add_source_shape(d);  // tokens given as [1, T, C]
     io->mutable_region()->set_memory(isa::xdnn::MEMORY_DDR);
     io->mutable_region()->set_address(ddr.home(b));
     *io->mutable_region()->mutable_layout() = ddr.home_layout(b);

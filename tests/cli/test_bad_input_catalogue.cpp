@@ -50,6 +50,8 @@ class Fixtures {
     input.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
     write_tensor_file(dir_ / "nan.npy", input);
     write_tensor_file(dir_ / "wrong_shape.npy", test::random_tensor({1, 3, 8, 8}, 1));
+    // tiny_bert's tokens [1, 16, 32] given as the image [1, 32, 1, 16] the QGraph stores.
+    write_tensor_file(dir_ / "bert_image.npy", test::random_tensor({1, 32, 1, 16}, 3));
     test::OnnxBuilder nan_weights;
     nan_weights.input("x", {1, 2});
     Tensor w = test::random_tensor({2, 2}, 2);
@@ -65,6 +67,9 @@ class Fixtures {
                                                     (dir_ / "calib").string(), (dir_ / folder).string()));
       if (made.exit_code != 0) throw std::runtime_error(made.out);
     }
+    const auto bert = test::workbench(fmt::format("compile --hw {}/gap8.yaml {} --calib-count 2 -o {}", configs,
+                                                  test::workload("tiny_bert.onnx"), (dir_ / "pb").string()));
+    if (bert.exit_code != 0) throw std::runtime_error(bert.out);
     std::filesystem::create_directories(dir_ / "noqdq");
     std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "noqdq" / "program.xdnn");
     const auto qdq = test::workbench(fmt::format("quantize {} --scheme pow2 --calib {} -o {}", model,
@@ -107,6 +112,7 @@ std::string expand(std::string text, const std::filesystem::path& out) {
       {"{t}", test::workload("tiny_resnet.onnx")},
       {"{in}", test::workload("tiny_resnet.input.npy")},
       {"{vit}", test::workload("tiny_vit.onnx")},
+      {"{bert}", test::workload("tiny_bert.onnx")},
       {"{v3}", source + "/configs/v3_96.yaml"},
       {"{gap8}", source + "/configs/gap8.yaml"}};
   for (const auto& [name, value] : names) {
@@ -129,6 +135,8 @@ const std::vector<Entry> kCatalogue = {
     {"run --hw {v3} {t} --input {fx}/nope.npy --json {out}/r.json", "nope.npy"},
     {"run --hw {v3} {t} --input {fx}/nan.npy --calib {fx}/calib --json {out}/r.json", "NaN"},
     {"run --hw {v3} {t} --input {fx}/wrong_shape.npy --calib {fx}/calib --json {out}/r.json", "wrong_shape.npy"},
+    // An input of tokens is given as tokens, not as the image the targets store.
+    {"run --hw {gap8} {bert} --input {fx}/bert_image.npy --calib-count 2 --json {out}/r.json", "shape [1,16,32]"},
     {"run --hw {v3} {t} --json {fx}/afile/r.json --csv {out}/r.csv", "afile/r.json"},
     {"run --hw {v3} {t} --json {out}/r.json --csv {out}", "--csv"},
     {"run --hw {v3} {t} --trace {fx}/nodir/t.json --json {out}/r.json", "nodir/t.json"},
@@ -174,6 +182,7 @@ const std::vector<Entry> kCatalogue = {
     {"sim --hw {v3} {fx}/px/program.xdnn --json {fx}/afile/r.json", "afile/r.json"},
     {"sim --hw {v3} {fx}/px/program.xdnn --seed -3", "--seed"},
     {"sim --hw {v3} {fx}/px/program.xdnn --input {fx}/wrong_shape.npy --json {out}/r.json", "wrong_shape.npy"},
+    {"sim --hw {gap8} {fx}/pb/program.pulp --input {fx}/bert_image.npy --json {out}/r.json", "shape [1,16,32]"},
     // verify
     {"verify --hw {v3} {fx}/nodir", "nodir"},
     {"verify --hw {v3} {fx}/pp", "program.pulp"},
@@ -181,6 +190,7 @@ const std::vector<Entry> kCatalogue = {
     {"verify --hw {v3} {fx}/px --json {fx}/afile/r.json", "afile/r.json"},
     {"verify --hw {v3} {fx}/noqdq --json {out}/r.json", "model.qdq.onnx"},
     {"verify --hw {v3} {fx}/px --input {fx}/nope.npy", "nope.npy"},
+    {"verify --hw {gap8} {fx}/pb --input {fx}/bert_image.npy --json {out}/r.json", "shape [1,16,32]"},
     {"sim --hw {v3} {fx}/damaged/program.xdnn --json {out}/r.json", "program.xdnn is damaged: digest mismatch"},
     {"sim --hw {gap8} {fx}/damaged/program.pulp --json {out}/r.json", "program.pulp is damaged: digest mismatch"},
     {"verify --hw {v3} {fx}/damaged --json {out}/r.json", "program.xdnn is damaged: digest mismatch"},

@@ -267,6 +267,43 @@ INSTANTIATE_TEST_SUITE_P(BothTargets, ConvNextParts,
                          ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
                          [](const auto& param) { return std::get<0>(param.param); });
 
+// A BERT-like encoder on float embeddings (the checked-in workloads/tiny_bert: [1, 16, 32], 2
+// post-LN layers of 2 heads, GELU, a Linear on token 0, opset 13) with data: the network input
+// is a token sequence from the start, given as [1, 16, 32] and stored as its image [1, 32, 1, 16]
+// (the same bytes: no layer copies it), every layer bit-exact, attention on its unit.
+class TokenInputParts : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(TokenInputParts, RunBitExactlyFromTheirTokens) {
+  const auto& [hw, unit] = GetParam();
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run = test::workbench(fmt::format(
+      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
+      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_bert.onnx"),
+      test::workload("tiny_bert.input.npy"), json.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = test::read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  ASSERT_FALSE(report["layers"].empty());
+  // The first layer adds the position embedding to the input itself.
+  EXPECT_EQ(report["layers"][0]["name"], "/Add") << report["layers"][0]["type"];
+  std::map<std::string, int> counted;
+  for (const auto& layer : report["layers"]) {
+    const std::string type = layer["type"];
+    ++counted[type];
+    if (type == "matmul" || type == "softmax" || type == "layernorm") {
+      EXPECT_EQ(layer["unit"], unit) << layer["name"];
+    }
+  }
+  EXPECT_EQ(counted["matmul"], 4) << "scores and context in each of 2 layers";
+  EXPECT_EQ(counted["softmax"], 2);
+  EXPECT_EQ(counted["layernorm"], 5) << "the embeddings' and 2 in each post-LN layer";
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, TokenInputParts,
+                         ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
 // A ViT (the checked-in workloads/tiny_vit: torchvision's VisionTransformer at 32x32, 17 tokens,
 // 2 blocks of 2 heads, opset 13) with data: every layer bit-exact, and attention's products and
 // its softmax over the keys each on their unit: xDNN's host model (the array has no run-time

@@ -136,3 +136,21 @@ def test_bad_inputs_argument():
         wb.run(TINY_RESNET, GAP8, inputs=np.zeros((1, 3, 32, 32), np.float32), data=False)
     with pytest.raises(TypeError, match="key=value"):
         wb.run(TINY_RESNET, GAP8, set=["cores"])
+
+
+def test_an_input_of_tokens_is_given_as_tokens(folder):
+    """A BERT-like encoder's float embeddings [1, 16, 32]: the targets store them as the image
+    [1, 32, 1, 16], but users give (and `simulate` takes) the model's own [1, 16, 32]."""
+    bert = TINY_RESNET.replace("tiny_resnet", "tiny_bert")
+    x = np.load(bert.replace(".onnx", ".input.npy"))
+    assert x.shape == (1, 16, 32)
+    r = wb.run(bert, GAP8, inputs=x, calib_count=2)
+    assert r.verdict == "bit-exact"
+    assert r.outputs[0].shape == (1, 10)
+    out = os.path.join(folder, "bert")
+    wb.compile(bert, GAP8, out, calib_count=2)
+    simulated = wb.simulate(os.path.join(out, "program.pulp"), GAP8, inputs=x)
+    assert wb.verify(out, GAP8, inputs=x).verdict == "bit-exact"
+    assert simulated.outputs[0].shape == (1, 10)
+    with pytest.raises(wb.WorkbenchError, match=r"expected a float32 tensor of shape \[1,16,32\]"):
+        wb.run(bert, GAP8, inputs=np.zeros((1, 32, 1, 16), np.float32), calib_count=2)

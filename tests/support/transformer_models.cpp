@@ -98,6 +98,78 @@ OnnxBuilder tiny_vit(bool token_output, std::int64_t patches_per_side) {
   return b;
 }
 
+OnnxBuilder tiny_bert() {
+  constexpr std::int64_t c = 8, heads = 2, d = 4, t = 5;
+  OnnxBuilder b(17);
+  b.input("emb", {1, t, c}).output("y");
+  std::uint32_t seed = 101;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  weight("pos", {1, t, c});
+  for (const std::string ln : {"ln0", "ln1", "ln2"}) {
+    weight(ln + "_gamma", {c});
+    weight(ln + "_beta", {c});
+  }
+  weight("in_w", {c, 3 * c});
+  weight("in_b", {3 * c});
+  weight("out_w", {c, c});  // Gemm with transB = 1: [C', C]
+  weight("out_b", {c});
+  weight("fc1_w", {c, 2 * c});
+  weight("fc1_b", {2 * c});
+  weight("fc2_w", {2 * c, c});
+  weight("fc2_b", {c});
+  weight("head_w", {10, c});
+  weight("head_b", {10});
+  b.initializer("head_shape", ints_tensor({t, heads, d}));
+  b.initializer("merged_shape", ints_tensor({t, c}));
+  b.initializer("seq_shape", ints_tensor({t, 1, c}));
+  b.initializer("sqrt_d", Tensor::scalar<float>(std::sqrt(static_cast<float>(d))));
+  b.initializer("zero", Tensor::scalar<std::int64_t>(0));
+  for (int i = 0; i <= 3; ++i) b.initializer("at" + std::to_string(i), ints_tensor({i * c}));
+  b.initializer("last_axis", ints_tensor({-1}));
+
+  auto perm = [](auto& node, const Ints& p) { set_attr(node, "perm", p); };
+  auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
+    auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
+    set_attr(n, "axis", std::int64_t{-1});
+    set_attr(n, "epsilon", 1e-5f);
+  };
+  b.node("Add", {"emb", "pos"}, {"embedded"}, "/Add");
+  layernorm("embedded", "ln0", "n0");
+  perm(b.node("Transpose", {"n0"}, {"tnc"}, "/attn/Transpose"), {1, 0, 2});
+  b.node("MatMul", {"tnc", "in_w"}, {"qkv0"}, "/attn/MatMul");
+  b.node("Add", {"in_b", "qkv0"}, {"qkv"}, "/attn/Add");
+  const char* parts[] = {"q", "k", "v"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string p = parts[i];
+    b.node("Slice", {"qkv", "at" + std::to_string(i), "at" + std::to_string(i + 1), "last_axis"}, {p + "_slice"},
+           "/attn/Slice_" + p);
+    b.node("Reshape", {p + "_slice", "head_shape"}, {p + "_split"}, "/attn/Reshape_" + p);
+  }
+  perm(b.node("Transpose", {"q_split"}, {"q_heads"}, "/attn/Transpose_q"), {1, 0, 2});
+  b.node("Div", {"q_heads", "sqrt_d"}, {"q_scaled"}, "/attn/Div");
+  perm(b.node("Transpose", {"k_split"}, {"k_t"}, "/attn/Transpose_k"), {1, 2, 0});
+  perm(b.node("Transpose", {"v_split"}, {"v_heads"}, "/attn/Transpose_v"), {1, 0, 2});
+  b.node("MatMul", {"q_scaled", "k_t"}, {"scores"}, "/attn/MatMul_1");
+  set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
+  b.node("MatMul", {"probs", "v_heads"}, {"attended"}, "/attn/MatMul_2");
+  perm(b.node("Transpose", {"attended"}, {"tokens_heads"}, "/attn/Transpose_o"), {1, 0, 2});
+  b.node("Reshape", {"tokens_heads", "merged_shape"}, {"merged"}, "/attn/Reshape_o");
+  set_attr(b.node("Gemm", {"merged", "out_w", "out_b"}, {"projected"}, "/attn/Gemm"), "transB", std::int64_t{1});
+  b.node("Reshape", {"projected", "seq_shape"}, {"projected_seq"}, "/attn/Reshape_1");
+  perm(b.node("Transpose", {"projected_seq"}, {"attn_out"}, "/attn/Transpose_1"), {1, 0, 2});
+  b.node("Add", {"n0", "attn_out"}, {"r1"}, "/encoder/Add_1");  // post-LN: the residual is the normed input
+  layernorm("r1", "ln1", "n1");
+  b.node("MatMul", {"n1", "fc1_w"}, {"h1"}, "/mlp/MatMul");
+  b.node("Add", {"h1", "fc1_b"}, {"h1b"}, "/mlp/Add");
+  b.node("Gelu", {"h1b"}, {"g"}, "/mlp/Gelu");
+  b.node("MatMul", {"g", "fc2_w"}, {"h2"}, "/mlp/MatMul_1");
+  b.node("Add", {"h2", "fc2_b"}, {"h2b"}, "/mlp/Add_1");
+  b.node("Add", {"n1", "h2b"}, {"r2"}, "/encoder/Add_2");
+  layernorm("r2", "ln2", "final");
+  set_attr(b.node("Gather", {"final", "zero"}, {"first_token"}, "/Gather"), "axis", std::int64_t{1});
+  set_attr(b.node("Gemm", {"first_token", "head_w", "head_b"}, {"y"}, "/head/Gemm"), "transB", std::int64_t{1});
+  return b;
+}
 
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what) {
   return static_cast<std::size_t>(

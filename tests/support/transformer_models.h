@@ -18,6 +18,13 @@ namespace wb::test {
 // and T = p^2 + 1 (more query rows than a small L1 holds at once).
 OnnxBuilder tiny_vit(bool token_output = false, std::int64_t patches_per_side = 2);
 
+// A BERT-like encoder on float embeddings, as torch exports it (opset 17), shrunk: "emb"
+// [1, 5, 8] (T = 5 tokens of C = 8) + a position embedding -> LayerNorm -> one post-LN block
+// (MultiheadAttention of 2 heads of 4 on [T, 1, C], residual, LayerNorm, MLP 8 -> 16 -> 8 with
+// GELU, residual, LayerNorm) -> Gemm on token 0 -> "y" [1, 10]. Its input is a token sequence
+// from the start (no patch embedding): tokens-as-image reads it as the image [1, 8, 1, 5].
+OnnxBuilder tiny_bert();
+
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);
 

@@ -136,8 +136,8 @@ TEST(PulpProgram, ASoftmaxCallSurvivesSaveAndLoad) {
 }
 
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 12u);  // 12: the matmul kernel's matmul_b_transposed
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u}) {
+  ASSERT_EQ(kPulpFormatVersion, 13u);  // 13: IoTensor.source_shape (an input of tokens), 12: matmul_b_transposed
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {

@@ -40,6 +40,7 @@ void expect_same(const quant::QGraph& a, const quant::QGraph& b) {
   for (std::size_t i = 0; i < a.tensors.size(); ++i) {
     EXPECT_EQ(a.tensors[i].name, b.tensors[i].name);
     EXPECT_EQ(a.tensors[i].shape, b.tensors[i].shape);
+    EXPECT_EQ(a.tensors[i].source_shape, b.tensors[i].source_shape);
     EXPECT_EQ(a.tensors[i].bits, b.tensors[i].bits);
     EXPECT_EQ(a.tensors[i].is_signed, b.tensors[i].is_signed);
     EXPECT_EQ(a.tensors[i].scale, b.tensors[i].scale);
@@ -120,6 +121,24 @@ TEST(ModelCache, RoundTripsAVisionTransformer) {
   int constants = 0;
   for (const auto& t : loaded->graph.tensors) constants += t.is_constant();
   EXPECT_EQ(constants, 2);
+}
+
+// An input of tokens: the image [1, C, 1, T] with the shape users give it, [1, T, C].
+TEST(ModelCache, RoundTripsAnInputOfTokens) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  quant::QuantizedModel model;
+  model.graph = test::quantize_model(test::tiny_bert(), options).qgraph;
+  const test::TempDir dir;
+  const ModelCache cache(dir.path());
+  cache.store("bert", model);
+  std::string why;
+  const auto loaded = cache.load("bert", &why);
+  ASSERT_TRUE(loaded.has_value()) << why;
+  expect_same(model.graph, loaded->graph);
+  const quant::QTensor& input = loaded->graph.tensor(loaded->graph.inputs.at(0));
+  EXPECT_EQ(input.shape, (Shape{1, 8, 1, 5}));
+  EXPECT_EQ(input.source_shape, (Shape{1, 5, 8}));
 }
 
 TEST(ModelCache, RoundTripsAQGraphExactly) {

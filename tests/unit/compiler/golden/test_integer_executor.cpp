@@ -4,6 +4,7 @@
 
 #include "compiler/golden/integer_executor.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -652,6 +653,29 @@ TEST(QuantizeInput, Saturates) {
                      {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()}),
             (std::vector<std::int64_t>{127, -128}));
   EXPECT_EQ(quantize_input(qtensor({1}, 16, false, 1.0), Tensor::from_vector<float>({1}, {1.f})).dtype(), DType::U16);
+}
+
+// An input of tokens given as [1, T, C] for its image [1, C, 1, T]: element (t, c) of the rows
+// lands at (c, t) of the image, quantised as any input.
+TEST(QuantizeInput, TokensAreTransposedIntoTheirImage) {
+  QTensor t = qtensor({1, 3, 1, 2}, 8, true, 0.5);
+  t.source_shape = {1, 2, 3};
+  // Token 0: 1, 2, 3; token 1: -1, -2, 100 (saturates); halves to even.
+  const Tensor rows = Tensor::from_vector<float>({1, 2, 3}, {0.5f, 1.0f, 1.25f, -0.5f, -1.0f, 100.f});
+  const Tensor q = quantize_input(t, rows);
+  EXPECT_EQ(q.shape(), (Shape{1, 3, 1, 2}));
+  EXPECT_EQ(q.to_int64_vector(), (std::vector<std::int64_t>{1, -1, 2, -2, 2, 127}));
+  // torch's [T, 1, C] is the same row-major [T, C].
+  t.source_shape = {2, 1, 3};
+  EXPECT_EQ(quantize_input(t, rows.reshaped({2, 1, 3})).to_int64_vector(), q.to_int64_vector());
+  // The image's own shape is not what users give: the error names the tokens' shape.
+  t.source_shape = {1, 2, 3};
+  try {
+    quantize_input(t, Tensor(DType::F32, {1, 3, 1, 2}));
+    ADD_FAILURE() << "an image-shaped input was accepted";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("expects f32[1,2,3]"));
+  }
 }
 
 TEST(QuantizeInput, WrongShapeOrTypeIsAUserError) {

@@ -117,6 +117,34 @@ TEST(TokensAsImage, TorchvisionsVisionTransformerKeepsItsOutput) {
   EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
 }
 
+// torch's TransformerEncoder on float embeddings (workloads/tiny_bert, opset 13, post-LN): after
+// the default pipeline the input [1, 16, 32] is read once, as its image; every Linear is a Conv
+// on that image, no token value is written back, and the output is torch's.
+TEST(TokensAsImage, TorchsEncoderOnFloatEmbeddingsKeepsItsOutput) {
+  Graph graph = import_onnx_file(test::workloads_dir() / "tiny_bert.onnx").graph;
+  const Tensor input = read_tensor_file(test::workloads_dir() / "tiny_bert.input.npy");
+  const Tensor expected = read_tensor_file(test::workloads_dir() / "tiny_bert.output.npy");
+  ASSERT_EQ(input.shape(), (Shape{1, 16, 32}));
+  PassManager::from_pipeline(kDefaultPipeline).run(graph);
+  ASSERT_EQ(graph.inputs().size(), 1u);
+  EXPECT_EQ(graph.inputs()[0]->shape, (Shape{1, 16, 32}));
+  const auto readers = graph.users(graph.inputs()[0]);
+  ASSERT_EQ(readers.size(), 1u);
+  EXPECT_EQ(readers[0]->op, OpKind::Transpose);
+  std::size_t convs = 0, matmuls = 0, layernorms = 0;
+  for (const Node* node : graph.nodes()) {
+    convs += node->op == OpKind::Conv;
+    matmuls += node->op == OpKind::MatMul;
+    if (node->op != OpKind::LayerNormalization) continue;
+    ++layernorms;
+    EXPECT_EQ(node->input(0)->shape, (Shape{1, 1, 16, 32})) << node->name;  // the NHWC view of 32 x 1 x 16
+  }
+  EXPECT_EQ(convs, 2u * 4u + 1u);  // 4 Linears a layer, the head (gemm-to-conv)
+  EXPECT_EQ(matmuls, 2u * 2u);     // Q.K^T and A.V of each layer
+  EXPECT_EQ(layernorms, 5u);
+  EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
+}
+
 // Other token reads: a Gather of token 2 (a pixel Slice, not the class token's pool), a Slice of
 // tokens 1..3 and of features 2..5, a Concat of features, a Linear after each.
 TEST(TokensAsImage, SlicesGathersAndFeatureConcatsStayViewsOfTheImage) {
@@ -157,6 +185,89 @@ TEST(TokensAsImage, AConvolutionalNetworkIsLeftAlone) {
   set_attr(b.node("Flatten", {"r"}, {"f"}), "axis", std::int64_t{1});
   set_attr(b.node("Gemm", {"f", "fc"}, {"y"}), "transB", std::int64_t{1});
   EXPECT_FALSE(test::run_pass(b, "tokens-as-image").changed);
+}
+
+// A BERT-like encoder's float embeddings: the graph input [1, T, C] read by token ops is a token
+// image from the start; every reader runs on the image, nothing is written back.
+TEST(TokensAsImage, AGraphInputOfTokensIsReadAsItsImage) {
+  OnnxBuilder b(17);
+  b.input("emb", {1, 5, 4}).output("y");
+  b.initializer("pos", test::random_tensor({1, 5, 4}, 1));
+  b.initializer("gamma", test::random_tensor({4}, 2)).initializer("beta", test::random_tensor({4}, 3));
+  b.initializer("w", test::random_tensor({4, 6}, 4));
+  b.node("Add", {"emb", "pos"}, {"positioned"}, "add");
+  set_attr(b.node("LayerNormalization", {"positioned", "gamma", "beta"}, {"normed"}), "axis", std::int64_t{-1});
+  b.node("MatMul", {"normed", "w"}, {"y"});
+  const auto out = test::run_pass(b, "tokens-as-image");
+  ASSERT_TRUE(out.changed);
+  EXPECT_EQ(out.stats.counters().at("graph inputs read as images of tokens"), 1);
+  EXPECT_EQ(out.stats.counters().at("token Linears as 1x1 convolutions"), 1);
+  EXPECT_EQ(out.stats.counters().at("token LayerNorms over the channels"), 1);
+  // The graph keeps its input [1, T, C]; its only reader is the view into [1, C, 1, T].
+  const Value* emb = out.after.find_value("emb");
+  ASSERT_NE(emb, nullptr);
+  EXPECT_EQ(emb->shape, (Shape{1, 5, 4}));
+  const auto readers = out.after.users(emb);
+  ASSERT_EQ(readers.size(), 1u);
+  EXPECT_EQ(readers[0]->op, OpKind::Transpose);
+  EXPECT_EQ(readers[0]->attrs.get_ints("perm"), (Ints{0, 2, 1}));
+  const auto view = out.after.users(readers[0]->output(0));
+  ASSERT_EQ(view.size(), 1u);
+  EXPECT_EQ(view[0]->op, OpKind::Reshape);
+  EXPECT_EQ(view[0]->output(0)->shape, (Shape{1, 4, 1, 5}));
+  const Node* add = out.after.find_node("add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->output(0)->shape, (Shape{1, 4, 1, 5}));
+  EXPECT_EQ(test::count_op(out.after, OpKind::MatMul), 0u);
+  test::expect_same_outputs(out.before, out.after);
+}
+
+// Each token reader alone seeds the image: a MatMul by a constant [C, C'], an Add of a constant
+// over the features; torch's [T, 1, C] is the same image.
+TEST(TokensAsImage, AnyTokenReaderOfAGraphInputSeedsItsImage) {
+  for (const Shape& input : {Shape{1, 6, 4}, Shape{6, 1, 4}}) {
+    OnnxBuilder matmul(17);
+    matmul.input("emb", input).output("y");
+    matmul.initializer("w", test::random_tensor({4, 3}, 5));
+    matmul.node("MatMul", {"emb", "w"}, {"y"});
+    const auto linear = test::run_pass(matmul, "tokens-as-image");
+    EXPECT_EQ(linear.stats.counters().count("graph inputs read as images of tokens"), 1u) << format_shape(input);
+    EXPECT_EQ(test::count_op(linear.after, OpKind::Conv), 1u) << format_shape(input);
+    test::expect_same_outputs(linear.before, linear.after);
+
+    OnnxBuilder add(17);
+    add.input("emb", input).output("y");
+    add.initializer("bias", test::random_tensor({4}, 6)).initializer("w", test::random_tensor({4, 3}, 7));
+    add.node("Add", {"bias", "emb"}, {"shifted"}, "add");
+    add.node("Relu", {"shifted"}, {"r"});
+    add.node("MatMul", {"r", "w"}, {"y"});
+    const auto shifted = test::run_pass(add, "tokens-as-image");
+    EXPECT_EQ(shifted.stats.counters().count("graph inputs read as images of tokens"), 1u) << format_shape(input);
+    ASSERT_NE(shifted.after.find_node("add"), nullptr);
+    EXPECT_EQ(shifted.after.find_node("add")->output(0)->shape, (Shape{1, 4, 1, 6})) << format_shape(input);
+    test::expect_same_outputs(shifted.before, shifted.after);
+  }
+}
+
+// A Conv1d's input [N, C, L] is read by a Conv (over L, channels C): no token layout. Nor is an
+// input whose readers the pass does not know (a Softmax over the last axis): no view is left.
+TEST(TokensAsImage, AGraphInputReadByNoTokenOpIsLeftAlone) {
+  OnnxBuilder conv1d(17);
+  conv1d.input("signal", {1, 4, 10}).output("y");
+  conv1d.initializer("w", test::random_tensor({8, 4, 3}, 8)).initializer("b", test::random_tensor({8}, 9));
+  conv1d.node("Conv", {"signal", "w", "b"}, {"c"});
+  conv1d.node("Relu", {"c"}, {"y"});
+  const auto conv = test::run_pass(conv1d, "tokens-as-image");
+  EXPECT_FALSE(conv.changed);
+  EXPECT_EQ(test::count_op(conv.after, OpKind::Transpose), 0u);
+  EXPECT_EQ(conv.after.users(conv.after.find_value("signal")).front()->op, OpKind::Conv);
+
+  OnnxBuilder softmax(17);
+  softmax.input("scores", {1, 5, 4}).output("y");
+  set_attr(softmax.node("Softmax", {"scores"}, {"y"}), "axis", std::int64_t{-1});
+  const auto rows = test::run_pass(softmax, "tokens-as-image");
+  EXPECT_FALSE(rows.changed);
+  EXPECT_EQ(rows.after.node_count(), 1u);
 }
 
 }  // namespace

@@ -34,7 +34,11 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(t.scale, b.tensor(j).scale) << t.name;
     EXPECT_EQ(t.dtype(), b.tensor(j).dtype()) << t.name;
     EXPECT_TRUE(t.data == b.tensor(j).data) << t.name;
+    EXPECT_EQ(t.shape, b.tensor(j).shape) << t.name;
+    EXPECT_EQ(t.source_shape, b.tensor(j).source_shape) << t.name;
   }
+  ASSERT_EQ(a.inputs.size(), b.inputs.size());
+  for (std::size_t i = 0; i < a.inputs.size(); ++i) EXPECT_EQ(a.tensor(a.inputs[i]).name, b.tensor(b.inputs[i]).name);
   for (std::size_t i = 0; i < a.nodes.size(); ++i) {
     const QNode& x = a.nodes[i];
     const QNode& y = b.nodes[i];
@@ -81,7 +85,7 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0},
                                      std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
                                      std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0},
-                                     std::pair{test::tiny_vit(), 8.0}}) {
+                                     std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

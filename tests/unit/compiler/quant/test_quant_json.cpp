@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/quant_testing.h"
+#include "tests/support/transformer_models.h"
 
 namespace wb::quant {
 namespace {
@@ -30,6 +31,18 @@ TEST(QuantJson, XfdnnFieldsPerLayer) {
   EXPECT_EQ(conv["scale"], conv["multiplier"]);
   EXPECT_EQ(conv["postscale_shift"], conv["shift"]);
   EXPECT_EQ(doc["tensors"]["cat"]["signed"], false);
+}
+
+// An input of tokens: its tensor is the image, with the shape users give as source_shape; other
+// tensors have none.
+TEST(QuantJson, AnInputOfTokensNamesTheShapeUsersGive) {
+  QuantizeOptions o;
+  o.scheme = Scheme::Pulp;
+  const auto doc = qgraph_to_json(test::quantize_model(test::tiny_bert(), o).qgraph, {});
+  ASSERT_EQ(doc["inputs"], nlohmann::json::array({"emb"}));
+  EXPECT_EQ(doc["tensors"]["emb"]["shape"], nlohmann::json::array({1, 8, 1, 5}));
+  EXPECT_EQ(doc["tensors"]["emb"]["source_shape"], nlohmann::json::array({1, 5, 8}));
+  for (const auto& [name, t] : doc["tensors"].items()) EXPECT_TRUE(name == "emb" || !t.contains("source_shape")) << name;
 }
 
 TEST(QuantJson, PulpLambdaIncludesBiasAndRounding) {

@@ -357,6 +357,39 @@ TEST(Quantizer, AttentionIsIntegerInEveryScheme) {
   }
 }
 
+// A BERT-like encoder's float embeddings [1, T, C]: the QGraph's input is their image
+// [1, C, 1, T] (the view tokens-as-image writes is absorbed), given by users as [1, T, C]
+// (source_shape); the first node reads it directly; the float graph keeps its input.
+TEST(Quantizer, AnInputOfTokensIsTheImageGivenAsTokens) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::tiny_bert(), scheme(s));
+    const QGraph& g = m.qgraph;
+    ASSERT_EQ(g.inputs.size(), 1u);
+    const QTensor& input = g.tensor(g.inputs[0]);
+    EXPECT_EQ(input.name, "emb");
+    EXPECT_EQ(input.shape, (Shape{1, 8, 1, 5}));
+    EXPECT_EQ(input.source_shape, (Shape{1, 5, 8}));
+    EXPECT_EQ(input.float_shape(), (Shape{1, 5, 8}));
+    EXPECT_EQ(m.graph.inputs()[0]->shape, (Shape{1, 5, 8}));
+    // The position embedding's Add reads the input itself: no Reshape or copy before it.
+    ASSERT_FALSE(g.nodes.empty());
+    EXPECT_EQ(g.nodes[0].name, "/Add");
+    EXPECT_EQ(g.nodes[0].kind, QOpKind::Add);
+    EXPECT_EQ(g.nodes[0].inputs[0], g.inputs[0]);
+    for (const QNode& n : g.nodes) {  // nothing else reads it (no Reshape or copy of it)
+      const bool reads_input = std::find(n.inputs.begin(), n.inputs.end(), g.inputs[0]) != n.inputs.end();
+      EXPECT_TRUE(!reads_input || n.name == "/Add") << n.name;
+    }
+    EXPECT_EQ(node(g, "/attn/MatMul_1").matmul_form, MatMulForm::Scores);
+    // Only inputs carry a source shape.
+    for (const QTensor& t : g.tensors) {
+      EXPECT_TRUE(t.name == "emb" || t.source_shape.empty()) << t.name;
+    }
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
 // pow2 requantizes by shifts: a 1 / sqrt(d) that is not a power of two is refused by name.
 TEST(Quantizer, Pow2RefusesScoresScaledByANonPowerOfTwo) {
   auto m = test::quantize_model(test::tiny_vit(), scheme(Scheme::Pow2));
