@@ -523,8 +523,9 @@ def tiny_vit() -> nn.Module:
 
 class TinyBert(nn.Module):
     """A BERT-like encoder on float embeddings [1, T, C] (no token ids): a
-    position embedding, LayerNorm, post-LN encoder layers (GELU) and a Linear
-    on token 0, as /work/probe45/bert.py at T 16, C 32, 2 heads, 2 layers."""
+    position embedding, LayerNorm, post-LN encoder layers (torch's
+    TransformerEncoderLayer with GELU) and a Linear on token 0. The defaults
+    are workloads/tiny_bert's sizes."""
 
     def __init__(self, tokens: int = 16, features: int = 32, heads: int = 2,
                  layers: int = 2, mlp: int = 64, num_classes: int = 10):
@@ -763,6 +764,16 @@ BATTERY_WORKLOADS = [
     Workload("deit_tiny", deit_tiny, IMAGENET,
              "DeiT-tiny-shaped torchvision VisionTransformer at 224x224 "
              "(class token N(0, 1))"),
+    # A BERT-like encoder on float embeddings (no token ids: the lookup is
+    # the host's): post-LN blocks, attention over 64 tokens, the input itself
+    # in token layout [1, T, C].
+    Workload("bert_emb",
+             functools.partial(TinyBert, tokens=64, features=128, heads=2,
+                               layers=2, mlp=512, num_classes=2),
+             (1, 64, 128),
+             "BERT-like encoder on float embeddings [1, 64, 128] (no token "
+             "ids): position embedding, LayerNorm, 2 post-LN layers of 2-head "
+             "attention (heads of 64) and GELU MLP 512, a Linear on token 0"),
     # FCN on a dilated ResNet-50 (output stride 8) with bilinear upsampling,
     # at 128x128 like the other segmentation networks.
     Workload("fcn_resnet50", _segmentation("fcn_resnet50", aux_loss=False),

@@ -58,7 +58,9 @@ std::vector<std::string> battery_exports() {
       // A DeiT-tiny-shaped ViT at 224x224 (attention, class token, position embedding)
       "deit_tiny",
       // FCN on a dilated ResNet-50, at 128x128
-      "fcn_resnet50"};
+      "fcn_resnet50",
+      // A BERT-like encoder on float embeddings [1, 64, 128] (a network input of tokens)
+      "bert_emb"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -403,6 +405,13 @@ INSTANTIATE_TEST_SUITE_P(ConvNext, BatteryBitExact,
 // embedding read from memory, 25 LayerNorms, 12 GELU tables.
 INSTANTIATE_TEST_SUITE_P(Transformer, BatteryBitExact,
                          ::testing::Combine(::testing::Values("deit_tiny_opset13"), ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// A BERT-like encoder on both targets, with data: its input [1, 64, 128] is tokens, read as the
+// image [1, 128, 1, 64] with no copy; post-LN blocks (a LayerNorm after each residual Add),
+// attention with heads of 64, GELU tables, the Linear on token 0.
+INSTANTIATE_TEST_SUITE_P(Encoder, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("bert_emb_opset11"), ::testing::Values("v3_96", "gap8")),
                          case_name);
 
 }  // namespace

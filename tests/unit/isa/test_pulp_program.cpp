@@ -145,7 +145,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 12; compile the model again", old)));
+                                "program format version {}, this workbench reads version 13; compile the model again", old)));
     }
   }
 }
