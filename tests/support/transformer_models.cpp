@@ -1,5 +1,7 @@
 #include "tests/support/transformer_models.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -10,6 +12,69 @@ namespace {
 using Ints = std::vector<std::int64_t>;
 
 Tensor ints_tensor(const Ints& v) { return Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(v.size())}, v); }
+
+void perm(onnx::NodeProto& node, const Ints& p) { set_attr(node, "perm", p); }
+
+// One encoder block's weights after its LayerNorms' (in this order: the models' random seeds
+// follow it) and the constants of MultiheadAttention's export over T tokens of c features in
+// `heads` heads of d.
+template <typename Weight>
+void block_constants(OnnxBuilder& b, Weight&& weight, std::int64_t t, std::int64_t c, std::int64_t heads,
+                     std::int64_t d) {
+  weight("in_w", Shape{c, 3 * c});
+  weight("in_b", Shape{3 * c});
+  weight("out_w", Shape{c, c});  // Gemm with transB = 1: [C', C]
+  weight("out_b", Shape{c});
+  weight("fc1_w", Shape{c, 2 * c});
+  weight("fc1_b", Shape{2 * c});
+  weight("fc2_w", Shape{2 * c, c});
+  weight("fc2_b", Shape{c});
+  weight("head_w", Shape{10, c});
+  weight("head_b", Shape{10});
+  b.initializer("head_shape", ints_tensor({t, heads, d}));
+  b.initializer("merged_shape", ints_tensor({t, c}));
+  b.initializer("seq_shape", ints_tensor({t, 1, c}));
+  b.initializer("sqrt_d", Tensor::scalar<float>(std::sqrt(static_cast<float>(d))));
+  b.initializer("zero", Tensor::scalar<std::int64_t>(0));
+  for (std::int64_t i = 0; i <= 3; ++i) b.initializer(fmt::format("at{}", i), ints_tensor({i * c}));
+  b.initializer("last_axis", ints_tensor({-1}));
+}
+
+// torch's MultiheadAttention on [1, T, C] as it exports it: to [T, 1, C], the in-projection, the
+// heads split from Q, K and V, Q divided by sqrt(d), the two products and the softmax, the heads
+// merged, the out-projection on [T, C] and back: `in` -> `out` ("/attn/...").
+void multihead_attention(OnnxBuilder& b, const std::string& in, const std::string& out) {
+  perm(b.node("Transpose", {in}, {"tnc"}, "/attn/Transpose"), {1, 0, 2});
+  b.node("MatMul", {"tnc", "in_w"}, {"qkv0"}, "/attn/MatMul");
+  b.node("Add", {"in_b", "qkv0"}, {"qkv"}, "/attn/Add");
+  for (int i = 0; i < 3; ++i) {
+    const std::string p = std::string(1, "qkv"[i]);
+    b.node("Slice", {"qkv", fmt::format("at{}", i), fmt::format("at{}", i + 1), "last_axis"}, {p + "_slice"},
+           "/attn/Slice_" + p);
+    b.node("Reshape", {p + "_slice", "head_shape"}, {p + "_split"}, "/attn/Reshape_" + p);
+  }
+  perm(b.node("Transpose", {"q_split"}, {"q_heads"}, "/attn/Transpose_q"), {1, 0, 2});
+  b.node("Div", {"q_heads", "sqrt_d"}, {"q_scaled"}, "/attn/Div");
+  perm(b.node("Transpose", {"k_split"}, {"k_t"}, "/attn/Transpose_k"), {1, 2, 0});
+  perm(b.node("Transpose", {"v_split"}, {"v_heads"}, "/attn/Transpose_v"), {1, 0, 2});
+  b.node("MatMul", {"q_scaled", "k_t"}, {"scores"}, "/attn/MatMul_1");
+  set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
+  b.node("MatMul", {"probs", "v_heads"}, {"attended"}, "/attn/MatMul_2");
+  perm(b.node("Transpose", {"attended"}, {"tokens_heads"}, "/attn/Transpose_o"), {1, 0, 2});
+  b.node("Reshape", {"tokens_heads", "merged_shape"}, {"merged"}, "/attn/Reshape_o");
+  set_attr(b.node("Gemm", {"merged", "out_w", "out_b"}, {"projected"}, "/attn/Gemm"), "transB", std::int64_t{1});
+  b.node("Reshape", {"projected", "seq_shape"}, {"projected_seq"}, "/attn/Reshape_1");
+  perm(b.node("Transpose", {"projected_seq"}, {out}, "/attn/Transpose_1"), {1, 0, 2});
+}
+
+// The block's MLP: C -> 2C, GELU, 2C -> C ("/mlp/...").
+void gelu_mlp(OnnxBuilder& b, const std::string& in, const std::string& out) {
+  b.node("MatMul", {in, "fc1_w"}, {"h1"}, "/mlp/MatMul");
+  b.node("Add", {"h1", "fc1_b"}, {"h1b"}, "/mlp/Add");
+  b.node("Gelu", {"h1b"}, {"g"}, "/mlp/Gelu");
+  b.node("MatMul", {"g", "fc2_w"}, {"h2"}, "/mlp/MatMul_1");
+  b.node("Add", {"h2", "fc2_b"}, {out}, "/mlp/Add_1");
+}
 
 }  // namespace
 
@@ -29,26 +94,9 @@ OnnxBuilder tiny_vit(bool token_output, std::int64_t patches_per_side) {
     weight(ln + "_gamma", {c});
     weight(ln + "_beta", {c});
   }
-  weight("in_w", {c, 3 * c});
-  weight("in_b", {3 * c});
-  weight("out_w", {c, c});  // Gemm with transB = 1: [C', C]
-  weight("out_b", {c});
-  weight("fc1_w", {c, 2 * c});
-  weight("fc1_b", {2 * c});
-  weight("fc2_w", {2 * c, c});
-  weight("fc2_b", {c});
-  weight("head_w", {10, c});
-  weight("head_b", {10});
+  block_constants(b, weight, t, c, heads, d);
   b.initializer("flat_shape", ints_tensor({1, c, patches}));
-  b.initializer("head_shape", ints_tensor({t, heads, d}));
-  b.initializer("merged_shape", ints_tensor({t, c}));
-  b.initializer("seq_shape", ints_tensor({t, 1, c}));
-  b.initializer("sqrt_d", Tensor::scalar<float>(std::sqrt(static_cast<float>(d))));
-  b.initializer("zero", Tensor::scalar<std::int64_t>(0));
-  for (int i = 0; i <= 3; ++i) b.initializer("at" + std::to_string(i), ints_tensor({i * c}));
-  b.initializer("last_axis", ints_tensor({-1}));
 
-  auto perm = [](auto& node, const Ints& p) { set_attr(node, "perm", p); };
   auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
     auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
     set_attr(n, "axis", std::int64_t{-1});
@@ -62,35 +110,10 @@ OnnxBuilder tiny_vit(bool token_output, std::int64_t patches_per_side) {
   set_attr(b.node("Concat", {"cls", "seq"}, {"with_cls"}, "/Concat"), "axis", std::int64_t{1});
   b.node("Add", {"with_cls", "pos"}, {"embedded"}, "/encoder/Add");
   layernorm("embedded", "ln1", "n1");
-  perm(b.node("Transpose", {"n1"}, {"tnc"}, "/attn/Transpose"), {1, 0, 2});
-  b.node("MatMul", {"tnc", "in_w"}, {"qkv0"}, "/attn/MatMul");
-  b.node("Add", {"in_b", "qkv0"}, {"qkv"}, "/attn/Add");
-  const char* parts[] = {"q", "k", "v"};
-  for (int i = 0; i < 3; ++i) {
-    const std::string p = parts[i];
-    b.node("Slice", {"qkv", "at" + std::to_string(i), "at" + std::to_string(i + 1), "last_axis"}, {p + "_slice"},
-           "/attn/Slice_" + p);
-    b.node("Reshape", {p + "_slice", "head_shape"}, {p + "_split"}, "/attn/Reshape_" + p);
-  }
-  perm(b.node("Transpose", {"q_split"}, {"q_heads"}, "/attn/Transpose_q"), {1, 0, 2});
-  b.node("Div", {"q_heads", "sqrt_d"}, {"q_scaled"}, "/attn/Div");
-  perm(b.node("Transpose", {"k_split"}, {"k_t"}, "/attn/Transpose_k"), {1, 2, 0});
-  perm(b.node("Transpose", {"v_split"}, {"v_heads"}, "/attn/Transpose_v"), {1, 0, 2});
-  b.node("MatMul", {"q_scaled", "k_t"}, {"scores"}, "/attn/MatMul_1");
-  set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
-  b.node("MatMul", {"probs", "v_heads"}, {"attended"}, "/attn/MatMul_2");
-  perm(b.node("Transpose", {"attended"}, {"tokens_heads"}, "/attn/Transpose_o"), {1, 0, 2});
-  b.node("Reshape", {"tokens_heads", "merged_shape"}, {"merged"}, "/attn/Reshape_o");
-  set_attr(b.node("Gemm", {"merged", "out_w", "out_b"}, {"projected"}, "/attn/Gemm"), "transB", std::int64_t{1});
-  b.node("Reshape", {"projected", "seq_shape"}, {"projected_seq"}, "/attn/Reshape_1");
-  perm(b.node("Transpose", {"projected_seq"}, {"attn_out"}, "/attn/Transpose_1"), {1, 0, 2});
+  multihead_attention(b, "n1", "attn_out");
   b.node("Add", {"attn_out", "embedded"}, {"r1"}, "/encoder/Add_1");
   layernorm("r1", "ln2", "n2");
-  b.node("MatMul", {"n2", "fc1_w"}, {"h1"}, "/mlp/MatMul");
-  b.node("Add", {"h1", "fc1_b"}, {"h1b"}, "/mlp/Add");
-  b.node("Gelu", {"h1b"}, {"g"}, "/mlp/Gelu");
-  b.node("MatMul", {"g", "fc2_w"}, {"h2"}, "/mlp/MatMul_1");
-  b.node("Add", {"h2", "fc2_b"}, {"h2b"}, "/mlp/Add_1");
+  gelu_mlp(b, "n2", "h2b");
   b.node("Add", {"r1", "h2b"}, {"encoded"}, "/encoder/Add_2");
   layernorm("encoded", "ln", "final");
   set_attr(b.node("Gather", {"final", "zero"}, {"class_token"}, "/Gather"), "axis", std::int64_t{1});
@@ -109,25 +132,8 @@ OnnxBuilder tiny_bert() {
     weight(ln + "_gamma", {c});
     weight(ln + "_beta", {c});
   }
-  weight("in_w", {c, 3 * c});
-  weight("in_b", {3 * c});
-  weight("out_w", {c, c});  // Gemm with transB = 1: [C', C]
-  weight("out_b", {c});
-  weight("fc1_w", {c, 2 * c});
-  weight("fc1_b", {2 * c});
-  weight("fc2_w", {2 * c, c});
-  weight("fc2_b", {c});
-  weight("head_w", {10, c});
-  weight("head_b", {10});
-  b.initializer("head_shape", ints_tensor({t, heads, d}));
-  b.initializer("merged_shape", ints_tensor({t, c}));
-  b.initializer("seq_shape", ints_tensor({t, 1, c}));
-  b.initializer("sqrt_d", Tensor::scalar<float>(std::sqrt(static_cast<float>(d))));
-  b.initializer("zero", Tensor::scalar<std::int64_t>(0));
-  for (int i = 0; i <= 3; ++i) b.initializer("at" + std::to_string(i), ints_tensor({i * c}));
-  b.initializer("last_axis", ints_tensor({-1}));
+  block_constants(b, weight, t, c, heads, d);
 
-  auto perm = [](auto& node, const Ints& p) { set_attr(node, "perm", p); };
   auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
     auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
     set_attr(n, "axis", std::int64_t{-1});
@@ -135,35 +141,10 @@ OnnxBuilder tiny_bert() {
   };
   b.node("Add", {"emb", "pos"}, {"embedded"}, "/Add");
   layernorm("embedded", "ln0", "n0");
-  perm(b.node("Transpose", {"n0"}, {"tnc"}, "/attn/Transpose"), {1, 0, 2});
-  b.node("MatMul", {"tnc", "in_w"}, {"qkv0"}, "/attn/MatMul");
-  b.node("Add", {"in_b", "qkv0"}, {"qkv"}, "/attn/Add");
-  const char* parts[] = {"q", "k", "v"};
-  for (int i = 0; i < 3; ++i) {
-    const std::string p = parts[i];
-    b.node("Slice", {"qkv", "at" + std::to_string(i), "at" + std::to_string(i + 1), "last_axis"}, {p + "_slice"},
-           "/attn/Slice_" + p);
-    b.node("Reshape", {p + "_slice", "head_shape"}, {p + "_split"}, "/attn/Reshape_" + p);
-  }
-  perm(b.node("Transpose", {"q_split"}, {"q_heads"}, "/attn/Transpose_q"), {1, 0, 2});
-  b.node("Div", {"q_heads", "sqrt_d"}, {"q_scaled"}, "/attn/Div");
-  perm(b.node("Transpose", {"k_split"}, {"k_t"}, "/attn/Transpose_k"), {1, 2, 0});
-  perm(b.node("Transpose", {"v_split"}, {"v_heads"}, "/attn/Transpose_v"), {1, 0, 2});
-  b.node("MatMul", {"q_scaled", "k_t"}, {"scores"}, "/attn/MatMul_1");
-  set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
-  b.node("MatMul", {"probs", "v_heads"}, {"attended"}, "/attn/MatMul_2");
-  perm(b.node("Transpose", {"attended"}, {"tokens_heads"}, "/attn/Transpose_o"), {1, 0, 2});
-  b.node("Reshape", {"tokens_heads", "merged_shape"}, {"merged"}, "/attn/Reshape_o");
-  set_attr(b.node("Gemm", {"merged", "out_w", "out_b"}, {"projected"}, "/attn/Gemm"), "transB", std::int64_t{1});
-  b.node("Reshape", {"projected", "seq_shape"}, {"projected_seq"}, "/attn/Reshape_1");
-  perm(b.node("Transpose", {"projected_seq"}, {"attn_out"}, "/attn/Transpose_1"), {1, 0, 2});
+  multihead_attention(b, "n0", "attn_out");
   b.node("Add", {"n0", "attn_out"}, {"r1"}, "/encoder/Add_1");  // post-LN: the residual is the normed input
   layernorm("r1", "ln1", "n1");
-  b.node("MatMul", {"n1", "fc1_w"}, {"h1"}, "/mlp/MatMul");
-  b.node("Add", {"h1", "fc1_b"}, {"h1b"}, "/mlp/Add");
-  b.node("Gelu", {"h1b"}, {"g"}, "/mlp/Gelu");
-  b.node("MatMul", {"g", "fc2_w"}, {"h2"}, "/mlp/MatMul_1");
-  b.node("Add", {"h2", "fc2_b"}, {"h2b"}, "/mlp/Add_1");
+  gelu_mlp(b, "n1", "h2b");
   b.node("Add", {"n1", "h2b"}, {"r2"}, "/encoder/Add_2");
   layernorm("r2", "ln2", "final");
   set_attr(b.node("Gather", {"final", "zero"}, {"first_token"}, "/Gather"), "axis", std::int64_t{1});
