@@ -67,6 +67,13 @@ void multihead_attention(OnnxBuilder& b, const std::string& in, const std::strin
   perm(b.node("Transpose", {"projected_seq"}, {out}, "/attn/Transpose_1"), {1, 0, 2});
 }
 
+// A LayerNormalization over the last axis with the weights NAME_gamma and NAME_beta.
+void layer_norm(OnnxBuilder& b, const std::string& in, const std::string& name, const std::string& out, float epsilon) {
+  auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
+  set_attr(n, "axis", std::int64_t{-1});
+  set_attr(n, "epsilon", epsilon);
+}
+
 // The block's MLP: C -> 2C, GELU, 2C -> C ("/mlp/...").
 void gelu_mlp(OnnxBuilder& b, const std::string& in, const std::string& out) {
   b.node("MatMul", {in, "fc1_w"}, {"h1"}, "/mlp/MatMul");
@@ -97,10 +104,9 @@ OnnxBuilder tiny_vit(bool token_output, std::int64_t patches_per_side) {
   block_constants(b, weight, t, c, heads, d);
   b.initializer("flat_shape", ints_tensor({1, c, patches}));
 
-  auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
-    auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
-    set_attr(n, "axis", std::int64_t{-1});
-    set_attr(n, "epsilon", 1e-6f);
+  // torchvision's ViT normalises with epsilon 1e-6.
+  const auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
+    layer_norm(b, in, name, out, 1e-6f);
   };
   auto& patch = b.node("Conv", {"x", "patch_w", "patch_b"}, {"patches"}, "/conv_proj/Conv");
   set_attr(patch, "kernel_shape", Ints{4, 4});
@@ -134,10 +140,9 @@ OnnxBuilder tiny_bert() {
   }
   block_constants(b, weight, t, c, heads, d);
 
-  auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
-    auto& n = b.node("LayerNormalization", {in, name + "_gamma", name + "_beta"}, {out}, "/" + name + "/LayerNormalization");
-    set_attr(n, "axis", std::int64_t{-1});
-    set_attr(n, "epsilon", 1e-5f);
+  // torch's TransformerEncoderLayer normalises with epsilon 1e-5.
+  const auto layernorm = [&](const std::string& in, const std::string& name, const std::string& out) {
+    layer_norm(b, in, name, out, 1e-5f);
   };
   b.node("Add", {"emb", "pos"}, {"embedded"}, "/Add");
   layernorm("embedded", "ln0", "n0");
