@@ -9,6 +9,7 @@
 
 #include "compiler/golden/integer_kernels.h"
 #include "support/cpu_threads.h"
+#include "compiler/ir/token_layout.h"
 #include "support/error.h"
 
 namespace wb::golden {
@@ -212,8 +213,7 @@ Tensor quantize_input(const QTensor& t, const Tensor& float_input) {
   // A token sequence given as [1, T, C] (or [T, 1, C]: row-major [T, C] both) for the image
   // [1, C, 1, T]: element (t, c) of the rows is element (c, t) of the image.
   const bool tokens = !t.source_shape.empty();
-  if (tokens && (t.shape.size() != 4 || t.shape[0] != 1 || t.shape[2] != 1 || t.source_shape.back() != t.shape[1] ||
-                 float_input.numel() != t.shape[1] * t.shape[3])) {
+  if (tokens && (!is_token_image_of(t.source_shape, t.shape) || float_input.numel() != t.shape[1] * t.shape[3])) {
     throw std::logic_error(fmt::format("input '{}': source shape {} is not the tokens of the image {}", t.name,
                                        format_shape(t.source_shape), format_shape(t.shape)));
   }

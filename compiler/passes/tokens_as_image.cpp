@@ -8,6 +8,7 @@
 
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/token_layout.h"
 #include "compiler/passes/rewrite.h"
 
 namespace wb {
@@ -114,16 +115,14 @@ class TokenRewriter {
   // input is an [N, C] row as often as tokens, and is left alone too.
   void seed_inputs() {
     for (Value* input : graph_.inputs()) {
-      const Shape& s = input->shape;
-      if (!input->has_type() || input->dtype != DType::F32 || s.size() != 3 || input->is_constant()) continue;
-      const bool batch_first = s[0] == 1;
-      const Tokens t{batch_first ? s[1] : s[0], s[2]};
-      if ((!batch_first && s[1] != 1) || t.count < 2 || t.features < 1) continue;
+      if (!input->has_type() || input->dtype != DType::F32 || input->is_constant()) continue;
+      const std::optional<TokenRows> layout = token_rows_of(input->shape);
+      if (!layout || layout->count < 2 || layout->features < 1) continue;
+      const Tokens t{layout->count, layout->features};
       if (!read_as_tokens(input, t)) continue;
       const std::string name = input->name + "_image";
-      Value* rows = batch_first ? transpose(name + "_features_first", input, {0, 2, 1})
-                                : transpose(name + "_features_first", input, {1, 2, 0});
-      Value* image = reshape(name, rows, {1, t.features, 1, t.count});
+      Value* rows = transpose(name + "_features_first", input, features_first_perm(input->shape));
+      Value* image = reshape(name, rows, token_image_shape(*layout));
       set_image(input, image);
       seeds_.push_back(image);
       stats_.add("graph inputs read as images of tokens");

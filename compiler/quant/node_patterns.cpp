@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/token_layout.h"
 #include "compiler/ir/window_geometry.h"
 #include "support/error.h"
 
@@ -228,20 +229,16 @@ std::optional<AttentionProduct> attention_product(const Graph& graph, const Node
 }
 
 TokenInputView token_input_view(const Graph& graph, const Value& input) {
-  const Shape& s = input.shape;
-  if (input.is_constant() || s.size() != 3) return {};
-  const bool batch_first = s[0] == 1;
-  if (!batch_first && s[1] != 1) return {};
-  const std::int64_t tokens = batch_first ? s[1] : s[0];
+  const std::optional<TokenRows> layout = token_rows_of(input.shape);
+  if (input.is_constant() || !layout) return {};
   const Node* transpose = only_reader(graph, &input);
-  const std::vector<std::int64_t> perm = batch_first ? std::vector<std::int64_t>{0, 2, 1} : std::vector<std::int64_t>{1, 2, 0};
   if (transpose == nullptr || transpose->op != OpKind::Transpose || transpose->input(0) != &input ||
-      transpose->attrs.get_ints("perm") != perm) {
+      transpose->attrs.get_ints("perm") != features_first_perm(input.shape)) {
     return {};
   }
   const Node* reshape = only_reader(graph, transpose->output(0));
   if (reshape == nullptr || reshape->op != OpKind::Reshape || reshape->input(0) != transpose->output(0) ||
-      reshape->output(0)->shape != Shape{1, s[2], 1, tokens}) {
+      reshape->output(0)->shape != token_image_shape(*layout)) {
     return {};
   }
   return {transpose, reshape};

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "compiler/ir/token_layout.h"
 #include "support/error.h"
 
 namespace wb::quant {
@@ -131,9 +132,7 @@ void verify_qgraph(const QGraph& graph) {
       // image [1, C, 1, T].
       const Shape& s = tensor.source_shape;
       const Shape& image = tensor.shape;
-      const bool tokens = s.size() == 3 && image.size() == 4 && image[0] == 1 && image[2] == 1 &&
-                          s[2] == image[1] && ((s[0] == 1 && s[1] == image[3]) || (s[1] == 1 && s[0] == image[3]));
-      if (!tokens || std::find(graph.inputs.begin(), graph.inputs.end(), static_cast<int>(t)) == graph.inputs.end()) {
+      if (!is_token_image_of(s, image) || std::find(graph.inputs.begin(), graph.inputs.end(), static_cast<int>(t)) == graph.inputs.end()) {
         throw std::logic_error(fmt::format("QGraph: tensor {} has source shape {}, which only a network input of "
                                            "tokens [1, T, C] read as its image [1, C, 1, T] may have (it is {})",
                                            tensor.name, format_shape(s), format_shape(image)));
