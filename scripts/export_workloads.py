@@ -506,6 +506,16 @@ def deit_tiny() -> nn.Module:
     return model
 
 
+def vit_b_16() -> nn.Module:
+    """torchvision's ViT-B/16 (224x224, 197 tokens, 12 blocks of 12 heads of
+    64, 768 features, MLP 3072), the class token N(0, 1) as in deit_tiny."""
+    from torchvision.models import vit_b_16 as build
+    model = build()
+    with torch.no_grad():
+        model.class_token.normal_(0.0, 1.0)
+    return model
+
+
 def tiny_vit() -> nn.Module:
     """torchvision's VisionTransformer at 32x32: 8x8 patches (16 tokens and
     the class token), 2 encoder blocks of 2 heads of 16, 32 features, MLP 64."""
@@ -764,6 +774,12 @@ BATTERY_WORKLOADS = [
     Workload("deit_tiny", deit_tiny, IMAGENET,
              "DeiT-tiny-shaped torchvision VisionTransformer at 224x224 "
              "(class token N(0, 1))"),
+    # ViT-B/16 itself: DeiT-tiny's graph at 25x its MACs (17.6 G), exported
+    # as a user calls torch.onnx.export (no torch.no_grad around it). At
+    # opset 13 only: DeiT-tiny checks the opset-11 form of the same graph,
+    # and ViT-B/16's runs on both targets cost 45 s of a test lane each.
+    Workload("vit_b_16", vit_b_16, IMAGENET,
+             "torchvision ViT-B/16 at 224x224 (class token N(0, 1))"),
     # A BERT-like encoder on float embeddings (no token ids: the lookup is
     # the host's): post-LN blocks, attention over 64 tokens, the input itself
     # in token layout [1, T, C].
@@ -790,6 +806,8 @@ BATTERY_OPSETS = (11, 13)
 # as with 11 and 13 (Hardswish is HardSigmoid + Mul below opset 14), in their
 # opset-9 versions.
 BATTERY_OPSET9 = ("shufflenet_v2_x1_0", "mobilenet_v3_small")
+# Exported with opset 13 alone (see the workload).
+BATTERY_OPSET13_ONLY = ("vit_b_16",)
 
 EXPORT_PLAIN = "plain"                  # torch.onnx.export as a user calls it
 EXPORT_PAD_SYMBOLIC = "pad-symbolic"    # the same with PAD_SYMBOLICS
@@ -807,6 +825,8 @@ class BatteryExport:
 
 
 def battery_opsets(workload: Workload) -> Tuple[int, ...]:
+    if workload.name in BATTERY_OPSET13_ONLY:
+        return (13,)
     extra = (9,) if workload.name in BATTERY_OPSET9 else ()
     return extra + BATTERY_OPSETS
 

@@ -23,6 +23,10 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev
   slurm-wlm munge chromium libpng-dev
   python3-numpy python3-torch python3-torchvision python3-onnx python3-matplotlib
+  # Debian's torch and numpy call the BLAS the alternatives system names, the reference one
+  # unless an optimised one is installed: OpenBLAS exports the battery about 20 times faster
+  # (BENCHMARKS.md, "Exporting the battery").
+  libopenblas0-pthread
   pybind11-dev python3-dev python3-pandas python3-pytest jupyter-nbconvert python3-ipykernel
 )
 # The fuzz preset (scripts/fuzz.sh) builds with clang and links libFuzzer.
