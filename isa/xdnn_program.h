@@ -26,7 +26,8 @@ namespace wb::isa::xdnn {
 // 9: HostElementwise HOST_LAYERNORM and its layernorm parameters.
 // 10: HostElementwise HOST_MATMUL (matmul_form, matmul_heads) and HOST_SOFTMAX_ROWS (attention).
 // 11: IoTensor.source_shape (an input given as tokens [1, T, C], stored as its image [1, C, 1, T]).
-inline constexpr std::uint32_t kXdnnFormatVersion = 11;
+// 12: HostElementwise HOST_HWC_RESHAPE; IoTensor.source_shape on outputs too (tokens read back).
+inline constexpr std::uint32_t kXdnnFormatVersion = 12;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.

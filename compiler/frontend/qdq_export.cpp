@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <numbers>
 #include <onnx/onnx_pb.h>
 
@@ -41,7 +42,7 @@ class QdqWriter {
       if (t.is_constant()) write_constant(t);
     }
     for (const QNode& node : q_.nodes) write_node(node);
-    for (int output : q_.outputs) add_value_info(graph_->add_output(), q_.tensor(output).name, q_.tensor(output).shape);
+    for (int output : q_.outputs) write_output(output);
     std::string bytes;
     if (!model.SerializeToString(&bytes)) throw std::runtime_error("could not serialize the QDQ model");
     return bytes;
@@ -179,7 +180,46 @@ class QdqWriter {
     for (int input : q_.inputs) {
       if (input == index) return q_.tensor(index).name + "_dequantized";
     }
-    return q_.tensor(index).name;
+    return node_result_name(index);
+  }
+
+  // What a node's dequantized result is called: the tensor's name, or for an output given to
+  // users as tokens (source_shape) its image's, since the output's name is the tokens'.
+  std::string node_result_name(int index) const {
+    const QTensor& t = q_.tensor(index);
+    return t.source_shape.empty() ? t.name : t.name + "_image";
+  }
+
+  // A network output; one given as tokens [1, T, C] (source_shape) is read back from its image
+  // through the view tokens-as-image writes (quant::token_output_view reads it back).
+  void write_output(int index) {
+    const QTensor& t = q_.tensor(index);
+    if (t.source_shape.empty() || std::find(q_.inputs.begin(), q_.inputs.end(), index) != q_.inputs.end()) {
+      add_value_info(graph_->add_output(), t.name, t.shape);
+      return;
+    }
+    set_ints(add_node("Transpose", t.name + "_tokens/Transpose", {t.name + "_image"}, {t.name + "_tokens_nhwc"}),
+             "perm", {0, 2, 3, 1});
+    const std::string dims = initializer(
+        t.name + "_tokens_shape",
+        Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(t.source_shape.size())}, t.source_shape));
+    add_node("Reshape", t.name + "_tokens/Reshape", {t.name + "_tokens_nhwc", dims}, {t.name});
+    add_value_info(graph_->add_output(), t.name, t.source_shape);
+  }
+
+  // y's HWC order is x's, in the view tokens-as-image writes (quant::hwc_tokens_view):
+  // Transpose(0, 2, 3, 1) -> Reshape [1, H' W', C'] -> Transpose(0, 2, 1) -> Reshape y.
+  void write_hwc_reshape(const QNode& node, const std::string& input, const std::string& raw) {
+    const Shape& y = q_.tensor(node.output).shape;
+    const std::string base = q_.tensor(node.output).name + "_hwc";
+    set_ints(add_node("Transpose", node.name, {input}, {base + "_nhwc"}), "perm", {0, 2, 3, 1});
+    const std::string rows_shape =
+        initializer(base + "_rows_shape", Tensor::from_vector<std::int64_t>({3}, {1, y[2] * y[3], y[1]}));
+    add_node("Reshape", node.name + "_rows", {base + "_nhwc", rows_shape}, {base + "_rows"});
+    set_ints(add_node("Transpose", node.name + "_features_first", {base + "_rows"}, {base + "_features_first"}),
+             "perm", {0, 2, 1});
+    const std::string image_shape = initializer(base + "_image_shape", Tensor::from_vector<std::int64_t>({4}, y));
+    add_node("Reshape", node.name + "_image", {base + "_features_first", image_shape}, {raw});
   }
 
   static bool has_activation(const QNode& node) { return std::isfinite(node.act_min) || std::isfinite(node.act_max); }
@@ -398,8 +438,9 @@ class QdqWriter {
         add_node("Reshape", node.name, {inputs[0], shape}, {raw});
         break;
       }
+      case QOpKind::HwcReshape: write_hwc_reshape(node, inputs[0], raw); break;
     }
-    quantize_dequantize(out, raw, out.name);
+    quantize_dequantize(out, raw, node_result_name(node.output));
   }
 
   const QGraph& q_;

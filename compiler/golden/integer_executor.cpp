@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "compiler/golden/integer_kernels.h"
-#include "support/cpu_threads.h"
 #include "compiler/ir/token_layout.h"
+#include "support/cpu_threads.h"
 #include "support/error.h"
 
 namespace wb::golden {
@@ -93,6 +93,11 @@ void check_node(const QGraph& graph, const QNode& node) {
       if (along != out.shape[axis]) throw std::logic_error("the concatenated inputs differ from the output's size");
       break;
     }
+    case QOpKind::HwcReshape:
+      if (in.shape.size() != 4 || out.shape.size() != 4 || in.shape[0] != 1 || out.shape[0] != 1) {
+        throw std::logic_error("an HWC reshape regroups the pixels of N=1 NCHW images");
+      }
+      [[fallthrough]];
     case QOpKind::Reshape:
       if (num_elements(in.shape) != num_elements(out.shape)) {
         throw std::logic_error(fmt::format("reshape of {} into {}", format_shape(in.shape), format_shape(out.shape)));
@@ -166,6 +171,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_concat(graph, node, args);
     case QOpKind::Reshape:
       return args[0]->reshaped(graph.tensor(node.output).shape);
+    case QOpKind::HwcReshape:
+      return run_hwc_reshape(graph, node, *args[0]);
     case QOpKind::Lut:
       return run_lut(graph, node, *args[0]);
     case QOpKind::Mul:
@@ -234,10 +241,22 @@ Tensor dequantize(const QTensor& t, const Tensor& q) {
                                 format_shape(q.shape()), dtype_name(t.dtype()), format_shape(t.shape)));
   }
   const std::vector<std::int32_t> values = widen(q);
-  Tensor out(DType::F32, t.shape);
+  Tensor out(DType::F32, t.float_shape());
   float* y = out.data<float>();
   const float scale = static_cast<float>(t.scale);
-  for (std::size_t i = 0; i < values.size(); ++i) y[i] = scale * static_cast<float>(values[i]);
+  const bool tokens = !t.source_shape.empty();
+  if (tokens && !is_token_image_of(t.source_shape, t.shape)) {
+    throw std::logic_error(fmt::format("tensor '{}': source shape {} is not the tokens of the image {}", t.name,
+                                       format_shape(t.source_shape), format_shape(t.shape)));
+  }
+  // Element (c, t) of the image is element (t, c) of the tokens.
+  const std::int64_t features = tokens ? t.shape[1] : 1, count = tokens ? t.shape[3] : 1;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto at = tokens ? static_cast<std::size_t>((static_cast<std::int64_t>(i) % count) * features +
+                                                      static_cast<std::int64_t>(i) / count)
+                           : i;
+    y[at] = scale * static_cast<float>(values[i]);
+  }
   return out;
 }
 

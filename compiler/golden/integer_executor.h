@@ -24,7 +24,9 @@ namespace wb::golden {
 // UserError naming the tensor if `float_input` is not F32 of t.float_shape(), or holds a NaN.
 Tensor quantize_input(const quant::QTensor& t, const Tensor& float_input);
 
-// F32 tensor of scale * q (float32 multiplication). UserError if `q` is not of t's type and shape.
+// F32 tensor of scale * q (float32 multiplication), of t.float_shape(): a network output with a
+// source_shape (tokens [1, T, C] stored as the image [1, C, 1, T]) is transposed back into it.
+// UserError if `q` is not of t's type and shape.
 Tensor dequantize(const quant::QTensor& t, const Tensor& q);
 
 class IntegerExecutor {

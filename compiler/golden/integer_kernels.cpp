@@ -355,6 +355,23 @@ Tensor run_channel_gather(const QGraph& graph, const QNode& node, const Tensor& 
   return narrow(y, graph.tensor(node.output));
 }
 
+// The output's HWC order is the input's: element k of both, read pixel after pixel and channel
+// after channel, is the same value.
+Tensor run_hwc_reshape(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const Shape& in_shape = graph.tensor(node.inputs[0]).shape;
+  const Shape& out_shape = graph.tensor(node.output).shape;
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t in_c = in_shape[1], in_pixels = in_shape[2] * in_shape[3];
+  const std::int64_t out_c = out_shape[1], out_pixels = out_shape[2] * out_shape[3];
+  std::vector<std::int32_t> y(x.size());
+  for (std::int64_t k = 0; k < in_c * in_pixels; ++k) {
+    const std::int64_t from = (k % in_c) * in_pixels + k / in_c;  // NCHW index of HWC element k
+    const std::int64_t to = (k % out_c) * out_pixels + k / out_c;
+    y[static_cast<std::size_t>(to)] = x[static_cast<std::size_t>(from)];
+  }
+  return narrow(y, graph.tensor(node.output));
+}
+
 // Resize over H and W: each output element from its row and column taps (quant::resize_value).
 Tensor run_resize(const QGraph& graph, const QNode& node, const Tensor& input) {
   const Shape& in_shape = graph.tensor(node.inputs[0]).shape;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -47,6 +48,52 @@ bool keeps_row_major(const Node& transpose) {
 }
 
 bool is_f32_constant(const Tensor* c) { return c != nullptr && c->dtype() == DType::F32; }
+
+// Where each element of a Transpose's output comes from: `from` (flat indices, row-major over
+// `shape`) permuted by `perm`; `shape` becomes the output's.
+std::vector<std::int64_t> permuted(const std::vector<std::int64_t>& from, Shape& shape, const Ints& perm) {
+  const std::size_t rank = shape.size();
+  Ints in_strides(rank, 1);
+  for (std::size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * shape[d];
+  Shape out_shape(rank);
+  for (std::size_t d = 0; d < rank; ++d) out_shape[d] = shape[static_cast<std::size_t>(perm[d])];
+  std::vector<std::int64_t> to(from.size());
+  Ints counter(rank, 0);
+  for (std::int64_t& value : to) {
+    std::int64_t at = 0;
+    for (std::size_t d = 0; d < rank; ++d) at += counter[d] * in_strides[static_cast<std::size_t>(perm[d])];
+    value = from[static_cast<std::size_t>(at)];
+    for (std::size_t d = rank; d-- > 0;) {
+      if (++counter[d] < out_shape[d]) break;
+      counter[d] = 0;
+    }
+  }
+  shape = out_shape;
+  return to;
+}
+
+// Whether reading the image `x` [1, C, H, W] through `chain` (Reshapes and Transposes, in the
+// order they run) gives its elements in HWC order: element k of the result is pixel k / C's
+// channel k % C.
+bool reads_in_hwc_order(const Value& x, const std::vector<const Node*>& chain) {
+  const std::int64_t channels = x.shape[1], pixels = x.shape[2] * x.shape[3];
+  std::vector<std::int64_t> order(static_cast<std::size_t>(channels * pixels));
+  std::iota(order.begin(), order.end(), 0);
+  Shape shape = x.shape;
+  for (const Node* node : chain) {
+    if (node->op == OpKind::Transpose) {
+      const Ints perm = node->attrs.get_ints("perm");
+      if (perm.size() != shape.size()) return false;
+      order = permuted(order, shape, perm);
+    } else {
+      shape = node->output(0)->shape;
+    }
+  }
+  for (std::int64_t k = 0; k < channels * pixels; ++k) {
+    if (order[static_cast<std::size_t>(k)] != (k % channels) * pixels + k / channels) return false;
+  }
+  return true;
+}
 
 class TokenRewriter {
  public:
@@ -190,25 +237,66 @@ class TokenRewriter {
       stats_.add("patch embeddings read as images");
       return true;
     }
-    if (node.op == OpKind::Reshape && image_of(node.input(0)) == nullptr) {
-      Value* heads = node.input(0);
-      const Shape& h = heads->shape;
-      if (heads->producer == nullptr || heads->producer->op != OpKind::Transpose || heads->is_constant()) return false;
-      // [T, h, d] (MultiheadAttention) or [1, T, h, d] (a hand-written attention).
-      Ints to_channels_last;
-      std::int64_t count = 0, features = 0;
-      if (h.size() == 3) {
-        count = h[0], features = h[1] * h[2], to_channels_last = {1, 2, 0};
-      } else if (h.size() == 4 && h[0] == 1) {
-        count = h[1], features = h[2] * h[3], to_channels_last = {0, 2, 3, 1};
-      } else {
+    return node.op == OpKind::Reshape && image_of(node.input(0)) == nullptr &&
+           (merge_heads(node) || pixels_as_tokens(node));
+  }
+
+  // The heads' merge: a Reshape to [T, C] (or [1, T, C]) of the heads transposed back.
+  bool merge_heads(Node& node) {
+    const Value* out = node.output(0);
+    Value* heads = node.input(0);
+    const Shape& h = heads->shape;
+    if (heads->producer == nullptr || heads->producer->op != OpKind::Transpose || heads->is_constant()) return false;
+    // [T, h, d] (MultiheadAttention) or [1, T, h, d] (a hand-written attention).
+    Ints to_channels_last;
+    std::int64_t count = 0, features = 0;
+    if (h.size() == 3) {
+      count = h[0], features = h[1] * h[2], to_channels_last = {1, 2, 0};
+    } else if (h.size() == 4 && h[0] == 1) {
+      count = h[1], features = h[2] * h[3], to_channels_last = {0, 2, 3, 1};
+    } else {
+      return false;
+    }
+    if (!is_token_layout(out->shape, {count, features}) || count < 2) return false;
+    Value* merged = transpose(node.name + "_heads", heads, to_channels_last);
+    set_image(node.output(0), reshape(node.name, merged, {1, features, 1, count}));
+    stats_.add("attention heads merged into images");
+    return true;
+  }
+
+  // A detection head's tokens: an image's HWC bytes read as tokens of K features, as SSD's and
+  // RetinaNet's heads write Reshape [1, A, K, H, W] -> Transpose(0, 3, 4, 1, 2) -> Reshape
+  // [1, H W A, K] of a conv's [1, A K, H, W]; any chain of Reshapes and Transposes (each read
+  // by the next alone) that reads the image in HWC order. The tokens' image is the view
+  // Reshape(Transpose(Reshape(Transpose(x, (0, 2, 3, 1)), [1, T, K]), (0, 2, 1)), [1, K, 1, T]),
+  // which the quantizer reads as one HwcReshape: stored HWC, the conv's own bytes.
+  bool pixels_as_tokens(Node& node) {
+    const Shape& out = node.output(0)->shape;
+    if (out.size() != 3 || out[0] != 1 || out[1] < 2 || image_of(node.input(0)) != nullptr) return false;
+    std::vector<const Node*> chain{&node};
+    constexpr std::size_t kLongestChain = 4;
+    while (chain.size() <= kLongestChain) {
+      Value* x = chain.back()->input(0);
+      if (x == nullptr || x->is_constant() || !x->has_type()) return false;
+      const Shape& s = x->shape;
+      // The first image up the chain whose HWC order the chain reads (an NHWC view of the
+      // conv on the way is 4-D too).
+      if (s.size() == 4 && s[0] == 1 && num_elements(s) == out[1] * out[2] &&
+          reads_in_hwc_order(*x, {chain.rbegin(), chain.rend()})) {
+        const std::string name = node.name + "_pixels";
+        Value* nhwc = transpose(name, x, {0, 2, 3, 1});
+        Value* rows = reshape(name + "_rows", nhwc, {1, out[1], out[2]});
+        Value* features_first = transpose(name + "_features_first", rows, {0, 2, 1});
+        set_image(node.output(0), reshape(name + "_image", features_first, {1, out[2], 1, out[1]}));
+        stats_.add("image pixels read as tokens");
+        return true;
+      }
+      const Node* producer = x->producer;
+      if (producer == nullptr || (producer->op != OpKind::Reshape && producer->op != OpKind::Transpose) ||
+          graph_.users(x).size() != 1 || graph_.is_graph_output(x)) {
         return false;
       }
-      if (!is_token_layout(out->shape, {count, features}) || count < 2) return false;
-      Value* merged = transpose(node.name + "_heads", heads, to_channels_last);
-      set_image(node.output(0), reshape(node.name, merged, {1, features, 1, count}));
-      stats_.add("attention heads merged into images");
-      return true;
+      chain.push_back(producer);
     }
     return false;
   }

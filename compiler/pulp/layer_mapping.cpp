@@ -171,6 +171,7 @@ std::string place_concat(const QGraph& graph, const QNode& node, int owner_node,
   for (const int input : node.inputs) {
     const int t = along_w ? resolve_alias(mapping, input) : input;
     const auto& in = graph.tensor(t);
+    const auto& read = graph.tensor(input);  // as the concat reads it: its tokens
     if (in.is_constant()) {
       return fmt::format("input '{}' is a constant; the compiler copies it with a layer of its own first "
                          "(with_constant_copies)",
@@ -194,8 +195,8 @@ std::string place_concat(const QGraph& graph, const QNode& node, int owner_node,
     }
     const auto channels = static_cast<std::uint32_t>(dim(in, 1));
     if (along_w) {
-      placed[t] = ConcatSlice{node.output, 0, channels, offset};
-      offset += static_cast<std::uint32_t>(dim(in, 2) * dim(in, 3));
+      placed[t] = ConcatSlice{node.output, 0, channels, offset, channels != dim(out, 1)};
+      offset += static_cast<std::uint32_t>(dim(read, 2) * dim(read, 3));
     } else {
       placed[t] = ConcatSlice{node.output, offset, channels, 0};
       offset += channels;
@@ -283,6 +284,14 @@ quant::QGraph with_constant_copies(const QGraph& graph) {
   return lowered;
 }
 
+bool reads_regrouped(const LayerMapping& mapping, int tensor) {
+  for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {
+    if (mapping.regrouped.count(tensor) != 0) return true;
+    tensor = it->second;
+  }
+  return false;
+}
+
 int resolve_alias(const LayerMapping& mapping, int tensor) {
   for (auto it = mapping.aliases.find(tensor); it != mapping.aliases.end(); it = mapping.aliases.find(tensor)) {
     tensor = it->second;
@@ -310,8 +319,10 @@ LayerMapping map_layers(const QGraph& graph) {
         continue;
       }
     }
-    if (node.kind == QOpKind::Reshape) {
+    if (node.kind == QOpKind::Reshape || node.kind == QOpKind::HwcReshape) {
+      // Stored HWC, both keep their input's bytes: views, no layer.
       mapping.aliases[node.output] = resolve_alias(mapping, node.inputs.at(0));
+      if (node.kind == QOpKind::HwcReshape) mapping.regrouped.insert(node.output);
       continue;
     }
     if (node.kind == QOpKind::Concat) {
@@ -323,6 +334,13 @@ LayerMapping map_layers(const QGraph& graph) {
     }
     std::string problem = tensor_problem(graph, node);
     if (problem.empty() && node.kind != QOpKind::Add) problem = window_problem(node);
+    for (const int t : node.inputs) {
+      if (problem.empty() && reads_regrouped(mapping, t)) {
+        problem = fmt::format("reads '{}', an image's pixels regrouped as tokens in place (HwcReshape); only a concat "
+                              "along W or the network's output reads it",
+                              graph.tensor(t).name);
+      }
+    }
     PLayer layer;
     layer.name = node.name;
     layer.node = static_cast<int>(n);

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct ConcatSlice {
   int concat = -1;
   std::uint32_t channel_offset = 0, channels = 0;
   std::uint32_t pixel_offset = 0;
+  // Of a concat along W, an input of another channel count (a detection head's conv, its
+  // pixels regrouped as tokens): its bytes are one run of the concat's from pixel_offset on.
+  bool dense = false;
 };
 
 // A tensor as the cluster stores it: HWC of an NCHW image (an [N, C] row is a 1x1 image), and a
@@ -65,6 +69,7 @@ quant::QGraph with_constant_copies(const quant::QGraph& graph);
 struct LayerMapping {
   std::vector<PLayer> layers;
   std::map<int, int> aliases;            // reshape output -> the tensor it aliases
+  std::set<int> regrouped;               // HwcReshape outputs: aliases of another channel count
   std::map<int, ConcatSlice> slices;     // concat input (a layer's output) or prefix concat -> its place
   std::vector<std::string> unsupported;  // "node 'x' (Concat): reason"
 };
@@ -72,6 +77,8 @@ struct LayerMapping {
 LayerMapping map_layers(const quant::QGraph& graph);
 
 int resolve_alias(const LayerMapping& mapping, int tensor);
+// Whether reading `tensor` reads an HwcReshape's output (the alias chain passes one).
+bool reads_regrouped(const LayerMapping& mapping, int tensor);
 
 const char* kernel_type_name(isa::pulp::KernelKind kind);  // "conv", "pointwise", ...
 

@@ -268,8 +268,9 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
   // A slice's home: its channels of every pixel of the owning concat's home.
   const auto slice_home = [&](int tensor, const ConcatSlice& slice) {
     TensorHome home = plan.homes.at(slice.concat);
-    home.pixel_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(slice.concat), 1));
-    home.address += slice.channel_offset + std::uint64_t{slice.pixel_offset} * home.pixel_channels;
+    const auto concat_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(slice.concat), 1));
+    home.pixel_channels = slice.dense ? 0 : concat_channels;
+    home.address += slice.channel_offset + std::uint64_t{slice.pixel_offset} * concat_channels;
     home.bytes = hwc_bytes(graph.tensor(tensor));
     return home;
   };

@@ -244,4 +244,40 @@ TokenInputView token_input_view(const Graph& graph, const Value& input) {
   return {transpose, reshape};
 }
 
+HwcTokensView hwc_tokens_view(const Graph& graph, const Node& to_nhwc) {
+  const auto perm_is = [](const Node* node, const std::vector<std::int64_t>& perm) {
+    return node != nullptr && node->op == OpKind::Transpose && node->attrs.get_ints("perm") == perm;
+  };
+  const Value* x = to_nhwc.input(0);
+  if (!perm_is(&to_nhwc, {0, 2, 3, 1}) || x == nullptr || x->is_constant() || x->shape.size() != 4 || x->shape[0] != 1) {
+    return {};
+  }
+  const Node* rows = only_reader(graph, to_nhwc.output(0));
+  if (rows == nullptr || rows->op != OpKind::Reshape || rows->input(0) != to_nhwc.output(0)) return {};
+  const Shape& r = rows->output(0)->shape;
+  if (r.size() != 3 || r[0] != 1 || r[1] * r[2] != num_elements(x->shape)) return {};
+  const Node* features_first = only_reader(graph, rows->output(0));
+  if (!perm_is(features_first, {0, 2, 1}) || features_first->input(0) != rows->output(0)) return {};
+  const Node* image = only_reader(graph, features_first->output(0));
+  if (image == nullptr || image->op != OpKind::Reshape || image->input(0) != features_first->output(0) ||
+      !is_token_image_of(r, image->output(0)->shape)) {
+    return {};
+  }
+  return {&to_nhwc, {rows, features_first, image}, image->output(0)};
+}
+
+TokenOutputView token_output_view(const Graph& graph, const Value& output) {
+  const Node* reshape = output.producer;
+  if (reshape == nullptr || reshape->op != OpKind::Reshape || !graph.is_graph_output(&output)) return {};
+  const Node* transpose = reshape->input(0)->producer;
+  if (transpose == nullptr || transpose->op != OpKind::Transpose ||
+      transpose->attrs.get_ints("perm") != std::vector<std::int64_t>{0, 2, 3, 1} ||
+      only_reader(graph, transpose->output(0)) != reshape) {
+    return {};
+  }
+  const Value* image = transpose->input(0);
+  if (image == nullptr || image->is_constant() || !is_token_image_of(output.shape, image->shape)) return {};
+  return {transpose, reshape, image};
+}
+
 }  // namespace wb::quant

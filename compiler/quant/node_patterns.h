@@ -69,4 +69,27 @@ struct TokenInputView {
 };
 TokenInputView token_input_view(const Graph& graph, const Value& input);
 
+// A 4-D image's HWC bytes read as tokens of K features, as `tokens-as-image` writes it for a
+// detection head's Reshape [1, A, K, H, W] -> Transpose(0, 3, 4, 1, 2) -> Reshape [1, H W A, K]
+// (docs/token_layout.md): Transpose(0, 2, 3, 1) -> Reshape [1, T, K] -> Transpose(0, 2, 1) ->
+// Reshape [1, K, 1, T], each node read by the next alone. One HwcReshape from `to_nhwc`'s
+// input to `image`. Nulls when the pattern does not hold.
+struct HwcTokensView {
+  const Node* to_nhwc = nullptr;  // the Transpose(0, 2, 3, 1) of the image
+  std::vector<const Node*> views;  // the other three
+  const Value* image = nullptr;    // [1, K, 1, T]
+};
+HwcTokensView hwc_tokens_view(const Graph& graph, const Node& to_nhwc);
+
+// A network output in a token layout [1, T, C] read back from its image [1, C, 1, T], as
+// `tokens-as-image` writes it: Transpose(0, 2, 3, 1) -> Reshape, the Transpose read by the
+// Reshape alone. Stored HWC, the image has the output's bytes, so the QGraph's output is the
+// image with the output's shape as its source_shape. Nulls when the pattern does not hold.
+struct TokenOutputView {
+  const Node* transpose = nullptr;
+  const Node* reshape = nullptr;  // writes the output
+  const Value* image = nullptr;
+};
+TokenOutputView token_output_view(const Graph& graph, const Value& output);
+
 }  // namespace wb::quant

@@ -48,11 +48,32 @@ class QdqReader {
         products_.emplace(node, std::move(*product));
       }
     }
+    // An output given as tokens, read back from its image (quant::token_output_view).
+    std::map<const Value*, TokenOutputView> token_outputs;
+    for (const Value* output : graph_.outputs()) {
+      const TokenOutputView view = token_output_view(graph_, *output);
+      if (view.image == nullptr) continue;
+      absorbed_.insert(view.transpose);
+      absorbed_.insert(view.reshape);
+      token_outputs.emplace(output, view);
+    }
     for (const Node* node : graph_.topological_order()) visit(*node);
     for (const Value* output : graph_.outputs()) {
       const auto float_value = activation_.find(output);
       const auto integer = integer_value_.find(output);
-      if (float_value != activation_.end()) {
+      if (const auto view = token_outputs.find(output); view != token_outputs.end()) {
+        const auto image = activation_.find(view->second.image);
+        if (image == activation_.end()) {
+          problems_.push_back(fmt::format("graph output {} reads back an image that is not a DequantizeLinear of a "
+                                          "quantized tensor",
+                                          output->name));
+          continue;
+        }
+        QTensor& t = q_.tensors[static_cast<std::size_t>(image->second)];
+        t.name = output->name;
+        t.source_shape = output->shape;
+        q_.outputs.push_back(image->second);
+      } else if (float_value != activation_.end()) {
         q_.outputs.push_back(float_value->second);
       } else if (integer != integer_value_.end()) {
         q_.outputs.push_back(integer->second);
@@ -508,7 +529,7 @@ class QdqReader {
   // NCHW activation: one LayerNorm over its channels (the closing Transpose's output is the
   // pending result; the two nodes after the first are read here and skipped when visited).
   void read_layernorm_view(const Node& front) {
-    if (absorbed_.count(&front) != 0 || read_token_input_view(front)) return;
+    if (absorbed_.count(&front) != 0 || read_token_input_view(front) || read_hwc_tokens_view(front)) return;
     const LayerNormView view = nhwc_layernorm(graph_, front);
     if (view.layernorm == nullptr) {
       problem(front, "a Transpose has an integer form only as the NHWC view around a LayerNormalization");
@@ -524,6 +545,21 @@ class QdqReader {
     absorbed_.insert(view.back);
     pending_[view.back->output(0)] = static_cast<int>(q_.nodes.size());
     q_.nodes.push_back(std::move(q));
+  }
+
+  // A dequantized image's pixels read as tokens (quant::hwc_tokens_view): one HwcReshape.
+  bool read_hwc_tokens_view(const Node& front) {
+    const HwcTokensView view = hwc_tokens_view(graph_, front);
+    if (view.image == nullptr || activation_.count(front.input(0)) == 0) return false;
+    QNode q;
+    q.name = front.name;
+    q.kind = QOpKind::HwcReshape;
+    q.inputs.push_back(activation_input(front, 0));
+    if (q.inputs[0] < 0) return true;
+    absorbed_.insert(view.views.begin(), view.views.end());
+    pending_[view.image] = static_cast<int>(q_.nodes.size());
+    q_.nodes.push_back(std::move(q));
+    return true;
   }
 
   // A dequantized network input of tokens [1, T, C] read as its image [1, C, 1, T]

@@ -51,6 +51,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::Resize: return "Resize";
     case QOpKind::LayerNorm: return "LayerNorm";
     case QOpKind::MatMul: return "MatMul";
+    case QOpKind::HwcReshape: return "HwcReshape";
   }
   return "?";
 }
@@ -128,13 +129,16 @@ void verify_qgraph(const QGraph& graph) {
   for (std::size_t t = 0; t < graph.tensors.size(); ++t) {
     const QTensor& tensor = graph.tensors[t];
     if (!tensor.source_shape.empty()) {
-      // Only a network input is given in another layout: tokens [1, T, C] or [T, 1, C] of the
-      // image [1, C, 1, T].
+      // Only a network input or output is in another layout: tokens [1, T, C] or [T, 1, C] of
+      // the image [1, C, 1, T].
       const Shape& s = tensor.source_shape;
       const Shape& image = tensor.shape;
-      if (!is_token_image_of(s, image) || std::find(graph.inputs.begin(), graph.inputs.end(), static_cast<int>(t)) == graph.inputs.end()) {
-        throw std::logic_error(fmt::format("QGraph: tensor {} has source shape {}, which only a network input of "
-                                           "tokens [1, T, C] read as its image [1, C, 1, T] may have (it is {})",
+      const auto listed = [&](const std::vector<int>& list) {
+        return std::find(list.begin(), list.end(), static_cast<int>(t)) != list.end();
+      };
+      if (!is_token_image_of(s, image) || !(listed(graph.inputs) || listed(graph.outputs))) {
+        throw std::logic_error(fmt::format("QGraph: tensor {} has source shape {}, which only a network input or "
+                                           "output of tokens [1, T, C] stored as its image [1, C, 1, T] may have (it is {})",
                                            tensor.name, format_shape(s), format_shape(image)));
       }
     }
@@ -207,6 +211,13 @@ void verify_qgraph(const QGraph& graph) {
         }
         break;
       }
+      case QOpKind::HwcReshape:
+        check(node.inputs.size() == 1, node, "an HWC reshape has one input");
+        check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
+        check(in.shape.size() == 4 && out.shape.size() == 4 && in.shape[0] == 1 && out.shape[0] == 1, node,
+              "N=1 images");
+        check(num_elements(in.shape) == num_elements(out.shape), node, "as many elements in as out");
+        break;
       case QOpKind::ChannelGather:
         check(node.inputs.size() == 1, node, "a channel gather has one input");
         check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");

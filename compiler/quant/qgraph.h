@@ -43,12 +43,14 @@ struct QTensor {
   // A constant operand (a transformer's class token, its position embedding): its integers, of
   // dtype() and `shape`, available before any node runs. Empty for a computed tensor.
   Tensor data{};
-  // A network input whose float form has another layout than `shape`: the shape users give
-  // (a token sequence [1, T, C] whose QGraph tensor is the image [1, C, 1, T], the same bytes
-  // stored HWC; docs/token_layout.md). Empty: the float input has `shape`.
+  // A network input or output whose float form has another layout than `shape`: the shape
+  // users give or get (a token sequence [1, T, C] whose QGraph tensor is the image
+  // [1, C, 1, T], the same bytes stored HWC; docs/token_layout.md). Empty: the float tensor
+  // has `shape`.
   Shape source_shape{};
   bool is_constant() const { return !data.empty(); }
-  // The shape of the float tensor a user gives for this input: source_shape, or shape.
+  // The shape of the float tensor a user gives (an input) or gets (an output): source_shape,
+  // or shape.
   const Shape& float_shape() const { return source_shape.empty() ? shape : source_shape; }
   std::int64_t lo() const { return is_signed ? -(std::int64_t{1} << (bits - 1)) : 0; }
   std::int64_t hi() const { return is_signed ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1; }
@@ -82,6 +84,7 @@ enum class QOpKind {
   Resize,   // over H and W, nearest or bilinear, by the tables resize_rows / resize_cols; same scale and type
   LayerNorm,  // over the channels of each pixel (or of each [N, C] row): I-BERT's integer arithmetic (layernorm)
   MatMul,     // attention's product of two activations per head (matmul_form): y = requant(sum a * b)
+  HwcReshape,  // y's HWC bytes are x's: a detection head's [1, A K, H, W] as the tokens [1, K, 1, H W A]; same scale and type
 };
 const char* qop_name(QOpKind kind);
 

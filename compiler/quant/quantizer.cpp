@@ -146,7 +146,23 @@ class Builder {
     assign_scales();
     quantize_constants();
     for (const PlannedNode& p : planned_) q_.nodes.push_back(make_node(p));
-    for (const Value* output : graph_.outputs()) q_.outputs.push_back(index_.at(output));
+    for (const Value* output : graph_.outputs()) {
+      // A token output read back from its image: the QGraph's output is the image (the same
+      // bytes stored HWC), given to users in the output's own shape.
+      if (const auto view = token_outputs_.find(output); view != token_outputs_.end()) {
+        const int index = index_.at(view->second);
+        QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
+        if (!t.source_shape.empty() && t.source_shape != output->shape) {
+          throw UserError(fmt::format("output '{}': its image '{}' is also another output of another layout",
+                                      output->name, t.name));
+        }
+        t.source_shape = output->shape;
+        t.name = output->name;
+        q_.outputs.push_back(index);
+        continue;
+      }
+      q_.outputs.push_back(index_.at(output));
+    }
     assign_requant(q_);
     verify_qgraph(q_);
     return std::move(q_);
@@ -200,6 +216,14 @@ class Builder {
       absorbed.insert(view.transpose);
       absorbed.insert(view.reshape);
       token_inputs_.emplace(input, view.reshape->output(0));
+    }
+    // A network output in a token layout read back from its image: the image is the output.
+    for (const Value* output : graph_.outputs()) {
+      const TokenOutputView view = token_output_view(graph_, *output);
+      if (view.image == nullptr) continue;
+      absorbed.insert(view.transpose);
+      absorbed.insert(view.reshape);
+      token_outputs_.emplace(output, view.image);
     }
     // Attention's products absorb the head views before them, which come first in the order.
     std::map<const Node*, AttentionProduct> products;
@@ -306,9 +330,13 @@ class Builder {
             planned_.push_back(p);
             absorbed.insert(view.layernorm);
             absorbed.insert(view.back);
+          } else if (const HwcTokensView pixels = hwc_tokens_view(graph_, *node); pixels.image != nullptr) {
+            planned_.push_back({QOpKind::HwcReshape, node, pixels.image, {}});
+            absorbed.insert(pixels.views.begin(), pixels.views.end());
           } else {
             reject(*node, "no integer form in the quantization schemes (a Transpose is supported only as the "
-                          "NHWC view around a LayerNormalization over the channels)");
+                          "NHWC view around a LayerNormalization over the channels, or as an image's pixels read "
+                          "as tokens: docs/token_layout.md)");
           }
           break;
         case OpKind::Gather: {
@@ -382,7 +410,9 @@ class Builder {
       }
     }
     for (const Value* output : graph_.outputs()) {
-      bool produced = std::any_of(planned_.begin(), planned_.end(), [&](const PlannedNode& p) { return p.output == output; });
+      const auto view = token_outputs_.find(output);
+      const Value* stored = view == token_outputs_.end() ? output : view->second;
+      bool produced = std::any_of(planned_.begin(), planned_.end(), [&](const PlannedNode& p) { return p.output == stored; });
       if (!produced && output->producer != nullptr && unsupported_.empty()) {
         reject(*output->producer, "produces a graph output but has no integer form");
       }
@@ -476,7 +506,7 @@ class Builder {
     std::iota(type_parent_.begin(), type_parent_.end(), 0);
     for (const PlannedNode& p : planned_) {
       if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape ||
-          p.kind == QOpKind::ChannelGather || p.kind == QOpKind::Resize) {
+          p.kind == QOpKind::HwcReshape || p.kind == QOpKind::ChannelGather || p.kind == QOpKind::Resize) {
         for (int in : data_inputs(p)) unite(type_parent_, in, index_.at(p.output));
       }
     }
@@ -596,6 +626,7 @@ class Builder {
         q.concat_axis = normalize_axis(p.node->attrs.get_int("axis", 0), static_cast<std::int64_t>(p.output->shape.size()));
         break;
       case QOpKind::Reshape:
+      case QOpKind::HwcReshape:
       case QOpKind::Add:
       case QOpKind::Mul: break;
     }
@@ -688,6 +719,7 @@ class Builder {
   std::vector<std::string> unsupported_;
   std::map<const Value*, int> index_;
   std::map<const Value*, const Value*> token_inputs_;  // a graph input read as its image -> the image
+  std::map<const Value*, const Value*> token_outputs_;  // a graph output read back from its image -> the image
   std::vector<int> type_parent_;
   QGraph q_;
 };

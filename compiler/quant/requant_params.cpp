@@ -324,7 +324,8 @@ void assign_requant(QGraph& graph) {
       case QOpKind::Concat:
       case QOpKind::ChannelGather:
       case QOpKind::Resize:
-      case QOpKind::Reshape: break;
+      case QOpKind::Reshape:
+      case QOpKind::HwcReshape: break;
     }
   }
 }

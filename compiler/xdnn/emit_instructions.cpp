@@ -629,6 +629,8 @@ class InstructionEmitter {
       host.set_kind(graph_.tensor(node.inputs[0]).shape.size() == 3 ? isa::xdnn::HOST_SOFTMAX_ROWS
                                                                       : isa::xdnn::HOST_SOFTMAX);
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
+    } else if (node.kind == quant::QOpKind::HwcReshape) {
+      host.set_kind(isa::xdnn::HOST_HWC_RESHAPE);
     } else if (node.kind == quant::QOpKind::LayerNorm) {
       host.set_kind(isa::xdnn::HOST_LAYERNORM);
       *host.mutable_layernorm() = layernorm_of(node.layernorm);

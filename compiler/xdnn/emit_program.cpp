@@ -51,6 +51,7 @@ void add_io(const quant::QGraph& graph, const LayerMapping& mapping, const Buffe
     auto* io = program.add_outputs();
     io->set_name(t.name);
     for (const auto d : t.shape) io->add_shape(d);
+    for (const auto d : t.source_shape) io->add_source_shape(d);  // tokens read back as [1, T, C]
     *io->mutable_region() = ddr.region(output);
     io->set_scale(t.scale);
     io->set_bits(static_cast<std::uint32_t>(t.bits));

@@ -487,6 +487,19 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         host_outputs.insert(node.output);
         break;
       }
+      case QOpKind::HwcReshape: {
+        // AM holds a pixel's channels in words of the array's width: regrouping them into
+        // pixels of another channel count moves every element, which no DDR-engine copy of
+        // whole pixels does.
+        layer.kind = XLayerKind::HostElementwise;
+        layer.host_node = static_cast<int>(n);
+        layer.type = "hwc_reshape";
+        layer.on_host = true;
+        layer.host_reason = "the DDR engine copies whole pixels; regrouping channels into other pixels is a host copy";
+        layer.ops = quant::element_count(graph.tensor(node.output));
+        host_outputs.insert(node.output);
+        break;
+      }
       case QOpKind::Reshape: {
         const auto& in = graph.tensor(node.inputs[0]);
         const bool flat_image = in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1;

@@ -77,6 +77,7 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
     return fmt::format("in={} out={} channels={} shift={}", region_text(h.a()), region_text(h.output()),
                        h.layernorm().gamma_multiplier_size(), h.layernorm().shift());
   }
+  if (h.kind() == isa::xdnn::HOST_HWC_RESHAPE) return fmt::format("in={} out={}", region_text(h.a()), region_text(h.output()));
   if (h.kind() == isa::xdnn::HOST_SOFTMAX || h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
     return fmt::format("in={} out={} exp_{}", region_text(h.a()), region_text(h.output()), table_text(h.exp_table()));
   }

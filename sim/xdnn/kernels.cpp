@@ -248,10 +248,27 @@ std::string host_layernorm_problem(const isa::xdnn::HostElementwise& h) {
   return layernorm_problem(p, a.channels(), element_lo(a), element_hi(a));
 }
 
+std::string host_hwc_reshape_problem(const isa::xdnn::HostElementwise& h) {
+  if (h.has_layernorm() || h.resize_rows_size() != 0 || h.resize_cols_size() != 0 || h.exp_table_size() != 0 ||
+      h.table_size() != 0 || h.has_b() || h.has_requant()) {
+    return "an HWC reshape copies: one operand, no tables or requant";
+  }
+  const auto& a = h.a().layout();
+  const auto& out = h.output().layout();
+  if (a.element_bytes() != out.element_bytes() || a.is_signed() != out.is_signed()) {
+    return "an HWC reshape keeps the element type";
+  }
+  if (std::uint64_t{a.channels()} * a.height() * a.width() != std::uint64_t{out.channels()} * out.height() * out.width()) {
+    return fmt::format("an HWC reshape keeps the element count (a {}, output {})", shape_text(a), shape_text(out));
+  }
+  return {};
+}
+
 std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const MemorySizes& m) {
   if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX &&
       h.kind() != isa::xdnn::HOST_RESIZE && h.kind() != isa::xdnn::HOST_LAYERNORM &&
-      h.kind() != isa::xdnn::HOST_MATMUL && h.kind() != isa::xdnn::HOST_SOFTMAX_ROWS) {
+      h.kind() != isa::xdnn::HOST_MATMUL && h.kind() != isa::xdnn::HOST_SOFTMAX_ROWS &&
+      h.kind() != isa::xdnn::HOST_HWC_RESHAPE) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
   const bool mul = h.kind() == isa::xdnn::HOST_MUL;
@@ -274,6 +291,7 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
   if (h.matmul_heads() != 0 || h.matmul_form() != isa::xdnn::MATMUL_SCORES) return "only a matmul has a form and heads";
   if (h.kind() == isa::xdnn::HOST_RESIZE) return host_resize_problem(h);
   if (h.kind() == isa::xdnn::HOST_LAYERNORM) return host_layernorm_problem(h);
+  if (h.kind() == isa::xdnn::HOST_HWC_RESHAPE) return host_hwc_reshape_problem(h);
   if (h.has_layernorm()) return "only a layer norm has layer norm parameters";
   if (h.resize_rows_size() != 0 || h.resize_cols_size() != 0) return "only a resize has resize tables";
   if (h.exp_table_size() != 0) return fmt::format("a {} has no exp table", mul ? "mul" : "lookup table");
@@ -386,6 +404,13 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
     y = host_resize(a, h, out);
   } else if (h.kind() == isa::xdnn::HOST_LAYERNORM) {
     y = host_layernorm(a, h.layernorm());
+  } else if (h.kind() == isa::xdnn::HOST_HWC_RESHAPE) {
+    // Element k in HWC order: pixel k / C, channel k % C, of a and of the output alike.
+    const std::uint64_t a_pixels = std::uint64_t{a.height} * a.width, out_pixels = std::uint64_t{out.height()} * out.width();
+    for (std::uint64_t k = 0; k < y.size(); ++k) {
+      const std::int32_t v = a.values[static_cast<std::size_t>((k % a.channels) * a_pixels + k / a.channels)];
+      y[static_cast<std::size_t>((k % out.channels()) * out_pixels + k / out.channels())] = v;
+    }
   } else {
     const DenseTensor b = read_region(h.b(), m);
     const auto at = [](const DenseTensor& t, std::uint32_t c, std::uint32_t row, std::uint32_t col) {

@@ -111,8 +111,8 @@ std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config) {
 std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   const auto& out = host.output().layout();
   const std::uint64_t elements = std::uint64_t{out.channels()} * out.height() * out.width();
-  // A softmax's loop does a few ops per element (max, exp lookup, sum, division); a Lut or a
-  // Mul one.
+  // A softmax's loop does a few ops per element (max, exp lookup, sum, division); a Lut, a
+  // Mul or an HWC reshape (a copy) one.
   // A resize's four weighted taps.
   if (host.kind() == isa::xdnn::HOST_RESIZE) return isa::xdnn::kHostResizeOpsPerElement * elements;
   // A product of two activations: a multiply and an add per MAC, as a conv's ops (DESIGN.md §4.4).

@@ -27,6 +27,7 @@
 #include <tuple>
 
 #include "tests/support/cli_testing.h"
+#include "tests/support/detection_models.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
@@ -307,6 +308,41 @@ TEST_P(TokenInputParts, RunBitExactlyFromTheirTokens) {
 
 INSTANTIATE_TEST_SUITE_P(BothTargets, TokenInputParts,
                          ::testing::Values(std::tuple{"v3_96", "host"}, std::tuple{"gap8", "cores"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
+// Detection heads (tests/support/detection_models: SSD's Reshape/Transpose/Reshape of each
+// level's conv, two levels, boxes and scores) with data: each level's conv read as tokens of K
+// features, the levels concatenated, both outputs given as [1, T, K]. On xDNN the regrouping is
+// a host copy per level (AM's words hold whole pixels); on PULP a view of the conv's bytes, each
+// conv written straight into its place of the concat: no layer at all.
+class DetectionHeadParts : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
+
+TEST_P(DetectionHeadParts, RunBitExactlyWithTheirTokensInPlace) {
+  const auto& [hw, host_copies] = GetParam();
+  test::TempDir dir;
+  const fs::path model = dir.path() / "heads.onnx";
+  test::detection_heads(test::HeadLayout::Ssd, true).save(model);
+  const fs::path json = dir.path() / "run.json";
+  const test::CommandResult run =
+      test::workbench(fmt::format("run --hw {} {} --calib-count 4 --quiet --json {}",
+                                  (test::source_dir() / "configs" / (hw + ".yaml")).string(), model.string(), json.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = test::read_json(json);
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  int regrouped = 0, concats = 0;
+  for (const auto& layer : report["layers"]) {
+    regrouped += layer["type"] == "hwc_reshape" ? 1 : 0;
+    concats += layer["name"] == "/boxes/Concat" || layer["name"] == "/scores/Concat" ? 1 : 0;
+    if (layer["type"] == "hwc_reshape") {
+      EXPECT_EQ(layer["unit"], "host") << layer["name"];
+    }
+  }
+  EXPECT_EQ(regrouped, host_copies);
+  EXPECT_EQ(concats, host_copies == 0 ? 0 : 2) << "PULP places each conv in its concat";
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, DetectionHeadParts,
+                         ::testing::Values(std::tuple{"v3_96", 4}, std::tuple{"gap8", 0}),
                          [](const auto& param) { return std::get<0>(param.param); });
 
 // A ViT (the checked-in workloads/tiny_vit: torchvision's VisionTransformer at 32x32, 17 tokens,

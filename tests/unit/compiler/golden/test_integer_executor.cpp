@@ -678,6 +678,35 @@ TEST(QuantizeInput, TokensAreTransposedIntoTheirImage) {
   }
 }
 
+// A detection head's conv [1, A K, H, W] (here A = K = 2, one row of 2 pixels) read as the H W A
+// tokens of K features [1, K, 1, H W A]: element k of both in HWC order is the same value.
+TEST(IntegerExecutorHwcReshape, KeepsTheHwcOrder) {
+  Builder b;
+  const int x = b.input("x", {1, 4, 1, 2}, 8, true);
+  const int y = b.tensor("y", {1, 2, 1, 4}, 8, true);
+  b.node(QOpKind::HwcReshape, "tokens", {x}, y);
+  b.graph.outputs = {y};
+  // x[c][w] = 10 c + w: HWC order 0, 10, 20, 30, 1, 11, 21, 31.
+  const Tensor in = ints(DType::I8, {1, 4, 1, 2}, {0, 1, 10, 11, 20, 21, 30, 31});
+  const Tensor out = IntegerExecutor(b.graph).run_quantized({in})[0];
+  EXPECT_EQ(out.shape(), (Shape{1, 2, 1, 4}));
+  // Token t has features hwc[2 t], hwc[2 t + 1]: channel 0 of the tokens 0, 20, 1, 21.
+  EXPECT_EQ(out.to_int64_vector(), (std::vector<std::int64_t>{0, 20, 1, 21, 10, 30, 11, 31}));
+  // Its element count must be the input's.
+  b.graph.tensors[static_cast<std::size_t>(y)].shape = {1, 2, 1, 3};
+  EXPECT_THROW(IntegerExecutor{b.graph}, std::logic_error);
+}
+
+// An output given to users as tokens [1, T, C] (source_shape) is dequantized into that layout:
+// element (t, c) of the tokens is (c, t) of the image.
+TEST(Dequantize, AnOutputOfTokensIsTransposedBackFromItsImage) {
+  QTensor t = qtensor({1, 2, 1, 4}, 8, true, 0.5);
+  t.source_shape = {1, 4, 2};
+  const Tensor real = dequantize(t, ints(DType::I8, {1, 2, 1, 4}, {0, 20, 1, 21, 10, 30, 11, 31}));
+  EXPECT_EQ(real.shape(), (Shape{1, 4, 2}));
+  EXPECT_EQ(real.to_double_vector(), (std::vector<double>{0, 5, 10, 15, 0.5, 5.5, 10.5, 15.5}));
+}
+
 TEST(QuantizeInput, WrongShapeOrTypeIsAUserError) {
   EXPECT_THROW(quantize_input(qtensor({4}, 8, true, 1.0), Tensor(DType::F32, {5})), UserError);
   EXPECT_THROW(quantize_input(qtensor({4}, 8, true, 1.0), Tensor(DType::I8, {4})), UserError);

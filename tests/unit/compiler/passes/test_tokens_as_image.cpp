@@ -9,6 +9,7 @@
 #include "compiler/golden/reference_executor.h"
 #include "compiler/ir/printer.h"
 #include "compiler/passes/pass_manager.h"
+#include "tests/support/detection_models.h"
 #include "tests/support/pass_testing.h"
 #include "tests/support/tensor_compare.h"
 #include "tests/support/test_paths.h"
@@ -268,6 +269,51 @@ TEST(TokensAsImage, AGraphInputReadByNoTokenOpIsLeftAlone) {
   const auto rows = test::run_pass(softmax, "tokens-as-image");
   EXPECT_FALSE(rows.changed);
   EXPECT_EQ(rows.after.node_count(), 1u);
+}
+
+}  // namespace
+}  // namespace wb
+
+namespace wb {
+namespace {
+
+// SSD's and RetinaNet's heads: each level's conv [1, A K, H, W] read as H W A tokens of K
+// features (stored HWC, the conv's own bytes), the levels concatenated along the tokens; the
+// output [1, T, K] read back from the concat's image.
+TEST(TokensAsImage, DetectionHeadsReadTheirConvsPixelsAsTokens) {
+  for (const auto layout : {test::HeadLayout::Ssd, test::HeadLayout::Flattened}) {
+    const auto out = test::run_pass(test::detection_heads(layout), "tokens-as-image");
+    ASSERT_TRUE(out.changed);
+    EXPECT_EQ(out.stats.counters().at("image pixels read as tokens"), 2);
+    const Node* concat = out.after.find_node("/boxes/Concat");
+    ASSERT_NE(concat, nullptr);
+    EXPECT_EQ(concat->attrs.get_int("axis", 0), 3);
+    EXPECT_EQ(concat->output(0)->shape, (Shape{1, 3, 1, 160}));
+    EXPECT_EQ(concat->input(0)->shape, (Shape{1, 3, 1, 128}));
+    const Value* boxes = out.after.find_value("boxes");
+    ASSERT_NE(boxes, nullptr);
+    EXPECT_EQ(boxes->shape, (Shape{1, 160, 3}));
+    EXPECT_EQ(boxes->producer->op, OpKind::Reshape);
+    EXPECT_EQ(boxes->producer->input(0)->producer->attrs.get_ints("perm"), (Ints{0, 2, 3, 1}));
+    EXPECT_EQ(test::count_op(out.after, OpKind::Transpose), 5u) << "two views of two, the output's";
+    test::expect_same_outputs(out.before, out.after);
+  }
+}
+
+// A chain that does not read the conv in HWC order (the anchors innermost: K, A swapped) is
+// not its bytes: the pass leaves it.
+TEST(TokensAsImage, AHeadReadInAnotherOrderIsLeftAlone) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4, 3, 3}).output("y");
+  b.initializer("w", test::random_tensor({6, 4, 1, 1}, 3));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.initializer("split", ints_tensor({1, 2, 3, 3, 3})).initializer("tokens", ints_tensor({1, 18, 3}));
+  b.node("Reshape", {"c", "split"}, {"s"});
+  set_attr(b.node("Transpose", {"s"}, {"t"}), "perm", Ints{0, 3, 4, 2, 1});
+  b.node("Reshape", {"t", "tokens"}, {"y"});
+  const auto out = test::run_pass(b, "tokens-as-image");
+  EXPECT_EQ(out.stats.counters().count("image pixels read as tokens"), 0u);
+  test::expect_same_outputs(out.before, out.after);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "isa/op_counts.h"
 #include "support/error.h"
 #include "tests/unit/compiler/pulp/program_checks.h"
+#include "tests/support/detection_models.h"
 #include "tests/support/transformer_models.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
@@ -126,6 +127,46 @@ TEST(PulpLayerMapping, AVisionTransformerMapsEveryNode) {
   EXPECT_EQ(add.kind, isa::pulp::KERNEL_ADD);
   EXPECT_EQ(std::count_if(add.inputs.begin(), add.inputs.end(), [&](int t) { return graph.tensor(t).is_constant(); }),
             1);
+}
+
+// Detection heads on the cluster: each level's conv [1, A K, H, W] is its tokens [1, K, 1, H W A]
+// in place (an HwcReshape is a view) and is written straight into its run of the concat's bytes
+// (a dense slice: the conv's pixels are A K bytes apart, the concat's K); a layer reading the
+// regrouped tensor itself is refused by name.
+TEST(PulpLayerMapping, DetectionHeadsWriteTheirConvsIntoTheConcatsBytes) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::detection_heads(), options).qgraph;
+  const LayerMapping m = map_layers(graph);
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  EXPECT_EQ(m.regrouped.size(), 2u);
+  for (const PLayer& layer : m.layers) EXPECT_NE(layer.name, "/boxes/Concat") << "placed, not copied";
+  const auto conv = [&](const std::string& name) {
+    const auto it = std::find_if(m.layers.begin(), m.layers.end(), [&](const PLayer& l) { return l.name == name; });
+    EXPECT_NE(it, m.layers.end()) << name;
+    return it == m.layers.end() ? -1 : it->output;
+  };
+  const ConcatSlice& level0 = m.slices.at(conv("/boxes/0/Conv"));
+  const ConcatSlice& level1 = m.slices.at(conv("/boxes/1/Conv"));
+  EXPECT_TRUE(level0.dense && level1.dense);
+  EXPECT_EQ(level0.pixel_offset, 0u);
+  EXPECT_EQ(level1.pixel_offset, 128u) << "after level 0's 8 x 8 pixels of 2 anchors";
+  EXPECT_EQ(level0.concat, level1.concat);
+
+  quant::QGraph reader = graph;  // a conv reading level 0's tokens
+  const auto regrouped = *m.regrouped.begin();
+  quant::QNode copy = graph.nodes.front();
+  for (const quant::QNode& n : graph.nodes) {
+    if (n.kind == quant::QOpKind::Conv && graph.tensor(n.output).shape[1] == 6) copy = n;
+  }
+  copy.name = "reads_tokens";
+  copy.inputs = {regrouped};
+  reader.tensors.push_back(graph.tensor(copy.output));
+  reader.tensors.back().name = "reads_tokens_out";
+  copy.output = static_cast<int>(reader.tensors.size()) - 1;
+  reader.nodes.push_back(copy);
+  const auto named = test::lines_containing(map_layers(reader).unsupported, "regrouped as tokens in place");
+  EXPECT_EQ(named, 1u);
 }
 
 // Without its copy a concat cannot place a constant (nothing writes it); every other reader of

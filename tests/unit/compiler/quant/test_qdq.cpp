@@ -11,6 +11,7 @@
 #include "compiler/quant/requant_params.h"
 #include "support/error.h"
 #include "tests/support/quant_testing.h"
+#include "tests/support/detection_models.h"
 #include "tests/support/transformer_models.h"
 #include "workbench/quantize.h"
 
@@ -85,7 +86,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::shuffle_cnn(), 8.0}, std::pair{test::softmax_cnn(), 2.0},
                                      std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
                                      std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0},
-                                     std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0}}) {
+                                     std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0},
+                                     std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

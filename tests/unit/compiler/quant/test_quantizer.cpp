@@ -12,6 +12,7 @@
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
 #include "support/error.h"
+#include "tests/support/detection_models.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/transformer_models.h"
 #include "tests/support/user_error_testing.h"
@@ -387,6 +388,40 @@ TEST(Quantizer, AnInputOfTokensIsTheImageGivenAsTokens) {
       EXPECT_TRUE(t.name == "emb" || t.source_shape.empty()) << t.name;
     }
     EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
+// A detection head's tokens (SSD's Reshape/Transpose/Reshape of each level's conv, the levels
+// concatenated): one HwcReshape per level, whose output is the conv's bytes as K-feature tokens;
+// the concat along W; each network output the image [1, K, 1, T], named as the float output and
+// given to users as [1, T, K] (source_shape). Both exporters' layouts read the same.
+TEST(Quantizer, DetectionHeadsAreTheirConvsPixelsReadAsTokens) {
+  for (const auto layout : {test::HeadLayout::Ssd, test::HeadLayout::Flattened}) {
+    for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+      SCOPED_TRACE(scheme_name(s));
+      const auto m = test::quantize_model(test::detection_heads(layout, true), scheme(s));
+      const QGraph& g = m.qgraph;
+      int regrouped = 0;
+      for (const QNode& n : g.nodes) {
+        if (n.kind != QOpKind::HwcReshape) continue;
+        ++regrouped;
+        const QTensor& conv = g.tensor(n.inputs[0]);
+        const QTensor& tokens = g.tensor(n.output);
+        EXPECT_EQ(conv.scale, tokens.scale) << n.name;
+        EXPECT_EQ(tokens.shape[2], 1) << n.name;
+        EXPECT_EQ(tokens.shape[3] * tokens.shape[1], conv.shape[1] * conv.shape[2] * conv.shape[3]) << n.name;
+      }
+      EXPECT_EQ(regrouped, 4) << "two levels of two heads";
+      ASSERT_EQ(g.outputs.size(), 2u);
+      const QTensor& boxes = g.tensor(g.outputs[0]);
+      EXPECT_EQ(boxes.name, "boxes");
+      EXPECT_EQ(boxes.shape, (Shape{1, 3, 1, 160}));
+      EXPECT_EQ(boxes.source_shape, (Shape{1, 160, 3}));
+      EXPECT_EQ(node(g, "/boxes/Concat").concat_axis, 3);
+      EXPECT_EQ(g.tensor(g.outputs[1]).source_shape, (Shape{1, 160, 5}));
+      // Dequantized, the outputs are the float graph's, in its layout.
+      EXPECT_GT(integer_snr_db(m, 3), 25.0);
+    }
   }
 }
 

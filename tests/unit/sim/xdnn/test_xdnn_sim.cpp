@@ -1170,8 +1170,30 @@ TEST(XdnnSimErrors, MalformedHostLutIsRefused) {
   *host_instr(p).mutable_b() = host_instr(p).a();
   refused(p, "a lookup table takes one operand and no requant");
   p = good;
-  host_instr(p).set_kind(static_cast<x::HostElementwiseKind>(7));
-  expect_user_error(p, config(), {x}, {"instruction 0", "XNUnknown(host)", "unknown host elementwise kind 7"});
+  host_instr(p).set_kind(static_cast<x::HostElementwiseKind>(8));
+  expect_user_error(p, config(), {x}, {"instruction 0", "XNUnknown(host)", "unknown host elementwise kind 8"});
+}
+
+// A detection head's conv (2 channels of 3x3 pixels) read as 6 tokens... of 3 features: element
+// k of the input and the output in HWC order is the same value (a host copy, no arithmetic).
+TEST(XdnnSimHost, HwcReshapeKeepsTheHwcOrder) {
+  const IntTensor x = random_tensor(2, 3, 3, -128, 127, 77);
+  x::Program p = lut_program(layout(2, 3, 3), layout(3, 1, 6), {});
+  host_instr(p).set_kind(x::HOST_HWC_RESHAPE);
+  const auto y = simulate(p, config(), {x}, {}).outputs.at(0).values;
+  ASSERT_EQ(y.size(), 18u);
+  for (std::size_t k = 0; k < 18; ++k) {
+    const std::size_t pixel = k / 2, channel = k % 2;  // the input's HWC order
+    const std::size_t token = k / 3, feature = k % 3;  // the output's
+    EXPECT_EQ(y[feature * 6 + token], x.values[channel * 9 + pixel]) << "element " << k;
+  }
+  x::Program bad = p;
+  bad.mutable_outputs(0)->clear_shape();
+  host_instr(bad).mutable_output()->mutable_layout()->set_width(5);
+  expect_user_error(bad, config(), {x}, {"XNHwcReshape(host)", "an HWC reshape keeps the element count"});
+  bad = p;
+  host_instr(bad).add_table(0);
+  expect_user_error(bad, config(), {x}, {"XNHwcReshape(host)", "an HWC reshape copies"});
 }
 
 TEST(XdnnSimErrors, MalformedHostSoftmaxIsRefused) {
