@@ -671,6 +671,31 @@ class SegmentationOutput(nn.Module):
         return self.model(x)["out"]
 
 
+class DetectionHeads(nn.Module):
+    """A torchvision detector's backbone and heads as a deployment exports
+    them, without the post-processing (anchors, box decoding, NMS: the
+    host's): the box regressions [1, N, 4] and class scores [1, N, classes]
+    of its N anchors, each level's head output read as tokens and the levels
+    concatenated."""
+
+    onnx_output_names = ("boxes", "scores")
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.backbone = model.backbone
+        self.head = model.head
+
+    def forward(self, x):
+        heads = self.head(list(self.backbone(x).values()))
+        return heads["bbox_regression"], heads["cls_logits"]
+
+
+def _ssdlite() -> nn.Module:
+    from torchvision.models.detection import ssdlite320_mobilenet_v3_large
+    return DetectionHeads(ssdlite320_mobilenet_v3_large(weights=None,
+                                                        weights_backbone=None))
+
+
 def _segmentation(name: str, **kwargs) -> Callable[[], nn.Module]:
     """Builder for torchvision.models.segmentation.<name> without weights."""
     def build() -> nn.Module:
@@ -790,6 +815,12 @@ BATTERY_WORKLOADS = [
              "BERT-like encoder on float embeddings [1, 64, 128] (no token "
              "ids): position embedding, LayerNorm, 2 post-LN layers of 2-head "
              "attention (heads of 64) and GELU MLP 512, a Linear on token 0"),
+    # SSDlite's backbone (MobileNetV3-Large and its extra layers) and heads
+    # (depthwise-separable, 6 anchors per pixel of 6 levels), exported without
+    # the post-processing: two outputs, each level's conv read as tokens.
+    Workload("ssdlite320_mobilenet_v3_large", _ssdlite, (1, 3, 320, 320),
+             "torchvision SSDlite320 MobileNetV3-Large backbone and heads at "
+             "320x320 (91 classes, 3234 anchors; no post-processing)"),
     # FCN on a dilated ResNet-50 (output stride 8) with bilinear upsampling,
     # at 128x128 like the other segmentation networks.
     Workload("fcn_resnet50", _segmentation("fcn_resnet50", aux_loss=False),
@@ -1212,7 +1243,7 @@ def check_health(model: nn.Module, input_shape: Tuple[int, ...], seed: int,
     """Raise HealthError unless output depends on input and activations are sane."""
     x = random_batch(HEALTH_BATCH_SIZE, input_shape, seed)
     output, records = leaf_activation_rms(model, x)
-    output = output.double()
+    output = joined_output(output).double()
 
     bad = [(n, r) for n, r in records
            if not np.isfinite(r) or not RMS_MIN <= r <= RMS_MAX]
@@ -1346,7 +1377,8 @@ def export_onnx(model: nn.Module, x: torch.Tensor, path: Path, opset: int) -> No
         torch.onnx.export(model.eval(), x, str(path), opset_version=opset,
                           training=torch.onnx.TrainingMode.PRESERVE,
                           do_constant_folding=False,
-                          input_names=["input"], output_names=["output"])
+                          input_names=["input"],
+                          output_names=list(getattr(model, "onnx_output_names", ["output"])))
 
 
 def export_onnx_as_user(model: nn.Module, x: torch.Tensor, path: Path,
@@ -1361,7 +1393,8 @@ def export_onnx_as_user(model: nn.Module, x: torch.Tensor, path: Path,
     with (constant_pad_symbolics(opset) if pad_symbolic
           else contextlib.nullcontext()):
         torch.onnx.export(model.eval(), x, str(path), opset_version=opset,
-                          input_names=["input"], output_names=["output"])
+                          input_names=["input"],
+                          output_names=list(getattr(model, "onnx_output_names", ["output"])))
 
 
 def inspect_onnx(path: Path, model: nn.Module, name: str,
@@ -1454,28 +1487,45 @@ def reference_input(shape: Tuple[int, ...], seed: int) -> np.ndarray:
     return random_batch(shape[0], shape, seed).numpy()
 
 
-def torch_output(model: nn.Module, x: np.ndarray) -> Tuple[np.ndarray, float]:
-    """Return (reference output, relative error of torch's float32 output).
+def output_list(output) -> List[torch.Tensor]:
+    """A model's outputs as a list: one tensor, or the tuple a network with
+    several outputs (a detector's boxes and scores) returns."""
+    return list(output) if isinstance(output, (tuple, list)) else [output]
+
+
+def joined_output(output) -> torch.Tensor:
+    """One [N, ...] tensor of a model's outputs, for the health check: the
+    single output itself, or several flattened per input and concatenated."""
+    outputs = output_list(output)
+    if len(outputs) == 1:
+        return outputs[0]
+    return torch.cat([o.flatten(1) for o in outputs], dim=1)
+
+
+def torch_output(model: nn.Module, x: np.ndarray
+                 ) -> Tuple[List[np.ndarray], float]:
+    """Return (reference outputs, relative error of torch's float32 output).
 
     The reference output is torch's output of a float64 copy of the model
     for the (float32) input, stored as float32: it is what the network
     computes, without float32 rounding inside it. The error is
-    max |float32 output - float64 output| / max |float64 output|, the
-    tolerance a float32 implementation has to expect.
+    max |float32 output - float64 output| / max |float64 output| over all
+    outputs, the tolerance a float32 implementation has to expect.
     """
     with torch.no_grad():
-        out64 = copy.deepcopy(model).double()(
-            torch.from_numpy(x).double()).numpy()
-        out32 = model(torch.from_numpy(x)).numpy()
-    error = float(np.abs(out32 - out64).max() / np.abs(out64).max())
-    return out64.astype(np.float32), error
+        out64 = output_list(copy.deepcopy(model).double()(
+            torch.from_numpy(x).double()))
+        out32 = output_list(model(torch.from_numpy(x)))
+    error = max(float(np.abs(o32.numpy() - o64.numpy()).max()) for o32, o64 in zip(out32, out64))
+    peak = max(float(np.abs(o64.numpy()).max()) for o64 in out64)
+    return [o.numpy().astype(np.float32) for o in out64], error / peak
 
 
 @dataclasses.dataclass
 class PreparedModel:
     model: nn.Module
     input: np.ndarray
-    output: np.ndarray            # float64 torch output, stored as float32
+    outputs: List[np.ndarray]     # float64 torch outputs, stored as float32
     float32_error: float          # torch float32 vs float64, see torch_output
     conv_macs: int
     fc_macs: int
@@ -1513,8 +1563,8 @@ def prepare(workload: Workload, seed: int) -> PreparedModel:
                               seed + HEALTH_SEED_OFFSET, workload.name)
     health["normalized_layers"] = normalized_layers
     with timed(timings, "reference"):
-        output, float32_error = torch_output(model, x)
-    return PreparedModel(model, x, output, float32_error, conv_macs, fc_macs,
+        outputs, float32_error = torch_output(model, x)
+    return PreparedModel(model, x, outputs, float32_error, conv_macs, fc_macs,
                          health, timings)
 
 
@@ -1596,14 +1646,18 @@ def write_model_folder(folder: Path, name: str, workload: Workload,
     onnx_summary = save_onnx(folder / "model.onnx", prepared.model, x, opset,
                              name, export, bn_kept)
     save_npy(folder / "input.npy", prepared.input)
-    save_npy(folder / "output.npy", prepared.output)
+    # The first output (the only one of most networks) as output.npy, any
+    # further one as output_1.npy, output_2.npy, ...
+    for i, output in enumerate(prepared.outputs):
+        save_npy(folder / ("output.npy" if i == 0 else f"output_{i}.npy"), output)
     meta = {
         "name": name,
         "description": workload.description,
         "opset": opset,
         "seed": seed,
         "input_shape": list(prepared.input.shape),
-        "output_shape": list(prepared.output.shape),
+        "output_shape": list(prepared.outputs[0].shape),
+        "output_shapes": [list(o.shape) for o in prepared.outputs],
         # output.npy: torch, float64 copy of the model, stored as float32.
         "output_precision": "float64",
         # max |torch float32 output - float64 output| / max |float64 output|
@@ -1632,7 +1686,7 @@ def export_small(workload: Workload, out_dir: Path, seed: int) -> None:
                              x, workload.opset, workload.name)
     print_ops(workload.name, onnx_summary)
     save_npy(out_dir / f"{workload.name}.input.npy", prepared.input)
-    save_npy(out_dir / f"{workload.name}.output.npy", prepared.output)
+    save_npy(out_dir / f"{workload.name}.output.npy", prepared.outputs[0])
     print(f"{workload.name}: written {out_dir / workload.name}.onnx", flush=True)
 
 

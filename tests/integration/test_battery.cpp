@@ -1,6 +1,6 @@
 // The battery of torchvision classifiers, MLPerf Tiny's four models, three segmentation
-// networks, ConvNeXt-T, a DeiT-tiny-shaped ViT, ViT-B/16, FCN-ResNet50 and a BERT-like encoder
-// as users export them
+// networks, ConvNeXt-T, a DeiT-tiny-shaped ViT, ViT-B/16, FCN-ResNet50, a BERT-like encoder and
+// SSDlite's backbone and heads as users export them
 // (scripts/export_workloads.py --battery: plain torch.onnx.export at opsets 9, 11 and 13), on
 // one config of each target.
 //
@@ -64,7 +64,9 @@ std::vector<std::string> battery_exports() {
       // A BERT-like encoder on float embeddings [1, 64, 128] (a network input of tokens)
       "bert_emb",
       // ViT-B/16 at 224x224, opset 13 alone (DeiT-tiny has the same graph at opset 11)
-      "vit_b_16"};
+      "vit_b_16",
+      // SSDlite320's backbone and heads (boxes and scores, no post-processing), at 320x320
+      "ssdlite320_mobilenet_v3_large"};
   std::vector<std::string> names;
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
@@ -444,6 +446,14 @@ INSTANTIATE_TEST_SUITE_P(ConvNext, BatteryBitExact,
 // embedding read from memory, 25 LayerNorms, 12 GELU tables.
 INSTANTIATE_TEST_SUITE_P(Transformer, BatteryBitExact,
                          ::testing::Combine(::testing::Values("deit_tiny_opset13"), ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// SSDlite320's backbone and heads on both targets, with data: MobileNetV3-Large's blocks and
+// extra layers, 12 heads' convs each read as tokens (xDNN: host copies; PULP: views, the convs
+// written into their outputs' concats), the two outputs [1, 3234, 4] and [1, 3234, 91].
+INSTANTIATE_TEST_SUITE_P(Detection, BatteryBitExact,
+                         ::testing::Combine(::testing::Values("ssdlite320_mobilenet_v3_large_opset11"),
+                                            ::testing::Values("v3_96", "gap8")),
                          case_name);
 
 // ViT-B/16 at 224x224 on v3_96, with data: 12 blocks of 12 heads over 768 features, 17.6 GMAC.
