@@ -38,6 +38,17 @@ void keep_outputs(const TargetRun& run, const quant::QGraph* graph, std::vector<
       const quant::QTensor& t = graph->tensor(graph->outputs[i]);
       output.name = t.name;
       output.scale = t.scale;
+      // An output of tokens stored as its image [1, K, 1, T] goes to users as the [1, T, K] of
+      // the float model: element (t, k) of the tokens is (k, t) of the image.
+      if (!t.source_shape.empty() && output.values.size() == static_cast<std::size_t>(num_elements(t.shape))) {
+        const auto features = static_cast<std::size_t>(t.shape[1]), count = static_cast<std::size_t>(t.shape[3]);
+        std::vector<std::int32_t> tokens(output.values.size());
+        for (std::size_t k = 0; k < features; ++k) {
+          for (std::size_t j = 0; j < count; ++j) tokens[j * features + k] = output.values[k * count + j];
+        }
+        output.values = std::move(tokens);
+        output.shape = t.source_shape;
+      }
     }
     kept.push_back(std::move(output));
   }

@@ -37,7 +37,8 @@ class Run:
     layers   one row per layer, every statistic: time causes (time.*), bound (bound.*),
              energy (energy.*), predicted cycles, and the target's own (pulp.*, xdnn.*)
     units    one row per hardware unit (busy cycles, operations, bytes)
-    outputs  the simulated network outputs: integer numpy arrays in the model's layout (NCHW)
+    outputs  the simulated network outputs: integer numpy arrays in the model's layout (NCHW; an
+             output of tokens, a detector's [1, N, K], as such)
     float_outputs  the same times their quantization scales (None when unknown: simulate)
     """
 

@@ -154,3 +154,52 @@ def test_an_input_of_tokens_is_given_as_tokens(folder):
     assert simulated.outputs[0].shape == (1, 10)
     with pytest.raises(wb.WorkbenchError, match=r"expected a float32 tensor of shape \[1,16,32\]"):
         wb.run(bert, GAP8, inputs=np.zeros((1, 32, 1, 16), np.float32), calib_count=2)
+
+
+def detection_heads_model(path):
+    """A detector's heads as torch exports them: two levels' 1x1 convs of 2 anchors x 3 values
+    read as [1, H W A, 3] (Reshape -> Transpose(0, 3, 4, 1, 2) -> Reshape) and concatenated."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    inits, nodes = [], []
+
+    def init(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array), name))
+
+    init("stem.w", rng.uniform(-1, 1, (8, 3, 3, 3)).astype(np.float32))
+    nodes.append(helper.make_node("Conv", ["x", "stem.w"], ["level0"], pads=[1, 1, 1, 1]))
+    init("down.w", rng.uniform(-1, 1, (8, 8, 3, 3)).astype(np.float32))
+    nodes.append(helper.make_node("Conv", ["level0", "down.w"], ["level1"], pads=[1, 1, 1, 1], strides=[2, 2]))
+    tokens = []
+    for level, side in ((0, 8), (1, 4)):
+        init(f"head{level}.w", rng.uniform(-1, 1, (6, 8, 1, 1)).astype(np.float32))
+        init(f"split{level}", np.array([1, 2, 3, side, side], np.int64))
+        init(f"rows{level}", np.array([1, side * side * 2, 3], np.int64))
+        nodes += [helper.make_node("Conv", [f"level{level}", f"head{level}.w"], [f"conv{level}"]),
+                  helper.make_node("Reshape", [f"conv{level}", f"split{level}"], [f"split_out{level}"]),
+                  helper.make_node("Transpose", [f"split_out{level}"], [f"nhwc{level}"], perm=[0, 3, 4, 1, 2]),
+                  helper.make_node("Reshape", [f"nhwc{level}", f"rows{level}"], [f"tokens{level}"])]
+        tokens.append(f"tokens{level}")
+    nodes.append(helper.make_node("Concat", tokens, ["boxes"], axis=1))
+    graph = helper.make_graph(nodes, "heads", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 160, 3])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+
+
+@pytest.mark.parametrize("hw", [GAP8, V3_96], ids=["gap8", "v3_96"])
+def test_an_output_of_tokens_is_given_as_tokens(hw, folder):
+    """A detector's boxes [1, 160, 3]: the targets store them as the image [1, 3, 1, 160]; a run
+    gives users the model's own layout, `simulate` (no model) the program's."""
+    model = os.path.join(folder, "heads.onnx")
+    detection_heads_model(model)
+    x = np.random.default_rng(5).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    r = wb.run(model, hw, inputs=x, calib_count=2)
+    assert r.verdict == "bit-exact"
+    assert r.outputs[0].shape == (1, 160, 3)
+    out = os.path.join(folder, "compiled")
+    wb.compile(model, hw, out, calib_count=2)
+    program = [f for f in os.listdir(out) if f.startswith("program.") and f.split(".")[1] in ("pulp", "xdnn")][0]
+    image = wb.simulate(os.path.join(out, program), hw, inputs=x).outputs[0]
+    assert image.shape == (1, 3, 1, 160)
+    np.testing.assert_array_equal(r.outputs[0], image.reshape(3, 160).T.reshape(1, 160, 3))
