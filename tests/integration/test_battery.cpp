@@ -202,17 +202,36 @@ TEST(Battery, EveryNetworkAndOpsetWasExported) {
   EXPECT_EQ(exported, expected) << "run scripts/export_workloads.py --battery";
 }
 
+// `workbench run` with data (4 calibration inputs) of `model` on config `hw`, `extra` added (an
+// --input): its exit and output, and its JSON report when it succeeded.
+struct DataRun {
+  test::CommandResult run;
+  nlohmann::json report;
+};
+
+DataRun run_with_data(const std::string& hw, const std::string& model, const std::string& extra = "") {
+  test::TempDir dir;
+  const fs::path json = dir.path() / "run.json";
+  DataRun r{test::workbench(fmt::format("run --hw {} {} --calib-count 4 --quiet {} --json {}",
+                                        (test::source_dir() / "configs" / (hw + ".yaml")).string(), model, extra,
+                                        json.string())),
+            {}};
+  if (r.run.exit_code == 0) r.report = test::read_json(json);
+  return r;
+}
+
+// A checked-in workload with its input.
+DataRun run_workload_with_data(const std::string& hw, const std::string& name) {
+  return run_with_data(hw, test::workload(name + ".onnx"), "--input " + test::workload(name + ".input.npy"));
+}
+
 class BatteryBitExact : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
   const auto& [folder, hw] = GetParam();
-  test::TempDir dir;
-  const fs::path json = dir.path() / "run.json";
-  const test::CommandResult run =
-      test::workbench(fmt::format("{} --calib-count 4 --input {} --json {}", run_args(folder, hw),
-                                  (battery_dir() / folder / "input.npy").string(), json.string()));
+  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
+                                           "--input " + (battery_dir() / folder / "input.npy").string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  const auto report = test::read_json(json);
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
 }
 
@@ -223,14 +242,8 @@ class SoftmaxClassifier : public ::testing::TestWithParam<std::tuple<std::string
 
 TEST_P(SoftmaxClassifier, RunsBitExactlyWithTheSoftmaxOnItsUnit) {
   const auto& [hw, unit] = GetParam();
-  test::TempDir dir;
-  const fs::path json = dir.path() / "run.json";
-  const test::CommandResult run = test::workbench(fmt::format(
-      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
-      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_resnet_softmax.onnx"),
-      test::workload("tiny_resnet_softmax.input.npy"), json.string()));
+  const auto [run, report] = run_workload_with_data(hw, "tiny_resnet_softmax");
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  const auto report = test::read_json(json);
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
   int softmax_layers = 0;
   for (const auto& layer : report["layers"]) {
@@ -253,14 +266,8 @@ class ConvNextParts : public ::testing::TestWithParam<std::tuple<std::string, st
 
 TEST_P(ConvNextParts, RunBitExactlyWithTheLayerNormsOnTheirUnit) {
   const auto& [hw, unit] = GetParam();
-  test::TempDir dir;
-  const fs::path json = dir.path() / "run.json";
-  const test::CommandResult run = test::workbench(fmt::format(
-      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
-      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_convnext.onnx"),
-      test::workload("tiny_convnext.input.npy"), json.string()));
+  const auto [run, report] = run_workload_with_data(hw, "tiny_convnext");
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  const auto report = test::read_json(json);
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
   int layernorms = 0;
   for (const auto& layer : report["layers"]) {
@@ -283,14 +290,8 @@ class TokenInputParts : public ::testing::TestWithParam<std::tuple<std::string, 
 
 TEST_P(TokenInputParts, RunBitExactlyFromTheirTokens) {
   const auto& [hw, unit] = GetParam();
-  test::TempDir dir;
-  const fs::path json = dir.path() / "run.json";
-  const test::CommandResult run = test::workbench(fmt::format(
-      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
-      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_bert.onnx"),
-      test::workload("tiny_bert.input.npy"), json.string()));
+  const auto [run, report] = run_workload_with_data(hw, "tiny_bert");
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  const auto report = test::read_json(json);
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
   ASSERT_FALSE(report["layers"].empty());
   // The first layer adds the position embedding to the input itself.
@@ -324,12 +325,8 @@ TEST_P(DetectionHeadParts, RunBitExactlyWithTheirTokensInPlace) {
   test::TempDir dir;
   const fs::path model = dir.path() / "heads.onnx";
   test::detection_heads(test::HeadLayout::Ssd, true).save(model);
-  const fs::path json = dir.path() / "run.json";
-  const test::CommandResult run =
-      test::workbench(fmt::format("run --hw {} {} --calib-count 4 --quiet --json {}",
-                                  (test::source_dir() / "configs" / (hw + ".yaml")).string(), model.string(), json.string()));
+  const auto [run, report] = run_with_data(hw, model.string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  const auto report = test::read_json(json);
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
   int regrouped = 0, concats = 0;
   for (const auto& layer : report["layers"]) {
@@ -355,14 +352,8 @@ class ViTParts : public ::testing::TestWithParam<std::tuple<std::string, std::st
 
 TEST_P(ViTParts, RunBitExactlyWithAttentionOnItsUnit) {
   const auto& [hw, unit] = GetParam();
-  test::TempDir dir;
-  const fs::path json = dir.path() / "run.json";
-  const test::CommandResult run = test::workbench(fmt::format(
-      "run --hw {} {} --input {} --calib-count 4 --quiet --json {}",
-      (test::source_dir() / "configs" / (hw + ".yaml")).string(), test::workload("tiny_vit.onnx"),
-      test::workload("tiny_vit.input.npy"), json.string()));
+  const auto [run, report] = run_workload_with_data(hw, "tiny_vit");
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  const auto report = test::read_json(json);
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
   std::map<std::string, int> attention;
   for (const auto& layer : report["layers"]) {
