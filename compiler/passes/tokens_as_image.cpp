@@ -1,12 +1,14 @@
 #include "compiler/passes/tokens_as_image.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <numeric>
 #include <optional>
 #include <set>
 #include <stdexcept>
 
+#include "compiler/golden/kernels.h"
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/token_layout.h"
@@ -49,48 +51,27 @@ bool keeps_row_major(const Node& transpose) {
 
 bool is_f32_constant(const Tensor* c) { return c != nullptr && c->dtype() == DType::F32; }
 
-// Where each element of a Transpose's output comes from: `from` (flat indices, row-major over
-// `shape`) permuted by `perm`; `shape` becomes the output's.
-std::vector<std::int64_t> permuted(const std::vector<std::int64_t>& from, Shape& shape, const Ints& perm) {
-  const std::size_t rank = shape.size();
-  Ints in_strides(rank, 1);
-  for (std::size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * shape[d];
-  Shape out_shape(rank);
-  for (std::size_t d = 0; d < rank; ++d) out_shape[d] = shape[static_cast<std::size_t>(perm[d])];
-  std::vector<std::int64_t> to(from.size());
-  Ints counter(rank, 0);
-  for (std::int64_t& value : to) {
-    std::int64_t at = 0;
-    for (std::size_t d = 0; d < rank; ++d) at += counter[d] * in_strides[static_cast<std::size_t>(perm[d])];
-    value = from[static_cast<std::size_t>(at)];
-    for (std::size_t d = rank; d-- > 0;) {
-      if (++counter[d] < out_shape[d]) break;
-      counter[d] = 0;
-    }
-  }
-  shape = out_shape;
-  return to;
-}
-
 // Whether reading the image `x` [1, C, H, W] through `chain` (Reshapes and Transposes, in the
 // order they run) gives its elements in HWC order: element k of the result is pixel k / C's
-// channel k % C.
+// channel k % C. Each element's own NCHW index goes through the chain's reference kernels.
 bool reads_in_hwc_order(const Value& x, const std::vector<const Node*>& chain) {
   const std::int64_t channels = x.shape[1], pixels = x.shape[2] * x.shape[3];
-  std::vector<std::int64_t> order(static_cast<std::size_t>(channels * pixels));
-  std::iota(order.begin(), order.end(), 0);
-  Shape shape = x.shape;
+  std::vector<std::int64_t> nchw(static_cast<std::size_t>(channels * pixels));
+  std::iota(nchw.begin(), nchw.end(), 0);
+  Tensor order = Tensor::from_vector<std::int64_t>(x.shape, nchw);
   for (const Node* node : chain) {
     if (node->op == OpKind::Transpose) {
-      const Ints perm = node->attrs.get_ints("perm");
-      if (perm.size() != shape.size()) return false;
-      order = permuted(order, shape, perm);
+      std::vector<Tensor> moved;
+      moved.emplace_back(DType::I64, node->output(0)->shape);
+      const std::array<const Tensor*, 1> in{&order};
+      golden::kernel_for(OpKind::Transpose)(*node, in, moved);
+      order = std::move(moved[0]);
     } else {
-      shape = node->output(0)->shape;
+      order = order.reshaped(node->output(0)->shape);
     }
   }
   for (std::int64_t k = 0; k < channels * pixels; ++k) {
-    if (order[static_cast<std::size_t>(k)] != (k % channels) * pixels + k / channels) return false;
+    if (order.as_int64(k) != (k % channels) * pixels + k / channels) return false;
   }
   return true;
 }
