@@ -531,6 +531,17 @@ def tiny_vit() -> nn.Module:
     return model
 
 
+def tiny_swin() -> nn.Module:
+    """torchvision's SwinTransformer at 32x32: 2x2 patches of 16 features
+    (16x16 tokens), windows of 4x4; stage 1 two blocks of 2 heads (the second
+    shifted by 2), patch merging to 8x8 of 32 features, stage 2 two blocks of
+    4 heads (the second shifted), LayerNorm, average pool, Linear -> 10."""
+    from torchvision.models.swin_transformer import SwinTransformer
+    return SwinTransformer(patch_size=[2, 2], embed_dim=16, depths=[2, 2],
+                           num_heads=[2, 4], window_size=[4, 4],
+                           num_classes=10)
+
+
 class TinyBert(nn.Module):
     """A BERT-like encoder on float embeddings [1, T, C] (no token ids): a
     position embedding, LayerNorm, post-LN encoder layers (torch's
@@ -566,6 +577,10 @@ class Workload:
     description: str
     opset: Optional[int] = None          # fixed opset (small models only)
     expected_macs: Optional[int] = None  # conv+FC MACs that must be counted
+    # Small models: exported as a user calls torch.onnx.export (torch's own
+    # symbolics, export_onnx_as_user): Swin's window padding has amounts
+    # computed from the shape, which the constant Pad symbolic refuses.
+    user_export: bool = False
 
 
 def _googlenet() -> nn.Module:
@@ -652,6 +667,11 @@ SMALL_WORKLOADS = [
              "torchvision VisionTransformer: 8x8 patches, class token, "
              "position embedding, 2 blocks of 2-head attention, MLP, head",
              opset=13),
+    Workload("tiny_swin", tiny_swin, TINY,
+             "torchvision SwinTransformer: 2x2 patches, 4x4 windows, 2 stages "
+             "of a plain and a shifted block (2 and 4 heads), patch merging, "
+             "relative position bias, shifted-window mask", opset=13,
+             user_export=True),
     Workload("tiny_bert", TinyBert, (1, 16, 32),
              "BERT-like encoder on float embeddings [1, 16, 32]: position "
              "embedding, LayerNorm, 2 post-LN layers of 2-head attention and "
@@ -1682,8 +1702,13 @@ def export_small(workload: Workload, out_dir: Path, seed: int) -> None:
     print(format_precision(workload.name, prepared.float32_error), flush=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     x = torch.from_numpy(prepared.input)
-    onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
-                             x, workload.opset, workload.name)
+    if workload.user_export:
+        onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
+                                 x, workload.opset, workload.name,
+                                 export=export_onnx_as_user, bn_kept=False)
+    else:
+        onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
+                                 x, workload.opset, workload.name)
     print_ops(workload.name, onnx_summary)
     save_npy(out_dir / f"{workload.name}.input.npy", prepared.input)
     save_npy(out_dir / f"{workload.name}.output.npy", prepared.outputs[0])

@@ -12,6 +12,7 @@
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/token_layout.h"
+#include "compiler/passes/pixel_moves.h"
 #include "compiler/passes/rewrite.h"
 
 namespace wb {
@@ -19,18 +20,29 @@ namespace {
 
 using Ints = std::vector<std::int64_t>;
 
-// A token sequence's sizes, read off its image [1, C, 1, T].
+// A token sequence's sizes, read off its image [1, C, H, W]: T = H W pixels of C features (a
+// token sequence's image has H = 1; a channels-last stage's [1, H, W, C] is its image's pixels).
 struct Tokens {
   std::int64_t count = 0;     // T
   std::int64_t features = 0;  // C
 };
 
-Tokens tokens_of(const Value* image) { return {image->shape[3], image->shape[1]}; }
+Tokens tokens_of(const Value* image) { return {image->shape[2] * image->shape[3], image->shape[1]}; }
 
 // torch's layouts of T tokens of C features, all row-major [T, C] in memory (batch 1).
 bool is_token_layout(const Shape& shape, Tokens t) {
   return shape == Shape{1, t.count, t.features} || shape == Shape{t.count, 1, t.features} ||
          shape == Shape{t.count, t.features};
+}
+
+// Swin's windows of tokens, [nW, L, C] with nW L = T: row-major [T, C] too, window-major.
+bool is_windowed_layout(const Shape& shape, Tokens t) {
+  return shape.size() == 3 && shape[2] == t.features && shape[0] * shape[1] == t.count;
+}
+
+// A channels-last stage's value [1, H, W, C] of the image [1, C, H, W].
+bool is_nhwc_of(const Shape& shape, const Shape& image) {
+  return shape.size() == 4 && image.size() == 4 && shape == Shape{image[0], image[2], image[3], image[1]};
 }
 
 // The axis of `shape` (a token layout) holding the tokens.
@@ -132,6 +144,11 @@ class TokenRewriter {
     return it == image_.end() ? nullptr : it->second;
   }
   void set_image(Value* original, Value* image) { image_[original] = image; }
+  // The tokens [1, C, 1, H W] of an image [1, C, H, W] (itself when H is 1): the same bytes.
+  Value* as_token_image(Value* image) {
+    const Shape& s = image->shape;
+    return s[2] == 1 ? image : reshape(image->name + "_tokens", image, {1, s[1], 1, s[2] * s[3]});
+  }
 
   // ---- graph inputs in a token layout ------------------------------------------------------
   // A graph input [1, T, C] (or [T, 1, C]) whose readers include a token op over its last axis
@@ -197,10 +214,84 @@ class TokenRewriter {
     if (enter(node)) return true;
     Value* x = nullptr;
     for (Value* in : node.inputs) {
-      if (in != nullptr && image_of(in) != nullptr) x = in;
+      if (in != nullptr && (image_of(in) != nullptr || pixels_.count(in) != 0)) x = in;
     }
     if (x == nullptr) return false;
-    return propagate(node, x);
+    // Moved pixels stay a table until an op reads them as an image: a chain of moves (Swin's
+    // roll, then its window partition) is one gather.
+    const bool only_pixels = std::any_of(node.inputs.begin(), node.inputs.end(), [&](const Value* in) {
+      return in != nullptr && image_of(in) == nullptr && pixels_.count(in) != 0;
+    });
+    if (only_pixels && follow_pixels(node)) return true;
+    for (Value* in : node.inputs) {
+      if (in != nullptr && image_of(in) == nullptr && pixels_.count(in) != 0) image_for(in);
+    }
+    if (propagate(node, x)) return true;
+    return follow_pixels(node);
+  }
+
+  // ---- moved pixels ------------------------------------------------------------------------
+  // A data move of rows of one image's pixels (docs/token_layout.md, "Swin"): the rows it writes
+  // are recorded, nothing is emitted yet.
+  bool follow_pixels(Node& node) {
+    if (!moves_data(node.op)) return false;
+    Value* source = nullptr;
+    std::vector<PixelRows> own;  // identity rows of inputs that are images themselves
+    own.reserve(node.inputs.size());
+    std::vector<const PixelRows*> rows(node.inputs.size(), nullptr);
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      const Value* in = node.input(i);
+      if (in == nullptr || in->is_constant()) continue;
+      Value* from = nullptr;
+      if (const auto p = pixels_.find(in); p != pixels_.end()) {
+        from = p->second.image, rows[i] = &p->second.rows;
+      } else if (Value* image = image_of(in); image != nullptr) {
+        from = image;
+        own.push_back(identity_rows(tokens_of(image).count));
+        rows[i] = &own.back();
+      } else {
+        return false;
+      }
+      if (source != nullptr && source != from) return false;
+      source = from;
+    }
+    if (source == nullptr) return false;
+    std::optional<PixelRows> moved = move_pixels(node, rows, source->shape[1]);
+    if (!moved) return false;
+    pixels_[node.output(0)] = MovedPixels{source, std::move(*moved)};
+    stats_.add("pixel moves followed");
+    return true;
+  }
+
+  // The image of moved pixels, written on first use: [1, C, H', W'] for a channels-last
+  // [1, H', W', C], else the tokens [1, C, 1, P]; one Gather of pixels of the source image
+  // flattened to [1, C, 1, H W] (a view of the source itself when nothing moved).
+  Value* image_for(Value* v) {
+    if (Value* image = image_of(v); image != nullptr) return image;
+    const auto found = pixels_.find(v);
+    if (found == pixels_.end()) throw std::logic_error("tokens-as-image: no image for " + v->name);
+    const MovedPixels& moved = found->second;
+    const std::int64_t channels = moved.image->shape[1];
+    const auto count = static_cast<std::int64_t>(moved.rows.size());
+    const Shape& s = v->shape;
+    const bool nhwc = s.size() == 4 && s[0] == 1 && s[3] == channels;
+    const Ints target = nhwc ? Ints{1, channels, s[1], s[2]} : Ints{1, channels, 1, count};
+    const std::string name = v->name + "_pixels";
+    Value* image = nullptr;
+    if (is_identity(moved.rows) && tokens_of(moved.image).count == count) {
+      image = moved.image->shape == Shape(target) ? moved.image : reshape(name, moved.image, target);
+    } else {
+      const Shape& from = moved.image->shape;
+      Value* flat = from[2] == 1 ? moved.image : reshape(name + "_flat", moved.image, {1, channels, 1, from[2] * from[3]});
+      Attributes attrs;
+      attrs.set("axis", std::int64_t{3});
+      image = emit(OpKind::Gather, name, {flat, constant(name + "_indices", Tensor::from_vector<std::int64_t>({count}, moved.rows))},
+                   std::move(attrs));
+      if (nhwc) image = reshape(name + "_image", image, target);
+      stats_.add("pixel moves as one gather");
+    }
+    set_image(v, image);
+    return image;
   }
 
   // A token sequence from something that is not one yet: the patch embedding (an NCHW image
@@ -218,8 +309,39 @@ class TokenRewriter {
       stats_.add("patch embeddings read as images");
       return true;
     }
+    if (node.op == OpKind::Transpose && node.attrs.get_ints("perm") == Ints{0, 2, 3, 1}) return channels_last_stage(node);
     return node.op == OpKind::Reshape && image_of(node.input(0)) == nullptr &&
            (merge_heads(node) || pixels_as_tokens(node));
+  }
+
+  // A channels-last stage (Swin's): Transpose(0, 2, 3, 1) of an image [1, C, H, W] read by a
+  // LayerNorm over its last axis is [1, H, W, C], the image's pixels, which the stage's ops then
+  // run on. A LayerNorm alone before the closing Transpose(0, 3, 1, 2) (ConvNeXt's LayerNorm2d)
+  // is the quantizer's form already and stays as it is; a transpose read otherwise (a detection
+  // head's tokens) is no stage.
+  bool channels_last_stage(Node& node) {
+    Value* picture = node.input(0);
+    const Shape& p = picture->shape;
+    if (picture->is_constant() || p.size() != 4 || p[0] != 1 || image_of(picture) != nullptr ||
+        pixels_.count(picture) != 0) {
+      return false;
+    }
+    bool normalised = false;
+    for (const Node* reader : graph_.users(node.output(0))) {
+      if (reader->op != OpKind::LayerNormalization || reader->input(0) != node.output(0) ||
+          normalize_axis(reader->attrs.get_int("axis", -1), 4) != 3) {
+        continue;
+      }
+      const Node* back = rewrite::single_user(graph_, reader->output(0));
+      const bool layernorm2d = graph_.users(node.output(0)).size() == 1 && back != nullptr &&
+                               back->op == OpKind::Transpose && back->attrs.get_ints("perm") == Ints{0, 3, 1, 2};
+      if (layernorm2d) return false;
+      normalised = true;
+    }
+    if (!normalised) return false;
+    set_image(node.output(0), picture);
+    stats_.add("channels-last stages computed on images");
+    return true;
   }
 
   // The heads' merge: a Reshape to [T, C] (or [1, T, C]) of the heads transposed back.
@@ -235,10 +357,16 @@ class TokenRewriter {
       count = h[0], features = h[1] * h[2], to_channels_last = {1, 2, 0};
     } else if (h.size() == 4 && h[0] == 1) {
       count = h[1], features = h[2] * h[3], to_channels_last = {0, 2, 3, 1};
+    } else if (h.size() == 4) {  // Swin's windows [nW, L, h, d]
+      count = h[0] * h[1], features = h[2] * h[3], to_channels_last = {2, 3, 0, 1};
     } else {
       return false;
     }
-    if (!is_token_layout(out->shape, {count, features}) || count < 2) return false;
+    const Tokens merged_tokens{count, features};
+    if (count < 2 || !(is_token_layout(out->shape, merged_tokens) ||
+                       (h.size() == 4 && h[0] != 1 && out->shape == Shape{h[0], h[1], features}))) {
+      return false;
+    }
     Value* merged = transpose(node.name + "_heads", heads, to_channels_last);
     set_image(node.output(0), reshape(node.name, merged, {1, features, 1, count}));
     stats_.add("attention heads merged into images");
@@ -291,8 +419,14 @@ class TokenRewriter {
       case OpKind::Transpose:
       case OpKind::Reshape:
         if (!data_input) return false;
-        if (is_token_layout(out->shape, t) && (node.op == OpKind::Reshape || keeps_row_major(node))) {
-          set_image(out, x_image);  // the same tokens in another of torch's layouts
+        if (node.op == OpKind::Transpose && node.attrs.get_ints("perm") == Ints{0, 3, 1, 2} &&
+            is_nhwc_of(x->shape, x_image->shape)) {
+          replacement_[out] = x_image;  // a channels-last stage's end: its image
+          return true;
+        }
+        if ((is_token_layout(out->shape, t) || (node.op == OpKind::Reshape && is_windowed_layout(out->shape, t))) &&
+            (node.op == OpKind::Reshape || keeps_row_major(node))) {
+          set_image(out, as_token_image(x_image));  // the same tokens in another of torch's layouts
           return true;
         }
         return node.op == OpKind::Reshape && split_heads(node, x_image, t);
@@ -315,10 +449,10 @@ class TokenRewriter {
       case OpKind::Add:
       case OpKind::Sub:
       case OpKind::Mul:
-      case OpKind::Div: return binary(node, t);
+      case OpKind::Div: return binary(node, x, t);
       case OpKind::Concat: return concat(node, x, t);
       case OpKind::Slice: return data_input && slice_tokens(node, x, x_image);
-      case OpKind::Gather: return data_input && gather_token(node, x, x_image);
+      case OpKind::Gather: return data_input && is_token_layout(x->shape, t) && gather_token(node, x, x_image);
       default:
         if (!data_input || out->shape != x->shape) return false;
         if (node.op != OpKind::Gelu && node.op != OpKind::Erf && !is_unary_activation(node.op)) return false;
@@ -381,6 +515,15 @@ class TokenRewriter {
     return true;
   }
 
+  // A scalar constant, or one over the features alone ([C], [1, 1, 1, C]...), as [C, 1, 1].
+  Value* feature_constant(const Node& node, std::size_t at, Tokens t) {
+    const Tensor* c = node.constant_input(at);
+    if (!is_f32_constant(c)) return nullptr;
+    if (c->numel() == 1) return node.input(at);
+    if (c->rank() == 0 || c->shape().back() != t.features || c->numel() != t.features) return nullptr;
+    return constant(node.name + "_per_channel", c->reshaped({t.features, 1, 1}));
+  }
+
   // A constant operand of an elementwise op on tokens, as an image operand: a scalar stays one,
   // a constant over the features becomes [C, 1, 1], one over tokens and features [1, C, 1, T].
   Value* image_constant(const Node& node, std::size_t at, Tokens t, const Shape& token_shape) {
@@ -407,16 +550,22 @@ class TokenRewriter {
     return nullptr;
   }
 
-  bool binary(Node& node, Tokens t) {
-    if (node.inputs.size() != 2 || !is_token_layout(node.output(0)->shape, t)) return false;
+  // An elementwise op of two images of one shape, or of an image and a constant (image_constant;
+  // over tokens and features only for a token sequence).
+  bool binary(Node& node, const Value* x, Tokens t) {
+    const Shape& out = node.output(0)->shape;
+    const Shape& picture = image_of(x)->shape;
+    const bool tokens = picture[2] == 1 && (is_token_layout(out, t) || is_windowed_layout(out, t));
+    if (node.inputs.size() != 2 || (!tokens && !(out == x->shape && is_nhwc_of(out, picture)))) return false;
     std::vector<Value*> inputs(2);
     for (std::size_t i = 0; i < 2; ++i) {
       Value* in = node.input(i);
-      if (Value* image = image_of(in); image != nullptr && tokens_of(image).count == t.count &&
-                                       tokens_of(image).features == t.features) {
+      if (Value* image = image_of(in); image != nullptr && image->shape == picture) {
         inputs[i] = image;
+      } else if (tokens) {
+        inputs[i] = image_constant(node, i, t, out);
       } else {
-        inputs[i] = image_constant(node, i, t, node.output(0)->shape);
+        inputs[i] = feature_constant(node, i, t);
       }
       if (inputs[i] == nullptr) return false;
     }
@@ -430,15 +579,19 @@ class TokenRewriter {
     const Shape& layout = x->shape;
     const auto rank = static_cast<std::int64_t>(layout.size());
     const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", 0), rank);
-    const bool along_tokens = axis == token_axis(layout);
+    const Shape& picture = image_of(x)->shape;
+    const bool along_tokens = picture[2] == 1 && is_token_layout(layout, t) && axis == token_axis(layout);
     if (!along_tokens && axis != rank - 1) return false;
     std::vector<Value*> inputs;
     for (std::size_t i = 0; i < node.inputs.size(); ++i) {
       Value* in = node.input(i);
       if (Value* image = image_of(in);
           image != nullptr && in->shape.size() == layout.size() && token_axis(in->shape) == token_axis(layout)) {
-        const Tokens u = tokens_of(image);
-        if ((along_tokens && u.features != t.features) || (!along_tokens && u.count != t.count)) return false;
+        const Shape& u = image->shape;
+        // Tokens: the same features; channels: the same pixels.
+        if ((along_tokens && u[1] != picture[1]) || (!along_tokens && (u[2] != picture[2] || u[3] != picture[3]))) {
+          return false;
+        }
         inputs.push_back(image);
         continue;
       }
@@ -476,7 +629,7 @@ class TokenRewriter {
     std::int64_t image_axis = 0, begin = 0, length = 0;
     if (axis == rank - 1) {
       image_axis = 1, length = out.back();
-    } else if (axis == token_axis(x->shape)) {
+    } else if (x_image->shape[2] == 1 && is_token_layout(x->shape, tokens_of(x_image)) && axis == token_axis(x->shape)) {
       image_axis = 3, length = out[static_cast<std::size_t>(axis)];
     } else {
       return false;
@@ -535,7 +688,7 @@ class TokenRewriter {
       if (const auto r = replacement_.find(original); r != replacement_.end()) {
         value = r->second;
       } else {
-        Value* rows = transpose(original->name + "_tokens", image_of(original), {0, 2, 3, 1});
+        Value* rows = transpose(original->name + "_tokens", image_for(original), {0, 2, 3, 1});
         value = original->shape == rows->shape ? rows : reshape(original->name + "_tokens", rows, original->shape);
         stats_.add("token values read back in their layout");
       }
@@ -592,6 +745,11 @@ class TokenRewriter {
   Graph& graph_;
   PassStatistics& stats_;
   std::map<const Value*, Value*> image_;        // original token value -> its image [1, C, 1, T]
+  struct MovedPixels {
+    Value* image = nullptr;  // [1, C, H, W]
+    PixelRows rows;          // the pixel of `image` each row of the value holds
+  };
+  std::map<const Value*, MovedPixels> pixels_;  // original value -> the pixels it holds
   std::map<const Value*, Value*> replacement_;  // original value -> a new value equal to it
   std::vector<Node*> replaced_;                 // in topological order
   std::vector<Value*> seeds_;                   // images of graph inputs (seed_inputs)

@@ -316,5 +316,133 @@ TEST(TokensAsImage, AHeadReadInAnotherOrderIsLeftAlone) {
   test::expect_same_outputs(out.before, out.after);
 }
 
+// ---- channels-last stages and moved pixels (Swin) ------------------------------------------
+
+std::size_t count_pixel_gathers(const Graph& g) {
+  std::size_t n = 0;
+  for (const Node* node : g.nodes()) n += node->op == OpKind::Gather && node->attrs.get_int("axis", 0) == 3;
+  return n;
+}
+
+// A Swin block's data movement on a stage's [1, H, W, C] (entered by its LayerNorm): the
+// roll by (-1, -1) as Slices and
+// Concats along H and W, the window partition into 2x2 windows [4, 4, C], a Linear on the
+// windows, the window reverse and the roll back, a residual Add.
+OnnxBuilder shifted_windows(bool reverse) {
+  OnnxBuilder b(17);
+  b.input("x", {1, 3, 4, 4}).output("y");
+  b.initializer("w", test::random_tensor({3, 3}, 5));
+  auto ints = [&](const std::string& name, const Ints& v) { b.initializer(name, ints_tensor(v)); };
+  ints("one", {1}), ints("end", {4}), ints("zero", {0}), ints("h", {1}), ints("w_axis", {2});
+  ints("windows6", {1, 2, 2, 2, 2, 3}), ints("windows", {4, 4, 3}), ints("stage", {1, 4, 4, 3});
+  ints("three", {3});
+  b.initializer("gamma", test::random_tensor({3}, 2)).initializer("beta", test::random_tensor({3}, 3));
+  set_attr(b.node("Transpose", {"x"}, {"nhwc"}), "perm", Ints{0, 2, 3, 1});
+  set_attr(b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"normed"}), "axis", std::int64_t{-1});
+  // roll by -1 along H, then W: x[1:] ++ x[:1]
+  b.node("Slice", {"normed", "one", "end", "h"}, {"h_tail"});
+  b.node("Slice", {"normed", "zero", "one", "h"}, {"h_head"});
+  set_attr(b.node("Concat", {"h_tail", "h_head"}, {"rolled_h"}), "axis", std::int64_t{1});
+  b.node("Slice", {"rolled_h", "one", "end", "w_axis"}, {"w_tail"});
+  b.node("Slice", {"rolled_h", "zero", "one", "w_axis"}, {"w_head"});
+  set_attr(b.node("Concat", {"w_tail", "w_head"}, {"rolled"}), "axis", std::int64_t{2});
+  b.node("Reshape", {"rolled", "windows6"}, {"split"});
+  set_attr(b.node("Transpose", {"split"}, {"grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
+  b.node("Reshape", {"grouped", "windows"}, {"tokens"});
+  b.node("MatMul", {"tokens", "w"}, {"mixed"});
+  if (!reverse) {
+    b.node("Relu", {"mixed"}, {"y"});
+    return b;
+  }
+  b.node("Reshape", {"mixed", "windows6"}, {"back_split"});
+  set_attr(b.node("Transpose", {"back_split"}, {"back_grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
+  b.node("Reshape", {"back_grouped", "stage"}, {"back"});
+  b.node("Slice", {"back", "three", "end", "h"}, {"bh_tail"});
+  b.node("Slice", {"back", "zero", "three", "h"}, {"bh_head"});
+  set_attr(b.node("Concat", {"bh_tail", "bh_head"}, {"unrolled"}), "axis", std::int64_t{1});
+  b.node("Add", {"nhwc", "unrolled"}, {"sum"});
+  set_attr(b.node("Transpose", {"sum"}, {"y"}), "perm", Ints{0, 3, 1, 2});
+  return b;
+}
+
+TEST(TokensAsImage, ARollAndAWindowPartitionAreOneGatherOfPixels) {
+  const auto out = test::run_pass(shifted_windows(false), "tokens-as-image");
+  ASSERT_TRUE(out.changed);
+  EXPECT_EQ(out.stats.counters().at("channels-last stages computed on images"), 1);
+  EXPECT_EQ(out.stats.counters().at("pixel moves as one gather"), 1);
+  EXPECT_EQ(count_pixel_gathers(out.after), 1u);
+  EXPECT_EQ(test::count_op(out.after, OpKind::Slice), 0u);
+  EXPECT_EQ(test::count_op(out.after, OpKind::Concat), 0u);
+  EXPECT_EQ(test::count_op(out.after, OpKind::Transpose), 3u);  // the LayerNorm's NHWC view, the output's layout
+  EXPECT_EQ(test::count_op(out.after, OpKind::MatMul), 0u);  // the Linear is a 1x1 Conv on the windows
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(TokensAsImage, AWindowReverseAndRollBackEndInTheStagesImage) {
+  const auto out = test::run_pass(shifted_windows(true), "tokens-as-image");
+  ASSERT_TRUE(out.changed);
+  // Into the windows, and back into the stage's pixels: two gathers; the residual Add and the
+  // stage's end (Transpose(0, 3, 1, 2)) are the image itself, only the LayerNorm's view transposes.
+  EXPECT_EQ(count_pixel_gathers(out.after), 2u) << to_string(out.after);
+  EXPECT_EQ(test::count_op(out.after, OpKind::Transpose), 2u) << to_string(out.after);
+  EXPECT_EQ(out.stats.counters().count("token values read back in their layout"), 0u);
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(TokensAsImage, APaddedPixelIsNoMovedPixel) {
+  // The padded pixels hold no pixel of the image: the Pad stays, read from the stage in its layout.
+  OnnxBuilder b(17);
+  b.input("x", {1, 2, 3, 3}).output("y");
+  b.initializer("pads", ints_tensor({0, 0, 0, 0, 0, 1, 1, 0}));
+  b.initializer("w", test::random_tensor({2, 2}, 5));
+  b.initializer("gamma", test::random_tensor({2}, 2)).initializer("beta", test::random_tensor({2}, 3));
+  set_attr(b.node("Transpose", {"x"}, {"nhwc"}), "perm", Ints{0, 2, 3, 1});
+  set_attr(b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"normed"}), "axis", std::int64_t{-1});
+  b.node("Relu", {"normed"}, {"r"});
+  b.node("Pad", {"r", "pads"}, {"padded"});  // [1, 4, 4, 2]
+  b.node("MatMul", {"padded", "w"}, {"y"});
+  const auto out = test::run_pass(b, "tokens-as-image");
+  ASSERT_TRUE(out.changed);
+  EXPECT_EQ(test::count_op(out.after, OpKind::Pad), 1u);
+  EXPECT_EQ(count_pixel_gathers(out.after), 0u);
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(TokensAsImage, AConvNeXtLayerNorm2dIsLeftInItsForm) {
+  // Transpose -> LayerNorm -> Transpose is the quantizer's LayerNorm over the channels already.
+  OnnxBuilder b(17);
+  b.input("x", {1, 4, 3, 3}).output("y");
+  b.initializer("gamma", test::random_tensor({4}, 2)).initializer("beta", test::random_tensor({4}, 3));
+  set_attr(b.node("Transpose", {"x"}, {"nhwc"}), "perm", Ints{0, 2, 3, 1});
+  set_attr(b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"n"}), "axis", std::int64_t{-1});
+  set_attr(b.node("Transpose", {"n"}, {"y"}), "perm", Ints{0, 3, 1, 2});
+  const auto out = test::run_pass(b, "tokens-as-image");
+  EXPECT_FALSE(out.changed);
+}
+
+// torchvision's SwinTransformer as exported (workloads/tiny_swin, opset 13): after the default
+// pipeline each stage runs on its image: every Linear is a Conv, every LayerNorm the NHWC view,
+// each block's roll and window partition one gather of pixels, its window reverse and roll back
+// another, and each of patch merging's four strided picks one; the output is torch's.
+TEST(TokensAsImage, TorchvisionsSwinTransformerRunsItsStagesOnImages) {
+  Graph graph = import_onnx_file(test::workloads_dir() / "tiny_swin.onnx").graph;
+  const Tensor input = read_tensor_file(test::workloads_dir() / "tiny_swin.input.npy");
+  const Tensor expected = read_tensor_file(test::workloads_dir() / "tiny_swin.output.npy");
+  PassManager::from_pipeline(kDefaultPipeline).run(graph);
+  std::size_t convs = 0, matmuls = 0, layernorms = 0;
+  for (const Node* node : graph.nodes()) {
+    convs += node->op == OpKind::Conv;
+    matmuls += node->op == OpKind::MatMul;
+    if (node->op != OpKind::LayerNormalization) continue;
+    ++layernorms;
+    EXPECT_EQ(node->input(0)->producer->op, OpKind::Transpose) << node->name;
+  }
+  EXPECT_EQ(convs, 1u + 4u * 4u + 1u + 1u);  // patches, 4 Linears a block, patch merging, the head
+  EXPECT_EQ(matmuls, 4u * 2u);               // Q.K^T and A.V of each block
+  EXPECT_EQ(layernorms, 1u + 4u * 2u + 1u + 1u);
+  EXPECT_EQ(count_pixel_gathers(graph), 4u * 2u + 4u);
+  EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
+}
+
 }  // namespace
 }  // namespace wb
