@@ -222,6 +222,21 @@ class QdqWriter {
     add_node("Reshape", node.name + "_image", {base + "_features_first", image_shape}, {raw});
   }
 
+  // Reshape to [1, C, 1, H W] -> Gather(axis 3) -> Reshape to the output (quant::pixel_gather).
+  void write_pixel_gather(const QNode& node, const std::string& input, const std::string& raw) {
+    const Shape& x = q_.tensor(node.inputs[0]).shape;
+    const Shape& y = q_.tensor(node.output).shape;
+    const std::string base = q_.tensor(node.output).name + "_pixels";
+    const auto count = static_cast<std::int64_t>(node.gather_pixels.size());
+    const std::string flat_shape =
+        initializer(base + "_flat_shape", Tensor::from_vector<std::int64_t>({4}, {1, x[1], 1, x[2] * x[3]}));
+    add_node("Reshape", node.name + "_flat", {input, flat_shape}, {base + "_flat"});
+    const std::string indices = initializer(base + "_indices", Tensor::from_vector<std::int64_t>({count}, node.gather_pixels));
+    set_int(add_node("Gather", node.name, {base + "_flat", indices}, {base + "_gathered"}), "axis", 3);
+    const std::string image_shape = initializer(base + "_image_shape", Tensor::from_vector<std::int64_t>({4}, y));
+    add_node("Reshape", node.name + "_image", {base + "_gathered", image_shape}, {raw});
+  }
+
   static bool has_activation(const QNode& node) { return std::isfinite(node.act_min) || std::isfinite(node.act_max); }
 
   // value -> Relu or Clip -> result.
@@ -439,6 +454,7 @@ class QdqWriter {
         break;
       }
       case QOpKind::HwcReshape: write_hwc_reshape(node, inputs[0], raw); break;
+      case QOpKind::PixelGather: write_pixel_gather(node, inputs[0], raw); break;
     }
     quantize_dequantize(out, raw, node_result_name(node.output));
   }

@@ -146,6 +146,15 @@ void check_node(const QGraph& graph, const QNode& node) {
         throw std::logic_error("a resize has three numbers per output row and column of NCHW tensors");
       }
       break;
+    case QOpKind::PixelGather:
+      if (in.shape.size() != 4 || out.shape.size() != 4 || in.shape[0] != out.shape[0] || in.shape[1] != out.shape[1] ||
+          static_cast<std::int64_t>(node.gather_pixels.size()) != out.shape[2] * out.shape[3]) {
+        throw std::logic_error("a pixel gather names one input pixel per output pixel of NCHW tensors");
+      }
+      for (const std::int64_t p : node.gather_pixels) {
+        if (p < 0 || p >= in.shape[2] * in.shape[3]) throw std::logic_error(fmt::format("gathered pixel {} out of range", p));
+      }
+      break;
     case QOpKind::ChannelGather:
       if (in.shape.size() != 4 || out.shape.size() != 4 ||
           static_cast<std::int64_t>(node.gather_channels.size()) != out.shape[1]) {
@@ -173,6 +182,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return args[0]->reshaped(graph.tensor(node.output).shape);
     case QOpKind::HwcReshape:
       return run_hwc_reshape(graph, node, *args[0]);
+    case QOpKind::PixelGather:
+      return run_pixel_gather(graph, node, *args[0]);
     case QOpKind::Lut:
       return run_lut(graph, node, *args[0]);
     case QOpKind::Mul:

@@ -355,6 +355,23 @@ Tensor run_channel_gather(const QGraph& graph, const QNode& node, const Tensor& 
   return narrow(y, graph.tensor(node.output));
 }
 
+// PixelGather: y[n, c, p] = x[n, c, gather_pixels[p]], p counting pixels row-major (a copy: same
+// scale and type).
+Tensor run_pixel_gather(const QGraph& graph, const QNode& node, const Tensor& input) {
+  const Shape& in_shape = graph.tensor(node.inputs[0]).shape;
+  const Shape& out_shape = graph.tensor(node.output).shape;
+  const std::vector<std::int32_t> x = widen(input);
+  const std::int64_t in_plane = in_shape[2] * in_shape[3], out_plane = out_shape[2] * out_shape[3];
+  std::vector<std::int32_t> y(static_cast<std::size_t>(num_elements(out_shape)));
+  for (std::int64_t plane = 0; plane < out_shape[0] * out_shape[1]; ++plane) {
+    for (std::int64_t p = 0; p < out_plane; ++p) {
+      y[static_cast<std::size_t>(plane * out_plane + p)] =
+          x[static_cast<std::size_t>(plane * in_plane + node.gather_pixels[static_cast<std::size_t>(p)])];
+    }
+  }
+  return narrow(y, graph.tensor(node.output));
+}
+
 // The output's HWC order is the input's: element k of both, read pixel after pixel and channel
 // after channel, is the same value.
 Tensor run_hwc_reshape(const QGraph& graph, const QNode& node, const Tensor& input) {

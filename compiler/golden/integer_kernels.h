@@ -38,6 +38,7 @@ Tensor run_mul(const quant::QGraph& graph, const quant::QNode& node, const Tenso
 Tensor run_matmul(const quant::QGraph& graph, const quant::QNode& node, const Tensor& a_tensor, const Tensor& b_tensor);
 Tensor run_channel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_hwc_reshape(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
+Tensor run_pixel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_resize(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_softmax(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_layernorm(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);

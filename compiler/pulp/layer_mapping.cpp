@@ -445,6 +445,12 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.macs = quant::matmul_macs(graph, node);
         layer.ops = 2 * layer.macs;
         break;
+      case QOpKind::PixelGather:
+        // Swin's moved pixels: DORY would move them with the cluster DMA, a window's row per
+        // transfer; neither that program nor a gather kernel is built yet.
+        problem = "a gather of pixels (Swin's roll and window partition) has no PULP program yet: the cluster "
+                  "DMA's run-by-run copy is not built (docs/token_layout.md, \"Moved pixels\"); it runs on xDNN";
+        break;
       default: problem = "no PULP-NN kernel"; break;
     }
     if (!problem.empty()) {

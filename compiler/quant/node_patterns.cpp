@@ -266,6 +266,44 @@ HwcTokensView hwc_tokens_view(const Graph& graph, const Node& to_nhwc) {
   return {&to_nhwc, {rows, features_first, image}, image->output(0)};
 }
 
+PixelGatherView pixel_gather(const Graph& graph, const Node& gather) {
+  const Value* flat = gather.input(0);
+  const Tensor* indices = gather.inputs.size() == 2 ? gather.constant_input(1) : nullptr;
+  if (gather.op != OpKind::Gather || flat == nullptr || flat->is_constant() || indices == nullptr ||
+      indices->rank() != 1 || flat->shape.size() != 4 || flat->shape[0] != 1 || flat->shape[2] != 1 ||
+      normalize_axis(gather.attrs.get_int("axis", 0), 4) != 3) {
+    return {};
+  }
+  PixelGatherView view;
+  view.input = flat;
+  view.output = gather.output(0);
+  const Node* flatten = flat->producer;
+  if (flatten != nullptr && flatten->op == OpKind::Reshape && only_reader(graph, flat) == &gather &&
+      !graph.is_graph_output(flat) && flatten->input(0) != nullptr && !flatten->input(0)->is_constant()) {
+    const Shape& source = flatten->input(0)->shape;
+    if (source.size() == 4 && source[0] == 1 && source[1] == flat->shape[1]) {
+      view.flatten = flatten;
+      view.input = flatten->input(0);
+    }
+  }
+  const Node* unflatten = only_reader(graph, gather.output(0));
+  if (unflatten != nullptr && unflatten->op == OpKind::Reshape && unflatten->input(0) == gather.output(0) &&
+      !graph.is_graph_output(gather.output(0))) {
+    const Shape& target = unflatten->output(0)->shape;
+    if (target.size() == 4 && target[0] == 1 && target[1] == flat->shape[1]) {
+      view.unflatten = unflatten;
+      view.output = unflatten->output(0);
+    }
+  }
+  const std::int64_t count = flat->shape[3];
+  for (std::int64_t i = 0; i < indices->numel(); ++i) {
+    const std::int64_t p = indices->as_int64(i);
+    if (p < -count || p >= count) return {};
+    view.pixels.push_back(p < 0 ? p + count : p);
+  }
+  return view;
+}
+
 TokenOutputView token_output_view(const Graph& graph, const Value& output) {
   const Node* reshape = output.producer;
   if (reshape == nullptr || reshape->op != OpKind::Reshape || !graph.is_graph_output(&output)) return {};

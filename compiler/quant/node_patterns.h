@@ -81,6 +81,20 @@ struct HwcTokensView {
 };
 HwcTokensView hwc_tokens_view(const Graph& graph, const Node& to_nhwc);
 
+// A gather of pixels as `tokens-as-image` writes moved pixels (docs/token_layout.md, "Moved
+// pixels"): [Reshape [1, C, H, W] -> [1, C, 1, H W]] -> Gather(axis 3, constant 1-D indices)
+// -> [Reshape [1, C, 1, P] -> [1, C, H', W']], each optional Reshape read by the next node
+// alone. One PixelGather from `input` (an activation) to `output`; `pixels` are the source
+// pixels h W + w, negative indices counted from the end. Nulls when the pattern does not hold.
+struct PixelGatherView {
+  const Node* flatten = nullptr;    // null when the source is [1, C, 1, N] itself
+  const Node* unflatten = nullptr;  // null when the output is the gather's [1, C, 1, P]
+  const Value* input = nullptr;
+  const Value* output = nullptr;
+  std::vector<std::int64_t> pixels;
+};
+PixelGatherView pixel_gather(const Graph& graph, const Node& gather);
+
 // A network output in a token layout [1, T, C] read back from its image [1, C, 1, T], as
 // `tokens-as-image` writes it: Transpose(0, 2, 3, 1) -> Reshape, the Transpose read by the
 // Reshape alone. Stored HWC, the image has the output's bytes, so the QGraph's output is the

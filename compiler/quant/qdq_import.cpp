@@ -48,6 +48,15 @@ class QdqReader {
         products_.emplace(node, std::move(*product));
       }
     }
+    // Gathers of pixels absorb their flattening Reshapes (quant::pixel_gather).
+    for (const Node* node : graph_.topological_order()) {
+      if (node->op != OpKind::Gather) continue;
+      if (PixelGatherView view = pixel_gather(graph_, *node); view.output != nullptr) {
+        if (view.flatten != nullptr) absorbed_.insert(view.flatten);
+        if (view.unflatten != nullptr) absorbed_.insert(view.unflatten);
+        pixel_gathers_.emplace(node, std::move(view));
+      }
+    }
     // An output given as tokens, read back from its image (quant::token_output_view).
     std::map<const Value*, TokenOutputView> token_outputs;
     for (const Value* output : graph_.outputs()) {
@@ -503,6 +512,19 @@ class QdqReader {
         set_layernorm(q, node, node.input(0)->shape[1]);
         break;
       case OpKind::Gather: {
+        if (const auto view = pixel_gathers_.find(&node); view != pixel_gathers_.end()) {
+          q.kind = QOpKind::PixelGather;
+          const auto source = activation_.find(view->second.input);
+          if (source == activation_.end()) {
+            problem(node, fmt::format("input {} is not a dequantized activation", view->second.input->name));
+            return;
+          }
+          q.inputs.push_back(source->second);
+          q.gather_pixels = view->second.pixels;
+          pending_[view->second.output] = static_cast<int>(q_.nodes.size());
+          q_.nodes.push_back(std::move(q));
+          return;
+        }
         q.kind = QOpKind::ChannelGather;
         q.inputs.push_back(activation_input(node, 0));
         const Tensor* channels = node.constant_input(1);
@@ -658,6 +680,7 @@ class QdqReader {
   const Graph& graph_;
   std::set<const Node*> absorbed_;  // the LayerNormalization and closing Transpose of an NHWC view, head views
   std::map<const Node*, AttentionProduct> products_;  // MatMul -> attention's product it computes
+  std::map<const Node*, PixelGatherView> pixel_gathers_;  // Gather -> the pixel gather it computes
   QGraph q_;
   std::vector<std::string> problems_;
   std::map<const Value*, int> pending_;                             // compute result -> node index

@@ -52,6 +52,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::LayerNorm: return "LayerNorm";
     case QOpKind::MatMul: return "MatMul";
     case QOpKind::HwcReshape: return "HwcReshape";
+    case QOpKind::PixelGather: return "PixelGather";
   }
   return "?";
 }
@@ -218,6 +219,17 @@ void verify_qgraph(const QGraph& graph) {
               "N=1 images");
         check(num_elements(in.shape) == num_elements(out.shape), node, "as many elements in as out");
         break;
+      case QOpKind::PixelGather:
+        check(node.inputs.size() == 1, node, "a pixel gather has one input");
+        check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
+        check(in.shape.size() == 4 && out.shape.size() == 4 && in.shape[0] == out.shape[0] && in.shape[1] == out.shape[1],
+              node, "NCHW images of one batch and channel count");
+        check(out.shape.size() == 4 && static_cast<std::int64_t>(node.gather_pixels.size()) == out.shape[2] * out.shape[3],
+              node, "one gathered pixel per output pixel");
+        for (const std::int64_t p : node.gather_pixels) {
+          check(in.shape.size() == 4 && p >= 0 && p < in.shape[2] * in.shape[3], node, "pixel out of range");
+        }
+        break;
       case QOpKind::ChannelGather:
         check(node.inputs.size() == 1, node, "a channel gather has one input");
         check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
@@ -361,6 +373,7 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
     if (node.kind == QOpKind::Add) os << fmt::format(" m {}", summarize(node.input_multiplier));
     if (node.kind == QOpKind::Lut) os << fmt::format(" {} table {}", node.lut_function, summarize(node.lut_table));
     if (node.kind == QOpKind::ChannelGather) os << fmt::format(" channels {}", fmt::join(node.gather_channels, ","));
+    if (node.kind == QOpKind::PixelGather) os << fmt::format(" pixels {}", summarize(node.gather_pixels));
     if (node.kind == QOpKind::MatMul) {
       os << fmt::format(" {} heads {} factor {:g}", matmul_form_name(node.matmul_form), node.matmul_heads,
                         node.matmul_factor);

@@ -85,6 +85,7 @@ enum class QOpKind {
   LayerNorm,  // over the channels of each pixel (or of each [N, C] row): I-BERT's integer arithmetic (layernorm)
   MatMul,     // attention's product of two activations per head (matmul_form): y = requant(sum a * b)
   HwcReshape,  // y's HWC bytes are x's: a detection head's [1, A K, H, W] as the tokens [1, K, 1, H W A]; same scale and type
+  PixelGather,  // y[:, :, p] = x[:, :, gather_pixels[p]] over the pixels (h W + w) of NCHW images; same scale and type
 };
 const char* qop_name(QOpKind kind);
 
@@ -148,6 +149,10 @@ struct QNode {
 
   // ChannelGather: the input channel each output channel copies (NCHW, axis 1).
   std::vector<std::int64_t> gather_channels;
+  // PixelGather: the input pixel (h W + w of x [1, C, H, W]) each output pixel (row-major over
+  // y's H' x W') copies with all its channels: Swin's roll, window partition and reverse, patch
+  // merging's picks (docs/token_layout.md, "Moved pixels").
+  std::vector<std::int64_t> gather_pixels;
 
   // Softmax: exp((i - 255) * s_x) in Q16 (round half to even) for i = 0..255, indexed by
   // x - max(x) + 255; derived from the input's scale (compiler/quant/requant_params.h).

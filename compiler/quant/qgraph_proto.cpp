@@ -132,6 +132,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     pn->set_lut_beta(n.lut_beta);
     for (const std::int64_t v : n.lut_table) pn->add_lut_table(v);
     for (const std::int64_t c : n.gather_channels) pn->add_gather_channels(c);
+    for (const std::int64_t p : n.gather_pixels) pn->add_gather_pixels(p);
     for (const std::int64_t e : n.softmax_exp_table) pn->add_softmax_exp_table(e);
     for (const std::int64_t t : n.resize_rows) pn->add_resize_rows(t);
     for (const std::int64_t t : n.resize_cols) pn->add_resize_cols(t);
@@ -241,6 +242,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.lut_beta = pn.lut_beta();
     n.lut_table = to_vector<std::int64_t>(pn.lut_table());
     n.gather_channels = to_vector<std::int64_t>(pn.gather_channels());
+    n.gather_pixels = to_vector<std::int64_t>(pn.gather_pixels());
     n.softmax_exp_table = to_vector<std::int64_t>(pn.softmax_exp_table());
     n.resize_rows = to_vector<std::int64_t>(pn.resize_rows());
     n.resize_cols = to_vector<std::int64_t>(pn.resize_cols());

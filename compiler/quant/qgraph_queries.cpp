@@ -46,4 +46,21 @@ std::uint64_t pool_ops(const QGraph& graph, const QNode& node) {
   return element_count(graph.tensor(node.output)) * static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
 }
 
+std::vector<PixelRun> pixel_runs(const std::vector<std::int64_t>& pixels, std::int64_t in_width, std::int64_t out_width) {
+  std::vector<PixelRun> runs;
+  for (std::size_t p = 0; p < pixels.size(); ++p) {
+    const auto out_pixel = static_cast<std::int64_t>(p);
+    const std::int64_t from = pixels[p];
+    const bool extends = !runs.empty() && out_pixel % out_width != 0 && from % in_width != 0 &&
+                         pixels[p - 1] + 1 == from;
+    if (extends) {
+      ++runs.back().length;
+      continue;
+    }
+    runs.push_back({static_cast<std::uint32_t>(from / in_width), static_cast<std::uint32_t>(from % in_width),
+                    static_cast<std::uint32_t>(out_pixel / out_width), static_cast<std::uint32_t>(out_pixel % out_width), 1});
+  }
+  return runs;
+}
+
 }  // namespace wb::quant

@@ -30,4 +30,14 @@ std::uint64_t matmul_macs(const QGraph& graph, const QNode& node);
 // k_h * k_w per output element of a pool node.
 std::uint64_t pool_ops(const QGraph& graph, const QNode& node);
 
+// A PixelGather's output pixels as runs that each back end copies in one transfer: consecutive
+// output pixels of one output row that copy consecutive input pixels of one input row (a row of
+// one of Swin's windows). `in_width` and `out_width` are the W of the gather's input and output.
+struct PixelRun {
+  std::uint32_t from_row = 0, from_column = 0;
+  std::uint32_t to_row = 0, to_column = 0;
+  std::uint32_t length = 0;
+};
+std::vector<PixelRun> pixel_runs(const std::vector<std::int64_t>& pixels, std::int64_t in_width, std::int64_t out_width);
+
 }  // namespace wb::quant

@@ -56,8 +56,9 @@ struct PlannedNode {
   const Value* output;          // the value the QNode produces (an absorbed Relu's output for Add)
   FusedActivation activation;  // Add: the absorbed Relu/Clip
   std::string lut_function{};   // Lut: what its table computes
-  const Value* input = nullptr;  // LayerNorm of an NHWC view: the NCHW tensor the first Transpose reads
+  const Value* input = nullptr;  // LayerNorm of an NHWC view: the NCHW tensor the first Transpose reads; PixelGather: its source
   std::optional<AttentionProduct> product{};  // MatMul: its operands and form
+  std::vector<std::int64_t> pixels{};         // PixelGather: the source pixel of each output pixel
 };
 
 // The lookup-table function of a sigmoid-like activation node, and, when its only reader is a
@@ -234,6 +235,16 @@ class Builder {
         products.emplace(node, std::move(*product));
       }
     }
+    // Gathers of pixels absorb the flattening Reshape before them and the one after.
+    std::map<const Node*, PixelGatherView> pixel_gathers;
+    for (const Node* node : graph_.topological_order()) {
+      if (node->op != OpKind::Gather) continue;
+      if (PixelGatherView view = pixel_gather(graph_, *node); view.output != nullptr) {
+        if (view.flatten != nullptr) absorbed.insert(view.flatten);
+        if (view.unflatten != nullptr) absorbed.insert(view.unflatten);
+        pixel_gathers.emplace(node, std::move(view));
+      }
+    }
     for (const Node* node : graph_.topological_order()) {
       if (absorbed.count(node) != 0) continue;
       const Value* out = node->output(0);
@@ -340,12 +351,20 @@ class Builder {
           }
           break;
         case OpKind::Gather: {
+          if (const auto view = pixel_gathers.find(node); view != pixel_gathers.end()) {
+            PlannedNode p{QOpKind::PixelGather, node, view->second.output, {}};
+            p.input = view->second.input;
+            p.pixels = view->second.pixels;
+            planned_.push_back(p);
+            break;
+          }
           const Value* channels = node->input(1);
           if (node->input(0)->is_constant() || node->input(0)->shape.size() != 4 || channels == nullptr ||
               !channels->is_constant() || channels->constant->rank() != 1 ||
               normalize_axis(node->attrs.get_int("axis", 0), 4) != 1) {
             reject(*node, "only a Gather of constant channels of a computed NCHW tensor (a channel shuffle, slice or "
-                          "split) is supported");
+                          "split), or of constant pixels of an NCHW [1, C, 1, N] (moved pixels, docs/token_layout.md), "
+                          "is supported");
           } else {
             planned_.push_back({QOpKind::ChannelGather, node, out, {}});
           }
@@ -506,7 +525,8 @@ class Builder {
     std::iota(type_parent_.begin(), type_parent_.end(), 0);
     for (const PlannedNode& p : planned_) {
       if (p.kind == QOpKind::Concat || p.kind == QOpKind::MaxPool || p.kind == QOpKind::Reshape ||
-          p.kind == QOpKind::HwcReshape || p.kind == QOpKind::ChannelGather || p.kind == QOpKind::Resize) {
+          p.kind == QOpKind::HwcReshape || p.kind == QOpKind::ChannelGather || p.kind == QOpKind::PixelGather ||
+          p.kind == QOpKind::Resize) {
         for (int in : data_inputs(p)) unite(type_parent_, in, index_.at(p.output));
       }
     }
@@ -608,6 +628,7 @@ class Builder {
           if (c < 0) c += q_.tensor(q.inputs[0]).shape[1];  // ONNX counts negative indices from the end
         }
         break;
+      case QOpKind::PixelGather: q.gather_pixels = p.pixels; break;
       case QOpKind::Resize: set_resize(q, *p.node, q_.tensor(q.inputs[0]).shape, q_.tensor(q.output).shape); break;
       case QOpKind::LayerNorm: set_layernorm(q, *p.node, q_.tensor(q.inputs[0]).shape[1]); break;
       case QOpKind::MatMul:

@@ -323,6 +323,7 @@ void assign_requant(QGraph& graph) {
       case QOpKind::MaxPool:
       case QOpKind::Concat:
       case QOpKind::ChannelGather:
+      case QOpKind::PixelGather:
       case QOpKind::Resize:
       case QOpKind::Reshape:
       case QOpKind::HwcReshape: break;

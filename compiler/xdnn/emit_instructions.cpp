@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "compiler/quant/qgraph_queries.h"
 #include "compiler/xdnn/hazards.h"
 #include "compiler/xdnn/instruction_fields.h"
 #include "compiler/xdnn/row_tiling.h"
@@ -500,13 +501,16 @@ class InstructionEmitter {
   // (w0 = 0, its strides) or a reshape C x H x W -> C x 1 x (H W) (input row h lands at
   // output pixel h W). An input whose DDR home holds it (a constant, a network input, a host
   // layer's result) is gathered from there; any other goes down to DDR scratch first as a
-  // concat copy's does. One strided upload per run of channels inside one AM section.
+  // concat copy's does. One strided upload per run of channels inside one AM section. A pixel
+  // gather (Swin's moved pixels) uploads each run of pixels that are consecutive in one row of
+  // both the input and the output (a window's row) the same way.
   void emit_pixel_copy(int l, std::size_t s) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.copy_node)];
     const bool pool = node.kind == quant::QOpKind::MaxPool;
     // A reshape C x H x W -> C x 1 x (H W): input row h lands at output pixel h W.
     const bool flatten = node.kind == quant::QOpKind::Reshape;
+    const bool gather = node.kind == quant::QOpKind::PixelGather;
     const Region target = am_region(layer.output, s);
     isa::xdnn::TensorLayout to = target.layout();
     const std::uint32_t out_c0 = to.channel_offset();
@@ -532,35 +536,56 @@ class InstructionEmitter {
       const std::uint64_t to_pixel = std::uint64_t{to.section_channels()} * to.element_bytes();
       const std::uint32_t channels = dim(in_t, 1);
       std::uint32_t c = 0;
+      // A constant comes up as a network input does; an activation's way back is moveops.
+      const bool intermediate = !plan_.buffers[static_cast<std::size_t>(b)].network_input;
+      const std::uint64_t from_pixel = std::uint64_t{from.section_channels()} * from.element_bytes();
       while (c < channels) {
         const std::uint32_t src = in_c0 + c, dst = out_c0 + c;
         const std::uint32_t run = std::min({from.section_channels() - src % from.section_channels(),
                                             to.section_channels() - dst % to.section_channels(), channels - c});
         isa::xdnn::Copy up;
         up.set_source_memory(isa::xdnn::MEMORY_DDR);
-        up.set_source(base + isa::xdnn::element_offset(from, src, 0, 0));
         up.set_destination_memory(isa::xdnn::MEMORY_AM);
-        up.set_destination(target.address() + isa::xdnn::element_offset(to, dst, 0, w0));
         up.set_chunk_bytes(std::uint64_t{run} * to.element_bytes());
+        up.set_intermediate(intermediate);
+        if (gather) {
+          for (const quant::PixelRun& r : quant::pixel_runs(node.gather_pixels, in_width, dim(graph_.tensor(layer.output), 3))) {
+            up.set_source(base + isa::xdnn::element_offset(from, src, r.from_row, r.from_column));
+            up.set_destination(target.address() + isa::xdnn::element_offset(to, dst, r.to_row, r.to_column));
+            up.set_count(r.length);
+            up.set_rows(1);
+            up.set_source_stride(from_pixel);
+            up.set_destination_stride(to_pixel);
+            up.set_source_row_stride(isa::xdnn::row_bytes(from));
+            up.set_destination_row_stride(isa::xdnn::row_bytes(to));
+            push_pixel_upload(l, up);
+          }
+          c += run;
+          continue;
+        }
+        up.set_source(base + isa::xdnn::element_offset(from, src, 0, 0));
+        up.set_destination(target.address() + isa::xdnn::element_offset(to, dst, 0, w0));
         up.set_count(out_width);
         up.set_rows(rows);
-        up.set_source_stride(std::uint64_t{sw} * from.section_channels() * from.element_bytes());
+        up.set_source_stride(std::uint64_t{sw} * from_pixel);
         up.set_destination_stride(to_pixel);
         up.set_source_row_stride(std::uint64_t{sh} * isa::xdnn::row_bytes(from));
         up.set_destination_row_stride(flatten ? in_width * to_pixel : isa::xdnn::row_bytes(to));
-        // A constant comes up as a network input does; an activation's way back is moveops.
-        up.set_intermediate(!plan_.buffers[static_cast<std::size_t>(b)].network_input);
-        const std::uint64_t moved = isa::xdnn::copy_bytes(up);
-        Instr instr;
-        *instr.mutable_upload() = up;
-        push(std::move(instr), Unit::Upload, l);
-        out_.stats.activation_bytes += moved;
-        if (up.intermediate()) out_.stats.spill_bytes += moved;
-        layer_stats(l).upload_bytes += moved;
+        push_pixel_upload(l, up);
         c += run;
       }
       w0 += in_width;
     }
+  }
+
+  void push_pixel_upload(int l, const isa::xdnn::Copy& up) {
+    const std::uint64_t moved = isa::xdnn::copy_bytes(up);
+    Instr instr;
+    *instr.mutable_upload() = up;
+    push(std::move(instr), Unit::Upload, l);
+    out_.stats.activation_bytes += moved;
+    if (up.intermediate()) out_.stats.spill_bytes += moved;
+    layer_stats(l).upload_bytes += moved;
   }
 
   void emit_pool(int l, std::size_t s) {

@@ -120,7 +120,7 @@ std::string pixel_copy_problem(const QGraph& graph, const QNode& node) {
     }
     if (in.shape[1] != out.shape[1]) return fmt::format("'{}' has another channel count than the output", in.name);
   }
-  if (node.kind == QOpKind::Reshape) return {};  // the caller checked the shapes
+  if (node.kind == QOpKind::Reshape || node.kind == QOpKind::PixelGather) return {};  // the caller checked the shapes
   if (node.kind == QOpKind::Concat) {
     std::int64_t width = 0;
     for (const int input : node.inputs) {
@@ -424,6 +424,18 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         layer.host_reason = lut ? "no lookup-table unit on the overlay" : "the eltwise block adds; it does not multiply";
         layer.ops = quant::element_count(graph.tensor(node.output));  // 1 per output element
         host_outputs.insert(node.output);
+        break;
+      }
+      case QOpKind::PixelGather: {
+        // Swin's moved pixels: DDR-engine pixel copies, a run of a window's row per upload.
+        const std::string problem = pixel_copy_problem(graph, node);
+        if (!problem.empty()) {
+          unsupported(node, problem);
+          continue;
+        }
+        layer.kind = XLayerKind::PixelCopy;
+        layer.copy_node = static_cast<int>(n);
+        layer.type = "pixel_gather";
         break;
       }
       case QOpKind::ChannelGather: {

@@ -42,7 +42,8 @@ namespace wb::xdnn {
 // ChannelGather: y[:, c] = x[:, gather_channels[c]], copied through DDR run by run.
 // PixelCopy: pixels moved by the DDR engine: a concat along W (a class token before the patch
 // tokens: each input lands at its pixel offset) or a 1x1 max pool of a stride the pool unit
-// lacks (the class token's pixel 0 of T), each a strided copy of whole pixels.
+// lacks (the class token's pixel 0 of T), each a strided copy of whole pixels; a PixelGather
+// (Swin's moved pixels), one copy per run of a window's row.
 enum class XLayerKind { Conv, Pool, Eltwise, Concat, HostElementwise, ChannelGather, PixelCopy };
 
 struct XLayer {
@@ -56,7 +57,7 @@ struct XLayer {
   int concat_node = -1;       // the Concat (copied, not placed)
   int host_node = -1;         // the Lut, Mul or Softmax (HostElementwise layers)
   int gather_node = -1;       // the ChannelGather (ChannelGather layers)
-  int copy_node = -1;         // the Concat along W or the 1x1 MaxPool (PixelCopy layers)
+  int copy_node = -1;         // the Concat along W, the 1x1 MaxPool or the PixelGather (PixelCopy layers)
   std::vector<int> inputs;    // QGraph tensors read (after resolving aliases)
   int output = -1;            // QGraph tensor written (the pool's output when fused)
   int fused_tensor = -1;      // the conv's output that never reaches AM (conv+pool), else -1

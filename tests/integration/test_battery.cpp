@@ -28,6 +28,7 @@
 
 #include "tests/support/cli_testing.h"
 #include "tests/support/detection_models.h"
+#include "tests/support/swin_models.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
@@ -343,6 +344,45 @@ TEST_P(DetectionHeadParts, RunBitExactlyWithTheirTokensInPlace) {
 INSTANTIATE_TEST_SUITE_P(BothTargets, DetectionHeadParts,
                          ::testing::Values(std::tuple{"v3_96", 4}, std::tuple{"gap8", 0}),
                          [](const auto& param) { return std::get<0>(param.param); });
+
+// A Swin block's data movement with data (tests/support/swin_models: 16 channels on 8x8 pixels,
+// 4x4 windows shifted by 2): the roll and window partition one gather of pixels, the window
+// reverse and roll back another. On xDNN each is DDR-engine pixel copies, a run of a window's
+// row per upload.
+class SwinWindowMoves : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(SwinWindowMoves, RunBitExactlyAsGathersOfPixels) {
+  const auto& [hw, unit] = GetParam();
+  test::TempDir dir;
+  const fs::path model = dir.path() / "windows.onnx";
+  test::shifted_window_block(true, {16, 8, 4, 2}).save(model);
+  const auto [run, report] = run_with_data(hw, model.string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  int gathers = 0;
+  for (const auto& layer : report["layers"]) {
+    if (layer["type"] != "pixel_gather") continue;
+    ++gathers;
+    EXPECT_EQ(layer["unit"], unit) << layer["name"];
+  }
+  EXPECT_EQ(gathers, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, SwinWindowMoves, ::testing::Values(std::tuple{"v3_96", "ddr"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
+// PULP has no program for a pixel gather yet: the run stops before compiling, naming the node
+// and why (exit 2), and writes no report.
+TEST(SwinWindowMovesOnPulp, AreRefusedByName) {
+  test::TempDir dir;
+  const fs::path model = dir.path() / "windows.onnx";
+  test::shifted_window_block(true, {16, 8, 4, 2}).save(model);
+  const auto [run, report] = run_with_data("gap8", model.string());
+  EXPECT_EQ(run.exit_code, 2) << run.out;
+  EXPECT_NE(run.out.find("tokens_pixels"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("a gather of pixels"), std::string::npos) << run.out;
+  EXPECT_TRUE(report.is_null());
+}
 
 // A ViT (the checked-in workloads/tiny_vit: torchvision's VisionTransformer at 32x32, 17 tokens,
 // 2 blocks of 2 heads, opset 13) with data: every layer bit-exact, and attention's products and

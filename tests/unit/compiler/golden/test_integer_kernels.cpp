@@ -1,6 +1,6 @@
 // The integer kernels called directly, on what the executor's tests leave out: Mul with both
 // inputs broadcasting along different dimensions, Softmax per row (rounding and the clamp at
-// 255) and ChannelGather. Expected values are docs/quant.md's definitions evaluated here
+// 255), ChannelGather and PixelGather. Expected values are docs/quant.md's definitions evaluated here
 // independently: explicit indices, and the probability as a long double rounded half up.
 
 #include "compiler/golden/integer_kernels.h"
@@ -174,6 +174,24 @@ TEST(IntegerKernels, ChannelGatherCopiesNamedChannelsOfEveryImage) {
         const auto from = static_cast<std::size_t>(n.gather_channels[c]);
         EXPECT_EQ(got[(image * 4 + c) * 2 + w], x[(image * 3 + from) * 2 + w]) << image << c << w;
       }
+}
+
+
+TEST(IntegerKernels, PixelGatherCopiesNamedPixelsWithAllTheirChannels) {
+  QGraph graph;
+  const int in = add_tensor(graph, {1, 2, 2, 3}, 8, true);
+  const int out = add_tensor(graph, {1, 2, 1, 4}, 8, true);
+  QNode n = node(QOpKind::PixelGather, {in}, out);
+  n.gather_pixels = {5, 0, 5, 3};  // (1, 2), (0, 0), (1, 2) again, (1, 0)
+  std::vector<std::int8_t> x(12);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::int8_t>(10 * i - 60);
+  const std::vector<std::int64_t> got =
+      run_pixel_gather(graph, n, Tensor::from_vector<std::int8_t>({1, 2, 2, 3}, x)).to_int64_vector();
+  ASSERT_EQ(got.size(), 8u);
+  for (std::size_t c = 0; c < 2; ++c)
+    for (std::size_t p = 0; p < 4; ++p) {
+      EXPECT_EQ(got[c * 4 + p], x[c * 6 + static_cast<std::size_t>(n.gather_pixels[p])]) << c << p;
+    }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "compiler/passes/pass_manager.h"
 #include "tests/support/detection_models.h"
 #include "tests/support/pass_testing.h"
+#include "tests/support/swin_models.h"
 #include "tests/support/tensor_compare.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/transformer_models.h"
@@ -324,49 +325,10 @@ std::size_t count_pixel_gathers(const Graph& g) {
   return n;
 }
 
-// A Swin block's data movement on a stage's [1, H, W, C] (entered by its LayerNorm): the
-// roll by (-1, -1) as Slices and
-// Concats along H and W, the window partition into 2x2 windows [4, 4, C], a Linear on the
-// windows, the window reverse and the roll back, a residual Add.
-OnnxBuilder shifted_windows(bool reverse) {
-  OnnxBuilder b(17);
-  b.input("x", {1, 3, 4, 4}).output("y");
-  b.initializer("w", test::random_tensor({3, 3}, 5));
-  auto ints = [&](const std::string& name, const Ints& v) { b.initializer(name, ints_tensor(v)); };
-  ints("one", {1}), ints("end", {4}), ints("zero", {0}), ints("h", {1}), ints("w_axis", {2});
-  ints("windows6", {1, 2, 2, 2, 2, 3}), ints("windows", {4, 4, 3}), ints("stage", {1, 4, 4, 3});
-  ints("three", {3});
-  b.initializer("gamma", test::random_tensor({3}, 2)).initializer("beta", test::random_tensor({3}, 3));
-  set_attr(b.node("Transpose", {"x"}, {"nhwc"}), "perm", Ints{0, 2, 3, 1});
-  set_attr(b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"normed"}), "axis", std::int64_t{-1});
-  // roll by -1 along H, then W: x[1:] ++ x[:1]
-  b.node("Slice", {"normed", "one", "end", "h"}, {"h_tail"});
-  b.node("Slice", {"normed", "zero", "one", "h"}, {"h_head"});
-  set_attr(b.node("Concat", {"h_tail", "h_head"}, {"rolled_h"}), "axis", std::int64_t{1});
-  b.node("Slice", {"rolled_h", "one", "end", "w_axis"}, {"w_tail"});
-  b.node("Slice", {"rolled_h", "zero", "one", "w_axis"}, {"w_head"});
-  set_attr(b.node("Concat", {"w_tail", "w_head"}, {"rolled"}), "axis", std::int64_t{2});
-  b.node("Reshape", {"rolled", "windows6"}, {"split"});
-  set_attr(b.node("Transpose", {"split"}, {"grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
-  b.node("Reshape", {"grouped", "windows"}, {"tokens"});
-  b.node("MatMul", {"tokens", "w"}, {"mixed"});
-  if (!reverse) {
-    b.node("Relu", {"mixed"}, {"y"});
-    return b;
-  }
-  b.node("Reshape", {"mixed", "windows6"}, {"back_split"});
-  set_attr(b.node("Transpose", {"back_split"}, {"back_grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
-  b.node("Reshape", {"back_grouped", "stage"}, {"back"});
-  b.node("Slice", {"back", "three", "end", "h"}, {"bh_tail"});
-  b.node("Slice", {"back", "zero", "three", "h"}, {"bh_head"});
-  set_attr(b.node("Concat", {"bh_tail", "bh_head"}, {"unrolled"}), "axis", std::int64_t{1});
-  b.node("Add", {"nhwc", "unrolled"}, {"sum"});
-  set_attr(b.node("Transpose", {"sum"}, {"y"}), "perm", Ints{0, 3, 1, 2});
-  return b;
-}
-
+// tests/support/swin_models: a roll by (-1, -1) as Slices and Concats along H and W, the
+// window partition into 2x2 windows [4, 4, C], a Linear on the windows (and the way back).
 TEST(TokensAsImage, ARollAndAWindowPartitionAreOneGatherOfPixels) {
-  const auto out = test::run_pass(shifted_windows(false), "tokens-as-image");
+  const auto out = test::run_pass(test::shifted_window_block(false), "tokens-as-image");
   ASSERT_TRUE(out.changed);
   EXPECT_EQ(out.stats.counters().at("channels-last stages computed on images"), 1);
   EXPECT_EQ(out.stats.counters().at("pixel moves as one gather"), 1);
@@ -379,7 +341,7 @@ TEST(TokensAsImage, ARollAndAWindowPartitionAreOneGatherOfPixels) {
 }
 
 TEST(TokensAsImage, AWindowReverseAndRollBackEndInTheStagesImage) {
-  const auto out = test::run_pass(shifted_windows(true), "tokens-as-image");
+  const auto out = test::run_pass(test::shifted_window_block(true), "tokens-as-image");
   ASSERT_TRUE(out.changed);
   // Into the windows, and back into the stage's pixels: two gathers; the residual Add and the
   // stage's end (Transpose(0, 3, 1, 2)) are the image itself, only the LayerNorm's view transposes.

@@ -12,6 +12,7 @@
 #include "support/error.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/detection_models.h"
+#include "tests/support/swin_models.h"
 #include "tests/support/transformer_models.h"
 #include "workbench/quantize.h"
 
@@ -56,6 +57,7 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.lut_function, y.lut_function) << x.name;
     EXPECT_EQ(x.lut_table, y.lut_table) << x.name;
     EXPECT_EQ(x.gather_channels, y.gather_channels) << x.name;
+    EXPECT_EQ(x.gather_pixels, y.gather_pixels) << x.name;
     EXPECT_EQ(x.softmax_exp_table, y.softmax_exp_table) << x.name;
     EXPECT_EQ(x.resize_rows, y.resize_rows) << x.name;
     EXPECT_EQ(x.resize_cols, y.resize_cols) << x.name;
@@ -87,7 +89,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
                                      std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0},
                                      std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0},
-                                     std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0}}) {
+                                     std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0},
+                                     std::pair{test::shifted_window_block(true), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

@@ -14,6 +14,7 @@
 #include "support/error.h"
 #include "tests/support/detection_models.h"
 #include "tests/support/quant_testing.h"
+#include "tests/support/swin_models.h"
 #include "tests/support/transformer_models.h"
 #include "tests/support/user_error_testing.h"
 #include "compiler/quant/requant_params.h"
@@ -256,6 +257,43 @@ TEST(Quantizer, ChannelSplitsAndShufflesBecomeGathers) {
       EXPECT_EQ(gathers, 3) << "both halves and the shuffle";
       EXPECT_GT(integer_snr_db(m, 9), 20.0);
     }
+  }
+}
+
+// Swin's moved pixels (tests/support/swin_models: 4x4 pixels, 2x2 windows, shifted by 1): the
+// roll and window partition one PixelGather from the stage's image to the windows' tokens in
+// window-major order, the window reverse and roll back another to the stage's image; the
+// flattening Reshapes around each are absorbed. Expected tables from the roll's definition.
+TEST(Quantizer, SwinsMovedPixelsBecomePixelGathers) {
+  // Token j of window-major order: window j / 4 (its row and column of 2 x 2 windows), pixel
+  // j % 4 inside it; rolled by (-1, -1) it reads pixel (r + 1, c + 1) mod 4.
+  std::vector<std::int64_t> into_windows(16), back(16);
+  for (std::int64_t j = 0; j < 16; ++j) {
+    const std::int64_t window = j / 4, k = j % 4;
+    const std::int64_t r = window / 2 * 2 + k / 2, c = window % 2 * 2 + k % 2;
+    into_windows[static_cast<std::size_t>(j)] = (r + 1) % 4 * 4 + (c + 1) % 4;
+    back[static_cast<std::size_t>(into_windows[static_cast<std::size_t>(j)])] = j;  // its inverse
+  }
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::shifted_window_block(true), scheme(s));
+    const QGraph& g = m.qgraph;
+    std::vector<const QNode*> gathers;
+    for (const QNode& n : g.nodes) {
+      if (n.kind == QOpKind::PixelGather) gathers.push_back(&n);
+      EXPECT_NE(n.kind, QOpKind::Reshape) << n.name << ": the flattening views are the gathers'";
+    }
+    ASSERT_EQ(gathers.size(), 2u);
+    EXPECT_EQ(g.tensor(gathers[0]->inputs[0]).shape, (Shape{1, 3, 4, 4}));
+    EXPECT_EQ(g.tensor(gathers[0]->output).shape, (Shape{1, 3, 1, 16}));
+    EXPECT_EQ(gathers[0]->gather_pixels, into_windows);
+    EXPECT_EQ(g.tensor(gathers[1]->output).shape, (Shape{1, 3, 4, 4}));
+    EXPECT_EQ(gathers[1]->gather_pixels, back);
+    for (const QNode* gather : gathers) {
+      EXPECT_EQ(g.tensor(gather->inputs[0]).scale, g.tensor(gather->output).scale);
+      EXPECT_EQ(g.tensor(gather->inputs[0]).dtype(), g.tensor(gather->output).dtype());
+    }
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
   }
 }
 

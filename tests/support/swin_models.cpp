@@ -1,0 +1,66 @@
+#include "tests/support/swin_models.h"
+
+#include <string>
+#include <vector>
+
+namespace wb::test {
+namespace {
+
+using Ints = std::vector<std::int64_t>;
+
+Tensor ints(const Ints& v) { return Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(v.size())}, v); }
+
+// roll(x, by, axis) for 0 < by < size as torch exports it: x[size - by:] ++ x[:size - by].
+void roll(OnnxBuilder& b, const std::string& x, const std::string& y, std::int64_t by, std::int64_t size,
+          std::int64_t axis) {
+  const std::string at = y + "_at", end = y + "_end", zero = y + "_zero", ax = y + "_axis";
+  b.initializer(at, ints({size - by})).initializer(end, ints({size})).initializer(zero, ints({0}));
+  b.initializer(ax, ints({axis}));
+  b.node("Slice", {x, at, end, ax}, {y + "_tail"});
+  b.node("Slice", {x, zero, at, ax}, {y + "_head"});
+  set_attr(b.node("Concat", {y + "_tail", y + "_head"}, {y}), "axis", axis);
+}
+
+}  // namespace
+
+OnnxBuilder shifted_window_block(bool reverse, ShiftedWindowSizes sizes) {
+  const std::int64_t c = sizes.channels, s = sizes.size, w = sizes.window, n = s / w;
+  OnnxBuilder b(17);
+  b.input("x", {1, c, s, s}).output("y");
+  b.initializer("stem_w", random_tensor({c, c, 1, 1}, 1)).initializer("stem_b", random_tensor({c}, 4));
+  b.initializer("gamma", random_tensor({c}, 2)).initializer("beta", random_tensor({c}, 3));
+  b.initializer("w", random_tensor({c, c}, 5));
+  b.initializer("windows6", ints({1, n, w, n, w, c})).initializer("windows", ints({n * n, w * w, c}));
+  b.initializer("stage", ints({1, s, s, c}));
+  b.node("Conv", {"x", "stem_w", "stem_b"}, {"stem"});
+  set_attr(b.node("Transpose", {"stem"}, {"nhwc"}), "perm", Ints{0, 2, 3, 1});
+  set_attr(b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"normed"}), "axis", std::int64_t{-1});
+  std::string rolled = "normed";
+  if (sizes.shift != 0) {
+    roll(b, "normed", "rolled_h", s - sizes.shift, s, 1);
+    roll(b, "rolled_h", "rolled", s - sizes.shift, s, 2);
+    rolled = "rolled";
+  }
+  b.node("Reshape", {rolled, "windows6"}, {"split"});
+  set_attr(b.node("Transpose", {"split"}, {"grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
+  b.node("Reshape", {"grouped", "windows"}, {"tokens"});
+  b.node("MatMul", {"tokens", "w"}, {"mixed"});
+  if (!reverse) {
+    b.node("Relu", {"mixed"}, {"y"});
+    return b;
+  }
+  b.node("Reshape", {"mixed", "windows6"}, {"back_split"});
+  set_attr(b.node("Transpose", {"back_split"}, {"back_grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
+  b.node("Reshape", {"back_grouped", "stage"}, {"back"});
+  std::string unrolled = "back";
+  if (sizes.shift != 0) {
+    roll(b, "back", "unrolled_h", sizes.shift, s, 1);
+    roll(b, "unrolled_h", "unrolled", sizes.shift, s, 2);
+    unrolled = "unrolled";
+  }
+  b.node("Add", {"nhwc", unrolled}, {"sum"});
+  set_attr(b.node("Transpose", {"sum"}, {"y"}), "perm", Ints{0, 3, 1, 2});
+  return b;
+}
+
+}  // namespace wb::test
