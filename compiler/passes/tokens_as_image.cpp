@@ -310,6 +310,7 @@ class TokenRewriter {
       return true;
     }
     if (node.op == OpKind::Transpose && node.attrs.get_ints("perm") == Ints{0, 2, 3, 1}) return channels_last_stage(node);
+    if (node.op == OpKind::Gather) return window_heads(node);
     return node.op == OpKind::Reshape && image_of(node.input(0)) == nullptr &&
            (merge_heads(node) || pixels_as_tokens(node));
   }
@@ -341,6 +342,35 @@ class TokenRewriter {
     if (!normalised) return false;
     set_image(node.output(0), picture);
     stats_.add("channels-last stages computed on images");
+    return true;
+  }
+
+  // Swin's (and timm's) q, k and v: Gather(axis 0, i) of Transpose(2, 0, 3, 1, 4) of Reshape
+  // [nW, L, k, h, d] of the tokens' qkv (its image [1, k h d, 1, nW L]): channels [i h d,
+  // (i + 1) h d) of the image read as [h, d, nW, L], transposed to torch's [nW, h, L, d].
+  bool window_heads(Node& node) {
+    const Tensor* index = node.constant_input(1);
+    const Node* heads = node.input(0)->producer;
+    if (index == nullptr || index->rank() != 0 || normalize_axis(node.attrs.get_int("axis", 0), 5) != 0 ||
+        heads == nullptr || heads->op != OpKind::Transpose || heads->attrs.get_ints("perm") != Ints{2, 0, 3, 1, 4}) {
+      return false;
+    }
+    const Node* split = heads->input(0)->producer;
+    if (split == nullptr || split->op != OpKind::Reshape) return false;
+    Value* qkv = split->input(0);
+    Value* image = image_of(qkv);
+    const Shape& s = split->output(0)->shape;
+    if (image == nullptr || image->shape[2] != 1 || s.size() != 5) return false;
+    const Tokens t = tokens_of(image);
+    if (s[0] * s[1] != t.count || s[2] * s[3] * s[4] != t.features || !is_windowed_layout(qkv->shape, t)) return false;
+    std::int64_t i = index->as_int64(0);
+    if (i < 0) i += s[2];
+    if (i < 0 || i >= s[2]) return false;
+    const std::int64_t c = s[3] * s[4];
+    Value* part = slice(node.name + "_channels", image, 1, i * c, (i + 1) * c);
+    Value* per_head = reshape(node.name + "_heads", part, {s[3], s[4], s[0], s[1]});
+    replacement_[node.output(0)] = transpose(node.name, per_head, {2, 0, 3, 1});
+    stats_.add("window heads split from images");
     return true;
   }
 

@@ -63,4 +63,35 @@ OnnxBuilder shifted_window_block(bool reverse, ShiftedWindowSizes sizes) {
   return b;
 }
 
+OnnxBuilder window_attention() {
+  OnnxBuilder b(17);
+  b.input("x", {1, 8, 4, 4}).output("y");
+  b.initializer("gamma", random_tensor({8}, 2)).initializer("beta", random_tensor({8}, 3));
+  b.initializer("windows6", ints({1, 2, 2, 2, 2, 8})).initializer("windows", ints({4, 4, 8}));
+  b.initializer("qkv_w", random_tensor({8, 24}, 6)).initializer("qkv_b", random_tensor({24}, 7));
+  b.initializer("split", ints({4, 4, 3, 2, 4})).initializer("scale", Tensor::scalar(0.5f));
+  for (std::int64_t i = 0; i < 3; ++i) b.initializer("index" + std::to_string(i), Tensor::scalar<std::int64_t>(i));
+  set_attr(b.node("Transpose", {"x"}, {"nhwc"}), "perm", Ints{0, 2, 3, 1});
+  set_attr(b.node("LayerNormalization", {"nhwc", "gamma", "beta"}, {"normed"}), "axis", std::int64_t{-1});
+  b.node("Reshape", {"normed", "windows6"}, {"split6"});
+  set_attr(b.node("Transpose", {"split6"}, {"grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
+  b.node("Reshape", {"grouped", "windows"}, {"tokens"});
+  b.node("MatMul", {"tokens", "qkv_w"}, {"qkv_raw"});
+  b.node("Add", {"qkv_raw", "qkv_b"}, {"qkv"});
+  b.node("Reshape", {"qkv", "split"}, {"qkv5"});
+  set_attr(b.node("Transpose", {"qkv5"}, {"qkv_heads"}), "perm", Ints{2, 0, 3, 1, 4});
+  for (std::int64_t i = 0; i < 3; ++i) {
+    set_attr(b.node("Gather", {"qkv_heads", "index" + std::to_string(i)}, {std::string("qkv").substr(i, 1)}),
+             "axis", std::int64_t{0});
+  }
+  b.node("Mul", {"q", "scale"}, {"q_scaled"});
+  set_attr(b.node("Transpose", {"k"}, {"k_t"}), "perm", Ints{0, 1, 3, 2});
+  b.node("MatMul", {"q_scaled", "k_t"}, {"scores"});
+  set_attr(b.node("Softmax", {"scores"}, {"p"}), "axis", std::int64_t{-1});
+  b.node("MatMul", {"p", "v"}, {"context"});
+  set_attr(b.node("Transpose", {"context"}, {"merged"}), "perm", Ints{0, 2, 1, 3});
+  b.node("Reshape", {"merged", "windows"}, {"y"});
+  return b;
+}
+
 }  // namespace wb::test

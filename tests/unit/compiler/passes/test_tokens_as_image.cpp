@@ -97,54 +97,62 @@ TEST(TokensAsImage, ATransposeThatSwapsTokensAndFeaturesIsNotAView) {
   test::expect_same_outputs(out.before, out.after);
 }
 
+// A checked-in workload after the default pipeline: its graph, its node counts, and its float
+// output's error against torch's (relative to the peak) on the workload's input.
+struct PipelinedWorkload {
+  Graph graph;
+  std::size_t convs = 0, matmuls = 0;
+  std::vector<const Node*> layernorms;
+  double error = 0;
+};
+
+PipelinedWorkload after_default_pipeline(const std::string& name) {
+  PipelinedWorkload w;
+  w.graph = import_onnx_file(test::workloads_dir() / (name + ".onnx")).graph;
+  const Tensor input = read_tensor_file(test::workloads_dir() / (name + ".input.npy"));
+  const Tensor expected = read_tensor_file(test::workloads_dir() / (name + ".output.npy"));
+  PassManager::from_pipeline(kDefaultPipeline).run(w.graph);
+  for (const Node* node : w.graph.nodes()) {
+    w.convs += node->op == OpKind::Conv;
+    w.matmuls += node->op == OpKind::MatMul;
+    if (node->op == OpKind::LayerNormalization) w.layernorms.push_back(node);
+  }
+  w.error = test::max_error_relative_to_peak(ReferenceExecutor(w.graph).run({input})[0], expected);
+  return w;
+}
+
 // torchvision's VisionTransformer as exported (workloads/tiny_vit, opset 13: LayerNorm as its
 // arithmetic, the class token through Expand): after the default pipeline every Linear is a
 // Conv, the output is torch's.
 TEST(TokensAsImage, TorchvisionsVisionTransformerKeepsItsOutput) {
-  Graph graph = import_onnx_file(test::workloads_dir() / "tiny_vit.onnx").graph;
-  const Tensor input = read_tensor_file(test::workloads_dir() / "tiny_vit.input.npy");
-  const Tensor expected = read_tensor_file(test::workloads_dir() / "tiny_vit.output.npy");
-  PassManager::from_pipeline(kDefaultPipeline).run(graph);
-  std::size_t convs = 0, matmuls = 0, layernorms = 0;
-  for (const Node* node : graph.nodes()) {
-    convs += node->op == OpKind::Conv;
-    matmuls += node->op == OpKind::MatMul;
-    if (node->op != OpKind::LayerNormalization) continue;
-    ++layernorms;
-    EXPECT_EQ(node->input(0)->shape, (Shape{1, 1, 17, 32})) << node->name;  // the NHWC view of 32 x 1 x 17
+  const PipelinedWorkload vit = after_default_pipeline("tiny_vit");
+  for (const Node* ln : vit.layernorms) {
+    EXPECT_EQ(ln->input(0)->shape, (Shape{1, 1, 17, 32})) << ln->name;  // the NHWC view of 32 x 1 x 17
   }
-  EXPECT_EQ(convs, 1u + 2u * 4u + 1u);  // patches, 4 Linears a block, the head (gemm-to-conv)
-  EXPECT_EQ(matmuls, 2u * 2u);           // Q.K^T and A.V of each block
-  EXPECT_EQ(layernorms, 5u);
-  EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
+  EXPECT_EQ(vit.convs, 1u + 2u * 4u + 1u);  // patches, 4 Linears a block, the head (gemm-to-conv)
+  EXPECT_EQ(vit.matmuls, 2u * 2u);           // Q.K^T and A.V of each block
+  EXPECT_EQ(vit.layernorms.size(), 5u);
+  EXPECT_LT(vit.error, 1e-5);
 }
 
 // torch's TransformerEncoder on float embeddings (workloads/tiny_bert, opset 13, post-LN): after
 // the default pipeline the input [1, 16, 32] is read once, as its image; every Linear is a Conv
 // on that image, no token value is written back, and the output is torch's.
 TEST(TokensAsImage, TorchsEncoderOnFloatEmbeddingsKeepsItsOutput) {
-  Graph graph = import_onnx_file(test::workloads_dir() / "tiny_bert.onnx").graph;
-  const Tensor input = read_tensor_file(test::workloads_dir() / "tiny_bert.input.npy");
-  const Tensor expected = read_tensor_file(test::workloads_dir() / "tiny_bert.output.npy");
-  ASSERT_EQ(input.shape(), (Shape{1, 16, 32}));
-  PassManager::from_pipeline(kDefaultPipeline).run(graph);
+  const PipelinedWorkload bert = after_default_pipeline("tiny_bert");
+  const Graph& graph = bert.graph;
   ASSERT_EQ(graph.inputs().size(), 1u);
   EXPECT_EQ(graph.inputs()[0]->shape, (Shape{1, 16, 32}));
   const auto readers = graph.users(graph.inputs()[0]);
   ASSERT_EQ(readers.size(), 1u);
   EXPECT_EQ(readers[0]->op, OpKind::Transpose);
-  std::size_t convs = 0, matmuls = 0, layernorms = 0;
-  for (const Node* node : graph.nodes()) {
-    convs += node->op == OpKind::Conv;
-    matmuls += node->op == OpKind::MatMul;
-    if (node->op != OpKind::LayerNormalization) continue;
-    ++layernorms;
-    EXPECT_EQ(node->input(0)->shape, (Shape{1, 1, 16, 32})) << node->name;  // the NHWC view of 32 x 1 x 16
+  for (const Node* ln : bert.layernorms) {
+    EXPECT_EQ(ln->input(0)->shape, (Shape{1, 1, 16, 32})) << ln->name;  // the NHWC view of 32 x 1 x 16
   }
-  EXPECT_EQ(convs, 2u * 4u + 1u);  // 4 Linears a layer, the head (gemm-to-conv)
-  EXPECT_EQ(matmuls, 2u * 2u);     // Q.K^T and A.V of each layer
-  EXPECT_EQ(layernorms, 5u);
-  EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
+  EXPECT_EQ(bert.convs, 2u * 4u + 1u);  // 4 Linears a layer, the head (gemm-to-conv)
+  EXPECT_EQ(bert.matmuls, 2u * 2u);     // Q.K^T and A.V of each layer
+  EXPECT_EQ(bert.layernorms.size(), 5u);
+  EXPECT_LT(bert.error, 1e-5);
 }
 
 // Other token reads: a Gather of token 2 (a pixel Slice, not the class token's pool), a Slice of
@@ -351,6 +359,22 @@ TEST(TokensAsImage, AWindowReverseAndRollBackEndInTheStagesImage) {
   test::expect_same_outputs(out.before, out.after);
 }
 
+// q, k and v of Swin's windows (tests/support/swin_models window_attention): each a channel
+// slice of the qkv image read as [h, d, nW, L] and transposed to [nW, h, L, d]; the attention
+// products read them, the heads' merge writes the windows' tokens back into an image.
+TEST(TokensAsImage, WindowHeadsAreChannelSlicesOfTheImage) {
+  const auto out = test::run_pass(test::window_attention(), "tokens-as-image");
+  ASSERT_TRUE(out.changed);
+  EXPECT_EQ(out.stats.counters().at("window heads split from images"), 3);
+  EXPECT_EQ(out.stats.counters().at("attention heads merged into images"), 1);
+  EXPECT_EQ(out.stats.counters().count("token values read back in their layout"), 1u) << "y, a graph output";
+  std::size_t token_gathers = 0;
+  for (const Node* node : out.after.nodes()) token_gathers += node->op == OpKind::Gather && node->attrs.get_int("axis", 0) == 0;
+  EXPECT_EQ(token_gathers, 0u) << to_string(out.after);
+  EXPECT_EQ(count_matmuls_of_activations(out.after), 2u);
+  test::expect_same_outputs(out.before, out.after);
+}
+
 TEST(TokensAsImage, APaddedPixelIsNoMovedPixel) {
   // The padded pixels hold no pixel of the image: the Pad stays, read from the stage in its layout.
   OnnxBuilder b(17);
@@ -387,23 +411,13 @@ TEST(TokensAsImage, AConvNeXtLayerNorm2dIsLeftInItsForm) {
 // each block's roll and window partition one gather of pixels, its window reverse and roll back
 // another, and each of patch merging's four strided picks one; the output is torch's.
 TEST(TokensAsImage, TorchvisionsSwinTransformerRunsItsStagesOnImages) {
-  Graph graph = import_onnx_file(test::workloads_dir() / "tiny_swin.onnx").graph;
-  const Tensor input = read_tensor_file(test::workloads_dir() / "tiny_swin.input.npy");
-  const Tensor expected = read_tensor_file(test::workloads_dir() / "tiny_swin.output.npy");
-  PassManager::from_pipeline(kDefaultPipeline).run(graph);
-  std::size_t convs = 0, matmuls = 0, layernorms = 0;
-  for (const Node* node : graph.nodes()) {
-    convs += node->op == OpKind::Conv;
-    matmuls += node->op == OpKind::MatMul;
-    if (node->op != OpKind::LayerNormalization) continue;
-    ++layernorms;
-    EXPECT_EQ(node->input(0)->producer->op, OpKind::Transpose) << node->name;
-  }
-  EXPECT_EQ(convs, 1u + 4u * 4u + 1u + 1u);  // patches, 4 Linears a block, patch merging, the head
-  EXPECT_EQ(matmuls, 4u * 2u);               // Q.K^T and A.V of each block
-  EXPECT_EQ(layernorms, 1u + 4u * 2u + 1u + 1u);
-  EXPECT_EQ(count_pixel_gathers(graph), 4u * 2u + 4u);
-  EXPECT_LT(test::max_error_relative_to_peak(ReferenceExecutor(graph).run({input})[0], expected), 1e-5);
+  const PipelinedWorkload swin = after_default_pipeline("tiny_swin");
+  for (const Node* ln : swin.layernorms) EXPECT_EQ(ln->input(0)->producer->op, OpKind::Transpose) << ln->name;
+  EXPECT_EQ(swin.convs, 1u + 4u * 4u + 1u + 1u);  // patches, 4 Linears a block, patch merging, the head
+  EXPECT_EQ(swin.matmuls, 4u * 2u);               // Q.K^T and A.V of each block
+  EXPECT_EQ(swin.layernorms.size(), 1u + 4u * 2u + 1u + 1u);
+  EXPECT_EQ(count_pixel_gathers(swin.graph), 4u * 2u + 4u);
+  EXPECT_LT(swin.error, 1e-5);
 }
 
 }  // namespace
