@@ -359,18 +359,44 @@ class QdqWriter {
       add_node("Reshape", base + "/Reshape_" + what, {x, dims}, {base + "_" + what});
       return base + "_" + what;
     };
-    const auto transpose = [&](const std::string& x, const std::string& what) {
-      set_ints(add_node("Transpose", base + "/Transpose_" + what, {x}, {base + "_" + what}), "perm", {0, 2, 1});
+    const auto transpose = [&](const std::string& x, const std::string& what,
+                               const std::vector<std::int64_t>& perm = {0, 2, 1}) {
+      set_ints(add_node("Transpose", base + "/Transpose_" + what, {x}, {base + "_" + what}), "perm", perm);
       return base + "_" + what;
     };
+    const auto scaled = [&](std::string queries) {
+      if (node.matmul_factor == 1.0) return queries;
+      const std::string factor = initializer(base + "_factor", Tensor::scalar(static_cast<float>(node.matmul_factor)));
+      add_node("Mul", base + "/Mul_scaled", {queries, factor}, {base + "_scaled"});
+      return base + "_scaled";
+    };
+    if (node.matmul_windows > 1) {
+      // Swin's windows: torch's [W, h, ., .] views of the images (quant::attention_product), the
+      // scores and probabilities as the QGraph's rows [W h, L, L'].
+      const std::int64_t w = node.matmul_windows, lk = b.shape[3] / w;
+      const auto heads_of = [&](const std::string& image, const std::string& what, std::int64_t tokens,
+                                const std::vector<std::int64_t>& perm) {
+        return transpose(reshape(image, what + "_heads", {h, d, w, tokens / w}), what, perm);
+      };
+      if (node.matmul_form == MatMulForm::Scores) {
+        const std::string queries = scaled(heads_of(inputs[0], "queries", q_.tensor(node.inputs[0]).shape[3], {2, 0, 3, 1}));
+        add_node("MatMul", node.name, {queries, heads_of(inputs[1], "keys", b.shape[3], {2, 0, 1, 3})}, {base + "_scores"});
+        const std::string rows = initializer(base + "_rows_shape", Tensor::from_vector<std::int64_t>({3}, out.shape));
+        add_node("Reshape", base + "/Reshape_rows", {base + "_scores", rows}, {raw});
+        return;
+      }
+      const Shape& a = q_.tensor(node.inputs[0]).shape;
+      const std::string probabilities = reshape(inputs[0], "probabilities", {w, h, a[1], lk});
+      add_node("MatMul", node.name, {probabilities, heads_of(inputs[1], "values", b.shape[3], {2, 0, 3, 1})},
+               {base + "_heads"});
+      const std::string merged = transpose(base + "_heads", "merged", {1, 3, 0, 2});
+      const std::string dims = initializer(base + "_image_shape", Tensor::from_vector<std::int64_t>({4}, out.shape));
+      add_node("Reshape", base + "/Reshape_image", {merged, dims}, {raw});
+      return;
+    }
     if (node.matmul_form == MatMulForm::Scores) {
       const QTensor& a = q_.tensor(node.inputs[0]);
-      std::string queries = transpose(reshape(inputs[0], "query_heads", {h, d, a.shape[3]}), "queries");
-      if (node.matmul_factor != 1.0) {
-        const std::string factor = initializer(base + "_factor", Tensor::scalar(static_cast<float>(node.matmul_factor)));
-        add_node("Mul", base + "/Mul_scaled", {queries, factor}, {base + "_scaled"});
-        queries = base + "_scaled";
-      }
+      const std::string queries = scaled(transpose(reshape(inputs[0], "query_heads", {h, d, a.shape[3]}), "queries"));
       add_node("MatMul", node.name, {queries, reshape(inputs[1], "key_heads", {h, d, b.shape[3]})}, {raw});
       return;
     }

@@ -316,22 +316,31 @@ Tensor run_matmul(const QGraph& graph, const QNode& node, const Tensor& a_tensor
   const std::vector<std::int32_t> a = widen(a_tensor), b = widen(b_tensor);
   const std::int64_t heads = node.matmul_heads, size = b_shape[1] / heads, keys = b_shape[3];
   const bool scores = node.matmul_form == quant::MatMulForm::Scores;
-  const std::int64_t queries = scores ? graph.tensor(node.inputs[0]).shape[3] : graph.tensor(node.inputs[0]).shape[1];
+  const Shape& a_shape = graph.tensor(node.inputs[0]).shape;
+  // W windows of Lq queries and Lk keys each (W = 1: every token attends to every token).
+  const std::int64_t windows = node.matmul_windows;
+  const std::int64_t lk = keys / windows;
+  const std::int64_t lq = scores ? a_shape[3] / windows : a_shape[1];
+  const std::int64_t queries = lq * windows;
   std::vector<std::int32_t> y(static_cast<std::size_t>(num_elements(out_t.shape)));
   const auto at = [](const std::vector<std::int32_t>& v, std::int64_t i) { return std::int64_t{v[static_cast<std::size_t>(i)]}; };
-  parallel_for(heads * queries, [&](std::int64_t hq) {
-    const std::int64_t k = hq / queries, i = hq % queries;
+  parallel_for(windows * heads * lq, [&](std::int64_t whq) {
+    const std::int64_t w = whq / (heads * lq), k = whq / lq % heads, i = whq % lq;
+    const std::int64_t row = (w * heads + k) * lq + i;  // of the scores [W h, Lq, Lk]
+    const std::int64_t query = w * lq + i, key0 = w * lk;
     if (scores) {
-      for (std::int64_t j = 0; j < keys; ++j) {
+      for (std::int64_t j = 0; j < lk; ++j) {
         std::int64_t v = 0;
-        for (std::int64_t c = 0; c < size; ++c) v += at(a, (k * size + c) * queries + i) * at(b, (k * size + c) * keys + j);
-        y[static_cast<std::size_t>((k * queries + i) * keys + j)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
+        for (std::int64_t c = 0; c < size; ++c) {
+          v += at(a, (k * size + c) * queries + query) * at(b, (k * size + c) * keys + key0 + j);
+        }
+        y[static_cast<std::size_t>(row * lk + j)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
       }
     } else {
       for (std::int64_t c = 0; c < size; ++c) {
         std::int64_t v = 0;
-        for (std::int64_t j = 0; j < keys; ++j) v += at(a, (k * queries + i) * keys + j) * at(b, (k * size + c) * keys + j);
-        y[static_cast<std::size_t>((k * size + c) * queries + i)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
+        for (std::int64_t j = 0; j < lk; ++j) v += at(a, row * lk + j) * at(b, (k * size + c) * keys + key0 + j);
+        y[static_cast<std::size_t>((k * size + c) * queries + query)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
       }
     }
   });

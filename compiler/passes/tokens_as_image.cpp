@@ -712,6 +712,7 @@ class TokenRewriter {
       outputs.push_back(node->output(0));
     }
     for (auto it = replaced_.rbegin(); it != replaced_.rend(); ++it) graph_.erase_node(*it);
+    std::vector<Value*> written_back;
     for (Value* original : outputs) {
       if (graph_.users(original).empty() && !graph_.is_graph_output(original)) continue;
       Value* value = nullptr;
@@ -720,11 +721,16 @@ class TokenRewriter {
       } else {
         Value* rows = transpose(original->name + "_tokens", image_for(original), {0, 2, 3, 1});
         value = original->shape == rows->shape ? rows : reshape(original->name + "_tokens", rows, original->shape);
-        stats_.add("token values read back in their layout");
+        written_back.push_back(original);
       }
       write_as(value, original);
     }
+    // A value written back only for views nothing reads any more (Swin's q, k, v split, whose
+    // heads were each replaced) goes with them: the sweep follows the views' inputs.
     sweep_dead(feeders);
+    for (const Value* v : written_back) {
+      if (v->producer != nullptr) stats_.add("token values read back in their layout");
+    }
   }
 
   // Makes the producer of `fresh` (a new value nothing reads yet) write `original` instead.

@@ -221,6 +221,11 @@ std::string matmul_problem(const QGraph& graph, const QNode& node) {
     return fmt::format("{} heads do not divide {} channels", node.matmul_heads, dim(b, 1));
   }
   if (node.requant.channels() != 1) return "more than one requant entry; the matmul kernel requantises per tensor";
+  if (node.matmul_windows != 1) {
+    return fmt::format("Swin's products in {} windows; the matmul layer's tiling of windows is not built yet "
+                       "(docs/token_layout.md, step 3); xDNN's host model runs it",
+                       node.matmul_windows);
+  }
   return {};
 }
 

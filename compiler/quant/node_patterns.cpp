@@ -166,30 +166,135 @@ std::optional<HeadView> transposed_head_view(const Graph& graph, const Value* va
   return view;
 }
 
+// The heads of an image in windows: `value` = Reshape(image [1, h d, 1, W L], [h, d, W, L]),
+// read by `reader` alone.
+struct WindowView {
+  const Value* image = nullptr;
+  std::int64_t heads = 0, size = 0, windows = 0, length = 0;  // h, d, W, L
+};
+std::optional<WindowView> window_view(const Graph& graph, const Value* value, const Node& reader) {
+  const Node* reshape = value->producer;
+  if (reshape == nullptr || reshape->op != OpKind::Reshape || !read_only_by(graph, value, reader)) return std::nullopt;
+  const Value* image = reshape->input(0);
+  const Shape& i = image->shape;
+  const Shape& v = value->shape;
+  if (image->is_constant() || i.size() != 4 || i[0] != 1 || i[2] != 1 || v.size() != 4) return std::nullopt;
+  if (v[0] * v[1] != i[1] || v[2] * v[3] != i[3]) return std::nullopt;
+  return WindowView{image, v[0], v[1], v[2], v[3]};
+}
+
+// `value` = Transpose(perm)(a window view), read by `reader` alone: the queries' and values'
+// [W, h, L, d] (perm (2, 0, 3, 1)) or the keys' [W, h, d, L] (perm (2, 0, 1, 3)).
+std::optional<WindowView> transposed_window_view(const Graph& graph, const Value* value, const Node& reader,
+                                                 const std::vector<std::int64_t>& perm, std::vector<const Node*>& views) {
+  const Node* transpose = value->producer;
+  if (transpose == nullptr || transpose->op != OpKind::Transpose || transpose->attrs.get_ints("perm") != perm ||
+      !read_only_by(graph, value, reader)) {
+    return std::nullopt;
+  }
+  auto view = window_view(graph, transpose->input(0), *transpose);
+  if (!view) return std::nullopt;
+  views.push_back(transpose);
+  views.push_back(transpose->input(0)->producer);
+  return view;
+}
+
+// The scalar the queries are multiplied by (or divided by, as its inverse): attention's
+// 1 / sqrt(d) before the product; `q` moves to the scaled value and `views` takes the node.
+double query_factor(const Graph& graph, const Node& matmul, const Value*& q, std::vector<const Node*>& views) {
+  const Node* scale = q->producer;
+  if (scale == nullptr || (scale->op != OpKind::Div && scale->op != OpKind::Mul) || scale->inputs.size() != 2 ||
+      !read_only_by(graph, q, matmul)) {
+    return 1.0;
+  }
+  const Tensor* c = scale->constant_input(1);
+  if (c == nullptr || c->numel() != 1 || c->as_double(0) <= 0) return 1.0;
+  views.push_back(scale);
+  q = scale->input(0);
+  // float32, as a QDQ export writes it, so a model read back gets the same requantisation.
+  return static_cast<float>(scale->op == OpKind::Div ? 1.0 / c->as_double(0) : c->as_double(0));
+}
+
+// Swin's windowed products, as `tokens-as-image` writes them (torch's 4-D [W, h, ., .] layouts
+// of the window views), or as the QDQ export writes them (the scores read back as [W h, L, L'],
+// the probabilities read as [W, h, L, L']).
+std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node& matmul) {
+  AttentionProduct p;
+  std::vector<const Node*> views;
+  if (const auto keys = transposed_window_view(graph, matmul.input(1), matmul, {2, 0, 1, 3}, views)) {
+    const Value* q = matmul.input(0);
+    p.factor = query_factor(graph, matmul, q, views);
+    const Node& q_reader = views.size() > 2 ? *views.back() : matmul;
+    const auto queries = transposed_window_view(graph, q, q_reader, {2, 0, 3, 1}, views);
+    if (!queries || queries->heads != keys->heads || queries->size != keys->size || queries->windows != keys->windows) {
+      return std::nullopt;
+    }
+    p.form = MatMulForm::Scores;
+    p.a = queries->image;
+    p.b = keys->image;
+    p.output = matmul.output(0);
+    if (const Node* rows = only_reader(graph, matmul.output(0));
+        rows != nullptr && rows->op == OpKind::Reshape && !graph.is_graph_output(matmul.output(0)) &&
+        rows->output(0)->shape == Shape{keys->windows * keys->heads, queries->length, keys->length}) {
+      views.push_back(rows);
+      p.output = rows->output(0);
+    }
+    p.heads = keys->heads;
+    p.windows = keys->windows;
+    p.views = std::move(views);
+    return p;
+  }
+  const auto values = transposed_window_view(graph, matmul.input(1), matmul, {2, 0, 3, 1}, views);
+  if (!values) return std::nullopt;
+  const Value* probabilities = matmul.input(0);
+  const Shape& ps = probabilities->shape;
+  if (probabilities->is_constant() || ps != Shape{values->windows, values->heads, ps[2], values->length}) {
+    return std::nullopt;
+  }
+  if (const Node* rows = probabilities->producer; rows != nullptr && rows->op == OpKind::Reshape &&
+                                                   read_only_by(graph, probabilities, matmul) &&
+                                                   rows->input(0)->shape == Shape{ps[0] * ps[1], ps[2], ps[3]}) {
+    views.push_back(rows);
+    probabilities = rows->input(0);
+  }
+  const Node* back = only_reader(graph, matmul.output(0));
+  if (back == nullptr || graph.is_graph_output(matmul.output(0)) || back->op != OpKind::Transpose ||
+      back->attrs.get_ints("perm") != std::vector<std::int64_t>{1, 3, 0, 2}) {
+    return std::nullopt;
+  }
+  const Node* merge = only_reader(graph, back->output(0));
+  if (merge == nullptr || graph.is_graph_output(back->output(0)) || merge->op != OpKind::Reshape ||
+      merge->output(0)->shape != Shape{1, values->heads * values->size, 1, values->windows * ps[2]}) {
+    return std::nullopt;
+  }
+  views.push_back(back);
+  views.push_back(merge);
+  p.form = MatMulForm::Context;
+  p.a = probabilities;
+  p.b = values->image;
+  p.output = merge->output(0);
+  p.heads = values->heads;
+  p.windows = values->windows;
+  p.views = std::move(views);
+  return p;
+}
+
 }  // namespace
 
 std::optional<AttentionProduct> attention_product(const Graph& graph, const Node& matmul) {
   if (matmul.op != OpKind::MatMul || matmul.inputs.size() != 2 || matmul.input(0) == nullptr ||
-      matmul.input(1) == nullptr || matmul.input(0)->shape.size() != 3 || matmul.input(1)->shape.size() != 3) {
+      matmul.input(1) == nullptr) {
     return std::nullopt;
   }
+  if (matmul.input(0)->shape.size() == 4 && matmul.input(1)->shape.size() == 4) return windowed_product(graph, matmul);
+  if (matmul.input(0)->shape.size() != 3 || matmul.input(1)->shape.size() != 3) return std::nullopt;
   AttentionProduct p;
   // Scores: the queries (transposed head view, maybe scaled) against the keys (head view).
   if (const auto keys = head_view(graph, matmul.input(1), matmul)) {
     const Value* q = matmul.input(0);
     std::vector<const Node*> views{matmul.input(1)->producer};
-    const Node* scale = q->producer;
-    if (scale != nullptr && (scale->op == OpKind::Div || scale->op == OpKind::Mul) && scale->inputs.size() == 2 &&
-        read_only_by(graph, q, matmul)) {
-      const Tensor* c = scale->constant_input(1);
-      if (c != nullptr && c->numel() == 1 && c->as_double(0) > 0) {
-        // float32, as a QDQ export writes it, so a model read back gets the same requantisation.
-        p.factor = static_cast<float>(scale->op == OpKind::Div ? 1.0 / c->as_double(0) : c->as_double(0));
-        views.push_back(scale);
-        q = scale->input(0);
-      }
-    }
-    const Node& q_reader = q == matmul.input(0) ? matmul : *scale;
+    p.factor = query_factor(graph, matmul, q, views);
+    const Node& q_reader = views.size() > 1 ? *views.back() : matmul;
     const auto queries = transposed_head_view(graph, q, q_reader, views);
     if (!queries || queries->heads != keys->heads || queries->size != keys->size) return std::nullopt;
     p.form = MatMulForm::Scores;

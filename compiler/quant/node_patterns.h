@@ -45,13 +45,19 @@ void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels);
 //                   Reshape(K image, [h, d, T']))
 //   context: Reshape(Transpose(0, 2, 1)(MatMul(P [h, T, T'], Transpose(0, 2, 1)(Reshape(V image,
 //            [h, d, T'])))), [1, h d, 1, T])
-// An image is [1, h d, 1, T]. nullopt when `matmul` is neither.
+// An image is [1, h d, 1, T]. Swin's windowed products (W windows of L tokens, T = W L):
+//   scores:  MatMul([Div | Mul by a scalar](Transpose(2, 0, 3, 1)(Reshape(Q image, [h, d, W, L]))),
+//                   Transpose(2, 0, 1, 3)(Reshape(K image, [h, d, W, L'])))  [-> Reshape [W h, L, L']]
+//   context: Reshape(Transpose(1, 3, 0, 2)(MatMul([Reshape [W, h, L, L'] of] P,
+//            Transpose(2, 0, 3, 1)(Reshape(V image, [h, d, W, L']))), [1, h d, 1, W L])
+// (the bracketed Reshapes as the QDQ export writes them). nullopt when `matmul` is neither.
 struct AttentionProduct {
   MatMulForm form = MatMulForm::Scores;
   const Value* a = nullptr;       // the queries' image, or the probabilities
   const Value* b = nullptr;       // the keys' or the values' image
   const Value* output = nullptr;  // scores: the MatMul's output; context: the closing Reshape's
   std::int64_t heads = 0;
+  std::int64_t windows = 1;          // Swin's windows W (matmul_windows)
   double factor = 1.0;               // the scalar the queries are multiplied by (1 / sqrt(d))
   std::vector<const Node*> views;    // the nodes it absorbs besides the MatMul
 };

@@ -623,6 +623,7 @@ class QdqReader {
     }
     q.matmul_form = p.form;
     q.matmul_heads = p.heads;
+    q.matmul_windows = p.windows;
     q.matmul_factor = p.factor;
     pending_[p.output] = static_cast<int>(q_.nodes.size());
     q_.nodes.push_back(std::move(q));

@@ -292,7 +292,8 @@ void verify_qgraph(const QGraph& graph) {
         check(node.inputs.size() == 2, node, "a matmul has two inputs");
         verify_requant(node, 1);
         check(node.requant.channels() == 1, node, "per-tensor requant");
-        check(node.matmul_heads >= 1 && node.matmul_factor > 0, node, "heads and a positive factor");
+        check(node.matmul_heads >= 1 && node.matmul_windows >= 1 && node.matmul_factor > 0, node,
+              "heads, windows and a positive factor");
         const QTensor& b = graph.tensor(node.inputs[1]);
         const Shape& a_shape = in.shape;
         const Shape& y = out.shape;
@@ -300,13 +301,18 @@ void verify_qgraph(const QGraph& graph) {
         const auto is_image = [&](const Shape& s) { return s.size() == 4 && s[0] == 1 && s[2] == 1 && s[1] % h == 0; };
         check(is_image(b.shape), node, "b is an image [1, h d, 1, T'] of whole heads");
         if (!is_image(b.shape)) break;
+        const std::int64_t w = node.matmul_windows;
+        check(b.shape[3] % w == 0, node, "the keys are whole windows");
         if (node.matmul_form == MatMulForm::Scores) {
           check(is_image(a_shape) && a_shape[1] == b.shape[1], node, "queries and keys are images of the same heads");
-          check(y == Shape{h, a_shape.size() == 4 ? a_shape[3] : 0, b.shape[3]}, node, "scores are [h, T, T']");
+          check(is_image(a_shape) && a_shape[3] % w == 0, node, "the queries are whole windows");
+          check(y == Shape{w * h, a_shape.size() == 4 ? a_shape[3] / w : 0, b.shape[3] / w}, node,
+                "scores are [W h, T / W, T' / W]");
         } else {
-          check(a_shape == Shape{h, a_shape.size() == 3 ? a_shape[1] : 0, b.shape[3]}, node,
-                "probabilities are [h, T, T'] over the values' T' tokens");
-          check(a_shape.size() == 3 && y == Shape{1, b.shape[1], 1, a_shape[1]}, node, "the context is [1, h d, 1, T]");
+          check(a_shape == Shape{w * h, a_shape.size() == 3 ? a_shape[1] : 0, b.shape[3] / w}, node,
+                "probabilities are [W h, T / W, T' / W] over the values' T' tokens");
+          check(a_shape.size() == 3 && y == Shape{1, b.shape[1], 1, w * a_shape[1]}, node,
+                "the context is [1, h d, 1, T]");
         }
         break;
       }
@@ -375,7 +381,8 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
     if (node.kind == QOpKind::ChannelGather) os << fmt::format(" channels {}", fmt::join(node.gather_channels, ","));
     if (node.kind == QOpKind::PixelGather) os << fmt::format(" pixels {}", summarize(node.gather_pixels));
     if (node.kind == QOpKind::MatMul) {
-      os << fmt::format(" {} heads {} factor {:g}", matmul_form_name(node.matmul_form), node.matmul_heads,
+      os << fmt::format(" {} heads {}{} factor {:g}", matmul_form_name(node.matmul_form), node.matmul_heads,
+                        node.matmul_windows > 1 ? fmt::format(" windows {}", node.matmul_windows) : "",
                         node.matmul_factor);
     }
     if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||

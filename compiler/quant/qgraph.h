@@ -98,6 +98,11 @@ const char* qop_name(QOpKind kind);
 //            y[k d + c][i] = requant(sum_{j < T'} a[k][i][j] * b[k d + c][j])
 // One requant entry: the factor s_a s_b matmul_factor / s_y (matmul_factor: attention's
 // 1 / sqrt(d), folded in).
+// Swin's windowed attention (matmul_windows W > 1): the T tokens are W windows of L = T / W in a
+// row (window-major), and products pair only tokens of one window; the scores and probabilities
+// are [W h, L, L'], window-major as torch's [nW, h, L, L'] (W = 1: the forms above):
+//   Scores:  y[w h + k][i][j]       = requant(sum_{c < d} a[k d + c][w L + i] * b[k d + c][w L' + j])
+//   Context: y[k d + c][w L + i]    = requant(sum_{j < L'} a[w h + k][i][j] * b[k d + c][w L' + j])
 enum class MatMulForm { Scores, Context };
 const char* matmul_form_name(MatMulForm form);  // "scores", "context"
 // UserError for an unknown name.
@@ -179,9 +184,11 @@ struct QNode {
   double layernorm_epsilon = 1e-5;
   LayerNormParams layernorm;
 
-  // MatMul: the form, the heads h and the real factor folded into the requantisation.
+  // MatMul: the form, the heads h, the windows W and the real factor folded into the
+  // requantisation.
   MatMulForm matmul_form = MatMulForm::Scores;
   std::int64_t matmul_heads = 1;
+  std::int64_t matmul_windows = 1;
   double matmul_factor = 1.0;
 };
 

@@ -147,6 +147,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     if (n.kind == QOpKind::MatMul) {
       pn->set_matmul_form(matmul_form_name(n.matmul_form));
       pn->set_matmul_heads(n.matmul_heads);
+      pn->set_matmul_windows(n.matmul_windows);
       pn->set_matmul_factor(n.matmul_factor);
     }
     if (n.kind == QOpKind::LayerNorm) {
@@ -272,6 +273,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
       }
       n.matmul_form = pn.matmul_form() == "scores" ? MatMulForm::Scores : MatMulForm::Context;
       n.matmul_heads = pn.matmul_heads();
+      if (pn.matmul_windows() != 0) n.matmul_windows = pn.matmul_windows();
       n.matmul_factor = pn.matmul_factor();
     }
     graph.nodes.push_back(std::move(n));

@@ -37,7 +37,10 @@ std::uint64_t conv_macs(const QGraph& graph, const QNode& node) {
 std::uint64_t matmul_macs(const QGraph& graph, const QNode& node) {
   const auto& a = graph.tensor(node.inputs[0]);
   const auto& b = graph.tensor(node.inputs[1]);
-  const std::int64_t queries = node.matmul_form == MatMulForm::Scores ? dim_or_one(a, 3) : dim_or_one(a, 1);
+  // Per query: the keys of its window (all of them without windows) times C; the context's a
+  // is [W h, L, L'], its dimension 1 a window's queries.
+  const std::int64_t queries = node.matmul_form == MatMulForm::Scores ? dim_or_one(a, 3) / node.matmul_windows
+                                                                      : dim_or_one(a, 1);
   // b is K or V, the image [1, C, 1, keys] of every head's channels.
   return static_cast<std::uint64_t>(queries * dim_or_one(b, 1) * dim_or_one(b, 3));
 }

@@ -99,6 +99,7 @@ json layer_json(const QGraph& graph, const QNode& node) {
   if (node.kind == QOpKind::MatMul) {
     layer["form"] = matmul_form_name(node.matmul_form);
     layer["heads"] = node.matmul_heads;
+    layer["windows"] = node.matmul_windows;
     layer["factor"] = node.matmul_factor;
   }
   if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||

@@ -232,6 +232,7 @@ class Builder {
       if (node->op != OpKind::MatMul) continue;
       if (auto product = attention_product(graph_, *node)) {
         absorbed.insert(product->views.begin(), product->views.end());
+        note_window_rows(*product);
         products.emplace(node, std::move(*product));
       }
     }
@@ -319,9 +320,14 @@ class Builder {
                                       "one over the last axis has an integer form (export with opset 13 to "
                                       "normalise one axis)",
                                       node->attrs.get_int("axis", 1), format_shape(shape)));
+          } else if (const auto windowed = window_rows_.find(node->input(0));
+                     windowed != window_rows_.end() && rank == 4 && axis == 3) {
+            // Swin's windowed scores [W, h, L, L'] over the keys: the rows [W h, L, L'].
+            window_rows_[out] = windowed->second;
+            planned_.push_back({QOpKind::Softmax, node, out, {}});
           } else if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
             reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
-                          "axis of attention's scores [h, T, T'], is supported");
+                          "axis of attention's scores [h, T, T'] (Swin's windowed [W, h, L, L']), is supported");
           } else {
             planned_.push_back({QOpKind::Softmax, node, out, {}});
           }
@@ -438,12 +444,20 @@ class Builder {
     }
   }
 
+  // A windowed product's 4-D scores or probabilities [W, h, L, L'] are the rows [W h, L, L'].
+  void note_window_rows(const AttentionProduct& product) {
+    const Value* rows = product.form == MatMulForm::Scores ? product.output : product.a;
+    const Shape& s = rows->shape;
+    if (s.size() == 4) window_rows_[rows] = Shape{s[0] * s[1], s[2], s[3]};
+  }
+
   int tensor_for(const Value* value) {
     const auto it = index_.find(value);
     if (it != index_.end()) return it->second;
     QTensor t;
     t.name = value->name;
-    t.shape = value->shape;
+    const auto rows = window_rows_.find(value);
+    t.shape = rows != window_rows_.end() ? rows->second : value->shape;
     t.bits = options_.bits;
     const int index = static_cast<int>(q_.tensors.size());
     q_.tensors.push_back(std::move(t));
@@ -641,6 +655,7 @@ class Builder {
         }
         q.matmul_form = p.product->form;
         q.matmul_heads = p.product->heads;
+        q.matmul_windows = p.product->windows;
         q.matmul_factor = p.product->factor;
         break;
       case QOpKind::Concat:
@@ -741,6 +756,9 @@ class Builder {
   std::map<const Value*, int> index_;
   std::map<const Value*, const Value*> token_inputs_;  // a graph input read as its image -> the image
   std::map<const Value*, const Value*> token_outputs_;  // a graph output read back from its image -> the image
+  // Swin's windowed scores and probabilities, torch's [W, h, L, L'], as the rows [W h, L, L'] the
+  // QGraph holds (qgraph.h, "MatMul"); set when their products are found, read by tensor_for.
+  std::map<const Value*, Shape> window_rows_;
   std::vector<int> type_parent_;
   QGraph q_;
 };

@@ -668,6 +668,7 @@ class InstructionEmitter {
       host.set_matmul_form(node.matmul_form == quant::MatMulForm::Scores ? isa::xdnn::MATMUL_SCORES
                                                                            : isa::xdnn::MATMUL_CONTEXT);
       host.set_matmul_heads(static_cast<std::uint32_t>(node.matmul_heads));
+      if (node.matmul_windows > 1) host.set_matmul_windows(static_cast<std::uint32_t>(node.matmul_windows));
       *host.mutable_b() = ddr_.region(node.inputs[1]);
       *host.mutable_requant() = requant_of(node.requant, 0, 1, 1);
     } else {

@@ -94,12 +94,14 @@ std::string host_matmul_problem(const QGraph& graph, const QNode& node) {
   const Shape& a = graph.tensor(node.inputs[0]).shape;
   const Shape& b = graph.tensor(node.inputs[1]).shape;
   const Shape& y = graph.tensor(node.output).shape;
-  const std::int64_t h = node.matmul_heads;
-  const bool fits = node.matmul_form == quant::MatMulForm::Scores
-                        ? a.size() == 4 && b.size() == 4 && y.size() == 3 && a[1] == b[1] && b[1] % h == 0 &&
-                              y == Shape{h, a[3], b[3]}
-                        : a.size() == 3 && b.size() == 4 && y.size() == 4 && a[0] == h && a[2] == b[3] &&
-                              b[1] % h == 0 && y[1] == b[1] && y[3] == a[1];
+  const std::int64_t h = node.matmul_heads, w = node.matmul_windows;
+  // With W windows (Swin) the scores and probabilities are the rows [W h, L, L'].
+  const bool fits = w >= 1 && b.size() == 4 && b[3] % w == 0 &&
+                    (node.matmul_form == quant::MatMulForm::Scores
+                         ? a.size() == 4 && y.size() == 3 && a[1] == b[1] && b[1] % h == 0 && a[3] % w == 0 &&
+                               y == Shape{w * h, a[3] / w, b[3] / w}
+                         : a.size() == 3 && y.size() == 4 && a[0] == w * h && a[2] == b[3] / w && b[1] % h == 0 &&
+                               y[1] == b[1] && y[3] == w * a[1]);
   if (!fits) {
     return fmt::format("attention's {} of {} heads does not fit its shapes ({} by {} to {})",
                        quant::matmul_form_name(node.matmul_form), h, format_shape(a), format_shape(b), format_shape(y));

@@ -65,8 +65,9 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
                        requant_text(h.requant()));
   }
   if (h.kind() == isa::xdnn::HOST_MATMUL) {
-    return fmt::format("a={} b={} out={} {} heads={} {}", region_text(h.a()), region_text(h.b()), region_text(h.output()),
-                       h.matmul_form() == isa::xdnn::MATMUL_SCORES ? "scores" : "context", h.matmul_heads(),
+    return fmt::format("a={} b={} out={} {} heads={}{} {}", region_text(h.a()), region_text(h.b()),
+                       region_text(h.output()), h.matmul_form() == isa::xdnn::MATMUL_SCORES ? "scores" : "context",
+                       h.matmul_heads(), h.matmul_windows() > 1 ? fmt::format(" windows={}", h.matmul_windows()) : "",
                        requant_text(h.requant()));
   }
   if (h.kind() == isa::xdnn::HOST_RESIZE) {

@@ -23,9 +23,10 @@ std::int64_t layout_hi(const isa::xdnn::TensorLayout& l) {
   return l.is_signed() ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1;
 }
 
-// The queries (T), keys (T') and head size (d) the operands imply, the form decides which is which.
+// The queries (T), keys (T') and head size (d) the operands imply, the form decides which is
+// which; the windows W split the queries and keys alike.
 struct MatMulDims {
-  std::uint32_t heads = 0, queries = 0, keys = 0, size = 0;
+  std::uint32_t heads = 0, windows = 1, queries = 0, keys = 0, size = 0;
 };
 
 MatMulDims matmul_dims(const isa::xdnn::HostElementwise& h) {
@@ -33,6 +34,7 @@ MatMulDims matmul_dims(const isa::xdnn::HostElementwise& h) {
   const auto& b = h.b().layout();
   MatMulDims d;
   d.heads = std::max<std::uint32_t>(h.matmul_heads(), 1);
+  d.windows = std::max<std::uint32_t>(h.matmul_windows(), 1);
   d.keys = b.width();
   d.size = b.channels() / d.heads;
   d.queries = h.matmul_form() == isa::xdnn::MATMUL_SCORES ? a.width() : a.channels() / d.heads;
@@ -61,16 +63,19 @@ std::string host_matmul_problem(const isa::xdnn::HostElementwise& h) {
   const std::uint32_t heads = h.matmul_heads();
   if (b.channels() % heads != 0) return fmt::format("b's {} channels do not split into {} heads", b.channels(), heads);
   const MatMulDims d = matmul_dims(h);
+  const std::uint32_t w = d.windows;
+  if (b.width() % w != 0) return fmt::format("b's {} tokens do not split into {} windows", b.width(), w);
   if (h.matmul_form() == isa::xdnn::MATMUL_SCORES) {
-    if (a.channels() != b.channels() || out.channels() != heads * a.width() || out.width() != b.width()) {
-      return fmt::format("scores of a {} and b {} in {} heads are {} x 1 x {}, not {}", dims_text(a), dims_text(b),
-                         heads, std::uint64_t{heads} * a.width(), b.width(), dims_text(out));
+    if (a.width() % w != 0 || a.channels() != b.channels() || out.channels() != heads * a.width() ||
+        out.width() != b.width() / w) {
+      return fmt::format("scores of a {} and b {} in {} heads and {} windows are {} x 1 x {}, not {}", dims_text(a),
+                         dims_text(b), heads, w, std::uint64_t{heads} * a.width(), b.width() / w, dims_text(out));
     }
   } else {
-    if (a.channels() % heads != 0 || a.width() != b.width() || out.channels() != b.channels() ||
+    if (a.channels() % heads != 0 || a.width() != b.width() / w || out.channels() != b.channels() ||
         out.width() != d.queries) {
-      return fmt::format("the context of a {} and b {} in {} heads is {} x 1 x {}, not {}", dims_text(a),
-                         dims_text(b), heads, b.channels(), a.channels() / heads, dims_text(out));
+      return fmt::format("the context of a {} and b {} in {} heads and {} windows is {} x 1 x {}, not {}",
+                         dims_text(a), dims_text(b), heads, w, b.channels(), a.channels() / heads, dims_text(out));
     }
   }
   const std::string p = requant_problem(h.requant(), 1);
@@ -84,32 +89,37 @@ std::string host_matmul_problem(const isa::xdnn::HostElementwise& h) {
 
 std::uint64_t host_matmul_macs(const isa::xdnn::HostElementwise& h) {
   const MatMulDims d = matmul_dims(h);
-  return std::uint64_t{d.heads} * d.queries * d.keys * d.size;
+  return std::uint64_t{d.heads} * d.queries * (d.keys / d.windows) * d.size;
 }
 
 std::vector<std::int32_t> host_matmul(const isa::xdnn::HostElementwise& h, const DenseTensor& a, const DenseTensor& b) {
   const MatMulDims d = matmul_dims(h);
   const bool scores = h.matmul_form() == isa::xdnn::MATMUL_SCORES;
-  std::vector<std::int32_t> y(static_cast<std::size_t>(d.heads) * d.queries * (scores ? d.keys : d.size));
-  for (std::uint32_t k = 0; k < d.heads; ++k) {
-    for (std::uint32_t i = 0; i < d.queries; ++i) {
-      if (scores) {
-        // output channel k T + i, pixel j
-        for (std::uint32_t j = 0; j < d.keys; ++j) {
-          std::int64_t acc = 0;
+  const std::uint32_t lq = d.queries / d.windows, lk = d.keys / d.windows;
+  std::vector<std::int32_t> y(static_cast<std::size_t>(d.heads) * d.queries * (scores ? lk : d.size));
+  for (std::uint32_t w = 0; w < d.windows; ++w) {
+    for (std::uint32_t k = 0; k < d.heads; ++k) {
+      for (std::uint32_t i = 0; i < lq; ++i) {
+        const std::size_t row = (static_cast<std::size_t>(w) * d.heads + k) * lq + i;  // of the rows [W h, L, L']
+        const std::uint32_t query = w * lq + i, key0 = w * lk;
+        if (scores) {
+          // output channel row, pixel j
+          for (std::uint32_t j = 0; j < lk; ++j) {
+            std::int64_t acc = 0;
+            for (std::uint32_t c = 0; c < d.size; ++c) {
+              acc += std::int64_t{a.at(k * d.size + c, 0, query)} * b.at(k * d.size + c, 0, key0 + j);
+            }
+            y[row * lk + j] = requantize(acc, h.requant(), 0);
+          }
+        } else {
+          // output channel k d + c, pixel query
           for (std::uint32_t c = 0; c < d.size; ++c) {
-            acc += std::int64_t{a.at(k * d.size + c, 0, i)} * b.at(k * d.size + c, 0, j);
+            std::int64_t acc = 0;
+            for (std::uint32_t j = 0; j < lk; ++j) {
+              acc += std::int64_t{a.at(static_cast<std::uint32_t>(row), 0, j)} * b.at(k * d.size + c, 0, key0 + j);
+            }
+            y[(static_cast<std::size_t>(k) * d.size + c) * d.queries + query] = requantize(acc, h.requant(), 0);
           }
-          y[(static_cast<std::size_t>(k) * d.queries + i) * d.keys + j] = requantize(acc, h.requant(), 0);
-        }
-      } else {
-        // output channel k d + c, pixel i
-        for (std::uint32_t c = 0; c < d.size; ++c) {
-          std::int64_t acc = 0;
-          for (std::uint32_t j = 0; j < d.keys; ++j) {
-            acc += std::int64_t{a.at(k * d.queries + i, 0, j)} * b.at(k * d.size + c, 0, j);
-          }
-          y[(static_cast<std::size_t>(k) * d.size + c) * d.queries + i] = requantize(acc, h.requant(), 0);
         }
       }
     }

@@ -384,6 +384,34 @@ TEST(SwinWindowMovesOnPulp, AreRefusedByName) {
   EXPECT_TRUE(report.is_null());
 }
 
+// Swin's window attention with data (tests/support/swin_models window_attention: 4 windows of 4
+// tokens, 2 heads): on xDNN the window partition and reverse are pixel copies, the products of
+// each window and the softmax over its keys run on the host model; bit-exact. PULP has neither
+// the gather nor the windowed products yet and names both.
+TEST(WindowAttention, RunsBitExactlyOnXdnnWithItsProductsOnTheHost) {
+  test::TempDir dir;
+  const fs::path model = dir.path() / "window_attention.onnx";
+  test::window_attention().save(model);
+  const auto [run, report] = run_with_data("v3_96", model.string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  std::map<std::string, int> count;
+  for (const auto& layer : report["layers"]) {
+    const std::string type = layer["type"];
+    ++count[type];
+    if (type == "matmul" || type == "softmax") {
+      EXPECT_EQ(layer["unit"], "host") << layer["name"];
+    }
+  }
+  EXPECT_EQ(count["matmul"], 2);
+  EXPECT_EQ(count["softmax"], 1);
+  EXPECT_EQ(count["pixel_gather"], 2);
+  const auto refused = run_with_data("gap8", model.string());
+  EXPECT_EQ(refused.run.exit_code, 2) << refused.run.out;
+  EXPECT_NE(refused.run.out.find("a gather of pixels"), std::string::npos) << refused.run.out;
+  EXPECT_NE(refused.run.out.find("products in 4 windows"), std::string::npos) << refused.run.out;
+}
+
 // A ViT (the checked-in workloads/tiny_vit: torchvision's VisionTransformer at 32x32, 17 tokens,
 // 2 blocks of 2 heads, opset 13) with data: every layer bit-exact, and attention's products and
 // its softmax over the keys each on their unit: xDNN's host model (the array has no run-time

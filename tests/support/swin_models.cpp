@@ -68,6 +68,7 @@ OnnxBuilder window_attention() {
   b.input("x", {1, 8, 4, 4}).output("y");
   b.initializer("gamma", random_tensor({8}, 2)).initializer("beta", random_tensor({8}, 3));
   b.initializer("windows6", ints({1, 2, 2, 2, 2, 8})).initializer("windows", ints({4, 4, 8}));
+  b.initializer("stage", ints({1, 4, 4, 8}));
   b.initializer("qkv_w", random_tensor({8, 24}, 6)).initializer("qkv_b", random_tensor({24}, 7));
   b.initializer("split", ints({4, 4, 3, 2, 4})).initializer("scale", Tensor::scalar(0.5f));
   for (std::int64_t i = 0; i < 3; ++i) b.initializer("index" + std::to_string(i), Tensor::scalar<std::int64_t>(i));
@@ -90,7 +91,11 @@ OnnxBuilder window_attention() {
   set_attr(b.node("Softmax", {"scores"}, {"p"}), "axis", std::int64_t{-1});
   b.node("MatMul", {"p", "v"}, {"context"});
   set_attr(b.node("Transpose", {"context"}, {"merged"}), "perm", Ints{0, 2, 1, 3});
-  b.node("Reshape", {"merged", "windows"}, {"y"});
+  b.node("Reshape", {"merged", "windows"}, {"attended"});
+  b.node("Reshape", {"attended", "windows6"}, {"back_split"});
+  set_attr(b.node("Transpose", {"back_split"}, {"back_grouped"}), "perm", Ints{0, 1, 3, 2, 4, 5});
+  b.node("Reshape", {"back_grouped", "stage"}, {"back"});
+  set_attr(b.node("Transpose", {"back"}, {"y"}), "perm", Ints{0, 3, 1, 2});
   return b;
 }
 

@@ -29,7 +29,8 @@ OnnxBuilder shifted_window_block(bool reverse, ShiftedWindowSizes sizes = {});
 // [1, 2, 2, 2, 2, 8] -> Transpose(0, 1, 3, 2, 4, 5) -> Reshape [4, 4, 8] -> qkv Linear (+ bias)
 // -> Reshape [4, 4, 3, 2, 4] -> Transpose(2, 0, 3, 1, 4) -> Gather 0, 1, 2 (q, k, v of 2 heads of
 // 4) -> q * 1/2 -> MatMul k^T -> Softmax(-1) -> MatMul v -> Transpose(0, 2, 1, 3) -> Reshape
-// [4, 4, 8] -> "y" (opset 17).
+// [4, 4, 8] -> the window reverse [1, 4, 4, 8] -> Transpose(0, 3, 1, 2) -> "y" [1, 8, 4, 4]
+// (opset 17).
 OnnxBuilder window_attention();
 
 }  // namespace wb::test

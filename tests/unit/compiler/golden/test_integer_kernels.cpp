@@ -194,5 +194,60 @@ TEST(IntegerKernels, PixelGatherCopiesNamedPixelsWithAllTheirChannels) {
     }
 }
 
+
+// Swin's windowed products: 2 windows of 2 tokens, 1 head of 2 channels; each query pairs only
+// with its window's keys, the scores are the rows [W h, L, L'] = [2, 2, 2]. Requant identity.
+TEST(IntegerKernels, WindowedMatMulPairsTokensOfOneWindow) {
+  const auto identity = [](QNode& n) {
+    n.requant.multiplier = {1};
+    n.requant.offset = {0};
+    n.requant.shift = {0};
+    n.requant.lo = -32768;
+    n.requant.hi = 32767;
+  };
+  const std::vector<std::int8_t> q{1, 2, 3, 4, -1, 5, 6, 7};  // [channel][token], tokens 0-1 window 0
+  const std::vector<std::int8_t> k{2, -3, 4, 1, 0, 1, -2, 3};
+  QGraph g;
+  const int qi = add_tensor(g, {1, 2, 1, 4}, 8, true);
+  const int ki = add_tensor(g, {1, 2, 1, 4}, 8, true);
+  const int si = add_tensor(g, {2, 2, 2}, 16, true);
+  QNode scores = node(QOpKind::MatMul, {qi, ki}, si);
+  scores.matmul_form = quant::MatMulForm::Scores;
+  scores.matmul_windows = 2;
+  identity(scores);
+  const std::vector<std::int64_t> s = run_matmul(g, scores, Tensor::from_vector<std::int8_t>({1, 2, 1, 4}, q),
+                                                 Tensor::from_vector<std::int8_t>({1, 2, 1, 4}, k))
+                                          .to_int64_vector();
+  ASSERT_EQ(s.size(), 8u);
+  for (std::size_t w = 0; w < 2; ++w)
+    for (std::size_t i = 0; i < 2; ++i)
+      for (std::size_t j = 0; j < 2; ++j) {
+        const std::size_t query = 2 * w + i, key = 2 * w + j;
+        EXPECT_EQ(s[(w * 2 + i) * 2 + j], std::int64_t{q[query]} * k[key] + std::int64_t{q[4 + query]} * k[4 + key])
+            << w << i << j;
+      }
+  // The context of probabilities [2, 2, 2] and values [1, 2, 1, 4]: window w's rows weigh its values.
+  const std::vector<std::uint8_t> p{1, 2, 3, 4, 5, 6, 7, 8};
+  const std::vector<std::int8_t> v{1, -1, 2, -2, 3, 4, -5, 6};
+  QGraph c;
+  const int pi = add_tensor(c, {2, 2, 2}, 8, false);
+  const int vi = add_tensor(c, {1, 2, 1, 4}, 8, true);
+  const int oi = add_tensor(c, {1, 2, 1, 4}, 16, true);
+  QNode context = node(QOpKind::MatMul, {pi, vi}, oi);
+  context.matmul_form = quant::MatMulForm::Context;
+  context.matmul_windows = 2;
+  identity(context);
+  const std::vector<std::int64_t> o = run_matmul(c, context, Tensor::from_vector<std::uint8_t>({2, 2, 2}, p),
+                                                 Tensor::from_vector<std::int8_t>({1, 2, 1, 4}, v))
+                                          .to_int64_vector();
+  for (std::size_t ch = 0; ch < 2; ++ch)
+    for (std::size_t w = 0; w < 2; ++w)
+      for (std::size_t i = 0; i < 2; ++i) {
+        std::int64_t sum = 0;
+        for (std::size_t j = 0; j < 2; ++j) sum += std::int64_t{p[(w * 2 + i) * 2 + j]} * v[ch * 4 + 2 * w + j];
+        EXPECT_EQ(o[ch * 4 + 2 * w + i], sum) << ch << w << i;
+      }
+}
+
 }  // namespace
 }  // namespace wb::golden::integer

@@ -73,6 +73,7 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.concat_axis, y.concat_axis) << x.name;
     EXPECT_EQ(x.matmul_form, y.matmul_form) << x.name;
     EXPECT_EQ(x.matmul_heads, y.matmul_heads) << x.name;
+    EXPECT_EQ(x.matmul_windows, y.matmul_windows) << x.name;
     EXPECT_EQ(x.matmul_factor, y.matmul_factor) << x.name;
   }
 }
@@ -90,7 +91,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0},
                                      std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0},
                                      std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0},
-                                     std::pair{test::shifted_window_block(true), 8.0}}) {
+                                     std::pair{test::shifted_window_block(true), 8.0},
+                                     std::pair{test::window_attention(), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

@@ -17,6 +17,7 @@
 #include "tests/support/swin_models.h"
 #include "tests/support/transformer_models.h"
 #include "tests/support/user_error_testing.h"
+#include "compiler/quant/qgraph_queries.h"
 #include "compiler/quant/requant_params.h"
 
 namespace wb::quant {
@@ -293,6 +294,37 @@ TEST(Quantizer, SwinsMovedPixelsBecomePixelGathers) {
       EXPECT_EQ(g.tensor(gather->inputs[0]).scale, g.tensor(gather->output).scale);
       EXPECT_EQ(g.tensor(gather->inputs[0]).dtype(), g.tensor(gather->output).dtype());
     }
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
+// Swin's window attention (tests/support/swin_models window_attention: 4 windows of 4 tokens, 2
+// heads of 4): the scores and context are MatMuls of 4 windows, the scores and probabilities the
+// rows [W h, L, L] = [8, 4, 4]; the integer model tracks the float one.
+TEST(Quantizer, WindowAttentionsProductsPairTokensOfOneWindow) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::window_attention(), scheme(s));
+    const QGraph& g = m.qgraph;
+    int products = 0;
+    for (const QNode& n : g.nodes) {
+      if (n.kind == QOpKind::Softmax) {
+        EXPECT_EQ(g.tensor(n.inputs[0]).shape, (Shape{8, 4, 4}));
+        EXPECT_EQ(g.tensor(n.output).shape, (Shape{8, 4, 4}));
+      }
+      if (n.kind != QOpKind::MatMul) continue;
+      ++products;
+      EXPECT_EQ(n.matmul_windows, 4) << n.name;
+      EXPECT_EQ(n.matmul_heads, 2) << n.name;
+      if (n.matmul_form == MatMulForm::Scores) {
+        EXPECT_EQ(g.tensor(n.output).shape, (Shape{8, 4, 4}));
+        EXPECT_FLOAT_EQ(n.matmul_factor, 0.5f);
+        EXPECT_EQ(matmul_macs(g, n), 4u * 2u * 4u * 4u * 4u) << "W h L L' d";
+      } else {
+        EXPECT_EQ(g.tensor(n.output).shape, (Shape{1, 8, 1, 16}));
+      }
+    }
+    EXPECT_EQ(products, 2);
     EXPECT_GT(integer_snr_db(m, 9), 20.0);
   }
 }
