@@ -237,6 +237,32 @@ class QdqWriter {
     add_node("Reshape", node.name + "_image", {base + "_gathered", image_shape}, {raw});
   }
 
+  // Swin's mask as torch adds it (quant::masked_scores reads it back): the rows [W h, L, L] as
+  // [1, W, h, L, L], plus 0 between tokens of one region and -100 between regions, back to the
+  // rows. The scores themselves without labels.
+  std::string masked(const QNode& node, const std::string& scores) {
+    if (node.softmax_labels.empty()) return scores;
+    const Shape& rows = q_.tensor(node.inputs[0]).shape;
+    const std::int64_t length = rows[1], windows = static_cast<std::int64_t>(node.softmax_labels.size()) / length;
+    const std::string base = q_.tensor(node.output).name + "_mask";
+    const std::string split =
+        initializer(base + "_split_shape", Tensor::from_vector<std::int64_t>({5}, {1, windows, rows[0] / windows, length, length}));
+    add_node("Reshape", node.name + "_mask_split", {scores, split}, {base + "_split"});
+    Tensor mask(DType::F32, {1, windows, 1, length, length});
+    for (std::int64_t w = 0; w < windows; ++w) {
+      for (std::int64_t i = 0; i < length; ++i) {
+        for (std::int64_t j = 0; j < length; ++j) {
+          const auto label = [&](std::int64_t t) { return node.softmax_labels[static_cast<std::size_t>(w * length + t)]; };
+          mask.data<float>()[(w * length + i) * length + j] = label(i) == label(j) ? 0.0f : -100.0f;
+        }
+      }
+    }
+    add_node("Add", node.name + "_mask", {base + "_split", initializer(base, std::move(mask))}, {base + "_added"});
+    const std::string back = initializer(base + "_rows_shape", Tensor::from_vector<std::int64_t>({3}, rows));
+    add_node("Reshape", node.name + "_mask_rows", {base + "_added", back}, {base + "_rows"});
+    return base + "_rows";
+  }
+
   static bool has_activation(const QNode& node) { return std::isfinite(node.act_min) || std::isfinite(node.act_max); }
 
   // value -> Relu or Clip -> result.
@@ -381,8 +407,19 @@ class QdqWriter {
       if (node.matmul_form == MatMulForm::Scores) {
         const std::string queries = scaled(heads_of(inputs[0], "queries", q_.tensor(node.inputs[0]).shape[3], {2, 0, 3, 1}));
         add_node("MatMul", node.name, {queries, heads_of(inputs[1], "keys", b.shape[3], {2, 0, 1, 3})}, {base + "_scores"});
+        std::string scores = base + "_scores";
+        if (!node.bias.empty()) {
+          // The bias in the sums' units, as the float constant [1, h, L, L'] torch adds.
+          const double unit = q_.tensor(node.inputs[0]).scale * b.scale * node.matmul_factor;
+          Tensor bias(DType::F32, {1, h, out.shape[1], out.shape[2]});
+          for (std::int64_t i = 0; i < bias.numel(); ++i) {
+            bias.data<float>()[i] = static_cast<float>(static_cast<double>(node.bias.as_int64(i)) * unit);
+          }
+          add_node("Add", base + "/Add_bias", {scores, initializer(base + "_bias", std::move(bias))}, {base + "_biased"});
+          scores = base + "_biased";
+        }
         const std::string rows = initializer(base + "_rows_shape", Tensor::from_vector<std::int64_t>({3}, out.shape));
-        add_node("Reshape", base + "/Reshape_rows", {base + "_scores", rows}, {raw});
+        add_node("Reshape", base + "/Reshape_rows", {scores, rows}, {raw});
         return;
       }
       const Shape& a = q_.tensor(node.inputs[0]).shape;
@@ -450,7 +487,7 @@ class QdqWriter {
       case QOpKind::Concat: set_int(add_node("Concat", node.name, inputs, {raw}), "axis", node.concat_axis); break;
       case QOpKind::Mul: add_node("Mul", node.name, inputs, {raw}); break;
       case QOpKind::Softmax:
-        set_int(add_node("Softmax", node.name, inputs, {raw}), "axis", out.shape.size() == 3 ? 2 : 1);
+        set_int(add_node("Softmax", node.name, {masked(node, inputs[0])}, {raw}), "axis", out.shape.size() == 3 ? 2 : 1);
         break;
       case QOpKind::MatMul: write_matmul(node, inputs, raw); break;
       case QOpKind::ChannelGather: {

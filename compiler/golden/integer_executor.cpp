@@ -132,6 +132,12 @@ void check_node(const QGraph& graph, const QNode& node) {
       if (in.shape != out.shape || node.softmax_exp_table.size() != 256 || in.bits != 8 || out.is_signed) {
         throw std::logic_error("a softmax keeps the shape, has 256 exp entries, an 8-bit input and a uint8 output");
       }
+      if (!node.softmax_labels.empty() &&
+          (in.shape.size() != 3 || in.shape[1] != in.shape[2] ||
+           static_cast<std::int64_t>(node.softmax_labels.size()) % in.shape[1] != 0 ||
+           in.shape[0] % (static_cast<std::int64_t>(node.softmax_labels.size()) / in.shape[1]) != 0)) {
+        throw std::logic_error("a masked softmax has one region label per token of square windowed scores");
+      }
       break;
     case QOpKind::LayerNorm:
       if (in.shape != out.shape || (in.shape.size() != 2 && in.shape.size() != 4) ||

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -334,6 +335,7 @@ Tensor run_matmul(const QGraph& graph, const QNode& node, const Tensor& a_tensor
         for (std::int64_t c = 0; c < size; ++c) {
           v += at(a, (k * size + c) * queries + query) * at(b, (k * size + c) * keys + key0 + j);
         }
+        if (!node.bias.empty()) v += node.bias.as_int64((k * lq + i) * lk + j);
         y[static_cast<std::size_t>(row * lk + j)] = static_cast<std::int32_t>(requantize(v, node.requant, 0));
       }
     } else {
@@ -429,17 +431,29 @@ Tensor run_softmax(const QGraph& graph, const QNode& node, const Tensor& input) 
   const QTensor& out_t = graph.tensor(node.output);
   const std::vector<std::int32_t> x = widen(input);
   const std::int64_t channels = quant::softmax_row_length(out_t.shape);
+  // Swin's mask: which keys of a row its query's region keeps (all without labels).
+  const auto& labels = node.softmax_labels;
+  const std::int64_t length = labels.empty() ? 1 : out_t.shape[1];  // L: a window's queries
+  const std::int64_t windows = labels.empty() ? 1 : static_cast<std::int64_t>(labels.size()) / length;
+  const std::int64_t heads = labels.empty() ? 1 : out_t.shape[0] / windows;
   std::vector<std::int32_t> y(x.size());
   for (std::size_t row = 0; row < x.size(); row += static_cast<std::size_t>(channels)) {
-    const auto begin = x.begin() + static_cast<std::ptrdiff_t>(row);
-    const std::int32_t top = *std::max_element(begin, begin + channels);
+    const auto r = static_cast<std::int64_t>(row) / channels;
+    const std::int64_t w = r / (heads * length), first = w * length;
+    const auto kept = [&](std::int64_t c) {
+      return labels.empty() || labels[static_cast<std::size_t>(first + c)] == labels[static_cast<std::size_t>(first + r % length)];
+    };
+    std::int32_t top = std::numeric_limits<std::int32_t>::min();
+    for (std::int64_t c = 0; c < channels; ++c) {
+      if (kept(c)) top = std::max(top, x[row + static_cast<std::size_t>(c)]);
+    }
     const auto entry = [&](std::int64_t c) {
       return node.softmax_exp_table.at(static_cast<std::size_t>(x[row + static_cast<std::size_t>(c)] - top + 255));
     };
     std::int64_t sum = 0;
-    for (std::int64_t c = 0; c < channels; ++c) sum += entry(c);
+    for (std::int64_t c = 0; c < channels; ++c) sum += kept(c) ? entry(c) : 0;
     for (std::int64_t c = 0; c < channels; ++c) {
-      const std::int64_t level = (entry(c) * 256 + sum / 2) / sum;
+      const std::int64_t level = kept(c) ? (entry(c) * 256 + sum / 2) / sum : 0;
       y[row + static_cast<std::size_t>(c)] = static_cast<std::int32_t>(std::min(level, out_t.hi()));
     }
   }

@@ -221,6 +221,10 @@ std::string matmul_problem(const QGraph& graph, const QNode& node) {
     return fmt::format("{} heads do not divide {} channels", node.matmul_heads, dim(b, 1));
   }
   if (node.requant.channels() != 1) return "more than one requant entry; the matmul kernel requantises per tensor";
+  if (!node.bias.empty()) {
+    return "Swin's relative-position bias on the scores; the matmul kernel adds no bias yet (docs/token_layout.md, "
+           "step 4); xDNN's host model runs it";
+  }
   if (node.matmul_windows != 1) {
     return fmt::format("Swin's products in {} windows; the matmul layer's tiling of windows is not built yet "
                        "(docs/token_layout.md, step 3); xDNN's host model runs it",
@@ -415,6 +419,9 @@ LayerMapping map_layers(const QGraph& graph) {
           problem = "not over the channels of one pixel; the softmax kernel normalises each pixel's channels";
         }
         if (problem.empty() && out.is_signed) problem = "a signed output; the softmax kernel writes uint8 probabilities";
+        if (problem.empty() && !node.softmax_labels.empty()) {
+          problem = "Swin's shifted-window mask; the softmax kernel keeps no regions yet (docs/token_layout.md, step 5)";
+        }
         if (problem.empty() && dim(out, 1) > 65535) {
           problem = "more than 65535 channels; the softmax kernel's row sum is a 32-bit register";
         }

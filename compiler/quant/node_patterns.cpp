@@ -233,8 +233,22 @@ std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node&
     p.a = queries->image;
     p.b = keys->image;
     p.output = matmul.output(0);
-    if (const Node* rows = only_reader(graph, matmul.output(0));
-        rows != nullptr && rows->op == OpKind::Reshape && !graph.is_graph_output(matmul.output(0)) &&
+    // The relative-position bias: an Add of a float constant [1, h, L, L'] (or [h, L, L']).
+    if (const Node* add = only_reader(graph, p.output);
+        add != nullptr && add->op == OpKind::Add && add->inputs.size() == 2 && !graph.is_graph_output(p.output) &&
+        add->output(0)->shape == p.output->shape) {
+      const std::size_t other = add->input(0) == p.output ? 1 : 0;
+      const Tensor* bias = add->constant_input(other);
+      const Shape rows{keys->heads, queries->length, keys->length};
+      if (bias != nullptr && bias->dtype() == DType::F32 &&
+          (bias->shape() == rows || bias->shape() == Shape{1, rows[0], rows[1], rows[2]})) {
+        views.push_back(add);
+        p.bias = bias;
+        p.output = add->output(0);
+      }
+    }
+    if (const Node* rows = only_reader(graph, p.output);
+        rows != nullptr && rows->op == OpKind::Reshape && !graph.is_graph_output(p.output) &&
         rows->output(0)->shape == Shape{keys->windows * keys->heads, queries->length, keys->length}) {
       views.push_back(rows);
       p.output = rows->output(0);
@@ -257,9 +271,13 @@ std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node&
     views.push_back(rows);
     probabilities = rows->input(0);
   }
+  // Back to [h, d, W, L]; with one window the heads' merge of a [1, T, h, d] writes [1, h, d, T],
+  // the same order.
   const Node* back = only_reader(graph, matmul.output(0));
+  const auto back_perm = back != nullptr ? back->attrs.get_ints("perm") : std::vector<std::int64_t>{};
   if (back == nullptr || graph.is_graph_output(matmul.output(0)) || back->op != OpKind::Transpose ||
-      back->attrs.get_ints("perm") != std::vector<std::int64_t>{1, 3, 0, 2}) {
+      (back_perm != std::vector<std::int64_t>{1, 3, 0, 2} &&
+       !(values->windows == 1 && back_perm == std::vector<std::int64_t>{0, 1, 3, 2}))) {
     return std::nullopt;
   }
   const Node* merge = only_reader(graph, back->output(0));
@@ -369,6 +387,66 @@ HwcTokensView hwc_tokens_view(const Graph& graph, const Node& to_nhwc) {
     return {};
   }
   return {&to_nhwc, {rows, features_first, image}, image->output(0)};
+}
+
+namespace {
+
+// Per window w, the first token j with mask[w][i][j] == 0 labels token i, if the mask is regions.
+std::optional<std::vector<std::int64_t>> region_labels(const Tensor& mask, std::int64_t windows, std::int64_t length) {
+  constexpr double kMasked = -30.0;
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(windows * length));
+  const auto at = [&](std::int64_t w, std::int64_t i, std::int64_t j) { return mask.as_double((w * length + i) * length + j); };
+  for (std::int64_t w = 0; w < windows; ++w) {
+    for (std::int64_t i = 0; i < length; ++i) {
+      std::int64_t first = 0;
+      while (first < length && at(w, i, first) != 0.0) ++first;
+      if (first == length) return std::nullopt;
+      labels[static_cast<std::size_t>(w * length + i)] = first;
+    }
+    for (std::int64_t i = 0; i < length; ++i) {
+      for (std::int64_t j = 0; j < length; ++j) {
+        const bool same = labels[static_cast<std::size_t>(w * length + i)] == labels[static_cast<std::size_t>(w * length + j)];
+        const double m = at(w, i, j);
+        if (same ? m != 0.0 : !(m <= kMasked)) return std::nullopt;
+      }
+    }
+  }
+  return labels;
+}
+
+}  // namespace
+
+MaskedScores masked_scores(const Graph& graph, const Node& softmax) {
+  const Node* back = softmax.input(0) != nullptr ? softmax.input(0)->producer : nullptr;
+  if (back == nullptr || back->op != OpKind::Reshape || only_reader(graph, softmax.input(0)) != &softmax) return {};
+  const Node* add = back->input(0)->producer;
+  if (add == nullptr || add->op != OpKind::Add || add->inputs.size() != 2 || only_reader(graph, back->input(0)) != back) {
+    return {};
+  }
+  const std::size_t at = add->constant_input(1) != nullptr ? 1 : 0;
+  const Tensor* mask = add->constant_input(at);
+  const Value* split = add->input(1 - at);
+  const Shape& s = split->shape;
+  if (mask == nullptr || split->producer == nullptr || split->producer->op != OpKind::Reshape ||
+      only_reader(graph, split) != add || s.size() != 5 || s[0] != 1 || s[3] != s[4] ||
+      mask->shape() != Shape{1, s[1], 1, s[3], s[4]}) {
+    return {};
+  }
+  const Value* scores = split->producer->input(0);
+  const Shape& x = scores->shape;
+  const Shape& out = back->output(0)->shape;
+  const bool rows = x == Shape{s[1] * s[2], s[3], s[4]} || x == Shape{s[1], s[2], s[3], s[4]};
+  if (!rows || (out != x && out != Shape{s[1], s[2], s[3], s[4]} && out != Shape{s[1] * s[2], s[3], s[4]})) return {};
+  MaskedScores m;
+  m.views = {split->producer, add, back};
+  m.scores = scores;
+  if (auto labels = region_labels(*mask, s[1], s[3])) {
+    m.labels = std::move(*labels);
+  } else {
+    m.problem = "the mask added before the Softmax is not regions of each window (0 inside a region, at most -30 "
+                "between regions), so it has no integer form";
+  }
+  return m;
 }
 
 PixelGatherView pixel_gather(const Graph& graph, const Node& gather) {

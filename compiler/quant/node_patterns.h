@@ -47,8 +47,9 @@ void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels);
 //            [h, d, T'])))), [1, h d, 1, T])
 // An image is [1, h d, 1, T]. Swin's windowed products (W windows of L tokens, T = W L):
 //   scores:  MatMul([Div | Mul by a scalar](Transpose(2, 0, 3, 1)(Reshape(Q image, [h, d, W, L]))),
-//                   Transpose(2, 0, 1, 3)(Reshape(K image, [h, d, W, L'])))  [-> Reshape [W h, L, L']]
-//   context: Reshape(Transpose(1, 3, 0, 2)(MatMul([Reshape [W, h, L, L'] of] P,
+//                   Transpose(2, 0, 1, 3)(Reshape(K image, [h, d, W, L'])))  [+ a constant [1, h, L, L']: the
+//            relative-position bias]  [-> Reshape [W h, L, L']]
+//   context: Reshape(Transpose(1, 3, 0, 2) (one window: or (0, 1, 3, 2))(MatMul([Reshape [W, h, L, L'] of] P,
 //            Transpose(2, 0, 3, 1)(Reshape(V image, [h, d, W, L']))), [1, h d, 1, W L])
 // (the bracketed Reshapes as the QDQ export writes them). nullopt when `matmul` is neither.
 struct AttentionProduct {
@@ -58,10 +59,26 @@ struct AttentionProduct {
   const Value* output = nullptr;  // scores: the MatMul's output; context: the closing Reshape's
   std::int64_t heads = 0;
   std::int64_t windows = 1;          // Swin's windows W (matmul_windows)
+  const Tensor* bias = nullptr;      // Swin's scores: the relative-position bias the product absorbs
   double factor = 1.0;               // the scalar the queries are multiplied by (1 / sqrt(d))
   std::vector<const Node*> views;    // the nodes it absorbs besides the MatMul
 };
 std::optional<AttentionProduct> attention_product(const Graph& graph, const Node& matmul);
+
+// Swin's shifted-window mask before a Softmax, as torch writes it: Reshape(x, [1, W, h, L, L])
+// -> Add of a constant mask [1, W, 1, L, L] -> Reshape [W, h, L, L] (or the rows [W h, L, L])
+// -> Softmax, each read by the next alone; x the scores (torch's [W, h, L, L] or the rows). The
+// mask must be regions: per window, 0 between tokens of one region and at most -30 between
+// others (exp(-30) < 1e-13: no probability at 1/256), which `labels` give (W L entries, a
+// token's label the first token of its region). Nulls when the pattern does not hold;
+// `problem` says why when the nodes are there but the mask is no regions.
+struct MaskedScores {
+  const Value* scores = nullptr;
+  std::vector<const Node*> views;  // the Reshapes and the Add
+  std::vector<std::int64_t> labels;
+  std::string problem;
+};
+MaskedScores masked_scores(const Graph& graph, const Node& softmax);
 
 // A network input in a token layout read as its image (`tokens-as-image` writes the view for a
 // graph input [1, T, C] or [T, 1, C]; docs/token_layout.md): Transpose(0, 2, 1) (or (1, 2, 0))

@@ -48,6 +48,14 @@ class QdqReader {
         products_.emplace(node, std::move(*product));
       }
     }
+    // Swin's mask before a Softmax is the Softmax's (quant::masked_scores).
+    for (const Node* node : graph_.topological_order()) {
+      if (node->op != OpKind::Softmax) continue;
+      if (MaskedScores mask = masked_scores(graph_, *node); mask.scores != nullptr && mask.problem.empty()) {
+        absorbed_.insert(mask.views.begin(), mask.views.end());
+        masks_.emplace(node, std::move(mask));
+      }
+    }
     // Gathers of pixels absorb their flattening Reshapes (quant::pixel_gather).
     for (const Node* node : graph_.topological_order()) {
       if (node->op != OpKind::Gather) continue;
@@ -500,6 +508,16 @@ class QdqReader {
         break;
       case OpKind::Softmax:
         q.kind = QOpKind::Softmax;
+        if (const auto mask = masks_.find(&node); mask != masks_.end()) {
+          const auto scores = activation_.find(mask->second.scores);
+          if (scores == activation_.end()) {
+            problem(node, fmt::format("input {} is not a dequantized activation", mask->second.scores->name));
+            return;
+          }
+          q.inputs.push_back(scores->second);
+          q.softmax_labels = mask->second.labels;
+          break;
+        }
         q.inputs.push_back(activation_input(node, 0));
         break;
       case OpKind::LayerNormalization:
@@ -625,6 +643,9 @@ class QdqReader {
     q.matmul_heads = p.heads;
     q.matmul_windows = p.windows;
     q.matmul_factor = p.factor;
+    if (p.bias != nullptr) {
+      q.bias = matmul_bias_levels(*p.bias, q_.tensor(q.inputs[0]).scale * q_.tensor(q.inputs[1]).scale * q.matmul_factor);
+    }
     pending_[p.output] = static_cast<int>(q_.nodes.size());
     q_.nodes.push_back(std::move(q));
   }
@@ -682,6 +703,7 @@ class QdqReader {
   std::set<const Node*> absorbed_;  // the LayerNormalization and closing Transpose of an NHWC view, head views
   std::map<const Node*, AttentionProduct> products_;  // MatMul -> attention's product it computes
   std::map<const Node*, PixelGatherView> pixel_gathers_;  // Gather -> the pixel gather it computes
+  std::map<const Node*, MaskedScores> masks_;              // Softmax -> Swin's mask before it
   QGraph q_;
   std::vector<std::string> problems_;
   std::map<const Value*, int> pending_;                             // compute result -> node index

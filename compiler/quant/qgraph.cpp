@@ -250,6 +250,12 @@ void verify_qgraph(const QGraph& graph) {
                           (in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1);
         check(rows, node, "[N, C] or [N, C, 1, 1] (over the channels) or [h, T, T'] (over the last axis)");
         check(node.softmax_exp_table.size() == kSoftmaxTableEntries, node, "256 exp table entries");
+        if (!node.softmax_labels.empty()) {
+          const auto labels = static_cast<std::int64_t>(node.softmax_labels.size());
+          const bool windows = in.shape.size() == 3 && in.shape[1] == in.shape[2] && labels % in.shape[1] == 0 &&
+                               in.shape[0] % (labels / in.shape[1]) == 0;
+          check(windows, node, "region labels are one per token of the windows of square scores [W h, L, L]");
+        }
         for (const std::int64_t e : node.softmax_exp_table) {
           check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
         }
@@ -308,11 +314,15 @@ void verify_qgraph(const QGraph& graph) {
           check(is_image(a_shape) && a_shape[3] % w == 0, node, "the queries are whole windows");
           check(y == Shape{w * h, a_shape.size() == 4 ? a_shape[3] / w : 0, b.shape[3] / w}, node,
                 "scores are [W h, T / W, T' / W]");
+          check(node.bias.empty() || (node.bias.dtype() == DType::I32 && y.size() == 3 &&
+                                      node.bias.shape() == Shape{h, y[1], y[2]}),
+                node, "a bias is I32 [h, L, L'], one per head and pair of a window's tokens");
         } else {
           check(a_shape == Shape{w * h, a_shape.size() == 3 ? a_shape[1] : 0, b.shape[3] / w}, node,
                 "probabilities are [W h, T / W, T' / W] over the values' T' tokens");
           check(a_shape.size() == 3 && y == Shape{1, b.shape[1], 1, w * a_shape[1]}, node,
                 "the context is [1, h d, 1, T]");
+          check(node.bias.empty(), node, "a context has no bias");
         }
         break;
       }

@@ -103,6 +103,9 @@ const char* qop_name(QOpKind kind);
 // are [W h, L, L'], window-major as torch's [nW, h, L, L'] (W = 1: the forms above):
 //   Scores:  y[w h + k][i][j]       = requant(sum_{c < d} a[k d + c][w L + i] * b[k d + c][w L' + j])
 //   Context: y[k d + c][w L + i]    = requant(sum_{j < L'} a[w h + k][i][j] * b[k d + c][w L' + j])
+// Swin's scores may carry a bias (the relative-position bias), I32 `bias` [h, L, L'] in the sums'
+// units s_a s_b matmul_factor, added to every window's sums before the requantisation:
+//   Scores:  y[w h + k][i][j] = requant(sum_c ... + bias[k][i][j])
 enum class MatMulForm { Scores, Context };
 const char* matmul_form_name(MatMulForm form);  // "scores", "context"
 // UserError for an unknown name.
@@ -162,6 +165,11 @@ struct QNode {
   // Softmax: exp((i - 255) * s_x) in Q16 (round half to even) for i = 0..255, indexed by
   // x - max(x) + 255; derived from the input's scale (compiler/quant/requant_params.h).
   std::vector<std::int64_t> softmax_exp_table;
+  // Softmax of Swin's windowed scores [W h, L, L] under the shifted-window mask: a region label
+  // per token (W L entries, window-major). Row (w h + k) L + i keeps the keys j whose label
+  // labels[w L + j] is its query's labels[w L + i]; the others are out of the max and the sum and
+  // their probability is 0 (a mask of -100 in float: exp(-100) is 0 at 1/256). Empty: no mask.
+  std::vector<std::int64_t> softmax_labels;
 
   // Resize: per output row, and per output column, three numbers: the two input rows
   // (columns) it reads and the weight of the second in Q8 (0..256; the first weighs 256 minus

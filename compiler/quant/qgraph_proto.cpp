@@ -134,6 +134,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     for (const std::int64_t c : n.gather_channels) pn->add_gather_channels(c);
     for (const std::int64_t p : n.gather_pixels) pn->add_gather_pixels(p);
     for (const std::int64_t e : n.softmax_exp_table) pn->add_softmax_exp_table(e);
+    for (const std::int64_t l : n.softmax_labels) pn->add_softmax_labels(l);
     for (const std::int64_t t : n.resize_rows) pn->add_resize_rows(t);
     for (const std::int64_t t : n.resize_cols) pn->add_resize_cols(t);
     pn->set_resize_mode(n.resize_mode);
@@ -245,6 +246,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.gather_channels = to_vector<std::int64_t>(pn.gather_channels());
     n.gather_pixels = to_vector<std::int64_t>(pn.gather_pixels());
     n.softmax_exp_table = to_vector<std::int64_t>(pn.softmax_exp_table());
+    n.softmax_labels = to_vector<std::int64_t>(pn.softmax_labels());
     n.resize_rows = to_vector<std::int64_t>(pn.resize_rows());
     n.resize_cols = to_vector<std::int64_t>(pn.resize_cols());
     n.resize_mode = pn.resize_mode();

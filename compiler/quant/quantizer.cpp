@@ -59,6 +59,7 @@ struct PlannedNode {
   const Value* input = nullptr;  // LayerNorm of an NHWC view: the NCHW tensor the first Transpose reads; PixelGather: its source
   std::optional<AttentionProduct> product{};  // MatMul: its operands and form
   std::vector<std::int64_t> pixels{};         // PixelGather: the source pixel of each output pixel
+  std::vector<std::int64_t> labels{};         // Softmax under Swin's mask: each token's region
 };
 
 // The lookup-table function of a sigmoid-like activation node, and, when its only reader is a
@@ -236,6 +237,18 @@ class Builder {
         products.emplace(node, std::move(*product));
       }
     }
+    // Swin's shifted-window mask belongs to the Softmax after it (region labels).
+    std::map<const Node*, MaskedScores> masks;
+    for (const Node* node : graph_.topological_order()) {
+      if (node->op != OpKind::Softmax) continue;
+      MaskedScores mask = masked_scores(graph_, *node);
+      if (mask.scores == nullptr || !mask.problem.empty()) {
+        if (!mask.problem.empty()) reject(*node, mask.problem);
+        continue;
+      }
+      absorbed.insert(mask.views.begin(), mask.views.end());
+      masks.emplace(node, std::move(mask));
+    }
     // Gathers of pixels absorb the flattening Reshape before them and the one after.
     std::map<const Node*, PixelGatherView> pixel_gathers;
     for (const Node* node : graph_.topological_order()) {
@@ -311,6 +324,8 @@ class Builder {
           }
           break;
         case OpKind::Softmax: {
+          const auto mask = masks.find(node);
+          const Value* scores = mask != masks.end() ? mask->second.scores : node->input(0);
           const Shape& shape = node->input(0)->shape;
           const bool rows = shape.size() == 2 || (shape.size() == 4 && shape[2] == 1 && shape[3] == 1);
           const auto rank = static_cast<std::int64_t>(shape.size());
@@ -320,11 +335,16 @@ class Builder {
                                       "one over the last axis has an integer form (export with opset 13 to "
                                       "normalise one axis)",
                                       node->attrs.get_int("axis", 1), format_shape(shape)));
-          } else if (const auto windowed = window_rows_.find(node->input(0));
+          } else if (const auto windowed = window_rows_.find(scores);
                      windowed != window_rows_.end() && rank == 4 && axis == 3) {
             // Swin's windowed scores [W, h, L, L'] over the keys: the rows [W h, L, L'].
             window_rows_[out] = windowed->second;
-            planned_.push_back({QOpKind::Softmax, node, out, {}});
+            PlannedNode p{QOpKind::Softmax, node, out, {}};
+            if (mask != masks.end()) {
+              p.input = scores;
+              p.labels = mask->second.labels;
+            }
+            planned_.push_back(p);
           } else if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
             reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
                           "axis of attention's scores [h, T, T'] (Swin's windowed [W, h, L, L']), is supported");
@@ -630,6 +650,7 @@ class Builder {
         q.lut_beta = p.node->attrs.get_float("beta", 0.5f);
         break;
       case QOpKind::Softmax:
+        q.softmax_labels = p.labels;
         if (q_.tensor(q.inputs[0]).bits != 8) {
           throw UserError(fmt::format("node {} (Softmax): its exp table needs an 8-bit input, but '{}' is {}-bit; "
                                       "quantize it with 8 bits",
@@ -657,6 +678,10 @@ class Builder {
         q.matmul_heads = p.product->heads;
         q.matmul_windows = p.product->windows;
         q.matmul_factor = p.product->factor;
+        if (p.product->bias != nullptr) {
+          q.bias = matmul_bias_levels(*p.product->bias, q_.tensor(q.inputs[0]).scale * q_.tensor(q.inputs[1]).scale *
+                                                            q.matmul_factor);
+        }
         break;
       case QOpKind::Concat:
         q.concat_axis = normalize_axis(p.node->attrs.get_int("axis", 0), static_cast<std::int64_t>(p.output->shape.size()));

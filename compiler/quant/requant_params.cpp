@@ -265,6 +265,17 @@ std::vector<std::int64_t> lut_table(const QTensor& in, const QTensor& out, const
   return table;
 }
 
+Tensor matmul_bias_levels(const Tensor& bias, double sums_scale) {
+  const Shape& s = bias.shape();
+  const Shape rows = s.size() == 4 ? Shape{s[1], s[2], s[3]} : s;
+  std::vector<std::int32_t> levels(static_cast<std::size_t>(bias.numel()));
+  for (std::int64_t i = 0; i < bias.numel(); ++i) {
+    const double v = std::nearbyint(bias.as_double(i) / sums_scale);
+    levels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(std::clamp(v, -2147483648.0, 2147483647.0));
+  }
+  return Tensor::from_vector<std::int32_t>(rows, levels);
+}
+
 std::vector<std::int64_t> softmax_exp_table(const QTensor& in) {
   std::vector<std::int64_t> table(kSoftmaxTableEntries);
   for (int i = 0; i < kSoftmaxTableEntries; ++i) {

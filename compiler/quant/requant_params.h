@@ -35,6 +35,11 @@ bool pulp_batchnorm_needs_64bit(const QGraph& graph, const QNode& node);
 // s_x) * 2^16), i = 0..255 (docs/quant.md).
 std::vector<std::int64_t> softmax_exp_table(const QTensor& in);
 
+// Swin's relative-position bias in the units of a scores MatMul's sums, s_a s_b matmul_factor:
+// each entry of the float bias ([1, h, L, L'] or [h, L, L']) divided by that unit, rounded half to
+// even and clamped to int32, as the I32 [h, L, L'] the node adds before its requantisation.
+Tensor matmul_bias_levels(const Tensor& bias, double sums_scale);
+
 // A LayerNorm's integer parameters (compiler/quant/integer_layernorm.h) from its float gamma,
 // beta and epsilon and the input and output scales and types; UserError naming the node when
 // they cannot be represented.

@@ -654,6 +654,7 @@ class InstructionEmitter {
       host.set_kind(graph_.tensor(node.inputs[0]).shape.size() == 3 ? isa::xdnn::HOST_SOFTMAX_ROWS
                                                                       : isa::xdnn::HOST_SOFTMAX);
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
+      for (const std::int64_t label : node.softmax_labels) host.add_softmax_labels(static_cast<std::int32_t>(label));
     } else if (node.kind == quant::QOpKind::HwcReshape) {
       host.set_kind(isa::xdnn::HOST_HWC_RESHAPE);
     } else if (node.kind == quant::QOpKind::LayerNorm) {
@@ -669,6 +670,7 @@ class InstructionEmitter {
                                                                            : isa::xdnn::MATMUL_CONTEXT);
       host.set_matmul_heads(static_cast<std::uint32_t>(node.matmul_heads));
       if (node.matmul_windows > 1) host.set_matmul_windows(static_cast<std::uint32_t>(node.matmul_windows));
+      for (std::int64_t i = 0; i < node.bias.numel(); ++i) host.add_matmul_bias(static_cast<std::int32_t>(node.bias.as_int64(i)));
       *host.mutable_b() = ddr_.region(node.inputs[1]);
       *host.mutable_requant() = requant_of(node.requant, 0, 1, 1);
     } else {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "sim/common/requant.h"
 
@@ -78,6 +79,12 @@ std::string host_matmul_problem(const isa::xdnn::HostElementwise& h) {
                          dims_text(a), dims_text(b), heads, w, b.channels(), a.channels() / heads, dims_text(out));
     }
   }
+  if (h.matmul_bias_size() != 0 &&
+      (h.matmul_form() != isa::xdnn::MATMUL_SCORES ||
+       static_cast<std::uint64_t>(h.matmul_bias_size()) != std::uint64_t{heads} * (d.queries / w) * (d.keys / w))) {
+    return fmt::format("a matmul bias is the scores' [h, L, L'] ({} x {} x {}), not {} entries", heads, d.queries / w,
+                       d.keys / w, h.matmul_bias_size());
+  }
   const std::string p = requant_problem(h.requant(), 1);
   if (!p.empty()) return p;
   if (h.requant().lo() < layout_lo(out) || h.requant().hi() > layout_hi(out)) {
@@ -109,6 +116,7 @@ std::vector<std::int32_t> host_matmul(const isa::xdnn::HostElementwise& h, const
             for (std::uint32_t c = 0; c < d.size; ++c) {
               acc += std::int64_t{a.at(k * d.size + c, 0, query)} * b.at(k * d.size + c, 0, key0 + j);
             }
+            if (h.matmul_bias_size() != 0) acc += h.matmul_bias(static_cast<int>((k * lq + i) * lk + j));
             y[row * lk + j] = requantize(acc, h.requant(), 0);
           }
         } else {
@@ -128,25 +136,34 @@ std::vector<std::int32_t> host_matmul(const isa::xdnn::HostElementwise& h, const
 }
 
 void softmax_row(const std::int32_t* x, std::int32_t* y, std::size_t n, std::size_t stride,
-                 const google::protobuf::RepeatedField<std::int32_t>& exp_table) {
+                 const google::protobuf::RepeatedField<std::int32_t>& exp_table, const std::int32_t* labels,
+                 std::int32_t label) {
   if (n == 0) return;
-  std::int32_t top = x[0];
-  for (std::size_t i = 1; i < n; ++i) top = std::max(top, x[i * stride]);
+  const auto kept = [&](std::size_t i) { return labels == nullptr || labels[i] == label; };
+  std::int32_t top = std::numeric_limits<std::int32_t>::min();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (kept(i)) top = std::max(top, x[i * stride]);
+  }
   const int last = exp_table.size() - 1;
   std::int64_t sum = 0;
-  for (std::size_t i = 0; i < n; ++i) sum += exp_table.Get(x[i * stride] - top + last);
+  for (std::size_t i = 0; i < n; ++i) sum += kept(i) ? exp_table.Get(x[i * stride] - top + last) : 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t e = exp_table.Get(x[i * stride] - top + last);
+    const std::int64_t e = kept(i) ? exp_table.Get(x[i * stride] - top + last) : 0;
     y[i * stride] = static_cast<std::int32_t>(std::min<std::int64_t>(255, (e * 256 + sum / 2) / sum));
   }
 }
 
 std::vector<std::int32_t> host_softmax_rows(const DenseTensor& a,
-                                            const google::protobuf::RepeatedField<std::int32_t>& exp_table) {
+                                            const google::protobuf::RepeatedField<std::int32_t>& exp_table,
+                                            const google::protobuf::RepeatedField<std::int32_t>& labels) {
   std::vector<std::int32_t> y(a.values.size());
   const std::size_t rows = static_cast<std::size_t>(a.channels) * a.height;
+  // Swin's mask: row (w h + k) L + i of W windows of L tokens, its keys' labels from w L on.
+  const std::size_t length = a.width, per_window = labels.empty() ? 1 : rows / (labels.size() / length);
   for (std::size_t r = 0; r < rows; ++r) {
-    softmax_row(a.values.data() + r * a.width, y.data() + r * a.width, a.width, 1, exp_table);
+    const std::int32_t* window = labels.empty() ? nullptr : labels.data() + (r / per_window) * length;
+    softmax_row(a.values.data() + r * a.width, y.data() + r * a.width, a.width, 1, exp_table, window,
+                window == nullptr ? 0 : window[r % length]);
   }
   return y;
 }

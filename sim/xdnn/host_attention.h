@@ -26,11 +26,16 @@ std::uint64_t host_matmul_macs(const isa::xdnn::HostElementwise& h);
 // The softmax of one row of n 8-bit values x[i * stride] into y[i * stride]: m = max x,
 // e = exp_table[x - m + 255], y = min(255, (e * 256 + sum(e) / 2) / sum(e)). The table is
 // checked before the run (256 entries, the last 65536, so the sum is never 0).
+// With `labels` (n entries, one per element), only the elements labelled `label` count: the
+// others are out of the max and the sum and get 0 (Swin's shifted-window mask).
 void softmax_row(const std::int32_t* x, std::int32_t* y, std::size_t n, std::size_t stride,
-                 const google::protobuf::RepeatedField<std::int32_t>& exp_table);
+                 const google::protobuf::RepeatedField<std::int32_t>& exp_table, const std::int32_t* labels = nullptr,
+                 std::int32_t label = 0);
 
-// HOST_SOFTMAX_ROWS: softmax_row over the W elements of each (channel, row) of a.
+// HOST_SOFTMAX_ROWS: softmax_row over the W elements of each (channel, row) of a; with
+// `labels` (W L region labels, isa/xdnn.proto), each row keeps its query's region.
 std::vector<std::int32_t> host_softmax_rows(const DenseTensor& a,
-                                            const google::protobuf::RepeatedField<std::int32_t>& exp_table);
+                                            const google::protobuf::RepeatedField<std::int32_t>& exp_table,
+                                            const google::protobuf::RepeatedField<std::int32_t>& labels);
 
 }  // namespace wb::sim::xdnn

@@ -183,6 +183,14 @@ std::string host_softmax_problem(const isa::xdnn::HostElementwise& h) {
   if (h.exp_table_size() != kExpTableEntries) {
     return fmt::format("the exp table has {} entries; an 8-bit input needs {}", h.exp_table_size(), kExpTableEntries);
   }
+  if (h.softmax_labels_size() != 0) {
+    const auto labels = static_cast<std::uint64_t>(h.softmax_labels_size());
+    const std::uint64_t rows = std::uint64_t{a.channels()} * a.height();
+    if (h.kind() != isa::xdnn::HOST_SOFTMAX_ROWS || labels % a.width() != 0 || rows % labels != 0) {
+      return fmt::format("{} region labels do not label the windows of rows of {} keys ({} rows)", labels, a.width(),
+                         rows);
+    }
+  }
   for (int i = 0; i < h.exp_table_size(); ++i) {
     if (h.exp_table(i) < 0 || h.exp_table(i) > kExpOne) {
       return fmt::format("exp table entry {} ({}) lies outside [0, {}]", i, h.exp_table(i), kExpOne);
@@ -397,7 +405,7 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
   } else if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
     y = host_softmax(a, h.exp_table());
   } else if (h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
-    y = host_softmax_rows(a, h.exp_table());
+    y = host_softmax_rows(a, h.exp_table(), h.softmax_labels());
   } else if (h.kind() == isa::xdnn::HOST_MATMUL) {
     y = host_matmul(h, a, read_region(h.b(), m));
   } else if (h.kind() == isa::xdnn::HOST_RESIZE) {

@@ -392,6 +392,12 @@ TEST(WindowAttention, RunsBitExactlyOnXdnnWithItsProductsOnTheHost) {
   test::TempDir dir;
   const fs::path model = dir.path() / "window_attention.onnx";
   test::window_attention().save(model);
+  const fs::path shifted = dir.path() / "shifted_window_attention.onnx";
+  test::window_attention(true, true).save(shifted);
+  // With the relative-position bias and the shifted-window mask: the host model's too.
+  const auto masked = run_with_data("v3_96", shifted.string());
+  ASSERT_EQ(masked.run.exit_code, 0) << masked.run.out;
+  EXPECT_EQ(masked.report["verdict"], "bit-exact") << masked.run.out;
   const auto [run, report] = run_with_data("v3_96", model.string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;

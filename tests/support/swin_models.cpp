@@ -63,7 +63,7 @@ OnnxBuilder shifted_window_block(bool reverse, ShiftedWindowSizes sizes) {
   return b;
 }
 
-OnnxBuilder window_attention() {
+OnnxBuilder window_attention(bool bias, bool masked) {
   OnnxBuilder b(17);
   b.input("x", {1, 8, 4, 4}).output("y");
   b.initializer("gamma", random_tensor({8}, 2)).initializer("beta", random_tensor({8}, 3));
@@ -88,7 +88,34 @@ OnnxBuilder window_attention() {
   b.node("Mul", {"q", "scale"}, {"q_scaled"});
   set_attr(b.node("Transpose", {"k"}, {"k_t"}), "perm", Ints{0, 1, 3, 2});
   b.node("MatMul", {"q_scaled", "k_t"}, {"scores"});
-  set_attr(b.node("Softmax", {"scores"}, {"p"}), "axis", std::int64_t{-1});
+  std::string scores = "scores";
+  if (bias) {
+    Tensor table = random_tensor({1, 2, 4, 4}, 8);
+    b.initializer("position_bias", table);
+    b.node("Add", {scores, "position_bias"}, {"biased"});
+    scores = "biased";
+  }
+  if (masked) {
+    // Pixel (r, c) of the 4x4 stage lies in region (r, c) of the shift's [0, 2), [2, 3), [3, 4).
+    const auto region = [](std::int64_t v) { return v < 2 ? 0 : v < 3 ? 1 : 2; };
+    Tensor mask(DType::F32, {1, 4, 1, 4, 4});
+    for (std::int64_t w = 0; w < 4; ++w) {
+      for (std::int64_t i = 0; i < 4; ++i) {
+        for (std::int64_t j = 0; j < 4; ++j) {
+          const auto id = [&](std::int64_t t) {
+            return region(w / 2 * 2 + t / 2) * 3 + region(w % 2 * 2 + t % 2);
+          };
+          mask.data<float>()[(w * 4 + i) * 4 + j] = id(i) == id(j) ? 0.0f : -100.0f;
+        }
+      }
+    }
+    b.initializer("mask", mask).initializer("mask_split", ints({1, 4, 2, 4, 4})).initializer("mask_back", ints({4, 2, 4, 4}));
+    b.node("Reshape", {scores, "mask_split"}, {"split_scores"});
+    b.node("Add", {"split_scores", "mask"}, {"masked_split"});
+    b.node("Reshape", {"masked_split", "mask_back"}, {"masked"});
+    scores = "masked";
+  }
+  set_attr(b.node("Softmax", {scores}, {"p"}), "axis", std::int64_t{-1});
   b.node("MatMul", {"p", "v"}, {"context"});
   set_attr(b.node("Transpose", {"context"}, {"merged"}), "perm", Ints{0, 2, 1, 3});
   b.node("Reshape", {"merged", "windows"}, {"attended"});

@@ -30,7 +30,10 @@ OnnxBuilder shifted_window_block(bool reverse, ShiftedWindowSizes sizes = {});
 // -> Reshape [4, 4, 3, 2, 4] -> Transpose(2, 0, 3, 1, 4) -> Gather 0, 1, 2 (q, k, v of 2 heads of
 // 4) -> q * 1/2 -> MatMul k^T -> Softmax(-1) -> MatMul v -> Transpose(0, 2, 1, 3) -> Reshape
 // [4, 4, 8] -> the window reverse [1, 4, 4, 8] -> Transpose(0, 3, 1, 2) -> "y" [1, 8, 4, 4]
-// (opset 17).
-OnnxBuilder window_attention();
+// (opset 17). With `bias`, the scores get a relative-position bias [1, 2, 4, 4] (seeded); with
+// `masked`, the shifted-window mask of a shift by 1 (regions [0, 2), [2, 3), [3, 4) of H and of
+// W; 0 inside a region, -100 between): Reshape [1, 4, 2, 4, 4] -> Add [1, 4, 1, 4, 4] -> Reshape
+// [4, 2, 4, 4] before the Softmax.
+OnnxBuilder window_attention(bool bias = false, bool masked = false);
 
 }  // namespace wb::test

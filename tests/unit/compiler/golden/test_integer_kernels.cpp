@@ -249,5 +249,32 @@ TEST(IntegerKernels, WindowedMatMulPairsTokensOfOneWindow) {
       }
 }
 
+
+// Swin's mask as region labels: scores [W h, L, L] = [2, 2, 2] (2 windows, 1 head); window 0's
+// two tokens lie in different regions, window 1's in one. A row keeps its query's region only:
+// window 0's rows are one-hot on their own token whatever the scores, window 1's the plain softmax.
+TEST(IntegerKernels, SoftmaxUnderAMaskKeepsEachQuerysRegion) {
+  std::vector<std::int64_t> table(256);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    table[i] = static_cast<std::int64_t>(std::nearbyint(std::exp((static_cast<double>(i) - 255) / 16) * 65536));
+  }
+  QGraph graph;
+  const int in = add_tensor(graph, {2, 2, 2}, 8, true);
+  const int out = add_tensor(graph, {2, 2, 2}, 8, false);
+  QNode n = node(QOpKind::Softmax, {in}, out);
+  n.softmax_exp_table = table;
+  n.softmax_labels = {0, 1, 0, 0};
+  const std::vector<std::int8_t> x{-100, 120, 90, -50, 10, 10, 30, 0};
+  const std::vector<std::int64_t> got = run_softmax(graph, n, Tensor::from_vector<std::int8_t>({2, 2, 2}, x)).to_int64_vector();
+  EXPECT_EQ(got[0], 255) << "query 0 keeps key 0 only, though key 1 scores higher";
+  EXPECT_EQ(got[1], 0);
+  EXPECT_EQ(got[2], 0);
+  EXPECT_EQ(got[3], 255);
+  n.softmax_labels.clear();
+  const std::vector<std::int64_t> plain = run_softmax(graph, n, Tensor::from_vector<std::int8_t>({2, 2, 2}, x)).to_int64_vector();
+  for (std::size_t i = 4; i < 8; ++i) EXPECT_EQ(got[i], plain[i]) << "window 1 is one region: " << i;
+  EXPECT_EQ(plain[1], 255) << "unmasked, key 1 takes query 0";
+}
+
 }  // namespace
 }  // namespace wb::golden::integer

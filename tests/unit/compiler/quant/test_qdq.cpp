@@ -59,6 +59,7 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.gather_channels, y.gather_channels) << x.name;
     EXPECT_EQ(x.gather_pixels, y.gather_pixels) << x.name;
     EXPECT_EQ(x.softmax_exp_table, y.softmax_exp_table) << x.name;
+    EXPECT_EQ(x.softmax_labels, y.softmax_labels) << x.name;
     EXPECT_EQ(x.resize_rows, y.resize_rows) << x.name;
     EXPECT_EQ(x.resize_cols, y.resize_cols) << x.name;
     EXPECT_EQ(x.layernorm_gamma, y.layernorm_gamma) << x.name;
@@ -92,7 +93,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0},
                                      std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0},
                                      std::pair{test::shifted_window_block(true), 8.0},
-                                     std::pair{test::window_attention(), 8.0}}) {
+                                     std::pair{test::window_attention(), 8.0},
+                                     std::pair{test::window_attention(true, true), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

@@ -329,6 +329,37 @@ TEST(Quantizer, WindowAttentionsProductsPairTokensOfOneWindow) {
   }
 }
 
+// Swin's relative-position bias is the scores' I32 [h, L, L] at the sums' scale, and its
+// shifted-window mask the Softmax's region labels (the mask's Reshapes and Add absorbed): 9
+// regions of the 4x4 stage shifted by 1, the 4 windows' tokens labelled by the first token of
+// their region. The masked probabilities are 0 in the integer model as in the float one.
+TEST(Quantizer, SwinsPositionBiasAndMaskBelongToTheScoresAndTheSoftmax) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::window_attention(true, true), scheme(s));
+    const QGraph& g = m.qgraph;
+    for (const QNode& n : g.nodes) {
+      EXPECT_NE(n.kind, QOpKind::Add) << n.name << ": the bias and the mask are not adds";
+      if (n.kind == QOpKind::MatMul && n.matmul_form == MatMulForm::Scores) {
+        ASSERT_EQ(n.bias.shape(), (Shape{2, 4, 4}));
+        // The bias in the sums' units: within half a unit of the float table's entry.
+        const Tensor table = test::random_tensor({1, 2, 4, 4}, 8);
+        const double unit = g.tensor(n.inputs[0]).scale * g.tensor(n.inputs[1]).scale * n.matmul_factor;
+        for (std::int64_t i = 0; i < 32; ++i) {
+          EXPECT_NEAR(static_cast<double>(n.bias.as_int64(i)) * unit, table.as_double(i), unit / 2 + 1e-12) << i;
+        }
+      }
+      if (n.kind == QOpKind::Softmax) {
+        // Window 0 holds pixels (0, 0), (0, 1), (1, 0), (1, 1): one region; window 1 (0, 2), (0, 3),
+        // (1, 2), (1, 3): two columns' regions; window 2 two rows'; window 3 (2, 2), (2, 3),
+        // (3, 2), (3, 3): four.
+        EXPECT_EQ(n.softmax_labels, (std::vector<std::int64_t>{0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0, 1, 2, 3}));
+      }
+    }
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
 // A classifier's Softmax: uint8 probabilities at 1/256 from an exp table of the logits' scale.
 TEST(Quantizer, SoftmaxGivesProbabilitiesAtOneIn256) {
   for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
