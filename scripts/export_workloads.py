@@ -841,6 +841,12 @@ BATTERY_WORKLOADS = [
     Workload("ssdlite320_mobilenet_v3_large", _ssdlite, (1, 3, 320, 320),
              "torchvision SSDlite320 MobileNetV3-Large backbone and heads at "
              "320x320 (91 classes, 3234 anchors; no post-processing)"),
+    # Swin-T: channels-last stages, shifted windows (roll, window partition
+    # and reverse: gathers of pixels), windowed attention with a relative
+    # position bias and the shifted-window mask, patch merging. At 224 (56x56
+    # after the patches: 7x7 windows fit each stage).
+    Workload("swin_t", _torchvision("swin_t"), IMAGENET,
+             "torchvision Swin-T at 224x224 (windows of 7x7, shift 3)"),
     # FCN on a dilated ResNet-50 (output stride 8) with bilinear upsampling,
     # at 128x128 like the other segmentation networks.
     Workload("fcn_resnet50", _segmentation("fcn_resnet50", aux_loss=False),

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 #include <utility>
 
@@ -497,6 +498,7 @@ class InstructionEmitter {
   }
 
   // A PixelCopy: output pixel (h, w0 + w) = input pixel (h * sh, w * sw) of each input, its
+  // (or, for tokens C x 1 (H W) read as the image C x H x W, each row of W tokens at its row),
   // channels whole: a concat along W (sh = sw = 1, w0 the input's offset), a 1x1 max pool
   // (w0 = 0, its strides) or a reshape C x H x W -> C x 1 x (H W) (input row h lands at
   // output pixel h W). An input whose DDR home holds it (a constant, a network input, a host
@@ -509,8 +511,17 @@ class InstructionEmitter {
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.copy_node)];
     const bool pool = node.kind == quant::QOpKind::MaxPool;
     // A reshape C x H x W -> C x 1 x (H W): input row h lands at output pixel h W.
-    const bool flatten = node.kind == quant::QOpKind::Reshape;
-    const bool gather = node.kind == quant::QOpKind::PixelGather;
+    const quant::QTensor& first_input = graph_.tensor(node.inputs[0]);
+    const bool unflatten = node.kind == quant::QOpKind::Reshape && dim(first_input, 2) == 1;
+    const bool flatten = node.kind == quant::QOpKind::Reshape && !unflatten;
+    // A gather of pixels, or the tokens C x 1 (H W) back to the image C x H x W (every pixel in
+    // its place: the runs are the image's rows).
+    const bool gather = node.kind == quant::QOpKind::PixelGather || unflatten;
+    std::vector<std::int64_t> pixels = node.gather_pixels;
+    if (unflatten) {
+      pixels.resize(quant::element_count(first_input) / dim(first_input, 1));
+      std::iota(pixels.begin(), pixels.end(), 0);
+    }
     const Region target = am_region(layer.output, s);
     isa::xdnn::TensorLayout to = target.layout();
     const std::uint32_t out_c0 = to.channel_offset();
@@ -549,7 +560,7 @@ class InstructionEmitter {
         up.set_chunk_bytes(std::uint64_t{run} * to.element_bytes());
         up.set_intermediate(intermediate);
         if (gather) {
-          for (const quant::PixelRun& r : quant::pixel_runs(node.gather_pixels, in_width, dim(graph_.tensor(layer.output), 3))) {
+          for (const quant::PixelRun& r : quant::pixel_runs(pixels, in_width, dim(graph_.tensor(layer.output), 3))) {
             up.set_source(base + isa::xdnn::element_offset(from, src, r.from_row, r.from_column));
             up.set_destination(target.address() + isa::xdnn::element_offset(to, dst, r.to_row, r.to_column));
             up.set_count(r.length);

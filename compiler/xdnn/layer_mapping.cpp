@@ -547,6 +547,17 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
           layer.type = "pixel_copy";
           break;
         }
+        // The reverse, tokens C x 1 (H W) as the image C x H x W (Swin's last stage, one window
+        // of the whole image): each row of W tokens copied to its image row.
+        const bool tokens_to_rows = in.shape.size() == 4 && out_t.shape.size() == 4 && in.shape[0] == 1 &&
+                                    in.shape[1] == out_t.shape[1] && in.shape[2] == 1 && out_t.shape[2] > 1 &&
+                                    in.shape[3] == out_t.shape[2] * out_t.shape[3];
+        if (tokens_to_rows && pixel_copy_problem(graph, node).empty()) {
+          layer.kind = XLayerKind::PixelCopy;
+          layer.copy_node = static_cast<int>(n);
+          layer.type = "pixel_copy";
+          break;
+        }
         if (!flat_image && !same && in.shape.size() != 2) {
           unsupported(node, "a reshape that reorders a C x H x W image (H or W > 1) needs a host step; the "
                             "overlay flattens only 1 x 1 images");
