@@ -165,7 +165,15 @@ FidelityReport evaluate_fidelity(const Graph& float_graph, const quant::QGraph& 
       const auto it = reference.find(index);
       if (it == reference.end()) return;
       const Tensor deq = golden::dequantize(qgraph.tensor(index), q);
-      if (deq.shape() == it->second.shape()) energy[static_cast<std::size_t>(index)].add(it->second, deq);
+      // Swin's windowed scores and probabilities: torch's [W, h, L, L'] and the QGraph's rows
+      // [W h, L, L'] hold the same elements in the same order.
+      const Shape& f = it->second.shape();
+      const bool window_rows = f.size() == 4 && deq.shape() == Shape{f[0] * f[1], f[2], f[3]};
+      if (deq.shape() == f) {
+        energy[static_cast<std::size_t>(index)].add(it->second, deq);
+      } else if (window_rows) {
+        energy[static_cast<std::size_t>(index)].add(it->second.reshaped(deq.shape()), deq);
+      }
       if (std::find(qgraph.outputs.begin(), qgraph.outputs.end(), index) != qgraph.outputs.end()) {
         dequantized_outputs.emplace(index, deq);
       }

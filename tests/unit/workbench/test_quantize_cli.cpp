@@ -60,6 +60,22 @@ TEST_P(QuantizeCli, WritesJsonQdqAndReportAndReadsItsQdqBack) {
 
 INSTANTIATE_TEST_SUITE_P(Schemes, QuantizeCli, ::testing::Values("pow2", "xdnn", "pulp"));
 
+// Swin's windowed scores and probabilities are [W, h, L, L'] in float and the rows [W h, L, L']
+// in the QGraph: the report compares them element by element too, so no layer lacks its SQNR.
+TEST(QuantizeCliReport, EveryLayerOfASwinTransformerHasItsSqnr) {
+  const test::TempDir dir;
+  const CommandResult run =
+      workbench("quantize " + workload("tiny_swin.onnx") + " --calib-count 2 --report -o " + (dir / "q").string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto report = read_json(dir / "q" / "report.json");
+  int softmaxes = 0;
+  for (const auto& layer : report["layers"]) {
+    EXPECT_TRUE(layer["sqnr_db"].is_number()) << layer["layer"];
+    softmaxes += layer["type"] == "Softmax" ? 1 : 0;
+  }
+  EXPECT_EQ(softmaxes, 4);
+}
+
 TEST(QuantizeCliDump, WritesOneTensorFilePerQGraphTensor) {
   const test::TempDir dir;
   one_calibration_input(dir, "tiny_mobilenet_v2");
