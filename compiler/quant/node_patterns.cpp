@@ -138,20 +138,32 @@ bool is_transpose_021(const Node* node) {
          node->attrs.get_ints("perm") == std::vector<std::int64_t>{0, 2, 1};
 }
 
-// The heads of an image: `value` = Reshape(image [1, h d, 1, T], [h, d, T]), read by `reader` alone.
-struct HeadView {
+// The heads of an image: `value` = Reshape(image [1, h d, 1, T], [h, d, T]) (or, Swin's W
+// windows of L tokens, [h, d, W, L]), read by `reader` alone.
+struct WindowView {
   const Value* image = nullptr;
-  std::int64_t heads = 0, size = 0, tokens = 0;  // h, d, T
+  std::int64_t heads = 0, size = 0, windows = 1, length = 0;  // h, d, W, L (T = W L)
 };
-std::optional<HeadView> head_view(const Graph& graph, const Value* value, const Node& reader) {
+std::optional<WindowView> image_heads(const Graph& graph, const Value* value, const Node& reader, std::size_t rank) {
   const Node* reshape = value->producer;
   if (reshape == nullptr || reshape->op != OpKind::Reshape || !read_only_by(graph, value, reader)) return std::nullopt;
   const Value* image = reshape->input(0);
   const Shape& i = image->shape;
   const Shape& v = value->shape;
-  if (image->is_constant() || i.size() != 4 || i[0] != 1 || i[2] != 1 || v.size() != 3) return std::nullopt;
-  if (v[0] * v[1] != i[1] || v[2] != i[3]) return std::nullopt;
-  return HeadView{image, v[0], v[1], v[2]};
+  if (image->is_constant() || i.size() != 4 || i[0] != 1 || i[2] != 1 || v.size() != rank) return std::nullopt;
+  const std::int64_t windows = rank == 4 ? v[2] : 1;
+  if (v[0] * v[1] != i[1] || windows * v[rank - 1] != i[3]) return std::nullopt;
+  return WindowView{image, v[0], v[1], windows, v[rank - 1]};
+}
+
+struct HeadView {
+  const Value* image = nullptr;
+  std::int64_t heads = 0, size = 0, tokens = 0;  // h, d, T
+};
+std::optional<HeadView> head_view(const Graph& graph, const Value* value, const Node& reader) {
+  const auto view = image_heads(graph, value, reader, 3);
+  if (!view) return std::nullopt;
+  return HeadView{view->image, view->heads, view->size, view->length};
 }
 
 // `value` = Transpose(0, 2, 1)(a head view), read by `reader` alone: [h, T, d].
@@ -166,22 +178,6 @@ std::optional<HeadView> transposed_head_view(const Graph& graph, const Value* va
   return view;
 }
 
-// The heads of an image in windows: `value` = Reshape(image [1, h d, 1, W L], [h, d, W, L]),
-// read by `reader` alone.
-struct WindowView {
-  const Value* image = nullptr;
-  std::int64_t heads = 0, size = 0, windows = 0, length = 0;  // h, d, W, L
-};
-std::optional<WindowView> window_view(const Graph& graph, const Value* value, const Node& reader) {
-  const Node* reshape = value->producer;
-  if (reshape == nullptr || reshape->op != OpKind::Reshape || !read_only_by(graph, value, reader)) return std::nullopt;
-  const Value* image = reshape->input(0);
-  const Shape& i = image->shape;
-  const Shape& v = value->shape;
-  if (image->is_constant() || i.size() != 4 || i[0] != 1 || i[2] != 1 || v.size() != 4) return std::nullopt;
-  if (v[0] * v[1] != i[1] || v[2] * v[3] != i[3]) return std::nullopt;
-  return WindowView{image, v[0], v[1], v[2], v[3]};
-}
 
 // `value` = Transpose(perm)(a window view), read by `reader` alone: the queries' and values'
 // [W, h, L, d] (perm (2, 0, 3, 1)) or the keys' [W, h, d, L] (perm (2, 0, 1, 3)).
@@ -192,7 +188,7 @@ std::optional<WindowView> transposed_window_view(const Graph& graph, const Value
       !read_only_by(graph, value, reader)) {
     return std::nullopt;
   }
-  auto view = window_view(graph, transpose->input(0), *transpose);
+  auto view = image_heads(graph, transpose->input(0), *transpose, 4);
   if (!view) return std::nullopt;
   views.push_back(transpose);
   views.push_back(transpose->input(0)->producer);
@@ -213,6 +209,23 @@ double query_factor(const Graph& graph, const Node& matmul, const Value*& q, std
   q = scale->input(0);
   // float32, as a QDQ export writes it, so a model read back gets the same requantisation.
   return static_cast<float>(scale->op == OpKind::Div ? 1.0 / c->as_double(0) : c->as_double(0));
+}
+
+// Attention's context: `back` and `merge` write the heads back into the image, after `views`.
+AttentionProduct context_product(const Value* probabilities, const Value* values, std::int64_t heads,
+                                 std::int64_t windows, const Node* back, const Node* merge,
+                                 std::vector<const Node*> views) {
+  views.push_back(back);
+  views.push_back(merge);
+  AttentionProduct p;
+  p.form = MatMulForm::Context;
+  p.a = probabilities;
+  p.b = values;
+  p.output = merge->output(0);
+  p.heads = heads;
+  p.windows = windows;
+  p.views = std::move(views);
+  return p;
 }
 
 // Swin's windowed products, as `tokens-as-image` writes them (torch's 4-D [W, h, ., .] layouts
@@ -285,16 +298,7 @@ std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node&
       merge->output(0)->shape != Shape{1, values->heads * values->size, 1, values->windows * ps[2]}) {
     return std::nullopt;
   }
-  views.push_back(back);
-  views.push_back(merge);
-  p.form = MatMulForm::Context;
-  p.a = probabilities;
-  p.b = values->image;
-  p.output = merge->output(0);
-  p.heads = values->heads;
-  p.windows = values->windows;
-  p.views = std::move(views);
-  return p;
+  return context_product(probabilities, values->image, values->heads, values->windows, back, merge, std::move(views));
 }
 
 }  // namespace
@@ -340,15 +344,7 @@ std::optional<AttentionProduct> attention_product(const Graph& graph, const Node
   }
   const Node* merge = readers[0];
   if (merge->output(0)->shape != Shape{1, values->heads * values->size, 1, ps[1]}) return std::nullopt;
-  views.push_back(back);
-  views.push_back(merge);
-  p.form = MatMulForm::Context;
-  p.a = probabilities;
-  p.b = values->image;
-  p.output = merge->output(0);
-  p.heads = values->heads;
-  p.views = std::move(views);
-  return p;
+  return context_product(probabilities, values->image, values->heads, 1, back, merge, std::move(views));
 }
 
 TokenInputView token_input_view(const Graph& graph, const Value& input) {

@@ -252,6 +252,20 @@ DataRun run_workload_with_data(const std::string& hw, const std::string& name) {
   return run_with_data(hw, test::workload(name + ".onnx"), "--input " + test::workload(name + ".input.npy"));
 }
 
+// How many layers of each type a run report has; every layer of a type `units` names must run
+// on that unit.
+std::map<std::string, int> layers_by_type(const nlohmann::json& report, const std::map<std::string, std::string>& units) {
+  std::map<std::string, int> count;
+  for (const auto& layer : report["layers"]) {
+    const std::string type = layer["type"];
+    ++count[type];
+    if (const auto unit = units.find(type); unit != units.end()) {
+      EXPECT_EQ(layer["unit"], unit->second) << layer["name"];
+    }
+  }
+  return count;
+}
+
 class BatteryBitExact : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
@@ -296,13 +310,7 @@ TEST_P(ConvNextParts, RunBitExactlyWithTheLayerNormsOnTheirUnit) {
   const auto [run, report] = run_workload_with_data(hw, "tiny_convnext");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  int layernorms = 0;
-  for (const auto& layer : report["layers"]) {
-    if (layer["type"] != "layernorm") continue;
-    ++layernorms;
-    EXPECT_EQ(layer["unit"], unit) << layer["name"];
-  }
-  EXPECT_EQ(layernorms, 5) << "stem, two blocks, downsample, head";
+  EXPECT_EQ(layers_by_type(report, {{"layernorm", unit}})["layernorm"], 5) << "stem, two blocks, downsample, head";
 }
 
 INSTANTIATE_TEST_SUITE_P(BothTargets, ConvNextParts,
@@ -385,13 +393,7 @@ TEST_P(SwinWindowMoves, RunBitExactlyAsGathersOfPixels) {
   const auto [run, report] = run_with_data(hw, model.string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  int gathers = 0;
-  for (const auto& layer : report["layers"]) {
-    if (layer["type"] != "pixel_gather") continue;
-    ++gathers;
-    EXPECT_EQ(layer["unit"], unit) << layer["name"];
-  }
-  EXPECT_EQ(gathers, 2);
+  EXPECT_EQ(layers_by_type(report, {{"pixel_gather", unit}})["pixel_gather"], 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothTargets, SwinWindowMoves, ::testing::Values(std::tuple{"v3_96", "ddr"}),
@@ -427,14 +429,7 @@ TEST(WindowAttention, RunsBitExactlyOnXdnnWithItsProductsOnTheHost) {
   const auto [run, report] = run_with_data("v3_96", model.string());
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  std::map<std::string, int> count;
-  for (const auto& layer : report["layers"]) {
-    const std::string type = layer["type"];
-    ++count[type];
-    if (type == "matmul" || type == "softmax") {
-      EXPECT_EQ(layer["unit"], "host") << layer["name"];
-    }
-  }
+  auto count = layers_by_type(report, {{"matmul", "host"}, {"softmax", "host"}});
   EXPECT_EQ(count["matmul"], 2);
   EXPECT_EQ(count["softmax"], 1);
   EXPECT_EQ(count["pixel_gather"], 2);
@@ -452,17 +447,7 @@ TEST(TinySwin, RunsBitExactlyOnXdnnAndIsRefusedByNameOnPulp) {
   const auto [run, report] = run_workload_with_data("v3_96", "tiny_swin");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  std::map<std::string, int> count;
-  for (const auto& layer : report["layers"]) {
-    const std::string type = layer["type"];
-    ++count[type];
-    if (type == "pixel_gather") {
-      EXPECT_EQ(layer["unit"], "ddr") << layer["name"];
-    }
-    if (type == "matmul" || type == "softmax") {
-      EXPECT_EQ(layer["unit"], "host") << layer["name"];
-    }
-  }
+  auto count = layers_by_type(report, {{"pixel_gather", "ddr"}, {"matmul", "host"}, {"softmax", "host"}});
   EXPECT_EQ(count["pixel_gather"], 12) << "into and out of 4 blocks' windows, patch merging's 4 picks";
   EXPECT_EQ(count["matmul"], 8);
   EXPECT_EQ(count["softmax"], 4);
@@ -482,13 +467,7 @@ TEST_P(ViTParts, RunBitExactlyWithAttentionOnItsUnit) {
   const auto [run, report] = run_workload_with_data(hw, "tiny_vit");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  std::map<std::string, int> attention;
-  for (const auto& layer : report["layers"]) {
-    const std::string type = layer["type"];
-    if (type != "matmul" && type != "softmax") continue;
-    ++attention[type];
-    EXPECT_EQ(layer["unit"], unit) << layer["name"];
-  }
+  auto attention = layers_by_type(report, {{"matmul", unit}, {"softmax", unit}});
   EXPECT_EQ(attention["matmul"], 4) << "scores and context in each of 2 blocks";
   EXPECT_EQ(attention["softmax"], 2);
 }
