@@ -18,6 +18,7 @@ using sim::xdnn::simulate;
 
 struct Attention {
   std::uint32_t heads = 2, size = 3, queries = 4, keys = 5;  // h, d, T, T'
+  std::uint32_t windows = 1;                                  // Swin's W: T and T' in W windows
 };
 
 // A HOST_MATMUL with its operands as network inputs and its output as the network output, in
@@ -25,10 +26,11 @@ struct Attention {
 x::Program matmul_program(x::MatMulForm form, const Attention& at, const isa::Requant& rq, std::uint32_t section) {
   const std::uint32_t c = at.heads * at.size;
   const bool scores = form == x::MATMUL_SCORES;
+  const std::uint32_t window_keys = at.keys / at.windows;  // the rows [W h, L, L'] are (h T) x 1 x L'
   const x::TensorLayout a_l = scores ? layout(c, 1, at.queries, {.section = section})
-                                     : layout(at.heads * at.queries, 1, at.keys, {.section = section, .is_signed = false});
+                                     : layout(at.heads * at.queries, 1, window_keys, {.section = section, .is_signed = false});
   const x::TensorLayout b_l = layout(c, 1, at.keys, {.section = section});
-  const x::TensorLayout out_l = scores ? layout(at.heads * at.queries, 1, at.keys, {.section = section})
+  const x::TensorLayout out_l = scores ? layout(at.heads * at.queries, 1, window_keys, {.section = section})
                                        : layout(c, 1, at.queries, {.section = section});
   ProgramBuilder b;
   const auto a_r = region(x::MEMORY_DDR, b.ddr(bytes_of(a_l)), a_l);
@@ -42,6 +44,7 @@ x::Program matmul_program(x::MatMulForm form, const Attention& at, const isa::Re
   h.set_kind(x::HOST_MATMUL);
   h.set_matmul_form(form);
   h.set_matmul_heads(at.heads);
+  if (at.windows > 1) h.set_matmul_windows(at.windows);
   *h.mutable_a() = a_r;
   *h.mutable_b() = b_r;
   *h.mutable_output() = out_r;
@@ -203,6 +206,34 @@ TEST(XdnnSimHostAttention, MalformedMatMulIsRefusedNamingWhy) {
   p = good;
   p.mutable_instrs(0)->mutable_host_elementwise()->add_exp_table(1);
   refused(p, "a matmul takes two operands, its requant and nothing else");
+  // Swin's windows must split the tokens, and a bias be one per head and pair of them.
+  p = good;
+  p.mutable_instrs(0)->mutable_host_elementwise()->set_matmul_windows(2);  // 5 keys
+  refused(p, "b's 5 tokens do not split into 2 windows");
+  p = good;
+  for (int i = 0; i < 7; ++i) p.mutable_instrs(0)->mutable_host_elementwise()->add_matmul_bias(i);
+  refused(p, "a matmul bias is the scores' [h, L, L'] (2 x 4 x 5), not 7 entries");
+}
+
+// Swin's windowed scores with a relative-position bias (2 windows of 2 queries and 2 keys, 1
+// head of 2): each query against its window's keys, plus the bias of its head and pair.
+TEST(XdnnSimHostAttention, WindowedScoresAddTheBiasOfTheirHeadAndPair) {
+  const Attention at{.heads = 1, .size = 2, .queries = 4, .keys = 4, .windows = 2};
+  const isa::Requant rq = requant({1}, {0}, {0}, -128, 127);  // identity: every sum here fits
+  x::Program p = matmul_program(x::MATMUL_SCORES, at, rq, 8);
+  const std::vector<std::int32_t> bias{10, -20, 30, -40};  // [h 1, L 2, L' 2]
+  for (const std::int32_t v : bias) p.mutable_instrs(0)->mutable_host_elementwise()->add_matmul_bias(v);
+  const IntTensor q{{1, 2, 1, 4}, {1, 2, 3, 4, -1, 5, 6, 7}};
+  const IntTensor k{{1, 2, 1, 4}, {2, -3, 4, 1, 0, 1, -2, 3}};
+  const SimResult r = simulate(p, config(), {q, k}, {});
+  std::vector<std::int32_t> expected;
+  for (std::uint32_t w = 0; w < 2; ++w)
+    for (std::uint32_t i = 0; i < 2; ++i)
+      for (std::uint32_t j = 0; j < 2; ++j) {
+        const std::uint32_t query = 2 * w + i, key = 2 * w + j;
+        expected.push_back(q.values[query] * k.values[key] + q.values[4 + query] * k.values[4 + key] + bias[i * 2 + j]);
+      }
+  EXPECT_EQ(r.outputs.at(0).values, expected);
 }
 
 }  // namespace
