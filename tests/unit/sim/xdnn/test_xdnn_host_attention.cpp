@@ -178,6 +178,33 @@ TEST(XdnnSimHostAttention, SoftmaxRowsNormaliseEachQuerysKeys) {
   EXPECT_EQ(r.outputs.at(0).values, (std::vector<std::int32_t>{93, 93, 47, 23, 245, 4, 4, 4}));
 }
 
+// Swin's mask as region labels: the rows [W h, L, L] = [2, 2, 2] of 2 windows (1 head); window 0's
+// two tokens lie in two regions, window 1's in one. A row keeps its query's region only: window
+// 0's rows are one-hot on their own token whatever the scores, window 1's the plain softmax.
+// Labels that do not label whole windows of the rows are refused.
+TEST(XdnnSimHostAttention, SoftmaxRowsUnderAMaskKeepEachQuerysRegion) {
+  const IntTensor s{{1, 4, 1, 2}, {-100, 120, 90, -50, 5, 3, -1, -7}};
+  x::Program p = softmax_rows_program(layout(4, 1, 2, {.section = 8}), layout(4, 1, 2, {.section = 4, .is_signed = false}));
+  for (const std::int32_t label : {0, 1, 0, 0}) p.mutable_instrs(0)->mutable_host_elementwise()->add_softmax_labels(label);
+  const SimResult r = simulate(p, config(), {s}, {});
+  const auto& y = r.outputs.at(0).values;
+  EXPECT_EQ((std::vector<std::int32_t>(y.begin(), y.begin() + 4)), (std::vector<std::int32_t>{255, 0, 0, 255}))
+      << "query 0 keeps key 0 only, though key 1 scores higher";
+  // Window 1 is one region: its rows as without labels.
+  const SimResult plain = simulate(softmax_rows_program(layout(4, 1, 2, {.section = 8}),
+                                                        layout(4, 1, 2, {.section = 4, .is_signed = false})),
+                                   config(), {s}, {});
+  EXPECT_EQ((std::vector<std::int32_t>(y.begin() + 4, y.end())),
+            (std::vector<std::int32_t>(plain.outputs.at(0).values.begin() + 4, plain.outputs.at(0).values.end())));
+  p.mutable_instrs(0)->mutable_host_elementwise()->add_softmax_labels(0);  // 5 labels for rows of 2
+  try {
+    simulate(p, config(), {}, timing_only());
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("5 region labels do not label the windows of rows of 2 keys"));
+  }
+}
+
 TEST(XdnnSimHostAttention, MalformedMatMulIsRefusedNamingWhy) {
   const Attention at{};
   const isa::Requant rq = requant({1}, {0}, {0}, -128, 127);
