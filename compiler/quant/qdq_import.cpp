@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "compiler/ir/shape_inference.h"
+#include "compiler/quant/absorbed_views.h"
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
 #include "compiler/quant/resize_taps.h"
@@ -40,40 +41,13 @@ class QdqReader {
 
   QGraph read() {
     q_.name = graph_.name;
-    // Attention's products absorb the head views before them (as the quantizer reads them).
-    for (const Node* node : graph_.topological_order()) {
-      if (node->op != OpKind::MatMul) continue;
-      if (auto product = attention_product(graph_, *node)) {
-        absorbed_.insert(product->views.begin(), product->views.end());
-        products_.emplace(node, std::move(*product));
-      }
-    }
-    // Swin's mask before a Softmax is the Softmax's (quant::masked_scores).
-    for (const Node* node : graph_.topological_order()) {
-      if (node->op != OpKind::Softmax) continue;
-      if (MaskedScores mask = masked_scores(graph_, *node); mask.scores != nullptr && mask.problem.empty()) {
-        absorbed_.insert(mask.views.begin(), mask.views.end());
-        masks_.emplace(node, std::move(mask));
-      }
-    }
-    // Gathers of pixels absorb their flattening Reshapes (quant::pixel_gather).
-    for (const Node* node : graph_.topological_order()) {
-      if (node->op != OpKind::Gather) continue;
-      if (PixelGatherView view = pixel_gather(graph_, *node); view.output != nullptr) {
-        if (view.flatten != nullptr) absorbed_.insert(view.flatten);
-        if (view.unflatten != nullptr) absorbed_.insert(view.unflatten);
-        pixel_gathers_.emplace(node, std::move(view));
-      }
-    }
-    // An output given as tokens, read back from its image (quant::token_output_view).
-    std::map<const Value*, TokenOutputView> token_outputs;
-    for (const Value* output : graph_.outputs()) {
-      const TokenOutputView view = token_output_view(graph_, *output);
-      if (view.image == nullptr) continue;
-      absorbed_.insert(view.transpose);
-      absorbed_.insert(view.reshape);
-      token_outputs.emplace(output, view);
-    }
+    // The patterns one QNode computes, found as the quantizer finds them (quant::absorbed_views).
+    AbsorbedViews views = absorbed_views(graph_);
+    absorbed_ = std::move(views.nodes);
+    products_ = std::move(views.products);
+    masks_ = std::move(views.masks);
+    pixel_gathers_ = std::move(views.pixel_gathers);
+    const std::map<const Value*, TokenOutputView>& token_outputs = views.token_outputs;
     for (const Node* node : graph_.topological_order()) visit(*node);
     for (const Value* output : graph_.outputs()) {
       const auto float_value = activation_.find(output);

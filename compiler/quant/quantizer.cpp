@@ -13,6 +13,7 @@
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/node_list.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/quant/absorbed_views.h"
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
 #include "compiler/quant/resize_taps.h"
@@ -130,11 +131,12 @@ class Builder {
       q_.inputs.push_back(index);
       // A token input read as its image: the QGraph's input is the image (the same bytes
       // stored HWC), given by users in the input's own shape.
-      if (const auto view = token_inputs_.find(input); view != token_inputs_.end()) {
+      if (const auto view = views_.token_inputs.find(input); view != views_.token_inputs.end()) {
+        const Value* image = view->second.reshape->output(0);
         QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
         t.source_shape = t.shape;
-        t.shape = view->second->shape;
-        index_.emplace(view->second, index);
+        t.shape = image->shape;
+        index_.emplace(image, index);
       }
     }
     for (const PlannedNode& p : planned_) {
@@ -151,8 +153,8 @@ class Builder {
     for (const Value* output : graph_.outputs()) {
       // A token output read back from its image: the QGraph's output is the image (the same
       // bytes stored HWC), given to users in the output's own shape.
-      if (const auto view = token_outputs_.find(output); view != token_outputs_.end()) {
-        const int index = index_.at(view->second);
+      if (const auto view = views_.token_outputs.find(output); view != views_.token_outputs.end()) {
+        const int index = index_.at(view->second.image);
         QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
         if (!t.source_shape.empty() && t.source_shape != output->shape) {
           throw UserError(fmt::format("output '{}': its image '{}' is also another output of another layout",
@@ -210,55 +212,10 @@ class Builder {
   }
 
   void plan() {
-    std::set<const Node*> absorbed;
-    // A graph input in a token layout read as its image: the view is the QGraph input itself.
-    for (const Value* input : graph_.inputs()) {
-      const TokenInputView view = token_input_view(graph_, *input);
-      if (view.reshape == nullptr) continue;
-      absorbed.insert(view.transpose);
-      absorbed.insert(view.reshape);
-      token_inputs_.emplace(input, view.reshape->output(0));
-    }
-    // A network output in a token layout read back from its image: the image is the output.
-    for (const Value* output : graph_.outputs()) {
-      const TokenOutputView view = token_output_view(graph_, *output);
-      if (view.image == nullptr) continue;
-      absorbed.insert(view.transpose);
-      absorbed.insert(view.reshape);
-      token_outputs_.emplace(output, view.image);
-    }
-    // Attention's products absorb the head views before them, which come first in the order.
-    std::map<const Node*, AttentionProduct> products;
-    for (const Node* node : graph_.topological_order()) {
-      if (node->op != OpKind::MatMul) continue;
-      if (auto product = attention_product(graph_, *node)) {
-        absorbed.insert(product->views.begin(), product->views.end());
-        note_window_rows(*product);
-        products.emplace(node, std::move(*product));
-      }
-    }
-    // Swin's shifted-window mask belongs to the Softmax after it (region labels).
-    std::map<const Node*, MaskedScores> masks;
-    for (const Node* node : graph_.topological_order()) {
-      if (node->op != OpKind::Softmax) continue;
-      MaskedScores mask = masked_scores(graph_, *node);
-      if (mask.scores == nullptr || !mask.problem.empty()) {
-        if (!mask.problem.empty()) reject(*node, mask.problem);
-        continue;
-      }
-      absorbed.insert(mask.views.begin(), mask.views.end());
-      masks.emplace(node, std::move(mask));
-    }
-    // Gathers of pixels absorb the flattening Reshape before them and the one after.
-    std::map<const Node*, PixelGatherView> pixel_gathers;
-    for (const Node* node : graph_.topological_order()) {
-      if (node->op != OpKind::Gather) continue;
-      if (PixelGatherView view = pixel_gather(graph_, *node); view.output != nullptr) {
-        if (view.flatten != nullptr) absorbed.insert(view.flatten);
-        if (view.unflatten != nullptr) absorbed.insert(view.unflatten);
-        pixel_gathers.emplace(node, std::move(view));
-      }
-    }
+    views_ = absorbed_views(graph_);
+    std::set<const Node*>& absorbed = views_.nodes;
+    for (const auto& [node, problem] : views_.mask_problems) reject(*node, problem);
+    for (const auto& [node, product] : views_.products) note_window_rows(product);
     for (const Node* node : graph_.topological_order()) {
       if (absorbed.count(node) != 0) continue;
       const Value* out = node->output(0);
@@ -324,8 +281,8 @@ class Builder {
           }
           break;
         case OpKind::Softmax: {
-          const auto mask = masks.find(node);
-          const Value* scores = mask != masks.end() ? mask->second.scores : node->input(0);
+          const auto mask = views_.masks.find(node);
+          const Value* scores = mask != views_.masks.end() ? mask->second.scores : node->input(0);
           const Shape& shape = node->input(0)->shape;
           const bool rows = shape.size() == 2 || (shape.size() == 4 && shape[2] == 1 && shape[3] == 1);
           const auto rank = static_cast<std::int64_t>(shape.size());
@@ -340,7 +297,7 @@ class Builder {
             // Swin's windowed scores [W, h, L, L'] over the keys: the rows [W h, L, L'].
             window_rows_[out] = windowed->second;
             PlannedNode p{QOpKind::Softmax, node, out, {}};
-            if (mask != masks.end()) {
+            if (mask != views_.masks.end()) {
               p.input = scores;
               p.labels = mask->second.labels;
             }
@@ -377,7 +334,7 @@ class Builder {
           }
           break;
         case OpKind::Gather: {
-          if (const auto view = pixel_gathers.find(node); view != pixel_gathers.end()) {
+          if (const auto view = views_.pixel_gathers.find(node); view != views_.pixel_gathers.end()) {
             PlannedNode p{QOpKind::PixelGather, node, view->second.output, {}};
             p.input = view->second.input;
             p.pixels = view->second.pixels;
@@ -425,7 +382,7 @@ class Builder {
           break;
         }
         case OpKind::MatMul:
-          if (const auto it = products.find(node); it != products.end()) {
+          if (const auto it = views_.products.find(node); it != views_.products.end()) {
             PlannedNode p{QOpKind::MatMul, node, it->second.output, {}};
             p.product = it->second;
             planned_.push_back(p);
@@ -455,8 +412,8 @@ class Builder {
       }
     }
     for (const Value* output : graph_.outputs()) {
-      const auto view = token_outputs_.find(output);
-      const Value* stored = view == token_outputs_.end() ? output : view->second;
+      const auto view = views_.token_outputs.find(output);
+      const Value* stored = view == views_.token_outputs.end() ? output : view->second.image;
       bool produced = std::any_of(planned_.begin(), planned_.end(), [&](const PlannedNode& p) { return p.output == stored; });
       if (!produced && output->producer != nullptr && unsupported_.empty()) {
         reject(*output->producer, "produces a graph output but has no integer form");
@@ -779,8 +736,7 @@ class Builder {
   std::vector<PlannedNode> planned_;
   std::vector<std::string> unsupported_;
   std::map<const Value*, int> index_;
-  std::map<const Value*, const Value*> token_inputs_;  // a graph input read as its image -> the image
-  std::map<const Value*, const Value*> token_outputs_;  // a graph output read back from its image -> the image
+  AbsorbedViews views_;  // the patterns one QNode computes, found before planning
   // Swin's windowed scores and probabilities, torch's [W, h, L, L'], as the rows [W h, L, L'] the
   // QGraph holds (qgraph.h, "MatMul"); set when their products are found, read by tensor_for.
   std::map<const Value*, Shape> window_rows_;
