@@ -26,6 +26,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_RESIZE: return "resize";
     case KERNEL_LAYERNORM: return "layernorm";
     case KERNEL_MATMUL: return "matmul";
+    case KERNEL_PIXEL_COPY: return "pixel_gather";
     default: return "unknown";
   }
 }
@@ -34,6 +35,13 @@ bool is_matmul(KernelKind kind) { return kind == KERNEL_CONV || kind == KERNEL_P
 
 bool has_weights(KernelKind kind) {
   return is_matmul(kind) || kind == KERNEL_DEPTHWISE || kind == KERNEL_GROUPED_CONV;
+}
+
+bool output_signed(const Layer& layer) {
+  for (const Step& step : layer.steps()) {
+    if (step.has_compute()) return step.compute().output_signed();
+  }
+  return layer.output_signed();
 }
 
 void seal_network(Network& network) { seal(network, *network.mutable_header()); }

@@ -23,17 +23,23 @@ namespace wb::isa::pulp {
 // KERNEL_MATMUL (a product of two activations) and KernelCall.matmul_b_by_rows; 12:
 // KernelCall.matmul_b_transposed (a by-rows call that reads b's transposed copy an earlier call
 // left in its scratch); 13: IoTensor.source_shape (an input given as tokens [1, T, C], stored as
-// its image [1, C, 1, T]).
-inline constexpr std::uint32_t kPulpFormatVersion = 13;
+// its image [1, C, 1, T]); 14: KERNEL_PIXEL_COPY (a layer of cluster-DMA copies only: its steps
+// have no kernel call) and Layer.output_signed, a MATMUL's has_bias (Swin's relative-position
+// bias), a SOFTMAX's region labels (KernelCall.softmax_label_*, softmax_row0).
+inline constexpr std::uint32_t kPulpFormatVersion = 14;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
-// "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul" ("unknown" otherwise).
+// "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather" ("unknown"
+// otherwise).
 const char* kernel_kind_name(KernelKind kind);
 // Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
 // The grouped conv is not one: each output channel reduces over its group's channels only.
 bool is_matmul(KernelKind kind);
 // The kernels with weights and a bias: the matmul ones, depthwise and grouped conv.
 bool has_weights(KernelKind kind);
+// Whether the layer's output is int8: its first kernel call says so, a layer without calls
+// (KERNEL_PIXEL_COPY) its output_signed.
+bool output_signed(const Layer& layer);
 
 // Writes atomically (a temporary file renamed into place), sealed with its payload digest: a
 // failed write leaves no file.

@@ -107,6 +107,21 @@ struct PulpKernelCycles {
   // (passes 2 and 3; pass 3's ends at the next pixel), m's initial value (li), the table base's
   // pre-offset (sub from 255, slli, add: 3), the sum's clear (li) and sum / 2 (srli). Derived.
   int softmax_pixel_overhead = 11;
+  // Softmax under Swin's region labels (docs/pulp.md, "Softmax"; KernelCall.softmax_label_*),
+  // branch-free (a program may not depend on data), beside the counts above. Per core, once:
+  // the first row's window and query by a divu and a remu (2 softmax_divide) and this: the
+  // label pointer's mul and add. Derived.
+  int softmax_label_start = 2;
+  // Per pixel: lbu of the query's label, the query index's advance and its wrap at L (addi,
+  // compare), the window's label pointer advance, m's correction by -128. Derived.
+  int softmax_label_pixel = 5;
+  // Pass 1, per element, beside softmax_max: lbu of the key's label, xor with the query's,
+  // sltiu and neg (a mask of 0 or -1), addi 128 (x as unsigned), and with the mask (a masked key
+  // counts 0: below every kept one), p.maxu in place of p.max. Derived.
+  int softmax_label_max = 6;
+  // Passes 2 and 3, per element: lbu of the key's label, xor, sltiu, neg, and of e with the mask
+  // (a masked key adds nothing to the sum, and its (0 * 256 + sum / 2) / sum is 0). Derived.
+  int softmax_label_mask = 5;
   // Resize (ours: sim/pulp/programs_resize.cpp), per element: 4 lb/lbu, 3 mul + 3 p.mac of the
   // bilinear sum, the rounding's add and srai, sb. Derived.
   int resize_element = 13;

@@ -73,7 +73,7 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
           {"unsupported", nlohmann::json::array()}};
 }
 
-// plan_memory; when attention's product does not fit L2, the error names an l2_bytes with which
+// plan_memory; when a layer that tiles itself (attention's product, a gather of pixels) does not fit L2, the error names an l2_bytes with which
 // every such layer fits, found by planning again: a larger L2 also keeps earlier tensors in it,
 // so the layer's own shortfall is only where the search starts. Doubling until one fits, then
 // halving the interval to within 1 % (a few plans of a second or two each).
@@ -81,13 +81,13 @@ MemoryPlan plan_or_name_the_l2(const quant::QGraph& graph, const LayerMapping& m
                                const CompileOptions& options) {
   try {
     return plan_memory(graph, mapping, config, options);
-  } catch (const MatmulOutsideL2& shortage) {
+  } catch (const OperandsOutsideL2& shortage) {
     const auto fits = [&](std::int64_t l2_bytes, std::int64_t& next_guess) {
       HwConfig larger = config;
       std::get<PulpParams>(larger.params).l2_bytes = l2_bytes;
       try {
         plan_memory(graph, mapping, larger, options);
-      } catch (const MatmulOutsideL2& again) {
+      } catch (const OperandsOutsideL2& again) {
         next_guess = again.estimate;
         return false;
       } catch (const UserError&) {
@@ -176,10 +176,18 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
                           ? fmt::format(" (a channel slice of a concat's tensor, pixels {} B apart)",
                                         layer.output_pixel_bytes())
                           : "");
-    os << fmt::format("  L2-L1: tile C_out {}{} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}{}\n",
-                      t.tile_c_out(), tile_groups, t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(), first.h_in(),
-                      first.w_in(), first.c_in(), parallel_name(t.parallel()),
-                      t.depthwise_plane() ? ", plane kernel" : "");
+    if (layer.kind() == isa::pulp::KERNEL_PIXEL_COPY) {
+      std::size_t copies = 0;
+      for (const auto& step : layer.steps()) copies += static_cast<std::size_t>(step.load_size());
+      os << fmt::format("  L2-L1: {} output pixels per tile, {} tiles, {} cluster-DMA copies in (runs of pixels), "
+                        "no kernel\n",
+                        t.tile_h_out(), t.tiles(), copies);
+    } else {
+      os << fmt::format("  L2-L1: tile C_out {}{} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}{}\n",
+                        t.tile_c_out(), tile_groups, t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(),
+                        first.h_in(), first.w_in(), first.c_in(), parallel_name(t.parallel()),
+                        t.depthwise_plane() ? ", plane kernel" : "");
+    }
     os << fmt::format("  L1: input {} B, output {} B, weights+bias {} B, im2col {} B, constants {} B = {} B ({:.1f}% of "
                       "{} B)\n",
                       t.l1_input_bytes(), t.l1_output_bytes(), t.l1_weight_bytes(), t.l1_im2col_bytes(),

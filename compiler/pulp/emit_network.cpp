@@ -4,7 +4,7 @@
 
 #include "isa/pulp_program.h"
 
-#include "compiler/pulp/matmul_layer.h"
+#include "compiler/pulp/self_tiled_layers.h"
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "support/math.h"
@@ -361,6 +361,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   out.set_output_memory(home.memory);
   out.set_output_address(home.address);
   out.set_output_pixel_bytes(home.pixel_channels);
+  out.set_output_signed(output.is_signed);
   isa::pulp::Tiling& tiling = *out.mutable_tiling();
   tiling.set_tile_c_out(lp.tile.c_out);
   tiling.set_tile_h_out(lp.tile.h_out);
@@ -379,8 +380,8 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   tiling.set_predicted_cycles(lp.tile.predicted_cycles);
   tiling.set_l3_chunks(lp.chunks());
   tiling.set_chunk_h_out(lp.chunk_h_out);
-  if (layer.kind == isa::pulp::KERNEL_MATMUL) {
-    emit_matmul_steps(graph, layer, lp, plan, out);
+  if (tiles_itself(layer.kind)) {
+    emit_self_tiled_steps(graph, layer, lp, plan, out);
   } else {
     LayerEmitter(graph, layer, lp, plan, out).emit();
   }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <limits>
 
 #include "compiler/quant/qgraph_queries.h"
 #include "isa/op_counts.h"
@@ -206,6 +208,13 @@ std::string place_concat(const QGraph& graph, const QNode& node, int owner_node,
   return {};
 }
 
+// Whether `a` stored HWC is `b`'s bytes: the same channels and the same number of pixels, in
+// the same row-major order.
+bool same_bytes(const quant::QTensor& a, const quant::QTensor& b) {
+  const PixelDims x = pixel_dims(a), y = pixel_dims(b);
+  return x.c == y.c && std::uint64_t{x.h} * x.w == std::uint64_t{y.h} * y.w && quant::element_count(a) == quant::element_count(b);
+}
+
 // What the matmul kernel needs of attention's products: the forms the QGraph defines, heads
 // that divide the channels of the one-row images Q, K and V, and one requant entry.
 std::string matmul_problem(const QGraph& graph, const QNode& node) {
@@ -222,13 +231,15 @@ std::string matmul_problem(const QGraph& graph, const QNode& node) {
   }
   if (node.requant.channels() != 1) return "more than one requant entry; the matmul kernel requantises per tensor";
   if (!node.bias.empty()) {
-    return "Swin's relative-position bias on the scores; the matmul kernel adds no bias yet (docs/token_layout.md, "
-           "step 4); xDNN's host model runs it";
-  }
-  if (node.matmul_windows != 1) {
-    return fmt::format("Swin's products in {} windows; the matmul layer's tiling of windows is not built yet "
-                       "(docs/token_layout.md, step 3); xDNN's host model runs it",
-                       node.matmul_windows);
+    // The cores sum in 32-bit registers: the bias and every product of the reduction must fit.
+    const std::int64_t products = (dim(b, 1) / node.matmul_heads) * 255 * 255;
+    std::int64_t largest = 0;
+    for (std::int64_t i = 0; i < node.bias.numel(); ++i) largest = std::max(largest, std::abs(node.bias.as_int64(i)));
+    if (largest + products > std::numeric_limits<std::int32_t>::max()) {
+      return fmt::format("the scores' bias reaches {}, so with the products of {} channels the cores' 32-bit sums "
+                         "could overflow",
+                         largest, dim(b, 1) / node.matmul_heads);
+    }
   }
   return {};
 }
@@ -378,7 +389,9 @@ LayerMapping map_layers(const QGraph& graph) {
       }
       case QOpKind::Add:
         layer.kind = isa::pulp::KERNEL_ADD;
-        if (problem.empty() && (graph.tensor(layer.inputs.at(1)).shape != out.shape || in.shape != out.shape)) {
+        // Stored HWC, an operand of the output's channels and pixel count is the output's
+        // bytes (Swin's window attention returns tokens [1, C, 1, H W] to a stage of [1, C, H, W]).
+        if (problem.empty() && (!same_bytes(graph.tensor(layer.inputs.at(1)), out) || !same_bytes(in, out))) {
           problem = "broadcasting add; the add kernel adds two tensors of one shape";
         }
         if (problem.empty() && in.is_constant() && graph.tensor(layer.inputs.at(1)).is_constant()) {
@@ -419,8 +432,10 @@ LayerMapping map_layers(const QGraph& graph) {
           problem = "not over the channels of one pixel; the softmax kernel normalises each pixel's channels";
         }
         if (problem.empty() && out.is_signed) problem = "a signed output; the softmax kernel writes uint8 probabilities";
-        if (problem.empty() && !node.softmax_labels.empty()) {
-          problem = "Swin's shifted-window mask; the softmax kernel keeps no regions yet (docs/token_layout.md, step 5)";
+        // Swin's shifted-window mask: region labels of W windows of L tokens on the rows
+        // [W h, L, L] (the QGraph's verifier checks the shape); the kernel reads them as bytes.
+        if (problem.empty() && !node.softmax_labels.empty() && (!rows || dim(out, 2) > 256)) {
+          problem = "region labels on other than windowed scores [W h, L, L] of at most 256 tokens a window";
         }
         if (problem.empty() && dim(out, 1) > 65535) {
           problem = "more than 65535 channels; the softmax kernel's row sum is a 32-bit register";
@@ -458,10 +473,12 @@ LayerMapping map_layers(const QGraph& graph) {
         layer.ops = 2 * layer.macs;
         break;
       case QOpKind::PixelGather:
-        // Swin's moved pixels: DORY would move them with the cluster DMA, a window's row per
-        // transfer; neither that program nor a gather kernel is built yet.
-        problem = "a gather of pixels (Swin's roll and window partition) has no PULP program yet: the cluster "
-                  "DMA's run-by-run copy is not built (docs/token_layout.md, \"Moved pixels\"); it runs on xDNN";
+        // Swin's moved pixels: the cluster DMA copies runs of whole pixels, the cores do nothing
+        // (compiler/pulp/pixel_gather_layer.h).
+        layer.kind = isa::pulp::KERNEL_PIXEL_COPY;
+        if (problem.empty() && (in.shape.size() != 4 || out.shape.size() != 4 || dim(in, 1) != dim(out, 1))) {
+          problem = "a gather of pixels reads and writes images [1, C, H, W] of the same channels";
+        }
         break;
       default: problem = "no PULP-NN kernel"; break;
     }

@@ -19,7 +19,7 @@ constexpr std::uint64_t kMatmulSlackBytes = 40;  // DORY's, as every tiling here
 std::uint64_t matmul_aligned(std::uint64_t v) { return align_up(v, kMatmulAlign); }
 
 struct MatmulBytes {
-  std::uint64_t a = 0, b = 0, out = 0, scratch = 0;
+  std::uint64_t a = 0, b = 0, out = 0, scratch = 0, bias = 0;
 };
 
 MatmulBytes tile_bytes(const MatmulGeometry& g, std::uint32_t rows) {
@@ -28,6 +28,7 @@ MatmulBytes tile_bytes(const MatmulGeometry& g, std::uint32_t rows) {
   m.b = matmul_aligned(std::uint64_t{g.keys} * g.head_channels);
   m.out = matmul_aligned(std::uint64_t{rows} * g.columns());
   m.scratch = g.scores ? 0 : m.b;  // V transposed
+  m.bias = g.bias ? matmul_aligned(4 * std::uint64_t{rows} * g.keys) : 0;
   return m;
 }
 
@@ -40,14 +41,15 @@ TileChoice sized(const MatmulGeometry& g, std::uint32_t rows, bool single_b_slot
   t.h_out = rows;
   t.w_out = 1;
   t.parallel = isa::pulp::PARALLEL_HO;
-  t.tiles_h = g.heads * row_blocks(g, rows);
+  t.tiles_h = g.groups() * row_blocks(g, rows);
   t.double_buffered = t.tiles_h > 1;
   const std::uint64_t slots = t.double_buffered ? 2 : 1;
   const MatmulBytes m = tile_bytes(g, rows);
   t.input_bytes = slots * m.a + (single_b_slot ? 1 : slots) * m.b;
   t.output_bytes = slots * m.out;
   t.im2col_bytes = m.scratch;
-  t.total_bytes = t.input_bytes + t.output_bytes + t.im2col_bytes + kMatmulSlackBytes;
+  t.bias_bytes = slots * m.bias;
+  t.total_bytes = t.input_bytes + t.output_bytes + t.im2col_bytes + t.bias_bytes + kMatmulSlackBytes;
   return t;
 }
 
@@ -80,19 +82,24 @@ MatmulGeometry matmul_geometry(const quant::QGraph& graph, const PLayer& layer) 
   const quant::QTensor& b = graph.tensor(layer.inputs.at(1));
   MatmulGeometry g;
   g.scores = node.matmul_form == quant::MatMulForm::Scores;
+  g.windows = static_cast<std::uint32_t>(node.matmul_windows);
+  g.bias = !node.bias.empty();
   g.heads = static_cast<std::uint32_t>(node.matmul_heads);
   g.head_channels = static_cast<std::uint32_t>(quant::dim_or_one(b, 1) / node.matmul_heads);
-  g.keys = static_cast<std::uint32_t>(quant::dim_or_one(b, 3));
-  g.queries = static_cast<std::uint32_t>(g.scores ? quant::dim_or_one(a, 3) : quant::dim_or_one(a, 1));
+  g.keys = static_cast<std::uint32_t>(quant::dim_or_one(b, 3) / node.matmul_windows);
+  // Scores: Q's pixels, W L of them; context: P's rows [W h, L, L'].
+  g.queries = static_cast<std::uint32_t>(g.scores ? quant::dim_or_one(a, 3) / node.matmul_windows
+                                                   : quant::dim_or_one(a, 1));
   return g;
 }
 
 LayerShape matmul_layer_shape(const MatmulGeometry& g) {
   LayerShape s;
   s.kind = isa::pulp::KERNEL_MATMUL;
-  s.h_in = s.h_out = g.heads * g.queries;
+  s.h_in = s.h_out = g.groups() * g.queries;
   s.c_in = g.reduction();
   s.c_out = g.columns();
+  s.matmul_bias_bytes = g.bias ? 4 * std::uint64_t{g.heads} * g.queries * g.keys : 0;
   return s;
 }
 
@@ -125,7 +132,7 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   // L1: a's slots, b's slots, the output's slots, the scratch.
   const auto slot = [&](std::uint64_t base, std::uint64_t size, int i) { return base + static_cast<std::uint64_t>(i) * size; };
   const std::uint64_t a_base = 0, b_base = slots * bytes.a, out_base = b_base + b_slots * bytes.b;
-  const std::uint64_t scratch = out_base + slots * bytes.out;
+  const std::uint64_t scratch = out_base + slots * bytes.out, bias_base = scratch + bytes.scratch;
 
   const TensorHome& a_home = plan.homes.at(layer.inputs.at(0));
   const TensorHome& b_home = plan.homes.at(layer.inputs.at(1));
@@ -134,40 +141,57 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   const std::uint64_t b_pixel = pixel_stride(b_home, image_channels);
   constexpr auto kL1 = isa::pulp::MEMORY_L1;
 
+  // A tile: rows [row0, row0 + rows) of window w's head k (group w h + k).
   struct Tile {
-    std::uint32_t head, row0, rows;
+    std::uint32_t group, window, head, row0, rows;
+    // Its first query's row of S (and of P): the group's rows come window-major.
+    std::uint64_t score_row(const MatmulGeometry& g) const { return std::uint64_t{group} * g.queries + row0; }
+    // Its first query's pixel of Q (and of O).
+    std::uint64_t query_pixel(const MatmulGeometry& g) const { return std::uint64_t{window} * g.queries + row0; }
   };
   std::vector<Tile> tiles;
-  for (std::uint32_t k = 0; k < g.heads; ++k) {
-    for (std::uint32_t i = 0; i < g.queries; i += t.h_out) tiles.push_back({k, i, std::min(t.h_out, g.queries - i)});
+  for (std::uint32_t w = 0; w < g.windows; ++w) {
+    for (std::uint32_t k = 0; k < g.heads; ++k) {
+      for (std::uint32_t i = 0; i < g.queries; i += t.h_out) {
+        tiles.push_back({w * g.heads + k, w, k, i, std::min(t.h_out, g.queries - i)});
+      }
+    }
   }
-  // The head's channels of every key pixel, [keys][d] in L1.
+  // The head's channels of every key pixel of the window, [keys][d] in L1.
   const auto b_copy = [&](const Tile& tile, int s) {
-    return strided_copy(b_home.memory, b_home.address + std::uint64_t{tile.head} * g.head_channels, b_pixel, kL1,
-                        slot(b_base, bytes.b, s), g.head_channels, g.head_channels, g.keys);
+    return strided_copy(b_home.memory,
+                        b_home.address + std::uint64_t{tile.window} * g.keys * b_pixel +
+                            std::uint64_t{tile.head} * g.head_channels,
+                        b_pixel, kL1, slot(b_base, bytes.b, s), g.head_channels, g.head_channels, g.keys);
   };
   // Scores: the block's Q pixels, the head's channels. Context: the block's rows of P.
   const auto a_copy = [&](const Tile& tile, int s) {
     if (g.scores) {
       const std::uint64_t a_pixel = pixel_stride(a_home, image_channels);
-      return strided_copy(a_home.memory, a_home.address + tile.row0 * a_pixel + std::uint64_t{tile.head} * g.head_channels,
+      return strided_copy(a_home.memory,
+                          a_home.address + tile.query_pixel(g) * a_pixel + std::uint64_t{tile.head} * g.head_channels,
                           a_pixel, kL1, slot(a_base, bytes.a, s), g.head_channels, g.head_channels, tile.rows);
     }
-    const std::uint64_t row = std::uint64_t{tile.head} * g.queries + tile.row0;
-    return isa::pulp::linear_copy(a_home.memory, a_home.address + row * g.keys, kL1, slot(a_base, bytes.a, s),
-                                  std::uint64_t{tile.rows} * g.keys);
+    return isa::pulp::linear_copy(a_home.memory, a_home.address + tile.score_row(g) * g.keys, kL1,
+                                  slot(a_base, bytes.a, s), std::uint64_t{tile.rows} * g.keys);
   };
   // Scores: the block's rows of S. Context: the head's channels of the block's O pixels.
   const auto out_copy = [&](const Tile& tile, int s) {
     if (g.scores) {
-      const std::uint64_t row = std::uint64_t{tile.head} * g.queries + tile.row0;
       return isa::pulp::linear_copy(kL1, slot(out_base, bytes.out, s), out_home.memory,
-                                    out_home.address + row * g.keys, std::uint64_t{tile.rows} * g.keys);
+                                    out_home.address + tile.score_row(g) * g.keys, std::uint64_t{tile.rows} * g.keys);
     }
     const std::uint64_t out_pixel = pixel_stride(out_home, image_channels);
     return strided_copy(kL1, slot(out_base, bytes.out, s), g.head_channels, out_home.memory,
-                        out_home.address + tile.row0 * out_pixel + std::uint64_t{tile.head} * g.head_channels,
+                        out_home.address + tile.query_pixel(g) * out_pixel + std::uint64_t{tile.head} * g.head_channels,
                         out_pixel, g.head_channels, tile.rows);
+  };
+  // The bias's rows of the tile's queries in its head, [rows][keys] int32: the same for every
+  // window, from the table's L2 buffer.
+  const auto bias_copy = [&](const Tile& tile, int s) {
+    const std::uint64_t row = std::uint64_t{tile.head} * g.queries + tile.row0;
+    return isa::pulp::linear_copy(isa::pulp::MEMORY_L2, lp.weights_address + 4 * row * g.keys, kL1,
+                                  slot(bias_base, bytes.bias, s), 4 * std::uint64_t{tile.rows} * g.keys);
   };
   isa::Requant requant;
   requant.add_multiplier(node.requant.multiplier.at(0));
@@ -184,29 +208,36 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   const bool by_rows = !g.scores;
   const std::uint32_t head_tiles = row_blocks(g, t.h_out);
   const bool prefetch_b_in_head = by_rows && t.single_b_slot && head_tiles > 1;
-  const auto head_first = [&](std::size_t i) { return i == 0 || tiles[i - 1].head != tiles[i].head; };
+  const auto head_first = [&](std::size_t i) { return i == 0 || tiles[i - 1].group != tiles[i].group; };
   int a_slot = 0, b_slot = 0, out_slot = 0;
   for (std::size_t i = 0; i < tiles.size(); ++i) {
     const Tile& tile = tiles[i];
     isa::pulp::Step& step = *out.add_steps();
     if (i == 0) {
+      // The bias table into its L2 buffer first (the uDMA; the step waits for it).
+      if (g.bias) {
+        *step.add_l3_load() = isa::pulp::linear_copy(isa::pulp::MEMORY_L3, lp.weights_l3, isa::pulp::MEMORY_L2,
+                                                     lp.weights_address, lp.shape.matmul_bias_bytes);
+        *step.add_load() = bias_copy(tile, a_slot);
+      }
       *step.add_load() = a_copy(tile, a_slot);
       *step.add_load() = b_copy(tile, b_slot);
     }
     // One b slot: a head's b overwrites the last head's once its last tile is done (or, by
     // rows, once its first tile has transposed it: prefetched below).
     if (i > 0 && t.single_b_slot && head_first(i) && !prefetch_b_in_head) *step.add_load() = b_copy(tile, b_slot);
-    const bool next_head = i + 1 < tiles.size() && tiles[i + 1].head != tile.head;
+    const bool next_head = i + 1 < tiles.size() && tiles[i + 1].group != tile.group;
     const int next_a = t.double_buffered ? a_slot ^ 1 : a_slot;
     const int next_b = next_head && t.double_buffered && !t.single_b_slot ? b_slot ^ 1 : b_slot;
     if (i + 1 < tiles.size()) {
+      if (g.bias) *step.add_prefetch() = bias_copy(tiles[i + 1], next_a);
       *step.add_prefetch() = a_copy(tiles[i + 1], next_a);
       if (next_head && !t.single_b_slot) *step.add_prefetch() = b_copy(tiles[i + 1], next_b);
     }
     // The head's second tile, with a next head: its V into the one slot (this call reads the
     // scratch, not the slot).
-    if (prefetch_b_in_head && i > 0 && head_first(i - 1) && !head_first(i) && tile.head + 1 < g.heads) {
-      *step.add_prefetch() = b_copy(tiles[std::size_t{tile.head + 1} * head_tiles], b_slot);
+    if (prefetch_b_in_head && i > 0 && head_first(i - 1) && !head_first(i) && tile.group + 1 < g.groups()) {
+      *step.add_prefetch() = b_copy(tiles[std::size_t{tile.group + 1} * head_tiles], b_slot);
     }
     isa::pulp::KernelCall& call = *step.mutable_compute();
     call.set_kind(isa::pulp::KERNEL_MATMUL);
@@ -215,6 +246,10 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
     call.set_input_b(slot(b_base, bytes.b, b_slot));
     call.set_output(slot(out_base, bytes.out, out_slot));
     if (!g.scores) call.set_im2col(scratch);
+    if (g.bias) {
+      call.set_has_bias(true);
+      call.set_bias(slot(bias_base, bytes.bias, a_slot));
+    }
     call.set_matmul_b_by_rows(by_rows);
     call.set_matmul_b_transposed(by_rows && !head_first(i));
     call.set_h_in(tile.rows);

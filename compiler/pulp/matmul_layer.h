@@ -9,7 +9,9 @@
 //            of P, b the head's V pixels ([keys][d], which the kernel transposes into its
 //            scratch once per head: the head's other tiles read that copy, matmul_b_transposed),
 //            its output written back into the head's channels of O's pixels.
-// Tiles go head by head; a head's b is loaded once, its row blocks double-buffered, the next
+// Swin's windowed products (matmul_windows W) pair the tokens of one window only: each window's
+// head is such a head of L queries and L' keys, its pixels at the window's offset and its rows
+// of S and P at (w h + k) L, window-major. Tiles go head by head; a head's b is loaded once, its row blocks double-buffered, the next
 // head's b prefetched into the other slot (with one slot, by rows: into it, by the head's second
 // tile, V's slot being dead once transposed). Operands and output stay in L2 (no L3 staging yet:
 // the compiler names the l2_bytes that holds them).
@@ -25,16 +27,22 @@
 
 namespace wb::pulp {
 
+// Per window (Swin's windowed products; one window otherwise): queries and keys are a window's.
 struct MatmulGeometry {
   bool scores = true;
-  std::uint32_t heads = 1, head_channels = 1, queries = 1, keys = 1;
+  std::uint32_t windows = 1, heads = 1, head_channels = 1, queries = 1, keys = 1;
+  // Scores with Swin's relative-position bias [h, L, L'] (int32, the layer's table): a tile's
+  // rows of it come into L1 beside its queries and start its sums.
+  bool bias = false;
+  // A window's head: the unit a tile's rows belong to, window-major as the scores' rows are.
+  std::uint32_t groups() const { return windows * heads; }
   std::uint32_t reduction() const { return scores ? head_channels : keys; }  // the kernel's c_in
   std::uint32_t columns() const { return scores ? keys : head_channels; }    // the kernel's c_out
 };
 
 MatmulGeometry matmul_geometry(const quant::QGraph& graph, const PLayer& layer);
 
-// The layer as the kernel sees it all at once: heads x queries rows of columns() outputs,
+// The layer as the kernel sees it all at once: windows x heads x queries rows of columns() outputs,
 // each reducing reduction() products.
 LayerShape matmul_layer_shape(const MatmulGeometry& g);
 

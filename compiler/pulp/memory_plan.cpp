@@ -10,7 +10,7 @@
 
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
-#include "compiler/pulp/matmul_layer.h"
+#include "compiler/pulp/self_tiled_layers.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/energy_prediction.h"
 #include "perf/pulp/tiling_margin.h"
@@ -98,10 +98,16 @@ std::uint64_t staged_input_b_bytes(const LayerPlan& lp, std::uint32_t rows) {
 // the output type, a GATHER's input channel per output channel as little-endian uint16, a
 // SOFTMAX's 256 exp entries (Q16) as little-endian uint32, a RESIZE's row then column taps as
 // 4 little-endian uint16 each (first, second, weight, 0), a LAYERNORM's gamma multipliers as
-// little-endian int32 then its beta offsets as little-endian int64.
+// little-endian int32 then its beta offsets as little-endian int64, a MATMUL's relative-position
+// bias [h, L, L'] as little-endian int32.
 void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s, std::string& image) {
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
-  if (s.kind == isa::pulp::KERNEL_SOFTMAX) {
+  if (s.kind == isa::pulp::KERNEL_MATMUL) {
+    for (std::int64_t i = 0; i < node.bias.numel(); ++i) {
+      const auto v = static_cast<std::uint32_t>(static_cast<std::int32_t>(node.bias.as_int64(i)));
+      for (int byte = 0; byte < 4; ++byte) image.push_back(static_cast<char>((v >> (8 * byte)) & 0xffu));
+    }
+  } else if (s.kind == isa::pulp::KERNEL_SOFTMAX) {
     if (node.softmax_exp_table.size() * 4 != kSoftmaxTableBytes) {
       throw std::logic_error(fmt::format("softmax '{}' has {} exp table entries, not {}", node.name,
                                          node.softmax_exp_table.size(), kSoftmaxTableBytes / 4));
@@ -109,6 +115,9 @@ void append_table(const QGraph& graph, const PLayer& layer, const LayerShape& s,
     for (const std::int64_t entry : node.softmax_exp_table) {
       const auto e = static_cast<std::uint32_t>(entry);
       for (int byte = 0; byte < 4; ++byte) image.push_back(static_cast<char>((e >> (8 * byte)) & 0xffu));
+    }
+    if (s.softmax_labels) {
+      for (const std::uint8_t label : *s.softmax_labels) image.push_back(static_cast<char>(label));
     }
   } else if (s.kind == isa::pulp::KERNEL_LAYERNORM) {
     const auto put = [&](std::int64_t v, int bytes) {
@@ -174,16 +183,18 @@ void set_second_operand_shape(const quant::QTensor& b, LayerShape& s) {
 
 }  // namespace
 
-MatmulOutsideL2::MatmulOutsideL2(const std::string& layer_name, std::int64_t l2_bytes, std::int64_t estimate_bytes)
-    : UserError(fmt::format("layer '{}': attention's product needs its operands and output in L2 (the matmul "
-                            "kernel's tiles are not staged through L3), and L2 does not hold them beside the live "
-                            "activations (l2_bytes {})",
-                            layer_name, l2_bytes)),
+OperandsOutsideL2::OperandsOutsideL2(const std::string& layer_name, isa::pulp::KernelKind kind,
+                                     std::int64_t l2_bytes, std::int64_t estimate_bytes)
+    : UserError(fmt::format("layer '{}': {} needs its operands and output in L2 (its tiles are not staged through "
+                            "L3), and L2 does not hold them beside the live activations (l2_bytes {})",
+                            layer_name,
+                            kind == isa::pulp::KERNEL_PIXEL_COPY ? "a gather of pixels" : "attention's product",
+                            l2_bytes)),
       layer(layer_name),
       estimate(estimate_bytes) {}
 
 LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
-  if (layer.kind == isa::pulp::KERNEL_MATMUL) return matmul_layer_shape(matmul_geometry(graph, layer));
+  if (tiles_itself(layer.kind)) return self_tiled_layer_shape(graph, layer);
   const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
   const PixelDims in = pixel_dims(graph.tensor(layer.inputs.at(0)));
   const PixelDims out = pixel_dims(graph.tensor(layer.output));
@@ -225,10 +236,30 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.resize_rows = std::make_shared<const std::vector<std::int64_t>>(node.resize_rows);
     s.resize_cols = std::make_shared<const std::vector<std::int64_t>>(node.resize_cols);
   }
+  if (layer.kind == isa::pulp::KERNEL_SOFTMAX && !node.softmax_labels.empty()) {
+    const auto& rows = graph.tensor(layer.output);  // [W h, L, L]
+    const std::size_t tokens = static_cast<std::size_t>(rows.shape[1]);
+    const std::size_t windows = node.softmax_labels.size() / tokens;
+    // Labels are compared, never indexed: each window's renumbered in order of appearance.
+    std::vector<std::uint8_t> labels(node.softmax_labels.size());
+    for (std::size_t w = 0; w < windows; ++w) {
+      std::vector<std::int64_t> seen;
+      for (std::size_t i = w * tokens; i < (w + 1) * tokens; ++i) {
+        const auto found = std::find(seen.begin(), seen.end(), node.softmax_labels[i]);
+        labels[i] = static_cast<std::uint8_t>(found - seen.begin());
+        if (found == seen.end()) seen.push_back(node.softmax_labels[i]);
+      }
+    }
+    s.softmax_labels = std::make_shared<const std::vector<std::uint8_t>>(std::move(labels));
+    s.softmax_label_tokens = u32(tokens);
+    s.softmax_label_windows = u32(windows);
+    s.softmax_label_heads = u32(rows.shape[0] / static_cast<std::int64_t>(windows));
+  }
   if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX ||
-      layer.kind == isa::pulp::KERNEL_LAYERNORM) {
+      layer.kind == isa::pulp::KERNEL_LAYERNORM || layer.kind == isa::pulp::KERNEL_ADD) {
     // Elementwise (a softmax or layernorm per pixel): the input is read as the output's shape
-    // (a flattened 1x1 image is the same bytes).
+    // (a flattened 1x1 image, or an add's tokens [1, C, 1, H W] of an image [1, C, H, W], is the
+    // same bytes).
     s.c_in = s.c_out;
     s.h_in = s.h_out;
     s.w_in = s.w_out;
@@ -237,6 +268,13 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   // image of the same HWC bytes: tiles and the cores' split, both by rows, then cut its pixels.
   const bool one_window = s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
                           s.pad_bottom == 0 && s.pad_left == 0 && s.pad_right == 0;
+  // A 1x1, stride-1 layer maps pixel p to pixel p: an input of the output's pixel count in
+  // another H x W (through a Reshape, an alias: Swin's one window of a stage's pixels as tokens)
+  // is read in the output's geometry, the same HWC bytes.
+  if (one_window && layer.kind != isa::pulp::KERNEL_MUL && std::uint64_t{s.h_in} * s.w_in == std::uint64_t{s.h_out} * s.w_out) {
+    s.h_in = s.h_out;
+    s.w_in = s.w_out;
+  }
   const bool per_pixel = layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_RESIZE &&
                          layer.kind != isa::pulp::KERNEL_DEPTHWISE && layer.kind != isa::pulp::KERNEL_GROUPED_CONV &&
                          layer.kind != isa::pulp::KERNEL_CONV && one_window;
@@ -357,10 +395,10 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     }
     const TensorHome out_home = slice == mapping.slices.end() ? plan.homes.at(placed) : slice_home(layer.output, slice->second);
     lp.stage_output = out_home.memory == isa::pulp::MEMORY_L3;
-    if (s.kind == isa::pulp::KERNEL_MATMUL && (lp.stage_output || inputs_staged > 0)) {
+    if (tiles_itself(s.kind) && (lp.stage_output || inputs_staged > 0)) {
       std::uint64_t bytes = out_bytes;
       for (const int t : layer.inputs) bytes += plan.homes.at(t).bytes;
-      throw MatmulOutsideL2(layer.name, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(bytes));
+      throw OperandsOutsideL2(layer.name, s.kind, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(bytes));
     }
     plan.homes[layer.output] = out_home;
     const bool staged = lp.stage_output || inputs_staged > 0;
@@ -469,18 +507,18 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     const auto whole_network_budget = [&](const UserError& e) {
       std::uint64_t needed = 0;
       for (std::size_t j = 0; j < n; ++j) {
-        needed = std::max(needed, shapes[j].kind == isa::pulp::KERNEL_MATMUL
-                                      ? smallest_matmul_tile_bytes(matmul_geometry(graph, mapping.layers[j]))
+        needed = std::max(needed, tiles_itself(shapes[j].kind)
+                                      ? smallest_self_tile_bytes(graph, mapping.layers[j])
                                       : smallest_tile(shapes[j], hw).total_bytes);
       }
       return UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
                                    needed));
     };
-    if (s.kind == isa::pulp::KERNEL_MATMUL) {
-      // Its own tiling (compiler/pulp/matmul_layer.h); one chunk, timed as emitted.
+    if (tiles_itself(s.kind)) {
+      // Its own tiling (compiler/pulp/self_tiled_layers.h); one chunk, timed as emitted.
       lp.chunk_h_out = s.h_out;
       try {
-        lp.tile = choose_matmul_tiling(matmul_geometry(graph, layer), hw, layer.name);
+        lp.tile = choose_self_tiling(graph, layer, hw);
       } catch (const UserError& e) {
         throw whole_network_budget(e);
       }

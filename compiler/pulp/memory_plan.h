@@ -21,17 +21,18 @@ namespace wb::pulp {
 // The layer's dimensions as the kernels see them (NCHW QTensor -> HWC tiles).
 LayerShape layer_shape(const quant::QGraph& graph, const PLayer& layer);
 
-// Attention's product (a matmul layer) whose operands or output L2 does not hold: its tiles are
-// not staged through L3. `estimate` is l2_bytes plus those tensors' bytes, a first guess only:
-// more L2 also keeps earlier tensors in it (compile_pulp searches for an l2_bytes that works).
-struct MatmulOutsideL2 : UserError {
-  MatmulOutsideL2(const std::string& layer, std::int64_t l2_bytes, std::int64_t estimate);
+// A layer that tiles itself (attention's product, a gather of pixels: self_tiled_layers.h) whose
+// operands or output L2 does not hold: its tiles are not staged through L3. `estimate` is
+// l2_bytes plus those tensors' bytes, a first guess only: more L2 also keeps earlier tensors in
+// it (compile_pulp searches for an l2_bytes that works).
+struct OperandsOutsideL2 : UserError {
+  OperandsOutsideL2(const std::string& layer, isa::pulp::KernelKind kind, std::int64_t l2_bytes, std::int64_t estimate);
   std::string layer;
   std::int64_t estimate = 0;
 };
 
 // UserError naming the layer when it does not fit L2 even in one-row chunks, or when a
-// layer's tiles do not fit L1 (from choose_tiling); MatmulOutsideL2 as above.
+// layer's tiles do not fit L1 (from choose_tiling); OperandsOutsideL2 as above.
 MemoryPlan plan_memory(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
                        const CompileOptions& options);
 

@@ -55,6 +55,12 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
     call.set_resize_table_rows(static_cast<std::uint32_t>(s.resize_rows->size() / 3));
     call.set_resize_table_cols(static_cast<std::uint32_t>(s.resize_cols->size() / 3));
   }
+  if (s.kind == isa::pulp::KERNEL_SOFTMAX && s.softmax_labels) {
+    call.set_softmax_label_tokens(s.softmax_label_tokens);
+    call.set_softmax_label_heads(s.softmax_label_heads);
+    call.set_softmax_label_windows(s.softmax_label_windows);
+    call.set_softmax_row0(g.rows.out_begin);
+  }
   if (s.kind == isa::pulp::KERNEL_MUL) {
     call.set_b_h(s.b_h == 1 ? 1 : g.rows.out_size);
     call.set_b_w(s.b_w == 1 ? 1 : g.cols.out_size);

@@ -25,8 +25,9 @@ std::uint64_t second_operand_bytes(const LayerShape& s, std::uint32_t rows, std:
 std::uint64_t table_bytes(const LayerShape& s) {
   if (s.kind == isa::pulp::KERNEL_LUT) return kLutTableBytes;
   if (s.kind == isa::pulp::KERNEL_GATHER) return 2 * std::uint64_t{s.c_out};
-  if (s.kind == isa::pulp::KERNEL_SOFTMAX) return kSoftmaxTableBytes;
+  if (s.kind == isa::pulp::KERNEL_SOFTMAX) return kSoftmaxTableBytes + (s.softmax_labels ? s.softmax_labels->size() : 0);
   if (s.kind == isa::pulp::KERNEL_LAYERNORM) return kLayerNormTableBytesPerChannel * s.c_out;
+  if (s.kind == isa::pulp::KERNEL_MATMUL) return s.matmul_bias_bytes;
   if (s.kind == isa::pulp::KERNEL_RESIZE) {
     return kResizeTableEntryBytes * ((s.resize_rows->size() + s.resize_cols->size()) / 3);
   }

@@ -38,6 +38,14 @@ struct LayerShape {
   // the two input rows (columns) it reads and the second's Q8 weight (QNode::resize_rows);
   // shared, as every chunk and candidate tiling of the layer reads the same. Null otherwise.
   std::shared_ptr<const std::vector<std::int64_t>> resize_rows, resize_cols;
+  // KERNEL_MATMUL with Swin's relative-position bias: the bias's bytes, int32 [h, L, L'] (its
+  // table); 0 otherwise.
+  std::uint64_t matmul_bias_bytes = 0;
+  // KERNEL_SOFTMAX under Swin's mask: each window's region labels, renumbered 0.. per window so
+  // that they are bytes (W L of them, window-major; shared like the resize tables), and the rows'
+  // windows and heads. Null and 0 otherwise.
+  std::shared_ptr<const std::vector<std::uint8_t>> softmax_labels;
+  std::uint32_t softmax_label_tokens = 0, softmax_label_heads = 0, softmax_label_windows = 0;
 };
 
 // Which layer kinds read a second activation operand (ADD: the same shape; MUL: b_h x b_w x b_c).

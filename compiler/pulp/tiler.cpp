@@ -95,6 +95,12 @@ bool in_dory_space(const LayerShape& s, std::uint32_t c, std::uint32_t h, std::u
   return true;
 }
 
+// Per-pixel kinds whose columns may be tiled beyond DORY's space when a whole row does not fit
+// L1 (Swin's LayerNorm of 384 channels on 28 columns): a pixel's work reads that pixel alone.
+bool tiles_columns_beyond_dory(const LayerShape& s) {
+  return is_elementwise(s.kind) && s.kind != isa::pulp::KERNEL_RESIZE;
+}
+
 // Distinct tile sizes ceil(d / k), k = 1..d: every balanced split of a dimension.
 std::vector<std::uint32_t> balanced_sizes(std::uint32_t d) {
   std::set<std::uint32_t> sizes;
@@ -314,8 +320,10 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
 namespace {
 
 // The exact maximum of DORY's score over its space with input-channel tiles of `cin` (0: not
-// tiled, DORY's own space), C_out from the largest down; nothing when no tile fits.
-std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw, std::uint32_t cin) {
+// tiled, DORY's own space), C_out from the largest down; with `any_columns`, also column tiles
+// (tiles_columns_beyond_dory); nothing when no tile fits.
+std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw, std::uint32_t cin,
+                                      bool any_columns = false) {
   const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
   TileChoice whole;
   whole.c_out = s.c_out;
@@ -329,7 +337,7 @@ std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw,
   std::int64_t best_score = std::numeric_limits<std::int64_t>::min();
   for (std::uint32_t h = s.h_out; h >= 1; --h) {
     for (std::uint32_t w = s.w_out; w >= 1; --w) {
-      if (!in_dory_space(s, s.c_out, h, w)) continue;
+      if (!in_dory_space(s, s.c_out, h, w) && !(any_columns && in_dory_space(s, s.c_out, h, s.w_out))) continue;
       for (std::uint32_t c = s.c_out; c >= 1; --c) {
         if (!whole_groups(s, c)) continue;
         TileChoice t = whole;
@@ -380,7 +388,7 @@ TileChoice smallest_tile(const LayerShape& s, const PulpParams& hw) {
     }
   }
   for (std::uint32_t w = 1; w <= s.w_out; ++w) {
-    if (in_dory_space(s, smallest.c_out, smallest.h_out, w)) {
+    if (in_dory_space(s, smallest.c_out, smallest.h_out, w) || tiles_columns_beyond_dory(s)) {
       smallest.w_out = w;
       break;
     }
@@ -401,6 +409,7 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
   std::optional<TileChoice> dory = dory_search(s, hw, 0);
   const std::vector<std::uint32_t> splits = cin_splits(s);
   for (std::size_t i = 0; !dory && i < splits.size(); ++i) dory = dory_search(s, hw, splits[i]);
+  if (!dory && tiles_columns_beyond_dory(s)) dory = dory_search(s, hw, 0, /*any_columns=*/true);
   if (!dory) {
     const TileChoice smallest = smallest_tile(s, hw);
     throw UserError(fmt::format(

@@ -12,7 +12,9 @@
 //         (partial sums in L1). The space contains DORY's choice, which is kept unless
 //         something predicts faster.
 // When DORY's space has no tiling that fits (DORY exits there), both objectives also tile the
-// input channels of a standard convolution, the one way such a layer fits at all.
+// input channels of a standard convolution, or the columns of a per-pixel layer (an add, lookup,
+// gather, product, softmax or layernorm whose one row of pixels does not fit: Swin's patch
+// merging normalises 384 channels on 28 columns), the one way such a layer fits at all.
 // A grouped convolution (which DORY does not have) is tiled like a standard one, scored by
 // DORY's conv objective, except that an output-channel tile holds whole groups and reads the
 // input channels of its groups (as a depthwise tile reads its own channels); its input

@@ -218,6 +218,14 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
                                         static_cast<std::uint64_t>(k.softmax_normalise + k.softmax_divide);
       w.add(pixels * (channels * per_element + static_cast<std::uint64_t>(k.softmax_pixel_overhead)),
             pixels * channels * 5);
+      if (call.softmax_label_tokens() > 0) {
+        // Swin's regions: each key's label read and compared in every pass (3 loads), the query's
+        // per pixel, and the core's first row located once (a divu and a remu).
+        const auto c = [](int count) { return static_cast<std::uint64_t>(count); };
+        w.add(2 * c(k.softmax_divide) + c(k.softmax_label_start) +
+                  pixels * (c(k.softmax_label_pixel) + channels * (c(k.softmax_label_max) + 2 * c(k.softmax_label_mask))),
+              pixels * (1 + channels * 3));
+      }
       break;
     }
     case KERNEL_RESIZE:
@@ -289,6 +297,9 @@ Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call
                left * (words * 3 + bytes * 4 + left_setup - 2 + rq)),
         odd * (blocks * (words + bytes) * 5 + left * (words + bytes) * 2));
   w.add((pairs + odd) * c(k.matmul_product_pair), 0);
+  // Swin's bias starts each sum with an lw where a plain product clears it with an li: the same
+  // cycle, one more load per output.
+  if (call.has_bias()) w.add(0, rows * call.c_out());
   const std::uint64_t filters = call.matmul_b_by_rows() ? call.im2col() : call.input_b();
   const std::uint64_t split = words * ((pairs + odd) * misaligned_rows(filters, kdim, 0, call.c_out()) +
                                        (blocks + left) * misaligned_rows(call.input(), kdim, begin, end));

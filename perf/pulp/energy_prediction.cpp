@@ -33,9 +33,11 @@ energy::PulpEvents predicted_events(const isa::pulp::Layer& layer, const PulpPar
   e.l3_bytes = bytes_of(layer.l3_prefetch());
   e.l3_flash_bytes = flash_bytes_of(layer.l3_prefetch(), hw);
   for (const isa::pulp::Step& step : layer.steps()) {
-    const KernelCost cost = kernel_cost(step.compute(), hw, hw.cores);
-    for (const std::uint64_t busy : cost.core_cycles) e.core_instructions += busy;
-    for (const std::uint64_t loads : cost.core_loads) e.l1_core_accesses += loads;
+    if (step.has_compute()) {
+      const KernelCost cost = kernel_cost(step.compute(), hw, hw.cores);
+      for (const std::uint64_t busy : cost.core_cycles) e.core_instructions += busy;
+      for (const std::uint64_t loads : cost.core_loads) e.l1_core_accesses += loads;
+    }
     e.l1_dma_bytes += bytes_of(step.load()) + bytes_of(step.prefetch()) + bytes_of(step.write_back());
     for (const auto* copies : {&step.l3_load(), &step.l3_store(), &step.l3_prefetch()}) {
       e.l3_bytes += bytes_of(*copies);

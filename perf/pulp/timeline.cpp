@@ -198,7 +198,7 @@ class LayerRun {
       std::uint64_t ready = std::max(loaded, previous_prefetch);
       if (i >= 2) ready = std::max(ready, written_upto[i - 2]);
       wait(ready, t_.dma_wait_cycles);
-      compute(step.compute(), i);
+      if (step.has_compute()) compute(step.compute(), i);
       const std::uint64_t written = issue(step.write_back(), false, i);
       written_upto.push_back(std::max(written, written_upto.empty() ? 0 : written_upto.back()));
       if (step.l3_store_size() > 0) {

@@ -153,7 +153,7 @@ class Cluster::LayerWalk {
       // The output buffer this step writes was last written back two steps ago.
       if (i >= 2) ready = std::max(ready, written_by_step[i - 2]);
       wait(ready, stats_.dma_wait_cycles);
-      c_.compute(step.compute(), index_, i);
+      if (step.has_compute()) c_.compute(step.compute(), index_, i);
       const std::uint64_t written = dma(step.write_back(), false, i);
       written_by_step.push_back(std::max(written, written_by_step.empty() ? 0 : written_by_step.back()));
       if (step.l3_store_size() > 0) {
@@ -292,7 +292,7 @@ void Cluster::fabric_controller() {
         const std::vector<std::int64_t> shape(layer.output_shape().begin(), layer.output_shape().end());
         state_->layer_outputs[layer.output()] = read_hwc(state_->memories.of(layer.output_memory()),
                                                          layer.output_address(), shape,
-                                                         layer.steps(0).compute().output_signed(),
+                                                         isa::pulp::output_signed(layer),
                                                          layer.output_pixel_bytes());
       }
       if (state_->progress != nullptr) state_->progress->step();

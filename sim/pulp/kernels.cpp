@@ -57,6 +57,34 @@ std::uint64_t gather_table_bytes(const KernelCall& c) { return 2 * std::uint64_t
 // SOFTMAX's exp table: 256 little-endian uint32 entries, indexed by x - max + 255, in Q16.
 constexpr std::uint64_t kSoftmaxEntries = 256;
 constexpr std::uint64_t kSoftmaxTableBytes = 4 * kSoftmaxEntries;
+
+// The softmax table: the exp entries, then a region label per token of every window.
+std::uint64_t softmax_table_bytes(const KernelCall& c) {
+  return kSoftmaxTableBytes + std::uint64_t{c.softmax_label_windows()} * c.softmax_label_tokens();
+}
+
+// Swin's region labels (isa/pulp.proto, KernelCall.softmax_label_tokens): the shape they need.
+std::string softmax_labels_problem(const KernelCall& c) {
+  const std::uint64_t tokens = c.softmax_label_tokens(), heads = c.softmax_label_heads(),
+                      windows = c.softmax_label_windows();
+  if (tokens == 0) {
+    return heads != 0 || windows != 0 || c.softmax_row0() != 0
+               ? "softmax_label_heads, _windows or softmax_row0 without softmax_label_tokens"
+               : "";
+  }
+  if (heads == 0 || windows == 0) return "softmax labels with 0 heads or windows";
+  if (c.c_out() != tokens || c.w_out() != 1) {
+    return fmt::format("softmax labels of windows of {} tokens on rows of {} keys (c_out) and w_out {} (each row is "
+                       "one query's keys of its window: c_out == softmax_label_tokens, w_out 1)",
+                       tokens, c.c_out(), c.w_out());
+  }
+  if (std::uint64_t{c.softmax_row0()} + c.h_out() > windows * heads * tokens) {
+    return fmt::format("softmax rows {} .. {} beyond the {} rows of {} windows of {} heads of {} queries",
+                       c.softmax_row0(), std::uint64_t{c.softmax_row0()} + c.h_out(), windows * heads * tokens,
+                       windows, heads, tokens);
+  }
+  return {};
+}
 constexpr std::uint32_t kSoftmaxOne = 1u << 16;  // exp(0) in Q16: entry 255, the largest
 // The row sum is a 32-bit register: c_out entries of at most 2^16 each stay below 2^32 up to
 // 65535 channels (and e * 256 + sum / 2 then too).
@@ -262,6 +290,10 @@ std::string kind_shape_problem(const KernelCall& c) {
       return fmt::format("softmax over {} channels (at most {}: the row sum is a 32-bit register)", c.c_out(),
                          kSoftmaxMaxChannels);
     }
+    if (std::string p = softmax_labels_problem(c); !p.empty()) return p;
+  } else if (c.softmax_label_tokens() != 0 || c.softmax_label_heads() != 0 || c.softmax_label_windows() != 0 ||
+             c.softmax_row0() != 0) {
+    return fmt::format("softmax labels on kind {} (only softmax has them)", name);
   }
   if (kind == isa::pulp::KERNEL_RESIZE) {
     if (std::string p = resize_call_problem(c); !p.empty()) return p;
@@ -304,10 +336,11 @@ std::string operands_problem(const KernelCall& c, std::size_t l1_size) {
       {"weights", c.weights(), weight_bytes(c), has_weights(kind)},
       {"lut table", c.weights(), kLutEntries, kind == isa::pulp::KERNEL_LUT},
       {"gather table", c.weights(), gather_table_bytes(c), kind == isa::pulp::KERNEL_GATHER},
-      {"softmax table", c.weights(), kSoftmaxTableBytes, kind == isa::pulp::KERNEL_SOFTMAX},
+      {"softmax table", c.weights(), softmax_table_bytes(c), kind == isa::pulp::KERNEL_SOFTMAX},
       {"resize tables", c.weights(), resize_table_bytes(c), kind == isa::pulp::KERNEL_RESIZE},
       {"layernorm table", c.weights(), layernorm_table_bytes(c), kind == isa::pulp::KERNEL_LAYERNORM},
       {"bias", c.bias(), 4 * std::uint64_t{c.c_out()}, has_weights(kind) && c.has_bias()},
+      {"matmul bias", c.bias(), 4 * output_bytes(c), kind == isa::pulp::KERNEL_MATMUL && c.has_bias()},
       {"accumulator", c.accumulator(), 4 * output_bytes(c), c.cin_tiled()},
       {"matmul scratch (im2col)", c.im2col(), matmul_scratch_bytes(c),
        kind == isa::pulp::KERNEL_MATMUL && c.matmul_b_by_rows()},
@@ -715,21 +748,30 @@ std::array<std::uint32_t, kSoftmaxEntries> softmax_table(const KernelCall& c, co
 
 // Per pixel: m = max x, e[c] = table[x[c] - m + 255], sum = sum e, y[c] = min(255, (e[c] * 256 +
 // sum / 2) / sum), in the 32-bit unsigned arithmetic of the core (kernel_problem's channel bound
-// and softmax_table's entry bound keep every value below 2^32; the sum is at least 2^16).
+// and softmax_table's entry bound keep every value below 2^32; the sum is at least 2^16). Under
+// region labels, a row's keys of another region than its query's are out of m and the sum and
+// get 0 (the query's own key is always kept: the sum stays at least 2^16).
 template <bool Signed>
 void softmax(const KernelCall& c, std::uint8_t* l1) {
   const std::array<std::uint32_t, kSoftmaxEntries> table = softmax_table(c, l1);
   const std::uint8_t* x = l1 + c.input();
   std::uint8_t* y = l1 + c.output();
+  const std::uint8_t* labels = l1 + c.weights() + kSoftmaxTableBytes;
   const std::uint32_t channels = c.c_out();
   const std::uint64_t pixels = std::uint64_t{c.h_out()} * c.w_out();
+  const std::uint64_t tokens = c.softmax_label_tokens(), rows_per_window = tokens * c.softmax_label_heads();
   for (std::uint64_t p = 0; p < pixels; ++p) {
     const std::uint8_t* xp = x + p * channels;
     std::uint8_t* yp = y + p * channels;
+    const std::uint64_t row = c.softmax_row0() + p;
+    const std::uint8_t* window = tokens == 0 ? nullptr : labels + row / rows_per_window * tokens;
+    const auto kept = [&](std::uint32_t ch) { return window == nullptr || window[ch] == window[row % tokens]; };
     std::int32_t top = std::numeric_limits<std::int32_t>::min();
-    for (std::uint32_t ch = 0; ch < channels; ++ch) top = std::max(top, element<Signed>(xp + ch));
-    const auto entry = [&](std::uint32_t ch) {
-      return table[static_cast<std::size_t>(element<Signed>(xp + ch) - top + 255)];
+    for (std::uint32_t ch = 0; ch < channels; ++ch) {
+      if (kept(ch)) top = std::max(top, element<Signed>(xp + ch));
+    }
+    const auto entry = [&](std::uint32_t ch) -> std::uint32_t {
+      return kept(ch) ? table[static_cast<std::size_t>(element<Signed>(xp + ch) - top + 255)] : 0;
     };
     std::uint32_t sum = 0;
     for (std::uint32_t ch = 0; ch < channels; ++ch) sum += entry(ch);
@@ -755,6 +797,9 @@ void add_by_second_type(const KernelCall& c, std::uint8_t* l1) {
 std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
   if (!isa::pulp::KernelKind_IsValid(c.kind())) {
     return fmt::format("unknown kernel kind {}", static_cast<int>(c.kind()));
+  }
+  if (c.kind() == isa::pulp::KERNEL_PIXEL_COPY) {
+    return "pixel_gather has no kernel: a gather of pixels is the cluster DMA's copies alone, its steps have no call";
   }
   std::string p = zero_size_problem(c);
   if (p.empty()) p = dilation_problem(c);

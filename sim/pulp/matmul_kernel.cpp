@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "sim/common/requant.h"
+#include "support/error.h"
 
 namespace wb::sim::pulp {
 
@@ -21,14 +24,22 @@ std::int64_t matmul_operand(const std::uint8_t* p) {
 
 // Reads b as c_out x c_in rows (bt[n * c_in + k] = b(n, k)): both operands then run along k,
 // as the 4x2 matmul reads them.
+std::int64_t read_int32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int byte = 0; byte < 4; ++byte) v |= std::uint32_t{p[byte]} << (8 * byte);
+  return static_cast<std::int32_t>(v);
+}
+
+// `bias` (int32 h_out x c_out, little-endian; null without one) starts each sum.
 template <bool SignedA, bool SignedB>
-void matmul_products(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt, std::uint8_t* y) {
+void matmul_products(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt, const std::uint8_t* bias,
+                     std::uint8_t* y) {
   const std::uint32_t c_in = c.c_in(), c_out = c.c_out();
   for (std::uint32_t m = 0; m < c.h_out(); ++m) {
     const std::uint8_t* row = a + std::uint64_t{m} * c_in;
     for (std::uint32_t n = 0; n < c_out; ++n) {
       const std::uint8_t* column = bt + std::uint64_t{n} * c_in;
-      std::int64_t sum = 0;
+      std::int64_t sum = bias != nullptr ? read_int32(bias + 4 * (std::uint64_t{m} * c_out + n)) : 0;
       for (std::uint32_t k = 0; k < c_in; ++k) sum += matmul_operand<SignedA>(row + k) * matmul_operand<SignedB>(column + k);
       // requantize clamps into the output type (kernel_problem checks the clamp): the low byte
       // is the int8 or uint8 value.
@@ -65,8 +76,24 @@ std::string scratch_overlap_problem(const KernelCall& c) {
 }
 
 template <bool SignedA>
-void matmul_products_by_second_type(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt, std::uint8_t* y) {
-  c.input_b_signed() ? matmul_products<SignedA, true>(c, a, bt, y) : matmul_products<SignedA, false>(c, a, bt, y);
+void matmul_products_by_second_type(const KernelCall& c, const std::uint8_t* a, const std::uint8_t* bt,
+                                    const std::uint8_t* bias, std::uint8_t* y) {
+  c.input_b_signed() ? matmul_products<SignedA, true>(c, a, bt, bias, y)
+                     : matmul_products<SignedA, false>(c, a, bt, bias, y);
+}
+
+// The bias arrives by DMA, so its range is checked as the call runs: with every product of the
+// reduction at its largest, the cores' 32-bit sums must not overflow.
+void check_bias(const KernelCall& c, const std::uint8_t* bias) {
+  const std::int64_t products = std::int64_t{c.c_in()} * 255 * 255;
+  for (std::uint64_t i = 0; i < std::uint64_t{c.h_out()} * c.c_out(); ++i) {
+    const std::int64_t v = read_int32(bias + 4 * i);
+    if ((v < 0 ? -v : v) + products > std::numeric_limits<std::int32_t>::max()) {
+      throw UserError(fmt::format("matmul: bias entry {} is {}; with the products of c_in {} the cores' 32-bit sums "
+                                  "could overflow",
+                                  i, v, c.c_in()));
+    }
+  }
 }
 
 }  // namespace
@@ -83,7 +110,9 @@ std::string matmul_call_problem(const KernelCall& c) {
   if (c.parallel() != isa::pulp::PARALLEL_HO) {
     return "matmul with a parallel other than ho (its cores split the output rows)";
   }
-  if (c.has_bias()) return "matmul with has_bias (a product of two activations has no bias)";
+  if (c.has_bias() && c.matmul_b_by_rows()) {
+    return "matmul with has_bias and matmul_b_by_rows (only the scores, Q.K^T, carry a bias)";
+  }
   const isa::Requant& r = c.requant();
   if (r.multiplier_size() != 1 || r.shift_size() != 1 || r.offset_size() > 1) {
     return fmt::format("matmul needs one requant entry (per tensor), has {}/{}/{} multiplier/offset/shift",
@@ -116,8 +145,11 @@ void run_matmul_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     bt = scratch;
   }
   const std::uint8_t* a = m + c.input();
+  const std::uint8_t* bias = c.has_bias() ? m + c.bias() : nullptr;
+  if (bias != nullptr) check_bias(c, bias);
   std::uint8_t* y = m + c.output();
-  c.input_signed() ? matmul_products_by_second_type<true>(c, a, bt, y) : matmul_products_by_second_type<false>(c, a, bt, y);
+  c.input_signed() ? matmul_products_by_second_type<true>(c, a, bt, bias, y)
+                   : matmul_products_by_second_type<false>(c, a, bt, bias, y);
 }
 
 }  // namespace wb::sim::pulp

@@ -137,7 +137,8 @@ class MatmulEmitter {
 
   // MATMUL over the core's rows [m_begin, m_end) of a: rows pair up (a's rows are dense, so the
   // pair's second row follows the first), each pair the 4x2 matmul over all c_out columns; an
-  // odd last row the 4x1. No bias (the sums start at zero), one requant for the tensor.
+  // odd last row the 4x1. The sums start at zero, or at Swin's bias (an lw per output in place
+  // of the li); one requant for the tensor.
   void product(std::uint32_t m_begin, std::uint32_t m_end) {
     if (m_begin >= m_end) return;
     b_.alu(kPrologueAlu);
@@ -306,12 +307,18 @@ class MatmulEmitter {
   }
 
   // The accumulators of channels [cb, ce) for `pixels` pixels from `pixel` on: the int32 bias
-  // (one lw per channel, copied into the second pixel's accumulator with a mv), zeros without
-  // a bias (li), or on a later input-channel tile the partial sums of every output (lw each).
+  // (one lw per channel, copied into the second pixel's accumulator with a mv; a MATMUL's bias
+  // is per output, one lw each), zeros without a bias (li), or on a later input-channel tile
+  // the partial sums of every output (lw each).
   void initial_sums(std::uint64_t pixel, std::uint32_t cb, std::uint32_t ce, std::uint32_t pixels) {
     for (std::uint32_t ch = cb; ch < ce; ++ch) {
       if (partial_in_) {
         for (std::uint32_t p = 0; p < pixels; ++p) b_.load(partial(pixel + p, ch), 4);
+      } else if (c_.has_bias() && c_.kind() == isa::pulp::KERNEL_MATMUL) {
+        // Swin's scores: a bias per output (lw each, in place of the li).
+        for (std::uint32_t p = 0; p < pixels; ++p) {
+          b_.load(static_cast<std::uint32_t>(c_.bias() + 4 * ((pixel + p) * c_.c_out() + ch)), 4);
+        }
       } else if (c_.has_bias()) {
         b_.load(static_cast<std::uint32_t>(c_.bias() + 4 * std::uint64_t{ch}), 4);
         if (pixels > 1) b_.alu(pixels - 1);

@@ -24,9 +24,29 @@ std::uint32_t entry_at(const KernelCall& c, std::uint32_t ch) {
   return u32(c.weights() + 4 * std::uint64_t{kTableEntries - 1 - ch % kTableEntries});
 }
 
+// Under Swin's region labels (KernelCall.softmax_label_*): the labels after the exp table, the
+// window's of `pixel`'s row.
+std::uint64_t window_labels(const KernelCall& c, std::uint64_t pixel) {
+  const std::uint64_t tokens = c.softmax_label_tokens(), row = c.softmax_row0() + pixel;
+  return c.weights() + 4 * kTableEntries + row / (tokens * c.softmax_label_heads()) * tokens;
+}
+
 void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder& b) {
   const std::uint32_t channels = c.c_out();
   const std::uint64_t x = c.input() + pixel * channels;
+  // Under labels, branch-free (predictor.softmax_label_*): per pixel the query's label (lbu) and
+  // the row bookkeeping; per element of each pass the key's label, compared into a 0 / -1 mask.
+  const bool labels = c.softmax_label_tokens() > 0;
+  const std::uint64_t keys = labels ? window_labels(c, pixel) : 0;
+  if (labels) {
+    b.load(u32(keys + (c.softmax_row0() + pixel) % c.softmax_label_tokens()), 1);
+    b.alu(4);
+  }
+  const auto masked = [&](std::uint32_t ch, std::uint32_t mask_alu) {
+    if (!labels) return;
+    b.load(u32(keys + ch), 1);
+    b.alu(mask_alu);
+  };
   // Per pixel (softmax_pixel_overhead): the three passes' lp.setup, and 8 Alu: m's initial
   // value, the input pointer's two rewinds, the table base's pre-offset by 4 * (255 - m) (sub,
   // slli, add), the sum's clear, sum / 2 (srli).
@@ -34,28 +54,37 @@ void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder&
   b.alu(2);
   // Pass 1, m = max x: lb/lbu x (post-increment), p.max reading it.
   for (std::uint32_t ch = 0; ch < channels; ++ch) {
-    b.load(u32(x + ch), 1, true);
-    b.alu();
+    if (labels) {
+      // lbu label, lbu x, xor, sltiu, neg, addi 128, and, p.maxu: no load feeds the next.
+      b.load(u32(keys + ch), 1);
+      b.load(u32(x + ch), 1);
+      b.alu(6);
+    } else {
+      b.load(u32(x + ch), 1, true);
+      b.alu();
+    }
   }
   b.loop_setup();
   b.alu(5);
   // Pass 2, sum += e[c]: lb/lbu x, slli by 2 reading it, the add to the table base, lw of the
   // entry, the add into the sum reading it.
   for (std::uint32_t ch = 0; ch < channels; ++ch) {
+    masked(ch, 3);  // lbu label, xor, sltiu, neg
     b.load(u32(x + ch), 1, true);
     b.alu(2);
     b.load(entry_at(c, ch), 4, true);
-    b.alu();
+    b.alu(labels ? 2 : 1);  // (and with the mask,) the add into the sum
   }
   b.loop_setup();
   b.alu();
   // Pass 3, y = min(255, (e * 256 + sum / 2) / sum): the lookup again, slli by 8 reading the
   // entry, the add of sum / 2, divu, p.minu with 255, sb (post-increment).
   for (std::uint32_t ch = 0; ch < channels; ++ch) {
+    masked(ch, 3);  // lbu label, xor, sltiu, neg
     b.load(u32(x + ch), 1, true);
     b.alu(2);
     b.load(entry_at(c, ch), 4, true);
-    b.alu(2);
+    b.alu(labels ? 3 : 2);  // (and with the mask,) slli by 8, the add of sum / 2
     b.divide();
     b.alu();
     b.store(u32(c.output() + pixel * channels + ch), 1);
@@ -65,8 +94,19 @@ void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder&
 }  // namespace
 
 CoreProgram softmax_program(const KernelCall& call, int core, int cores) {
-  return per_pixel_program(call, core, cores,
-                           [&](std::uint64_t pixel, CoreProgramBuilder& b) { softmax_pixel(call, pixel, b); });
+  CoreProgram program = per_pixel_program(
+      call, core, cores, [&](std::uint64_t pixel, CoreProgramBuilder& b) { softmax_pixel(call, pixel, b); });
+  if (call.softmax_label_tokens() > 0 && !program.empty()) {
+    // The core's first row located once: its window (divu) and query (remu), the label pointer
+    // (mul, add).
+    CoreProgram start;
+    CoreProgramBuilder b(start);
+    b.divide();
+    b.divide();
+    b.alu(2);
+    program.insert(program.begin(), start.begin(), start.end());
+  }
+  return program;
 }
 
 }  // namespace wb::sim::pulp

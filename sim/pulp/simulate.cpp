@@ -223,7 +223,14 @@ void validate_network(const isa::pulp::Network& network, const HwConfig& config)
       check(step.prefetch(), "prefetch copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
       check(step.write_back(), "write_back copy", MEMORY_L1, MEMORY_L2, MEMORY_L1, MEMORY_L2);
       check(step.l3_store(), "l3_store copy", MEMORY_L2, MEMORY_L3, MEMORY_L2, MEMORY_L3);
-      std::string p = kernel_problem(step.compute(), m.l1);
+      // A gather of pixels is copies alone; every other layer's step runs a kernel.
+      const bool copies_only = layer.kind() == isa::pulp::KERNEL_PIXEL_COPY;
+      if (step.has_compute() == copies_only) {
+        fail(s, "kernel call", 0,
+             copies_only ? "a pixel_gather layer's steps are copies alone, but this one has a kernel call"
+                         : "the step has no kernel call (only a pixel_gather layer's steps are copies alone)");
+      }
+      std::string p = step.has_compute() ? kernel_problem(step.compute(), m.l1) : "";
       if (p.empty()) p = scratch.step_problem(step);
       if (!p.empty()) fail(s, "kernel call", 0, p);
     }

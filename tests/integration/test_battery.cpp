@@ -79,24 +79,6 @@ std::vector<std::string> battery_exports() {
   return names;
 }
 
-// What a target does not run yet, by design of the work still open: the battery network (folder
-// prefix), the target and the text its refusal must contain. Any other unsupported node, or
-// this one refused for another reason, is a regression.
-struct KnownGap {
-  std::string network, hw, refusal;
-};
-const std::vector<KnownGap> kKnownGaps = {
-    // Swin's gathers of pixels and windowed attention have no PULP programs yet (docs/pulp.md).
-    {"swin_t_", "gap8", "a gather of pixels"},
-};
-
-const KnownGap* known_gap(const std::string& folder, const std::string& hw) {
-  for (const KnownGap& gap : kKnownGaps) {
-    if (folder.rfind(gap.network, 0) == 0 && hw == gap.hw) return &gap;
-  }
-  return nullptr;
-}
-
 std::string run_args(const std::string& folder, const std::string& hw) {
   return fmt::format("run --hw {} {} --quiet", (test::source_dir() / "configs" / (hw + ".yaml")).string(),
                      (battery_dir() / folder / "model.onnx").string());
@@ -179,14 +161,8 @@ TEST_P(BatteryTiming, RunsOrStopsWithOneClearError) {
   const auto fix = suggested_set(error);
   if (!fix) {
     // Every network of the battery runs on both targets or names the memory it does not fit
-    // (issue #17): an unsupported node is a regression, but for the known gaps, each refused
-    // with its own reason.
+    // (issue #17): an unsupported node is a regression.
     const std::string ops = blocking_ops(run.out);
-    if (const KnownGap* gap = known_gap(folder, hw)) {
-      EXPECT_NE(run.out.find(gap->refusal), std::string::npos) << folder << " on " << hw << ":\n" << run.out;
-      record_status(folder, hw, "unsupported-known", ops.empty() ? error : ops);
-      return;
-    }
     record_status(folder, hw, "unsupported", ops.empty() ? error : ops);
     ADD_FAILURE() << folder << " on " << hw << " stops at: " << (ops.empty() ? error : ops);
     return;
@@ -381,8 +357,8 @@ INSTANTIATE_TEST_SUITE_P(BothTargets, DetectionHeadParts,
 
 // A Swin block's data movement with data (tests/support/swin_models: 16 channels on 8x8 pixels,
 // 4x4 windows shifted by 2): the roll and window partition one gather of pixels, the window
-// reverse and roll back another. On xDNN each is DDR-engine pixel copies, a run of a window's
-// row per upload.
+// reverse and roll back another. On xDNN each is DDR-engine pixel copies, on PULP cluster-DMA
+// copies with no core work; either way a run of a window's row per transfer.
 class SwinWindowMoves : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(SwinWindowMoves, RunBitExactlyAsGathersOfPixels) {
@@ -396,65 +372,61 @@ TEST_P(SwinWindowMoves, RunBitExactlyAsGathersOfPixels) {
   EXPECT_EQ(layers_by_type(report, {{"pixel_gather", unit}})["pixel_gather"], 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(BothTargets, SwinWindowMoves, ::testing::Values(std::tuple{"v3_96", "ddr"}),
+INSTANTIATE_TEST_SUITE_P(BothTargets, SwinWindowMoves,
+                         ::testing::Values(std::tuple{"v3_96", "ddr"}, std::tuple{"gap8", "cluster_dma"}),
                          [](const auto& param) { return std::get<0>(param.param); });
 
-// PULP has no program for a pixel gather yet: the run stops before compiling, naming the node
-// and why (exit 2), and writes no report.
-TEST(SwinWindowMovesOnPulp, AreRefusedByName) {
-  test::TempDir dir;
-  const fs::path model = dir.path() / "windows.onnx";
-  test::shifted_window_block(true, {16, 8, 4, 2}).save(model);
-  const auto [run, report] = run_with_data("gap8", model.string());
-  EXPECT_EQ(run.exit_code, 2) << run.out;
-  EXPECT_NE(run.out.find("tokens_pixels"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("a gather of pixels"), std::string::npos) << run.out;
-  EXPECT_TRUE(report.is_null());
-}
-
 // Swin's window attention with data (tests/support/swin_models window_attention: 4 windows of 4
-// tokens, 2 heads): on xDNN the window partition and reverse are pixel copies, the products of
-// each window and the softmax over its keys run on the host model; bit-exact. PULP has neither
-// the gather nor the windowed products yet and names both.
-TEST(WindowAttention, RunsBitExactlyOnXdnnWithItsProductsOnTheHost) {
+// tokens, 2 heads), plain and with the relative-position bias and the shifted-window mask. On
+// xDNN the window partition and reverse are pixel copies, the products of each window and the
+// softmax over its keys run on the host model; on PULP the partition and reverse are cluster-DMA
+// copies, the products (a tile per window's head) and the softmax run on the cores. Bit-exact.
+class WindowAttention : public ::testing::TestWithParam<std::tuple<std::string, std::string, std::string>> {};
+
+TEST_P(WindowAttention, RunsBitExactlyWithItsProductsOnTheirUnit) {
+  const auto& [hw, compute_unit, copy_unit] = GetParam();
   test::TempDir dir;
   const fs::path model = dir.path() / "window_attention.onnx";
   test::window_attention().save(model);
   const fs::path shifted = dir.path() / "shifted_window_attention.onnx";
   test::window_attention(true, true).save(shifted);
-  // With the relative-position bias and the shifted-window mask: the host model's too.
-  const auto masked = run_with_data("v3_96", shifted.string());
-  ASSERT_EQ(masked.run.exit_code, 0) << masked.run.out;
-  EXPECT_EQ(masked.report["verdict"], "bit-exact") << masked.run.out;
-  const auto [run, report] = run_with_data("v3_96", model.string());
-  ASSERT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  auto count = layers_by_type(report, {{"matmul", "host"}, {"softmax", "host"}});
-  EXPECT_EQ(count["matmul"], 2);
-  EXPECT_EQ(count["softmax"], 1);
-  EXPECT_EQ(count["pixel_gather"], 2);
-  const auto refused = run_with_data("gap8", model.string());
-  EXPECT_EQ(refused.run.exit_code, 2) << refused.run.out;
-  EXPECT_NE(refused.run.out.find("a gather of pixels"), std::string::npos) << refused.run.out;
-  EXPECT_NE(refused.run.out.find("products in 4 windows"), std::string::npos) << refused.run.out;
+  for (const fs::path& m : {model, shifted}) {
+    const auto [run, report] = run_with_data(hw, m.string());
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+    auto count =
+        layers_by_type(report, {{"matmul", compute_unit}, {"softmax", compute_unit}, {"pixel_gather", copy_unit}});
+    EXPECT_EQ(count["matmul"], 2) << m;
+    EXPECT_EQ(count["softmax"], 1) << m;
+    EXPECT_EQ(count["pixel_gather"], 2) << m;
+  }
 }
 
+INSTANTIATE_TEST_SUITE_P(BothTargets, WindowAttention,
+                         ::testing::Values(std::tuple{"v3_96", "host", "ddr"}, std::tuple{"gap8", "cores", "cluster_dma"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
+
 // torchvision's SwinTransformer (the checked-in workloads/tiny_swin: 32x32, 2 stages of a plain
-// and a shifted block, patch merging) with data on v3_96: bit-exact, every pixel gather on the
-// DDR engine and every windowed product and masked softmax on the host model. gap8 names what it
-// lacks.
-TEST(TinySwin, RunsBitExactlyOnXdnnAndIsRefusedByNameOnPulp) {
-  const auto [run, report] = run_workload_with_data("v3_96", "tiny_swin");
+// and a shifted block, patch merging) with data: bit-exact on both targets, every pixel gather
+// on xDNN's DDR engine or PULP's cluster DMA, every windowed product and masked softmax on xDNN's
+// host model or PULP's cores.
+class TinySwin : public ::testing::TestWithParam<std::tuple<std::string, std::string, std::string>> {};
+
+TEST_P(TinySwin, RunsBitExactlyWithEachPartOnItsUnit) {
+  const auto& [hw, compute_unit, copy_unit] = GetParam();
+  const auto [run, report] = run_workload_with_data(hw, "tiny_swin");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  auto count = layers_by_type(report, {{"pixel_gather", "ddr"}, {"matmul", "host"}, {"softmax", "host"}});
+  auto count =
+      layers_by_type(report, {{"pixel_gather", copy_unit}, {"matmul", compute_unit}, {"softmax", compute_unit}});
   EXPECT_EQ(count["pixel_gather"], 12) << "into and out of 4 blocks' windows, patch merging's 4 picks";
   EXPECT_EQ(count["matmul"], 8);
   EXPECT_EQ(count["softmax"], 4);
-  const auto refused = run_workload_with_data("gap8", "tiny_swin");
-  EXPECT_EQ(refused.run.exit_code, 2) << refused.run.out;
-  EXPECT_NE(refused.run.out.find("a gather of pixels"), std::string::npos) << refused.run.out;
 }
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, TinySwin,
+                         ::testing::Values(std::tuple{"v3_96", "host", "ddr"}, std::tuple{"gap8", "cores", "cluster_dma"}),
+                         [](const auto& param) { return std::get<0>(param.param); });
 
 // A ViT (the checked-in workloads/tiny_vit: torchvision's VisionTransformer at 32x32, 17 tokens,
 // 2 blocks of 2 heads, opset 13) with data: every layer bit-exact, and attention's products and
@@ -561,11 +533,34 @@ INSTANTIATE_TEST_SUITE_P(VitB16, BatteryBitExact,
 
 // Swin-T at 224x224 on v3_96, with data: its stages on images, 32 gathers of pixels (DDR-engine
 // copies), 24 windowed products with the relative-position bias and 12 softmaxes under the
-// shifted-window mask (the host model), patch merging. PULP refuses the gathers and the windowed
-// attention by name (the timing case's known gap).
+// shifted-window mask (the host model), patch merging.
 INSTANTIATE_TEST_SUITE_P(SwinT, BatteryBitExact,
                          ::testing::Combine(::testing::Values("swin_t_opset13"), ::testing::Values("v3_96")),
                          case_name);
+
+// Swin-T on gap8: its first stage's gathers of pixels and windowed scores do not fit gap8's
+// 512 KiB of L2 beside the live activations (their tiles are not staged through L3), so the run
+// stops naming l2_bytes and the --set; with it, every layer is bit-exact, the 32 gathers on the
+// cluster DMA alone, the 24 windowed products (12 with the bias) and 12 softmaxes (6 under the
+// mask) on the cores.
+TEST(SwinTOnGap8, NamesTheL2ItNeedsAndWithItIsBitExact) {
+  const std::string model = (battery_dir() / "swin_t_opset13" / "model.onnx").string();
+  const std::string input = "--input " + (battery_dir() / "swin_t_opset13" / "input.npy").string();
+  const auto refused = run_with_data("gap8", model, input);
+  ASSERT_EQ(refused.run.exit_code, 2) << refused.run.out;
+  const auto fix = suggested_set(error_line(refused.run.out));
+  ASSERT_TRUE(fix.has_value()) << refused.run.out;
+  EXPECT_EQ(fix->first, "l2_bytes");
+  EXPECT_NE(refused.run.out.find("a gather of pixels needs its operands and output in L2"), std::string::npos)
+      << refused.run.out;
+  const auto [run, report] = run_with_data("gap8", model, input + " --set l2_bytes=" + fix->second);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  auto count = layers_by_type(report, {{"pixel_gather", "cluster_dma"}, {"matmul", "cores"}, {"softmax", "cores"}});
+  EXPECT_EQ(count["pixel_gather"], 32);
+  EXPECT_EQ(count["matmul"], 24);
+  EXPECT_EQ(count["softmax"], 12);
+}
 
 // A BERT-like encoder on both targets, with data: its input [1, 64, 128] is tokens, read as the
 // image [1, 128, 1, 64] with no copy; post-LN blocks (a LayerNorm after each residual Add),

@@ -135,9 +135,34 @@ TEST(PulpProgram, ASoftmaxCallSurvivesSaveAndLoad) {
   EXPECT_FALSE(is_matmul(KERNEL_SOFTMAX));
 }
 
+// A gather of pixels is copies alone: its steps have no call, so the layer carries its output's
+// type, and the step's absent call stays absent through the file.
+TEST(PulpProgram, APixelCopyLayerWithoutCallsSurvivesSaveAndLoad) {
+  Network network = grouped_network(kPulpFormatVersion);
+  Layer& gather = *network.add_layers();
+  gather.set_kind(KERNEL_PIXEL_COPY);
+  gather.set_type(kernel_kind_name(KERNEL_PIXEL_COPY));
+  gather.set_output_signed(true);
+  Step& step = *gather.add_steps();
+  *step.add_load() = linear_copy(MEMORY_L2, 64, MEMORY_L1, 0, 32);
+  *step.add_write_back() = linear_copy(MEMORY_L1, 0, MEMORY_L2, 512, 32);
+  TempFile file("pixels.pulp");
+  save_network(network, file.path());
+  const Network loaded = load_network(file.path());
+  EXPECT_EQ(loaded.layers(1).type(), "pixel_gather");
+  EXPECT_FALSE(loaded.layers(1).steps(0).has_compute());
+  EXPECT_TRUE(output_signed(loaded.layers(1)));
+  gather.set_output_signed(false);
+  EXPECT_FALSE(output_signed(gather));
+  // A layer with calls: the calls say it, whatever the field holds.
+  Layer& first = *network.mutable_layers(0);
+  first.set_output_signed(!first.steps(0).compute().output_signed());
+  EXPECT_EQ(output_signed(first), first.steps(0).compute().output_signed());
+}
+
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 13u);  // 13: IoTensor.source_shape (an input of tokens), 12: matmul_b_transposed
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u}) {
+  ASSERT_EQ(kPulpFormatVersion, 14u);  // 14: KERNEL_PIXEL_COPY, 13: IoTensor.source_shape (an input of tokens)
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -145,7 +170,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 13; compile the model again", old)));
+                                "program format version {}, this workbench reads version 14; compile the model again", old)));
     }
   }
 }

@@ -182,9 +182,33 @@ TEST(PulpTiler, ASoftmaxTileHoldsEveryChannelAndSplitsRowsOnly) {
       EXPECT_EQ(c.parallel, isa::pulp::PARALLEL_HO);
     }
   }
+  // One pixel, in and out, doubled: its columns are tiled when no row fits (below).
   const TileChoice smallest = smallest_tile(s, hw);
   EXPECT_EQ(smallest.c_out, 100u);
-  EXPECT_EQ(smallest.total_bytes, 2u * 8u * 100u * 2u + 1024u + 40u);  // one row of 8 pixels, in and out, doubled
+  EXPECT_EQ(smallest.total_bytes, 2u * 1u * 100u * 2u + 1024u + 40u);
+}
+
+// A per-pixel layer whose one row does not fit L1 (Swin's patch merging: a LayerNorm of 384
+// channels on 28 columns, 43 KB in and out doubled, against gap8's 36700 B) is tiled by columns,
+// beyond DORY's space, with both objectives; every tile still holds all of a pixel's channels.
+TEST(PulpTiler, APerPixelRowThatDoesNotFitIsTiledByColumns) {
+  LayerShape s;
+  s.kind = isa::pulp::KERNEL_LAYERNORM;
+  s.h_in = s.h_out = 28;
+  s.w_in = s.w_out = 28;
+  s.c_in = s.c_out = 384;
+  const auto hw = test::pulp_config().pulp();
+  for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+    SCOPED_TRACE(objective_name(objective));
+    const TileChoice t = choose_tiling(s, hw, objective, "norm");
+    EXPECT_LT(t.w_out, 28u);
+    EXPECT_GT(t.tiles_w, 1u);
+    EXPECT_EQ(t.c_out, 384u);
+    EXPECT_LE(t.total_bytes, static_cast<std::uint64_t>(hw.l1_tile_budget_bytes));
+  }
+  // With a row that fits, DORY's whole rows, as before.
+  s.w_in = s.w_out = 8;
+  EXPECT_EQ(choose_tiling(s, hw, TilerObjective::Dory, "norm").w_out, 8u);
 }
 
 }  // namespace

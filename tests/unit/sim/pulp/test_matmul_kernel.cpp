@@ -9,12 +9,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "sim/pulp/kernels.h"
 #include "sim/pulp/matmul_kernel.h"
+#include "support/error.h"
 
 namespace wb::sim::pulp {
 namespace {
@@ -27,11 +29,13 @@ struct ProductCase {
   bool a_signed = false, b_signed = true, y_signed = true, b_by_rows = false;
   std::int64_t multiplier = 1, offset = 0;
   int shift = 0;
+  bool bias = false;  // Swin's scores: an int32 per output starts its sum
 };
 
 // The operands as values: a[m][k], and b(n, k) whatever the layout in L1.
 struct Operands {
   std::vector<std::int32_t> a, b;  // a: rows x reduction; b: columns x reduction, b(n, k) at n * reduction + k
+  std::vector<std::int32_t> bias;  // rows x columns, or empty
 };
 
 Operands random_operands(const ProductCase& p, std::uint32_t seed) {
@@ -44,6 +48,10 @@ Operands random_operands(const ProductCase& p, std::uint32_t seed) {
   o.b.resize(std::size_t{p.columns} * p.reduction);
   for (auto& v : o.a) v = draw(p.a_signed);
   for (auto& v : o.b) v = draw(p.b_signed);
+  if (p.bias) {
+    o.bias.resize(std::size_t{p.rows} * p.columns);
+    for (auto& v : o.bias) v = std::uniform_int_distribution<std::int32_t>(-200000, 200000)(rng);
+  }
   return o;
 }
 
@@ -53,7 +61,7 @@ std::vector<std::int32_t> reference(const ProductCase& p, const Operands& o) {
   std::vector<std::int32_t> y(std::size_t{p.rows} * p.columns);
   for (std::uint32_t m = 0; m < p.rows; ++m) {
     for (std::uint32_t n = 0; n < p.columns; ++n) {
-      std::int64_t v = 0;
+      std::int64_t v = o.bias.empty() ? 0 : o.bias[std::size_t{m} * p.columns + n];
       for (std::uint32_t k = 0; k < p.reduction; ++k) {
         v += std::int64_t{o.a[std::size_t{m} * p.reduction + k]} * o.b[std::size_t{n} * p.reduction + k];
       }
@@ -111,6 +119,15 @@ ProductRun product_run(const ProductCase& p, const Operands& o) {
     }
   }
   std::fill_n(r.l1.begin() + static_cast<std::ptrdiff_t>(c.output()), std::uint64_t{p.rows} * p.columns, 0xee);
+  if (p.bias) {
+    // int32 little-endian rows x columns, a word past the output and its guard byte.
+    c.set_has_bias(true);
+    c.set_bias((c.output() + std::uint64_t{p.rows} * p.columns + 8) / 4 * 4);
+    for (std::size_t i = 0; i < o.bias.size(); ++i) {
+      const auto v = static_cast<std::uint32_t>(o.bias[i]);
+      for (int byte = 0; byte < 4; ++byte) r.l1[c.bias() + 4 * i + static_cast<std::size_t>(byte)] = (v >> (8 * byte)) & 0xffu;
+    }
+  }
   return r;
 }
 
@@ -369,6 +386,52 @@ TEST(PulpMatMulKernel, BTransposedNeedsBByRowsAndLeavesBUnchecked) {
   EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(65536); }),
               HasSubstr("matmul scratch (im2col): 48 bytes at 65536 end beyond L1"));
   EXPECT_THAT(problem([](KernelCall& c) { c.set_im2col(c.output() - 47); }), HasSubstr("overlaps output"));
+}
+
+// Swin's scores with the relative-position bias: each sum starts at its int32 bias, in every
+// type; a bias is only for the scores (not b by rows), inside L1, and small enough that the
+// cores' 32-bit sums cannot overflow (checked as the call runs: the bias arrives by DMA).
+TEST(PulpMatMulKernel, ABiasStartsEachSumOfTheScores) {
+  std::uint32_t seed = 71;
+  for (const bool a_signed : {false, true}) {
+    for (const bool y_signed : {false, true}) {
+      ProductCase p;
+      p.rows = 7;
+      p.reduction = 9;
+      p.columns = 7;
+      p.a_signed = a_signed;
+      p.y_signed = y_signed;
+      p.multiplier = 3;
+      p.offset = y_signed ? 0 : 500;
+      p.shift = 12;
+      p.bias = true;
+      expect_equals_reference(p, seed++, fmt::format("bias, a {} y {}", a_signed, y_signed));
+    }
+  }
+  ProductCase p;
+  p.rows = 4;
+  p.reduction = 8;
+  p.columns = 6;
+  p.bias = true;
+  const Operands o = random_operands(p, 5);
+  const ProductRun good = product_run(p, o);
+  ASSERT_EQ(kernel_problem(good.call, good.l1.size()), "");
+  KernelCall by_rows = good.call;
+  by_rows.set_matmul_b_by_rows(true);
+  by_rows.set_im2col(60000);
+  EXPECT_THAT(kernel_problem(by_rows, good.l1.size()), HasSubstr("matmul with has_bias and matmul_b_by_rows"));
+  KernelCall outside = good.call;
+  outside.set_bias(65536 - 64);
+  EXPECT_THAT(kernel_problem(outside, good.l1.size()), HasSubstr("matmul bias: 96 bytes at 65472 end beyond L1"));
+  ProductRun huge = good;
+  const auto big = static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max() - 1000);
+  for (int byte = 0; byte < 4; ++byte) huge.l1[huge.call.bias() + 4 * 5 + static_cast<std::size_t>(byte)] = (big >> (8 * byte)) & 0xffu;
+  try {
+    run_kernel(huge.call, huge.l1);
+    ADD_FAILURE() << "a bias that could overflow the sums ran";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("matmul: bias entry 5 is 2147482647; with the products of c_in 8"));
+  }
 }
 
 }  // namespace

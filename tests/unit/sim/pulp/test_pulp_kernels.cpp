@@ -1100,6 +1100,43 @@ TEST(PulpKernelSoftmax, EveryPixelOfATileIsNormalisedOnItsOwn) {
   EXPECT_EQ(run_in_l1(s), (std::vector<std::uint8_t>{93, 93, 23, 47, 255, 0, 0, 0, 64, 64, 64, 64, 47, 93, 93, 23}));
 }
 
+// Swin's shifted-window mask (KernelCall.softmax_label_*): a table of the halving exp entries
+// followed by the region labels, packed 4 to a word as little-endian bytes.
+std::vector<std::uint32_t> table_with_labels(const std::vector<std::uint8_t>& labels) {
+  std::vector<std::uint32_t> table = halving_table();
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i % 4 == 0) table.push_back(0);
+    table.back() |= std::uint32_t{labels[i]} << (8 * (i % 4));
+  }
+  return table;
+}
+
+// Rows of 4 equal logits in windows of 4 tokens: a key of the query's region gets 65536, the
+// others are out, so a region of two keys gives (65536 x 256 + 65536) / 131072 = 128 each and a
+// window of one region 64 each (the plain softmax); masked keys get 0. A call's rows are the
+// layer's from softmax_row0 on: window w = r / (h L), query r % L.
+TEST(PulpKernelSoftmax, RegionLabelsKeepEachQuerysRegionOnly) {
+  const std::vector<std::uint8_t> two_regions{0, 0, 1, 1};  // one window: tokens 0, 1 and 2, 3
+  const auto rows = [](std::uint32_t n) { return std::vector<std::uint8_t>(std::size_t{4} * n, 5); };
+  SoftmaxCall one = softmax_call(4, 1, 4, rows(4), true, table_with_labels(two_regions));
+  one.call.set_softmax_label_tokens(4);
+  one.call.set_softmax_label_heads(1);
+  one.call.set_softmax_label_windows(1);
+  ASSERT_EQ(kernel_problem(one.call, one.l1.size()), "");
+  EXPECT_EQ(run_in_l1(one), (std::vector<std::uint8_t>{128, 128, 0, 0, 128, 128, 0, 0, 0, 0, 128, 128, 0, 0, 128, 128}));
+
+  // Two windows of 2 heads (16 rows): window 0 is one region, window 1 two; a tile of rows 6 ..
+  // 9 ends window 0 (its head 1's queries 2 and 3) and starts window 1 (head 0's queries 0, 1).
+  const std::vector<std::uint8_t> labels{3, 3, 3, 3, 0, 0, 1, 1};
+  SoftmaxCall tile = softmax_call(4, 1, 4, rows(4), false, table_with_labels(labels));
+  tile.call.set_softmax_label_tokens(4);
+  tile.call.set_softmax_label_heads(2);
+  tile.call.set_softmax_label_windows(2);
+  tile.call.set_softmax_row0(6);
+  ASSERT_EQ(kernel_problem(tile.call, tile.l1.size()), "");
+  EXPECT_EQ(run_in_l1(tile), (std::vector<std::uint8_t>{64, 64, 64, 64, 64, 64, 64, 64, 128, 128, 0, 0, 128, 128, 0, 0}));
+}
+
 // The table arrives by DMA: an entry the quantizer never writes (above 2^16, or an exp(0) that
 // is not 2^16, which would also let the sum, the divisor, fall to 0) is found when the kernel
 // runs, named, and nothing is written.
@@ -1589,6 +1626,38 @@ TEST(PulpKernelProblem, SoftmaxCallsAreCheckedBeforeTheyRun) {
             "softmax with parallel co (only ho, output rows: a pixel's channels depend on each other)");
   by_channels.set_parallel(isa::pulp::PARALLEL_HOWO);
   EXPECT_THAT(kernel_problem(by_channels, 65536), HasSubstr("softmax with parallel howo"));
+
+  // Region labels: rows of one window's keys (c_out == L, w_out 1) inside the layer's rows, the
+  // labels after the exp table inside L1; only a softmax has them.
+  KernelCall labelled = elementwise_call(isa::pulp::KERNEL_SOFTMAX, 8, 1, 4);
+  labelled.set_input_signed(true);
+  labelled.set_input(0);
+  labelled.set_output(64);
+  labelled.set_weights(1024);
+  labelled.set_softmax_label_tokens(4);
+  labelled.set_softmax_label_heads(2);
+  labelled.set_softmax_label_windows(3);
+  labelled.set_softmax_row0(16);
+  EXPECT_EQ(kernel_problem(labelled, 65536), "");
+  KernelCall past = labelled;
+  past.set_softmax_row0(17);
+  EXPECT_EQ(kernel_problem(past, 65536), "softmax rows 17 .. 25 beyond the 24 rows of 3 windows of 2 heads of 4 queries");
+  KernelCall more_keys = labelled;
+  more_keys.set_c_in(5);
+  more_keys.set_c_out(5);
+  EXPECT_THAT(kernel_problem(more_keys, 65536), HasSubstr("softmax labels of windows of 4 tokens on rows of 5 keys"));
+  KernelCall no_heads = labelled;
+  no_heads.set_softmax_label_heads(0);
+  EXPECT_EQ(kernel_problem(no_heads, 65536), "softmax labels with 0 heads or windows");
+  KernelCall stray = valid_softmax();
+  stray.set_softmax_row0(3);
+  EXPECT_THAT(kernel_problem(stray, 65536), HasSubstr("without softmax_label_tokens"));
+  KernelCall labels_end = labelled;
+  labels_end.set_weights(65536 - 1030);
+  EXPECT_EQ(kernel_problem(labels_end, 65536), "softmax table: 1036 bytes at 64506 end beyond L1 (65536 bytes)");
+  KernelCall on_lut = valid_lut();
+  on_lut.set_softmax_label_tokens(4);
+  EXPECT_EQ(kernel_problem(on_lut, 65536), "softmax labels on kind lut (only softmax has them)");
 
   KernelCall b_shape = valid_softmax();
   b_shape.set_b_c(6);

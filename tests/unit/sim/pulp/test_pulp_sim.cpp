@@ -23,6 +23,8 @@
 #include "perf/pulp/timeline.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
+#include "tests/support/quant_testing.h"
+#include "tests/support/swin_models.h"
 #include "tests/support/transformer_models.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
@@ -258,6 +260,30 @@ TEST(PulpSimRun, AVisionTransformerIsBitExactWithWholeHeadsAndWithRowTiles) {
     EXPECT_EQ(products, 2);
     expect_measured_timing(c, {isa::pulp::KERNEL_MATMUL, isa::pulp::KERNEL_SOFTMAX});
   }
+}
+
+// Swin's moved pixels (tests/support/swin_models: 16 channels on 8x8 pixels, 4x4 windows shifted
+// by 2): the two gathers of pixels are cluster-DMA copies with no kernel call, whole (64 KiB of
+// L1) and in tiles of a few pixels (1 KiB); bit-exact, and the predictor times them as run.
+TEST(PulpSimRun, GathersOfPixelsAreBitExactWholeAndTiled) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph =
+      test::quantize_model(test::shifted_window_block(true, {16, 8, 4, 2}), quantize).qgraph;
+  check_everywhere(graph, {{"l1_tile_budget_bytes=64KiB"}, {"l1_tile_budget_bytes=1KiB"}}, 9,
+                   [](const Compiled& c, const SimResult& r) {
+                     int gathers = 0;
+                     for (int l = 0; l < c.network.layers_size(); ++l) {
+                       const auto& layer = c.network.layers(l);
+                       if (layer.kind() != isa::pulp::KERNEL_PIXEL_COPY) continue;
+                       ++gathers;
+                       const LayerStats& s = r.layers[static_cast<std::size_t>(l)];
+                       EXPECT_EQ(s.compute_cycles, 0u) << s.name;
+                       EXPECT_EQ(s.l1_bytes_in, 16u * 64) << s.name;
+                       EXPECT_EQ(perf::pulp::layer_cycles(layer, c.config.pulp()), layer.tiling().predicted_cycles());
+                     }
+                     EXPECT_EQ(gathers, 2);
+                   });
 }
 
 TEST(PulpSimRun, LayerNormsAreBitExactWholeTiledAndStagedThroughL3) {
