@@ -3,7 +3,7 @@
 
 test_battery (tests/integration/test_battery.cpp) appends one line per timing run:
 folder (network_opsetN), config, outcome (runs | runs-with-host | does-not-fit |
-unsupported | unsupported-known: a gap the test expects, refused by name), detail.
+unsupported), detail.
 This prints README.md's "supported networks" table (network x target) and
 BENCHMARKS.md's figures table, one row per network: when its opsets agree (they do
 once shape arithmetic is folded) the row says so; when they differ, every opset's
@@ -29,8 +29,6 @@ def cell(outcome: str, detail: str) -> str:
         fix = re.search(r"use (--set \S+)", detail)
         return (f"does not fit `{memory.group(1) if memory else '?'}`"
                 f" ({fix.group(1)} makes it fit)" if fix else "does not fit")
-    if outcome == "unsupported-known":
-        return f"not yet (a known gap): {detail}"
     if detail.startswith("error:"):  # the import's one-line list: "... 'n' (Split), ..."
         ops = ", ".join(sorted(set(re.findall(r"\((\w+)\)", detail)))) or "see the test log"
         return f"not yet: {ops} (not imported)"

@@ -1,6 +1,7 @@
-// Swin's gathers of pixels on the cluster (compiler/pulp/pixel_gather_layer.h): copies only, a
+// Swin on the cluster: gathers of pixels (compiler/pulp/pixel_gather_layer.h), copies only, a
 // run of consecutive input pixels per load, the tile written back whole, in at most three L1
-// slots; every output byte written once (check_program).
+// slots; windowed attention's tiles (matmul_layer.h) and the softmax's labels. Every output byte
+// written once (check_program).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -132,6 +133,55 @@ TEST(PulpPixelGather, NoTilingFitsNamesTheLayerAndItsSmallestTile) {
   const TileChoice t = choose_pixel_gather_tiling(g, hw, "moves");
   EXPECT_EQ(t.h_out, 1u);
   EXPECT_EQ(t.tiles(), 4u);
+}
+
+// Swin's window attention (tests/support/swin_models window_attention: 4 windows of 4 tokens,
+// 2 heads of 4 channels, with the relative-position bias and the shifted-window mask): a matmul
+// tile is one window's head, its b that head's channels of the window's 4 key pixels; the scores'
+// tiles each bring their rows of the bias [2, 4, 4] (int32) after step 0's uDMA load of the
+// table; the softmax's calls carry the labels of 4 windows of 2 heads.
+TEST(PulpWindowAttention, ATileIsAWindowsHeadWithItsBiasRowsAndTheSoftmaxItsLabels) {
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(test::window_attention(true, true), quantize).qgraph;
+  int products = 0, softmaxes = 0;
+  compile_everywhere(graph, {{}}, [&](const CompileResult& r) {
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() == isa::pulp::KERNEL_SOFTMAX) {
+        ++softmaxes;
+        for (const auto& step : layer.steps()) {
+          EXPECT_EQ(step.compute().softmax_label_tokens(), 4u);
+          EXPECT_EQ(step.compute().softmax_label_heads(), 2u);
+          EXPECT_EQ(step.compute().softmax_label_windows(), 4u);
+        }
+        continue;
+      }
+      if (layer.kind() != isa::pulp::KERNEL_MATMUL) continue;
+      ++products;
+      SCOPED_TRACE(layer.name());
+      ASSERT_EQ(layer.steps_size(), 8) << "4 windows x 2 heads";
+      const bool scores = layer.steps(0).compute().has_bias();
+      std::set<std::uint64_t> b_slots, b_sources, bias_sources;
+      for (const auto& step : layer.steps()) b_slots.insert(step.compute().input_b());
+      for (int i = 0; i < layer.steps_size(); ++i) {
+        const isa::pulp::Step& step = layer.steps(i);
+        EXPECT_EQ(step.compute().c_in(), 4u);   // d channels, or L' keys
+        EXPECT_EQ(step.compute().c_out(), 4u);  // L' keys, or d channels
+        EXPECT_EQ(step.l3_load_size(), scores && i == 0 ? 1 : 0);
+        for (const auto* copies : {&step.load(), &step.prefetch()}) {
+          for (const auto& c : *copies) {
+            if (c.chunk_bytes() == 4 && c.count() == 4 && b_slots.count(c.destination()) != 0) b_sources.insert(c.source());
+            if (isa::pulp::copy_bytes(c) == 4u * 4 * 4) bias_sources.insert(c.source());
+          }
+        }
+      }
+      EXPECT_EQ(b_sources.size(), 8u) << "each window's head its own keys";
+      // The bias is the same in every window: one source per head.
+      EXPECT_EQ(bias_sources.size(), scores ? 2u : 0u);
+    }
+  });
+  EXPECT_EQ(products, 2 * 2);   // scores and context, two tilers
+  EXPECT_EQ(softmaxes, 2);
 }
 
 }  // namespace

@@ -82,6 +82,35 @@ TEST(SoftmaxPrograms, ThreePassesPerPixelAndADivisionPerElement) {
   EXPECT_EQ(n.stores, elements);
 }
 
+// Under Swin's region labels (2 windows of 2 heads of 4 tokens: 16 rows of 4 keys, this call's
+// rows 5 .. 12): the labels after the exp table are read per row (the query's) and per element
+// in each pass (the key's), inside the table's buffer with its 8 labels; a core's first row is
+// located with a divu and a remu. Core 0 of 2 has rows 5 .. 8, 16 elements: 3 more loads each
+// (none read by the next instruction) and one per row, 2 more divisions.
+TEST(SoftmaxPrograms, RegionLabelsAreReadInsideTheTableAndCountedPerPass) {
+  SoftmaxCall s = softmax_call(8, 1, 4);
+  s.call.set_softmax_label_tokens(4);
+  s.call.set_softmax_label_heads(2);
+  s.call.set_softmax_label_windows(2);
+  s.call.set_softmax_row0(5);
+  expect_well_formed(s.call);
+  const Buffer table_and_labels{"exp table and labels", s.table.begin, s.table.end + 8};
+  const Buffer output{"output", s.output.begin + 8, s.output.end + 8};
+  // The labels lie where the output buffer began: move the output past them.
+  s.call.set_output(output.begin);
+  for (int core = 0; core < 2; ++core) {
+    EXPECT_EQ(stray_access(kernel_program(s.call, core, 2), {s.input, table_and_labels}, {output}), "") << core;
+  }
+  const SoftmaxCall plain = softmax_call(8, 1, 4);
+  const OpCounts n = count_ops(kernel_program(s.call, 0, 2));
+  const OpCounts p = count_ops(kernel_program(plain.call, 0, 2));
+  const std::uint64_t rows = 4, elements = rows * 4;
+  EXPECT_EQ(n.loads, p.loads + 3 * elements + rows);
+  EXPECT_EQ(n.load_use, p.load_use - elements) << "pass 1 loads x before the mask, not right before its use";
+  EXPECT_EQ(n.divides, p.divides + 2);
+  EXPECT_EQ(n.stores, p.stores);
+}
+
 // 3 rows on 8 cores: chunks of 1, cores 3 to 7 have none.
 TEST(SoftmaxPrograms, ACorePastTheLastRowHasAnEmptyProgram) {
   const SoftmaxCall s = softmax_call(3, 2, 5);
