@@ -78,6 +78,16 @@ DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t 
   return c;
 }
 
+DmaCopy strided_copy(Memory from, std::uint64_t source, std::uint64_t source_stride, Memory to,
+                     std::uint64_t destination, std::uint64_t destination_stride, std::uint64_t chunk,
+                     std::uint64_t count) {
+  DmaCopy c = linear_copy(from, source, to, destination, chunk);
+  c.set_count(count);
+  c.set_source_stride(source_stride);
+  c.set_destination_stride(destination_stride);
+  return c;
+}
+
 std::uint64_t intermediate_l3_bytes(const Network& network) {
   const auto is_network_io = [&](std::uint64_t l3_address) {
     for (const auto* tensors : {&network.inputs(), &network.outputs()}) {

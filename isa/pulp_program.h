@@ -57,6 +57,11 @@ const char* memory_name(Memory memory);
 std::uint64_t copy_bytes(const DmaCopy& copy);
 // One contiguous copy of `bytes` from `source` in `from` to `destination` in `to`.
 DmaCopy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);
+// `count` chunks of `chunk` bytes, read `source_stride` and written `destination_stride` bytes
+// apart (one row: a 2-D transfer).
+DmaCopy strided_copy(Memory from, std::uint64_t source, std::uint64_t source_stride, Memory to,
+                     std::uint64_t destination, std::uint64_t destination_stride, std::uint64_t chunk,
+                     std::uint64_t count);
 
 // A call's dilation along an axis (its field, 0 read as 1) and the input rows or columns one
 // window spans: (k - 1) * dilation + 1.

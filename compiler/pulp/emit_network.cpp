@@ -92,7 +92,7 @@ L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channe
   L2View v;
   v.address = home.address;
   v.width = width;
-  v.channels = home.pixel_channels != 0 ? home.pixel_channels : channels;
+  v.channels = static_cast<std::uint32_t>(home.pixel_stride(channels));
   v.memory = home.memory;
   return v;
 }

@@ -20,6 +20,8 @@ struct TensorHome {
   // A concat input's home is a channel slice of the concat's: its pixels are this many bytes
   // apart (0: dense, its own channels).
   std::uint32_t pixel_channels = 0;
+  // The bytes from one pixel of a tensor of `channels` channels here to the next.
+  std::uint64_t pixel_stride(std::uint32_t channels) const { return pixel_channels != 0 ? pixel_channels : channels; }
 };
 
 struct LayerPlan {

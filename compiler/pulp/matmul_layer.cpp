@@ -53,27 +53,6 @@ TileChoice sized(const MatmulGeometry& g, std::uint32_t rows, bool single_b_slot
   return t;
 }
 
-// Where an image operand's pixels are: its home, and the bytes from one pixel to the next (its
-// channels, or a concat's when it is a slice of one).
-std::uint64_t pixel_stride(const TensorHome& home, std::uint32_t channels) {
-  return home.pixel_channels != 0 ? home.pixel_channels : channels;
-}
-
-isa::pulp::DmaCopy strided_copy(isa::pulp::Memory from, std::uint64_t source, std::uint64_t source_stride,
-                                isa::pulp::Memory to, std::uint64_t destination, std::uint64_t destination_stride,
-                                std::uint64_t chunk, std::uint64_t count) {
-  isa::pulp::DmaCopy c;
-  c.set_source_memory(from);
-  c.set_source(source);
-  c.set_destination_memory(to);
-  c.set_destination(destination);
-  c.set_chunk_bytes(chunk);
-  c.set_count(count);
-  c.set_source_stride(source_stride);
-  c.set_destination_stride(destination_stride);
-  return c;
-}
-
 }  // namespace
 
 MatmulGeometry matmul_geometry(const quant::QGraph& graph, const PLayer& layer) {
@@ -138,7 +117,7 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   const TensorHome& b_home = plan.homes.at(layer.inputs.at(1));
   const TensorHome& out_home = plan.homes.at(layer.output);
   const std::uint32_t image_channels = g.heads * g.head_channels;
-  const std::uint64_t b_pixel = pixel_stride(b_home, image_channels);
+  const std::uint64_t b_pixel = b_home.pixel_stride(image_channels);
   constexpr auto kL1 = isa::pulp::MEMORY_L1;
 
   // A tile: rows [row0, row0 + rows) of window w's head k (group w h + k).
@@ -159,7 +138,7 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   }
   // The head's channels of every key pixel of the window, [keys][d] in L1.
   const auto b_copy = [&](const Tile& tile, int s) {
-    return strided_copy(b_home.memory,
+    return isa::pulp::strided_copy(b_home.memory,
                         b_home.address + std::uint64_t{tile.window} * g.keys * b_pixel +
                             std::uint64_t{tile.head} * g.head_channels,
                         b_pixel, kL1, slot(b_base, bytes.b, s), g.head_channels, g.head_channels, g.keys);
@@ -167,8 +146,8 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
   // Scores: the block's Q pixels, the head's channels. Context: the block's rows of P.
   const auto a_copy = [&](const Tile& tile, int s) {
     if (g.scores) {
-      const std::uint64_t a_pixel = pixel_stride(a_home, image_channels);
-      return strided_copy(a_home.memory,
+      const std::uint64_t a_pixel = a_home.pixel_stride(image_channels);
+      return isa::pulp::strided_copy(a_home.memory,
                           a_home.address + tile.query_pixel(g) * a_pixel + std::uint64_t{tile.head} * g.head_channels,
                           a_pixel, kL1, slot(a_base, bytes.a, s), g.head_channels, g.head_channels, tile.rows);
     }
@@ -181,8 +160,8 @@ void emit_matmul_steps(const quant::QGraph& graph, const PLayer& layer, const La
       return isa::pulp::linear_copy(kL1, slot(out_base, bytes.out, s), out_home.memory,
                                     out_home.address + tile.score_row(g) * g.keys, std::uint64_t{tile.rows} * g.keys);
     }
-    const std::uint64_t out_pixel = pixel_stride(out_home, image_channels);
-    return strided_copy(kL1, slot(out_base, bytes.out, s), g.head_channels, out_home.memory,
+    const std::uint64_t out_pixel = out_home.pixel_stride(image_channels);
+    return isa::pulp::strided_copy(kL1, slot(out_base, bytes.out, s), g.head_channels, out_home.memory,
                         out_home.address + tile.query_pixel(g) * out_pixel + std::uint64_t{tile.head} * g.head_channels,
                         out_pixel, g.head_channels, tile.rows);
   };

@@ -32,11 +32,6 @@ TileChoice sized(const PixelGatherGeometry& g, std::uint32_t pixels) {
   return t;
 }
 
-// Bytes from one pixel of a home to the next: its channels, or a concat's when it is a slice.
-std::uint64_t pixel_stride(const TensorHome& home, std::uint32_t channels) {
-  return home.pixel_channels != 0 ? home.pixel_channels : channels;
-}
-
 // `pixels` whole pixels of `channels` bytes, `from_stride` and `to_stride` bytes apart: one
 // linear transfer when both are dense.
 isa::pulp::DmaCopy pixels_copy(isa::pulp::Memory from, std::uint64_t source, std::uint64_t from_stride,
@@ -45,16 +40,7 @@ isa::pulp::DmaCopy pixels_copy(isa::pulp::Memory from, std::uint64_t source, std
   if (from_stride == channels && to_stride == channels) {
     return isa::pulp::linear_copy(from, source, to, destination, pixels * channels);
   }
-  isa::pulp::DmaCopy c;
-  c.set_source_memory(from);
-  c.set_source(source);
-  c.set_destination_memory(to);
-  c.set_destination(destination);
-  c.set_chunk_bytes(channels);
-  c.set_count(pixels);
-  c.set_source_stride(from_stride);
-  c.set_destination_stride(to_stride);
-  return c;
+  return isa::pulp::strided_copy(from, source, from_stride, to, destination, to_stride, channels, pixels);
 }
 
 }  // namespace
@@ -112,7 +98,7 @@ void emit_pixel_gather_steps(const quant::QGraph& graph, const PLayer& layer, co
   const std::uint64_t slot = slot_bytes(g, per_tile);
   const TensorHome& in_home = plan.homes.at(layer.inputs.at(0));
   const TensorHome& out_home = plan.homes.at(layer.output);
-  const std::uint64_t in_pixel = pixel_stride(in_home, g.channels), out_pixel = pixel_stride(out_home, g.channels);
+  const std::uint64_t in_pixel = in_home.pixel_stride(g.channels), out_pixel = out_home.pixel_stride(g.channels);
   constexpr auto kL1 = isa::pulp::MEMORY_L1;
 
   std::size_t run = 0;  // the first run not wholly copied yet
