@@ -14,12 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "sim/pulp/tile_element.h"
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "sim/common/requant.h"
 #include "sim/pulp/layernorm_kernel.h"
 #include "sim/pulp/matmul_kernel.h"
 #include "sim/pulp/resize_kernel.h"
+#include "sim/pulp/softmax_kernel.h"
 
 namespace wb::sim::pulp {
 
@@ -54,41 +56,6 @@ constexpr std::uint64_t kLutEntries = 256;  // one per value of an 8-bit input
 // GATHER's index table: one little-endian uint16 per output channel.
 std::uint64_t gather_table_bytes(const KernelCall& c) { return 2 * std::uint64_t{c.c_out()}; }
 
-// SOFTMAX's exp table: 256 little-endian uint32 entries, indexed by x - max + 255, in Q16.
-constexpr std::uint64_t kSoftmaxEntries = 256;
-constexpr std::uint64_t kSoftmaxTableBytes = 4 * kSoftmaxEntries;
-
-// The softmax table: the exp entries, then a region label per token of every window.
-std::uint64_t softmax_table_bytes(const KernelCall& c) {
-  return kSoftmaxTableBytes + std::uint64_t{c.softmax_label_windows()} * c.softmax_label_tokens();
-}
-
-// Swin's region labels (isa/pulp.proto, KernelCall.softmax_label_tokens): the shape they need.
-std::string softmax_labels_problem(const KernelCall& c) {
-  const std::uint64_t tokens = c.softmax_label_tokens(), heads = c.softmax_label_heads(),
-                      windows = c.softmax_label_windows();
-  if (tokens == 0) {
-    return heads != 0 || windows != 0 || c.softmax_row0() != 0
-               ? "softmax_label_heads, _windows or softmax_row0 without softmax_label_tokens"
-               : "";
-  }
-  if (heads == 0 || windows == 0) return "softmax labels with 0 heads or windows";
-  if (c.c_out() != tokens || c.w_out() != 1) {
-    return fmt::format("softmax labels of windows of {} tokens on rows of {} keys (c_out) and w_out {} (each row is "
-                       "one query's keys of its window: c_out == softmax_label_tokens, w_out 1)",
-                       tokens, c.c_out(), c.w_out());
-  }
-  if (std::uint64_t{c.softmax_row0()} + c.h_out() > windows * heads * tokens) {
-    return fmt::format("softmax rows {} .. {} beyond the {} rows of {} windows of {} heads of {} queries",
-                       c.softmax_row0(), std::uint64_t{c.softmax_row0()} + c.h_out(), windows * heads * tokens,
-                       windows, heads, tokens);
-  }
-  return {};
-}
-constexpr std::uint32_t kSoftmaxOne = 1u << 16;  // exp(0) in Q16: entry 255, the largest
-// The row sum is a 32-bit register: c_out entries of at most 2^16 each stay below 2^32 up to
-// 65535 channels (and e * 256 + sum / 2 then too).
-constexpr std::uint32_t kSoftmaxMaxChannels = 65535;
 
 // True when the call ends with the requantised output (not a partial sum of an input-channel tile).
 bool writes_output(const KernelCall& c) { return !c.cin_tiled() || c.last_cin_tile(); }
@@ -276,21 +243,7 @@ std::string kind_shape_problem(const KernelCall& c) {
                        c.output_signed());
   }
   if (kind == isa::pulp::KERNEL_SOFTMAX) {
-    if (c.output_signed()) {
-      return "softmax output_signed true (its probabilities are uint8 at 1/256)";
-    }
-    if (c.parallel() != isa::pulp::PARALLEL_HO) {
-      const char* variant = c.parallel() == isa::pulp::PARALLEL_CO     ? "co"
-                            : c.parallel() == isa::pulp::PARALLEL_HOWO ? "howo"
-                                                                       : "unknown";
-      return fmt::format("softmax with parallel {} (only ho, output rows: a pixel's channels depend on each other)",
-                         variant);
-    }
-    if (c.c_out() > kSoftmaxMaxChannels) {
-      return fmt::format("softmax over {} channels (at most {}: the row sum is a 32-bit register)", c.c_out(),
-                         kSoftmaxMaxChannels);
-    }
-    if (std::string p = softmax_labels_problem(c); !p.empty()) return p;
+    if (std::string p = softmax_call_problem(c); !p.empty()) return p;
   } else if (c.softmax_label_tokens() != 0 || c.softmax_label_heads() != 0 || c.softmax_label_windows() != 0 ||
              c.softmax_row0() != 0) {
     return fmt::format("softmax labels on kind {} (only softmax has them)", name);
@@ -378,15 +331,6 @@ void store_i32(std::uint8_t* p, std::int32_t value) {
   std::memcpy(p, &v, 4);
 }
 
-template <bool Signed>
-inline std::int32_t element(const std::uint8_t* p) {
-  if constexpr (Signed) {
-    return static_cast<std::int8_t>(*p);
-  } else {
-    return *p;
-  }
-}
-
 // requantize clamps into the output type (kernel_problem checks the clamp), so the low byte
 // is the int8 or uint8 value.
 void store_output(std::uint8_t* p, std::int32_t y) { *p = static_cast<std::uint8_t>(y & 0xff); }
@@ -451,7 +395,7 @@ constexpr std::uint64_t kInt32SafeRun = 65536;
 template <bool Signed>
 std::int32_t dot_int32(const std::uint8_t* x, const std::int8_t* w, std::uint32_t n) {
   std::int32_t sum = 0;
-  for (std::uint32_t i = 0; i < n; ++i) sum += element<Signed>(x + i) * w[i];
+  for (std::uint32_t i = 0; i < n; ++i) sum += tile_element<Signed>(x + i) * w[i];
   return sum;
 }
 
@@ -583,7 +527,7 @@ void depthwise(const KernelCall& c, std::uint8_t* l1) {
       for (std::uint32_t q = cols.begin; q < cols.end; ++q) {
         const std::uint8_t* xp = input_pixel(c, x, rows, cols, r, q);
         const std::int32_t* wp = w.data() + (std::uint64_t{r} * k_w + q) * channels;
-        for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += element<Signed>(xp + ch) * wp[ch];
+        for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += tile_element<Signed>(xp + ch) * wp[ch];
       }
     }
     std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;
@@ -614,7 +558,7 @@ void maxpool(const KernelCall& c, std::uint8_t* l1) {
   for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
     std::fill(best.begin(), best.end(), std::numeric_limits<std::int32_t>::min());
     for_each_window_pixel(c, x, rows, cols, [&](const std::uint8_t* xp) {
-      for (std::uint32_t ch = 0; ch < channels; ++ch) best[ch] = std::max(best[ch], element<Signed>(xp + ch));
+      for (std::uint32_t ch = 0; ch < channels; ++ch) best[ch] = std::max(best[ch], tile_element<Signed>(xp + ch));
     });
     std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;
     for (std::uint32_t ch = 0; ch < channels; ++ch) store_output(yp + ch, best[ch]);
@@ -631,7 +575,7 @@ void avgpool(const KernelCall& c, std::uint8_t* l1) {
   for_each_window(c, [&](std::uint32_t oh, std::uint32_t ow, const AxisWindow& rows, const AxisWindow& cols) {
     std::fill(sums.begin(), sums.end(), 0);
     for_each_window_pixel(c, x, rows, cols, [&](const std::uint8_t* xp) {
-      for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += element<Signed>(xp + ch);
+      for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += tile_element<Signed>(xp + ch);
     });
     std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;
     for (std::uint32_t ch = 0; ch < channels; ++ch) store_output(yp + ch, requantize(sums[ch], c.requant(), ch));
@@ -652,7 +596,7 @@ void add(const KernelCall& c, std::uint8_t* l1) {
   for (std::uint64_t p = 0; p < pixels; ++p) {
     for (std::uint32_t ch = 0; ch < channels; ++ch) {
       const std::uint64_t i = p * channels + ch;
-      const std::int64_t v = element<SignedA>(a + i) * m_a + element<SignedB>(b + i) * m_b;
+      const std::int64_t v = tile_element<SignedA>(a + i) * m_a + tile_element<SignedB>(b + i) * m_b;
       store_output(y + i, requantize(v, c.requant(), ch));
     }
   }
@@ -670,7 +614,7 @@ void lut(const KernelCall& c, std::uint8_t* l1) {
   std::uint8_t* y = l1 + c.output();
   const std::uint64_t n = output_bytes(c);
   constexpr std::int32_t lo = Signed ? -128 : 0;
-  for (std::uint64_t i = 0; i < n; ++i) y[i] = table[element<Signed>(x + i) - lo];
+  for (std::uint64_t i = 0; i < n; ++i) y[i] = table[tile_element<Signed>(x + i) - lo];
 }
 
 // b's element for output (h, w, ch): a broadcast dimension reads index 0.
@@ -687,7 +631,7 @@ void mul(const KernelCall& c, std::uint8_t* l1) {
       const std::uint8_t* bp = b + (std::uint64_t{bh} * bw + (bw == 1 ? 0 : w)) * bc;
       for (std::uint32_t ch = 0; ch < channels; ++ch) {
         const std::uint64_t i = pixel * channels + ch;
-        const std::int64_t v = std::int64_t{element<SignedA>(a + i)} * element<SignedB>(bp + (bc == 1 ? 0 : ch));
+        const std::int64_t v = std::int64_t{tile_element<SignedA>(a + i)} * tile_element<SignedB>(bp + (bc == 1 ? 0 : ch));
         store_output(y + i, requantize(v, c.requant(), 0));
       }
     }
@@ -720,65 +664,6 @@ void gather(const KernelCall& c, std::uint8_t* l1) {
   const std::uint32_t c_in = c.c_in(), c_out = c.c_out();
   for (std::uint64_t p = 0; p < pixels; ++p) {
     for (std::uint32_t ch = 0; ch < c_out; ++ch) y[p * c_out + ch] = x[p * c_in + idx[ch]];
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// SOFTMAX.
-
-// The exp table, each entry checked: it is data (it arrives by DMA), which kernel_problem
-// cannot see. An entry above 2^16 could overflow the 32-bit row sum, and entry 255 (the row
-// maximum's own, exp(0)) must be 2^16, which also keeps the sum, the divisor, at least 2^16.
-std::array<std::uint32_t, kSoftmaxEntries> softmax_table(const KernelCall& c, const std::uint8_t* l1) {
-  std::array<std::uint32_t, kSoftmaxEntries> table{};
-  for (std::size_t i = 0; i < table.size(); ++i) {
-    const std::uint8_t* entry = l1 + c.weights() + 4 * i;  // little-endian
-    table[i] = entry[0] | std::uint32_t{entry[1]} << 8 | std::uint32_t{entry[2]} << 16 | std::uint32_t{entry[3]} << 24;
-    if (table[i] > kSoftmaxOne) {
-      throw UserError(fmt::format("softmax: exp table entry {} is {}, above {} (exp(0) in Q16)", i, table[i],
-                                  kSoftmaxOne));
-    }
-  }
-  if (table.back() != kSoftmaxOne) {
-    throw UserError(fmt::format("softmax: exp table entry 255 is {}, not {} (exp(0) in Q16)", table.back(),
-                                kSoftmaxOne));
-  }
-  return table;
-}
-
-// Per pixel: m = max x, e[c] = table[x[c] - m + 255], sum = sum e, y[c] = min(255, (e[c] * 256 +
-// sum / 2) / sum), in the 32-bit unsigned arithmetic of the core (kernel_problem's channel bound
-// and softmax_table's entry bound keep every value below 2^32; the sum is at least 2^16). Under
-// region labels, a row's keys of another region than its query's are out of m and the sum and
-// get 0 (the query's own key is always kept: the sum stays at least 2^16).
-template <bool Signed>
-void softmax(const KernelCall& c, std::uint8_t* l1) {
-  const std::array<std::uint32_t, kSoftmaxEntries> table = softmax_table(c, l1);
-  const std::uint8_t* x = l1 + c.input();
-  std::uint8_t* y = l1 + c.output();
-  const std::uint8_t* labels = l1 + c.weights() + kSoftmaxTableBytes;
-  const std::uint32_t channels = c.c_out();
-  const std::uint64_t pixels = std::uint64_t{c.h_out()} * c.w_out();
-  const std::uint64_t tokens = c.softmax_label_tokens(), rows_per_window = tokens * c.softmax_label_heads();
-  for (std::uint64_t p = 0; p < pixels; ++p) {
-    const std::uint8_t* xp = x + p * channels;
-    std::uint8_t* yp = y + p * channels;
-    const std::uint64_t row = c.softmax_row0() + p;
-    const std::uint8_t* window = tokens == 0 ? nullptr : labels + row / rows_per_window * tokens;
-    const auto kept = [&](std::uint32_t ch) { return window == nullptr || window[ch] == window[row % tokens]; };
-    std::int32_t top = std::numeric_limits<std::int32_t>::min();
-    for (std::uint32_t ch = 0; ch < channels; ++ch) {
-      if (kept(ch)) top = std::max(top, element<Signed>(xp + ch));
-    }
-    const auto entry = [&](std::uint32_t ch) -> std::uint32_t {
-      return kept(ch) ? table[static_cast<std::size_t>(element<Signed>(xp + ch) - top + 255)] : 0;
-    };
-    std::uint32_t sum = 0;
-    for (std::uint32_t ch = 0; ch < channels; ++ch) sum += entry(ch);
-    const std::uint32_t half = sum / 2;
-    for (std::uint32_t ch = 0; ch < channels; ++ch) {
-      yp[ch] = static_cast<std::uint8_t>(std::min<std::uint32_t>((entry(ch) * 256 + half) / sum, 255));
-    }
   }
 }
 
@@ -833,7 +718,7 @@ void run_kernel(const KernelCall& c, std::span<std::uint8_t> l1) {
     case isa::pulp::KERNEL_LUT: s ? lut<true>(c, m) : lut<false>(c, m); break;
     case isa::pulp::KERNEL_MUL: s ? mul_by_second_type<true>(c, m) : mul_by_second_type<false>(c, m); break;
     case isa::pulp::KERNEL_GATHER: gather(c, m); break;
-    case isa::pulp::KERNEL_SOFTMAX: s ? softmax<true>(c, m) : softmax<false>(c, m); break;
+    case isa::pulp::KERNEL_SOFTMAX: run_softmax_kernel(c, l1); break;
     case isa::pulp::KERNEL_RESIZE: run_resize(c, l1); break;
     case isa::pulp::KERNEL_LAYERNORM: run_layernorm(c, l1); break;
     case isa::pulp::KERNEL_MATMUL: run_matmul_kernel(c, l1); break;

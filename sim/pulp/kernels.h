@@ -16,7 +16,8 @@
 //   weights int8 [c_out][k_h][k_w][c_in] (CONV, POINTWISE, LINEAR); [c_out][k_h][k_w] (DEPTHWISE);
 //           [c_out][k_h][k_w][c_in / groups] (GROUPED_CONV)
 //           uint16 little-endian [c_out] channel indices (GATHER)
-//           uint32 little-endian [256] exp table in Q16 (SOFTMAX)
+//           uint32 little-endian [256] exp table in Q16, then W L uint8 region labels under Swin's
+//           mask (SOFTMAX, sim/pulp/softmax_kernel.h)
 //           row then column taps, 4 little-endian uint16 each (RESIZE, sim/pulp/resize_kernel.h)
 //           int32 little-endian [c_out] gamma multipliers, then int64 little-endian [c_out] beta
 //           offsets (LAYERNORM, sim/pulp/layernorm_kernel.h)

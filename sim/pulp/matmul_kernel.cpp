@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sim/common/requant.h"
+#include "sim/pulp/tile_element.h"
 #include "support/error.h"
 
 namespace wb::sim::pulp {
@@ -12,15 +13,6 @@ namespace wb::sim::pulp {
 namespace {
 
 using isa::pulp::KernelCall;
-
-template <bool Signed>
-std::int64_t matmul_operand(const std::uint8_t* p) {
-  if constexpr (Signed) {
-    return static_cast<std::int8_t>(*p);
-  } else {
-    return *p;
-  }
-}
 
 // Reads b as c_out x c_in rows (bt[n * c_in + k] = b(n, k)): both operands then run along k,
 // as the 4x2 matmul reads them.
@@ -40,7 +32,7 @@ void matmul_products(const KernelCall& c, const std::uint8_t* a, const std::uint
     for (std::uint32_t n = 0; n < c_out; ++n) {
       const std::uint8_t* column = bt + std::uint64_t{n} * c_in;
       std::int64_t sum = bias != nullptr ? read_int32(bias + 4 * (std::uint64_t{m} * c_out + n)) : 0;
-      for (std::uint32_t k = 0; k < c_in; ++k) sum += matmul_operand<SignedA>(row + k) * matmul_operand<SignedB>(column + k);
+      for (std::uint32_t k = 0; k < c_in; ++k) sum += std::int64_t{tile_element<SignedA>(row + k)} * tile_element<SignedB>(column + k);
       // requantize clamps into the output type (kernel_problem checks the clamp): the low byte
       // is the int8 or uint8 value.
       y[std::uint64_t{m} * c_out + n] = static_cast<std::uint8_t>(requantize(sum, c.requant(), 0) & 0xff);

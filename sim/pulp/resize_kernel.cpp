@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "sim/pulp/tile_element.h"
 #include "support/error.h"
 
 namespace wb::sim::pulp {
@@ -43,15 +44,6 @@ std::vector<Tap> read_taps(const std::uint8_t* table, std::uint32_t entry0, std:
   return taps;
 }
 
-template <bool Signed>
-std::int32_t value_at(const std::uint8_t* p) {
-  if constexpr (Signed) {
-    return static_cast<std::int8_t>(*p);
-  } else {
-    return *p;
-  }
-}
-
 // (256 - wr) * ((256 - wc) * x00 + wc * x01) + wr * ((256 - wc) * x10 + wc * x11), rounded half up
 // by 16 bits: a convex combination, so the result stays in the input's range and type.
 template <bool Signed>
@@ -68,11 +60,11 @@ void resize(const KernelCall& c, std::uint8_t* l1, const std::vector<Tap>& rows,
       const std::uint64_t left = k.first * channels, right = k.second * channels;
       std::uint8_t* out = y + (std::uint64_t{oy} * c.w_out() + ox) * channels;
       for (std::uint64_t ch = 0; ch < channels; ++ch) {
-        const std::int32_t upper = static_cast<std::int32_t>(kWeightOne - k.weight) * value_at<Signed>(top + left + ch) +
-                                   static_cast<std::int32_t>(k.weight) * value_at<Signed>(top + right + ch);
+        const std::int32_t upper = static_cast<std::int32_t>(kWeightOne - k.weight) * tile_element<Signed>(top + left + ch) +
+                                   static_cast<std::int32_t>(k.weight) * tile_element<Signed>(top + right + ch);
         const std::int32_t lower =
-            static_cast<std::int32_t>(kWeightOne - k.weight) * value_at<Signed>(bottom + left + ch) +
-            static_cast<std::int32_t>(k.weight) * value_at<Signed>(bottom + right + ch);
+            static_cast<std::int32_t>(kWeightOne - k.weight) * tile_element<Signed>(bottom + left + ch) +
+            static_cast<std::int32_t>(k.weight) * tile_element<Signed>(bottom + right + ch);
         const std::int32_t v = static_cast<std::int32_t>(kWeightOne - r.weight) * upper +
                                static_cast<std::int32_t>(r.weight) * lower;
         out[ch] = static_cast<std::uint8_t>(((v + (1 << 15)) >> 16) & 0xff);
