@@ -270,8 +270,10 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
                           s.pad_bottom == 0 && s.pad_left == 0 && s.pad_right == 0;
   // A 1x1, stride-1 layer maps pixel p to pixel p: an input of the output's pixel count in
   // another H x W (through a Reshape, an alias: Swin's one window of a stage's pixels as tokens)
-  // is read in the output's geometry, the same HWC bytes.
-  if (one_window && layer.kind != isa::pulp::KERNEL_MUL && std::uint64_t{s.h_in} * s.w_in == std::uint64_t{s.h_out} * s.w_out) {
+  // is read in the output's geometry, the same HWC bytes. Not a resize (its 1x1 window reads
+  // other pixels: [2, 8] -> [4, 4] is a resize) nor a product (its second operand broadcasts).
+  if (one_window && layer.kind != isa::pulp::KERNEL_MUL && layer.kind != isa::pulp::KERNEL_RESIZE &&
+      std::uint64_t{s.h_in} * s.w_in == std::uint64_t{s.h_out} * s.w_out) {
     s.h_in = s.h_out;
     s.w_in = s.w_out;
   }

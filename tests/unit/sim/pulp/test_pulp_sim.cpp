@@ -286,6 +286,38 @@ TEST(PulpSimRun, GathersOfPixelsAreBitExactWholeAndTiled) {
                    });
 }
 
+// An image [1, 4, 2, 8] read as [1, 4, 4, 4] through a Reshape (the same HWC bytes: an alias) by
+// a 1x1 conv, which reads its input in its output's geometry (as Swin-T's last stage's qkv Linear
+// reads its one window), and resized to [1, 4, 4, 4] (scales 2 and 1/2, nearest): a resize's 1x1
+// window reads other pixels, so it keeps its input's geometry. Both bit-exact.
+TEST(PulpSimRun, AOneByOneConvReadsAReshapedInputInItsOwnGeometryAndAResizeDoesNot) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 4, 2, 8}).output("y");
+  b.initializer("w1", test::random_tensor({4, 4, 1, 1}, 81)).initializer("b1", test::random_tensor({4}, 82));
+  b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1");
+  b.initializer("shape", Tensor::from_vector<std::int64_t>({4}, {1, 4, 4, 4}));
+  b.node("Reshape", {"c1", "shape"}, {"square"}, "square");
+  b.initializer("w2", test::random_tensor({4, 4, 1, 1}, 83)).initializer("b2", test::random_tensor({4}, 84));
+  b.node("Conv", {"square", "w2", "b2"}, {"y1"}, "conv2");
+  b.initializer("scales", Tensor::from_vector<float>({4}, {1, 1, 2, 0.5f}));
+  auto& resize = b.node("Resize", {"c1", "", "scales"}, {"up"}, "resize");
+  test::set_attr(resize, "mode", std::string("nearest"));
+  test::set_attr(resize, "coordinate_transformation_mode", std::string("asymmetric"));
+  test::set_attr(resize, "nearest_mode", std::string("floor"));
+  b.initializer("w3", test::random_tensor({4, 4, 1, 1}, 85)).initializer("b3", test::random_tensor({4}, 86));
+  b.node("Conv", {"up", "w3", "b3"}, {"y2"}, "conv3");
+  b.node("Add", {"y1", "y2"}, {"y"}, "add");
+  quant::QuantizeOptions quantize;
+  quantize.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = test::quantize_model(b, quantize).qgraph;
+  check_everywhere(graph, {{}}, 13, [](const Compiled& c, const SimResult& r) {
+    EXPECT_EQ(r.layers.size(), static_cast<std::size_t>(c.network.layers_size()));
+    bool resized = false;
+    for (const auto& layer : c.network.layers()) resized = resized || layer.kind() == isa::pulp::KERNEL_RESIZE;
+    EXPECT_TRUE(resized);
+  });
+}
+
 TEST(PulpSimRun, LayerNormsAreBitExactWholeTiledAndStagedThroughL3) {
   // Whole layers; tiles of whole pixels (1 KiB of L1: the 16-channel LayerNorm's 36 pixels do
   // not fit with its 192-byte table); tensors in L3 and chunks of rows staged through L2 (3 KiB).
