@@ -256,10 +256,9 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.softmax_label_heads = u32(rows.shape[0] / static_cast<std::int64_t>(windows));
   }
   if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX ||
-      layer.kind == isa::pulp::KERNEL_LAYERNORM || layer.kind == isa::pulp::KERNEL_ADD) {
+      layer.kind == isa::pulp::KERNEL_LAYERNORM) {
     // Elementwise (a softmax or layernorm per pixel): the input is read as the output's shape
-    // (a flattened 1x1 image, or an add's tokens [1, C, 1, H W] of an image [1, C, H, W], is the
-    // same bytes).
+    // (a flattened 1x1 image is the same bytes).
     s.c_in = s.c_out;
     s.h_in = s.h_out;
     s.w_in = s.w_out;
