@@ -83,9 +83,10 @@ py::dict called_dict(std::string log, std::vector<std::string> warnings) {
 CompileRequest compile_request(const std::string& model, const std::string& hw, std::vector<std::string> overrides,
                                std::vector<std::string> compile_opts, const std::string& scheme,
                                const std::string& calib_dir, const std::string& calib_method, int calib_count,
-                               std::uint64_t seed, int threads) {
+                               std::uint64_t seed, int threads, std::vector<std::string> shapes) {
   if (threads > 0) set_reference_threads(threads);
   CompileRequest request;
+  request.shapes = std::move(shapes);
   request.model = model;
   request.hw = hw;
   request.overrides = std::move(overrides);
@@ -125,21 +126,24 @@ py::dict reported(Command& command, report::RunReport (*step)(const Command&, st
   return run_result(std::move(called), outputs);
 }
 
-std::optional<std::filesystem::path> optional_path(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  return std::filesystem::path(text);
+// "NAME=PATH" or "PATH" each, as --input takes them.
+InputFiles input_files(const std::vector<std::string>& inputs) {
+  InputFiles files;
+  for (const std::string& text : inputs) files.push_back(parse_input_option(text));
+  return files;
 }
 
 py::dict run(const std::string& model, const std::string& hw, std::vector<std::string> overrides,
              std::vector<std::string> compile_opts, const std::string& scheme, const std::string& calib_dir,
-             const std::string& calib_method, int calib_count, std::uint64_t seed, bool data, const std::string& input,
-             bool cache, int threads) {
+             const std::string& calib_method, int calib_count, std::uint64_t seed, bool data,
+             const std::vector<std::string>& inputs, bool cache, int threads, std::vector<std::string> shapes) {
   RunCommand command;
   command.compile = to_compile_command(compile_request(model, hw, std::move(overrides), std::move(compile_opts), scheme,
-                                                       calib_dir, calib_method, calib_count, seed, threads));
-  command.input = optional_path(input);
+                                                       calib_dir, calib_method, calib_count, seed, threads,
+                                                       std::move(shapes)));
+  command.inputs = input_files(inputs);
   command.no_data = !data;
-  if (!data && command.input) {
+  if (!data && !command.inputs.empty()) {
     throw UserError(fmt::format("inputs: data=False runs no arithmetic, so no input is read; drop one of them"));
   }
   if (cache) command.compile.model_cache = default_cache_dir() / "models";
@@ -147,24 +151,24 @@ py::dict run(const std::string& model, const std::string& hw, std::vector<std::s
 }
 
 py::dict simulate(const std::string& program, const std::string& hw, std::vector<std::string> overrides,
-                  const std::string& input, std::uint64_t seed, bool data) {
+                  const std::vector<std::string>& inputs, std::uint64_t seed, bool data) {
   SimCommand command;
   command.program = program;
   command.hw = hw;
   command.overrides = std::move(overrides);
-  command.input = optional_path(input);
+  command.inputs = input_files(inputs);
   command.seed = seed;
   command.no_data = !data;
   return reported(command, &sim_program);
 }
 
 py::dict verify(const std::string& dir, const std::string& hw, std::vector<std::string> overrides,
-                const std::string& input, std::uint64_t seed) {
+                const std::vector<std::string>& inputs, std::uint64_t seed) {
   VerifyCommand command;
   command.dir = dir;
   command.hw = hw;
   command.overrides = std::move(overrides);
-  command.input = optional_path(input);
+  command.inputs = input_files(inputs);
   command.seed = seed;
   return reported(command, &verify_program);
 }
@@ -172,9 +176,10 @@ py::dict verify(const std::string& dir, const std::string& hw, std::vector<std::
 py::dict compile(const std::string& model, const std::string& hw, const std::string& out_dir,
                  std::vector<std::string> overrides, std::vector<std::string> compile_opts, const std::string& scheme,
                  const std::string& calib_dir, const std::string& calib_method, int calib_count, std::uint64_t seed,
-                 bool cache, int threads) {
+                 bool cache, int threads, std::vector<std::string> shapes) {
   CompileCommand command = to_compile_command(compile_request(model, hw, std::move(overrides), std::move(compile_opts),
-                                                              scheme, calib_dir, calib_method, calib_count, seed, threads));
+                                                              scheme, calib_dir, calib_method, calib_count, seed, threads,
+                                                              std::move(shapes)));
   command.out_dir = out_dir;
   if (cache) command.model_cache = default_cache_dir() / "models";
   auto called = call([&](std::ostream& log) {
@@ -354,13 +359,13 @@ PYBIND11_MODULE(_core, m) {
   m.attr("executable") = WB_EXECUTABLE;
   m.def("run", &run, py::arg("model"), py::arg("hw"), py::arg("overrides"), py::arg("compile_opts"), py::arg("scheme"),
         py::arg("calib_dir"), py::arg("calib_method"), py::arg("calib_count"), py::arg("seed"), py::arg("data"),
-        py::arg("input"), py::arg("cache"), py::arg("threads"));
-  m.def("simulate", &simulate, py::arg("program"), py::arg("hw"), py::arg("overrides"), py::arg("input"),
+        py::arg("inputs"), py::arg("cache"), py::arg("threads"), py::arg("shapes"));
+  m.def("simulate", &simulate, py::arg("program"), py::arg("hw"), py::arg("overrides"), py::arg("inputs"),
         py::arg("seed"), py::arg("data"));
-  m.def("verify", &verify, py::arg("dir"), py::arg("hw"), py::arg("overrides"), py::arg("input"), py::arg("seed"));
+  m.def("verify", &verify, py::arg("dir"), py::arg("hw"), py::arg("overrides"), py::arg("inputs"), py::arg("seed"));
   m.def("compile", &compile, py::arg("model"), py::arg("hw"), py::arg("out_dir"), py::arg("overrides"),
         py::arg("compile_opts"), py::arg("scheme"), py::arg("calib_dir"), py::arg("calib_method"),
-        py::arg("calib_count"), py::arg("seed"), py::arg("cache"), py::arg("threads"));
+        py::arg("calib_count"), py::arg("seed"), py::arg("cache"), py::arg("threads"), py::arg("shapes"));
   m.def("hw_config", &hw_config, py::arg("path"), py::arg("overrides"));
   m.def("sweep", &sweep, py::arg("spec"), py::arg("db"), py::arg("jobs"), py::arg("timeout_s"),
         py::arg("retry_failed"), py::arg("executable"));

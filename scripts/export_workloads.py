@@ -581,6 +581,9 @@ class Workload:
     # symbolics, export_onnx_as_user): Swin's window padding has amounts
     # computed from the shape, which the constant Pad symbolic refuses.
     user_export: bool = False
+    # Input dimensions exported as dynamic (torch.onnx.export's dynamic_axes
+    # for the input, {axis: symbol}): the file declares symbols, not sizes.
+    dynamic_input_axes: Optional[Dict[int, str]] = None
 
 
 def _googlenet() -> nn.Module:
@@ -672,6 +675,12 @@ SMALL_WORKLOADS = [
              "of a plain and a shifted block (2 and 4 heads), patch merging, "
              "relative position bias, shifted-window mask", opset=13,
              user_export=True),
+    # tiny_resnet (the same weights and input) exported as a user exports a
+    # network for any image size: batch, height and width dynamic.
+    Workload("tiny_resnet_dynamic", TinyResNet, TINY,
+             "tiny_resnet exported with dynamic batch, height and width "
+             "(dynamic_axes {0: batch, 2: height, 3: width})", opset=13,
+             dynamic_input_axes={0: "batch", 2: "height", 3: "width"}),
     Workload("tiny_bert", TinyBert, (1, 16, 32),
              "BERT-like encoder on float embeddings [1, 16, 32]: position "
              "embedding, LayerNorm, 2 post-LN layers of 2-head attention and "
@@ -1393,7 +1402,8 @@ def constant_pad_symbolics(opset: int):
             torch.onnx.unregister_custom_op_symbolic(name, opset)
 
 
-def export_onnx(model: nn.Module, x: torch.Tensor, path: Path, opset: int) -> None:
+def export_onnx(model: nn.Module, x: torch.Tensor, path: Path, opset: int,
+                dynamic_input_axes: Optional[Dict[int, str]] = None) -> None:
     """Big and small models: BatchNorm kept, constant Pad (see above)."""
     with constant_pad_symbolics(opset):
         # PRESERVE (with an eval-mode model) exports inference-mode ops but
@@ -1404,7 +1414,9 @@ def export_onnx(model: nn.Module, x: torch.Tensor, path: Path, opset: int) -> No
                           training=torch.onnx.TrainingMode.PRESERVE,
                           do_constant_folding=False,
                           input_names=["input"],
-                          output_names=list(getattr(model, "onnx_output_names", ["output"])))
+                          output_names=list(getattr(model, "onnx_output_names", ["output"])),
+                          dynamic_axes=({"input": dynamic_input_axes}
+                                        if dynamic_input_axes else None))
 
 
 def export_onnx_as_user(model: nn.Module, x: torch.Tensor, path: Path,
@@ -1712,6 +1724,11 @@ def export_small(workload: Workload, out_dir: Path, seed: int) -> None:
         onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
                                  x, workload.opset, workload.name,
                                  export=export_onnx_as_user, bn_kept=False)
+    elif workload.dynamic_input_axes:
+        onnx_summary = save_onnx(
+            out_dir / f"{workload.name}.onnx", prepared.model, x,
+            workload.opset, workload.name,
+            export=functools.partial(export_onnx, dynamic_input_axes=workload.dynamic_input_axes))
     else:
         onnx_summary = save_onnx(out_dir / f"{workload.name}.onnx", prepared.model,
                                  x, workload.opset, workload.name)

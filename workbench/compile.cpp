@@ -48,11 +48,18 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
   const std::uintmax_t limit = model_cache_limit();
   const auto start = SteadyClock::now();
   result.model_sha256 = sha256_file(command.quantize.model);
-  CachedModel cached = ensure_quantized(cache, command.quantize, std::nullopt, result.model_sha256, log);
+  CachedModel cached = ensure_quantized(cache, command.quantize, {}, result.model_sha256, log);
   if (cached.hit) {
     const quant::QGraph& graph = cached.model.graph;
     if (cached.model.synthetic_calibration) {
       warn_later(synthetic_calibration_warning(command.quantize));
+    }
+    // The import's notes (a symbolic batch taken as 1), as a quantization now would say them.
+    const nlohmann::json record = nlohmann::json::parse(cached.model.record_json, nullptr, false);
+    if (record.is_object() && record.contains("notes") && record["notes"].is_array()) {
+      for (const nlohmann::json& note : record["notes"]) {
+        if (note.is_string()) note_later(note.get<std::string>());
+      }
     }
     log << fmt::format("quantized {} with scheme {}: {} integer nodes, {} tensors from the model cache\n",
                        command.quantize.model.filename().string(), quant::scheme_name(graph.scheme), graph.nodes.size(),
@@ -96,6 +103,7 @@ CompileCommand to_compile_command(const CompileRequest& request) {
   if (!request.calib_dir.empty()) command.quantize.calib_dir = request.calib_dir;
   command.quantize.calib_count = request.calib_count;
   command.quantize.seed = request.seed;
+  for (const std::string& shape : request.shapes) command.quantize.given_shapes.push_back(parse_shape_option(shape));
   return command;
 }
 

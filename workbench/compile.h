@@ -36,6 +36,7 @@ struct CompileRequest {
   std::string hw;
   std::vector<std::string> overrides;     // --set
   std::vector<std::string> compile_opts;  // --compile-opt
+  std::vector<std::string> shapes;        // --shape NAME=1x3x224x224
   std::string scheme;                     // empty: the target's own (xdnn for xdnn configs, pulp for pulp ones)
   std::string calib_dir;                  // empty: calib_count seeded synthetic inputs
   std::string calib_method = "max";

@@ -15,6 +15,7 @@
 #include "compiler/ir/printer.h"
 #include "compiler/quant/quantizer.h"
 #include "support/error.h"
+#include "workbench/warnings.h"
 
 namespace wb {
 
@@ -36,13 +37,12 @@ std::vector<std::pair<std::int64_t, double>> top_k(const Tensor& tensor, int k) 
 }
 
 InferResult run_infer(const InferOptions& options, std::ostream& log) {
-  const ImportedModel model = import_onnx_file(options.model);
+  ImportOptions import_options;
+  import_options.given_shapes = options.shapes;
+  import_options.input_file_shapes = input_file_shapes(options.inputs);
+  const ImportedModel model = import_onnx_file(options.model, import_options);
+  for (const std::string& note : model.notes) note_later(note);
   const Graph& graph = model.graph;
-  if (!options.inputs.empty() && options.inputs.size() != graph.inputs().size()) {
-    throw UserError(fmt::format("the model has {} input{} but --input was given {} time{}", graph.inputs().size(),
-                                graph.inputs().size() == 1 ? "" : "s", options.inputs.size(),
-                                options.inputs.size() == 1 ? "" : "s"));
-  }
   if (options.outputs.size() > graph.outputs().size()) {
     throw UserError(fmt::format("the model has {} output{} but --output was given {} times", graph.outputs().size(),
                                 graph.outputs().size() == 1 ? "" : "s", options.outputs.size()));
@@ -55,24 +55,9 @@ InferResult run_infer(const InferOptions& options, std::ostream& log) {
     inputs = random_inputs(graph, options.seed);
     fmt::print(log, "inputs: seeded random (seed {}), N(0,1) for float inputs\n", options.seed);
   } else {
-    for (std::size_t i = 0; i < options.inputs.size(); ++i) {
-      Tensor t = read_tensor_file(options.inputs[i]);
-      try {
-        executor.check_input(i, t);
-      } catch (const UserError& e) {
-        throw UserError(fmt::format("{}: {}", options.inputs[i].string(), e.what()));
-      }
-      if (is_float(t.dtype())) {
-        const Tensor values = t.cast(DType::F64);
-        const auto span = values.span<double>();
-        const auto bad = std::find_if(span.begin(), span.end(), [](double v) { return !std::isfinite(v); });
-        if (bad != span.end()) {
-          throw UserError(fmt::format("{}: holds {} (element {}); give finite inputs", options.inputs[i].string(),
-                                      std::isnan(*bad) ? "a NaN" : "an infinity", bad - span.begin()));
-        }
-      }
-      inputs.push_back(std::move(t));
-    }
+    std::vector<RunInputSpec> specs;
+    for (const Value* in : graph.inputs()) specs.push_back({in->name, in->shape, in->dtype});
+    inputs = read_input_files(options.inputs, specs);
   }
   const auto start = std::chrono::steady_clock::now();
   InferResult result;

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "compiler/ir/tensor.h"
+#include "workbench/run_inputs.h"
 
 namespace wb {
 
 struct InferOptions {
   std::filesystem::path model;
-  std::vector<std::filesystem::path> inputs;   // in graph-input order; empty: random
+  InputFiles inputs;                           // by name or in graph-input order; empty: random
+  std::vector<GivenShape> shapes;              // --shape: sizes of symbolic input dimensions
   std::vector<std::filesystem::path> outputs;  // i-th file receives the i-th graph output
   std::uint64_t seed = 0;
   int top_k = 5;

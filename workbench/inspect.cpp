@@ -31,7 +31,16 @@ InspectReport build_inspect_report(const ImportedModel& model, const std::string
   report.opset = graph.opset;
   report.producer = model.producer;
   report.unsupported = model.unsupported;
-  for (const Value* in : graph.inputs()) report.inputs.push_back(fmt::format("{}: {}", in->name, format_value_type(*in)));
+  for (std::size_t i = 0; i < graph.inputs().size(); ++i) {
+    const Value* in = graph.inputs()[i];
+    std::string text = fmt::format("{}: {}", in->name, format_value_type(*in));
+    // A model of symbolic dimensions: what it declares and what gave the sizes used.
+    if (i < model.inputs.size() && model.inputs[i].source != "model") {
+      text += fmt::format(" (declared {}; {})", model.inputs[i].declared, model.inputs[i].source);
+    }
+    report.inputs.push_back(std::move(text));
+  }
+  report.notes = model.notes;
   for (const Value* out : graph.outputs()) report.outputs.push_back(fmt::format("{}: {}", out->name, format_value_type(*out)));
 
   for (const Node* node : graph.topological_order()) {
@@ -89,6 +98,7 @@ void print_inspect_report(std::ostream& os, const InspectReport& report) {
              report.opset, report.producer);
   for (const auto& in : report.inputs) fmt::print(os, "input   {}\n", in);
   for (const auto& out : report.outputs) fmt::print(os, "output  {}\n", out);
+  for (const auto& note : report.notes) fmt::print(os, "note    {}\n", note);
   os << '\n';
 
   std::size_t name_width = 4;
@@ -143,7 +153,7 @@ nlohmann::json inspect_report_json(const InspectReport& report) {
   nlohmann::json unsupported = nlohmann::json::array();
   for (const auto& u : report.unsupported) unsupported.push_back({{"name", u.name}, {"op", u.op_type}, {"reason", u.reason}});
   return {{"model", {{"path", report.model_path}, {"graph", report.graph_name}, {"opset", report.opset},
-                     {"producer", report.producer}, {"inputs", report.inputs}, {"outputs", report.outputs}}},
+                     {"producer", report.producer}, {"inputs", report.inputs}, {"outputs", report.outputs}, {"notes", report.notes}}},
           {"layers", layers},
           {"totals",
            {{"layers", report.rows.size()},
@@ -186,6 +196,7 @@ void check_quantization(const InspectCommand& command, const Graph& graph, Inspe
 void run_inspect(const InspectCommand& command, std::ostream& out) {
   ImportOptions options;
   options.allow_unsupported = true;
+  for (const std::string& shape : command.partition.shapes) options.given_shapes.push_back(parse_shape_option(shape));
   if (command.passes.empty() &&
       (command.print_after_all || !command.print_after.empty() || !command.dump_ir.empty())) {
     throw UserError("--print-after, --print-after-all and --dump-ir print the IR between the passes of "

@@ -34,6 +34,7 @@ struct InspectReport {
   std::string producer;
   std::vector<std::string> inputs;   // "name: f32[1,3,224,224]"
   std::vector<std::string> outputs;
+  std::vector<std::string> notes;    // a symbolic batch dimension taken as 1
   std::vector<InspectRow> rows;      // topological order
   std::int64_t total_params = 0;
   std::int64_t total_macs = 0;

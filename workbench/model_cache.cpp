@@ -78,13 +78,23 @@ std::filesystem::path default_cache_dir() {
 }
 
 std::string quantization_key(const QuantizeCommand& command, const std::string& model_sha256,
-                             const std::optional<std::filesystem::path>& input) {
+                             const InputFiles& inputs) {
+  nlohmann::json fed = nlohmann::json(command.seed);
+  if (!inputs.empty()) {
+    fed = nlohmann::json::array();
+    for (const InputFile& file : inputs) fed.push_back({file.input, sha256_file(file.path)});
+  }
+  nlohmann::json shapes = nlohmann::json::array();
+  for (const auto* given : {&command.given_shapes, &command.input_file_shapes}) {
+    for (const GivenShape& g : *given) shapes.push_back({g.input, g.shape});
+  }
   const nlohmann::json identity = {
       {"model", model_sha256},
       {"scheme", quant::scheme_name(command.quant.scheme)},
       {"bits", {command.quant.bits, command.quant.first_layer_bits, command.quant.last_layer_bits}},
       {"calibration", calibration_identity(command)},
-      {"input", input ? nlohmann::json(sha256_file(*input)) : nlohmann::json(command.seed)},
+      {"input", fed},
+      {"shapes", shapes},
       {"build", build_id()},
       {"format", kFormatVersion}};
   return sha256_hex(identity.dump()).substr(0, 32);
@@ -228,10 +238,10 @@ quant::QuantizedModel load_quantized_model(const std::filesystem::path& entry) {
 }
 
 CachedModel ensure_quantized(const ModelCache& cache, const QuantizeCommand& command,
-                             const std::optional<std::filesystem::path>& input, const std::string& model_sha256,
+                             const InputFiles& inputs, const std::string& model_sha256,
                              std::ostream& log) {
   CachedModel cached;
-  cached.key = quantization_key(command, model_sha256, input);
+  cached.key = quantization_key(command, model_sha256, inputs);
   cached.entry = cache.entry_path(cached.key);
   std::string why;
   if (std::optional<quant::QuantizedModel> model = cache.load(cached.key, &why)) {
@@ -242,9 +252,8 @@ CachedModel ensure_quantized(const ModelCache& cache, const QuantizeCommand& com
   if (!why.empty()) log << fmt::format("model cache: {}; quantizing again\n", why);
   cached.quantized = run_quantize(command, log);
   const quant::QGraph& graph = cached.quantized.qgraph;
-  if (input) {
-    if (graph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
-    cached.model.float_inputs.push_back(read_float_input(*input, graph.tensor(graph.inputs[0])));
+  if (!inputs.empty()) {
+    cached.model.float_inputs = read_inputs_for(inputs, input_tensors(graph));
   } else {
     cached.model.float_inputs = random_inputs(*cached.quantized.float_graph, command.seed);
   }

@@ -21,6 +21,7 @@
 
 #include "compiler/quant/qgraph_proto.h"
 #include "workbench/quantize.h"
+#include "workbench/run_inputs.h"
 
 namespace wb {
 
@@ -30,10 +31,10 @@ std::filesystem::path default_cache_dir();
 
 // What decides a quantized model, hashed into its key: the model file's SHA-256, the scheme
 // and bit widths, the calibration (its folder's files and their digests, or count and seed;
-// method and percentile), structure-only quantization, the input a run is fed (its file's
-// digest, or the seed), and the workbench build.
+// method and percentile), structure-only quantization, the shapes given for the graph's inputs,
+// the inputs a run is fed (their files' names and digests, or the seed), and the workbench build.
 std::string quantization_key(const QuantizeCommand& command, const std::string& model_sha256,
-                             const std::optional<std::filesystem::path>& input);
+                             const InputFiles& inputs);
 
 class ModelCache {
  public:
@@ -72,10 +73,10 @@ struct CachedModel {
   QuantizeResult quantized;
 };
 
-// The cache's entry for `command` (and the float inputs `run` would feed it: `input`, or
-// seeded N(0,1) with command.seed); quantizes and stores it when missing or damaged.
+// The cache's entry for `command` (and the float inputs `run` would feed it: the files of
+// `inputs`, or seeded N(0,1) with command.seed); quantizes and stores it when missing or damaged.
 CachedModel ensure_quantized(const ModelCache& cache, const QuantizeCommand& command,
-                             const std::optional<std::filesystem::path>& input, const std::string& model_sha256,
+                             const InputFiles& inputs, const std::string& model_sha256,
                              std::ostream& log);
 
 }  // namespace wb

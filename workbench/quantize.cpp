@@ -231,6 +231,14 @@ void print_fidelity(std::ostream& os, const FidelityReport& report) {
   }
 }
 
+nlohmann::json resolved_inputs_json(const std::vector<ResolvedInput>& inputs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const ResolvedInput& input : inputs) {
+    list.push_back({{"name", input.name}, {"declared", input.declared}, {"shape", input.shape}, {"source", input.source}});
+  }
+  return list;
+}
+
 std::string synthetic_calibration_warning(const QuantizeCommand& command) {
   return fmt::format("warning: calibrating on {} seeded synthetic N(0,1) inputs (seed {}); they are not "
                      "representative of real data, so thresholds may be off (use --calib DIR)",
@@ -248,7 +256,11 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   if (command.dump_dir) check_output_folder(*command.dump_dir, "--dump");
   if (command.save_inputs_dir) check_output_folder(*command.save_inputs_dir, "--save-inputs");
   const auto start = Clock::now();
-  ImportedModel model = import_onnx_file(command.model);
+  ImportOptions import_options;
+  import_options.given_shapes = command.given_shapes;
+  import_options.input_file_shapes = command.input_file_shapes;
+  ImportedModel model = import_onnx_file(command.model, import_options);
+  for (const std::string& note : model.notes) note_later(note);
   QuantizeResult result;
   Graph& graph = model.graph;
   result.from_qdq = quant::is_qdq_graph(graph);
@@ -326,7 +338,8 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
     result.fidelity = evaluate_fidelity(graph, result.qgraph, eval_set);
     print_fidelity(log, *result.fidelity);
   }
-  result.quant_json_extra = {{"model", command.model.string()}};
+  result.quant_json_extra = {{"model", command.model.string()}, {"input_shapes", resolved_inputs_json(model.inputs)}};
+  if (!model.notes.empty()) result.quant_json_extra["notes"] = model.notes;
   if (!result.from_qdq) {
     result.quant_json_extra["calibration"] = {{"method", quant::calibration_method_name(command.calibration.method)},
                                               {"inputs", calibration_set.size()},

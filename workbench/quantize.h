@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "compiler/frontend/input_shapes.h"
 #include "compiler/ir/graph.h"
 #include "compiler/quant/calibration.h"
+#include "compiler/frontend/onnx_import.h"
 #include "compiler/quant/quantizer.h"
 
 namespace wb {
@@ -39,6 +41,10 @@ struct QuantizeCommand {
   // No calibration: every tensor gets the range [-1, 1] (for timing-only runs, whose
   // programs and cycles do not depend on the ranges).
   bool structure_only = false;
+  // The shapes of the graph's inputs as given (`--shape`, the `--input` files): a symbolic
+  // dimension takes its size from them (compiler/frontend/input_shapes.h).
+  std::vector<GivenShape> given_shapes;
+  std::vector<GivenShape> input_file_shapes;
 };
 
 // One network input per sample (the models we quantize have one input).
@@ -87,6 +93,10 @@ std::string write_quantization_files(const QuantizeResult& result, const std::fi
 // {"source": "dir"|"synthetic"|"qdq"|"none", "method", "percentile" (percentile method),
 //  "dir" or "count" and "seed"}; "none" is a timing-only run's [-1, 1] ranges.
 nlohmann::json calibration_record(const QuantizeCommand& command, const QuantizeResult& result);
+
+// The graph inputs as imported: [{"name", "declared" ("[batch,3,h,w]"), "shape" (the sizes used),
+// "source" ("model", "batch 1", or the --shape / --input that gave it)}] (quant.json's "input_shapes").
+nlohmann::json resolved_inputs_json(const std::vector<ResolvedInput>& inputs);
 
 // The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline).
 std::string synthetic_calibration_warning(const QuantizeCommand& command);

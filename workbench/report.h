@@ -140,6 +140,9 @@ struct RunSettings {
   bool data = false;            // simulated with data (false: --no-data, timing only)
   std::vector<std::string> overrides;  // every --set KEY=VALUE the program was compiled with
   nlohmann::json calibration;          // how the scales were found (calibration_record); null unknown
+  // Each network input as fed: [{"name", "shape" (the user's layout), "dtype", "data" ("--input
+  // PATH" or "seeded N(0,1), seed S"; "none" timing only)}]; empty in reports before it was recorded.
+  nlohmann::json inputs = nlohmann::json::array();
 
   bool operator==(const RunSettings&) const = default;
 };

@@ -315,7 +315,8 @@ json to_json(const RunReport& report) {
             {"hw_fingerprint", report.run.hw_fingerprint},
             {"data", report.run.data},
             {"overrides", report.run.overrides},
-            {"calibration", report.run.calibration}}},
+            {"calibration", report.run.calibration},
+            {"inputs", report.run.inputs}}},
           {"verdict", report.verdict},
           {"mismatch", std::move(mismatch)},
           {"totals", std::move(totals)},
@@ -416,6 +417,10 @@ RunReport from_json(const json& doc, std::string_view source) {
     }
   }
   if (run.contains("calibration")) report.run.calibration = run.at("calibration");
+  if (run.contains("inputs")) {
+    if (!run.at("inputs").is_array()) in.fail("'run.inputs' must be an array");
+    report.run.inputs = run.at("inputs");
+  }
 
   const json& wall = in.object(doc, "", "wall");
   report.wall.compile_seconds = in.number(wall, "wall", "compile_seconds");

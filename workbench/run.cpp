@@ -30,6 +30,12 @@ Verification compare_with_golden(const quant::QGraph& graph, const std::map<int,
   return verify_against_golden(graph, golden, outputs, layers);
 }
 
+std::vector<std::string> input_names(const std::vector<quant::QTensor>& inputs) {
+  std::vector<std::string> names;
+  for (const quant::QTensor& t : inputs) names.push_back(t.name);
+  return names;
+}
+
 void keep_outputs(const TargetRun& run, const quant::QGraph* graph, std::vector<NetworkOutput>& kept) {
   kept.clear();
   for (std::size_t i = 0; i < run.outputs.size(); ++i) {
@@ -113,6 +119,15 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
   r.run = {header.quant_scheme(), header.compile_options(), header.hw_fingerprint(), !request.no_data,
            {header.hw_overrides().begin(), header.hw_overrides().end()}, std::move(calibration)};
   r.wall = {request.compile_seconds, sim_seconds};
+  for (std::size_t i = 0; i < program_inputs.size(); ++i) {
+    const std::string data = request.no_data                     ? "none"
+                             : i < request.input_sources.size() ? request.input_sources[i]
+                                                                 : "seeded N(0,1)";
+    r.run.inputs.push_back({{"name", program_inputs[i].name},
+                            {"shape", program_inputs[i].float_shape()},
+                            {"dtype", dtype_name(request.float_inputs.at(i).dtype())},
+                            {"data", data}});
+  }
   r.verdict = "not-verified";
   if (request.graph != nullptr && !request.no_data) {
     golden_check(
@@ -128,8 +143,9 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
 
 report::RunReport run_model(const RunCommand& command, std::ostream& log) {
   check_outputs(command.outputs);
-  if (command.input) check_input_file(*command.input, "--input");
   CompileCommand compile = command.compile;
+  // Read and checked before anything is quantized; their shapes are the model's symbolic sizes.
+  compile.quantize.input_file_shapes = input_file_shapes(command.inputs);
   compile.quantize.structure_only = command.no_data;
   const auto compile_start = SteadyClock::now();
   const CompiledModel model = compile_model(compile, log);
@@ -140,7 +156,9 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
   request.model_path = command.compile.model.string();
   request.model_sha256 = model.model_sha256;
   request.float_inputs =
-      run_inputs(command.input, model.quantized, model.seeded_inputs, command.compile.quantize.seed, log);
+      run_inputs(command.inputs, model.quantized, model.seeded_inputs, command.compile.quantize.seed, log);
+  request.input_sources = input_sources(command.inputs, input_names(model.program->inputs()),
+                                       command.compile.quantize.seed);
   request.compile_seconds = compile_seconds;
   request.no_data = command.no_data;
   return simulate_and_verify(request, log);
@@ -148,14 +166,15 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
 
 report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
   check_outputs(command.outputs);
-  if (command.input) check_input_file(*command.input, "--input");
+  input_file_shapes(command.inputs);  // each file readable and finite before the program loads
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
   check_program_target(command.program, backend, command.hw);
   const std::unique_ptr<TargetProgram> program = backend.load(command.program, config);
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.model_path = command.program.string();
-  request.float_inputs = sim_inputs(program->inputs(), command.input, command.seed);
+  request.float_inputs = sim_inputs(program->inputs(), command.inputs, command.seed);
+  request.input_sources = input_sources(command.inputs, input_names(program->inputs()), command.seed);
   request.no_data = command.no_data;
   return simulate_and_verify(request, log);
 }
@@ -183,7 +202,7 @@ std::filesystem::path compiled_folder(const std::filesystem::path& given) {
 
 report::RunReport verify_program(const VerifyCommand& command, std::ostream& log) {
   check_outputs(command.outputs);
-  if (command.input) check_input_file(*command.input, "--input");
+  input_file_shapes(command.inputs);  // each file readable and finite before the program loads
   const HwConfig config = load_hw_config(command.hw, command.overrides);
   const TargetBackend& backend = backend_for(config);
   const std::filesystem::path dir = compiled_folder(command.dir);
@@ -197,11 +216,12 @@ report::RunReport verify_program(const VerifyCommand& command, std::ostream& log
     }
   }
   const std::unique_ptr<TargetProgram> program = backend.load(program_path, config);
-  const VerifyModel m = verify_model(dir, program_path, program->header(), command.input, command.seed, log);
+  const VerifyModel m = verify_model(dir, program_path, program->header(), command.inputs, command.seed, log);
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.graph = &m.quantized.qgraph;
   request.model_path = m.qdq_path.string();
   request.float_inputs = m.inputs;
+  request.input_sources = input_sources(command.inputs, input_names(program->inputs()), command.seed);
   return simulate_and_verify(request, log);
 }
 

@@ -13,12 +13,13 @@
 #include "workbench/compile.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"
+#include "workbench/run_inputs.h"
 
 namespace wb {
 
 struct RunCommand {
   CompileCommand compile;                     // model, hw, --set, --compile-opt, quantization
-  std::optional<std::filesystem::path> input; // float input tensor (.npy/.pb); else seeded synthetic
+  InputFiles inputs;                          // --input files (workbench/run_inputs.h); none: seeded
   bool no_data = false;                       // timing only, no golden check
   SimOutputs outputs;
 };
@@ -27,7 +28,7 @@ struct SimCommand {
   std::filesystem::path program;
   std::filesystem::path hw;
   std::vector<std::string> overrides;
-  std::optional<std::filesystem::path> input;
+  InputFiles inputs;
   std::uint64_t seed = 1;
   bool no_data = false;
   SimOutputs outputs;
@@ -37,7 +38,7 @@ struct VerifyCommand {
   std::filesystem::path dir;   // a `workbench compile` output folder
   std::filesystem::path hw;
   std::vector<std::string> overrides;
-  std::optional<std::filesystem::path> input;
+  InputFiles inputs;
   std::uint64_t seed = 1;
   SimOutputs outputs;
 };
@@ -59,6 +60,7 @@ struct SimulationRequest {
   std::filesystem::path hw_path;
   std::string model_path, model_sha256;
   std::vector<Tensor> float_inputs;
+  std::vector<std::string> input_sources;  // each input's data, as the report names it ("--input a.npy")
   bool no_data = false;
   SimOutputs outputs;
   double compile_seconds = 0;  // what making the program took (the report's wall.compile_seconds)

@@ -49,14 +49,16 @@ Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed) {
   return out;
 }
 
-Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t) {
-  Tensor input = read_tensor_file(path);
-  if (input.dtype() != DType::F32 || input.shape() != t.float_shape()) {
-    throw UserError(fmt::format("{}: expected a float32 tensor of shape {} for input '{}', got {} {}", path.string(),
-                                format_shape(t.float_shape()), t.name, dtype_name(input.dtype()),
-                                format_shape(input.shape())));
-  }
-  return input;
+std::vector<Tensor> read_inputs_for(const InputFiles& files, const std::vector<quant::QTensor>& inputs) {
+  std::vector<RunInputSpec> specs;
+  for (const quant::QTensor& t : inputs) specs.push_back(run_input_spec(t));
+  return read_input_files(files, specs);
+}
+
+std::vector<quant::QTensor> input_tensors(const quant::QGraph& graph) {
+  std::vector<quant::QTensor> tensors;
+  for (const int i : graph.inputs) tensors.push_back(graph.tensor(i));
+  return tensors;
 }
 
 std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs) {
@@ -146,12 +148,11 @@ void check_outputs(const SimOutputs& outputs) {
   if (!outputs.plot_dir.empty()) check_output_folder(outputs.plot_dir, "--plot");
 }
 
-std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
+std::vector<Tensor> run_inputs(const InputFiles& files, const QuantizeResult& quantized,
                                const std::vector<Tensor>& seeded, std::uint64_t seed, std::ostream& log) {
   std::vector<Tensor> inputs;
-  if (input) {
-    if (quantized.qgraph.inputs.size() != 1) throw UserError("--input: the model has more than one input");
-    inputs.push_back(read_float_input(*input, quantized.qgraph.tensor(quantized.qgraph.inputs[0])));
+  if (!files.empty()) {
+    inputs = read_inputs_for(files, input_tensors(quantized.qgraph));
   } else {
     inputs = !seeded.empty() ? seeded : random_inputs(*quantized.float_graph, seed);
     log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", seed);
@@ -160,7 +161,7 @@ std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input
 }
 
 VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem::path& program_path,
-                         const isa::ProgramHeader& header, const std::optional<std::filesystem::path>& input,
+                         const isa::ProgramHeader& header, const InputFiles& files,
                          std::uint64_t seed, std::ostream& log) {
   VerifyModel m;
   m.qdq_path = dir / "model.qdq.onnx";
@@ -193,8 +194,8 @@ VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem
   quantize.model = m.qdq_path;
   quantize.quant.scheme = quant::parse_scheme(header.quant_scheme());
   m.quantized = run_quantize(quantize, log);
-  if (input) {
-    m.inputs.push_back(read_float_input(*input, m.quantized.qgraph.tensor(m.quantized.qgraph.inputs.at(0))));
+  if (!files.empty()) {
+    m.inputs = read_inputs_for(files, input_tensors(m.quantized.qgraph));
   } else {
     m.inputs = random_inputs(*m.quantized.float_graph, seed);
   }
@@ -214,11 +215,10 @@ void golden_check(const quant::QGraph& graph, const std::vector<Tensor>& quantiz
 }
 
 std::vector<Tensor> sim_inputs(const std::vector<quant::QTensor>& program_inputs,
-                               const std::optional<std::filesystem::path>& input, std::uint64_t seed) {
+                               const InputFiles& files, std::uint64_t seed) {
+  if (!files.empty()) return read_inputs_for(files, program_inputs);
   std::vector<Tensor> inputs;
-  for (const quant::QTensor& t : program_inputs) {
-    inputs.push_back(input ? read_float_input(*input, t) : synthetic_float(t, seed));
-  }
+  for (const quant::QTensor& t : program_inputs) inputs.push_back(synthetic_float(t, seed));
   return inputs;
 }
 

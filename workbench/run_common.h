@@ -19,6 +19,7 @@
 #include "support/stopwatch.h"
 #include "workbench/quantize.h"
 #include "workbench/report.h"
+#include "workbench/run_inputs.h"
 
 namespace wb {
 
@@ -46,9 +47,12 @@ void check_outputs(const SimOutputs& outputs);
 // Seeded N(0,1) floats of the shape users give the tensor in (QTensor::float_shape).
 Tensor synthetic_float(const quant::QTensor& t, std::uint64_t seed);
 
-// A float32 tensor of t's float_shape() (an input of tokens: [1, T, C], not its image) from
-// .npy/.pb; UserError naming the file and the expected shape otherwise.
-Tensor read_float_input(const std::filesystem::path& path, const quant::QTensor& t);
+// The --input files' tensors for these graph inputs (QGraph tensors), in their order; each of
+// its input's float_shape() (an input of tokens: [1, T, C], not its image). UserError naming
+// the file and what the input takes otherwise.
+std::vector<Tensor> read_inputs_for(const InputFiles& files, const std::vector<quant::QTensor>& inputs);
+// The QGraph tensors of the graph's inputs.
+std::vector<quant::QTensor> input_tensors(const quant::QGraph& graph);
 
 // Golden run on the quantized inputs: every tensor, by QGraph index.
 std::map<int, Tensor> golden_tensors(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs);
@@ -89,9 +93,9 @@ void set_rates(report::LayerRow& row, const HwConfig& config);
 // Fills cycles, latency, MAC/cycle and utilization of the totals (MACs already summed).
 void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config);
 
-// The float inputs of `run`: --input (one-input models) or seeded N(0,1) with a note in the log
+// The float inputs of `run`: the --input files or seeded N(0,1) with a note in the log
 // (`seeded` when the model cache holds them, else drawn from the quantized model's float graph).
-std::vector<Tensor> run_inputs(const std::optional<std::filesystem::path>& input, const QuantizeResult& quantized,
+std::vector<Tensor> run_inputs(const InputFiles& files, const QuantizeResult& quantized,
                                const std::vector<Tensor>& seeded, std::uint64_t seed, std::ostream& log);
 
 // `verify`: the QGraph rebuilt from DIR/model.qdq.onnx with the program's scheme, and its inputs.
@@ -103,7 +107,7 @@ struct VerifyModel {
   std::vector<Tensor> inputs;
 };
 VerifyModel verify_model(const std::filesystem::path& dir, const std::filesystem::path& program_path,
-                         const isa::ProgramHeader& header, const std::optional<std::filesystem::path>& input,
+                         const isa::ProgramHeader& header, const InputFiles& files,
                          std::uint64_t seed, std::ostream& log);
 
 // Runs the golden model on the quantized inputs, lets `compare` check the simulated tensors
@@ -114,7 +118,7 @@ void golden_check(const quant::QGraph& graph, const std::vector<Tensor>& quantiz
 
 // The float inputs of `sim` for a program's inputs: --input, or seeded N(0,1).
 std::vector<Tensor> sim_inputs(const std::vector<quant::QTensor>& program_inputs,
-                               const std::optional<std::filesystem::path>& input, std::uint64_t seed);
+                               const InputFiles& files, std::uint64_t seed);
 
 // The console table, JSON and CSV the outputs ask for.
 void emit_outputs(const report::RunReport& report, const SimOutputs& outputs, std::ostream& log);

@@ -19,6 +19,8 @@ void warn_later(std::string line) {
   if (std::find(g_warnings.begin(), g_warnings.end(), line) == g_warnings.end()) g_warnings.push_back(std::move(line));
 }
 
+void note_later(const std::string& text) { warn_later("note: " + text); }
+
 void print_warnings(std::ostream& os) {
   const std::lock_guard lock(g_mutex);
   for (const std::string& line : g_warnings) os << line << '\n';

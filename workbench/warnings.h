@@ -10,6 +10,9 @@ namespace wb {
 
 // Queues "warning: ..." (one line, no newline) for print_warnings.
 void warn_later(std::string line);
+// Queues "note: <text>": what the tool decided for the user and says once (a symbolic batch
+// dimension taken as 1), printed with the warnings so that --quiet keeps it.
+void note_later(const std::string& text);
 // Prints each queued warning once, in the order first queued, and empties the queue.
 void print_warnings(std::ostream& os);
 

@@ -105,24 +105,31 @@ Tensor constant_node_value(const onnx::NodeProto& node, const std::string& name)
   throw UserError(fmt::format("Constant node '{}': attribute '{}' is not supported", name, key));
 }
 
-void import_graph_input(Graph& graph, const onnx::ValueInfoProto& info) {
-  Value* value = graph.add_value(info.name());
+std::vector<DeclaredDim> declared_dims(const onnx::ValueInfoProto& info) {
   if (!info.type().has_tensor_type()) {
     throw UserError(fmt::format("graph input '{}' is not a tensor", info.name()));
   }
   const auto& tensor_type = info.type().tensor_type();
-  value->dtype = dtype_from_onnx(tensor_type.elem_type(), fmt::format("graph input '{}'", info.name()));
   if (!tensor_type.has_shape()) {
     throw UserError(fmt::format("graph input '{}' has no shape; export the model with a static input shape",
                                 info.name()));
   }
+  std::vector<DeclaredDim> dims;
   for (const auto& dim : tensor_type.shape().dim()) {
-    // Symbolic dimensions (a batch size 'N') are taken as 1: the workbench runs one image.
-    value->shape.push_back(dim.has_dim_value() ? dim.dim_value() : 1);
-    if (value->shape.back() < 0) {
-      throw UserError(fmt::format("graph input '{}' has a negative dimension", info.name()));
+    if (dim.has_dim_value()) {
+      if (dim.dim_value() < 0) throw UserError(fmt::format("graph input '{}' has a negative dimension", info.name()));
+      dims.push_back({dim.dim_value(), ""});
+    } else {
+      dims.push_back({std::nullopt, dim.has_dim_param() ? dim.dim_param() : ""});
     }
   }
+  return dims;
+}
+
+void import_graph_input(Graph& graph, const onnx::ValueInfoProto& info, const ResolvedInput& resolved) {
+  Value* value = graph.add_value(info.name());
+  value->dtype = dtype_from_onnx(info.type().tensor_type().elem_type(), fmt::format("graph input '{}'", info.name()));
+  value->shape = resolved.shape;
   graph.inputs().push_back(value);
 }
 
@@ -151,10 +158,7 @@ class ModelImporter {
       initializer_names.insert(init.name());
       result_.graph.add_constant(init.name(), tensor_from_proto(init, base_dir_));
     }
-    for (const auto& input : proto.input()) {
-      // Before IR version 4 initializers were also listed as inputs; they stay constants.
-      if (initializer_names.count(input.name()) == 0) import_graph_input(result_.graph, input);
-    }
+    import_graph_inputs(proto, initializer_names);
 
     ImportContext ctx(result_.graph, opset, consumed_names(proto));
     const auto order = sorted_node_indices(proto);
@@ -173,6 +177,24 @@ class ModelImporter {
   }
 
  private:
+  void import_graph_inputs(const onnx::GraphProto& proto, const std::set<std::string>& initializer_names) {
+    // Before IR version 4 initializers were also listed as inputs; they stay constants.
+    std::vector<const onnx::ValueInfoProto*> inputs;
+    std::vector<std::string> names;
+    for (const auto& input : proto.input()) {
+      if (initializer_names.count(input.name()) != 0) continue;
+      inputs.push_back(&input);
+      names.push_back(input.name());
+    }
+    const std::vector<const GivenShape*> given =
+        bind_given_shapes(names, options_.given_shapes, options_.input_file_shapes);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const std::vector<DeclaredDim> declared = declared_dims(*inputs[i]);
+      result_.inputs.push_back(resolve_input_shape(names[i], declared, given[i], result_.notes));
+      import_graph_input(result_.graph, *inputs[i], result_.inputs.back());
+    }
+  }
+
   static std::set<std::string> consumed_names(const onnx::GraphProto& proto) {
     std::set<std::string> names;
     for (const auto& node : proto.node()) names.insert(node.input().begin(), node.input().end());

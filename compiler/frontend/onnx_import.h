@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/frontend/input_shapes.h"
 #include "compiler/ir/graph.h"
 
 namespace wb {
@@ -33,6 +34,10 @@ struct UnsupportedNode {
 struct ImportOptions {
   // Keep unsupported nodes as OpKind::Unsupported instead of failing (for `inspect`).
   bool allow_unsupported = false;
+  // The graph inputs' shapes as the user gives them (input_shapes.h): by `--shape` and by the
+  // `--input` files. A symbolic dimension without one is an error (a batch dimension: 1 and a note).
+  std::vector<GivenShape> given_shapes;
+  std::vector<GivenShape> input_file_shapes;
 };
 
 struct ImportedModel {
@@ -41,6 +46,8 @@ struct ImportedModel {
   std::int64_t ir_version = 0;
   std::string producer;  // producer_name and version, as the model records them
   std::map<std::string, std::string> metadata;  // the model's metadata_props
+  std::vector<ResolvedInput> inputs;            // each graph input: declared, the shape used and why
+  std::vector<std::string> notes;               // one line each: a symbolic batch dimension taken as 1
 };
 
 // Reads and imports a model file. Every problem with the file is a UserError naming it.

@@ -105,55 +105,88 @@ def _hw_arguments(hw, set):
     return path_text(hw), assignments(set, "set")
 
 
-class _InputFile:
-    """`inputs` as the command line takes them: a file path as it is, an array through a .npy file."""
+class _InputFiles:
+    """`inputs` as the command line takes them (--input NAME=PATH or PATH, repeated): a file path
+    as it is, an array through a .npy file in a temporary folder. A float array is saved as
+    float32, an integer one (token ids) as it is."""
 
     def __init__(self, inputs):
-        self.path, self._folder = "", None
+        self.texts, self._folder = [], None
         if inputs is None:
             return
-        if isinstance(inputs, (str, os.PathLike)):
-            self.path = os.fspath(inputs)
-            return
-        if isinstance(inputs, (list, tuple)):
-            if len(inputs) != 1:
-                raise _core.WorkbenchError(f"inputs: {len(inputs)} arrays given; models with one input take one")
-            inputs = inputs[0]
-        self._folder = tempfile.TemporaryDirectory(prefix="workbench-input-")
-        self.path = os.path.join(self._folder.name, "input.npy")
-        np.save(self.path, np.asarray(inputs, dtype=np.float32))
+        if isinstance(inputs, dict):
+            items = list(inputs.items())
+        elif isinstance(inputs, (list, tuple)):
+            items = [("", value) for value in inputs]
+        else:
+            items = [("", inputs)]
+        for index, (name, value) in enumerate(items):
+            if not isinstance(name, str):
+                raise TypeError(f"inputs: give the graph inputs' names as strings, not {name!r}")
+            if isinstance(value, (str, os.PathLike)):
+                path = os.fspath(value)
+            else:
+                if self._folder is None:
+                    self._folder = tempfile.TemporaryDirectory(prefix="workbench-input-")
+                path = os.path.join(self._folder.name, f"input{index}.npy")
+                array = np.asarray(value)
+                if not np.issubdtype(array.dtype, np.integer):
+                    array = array.astype(np.float32)
+                np.save(path, array)
+            self.texts.append(f"{name}={path}" if name else path)
 
     def __enter__(self):
-        return self.path
+        return self.texts
 
     def __exit__(self, *exc):
         if self._folder is not None:
             self._folder.cleanup()
 
 
-def run(model, hw, set=None, compile_opt=None, data=True, inputs=None, *, scheme="", calib=None,
+def _shape_texts(shapes):
+    """{"input": (1, 3, 32, 32)} or ["input=1x3x32x32"] -> ["input=1x3x32x32"] (--shape)."""
+    if shapes is None:
+        return []
+    if isinstance(shapes, dict):
+        texts = []
+        for name, shape in shapes.items():
+            sizes = [shape] if isinstance(shape, int) else list(shape)
+            texts.append(f"{name}=" + "x".join(str(int(size)) for size in sizes))
+        return texts
+    return assignments(shapes, "shapes")
+
+
+def run(model, hw, set=None, compile_opt=None, data=True, inputs=None, *, shapes=None, scheme="", calib=None,
         calib_method="max", calib_count=16, seed=1, cache=True, threads=0):
     """Quantize, compile, simulate and check `model` on `hw` (`workbench run`).
 
     set          config overrides, {"cores": 4, "l1_bytes": "128KiB"} (--set)
     compile_opt  compiler switches, {"tiler": "dory"} (--compile-opt)
     data         False: timing only, no arithmetic and no golden check (--no-data)
-    inputs       a float32 array (or a .npy/.pb file) for the model's input; default seeded N(0,1)
+    inputs       the model's inputs (--input): an array (float32, or integer token ids) or a .npy/.pb
+                 file for a model of one input; a list of them in the graph's order; or a dict
+                 {input name: array or file}. Default: seeded N(0,1)
+    shapes       the sizes of inputs whose dimensions the model leaves symbolic (--shape):
+                 {"input": (1, 3, 32, 32)}. An --input's own shape gives them too
     cache        take the quantized model from the model cache (False: --no-cache)
     """
     hw_path, overrides = _hw_arguments(hw, set)
-    with _InputFile(inputs) as input_path:
+    with _InputFiles(inputs) as input_texts:
         return Run(_core.run(path_text(model), hw_path, overrides, assignments(compile_opt, "compile_opt"), scheme,
-                             path_text(calib), calib_method, calib_count, seed, data, input_path, cache, threads))
+                             path_text(calib), calib_method, calib_count, seed, data, input_texts, cache, threads,
+                             _shape_texts(shapes)))
 
 
-def compile(model, hw, out, set=None, compile_opt=None, *, scheme="", calib=None, calib_method="max",
+def compile(model, hw, out, set=None, compile_opt=None, *, shapes=None, scheme="", calib=None, calib_method="max",
             calib_count=16, seed=1, cache=True, threads=0):
-    """Quantize and compile `model` for `hw` into the folder `out` (`workbench compile`); returns `out`."""
+    """Quantize and compile `model` for `hw` into the folder `out` (`workbench compile`); returns `out`.
+
+    shapes   the sizes of symbolic input dimensions, {"input": (1, 3, 32, 32)} (--shape)
+    """
     hw_path, overrides = _hw_arguments(hw, set)
     called = _core.compile(path_text(model), hw_path, path_text(out), overrides,
                            assignments(compile_opt, "compile_opt"), scheme, path_text(calib), calib_method,
-                           calib_count, seed, cache, threads)
+                           calib_count, seed, cache, threads, _shape_texts(shapes))
     warn_all(called["warnings"], WorkbenchWarning)
     return out
 
@@ -161,12 +194,12 @@ def compile(model, hw, out, set=None, compile_opt=None, *, scheme="", calib=None
 def simulate(program, hw, set=None, data=True, inputs=None, *, seed=1):
     """Simulate a compiled program file (`workbench sim`): no golden check."""
     hw_path, overrides = _hw_arguments(hw, set)
-    with _InputFile(inputs) as input_path:
-        return Run(_core.simulate(path_text(program), hw_path, overrides, input_path, seed, data))
+    with _InputFiles(inputs) as input_texts:
+        return Run(_core.simulate(path_text(program), hw_path, overrides, input_texts, seed, data))
 
 
 def verify(folder, hw, set=None, inputs=None, *, seed=1):
     """Simulate a folder `compile` wrote and check it bit-exactly (`workbench verify`)."""
     hw_path, overrides = _hw_arguments(hw, set)
-    with _InputFile(inputs) as input_path:
-        return Run(_core.verify(path_text(folder), hw_path, overrides, input_path, seed))
+    with _InputFiles(inputs) as input_texts:
+        return Run(_core.verify(path_text(folder), hw_path, overrides, input_texts, seed))

@@ -113,6 +113,7 @@ std::string expand(std::string text, const std::filesystem::path& out) {
       {"{in}", test::workload("tiny_resnet.input.npy")},
       {"{vit}", test::workload("tiny_vit.onnx")},
       {"{bert}", test::workload("tiny_bert.onnx")},
+      {"{dyn}", test::workload("tiny_resnet_dynamic.onnx")},
       {"{v3}", source + "/configs/v3_96.yaml"},
       {"{gap8}", source + "/configs/gap8.yaml"}};
   for (const auto& [name, value] : names) {
@@ -161,6 +162,20 @@ const std::vector<Entry> kCatalogue = {
     {"run --hw {v3} {t} --no-data --set am_bytes=1KiB --json {out}/r.json", "am_bytes"},
     {"run --hw {v3} {fx}/nan_weights.onnx --json {out}/r.json", "NaN"},
     {"run --hw {v3} {t} --bogus", "--bogus"},
+    // shapes are never guessed: a dynamic export's height and width come from --shape or --input
+    {"run --hw {v3} {dyn} --json {out}/r.json", "dimension 2 ('height') is symbolic"},
+    {"run --hw {gap8} {dyn} --no-data --json {out}/r.json", "--shape input=1x3x<height>x<width>"},
+    {"run --hw {v3} {dyn} --shape input=1x3x32x32 --input {fx}/wrong_shape.npy --json {out}/r.json",
+     "wrong_shape.npy is [1,3,8,8], but --shape input=1x3x32x32"},
+    {"run --hw {v3} {t} --shape input=1x3 --json {out}/r.json", "--shape input=1x3"},
+    {"run --hw {v3} {t} --shape inptu=1x3x32x32 --json {out}/r.json", "did you mean 'input'"},
+    {"run --hw {v3} {t} --shape input=1xhx3 --json {out}/r.json", "'1xhx3' is not a shape"},
+    {"run --hw {v3} {t} --shape 1x3x32x32 --json {out}/r.json", "--shape 1x3x32x32"},
+    {"run --hw {v3} {t} --input nosuch={in} --json {out}/r.json", "no graph input 'nosuch'"},
+    {"compile --hw {v3} {dyn} -o {out}/p", "'height'"},
+    {"quantize {dyn} -o {out}/q", "'height'"},
+    {"infer {dyn}", "'height'"},
+    {"inspect {dyn}", "'height'"},
     // a ViT: xDNN runs it (tests/integration XdnnTransformers); PULP names each node below the first line
     {"run --hw {gap8} {vit} --calib-count 2 --set l2_bytes=4KiB --json {out}/r.json",
      "attention's product needs its operands and output in L2"},

@@ -47,7 +47,7 @@ class PulpOnModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
   RunCommand command = run_command(GetParam());
-  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
+  command.inputs = {{"", test::workload_cache_dir() / GetParam() / "input.npy"}};
   std::ostringstream log;
   const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str()
@@ -71,7 +71,7 @@ TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
 TEST_P(PulpOnModel, CostTilerIsNeverSlowerThanDoryOnAnyLayer) {
   const report::RunReport dory = timing(GetParam(), {}, {"tiler=dory"});
   RunCommand command = run_command(GetParam(), {}, {"tiler=cost"});
-  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
+  command.inputs = {{"", test::workload_cache_dir() / GetParam() / "input.npy"}};
   std::ostringstream log;
   const report::RunReport cost = run_model(command, log);
   EXPECT_EQ(cost.verdict, "bit-exact") << log.str();

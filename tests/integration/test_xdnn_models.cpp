@@ -36,7 +36,7 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   const auto& [model, hw] = GetParam();
   RunCommand command = run_command(model, hw);
   command.compile.quantize.calib_count = 4;
-  command.input = test::workload_cache_dir() / model / "input.npy";
+  command.inputs = {{"", test::workload_cache_dir() / model / "input.npy"}};
   std::ostringstream log;
   const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str()
@@ -140,7 +140,7 @@ class XdnnAmSweep : public ::testing::TestWithParam<std::string> {};
 TEST_P(XdnnAmSweep, LatencyFallsAsAmGrowsAndEverySizeIsBitExact) {
   RunCommand command = run_command(GetParam(), "v2_28");
   command.compile.quantize.calib_count = 2;
-  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
+  command.inputs = {{"", test::workload_cache_dir() / GetParam() / "input.npy"}};
   std::uint64_t previous_cycles = 0, previous_spill = 0;
   for (const std::string am : {"512KiB", "1MiB", "2MiB", "8MiB"}) {
     command.compile.overrides = {"am_bytes=" + am};
@@ -176,7 +176,7 @@ TEST_P(XdnnOptimisationsOff, RunIsBitExact) {
                                   "weight_pingpong=off", "concat_placement=off", "input_streaming=off",
                                   "weight_staging=off",  "sibling_merge=off",    "allocator=bestfit"};
   command.compile.quantize.calib_count = 2;
-  command.input = test::workload_cache_dir() / GetParam() / "input.npy";
+  command.inputs = {{"", test::workload_cache_dir() / GetParam() / "input.npy"}};
   std::ostringstream log;
   const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str();
@@ -192,7 +192,7 @@ TEST(XdnnTransformers, TinyVitRunsBitExactOnV3WithAttentionOnTheHost) {
   command.compile.quantize.model = command.compile.model;
   command.compile.quantize.quant.scheme = quant::Scheme::Xdnn;
   command.compile.quantize.calib_count = 4;
-  command.input = test::workloads_dir() / "tiny_vit.input.npy";
+  command.inputs = {{"", test::workloads_dir() / "tiny_vit.input.npy"}};
   command.outputs.table = false;
   std::ostringstream log;
   const report::RunReport r = run_model(command, log);

@@ -28,6 +28,24 @@ OnnxBuilder& OnnxBuilder::input(const std::string& name, const Shape& shape, int
   return *this;
 }
 
+OnnxBuilder& OnnxBuilder::symbolic_input(const std::string& name, const std::vector<std::string>& dims,
+                                         int elem_type) {
+  auto* info = model_.mutable_graph()->add_input();
+  info->set_name(name);
+  auto* type = info->mutable_type()->mutable_tensor_type();
+  type->set_elem_type(elem_type);
+  auto* shape = type->mutable_shape();
+  for (const std::string& d : dims) {
+    auto* dim = shape->add_dim();
+    if (!d.empty() && d.find_first_not_of("0123456789") == std::string::npos) {
+      dim->set_dim_value(std::stoll(d));
+    } else if (d != "?") {
+      dim->set_dim_param(d);
+    }
+  }
+  return *this;
+}
+
 OnnxBuilder& OnnxBuilder::output(const std::string& name) {
   model_.mutable_graph()->add_output()->set_name(name);
   return *this;

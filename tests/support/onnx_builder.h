@@ -20,6 +20,10 @@ class OnnxBuilder {
   explicit OnnxBuilder(std::int64_t opset = 13);
 
   OnnxBuilder& input(const std::string& name, const Shape& shape, int elem_type = onnx::TensorProto::FLOAT);
+  // An input of dimensions as an exporter writes them: a number is a size, "?" an unnamed
+  // unknown, anything else a symbol (dim_param) such as "batch" or "h".
+  OnnxBuilder& symbolic_input(const std::string& name, const std::vector<std::string>& dims,
+                              int elem_type = onnx::TensorProto::FLOAT);
   OnnxBuilder& output(const std::string& name);
   OnnxBuilder& initializer(const std::string& name, const Tensor& value);
   // An empty float initializer of shape `dims` whose data the test fills in by hand.

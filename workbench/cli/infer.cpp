@@ -18,13 +18,14 @@ namespace {
 struct InferArgs {
   InferOptions options;
   std::string model;
-  std::vector<std::string> inputs, outputs;
+  std::vector<std::string> inputs, outputs, shapes;
   int threads = 0;
 };
 
 int infer(InferArgs args) {
   args.options.model = args.model;
-  args.options.inputs = {args.inputs.begin(), args.inputs.end()};
+  args.options.inputs = to_input_files(args.inputs);
+  for (const std::string& shape : args.shapes) args.options.shapes.push_back(parse_shape_option(shape));
   args.options.outputs = {args.outputs.begin(), args.outputs.end()};
   if (args.threads > 0) set_reference_threads(args.threads);
   run_infer(args.options, std::cout);
@@ -38,8 +39,8 @@ void add_infer(CLI::App& app, ChosenCommand& chosen) {
   auto* cmd = app.add_subcommand("infer", "Float reference inference: runs the model on tensors from files "
                                           "(.npy or ONNX TensorProto .pb) or on seeded random inputs");
   cmd->add_option("MODEL", args->model, "ONNX model file")->required();
-  cmd->add_option("--input,-i", args->inputs,
-                  "Input tensor file (.npy/.pb); repeat once per graph input, in order. Default: random");
+  add_input_option(cmd, args->inputs);
+  add_shape_option(cmd, args->shapes);
   cmd->add_option("--output,-o", args->outputs, "Write the i-th graph output to the i-th file given (.npy/.pb by extension)");
   cmd->add_option("--seed", args->options.seed, "Seed of the random inputs")
       ->check(seed_validator())

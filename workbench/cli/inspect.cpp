@@ -23,6 +23,7 @@ void add_inspect(CLI::App& app, ChosenCommand& chosen) {
   cmd->add_option("--print-after", args->print_after, "Print the IR after this pass (repeatable)");
   cmd->add_option("--dump-ir", args->dump_ir, "Write the printed IR into this folder, one file per pass");
   CompileRequest& target = args->partition;
+  add_shape_option(cmd, target.shapes);
   auto* hw = cmd->add_option("--hw", target.hw,
                              "Also print where each layer runs on this hardware config (array, pool, eltwise, ddr, host "
                              "on xDNN; cores on PULP) and why a layer runs on the host; nothing is simulated");

@@ -24,6 +24,7 @@ struct QuantizeArgs {
   std::string scheme = "xdnn";
   std::string method = "max";
   std::string calib_dir, eval_dir, out_dir, dump_dir, save_inputs_dir;
+  std::vector<std::string> shapes;
   int threads = 0;
   const CLI::Option* scheme_option = nullptr;
   const CLI::Option* percentile_option = nullptr;
@@ -50,6 +51,7 @@ int quantize(QuantizeArgs args) {
   command.out_dir = optional_path(args.out_dir);
   command.dump_dir = optional_path(args.dump_dir);
   command.save_inputs_dir = optional_path(args.save_inputs_dir);
+  for (const std::string& shape : args.shapes) command.given_shapes.push_back(parse_shape_option(shape));
   run_quantize(command, std::cout);
   return kExitOk;
 }
@@ -79,6 +81,7 @@ void add_quantize(CLI::App& app, ChosenCommand& chosen) {
       ->check(CLI::IsMember({8, 16}));
   cmd->add_option("--calib", args->calib_dir, "Folder of calibration inputs (.npy/.pb, one file per input). "
                                               "Default: --calib-count seeded synthetic inputs");
+  add_shape_option(cmd, args->shapes);
   cmd->add_option("--calib-count", command.calib_count, "Number of synthetic calibration inputs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

@@ -20,7 +20,7 @@ namespace {
 struct RunArgs {
   TargetArgs target;
   ReportArgs report;
-  std::string input;
+  std::vector<std::string> inputs;
   bool no_data = false;
   bool no_cache = false;
 };
@@ -28,11 +28,12 @@ struct RunArgs {
 int run(const RunArgs& args) {
   RunCommand command;
   command.compile = to_compile_command(args.target);
-  if (!args.input.empty()) command.input = args.input;
+  command.inputs = to_input_files(args.inputs);
   command.no_data = args.no_data;
-  if (args.no_data && command.input) {
-    throw UserError(
-        fmt::format("--input {}: --no-data runs no arithmetic, so no input is read; drop one of them", args.input));
+  if (args.no_data && !command.inputs.empty()) {
+    throw UserError(fmt::format("--input {}: --no-data runs no arithmetic, so no input is read; drop one of them "
+                                "(--shape gives a symbolic input's shape without data)",
+                                args.inputs.front()));
   }
   if (!args.no_cache) command.compile.model_cache = default_cache_dir() / "models";
   command.outputs = to_sim_outputs(args.report);
@@ -49,7 +50,7 @@ void add_run(CLI::App& app, ChosenCommand& chosen) {
              "golden model, and report cycles, MAC/cycle, DDR (xDNN) or L3 (PULP) traffic and energy (docs/energy.md) per "
              "layer. Exit 1 if not bit-exact");
   add_target_options(cmd, args->target);
-  cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  add_input_option(cmd, args->inputs);
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
   cmd->add_flag("--no-cache", args->no_cache,
                 "Quantize again instead of taking the quantized model from the cache ($WB_CACHE_DIR/models or "

@@ -37,6 +37,7 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
   cmd->add_option("--compile-opt", request.compile_opts,
                   "Compiler switch name=value (repeatable); switches are on or off." + compile_options_help())
       ->allow_extra_args(false);
+  add_shape_option(cmd, request.shapes);
   cmd->add_option("--scheme", request.scheme, "Quantization scheme: xdnn, pow2 or pulp (default: the target's own: "
                                               "xdnn for xdnn configs, pulp for pulp configs)")
       ->check(CLI::IsMember({"pow2", "xdnn", "pulp"}));
@@ -50,6 +51,28 @@ void add_target_options(CLI::App* cmd, TargetArgs& args) {
   cmd->add_option("--seed", request.seed, "Seed of the synthetic inputs")->check(seed_validator())->capture_default_str();
   cmd->add_option("--threads", args.threads, "Worker threads of the float/golden executors (default: the cores other processes leave idle, fitted at each phase)")
       ->check(CLI::Range(1, 1024));
+}
+
+void add_shape_option(CLI::App* cmd, std::vector<std::string>& shapes) {
+  cmd->add_option("--shape", shapes,
+                  "The shape of a graph input whose dimensions the model leaves symbolic (exported as dynamic): "
+                  "--shape input=1x3x224x224 (repeatable). An --input file's shape gives it too; without either "
+                  "a symbolic batch dimension is 1 (with a note) and any other is an error")
+      ->allow_extra_args(false);
+}
+
+void add_input_option(CLI::App* cmd, std::vector<std::string>& inputs) {
+  cmd->add_option("--input,-i", inputs,
+                  "Input tensor file (.npy/.pb): float32 for an image or embeddings, int32/int64 for token ids. "
+                  "NAME=PATH for a graph input by name, or PATH for the graph's inputs in order (repeatable; a "
+                  "model of several inputs takes one for each). Default: seeded N(0,1)")
+      ->allow_extra_args(false);
+}
+
+InputFiles to_input_files(const std::vector<std::string>& inputs) {
+  InputFiles files;
+  for (const std::string& text : inputs) files.push_back(parse_input_option(text));
+  return files;
 }
 
 CompileCommand to_compile_command(const TargetArgs& args) {

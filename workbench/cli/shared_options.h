@@ -26,6 +26,12 @@ struct TargetArgs {
   int threads = 0;  // of the float/golden executors; 0: all cores
 };
 void add_target_options(CLI::App* cmd, TargetArgs& args);
+// --shape NAME=1x3x224x224 (repeatable) into `shapes`.
+void add_shape_option(CLI::App* cmd, std::vector<std::string>& shapes);
+// --input NAME=PATH or PATH (repeatable) into `inputs`.
+void add_input_option(CLI::App* cmd, std::vector<std::string>& inputs);
+// The --input texts as files (workbench/run_inputs.h).
+InputFiles to_input_files(const std::vector<std::string>& inputs);
 // Sets the executors' threads, then resolves the request.
 CompileCommand to_compile_command(const TargetArgs& args);
 

@@ -16,7 +16,8 @@ namespace wb::cli {
 namespace {
 
 struct SimArgs {
-  std::string program, hw, input;
+  std::string program, hw;
+  std::vector<std::string> inputs;
   std::vector<std::string> overrides;
   std::uint64_t seed = 1;
   bool no_data = false;
@@ -28,7 +29,7 @@ int sim(const SimArgs& args) {
   command.program = args.program;
   command.hw = args.hw;
   command.overrides = args.overrides;
-  if (!args.input.empty()) command.input = args.input;
+  command.inputs = to_input_files(args.inputs);
   command.seed = args.seed;
   command.no_data = args.no_data;
   command.outputs = to_sim_outputs(args.report);
@@ -46,7 +47,7 @@ void add_sim(CLI::App& app, ChosenCommand& chosen) {
   cmd->add_option("PROGRAM", args->program, "Program file (program.xdnn or program.pulp)")->required();
   cmd->add_option("--hw", args->hw, "Hardware config YAML the program was compiled for")->required();
   cmd->add_option("--set", args->overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
-  cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  add_input_option(cmd, args->inputs);
   cmd->add_option("--seed", args->seed, "Seed of the synthetic input")->check(seed_validator())->capture_default_str();
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic (same cycles)");
   add_report_options(cmd, args->report);

@@ -16,7 +16,8 @@ namespace wb::cli {
 namespace {
 
 struct VerifyArgs {
-  std::string dir, hw, input;
+  std::string dir, hw;
+  std::vector<std::string> inputs;
   std::vector<std::string> overrides;
   std::uint64_t seed = 1;
   ReportArgs report;
@@ -27,7 +28,7 @@ int verify(const VerifyArgs& args) {
   command.dir = args.dir;
   command.hw = args.hw;
   command.overrides = args.overrides;
-  if (!args.input.empty()) command.input = args.input;
+  command.inputs = to_input_files(args.inputs);
   command.seed = args.seed;
   command.outputs = to_sim_outputs(args.report);
   return exit_code_of_verdict(run_reporting(
@@ -45,7 +46,7 @@ void add_verify(CLI::App& app, ChosenCommand& chosen) {
   cmd->add_option("DIR", args->dir, "Folder written by workbench compile (or the program file in it)")->required();
   cmd->add_option("--hw", args->hw, "Hardware config YAML the program was compiled for")->required();
   cmd->add_option("--set", args->overrides, "The --set overrides it was compiled with")->allow_extra_args(false);
-  cmd->add_option("--input,-i", args->input, "Float input tensor (.npy/.pb). Default: seeded N(0,1)");
+  add_input_option(cmd, args->inputs);
   cmd->add_option("--seed", args->seed, "Seed of the synthetic input")->check(seed_validator())->capture_default_str();
   add_report_options(cmd, args->report);
   cmd->callback([&chosen, args] { chosen = {[args] { return verify(*args); }, !args->report.quiet}; });

@@ -32,7 +32,7 @@ std::map<std::string, std::filesystem::path> quantize_models(const std::vector<c
     if (entries.count(p->quant_key) != 0) continue;
     const auto start = Clock::now();
     std::ostringstream log;
-    const CachedModel cached = ensure_quantized(cache, p->quantize, p->input, p->model_sha256, log);
+    const CachedModel cached = ensure_quantized(cache, p->quantize, p->inputs, p->model_sha256, log);
     if (cached.key != p->quant_key) throw std::logic_error("sweep: the quantization key changed under a point");
     err << fmt::format("model {} ({} scheme{}): {}\n", p->model, quant::scheme_name(p->quantize.quant.scheme),
                        p->quantize.structure_only ? ", timing only: no calibration" : "",

@@ -174,14 +174,16 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
         }
       }
       QuantizeCommand quantize = quantize_command(spec, model, backend);
-      const std::string quant_key = quantization_key(quantize, digest->second, model.input);
+      InputFiles inputs;
+      if (model.input) inputs.push_back({"", *model.input});
+      const std::string quant_key = quantization_key(quantize, digest->second, inputs);
 
       for (const Combination& combination : combinations(spec, values)) {
         DesignPoint p;
         p.model = model.name;
         p.model_path = model.path;
         p.model_sha256 = digest->second;
-        p.input = model.input;
+        p.inputs = inputs;
         p.config_path = base.spec->path;
         p.mode = spec.mode;
         p.quantize = quantize;

@@ -14,6 +14,7 @@
 
 #include "isa/hw_config.h"
 #include "workbench/quantize.h"
+#include "workbench/run_inputs.h"
 #include "workbench/sweep/spec.h"
 
 namespace wb::sweep {
@@ -24,7 +25,7 @@ struct DesignPoint {
   std::string model;  // SpecModel::name
   std::filesystem::path model_path;
   std::string model_sha256;
-  std::optional<std::filesystem::path> input;
+  InputFiles inputs;  // the model's input file (verify mode), else none: seeded
   std::string config;  // HwConfig::name
   std::filesystem::path config_path;
   HwConfig hw;  // resolved (base + overrides)

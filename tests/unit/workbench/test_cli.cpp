@@ -191,14 +191,14 @@ TEST(Cli, WrongInputShapeExitsTwoAndWritesNoOutput) {
   write_tensor_file(dir / "bad.npy", Tensor(DType::F32, {1, 3, 16, 16}));
   const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " --input " + (dir / "bad.npy").string() +
                             " --output " + (dir / "y.npy").string());
-  expect_bad_input(run, "f32[1,3,16,16] but the model expects f32[1,3,32,32]");
+  expect_bad_input(run, "bad.npy: graph input 'input' is [1,3,32,32] in the model, so its dimension 2 is 32, not 16");
   EXPECT_FALSE(std::filesystem::exists(dir / "y.npy"));
 }
 
 TEST(Cli, WrongNumberOfInputsExitsTwo) {
   const CommandResult run = workbench("infer " + workload("tiny_resnet.onnx") + " -i " + workload("tiny_resnet.input.npy") +
                             " -i " + workload("tiny_resnet.input.npy"));
-  expect_bad_input(run, "--input was given 2 times");
+  expect_bad_input(run, "the model has only 1 graph input (input), each given already");
 }
 
 }  // namespace

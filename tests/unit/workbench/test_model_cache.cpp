@@ -193,31 +193,35 @@ TEST(ModelCache, TheKeyFollowsWhatDecidesTheModel) {
   QuantizeCommand base;
   base.model = test::workloads_dir() / "tiny_resnet.onnx";
   base.quant.scheme = quant::Scheme::Xdnn;
-  const std::string key = quantization_key(base, "aaaa", std::nullopt);
-  EXPECT_EQ(key, quantization_key(base, "aaaa", std::nullopt));  // deterministic
-  EXPECT_NE(key, quantization_key(base, "bbbb", std::nullopt));  // another model file
-  std::vector<QuantizeCommand> changed(6, base);
+  const std::string key = quantization_key(base, "aaaa", {});
+  EXPECT_EQ(key, quantization_key(base, "aaaa", {}));  // deterministic
+  EXPECT_NE(key, quantization_key(base, "bbbb", {}));  // another model file
+  std::vector<QuantizeCommand> changed(8, base);
   changed[0].quant.scheme = quant::Scheme::Pow2;
   changed[1].calib_count = 8;
   changed[2].seed = 2;
   changed[3].calibration.method = quant::CalibrationMethod::Entropy;
   changed[4].structure_only = true;
   changed[5].quant.bits = 16;
+  changed[6].given_shapes.push_back(parse_shape_option("input=1x3x32x32"));  // a symbolic input's sizes
+  changed[7].input_file_shapes.push_back({"", {1, 3, 32, 32}, "--input a.npy"});
   std::set<std::string> keys = {key};
-  for (const QuantizeCommand& c : changed) EXPECT_TRUE(keys.insert(quantization_key(c, "aaaa", std::nullopt)).second);
+  for (const QuantizeCommand& c : changed) EXPECT_TRUE(keys.insert(quantization_key(c, "aaaa", {})).second);
   // An input file, and the calibration folder's contents, are part of it.
   const test::TempDir dir;
   {
     std::ofstream(dir / "a.npy") << "one";
   }
-  EXPECT_TRUE(keys.insert(quantization_key(base, "aaaa", dir / "a.npy")).second);
+  EXPECT_TRUE(keys.insert(quantization_key(base, "aaaa", {{"", dir / "a.npy"}})).second);
+  // By name or by position: bound to other inputs of a model of several.
+  EXPECT_TRUE(keys.insert(quantization_key(base, "aaaa", {{"ids", dir / "a.npy"}})).second);
   QuantizeCommand with_dir = base;
   with_dir.calib_dir = dir.path();
-  const std::string before = quantization_key(with_dir, "aaaa", std::nullopt);
+  const std::string before = quantization_key(with_dir, "aaaa", {});
   {
     std::ofstream(dir / "a.npy") << "two";
   }
-  EXPECT_NE(before, quantization_key(with_dir, "aaaa", std::nullopt));
+  EXPECT_NE(before, quantization_key(with_dir, "aaaa", {}));
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ TEST(RunReportJson, HasEveryKeyOfTheDesign) {
   EXPECT_EQ(j["schema"], kReportSchema);
   EXPECT_EQ(keys_of(j["tool"]), (std::set<std::string>{"version", "git", "commit", "dirty"}));
   EXPECT_EQ(keys_of(j["run"]), (std::set<std::string>{"scheme", "compile_options", "hw_fingerprint", "data",
-                                                      "overrides", "calibration"}));
+                                                      "overrides", "calibration", "inputs"}));
   EXPECT_EQ(keys_of(j["wall"]), (std::set<std::string>{"compile_seconds", "simulate_seconds"}));
   EXPECT_EQ(keys_of(j["model"]), (std::set<std::string>{"path", "sha256", "name"}));
   EXPECT_EQ(keys_of(j["hw"]), (std::set<std::string>{"path", "sha256", "target", "resolved"}));
