@@ -88,6 +88,7 @@ QuantizeCommand quantize_command(const SweepSpec& spec, const SpecModel& model, 
   q.calib_count = spec.quantization.calib_count;
   q.seed = spec.quantization.seed;
   q.structure_only = spec.mode == Mode::Timing;
+  q.given_shapes = model.shapes;
   return q;
 }
 
@@ -176,6 +177,7 @@ std::vector<DesignPoint> expand_points(const SweepSpec& spec,
       QuantizeCommand quantize = quantize_command(spec, model, backend);
       InputFiles inputs;
       if (model.input) inputs.push_back({"", *model.input});
+      quantize.input_file_shapes = input_file_shapes(inputs);
       const std::string quant_key = quantization_key(quantize, digest->second, inputs);
 
       for (const Combination& combination : combinations(spec, values)) {

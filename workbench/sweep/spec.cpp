@@ -234,7 +234,7 @@ class SpecReader {
     for (const YAML::Node& item : sequence(node, "models", line)) {
       SpecModel model;
       if (item.IsMap()) {
-        check_map_keys(item, "models", {"model", "name", "input"});
+        check_map_keys(item, "models", {"model", "name", "input", "shape"});
         if (!item["model"]) fail(line_of(item), "models", "an entry given as a map needs 'model' (a path or workload name)");
         model = model_of(scalar(item["model"], "models.model"), line_of(item["model"]));
         if (item["name"]) model.name = scalar(item["name"], "models.name");
@@ -243,6 +243,22 @@ class SpecReader {
           std::error_code ec;
           if (!std::filesystem::is_regular_file(*model.input, ec)) {
             fail(line_of(item["input"]), "models.input", fmt::format("{}: no such file", model.input->string()));
+          }
+        }
+        if (item["shape"]) {
+          const YAML::Node& shapes = item["shape"];
+          std::vector<YAML::Node> texts;
+          if (shapes.IsSequence()) {
+            for (const YAML::Node& s : shapes) texts.push_back(s);
+          } else {
+            texts.push_back(shapes);
+          }
+          for (const YAML::Node& s : texts) {
+            try {
+              model.shapes.push_back(parse_shape_option(scalar(s, "models.shape")));
+            } catch (const UserError& e) {
+              fail(line_of(s), "models.shape", e.what());
+            }
           }
         }
       } else {

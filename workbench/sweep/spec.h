@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/frontend/input_shapes.h"
 #include "compiler/quant/qgraph.h"
 
 namespace wb::sweep {
@@ -31,6 +32,7 @@ struct SpecModel {
   std::string name;                            // as tables show it: the workload name or the file's stem
   std::filesystem::path path;                  // the ONNX file
   std::optional<std::filesystem::path> input;  // verify mode: the float input (else seeded N(0,1))
+  std::vector<GivenShape> shapes;              // `shape:` the sizes of symbolic input dimensions
   SpecPlace place;
 };
 

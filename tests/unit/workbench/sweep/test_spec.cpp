@@ -26,7 +26,7 @@ mode: verify
 configs: [../v3_96.yaml, ../gap8.yaml]
 models:
   - {tiny_model}
-  - {{model: {tiny_model2}, name: mbv2, input: ../../workloads/tiny_mobilenet_v2.input.npy}}
+  - {{model: {tiny_model2}, name: mbv2, input: ../../workloads/tiny_mobilenet_v2.input.npy, shape: input=1x3x32x32}}
 axes:
   array.rows: [32, 64]
   compile_opt: [default, weight_pingpong=off]
@@ -51,6 +51,9 @@ report:
   EXPECT_EQ(spec.models[1].name, "mbv2");
   ASSERT_TRUE(spec.models[1].input.has_value());
   EXPECT_EQ(spec.models[1].input->filename(), "tiny_mobilenet_v2.input.npy");
+  ASSERT_EQ(spec.models[1].shapes.size(), 1u);
+  EXPECT_EQ(spec.models[1].shapes[0].input, "input");
+  EXPECT_EQ(spec.models[1].shapes[0].shape, (Shape{1, 3, 32, 32}));
   ASSERT_EQ(spec.axes.size(), 2u);
   EXPECT_EQ(spec.axes[0].name, "array.rows");
   EXPECT_EQ(spec.axes[0].values.size(), 2u);
@@ -132,6 +135,8 @@ std::vector<BadSpec> bad_specs() {
       {"bad quantization key", "configs: ../v3_96.yaml\n" + model + "quantization: {calib: 3}\nquantization2: 1\n",
        "quantization.calib: "},
       {"bad scheme", "configs: ../v3_96.yaml\n" + model + "quantization: {scheme: int4}\n", "quantization.scheme"},
+      {"bad shape", "configs: ../v3_96.yaml\nmodels:\n  - {model: " + tiny_model() + ", shape: input=1x3xh}\n",
+       "test.yaml:3: models.shape: --shape input=1x3xh: '1x3xh' is not a shape"},
       {"timeout out of range", "configs: ../v3_96.yaml\n" + model + "timeout_s: 0\n", "timeout_s: 0 is out of range"},
       {"bad name", "name: a b\nconfigs: ../v3_96.yaml\n" + model, "name: 'a b'"},
       {"yaml syntax", "configs: [../v3_96.yaml\n" + model, "YAML syntax error"},
