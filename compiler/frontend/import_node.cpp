@@ -1,6 +1,7 @@
 // Per-op canonicalisation of ONNX node signatures (opsets 6..17 -> 17).
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cfloat>
@@ -9,6 +10,7 @@
 #include "compiler/frontend/import_context.h"
 #include "compiler/frontend/tensor_proto.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/transposed_window.h"
 #include "support/error.h"
 
 namespace wb::frontend {
@@ -162,6 +164,30 @@ Reason upgrade_maxpool(ImportContext& ctx, NodeSpec& spec) {
   spec.outputs.resize(1);
   spec.attrs.erase("storage_order");
   return check_window_rank(spec);
+}
+
+// ConvTranspose's output_shape, auto_pad and output_padding become explicit pads (possibly
+// negative at the end: transposed_window.h), so everything after the frontend reads one form.
+Reason upgrade_conv_transpose(NodeSpec& spec) {
+  const Value* x = spec.inputs.empty() ? nullptr : spec.inputs[0];
+  const Value* w = spec.inputs.size() > 1 ? spec.inputs[1] : nullptr;
+  if (!typed(x) || !typed(w)) return "input or weights of unknown shape at import";
+  if (x->shape.size() < 3 || x->shape.size() > 5) {
+    return fmt::format("{}-D input (a transposed convolution has 1 to 3 spatial axes)", x->shape.size());
+  }
+  if (w->shape.size() != x->shape.size()) {
+    return fmt::format("weights of rank {} for an input of rank {}", w->shape.size(), x->shape.size());
+  }
+  const std::vector<std::int64_t> kernel(w->shape.begin() + 2, w->shape.end());
+  if (spec.attrs.has("kernel_shape") && spec.attrs.get_ints("kernel_shape") != kernel) {
+    return fmt::format("kernel_shape [{}] disagrees with the weights {}", fmt::join(spec.attrs.get_ints("kernel_shape"), ","),
+                       format_shape(w->shape));
+  }
+  const std::vector<std::int64_t> input(x->shape.begin() + 2, x->shape.end());
+  spec.attrs.set("pads", canonical_transposed_pads(spec.attrs, input, kernel));
+  spec.attrs.set("kernel_shape", kernel);
+  for (const char* name : {"output_shape", "output_padding", "auto_pad"}) spec.attrs.erase(name);
+  return std::nullopt;
 }
 
 Reason upgrade_gemm(NodeSpec& spec) {
@@ -414,6 +440,7 @@ std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
     case OpKind::LayerNormalization: reason = upgrade_layer_normalization(ctx, spec); break;
     case OpKind::MaxPool: reason = upgrade_maxpool(ctx, spec); break;
     case OpKind::Gemm: reason = upgrade_gemm(spec); break;
+    case OpKind::ConvTranspose: reason = upgrade_conv_transpose(spec); break;
     case OpKind::PRelu: reason = upgrade_prelu(ctx, spec); break;
     case OpKind::Resize: reason = upgrade_resize(ctx, spec); break;
     case OpKind::Softmax: return emit_softmax(ctx, spec);

@@ -10,6 +10,7 @@ KernelFn kernel_for(OpKind op) {
   if (is_unary_activation(op)) return run_unary;
   switch (op) {
     case OpKind::Conv: return run_conv;
+    case OpKind::ConvTranspose: return run_conv_transpose;
     case OpKind::ConvInteger:
     case OpKind::QLinearConv: return run_conv_integer;
     case OpKind::MaxPool:

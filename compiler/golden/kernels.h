@@ -67,6 +67,7 @@ using KernelFn = void (*)(const Node& node, KernelInputs inputs, std::vector<Ten
 KernelFn kernel_for(OpKind op);
 
 void run_conv(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_conv_transpose(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_conv_integer(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // ConvInteger, QLinearConv
 void run_pool(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Max/AveragePool
 void run_global_pool(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);

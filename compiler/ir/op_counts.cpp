@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/transposed_window.h"
 #include "compiler/ir/window_geometry.h"
 
 namespace wb {
@@ -52,9 +53,23 @@ std::int64_t pool_ops(const Node& node) {
   return elements(y) * window;
 }
 
+// Counted as a convolution's MACs are: every output pixel's taps, padding taps included.
+std::int64_t conv_transpose_macs(const Node& node) {
+  const Value* x = node.input(0);
+  const Value* w = node.input(1);
+  if (x == nullptr || w == nullptr || !x->has_type() || !w->has_type() || x->shape.size() < 3) return 0;
+  const TransposedWindow g =
+      resolve_transposed_window(node.attrs, x->shape, std::vector<std::int64_t>(w->shape.begin() + 2, w->shape.end()));
+  std::int64_t macs = x->shape[0] * x->shape[1] * w->shape[1];  // N x C_in x C_out / group
+  for (std::size_t a = 0; a < g.rank(); ++a) macs *= g.output_taps(a);
+  return macs;
+}
+
 }  // namespace
 
-bool is_conv_op(OpKind op) { return op == OpKind::Conv || op == OpKind::ConvInteger || op == OpKind::QLinearConv; }
+bool is_conv_op(OpKind op) {
+  return op == OpKind::Conv || op == OpKind::ConvInteger || op == OpKind::QLinearConv || op == OpKind::ConvTranspose;
+}
 
 bool is_matmul_op(OpKind op) {
   return op == OpKind::Gemm || op == OpKind::MatMul || op == OpKind::MatMulInteger || op == OpKind::QLinearMatMul;
@@ -73,6 +88,10 @@ OpCounts count_node(const Node& node) {
     case OpKind::QLinearConv:
       counts.macs = conv_macs(node);
       counts.params = constant_elements(node, {3, 8});
+      break;
+    case OpKind::ConvTranspose:
+      counts.macs = conv_transpose_macs(node);
+      counts.params = constant_elements(node, {1, 2});
       break;
     case OpKind::Gemm:
       counts.macs = matmul_macs(node);

@@ -11,6 +11,7 @@
 #include "compiler/ir/broadcast.h"
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/shape_inference_detail.h"
+#include "compiler/ir/transposed_window.h"
 #include "compiler/ir/window_geometry.h"
 #include "support/error.h"
 
@@ -83,6 +84,37 @@ void infer_conv(Node& node, bool integer) {
   } else {
     set_output(node, 0, required_input(node, 7).dtype, out);
   }
+}
+
+// Weights [C_in, C_out / group, kernel...] (a Conv's with the channel axes swapped).
+void infer_conv_transpose(Node& node) {
+  const Value& x = required_input(node, 0);
+  const Value& w = required_input(node, 1);
+  expect_float(x, "input");
+  expect_rank_at_least(x, 3);
+  if (w.shape.size() != x.shape.size()) {
+    throw UserError(fmt::format("weights '{}' of shape {} do not match input rank {}", w.name, format_shape(w.shape),
+                                x.shape.size()));
+  }
+  const std::int64_t group = node.attrs.get_int("group", 1);
+  if (group < 1 || x.shape[1] % group != 0) {
+    throw UserError(fmt::format("group {} does not divide the input channels {}", group, x.shape[1]));
+  }
+  if (w.shape[0] != x.shape[1]) {
+    throw UserError(fmt::format("weights {} expect {} input channels, input {} has {}", format_shape(w.shape),
+                                w.shape[0], format_shape(x.shape), x.shape[1]));
+  }
+  const std::int64_t out_channels = w.shape[1] * group;
+  const Value* bias = node.input(2);
+  if (bias != nullptr && bias->shape != Shape{out_channels}) {
+    throw UserError(fmt::format("bias '{}' of shape {} should be [{}] (one per output channel)", bias->name,
+                                format_shape(bias->shape), out_channels));
+  }
+  const TransposedWindow g =
+      resolve_transposed_window(node.attrs, x.shape, std::vector<std::int64_t>(w.shape.begin() + 2, w.shape.end()));
+  Shape out{x.shape[0], out_channels};
+  out.insert(out.end(), g.output.begin(), g.output.end());
+  set_output(node, 0, x.dtype, out);
 }
 
 void infer_pool(Node& node) {
@@ -420,6 +452,7 @@ void infer_node_or_throw(Node& node) {
     case OpKind::Conv: infer_conv(node, false); break;
     case OpKind::ConvInteger:
     case OpKind::QLinearConv: infer_conv(node, true); break;
+    case OpKind::ConvTranspose: infer_conv_transpose(node); break;
     case OpKind::MaxPool:
     case OpKind::AveragePool: infer_pool(node); break;
     case OpKind::GlobalAveragePool:

@@ -88,10 +88,10 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
   for (Buffer& buffer : plan.buffers) {
     if (!options.replication || buffer.readers.size() != 1 || buffer.network_output || buffer.writers.size() > 1) continue;
     if (buffer.network_input == !buffer.writers.empty()) continue;
-    if (!buffer.writers.empty() &&
-        (mapping.layers[static_cast<std::size_t>(buffer.writers[0])].kind == XLayerKind::Concat ||
-         mapping.layers[static_cast<std::size_t>(buffer.writers[0])].kind == XLayerKind::ChannelGather)) {
-      continue;  // copied into by gathers that write one copy
+    if (!buffer.writers.empty()) {
+      const XLayerKind writer = mapping.layers[static_cast<std::size_t>(buffer.writers[0])].kind;
+      // Copied into by gathers and pixel copies, which write one copy.
+      if (writer == XLayerKind::Concat || writer == XLayerKind::ChannelGather || writer == XLayerKind::PixelCopy) continue;
     }
     const XLayer& reader = mapping.layers[static_cast<std::size_t>(buffer.readers[0])];
     if (reader.kind != XLayerKind::Conv || reader.on_host) continue;

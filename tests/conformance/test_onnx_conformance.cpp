@@ -1,6 +1,7 @@
-// Runs every ONNX backend node test in ../shared/onnx-conformance/node through the frontend
-// and the reference executor. The folder holds only ops the workbench supports, so every
-// case must pass; none is skipped. A failing case is reported by its folder name.
+// Runs every ONNX backend node test in ../shared/onnx-conformance/node, and those the build
+// generated for op types added since (generate_node_cases.py), through the frontend and the
+// reference executor. The folders hold only ops the workbench supports, so every case must
+// pass; none is skipped. A failing case is reported by its folder name.
 
 #include <gtest/gtest.h>
 
@@ -20,14 +21,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> conformance_cases() {
+const fs::path kExtraCases = WB_TEST_EXTRA_CONFORMANCE_DIR;
+
+// Case folder names of both folders (the names of ONNX's cases are unique).
+std::vector<std::string> conformance_cases(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(test::conformance_dir(), ec)) {
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.is_directory()) names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::vector<std::string> conformance_cases() {
+  std::vector<std::string> names = conformance_cases(test::conformance_dir());
+  for (std::string& name : conformance_cases(kExtraCases)) names.push_back(std::move(name));
+  return names;
+}
+
+fs::path case_folder(const std::string& name) {
+  return fs::exists(test::conformance_dir() / name) ? test::conformance_dir() / name : kExtraCases / name;
 }
 
 std::vector<Tensor> read_numbered(const fs::path& folder, const std::string& prefix) {
@@ -42,13 +56,15 @@ std::vector<Tensor> read_numbered(const fs::path& folder, const std::string& pre
 
 TEST(OnnxConformance, FolderHoldsCases) {
   // Guards against a run that silently executes nothing.
-  EXPECT_GE(conformance_cases().size(), 100u) << "no conformance data under " << test::conformance_dir();
+  EXPECT_GE(conformance_cases(test::conformance_dir()).size(), 100u)
+      << "no conformance data under " << test::conformance_dir();
+  EXPECT_FALSE(conformance_cases(kExtraCases).empty()) << "no generated cases under " << kExtraCases;
 }
 
 class OnnxConformance : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OnnxConformance, MatchesExpectedOutputs) {
-  const fs::path folder = test::conformance_dir() / GetParam();
+  const fs::path folder = case_folder(GetParam());
   const ImportedModel model = import_onnx_file(folder / "model.onnx");
   const fs::path data = folder / "test_data_set_0";
   const std::vector<Tensor> inputs = read_numbered(data, "input_");
