@@ -298,9 +298,60 @@ class QdqWriter {
     if (with_dilations) set_ints(op, "dilations", node.dilations);
   }
 
-  std::vector<std::string> conv_operands(const QNode& node) {
+  // A conv over a zero-inserted input is the ConvTranspose it came from: its weights back in
+  // ONNX's [C_in, C_out / group, K_h, K_w] (channel axes swapped, taps flipped), per output
+  // channel along axis 1 (a grouped one only per tensor: axis 1 holds a group's channels), its
+  // strides the input dilations, its pads (K - 1) d - the conv's (a negative one: output_padding).
+  void write_conv_transpose(const QNode& node, const std::string& result) {
+    const Shape& s = node.weights.shape();  // [C_out, C_in / g, K_h, K_w]
+    const std::int64_t group = node.group, group_in = s[1], group_out = s[0] / group;
+    if (group > 1 && node.weight_scale.size() > 1) {
+      throw UserError(fmt::format("node {}: a grouped transposed conv with per-channel weight scales has no QDQ form "
+                                  "(DequantizeLinear scales one axis; axis 1 of its weights holds one group's "
+                                  "channels)",
+                                  node.name));
+    }
+    Tensor w(node.weights.dtype(), {group * group_in, group_out, s[2], s[3]});
+    visit_dtype(node.weights.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* src = node.weights.data<T>();
+      T* dst = w.data<T>();
+      for (std::int64_t gi = 0; gi < group; ++gi) {
+        for (std::int64_t j = 0; j < group_out; ++j) {
+          for (std::int64_t c = 0; c < group_in; ++c) {
+            for (std::int64_t y = 0; y < s[2]; ++y) {
+              for (std::int64_t x = 0; x < s[3]; ++x) {
+                dst[(((gi * group_in + c) * group_out + j) * s[2] + (s[2] - 1 - y)) * s[3] + (s[3] - 1 - x)] =
+                    src[(((gi * group_out + j) * group_in + c) * s[2] + y) * s[3] + x];
+              }
+            }
+          }
+        }
+      }
+    });
+    QNode as_onnx = node;
+    as_onnx.weights = std::move(w);
+    std::vector<std::string> operands = conv_operands(as_onnx, 1);
+    auto* op = add_node("ConvTranspose", node.name, std::move(operands), {result});
+    std::vector<std::int64_t> pads(4), output_padding(2, 0);
+    for (std::size_t a = 0; a < 2; ++a) {
+      const std::int64_t extent = (node.kernel[a] - 1) * node.dilations[a];
+      pads[a] = extent - node.pads_begin[a];
+      pads[a + 2] = extent - node.pads_end[a];
+      if (pads[a + 2] < 0) output_padding[a] = -pads[a + 2], pads[a + 2] = 0;
+    }
+    set_ints(op, "kernel_shape", node.kernel);
+    set_ints(op, "strides", node.input_dilations);
+    set_ints(op, "dilations", node.dilations);
+    set_ints(op, "pads", pads);
+    if (output_padding != std::vector<std::int64_t>{0, 0}) set_ints(op, "output_padding", output_padding);
+    set_int(op, "group", group);
+  }
+
+  // `channel_axis`: the weights' output-channel axis (0 for a Conv, 1 for a ConvTranspose).
+  std::vector<std::string> conv_operands(const QNode& node, std::int64_t channel_axis = 0) {
     const QTensor& in = q_.tensor(node.inputs[0]);
-    const std::int64_t c_out = node.weights.shape()[0];
+    const std::int64_t c_out = q_.tensor(node.output).shape[1];
     const bool per_channel = node.weight_scale.size() > 1;
     const std::string base = q_.tensor(node.output).name;
     std::vector<float> w_scale(node.weight_scale.begin(), node.weight_scale.end());
@@ -310,7 +361,7 @@ class QdqWriter {
     const std::string w_s = initializer(base + "_weight_scale", scale);
     const std::string w_z = initializer(base + "_weight_zero_point", zero);
     auto* dq = add_node("DequantizeLinear", base + "_weight_DequantizeLinear", {w_q, w_s, w_z}, {base + "_weight"});
-    if (per_channel) set_int(dq, "axis", 0);
+    if (per_channel) set_int(dq, "axis", channel_axis);
     std::vector<std::string> operands{read_name(node.inputs[0]), base + "_weight"};
     if (!node.bias.empty()) {
       std::vector<float> b_scale;
@@ -453,9 +504,13 @@ class QdqWriter {
     switch (node.kind) {
       case QOpKind::Conv: {
         const std::string acc = has_activation(node) ? out.name + "_accumulator" : raw;
-        auto* conv = add_node("Conv", node.name, conv_operands(node), {acc});
-        set_window(conv, node, true);
-        set_int(conv, "group", node.group);
+        if (node.input_dilations != std::vector<std::int64_t>{1, 1}) {
+          write_conv_transpose(node, acc);
+        } else {
+          auto* conv = add_node("Conv", node.name, conv_operands(node), {acc});
+          set_window(conv, node, true);
+          set_int(conv, "group", node.group);
+        }
         if (acc != raw) write_activation(node, acc, raw);
         break;
       }

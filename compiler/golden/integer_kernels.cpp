@@ -138,7 +138,11 @@ Window make_window(const QNode& node, const Shape& in, const Shape& out) {
     throw std::logic_error("window attributes must have two entries (H, W)");
   }
   if (in.size() != 4 || out.size() != 4) throw std::logic_error("window ops need NCHW tensors");
-  return {make_axis(node, 0, in[2], out[2]), make_axis(node, 1, in[3], out[3])};
+  // A conv over its input with s - 1 zeros between pixels slides over (extent - 1) s + 1 of them.
+  std::vector<std::int64_t> step{1, 1};
+  if (node.kind == quant::QOpKind::Conv) step = node.input_dilations;
+  if (step.size() != 2 || step[0] < 1 || step[1] < 1) throw std::logic_error("input dilations must be two entries >= 1");
+  return {make_axis(node, 0, (in[2] - 1) * step[0] + 1, out[2]), make_axis(node, 1, (in[3] - 1) * step[1] + 1, out[3])};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -196,17 +200,38 @@ void conv_channel(std::int64_t pixels, std::int64_t taps, const std::int32_t* x,
   for (std::size_t i = 0; i < acc.size(); ++i) y[i] = static_cast<std::int32_t>(requantize(acc[i], requant, channel));
 }
 
+// The input with s - 1 zeros after every pixel but the last of each row and column (a
+// ConvTranspose's conv: QNode::input_dilations), [N, C, (H - 1) s_h + 1, (W - 1) s_w + 1].
+std::vector<std::int32_t> zero_inserted(const std::vector<std::int32_t>& x, const Shape& shape,
+                                        const std::vector<std::int64_t>& step, Shape& dilated) {
+  dilated = shape;
+  dilated[2] = (shape[2] - 1) * step[0] + 1;
+  dilated[3] = (shape[3] - 1) * step[1] + 1;
+  std::vector<std::int32_t> out(static_cast<std::size_t>(num_elements(dilated)), 0);
+  for (std::int64_t plane = 0; plane < shape[0] * shape[1]; ++plane) {
+    for (std::int64_t h = 0; h < shape[2]; ++h) {
+      for (std::int64_t w = 0; w < shape[3]; ++w) {
+        out[static_cast<std::size_t>((plane * dilated[2] + h * step[0]) * dilated[3] + w * step[1])] =
+            x[static_cast<std::size_t>((plane * shape[2] + h) * shape[3] + w)];
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor run_conv(const QGraph& graph, const QNode& node, const Tensor& input) {
   const QTensor& in_t = graph.tensor(node.inputs[0]);
   const QTensor& out_t = graph.tensor(node.output);
-  const Window g = make_window(node, in_t.shape, out_t.shape);
-  const std::int64_t batch = in_t.shape[0], in_channels = in_t.shape[1], out_channels = out_t.shape[1];
+  Shape in_shape = in_t.shape;
+  std::vector<std::int32_t> x = widen(input);
+  if (node.input_dilations != std::vector<std::int64_t>{1, 1}) x = zero_inserted(x, in_t.shape, node.input_dilations, in_shape);
+  const Window g = make_window(node, in_t.shape, out_t.shape);  // over the zero-inserted in_shape
+  const std::int64_t batch = in_shape[0], in_channels = in_shape[1], out_channels = out_t.shape[1];
   const std::int64_t group_in = in_channels / node.group, group_out = out_channels / node.group;
   const std::int64_t taps = group_in * g.y.kernel * g.x.kernel;  // weights per output channel
 
-  const std::vector<std::int32_t> x = widen(input);
   const std::vector<std::int32_t> weights = widen(node.weights);
   std::vector<std::int64_t> bias(static_cast<std::size_t>(out_channels), 0);
   if (!node.bias.empty()) {

@@ -26,8 +26,9 @@ struct Window {
   Axis y, x;
 };
 
-// std::logic_error unless the node's window attributes turn `in` into `out`'s H and W, which
-// is why the executor's node checks call it too.
+// std::logic_error unless the node's window attributes turn `in` into `out`'s H and W (a conv's
+// window over its zero-inserted input when it has input dilations), which is why the
+// executor's node checks call it too.
 Window make_window(const quant::QNode& node, const Shape& in, const Shape& out);
 
 // The inputs are the node's, in order, with their QTensors' dtypes and shapes; the result has

@@ -10,6 +10,7 @@
 #include "compiler/golden/kernels.h"
 #include "compiler/golden/requantize.h"
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/window_geometry.h"
 
 namespace wb::golden {
 namespace {
@@ -118,10 +119,34 @@ std::vector<std::int64_t> zero_points(const Tensor* t) {
   return t == nullptr ? std::vector<std::int64_t>{0} : t->to_int64_vector();
 }
 
+// The input with s - 1 zeros between neighbouring pixels (a ConvTranspose as a Conv: the
+// "input_dilations" attribute, window_geometry.h).
+Tensor zero_inserted(const Tensor& x, const Attributes& attrs) {
+  const Shape dilated_shape = dilated_input_shape(attrs, x.shape());
+  Tensor dilated(x.dtype(), dilated_shape);
+  const Shape& s = x.shape();
+  const std::int64_t h = s.size() == 4 ? s[2] : 1, w = s.back();
+  const std::int64_t dh = dilated_shape.size() == 4 ? dilated_shape[2] : 1, dw = dilated_shape.back();
+  const std::int64_t step_h = h > 1 ? (dh - 1) / (h - 1) : 1, step_w = w > 1 ? (dw - 1) / (w - 1) : 1;
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* src = x.data<T>();
+    T* dst = dilated.data<T>();
+    for (std::int64_t plane = 0; plane < s[0] * s[1]; ++plane) {
+      for (std::int64_t i = 0; i < h; ++i) {
+        for (std::int64_t j = 0; j < w; ++j) dst[(plane * dh + i * step_h) * dw + j * step_w] = src[(plane * h + i) * w + j];
+      }
+    }
+  });
+  return dilated;
+}
+
 }  // namespace
 
 void run_conv(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
-  const Tensor& x = *inputs[0];
+  Tensor dilated;
+  if (has_input_dilations(node.attrs)) dilated = zero_inserted(*inputs[0], node.attrs);
+  const Tensor& x = dilated.empty() ? *inputs[0] : dilated;
   const Tensor& w = *inputs[1];
   const Tensor* b = inputs.size() > 2 ? inputs[2] : nullptr;
   const Tensor* residual = inputs.size() > kConvResidualInput ? inputs[kConvResidualInput] : nullptr;

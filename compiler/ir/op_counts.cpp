@@ -27,6 +27,20 @@ std::int64_t conv_macs(const Node& node) {
   // Every output element accumulates over (Cin/group) * kernel taps = product of W's dims 1..
   std::int64_t per_output = 1;
   for (std::size_t d = 1; d < w->shape.size(); ++d) per_output *= w->shape[d];
+  if (node.op == OpKind::Conv && has_input_dilations(node.attrs) && node.input(0) != nullptr &&
+      node.input(0)->has_type()) {
+    // Over a zero-inserted input a tap on an inserted zero is no MAC: count the taps on pixels
+    // (and padding) per output, axis by axis (the ConvTranspose's MACs).
+    const Shape dilated = dilated_input_shape(node.attrs, node.input(0)->shape);
+    const WindowGeometry g =
+        resolve_window(node.attrs, dilated, std::vector<std::int64_t>(w->shape.begin() + 2, w->shape.end()));
+    const auto step = node.attrs.get_ints(kInputDilationsAttr);
+    std::int64_t taps = y->shape[0] * y->shape[1] * w->shape[1];
+    for (std::size_t a = 0; a < g.rank(); ++a) {
+      taps *= taps_on_pixels(g.output[a], g.kernel[a], g.strides[a], g.dilations[a], g.pads_begin[a], step[a]);
+    }
+    return taps;
+  }
   return elements(y) * per_output;
 }
 

@@ -67,7 +67,7 @@ void infer_conv(Node& node, bool integer) {
     throw UserError(fmt::format("bias '{}' of shape {} should be [{}] (one per output channel)", bias->name,
                                 format_shape(bias->shape), w.shape[0]));
   }
-  const WindowGeometry g = resolve_window(node.attrs, x.shape, kernel);
+  const WindowGeometry g = resolve_window(node.attrs, dilated_input_shape(node.attrs, x.shape), kernel);
   Shape out{x.shape[0], w.shape[0]};
   out.insert(out.end(), g.output.begin(), g.output.end());
   if (const Value* residual = node.op == OpKind::Conv ? node.input(kConvResidualInput) : nullptr) {

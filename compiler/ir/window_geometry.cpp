@@ -56,6 +56,34 @@ std::int64_t WindowGeometry::output_elements() const {
   return n;
 }
 
+bool has_input_dilations(const Attributes& attrs) {
+  const auto d = attrs.get_ints(kInputDilationsAttr, {});
+  return std::any_of(d.begin(), d.end(), [](std::int64_t v) { return v != 1; });
+}
+
+Shape dilated_input_shape(const Attributes& attrs, const Shape& input_shape) {
+  if (!attrs.has(kInputDilationsAttr)) return input_shape;
+  const std::size_t rank = input_shape.size() < 2 ? 0 : input_shape.size() - 2;
+  const auto d = per_axis(attrs, kInputDilationsAttr, rank, 1);
+  Shape dilated = input_shape;
+  for (std::size_t a = 0; a < rank; ++a) {
+    dilated[2 + a] = checked_add(checked_mul(input_shape[2 + a] - 1, d[a]), 1);
+  }
+  return dilated;
+}
+
+std::int64_t taps_on_pixels(std::int64_t output, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
+                            std::int64_t pad_begin, std::int64_t input_step) {
+  if (input_step == 1) return output * kernel;
+  std::int64_t taps = 0;
+  for (std::int64_t o = 0; o < output; ++o) {
+    for (std::int64_t k = 0; k < kernel; ++k) {
+      if ((o * stride + k * dilation - pad_begin) % input_step == 0) ++taps;
+    }
+  }
+  return taps;
+}
+
 WindowGeometry resolve_window(const Attributes& attrs, const Shape& input_shape, std::vector<std::int64_t> kernel,
                               bool ceil_mode) {
   if (input_shape.size() < 3) {

@@ -1,5 +1,7 @@
 #include "compiler/passes/fold_pad.h"
 
+#include "compiler/ir/window_geometry.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -46,7 +48,7 @@ std::optional<std::vector<std::int64_t>> spatial_pads(const Node& pad) {
 bool can_fold_into(const Node& pad, const Node& consumer, double value) {
   if (consumer.input(0) != pad.output(0) || consumer.attrs.get_string("auto_pad", "NOTSET") != "NOTSET") return false;
   switch (consumer.op) {
-    case OpKind::Conv: return value == 0.0;
+    case OpKind::Conv: return value == 0.0 && !has_input_dilations(consumer.attrs);  // its pads lie between zeros
     case OpKind::AveragePool: {
       // Padding zeros are counted by the Pad; the pool must count them too, which it can
       // only do if it has no padding of its own that it does not count.

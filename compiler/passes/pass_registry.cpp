@@ -11,7 +11,7 @@
 #include "compiler/passes/channels_last_blocks.h"
 #include "compiler/passes/tokens_as_image.h"
 #include "compiler/passes/collapse_concat.h"
-#include "compiler/passes/conv_transpose_phases.h"
+#include "compiler/passes/conv_transpose_to_conv.h"
 #include "compiler/passes/fold_batchnorm.h"
 #include "compiler/passes/fold_constants.h"
 #include "compiler/passes/fold_pad.h"

@@ -61,7 +61,10 @@ Tensor cut_weights(const Tensor& w, const AxisTrim& r, const AxisTrim& c) {
 bool TrimDilatedTapsPass::run(Graph& graph, PassStatistics& stats) {
   bool changed = false;
   for (Node* node : graph.nodes()) {
-    if (node->op != OpKind::Conv || node->attrs.get_string("auto_pad", "NOTSET") != "NOTSET") continue;
+    if (node->op != OpKind::Conv || node->attrs.get_string("auto_pad", "NOTSET") != "NOTSET" ||
+        has_input_dilations(node->attrs)) {
+      continue;
+    }
     const Tensor* w = node->constant_input(1);
     const Value* x = node->input(0);
     if (w == nullptr || w->dtype() != DType::F32 || w->shape().size() != 4 || x == nullptr || x->shape.size() != 4) {

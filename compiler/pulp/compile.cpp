@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "compiler/ir/node_list.h"
+#include "compiler/pulp/deconv_phases.h"
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/memory_plan.h"
@@ -118,8 +119,9 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
                                 "(--scheme pulp)",
                                 graph.name, quant::scheme_name(graph.scheme)));
   }
-  // The graph with a copy layer per constant a concat reads (layer_mapping.h).
-  const quant::QGraph lowered = with_constant_copies(graph);
+  // The graph with its transposed convs as phases (deconv_phases.h) and a copy layer per
+  // constant a concat reads (layer_mapping.h).
+  const quant::QGraph lowered = with_constant_copies(with_deconv_phases(graph));
   const LayerMapping mapping = map_layers(lowered);
   if (!mapping.unsupported.empty()) {
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "compiler/pulp/deconv_phases.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "isa/op_counts.h"
 #include "isa/pulp_program.h"
@@ -37,6 +38,11 @@ std::string tensor_problem(const QGraph& graph, const QNode& node) {
 std::string window_problem(const QNode& node) {
   if (node.kind != QOpKind::Conv && (node.dilations[0] != 1 || node.dilations[1] != 1)) {
     return fmt::format("dilation {}x{}; only the conv kernels dilate", node.dilations[0], node.dilations[1]);
+  }
+  // with_deconv_phases lowered every transposed conv it could; the one left says why not.
+  if (node.kind == QOpKind::Conv && node.input_dilations != std::vector<std::int64_t>{1, 1}) {
+    const std::string why = deconv_phases_problem(node);
+    return why.empty() ? "a transposed conv the phase lowering left (with_deconv_phases)" : why;
   }
   return {};
 }

@@ -38,8 +38,9 @@ void copy_window(QNode& q, const WindowGeometry& g) {
 }  // namespace
 
 void set_conv_window(QNode& q, const Node& conv, const std::vector<std::int64_t>& kernel) {
-  copy_window(q, resolve_window(conv.attrs, conv.input(0)->shape, kernel));
+  copy_window(q, resolve_window(conv.attrs, dilated_input_shape(conv.attrs, conv.input(0)->shape), kernel));
   q.group = conv.attrs.get_int("group", 1);
+  q.input_dilations = conv.attrs.get_ints(kInputDilationsAttr, {1, 1});
 }
 
 void set_pool_window(QNode& q, const Node& pool) {

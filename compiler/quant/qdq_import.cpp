@@ -33,6 +33,7 @@ struct ConstantQuant {
   Tensor data;
   std::vector<double> scale;
   bool per_axis = false;
+  std::int64_t axis = 0;  // per_axis: along which (a ConvTranspose's output channels are axis 1)
 };
 
 class QdqReader {
@@ -129,6 +130,7 @@ class QdqReader {
         if (pending_.count(node.input(0)) == 0 || !activation_of(node)) problem(node, "an activation not after a Conv or Add");
         return;
       case OpKind::QLinearConv: read_qlinear_conv(node); return;
+      case OpKind::ConvTranspose:
       case OpKind::Conv:
       case OpKind::Add:
       case OpKind::MaxPool:
@@ -261,11 +263,13 @@ class QdqReader {
     c.scale = scale->to_double_vector();
     if (!usable_scales(node, c.scale)) return;
     c.per_axis = scale->rank() == 1;
-    if (c.per_axis && node.attrs.get_int("axis", 1) != 0) {
-      problem(node, "per-axis weight scales must be along axis 0 (output channels)");
+    c.axis = c.per_axis ? node.attrs.get_int("axis", 1) : 0;
+    if (c.per_axis && c.axis != 0 && !(c.axis == 1 && c.data.rank() == 4)) {
+      problem(node, "per-axis weight scales must be along the output channels (axis 0, or axis 1 of a ConvTranspose's "
+                    "weights)");
       return;
     }
-    const std::int64_t channels = c.data.rank() > 0 ? c.data.shape()[0] : 1;
+    const std::int64_t channels = c.data.rank() > 0 ? c.data.shape()[static_cast<std::size_t>(c.axis)] : 1;
     if (!scales_fit(node, *scale, channels)) return;
     constants_[node.output(0)] = std::move(c);
   }
@@ -429,6 +433,7 @@ class QdqReader {
     q.name = node.name;
     switch (node.op) {
       case OpKind::Conv:
+      case OpKind::ConvTranspose:
         q.kind = QOpKind::Conv;
         if (!read_conv(q, node)) return;
         break;
@@ -642,6 +647,54 @@ class QdqReader {
     return false;
   }
 
+  // A ConvTranspose as the conv over its zero-inserted input (conv_transpose_to_conv.h): the
+  // integer weights [C_in, C_out / g, K_h, K_w] to [C_out, C_in / g, K_h, K_w], taps flipped.
+  bool as_transposed_conv(QNode& q, const Node& node) {
+    const Shape s = q.weights.shape();
+    const std::int64_t group = node.attrs.get_int("group", 1);
+    if (s.size() != 4 || s[0] % group != 0 || (group > 1 && q.weight_scale.size() > 1)) {
+      problem(node, "a transposed conv's weights must be [C_in, C_out / group, K_h, K_w], per-channel scales ungrouped");
+      return false;
+    }
+    const std::int64_t group_in = s[0] / group, group_out = s[1];
+    Tensor v(q.weights.dtype(), {group * group_out, group_in, s[2], s[3]});
+    visit_dtype(q.weights.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* src = q.weights.data<T>();
+      T* dst = v.data<T>();
+      for (std::int64_t gi = 0; gi < group; ++gi) {
+        for (std::int64_t j = 0; j < group_out; ++j) {
+          for (std::int64_t c = 0; c < group_in; ++c) {
+            for (std::int64_t y = 0; y < s[2]; ++y) {
+              for (std::int64_t x = 0; x < s[3]; ++x) {
+                dst[(((gi * group_out + j) * group_in + c) * s[2] + y) * s[3] + x] =
+                    src[(((gi * group_in + c) * group_out + j) * s[2] + (s[2] - 1 - y)) * s[3] + (s[3] - 1 - x)];
+              }
+            }
+          }
+        }
+      }
+    });
+    q.weights = std::move(v);
+    q.group = group;
+    const auto strides = node.attrs.get_ints("strides", {1, 1});
+    const auto dilations = node.attrs.get_ints("dilations", {1, 1});
+    const auto pads = node.attrs.get_ints("pads", {0, 0, 0, 0});
+    q.kernel = {s[2], s[3]};
+    q.strides = {1, 1};
+    q.dilations = dilations;
+    q.input_dilations = strides;
+    for (std::size_t a = 0; a < 2; ++a) {
+      q.pads_begin[a] = (q.kernel[a] - 1) * dilations[a] - pads[a];
+      q.pads_end[a] = (q.kernel[a] - 1) * dilations[a] - pads[a + 2];
+      if (q.pads_begin[a] < 0 || q.pads_end[a] < 0) {
+        problem(node, "a transposed conv whose pads exceed its kernel's extent");
+        return false;
+      }
+    }
+    return true;
+  }
+
   bool read_conv(QNode& q, const Node& node) {
     q.inputs.push_back(activation_input(node, 0));
     const auto w = constants_.find(node.input(1));
@@ -649,11 +702,19 @@ class QdqReader {
       problem(node, "the weights must be a DequantizeLinear of an int8 constant");
       return false;
     }
+    if (w->second.per_axis && w->second.axis != (node.op == OpKind::ConvTranspose ? 1 : 0)) {
+      problem(node, "the weights' scales are not along the output channels");
+      return false;
+    }
     q.weights = w->second.data;
     q.weight_bits = w->second.data.dtype() == DType::I8 ? 8 : 16;
     q.weight_scale = w->second.scale;
     q.folded_batchnorm = w->second.per_axis;
-    set_conv_window(q, node, {q.weights.shape()[2], q.weights.shape()[3]});
+    if (node.op == OpKind::ConvTranspose) {
+      if (!as_transposed_conv(q, node)) return false;
+    } else {
+      set_conv_window(q, node, {q.weights.shape()[2], q.weights.shape()[3]});
+    }
     if (node.input(2) == nullptr || q.inputs[0] < 0) return q.inputs[0] >= 0;
     const auto b = constants_.find(node.input(2));
     if (b == constants_.end() || b->second.data.dtype() != DType::I32) {

@@ -172,6 +172,8 @@ void verify_qgraph(const QGraph& graph) {
         check(node.weights.shape()[0] == out.shape[1], node, "weights' C_out differs from the output's channels");
         check(node.weights.shape()[1] * node.group == in.shape[1], node, "weights' C_in * group differs from input");
         check(node.bias.empty() || node.bias.numel() == out.shape[1], node, "bias length");
+        check(node.input_dilations.size() == 2 && node.input_dilations[0] >= 1 && node.input_dilations[1] >= 1, node,
+              "two input dilations of at least 1");
         check(node.weight_scale.size() == 1 || static_cast<std::int64_t>(node.weight_scale.size()) == out.shape[1],
               node, "weight scales per tensor or per output channel");
         verify_requant(node, out.shape[1]);

@@ -135,6 +135,10 @@ struct QNode {
   std::vector<std::int64_t> dilations{1, 1};
   std::vector<std::int64_t> pads_begin{0, 0};
   std::vector<std::int64_t> pads_end{0, 0};
+  // Conv: s - 1 zeros between neighbouring input pixels along H and W before the window slides
+  // (a ConvTranspose: docs/quant.md, "ConvTranspose"); the window's geometry is over that
+  // zero-inserted input, (extent - 1) s + 1 pixels. {1, 1}: none.
+  std::vector<std::int64_t> input_dilations{1, 1};
 
   Requant requant;                              // Conv, Add, AvgPool
   std::vector<std::int64_t> input_multiplier;  // Add

@@ -112,6 +112,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     fill(pn->mutable_kernel(), n.kernel);
     fill(pn->mutable_strides(), n.strides);
     fill(pn->mutable_dilations(), n.dilations);
+    if (n.input_dilations != std::vector<std::int64_t>{1, 1}) fill(pn->mutable_input_dilations(), n.input_dilations);
     fill(pn->mutable_pads_begin(), n.pads_begin);
     fill(pn->mutable_pads_end(), n.pads_end);
     proto::Requant* r = pn->mutable_requant();
@@ -224,6 +225,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.kernel = to_vector<std::int64_t>(pn.kernel());
     n.strides = to_vector<std::int64_t>(pn.strides());
     n.dilations = to_vector<std::int64_t>(pn.dilations());
+    if (pn.input_dilations_size() > 0) n.input_dilations = to_vector<std::int64_t>(pn.input_dilations());
     n.pads_begin = to_vector<std::int64_t>(pn.pads_begin());
     n.pads_end = to_vector<std::int64_t>(pn.pads_end());
     const proto::Requant& r = pn.requant();

@@ -1,5 +1,7 @@
 #include "compiler/quant/qgraph_queries.h"
 
+#include "compiler/ir/window_geometry.h"
+
 namespace wb::quant {
 
 std::vector<std::vector<int>> consumers_of(const QGraph& graph) {
@@ -29,9 +31,13 @@ std::uint64_t conv_macs(const QGraph& graph, const QNode& node) {
   const auto& in = graph.tensor(node.inputs[0]);
   const auto& out = graph.tensor(node.output);
   const auto cin_g = static_cast<std::uint64_t>(dim_or_one(in, 1) / node.group);
-  const auto pixels = static_cast<std::uint64_t>(dim_or_one(out, 2) * dim_or_one(out, 3));
-  return static_cast<std::uint64_t>(dim_or_one(out, 1)) * pixels * cin_g *
-         static_cast<std::uint64_t>(node.kernel[0] * node.kernel[1]);
+  // Taps on an input-dilated conv's inserted zeros are no MACs (window_geometry.h).
+  std::uint64_t taps = 1;
+  for (std::size_t a = 0; a < 2; ++a) {
+    taps *= static_cast<std::uint64_t>(taps_on_pixels(dim_or_one(out, 2 + a), node.kernel[a], node.strides[a],
+                                                      node.dilations[a], node.pads_begin[a], node.input_dilations[a]));
+  }
+  return static_cast<std::uint64_t>(dim_or_one(out, 1)) * cin_g * taps;
 }
 
 std::uint64_t matmul_macs(const QGraph& graph, const QNode& node) {

@@ -91,6 +91,7 @@ json layer_json(const QGraph& graph, const QNode& node) {
     layer["kernel"] = node.kernel;
     layer["strides"] = node.strides;
     layer["pads"] = {node.pads_begin[0], node.pads_begin[1], node.pads_end[0], node.pads_end[1]};
+    if (node.input_dilations != std::vector<std::int64_t>{1, 1}) layer["input_dilations"] = node.input_dilations;
     layer["folded_batchnorm"] = node.folded_batchnorm;
   }
   if (node.kind == QOpKind::Add) layer["input_multiplier"] = node.input_multiplier;

@@ -96,7 +96,9 @@ BufferPlan plan_buffers(const QGraph& graph, const LayerMapping& mapping, const 
     const XLayer& reader = mapping.layers[static_cast<std::size_t>(buffer.readers[0])];
     if (reader.kind != XLayerKind::Conv || reader.on_host) continue;
     const auto& node = graph.nodes[static_cast<std::size_t>(reader.conv_node)];
-    if (node.group != 1 || graph.tensor(buffer.tensor).name != graph.tensor(resolve_alias(mapping, node.inputs[0])).name) {
+    // An input-dilated conv (a transposed conv) reads every s-th word: one copy.
+    if (node.group != 1 || node.input_dilations != std::vector<std::int64_t>{1, 1} ||
+        graph.tensor(buffer.tensor).name != graph.tensor(resolve_alias(mapping, node.inputs[0])).name) {
       continue;
     }
     buffer.replication =

@@ -16,6 +16,10 @@ isa::xdnn::Window window_of(const quant::QNode& node) {
   w.set_pad_right(static_cast<std::uint32_t>(node.pads_end[1]));
   w.set_dilation_h(static_cast<std::uint32_t>(node.dilations[0]));
   w.set_dilation_w(static_cast<std::uint32_t>(node.dilations[1]));
+  if (node.input_dilations[0] != 1 || node.input_dilations[1] != 1) {
+    w.set_input_dilation_h(static_cast<std::uint32_t>(node.input_dilations[0]));
+    w.set_input_dilation_w(static_cast<std::uint32_t>(node.input_dilations[1]));
+  }
   return w;
 }
 

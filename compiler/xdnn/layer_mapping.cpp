@@ -38,6 +38,11 @@ std::string array_conv_problem(const QGraph& graph, const QNode& node, const Xdn
     return fmt::format("stride {}x{}: the array supports strides 1, 2, 4 and 8", node.strides[0], node.strides[1]);
   }
   if (node.kernel[0] > 255 || node.kernel[1] > 255) return "kernel larger than 255";
+  // A transposed conv (XNDeconv): ML Suite's overlay lists deconvolution strides 1, 2, 4 and 8.
+  if (!is_power_stride(node.input_dilations[0]) || !is_power_stride(node.input_dilations[1])) {
+    return fmt::format("transposed conv of stride {}x{}: the array's deconvolution supports strides 1, 2, 4 and 8",
+                       node.input_dilations[0], node.input_dilations[1]);
+  }
   return {};
 }
 
@@ -334,7 +339,8 @@ LayerMapping map_layers(const QGraph& graph, const XdnnParams& hw, const Compile
         const bool depthwise = node.group > 1 && node.group == dim(in, 1) && node.group == dim(graph.tensor(node.output), 1);
         layer.kind = XLayerKind::Conv;
         layer.conv_node = static_cast<int>(n);
-        layer.type = fc ? "fc" : depthwise ? "depthwise" : "conv";
+        const bool transposed = node.input_dilations != std::vector<std::int64_t>{1, 1};
+        layer.type = fc ? "fc" : transposed ? "deconv" : depthwise ? "depthwise" : "conv";
         layer.on_host = (fc && hw.host_fc_softmax) || !layer.host_reason.empty();
         if (layer.on_host && layer.host_reason.empty()) layer.host_reason = "FC on the host (host_fc_softmax)";
         if (layer.on_host) host_outputs.insert(node.output);

@@ -26,10 +26,13 @@ std::string region_text(const Region& r) {
 }
 
 std::string window_text(const isa::xdnn::Window& w) {
-  return fmt::format("k={}x{} s={}x{} p={},{},{},{}{}", w.kernel_h(), w.kernel_w(), w.stride_h(), w.stride_w(),
+  return fmt::format("k={}x{} s={}x{} p={},{},{},{}{}{}", w.kernel_h(), w.kernel_w(), w.stride_h(), w.stride_w(),
                      w.pad_top(), w.pad_left(), w.pad_bottom(), w.pad_right(),
                      w.dilation_h() > 1 || w.dilation_w() > 1 ? fmt::format(" d={}x{}", w.dilation_h(), w.dilation_w())
-                                                               : std::string());
+                                                               : std::string(),
+                     w.input_dilation_h() > 1 || w.input_dilation_w() > 1
+                         ? fmt::format(" up={}x{}", w.input_dilation_h(), w.input_dilation_w())
+                         : std::string());
 }
 
 std::string wait_text(const isa::xdnn::Wait& w) {

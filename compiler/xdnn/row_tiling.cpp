@@ -21,10 +21,13 @@ using quant::QNode;
 RowRange through_window(const QNode& node, RowRange out, std::uint32_t in_height) {
   const std::int64_t stride = node.strides[0], pad = node.pads_begin[0];
   const std::int64_t reach = (node.kernel[0] - 1) * node.dilations[0] + 1;
+  // Over a zero-inserted input (a transposed conv), row r of it is input row r / s when s divides it.
+  const std::int64_t step = node.kind == quant::QOpKind::Conv ? node.input_dilations[0] : 1;
   const std::int64_t lo = std::int64_t{out.begin} * stride - pad;
   const std::int64_t hi = (std::int64_t{out.end} - 1) * stride - pad + reach;
   const auto clip = [&](std::int64_t v) { return static_cast<std::uint32_t>(std::clamp<std::int64_t>(v, 0, in_height)); };
-  return {clip(lo), clip(hi)};
+  const auto ceil_div = [](std::int64_t a, std::int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+  return {clip(ceil_div(lo, step)), clip(ceil_div(hi, step))};
 }
 
 std::uint32_t rows_of(const quant::QTensor& t) {

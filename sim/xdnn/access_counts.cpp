@@ -41,7 +41,13 @@ OnChipAccess conv_access(const isa::xdnn::Conv& conv, const XdnnParams& hw) {
   const std::uint64_t m = static_cast<std::uint64_t>(narrow ? hw.array.macs_per_dsp_int8 : hw.array.macs_per_dsp_int16);
   const std::uint64_t word_bytes = static_cast<std::uint64_t>(hw.array.rows) * std::max<std::uint32_t>(in.element_bytes(), 1);
   const std::uint64_t words_per_cycle = m * (depthwise ? static_cast<std::uint64_t>(hw.array.cols) : 1);
-  if (in_am(conv.input())) access.am_read_bytes = array_peak_cycles(conv, hw) * words_per_cycle * word_bytes;
+  if (in_am(conv.input())) {
+    // A transposed conv's feeder inserts the zeros between input pixels itself: one word in
+    // s_h x s_w it feeds comes from AM.
+    const std::uint64_t inserted = std::uint64_t{std::max<std::uint32_t>(conv.window().input_dilation_h(), 1)} *
+                                   std::max<std::uint32_t>(conv.window().input_dilation_w(), 1);
+    access.am_read_bytes = array_peak_cycles(conv, hw) * words_per_cycle * word_bytes / inserted;
+  }
   const std::uint64_t rows = conv.row_end() > conv.row_begin() ? conv.row_end() - conv.row_begin() : 0;
   if (in_am(conv.output())) {
     access.am_write_bytes = std::uint64_t{out.channels()} * rows * out.width() * std::max<std::uint32_t>(out.element_bytes(), 1);

@@ -51,8 +51,19 @@ std::string window_problem(const Window& w, bool host = false) {
     return fmt::format("stride {}x{} (the overlay supports 1, 2, 4 and 8)", w.stride_h(), w.stride_w());
   }
   if (w.dilation_h() == 0 || w.dilation_w() == 0) return "zero dilation";
+  for (const std::uint32_t s : {w.input_dilation_h(), w.input_dilation_w()}) {
+    if (s > 1 && (host ? s > isa::xdnn::kMaxWindowField : !power_of_two_stride(s))) {
+      return fmt::format("input dilation {}x{} (a transposed conv's stride: the array takes 1, 2, 4 and 8)",
+                         w.input_dilation_h(), w.input_dilation_w());
+    }
+  }
   return {};
 }
+
+// The step between the input pixels a window reads: s for an input with s - 1 zeros between
+// its pixels (a transposed conv), 1 otherwise.
+std::int64_t input_step_h(const Window& w) { return std::max<std::uint32_t>(w.input_dilation_h(), 1); }
+std::int64_t input_step_w(const Window& w) { return std::max<std::uint32_t>(w.input_dilation_w(), 1); }
 
 std::string copy_problem(const Copy& c, isa::xdnn::Memory from, isa::xdnn::Memory to, const MemorySizes& m) {
   if (c.source_memory() != from || c.destination_memory() != to) {
@@ -113,10 +124,11 @@ std::string conv_problem(const Conv& conv, const MemorySizes& m, const HwConfig&
     const Window& w = conv.window();
     const auto out_size = [](std::int64_t size, std::int64_t k, std::int64_t s, std::int64_t p0, std::int64_t p1,
                              std::int64_t d) { return (size + p0 + p1 - ((k - 1) * d + 1)) / s + 1; };
-    const std::int64_t h = out_size(conv.input_height(), w.kernel_h(), w.stride_h(), w.pad_top(), w.pad_bottom(),
-                                    w.dilation_h());
-    const std::int64_t wd = out_size(conv.input_width(), w.kernel_w(), w.stride_w(), w.pad_left(), w.pad_right(),
-                                     w.dilation_w());
+    // Over a zero-inserted input the window slides over (size - 1) s + 1 pixels.
+    const std::int64_t h = out_size((conv.input_height() - 1) * input_step_h(w) + 1, w.kernel_h(), w.stride_h(),
+                                    w.pad_top(), w.pad_bottom(), w.dilation_h());
+    const std::int64_t wd = out_size((conv.input_width() - 1) * input_step_w(w) + 1, w.kernel_w(), w.stride_w(),
+                                     w.pad_left(), w.pad_right(), w.dilation_w());
     if (h != conv.conv_height() || wd != conv.conv_width()) {
       return fmt::format("conv output {}x{} does not follow from its {}x{} input and window (expected {}x{})",
                          conv.conv_height(), conv.conv_width(), conv.input_height(), conv.input_width(), h, wd);
@@ -493,6 +505,43 @@ void copy_strided(std::int32_t* dst, std::int64_t begin, std::int64_t end, const
   for (std::int64_t ox = begin; ox < end; ++ox) dst[ox] = x[ox * stride + offset];
 }
 
+// gather_patches for a window over the input with s - 1 zeros between its pixels (a transposed
+// conv): a tap meets input pixel (iy, ix) where its position in the zero-inserted input is
+// (iy s_h, ix s_w), and an inserted zero (or padding) elsewhere. One copy of the input
+// (buffer_plan never replicates such a conv's input).
+void gather_zero_inserted_patches(const Conv& conv, const std::vector<DenseTensor>& copies, std::uint32_t conv_row0,
+                                  std::uint32_t conv_rows, std::vector<std::int32_t>& patches) {
+  const Window& w = conv.window();
+  if (copies.size() != 1) throw std::runtime_error("an input-dilated conv reads one copy of its input, not replicas");
+  const DenseTensor& in = copies[0];
+  const std::int64_t sh = input_step_h(w), sw = input_step_w(w);
+  const std::uint32_t width = conv.conv_width();
+  const std::size_t pixels = static_cast<std::size_t>(conv_rows) * width;
+  const std::size_t taps_per_channel = static_cast<std::size_t>(w.kernel_h()) * w.kernel_w();
+  for (std::uint32_t ci = 0; ci < in.channels; ++ci) {
+    for (std::uint32_t ky = 0; ky < w.kernel_h(); ++ky) {
+      for (std::uint32_t kx = 0; kx < w.kernel_w(); ++kx) {
+        std::int32_t* tap = patches.data() + (ci * taps_per_channel + ky * w.kernel_w() + kx) * pixels;
+        for (std::uint32_t rr = 0; rr < conv_rows; ++rr) {
+          const std::int64_t y = std::int64_t{conv_row0 + rr} * w.stride_h() - w.pad_top() + ky * w.dilation_h();
+          if (y < 0 || y % sh != 0 || y / sh >= conv.input_height()) continue;
+          const std::int64_t ry = y / sh - conv.input_row_offset();
+          if (ry < 0 || ry >= in.height) {
+            throw std::runtime_error(fmt::format("reads input row {} outside its input tile (rows {} to {})", y / sh,
+                                                 conv.input_row_offset(), conv.input_row_offset() + in.height));
+          }
+          const std::int32_t* row = in.values.data() + (static_cast<std::size_t>(ci) * in.height + ry) * in.width;
+          for (std::uint32_t ox = 0; ox < width; ++ox) {
+            const std::int64_t x = std::int64_t{ox} * w.stride_w() - w.pad_left() + kx * w.dilation_w();
+            if (x < 0 || x % sw != 0 || x / sw >= conv.input_width()) continue;
+            tap[static_cast<std::size_t>(rr) * width + ox] = row[x / sw];
+          }
+        }
+      }
+    }
+  }
+}
+
 // The values the array reads for conv rows [conv_row0, conv_row0 + conv_rows): one row per
 // tap (input channel, ky, kx) holding, for each output pixel of those rows, the input word
 // the tap meets there, read from the replica the hardware reads it from; 0 where the window
@@ -509,6 +558,10 @@ std::vector<std::int32_t> gather_patches(const Conv& conv, const std::vector<Den
   const std::size_t pixels = static_cast<std::size_t>(conv_rows) * width;
   const std::size_t taps_per_channel = static_cast<std::size_t>(w.kernel_h()) * w.kernel_w();
   std::vector<std::int32_t> patches(channels * taps_per_channel * pixels, 0);
+  if (input_step_h(w) > 1 || input_step_w(w) > 1) {
+    gather_zero_inserted_patches(conv, copies, conv_row0, conv_rows, patches);
+    return patches;
+  }
   std::string error;
 #pragma omp parallel for schedule(static)
   for (std::uint32_t ci = 0; ci < channels; ++ci) {
