@@ -565,6 +565,50 @@ class TinyBert(nn.Module):
         return self.head(x[:, 0])
 
 
+def double_conv(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(conv_bn_relu(cin, cout, 3), conv_bn_relu(cout, cout, 3))
+
+
+class UNet(nn.Module):
+    """U-Net (Ronneberger et al. 2015) as users write it for small
+    segmentation: double 3x3 conv+BN+ReLU blocks, 2x2 max-pool down,
+    ConvTranspose2d up, the skip concatenated on the channels, a 1x1 head.
+
+    up="k2": ConvTranspose2d(kernel 2, stride 2), the original's up-conv.
+    up="k4": ConvTranspose2d(kernel 4, stride 2, padding 1) + BN + ReLU,
+    the DCGAN/FCN-style decoder step (overlapping taps)."""
+
+    def __init__(self, in_channels: int = 3, classes: int = 2, base: int = 16,
+                 depth: int = 3, up: str = "k2"):
+        super().__init__()
+        widths = [base * 2 ** i for i in range(depth + 1)]
+        self.down = nn.ModuleList([double_conv(in_channels, widths[0])] +
+                                  [double_conv(widths[i], widths[i + 1])
+                                   for i in range(depth)])
+        self.pool = nn.MaxPool2d(2)
+        self.up = nn.ModuleList()
+        self.merge = nn.ModuleList()
+        for i in reversed(range(depth)):
+            if up == "k2":
+                self.up.append(nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2))
+            else:
+                self.up.append(nn.Sequential(
+                    nn.ConvTranspose2d(widths[i + 1], widths[i], 4, stride=2, padding=1, bias=False),
+                    nn.BatchNorm2d(widths[i]), nn.ReLU(inplace=True)))
+            self.merge.append(double_conv(2 * widths[i], widths[i]))
+        self.head = nn.Conv2d(widths[0], classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(x if i == 0 else self.pool(x))
+            skips.append(x)
+        x = skips.pop()
+        for up, merge in zip(self.up, self.merge):
+            x = merge(torch.cat([up(x), skips.pop()], dim=1))
+        return self.head(x)
+
+
 # --------------------------------------------------------------------------
 # Workload registry
 # --------------------------------------------------------------------------
@@ -862,6 +906,16 @@ BATTERY_WORKLOADS = [
              (1, 3, 128, 128),
              "torchvision FCN-ResNet50 at 128x128 (21 classes, dilated "
              "ResNet-50)"),
+    # Model families beyond classifiers (issue 56), at opsets 13 and 17.
+    # U-Nets with ConvTranspose2d decoders: the original's 2x2 stride-2
+    # up-convs at 64x64, and a 4x4 stride-2 pad-1 decoder (+ BN, ReLU) at 96x96.
+    Workload("unet", functools.partial(UNet, base=16, depth=3), (1, 3, 64, 64),
+             "U-Net, 3 levels, base 16, ConvTranspose2d(2, stride 2) up-convs, "
+             "skip concatenation, 2 classes at 64x64"),
+    Workload("unet_k4", functools.partial(UNet, base=8, depth=2, up="k4"),
+             (1, 3, 96, 96),
+             "U-Net, 2 levels, base 8, ConvTranspose2d(4, stride 2, pad 1) + "
+             "BN + ReLU up-convs, 2 classes at 96x96"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/
@@ -874,6 +928,10 @@ BATTERY_OPSETS = (11, 13)
 BATTERY_OPSET9 = ("shufflenet_v2_x1_0", "mobilenet_v3_small")
 # Exported with opset 13 alone (see the workload).
 BATTERY_OPSET13_ONLY = ("vit_b_16",)
+# The model families of issue 56 (U-Nets, ...): opsets 13 and 17, the range
+# torch exports them in today.
+BATTERY_FAMILY_OPSETS = (13, 17)
+BATTERY_FAMILIES = ("unet", "unet_k4")
 
 EXPORT_PLAIN = "plain"                  # torch.onnx.export as a user calls it
 EXPORT_PAD_SYMBOLIC = "pad-symbolic"    # the same with PAD_SYMBOLICS
@@ -893,6 +951,8 @@ class BatteryExport:
 def battery_opsets(workload: Workload) -> Tuple[int, ...]:
     if workload.name in BATTERY_OPSET13_ONLY:
         return (13,)
+    if workload.name in BATTERY_FAMILIES:
+        return BATTERY_FAMILY_OPSETS
     extra = (9,) if workload.name in BATTERY_OPSET9 else ()
     return extra + BATTERY_OPSETS
 

@@ -404,8 +404,18 @@ class Builder {
             planned_.push_back({QOpKind::Mul, node, out, {}});
           }
           break;
+        case OpKind::ConvTranspose:
+          // conv-transpose-to-conv turned every other one into its Conv over a zero-inserted input.
+          reject(*node, node->input(0) != nullptr && node->input(0)->shape.size() != 4
+                            ? "a transposed conv over 1 or 3 spatial axes; the targets run 2-D ones (export it as "
+                              "ConvTranspose2d over [N, C, 1, L] for a 1-D one)"
+                        : node->constant_input(1) == nullptr
+                            ? "a transposed conv of weights computed at run time; its weights must be constants"
+                            : "a transposed conv whose pads exceed its kernel's extent ((kernel - 1) x dilation): "
+                              "it crops more than its taps reach");
+          break;
         default:
-          reject(*node, "no integer form in the quantization schemes (supported: Conv, Add[+Relu/Clip], Mul, MaxPool, "
+          reject(*node, "no integer form in the quantization schemes (supported: Conv, ConvTranspose, Add[+Relu/Clip], Mul, MaxPool, "
                         "AveragePool, GlobalAveragePool, Concat, Flatten, Reshape, Sigmoid, Tanh, HardSigmoid, "
                         "HardSwish, x*Sigmoid(x), Gelu, Gather of channels, Softmax over channels, Resize of H and W, "
                         "LayerNormalization over channels)");

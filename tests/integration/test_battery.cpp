@@ -70,7 +70,15 @@ std::vector<std::string> battery_exports() {
       "ssdlite320_mobilenet_v3_large",
       // Swin-T at 224x224 (shifted windows, windowed attention with bias and mask, patch merging)
       "swin_t"};
+  // The model families beyond classifiers (issue 56), at opsets 13 and 17.
+  const std::vector<std::string> families = {
+      // U-Nets with ConvTranspose2d decoders (2x2 stride 2 at 64x64; 4x4 stride 2 pad 1 + BN at 96x96)
+      "unet", "unet_k4"};
   std::vector<std::string> names;
+  for (const auto& network : families) {
+    names.push_back(network + "_opset13");
+    names.push_back(network + "_opset17");
+  }
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
     if (network != "vit_b_16") names.push_back(network + "_opset11");
@@ -561,6 +569,32 @@ TEST(SwinTOnGap8, NamesTheL2ItNeedsAndWithItIsBitExact) {
   EXPECT_EQ(count["matmul"], 24);
   EXPECT_EQ(count["softmax"], 12);
 }
+
+// U-Nets as users export them (ConvTranspose2d up-convs, skip concatenations, BN + ReLU) at
+// opsets 13 and 17, on both targets with data: each ConvTranspose a conv over its zero-inserted
+// input, on xDNN the array's XNDeconv (type deconv), on PULP phases of plain convs on the cores
+// and one gather of pixels on the cluster DMA; every layer bit-exact.
+class UNetDecoders : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(UNetDecoders, RunBitExactlyWithTheirTransposedConvsOnTheirUnits) {
+  const auto& [folder, hw] = GetParam();
+  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
+                                           "--input " + (battery_dir() / folder / "input.npy").string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  const int up_convs = folder.rfind("unet_k4", 0) == 0 ? 2 : 3;
+  if (hw == "v3_96") {
+    EXPECT_EQ(layers_by_type(report, {{"deconv", "array"}})["deconv"], up_convs);
+  } else {
+    EXPECT_EQ(layers_by_type(report, {{"pixel_gather", "cluster_dma"}})["pixel_gather"], up_convs);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, UNetDecoders,
+                         ::testing::Combine(::testing::Values("unet_opset13", "unet_opset17", "unet_k4_opset13",
+                                                              "unet_k4_opset17"),
+                                            ::testing::Values("v3_96", "gap8")),
+                         case_name);
 
 // A BERT-like encoder on both targets, with data: its input [1, 64, 128] is tokens, read as the
 // image [1, 128, 1, 64] with no copy; post-LN blocks (a LayerNorm after each residual Add),

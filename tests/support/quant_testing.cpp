@@ -1,5 +1,6 @@
 #include "tests/support/quant_testing.h"
 
+#include <cmath>
 #include <random>
 
 #include "compiler/frontend/onnx_import.h"
@@ -113,6 +114,36 @@ OnnxBuilder resize_cnn(const std::string& mode) {
   if (mode != "linear") set_attr(resize, "nearest_mode", std::string("floor"));
   b.initializer("w2", random_tensor({3, 8, 1, 1}, 53)).initializer("b2", random_tensor({3}, 54));
   b.node("Conv", {"up", "w2", "b2"}, {"y"}, "conv2");
+  return b;
+}
+
+OnnxBuilder deconv_cnn(const Deconv& d) {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 6, 6}).output("y");
+  b.initializer("w1", random_tensor({8, 4, 3, 3}, 61)).initializer("b1", random_tensor({8}, 62));
+  set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.initializer("wt", random_tensor({8, 6 / d.group, d.kernel, d.kernel}, 63)).initializer("bt", random_tensor({6}, 64));
+  auto& up = b.node("ConvTranspose", {"r1", "wt", "bt"}, {"u"}, "up");
+  set_attr(up, "strides", std::vector<std::int64_t>{d.stride, d.stride});
+  set_attr(up, "pads", std::vector<std::int64_t>{d.pad, d.pad, d.pad, d.pad});
+  set_attr(up, "output_padding", std::vector<std::int64_t>{d.output_padding, d.output_padding});
+  set_attr(up, "dilations", std::vector<std::int64_t>{d.dilation, d.dilation});
+  set_attr(up, "group", d.group);
+  const std::int64_t size = (6 - 1) * d.stride + (d.kernel - 1) * d.dilation + 1 - 2 * d.pad + d.output_padding;
+  Tensor variance = random_tensor({6}, 67);
+  for (float& v : variance.span<float>()) v = 0.5f + std::abs(v);
+  b.initializer("bn_scale", random_tensor({6}, 68)).initializer("bn_bias", random_tensor({6}, 69));
+  b.initializer("bn_mean", random_tensor({6}, 70)).initializer("bn_var", variance);
+  b.node("BatchNormalization", {"u", "bn_scale", "bn_bias", "bn_mean", "bn_var"}, {"n"}, "bn");
+  b.node("Relu", {"n"}, {"r2"}, "relu2");
+  b.initializer("skip_sizes", Tensor::from_vector<std::int64_t>({4}, {1, 4, size, size}));
+  auto& skip = b.node("Resize", {"x", "", "", "skip_sizes"}, {"s"}, "skip");
+  set_attr(skip, "mode", std::string("nearest"));
+  b.node("Concat", {"r2", "s"}, {"cat"}, "cat");
+  set_attr(*b.model().mutable_graph()->mutable_node(b.model().graph().node_size() - 1), "axis", std::int64_t{1});
+  b.initializer("w2", random_tensor({4, 10, 3, 3}, 65)).initializer("b2", random_tensor({4}, 66));
+  set_attr(b.node("Conv", {"cat", "w2", "b2"}, {"y"}, "conv2"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
   return b;
 }
 

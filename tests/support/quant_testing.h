@@ -47,6 +47,15 @@ OnnxBuilder resize_cnn(const std::string& mode = "linear");
 // LayerNormalization of the [N, C] row "ln_row" -> Gemm "fc" -> y (opset 17).
 OnnxBuilder layernorm_cnn();
 
+// A decoder step as U-Nets and FCNs export it: x[1,4,6,6] -> conv3x3 (8) + Relu "conv1" ->
+// ConvTranspose "up" (8 -> 6 channels, the given kernel, stride, pads, output_padding, groups,
+// dilation) + BatchNorm + Relu -> skip concat with the upsampled x ("skip": nearest resize of x
+// to up's size) "cat" -> conv3x3 (4) "conv2" -> y.
+struct Deconv {
+  std::int64_t kernel = 2, stride = 2, pad = 0, output_padding = 0, group = 1, dilation = 1;
+};
+OnnxBuilder deconv_cnn(const Deconv& d = {});
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

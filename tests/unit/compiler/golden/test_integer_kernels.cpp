@@ -1,6 +1,6 @@
 // The integer kernels called directly, on what the executor's tests leave out: Mul with both
 // inputs broadcasting along different dimensions, Softmax per row (rounding and the clamp at
-// 255), ChannelGather and PixelGather. Expected values are docs/quant.md's definitions evaluated here
+// 255), ChannelGather and PixelGather, a conv over a zero-inserted input (a ConvTranspose). Expected values are docs/quant.md's definitions evaluated here
 // independently: explicit indices, and the probability as a long double rounded half up.
 
 #include "compiler/golden/integer_kernels.h"
@@ -155,6 +155,58 @@ TEST(IntegerKernels, MatMulScoresAndContextPerHead) {
         EXPECT_EQ(o[(2 * h + c) * 3 + i], half_up(sum)) << h << c << i;
       }
   EXPECT_EQ(o[0], (255 * -128 + 1) >> 1);  // channel 0, query 0: all weight on key 0
+}
+
+// A conv over its zero-inserted input (QNode::input_dilations: a ConvTranspose) against the
+// transposed convolution written out here as ONNX defines it: every input pixel i and tap k of
+// the ONNX weights w[c_in][c_out] add x[i] w[k] at output i s + k - pad (the conv's weights are
+// those flipped, channel axes swapped; its pads K - 1 - pad). Identity requant (multiplier 1,
+// shift 0) and a wide clamp, so the sums themselves are compared.
+TEST(IntegerKernels, AConvOverAZeroInsertedInputIsTheTransposedConv) {
+  constexpr std::int64_t kIn = 2, kOut = 3, kH = 3, kW = 2, kK = 3, kStride = 2, kPad = 1, kOutputPadding = 1;
+  constexpr std::int64_t kOh = (kH - 1) * kStride + kK - 2 * kPad + kOutputPadding;  // 6
+  constexpr std::int64_t kOw = (kW - 1) * kStride + kK - 2 * kPad + kOutputPadding;  // 4
+  QGraph graph;
+  const int in = add_tensor(graph, {1, kIn, kH, kW}, 8, true);
+  const int out = add_tensor(graph, {1, kOut, kOh, kOw}, 16, true);
+  std::vector<std::int8_t> onnx_w(kIn * kOut * kK * kK), x(kIn * kH * kW);
+  for (std::size_t i = 0; i < onnx_w.size(); ++i) onnx_w[i] = static_cast<std::int8_t>(static_cast<int>(i * 7 % 23) - 11);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::int8_t>(static_cast<int>(i * 5 % 17) - 8);
+  std::vector<std::int8_t> conv_w(onnx_w.size());
+  for (std::int64_t co = 0; co < kOut; ++co)
+    for (std::int64_t ci = 0; ci < kIn; ++ci)
+      for (std::int64_t y = 0; y < kK; ++y)
+        for (std::int64_t z = 0; z < kK; ++z) {
+          conv_w[static_cast<std::size_t>(((co * kIn + ci) * kK + y) * kK + z)] =
+              onnx_w[static_cast<std::size_t>(((ci * kOut + co) * kK + (kK - 1 - y)) * kK + (kK - 1 - z))];
+        }
+  QNode n = node(QOpKind::Conv, {in}, out);
+  n.weights = Tensor::from_vector<std::int8_t>({kOut, kIn, kK, kK}, conv_w);
+  n.kernel = {kK, kK};
+  n.input_dilations = {kStride, kStride};
+  n.pads_begin = {kK - 1 - kPad, kK - 1 - kPad};
+  n.pads_end = {kK - 1 - kPad + kOutputPadding, kK - 1 - kPad + kOutputPadding};
+  n.requant.multiplier = {1};
+  n.requant.offset = {0};
+  n.requant.shift = {0};
+  n.requant.lo = -32768;
+  n.requant.hi = 32767;
+  const std::vector<std::int64_t> got =
+      run_conv(graph, n, Tensor::from_vector<std::int8_t>({1, kIn, kH, kW}, x)).to_int64_vector();
+  std::vector<std::int64_t> want(static_cast<std::size_t>(kOut * kOh * kOw), 0);
+  for (std::int64_t ci = 0; ci < kIn; ++ci)
+    for (std::int64_t iy = 0; iy < kH; ++iy)
+      for (std::int64_t ix = 0; ix < kW; ++ix)
+        for (std::int64_t co = 0; co < kOut; ++co)
+          for (std::int64_t ky = 0; ky < kK; ++ky)
+            for (std::int64_t kx = 0; kx < kK; ++kx) {
+              const std::int64_t oy = iy * kStride + ky - kPad, ox = ix * kStride + kx - kPad;
+              if (oy < 0 || oy >= kOh || ox < 0 || ox >= kOw) continue;
+              want[static_cast<std::size_t>((co * kOh + oy) * kOw + ox)] +=
+                  std::int64_t{x[static_cast<std::size_t>((ci * kH + iy) * kW + ix)]} *
+                  onnx_w[static_cast<std::size_t>(((ci * kOut + co) * kK + ky) * kK + kx)];
+            }
+  EXPECT_EQ(got, want);
 }
 
 TEST(IntegerKernels, ChannelGatherCopiesNamedChannelsOfEveryImage) {

@@ -69,6 +69,10 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.layernorm.shift, y.layernorm.shift) << x.name;
     EXPECT_EQ(x.layernorm.eps_mantissa, y.layernorm.eps_mantissa) << x.name;
     EXPECT_EQ(x.kernel, y.kernel) << x.name;
+    EXPECT_EQ(x.strides, y.strides) << x.name;
+    EXPECT_EQ(x.dilations, y.dilations) << x.name;
+    EXPECT_EQ(x.input_dilations, y.input_dilations) << x.name;
+    EXPECT_EQ(x.group, y.group) << x.name;
     EXPECT_EQ(x.pads_begin, y.pads_begin) << x.name;
     EXPECT_EQ(x.pads_end, y.pads_end) << x.name;
     EXPECT_EQ(x.concat_axis, y.concat_axis) << x.name;
@@ -94,7 +98,10 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0},
                                      std::pair{test::shifted_window_block(true), 8.0},
                                      std::pair{test::window_attention(), 8.0},
-                                     std::pair{test::window_attention(true, true), 8.0}}) {
+                                     std::pair{test::window_attention(true, true), 8.0},
+                                     // ConvTranspose: written back as one, its weights in ONNX's layout
+                                     std::pair{test::deconv_cnn({.kernel = 4, .stride = 2, .pad = 1}), 8.0},
+                                     std::pair{test::deconv_cnn({.kernel = 3, .stride = 2, .pad = 1, .output_padding = 1}), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));

@@ -317,11 +317,11 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 13 added Swin's windowed attention (matmul_windows, matmul_bias, softmax_labels), 12 HOST_HWC_RESHAPE (a detection head's tokens) and outputs of tokens, 11 IoTensor.source_shape (an input of tokens), 10 the host matmul and softmax over rows, 9 the host layer norm, 8 the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5
+  // Format 14 added Window.input_dilation (a transposed conv on the array), 13 Swin's windowed attention (matmul_windows, matmul_bias, softmax_labels), 12 HOST_HWC_RESHAPE (a detection head's tokens) and outputs of tokens, 11 IoTensor.source_shape (an input of tokens), 10 the host matmul and softmax over rows, 9 the host layer norm, 8 the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5
   // marked the intermediate copies, 4 added the payload and model digests, 3 HOST_SOFTMAX: a program of an earlier
   // format is refused, to be compiled again.
   const std::uint32_t current = isa::xdnn::kXdnnFormatVersion;
-  EXPECT_EQ(current, 13u);
+  EXPECT_EQ(current, 14u);
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
   EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), current);
@@ -980,6 +980,91 @@ TEST(XdnnChannelGather, WhatTheDdrEngineCannotCopyIsListed) {
   EXPECT_THAT(mapping.unsupported,
               testing::ElementsAre("node 'pick' (ChannelGather): a channel gather copies bytes: its input and output "
                                    "must have one type"));
+}
+
+// A transposed conv (a ConvTranspose as the conv over its zero-inserted input) on the array:
+// XNDeconv, every geometry U-Nets and FCNs export bit-exact against the golden model's direct
+// conv, on both v3 and v2 arrays, with every switch off, and in row stripes.
+quant::QGraph deconv_qgraph(const test::Deconv& d) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  return test::quantize_model(test::deconv_cnn(d), options).qgraph;
+}
+
+TEST(XdnnDeconv, EveryGeometryRunsOnTheArrayBitExactly) {
+  const std::vector<test::Deconv> cases = {
+      {},                                                         // U-Net's 2x2 stride 2
+      {.kernel = 4, .stride = 2, .pad = 1},                       // DCGAN / FCN
+      {.kernel = 3, .stride = 2, .pad = 1, .output_padding = 1},  // "same" upsampling
+      {.kernel = 3, .stride = 2, .pad = 1, .output_padding = 1, .group = 2},
+      {.kernel = 1, .stride = 2, .output_padding = 1},             // outputs between pixels: the bias
+      {.kernel = 3, .stride = 2, .pad = 2, .dilation = 2},          // a dilated kernel
+      {.kernel = 8, .stride = 4, .pad = 2},                        // 4x upsampling
+  };
+  for (const test::Deconv& d : cases) {
+    SCOPED_TRACE(testing::Message() << "kernel " << d.kernel << " stride " << d.stride << " pad " << d.pad
+                                    << " output_padding " << d.output_padding << " group " << d.group);
+    const quant::QGraph g = deconv_qgraph(d);
+    const quant::QNode& up = node_named(g, "up");
+    EXPECT_EQ(up.input_dilations, (std::vector<std::int64_t>{d.stride, d.stride}));
+    const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+    ASSERT_TRUE(mapping.unsupported.empty());
+    EXPECT_EQ(layer_named(mapping, "up").type, "deconv");
+    EXPECT_FALSE(layer_named(mapping, "up").on_host) << layer_named(mapping, "up").host_reason;
+    expect_bit_exact(g, test::xdnn_config("v3_96"));
+    expect_bit_exact(g, test::xdnn_config("v2_28"));
+    expect_bit_exact(g, test::xdnn_config("v3_96"), every_switch_off());
+  }
+}
+
+TEST(XdnnDeconv, TheArrayMultipliesTheInsertedZerosAndAmFeedsOnlyThePixels) {
+  const quant::QGraph g = deconv_qgraph({.kernel = 4, .stride = 2, .pad = 1});
+  const CompileResult compiled = compile_xdnn(g, test::xdnn_config("v3_96"), {});
+  EXPECT_THAT(compiled.cmd, HasSubstr("up=2x2"));
+  const sim::xdnn::SimResult r = expect_bit_exact(g, test::xdnn_config("v3_96"));
+  for (const auto& layer : r.layers) {
+    if (layer.name != "up") continue;
+    // A 4x4 window over the zero-inserted input: a quarter of its taps meet pixels, so the MACs
+    // counted are a quarter of the conv's K x K per output.
+    EXPECT_EQ(layer.macs, 6u * 8 * 12 * 12 * 4);
+    EXPECT_GT(layer.cycles, 0u);
+  }
+}
+
+TEST(XdnnDeconv, AStrideTheArrayDoesNotTakeRunsOnTheHostSayingSo) {
+  const quant::QGraph g = deconv_qgraph({.kernel = 3, .stride = 3});
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  const XLayer& up = layer_named(mapping, "up");
+  EXPECT_TRUE(up.on_host);
+  EXPECT_THAT(up.host_reason, HasSubstr("transposed conv of stride 3x3: the array's deconvolution supports strides 1, 2, 4 and 8"));
+  expect_bit_exact(g, test::xdnn_config("v3_96"));
+}
+
+TEST(XdnnDeconv, RowStripesOfATransposedConvReadTheirInputRows) {
+  // x[1,8,24,24] -> conv3x3 (8) -> ConvTranspose 4x4 stride 2 pad 1 (8) "up" -> conv3x3 (4).
+  test::OnnxBuilder b;
+  b.input("x", {1, 8, 24, 24}).output("y");
+  b.initializer("w1", test::random_tensor({8, 8, 3, 3}, 1)).initializer("wt", test::random_tensor({8, 8, 4, 4}, 2));
+  b.initializer("w2", test::random_tensor({4, 8, 3, 3}, 3));
+  test::set_attr(b.node("Conv", {"x", "w1"}, {"c"}, "conv1"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  auto& up = b.node("ConvTranspose", {"c", "wt"}, {"u"}, "up");
+  test::set_attr(up, "strides", std::vector<std::int64_t>{2, 2});
+  test::set_attr(up, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  test::set_attr(b.node("Conv", {"u", "w2"}, {"y"}, "conv2"), "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  const quant::QGraph g = test::quantize_model(b, options).qgraph;
+  // AM for a fraction of the deconv's input and output: both stay in DDR and pass through AM in
+  // row stripes, each reading the input rows its zero-inserted window reaches.
+  const auto tight = test::xdnn_config("v2_28", {"am_bytes=20KiB"});
+  const CompileResult compiled = compile_xdnn(g, tight, {});
+  EXPECT_GT(compiled.report.at("allocation").at("row_tiled_layers").get<int>(), 0);
+  int deconv_stripes = 0;
+  for (const auto& instr : compiled.program.instrs()) {
+    if (instr.has_conv() && instr.layer() == "up") ++deconv_stripes;
+  }
+  EXPECT_GT(deconv_stripes, 1);
+  expect_bit_exact(g, tight);
 }
 
 }  // namespace
