@@ -133,7 +133,8 @@ void print_inspect_report(std::ostream& os, const InspectReport& report) {
     fmt::print(os, "unsupported  {} node{} (marked (!) above):\n", report.unsupported.size(),
                report.unsupported.size() == 1 ? "" : "s");
     for (const auto& u : report.unsupported) {
-      fmt::print(os, "  {} ({}){}{}\n", u.name, u.op_type, u.reason.empty() ? "" : ": ", u.reason);
+      fmt::print(os, "  {} ({}){}{}{}\n", u.name, u.op_type, u.reason.empty() ? "" : ": ", u.reason,
+                 u.follows.empty() ? "" : fmt::format(" (follows from {})", u.follows));
     }
   }
 }
@@ -151,7 +152,9 @@ nlohmann::json inspect_report_json(const InspectReport& report) {
                       {"supported", row.supported}});
   }
   nlohmann::json unsupported = nlohmann::json::array();
-  for (const auto& u : report.unsupported) unsupported.push_back({{"name", u.name}, {"op", u.op_type}, {"reason", u.reason}});
+  for (const auto& u : report.unsupported) {
+    unsupported.push_back({{"name", u.name}, {"op", u.op_type}, {"reason", u.reason}, {"follows", u.follows}});
+  }
   return {{"model", {{"path", report.model_path}, {"graph", report.graph_name}, {"opset", report.opset},
                      {"producer", report.producer}, {"inputs", report.inputs}, {"outputs", report.outputs}, {"notes", report.notes}}},
           {"layers", layers},

@@ -241,8 +241,29 @@ class ModelImporter {
       reason = frontend::import_node(ctx, spec);
       if (!reason) return;
     }
-    result_.unsupported.push_back({spec.name, spec.op_type, reason.value_or("")});
+    // An op the workbench knows that fails on an input of unknown shape follows from the node
+    // that left it unknown; an op it does not know is a cause of its own.
+    result_.unsupported.push_back({spec.name, spec.op_type, reason.value_or(""), op ? root_cause(spec.inputs) : ""});
     emit_unsupported(spec, node);
+  }
+
+  // The unsupported node an input's unknown shape comes from ("" when every input is known, or
+  // an unknown one has no unsupported node upstream): what makes this node fail in turn.
+  std::string root_cause(const std::vector<Value*>& inputs) const {
+    std::vector<const Value*> pending(inputs.begin(), inputs.end());
+    std::set<const Value*> seen;
+    while (!pending.empty()) {
+      const Value* v = pending.back();
+      pending.pop_back();
+      if (v == nullptr || v->has_type() || v->is_constant() || !seen.insert(v).second || v->producer == nullptr) continue;
+      if (v->producer->op == OpKind::Unsupported) {
+        const auto it = std::find_if(result_.unsupported.begin(), result_.unsupported.end(),
+                                     [&](const UnsupportedNode& u) { return u.name == v->producer->name; });
+        if (it != result_.unsupported.end()) return it->follows.empty() ? it->name : it->follows;
+      }
+      pending.insert(pending.end(), v->producer->inputs.begin(), v->producer->inputs.end());
+    }
+    return {};
   }
 
   // Keeps the node (untyped outputs) so `inspect` can show the whole model.
@@ -295,7 +316,13 @@ std::string detection_hint(const std::vector<UnsupportedNode>& nodes) {
 
 }  // namespace
 
-std::string format_unsupported(const std::vector<UnsupportedNode>& nodes) {
+std::string format_unsupported(const std::vector<UnsupportedNode>& all) {
+  // The causes; the nodes that fail only because they read one are counted after them.
+  std::vector<UnsupportedNode> nodes;
+  for (const UnsupportedNode& n : all) {
+    if (n.follows.empty()) nodes.push_back(n);
+  }
+  const std::size_t consequences = all.size() - nodes.size();
   std::string text = fmt::format("{} unsupported node{}", nodes.size(), nodes.size() == 1 ? "" : "s");
   // One line: the first ten, then how many more (a model can have hundreds), with a count per
   // op type so that the hidden ones are named too.
@@ -309,6 +336,10 @@ std::string format_unsupported(const std::vector<UnsupportedNode>& nodes) {
   }
   if (nodes.size() > kShown) {
     text += fmt::format(", and {} more (`workbench inspect MODEL` lists them all)", nodes.size() - kShown);
+  }
+  if (consequences > 0) {
+    text += fmt::format("; {} node{} after them cannot be read until they are (their inputs' shapes come from them)",
+                        consequences, consequences == 1 ? "" : "s");
   }
   return text + detection_hint(nodes);
 }

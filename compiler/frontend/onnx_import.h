@@ -29,6 +29,9 @@ struct UnsupportedNode {
   std::string name;
   std::string op_type;
   std::string reason;  // empty when the op itself is unknown; else what about it is unsupported
+  // Non-empty when it fails only because an input comes from the unsupported node named here
+  // (its shape unknown): a consequence, which errors count but do not list as a cause.
+  std::string follows;
 };
 
 struct ImportOptions {
@@ -57,7 +60,8 @@ ImportedModel import_onnx_file(const std::filesystem::path& path, const ImportOp
 ImportedModel import_onnx_model(const onnx::ModelProto& model, const std::optional<std::filesystem::path>& base_dir,
                                 const ImportOptions& options = {});
 
-// "2 unsupported nodes: 'a' (Shape), 'b' (Resize: mode 'cubic')"
+// "2 unsupported nodes: 'a' (Shape), 'b' (Resize: mode 'cubic')": the root causes, and how
+// many nodes failed only because they read one.
 std::string format_unsupported(const std::vector<UnsupportedNode>& nodes);
 
 }  // namespace wb

@@ -45,6 +45,26 @@ TEST(OnnxImport, EveryUnsupportedNodeIsListedAtOnce) {
   EXPECT_NE(message.find("'nms' (NonMaxSuppression)"), std::string::npos) << message;
 }
 
+// A node that fails only because its input comes from an unsupported one (its shape unknown)
+// is a consequence: the error names the cause once and counts the rest; inspect shows both.
+TEST(OnnxImport, ARefusalNamesTheRootCauseOnceAndCountsItsConsequences) {
+  OnnxBuilder b;
+  b.input("x", {1, 4}).output("a").output("c");
+  b.node("Einsum", {"x"}, {"e"}, "einsum_of_x");
+  set_attr(b.node("Split", {"e"}, {"a", "b"}, "split_of_e"), "axis", std::int64_t{1});
+  b.node("Relu", {"b"}, {"c"}, "relu");
+  const std::string message = test::user_error_of([&] { import_built(b); });
+  EXPECT_NE(message.find("1 unsupported node: 'einsum_of_x' (Einsum); 1 node after them cannot be read"),
+            std::string::npos) << message;
+  EXPECT_EQ(message.find("split_of_e"), std::string::npos) << message;
+  ImportOptions lenient;
+  lenient.allow_unsupported = true;
+  const ImportedModel m = import_built(b, lenient);
+  ASSERT_EQ(m.unsupported.size(), 2u);
+  EXPECT_EQ(m.unsupported[1].name, "split_of_e");
+  EXPECT_EQ(m.unsupported[1].follows, "einsum_of_x");
+}
+
 // A whole detector's export: the op types of the nodes beyond the first ten are counted, and
 // the post-processing ops are named with what to do.
 TEST(OnnxImport, ManyUnsupportedNodesAreCountedByOpAndPostProcessingIsNamed) {
