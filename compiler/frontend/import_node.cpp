@@ -10,6 +10,7 @@
 #include "compiler/frontend/import_context.h"
 #include "compiler/frontend/tensor_proto.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/recurrent.h"
 #include "compiler/ir/transposed_window.h"
 #include "support/error.h"
 
@@ -413,8 +414,11 @@ std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
   // The upgrades below read the data input of these ops, which ONNX requires of each.
   const bool reads_data = spec.op_type == "Upsample" || spec.op == OpKind::Clip || spec.op == OpKind::Pad ||
                           spec.op == OpKind::PRelu || spec.op == OpKind::Resize || spec.op == OpKind::Softmax;
-  // Every op we import has a first output; a node without one would be folded or run into nothing.
-  if (spec.outputs.empty() || spec.outputs[0].empty()) {
+  // Every op we import has a first output (a recurrent op may leave out Y and give Y_h alone); a
+  // node without one would be folded or run into nothing.
+  const bool recurrent = spec.op == OpKind::LSTM || spec.op == OpKind::GRU || spec.op == OpKind::RNN;
+  const bool some_output = std::any_of(spec.outputs.begin(), spec.outputs.end(), [](const std::string& o) { return !o.empty(); });
+  if (spec.outputs.empty() || (recurrent ? !some_output : spec.outputs[0].empty())) {
     throw UserError(fmt::format("node '{}' ({}) has no output (output 0); the model is malformed", spec.name,
                                 spec.op_type));
   }
@@ -441,6 +445,9 @@ std::optional<std::string> import_node(ImportContext& ctx, NodeSpec& spec) {
     case OpKind::MaxPool: reason = upgrade_maxpool(ctx, spec); break;
     case OpKind::Gemm: reason = upgrade_gemm(spec); break;
     case OpKind::ConvTranspose: reason = upgrade_conv_transpose(spec); break;
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::RNN: reason = recurrent_attribute_problem(spec.op, spec.attrs); break;
     case OpKind::PRelu: reason = upgrade_prelu(ctx, spec); break;
     case OpKind::Resize: reason = upgrade_resize(ctx, spec); break;
     case OpKind::Softmax: return emit_softmax(ctx, spec);

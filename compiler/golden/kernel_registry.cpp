@@ -11,6 +11,9 @@ KernelFn kernel_for(OpKind op) {
   switch (op) {
     case OpKind::Conv: return run_conv;
     case OpKind::ConvTranspose: return run_conv_transpose;
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::RNN: return run_recurrent;
     case OpKind::ConvInteger:
     case OpKind::QLinearConv: return run_conv_integer;
     case OpKind::MaxPool:

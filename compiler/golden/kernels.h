@@ -68,6 +68,7 @@ KernelFn kernel_for(OpKind op);
 
 void run_conv(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_conv_transpose(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_recurrent(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // LSTM, GRU, RNN
 void run_conv_integer(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // ConvInteger, QLinearConv
 void run_pool(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Max/AveragePool
 void run_global_pool(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);

@@ -55,6 +55,11 @@ std::string Attributes::get_string(std::string_view name, std::string fallback) 
   return v ? *v : fallback;
 }
 
+std::vector<std::string> Attributes::get_strings(std::string_view name, std::vector<std::string> fallback) const {
+  const auto* v = find_as<std::vector<std::string>>(name, "a list of strings");
+  return v ? *v : fallback;
+}
+
 std::vector<std::int64_t> Attributes::get_ints(std::string_view name, std::vector<std::int64_t> fallback) const {
   const auto* v = find_as<std::vector<std::int64_t>>(name, "a list of ints");
   return v ? *v : fallback;

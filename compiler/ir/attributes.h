@@ -30,6 +30,7 @@ class Attributes {
   std::string get_string(std::string_view name, std::string fallback) const;
   std::vector<std::int64_t> get_ints(std::string_view name, std::vector<std::int64_t> fallback = {}) const;
   std::vector<float> get_floats(std::string_view name, std::vector<float> fallback = {}) const;
+  std::vector<std::string> get_strings(std::string_view name, std::vector<std::string> fallback = {}) const;
   const Tensor* find_tensor(std::string_view name) const;
 
   std::optional<std::int64_t> find_int(std::string_view name) const;

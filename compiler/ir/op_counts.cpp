@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/recurrent.h"
 #include "compiler/ir/transposed_window.h"
 #include "compiler/ir/window_geometry.h"
 
@@ -107,6 +108,18 @@ OpCounts count_node(const Node& node) {
       counts.macs = conv_transpose_macs(node);
       counts.params = constant_elements(node, {1, 2});
       break;
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::RNN: {
+      // Each step's gate products: G H outputs over the input and the state, per direction.
+      const Value* x = node.input(0);
+      if (x != nullptr && x->has_type() && node.input(1) != nullptr && node.input(1)->has_type()) {
+        const RecurrentSpec s = recurrent_spec(node);
+        counts.macs = s.steps * s.batch * s.directions * s.gates * s.hidden * (s.input + s.hidden);
+      }
+      counts.params = constant_elements(node, {1, 2, 3, 7});
+      break;
+    }
     case OpKind::Gemm:
       counts.macs = matmul_macs(node);
       counts.params = constant_elements(node, {0, 1, 2});

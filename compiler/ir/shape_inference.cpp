@@ -10,6 +10,7 @@
 
 #include "compiler/ir/broadcast.h"
 #include "compiler/ir/fusion.h"
+#include "compiler/ir/recurrent.h"
 #include "compiler/ir/shape_inference_detail.h"
 #include "compiler/ir/transposed_window.h"
 #include "compiler/ir/window_geometry.h"
@@ -115,6 +116,25 @@ void infer_conv_transpose(Node& node) {
   Shape out{x.shape[0], out_channels};
   out.insert(out.end(), g.output.begin(), g.output.end());
   set_output(node, 0, x.dtype, out);
+}
+
+// Y [T, D, B, H] ([B, T, D, H] in layout 1); Y_h and Y_c [D, B, H] ([B, D, H]).
+void infer_recurrent(Node& node) {
+  // An X whose shape is computed (torch reshapes a stacked RNN's input by shape arithmetic) is
+  // known once fold-constants has run.
+  if (!required_input(node, 0).has_type() || !required_input(node, 1).has_type()) throw NeedsData{};
+  const RecurrentSpec s = recurrent_spec(node);
+  expect_float(required_input(node, 0), "X");
+  const DType dtype = node.input(0)->dtype;
+  if (s.batch_first) {
+    set_output(node, 0, dtype, {s.batch, s.steps, s.directions, s.hidden});
+    set_output(node, 1, dtype, {s.batch, s.directions, s.hidden});
+    set_output(node, 2, dtype, {s.batch, s.directions, s.hidden});
+  } else {
+    set_output(node, 0, dtype, {s.steps, s.directions, s.batch, s.hidden});
+    set_output(node, 1, dtype, {s.directions, s.batch, s.hidden});
+    set_output(node, 2, dtype, {s.directions, s.batch, s.hidden});
+  }
 }
 
 void infer_pool(Node& node) {
@@ -453,6 +473,9 @@ void infer_node_or_throw(Node& node) {
     case OpKind::ConvInteger:
     case OpKind::QLinearConv: infer_conv(node, true); break;
     case OpKind::ConvTranspose: infer_conv_transpose(node); break;
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::RNN: infer_recurrent(node); break;
     case OpKind::MaxPool:
     case OpKind::AveragePool: infer_pool(node); break;
     case OpKind::GlobalAveragePool:
