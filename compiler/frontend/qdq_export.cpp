@@ -122,6 +122,12 @@ class QdqWriter {
       return;
     }
     if (f == "gelu_tanh") throw UserError(fmt::format("'{}': a tanh-form GELU has no QDQ form", node.name));
+    if (f == "sigmoid_complement") {  // 1 - Sigmoid(x), as unroll-recurrence writes a GRU's 1 - z
+      const std::string one = initializer(node.name + "_one", Tensor::scalar(1.0f));
+      add_node("Sigmoid", node.name + "_sigmoid", {x}, {raw + "_sigmoid"});
+      add_node("Sub", node.name, {one, raw + "_sigmoid"}, {raw});
+      return;
+    }
     const bool sigmoid = f == "sigmoid" || f == "silu";
     const bool times_x = f == "silu" || f == "hardswish";
     const std::string gate = times_x ? raw + "_gate" : raw;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "support/error.h"
@@ -18,6 +19,12 @@ std::vector<std::string> default_activations(OpKind op) {
   if (op == OpKind::LSTM) return {"Sigmoid", "Tanh", "Tanh"};
   if (op == OpKind::GRU) return {"Sigmoid", "Tanh"};
   return {"Tanh"};
+}
+
+bool all_zero(const Tensor* t) {
+  if (t == nullptr) return true;
+  const auto values = t->to_double_vector();
+  return std::all_of(values.begin(), values.end(), [](double v) { return v == 0.0; });
 }
 
 }  // namespace
@@ -87,5 +94,25 @@ RecurrentSpec recurrent_spec(const Node& node, const Shape& x_shape, const Shape
   }
   return s;
 }
+
+std::string recurrent_unroll_problem(const Node& node, const RecurrentSpec& s) {
+  if (s.batch != 1) return "a batch of more than one sequence";
+  for (std::size_t i : {std::size_t{1}, std::size_t{2}}) {
+    const Tensor* t = node.constant_input(i);
+    if (t == nullptr || t->dtype() != DType::F32) return "weights computed at run time";
+  }
+  if (node.input(3) != nullptr && node.constant_input(3) == nullptr) return "a bias computed at run time";
+  if (const Value* lens = node.input(4); lens != nullptr) {
+    const Tensor* t = node.constant_input(4);
+    if (t == nullptr || t->numel() != 1 || t->as_int64(0) != s.steps) return "sequence lengths other than the whole";
+  }
+  for (std::size_t i : {std::size_t{5}, std::size_t{6}}) {
+    if (node.input(i) != nullptr && !all_zero(node.constant_input(i))) return "an initial state other than zeros";
+    if (node.input(i) != nullptr && node.constant_input(i) == nullptr) return "an initial state computed at run time";
+  }
+  if (node.input(7) != nullptr && !all_zero(node.constant_input(7))) return "peepholes";
+  return {};
+}
+
 
 }  // namespace wb

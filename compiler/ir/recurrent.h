@@ -38,4 +38,9 @@ RecurrentSpec recurrent_spec(const Node& node);
 // activations, clip, input_forget. The frontend refuses the node with it.
 std::optional<std::string> recurrent_attribute_problem(OpKind op, const Attributes& attrs);
 
+// Why unroll-recurrence leaves the node ("" when it unrolls it): a batch above 1, weights or
+// biases computed at run time, given sequence lengths, initial states other than zeros,
+// peepholes. The quantizer names it.
+std::string recurrent_unroll_problem(const Node& node, const RecurrentSpec& spec);
+
 }  // namespace wb

@@ -23,6 +23,7 @@
 #include "compiler/passes/reduce_mean_to_pool.h"
 #include "compiler/passes/remove_identity.h"
 #include "compiler/passes/trim_dilated_taps.h"
+#include "compiler/passes/unroll_recurrence.h"
 
 namespace wb {
 

@@ -153,6 +153,9 @@ class QdqReader {
       case OpKind::Mul:
         if (!read_gated_lut(node)) read_compute(node);
         return;
+      case OpKind::Sub:
+        if (!read_sigmoid_complement(node)) problem(node, "only 1 - Sigmoid(x) (one table of x) is supported of a Sub");
+        return;
       default: problem(node, "no integer form in the quantization schemes");
     }
   }
@@ -645,6 +648,21 @@ class QdqReader {
       return true;
     }
     return false;
+  }
+
+  // 1 - Sigmoid(x) (the export's sigmoid_complement table): the Sigmoid's pending Lut takes the
+  // complement and the Sub's output.
+  bool read_sigmoid_complement(const Node& sub) {
+    const Tensor* one = sub.constant_input(0);
+    const auto gate = pending_.find(sub.input(1));
+    if (one == nullptr || one->numel() != 1 || one->as_double(0) != 1.0 || gate == pending_.end()) return false;
+    QNode& lut = q_.nodes[static_cast<std::size_t>(gate->second)];
+    if (lut.kind != QOpKind::Lut || lut.lut_function != "sigmoid") return false;
+    lut.lut_function = "sigmoid_complement";
+    lut.name = sub.name;
+    pending_[sub.output(0)] = gate->second;
+    pending_.erase(gate);
+    return true;
   }
 
   // A ConvTranspose as the conv over its zero-inserted input (conv_transpose_to_conv.h): the

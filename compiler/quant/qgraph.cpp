@@ -76,6 +76,7 @@ double lut_function_value(const std::string& function, double x, float alpha, fl
     return std::max(0.0, std::min(1.0, static_cast<double>(alpha) * v + static_cast<double>(beta)));
   };
   if (function == "sigmoid") return sigmoid(x);
+  if (function == "sigmoid_complement") return sigmoid(-x);  // 1 - sigmoid(x): a GRU's 1 - z
   if (function == "tanh") return std::tanh(x);
   if (function == "hardsigmoid") return hardsigmoid(x);
   if (function == "hardswish") return x * hardsigmoid(x);
@@ -85,7 +86,8 @@ double lut_function_value(const std::string& function, double x, float alpha, fl
     return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (x + 0.044715 * x * x * x)));
   }
   throw UserError(fmt::format(
-      "lookup-table function '{}' is unknown (sigmoid, tanh, hardsigmoid, hardswish, silu, gelu, gelu_tanh)", function));
+      "lookup-table function '{}' is unknown (sigmoid, sigmoid_complement, tanh, hardsigmoid, hardswish, silu, gelu, "
+      "gelu_tanh)", function));
 }
 
 int QGraph::find_tensor(const std::string& tensor_name) const {

@@ -23,7 +23,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,remove-identity,fuse-layernorm,fuse-gelu,channels-last-blocks,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-gelu,channels-last-blocks,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
@@ -98,6 +98,17 @@ constexpr const char* kLayerNormForms =
     "only a LayerNormalization over the channels has an integer form: axis 1 of [N, C] or [N, C, 1, 1], or the "
     "last axis of an NHWC view Transpose(0, 2, 3, 1) -> LayerNormalization -> Transpose(0, 3, 1, 2) (the "
     "channels-last-blocks pass writes channels-last blocks in that form)";
+
+// The Sigmoid a Sub(1, Sigmoid(x)) complements, or nullptr.
+const Node* sigmoid_complement_of(const Node& sub) {
+  const Tensor* one = sub.constant_input(0);
+  const Value* s = sub.input(1);
+  if (sub.op != OpKind::Sub || one == nullptr || one->numel() != 1 || one->as_double(0) != 1.0 || s == nullptr ||
+      s->producer == nullptr || s->producer->op != OpKind::Sigmoid || sub.output(0)->shape != s->shape) {
+    return nullptr;
+  }
+  return s->producer;
+}
 
 // Both shapes of equal rank, each dimension the output's or 1.
 bool broadcasts_to(const Shape& shape, const Shape& out) {
@@ -372,6 +383,11 @@ class Builder {
         case OpKind::HardSigmoid:
         case OpKind::HardSwish:
         case OpKind::Gelu: {
+          // A Sigmoid read only by Sub(1, .): the Sub's table of the Sigmoid's input replaces it.
+          if (const auto users = graph_.users(out); users.size() == 1 && !graph_.is_graph_output(out) &&
+                                                    sigmoid_complement_of(*users[0]) == node) {
+            break;
+          }
           const LutPlan lut = plan_lut(graph_, *node);
           PlannedNode p{QOpKind::Lut, node, out, {}, lut.function};
           if (lut.absorbed_mul != nullptr) {
@@ -390,6 +406,16 @@ class Builder {
             reject(*node, "a MatMul of two activations has an integer form only as attention's scores (Q.K^T) or "
                           "context (A.V) on images of tokens, as the tokens-as-image pass writes them "
                           "(docs/token_layout.md); a MatMul by a constant runs as a Conv");
+          }
+          break;
+        case OpKind::Sub:
+          if (const Node* sigmoid = sigmoid_complement_of(*node); sigmoid != nullptr) {
+            // 1 - sigmoid(a) is sigmoid(-a): one table of a (a GRU's 1 - z, unroll-recurrence).
+            PlannedNode p{QOpKind::Lut, node, out, {}, "sigmoid_complement"};
+            p.input = sigmoid->input(0);
+            planned_.push_back(p);
+          } else {
+            reject(*node, "only 1 - Sigmoid(x) (one table of x) is supported of a Sub");
           }
           break;
         case OpKind::Mul:
@@ -504,8 +530,9 @@ class Builder {
         const FusedActivation act = activation(p);
         out.is_signed = !(act.kind != FusedActivation::Kind::None && act.min >= 0.0f);
       } else if (p.kind == QOpKind::Lut) {
-        // sigmoid and hardsigmoid lie in [0, 1]: unsigned keeps all 8 bits for them.
-        out.is_signed = !(p.lut_function == "sigmoid" || p.lut_function == "hardsigmoid");
+        // sigmoid, its complement and hardsigmoid lie in [0, 1]: unsigned keeps all 8 bits for them.
+        out.is_signed = !(p.lut_function == "sigmoid" || p.lut_function == "sigmoid_complement" ||
+                          p.lut_function == "hardsigmoid");
         out.bits = 8;
       } else if (p.kind == QOpKind::Softmax) {
         out.is_signed = false;  // probabilities in [0, 1] at scale 1/256
