@@ -609,6 +609,25 @@ class UNet(nn.Module):
         return self.head(x)
 
 
+class RnnKeywordSpotter(nn.Module):
+    """A keyword spotter on 49 frames of 10 MFCCs ([1, 49, 10], batch first,
+    MLPerf Tiny's KWS input) as users write it: nn.LSTM or nn.GRU, the last
+    step's output into a Linear over 12 keywords. torch's own init for the
+    recurrent weights (uniform in +-1/sqrt(hidden))."""
+
+    def __init__(self, cell: str = "lstm", hidden: int = 64, layers: int = 1,
+                 bidirectional: bool = False, classes: int = 12):
+        super().__init__()
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        self.rnn = rnn(10, hidden, num_layers=layers, batch_first=True,
+                       bidirectional=bidirectional)
+        self.fc = nn.Linear(hidden * (2 if bidirectional else 1), classes)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.fc(y[:, -1])
+
+
 # --------------------------------------------------------------------------
 # Workload registry
 # --------------------------------------------------------------------------
@@ -916,6 +935,17 @@ BATTERY_WORKLOADS = [
              (1, 3, 96, 96),
              "U-Net, 2 levels, base 8, ConvTranspose2d(4, stride 2, pad 1) + "
              "BN + ReLU up-convs, 2 classes at 96x96"),
+    # Recurrent keyword spotters on [1, 49, 10] MFCCs: an LSTM of one layer,
+    # and a GRU of two bidirectional layers.
+    Workload("kws_lstm", functools.partial(RnnKeywordSpotter, "lstm", 64),
+             (1, 49, 10),
+             "keyword spotter: nn.LSTM(10, 64), the last step into Linear -> 12, "
+             "on [1, 49, 10] MFCCs"),
+    Workload("kws_gru_bi",
+             functools.partial(RnnKeywordSpotter, "gru", 32, 2, True),
+             (1, 49, 10),
+             "keyword spotter: nn.GRU(10, 32, 2 layers, bidirectional), the last "
+             "step into Linear -> 12, on [1, 49, 10] MFCCs"),
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/
@@ -931,7 +961,7 @@ BATTERY_OPSET13_ONLY = ("vit_b_16",)
 # The model families of issue 56 (U-Nets, ...): opsets 13 and 17, the range
 # torch exports them in today.
 BATTERY_FAMILY_OPSETS = (13, 17)
-BATTERY_FAMILIES = ("unet", "unet_k4")
+BATTERY_FAMILIES = ("unet", "unet_k4", "kws_lstm", "kws_gru_bi")
 
 EXPORT_PLAIN = "plain"                  # torch.onnx.export as a user calls it
 EXPORT_PAD_SYMBOLIC = "pad-symbolic"    # the same with PAD_SYMBOLICS

@@ -13,6 +13,7 @@
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/node_list.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/recurrent.h"
 #include "compiler/quant/absorbed_views.h"
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/requant_params.h"
@@ -430,6 +431,16 @@ class Builder {
             planned_.push_back({QOpKind::Mul, node, out, {}});
           }
           break;
+        case OpKind::LSTM:
+        case OpKind::GRU:
+        case OpKind::RNN: {
+          // unroll-recurrence turned every other one into its steps.
+          const std::string why = node->input(0) != nullptr && node->input(0)->has_type()
+                                      ? recurrent_unroll_problem(*node, recurrent_spec(*node))
+                                      : std::string("an input of unknown shape");
+          reject(*node, fmt::format("a recurrent layer whose steps the targets cannot run: {}", why));
+          break;
+        }
         case OpKind::ConvTranspose:
           // conv-transpose-to-conv turned every other one into its Conv over a zero-inserted input.
           reject(*node, node->input(0) != nullptr && node->input(0)->shape.size() != 4

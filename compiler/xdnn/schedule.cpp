@@ -29,7 +29,9 @@ class RegionSearch {
   RegionSearch(const BufferPlan& plan, const std::vector<std::vector<int>>& deps, const std::vector<bool>& off_array,
                std::vector<int> prefix, std::vector<int> region, std::vector<int> suffix, std::size_t budget)
       : plan_(plan), deps_(deps), off_array_(off_array), prefix_(std::move(prefix)), region_(std::move(region)),
-        suffix_(std::move(suffix)), budget_(budget), placed_(region_.size(), false) {}
+        suffix_(std::move(suffix)), budget_(budget), placed_(region_.size(), false), position_(deps_.size(), -1) {
+    for (std::size_t i = 0; i < region_.size(); ++i) position_[static_cast<std::size_t>(region_[i])] = static_cast<int>(i);
+  }
 
   void run() {
     best_ = region_;
@@ -62,9 +64,8 @@ class RegionSearch {
 
   bool ready(std::size_t i) const {
     for (const int dep : deps_[static_cast<std::size_t>(region_[i])]) {
-      for (std::size_t j = 0; j < region_.size(); ++j) {
-        if (region_[j] == dep && !placed_[j]) return false;
-      }
+      const int j = position_[static_cast<std::size_t>(dep)];
+      if (j >= 0 && !placed_[static_cast<std::size_t>(j)]) return false;
     }
     return true;
   }
@@ -98,6 +99,7 @@ class RegionSearch {
   std::vector<int> prefix_, region_, suffix_;
   std::size_t budget_;
   std::vector<bool> placed_;
+  std::vector<int> position_;  // a layer's index in region_, or -1 outside it
   std::vector<int> current_, best_;
   std::uint64_t best_peak_ = 0;
   std::uint64_t best_lateness_ = 0;
@@ -199,7 +201,9 @@ Schedule schedule_layers(const quant::QGraph& graph, const LayerMapping& mapping
     std::vector<int> prefix(order.begin(), order.begin() + rb);
     std::vector<int> region(order.begin() + rb, order.begin() + re);
     std::vector<int> suffix(order.begin() + re, order.end());
-    RegionSearch region_search(plan, deps, off_array, prefix, region, suffix, budget);
+    const std::size_t region_budget =
+        std::max<std::size_t>(1, std::min<std::uint64_t>(budget, kScheduleWorkPerRegion / n));
+    RegionSearch region_search(plan, deps, off_array, prefix, region, suffix, region_budget);
     region_search.run();
     schedule.valid_schedules += region_search.explored();
     if (region_search.truncated()) ++schedule.regions_truncated;

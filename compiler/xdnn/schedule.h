@@ -1,8 +1,10 @@
 #pragma once
 // Scheduling: the order the layers run in. The layer DAG is cut into regions where a single
 // buffer is live across the cut (a residual block, an inception module); within each region
-// every topological order is enumerated (up to `schedule_budget` per region, depth first in
-// a fixed order, so the result is deterministic) and the one with the smallest peak AM
+// every topological order is enumerated (up to `schedule_budget` per region, and at most
+// kScheduleWorkPerRegion layer placements per region: an unrolled RNN of thousands of layers
+// explores fewer orders; depth first in a fixed order, so the result is deterministic) and
+// the one with the smallest peak AM
 // footprint is kept, as xfDNN's "Number of valid schedules ... best schedule and space".
 // Ties go to the order that issues pool/eltwise layers earliest, so they overlap the array.
 // Regions are independent: only one buffer crosses a cut, so the per-region optima make the
@@ -16,6 +18,12 @@
 #include "compiler/xdnn/buffer_plan.h"
 
 namespace wb::xdnn {
+
+// Layer placements a region's search makes at most (each order it explores is evaluated over
+// the whole network's layers): the full budget up to 1,024 layers (every network before the
+// unrolled RNNs has fewer); a 2-layer bidirectional GRU over 49 steps (2,583 layers) compiles
+// for v3_96 in 1.1 s instead of 2.0, a 2-layer bidirectional LSTM (3,209) in 1.2 s instead of 6.8.
+inline constexpr std::uint64_t kScheduleWorkPerRegion = std::uint64_t{20000} * 1024;
 
 struct Schedule {
   std::vector<int> order;          // layer indices

@@ -1,8 +1,8 @@
 // The battery of torchvision classifiers, MLPerf Tiny's four models, three segmentation
 // networks, ConvNeXt-T, a DeiT-tiny-shaped ViT, ViT-B/16, FCN-ResNet50, a BERT-like encoder and
-// SSDlite's backbone and heads as users export them
-// (scripts/export_workloads.py --battery: plain torch.onnx.export at opsets 9, 11 and 13), on
-// one config of each target.
+// SSDlite's backbone and heads as users export them, and beyond classifiers U-Nets and
+// recurrent keyword spotters (scripts/export_workloads.py --battery: plain torch.onnx.export at
+// opsets 9, 11 and 13; 13 and 17 for the families), on one config of each target.
 //
 // * Every export, timing only (`--no-data`): the run succeeds, or stops with exit 2 because a
 //   network does not fit a memory: the run names the memory and the `--set` that makes it fit;
@@ -73,7 +73,9 @@ std::vector<std::string> battery_exports() {
   // The model families beyond classifiers (issue 56), at opsets 13 and 17.
   const std::vector<std::string> families = {
       // U-Nets with ConvTranspose2d decoders (2x2 stride 2 at 64x64; 4x4 stride 2 pad 1 + BN at 96x96)
-      "unet", "unet_k4"};
+      "unet", "unet_k4",
+      // Keyword spotters on [1, 49, 10] MFCCs: an LSTM(64); a GRU(32) of 2 bidirectional layers
+      "kws_lstm", "kws_gru_bi"};
   std::vector<std::string> names;
   for (const auto& network : families) {
     names.push_back(network + "_opset13");
@@ -593,6 +595,35 @@ TEST_P(UNetDecoders, RunBitExactlyWithTheirTransposedConvsOnTheirUnits) {
 INSTANTIATE_TEST_SUITE_P(Families, UNetDecoders,
                          ::testing::Combine(::testing::Values("unet_opset13", "unet_opset17", "unet_k4_opset13",
                                                               "unet_k4_opset17"),
+                                            ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// Recurrent keyword spotters as users export them (torch's nn.LSTM and nn.GRU over 49 steps of
+// 10 MFCCs, the last step into a Linear) at opsets 13 and 17, on both targets with data: each
+// recurrent node unrolled into its steps, each step's input pixel one gather from the sequence
+// image per direction of the first layer (the second layer reads the first's steps where they
+// are), the gates' products and tables on the unit that has them (xDNN's host model, PULP's
+// cores); every layer bit-exact.
+class RecurrentKeywordSpotters : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(RecurrentKeywordSpotters, RunBitExactlyAsTheirSteps) {
+  const auto& [folder, hw] = GetParam();
+  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
+                                           "--input " + (battery_dir() / folder / "input.npy").string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  const std::string compute = hw == "v3_96" ? "host" : "cores";
+  const std::string copy = hw == "v3_96" ? "ddr" : "cluster_dma";
+  auto count = layers_by_type(report, {{"lut", compute}, {"mul", compute}, {"pixel_gather", copy}});
+  const int steps = 49;
+  const int first_layer_directions = folder.rfind("kws_gru_bi", 0) == 0 ? 2 : 1;
+  EXPECT_EQ(count["pixel_gather"], steps * first_layer_directions);
+  EXPECT_GE(count["lut"], count["pixel_gather"]) << "each step applies its gates' tables";
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, RecurrentKeywordSpotters,
+                         ::testing::Combine(::testing::Values("kws_lstm_opset13", "kws_lstm_opset17",
+                                                              "kws_gru_bi_opset13", "kws_gru_bi_opset17"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

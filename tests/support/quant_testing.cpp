@@ -147,6 +147,24 @@ OnnxBuilder deconv_cnn(const Deconv& d) {
   return b;
 }
 
+OnnxBuilder recurrent_model(const Recurrent& r) {
+  const std::int64_t gates = r.op == "LSTM" ? 4 : r.op == "GRU" ? 3 : 1;
+  const std::int64_t directions = r.direction == "bidirectional" ? 2 : 1;
+  OnnxBuilder b;
+  b.input("x", {1, r.steps, r.input});
+  if (r.y_output) b.output("y");
+  b.output("y_h");
+  b.initializer("w", random_tensor({directions, gates * r.hidden, r.input}, 71));
+  b.initializer("r", random_tensor({directions, gates * r.hidden, r.hidden}, 72));
+  b.initializer("b", random_tensor({directions, 2 * gates * r.hidden}, 73));
+  set_attr(b.node("Transpose", {"x"}, {"xt"}, "time_major"), "perm", std::vector<std::int64_t>{1, 0, 2});
+  auto& node = b.node(r.op, {"xt", "w", "r", "b"}, {"y", "y_h"}, "rnn");
+  set_attr(node, "hidden_size", r.hidden);
+  set_attr(node, "direction", r.direction);
+  if (r.op == "GRU") set_attr(node, "linear_before_reset", r.linear_before_reset);
+  return b;
+}
+
 OnnxBuilder shuffle_cnn(std::int64_t opset) {
   OnnxBuilder b(opset);
   b.input("x", {1, 4, 8, 8}).output("y");

@@ -56,6 +56,19 @@ struct Deconv {
 };
 OnnxBuilder deconv_cnn(const Deconv& d = {});
 
+// A recurrent layer as torch exports nn.LSTM / nn.GRU / nn.RNN with batch_first: x[1, T, I]
+// -> Transpose(1, 0, 2) -> LSTM/GRU/RNN "rnn" (seeded W, R, B; hidden H; `direction`;
+// GRU's linear_before_reset as torch writes it, 1) -> Y [T, D, 1, H] = "y" and Y_h = "y_h" as
+// the graph's outputs (`y_output` false: Y_h alone, Y unread, as a keyword spotter reads it).
+struct Recurrent {
+  std::string op = "LSTM";
+  std::int64_t steps = 5, input = 3, hidden = 4;
+  std::string direction = "forward";
+  std::int64_t linear_before_reset = 1;
+  bool y_output = true;
+};
+OnnxBuilder recurrent_model(const Recurrent& r = {});
+
 struct QuantizedModel {
   Graph graph;  // after the scheme's pipeline
   quant::QGraph qgraph;

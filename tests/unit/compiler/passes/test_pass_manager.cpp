@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "compiler/passes/pass_registry.h"
@@ -69,6 +73,19 @@ TEST(PassManager, DefaultPipelineKeepsTheSmallWorkloadsOutputs) {
     EXPECT_EQ(test::count_op(after, OpKind::BatchNormalization), 0u) << name;
     test::expect_same_outputs(before, after, 1e-5);
   }
+}
+
+// docs/passes.md is the passes' reference: a row for every registered pass and the default
+// pipeline as it is (a pass added to the pipeline without its row once went unnoticed).
+TEST(PassManager, TheDocsListEveryPassAndTheDefaultPipeline) {
+  std::ifstream in(test::source_dir() / "docs" / "passes.md");
+  ASSERT_TRUE(in) << "docs/passes.md";
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const PassInfo& pass : registered_passes()) {
+    EXPECT_NE(doc.find(fmt::format("| `{}` |", pass.name)), std::string::npos) << "no row for " << pass.name;
+  }
+  EXPECT_NE(doc.find(fmt::format("**Default pipeline:** `{}`", kDefaultPipeline)), std::string::npos)
+      << "docs/passes.md's default pipeline differs from kDefaultPipeline";
 }
 
 }  // namespace

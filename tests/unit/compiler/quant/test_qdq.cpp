@@ -101,7 +101,10 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::window_attention(true, true), 8.0},
                                      // ConvTranspose: written back as one, its weights in ONNX's layout
                                      std::pair{test::deconv_cnn({.kernel = 4, .stride = 2, .pad = 1}), 8.0},
-                                     std::pair{test::deconv_cnn({.kernel = 3, .stride = 2, .pad = 1, .output_padding = 1}), 8.0}}) {
+                                     std::pair{test::deconv_cnn({.kernel = 3, .stride = 2, .pad = 1, .output_padding = 1}), 8.0},
+                                     // LSTM and GRU as their steps (GRU's 1 - z: a sigmoid_complement table)
+                                     std::pair{test::recurrent_model({.y_output = false}), 8.0},
+                                     std::pair{test::recurrent_model({.op = "GRU", .y_output = false}), 8.0}}) {
   const auto m = test::quantize_model(model, options);
   ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
   EXPECT_TRUE(is_qdq_graph(reloaded.graph));
