@@ -609,6 +609,118 @@ class UNet(nn.Module):
         return self.head(x)
 
 
+def conv_bn_silu(cin: int, cout: int, kernel: int, stride: int = 1,
+                 groups: int = 1, act: bool = True) -> nn.Sequential:
+    layers = [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups,
+                        bias=False), nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(nn.SiLU())
+    return nn.Sequential(*layers)
+
+
+class MobileVitMv2(nn.Module):
+    """MobileViT's MobileNetV2 block (SiLU): pw expand -> dw -> pw project."""
+
+    def __init__(self, cin: int, cout: int, stride: int, expand: int):
+        super().__init__()
+        hidden = cin * expand
+        self.conv = nn.Sequential(
+            conv_bn_silu(cin, hidden, 1),
+            conv_bn_silu(hidden, hidden, 3, stride, groups=hidden),
+            conv_bn_silu(hidden, cout, 1, act=False))
+        self.use_residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        out = self.conv(x)
+        return x + out if self.use_residual else out
+
+
+class MobileVitTransformer(nn.Module):
+    """A pre-norm transformer layer on each set of tokens: LayerNorm ->
+    nn.MultiheadAttention (batch_first) -> residual; LayerNorm -> Linear ->
+    SiLU -> Linear -> residual."""
+
+    def __init__(self, dim: int, heads: int, ffn: int):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attention = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        self.ffn = nn.Sequential(nn.Linear(dim, ffn), nn.SiLU(),
+                                 nn.Linear(ffn, dim))
+
+    def forward(self, x):
+        y = self.norm1(x)
+        x = x + self.attention(y, y, y, need_weights=False)[0]
+        return x + self.ffn(self.norm2(x))
+
+
+class MobileVitBlock(nn.Module):
+    """MobileViT's block (Mehta and Rastegari 2022; apple/ml-cvnets): local
+    3x3 and 1x1 convs; the map unfolded into p x p sets of N tokens (the
+    pixels at one offset of every p x p patch), transformer layers on each
+    set, folded back; a 1x1 projection, concatenated with the block's input
+    and fused by a 3x3 conv. The unfold and fold are ml-cvnets' reshapes and
+    transposes."""
+
+    def __init__(self, channels: int, dim: int, layers: int, ffn: int,
+                 heads: int = 4, patch: int = 2):
+        super().__init__()
+        self.patch = patch
+        self.local = nn.Sequential(conv_bn_silu(channels, channels, 3),
+                                   nn.Conv2d(channels, dim, 1, bias=False))
+        self.transformer = nn.Sequential(*[MobileVitTransformer(dim, heads, ffn)
+                                           for _ in range(layers)])
+        self.norm = nn.LayerNorm(dim)
+        self.project = conv_bn_silu(dim, channels, 1)
+        self.fuse = conv_bn_silu(2 * channels, channels, 3)
+
+    def forward(self, x):
+        shortcut = x
+        x = self.local(x)
+        b, c, h, w = x.shape
+        p = self.patch
+        nh, nw = h // p, w // p
+        x = x.reshape(b * c * nh, p, nw, p).transpose(1, 2)
+        x = x.reshape(b, c, nh * nw, p * p).transpose(1, 3)
+        x = x.reshape(b * p * p, nh * nw, c)
+        x = self.norm(self.transformer(x))
+        x = x.contiguous().view(b, p * p, nh * nw, c).transpose(1, 3)
+        x = x.reshape(b * c * nh, nw, p, p).transpose(1, 2)
+        x = x.reshape(b, c, h, w)
+        return self.fuse(torch.cat([shortcut, self.project(x)], dim=1))
+
+
+class MobileViT(nn.Module):
+    """MobileViT (Mehta and Rastegari 2022) as apple/ml-cvnets builds it,
+    its attention torch's nn.MultiheadAttention. width="xxs": channels 16,
+    24, 48, 64, 80 with transformer dims 64, 80, 96 and 2, 4, 3 layers
+    (MobileViT-XXS, MV2 expansion 2); width="tiny": one stage of one block
+    (checked-in unit-test model)."""
+
+    def __init__(self, width: str = "xxs", classes: int = 10):
+        super().__init__()
+        if width == "xxs":
+            self.stem = conv_bn_silu(3, 16, 3, 2)
+            self.body = nn.Sequential(
+                MobileVitMv2(16, 16, 1, 2),
+                MobileVitMv2(16, 24, 2, 2), MobileVitMv2(24, 24, 1, 2),
+                MobileVitMv2(24, 24, 1, 2),
+                MobileVitMv2(24, 48, 2, 2), MobileVitBlock(48, 64, 2, 128),
+                MobileVitMv2(48, 64, 2, 2), MobileVitBlock(64, 80, 4, 160),
+                MobileVitMv2(64, 80, 2, 2), MobileVitBlock(80, 96, 3, 192),
+                conv_bn_silu(80, 320, 1))
+            features = 320
+        else:
+            self.stem = conv_bn_silu(3, 16, 3, 2)
+            self.body = nn.Sequential(MobileVitBlock(16, 24, 1, 48, heads=2))
+            features = 16
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(features, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.body(self.stem(x))), 1))
+
+
 class RnnKeywordSpotter(nn.Module):
     """A keyword spotter on 49 frames of 10 MFCCs ([1, 49, 10], batch first,
     MLPerf Tiny's KWS input) as users write it: nn.LSTM or nn.GRU, the last
@@ -744,6 +856,11 @@ SMALL_WORKLOADS = [
              "tiny_resnet exported with dynamic batch, height and width "
              "(dynamic_axes {0: batch, 2: height, 3: width})", opset=13,
              dynamic_input_axes={0: "batch", 2: "height", 3: "width"}),
+    Workload("tiny_mobilevit", functools.partial(MobileViT, "tiny"), TINY,
+             "MobileViT's stem and one MobileViT block: 3x3 and 1x1 convs, "
+             "the 16x16 map unfolded into 4 sets of 64 tokens, a transformer "
+             "layer with nn.MultiheadAttention (2 heads), folded back, "
+             "projection, concat, fusion conv, head", opset=13),
     Workload("tiny_bert", TinyBert, (1, 16, 32),
              "BERT-like encoder on float embeddings [1, 16, 32]: position "
              "embedding, LayerNorm, 2 post-LN layers of 2-head attention and "
@@ -935,6 +1052,11 @@ BATTERY_WORKLOADS = [
              (1, 3, 96, 96),
              "U-Net, 2 levels, base 8, ConvTranspose2d(4, stride 2, pad 1) + "
              "BN + ReLU up-convs, 2 classes at 96x96"),
+    # MobileViT-XXS at 128x128: MobileNetV2 blocks and three MobileViT blocks
+    # (4 sets of 64, 16 and 4 tokens), nn.MultiheadAttention.
+    Workload("mobilevit_xxs", MobileViT, (1, 3, 128, 128),
+             "MobileViT-XXS (ml-cvnets' layout, nn.MultiheadAttention) at "
+             "128x128, 10 classes"),
     # Recurrent keyword spotters on [1, 49, 10] MFCCs: an LSTM of one layer,
     # and a GRU of two bidirectional layers.
     Workload("kws_lstm", functools.partial(RnnKeywordSpotter, "lstm", 64),
@@ -961,7 +1083,7 @@ BATTERY_OPSET13_ONLY = ("vit_b_16",)
 # The model families of issue 56 (U-Nets, ...): opsets 13 and 17, the range
 # torch exports them in today.
 BATTERY_FAMILY_OPSETS = (13, 17)
-BATTERY_FAMILIES = ("unet", "unet_k4", "kws_lstm", "kws_gru_bi")
+BATTERY_FAMILIES = ("unet", "unet_k4", "kws_lstm", "kws_gru_bi", "mobilevit_xxs")
 
 EXPORT_PLAIN = "plain"                  # torch.onnx.export as a user calls it
 EXPORT_PAD_SYMBOLIC = "pad-symbolic"    # the same with PAD_SYMBOLICS

@@ -5,6 +5,7 @@
 
 #include "support/error.h"
 #include "compiler/passes/avgpool_to_depthwise.h"
+#include "compiler/passes/batched_attention.h"
 #include "compiler/passes/batchnorm_to_depthwise.h"
 #include "compiler/passes/canonicalize_nchw.h"
 #include "compiler/passes/channel_moves_to_gather.h"

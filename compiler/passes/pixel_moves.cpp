@@ -1,5 +1,6 @@
 #include "compiler/passes/pixel_moves.h"
 
+#include <array>
 #include <numeric>
 
 #include "compiler/golden/kernels.h"
@@ -17,6 +18,21 @@ bool is_identity(const PixelRows& rows) {
     if (rows[p] != static_cast<std::int64_t>(p)) return false;
   }
   return true;
+}
+
+Tensor tags_through(Tensor tags, const std::vector<const Node*>& chain) {
+  for (const Node* node : chain) {
+    if (node->op == OpKind::Transpose) {
+      std::vector<Tensor> moved;
+      moved.emplace_back(tags.dtype(), node->output(0)->shape);
+      const std::array<const Tensor*, 1> in{&tags};
+      golden::kernel_for(OpKind::Transpose)(*node, in, moved);
+      tags = std::move(moved[0]);
+    } else {
+      tags = tags.reshaped(node->output(0)->shape);
+    }
+  }
+  return tags;
 }
 
 bool moves_data(OpKind op) {

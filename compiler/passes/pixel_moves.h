@@ -29,6 +29,10 @@ bool moves_data(OpKind op);
 // consecutive output elements holds one pixel's channels in order (a Pad's fill holds none)
 // and the output's last axis is the C channels.
 // `channels` is C.
+// `tags` (one per element of the chain's input) as the chain of Reshapes and Transposes (in
+// the order they run) leaves them: which input element each output element is.
+Tensor tags_through(Tensor tags, const std::vector<const Node*>& chain);
+
 std::optional<PixelRows> move_pixels(const Node& node, const std::vector<const PixelRows*>& rows,
                                      std::int64_t channels);
 

@@ -1,10 +1,8 @@
 #include "compiler/passes/token_rewriter.h"
 
-#include <array>
 #include <numeric>
 #include <optional>
 
-#include "compiler/golden/kernels.h"
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/token_layout.h"
@@ -20,18 +18,7 @@ bool reads_in_hwc_order(const Value& x, const std::vector<const Node*>& chain) {
   const std::int64_t channels = x.shape[1], pixels = x.shape[2] * x.shape[3];
   std::vector<std::int64_t> nchw(static_cast<std::size_t>(channels * pixels));
   std::iota(nchw.begin(), nchw.end(), 0);
-  Tensor order = Tensor::from_vector<std::int64_t>(x.shape, nchw);
-  for (const Node* node : chain) {
-    if (node->op == OpKind::Transpose) {
-      std::vector<Tensor> moved;
-      moved.emplace_back(DType::I64, node->output(0)->shape);
-      const std::array<const Tensor*, 1> in{&order};
-      golden::kernel_for(OpKind::Transpose)(*node, in, moved);
-      order = std::move(moved[0]);
-    } else {
-      order = order.reshaped(node->output(0)->shape);
-    }
-  }
+  const Tensor order = tags_through(Tensor::from_vector<std::int64_t>(x.shape, nchw), chain);
   for (std::int64_t k = 0; k < channels * pixels; ++k) {
     if (order.as_int64(k) != (k % channels) * pixels + k / channels) return false;
   }
@@ -113,7 +100,7 @@ bool TokenRewriter::enter(Node& node) {
   if (node.op == OpKind::Transpose && node.attrs.get_ints("perm") == Ints{0, 2, 3, 1}) return channels_last_stage(node);
   if (node.op == OpKind::Gather) return window_heads(node);
   return node.op == OpKind::Reshape && image_of(node.input(0)) == nullptr &&
-         (merge_heads(node) || pixels_as_tokens(node));
+         (merge_heads(node) || pixels_as_tokens(node) || pixels_as_windows(node) || windows_as_pixels(node));
 }
 
 // A channels-last stage (Swin's): Transpose(0, 2, 3, 1) of an image [1, C, H, W] read by a

@@ -83,7 +83,8 @@ bool TokenRewriter::propagate(Node& node, Value* x) {
   }
 }
 
-// Reshape(T, h, d) (or (1, T, h, d)) of the tokens: the image read as [h, d, T], transposed
+// Reshape(T, h, d) (or (1, T, h, d), or (W, L, h, d) of W sets of L tokens) of the tokens: the
+// image read as [h, d, T] (or [h, d, W, L]), transposed
 // to the layout torch asked for (canonicalize-nchw merges it with the head transposes after).
 bool TokenRewriter::split_heads(Node& node, Value* x_image, Tokens t) {
   const Shape& s = node.output(0)->shape;
@@ -93,6 +94,12 @@ bool TokenRewriter::split_heads(Node& node, Value* x_image, Tokens t) {
   } else if (s.size() == 4 && s[0] == 1 && s[1] == t.count && s[2] * s[3] == t.features) {
     Value* heads = reshape(node.name + "_heads", x_image, {1, s[2], s[3], t.count});
     replacement_[node.output(0)] = transpose(node.name, heads, {0, 3, 1, 2});
+  } else if (s.size() == 4 && s[0] > 1 && s[0] * s[1] == t.count && s[2] * s[3] == t.features &&
+             node.input(0)->shape == Shape{s[0], s[1], t.features}) {
+    // Sets of tokens [W, L, C] (batched-attention's batch-major heads): [W, L, h, d] of the
+    // image read as [h, d, W, L], the windowed form Swin's heads have.
+    Value* heads = reshape(node.name + "_heads", x_image, {s[2], s[3], s[0], s[1]});
+    replacement_[node.output(0)] = transpose(node.name, heads, {2, 3, 0, 1});
   } else {
     return false;
   }

@@ -43,33 +43,20 @@ bool TokenRewriter::run() {
 }
 
 Value* TokenRewriter::emit(OpKind op, const std::string& name, std::vector<Value*> inputs, Attributes attrs) {
-  Value* out = graph_.add_value(graph_.unique_value_name(name + "_image"));
-  Node* node = graph_.add_node(op, name, std::move(inputs), {out});
-  node->attrs = std::move(attrs);
-  if (!infer_node(*node) || !out->has_type()) {
-    throw std::logic_error("tokens-as-image: no shape for the new node " + name);
-  }
-  return out;
+  return builder_.emit(op, name, std::move(inputs), std::move(attrs));
 }
-Value* TokenRewriter::constant(const std::string& name, Tensor data) {
-  return graph_.add_constant(graph_.unique_value_name(name), std::move(data));
-}
+Value* TokenRewriter::constant(const std::string& name, Tensor data) { return builder_.constant(name, std::move(data)); }
 Value* TokenRewriter::shape_constant(const std::string& name, const Ints& dims) {
-  return constant(name + "_shape", Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(dims.size())}, dims));
+  return builder_.shape_constant(name, dims);
 }
 Value* TokenRewriter::reshape(const std::string& name, Value* x, const Ints& dims) {
-  return emit(OpKind::Reshape, name, {x, shape_constant(name, dims)});
+  return builder_.reshape(name, x, dims);
 }
 Value* TokenRewriter::transpose(const std::string& name, Value* x, const Ints& perm) {
-  Attributes attrs;
-  attrs.set("perm", perm);
-  return emit(OpKind::Transpose, name, {x}, std::move(attrs));
+  return builder_.transpose(name, x, perm);
 }
 Value* TokenRewriter::slice(const std::string& name, Value* x, std::int64_t axis, std::int64_t start, std::int64_t end) {
-  return emit(OpKind::Slice, name,
-              {x, constant(name + "_starts", Tensor::from_vector<std::int64_t>({1}, {start})),
-               constant(name + "_ends", Tensor::from_vector<std::int64_t>({1}, {end})),
-               constant(name + "_axes", Tensor::from_vector<std::int64_t>({1}, {axis}))});
+  return builder_.slice(name, x, axis, start, end);
 }
 Value* TokenRewriter::as_token_image(Value* image) {
   const Shape& s = image->shape;
@@ -134,14 +121,8 @@ void TokenRewriter::finish() {
 
 // Makes the producer of `fresh` (a new value nothing reads yet) write `original` instead.
 void TokenRewriter::write_as(Value* fresh, Value* original) {
-  Node* producer = fresh->producer;
   if (graph_.users(fresh).empty()) {
-    std::replace(producer->outputs.begin(), producer->outputs.end(), fresh, original);
-    original->producer = producer;
-    original->shape = fresh->shape;
-    original->dtype = fresh->dtype;
-    fresh->producer = nullptr;
-    graph_.erase_value(fresh);
+    builder_.write_into(fresh, original);
     return;
   }
   // Read by other new nodes as well: an Identity writes the original name.

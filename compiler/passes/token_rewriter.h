@@ -10,6 +10,7 @@
 //   elementwise ops, Concat, Slice, the head split, a Gather of one token);
 // * token_pixel_rules.cpp: data moves of whole pixels, kept as tables and written as one Gather
 //   when an op reads them;
+// * token_patch_rules.cpp: MobileViT's unfold of an image into sets of tokens and its fold back;
 // * token_rewriter.cpp: the walk, the building blocks and the rewiring after it.
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/passes/graph_builder.h"
 #include "compiler/passes/pass.h"
 #include "compiler/passes/pixel_moves.h"
 
@@ -51,7 +53,8 @@ bool is_f32_constant(const Tensor* c);
 
 class TokenRewriter {
  public:
-  TokenRewriter(Graph& graph, PassStatistics& stats) : graph_(graph), stats_(stats) {}
+  TokenRewriter(Graph& graph, PassStatistics& stats)
+      : graph_(graph), stats_(stats), builder_(graph, "tokens-as-image", "_image", rewrite::GraphBuilder::NodeNames::AsGiven) {}
 
   // Rewrites the graph; false when no rule applied (the graph is as it was).
   bool run();
@@ -86,6 +89,10 @@ class TokenRewriter {
   bool merge_heads(Node& node);
   bool pixels_as_tokens(Node& node);
 
+  // ---- patches: an image's pixels as sets of tokens and back (token_patch_rules.cpp) -------
+  bool pixels_as_windows(Node& node);
+  bool windows_as_pixels(Node& node);
+
   // ---- moved pixels (token_pixel_rules.cpp) ---------------------------------------------------
   bool follow_pixels(Node& node);
   Value* image_for(Value* v);
@@ -108,6 +115,7 @@ class TokenRewriter {
 
   Graph& graph_;
   PassStatistics& stats_;
+  rewrite::GraphBuilder builder_;
   std::map<const Value*, Value*> image_;        // original token value -> its image [1, C, 1, T]
   struct MovedPixels {
     Value* image = nullptr;  // [1, C, H, W]

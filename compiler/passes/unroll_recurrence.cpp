@@ -9,6 +9,7 @@
 
 #include "compiler/ir/recurrent.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/passes/graph_builder.h"
 #include "compiler/passes/rewrite.h"
 
 namespace wb {
@@ -46,7 +47,7 @@ bool is_view(const Node& node) {
 class Unroller {
  public:
   Unroller(Graph& graph, Node& node, const RecurrentSpec& spec, std::map<const Value*, SequenceImages>& sequences)
-      : graph_(graph), node_(node), s_(spec), sequences_(sequences) {}
+      : graph_(graph), builder_(graph, "unroll-recurrence"), node_(node), s_(spec), sequences_(sequences) {}
 
   // The nodes the unrolling may leave unread: torch's transposes of the input, the views of Y
   // a later layer or a step's selection no longer reads.
@@ -297,29 +298,23 @@ class Unroller {
   }
 
   Value* reshape(const std::string& name, Value* x, const std::vector<std::int64_t>& dims) {
-    return emit(OpKind::Reshape, name,
-                {x, constant(name + "_shape", Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(dims.size())}, dims))});
+    return builder_.reshape(name, x, dims);
   }
 
   Value* add(const std::string& name, Value* a, Value* b) { return emit(OpKind::Add, name, {a, b}); }
 
   Value* emit(OpKind op, const std::string& name, std::vector<Value*> inputs, Attributes attrs = {}) {
-    Value* out = graph_.add_value(graph_.unique_value_name(name));
-    Node* node = graph_.add_node(op, node_name(name), std::move(inputs), {out});
-    node->attrs = std::move(attrs);
-    if (!infer_node(*node) || !out->has_type()) throw std::logic_error("unroll-recurrence: no shape for " + name);
-    return out;
+    return builder_.emit(op, name, std::move(inputs), std::move(attrs));
   }
 
-  Value* constant(const std::string& name, Tensor data) {
-    return graph_.add_constant(graph_.unique_value_name(name), std::move(data));
-  }
+  Value* constant(const std::string& name, Tensor data) { return builder_.constant(name, std::move(data)); }
 
   std::string node_name(const std::string& base) const {
     return graph_.find_node(base) == nullptr ? base : graph_.unique_value_name(base);
   }
 
   Graph& graph_;
+  rewrite::GraphBuilder builder_;
   Node& node_;
   const RecurrentSpec& s_;
   std::map<const Value*, SequenceImages>& sequences_;

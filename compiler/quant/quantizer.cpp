@@ -24,7 +24,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-gelu,channels-last-blocks,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-gelu,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;

@@ -1,7 +1,7 @@
 // The battery of torchvision classifiers, MLPerf Tiny's four models, three segmentation
 // networks, ConvNeXt-T, a DeiT-tiny-shaped ViT, ViT-B/16, FCN-ResNet50, a BERT-like encoder and
-// SSDlite's backbone and heads as users export them, and beyond classifiers U-Nets and
-// recurrent keyword spotters (scripts/export_workloads.py --battery: plain torch.onnx.export at
+// SSDlite's backbone and heads as users export them, and beyond classifiers U-Nets, recurrent
+// keyword spotters and MobileViT (scripts/export_workloads.py --battery: plain torch.onnx.export at
 // opsets 9, 11 and 13; 13 and 17 for the families), on one config of each target.
 //
 // * Every export, timing only (`--no-data`): the run succeeds, or stops with exit 2 because a
@@ -75,7 +75,9 @@ std::vector<std::string> battery_exports() {
       // U-Nets with ConvTranspose2d decoders (2x2 stride 2 at 64x64; 4x4 stride 2 pad 1 + BN at 96x96)
       "unet", "unet_k4",
       // Keyword spotters on [1, 49, 10] MFCCs: an LSTM(64); a GRU(32) of 2 bidirectional layers
-      "kws_lstm", "kws_gru_bi"};
+      "kws_lstm", "kws_gru_bi",
+      // MobileViT-XXS at 128x128 (nn.MultiheadAttention over sets of patch pixels)
+      "mobilevit_xxs"};
   std::vector<std::string> names;
   for (const auto& network : families) {
     names.push_back(network + "_opset13");
@@ -233,6 +235,17 @@ DataRun run_with_data(const std::string& hw, const std::string& model, const std
   return r;
 }
 
+// A battery export run with data on its own input.
+DataRun run_battery_with_data(const std::string& hw, const std::string& folder) {
+  return run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
+                       "--input " + (battery_dir() / folder / "input.npy").string());
+}
+
+// Where each target runs what its array or matmul kernels do not (xDNN's host model, PULP's
+// cores), and where it copies pixels (xDNN's DDR engine, PULP's cluster DMA).
+std::string compute_unit(const std::string& hw) { return hw == "v3_96" ? "host" : "cores"; }
+std::string copy_unit(const std::string& hw) { return hw == "v3_96" ? "ddr" : "cluster_dma"; }
+
 // A checked-in workload with its input.
 DataRun run_workload_with_data(const std::string& hw, const std::string& name) {
   return run_with_data(hw, test::workload(name + ".onnx"), "--input " + test::workload(name + ".input.npy"));
@@ -256,8 +269,7 @@ class BatteryBitExact : public ::testing::TestWithParam<std::tuple<std::string, 
 
 TEST_P(BatteryBitExact, EveryLayerMatchesTheGoldenModel) {
   const auto& [folder, hw] = GetParam();
-  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
-                                           "--input " + (battery_dir() / folder / "input.npy").string());
+  const auto [run, report] = run_battery_with_data(hw, folder);
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
 }
@@ -580,8 +592,7 @@ class UNetDecoders : public ::testing::TestWithParam<std::tuple<std::string, std
 
 TEST_P(UNetDecoders, RunBitExactlyWithTheirTransposedConvsOnTheirUnits) {
   const auto& [folder, hw] = GetParam();
-  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
-                                           "--input " + (battery_dir() / folder / "input.npy").string());
+  const auto [run, report] = run_battery_with_data(hw, folder);
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
   const int up_convs = folder.rfind("unet_k4", 0) == 0 ? 2 : 3;
@@ -608,12 +619,10 @@ class RecurrentKeywordSpotters : public ::testing::TestWithParam<std::tuple<std:
 
 TEST_P(RecurrentKeywordSpotters, RunBitExactlyAsTheirSteps) {
   const auto& [folder, hw] = GetParam();
-  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(),
-                                           "--input " + (battery_dir() / folder / "input.npy").string());
+  const auto [run, report] = run_battery_with_data(hw, folder);
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
-  const std::string compute = hw == "v3_96" ? "host" : "cores";
-  const std::string copy = hw == "v3_96" ? "ddr" : "cluster_dma";
+  const std::string compute = compute_unit(hw), copy = copy_unit(hw);
   auto count = layers_by_type(report, {{"lut", compute}, {"mul", compute}, {"pixel_gather", copy}});
   const int steps = 49;
   const int first_layer_directions = folder.rfind("kws_gru_bi", 0) == 0 ? 2 : 1;
@@ -624,6 +633,30 @@ TEST_P(RecurrentKeywordSpotters, RunBitExactlyAsTheirSteps) {
 INSTANTIATE_TEST_SUITE_P(Families, RecurrentKeywordSpotters,
                          ::testing::Combine(::testing::Values("kws_lstm_opset13", "kws_lstm_opset17",
                                                               "kws_gru_bi_opset13", "kws_gru_bi_opset17"),
+                                            ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// MobileViT-XXS as users export it (ml-cvnets' unfold and fold, torch's nn.MultiheadAttention
+// over 4 sets of 64, 16 and 4 tokens in three MobileViT blocks) at opsets 13 and 17, on both
+// targets with data: each unfold and fold one gather of pixels on the copy unit (xDNN's DDR
+// engine, PULP's cluster DMA), the sets' attention Swin's windowed products and softmax on the
+// unit that has them (xDNN's host model, PULP's cores); every layer bit-exact.
+class MobileVitHybrids : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(MobileVitHybrids, RunBitExactlyWithTheirSetsOfTokensAsWindows) {
+  const auto& [folder, hw] = GetParam();
+  const auto [run, report] = run_battery_with_data(hw, folder);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  const std::string compute = compute_unit(hw), copy = copy_unit(hw);
+  auto count = layers_by_type(report, {{"pixel_gather", copy}, {"matmul", compute}, {"softmax", compute}});
+  EXPECT_EQ(count["pixel_gather"], 2 * 3) << "an unfold and a fold in each of 3 blocks";
+  EXPECT_EQ(count["matmul"], 2 * 9) << "scores and context in each of 2 + 4 + 3 transformer layers";
+  EXPECT_EQ(count["softmax"], 9);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, MobileVitHybrids,
+                         ::testing::Combine(::testing::Values("mobilevit_xxs_opset13", "mobilevit_xxs_opset17"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "compiler/frontend/tensor_io.h"
+#include "compiler/passes/pass_registry.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
@@ -53,7 +54,7 @@ TEST(Cli, InspectAfterPassesShowsFusedLayers) {
                    "unknown pass 'fold-everything'");
   const CommandResult list = workbench("passes");
   EXPECT_EQ(list.exit_code, 0);
-  EXPECT_NE(list.out.find("default pipeline: fold-constants,remove-identity"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(fmt::format("default pipeline: {}", kDefaultPipeline)), std::string::npos) << list.out;
 }
 
 TEST(Cli, InferWritesTheOutputAndPrintsTopFive) {
