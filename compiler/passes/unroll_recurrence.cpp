@@ -348,8 +348,13 @@ bool UnrollRecurrencePass::run(Graph& graph, PassStatistics& stats) {
   bool changed = false;
   std::map<const Value*, SequenceImages> sequences;  // an unrolled layer's Y and its views
   std::vector<Node*> dead;
+  // The recurrent nodes first: unrolling one erases the Gathers that select its steps, which
+  // a walk of the whole order would then reach.
+  std::vector<Node*> recurrent;
   for (Node* node : graph.topological_order()) {
-    if (node->op != OpKind::LSTM && node->op != OpKind::GRU && node->op != OpKind::RNN) continue;
+    if (node->op == OpKind::LSTM || node->op == OpKind::GRU || node->op == OpKind::RNN) recurrent.push_back(node);
+  }
+  for (Node* node : recurrent) {
     if (node->input(0) == nullptr || !node->input(0)->has_type()) continue;
     const RecurrentSpec spec = recurrent_spec(*node);
     if (!recurrent_unroll_problem(*node, spec).empty()) continue;
