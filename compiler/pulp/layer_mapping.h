@@ -14,6 +14,8 @@
 // slice a strided write), so the concat costs nothing; other readers of an input read its
 // slice. A concat whose inputs begin another's (DenseNet's growing concats) is a channel prefix
 // of that one's tensor, read in place.
+// Each op a kernel runs is a row of the legality table (kernel_rules.def: the kernel, the
+// check, the counts); views and concats are mapped here.
 // Every node the cluster cannot run is listed at once, each naming the node and the reason.
 //
 // Pre: a verified QGraph of the pulp scheme (8-bit), batch 1, in topological order.

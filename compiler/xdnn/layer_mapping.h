@@ -20,6 +20,8 @@
 // operands (a class token, a position embedding) live in DDR beside the weights and come up
 // like a network input: the position embedding's Add runs on the eltwise unit, the class
 // token's concat along W and the head's 1x1 pool of stride T are PixelCopy layers.
+// The ops that are one layer whatever the graph around them are rows of the legality table
+// (layer_rules.def: the layer, the check, the host's reason); the rest are mapped here.
 // Everything neither can run is listed at once, each entry naming the node and the reason.
 //
 // Pre: a verified QGraph in topological order, batch 1.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "tests/support/generated_docs.h"
 #include "tests/support/test_paths.h"
 
 namespace wb {
@@ -29,21 +30,9 @@ std::vector<HwConfig> shipped_configs() {
 }
 
 TEST(HwConfigDocs, PageCarriesTheKeyTablesOwnTables) {
-  std::ifstream in(test::source_dir() / "docs" / "hw_config.md");
-  ASSERT_TRUE(in) << "docs/hw_config.md";
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string doc = text.str();
-  const std::string begin = "<!-- keys:begin (generated from isa/hw_schema.cpp and configs/*.yaml) -->\n";
-  const std::string end = "<!-- keys:end -->";
-  const std::size_t from = doc.find(begin);
-  const std::size_t to = doc.find(end);
-  ASSERT_NE(from, std::string::npos) << "docs/hw_config.md lacks the marker: " << begin;
-  ASSERT_NE(to, std::string::npos) << "docs/hw_config.md lacks the marker: " << end;
-  const std::string tables = hw_keys_markdown(shipped_configs());
-  EXPECT_EQ(doc.substr(from + begin.size(), to - from - begin.size()), tables)
-      << "docs/hw_config.md's key tables differ from the key table; paste this between the markers:\n"
-      << tables;
+  test::expect_generated_section("hw_config.md",
+                                 "<!-- keys:begin (generated from isa/hw_schema.cpp and configs/*.yaml) -->\n",
+                                 "<!-- keys:end -->", hw_keys_markdown(shipped_configs()));
 }
 
 // Each key's row names it, its default (or "required") and where its value comes from.

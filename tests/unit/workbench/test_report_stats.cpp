@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/generated_docs.h"
 #include "workbench/report.h"
 #include "workbench/report_json.h"
 #include "workbench/report_stats.h"
@@ -127,20 +128,10 @@ TEST(ReportStats, ThePredictionIsRecordedButNeverAPartOfTheCycles) {
 }
 
 TEST(ReportStats, DocsCarryTheDeclaredTables) {
-  std::ifstream in(std::string(WB_TEST_SOURCE_DIR) + "/docs/report.md");
-  ASSERT_TRUE(in) << "docs/report.md";
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string doc = text.str();
-  const std::string begin = "<!-- statistics:begin (generated from workbench/report_stats.cpp and each back end's statistics()) -->\n";
-  const std::string end = "<!-- statistics:end -->";
-  const std::size_t from = doc.find(begin);
-  const std::size_t to = doc.find(end);
-  ASSERT_NE(from, std::string::npos) << "docs/report.md lacks the marker: " << begin;
-  ASSERT_NE(to, std::string::npos) << "docs/report.md lacks the marker: " << end;
-  EXPECT_EQ(doc.substr(from + begin.size(), to - from - begin.size()), statistics_markdown())
-      << "docs/report.md's statistics tables differ from the declarations; paste this between the markers:\n"
-      << statistics_markdown();
+  test::expect_generated_section(
+      "report.md",
+      "<!-- statistics:begin (generated from workbench/report_stats.cpp and each back end's statistics()) -->\n",
+      "<!-- statistics:end -->", statistics_markdown());
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(XdnnAttention, EachOpOfAViTGoesToTheUnitThatCanRunIt) {
     EXPECT_EQ(product.type, "matmul");
     EXPECT_EQ(product.macs, 200u) << name;
     EXPECT_EQ(product.ops, 400u) << name;
-    EXPECT_THAT(product.host_reason, HasSubstr("not an activation"));
+    EXPECT_THAT(product.host_reason, HasSubstr("products of two activations"));
   }
   const XLayer& softmax = mapped(m, "/attn/Softmax");
   EXPECT_EQ(layer_unit(softmax), std::string("host"));
