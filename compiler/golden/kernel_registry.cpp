@@ -50,7 +50,10 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::Not: return run_not;
     case OpKind::Mod: return run_mod;
     case OpKind::Pow: return run_pow;
+    case OpKind::Neg: return run_neg;
+    case OpKind::Trilu: return run_trilu;
     case OpKind::Sqrt:
+    case OpKind::Reciprocal:
     case OpKind::Erf:
     case OpKind::Gelu: return run_float_unary;
     case OpKind::LayerNormalization: return run_layer_normalization;

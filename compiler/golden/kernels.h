@@ -96,7 +96,9 @@ void run_where(const Node& node, KernelInputs inputs, std::vector<Tensor>& outpu
 void run_not(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_mod(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_pow(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
-void run_float_unary(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Sqrt, Erf, Gelu
+void run_float_unary(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Sqrt, Reciprocal, Erf, Gelu
+void run_neg(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
+void run_trilu(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_layer_normalization(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_scatter_nd(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);
 void run_quantize(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs);  // Quantize/DequantizeLinear

@@ -150,6 +150,9 @@ void run_float_unary(const Node& node, KernelInputs inputs, std::vector<Tensor>&
         case OpKind::Sqrt:
           for (std::int64_t i = 0; i < n; ++i) out[i] = std::sqrt(in[i]);
           return;
+        case OpKind::Reciprocal:
+          for (std::int64_t i = 0; i < n; ++i) out[i] = T{1} / in[i];
+          return;
         case OpKind::Erf:
           for (std::int64_t i = 0; i < n; ++i) out[i] = std::erf(in[i]);
           return;
@@ -161,6 +164,40 @@ void run_float_unary(const Node& node, KernelInputs inputs, std::vector<Tensor>&
       }
     }
     throw std::logic_error(fmt::format("{} is not defined on {}", op_name(node.op), dtype_name(x.dtype())));
+  });
+}
+
+void run_neg(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T> || (std::is_integral_v<T> && std::is_signed_v<T>)) {
+      const T* in = x.data<T>();
+      T* out = outputs[0].data<T>();
+      // Two's complement: the most negative integer stays itself, as in ONNX's reference.
+      for (std::int64_t i = 0; i < x.numel(); ++i) out[i] = static_cast<T>(T{0} - in[i]);
+    } else {
+      throw std::logic_error(fmt::format("{} is not defined on {}", op_name(node.op), dtype_name(x.dtype())));
+    }
+  });
+}
+
+// Keeps row r, column c of each matrix of the last two axes when c - r >= k (upper) or
+// c - r <= k (lower); zeroes the rest.
+void run_trilu(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  const std::int64_t k = inputs.size() > 1 && inputs[1] != nullptr ? inputs[1]->as_int64(0) : 0;
+  const bool upper = node.attrs.get_int("upper", 1) != 0;
+  const std::int64_t rows = x.shape()[x.shape().size() - 2];
+  const std::int64_t cols = x.shape().back();
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* in = x.data<T>();
+    T* out = outputs[0].data<T>();
+    for (std::int64_t i = 0; i < x.numel(); ++i) {
+      const std::int64_t diagonal = i % cols - (i / cols) % rows;
+      out[i] = (upper ? diagonal >= k : diagonal <= k) ? in[i] : T{};
+    }
   });
 }
 

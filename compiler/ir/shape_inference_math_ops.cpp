@@ -72,6 +72,29 @@ void infer_float_unary(Node& node) {
   set_output(node, 0, x.dtype, x.shape);
 }
 
+void infer_neg(Node& node) {
+  const Value& x = required_input(node, 0);
+  if (!is_float(x.dtype) && !is_signed(x.dtype)) {
+    throw UserError(fmt::format("Neg of {} input '{}' (a float or signed integer)", dtype_name(x.dtype), x.name));
+  }
+  set_output(node, 0, x.dtype, x.shape);
+}
+
+// The triangle of the last two axes; k, when given, a scalar int64 (ONNX's shape [] or [1]).
+void infer_trilu(Node& node) {
+  const Value& x = required_input(node, 0);
+  if (x.shape.size() < 2) throw UserError(fmt::format("Trilu of '{}', rank {} (at least 2)", x.name, x.shape.size()));
+  if (const Value* k = node.input(1); k != nullptr) {
+    if (k->dtype != DType::I64 || num_elements(k->shape) != 1) {
+      throw UserError(fmt::format("Trilu's k '{}' must be one int64, got {} of shape {}", k->name, dtype_name(k->dtype),
+                                  format_shape(k->shape)));
+    }
+  }
+  const std::int64_t upper = node.attrs.get_int("upper", 1);
+  if (upper != 0 && upper != 1) throw UserError(fmt::format("Trilu's upper is {} (0 or 1)", upper));
+  set_output(node, 0, x.dtype, x.shape);
+}
+
 void infer_gelu(Node& node) {
   const std::string approximate = node.attrs.get_string("approximate", "none");
   if (approximate != "none" && approximate != "tanh") {
@@ -134,7 +157,10 @@ bool infer_math_op(Node& node) {
     case OpKind::Mod: infer_mod(node); return true;
     case OpKind::Pow: infer_pow(node); return true;
     case OpKind::Sqrt:
+    case OpKind::Reciprocal:
     case OpKind::Erf: infer_float_unary(node); return true;
+    case OpKind::Neg: infer_neg(node); return true;
+    case OpKind::Trilu: infer_trilu(node); return true;
     case OpKind::Gelu: infer_gelu(node); return true;
     case OpKind::LayerNormalization: infer_layer_normalization(node); return true;
     case OpKind::ScatterND: infer_scatter_nd(node); return true;

@@ -39,6 +39,9 @@ bool foldable_op(OpKind op) {
     case OpKind::ScatterND:
     case OpKind::Pow:
     case OpKind::Sqrt:
+    case OpKind::Reciprocal:
+    case OpKind::Neg:
+    case OpKind::Trilu:
     case OpKind::Identity: return true;
     default: return false;
   }

@@ -794,6 +794,23 @@ class Builder {
 
 }  // namespace
 
+namespace {
+
+// Finite values and -inf, at least one -inf: what a decoder adds to its attention scores where a
+// query may not attend (a causal mask), not a broken weight.
+bool is_additive_mask(const Node& node, const Tensor& constant) {
+  if (node.op != OpKind::Add) return false;
+  const Tensor values = constant.cast(DType::F64);
+  bool masked = false;
+  for (const double v : values.span<double>()) {
+    if (std::isnan(v) || v == std::numeric_limits<double>::infinity()) return false;
+    masked = masked || std::isinf(v);
+  }
+  return masked;
+}
+
+}  // namespace
+
 void check_finite_constants(const Graph& graph) {
   for (const Node* node : graph.topological_order()) {
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
@@ -808,6 +825,12 @@ void check_finite_constants(const Graph& graph) {
         const Tensor values = constant->cast(DType::F64);
         finite = std::all_of(values.span<double>().begin(), values.span<double>().end(),
                              [](double v) { return std::isfinite(v); });
+      }
+      if (!finite && is_additive_mask(*node, *constant)) {
+        throw UserError(fmt::format("node {} ({}): input {} ({}) is an attention mask (-inf where a query may not "
+                                    "attend, as a causal decoder writes it); masked attention is not supported yet, "
+                                    "on either target",
+                                    node->name, node->op_type, i, node->input(i)->name));
       }
       if (!finite) {
         throw UserError(fmt::format("node {} ({}): input {} ({}) holds NaN or Inf; fix the model's weights",

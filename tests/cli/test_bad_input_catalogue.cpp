@@ -60,6 +60,15 @@ class Fixtures {
     nan_weights.node("MatMul", {"x", "w"}, {"y"});
     nan_weights.output("y");
     nan_weights.save(dir_ / "nan_weights.onnx");
+    // A causal decoder's scores with their mask added: -inf above the diagonal.
+    test::OnnxBuilder causal;
+    causal.input("scores", {1, 3, 3});
+    const float inf = std::numeric_limits<float>::infinity();
+    causal.initializer("mask", Tensor::from_vector<float>({3, 3}, {0, -inf, -inf, 0, 0, -inf, 0, 0, 0}));
+    causal.node("Add", {"scores", "mask"}, {"masked"});
+    causal.node("Softmax", {"masked"}, {"y"});
+    causal.output("y");
+    causal.save(dir_ / "causal_mask.onnx");
     const std::string model = test::workload("tiny_resnet.onnx");
     const std::string configs = std::string(WB_TEST_SOURCE_DIR) + "/configs";
     for (const auto& [config, folder] : {std::pair{"v3_96", "px"}, std::pair{"gap8", "pp"}}) {
@@ -161,6 +170,8 @@ const std::vector<Entry> kCatalogue = {
     {"run --hw {v3} {t} --threads 0", "--threads"},
     {"run --hw {v3} {t} --no-data --set am_bytes=1KiB --json {out}/r.json", "am_bytes"},
     {"run --hw {v3} {fx}/nan_weights.onnx --json {out}/r.json", "NaN"},
+    // an infinity in a mask is a mask, not a broken weight
+    {"run --hw {gap8} {fx}/causal_mask.onnx --json {out}/r.json", "(mask) is an attention mask"},
     {"run --hw {v3} {t} --bogus", "--bogus"},
     // shapes are never guessed: a dynamic export's height and width come from --shape or --input
     {"run --hw {v3} {dyn} --json {out}/r.json", "dimension 2 ('height') is symbolic"},

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "compiler/golden/reference_executor.h"
 #include "support/error.h"
 #include "tests/support/pass_testing.h"
@@ -178,6 +180,41 @@ TEST(FoldConstants, ASwinStyleWindowMaskFoldsToAConstant) {
   const std::vector<float> expected{0, 0, -100, -100, 0, 0, -100, -100, -100, -100, 0, 0, -100, -100, 0, 0};
   EXPECT_EQ(std::vector<float>(mask->constant->span<float>().begin(), mask->constant->span<float>().end()), expected);
   test::expect_same_outputs(out.before, out.after);
+}
+
+// A decoder's causal mask as torch writes it: a triangle of ones (Trilu), a Where choosing -inf
+// above the diagonal; RMSNorm's 1 / sqrt(d) and rotary embedding's negated half of constants.
+TEST(FoldConstants, ACausalMaskAndConstantNegationsAndReciprocalsFold) {
+  OnnxBuilder b;
+  b.input("scores", {1, 3, 3}).output("y");
+  b.initializer("ones", Tensor::from_vector<float>({3, 3}, std::vector<float>(9, 1.0f)));
+  b.initializer("one", Tensor::scalar<std::int64_t>(1));
+  b.initializer("zero", Tensor::scalar<float>(0.0f));
+  b.initializer("minus_inf", Tensor::scalar<float>(-std::numeric_limits<float>::infinity()));
+  b.initializer("d", Tensor::scalar<float>(4.0f));
+  b.node("Trilu", {"ones", "one"}, {"above"});  // upper from diagonal 1: the future tokens
+  set_attr(b.node("Cast", {"above"}, {"future"}), "to", std::int64_t{TensorProto::BOOL});
+  b.node("Where", {"future", "minus_inf", "zero"}, {"mask"});
+  b.node("Sqrt", {"d"}, {"root"});
+  b.node("Reciprocal", {"root"}, {"half"});
+  b.node("Neg", {"half"}, {"minus_half"});
+  b.node("Add", {"scores", "mask"}, {"masked"});
+  b.node("Mul", {"masked", "minus_half"}, {"y"});
+  const auto out = test::run_pass(b, "fold-constants");
+  EXPECT_EQ(out.after.node_count(), 2u) << "the Add and the Mul of the scores are left";
+  for (const char* folded : {"Trilu folded", "Where folded", "Reciprocal folded", "Neg folded"}) {
+    EXPECT_EQ(out.stats.counters().count(folded), 1u) << folded;
+  }
+  const Value* mask = out.after.find_value("mask");
+  ASSERT_NE(mask, nullptr);
+  ASSERT_TRUE(mask->is_constant());
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> expected{0, -inf, -inf, 0, 0, -inf, 0, 0, 0};
+  EXPECT_EQ(std::vector<float>(mask->constant->span<float>().begin(), mask->constant->span<float>().end()), expected);
+  const Value* minus_half = out.after.find_value("minus_half");
+  ASSERT_NE(minus_half, nullptr);
+  ASSERT_TRUE(minus_half->is_constant());
+  EXPECT_EQ(minus_half->constant->span<float>()[0], -0.5f);
 }
 
 TEST(FoldConstants, AnOutOfRangeIndexInShapeArithmeticNamesTheNode) {
