@@ -144,6 +144,7 @@ std::string instr_mnemonic(const Instr& instr) {
         case HOST_MATMUL: return "XNMatMul(host)";
         case HOST_SOFTMAX_ROWS: return "XNSoftmaxRows(host)";
         case HOST_HWC_RESHAPE: return "XNHwcReshape(host)";
+        case HOST_EMBEDDING: return "XNEmbedding(host)";
         default: return "XNUnknown(host)";
       }
     case Instr::OP_NOT_SET: break;

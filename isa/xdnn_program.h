@@ -28,7 +28,9 @@ namespace wb::isa::xdnn {
 // 11: IoTensor.source_shape (an input given as tokens [1, T, C], stored as its image [1, C, 1, T]).
 // 12: HostElementwise HOST_HWC_RESHAPE; IoTensor.source_shape on outputs too (tokens read back).
 // 13: HostElementwise.matmul_windows, matmul_bias and softmax_labels (Swin's windowed attention).
-inline constexpr std::uint32_t kXdnnFormatVersion = 14;
+// 14: Window.input_dilation (a transposed conv: the array over the zero-inserted input).
+// 15: HostElementwise HOST_EMBEDDING (token ids to rows of a table, on the host).
+inline constexpr std::uint32_t kXdnnFormatVersion = 15;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.

@@ -579,6 +579,10 @@ class QdqWriter {
       }
       case QOpKind::HwcReshape: write_hwc_reshape(node, inputs[0], raw); break;
       case QOpKind::PixelGather: write_pixel_gather(node, inputs[0], raw); break;
+      case QOpKind::Embedding:
+        throw UserError(fmt::format("{} (Embedding): the QDQ export does not write token-id inputs and embeddings; "
+                                    "run the float model instead",
+                                    node.name));
     }
     quantize_dequantize(out, raw, node_result_name(node.output));
   }

@@ -161,6 +161,12 @@ void check_node(const QGraph& graph, const QNode& node) {
         if (p < 0 || p >= in.shape[2] * in.shape[3]) throw std::logic_error(fmt::format("gathered pixel {} out of range", p));
       }
       break;
+    case QOpKind::Embedding:
+      if (node.inputs.size() != 2 || in.shape.size() != 4 || !graph.tensor(node.inputs[1]).token_ids ||
+          out.shape != Shape{1, in.shape[1], 1, num_elements(graph.tensor(node.inputs[1]).shape)}) {
+        throw std::logic_error("an embedding reads a table [1, C, 1, V] and token ids, and writes the image [1, C, 1, T]");
+      }
+      break;
     case QOpKind::ChannelGather:
       if (in.shape.size() != 4 || out.shape.size() != 4 ||
           static_cast<std::int64_t>(node.gather_channels.size()) != out.shape[1]) {
@@ -190,6 +196,8 @@ Tensor execute(const QGraph& graph, const QNode& node, const std::vector<const T
       return run_hwc_reshape(graph, node, *args[0]);
     case QOpKind::PixelGather:
       return run_pixel_gather(graph, node, *args[0]);
+    case QOpKind::Embedding:
+      return run_embedding(graph, node, *args[0], *args[1]);
     case QOpKind::Lut:
       return run_lut(graph, node, *args[0]);
     case QOpKind::Mul:
@@ -223,9 +231,27 @@ void check_input_count(const QGraph& graph, std::size_t given) {
   }
 }
 
+// Token ids as users give them (int32 or int64, the model's shape): the ids themselves, U16.
+Tensor token_ids_input(const QTensor& t, const Tensor& ids) {
+  if ((ids.dtype() != DType::I64 && ids.dtype() != DType::I32) || ids.shape() != t.shape) {
+    throw UserError(fmt::format("input '{}' is {}{} but the quantized model expects token ids, int64 or int32 of shape {}",
+                                t.name, dtype_name(ids.dtype()), format_shape(ids.shape()), format_shape(t.shape)));
+  }
+  std::vector<std::int32_t> q(static_cast<std::size_t>(ids.numel()));
+  for (std::int64_t i = 0; i < ids.numel(); ++i) {
+    const std::int64_t id = ids.as_int64(i);
+    if (id < 0 || id > t.hi()) {
+      throw UserError(fmt::format("input '{}': token id {} (element {}) is outside 0..{}", t.name, id, i, t.hi()));
+    }
+    q[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(id);
+  }
+  return narrow(q, t);
+}
+
 }  // namespace
 
 Tensor quantize_input(const QTensor& t, const Tensor& float_input) {
+  if (t.token_ids) return token_ids_input(t, float_input);
   if (float_input.dtype() != DType::F32 || float_input.shape() != t.float_shape()) {
     throw UserError(fmt::format("input '{}' is {}{} but the quantized model expects {}{}", t.name,
                                 dtype_name(float_input.dtype()), format_shape(float_input.shape()),

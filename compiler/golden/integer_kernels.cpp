@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "compiler/golden/integer_arithmetic.h"
+#include "support/error.h"
 
 namespace wb::golden::integer {
 
@@ -403,6 +404,27 @@ Tensor run_pixel_gather(const QGraph& graph, const QNode& node, const Tensor& in
     for (std::int64_t p = 0; p < out_plane; ++p) {
       y[static_cast<std::size_t>(plane * out_plane + p)] =
           x[static_cast<std::size_t>(plane * in_plane + node.gather_pixels[static_cast<std::size_t>(p)])];
+    }
+  }
+  return narrow(y, graph.tensor(node.output));
+}
+
+// Embedding: y[c][t] = table[c][ids[t]] (the table the image [1, C, 1, V] of its rows), the image [1, C, 1, T] of the rows the ids pick.
+Tensor run_embedding(const QGraph& graph, const QNode& node, const Tensor& table_tensor, const Tensor& ids_tensor) {
+  const std::vector<std::int32_t> ids = widen(ids_tensor);
+  const std::vector<std::int32_t> table = widen(table_tensor);
+  const std::int64_t rows = table_tensor.shape()[3], features = table_tensor.shape()[1];
+  const auto tokens = static_cast<std::int64_t>(ids.size());
+  std::vector<std::int32_t> y(static_cast<std::size_t>(features * tokens));
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const std::int64_t id = ids[static_cast<std::size_t>(t)];
+    if (id < 0 || id >= rows) {
+      throw UserError(fmt::format("embedding {}: token id {} (position {}) is outside its table of {} rows; give ids "
+                                  "in 0..{}",
+                                  node.name, id, t, rows, rows - 1));
+    }
+    for (std::int64_t c = 0; c < features; ++c) {
+      y[static_cast<std::size_t>(c * tokens + t)] = table[static_cast<std::size_t>(c * rows + id)];
     }
   }
   return narrow(y, graph.tensor(node.output));

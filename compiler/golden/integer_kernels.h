@@ -40,6 +40,7 @@ Tensor run_matmul(const quant::QGraph& graph, const quant::QNode& node, const Te
 Tensor run_channel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_hwc_reshape(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_pixel_gather(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
+Tensor run_embedding(const quant::QGraph& graph, const quant::QNode& node, const Tensor& table, const Tensor& ids);
 Tensor run_resize(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_softmax(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);
 Tensor run_layernorm(const quant::QGraph& graph, const quant::QNode& node, const Tensor& input);

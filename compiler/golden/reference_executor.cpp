@@ -1,5 +1,7 @@
 #include "compiler/golden/reference_executor.h"
 
+#include "compiler/ir/token_ids.h"
+
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -204,6 +206,13 @@ std::vector<Tensor> random_inputs(const Graph& graph, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<Tensor> inputs;
   for (const Value* in : graph.inputs()) {
+    if (const std::optional<std::int64_t> rows = token_id_rows(graph, *in)) {
+      Tensor ids(DType::I64, in->shape);
+      std::uniform_int_distribution<std::int64_t> id(0, *rows - 1);
+      for (std::int64_t& v : ids.span<std::int64_t>()) v = id(rng);
+      inputs.push_back(ids.cast(in->dtype));
+      continue;
+    }
     Tensor t(in->dtype, in->shape);
     visit_dtype(in->dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;

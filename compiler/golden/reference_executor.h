@@ -48,8 +48,9 @@ class ReferenceExecutor {
 // Worker threads of the executor's parallel loops and GEMMs (default: all cores).
 void set_reference_threads(int threads);
 
-// Seeded random inputs matching the graph's inputs: floats N(0, 1), integers uniform
-// over their range.
+// Seeded random inputs matching the graph's inputs: floats N(0, 1), token ids uniform over
+// their embedding table's rows (compiler/ir/token_ids.h), other integers uniform over their
+// range.
 std::vector<Tensor> random_inputs(const Graph& graph, std::uint64_t seed);
 
 }  // namespace wb

@@ -5,6 +5,7 @@
 
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/token_ids.h"
 #include "compiler/ir/token_layout.h"
 #include "compiler/passes/rewrite.h"
 
@@ -46,6 +47,25 @@ void TokenRewriter::seed_inputs() {
     set_image(input, image);
     seeds_.push_back(image);
     stats_.add("graph inputs read as images of tokens");
+  }
+}
+
+// An embedding (a Gather of rows of a constant table by token ids, as torch exports
+// nn.Embedding) read as tokens is a token sequence from its start, like an input of float
+// embeddings: its image is the same view of its rows, which the quantizer absorbs into the
+// QGraph's Embedding.
+void TokenRewriter::seed_embeddings() {
+  for (Node* node : graph_.topological_order()) {
+    if (embedding_table(*node) == nullptr) continue;
+    Value* rows_out = node->output(0);
+    const std::optional<TokenRows> layout = token_rows_of(rows_out->shape);
+    if (!layout || layout->features < 1 || !read_as_tokens(rows_out, {layout->count, layout->features})) continue;
+    const std::string name = rows_out->name + "_image";
+    Value* rows = transpose(name + "_features_first", rows_out, features_first_perm(rows_out->shape));
+    Value* image = reshape(name, rows, token_image_shape(*layout));
+    set_image(rows_out, image);
+    seeds_.push_back(image);
+    stats_.add("embeddings read as images of tokens");
   }
 }
 

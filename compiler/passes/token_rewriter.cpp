@@ -29,6 +29,7 @@ bool is_f32_constant(const Tensor* c) { return c != nullptr && c->dtype() == DTy
 bool TokenRewriter::run() {
   const std::vector<Node*> order = graph_.topological_order();  // before the seeds' view nodes
   seed_inputs();
+  seed_embeddings();
   for (Node* node : order) {
     if (!rewrite_node(*node)) continue;
     replaced_.push_back(node);

@@ -81,6 +81,7 @@ class TokenRewriter {
 
   // ---- entries (token_entry_rules.cpp) --------------------------------------------------------
   void seed_inputs();
+  void seed_embeddings();
   bool read_as_tokens(const Value* input, Tokens t) const;
   void drop_unread_seeds();
   bool enter(Node& node);

@@ -1,5 +1,7 @@
 #include "compiler/quant/absorbed_views.h"
 
+#include "compiler/ir/token_ids.h"
+
 namespace wb::quant {
 
 AbsorbedViews absorbed_views(const Graph& graph) {
@@ -36,6 +38,13 @@ AbsorbedViews absorbed_views(const Graph& graph) {
         break;
       }
       case OpKind::Gather:
+        if (embedding_table(*node) != nullptr) {
+          const TokenInputView view = token_input_view(graph, *node->output(0));
+          if (view.reshape == nullptr) break;
+          found.nodes.insert({view.transpose, view.reshape});
+          found.embeddings.emplace(node, view);
+          break;
+        }
         if (PixelGatherView view = pixel_gather(graph, *node); view.output != nullptr) {
           if (view.flatten != nullptr) found.nodes.insert(view.flatten);
           if (view.unflatten != nullptr) found.nodes.insert(view.unflatten);

@@ -22,6 +22,9 @@ struct AbsorbedViews {
   // Softmax -> why the mask before it is no regions, in the graph's order.
   std::vector<std::pair<const Node*, std::string>> mask_problems;
   std::map<const Node*, PixelGatherView> pixel_gathers;  // Gather -> the pixel gather it computes
+  // An embedding's Gather -> the view reading its rows as the image of their tokens
+  // (compiler/ir/token_ids.h): the Embedding's output is that image.
+  std::map<const Node*, TokenInputView> embeddings;
   std::map<const Value*, TokenInputView> token_inputs;   // graph input -> the view reading it as its image
   std::map<const Value*, TokenOutputView> token_outputs;  // graph output -> the view writing it from its image
 };

@@ -53,6 +53,7 @@ const char* qop_name(QOpKind kind) {
     case QOpKind::MatMul: return "MatMul";
     case QOpKind::HwcReshape: return "HwcReshape";
     case QOpKind::PixelGather: return "PixelGather";
+    case QOpKind::Embedding: return "Embedding";
   }
   return "?";
 }
@@ -120,6 +121,22 @@ void verify_requant(const QNode& node, std::int64_t channels) {
   check(r.intermediate_bits == 0 || r.intermediate_bits == 16, node, "intermediate_bits must be 0 or 16");
 }
 
+void verify_embedding(const QGraph& graph, const QNode& node) {
+  check(node.inputs.size() == 2, node, "an embedding has two inputs, its table and the token ids");
+  if (node.inputs.size() != 2) return;
+  const QTensor& table = graph.tensor(node.inputs[0]);
+  const QTensor& ids = graph.tensor(node.inputs[1]);
+  const QTensor& out = graph.tensor(node.output);
+  check(ids.token_ids, node, "its second input is token ids");
+  const Shape& w = table.shape;
+  const bool image = w.size() == 4 && w[0] == 1 && w[2] == 1;
+  check(table.is_constant() && image && w[3] >= 1 && w[3] <= kMaxEmbeddingRows, node,
+        "its first input is a constant table, the image [1, C, 1, V] of at most 65,536 rows");
+  check(table.scale == out.scale && table.dtype() == out.dtype(), node, "table and output share scale and type");
+  check(image && out.shape == Shape{1, w[1], 1, num_elements(ids.shape)}, node,
+        "the output is the image [1, C, 1, T] of one row per token id");
+}
+
 }  // namespace
 
 void verify_qgraph(const QGraph& graph) {
@@ -143,6 +160,13 @@ void verify_qgraph(const QGraph& graph) {
         throw std::logic_error(fmt::format("QGraph: tensor {} has source shape {}, which only a network input or "
                                            "output of tokens [1, T, C] stored as its image [1, C, 1, T] may have (it is {})",
                                            tensor.name, format_shape(s), format_shape(image)));
+      }
+    }
+    if (tensor.token_ids) {
+      const bool input = std::find(graph.inputs.begin(), graph.inputs.end(), static_cast<int>(t)) != graph.inputs.end();
+      if (!input || tensor.bits != 16 || tensor.is_signed || tensor.scale != 1.0 || !tensor.source_shape.empty()) {
+        throw std::logic_error(fmt::format("QGraph: tensor {} of token ids is not a network input of U16 at scale 1",
+                                           tensor.name));
       }
     }
     if (!tensor.is_constant()) continue;
@@ -234,6 +258,7 @@ void verify_qgraph(const QGraph& graph) {
           check(in.shape.size() == 4 && p >= 0 && p < in.shape[2] * in.shape[3], node, "pixel out of range");
         }
         break;
+      case QOpKind::Embedding: verify_embedding(graph, node); break;
       case QOpKind::ChannelGather:
         check(node.inputs.size() == 1, node, "a channel gather has one input");
         check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
@@ -378,7 +403,9 @@ void print_qgraph(std::ostream& os, const QGraph& graph) {
   os << fmt::format("qgraph {} (scheme {})\n", graph.name, scheme_name(graph.scheme));
   for (int input : graph.inputs) {
     const QTensor& t = graph.tensor(input);
-    const std::string given = t.source_shape.empty() ? "" : fmt::format(" (given as {})", format_shape(t.source_shape));
+    const std::string given = t.token_ids              ? " (token ids)"
+                              : t.source_shape.empty() ? ""
+                                                       : fmt::format(" (given as {})", format_shape(t.source_shape));
     os << fmt::format("  input  %{}: {}{} scale {:g}\n", t.name, format_type(t), given, t.scale);
   }
   for (const QNode& node : graph.nodes) {

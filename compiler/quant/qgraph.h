@@ -48,6 +48,9 @@ struct QTensor {
   // [1, C, 1, T], the same bytes stored HWC; docs/token_layout.md). Empty: the float tensor
   // has `shape`.
   Shape source_shape{};
+  // A network input of token ids (an Embedding's): U16 at scale 1, the ids themselves, given
+  // by users as int32 or int64 integers.
+  bool token_ids = false;
   bool is_constant() const { return !data.empty(); }
   // The shape of the float tensor a user gives (an input) or gets (an output): source_shape,
   // or shape.
@@ -86,7 +89,15 @@ enum class QOpKind {
   MatMul,     // attention's product of two activations per head (matmul_form): y = requant(sum a * b)
   HwcReshape,  // y's HWC bytes are x's: a detection head's [1, A K, H, W] as the tokens [1, K, 1, H W A]; same scale and type
   PixelGather,  // y[:, :, p] = x[:, :, gather_pixels[p]] over the pixels (h W + w) of NCHW images; same scale and type
+  // y[c][t] = table[c][ids[t]], inputs {table, ids} as ONNX's Gather(data, indices): the rows of
+  // a constant table (the output's type and scale), held as the image [1, C, 1, V] of its V rows
+  // (stored HWC: the rows one after another, as every constant operand is an N=1 image), picked
+  // by the token ids (a token_ids input); y is the image [1, C, 1, T] of the T tokens. An id
+  // outside [0, V) is an error.
+  Embedding,
 };
+// The rows an embedding table may have: token ids are 16-bit unsigned (QTensor::token_ids).
+inline constexpr std::int64_t kMaxEmbeddingRows = 65536;
 const char* qop_name(QOpKind kind);
 
 // The two products of attention (docs/quant.md, "MatMul"), on h heads of d channels; an image

@@ -97,6 +97,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     pt->set_threshold(t.threshold);
     if (t.is_constant()) write_tensor(t.data, pt->mutable_data(), blob);
     fill(pt->mutable_source_shape(), t.source_shape);
+    pt->set_token_ids(t.token_ids);
   }
   for (const QNode& n : graph.nodes) {
     proto::QNode* pn = g->add_nodes();
@@ -204,6 +205,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     t.threshold = pt.threshold();
     t.data = in.tensor(pt.data(), "tensor '" + t.name + "' data");
     t.source_shape = to_vector<std::int64_t>(pt.source_shape());
+    t.token_ids = pt.token_ids();
     graph.tensors.push_back(std::move(t));
   }
   const std::size_t tensors = graph.tensors.size();

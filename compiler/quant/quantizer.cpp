@@ -13,6 +13,7 @@
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/node_list.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ir/token_ids.h"
 #include "compiler/ir/recurrent.h"
 #include "compiler/quant/absorbed_views.h"
 #include "compiler/quant/node_patterns.h"
@@ -141,6 +142,12 @@ class Builder {
     for (const Value* input : graph_.inputs()) {
       const int index = tensor_for(input);
       q_.inputs.push_back(index);
+      if (token_id_rows(graph_, *input)) {
+        QTensor& t = q_.tensors[static_cast<std::size_t>(index)];
+        t.token_ids = true;
+        t.bits = 16;
+        t.is_signed = false;
+      }
       // A token input read as its image: the QGraph's input is the image (the same bytes
       // stored HWC), given by users in the input's own shape.
       if (const auto view = views_.token_inputs.find(input); view != views_.token_inputs.end()) {
@@ -161,6 +168,9 @@ class Builder {
     assign_types();
     assign_scales();
     quantize_constants();
+    for (const PlannedNode& p : planned_) {
+      if (p.kind == QOpKind::Embedding) table_as_image(q_.tensors[static_cast<std::size_t>(input_index(*p.node, 0))]);
+    }
     for (const PlannedNode& p : planned_) q_.nodes.push_back(make_node(p));
     for (const Value* output : graph_.outputs()) {
       // A token output read back from its image: the QGraph's output is the image (the same
@@ -213,7 +223,7 @@ class Builder {
   }
 
   static bool reads_constant_operands(const PlannedNode& p) {
-    return p.kind == QOpKind::Add || p.kind == QOpKind::Concat;
+    return p.kind == QOpKind::Add || p.kind == QOpKind::Concat || p.kind == QOpKind::Embedding;
   }
 
   bool all_non_constant(const Node& node) const {
@@ -384,6 +394,10 @@ class Builder {
   }
 
   void plan_gather(const Node* node, const Value* out) {
+    if (const Tensor* table = embedding_table(*node)) {
+      plan_embedding(node, *table);
+      return;
+    }
     if (const auto view = views_.pixel_gathers.find(node); view != views_.pixel_gathers.end()) {
       PlannedNode p{QOpKind::PixelGather, node, view->second.output, {}};
       p.input = view->second.input;
@@ -400,6 +414,25 @@ class Builder {
                     "is supported");
     } else {
       planned_.push_back({QOpKind::ChannelGather, node, out, {}});
+    }
+  }
+
+  // nn.Embedding as torch exports it: Gather(table, ids) of a graph input of token ids, its rows
+  // read as tokens (the tokens-as-image pass made their image, absorbed here).
+  void plan_embedding(const Node* node, const Tensor& table) {
+    const auto view = views_.embeddings.find(node);
+    const Value* ids = node->input(1);
+    if (ids->producer != nullptr) {
+      reject(*node, "an embedding's token ids must be a graph input the Gather reads directly");
+    } else if (table.shape()[0] > kMaxEmbeddingRows) {
+      reject(*node, fmt::format("an embedding table of {} rows: token ids are 16-bit on both targets, so at most {} "
+                                "rows are supported",
+                                table.shape()[0], kMaxEmbeddingRows));
+    } else if (view == views_.embeddings.end()) {
+      reject(*node, "an embedding has an integer form when its rows are read as tokens (by a LayerNorm, a Linear or "
+                    "an Add over their features, as a transformer reads them)");
+    } else {
+      planned_.push_back({QOpKind::Embedding, node, view->second.reshape->output(0), {}});
     }
   }
 
@@ -559,6 +592,22 @@ class Builder {
     }
   }
 
+  // An embedding's table [V, C] as the image [1, C, 1, V] of its rows: its HWC bytes are the rows.
+  static void table_as_image(QTensor& table) {
+    if (table.shape.size() == 4) return;  // one table read by two embeddings
+    const std::int64_t rows = table.shape[0], features = table.shape[1];
+    Tensor image(table.data.dtype(), {1, features, 1, rows});
+    const Tensor wide = table.data.cast(DType::I64);
+    Tensor image_wide(DType::I64, image.shape());
+    for (std::int64_t v = 0; v < rows; ++v) {
+      for (std::int64_t c = 0; c < features; ++c) {
+        image_wide.data<std::int64_t>()[c * rows + v] = wide.data<std::int64_t>()[v * features + c];
+      }
+    }
+    table.data = image_wide.cast(table.data.dtype());
+    table.shape = image.shape();
+  }
+
   FusedActivation activation(const PlannedNode& p) const {
     return p.kind == QOpKind::Conv ? FusedActivation::of(*p.node) : p.activation;
   }
@@ -586,8 +635,8 @@ class Builder {
       } else if (p.kind == QOpKind::Softmax) {
         out.is_signed = false;  // probabilities in [0, 1] at scale 1/256
         out.bits = 8;
-      } else if (p.kind == QOpKind::LayerNorm) {
-        out.is_signed = true;  // centred: both signs whatever the input's
+      } else if (p.kind == QOpKind::LayerNorm || p.kind == QOpKind::Embedding) {
+        out.is_signed = true;  // centred, or a table of both signs: whatever the input's
       } else if (p.kind == QOpKind::Mul) {
         out.is_signed = false;
         for (int in : data_inputs(p)) out.is_signed = out.is_signed || q_.tensor(in).is_signed;
@@ -605,6 +654,8 @@ class Builder {
           p.kind == QOpKind::HwcReshape || p.kind == QOpKind::ChannelGather || p.kind == QOpKind::PixelGather ||
           p.kind == QOpKind::Resize) {
         for (int in : data_inputs(p)) unite(type_parent_, in, index_.at(p.output));
+      } else if (p.kind == QOpKind::Embedding) {
+        unite(type_parent_, data_inputs(p)[0], index_.at(p.output));  // its rows are its table's
       }
     }
     std::map<int, std::pair<bool, int>> group_type;
@@ -622,6 +673,7 @@ class Builder {
 
   double natural_scale(int index) const {
     const QTensor& t = q_.tensor(index);
+    if (t.token_ids) return 1.0;  // the ids themselves
     const double qmax = static_cast<double>(t.hi());
     double th = 0;
     if (const auto c = constant_values_.find(index); c != constant_values_.end()) {
@@ -731,6 +783,7 @@ class Builder {
         break;
       case QOpKind::Reshape:
       case QOpKind::HwcReshape:
+      case QOpKind::Embedding:
       case QOpKind::Add:
       case QOpKind::Mul: break;
     }

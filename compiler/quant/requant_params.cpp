@@ -335,6 +335,7 @@ void assign_requant(QGraph& graph) {
       case QOpKind::Concat:
       case QOpKind::ChannelGather:
       case QOpKind::PixelGather:
+      case QOpKind::Embedding:
       case QOpKind::Resize:
       case QOpKind::Reshape:
       case QOpKind::HwcReshape: break;

@@ -657,7 +657,11 @@ class InstructionEmitter {
     isa::xdnn::HostElementwise host;
     *host.mutable_a() = ddr_.region(node.inputs[0]);
     *host.mutable_output() = ddr_.region(layer.output);
-    if (node.kind == quant::QOpKind::Lut) {
+    if (node.kind == quant::QOpKind::Embedding) {
+      host.set_kind(isa::xdnn::HOST_EMBEDDING);
+      *host.mutable_a() = ddr_.region(node.inputs[1]);
+      *host.mutable_b() = ddr_.region(node.inputs[0]);
+    } else if (node.kind == quant::QOpKind::Lut) {
       host.set_kind(isa::xdnn::HOST_LUT);
       for (const std::int64_t entry : node.lut_table) host.add_table(static_cast<std::int32_t>(entry));
     } else if (node.kind == quant::QOpKind::Softmax) {

@@ -82,6 +82,9 @@ std::string host_elementwise_text(const isa::xdnn::HostElementwise& h) {
                        h.layernorm().gamma_multiplier_size(), h.layernorm().shift());
   }
   if (h.kind() == isa::xdnn::HOST_HWC_RESHAPE) return fmt::format("in={} out={}", region_text(h.a()), region_text(h.output()));
+  if (h.kind() == isa::xdnn::HOST_EMBEDDING) {
+    return fmt::format("ids={} table={} out={}", region_text(h.a()), region_text(h.b()), region_text(h.output()));
+  }
   if (h.kind() == isa::xdnn::HOST_SOFTMAX || h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
     return fmt::format("in={} out={} exp_{}", region_text(h.a()), region_text(h.output()), table_text(h.exp_table()));
   }

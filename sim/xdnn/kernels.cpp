@@ -12,6 +12,7 @@
 #include "sim/common/layernorm.h"
 #include "sim/common/requant.h"
 #include "sim/xdnn/host_attention.h"
+#include "support/error.h"
 
 namespace wb::sim::xdnn {
 
@@ -284,17 +285,41 @@ std::string host_hwc_reshape_problem(const isa::xdnn::HostElementwise& h) {
   return {};
 }
 
+std::string host_embedding_problem(const isa::xdnn::HostElementwise& h) {
+  if (h.has_layernorm() || h.resize_rows_size() != 0 || h.resize_cols_size() != 0 || h.exp_table_size() != 0 ||
+      h.table_size() != 0 || h.has_requant()) {
+    return "an embedding copies rows: ids and a table, no tables or requant";
+  }
+  const auto& ids = h.a().layout();
+  const auto& table = h.b().layout();
+  const auto& out = h.output().layout();
+  if (ids.element_bytes() != 2 || ids.is_signed()) return "token ids are 16-bit unsigned";
+  if (table.height() != 1 || out.height() != 1 || table.channels() != out.channels()) {
+    return fmt::format("an embedding's table C x 1 x V and output C x 1 x T share C (table {}, output {})",
+                       shape_text(table), shape_text(out));
+  }
+  if (std::uint64_t{ids.channels()} * ids.height() * ids.width() != out.width()) {
+    return fmt::format("an embedding writes one row per token id ({} ids, output {})",
+                       std::uint64_t{ids.channels()} * ids.height() * ids.width(), shape_text(out));
+  }
+  if (table.element_bytes() != out.element_bytes() || table.is_signed() != out.is_signed()) {
+    return "an embedding keeps its table's element type";
+  }
+  return {};
+}
+
 std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const MemorySizes& m) {
   if (h.kind() != isa::xdnn::HOST_LUT && h.kind() != isa::xdnn::HOST_MUL && h.kind() != isa::xdnn::HOST_SOFTMAX &&
       h.kind() != isa::xdnn::HOST_RESIZE && h.kind() != isa::xdnn::HOST_LAYERNORM &&
       h.kind() != isa::xdnn::HOST_MATMUL && h.kind() != isa::xdnn::HOST_SOFTMAX_ROWS &&
-      h.kind() != isa::xdnn::HOST_HWC_RESHAPE) {
+      h.kind() != isa::xdnn::HOST_HWC_RESHAPE && h.kind() != isa::xdnn::HOST_EMBEDDING) {
     return fmt::format("unknown host elementwise kind {}", static_cast<int>(h.kind()));
   }
   const bool mul = h.kind() == isa::xdnn::HOST_MUL;
   const bool matmul = h.kind() == isa::xdnn::HOST_MATMUL;
+  const bool embedding = h.kind() == isa::xdnn::HOST_EMBEDDING;
   std::vector<std::pair<const char*, const isa::xdnn::Region*>> operands{{"a", &h.a()}, {"output", &h.output()}};
-  if (mul || matmul) operands.emplace_back("b", &h.b());
+  if (mul || matmul || embedding) operands.emplace_back("b", &h.b());
   for (const auto& [name, region] : operands) {
     if (region->memory() != isa::xdnn::MEMORY_DDR) {
       return fmt::format("the host reads and writes DDR only, but {} is in {}", name,
@@ -312,6 +337,7 @@ std::string host_elementwise_problem(const isa::xdnn::HostElementwise& h, const 
   if (h.kind() == isa::xdnn::HOST_RESIZE) return host_resize_problem(h);
   if (h.kind() == isa::xdnn::HOST_LAYERNORM) return host_layernorm_problem(h);
   if (h.kind() == isa::xdnn::HOST_HWC_RESHAPE) return host_hwc_reshape_problem(h);
+  if (embedding) return host_embedding_problem(h);
   if (h.has_layernorm()) return "only a layer norm has layer norm parameters";
   if (h.resize_rows_size() != 0 || h.resize_cols_size() != 0) return "only a resize has resize tables";
   if (h.exp_table_size() != 0) return fmt::format("a {} has no exp table", mul ? "mul" : "lookup table");
@@ -405,6 +431,20 @@ std::vector<std::int32_t> host_layernorm(const DenseTensor& a, const isa::LayerN
   return y;
 }
 
+// output[c][0][t] = table[c][0][ids_t]: the rows the ids pick, a row a token.
+std::vector<std::int32_t> host_embedding(const DenseTensor& ids, const DenseTensor& table) {
+  const std::size_t tokens = ids.values.size(), rows = table.width;
+  std::vector<std::int32_t> y(static_cast<std::size_t>(table.channels) * tokens);
+  for (std::size_t t = 0; t < tokens; ++t) {
+    const auto id = static_cast<std::size_t>(ids.values[t]);
+    if (id >= rows) {
+      throw UserError(fmt::format("host embedding: token id {} (position {}) is outside its table of {} rows", id, t, rows));
+    }
+    for (std::uint32_t c = 0; c < table.channels; ++c) y[c * tokens + t] = table.at(c, 0, static_cast<std::uint32_t>(id));
+  }
+  return y;
+}
+
 // The host's lookup table, multiply or softmax over dense tensors read from DDR; a dimension
 // of 1 in a Mul operand is read at index 0 wherever the output's is larger.
 void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
@@ -424,6 +464,8 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
     y = host_resize(a, h, out);
   } else if (h.kind() == isa::xdnn::HOST_LAYERNORM) {
     y = host_layernorm(a, h.layernorm());
+  } else if (h.kind() == isa::xdnn::HOST_EMBEDDING) {
+    y = host_embedding(a, read_region(h.b(), m));
   } else if (h.kind() == isa::xdnn::HOST_HWC_RESHAPE) {
     // Element k in HWC order: pixel k / C, channel k % C, of a and of the output alike.
     const std::uint64_t a_pixels = std::uint64_t{a.height} * a.width, out_pixels = std::uint64_t{out.height()} * out.width();

@@ -112,7 +112,7 @@ std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
   const auto& out = host.output().layout();
   const std::uint64_t elements = std::uint64_t{out.channels()} * out.height() * out.width();
   // A softmax's loop does a few ops per element (max, exp lookup, sum, division); a Lut, a
-  // Mul or an HWC reshape (a copy) one.
+  // Mul, an HWC reshape or an embedding (copies) one.
   // A resize's four weighted taps.
   if (host.kind() == isa::xdnn::HOST_RESIZE) return isa::xdnn::kHostResizeOpsPerElement * elements;
   // A product of two activations: a multiply and an add per MAC, as a conv's ops (DESIGN.md §4.4).
@@ -129,6 +129,8 @@ std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, co
   if (host.kind() == isa::xdnn::HOST_MUL || host.kind() == isa::xdnn::HOST_MATMUL) {
     link_bytes += tensor_bytes(host.b().layout());
   }
+  // An embedding reads the rows it copies, not its whole table: as many bytes as it writes.
+  if (host.kind() == isa::xdnn::HOST_EMBEDDING) link_bytes += tensor_bytes(host.output().layout());
   const double seconds = static_cast<double>(host_elementwise_ops(host)) / (hw.host_gops * 1e9) +
                          static_cast<double>(link_bytes) / (hw.host_link_gbps * 1e9);
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));

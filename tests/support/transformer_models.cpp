@@ -127,12 +127,18 @@ OnnxBuilder tiny_vit(bool token_output, std::int64_t patches_per_side) {
   return b;
 }
 
-OnnxBuilder tiny_bert() {
+OnnxBuilder tiny_bert(std::int64_t vocabulary) {
   constexpr std::int64_t c = 8, heads = 2, d = 4, t = 5;
   OnnxBuilder b(17);
-  b.input("emb", {1, t, c}).output("y");
   std::uint32_t seed = 101;
   auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  if (vocabulary > 0) {
+    b.input("ids", {1, t}, onnx::TensorProto::INT64).output("y");
+    weight("table", {vocabulary, c});
+    b.node("Gather", {"table", "ids"}, {"emb"}, "/embed/Gather");
+  } else {
+    b.input("emb", {1, t, c}).output("y");
+  }
   weight("pos", {1, t, c});
   for (const std::string ln : {"ln0", "ln1", "ln2"}) {
     weight(ln + "_gamma", {c});

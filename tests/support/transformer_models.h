@@ -23,7 +23,9 @@ OnnxBuilder tiny_vit(bool token_output = false, std::int64_t patches_per_side = 
 // (MultiheadAttention of 2 heads of 4 on [T, 1, C], residual, LayerNorm, MLP 8 -> 16 -> 8 with
 // GELU, residual, LayerNorm) -> Gemm on token 0 -> "y" [1, 10]. Its input is a token sequence
 // from the start (no patch embedding): tokens-as-image reads it as the image [1, 8, 1, 5].
-OnnxBuilder tiny_bert();
+// With `vocabulary` V > 0, from token ids as torch exports nn.Embedding: "ids" int64 [1, 5] ->
+// Gather(table [V, 8], ids) -> the embeddings above.
+OnnxBuilder tiny_bert(std::int64_t vocabulary = 0);
 
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "compiler/frontend/onnx_import.h"
 #include "compiler/golden/integer_executor.h"
@@ -490,6 +491,77 @@ TEST(Quantizer, AnInputOfTokensIsTheImageGivenAsTokens) {
     }
     EXPECT_GT(integer_snr_db(m, 9), 20.0);
   }
+}
+
+// nn.Embedding from token ids: the QGraph's input is the ids themselves (U16 at scale 1), the
+// first node an Embedding of the table, held as the image [1, C, 1, V] of its rows at the
+// output's scale, writing the image of the tokens the rest of the encoder reads.
+TEST(Quantizer, AnEmbeddingOfTokenIdsWritesTheImageOfItsTablesRows) {
+  for (Scheme s : {Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp}) {
+    SCOPED_TRACE(scheme_name(s));
+    const auto m = test::quantize_model(test::tiny_bert(16), scheme(s));
+    const QGraph& g = m.qgraph;
+    ASSERT_EQ(g.inputs.size(), 1u);
+    const QTensor& ids = g.tensor(g.inputs[0]);
+    EXPECT_EQ(ids.name, "ids");
+    EXPECT_TRUE(ids.token_ids);
+    EXPECT_EQ(ids.dtype(), DType::U16);
+    EXPECT_EQ(ids.scale, 1.0);
+    EXPECT_EQ(ids.shape, (Shape{1, 5}));
+    const QNode& embed = node(g, "/embed/Gather");
+    EXPECT_EQ(embed.kind, QOpKind::Embedding);
+    ASSERT_EQ(embed.inputs.size(), 2u);
+    EXPECT_EQ(embed.inputs[1], g.inputs[0]);
+    const QTensor& table = g.tensor(embed.inputs[0]);
+    ASSERT_TRUE(table.is_constant());
+    EXPECT_EQ(table.shape, (Shape{1, 8, 1, 16}));
+    const QTensor& out = g.tensor(embed.output);
+    EXPECT_EQ(out.shape, (Shape{1, 8, 1, 5}));
+    EXPECT_EQ(out.scale, table.scale);
+    // Row v of the float table is column v of the image, each value its level at that scale.
+    const Tensor* floats = nullptr;
+    for (const Node* n : m.graph.topological_order()) {
+      if (n->name == "/embed/Gather") floats = n->constant_input(0);
+    }
+    ASSERT_NE(floats, nullptr);
+    for (std::int64_t v = 0; v < 16; ++v) {
+      for (std::int64_t c = 0; c < 8; ++c) {
+        const double level = std::nearbyint(floats->as_double(v * 8 + c) / table.scale);
+        EXPECT_EQ(static_cast<double>(table.data.as_int64(c * 16 + v)), std::clamp(level, -128.0, 127.0)) << v << "," << c;
+      }
+    }
+    EXPECT_GT(integer_snr_db(m, 9), 20.0);
+  }
+}
+
+// Seeded inputs draw token ids inside their table, so a run without --input is a valid one.
+TEST(Quantizer, SeededTokenIdsLieInsideTheirTable) {
+  const auto m = test::quantize_model(test::tiny_bert(16), scheme(Scheme::Pulp));
+  std::set<std::int64_t> seen;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const Tensor ids = random_inputs(m.graph, seed)[0];
+    EXPECT_EQ(ids.dtype(), DType::I64);
+    for (std::int64_t i = 0; i < ids.numel(); ++i) {
+      EXPECT_GE(ids.as_int64(i), 0);
+      EXPECT_LT(ids.as_int64(i), 16);
+      seen.insert(ids.as_int64(i));
+    }
+  }
+  EXPECT_GT(seen.size(), 12u) << "spread over the table";
+}
+
+// An id outside the table, or outside 16 bits, is an error naming it and where it is.
+TEST(Quantizer, ATokenIdOutsideTheTableIsNamed) {
+  const auto m = test::quantize_model(test::tiny_bert(16), scheme(Scheme::Xdnn));
+  const golden::IntegerExecutor executor(m.qgraph);
+  const Tensor ids = Tensor::from_vector<std::int64_t>({1, 5}, {0, 1, 16, 2, 3});
+  EXPECT_THAT(test::user_error_of([&] { executor.run({ids}); }),
+              AllOf(HasSubstr("token id 16 (position 2)"), HasSubstr("table of 16 rows"), HasSubstr("0..15")));
+  const Tensor negative = Tensor::from_vector<std::int64_t>({1, 5}, {0, -1, 1, 2, 3});
+  EXPECT_THAT(test::user_error_of([&] { executor.run({negative}); }),
+              AllOf(HasSubstr("input 'ids'"), HasSubstr("token id -1 (element 1)")));
+  const Tensor floats = Tensor::from_vector<float>({1, 5}, {0, 1, 2, 3, 4});
+  EXPECT_THAT(test::user_error_of([&] { executor.run({floats}); }), HasSubstr("expects token ids, int64 or int32"));
 }
 
 // A detection head's tokens (SSD's Reshape/Transpose/Reshape of each level's conv, the levels

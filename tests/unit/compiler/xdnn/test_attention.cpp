@@ -243,6 +243,24 @@ TEST(XdnnAttention, TinyVitIsBitExactWithEveryOptimisationOff) {
   expect_bit_exact(tiny_vit_xdnn(), test::xdnn_config("v2_28"), off);
 }
 
+// nn.Embedding from token ids: the host picks the rows (no instruction of the overlay addresses
+// DDR by data), reading the ids and the table from their DDR homes; bit-exact.
+TEST(XdnnAttention, AnEmbeddingOfTokenIdsRunsOnTheHostBitExact) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Xdnn;
+  const quant::QGraph g = test::quantize_model(test::tiny_bert(16), options).qgraph;
+  const LayerMapping mapping = map_layers(g, test::xdnn_config("v3_96").xdnn(), {});
+  ASSERT_TRUE(mapping.unsupported.empty());
+  const XLayer& embedding = mapped(mapping, "/embed/Gather");
+  EXPECT_TRUE(embedding.on_host);
+  EXPECT_EQ(embedding.type, "embedding");
+  Tensor ids(DType::U16, {1, 5});
+  const std::vector<std::uint16_t> picked{0, 15, 3, 3, 7};
+  std::copy(picked.begin(), picked.end(), ids.data<std::uint16_t>());
+  const sim::xdnn::SimResult r = expect_bit_exact(g, test::xdnn_config("v3_96"), {}, &ids);
+  EXPECT_GT(r.host_cycles, 0u);
+}
+
 TEST(XdnnAttention, WhatStillCannotRunIsNamed) {
   const quant::QGraph vit = tiny_vit_xdnn();
   const auto problems = [](const quant::QGraph& g) {
@@ -251,7 +269,7 @@ TEST(XdnnAttention, WhatStillCannotRunIsNamed) {
   quant::QGraph g = vit;
   g.nodes[static_cast<std::size_t>(node_index(g, "/encoder/Add"))].kind = QOpKind::Mul;
   EXPECT_EQ(test::lines_containing(problems(g), "'/encoder/Add' (Mul): reads the constant '/encoder/Add_per_pixel'; on "
-                                                "xDNN only an Add or a concat along W reads a constant"),
+                                                "xDNN only an Add, a concat along W or an embedding reads a constant"),
             1u);
   g = vit;
   g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_1"))].matmul_heads = 0;

@@ -17,8 +17,10 @@ namespace wb::xdnn {
 
 // Compiles `g`, runs it on the simulator and compares the network output and every layer
 // output with the golden model's, bit for bit; returns the simulation.
-inline sim::xdnn::SimResult expect_bit_exact(const quant::QGraph& g, const HwConfig& hw, const CompileOptions& options = {}) {
-  const Tensor x = test::random_quantized(g.tensor(g.inputs[0]), 5);
+// `given`: the quantized input (token ids inside their table); none: seeded over its type's range.
+inline sim::xdnn::SimResult expect_bit_exact(const quant::QGraph& g, const HwConfig& hw, const CompileOptions& options = {},
+                                             const Tensor* given = nullptr) {
+  const Tensor x = given != nullptr ? *given : test::random_quantized(g.tensor(g.inputs[0]), 5);
   std::map<std::string, Tensor> golden;
   golden::IntegerExecutor(g).run_quantized({x}, [&](int index, const Tensor& t) { golden[g.tensor(index).name] = t; });
   const CompileResult compiled = compile_xdnn(g, hw, options);

@@ -1170,8 +1170,8 @@ TEST(XdnnSimErrors, MalformedHostLutIsRefused) {
   *host_instr(p).mutable_b() = host_instr(p).a();
   refused(p, "a lookup table takes one operand and no requant");
   p = good;
-  host_instr(p).set_kind(static_cast<x::HostElementwiseKind>(8));
-  expect_user_error(p, config(), {x}, {"instruction 0", "XNUnknown(host)", "unknown host elementwise kind 8"});
+  host_instr(p).set_kind(static_cast<x::HostElementwiseKind>(9));
+  expect_user_error(p, config(), {x}, {"instruction 0", "XNUnknown(host)", "unknown host elementwise kind 9"});
 }
 
 // A detection head's conv (2 channels of 3x3 pixels) read as 6 tokens... of 3 features: element
