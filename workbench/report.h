@@ -127,6 +127,7 @@ struct Totals {
   Bound bound;  // the whole run's: every unit's work and every level's bytes (empty in older reports)
   Energy energy;  // the whole run's by component, pJ, as LayerRow's (static power over `cycles`)
   std::optional<std::uint64_t> predicted_cycles;  // the predictor's run of the whole program, as LayerRow's
+  std::optional<std::uint64_t> tokens;  // the token ids the inputs hold; none without token inputs
   nlohmann::json specific = nlohmann::json::object();  // the target's own (`totals.<target>`), as LayerRow's
 
   bool operator==(const Totals&) const = default;

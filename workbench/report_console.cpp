@@ -198,6 +198,12 @@ void print_totals(const RunReport& report, std::ostream& os) {
                                               pj_per_mac(t.energy, t.macs), power_mw(t.energy, t.latency_ms)));
     totals.emplace_back("energy by part", energy_shares(t.energy));
   }
+  if (t.tokens && *t.tokens > 0) {
+    const auto tokens = static_cast<double>(*t.tokens);
+    std::string rates = t.latency_ms > 0 ? fmt::format("{:.1f} tokens/s", tokens / (t.latency_ms * 1e-3)) : "";
+    if (!t.energy.empty()) rates += fmt::format(", {:.3f} uJ/token", energy_pj(t.energy) * 1e-6 / tokens);
+    totals.emplace_back("tokens", fmt::format("{} ({})", grouped(*t.tokens), rates));
+  }
   if (!t.bound.empty()) {
     std::string levels = fmt::format("compute {}", grouped(t.bound.compute_cycles));
     if (t.bound.mapping_cycles > 0) levels += fmt::format(" (of which empty array slots {})", grouped(t.bound.mapping_cycles));

@@ -232,6 +232,15 @@ void add_prediction(json& object, std::optional<std::uint64_t> predicted, std::u
   object["prediction_error_pct"] = error ? json(*error) : json(nullptr);
 }
 
+// A run on token ids: their count and the per-token figures derived from it.
+void add_tokens(json& totals, const Totals& t) {
+  if (!t.tokens || *t.tokens == 0) return;
+  const auto tokens = static_cast<double>(*t.tokens);
+  totals["tokens"] = *t.tokens;
+  totals["tokens_per_s"] = t.latency_ms > 0 ? json(tokens / (t.latency_ms * 1e-3)) : json(nullptr);
+  if (!t.energy.empty()) totals["uj_per_token"] = energy_pj(t.energy) * 1e-6 / tokens;
+}
+
 }  // namespace
 
 void upgrade_layer_block(json& block, int schema) {
@@ -254,6 +263,7 @@ json to_json(const RunReport& report) {
   if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
   add_prediction(totals, report.totals.predicted_cycles, report.totals.cycles);
   add_energy(totals, report.totals.energy, report.totals.macs, report.totals.latency_ms);
+  add_tokens(totals, report.totals);
   add_block(totals, report.totals.specific, report.target, StatScope::Run, "totals");
 
   json layers = json::array();
@@ -475,6 +485,7 @@ RunReport from_json(const json& doc, std::string_view source) {
   in.string(totals, "totals", "offchip_level");  // the target's: checked, not kept
   if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
   t.predicted_cycles = read_prediction(in, totals, "totals");
+  if (totals.contains("tokens")) t.tokens = in.unsigned_integer(totals, "totals", "tokens");
   t.energy = read_energy(in, totals, "totals", *backend);
   t.specific = read_block(in, totals, "totals", report.target, StatScope::Run);
 

@@ -58,6 +58,9 @@ static const std::vector<StatDecl> kStatistics = {
     {"power_mw", Run, Real, "mW", "average power: `energy_pj` over `latency_ms`"},
     {"energy_delay", Run, Real, "uJ x ms", "the energy-delay product, `energy_uj` x `latency_ms`"},
     {"energy", Run, Real, "pJ", "`energy_pj` by component (an object, as the layers')"},
+    {"tokens", Run, Count, "", "the token ids the network's inputs hold (an embedding's: a prefill's prompt, a decode step's one token); absent for a model without token inputs"},
+    {"tokens_per_s", Run, Real, "tokens/s", "`tokens` over `latency_ms` (absent without `tokens`)"},
+    {"uj_per_token", Run, Real, "uJ/token", "`energy_uj` over `tokens` (absent without `tokens` or energy)"},
     {"predicted_cycles", Run, Count, "cycles", "the predictor's run of the whole program: the layers' `predicted_cycles` added up (absent on a target without one)", Prediction},
     {"prediction_error_pct", Run, Real, "%", "(`cycles` - `predicted_cycles`) / `predicted_cycles` x 100 over the run (absent without a prediction)"},
 };

@@ -30,10 +30,14 @@ Verification compare_with_golden(const quant::QGraph& graph, const std::map<int,
   return verify_against_golden(graph, golden, outputs, layers);
 }
 
-std::vector<std::string> input_names(const std::vector<quant::QTensor>& inputs) {
-  std::vector<std::string> names;
-  for (const quant::QTensor& t : inputs) names.push_back(t.name);
-  return names;
+// The token ids the inputs hold; none for a model without token inputs.
+std::optional<std::uint64_t> token_count(const quant::QGraph& graph) {
+  std::uint64_t tokens = 0;
+  for (const int input : graph.inputs) {
+    const quant::QTensor& t = graph.tensor(input);
+    if (t.token_ids) tokens += static_cast<std::uint64_t>(num_elements(t.shape));
+  }
+  return tokens > 0 ? std::optional(tokens) : std::nullopt;
 }
 
 void keep_outputs(const TargetRun& run, const quant::QGraph* graph, std::vector<NetworkOutput>& kept) {
@@ -111,6 +115,7 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
   report::RunReport r = report_header(request.model_path, request.program->header().model_name(), request.hw_path,
                                       *request.config, request.model_sha256);
   r.totals = run.report.totals;
+  if (request.graph != nullptr) r.totals.tokens = token_count(*request.graph);
   r.layers = run.report.layers;
   r.units = run.report.units;
   const isa::ProgramHeader& header = request.program->header();
@@ -157,7 +162,7 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
   request.model_sha256 = model.model_sha256;
   request.float_inputs =
       run_inputs(command.inputs, model.quantized, model.seeded_inputs, command.compile.quantize.seed, log);
-  request.input_sources = input_sources(command.inputs, input_names(model.program->inputs()),
+  request.input_sources = input_sources(command.inputs, input_tensors(model.quantized.qgraph),
                                        command.compile.quantize.seed);
   request.compile_seconds = compile_seconds;
   request.no_data = command.no_data;
@@ -174,7 +179,7 @@ report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
   SimulationRequest request = request_for(backend, *program, config, command.hw, command.outputs);
   request.model_path = command.program.string();
   request.float_inputs = sim_inputs(program->inputs(), command.inputs, command.seed);
-  request.input_sources = input_sources(command.inputs, input_names(program->inputs()), command.seed);
+  request.input_sources = input_sources(command.inputs, program->inputs(), command.seed);
   request.no_data = command.no_data;
   return simulate_and_verify(request, log);
 }
@@ -221,7 +226,7 @@ report::RunReport verify_program(const VerifyCommand& command, std::ostream& log
   request.graph = &m.quantized.qgraph;
   request.model_path = m.qdq_path.string();
   request.float_inputs = m.inputs;
-  request.input_sources = input_sources(command.inputs, input_names(program->inputs()), command.seed);
+  request.input_sources = input_sources(command.inputs, program->inputs(), command.seed);
   return simulate_and_verify(request, log);
 }
 

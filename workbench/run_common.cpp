@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 #include <random>
 
@@ -155,7 +156,10 @@ std::vector<Tensor> run_inputs(const InputFiles& files, const QuantizeResult& qu
     inputs = read_inputs_for(files, input_tensors(quantized.qgraph));
   } else {
     inputs = !seeded.empty() ? seeded : random_inputs(*quantized.float_graph, seed);
-    log << fmt::format("input: seeded N(0,1) (seed {}); give a real one with --input\n", seed);
+    const std::vector<quant::QTensor> tensors = input_tensors(quantized.qgraph);
+    const bool ids = std::any_of(tensors.begin(), tensors.end(), [](const quant::QTensor& t) { return t.token_ids; });
+    log << fmt::format("input: seeded {} (seed {}); give a real one with --input\n",
+                       ids ? "token ids inside their table, N(0,1) floats" : "N(0,1)", seed);
   }
   return inputs;
 }

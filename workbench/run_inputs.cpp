@@ -59,7 +59,9 @@ std::vector<GivenShape> input_file_shapes(const InputFiles& files) {
   return shapes;
 }
 
-RunInputSpec run_input_spec(const quant::QTensor& input) { return {input.name, input.float_shape(), DType::F32}; }
+RunInputSpec run_input_spec(const quant::QTensor& input) {
+  return {input.name, input.float_shape(), input.token_ids ? DType::I64 : DType::F32};
+}
 
 std::vector<Tensor> read_input_files(const InputFiles& files, const std::vector<RunInputSpec>& inputs) {
   std::vector<std::string> names;
@@ -85,12 +87,15 @@ std::vector<Tensor> read_input_files(const InputFiles& files, const std::vector<
   return tensors;
 }
 
-std::vector<std::string> input_sources(const InputFiles& files, const std::vector<std::string>& names,
+std::vector<std::string> input_sources(const InputFiles& files, const std::vector<quant::QTensor>& inputs,
                                        std::uint64_t seed) {
+  std::vector<std::string> names;
+  for (const quant::QTensor& t : inputs) names.push_back(t.name);
   const std::vector<const InputFile*> bound = bound_files(files, names);
   std::vector<std::string> sources;
-  for (const InputFile* file : bound) {
-    sources.push_back(file != nullptr ? "--input " + file->option() : fmt::format("seeded N(0,1), seed {}", seed));
+  for (std::size_t i = 0; i < bound.size(); ++i) {
+    const std::string seeded = inputs[i].token_ids ? "seeded token ids inside their table" : "seeded N(0,1)";
+    sources.push_back(bound[i] != nullptr ? "--input " + bound[i]->option() : fmt::format("{}, seed {}", seeded, seed));
   }
   return sources;
 }

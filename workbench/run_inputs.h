@@ -39,6 +39,7 @@ struct RunInputSpec {
   Shape shape;
   DType dtype = DType::F32;
 };
+// Token ids (QTensor::token_ids) are int64, as torch exports them.
 RunInputSpec run_input_spec(const quant::QTensor& input);
 
 // The files' tensors in the order of `inputs`, each checked against its input's shape and
@@ -46,8 +47,9 @@ RunInputSpec run_input_spec(const quant::QTensor& input);
 // given for (every input needs one when any is given).
 std::vector<Tensor> read_input_files(const InputFiles& files, const std::vector<RunInputSpec>& inputs);
 
-// How the report names each input's data: "--input NAME=PATH", or "seeded N(0,1), seed S".
-std::vector<std::string> input_sources(const InputFiles& files, const std::vector<std::string>& names,
+// How the report names each input's data: "--input NAME=PATH", "seeded N(0,1), seed S", or for
+// token ids (quant::QTensor::token_ids) "seeded token ids inside their table, seed S".
+std::vector<std::string> input_sources(const InputFiles& files, const std::vector<quant::QTensor>& inputs,
                                        std::uint64_t seed);
 
 }  // namespace wb

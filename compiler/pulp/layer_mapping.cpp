@@ -19,6 +19,10 @@ using quant::QOpKind;
 
 // Everything the int8 kernels need of a node's tensors, or why not.
 std::string tensor_problem(const QGraph& graph, const QNode& node) {
+  if (node.kind == QOpKind::Embedding) {
+    return "an embedding of token ids has no cluster kernel yet (xDNN runs it on its host); a decoder or encoder from "
+           "token ids does not run on PULP";
+  }
   for (const int t : node.inputs) {
     const auto& q = graph.tensor(t);
     if (q.bits != 8) return fmt::format("input '{}' is {}-bit; PULP-NN's kernels here are 8-bit", q.name, q.bits);
@@ -192,6 +196,10 @@ LayerMapping map_layers(const QGraph& graph) {
   const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
+    if (node.kind == QOpKind::Embedding) {
+      unsupported(node, tensor_problem(graph, node));
+      continue;
+    }
     // An add reads a constant from the L3 image like a second input; so does the copy layer a
     // concat's constant gets (with_constant_copies: a max pool).
     if (node.kind != QOpKind::Add && node.kind != QOpKind::Concat && node.kind != QOpKind::MaxPool) {

@@ -96,6 +96,8 @@ enum class QOpKind {
   // outside [0, V) is an error.
   Embedding,
 };
+// The last kind: tables and tests walk 0..kLastQOpKind.
+inline constexpr QOpKind kLastQOpKind = QOpKind::Embedding;
 // The rows an embedding table may have: token ids are 16-bit unsigned (QTensor::token_ids).
 inline constexpr std::int64_t kMaxEmbeddingRows = 65536;
 const char* qop_name(QOpKind kind);

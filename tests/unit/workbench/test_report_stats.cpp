@@ -36,6 +36,8 @@ RunReport full_report(const std::string& target) {
   r.totals.bound = {10, {{"ddr_channel", 5, 64}}};
   r.totals.predicted_cycles = 12;
   r.totals.energy = {{"static", 2.5}};
+  r.totals.latency_ms = 0.5;
+  r.totals.tokens = 8;
   LayerRow row;
   row.predicted_cycles = 4;
   row.name = std::string(1, 'a');  // not = "a": GCC 12 misreads that copy inlined here (-Wstringop-overflow)
@@ -62,7 +64,7 @@ TEST(ReportStats, TheWriterUsesExactlyTheDeclaredStandardKeys) {
 TEST(ReportStats, EachDeclarationIsWholeAndUnique) {
   const std::set<std::string_view> units = {"",   "cycles", "cycle",     "bytes",    "MACs",
                                             "ops", "us",     "MAC/cycle", "fraction", "ms", "%",
-                                            "pJ", "pJ/MAC", "uJ", "mW", "uJ x ms"};
+                                            "pJ", "pJ/MAC", "uJ", "mW", "uJ x ms", "tokens/s", "uJ/token"};
   std::set<std::string> seen;
   const auto check = [&](const StatDecl& stat, const std::string& block) {
     EXPECT_FALSE(stat.description.empty()) << stat.name;

@@ -71,8 +71,15 @@ TEST(RunInputs, AFileIsReadableAndFiniteBeforeAnythingElse) {
 }
 
 TEST(RunInputs, TheReportNamesEachInputsData) {
-  EXPECT_EQ(input_sources({{"y", "a.npy"}}, {"x", "y"}, 3),
-            (std::vector<std::string>{"seeded N(0,1), seed 3", "--input y=a.npy"}));
+  quant::QTensor x, y, ids;
+  x.name = "x";
+  y.name = "y";
+  ids.name = "ids";
+  ids.token_ids = true;
+  EXPECT_EQ(input_sources({{"y", "a.npy"}}, {x, y, ids}, 3),
+            (std::vector<std::string>{"seeded N(0,1), seed 3", "--input y=a.npy", "seeded token ids inside their table, seed 3"}));
+  EXPECT_EQ(run_input_spec(ids).dtype, DType::I64);
+  EXPECT_EQ(run_input_spec(x).dtype, DType::F32);
 }
 
 // tiny_resnet exported with dynamic batch, height and width (scripts/export_workloads.py).

@@ -133,6 +133,17 @@ TEST(PulpLayerMapping, AVisionTransformerMapsEveryNode) {
 // in place (an HwcReshape is a view) and is written straight into its run of the concat's bytes
 // (a dense slice: the conv's pixels are A K bytes apart, the concat's K); a layer reading the
 // regrouped tensor itself is refused by name.
+// An embedding of token ids has no cluster kernel yet: refused by what it is, once, not by its
+// 16-bit ids or by the layers after it.
+TEST(PulpLayerMapping, AnEmbeddingIsRefusedByWhatItIs) {
+  quant::QuantizeOptions options;
+  options.scheme = quant::Scheme::Pulp;
+  const quant::QGraph graph = with_constant_copies(test::quantize_model(test::tiny_bert(16), options).qgraph);
+  const LayerMapping m = map_layers(graph);
+  ASSERT_EQ(m.unsupported.size(), 1u);
+  EXPECT_THAT(m.unsupported[0], AllOf(HasSubstr("/embed/Gather"), HasSubstr("an embedding of token ids has no cluster kernel")));
+}
+
 TEST(PulpLayerMapping, DetectionHeadsWriteTheirConvsIntoTheConcatsBytes) {
   quant::QuantizeOptions options;
   options.scheme = quant::Scheme::Pulp;

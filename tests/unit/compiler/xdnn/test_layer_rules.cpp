@@ -24,7 +24,7 @@ TEST(XdnnLayerRules, EveryOpHasOneRowOrIsMappedInContext) {
     EXPECT_EQ(kMappedInContext.count(rule.op), 0u) << quant::qop_name(rule.op);
     EXPECT_EQ(layer_rule(rule.op), &rule);
   }
-  for (int k = 0; k <= static_cast<int>(QOpKind::PixelGather); ++k) {
+  for (int k = 0; k <= static_cast<int>(quant::kLastQOpKind); ++k) {
     const auto op = static_cast<QOpKind>(k);
     EXPECT_TRUE(rows.count(op) != 0 || kMappedInContext.count(op) != 0) << quant::qop_name(op) << " has no mapping";
   }
