@@ -102,6 +102,7 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
     quantized.push_back(golden::quantize_input(t, request.float_inputs.at(i)));
     sim_inputs.push_back(to_int_tensor(quantized.back()));
   }
+  if (request.graph != nullptr) golden::check_token_ids(*request.graph, quantized);
   sim::SimOptions options;
   options.data = !request.no_data;
   options.capture_layer_outputs = request.graph != nullptr && !request.no_data;

@@ -278,6 +278,23 @@ Tensor quantize_input(const QTensor& t, const Tensor& float_input) {
   return narrow(q, t);
 }
 
+void check_token_ids(const QGraph& graph, const std::vector<Tensor>& quantized_inputs) {
+  for (const QNode& node : graph.nodes) {
+    if (node.kind != QOpKind::Embedding) continue;
+    const auto input = std::find(graph.inputs.begin(), graph.inputs.end(), node.inputs[1]);
+    const auto i = static_cast<std::size_t>(input - graph.inputs.begin());
+    if (input == graph.inputs.end() || i >= quantized_inputs.size()) continue;
+    const std::int64_t rows = graph.tensor(node.inputs[0]).shape[3];
+    const Tensor& ids = quantized_inputs[i];
+    for (std::int64_t k = 0; k < ids.numel(); ++k) {
+      if (ids.as_int64(k) < rows) continue;
+      throw UserError(fmt::format("input '{}': token id {} (position {}) is outside the table of embedding {} ({} "
+                                  "rows); give ids in 0..{}",
+                                  graph.tensor(*input).name, ids.as_int64(k), k, node.name, rows, rows - 1));
+    }
+  }
+}
+
 Tensor dequantize(const QTensor& t, const Tensor& q) {
   if (q.dtype() != t.dtype() || q.shape() != t.shape) {
     throw UserError(fmt::format("tensor '{}' is {}{} but {}{} was expected", t.name, dtype_name(q.dtype()),
@@ -347,6 +364,7 @@ std::vector<Tensor> IntegerExecutor::run_quantized(const std::vector<Tensor>& in
     values[static_cast<std::size_t>(index)] = inputs[i];
     if (observer) observer(index, inputs[i]);
   }
+  check_token_ids(graph_, inputs);
   std::vector<const Tensor*> args;
   for (std::size_t k = 0; k < graph_.nodes.size(); ++k) {
     const QNode& node = graph_.nodes[k];

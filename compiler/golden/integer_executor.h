@@ -24,6 +24,11 @@ namespace wb::golden {
 // UserError naming the tensor if `float_input` is not F32 of t.float_shape(), or holds a NaN.
 Tensor quantize_input(const quant::QTensor& t, const Tensor& float_input);
 
+// UserError naming the input, the position and the table when a token id (an Embedding's
+// input, already quantized as quantize_input makes it) is outside its table: checked before
+// anything runs.
+void check_token_ids(const quant::QGraph& graph, const std::vector<Tensor>& quantized_inputs);
+
 // F32 tensor of scale * q (float32 multiplication), of t.float_shape(): a network output with a
 // source_shape (tokens [1, T, C] stored as the image [1, C, 1, T]) is transposed back into it.
 // UserError if `q` is not of t's type and shape.

@@ -556,7 +556,7 @@ TEST(Quantizer, ATokenIdOutsideTheTableIsNamed) {
   const golden::IntegerExecutor executor(m.qgraph);
   const Tensor ids = Tensor::from_vector<std::int64_t>({1, 5}, {0, 1, 16, 2, 3});
   EXPECT_THAT(test::user_error_of([&] { executor.run({ids}); }),
-              AllOf(HasSubstr("token id 16 (position 2)"), HasSubstr("table of 16 rows"), HasSubstr("0..15")));
+              AllOf(HasSubstr("input 'ids': token id 16 (position 2)"), HasSubstr("16 rows"), HasSubstr("0..15")));
   const Tensor negative = Tensor::from_vector<std::int64_t>({1, 5}, {0, -1, 1, 2, 3});
   EXPECT_THAT(test::user_error_of([&] { executor.run({negative}); }),
               AllOf(HasSubstr("input 'ids'"), HasSubstr("token id -1 (element 1)")));

@@ -1,0 +1,84 @@
+// A run from token ids (docs/quant.md, "Embeddings of token ids"), end to end in the library as
+// `workbench run` does it: seeded ids inside the table, ids from a file, the report's tokens
+// and per-token figures, and each wrong input named.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "compiler/frontend/tensor_io.h"
+#include "support/error.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_paths.h"
+#include "tests/support/transformer_models.h"
+#include "tests/support/user_error_testing.h"
+#include "workbench/report_json.h"
+#include "workbench/run.h"
+
+namespace wb::token_runs_test {
+namespace {
+
+using testing::AllOf;
+using testing::HasSubstr;
+
+// tiny_bert from token ids of a 16-row table, as a model file.
+class TokenRuns : public testing::Test {
+ protected:
+  void SetUp() override { test::tiny_bert(16).save(model_); }
+
+  RunCommand command(const std::string& config, InputFiles inputs = {}) const {
+    CompileRequest request;
+    request.model = model_.string();
+    request.hw = (test::source_dir() / "configs" / config).string();
+    request.calib_count = 2;
+    RunCommand c;
+    c.compile = to_compile_command(request);
+    c.inputs = std::move(inputs);
+    c.outputs.table = false;
+    return c;
+  }
+
+  test::TempDir dir_;
+  std::filesystem::path model_ = dir_ / "token_bert.onnx";
+};
+
+TEST_F(TokenRuns, SeededIdsRunBitExactOnXdnnAndTheReportCountsTheTokens) {
+  std::ostringstream log;
+  const report::RunReport r = run_model(command("v3_96.yaml"), log);
+  EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+  ASSERT_TRUE(r.totals.tokens.has_value());
+  EXPECT_EQ(*r.totals.tokens, 5u);
+  EXPECT_THAT(r.run.inputs.at(0).at("data").get<std::string>(), HasSubstr("seeded token ids inside their table"));
+  EXPECT_EQ(r.run.inputs.at(0).at("dtype").get<std::string>(), "i64");
+  const nlohmann::json totals = report::to_json(r).at("totals");
+  EXPECT_DOUBLE_EQ(totals.at("tokens_per_s").get<double>(), 5.0 / (r.totals.latency_ms * 1e-3));
+  EXPECT_DOUBLE_EQ(totals.at("uj_per_token").get<double>(), totals.at("energy_uj").get<double>() / 5.0);
+  EXPECT_EQ(report::from_json(report::to_json(r)).totals.tokens, r.totals.tokens);
+  bool host_embedding = false;
+  for (const report::LayerRow& row : r.layers) host_embedding = host_embedding || (row.type == "embedding" && row.unit == "host");
+  EXPECT_TRUE(host_embedding);
+}
+
+TEST_F(TokenRuns, IdsFromAFileRunAndWrongOnesAreNamed) {
+  std::ostringstream log;
+  write_tensor_file(dir_ / "ids.npy", Tensor::from_vector<std::int64_t>({1, 5}, {15, 0, 7, 7, 3}));
+  const report::RunReport r = run_model(command("v3_96.yaml", {{"ids", dir_ / "ids.npy"}}), log);
+  EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+
+  write_tensor_file(dir_ / "outside.npy", Tensor::from_vector<std::int64_t>({1, 5}, {15, 0, 16, 7, 3}));
+  EXPECT_THAT(test::user_error_of([&] { run_model(command("v3_96.yaml", {{"ids", dir_ / "outside.npy"}}), log); }),
+              AllOf(HasSubstr("input 'ids': token id 16 (position 2)"), HasSubstr("/embed/Gather"), HasSubstr("0..15")));
+  write_tensor_file(dir_ / "floats.npy", Tensor::from_vector<float>({1, 5}, {1, 0, 2, 7, 3}));
+  EXPECT_THAT(test::user_error_of([&] { run_model(command("v3_96.yaml", {{"ids", dir_ / "floats.npy"}}), log); }),
+              AllOf(HasSubstr("floats.npy"), HasSubstr("i64")));
+}
+
+TEST_F(TokenRuns, PulpRefusesTheEmbeddingByWhatItIs) {
+  std::ostringstream log;
+  EXPECT_THAT(test::user_error_of([&] { run_model(command("gap8.yaml"), log); }),
+              AllOf(HasSubstr("/embed/Gather"), HasSubstr("an embedding of token ids has no cluster kernel")));
+}
+
+}  // namespace
+}  // namespace wb::token_runs_test
