@@ -596,15 +596,14 @@ class Builder {
   static void table_as_image(QTensor& table) {
     if (table.shape.size() == 4) return;  // one table read by two embeddings
     const std::int64_t rows = table.shape[0], features = table.shape[1];
-    Tensor image(table.data.dtype(), {1, features, 1, rows});
-    const Tensor wide = table.data.cast(DType::I64);
-    Tensor image_wide(DType::I64, image.shape());
+    const Tensor levels = table.data.cast(DType::I64);
+    Tensor image(DType::I64, {1, features, 1, rows});
     for (std::int64_t v = 0; v < rows; ++v) {
       for (std::int64_t c = 0; c < features; ++c) {
-        image_wide.data<std::int64_t>()[c * rows + v] = wide.data<std::int64_t>()[v * features + c];
+        image.data<std::int64_t>()[c * rows + v] = levels.data<std::int64_t>()[v * features + c];
       }
     }
-    table.data = image_wide.cast(table.data.dtype());
+    table.data = image.cast(table.data.dtype());
     table.shape = image.shape();
   }
 
