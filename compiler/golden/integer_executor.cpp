@@ -27,6 +27,34 @@ using namespace integer;
 // Checks the executor makes beyond quant::verify_qgraph, so that a run never indexes out of
 // range and never has to narrow a value silently.
 
+// A requantising node's clamp lies inside its output's type.
+void check_requant(const QNode& node, const QTensor& out) {
+  const quant::Requant& r = node.requant;
+  if (r.lo < out.lo() || r.hi > out.hi()) {
+    throw std::logic_error(fmt::format("requant clamp [{}, {}] exceeds the range [{}, {}] of output {}", r.lo, r.hi,
+                                       out.lo(), out.hi(), out.name));
+  }
+  if (r.channels() == 0) throw std::logic_error("empty requant");
+}
+
+// A conv's weights, bias, groups and window agree with its tensors.
+void check_conv(const QNode& node, const QTensor& in, const QTensor& out) {
+  if (node.weights.dtype() != DType::I8 && node.weights.dtype() != DType::I16) {
+    throw std::logic_error(fmt::format("weights are {} (I8 or I16 expected)", dtype_name(node.weights.dtype())));
+  }
+  if (!node.bias.empty() && node.bias.dtype() != DType::I32) {
+    throw std::logic_error(fmt::format("bias is {} (I32 expected)", dtype_name(node.bias.dtype())));
+  }
+  if (node.group < 1 || out.shape[1] % node.group != 0) {
+    throw std::logic_error(fmt::format("{} output channels in {} groups", out.shape[1], node.group));
+  }
+  if (out.shape[0] != in.shape[0]) throw std::logic_error("input and output batch differ");
+  if (node.kernel.size() != 2 || node.kernel[0] != node.weights.shape()[2] || node.kernel[1] != node.weights.shape()[3]) {
+    throw std::logic_error(fmt::format("kernel attribute differs from the weights {}", format_shape(node.weights.shape())));
+  }
+  (void)make_window(node, in.shape, out.shape);
+}
+
 void check_node(const QGraph& graph, const QNode& node) {
   const QTensor& out = graph.tensor(node.output);
   const QTensor& in = graph.tensor(node.inputs[0]);
@@ -34,33 +62,10 @@ void check_node(const QGraph& graph, const QNode& node) {
   (void)out.dtype();
   if (node.kind == QOpKind::Conv || node.kind == QOpKind::Add || node.kind == QOpKind::AvgPool ||
       node.kind == QOpKind::Mul || node.kind == QOpKind::MatMul) {
-    const quant::Requant& r = node.requant;
-    if (r.lo < out.lo() || r.hi > out.hi()) {
-      throw std::logic_error(fmt::format("requant clamp [{}, {}] exceeds the range [{}, {}] of output {}", r.lo, r.hi,
-                                         out.lo(), out.hi(), out.name));
-    }
-    if (r.channels() == 0) throw std::logic_error("empty requant");
+    check_requant(node, out);
   }
   switch (node.kind) {
-    case QOpKind::Conv: {
-      if (node.weights.dtype() != DType::I8 && node.weights.dtype() != DType::I16) {
-        throw std::logic_error(fmt::format("weights are {} (I8 or I16 expected)", dtype_name(node.weights.dtype())));
-      }
-      if (!node.bias.empty() && node.bias.dtype() != DType::I32) {
-        throw std::logic_error(fmt::format("bias is {} (I32 expected)", dtype_name(node.bias.dtype())));
-      }
-      if (node.group < 1 || out.shape[1] % node.group != 0) {
-        throw std::logic_error(fmt::format("{} output channels in {} groups", out.shape[1], node.group));
-      }
-      if (out.shape[0] != in.shape[0]) throw std::logic_error("input and output batch differ");
-      if (node.kernel.size() != 2 || node.kernel[0] != node.weights.shape()[2] ||
-          node.kernel[1] != node.weights.shape()[3]) {
-        throw std::logic_error(
-            fmt::format("kernel attribute differs from the weights {}", format_shape(node.weights.shape())));
-      }
-      (void)make_window(node, in.shape, out.shape);
-      break;
-    }
+    case QOpKind::Conv: check_conv(node, in, out); break;
     case QOpKind::MaxPool:
     case QOpKind::AvgPool:
       (void)make_window(node, in.shape, out.shape);

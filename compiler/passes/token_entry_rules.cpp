@@ -41,13 +41,19 @@ void TokenRewriter::seed_inputs() {
     if (!layout || layout->count < 2 || layout->features < 1) continue;
     const Tokens t{layout->count, layout->features};
     if (!read_as_tokens(input, t)) continue;
-    const std::string name = input->name + "_image";
-    Value* rows = transpose(name + "_features_first", input, features_first_perm(input->shape));
-    Value* image = reshape(name, rows, token_image_shape(*layout));
-    set_image(input, image);
-    seeds_.push_back(image);
+    seed_image_of(input, *layout);
     stats_.add("graph inputs read as images of tokens");
   }
+}
+
+// The view Reshape(Transpose(tokens, features first), [1, C, 1, T]) as the image of `tokens`,
+// a seed of the rewrite.
+void TokenRewriter::seed_image_of(Value* tokens, TokenRows layout) {
+  const std::string name = tokens->name + "_image";
+  Value* rows = transpose(name + "_features_first", tokens, features_first_perm(tokens->shape));
+  Value* image = reshape(name, rows, token_image_shape(layout));
+  set_image(tokens, image);
+  seeds_.push_back(image);
 }
 
 // An embedding (a Gather of rows of a constant table by token ids, as torch exports
@@ -60,11 +66,7 @@ void TokenRewriter::seed_embeddings() {
     Value* rows_out = node->output(0);
     const std::optional<TokenRows> layout = token_rows_of(rows_out->shape);
     if (!layout || layout->features < 1 || !read_as_tokens(rows_out, {layout->count, layout->features})) continue;
-    const std::string name = rows_out->name + "_image";
-    Value* rows = transpose(name + "_features_first", rows_out, features_first_perm(rows_out->shape));
-    Value* image = reshape(name, rows, token_image_shape(*layout));
-    set_image(rows_out, image);
-    seeds_.push_back(image);
+    seed_image_of(rows_out, *layout);
     stats_.add("embeddings read as images of tokens");
   }
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/ir/token_layout.h"
 #include "compiler/passes/graph_builder.h"
 #include "compiler/passes/pass.h"
 #include "compiler/passes/pixel_moves.h"
@@ -82,6 +83,7 @@ class TokenRewriter {
   // ---- entries (token_entry_rules.cpp) --------------------------------------------------------
   void seed_inputs();
   void seed_embeddings();
+  void seed_image_of(Value* tokens, TokenRows layout);
   bool read_as_tokens(const Value* input, Tokens t) const;
   void drop_unread_seeds();
   bool enter(Node& node);

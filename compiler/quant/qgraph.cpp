@@ -121,31 +121,52 @@ void verify_requant(const QNode& node, std::int64_t channels) {
   check(r.intermediate_bits == 0 || r.intermediate_bits == 16, node, "intermediate_bits must be 0 or 16");
 }
 
-void verify_embedding(const QGraph& graph, const QNode& node) {
-  check(node.inputs.size() == 2, node, "an embedding has two inputs, its table and the token ids");
-  if (node.inputs.size() != 2) return;
-  const QTensor& table = graph.tensor(node.inputs[0]);
-  const QTensor& ids = graph.tensor(node.inputs[1]);
+// A softmax's types, rows, exp table and (Swin's) region labels.
+void verify_softmax(const QGraph& graph, const QNode& node) {
+  const QTensor& in = graph.tensor(node.inputs[0]);
   const QTensor& out = graph.tensor(node.output);
-  check(ids.token_ids, node, "its second input is token ids");
-  const Shape& w = table.shape;
-  const bool image = w.size() == 4 && w[0] == 1 && w[2] == 1;
-  check(table.is_constant() && image && w[3] >= 1 && w[3] <= kMaxEmbeddingRows, node,
-        "its first input is a constant table, the image [1, C, 1, V] of at most 65,536 rows");
-  check(table.scale == out.scale && table.dtype() == out.dtype(), node, "table and output share scale and type");
-  check(image && out.shape == Shape{1, w[1], 1, num_elements(ids.shape)}, node,
-        "the output is the image [1, C, 1, T] of one row per token id");
+  check(node.inputs.size() == 1, node, "a softmax has one input");
+  check(in.bits == 8 && out.bits == 8 && !out.is_signed, node, "8-bit input, uint8 output");
+  check(out.scale == 1.0 / 256, node, "output scale 1/256");
+  check(in.shape == out.shape, node, "same shape in and out");
+  const bool rows = in.shape.size() == 2 || in.shape.size() == 3 ||
+                    (in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1);
+  check(rows, node, "[N, C] or [N, C, 1, 1] (over the channels) or [h, T, T'] (over the last axis)");
+  check(node.softmax_exp_table.size() == kSoftmaxTableEntries, node, "256 exp table entries");
+  if (!node.softmax_labels.empty()) {
+    const auto labels = static_cast<std::int64_t>(node.softmax_labels.size());
+    const bool windows = in.shape.size() == 3 && in.shape[1] == in.shape[2] && labels % in.shape[1] == 0 &&
+                         in.shape[0] % (labels / in.shape[1]) == 0;
+    check(windows, node, "region labels are one per token of the windows of square scores [W h, L, L]");
+  }
+  for (const std::int64_t e : node.softmax_exp_table) {
+    check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
+  }
+  check(node.softmax_exp_table.back() == (std::int64_t{1} << kSoftmaxExpBits), node, "exp(0) is 2^16");
 }
 
-}  // namespace
-
-void verify_qgraph(const QGraph& graph) {
-  const auto count = static_cast<int>(graph.tensors.size());
-  std::vector<bool> defined(graph.tensors.size(), false);
-  for (int input : graph.inputs) {
-    if (input < 0 || input >= count) throw std::logic_error("QGraph: input index out of range");
-    defined[static_cast<std::size_t>(input)] = true;
+// A resize's shapes and its row and column taps.
+void verify_resize(const QGraph& graph, const QNode& node) {
+  const QTensor& in = graph.tensor(node.inputs[0]);
+  const QTensor& out = graph.tensor(node.output);
+  check(node.inputs.size() == 1, node, "a resize has one input");
+  check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
+  check(in.shape.size() == 4 && out.shape.size() == 4 && in.shape[0] == out.shape[0] && in.shape[1] == out.shape[1],
+        node, "rank-4 tensors resized over H and W");
+  if (in.shape.size() != 4 || out.shape.size() != 4) return;
+  for (const auto& [taps, axis] : {std::pair{&node.resize_rows, std::size_t{2}}, std::pair{&node.resize_cols, std::size_t{3}}}) {
+    check(static_cast<std::int64_t>(taps->size()) == 3 * out.shape[axis], node, "three numbers per output row and column");
+    for (std::size_t i = 0; i + 2 < taps->size(); i += 3) {
+      check((*taps)[i] >= 0 && (*taps)[i] < in.shape[axis] && (*taps)[i + 1] >= 0 && (*taps)[i + 1] < in.shape[axis],
+            node, "a tap outside the input");
+      check((*taps)[i + 2] >= 0 && (*taps)[i + 2] <= (std::int64_t{1} << kResizeWeightBits), node,
+            "a weight outside 0..256");
+    }
   }
+}
+
+// Each tensor's layout, token ids and constant data; the constants are defined from the start.
+void verify_tensors(const QGraph& graph, std::vector<bool>& defined) {
   for (std::size_t t = 0; t < graph.tensors.size(); ++t) {
     const QTensor& tensor = graph.tensors[t];
     if (!tensor.source_shape.empty()) {
@@ -180,6 +201,69 @@ void verify_qgraph(const QGraph& graph) {
     }
     defined[t] = true;
   }
+}
+
+// Attention's products: operands, heads, windows and the output shape of each form.
+void verify_matmul(const QGraph& graph, const QNode& node) {
+  const QTensor& in = graph.tensor(node.inputs[0]);
+  const QTensor& out = graph.tensor(node.output);
+  check(node.inputs.size() == 2, node, "a matmul has two inputs");
+  verify_requant(node, 1);
+  check(node.requant.channels() == 1, node, "per-tensor requant");
+  check(node.matmul_heads >= 1 && node.matmul_windows >= 1 && node.matmul_factor > 0, node,
+        "heads, windows and a positive factor");
+  const QTensor& b = graph.tensor(node.inputs[1]);
+  const Shape& a_shape = in.shape;
+  const Shape& y = out.shape;
+  const std::int64_t h = node.matmul_heads;
+  const auto is_image = [&](const Shape& s) { return s.size() == 4 && s[0] == 1 && s[2] == 1 && s[1] % h == 0; };
+  check(is_image(b.shape), node, "b is an image [1, h d, 1, T'] of whole heads");
+  if (!is_image(b.shape)) return;
+  const std::int64_t w = node.matmul_windows;
+  check(b.shape[3] % w == 0, node, "the keys are whole windows");
+  if (node.matmul_form == MatMulForm::Scores) {
+    check(is_image(a_shape) && a_shape[1] == b.shape[1], node, "queries and keys are images of the same heads");
+    check(is_image(a_shape) && a_shape[3] % w == 0, node, "the queries are whole windows");
+    check(y == Shape{w * h, a_shape.size() == 4 ? a_shape[3] / w : 0, b.shape[3] / w}, node,
+          "scores are [W h, T / W, T' / W]");
+    check(node.bias.empty() || (node.bias.dtype() == DType::I32 && y.size() == 3 &&
+                                node.bias.shape() == Shape{h, y[1], y[2]}),
+          node, "a bias is I32 [h, L, L'], one per head and pair of a window's tokens");
+  } else {
+    check(a_shape == Shape{w * h, a_shape.size() == 3 ? a_shape[1] : 0, b.shape[3] / w}, node,
+          "probabilities are [W h, T / W, T' / W] over the values' T' tokens");
+    check(a_shape.size() == 3 && y == Shape{1, b.shape[1], 1, w * a_shape[1]}, node,
+          "the context is [1, h d, 1, T]");
+    check(node.bias.empty(), node, "a context has no bias");
+  }
+}
+
+void verify_embedding(const QGraph& graph, const QNode& node) {
+  check(node.inputs.size() == 2, node, "an embedding has two inputs, its table and the token ids");
+  if (node.inputs.size() != 2) return;
+  const QTensor& table = graph.tensor(node.inputs[0]);
+  const QTensor& ids = graph.tensor(node.inputs[1]);
+  const QTensor& out = graph.tensor(node.output);
+  check(ids.token_ids, node, "its second input is token ids");
+  const Shape& w = table.shape;
+  const bool image = w.size() == 4 && w[0] == 1 && w[2] == 1;
+  check(table.is_constant() && image && w[3] >= 1 && w[3] <= kMaxEmbeddingRows, node,
+        "its first input is a constant table, the image [1, C, 1, V] of at most 65,536 rows");
+  check(table.scale == out.scale && table.dtype() == out.dtype(), node, "table and output share scale and type");
+  check(image && out.shape == Shape{1, w[1], 1, num_elements(ids.shape)}, node,
+        "the output is the image [1, C, 1, T] of one row per token id");
+}
+
+}  // namespace
+
+void verify_qgraph(const QGraph& graph) {
+  const auto count = static_cast<int>(graph.tensors.size());
+  std::vector<bool> defined(graph.tensors.size(), false);
+  for (int input : graph.inputs) {
+    if (input < 0 || input >= count) throw std::logic_error("QGraph: input index out of range");
+    defined[static_cast<std::size_t>(input)] = true;
+  }
+  verify_tensors(graph, defined);
   for (const QNode& node : graph.nodes) {
     check(node.output >= 0 && node.output < count, node, "output index out of range");
     check(!node.inputs.empty(), node, "no inputs");
@@ -270,44 +354,8 @@ void verify_qgraph(const QGraph& graph) {
           check(in.shape[d] == out.shape[d], node, "batch and spatial dimensions kept");
         }
         break;
-      case QOpKind::Softmax: {
-        check(node.inputs.size() == 1, node, "a softmax has one input");
-        check(in.bits == 8 && out.bits == 8 && !out.is_signed, node, "8-bit input, uint8 output");
-        check(out.scale == 1.0 / 256, node, "output scale 1/256");
-        check(in.shape == out.shape, node, "same shape in and out");
-        const bool rows = in.shape.size() == 2 || in.shape.size() == 3 ||
-                          (in.shape.size() == 4 && in.shape[2] == 1 && in.shape[3] == 1);
-        check(rows, node, "[N, C] or [N, C, 1, 1] (over the channels) or [h, T, T'] (over the last axis)");
-        check(node.softmax_exp_table.size() == kSoftmaxTableEntries, node, "256 exp table entries");
-        if (!node.softmax_labels.empty()) {
-          const auto labels = static_cast<std::int64_t>(node.softmax_labels.size());
-          const bool windows = in.shape.size() == 3 && in.shape[1] == in.shape[2] && labels % in.shape[1] == 0 &&
-                               in.shape[0] % (labels / in.shape[1]) == 0;
-          check(windows, node, "region labels are one per token of the windows of square scores [W h, L, L]");
-        }
-        for (const std::int64_t e : node.softmax_exp_table) {
-          check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
-        }
-        check(node.softmax_exp_table.back() == (std::int64_t{1} << kSoftmaxExpBits), node, "exp(0) is 2^16");
-        break;
-      }
-      case QOpKind::Resize: {
-        check(node.inputs.size() == 1, node, "a resize has one input");
-        check(in.scale == out.scale && in.dtype() == out.dtype(), node, "input and output share scale and type");
-        check(in.shape.size() == 4 && out.shape.size() == 4 && in.shape[0] == out.shape[0] && in.shape[1] == out.shape[1],
-              node, "rank-4 tensors resized over H and W");
-        if (in.shape.size() != 4 || out.shape.size() != 4) break;
-        for (const auto& [taps, axis] : {std::pair{&node.resize_rows, std::size_t{2}}, std::pair{&node.resize_cols, std::size_t{3}}}) {
-          check(static_cast<std::int64_t>(taps->size()) == 3 * out.shape[axis], node, "three numbers per output row and column");
-          for (std::size_t i = 0; i + 2 < taps->size(); i += 3) {
-            check((*taps)[i] >= 0 && (*taps)[i] < in.shape[axis] && (*taps)[i + 1] >= 0 && (*taps)[i + 1] < in.shape[axis],
-                  node, "a tap outside the input");
-            check((*taps)[i + 2] >= 0 && (*taps)[i + 2] <= (std::int64_t{1} << kResizeWeightBits), node,
-                  "a weight outside 0..256");
-          }
-        }
-        break;
-      }
+      case QOpKind::Softmax: verify_softmax(graph, node); break;
+      case QOpKind::Resize: verify_resize(graph, node); break;
       case QOpKind::LayerNorm: {
         check(node.inputs.size() == 1, node, "a layer norm has one input");
         check(in.shape == out.shape, node, "same shape in and out");
@@ -323,38 +371,7 @@ void verify_qgraph(const QGraph& graph) {
               "integer parameters made for the input and output types");
         break;
       }
-      case QOpKind::MatMul: {
-        check(node.inputs.size() == 2, node, "a matmul has two inputs");
-        verify_requant(node, 1);
-        check(node.requant.channels() == 1, node, "per-tensor requant");
-        check(node.matmul_heads >= 1 && node.matmul_windows >= 1 && node.matmul_factor > 0, node,
-              "heads, windows and a positive factor");
-        const QTensor& b = graph.tensor(node.inputs[1]);
-        const Shape& a_shape = in.shape;
-        const Shape& y = out.shape;
-        const std::int64_t h = node.matmul_heads;
-        const auto is_image = [&](const Shape& s) { return s.size() == 4 && s[0] == 1 && s[2] == 1 && s[1] % h == 0; };
-        check(is_image(b.shape), node, "b is an image [1, h d, 1, T'] of whole heads");
-        if (!is_image(b.shape)) break;
-        const std::int64_t w = node.matmul_windows;
-        check(b.shape[3] % w == 0, node, "the keys are whole windows");
-        if (node.matmul_form == MatMulForm::Scores) {
-          check(is_image(a_shape) && a_shape[1] == b.shape[1], node, "queries and keys are images of the same heads");
-          check(is_image(a_shape) && a_shape[3] % w == 0, node, "the queries are whole windows");
-          check(y == Shape{w * h, a_shape.size() == 4 ? a_shape[3] / w : 0, b.shape[3] / w}, node,
-                "scores are [W h, T / W, T' / W]");
-          check(node.bias.empty() || (node.bias.dtype() == DType::I32 && y.size() == 3 &&
-                                      node.bias.shape() == Shape{h, y[1], y[2]}),
-                node, "a bias is I32 [h, L, L'], one per head and pair of a window's tokens");
-        } else {
-          check(a_shape == Shape{w * h, a_shape.size() == 3 ? a_shape[1] : 0, b.shape[3] / w}, node,
-                "probabilities are [W h, T / W, T' / W] over the values' T' tokens");
-          check(a_shape.size() == 3 && y == Shape{1, b.shape[1], 1, w * a_shape[1]}, node,
-                "the context is [1, h d, 1, T]");
-          check(node.bias.empty(), node, "a context has no bias");
-        }
-        break;
-      }
+      case QOpKind::MatMul: verify_matmul(graph, node); break;
       case QOpKind::Concat: {
         check(node.concat_axis == 1 || node.concat_axis == 3, node, "along the channels (1) or W (3)");
         std::int64_t along = 0;
