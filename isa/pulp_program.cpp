@@ -27,6 +27,7 @@ const char* kernel_kind_name(KernelKind kind) {
     case KERNEL_LAYERNORM: return "layernorm";
     case KERNEL_MATMUL: return "matmul";
     case KERNEL_PIXEL_COPY: return "pixel_gather";
+    case KERNEL_EMBEDDING: return "embedding";
     default: return "unknown";
   }
 }
@@ -42,6 +43,22 @@ bool output_signed(const Layer& layer) {
     if (step.has_compute()) return step.compute().output_signed();
   }
   return layer.output_signed();
+}
+
+bool copies_only(KernelKind kind) { return kind == KERNEL_PIXEL_COPY || kind == KERNEL_EMBEDDING; }
+
+const char* kernel_unit(KernelKind kind) {
+  switch (kind) {
+    case KERNEL_PIXEL_COPY: return "cluster_dma";
+    case KERNEL_EMBEDDING: return "udma";
+    default: return "cores";
+  }
+}
+
+DmaCopy row_copy(const RowGather& gather, std::uint32_t t, std::uint32_t id) {
+  return linear_copy(gather.table_memory(), gather.table() + std::uint64_t{id} * gather.row_bytes(),
+                     gather.destination_memory(), gather.destination() + std::uint64_t{t} * gather.destination_stride(),
+                     gather.row_bytes());
 }
 
 void seal_network(Network& network) { seal(network, *network.mutable_header()); }

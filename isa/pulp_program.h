@@ -25,12 +25,13 @@ namespace wb::isa::pulp {
 // left in its scratch); 13: IoTensor.source_shape (an input given as tokens [1, T, C], stored as
 // its image [1, C, 1, T]); 14: KERNEL_PIXEL_COPY (a layer of cluster-DMA copies only: its steps
 // have no kernel call) and Layer.output_signed, a MATMUL's has_bias (Swin's relative-position
-// bias), a SOFTMAX's region labels (KernelCall.softmax_label_*, softmax_row0).
-inline constexpr std::uint32_t kPulpFormatVersion = 14;
+// bias), a SOFTMAX's region labels (KernelCall.softmax_label_*, softmax_row0); 15:
+// KERNEL_EMBEDDING and Step.row_gather (rows of a table picked by token ids, IoTensor.bits 16).
+inline constexpr std::uint32_t kPulpFormatVersion = 15;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
-// "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather" ("unknown"
-// otherwise).
+// "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather", "embedding"
+// ("unknown" otherwise).
 const char* kernel_kind_name(KernelKind kind);
 // Conv, pointwise and linear: a reduction over all input channels (the 4x2 matmul kernels).
 // The grouped conv is not one: each output channel reduces over its group's channels only.
@@ -38,8 +39,15 @@ bool is_matmul(KernelKind kind);
 // The kernels with weights and a bias: the matmul ones, depthwise and grouped conv.
 bool has_weights(KernelKind kind);
 // Whether the layer's output is int8: its first kernel call says so, a layer without calls
-// (KERNEL_PIXEL_COPY) its output_signed.
+// (KERNEL_PIXEL_COPY, KERNEL_EMBEDDING) its output_signed.
 bool output_signed(const Layer& layer);
+// The layers whose steps are copies alone, with no kernel call.
+bool copies_only(KernelKind kind);
+// What runs a layer of this kind: "cores"; "cluster_dma" for a gather of pixels (its copies
+// alone); "udma" for an embedding (its row copies).
+const char* kernel_unit(KernelKind kind);
+// The copy a row gather makes for token `t` whose id is `id`.
+DmaCopy row_copy(const RowGather& gather, std::uint32_t t, std::uint32_t id);
 
 // Writes atomically (a temporary file renamed into place), sealed with its payload digest: a
 // failed write leaves no file.

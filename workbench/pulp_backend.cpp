@@ -33,11 +33,6 @@ namespace psim = wb::sim::pulp;
 
 using PulpProgram = ProgramOf<isa::pulp::Network>;
 
-// Where a layer runs: the cores, or, for a gather of pixels, the cluster DMA alone.
-const char* pulp_unit(isa::pulp::KernelKind kind) {
-  return kind == isa::pulp::KERNEL_PIXEL_COPY ? "cluster_dma" : "cores";
-}
-
 using namespace report::declaring;
 
 // A layer's time on the cluster (sim/pulp's LayerStats): the slowest core's own work, the
@@ -100,7 +95,7 @@ TargetDescription describe_pulp() {
     },
     .statistic_notes = {
         {"type", Layer, "its `linear` is `fc`, its `pointwise` `conv`"},
-        {"unit", Layer, "`cores`, or `cluster_dma` for a gather of pixels (the DMA's copies alone)"},
+        {"unit", Layer, "`cores`, `cluster_dma` for a gather of pixels (the DMA's copies alone), `udma` for an embedding (its row copies)"},
         {"bytes_in", Layer, "activations, and weights from the L3 image"},
         {"tiles", Layer, "its tiles"},
         {"predicted_cycles", Layer, "perf/pulp's timeline (the tiler's model, kernels' loop counts and DMA formulas) over the program's layers in order, channels and weight prefetch carried from layer to layer as the cluster carries them"},
@@ -128,7 +123,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     report::LayerRow row;
     row.name = l.name;
     row.type = report_layer_type(l.type);
-    row.unit = pulp_unit(layer.kind());
+    row.unit = isa::pulp::kernel_unit(layer.kind());
     row.output = layer.output();
     row.macs = l.macs;
     row.ops = l.ops;
@@ -259,7 +254,8 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
     const pulp::LayerMapping mapping = pulp::map_layers(graph);
     Partition result;
     for (const pulp::PLayer& layer : mapping.layers) {
-      result.layers.push_back({layer.name, report_layer_type(pulp::kernel_type_name(layer.kind)), pulp_unit(layer.kind), ""});
+      result.layers.push_back(
+          {layer.name, report_layer_type(pulp::kernel_type_name(layer.kind)), isa::pulp::kernel_unit(layer.kind), ""});
     }
     result.unsupported = mapping.unsupported;
     return result;

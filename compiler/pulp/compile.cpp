@@ -178,7 +178,12 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
                           ? fmt::format(" (a channel slice of a concat's tensor, pixels {} B apart)",
                                         layer.output_pixel_bytes())
                           : "");
-    if (layer.kind() == isa::pulp::KERNEL_PIXEL_COPY) {
+    if (layer.kind() == isa::pulp::KERNEL_EMBEDDING) {
+      os << fmt::format("  L2-L1: {} token ids per tile, {} tiles; per token the uDMA copies one row of {} B from {}, "
+                        "no kernel\n",
+                        t.tile_h_out(), t.tiles(), t.tile_c_out(),
+                        layer.steps_size() > 0 ? isa::pulp::memory_name(layer.steps(0).row_gather().table_memory()) : "L3");
+    } else if (layer.kind() == isa::pulp::KERNEL_PIXEL_COPY) {
       std::size_t copies = 0;
       for (const auto& step : layer.steps()) copies += static_cast<std::size_t>(step.load_size());
       os << fmt::format("  L2-L1: {} output pixels per tile, {} tiles, {} cluster-DMA copies in (runs of pixels), "

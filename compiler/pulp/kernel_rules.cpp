@@ -258,6 +258,12 @@ std::string pixel_gather_problem(const QGraph& graph, const QNode&, PLayer& laye
   return {};
 }
 
+std::string embedding_problem(const QGraph& graph, const QNode&, PLayer& layer) {
+  const auto& table = input_of(graph, layer);
+  if (table.bits != 8) return fmt::format("its table '{}' is {}-bit; the rows copied are 8-bit", table.name, table.bits);
+  return {};
+}
+
 void count_conv(const QGraph& graph, const QNode& node, PLayer& layer) {
   layer.macs = quant::conv_macs(graph, node);
   layer.ops = 2 * layer.macs;
@@ -303,9 +309,8 @@ const KernelRule* kernel_rule(QOpKind op) {
 std::string kernel_rules_markdown() {
   std::string table = "| op | kernel | unit | note |\n|---|---|---|---|\n";
   for (const KernelRule& rule : kernel_rules()) {
-    const bool dma = rule.kernel == isa::pulp::KERNEL_PIXEL_COPY;
     table += fmt::format("| {} | `{}` | {} | {} |\n", quant::qop_name(rule.op), isa::pulp::kernel_kind_name(rule.kernel),
-                         dma ? "cluster_dma" : "cores", rule.note[0] != '\0' ? rule.note : "-");
+                         isa::pulp::kernel_unit(rule.kernel), rule.note[0] != '\0' ? rule.note : "-");
   }
   return table;
 }

@@ -19,12 +19,9 @@ using quant::QOpKind;
 
 // Everything the int8 kernels need of a node's tensors, or why not.
 std::string tensor_problem(const QGraph& graph, const QNode& node) {
-  if (node.kind == QOpKind::Embedding) {
-    return "an embedding of token ids has no cluster kernel yet (xDNN runs it on its host); a decoder or encoder from "
-           "token ids does not run on PULP";
-  }
   for (const int t : node.inputs) {
     const auto& q = graph.tensor(t);
+    if (q.token_ids) continue;  // an embedding's 16-bit ids pick rows, no kernel computes with them
     if (q.bits != 8) return fmt::format("input '{}' is {}-bit; PULP-NN's kernels here are 8-bit", q.name, q.bits);
     const std::int64_t batch = quant::dim_or_one(q, 0);
     if (q.shape.size() != 3 && batch != 1) return fmt::format("input '{}' has batch {}; batch 1 only", q.name, batch);
@@ -196,18 +193,15 @@ LayerMapping map_layers(const QGraph& graph) {
   const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
-    if (node.kind == QOpKind::Embedding) {
-      unsupported(node, tensor_problem(graph, node));
-      continue;
-    }
     // An add reads a constant from the L3 image like a second input; so does the copy layer a
-    // concat's constant gets (with_constant_copies: a max pool).
-    if (node.kind != QOpKind::Add && node.kind != QOpKind::Concat && node.kind != QOpKind::MaxPool) {
+    // concat's constant gets (with_constant_copies: a max pool), and an embedding its table.
+    if (node.kind != QOpKind::Add && node.kind != QOpKind::Concat && node.kind != QOpKind::MaxPool &&
+        node.kind != QOpKind::Embedding) {
       const auto constant = std::find_if(node.inputs.begin(), node.inputs.end(),
                                          [&](int t) { return graph.tensor(t).is_constant(); });
       if (constant != node.inputs.end()) {
-        unsupported(node, fmt::format("reads the constant '{}'; only an add (or a concat's copy) reads a constant "
-                                      "operand, from the L3 image",
+        unsupported(node, fmt::format("reads the constant '{}'; only an add, a concat's copy or an embedding's "
+                                      "table reads a constant operand, from the L3 image",
                                       graph.tensor(*constant).name));
         continue;
       }

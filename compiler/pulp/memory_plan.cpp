@@ -29,7 +29,8 @@ constexpr std::size_t kTimedCandidates = 8;  // cost objective: candidates timed
 
 std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 
-std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t); }
+// Every tensor here is 8-bit but token ids, 16-bit (QTensor::token_ids).
+std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t) * (t.bits > 8 ? 2 : 1); }
 
 using isa::pulp::has_weights;
 
@@ -188,7 +189,9 @@ OperandsOutsideL2::OperandsOutsideL2(const std::string& layer_name, isa::pulp::K
     : UserError(fmt::format("layer '{}': {} needs its operands and output in L2 (its tiles are not staged through "
                             "L3), and L2 does not hold them beside the live activations (l2_bytes {})",
                             layer_name,
-                            kind == isa::pulp::KERNEL_PIXEL_COPY ? "a gather of pixels" : "attention's product",
+                            kind == isa::pulp::KERNEL_PIXEL_COPY  ? "a gather of pixels"
+                            : kind == isa::pulp::KERNEL_EMBEDDING ? "an embedding of token ids"
+                                                                  : "attention's product",
                             l2_bytes)),
       layer(layer_name),
       estimate(estimate_bytes) {}
@@ -366,7 +369,9 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
     for (const int t : layer.inputs) {
       if (plan.homes.count(t) == 0) plan.homes[t] = slice_home(t, mapping.slices.at(t));
     }
-    lp.stage_input = plan.homes.at(layer.inputs[0]).memory == isa::pulp::MEMORY_L3;
+    // An embedding reads its table's rows where they are, in the L3 image (embedding_layer.h).
+    lp.stage_input = plan.homes.at(layer.inputs[0]).memory == isa::pulp::MEMORY_L3 &&
+                     s.kind != isa::pulp::KERNEL_EMBEDDING;
     lp.stage_input_b = layer.inputs.size() > 1 && plan.homes.at(layer.inputs[1]).memory == isa::pulp::MEMORY_L3;
     const std::uint64_t inputs_staged = (lp.stage_input ? 1 : 0) + (lp.stage_input_b ? 1 : 0);
 

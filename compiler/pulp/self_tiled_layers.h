@@ -1,6 +1,7 @@
 #pragma once
 // The layers that tile themselves rather than through the L2 -> L1 tiler of convolutions
-// (tiler.h): attention's products (matmul_layer.h) and gathers of pixels (pixel_gather_layer.h).
+// (tiler.h): attention's products (matmul_layer.h), gathers of pixels (pixel_gather_layer.h) and
+// embeddings of token ids (embedding_layer.h).
 // Each has its own tiling and tile program; their operands and output stay in L2. The memory
 // planner and emission reach them through these five functions alone.
 

@@ -43,6 +43,13 @@ energy::PulpEvents predicted_events(const isa::pulp::Layer& layer, const PulpPar
       e.l3_bytes += bytes_of(*copies);
       e.l3_flash_bytes += flash_bytes_of(*copies, hw);
     }
+    if (step.has_row_gather()) {
+      // A row per token; which rows does not change the bytes, nor whether they are the flash's.
+      const isa::pulp::RowGather& gather = step.row_gather();
+      const std::uint64_t rows = std::uint64_t{gather.count()} * gather.row_bytes();
+      e.l3_bytes += rows;
+      if (gather.table() >= static_cast<std::uint64_t>(hw.l3_bytes)) e.l3_flash_bytes += rows;
+    }
   }
   return e;
 }

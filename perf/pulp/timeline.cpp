@@ -114,6 +114,21 @@ class LayerRun {
     return done;
   }
 
+  // Token ids -> rows: per id the controller loads it and computes its row's address (lhu, a
+  // load-use stall, p.mac) and programs one uDMA copy; the cluster waits for the last row.
+  // Which rows are picked does not change the cost, so row 0 stands for each.
+  void gather_rows(const RowGather& gather, std::size_t step) {
+    const auto per_row = static_cast<std::uint64_t>(2 + hw_.core.load_use_stall_cycles + hw_.dma_command_cycles);
+    std::uint64_t done = 0;
+    for (std::uint32_t t = 0; t < gather.count(); ++t) {
+      const std::uint64_t before = clock_.now();
+      clock_.wait_until(before + per_row);
+      t_.dma_issue_cycles += clock_.now() - before;
+      done = std::max(done, l3_copy(row_copy(gather, t, 0), true, step));
+    }
+    wait(done, t_.l3_cycles);
+  }
+
   // Before L2 -> L1 copies: the wait for this layer's prefetched weights they read.
   void wait_for_prefetched(const google::protobuf::RepeatedPtrField<DmaCopy>& copies) {
     for (const auto& copy : copies) {
@@ -199,6 +214,7 @@ class LayerRun {
       if (i >= 2) ready = std::max(ready, written_upto[i - 2]);
       wait(ready, t_.dma_wait_cycles);
       if (step.has_compute()) compute(step.compute(), i);
+      if (step.has_row_gather()) gather_rows(step.row_gather(), i);
       const std::uint64_t written = issue(step.write_back(), false, i);
       written_upto.push_back(std::max(written, written_upto.empty() ? 0 : written_upto.back()));
       if (step.l3_store_size() > 0) {

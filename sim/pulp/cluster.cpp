@@ -154,6 +154,7 @@ class Cluster::LayerWalk {
       if (i >= 2) ready = std::max(ready, written_by_step[i - 2]);
       wait(ready, stats_.dma_wait_cycles);
       if (step.has_compute()) c_.compute(step.compute(), index_, i);
+      if (step.has_row_gather() && !gather_rows(step.row_gather(), i)) return;
       const std::uint64_t written = dma(step.write_back(), false, i);
       written_by_step.push_back(std::max(written, written_by_step.empty() ? 0 : written_by_step.back()));
       if (step.l3_store_size() > 0) {
@@ -217,6 +218,35 @@ class Cluster::LayerWalk {
     moved_.push_back({Channel::Udma, slot.start, slot.moved, bytes});
     c_.transferred(copy, kMaxCores + 2, slot.start, slot.done, index_, step);
     return slot.done;
+  }
+
+  // Token ids -> rows (KERNEL_EMBEDDING). Per id the controller core loads it from L1 and
+  // computes its row's address (lhu, a load-use stall, p.mac), then programs one uDMA transfer
+  // (dma_command_cycles, as a cluster-DMA transfer: the channel's address, size and config
+  // registers); the rows land in L2 while it programs the next. Without data the ids are not
+  // known: every token reads row 0, the same bytes and transfers (the L3 model's timing does not
+  // depend on the address). False when an id lies outside the table (the run's error is set).
+  bool gather_rows(const isa::pulp::RowGather& g, std::size_t step) {
+    const auto per_row = static_cast<std::uint64_t>(2 + hw_.core.load_use_stall_cycles + hw_.dma_command_cycles);
+    std::uint64_t landed = 0;
+    for (std::uint32_t t = 0; t < g.count(); ++t) {
+      const std::uint64_t before = c_.now();
+      c_.wait_until(before + per_row);
+      stats_.dma_issue_cycles += c_.now() - before;
+      const std::uint32_t id = c_.token_id(g, t);
+      if (id >= g.rows()) {
+        if (c_.state_->error.empty()) {
+          c_.state_->error = fmt::format("program layer {} '{}', step {}: token id {} (position {} of the step) is "
+                                         "outside its table of {} rows",
+                                         index_, c_.state_->network->layers(static_cast<int>(index_)).name(), step, id,
+                                         t, g.rows());
+        }
+        return false;
+      }
+      landed = std::max(landed, udma(isa::pulp::row_copy(g, t, id), true, step));
+    }
+    wait(landed, stats_.l3_cycles);
+    return true;
   }
 
   void wait_for_weights_read_by(const google::protobuf::RepeatedPtrField<isa::pulp::DmaCopy>& copies) {
@@ -325,6 +355,12 @@ void Cluster::transferred(const isa::pulp::DmaCopy& copy, int track, std::uint64
   state_->events.push_back({track, start, end, layer, step, load ? "load" : "store", isa::pulp::copy_bytes(copy),
                             isa::pulp::memory_name(copy.source_memory()),
                             isa::pulp::memory_name(copy.destination_memory())});
+}
+
+std::uint32_t Cluster::token_id(const isa::pulp::RowGather& gather, std::uint32_t t) const {
+  if (!state_->data) return 0;
+  const std::uint8_t* id = state_->memories.l1.data() + gather.ids() + 2 * std::uint64_t{t};
+  return static_cast<std::uint32_t>(id[0]) | static_cast<std::uint32_t>(id[1]) << 8;
 }
 
 void Cluster::move(const isa::pulp::DmaCopy& copy) {

@@ -90,6 +90,8 @@ class Cluster : public sc_core::sc_module {
   // the call's end. Its cycles and causes go to the layer's stats.
   void compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step);
   void move(const isa::pulp::DmaCopy& copy);
+  // Token `t`'s id of a row gather, from L1 (0 in a run without data: no ids are known).
+  std::uint32_t token_id(const isa::pulp::RowGather& gather, std::uint32_t t) const;
   // A copy was issued on trace track `track` (it moves from start, lands at end): its bytes
   // move now (the waits keep every reader after it) and the trace records it.
   void transferred(const isa::pulp::DmaCopy& copy, int track, std::uint64_t start, std::uint64_t end,

@@ -686,6 +686,9 @@ std::string kernel_problem(const KernelCall& c, std::size_t l1_size) {
   if (c.kind() == isa::pulp::KERNEL_PIXEL_COPY) {
     return "pixel_gather has no kernel: a gather of pixels is the cluster DMA's copies alone, its steps have no call";
   }
+  if (c.kind() == isa::pulp::KERNEL_EMBEDDING) {
+    return "embedding has no kernel: its rows are the uDMA's copies (Step.row_gather), its steps have no call";
+  }
   std::string p = zero_size_problem(c);
   if (p.empty()) p = dilation_problem(c);
   if (p.empty()) p = pad_problem(c);

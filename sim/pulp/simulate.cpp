@@ -92,6 +92,39 @@ std::string copy_problem(const isa::pulp::DmaCopy& c, const MemorySizes& m, isa:
   return {};
 }
 
+// "" when a row gather reads its ids from L1 and its rows from L3, writes them into L2, and
+// every byte it may touch lies inside its memory (whichever ids arrive).
+std::string row_gather_problem(const isa::pulp::RowGather& g, const MemorySizes& m) {
+  using isa::pulp::memory_name;
+  if (g.table_memory() != isa::pulp::MEMORY_L3 || g.destination_memory() != isa::pulp::MEMORY_L2) {
+    return fmt::format("copies rows {} -> {}; the uDMA copies them L3 -> L2", memory_name(g.table_memory()),
+                       memory_name(g.destination_memory()));
+  }
+  if (g.count() == 0 || g.rows() == 0 || g.row_bytes() == 0) return "no ids, no rows or rows of no bytes";
+  if (g.destination_stride() < g.row_bytes()) {
+    return fmt::format("rows of {} bytes written {} bytes apart overlap", g.row_bytes(), g.destination_stride());
+  }
+  if (!isa::inside(g.ids(), 2 * std::uint64_t{g.count()}, m.l1)) {
+    return fmt::format("reads {} ids at L1 {}, beyond its {} bytes", g.count(), g.ids(), m.l1);
+  }
+  if (!isa::inside(g.table(), std::uint64_t{g.rows()} * g.row_bytes(), m.l3)) {
+    return fmt::format("its table of {} rows of {} bytes at L3 {} lies beyond its {} bytes", g.rows(), g.row_bytes(),
+                       g.table(), m.l3);
+  }
+  const auto span = isa::strided_span(1, 0, g.count(), g.destination_stride(), g.row_bytes());
+  if (!span || !isa::inside(g.destination(), *span, m.l2)) {
+    return fmt::format("writes {} rows at L2 {}, beyond its {} bytes", g.count(), g.destination(), m.l2);
+  }
+  return {};
+}
+
+// The shape of an IO tensor's bytes: its own, with a token id (16-bit) two bytes of channel.
+std::vector<std::int64_t> io_byte_shape(const isa::pulp::IoTensor& io) {
+  std::vector<std::int64_t> shape(io.shape().begin(), io.shape().end());
+  if (io.bits() == 16 && shape.size() >= 2) shape[shape.size() == 3 ? 2 : 1] *= 2;
+  return shape;
+}
+
 // The L1 bytes an L2 -> L1 copy may write, [first, second): its destination's span.
 std::pair<std::uint64_t, std::uint64_t> l1_bytes_written(const isa::pulp::DmaCopy& c) {
   if (c.destination_memory() != isa::pulp::MEMORY_L1 || c.chunk_bytes() == 0 || c.count() == 0) return {0, 0};
@@ -172,7 +205,12 @@ void validate_io(const isa::pulp::Network& network, const MemorySizes& m) {
       if (!known_memory(io.memory())) {
         throw UserError(fmt::format("program {} '{}': unknown memory {}", what, io.name(), static_cast<int>(io.memory())));
       }
-      const std::string p = hwc_problem(m.of(io.memory()), io.address(), {io.shape().begin(), io.shape().end()});
+      if (io.bits() != 8 && !(io.bits() == 16 && ios == &network.inputs() && !io.is_signed())) {
+        throw UserError(fmt::format("program {} '{}': {}-bit{}; the cluster's tensors are 8-bit, its token-id inputs "
+                                    "16-bit unsigned",
+                                    what, io.name(), io.bits(), io.is_signed() ? " signed" : ""));
+      }
+      const std::string p = hwc_problem(m.of(io.memory()), io.address(), io_byte_shape(io));
       if (!p.empty()) throw UserError(fmt::format("program {} '{}': {}", what, io.name(), p));
     }
   }
@@ -223,12 +261,23 @@ void validate_network(const isa::pulp::Network& network, const HwConfig& config)
       check(step.prefetch(), "prefetch copy", MEMORY_L2, MEMORY_L1, MEMORY_L2, MEMORY_L1);
       check(step.write_back(), "write_back copy", MEMORY_L1, MEMORY_L2, MEMORY_L1, MEMORY_L2);
       check(step.l3_store(), "l3_store copy", MEMORY_L2, MEMORY_L3, MEMORY_L2, MEMORY_L3);
-      // A gather of pixels is copies alone; every other layer's step runs a kernel.
-      const bool copies_only = layer.kind() == isa::pulp::KERNEL_PIXEL_COPY;
+      // A gather of pixels or of rows is copies alone; every other layer's step runs a kernel.
+      const bool copies_only = isa::pulp::copies_only(layer.kind());
       if (step.has_compute() == copies_only) {
         fail(s, "kernel call", 0,
-             copies_only ? "a pixel_gather layer's steps are copies alone, but this one has a kernel call"
-                         : "the step has no kernel call (only a pixel_gather layer's steps are copies alone)");
+             copies_only ? fmt::format("a {} layer's steps are copies alone, but this one has a kernel call",
+                                       isa::pulp::kernel_kind_name(layer.kind()))
+                         : std::string("the step has no kernel call (only a pixel_gather or embedding layer's steps "
+                                       "are copies alone)"));
+      }
+      const bool gathers_rows = layer.kind() == isa::pulp::KERNEL_EMBEDDING;
+      if (step.has_row_gather() != gathers_rows) {
+        fail(s, "row gather", 0,
+             gathers_rows ? "an embedding layer's step gathers rows, but this one has no row_gather"
+                          : "only an embedding layer's steps gather rows by id");
+      }
+      if (gathers_rows) {
+        if (const std::string p = row_gather_problem(step.row_gather(), m); !p.empty()) fail(s, "row gather", 0, p);
       }
       std::string p = step.has_compute() ? kernel_problem(step.compute(), m.l1) : "";
       if (p.empty()) p = scratch.step_problem(step);
@@ -326,11 +375,16 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
         throw UserError(fmt::format("input '{}': {} values given, the program expects {}", io.name(), t.values.size(),
                                     hwc_bytes(shape)));
       }
-      const std::int32_t lo = io.is_signed() ? -128 : 0, hi = io.is_signed() ? 127 : 255;
+      const bool ids = io.bits() == 16;
+      const std::int32_t lo = io.is_signed() ? -128 : 0, hi = ids ? 65535 : io.is_signed() ? 127 : 255;
       for (const std::int32_t v : t.values) {
         if (v < lo || v > hi) throw UserError(fmt::format("input '{}': value {} outside [{}, {}]", io.name(), v, lo, hi));
       }
-      write_hwc(state.memories.of(io.memory()), io.address(), t);
+      if (ids) {
+        write_token_ids(state.memories.of(io.memory()), io.address(), t);
+      } else {
+        write_hwc(state.memories.of(io.memory()), io.address(), t);
+      }
     }
   }
   state.layers.resize(static_cast<std::size_t>(network.layers_size()));

@@ -37,6 +37,14 @@ Dims dims_of(const std::vector<std::int64_t>& shape) {
 
 }  // namespace
 
+void write_token_ids(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t) {
+  for (std::size_t i = 0; i < t.values.size(); ++i) {
+    const auto id = static_cast<std::uint16_t>(t.values[i]);
+    memory[address + 2 * i] = static_cast<std::uint8_t>(id & 0xff);
+    memory[address + 2 * i + 1] = static_cast<std::uint8_t>(id >> 8);
+  }
+}
+
 std::uint64_t hwc_bytes(const std::vector<std::int64_t>& shape) {
   const Dims d = dims_of(shape);
   return d.c * d.h * d.w;

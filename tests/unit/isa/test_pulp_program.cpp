@@ -160,9 +160,32 @@ TEST(PulpProgram, APixelCopyLayerWithoutCallsSurvivesSaveAndLoad) {
   EXPECT_EQ(output_signed(first), first.steps(0).compute().output_signed());
 }
 
+// A row gather names its rows by the ids it reads at run time: token t's copy is row id of the
+// table, to the t-th destination slot.
+TEST(PulpProgram, ARowGathersCopyIsThePickedRowToItsTokensSlot) {
+  RowGather g;
+  g.set_table_memory(MEMORY_L3);
+  g.set_table(1000);
+  g.set_rows(16);
+  g.set_row_bytes(8);
+  g.set_destination_memory(MEMORY_L2);
+  g.set_destination(64);
+  g.set_destination_stride(12);
+  const DmaCopy c = row_copy(g, 3, 5);
+  EXPECT_EQ(c.source_memory(), MEMORY_L3);
+  EXPECT_EQ(c.source(), 1000u + 5 * 8);
+  EXPECT_EQ(c.destination_memory(), MEMORY_L2);
+  EXPECT_EQ(c.destination(), 64u + 3 * 12);
+  EXPECT_EQ(copy_bytes(c), 8u);
+  EXPECT_TRUE(copies_only(KERNEL_EMBEDDING));
+  EXPECT_TRUE(copies_only(KERNEL_PIXEL_COPY));
+  EXPECT_FALSE(copies_only(KERNEL_MATMUL));
+  EXPECT_STREQ(kernel_kind_name(KERNEL_EMBEDDING), "embedding");
+}
+
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 14u);  // 14: KERNEL_PIXEL_COPY, 13: IoTensor.source_shape (an input of tokens)
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u}) {
+  ASSERT_EQ(kPulpFormatVersion, 15u);  // 15: KERNEL_EMBEDDING and Step.row_gather, 14: KERNEL_PIXEL_COPY
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -170,7 +193,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 14; compile the model again", old)));
+                                "program format version {}, this workbench reads version 15; compile the model again", old)));
     }
   }
 }

@@ -14,8 +14,6 @@ using quant::QOpKind;
 
 // The ops map_layers maps itself: views of their input's bytes, and placed concats.
 const std::set<QOpKind> kMappedInContext = {QOpKind::Reshape, QOpKind::HwcReshape, QOpKind::Concat};
-// The ops the cluster has no kernel for yet: map_layers refuses them by name.
-const std::set<QOpKind> kNoKernelYet = {QOpKind::Embedding};
 
 // Every op of the QGraph is a row of the table or mapped in context, never both, and no row
 // is there twice.
@@ -29,7 +27,7 @@ TEST(PulpKernelRules, EveryOpHasOneRowOrIsMappedInContext) {
   }
   for (int k = 0; k <= static_cast<int>(quant::kLastQOpKind); ++k) {
     const auto op = static_cast<QOpKind>(k);
-    EXPECT_TRUE(rows.count(op) != 0 || kMappedInContext.count(op) != 0 || kNoKernelYet.count(op) != 0)
+    EXPECT_TRUE(rows.count(op) != 0 || kMappedInContext.count(op) != 0)
         << quant::qop_name(op) << " has no mapping";
   }
 }

@@ -129,21 +129,27 @@ TEST(PulpLayerMapping, AVisionTransformerMapsEveryNode) {
             1);
 }
 
-// Detection heads on the cluster: each level's conv [1, A K, H, W] is its tokens [1, K, 1, H W A]
-// in place (an HwcReshape is a view) and is written straight into its run of the concat's bytes
-// (a dense slice: the conv's pixels are A K bytes apart, the concat's K); a layer reading the
-// regrouped tensor itself is refused by name.
-// An embedding of token ids has no cluster kernel yet: refused by what it is, once, not by its
-// 16-bit ids or by the layers after it.
-TEST(PulpLayerMapping, AnEmbeddingIsRefusedByWhatItIs) {
+// The table is a constant the layer reads where it lies (no constant-operand refusal), its
+// 16-bit ids are not computed with (no 8-bit refusal).
+TEST(PulpLayerMapping, AnEmbeddingIsALayerOfRowCopies) {
   quant::QuantizeOptions options;
   options.scheme = quant::Scheme::Pulp;
   const quant::QGraph graph = with_constant_copies(test::quantize_model(test::tiny_bert(16), options).qgraph);
   const LayerMapping m = map_layers(graph);
-  ASSERT_EQ(m.unsupported.size(), 1u);
-  EXPECT_THAT(m.unsupported[0], AllOf(HasSubstr("/embed/Gather"), HasSubstr("an embedding of token ids has no cluster kernel")));
+  ASSERT_TRUE(m.unsupported.empty()) << m.unsupported.front();
+  const auto embedding = std::find_if(m.layers.begin(), m.layers.end(), [](const PLayer& l) { return l.name == "/embed/Gather"; });
+  ASSERT_NE(embedding, m.layers.end());
+  EXPECT_EQ(embedding->kind, isa::pulp::KERNEL_EMBEDDING);
+  ASSERT_EQ(embedding->inputs.size(), 2u);
+  EXPECT_TRUE(graph.tensor(embedding->inputs[0]).is_constant());
+  EXPECT_TRUE(graph.tensor(embedding->inputs[1]).token_ids);
+  EXPECT_EQ(embedding->macs, 0u);
 }
 
+// Detection heads on the cluster: each level's conv [1, A K, H, W] is its tokens [1, K, 1, H W A]
+// in place (an HwcReshape is a view) and is written straight into its run of the concat's bytes
+// (a dense slice: the conv's pixels are A K bytes apart, the concat's K); a layer reading the
+// regrouped tensor itself is refused by name.
 TEST(PulpLayerMapping, DetectionHeadsWriteTheirConvsIntoTheConcatsBytes) {
   quant::QuantizeOptions options;
   options.scheme = quant::Scheme::Pulp;
