@@ -289,135 +289,201 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
   return s;
 }
 
-MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
-                       const CompileOptions& options) {
-  const PulpParams& hw = config.pulp();
-  MemoryPlan plan;
-  FirstFitAllocator l2(static_cast<std::uint64_t>(hw.l2_bytes), kAlign);
-  const std::size_t n = mapping.layers.size();
+namespace {
+
+// plan_memory's walk, in named steps: the L3 image (weights, tables, constants), the network's
+// inputs, then each layer in order (its tensors' homes, its weights' L2 buffers, its L3 chunks,
+// its tiling, its staging, the next layer's weights, what it frees).
+class MemoryPlanner {
+ public:
+  MemoryPlanner(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config, const CompileOptions& options)
+      : graph_(graph),
+        mapping_(mapping),
+        config_(config),
+        hw_(config.pulp()),
+        options_(options),
+        l2_(static_cast<std::uint64_t>(hw_.l2_bytes), kAlign),
+        n_(mapping.layers.size()) {}
+
+  MemoryPlan run() {
+    find_lifetimes();
+    for (const PLayer& layer : mapping_.layers) shapes_.push_back(layer_shape(graph_, layer));
+    place_l3_image();
+    for (const int t : graph_.inputs) plan_.homes[t] = home_in_l2_or_l3(hwc_bytes(graph_.tensor(t)));
+    place_constant_operands();
+    for (std::size_t i = 0; i < n_; ++i) plan_layer(i);
+    check_l3_sizes();
+    return std::move(plan_);
+  }
+
+ private:
+  // Where a layer's output went: `placed` is the tensor whose home holds it (a concat's, for a
+  // concat input), `out_home` its own bytes there.
+  struct OutputPlace {
+    int placed = -1;
+    bool is_slice = false;
+    TensorHome out_home;
+  };
+
+  int owner_of(int t) const {
+    const auto slice = mapping_.slices.find(t);
+    return slice == mapping_.slices.end() ? t : slice->second.concat;
+  }
 
   // Lifetimes of buffers: the last layer reading the tensor or any slice of it (a concat's
   // inputs and prefix concats live in its buffer); network outputs live to the end.
-  const auto owner_of = [&](int t) {
-    const auto slice = mapping.slices.find(t);
-    return slice == mapping.slices.end() ? t : slice->second.concat;
-  };
-  std::map<int, std::size_t> last_use;
-  for (std::size_t i = 0; i < n; ++i) {
-    for (const int t : mapping.layers[i].inputs) last_use[owner_of(t)] = i;
+  void find_lifetimes() {
+    for (std::size_t i = 0; i < n_; ++i) {
+      for (const int t : mapping_.layers[i].inputs) last_use_[owner_of(t)] = i;
+    }
+    for (const int o : graph_.outputs) {
+      last_use_[owner_of(resolve_alias(mapping_, o))] = std::numeric_limits<std::size_t>::max();
+    }
   }
-  for (const int o : graph.outputs) last_use[owner_of(resolve_alias(mapping, o))] = std::numeric_limits<std::size_t>::max();
+
   // A slice's home: its channels of every pixel of the owning concat's home.
-  const auto slice_home = [&](int tensor, const ConcatSlice& slice) {
-    TensorHome home = plan.homes.at(slice.concat);
-    const auto concat_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph.tensor(slice.concat), 1));
+  TensorHome slice_home(int tensor, const ConcatSlice& slice) const {
+    TensorHome home = plan_.homes.at(slice.concat);
+    const auto concat_channels = static_cast<std::uint32_t>(quant::dim_or_one(graph_.tensor(slice.concat), 1));
     home.pixel_channels = slice.dense ? 0 : concat_channels;
     home.address += slice.channel_offset + std::uint64_t{slice.pixel_offset} * concat_channels;
-    home.bytes = hwc_bytes(graph.tensor(tensor));
+    home.bytes = hwc_bytes(graph_.tensor(tensor));
     return home;
-  };
-
-  std::vector<LayerShape> shapes;
-  for (const PLayer& layer : mapping.layers) shapes.push_back(layer_shape(graph, layer));
-
-  // Weights image first in L3, then activations that L2 cannot hold.
-  plan.layers.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    LayerPlan& lp = plan.layers[i];
-    lp.shape = shapes[i];
-    lp.has_weights = has_weights(shapes[i].kind);
-    lp.has_table = table_bytes(shapes[i]) > 0;
-    if (lp.has_table) {
-      lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();
-      append_table(graph, mapping.layers[i], shapes[i], plan.l3_image);
-    }
-    if (!lp.has_weights) continue;
-    lp.weights_per_channel = per_channel_weights(shapes[i]);
-    lp.weights_l3 = static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size();  // in the flash
-    append_weights(graph, mapping.layers[i], shapes[i], plan.l3_image);
   }
+
   // Activations in L3 RAM from address 0; the weights in the flash after it.
-  std::uint64_t l3_next = 0;
-  const auto home_in_l3 = [&](std::uint64_t bytes) {
-    TensorHome h{isa::pulp::MEMORY_L3, l3_next, bytes};
-    l3_next += (bytes + kAlign - 1) / kAlign * kAlign;
+  TensorHome home_in_l3(std::uint64_t bytes) {
+    TensorHome h{isa::pulp::MEMORY_L3, l3_next_, bytes};
+    l3_next_ += (bytes + kAlign - 1) / kAlign * kAlign;
     return h;
-  };
-  const auto home_in_l2_or_l3 = [&](std::uint64_t bytes) {
-    if (const auto a = l2.allocate(bytes)) return TensorHome{isa::pulp::MEMORY_L2, *a, bytes};
+  }
+
+  TensorHome home_in_l2_or_l3(std::uint64_t bytes) {
+    if (const auto a = l2_.allocate(bytes)) return TensorHome{isa::pulp::MEMORY_L2, *a, bytes};
     return home_in_l3(bytes);
-  };
-  for (const int t : graph.inputs) plan.homes[t] = home_in_l2_or_l3(hwc_bytes(graph.tensor(t)));
-  // Constant operands (a position embedding) live in the L3 image, read like weights.
-  for (const PLayer& layer : mapping.layers) {
-    for (const int t : layer.inputs) {
-      if (!graph.tensor(t).is_constant() || plan.homes.count(t) != 0) continue;
-      const std::uint64_t bytes = hwc_bytes(graph.tensor(t));
-      plan.homes[t] = TensorHome{isa::pulp::MEMORY_L3, static_cast<std::uint64_t>(hw.l3_bytes) + plan.l3_image.size(),
-                                 bytes};
-      append_constant(graph.tensor(t), plan.l3_image);
+  }
+
+  std::uint64_t flash_address() const { return static_cast<std::uint64_t>(hw_.l3_bytes) + plan_.l3_image.size(); }
+
+  // Weights and tables first in the L3 image (the flash), then activations L2 cannot hold.
+  void place_l3_image() {
+    plan_.layers.resize(n_);
+    for (std::size_t i = 0; i < n_; ++i) {
+      LayerPlan& lp = plan_.layers[i];
+      lp.shape = shapes_[i];
+      lp.has_weights = has_weights(shapes_[i].kind);
+      lp.has_table = table_bytes(shapes_[i]) > 0;
+      if (lp.has_table) {
+        lp.weights_l3 = flash_address();
+        append_table(graph_, mapping_.layers[i], shapes_[i], plan_.l3_image);
+      }
+      if (!lp.has_weights) continue;
+      lp.weights_per_channel = per_channel_weights(shapes_[i]);
+      lp.weights_l3 = flash_address();
+      append_weights(graph_, mapping_.layers[i], shapes_[i], plan_.l3_image);
     }
   }
 
-  for (std::size_t i = 0; i < n; ++i) {
-    const PLayer& layer = mapping.layers[i];
-    LayerPlan& lp = plan.layers[i];
+  // Constant operands (a position embedding, an embedding's table) live in the L3 image, read
+  // like weights.
+  void place_constant_operands() {
+    for (const PLayer& layer : mapping_.layers) {
+      for (const int t : layer.inputs) {
+        if (!graph_.tensor(t).is_constant() || plan_.homes.count(t) != 0) continue;
+        plan_.homes[t] = TensorHome{isa::pulp::MEMORY_L3, flash_address(), hwc_bytes(graph_.tensor(t))};
+        append_constant(graph_.tensor(t), plan_.l3_image);
+      }
+    }
+  }
+
+  void plan_layer(std::size_t i) {
+    const OutputPlace out = place_layer_tensors(i);
+    LayerPlan& lp = plan_.layers[i];
+    const bool staged = lp.stage_output || lp.stage_input || lp.stage_input_b;
+    place_layer_weights(i, staged);
+    choose_layer_tiling(i, staged ? staged_rows(i) : lp.shape.h_out);
+    allocate_staging(lp);
+    prefetch_next_weights(i);
+    release_after(i, out);
+  }
+
+  // The homes of the layer's inputs (a prefix concat's: its slice) and of its output, and
+  // which of them pass through L2 staging.
+  OutputPlace place_layer_tensors(std::size_t i) {
+    const PLayer& layer = mapping_.layers[i];
+    LayerPlan& lp = plan_.layers[i];
     const LayerShape& s = lp.shape;
-    const std::uint64_t channel_bytes = lp.weights_per_channel + 4;  // + int32 bias
     // A prefix concat is read in place: its home is its slice of the longer concat's buffer,
     // which holds its inputs since the first of them was produced.
     for (const int t : layer.inputs) {
-      if (plan.homes.count(t) == 0) plan.homes[t] = slice_home(t, mapping.slices.at(t));
+      if (plan_.homes.count(t) == 0) plan_.homes[t] = slice_home(t, mapping_.slices.at(t));
     }
     // An embedding reads its table's rows where they are, in the L3 image (embedding_layer.h).
-    lp.stage_input = plan.homes.at(layer.inputs[0]).memory == isa::pulp::MEMORY_L3 &&
+    lp.stage_input = plan_.homes.at(layer.inputs[0]).memory == isa::pulp::MEMORY_L3 &&
                      s.kind != isa::pulp::KERNEL_EMBEDDING;
-    lp.stage_input_b = layer.inputs.size() > 1 && plan.homes.at(layer.inputs[1]).memory == isa::pulp::MEMORY_L3;
-    const std::uint64_t inputs_staged = (lp.stage_input ? 1 : 0) + (lp.stage_input_b ? 1 : 0);
+    lp.stage_input_b = layer.inputs.size() > 1 && plan_.homes.at(layer.inputs[1]).memory == isa::pulp::MEMORY_L3;
 
     // The output's home: L2 when that leaves room for the layer's smallest working set. A
     // concat input's is a slice of the concat's home, placed so when its first input is produced.
-    const auto slice = mapping.slices.find(layer.output);
-    const int placed = slice == mapping.slices.end() ? layer.output : slice->second.concat;
-    const std::uint64_t out_bytes = hwc_bytes(graph.tensor(placed));
-    const std::uint32_t unit = channel_unit(s);
-    const std::uint64_t min_weights =
-        lp.has_weights && !lp.weights_prefetched ? channel_bytes * std::min<std::uint64_t>(s.c_out, std::max(8u, unit))
-                                                 : 0;
-    const std::uint64_t min_working = l2.aligned(min_weights) + l2.aligned(table_bytes(s)) +
-                                      (lp.stage_input ? l2.aligned(staged_input_bytes(lp, 1)) : 0) +
-                                      (lp.stage_input_b ? l2.aligned(staged_input_b_bytes(lp, 1)) : 0);
-    if (plan.homes.count(placed) == 0) {
-      const TensorHome& in_home = plan.homes.at(layer.inputs[0]);
+    const auto slice = mapping_.slices.find(layer.output);
+    OutputPlace out;
+    out.is_slice = slice != mapping_.slices.end();
+    out.placed = out.is_slice ? slice->second.concat : layer.output;
+    const std::uint64_t out_bytes = hwc_bytes(graph_.tensor(out.placed));
+    if (plan_.homes.count(out.placed) == 0) {
+      const TensorHome& in_home = plan_.homes.at(layer.inputs[0]);
       const bool input_low = in_home.memory != isa::pulp::MEMORY_L2 ||
-                             in_home.address < static_cast<std::uint64_t>(hw.l2_bytes) / 2;
-      if (const auto a = input_low ? l2.allocate_high(out_bytes) : l2.allocate(out_bytes);
-          a && l2.largest_free() >= min_working) {
-        plan.homes[placed] = TensorHome{isa::pulp::MEMORY_L2, *a, out_bytes};
+                             in_home.address < static_cast<std::uint64_t>(hw_.l2_bytes) / 2;
+      if (const auto a = input_low ? l2_.allocate_high(out_bytes) : l2_.allocate(out_bytes);
+          a && l2_.largest_free() >= smallest_working_set(lp)) {
+        plan_.homes[out.placed] = TensorHome{isa::pulp::MEMORY_L2, *a, out_bytes};
       } else {
-        if (a) l2.release(*a, out_bytes);
-        plan.homes[placed] = home_in_l3(out_bytes);
+        if (a) l2_.release(*a, out_bytes);
+        plan_.homes[out.placed] = home_in_l3(out_bytes);
       }
     }
-    const TensorHome out_home = slice == mapping.slices.end() ? plan.homes.at(placed) : slice_home(layer.output, slice->second);
-    lp.stage_output = out_home.memory == isa::pulp::MEMORY_L3;
-    if (tiles_itself(s.kind) && (lp.stage_output || inputs_staged > 0)) {
+    out.out_home = out.is_slice ? slice_home(layer.output, slice->second) : plan_.homes.at(out.placed);
+    lp.stage_output = out.out_home.memory == isa::pulp::MEMORY_L3;
+    if (tiles_itself(s.kind) && (lp.stage_output || lp.stage_input || lp.stage_input_b)) {
       std::uint64_t bytes = out_bytes;
-      for (const int t : layer.inputs) bytes += plan.homes.at(t).bytes;
-      throw OperandsOutsideL2(layer.name, s.kind, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(bytes));
+      for (const int t : layer.inputs) {
+        if (!graph_.tensor(t).is_constant()) bytes += plan_.homes.at(t).bytes;
+      }
+      throw OperandsOutsideL2(layer.name, s.kind, hw_.l2_bytes, hw_.l2_bytes + static_cast<std::int64_t>(bytes));
     }
-    plan.homes[layer.output] = out_home;
-    const bool staged = lp.stage_output || inputs_staged > 0;
+    plan_.homes[layer.output] = out.out_home;
+    return out;
+  }
 
-    // Weights: the whole layer's when they fit, else chunks of output channels (of a grouped
-    // conv, whole groups: the L1 tiles of a chunk hold whole groups).
-    std::uint64_t free_bytes = l2.largest_free();
+  // The L2 a layer needs beside its output at the least: a few channels' weights, its table,
+  // one row of each staged input.
+  std::uint64_t smallest_working_set(const LayerPlan& lp) const {
+    const LayerShape& s = lp.shape;
+    const std::uint64_t channel_bytes = lp.weights_per_channel + 4;  // + int32 bias
+    const std::uint64_t min_weights =
+        lp.has_weights && !lp.weights_prefetched
+            ? channel_bytes * std::min<std::uint64_t>(s.c_out, std::max(8u, channel_unit(s)))
+            : 0;
+    return l2_.aligned(min_weights) + l2_.aligned(table_bytes(s)) +
+           (lp.stage_input ? l2_.aligned(staged_input_bytes(lp, 1)) : 0) +
+           (lp.stage_input_b ? l2_.aligned(staged_input_b_bytes(lp, 1)) : 0);
+  }
+
+  // Weights: the whole layer's when they fit, else chunks of output channels (of a grouped
+  // conv, whole groups: the L1 tiles of a chunk hold whole groups). A table: one L2 buffer.
+  void place_layer_weights(std::size_t i, bool staged) {
+    const PLayer& layer = mapping_.layers[i];
+    LayerPlan& lp = plan_.layers[i];
+    const LayerShape& s = lp.shape;
+    const std::uint64_t channel_bytes = lp.weights_per_channel + 4;  // + int32 bias
+    const std::uint32_t unit = channel_unit(s);
     lp.chunk_c_out = s.c_out;
     if (lp.weights_prefetched) {
       // The buffer the previous layer filled holds all of them.
     } else if (lp.has_weights) {
+      const std::uint64_t free_bytes = l2_.largest_free();
       const std::uint64_t weight_budget = staged ? free_bytes / 2 : free_bytes;
-      const std::uint64_t fit = weight_budget / l2.aligned(channel_bytes);
+      const std::uint64_t fit = weight_budget / l2_.aligned(channel_bytes);
       const auto whole_units = [&](std::uint64_t channels) { return channels / unit * unit; };
       if (fit < unit) {
         const std::uint64_t unit_bytes = channel_bytes * unit;
@@ -427,64 +493,97 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
         throw UserError(fmt::format(
             "layer '{}': {} do not fit the {} bytes of L2 left beside the live activations (l2_bytes {}); use --set "
             "l2_bytes={} or more",
-            layer.name, what, weight_budget, hw.l2_bytes,
-            hw.l2_bytes + static_cast<std::int64_t>(unit_bytes * (staged ? 2 : 1) + 4096)));
+            layer.name, what, weight_budget, hw_.l2_bytes,
+            hw_.l2_bytes + static_cast<std::int64_t>(unit_bytes * (staged ? 2 : 1) + 4096)));
       }
       lp.chunk_c_out = static_cast<std::uint32_t>(whole_units(std::min<std::uint64_t>(s.c_out, fit)));
       // Chunked: two buffers of half the size, when a channel (a group) still fits in each.
-      lp.weights_double_buffered = lp.chunk_c_out < s.c_out && options.weight_prefetch && fit / 2 >= unit;
+      lp.weights_double_buffered = lp.chunk_c_out < s.c_out && options_.weight_prefetch && fit / 2 >= unit;
       if (lp.weights_double_buffered) lp.chunk_c_out = static_cast<std::uint32_t>(whole_units(fit / 2));
       lp.weights_buffer_bytes = channel_bytes * lp.chunk_c_out;
-      lp.weights_address = *l2.allocate(lp.weights_buffer_bytes);
-      if (lp.weights_double_buffered) lp.weights_address_alt = *l2.allocate(lp.weights_buffer_bytes);
+      lp.weights_address = *l2_.allocate(lp.weights_buffer_bytes);
+      if (lp.weights_double_buffered) lp.weights_address_alt = *l2_.allocate(lp.weights_buffer_bytes);
     }
 
     if (lp.has_table) {
-      const auto table = l2.allocate(table_bytes(s));
+      const auto table = l2_.allocate(table_bytes(s));
       if (!table) {
         throw UserError(fmt::format("layer '{}': its {}-byte table does not fit the L2 left beside the live "
                                     "activations (l2_bytes {}); use --set l2_bytes={} or more",
-                                    layer.name, table_bytes(s), hw.l2_bytes,
-                                    hw.l2_bytes + static_cast<std::int64_t>(table_bytes(s)) + 4096));
+                                    layer.name, table_bytes(s), hw_.l2_bytes,
+                                    hw_.l2_bytes + static_cast<std::int64_t>(table_bytes(s)) + 4096));
       }
       lp.weights_address = *table;
       lp.weights_buffer_bytes = table_bytes(s);
     }
+  }
 
-    // L3 chunks of output rows, as many as the staging buffers can hold.
+  // L3 chunks of output rows of a staged layer: as many as the staging buffers can hold.
+  std::uint32_t staged_rows(std::size_t i) {
+    const PLayer& layer = mapping_.layers[i];
+    LayerPlan& lp = plan_.layers[i];
+    const LayerShape& s = lp.shape;
     std::uint32_t rows = s.h_out;
-    if (staged) {
-      const std::uint64_t room = l2.largest_free();
-      const auto staging = [&](std::uint32_t r) {
-        return (lp.stage_output ? l2.aligned(std::uint64_t{r} * s.w_out * lp.chunk_c_out) : 0) +
-               (lp.stage_input ? l2.aligned(staged_input_bytes(lp, r)) : 0) +
-               (lp.stage_input_b ? l2.aligned(staged_input_b_bytes(lp, r)) : 0);
-      };
-      while (rows > 0 && staging(rows) > room) --rows;
-      if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV &&
-          s.kind != isa::pulp::KERNEL_GATHER && s.kind != isa::pulp::KERNEL_SOFTMAX &&
-          s.kind != isa::pulp::KERNEL_LAYERNORM) {
-        // One row of every channel is too much (the global pool of a squeeze-and-excitation
-        // block on a large map): chunks of channels, each staging its own channels' rows (a
-        // strided uDMA copy), then as many rows as still fit.
-        lp.stage_channel_slices = true;
-        rows = 1;
-        while (lp.chunk_c_out > 1 && staging(rows) > room) --lp.chunk_c_out;
-        if (staging(rows) > room) {
-          rows = 0;
-        } else {
-          while (rows < s.h_out && staging(rows + 1) <= room) ++rows;
-        }
-      }
-      if (rows == 0) {
-        throw UserError(fmt::format(
-            "layer '{}': its tensors are in L3 and one output row of {} ({} bytes of staging) does not fit the {} "
-            "bytes of L2 left (l2_bytes {}); use --set l2_bytes={} or more",
-            layer.name, lp.stage_channel_slices ? "one channel of them" : "them", staging(1), room, hw.l2_bytes, hw.l2_bytes + static_cast<std::int64_t>(staging(1) - room) + 4096));
+    const std::uint64_t room = l2_.largest_free();
+    const auto staging = [&](std::uint32_t r) {
+      return (lp.stage_output ? l2_.aligned(std::uint64_t{r} * s.w_out * lp.chunk_c_out) : 0) +
+             (lp.stage_input ? l2_.aligned(staged_input_bytes(lp, r)) : 0) +
+             (lp.stage_input_b ? l2_.aligned(staged_input_b_bytes(lp, r)) : 0);
+    };
+    while (rows > 0 && staging(rows) > room) --rows;
+    if (rows == 0 && !lp.has_weights && !isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GROUPED_CONV &&
+        s.kind != isa::pulp::KERNEL_GATHER && s.kind != isa::pulp::KERNEL_SOFTMAX &&
+        s.kind != isa::pulp::KERNEL_LAYERNORM) {
+      // One row of every channel is too much (the global pool of a squeeze-and-excitation
+      // block on a large map): chunks of channels, each staging its own channels' rows (a
+      // strided uDMA copy), then as many rows as still fit.
+      lp.stage_channel_slices = true;
+      rows = 1;
+      while (lp.chunk_c_out > 1 && staging(rows) > room) --lp.chunk_c_out;
+      if (staging(rows) > room) {
+        rows = 0;
+      } else {
+        while (rows < s.h_out && staging(rows + 1) <= room) ++rows;
       }
     }
+    if (rows == 0) {
+      throw UserError(fmt::format(
+          "layer '{}': its tensors are in L3 and one output row of {} ({} bytes of staging) does not fit the {} "
+          "bytes of L2 left (l2_bytes {}); use --set l2_bytes={} or more",
+          layer.name, lp.stage_channel_slices ? "one channel of them" : "them", staging(1), room, hw_.l2_bytes,
+          hw_.l2_bytes + static_cast<std::int64_t>(staging(1) - room) + 4096));
+    }
+    return rows;
+  }
 
-    // L1 tiles of one chunk, then chunks made a whole number of tile rows.
+  // A layer no tiling fits: the error names the budget with which every layer of the network
+  // compiles, not only this one.
+  UserError whole_network_budget(const UserError& e) const {
+    std::uint64_t needed = 0;
+    for (std::size_t j = 0; j < n_; ++j) {
+      needed = std::max(needed, tiles_itself(shapes_[j].kind) ? smallest_self_tile_bytes(graph_, mapping_.layers[j])
+                                                               : smallest_tile(shapes_[j], hw_).total_bytes);
+    }
+    return UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
+                                 needed));
+  }
+
+  // L1 tiles of one chunk of `rows` output rows, then chunks made a whole number of tile rows.
+  void choose_layer_tiling(std::size_t i, std::uint32_t rows) {
+    const PLayer& layer = mapping_.layers[i];
+    LayerPlan& lp = plan_.layers[i];
+    const LayerShape& s = lp.shape;
+    if (tiles_itself(s.kind)) {
+      // Its own tiling (compiler/pulp/self_tiled_layers.h); one chunk, timed as emitted.
+      lp.chunk_h_out = s.h_out;
+      try {
+        lp.tile = choose_self_tiling(graph_, layer, hw_);
+      } catch (const UserError& e) {
+        throw whole_network_budget(e);
+      }
+      lp.tile.predicted_cycles = perf::pulp::layer_cycles(emit_layer(graph_, layer, lp, plan_, options_.tiler), hw_);
+      return;
+    }
     LayerShape chunk = s;
     chunk.h_out = rows;
     chunk.h_in = max_input_rows(s, rows);
@@ -505,114 +604,120 @@ MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const H
       trial.tile = tile;
       trial.chunk_h_out = rows < s.h_out ? rows / tile.h_out * tile.h_out : s.h_out;
       trial.tile.predicted_cycles =
-          perf::pulp::layer_cycles(emit_layer(graph, layer, trial, plan, options.tiler), hw);
+          perf::pulp::layer_cycles(emit_layer(graph_, layer, trial, plan_, options_.tiler), hw_);
       return trial;
     };
-    // A layer no tiling fits: the error names the budget with which every layer of the network
-    // compiles, not only this one.
-    const auto whole_network_budget = [&](const UserError& e) {
-      std::uint64_t needed = 0;
-      for (std::size_t j = 0; j < n; ++j) {
-        needed = std::max(needed, tiles_itself(shapes[j].kind)
-                                      ? smallest_self_tile_bytes(graph, mapping.layers[j])
-                                      : smallest_tile(shapes[j], hw).total_bytes);
-      }
-      return UserError(fmt::format("{}. The network compiles with --set l1_tile_budget_bytes={} or more", e.what(),
-                                   needed));
+    TileChoice dory_tile;
+    try {
+      dory_tile = choose_tiling(chunk, hw_, TilerObjective::Dory, layer.name);
+    } catch (const UserError& e) {
+      throw whole_network_budget(e);
+    }
+    // What the objective minimises: predicted cycles, or the energy those cycles and the
+    // tiling's events cost (perf/pulp/energy_prediction), in pJ.
+    const auto figure = [&](const LayerPlan& trial) -> std::uint64_t {
+      if (options_.tiler != TilerObjective::Energy) return trial.tile.predicted_cycles;
+      const isa::pulp::Layer emitted = emit_layer(graph_, layer, trial, plan_, options_.tiler);
+      return static_cast<std::uint64_t>(
+          std::llround(perf::pulp::predicted_energy_pj(emitted, hw_, config_.clock_mhz, trial.tile.predicted_cycles)));
     };
-    if (tiles_itself(s.kind)) {
-      // Its own tiling (compiler/pulp/self_tiled_layers.h); one chunk, timed as emitted.
-      lp.chunk_h_out = s.h_out;
-      try {
-        lp.tile = choose_self_tiling(graph, layer, hw);
-      } catch (const UserError& e) {
-        throw whole_network_budget(e);
-      }
-      lp.tile.predicted_cycles = perf::pulp::layer_cycles(emit_layer(graph, layer, lp, plan, options.tiler), hw);
-    } else {
-      TileChoice dory_tile;
-      try {
-        dory_tile = choose_tiling(chunk, hw, TilerObjective::Dory, layer.name);
-      } catch (const UserError& e) {
-        throw whole_network_budget(e);
-      }
-      // What the objective minimises: predicted cycles, or the energy those cycles and the
-      // tiling's events cost (perf/pulp/energy_prediction), in pJ.
-      const auto figure = [&](const LayerPlan& trial) -> std::uint64_t {
-        if (options.tiler != TilerObjective::Energy) return trial.tile.predicted_cycles;
-        const isa::pulp::Layer emitted = emit_layer(graph, layer, trial, plan, options.tiler);
-        return static_cast<std::uint64_t>(
-            std::llround(perf::pulp::predicted_energy_pj(emitted, hw, config.clock_mhz, trial.tile.predicted_cycles)));
-      };
-      LayerPlan chosen = timed(dory_tile);
-      if (options.tiler != TilerObjective::Dory) {
-        const std::uint64_t dory_figure = figure(chosen);
-        std::uint64_t chosen_figure = dory_figure;
-        for (const TileChoice& candidate : cost_candidates(chunk, hw, chosen.tile, kTimedCandidates)) {
-          LayerPlan trial = timed(candidate);
-          const std::uint64_t trial_figure = figure(trial);
-          const double margin = perf::pulp::tiling_margin(hw, s.kind, candidate.depthwise_plane);
-          if (trial_figure < chosen_figure && perf::pulp::beats_dory(trial_figure, dory_figure, margin)) {
-            chosen = trial;
-            chosen_figure = trial_figure;
-          }
+    LayerPlan chosen = timed(dory_tile);
+    if (options_.tiler != TilerObjective::Dory) {
+      const std::uint64_t dory_figure = figure(chosen);
+      std::uint64_t chosen_figure = dory_figure;
+      for (const TileChoice& candidate : cost_candidates(chunk, hw_, chosen.tile, kTimedCandidates)) {
+        LayerPlan trial = timed(candidate);
+        const std::uint64_t trial_figure = figure(trial);
+        const double margin = perf::pulp::tiling_margin(hw_, s.kind, candidate.depthwise_plane);
+        if (trial_figure < chosen_figure && perf::pulp::beats_dory(trial_figure, dory_figure, margin)) {
+          chosen = trial;
+          chosen_figure = trial_figure;
         }
       }
-      lp.tile = chosen.tile;
-      lp.chunk_h_out = chosen.chunk_h_out;
     }
+    lp.tile = chosen.tile;
+    lp.chunk_h_out = chosen.chunk_h_out;
+  }
 
-    if (lp.stage_output) {
-      lp.stage_output_address = *l2.allocate(std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
+  std::uint64_t staged_output_bytes(const LayerPlan& lp) const {
+    return std::uint64_t{lp.chunk_h_out} * lp.shape.w_out * lp.chunk_c_out;
+  }
+
+  void allocate_staging(LayerPlan& lp) {
+    if (lp.stage_output) lp.stage_output_address = *l2_.allocate(staged_output_bytes(lp));
+    if (lp.stage_input) lp.stage_input_address = *l2_.allocate(staged_input_bytes(lp, lp.chunk_h_out));
+    if (lp.stage_input_b) lp.stage_input_b_address = *l2_.allocate(staged_input_b_bytes(lp, lp.chunk_h_out));
+  }
+
+  // The next layer's weights, loaded while this one computes, when they fit beside its output.
+  void prefetch_next_weights(std::size_t i) {
+    if (i + 1 >= n_ || !options_.weight_prefetch) return;
+    LayerPlan& next = plan_.layers[i + 1];
+    const std::uint64_t next_all = (next.weights_per_channel + 4) * next.shape.c_out;
+    const std::uint64_t next_out = hwc_bytes(graph_.tensor(mapping_.layers[i + 1].output));
+    if (next.has_weights && l2_.largest_free() >= l2_.aligned(next_all) + l2_.aligned(next_out)) {
+      next.weights_address = *l2_.allocate(next_all);
+      next.weights_buffer_bytes = next_all;
+      next.weights_prefetched = true;
     }
-    if (lp.stage_input) lp.stage_input_address = *l2.allocate(staged_input_bytes(lp, lp.chunk_h_out));
-    if (lp.stage_input_b) lp.stage_input_b_address = *l2.allocate(staged_input_b_bytes(lp, lp.chunk_h_out));
+  }
 
-    // The next layer's weights, loaded while this one computes, when they fit beside its output.
-    if (i + 1 < n && options.weight_prefetch) {
-      LayerPlan& next = plan.layers[i + 1];
-      const std::uint64_t next_all = (next.weights_per_channel + 4) * next.shape.c_out;
-      const std::uint64_t next_out = hwc_bytes(graph.tensor(mapping.layers[i + 1].output));
-      if (next.has_weights && l2.largest_free() >= l2.aligned(next_all) + l2.aligned(next_out)) {
-        next.weights_address = *l2.allocate(next_all);
-        next.weights_buffer_bytes = next_all;
-        next.weights_prefetched = true;
-      }
-    }
-
-    // Free what this layer no longer needs.
-    if (lp.has_weights) l2.release(lp.weights_address, lp.weights_buffer_bytes);
-    if (lp.weights_double_buffered) l2.release(lp.weights_address_alt, lp.weights_buffer_bytes);
-    if (lp.stage_output) l2.release(lp.stage_output_address, std::uint64_t{lp.chunk_h_out} * s.w_out * lp.chunk_c_out);
-    if (lp.stage_input) l2.release(lp.stage_input_address, staged_input_bytes(lp, lp.chunk_h_out));
-    if (lp.stage_input_b) l2.release(lp.stage_input_b_address, staged_input_b_bytes(lp, lp.chunk_h_out));
-    if (lp.has_table) l2.release(lp.weights_address, lp.weights_buffer_bytes);
+  // Free what this layer no longer needs.
+  void release_after(std::size_t i, const OutputPlace& out) {
+    const LayerPlan& lp = plan_.layers[i];
+    if (lp.has_weights) l2_.release(lp.weights_address, lp.weights_buffer_bytes);
+    if (lp.weights_double_buffered) l2_.release(lp.weights_address_alt, lp.weights_buffer_bytes);
+    if (lp.stage_output) l2_.release(lp.stage_output_address, staged_output_bytes(lp));
+    if (lp.stage_input) l2_.release(lp.stage_input_address, staged_input_bytes(lp, lp.chunk_h_out));
+    if (lp.stage_input_b) l2_.release(lp.stage_input_b_address, staged_input_b_bytes(lp, lp.chunk_h_out));
+    if (lp.has_table) l2_.release(lp.weights_address, lp.weights_buffer_bytes);
     std::set<int> released;  // two inputs may share a buffer
-    for (const int t : layer.inputs) {
+    for (const int t : mapping_.layers[i].inputs) {
       const int owner = owner_of(t);
-      const auto& home = plan.homes.at(owner);
-      if (last_use.at(owner) == i && home.memory == isa::pulp::MEMORY_L2 && released.insert(owner).second) {
-        l2.release(home.address, home.bytes);
+      const auto& home = plan_.homes.at(owner);
+      if (last_use_.at(owner) == i && home.memory == isa::pulp::MEMORY_L2 && released.insert(owner).second) {
+        l2_.release(home.address, home.bytes);
       }
     }
-    if (last_use.count(placed) == 0 && out_home.memory == isa::pulp::MEMORY_L2 && slice == mapping.slices.end()) {
-      l2.release(out_home.address, out_home.bytes);  // read by nobody (a dead branch)
+    if (last_use_.count(out.placed) == 0 && out.out_home.memory == isa::pulp::MEMORY_L2 && !out.is_slice) {
+      l2_.release(out.out_home.address, out.out_home.bytes);  // read by nobody (a dead branch)
     }
   }
-  plan.l2_high_water = l2.high_water();
-  plan.l3_bytes_used = l3_next;
-  plan.l3_image_address = static_cast<std::uint64_t>(hw.l3_bytes);
-  if (plan.l3_bytes_used > static_cast<std::uint64_t>(hw.l3_bytes)) {
-    throw UserError(fmt::format("the activations that do not fit L2 need {} bytes of L3 RAM, more than l3_bytes {}; "
-                                "use --set l3_bytes={} or more (or more L2)",
-                                plan.l3_bytes_used, hw.l3_bytes, plan.l3_bytes_used));
+
+  void check_l3_sizes() {
+    plan_.l2_high_water = l2_.high_water();
+    plan_.l3_bytes_used = l3_next_;
+    plan_.l3_image_address = static_cast<std::uint64_t>(hw_.l3_bytes);
+    if (plan_.l3_bytes_used > static_cast<std::uint64_t>(hw_.l3_bytes)) {
+      throw UserError(fmt::format("the activations that do not fit L2 need {} bytes of L3 RAM, more than l3_bytes {}; "
+                                  "use --set l3_bytes={} or more (or more L2)",
+                                  plan_.l3_bytes_used, hw_.l3_bytes, plan_.l3_bytes_used));
+    }
+    if (plan_.l3_image.size() > static_cast<std::uint64_t>(hw_.l3_flash_bytes)) {
+      throw UserError(fmt::format("the weights need {} bytes of L3 flash, more than l3_flash_bytes {}; use --set "
+                                  "l3_flash_bytes={} or more",
+                                  plan_.l3_image.size(), hw_.l3_flash_bytes, plan_.l3_image.size()));
+    }
   }
-  if (plan.l3_image.size() > static_cast<std::uint64_t>(hw.l3_flash_bytes)) {
-    throw UserError(fmt::format("the weights need {} bytes of L3 flash, more than l3_flash_bytes {}; use --set "
-                                "l3_flash_bytes={} or more",
-                                plan.l3_image.size(), hw.l3_flash_bytes, plan.l3_image.size()));
-  }
-  return plan;
+
+  const QGraph& graph_;
+  const LayerMapping& mapping_;
+  const HwConfig& config_;
+  const PulpParams& hw_;
+  const CompileOptions& options_;
+  MemoryPlan plan_;
+  FirstFitAllocator l2_;
+  std::size_t n_;
+  std::map<int, std::size_t> last_use_;
+  std::vector<LayerShape> shapes_;
+  std::uint64_t l3_next_ = 0;
+};
+
+}  // namespace
+
+MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
+                       const CompileOptions& options) {
+  return MemoryPlanner(graph, mapping, config, options).run();
 }
 
 }  // namespace wb::pulp
