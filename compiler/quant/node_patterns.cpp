@@ -196,6 +196,51 @@ std::optional<WindowView> transposed_window_view(const Graph& graph, const Value
   return view;
 }
 
+// Attention's heads as a model's own code writes them, one set of tokens: `value` =
+// Reshape(image [1, h d, 1, T], [1, h, d, T]) read by `reader` alone, the keys' [1, h, d, T]
+// (torch's k.view(B, T, h, d).permute(0, 2, 3, 1)); with `transposed`, Transpose(0, 1, 3, 2) of
+// it, the queries' and values' [1, h, T, d]. Stored so, they are Swin's window views of W = 1.
+std::optional<WindowView> one_window_view(const Graph& graph, const Value* value, const Node& reader, bool transposed,
+                                          std::vector<const Node*>& views) {
+  const Node* transpose = transposed ? value->producer : nullptr;
+  if (transposed && (transpose == nullptr || transpose->op != OpKind::Transpose ||
+                     transpose->attrs.get_ints("perm") != std::vector<std::int64_t>{0, 1, 3, 2} ||
+                     !read_only_by(graph, value, reader))) {
+    return std::nullopt;
+  }
+  const Value* heads = transposed ? transpose->input(0) : value;
+  const Node* reshape = heads->producer;
+  if (reshape == nullptr || reshape->op != OpKind::Reshape || !read_only_by(graph, heads, transposed ? *transpose : reader)) {
+    return std::nullopt;
+  }
+  const Value* image = reshape->input(0);
+  const Shape& i = image->shape;
+  const Shape& v = heads->shape;
+  if (image->is_constant() || i.size() != 4 || i[0] != 1 || i[2] != 1 || v.size() != 4 || v[0] != 1 ||
+      v[1] * v[2] != i[1] || v[3] != i[3]) {
+    return std::nullopt;
+  }
+  if (transposed) views.push_back(transpose);
+  views.push_back(reshape);
+  return WindowView{image, v[1], v[2], 1, v[3]};
+}
+
+// The scalar the scores are multiplied by (or divided by, as its inverse) after the product:
+// attention's 1 / sqrt(d) as a model's own code often applies it; `output` moves to the scaled
+// value and `views` takes the node.
+double scores_factor(const Graph& graph, const Value*& output, std::vector<const Node*>& views) {
+  const Node* scale = only_reader(graph, output);
+  if (scale == nullptr || (scale->op != OpKind::Div && scale->op != OpKind::Mul) || scale->inputs.size() != 2 ||
+      scale->input(0) != output || graph.is_graph_output(output)) {
+    return 1.0;
+  }
+  const Tensor* c = scale->constant_input(1);
+  if (c == nullptr || c->numel() != 1 || c->as_double(0) <= 0) return 1.0;
+  views.push_back(scale);
+  output = scale->output(0);
+  return static_cast<float>(scale->op == OpKind::Div ? 1.0 / c->as_double(0) : c->as_double(0));
+}
+
 // The scalar the queries are multiplied by (or divided by, as its inverse): attention's
 // 1 / sqrt(d) before the product; `q` moves to the scaled value and `views` takes the node.
 double query_factor(const Graph& graph, const Node& matmul, const Value*& q, std::vector<const Node*>& views) {
@@ -235,11 +280,16 @@ AttentionProduct context_product(const Value* probabilities, const Value* values
 std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node& matmul) {
   AttentionProduct p;
   std::vector<const Node*> views;
-  if (const auto keys = transposed_window_view(graph, matmul.input(1), matmul, {2, 0, 1, 3}, views)) {
+  auto keys = transposed_window_view(graph, matmul.input(1), matmul, {2, 0, 1, 3}, views);
+  const bool one_window = !keys;
+  if (one_window) keys = one_window_view(graph, matmul.input(1), matmul, false, views);
+  if (keys) {
+    const std::size_t key_views = views.size();
     const Value* q = matmul.input(0);
     p.factor = query_factor(graph, matmul, q, views);
-    const Node& q_reader = views.size() > 2 ? *views.back() : matmul;
-    const auto queries = transposed_window_view(graph, q, q_reader, {2, 0, 3, 1}, views);
+    const Node& q_reader = views.size() > key_views ? *views.back() : matmul;
+    const auto queries = one_window ? one_window_view(graph, q, q_reader, true, views)
+                                    : transposed_window_view(graph, q, q_reader, {2, 0, 3, 1}, views);
     if (!queries || queries->heads != keys->heads || queries->size != keys->size || queries->windows != keys->windows) {
       return std::nullopt;
     }
@@ -247,6 +297,7 @@ std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node&
     p.a = queries->image;
     p.b = keys->image;
     p.output = matmul.output(0);
+    p.factor = static_cast<float>(p.factor * scores_factor(graph, p.output, views));
     // The relative-position bias: an Add of a float constant [1, h, L, L'] (or [h, L, L']).
     if (const Node* add = only_reader(graph, p.output);
         add != nullptr && add->op == OpKind::Add && add->inputs.size() == 2 && !graph.is_graph_output(p.output) &&
@@ -272,7 +323,8 @@ std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node&
     p.views = std::move(views);
     return p;
   }
-  const auto values = transposed_window_view(graph, matmul.input(1), matmul, {2, 0, 3, 1}, views);
+  auto values = transposed_window_view(graph, matmul.input(1), matmul, {2, 0, 3, 1}, views);
+  if (!values) values = one_window_view(graph, matmul.input(1), matmul, true, views);
   if (!values) return std::nullopt;
   const Value* probabilities = matmul.input(0);
   const Shape& ps = probabilities->shape;
