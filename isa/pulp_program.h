@@ -26,8 +26,9 @@ namespace wb::isa::pulp {
 // its image [1, C, 1, T]); 14: KERNEL_PIXEL_COPY (a layer of cluster-DMA copies only: its steps
 // have no kernel call) and Layer.output_signed, a MATMUL's has_bias (Swin's relative-position
 // bias), a SOFTMAX's region labels (KernelCall.softmax_label_*, softmax_row0); 15:
-// KERNEL_EMBEDDING and Step.row_gather (rows of a table picked by token ids, IoTensor.bits 16).
-inline constexpr std::uint32_t kPulpFormatVersion = 15;
+// KERNEL_EMBEDDING and Step.row_gather (rows of a table picked by token ids, IoTensor.bits 16);
+// 16: a SOFTMAX's causal mask (KernelCall.softmax_causal_queries and softmax_causal_offset).
+inline constexpr std::uint32_t kPulpFormatVersion = 16;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather", "embedding"

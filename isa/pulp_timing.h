@@ -122,6 +122,16 @@ struct PulpKernelCycles {
   // Passes 2 and 3, per element: lbu of the key's label, xor, sltiu, neg, and of e with the mask
   // (a masked key adds nothing to the sum, and its (0 * 256 + sum / 2) / sum is 0). Derived.
   int softmax_label_mask = 5;
+  // Softmax under a causal mask (docs/pulp.md, "Softmax"; KernelCall.softmax_causal_*): the
+  // passes run over the row's kept keys alone (a loop count, not data) and the rest of the row is
+  // written 0. Per core, once: the first row's query by a remu (a softmax_divide) and this: its
+  // kept count, query + offset + 1 (addi). Derived.
+  int softmax_causal_start = 1;
+  // Per pixel: the kept count's advance and its wrap at the head's last query, branch-free
+  // (addi, sltu, neg, sub, and, sub), the zero loop's count (sub) and lp.setup. Derived.
+  int softmax_causal_pixel = 8;
+  // Per masked element: sb of zero (post-increment) in the zero loop. Derived.
+  int softmax_causal_zero = 1;
   // Resize (ours: sim/pulp/programs_resize.cpp), per element: 4 lb/lbu, 3 mul + 3 p.mac of the
   // bilinear sum, the rounding's add and srai, sb. Derived.
   int resize_element = 13;

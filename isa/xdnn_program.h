@@ -30,7 +30,8 @@ namespace wb::isa::xdnn {
 // 13: HostElementwise.matmul_windows, matmul_bias and softmax_labels (Swin's windowed attention).
 // 14: Window.input_dilation (a transposed conv: the array over the zero-inserted input).
 // 15: HostElementwise HOST_EMBEDDING (token ids to rows of a table, on the host).
-inline constexpr std::uint32_t kXdnnFormatVersion = 15;
+// 16: HostElementwise.softmax_causal_queries and softmax_causal_offset (a decoder's causal mask).
+inline constexpr std::uint32_t kXdnnFormatVersion = 16;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.

@@ -487,8 +487,11 @@ Tensor run_softmax(const QGraph& graph, const QNode& node, const Tensor& input) 
   for (std::size_t row = 0; row < x.size(); row += static_cast<std::size_t>(channels)) {
     const auto r = static_cast<std::int64_t>(row) / channels;
     const std::int64_t w = r / (heads * length), first = w * length;
+    // A causal mask: query r % Q keeps the keys up to its own position plus the cached ones.
+    const std::int64_t last_key = node.softmax_causal ? r % out_t.shape[1] + node.softmax_causal_offset : channels;
     const auto kept = [&](std::int64_t c) {
-      return labels.empty() || labels[static_cast<std::size_t>(first + c)] == labels[static_cast<std::size_t>(first + r % length)];
+      return c <= last_key && (labels.empty() || labels[static_cast<std::size_t>(first + c)] ==
+                                                     labels[static_cast<std::size_t>(first + r % length)]);
     };
     std::int32_t top = std::numeric_limits<std::int32_t>::min();
     for (std::int64_t c = 0; c < channels; ++c) {

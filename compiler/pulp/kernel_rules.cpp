@@ -236,6 +236,7 @@ std::string softmax_problem(const QGraph& graph, const QNode& node, PLayer& laye
   if (!node.softmax_labels.empty() && (!rows || dim(out, 2) > 256)) {
     return "region labels on other than windowed scores [W h, L, L] of at most 256 tokens a window";
   }
+  if (node.softmax_causal && !rows) return "a causal mask on other than attention's scores [h, Q, K]";
   if (dim(out, 1) > 65535) return "more than 65535 channels; the softmax kernel's row sum is a 32-bit register";
   if (node.softmax_exp_table.size() != static_cast<std::size_t>(quant::kSoftmaxTableEntries)) {
     return fmt::format("{} exp table entries, not {}", node.softmax_exp_table.size(), quant::kSoftmaxTableEntries);

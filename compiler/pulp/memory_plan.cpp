@@ -258,6 +258,10 @@ LayerShape layer_shape(const QGraph& graph, const PLayer& layer) {
     s.softmax_label_windows = u32(windows);
     s.softmax_label_heads = u32(rows.shape[0] / static_cast<std::int64_t>(windows));
   }
+  if (layer.kind == isa::pulp::KERNEL_SOFTMAX && node.softmax_causal) {
+    s.softmax_causal_queries = u32(graph.tensor(layer.output).shape.at(1));  // [h, Q, K]
+    s.softmax_causal_offset = u32(node.softmax_causal_offset);
+  }
   if (layer.kind == isa::pulp::KERNEL_LUT || layer.kind == isa::pulp::KERNEL_SOFTMAX ||
       layer.kind == isa::pulp::KERNEL_LAYERNORM) {
     // Elementwise (a softmax or layernorm per pixel): the input is read as the output's shape

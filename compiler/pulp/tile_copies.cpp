@@ -61,6 +61,11 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
     call.set_softmax_label_windows(s.softmax_label_windows);
     call.set_softmax_row0(g.rows.out_begin);
   }
+  if (s.kind == isa::pulp::KERNEL_SOFTMAX && s.softmax_causal_queries > 0) {
+    call.set_softmax_causal_queries(s.softmax_causal_queries);
+    call.set_softmax_causal_offset(s.softmax_causal_offset);
+    call.set_softmax_row0(g.rows.out_begin);
+  }
   if (s.kind == isa::pulp::KERNEL_MUL) {
     call.set_b_h(s.b_h == 1 ? 1 : g.rows.out_size);
     call.set_b_w(s.b_w == 1 ? 1 : g.cols.out_size);

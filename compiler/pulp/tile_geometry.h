@@ -46,6 +46,9 @@ struct LayerShape {
   // windows and heads. Null and 0 otherwise.
   std::shared_ptr<const std::vector<std::uint8_t>> softmax_labels;
   std::uint32_t softmax_label_tokens = 0, softmax_label_heads = 0, softmax_label_windows = 0;
+  // KERNEL_SOFTMAX under a causal mask: the scores' queries Q a head and the keys cached before
+  // them (KernelCall.softmax_causal_*). 0 queries otherwise.
+  std::uint32_t softmax_causal_queries = 0, softmax_causal_offset = 0;
 };
 
 // Which layer kinds read a second activation operand (ADD: the same shape; MUL: b_h x b_w x b_c).

@@ -27,6 +27,15 @@ AbsorbedViews absorbed_views(const Graph& graph) {
         }
         break;
       case OpKind::Softmax: {
+        if (CausalScores causal = causal_scores(graph, *node); causal.scores != nullptr) {
+          if (!causal.problem.empty()) {
+            found.mask_problems.emplace_back(node, std::move(causal.problem));
+          } else {
+            found.nodes.insert(causal.mask_node);
+            found.causal_masks.emplace(node, std::move(causal));
+          }
+          break;
+        }
         MaskedScores mask = masked_scores(graph, *node);
         if (mask.scores == nullptr) break;
         if (!mask.problem.empty()) {

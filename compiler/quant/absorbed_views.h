@@ -19,7 +19,8 @@ struct AbsorbedViews {
   std::set<const Node*> nodes;
   std::map<const Node*, AttentionProduct> products;      // MatMul -> the attention product it computes
   std::map<const Node*, MaskedScores> masks;             // Softmax -> Swin's mask before it (regions)
-  // Softmax -> why the mask before it is no regions, in the graph's order.
+  std::map<const Node*, CausalScores> causal_masks;     // Softmax -> a decoder's causal mask before it
+  // Softmax -> why the mask before it is no regions (or not causal), in the graph's order.
   std::vector<std::pair<const Node*, std::string>> mask_problems;
   std::map<const Node*, PixelGatherView> pixel_gathers;  // Gather -> the pixel gather it computes
   // An embedding's Gather -> the view reading its rows as the image of their tokens

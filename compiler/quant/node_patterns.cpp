@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <functional>
 #include <limits>
 
 #include "compiler/ir/shape_inference.h"
@@ -305,8 +308,12 @@ std::optional<AttentionProduct> windowed_product(const Graph& graph, const Node&
       const std::size_t other = add->input(0) == p.output ? 1 : 0;
       const Tensor* bias = add->constant_input(other);
       const Shape rows{keys->heads, queries->length, keys->length};
+      const auto finite = [](const Tensor& t) {
+        const auto v = t.span<float>();
+        return std::all_of(v.begin(), v.end(), [](float f) { return std::isfinite(f) && f > -30.0f; });
+      };
       if (bias != nullptr && bias->dtype() == DType::F32 &&
-          (bias->shape() == rows || bias->shape() == Shape{1, rows[0], rows[1], rows[2]})) {
+          (bias->shape() == rows || bias->shape() == Shape{1, rows[0], rows[1], rows[2]}) && finite(*bias)) {
         views.push_back(add);
         p.bias = bias;
         p.output = add->output(0);
@@ -496,6 +503,59 @@ MaskedScores masked_scores(const Graph& graph, const Node& softmax) {
                 "between regions), so it has no integer form";
   }
   return m;
+}
+
+CausalScores causal_scores(const Graph& graph, const Node& softmax) {
+  constexpr double kMasked = -30.0;  // exp(-30) < 1e-13: no probability at 1/256
+  const Value* in = softmax.input(0);
+  const Node* node = in != nullptr ? in->producer : nullptr;
+  if (node == nullptr || only_reader(graph, in) != &softmax || graph.is_graph_output(in)) return {};
+  const Value* x = nullptr;
+  const Tensor* mask = nullptr;
+  std::function<bool(std::int64_t)> kept;  // by the mask's element
+  if (node->op == OpKind::Where && node->inputs.size() == 3) {
+    const std::size_t fill_at = node->constant_input(1) != nullptr ? 1 : 2;
+    const Tensor* fill = node->constant_input(fill_at);
+    mask = node->constant_input(0);
+    x = node->input(fill_at == 1 ? 2 : 1);
+    if (mask == nullptr || fill == nullptr || fill->numel() != 1 || x == nullptr || x->is_constant() ||
+        !(fill->as_double(0) <= kMasked)) {
+      return {};
+    }
+    kept = [=](std::int64_t e) { return (mask->as_double(e) != 0.0) == (fill_at == 2); };
+  } else if (node->op == OpKind::Add && node->inputs.size() == 2) {
+    const std::size_t at = node->constant_input(1) != nullptr ? 1 : 0;
+    mask = node->constant_input(at);
+    x = node->input(1 - at);
+    if (mask == nullptr || x == nullptr || x->is_constant()) return {};
+    for (std::int64_t e = 0; e < mask->numel(); ++e) {
+      const double v = mask->as_double(e);
+      if (v != 0.0 && !(v <= kMasked)) return {};  // a bias, not a mask
+    }
+    kept = [=](std::int64_t e) { return mask->as_double(e) == 0.0; };
+  } else {
+    return {};
+  }
+  const Shape& xs = x->shape;
+  const Shape& ms = mask->shape();
+  if (xs.size() < 2 || ms.size() < 2 || ms.size() > xs.size()) return {};
+  const std::int64_t queries = xs[xs.size() - 2], keys = xs.back();
+  if (ms[ms.size() - 2] != queries || ms.back() != keys || mask->numel() != queries * keys) return {};
+  CausalScores c;
+  c.scores = x;
+  c.mask_node = node;
+  std::int64_t first_row = 0;
+  while (first_row < keys && kept(first_row)) ++first_row;
+  c.offset = first_row - 1;
+  bool causal = c.offset >= 0;
+  for (std::int64_t i = 0; causal && i < queries; ++i) {
+    for (std::int64_t j = 0; causal && j < keys; ++j) causal = kept(i * keys + j) == (j <= i + c.offset);
+  }
+  if (!causal) {
+    c.problem = "the mask before the Softmax is not causal (query i attending to keys 0 .. i + P alone), so it has "
+                "no integer form";
+  }
+  return c;
 }
 
 PixelGatherView pixel_gather(const Graph& graph, const Node& gather) {

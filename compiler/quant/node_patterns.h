@@ -80,6 +80,21 @@ struct MaskedScores {
 };
 MaskedScores masked_scores(const Graph& graph, const Node& softmax);
 
+// A causal mask before a Softmax over the keys, as a decoder writes it: Where(mask, fill, x) or
+// Where(mask, x, fill) with `fill` a constant of at most -30 (-inf, torch's finfo.min), or
+// Add(x, mask) of a constant of 0 (kept) and at most -30 (an -inf or -1e4 triangle), read by the
+// Softmax alone; x the scores [..., Q, K] and the mask [Q, K] (leading axes of 1 broadcast). The
+// mask must keep key j of query i exactly when j <= i + offset (a prefill: offset 0; a decode
+// step after P cached tokens: P). Nulls when the pattern does not hold; `problem` says why when
+// a constant mask is there but is not causal.
+struct CausalScores {
+  const Value* scores = nullptr;
+  const Node* mask_node = nullptr;  // the Where or the Add
+  std::int64_t offset = 0;
+  std::string problem;
+};
+CausalScores causal_scores(const Graph& graph, const Node& softmax);
+
 // A network input in a token layout read as its image (`tokens-as-image` writes the view for a
 // graph input [1, T, C] or [T, 1, C]; docs/token_layout.md): Transpose(0, 2, 1) (or (1, 2, 0))
 // -> Reshape [1, C, 1, T], the input read by the Transpose alone and the Transpose by the

@@ -139,6 +139,11 @@ void verify_softmax(const QGraph& graph, const QNode& node) {
                          in.shape[0] % (labels / in.shape[1]) == 0;
     check(windows, node, "region labels are one per token of the windows of square scores [W h, L, L]");
   }
+  if (node.softmax_causal) {
+    check(node.softmax_labels.empty(), node, "a causal mask and region labels are never together");
+    check(in.shape.size() == 3 && node.softmax_causal_offset >= 0 && node.softmax_causal_offset < in.shape[2], node,
+          "a causal mask is over scores [h, Q, K], its offset in 0 .. K - 1");
+  }
   for (const std::int64_t e : node.softmax_exp_table) {
     check(e >= 0 && e <= (std::int64_t{1} << kSoftmaxExpBits), node, "exp table entry out of range");
   }

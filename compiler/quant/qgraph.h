@@ -187,6 +187,12 @@ struct QNode {
   // labels[w L + j] is its query's labels[w L + i]; the others are out of the max and the sum and
   // their probability is 0 (a mask of -100 in float: exp(-100) is 0 at 1/256). Empty: no mask.
   std::vector<std::int64_t> softmax_labels;
+  // Softmax of a decoder's scores [h, Q, K] under a causal mask: row r (query r % Q) keeps the
+  // keys j <= r % Q + softmax_causal_offset, the others out of the max and the sum with
+  // probability 0 (-inf in float). The offset is the keys cached before the queries (0 for a
+  // prefill). Never with softmax_labels.
+  bool softmax_causal = false;
+  std::int64_t softmax_causal_offset = 0;
 
   // Resize: per output row, and per output column, three numbers: the two input rows
   // (columns) it reads and the weight of the second in Q8 (0..256; the first weighs 256 minus

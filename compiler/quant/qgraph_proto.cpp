@@ -137,6 +137,8 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     for (const std::int64_t p : n.gather_pixels) pn->add_gather_pixels(p);
     for (const std::int64_t e : n.softmax_exp_table) pn->add_softmax_exp_table(e);
     for (const std::int64_t l : n.softmax_labels) pn->add_softmax_labels(l);
+    pn->set_softmax_causal(n.softmax_causal);
+    pn->set_softmax_causal_offset(n.softmax_causal_offset);
     for (const std::int64_t t : n.resize_rows) pn->add_resize_rows(t);
     for (const std::int64_t t : n.resize_cols) pn->add_resize_cols(t);
     pn->set_resize_mode(n.resize_mode);
@@ -251,6 +253,8 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.gather_pixels = to_vector<std::int64_t>(pn.gather_pixels());
     n.softmax_exp_table = to_vector<std::int64_t>(pn.softmax_exp_table());
     n.softmax_labels = to_vector<std::int64_t>(pn.softmax_labels());
+    n.softmax_causal = pn.softmax_causal();
+    n.softmax_causal_offset = pn.softmax_causal_offset();
     n.resize_rows = to_vector<std::int64_t>(pn.resize_rows());
     n.resize_cols = to_vector<std::int64_t>(pn.resize_cols());
     n.resize_mode = pn.resize_mode();

@@ -63,6 +63,7 @@ struct PlannedNode {
   std::optional<AttentionProduct> product{};  // MatMul: its operands and form
   std::vector<std::int64_t> pixels{};         // PixelGather: the source pixel of each output pixel
   std::vector<std::int64_t> labels{};         // Softmax under Swin's mask: each token's region
+  std::optional<std::int64_t> causal_offset{};  // Softmax under a causal mask: keys <= query + offset
 };
 
 // The lookup-table function of a sigmoid-like activation node, and, when its only reader is a
@@ -340,7 +341,10 @@ class Builder {
 
   void plan_softmax(const Node* node, const Value* out) {
     const auto mask = views_.masks.find(node);
-    const Value* scores = mask != views_.masks.end() ? mask->second.scores : node->input(0);
+    const auto causal = views_.causal_masks.find(node);
+    const Value* scores = mask != views_.masks.end()            ? mask->second.scores
+                          : causal != views_.causal_masks.end() ? causal->second.scores
+                                                                : node->input(0);
     const Shape& shape = node->input(0)->shape;
     const bool rows = shape.size() == 2 || (shape.size() == 4 && shape[2] == 1 && shape[3] == 1);
     const auto rank = static_cast<std::int64_t>(shape.size());
@@ -359,12 +363,21 @@ class Builder {
         p.input = scores;
         p.labels = mask->second.labels;
       }
+      if (causal != views_.causal_masks.end()) {
+        p.input = scores;
+        p.causal_offset = causal->second.offset;
+      }
       planned_.push_back(p);
     } else if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
       reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
                     "axis of attention's scores [h, T, T'] (Swin's windowed [W, h, L, L']), is supported");
     } else {
-      planned_.push_back({QOpKind::Softmax, node, out, {}});
+      PlannedNode p{QOpKind::Softmax, node, out, {}};
+      if (causal != views_.causal_masks.end()) {
+        p.input = scores;
+        p.causal_offset = causal->second.offset;
+      }
+      planned_.push_back(p);
     }
   }
 
@@ -745,6 +758,8 @@ class Builder {
         break;
       case QOpKind::Softmax:
         q.softmax_labels = p.labels;
+        q.softmax_causal = p.causal_offset.has_value();
+        q.softmax_causal_offset = p.causal_offset.value_or(0);
         if (q_.tensor(q.inputs[0]).bits != 8) {
           throw UserError(fmt::format("node {} (Softmax): its exp table needs an 8-bit input, but '{}' is {}-bit; "
                                       "quantize it with 8 bits",
@@ -889,7 +904,7 @@ namespace {
 // Finite values and -inf, at least one -inf: what a decoder adds to its attention scores where a
 // query may not attend (a causal mask), not a broken weight.
 bool is_additive_mask(const Node& node, const Tensor& constant) {
-  if (node.op != OpKind::Add) return false;
+  if (node.op != OpKind::Add && node.op != OpKind::Where) return false;
   const Tensor values = constant.cast(DType::F64);
   bool masked = false;
   for (const double v : values.span<double>()) {
@@ -903,6 +918,11 @@ bool is_additive_mask(const Node& node, const Tensor& constant) {
 
 void check_finite_constants(const Graph& graph) {
   for (const Node* node : graph.topological_order()) {
+    // A causal mask's -inf is a mask (causal_scores): the Softmax it feeds takes it whole.
+    if (const Node* reader = graph.users(node->output(0)).size() == 1 ? graph.users(node->output(0))[0] : nullptr;
+        reader != nullptr && reader->op == OpKind::Softmax && causal_scores(graph, *reader).mask_node == node) {
+      continue;
+    }
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
       const Tensor* constant = node->constant_input(i);
       if (constant == nullptr || !is_float(constant->dtype())) continue;
@@ -918,8 +938,8 @@ void check_finite_constants(const Graph& graph) {
       }
       if (!finite && is_additive_mask(*node, *constant)) {
         throw UserError(fmt::format("node {} ({}): input {} ({}) is an attention mask (-inf where a query may not "
-                                    "attend, as a causal decoder writes it); masked attention is not supported yet, "
-                                    "on either target",
+                                    "attend), but not a causal one right before a Softmax over the keys (query i "
+                                    "attending to keys 0 .. i + P alone), the one mask with an integer form",
                                     node->name, node->op_type, i, node->input(i)->name));
       }
       if (!finite) {

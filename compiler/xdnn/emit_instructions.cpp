@@ -670,6 +670,10 @@ class InstructionEmitter {
                                                                       : isa::xdnn::HOST_SOFTMAX);
       for (const std::int64_t entry : node.softmax_exp_table) host.add_exp_table(static_cast<std::int32_t>(entry));
       for (const std::int64_t label : node.softmax_labels) host.add_softmax_labels(static_cast<std::int32_t>(label));
+      if (node.softmax_causal) {
+        host.set_softmax_causal_queries(static_cast<std::uint32_t>(graph_.tensor(node.inputs[0]).shape.at(1)));
+        host.set_softmax_causal_offset(static_cast<std::uint32_t>(node.softmax_causal_offset));
+      }
     } else if (node.kind == quant::QOpKind::HwcReshape) {
       host.set_kind(isa::xdnn::HOST_HWC_RESHAPE);
     } else if (node.kind == quant::QOpKind::LayerNorm) {

@@ -181,8 +181,15 @@ Work linear_work(std::uint64_t outputs, const KernelCall& call, const PulpKernel
 }
 
 // Pools, add, LUT, MUL, GATHER, SOFTMAX, RESIZE and LAYERNORM over `pixels` output pixels of `channels` (output) channels.
+// Under a causal mask, the keys a softmax row keeps: its query's position plus the cached keys.
+std::uint64_t causal_kept(const KernelCall& call, std::uint64_t row) {
+  const std::uint64_t query = (call.softmax_row0() + row) % call.softmax_causal_queries();
+  return std::min<std::uint64_t>(call.c_out(), query + call.softmax_causal_offset() + 1);
+}
+
+// `first_row`: the core's first output row of the call (a causal softmax's rows differ).
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
-                      const PulpKernelCycles& k) {
+                      const PulpKernelCycles& k, std::uint64_t first_row = 0) {
   Work w;
   if (pixels == 0 || channels == 0) return w;
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
@@ -216,8 +223,18 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
       const std::uint64_t per_element = static_cast<std::uint64_t>(k.softmax_max) + lookup +
                                         static_cast<std::uint64_t>(k.softmax_accumulate) + lookup +
                                         static_cast<std::uint64_t>(k.softmax_normalise + k.softmax_divide);
-      w.add(pixels * (channels * per_element + static_cast<std::uint64_t>(k.softmax_pixel_overhead)),
-            pixels * channels * 5);
+      // A causal mask: the three passes over the kept keys alone, the rest of each row zeroed
+      // (docs/pulp.md, "Softmax").
+      std::uint64_t elements = pixels * channels;
+      if (call.softmax_causal_queries() > 0) {
+        const auto c = [](int count) { return static_cast<std::uint64_t>(count); };
+        elements = 0;
+        for (std::uint64_t p = 0; p < pixels; ++p) elements += causal_kept(call, first_row + p);
+        w.add(c(k.softmax_divide) + c(k.softmax_causal_start) + pixels * c(k.softmax_causal_pixel) +
+                  (pixels * channels - elements) * c(k.softmax_causal_zero),
+              0);
+      }
+      w.add(elements * per_element + pixels * static_cast<std::uint64_t>(k.softmax_pixel_overhead), elements * 5);
       if (call.softmax_label_tokens() > 0) {
         // Swin's regions: each key's label read and compared in every pass (3 loads), the query's
         // per pixel, and the core's first row located once (a divu and a remu).
@@ -366,8 +383,9 @@ Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycl
         const std::uint64_t channels = share(c, ceil_div<std::uint64_t>(c, n), core);
         return elementwise_work(h * w, channels, h, call, k);
       } else {
-        const std::uint64_t rows = share(h, ceil_div<std::uint64_t>(h, n), core);
-        return elementwise_work(rows * w, c, rows, call, k);
+        const std::uint64_t chunk = ceil_div<std::uint64_t>(h, n);
+        const std::uint64_t rows = share(h, chunk, core);
+        return elementwise_work(rows * w, c, rows, call, k, chunk * static_cast<std::uint64_t>(core));
       }
   }
 }

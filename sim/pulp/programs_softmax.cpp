@@ -2,6 +2,7 @@
 // rows (a pixel's channels depend on each other, so the call is always PARALLEL_HO), per pixel
 // the three passes of docs/pulp.md "Softmax" over its channels, none unrolled (the third is
 // bound by the divider): where an instruction reads the load just before it, the core stalls.
+#include <algorithm>
 #include <cstdint>
 
 #include "sim/pulp/program_families.h"
@@ -31,9 +32,17 @@ std::uint64_t window_labels(const KernelCall& c, std::uint64_t pixel) {
   return c.weights() + 4 * kTableEntries + row / (tokens * c.softmax_label_heads()) * tokens;
 }
 
+// Under a causal mask (KernelCall.softmax_causal_*): the keys `pixel`'s row keeps, its query's
+// position plus the cached keys. The passes loop over them alone (a count, not data).
+std::uint32_t causal_kept(const KernelCall& c, std::uint64_t pixel) {
+  const std::uint64_t query = (c.softmax_row0() + pixel) % c.softmax_causal_queries();
+  return u32(std::min<std::uint64_t>(c.c_out(), query + c.softmax_causal_offset() + 1));
+}
+
 void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder& b) {
-  const std::uint32_t channels = c.c_out();
-  const std::uint64_t x = c.input() + pixel * channels;
+  const bool causal = c.softmax_causal_queries() > 0;
+  const std::uint32_t channels = causal ? causal_kept(c, pixel) : c.c_out();
+  const std::uint64_t x = c.input() + pixel * c.c_out();
   // Under labels, branch-free (predictor.softmax_label_*): per pixel the query's label (lbu) and
   // the row bookkeeping; per element of each pass the key's label, compared into a 0 / -1 mask.
   const bool labels = c.softmax_label_tokens() > 0;
@@ -87,7 +96,14 @@ void softmax_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilder&
     b.alu(labels ? 3 : 2);  // (and with the mask,) slli by 8, the add of sum / 2
     b.divide();
     b.alu();
-    b.store(u32(c.output() + pixel * channels + ch), 1);
+    b.store(u32(c.output() + pixel * c.c_out() + ch), 1);
+  }
+  if (causal) {
+    // The kept count's advance and branch-free wrap at the head's last query (addi, sltu, neg,
+    // sub, and, sub), the zero loop's count (sub) and setup, then sb of zero for each masked key.
+    b.alu(7);
+    b.loop_setup();
+    for (std::uint32_t ch = channels; ch < c.c_out(); ++ch) b.store(u32(c.output() + pixel * c.c_out() + ch), 1);
   }
 }
 
@@ -104,6 +120,14 @@ CoreProgram softmax_program(const KernelCall& call, int core, int cores) {
     b.divide();
     b.divide();
     b.alu(2);
+    program.insert(program.begin(), start.begin(), start.end());
+  }
+  if (call.softmax_causal_queries() > 0 && !program.empty()) {
+    // The core's first row's query (remu) and its kept count (addi).
+    CoreProgram start;
+    CoreProgramBuilder b(start);
+    b.divide();
+    b.alu();
     program.insert(program.begin(), start.begin(), start.end());
   }
   return program;

@@ -24,8 +24,8 @@ std::string softmax_labels_problem(const KernelCall& c) {
   const std::uint64_t tokens = c.softmax_label_tokens(), heads = c.softmax_label_heads(),
                       windows = c.softmax_label_windows();
   if (tokens == 0) {
-    return heads != 0 || windows != 0 || c.softmax_row0() != 0
-               ? "softmax_label_heads, _windows or softmax_row0 without softmax_label_tokens"
+    return heads != 0 || windows != 0 || (c.softmax_row0() != 0 && c.softmax_causal_queries() == 0)
+               ? "softmax_label_heads, _windows or softmax_row0 without softmax_label_tokens or a causal mask"
                : "";
   }
   if (heads == 0 || windows == 0) return "softmax labels with 0 heads or windows";
@@ -85,7 +85,12 @@ void softmax(const KernelCall& c, std::uint8_t* l1) {
     std::uint8_t* yp = y + p * channels;
     const std::uint64_t row = c.softmax_row0() + p;
     const std::uint8_t* window = tokens == 0 ? nullptr : labels + row / rows_per_window * tokens;
-    const auto kept = [&](std::uint32_t ch) { return window == nullptr || window[ch] == window[row % tokens]; };
+    // A causal mask: query row % Q sees the keys up to its position plus the cached ones.
+    const std::uint64_t queries = c.softmax_causal_queries();
+    const std::uint64_t last = queries == 0 ? channels : row % queries + c.softmax_causal_offset();
+    const auto kept = [&](std::uint32_t ch) {
+      return ch <= last && (window == nullptr || window[ch] == window[row % tokens]);
+    };
     std::int32_t top = std::numeric_limits<std::int32_t>::min();
     for (std::uint32_t ch = 0; ch < channels; ++ch) {
       if (kept(ch)) top = std::max(top, tile_element<Signed>(xp + ch));
@@ -123,6 +128,16 @@ std::string softmax_call_problem(const KernelCall& c) {
   if (c.c_out() > kSoftmaxMaxChannels) {
     return fmt::format("softmax over {} channels (at most {}: the row sum is a 32-bit register)", c.c_out(),
                        kSoftmaxMaxChannels);
+  }
+  if (c.softmax_causal_queries() != 0 &&
+      (c.softmax_label_tokens() != 0 || c.softmax_causal_offset() >= c.c_out() || c.w_out() != 1)) {
+    return fmt::format("a causal mask of {} queries after {} cached keys on rows of {} keys (c_out), w_out {} and {} "
+                       "region labels (the keys must be the row's channels, w_out 1, no labels)",
+                       c.softmax_causal_queries(), c.softmax_causal_offset(), c.c_out(), c.w_out(),
+                       c.softmax_label_tokens());
+  }
+  if (c.softmax_causal_queries() == 0 && c.softmax_causal_offset() != 0) {
+    return "softmax_causal_offset without softmax_causal_queries";
   }
   return softmax_labels_problem(c);
 }

@@ -137,9 +137,9 @@ std::vector<std::int32_t> host_matmul(const isa::xdnn::HostElementwise& h, const
 
 void softmax_row(const std::int32_t* x, std::int32_t* y, std::size_t n, std::size_t stride,
                  const google::protobuf::RepeatedField<std::int32_t>& exp_table, const std::int32_t* labels,
-                 std::int32_t label) {
+                 std::int32_t label, std::size_t first_kept) {
   if (n == 0) return;
-  const auto kept = [&](std::size_t i) { return labels == nullptr || labels[i] == label; };
+  const auto kept = [&](std::size_t i) { return i < first_kept && (labels == nullptr || labels[i] == label); };
   std::int32_t top = std::numeric_limits<std::int32_t>::min();
   for (std::size_t i = 0; i < n; ++i) {
     if (kept(i)) top = std::max(top, x[i * stride]);
@@ -153,17 +153,20 @@ void softmax_row(const std::int32_t* x, std::int32_t* y, std::size_t n, std::siz
   }
 }
 
-std::vector<std::int32_t> host_softmax_rows(const DenseTensor& a,
-                                            const google::protobuf::RepeatedField<std::int32_t>& exp_table,
-                                            const google::protobuf::RepeatedField<std::int32_t>& labels) {
+std::vector<std::int32_t> host_softmax_rows(const DenseTensor& a, const isa::xdnn::HostElementwise& h) {
+  const auto& labels = h.softmax_labels();
   std::vector<std::int32_t> y(a.values.size());
   const std::size_t rows = static_cast<std::size_t>(a.channels) * a.height;
   // Swin's mask: row (w h + k) L + i of W windows of L tokens, its keys' labels from w L on.
   const std::size_t length = a.width, per_window = labels.empty() ? 1 : rows / (labels.size() / length);
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int32_t* window = labels.empty() ? nullptr : labels.data() + (r / per_window) * length;
-    softmax_row(a.values.data() + r * a.width, y.data() + r * a.width, a.width, 1, exp_table, window,
-                window == nullptr ? 0 : window[r % length]);
+    // A causal mask: query r % Q sees the keys up to its position plus the cached ones.
+    const std::size_t kept = h.softmax_causal_queries() == 0
+                                 ? SIZE_MAX
+                                 : r % h.softmax_causal_queries() + h.softmax_causal_offset() + 1;
+    softmax_row(a.values.data() + r * a.width, y.data() + r * a.width, a.width, 1, h.exp_table(), window,
+                window == nullptr ? 0 : window[r % length], kept);
   }
   return y;
 }

@@ -27,15 +27,15 @@ std::uint64_t host_matmul_macs(const isa::xdnn::HostElementwise& h);
 // e = exp_table[x - m + 255], y = min(255, (e * 256 + sum(e) / 2) / sum(e)). The table is
 // checked before the run (256 entries, the last 65536, so the sum is never 0).
 // With `labels` (n entries, one per element), only the elements labelled `label` count: the
-// others are out of the max and the sum and get 0 (Swin's shifted-window mask).
+// others are out of the max and the sum and get 0 (Swin's shifted-window mask). Only the first
+// `kept` elements count (a causal mask: the keys up to the query's position); the rest get 0.
 void softmax_row(const std::int32_t* x, std::int32_t* y, std::size_t n, std::size_t stride,
                  const google::protobuf::RepeatedField<std::int32_t>& exp_table, const std::int32_t* labels = nullptr,
-                 std::int32_t label = 0);
+                 std::int32_t label = 0, std::size_t kept = SIZE_MAX);
 
 // HOST_SOFTMAX_ROWS: softmax_row over the W elements of each (channel, row) of a; with
-// `labels` (W L region labels, isa/xdnn.proto), each row keeps its query's region.
-std::vector<std::int32_t> host_softmax_rows(const DenseTensor& a,
-                                            const google::protobuf::RepeatedField<std::int32_t>& exp_table,
-                                            const google::protobuf::RepeatedField<std::int32_t>& labels);
+// softmax_labels (W L region labels, isa/xdnn.proto), each row keeps its query's region; with
+// softmax_causal_queries Q, row r keeps the keys up to r % Q + softmax_causal_offset.
+std::vector<std::int32_t> host_softmax_rows(const DenseTensor& a, const isa::xdnn::HostElementwise& h);
 
 }  // namespace wb::sim::xdnn

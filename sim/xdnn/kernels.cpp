@@ -204,6 +204,18 @@ std::string host_softmax_problem(const isa::xdnn::HostElementwise& h) {
                          rows);
     }
   }
+  if (h.softmax_causal_queries() != 0) {
+    const std::uint64_t rows = std::uint64_t{a.channels()} * a.height();
+    if (h.kind() != isa::xdnn::HOST_SOFTMAX_ROWS || h.softmax_labels_size() != 0 ||
+        rows % h.softmax_causal_queries() != 0 || h.softmax_causal_offset() >= a.width()) {
+      return fmt::format("a causal mask of {} queries after {} cached keys does not fit rows of {} keys ({} rows, "
+                         "region labels {})",
+                         h.softmax_causal_queries(), h.softmax_causal_offset(), a.width(), rows,
+                         h.softmax_labels_size());
+    }
+  } else if (h.softmax_causal_offset() != 0) {
+    return "softmax_causal_offset without softmax_causal_queries";
+  }
   for (int i = 0; i < h.exp_table_size(); ++i) {
     if (h.exp_table(i) < 0 || h.exp_table(i) > kExpOne) {
       return fmt::format("exp table entry {} ({}) lies outside [0, {}]", i, h.exp_table(i), kExpOne);
@@ -457,7 +469,7 @@ void run_host_elementwise(const isa::xdnn::HostElementwise& h, Memories& m) {
   } else if (h.kind() == isa::xdnn::HOST_SOFTMAX) {
     y = host_softmax(a, h.exp_table());
   } else if (h.kind() == isa::xdnn::HOST_SOFTMAX_ROWS) {
-    y = host_softmax_rows(a, h.exp_table(), h.softmax_labels());
+    y = host_softmax_rows(a, h);
   } else if (h.kind() == isa::xdnn::HOST_MATMUL) {
     y = host_matmul(h, a, read_region(h.b(), m));
   } else if (h.kind() == isa::xdnn::HOST_RESIZE) {
