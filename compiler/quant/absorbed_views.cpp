@@ -29,6 +29,8 @@ AbsorbedViews absorbed_views(const Graph& graph) {
       case OpKind::Softmax: {
         if (CausalScores causal = causal_scores(graph, *node); causal.scores != nullptr) {
           if (!causal.problem.empty()) {
+            // The Softmax names the mask, the root cause, once: neither is refused again.
+            found.nodes.insert({causal.mask_node, node});
             found.mask_problems.emplace_back(node, std::move(causal.problem));
           } else {
             found.nodes.insert(causal.mask_node);

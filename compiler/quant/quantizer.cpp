@@ -920,8 +920,9 @@ void check_finite_constants(const Graph& graph) {
   for (const Node* node : graph.topological_order()) {
     // A causal mask's -inf is a mask (causal_scores): the Softmax it feeds takes it whole.
     if (const Node* reader = graph.users(node->output(0)).size() == 1 ? graph.users(node->output(0))[0] : nullptr;
-        reader != nullptr && reader->op == OpKind::Softmax && causal_scores(graph, *reader).mask_node == node) {
-      continue;
+        reader != nullptr && reader->op == OpKind::Softmax) {
+      const CausalScores causal = causal_scores(graph, *reader);
+      if (causal.mask_node == node && causal.problem.empty()) continue;
     }
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
       const Tensor* constant = node->constant_input(i);

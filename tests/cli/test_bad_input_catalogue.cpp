@@ -60,11 +60,12 @@ class Fixtures {
     nan_weights.node("MatMul", {"x", "w"}, {"y"});
     nan_weights.output("y");
     nan_weights.save(dir_ / "nan_weights.onnx");
-    // A causal decoder's scores with their mask added: -inf above the diagonal.
+    // Scores with a mask added that is not causal: -inf below the diagonal (a query sees the
+    // keys after it), which has no integer form.
     test::OnnxBuilder causal;
     causal.input("scores", {1, 3, 3});
     const float inf = std::numeric_limits<float>::infinity();
-    causal.initializer("mask", Tensor::from_vector<float>({3, 3}, {0, -inf, -inf, 0, 0, -inf, 0, 0, 0}));
+    causal.initializer("mask", Tensor::from_vector<float>({3, 3}, {0, 0, 0, -inf, 0, 0, -inf, -inf, 0}));
     causal.node("Add", {"scores", "mask"}, {"masked"});
     causal.node("Softmax", {"masked"}, {"y"});
     causal.output("y");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace wb::test {
@@ -160,6 +161,70 @@ OnnxBuilder tiny_bert(std::int64_t vocabulary) {
   layernorm("r2", "ln2", "final");
   set_attr(b.node("Gather", {"final", "zero"}, {"first_token"}, "/Gather"), "axis", std::int64_t{1});
   set_attr(b.node("Gemm", {"first_token", "head_w", "head_b"}, {"y"}, "/head/Gemm"), "transB", std::int64_t{1});
+  return b;
+}
+
+OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
+  constexpr std::int64_t c = 8, heads = 2, d = 4, t = 6, logits = 12;
+  OnnxBuilder b(14);
+  std::uint32_t seed = 301;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  b.input("ids", {1, t}, onnx::TensorProto::INT64).output("logits");
+  weight("table", {vocabulary, c});
+  weight("ln_gamma", {c});
+  weight("ln_beta", {c});
+  weight("qkv_w", {c, 3 * c});
+  weight("qkv_b", {3 * c});
+  weight("o_w", {c, c});
+  weight("o_b", {c});
+  weight("head_w", {c, logits});
+  weight("head_b", {logits});
+  b.initializer("split", ints_tensor({c, c, c}));
+  b.initializer("heads_shape", ints_tensor({1, t, heads, d}));
+  b.initializer("merged_shape", ints_tensor({1, t, c}));
+  b.initializer("scale", Tensor::scalar<float>(0.5f));  // 1 / sqrt(d)
+  const float minus_inf = -std::numeric_limits<float>::infinity();
+  b.initializer("fill", Tensor::scalar<float>(minus_inf));
+  Tensor condition(DType::Bool, {1, 1, t, t});
+  Tensor triangle(DType::F32, {t, t});
+  for (std::int64_t i = 0; i < t; ++i) {
+    for (std::int64_t j = 0; j < t; ++j) {
+      const bool future = j > i;
+      condition.data<bool>()[i * t + j] = mask == DecoderMask::WhereKeep ? !future
+                                          : mask == DecoderMask::NotCausal ? i == j
+                                                                           : future;
+      triangle.data<float>()[i * t + j] = future ? -1e4f : 0.0f;
+    }
+  }
+  b.initializer("mask", condition);
+  b.initializer("triangle", triangle);
+
+  b.node("Gather", {"table", "ids"}, {"x"}, "/wte/Gather");
+  layer_norm(b, "x", "ln", "n", 1e-5f);
+  b.node("MatMul", {"n", "qkv_w"}, {"qkv0"}, "/attn/c_attn/MatMul");
+  b.node("Add", {"qkv_b", "qkv0"}, {"qkv"}, "/attn/c_attn/Add");
+  set_attr(b.node("Split", {"qkv", "split"}, {"q0", "k0", "v0"}, "/attn/Split"), "axis", std::int64_t{2});
+  for (const std::string x : {"q", "k", "v"}) b.node("Reshape", {x + "0", "heads_shape"}, {x + "1"}, "/attn/Reshape_" + x);
+  perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
+  perm(b.node("Transpose", {"k1"}, {"kt"}, "/attn/Transpose_k"), {0, 2, 3, 1});
+  perm(b.node("Transpose", {"v1"}, {"v"}, "/attn/Transpose_v"), {0, 2, 1, 3});
+  b.node("MatMul", {"q", "kt"}, {"scores0"}, "/attn/MatMul");
+  b.node("Mul", {"scores0", "scale"}, {"scores"}, "/attn/Mul");
+  switch (mask) {
+    case DecoderMask::MaskedFill:
+    case DecoderMask::NotCausal: b.node("Where", {"mask", "fill", "scores"}, {"masked"}, "/attn/Where"); break;
+    case DecoderMask::WhereKeep: b.node("Where", {"mask", "scores", "fill"}, {"masked"}, "/attn/Where"); break;
+    case DecoderMask::AddTriangle: b.node("Add", {"scores", "triangle"}, {"masked"}, "/attn/Add"); break;
+  }
+  set_attr(b.node("Softmax", {"masked"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
+  b.node("MatMul", {"probs", "v"}, {"context"}, "/attn/MatMul_1");
+  perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
+  b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
+  b.node("MatMul", {"merged", "o_w"}, {"o0"}, "/attn/c_proj/MatMul");
+  b.node("Add", {"o_b", "o0"}, {"o"}, "/attn/c_proj/Add");
+  b.node("Add", {"x", "o"}, {"r"}, "/Add");
+  b.node("MatMul", {"r", "head_w"}, {"h0"}, "/lm_head/MatMul");
+  b.node("Add", {"head_b", "h0"}, {"logits"}, "/lm_head/Add");
   return b;
 }
 

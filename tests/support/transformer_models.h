@@ -27,6 +27,21 @@ OnnxBuilder tiny_vit(bool token_output = false, std::int64_t patches_per_side = 
 // Gather(table [V, 8], ids) -> the embeddings above.
 OnnxBuilder tiny_bert(std::int64_t vocabulary = 0);
 
+// How a decoder's attention masks its scores before the Softmax (tiny_gpt).
+enum class DecoderMask {
+  MaskedFill,   // torch's masked_fill(mask == 0, -inf): Where(future, -inf, scores)
+  WhereKeep,    // Where(allowed, scores, -inf)
+  AddTriangle,  // scores + a constant triangle of 0 and -1e4
+  NotCausal,    // Where(diagonal, -inf, scores): a mask with no integer form
+};
+
+// A GPT-like decoder block from token ids as a model's own code writes it (nanoGPT's attention,
+// opset 14): "ids" int64 [1, 6] -> Gather(table [V, 8]) -> LayerNormalization -> one Linear to
+// q, k and v split along the features -> heads of 2 x 4 by view and transpose (k as [1, h, d, T])
+// -> q k^T scaled by 1 / 2 after the product -> the mask `mask` -> Softmax -> the heads merged
+// -> Linear + residual -> a Linear head to "logits" [1, 6, 12]. A prefill: no cached keys.
+OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask = DecoderMask::MaskedFill);
+
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);
 

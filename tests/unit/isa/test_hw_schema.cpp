@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "isa/hw_config.h"
@@ -64,13 +66,14 @@ TEST(HwKeyTable, EveryDefaultIsANumberItsRangeAccepts) {
 }
 
 // The instruction counts all have keys: `predictor.*` fill distinct fields of
-// PulpParams::predictor, and their sizes add up to the struct's, so none is left without one.
+// PulpParams::predictor, and laid end to end (each at its alignment) they fill the struct, so
+// none is left without one.
 TEST(HwKeyTable, EveryPredictorCountIsAKey) {
   HwConfig config = gap8_with({});
   const auto* first = reinterpret_cast<const char*>(&config.pulp().predictor);
   const auto* end = first + sizeof(PulpKernelCycles);
   std::set<const char*> fields;
-  std::size_t bytes = 0;
+  std::map<std::size_t, std::pair<std::size_t, std::size_t>> layout;  // offset -> size, alignment
   for (const hw_schema::KeySpec* key : hw_schema::all_keys(Target::Pulp)) {
     if (!key->info.path.starts_with("predictor.")) continue;
     EXPECT_TRUE(key->info.default_value) << key->info.path;
@@ -79,11 +82,19 @@ TEST(HwKeyTable, EveryPredictorCountIsAKey) {
           const auto* at = reinterpret_cast<const char*>(field);
           EXPECT_TRUE(at >= first && at < end) << key->info.path << " fills a field outside the counts";
           EXPECT_TRUE(fields.insert(at).second) << key->info.path << " fills a field another key fills";
-          bytes += sizeof(*field);
+          layout[static_cast<std::size_t>(at - first)] = {sizeof(*field), alignof(std::remove_pointer_t<decltype(field)>)};
         },
         key->field(config));
   }
-  EXPECT_EQ(bytes, sizeof(PulpKernelCycles));
+  std::size_t next = 0;
+  for (const auto& [offset, field] : layout) {
+    EXPECT_EQ(offset, (next + field.second - 1) / field.second * field.second) << "a field without a key before byte "
+                                                                                << offset;
+    next = offset + field.first;
+  }
+  EXPECT_EQ((next + alignof(PulpKernelCycles) - 1) / alignof(PulpKernelCycles) * alignof(PulpKernelCycles),
+            sizeof(PulpKernelCycles))
+      << "a field without a key at the end";
 }
 
 // The shipped PULP configs name none of the timing constants: they load with the defaults.

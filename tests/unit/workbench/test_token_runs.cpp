@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "compiler/frontend/tensor_io.h"
 #include "support/error.h"
@@ -91,6 +94,52 @@ TEST_F(TokenRuns, IdsRunBitExactOnPulpAsOneUdmaRowCopyPerToken) {
     EXPECT_EQ(embedding->macs, 0u);
     EXPECT_GT(embedding->cycles, 0u);
   }
+}
+
+// A decoder's causal mask, as torch writes it three ways, runs bit-exact on both targets from
+// seeded token ids: on xDNN the softmax on its host, on PULP the cluster's kernel over the kept
+// keys; and the report counts the prompt's tokens.
+TEST(DecoderRuns, ACausalMaskRunsBitExactOnBothTargetsInEachForm) {
+  test::TempDir dir;
+  for (const test::DecoderMask mask :
+       {test::DecoderMask::MaskedFill, test::DecoderMask::WhereKeep, test::DecoderMask::AddTriangle}) {
+    const std::filesystem::path model = dir / fmt::format("gpt{}.onnx", static_cast<int>(mask));
+    test::tiny_gpt(20, mask).save(model);
+    for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
+      SCOPED_TRACE(testing::Message() << model.filename() << " on " << config);
+      CompileRequest request;
+      request.model = model.string();
+      request.hw = (test::source_dir() / "configs" / config).string();
+      request.calib_count = 2;
+      RunCommand c;
+      c.compile = to_compile_command(request);
+      c.outputs.table = false;
+      std::ostringstream log;
+      const report::RunReport r = run_model(c, log);
+      EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+      ASSERT_TRUE(r.totals.tokens.has_value());
+      EXPECT_EQ(*r.totals.tokens, 6u);
+      const auto softmax = std::find_if(r.layers.begin(), r.layers.end(),
+                                        [](const report::LayerRow& row) { return row.type == "softmax"; });
+      ASSERT_NE(softmax, r.layers.end());
+      EXPECT_EQ(softmax->unit, std::string(config) == "gap8.yaml" ? "cores" : "host");
+    }
+  }
+}
+
+// A mask that is not causal has no integer form: named once, at the Softmax, by what it is.
+TEST(DecoderRuns, AMaskThatIsNotCausalIsNamed) {
+  test::TempDir dir;
+  test::tiny_gpt(20, test::DecoderMask::NotCausal).save(dir / "gpt.onnx");
+  CompileRequest request;
+  request.model = (dir / "gpt.onnx").string();
+  request.hw = (test::source_dir() / "configs" / "v3_96.yaml").string();
+  request.calib_count = 2;
+  RunCommand c;
+  c.compile = to_compile_command(request);
+  std::ostringstream log;
+  EXPECT_THAT(test::user_error_of([&] { run_model(c, log); }),
+              AllOf(HasSubstr("/attn/Where"), HasSubstr("is an attention mask"), HasSubstr("not a causal one")));
 }
 
 }  // namespace

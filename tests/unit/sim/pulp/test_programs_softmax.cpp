@@ -111,6 +111,28 @@ TEST(SoftmaxPrograms, RegionLabelsAreReadInsideTheTableAndCountedPerPass) {
   EXPECT_EQ(n.stores, p.stores);
 }
 
+// Under a causal mask (4 queries a head, no cached keys; this call's rows 2 .. 9, core 0 of 2
+// has rows 2 .. 5: queries 2, 3, 0, 1 keeping 3, 4, 1, 2 of 4 keys): the passes run over the
+// kept keys alone (5 loads and a division each), the masked keys get a store of zero, every
+// output byte is stored once, and a core's first row is located with one remu.
+TEST(SoftmaxPrograms, ACausalMaskLoopsOverTheKeptKeysAndZeroesTheRest) {
+  SoftmaxCall s = softmax_call(8, 1, 4);
+  s.call.set_softmax_causal_queries(4);
+  s.call.set_softmax_row0(2);
+  expect_well_formed(s.call);
+  for (const int cores : {1, 2, 8}) {
+    expect_each_output_stored_once(programs_of(s.call, cores), s.output, fmt::format("{} cores", cores));
+  }
+  const SoftmaxCall plain = softmax_call(8, 1, 4);
+  const OpCounts n = count_ops(kernel_program(s.call, 0, 2));
+  const OpCounts p = count_ops(kernel_program(plain.call, 0, 2));
+  const std::uint64_t kept = 3 + 4 + 1 + 2, masked = 16 - kept;
+  EXPECT_EQ(n.loads, kept * 5);
+  EXPECT_EQ(n.divides, kept + 1);
+  EXPECT_EQ(n.stores, p.stores) << "kept keys their probability, masked ones 0";
+  EXPECT_EQ(p.divides - (n.divides - 1), masked);
+}
+
 // 3 rows on 8 cores: chunks of 1, cores 3 to 7 have none.
 TEST(SoftmaxPrograms, ACorePastTheLastRowHasAnEmptyProgram) {
   const SoftmaxCall s = softmax_call(3, 2, 5);

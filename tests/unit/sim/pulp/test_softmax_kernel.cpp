@@ -148,6 +148,27 @@ TEST(PulpKernelSoftmax, RegionLabelsKeepEachQuerysRegionOnly) {
   EXPECT_EQ(run_in_l1(tile), (std::vector<std::uint8_t>{64, 64, 64, 64, 64, 64, 64, 64, 128, 128, 0, 0, 128, 128, 0, 0}));
 }
 
+// Rows of 4 equal logits under a causal mask of 2 queries a head after 1 cached key: query 0
+// keeps keys 0 and 1 (128 each), query 1 keys 0 .. 2 (85 each: (65536 x 256 + 98304) / 196608),
+// the rest 0; a call from row 3 on starts at head 1's query 1. An offset beyond the keys, or a
+// mask with labels, is refused.
+TEST(PulpKernelSoftmax, ACausalMaskKeepsTheKeysUpToEachQuerysPosition) {
+  const std::vector<std::uint8_t> rows(16, 5);
+  SoftmaxCall call = softmax_call(4, 1, 4, rows, true, halving_table());
+  call.call.set_softmax_causal_queries(2);
+  call.call.set_softmax_causal_offset(1);
+  ASSERT_EQ(kernel_problem(call.call, call.l1.size()), "");
+  EXPECT_EQ(run_in_l1(call), (std::vector<std::uint8_t>{128, 128, 0, 0, 85, 85, 85, 0, 128, 128, 0, 0, 85, 85, 85, 0}));
+  call.call.set_softmax_row0(3);
+  EXPECT_EQ(run_in_l1(call), (std::vector<std::uint8_t>{85, 85, 85, 0, 128, 128, 0, 0, 85, 85, 85, 0, 128, 128, 0, 0}));
+  call.call.set_softmax_causal_offset(4);
+  EXPECT_NE(kernel_problem(call.call, call.l1.size()).find("a causal mask of 2 queries after 4 cached keys"),
+            std::string::npos);
+  call.call.set_softmax_causal_offset(0);
+  call.call.set_softmax_causal_queries(0);
+  EXPECT_NE(kernel_problem(call.call, call.l1.size()).find("softmax_row0 without"), std::string::npos);
+}
+
 // The table arrives by DMA: an entry the quantizer never writes (above 2^16, or an exp(0) that
 // is not 2^16, which would also let the sum, the divisor, fall to 0) is found when the kernel
 // runs, named, and nothing is written.
@@ -229,6 +250,47 @@ TEST_P(PulpKernelSoftmaxGolden, RowsOfRandomLogitsMatchTheGoldenModel) {
   ASSERT_EQ(out.size(), static_cast<std::size_t>(y.numel()));
   for (std::int64_t i = 0; i < y.numel(); ++i) {
     ASSERT_EQ(std::int64_t{out[static_cast<std::size_t>(i)]}, y.as_int64(i)) << "row " << i / C << " channel " << i % C;
+  }
+}
+
+// Attention's scores [2, 6, 6] of a decoder under its causal mask, rows of random logits: the
+// kernel over the kept keys alone against the golden model's softmax, call by call of 4 rows.
+TEST(PulpKernelSoftmaxCausal, ScoresUnderACausalMaskMatchTheGoldenModel) {
+  constexpr std::uint32_t H = 2, Q = 6, K = 6;
+  QGraph g;
+  g.scheme = quant::Scheme::Pulp;
+  g.tensors = {QTensor{"x", {H, Q, K}, 8, true, 0.1, 0}, QTensor{"y", {H, Q, K}, 8, false, 1.0 / 256, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  QNode n;
+  n.kind = QOpKind::Softmax;
+  n.name = "softmax";
+  n.inputs = {0};
+  n.output = 1;
+  n.softmax_causal = true;
+  g.nodes.push_back(n);
+  quant::assign_requant(g);
+  Tensor x(g.tensor(0).dtype(), g.tensor(0).shape);
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> value(-40, 40);
+  for (std::int64_t i = 0; i < x.numel(); ++i) x.data<std::int8_t>()[i] = static_cast<std::int8_t>(value(rng));
+  const Tensor y = golden::IntegerExecutor(g).run_quantized({x}).at(0);
+  expect_varied(y);
+  EXPECT_EQ(y.as_int64(1), 0) << "query 0 sees key 0 alone";
+  EXPECT_EQ(y.as_int64(0), 255);
+  std::vector<std::uint32_t> table;
+  for (const std::int64_t e : g.nodes[0].softmax_exp_table) table.push_back(static_cast<std::uint32_t>(e));
+  for (std::uint32_t row0 = 0; row0 < H * Q; row0 += 4) {
+    std::vector<std::uint8_t> bytes;
+    for (std::uint32_t i = row0 * K; i < (row0 + 4) * K; ++i) bytes.push_back(static_cast<std::uint8_t>(x.as_int64(i) & 0xff));
+    SoftmaxCall call = softmax_call(4, 1, K, bytes, true, table);
+    call.call.set_softmax_causal_queries(Q);
+    call.call.set_softmax_row0(row0);
+    ASSERT_EQ(kernel_problem(call.call, call.l1.size()), "");
+    const std::vector<std::uint8_t> out = run_in_l1(call);
+    for (std::uint32_t i = 0; i < 4 * K; ++i) {
+      ASSERT_EQ(std::int64_t{out[i]}, y.as_int64(row0 * K + i)) << "row " << row0 + i / K << " key " << i % K;
+    }
   }
 }
 
