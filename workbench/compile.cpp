@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <iostream>
 #include <ostream>
 
@@ -52,7 +53,9 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
   if (cached.hit) {
     const quant::QGraph& graph = cached.model.graph;
     if (cached.model.synthetic_calibration) {
-      warn_later(synthetic_calibration_warning(command.quantize));
+      const bool token_ids = std::any_of(graph.inputs.begin(), graph.inputs.end(),
+                                         [&](int t) { return graph.tensor(t).token_ids; });
+      warn_later(synthetic_calibration_warning(command.quantize, token_ids));
     }
     // The import's notes (a symbolic batch taken as 1), as a quantization now would say them.
     const nlohmann::json record = nlohmann::json::parse(cached.model.record_json, nullptr, false);

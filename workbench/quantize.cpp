@@ -15,6 +15,7 @@
 #include "compiler/frontend/tensor_io.h"
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
+#include "compiler/ir/token_ids.h"
 #include "compiler/passes/pass_manager.h"
 #include "compiler/frontend/qdq_export.h"
 #include "compiler/quant/qdq_import.h"
@@ -239,10 +240,12 @@ nlohmann::json resolved_inputs_json(const std::vector<ResolvedInput>& inputs) {
   return list;
 }
 
-std::string synthetic_calibration_warning(const QuantizeCommand& command) {
-  return fmt::format("warning: calibrating on {} seeded synthetic N(0,1) inputs (seed {}); they are not "
+std::string synthetic_calibration_warning(const QuantizeCommand& command, bool token_ids) {
+  return fmt::format("warning: calibrating on {} seeded synthetic {} (seed {}); they are not "
                      "representative of real data, so thresholds may be off (use --calib DIR)",
-                     command.calib_count, command.seed);
+                     command.calib_count,
+                     token_ids ? "inputs (token ids drawn uniformly inside their table, N(0,1) floats)" : "N(0,1) inputs",
+                     command.seed);
 }
 
 quant::QGraph qgraph_of_qdq_model(Graph& graph, quant::Scheme scheme) {
@@ -296,7 +299,9 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
       synthetic = true;
       result.synthetic_calibration = true;
       calibration_set = synthetic_input_set(graph, command.calib_count, command.seed);
-      warn_later(synthetic_calibration_warning(command));
+      const auto token_input = [&](const Value* input) { return token_id_rows(graph, *input).has_value(); };
+      warn_later(synthetic_calibration_warning(
+          command, std::any_of(graph.inputs().begin(), graph.inputs().end(), token_input)));
     }
     if (!command.structure_only) {
       const auto calibration_start = Clock::now();

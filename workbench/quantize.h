@@ -98,8 +98,9 @@ nlohmann::json calibration_record(const QuantizeCommand& command, const Quantize
 // "source" ("model", "batch 1", or the --shape / --input that gave it)}] (quant.json's "input_shapes").
 nlohmann::json resolved_inputs_json(const std::vector<ResolvedInput>& inputs);
 
-// The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline).
-std::string synthetic_calibration_warning(const QuantizeCommand& command);
+// The warning a quantization calibrated on seeded synthetic inputs prints (one line, no newline);
+// `token_ids`: some input is token ids, drawn inside their table rather than N(0,1).
+std::string synthetic_calibration_warning(const QuantizeCommand& command, bool token_ids);
 
 // Every .npy/.pb file of a folder, sorted by name, as one sample each. UserError for an empty
 // folder, a multi-input model, or a tensor that does not match the graph's input.
