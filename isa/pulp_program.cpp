@@ -47,6 +47,10 @@ bool output_signed(const Layer& layer) {
 
 bool copies_only(KernelKind kind) { return kind == KERNEL_PIXEL_COPY || kind == KERNEL_EMBEDDING; }
 
+std::uint64_t row_gather_id_cycles(const PulpParams& hw) {
+  return static_cast<std::uint64_t>(2 + hw.core.load_use_stall_cycles + hw.dma_command_cycles);
+}
+
 const char* kernel_unit(KernelKind kind) {
   switch (kind) {
     case KERNEL_PIXEL_COPY: return "cluster_dma";

@@ -49,6 +49,10 @@ bool copies_only(KernelKind kind);
 const char* kernel_unit(KernelKind kind);
 // The copy a row gather makes for token `t` whose id is `id`.
 DmaCopy row_copy(const RowGather& gather, std::uint32_t t, std::uint32_t id);
+// The controller core's cycles per id of a row gather, the instruction sequence the format
+// implies: the id's lhu from L1, a load-use stall, the row's address (p.mac), and programming one
+// uDMA transfer (dma_command_cycles: the channel's address, size and config registers).
+std::uint64_t row_gather_id_cycles(const PulpParams& hw);
 
 // Writes atomically (a temporary file renamed into place), sealed with its payload digest: a
 // failed write leaves no file.

@@ -114,11 +114,11 @@ class LayerRun {
     return done;
   }
 
-  // Token ids -> rows: per id the controller loads it and computes its row's address (lhu, a
-  // load-use stall, p.mac) and programs one uDMA copy; the cluster waits for the last row.
-  // Which rows are picked does not change the cost, so row 0 stands for each.
+  // Token ids -> rows: per id the controller's instructions (isa::pulp::row_gather_id_cycles)
+  // and one uDMA copy; the cluster waits for the last row. Which rows are picked does not
+  // change the cost, so row 0 stands for each.
   void gather_rows(const RowGather& gather, std::size_t step) {
-    const auto per_row = static_cast<std::uint64_t>(2 + hw_.core.load_use_stall_cycles + hw_.dma_command_cycles);
+    const std::uint64_t per_row = row_gather_id_cycles(hw_);
     std::uint64_t done = 0;
     for (std::uint32_t t = 0; t < gather.count(); ++t) {
       const std::uint64_t before = clock_.now();

@@ -220,14 +220,13 @@ class Cluster::LayerWalk {
     return slot.done;
   }
 
-  // Token ids -> rows (KERNEL_EMBEDDING). Per id the controller core loads it from L1 and
-  // computes its row's address (lhu, a load-use stall, p.mac), then programs one uDMA transfer
-  // (dma_command_cycles, as a cluster-DMA transfer: the channel's address, size and config
-  // registers); the rows land in L2 while it programs the next. Without data the ids are not
+  // Token ids -> rows (KERNEL_EMBEDDING). Per id the controller core loads it, computes its
+  // row's address and programs one uDMA transfer (isa::pulp::row_gather_id_cycles); the rows
+  // land in L2 while it programs the next. Without data the ids are not
   // known: every token reads row 0, the same bytes and transfers (the L3 model's timing does not
   // depend on the address). False when an id lies outside the table (the run's error is set).
   bool gather_rows(const isa::pulp::RowGather& g, std::size_t step) {
-    const auto per_row = static_cast<std::uint64_t>(2 + hw_.core.load_use_stall_cycles + hw_.dma_command_cycles);
+    const std::uint64_t per_row = isa::pulp::row_gather_id_cycles(hw_);
     std::uint64_t landed = 0;
     for (std::uint32_t t = 0; t < g.count(); ++t) {
       const std::uint64_t before = c_.now();

@@ -101,6 +101,7 @@ TEST(PulpSimEmbedding, EachTokensRowIsOneUdmaCopyWithTheCoresIdle) {
     // Per token the controller's lhu, load-use stall, p.mac and the transfer's programming.
     const PulpParams& hw = config.pulp();
     const auto per_row = static_cast<std::uint64_t>(2 + hw.core.load_use_stall_cycles + hw.dma_command_cycles);
+    EXPECT_EQ(isa::pulp::row_gather_id_cycles(hw), per_row);
     EXPECT_GE(s.dma_issue_cycles, kTokens * per_row);
     EXPECT_EQ(s.dma_issue_cycles + s.dma_wait_cycles + s.l3_cycles, s.cycles);
     // No core work to misjudge: the predictor's timeline is the cluster's.
