@@ -438,6 +438,15 @@ std::vector<KeySpec> pulp_predictor_elementwise_keys() {
     predictor<&P::layernorm_divide>("predictor.layernorm_divide",
                                     "layernorm: each of a pixel's 20 divu (Newton's 6 steps x 3, the reciprocal's 2)",
                                     kDerived, "the core pipeline's divider latency, core.divide_cycles' 18"),
+    predictor<&P::rmsnorm_stats_word>("predictor.rmsnorm_stats_word",
+                                      "layernorm as RMSNorm, statistics pass: per 4 channels (or leftover channel)",
+                                      kDerived, "lw, its load-use stall, 1 pv.sdotsp.b (x.x)"),
+    predictor<&P::rmsnorm_element>("predictor.rmsnorm_element", "layernorm as RMSNorm, output pass: per element",
+                                   kDerived, "layernorm_element's 24 without d = n x - sum (mul, sub)"),
+    predictor<&P::rmsnorm_pixel>("predictor.rmsnorm_pixel", "layernorm as RMSNorm: per output pixel, but its divu",
+                                 kDerived,
+                                 "layernorm_pixel's 348 with one sum cleared (-1), V = Q in one word (1, not 12) "
+                                 "and its zero test on one word (1, not 2)"),
     predictor<&P::matmul_product_block_setup>("predictor.matmul_product_block_setup",
                                               "matmul (two activations): setup of a 4x2 block", kDerived,
                                               "6 pointer ALU, 8 accumulator clears (no bias), the K loop's "

@@ -159,6 +159,14 @@ struct PulpKernelCycles {
   // Each of a pixel's kLayerNormDividesPerPixel divu: the core pipeline's divider latency
   // (core.divide_cycles' 18), whatever the divisor. Derived.
   int layernorm_divide = 18;
+  // The same kernel's RMSNorm form (layernorm_rms): no sum S. Pass 1 per 4 channels lw, its
+  // stall, one pv.sdotsp.b (x.x); a leftover lb, its stall, p.mac. Derived: 3.
+  int rmsnorm_stats_word = 3;
+  // Pass 2 per element without d = n * x - sum (mul, sub): d is x. Derived: 22.
+  int rmsnorm_element = 22;
+  // Per pixel: one sum cleared, not two (-1); V = Q, its high word cleared (1, not 12); the
+  // V == 0 test on one word (1, not 2). Derived: 335. Its divisions are layernorm_divide's.
+  int rmsnorm_pixel = 335;
   // MatMul (ours: sim/pulp/programs_matmul.cpp, docs/pulp.md "MatMul"): the pointwise kernel's
   // 4x2 over pairs of a's rows with b's rows as filters; its iterations are the matmul_* counts
   // above. What differs from the conv's: a 4x2 block's setup with no bias: 6 pointer ALU (pB,

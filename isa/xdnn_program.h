@@ -31,7 +31,8 @@ namespace wb::isa::xdnn {
 // 14: Window.input_dilation (a transposed conv: the array over the zero-inserted input).
 // 15: HostElementwise HOST_EMBEDDING (token ids to rows of a table, on the host).
 // 16: HostElementwise.softmax_causal_queries and softmax_causal_offset (a decoder's causal mask).
-inline constexpr std::uint32_t kXdnnFormatVersion = 16;
+// 17: LayerNorm.rms (an RMSNorm: no mean subtracted).
+inline constexpr std::uint32_t kXdnnFormatVersion = 17;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.

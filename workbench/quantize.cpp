@@ -249,7 +249,7 @@ std::string synthetic_calibration_warning(const QuantizeCommand& command, bool t
 }
 
 quant::QGraph qgraph_of_qdq_model(Graph& graph, quant::Scheme scheme) {
-  PassManager::from_pipeline("fuse-layernorm,fuse-gelu").run(graph);
+  PassManager::from_pipeline("fuse-layernorm,fuse-rmsnorm,fuse-gelu").run(graph);
   return quant::import_qdq_graph(graph, scheme);
 }
 

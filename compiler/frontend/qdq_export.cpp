@@ -389,7 +389,9 @@ class QdqWriter {
   // mean, centre, square, mean, + epsilon, sqrt, divide, * gamma, + beta over the last axis;
   // on NCHW, of its NHWC view between two Transposes. The importers fuse it back
   // (fuse-layernorm) and read the view as one LayerNorm. The Div carries the node's name, so
-  // the fused node gets it back.
+  // the fused node gets it back. An RMSNorm (layernorm_rms) has no mean, no centring and no
+  // beta (ONNX's RMSNormalization has none): x / sqrt(mean(x^2) + epsilon) * gamma, which
+  // fuse-rmsnorm reads back.
   void write_layernorm(const QNode& node, const std::string& input, const std::string& raw) {
     const QTensor& out = q_.tensor(node.output);
     const std::string base = out.name + "_layernorm";
@@ -410,22 +412,28 @@ class QdqWriter {
       x = step("Transpose", "nhwc", {input});
       set_ints(graph_->mutable_node(graph_->node_size() - 1), "perm", {0, 2, 3, 1});
     }
-    const std::string centred = step("Sub", "centred", {x, mean(x, "mean")});
+    const std::string centred = node.layernorm_rms ? x : step("Sub", "centred", {x, mean(x, "mean")});
     const std::string two = initializer(base + "_two", Tensor::scalar(2.0f));
     const std::string variance = mean(step("Pow", "squared", {centred, two}), "variance");
     const std::string epsilon = initializer(base + "_epsilon", Tensor::scalar(static_cast<float>(node.layernorm_epsilon)));
     const std::string deviation = step("Sqrt", "deviation", {step("Add", "plus_epsilon", {variance, epsilon})});
     const std::string normalised = step("Div", "normalised", {centred, deviation});
     const std::string gamma = initializer(base + "_gamma", Tensor::from_vector<float>({channels}, node.layernorm_gamma));
-    const std::string beta = initializer(base + "_beta", Tensor::from_vector<float>({channels}, node.layernorm_beta));
-    const std::string scaled = step("Mul", "scaled", {normalised, gamma});
-    if (!image) {
-      add_node("Add", base + "/Add_shifted", {scaled, beta}, {raw});
-      return;
+    // The last step writes `raw`: the Mul (an RMSNorm of [N, C]), the Add of beta, or the Transpose back.
+    const auto step_or_last = [&](bool last, const std::string& op, const std::string& what, std::vector<std::string> operands) {
+      if (!last) return step(op, what, std::move(operands));
+      add_node(op, base + "/" + op + "_" + what, std::move(operands), {raw});
+      return raw;
+    };
+    std::string y = step_or_last(node.layernorm_rms && !image, "Mul", "scaled", {normalised, gamma});
+    if (!node.layernorm_rms) {
+      const std::string beta = initializer(base + "_beta", Tensor::from_vector<float>({channels}, node.layernorm_beta));
+      y = step_or_last(!image, "Add", "shifted", {y, beta});
     }
-    const std::string shifted = step("Add", "shifted", {scaled, beta});
-    add_node("Transpose", base + "/Transpose_nchw", {shifted}, {raw});
-    set_ints(graph_->mutable_node(graph_->node_size() - 1), "perm", {0, 3, 1, 2});
+    if (image) {
+      step_or_last(true, "Transpose", "nchw", {y});
+      set_ints(graph_->mutable_node(graph_->node_size() - 1), "perm", {0, 3, 1, 2});
+    }
   }
 
   // Attention's products as tokens-as-image writes them (quant::attention_product reads them

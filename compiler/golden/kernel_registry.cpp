@@ -56,7 +56,8 @@ KernelFn kernel_for(OpKind op) {
     case OpKind::Reciprocal:
     case OpKind::Erf:
     case OpKind::Gelu: return run_float_unary;
-    case OpKind::LayerNormalization: return run_layer_normalization;
+    case OpKind::LayerNormalization:
+    case OpKind::RMSNormalization: return run_layer_normalization;
     case OpKind::ScatterND: return run_scatter_nd;
     case OpKind::QuantizeLinear:
     case OpKind::DequantizeLinear: return run_quantize;

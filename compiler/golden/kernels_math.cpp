@@ -203,7 +203,8 @@ void run_trilu(const Node& node, KernelInputs inputs, std::vector<Tensor>& outpu
 
 // Mean and variance in double over the trailing axes from `axis`, then scale and bias
 // broadcast over those axes (ONNX LayerNormalization, stash_type ignored: double is at least
-// as precise as what it asks for).
+// as precise as what it asks for). RMSNormalization (opset 23) is the same without the mean:
+// x / sqrt(mean(x^2) + epsilon) * scale.
 void run_layer_normalization(const Node& node, KernelInputs inputs, std::vector<Tensor>& outputs) {
   const Tensor& x = *inputs[0];
   const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", -1), x.rank());
@@ -222,6 +223,7 @@ void run_layer_normalization(const Node& node, KernelInputs inputs, std::vector<
   };
   const auto scale = expand(inputs[1], 1.0);
   const auto bias = expand(inputs.size() > 2 ? inputs[2] : nullptr, 0.0);
+  const bool centred = node.op == OpKind::LayerNormalization;
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
@@ -232,7 +234,7 @@ void run_layer_normalization(const Node& node, KernelInputs inputs, std::vector<
         const T* row = in + r * length;
         double sum = 0;
         for (std::int64_t i = 0; i < length; ++i) sum += row[i];
-        const double mean = sum / static_cast<double>(length);
+        const double mean = centred ? sum / static_cast<double>(length) : 0.0;
         double squares = 0;
         for (std::int64_t i = 0; i < length; ++i) squares += (row[i] - mean) * (row[i] - mean);
         const double inv_std = 1.0 / std::sqrt(squares / static_cast<double>(length) + epsilon);
@@ -242,7 +244,7 @@ void run_layer_normalization(const Node& node, KernelInputs inputs, std::vector<
         }
       }
     } else {
-      throw std::logic_error("LayerNormalization of a non-float tensor");
+      throw std::logic_error(fmt::format("{} of a non-float tensor", op_name(node.op)));
     }
   });
 }

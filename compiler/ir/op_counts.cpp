@@ -138,7 +138,8 @@ OpCounts count_node(const Node& node) {
     case OpKind::GlobalAveragePool:
     case OpKind::GlobalMaxPool: counts.ops = pool_ops(node); break;
     case OpKind::BatchNormalization: counts.params = constant_elements(node, {1, 2, 3, 4}); break;
-    case OpKind::LayerNormalization: counts.params = constant_elements(node, {1, 2}); break;
+    case OpKind::LayerNormalization:
+    case OpKind::RMSNormalization: counts.params = constant_elements(node, {1, 2}); break;
     case OpKind::PRelu: counts.params = constant_elements(node, {1}); break;
     default:
       if (is_elementwise_arithmetic(node.op)) {

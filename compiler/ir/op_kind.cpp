@@ -51,6 +51,8 @@ bool is_unary_activation(OpKind op) {
   }
 }
 
+bool is_row_normalization(OpKind op) { return op == OpKind::LayerNormalization || op == OpKind::RMSNormalization; }
+
 bool is_elementwise_arithmetic(OpKind op) {
   switch (op) {
     case OpKind::Add:

@@ -20,5 +20,8 @@ std::vector<OpKind> all_ops();
 bool is_elementwise_arithmetic(OpKind op);
 // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Clip: one value in, one out.
 bool is_unary_activation(OpKind op);
+// LayerNormalization, RMSNormalization: each row over the trailing axes normalised, then scaled
+// (and shifted); the same shapes, layouts and integer kernel (RMS without the mean).
+bool is_row_normalization(OpKind op);
 
 }  // namespace wb

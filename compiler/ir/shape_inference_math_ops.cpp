@@ -108,7 +108,7 @@ void infer_layer_normalization(Node& node) {
   const Value& x = required_input(node, 0);
   expect_float_input(node, x);
   const auto rank = static_cast<std::int64_t>(x.shape.size());
-  if (rank == 0) throw UserError("LayerNormalization of a scalar");
+  if (rank == 0) throw UserError(fmt::format("{} of a scalar", op_name(node.op)));
   const std::int64_t axis = normalize_axis(node.attrs.get_int("axis", -1), rank);
   const Shape normalized(x.shape.begin() + axis, x.shape.end());
   for (std::size_t i : {std::size_t{1}, std::size_t{2}}) {
@@ -162,7 +162,8 @@ bool infer_math_op(Node& node) {
     case OpKind::Neg: infer_neg(node); return true;
     case OpKind::Trilu: infer_trilu(node); return true;
     case OpKind::Gelu: infer_gelu(node); return true;
-    case OpKind::LayerNormalization: infer_layer_normalization(node); return true;
+    case OpKind::LayerNormalization:
+    case OpKind::RMSNormalization: infer_layer_normalization(node); return true;
     case OpKind::ScatterND: infer_scatter_nd(node); return true;
     default: return false;
   }

@@ -33,6 +33,7 @@ const Tensor* last_axis_constant(const Node& node, const Value* x) {
 bool movable(const Node& node, const Value* x) {
   switch (node.op) {
     case OpKind::LayerNormalization:
+    case OpKind::RMSNormalization:
       return node.input(0) == x && normalize_axis(node.attrs.get_int("axis", -1), 4) == 3;
     case OpKind::MatMul: {
       const Tensor* w = node.constant_input(1);
@@ -60,7 +61,7 @@ std::vector<Node*> match_block(const Graph& graph, const Node& front) {
       break;
     }
     if (!movable(*next, x)) return {};
-    only_layernorm = only_layernorm && next->op == OpKind::LayerNormalization;
+    only_layernorm = only_layernorm && is_row_normalization(next->op);
     steps.push_back(next);
     x = next->output(0);
   }
@@ -79,12 +80,13 @@ class BlockWriter {
   void write(const Node& step, const std::vector<Value*>& operands, Value* result) {
     const Shape shape = to_nchw(step.output(0)->shape);
     switch (step.op) {
-      case OpKind::LayerNormalization: {
+      case OpKind::LayerNormalization:
+      case OpKind::RMSNormalization: {
         Value* nhwc = node(OpKind::Transpose, step.name + "_to_nhwc", {x_}, step.output(0)->shape, nullptr);
         nhwc->producer->attrs.set("perm", std::vector<std::int64_t>{0, 2, 3, 1});
         std::vector<Value*> inputs = operands;
         inputs[0] = nhwc;
-        Value* normalised = node(OpKind::LayerNormalization, step.name, inputs, step.output(0)->shape, nullptr);
+        Value* normalised = node(step.op, step.name, inputs, step.output(0)->shape, nullptr);
         normalised->producer->attrs = step.attrs;
         x_ = node(OpKind::Transpose, step.name + "_to_nchw", {normalised}, shape, result);
         x_->producer->attrs.set("perm", std::vector<std::int64_t>{0, 3, 1, 2});

@@ -42,6 +42,15 @@ std::optional<Tensor> affine_operand(const Node& node, const Value* normalized_v
   return t.reshaped(shape);
 }
 
+// The constant scalar one operand of a two-input node is, with the other operand.
+std::optional<std::pair<double, Value*>> scalar_and_other(const Node& node) {
+  if (node.inputs.size() != 2) return std::nullopt;
+  for (std::size_t at : {std::size_t{1}, std::size_t{0}}) {
+    if (const auto value = rewrite::constant_scalar(node, at)) return std::make_pair(*value, node.input(1 - at));
+  }
+  return std::nullopt;
+}
+
 struct LayerNormMatch {
   Value* x = nullptr;
   std::int64_t axis = 0;
@@ -50,6 +59,19 @@ struct LayerNormMatch {
   std::optional<Tensor> bias;
   std::vector<Node*> nodes;  // every matched node; the last produces the result
 };
+
+// The per-channel scale after a normalisation that ends in `current`: its Mul, or none (a scale
+// of ones).
+void match_scale(const Graph& graph, LayerNormMatch& found, Value* current) {
+  const Shape normalized(found.x->shape.begin() + found.axis, found.x->shape.end());
+  if (Node* mul = rewrite::single_user(graph, current); mul != nullptr && mul->op == OpKind::Mul) {
+    if ((found.scale = affine_operand(*mul, current, normalized))) found.nodes.push_back(mul);
+  }
+  if (!found.scale) {
+    found.scale = Tensor::from_vector<double>(normalized, std::vector<double>(static_cast<std::size_t>(num_elements(normalized)), 1.0))
+                      .cast(found.x->dtype);
+  }
+}
 
 // From the Div: (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps), then * scale, + bias.
 std::optional<LayerNormMatch> match(const Graph& graph, Node& div) {
@@ -81,25 +103,105 @@ std::optional<LayerNormMatch> match(const Graph& graph, Node& div) {
   found.axis = *axis;
   found.epsilon = *epsilon;
   found.nodes = {mean, centre, square, variance, plus_eps, root, &div};
+  match_scale(graph, found, div.output(0));
+  Value* current = found.nodes.back()->output(0);
   const Shape normalized(found.x->shape.begin() + *axis, found.x->shape.end());
-  Value* current = div.output(0);
-  if (Node* mul = rewrite::single_user(graph, current); mul != nullptr && mul->op == OpKind::Mul) {
-    if ((found.scale = affine_operand(*mul, current, normalized))) {
-      found.nodes.push_back(mul);
-      current = mul->output(0);
-    }
-  }
   if (Node* add = rewrite::single_user(graph, current); add != nullptr && add->op == OpKind::Add) {
     if ((found.bias = affine_operand(*add, current, normalized))) found.nodes.push_back(add);
-  }
-  if (!found.scale) {
-    found.scale = Tensor::from_vector<double>(normalized, std::vector<double>(static_cast<std::size_t>(num_elements(normalized)), 1.0))
-                      .cast(found.x->dtype);
   }
   return found;
 }
 
+// From the node that divides x by the root mean square: Div(x, root), Mul(x, Reciprocal(root))
+// or Mul(x, Div(1, root)), root = Sqrt(mean square + eps), the mean square ReduceMean(Pow(x, 2))
+// or ReduceMean(Mul(x, x)).
+std::optional<LayerNormMatch> match_rms(const Graph& graph, Node& divide) {
+  if (divide.inputs.size() != 2) return std::nullopt;
+  std::vector<Node*> inverse;  // the Reciprocal or Div(1, root), when divide is a Mul
+  Node* root = nullptr;
+  Value* x = nullptr;
+  if (divide.op == OpKind::Div) {
+    root = producer_of(divide.input(1), OpKind::Sqrt);
+    x = divide.input(0);
+  } else if (divide.op == OpKind::Mul) {
+    for (std::size_t at : {std::size_t{1}, std::size_t{0}}) {
+      Node* reciprocal = divide.input(at) == nullptr ? nullptr : divide.input(at)->producer;
+      if (reciprocal == nullptr) continue;
+      Node* candidate = nullptr;
+      if (reciprocal->op == OpKind::Reciprocal) {
+        candidate = producer_of(reciprocal->input(0), OpKind::Sqrt);
+      } else if (reciprocal->op == OpKind::Div && rewrite::constant_scalar(*reciprocal, 0) == 1.0) {
+        candidate = producer_of(reciprocal->input(1), OpKind::Sqrt);
+      }
+      if (candidate == nullptr) continue;
+      root = candidate;
+      x = divide.input(1 - at);
+      inverse = {reciprocal};
+      break;
+    }
+  }
+  if (root == nullptr || x == nullptr || x->is_constant()) return std::nullopt;
+  Node* plus_eps = producer_of(root->input(0), OpKind::Add);
+  const auto epsilon = plus_eps == nullptr ? std::nullopt : scalar_and_other(*plus_eps);
+  if (!epsilon) return std::nullopt;
+  Node* mean = producer_of(epsilon->second, OpKind::ReduceMean);
+  if (mean == nullptr) return std::nullopt;
+  Node* square = mean->input(0) == nullptr ? nullptr : mean->input(0)->producer;
+  const bool squared = square != nullptr && square->input(0) == x &&
+                       ((square->op == OpKind::Pow && rewrite::constant_scalar(*square, 1) == 2.0) ||
+                        (square->op == OpKind::Mul && square->inputs.size() == 2 && square->input(1) == x));
+  const auto axis = trailing_mean_axis(*mean);
+  if (!squared || !axis) return std::nullopt;
+  const std::vector<Node*> chain{square, mean, plus_eps, root};
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (rewrite::single_user(graph, chain[i]->output(0)) != chain[i + 1]) return std::nullopt;
+  }
+  Node* after_root = inverse.empty() ? &divide : inverse.front();
+  if (rewrite::single_user(graph, root->output(0)) != after_root ||
+      (!inverse.empty() && rewrite::single_user(graph, inverse.front()->output(0)) != &divide)) {
+    return std::nullopt;
+  }
+  LayerNormMatch found;
+  found.x = x;
+  found.axis = *axis;
+  found.epsilon = epsilon->first;
+  found.nodes = chain;
+  found.nodes.insert(found.nodes.end(), inverse.begin(), inverse.end());
+  found.nodes.push_back(&divide);
+  match_scale(graph, found, divide.output(0));
+  return found;
+}
+
+// Replaces each match by one `op` node named after the node the match was found from.
+bool write_normalisations(Graph& graph, std::vector<std::pair<std::string, LayerNormMatch>>& matches, OpKind op,
+                          PassStatistics& stats, const std::string& counter) {
+  for (auto& [name, found] : matches) {
+    Value* result = found.nodes.back()->output(0);
+    rewrite::erase_chain(graph, found.nodes);
+    std::vector<Value*> inputs{found.x, graph.add_constant(graph.unique_value_name(name + "_scale"), std::move(*found.scale))};
+    if (found.bias) inputs.push_back(graph.add_constant(graph.unique_value_name(name + "_bias"), std::move(*found.bias)));
+    Node* norm = graph.add_node(op, rewrite::renamed_for(name, op_name(op)), std::move(inputs), {result});
+    norm->attrs.set("axis", found.axis);
+    norm->attrs.set("epsilon", static_cast<float>(found.epsilon));
+    stats.add(counter);
+  }
+  return !matches.empty();
+}
+
 }  // namespace
+
+bool FuseRmsNormPass::run(Graph& graph, PassStatistics& stats) {
+  std::vector<std::pair<std::string, LayerNormMatch>> matches;
+  std::set<const Node*> taken;  // a Mul(x, x) square is itself a Mul the walk visits
+  for (Node* node : graph.topological_order()) {
+    if ((node->op != OpKind::Div && node->op != OpKind::Mul) || taken.count(node) != 0) continue;
+    if (auto found = match_rms(graph, *node)) {
+      taken.insert(found->nodes.begin(), found->nodes.end());
+      matches.emplace_back(node->name, std::move(*found));
+    }
+  }
+  return write_normalisations(graph, matches, OpKind::RMSNormalization, stats, "RMSNorms fused");
+}
 
 bool FuseLayerNormPass::run(Graph& graph, PassStatistics& stats) {
   // Matched first, rewritten after: a rewrite erases nodes the walk has not reached.
@@ -108,18 +210,7 @@ bool FuseLayerNormPass::run(Graph& graph, PassStatistics& stats) {
     if (node->op != OpKind::Div) continue;
     if (auto found = match(graph, *node)) matches.emplace_back(node->name, std::move(*found));
   }
-  for (auto& [name, found] : matches) {
-    Value* result = found.nodes.back()->output(0);
-    rewrite::erase_chain(graph, found.nodes);
-    std::vector<Value*> inputs{found.x, graph.add_constant(graph.unique_value_name(name + "_scale"), std::move(*found.scale))};
-    if (found.bias) inputs.push_back(graph.add_constant(graph.unique_value_name(name + "_bias"), std::move(*found.bias)));
-    Node* norm = graph.add_node(OpKind::LayerNormalization, rewrite::renamed_for(name, "LayerNormalization"),
-                                std::move(inputs), {result});
-    norm->attrs.set("axis", found.axis);
-    norm->attrs.set("epsilon", static_cast<float>(found.epsilon));
-    stats.add("LayerNorms fused");
-  }
-  return !matches.empty();
+  return write_normalisations(graph, matches, OpKind::LayerNormalization, stats, "LayerNorms fused");
 }
 
 }  // namespace wb

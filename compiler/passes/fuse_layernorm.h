@@ -15,4 +15,15 @@ class FuseLayerNormPass : public Pass {
   bool run(Graph& graph, PassStatistics& stats) override;
 };
 
+// RMSNorm as torch exports Llama's (x * rsqrt(mean(x^2) + eps) * weight): the mean square of x
+// (Pow(x, 2) or Mul(x, x)) over the trailing axes, plus epsilon, square root, then x divided by
+// it (Div, or a Mul by its Reciprocal or by 1 / it), then an optional per-channel Mul by a
+// constant, as one RMSNormalization (ONNX opset 23: no bias).
+class FuseRmsNormPass : public Pass {
+ public:
+  std::string_view name() const override { return "fuse-rmsnorm"; }
+  std::vector<std::string_view> must_follow() const override { return {"fold-constants"}; }
+  bool run(Graph& graph, PassStatistics& stats) override;
+};
+
 }  // namespace wb

@@ -74,7 +74,7 @@ void TokenRewriter::seed_embeddings() {
 bool TokenRewriter::read_as_tokens(const Value* input, Tokens t) const {
   const auto rank = static_cast<std::int64_t>(input->shape.size());
   for (const Node* reader : graph_.users(input)) {
-    if (reader->input(0) == input && reader->op == OpKind::LayerNormalization &&
+    if (reader->input(0) == input && is_row_normalization(reader->op) &&
         normalize_axis(reader->attrs.get_int("axis", -1), rank) == rank - 1) {
       return true;
     }
@@ -139,7 +139,7 @@ bool TokenRewriter::channels_last_stage(Node& node) {
   }
   bool normalised = false;
   for (const Node* reader : graph_.users(node.output(0))) {
-    if (reader->op != OpKind::LayerNormalization || reader->input(0) != node.output(0) ||
+    if (!is_row_normalization(reader->op) || reader->input(0) != node.output(0) ||
         normalize_axis(reader->attrs.get_int("axis", -1), 4) != 3) {
       continue;
     }

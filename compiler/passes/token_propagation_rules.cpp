@@ -45,7 +45,8 @@ bool TokenRewriter::propagate(Node& node, Value* x) {
         return true;
       }
       return node.op == OpKind::Reshape && split_heads(node, x_image, t);
-    case OpKind::LayerNormalization: {
+    case OpKind::LayerNormalization:
+    case OpKind::RMSNormalization: {
       if (!data_input || normalize_axis(node.attrs.get_int("axis", -1), static_cast<std::int64_t>(x->shape.size())) !=
                              static_cast<std::int64_t>(x->shape.size()) - 1) {
         return false;
@@ -54,7 +55,7 @@ bool TokenRewriter::propagate(Node& node, Value* x) {
       inputs[0] = transpose(node.name + "_to_nhwc", x_image, {0, 2, 3, 1});
       Attributes attrs = node.attrs;
       attrs.set("axis", std::int64_t{-1});
-      Value* normalised = emit(OpKind::LayerNormalization, node.name, std::move(inputs), std::move(attrs));
+      Value* normalised = emit(node.op, node.name, std::move(inputs), std::move(attrs));
       set_image(out, transpose(node.name + "_to_nchw", normalised, {0, 3, 1, 2}));
       stats_.add("token LayerNorms over the channels");
       return true;

@@ -32,7 +32,7 @@ namespace wb {
 class TokensAsImagePass : public Pass {
  public:
   std::string_view name() const override { return "tokens-as-image"; }
-  std::vector<std::string_view> must_follow() const override { return {"fuse-layernorm", "fuse-gelu"}; }
+  std::vector<std::string_view> must_follow() const override { return {"fuse-layernorm", "fuse-rmsnorm", "fuse-gelu"}; }
   bool run(Graph& graph, PassStatistics& stats) override;
 };
 

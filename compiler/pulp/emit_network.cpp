@@ -311,6 +311,7 @@ class LayerEmitter {
       call.set_layernorm_eps_mantissa(node.layernorm.eps_mantissa);
       call.set_layernorm_eps_exponent(node.layernorm.eps_exponent);
       call.set_layernorm_eps_ceil(node.layernorm.eps_ceil);
+      call.set_layernorm_rms(node.layernorm.rms);
     }
     // The max pool, the table lookup, the gather, the softmax, the resize and the layernorm (its
     // own scaling) have no requantisation.

@@ -55,6 +55,15 @@ void check_per_element(std::string_view name, std::span<const float> values, std
 // V <= n^3 (hi - lo)^2 / 4 (the variance of values in [lo, hi] is at most (hi - lo)^2 / 4), so
 // n^3 (hi - lo)^2 < 2^64 guarantees V < 2^62 for every row the input type allows.
 void check_variance_fits(const LayerNormSpec& spec) {
+  if (spec.rms) {  // V = sum q^2 <= n max|q|^2
+    const auto largest = static_cast<double>(std::max(-spec.input.lo(), spec.input.hi()));
+    if (static_cast<double>(spec.n) * largest * largest >= kMaxEpsilonInVUnits) {
+      bad(fmt::format("an RMSNorm row of n = {} values of {} bits could overflow the sum of squares "
+                      "(needs n * max|x|^2 < 2^62)",
+                      spec.n, spec.input.bits));
+    }
+    return;
+  }
   const auto range = static_cast<std::uint64_t>(spec.input.hi() - spec.input.lo());
   const std::uint64_t factors[] = {spec.n, spec.n, spec.n, range, range};
   std::uint64_t product = 1;
@@ -71,10 +80,11 @@ void check_variance_fits(const LayerNormSpec& spec) {
 
 void set_epsilon(const LayerNormSpec& spec, LayerNormParams& p) {
   const double n = static_cast<double>(spec.n);
-  const double e = spec.epsilon * n * n * n / (spec.scale_in * spec.scale_in);
+  const double n_power = spec.rms ? n : n * n * n;  // V's units: n^3 var (LayerNorm), n mean square (RMS)
+  const double e = spec.epsilon * n_power / (spec.scale_in * spec.scale_in);
   if (!(e <= kMaxEpsilonInVUnits)) {
-    bad(fmt::format("epsilon {} is too large for scale_in {}: epsilon * n^3 / scale_in^2 = {} exceeds 2^62",
-                    spec.epsilon, spec.scale_in, e));
+    bad(fmt::format("epsilon {} is too large for scale_in {}: epsilon * {} / scale_in^2 = {} exceeds 2^62",
+                    spec.epsilon, spec.scale_in, spec.rms ? "n" : "n^3", e));
   }
   if (e == 0) return;
   int exponent = 0;
@@ -154,7 +164,7 @@ RowNormaliser row_normaliser(std::uint64_t sum_sq, const LayerNormParams& p) {
   const std::uint64_t bound = sum_sq + p.eps_ceil;
   const int k = (64 - std::bit_width(bound)) / 2;
   const std::uint64_t radicand = (sum_sq << (2 * k)) + scaled_epsilon(p, 2 * k);
-  const std::uint64_t sigma = isqrt_floor(radicand);  // >= 2^30.5 when V >= 2 (V is 0 or >= 2)
+  const std::uint64_t sigma = isqrt_floor(radicand);  // >= 2^30.5: the radicand is at least 2^61
   constexpr std::uint64_t numerator = std::uint64_t{1} << kReciprocalBits;
   std::uint64_t inv = numerator / sigma;
   const std::uint64_t remainder = numerator % sigma;
@@ -208,6 +218,7 @@ LayerNormParams make_layernorm_params(const LayerNormSpec& spec, std::span<const
   check_variance_fits(spec);
   LayerNormParams p;
   p.n = spec.n;
+  p.rms = spec.rms;
   p.input_lo = spec.input.lo();
   p.input_hi = spec.input.hi();
   p.output_lo = spec.output.lo();
@@ -220,14 +231,15 @@ LayerNormParams make_layernorm_params(const LayerNormSpec& spec, std::span<const
 void detail::layernorm_row_accumulators(std::span<const std::int64_t> x, const LayerNormParams& p,
                                         std::span<std::int64_t> acc) {
   check_sizes(x.size(), acc.size(), p.n);
-  const std::int64_t sum = checked_sum(x, p);
-  const auto n = static_cast<std::int64_t>(p.n);
+  const std::int64_t total = checked_sum(x, p);  // also checks every value's range
+  const std::int64_t sum = p.rms ? 0 : total;
+  const auto n = p.rms ? std::int64_t{1} : static_cast<std::int64_t>(p.n);  // d = n q - sum, or q
   std::uint64_t sum_sq = 0;  // V < 2^62 (checked when the parameters were made)
   for (std::int64_t q : x) {
     const std::int64_t d = n * q - sum;
     sum_sq += static_cast<std::uint64_t>(d * d);
   }
-  if (sum_sq == 0) {  // constant row: every d is 0, so r is 0 whatever epsilon
+  if (sum_sq == 0) {  // constant row (RMS: of zeros): every d is 0, so r is 0 whatever epsilon
     std::copy(p.beta_offset.begin(), p.beta_offset.end(), acc.begin());
     return;
   }

@@ -40,6 +40,13 @@
 //   shift is one per node, the largest in [0, 61] for which both fit; one shift (not one per
 //   element) keeps beta in the same accumulator. For M <= 2^20 it is at least 40.
 //
+// RMSNorm (rms = true; Llama's, ONNX's RMSNormalization) is the same arithmetic without the
+// mean: x[i] / sqrt(mean(x^2) + epsilon) * gamma[i] + beta[i]. With d[i] = q[i] (no centring),
+// V = sum q[j]^2 = n mean(q^2) and E = epsilon * n / s_x^2, x[i] / sqrt(mean(x^2) + epsilon) =
+// sqrt(n) * d[i] / sqrt(V + E): steps 2-5 and G, B are unchanged. V == 0 only for a row of
+// zeros; V >= 1 otherwise, and |d[i]| <= sqrt(V) keeps step 4's bound. V <= n max(|lo|, hi)^2 is
+// checked below 2^62.
+//
 // Widths: inputs of 2..32 bits (8 in practice), outputs of 2..16 bits, sums in int64,
 // V in uint64 < 2^62 (checked at parameter time as n^3 * (hi - lo)^2 < 2^64, which holds for
 // 8-bit inputs up to n = 65536 and a little beyond), sigma < 2^32, r in Q30, gamma as a
@@ -92,14 +99,16 @@ struct LayerNormSpec {
   double scale_out = 0;   // s_y > 0
   IntFormat output{};     // 2..16 bits
   double epsilon = 1e-5;  // >= 0, added to the variance in real units (ONNX's epsilon)
+  bool rms = false;       // RMSNorm: no mean subtracted (above)
 };
 
 // Everything the run-time arithmetic reads; computed once per node.
 struct LayerNormParams {
   std::size_t n = 0;
+  bool rms = false;  // d[i] = q[i] (RMSNorm), not n q[i] - sum
   std::int64_t input_lo = 0, input_hi = 0;
   std::int64_t output_lo = 0, output_hi = 0;
-  // E = epsilon * n^3 / scale_in^2 = eps_mantissa * 2^eps_exponent exactly (eps_mantissa < 2^53),
+  // E = epsilon * n^3 / scale_in^2 (RMSNorm: epsilon * n / scale_in^2) = eps_mantissa * 2^eps_exponent exactly (eps_mantissa < 2^53),
   // and its ceiling, which sizes the row's radicand without overflow.
   std::uint64_t eps_mantissa = 0;
   int eps_exponent = 0;
@@ -112,7 +121,7 @@ struct LayerNormParams {
 // Throws UserError naming the offending parameter: n == 0; a scale that is not
 // positive and finite; epsilon negative or not finite; gamma or beta not of n finite values;
 // input bits outside 2..32 or output bits outside 2..16; n^3 * (input range)^2 >= 2^64
-// (V could overflow); epsilon * n^3 / scale_in^2 > 2^62; sqrt(n) * |gamma| / scale_out > 2^20.
+// (V could overflow; RMSNorm: n max(|lo|, hi)^2 >= 2^62); E > 2^62; sqrt(n) * |gamma| / scale_out > 2^20.
 LayerNormParams make_layernorm_params(const LayerNormSpec& spec, std::span<const float> gamma,
                                       std::span<const float> beta);
 

@@ -90,7 +90,7 @@ const Node* only_reader(const Graph& graph, const Value* value) {
 LayerNormView nhwc_layernorm(const Graph& graph, const Node& front) {
   if (!is_transpose(front, {0, 2, 3, 1}) || front.input(0)->is_constant()) return {};
   const Node* layernorm = only_reader(graph, front.output(0));
-  if (layernorm == nullptr || layernorm->op != OpKind::LayerNormalization || layernorm->input(0) != front.output(0) ||
+  if (layernorm == nullptr || !is_row_normalization(layernorm->op) || layernorm->input(0) != front.output(0) ||
       normalize_axis(layernorm->attrs.get_int("axis", -1), 4) != 3) {
     return {};
   }
@@ -101,7 +101,7 @@ LayerNormView nhwc_layernorm(const Graph& graph, const Node& front) {
 
 bool channel_layernorm(const Node& layernorm) {
   const Value* x = layernorm.input(0);
-  if (layernorm.op != OpKind::LayerNormalization || x == nullptr || x->is_constant()) return false;
+  if (!is_row_normalization(layernorm.op) || x == nullptr || x->is_constant()) return false;
   const auto rank = static_cast<std::int64_t>(x->shape.size());
   if (rank != 2 && rank != 4) return false;
   if (rank == 4 && (x->shape[2] != 1 || x->shape[3] != 1)) return false;
@@ -112,14 +112,14 @@ void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels) {
   const auto per_channel = [&](std::size_t i, float fill) {
     std::vector<float> values(static_cast<std::size_t>(channels), fill);
     if (layernorm.input(i) == nullptr) {
-      if (i == 1) throw UserError(fmt::format("node {} (LayerNormalization): no scale input", layernorm.name));
+      if (i == 1) throw UserError(fmt::format("node {} ({}): no scale input", layernorm.name, op_name(layernorm.op)));
       return values;
     }
     const Tensor* t = layernorm.constant_input(i);
     if (t == nullptr || (t->numel() != channels && t->numel() != 1)) {
-      throw UserError(fmt::format("node {} (LayerNormalization): its {} must be a constant of 1 or {} values (one per "
+      throw UserError(fmt::format("node {} ({}): its {} must be a constant of 1 or {} values (one per "
                                   "channel) to have an integer form",
-                                  layernorm.name, i == 1 ? "scale" : "bias", channels));
+                                  layernorm.name, op_name(layernorm.op), i == 1 ? "scale" : "bias", channels));
     }
     const std::vector<double> source = t->to_double_vector();
     for (std::size_t c = 0; c < values.size(); ++c) values[c] = static_cast<float>(source[source.size() == 1 ? 0 : c]);
@@ -128,6 +128,7 @@ void set_layernorm(QNode& q, const Node& layernorm, std::int64_t channels) {
   q.layernorm_gamma = per_channel(1, 1.0f);
   q.layernorm_beta = per_channel(2, 0.0f);
   q.layernorm_epsilon = layernorm.attrs.get_float("epsilon", 1e-5f);
+  q.layernorm_rms = layernorm.op == OpKind::RMSNormalization;
 }
 
 namespace {

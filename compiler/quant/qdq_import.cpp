@@ -147,6 +147,7 @@ class QdqReader {
       case OpKind::Softmax:
       case OpKind::Resize:
       case OpKind::LayerNormalization:
+      case OpKind::RMSNormalization:
       case OpKind::Reshape: read_compute(node); return;
       case OpKind::Transpose: read_layernorm_view(node); return;
       case OpKind::MatMul: read_attention_product(node); return;
@@ -503,10 +504,11 @@ class QdqReader {
         q.inputs.push_back(activation_input(node, 0));
         break;
       case OpKind::LayerNormalization:
+      case OpKind::RMSNormalization:
         q.kind = QOpKind::LayerNorm;
         q.inputs.push_back(activation_input(node, 0));
         if (!channel_layernorm(node)) {
-          problem(node, "only a LayerNormalization over the channels has an integer form (axis 1 of [N, C])");
+          problem(node, fmt::format("only a {} over the channels has an integer form (axis 1 of [N, C])", op_name(node.op)));
           return;
         }
         set_layernorm(q, node, node.input(0)->shape[1]);

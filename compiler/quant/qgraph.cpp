@@ -372,6 +372,7 @@ void verify_qgraph(const QGraph& graph) {
         const LayerNormParams& p = node.layernorm;
         check(p.n == c && p.gamma_multiplier.size() == c && p.beta_offset.size() == c, node,
               "integer parameters for every channel");
+        check(p.rms == node.layernorm_rms, node, "integer parameters made for its form (LayerNorm or RMSNorm)");
         check(p.input_lo == in.lo() && p.input_hi == in.hi() && p.output_lo == out.lo() && p.output_hi == out.hi(), node,
               "integer parameters made for the input and output types");
         break;

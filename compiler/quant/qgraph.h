@@ -208,11 +208,12 @@ struct QNode {
   std::vector<double> resize_scales;
 
   // LayerNorm: the float gamma, beta (one per channel) and epsilon of the ONNX node it came
-  // from, and the integer parameters derived from them and the input and output scales
+  // from (an RMSNormalization: layernorm_rms, no mean subtracted), and the integer parameters derived from them and the input and output scales
   // (compiler/quant/integer_layernorm.h; assign_requant). Every implementation reads `layernorm`.
   std::vector<float> layernorm_gamma;
   std::vector<float> layernorm_beta;
   double layernorm_epsilon = 1e-5;
+  bool layernorm_rms = false;
   LayerNormParams layernorm;
 
   // MatMul: the form, the heads h, the windows W and the real factor folded into the

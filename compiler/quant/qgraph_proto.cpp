@@ -148,6 +148,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
     for (const float v : n.layernorm_gamma) pn->add_layernorm_gamma(v);
     for (const float b : n.layernorm_beta) pn->add_layernorm_beta(b);
     pn->set_layernorm_epsilon(n.layernorm_epsilon);
+    pn->set_layernorm_rms(n.layernorm_rms);
     if (n.kind == QOpKind::Concat) pn->set_concat_axis(n.concat_axis);
     if (n.kind == QOpKind::MatMul) {
       pn->set_matmul_form(matmul_form_name(n.matmul_form));
@@ -167,6 +168,7 @@ SerializedModel serialize_quantized_model(const QuantizedModel& model) {
       pl->set_eps_exponent(p.eps_exponent);
       pl->set_eps_ceil(p.eps_ceil);
       pl->set_shift(p.shift);
+      pl->set_rms(p.rms);
       for (const std::int64_t v : p.gamma_multiplier) pl->add_gamma_multiplier(v);
       for (const std::int64_t b : p.beta_offset) pl->add_beta_offset(b);
     }
@@ -264,6 +266,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.layernorm_gamma = to_vector<float>(pn.layernorm_gamma());
     n.layernorm_beta = to_vector<float>(pn.layernorm_beta());
     n.layernorm_epsilon = pn.layernorm_epsilon();
+    n.layernorm_rms = pn.layernorm_rms();
     const proto::LayerNormParams& pl = pn.layernorm();
     n.layernorm.n = pl.n();
     n.layernorm.input_lo = pl.input_lo();
@@ -274,6 +277,7 @@ QuantizedModel parse_quantized_model(std::string_view structure, std::uint64_t b
     n.layernorm.eps_exponent = pl.eps_exponent();
     n.layernorm.eps_ceil = pl.eps_ceil();
     n.layernorm.shift = pl.shift();
+    n.layernorm.rms = pl.rms();
     n.layernorm.gamma_multiplier = to_vector<std::int64_t>(pl.gamma_multiplier());
     n.layernorm.beta_offset = to_vector<std::int64_t>(pl.beta_offset());
     if (n.kind == QOpKind::Concat && pn.concat_axis() != 0) n.concat_axis = pn.concat_axis();

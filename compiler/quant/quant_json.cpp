@@ -110,6 +110,7 @@ json layer_json(const QGraph& graph, const QNode& node) {
     // docs/quant.md "Integer LayerNorm": the float parameters and the integers derived from them.
     const LayerNormParams& p = node.layernorm;
     layer["epsilon"] = node.layernorm_epsilon;
+    layer["rms"] = node.layernorm_rms;
     layer["gamma"] = node.layernorm_gamma;
     layer["beta"] = node.layernorm_beta;
     layer["gamma_multiplier"] = p.gamma_multiplier;

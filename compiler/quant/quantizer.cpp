@@ -25,7 +25,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-gelu,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-rmsnorm,fuse-gelu,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
@@ -257,7 +257,8 @@ class Builder {
       case OpKind::Flatten:
       case OpKind::Reshape: plan_reshape(node, out); return;
       case OpKind::Softmax: plan_softmax(node, out); return;
-      case OpKind::LayerNormalization: plan_layernorm(node, out); return;
+      case OpKind::LayerNormalization:
+      case OpKind::RMSNormalization: plan_layernorm(node, out); return;
       case OpKind::Transpose: plan_transpose(node); return;
       case OpKind::Gather: plan_gather(node, out); return;
       case OpKind::Resize: plan_resize(node, out); return;

@@ -293,6 +293,7 @@ LayerNormParams layernorm_params(const QTensor& in, const QTensor& out, const QN
   spec.scale_out = out.scale;
   spec.output = IntFormat{out.bits, out.is_signed};
   spec.epsilon = node.layernorm_epsilon;
+  spec.rms = node.layernorm_rms;
   try {
     return make_layernorm_params(spec, node.layernorm_gamma, node.layernorm_beta);
   } catch (const UserError& e) {

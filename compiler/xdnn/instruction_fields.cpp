@@ -61,6 +61,7 @@ isa::LayerNorm layernorm_of(const quant::LayerNormParams& p) {
   for (const std::int64_t b : p.beta_offset) ln.add_beta_offset(b);
   ln.set_lo(p.output_lo);
   ln.set_hi(p.output_hi);
+  ln.set_rms(p.rms);
   return ln;
 }
 

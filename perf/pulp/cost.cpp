@@ -256,10 +256,12 @@ Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_
       // the row's scalar arithmetic and its divisions, Newton's charged at their bound
       // (docs/pulp.md, "LayerNorm"). Loads: pass 1's words and leftovers, pass 2's x, gamma and
       // beta's two words.
+      // An RMSNorm (layernorm_rms) has its own three counts: no sum, no centring.
       const std::uint64_t stats = channels / 4 + channels % 4;
-      w.add(pixels * (stats * static_cast<std::uint64_t>(k.layernorm_stats_word) +
-                      channels * static_cast<std::uint64_t>(k.layernorm_element) +
-                      static_cast<std::uint64_t>(k.layernorm_pixel) +
+      const bool rms = call.layernorm_rms();
+      w.add(pixels * (stats * static_cast<std::uint64_t>(rms ? k.rmsnorm_stats_word : k.layernorm_stats_word) +
+                      channels * static_cast<std::uint64_t>(rms ? k.rmsnorm_element : k.layernorm_element) +
+                      static_cast<std::uint64_t>(rms ? k.rmsnorm_pixel : k.layernorm_pixel) +
                       static_cast<std::uint64_t>(kLayerNormDividesPerPixel) * static_cast<std::uint64_t>(k.layernorm_divide)),
             pixels * (stats + 4 * channels));
       break;

@@ -61,9 +61,12 @@ std::uint64_t epsilon_ceiling(std::uint64_t m, int e) {
 
 void layernorm_row(std::span<const std::int32_t> x, std::span<const std::int64_t> gamma,
                    std::span<const std::int64_t> beta, const LayerNormRow& p, std::span<std::int32_t> y) {
-  const auto n = static_cast<std::int64_t>(x.size());
+  // d[i] = n x[i] - sum, or x[i] for an RMSNorm (n 1, sum 0).
+  const auto n = p.rms ? std::int64_t{1} : static_cast<std::int64_t>(x.size());
   std::int64_t sum = 0;
-  for (const std::int32_t v : x) sum += v;
+  if (!p.rms) {
+    for (const std::int32_t v : x) sum += v;
+  }
   std::uint64_t squares = 0;
   for (const std::int32_t v : x) {
     const std::int64_t d = n * v - sum;
@@ -97,6 +100,7 @@ LayerNormRow layernorm_row_constants(const isa::LayerNorm& params) {
   row.eps_exponent = params.eps_exponent();
   row.eps_ceil = params.eps_ceil();
   row.shift = params.shift();
+  row.rms = params.rms();
   return row;
 }
 
@@ -123,10 +127,14 @@ std::string layernorm_problem(const isa::LayerNorm& p, std::uint32_t channels, s
       return fmt::format("beta offset {} of channel {} exceeds 2^61", p.beta_offset(c), c);
     }
   }
-  // V = sum d^2 with |d| <= C (hi - lo): C^3 (hi - lo)^2 must stay below 2^64.
+  // V = sum d^2 with |d| <= C (hi - lo): C^3 (hi - lo)^2 must stay below 2^64; an RMSNorm's
+  // d = x: C max|x|^2 below 2^62.
   const auto range = static_cast<Uint128>(input_hi - input_lo);
+  const auto largest = static_cast<Uint128>(std::max(-input_lo, input_hi));
   const Uint128 c = channels;
-  if (channels > (1u << 21) || c * c * c * range * range >= (static_cast<Uint128>(1) << 64)) {
+  const bool overflows = p.rms() ? c * largest * largest >= (static_cast<Uint128>(1) << 62)
+                                 : c * c * c * range * range >= (static_cast<Uint128>(1) << 64);
+  if (channels > (1u << 21) || overflows) {
     return fmt::format("{} channels of range [{}, {}]: the sum of squares could overflow 64 bits", channels, input_lo,
                        input_hi);
   }

@@ -19,6 +19,7 @@ struct LayerNormRow {
   int eps_exponent = 0;
   std::uint64_t eps_ceil = 0;  // >= that epsilon: sizes the radicand without overflow
   int shift = 0;
+  bool rms = false;  // an RMSNorm: d[i] = x[i], no mean subtracted
 };
 
 // y[i] for the row x (gamma, beta and y of its length); the caller checked the bounds of the

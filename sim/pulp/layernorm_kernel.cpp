@@ -19,6 +19,7 @@ constexpr int kMinShift = 33;  // the rounding constant 2^(shift - 1) lies in th
 constexpr int kMaxShift = 61;
 constexpr std::uint64_t kMaxEpsCeil = std::uint64_t{1} << 62;
 constexpr std::int64_t kMaxBeta = std::int64_t{1} << 61;
+constexpr std::uint32_t kMaxRmsChannels = 65536;  // 255^2 n below 2^32
 
 std::int32_t i32_at(const std::uint8_t* p) {
   std::uint32_t v;
@@ -41,10 +42,15 @@ std::string layernorm_call_problem(const KernelCall& c) {
     return "layernorm with a parallel other than ho (each core its output rows: a pixel's channels depend on each "
            "other)";
   }
-  // V <= n^3 (hi - lo)^2 / 4 < 2^62 for every row of 8-bit values when n^3 * 255^2 < 2^64.
+  // V <= n^3 (hi - lo)^2 / 4 < 2^62 for every row of 8-bit values when n^3 * 255^2 < 2^64; an
+  // RMSNorm's V = sum x^2 <= 255^2 n fits pass 1's 32-bit word for n up to 65536.
+  if (c.layernorm_rms() && c.c_out() > kMaxRmsChannels) {
+    return fmt::format("rmsnorm over {} channels (at most {}: the sum of squares is a 32-bit word)", c.c_out(),
+                       kMaxRmsChannels);
+  }
   std::uint64_t product = 1;
-  for (const std::uint64_t f : {std::uint64_t{c.c_out()}, std::uint64_t{c.c_out()}, std::uint64_t{c.c_out()},
-                                std::uint64_t{255}, std::uint64_t{255}}) {
+  const std::uint64_t n_factor = c.layernorm_rms() ? 1 : c.c_out();  // an RMSNorm's V has one factor n
+  for (const std::uint64_t f : {std::uint64_t{c.c_out()}, n_factor, n_factor, std::uint64_t{255}, std::uint64_t{255}}) {
     if (product > std::numeric_limits<std::uint64_t>::max() / f) {
       return fmt::format("layernorm over {} channels (n^3 * 255^2 must stay below 2^64: the sum of squares is "
                          "64-bit)",
@@ -95,6 +101,7 @@ void run_layernorm(const KernelCall& c, std::span<std::uint8_t> l1) {
   p.eps_exponent = c.layernorm_eps_exponent();
   p.eps_ceil = c.layernorm_eps_ceil();
   p.shift = static_cast<int>(c.layernorm_shift());
+  p.rms = c.layernorm_rms();
   const std::uint64_t pixels = std::uint64_t{c.h_out()} * c.w_out();
   std::vector<std::int32_t> x(n), y(n);
   const std::uint8_t* in = l1.data() + c.input();

@@ -7,6 +7,9 @@
 // 32-bit (|S| <= 255 n, Q <= 65025 n), so one SIMD pass sums them, 4 channels a word. Pass 2 is
 // scalar: every element needs two 32 x 32 -> 64-bit products and a 64-bit add.
 //
+// An RMSNorm (layernorm_rms) needs no S: pass 1 sums Q only (one pv.sdotsp.b a word), V = Q
+// (32-bit: its high word is zero), and pass 2's d is x itself.
+//
 // The program may not depend on data (kernel_programs.h); three places where the kernel's work
 // does are charged their longest case: the V > 0 path (a constant row skips the square root),
 // k >= 1 in pass 2 (k = 0 takes the product's high word as it is, 3 instructions fewer), and
@@ -31,7 +34,9 @@ std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
 // Per pixel between the passes, in the order the core runs them:
 constexpr std::uint32_t kVarianceAlu = 12;   // S^2 (mul, mulh), n Q (mul, mulhu), the 64-bit
                                              // subtraction (4), times n (mul, mulhu, mul, add)
+constexpr std::uint32_t kRmsVarianceAlu = 1;  // V = Q: its high word cleared (li)
 constexpr std::uint32_t kZeroTestAlu = 2;    // or of V's words, beqz (not taken: V > 0)
+constexpr std::uint32_t kRmsZeroTestAlu = 1;  // V is one word: beqz
 constexpr std::uint32_t kScaleAlu = 11;      // V + eps_ceil (4), bit width (2 p.fl1, snez, 2 to
                                              // select), k = (64 - width) / 2 (sub, srli)
 constexpr std::uint32_t kRadicandAlu = 28;   // V << 2k (slli, 7 for the 64-bit shift), E * 4^k
@@ -58,19 +63,22 @@ void layernorm_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilde
   const std::uint64_t n = c.c_out();
   const std::uint64_t x = c.input() + pixel * n;
   const std::uint64_t gamma = c.weights(), beta = c.weights() + 4 * n;
-  // S and Q cleared, pass 1's lp.setup (its words; the 0-3 leftover channels run straight).
-  b.alu(2);
+  const bool rms = c.layernorm_rms();
+  const std::uint32_t sums = rms ? 1 : 2;  // Q, and S for a LayerNorm
+  // The sums cleared, pass 1's lp.setup (its words; the 0-3 leftover channels run straight).
+  b.alu(sums);
   b.loop_setup();
   // Pass 1: lw 4 channels (post-increment), pv.sdotsp.b x.x into Q and x.1 into S reading it.
   for (std::uint64_t word = 0; word < n / 4; ++word) {
     b.load(u32(x + 4 * word), 4, true);
-    b.alu(2);
+    b.alu(sums);
   }
   for (std::uint64_t ch = n / 4 * 4; ch < n; ++ch) {  // lb, add into S reading it, p.mac into Q
     b.load(u32(x + ch), 1, true);
-    b.alu(2);
+    b.alu(sums);
   }
-  b.alu(kVarianceAlu + kZeroTestAlu + kScaleAlu + kRadicandAlu + kSqrtStartAlu);
+  b.alu((rms ? kRmsVarianceAlu + kRmsZeroTestAlu : kVarianceAlu + kZeroTestAlu) + kScaleAlu + kRadicandAlu +
+        kSqrtStartAlu);
   for (int step = 1; step < kLayerNormIsqrtSteps; ++step) {
     b.alu(kNewtonStepAlu);
     for (std::uint32_t i = 0; i < kNewtonStepDivides; ++i) b.divide();
@@ -86,10 +94,10 @@ void layernorm_pixel(const KernelCall& c, std::uint64_t pixel, CoreProgramBuilde
     b.load(u32(gamma + 4 * ch), 4);
     b.load(u32(beta + 8 * ch), 4);
     b.load(u32(beta + 8 * ch + 4), 4);
-    // d (mul, sub), d * inv + 2^(31 - k) (mul, mulhsu, add, sltu, add), r_q30 (srl, sll, or),
-    // r_q30 * gamma + beta (mul, mulh, add, sltu, add, add), the rounding in the high word
-    // (add, srai), p.clip / p.clipu to the output type.
-    b.alu(19);
+    // d (mul, sub; an RMSNorm's is x), d * inv + 2^(31 - k) (mul, mulhsu, add, sltu, add), r_q30
+    // (srl, sll, or), r_q30 * gamma + beta (mul, mulh, add, sltu, add, add), the rounding in the
+    // high word (add, srai), p.clip / p.clipu to the output type.
+    b.alu(rms ? 17 : 19);
     b.store(u32(c.output() + pixel * n + ch), 1);
   }
 }

@@ -164,21 +164,25 @@ OnnxBuilder tiny_bert(std::int64_t vocabulary) {
   return b;
 }
 
-OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
-  constexpr std::int64_t c = 8, heads = 2, d = 4, t = 6, logits = 12;
-  OnnxBuilder b(14);
-  std::uint32_t seed = 301;
-  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
-  b.input("ids", {1, t}, onnx::TensorProto::INT64).output("logits");
-  weight("table", {vocabulary, c});
-  weight("ln_gamma", {c});
-  weight("ln_beta", {c});
+namespace {
+
+constexpr std::int64_t kDecoderWidth = 8, kDecoderHeads = 2, kDecoderHeadWidth = 4, kDecoderTokens = 6,
+                       kDecoderLogits = 12;
+
+// nanoGPT's causal self-attention on the tokens `in` [1, T, C] into `out`: one Linear for q, k
+// and v (with or without its bias), split, heads by view and transpose, the scores scaled after
+// the product, the mask in the form `mask`, the heads merged, the output Linear. Its weights
+// come from `weight`.
+template <typename Weight>
+void causal_attention(OnnxBuilder& b, Weight& weight, const std::string& in, const std::string& out, DecoderMask mask,
+                      bool biases) {
+  constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, t = kDecoderTokens;
   weight("qkv_w", {c, 3 * c});
-  weight("qkv_b", {3 * c});
   weight("o_w", {c, c});
-  weight("o_b", {c});
-  weight("head_w", {c, logits});
-  weight("head_b", {logits});
+  if (biases) {
+    weight("qkv_b", {3 * c});
+    weight("o_b", {c});
+  }
   b.initializer("split", ints_tensor({c, c, c}));
   b.initializer("heads_shape", ints_tensor({1, t, heads, d}));
   b.initializer("merged_shape", ints_tensor({1, t, c}));
@@ -199,10 +203,8 @@ OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
   b.initializer("mask", condition);
   b.initializer("triangle", triangle);
 
-  b.node("Gather", {"table", "ids"}, {"x"}, "/wte/Gather");
-  layer_norm(b, "x", "ln", "n", 1e-5f);
-  b.node("MatMul", {"n", "qkv_w"}, {"qkv0"}, "/attn/c_attn/MatMul");
-  b.node("Add", {"qkv_b", "qkv0"}, {"qkv"}, "/attn/c_attn/Add");
+  b.node("MatMul", {in, "qkv_w"}, {biases ? "qkv0" : "qkv"}, "/attn/c_attn/MatMul");
+  if (biases) b.node("Add", {"qkv_b", "qkv0"}, {"qkv"}, "/attn/c_attn/Add");
   set_attr(b.node("Split", {"qkv", "split"}, {"q0", "k0", "v0"}, "/attn/Split"), "axis", std::int64_t{2});
   for (const std::string x : {"q", "k", "v"}) b.node("Reshape", {x + "0", "heads_shape"}, {x + "1"}, "/attn/Reshape_" + x);
   perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
@@ -220,11 +222,80 @@ OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
   b.node("MatMul", {"probs", "v"}, {"context"}, "/attn/MatMul_1");
   perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
   b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
-  b.node("MatMul", {"merged", "o_w"}, {"o0"}, "/attn/c_proj/MatMul");
-  b.node("Add", {"o_b", "o0"}, {"o"}, "/attn/c_proj/Add");
+  b.node("MatMul", {"merged", "o_w"}, {biases ? "o0" : out}, "/attn/c_proj/MatMul");
+  if (biases) b.node("Add", {"o_b", "o0"}, {out}, "/attn/c_proj/Add");
+}
+
+// Llama's RMSNorm as torch 1.13 exports x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+// * weight: Pow, ReduceMean, Add, Sqrt, Div(1, .), Mul, Mul.
+void rms_norm(OnnxBuilder& b, const std::string& in, const std::string& name, const std::string& out) {
+  const std::string at = "/" + name + "/";
+  b.node("Pow", {in, "two"}, {name + "_squared"}, at + "Pow");
+  set_attr(b.node("ReduceMean", {name + "_squared"}, {name + "_ms"}, at + "ReduceMean"), "axes", std::vector<std::int64_t>{-1});
+  b.node("Add", {name + "_ms", "rms_eps"}, {name + "_shifted"}, at + "Add");
+  b.node("Sqrt", {name + "_shifted"}, {name + "_root"}, at + "Sqrt");
+  b.node("Div", {"one", name + "_root"}, {name + "_inverse"}, at + "Div");
+  b.node("Mul", {in, name + "_inverse"}, {name + "_normalized"}, at + "Mul");
+  b.node("Mul", {name + "_normalized", name + "_weight"}, {out}, at + "Mul_1");
+}
+
+}  // namespace
+
+OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
+  constexpr std::int64_t c = kDecoderWidth, t = kDecoderTokens, logits = kDecoderLogits;
+  OnnxBuilder b(14);
+  std::uint32_t seed = 301;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  b.input("ids", {1, t}, onnx::TensorProto::INT64).output("logits");
+  weight("table", {vocabulary, c});
+  weight("ln_gamma", {c});
+  weight("ln_beta", {c});
+  weight("head_w", {c, logits});
+  weight("head_b", {logits});
+  b.node("Gather", {"table", "ids"}, {"x"}, "/wte/Gather");
+  layer_norm(b, "x", "ln", "n", 1e-5f);
+  causal_attention(b, weight, "n", "o", mask, true);
   b.node("Add", {"x", "o"}, {"r"}, "/Add");
   b.node("MatMul", {"r", "head_w"}, {"h0"}, "/lm_head/MatMul");
   b.node("Add", {"head_b", "h0"}, {"logits"}, "/lm_head/Add");
+  return b;
+}
+
+OnnxBuilder tiny_llama(std::int64_t vocabulary) {
+  constexpr std::int64_t c = kDecoderWidth, t = kDecoderTokens, logits = kDecoderLogits, hidden = 16;
+  OnnxBuilder b(14);
+  std::uint32_t seed = 401;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  b.input("ids", {1, t}, onnx::TensorProto::INT64).output("logits");
+  weight("table", {vocabulary, c});
+  for (const std::string norm : {"attention_norm", "ffn_norm", "norm"}) {
+    Tensor gains = test::random_tensor({c}, seed++);  // Llama's norm weights: gains near 1
+    for (std::int64_t i = 0; i < c; ++i) gains.data<float>()[i] = 1.0f + 0.25f * gains.data<float>()[i];
+    b.initializer(norm + "_weight", gains);
+  }
+  weight("w1", {c, hidden});
+  weight("w3", {c, hidden});
+  weight("w2", {hidden, c});
+  weight("output_w", {c, logits});
+  b.initializer("two", Tensor::scalar<float>(2.0f));
+  b.initializer("one", Tensor::scalar<float>(1.0f));
+  b.initializer("rms_eps", Tensor::scalar<float>(1e-5f));
+
+  b.node("Gather", {"table", "ids"}, {"h"}, "/tok_embeddings/Gather");
+  rms_norm(b, "h", "attention_norm", "n1");
+  causal_attention(b, weight, "n1", "attn", DecoderMask::MaskedFill, false);
+  b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
+  rms_norm(b, "h1", "ffn_norm", "n2");
+  // SwiGLU: w2(silu(w1(x)) * w3(x)), silu as torch exports F.silu: x * Sigmoid(x).
+  b.node("MatMul", {"n2", "w1"}, {"gate"}, "/feed_forward/w1/MatMul");
+  b.node("Sigmoid", {"gate"}, {"gate_sigmoid"}, "/feed_forward/Sigmoid");
+  b.node("Mul", {"gate", "gate_sigmoid"}, {"gate_silu"}, "/feed_forward/Mul");
+  b.node("MatMul", {"n2", "w3"}, {"up"}, "/feed_forward/w3/MatMul");
+  b.node("Mul", {"gate_silu", "up"}, {"gated"}, "/feed_forward/Mul_1");
+  b.node("MatMul", {"gated", "w2"}, {"down"}, "/feed_forward/w2/MatMul");
+  b.node("Add", {"h1", "down"}, {"h2"}, "/Add_1");
+  rms_norm(b, "h2", "norm", "final");
+  b.node("MatMul", {"final", "output_w"}, {"logits"}, "/output/MatMul");
   return b;
 }
 

@@ -42,6 +42,11 @@ enum class DecoderMask {
 // -> Linear + residual -> a Linear head to "logits" [1, 6, 12]. A prefill: no cached keys.
 OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask = DecoderMask::MaskedFill);
 
+// A Llama-like decoder from its token ids [1, 6]: an embedding of `vocabulary` rows of 8, an
+// RMSNorm (as torch 1.13 exports torch.rsqrt), causal attention without biases, an RMSNorm, a
+// SwiGLU feed-forward of 16 (w2(silu(w1 x) * w3 x)), a last RMSNorm and 12 logits.
+OnnxBuilder tiny_llama(std::int64_t vocabulary);
+
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);
 

@@ -184,8 +184,9 @@ TEST(PulpProgram, ARowGathersCopyIsThePickedRowToItsTokensSlot) {
 }
 
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  ASSERT_EQ(kPulpFormatVersion, 16u);  // 16: a softmax's causal mask, 15: KERNEL_EMBEDDING and Step.row_gather
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u}) {
+  // 17: a layernorm's RMSNorm form, 16: a softmax's causal mask, 15: KERNEL_EMBEDDING and Step.row_gather
+  ASSERT_EQ(kPulpFormatVersion, 17u);
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -193,7 +194,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 16; compile the model again", old)));
+                                "program format version {}, this workbench reads version 17; compile the model again", old)));
     }
   }
 }

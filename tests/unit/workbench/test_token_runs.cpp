@@ -127,6 +127,33 @@ TEST(DecoderRuns, ACausalMaskRunsBitExactOnBothTargetsInEachForm) {
   }
 }
 
+// Llama's block: RMSNorms (fused into RMSNormalization, the integer LayerNorm without the mean)
+// and the SwiGLU feed-forward (a SiLU table times a Linear), bit-exact on both targets.
+TEST(DecoderRuns, ALlamaBlockWithRmsNormAndSwiGluRunsBitExactOnBothTargets) {
+  test::TempDir dir;
+  test::tiny_llama(20).save(dir / "llama.onnx");
+  for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
+    SCOPED_TRACE(config);
+    CompileRequest request;
+    request.model = (dir / "llama.onnx").string();
+    request.hw = (test::source_dir() / "configs" / config).string();
+    request.calib_count = 2;
+    RunCommand c;
+    c.compile = to_compile_command(request);
+    c.outputs.table = false;
+    std::ostringstream log;
+    const report::RunReport r = run_model(c, log);
+    EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+    const auto norms = std::count_if(r.layers.begin(), r.layers.end(), [](const report::LayerRow& row) {
+      return row.type == "layernorm" && row.name.find("RMSNormalization") != std::string::npos;
+    });
+    EXPECT_EQ(norms, 3);
+    const auto products = std::count_if(r.layers.begin(), r.layers.end(),
+                                        [](const report::LayerRow& row) { return row.type == "mul"; });
+    EXPECT_GE(products, 1) << "SwiGLU's product of the gate and the up projection";
+  }
+}
+
 // A mask that is not causal has no integer form: named once, at the Softmax, by what it is.
 TEST(DecoderRuns, AMaskThatIsNotCausalIsNamed) {
   test::TempDir dir;

@@ -108,11 +108,12 @@ struct Row {
 // mean is taken of the integers and x - mean scaled afterwards: for a constant row that makes
 // x - mean exactly 0, where the mean of the scaled values keeps a rounding residue (1e-14) that
 // epsilon 0 would normalise to +-1. A zero variance with epsilon 0 gives 0, not ONNX's NaN.
+// An RMSNorm (spec.rms) subtracts no mean: x / sqrt(mean(x^2) + epsilon).
 std::vector<double> reference_unrounded(const Row& row) {
   const auto n = static_cast<double>(row.spec.n);
   double mean_q = 0;
   for (std::int64_t q : row.x) mean_q += static_cast<double>(q);
-  mean_q /= n;
+  mean_q = row.spec.rms ? 0.0 : mean_q / n;
   std::vector<double> centred(row.x.size());  // x - mean in real units
   for (std::size_t i = 0; i < centred.size(); ++i) {
     centred[i] = row.spec.scale_in * (static_cast<double>(row.x[i]) - mean_q);
@@ -333,7 +334,7 @@ struct Config {
   double beta_steps;  // beta / scale_out uniform in [-beta_steps, beta_steps]
 };
 
-void add_random_rows(const Config& c, std::uint32_t seed, Agreement& agreement) {
+void add_random_rows(const Config& c, std::uint32_t seed, Agreement& agreement, bool rms = false) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> unit(-1, 1);
   for (std::size_t n : {1, 2, 7, 64, 192, 768, 3072}) {
@@ -346,7 +347,8 @@ void add_random_rows(const Config& c, std::uint32_t seed, Agreement& agreement) 
                  .input = c.input,
                  .scale_out = c.scale_out,
                  .output = c.output,
-                 .epsilon = c.epsilon},
+                 .epsilon = c.epsilon,
+                 .rms = rms},
                 random_row(n, d, c.input, rng),
                 {},
                 {}};
@@ -381,6 +383,58 @@ TEST(IntegerLayerNorm, RandomRowsAgreeWithTheFloatReference) {
     add_random_rows(c, seed + 100, all);
   }
   all.expect_within_bounds("all configurations (second seeds)");
+}
+
+// RMSNorm (Llama's): the same rows, the same bounds, no mean subtracted. Epsilon is in
+// mean-square units, so the configurations' epsilons sit elsewhere against the rows' values:
+// "epsilon near the variance" is here an epsilon near the smallest mean squares.
+TEST(IntegerLayerNorm, RandomRmsRowsAgreeWithTheFloatReference) {
+  const IntFormat i8{8, true}, u8{8, false}, i16{16, true};
+  const Config configs[] = {
+      {"rms int8, few saturate", 0.02, 0.03, 1e-5, i8, i8, 2.0, 60},
+      {"rms int8, many saturate", 0.1, 0.01, 1e-12, i8, i8, 2.0, 100},
+      {"rms uint8 out, epsilon 0", 1.7, 0.05, 0.0, i8, u8, 1.5, 100},
+      {"rms epsilon near small mean squares", 0.004, 0.02, 1e-4, i8, i8, 2.0, 50},
+      {"rms uint8 in", 0.05, 0.03, 1e-6, u8, i8, 2.0, 60},
+      {"rms int16 out, 2^19.9 steps per rms", 0.05, 1.1e-4, 1e-5, i8, i16, 2.0, 20000},
+  };
+  std::uint32_t seed = 501;
+  for (const Config& c : configs) {
+    Agreement one;
+    add_random_rows(c, seed++, one, true);
+    one.expect_within_bounds(c.name);
+  }
+}
+
+TEST(IntegerLayerNorm, RmsRowsWithOneSmallValueAndOfZeros) {
+  // V = 1, the smallest non-zero mean square: r = +-1 / sqrt(1 + E) exactly as the reference;
+  // a row of zeros normalises to 0 (beta).
+  LayerNormSpec s = spec(8, 0.05, 0.02, 0.0);
+  s.rms = true;
+  Row one{s, {0, 0, 0, -1, 0, 0, 0, 0}, std::vector<float>(8, 0.01f), std::vector<float>(8, 0.0f)};
+  Agreement agreement;
+  agreement.add(one, "a single -1");
+  LayerNormSpec quarter = spec(8, 0.05, 0.25, 0.0);  // beta 0.125 / scale_out 0.25: exactly half a step
+  quarter.rms = true;
+  Row zeros{quarter, std::vector<std::int64_t>(8, 0), std::vector<float>(8, 1.0f), std::vector<float>(8, 0.125f)};
+  agreement.add(zeros, "zeros");
+  agreement.expect_within_bounds("rms edge rows");
+  EXPECT_EQ(run(zeros), std::vector<std::int64_t>(8, 1)) << "beta / scale_out = 0.5 rounds half up";
+  // sqrt(8) * 0.01 / 0.02 = 1.41 steps for the one value, 0 elsewhere.
+  EXPECT_EQ(run(one), (std::vector<std::int64_t>{0, 0, 0, -1, 0, 0, 0, 0}));
+}
+
+TEST(IntegerLayerNorm, RmsBoundsAreItsOwn) {
+  // An RMSNorm's V = sum x^2 grows with n, not n^3: 2^20 int8 values fit, where a LayerNorm's
+  // n^3 (hi - lo)^2 would not.
+  LayerNormSpec s = spec(std::size_t{1} << 20, 0.05, 0.02, 1e-5);
+  const std::vector<float> gamma(s.n, 0.001f), beta(s.n, 0.0f);
+  EXPECT_THROW(make_layernorm_params(s, gamma, beta), UserError);
+  s.rms = true;
+  const LayerNormParams p = make_layernorm_params(s, gamma, beta);
+  EXPECT_TRUE(p.rms);
+  // E = epsilon * n / scale_in^2: n once, not n^3.
+  EXPECT_NEAR(std::ldexp(static_cast<double>(p.eps_mantissa), p.eps_exponent), 1e-5 * 1048576 / 0.0025, 1e-6);
 }
 
 TEST(IntegerLayerNorm, LongestInt8RowsAtTheSumOfSquaresBound) {

@@ -291,6 +291,15 @@ TEST(PulpCostLayerNorm, CyclesFollowTheTwoPassesAndTheRowsArithmetic) {
   EXPECT_EQ(kernel_cost(call, gap8({"predictor.layernorm_divide=35"}), 1).core_cycles[0], 5468u + 6u * 20u * 17u);
 }
 
+// The RMSNorm form: rmsnorm_stats_word (3), rmsnorm_element (22), rmsnorm_pixel (335), the same
+// 20 divu: 2 x 3 + 8 x 22 + 335 + 360 = 877 a pixel of 8 channels, 6 x 877 + 2 x 10 = 5282.
+TEST(PulpCostLayerNorm, AnRmsNormHasItsOwnCounts) {
+  KernelCall call = elementwise(KERNEL_LAYERNORM, 2, 3, 8, PARALLEL_HO);
+  call.set_layernorm_rms(true);
+  EXPECT_EQ(kernel_cost(call, gap8(), 1).core_cycles[0], 5282u);
+  EXPECT_EQ(kernel_cost(call, gap8({"predictor.rmsnorm_pixel=400"}), 1).core_cycles[0], 5282u + 6u * 65u);
+}
+
 // A matmul of `rows` rows of a, c_in `reduction`, c_out `columns`.
 KernelCall product_call(std::uint32_t rows, std::uint32_t reduction, std::uint32_t columns, bool b_by_rows) {
   KernelCall call = conv_call(reduction, columns, rows, 1, 1, 1, 0, PARALLEL_HO);

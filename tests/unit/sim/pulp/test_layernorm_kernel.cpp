@@ -31,7 +31,7 @@ using testing::HasSubstr;
 
 // Parameters of a node over rows of n 8-bit values, gamma and beta random (seeded).
 quant::LayerNormParams params(std::size_t n, bool in_signed, bool out_signed, double epsilon, std::uint32_t seed,
-                              double scale_in = 0.05, double scale_out = 0.02) {
+                              double scale_in = 0.05, double scale_out = 0.02, bool rms = false) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> g(1.0f, 0.5f), b(0.0f, 1.0f);
   std::vector<float> gamma(n), beta(n);
@@ -46,6 +46,7 @@ quant::LayerNormParams params(std::size_t n, bool in_signed, bool out_signed, do
   spec.scale_out = scale_out;
   spec.output = quant::IntFormat{8, out_signed};
   spec.epsilon = epsilon;
+  spec.rms = rms;
   return quant::make_layernorm_params(spec, gamma, beta);
 }
 
@@ -57,6 +58,7 @@ LayerNormRow row_params(const quant::LayerNormParams& p) {
   r.eps_exponent = p.eps_exponent;
   r.eps_ceil = p.eps_ceil;
   r.shift = p.shift;
+  r.rms = p.rms;
   return r;
 }
 
@@ -107,6 +109,26 @@ TEST(PulpLayerNormKernel, RandomRowsEqualQuantsLayerNormRow) {
                               fmt::format("n {} in {} out {} eps {} row {}", n, in_signed, out_signed, epsilon, row));
           }
         }
+      }
+    }
+  }
+}
+
+TEST(PulpLayerNormKernel, RmsRowsEqualQuantsRmsNormRow) {
+  std::mt19937 rng(23);
+  for (const std::size_t n : {1u, 2u, 7u, 64u, 333u, 4096u}) {
+    for (const bool in_signed : {true, false}) {
+      for (const double epsilon : {1e-6, 0.0, 1e-1}) {
+        const quant::LayerNormParams p =
+            params(n, in_signed, true, epsilon, static_cast<std::uint32_t>(n), 0.05, 0.02, /*rms=*/true);
+        for (int row = 0; row < 8; ++row) {
+          expect_row_agrees(random_row(n, in_signed, rng), p, fmt::format("rms n {} in {} eps {} row {}", n, in_signed, epsilon, row));
+        }
+        expect_row_agrees(std::vector<std::int32_t>(n, 0), p, "rms zeros");
+        std::vector<std::int32_t> one(n, 0);
+        one[n / 2] = in_signed ? -1 : 1;  // V = 1
+        expect_row_agrees(one, p, "rms V = 1");
+        expect_row_agrees(std::vector<std::int32_t>(n, in_signed ? -128 : 255), p, "rms at the bound");
       }
     }
   }
@@ -175,6 +197,7 @@ LayerNormCase make_case(const quant::LayerNormParams& p, std::uint32_t h, std::u
   c.set_layernorm_eps_mantissa(p.eps_mantissa);
   c.set_layernorm_eps_exponent(p.eps_exponent);
   c.set_layernorm_eps_ceil(p.eps_ceil);
+  c.set_layernorm_rms(p.rms);
   const std::uint64_t bytes = std::uint64_t{h} * w * n;
   c.set_input(0);
   c.set_weights((bytes + 3) / 4 * 4);
@@ -221,6 +244,28 @@ TEST(PulpLayerNormKernel, AWholeCallNormalisesEveryPixelAsQuant) {
       }
     }
   }
+}
+
+TEST(PulpLayerNormKernel, AWholeRmsCallNormalisesEveryPixelAsQuant) {
+  const quant::LayerNormParams p = params(12, true, true, 1e-6, 8, 0.05, 0.02, /*rms=*/true);
+  const LayerNormCase r = make_case(p, 2, 3, true, true, 22);
+  ASSERT_EQ(kernel_problem(r.call, r.l1.size()), "");
+  std::vector<std::uint8_t> l1 = r.l1;
+  run_kernel(r.call, l1);
+  for (std::uint64_t px = 0; px < 6; ++px) {
+    std::vector<std::int64_t> x(12), y(12);
+    for (std::uint32_t i = 0; i < 12; ++i) x[i] = static_cast<std::int8_t>(r.l1[px * 12 + i]);
+    quant::layernorm_row(x, p, y);
+    for (std::uint32_t i = 0; i < 12; ++i) {
+      ASSERT_EQ(static_cast<std::int8_t>(l1[r.call.output() + px * 12 + i]), y[i]) << "pixel " << px << " channel " << i;
+    }
+  }
+  // The same call read as a LayerNorm gives other bytes: the flag is what the kernel runs.
+  KernelCall centred = r.call;
+  centred.set_layernorm_rms(false);
+  std::vector<std::uint8_t> other = r.l1;
+  run_kernel(centred, other);
+  EXPECT_NE(other, l1);
 }
 
 TEST(PulpLayerNormKernel, MalformedCallsAreRefusedByName) {

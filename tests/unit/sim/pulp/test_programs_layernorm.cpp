@@ -110,5 +110,29 @@ TEST(LayerNormPrograms, OneCoreTakesTheHandCountedCycles) {
   EXPECT_EQ(run.cycles, 1818u);
 }
 
+// The RMSNorm form (layernorm_rms) of the same call: per pixel one sum cleared and lp.setup (2),
+// 2 words of lw + 1 pv.sdotsp.b (4), between the passes 1 + 1 + 11 + 28 + 20 + 234 + 31 = 326
+// Alu and the 20 divu, pass 2's 7 and 8 x (4 loads + 17 Alu + sb = 22): 535 ops, 2 stalls:
+// 515 + 20 x 18 + 2 = 877 cycles a pixel, 2 + 2 x 877 = 1756; the predictor's rmsnorm_* keys
+// (3 a word, 22 an element, 335 a pixel) give the same 877.
+TEST(LayerNormPrograms, AnRmsNormSkipsTheSumAndTheCentring) {
+  LayerNormCall s = layernorm_call(1, 2, 8);
+  s.call.set_layernorm_rms(true);
+  expect_well_formed(s.call);
+  const CoreProgram program = kernel_program(s.call, 0, 1);
+  ASSERT_EQ(program.size(), 2u + 2u * 535u);
+  const OpCounts n = count_ops(program);
+  EXPECT_EQ(n.loads, 2u * (2u + 8u * 4u));
+  EXPECT_EQ(n.divides, 2u * 20u);
+  const CallRun run = run_call({program}, 16, CorePipeline{});
+  EXPECT_EQ(run.cores.at(0).load_use_stall_cycles, 4u);
+  EXPECT_EQ(run.cycles, 1756u);
+  const PulpKernelCycles keys;
+  EXPECT_EQ(2u * 3u + 8u * 22u + 335u + 20u * 18u, 877u);
+  EXPECT_EQ(keys.rmsnorm_stats_word, 3);
+  EXPECT_EQ(keys.rmsnorm_element, 22);
+  EXPECT_EQ(keys.rmsnorm_pixel, 335);
+}
+
 }  // namespace
 }  // namespace wb::sim::pulp
