@@ -299,6 +299,22 @@ OnnxBuilder tiny_llama(std::int64_t vocabulary) {
   return b;
 }
 
+OnnxBuilder rms_tokens() {
+  constexpr std::int64_t c = kDecoderWidth, t = kDecoderTokens, logits = kDecoderLogits;
+  OnnxBuilder b(14);
+  b.input("emb", {1, t, c}).output("y");
+  Tensor gains = test::random_tensor({c}, 451);
+  for (std::int64_t i = 0; i < c; ++i) gains.data<float>()[i] = 1.0f + 0.25f * gains.data<float>()[i];
+  b.initializer("norm_weight", gains);
+  b.initializer("w", test::random_tensor({c, logits}, 452));
+  b.initializer("two", Tensor::scalar<float>(2.0f));
+  b.initializer("one", Tensor::scalar<float>(1.0f));
+  b.initializer("rms_eps", Tensor::scalar<float>(1e-5f));
+  rms_norm(b, "emb", "norm", "normed");
+  b.node("MatMul", {"normed", "w"}, {"y"}, "/output/MatMul");
+  return b;
+}
+
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what) {
   return static_cast<std::size_t>(
       std::count_if(lines.begin(), lines.end(), [&](const std::string& line) { return line.find(what) != std::string::npos; }));

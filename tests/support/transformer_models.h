@@ -47,6 +47,10 @@ OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask = DecoderMask::Ma
 // SwiGLU feed-forward of 16 (w2(silu(w1 x) * w3 x)), a last RMSNorm and 12 logits.
 OnnxBuilder tiny_llama(std::int64_t vocabulary);
 
+// Float tokens [1, 6, 8] -> that RMSNorm -> a Linear to 12: an RMSNorm a QDQ file can carry
+// (its input 8-bit, not token ids).
+OnnxBuilder rms_tokens();
+
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);
 

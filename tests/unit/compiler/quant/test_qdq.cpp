@@ -68,6 +68,8 @@ void expect_same_qgraph(const QGraph& a, const QGraph& b) {
     EXPECT_EQ(x.layernorm.beta_offset, y.layernorm.beta_offset) << x.name;
     EXPECT_EQ(x.layernorm.shift, y.layernorm.shift) << x.name;
     EXPECT_EQ(x.layernorm.eps_mantissa, y.layernorm.eps_mantissa) << x.name;
+    EXPECT_EQ(x.layernorm_rms, y.layernorm_rms) << x.name;
+    EXPECT_EQ(x.layernorm.rms, y.layernorm.rms) << x.name;
     EXPECT_EQ(x.kernel, y.kernel) << x.name;
     EXPECT_EQ(x.strides, y.strides) << x.name;
     EXPECT_EQ(x.dilations, y.dilations) << x.name;
@@ -95,6 +97,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::gelu_cnn(), 8.0}, std::pair{test::resize_cnn(), 8.0},
                                      std::pair{test::resize_cnn("nearest"), 8.0}, std::pair{test::layernorm_cnn(), 8.0},
                                      std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0},
+                                     // RMSNorm: written without the mean and beta, fused back by fuse-rmsnorm
+                                     std::pair{test::rms_tokens(), 8.0},
                                      std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0},
                                      std::pair{test::shifted_window_block(true), 8.0},
                                      std::pair{test::window_attention(), 8.0},
