@@ -1,5 +1,6 @@
 #include "compiler/passes/token_rewriter.h"
 
+#include <algorithm>
 #include <numeric>
 #include <optional>
 
@@ -29,7 +30,8 @@ bool reads_in_hwc_order(const Value& x, const std::vector<const Node*>& chain) {
 
 // A graph input [1, T, C] (or [T, 1, C]) whose readers include a token op over its last axis
 // (a LayerNormalization over it, a MatMul by a constant [C, C'], an Add of a constant over
-// tokens and features or over the features) is a token sequence from the start: its image is
+// tokens and features or over the features, a Concat along the tokens with computed tokens: a
+// decode step's KV cache) is a token sequence from the start: its image is
 // the view Reshape(Transpose(x, (0, 2, 1)), [1, C, 1, T]) (for [T, 1, C] the Transpose moves
 // only an axis of size 1), which the quantizer absorbs, making the QGraph's input the image
 // itself (docs/token_layout.md). A Conv1d's [N, C, L] is read by a Conv: left alone. A 2-D
@@ -81,6 +83,15 @@ bool TokenRewriter::read_as_tokens(const Value* input, Tokens t) const {
     if (reader->input(0) == input && reader->op == OpKind::MatMul && reader->inputs.size() == 2) {
       const Tensor* w = reader->constant_input(1);
       if (is_f32_constant(w) && w->rank() == 2 && w->shape()[0] == t.features) return true;
+    }
+    // A decode step's KV cache: past keys or values [1, P, C] concatenated along the tokens with
+    // the new token's (computed) ones, torch.cat([past_k, k], dim=1).
+    if (reader->op == OpKind::Concat && rank == 3 &&
+        normalize_axis(reader->attrs.get_int("axis", 0), rank) == token_axis(input->shape)) {
+      const bool with_computed_tokens = std::any_of(reader->inputs.begin(), reader->inputs.end(), [&](const Value* v) {
+        return v != nullptr && v != input && !v->is_constant() && v->shape.size() == 3 && v->shape.back() == t.features;
+      });
+      if (with_computed_tokens) return true;
     }
     if (reader->op == OpKind::Add && reader->inputs.size() == 2) {
       const std::size_t other = reader->input(0) == input ? 1 : 0;
@@ -203,7 +214,10 @@ bool TokenRewriter::merge_heads(Node& node) {
     return false;
   }
   const Tokens merged_tokens{count, features};
-  if (count < 2 || !(is_token_layout(out->shape, merged_tokens) ||
+  // One token merges too in the hand-written [1, 1, h, d]: a decode step's query (its other
+  // forms would be ambiguous with one token).
+  const bool one_query = count == 1 && h.size() == 4 && h[0] == 1;
+  if ((count < 2 && !one_query) || !(is_token_layout(out->shape, merged_tokens) ||
                      (h.size() == 4 && h[0] != 1 && out->shape == Shape{h[0], h[1], features}))) {
     return false;
   }

@@ -121,7 +121,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   }
   // The graph with its transposed convs as phases (deconv_phases.h) and a copy layer per
   // constant a concat reads (layer_mapping.h).
-  const quant::QGraph lowered = with_constant_copies(with_deconv_phases(graph));
+  const quant::QGraph lowered = with_concat_copies(with_deconv_phases(graph));
   const LayerMapping mapping = map_layers(lowered);
   if (!mapping.unsupported.empty()) {
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,

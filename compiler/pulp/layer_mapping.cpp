@@ -102,7 +102,7 @@ std::string place_concat(const QGraph& graph, const QNode& node, int owner_node,
     const auto& read = graph.tensor(input);  // as the concat reads it: its tokens
     if (in.is_constant()) {
       return fmt::format("input '{}' is a constant; the compiler copies it with a layer of its own first "
-                         "(with_constant_copies)",
+                         "(with_concat_copies)",
                          in.name);
     }
     const bool produced = std::any_of(mapping.layers.begin(), mapping.layers.end(),
@@ -144,14 +144,15 @@ PixelDims pixel_dims(const quant::QTensor& t) {
   return {u32(quant::dim_or_one(t, 1)), u32(quant::dim_or_one(t, 2)), u32(quant::dim_or_one(t, 3))};
 }
 
-quant::QGraph with_constant_copies(const QGraph& graph) {
+quant::QGraph with_concat_copies(const QGraph& graph) {
   QGraph lowered = graph;
   lowered.nodes.clear();
   for (const QNode& node : graph.nodes) {
     QNode reader = node;
     if (node.kind == QOpKind::Concat) {
       for (int& input : reader.inputs) {
-        if (!graph.tensor(input).is_constant()) continue;
+        const bool network_input = std::count(graph.inputs.begin(), graph.inputs.end(), input) != 0;
+        if (!graph.tensor(input).is_constant() && !network_input) continue;
         quant::QTensor copy = graph.tensor(input);
         copy.name += "_copy";
         copy.data = Tensor{};
@@ -194,7 +195,7 @@ LayerMapping map_layers(const QGraph& graph) {
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
     // An add reads a constant from the L3 image like a second input; so does the copy layer a
-    // concat's constant gets (with_constant_copies: a max pool), and an embedding its table.
+    // concat's constant gets (with_concat_copies: a max pool), and an embedding its table.
     if (node.kind != QOpKind::Add && node.kind != QOpKind::Concat && node.kind != QOpKind::MaxPool &&
         node.kind != QOpKind::Embedding) {
       const auto constant = std::find_if(node.inputs.begin(), node.inputs.end(),

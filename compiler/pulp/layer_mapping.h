@@ -62,11 +62,12 @@ struct PixelDims {
 };
 PixelDims pixel_dims(const quant::QTensor& t);
 
-// The graph the cluster runs: `graph` with each constant that a concat reads copied into the
-// concat's tensor by a layer of its own (a 1x1 max pool reading the constant from the L3
-// image), so that every concat input is a layer's output. The copies write tensors the golden
-// model does not have; the per-layer check skips them.
-quant::QGraph with_constant_copies(const quant::QGraph& graph);
+// The graph the cluster runs: `graph` with each constant or network input that a concat reads
+// copied into the concat's tensor by a layer of its own (a 1x1 max pool reading the constant
+// from the L3 image, or the input where the host put it: a decode step's past keys and values),
+// so that every concat input is a layer's output. The copies write tensors the golden model
+// does not have; the per-layer check skips them.
+quant::QGraph with_concat_copies(const quant::QGraph& graph);
 
 struct LayerMapping {
   std::vector<PLayer> layers;

@@ -299,6 +299,56 @@ OnnxBuilder tiny_llama(std::int64_t vocabulary) {
   return b;
 }
 
+OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past) {
+  constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, logits = kDecoderLogits;
+  const std::int64_t keys = past + 1;
+  OnnxBuilder b(14);
+  std::uint32_t seed = 501;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  b.input("ids", {1, 1}, onnx::TensorProto::INT64).input("past_k", {1, past, c}).input("past_v", {1, past, c});
+  b.output("logits").output("present_k").output("present_v");
+  weight("table", {vocabulary, c});
+  Tensor gains = test::random_tensor({c}, seed++);
+  for (std::int64_t i = 0; i < c; ++i) gains.data<float>()[i] = 1.0f + 0.25f * gains.data<float>()[i];
+  b.initializer("attention_norm_weight", gains);
+  weight("qkv_w", {c, 3 * c});
+  weight("o_w", {c, c});
+  weight("output_w", {c, logits});
+  b.initializer("two", Tensor::scalar<float>(2.0f));
+  b.initializer("one", Tensor::scalar<float>(1.0f));
+  b.initializer("rms_eps", Tensor::scalar<float>(1e-5f));
+  b.initializer("split", ints_tensor({c, c, c}));
+  b.initializer("query_heads", ints_tensor({1, 1, heads, d}));
+  b.initializer("key_heads", ints_tensor({1, keys, heads, d}));
+  b.initializer("merged_shape", ints_tensor({1, 1, c}));
+  b.initializer("scale", Tensor::scalar<float>(0.5f));  // 1 / sqrt(d)
+
+  b.node("Gather", {"table", "ids"}, {"h"}, "/tok_embeddings/Gather");
+  rms_norm(b, "h", "attention_norm", "n1");
+  b.node("MatMul", {"n1", "qkv_w"}, {"qkv"}, "/attn/c_attn/MatMul");
+  set_attr(b.node("Split", {"qkv", "split"}, {"q0", "k0", "v0"}, "/attn/Split"), "axis", std::int64_t{2});
+  // The cache in the tokens' layout, before the heads are split: torch.cat([past_k, k], dim=1).
+  set_attr(b.node("Concat", {"past_k", "k0"}, {"present_k"}, "/attn/Concat"), "axis", std::int64_t{1});
+  set_attr(b.node("Concat", {"past_v", "v0"}, {"present_v"}, "/attn/Concat_1"), "axis", std::int64_t{1});
+  b.node("Reshape", {"q0", "query_heads"}, {"q1"}, "/attn/Reshape_q");
+  b.node("Reshape", {"present_k", "key_heads"}, {"k1"}, "/attn/Reshape_k");
+  b.node("Reshape", {"present_v", "key_heads"}, {"v1"}, "/attn/Reshape_v");
+  perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
+  perm(b.node("Transpose", {"k1"}, {"kt"}, "/attn/Transpose_k"), {0, 2, 3, 1});
+  perm(b.node("Transpose", {"v1"}, {"v"}, "/attn/Transpose_v"), {0, 2, 1, 3});
+  b.node("MatMul", {"q", "kt"}, {"scores0"}, "/attn/MatMul");
+  b.node("Mul", {"scores0", "scale"}, {"scores"}, "/attn/Mul");
+  // One query sees every key: a decode step has no mask.
+  set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
+  b.node("MatMul", {"probs", "v"}, {"context"}, "/attn/MatMul_1");
+  perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
+  b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
+  b.node("MatMul", {"merged", "o_w"}, {"attn"}, "/attn/c_proj/MatMul");
+  b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
+  b.node("MatMul", {"h1", "output_w"}, {"logits"}, "/output/MatMul");
+  return b;
+}
+
 OnnxBuilder rms_tokens() {
   constexpr std::int64_t c = kDecoderWidth, t = kDecoderTokens, logits = kDecoderLogits;
   OnnxBuilder b(14);

@@ -47,6 +47,12 @@ OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask = DecoderMask::Ma
 // SwiGLU feed-forward of 16 (w2(silu(w1 x) * w3 x)), a last RMSNorm and 12 logits.
 OnnxBuilder tiny_llama(std::int64_t vocabulary);
 
+// One decode step of a Llama-like block with a KV cache: the new token's id [1, 1] and the
+// cached keys and values of `past` tokens [1, past, 8] in the tokens' layout; outputs the
+// logits [1, 1, 12] and the caches with the new token appended ([1, past + 1, 8], concatenated
+// before the heads are split, as llama2.c keeps its cache).
+OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past);
+
 // Float tokens [1, 6, 8] -> that RMSNorm -> a Linear to 12: an RMSNorm a QDQ file can carry
 // (its input 8-bit, not token ids).
 OnnxBuilder rms_tokens();

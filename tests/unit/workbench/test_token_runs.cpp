@@ -154,6 +154,33 @@ TEST(DecoderRuns, ALlamaBlockWithRmsNormAndSwiGluRunsBitExactOnBothTargets) {
   }
 }
 
+// A decode step: one token's id, the past keys and values as graph inputs in the tokens' layout,
+// concatenated with the new token's; the logits and both grown caches bit-exact on both
+// targets. PULP copies each past cache into the concat's tensor (with_concat_copies).
+TEST(DecoderRuns, AKvCacheDecodeStepRunsBitExactOnBothTargets) {
+  test::TempDir dir;
+  test::tiny_llama_decode(20, 5).save(dir / "decode.onnx");
+  for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
+    SCOPED_TRACE(config);
+    CompileRequest request;
+    request.model = (dir / "decode.onnx").string();
+    request.hw = (test::source_dir() / "configs" / config).string();
+    request.calib_count = 2;
+    RunCommand c;
+    c.compile = to_compile_command(request);
+    c.outputs.table = false;
+    std::ostringstream log;
+    const report::RunReport r = run_model(c, log);
+    EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+    ASSERT_TRUE(r.totals.tokens.has_value());
+    EXPECT_EQ(*r.totals.tokens, 1u) << "one new token; the cached ones are inputs, not tokens of the step";
+    const auto scores = std::find_if(r.layers.begin(), r.layers.end(),
+                                     [](const report::LayerRow& row) { return row.name == "/attn/MatMul"; });
+    ASSERT_NE(scores, r.layers.end());
+    EXPECT_EQ(scores->macs, 2u * 1u * 6u * 4u) << "2 heads x 1 query x 6 keys (5 cached, 1 new) x 4";
+  }
+}
+
 // A mask that is not causal has no integer form: named once, at the Softmax, by what it is.
 TEST(DecoderRuns, AMaskThatIsNotCausalIsNamed) {
   test::TempDir dir;

@@ -244,7 +244,7 @@ TEST(PulpSimRun, ResizesAreBitExactWholeTiledAndStagedThroughL3) {
 // channels, 2 heads of 4) with data: attention's products on the matmul kernel, the softmax over
 // the keys, the class token copied into its concat along W, the position embedding read from the
 // L3 image. Whole heads in 64 KiB of L1; in 2 KiB, tiles of a few query rows. The golden model
-// runs the graph the compiler ran (with_constant_copies), so the class token's copy is checked too.
+// runs the graph the compiler ran (with_concat_copies), so the class token's copy is checked too.
 TEST(PulpSimRun, AVisionTransformerIsBitExactWithWholeHeadsAndWithRowTiles) {
   quant::QuantizeOptions quantize;
   quantize.scheme = quant::Scheme::Pulp;
@@ -253,7 +253,7 @@ TEST(PulpSimRun, AVisionTransformerIsBitExactWithWholeHeadsAndWithRowTiles) {
     SCOPED_TRACE(budget);
     Compiled c{test::pulp_config({"l1_tile_budget_bytes=" + budget}), {}};
     c.network = wb::pulp::compile_pulp(graph, c.config, wb::pulp::parse_compile_options({})).network;
-    run_and_check(c, 7, wb::pulp::with_constant_copies(graph));
+    run_and_check(c, 7, wb::pulp::with_concat_copies(graph));
     int products = 0;
     for (const auto& layer : c.network.layers()) {
       if (layer.kind() != isa::pulp::KERNEL_MATMUL) continue;
