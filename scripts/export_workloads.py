@@ -82,6 +82,8 @@ import torch
 import torch.nn as nn
 import torchvision
 
+import decoder_models
+
 # Bump whenever anything that changes the exported files changes, so stale
 # cache entries are re-exported instead of being reported as "cached".
 SCRIPT_VERSION = "export_workloads/2"
@@ -759,6 +761,9 @@ class Workload:
     # Input dimensions exported as dynamic (torch.onnx.export's dynamic_axes
     # for the input, {axis: symbol}): the file declares symbols, not sizes.
     dynamic_input_axes: Optional[Dict[int, str]] = None
+    # A decoder language model of decoder_models.DECODERS (token ids in, a KV
+    # cache for a decode step): built, checked and written by decoder_models.
+    decoder: Optional[str] = None
 
 
 def _googlenet() -> nn.Module:
@@ -1068,6 +1073,11 @@ BATTERY_WORKLOADS = [
              (1, 49, 10),
              "keyword spotter: nn.GRU(10, 32, 2 layers, bidirectional), the last "
              "step into Linear -> 12, on [1, 49, 10] MFCCs"),
+    # Decoder language models from token ids (decoder_models.py): a prefill of
+    # a 16-token prompt, a decode step with each block's KV cache as inputs,
+    # a wider prefill.
+    *[Workload(name, lambda: None, (1, shape.tokens), description, decoder=name)
+      for name, (shape, description) in decoder_models.DECODERS.items()],
 ]
 
 BATTERY_DIR = "battery"                 # <cache>/battery/<name>_opset<N>/
@@ -1083,7 +1093,8 @@ BATTERY_OPSET13_ONLY = ("vit_b_16",)
 # The model families of issue 56 (U-Nets, ...): opsets 13 and 17, the range
 # torch exports them in today.
 BATTERY_FAMILY_OPSETS = (13, 17)
-BATTERY_FAMILIES = ("unet", "unet_k4", "kws_lstm", "kws_gru_bi", "mobilevit_xxs")
+BATTERY_FAMILIES = ("unet", "unet_k4", "kws_lstm", "kws_gru_bi", "mobilevit_xxs",
+                    *decoder_models.DECODERS)
 
 EXPORT_PLAIN = "plain"                  # torch.onnx.export as a user calls it
 EXPORT_PAD_SYMBOLIC = "pad-symbolic"    # the same with PAD_SYMBOLICS
@@ -1982,6 +1993,17 @@ def export_battery_network(workload: Workload, opsets: List[int], cache: Path,
         return 0, len(exports)
 
     start = time.monotonic()
+    if workload.decoder is not None:
+        shape, description = decoder_models.DECODERS[workload.decoder]
+        for export in todo:
+            decoder_models.write_folder(
+                battery_folder(cache, export), export.name, description, shape,
+                export.opset, seed, save_npy, save_json, atomic_write,
+                {"script_version": SCRIPT_VERSION, **extra_meta})
+            print(f"{export.name}: exported", flush=True)
+        print(f"{workload.name}: {len(todo)} folder(s) in "
+              f"{time.monotonic() - start:.1f}s", flush=True)
+        return len(todo), len(exports) - len(todo)
     prepared = prepare(workload, seed)
     print(format_health(workload.name, prepared.health), flush=True)
     print(format_precision(workload.name, prepared.float32_error), flush=True)

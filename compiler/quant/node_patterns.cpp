@@ -506,6 +506,20 @@ MaskedScores masked_scores(const Graph& graph, const Node& softmax) {
   return m;
 }
 
+namespace {
+
+// A constant input, or the constant an Identity passes on: torch exports a mask every block
+// shares once and each later block's as an Identity of it, which fold-constants folds only
+// after check_finite_constants has read the graph.
+const Tensor* constant_seen_through_identity(const Node& node, std::size_t i) {
+  if (const Tensor* c = node.constant_input(i)) return c;
+  const Value* v = node.input(i);
+  const Node* identity = v != nullptr ? v->producer : nullptr;
+  return identity != nullptr && identity->op == OpKind::Identity ? identity->constant_input(0) : nullptr;
+}
+
+}  // namespace
+
 CausalScores causal_scores(const Graph& graph, const Node& softmax) {
   constexpr double kMasked = -30.0;  // exp(-30) < 1e-13: no probability at 1/256
   const Value* in = softmax.input(0);
@@ -515,9 +529,9 @@ CausalScores causal_scores(const Graph& graph, const Node& softmax) {
   const Tensor* mask = nullptr;
   std::function<bool(std::int64_t)> kept;  // by the mask's element
   if (node->op == OpKind::Where && node->inputs.size() == 3) {
-    const std::size_t fill_at = node->constant_input(1) != nullptr ? 1 : 2;
-    const Tensor* fill = node->constant_input(fill_at);
-    mask = node->constant_input(0);
+    const std::size_t fill_at = constant_seen_through_identity(*node, 1) != nullptr ? 1 : 2;
+    const Tensor* fill = constant_seen_through_identity(*node, fill_at);
+    mask = constant_seen_through_identity(*node, 0);
     x = node->input(fill_at == 1 ? 2 : 1);
     if (mask == nullptr || fill == nullptr || fill->numel() != 1 || x == nullptr || x->is_constant() ||
         !(fill->as_double(0) <= kMasked)) {
@@ -525,8 +539,8 @@ CausalScores causal_scores(const Graph& graph, const Node& softmax) {
     }
     kept = [=](std::int64_t e) { return (mask->as_double(e) != 0.0) == (fill_at == 2); };
   } else if (node->op == OpKind::Add && node->inputs.size() == 2) {
-    const std::size_t at = node->constant_input(1) != nullptr ? 1 : 0;
-    mask = node->constant_input(at);
+    const std::size_t at = constant_seen_through_identity(*node, 1) != nullptr ? 1 : 0;
+    mask = constant_seen_through_identity(*node, at);
     x = node->input(1 - at);
     if (mask == nullptr || x == nullptr || x->is_constant()) return {};
     for (std::int64_t e = 0; e < mask->numel(); ++e) {

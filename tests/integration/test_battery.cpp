@@ -77,7 +77,10 @@ std::vector<std::string> battery_exports() {
       // Keyword spotters on [1, 49, 10] MFCCs: an LSTM(64); a GRU(32) of 2 bidirectional layers
       "kws_lstm", "kws_gru_bi",
       // MobileViT-XXS at 128x128 (nn.MultiheadAttention over sets of patch pixels)
-      "mobilevit_xxs"};
+      "mobilevit_xxs",
+      // Llama-like decoders from token ids (scripts/decoder_models.py): RMSNorm, causal attention,
+      // SwiGLU; a 16-token prefill of 2 blocks, its decode step with a KV cache of 15, a wider prefill
+      "llama_prefill", "llama_decode", "llama_wide_prefill"};
   std::vector<std::string> names;
   for (const auto& network : families) {
     names.push_back(network + "_opset13");
@@ -657,6 +660,43 @@ TEST_P(MobileVitHybrids, RunBitExactlyWithTheirSetsOfTokensAsWindows) {
 
 INSTANTIATE_TEST_SUITE_P(Families, MobileVitHybrids,
                          ::testing::Combine(::testing::Values("mobilevit_xxs_opset13", "mobilevit_xxs_opset17"),
+                                            ::testing::Values("v3_96", "gap8")),
+                         case_name);
+
+// Llama-like decoders as users export them (scripts/decoder_models.py: nn.Embedding, RMSNorm as
+// torch.rsqrt, masked_fill with -inf, SwiGLU, the KV cache as graph inputs concatenated with the
+// new token's) at opsets 13 and 17, on both targets with data, every input from its file: the
+// rows gathered by the ids on the copy unit where the target has one (PULP's uDMA; xDNN's host),
+// each RMSNorm the integer LayerNorm without the mean, the products of attention and the
+// softmax on the unit that has them; every layer bit-exact, the tokens counted.
+class Decoders : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(Decoders, RunBitExactlyFromTheirTokenIds) {
+  const auto& [folder, hw] = GetParam();
+  const nlohmann::json meta = test::read_json(battery_dir() / folder / "meta.json");
+  std::string inputs;
+  for (std::size_t i = 0; i < meta["input_names"].size(); ++i) {
+    inputs += fmt::format(" --input {}={}", meta["input_names"][i].get<std::string>(),
+                          (battery_dir() / folder / meta["input_files"][i].get<std::string>()).string());
+  }
+  const auto [run, report] = run_with_data(hw, (battery_dir() / folder / "model.onnx").string(), inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(report["verdict"], "bit-exact") << run.out;
+  const auto& shape = meta["decoder"];
+  EXPECT_EQ(report["totals"]["tokens"], shape["tokens"]);
+  const std::string compute = compute_unit(hw);
+  auto count = layers_by_type(report, {{"layernorm", compute}, {"matmul", compute}, {"softmax", compute}});
+  const int layers = shape["layers"].get<int>();
+  EXPECT_EQ(count["layernorm"], 2 * layers + 1) << "two RMSNorms a block and the last";
+  EXPECT_EQ(count["matmul"], 2 * layers) << "scores and context in each block";
+  EXPECT_EQ(count["embedding"], 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, Decoders,
+                         ::testing::Combine(::testing::Values("llama_prefill_opset13", "llama_prefill_opset17",
+                                                              "llama_decode_opset13", "llama_decode_opset17",
+                                                              "llama_wide_prefill_opset13",
+                                                              "llama_wide_prefill_opset17"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

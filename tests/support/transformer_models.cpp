@@ -215,6 +215,10 @@ void causal_attention(OnnxBuilder& b, Weight& weight, const std::string& in, con
   switch (mask) {
     case DecoderMask::MaskedFill:
     case DecoderMask::NotCausal: b.node("Where", {"mask", "fill", "scores"}, {"masked"}, "/attn/Where"); break;
+    case DecoderMask::SharedMaskedFill:
+      b.node("Identity", {"mask"}, {"shared_mask"}, "/attn/Identity");
+      b.node("Where", {"shared_mask", "fill", "scores"}, {"masked"}, "/attn/Where");
+      break;
     case DecoderMask::WhereKeep: b.node("Where", {"mask", "scores", "fill"}, {"masked"}, "/attn/Where"); break;
     case DecoderMask::AddTriangle: b.node("Add", {"scores", "triangle"}, {"masked"}, "/attn/Add"); break;
   }

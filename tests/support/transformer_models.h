@@ -30,6 +30,9 @@ OnnxBuilder tiny_bert(std::int64_t vocabulary = 0);
 // How a decoder's attention masks its scores before the Softmax (tiny_gpt).
 enum class DecoderMask {
   MaskedFill,   // torch's masked_fill(mask == 0, -inf): Where(future, -inf, scores)
+  // The same through an Identity of the mask, as torch exports a later block's mask when the
+  // blocks share one constant
+  SharedMaskedFill,
   WhereKeep,    // Where(allowed, scores, -inf)
   AddTriangle,  // scores + a constant triangle of 0 and -1e4
   NotCausal,    // Where(diagonal, -inf, scores): a mask with no integer form

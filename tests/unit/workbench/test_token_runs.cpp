@@ -102,7 +102,8 @@ TEST_F(TokenRuns, IdsRunBitExactOnPulpAsOneUdmaRowCopyPerToken) {
 TEST(DecoderRuns, ACausalMaskRunsBitExactOnBothTargetsInEachForm) {
   test::TempDir dir;
   for (const test::DecoderMask mask :
-       {test::DecoderMask::MaskedFill, test::DecoderMask::WhereKeep, test::DecoderMask::AddTriangle}) {
+       {test::DecoderMask::MaskedFill, test::DecoderMask::SharedMaskedFill, test::DecoderMask::WhereKeep,
+        test::DecoderMask::AddTriangle}) {
     const std::filesystem::path model = dir / fmt::format("gpt{}.onnx", static_cast<int>(mask));
     test::tiny_gpt(20, mask).save(model);
     for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {

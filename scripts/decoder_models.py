@@ -1,0 +1,262 @@
+"""Decoder language models of the battery (issue 56): a Llama-like decoder as
+torch exports it, for a prompt (prefill) and for one decode step with a KV
+cache, written into battery folders the way export_workloads.py writes the
+image networks' (model.onnx, inputs, the float64 reference output, meta.json
+last).
+
+The model is Llama's block in plain torch, as a user writes it: token ids ->
+nn.Embedding, RMSNorm (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+* weight), causal self-attention (one Linear for q, k and v, heads by view and
+transpose, the scores' mask by masked_fill with -inf), SwiGLU
+(w2(F.silu(w1(x)) * w3(x))), a last RMSNorm and the logits. The decode step
+takes each layer's cached keys and values [1, P, C] as graph inputs and
+returns them with the new token's appended (torch.cat along the tokens,
+before the heads are split, as llama2.c keeps its cache); one query sees every
+key, so it has no mask. Rotary position embeddings are not in it: the
+workbench does not run them yet (docs/token_layout.md).
+
+Weights are seeded normal draws scaled by 1 / sqrt(fan-in) (RMSNorm gains near
+1), so activations keep their size through the blocks; the health check asks
+for finite logits that depend on the ids.
+"""
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclasses.dataclass(frozen=True)
+class DecoderShape:
+    vocabulary: int
+    width: int        # C, the token features
+    heads: int
+    hidden: int       # SwiGLU's inner width
+    layers: int
+    tokens: int       # the prompt's length (prefill), or 1 (a decode step)
+    past: int         # the cached tokens of a decode step (0: prefill)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, width: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(width))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class Block(nn.Module):
+    def __init__(self, s: DecoderShape):
+        super().__init__()
+        self.heads = s.heads
+        self.attention_norm = RMSNorm(s.width)
+        self.qkv = nn.Linear(s.width, 3 * s.width, bias=False)
+        self.wo = nn.Linear(s.width, s.width, bias=False)
+        self.ffn_norm = RMSNorm(s.width)
+        self.w1 = nn.Linear(s.width, s.hidden, bias=False)
+        self.w3 = nn.Linear(s.width, s.hidden, bias=False)
+        self.w2 = nn.Linear(s.hidden, s.width, bias=False)
+        longest = s.tokens + s.past
+        self.register_buffer("causal", torch.tril(torch.ones(longest, longest)).view(1, 1, longest, longest))
+
+    def forward(self, x, past_k=None, past_v=None):
+        b, t, c = x.shape
+        q, k, v = self.qkv(self.attention_norm(x)).split(c, dim=2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=1)
+            v = torch.cat([past_v, v], dim=1)
+        keys = k.shape[1]
+        d = c // self.heads
+        qh = q.view(b, t, self.heads, d).transpose(1, 2)
+        kh = k.view(b, keys, self.heads, d).transpose(1, 2)
+        vh = v.view(b, keys, self.heads, d).transpose(1, 2)
+        scores = (qh @ kh.transpose(-2, -1)) * (1.0 / math.sqrt(d))
+        if t > 1:
+            scores = scores.masked_fill(self.causal[:, :, :t, :keys] == 0, float("-inf"))
+        context = (F.softmax(scores, dim=-1) @ vh).transpose(1, 2).contiguous().view(b, t, c)
+        x = x + self.wo(context)
+        h = self.ffn_norm(x)
+        return x + self.w2(F.silu(self.w1(h)) * self.w3(h)), k, v
+
+
+class LlamaLike(nn.Module):
+    """Prefill: forward(ids) -> logits. Decode step: forward(ids, past_k0,
+    past_v0, ...) -> (logits, present_k0, present_v0, ...)."""
+
+    def __init__(self, s: DecoderShape):
+        super().__init__()
+        self.shape = s
+        self.tok_embeddings = nn.Embedding(s.vocabulary, s.width)
+        self.blocks = nn.ModuleList(Block(s) for _ in range(s.layers))
+        self.norm = RMSNorm(s.width)
+        self.output = nn.Linear(s.width, s.vocabulary, bias=False)
+
+    def forward(self, ids, *caches):
+        x = self.tok_embeddings(ids)
+        presents = []
+        for i, block in enumerate(self.blocks):
+            past = caches[2 * i: 2 * i + 2] if caches else (None, None)
+            x, k, v = block(x, *past)
+            presents += [k, v]
+        logits = self.output(self.norm(x))
+        return (logits, *presents) if caches else logits
+
+    def input_names(self) -> List[str]:
+        names = ["ids"]
+        if self.shape.past:
+            for i in range(self.shape.layers):
+                names += [f"past_k{i}", f"past_v{i}"]
+        return names
+
+    def output_names(self) -> List[str]:
+        names = ["logits"]
+        if self.shape.past:
+            for i in range(self.shape.layers):
+                names += [f"present_k{i}", f"present_v{i}"]
+        return names
+
+
+def init_weights(model: LlamaLike, seed: int) -> None:
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("norm.weight"):
+                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=generator))
+            elif p.dim() == 2:
+                fan_in = p.shape[0] if "tok_embeddings" in name else p.shape[1]
+                p.copy_(torch.randn(p.shape, generator=generator) / math.sqrt(fan_in))
+
+
+def make_inputs(s: DecoderShape, seed: int) -> List[np.ndarray]:
+    """The ids [1, T] (int64, inside the table) and, for a decode step, each
+    layer's cached keys and values [1, P, C] (N(0, 1), the size the block's
+    own keys have)."""
+    rng = np.random.default_rng(seed)
+    inputs = [rng.integers(0, s.vocabulary, size=(1, s.tokens), dtype=np.int64)]
+    for _ in range(2 * s.layers if s.past else 0):
+        inputs.append(rng.standard_normal((1, s.past, s.width)).astype(np.float32))
+    return inputs
+
+
+def reference(model: LlamaLike, inputs: List[np.ndarray]) -> Tuple[List[np.ndarray], float]:
+    """torch's outputs of a float64 copy (stored as float32), and the float32
+    model's largest error relative to them (as export_workloads.torch_output)."""
+    def run(m, dtype):
+        tensors = [torch.from_numpy(a) if a.dtype == np.int64 else torch.from_numpy(a).to(dtype) for a in inputs]
+        with torch.no_grad():
+            out = m(*tensors)
+        return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
+    import copy
+    out64 = run(copy.deepcopy(model).double(), torch.float64)
+    out32 = run(model, torch.float32)
+    error = max(float(np.abs(a - b).max()) for a, b in zip(out32, out64))
+    peak = max(float(np.abs(b).max()) for b in out64)
+    return [o.astype(np.float32) for o in out64], error / peak
+
+
+class HealthError(Exception):
+    pass
+
+
+def check_health(model: LlamaLike, s: DecoderShape, seed: int, name: str) -> Dict[str, float]:
+    """Finite logits that depend on the ids: over 8 prompts the logits' spread
+    across prompts must be a fair share of their spread across the vocabulary."""
+    logits = []
+    for i in range(8):
+        out, _ = reference(model, make_inputs(s, seed + i))
+        logits.append(out[0][0, -1].astype(np.float64))
+    stack = np.stack(logits)
+    if not np.isfinite(stack).all():
+        raise HealthError(f"{name}: non-finite logits")
+    ratio = float(stack.std(axis=0).mean() / max(stack.std(axis=1).mean(), 1e-30))
+    if ratio < 0.1:
+        raise HealthError(f"{name}: the logits barely depend on the ids (spread ratio {ratio:.3g})")
+    return {"spread_ratio": ratio}
+
+
+def linear_macs(s: DecoderShape) -> int:
+    """The Linears' MACs of one run (the attention products are not counted,
+    as export_workloads counts conv and FC MACs only)."""
+    per_token = s.layers * (3 * s.width * s.width + s.width * s.width + 3 * s.width * s.hidden)
+    return s.tokens * (per_token + s.width * s.vocabulary)
+
+
+def export_as_user(model: LlamaLike, inputs: List[np.ndarray], path: Path, opset: int) -> None:
+    tensors = tuple(torch.from_numpy(a) for a in inputs)
+    torch.onnx.export(model.eval(), tensors, str(path), opset_version=opset,
+                      input_names=model.input_names(), output_names=model.output_names())
+    onnx.checker.check_model(onnx.load(str(path)))
+
+
+def input_file(index: int, name: str) -> str:
+    """input.npy for the ids (the first input, as every battery folder has), then
+    input_<name>.npy for a decode step's caches."""
+    return "input.npy" if index == 0 else f"input_{name}.npy"
+
+
+def write_folder(folder: Path, name: str, description: str, s: DecoderShape, opset: int, seed: int,
+                 save_npy: Callable[[Path, np.ndarray], None], save_json: Callable[[Path, Dict[str, object]], None],
+                 atomic_write: Callable[[Path, Callable[[Path], None]], None], meta_base: Dict[str, object]) -> None:
+    """Build, check and export one decoder into its battery folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "meta.json").unlink(missing_ok=True)
+    torch.manual_seed(seed)
+    model = LlamaLike(s).eval()
+    init_weights(model, seed)
+    inputs = make_inputs(s, seed + 1)
+    health = check_health(model, s, seed + 2, name)
+    outputs, float32_error = reference(model, inputs)
+    atomic_write(folder / "model.onnx", lambda tmp: export_as_user(model, inputs, tmp, opset))
+    for i, (input_name, array) in enumerate(zip(model.input_names(), inputs)):
+        save_npy(folder / input_file(i, input_name), array)
+    for i, output in enumerate(outputs):
+        save_npy(folder / ("output.npy" if i == 0 else f"output_{i}.npy"), output)
+    proto = onnx.load(str(folder / "model.onnx"))
+    op_counts: Dict[str, int] = {}
+    for node in proto.graph.node:
+        op_counts[node.op_type] = op_counts.get(node.op_type, 0) + 1
+    meta = dict(meta_base)
+    meta.update({
+        "name": name,
+        "description": description,
+        "opset": opset,
+        "seed": seed,
+        "input_names": model.input_names(),
+        "input_files": [input_file(i, n) for i, n in enumerate(model.input_names())],
+        "input_shape": list(inputs[0].shape),
+        "output_shape": list(outputs[0].shape),
+        "output_shapes": [list(o.shape) for o in outputs],
+        "output_precision": "float64",
+        "torch_float32_rel_error": float32_error,
+        "decoder": dataclasses.asdict(s),
+        "macs": {"conv": 0, "fc": linear_macs(s), "total": linear_macs(s)},
+        "health": health,
+        "onnx": {"op_counts": op_counts},
+    })
+    save_json(folder / "meta.json", meta)
+
+
+# The battery's decoders: a prompt of 16 tokens through two blocks of width 64
+# (4 heads of 16, SwiGLU of 172, a vocabulary of 512: a TinyStories-sized
+# model scaled down), a decode step of the same model with 15 cached tokens,
+# and a wider single-block prefill (width 128, 8 heads, 32 tokens).
+DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
+    "llama_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0),
+                      "Llama-like decoder (RMSNorm, causal attention, SwiGLU), 2 blocks of 64, "
+                      "4 heads, vocabulary 512: a 16-token prompt (prefill)"),
+    "llama_decode": (DecoderShape(512, 64, 4, 172, 2, 1, 15),
+                     "the same decoder's decode step: one token, each block's KV cache of 15 "
+                     "tokens as graph inputs [1, 15, 64], the caches of 16 as outputs"),
+    "llama_wide_prefill": (DecoderShape(1024, 128, 8, 344, 1, 32, 0),
+                           "Llama-like decoder, 1 block of 128, 8 heads, vocabulary 1024: a "
+                           "32-token prompt (prefill)"),
+}
