@@ -385,6 +385,39 @@ std::optional<std::uint64_t> read_prediction(const Reader& in, const json& objec
   return in.unsigned_integer(object, path, "predicted_cycles");
 }
 
+// One row of 'layers', at `path`; a row of a report before schema 5 has its target block upgraded.
+LayerRow read_layer_row(const Reader& in, const json& layer, const std::string& path, const TargetBackend& backend,
+                        const std::string& target, int version) {
+  if (!layer.is_object()) in.fail(fmt::format("'{}' must be an object", path));
+  LayerRow row;
+  row.name = in.string(layer, path, "name");
+  row.type = in.string(layer, path, "type");
+  // Reports written before `unit` existed (same schema) say nothing of where a layer ran.
+  if (layer.contains("unit")) row.unit = in.string(layer, path, "unit");
+  if (layer.contains("output")) row.output = in.string(layer, path, "output");
+  row.macs = in.unsigned_integer(layer, path, "macs");
+  row.ops = in.unsigned_integer(layer, path, "ops");
+  row.cycles = in.unsigned_integer(layer, path, "cycles");
+  if (layer.contains("us")) row.us = in.number(layer, path, "us");
+  row.mac_per_cycle = in.number(layer, path, "mac_per_cycle");
+  row.utilization = in.number(layer, path, "utilization");
+  row.stall_cycles = in.unsigned_integer(layer, path, "stall_cycles");
+  row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
+  row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
+  row.tiles = in.unsigned_integer(layer, path, "tiles");
+  read_analysis(in, layer, path, backend, row);
+  row.predicted_cycles = read_prediction(in, layer, path);
+  row.energy = read_energy(in, layer, path, backend);
+  if (version < 5 && layer.contains(target)) {
+    json upgraded = layer;
+    upgrade_layer_block(upgraded[target], version);
+    row.specific = read_block(in, upgraded, path, target, StatScope::Layer);
+  } else {
+    row.specific = read_block(in, layer, path, target, StatScope::Layer);
+  }
+  return row;
+}
+
 }  // namespace
 
 RunReport from_json(const json& doc, std::string_view source) {
@@ -493,35 +526,7 @@ RunReport from_json(const json& doc, std::string_view source) {
   if (!layers.is_array()) in.fail("'layers' must be an array");
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string path = fmt::format("layers[{}]", i);
-    const json& layer = layers[i];
-    if (!layer.is_object()) in.fail(fmt::format("'{}' must be an object", path));
-    LayerRow row;
-    row.name = in.string(layer, path, "name");
-    row.type = in.string(layer, path, "type");
-    // Reports written before `unit` existed (same schema) say nothing of where a layer ran.
-    if (layer.contains("unit")) row.unit = in.string(layer, path, "unit");
-    if (layer.contains("output")) row.output = in.string(layer, path, "output");
-    row.macs = in.unsigned_integer(layer, path, "macs");
-    row.ops = in.unsigned_integer(layer, path, "ops");
-    row.cycles = in.unsigned_integer(layer, path, "cycles");
-    if (layer.contains("us")) row.us = in.number(layer, path, "us");
-    row.mac_per_cycle = in.number(layer, path, "mac_per_cycle");
-    row.utilization = in.number(layer, path, "utilization");
-    row.stall_cycles = in.unsigned_integer(layer, path, "stall_cycles");
-    row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
-    row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
-    row.tiles = in.unsigned_integer(layer, path, "tiles");
-    read_analysis(in, layer, path, *backend, row);
-    row.predicted_cycles = read_prediction(in, layer, path);
-    row.energy = read_energy(in, layer, path, *backend);
-    if (version < 5 && layer.contains(report.target)) {
-      json upgraded = layer;
-      upgrade_layer_block(upgraded[report.target], version);
-      row.specific = read_block(in, upgraded, path, report.target, StatScope::Layer);
-    } else {
-      row.specific = read_block(in, layer, path, report.target, StatScope::Layer);
-    }
-    report.layers.push_back(std::move(row));
+    report.layers.push_back(read_layer_row(in, layers[i], path, *backend, report.target, version));
   }
   // Recorded since the per-unit summary; older reports (sweep databases) lack it.
   if (doc.contains("units")) {

@@ -138,6 +138,42 @@ class LayerEmitter {
     return lp_.weights_double_buffered && q % 2 == 1 ? lp_.weights_address_alt : lp_.weights_address;
   }
 
+  // A chunk's tiles: rows, then columns, then channels (then input channels, when tiled), each
+  // marked with whether it needs a new input or new weights in L1 and whether it writes its
+  // output (the last input-channel tile of an output tile).
+  std::vector<TileRef> chunk_tiles(std::uint32_t r0, std::uint32_t rows, std::uint32_t c0, std::uint32_t cs) const {
+    const LayerShape& s = lp_.shape;
+    const TileChoice& t = lp_.tile;
+    const bool cin_tiled = is_matmul(s.kind) && t.c_in != 0 && t.c_in < s.c_in;
+    const std::uint32_t cin_step = cin_tiled ? t.c_in : s.c_in;
+    std::vector<TileRef> tiles;
+    for (std::uint32_t h = r0; h < r0 + rows; h += t.h_out) {
+      for (std::uint32_t w = 0; w < s.w_out; w += t.w_out) {
+        for (std::uint32_t c = c0; c < c0 + cs; c += t.c_out) {
+          for (std::uint32_t k = 0; k < s.c_in; k += cin_step) {
+            TileRef ref;
+            ref.g = tile_geometry(s, h, std::min(t.h_out, r0 + rows - h), w, std::min(t.w_out, s.w_out - w), c,
+                                  std::min(t.c_out, c0 + cs - c), cin_tiled ? k : 0,
+                                  cin_tiled ? std::min(cin_step, s.c_in - k) : 0);
+            if (tiles.empty()) {
+              ref.new_input = ref.new_weights = true;
+            } else {
+              const TileGeometry& p = tiles.back().g;
+              ref.new_input = p.rows.in_begin != ref.g.rows.in_begin || p.rows.in_size != ref.g.rows.in_size ||
+                              p.cols.in_begin != ref.g.cols.in_begin || p.cols.in_size != ref.g.cols.in_size ||
+                              p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
+              ref.new_weights = p.c_begin != ref.g.c_begin || p.c_size != ref.g.c_size ||
+                                p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
+            }
+            ref.writes = !cin_tiled || ref.g.cin_begin + ref.g.cin_size == s.c_in;
+            tiles.push_back(ref);
+          }
+        }
+      }
+    }
+    return tiles;
+  }
+
   void emit_chunk(std::size_t q) {
     const std::uint32_t r0 = chunks_[q].r0, rows = chunks_[q].rows, c0 = chunks_[q].c0, cs = chunks_[q].cs;
     std::vector<DmaCopy> l3_prefetches;
@@ -221,34 +257,7 @@ class LayerEmitter {
       at.output = view_of(out_home, s.w_out, s.c_out);
     }
 
-    // The chunk's tiles: rows, then columns, then channels (then input channels, when tiled).
-    const bool cin_tiled = is_matmul(s.kind) && t.c_in != 0 && t.c_in < s.c_in;
-    const std::uint32_t cin_step = cin_tiled ? t.c_in : s.c_in;
-    std::vector<TileRef> tiles;
-    for (std::uint32_t h = r0; h < r0 + rows; h += t.h_out) {
-      for (std::uint32_t w = 0; w < s.w_out; w += t.w_out) {
-        for (std::uint32_t c = c0; c < c0 + cs; c += t.c_out) {
-          for (std::uint32_t k = 0; k < s.c_in; k += cin_step) {
-          TileRef ref;
-          ref.g = tile_geometry(s, h, std::min(t.h_out, r0 + rows - h), w, std::min(t.w_out, s.w_out - w), c,
-                                std::min(t.c_out, c0 + cs - c), cin_tiled ? k : 0,
-                                cin_tiled ? std::min(cin_step, s.c_in - k) : 0);
-          if (tiles.empty()) {
-            ref.new_input = ref.new_weights = true;
-          } else {
-            const TileGeometry& p = tiles.back().g;
-            ref.new_input = p.rows.in_begin != ref.g.rows.in_begin || p.rows.in_size != ref.g.rows.in_size ||
-                            p.cols.in_begin != ref.g.cols.in_begin || p.cols.in_size != ref.g.cols.in_size ||
-                            p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
-            ref.new_weights = p.c_begin != ref.g.c_begin || p.c_size != ref.g.c_size ||
-                              p.cin_begin != ref.g.cin_begin || p.cin_size != ref.g.cin_size;
-          }
-          ref.writes = !cin_tiled || ref.g.cin_begin + ref.g.cin_size == s.c_in;
-          tiles.push_back(ref);
-          }
-        }
-      }
-    }
+    const std::vector<TileRef> tiles = chunk_tiles(r0, rows, c0, cs);
     const bool db = t.double_buffered;
     int in_slot = 0, w_slot = 0, out_slot = 0;
     const auto set_slots = [&](TileAddresses& a, int in, int w, int o) {

@@ -115,17 +115,14 @@ std::vector<Interval> live_intervals(const BufferPlan& plan, const std::vector<i
   return live;
 }
 
-Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::uint64_t am_bytes,
-                       AllocatorChoice choice, const std::vector<std::string>& layer_names) {
-  const std::vector<int>& order = schedule.order;
-  const std::size_t steps = order.size();
-  const std::uint64_t alignment = plan.section_channels;
-  const auto live = live_intervals(plan, order);
-  const auto touched = touched_by_step(plan, order);
-  Allocation allocation;
-  allocation.steps.resize(steps);
+namespace {
 
-  // Every step must at least hold what it touches.
+// Every step must at least hold the buffers it touches; else one error naming the layer and the
+// AM that would compile the network.
+void check_every_step_fits(const BufferPlan& plan, const std::vector<int>& order,
+                           const std::vector<std::vector<int>>& touched, std::uint64_t am_bytes, std::uint64_t alignment,
+                           const std::vector<std::string>& layer_names) {
+  const std::size_t steps = order.size();
   std::uint64_t smallest_am = 0;
   int worst_step = 0;
   for (std::size_t s = 0; s < steps; ++s) {
@@ -151,7 +148,15 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
         smallest_am, smallest_am));
   }
 
-  // Offline strategies.
+}
+
+// The offline strategies (every buffer one address for its whole life): the one of the least
+// extent that fits, its addresses and the network's uploads and downloads in `allocation`;
+// false when none fits.
+bool place_offline_best(const BufferPlan& plan, const std::vector<Interval>& live,
+                        const std::vector<std::vector<int>>& touched, std::uint64_t am_bytes, AllocatorChoice choice,
+                        std::uint64_t alignment, Allocation& allocation) {
+  const std::size_t steps = touched.size();
   const std::vector<AllocatorChoice> strategies =
       choice == AllocatorChoice::Auto
           ? std::vector<AllocatorChoice>{AllocatorChoice::Top, AllocatorChoice::Bottom, AllocatorChoice::BySize,
@@ -197,10 +202,17 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
             {Transfer::Kind::Download, static_cast<int>(b), best_address[b], false});
       }
     }
-    return allocation;
+    return true;
   }
+  return false;
 
-  // Online allocation with spills (Belady: evict the furthest next use).
+}
+
+// Online allocation with spills (Belady: evict the furthest next use), step by step.
+void allocate_with_spills(const BufferPlan& plan, const std::vector<int>& order,
+                          const std::vector<Interval>& live, const std::vector<std::vector<int>>& touched,
+                          std::uint64_t am_bytes, std::uint64_t alignment, Allocation& allocation) {
+  const std::size_t steps = order.size();
   allocation.strategy = "spill";
   std::vector<std::vector<int>> uses(plan.buffers.size());  // steps touching each buffer
   for (std::size_t s = 0; s < steps; ++s) {
@@ -331,6 +343,21 @@ Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::ui
     }
   }
   allocation.spilled_buffers = static_cast<int>(spilled.size());
+}
+
+}  // namespace
+
+Allocation allocate_am(const BufferPlan& plan, const Schedule& schedule, std::uint64_t am_bytes,
+                       AllocatorChoice choice, const std::vector<std::string>& layer_names) {
+  const std::vector<int>& order = schedule.order;
+  const std::uint64_t alignment = plan.section_channels;
+  const auto live = live_intervals(plan, order);
+  const auto touched = touched_by_step(plan, order);
+  Allocation allocation;
+  allocation.steps.resize(order.size());
+  check_every_step_fits(plan, order, touched, am_bytes, alignment, layer_names);
+  if (place_offline_best(plan, live, touched, am_bytes, choice, alignment, allocation)) return allocation;
+  allocate_with_spills(plan, order, live, touched, am_bytes, alignment, allocation);
   return allocation;
 }
 

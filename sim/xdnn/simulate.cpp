@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -307,15 +308,20 @@ void elaborate_ahead() {
   if (!ddr_model().bound()) elaborated(HwConfig{});
 }
 
-SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
-                   const SimOptions& options) {
-  validate_program(program, config);
-  fit_threads_to_idle_cpus();
+namespace {
+
+// Each instruction's layer, by the layer name the instruction carries.
+std::vector<std::size_t> instruction_layers(const isa::xdnn::Program& program) {
+  std::map<std::string, std::size_t> layer_index;
+  for (int l = 0; l < program.layers_size(); ++l) layer_index[program.layers(l).name()] = static_cast<std::size_t>(l);
+  std::vector<std::size_t> layer_of(static_cast<std::size_t>(program.instrs_size()));
+  for (int i = 0; i < program.instrs_size(); ++i) layer_of[static_cast<std::size_t>(i)] = layer_index.at(program.instrs(i).layer());
+  return layer_of;
+}
+
+// The memories (DDR holding the weights) and each instruction's unit and compute cycles.
+void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwConfig& config, const SimOptions& options) {
   const XdnnParams& hw = config.xdnn();
-  if (static_cast<int>(inputs.size()) != program.inputs_size() && options.data) {
-    throw UserError(fmt::format("{} input tensor(s) given, the program has {}", inputs.size(), program.inputs_size()));
-  }
-  RunState state;
   state.program = &program;
   state.config = &config;
   state.data = options.data;
@@ -325,19 +331,13 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   state.memories.ddr.assign(program.ddr_bytes_used(), 0);
   std::copy(program.weights().begin(), program.weights().end(),
             state.memories.ddr.begin() + static_cast<std::ptrdiff_t>(program.weights_address()));
-
   const auto& instrs = program.instrs();
   state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
   state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));
   state.records.resize(static_cast<std::size_t>(instrs.size()));
-  std::map<std::string, std::size_t> layer_index;
-  for (int l = 0; l < program.layers_size(); ++l) layer_index[program.layers(l).name()] = static_cast<std::size_t>(l);
-  std::vector<std::size_t> layer_of(static_cast<std::size_t>(instrs.size()));
   for (int i = 0; i < instrs.size(); ++i) {
     const Instr& instr = instrs.Get(i);
-    layer_of[static_cast<std::size_t>(i)] = layer_index.at(instr.layer());
-    const UnitId unit = unit_of(instr);
-    state.unit_of[static_cast<std::size_t>(i)] = unit;
+    state.unit_of[static_cast<std::size_t>(i)] = unit_of(instr);
     std::uint64_t cycles = 0;
     if (instr.has_conv()) {
       cycles = instr.conv().on_host() ? host_cycles(instr.conv(), config) : array_cycles(instr.conv(), hw);
@@ -352,6 +352,185 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     }
     state.cycles_of[static_cast<std::size_t>(i)] = cycles;
   }
+}
+
+// --vcd: each unit's busy signal into a VCD file; SystemC opens trace files before it starts,
+// so only the first simulation of a process can.
+void open_vcd(Elaborated& e, const std::filesystem::path& path) {
+  if (e.started) {
+    throw UserError("--vcd works for the first simulation of a process only (SystemC opens trace files before it "
+                    "starts)");
+  }
+  std::string stem = path.string();
+  if (stem.size() > 4 && stem.substr(stem.size() - 4) == ".vcd") stem.resize(stem.size() - 4);
+  e.vcd = sc_core::sc_create_vcd_trace_file(stem.c_str());
+  for (std::size_t u = 0; u < kUnits; ++u) {
+    std::string name = unit_name(static_cast<UnitId>(u));
+    for (char& ch : name) {
+      if (ch == ' ' || ch == '/') ch = '_';
+    }
+    sc_core::sc_trace(e.vcd, e.overlay.busy(static_cast<UnitId>(u)), name + "_busy");
+  }
+}
+
+// The instructions that completed at each cycle: a flag wait ends at the completion it waited for.
+using CompletedAt = std::unordered_map<std::uint64_t, std::vector<std::size_t>>;
+
+// The instruction whose completion ended each flag wait (-1: none): the trace's flow arrows.
+std::vector<std::int64_t> flag_wait_sources(const std::vector<InstrRecord>& records, const CompletedAt& completed_at) {
+  std::vector<std::int64_t> waited_on(records.size(), -1);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const InstrRecord& r = records[i];
+    const auto it = r.stall > 0 ? completed_at.find(r.issue) : completed_at.end();
+    if (it == completed_at.end()) continue;
+    for (const std::size_t j : it->second) {
+      if (j < i) waited_on[i] = static_cast<std::int64_t>(j);
+    }
+  }
+  return waited_on;
+}
+
+// Instruction i's bytes, busy cycles and on-chip accesses into its layer's statistics, and the
+// cause of its work for the time attribution.
+void account_instruction(const isa::xdnn::Instr& instr, const InstrRecord& r, const XdnnParams& hw, LayerStats& ls,
+                         SimResult& result, InstrTiming& timing) {
+  const std::uint64_t busy = r.end - r.start;
+  OnChipAccess access;
+  switch (r.unit) {
+    case UnitId::Array: {
+      const isa::xdnn::Conv& conv = instr.conv();
+      ls.array_busy_cycles += busy;
+      ls.ddr_read_bytes += r.bytes;  // a streamed input
+      ls.array_macs += conv_macs(conv);
+      ls.array_mac_slots += array_mac_slots(conv, hw);
+      access = conv_access(conv, hw);
+      ++ls.tiles;
+      break;
+    }
+    case UnitId::PoolEltwise:
+      access = instr.has_pool() ? pool_access(instr.pool()) : eltwise_access(instr.eltwise());
+      ls.pool_busy_cycles += busy;
+      ++ls.tiles;
+      timing.work = TimeCause::PoolEltwise;
+      break;
+    case UnitId::Upload:
+    case UnitId::Download: {
+      const auto& copy = instr.has_upload() ? instr.upload() : instr.download();
+      ls.ddr_busy_cycles += busy;
+      access = copy_access(copy, r.bytes);
+      if (instr.has_upload() && instr.upload().staged_weights()) {
+        ls.ddr_weight_bytes += r.bytes;  // weights on their way to AM, for a later layer
+        timing.work = TimeCause::WeightsDdr;
+        break;
+      }
+      (r.unit == UnitId::Upload ? ls.ddr_read_bytes : ls.ddr_write_bytes) += r.bytes;
+      if (copy.intermediate()) ls.ddr_intermediate_bytes += r.bytes;
+      timing.work = TimeCause::ActivationDdr;
+      break;
+    }
+    case UnitId::Weights:
+      access = copy_access(instr.load_weights(), r.bytes);
+      if (instr.load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
+        ls.am_weight_bytes += r.bytes;
+        timing.work = TimeCause::WeightsAm;
+        break;
+      }
+      ls.ddr_weight_bytes += r.bytes;
+      ls.ddr_busy_cycles += busy;
+      timing.work = TimeCause::WeightsDdr;
+      break;
+    case UnitId::Host:
+      ls.host_cycles += busy;
+      result.host_cycles += busy;
+      ++ls.tiles;
+      timing.work = TimeCause::Host;
+      break;
+    case UnitId::kCount: break;
+  }
+  ls.am_read_bytes += access.am_read_bytes;
+  ls.am_write_bytes += access.am_write_bytes;
+  ls.filter_cache_read_bytes += access.filter_cache_read_bytes;
+  ls.filter_cache_write_bytes += access.filter_cache_write_bytes;
+  ls.pool_eltwise_elements += access.pool_eltwise_elements;
+}
+
+// The layers' and units' statistics from the run's records, and each layer's time attributed
+// to its causes (attribute_time).
+void collect_statistics(const RunState& state, const std::vector<std::size_t>& layer_of, const XdnnParams& hw,
+                        SimResult& result) {
+  const isa::xdnn::Program& program = *state.program;
+  const auto& instrs = program.instrs();
+  for (std::size_t u = 0; u < kUnits; ++u) result.units.push_back({track_name(static_cast<UnitId>(u)), 0, 0, 0, 0});
+  result.layers.resize(static_cast<std::size_t>(program.layers_size()));
+  for (int l = 0; l < program.layers_size(); ++l) {
+    auto& ls = result.layers[static_cast<std::size_t>(l)];
+    ls.name = program.layers(l).name();
+    ls.type = program.layers(l).type();
+    ls.unit = program.layers(l).unit();
+    ls.macs = program.layers(l).macs();
+    ls.ops = program.layers(l).ops();
+  }
+  CompletedAt completed_at;
+  for (std::size_t i = 0; i < state.records.size(); ++i) completed_at[state.records[i].end].push_back(i);
+  // Whether a wait of instruction i that ended at `cycle` ended with another layer's instruction
+  // completing (on `unit` only, for a queue wait).
+  const auto ended_by_other = [&](std::size_t i, std::uint64_t cycle, std::optional<UnitId> unit) {
+    const auto it = completed_at.find(cycle);
+    if (it == completed_at.end()) return false;
+    bool other = false;
+    for (const std::size_t j : it->second) {
+      if (j >= i || (unit && state.records[j].unit != *unit)) continue;
+      if (layer_of[j] == layer_of[i]) return false;
+      other = true;
+    }
+    return other;
+  };
+  std::vector<InstrTiming> timings;
+  timings.reserve(state.records.size());
+  for (std::size_t i = 0; i < state.records.size(); ++i) {
+    const InstrRecord& r = state.records[i];
+    const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
+    LayerStats& ls = result.layers[layer_of[i]];
+    UnitStats& us = result.units[static_cast<std::size_t>(r.unit)];
+    ++us.instructions;
+    us.busy_cycles += r.end - r.start;
+    us.stall_cycles += r.stall;
+    us.bytes += r.bytes;
+    ++ls.instructions;
+    ls.stall_cycles += r.stall;
+    result.total_cycles = std::max(result.total_cycles, r.end);
+    InstrTiming timing{layer_of[i], TimeCause::Array, r.issue, r.stall, r.start, r.end, state.cycles_of[i],
+                       r.unit == UnitId::Weights || (instr.has_upload() && instr.upload().staged_weights()),
+                       r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
+                       r.start > r.issue && ended_by_other(i, r.start, r.unit)};
+    account_instruction(instr, r, hw, ls, result, timing);
+    timings.push_back(timing);
+  }
+  const std::vector<LayerTime> times =
+      attribute_time(timings, result.layers.size(), static_cast<std::uint64_t>(hw.instr_issue_cycles));
+  for (std::size_t l = 0; l < result.layers.size(); ++l) {
+    LayerStats& ls = result.layers[l];
+    ls.time = times[l];
+    ls.start_cycle = times[l].begin;
+    ls.end_cycle = times[l].end;
+    ls.cycles = times[l].span();
+  }
+  result.overlapped_cycles = overlapped_cycles(times);
+}
+
+}  // namespace
+
+SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, const std::vector<IntTensor>& inputs,
+                   const SimOptions& options) {
+  validate_program(program, config);
+  fit_threads_to_idle_cpus();
+  const XdnnParams& hw = config.xdnn();
+  if (static_cast<int>(inputs.size()) != program.inputs_size() && options.data) {
+    throw UserError(fmt::format("{} input tensor(s) given, the program has {}", inputs.size(), program.inputs_size()));
+  }
+  RunState state;
+  prepare_run(state, program, config, options);
+  const std::vector<std::size_t> layer_of = instruction_layers(program);
   if (options.data) {
     for (int i = 0; i < program.inputs_size(); ++i) {
       write_input(program.inputs(i), inputs[static_cast<std::size_t>(i)], state.memories);
@@ -361,11 +540,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   // Layer outputs are captured when a layer's last instruction completes.
   SimResult result;
   std::vector<std::size_t> last_instr(static_cast<std::size_t>(program.layers_size()), 0);
-  std::vector<bool> has_instr(static_cast<std::size_t>(program.layers_size()), false);
-  for (std::size_t i = 0; i < layer_of.size(); ++i) {
-    last_instr[layer_of[i]] = i;
-    has_instr[layer_of[i]] = true;
-  }
+  for (std::size_t i = 0; i < layer_of.size(); ++i) last_instr[layer_of[i]] = i;
   ProgressPhase progress("simulation", layer_of.size(), "instructions");
   const bool capture = options.capture_layer_outputs && options.data;
   state.on_complete = [&](std::size_t i) {
@@ -384,22 +559,7 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
 
   Elaborated& e = elaborated(config);
   if (e.default_ddr) e.default_ddr->configure(ddr_channel_params(config));
-  if (!options.vcd_path.empty()) {
-    if (e.started) {
-      throw UserError("--vcd works for the first simulation of a process only (SystemC opens trace files before it "
-                      "starts)");
-    }
-    std::string stem = options.vcd_path.string();
-    if (stem.size() > 4 && stem.substr(stem.size() - 4) == ".vcd") stem.resize(stem.size() - 4);
-    e.vcd = sc_core::sc_create_vcd_trace_file(stem.c_str());
-    for (std::size_t u = 0; u < kUnits; ++u) {
-      std::string name = unit_name(static_cast<UnitId>(u));
-      for (char& ch : name) {
-        if (ch == ' ' || ch == '/') ch = '_';
-      }
-      sc_core::sc_trace(e.vcd, e.overlay.busy(static_cast<UnitId>(u)), name + "_busy");
-    }
-  }
+  if (!options.vcd_path.empty()) open_vcd(e, options.vcd_path);
   e.started = true;
   e.overlay.run(state);
   progress.finish();
@@ -410,140 +570,19 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   throw_if_interrupted();
   if (!state.error.empty()) throw UserError(state.error);
 
-  // Statistics.
   result.clock_mhz = config.clock_mhz;
-  for (std::size_t u = 0; u < kUnits; ++u) result.units.push_back({track_name(static_cast<UnitId>(u)), 0, 0, 0, 0});
-  result.layers.resize(static_cast<std::size_t>(program.layers_size()));
-  for (int l = 0; l < program.layers_size(); ++l) {
-    auto& ls = result.layers[static_cast<std::size_t>(l)];
-    ls.name = program.layers(l).name();
-    ls.type = program.layers(l).type();
-    ls.unit = program.layers(l).unit();
-    ls.macs = program.layers(l).macs();
-    ls.ops = program.layers(l).ops();
-  }
-  // Which instructions completed at each cycle: a flag wait ends at the completion it waited for.
-  std::unordered_map<std::uint64_t, std::vector<std::size_t>> completed_at;
-  for (std::size_t i = 0; i < state.records.size(); ++i) completed_at[state.records[i].end].push_back(i);
-  // Whether a wait of instruction i that ended at `cycle` ended with another layer's instruction
-  // completing (on `unit` only, for a queue wait).
-  const auto ended_by_other = [&](std::size_t i, std::uint64_t cycle, std::optional<UnitId> unit) {
-    const auto it = completed_at.find(cycle);
-    if (it == completed_at.end()) return false;
-    bool other = false;
-    for (const std::size_t j : it->second) {
-      if (j >= i || (unit && state.records[j].unit != *unit)) continue;
-      if (layer_of[j] == layer_of[i]) return false;
-      other = true;
-    }
-    return other;
-  };
-  // The instruction whose completion ended each flag wait (-1: none): the trace's flow arrows.
-  std::vector<std::int64_t> waited_on(state.records.size(), -1);
-  for (std::size_t i = 0; i < state.records.size(); ++i) {
-    const InstrRecord& r = state.records[i];
-    const auto it = r.stall > 0 ? completed_at.find(r.issue) : completed_at.end();
-    if (it == completed_at.end()) continue;
-    for (const std::size_t j : it->second) {
-      if (j < i) waited_on[i] = static_cast<std::int64_t>(j);
-    }
-  }
-  std::vector<InstrTiming> timings;
-  timings.reserve(state.records.size());
-  for (std::size_t i = 0; i < state.records.size(); ++i) {
-    const InstrRecord& r = state.records[i];
-    LayerStats& ls = result.layers[layer_of[i]];
-    UnitStats& us = result.units[static_cast<std::size_t>(r.unit)];
-    const std::uint64_t busy = r.end - r.start;
-    ++us.instructions;
-    us.busy_cycles += busy;
-    us.stall_cycles += r.stall;
-    us.bytes += r.bytes;
-    ++ls.instructions;
-    ls.stall_cycles += r.stall;
-    result.total_cycles = std::max(result.total_cycles, r.end);
-    InstrTiming timing{layer_of[i], TimeCause::Array, r.issue, r.stall, r.start, r.end, state.cycles_of[i],
-                       r.unit == UnitId::Weights || (instrs.Get(static_cast<int>(i)).has_upload() &&
-                                                     instrs.Get(static_cast<int>(i)).upload().staged_weights()),
-                       r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
-                       r.start > r.issue && ended_by_other(i, r.start, r.unit)};
-    OnChipAccess access;
-    switch (r.unit) {
-      case UnitId::Array: {
-        const isa::xdnn::Conv& conv = instrs.Get(static_cast<int>(i)).conv();
-        ls.array_busy_cycles += busy;
-        ls.ddr_read_bytes += r.bytes;  // a streamed input
-        ls.array_macs += conv_macs(conv);
-        ls.array_mac_slots += array_mac_slots(conv, hw);
-        access = conv_access(conv, hw);
-        ++ls.tiles;
-        break;
-      }
-      case UnitId::PoolEltwise: {
-        const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
-        access = instr.has_pool() ? pool_access(instr.pool()) : eltwise_access(instr.eltwise());
-        ls.pool_busy_cycles += busy;
-        ++ls.tiles;
-        timing.work = TimeCause::PoolEltwise;
-        break;
-      }
-      case UnitId::Upload:
-      case UnitId::Download: {
-        const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
-        ls.ddr_busy_cycles += busy;
-        access = copy_access(instr.has_upload() ? instr.upload() : instr.download(), r.bytes);
-        if (instr.has_upload() && instr.upload().staged_weights()) {
-          ls.ddr_weight_bytes += r.bytes;  // weights on their way to AM, for a later layer
-          timing.work = TimeCause::WeightsDdr;
-          break;
-        }
-        (r.unit == UnitId::Upload ? ls.ddr_read_bytes : ls.ddr_write_bytes) += r.bytes;
-        if ((instr.has_upload() ? instr.upload() : instr.download()).intermediate()) ls.ddr_intermediate_bytes += r.bytes;
-        timing.work = TimeCause::ActivationDdr;
-        break;
-      }
-      case UnitId::Weights:
-        access = copy_access(instrs.Get(static_cast<int>(i)).load_weights(), r.bytes);
-        if (instrs.Get(static_cast<int>(i)).load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
-          ls.am_weight_bytes += r.bytes;
-          timing.work = TimeCause::WeightsAm;
-          break;
-        }
-        ls.ddr_weight_bytes += r.bytes;
-        ls.ddr_busy_cycles += busy;
-        timing.work = TimeCause::WeightsDdr;
-        break;
-      case UnitId::Host:
-        ls.host_cycles += busy;
-        result.host_cycles += busy;
-        ++ls.tiles;
-        timing.work = TimeCause::Host;
-        break;
-      case UnitId::kCount: break;
-    }
-    ls.am_read_bytes += access.am_read_bytes;
-    ls.am_write_bytes += access.am_write_bytes;
-    ls.filter_cache_read_bytes += access.filter_cache_read_bytes;
-    ls.filter_cache_write_bytes += access.filter_cache_write_bytes;
-    ls.pool_eltwise_elements += access.pool_eltwise_elements;
-    timings.push_back(timing);
-  }
-  const std::vector<LayerTime> times =
-      attribute_time(timings, result.layers.size(), static_cast<std::uint64_t>(hw.instr_issue_cycles));
-  for (std::size_t l = 0; l < result.layers.size(); ++l) {
-    LayerStats& ls = result.layers[l];
-    ls.time = times[l];
-    ls.start_cycle = times[l].begin;
-    ls.end_cycle = times[l].end;
-    ls.cycles = times[l].span();
-  }
-  result.overlapped_cycles = overlapped_cycles(times);
+  collect_statistics(state, layer_of, hw, result);
   add_bounds(state, layer_of, hw, result);
   result.ddr_channel = state.ddr_channel;
   if (options.data) {
     for (const auto& io : program.outputs()) result.outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
   }
-  if (!options.trace_path.empty()) write_trace(options.trace_path, program, state.records, waited_on, config.clock_mhz);
+  if (!options.trace_path.empty()) {
+    CompletedAt completed_at;
+    for (std::size_t i = 0; i < state.records.size(); ++i) completed_at[state.records[i].end].push_back(i);
+    write_trace(options.trace_path, program, state.records, flag_wait_sources(state.records, completed_at),
+                config.clock_mhz);
+  }
   return result;
 }
 

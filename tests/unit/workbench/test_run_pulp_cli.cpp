@@ -169,12 +169,12 @@ TEST(RunPulpCli, NoDataGivesTheSameCyclesAndCoresScale) {
 }
 
 TEST(RunPulpCli, BadInputExitsTwoNamingTheProblem) {
-  // A Concat: PULP-NN has no kernel for it.
+  // A Concat of one tensor twice: a layer writes its output to one place.
   test::OnnxBuilder b;
   b.input("x", {1, 4, 8, 8}).output("y");
   b.initializer("w", test::random_tensor({4, 4, 1, 1}, 3));
   b.node("Conv", {"x", "w"}, {"c"}, "conv");
-  test::set_attr(b.node("Concat", {"c", "x"}, {"y"}, "join"), "axis", std::int64_t{1});
+  test::set_attr(b.node("Concat", {"c", "c"}, {"y"}, "join"), "axis", std::int64_t{1});
   const test::TempDir dir;
   b.save(dir / "concat.onnx");
   expect_error(workbench(fmt::format("run --hw {} {} --calib-count 2 --quiet", gap8(), (dir / "concat.onnx").string())),
