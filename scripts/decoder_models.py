@@ -7,13 +7,14 @@ last).
 The model is Llama's block in plain torch, as a user writes it: token ids ->
 nn.Embedding, RMSNorm (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
 * weight), causal self-attention (one Linear for q, k and v, heads by view and
-transpose, the scores' mask by masked_fill with -inf), SwiGLU
+transpose, rotary position embeddings on q and k as Llama's apply_rotary_pos_emb
+writes them, the scores' mask by masked_fill with -inf), SwiGLU
 (w2(F.silu(w1(x)) * w3(x))), a last RMSNorm and the logits. The decode step
 takes each layer's cached keys and values [1, P, C] as graph inputs and
 returns them with the new token's appended (torch.cat along the tokens,
 before the heads are split, as llama2.c keeps its cache); one query sees every
-key, so it has no mask. Rotary position embeddings are not in it: the
-workbench does not run them yet (docs/token_layout.md).
+key, so it has no mask; its new token's q and k are rotated to position P
+(the cache holds rotated keys).
 
 Weights are seeded normal draws scaled by 1 / sqrt(fan-in) (RMSNorm gains near
 1), so activations keep their size through the blocks; the health check asks
@@ -31,6 +32,11 @@ import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+# Recorded in each folder's meta.json; a folder of another version is exported again.
+# 2: rotary position embeddings.
+VERSION = "decoder_models/2"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +60,20 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def rotary_tables(s: DecoderShape) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Llama's cos and sin [positions, d] for positions 0 .. tokens + past - 1."""
+    d = s.width // s.heads
+    inverse = 1.0 / (10000 ** (torch.arange(0, d, 2).float() / d))
+    angles = torch.outer(torch.arange(s.tokens + s.past).float(), inverse)
+    table = torch.cat((angles, angles), dim=-1)
+    return table.cos(), table.sin()
+
+
 class Block(nn.Module):
     def __init__(self, s: DecoderShape):
         super().__init__()
@@ -67,16 +87,29 @@ class Block(nn.Module):
         self.w2 = nn.Linear(s.hidden, s.width, bias=False)
         longest = s.tokens + s.past
         self.register_buffer("causal", torch.tril(torch.ones(longest, longest)).view(1, 1, longest, longest))
+        cos, sin = rotary_tables(s)
+        self.register_buffer("cos", cos)
+        self.register_buffer("sin", sin)
+
+    def rotate(self, x, first: int):
+        """Llama's apply_rotary_pos_emb on the heads' view [1, h, t, d] at positions first..."""
+        t = x.shape[2]
+        cos, sin = self.cos[first:first + t], self.sin[first:first + t]
+        return x * cos + rotate_half(x) * sin
 
     def forward(self, x, past_k=None, past_v=None):
         b, t, c = x.shape
+        d = c // self.heads
+        past = 0 if past_k is None else past_k.shape[1]
         q, k, v = self.qkv(self.attention_norm(x)).split(c, dim=2)
+        # The new tokens' keys rotated to their positions, then back to the tokens' layout: the
+        # cache holds rotated keys.
+        qh = self.rotate(q.view(b, t, self.heads, d).transpose(1, 2), past)
+        k = self.rotate(k.view(b, t, self.heads, d).transpose(1, 2), past).transpose(1, 2).reshape(b, t, c)
         if past_k is not None:
             k = torch.cat([past_k, k], dim=1)
             v = torch.cat([past_v, v], dim=1)
         keys = k.shape[1]
-        d = c // self.heads
-        qh = q.view(b, t, self.heads, d).transpose(1, 2)
         kh = k.view(b, keys, self.heads, d).transpose(1, 2)
         vh = v.view(b, keys, self.heads, d).transpose(1, 2)
         scores = (qh @ kh.transpose(-2, -1)) * (1.0 / math.sqrt(d))

@@ -1982,6 +1982,8 @@ def export_battery_network(workload: Workload, opsets: List[int], cache: Path,
     exports = [BatteryExport(workload, opset) for opset in opsets]
     extra_meta = {"battery_version": BATTERY_VERSION, "network": workload.name,
                   "export": export_mode}
+    if workload.decoder is not None:
+        extra_meta["decoder_version"] = decoder_models.VERSION
     todo = []
     for export in exports:
         folder = battery_folder(cache, export)

@@ -11,6 +11,7 @@
 // * token_pixel_rules.cpp: data moves of whole pixels, kept as tables and written as one Gather
 //   when an op reads them;
 // * token_patch_rules.cpp: MobileViT's unfold of an image into sets of tokens and its fold back;
+// * token_rotary_rules.cpp: rotary position embeddings on the heads' view of an image;
 // * token_rewriter.cpp: the walk, the building blocks and the rewiring after it.
 
 #include <cstdint>
@@ -91,6 +92,10 @@ class TokenRewriter {
   bool window_heads(Node& node);
   bool merge_heads(Node& node);
   bool pixels_as_tokens(Node& node);
+
+  // ---- rotary position embeddings on the heads' view (token_rotary_rules.cpp) ---------------
+  bool rotary(Node& add);
+  Value* heads_image_of(const Value* view) const;
 
   // ---- patches: an image's pixels as sets of tokens and back (token_patch_rules.cpp) -------
   bool pixels_as_windows(Node& node);

@@ -194,15 +194,16 @@ LayerMapping map_layers(const QGraph& graph) {
   const std::map<int, int> owners = concat_owners(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const QNode& node = graph.nodes[n];
-    // An add reads a constant from the L3 image like a second input; so does the copy layer a
+    // An add (or a mul: rotary embeddings' tables) reads a constant from the L3 image like a
+    // second input; so does the copy layer a
     // concat's constant gets (with_concat_copies: a max pool), and an embedding its table.
-    if (node.kind != QOpKind::Add && node.kind != QOpKind::Concat && node.kind != QOpKind::MaxPool &&
-        node.kind != QOpKind::Embedding) {
+    if (node.kind != QOpKind::Add && node.kind != QOpKind::Mul && node.kind != QOpKind::Concat &&
+        node.kind != QOpKind::MaxPool && node.kind != QOpKind::Embedding) {
       const auto constant = std::find_if(node.inputs.begin(), node.inputs.end(),
                                          [&](int t) { return graph.tensor(t).is_constant(); });
       if (constant != node.inputs.end()) {
-        unsupported(node, fmt::format("reads the constant '{}'; only an add, a concat's copy or an embedding's "
-                                      "table reads a constant operand, from the L3 image",
+        unsupported(node, fmt::format("reads the constant '{}'; only an add, a mul, a concat's copy or an "
+                                      "embedding's table reads a constant operand, from the L3 image",
                                       graph.tensor(*constant).name));
         continue;
       }

@@ -81,7 +81,7 @@ enum class QOpKind {
   Concat,   // along concat_axis (channels, or W: tokens); all inputs have the output's scale and type
   Reshape,  // same data, new shape (Flatten)
   Lut,      // y = table[x - lo(x)]: an elementwise function of an 8-bit input (lut_function)
-  Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1
+  Mul,      // y = requant(a * b); b (or a) may broadcast: each of its dims equals the output's or 1; one may be a constant of the output's shape (rotary embeddings' tables)
   ChannelGather,  // y[:, c] = x[:, gather_channels[c]]: a channel shuffle, slice or split; same scale and type
   Softmax,  // over each row (softmax_row_length): exp table, sum, division (softmax_probability)
   Resize,   // over H and W, nearest or bilinear, by the tables resize_rows / resize_cols; same scale and type

@@ -96,7 +96,7 @@ bool Builder::operands_with_constants(const Node& node) const {
 }
 
 bool Builder::reads_constant_operands(const PlannedNode& p) {
-  return p.kind == QOpKind::Add || p.kind == QOpKind::Concat || p.kind == QOpKind::Embedding;
+  return p.kind == QOpKind::Add || p.kind == QOpKind::Concat || p.kind == QOpKind::Embedding || p.kind == QOpKind::Mul;
 }
 
 bool Builder::all_non_constant(const Node& node) const {
@@ -375,9 +375,13 @@ void Builder::plan_sub(const Node* node, const Value* out) {
 }
 
 void Builder::plan_mul(const Node* node, const Value* out) {
-  if (node->inputs.size() != 2 || !all_non_constant(*node)) {
-    reject(*node, "only a Mul of two computed tensors is supported (a Mul by a constant folds into the "
-                  "Conv before it, when there is one)");
+  // A constant operand of the output's shape (rotary embeddings' cos and sin images); a
+  // per-channel one folds into the Conv before it (fold-batchnorm) when there is one.
+  const bool constant_of_output_shape = node->inputs.size() == 2 && operands_with_constants(*node) &&
+                                        node->input(0)->shape == out->shape && node->input(1)->shape == out->shape;
+  if (node->inputs.size() != 2 || (!all_non_constant(*node) && !constant_of_output_shape)) {
+    reject(*node, "only a Mul of two computed tensors, or of one by a constant of its shape, is supported (a Mul by a "
+                  "per-channel constant folds into the Conv before it, when there is one)");
   } else if (!broadcasts_to(node->input(0)->shape, out->shape) ||
              !broadcasts_to(node->input(1)->shape, out->shape)) {
     reject(*node, fmt::format("inputs {} and {} do not broadcast by size-1 dimensions of the same rank",

@@ -72,10 +72,11 @@ std::string constant_reader_problem(const QGraph& graph, const QNode& node) {
   for (const int input : node.inputs) {
     const auto& t = graph.tensor(input);
     if (!t.is_constant()) continue;
-    const bool add = node.kind == QOpKind::Add;
+    const bool add = node.kind == QOpKind::Add || node.kind == QOpKind::Mul;  // Mul: rotary embeddings' tables
     const bool concat_w = node.kind == QOpKind::Concat && node.concat_axis == 3;
     if (!add && !concat_w && node.kind != QOpKind::Embedding) {
-      return fmt::format("reads the constant '{}'; on xDNN only an Add, a concat along W or an embedding reads a constant",
+      return fmt::format("reads the constant '{}'; on xDNN only an Add, a Mul, a concat along W or an embedding reads a "
+                         "constant",
                          t.name);
     }
     if (t.shape.size() != 4 || t.shape[0] != 1) return fmt::format("the constant '{}' is not an N=1 x C x H x W image", t.name);

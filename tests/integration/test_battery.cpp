@@ -664,8 +664,8 @@ INSTANTIATE_TEST_SUITE_P(Families, MobileVitHybrids,
                          case_name);
 
 // Llama-like decoders as users export them (scripts/decoder_models.py: nn.Embedding, RMSNorm as
-// torch.rsqrt, masked_fill with -inf, SwiGLU, the KV cache as graph inputs concatenated with the
-// new token's) at opsets 13 and 17, on both targets with data, every input from its file: the
+// torch.rsqrt, rotary position embeddings as apply_rotary_pos_emb, masked_fill with -inf, SwiGLU,
+// the KV cache as graph inputs concatenated with the new token's) at opsets 13 and 17, on both targets with data, every input from its file: the
 // rows gathered by the ids on the copy unit where the target has one (PULP's uDMA; xDNN's host),
 // each RMSNorm the integer LayerNorm without the mean, the products of attention and the
 // softmax on the unit that has them; every layer bit-exact, the tokens counted.
@@ -685,10 +685,11 @@ TEST_P(Decoders, RunBitExactlyFromTheirTokenIds) {
   const auto& shape = meta["decoder"];
   EXPECT_EQ(report["totals"]["tokens"], shape["tokens"]);
   const std::string compute = compute_unit(hw);
-  auto count = layers_by_type(report, {{"layernorm", compute}, {"matmul", compute}, {"softmax", compute}});
+  auto count = layers_by_type(report, {{"layernorm", compute}, {"matmul", compute}, {"softmax", compute}, {"mul", compute}});
   const int layers = shape["layers"].get<int>();
   EXPECT_EQ(count["layernorm"], 2 * layers + 1) << "two RMSNorms a block and the last";
   EXPECT_EQ(count["matmul"], 2 * layers) << "scores and context in each block";
+  EXPECT_EQ(count["mul"], 5 * layers) << "rotary embeddings' cos and sin products on q and k, SwiGLU's product";
   EXPECT_EQ(count["embedding"], 1);
 }
 

@@ -173,9 +173,28 @@ constexpr std::int64_t kDecoderWidth = 8, kDecoderHeads = 2, kDecoderHeadWidth =
 // and v (with or without its bias), split, heads by view and transpose, the scores scaled after
 // the product, the mask in the form `mask`, the heads merged, the output Linear. Its weights
 // come from `weight`.
+// Llama's apply_rotary_pos_emb on the head view `x` [1, h, T, d] into `out`: x * cos +
+// rotate_half(x) * sin, rotate_half(x) = Concat(Neg(x[..., d/2:]), x[..., :d/2]); `cos`, `sin`
+// the tables [T, d] (added once by the caller).
+void rotary(OnnxBuilder& b, const std::string& x, const std::string& out) {
+  const std::string at = "/attn/rotary_" + x + "/";
+  const std::int64_t half = kDecoderHeadWidth / 2;
+  b.node("Mul", {x, "cos"}, {out + "_cos"}, at + "Mul");
+  b.initializer(x + "_upper_starts", ints_tensor({half})).initializer(x + "_upper_ends", ints_tensor({kDecoderHeadWidth}));
+  b.initializer(x + "_lower_starts", ints_tensor({0})).initializer(x + "_lower_ends", ints_tensor({half}));
+  b.initializer(x + "_axes", ints_tensor({3}));
+  b.node("Slice", {x, x + "_upper_starts", x + "_upper_ends", x + "_axes"}, {out + "_upper"}, at + "Slice");
+  b.node("Neg", {out + "_upper"}, {out + "_negated"}, at + "Neg");
+  b.node("Slice", {x, x + "_lower_starts", x + "_lower_ends", x + "_axes"}, {out + "_lower"}, at + "Slice_1");
+  set_attr(b.node("Concat", {out + "_negated", out + "_lower"}, {out + "_rotated"}, at + "Concat"), "axis",
+           std::int64_t{-1});
+  b.node("Mul", {out + "_rotated", "sin"}, {out + "_sin"}, at + "Mul_1");
+  b.node("Add", {out + "_cos", out + "_sin"}, {out}, at + "Add");
+}
+
 template <typename Weight>
 void causal_attention(OnnxBuilder& b, Weight& weight, const std::string& in, const std::string& out, DecoderMask mask,
-                      bool biases) {
+                      bool biases, bool rotary_embeddings = false) {
   constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, t = kDecoderTokens;
   weight("qkv_w", {c, 3 * c});
   weight("o_w", {c, c});
@@ -207,9 +226,26 @@ void causal_attention(OnnxBuilder& b, Weight& weight, const std::string& in, con
   if (biases) b.node("Add", {"qkv_b", "qkv0"}, {"qkv"}, "/attn/c_attn/Add");
   set_attr(b.node("Split", {"qkv", "split"}, {"q0", "k0", "v0"}, "/attn/Split"), "axis", std::int64_t{2});
   for (const std::string x : {"q", "k", "v"}) b.node("Reshape", {x + "0", "heads_shape"}, {x + "1"}, "/attn/Reshape_" + x);
-  perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
-  perm(b.node("Transpose", {"k1"}, {"kt"}, "/attn/Transpose_k"), {0, 2, 3, 1});
   perm(b.node("Transpose", {"v1"}, {"v"}, "/attn/Transpose_v"), {0, 2, 1, 3});
+  if (rotary_embeddings) {
+    Tensor cos(DType::F32, {t, d}), sin(DType::F32, {t, d});
+    for (std::int64_t p = 0; p < t; ++p) {
+      for (std::int64_t f = 0; f < d; ++f) {
+        const double angle = static_cast<double>(p) / std::pow(10000.0, static_cast<double>(2 * (f % (d / 2))) / d);
+        cos.data<float>()[p * d + f] = static_cast<float>(std::cos(angle));
+        sin.data<float>()[p * d + f] = static_cast<float>(std::sin(angle));
+      }
+    }
+    b.initializer("cos", cos).initializer("sin", sin);
+    perm(b.node("Transpose", {"q1"}, {"q0h"}, "/attn/Transpose_q"), {0, 2, 1, 3});
+    perm(b.node("Transpose", {"k1"}, {"k0h"}, "/attn/Transpose_k"), {0, 2, 1, 3});
+    rotary(b, "q0h", "q");
+    rotary(b, "k0h", "k");
+    perm(b.node("Transpose", {"k"}, {"kt"}, "/attn/Transpose_kt"), {0, 1, 3, 2});
+  } else {
+    perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
+    perm(b.node("Transpose", {"k1"}, {"kt"}, "/attn/Transpose_k"), {0, 2, 3, 1});
+  }
   b.node("MatMul", {"q", "kt"}, {"scores0"}, "/attn/MatMul");
   b.node("Mul", {"scores0", "scale"}, {"scores"}, "/attn/Mul");
   switch (mask) {
@@ -265,7 +301,7 @@ OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
   return b;
 }
 
-OnnxBuilder tiny_llama(std::int64_t vocabulary) {
+OnnxBuilder tiny_llama(std::int64_t vocabulary, bool rotary_embeddings) {
   constexpr std::int64_t c = kDecoderWidth, t = kDecoderTokens, logits = kDecoderLogits, hidden = 16;
   OnnxBuilder b(14);
   std::uint32_t seed = 401;
@@ -287,7 +323,7 @@ OnnxBuilder tiny_llama(std::int64_t vocabulary) {
 
   b.node("Gather", {"table", "ids"}, {"h"}, "/tok_embeddings/Gather");
   rms_norm(b, "h", "attention_norm", "n1");
-  causal_attention(b, weight, "n1", "attn", DecoderMask::MaskedFill, false);
+  causal_attention(b, weight, "n1", "attn", DecoderMask::MaskedFill, false, rotary_embeddings);
   b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
   rms_norm(b, "h1", "ffn_norm", "n2");
   // SwiGLU: w2(silu(w1(x)) * w3(x)), silu as torch exports F.silu: x * Sigmoid(x).

@@ -47,8 +47,10 @@ OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask = DecoderMask::Ma
 
 // A Llama-like decoder from its token ids [1, 6]: an embedding of `vocabulary` rows of 8, an
 // RMSNorm (as torch 1.13 exports torch.rsqrt), causal attention without biases, an RMSNorm, a
-// SwiGLU feed-forward of 16 (w2(silu(w1 x) * w3 x)), a last RMSNorm and 12 logits.
-OnnxBuilder tiny_llama(std::int64_t vocabulary);
+// SwiGLU feed-forward of 16 (w2(silu(w1 x) * w3 x)), a last RMSNorm and 12 logits; with
+// `rotary_embeddings`, Llama's rotary position embeddings on q and k (apply_rotary_pos_emb:
+// Slice, Neg, Concat, Mul by cos and sin tables [6, 4], Add).
+OnnxBuilder tiny_llama(std::int64_t vocabulary, bool rotary_embeddings = false);
 
 // One decode step of a Llama-like block with a KV cache: the new token's id [1, 1] and the
 // cached keys and values of `past` tokens [1, past, 8] in the tokens' layout; outputs the

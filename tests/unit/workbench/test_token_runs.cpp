@@ -132,9 +132,10 @@ TEST(DecoderRuns, ACausalMaskRunsBitExactOnBothTargetsInEachForm) {
 // and the SwiGLU feed-forward (a SiLU table times a Linear), bit-exact on both targets.
 TEST(DecoderRuns, ALlamaBlockWithRmsNormAndSwiGluRunsBitExactOnBothTargets) {
   test::TempDir dir;
-  test::tiny_llama(20).save(dir / "llama.onnx");
+  for (const bool rotary : {false, true}) {
+  test::tiny_llama(20, rotary).save(dir / "llama.onnx");
   for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
-    SCOPED_TRACE(config);
+    SCOPED_TRACE(testing::Message() << config << (rotary ? " with rotary embeddings" : ""));
     CompileRequest request;
     request.model = (dir / "llama.onnx").string();
     request.hw = (test::source_dir() / "configs" / config).string();
@@ -151,7 +152,9 @@ TEST(DecoderRuns, ALlamaBlockWithRmsNormAndSwiGluRunsBitExactOnBothTargets) {
     EXPECT_EQ(norms, 3);
     const auto products = std::count_if(r.layers.begin(), r.layers.end(),
                                         [](const report::LayerRow& row) { return row.type == "mul"; });
-    EXPECT_GE(products, 1) << "SwiGLU's product of the gate and the up projection";
+    EXPECT_EQ(products, rotary ? 5 : 1) << "SwiGLU's product of the gate and the up projection, and the rotary "
+                                            "embeddings' products by cos and sin on q and k";
+  }
   }
 }
 

@@ -685,16 +685,23 @@ TEST(Quantizer, ATableNeedsEightBits) {
 
 TEST(Quantizer, MulByAConstantOrWithoutBroadcastIsNamed) {
   test::OnnxBuilder b;
-  b.input("x", {1, 2, 3, 3}).input("z", {3, 3}).output("y").output("w");
-  b.initializer("k", test::random_tensor({1, 2, 3, 3}, 3));
+  // A per-channel constant with no Conv before it to fold into; one of the output's shape (rotary
+  // embeddings' tables) is a constant operand.
+  b.input("x", {1, 2, 3, 3}).input("z", {3, 3}).output("y").output("w").output("v");
+  b.initializer("k", test::random_tensor({1, 2, 1, 1}, 3));
+  b.initializer("table", test::random_tensor({1, 2, 3, 3}, 4));
   b.node("Mul", {"x", "k"}, {"y"}, "by_constant");
+  b.node("Mul", {"table", "x"}, {"v"}, "by_table");
   b.node("Mul", {"x", "z"}, {"w"}, "mismatched");
   try {
     test::quantize_model(b, scheme(Scheme::Xdnn));
     FAIL() << "expected a UserError";
   } catch (const UserError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("by_constant (Mul): only a Mul of two computed tensors"), std::string::npos) << what;
+    EXPECT_NE(what.find("by_constant (Mul): only a Mul of two computed tensors, or of one by a constant of its shape"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("by_table"), std::string::npos) << what;
     EXPECT_NE(what.find("mismatched (Mul): inputs [1,2,3,3] and [3,3] do not broadcast by size-1 dimensions of the same rank"), std::string::npos)
         << what;
   }

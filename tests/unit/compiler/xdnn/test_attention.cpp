@@ -267,10 +267,14 @@ TEST(XdnnAttention, WhatStillCannotRunIsNamed) {
     return map_layers(g, test::xdnn_config("v3_96").xdnn(), {}).unsupported;
   };
   quant::QGraph g = vit;
-  g.nodes[static_cast<std::size_t>(node_index(g, "/encoder/Add"))].kind = QOpKind::Mul;
-  EXPECT_EQ(test::lines_containing(problems(g), "'/encoder/Add' (Mul): reads the constant '/encoder/Add_per_pixel'; on "
-                                                "xDNN only an Add, a concat along W or an embedding reads a constant"),
+  g.nodes[static_cast<std::size_t>(node_index(g, "/encoder/Add"))].kind = QOpKind::Lut;
+  EXPECT_EQ(test::lines_containing(problems(g), "'/encoder/Add' (Lut): reads the constant '/encoder/Add_per_pixel'; on "
+                                                "xDNN only an Add, a Mul, a concat along W or an embedding reads a "
+                                                "constant"),
             1u);
+  g = vit;  // a Mul by a constant image (rotary embeddings' tables) reads it as an Add does
+  g.nodes[static_cast<std::size_t>(node_index(g, "/encoder/Add"))].kind = QOpKind::Mul;
+  EXPECT_EQ(test::lines_containing(problems(g), "reads the constant '/encoder/Add_per_pixel'"), 0u);
   g = vit;
   g.nodes[static_cast<std::size_t>(node_index(g, "/attn/MatMul_1"))].matmul_heads = 0;
   EXPECT_EQ(test::lines_containing(problems(g), "'/attn/MatMul_1' (MatMul): a matmul needs at least one head"), 1u);
