@@ -279,16 +279,16 @@ def write_folder(folder: Path, name: str, description: str, s: DecoderShape, ops
 
 
 # The battery's decoders: a prompt of 16 tokens through two blocks of width 64
-# (4 heads of 16, SwiGLU of 172, a vocabulary of 512: a TinyStories-sized
-# model scaled down), a decode step of the same model with 15 cached tokens,
+# (4 heads of 16, SwiGLU of 172, a vocabulary of 512: a TinyStories-like Llama
+# scaled down), a decode step of the same model with 15 cached tokens,
 # and a wider single-block prefill (width 128, 8 heads, 32 tokens).
 DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
     "llama_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0),
-                      "Llama-like decoder (RMSNorm, causal attention, SwiGLU), 2 blocks of 64, "
-                      "4 heads, vocabulary 512: a 16-token prompt (prefill)"),
+                      "Llama-like decoder (RMSNorm, causal attention with rotary embeddings, "
+                      "SwiGLU), 2 blocks of 64, 4 heads, vocabulary 512: a 16-token prompt (prefill)"),
     "llama_decode": (DecoderShape(512, 64, 4, 172, 2, 1, 15),
-                     "the same decoder's decode step: one token, each block's KV cache of 15 "
-                     "tokens as graph inputs [1, 15, 64], the caches of 16 as outputs"),
+                     "the same decoder's decode step: one token at position 15, each block's KV "
+                     "cache of 15 tokens as graph inputs [1, 15, 64], the caches of 16 as outputs"),
     "llama_wide_prefill": (DecoderShape(1024, 128, 8, 344, 1, 32, 0),
                            "Llama-like decoder, 1 block of 128, 8 heads, vocabulary 1024: a "
                            "32-token prompt (prefill)"),
