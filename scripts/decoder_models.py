@@ -21,8 +21,8 @@ Weights are seeded normal draws scaled by 1 / sqrt(fan-in) (RMSNorm gains near
 for finite logits that depend on the ids.
 """
 
+import copy
 import dataclasses
-import json
 import math
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -188,7 +188,6 @@ def reference(model: LlamaLike, inputs: List[np.ndarray]) -> Tuple[List[np.ndarr
         with torch.no_grad():
             out = m(*tensors)
         return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
-    import copy
     out64 = run(copy.deepcopy(model).double(), torch.float64)
     out32 = run(model, torch.float32)
     error = max(float(np.abs(a - b).max()) for a, b in zip(out32, out64))

@@ -96,6 +96,22 @@ TEST_F(TokenRuns, IdsRunBitExactOnPulpAsOneUdmaRowCopyPerToken) {
   }
 }
 
+// A decoder test model run on `config` (a shipped config's file name) with 2 seeded calibration
+// inputs: its report, checked bit-exact.
+report::RunReport run_decoder(const std::filesystem::path& model, const std::string& config) {
+  CompileRequest request;
+  request.model = model.string();
+  request.hw = (test::source_dir() / "configs" / config).string();
+  request.calib_count = 2;
+  RunCommand c;
+  c.compile = to_compile_command(request);
+  c.outputs.table = false;
+  std::ostringstream log;
+  report::RunReport r = run_model(c, log);
+  EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+  return r;
+}
+
 // A decoder's causal mask, as torch writes it three ways, runs bit-exact on both targets from
 // seeded token ids: on xDNN the softmax on its host, on PULP the cluster's kernel over the kept
 // keys; and the report counts the prompt's tokens.
@@ -108,16 +124,7 @@ TEST(DecoderRuns, ACausalMaskRunsBitExactOnBothTargetsInEachForm) {
     test::tiny_gpt(20, mask).save(model);
     for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
       SCOPED_TRACE(testing::Message() << model.filename() << " on " << config);
-      CompileRequest request;
-      request.model = model.string();
-      request.hw = (test::source_dir() / "configs" / config).string();
-      request.calib_count = 2;
-      RunCommand c;
-      c.compile = to_compile_command(request);
-      c.outputs.table = false;
-      std::ostringstream log;
-      const report::RunReport r = run_model(c, log);
-      EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+      const report::RunReport r = run_decoder(model, config);
       ASSERT_TRUE(r.totals.tokens.has_value());
       EXPECT_EQ(*r.totals.tokens, 6u);
       const auto softmax = std::find_if(r.layers.begin(), r.layers.end(),
@@ -133,28 +140,19 @@ TEST(DecoderRuns, ACausalMaskRunsBitExactOnBothTargetsInEachForm) {
 TEST(DecoderRuns, ALlamaBlockWithRmsNormAndSwiGluRunsBitExactOnBothTargets) {
   test::TempDir dir;
   for (const bool rotary : {false, true}) {
-  test::tiny_llama(20, rotary).save(dir / "llama.onnx");
-  for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
-    SCOPED_TRACE(testing::Message() << config << (rotary ? " with rotary embeddings" : ""));
-    CompileRequest request;
-    request.model = (dir / "llama.onnx").string();
-    request.hw = (test::source_dir() / "configs" / config).string();
-    request.calib_count = 2;
-    RunCommand c;
-    c.compile = to_compile_command(request);
-    c.outputs.table = false;
-    std::ostringstream log;
-    const report::RunReport r = run_model(c, log);
-    EXPECT_EQ(r.verdict, "bit-exact") << log.str();
-    const auto norms = std::count_if(r.layers.begin(), r.layers.end(), [](const report::LayerRow& row) {
-      return row.type == "layernorm" && row.name.find("RMSNormalization") != std::string::npos;
-    });
-    EXPECT_EQ(norms, 3);
-    const auto products = std::count_if(r.layers.begin(), r.layers.end(),
-                                        [](const report::LayerRow& row) { return row.type == "mul"; });
-    EXPECT_EQ(products, rotary ? 5 : 1) << "SwiGLU's product of the gate and the up projection, and the rotary "
-                                            "embeddings' products by cos and sin on q and k";
-  }
+    test::tiny_llama(20, rotary).save(dir / "llama.onnx");
+    for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
+      SCOPED_TRACE(testing::Message() << config << (rotary ? " with rotary embeddings" : ""));
+      const report::RunReport r = run_decoder(dir / "llama.onnx", config);
+      const auto norms = std::count_if(r.layers.begin(), r.layers.end(), [](const report::LayerRow& row) {
+        return row.type == "layernorm" && row.name.find("RMSNormalization") != std::string::npos;
+      });
+      EXPECT_EQ(norms, 3);
+      const auto products = std::count_if(r.layers.begin(), r.layers.end(),
+                                          [](const report::LayerRow& row) { return row.type == "mul"; });
+      EXPECT_EQ(products, rotary ? 5 : 1) << "SwiGLU's product of the gate and the up projection, and the rotary "
+                                              "embeddings' products by cos and sin on q and k";
+    }
   }
 }
 
@@ -166,16 +164,7 @@ TEST(DecoderRuns, AKvCacheDecodeStepRunsBitExactOnBothTargets) {
   test::tiny_llama_decode(20, 5).save(dir / "decode.onnx");
   for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
     SCOPED_TRACE(config);
-    CompileRequest request;
-    request.model = (dir / "decode.onnx").string();
-    request.hw = (test::source_dir() / "configs" / config).string();
-    request.calib_count = 2;
-    RunCommand c;
-    c.compile = to_compile_command(request);
-    c.outputs.table = false;
-    std::ostringstream log;
-    const report::RunReport r = run_model(c, log);
-    EXPECT_EQ(r.verdict, "bit-exact") << log.str();
+    const report::RunReport r = run_decoder(dir / "decode.onnx", config);
     ASSERT_TRUE(r.totals.tokens.has_value());
     EXPECT_EQ(*r.totals.tokens, 1u) << "one new token; the cached ones are inputs, not tokens of the step";
     const auto scores = std::find_if(r.layers.begin(), r.layers.end(),
