@@ -14,7 +14,11 @@ takes each layer's cached keys and values [1, P, C] as graph inputs and
 returns them with the new token's appended (torch.cat along the tokens,
 before the heads are split, as llama2.c keeps its cache); one query sees every
 key, so it has no mask; its new token's q and k are rotated to position P
-(the cache holds rotated keys).
+(the cache holds rotated keys). Two other forms are in DecoderShape:
+F.scaled_dot_product_attention(is_causal=True) in place of the masked scores
+(SdpaCausal: Debian's torch 1.13 has no such function, so its export is
+written as torch >= 2.1's), and the cache in Hugging Face's layout
+[1, h, P, d], concatenated after the heads split.
 
 Weights are seeded normal draws scaled by 1 / sqrt(fan-in) (RMSNorm gains near
 1), so activations keep their size through the blocks; the health check asks
@@ -24,6 +28,7 @@ for finite logits that depend on the ids.
 import copy
 import dataclasses
 import math
+import warnings
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -35,8 +40,9 @@ import torch.nn.functional as F
 
 
 # Recorded in each folder's meta.json; a folder of another version is exported again.
-# 2: rotary position embeddings.
-VERSION = "decoder_models/2"
+# 2: rotary position embeddings. 3: scaled_dot_product_attention (SdpaCausal), the
+# attention and cache forms in DecoderShape.
+VERSION = "decoder_models/3"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +54,14 @@ class DecoderShape:
     layers: int
     tokens: int       # the prompt's length (prefill), or 1 (a decode step)
     past: int         # the cached tokens of a decode step (0: prefill)
+    # "masked_fill": the scores masked by masked_fill(-inf) (nanoGPT's, llama2.c's
+    # form); "sdpa": F.scaled_dot_product_attention(q, k, v, is_causal=True) as
+    # torch >= 2.1 exports it (SdpaCausal).
+    attention: str = "masked_fill"
+    # "tokens": the cache [1, P, C], concatenated before the heads split
+    # (llama2.c); "heads": [1, h, P, d], concatenated along axis 2 after it
+    # (Hugging Face's past_key_values).
+    cache: str = "tokens"
 
 
 class RMSNorm(nn.Module):
@@ -74,10 +88,58 @@ def rotary_tables(s: DecoderShape) -> Tuple[torch.Tensor, torch.Tensor]:
     return table.cos(), table.sin()
 
 
+INT64_MAX = 2**63 - 1
+
+
+class SdpaCausal(torch.autograd.Function):
+    """F.scaled_dot_product_attention(q, k, v, is_causal=True), which Debian's
+    torch 1.13 lacks, computed in float as torch defines it and exported with
+    the nodes torch >= 2.1 writes for it (torch/onnx/symbolic_opset14.py,
+    opset 14 and later): the scale 1 / sqrt(d) from Shape -> Slice -> Cast ->
+    Sqrt -> Div, applied as its square root to q and to the transposed k
+    before their product; the mask built from the shapes (Concat -> Expand of
+    1 -> Trilu -> Equal 0 -> Where(-inf, 0)) and added to the scores."""
+
+    @staticmethod
+    def forward(ctx, q, k, v):
+        keep = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril()
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+        return F.softmax(scores.masked_fill(~keep, float("-inf")), dim=-1) @ v
+
+    @staticmethod
+    def symbolic(g, q, k, v):
+        with warnings.catch_warnings():
+            # torch 1.13 marks g.op deprecated in favour of its successor's GraphContext.
+            warnings.simplefilter("ignore", FutureWarning)
+            return SdpaCausal.nodes(g, q, k, v)
+
+    @staticmethod
+    def nodes(g, q, k, v):
+        def ints(*values):
+            return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
+
+        def floats(value):
+            return g.op("Constant", value_t=torch.tensor([value], dtype=torch.float))
+
+        q_shape, k_shape = g.op("Shape", q), g.op("Shape", k)
+        features = g.op("Cast", g.op("Slice", q_shape, ints(-1), ints(INT64_MAX)), to_i=1)
+        scale = g.op("Div", floats(1.0), g.op("Sqrt", features))
+        size = g.op("Concat", g.op("Slice", q_shape, ints(-2), ints(-1)),
+                    g.op("Slice", k_shape, ints(-2), ints(-1)), axis_i=0)
+        lower = g.op("Trilu", g.op("Expand", floats(1.0), size), upper_i=0)
+        mask = g.op("Where", g.op("Equal", lower, floats(0.0)), floats(float("-inf")), floats(0.0))
+        q_scaled = g.op("Mul", q, g.op("Sqrt", scale))
+        k_scaled = g.op("Mul", g.op("Transpose", k, perm_i=[0, 1, 3, 2]), g.op("Sqrt", scale))
+        scores = g.op("Add", g.op("MatMul", q_scaled, k_scaled), mask)
+        return g.op("MatMul", g.op("Softmax", scores, axis_i=-1), v)
+
+
 class Block(nn.Module):
     def __init__(self, s: DecoderShape):
         super().__init__()
         self.heads = s.heads
+        self.attention = s.attention
+        self.cache = s.cache
         self.attention_norm = RMSNorm(s.width)
         self.qkv = nn.Linear(s.width, 3 * s.width, bias=False)
         self.wo = nn.Linear(s.width, s.width, bias=False)
@@ -100,22 +162,34 @@ class Block(nn.Module):
     def forward(self, x, past_k=None, past_v=None):
         b, t, c = x.shape
         d = c // self.heads
-        past = 0 if past_k is None else past_k.shape[1]
+        past = 0 if past_k is None else past_k.shape[2 if self.cache == "heads" else 1]
         q, k, v = self.qkv(self.attention_norm(x)).split(c, dim=2)
-        # The new tokens' keys rotated to their positions, then back to the tokens' layout: the
-        # cache holds rotated keys.
+        # The new tokens' q and k rotated to their positions: the cache holds rotated keys.
         qh = self.rotate(q.view(b, t, self.heads, d).transpose(1, 2), past)
-        k = self.rotate(k.view(b, t, self.heads, d).transpose(1, 2), past).transpose(1, 2).reshape(b, t, c)
-        if past_k is not None:
-            k = torch.cat([past_k, k], dim=1)
-            v = torch.cat([past_v, v], dim=1)
-        keys = k.shape[1]
-        kh = k.view(b, keys, self.heads, d).transpose(1, 2)
-        vh = v.view(b, keys, self.heads, d).transpose(1, 2)
-        scores = (qh @ kh.transpose(-2, -1)) * (1.0 / math.sqrt(d))
-        if t > 1:
-            scores = scores.masked_fill(self.causal[:, :, :t, :keys] == 0, float("-inf"))
-        context = (F.softmax(scores, dim=-1) @ vh).transpose(1, 2).contiguous().view(b, t, c)
+        kh = self.rotate(k.view(b, t, self.heads, d).transpose(1, 2), past)
+        vh = v.view(b, t, self.heads, d).transpose(1, 2)
+        if self.cache == "heads":
+            if past_k is not None:
+                kh = torch.cat([past_k, kh], dim=2)
+                vh = torch.cat([past_v, vh], dim=2)
+            k, v = kh, vh
+        else:
+            k = kh.transpose(1, 2).reshape(b, t, c)
+            if past_k is not None:
+                k = torch.cat([past_k, k], dim=1)
+                v = torch.cat([past_v, v], dim=1)
+            keys = k.shape[1]
+            kh = k.view(b, keys, self.heads, d).transpose(1, 2)
+            vh = v.view(b, keys, self.heads, d).transpose(1, 2)
+        keys = kh.shape[2]
+        if self.attention == "sdpa":
+            attended = SdpaCausal.apply(qh, kh, vh)
+        else:
+            scores = (qh @ kh.transpose(-2, -1)) * (1.0 / math.sqrt(d))
+            if t > 1:
+                scores = scores.masked_fill(self.causal[:, :, :t, :keys] == 0, float("-inf"))
+            attended = F.softmax(scores, dim=-1) @ vh
+        context = attended.transpose(1, 2).contiguous().view(b, t, c)
         x = x + self.wo(context)
         h = self.ffn_norm(x)
         return x + self.w2(F.silu(self.w1(h)) * self.w3(h)), k, v
@@ -175,8 +249,9 @@ def make_inputs(s: DecoderShape, seed: int) -> List[np.ndarray]:
     own keys have)."""
     rng = np.random.default_rng(seed)
     inputs = [rng.integers(0, s.vocabulary, size=(1, s.tokens), dtype=np.int64)]
+    cache = (1, s.heads, s.past, s.width // s.heads) if s.cache == "heads" else (1, s.past, s.width)
     for _ in range(2 * s.layers if s.past else 0):
-        inputs.append(rng.standard_normal((1, s.past, s.width)).astype(np.float32))
+        inputs.append(rng.standard_normal(cache).astype(np.float32))
     return inputs
 
 
@@ -279,8 +354,9 @@ def write_folder(folder: Path, name: str, description: str, s: DecoderShape, ops
 
 # The battery's decoders: a prompt of 16 tokens through two blocks of width 64
 # (4 heads of 16, SwiGLU of 172, a vocabulary of 512: a TinyStories-like Llama
-# scaled down), a decode step of the same model with 15 cached tokens,
-# and a wider single-block prefill (width 128, 8 heads, 32 tokens).
+# scaled down), a decode step of the same model with 15 cached tokens, a wider
+# single-block prefill (width 128, 8 heads, 32 tokens), and the first with
+# torch's fused attention.
 DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
     "llama_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0),
                       "Llama-like decoder (RMSNorm, causal attention with rotary embeddings, "
@@ -291,4 +367,12 @@ DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
     "llama_wide_prefill": (DecoderShape(1024, 128, 8, 344, 1, 32, 0),
                            "Llama-like decoder, 1 block of 128, 8 heads, vocabulary 1024: a "
                            "32-token prompt (prefill)"),
+    "llama_sdpa_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0, attention="sdpa"),
+                           "llama_prefill with F.scaled_dot_product_attention(is_causal=True) as "
+                           "torch >= 2.1 exports it (the mask built from the shapes, q and k each "
+                           "scaled by sqrt(1 / sqrt(d)))"),
 }
+
+# The opsets a decoder is exported at when not the families' (13, 17): torch writes
+# scaled_dot_product_attention from opset 14 (Trilu).
+OPSETS: Dict[str, Tuple[int, ...]] = {"llama_sdpa_prefill": (14, 17)}

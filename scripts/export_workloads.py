@@ -1114,6 +1114,8 @@ class BatteryExport:
 def battery_opsets(workload: Workload) -> Tuple[int, ...]:
     if workload.name in BATTERY_OPSET13_ONLY:
         return (13,)
+    if workload.name in decoder_models.OPSETS:
+        return decoder_models.OPSETS[workload.name]
     if workload.name in BATTERY_FAMILIES:
         return BATTERY_FAMILY_OPSETS
     extra = (9,) if workload.name in BATTERY_OPSET9 else ()

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian packages), then configures and builds the workbench.
-#   scripts/setup.sh [--preset release|debug|asan|fuzz] [--no-build]
-# Idempotent and quick when everything is already there.
+#   scripts/setup.sh [--preset release|debug|asan|fuzz] [--no-build] [--target T]
+# Idempotent and quick when everything is already there. --target builds T alone, not everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 preset=release
 build=1
+targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --target) targets+=(--target "$2"); shift 2 ;;
     -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -159,5 +161,5 @@ if [ ! -f "build/$preset/build.ninja" ]; then
   cmake --preset "$preset" >/dev/null
 fi
 if [ "$build" -eq 1 ]; then
-  cmake --build --preset "$preset"
+  cmake --build --preset "$preset" "${targets[@]}"
 fi

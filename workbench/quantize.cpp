@@ -286,6 +286,7 @@ QuantizeResult run_quantize(const QuantizeCommand& command, std::ostream& log) {
   } else {
     quant::check_finite_constants(graph);
     PassManager::from_pipeline(quant::quantization_pipeline(command.quant.scheme)).run(graph);
+    quant::check_finite_constants(graph);  // what the passes folded (a mask built from shapes)
     if (command.structure_only) {
       // Timing-only runs: every tensor gets the range [-1, 1]. The program's instructions,
       // shapes, types and addresses do not depend on the ranges, so the cycles are the same.

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <limits>
 #include <cfloat>
 #include <numeric>
 
@@ -363,12 +364,15 @@ Reason emit_softmax(ImportContext& ctx, NodeSpec& spec) {
 
 // Split as one Slice per output along its axis: sizes from the `split` input (opset 13+) or
 // attribute, else equal parts.
+// The input's shape may be unknown until fold-constants (after a mask built from shapes, as
+// torch exports scaled_dot_product_attention's) when the sizes are given and the axis is not
+// negative; each Slice then carries `split_extent`, the sizes' total, which shape inference
+// checks against the axis once it is known (kernels_shape, fold-constants).
 Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
   Value* x = spec.inputs.empty() ? nullptr : spec.inputs[0];
-  if (!typed(x)) return "a Split of an input of unknown shape";
-  const auto rank = static_cast<std::int64_t>(x->shape.size());
-  const std::int64_t axis = normalize_axis(spec.attrs.get_int("axis", 0), rank);
-  const std::int64_t extent = x->shape[static_cast<std::size_t>(axis)];
+  if (x == nullptr) return "a Split without an input";
+  const std::int64_t axis_attribute = spec.attrs.get_int("axis", 0);
+  const bool shape_known = typed(x);
   const auto parts = static_cast<std::int64_t>(spec.outputs.size());
   std::vector<std::int64_t> sizes;
   if (spec.inputs.size() > 1 && spec.inputs[1] != nullptr) {
@@ -376,7 +380,15 @@ Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
     sizes = spec.inputs[1]->constant->to_int64_vector();
   } else if (spec.attrs.has("split")) {
     sizes = spec.attrs.get_ints("split");
-  } else {
+  }
+  if (!shape_known && (sizes.empty() || axis_attribute < 0)) {
+    return "a Split of an input of unknown shape into equal parts or along a negative axis";
+  }
+  const std::int64_t axis =
+      shape_known ? normalize_axis(axis_attribute, static_cast<std::int64_t>(x->shape.size())) : axis_attribute;
+  const std::int64_t extent =
+      shape_known ? x->shape[static_cast<std::size_t>(axis)] : std::numeric_limits<std::int64_t>::max();
+  if (sizes.empty()) {
     if (parts == 0 || extent % parts != 0) {
       return fmt::format("{} equal parts of an axis of {}", parts, extent);
     }
@@ -391,7 +403,9 @@ Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
     if (s < 0 || s > extent - total) return fmt::format("split sizes that do not add up to the axis's {}", extent);
     total += s;
   }
-  if (total != extent) return fmt::format("split sizes that do not add up to the axis's {}", extent);
+  if (shape_known && total != extent) return fmt::format("split sizes that do not add up to the axis's {}", extent);
+  Attributes attrs;
+  if (!shape_known) attrs.set("split_extent", total);
   std::int64_t begin = 0;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const std::int64_t end = begin + sizes[i];
@@ -400,7 +414,7 @@ Reason emit_split(ImportContext& ctx, NodeSpec& spec) {
       ctx.emit(OpKind::Slice, i == 0 ? spec.name : part,
                {x, int64_list(ctx, part + "_starts", {begin}), int64_list(ctx, part + "_ends", {end}),
                 int64_list(ctx, part + "_axes", {axis})},
-               {spec.outputs[i]}, {});
+               {spec.outputs[i]}, attrs);
     }
     begin = end;
   }

@@ -51,6 +51,16 @@ void infer_slice(Node& node) {
   const auto ranges = slice_ranges(x.shape, starts.to_int64_vector(), ends.to_int64_vector(),
                                    axes ? std::optional(axes->to_int64_vector()) : std::nullopt,
                                    steps ? std::optional(steps->to_int64_vector()) : std::nullopt);
+  if (node.attrs.has("split_extent")) {
+    // A part of a Split imported before its input's shape was known: its sizes must add up to
+    // the axis, as ONNX requires of a Split (the importer's emit_split).
+    const std::int64_t axis = axes != nullptr ? axes->to_int64_vector().at(0) : 0;
+    const std::int64_t total = node.attrs.get_int("split_extent", 0);
+    if (axis >= static_cast<std::int64_t>(x.shape.size()) || x.shape[static_cast<std::size_t>(axis)] != total) {
+      throw UserError(fmt::format("Split '{}': its sizes add up to {} along axis {}, but its input '{}' is {}", node.name,
+                                  total, axis, x.name, format_shape(x.shape)));
+    }
+  }
   Shape out(x.shape.size());
   for (std::size_t d = 0; d < out.size(); ++d) out[d] = ranges[d].count;
   set_output(node, 0, x.dtype, out);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "compiler/golden/kernels.h"
 #include "compiler/ir/shape_inference.h"
@@ -82,10 +83,40 @@ std::optional<std::vector<Tensor>> evaluate(Node& node) {
   return outputs;
 }
 
+// Erases the nodes computing the `pending` values that nothing reads any more (a Shape read it and was folded:
+// torch's scaled_dot_product_attention reads the keys' shape from a view of its own), and
+// theirs in turn. A graph output is kept.
+int erase_unread(Graph& graph, std::vector<Value*> pending) {
+  int erased = 0;
+  std::set<const Value*> gone;
+  while (!pending.empty()) {
+    Value* v = pending.back();
+    pending.pop_back();
+    Node* producer = v == nullptr || gone.count(v) ? nullptr : v->producer;
+    if (producer == nullptr) continue;
+    const bool unread = std::all_of(producer->outputs.begin(), producer->outputs.end(), [&](const Value* out) {
+      return out == nullptr || (!graph.is_graph_output(out) && graph.users(out).empty());
+    });
+    if (!unread) continue;
+    const std::vector<Value*> inputs = producer->inputs;
+    const std::vector<Value*> outputs = producer->outputs;
+    graph.erase_node(producer);
+    for (Value* out : outputs) {
+      if (out == nullptr) continue;
+      gone.insert(out);
+      graph.erase_value(out);
+    }
+    ++erased;
+    for (Value* in : inputs) pending.push_back(in);
+  }
+  return erased;
+}
+
 }  // namespace
 
 bool FoldConstantsPass::run(Graph& graph, PassStatistics& stats) {
   bool changed = false;
+  std::vector<Value*> shape_sources;
   for (Node* node : graph.topological_order()) {
     // Types flow on as constants appear: a Slice whose bounds were just folded gets its
     // shape here, so the Shape reading it further down can be folded in this same walk.
@@ -111,11 +142,15 @@ bool FoldConstantsPass::run(Graph& graph, PassStatistics& stats) {
     if (!results) continue;
     stats.add(fmt::format("{} folded", node->op_type.empty() ? op_name(node->op) : node->op_type));
     std::vector<Value*> outputs = node->outputs;
+    if (node->op == OpKind::ShapeOf) shape_sources.push_back(node->input(0));
     graph.erase_node(node);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       outputs[i]->constant = std::make_shared<const Tensor>(std::move((*results)[i]));
     }
     changed = true;
+  }
+  if (const int erased = erase_unread(graph, std::move(shape_sources)); erased > 0) {
+    stats.add("nodes read by a folded Shape alone removed", erased);
   }
   return changed;
 }

@@ -18,6 +18,7 @@
 #include "compiler/passes/fold_pad.h"
 #include "compiler/passes/fuse_activation.h"
 #include "compiler/passes/fuse_gelu.h"
+#include "compiler/passes/hoist_matmul_scales.h"
 #include "compiler/passes/fuse_layernorm.h"
 #include "compiler/passes/fuse_residual_add.h"
 #include "compiler/passes/gemm_to_conv.h"

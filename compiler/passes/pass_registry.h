@@ -26,7 +26,7 @@ std::unique_ptr<Pass> create_pass(std::string_view name);
 
 // The float-graph canonicalisation every flow starts with.
 inline constexpr std::string_view kDefaultPipeline =
-    "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-rmsnorm,fuse-gelu,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-residual-add,fuse-activation,collapse-concat,"
+    "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-rmsnorm,fuse-gelu,hoist-matmul-scales,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-residual-add,fuse-activation,collapse-concat,"
     "gemm-to-conv";
 
 }  // namespace wb

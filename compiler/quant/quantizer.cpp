@@ -26,7 +26,7 @@ namespace wb::quant {
 
 std::string quantization_pipeline(Scheme scheme) {
   std::string pipeline =
-      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-rmsnorm,fuse-gelu,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
+      "fold-constants,unroll-recurrence,remove-identity,fuse-layernorm,fuse-rmsnorm,fuse-gelu,hoist-matmul-scales,channels-last-blocks,batched-attention,tokens-as-image,reduce-mean-to-pool,canonicalize-nchw,channel-moves-to-gather,conv-transpose-to-conv,fold-pad,trim-dilated-taps,fold-batchnorm,batchnorm-to-depthwise,fuse-activation,"
       "collapse-concat,gemm-to-conv";
   if (scheme == Scheme::Pow2) pipeline += ",avgpool-to-depthwise";
   return pipeline;
@@ -460,10 +460,31 @@ bool is_additive_mask(const Node& node, const Tensor& constant) {
   return masked;
 }
 
+// The values computed from constants and shapes alone (torch's shape arithmetic, a mask built
+// from the scores' shape as torch exports scaled_dot_product_attention's): fold-constants makes
+// them constants, and the check reads them then, not the steps that build them.
+std::set<const Value*> computed_from_constants(const Graph& graph) {
+  std::set<const Value*> computed;
+  for (const Node* node : graph.topological_order()) {
+    const bool from_constants =
+        node->op == OpKind::ShapeOf ||
+        (!node->inputs.empty() && std::all_of(node->inputs.begin(), node->inputs.end(), [&](const Value* v) {
+          return v == nullptr || v->is_constant() || computed.count(v) > 0;
+        }));
+    if (!from_constants || node->op == OpKind::Unsupported) continue;
+    for (const Value* out : node->outputs) {
+      if (out != nullptr) computed.insert(out);
+    }
+  }
+  return computed;
+}
+
 }  // namespace
 
 void check_finite_constants(const Graph& graph) {
+  const std::set<const Value*> computed = computed_from_constants(graph);
   for (const Node* node : graph.topological_order()) {
+    if (node->output(0) != nullptr && computed.count(node->output(0)) > 0) continue;
     // A causal mask's -inf is a mask (causal_scores): the Softmax it feeds takes it whole.
     if (const Node* reader = graph.users(node->output(0)).size() == 1 ? graph.users(node->output(0))[0] : nullptr;
         reader != nullptr && reader->op == OpKind::Softmax) {

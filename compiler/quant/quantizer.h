@@ -23,7 +23,8 @@ struct QuantizeOptions {
 std::string quantization_pipeline(Scheme scheme);
 
 // UserError naming the first node with a NaN or Inf constant input (weights, bias): run
-// before calibration, whose tensors such weights would poison.
+// before calibration, whose tensors such weights would poison. A node computed from constants
+// and shapes alone is not checked: run it again after fold-constants, which folds those.
 void check_finite_constants(const Graph& graph);
 
 // Every node of a graph after quantization_pipeline(scheme) that the scheme cannot quantize,

@@ -664,8 +664,10 @@ INSTANTIATE_TEST_SUITE_P(Families, MobileVitHybrids,
                          case_name);
 
 // Llama-like decoders as users export them (scripts/decoder_models.py: nn.Embedding, RMSNorm as
-// torch.rsqrt, rotary position embeddings as apply_rotary_pos_emb, masked_fill with -inf, SwiGLU,
-// the KV cache as graph inputs concatenated with the new token's) at opsets 13 and 17, on both targets with data, every input from its file: the
+// torch.rsqrt, rotary position embeddings as apply_rotary_pos_emb, masked_fill with -inf or
+// F.scaled_dot_product_attention(is_causal=True) as torch >= 2.1 exports it, SwiGLU, the KV cache
+// as graph inputs concatenated with the new token's) at opsets 13 (14 for the fused attention)
+// and 17, on both targets with data, every input from its file: the
 // rows gathered by the ids on the copy unit where the target has one (PULP's uDMA; xDNN's host),
 // each RMSNorm the integer LayerNorm without the mean, the products of attention and the
 // softmax on the unit that has them; every layer bit-exact, the tokens counted.
@@ -697,7 +699,9 @@ INSTANTIATE_TEST_SUITE_P(Families, Decoders,
                          ::testing::Combine(::testing::Values("llama_prefill_opset13", "llama_prefill_opset17",
                                                               "llama_decode_opset13", "llama_decode_opset17",
                                                               "llama_wide_prefill_opset13",
-                                                              "llama_wide_prefill_opset17"),
+                                                              "llama_wide_prefill_opset17",
+                                                              "llama_sdpa_prefill_opset14",
+                                                              "llama_sdpa_prefill_opset17"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

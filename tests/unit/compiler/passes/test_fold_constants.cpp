@@ -231,5 +231,56 @@ TEST(FoldConstants, AnOutOfRangeIndexInShapeArithmeticNamesTheNode) {
   }
 }
 
+
+// torch >= 2.1's scaled_dot_product_attention(is_causal=True): the mask built from the shapes of
+// q and of a view of the keys that nothing else reads (Shape -> Slice -> Concat -> Expand of 1 ->
+// Trilu -> Equal 0 -> Where(-inf, 0)), and a Split after it whose input's shape the importer
+// could not know. Everything folds; the keys' view read by the Shape alone goes with it; the
+// Split's parts get their shapes; the graph computes what it did.
+OnnxBuilder sdpa_mask_from_shapes(const std::vector<std::int64_t>& split_sizes) {
+  OnnxBuilder b;
+  b.input("q", {1, 2, 4, 8}).input("k", {1, 4, 2, 8}).output("a").output("b");
+  b.initializer("minus1", i64({-1})).initializer("minus2", i64({-2}));
+  b.initializer("one", Tensor::from_vector<float>({1}, {1.0f})).initializer("zero", Tensor::from_vector<float>({1}, {0.0f}));
+  b.initializer("minus_inf", Tensor::from_vector<float>({1}, {-std::numeric_limits<float>::infinity()}));
+  b.initializer("sizes", i64(split_sizes));
+  set_attr(b.node("Transpose", {"k"}, {"k_heads"}, "keys_view"), "perm", std::vector<std::int64_t>{0, 2, 1, 3});
+  b.node("Shape", {"q"}, {"q_shape"});
+  b.node("Shape", {"k_heads"}, {"k_shape"});
+  b.node("Slice", {"q_shape", "minus2", "minus1"}, {"rows"});
+  b.node("Slice", {"k_shape", "minus2", "minus1"}, {"columns"});
+  set_attr(b.node("Concat", {"rows", "columns"}, {"size"}), "axis", std::int64_t{0});
+  b.node("Expand", {"one", "size"}, {"ones"});
+  set_attr(b.node("Trilu", {"ones"}, {"lower"}), "upper", std::int64_t{0});
+  b.node("Equal", {"lower", "zero"}, {"future"});
+  b.node("Where", {"future", "minus_inf", "zero"}, {"mask"});
+  set_attr(b.node("Transpose", {"q"}, {"q_t"}), "perm", std::vector<std::int64_t>{0, 1, 3, 2});
+  b.node("MatMul", {"q", "q_t"}, {"scores"});
+  b.node("Add", {"scores", "mask"}, {"masked"});
+  set_attr(b.node("Split", {"masked", "sizes"}, {"a", "b"}, "split"), "axis", std::int64_t{3});
+  return b;
+}
+
+TEST(FoldConstants, AMaskBuiltFromShapesFoldsAndAViewReadByItsShapeAloneGoes) {
+  const auto out = test::run_pass(sdpa_mask_from_shapes({1, 3}), "fold-constants");
+  EXPECT_EQ(out.after.find_node("keys_view"), nullptr);
+  EXPECT_EQ(out.stats.counters().at("nodes read by a folded Shape alone removed"), 1);
+  const Value* mask = out.after.find_value("mask");
+  ASSERT_NE(mask, nullptr);
+  ASSERT_TRUE(mask->is_constant());
+  EXPECT_EQ(mask->shape, (Shape{4, 4}));
+  EXPECT_EQ(out.after.find_value("b")->shape, (Shape{1, 2, 4, 3}));
+  test::expect_same_outputs(out.before, out.after);
+}
+
+TEST(FoldConstants, ASplitWhoseSizesMissItsAxisOnceKnownIsNamed) {
+  try {
+    test::run_pass(sdpa_mask_from_shapes({1, 2}), "fold-constants");
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("Split 'split': its sizes add up to 3 along axis 3, but its input 'masked' is [1,2,4,4]"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace wb
