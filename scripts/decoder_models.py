@@ -245,8 +245,8 @@ def init_weights(model: LlamaLike, seed: int) -> None:
 
 def make_inputs(s: DecoderShape, seed: int) -> List[np.ndarray]:
     """The ids [1, T] (int64, inside the table) and, for a decode step, each
-    layer's cached keys and values [1, P, C] (N(0, 1), the size the block's
-    own keys have)."""
+    layer's cached keys and values [1, P, C] or [1, h, P, d] (N(0, 1), the
+    size the block's own keys have)."""
     rng = np.random.default_rng(seed)
     inputs = [rng.integers(0, s.vocabulary, size=(1, s.tokens), dtype=np.int64)]
     cache = (1, s.heads, s.past, s.width // s.heads) if s.cache == "heads" else (1, s.past, s.width)
@@ -355,8 +355,8 @@ def write_folder(folder: Path, name: str, description: str, s: DecoderShape, ops
 # The battery's decoders: a prompt of 16 tokens through two blocks of width 64
 # (4 heads of 16, SwiGLU of 172, a vocabulary of 512: a TinyStories-like Llama
 # scaled down), a decode step of the same model with 15 cached tokens, a wider
-# single-block prefill (width 128, 8 heads, 32 tokens), and the first with
-# torch's fused attention.
+# single-block prefill (width 128, 8 heads, 32 tokens), the first with
+# torch's fused attention, and the decode step with Hugging Face's cache layout.
 DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
     "llama_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0),
                       "Llama-like decoder (RMSNorm, causal attention with rotary embeddings, "
@@ -371,6 +371,10 @@ DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
                            "llama_prefill with F.scaled_dot_product_attention(is_causal=True) as "
                            "torch >= 2.1 exports it (the mask built from the shapes, q and k each "
                            "scaled by sqrt(1 / sqrt(d)))"),
+    "llama_hf_decode": (DecoderShape(512, 64, 4, 172, 2, 1, 15, cache="heads"),
+                        "llama_decode with the KV cache in Hugging Face's layout: each block's "
+                        "past keys and values [1, 4, 15, 16] as graph inputs, concatenated after "
+                        "the heads split (dim 2), the present ones [1, 4, 16, 16] as outputs"),
 }
 
 # The opsets a decoder is exported at when not the families' (13, 17): torch writes

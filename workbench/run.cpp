@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "compiler/golden/integer_executor.h"
+#include "compiler/ir/token_layout.h"
 #include "support/error.h"
 #include "support/file_io.h"
 #include "support/progress.h"
@@ -48,13 +49,13 @@ void keep_outputs(const TargetRun& run, const quant::QGraph* graph, std::vector<
       const quant::QTensor& t = graph->tensor(graph->outputs[i]);
       output.name = t.name;
       output.scale = t.scale;
-      // An output of tokens stored as its image [1, K, 1, T] goes to users as the [1, T, K] of
-      // the float model: element (t, k) of the tokens is (k, t) of the image.
+      // An output of tokens stored as its image [1, K, 1, T] goes to users as the [1, T, K] (or
+      // a KV cache's [1, h, T, d]) of the float model (token_layout.h).
       if (!t.source_shape.empty() && output.values.size() == static_cast<std::size_t>(num_elements(t.shape))) {
-        const auto features = static_cast<std::size_t>(t.shape[1]), count = static_cast<std::size_t>(t.shape[3]);
         std::vector<std::int32_t> tokens(output.values.size());
-        for (std::size_t k = 0; k < features; ++k) {
-          for (std::size_t j = 0; j < count; ++j) tokens[j * features + k] = output.values[k * count + j];
+        for (std::size_t j = 0; j < tokens.size(); ++j) {
+          tokens[j] = output.values[static_cast<std::size_t>(
+              image_offset_of(t.source_shape, t.shape, static_cast<std::int64_t>(j)))];
         }
         output.values = std::move(tokens);
         output.shape = t.source_shape;

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "compiler/frontend/tensor_proto.h"
+#include "compiler/ir/token_layout.h"
 #include "support/error.h"
 
 namespace wb::quant {
@@ -168,9 +169,10 @@ class QdqWriter {
     add_value_info(graph_->add_input(), t.name, t.source_shape);
     const std::string tokens = t.name + "_tokens_dequantized";
     quantize_dequantize(t, t.name, tokens);
-    const bool batch_first = t.source_shape[0] == 1;
-    set_ints(add_node("Transpose", t.name + "_image/Transpose", {tokens}, {t.name + "_features_first"}), "perm",
-             batch_first ? std::vector<std::int64_t>{0, 2, 1} : std::vector<std::int64_t>{1, 2, 0});
+    // A KV cache [1, h, T, d] puts its features (d) before its tokens as [1, h, d, T].
+    const std::vector<std::int64_t> perm = is_heads_image_of(t.source_shape, t.shape) ? std::vector<std::int64_t>{0, 1, 3, 2}
+                                                                                      : features_first_perm(t.source_shape);
+    set_ints(add_node("Transpose", t.name + "_image/Transpose", {tokens}, {t.name + "_features_first"}), "perm", perm);
     const std::string dims = initializer(t.name + "_image_shape", Tensor::from_vector<std::int64_t>({4}, t.shape));
     add_node("Reshape", t.name + "_image/Reshape", {t.name + "_features_first", dims}, {t.name + "_dequantized"});
   }
@@ -202,6 +204,15 @@ class QdqWriter {
     const QTensor& t = q_.tensor(index);
     if (t.source_shape.empty() || std::find(q_.inputs.begin(), q_.inputs.end(), index) != q_.inputs.end()) {
       add_value_info(graph_->add_output(), t.name, t.shape);
+      return;
+    }
+    if (is_heads_image_of(t.source_shape, t.shape)) {
+      // A KV cache [1, h, T, d]: the image read as [1, h, d, T], then its tokens before its features.
+      const Shape& s = t.source_shape;
+      const std::string heads = initializer(t.name + "_heads_shape", Tensor::from_vector<std::int64_t>({4}, {1, s[1], s[3], s[2]}));
+      add_node("Reshape", t.name + "_heads/Reshape", {t.name + "_image", heads}, {t.name + "_heads"});
+      set_ints(add_node("Transpose", t.name + "_heads/Transpose", {t.name + "_heads"}, {t.name}), "perm", {0, 1, 3, 2});
+      add_value_info(graph_->add_output(), t.name, t.source_shape);
       return;
     }
     set_ints(add_node("Transpose", t.name + "_tokens/Transpose", {t.name + "_image"}, {t.name + "_tokens_nhwc"}),

@@ -265,19 +265,19 @@ Tensor quantize_input(const QTensor& t, const Tensor& float_input) {
   const float scale = static_cast<float>(t.scale);
   const auto lo = static_cast<float>(t.lo()), hi = static_cast<float>(t.hi());
   const float* x = float_input.data<float>();
-  // A token sequence given as [1, T, C] (or [T, 1, C]: row-major [T, C] both) for the image
-  // [1, C, 1, T]: element (t, c) of the rows is element (c, t) of the image.
+  // A token sequence given as [1, T, C] (or [T, 1, C]: row-major [T, C] both, or a KV cache's
+  // [1, h, T, d]) for the image [1, C, 1, T]: element (t, c) of the rows is element (c, t) of the
+  // image (token_layout.h).
   const bool tokens = !t.source_shape.empty();
-  if (tokens && (!is_token_image_of(t.source_shape, t.shape) || float_input.numel() != t.shape[1] * t.shape[3])) {
+  if (tokens && (!is_source_image_of(t.source_shape, t.shape) || float_input.numel() != t.shape[1] * t.shape[3])) {
     throw std::logic_error(fmt::format("input '{}': source shape {} is not the tokens of the image {}", t.name,
                                        format_shape(t.source_shape), format_shape(t.shape)));
   }
-  const std::int64_t features = tokens ? t.shape[1] : 1, count = tokens ? t.shape[3] : float_input.numel();
   std::vector<std::int32_t> q(static_cast<std::size_t>(float_input.numel()));
   for (std::int64_t i = 0; i < float_input.numel(); ++i) {
     if (std::isnan(x[i])) throw UserError(fmt::format("input '{}' holds a NaN (element {})", t.name, i));
     const float rounded = std::nearbyint(x[i] / scale);  // ties to even in the default rounding mode
-    const std::int64_t at = tokens ? (i % features) * count + i / features : i;
+    const std::int64_t at = tokens ? image_offset_of(t.source_shape, t.shape, i) : i;
     q[static_cast<std::size_t>(at)] = static_cast<std::int32_t>(std::clamp(rounded, lo, hi));
   }
   return narrow(q, t);
@@ -310,17 +310,14 @@ Tensor dequantize(const QTensor& t, const Tensor& q) {
   float* y = out.data<float>();
   const float scale = static_cast<float>(t.scale);
   const bool tokens = !t.source_shape.empty();
-  if (tokens && !is_token_image_of(t.source_shape, t.shape)) {
+  if (tokens && !is_source_image_of(t.source_shape, t.shape)) {
     throw std::logic_error(fmt::format("tensor '{}': source shape {} is not the tokens of the image {}", t.name,
                                        format_shape(t.source_shape), format_shape(t.shape)));
   }
-  // Element (c, t) of the image is element (t, c) of the tokens.
-  const std::int64_t features = tokens ? t.shape[1] : 1, count = tokens ? t.shape[3] : 1;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const auto at = tokens ? static_cast<std::size_t>((static_cast<std::int64_t>(i) % count) * features +
-                                                      static_cast<std::int64_t>(i) / count)
-                           : i;
-    y[at] = scale * static_cast<float>(values[i]);
+    const auto from = tokens ? static_cast<std::size_t>(image_offset_of(t.source_shape, t.shape, static_cast<std::int64_t>(i)))
+                             : i;
+    y[i] = scale * static_cast<float>(values[from]);
   }
   return out;
 }

@@ -23,4 +23,24 @@ bool is_token_image_of(const Shape& source, const Shape& image) {
   return rows && token_image_shape(*rows) == image;
 }
 
+bool is_heads_image_of(const Shape& source, const Shape& image) {
+  return source.size() == 4 && source[0] == 1 && image == Shape{1, source[1] * source[3], 1, source[2]};
+}
+
+bool is_source_image_of(const Shape& source, const Shape& image) {
+  return is_token_image_of(source, image) || is_heads_image_of(source, image);
+}
+
+std::int64_t image_offset_of(const Shape& source, const Shape& image, std::int64_t i) {
+  const std::int64_t tokens = image[3];
+  if (is_heads_image_of(source, image)) {
+    const std::int64_t d = source[3];
+    const std::int64_t head = i / (tokens * d), token = i / d % tokens, feature = i % d;
+    return (head * d + feature) * tokens + token;
+  }
+  if (!is_token_image_of(source, image)) throw std::logic_error("image_offset_of: not a layout of the image");
+  const std::int64_t features = image[1];
+  return (i % features) * tokens + i / features;
+}
+
 }  // namespace wb

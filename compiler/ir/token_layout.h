@@ -1,6 +1,7 @@
 #pragma once
 // A network input of T tokens of C features as torch lays it out, [1, T, C] or [T, 1, C] (both
-// row-major [T, C]), and the image [1, C, 1, T] the compiler reads it as. Stored HWC, the image
+// row-major [T, C]) or, for a KV cache, [1, h, T, d] (C = h d), and the image [1, C, 1, T] the
+// compiler reads it as. Stored HWC, the image
 // has the input's bytes, so a back end copies nothing (docs/token_layout.md). One definition
 // for the pass that writes the view, the quantizer and QDQ reader that absorb it, the QGraph's
 // verifier and the golden model's input quantisation.
@@ -31,5 +32,17 @@ std::vector<std::int64_t> features_first_perm(const Shape& source);
 
 // Whether `image` is the image [1, C, 1, T] of the token layout `source`.
 bool is_token_image_of(const Shape& source, const Shape& image);
+
+// Whether `image` is the image [1, h d, 1, T] of `source` = [1, h, T, d]: a decode step's KV
+// cache in Hugging Face's layout (past_key_values), the heads before the tokens. Channel k d + c
+// of token t is element (k, t, c).
+bool is_heads_image_of(const Shape& source, const Shape& image);
+
+// Either: the layouts a network input or output is given in for its image.
+bool is_source_image_of(const Shape& source, const Shape& image);
+
+// Where element i (row-major) of `source` sits in `image` (NCHW order); `source` is a layout of
+// `image` (is_source_image_of).
+std::int64_t image_offset_of(const Shape& source, const Shape& image, std::int64_t i);
 
 }  // namespace wb

@@ -67,7 +67,7 @@ Value* TokenRewriter::as_token_image(Value* image) {
 bool TokenRewriter::rewrite_node(Node& node) {
   if (node.outputs.size() != 1 || node.inputs.empty() || node.input(0) == nullptr) return false;
   if (!node.output(0)->has_type()) return false;
-  if (enter(node) || rotary(node)) return true;
+  if (enter(node) || rotary(node) || concat_heads(node) || read_heads(node)) return true;
   Value* x = nullptr;
   for (Value* in : node.inputs) {
     if (in != nullptr && (image_of(in) != nullptr || pixels_.count(in) != 0)) x = in;
@@ -101,7 +101,14 @@ void TokenRewriter::finish() {
   for (auto it = replaced_.rbegin(); it != replaced_.rend(); ++it) graph_.erase_node(*it);
   std::vector<Value*> written_back;
   for (Value* original : outputs) {
-    if (graph_.users(original).empty() && !graph_.is_graph_output(original)) continue;
+    if (graph_.users(original).empty() && !graph_.is_graph_output(original)) {
+      // Its replacement's views go too, when nothing else reads them (a rotated head view whose
+      // one reader, a KV cache's Concat, now reads the image).
+      if (const auto r = replacement_.find(original); r != replacement_.end() && r->second->producer != nullptr) {
+        feeders.insert(r->second->producer);
+      }
+      continue;
+    }
     Value* value = nullptr;
     if (const auto r = replacement_.find(original); r != replacement_.end()) {
       value = r->second;

@@ -12,6 +12,7 @@
 //   when an op reads them;
 // * token_patch_rules.cpp: MobileViT's unfold of an image into sets of tokens and its fold back;
 // * token_rotary_rules.cpp: rotary position embeddings on the heads' view of an image;
+// * token_heads_cache_rules.cpp: a decode step's KV cache in Hugging Face's layout [1, h, P, d];
 // * token_rewriter.cpp: the walk, the building blocks and the rewiring after it.
 
 #include <cstdint>
@@ -97,6 +98,11 @@ class TokenRewriter {
   bool rotary(Node& add);
   Value* heads_image_of(const Value* view) const;
 
+  // ---- a KV cache in Hugging Face's layout [1, h, P, d] (token_heads_cache_rules.cpp) --------
+  bool concat_heads(Node& concat);
+  bool read_heads(Node& node);
+  Value* head_view_image(const Value* view) const;
+
   // ---- patches: an image's pixels as sets of tokens and back (token_patch_rules.cpp) -------
   bool pixels_as_windows(Node& node);
   bool windows_as_pixels(Node& node);
@@ -133,6 +139,7 @@ class TokenRewriter {
   std::map<const Value*, Value*> replacement_;  // original value -> a new value equal to it
   std::vector<Node*> replaced_;                 // in topological order
   std::vector<Value*> seeds_;                   // images of graph inputs (seed_inputs)
+  std::map<const Value*, Value*> heads_image_;  // a KV cache [1, h, S, d] -> its image [1, h d, 1, S]
 };
 
 }  // namespace wb::token_rewrite

@@ -410,15 +410,18 @@ std::optional<AttentionProduct> attention_product(const Graph& graph, const Node
 
 TokenInputView token_input_view(const Graph& graph, const Value& input) {
   const std::optional<TokenRows> layout = token_rows_of(input.shape);
-  if (input.is_constant() || !layout) return {};
+  // A KV cache [1, h, T, d]: Transpose(0, 1, 3, 2) then Reshape [1, h d, 1, T].
+  const bool heads = !layout && input.shape.size() == 4 && input.shape[0] == 1;
+  if (input.is_constant() || (!layout && !heads)) return {};
+  const std::vector<std::int64_t> perm = heads ? std::vector<std::int64_t>{0, 1, 3, 2} : features_first_perm(input.shape);
   const Node* transpose = only_reader(graph, &input);
   if (transpose == nullptr || transpose->op != OpKind::Transpose || transpose->input(0) != &input ||
-      transpose->attrs.get_ints("perm") != features_first_perm(input.shape)) {
+      transpose->attrs.get_ints("perm") != perm) {
     return {};
   }
   const Node* reshape = only_reader(graph, transpose->output(0));
   if (reshape == nullptr || reshape->op != OpKind::Reshape || reshape->input(0) != transpose->output(0) ||
-      reshape->output(0)->shape != token_image_shape(*layout)) {
+      !is_source_image_of(input.shape, reshape->output(0)->shape)) {
     return {};
   }
   return {transpose, reshape};
@@ -612,8 +615,21 @@ PixelGatherView pixel_gather(const Graph& graph, const Node& gather) {
 }
 
 TokenOutputView token_output_view(const Graph& graph, const Value& output) {
+  if (!graph.is_graph_output(&output)) return {};
+  // A KV cache [1, h, T, d] of the image [1, h d, 1, T]: Reshape [1, h, d, T], then
+  // Transpose(0, 1, 3, 2) writes the output.
+  if (const Node* transpose = output.producer; transpose != nullptr && transpose->op == OpKind::Transpose &&
+                                                 transpose->attrs.get_ints("perm") == std::vector<std::int64_t>{0, 1, 3, 2}) {
+    const Node* reshape = transpose->input(0)->producer;
+    if (reshape == nullptr || reshape->op != OpKind::Reshape || only_reader(graph, reshape->output(0)) != transpose) {
+      return {};
+    }
+    const Value* image = reshape->input(0);
+    if (image == nullptr || image->is_constant() || !is_heads_image_of(output.shape, image->shape)) return {};
+    return {transpose, reshape, image};
+  }
   const Node* reshape = output.producer;
-  if (reshape == nullptr || reshape->op != OpKind::Reshape || !graph.is_graph_output(&output)) return {};
+  if (reshape == nullptr || reshape->op != OpKind::Reshape) return {};
   const Node* transpose = reshape->input(0)->producer;
   if (transpose == nullptr || transpose->op != OpKind::Transpose ||
       transpose->attrs.get_ints("perm") != std::vector<std::int64_t>{0, 2, 3, 1} ||

@@ -139,7 +139,7 @@ PixelGatherView pixel_gather(const Graph& graph, const Node& gather);
 // image with the output's shape as its source_shape. Nulls when the pattern does not hold.
 struct TokenOutputView {
   const Node* transpose = nullptr;
-  const Node* reshape = nullptr;  // writes the output
+  const Node* reshape = nullptr;  // writes the output (the transpose does for a KV cache's [1, h, T, d])
   const Value* image = nullptr;
 };
 TokenOutputView token_output_view(const Graph& graph, const Value& output);

@@ -175,16 +175,17 @@ void verify_tensors(const QGraph& graph, std::vector<bool>& defined) {
   for (std::size_t t = 0; t < graph.tensors.size(); ++t) {
     const QTensor& tensor = graph.tensors[t];
     if (!tensor.source_shape.empty()) {
-      // Only a network input or output is in another layout: tokens [1, T, C] or [T, 1, C] of
-      // the image [1, C, 1, T].
+      // Only a network input or output is in another layout: tokens [1, T, C] or [T, 1, C] (or a
+      // KV cache's [1, h, T, d]) of the image [1, C, 1, T].
       const Shape& s = tensor.source_shape;
       const Shape& image = tensor.shape;
       const auto listed = [&](const std::vector<int>& list) {
         return std::find(list.begin(), list.end(), static_cast<int>(t)) != list.end();
       };
-      if (!is_token_image_of(s, image) || !(listed(graph.inputs) || listed(graph.outputs))) {
+      if (!is_source_image_of(s, image) || !(listed(graph.inputs) || listed(graph.outputs))) {
         throw std::logic_error(fmt::format("QGraph: tensor {} has source shape {}, which only a network input or "
-                                           "output of tokens [1, T, C] stored as its image [1, C, 1, T] may have (it is {})",
+                                           "output of tokens [1, T, C] (or a KV cache's [1, h, T, d]) stored as its "
+                                           "image [1, C, 1, T] may have (it is {})",
                                            tensor.name, format_shape(s), format_shape(image)));
       }
     }

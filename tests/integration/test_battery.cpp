@@ -79,13 +79,17 @@ std::vector<std::string> battery_exports() {
       // MobileViT-XXS at 128x128 (nn.MultiheadAttention over sets of patch pixels)
       "mobilevit_xxs",
       // Llama-like decoders from token ids (scripts/decoder_models.py): RMSNorm, causal attention,
-      // SwiGLU; a 16-token prefill of 2 blocks, its decode step with a KV cache of 15, a wider prefill
-      "llama_prefill", "llama_decode", "llama_wide_prefill"};
+      // SwiGLU; a 16-token prefill of 2 blocks, its decode step with a KV cache of 15, a wider
+      // prefill, the decode step with Hugging Face's cache layout
+      "llama_prefill", "llama_decode", "llama_wide_prefill", "llama_hf_decode"};
   std::vector<std::string> names;
   for (const auto& network : families) {
     names.push_back(network + "_opset13");
     names.push_back(network + "_opset17");
   }
+  // torch writes F.scaled_dot_product_attention from opset 14 (decoder_models.OPSETS).
+  names.push_back("llama_sdpa_prefill_opset14");
+  names.push_back("llama_sdpa_prefill_opset17");
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
     if (network != "vit_b_16") names.push_back(network + "_opset11");
@@ -666,7 +670,8 @@ INSTANTIATE_TEST_SUITE_P(Families, MobileVitHybrids,
 // Llama-like decoders as users export them (scripts/decoder_models.py: nn.Embedding, RMSNorm as
 // torch.rsqrt, rotary position embeddings as apply_rotary_pos_emb, masked_fill with -inf or
 // F.scaled_dot_product_attention(is_causal=True) as torch >= 2.1 exports it, SwiGLU, the KV cache
-// as graph inputs concatenated with the new token's) at opsets 13 (14 for the fused attention)
+// as graph inputs concatenated with the new token's, in llama2.c's layout [1, P, C] or Hugging
+// Face's [1, h, P, d]) at opsets 13 (14 for the fused attention)
 // and 17, on both targets with data, every input from its file: the
 // rows gathered by the ids on the copy unit where the target has one (PULP's uDMA; xDNN's host),
 // each RMSNorm the integer LayerNorm without the mean, the products of attention and the
@@ -701,7 +706,8 @@ INSTANTIATE_TEST_SUITE_P(Families, Decoders,
                                                               "llama_wide_prefill_opset13",
                                                               "llama_wide_prefill_opset17",
                                                               "llama_sdpa_prefill_opset14",
-                                                              "llama_sdpa_prefill_opset17"),
+                                                              "llama_sdpa_prefill_opset17",
+                                                              "llama_hf_decode_opset13", "llama_hf_decode_opset17"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

@@ -339,13 +339,14 @@ OnnxBuilder tiny_llama(std::int64_t vocabulary, bool rotary_embeddings) {
   return b;
 }
 
-OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past) {
+OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool heads_cache) {
   constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, logits = kDecoderLogits;
   const std::int64_t keys = past + 1;
   OnnxBuilder b(14);
   std::uint32_t seed = 501;
   auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
-  b.input("ids", {1, 1}, onnx::TensorProto::INT64).input("past_k", {1, past, c}).input("past_v", {1, past, c});
+  const Shape cache = heads_cache ? Shape{1, heads, past, d} : Shape{1, past, c};
+  b.input("ids", {1, 1}, onnx::TensorProto::INT64).input("past_k", cache).input("past_v", cache);
   b.output("logits").output("present_k").output("present_v");
   weight("table", {vocabulary, c});
   Tensor gains = test::random_tensor({c}, seed++);
@@ -367,15 +368,28 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past) {
   rms_norm(b, "h", "attention_norm", "n1");
   b.node("MatMul", {"n1", "qkv_w"}, {"qkv"}, "/attn/c_attn/MatMul");
   set_attr(b.node("Split", {"qkv", "split"}, {"q0", "k0", "v0"}, "/attn/Split"), "axis", std::int64_t{2});
-  // The cache in the tokens' layout, before the heads are split: torch.cat([past_k, k], dim=1).
-  set_attr(b.node("Concat", {"past_k", "k0"}, {"present_k"}, "/attn/Concat"), "axis", std::int64_t{1});
-  set_attr(b.node("Concat", {"past_v", "v0"}, {"present_v"}, "/attn/Concat_1"), "axis", std::int64_t{1});
   b.node("Reshape", {"q0", "query_heads"}, {"q1"}, "/attn/Reshape_q");
-  b.node("Reshape", {"present_k", "key_heads"}, {"k1"}, "/attn/Reshape_k");
-  b.node("Reshape", {"present_v", "key_heads"}, {"v1"}, "/attn/Reshape_v");
   perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
-  perm(b.node("Transpose", {"k1"}, {"kt"}, "/attn/Transpose_k"), {0, 2, 3, 1});
-  perm(b.node("Transpose", {"v1"}, {"v"}, "/attn/Transpose_v"), {0, 2, 1, 3});
+  if (heads_cache) {
+    // Hugging Face's cache [1, h, P, d]: the new token's heads [1, h, 1, d] appended along the
+    // tokens after the split, torch.cat([past_k, k], dim=2).
+    b.node("Reshape", {"k0", "query_heads"}, {"k1"}, "/attn/Reshape_k");
+    b.node("Reshape", {"v0", "query_heads"}, {"v1"}, "/attn/Reshape_v");
+    perm(b.node("Transpose", {"k1"}, {"k_heads"}, "/attn/Transpose_k"), {0, 2, 1, 3});
+    perm(b.node("Transpose", {"v1"}, {"v_heads"}, "/attn/Transpose_v"), {0, 2, 1, 3});
+    set_attr(b.node("Concat", {"past_k", "k_heads"}, {"present_k"}, "/attn/Concat"), "axis", std::int64_t{2});
+    set_attr(b.node("Concat", {"past_v", "v_heads"}, {"present_v"}, "/attn/Concat_1"), "axis", std::int64_t{2});
+    perm(b.node("Transpose", {"present_k"}, {"kt"}, "/attn/Transpose_kt"), {0, 1, 3, 2});
+    b.node("Identity", {"present_v"}, {"v"}, "/attn/Identity_v");
+  } else {
+    // The cache in the tokens' layout, before the heads are split: torch.cat([past_k, k], dim=1).
+    set_attr(b.node("Concat", {"past_k", "k0"}, {"present_k"}, "/attn/Concat"), "axis", std::int64_t{1});
+    set_attr(b.node("Concat", {"past_v", "v0"}, {"present_v"}, "/attn/Concat_1"), "axis", std::int64_t{1});
+    b.node("Reshape", {"present_k", "key_heads"}, {"k1"}, "/attn/Reshape_k");
+    b.node("Reshape", {"present_v", "key_heads"}, {"v1"}, "/attn/Reshape_v");
+    perm(b.node("Transpose", {"k1"}, {"kt"}, "/attn/Transpose_k"), {0, 2, 3, 1});
+    perm(b.node("Transpose", {"v1"}, {"v"}, "/attn/Transpose_v"), {0, 2, 1, 3});
+  }
   b.node("MatMul", {"q", "kt"}, {"scores0"}, "/attn/MatMul");
   b.node("Mul", {"scores0", "scale"}, {"scores"}, "/attn/Mul");
   // One query sees every key: a decode step has no mask.

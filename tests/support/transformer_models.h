@@ -55,8 +55,9 @@ OnnxBuilder tiny_llama(std::int64_t vocabulary, bool rotary_embeddings = false);
 // One decode step of a Llama-like block with a KV cache: the new token's id [1, 1] and the
 // cached keys and values of `past` tokens [1, past, 8] in the tokens' layout; outputs the
 // logits [1, 1, 12] and the caches with the new token appended ([1, past + 1, 8], concatenated
-// before the heads are split, as llama2.c keeps its cache).
-OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past);
+// before the heads are split, as llama2.c keeps its cache). With `heads_cache`, the caches are in
+// Hugging Face's layout [1, 2, past, 4] and [1, 2, past + 1, 4], concatenated after the split.
+OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool heads_cache = false);
 
 // Float tokens [1, 6, 8] -> that RMSNorm -> a Linear to 12: an RMSNorm a QDQ file can carry
 // (its input 8-bit, not token ids).

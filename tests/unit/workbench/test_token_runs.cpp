@@ -156,14 +156,16 @@ TEST(DecoderRuns, ALlamaBlockWithRmsNormAndSwiGluRunsBitExactOnBothTargets) {
   }
 }
 
-// A decode step: one token's id, the past keys and values as graph inputs in the tokens' layout,
-// concatenated with the new token's; the logits and both grown caches bit-exact on both
-// targets. PULP copies each past cache into the concat's tensor (with_concat_copies).
+// A decode step: one token's id, the past keys and values as graph inputs in the tokens' layout
+// (llama2.c's) or in Hugging Face's [1, h, P, d], concatenated with the new token's; the logits
+// and both grown caches bit-exact on both targets. PULP copies each past cache into the concat's
+// tensor (with_concat_copies).
 TEST(DecoderRuns, AKvCacheDecodeStepRunsBitExactOnBothTargets) {
   test::TempDir dir;
-  test::tiny_llama_decode(20, 5).save(dir / "decode.onnx");
-  for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
-    SCOPED_TRACE(config);
+  for (const auto& [config, heads_cache] : {std::pair{"v3_96.yaml", false}, std::pair{"gap8.yaml", false},
+                                            std::pair{"v3_96.yaml", true}, std::pair{"gap8.yaml", true}}) {
+    test::tiny_llama_decode(20, 5, heads_cache).save(dir / "decode.onnx");
+    SCOPED_TRACE(testing::Message() << config << (heads_cache ? " with the cache [1, h, P, d]" : ""));
     const report::RunReport r = run_decoder(dir / "decode.onnx", config);
     ASSERT_TRUE(r.totals.tokens.has_value());
     EXPECT_EQ(*r.totals.tokens, 1u) << "one new token; the cached ones are inputs, not tokens of the step";

@@ -43,5 +43,32 @@ TEST(TokenLayout, OneTokenReadsBatchFirst) {
   EXPECT_EQ(features_first_perm({1, 1, 8}), (std::vector<std::int64_t>{0, 2, 1}));
 }
 
+
+TEST(TokenLayout, AKvCacheInHeadsLayoutIsItsTokensImage) {
+  EXPECT_TRUE(is_heads_image_of({1, 4, 15, 16}, {1, 64, 1, 15}));
+  EXPECT_TRUE(is_source_image_of({1, 4, 15, 16}, {1, 64, 1, 15}));
+  EXPECT_FALSE(is_heads_image_of({1, 4, 15, 16}, {1, 64, 1, 16}));  // tokens and features swapped
+  EXPECT_FALSE(is_heads_image_of({2, 4, 15, 16}, {1, 64, 1, 15}));
+  EXPECT_FALSE(is_token_image_of({1, 4, 15, 16}, {1, 64, 1, 15}));
+  EXPECT_TRUE(is_source_image_of({1, 15, 64}, {1, 64, 1, 15}));
+}
+
+TEST(TokenLayout, EachElementLandsWhereItsTokenAndFeatureAre) {
+  // [1, h, T, d] = [1, 2, 3, 4]: element (k, t, c) is channel k d + c of token t.
+  const Shape heads{1, 2, 3, 4}, image{1, 8, 1, 3};
+  for (std::int64_t k = 0; k < 2; ++k) {
+    for (std::int64_t t = 0; t < 3; ++t) {
+      for (std::int64_t c = 0; c < 4; ++c) {
+        EXPECT_EQ(image_offset_of(heads, image, (k * 3 + t) * 4 + c), (k * 4 + c) * 3 + t) << k << t << c;
+      }
+    }
+  }
+  // [1, T, C] = [1, 3, 8]: element (t, c) is channel c of token t.
+  for (std::int64_t t = 0; t < 3; ++t) {
+    for (std::int64_t c = 0; c < 8; ++c) EXPECT_EQ(image_offset_of({1, 3, 8}, image, t * 8 + c), c * 3 + t);
+  }
+  EXPECT_THROW(image_offset_of({1, 3, 4}, image, 0), std::logic_error);
+}
+
 }  // namespace
 }  // namespace wb
