@@ -403,6 +403,23 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool h
   return b;
 }
 
+OnnxBuilder heads_cache_tokens() {
+  constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, logits = kDecoderLogits;
+  constexpr std::int64_t past = 5, fresh = 2;
+  OnnxBuilder b(14);
+  b.input("emb", {1, fresh, c}).input("past_k", {1, heads, past, d});
+  b.output("logits").output("present_k");
+  b.initializer("k_w", test::random_tensor({c, c}, 471));
+  b.initializer("output_w", test::random_tensor({c, logits}, 472));
+  b.initializer("key_heads", ints_tensor({1, fresh, heads, d}));
+  b.node("MatMul", {"emb", "k_w"}, {"k0"}, "/attn/k_proj/MatMul");
+  b.node("Reshape", {"k0", "key_heads"}, {"k1"}, "/attn/Reshape_k");
+  perm(b.node("Transpose", {"k1"}, {"k"}, "/attn/Transpose_k"), {0, 2, 1, 3});
+  set_attr(b.node("Concat", {"past_k", "k"}, {"present_k"}, "/attn/Concat"), "axis", std::int64_t{2});
+  b.node("MatMul", {"emb", "output_w"}, {"logits"}, "/output/MatMul");
+  return b;
+}
+
 OnnxBuilder rms_tokens() {
   constexpr std::int64_t c = kDecoderWidth, t = kDecoderTokens, logits = kDecoderLogits;
   OnnxBuilder b(14);

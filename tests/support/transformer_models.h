@@ -63,6 +63,12 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool h
 // (its input 8-bit, not token ids).
 OnnxBuilder rms_tokens();
 
+// A KV cache in Hugging Face's layout that a QDQ file can carry (float tokens, not ids): two new
+// tokens [1, 2, 8] -> a Linear to their keys, split into 2 heads [1, 2, 2, 4], appended to
+// past_k [1, 2, 5, 4] along the tokens (Concat axis 2); outputs the logits of a Linear to 12
+// [1, 2, 12] and present_k [1, 2, 7, 4].
+OnnxBuilder heads_cache_tokens();
+
 // How many of `lines` (a back end's list of what it cannot run) contain `what`.
 std::size_t lines_containing(const std::vector<std::string>& lines, const std::string& what);
 

@@ -99,6 +99,8 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
                                      std::pair{test::tiny_vit(), 8.0}, std::pair{test::tiny_bert(), 8.0},
                                      // RMSNorm: written without the mean and beta, fused back by fuse-rmsnorm
                                      std::pair{test::rms_tokens(), 8.0},
+                                     // a KV cache [1, h, P, d] in and out, its view of the image each way
+                                     std::pair{test::heads_cache_tokens(), 8.0},
                                      std::pair{test::detection_heads(test::HeadLayout::Ssd, true), 8.0},
                                      std::pair{test::shifted_window_block(true), 8.0},
                                      std::pair{test::window_attention(), 8.0},
@@ -129,6 +131,24 @@ TEST_P(QdqRoundTrip, RebuildsTheSameQGraphAndTheSameIntegers) {
   for (std::int64_t i = 0; i < ours.numel(); ++i) worst = std::max(worst, std::abs(onnx_result.as_double(i) - ours.as_double(i)));
   EXPECT_LE(worst, steps * step);
   }
+}
+
+// The cache [1, h, P, d] is the QGraph's input and output in that layout: each their image
+// [1, h d, 1, P] with source_shape, written to the QDQ file as the view each way and read back.
+TEST(QdqExport, AKvCacheInTheHeadsLayoutKeepsItsLayoutEachWay) {
+  const auto m = test::quantize_model(test::heads_cache_tokens(), {});
+  const QTensor& past = m.qgraph.tensor(m.qgraph.find_tensor("past_k"));
+  EXPECT_EQ(past.shape, (Shape{1, 8, 1, 5}));
+  EXPECT_EQ(past.source_shape, (Shape{1, 2, 5, 4}));
+  const QTensor& present = m.qgraph.tensor(m.qgraph.outputs.at(1));
+  EXPECT_EQ(present.name, "present_k");
+  EXPECT_EQ(present.shape, (Shape{1, 8, 1, 7}));
+  EXPECT_EQ(present.source_shape, (Shape{1, 2, 7, 4}));
+  ImportedModel reloaded = reload(export_qdq_model(m.qgraph));
+  const QGraph back = qgraph_of_qdq_model(reloaded.graph, m.qgraph.scheme);
+  EXPECT_EQ(back.tensor(back.outputs.at(1)).source_shape, (Shape{1, 2, 7, 4}));
+  const auto inputs = random_inputs(m.graph, 7);
+  EXPECT_EQ(golden::IntegerExecutor(m.qgraph).run(inputs)[1], golden::IntegerExecutor(back).run(inputs)[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Schemes, QdqRoundTrip, ::testing::Values(Scheme::Pow2, Scheme::Xdnn, Scheme::Pulp));
