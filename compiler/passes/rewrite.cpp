@@ -7,6 +7,10 @@
 
 namespace wb::rewrite {
 
+const Node* made_by(const Value* v, OpKind op) {
+  return v != nullptr && v->producer != nullptr && v->producer->op == op ? v->producer : nullptr;
+}
+
 Node* single_user(const Graph& graph, const Value* value) {
   if (graph.is_graph_output(value)) return nullptr;
   const auto users = graph.users(value);

@@ -25,6 +25,9 @@ bool bypass(Graph& graph, Node* node);
 // output must have no other reader.
 void absorb(Graph& graph, Node* producer, Node* consumer);
 
+// The node of op `op` that writes `v`, or nullptr (v null, an input or constant, another op).
+const Node* made_by(const Value* v, OpKind op);
+
 // The scalar value of a constant single-element input, if it is one.
 std::optional<double> constant_scalar(const Node& node, std::size_t input);
 

@@ -13,14 +13,13 @@
 #include <algorithm>
 
 #include "compiler/ir/shape_inference.h"
+#include "compiler/passes/rewrite.h"
 #include "compiler/passes/token_rewriter.h"
 
 namespace wb::token_rewrite {
 namespace {
 
-const Node* made_by(const Value* v, OpKind op) {
-  return v != nullptr && v->producer != nullptr && v->producer->op == op ? v->producer : nullptr;
-}
+using rewrite::made_by;
 
 bool is_cache_input(const Graph& graph, const Value* v) {
   return v != nullptr && !v->is_constant() && v->producer == nullptr && v->dtype == DType::F32 &&

@@ -20,9 +20,7 @@
 namespace wb::token_rewrite {
 namespace {
 
-const Node* made_by(const Value* v, OpKind op) {
-  return v != nullptr && v->producer != nullptr && v->producer->op == op ? v->producer : nullptr;
-}
+using rewrite::made_by;
 
 // x[..., begin:end] along the last axis of x, step 1, with begin and end in [0, d].
 struct LastAxisSlice {

@@ -25,21 +25,27 @@ namespace {
 using testing::AllOf;
 using testing::HasSubstr;
 
+// `model` run on `config` (a shipped config's file name) with 2 seeded calibration inputs and
+// `inputs`, no table printed.
+RunCommand run_command(const std::filesystem::path& model, const std::string& config, InputFiles inputs = {}) {
+  CompileRequest request;
+  request.model = model.string();
+  request.hw = (test::source_dir() / "configs" / config).string();
+  request.calib_count = 2;
+  RunCommand c;
+  c.compile = to_compile_command(request);
+  c.inputs = std::move(inputs);
+  c.outputs.table = false;
+  return c;
+}
+
 // tiny_bert from token ids of a 16-row table, as a model file.
 class TokenRuns : public testing::Test {
  protected:
   void SetUp() override { test::tiny_bert(16).save(model_); }
 
   RunCommand command(const std::string& config, InputFiles inputs = {}) const {
-    CompileRequest request;
-    request.model = model_.string();
-    request.hw = (test::source_dir() / "configs" / config).string();
-    request.calib_count = 2;
-    RunCommand c;
-    c.compile = to_compile_command(request);
-    c.inputs = std::move(inputs);
-    c.outputs.table = false;
-    return c;
+    return run_command(model_, config, std::move(inputs));
   }
 
   test::TempDir dir_;
@@ -99,13 +105,7 @@ TEST_F(TokenRuns, IdsRunBitExactOnPulpAsOneUdmaRowCopyPerToken) {
 // A decoder test model run on `config` (a shipped config's file name) with 2 seeded calibration
 // inputs: its report, checked bit-exact.
 report::RunReport run_decoder(const std::filesystem::path& model, const std::string& config) {
-  CompileRequest request;
-  request.model = model.string();
-  request.hw = (test::source_dir() / "configs" / config).string();
-  request.calib_count = 2;
-  RunCommand c;
-  c.compile = to_compile_command(request);
-  c.outputs.table = false;
+  const RunCommand c = run_command(model, config);
   std::ostringstream log;
   report::RunReport r = run_model(c, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str();
@@ -180,12 +180,7 @@ TEST(DecoderRuns, AKvCacheDecodeStepRunsBitExactOnBothTargets) {
 TEST(DecoderRuns, AMaskThatIsNotCausalIsNamed) {
   test::TempDir dir;
   test::tiny_gpt(20, test::DecoderMask::NotCausal).save(dir / "gpt.onnx");
-  CompileRequest request;
-  request.model = (dir / "gpt.onnx").string();
-  request.hw = (test::source_dir() / "configs" / "v3_96.yaml").string();
-  request.calib_count = 2;
-  RunCommand c;
-  c.compile = to_compile_command(request);
+  const RunCommand c = run_command(dir / "gpt.onnx", "v3_96.yaml");
   std::ostringstream log;
   EXPECT_THAT(test::user_error_of([&] { run_model(c, log); }),
               AllOf(HasSubstr("/attn/Where"), HasSubstr("is an attention mask"), HasSubstr("not a causal one")));
