@@ -42,7 +42,7 @@ import torch.nn.functional as F
 # Recorded in each folder's meta.json; a folder of another version is exported again.
 # 2: rotary position embeddings. 3: scaled_dot_product_attention (SdpaCausal), the
 # attention and cache forms in DecoderShape.
-VERSION = "decoder_models/3"
+VERSION = "decoder_models/4"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +62,18 @@ class DecoderShape:
     # (llama2.c); "heads": [1, h, P, d], concatenated along axis 2 after it
     # (Hugging Face's past_key_values).
     cache: str = "tokens"
+    # Grouped-query attention: the key and value heads, each shared by
+    # heads / kv_heads query heads and repeated as Hugging Face's repeat_kv
+    # does (0: one per query head).
+    kv_heads: int = 0
+
+    @property
+    def key_heads(self) -> int:
+        return self.kv_heads or self.heads
+
+    @property
+    def key_width(self) -> int:
+        return self.key_heads * (self.width // self.heads)
 
 
 class RMSNorm(nn.Module):
@@ -134,14 +146,24 @@ class SdpaCausal(torch.autograd.Function):
         return g.op("MatMul", g.op("Softmax", scores, axis_i=-1), v)
 
 
+def repeat_kv(x, copies: int):
+    """Hugging Face's repeat_kv: each of g heads [1, g, S, d] repeated
+    `copies` times, [1, g copies, S, d]."""
+    if copies == 1:
+        return x
+    b, groups, keys, d = x.shape
+    return x[:, :, None, :, :].expand(b, groups, copies, keys, d).reshape(b, groups * copies, keys, d)
+
+
 class Block(nn.Module):
     def __init__(self, s: DecoderShape):
         super().__init__()
         self.heads = s.heads
+        self.key_heads = s.key_heads
         self.attention = s.attention
         self.cache = s.cache
         self.attention_norm = RMSNorm(s.width)
-        self.qkv = nn.Linear(s.width, 3 * s.width, bias=False)
+        self.qkv = nn.Linear(s.width, s.width + 2 * s.key_width, bias=False)
         self.wo = nn.Linear(s.width, s.width, bias=False)
         self.ffn_norm = RMSNorm(s.width)
         self.w1 = nn.Linear(s.width, s.hidden, bias=False)
@@ -163,24 +185,25 @@ class Block(nn.Module):
         b, t, c = x.shape
         d = c // self.heads
         past = 0 if past_k is None else past_k.shape[2 if self.cache == "heads" else 1]
-        q, k, v = self.qkv(self.attention_norm(x)).split(c, dim=2)
+        q, k, v = self.qkv(self.attention_norm(x)).split([c, self.key_heads * d, self.key_heads * d], dim=2)
         # The new tokens' q and k rotated to their positions: the cache holds rotated keys.
         qh = self.rotate(q.view(b, t, self.heads, d).transpose(1, 2), past)
-        kh = self.rotate(k.view(b, t, self.heads, d).transpose(1, 2), past)
-        vh = v.view(b, t, self.heads, d).transpose(1, 2)
+        kh = self.rotate(k.view(b, t, self.key_heads, d).transpose(1, 2), past)
+        vh = v.view(b, t, self.key_heads, d).transpose(1, 2)
         if self.cache == "heads":
             if past_k is not None:
                 kh = torch.cat([past_k, kh], dim=2)
                 vh = torch.cat([past_v, vh], dim=2)
             k, v = kh, vh
         else:
-            k = kh.transpose(1, 2).reshape(b, t, c)
+            k = kh.transpose(1, 2).reshape(b, t, self.key_heads * d)
             if past_k is not None:
                 k = torch.cat([past_k, k], dim=1)
                 v = torch.cat([past_v, v], dim=1)
             keys = k.shape[1]
-            kh = k.view(b, keys, self.heads, d).transpose(1, 2)
-            vh = v.view(b, keys, self.heads, d).transpose(1, 2)
+            kh = k.view(b, keys, self.key_heads, d).transpose(1, 2)
+            vh = v.view(b, keys, self.key_heads, d).transpose(1, 2)
+        kh, vh = repeat_kv(kh, self.heads // self.key_heads), repeat_kv(vh, self.heads // self.key_heads)
         keys = kh.shape[2]
         if self.attention == "sdpa":
             attended = SdpaCausal.apply(qh, kh, vh)
@@ -249,7 +272,7 @@ def make_inputs(s: DecoderShape, seed: int) -> List[np.ndarray]:
     size the block's own keys have)."""
     rng = np.random.default_rng(seed)
     inputs = [rng.integers(0, s.vocabulary, size=(1, s.tokens), dtype=np.int64)]
-    cache = (1, s.heads, s.past, s.width // s.heads) if s.cache == "heads" else (1, s.past, s.width)
+    cache = (1, s.key_heads, s.past, s.width // s.heads) if s.cache == "heads" else (1, s.past, s.key_width)
     for _ in range(2 * s.layers if s.past else 0):
         inputs.append(rng.standard_normal(cache).astype(np.float32))
     return inputs
@@ -293,7 +316,7 @@ def check_health(model: LlamaLike, s: DecoderShape, seed: int, name: str) -> Dic
 def linear_macs(s: DecoderShape) -> int:
     """The Linears' MACs of one run (the attention products are not counted,
     as export_workloads counts conv and FC MACs only)."""
-    per_token = s.layers * (3 * s.width * s.width + s.width * s.width + 3 * s.width * s.hidden)
+    per_token = s.layers * ((s.width + 2 * s.key_width) * s.width + s.width * s.width + 3 * s.width * s.hidden)
     return s.tokens * (per_token + s.width * s.vocabulary)
 
 
@@ -356,7 +379,8 @@ def write_folder(folder: Path, name: str, description: str, s: DecoderShape, ops
 # (4 heads of 16, SwiGLU of 172, a vocabulary of 512: a TinyStories-like Llama
 # scaled down), a decode step of the same model with 15 cached tokens, a wider
 # single-block prefill (width 128, 8 heads, 32 tokens), the first with
-# torch's fused attention, and the decode step with Hugging Face's cache layout.
+# torch's fused attention, the decode step with Hugging Face's cache layout, and
+# both with grouped-query attention.
 DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
     "llama_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0),
                       "Llama-like decoder (RMSNorm, causal attention with rotary embeddings, "
@@ -375,8 +399,17 @@ DECODERS: Dict[str, Tuple[DecoderShape, str]] = {
                         "llama_decode with the KV cache in Hugging Face's layout: each block's "
                         "past keys and values [1, 4, 15, 16] as graph inputs, concatenated after "
                         "the heads split (dim 2), the present ones [1, 4, 16, 16] as outputs"),
+    "llama_gqa_prefill": (DecoderShape(512, 64, 4, 172, 2, 16, 0, kv_heads=2),
+                          "llama_prefill with grouped-query attention: 2 key and value heads, "
+                          "each shared by 2 query heads (Hugging Face's repeat_kv)"),
+    "llama_gqa_decode": (DecoderShape(512, 64, 4, 172, 2, 1, 15, cache="heads", kv_heads=2),
+                         "llama_gqa_prefill's decode step with Hugging Face's cache layout: "
+                         "each block's past keys and values [1, 2, 15, 16], repeated after the "
+                         "Concat"),
 }
 
 # The opsets a decoder is exported at when not the families' (13, 17): torch writes
-# scaled_dot_product_attention from opset 14 (Trilu).
-OPSETS: Dict[str, Tuple[int, ...]] = {"llama_sdpa_prefill": (14, 17)}
+# scaled_dot_product_attention from opset 14 (Trilu); grouped-query attention is
+# a Llama 2/3-era form, exported at the newest opset alone.
+OPSETS: Dict[str, Tuple[int, ...]] = {"llama_sdpa_prefill": (14, 17), "llama_gqa_prefill": (17,),
+                                      "llama_gqa_decode": (17,)}

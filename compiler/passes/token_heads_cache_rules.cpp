@@ -92,7 +92,7 @@ bool TokenRewriter::concat_heads(Node& concat) {
 bool TokenRewriter::read_heads(Node& node) {
   for (std::size_t at = 0; at < node.inputs.size(); ++at) {
     const auto found = heads_image_.find(node.input(at));
-    // A graph input's image is the Concat's business; only a Concat's result is read here.
+    // A graph input's image is the Concat's business; only a Concat's or a repeat's result is read here.
     if (found == heads_image_.end() || node.input(at)->producer == nullptr) continue;
     Value* image = found->second;
     const Shape& s = node.input(at)->shape;  // [1, h, S, d]

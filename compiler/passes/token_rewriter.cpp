@@ -67,7 +67,7 @@ Value* TokenRewriter::as_token_image(Value* image) {
 bool TokenRewriter::rewrite_node(Node& node) {
   if (node.outputs.size() != 1 || node.inputs.empty() || node.input(0) == nullptr) return false;
   if (!node.output(0)->has_type()) return false;
-  if (enter(node) || rotary(node) || concat_heads(node) || read_heads(node)) return true;
+  if (enter(node) || rotary(node) || concat_heads(node) || repeat_heads(node) || read_heads(node)) return true;
   Value* x = nullptr;
   for (Value* in : node.inputs) {
     if (in != nullptr && (image_of(in) != nullptr || pixels_.count(in) != 0)) x = in;

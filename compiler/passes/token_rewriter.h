@@ -13,6 +13,7 @@
 // * token_patch_rules.cpp: MobileViT's unfold of an image into sets of tokens and its fold back;
 // * token_rotary_rules.cpp: rotary position embeddings on the heads' view of an image;
 // * token_heads_cache_rules.cpp: a decode step's KV cache in Hugging Face's layout [1, h, P, d];
+// * token_grouped_heads_rules.cpp: grouped-query attention's key and value heads repeated;
 // * token_rewriter.cpp: the walk, the building blocks and the rewiring after it.
 
 #include <cstdint>
@@ -103,6 +104,9 @@ class TokenRewriter {
   bool read_heads(Node& node);
   Value* head_view_image(const Value* view) const;
 
+  // ---- grouped-query attention's repeated key and value heads (token_grouped_heads_rules.cpp)
+  bool repeat_heads(Node& reshape_node);
+
   // ---- patches: an image's pixels as sets of tokens and back (token_patch_rules.cpp) -------
   bool pixels_as_windows(Node& node);
   bool windows_as_pixels(Node& node);
@@ -139,7 +143,7 @@ class TokenRewriter {
   std::map<const Value*, Value*> replacement_;  // original value -> a new value equal to it
   std::vector<Node*> replaced_;                 // in topological order
   std::vector<Value*> seeds_;                   // images of graph inputs (seed_inputs)
-  std::map<const Value*, Value*> heads_image_;  // a KV cache [1, h, S, d] -> its image [1, h d, 1, S]
+  std::map<const Value*, Value*> heads_image_;  // a KV cache or repeated heads [1, h, S, d] -> its image [1, h d, 1, S]
 };
 
 }  // namespace wb::token_rewrite

@@ -537,17 +537,19 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
     }
   }
 
-  // Layer outputs are captured when a layer's last instruction completes.
+  // Layer outputs are captured when every instruction of the layer has completed: the units
+  // run apart, so the last in program order (a network output's download on one unit) may
+  // finish before an earlier one (a gather's upload on another).
   SimResult result;
-  std::vector<std::size_t> last_instr(static_cast<std::size_t>(program.layers_size()), 0);
-  for (std::size_t i = 0; i < layer_of.size(); ++i) last_instr[layer_of[i]] = i;
+  std::vector<std::size_t> unfinished(static_cast<std::size_t>(program.layers_size()), 0);
+  for (const std::size_t l : layer_of) ++unfinished[l];
   ProgressPhase progress("simulation", layer_of.size(), "instructions");
   const bool capture = options.capture_layer_outputs && options.data;
   state.on_complete = [&](std::size_t i) {
     progress.step();
     if (capture) {
       const std::size_t l = layer_of[i];
-      if (last_instr[l] != i) return;
+      if (--unfinished[l] != 0) return;
       const auto& layer = program.layers(static_cast<int>(l));
       for (const auto& [tensor, region] : isa::xdnn::checked_outputs(layer)) {
         if (!region_problem(*region, state.memories.sizes()).empty()) continue;

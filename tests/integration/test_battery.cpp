@@ -90,6 +90,9 @@ std::vector<std::string> battery_exports() {
   // torch writes F.scaled_dot_product_attention from opset 14 (decoder_models.OPSETS).
   names.push_back("llama_sdpa_prefill_opset14");
   names.push_back("llama_sdpa_prefill_opset17");
+  // Grouped-query attention, a Llama 2/3-era form, at the newest opset alone.
+  names.push_back("llama_gqa_prefill_opset17");
+  names.push_back("llama_gqa_decode_opset17");
   for (const auto& network : networks) {
     if (network == "mobilenet_v3_small" || network == "shufflenet_v2_x1_0") names.push_back(network + "_opset9");
     if (network != "vit_b_16") names.push_back(network + "_opset11");
@@ -671,8 +674,9 @@ INSTANTIATE_TEST_SUITE_P(Families, MobileVitHybrids,
 // torch.rsqrt, rotary position embeddings as apply_rotary_pos_emb, masked_fill with -inf or
 // F.scaled_dot_product_attention(is_causal=True) as torch >= 2.1 exports it, SwiGLU, the KV cache
 // as graph inputs concatenated with the new token's, in llama2.c's layout [1, P, C] or Hugging
-// Face's [1, h, P, d]) at opsets 13 (14 for the fused attention)
-// and 17, on both targets with data, every input from its file: the
+// Face's [1, h, P, d], grouped-query attention's shared key and value heads repeated as
+// Hugging Face's repeat_kv) at opsets 13 (14 for the fused attention; 17 alone for grouped
+// queries) and 17, on both targets with data, every input from its file: the
 // rows gathered by the ids on the copy unit where the target has one (PULP's uDMA; xDNN's host),
 // each RMSNorm the integer LayerNorm without the mean, the products of attention and the
 // softmax on the unit that has them; every layer bit-exact, the tokens counted.
@@ -698,6 +702,16 @@ TEST_P(Decoders, RunBitExactlyFromTheirTokenIds) {
   EXPECT_EQ(count["matmul"], 2 * layers) << "scores and context in each block";
   EXPECT_EQ(count["mul"], 5 * layers) << "rotary embeddings' cos and sin products on q and k, SwiGLU's product";
   EXPECT_EQ(count["embedding"], 1);
+  const int heads = shape["heads"].get<int>(), key_heads = shape["kv_heads"].get<int>();
+  int repeats = 0;
+  for (const auto& layer : report["layers"]) {
+    const std::string name = layer["name"];
+    if (name.ends_with("_repeated_heads")) {
+      ++repeats;
+      EXPECT_EQ(layer["type"], "channel_gather") << name;
+    }
+  }
+  EXPECT_EQ(repeats, key_heads != 0 && key_heads != heads ? 2 * layers : 0) << "the keys and values of each block";
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, Decoders,
@@ -707,7 +721,8 @@ INSTANTIATE_TEST_SUITE_P(Families, Decoders,
                                                               "llama_wide_prefill_opset17",
                                                               "llama_sdpa_prefill_opset14",
                                                               "llama_sdpa_prefill_opset17",
-                                                              "llama_hf_decode_opset13", "llama_hf_decode_opset17"),
+                                                              "llama_hf_decode_opset13", "llama_hf_decode_opset17",
+                                                              "llama_gqa_prefill_opset17", "llama_gqa_decode_opset17"),
                                             ::testing::Values("v3_96", "gap8")),
                          case_name);
 

@@ -403,6 +403,65 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool h
   return b;
 }
 
+OnnxBuilder tiny_gqa(std::int64_t vocabulary) {
+  constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, t = kDecoderTokens,
+                         logits = kDecoderLogits;
+  OnnxBuilder b(14);
+  std::uint32_t seed = 601;
+  auto weight = [&](const std::string& name, const Shape& shape) { b.initializer(name, test::random_tensor(shape, seed++)); };
+  b.input("ids", {1, t}, onnx::TensorProto::INT64).output("logits");
+  weight("table", {vocabulary, c});
+  weight("q_w", {c, c});
+  weight("k_w", {c, d});
+  weight("v_w", {c, d});
+  weight("o_w", {c, c});
+  weight("output_w", {c, logits});
+  b.initializer("query_heads", ints_tensor({1, t, heads, d}));
+  b.initializer("key_heads", ints_tensor({1, t, 1, d}));
+  b.initializer("group_axis", ints_tensor({2}));
+  b.initializer("expanded", ints_tensor({1, 1, heads, t, d}));
+  b.initializer("repeated", ints_tensor({1, heads, t, d}));
+  b.initializer("merged_shape", ints_tensor({1, t, c}));
+  b.initializer("scale", Tensor::scalar<float>(0.5f));  // 1 / sqrt(d)
+  Tensor triangle(DType::F32, {t, t});
+  for (std::int64_t i = 0; i < t; ++i) {
+    for (std::int64_t j = 0; j < t; ++j) {
+      triangle.data<float>()[i * t + j] = j > i ? -std::numeric_limits<float>::infinity() : 0.0f;
+    }
+  }
+  b.initializer("triangle", triangle);
+
+  b.node("Gather", {"table", "ids"}, {"h"}, "/tok_embeddings/Gather");
+  b.node("MatMul", {"h", "q_w"}, {"q0"}, "/attn/q_proj/MatMul");
+  b.node("Reshape", {"q0", "query_heads"}, {"q1"}, "/attn/Reshape_q");
+  perm(b.node("Transpose", {"q1"}, {"q"}, "/attn/Transpose_q"), {0, 2, 1, 3});
+  for (const std::string x : {"k", "v"}) {
+    // repeat_kv: x[:, :, None].expand(1, 1, 2, T, d).reshape(1, 2, T, d).
+    b.node("MatMul", {"h", x + "_w"}, {x + "0"}, "/attn/" + x + "_proj/MatMul");
+    b.node("Reshape", {x + "0", "key_heads"}, {x + "1"}, "/attn/Reshape_" + x);
+    perm(b.node("Transpose", {x + "1"}, {x + "_group"}, "/attn/Transpose_" + x), {0, 2, 1, 3});
+    b.node("Unsqueeze", {x + "_group", "group_axis"}, {x + "_unsqueezed"}, "/attn/repeat_" + x + "/Unsqueeze");
+    b.node("Expand", {x + "_unsqueezed", "expanded"}, {x + "_expanded"}, "/attn/repeat_" + x + "/Expand");
+    b.node("Reshape", {x + "_expanded", "repeated"}, {x + "_heads"}, "/attn/repeat_" + x + "/Reshape");
+  }
+  perm(b.node("Transpose", {"k_heads"}, {"kt"}, "/attn/Transpose_kt"), {0, 1, 3, 2});
+  b.node("MatMul", {"q", "kt"}, {"scores0"}, "/attn/MatMul");
+  b.node("Mul", {"scores0", "scale"}, {"scores1"}, "/attn/Mul");
+  // The scores' shape read off themselves, as exports with dynamic axes write views: unknown
+  // until fold-constants folds the Shape.
+  b.node("Shape", {"scores1"}, {"scores_shape"}, "/attn/Shape");
+  b.node("Reshape", {"scores1", "scores_shape"}, {"scores"}, "/attn/Reshape_scores");
+  b.node("Add", {"scores", "triangle"}, {"masked"}, "/attn/Add");
+  set_attr(b.node("Softmax", {"masked"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
+  b.node("MatMul", {"probs", "v_heads"}, {"context"}, "/attn/MatMul_1");
+  perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
+  b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
+  b.node("MatMul", {"merged", "o_w"}, {"attn"}, "/attn/o_proj/MatMul");
+  b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
+  b.node("MatMul", {"h1", "output_w"}, {"logits"}, "/output/MatMul");
+  return b;
+}
+
 OnnxBuilder heads_cache_tokens() {
   constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, logits = kDecoderLogits;
   constexpr std::int64_t past = 5, fresh = 2;

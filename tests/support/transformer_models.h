@@ -59,6 +59,12 @@ OnnxBuilder tiny_llama(std::int64_t vocabulary, bool rotary_embeddings = false);
 // Hugging Face's layout [1, 2, past, 4] and [1, 2, past + 1, 4], concatenated after the split.
 OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool heads_cache = false);
 
+// Grouped-query attention from token ids [1, 6] (a prefill): 2 query heads of 4 share one key
+// and value head, repeated as Hugging Face's repeat_kv writes it (Unsqueeze, Expand, Reshape);
+// the scores' shape read off themselves through Shape (unknown before fold-constants) and then
+// masked by an added -inf triangle; the logits [1, 6, 12].
+OnnxBuilder tiny_gqa(std::int64_t vocabulary);
+
 // Float tokens [1, 6, 8] -> that RMSNorm -> a Linear to 12: an RMSNorm a QDQ file can carry
 // (its input 8-bit, not token ids).
 OnnxBuilder rms_tokens();

@@ -176,6 +176,26 @@ TEST(DecoderRuns, AKvCacheDecodeStepRunsBitExactOnBothTargets) {
   }
 }
 
+// Grouped-query attention: the shared key and value head repeated for each query head (a
+// channel gather of its image), bit-exact on both targets; the -inf mask of scores whose shape
+// only fold-constants knows is judged after the passes, not refused before them.
+TEST(DecoderRuns, GroupedQueryAttentionRunsBitExactOnBothTargets) {
+  test::TempDir dir;
+  test::tiny_gqa(20).save(dir / "gqa.onnx");
+  for (const char* config : {"v3_96.yaml", "gap8.yaml"}) {
+    SCOPED_TRACE(config);
+    const report::RunReport r = run_decoder(dir / "gqa.onnx", config);
+    const auto repeats = std::count_if(r.layers.begin(), r.layers.end(), [](const report::LayerRow& row) {
+      return row.type == "channel_gather" && row.name.ends_with("_repeated_heads");
+    });
+    EXPECT_EQ(repeats, 2) << "the keys and the values";
+    const auto scores = std::find_if(r.layers.begin(), r.layers.end(),
+                                     [](const report::LayerRow& row) { return row.name == "/attn/MatMul"; });
+    ASSERT_NE(scores, r.layers.end());
+    EXPECT_EQ(scores->macs, 2u * 6u * 6u * 4u) << "2 query heads x 6 queries x 6 keys x 4";
+  }
+}
+
 // A mask that is not causal has no integer form: named once, at the Softmax, by what it is.
 TEST(DecoderRuns, AMaskThatIsNotCausalIsNamed) {
   test::TempDir dir;

@@ -530,6 +530,43 @@ TEST(XdnnSimCopy, GatherScatterAndThreeDimensionalCopies) {
   EXPECT_EQ(layer.tiles, 0u);
 }
 
+// The units run apart: a layer's last instruction in program order (a short download) can
+// finish before an earlier one on another unit starts (a gather's last part, queued behind a
+// long one). The layer's output is read when all have finished, not when the last listed has.
+TEST(XdnnSimCopy, ALayerIsCapturedWhenAllItsInstructionsHaveFinished) {
+  ProgramBuilder b;
+  constexpr std::uint32_t kBytes = 2048;
+  const auto in_l = layout(1, 1, kBytes, {.section = 1});
+  const auto in_r = region(x::MEMORY_DDR, b.ddr(kBytes), in_l);
+  const auto out_r = region(x::MEMORY_AM, b.am(kBytes), in_l);
+  const std::uint64_t elsewhere = b.am(64), scratch = b.ddr(64);
+  b.input("x", {1, 1, 1, kBytes}, in_r);
+  b.output("y", {1, 1, 1, kBytes}, out_r);
+  b.layer("g", "gather", out_r);
+  const auto bytewise = [](x::Copy& c, x::Memory from, std::uint64_t source, x::Memory to, std::uint64_t destination,
+                           std::uint64_t count) {
+    c.set_source_memory(from);
+    c.set_source(source);
+    c.set_destination_memory(to);
+    c.set_destination(destination);
+    c.set_chunk_bytes(1);
+    c.set_count(count);
+    c.set_source_stride(1);
+    c.set_destination_stride(1);
+  };
+  // Parts of 256, 1536 and 256 bytes on the upload unit, then the download.
+  for (const auto& [begin, end] : {std::pair{0u, 256u}, std::pair{256u, 1792u}, std::pair{1792u, kBytes}}) {
+    bytewise(*b.instr("g").mutable_upload(), x::MEMORY_DDR, in_r.address() + begin, x::MEMORY_AM,
+             out_r.address() + begin, end - begin);
+  }
+  bytewise(*b.instr("g").mutable_download(), x::MEMORY_AM, elsewhere, x::MEMORY_DDR, scratch, 64);
+  std::vector<std::int32_t> in(kBytes);
+  for (std::uint32_t i = 0; i < kBytes; ++i) in[i] = static_cast<std::int32_t>(i % 200) - 100;
+  const SimResult r = simulate(b.program(), config(), {IntTensor{{1, 1, 1, kBytes}, in}}, capture_options());
+  ASSERT_EQ(r.layer_outputs.count("g:out"), 1u);
+  EXPECT_EQ(r.layer_outputs.at("g:out").values, in);
+}
+
 TEST(XdnnSimCopy, NetworkInputIsWrittenInItsLayoutWithZeroPadding) {
   // 3 channels in AM words of 4 lanes (lane 3 is padding), 5 words of a row stride of 8,
   // 16-bit unsigned: the whole buffer is downloaded byte for byte and checked against the
