@@ -189,6 +189,7 @@ Graph Graph::clone() const {
     n->op_type = node->op_type;
     n->domain = node->domain;
     n->attrs = node->attrs;
+    n->made_from = node->made_from;
   }
   copy.inputs_ = map_values(inputs_);
   copy.outputs_ = map_values(outputs_);

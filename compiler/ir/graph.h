@@ -38,6 +38,9 @@ class Node {
   std::vector<Value*> inputs;  // nullptr marks an omitted optional input
   std::vector<Value*> outputs;
   Attributes attrs;
+  // The model's node a pass made this one from, for messages that must name what users wrote
+  // (empty: the model's own node).
+  std::string made_from;
 
   // The i-th input, or nullptr when it is absent or omitted.
   Value* input(std::size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }

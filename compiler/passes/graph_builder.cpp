@@ -13,6 +13,7 @@ Value* GraphBuilder::emit(OpKind op, const std::string& name, std::vector<Value*
       names_ == NodeNames::AsGiven || graph_.find_node(name) == nullptr ? name : graph_.unique_value_name(name);
   Node* node = graph_.add_node(op, node_name, std::move(inputs), {out});
   node->attrs = std::move(attrs);
+  node->made_from = made_from_;
   if (!infer_node(*node) || !out->has_type()) {
     throw std::logic_error(std::string(pass_) + ": no shape for the new node " + name);
   }

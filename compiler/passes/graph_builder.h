@@ -24,6 +24,11 @@ class GraphBuilder {
   GraphBuilder(Graph& graph, std::string_view pass, std::string value_suffix = "", NodeNames names = NodeNames::Unique)
       : graph_(graph), pass_(pass), value_suffix_(std::move(value_suffix)), names_(names) {}
 
+  // The nodes emitted from now on are made from `model_node` (Node::made_from): the model's own
+  // node, or what the node being rewritten was made from.
+  void made_from(const Node& model_node) { made_from_ = model_node.made_from.empty() ? model_node.name : model_node.made_from; }
+  void made_from_nothing() { made_from_.clear(); }
+
   Value* emit(OpKind op, const std::string& name, std::vector<Value*> inputs, Attributes attrs = {});
   Value* constant(const std::string& name, Tensor data);
   Value* shape_constant(const std::string& name, const std::vector<std::int64_t>& dims);
@@ -40,6 +45,7 @@ class GraphBuilder {
   std::string_view pass_;
   std::string value_suffix_;
   NodeNames names_;
+  std::string made_from_;
 };
 
 }  // namespace wb::rewrite

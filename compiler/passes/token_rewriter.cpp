@@ -34,6 +34,7 @@ bool TokenRewriter::run() {
     if (!rewrite_node(*node)) continue;
     replaced_.push_back(node);
   }
+  builder_.made_from_nothing();
   if (replaced_.empty()) {
     drop_unread_seeds();
     return false;
@@ -67,6 +68,7 @@ Value* TokenRewriter::as_token_image(Value* image) {
 bool TokenRewriter::rewrite_node(Node& node) {
   if (node.outputs.size() != 1 || node.inputs.empty() || node.input(0) == nullptr) return false;
   if (!node.output(0)->has_type()) return false;
+  builder_.made_from(node);
   if (enter(node) || rotary(node) || concat_heads(node) || repeat_heads(node) || read_heads(node)) return true;
   Value* x = nullptr;
   for (Value* in : node.inputs) {

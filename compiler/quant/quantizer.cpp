@@ -61,7 +61,7 @@ namespace detail {
 std::vector<std::string> Builder::rejected_nodes() {
   check_options();
   plan();
-  return unsupported_;
+  return refusal_lines(graph_, unsupported_);
 }
 
 QGraph Builder::build() {
@@ -133,8 +133,9 @@ void Builder::check_options() const {
 }
 
 std::string Builder::format_unsupported_nodes() const {
-  std::string text = fmt::format("{} node(s) cannot be quantized:", unsupported_.size());
-  return text + unsupported_node_list(unsupported_, false);
+  const std::vector<std::string> lines = refusal_lines(graph_, unsupported_);
+  std::string text = fmt::format("{} node(s) cannot be quantized:", lines.size());
+  return text + unsupported_node_list(lines, false);
 }
 
 // Union-find over tensor indices.

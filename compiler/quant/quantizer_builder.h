@@ -17,6 +17,7 @@
 #include "compiler/quant/node_patterns.h"
 #include "compiler/quant/qgraph.h"
 #include "compiler/quant/quantizer.h"
+#include "compiler/quant/refusals.h"
 
 namespace wb::quant::detail {
 
@@ -45,7 +46,9 @@ class Builder {
 
  private:
   void check_options() const;
+  // A refusal for what the node is (a root cause), or for where it is (refusals.h).
   void reject(const Node& node, const std::string& reason);
+  void reject_where_it_is(const Node& node, const std::string& reason);
   std::string format_unsupported_nodes() const;
 
   // Every input present, at least one computed, the others float constants (constant operands:
@@ -123,7 +126,7 @@ class Builder {
   const QuantizeOptions& options_;
   std::map<int, const Value*> constant_values_;  // constant operand tensors -> their float values
   std::vector<PlannedNode> planned_;
-  std::vector<std::string> unsupported_;
+  std::vector<Refusal> unsupported_;
   std::map<const Value*, int> index_;
   AbsorbedViews views_;  // the patterns one QNode computes, found before planning
   // Swin's windowed scores and probabilities, torch's [W, h, L, L'], as the rows [W h, L, L'] the

@@ -80,8 +80,10 @@ bool broadcasts_to(const Shape& shape, const Shape& out) {
 
 }  // namespace
 
-void Builder::reject(const Node& node, const std::string& reason) {
-  unsupported_.push_back(fmt::format("{} ({}): {}", node.name, node.op_type, reason));
+void Builder::reject(const Node& node, const std::string& reason) { unsupported_.push_back({&node, reason, false}); }
+
+void Builder::reject_where_it_is(const Node& node, const std::string& reason) {
+  unsupported_.push_back({&node, reason, true});
 }
 
 // Every input present, at least one computed, the others float constants (constant operands:
@@ -148,6 +150,11 @@ void Builder::plan_node(const Node* node, const Value* out) {
     case OpKind::GRU:
     case OpKind::RNN: plan_recurrent(node); return;
     case OpKind::ConvTranspose: plan_conv_transpose(node); return;
+    case OpKind::Expand:
+      reject(*node, "no integer form of an Expand but as grouped-query attention's repeat of its key and value heads "
+                    "(Hugging Face's repeat_kv: Unsqueeze(axis 2), Expand, Reshape of a heads' view; "
+                    "docs/token_layout.md)");
+      return;
     default: plan_other(node); return;
   }
 }
@@ -167,7 +174,7 @@ void Builder::plan_conv(const Node* node, const Value* out) {
 void Builder::plan_add(const Node* node, const Value* out) {
   if (node->inputs.size() != 2 || !operands_with_constants(*node) || node->input(0)->shape != out->shape ||
       node->input(1)->shape != out->shape) {
-    reject(*node, "only an Add of two tensors of the same shape (one may be a constant: a position "
+    reject_where_it_is(*node, "only an Add of two tensors of the same shape (one may be a constant: a position "
                   "embedding) is supported");
     return;
   }
@@ -197,7 +204,7 @@ void Builder::plan_concat(const Node* node, const Value* out) {
   const auto rank = static_cast<std::int64_t>(out->shape.size());
   const std::int64_t axis = normalize_axis(node->attrs.get_int("axis", 0), rank);
   if (!operands_with_constants(*node) || !(axis == 1 || (axis == 3 && rank == 4))) {
-    reject(*node, "only a Concat along the channels, or along W of an NCHW tensor (tokens: a class token), "
+    reject_where_it_is(*node, "only a Concat along the channels, or along W of an NCHW tensor (tokens: a class token), "
                   "of computed tensors and constants is supported");
   } else {
     planned_.push_back({QOpKind::Concat, node, out, {}});
@@ -242,7 +249,7 @@ void Builder::plan_softmax(const Node* node, const Value* out) {
     }
     planned_.push_back(p);
   } else if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
-    reject(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
+    reject_where_it_is(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
                   "axis of attention's scores [h, T, T'] (Swin's windowed [W, h, L, L']), is supported");
   } else {
     PlannedNode p{QOpKind::Softmax, node, out, {}};
@@ -258,7 +265,7 @@ void Builder::plan_layernorm(const Node* node, const Value* out) {
   if (channel_layernorm(*node)) {
     planned_.push_back({QOpKind::LayerNorm, node, out, {}});
   } else {
-    reject(*node, kLayerNormForms);
+    reject_where_it_is(*node, kLayerNormForms);
   }
 }
 
@@ -273,7 +280,7 @@ void Builder::plan_transpose(const Node* node) {
     planned_.push_back({QOpKind::HwcReshape, node, pixels.image, {}});
     views_.nodes.insert(pixels.views.begin(), pixels.views.end());
   } else {
-    reject(*node, "no integer form in the quantization schemes (a Transpose is supported only as the "
+    reject_where_it_is(*node, "no integer form in the quantization schemes (a Transpose is supported only as the "
                   "NHWC view around a LayerNormalization over the channels, or as an image's pixels read "
                   "as tokens: docs/token_layout.md)");
   }
@@ -295,7 +302,7 @@ void Builder::plan_gather(const Node* node, const Value* out) {
   if (node->input(0)->is_constant() || node->input(0)->shape.size() != 4 || channels == nullptr ||
       !channels->is_constant() || channels->constant->rank() != 1 ||
       normalize_axis(node->attrs.get_int("axis", 0), 4) != 1) {
-    reject(*node, "only a Gather of constant channels of a computed NCHW tensor (a channel shuffle, slice or "
+    reject_where_it_is(*node, "only a Gather of constant channels of a computed NCHW tensor (a channel shuffle, slice or "
                   "split), or of constant pixels of an NCHW [1, C, 1, N] (moved pixels, docs/token_layout.md), "
                   "is supported");
   } else {
@@ -326,14 +333,14 @@ void Builder::plan_resize(const Node* node, const Value* out) {
   const Shape& in = node->input(0)->shape;
   if (node->input(0)->is_constant() || in.size() != 4 || out->shape.size() != 4 || out->shape[0] != in[0] ||
       out->shape[1] != in[1]) {
-    reject(*node, "only a Resize of the H and W axes of a computed NCHW tensor is supported");
+    reject_where_it_is(*node, "only a Resize of the H and W axes of a computed NCHW tensor is supported");
   } else {
     planned_.push_back({QOpKind::Resize, node, out, {}});
   }
 }
 
 void Builder::plan_unfused_activation(const Node* node) {
-  reject(*node, "an activation that is not fused into a Conv or an Add");
+  reject_where_it_is(*node, "an activation that is not fused into a Conv or an Add");
 }
 
 void Builder::plan_table(const Node* node, const Value* out) {
@@ -356,8 +363,14 @@ void Builder::plan_matmul(const Node* node) {
     PlannedNode p{QOpKind::MatMul, node, it->second.output, {}};
     p.product = it->second;
     planned_.push_back(p);
+  } else if (node->constant_input(0) != nullptr || node->constant_input(1) != nullptr) {
+    // A Linear: its weights are constants, whatever its input's layout.
+    reject_where_it_is(*node, fmt::format("a Linear (a MatMul by constant weights) runs as a 1x1 Conv over tokens "
+                                          "[1, T, C], [T, C] or [T, 1, C] (docs/token_layout.md); this one's input is "
+                                          "{}, which no pass reads as tokens",
+                                          format_shape(node->input(node->constant_input(1) != nullptr ? 0 : 1)->shape)));
   } else {
-    reject(*node, "a MatMul of two activations has an integer form only as attention's scores (Q.K^T) or "
+    reject_where_it_is(*node, "a MatMul of two activations has an integer form only as attention's scores (Q.K^T) or "
                   "context (A.V) on images of tokens, as the tokens-as-image pass writes them "
                   "(docs/token_layout.md); a MatMul by a constant runs as a Conv");
   }
@@ -370,7 +383,7 @@ void Builder::plan_sub(const Node* node, const Value* out) {
     p.input = sigmoid->input(0);
     planned_.push_back(p);
   } else {
-    reject(*node, "only 1 - Sigmoid(x) (one table of x) is supported of a Sub");
+    reject_where_it_is(*node, "only 1 - Sigmoid(x) (one table of x) is supported of a Sub");
   }
 }
 
@@ -380,11 +393,11 @@ void Builder::plan_mul(const Node* node, const Value* out) {
   const bool constant_of_output_shape = node->inputs.size() == 2 && operands_with_constants(*node) &&
                                         node->input(0)->shape == out->shape && node->input(1)->shape == out->shape;
   if (node->inputs.size() != 2 || (!all_non_constant(*node) && !constant_of_output_shape)) {
-    reject(*node, "only a Mul of two computed tensors, or of one by a constant of its shape, is supported (a Mul by a "
+    reject_where_it_is(*node, "only a Mul of two computed tensors, or of one by a constant of its shape, is supported (a Mul by a "
                   "per-channel constant folds into the Conv before it, when there is one)");
   } else if (!broadcasts_to(node->input(0)->shape, out->shape) ||
              !broadcasts_to(node->input(1)->shape, out->shape)) {
-    reject(*node, fmt::format("inputs {} and {} do not broadcast by size-1 dimensions of the same rank",
+    reject_where_it_is(*node, fmt::format("inputs {} and {} do not broadcast by size-1 dimensions of the same rank",
                               format_shape(node->input(0)->shape), format_shape(node->input(1)->shape)));
   } else {
     planned_.push_back({QOpKind::Mul, node, out, {}});

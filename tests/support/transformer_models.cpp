@@ -403,7 +403,7 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool h
   return b;
 }
 
-OnnxBuilder tiny_gqa(std::int64_t vocabulary) {
+OnnxBuilder tiny_gqa(std::int64_t vocabulary, bool repeat_kv) {
   constexpr std::int64_t c = kDecoderWidth, heads = kDecoderHeads, d = kDecoderHeadWidth, t = kDecoderTokens,
                          logits = kDecoderLogits;
   OnnxBuilder b(14);
@@ -440,9 +440,13 @@ OnnxBuilder tiny_gqa(std::int64_t vocabulary) {
     b.node("MatMul", {"h", x + "_w"}, {x + "0"}, "/attn/" + x + "_proj/MatMul");
     b.node("Reshape", {x + "0", "key_heads"}, {x + "1"}, "/attn/Reshape_" + x);
     perm(b.node("Transpose", {x + "1"}, {x + "_group"}, "/attn/Transpose_" + x), {0, 2, 1, 3});
-    b.node("Unsqueeze", {x + "_group", "group_axis"}, {x + "_unsqueezed"}, "/attn/repeat_" + x + "/Unsqueeze");
-    b.node("Expand", {x + "_unsqueezed", "expanded"}, {x + "_expanded"}, "/attn/repeat_" + x + "/Expand");
-    b.node("Reshape", {x + "_expanded", "repeated"}, {x + "_heads"}, "/attn/repeat_" + x + "/Reshape");
+    if (repeat_kv) {
+      b.node("Unsqueeze", {x + "_group", "group_axis"}, {x + "_unsqueezed"}, "/attn/repeat_" + x + "/Unsqueeze");
+      b.node("Expand", {x + "_unsqueezed", "expanded"}, {x + "_expanded"}, "/attn/repeat_" + x + "/Expand");
+      b.node("Reshape", {x + "_expanded", "repeated"}, {x + "_heads"}, "/attn/repeat_" + x + "/Reshape");
+    } else {
+      b.node("Expand", {x + "_group", "repeated"}, {x + "_heads"}, "/attn/repeat_" + x + "/Expand");
+    }
   }
   perm(b.node("Transpose", {"k_heads"}, {"kt"}, "/attn/Transpose_kt"), {0, 1, 3, 2});
   b.node("MatMul", {"q", "kt"}, {"scores0"}, "/attn/MatMul");

@@ -62,8 +62,10 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool h
 // Grouped-query attention from token ids [1, 6] (a prefill): 2 query heads of 4 share one key
 // and value head, repeated as Hugging Face's repeat_kv writes it (Unsqueeze, Expand, Reshape);
 // the scores' shape read off themselves through Shape (unknown before fold-constants) and then
-// masked by an added -inf triangle; the logits [1, 6, 12].
-OnnxBuilder tiny_gqa(std::int64_t vocabulary);
+// masked by an added -inf triangle; the logits [1, 6, 12]. Without `repeat_kv`, the one key and
+// value head is expanded to both query heads directly (x.expand(1, 2, T, d), no Unsqueeze), a
+// form the passes do not recognise.
+OnnxBuilder tiny_gqa(std::int64_t vocabulary, bool repeat_kv = true);
 
 // Float tokens [1, 6, 8] -> that RMSNorm -> a Linear to 12: an RMSNorm a QDQ file can carry
 // (its input 8-bit, not token ids).

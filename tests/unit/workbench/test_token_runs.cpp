@@ -24,6 +24,7 @@ namespace {
 
 using testing::AllOf;
 using testing::HasSubstr;
+using testing::Not;
 
 // `model` run on `config` (a shipped config's file name) with 2 seeded calibration inputs and
 // `inputs`, no table printed.
@@ -194,6 +195,21 @@ TEST(DecoderRuns, GroupedQueryAttentionRunsBitExactOnBothTargets) {
     ASSERT_NE(scores, r.layers.end());
     EXPECT_EQ(scores->macs, 2u * 6u * 6u * 4u) << "2 query heads x 6 queries x 6 keys x 4";
   }
+}
+
+// A repeat of heads the passes do not recognise strands the attention around it: the refusal
+// names each Expand once, as the cause, and the views, products and softmax it strands inside
+// that cause's line, not as errors of their own.
+TEST(DecoderRuns, AnUnrecognisedRepeatOfHeadsIsNamedAsTheOneCause) {
+  test::TempDir dir;
+  test::tiny_gqa(20, false).save(dir / "gqa.onnx");
+  const RunCommand c = run_command(dir / "gqa.onnx", "gap8.yaml");
+  std::ostringstream log;
+  const std::string error = test::user_error_of([&] { run_model(c, log); });
+  EXPECT_THAT(error, AllOf(HasSubstr("2 node(s) cannot be quantized"), HasSubstr("  /attn/repeat_k/Expand (Expand): "),
+                           HasSubstr("  /attn/repeat_v/Expand (Expand): "), HasSubstr("repeat_kv"),
+                           HasSubstr("/attn/MatMul (MatMul)"), HasSubstr("/attn/Softmax (Softmax)")));
+  EXPECT_THAT(error, AllOf(Not(HasSubstr("\n  /attn/MatMul (MatMul)")), Not(HasSubstr("\n  /attn/Softmax (Softmax)"))));
 }
 
 // A mask that is not causal has no integer form: named once, at the Softmax, by what it is.

@@ -752,6 +752,18 @@ TEST(Quantizer, NonFiniteWeightsAreAnError) {
   }
 }
 
+// A MatMul by constant weights is a Linear, never "two activations": when its input is no token
+// layout, the refusal says so and shows the shape.
+TEST(Quantizer, ALinearOverNoTokenLayoutIsNamedAsALinear) {
+  test::OnnxBuilder b;
+  b.input("x", {1, 2, 3, 8}).initializer("w", test::random_tensor({8, 4}, 7)).output("y");
+  b.node("MatMul", {"x", "w"}, {"y"}, "/proj/MatMul");
+  const std::string error = test::user_error_of([&] { test::quantize_model(b, scheme(Scheme::Pow2)); });
+  EXPECT_NE(error.find("/proj/MatMul (MatMul): a Linear (a MatMul by constant weights)"), std::string::npos) << error;
+  EXPECT_NE(error.find("[1,2,3,8]"), std::string::npos) << error;
+  EXPECT_EQ(error.find("two activations"), std::string::npos) << error;
+}
+
 TEST(Quantizer, AllZeroActivationIsNamed) {
   test::OnnxBuilder b;
   b.input("x", {1, 1, 2, 2}).initializer("w", Tensor(DType::F32, {1, 1, 1, 1})).output("y");
