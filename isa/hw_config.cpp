@@ -18,7 +18,9 @@
 #include "isa/hw_schema.h"
 #include "support/byte_size.h"
 #include "support/error.h"
+#include "support/file_io.h"
 #include "support/spelling.h"
+#include "support/utf8.h"
 
 namespace wb {
 namespace {
@@ -134,6 +136,7 @@ class Loader {
   explicit Loader(std::string_view source) : source_(source) {}
 
   HwConfig load(std::string_view yaml, const std::vector<std::string>& overrides, HwChecks checks) {
+    require_text(yaml, source_, "a hardware config is a YAML text file (docs/hw_config.md)");
     YAML::Node root;
     try {
       root = YAML::Load(std::string(yaml));
@@ -379,11 +382,7 @@ HwConfig parse_hw_config(std::string_view yaml, std::string_view source, const s
 }
 
 HwConfig load_hw_config(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(fmt::format("{}: cannot read the hardware config", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_hw_config(text.str(), path.string(), overrides);
+  return parse_hw_config(read_file_bytes(path), path.string(), overrides);
 }
 
 }  // namespace wb

@@ -8,11 +8,15 @@
 #include <string_view>
 #include <vector>
 
+#include "support/utf8.h"
+
 namespace wb {
 
+// Its message is valid UTF-8 whatever it quotes (valid_utf8): bytes of a binary file escaped.
 class UserError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit UserError(const std::string& what) : std::runtime_error(valid_utf8(what)) {}
+  explicit UserError(const char* what) : std::runtime_error(valid_utf8(what)) {}
 };
 
 // The items of an error's list, one indented line each ("\n  item"), at most `shown` of them

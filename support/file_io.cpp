@@ -9,9 +9,17 @@
 
 namespace wb {
 
+void require_regular_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) return;
+  if (std::filesystem::is_directory(path, ec)) throw UserError(fmt::format("{}: a directory, not a file", path.string()));
+  if (std::filesystem::exists(path, ec)) throw UserError(fmt::format("{}: not a regular file", path.string()));
+  throw UserError(fmt::format("{}: no such file", path.string()));
+}
+
 std::string read_file_bytes(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such file", path.string()));
+  require_regular_file(path);
   std::ifstream file(path, std::ios::binary);
   if (!file) throw UserError(fmt::format("{}: cannot be opened", path.string()));
   // One read into a string of the file's size: streaming through a stringstream copies a

@@ -19,6 +19,8 @@ void create_output_folder(const std::filesystem::path& dir, std::string_view wha
 void check_output_file(const std::filesystem::path& path, std::string_view what);
 // Checks that input file `path` (option `what`) exists and is a readable file.
 void check_input_file(const std::filesystem::path& path, std::string_view what);
+// UserError unless `path` is a regular file: "no such file", or "a directory, not a file".
+void require_regular_file(const std::filesystem::path& path);
 // The file's bytes, in one read; UserError naming it when it is missing or cannot be read.
 std::string read_file_bytes(const std::filesystem::path& path);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/error.h"
+#include "support/file_io.h"
 
 namespace wb {
 
@@ -38,8 +39,7 @@ std::string Sha256::hex() {
 }
 
 std::string sha256_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(fmt::format("{}: no such file", path.string()));
+  require_regular_file(path);
   std::ifstream file(path, std::ios::binary);
   if (!file) throw UserError(fmt::format("{}: cannot be opened", path.string()));
   Sha256 digest;

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   } catch (const std::exception& e) {
     console_progress.discard_timings();
-    std::cerr << "internal error: " << e.what() << " (please report this with the command line)\n";
+    std::cerr << "internal error: " << wb::valid_utf8(e.what()) << " (please report this with the command line)\n";
     return kExitFailure;
   }
 }

@@ -14,6 +14,7 @@
 #include "compiler/frontend/import_context.h"
 #include "compiler/frontend/tensor_proto.h"
 #include "support/error.h"
+#include "support/file_io.h"
 
 namespace wb {
 namespace {
@@ -351,10 +352,7 @@ ImportedModel import_onnx_model(const onnx::ModelProto& model, const std::option
 
 ImportedModel import_onnx_file(const std::filesystem::path& path, const ImportOptions& options) {
   const std::string shown = path.string();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw UserError(fmt::format("{}: no such file", shown));
-  }
+  require_regular_file(path);
   std::ifstream file(path, std::ios::binary);
   if (!file) throw UserError(fmt::format("{}: cannot be opened", shown));
   onnx::ModelProto model;

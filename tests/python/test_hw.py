@@ -39,3 +39,13 @@ def test_bad_keys_raise_with_the_command_lines_message():
     assert str(raised.value) == cli_error("hw", "show", GAP8, "--set", "array.rows=4")
     with pytest.raises(KeyError, match="no such key"):
         wb.HwConfig.load(GAP8)["nope"]
+
+
+def test_a_binary_file_as_a_config_raises_with_the_message(tmp_path):
+    binary = tmp_path / "model.onnx"
+    binary.write_bytes(b"\x08\x07\x12\x07pytorch\xe4\x9c\xff\x00rest")
+    with pytest.raises(wb.WorkbenchError) as raised:
+        wb.HwConfig.load(str(binary))
+    message = str(raised.value)
+    assert "not a text file" in message and "\\x" in message
+    assert message == cli_error("hw", "show", str(binary))

@@ -12,10 +12,11 @@
 #include <sstream>
 
 #include "support/byte_size.h"
-#include "support/error.h"
 #include "isa/hw_config.h"
+#include "support/error.h"
 #include "support/file_io.h"
 #include "support/spelling.h"
+#include "support/utf8.h"
 #include "workbench/run_common.h"
 
 namespace wb::sweep {
@@ -66,6 +67,7 @@ class SpecReader {
       : spec_(spec), workload_dir_(std::move(workload_dir)) {}
 
   void read(std::string_view yaml) {
+    require_text(yaml, spec_.path.string(), "a sweep spec is a YAML text file (docs/sweeps.md)");
     YAML::Node root;
     try {
       root = YAML::Load(std::string(yaml));

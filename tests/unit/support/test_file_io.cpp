@@ -25,10 +25,10 @@ TEST(ReadFileBytes, ReadsEveryByteIncludingZeros) {
   EXPECT_EQ(read_file_bytes(dir / "empty"), "");
 }
 
-TEST(ReadFileBytes, AMissingFileOrAFolderIsAUserErrorNamingIt) {
+TEST(ReadFileBytes, AMissingFileOrAFolderIsAUserErrorSayingWhich) {
   const test::TempDir dir;
   EXPECT_THAT(test::user_error_of([&] { read_file_bytes(dir / "nope.onnx"); }), HasSubstr("nope.onnx: no such file"));
-  EXPECT_THAT(test::user_error_of([&] { read_file_bytes(dir.path()); }), HasSubstr("no such file"));
+  EXPECT_THAT(test::user_error_of([&] { read_file_bytes(dir.path()); }), HasSubstr("a directory, not a file"));
 }
 
 TEST(CheckOutputFolder, AFolderToBeMadeUnderAWritableOneIsFine) {

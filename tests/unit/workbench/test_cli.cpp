@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -79,6 +80,21 @@ TEST(Cli, TruncatedModelExitsTwoWithOneLine) {
 
 TEST(Cli, NonOnnxFileExitsTwoWithOneLine) {
   expect_bad_input(workbench("inspect " + workload("README.md")), "README.md");
+}
+
+// A folder given as the model is called a folder, not a missing file; a binary file given as
+// the hardware config is called a binary file, in valid UTF-8, not quoted.
+TEST(Cli, AFolderOrABinaryFileWhereAFileOfTextBelongsIsNamedSo) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "model_dir");
+  expect_bad_input(workbench("run --hw " + (test::source_dir() / "configs" / "gap8.yaml").string() + " " +
+                             (dir / "model_dir").string()),
+                   "model_dir: a directory, not a file");
+  const CommandResult binary = workbench("hw show " + workload("tiny_resnet.onnx"));
+  expect_bad_input(binary, "tiny_resnet.onnx: not a text file");
+  EXPECT_TRUE(std::all_of(binary.out.begin(), binary.out.end(),
+                          [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+      << "the bytes are escaped, not printed";
 }
 
 TEST(Cli, TwoUnsupportedOpsAreBothNamed) {

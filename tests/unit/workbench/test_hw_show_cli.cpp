@@ -57,7 +57,7 @@ TEST(HwShowCli, WritesJson) {
 }
 
 TEST(HwShowCli, BadInputIsExitTwoAndOneLine) {
-  expect_bad_input(workbench("hw show " + config("no_such.yaml")), "no_such.yaml: cannot read");
+  expect_bad_input(workbench("hw show " + config("no_such.yaml")), "no_such.yaml: no such file");
   expect_bad_input(workbench("hw show " + config("v2_28.yaml") + " --set array.rows=abc"),
                    "v2_28.yaml (--set array.rows=abc): array.rows: expected an integer");
   expect_bad_input(workbench("hw show " + config("v2_28.yaml") + " --set am_bytes=4KB"), "unknown unit 'KB'");
