@@ -26,7 +26,9 @@ class GraphBuilder {
 
   // The nodes emitted from now on are made from `model_node` (Node::made_from): the model's own
   // node, or what the node being rewritten was made from.
-  void made_from(const Node& model_node) { made_from_ = model_node.made_from.empty() ? model_node.name : model_node.made_from; }
+  void made_from(const Node& model_node) {
+    made_from_ = model_node.made_from.empty() ? model_node.name : model_node.made_from;
+  }
   void made_from_nothing() { made_from_.clear(); }
 
   Value* emit(OpKind op, const std::string& name, std::vector<Value*> inputs, Attributes attrs = {});

@@ -175,7 +175,7 @@ void Builder::plan_add(const Node* node, const Value* out) {
   if (node->inputs.size() != 2 || !operands_with_constants(*node) || node->input(0)->shape != out->shape ||
       node->input(1)->shape != out->shape) {
     reject_where_it_is(*node, "only an Add of two tensors of the same shape (one may be a constant: a position "
-                  "embedding) is supported");
+                              "embedding) is supported");
     return;
   }
   PlannedNode p{QOpKind::Add, node, out, {}};
@@ -205,7 +205,7 @@ void Builder::plan_concat(const Node* node, const Value* out) {
   const std::int64_t axis = normalize_axis(node->attrs.get_int("axis", 0), rank);
   if (!operands_with_constants(*node) || !(axis == 1 || (axis == 3 && rank == 4))) {
     reject_where_it_is(*node, "only a Concat along the channels, or along W of an NCHW tensor (tokens: a class token), "
-                  "of computed tensors and constants is supported");
+                              "of computed tensors and constants is supported");
   } else {
     planned_.push_back({QOpKind::Concat, node, out, {}});
   }
@@ -250,7 +250,7 @@ void Builder::plan_softmax(const Node* node, const Value* out) {
     planned_.push_back(p);
   } else if (!(rows && axis == 1) && !(rank == 3 && axis == 2)) {
     reject_where_it_is(*node, "only a Softmax over the channels of an [N, C] (or [N, C, 1, 1]) tensor, or over the last "
-                  "axis of attention's scores [h, T, T'] (Swin's windowed [W, h, L, L']), is supported");
+                              "axis of attention's scores [h, T, T'] (Swin's windowed [W, h, L, L']), is supported");
   } else {
     PlannedNode p{QOpKind::Softmax, node, out, {}};
     if (causal != views_.causal_masks.end()) {
@@ -281,8 +281,8 @@ void Builder::plan_transpose(const Node* node) {
     views_.nodes.insert(pixels.views.begin(), pixels.views.end());
   } else {
     reject_where_it_is(*node, "no integer form in the quantization schemes (a Transpose is supported only as the "
-                  "NHWC view around a LayerNormalization over the channels, or as an image's pixels read "
-                  "as tokens: docs/token_layout.md)");
+                              "NHWC view around a LayerNormalization over the channels, or as an image's pixels read "
+                              "as tokens: docs/token_layout.md)");
   }
 }
 
@@ -303,8 +303,8 @@ void Builder::plan_gather(const Node* node, const Value* out) {
       !channels->is_constant() || channels->constant->rank() != 1 ||
       normalize_axis(node->attrs.get_int("axis", 0), 4) != 1) {
     reject_where_it_is(*node, "only a Gather of constant channels of a computed NCHW tensor (a channel shuffle, slice or "
-                  "split), or of constant pixels of an NCHW [1, C, 1, N] (moved pixels, docs/token_layout.md), "
-                  "is supported");
+                              "split), or of constant pixels of an NCHW [1, C, 1, N] (moved pixels, docs/token_layout.md), "
+                              "is supported");
   } else {
     planned_.push_back({QOpKind::ChannelGather, node, out, {}});
   }
@@ -371,8 +371,8 @@ void Builder::plan_matmul(const Node* node) {
                                           format_shape(node->input(node->constant_input(1) != nullptr ? 0 : 1)->shape)));
   } else {
     reject_where_it_is(*node, "a MatMul of two activations has an integer form only as attention's scores (Q.K^T) or "
-                  "context (A.V) on images of tokens, as the tokens-as-image pass writes them "
-                  "(docs/token_layout.md); a MatMul by a constant runs as a Conv");
+                              "context (A.V) on images of tokens, as the tokens-as-image pass writes them "
+                              "(docs/token_layout.md); a MatMul by a constant runs as a Conv");
   }
 }
 
@@ -394,7 +394,7 @@ void Builder::plan_mul(const Node* node, const Value* out) {
                                         node->input(0)->shape == out->shape && node->input(1)->shape == out->shape;
   if (node->inputs.size() != 2 || (!all_non_constant(*node) && !constant_of_output_shape)) {
     reject_where_it_is(*node, "only a Mul of two computed tensors, or of one by a constant of its shape, is supported (a Mul by a "
-                  "per-channel constant folds into the Conv before it, when there is one)");
+                              "per-channel constant folds into the Conv before it, when there is one)");
   } else if (!broadcasts_to(node->input(0)->shape, out->shape) ||
              !broadcasts_to(node->input(1)->shape, out->shape)) {
     reject_where_it_is(*node, fmt::format("inputs {} and {} do not broadcast by size-1 dimensions of the same rank",
