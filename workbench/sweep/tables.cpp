@@ -11,6 +11,7 @@
 
 #include "support/atomic_file.h"
 #include "support/error.h"
+#include "support/spelling.h"
 #include "support/text.h"
 #include "workbench/report.h"
 #include "workbench/report_csv.h"
@@ -99,7 +100,9 @@ const Column& find_column(const std::vector<Column>& columns, const std::string&
   }
   std::vector<std::string> names;
   for (const Column& c : columns) names.push_back(c.name);
-  throw UserError(fmt::format("{} {}: no such column; columns: {}", option, name, fmt::join(names, ", ")));
+  const std::string best = closest_spelling(name, std::vector<std::string_view>(names.begin(), names.end()));
+  throw UserError(fmt::format("{} {}: no such column{}; columns: {}", option, name,
+                              best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best), fmt::join(names, ", ")));
 }
 
 struct Filter {

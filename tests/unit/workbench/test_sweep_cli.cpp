@@ -201,6 +201,8 @@ TEST(SweepCli, ShowRefusesAnUnknownColumnAndDryRunListsPoints) {
   ASSERT_EQ(run.exit_code, 0) << run.out;
   expect_bad_input(workbench(fmt::format("sweep show {} --sort speed", (dir / "dry.db").string())),
                    "--sort speed: no such column");
+  expect_bad_input(workbench(fmt::format("sweep show {} --sort cycels", (dir / "dry.db").string())),
+                   "--sort cycels: no such column (did you mean 'cycles'?)");
   expect_bad_input(workbench(fmt::format("sweep show {} --where cores", (dir / "dry.db").string())),
                    "expected COLUMN=VALUE");
   const CommandResult show = workbench(fmt::format("sweep show {} --where cores=4", (dir / "dry.db").string()));
