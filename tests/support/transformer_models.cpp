@@ -279,6 +279,19 @@ void rms_norm(OnnxBuilder& b, const std::string& in, const std::string& name, co
   b.node("Mul", {name + "_normalized", name + "_weight"}, {out}, at + "Mul_1");
 }
 
+// A decoder block's end from the attention's probabilities [1, h, T, S] and values [1, h, S, d]:
+// the context, its heads merged by transpose and view ("merged_shape"), the out-projection
+// (`projection`, weights "o_w") to "attn", the residual Add to "h1" and a Linear to "logits".
+void attention_to_logits(OnnxBuilder& b, const std::string& probs, const std::string& values,
+                         const std::string& projection) {
+  b.node("MatMul", {probs, values}, {"context"}, "/attn/MatMul_1");
+  perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
+  b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
+  b.node("MatMul", {"merged", "o_w"}, {"attn"}, projection);
+  b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
+  b.node("MatMul", {"h1", "output_w"}, {"logits"}, "/output/MatMul");
+}
+
 }  // namespace
 
 OnnxBuilder tiny_gpt(std::int64_t vocabulary, DecoderMask mask) {
@@ -394,12 +407,7 @@ OnnxBuilder tiny_llama_decode(std::int64_t vocabulary, std::int64_t past, bool h
   b.node("Mul", {"scores0", "scale"}, {"scores"}, "/attn/Mul");
   // One query sees every key: a decode step has no mask.
   set_attr(b.node("Softmax", {"scores"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
-  b.node("MatMul", {"probs", "v"}, {"context"}, "/attn/MatMul_1");
-  perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
-  b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
-  b.node("MatMul", {"merged", "o_w"}, {"attn"}, "/attn/c_proj/MatMul");
-  b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
-  b.node("MatMul", {"h1", "output_w"}, {"logits"}, "/output/MatMul");
+  attention_to_logits(b, "probs", "v", "/attn/c_proj/MatMul");
   return b;
 }
 
@@ -457,12 +465,7 @@ OnnxBuilder tiny_gqa(std::int64_t vocabulary, bool repeat_kv) {
   b.node("Reshape", {"scores1", "scores_shape"}, {"scores"}, "/attn/Reshape_scores");
   b.node("Add", {"scores", "triangle"}, {"masked"}, "/attn/Add");
   set_attr(b.node("Softmax", {"masked"}, {"probs"}, "/attn/Softmax"), "axis", std::int64_t{-1});
-  b.node("MatMul", {"probs", "v_heads"}, {"context"}, "/attn/MatMul_1");
-  perm(b.node("Transpose", {"context"}, {"context_t"}, "/attn/Transpose_out"), {0, 2, 1, 3});
-  b.node("Reshape", {"context_t", "merged_shape"}, {"merged"}, "/attn/Reshape_out");
-  b.node("MatMul", {"merged", "o_w"}, {"attn"}, "/attn/o_proj/MatMul");
-  b.node("Add", {"h", "attn"}, {"h1"}, "/Add");
-  b.node("MatMul", {"h1", "output_w"}, {"logits"}, "/output/MatMul");
+  attention_to_logits(b, "probs", "v_heads", "/attn/o_proj/MatMul");
   return b;
 }
 

@@ -113,6 +113,13 @@ report::RunReport run_decoder(const std::filesystem::path& model, const std::str
   return r;
 }
 
+// The report's row of the layer `name`, or null.
+const report::LayerRow* layer_named(const report::RunReport& r, const std::string& name) {
+  const auto row = std::find_if(r.layers.begin(), r.layers.end(),
+                                [&](const report::LayerRow& layer) { return layer.name == name; });
+  return row == r.layers.end() ? nullptr : &*row;
+}
+
 // A decoder's causal mask, as torch writes it three ways, runs bit-exact on both targets from
 // seeded token ids: on xDNN the softmax on its host, on PULP the cluster's kernel over the kept
 // keys; and the report counts the prompt's tokens.
@@ -170,9 +177,8 @@ TEST(DecoderRuns, AKvCacheDecodeStepRunsBitExactOnBothTargets) {
     const report::RunReport r = run_decoder(dir / "decode.onnx", config);
     ASSERT_TRUE(r.totals.tokens.has_value());
     EXPECT_EQ(*r.totals.tokens, 1u) << "one new token; the cached ones are inputs, not tokens of the step";
-    const auto scores = std::find_if(r.layers.begin(), r.layers.end(),
-                                     [](const report::LayerRow& row) { return row.name == "/attn/MatMul"; });
-    ASSERT_NE(scores, r.layers.end());
+    const report::LayerRow* scores = layer_named(r, "/attn/MatMul");
+    ASSERT_NE(scores, nullptr);
     EXPECT_EQ(scores->macs, 2u * 1u * 6u * 4u) << "2 heads x 1 query x 6 keys (5 cached, 1 new) x 4";
   }
 }
@@ -190,9 +196,8 @@ TEST(DecoderRuns, GroupedQueryAttentionRunsBitExactOnBothTargets) {
       return row.type == "channel_gather" && row.name.ends_with("_repeated_heads");
     });
     EXPECT_EQ(repeats, 2) << "the keys and the values";
-    const auto scores = std::find_if(r.layers.begin(), r.layers.end(),
-                                     [](const report::LayerRow& row) { return row.name == "/attn/MatMul"; });
-    ASSERT_NE(scores, r.layers.end());
+    const report::LayerRow* scores = layer_named(r, "/attn/MatMul");
+    ASSERT_NE(scores, nullptr);
     EXPECT_EQ(scores->macs, 2u * 6u * 6u * 4u) << "2 query heads x 6 queries x 6 keys x 4";
   }
 }
