@@ -7,12 +7,10 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "isa/hw_schema.h"
