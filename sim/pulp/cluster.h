@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "isa/hw_config.h"
+#include "sim/common/backing_store.h"
 #include "support/progress.h"
 #include "isa/pulp.pb.h"
 #include "sim/common/memory_initiator.h"
@@ -42,8 +43,8 @@ struct TraceEvent {
 };
 
 struct Memories {
-  std::vector<std::uint8_t> l1, l2, l3;
-  std::vector<std::uint8_t>& of(isa::pulp::Memory m) {
+  BackingStore l1, l2, l3;
+  BackingStore& of(isa::pulp::Memory m) {
     return m == isa::pulp::MEMORY_L1 ? l1 : m == isa::pulp::MEMORY_L2 ? l2 : l3;
   }
 };

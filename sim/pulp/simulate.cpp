@@ -358,12 +358,13 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   state.trace = !options.trace_path.empty();
   validate_network(network, config);
   const MemorySizes sizes = memory_sizes(network, hw);
-  state.memories.l1.assign(sizes.l1, 0);
-  state.memories.l2.assign(sizes.l2, 0);
-  state.memories.l3.assign(sizes.l3, 0);
-  std::copy(network.l3_image().begin(), network.l3_image().end(),
-            state.memories.l3.begin() + static_cast<std::ptrdiff_t>(network.l3_image_address()));
+  state.memories.l1 = BackingStore(sizes.l1, "L1");
+  state.memories.l2 = BackingStore(sizes.l2, "L2");
+  state.memories.l3 = BackingStore(sizes.l3, "L3");
+  // A timing-only run reads no byte, so the weights stay in the program and no page is written.
   if (options.data) {
+    std::copy(network.l3_image().begin(), network.l3_image().end(),
+              state.memories.l3.begin() + static_cast<std::ptrdiff_t>(network.l3_image_address()));
     if (static_cast<int>(inputs.size()) != network.inputs_size()) {
       throw UserError(fmt::format("{} input tensors given, the program has {}", inputs.size(), network.inputs_size()));
     }

@@ -37,7 +37,7 @@ Dims dims_of(const std::vector<std::int64_t>& shape) {
 
 }  // namespace
 
-void write_token_ids(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t) {
+void write_token_ids(std::span<std::uint8_t> memory, std::uint64_t address, const IntTensor& t) {
   for (std::size_t i = 0; i < t.values.size(); ++i) {
     const auto id = static_cast<std::uint16_t>(t.values[i]);
     memory[address + 2 * i] = static_cast<std::uint8_t>(id & 0xff);
@@ -67,7 +67,7 @@ std::string hwc_problem(std::uint64_t memory_bytes, std::uint64_t address, const
   return {};
 }
 
-void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t) {
+void write_hwc(std::span<std::uint8_t> memory, std::uint64_t address, const IntTensor& t) {
   const Dims d = dims_of(t.shape);
   for (std::uint64_t c = 0; c < d.c; ++c) {
     for (std::uint64_t h = 0; h < d.h; ++h) {
@@ -79,7 +79,7 @@ void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const I
   }
 }
 
-IntTensor read_hwc(const std::vector<std::uint8_t>& memory, std::uint64_t address,
+IntTensor read_hwc(std::span<const std::uint8_t> memory, std::uint64_t address,
                    const std::vector<std::int64_t>& shape, bool is_signed, std::uint64_t pixel_bytes) {
   const Dims d = dims_of(shape);
   const std::uint64_t pixel = pixel_bytes != 0 ? pixel_bytes : d.c;

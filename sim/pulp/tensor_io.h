@@ -4,6 +4,7 @@
 // row-major: the HWC of a * b pixels of n channels.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,15 +13,15 @@
 namespace wb::sim::pulp {
 
 // Writes `t` (NCHW, batch 1; or N, C) as HWC bytes at `address`.
-void write_hwc(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t);
+void write_hwc(std::span<std::uint8_t> memory, std::uint64_t address, const IntTensor& t);
 
 // Writes token ids (IoTensor.bits 16: [1, T] or any shape, in order) as little-endian uint16 at
 // `address`.
-void write_token_ids(std::vector<std::uint8_t>& memory, std::uint64_t address, const IntTensor& t);
+void write_token_ids(std::span<std::uint8_t> memory, std::uint64_t address, const IntTensor& t);
 
 // Reads a tensor of `shape` (NCHW, or N, C) stored HWC at `address`, its pixels
 // `pixel_bytes` apart (0: its channels; more for a channel slice of a wider tensor).
-IntTensor read_hwc(const std::vector<std::uint8_t>& memory, std::uint64_t address, const std::vector<std::int64_t>& shape,
+IntTensor read_hwc(std::span<const std::uint8_t> memory, std::uint64_t address, const std::vector<std::int64_t>& shape,
                    bool is_signed, std::uint64_t pixel_bytes = 0);
 
 std::uint64_t hwc_bytes(const std::vector<std::int64_t>& shape);

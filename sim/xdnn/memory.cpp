@@ -24,11 +24,11 @@ void store(std::uint8_t* p, std::uint32_t element_bytes, std::int32_t value) {
 
 }  // namespace
 
-std::vector<std::uint8_t>& Memories::of(isa::xdnn::Memory memory) {
-  return const_cast<std::vector<std::uint8_t>&>(static_cast<const Memories&>(*this).of(memory));
+BackingStore& Memories::of(isa::xdnn::Memory memory) {
+  return const_cast<BackingStore&>(static_cast<const Memories&>(*this).of(memory));
 }
 
-const std::vector<std::uint8_t>& Memories::of(isa::xdnn::Memory memory) const {
+const BackingStore& Memories::of(isa::xdnn::Memory memory) const {
   switch (memory) {
     case isa::xdnn::MEMORY_AM: return am;
     case isa::xdnn::MEMORY_DDR: return ddr;

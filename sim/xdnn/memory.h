@@ -1,5 +1,5 @@
 #pragma once
-// The overlay's memories as byte arrays, and reading/writing tensors in the hardware layout
+// The overlay's memories as byte arrays (backing stores: pages on first write), and reading/writing tensors in the hardware layout
 // (isa/xdnn.proto TensorLayout) with every access bounds-checked.
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "isa/xdnn.pb.h"
+#include "sim/common/backing_store.h"
 
 namespace wb::sim::xdnn {
 
@@ -17,9 +18,9 @@ struct MemorySizes {
 };
 
 struct Memories {
-  std::vector<std::uint8_t> am, ddr, filter_cache;
-  std::vector<std::uint8_t>& of(isa::xdnn::Memory memory);
-  const std::vector<std::uint8_t>& of(isa::xdnn::Memory memory) const;
+  BackingStore am, ddr, filter_cache;
+  BackingStore& of(isa::xdnn::Memory memory);
+  const BackingStore& of(isa::xdnn::Memory memory) const;
   MemorySizes sizes() const { return {am.size(), ddr.size(), filter_cache.size()}; }
 };
 

@@ -326,11 +326,14 @@ void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwCon
   state.config = &config;
   state.data = options.data;
   state.period = clock_period(config);
-  state.memories.am.assign(static_cast<std::size_t>(hw.am_bytes), 0);
-  state.memories.filter_cache.assign(static_cast<std::size_t>(hw.filter_cache_bytes), 0);
-  state.memories.ddr.assign(program.ddr_bytes_used(), 0);
-  std::copy(program.weights().begin(), program.weights().end(),
-            state.memories.ddr.begin() + static_cast<std::ptrdiff_t>(program.weights_address()));
+  state.memories.am = BackingStore(static_cast<std::uint64_t>(hw.am_bytes), "Active Memory");
+  state.memories.filter_cache = BackingStore(static_cast<std::uint64_t>(hw.filter_cache_bytes), "filter cache");
+  state.memories.ddr = BackingStore(program.ddr_bytes_used(), "DDR");
+  // A timing-only run reads no byte, so the weights stay in the program and no page is written.
+  if (options.data) {
+    std::copy(program.weights().begin(), program.weights().end(),
+              state.memories.ddr.begin() + static_cast<std::ptrdiff_t>(program.weights_address()));
+  }
   const auto& instrs = program.instrs();
   state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
   state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));

@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wb::test {
 
@@ -16,6 +18,15 @@ struct CommandResult {
 CommandResult workbench(const std::string& args);
 // Runs a shell command line (stdout and stderr together).
 CommandResult shell(const std::string& command);
+
+// A run with what it cost the machine: its own peak resident memory and wall time (the
+// child's rusage from wait4, so nothing else the test process ran is counted).
+struct MeasuredRun : CommandResult {
+  std::uint64_t peak_rss_bytes = 0;
+  double seconds = 0;
+};
+// Runs `workbench ARGS...` (no shell: each argument as given), stdout and stderr together.
+MeasuredRun measured_workbench(const std::vector<std::string>& args);
 
 // A path under workloads/ as a string.
 std::string workload(const std::string& name);
