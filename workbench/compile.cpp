@@ -13,6 +13,7 @@
 #include "support/progress.h"
 #include "support/sha256.h"
 #include "support/stopwatch.h"
+#include "workbench/file_digest_memo.h"
 #include "workbench/model_cache.h"
 #include "workbench/report.h"
 #include "workbench/run_common.h"
@@ -48,7 +49,7 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
                          std::ostream& log) {
   const std::uintmax_t limit = model_cache_limit();
   const auto start = SteadyClock::now();
-  result.model_sha256 = sha256_file(command.quantize.model);
+  result.model_sha256 = remembered_sha256(command.quantize.model, cache.dir().parent_path() / "model_digests");
   CachedModel cached = ensure_quantized(cache, command.quantize, {}, result.model_sha256, log);
   if (cached.hit) {
     const quant::QGraph& graph = cached.model.graph;
