@@ -2,17 +2,41 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "support/error.h"
 
 namespace wb::sqlite {
 
-Database::Database(const std::filesystem::path& path, bool create) : path_(path) {
+namespace {
+
+// Every SQLite 3 database begins with these 16 bytes (sqlite.org/fileformat.html, 1.3.1); an
+// empty file is one SQLite makes a database of.
+void require_sqlite_file(const std::filesystem::path& path, std::string_view kind) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw UserError(fmt::format("{}: a directory, not {}", path.string(), kind));
+  }
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return;
+  constexpr std::string_view kHeader("SQLite format 3\0", 16);
+  std::string head(kHeader.size(), '\0');
+  std::ifstream file(path, std::ios::binary);
+  file.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (!file || head != kHeader) {
+    throw UserError(fmt::format("{}: not a SQLite database, so not {}", path.string(), kind));
+  }
+}
+
+}  // namespace
+
+Database::Database(const std::filesystem::path& path, bool create, std::string_view kind) : path_(path) {
+  require_sqlite_file(path, kind);
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw UserError(fmt::format("{}: cannot open the results database: {}", path.string(), message));
+    throw UserError(fmt::format("{}: cannot open {}: {}", path.string(), kind, message));
   }
   sqlite3_busy_timeout(db_, 10000);
   execute("PRAGMA foreign_keys = ON");

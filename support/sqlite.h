@@ -18,7 +18,10 @@ class Statement;
 class Database {
  public:
   // Opens (create: creating) the file, in WAL mode with a busy timeout, foreign keys on.
-  Database(const std::filesystem::path& path, bool create);
+  // `kind` names what the file should be in messages ("a sweep's results database"): a
+  // folder, or a file that is not SQLite's (its header), is refused as such, never with
+  // SQLite's "file is not a database".
+  Database(const std::filesystem::path& path, bool create, std::string_view kind);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

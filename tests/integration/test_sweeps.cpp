@@ -121,7 +121,7 @@ TEST(SweepIntegration, KillNineInTheMiddleThenARerunGivesExactlyOneRecordPerPoin
     }
   }
   EXPECT_EQ(results.statuses().size(), total);
-  sqlite::Database raw(db, false);
+  sqlite::Database raw(db, false, "a test database");
   auto count = raw.prepare("SELECT count(*), count(DISTINCT key) FROM results");
   ASSERT_TRUE(count.step());
   EXPECT_EQ(count.integer(0), static_cast<std::int64_t>(total));

@@ -61,7 +61,7 @@ HistoryDb::HistoryDb(const std::filesystem::path& path, bool create)
                                       path.string()));
         }
         if (create && path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-        return sqlite::Database(path, create);
+        return sqlite::Database(path, create, "a workbench run history");
       }()) {
   {
     sqlite::Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'");

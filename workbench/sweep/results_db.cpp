@@ -156,10 +156,10 @@ std::filesystem::path work_dir_for(const std::filesystem::path& db_path) {
 ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
     : db_([&] {
         std::error_code ec;
-        if (!create && !std::filesystem::is_regular_file(path, ec)) {
+        if (!create && !std::filesystem::exists(path, ec)) {
           throw UserError(fmt::format("{}: no such results database (workbench sweep SPEC writes one)", path.string()));
         }
-        return sqlite::Database(path, create);
+        return sqlite::Database(path, create, "a sweep's results database");
       }()) {
   // A file that is not a database, or a database of another program, is refused by name.
   std::string version;

@@ -185,6 +185,11 @@ TEST(SweepCli, BadInputExitsTwoAndWritesNothing) {
   expect_bad_input(workbench("sweep"), "give a spec");
   expect_bad_input(workbench(fmt::format("sweep {}", (dir / "nothere.yaml").string())), "no such sweep spec");
   expect_bad_input(workbench(fmt::format("sweep show {}", (dir / "none.db").string())), "no such results database");
+  {
+    std::ofstream(dir / "notes.db") << "my notes on the sweep, not its results; long enough for a header\n";
+  }
+  expect_bad_input(workbench(fmt::format("sweep show {}", (dir / "notes.db").string())),
+                   "notes.db: not a SQLite database, so not a sweep's results database");
   expect_bad_input(workbench(fmt::format("report {} -o {}", (dir / "none.db").string(), (dir / "out").string())),
                    "no such results database");
 }

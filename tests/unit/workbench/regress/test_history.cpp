@@ -276,7 +276,7 @@ TEST(HistoryDbFile, ASqliteFileOfAnotherSchemaIsAUserErrorNamingIt) {
   TempDir dir;
   const std::filesystem::path path = dir / "other.db";
   {
-    sqlite::Database other(path, true);
+    sqlite::Database other(path, true, "a test database");
     other.execute("CREATE TABLE points (key TEXT)");
   }
   const std::string message = user_error([&] { HistoryDb h(path, false); });
@@ -288,7 +288,9 @@ TEST(HistoryDbFile, ATextFileIsAUserErrorNamingIt) {
   TempDir dir;
   const std::filesystem::path path = dir / "notes.db";
   write_text(path, "these are my notes, not a database; they are long enough to fill a header or two.\n");
-  EXPECT_THAT(user_error([&] { HistoryDb h(path, false); }), HasSubstr(path.string()));
+  const std::string message = user_error([&] { HistoryDb h(path, false); });
+  EXPECT_THAT(message, HasSubstr(path.string() + ": not a SQLite database, so not a workbench run history"));
+  EXPECT_THAT(message, Not(HasSubstr("file is not a database")));
 }
 
 TEST(HistoryDbFile, AMissingFileIsAUserErrorUnlessCreated) {

@@ -19,6 +19,7 @@ namespace {
 
 using test::user_error_of;
 using testing::HasSubstr;
+using testing::Not;
 
 struct Fixture {
   test::TempDir dir;
@@ -68,7 +69,7 @@ std::filesystem::path database_without(const Fixture& f, const std::vector<std::
     db.add_points(f.points);
     db.store(done_result(f.points[0].key, 1000, 2));
   }
-  sqlite::Database raw(path, false);
+  sqlite::Database raw(path, false, "a test database");
   for (const std::string& column : columns) raw.execute("ALTER TABLE layers DROP COLUMN " + column);
   return path;
 }
@@ -167,7 +168,7 @@ TEST(ResultsDb, ThePointAxesViewGivesEachAxisValueTyped) {
     db.record_sweep(f.spec, f.dir / "work");
     db.add_points(f.points);
   }
-  sqlite::Database raw(path, false);
+  sqlite::Database raw(path, false, "a test database");
   sqlite::Statement q = raw.prepare("SELECT axis, text, value, typeof(value) FROM point_axes ORDER BY position");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.text(0), "array.rows");
@@ -204,7 +205,7 @@ TEST(ResultsDb, StoresThePredictionPerPointAndPerLayer) {
     db.store(done_result(f.points[0].key, 1000, 2));       // xDNN: no predictor
     db.store(predicted_result(f.points[1].key, 3000, 3));  // layers of 1,000 against 500 predicted
   }
-  sqlite::Database raw(path, false);
+  sqlite::Database raw(path, false, "a test database");
   auto point = raw.prepare("SELECT predicted_cycles, prediction_error_pct FROM results WHERE key = ?");
   point.bind(1, f.points[1].key);
   ASSERT_TRUE(point.step());
@@ -244,7 +245,7 @@ TEST(ResultsDb, ADatabaseWrittenBeforePredictionsReadsWithoutThemAndGainsTheColu
   // As a database of schema-4 reports was: no prediction columns, PULP layer blocks naming the
   // tiler's figure `predicted_cycles`.
   {
-    sqlite::Database raw(path, false);
+    sqlite::Database raw(path, false, "a test database");
     for (const char* table : {"results", "layers"}) {
       raw.execute(fmt::format("ALTER TABLE {} DROP COLUMN predicted_cycles", table));
       raw.execute(fmt::format("ALTER TABLE {} DROP COLUMN prediction_error_pct", table));
@@ -292,9 +293,15 @@ TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
   {
     std::ofstream(dir / "text.db") << "this is not a database at all, just some text that is long enough";
   }
-  EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "text.db", false); }), HasSubstr("text.db"));
+  // Said in our words, never SQLite's "file is not a database".
+  const std::string not_sqlite = test::user_error_of([&] { sweep::ResultsDb(dir / "text.db", false); });
+  EXPECT_THAT(not_sqlite, HasSubstr("text.db: not a SQLite database, so not a sweep's results database"));
+  EXPECT_THAT(not_sqlite, Not(HasSubstr("file is not a database")));
+  std::filesystem::create_directory(dir / "folder.db");
+  EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "folder.db", false); }),
+              HasSubstr("folder.db: a directory, not a sweep's results database"));
   {
-    sqlite::Database other(dir / "other.db", true);
+    sqlite::Database other(dir / "other.db", true, "a test database");
     other.execute("CREATE TABLE things (x INTEGER)");
   }
   EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "other.db", false); }),
@@ -303,7 +310,7 @@ TEST(ResultsDb, RefusesWhatIsNotOneOfOurs) {
     sweep::ResultsDb db(dir / "old.db", true);
   }
   {
-    sqlite::Database raw(dir / "old.db", false);
+    sqlite::Database raw(dir / "old.db", false, "a test database");
     raw.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'");
   }
   EXPECT_THAT(test::user_error_of([&] { sweep::ResultsDb(dir / "old.db", false); }), HasSubstr("found '0'"));
