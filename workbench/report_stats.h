@@ -22,8 +22,9 @@ enum class StatScope { Layer, Run };  // a layer row's, or the run's totals'
 enum class StatKind { Count, Real, Text };
 
 // Whether `workbench regress` records and compares it: an integer the model computes
-// deterministically (cycles, bytes, counts). A Part is a share of its layer's cycles: a shift
-// between parts is shown but fails nothing unless the cycles themselves move. A Prediction is
+// deterministically (cycles, bytes, counts). A Part is a share of its layer's cycles, or of
+// its cores' work inside them (conflict cycles): a shift between parts is shown but fails
+// nothing unless the cycles themselves move. A Prediction is
 // the compiler's expectation, not a measurement: `regress check` pins it as every recorded
 // figure, `compare` shows a change of it but never calls one worse (a higher prediction is
 // not a slower design).

@@ -205,6 +205,17 @@ void print_change(const FigureChange& change, std::size_t name_width, std::ostre
                     signed_delta(change), percent(change), mark);
 }
 
+// The run's overall direction first, in words (a reader asks "faster or slower?"), then the
+// geometric mean of the cases' total-cycles ratios it is read from.
+std::string overall_speed(double geomean, bool any_cycles) {
+  if (!any_cycles) return "no total cycles to compare";
+  const std::string ratio = fmt::format("geomean total-cycles ratio {:.4f}", geomean);
+  if (geomean == 1.0) return "cycles unchanged overall (" + ratio + ")";
+  const bool faster = geomean < 1.0;
+  return fmt::format("{} overall by {:.2f}% ({})", faster ? "faster" : "slower",
+                     100 * (faster ? 1.0 - geomean : geomean - 1.0), ratio);
+}
+
 bool case_fails(const CaseComparison& c, const CompareOptions& options) {
   const auto regression = [](const FigureChange& f) { return f.regression; };
   if (c.verdict_regressed) return true;
@@ -401,9 +412,9 @@ void print_comparison(const Comparison& comparison, const CompareOptions& option
   }
   std::size_t changes = 0;
   for (const CaseComparison& c : comparison.cases) changes += c.totals.size() + c.layers.size();
-  os << fmt::format("summary: {} case(s) compared, geomean total-cycles ratio {:.4f}, {}; {} figure(s) changed ({} "
+  os << fmt::format("summary: {} case(s) compared, {}, {}; {} figure(s) changed ({} "
                     "worse, {} better), {} failing{}{}{} -> {}\n",
-                    comparison.cases.size(), geomean, worst_text, changes, changes - improvements, improvements,
+                    comparison.cases.size(), overall_speed(geomean, !log_ratios.empty()), worst_text, changes, changes - improvements, improvements,
                     regressions, options.any_change_fails ? " (any change fails)" : " beyond the threshold",
                     slower > 0 ? fmt::format(", {} wall-clock slowdown(s)", slower) : "",
                     comparison.determinism_bugs.empty() ? "" : ", DETERMINISM BUG",

@@ -184,6 +184,30 @@ TEST(Compare, AGrowingStallBreakdownIsShownButFailsOnlyWithAnyChangeFails) {
   EXPECT_TRUE(comparison_fails(compare_runs({base}, {now}, options), options));
 }
 
+TEST(Compare, AFasterRunWhoseConflictCyclesGrewPassesAndSaysItGotFaster) {
+  // The user's case: 22% faster in total, one layer's cores losing more cycles to bank
+  // conflicts inside its shorter span (a part of its cycles, as the stalls are).
+  RunRecord base = make_run("mobilenet", "gap8", {{"conv1", 1000}, {"conv2", 1000}}, "b1");
+  RunRecord now = make_run("mobilenet", "gap8", {{"conv1", 560}, {"conv2", 1000}}, "b2");
+  base.layers[0].figures["core_bank_conflict_cycles"] = 40;
+  now.layers[0].figures["core_bank_conflict_cycles"] = 90;
+  base.layers[1].figures["core_dma_conflict_cycles"] = 10;
+  now.layers[1].figures["core_dma_conflict_cycles"] = 30;
+  const CompareOptions options = with_threshold("cycles=1%");
+  const Comparison c = compare_runs({base}, {now}, options);
+  const FigureChange* conflicts = find_change(c.cases.at(0).layers, "conv1", "core_bank_conflict_cycles");
+  ASSERT_NE(conflicts, nullptr);
+  EXPECT_TRUE(conflicts->worse());
+  EXPECT_FALSE(conflicts->regression);
+  EXPECT_FALSE(comparison_fails(c, options));
+  const std::string out = printed(c, options);
+  EXPECT_THAT(out, HasSubstr("faster overall by 22.00% (geomean total-cycles ratio 0.7800)"));
+  EXPECT_THAT(out, HasSubstr("-> ok"));
+  // And the direction the other way.
+  const Comparison back = compare_runs({now}, {base}, options);
+  EXPECT_THAT(printed(back, options), HasSubstr("slower overall by 28.21%"));
+}
+
 TEST(Compare, AMovedPredictionIsShownButFailsOnlyWithAnyChangeFails) {
   // The compiler's prediction of conv1 went up by half, its simulated cycles did not move.
   RunRecord base = make_run("resnet50", "gap8", {{"conv1", 100}}, "b1");
@@ -405,7 +429,9 @@ TEST(Compare, TheSummaryGivesTheGeometricMeanOfTheTotalCyclesRatios) {
   ASSERT_EQ(c.cases.size(), 2u);
   const std::string out = printed(c, options);
   const double geomean = std::sqrt(121.0 / 100 * (200.0 / 200));
-  EXPECT_THAT(out, HasSubstr(fmt::format("summary: 2 case(s) compared, geomean total-cycles ratio {:.4f}", geomean)));
+  EXPECT_THAT(out, HasSubstr(fmt::format("summary: 2 case(s) compared, slower overall by {:.2f}% (geomean total-cycles "
+                                         "ratio {:.4f})",
+                                         100 * (geomean - 1), geomean)));
   EXPECT_THAT(out, HasSubstr("geomean total-cycles ratio 1.1000"));
   EXPECT_THAT(out, HasSubstr("worst failing ratio 1.2100"));
   EXPECT_THAT(out, HasSubstr("-> FAIL"));
