@@ -54,13 +54,14 @@ InputFile parse_input_option(const std::string& text) {
 std::vector<GivenShape> input_file_shapes(const InputFiles& files) {
   std::vector<GivenShape> shapes;
   for (const InputFile& file : files) {
-    shapes.push_back({file.input, read_checked(file).shape(), "--input " + file.option()});
+    const Tensor t = read_checked(file);
+    shapes.push_back({file.input, t.shape(), "--input " + file.option(), t.dtype()});
   }
   return shapes;
 }
 
 RunInputSpec run_input_spec(const quant::QTensor& input) {
-  return {input.name, input.float_shape(), input.token_ids ? DType::I64 : DType::F32};
+  return {input.name, input.float_shape(), input.token_ids ? run_input_dtype(DType::I64) : run_input_dtype(DType::F32)};
 }
 
 std::vector<Tensor> read_input_files(const InputFiles& files, const std::vector<RunInputSpec>& inputs) {

@@ -62,6 +62,15 @@ Shape parse_shape_text(std::string_view text, std::string_view source) {
   return shape;
 }
 
+DType run_input_dtype(DType declared) { return is_float(declared) ? DType::F32 : DType::I64; }
+
+std::string given_dtype_problem(const GivenShape& given, const std::string& input, DType declared) {
+  if (!given.dtype || *given.dtype == run_input_dtype(declared)) return {};
+  return fmt::format("{}: holds {} of shape {}, but graph input '{}' takes {} of shape {}", given.source,
+                     dtype_name(*given.dtype), format_shape(given.shape), input, dtype_name(run_input_dtype(declared)),
+                     format_shape(given.shape));
+}
+
 GivenShape parse_shape_option(std::string_view text) {
   const std::string source = fmt::format("--shape {}", text);
   const std::size_t equals = text.rfind('=');

@@ -21,9 +21,19 @@ struct GivenShape {
   std::string input;   // the graph input's name; empty: the graph's inputs in their order
   Shape shape;
   std::string source;  // what gave it, for messages: "--shape x=1x3x32x32", "--input a.npy"
+  // A file's element type, checked when the model is imported against what a run feeds that
+  // input (run_input_dtype); none for a --shape.
+  std::optional<DType> dtype = std::nullopt;
 
   bool operator==(const GivenShape&) const = default;
 };
+
+// The element type a run feeds a graph input of `declared` type: int64 token ids for an
+// integer input (as torch exports them), else float32 (the float model's).
+DType run_input_dtype(DType declared);
+// "" when a file of `given` element type can feed a graph input of `declared` type, else the
+// refusal naming both ("--input a.npy: holds f64 of shape [1,3], but graph input 'x' takes f32 of shape [1,3]").
+std::string given_dtype_problem(const GivenShape& given, const std::string& input, DType declared);
 
 // "1x3x224x224" (also "1,3,224,224") -> {1, 3, 224, 224}. UserError naming `source` for an
 // empty, negative or non-numeric size.

@@ -193,6 +193,11 @@ class ModelImporter {
       const std::vector<DeclaredDim> declared = declared_dims(*inputs[i]);
       result_.inputs.push_back(resolve_input_shape(names[i], declared, given[i], result_.notes));
       import_graph_input(result_.graph, *inputs[i], result_.inputs.back());
+      // A file of the wrong element type is refused now, before anything is quantized.
+      if (given[i] != nullptr) {
+        const std::string problem = given_dtype_problem(*given[i], names[i], result_.graph.inputs().back()->dtype);
+        if (!problem.empty()) throw UserError(problem);
+      }
     }
   }
 

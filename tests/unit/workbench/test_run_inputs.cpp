@@ -56,6 +56,30 @@ TEST(RunInputs, FilesAreBoundByNameAndCheckedAgainstTheirInputs) {
   EXPECT_THAT(name, HasSubstr("no graph input 'z'"));
 }
 
+TEST(RunInputs, EveryInputProblemIsOneErrorLineBeforeAnythingIsQuantized) {
+  // Count, shape, element type and finiteness: each the only line the run prints (nothing on
+  // stdout: no "quantized ..." or "compiled ..." before it, no warning after it).
+  const test::TempDir dir;
+  const std::string model = workload("tiny_resnet.onnx");
+  const std::string gap8 = fmt::format("{}/configs/gap8.yaml", WB_TEST_SOURCE_DIR);
+  Tensor wide = test::random_tensor({1, 3, 32, 32}, 3).cast(DType::F64);
+  write_tensor_file(dir / "f64.npy", wide);
+  write_tensor_file(dir / "small.npy", test::random_tensor({1, 3, 17, 17}, 3));
+  Tensor nan = test::random_tensor({1, 3, 32, 32}, 3);
+  nan.data<float>()[7] = std::numeric_limits<float>::quiet_NaN();
+  write_tensor_file(dir / "nan.npy", nan);
+  write_tensor_file(dir / "ok.npy", test::random_tensor({1, 3, 32, 32}, 3));
+  const auto run = [&](const std::string& inputs) {
+    return workbench(fmt::format("run --hw {} {} --no-cache {}", gap8, model, inputs));
+  };
+  test::expect_bad_input(run("--input " + (dir / "f64.npy").string()),
+                         "f64.npy: holds f64 of shape [1,3,32,32], but graph input 'input' takes f32 of shape [1,3,32,32]");
+  test::expect_bad_input(run("--input " + (dir / "small.npy").string()), "its dimension 2 is 32, not 17");
+  test::expect_bad_input(run("--input " + (dir / "nan.npy").string()), "nan.npy: holds NaN or Inf");
+  test::expect_bad_input(run(fmt::format("--input {0} --input {0}", (dir / "ok.npy").string())),
+                         "the model has only 1 graph input (input), each given already");
+}
+
 TEST(RunInputs, AFileIsReadableAndFiniteBeforeAnythingElse) {
   const test::TempDir dir;
   Tensor t = test::random_tensor({1, 4}, 1);
@@ -67,7 +91,7 @@ TEST(RunInputs, AFileIsReadableAndFiniteBeforeAnythingElse) {
   write_tensor_file(dir / "ok.npy", test::random_tensor({1, 3, 8, 8}, 1));
   const std::vector<GivenShape> shapes = input_file_shapes({{"x", dir / "ok.npy"}});
   ASSERT_EQ(shapes.size(), 1u);
-  EXPECT_EQ(shapes[0], (GivenShape{"x", {1, 3, 8, 8}, "--input x=" + (dir / "ok.npy").string()}));
+  EXPECT_EQ(shapes[0], (GivenShape{"x", {1, 3, 8, 8}, "--input x=" + (dir / "ok.npy").string(), DType::F32}));
 }
 
 TEST(RunInputs, TheReportNamesEachInputsData) {
