@@ -34,6 +34,7 @@
 #include "workbench/report_json.h"
 #include "workbench/run.h"
 #include "workbench/sweep/executor.h"
+#include "workbench/sweep/results_db.h"
 #include "workbench/sweep/sweep.h"
 #include "workbench/sweep/tables.h"
 #include "workbench/sweep_report/pareto.h"
@@ -248,6 +249,15 @@ py::dict sweep_export(const std::string& db, const std::string& csv, const std::
   return called_dict(std::move(called.log), std::move(called.warnings));
 }
 
+// Opens a sweep's results database to check it is one (Sweep.open): UserError naming the
+// file otherwise, in the command line's words.
+void check_sweep_db(const std::string& db) {
+  call([&](std::ostream&) {
+    sweep::ResultsDb opened(db, false);
+    return 0;
+  });
+}
+
 // The frontier of (x, y) pairs as the sweep report draws it: indices by increasing x.
 py::dict pareto(const std::vector<std::pair<double, double>>& points, const std::string& y) {
   const bool maximize = sweep::higher_is_better(y);
@@ -370,6 +380,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("sweep", &sweep, py::arg("spec"), py::arg("db"), py::arg("jobs"), py::arg("timeout_s"),
         py::arg("retry_failed"), py::arg("executable"));
   m.def("sweep_export", &sweep_export, py::arg("db"), py::arg("csv"), py::arg("layers_csv"));
+  m.def("check_sweep_db", &check_sweep_db, py::arg("db"));
   m.def("pareto", &pareto, py::arg("points"), py::arg("y"));
   m.def("compare", &compare, py::arg("reports"), py::arg("sources"), py::arg("unit"));
   m.def("history", &history, py::arg("db"));

@@ -27,8 +27,9 @@ class Sweep:
 
     @classmethod
     def open(cls, db):
-        if not os.path.isfile(path_text(db)):
+        if not os.path.exists(path_text(db)):
             raise _core.WorkbenchError(f"{path_text(db)}: no such sweep database")
+        _core.check_sweep_db(path_text(db))  # a folder, or a file that is not one, is named now
         return cls(db)
 
     def _export(self, layers):

@@ -54,6 +54,14 @@ def test_open_and_a_spec_file(folder):
         wb.Sweep.open(db)
     wb.sweep(spec("open_spec"), jobs=2, db=db)
     assert len(wb.Sweep.open(db).points) == 4
+    # What is not a results database is named so when opened, never in SQLite's words.
+    notes = os.path.join(folder, "notes.db")
+    with open(notes, "w") as f:
+        f.write("my notes on the sweep, long enough to fill a database header\n")
+    with pytest.raises(wb.WorkbenchError, match="notes.db: not a SQLite database, so not a sweep's results database"):
+        wb.Sweep.open(notes)
+    with pytest.raises(wb.WorkbenchError, match="a directory, not a sweep's results database"):
+        wb.Sweep.open(folder)
 
 
 def test_a_bad_spec_raises(folder):
