@@ -1,15 +1,24 @@
 #!/usr/bin/python3
-"""The workbench's own speed, as users meet it: whole-process wall time of the commands of
-issue #18's table (median of N runs after one warm-up run), each with the model cache cold
-(`--no-cache`: import, calibrate and quantize every time) and warm (the quantized model read
-from the cache, which the warm-up fills). Prints a Markdown table (BENCHMARKS.md).
+"""The workbench's own speed, as users meet it: whole-process wall time of the timed commands
+(the speed table of BENCHMARKS.md), each with the model cache cold (`--no-cache`: import,
+calibrate and quantize every time) and warm (the quantized model read from the cache, which
+the warm-up fills). Prints a Markdown table.
 
   /usr/bin/python3 tests/bench/tool_speed.py [--workbench BIN] [--runs N] [--only NAME]
+
+With --check BUDGETS it is the speed check CI runs (ctest tool_speed_check): each warm command
+is timed in pairs with a fixed calibration workload (a pure-Python loop, the same on every
+build), so a command's cost is a ratio to the machine's speed measured beside it, not seconds
+of one machine. A command fails when its median ratio grows beyond the budget's by more than
+--threshold (default 50 %): a change that makes a timed command much slower fails the day it
+lands. --record BUDGETS writes the budgets from this build (after an intended change; say why
+in the commit). --smoke runs each command once, timed only for the print.
 
 The model cache goes to a temporary folder, so the user's own is neither read nor changed.
 """
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -20,12 +29,18 @@ from pathlib import Path
 
 from bench_common import ROOT, cache_dir
 
-# name -> (model folder, config, extra arguments)
+# name -> (model folder, config, extra arguments): the commands of issue #57's speed table.
 CASES = {
     "resnet50 v3_96 with data": ("resnet50", "v3_96", ["--input", "{input}"]),
     "resnet50 v3_96 --no-data": ("resnet50", "v3_96", ["--no-data"]),
+    "mobilenet_v1_128 gap8 --no-data": ("mobilenet_v1_128", "gap8", ["--no-data"]),
     "resnet18 gap8 with data": ("resnet18", "gap8", ["--input", "{input}"]),
 }
+# What the check times (resnet18's row stays in the table only).
+CHECKED = ["resnet50 v3_96 with data", "resnet50 v3_96 --no-data", "mobilenet_v1_128 gap8 --no-data"]
+
+# The calibration workload: fixed work in Debian's interpreter, about 0.2 s on the CI machine.
+CALIBRATION = [sys.executable, "-c", "s = 0\nfor i in range(2_500_000):\n    s += i * i % 7\n"]
 
 
 def timed(cmd: list, env: dict) -> float:
@@ -37,37 +52,78 @@ def timed(cmd: list, env: dict) -> float:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workbench", default=str(ROOT / "build/release/workbench/workbench"))
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", help="run only the case whose name contains this")
-    args = parser.parse_args()
+def command(workbench: str, name: str) -> list:
+    model, config, extra = CASES[name]
+    folder = cache_dir() / model
+    if not (folder / "model.onnx").exists():
+        sys.exit(f"{folder}/model.onnx missing: /usr/bin/python3 scripts/export_workloads.py {model}")
+    return [workbench, "run", "--hw", str(ROOT / "configs" / f"{config}.yaml"), str(folder / "model.onnx"),
+            "--quiet"] + [a.format(input=folder / "input.npy") for a in extra]
 
+
+def paired_ratio(cmd: list, runs: int, env: dict) -> tuple:
+    """(median command seconds, median calibration seconds, median of the per-pair ratios)."""
+    timed(cmd, env)  # warm-up: fills the model cache and the page cache
+    timed(CALIBRATION, env)
+    pairs = []
+    for _ in range(runs):
+        calibration = timed(CALIBRATION, env)
+        seconds = timed(cmd, env)
+        pairs.append((seconds, calibration))
+    return (statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs),
+            statistics.median(p[0] / p[1] for p in pairs))
+
+
+def check(args, env: dict) -> int:
+    budgets = json.loads(Path(args.check).read_text()) if args.check else {}
+    measured = {}
+    failed = []
+    print(f"| command | median | calibration | ratio | budget | limit (+{args.threshold:.0%}) | |")
+    print("|---|---|---|---|---|---|---|")
+    for name in CHECKED:
+        if args.only and args.only not in name:
+            continue
+        seconds, calibration, ratio = paired_ratio(command(args.workbench, name), args.runs, env)
+        measured[name] = {"ratio": round(ratio, 3), "seconds": round(seconds, 3),
+                          "calibration_seconds": round(calibration, 3)}
+        budget = budgets.get("commands", {}).get(name, {}).get("ratio")
+        if args.check and budget is None:
+            failed.append(f"{name}: no budget in {args.check} (record one with --record)")
+            continue
+        limit = budget * (1 + args.threshold) if budget is not None else None
+        verdict = "" if limit is None else ("ok" if ratio <= limit else "SLOWER")
+        if verdict == "SLOWER":
+            failed.append(f"{name}: {ratio:.2f}x the calibration, budget {budget:.2f}x, limit {limit:.2f}x")
+        print(f"| {name} | {seconds:.2f} s | {calibration:.2f} s | {ratio:.2f} | "
+              f"{'-' if budget is None else f'{budget:.2f}'} | {'-' if limit is None else f'{limit:.2f}'} | {verdict} |")
+    if args.record:
+        Path(args.record).write_text(json.dumps({
+            "about": "tests/bench/tool_speed.py --check: each command's median wall time over a fixed Python "
+                     "loop's, timed in pairs (BENCHMARKS.md, 'Tool speed')",
+            "runs": args.runs, "commands": measured}, indent=2) + "\n")
+        print(f"recorded {len(measured)} budgets in {args.record}", file=sys.stderr)
+    for line in failed:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def table(args, env: dict) -> None:
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        models = cache_dir()
-        env = dict(os.environ, WB_CACHE_DIR=tmp)
-        os.symlink(models, Path(tmp) / "workloads")
-        for name, (model, config, extra) in CASES.items():
-            if args.only and args.only not in name:
-                continue
-            folder = models / model
-            if not (folder / "model.onnx").exists():
-                sys.exit(f"{folder}/model.onnx missing: /usr/bin/python3 scripts/export_workloads.py {model}")
-            cmd = [args.workbench, "run", "--hw", str(ROOT / "configs" / f"{config}.yaml"), str(folder / "model.onnx"),
-                   "--quiet"] + [a.format(input=folder / "input.npy") for a in extra]
-            figures = {}
-            for cache in ("cold", "warm"):
-                run = cmd + (["--no-cache"] if cache == "cold" else [])
-                timed(run, env)  # warm-up (and, for "warm", fills the cache)
-                times = [timed(run, env) for _ in range(args.runs)]
-                figures[cache] = (statistics.median(times), min(times), max(times))
-            rows.append((name, figures))
-            print(f"{name}: cold {figures['cold'][0]:.2f} s, warm {figures['warm'][0]:.2f} s", file=sys.stderr)
-        version = [args.workbench, "--version"]
-        timed(version, env)
-        v = [timed(version, env) for _ in range(args.runs)]
+    for name in CASES:
+        if args.only and args.only not in name:
+            continue
+        cmd = command(args.workbench, name)
+        figures = {}
+        for cache in ("cold", "warm"):
+            run = cmd + (["--no-cache"] if cache == "cold" else [])
+            timed(run, env)  # warm-up (and, for "warm", fills the cache)
+            times = [timed(run, env) for _ in range(args.runs)]
+            figures[cache] = (statistics.median(times), min(times), max(times))
+        rows.append((name, figures))
+        print(f"{name}: cold {figures['cold'][0]:.2f} s, warm {figures['warm'][0]:.2f} s", file=sys.stderr)
+    version = [args.workbench, "--version"]
+    timed(version, env)
+    v = [timed(version, env) for _ in range(args.runs)]
 
     print(f"| command | model cache | median | min | max |  (median of {args.runs} after a warm-up)")
     print("|---|---|---|---|---|")
@@ -77,6 +133,31 @@ def main() -> None:
             print(f"| {name} | {cache} | {med:.2f} s | {lo:.2f} s | {hi:.2f} s |")
     print(f"| workbench --version | - | {statistics.median(v) * 1000:.0f} ms | {min(v) * 1000:.0f} ms | "
           f"{max(v) * 1000:.0f} ms |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workbench", default=str(ROOT / "build/release/workbench/workbench"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", help="run only the commands whose name contains this")
+    parser.add_argument("--check", metavar="BUDGETS", help="compare with the budgets in this file; exit 1 when slower")
+    parser.add_argument("--record", metavar="BUDGETS", help="write this build's ratios as the budgets")
+    parser.add_argument("--threshold", type=float, default=0.5, help="growth of a ratio that fails (default 0.5)")
+    parser.add_argument("--smoke", action="store_true", help="each command once (seconds): that the script runs")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.smoke:
+        args.runs = 1
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, WB_CACHE_DIR=tmp)
+        os.symlink(cache_dir(), Path(tmp) / "workloads")
+        if args.check or args.record:
+            sys.exit(check(args, env))
+        if args.smoke:
+            args.only = args.only or "resnet50 v3_96 --no-data"
+        table(args, env)
 
 
 if __name__ == "__main__":
