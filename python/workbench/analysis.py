@@ -24,8 +24,11 @@ def _report_text(item, index):
 def compare(*runs, unit=None):
     """Runs (or run report files) joined layer by layer, as `workbench compare --csv` writes
     them: per side (A, B, ...) its layers, cycles, microseconds, MACs, MAC/cycle, bytes, energy
-    and its time ratio to A. unit: "cycles" or "us" (default: cycles within one target and
-    clock, else microseconds)."""
+    and its time ratio to A.
+
+    runs  Run objects or report files (--json), at least two; or one list of them
+    unit  "cycles" or "us" (default: cycles within one target and clock, else microseconds)
+    """
     if len(runs) == 1 and isinstance(runs[0], (list, tuple)):
         runs = tuple(runs[0])
     texts, sources = zip(*[_report_text(r, i) for i, r in enumerate(runs)]) if runs else ((), ())
@@ -35,7 +38,11 @@ def compare(*runs, unit=None):
 
 def history(db=None, *, model=None, config=None, metric=None, layer=None):
     """The figures recorded by `regress record`, one row per commit, run, layer and metric
-    (layer "" for the run's totals), commits in recording order; filters are exact names."""
+    (layer "" for the run's totals), commits in recording order.
+
+    db      the history database (default: the one `regress record` writes)
+    model, config, metric, layer   keep only the rows of these exact names
+    """
     frame = pd.DataFrame(_core.history(path_text(db) or _core.default_history_path()))
     for column, value in (("model", model), ("config", config), ("metric", metric), ("layer", layer)):
         if value is not None:

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from . import _core
-from ._arguments import assignments, path_text
+from ._arguments import assignments, path_text, python_words
 
 
 class HwConfig:
@@ -19,7 +19,8 @@ class HwConfig:
     def __init__(self, path, overrides=()):
         self.path = path_text(path)
         self.overrides = list(overrides)
-        called = _core.hw_config(self.path, self.overrides)
+        with python_words():
+            called = _core.hw_config(self.path, self.overrides)
         self._resolved = json.loads(called["json"])
         self._keys = called["keys"]
 

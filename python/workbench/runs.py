@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._arguments import assignments, path_text, warn_all
+from ._arguments import assignments, non_negative_int, path_text, python_words, warn_all
 
 
 class WorkbenchWarning(UserWarning):
@@ -156,50 +156,98 @@ def _shape_texts(shapes):
     return assignments(shapes, "shapes")
 
 
+# What every quantizing call's keywords mean, once (each function's help lists its own).
+_QUANTIZE_HELP = """scheme       the quantization scheme, "" for the target's own ("pow2", "xdnn", "pulp")
+    calib        a folder of calibration inputs (.npy/.pb files); default: seeded N(0,1) inputs (--calib)
+    calib_method how thresholds are chosen: "max", "percentile" or "entropy" (--calib-method)
+    calib_count  how many seeded inputs calibrate without `calib` (--calib-count), at least 1
+    seed         the seed of the synthetic inputs (calibration and, without `inputs`, the run's), >= 0
+    cache        take the quantized model from the model cache (False: --no-cache)
+    threads      worker threads of the float and golden executors; 0: the cores other processes
+                 leave idle (--threads)"""
+
+
+def _checked(seed, threads, calib_count=1):
+    return (non_negative_int(seed, "seed"), non_negative_int(threads, "threads", "0 (automatic) or a thread count"),
+            non_negative_int(calib_count, "calib_count", "a positive count"))
+
+
 def run(model, hw, set=None, compile_opt=None, data=True, inputs=None, *, shapes=None, scheme="", calib=None,
         calib_method="max", calib_count=16, seed=1, cache=True, threads=0):
-    """Quantize, compile, simulate and check `model` on `hw` (`workbench run`).
-
-    set          config overrides, {"cores": 4, "l1_bytes": "128KiB"} (--set)
-    compile_opt  compiler switches, {"tiler": "dory"} (--compile-opt)
-    data         False: timing only, no arithmetic and no golden check (--no-data)
-    inputs       the model's inputs (--input): an array (float32, or integer token ids) or a .npy/.pb
-                 file for a model of one input; a list of them in the graph's order; or a dict
-                 {input name: array or file}. Default: seeded N(0,1)
-    shapes       the sizes of inputs whose dimensions the model leaves symbolic (--shape):
-                 {"input": (1, 3, 32, 32)}. An --input's own shape gives them too
-    cache        take the quantized model from the model cache (False: --no-cache)
-    """
+    seed, threads, calib_count = _checked(seed, threads, calib_count)
     hw_path, overrides = _hw_arguments(hw, set)
-    with _InputFiles(inputs) as input_texts:
+    with _InputFiles(inputs) as input_texts, python_words():
         return Run(_core.run(path_text(model), hw_path, overrides, assignments(compile_opt, "compile_opt"), scheme,
                              path_text(calib), calib_method, calib_count, seed, data, input_texts, cache, threads,
                              _shape_texts(shapes)))
 
 
+run.__doc__ = f"""Quantize, compile, simulate and check `model` on `hw` (`workbench run`); returns a Run.
+
+    model        an ONNX file
+    hw           a config file or a HwConfig
+    set          config overrides, {{"cores": 4, "l1_bytes": "128KiB"}} (--set)
+    compile_opt  compiler switches, {{"tiler": "dory"}} (--compile-opt)
+    data         False: timing only, no arithmetic and no golden check (--no-data)
+    inputs       the model's inputs (--input): an array (float32, or integer token ids) or a .npy/.pb
+                 file for a model of one input; a list of them in the graph's order; or a dict
+                 {{input name: array or file}}. Default: seeded N(0,1)
+    shapes       the sizes of inputs whose dimensions the model leaves symbolic (--shape):
+                 {{"input": (1, 3, 32, 32)}}. An --input's own shape gives them too
+    {_QUANTIZE_HELP}
+    """
+
+
 def compile(model, hw, out, set=None, compile_opt=None, *, shapes=None, scheme="", calib=None, calib_method="max",
             calib_count=16, seed=1, cache=True, threads=0):
-    """Quantize and compile `model` for `hw` into the folder `out` (`workbench compile`); returns `out`.
-
-    shapes   the sizes of symbolic input dimensions, {"input": (1, 3, 32, 32)} (--shape)
-    """
+    seed, threads, calib_count = _checked(seed, threads, calib_count)
     hw_path, overrides = _hw_arguments(hw, set)
-    called = _core.compile(path_text(model), hw_path, path_text(out), overrides,
-                           assignments(compile_opt, "compile_opt"), scheme, path_text(calib), calib_method,
-                           calib_count, seed, cache, threads, _shape_texts(shapes))
+    with python_words():
+        called = _core.compile(path_text(model), hw_path, path_text(out), overrides,
+                               assignments(compile_opt, "compile_opt"), scheme, path_text(calib), calib_method,
+                               calib_count, seed, cache, threads, _shape_texts(shapes))
     warn_all(called["warnings"], WorkbenchWarning)
     return out
 
 
+compile.__doc__ = f"""Quantize and compile `model` for `hw` into the folder `out` (`workbench compile`); returns `out`.
+
+    model        an ONNX file
+    hw           a config file or a HwConfig
+    out          the folder the program and its files are written to
+    set          config overrides, {{"cores": 4}} (--set)
+    compile_opt  compiler switches, {{"tiler": "dory"}} (--compile-opt)
+    shapes       the sizes of symbolic input dimensions, {{"input": (1, 3, 32, 32)}} (--shape)
+    {_QUANTIZE_HELP}
+    """
+
+
 def simulate(program, hw, set=None, data=True, inputs=None, *, seed=1):
-    """Simulate a compiled program file (`workbench sim`): no golden check."""
+    """Simulate a compiled program file (`workbench sim`): no golden check; returns a Run.
+
+    program  a program file `compile` wrote (program.pb in its folder)
+    hw       a config file or a HwConfig
+    set      config overrides, {"cores": 4} (--set)
+    data     False: timing only (--no-data)
+    inputs   the integer inputs, as `run` takes them; default: seeded
+    seed     the seed of the seeded inputs, >= 0
+    """
+    seed, _, _ = _checked(seed, 0)
     hw_path, overrides = _hw_arguments(hw, set)
-    with _InputFiles(inputs) as input_texts:
+    with _InputFiles(inputs) as input_texts, python_words():
         return Run(_core.simulate(path_text(program), hw_path, overrides, input_texts, seed, data))
 
 
 def verify(folder, hw, set=None, inputs=None, *, seed=1):
-    """Simulate a folder `compile` wrote and check it bit-exactly (`workbench verify`)."""
+    """Simulate a folder `compile` wrote and check it bit-exactly (`workbench verify`); returns a Run.
+
+    folder  the folder `compile` wrote
+    hw      a config file or a HwConfig
+    set     config overrides, {"cores": 4} (--set)
+    inputs  the inputs, as `run` takes them; default: seeded
+    seed    the seed of the seeded inputs, >= 0
+    """
+    seed, _, _ = _checked(seed, 0)
     hw_path, overrides = _hw_arguments(hw, set)
-    with _InputFiles(inputs) as input_texts:
+    with _InputFiles(inputs) as input_texts, python_words():
         return Run(_core.verify(path_text(folder), hw_path, overrides, input_texts, seed))

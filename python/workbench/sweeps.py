@@ -67,9 +67,14 @@ class Sweep:
 def sweep(spec, jobs=0, *, db=None, timeout_s=None, retry_failed=False, base_dir=None):
     """Run a sweep spec's points not stored yet (`workbench sweep`) and return its Sweep.
 
-    spec      a spec file, or the spec as a dict (paths in it relative to `base_dir`, default
-              the working folder)
-    jobs      points at once (0: the machine's cores)
+    spec          a spec file, or the spec as a dict (paths in it relative to `base_dir`, default
+                  the working folder)
+    jobs          points at once (0: the machine's cores)
+    db            the results database (default: <spec name>.db in the working folder, as --db)
+    timeout_s     seconds a point may take before it is killed and recorded as failed (default:
+                  the spec's timeout_s, else 1800)
+    retry_failed  run again the points a previous sweep recorded as failed (--retry-failed)
+    base_dir      the folder a dict spec's relative paths start from
     """
     spec_file = None
     if isinstance(spec, dict):

@@ -143,7 +143,45 @@ def test_bad_input_raises_with_the_command_lines_message(call, args):
     with pytest.raises(wb.WorkbenchError) as raised:
         call()
     assert isinstance(raised.value, ValueError)
-    assert str(raised.value) == cli_error(*args)
+    # The command line's message, naming the package's arguments where it names an option.
+    expected = cli_error(*args).replace("--set ", "set ").replace("--compile-opt ", "compile_opt ")
+    assert str(raised.value) == expected
+    assert "--set" not in str(raised.value) and "--compile-opt" not in str(raised.value)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": -1}, "seed: give a non-negative integer, not -1"),
+    ({"seed": 1.5}, "seed: give a non-negative integer, not 1.5"),
+    ({"threads": -1}, "threads: give 0 (automatic) or a thread count, not -1"),
+    ({"calib_count": 0}, "calib_count 0: need at least one input"),
+    ({"set": {"cores": "x"}}, "(set cores=x): cores: expected an integer, got 'x'"),
+], ids=["seed", "seed_float", "threads", "calib_count", "set_value"])
+def test_a_bad_argument_is_a_workbench_error_naming_the_argument(kwargs, message):
+    with pytest.raises(wb.WorkbenchError) as raised:
+        wb.run(TINY_RESNET, GAP8, data=False, **kwargs)
+    assert message in str(raised.value)
+    assert "--" not in str(raised.value)
+
+
+def test_warnings_point_at_the_callers_line():
+    for call in (lambda: wb.run(TINY_RESNET, GAP8, cache=False, calib_count=2),
+                 lambda: wb.compile(TINY_RESNET, GAP8, os.path.join(wb_folder(), "c"), cache=False, calib_count=2)):
+        with pytest.warns(wb.WorkbenchWarning) as caught:
+            call()
+        assert {w.filename for w in caught} == {__file__}, [w.filename for w in caught]
+
+
+def wb_folder():
+    import tempfile
+    return tempfile.mkdtemp(prefix="workbench-pytest-")
+
+
+@pytest.mark.parametrize("function", [wb.run, wb.compile, wb.simulate, wb.verify, wb.sweep, wb.compare,
+                                      wb.history], ids=lambda f: f.__name__)
+def test_help_names_every_keyword(function):
+    import inspect
+    missing = [name for name in inspect.signature(function).parameters if name not in (function.__doc__ or "")]
+    assert not missing, f"{function.__name__}'s help does not name {missing}"
 
 
 def test_bad_inputs_argument():
