@@ -64,6 +64,16 @@ class Sweep:
         return f"<Sweep {self.db}>"
 
 
+def _installed_executable():
+    """The command line `cmake --install` put beside this package (its _paths.py), else None:
+    the module's own path is the build tree's."""
+    try:
+        from . import _paths
+    except ImportError:
+        return None
+    return _paths.executable
+
+
 def sweep(spec, jobs=0, *, db=None, timeout_s=None, retry_failed=False, base_dir=None):
     """Run a sweep spec's points not stored yet (`workbench sweep`) and return its Sweep.
 
@@ -87,7 +97,7 @@ def sweep(spec, jobs=0, *, db=None, timeout_s=None, retry_failed=False, base_dir
     else:
         spec_path = path_text(spec)
     try:
-        executable = os.environ.get("WB_EXECUTABLE", _core.executable)
+        executable = os.environ.get("WB_EXECUTABLE") or _installed_executable() or _core.executable
         called = _core.sweep(spec_path, path_text(db), jobs, timeout_s, retry_failed, executable)
     finally:
         if spec_file is not None:
