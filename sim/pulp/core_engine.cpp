@@ -191,6 +191,12 @@ class Engine {
     }
     for (const std::uint32_t bank : touched_) {
       const std::uint64_t m = requests_[bank];
+      if ((m & (m - 1)) == 0) {
+        // One requester (most cycles): the tree grants it, and the fair update favours it next
+        // (next_priority of a single request); the mask already names the one granted.
+        priority_[bank] = static_cast<std::uint8_t>(std::countr_zero(m));
+        continue;
+      }
       requests_[bank] = std::uint64_t{1} << arbitrate(m, priority_[bank]);  // now: the granted requester
       priority_[bank] = next_priority(m, priority_[bank]);
     }
