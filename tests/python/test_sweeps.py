@@ -26,6 +26,10 @@ def test_a_dict_spec_runs_and_its_tables_are_typed(folder):
     assert len(layers) == 4 * len(wb.run(TINY_RESNET, GAP8, data=False).layers)
     assert (layers.groupby("key")["cycles"].sum().sort_index().values ==
             points.set_index("key")["cycles"].sort_index().values).all()
+    # Energy in every table: a layer's energy_pj is the run's for that point.
+    one = wb.run(TINY_RESNET, GAP8, set={"cores": 8, "l1_tile_budget_bytes": "32KiB"}, data=False).layers
+    point = points[(points["cores"] == 8) & (points["l1_tile_budget_bytes"] == 32 * 1024)]["key"].iloc[0]
+    assert layers[layers["key"] == point]["energy_pj"].tolist() == one["energy_pj"].tolist()
     # The same figures as the command line's export of the database.
     cli("sweep", "export", db, "--csv", os.path.join(folder, "cli.csv"))
     import pandas as pd

@@ -4,9 +4,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <optional>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <ostream>
 
 #include "support/atomic_file.h"
@@ -261,8 +261,8 @@ int run_export(const ExportOptions& options, std::ostream& out) {
     std::vector<std::string> layer_header = {"key", "model", "config"};
     layer_header.insert(layer_header.end(), axes.begin(), axes.end());
     for (const char* name : {"layer", "name", "type", "unit", "macs", "cycles", "mac_per_cycle", "utilization",
-                             "stall_cycles", "bytes_in", "bytes_out", "tiles", "bound", "bound_cycles",
-                             "mapping_efficiency"}) {
+                             "stall_cycles", "bytes_in", "bytes_out", "tiles", "energy_pj", "bound",
+                             "bound_cycles", "mapping_efficiency"}) {
       layer_header.emplace_back(name);
     }
     for (const std::string& cause : causes) layer_header.push_back("time_" + cause);
@@ -277,7 +277,10 @@ int run_export(const ExportOptions& options, std::ostream& out) {
         for (const std::string& f :
              {std::to_string(i), l.name, l.type, l.unit, std::to_string(l.macs), std::to_string(l.cycles),
               report::csv_number(l.mac_per_cycle), report::csv_number(l.utilization), std::to_string(l.stall_cycles),
-              std::to_string(l.bytes_in), std::to_string(l.bytes_out), std::to_string(l.tiles), l.bound.binding(),
+              std::to_string(l.bytes_in), std::to_string(l.bytes_out), std::to_string(l.tiles),
+              // As the run report's layers write it: whole pJ; empty from a build before energy.
+              l.energy.empty() ? std::string() : std::to_string(std::llround(report::energy_pj(l.energy))),
+              l.bound.binding(),
               l.bound.empty() ? std::string() : std::to_string(l.bound.cycles()),
               mapping != l.specific.end() && mapping->is_number() ? report::csv_number(mapping->get<double>())
                                                                     : std::string()}) {
