@@ -13,6 +13,7 @@ outcome is listed.
 """
 
 import collections
+import os
 import re
 import sys
 
@@ -71,5 +72,20 @@ def main(path: str) -> int:
     return 0
 
 
+def smoke() -> int:
+    """A few seconds: that the script still runs end to end (CI), on a TSV of two lines in the
+    format test_battery writes."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
+        f.write("resnet18_opset13\tv3_96\truns\t1000 cycles, 2.50 MAC/cycle\n")
+        f.write("resnet18_opset13\tgap8\truns\t2000 cycles, 1.25 MAC/cycle, 1 host layers, host 3.0% of the time\n")
+    try:
+        return main(f.name)
+    finally:
+        os.unlink(f.name)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--smoke"]:
+        sys.exit(smoke())
     sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/release/battery_status.tsv"))

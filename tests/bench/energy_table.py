@@ -11,6 +11,7 @@ not measurements.
 
 import argparse
 import concurrent.futures
+import sys
 
 from bench_common import cache_dir, run_no_data
 
@@ -36,8 +37,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workbench")
     parser.add_argument("-j", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); the first network only)")
     args = parser.parse_args()
     folders = sorted(p for p in (cache_dir() / "battery").glob("*_opset13") if (p / "model.onnx").exists())
+    if args.smoke:
+        if not folders:
+            sys.exit(f"energy_table --smoke: no battery export in {cache_dir() / 'battery'} "
+                     "(/usr/bin/python3 scripts/export_workloads.py --battery)")
+        folders = [min(folders, key=lambda p: (p / "model.onnx").stat().st_size)]  # the smallest network
     jobs = {}
     with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
         for folder in folders:

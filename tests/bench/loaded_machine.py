@@ -30,7 +30,10 @@ def main() -> None:
     parser.add_argument("--model", default="resnet50")
     parser.add_argument("--hw", default=os.path.join(os.path.dirname(__file__), "..", "..", "configs", "v3_96.yaml"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); one run each way)")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 1
     model = str(cache_dir() / args.model / "model.onnx")
     env_threads = os.environ.get("OMP_NUM_THREADS")
     if env_threads:

@@ -64,7 +64,10 @@ def main() -> int:
     parser.add_argument("--margins-off", action="store_true",
                         help="every tiling_margin.* key 0: tiler=cost takes every predicted gain (how the "
                              "margins are measured)")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); mobilenet_v1_128 only)")
     args = parser.parse_args()
+    if args.smoke:
+        args.models, args.battery = "mobilenet_v1_128", False
     if args.margins_off:
         args.sets += [f"tiling_margin.{kernel}=0" for kernel in MARGIN_KERNELS]
 

@@ -88,7 +88,10 @@ def main() -> None:
     parser.add_argument("--models", default="mobilenet_v1_128,mobilenet_v2")
     parser.add_argument("--set", action="append", default=[], help="hw override for every run")
     parser.add_argument("--totals", action="store_true", help="only the whole networks' totals, one row per model")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); the totals of mobilenet_v1_128)")
     args = parser.parse_args()
+    if args.smoke:
+        args.totals, args.models = True, "mobilenet_v1_128"
     if args.totals:
         totals(args.workbench, args.models.split(","), args.set)
         return

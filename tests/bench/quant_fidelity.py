@@ -42,7 +42,10 @@ def main() -> None:
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--networks", default=",".join(NETWORKS))
     parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); mobilenet_v1_128, 2 inputs)")
     args = parser.parse_args()
+    if args.smoke:
+        args.networks, args.count = "mobilenet_v1_128", 2
     print("| network | scheme | " + " | ".join(f"{m}: SQNR dB / top-1" for m in METHODS) + " |")
     print("|---|---|" + "---|" * len(METHODS))
     with tempfile.TemporaryDirectory() as tmp:

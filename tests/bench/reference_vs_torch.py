@@ -32,7 +32,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--bench", default=str(ROOT / "build/release/tests/bench/bench_reference_executor"))
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few seconds: that the script still runs end to end (CI); one round of one run")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds, args.runs = 1, 1
 
     ours_cmd = [args.bench, str(cache_dir() / args.name), "--runs", str(args.runs), "--threads", str(args.threads)]
     torch_cmd = ["/usr/bin/python3", str(ROOT / "tests/bench/torch_reference.py"), args.name, "--runs",

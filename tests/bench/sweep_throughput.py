@@ -64,12 +64,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="sweeps, and one-at-a-time passes, per spec (medians are reported)")
     parser.add_argument("--jobs", type=int, default=2, help="sweep -j")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); one pass of pulp_l1_cores)")
     args = parser.parse_args()
+    specs = {"pulp_l1_cores": SPECS["pulp_l1_cores"]} if args.smoke else SPECS
+    if args.smoke:
+        args.repeat = 1
 
     print("| spec | network on config | points | sweep -j%d (quantize once + points) | of which running the points "
           "| one `run --no-data` at a time | speed-up |" % args.jobs)
     print("|---|---|---|---|---|---|---|")
-    for name, (model, config) in SPECS.items():
+    for name, (model, config) in specs.items():
         spec = ROOT / "configs" / "sweeps" / f"{name}.yaml"
         model_path = cache_dir() / model / "model.onnx"
         if not model_path.exists():

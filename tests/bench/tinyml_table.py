@@ -39,13 +39,15 @@ def run(workbench: str, folder: Path, config: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workbench")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); the first network on gap8)")
     args = parser.parse_args()
+    networks, configs = (NETWORKS[:1], CONFIGS[:1]) if args.smoke else (NETWORKS, CONFIGS)
     print("| network (task) | MMACs | config | verdict | cycles | MAC/cycle | latency ms | uJ (model) | "
           "GAP9 uJ (published) |")
     print("|---|---:|---|---|---:|---:|---:|---:|---:|")
-    for network, task, gap9 in NETWORKS:
+    for network, task, gap9 in networks:
         folder = cache_dir() / "battery" / f"{network}_opset13"
-        for config in CONFIGS:
+        for config in configs:
             report = run(args.workbench, folder, config)
             if "error" in report:
                 print(f"| {network} ({task}) | - | {config} | {report['error']} | - | - | - | - | - |")

@@ -28,7 +28,10 @@ def main() -> int:
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--models", default="resnet50_v1,googlenet_v1")
     parser.add_argument("--configs", default="v3_96,v2_28:am_bytes=3MiB")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); resnet50_v1 on v3_96)")
     args = parser.parse_args()
+    if args.smoke:
+        args.models, args.configs = "resnet50_v1", "v3_96"
     print("| network | config | compile options | cycles | latency ms | MAC/cycle | utilization | DDR bytes | "
           "of which activations | of which intermediate | peak AM | weights staged in AM |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -27,7 +27,10 @@ def main() -> int:
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--models", default="googlenet_v1,googlenet,battery/inception_v3_opset13")
     parser.add_argument("--configs", default=DEFAULT_CONFIGS)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); googlenet_v1 on v3_96)")
     args = parser.parse_args()
+    if args.smoke:
+        args.models, args.configs = "googlenet_v1", "v3_96"
     print("| network | config | merged layers | cycles, merged | cycles, apart | change | array cycles, merged | "
           "array cycles, apart | intermediate DDR bytes, merged | apart |")
     print("|---|---|---|---|---|---|---|---|---|---|")
