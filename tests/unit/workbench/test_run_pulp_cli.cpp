@@ -47,17 +47,28 @@ TEST(RunPulpCli, TheEnergyTilerRunsBitExactAndSpendsNoMoreThanDorysTilingByTheMo
 
 TEST(RunPulpCli, ASixtyFourGiBL3CostsWhatTheRunTouchesNotItsSize) {
   // The largest l3_bytes the schema allows: a limit, not an allocation (sim/common/backing_store.h).
-  // 600 MB is the bound; before the backing stores a 4 GiB L3 alone took 4.2 GB.
-  constexpr std::uint64_t kBound = 600ull << 20;
-  const test::MeasuredRun timing = test::measured_workbench(
-      {"run", "--hw", gap8(), workload("tiny_resnet.onnx"), "--set", "l3_bytes=64GiB", "--no-data", "--no-cache"});
+  // Against the same run at the config's own 8 MiB it may cost a few pages more, not 64 GiB
+  // (before the backing stores a 4 GiB L3 alone took 4.2 GB, and 64 GiB failed).
+  constexpr std::uint64_t kExtra = 64ull << 20;
+  const auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"run", "--hw", gap8(), workload("tiny_resnet.onnx"), "--no-cache"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return test::measured_workbench(args);
+  };
+  const test::MeasuredRun own = run({"--no-data"});
+  const test::MeasuredRun timing = run({"--set", "l3_bytes=64GiB", "--no-data"});
+  ASSERT_EQ(own.exit_code, 0) << own.out;
   ASSERT_EQ(timing.exit_code, 0) << timing.out;
-  EXPECT_LT(timing.peak_rss_bytes, kBound) << timing.peak_rss_bytes;
-  const test::MeasuredRun data = test::measured_workbench(
-      {"run", "--hw", gap8(), workload("tiny_resnet.onnx"), "--set", "l3_bytes=64GiB", "--calib-count", "2", "--no-cache"});
+  EXPECT_LT(timing.peak_rss_bytes, own.peak_rss_bytes + kExtra) << timing.peak_rss_bytes << " vs " << own.peak_rss_bytes;
+  const test::MeasuredRun data = run({"--set", "l3_bytes=64GiB", "--calib-count", "2"});
   ASSERT_EQ(data.exit_code, 0) << data.out;
   EXPECT_THAT(data.out, HasSubstr("golden check: bit-exact"));
-  EXPECT_LT(data.peak_rss_bytes, kBound) << data.peak_rss_bytes;
+#if !defined(__SANITIZE_ADDRESS__)
+  // The bound for the tool itself (a sanitized binary's shadow memory and quarantine
+  // are the sanitizer's, not the simulator's).
+  EXPECT_LT(data.peak_rss_bytes, 600ull << 20) << data.peak_rss_bytes;
+  EXPECT_LT(timing.peak_rss_bytes, 600ull << 20) << timing.peak_rss_bytes;
+#endif
 }
 
 TEST(RunPulpCli, TinyModelsAreBitExactWithBothTilers) {
