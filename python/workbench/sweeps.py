@@ -46,7 +46,10 @@ class Sweep:
 
     @property
     def layers(self):
-        return self._export(layers=True)
+        """One row per layer of every done point: the point's key, model, config and axes,
+        then the layer's figures under Run.layers' names (time.<cause>, bound.binding,
+        bound.cycles, energy_pj, xdnn.mapping_efficiency, ...)."""
+        return self._export(layers=True).rename(columns=_run_layer_name)
 
     def pareto(self, x, y):
         """The done points no other point beats on both `x` (minimised) and `y` (minimised, or
@@ -62,6 +65,17 @@ class Sweep:
 
     def __repr__(self):
         return f"<Sweep {self.db}>"
+
+
+# The sweep export's layer CSV names (the command line's, as the run CSV's) -> Run.layers'.
+_RUN_LAYER_NAMES = {"bound": "bound.binding", "bound_cycles": "bound.cycles",
+                    "mapping_efficiency": "xdnn.mapping_efficiency"}
+
+
+def _run_layer_name(column):
+    if column.startswith("time_"):
+        return "time." + column[len("time_"):]
+    return _RUN_LAYER_NAMES.get(column, column)
 
 
 def _installed_executable():

@@ -30,6 +30,13 @@ def test_a_dict_spec_runs_and_its_tables_are_typed(folder):
     one = wb.run(TINY_RESNET, GAP8, set={"cores": 8, "l1_tile_budget_bytes": "32KiB"}, data=False).layers
     point = points[(points["cores"] == 8) & (points["l1_tile_budget_bytes"] == 32 * 1024)]["key"].iloc[0]
     assert layers[layers["key"] == point]["energy_pj"].tolist() == one["energy_pj"].tolist()
+    # One naming: the columns the two tables share are the run's, with the run's values.
+    shared = [c for c in layers.columns if c in one.columns]
+    assert {"cycles", "bound.binding", "bound.cycles", "time.cores", "energy_pj"} <= set(shared), shared
+    assert not [c for c in layers.columns if c.startswith("time_") or c in ("bound", "bound_cycles")]
+    mine = layers[layers["key"] == point].reset_index(drop=True)
+    for column in ("name", "cycles", "bound.binding", "bound.cycles", "time.cores"):
+        assert mine[column].tolist() == one[column].tolist(), column
     # The same figures as the command line's export of the database.
     cli("sweep", "export", db, "--csv", os.path.join(folder, "cli.csv"))
     import pandas as pd
