@@ -37,6 +37,11 @@ def test_a_dict_spec_runs_and_its_tables_are_typed(folder):
     mine = layers[layers["key"] == point].reset_index(drop=True)
     for column in ("name", "cycles", "bound.binding", "bound.cycles", "time.cores"):
         assert mine[column].tolist() == one[column].tolist(), column
+    # Utilization in one unit (a fraction of the peak) in every table.
+    assert mine["utilization"].round(9).tolist() == one["utilization"].round(9).tolist()
+    whole = wb.run(TINY_RESNET, GAP8, set={"cores": 8, "l1_tile_budget_bytes": "32KiB"}, data=False).totals
+    assert abs(points[points["key"] == point]["utilization"].iloc[0] - whole["utilization"]) < 1e-9
+    assert 0 < whole["utilization"] <= 1
     # The same figures as the command line's export of the database.
     cli("sweep", "export", db, "--csv", os.path.join(folder, "cli.csv"))
     import pandas as pd
