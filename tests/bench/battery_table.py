@@ -12,10 +12,13 @@ outcome is listed.
     /usr/bin/python3 tests/bench/battery_table.py build/release/battery_status.tsv
 """
 
+import argparse
 import collections
 import os
 import re
 import sys
+
+from bench_common import SMOKE_HELP
 
 
 def cell(outcome: str, detail: str) -> str:
@@ -73,12 +76,17 @@ def main(path: str) -> int:
 
 
 def smoke() -> int:
-    """A few seconds: that the script still runs end to end (CI), on a TSV of two lines in the
-    format test_battery writes."""
+    """A few seconds: that the script still runs end to end (CI), on a TSV in the format
+    test_battery writes: every outcome, and two opsets that disagree."""
     import tempfile
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
-        f.write("resnet18_opset13\tv3_96\truns\t1000 cycles, 2.50 MAC/cycle\n")
-        f.write("resnet18_opset13\tgap8\truns\t2000 cycles, 1.25 MAC/cycle, 1 host layers, host 3.0% of the time\n")
+        f.write("resnet18_opset13\tv3_96\truns\t1000 cycles, 2.50 MAC/cycle, 0 host layers, host 0.0% of the time\n")
+        f.write("resnet18_opset13\tgap8\truns-with-host\t2000 cycles, 1.25 MAC/cycle, 1 host layers, "
+                "host 3.0% of the time\n")
+        f.write("vgg11_opset13\tgap8\tdoes-not-fit\terror: the weights need 132863336 bytes of L3 flash, more than "
+                "l3_flash_bytes 67108864; use --set l3_flash_bytes=132863336 or more\n")
+        f.write("vgg11_opset11\tv3_96\tunsupported\tSplit (no xDNN mapping)\n")
+        f.write("vgg11_opset13\tv3_96\truns\t3000 cycles, 9.00 MAC/cycle, 0 host layers, host 0.0% of the time\n")
     try:
         return main(f.name)
     finally:
@@ -86,6 +94,9 @@ def smoke() -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--smoke"]:
-        sys.exit(smoke())
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/release/battery_status.tsv"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tsv", nargs="?", default="build/release/battery_status.tsv",
+                        help="test_battery's status file (default: %(default)s)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)  # on a TSV of its own (smoke())
+    args = parser.parse_args()
+    sys.exit(smoke() if args.smoke else main(args.tsv))

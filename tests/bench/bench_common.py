@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every script's --smoke help (CI runs each script's --smoke: tests/bench/CMakeLists.txt).
+SMOKE_HELP = "a few seconds: that the script still runs end to end (CI)"
 
 
 def cache_dir() -> Path:
@@ -18,13 +20,15 @@ def cache_dir() -> Path:
     return Path(xdg) / "workbench" / "workloads"
 
 
-def model_config_points(models: str, configs: str):
+def model_config_points(models: str, configs: str, strict: bool = False):
     """(model, its model.onnx, config, its --set items, a label) for each exported model of the
     comma-separated `models` and each of `configs` ("v2_28" or "v2_28:am_bytes=1MiB:..."); a
-    model not exported is skipped with a note on stderr."""
+    model not exported is skipped with a note on stderr (with `strict`, as --smoke: exits 1)."""
     for model in models.split(","):
         path = cache_dir() / model / "model.onnx"
         if not path.exists():
+            if strict:
+                sys.exit(f"{model} is not exported ({path}): /usr/bin/python3 scripts/export_workloads.py")
             print(f"skipping {model}: not exported ({path})", file=sys.stderr)
             continue
         for config_spec in configs.split(","):
@@ -45,5 +49,6 @@ def run_no_data(workbench: str, model: Path, config: str, sets: list, opts: list
             cmd += ["--compile-opt", o]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
-            return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+            said = (done.stderr or done.stdout).strip().splitlines()
+            return {"error": said[-1] if said else f"exit {done.returncode}, no output"}
         return json.loads(out.read_text())

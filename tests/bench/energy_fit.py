@@ -22,11 +22,12 @@ prints the whole network's energy with the config's values: the check against DO
     tests/bench/energy_fit.py build/release/workbench/workbench
 """
 
+import argparse
 import sys
 
 import numpy as np
 
-from bench_common import cache_dir, run_no_data
+from bench_common import SMOKE_HELP, cache_dir, run_no_data
 
 # DORY's table, in network order: (name, MMAC, average mW, ms). DwConv7-11 and PwConv8-12 are
 # printed once for the five blocks.
@@ -45,11 +46,14 @@ DORY_README_PJ_PER_MAC = 50.0  # 9.32 mJ over 186.4 M MACs, the table above (clu
 
 
 def main() -> None:
-    # --smoke (CI: that the script still runs end to end) is the whole fit: one timing-only run.
-    arguments = [a for a in sys.argv[1:] if a != "--smoke"]
-    workbench = arguments[0] if arguments else "build/release/workbench/workbench"
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workbench", nargs="?", default="build/release/workbench/workbench",
+                        help="the workbench binary (default: %(default)s)")
+    # The whole fit is one timing-only run of a default export: --smoke is the script itself.
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args()
     model = cache_dir() / "mobilenet_v1_128" / "model.onnx"
-    report = run_no_data(workbench, model, "gap8", [], ["tiler=dory"])
+    report = run_no_data(args.workbench, model, "gap8", [], ["tiler=dory"])
     if "error" in report:
         sys.exit(f"energy_fit: {report['error']}")
     convs = [l for l in report["layers"] if l["type"] in ("conv", "depthwise")]

@@ -6,6 +6,8 @@ of the wall-clock seconds and their ratio. The quantized model comes from the mo
 after a first, untimed run, as a user's repeated runs do.
 
     tests/bench/loaded_machine.py build/release/workbench/workbench [--model resnet50] [--hw configs/v3_96.yaml]
+
+--smoke (CI): one run each way of the checked-in workloads/tiny_resnet.onnx (unless --model).
 """
 
 import argparse
@@ -14,7 +16,7 @@ import statistics
 import subprocess
 import time
 
-from bench_common import cache_dir
+from bench_common import ROOT, SMOKE_HELP, cache_dir
 
 
 def timed_run(binary: str, model: str, hw: str) -> float:
@@ -27,14 +29,18 @@ def timed_run(binary: str, model: str, hw: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
-    parser.add_argument("--model", default="resnet50")
+    parser.add_argument("--model", help="an exported workload (default: resnet50)")
     parser.add_argument("--hw", default=os.path.join(os.path.dirname(__file__), "..", "..", "configs", "v3_96.yaml"))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); one run each way)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     if args.smoke:
         args.runs = 1
-    model = str(cache_dir() / args.model / "model.onnx")
+    if args.smoke and args.model is None:
+        args.model, model = "tiny_resnet", str(ROOT / "workloads" / "tiny_resnet.onnx")
+    else:
+        args.model = args.model or "resnet50"
+        model = str(cache_dir() / args.model / "model.onnx")
     env_threads = os.environ.get("OMP_NUM_THREADS")
     if env_threads:
         print(f"note: OMP_NUM_THREADS={env_threads} fixes the threads; unset it to see the adaptation")

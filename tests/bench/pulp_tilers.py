@@ -9,12 +9,17 @@ cost objective for MobileNetV1-128 and MobileNetV2, with the total gain; MobileN
 
 With --totals, only a table of the whole networks' cycles with both objectives, one row per
 model (the concat networks, say: --totals --models squeezenet1_1,googlenet).
+
+--smoke (CI): every table once for mobilenet_v1_128 alone, on 2 core counts and 1 L1 budget.
 """
 
 import argparse
 import sys
 
-from bench_common import ROOT, cache_dir, run_no_data
+from bench_common import ROOT, SMOKE_HELP, cache_dir, run_no_data
+
+CORES = (1, 2, 4, 8)
+BUDGETS = ("38000", "32KiB", "24KiB", "16KiB", "12KiB", "8KiB", "6KiB", "5KiB")
 
 
 def run(workbench: str, model: str, sets: list, opts: list) -> dict:
@@ -37,8 +42,9 @@ def per_layer(workbench: str, model: str, sets: list) -> None:
           "| cost MAC/c | gain |")
     print("|---|---|---:|---|---:|---:|---|---|---:|---:|---:|")
     for d, c in zip(dory["layers"], cost["layers"]):
-        print(f"| {short(d['name'])} | {d['type']} | {d['macs']:,} | {d['tile']} | {d['cycles']:,} | "
-              f"{d['mac_per_cycle']:.2f} | {c['tile']} | {c['parallel']} | {c['cycles']:,} | "
+        # tile and parallel are the target's own statistics, in the layer's pulp block (report schema 3 on)
+        print(f"| {short(d['name'])} | {d['type']} | {d['macs']:,} | {d['pulp']['tile']} | {d['cycles']:,} | "
+              f"{d['mac_per_cycle']:.2f} | {c['pulp']['tile']} | {c['pulp']['parallel']} | {c['cycles']:,} | "
               f"{c['mac_per_cycle']:.2f} | {d['cycles'] / c['cycles']:.2f}x |")
     td, tc = dory["totals"], cost["totals"]
     print(f"| **total** | | {td['macs']:,} | | {td['cycles']:,} | {td['mac_per_cycle']:.2f} | | | "
@@ -58,12 +64,12 @@ def totals(workbench: str, models: list, sets: list) -> None:
               f"{tc['cycles']:,} | {tc['mac_per_cycle']:.2f} | {td['cycles'] / tc['cycles']:.3f}x | {faster} |")
 
 
-def scaling(workbench: str, model: str, sets: list) -> None:
+def scaling(workbench: str, model: str, sets: list, counts: tuple = CORES) -> None:
     print(f"\n### {model}: cores (tiler=dory{', ' + ', '.join(sets) if sets else ''})\n")
     print("| cores | cycles | MAC/cycle | speed-up | best layer MAC/cycle |")
     print("|---:|---:|---:|---:|---:|")
     base = None
-    for cores in (1, 2, 4, 8):
+    for cores in counts:
         r = run(workbench, model, sets + [f"cores={cores}"], ["tiler=dory"])
         cycles = r["totals"]["cycles"]
         base = base or cycles
@@ -71,11 +77,11 @@ def scaling(workbench: str, model: str, sets: list) -> None:
         print(f"| {cores} | {cycles:,} | {r['totals']['mac_per_cycle']:.2f} | {base / cycles:.2f} | {best:.2f} |")
 
 
-def budget_sweep(workbench: str, model: str) -> None:
+def budget_sweep(workbench: str, model: str, budgets: tuple = BUDGETS) -> None:
     print(f"\n### {model}: L1 tile budget sweep (MAC/cycle)\n")
     print("| l1_tile_budget_bytes | tiler=dory | tiler=cost |")
     print("|---:|---:|---:|")
-    for budget in ("38000", "32KiB", "24KiB", "16KiB", "12KiB", "8KiB", "6KiB", "5KiB"):
+    for budget in budgets:
         row = []
         for tiler in ("dory", "cost"):
             row.append(f"{run(workbench, model, [f'l1_tile_budget_bytes={budget}'], [f'tiler={tiler}'])['totals']['mac_per_cycle']:.2f}")
@@ -88,10 +94,15 @@ def main() -> None:
     parser.add_argument("--models", default="mobilenet_v1_128,mobilenet_v2")
     parser.add_argument("--set", action="append", default=[], help="hw override for every run")
     parser.add_argument("--totals", action="store_true", help="only the whole networks' totals, one row per model")
-    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); the totals of mobilenet_v1_128)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
-    if args.smoke:
-        args.totals, args.models = True, "mobilenet_v1_128"
+    if args.smoke:  # every table, few runs: 8 timing-only runs of mobilenet_v1_128 (a default export)
+        model = "mobilenet_v1_128"
+        per_layer(args.workbench, model, args.set)
+        scaling(args.workbench, model, args.set, counts=(1, 8))
+        budget_sweep(args.workbench, model, budgets=BUDGETS[:1])
+        totals(args.workbench, [model], args.set)
+        return
     if args.totals:
         totals(args.workbench, args.models.split(","), args.set)
         return

@@ -11,9 +11,12 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_common import SMOKE_HELP
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORKS = ["resnet18", "resnet50", "googlenet", "mobilenet_v2", "mobilenet_v1_128"]
@@ -29,9 +32,11 @@ def cache_dir() -> Path:
 
 def quantize(workbench: str, model: Path, scheme: str, method: str, count: int, out: Path) -> dict:
     start = time.monotonic()
-    subprocess.run([workbench, "quantize", str(model), "--scheme", scheme, "--calib-method", method,
-                    "--calib-count", str(count), "--report", "-o", str(out)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [workbench, "quantize", str(model), "--scheme", scheme, "--calib-method", method,
+               "--calib-count", str(count), "--report", "-o", str(out)]
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"failed (exit {done.returncode}): {' '.join(command)}\n{done.stderr}")
     report = json.loads((out / "report.json").read_text())
     report["seconds"] = time.monotonic() - start
     return report
@@ -42,7 +47,7 @@ def main() -> None:
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--networks", default=",".join(NETWORKS))
     parser.add_argument("--count", type=int, default=16)
-    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); mobilenet_v1_128, 2 inputs)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)  # mobilenet_v1_128 (a default export), 2 inputs
     args = parser.parse_args()
     if args.smoke:
         args.networks, args.count = "mobilenet_v1_128", 2

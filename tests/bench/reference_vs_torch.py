@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_common import ROOT, cache_dir
+from bench_common import ROOT, SMOKE_HELP, cache_dir
 
 
 def median_ms(command: list) -> float:
@@ -27,16 +27,16 @@ def median_ms(command: list) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("name", nargs="?", default="resnet50")
+    parser.add_argument("name", nargs="?", help="an exported workload (default: resnet50; --smoke: mobilenet_v1_128)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--bench", default=str(ROOT / "build/release/tests/bench/bench_reference_executor"))
-    parser.add_argument("--smoke", action="store_true",
-                        help="a few seconds: that the script still runs end to end (CI); one round of one run")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
-    if args.smoke:
+    if args.smoke:  # one round of one run, of the smallest default export (ResNet-50's torch model takes 15 s)
         args.rounds, args.runs = 1, 1
+    args.name = args.name or ("mobilenet_v1_128" if args.smoke else "resnet50")
 
     ours_cmd = [args.bench, str(cache_dir() / args.name), "--runs", str(args.runs), "--threads", str(args.threads)]
     torch_cmd = ["/usr/bin/python3", str(ROOT / "tests/bench/torch_reference.py"), args.name, "--runs",

@@ -6,6 +6,9 @@ configs/sweeps/xdnn_dsp_am.yaml (ResNet-50 on v3_96) and pulp_l1_cores.yaml
 quantizing the model once. Prints a Markdown table (BENCHMARKS.md).
 
   /usr/bin/python3 tests/bench/sweep_throughput.py [--workbench BIN] [--repeat N] [--jobs J]
+
+--smoke (CI): once, pulp_l1_cores only, cut to its last 2 points (a copy of the spec in a
+temporary folder).
 """
 
 import argparse
@@ -17,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import ROOT, cache_dir
+from bench_common import ROOT, SMOKE_HELP, cache_dir
 
 SPECS = {
     "xdnn_dsp_am": ("resnet50", "v3_96"),
@@ -34,6 +37,21 @@ def points_of(workbench: str, spec: Path) -> list:
         fields = line.split()
         points.append([f for f in fields[4:] if "=" in f])
     return points
+
+
+def smoke_spec(spec: Path, folder: Path) -> Path:
+    """A copy of `spec` in `folder` cut to its last 2 points: every axis its last value, the last
+    axis its last two; its config paths made absolute."""
+    import yaml
+    text = yaml.safe_load(spec.read_text())
+    configs = text["configs"] if isinstance(text["configs"], list) else [text["configs"]]
+    text["configs"] = [str((spec.parent / c).resolve()) for c in configs]
+    names = list(text["axes"])
+    for name in names:
+        text["axes"][name] = text["axes"][name][-2 if name == names[-1] else -1:]
+    copy = folder / spec.name
+    copy.write_text(yaml.safe_dump(text, sort_keys=False))
+    return copy
 
 
 def timed_sweep(workbench: str, spec: Path, jobs: int) -> tuple:
@@ -64,17 +82,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="sweeps, and one-at-a-time passes, per spec (medians are reported)")
     parser.add_argument("--jobs", type=int, default=2, help="sweep -j")
-    parser.add_argument("--smoke", action="store_true", help="a few seconds: that the script still runs end to end (CI); one pass of pulp_l1_cores)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     specs = {"pulp_l1_cores": SPECS["pulp_l1_cores"]} if args.smoke else SPECS
     if args.smoke:
         args.repeat = 1
+    with tempfile.TemporaryDirectory() as smoke_folder:  # --smoke's copy of the spec
+        time_specs(args, specs, Path(smoke_folder) if args.smoke else None)
 
+
+def time_specs(args, specs: dict, smoke_folder) -> None:
+    """The table: each spec swept and run one point at a time (--smoke: its cut copy in smoke_folder)."""
     print("| spec | network on config | points | sweep -j%d (quantize once + points) | of which running the points "
           "| one `run --no-data` at a time | speed-up |" % args.jobs)
     print("|---|---|---|---|---|---|---|")
     for name, (model, config) in specs.items():
         spec = ROOT / "configs" / "sweeps" / f"{name}.yaml"
+        if smoke_folder is not None:
+            spec = smoke_spec(spec, smoke_folder)
         model_path = cache_dir() / model / "model.onnx"
         if not model_path.exists():
             sys.exit(f"{model_path} is not exported: /usr/bin/python3 scripts/export_workloads.py {model}")

@@ -8,8 +8,8 @@ the warm-up fills). Prints a Markdown table.
 
 With --check BUDGETS it is the speed check CI runs (ctest tool_speed_check): each warm command
 is timed in pairs with a fixed calibration workload (a pure-Python loop, the same on every
-build), so a command's cost is a ratio to the machine's speed measured beside it, not seconds
-of one machine. A command fails when its median ratio grows beyond the budget's by more than
+build), on one worker thread (OMP_NUM_THREADS=1), so a command's cost is a ratio to the
+machine's speed measured beside it, not seconds of one machine. A command fails when its median ratio grows beyond the budget's by more than
 --threshold (default 50 %): a change that makes a timed command much slower fails the day it
 lands. --record BUDGETS writes the budgets from this build (after an intended change; say why
 in the commit). --smoke runs each command once, timed only for the print.
@@ -152,6 +152,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, WB_CACHE_DIR=tmp)
+        if args.check or args.record:
+            # One worker thread, fixed: the budgets are recorded and checked alike whatever the
+            # caller's environment (ctest's OMP_NUM_THREADS=1 in scripts/test.sh, a user's
+            # shell), and a second core's availability does not move the ratio.
+            env["OMP_NUM_THREADS"] = "1"
         os.symlink(cache_dir(), Path(tmp) / "workloads")
         if args.check or args.record:
             sys.exit(check(args, env))
