@@ -163,17 +163,12 @@ def test_a_bad_argument_is_a_workbench_error_naming_the_argument(kwargs, message
     assert "--" not in str(raised.value)
 
 
-def test_warnings_point_at_the_callers_line():
+def test_warnings_point_at_the_callers_line(folder):
     for call in (lambda: wb.run(TINY_RESNET, GAP8, cache=False, calib_count=2),
-                 lambda: wb.compile(TINY_RESNET, GAP8, os.path.join(wb_folder(), "c"), cache=False, calib_count=2)):
+                 lambda: wb.compile(TINY_RESNET, GAP8, os.path.join(folder, "c"), cache=False, calib_count=2)):
         with pytest.warns(wb.WorkbenchWarning) as caught:
             call()
         assert {w.filename for w in caught} == {__file__}, [w.filename for w in caught]
-
-
-def wb_folder():
-    import tempfile
-    return tempfile.mkdtemp(prefix="workbench-pytest-")
 
 
 @pytest.mark.parametrize("function", [wb.run, wb.compile, wb.simulate, wb.verify, wb.sweep, wb.compare,
