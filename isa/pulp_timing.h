@@ -48,6 +48,10 @@ struct PulpKernelCycles {
   // Depthwise (channels across cores): per channel a strided gather of its input plane,
   // then per output pixel a window gather and ceil(K*K/4) dot products.
   int depthwise_gather_byte = 3;     // lbu with stride c_in, sb, pointer increment
+  // On a channel-major tile (KernelCall.input_chw, DORY's): per output column the strip's rows
+  // copied a word at a time, per strip row and word: lw, its load-use stall, sw, and the row's
+  // two pointer updates.
+  int depthwise_chw_strip_word = 5;
   int depthwise_window_byte = 2;     // per window byte into the aligned im2col word
   int depthwise_dot_word = 3;        // 2 word loads + 1 pv.sdotsp.b
   int depthwise_pixel_overhead = 8;

@@ -47,6 +47,7 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
                       {"tiles", t.tiles()},
                       {"parallel", parallel_name(t.parallel())},
                       {"depthwise_plane", t.depthwise_plane()},
+                      {"depthwise_chw", t.depthwise_chw()},
                       {"l1_bytes", t.l1_total_bytes()},
                       {"l3_chunks", t.l3_chunks()},
                       {"output_memory", isa::pulp::memory_name(layer.output_memory())},
@@ -193,7 +194,9 @@ std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config
       os << fmt::format("  L2-L1: tile C_out {}{} H_out {} W_out {} (C_in {}), {} tiles, first tile in {}x{}x{}, parallel {}{}\n",
                         t.tile_c_out(), tile_groups, t.tile_h_out(), t.tile_w_out(), t.tile_c_in(), t.tiles(),
                         first.h_in(), first.w_in(), first.c_in(), parallel_name(t.parallel()),
-                        t.depthwise_plane() ? ", plane kernel" : "");
+                        t.depthwise_plane() ? ", plane kernel"
+                        : t.depthwise_chw() ? ", channel-major input (DORY's), blocking copies"
+                                            : "");
     }
     os << fmt::format("  L1: input {} B, output {} B, weights+bias {} B, im2col {} B, constants {} B = {} B ({:.1f}% of "
                       "{} B)\n",

@@ -258,7 +258,10 @@ class LayerEmitter {
     }
 
     const std::vector<TileRef> tiles = chunk_tiles(r0, rows, c0, cs);
-    const bool db = t.double_buffered;
+    // DORY's depthwise code waits for every copy it issues: each tile loads its own input and
+    // weights, and the next waits for its write-back (TileChoice::depthwise_chw).
+    const bool blocking = t.depthwise_chw;
+    const bool db = t.double_buffered && !blocking;
     int in_slot = 0, w_slot = 0, out_slot = 0;
     const auto set_slots = [&](TileAddresses& a, int in, int w, int o) {
       a.l1_input = l1_.input[in];
@@ -276,13 +279,20 @@ class LayerEmitter {
         for (const auto& c : l3_loads) *step.add_l3_load() = c;
         for (const auto& c : l3_prefetches) *step.add_l3_prefetch() = c;
         set_slots(at, in_slot, w_slot, out_slot);
-        for (const auto& c : tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights || lp_.has_table, at)) {
+        for (const auto& c :
+             tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights || lp_.has_table, at, blocking)) {
           *step.add_load() = c;
         }
       }
       TileAddresses here = at;
       set_slots(here, in_slot, w_slot, out_slot);
-      if (i + 1 < tiles.size()) {
+      if (blocking && i > 0) {
+        for (const auto& c : tile_input_copies(lp_.shape, tiles[i].g, tiles[i].new_input,
+                                               tiles[i].new_weights && lp_.has_weights, here, true)) {
+          *step.add_load() = c;
+        }
+      }
+      if (!blocking && i + 1 < tiles.size()) {
         const TileRef& next = tiles[i + 1];
         const int next_in = next.new_input && db ? in_slot ^ 1 : in_slot;
         const int next_w = next.new_weights && db ? w_slot ^ 1 : w_slot;
@@ -294,6 +304,7 @@ class LayerEmitter {
       }
       *step.mutable_compute() = kernel_call(tiles[i].g, here);
       if (tiles[i].writes) *step.add_write_back() = tile_output_copy(lp_.shape, tiles[i].g, here);
+      step.set_wait_write_back(blocking);
       if (i + 1 == tiles.size()) {
         for (const auto& c : l3_stores) *step.add_l3_store() = c;
       } else {
@@ -307,7 +318,8 @@ class LayerEmitter {
 
   isa::pulp::KernelCall kernel_call(const TileGeometry& g, const TileAddresses& at) const {
     const quant::QNode& node = graph_.nodes[static_cast<std::size_t>(layer_.node)];
-    isa::pulp::KernelCall call = tile_kernel_call(lp_.shape, g, lp_.tile.parallel, at, lp_.tile.depthwise_plane);
+    isa::pulp::KernelCall call =
+        tile_kernel_call(lp_.shape, g, lp_.tile.parallel, at, lp_.tile.depthwise_plane, lp_.tile.depthwise_chw);
     call.set_input_signed(graph_.tensor(layer_.inputs[0]).is_signed);
     call.set_output_signed(graph_.tensor(layer_.output).is_signed);
     call.set_has_bias(lp_.has_weights);
@@ -387,6 +399,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   tiling.set_objective(objective_name(objective));
   tiling.set_parallel(lp.tile.parallel);
   tiling.set_depthwise_plane(lp.tile.depthwise_plane);
+  tiling.set_depthwise_chw(lp.tile.depthwise_chw);
   tiling.set_predicted_cycles(lp.tile.predicted_cycles);
   tiling.set_l3_chunks(lp.chunks());
   tiling.set_chunk_h_out(lp.chunk_h_out);

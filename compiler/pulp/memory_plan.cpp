@@ -625,6 +625,9 @@ class MemoryPlanner {
       return static_cast<std::uint64_t>(
           std::llround(perf::pulp::predicted_energy_pj(emitted, hw_, config_.clock_mhz, trial.tile.predicted_cycles)));
     };
+    // The cost and energy objectives start from DORY's tile shapes on our HWC kernels; DORY's
+    // channel-major depthwise is its own code's (TileChoice::depthwise_chw).
+    if (options_.tiler != TilerObjective::Dory) dory_tile.depthwise_chw = false;
     LayerPlan chosen = timed(dory_tile);
     if (options_.tiler != TilerObjective::Dory) {
       const std::uint64_t dory_figure = figure(chosen);

@@ -19,7 +19,7 @@ TileAddresses costing_addresses(const LayerShape& s) {
 }
 
 isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& g, isa::pulp::Parallel parallel,
-                                       const TileAddresses& at, bool depthwise_plane) {
+                                       const TileAddresses& at, bool depthwise_plane, bool input_chw) {
   isa::pulp::KernelCall call;
   call.set_kind(s.kind);
   call.set_parallel(parallel);
@@ -47,6 +47,7 @@ isa::pulp::KernelCall tile_kernel_call(const LayerShape& s, const TileGeometry& 
   call.set_pad_right(g.cols.pad_after);
   if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) call.set_groups(g.c_size / s.group_c_out());
   call.set_depthwise_plane(depthwise_plane);
+  call.set_input_chw(input_chw);
   if (s.kind == isa::pulp::KERNEL_RESIZE) {
     call.set_resize_row0(g.rows.out_begin);
     call.set_resize_col0(g.cols.out_begin);
@@ -130,10 +131,28 @@ isa::pulp::DmaCopy hwc_block_copy(const L2View& view, std::uint32_t row, std::ui
   return copy;
 }
 
-std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const TileGeometry& g, bool input, bool weights,
-                                                  const TileAddresses& at) {
+std::vector<isa::pulp::DmaCopy> depthwise_chw_copies(const L2View& view, std::uint32_t row, std::uint32_t col,
+                                                     std::uint32_t c, std::uint32_t rows, std::uint32_t cols,
+                                                     std::uint32_t cs, std::uint64_t l1) {
   std::vector<isa::pulp::DmaCopy> copies;
-  if (input && g.rows.in_size > 0 && g.cols.in_size > 0) {
+  const std::uint64_t plane = std::uint64_t{rows} * cols;
+  // Each channel a block of one channel: rows of `cols` single bytes, `channels` apart in L2 and
+  // dense in its plane.
+  for (std::uint32_t ch = 0; ch < cs; ++ch) {
+    copies.push_back(hwc_block_copy(view, row, col, c + ch, rows, cols, 1, l1 + ch * plane, true));
+  }
+  return copies;
+}
+
+std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const TileGeometry& g, bool input, bool weights,
+                                                  const TileAddresses& at, bool input_chw) {
+  std::vector<isa::pulp::DmaCopy> copies;
+  if (input && input_chw && g.rows.in_size > 0 && g.cols.in_size > 0) {
+    for (const auto& c : depthwise_chw_copies(at.input, g.rows.in_begin, g.cols.in_begin, g.cin_begin,
+                                              g.rows.in_size, g.cols.in_size, g.cin_size, at.l1_input)) {
+      copies.push_back(c);
+    }
+  } else if (input && g.rows.in_size > 0 && g.cols.in_size > 0) {
     copies.push_back(hwc_block_copy(at.input, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
                                     g.cols.in_size, g.cin_size, at.l1_input, true));
     if (s.kind == isa::pulp::KERNEL_ADD) {

@@ -34,15 +34,18 @@ TileAddresses costing_addresses(const LayerShape& shape);
 
 // The kernel call of a tile (L1 addresses from `at`; requant and signedness are the caller's).
 // A tile of some of a standard convolution's input channels accumulates partial sums.
-// `depthwise_plane`: a depthwise tile runs the plane kernel (TileChoice::depthwise_plane).
+// `depthwise_plane`: a depthwise tile runs the plane kernel (TileChoice::depthwise_plane);
+// `input_chw`: its input tile is channel-major (TileChoice::depthwise_chw).
 isa::pulp::KernelCall tile_kernel_call(const LayerShape& shape, const TileGeometry& g, isa::pulp::Parallel parallel,
-                                       const TileAddresses& at = {}, bool depthwise_plane = false);
+                                       const TileAddresses& at = {}, bool depthwise_plane = false,
+                                       bool input_chw = false);
 
 // L2 -> L1 copies of a tile's input(s) (when `input`: ADD's second operand alike, MUL's the
 // slice of its broadcast operand the tile reads) and weights + bias (when `weights`; a LUT's
-// 256-byte table from `at.weights`).
+// 256-byte table from `at.weights`). `input_chw`: the input as channel-major planes
+// (depthwise_chw_copies).
 std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape, const TileGeometry& g, bool input,
-                                                  bool weights, const TileAddresses& at);
+                                                  bool weights, const TileAddresses& at, bool input_chw = false);
 inline std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape, const TileGeometry& g, bool input,
                                                          bool weights) {
   return tile_input_copies(shape, g, input, weights, costing_addresses(shape));
@@ -53,6 +56,13 @@ isa::pulp::DmaCopy tile_output_copy(const LayerShape& shape, const TileGeometry&
 inline isa::pulp::DmaCopy tile_output_copy(const LayerShape& shape, const TileGeometry& g) {
   return tile_output_copy(shape, g, costing_addresses(shape));
 }
+
+// DORY's depthwise input (its dory_dma_memcpy_3d_custom_hwc_to_chw): rows x cols x channels of
+// an HWC view into channel-major planes at `l1`, one copy per channel whose chunks are single
+// bytes `channels` apart in L2 (one 2-D transfer per channel on the cluster DMA).
+std::vector<isa::pulp::DmaCopy> depthwise_chw_copies(const L2View& view, std::uint32_t row, std::uint32_t col,
+                                                     std::uint32_t c, std::uint32_t rows, std::uint32_t cols,
+                                                     std::uint32_t cs, std::uint64_t l1);
 
 // A copy of rows x cols x channels of an HWC view into a dense block at `l1` of `near_memory`
 // (or back, when !to_l1).

@@ -127,9 +127,12 @@ std::vector<Parallel> variants(KernelKind kind) {
   }
 }
 
-// PULP-NN's default variant for a kind (what DORY's generated code calls).
+// PULP-NN's default variant for a kind (what DORY's generated code calls: its layer template of
+// the MobileNetV1 run, dory 6d01e9c, calls pulp_nn_pointwise_HoWo_parallel for a 1x1 stride-1
+// conv and pulp_nn_conv_Ho_parallel for the others; docs/pulp.md, "DORY's generated code").
 Parallel default_variant(const LayerShape& s) {
   switch (s.kind) {
+    case isa::pulp::KERNEL_POINTWISE: return isa::pulp::PARALLEL_HOWO;
     case isa::pulp::KERNEL_DEPTHWISE:
     case isa::pulp::KERNEL_LINEAR: return isa::pulp::PARALLEL_CO;
     case isa::pulp::KERNEL_AVGPOOL:
@@ -275,7 +278,9 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
       const auto step = [&](std::uint32_t ic, std::uint32_t jc, std::uint64_t previous_write_back) {
         const TileGeometry here = geometry(ic, jc);
         const std::uint64_t compute =
-            perf::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel, {}, t.depthwise_plane), hw, hw.cores).cycles;
+            perf::pulp::kernel_cost(tile_kernel_call(s, here, t.parallel, {}, t.depthwise_plane, t.depthwise_chw), hw,
+                                    hw.cores)
+                .cycles;
         if (first) {
           const perf::pulp::DmaCost own = dma(tile_input_copies(s, here, true, true));
           total += own.issue_cycles + own.cycles;
@@ -421,8 +426,10 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
         smallest.output_bytes, smallest.weight_bytes, smallest.im2col_bytes,
         smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes));
   }
+  dory->depthwise_chw = s.kind == isa::pulp::KERNEL_DEPTHWISE && s.dilation_h == 1 && s.dilation_w == 1;
   dory->predicted_cycles = predict_cycles(s, *dory, hw);
   if (objective == TilerObjective::Dory) return *dory;
+  dory->depthwise_chw = false;  // the other objectives run DORY's tile shapes on our HWC kernels
 
   return cost_candidates(s, hw, *dory, 1).front();
 }

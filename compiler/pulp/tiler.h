@@ -47,6 +47,10 @@ struct TileChoice {
   // A depthwise layer's kernel: the plane kernel (3x3, stride 1 or 2; the cost objective's
   // choice) instead of PULP-NN's window kernel. Its scratch is a padded plane per core.
   bool depthwise_plane = false;
+  // DORY's depthwise as its generated code runs it (the dory objective's, docs/pulp.md, "DORY's
+  // depthwise layers"): each tile's input transposed to channel-major planes by the cluster DMA,
+  // one transfer per channel, and every copy waited for before the code goes on (no overlap).
+  bool depthwise_chw = false;
   bool double_buffered = false;
   // KERNEL_MATMUL (compiler/pulp/matmul_layer.h): one slot for b when two do not fit; the next
   // head's b then loads as its first tile starts.

@@ -131,9 +131,17 @@ Work depthwise_work(std::uint64_t channels, const KernelCall& call, const PulpKe
   const std::uint64_t per_pixel = window * static_cast<std::uint64_t>(k.depthwise_window_byte) +
                                   dots * static_cast<std::uint64_t>(k.depthwise_dot_word) +
                                   static_cast<std::uint64_t>(k.requant_per_output + k.depthwise_pixel_overhead);
-  w.add(channels * (plane * static_cast<std::uint64_t>(k.depthwise_gather_byte) + pixels * per_pixel +
-                    static_cast<std::uint64_t>(k.depthwise_channel_overhead)),
-        channels * (plane + pixels * (window + 2 * dots + 2)));
+  // The strip: the HWC tile's strided byte gather, or a channel-major tile's word copies per
+  // strip row of every output column (pulp_nn_depthwise_generic's).
+  std::uint64_t strip_cycles = plane * static_cast<std::uint64_t>(k.depthwise_gather_byte), strip_loads = plane;
+  if (call.input_chw()) {
+    const std::uint64_t strip_rows = std::uint64_t{call.w_out()} * (call.h_in() + call.pad_top() + call.pad_bottom());
+    const std::uint64_t words = ceil_div<std::uint64_t>(call.k_w(), 4);
+    strip_cycles = strip_rows * words * static_cast<std::uint64_t>(k.depthwise_chw_strip_word);
+    strip_loads = strip_rows * words;
+  }
+  w.add(channels * (strip_cycles + pixels * per_pixel + static_cast<std::uint64_t>(k.depthwise_channel_overhead)),
+        channels * (strip_loads + pixels * (window + 2 * dots + 2)));
   return w;
 }
 

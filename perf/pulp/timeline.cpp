@@ -216,6 +216,7 @@ class LayerRun {
       if (step.has_compute()) compute(step.compute(), i);
       if (step.has_row_gather()) gather_rows(step.row_gather(), i);
       const std::uint64_t written = issue(step.write_back(), false, i);
+      if (step.wait_write_back()) wait(written, t_.dma_wait_cycles);
       written_upto.push_back(std::max(written, written_upto.empty() ? 0 : written_upto.back()));
       if (step.l3_store_size() > 0) {
         wait(ch_.dma_out.last_completion(), t_.dma_wait_cycles);

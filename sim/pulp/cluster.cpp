@@ -156,6 +156,7 @@ class Cluster::LayerWalk {
       if (step.has_compute()) c_.compute(step.compute(), index_, i);
       if (step.has_row_gather() && !gather_rows(step.row_gather(), i)) return;
       const std::uint64_t written = dma(step.write_back(), false, i);
+      if (step.wait_write_back()) wait(written, stats_.dma_wait_cycles);
       written_by_step.push_back(std::max(written, written_by_step.empty() ? 0 : written_by_step.back()));
       if (step.l3_store_size() > 0) {
         wait(c_.dma_out_.drained(), stats_.dma_wait_cycles);

@@ -207,6 +207,11 @@ std::string kind_shape_problem(const KernelCall& c) {
                        "expected)",
                        name, c.k_h(), c.k_w(), c.stride_h(), c.stride_w());
   }
+  if (c.input_chw() && (kind != isa::pulp::KERNEL_DEPTHWISE || c.depthwise_plane() ||
+                        isa::pulp::dilation_or_one(c.dilation_h()) != 1 || isa::pulp::dilation_or_one(c.dilation_w()) != 1)) {
+    return fmt::format("input_chw on {}{} (the undilated window depthwise kernel expected)", name,
+                       c.depthwise_plane() ? " with depthwise_plane" : "");
+  }
   // A gather picks c_out of the c_in channels (a slice has fewer), a matmul's c_in is its
   // reduction and c_out b's rows; the rest keep them.
   if (!isa::pulp::is_matmul(kind) && kind != isa::pulp::KERNEL_GROUPED_CONV && kind != isa::pulp::KERNEL_GATHER &&
@@ -525,9 +530,18 @@ void depthwise(const KernelCall& c, std::uint8_t* l1) {
     }
     for (std::uint32_t r = rows.begin; r < rows.end; ++r) {
       for (std::uint32_t q = cols.begin; q < cols.end; ++q) {
-        const std::uint8_t* xp = input_pixel(c, x, rows, cols, r, q);
         const std::int32_t* wp = w.data() + (std::uint64_t{r} * k_w + q) * channels;
-        for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += tile_element<Signed>(xp + ch) * wp[ch];
+        if (c.input_chw()) {
+          // Channel ch's plane: plane bytes apart, the pixel at its HWC index.
+          const std::uint64_t pixel = static_cast<std::uint64_t>(input_pixel(c, x, rows, cols, r, q) - x) / channels;
+          const std::uint64_t plane = std::uint64_t{c.h_in()} * c.w_in();
+          for (std::uint32_t ch = 0; ch < channels; ++ch) {
+            sums[ch] += tile_element<Signed>(x + ch * plane + pixel) * wp[ch];
+          }
+        } else {
+          const std::uint8_t* xp = input_pixel(c, x, rows, cols, r, q);
+          for (std::uint32_t ch = 0; ch < channels; ++ch) sums[ch] += tile_element<Signed>(xp + ch) * wp[ch];
+        }
       }
     }
     std::uint8_t* yp = y + (std::uint64_t{oh} * c.w_out() + ow) * channels;

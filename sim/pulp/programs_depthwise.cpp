@@ -42,8 +42,8 @@ void channel_setup(const KernelCall& c, std::uint32_t ch, CoreProgramBuilder& b)
 // output row's window is k_h * k_w consecutive strip bytes from r = oy * stride_h: K*K/4 word
 // pairs (strip and filter, at whatever alignment they fall: RI5CY splits a misaligned word) and
 // a pv.sdotusp.b each, the K*K % 4 leftover bytes as scalar MACs. PULP-NN reads a CHW input
-// (DORY transposes it) and copies the strip a word at a time; the HWC tile gives each strip
-// byte its own strided lbu (post-increment by c_in) and sb.
+// (DORY transposes it) and copies the strip a word at a time (window_column_chw, below); the
+// HWC tile gives each strip byte its own strided lbu (post-increment by c_in) and sb.
 // Dilated (ours; PULP-NN has no dilation): the strip holds the column's k_w dilated input
 // columns, and an output's window is k_h runs of k_w strip bytes, dilation_h strip rows apart:
 // per run k_w / 4 word pairs and k_w % 4 scalar MACs, and the strip pointer's jump to the next
@@ -75,6 +75,40 @@ void window_column(const KernelCall& c, std::uint32_t ch, std::uint32_t ow, std:
       }
       b.store(to, 1);  // a padding byte stores the zero register
     }
+  }
+}
+
+// The same strip from a channel-major tile (KernelCall.input_chw, DORY's layout), as
+// pulp_nn_depthwise_generic fills it: per strip row of the image, ceil(k_w / 4) words copied (lw
+// from the channel's plane at whatever alignment, sw into the strip: the store waits for the
+// load) and the zero bytes of the columns in the padding (sb); per padding row, the zero words.
+// Each row then moves the strip pointer back by the copy's overshoot and the plane pointer a
+// row down (2 Alu).
+void window_column_chw(const KernelCall& c, std::uint32_t ch, std::uint32_t ow, std::uint32_t strip,
+                       CoreProgramBuilder& b) {
+  const std::uint32_t k_w = c.k_w(), words = (k_w + 3) / 4, padded_h = c.h_in() + c.pad_top() + c.pad_bottom();
+  const std::int64_t first_col = std::int64_t{ow} * c.stride_w() - c.pad_left();
+  const auto left = static_cast<std::uint32_t>(std::clamp<std::int64_t>(-first_col, 0, k_w));
+  const auto right = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(first_col + k_w - static_cast<std::int64_t>(c.w_in()), 0, k_w - left));
+  const std::uint64_t plane = c.input() + std::uint64_t{ch} * c.h_in() * c.w_in();
+  const std::uint64_t first_inside = static_cast<std::uint64_t>(std::max<std::int64_t>(first_col, 0));
+  b.alu(2);
+  for (std::uint32_t r = 0; r < padded_h; ++r) {
+    const std::int64_t ih = std::int64_t{r} - c.pad_top();
+    const std::uint32_t row = strip + r * k_w;
+    if (ih < 0 || ih >= c.h_in()) {
+      for (std::uint32_t j = 0; j < words; ++j) b.store(row + 4 * j, 4);
+      b.alu();
+      continue;
+    }
+    for (std::uint32_t j = 0; j < left; ++j) b.store(row + j, 1);
+    for (std::uint32_t j = 0; j < words; ++j) {
+      b.load(u32(plane + static_cast<std::uint64_t>(ih) * c.w_in() + first_inside + 4 * j), 4, true);
+      b.store(row + left + 4 * j, 4);
+    }
+    for (std::uint32_t j = 0; j < right; ++j) b.store(row + k_w - right + j, 1);
+    b.alu(2);
   }
 }
 
@@ -119,7 +153,11 @@ void window_program(const KernelCall& c, CoreItems channels, std::uint32_t strip
   for (std::uint32_t ch = channels.begin; ch < channels.end; ++ch) {
     channel_setup(c, ch, b);
     for (std::uint32_t ow = 0; ow < c.w_out(); ++ow) {
-      window_column(c, ch, ow, strip, b);
+      if (c.input_chw()) {
+        window_column_chw(c, ch, ow, strip, b);
+      } else {
+        window_column(c, ch, ow, strip, b);
+      }
       b.loop_setup();  // the output row loop
       for (std::uint32_t oh = 0; oh < c.h_out(); ++oh) window_output(c, ch, oh, ow, strip, b);
     }
