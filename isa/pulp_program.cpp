@@ -153,6 +153,22 @@ std::uint64_t copy_bytes(const DmaCopy& copy) {
   return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes();
 }
 
+PixelBlock pointwise_howo_block(std::uint32_t h_out, std::uint32_t w_out, int core, int cores) {
+  const auto n = static_cast<std::uint32_t>(std::max(cores, 1));
+  const auto id = static_cast<std::uint32_t>(std::max(core, 0));
+  const bool halves = h_out % n != 0 && w_out > 1 && n >= 2;
+  const std::uint32_t groups = halves ? n / 2 : n, group = halves ? id / 2 : id;
+  const std::uint32_t chunk = (h_out + groups - 1) / groups;
+  PixelBlock b;
+  b.row_begin = std::min(chunk * group, h_out);
+  b.row_end = std::min(b.row_begin + chunk, h_out);
+  if (group >= groups) b.row_begin = b.row_end = h_out;  // a core past the pairs (odd core counts)
+  const bool second = halves && id % 2 == 1;
+  b.col_begin = second ? w_out / 2 : 0;
+  b.col_end = halves && !second ? w_out / 2 : w_out;
+  return b;
+}
+
 bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t stride_h, std::uint32_t stride_w) {
   return k_h == 3 && k_w == 3 && stride_h == stride_w && (stride_h == 1 || stride_h == 2);
 }

@@ -92,6 +92,18 @@ bool depthwise_plane_applies(std::uint32_t k_h, std::uint32_t k_w, std::uint32_t
 std::uint64_t depthwise_plane_pitch(std::uint64_t padded_w_in);
 std::uint64_t depthwise_plane_scratch_bytes(std::uint64_t padded_h_in, std::uint64_t padded_w_in);
 
+// The output block a core computes in PULP-NN's pulp_nn_pointwise_HoWo_parallel (the kernel
+// DORY's code calls for a 1x1 stride-1 conv): when the rows do not divide among the cores and a
+// row has more than one pixel, the cores pair up, each pair a chunk of ceil(h / (cores / 2))
+// rows and each core of it a half of the columns (the first w / 2, the second the rest);
+// otherwise chunks of ceil(h / cores) whole rows. Rows and columns [begin, end).
+struct PixelBlock {
+  std::uint32_t row_begin = 0, row_end = 0, col_begin = 0, col_end = 0;
+  std::uint32_t rows() const { return row_end - row_begin; }
+  std::uint32_t cols() const { return col_end - col_begin; }
+};
+PixelBlock pointwise_howo_block(std::uint32_t h_out, std::uint32_t w_out, int core, int cores);
+
 // xfDNN's `moveops` on this target: the activation bytes the steps' uDMA copies move between
 // L2 and L3's RAM (an activation that did not fit L2, staged in chunks), not the weights and
 // tables read from the L3 image, nor a network input or output that lives in L3.

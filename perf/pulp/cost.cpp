@@ -361,6 +361,15 @@ Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycl
     case KERNEL_GROUPED_CONV:
       switch (call.parallel()) {
         case PARALLEL_HOWO: {
+          if (call.kind() == KERNEL_POINTWISE) {
+            // PULP-NN's pointwise split: each of the core's rows, its columns paired within the row.
+            const isa::pulp::PixelBlock b = isa::pulp::pointwise_howo_block(call.h_out(), call.w_out(), core, cores);
+            if (b.rows() == 0 || b.cols() == 0) return Work{};
+            Work row = matmul_work(b.cols(), passes_of(0, c, groups, per_group), 1, call, false, k);
+            row.cycles *= b.rows();
+            row.loads *= b.rows();
+            return row;
+          }
           const std::uint64_t chunk = ceil_div<std::uint64_t>(ceil_div(h * w, n), 2) * 2;
           const std::uint64_t pixels = share(h * w, chunk, core);
           return matmul_work(pixels, passes_of(0, c, groups, per_group), ceil_div<std::uint64_t>(pixels, std::max<std::uint64_t>(w, 1)),

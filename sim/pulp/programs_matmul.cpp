@@ -84,6 +84,21 @@ class MatmulEmitter {
   void conv(std::uint64_t first, std::uint64_t last, std::uint32_t c_begin, std::uint32_t c_end) {
     if (first >= last || c_begin >= c_end) return;
     b_.alu(kPrologueAlu);
+    conv_pixels(first, last, c_begin, c_end);
+  }
+
+  // PULP-NN's pointwise HoWo split (isa::pulp::pointwise_howo_block): the core's columns of each
+  // of its rows, pixels paired within the row's columns.
+  void conv_block(const isa::pulp::PixelBlock& block, std::uint32_t c_begin, std::uint32_t c_end) {
+    if (block.rows() == 0 || block.cols() == 0 || c_begin >= c_end) return;
+    b_.alu(kPrologueAlu);
+    const std::uint64_t w = c_.w_out();
+    for (std::uint64_t r = block.row_begin; r < block.row_end; ++r) {
+      conv_pixels(r * w + block.col_begin, r * w + block.col_end, c_begin, c_end);
+    }
+  }
+
+  void conv_pixels(std::uint64_t first, std::uint64_t last, std::uint32_t c_begin, std::uint32_t c_end) {
     // Pixels pair up in the core's order: the conv fills its two im2col columns across row
     // ends (pulp_nn_conv_Ho_parallel); the pointwise kernel pairs within an output row and
     // leaves a row's odd pixel over (pulp_nn_pointwise_Ho_parallel), except the HoWo split,
@@ -481,6 +496,10 @@ CoreProgram matmul_program(const KernelCall& call, int core, int cores) {
   const std::uint32_t h = call.h_out(), w = call.w_out(), c_out = call.c_out();
   switch (call.parallel()) {
     case isa::pulp::PARALLEL_HOWO: {
+      if (call.kind() == isa::pulp::KERNEL_POINTWISE) {
+        emit.conv_block(isa::pulp::pointwise_howo_block(h, w, core, cores), 0, c_out);
+        break;
+      }
       const CoreItems pixels = core_items(h * w, core, cores, 2);
       emit.conv(pixels.begin, pixels.end, 0, c_out);
       break;

@@ -221,6 +221,50 @@ TEST(PulpCompile, SmallCnnProgramWritesEveryOutputOnce) {
   }
 }
 
+// DORY's depthwise layer, tiled (2 KiB of L1): every tile loads its own input, one copy of
+// single bytes per channel into channel-major planes, nothing is prefetched, and each step
+// waits for its write-back; under the cost objective the same layer is HWC and double-buffered.
+TEST(PulpCompile, DorysDepthwiseTilesAreChannelMajorWithBlockingCopies) {
+  const HwConfig config = test::pulp_config({"l1_tile_budget_bytes=2KiB"});
+  for (const TilerObjective objective : {TilerObjective::Dory, TilerObjective::Cost}) {
+    SCOPED_TRACE(objective_name(objective));
+    CompileOptions options;
+    options.tiler = objective;
+    const CompileResult r = compile_pulp(test::small_pulp_cnn_qgraph(), config, options);
+    check_program(r.network, config.pulp());
+    const bool dory = objective == TilerObjective::Dory;
+    int depthwise_layers = 0;
+    for (const auto& layer : r.network.layers()) {
+      if (layer.kind() != isa::pulp::KERNEL_DEPTHWISE) continue;
+      ++depthwise_layers;
+      ASSERT_GT(layer.steps_size(), 1);
+      EXPECT_EQ(layer.tiling().depthwise_chw(), dory);
+      for (const auto& step : layer.steps()) {
+        EXPECT_EQ(step.compute().input_chw(), dory);
+        EXPECT_EQ(step.wait_write_back(), dory);
+        if (!dory) continue;
+        EXPECT_EQ(step.prefetch_size(), 0);
+        int byte_copies = 0;
+        for (const auto& copy : step.load()) {
+          if (copy.destination() >= step.compute().input() &&
+              copy.destination() < step.compute().input() + std::uint64_t{step.compute().h_in()} *
+                                                                 step.compute().w_in() * step.compute().c_in()) {
+            EXPECT_EQ(copy.chunk_bytes(), 1u);
+            ++byte_copies;
+          }
+        }
+        if (byte_copies > 0) {
+          EXPECT_EQ(byte_copies, static_cast<int>(step.compute().c_out()));
+        }
+      }
+    }
+    EXPECT_EQ(depthwise_layers, 1);
+    if (dory) {
+      EXPECT_THAT(r.tiling_log, HasSubstr("channel-major input (DORY's), blocking copies"));
+    }
+  }
+}
+
 TEST(PulpCompile, ConcatInputsAreWrittenIntoTheirSlices) {
   // Whole in L2, then with 24 KiB of L2 the concat's 32 KiB tensor lives in L3 and its
   // producers store their chunks into it through L2 staging.

@@ -95,6 +95,27 @@ TEST(PulpTiler, TheCostObjectiveRunsDepthwiseLayersOnThePlaneKernelWhereItIsFast
   EXPECT_FALSE(choose_tiling(five, hw, TilerObjective::Cost, "dw5").depthwise_plane);
 }
 
+// DORY's generated code (dory 6d01e9c, the MobileNetV1 run of REFERENCE.md) calls
+// pulp_nn_depthwise_generic at every stride on a tile its DMA transposed to channel-major
+// planes, and pulp_nn_pointwise_HoWo_parallel for a 1x1 stride-1 conv; the cost objective starts
+// from the same tile shapes on our HWC kernels (docs/pulp.md, "DORY's generated code").
+TEST(PulpTiler, DorysObjectiveCallsTheKernelsDorysCodeCalls) {
+  const auto hw = test::pulp_config().pulp();
+  for (const LayerShape& s : {depthwise3x3(64, 32, 1), depthwise3x3(32, 64, 2), depthwise3x3(4, 512, 2)}) {
+    SCOPED_TRACE(testing::Message() << s.h_out << "x" << s.w_out << "x" << s.c_out << " stride " << s.stride_h);
+    const TileChoice dory = choose_tiling(s, hw, TilerObjective::Dory, "dw");
+    EXPECT_TRUE(dory.depthwise_chw);
+    EXPECT_FALSE(dory.depthwise_plane);
+    EXPECT_EQ(dory.parallel, isa::pulp::PARALLEL_CO);
+    EXPECT_FALSE(choose_tiling(s, hw, TilerObjective::Cost, "dw").depthwise_chw);
+  }
+  LayerShape dilated = depthwise3x3(16, 32, 1);
+  dilated.dilation_h = dilated.dilation_w = 2;
+  dilated.pad_top = dilated.pad_bottom = dilated.pad_left = dilated.pad_right = 2;
+  EXPECT_FALSE(choose_tiling(dilated, hw, TilerObjective::Dory, "dw_dilated").depthwise_chw);  // PULP-NN's has none
+  EXPECT_EQ(choose_tiling(pointwise(32, 64, 128), hw, TilerObjective::Dory, "pw").parallel, isa::pulp::PARALLEL_HOWO);
+}
+
 TEST(PulpTiler, InputChannelsAreTiledOnlyWhenNothingElseFits) {
   const auto hw = test::pulp_config().pulp();
   // 3x3 x 512: the per-core im2col buffers alone (2 x 8 x 9 x 512 B) exceed the L1 budget.

@@ -19,6 +19,7 @@ struct DepthwiseShape {
   std::uint32_t h_in, w_in, channels, k, stride, pad_top, pad_bottom, pad_left, pad_right;
   bool plane = false;
   std::uint32_t dilation = 1;  // both axes (the window kernel only)
+  bool chw = false;            // a channel-major input tile (DORY's, KernelCall.input_chw)
 };
 
 struct DepthwiseCall {
@@ -68,6 +69,7 @@ DepthwiseCall depthwise_call(const DepthwiseShape& s, int cores) {
   c.set_h_out(out_extent(s.h_in, span, s.stride, s.pad_top + s.pad_bottom));
   c.set_w_out(out_extent(s.w_in, span, s.stride, s.pad_left + s.pad_right));
   c.set_depthwise_plane(s.plane);
+  c.set_input_chw(s.chw);
   c.set_has_bias(true);
   set_identity_requant(c);
   Layout layout;
@@ -97,14 +99,17 @@ const std::vector<DepthwiseShape>& depthwise_shapes() {
       {5, 11, 10, 3, 1, 0, 2, 2, 0, true},
       // Dilated window kernels: dilation 2 at stride 1, dilation 3 at stride 2 with uneven pads.
       {6, 6, 5, 3, 1, 2, 2, 2, 2, false, 2},  {9, 8, 4, 3, 2, 3, 1, 2, 3, false, 3},
+      // The window kernel on channel-major tiles (DORY's): 3x3 stride 1 and 2, a 5x5 window.
+      {6, 6, 5, 3, 1, 1, 1, 1, 1, false, 1, true},  {7, 8, 9, 3, 2, 1, 0, 0, 1, false, 1, true},
+      {9, 7, 4, 5, 1, 2, 2, 2, 2, false, 1, true},
   };
   return all;
 }
 
 std::string depthwise_label(const DepthwiseShape& s, int cores) {
   return fmt::format("{}x{}x{} k{} s{} d{} pads {}{}{}{} {} on {} cores", s.h_in, s.w_in, s.channels, s.k, s.stride,
-                     s.dilation, s.pad_top, s.pad_bottom, s.pad_left, s.pad_right, s.plane ? "plane" : "window",
-                     cores);
+                     s.dilation, s.pad_top, s.pad_bottom, s.pad_left, s.pad_right,
+                     s.plane ? "plane" : s.chw ? "window, channel-major" : "window", cores);
 }
 
 TEST(DepthwisePrograms, EveryLoadAndStoreLiesInsideItsBuffer) {
@@ -114,7 +119,12 @@ TEST(DepthwisePrograms, EveryLoadAndStoreLiesInsideItsBuffer) {
       expect_well_formed(d.call);
       for (int core = 0; core < cores; ++core) {
         const CoreProgram program = kernel_program(d.call, core, cores);
-        EXPECT_EQ(stray_access(program, {d.input, d.weights, d.bias, d.scratch(core)}, {d.scratch(core), d.output}), "")
+        // PULP-NN copies a channel-major strip row in whole words from the column's first
+        // input column: at the right border they run past the row (by less than the words'
+        // bytes), past the last plane's end on its last row.
+        Buffer input = d.input;
+        if (s.chw) input.end += 4 * ((s.k + 3) / 4) - 1;
+        EXPECT_EQ(stray_access(program, {input, d.weights, d.bias, d.scratch(core)}, {d.scratch(core), d.output}), "")
             << depthwise_label(s, cores) << ", core " << core;
       }
     }
@@ -159,6 +169,31 @@ TEST(DepthwisePrograms, TheWindowKernelsCountsFollowItsLoops) {
   EXPECT_EQ(n.stores, channels * (6 * 24 + outputs));
   EXPECT_EQ(n.load_use, channels * (96 + outputs * 3));
   EXPECT_EQ(n.divides, 0u);
+}
+
+// The same call on a channel-major tile (pulp_nn_depthwise_generic as DORY calls it). Per
+// channel and output column the strip's 8 rows: pad rows 0 and 7 one zero sw each; the 6 input
+// rows one lw (read by the sw right after) and one sw each, and one zero sb more in columns 0
+// (left pad) and 5 (right pad). The outputs as above.
+TEST(DepthwisePrograms, TheChannelMajorWindowKernelCopiesTheStripAWordAtATime) {
+  const DepthwiseCall d = depthwise_call({6, 6, 5, 3, 1, 1, 1, 1, 1, false, 1, true}, 4);
+  expect_well_formed(d.call);
+  const OpCounts n = count_ops(kernel_program(d.call, 0, 4));
+  const std::uint64_t channels = 2, outputs = 36, columns = 6, rows = 6;
+  EXPECT_EQ(n.dot_products, channels * outputs * 2);
+  EXPECT_EQ(n.loads, channels * (1 + columns * rows + outputs * 6));
+  EXPECT_EQ(n.stores, channels * (columns * (2 + rows) + 2 * rows + outputs));
+  EXPECT_EQ(n.load_use, channels * (columns * rows + outputs * 3));
+}
+
+TEST(DepthwisePrograms, TheChannelMajorStripCostsFewerInstructionsThanTheStridedGather) {
+  const auto instructions = [](bool chw) {
+    const DepthwiseCall d = depthwise_call({7, 8, 9, 3, 2, 1, 0, 0, 1, false, 1, chw}, 8);
+    std::uint64_t total = 0;
+    for (const CoreProgram& p : programs_of(d.call, 8)) total += count_ops(p).loads + count_ops(p).stores;
+    return total;
+  };
+  EXPECT_LT(instructions(true), instructions(false));
 }
 
 // Dilation 2 on 6x6x5, 3x3, stride 1, pads 2: 6x6 outputs, core 0 of 4 channels 0 and 1 again.

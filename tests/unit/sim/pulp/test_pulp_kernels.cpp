@@ -70,6 +70,18 @@ void put_hwc(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address,
   }
 }
 
+// The region of `t` as channel-major planes (DORY's depthwise tile, KernelCall.input_chw).
+void put_chw(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address, const Region& r) {
+  std::uint64_t at = address;
+  for (std::int64_t c = r.c0; c < r.c0 + r.c; ++c) {
+    for (std::int64_t y = r.y0; y < r.y0 + r.h; ++y) {
+      for (std::int64_t x = r.x0; x < r.x0 + r.w; ++x) {
+        l1[at++] = static_cast<std::uint8_t>(t.as_int64(nchw_index(t, c, y, x)) & 0xff);
+      }
+    }
+  }
+}
+
 // The region of the golden output against the dense HWC bytes at `address`.
 void expect_hwc_equal(const Tensor& golden, std::span<const std::uint8_t> l1, std::uint64_t address,
                       const Region& r) {
@@ -179,15 +191,17 @@ KernelCall window_call(const WindowLayer& layer, const TileAxis& rows, const Til
   return call;
 }
 
-// Runs output rows [oy, oy + oh) x columns [ox, ox + ow) of the layer as one call and compares.
+// Runs output rows [oy, oy + oh) x columns [ox, ox + ow) of the layer as one call and compares;
+// `input_chw`: the input tile channel-major (a depthwise layer as DORY lays it out).
 void run_tile_and_compare(const WindowLayer& layer, std::int64_t oy, std::int64_t oh, std::int64_t ox,
-                          std::int64_t ow) {
+                          std::int64_t ow, bool input_chw = false) {
   const QNode& n = layer.node();
   // The window's span (the kernel when undilated) is what a tile's input rows and columns cover.
   const std::int64_t span_h = (n.kernel[0] - 1) * n.dilations[0] + 1, span_w = (n.kernel[1] - 1) * n.dilations[1] + 1;
   const TileAxis rows = tile_axis(oy, oh, span_h, n.strides[0], n.pads_begin[0], dim(layer.x, 2));
   const TileAxis cols = tile_axis(ox, ow, span_w, n.strides[1], n.pads_begin[1], dim(layer.x, 3));
   KernelCall call = window_call(layer, rows, cols);
+  call.set_input_chw(input_chw);
   const bool weighted = !n.weights.empty();
   const Region in_region{rows.in_begin, rows.in_size, cols.in_begin, cols.in_size, 0, dim(layer.x, 1)};
   const Region out_region{oy, oh, ox, ow, 0, dim(layer.y, 1)};
@@ -202,7 +216,11 @@ void run_tile_and_compare(const WindowLayer& layer, std::int64_t oy, std::int64_
   }
   call.set_output(builder.place(out_bytes));
   std::vector<std::uint8_t> l1 = builder.memory();
-  put_hwc(layer.x, l1, call.input(), in_region);
+  if (input_chw) {
+    put_chw(layer.x, l1, call.input(), in_region);
+  } else {
+    put_hwc(layer.x, l1, call.input(), in_region);
+  }
   if (weighted) put_weights(n, l1, call.weights(), 0, n.weights.shape()[1]);
   if (call.has_bias()) put_bias(n, l1, call.bias());
 
@@ -363,6 +381,25 @@ INSTANTIATE_TEST_SUITE_P(
         ConvSpec{.name = "grouped3x3_dilation2_s2", .c_in = 8, .c_out = 8, .h = 12, .w = 11, .k = 3, .stride = 2,
                  .pads = {2, 2, 2, 2}, .groups = 2, .dilation = 2}),
     spec_name<ConvSpec>);
+
+// DORY's depthwise tile (KernelCall.input_chw): the input as channel-major planes gives the
+// golden bytes, at stride 1 and 2, with leftover and asymmetric pads, whole and in a 3 x 3 grid.
+TEST(PulpKernelDepthwiseChw, AChannelMajorTileGivesTheGoldenBytes) {
+  for (const ConvSpec& spec : {ConvSpec{"depthwise3x3_s1", 12, 12, 9, 9, 3, 1, {1, 1, 1, 1}, true},
+                               ConvSpec{"depthwise3x3_s2_signed", 13, 13, 10, 10, 3, 2, {1, 1, 1, 1}, true, true, true},
+                               ConvSpec{"depthwise3x3_s2_asymmetric_pads", 8, 8, 11, 10, 3, 2, {0, 1, 1, 0}, true},
+                               ConvSpec{"depthwise5x5_s1", 6, 6, 9, 8, 5, 1, {2, 2, 2, 2}, true}}) {
+    SCOPED_TRACE(spec.name);
+    const WindowLayer layer = make_conv(spec, 31);
+    expect_varied(layer.y);
+    const std::int64_t oh = dim(layer.y, 2), ow = dim(layer.y, 3);
+    run_tile_and_compare(layer, 0, oh, 0, ow, true);
+    const std::array<std::int64_t, 4> ys{0, oh / 3, 2 * oh / 3, oh}, xs{0, ow / 3, 2 * ow / 3, ow};
+    for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t j = 0; j < 3; ++j) run_tile_and_compare(layer, ys[i], ys[i + 1] - ys[i], xs[j], xs[j + 1] - xs[j], true);
+    }
+  }
+}
 
 // The grouped kernel with one group is the standard conv: the same bytes as the golden conv.
 TEST(PulpKernelGroupedConv, OneGroupComputesTheStandardConv) {
@@ -1074,6 +1111,13 @@ TEST(PulpKernelProblem, DilationBelongsToTheConvKernelsAndNotThePlaneKernel) {
   pad.set_w_out(13);
   EXPECT_EQ(kernel_problem(pad, 65536), "pad_right 5 not below the window's span_w 5 (a window would lie entirely in "
                                         "the padding)");
+}
+
+// Only the undilated window depthwise kernel reads a channel-major tile (DORY's layout).
+TEST(PulpKernelProblem, AChannelMajorInputBelongsToTheWindowDepthwiseKernel) {
+  KernelCall conv = valid_conv();
+  conv.set_input_chw(true);
+  EXPECT_EQ(kernel_problem(conv, 65536), "input_chw on conv (the undilated window depthwise kernel expected)");
 }
 
 TEST(PulpKernelProblem, NamesZeroSizesAndPaddingAsLargeAsTheWindow) {

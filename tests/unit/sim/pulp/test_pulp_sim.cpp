@@ -21,6 +21,7 @@
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/timeline.h"
+#include "sim/pulp/memory_targets.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/quant_testing.h"
@@ -520,6 +521,53 @@ TEST(PulpSimErrors, ASoftmaxExpTableTheQuantizerCannotWriteIsAUserError) {
     EXPECT_EQ(std::string(e.what()), "program layer 3 'softmax', step 0: kernel call 0: softmax: exp table entry 255 "
                                      "is 65535, not 65536 (exp(0) in Q16)");
   }
+}
+
+// DORY's depthwise layer (tiler=dory, TileChoice::depthwise_chw) waits for every copy: its
+// input, transposed one byte per run (each priced as a one-byte run by the L2 port), is all
+// waited for, and each tile more at a smaller L1 budget adds its blocking load's and write-back's
+// DMA latency and its kernel call's dispatch and barrier. Under tiler=cost the same layer's
+// copies overlap the kernel (HWC tiles, double-buffered): it waits for far less.
+TEST(PulpSimTiming, DorysDepthwiseLayerWaitsForEveryCopyAndEveryTile) {
+  struct Measured {
+    std::uint64_t transposed = 0, tiles = 0, cycles = 0, dma_wait = 0;
+  };
+  const auto measure = [](const std::string& budget, const std::string& tiler) {
+    const Compiled c = compile({"l1_tile_budget_bytes=" + budget}, {"tiler=" + tiler});
+    SimOptions timing;
+    timing.data = false;
+    const SimResult r = simulate(c.network, c.config, {}, timing);
+    Measured m;
+    for (int i = 0; i < c.network.layers_size(); ++i) {
+      const auto& layer = c.network.layers(i);
+      if (layer.kind() != isa::pulp::KERNEL_DEPTHWISE) continue;
+      for (const auto& step : layer.steps()) {
+        for (const auto& copy : step.load()) {
+          if (copy.chunk_bytes() == 1) m.transposed += isa::pulp::copy_bytes(copy);
+        }
+      }
+      const auto& l = r.layers[static_cast<std::size_t>(i)];
+      m.tiles = l.tiles;
+      m.cycles = l.cycles;
+      m.dma_wait = l.dma_wait_cycles;
+    }
+    return m;
+  };
+  const PulpParams hw = test::pulp_config().pulp();
+  TransferShape byte;
+  byte.chunk_bytes = 1;
+  const std::uint64_t per_byte = l2_transfer_cycles(l2_port_params(hw, sc_core::sc_time(10, sc_core::SC_NS)), byte);
+  ASSERT_EQ(per_byte, 2u);  // a data beat and the burst's own cycle
+  const Measured large = measure("4KiB", "dory"), small = measure("2KiB", "dory"), cost = measure("4KiB", "cost");
+  ASSERT_GT(large.transposed, 0u);
+  EXPECT_GE(large.dma_wait, per_byte * large.transposed);
+  EXPECT_GE(small.dma_wait, per_byte * small.transposed);
+  ASSERT_GT(small.tiles, large.tiles);
+  const std::uint64_t per_tile = 2 * static_cast<std::uint64_t>(hw.dma_latency_cycles) +
+                                 static_cast<std::uint64_t>(hw.wakeup_cycles + hw.barrier_cycles);
+  EXPECT_GE(small.cycles - large.cycles, (small.tiles - large.tiles) * per_tile);
+  EXPECT_EQ(cost.transposed, 0u);
+  EXPECT_LT(cost.dma_wait, large.dma_wait / 4);
 }
 
 TEST(PulpSimTiming, GroupedConvsAreTimedOnTheCores) {
