@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "compiler/pulp/dory2021_objective.h"
 #include "compiler/pulp/tile_copies.h"
 #include "support/error.h"
 #include "perf/pulp/cost.h"
@@ -326,9 +327,11 @@ namespace {
 
 // The exact maximum of DORY's score over its space with input-channel tiles of `cin` (0: not
 // tiled, DORY's own space), C_out from the largest down; with `any_columns`, also column tiles
-// (tiles_columns_beyond_dory); nothing when no tile fits.
+// (tiles_columns_beyond_dory); nothing when no tile fits. `dory2021`: convolutions and depthwise
+// layers scored and constrained as the 2021 DORY of REFERENCE.md's figures did
+// (dory2021_objective.h); else the newer DORY's objective (dory_score).
 std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw, std::uint32_t cin,
-                                      bool any_columns = false) {
+                                      bool any_columns = false, bool dory2021 = false) {
   const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
   TileChoice whole;
   whole.c_out = s.c_out;
@@ -342,7 +345,11 @@ std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw,
   std::int64_t best_score = std::numeric_limits<std::int64_t>::min();
   for (std::uint32_t h = s.h_out; h >= 1; --h) {
     for (std::uint32_t w = s.w_out; w >= 1; --w) {
-      if (!in_dory_space(s, s.c_out, h, w) && !(any_columns && in_dory_space(s, s.c_out, h, s.w_out))) continue;
+      if (dory2021) {
+        if (!dory2021_admits(s, h, w)) continue;
+      } else if (!in_dory_space(s, s.c_out, h, w) && !(any_columns && in_dory_space(s, s.c_out, h, s.w_out))) {
+        continue;
+      }
       for (std::uint32_t c = s.c_out; c >= 1; --c) {
         if (!whole_groups(s, c)) continue;
         TileChoice t = whole;
@@ -351,14 +358,20 @@ std::optional<TileChoice> dory_search(const LayerShape& s, const PulpParams& hw,
         t.w_out = w;
         size_tile(s, hw.cores, t);
         if (t.total_bytes > budget) continue;
-        const std::int64_t score = dory_score(s, t);
+        // DORY 2021 counts neither the bias (folded into lambda) nor slack; the fit above counts
+        // the buffers our program has.
+        const std::int64_t score =
+            dory2021 ? dory2021_score(s, c, h, w, t.total_bytes - t.bias_bytes - kDorySlackBytes) : dory_score(s, t);
         if (score > best_score) {
           best_score = score;
           best = t;
         }
-        // Bound: no smaller C_out can score more than its bonuses (at most 21.4e6 with a full
-        // L1) plus 110000 per channel.
-        if (scores_as_conv(s.kind) && 21500000 + 110000 * static_cast<std::int64_t>(c) < best_score) break;
+        // Bound: no smaller C_out can score more (the newer objective: its bonuses, at most
+        // 21.4e6 with a full L1, plus 110000 per channel).
+        if (dory2021 ? dory2021_bound(s, c, budget) < best_score
+                     : scores_as_conv(s.kind) && 21500000 + 110000 * static_cast<std::int64_t>(c) < best_score) {
+          break;
+        }
       }
     }
   }
@@ -410,8 +423,12 @@ TileChoice smallest_tile(const LayerShape& s, const PulpParams& hw) {
 TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjective objective,
                          const std::string& layer_name) {
   const std::uint64_t budget = static_cast<std::uint64_t>(hw.l1_tile_budget_bytes);
-  // DORY's choice; where its space has none, the largest input-channel tile that has one.
-  std::optional<TileChoice> dory = dory_search(s, hw, 0);
+  // DORY's choice: as the 2021 DORY of REFERENCE.md's figures chose it, for the kinds it scored;
+  // else (and where its constraints leave no tile) the newer DORY's; where that space has none
+  // either, the largest input-channel tile that has one.
+  std::optional<TileChoice> dory;
+  if (dory2021_scores(s)) dory = dory_search(s, hw, 0, false, /*dory2021=*/true);
+  if (!dory) dory = dory_search(s, hw, 0);
   const std::vector<std::uint32_t> splits = cin_splits(s);
   for (std::size_t i = 0; !dory && i < splits.size(); ++i) dory = dory_search(s, hw, splits[i]);
   if (!dory && tiles_columns_beyond_dory(s)) dory = dory_search(s, hw, 0, /*any_columns=*/true);

@@ -116,6 +116,53 @@ TEST(PulpTiler, DorysObjectiveCallsTheKernelsDorysCodeCalls) {
   EXPECT_EQ(choose_tiling(pointwise(32, 64, 128), hw, TilerObjective::Dory, "pw").parallel, isa::pulp::PARALLEL_HOWO);
 }
 
+// tiler=dory picks the tiles the 2021 DORY of REFERENCE.md's MobileNetV1 figures picks (dory
+// 6d01e9c, tiling.py: its constraints and objective), over our buffers: the expectations are
+// tests/unit/compiler/pulp/dory2021_tiles.py's transcription of that function, run with the
+// bytes our buffers hold beyond DORY's count in the fit (the bias, which DORY folds into lambda,
+// and 40 B of slack). Without them DORY 2021 itself picks the same but for 38,000 B's
+// features.4 (24 rows), features.6 (64 channels of 24 rows), features.13 (128 channels),
+// features.23 (192), features.25 (384) and 30,000 B's features.23 (152), features.25 (304).
+TEST(PulpTiler, DorysTilesAreTheOnesDory2021PicksOnMobileNetV1) {
+  struct Expected {
+    const char* layer;
+    LayerShape shape;
+    std::uint32_t c, h, w;  // at 38,000 B
+    std::uint32_t c30, h30, w30;  // at 30,000 B
+  };
+  const std::vector<Expected> layers{
+      {"features.2", pointwise(64, 32, 64), 64, 40, 4, 64, 56, 2},
+      {"features.4", pointwise(32, 64, 128), 128, 16, 2, 128, 8, 2},
+      {"features.6", pointwise(32, 128, 128), 80, 16, 2, 76, 8, 2},
+      {"features.8", pointwise(16, 128, 256), 88, 8, 2, 64, 8, 2},
+      {"features.10", pointwise(16, 256, 256), 44, 8, 2, 28, 8, 2},
+      {"features.12", pointwise(8, 256, 512), 36, 8, 2, 28, 8, 2},
+      {"features.14", pointwise(8, 512, 512), 12, 8, 2, 4, 8, 2},
+      {"features.24", pointwise(4, 512, 1024), 12, 4, 4, 4, 4, 4},
+      {"features.26", pointwise(4, 1024, 1024), 2, 4, 2, 2, 4, 1},
+      {"features.1", depthwise3x3(64, 32, 1), 16, 8, 64, 8, 13, 64},
+      {"features.3", depthwise3x3(32, 64, 2), 8, 14, 32, 8, 10, 32},
+      {"features.5", depthwise3x3(32, 128, 1), 8, 32, 32, 7, 32, 32},
+      {"features.7", depthwise3x3(16, 128, 2), 14, 16, 16, 8, 16, 16},
+      {"features.9", depthwise3x3(16, 256, 1), 32, 16, 16, 24, 16, 16},
+      {"features.11", depthwise3x3(8, 256, 2), 55, 8, 8, 40, 8, 8},
+      {"features.13", depthwise3x3(8, 512, 1), 120, 8, 8, 96, 8, 8},
+      {"features.23", depthwise3x3(4, 512, 2), 184, 4, 4, 144, 4, 4},
+      {"features.25", depthwise3x3(4, 1024, 1), 352, 4, 4, 280, 4, 4},
+  };
+  for (const int budget : {38000, 30000}) {
+    const auto hw = test::pulp_config({fmt::format("l1_tile_budget_bytes={}", budget)}).pulp();
+    for (const Expected& e : layers) {
+      SCOPED_TRACE(testing::Message() << e.layer << " at " << budget << " B");
+      const TileChoice t = choose_tiling(e.shape, hw, TilerObjective::Dory, e.layer);
+      EXPECT_EQ(t.c_out, budget == 38000 ? e.c : e.c30);
+      EXPECT_EQ(t.h_out, budget == 38000 ? e.h : e.h30);
+      EXPECT_EQ(t.w_out, budget == 38000 ? e.w : e.w30);
+      EXPECT_LE(t.total_bytes, static_cast<std::uint64_t>(budget));
+    }
+  }
+}
+
 TEST(PulpTiler, InputChannelsAreTiledOnlyWhenNothingElseFits) {
   const auto hw = test::pulp_config().pulp();
   // 3x3 x 512: the per-core im2col buffers alone (2 x 8 x 9 x 512 B) exceed the L1 budget.
