@@ -58,28 +58,23 @@ std::int64_t nchw_index(const Tensor& t, std::int64_t c, std::int64_t y, std::in
   return (c * dim(t, 2) + y) * dim(t, 3) + x;
 }
 
-// The region of `t` as dense HWC bytes at `address`.
-void put_hwc(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address, const Region& r) {
-  std::uint64_t at = address;
-  for (std::int64_t y = r.y0; y < r.y0 + r.h; ++y) {
-    for (std::int64_t x = r.x0; x < r.x0 + r.w; ++x) {
-      for (std::int64_t c = r.c0; c < r.c0 + r.c; ++c) {
-        l1[at++] = static_cast<std::uint8_t>(t.as_int64(nchw_index(t, c, y, x)) & 0xff);
+// The region of `t` as dense bytes at `address`: HWC, or channel-major planes (DORY's
+// depthwise tile, KernelCall.input_chw).
+void put_region(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address, const Region& r,
+                bool channel_major) {
+  for (std::int64_t y = 0; y < r.h; ++y) {
+    for (std::int64_t x = 0; x < r.w; ++x) {
+      for (std::int64_t c = 0; c < r.c; ++c) {
+        const std::int64_t offset = channel_major ? (c * r.h + y) * r.w + x : (y * r.w + x) * r.c + c;
+        l1[address + static_cast<std::uint64_t>(offset)] =
+            static_cast<std::uint8_t>(t.as_int64(nchw_index(t, r.c0 + c, r.y0 + y, r.x0 + x)) & 0xff);
       }
     }
   }
 }
 
-// The region of `t` as channel-major planes (DORY's depthwise tile, KernelCall.input_chw).
-void put_chw(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address, const Region& r) {
-  std::uint64_t at = address;
-  for (std::int64_t c = r.c0; c < r.c0 + r.c; ++c) {
-    for (std::int64_t y = r.y0; y < r.y0 + r.h; ++y) {
-      for (std::int64_t x = r.x0; x < r.x0 + r.w; ++x) {
-        l1[at++] = static_cast<std::uint8_t>(t.as_int64(nchw_index(t, c, y, x)) & 0xff);
-      }
-    }
-  }
+void put_hwc(const Tensor& t, std::span<std::uint8_t> l1, std::uint64_t address, const Region& r) {
+  put_region(t, l1, address, r, false);
 }
 
 // The region of the golden output against the dense HWC bytes at `address`.
@@ -216,11 +211,7 @@ void run_tile_and_compare(const WindowLayer& layer, std::int64_t oy, std::int64_
   }
   call.set_output(builder.place(out_bytes));
   std::vector<std::uint8_t> l1 = builder.memory();
-  if (input_chw) {
-    put_chw(layer.x, l1, call.input(), in_region);
-  } else {
-    put_hwc(layer.x, l1, call.input(), in_region);
-  }
+  put_region(layer.x, l1, call.input(), in_region, input_chw);
   if (weighted) put_weights(n, l1, call.weights(), 0, n.weights.shape()[1]);
   if (call.has_bias()) put_bias(n, l1, call.bias());
 
