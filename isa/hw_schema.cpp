@@ -331,6 +331,14 @@ std::vector<KeySpec> pulp_predictor_conv_keys() {
     predictor<&P::depthwise_chw_strip_word>("predictor.depthwise_chw_strip_word",
                                             "depthwise on a channel-major tile: per strip row and word", kDerived,
                                             "lw + its load-use stall + sw + 2 pointer updates (pulp_nn_depthwise_generic)"),
+    predictor<&P::dory_tile_loop>("predictor.dory_tile_loop",
+                                  "DORY's layer loop on the cores, per convolution tile", kDerived,
+                                  "393 ops of DORY 6d01e9c's compiled loop + 2 div + 23 taken branches + 13 load-use + "
+                                  "3 barriers (tests/bench/dory_tile_loop)"),
+    predictor<&P::dory_tile_loop_depthwise>("predictor.dory_tile_loop_depthwise",
+                                            "DORY's layer loop on the cores, per depthwise tile", kDerived,
+                                            "439 ops of DORY 6d01e9c's compiled loop + 2 div + 25 taken branches + 10 "
+                                            "load-use + 3 barriers (tests/bench/dory_tile_loop)"),
     predictor<&P::depthwise_window_byte>("predictor.depthwise_window_byte",
                                          "depthwise: per window byte into the aligned im2col word", kDerived,
                                          "byte load + store"),

@@ -29,8 +29,9 @@ namespace wb::isa::pulp {
 // KERNEL_EMBEDDING and Step.row_gather (rows of a table picked by token ids, IoTensor.bits 16);
 // 16: a SOFTMAX's causal mask (KernelCall.softmax_causal_queries and softmax_causal_offset);
 // 17: a LAYERNORM's RMSNorm form (KernelCall.layernorm_rms); 18: KernelCall.input_chw (DORY's
-// channel-major depthwise tile) and Step.wait_write_back.
-inline constexpr std::uint32_t kPulpFormatVersion = 18;
+// channel-major depthwise tile) and Step.wait_write_back; 19: Tiling.dory_tile_loop (the tiles
+// run in DORY's layer loop on the cores).
+inline constexpr std::uint32_t kPulpFormatVersion = 19;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather", "embedding"

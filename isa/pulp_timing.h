@@ -52,6 +52,13 @@ struct PulpKernelCycles {
   // copied a word at a time, per strip row and word: lw, its load-use stall, sw, and the row's
   // two pointer updates.
   int depthwise_chw_strip_word = 5;
+  // DORY 2021's layer loop on the cores (Tiling.dory_tile_loop), per tile outside the kernel and
+  // the DMA transfers it programs: the compiled loop's ops (tests/bench/dory_tile_loop/: 393 for
+  // the convolution code, 439 for the depthwise code) plus their 2 divisions (17 cycles each
+  // beyond their op), taken branches (23 and 25, 2 cycles each), load-use stalls (13 and 10) and
+  // 3 team barriers (11 cycles each).
+  int dory_tile_loop = 519;
+  int dory_tile_loop_depthwise = 566;
   int depthwise_window_byte = 2;     // per window byte into the aligned im2col word
   int depthwise_dot_word = 3;        // 2 word loads + 1 pv.sdotsp.b
   int depthwise_pixel_overhead = 8;

@@ -37,9 +37,11 @@ using namespace report::declaring;
 
 // A layer's time on the cluster (sim/pulp's LayerStats): the slowest core's own work, the
 // cycles it lost at the TCDM banks (to other cores and to the DMA), dispatch and wake-up, the
-// closing barrier, programming the DMA, waiting for it, waiting for the uDMA.
-constexpr std::array<std::string_view, 7> kTimeCauses = {"cores",     "bank_conflicts", "dispatch", "barrier",
-                                                         "dma_issue", "dma_wait",       "l3_wait"};
+// closing barrier, DORY's layer loop on the cores (tiler=dory), programming the DMA, waiting for
+// it, waiting for the uDMA.
+constexpr std::array<std::string_view, 8> kTimeCauses = {"cores",     "bank_conflicts", "dispatch",
+                                                         "barrier",   "tile_loop",      "dma_issue",
+                                                         "dma_wait",  "l3_wait"};
 
 
 const char* parallel_name(isa::pulp::Parallel parallel) {
@@ -149,8 +151,8 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
       r.totals.bound.memory[level].bytes += row.bound.memory[level].bytes;
     }
     const std::array<std::uint64_t, kTimeCauses.size()> time = {
-        l.core_cycles, l.conflict_cycles, l.dispatch_cycles, l.barrier_cycles, l.dma_issue_cycles, l.dma_wait_cycles,
-        l.l3_cycles};
+        l.core_cycles,      l.conflict_cycles, l.dispatch_cycles, l.barrier_cycles,
+        l.tile_loop_cycles, l.dma_issue_cycles, l.dma_wait_cycles, l.l3_cycles};
     for (std::size_t c = 0; c < time.size(); ++c) row.time.emplace_back(kTimeCauses[c], time[c]);
     set_rates(row, config);
     const perf::energy::PulpEvents events{l.cycles,           l.core_instructions,          l.core_simd_macs,

@@ -51,6 +51,11 @@ bool dory2021_scores(const LayerShape& s) {
   return kind && s.dilation_h == 1 && s.dilation_w == 1;
 }
 
+bool runs_dory_layer_template(const LayerShape& s) {
+  const bool kind = s.kind == isa::pulp::KERNEL_CONV || s.kind == isa::pulp::KERNEL_POINTWISE || depthwise(s);
+  return kind && s.dilation_h == 1 && s.dilation_w == 1;
+}
+
 bool dory2021_admits(const LayerShape& s, std::uint32_t h, std::uint32_t w) {
   if (depthwise(s)) {
     if (s.h_in <= 32 && s.w_in <= 32) return h == s.h_out && w == s.w_out;

@@ -16,6 +16,11 @@ namespace wb::pulp {
 // Whether DORY 2021 scores this kind's tiles (conv, pointwise, linear, depthwise).
 bool dory2021_scores(const LayerShape& shape);
 
+// Whether DORY 2021's layer template runs this layer with the code whose loop the cluster model
+// runs (sim/pulp/dory_tile_loop.h): convolutions, pointwise and depthwise layers, undilated (its
+// linear layers call another kernel with other arguments; pools and adds have templates of their own).
+bool runs_dory_layer_template(const LayerShape& shape);
+
 // Whether DORY 2021's constraints admit a tile of h_out x w_out output pixels: the input tile
 // of an output tile (`tile_h_out * s == tile_h_in - (fs - 1) + (s - 1)`, inside the unpadded
 // input unless the tile is the whole height), its border rule (the last tile no smaller than

@@ -400,6 +400,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   tiling.set_parallel(lp.tile.parallel);
   tiling.set_depthwise_plane(lp.tile.depthwise_plane);
   tiling.set_depthwise_chw(lp.tile.depthwise_chw);
+  tiling.set_dory_tile_loop(lp.tile.dory_tile_loop);
   tiling.set_predicted_cycles(lp.tile.predicted_cycles);
   tiling.set_l3_chunks(lp.chunks());
   tiling.set_chunk_h_out(lp.chunk_h_out);

@@ -627,7 +627,10 @@ class MemoryPlanner {
     };
     // The cost and energy objectives start from DORY's tile shapes on our HWC kernels; DORY's
     // channel-major depthwise is its own code's (TileChoice::depthwise_chw).
-    if (options_.tiler != TilerObjective::Dory) dory_tile.depthwise_chw = false;
+    if (options_.tiler != TilerObjective::Dory) {
+      dory_tile.depthwise_chw = false;
+      dory_tile.dory_tile_loop = false;
+    }
     LayerPlan chosen = timed(dory_tile);
     if (options_.tiler != TilerObjective::Dory) {
       const std::uint64_t dory_figure = figure(chosen);

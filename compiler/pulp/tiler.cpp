@@ -257,6 +257,14 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
     }
     return total;
   };
+  // DORY's layer loop on the cores: its own code per tile (TileChoice::dory_tile_loop).
+  const std::uint64_t tile_loop =
+      !t.dory_tile_loop ? 0
+                        : static_cast<std::uint64_t>(s.kind == isa::pulp::KERNEL_DEPTHWISE
+                                                         ? hw.predictor.dory_tile_loop_depthwise
+                                                         : hw.predictor.dory_tile_loop);
+  // In DORY's loop the cores program the copies as part of that code.
+  const auto issue = [&](const perf::pulp::DmaCost& d) { return t.dory_tile_loop ? 0 : d.issue_cycles; };
   std::uint64_t total = 0;
   bool first = true;
   std::uint64_t last_write_back = 0;
@@ -284,7 +292,7 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
                 .cycles;
         if (first) {
           const perf::pulp::DmaCost own = dma(tile_input_copies(s, here, true, true));
-          total += own.issue_cycles + own.cycles;
+          total += issue(own) + own.cycles;
           first = false;
         }
         // The next tile: the next input-channel tile, the next output-channel tile, or the
@@ -300,7 +308,7 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
         const perf::pulp::DmaCost out =
             writes ? perf::pulp::dma_cost(tile_output_copy(s, here), hw) : perf::pulp::DmaCost{};
         return std::make_pair(
-            next_in.issue_cycles + std::max({compute, next_in.cycles, previous_write_back}) + out.issue_cycles,
+            tile_loop + issue(next_in) + std::max({compute, next_in.cycles, previous_write_back}) + issue(out),
             writes ? out.cycles : previous_write_back);
       };
       std::uint64_t group = 0;
@@ -444,9 +452,12 @@ TileChoice choose_tiling(const LayerShape& s, const PulpParams& hw, TilerObjecti
         smallest.constant_bytes + smallest.bias_bytes, smallest.accumulator_bytes));
   }
   dory->depthwise_chw = s.kind == isa::pulp::KERNEL_DEPTHWISE && s.dilation_h == 1 && s.dilation_w == 1;
+  dory->dory_tile_loop = runs_dory_layer_template(s);
   dory->predicted_cycles = predict_cycles(s, *dory, hw);
   if (objective == TilerObjective::Dory) return *dory;
-  dory->depthwise_chw = false;  // the other objectives run DORY's tile shapes on our HWC kernels
+  // The other objectives run DORY's tile shapes on our HWC kernels, walked by the controller.
+  dory->depthwise_chw = false;
+  dory->dory_tile_loop = false;
 
   return cost_candidates(s, hw, *dory, 1).front();
 }

@@ -51,6 +51,10 @@ struct TileChoice {
   // depthwise layers"): each tile's input transposed to channel-major planes by the cluster DMA,
   // one transfer per channel, and every copy waited for before the code goes on (no overlap).
   bool depthwise_chw = false;
+  // The tiles run in DORY 2021's generated layer loop on the cores (the dory objective's, for the
+  // kinds DORY's layer template runs: docs/pulp.md, "DORY's tile loop"), not walked by the
+  // controller core.
+  bool dory_tile_loop = false;
   bool double_buffered = false;
   // KERNEL_MATMUL (compiler/pulp/matmul_layer.h): one slot for b when two do not fit; the next
   // head's b then loads as its first tile starts.

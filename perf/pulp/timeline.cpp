@@ -80,7 +80,8 @@ class LayerRun {
     for (const auto& copy : copies) {
       const DmaCost cost = dma_cost(copy, hw_);
       const std::uint64_t before = clock_.now();
-      clock_.wait_until(before + cost.issue_cycles);
+      // In DORY's layer loop the cores program the copies as part of its code (tile_loop).
+      if (!dory_loop_) clock_.wait_until(before + cost.issue_cycles);
       t_.dma_issue_cycles += clock_.now() - before;
       const std::uint64_t busy = clock_.channel_cycles(copy, track, channel.start_at(clock_.now()), hw_);
       const auto [start, end] =
@@ -152,6 +153,15 @@ class LayerRun {
 
   std::uint64_t drained() const { return std::max(ch_.dma_in.last_completion(), ch_.dma_out.last_completion()); }
 
+  // DORY's layer loop on the cores, one tile's own code (predictor.dory_tile_loop*).
+  void tile_loop() {
+    const std::uint64_t cycles = static_cast<std::uint64_t>(
+        dory_depthwise_ ? hw_.predictor.dory_tile_loop_depthwise : hw_.predictor.dory_tile_loop);
+    clock_.wait_until(clock_.now() + cycles);
+    t_.tile_loop_cycles += cycles;
+    t_.compute_cycles += cycles;
+  }
+
   void compute(const KernelCall& call, std::size_t step) {
     const PulpKernelCycles& counts = hw_.predictor;
     const KernelCost cost = kernel_cost(call, hw_, hw_.cores);
@@ -178,6 +188,8 @@ class LayerRun {
 
   LayerTiming run(const Layer& layer) {
     t_.start = clock_.now();
+    dory_loop_ = layer.tiling().dory_tile_loop();
+    dory_depthwise_ = layer.kind() == KERNEL_DEPTHWISE;
     // This layer's weights, loaded by the uDMA while the previous layer ran: the first copy
     // before anything starts (all of them when they are one copy, as DORY's), the others
     // before the first L2 -> L1 copy that reads them.
@@ -210,6 +222,7 @@ class LayerRun {
       const std::uint64_t loaded = issue(step.load(), true, i);
       wait_for_prefetched(step.prefetch());
       const std::uint64_t prefetched = issue(step.prefetch(), true, i);
+      if (dory_loop_) tile_loop();
       std::uint64_t ready = std::max(loaded, previous_prefetch);
       if (i >= 2) ready = std::max(ready, written_upto[i - 2]);
       wait(ready, t_.dma_wait_cycles);
@@ -251,6 +264,7 @@ class LayerRun {
   const PulpParams& hw_;
   Channels& ch_;
   Clock& clock_;
+  bool dory_loop_ = false, dory_depthwise_ = false;
   LayerTiming t_;
   std::vector<Transfer> transfers_;  // this layer's, for its channel bounds
   std::vector<PendingL2Write> pending_;  // its weights the previous layer prefetched

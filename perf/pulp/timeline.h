@@ -97,8 +97,10 @@ struct LayerTiming {
   std::uint64_t compute_cycles = 0;   // kernel calls with dispatch, barrier and DMA contention
   // compute_cycles cut into its causes (they add up to it): the slowest core's own work; its
   // stalls on TCDM bank conflicts with the other cores and with the DMA; the fabric
-  // controller's dispatch and the cores' wake-up; the closing barrier.
+  // controller's dispatch and the cores' wake-up; the closing barrier; DORY's layer loop on the
+  // cores (Tiling.dory_tile_loop: predictor.dory_tile_loop* per tile).
   std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
+  std::uint64_t tile_loop_cycles = 0;
   std::uint64_t dma_issue_cycles = 0;  // the controller core programming cluster-DMA copies
   // compute + dma_issue + dma_wait + l3 = end - start.
   std::uint64_t dma_wait_cycles = 0;  // waiting for L2 <-> L1 copies

@@ -118,6 +118,8 @@ class Cluster::LayerWalk {
 
   void run(const isa::pulp::Layer& layer) {
     stats_.start_cycle = c_.now();
+    dory_loop_ = layer.tiling().dory_tile_loop();
+    dory_depthwise_ = layer.kind() == isa::pulp::KERNEL_DEPTHWISE;
     // This layer's weights, prefetched while the previous layer ran: the first copy before
     // anything starts, the others before the first L2 -> L1 copy that reads them.
     pending_ = std::move(carried_.weights);
@@ -145,17 +147,35 @@ class Cluster::LayerWalk {
         wait(loaded, stats_.l3_cycles);
       }
       for (const auto& copy : step.l3_prefetch()) chunk_prefetch = std::max(chunk_prefetch, udma(copy, true, i));
+      // DORY's loop: its code programs the copies. Blocking copies (its depthwise code's) are
+      // waited for inside it, so the code's time does not hide theirs: it runs first.
+      const bool blocking = layer.tiling().depthwise_chw();
+      const auto loop_before = [&] {
+        std::vector<std::uint32_t> transfers(static_cast<std::size_t>(hw_.cores), 0);
+        add_transfers(step.load(), false, 0, transfers);
+        add_transfers(step.prefetch(), false, 0, transfers);
+        tile_loop(i == 0 ? DoryStretch::Entry : DoryStretch::Before, transfers, i);
+      };
+      if (dory_loop_ && blocking) loop_before();
       wait_for_weights_read_by(step.load());
       const std::uint64_t loaded = dma(step.load(), true, i);
       wait_for_weights_read_by(step.prefetch());
       const std::uint64_t prefetched = dma(step.prefetch(), true, i);
+      if (dory_loop_ && !blocking) loop_before();
       std::uint64_t ready = std::max(loaded, previous_prefetch);
       // The output buffer this step writes was last written back two steps ago.
       if (i >= 2) ready = std::max(ready, written_by_step[i - 2]);
       wait(ready, stats_.dma_wait_cycles);
-      if (step.has_compute()) c_.compute(step.compute(), index_, i);
+      if (step.has_compute()) c_.compute(step.compute(), index_, i, /*cores_running=*/dory_loop_);
       if (step.has_row_gather() && !gather_rows(step.row_gather(), i)) return;
+      const auto loop_after = [&] {
+        std::vector<std::uint32_t> transfers(static_cast<std::size_t>(hw_.cores), 0);
+        add_transfers(step.write_back(), true, layer.tiling().tile_c_out(), transfers);
+        tile_loop(DoryStretch::After, transfers, i);
+      };
+      if (dory_loop_ && step.wait_write_back()) loop_after();
       const std::uint64_t written = dma(step.write_back(), false, i);
+      if (dory_loop_ && !step.wait_write_back()) loop_after();
       if (step.wait_write_back()) wait(written, stats_.dma_wait_cycles);
       written_by_step.push_back(std::max(written, written_by_step.empty() ? 0 : written_by_step.back()));
       if (step.l3_store_size() > 0) {
@@ -183,14 +203,69 @@ class Cluster::LayerWalk {
     account += c_.now() - before;
   }
 
-  // Cluster-DMA copies, each programmed by the controller core; when the last completes.
+  // DORY's layer loop: the cores run one stretch of its code (sim/pulp/dory_tile_loop.h), each
+  // programming `transfers[core]` DMA transfers in it.
+  void tile_loop(DoryStretch stretch, const std::vector<std::uint32_t>& transfers, std::size_t step) {
+    const CallRun& run = c_.tile_loop_run(stretch, dory_depthwise_, transfers);
+    const std::uint64_t start = c_.now();
+    c_.wait_until(start + run.cycles);
+    stats_.tile_loop_cycles += run.cycles;
+    stats_.compute_cycles += run.cycles;
+    for (std::size_t core = 0; core < run.cores.size(); ++core) {
+      const CoreRun& r = run.cores[core];
+      stats_.core_instructions += r.instructions;
+      stats_.l1_core_accesses += r.loads + r.stores + r.split_accesses;
+      stats_.bank_conflict_cycles += r.bank_conflict_cycles;
+      if (c_.state_->trace && r.cycles > 0) {
+        c_.state_->events.push_back({static_cast<int>(core), start, start + r.cycles, index_, step, "dory_loop"});
+      }
+    }
+  }
+
+  // DORY's copy functions split a copy's image rows over the cores (ceil(rows / cores) each): an
+  // input tile one transfer per row (dory_dma_memcpy_3d_custom), a write-back one per pixel
+  // (dory_dma_memcpy_3d_custom_out); weights are one transfer. A run of copies alike (a
+  // depthwise tile's channel-major planes, one copy per channel) is one call: its channels split.
+  void add_transfers(const google::protobuf::RepeatedPtrField<isa::pulp::DmaCopy>& copies, bool write_back,
+                     std::uint32_t c_out, std::vector<std::uint32_t>& transfers) const {
+    const auto alike = [](const isa::pulp::DmaCopy& a, const isa::pulp::DmaCopy& b) {
+      return a.chunk_bytes() == b.chunk_bytes() && a.count() == b.count() && a.rows() == b.rows() &&
+             a.source_stride() == b.source_stride() && a.destination_stride() == b.destination_stride();
+    };
+    for (int i = 0; i < copies.size();) {
+      int j = i + 1;
+      while (j < copies.size() && alike(copies[i], copies[j])) ++j;
+      const isa::pulp::DmaCopy& copy = copies[i];
+      // Our copy's rows are the image's when it has several; else its chunks are (a tile's rows
+      // of whole channels), unless they run on as one.
+      const bool chunks_run_on = copy.count() <= 1 || (copy.source_stride() == copy.chunk_bytes() &&
+                                                       copy.destination_stride() == copy.chunk_bytes());
+      // A copy of one-byte chunks is DORY's transpose of one channel: one 2-D transfer.
+      const bool transpose = copy.chunk_bytes() == 1 && !write_back;
+      const std::uint64_t image_rows = transpose ? 1 : copy.rows() > 1 ? copy.rows() : chunks_run_on ? 1 : copy.count();
+      const std::uint64_t bytes = isa::pulp::copy_bytes(copy);
+      std::uint64_t per_row = 1;
+      if (write_back && bytes > 0) per_row = std::max<std::uint64_t>(bytes / image_rows / std::max<std::uint32_t>(c_out, 1), 1);
+      const auto rows = static_cast<std::uint32_t>(image_rows * static_cast<std::uint64_t>(j - i));
+      for (int core = 0; core < hw_.cores; ++core) {
+        transfers[static_cast<std::size_t>(core)] +=
+            dory_rows_of_core(rows, hw_.cores, core) * static_cast<std::uint32_t>(per_row);
+      }
+      i = j;
+    }
+  }
+
+  // Cluster-DMA copies, each programmed by the controller core (or, in DORY's layer loop, by the
+  // cores as they run it: tile_loop); when the last completes.
   std::uint64_t dma(const google::protobuf::RepeatedPtrField<isa::pulp::DmaCopy>& copies, bool into_l1,
                     std::size_t step) {
     TransferChannel& channel = into_l1 ? c_.dma_in_ : c_.dma_out_;
     std::uint64_t done = 0;
     for (const auto& copy : copies) {
       const std::uint64_t before = c_.now();
-      c_.wait_until(before + dma_commands(copy) * static_cast<std::uint64_t>(hw_.dma_command_cycles));
+      if (!dory_loop_) {
+        c_.wait_until(before + dma_commands(copy) * static_cast<std::uint64_t>(hw_.dma_command_cycles));
+      }
       stats_.dma_issue_cycles += c_.now() - before;
       const std::uint64_t moving = c_.memory_cycles(copy, false, channel.start_of(c_.now()), index_);
       const TransferChannel::Slot slot = channel.issue(c_.now(), moving);
@@ -274,6 +349,7 @@ class Cluster::LayerWalk {
 
   Cluster& c_;
   const PulpParams& hw_;
+  bool dory_loop_ = false, dory_depthwise_ = false;
   std::size_t index_;
   LayerStats& stats_;
   Carried& carried_;
@@ -308,6 +384,9 @@ void Cluster::fabric_controller() {
     for (int core = 0; core < hw.cores; ++core) {
       stack_tops.push_back(core_stack_top(hw.l1_bytes, hw.l1_tile_budget_bytes, core, hw.cores));
     }
+    stack_tops_ = stack_tops;
+    pipeline_ = core_pipeline(hw);
+    tile_loop_runs_.clear();
     timer_ = std::make_unique<CallTimer>(hw.l1_banks, core_pipeline(hw), std::move(stack_tops));
     Carried carried;
     const auto& network = *state_->network;
@@ -401,12 +480,23 @@ std::uint64_t Cluster::memory_cycles(const isa::pulp::DmaCopy& copy, bool udma, 
   return out.cycles;  // from the transfer's start
 }
 
-void Cluster::compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step) {
+const CallRun& Cluster::tile_loop_run(DoryStretch stretch, bool depthwise, const std::vector<std::uint32_t>& transfers) {
+  auto key = std::make_tuple(static_cast<int>(stretch), depthwise, transfers);
+  auto found = tile_loop_runs_.find(key);
+  if (found == tile_loop_runs_.end()) {
+    const std::vector<CoreProgram> programs = dory_tile_loop_programs(stretch, depthwise, transfers, stack_tops_);
+    found = tile_loop_runs_.emplace(std::move(key), run_call(programs, state_->hw->l1_banks, pipeline_)).first;
+  }
+  return found->second;
+}
+
+void Cluster::compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step, bool cores_running) {
   const PulpParams& hw = *state_->hw;
   LayerStats& stats = state_->layers[layer];
   const std::uint64_t begin = now();
-  // The fabric controller forks the call; the event unit wakes the cores.
-  wait_until(begin + static_cast<std::uint64_t>(hw.wakeup_cycles));
+  // The fabric controller forks the call; the event unit wakes the cores. In DORY's layer loop
+  // the cores are running already: its barrier before the kernel releases them (tile_loop).
+  if (!cores_running) wait_until(begin + static_cast<std::uint64_t>(hw.wakeup_cycles));
   const std::uint64_t fork = now();
   // The DMA's bursts still moving or to move meet the cores at the banks.
   DmaL1Traffic traffic = dma_in_.l1_traffic(fork, UINT64_MAX / 2, hw.dma_bytes_per_cycle);

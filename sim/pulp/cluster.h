@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "isa/hw_config.h"
@@ -25,6 +26,7 @@
 #include "isa/pulp.pb.h"
 #include "sim/common/memory_initiator.h"
 #include "sim/pulp/call_timer.h"
+#include "sim/pulp/dory_tile_loop.h"
 #include "sim/pulp/pulp_sim.h"
 #include "sim/pulp/transfer_channel.h"
 
@@ -89,7 +91,11 @@ class Cluster : public sc_core::sc_module {
   void wait_until(std::uint64_t cycle);
   // Forks the call's work to the cores and joins them at the barrier: on return now() is
   // the call's end. Its cycles and causes go to the layer's stats.
-  void compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step);
+  // `cores_running`: the cores run DORY's layer loop, so nothing forks them (no wake-up).
+  void compute(const isa::pulp::KernelCall& call, std::size_t layer, std::size_t step, bool cores_running);
+  // The cores' run of one stretch of DORY's layer loop, simulated once per run for each
+  // (stretch, code, transfers per core) and reused: the stretch touches only the cores' stacks.
+  const CallRun& tile_loop_run(DoryStretch stretch, bool depthwise, const std::vector<std::uint32_t>& transfers);
   void move(const isa::pulp::DmaCopy& copy);
   // Token `t`'s id of a row gather, from L1 (0 in a run without data: no ids are known).
   std::uint32_t token_id(const isa::pulp::RowGather& gather, std::uint32_t t) const;
@@ -103,6 +109,9 @@ class Cluster : public sc_core::sc_module {
   // The run's channels: the cluster DMA's two directions and the uDMA.
   TransferChannel dma_in_, dma_out_, udma_;
   std::unique_ptr<CallTimer> timer_;
+  std::vector<std::uint32_t> stack_tops_;
+  CorePipeline pipeline_;
+  std::map<std::tuple<int, bool, std::vector<std::uint32_t>>, CallRun> tile_loop_runs_;
   RunState* state_ = nullptr;
   bool done_ = true;  // the current run has finished
   sc_core::sc_time period_;

@@ -39,8 +39,10 @@ struct LayerStats {
   std::uint64_t compute_cycles = 0;   // kernel calls, barrier and DMA contention included
   // compute_cycles cut into causes (they add up to it): the slowest core's own work (its
   // instructions and pipeline stalls), its cycles lost at the TCDM banks (to other cores and
-  // to the DMA), the dispatch and wake-up, the barrier.
+  // to the DMA), the dispatch and wake-up, the barrier, and in DORY's layer loop the cores
+  // running its own code (sim/pulp/dory_tile_loop.h).
   std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
+  std::uint64_t tile_loop_cycles = 0;
   // The conflicts, counted per call over every core: cycles cores lost a bank to another core,
   // and to the cluster DMA.
   std::uint64_t bank_conflict_cycles = 0, dma_conflict_cycles = 0;

@@ -184,10 +184,10 @@ TEST(PulpProgram, ARowGathersCopyIsThePickedRowToItsTokensSlot) {
 }
 
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  // 18: DORY's channel-major depthwise and Step.wait_write_back, 17: a layernorm's RMSNorm form,
-  // 16: a softmax's causal mask, 15: KERNEL_EMBEDDING and Step.row_gather
-  ASSERT_EQ(kPulpFormatVersion, 18u);
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 17u}) {
+  // 19: Tiling.dory_tile_loop, 18: DORY's channel-major depthwise and Step.wait_write_back, 17: a
+  // layernorm's RMSNorm form, 16: a softmax's causal mask, 15: KERNEL_EMBEDDING and Step.row_gather
+  ASSERT_EQ(kPulpFormatVersion, 19u);
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 17u, 18u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -195,7 +195,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 18; compile the model again", old)));
+                                "program format version {}, this workbench reads version 19; compile the model again", old)));
     }
   }
 }

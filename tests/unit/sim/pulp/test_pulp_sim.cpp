@@ -21,6 +21,9 @@
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/timeline.h"
+#include "sim/pulp/core_engine.h"
+#include "sim/pulp/dory_tile_loop.h"
+#include "sim/pulp/kernel_programs.h"
 #include "sim/pulp/memory_targets.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
@@ -102,7 +105,8 @@ TEST(PulpSimRun, SmallCnnIsBitExactLayerByLayer) {
     for (const auto& l : r.layers) {
       sum += l.cycles;
       // The causes add up to the layer's cycles; compute's to compute_cycles.
-      const std::uint64_t compute = l.core_cycles + l.conflict_cycles + l.dispatch_cycles + l.barrier_cycles;
+      const std::uint64_t compute =
+          l.core_cycles + l.conflict_cycles + l.dispatch_cycles + l.barrier_cycles + l.tile_loop_cycles;
       EXPECT_EQ(compute, l.compute_cycles) << l.name;
       EXPECT_EQ(compute + l.dma_issue_cycles + l.dma_wait_cycles + l.l3_cycles, l.cycles) << l.name;
       if (l.macs > 0) {
@@ -174,7 +178,9 @@ void expect_measured_timing(const Compiled& c, const std::set<isa::pulp::KernelK
     const auto& layer = c.network.layers(l);
     if (kinds.count(layer.kind()) == 0) continue;
     const LayerStats& s = r.layers[static_cast<std::size_t>(l)];
-    EXPECT_EQ(s.core_cycles + s.conflict_cycles + s.dispatch_cycles + s.barrier_cycles, s.compute_cycles) << s.name;
+    EXPECT_EQ(s.core_cycles + s.conflict_cycles + s.dispatch_cycles + s.barrier_cycles + s.tile_loop_cycles,
+              s.compute_cycles)
+        << s.name;
     EXPECT_EQ(s.compute_cycles + s.dma_issue_cycles + s.dma_wait_cycles + s.l3_cycles, s.cycles) << s.name;
     EXPECT_GT(s.core_cycles, 0u) << s.name;
     EXPECT_GE(s.compute_cycles, s.compute_bound_cycles) << s.name;
@@ -570,6 +576,61 @@ TEST(PulpSimTiming, DorysDepthwiseLayerWaitsForEveryCopyAndEveryTile) {
   EXPECT_LT(cost.dma_wait, large.dma_wait / 4);
 }
 
+// Under tiler=dory the convolutions and depthwise layers run in DORY's layer loop on the cores
+// (Tiling.dory_tile_loop): every tile costs that code's two stretches at least (its own ops,
+// stalls and three barriers, sim/pulp/dory_tile_loop.h), so the tiles a smaller L1 budget adds
+// each add them; no wake-up per tile (the cores run throughout). tiler=cost's layers are walked
+// by the controller: no loop of DORY's.
+TEST(PulpSimTiming, DorysLayerLoopCostsEveryTileItsCodeOnTheCores) {
+  struct Measured {
+    std::uint64_t tiles = 0, tile_loop = 0, cycles = 0, dispatch = 0, layers = 0;
+  };
+  const PulpParams hw = test::pulp_config().pulp();
+  std::vector<std::uint32_t> tops;
+  for (int c = 0; c < hw.cores; ++c) tops.push_back(core_stack_top(hw.l1_bytes, 4096, c, hw.cores));
+  const std::vector<std::uint32_t> none(static_cast<std::size_t>(hw.cores), 0);
+  const CorePipeline pipeline{hw.core.load_use_stall_cycles, hw.core.branch_taken_cycles, hw.core.divide_cycles,
+                              hw.barrier_cycles};
+  const auto stretch = [&](DoryStretch which, bool depthwise) {
+    return run_call(dory_tile_loop_programs(which, depthwise, none, tops), hw.l1_banks, pipeline).cycles;
+  };
+  const auto measure = [&](const std::string& budget, const std::string& tiler) {
+    const Compiled c = compile({"l1_tile_budget_bytes=" + budget}, {"tiler=" + tiler});
+    SimOptions timing;
+    timing.data = false;
+    const SimResult r = simulate(c.network, c.config, {}, timing);
+    Measured m;
+    for (int i = 0; i < c.network.layers_size(); ++i) {
+      const auto& layer = c.network.layers(i);
+      const auto& l = r.layers[static_cast<std::size_t>(i)];
+      const bool template_kind = layer.kind() == isa::pulp::KERNEL_CONV ||
+                                 layer.kind() == isa::pulp::KERNEL_POINTWISE ||
+                                 layer.kind() == isa::pulp::KERNEL_DEPTHWISE;
+      EXPECT_EQ(layer.tiling().dory_tile_loop(), tiler == "dory" && template_kind) << layer.name();
+      if (!layer.tiling().dory_tile_loop()) {
+        EXPECT_EQ(l.tile_loop_cycles, 0u) << layer.name();
+        continue;
+      }
+      const bool depthwise = layer.kind() == isa::pulp::KERNEL_DEPTHWISE;
+      const std::uint64_t per_tile = stretch(DoryStretch::Before, depthwise) + stretch(DoryStretch::After, depthwise);
+      EXPECT_GE(l.tile_loop_cycles, (l.tiles - 1) * per_tile + stretch(DoryStretch::Entry, depthwise)) << layer.name();
+      EXPECT_EQ(l.dispatch_cycles, 0u) << layer.name();
+      ++m.layers;
+      m.tiles += l.tiles;
+      m.tile_loop += l.tile_loop_cycles;
+      m.cycles += l.cycles;
+    }
+    return m;
+  };
+  const Measured large = measure("4KiB", "dory"), small = measure("2KiB", "dory"), cost = measure("4KiB", "cost");
+  ASSERT_GT(large.layers, 0u);
+  ASSERT_GT(small.tiles, large.tiles);
+  const std::uint64_t cheapest_tile = std::min(stretch(DoryStretch::Before, false) + stretch(DoryStretch::After, false),
+                                               stretch(DoryStretch::Before, true) + stretch(DoryStretch::After, true));
+  EXPECT_GE(small.tile_loop - large.tile_loop, (small.tiles - large.tiles) * cheapest_tile);
+  EXPECT_EQ(cost.layers, 0u);
+}
+
 TEST(PulpSimTiming, GroupedConvsAreTimedOnTheCores) {
   Compiled c{test::pulp_config({"l1_tile_budget_bytes=3584"}), {}};
   c.network = wb::pulp::compile_pulp(test::grouped_pulp_cnn_qgraph(), c.config,
@@ -649,7 +710,7 @@ TEST(PulpSimTiming, TheDmaWritingL1BesideTheCoresSlowsThem) {
 }
 
 // A pipeline latency is a HwConfig key: the divider's moves the layers whose kernels divide
-// (softmax) and no other.
+// (softmax), DORY's layer loop (its copy functions divide twice a tile) and nothing else.
 TEST(PulpSimTiming, TheDividersLatencyMovesOnlyTheLayersThatDivide) {
   const auto& graph = test::softmax_pulp_cnn_qgraph();
   SimOptions timing;
@@ -662,17 +723,24 @@ TEST(PulpSimTiming, TheDividersLatencyMovesOnlyTheLayersThatDivide) {
     runs.push_back(simulate(c.network, c.config, {}, timing));
     programs.push_back(c);
   }
-  bool softmax = false;
+  bool softmax = false, dory_loop = false;
   for (int l = 0; l < programs[0].network.layers_size(); ++l) {
     const auto i = static_cast<std::size_t>(l);
     if (programs[0].network.layers(l).kind() == isa::pulp::KERNEL_SOFTMAX) {
       softmax = true;
       EXPECT_GT(runs[1].layers[i].core_cycles, runs[0].layers[i].core_cycles);
+    } else if (programs[0].network.layers(l).tiling().dory_tile_loop()) {
+      dory_loop = true;
+      EXPECT_EQ(runs[1].layers[i].core_cycles, runs[0].layers[i].core_cycles) << runs[0].layers[i].name;
+      EXPECT_GE(runs[1].layers[i].tile_loop_cycles,
+                runs[0].layers[i].tile_loop_cycles + 2 * 17 * (runs[0].layers[i].tiles - 1))
+          << runs[0].layers[i].name;
     } else {
       EXPECT_EQ(runs[1].layers[i].compute_cycles, runs[0].layers[i].compute_cycles) << runs[0].layers[i].name;
     }
   }
   EXPECT_TRUE(softmax);
+  EXPECT_TRUE(dory_loop);
 }
 
 // One step of PULP-NN's window depthwise kernel, written by hand: a 3x3 window over 4x4 pixels
