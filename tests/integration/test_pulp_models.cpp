@@ -101,9 +101,10 @@ INSTANTIATE_TEST_SUITE_P(Gap8, PulpOnModel,
 
 // DORY's published MobileNetV1-128 on 8 cores (REFERENCE.md, GVSoC runs): 8.57 MAC/cycle (DORY's
 // own GAP8 budget), 9.07 with the tutorial's 38000-byte L1 budget, within 10 % (issue #37); its
-// two pointwise layers at 32x32 11.08 and 13.28 MAC/cycle, within 15 %. (The cluster model runs
-// those 10 % and 6 % faster: about 60 cycles a 4x2 block of code outside the K loop that
-// PULP-NN's compiled matmul has and our program does not count, docs/pulp.md.)
+// two pointwise layers at 32x32 11.08 and 13.28 MAC/cycle, within 10 % (issue #60: their cycles
+// 7.9 % and 5.5 % fewer than GVSoC's since DORY's layer loop runs on the cores; the rest is code
+// outside PULP-NN's K loop that its compiled matmul has and our program does not count,
+// docs/pulp.md "Calibration").
 TEST(PulpCalibration, MobileNetV1WithinTenPercentOfDory) {
   const report::RunReport r = timing("mobilenet_v1_128", {"l1_tile_budget_bytes=38000"}, {"tiler=dory"});
   EXPECT_NEAR(r.totals.mac_per_cycle / 9.07, 1.0, 0.10) << r.totals.mac_per_cycle;
@@ -116,8 +117,8 @@ TEST(PulpCalibration, MobileNetV1WithinTenPercentOfDory) {
   ASSERT_GE(pointwise.size(), 4u);
   EXPECT_EQ(pointwise[1]->macs, 8'388'608u);
   EXPECT_EQ(pointwise[2]->macs, 16'777'216u);
-  EXPECT_NEAR(pointwise[1]->mac_per_cycle / 11.08, 1.0, 0.15) << pointwise[1]->mac_per_cycle;
-  EXPECT_NEAR(pointwise[2]->mac_per_cycle / 13.28, 1.0, 0.15) << pointwise[2]->mac_per_cycle;
+  EXPECT_NEAR(pointwise[1]->cycles / 757'333.0, 1.0, 0.10) << pointwise[1]->cycles;
+  EXPECT_NEAR(pointwise[2]->cycles / 1'263'171.0, 1.0, 0.10) << pointwise[2]->cycles;
 }
 
 // DORY's tutorial runs MobileNetV1 markedly slower at 30,000 B of L1 than at 38,000 B, and its
