@@ -8,7 +8,8 @@ const OptionTable& compile_option_table() {
                 {objective_name(TilerObjective::Dory), objective_name(TilerObjective::Cost),
                  objective_name(TilerObjective::Energy)},
                 "DORY as its 2021 code ran (its tiler's objective, PULP-NN's kernels, depthwise tiles transposed by the "
-                "DMA with blocking copies, a layer's prefetched weights waited for whole; docs/pulp.md); cost: "
+                "DMA with blocking copies, its layer loop on the cores, a layer's prefetched weights waited for whole; "
+                "docs/pulp.md); cost: "
                 "the fewest cycles the predictor gives (also choosing the plane depthwise kernel and streaming "
                 "prefetched weights tile by tile); energy: as cost, but the least energy the energy model predicts "
                 "(docs/energy.md). Both leave DORY's tiling only for a predicted gain above the kernel's "
