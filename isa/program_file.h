@@ -5,9 +5,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <string>
-
 #include <string_view>
 
 #include <google/protobuf/message_lite.h>
@@ -43,6 +43,27 @@ void check_payload_digest(google::protobuf::MessageLite& program, ProgramHeader&
 // of another format version, or its payload digest does not match.
 void check_loaded(google::protobuf::MessageLite& program, ProgramHeader& header, bool parsed, std::string_view bytes,
                   const std::string& target, std::uint32_t version, const std::filesystem::path& path, const char* what);
+
+// The one save and load routine of both formats (`Program` is isa/pulp.proto's Network or
+// isa/xdnn.proto's Program: a message with a `header`): writes a sealed copy atomically; parses
+// `bytes` and checks them (check_loaded), naming the file `name` in every error.
+template <class Program>
+void save_sealed(const Program& program, const std::filesystem::path& path) {
+  Program sealed = program;
+  seal(sealed, *sealed.mutable_header());
+  save_message(sealed, path);
+}
+
+template <class Program>
+Program parse_checked(std::string_view bytes, const std::filesystem::path& name, const std::string& target,
+                      std::uint32_t version, const char* what) {
+  Program program;
+  // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
+  const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
+                      program.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  check_loaded(program, *program.mutable_header(), parsed, bytes, target, version, name, what);
+  return program;
+}
 
 // UserError when the program was compiled for another target or hardware config.
 void check_header_matches(const ProgramHeader& header, const HwConfig& config, const std::string& program_name,

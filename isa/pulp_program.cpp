@@ -1,7 +1,6 @@
 #include "isa/pulp_program.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "isa/program_file.h"
 #include "support/file_io.h"
@@ -67,19 +66,10 @@ DmaCopy row_copy(const RowGather& gather, std::uint32_t t, std::uint32_t id) {
 
 void seal_network(Network& network) { seal(network, *network.mutable_header()); }
 
-void save_network(const Network& network, const std::filesystem::path& path) {
-  Network sealed = network;
-  seal_network(sealed);
-  save_message(sealed, path);
-}
+void save_network(const Network& network, const std::filesystem::path& path) { save_sealed(network, path); }
 
 Network parse_network(std::string_view bytes, const std::filesystem::path& name) {
-  Network network;
-  // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
-  const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
-                      network.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-  check_loaded(network, *network.mutable_header(), parsed, bytes, "pulp", kPulpFormatVersion, name, "a PULP program");
-  return network;
+  return parse_checked<Network>(bytes, name, "pulp", kPulpFormatVersion, "a PULP program");
 }
 
 Network load_network(const std::filesystem::path& path) { return parse_network(read_file_bytes(path), path); }

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "support/error.h"
 #include "isa/program_file.h"
@@ -21,19 +20,10 @@ double ddr_bytes_per_cycle(const HwConfig& config) {
 
 void seal_program(Program& program) { seal(program, *program.mutable_header()); }
 
-void save_program(const Program& program, const std::filesystem::path& path) {
-  Program sealed = program;
-  seal_program(sealed);
-  save_message(sealed, path);
-}
+void save_program(const Program& program, const std::filesystem::path& path) { save_sealed(program, path); }
 
 Program parse_program(std::string_view bytes, const std::filesystem::path& name) {
-  Program program;
-  // Protobuf reads at most 2 GiB; a larger file is not one compile wrote.
-  const bool parsed = bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()) &&
-                      program.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-  check_loaded(program, *program.mutable_header(), parsed, bytes, "xdnn", kXdnnFormatVersion, name, "an xDNN program");
-  return program;
+  return parse_checked<Program>(bytes, name, "xdnn", kXdnnFormatVersion, "an xDNN program");
 }
 
 Program load_program(const std::filesystem::path& path) { return parse_program(read_file_bytes(path), path); }

@@ -86,7 +86,7 @@ void add_compare_runs(CLI::App* regress_cmd, const std::shared_ptr<HistoryDbArg>
                 regress::CompareCommand command = args->command;
                 command.db = history_db->path();
                 for (const std::string& item : args->thresholds) regress::add_threshold(command.options.thresholds, item);
-                return regress::run_compare(command, std::cout);
+                return regress::run_regress_compare(command, std::cout);
               },
               false};
   });

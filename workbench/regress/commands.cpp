@@ -73,7 +73,7 @@ int run_record(const std::filesystem::path& db, const std::vector<std::filesyste
   return bugs.empty() ? 0 : 1;
 }
 
-int run_compare(const CompareCommand& command, std::ostream& out) {
+int run_regress_compare(const CompareCommand& command, std::ostream& out) {
   if (command.baseline.empty()) throw UserError("compare: give the baseline with --baseline (files, or a recorded commit)");
   const std::vector<RunRecord> baseline = resolve_runs(command.baseline, command.db, "baseline");
   std::vector<RunRecord> current;

@@ -22,7 +22,9 @@ struct CompareCommand {
   CompareOptions options;
 };
 
-// 0 no regression, 1 a regression (printed, worst first); UserError for bad input.
-int run_compare(const CompareCommand& command, std::ostream& out);
+// `workbench regress compare` (recorded runs against a baseline; `workbench compare` of run
+// reports side by side is compare::run_compare): 0 no regression, 1 a regression (printed,
+// worst first); UserError for bad input.
+int run_regress_compare(const CompareCommand& command, std::ostream& out);
 
 }  // namespace wb::regress
