@@ -258,11 +258,7 @@ std::uint64_t predict_cycles(const LayerShape& s, const TileChoice& t, const Pul
     return total;
   };
   // DORY's layer loop on the cores: its own code per tile (TileChoice::dory_tile_loop).
-  const std::uint64_t tile_loop =
-      !t.dory_tile_loop ? 0
-                        : static_cast<std::uint64_t>(s.kind == isa::pulp::KERNEL_DEPTHWISE
-                                                         ? hw.predictor.dory_tile_loop_depthwise
-                                                         : hw.predictor.dory_tile_loop);
+  const std::uint64_t tile_loop = t.dory_tile_loop ? perf::pulp::dory_tile_loop_cycles(s.kind, hw) : 0;
   // In DORY's loop the cores program the copies as part of that code.
   const auto issue = [&](const perf::pulp::DmaCost& d) { return t.dory_tile_loop ? 0 : d.issue_cycles; };
   std::uint64_t total = 0;

@@ -459,6 +459,11 @@ KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores) 
   return cost;
 }
 
+std::uint64_t dory_tile_loop_cycles(isa::pulp::KernelKind kind, const PulpParams& hw) {
+  return static_cast<std::uint64_t>(kind == isa::pulp::KERNEL_DEPTHWISE ? hw.predictor.dory_tile_loop_depthwise
+                                                             : hw.predictor.dory_tile_loop);
+}
+
 double loads_per_cycle(const KernelCost& cost) {
   double best = 0;
   std::uint64_t slowest = 0;

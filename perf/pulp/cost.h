@@ -54,6 +54,11 @@ std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_
 // Loads per core per cycle of a cost (the slowest core's), for dma_contention_cycles.
 double loads_per_cycle(const KernelCost& cost);
 
+// One tile of DORY's layer loop on the cores, outside its kernel and DMA transfers
+// (Tiling.dory_tile_loop): predictor.dory_tile_loop_depthwise for a depthwise layer's code,
+// else predictor.dory_tile_loop.
+std::uint64_t dory_tile_loop_cycles(isa::pulp::KernelKind kind, const PulpParams& hw);
+
 // Cluster DMA (L2 <-> L1), a copy alone on its direction: the core programs one 2-D transfer
 // per row (dma_command_cycles each), the first byte arrives after dma_latency_cycles, and every
 // chunk moves as bursts of at most dma_burst_bytes at dma_bytes_per_cycle, a cycle of

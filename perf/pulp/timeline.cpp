@@ -155,8 +155,7 @@ class LayerRun {
 
   // DORY's layer loop on the cores, one tile's own code (predictor.dory_tile_loop*).
   void tile_loop() {
-    const std::uint64_t cycles = static_cast<std::uint64_t>(
-        dory_depthwise_ ? hw_.predictor.dory_tile_loop_depthwise : hw_.predictor.dory_tile_loop);
+    const std::uint64_t cycles = dory_tile_loop_cycles(kind_, hw_);
     clock_.wait_until(clock_.now() + cycles);
     t_.tile_loop_cycles += cycles;
     t_.compute_cycles += cycles;
@@ -189,7 +188,7 @@ class LayerRun {
   LayerTiming run(const Layer& layer) {
     t_.start = clock_.now();
     dory_loop_ = layer.tiling().dory_tile_loop();
-    dory_depthwise_ = layer.kind() == KERNEL_DEPTHWISE;
+    kind_ = layer.kind();
     // This layer's weights, loaded by the uDMA while the previous layer ran: the first copy
     // before anything starts (all of them when they are one copy, as DORY's), the others
     // before the first L2 -> L1 copy that reads them.
@@ -264,7 +263,8 @@ class LayerRun {
   const PulpParams& hw_;
   Channels& ch_;
   Clock& clock_;
-  bool dory_loop_ = false, dory_depthwise_ = false;
+  bool dory_loop_ = false;
+  KernelKind kind_ = KERNEL_CONV;
   LayerTiming t_;
   std::vector<Transfer> transfers_;  // this layer's, for its channel bounds
   std::vector<PendingL2Write> pending_;  // its weights the previous layer prefetched

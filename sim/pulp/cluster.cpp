@@ -69,14 +69,18 @@ void Cluster::wait_until(std::uint64_t cycle) {
 
 namespace {
 
+// Whether a copy's chunks follow one another on both sides (one run per row).
+bool chunks_run_on(const isa::pulp::DmaCopy& copy) {
+  return copy.count() <= 1 ||
+         (copy.source_stride() == copy.chunk_bytes() && copy.destination_stride() == copy.chunk_bytes());
+}
+
 // The 2-D transfers the controller core programs for a copy: one per row, or one for a copy
 // that is a single contiguous run on both sides.
 std::uint64_t dma_commands(const isa::pulp::DmaCopy& copy) {
   const std::uint64_t rows = std::max<std::uint64_t>(copy.rows(), 1);
-  const bool chunks_run_on = copy.count() <= 1 || (copy.source_stride() == copy.chunk_bytes() &&
-                                                   copy.destination_stride() == copy.chunk_bytes());
   const std::uint64_t row_bytes = copy.chunk_bytes() * std::max<std::uint64_t>(copy.count(), 1);
-  const bool rows_run_on = rows == 1 || (chunks_run_on && copy.source_row_stride() == row_bytes &&
+  const bool rows_run_on = rows == 1 || (chunks_run_on(copy) && copy.source_row_stride() == row_bytes &&
                                          copy.destination_row_stride() == row_bytes);
   return rows_run_on ? 1 : rows;
 }
@@ -237,12 +241,13 @@ class Cluster::LayerWalk {
       while (j < copies.size() && alike(copies[i], copies[j])) ++j;
       const isa::pulp::DmaCopy& copy = copies[i];
       // Our copy's rows are the image's when it has several; else its chunks are (a tile's rows
-      // of whole channels), unless they run on as one.
-      const bool chunks_run_on = copy.count() <= 1 || (copy.source_stride() == copy.chunk_bytes() &&
-                                                       copy.destination_stride() == copy.chunk_bytes());
-      // A copy of one-byte chunks is DORY's transpose of one channel: one 2-D transfer.
+      // of whole channels), unless they run on as one. A copy of one-byte chunks is DORY's
+      // transpose of one channel: one 2-D transfer.
       const bool transpose = copy.chunk_bytes() == 1 && !write_back;
-      const std::uint64_t image_rows = transpose ? 1 : copy.rows() > 1 ? copy.rows() : chunks_run_on ? 1 : copy.count();
+      const std::uint64_t image_rows = transpose             ? 1
+                                       : copy.rows() > 1     ? copy.rows()
+                                       : chunks_run_on(copy) ? 1
+                                                             : copy.count();
       const std::uint64_t bytes = isa::pulp::copy_bytes(copy);
       std::uint64_t per_row = 1;
       if (write_back && bytes > 0) per_row = std::max<std::uint64_t>(bytes / image_rows / std::max<std::uint32_t>(c_out, 1), 1);
@@ -387,7 +392,7 @@ void Cluster::fabric_controller() {
     stack_tops_ = stack_tops;
     pipeline_ = core_pipeline(hw);
     tile_loop_runs_.clear();
-    timer_ = std::make_unique<CallTimer>(hw.l1_banks, core_pipeline(hw), std::move(stack_tops));
+    timer_ = std::make_unique<CallTimer>(hw.l1_banks, pipeline_, std::move(stack_tops));
     Carried carried;
     const auto& network = *state_->network;
     for (std::size_t l = 0; l < static_cast<std::size_t>(network.layers_size()); ++l) {

@@ -48,12 +48,17 @@ Compiled compile(const std::vector<std::string>& overrides = {}, const std::vect
   return c;
 }
 
-// The UserError a timing-only run of the program raises before it runs, or "" if none.
-std::string timing_run_error(const Compiled& c) {
+// The program run without data (timing only).
+SimResult timing_run(const Compiled& c) {
   SimOptions timing;
   timing.data = false;
+  return simulate(c.network, c.config, {}, timing);
+}
+
+// The UserError a timing-only run of the program raises before it runs, or "" if none.
+std::string timing_run_error(const Compiled& c) {
   try {
-    simulate(c.network, c.config, {}, timing);
+    timing_run(c);
   } catch (const UserError& e) {
     return e.what();
   }
@@ -170,9 +175,7 @@ void check_everywhere(const quant::QGraph& graph, const Overrides& configs, std:
 // The layers of `kinds`, run without data, are timed by their kernel calls on the cores: the
 // causes add up to the layer's cycles, the cores worked, and no layer beats its compute bound.
 void expect_measured_timing(const Compiled& c, const std::set<isa::pulp::KernelKind>& kinds) {
-  SimOptions timing;
-  timing.data = false;
-  const SimResult r = simulate(c.network, c.config, {}, timing);
+  const SimResult r = timing_run(c);
   EXPECT_GT(r.kernel_calls, 0u);
   for (int l = 0; l < c.network.layers_size(); ++l) {
     const auto& layer = c.network.layers(l);
@@ -540,9 +543,7 @@ TEST(PulpSimTiming, DorysDepthwiseLayerWaitsForEveryCopyAndEveryTile) {
   };
   const auto measure = [](const std::string& budget, const std::string& tiler) {
     const Compiled c = compile({"l1_tile_budget_bytes=" + budget}, {"tiler=" + tiler});
-    SimOptions timing;
-    timing.data = false;
-    const SimResult r = simulate(c.network, c.config, {}, timing);
+    const SimResult r = timing_run(c);
     Measured m;
     for (int i = 0; i < c.network.layers_size(); ++i) {
       const auto& layer = c.network.layers(i);
@@ -596,9 +597,7 @@ TEST(PulpSimTiming, DorysLayerLoopCostsEveryTileItsCodeOnTheCores) {
   };
   const auto measure = [&](const std::string& budget, const std::string& tiler) {
     const Compiled c = compile({"l1_tile_budget_bytes=" + budget}, {"tiler=" + tiler});
-    SimOptions timing;
-    timing.data = false;
-    const SimResult r = simulate(c.network, c.config, {}, timing);
+    const SimResult r = timing_run(c);
     Measured m;
     for (int i = 0; i < c.network.layers_size(); ++i) {
       const auto& layer = c.network.layers(i);
