@@ -83,7 +83,6 @@ struct PulpParams {
   int wakeup_cycles = 0;                  // event-unit wake-up of a sleeping core, cycles
   PulpKernelCycles predictor;             // instruction counts of PULP-NN's loops, perf/pulp/cost's
   PulpCorePipeline core;                  // the cluster model's RI5CY pipeline
-  PulpTilingMargins tiling_margin;        // how much tiler=cost trusts the predictor over DORY's tiling
   PulpEnergyParams energy = default_pulp_energy();  // per-event energies and static power (energy_params.h)
 };
 

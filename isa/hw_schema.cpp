@@ -58,20 +58,6 @@ FieldRef core_field(HwConfig& c) {
   return &(pu(c).core.*latency);
 }
 
-template <double PulpTilingMargins::*margin>
-FieldRef margin_field(HwConfig& c) {
-  return &(pu(c).tiling_margin.*margin);
-}
-
-// The tiler's margin for one kernel as key `tiling_margin.<kernel>` (isa/pulp_timing.h).
-template <double PulpTilingMargins::*margin>
-KeySpec tiling_margin(std::string_view path, std::string_view meaning) {
-  return defaulted<PulpParams>(key(path, K::Real, "fraction", 0, 1, meaning, kDerived,
-                                   "measured: the largest gain the predictor promised on a layer the cluster model "
-                                   "then measured slower than DORY's tiling (tests/bench/prediction_error.py)",
-                                   &margin_field<margin>));
-}
-
 // The predictor's count `field` of PulpKernelCycles as key `predictor.<field>`.
 template <int PulpKernelCycles::*count>
 KeySpec predictor(std::string_view path, std::string_view meaning, HwProvenance provenance, std::string_view source) {
@@ -489,28 +475,6 @@ std::vector<KeySpec> pulp_predictor_elementwise_keys() {
   };
 }
 
-// How much tiler=cost trusts the predictor over DORY's tiling (perf/pulp/tiling_margin).
-std::vector<KeySpec> pulp_tiling_margin_keys() {
-  using M = PulpTilingMargins;
-  return {
-    tiling_margin<&M::conv>("tiling_margin.conv", "conv: the predicted gain over DORY's tiling it takes"),
-    tiling_margin<&M::pointwise>("tiling_margin.pointwise", "pointwise: the predicted gain it takes"),
-    tiling_margin<&M::grouped_conv>("tiling_margin.grouped_conv", "grouped conv: the predicted gain it takes"),
-    tiling_margin<&M::depthwise>("tiling_margin.depthwise", "depthwise, window kernel: the predicted gain it takes"),
-    tiling_margin<&M::depthwise_plane>("tiling_margin.depthwise_plane",
-                                       "depthwise, the plane kernel instead of the window one: the gain it takes"),
-    tiling_margin<&M::linear>("tiling_margin.linear", "linear: the predicted gain it takes"),
-    tiling_margin<&M::add>("tiling_margin.add", "add: the predicted gain it takes"),
-    tiling_margin<&M::maxpool>("tiling_margin.maxpool", "max pool: the predicted gain it takes"),
-    tiling_margin<&M::avgpool>("tiling_margin.avgpool", "average pool: the predicted gain it takes"),
-    tiling_margin<&M::lut>("tiling_margin.lut", "table lookup: the predicted gain it takes"),
-    tiling_margin<&M::mul>("tiling_margin.mul", "elementwise product: the predicted gain it takes"),
-    tiling_margin<&M::gather>("tiling_margin.gather", "channel gather: the predicted gain it takes"),
-    tiling_margin<&M::softmax>("tiling_margin.softmax", "softmax: the predicted gain it takes (1: DORY's always)"),
-
-  };
-}
-
 // Energy (perf/energy, docs/energy.md): per counted event, and static power.
 std::vector<KeySpec> pulp_energy_keys() {
   return {
@@ -540,7 +504,7 @@ const std::vector<KeySpec>& pulp_keys() {
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> all;
     for (auto* section : {pulp_hardware_keys, pulp_core_pipeline_keys, pulp_predictor_conv_keys,
-                          pulp_predictor_elementwise_keys, pulp_tiling_margin_keys, pulp_energy_keys}) {
+                          pulp_predictor_elementwise_keys, pulp_energy_keys}) {
       std::vector<KeySpec> part = section();
       all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     }

@@ -206,30 +206,6 @@ struct PulpKernelCycles {
   double bank_conflict_share = 0.5;
 };
 
-// The tiler's trust in the predictor (compiler/pulp/memory_plan, perf/pulp/tiling_margin):
-// tiler=cost leaves DORY's tiling of a layer for a candidate only when the predictor says the
-// candidate saves more than this fraction of DORY's cycles. Measured, per kernel, by
-// tests/bench/prediction_error.py with every margin set to 0 (BENCHMARKS.md, "Predicted against
-// simulated"): over the five test networks and the battery's gap8 networks, the largest gain
-// the predictor promised on a layer whose chosen tiling the cluster model then measured slower
-// than DORY's, rounded up to the next per cent; 0 where no layer of the kernel went the wrong
-// way; 1 (DORY's tiling always) for a kernel no measured network has.
-struct PulpTilingMargins {
-  double conv = 0.03;
-  double pointwise = 0.05;
-  double grouped_conv = 0.06;
-  double depthwise = 0.01;        // candidates running PULP-NN's window kernel, as DORY's
-  double depthwise_plane = 0;  // candidates running the plane kernel where DORY's runs the window one
-  double linear = 0.14;
-  double add = 0;
-  double maxpool = 0.17;
-  double avgpool = 0.08;
-  double lut = 0.23;
-  double mul = 0.02;
-  double gather = 0;
-  double softmax = 1;
-};
-
 // The core pipeline of the cluster model (sim/pulp's core engine): RI5CY/CV32E40P, one
 // instruction a cycle, plus these. The CV32E40P user manual ("Pipeline Details") publishes a
 // 1-cycle load-use penalty, a taken branch of 3 cycles (1 + 2 for the flushed IF and ID

@@ -123,7 +123,9 @@ CompiledModel compile_model(const CompileCommand& command, std::ostream& log) {
   } else {
     result.quantized = run_quantize(command.quantize, log);
   }
+  const auto compile_start = SteadyClock::now();
   result.program = result.backend->compile(result.quantized.qgraph, result.config, options);
+  report_timing("compile", seconds_since(compile_start));
   // What the program was compiled from beyond the model and config: for the reports of sim/verify.
   isa::ProgramHeader& header = result.program->mutable_header();
   for (const std::string& set : command.overrides) header.add_hw_overrides(set);

@@ -14,6 +14,7 @@
 #include "perf/pulp/network_prediction.h"
 #include "sim/pulp/pulp_sim.h"
 #include "workbench/layer_types.h"
+#include "workbench/pulp_tiling_referee.h"
 #include "workbench/run_common.h"
 #include "workbench/target_backends.h"
 #include "workbench/target_program.h"
@@ -155,9 +156,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
         l.tile_loop_cycles, l.dma_issue_cycles, l.dma_wait_cycles, l.l3_cycles};
     for (std::size_t c = 0; c < time.size(); ++c) row.time.emplace_back(kTimeCauses[c], time[c]);
     set_rates(row, config);
-    const perf::energy::PulpEvents events{l.cycles,           l.core_instructions,          l.core_simd_macs,
-                                          l.l1_core_accesses, l.l1_bytes_in + l.l1_bytes_out, l.l3_bytes_in + l.l3_bytes_out,
-                                          l.l3_flash_bytes};
+    const perf::energy::PulpEvents events = pulp_layer_events(l);
     row.energy = perf::energy::pulp_energy(config.pulp().energy, events, config.clock_mhz);
     run_events += events;
     const auto& t = layer.tiling();
@@ -247,7 +246,8 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
 
   std::unique_ptr<TargetProgram> compile(const quant::QGraph& graph, const HwConfig& config,
                                          const OptionValues& options) const override {
-    pulp::CompileResult compiled = pulp::compile_pulp(graph, config, pulp::to_compile_options(options));
+    const ClusterTilingReferee referee;
+    pulp::CompileResult compiled = pulp::compile_pulp(graph, config, pulp::to_compile_options(options), &referee);
     return std::make_unique<PulpProgram>(std::move(compiled.network), std::move(compiled.report),
                                          std::move(compiled.tiling_log));
   }
@@ -275,6 +275,12 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
                       static_cast<double>(r.at("macs").get<std::uint64_t>()) * 1e-9,
                       r.at("l2_bytes_used").get<std::uint64_t>(), r.at("l3_bytes_used").get<std::uint64_t>(),
                       r.at("l3_weight_bytes").get<std::uint64_t>(), r.at("predicted_cycles").get<std::uint64_t>());
+    const std::uint64_t measured = r.value("tilings_measured", std::uint64_t{0});
+    if (measured > 0) {
+      os << fmt::format("the cluster model measured {} candidate tilings; it overruled the predictor's best in {} of "
+                        "{} layers\n",
+                        measured, r.value("layers_overruling_predictor", std::uint64_t{0}), r.at("layers").size());
+    }
   }
 
   void elaborate_ahead() const override { psim::elaborate_ahead(); }

@@ -27,7 +27,7 @@ const char* parallel_name(isa::pulp::Parallel p) {
   }
 }
 
-nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& config) {
+nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& config, const MemoryPlan& plan) {
   nlohmann::json layers = nlohmann::json::array();
   std::uint64_t macs = 0, ops = 0, predicted = 0, l3_in = 0, l3_out = 0;
   for (const auto& layer : network.layers()) {
@@ -71,6 +71,8 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
           {"l3_weight_bytes", network.l3_image().size()},
           {"l3_bytes_in", l3_in},
           {"l3_bytes_out", l3_out},
+          {"tilings_measured", plan.tilings_measured},
+          {"layers_overruling_predictor", plan.layers_overruling_predictor},
           {"layers", layers},
           {"unsupported", nlohmann::json::array()}};
 }
@@ -80,15 +82,15 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
 // so the layer's own shortfall is only where the search starts. Doubling until one fits, then
 // halving the interval to within 1 % (a few plans of a second or two each).
 MemoryPlan plan_or_name_the_l2(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
-                               const CompileOptions& options) {
+                               const CompileOptions& options, const TilingReferee* referee) {
   try {
-    return plan_memory(graph, mapping, config, options);
+    return plan_memory(graph, mapping, config, options, referee);
   } catch (const OperandsOutsideL2& shortage) {
     const auto fits = [&](std::int64_t l2_bytes, std::int64_t& next_guess) {
       HwConfig larger = config;
       std::get<PulpParams>(larger.params).l2_bytes = l2_bytes;
       try {
-        plan_memory(graph, mapping, larger, options);
+        plan_memory(graph, mapping, larger, options, nullptr);  // whether it fits, not how fast
       } catch (const OperandsOutsideL2& again) {
         next_guess = again.estimate;
         return false;
@@ -114,7 +116,8 @@ MemoryPlan plan_or_name_the_l2(const quant::QGraph& graph, const LayerMapping& m
 
 }  // namespace
 
-CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options) {
+CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options,
+                           const TilingReferee* referee) {
   if (graph.scheme != quant::Scheme::Pulp) {
     throw UserError(fmt::format("model '{}' is quantized with the {} scheme; PULP targets run the pulp scheme "
                                 "(--scheme pulp)",
@@ -128,7 +131,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
     throw UserError(fmt::format("model '{}': {} node(s) the PULP cluster cannot run:{}", graph.name,
                                 mapping.unsupported.size(), unsupported_node_list(mapping.unsupported)));
   }
-  const MemoryPlan plan = plan_or_name_the_l2(lowered, mapping, config, options);
+  const MemoryPlan plan = plan_or_name_the_l2(lowered, mapping, config, options, referee);
   CompileResult result;
   isa::pulp::Network& network = result.network;
   auto& header = *network.mutable_header();
@@ -139,7 +142,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   header.set_quant_scheme(quant::scheme_name(graph.scheme));
   header.set_compile_options(describe(options));
   emit_network(lowered, mapping, plan, options, network);
-  result.report = report_of(network, config);
+  result.report = report_of(network, config, plan);
   result.tiling_log = tiling_log(network, config);
   return result;
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/pulp/compile_options.h"
+#include "compiler/pulp/tiling_referee.h"
 #include "compiler/quant/qgraph.h"
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
@@ -25,8 +26,10 @@ struct CompileResult {
 };
 
 // UserError listing every unsupported node at once, or naming the layer that does not fit
-// (the constraint and the smallest L1 / L2 that would work).
-CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options);
+// (the constraint and the smallest L1 / L2 that would work). `referee`: what measures tiler=cost
+// and energy's candidate tilings (tiling_referee.h); null, the predictor decides alone.
+CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, const CompileOptions& options,
+                           const TilingReferee* referee = nullptr);
 
 // The tiling log of a program.
 std::string tiling_log(const isa::pulp::Network& network, const HwConfig& config);

@@ -13,6 +13,11 @@ namespace wb::pulp {
 struct CompileOptions {
   TilerObjective tiler = TilerObjective::Dory;  // dory, cost or energy (tiler.h)
   bool weight_prefetch = true;  // load the next layer's weights from L3 while this layer computes (DORY)
+  // tiler=cost/energy: the cluster model (a TilingReferee) measures DORY's tiling of each layer
+  // and the `measured_tilings` others the predictor ranks best, and the best measured is kept
+  // (tile_choice=measured); or the predictor's best is (tile_choice=predicted).
+  bool measure_tilings = true;
+  std::uint32_t measured_tilings = 2;
 };
 
 // The table of the PULP compiler's options, defaults as in CompileOptions.

@@ -13,7 +13,6 @@
 #include "compiler/pulp/self_tiled_layers.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/energy_prediction.h"
-#include "perf/pulp/tiling_margin.h"
 #include "perf/pulp/timeline.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "support/error.h"
@@ -25,7 +24,7 @@ namespace {
 using quant::QGraph;
 
 constexpr std::uint64_t kAlign = 4;
-constexpr std::size_t kTimedCandidates = 8;  // cost objective: candidates timed exactly per layer
+constexpr std::size_t kTimedCandidates = 8;  // cost objective: candidates timed on the predictor's timeline per layer
 
 std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 
@@ -33,6 +32,14 @@ std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t) * (t.bits > 8 ? 2 : 1); }
 
 using isa::pulp::has_weights;
+
+// Whether two tilings cut and run a layer of `c_in` input channels the same way (the cost space
+// holds DORY's too, and "all input channels" twice: as 0 and as c_in).
+bool same_tiling(const TileChoice& a, const TileChoice& b, std::uint32_t c_in) {
+  const auto channels = [&](const TileChoice& t) { return t.c_in == 0 ? c_in : t.c_in; };
+  return a.c_out == b.c_out && a.h_out == b.h_out && a.w_out == b.w_out && channels(a) == channels(b) &&
+         a.parallel == b.parallel && a.depthwise_plane == b.depthwise_plane;
+}
 
 // The input channels one output channel reads: all, its group's or (depthwise) its own.
 std::uint32_t channels_per_filter(const LayerShape& s) {
@@ -300,12 +307,14 @@ namespace {
 // its tiling, its staging, the next layer's weights, what it frees).
 class MemoryPlanner {
  public:
-  MemoryPlanner(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config, const CompileOptions& options)
+  MemoryPlanner(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config, const CompileOptions& options,
+                const TilingReferee* referee)
       : graph_(graph),
         mapping_(mapping),
         config_(config),
         hw_(config.pulp()),
         options_(options),
+        referee_(options.measure_tilings ? referee : nullptr),
         l2_(static_cast<std::uint64_t>(hw_.l2_bytes), kAlign),
         n_(mapping.layers.size()) {}
 
@@ -599,10 +608,9 @@ class MemoryPlanner {
     } else if (!isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GATHER) {
       chunk.c_in = chunk.c_out;
     }
-    // DORY's tiling; with the cost objective, the candidates the model predicts fastest are
-    // emitted and timed on the predictor's timeline (perf/pulp/timeline), and the fastest kept:
-    // DORY's unless one beats it by more than the predictor is known to misjudge that kernel's
-    // tilings by (perf/pulp/tiling_margin).
+    // DORY's tiling; with the cost and energy objectives, the candidates the model predicts
+    // best are emitted and timed on the predictor's timeline (perf/pulp/timeline), ranked by the
+    // objective's figure, and the referee measures DORY's and the best few (measure_candidates).
     const auto timed = [&](const TileChoice& tile) {
       LayerPlan trial = lp;
       trial.tile = tile;
@@ -617,36 +625,83 @@ class MemoryPlanner {
     } catch (const UserError& e) {
       throw whole_network_budget(e);
     }
-    // What the objective minimises: predicted cycles, or the energy those cycles and the
-    // tiling's events cost (perf/pulp/energy_prediction), in pJ.
-    const auto figure = [&](const LayerPlan& trial) -> std::uint64_t {
-      if (options_.tiler != TilerObjective::Energy) return trial.tile.predicted_cycles;
-      const isa::pulp::Layer emitted = emit_layer(graph_, layer, trial, plan_, options_.tiler);
-      return static_cast<std::uint64_t>(
-          std::llround(perf::pulp::predicted_energy_pj(emitted, hw_, config_.clock_mhz, trial.tile.predicted_cycles)));
-    };
+    if (options_.tiler == TilerObjective::Dory) {
+      const LayerPlan chosen = timed(dory_tile);
+      lp.tile = chosen.tile;
+      lp.chunk_h_out = chosen.chunk_h_out;
+      return;
+    }
     // The cost and energy objectives start from DORY's tile shapes on our HWC kernels; DORY's
-    // channel-major depthwise is its own code's (TileChoice::depthwise_chw).
-    if (options_.tiler != TilerObjective::Dory) {
-      dory_tile.depthwise_chw = false;
-      dory_tile.dory_tile_loop = false;
+    // channel-major depthwise and layer loop are its own code's (TileChoice).
+    dory_tile.depthwise_chw = false;
+    dory_tile.dory_tile_loop = false;
+    std::vector<LayerPlan> trials{timed(dory_tile)};
+    for (const TileChoice& candidate : cost_candidates(chunk, hw_, dory_tile, kTimedCandidates)) {
+      const bool known = std::any_of(trials.begin(), trials.end(), [&](const LayerPlan& trial) {
+        return same_tiling(trial.tile, candidate, chunk.c_in);
+      });
+      if (!known) trials.push_back(timed(candidate));
     }
-    LayerPlan chosen = timed(dory_tile);
-    if (options_.tiler != TilerObjective::Dory) {
-      const std::uint64_t dory_figure = figure(chosen);
-      std::uint64_t chosen_figure = dory_figure;
-      for (const TileChoice& candidate : cost_candidates(chunk, hw_, chosen.tile, kTimedCandidates)) {
-        LayerPlan trial = timed(candidate);
-        const std::uint64_t trial_figure = figure(trial);
-        const double margin = perf::pulp::tiling_margin(hw_, s.kind, candidate.depthwise_plane);
-        if (trial_figure < chosen_figure && perf::pulp::beats_dory(trial_figure, dory_figure, margin)) {
-          chosen = trial;
-          chosen_figure = trial_figure;
-        }
-      }
-    }
+    const LayerPlan& chosen = trials[best_of(i, trials)];
     lp.tile = chosen.tile;
     lp.chunk_h_out = chosen.chunk_h_out;
+  }
+
+  // What the objective minimises for a trial: predicted cycles, or the energy those cycles and
+  // the tiling's events cost (perf/pulp/energy_prediction), in pJ.
+  double predicted_figure(const PLayer& layer, const LayerPlan& trial) const {
+    if (options_.tiler != TilerObjective::Energy) return static_cast<double>(trial.tile.predicted_cycles);
+    const isa::pulp::Layer emitted = emit_layer(graph_, layer, trial, plan_, options_.tiler);
+    return perf::pulp::predicted_energy_pj(emitted, hw_, config_.clock_mhz, trial.tile.predicted_cycles);
+  }
+
+  // The trial the objective keeps (trials[0] is DORY's tiling): the predictor's best, unless a
+  // referee measures DORY's and the `measured_tilings` best predicted and another wins there.
+  // Ties go to the better predicted, then to DORY's.
+  std::size_t best_of(std::size_t i, const std::vector<LayerPlan>& trials) {
+    const PLayer& layer = mapping_.layers[i];
+    std::vector<double> predicted;
+    for (const LayerPlan& trial : trials) predicted.push_back(predicted_figure(layer, trial));
+    std::vector<std::size_t> ranked(trials.size());
+    for (std::size_t k = 0; k < ranked.size(); ++k) ranked[k] = k;
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [&](std::size_t a, std::size_t b) { return predicted[a] < predicted[b]; });
+    if (referee_ == nullptr || !measurable()) return ranked.front();
+    std::vector<std::size_t> measured{0};
+    for (const std::size_t k : ranked) {
+      if (measured.size() > options_.measured_tilings) break;
+      if (k != 0) measured.push_back(k);
+    }
+    std::vector<isa::pulp::Layer> emitted;
+    for (const std::size_t k : measured) emitted.push_back(emit_layer(graph_, layer, trials[k], plan_, options_.tiler));
+    const std::vector<TilingMeasurement> measurements = referee_->measure(emitted, config_, plan_.l3_image.size());
+    if (measurements.size() != measured.size()) {
+      throw std::logic_error(fmt::format("layer '{}': the tiling referee measured {} of {} tilings", layer.name,
+                                         measurements.size(), measured.size()));
+    }
+    const auto measured_figure = [&](const TilingMeasurement& m) {
+      return options_.tiler == TilerObjective::Energy ? m.energy_pj : static_cast<double>(m.cycles);
+    };
+    // Among equals the better predicted: DORY's tiling is first only where the predictor puts it so.
+    std::vector<std::size_t> order(measured.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return predicted[measured[a]] < predicted[measured[b]];
+    });
+    std::size_t best = order.front();
+    for (const std::size_t k : order) {
+      if (measured_figure(measurements[k]) < measured_figure(measurements[best])) best = k;
+    }
+    plan_.tilings_measured += measured.size();
+    if (measured[best] != ranked.front()) ++plan_.layers_overruling_predictor;
+    return measured[best];
+  }
+
+  // The referee runs a layer on the hardware as configured: not while the plan already needs
+  // more L3 than there is (the plan then fails in check_l3_sizes, naming the key).
+  bool measurable() const {
+    return l3_next_ <= static_cast<std::uint64_t>(hw_.l3_bytes) &&
+           plan_.l3_image.size() <= static_cast<std::uint64_t>(hw_.l3_flash_bytes);
   }
 
   std::uint64_t staged_output_bytes(const LayerPlan& lp) const {
@@ -715,6 +770,7 @@ class MemoryPlanner {
   const HwConfig& config_;
   const PulpParams& hw_;
   const CompileOptions& options_;
+  const TilingReferee* referee_;
   MemoryPlan plan_;
   FirstFitAllocator l2_;
   std::size_t n_;
@@ -726,8 +782,8 @@ class MemoryPlanner {
 }  // namespace
 
 MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
-                       const CompileOptions& options) {
-  return MemoryPlanner(graph, mapping, config, options).run();
+                       const CompileOptions& options, const TilingReferee* referee) {
+  return MemoryPlanner(graph, mapping, config, options, referee).run();
 }
 
 }  // namespace wb::pulp

@@ -12,6 +12,7 @@
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/layer_plan.h"
 #include "compiler/pulp/tiler.h"
+#include "compiler/pulp/tiling_referee.h"
 #include "compiler/quant/qgraph.h"
 #include "isa/hw_config.h"
 #include "support/error.h"
@@ -32,8 +33,9 @@ struct OperandsOutsideL2 : UserError {
 };
 
 // UserError naming the layer when it does not fit L2 even in one-row chunks, or when a
-// layer's tiles do not fit L1 (from choose_tiling); OperandsOutsideL2 as above.
+// layer's tiles do not fit L1 (from choose_tiling); OperandsOutsideL2 as above. `referee`
+// (may be null: the predictor decides) measures tiler=cost/energy's candidate tilings.
 MemoryPlan plan_memory(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
-                       const CompileOptions& options);
+                       const CompileOptions& options, const TilingReferee* referee = nullptr);
 
 }  // namespace wb::pulp

@@ -48,13 +48,29 @@ std::string CallTimer::key_of(const DmaL1Traffic& dma) const {
   return key;
 }
 
+void CallTimer::begin_run() {
+  // A long-lived process (the Python module, a sweep worker) runs many networks: past this
+  // many distinct calls the cache starts again rather than grow without end.
+  constexpr std::size_t kMaxCachedCalls = 50'000;
+  if (cache_.size() > kMaxCachedCalls) cache_.clear();
+  calls_ = 0;
+  hits_ = 0;
+  ++run_;
+}
+
 const CallRun& CallTimer::time(const isa::pulp::KernelCall& call, const DmaL1Traffic* dma) {
   ++calls_;
   std::string key = key_of(call);
   if (dma != nullptr && !dma->bursts.empty()) key += key_of(*dma);
   if (const auto it = cache_.find(key); it != cache_.end()) {
-    ++hits_;
-    return it->second;
+    // Reused within this run: a call first met in this run counts as timed, as in a fresh
+    // process, so the report does not depend on what the process ran before.
+    if (it->second.last_run == run_) {
+      ++hits_;
+    } else {
+      it->second.last_run = run_;
+    }
+    return it->second.run;
   }
   std::vector<CoreProgram> programs;
   const int cores = static_cast<int>(stack_tops_.size());
@@ -62,7 +78,7 @@ const CallRun& CallTimer::time(const isa::pulp::KernelCall& call, const DmaL1Tra
   for (int core = 0; core < cores; ++core) {
     programs.push_back(as_called(kernel_program(call, core, cores), stack_tops_[static_cast<std::size_t>(core)]));
   }
-  return cache_.emplace(std::move(key), run_call(programs, banks_, pipeline_, dma)).first->second;
+  return cache_.emplace(std::move(key), Timed{run_call(programs, banks_, pipeline_, dma), run_}).first->second.run;
 }
 
 }  // namespace wb::sim::pulp

@@ -2,8 +2,9 @@
 // Times kernel calls on the cores (sim/pulp/core_engine.h), with a cache: calls that are the
 // same (kernel, shapes, every operand's place among the L1 banks, cores) and meet the same DMA
 // bursts (start cycles from the call's first, place among the banks, bytes; none) take the
-// same cycles, so each is simulated once per run and reused. The hit rate is reported
-// (SimResult.kernel_calls_reused).
+// same cycles, so each is simulated once and reused, also by the process's later runs on the
+// same banks, pipeline and stacks (the tiler's measurements of candidate tilings, then the
+// network with the chosen ones). The hit rate is reported (SimResult.kernel_calls_reused).
 
 #include <cstdint>
 #include <string>
@@ -26,6 +27,14 @@ class CallTimer {
   // The cores' run of `call`, with `dma` (may be null or empty) moving bytes in L1 beside it.
   const CallRun& time(const isa::pulp::KernelCall& call, const DmaL1Traffic* dma);
 
+  // Whether its cached runs hold for a cluster of these banks, pipeline and stacks.
+  bool serves(int banks, const CorePipeline& pipeline, const std::vector<std::uint32_t>& stack_tops) const {
+    return banks == banks_ && pipeline == pipeline_ && stack_tops == stack_tops_;
+  }
+  // A run starts: its counts from zero (cache_hits() counts the calls met earlier in the same
+  // run); the cache kept, unless it has grown past a bound.
+  void begin_run();
+
   std::uint64_t calls() const { return calls_; }
   std::uint64_t cache_hits() const { return hits_; }
 
@@ -36,8 +45,12 @@ class CallTimer {
   int banks_;
   CorePipeline pipeline_;
   std::vector<std::uint32_t> stack_tops_;
-  std::unordered_map<std::string, CallRun> cache_;
-  std::uint64_t calls_ = 0, hits_ = 0;
+  struct Timed {
+    CallRun run;
+    std::uint64_t last_run = 0;  // the run that last met it
+  };
+  std::unordered_map<std::string, Timed> cache_;
+  std::uint64_t calls_ = 0, hits_ = 0, run_ = 0;
 };
 
 }  // namespace wb::sim::pulp

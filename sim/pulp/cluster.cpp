@@ -392,7 +392,10 @@ void Cluster::fabric_controller() {
     stack_tops_ = stack_tops;
     pipeline_ = core_pipeline(hw);
     tile_loop_runs_.clear();
-    timer_ = std::make_unique<CallTimer>(hw.l1_banks, pipeline_, std::move(stack_tops));
+    if (timer_ == nullptr || !timer_->serves(hw.l1_banks, pipeline_, stack_tops)) {
+      timer_ = std::make_unique<CallTimer>(hw.l1_banks, pipeline_, std::move(stack_tops));
+    }
+    timer_->begin_run();
     Carried carried;
     const auto& network = *state_->network;
     for (std::size_t l = 0; l < static_cast<std::size_t>(network.layers_size()); ++l) {

@@ -35,6 +35,7 @@ struct CorePipeline {
   int branch_taken_cycles = 2;    // extra cycles of a taken branch or jump
   int divide_cycles = 18;         // a division's whole latency
   int barrier_cycles = 11;        // from the last core's arrival at a Barrier to every core's release
+  bool operator==(const CorePipeline&) const = default;
 };
 
 // The cluster DMA's L1 side during a call: bursts that each take `bytes_per_cycle / 4`

@@ -27,7 +27,11 @@ std::string error_of(const std::vector<std::string>& items) {
 TEST(PulpCompileOptions, ParsesAndRejects) {
   EXPECT_EQ(parse_compile_options({"tiler=cost"}).tiler, TilerObjective::Cost);
   EXPECT_FALSE(parse_compile_options({"weight_prefetch=off"}).weight_prefetch);
-  EXPECT_EQ(describe(parse_compile_options({})), "tiler=dory,weight_prefetch=on");
+  EXPECT_EQ(describe(parse_compile_options({})), "tiler=dory,weight_prefetch=on,tile_choice=measured,measured_tilings=2");
+  EXPECT_FALSE(parse_compile_options({"tile_choice=predicted"}).measure_tilings);
+  EXPECT_EQ(parse_compile_options({"measured_tilings=5"}).measured_tilings, 5u);
+  EXPECT_THROW(parse_compile_options({"measured_tilings=0"}), UserError);
+  EXPECT_THROW(parse_compile_options({"tile_choice=off"}), UserError);
   EXPECT_THROW(parse_compile_options({"tiler=fast"}), UserError);
   EXPECT_THROW(parse_compile_options({"schedule_search=on"}), UserError);
 }
@@ -44,15 +48,27 @@ TEST(PulpCompileOptions, TheDefaultsAreTheStructsAndLaterItemsWin) {
 TEST(PulpCompileOptions, EveryCombinationIsDescribedAsItParses) {
   for (const TilerObjective tiler : {TilerObjective::Dory, TilerObjective::Cost}) {
     for (const bool prefetch : {false, true}) {
-      CompileOptions o;
-      o.tiler = tiler;
-      o.weight_prefetch = prefetch;
-      const std::string text = describe(o);
-      EXPECT_EQ(text, std::string("tiler=") + objective_name(tiler) + ",weight_prefetch=" + (prefetch ? "on" : "off"));
-      const std::string::size_type comma = text.find(',');
-      const CompileOptions back = parse_compile_options({text.substr(0, comma), text.substr(comma + 1)});
-      EXPECT_EQ(back.tiler, tiler);
-      EXPECT_EQ(back.weight_prefetch, prefetch);
+      for (const bool measured : {false, true}) {
+        CompileOptions o;
+        o.tiler = tiler;
+        o.weight_prefetch = prefetch;
+        o.measure_tilings = measured;
+        o.measured_tilings = measured ? 3 : 1;
+        const std::string text = describe(o);
+        EXPECT_EQ(text, std::string("tiler=") + objective_name(tiler) + ",weight_prefetch=" + (prefetch ? "on" : "off") +
+                            ",tile_choice=" + (measured ? "measured" : "predicted") +
+                            ",measured_tilings=" + (measured ? "3" : "1"));
+        std::vector<std::string> items;
+        for (std::string::size_type start = 0, comma = 0; comma != std::string::npos; start = comma + 1) {
+          comma = text.find(',', start);
+          items.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        }
+        const CompileOptions back = parse_compile_options(items);
+        EXPECT_EQ(back.tiler, tiler);
+        EXPECT_EQ(back.weight_prefetch, prefetch);
+        EXPECT_EQ(back.measure_tilings, measured);
+        EXPECT_EQ(back.measured_tilings, o.measured_tilings);
+      }
     }
   }
 }

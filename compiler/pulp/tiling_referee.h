@@ -1,0 +1,33 @@
+#pragma once
+// What decides between the tilings of a layer under tiler=cost or energy: the cluster model,
+// measuring the few the predictor ranks best. The compiler may not call a simulator (DESIGN.md
+// §3: compiler/ never depends on sim/), so the compile driver passes one in
+// (workbench/pulp_tiling_referee.h); without one, or with --compile-opt tile_choice=predicted, the
+// predictor's ranking decides alone.
+
+#include <cstdint>
+#include <vector>
+
+#include "isa/hw_config.h"
+#include "isa/pulp.pb.h"
+
+namespace wb::pulp {
+
+// One tiling as the referee measured it: the layer's cycles and the energy its counted events
+// cost (perf/energy), in pJ.
+struct TilingMeasurement {
+  std::uint64_t cycles = 0;
+  double energy_pj = 0;
+};
+
+class TilingReferee {
+ public:
+  virtual ~TilingReferee() = default;
+  // Each candidate (the same layer emitted with another tiling, its operands where the memory
+  // plan put them) run alone from an idle cluster on `config`'s hardware, in order. The weights
+  // the layers read are `l3_image_bytes` of L3 flash after `config`'s l3_bytes of RAM.
+  virtual std::vector<TilingMeasurement> measure(const std::vector<isa::pulp::Layer>& candidates,
+                                                 const HwConfig& config, std::uint64_t l3_image_bytes) const = 0;
+};
+
+}  // namespace wb::pulp

@@ -1,0 +1,41 @@
+#include "workbench/pulp_tiling_referee.h"
+
+#include "workbench/target.h"
+
+namespace wb {
+
+perf::energy::PulpEvents pulp_layer_events(const sim::pulp::LayerStats& l) {
+  return {l.cycles,           l.core_instructions,           l.core_simd_macs,
+          l.l1_core_accesses, l.l1_bytes_in + l.l1_bytes_out, l.l3_bytes_in + l.l3_bytes_out,
+          l.l3_flash_bytes};
+}
+
+std::vector<pulp::TilingMeasurement> ClusterTilingReferee::measure(const std::vector<isa::pulp::Layer>& candidates,
+                                                                   const HwConfig& config,
+                                                                   std::uint64_t l3_image_bytes) const {
+  // SystemC elaborates once per process: every simulator's modules before the first run.
+  for (const TargetBackend* backend : all_backends()) backend->elaborate_ahead();
+  // One program, its layer replaced per candidate; the weights' image only sized (a timing-only
+  // run reads no byte of it).
+  isa::pulp::Network program;
+  program.set_l3_image_address(static_cast<std::uint64_t>(config.pulp().l3_bytes));
+  program.mutable_l3_image()->assign(l3_image_bytes, '\0');
+  sim::SimOptions timing_only;
+  timing_only.data = false;
+  std::vector<pulp::TilingMeasurement> measured;
+  for (const isa::pulp::Layer& candidate : candidates) {
+    program.clear_layers();
+    *program.add_layers() = candidate;
+    const sim::pulp::SimResult run = sim::pulp::simulate(program, config, {}, timing_only);
+    const sim::pulp::LayerStats& layer = run.layers.at(0);
+    double energy_pj = 0;
+    for (const auto& [component, pj] :
+         perf::energy::pulp_energy(config.pulp().energy, pulp_layer_events(layer), config.clock_mhz)) {
+      energy_pj += pj;
+    }
+    measured.push_back({layer.cycles, energy_pj});
+  }
+  return measured;
+}
+
+}  // namespace wb
