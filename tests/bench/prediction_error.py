@@ -7,8 +7,9 @@ BENCHMARKS.md's tables: the totals, the error ((simulated - predicted) / predict
 (median, min, max, the worst layer), and, for the layers both tilers tile, how much the error
 differs between the two tilings of the same layer, per kernel (or pair of kernels, where the
 cost objective chose another): what the predictor's ranking of two tilings can be wrong by
-and the layers the cost objective made slower than DORY's, with the gain it was promised: with
---margins-off, the measurement behind the tiling_margin.* keys (isa/pulp_timing.h).
+and the layers the cost objective made slower than DORY's, with the gain it was promised. With
+--tile-choice predicted the cost objective keeps the predictor's best tilings unmeasured (how
+far the predictor alone misjudges); by default the cluster model measures the candidates.
 
     /usr/bin/python3 tests/bench/prediction_error.py build/release/workbench/workbench \\
         [--models resnet18,mobilenet_v2,...] [--battery] [--set KEY=VALUE ...]
@@ -39,7 +40,7 @@ def models(args) -> list:
     return [(name, path) for name, path in found if path.exists()]
 
 
-MARGIN_KERNELS = ["conv", "pointwise", "grouped_conv", "depthwise", "depthwise_plane", "linear", "add", "maxpool",
+KERNELS = ["conv", "pointwise", "grouped_conv", "depthwise", "depthwise_plane", "linear", "add", "maxpool",
                   "avgpool", "lut", "mul", "gather", "softmax"]
 
 
@@ -61,9 +62,9 @@ def main() -> int:
     parser.add_argument("--models", default=TEST_NETWORKS)
     parser.add_argument("--battery", action="store_true")
     parser.add_argument("--set", action="append", default=[], dest="sets")
-    parser.add_argument("--margins-off", action="store_true",
-                        help="every tiling_margin.* key 0: tiler=cost takes every predicted gain (how the "
-                             "margins are measured)")
+    parser.add_argument("--tile-choice", choices=["measured", "predicted"], default="measured",
+                        help="tiler=cost's tile_choice: the cluster model measures the candidates (default), or "
+                             "the predictor's best is kept")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)  # mobilenet_v1_128 (a default export) only
     args = parser.parse_args()
     if args.smoke:
@@ -71,19 +72,18 @@ def main() -> int:
         if not models(args):
             sys.exit(f"prediction_error --smoke: {cache_dir() / args.models / 'model.onnx'} is not exported "
                      "(/usr/bin/python3 scripts/export_workloads.py)")
-    if args.margins_off:
-        args.sets += [f"tiling_margin.{kernel}=0" for kernel in MARGIN_KERNELS]
 
     errors = collections.defaultdict(list)       # kernel -> [(error %, run, layer)]
     differences = collections.defaultdict(list)  # kernel -> [(|cost - dory| error points, model, layer)]
-    reversals = collections.defaultdict(list)  # margin key -> [(promised gain %, measured loss %, model, layer)]
+    reversals = collections.defaultdict(list)  # kernel -> [(promised gain %, measured loss %, model, layer)]
     print("| run | simulated cycles | predicted cycles | error % | MAC/cycle |")
     print("|---|---|---|---|---|")
     failures = []
     for name, path in models(args):
         by_tiler = {}
         for tiler in ("dory", "cost"):
-            report = run_no_data(args.workbench, path, "gap8", args.sets, [f"tiler={tiler}"])
+            opts = [f"tiler={tiler}"] + ([f"tile_choice={args.tile_choice}"] if tiler == "cost" else [])
+            report = run_no_data(args.workbench, path, "gap8", args.sets, opts)
             if "error" in report:
                 failures.append(f"{name}, {tiler}: {report['error']}")
                 break
@@ -101,10 +101,10 @@ def main() -> int:
                     cost_kernel, cost_error, cost_cycles, cost_tiler = by_tiler["cost"][layer]
                     key = kernel if cost_kernel == kernel else f"{kernel} -> {cost_kernel}"
                     differences[key].append((abs(cost_error - dory_error), name, layer))
-                    margin_key = "depthwise_plane" if cost_kernel == "depthwise_plane" else kernel
+                    reversal_key = "depthwise_plane" if cost_kernel == "depthwise_plane" else kernel
                     promised = 100.0 * (dory_tiler - cost_tiler) / dory_tiler
                     if cost_cycles > dory_cycles:
-                        reversals[margin_key].append((promised, 100.0 * (cost_cycles - dory_cycles) / dory_cycles,
+                        reversals[reversal_key].append((promised, 100.0 * (cost_cycles - dory_cycles) / dory_cycles,
                                                       name, layer))
 
     everything = [e for rows in errors.values() for e in rows]
@@ -128,11 +128,11 @@ def main() -> int:
         worst = max(rows)
         print(f"| {kernel} | {len(rows)} | {statistics.median(d for d, _, _ in rows):.1f} | {worst[0]:.1f} | "
               f"{worst[2]} ({worst[1]}) |")
-    print("\nLayers tiler=cost made slower than DORY's tiling, by margin key (the gain the tiler's figure "
-          "promised, the loss simulated):\n")
-    print("| margin key | layers | largest promised gain % | at | its simulated loss % |")
+    print("\nLayers tiler=cost made slower than DORY's tiling, by kernel (the gain the tiler's figure "
+          "promised, the loss simulated in the network):\n")
+    print("| kernel | layers | largest promised gain % | at | its simulated loss % |")
     print("|---|---|---|---|---|")
-    for kernel in MARGIN_KERNELS:
+    for kernel in KERNELS:
         rows = reversals.get(kernel, [])
         if rows:
             worst = max(rows)
