@@ -13,7 +13,7 @@ namespace wb {
 inline constexpr int kLayerNormIsqrtSteps = 7;
 inline constexpr int kLayerNormDividesPerPixel = 3 * (kLayerNormIsqrtSteps - 1) + 2;
 
-// MatMul with matmul_b_by_rows (sim/pulp/programs_matmul.cpp, docs/pulp.md "MatMul"): a core's
+// MatMul with matmul_b_by_rows (sim/pulp/programs/matmul.cpp, docs/pulp.md "MatMul"): a core's
 // start of the transpose pass, before its first scratch row: the start and stop of its share of
 // the c_out rows (mul, p.minu, add, p.minu: the prologue's split again, over other items), its
 // first scratch row's address (mul, add) and the outer hardware loop's lp.setup. Derived: 7. A
@@ -143,13 +143,13 @@ struct PulpKernelCycles {
   int softmax_causal_pixel = 8;
   // Per masked element: sb of zero (post-increment) in the zero loop. Derived.
   int softmax_causal_zero = 1;
-  // Resize (ours: sim/pulp/programs_resize.cpp), per element: 4 lb/lbu, 3 mul + 3 p.mac of the
+  // Resize (ours: sim/pulp/programs/resize.cpp), per element: 4 lb/lbu, 3 mul + 3 p.mac of the
   // bilinear sum, the rounding's add and srai, sb. Derived.
   int resize_element = 13;
   // Per output pixel: the column entry (lw, lhu), its two offsets (2 sub, 2 mul), 256 - wc, the
   // channel loop's lp.setup. Derived.
   int resize_pixel = 8;
-  // LayerNorm (ours: sim/pulp/programs_layernorm.cpp, docs/pulp.md "LayerNorm"), two passes
+  // LayerNorm (ours: sim/pulp/programs/layernorm.cpp, docs/pulp.md "LayerNorm"), two passes
   // per pixel. Pass 1, the row's sum and sum of squares, per 4 channels: lw (its load-use stall:
   // the next instruction reads it), pv.sdotsp.b x.x and x.1 (pv.sdotup.b unsigned); a leftover
   // channel the same 4 as lb, its stall, add, p.mac. Derived.
@@ -178,7 +178,7 @@ struct PulpKernelCycles {
   // Per pixel: one sum cleared, not two (-1); V = Q, its high word cleared (1, not 12); the
   // V == 0 test on one word (1, not 2). Derived: 335. Its divisions are layernorm_divide's.
   int rmsnorm_pixel = 335;
-  // MatMul (ours: sim/pulp/programs_matmul.cpp, docs/pulp.md "MatMul"): the pointwise kernel's
+  // MatMul (ours: sim/pulp/programs/matmul.cpp, docs/pulp.md "MatMul"): the pointwise kernel's
   // 4x2 over pairs of a's rows with b's rows as filters; its iterations are the matmul_* counts
   // above. What differs from the conv's: a 4x2 block's setup with no bias: 6 pointer ALU (pB,
   // pB2, pA2..pA4, the leftover count), 8 accumulator clears (li), the K loop's lp.setup, the

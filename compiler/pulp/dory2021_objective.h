@@ -17,7 +17,7 @@ namespace wb::pulp {
 bool dory2021_scores(const LayerShape& shape);
 
 // Whether DORY 2021's layer template runs this layer with the code whose loop the cluster model
-// runs (sim/pulp/dory_tile_loop.h): convolutions, pointwise and depthwise layers, undilated (its
+// runs (sim/pulp/programs/dory_tile_loop.h): convolutions, pointwise and depthwise layers, undilated (its
 // linear layers call another kernel with other arguments; pools and adds have templates of their own).
 bool runs_dory_layer_template(const LayerShape& shape);
 

@@ -11,8 +11,8 @@
 #include "support/interrupt.h"
 #include "isa/pulp_program.h"
 #include "sim/common/watchdog.h"
-#include "sim/pulp/kernel_programs.h"
-#include "sim/pulp/kernels.h"
+#include "sim/pulp/programs/kernel_programs.h"
+#include "sim/pulp/kernels/kernels.h"
 #include "sim/pulp/tensor_io.h"
 
 namespace wb::sim::pulp {
@@ -207,7 +207,7 @@ class Cluster::LayerWalk {
     account += c_.now() - before;
   }
 
-  // DORY's layer loop: the cores run one stretch of its code (sim/pulp/dory_tile_loop.h), each
+  // DORY's layer loop: the cores run one stretch of its code (sim/pulp/programs/dory_tile_loop.h), each
   // programming `transfers[core]` DMA transfers in it.
   void tile_loop(DoryStretch stretch, const std::vector<std::uint32_t>& transfers, std::size_t step) {
     const CallRun& run = c_.tile_loop_run(stretch, dory_depthwise_, transfers);

@@ -1,9 +1,9 @@
 #pragma once
 // The SystemC modules of the cluster: the fabric controller thread that walks the tile
 // program in the order isa/pulp.proto's Step defines, programming the cluster DMA's two
-// channels and the uDMA (sim/pulp/transfer_channel.h); one thread per core that a kernel call
+// channels and the uDMA (sim/pulp/cores/transfer_channel.h); one thread per core that a kernel call
 // forks, and the event-unit barrier that joins them. A call's cycles are its cores' programs
-// run against the banked L1 with the DMA's bursts beside them (sim/pulp/call_timer.h).
+// run against the banked L1 with the DMA's bursts beside them (sim/pulp/programs/call_timer.h).
 // Elaborated once per process; each run hands it a RunState. The cluster DMA reaches L2, and
 // the uDMA L3, through a TLM initiator socket each (docs/tlm.md): the memory side of every
 // transfer's time is the bound target's.
@@ -25,10 +25,10 @@
 #include "support/progress.h"
 #include "isa/pulp.pb.h"
 #include "sim/common/memory_initiator.h"
-#include "sim/pulp/call_timer.h"
-#include "sim/pulp/dory_tile_loop.h"
+#include "sim/pulp/programs/call_timer.h"
+#include "sim/pulp/programs/dory_tile_loop.h"
 #include "sim/pulp/pulp_sim.h"
-#include "sim/pulp/transfer_channel.h"
+#include "sim/pulp/cores/transfer_channel.h"
 
 namespace wb::sim::pulp {
 

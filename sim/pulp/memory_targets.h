@@ -4,7 +4,7 @@
 // the cluster clock from its shape (TransferShape: the runs the DMA cuts it into), adds that to
 // the annotated delay and keeps no state: the DMA engines' own parts (programming a copy, the
 // latency before data flows, one channel per direction, the outstanding-transfer limit, the
-// queue) stay with the initiator (the cluster's channels, sim/pulp/transfer_channel.h).
+// queue) stay with the initiator (the cluster's channels, sim/pulp/cores/transfer_channel.h).
 //
 // Written apart from the compiler's predictor (perf/pulp/cost): the simulator measures with
 // code of its own (DESIGN.md §3), and a test holds the two to the same cycles.

@@ -4,7 +4,7 @@
 // call forks and an event-unit barrier joins; the cluster DMA with one channel per direction,
 // bursts, latency, a limit of outstanding transfers and TCDM bank contention with the cores;
 // the uDMA between L3 (HyperRAM + flash) and L2. The cores execute their kernels' instruction
-// streams against the banked L1 (sim/pulp/core_engine.h), the DMA's bursts among them; the
+// streams against the banked L1 (sim/pulp/cores/core_engine.h), the DMA's bursts among them; the
 // memory side of each transfer is a TLM-2.0 target (docs/tlm.md), by default
 // sim/pulp/memory_targets, or a model the user binds with bind_l2_model() / bind_l3_model().
 // None of it is the compiler's predictor (perf/pulp): the simulator measures what the
@@ -40,7 +40,7 @@ struct LayerStats {
   // compute_cycles cut into causes (they add up to it): the slowest core's own work (its
   // instructions and pipeline stalls), its cycles lost at the TCDM banks (to other cores and
   // to the DMA), the dispatch and wake-up, the barrier, and in DORY's layer loop the cores
-  // running its own code (sim/pulp/dory_tile_loop.h).
+  // running its own code (sim/pulp/programs/dory_tile_loop.h).
   std::uint64_t core_cycles = 0, conflict_cycles = 0, dispatch_cycles = 0, barrier_cycles = 0;
   std::uint64_t tile_loop_cycles = 0;
   // The conflicts, counted per call over every core: cycles cores lost a bank to another core,

@@ -12,7 +12,7 @@
 #include "support/progress.h"
 #include "sim/common/trace_file.h"
 #include "sim/pulp/cluster.h"
-#include "sim/pulp/kernels.h"
+#include "sim/pulp/kernels/kernels.h"
 #include "sim/pulp/memory_targets.h"
 #include "sim/pulp/pulp_sim.h"
 #include "sim/pulp/tensor_io.h"

@@ -1,4 +1,4 @@
-// Speed of the cluster model's core engine (sim/pulp/core_engine.h): operations per second it
+// Speed of the cluster model's core engine (sim/pulp/cores/core_engine.h): operations per second it
 // runs with 8 cores on the programs of typical matmul calls, and how long building those
 // programs takes. Not a test: run it by hand and record the figures in BENCHMARKS.md.
 //   bench_core_engine [--runs N]
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/pulp/core_engine.h"
-#include "sim/pulp/kernel_programs.h"
+#include "sim/pulp/cores/core_engine.h"
+#include "sim/pulp/programs/kernel_programs.h"
 
 namespace {
 

@@ -51,8 +51,15 @@ const std::vector<Folder>& folders() {
        {"compiler/ir", "compiler/quant", "compiler/common", "isa", "perf/pulp", "perf/energy", "support"}},
       {"sim/common", "wb_sim_common", {"isa", "support"}},
       {"sim/xdnn", "wb_sim_xdnn", {"sim/common", "isa", "support"}},
-      // Never perf/: the simulators measure what the predictors predict (issue #37).
-      {"sim/pulp", "wb_sim_pulp", {"sim/common", "isa", "support"}},
+      // Never perf/: the simulators measure what the predictors predict (issue #37). The cluster
+      // model by job: functional kernels, the cores' cycle engine, what the cores execute, and
+      // the SystemC modules that put them together.
+      {"sim/pulp/kernels", "wb_sim_pulp_kernels", {"sim/common", "isa", "support"}},
+      {"sim/pulp/cores", "wb_sim_pulp_cores", {"isa", "support"}},
+      {"sim/pulp/programs", "wb_sim_pulp_programs", {"sim/pulp/cores", "isa", "support"}},
+      {"sim/pulp",
+       "wb_sim_pulp",
+       {"sim/pulp/kernels", "sim/pulp/cores", "sim/pulp/programs", "sim/common", "isa", "support"}},
   };
   return table;
 }

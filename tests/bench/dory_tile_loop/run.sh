@@ -1,12 +1,12 @@
 #!/bin/sh
-# Counts what the cores execute in DORY 2021's layer loop and writes sim/pulp/dory_tile_loop_ops.inc.
+# Counts what the cores execute in DORY 2021's layer loop and writes sim/pulp/programs/dory_tile_loop_ops.inc.
 # Needs: a DORY clone (git dir) holding commit 6d01e9c, Debian's gcc-riscv64-unknown-elf,
 # qemu-user and python3-mako. Usage: tests/bench/dory_tile_loop/run.sh DORY_GIT_DIR [OUT.inc]
 # Not run by the tests: the table is data derived once, like REFERENCE.md's figures (README.md).
 set -eu
 dory=$1
 here=$(cd "$(dirname "$0")" && pwd)
-out=${2:-$here/../../../sim/pulp/dory_tile_loop_ops.inc}
+out=${2:-$here/../../../sim/pulp/programs/dory_tile_loop_ops.inc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$here"/*.py "$here"/*.h "$here"/*.c "$work"/

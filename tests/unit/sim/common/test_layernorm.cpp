@@ -39,7 +39,7 @@ Case random_case(std::mt19937& rng, std::size_t n, double epsilon) {
 }
 
 // The simulators' arithmetic, written from the ISA's contract, read from a program's fields,
-// equals the compiler's on every row (tests/unit/sim/pulp/test_layernorm_kernel.cpp checks the
+// equals the compiler's on every row (tests/unit/sim/pulp/kernels/test_layernorm.cpp checks the
 // square root and more rows through PULP's kernel): random rows of random lengths and parameters, constant rows (V = 0), one-element rows,
 // rows at the int8 extremes, epsilon 0 and large.
 TEST(SimLayerNorm, EqualsTheCompilersArithmeticOnRandomAndEdgeRows) {

@@ -21,9 +21,9 @@
 #include "support/error.h"
 #include "isa/pulp_program.h"
 #include "perf/pulp/timeline.h"
-#include "sim/pulp/core_engine.h"
-#include "sim/pulp/dory_tile_loop.h"
-#include "sim/pulp/kernel_programs.h"
+#include "sim/pulp/cores/core_engine.h"
+#include "sim/pulp/programs/dory_tile_loop.h"
+#include "sim/pulp/programs/kernel_programs.h"
 #include "sim/pulp/memory_targets.h"
 #include "sim/pulp/pulp_sim.h"
 #include "tests/support/onnx_builder.h"
@@ -579,7 +579,7 @@ TEST(PulpSimTiming, DorysDepthwiseLayerWaitsForEveryCopyAndEveryTile) {
 
 // Under tiler=dory the convolutions and depthwise layers run in DORY's layer loop on the cores
 // (Tiling.dory_tile_loop): every tile costs that code's two stretches at least (its own ops,
-// stalls and three barriers, sim/pulp/dory_tile_loop.h), so the tiles a smaller L1 budget adds
+// stalls and three barriers, sim/pulp/programs/dory_tile_loop.h), so the tiles a smaller L1 budget adds
 // each add them; no wake-up per tile (the cores run throughout). tiler=cost's layers are walked
 // by the controller: no loop of DORY's.
 TEST(PulpSimTiming, DorysLayerLoopCostsEveryTileItsCodeOnTheCores) {
