@@ -280,7 +280,7 @@ def make_inputs(s: DecoderShape, seed: int) -> List[np.ndarray]:
 
 def reference(model: LlamaLike, inputs: List[np.ndarray]) -> Tuple[List[np.ndarray], float]:
     """torch's outputs of a float64 copy (stored as float32), and the float32
-    model's largest error relative to them (as export_workloads.torch_output)."""
+    model's largest error relative to them (as workload_export.export.torch_output)."""
     def run(m, dtype):
         tensors = [torch.from_numpy(a) if a.dtype == np.int64 else torch.from_numpy(a).to(dtype) for a in inputs]
         with torch.no_grad():
@@ -315,7 +315,7 @@ def check_health(model: LlamaLike, s: DecoderShape, seed: int, name: str) -> Dic
 
 def linear_macs(s: DecoderShape) -> int:
     """The Linears' MACs of one run (the attention products are not counted,
-    as export_workloads counts conv and FC MACs only)."""
+    as workload_export.health.count_macs counts conv and FC MACs only)."""
     per_token = s.layers * ((s.width + 2 * s.key_width) * s.width + s.width * s.width + 3 * s.width * s.hidden)
     return s.tokens * (per_token + s.width * s.vocabulary)
 
