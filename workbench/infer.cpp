@@ -10,7 +10,7 @@
 #include <ostream>
 
 #include "compiler/frontend/onnx_import.h"
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/golden/reference_executor.h"
 #include "compiler/ir/printer.h"
 #include "compiler/quant/quantizer.h"

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "compiler/frontend/onnx_import.h"
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/golden/integer_executor.h"
 #include "compiler/golden/reference_executor.h"
 #include "support/error.h"

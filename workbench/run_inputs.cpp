@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "support/error.h"
 #include "support/file_io.h"
 

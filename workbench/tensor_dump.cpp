@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 
 namespace wb {
 

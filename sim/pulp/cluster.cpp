@@ -13,7 +13,7 @@
 #include "sim/common/watchdog.h"
 #include "sim/pulp/programs/kernel_programs.h"
 #include "sim/pulp/kernels/kernels.h"
-#include "sim/pulp/tensor_io.h"
+#include "sim/pulp/memory_tensors.h"
 
 namespace wb::sim::pulp {
 

@@ -15,7 +15,7 @@
 #include "sim/pulp/kernels/kernels.h"
 #include "sim/pulp/memory_targets.h"
 #include "sim/pulp/pulp_sim.h"
-#include "sim/pulp/tensor_io.h"
+#include "sim/pulp/memory_tensors.h"
 
 namespace wb::sim::pulp {
 

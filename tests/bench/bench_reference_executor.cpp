@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "compiler/frontend/onnx_import.h"
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/golden/reference_executor.h"
 #include "tests/support/tensor_compare.h"
 #include "tests/support/test_paths.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "support/file_io.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"

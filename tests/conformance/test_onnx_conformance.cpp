@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "compiler/frontend/onnx_import.h"
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/frontend/tensor_proto.h"
 #include "compiler/golden/reference_executor.h"
 #include "tests/support/tensor_compare.h"

@@ -1,10 +1,10 @@
-// The .npy reader (compiler/frontend/tensor_io.h, parse_npy), as --input, --calib and verify
+// The .npy reader (compiler/frontend/tensor_files.h, parse_npy), as --input, --calib and verify
 // read tensor files. A tensor that parses must come back unchanged through serialize_npy.
 
 #include <cstdint>
 #include <cstring>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"
 

@@ -1,4 +1,4 @@
-// The ONNX TensorProto reader (compiler/frontend/tensor_io.h, parse_tensor_pb; the .pb files
+// The ONNX TensorProto reader (compiler/frontend/tensor_files.h, parse_tensor_pb; the .pb files
 // of --input, --calib and ONNX's test data), without a base folder so external data is an
 // error and no file is read. A tensor that parses must come back unchanged through
 // tensor_to_proto.
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <optional>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/frontend/tensor_proto.h"
 #include "support/error.h"
 #include "tests/fuzz/fuzz_support.h"

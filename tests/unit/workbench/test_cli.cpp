@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/passes/pass_registry.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"

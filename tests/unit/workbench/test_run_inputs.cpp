@@ -12,7 +12,7 @@
 #include <fstream>
 #include <limits>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "support/error.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"

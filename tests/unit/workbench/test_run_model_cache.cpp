@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "support/file_io.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"

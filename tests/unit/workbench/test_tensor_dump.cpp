@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/golden/integer_executor.h"
 #include "tests/support/quant_testing.h"
 #include "tests/support/temp_dir.h"

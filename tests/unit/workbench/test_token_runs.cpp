@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "support/error.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_paths.h"

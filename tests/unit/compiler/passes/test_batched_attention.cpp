@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/frontend/onnx_import.h"
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 #include "compiler/golden/reference_executor.h"
 #include "compiler/passes/pass_manager.h"
 #include "tests/support/tensor_compare.h"

@@ -1,4 +1,4 @@
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

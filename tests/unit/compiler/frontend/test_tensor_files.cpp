@@ -1,4 +1,4 @@
-#include "compiler/frontend/tensor_io.h"
+#include "compiler/frontend/tensor_files.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 namespace wb {
 namespace {
 
-TEST(TensorIo, NpyRoundTripForEveryType) {
+TEST(TensorFiles, NpyRoundTripForEveryType) {
   test::TempDir dir;
   for (DType dtype : {DType::F32, DType::F64, DType::I8, DType::U8, DType::I16, DType::U16, DType::I32, DType::U32,
                       DType::I64, DType::U64, DType::Bool}) {
@@ -22,7 +22,7 @@ TEST(TensorIo, NpyRoundTripForEveryType) {
   }
 }
 
-TEST(TensorIo, NpyScalarAndVectorShapes) {
+TEST(TensorFiles, NpyScalarAndVectorShapes) {
   test::TempDir dir;
   for (const Shape& shape : {Shape{}, Shape{5}, Shape{1, 3, 4, 4}}) {
     const Tensor t = test::random_tensor(shape, 2);
@@ -31,21 +31,21 @@ TEST(TensorIo, NpyScalarAndVectorShapes) {
   }
 }
 
-TEST(TensorIo, NpyHeaderIsPaddedTo64Bytes) {
+TEST(TensorFiles, NpyHeaderIsPaddedTo64Bytes) {
   const std::string bytes = serialize_npy(test::random_tensor({7}, 1));
   const std::size_t header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
   EXPECT_EQ((10 + header_len) % 64, 0u);
   EXPECT_NE(bytes.find("'shape': (7,)"), std::string::npos);
 }
 
-TEST(TensorIo, PbRoundTrip) {
+TEST(TensorFiles, PbRoundTrip) {
   test::TempDir dir;
   const Tensor t = test::random_tensor({1, 3, 2, 2}, 9);
   write_tensor_file(dir / "t.pb", t, "input");
   EXPECT_EQ(read_tensor_file(dir / "t.pb"), t);
 }
 
-TEST(TensorIo, MalformedNpyIsAUserError) {
+TEST(TensorFiles, MalformedNpyIsAUserError) {
   EXPECT_THROW(parse_npy("garbage", "x.npy"), UserError);
   std::string bytes = serialize_npy(test::random_tensor({4}, 1));
   EXPECT_THROW(parse_npy(bytes.substr(0, bytes.size() - 1), "short.npy"), UserError);
@@ -57,12 +57,12 @@ TEST(TensorIo, MalformedNpyIsAUserError) {
   EXPECT_THROW(parse_npy(big_endian, "be.npy"), UserError);
 }
 
-TEST(TensorIo, UnknownExtensionAndMissingFile) {
+TEST(TensorFiles, UnknownExtensionAndMissingFile) {
   EXPECT_THROW(tensor_format_of("x.txt"), UserError);
   EXPECT_THROW(read_tensor_file("/nonexistent/x.npy"), UserError);
 }
 
-TEST(TensorIo, AtomicWriteLeavesNoPartialFileOnFailure) {
+TEST(TensorFiles, AtomicWriteLeavesNoPartialFileOnFailure) {
   test::TempDir dir;
   EXPECT_THROW(write_tensor_file(dir / "missing_folder" / "t.npy", test::random_tensor({2}, 1)), UserError);
   EXPECT_FALSE(std::filesystem::exists(dir / "missing_folder"));

@@ -1,4 +1,4 @@
-#include "sim/pulp/tensor_io.h"
+#include "sim/pulp/memory_tensors.h"
 
 #include <fmt/format.h>
 
