@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "support/error.h"
+#include "support/sqlite_columns.h"
 #include "workbench/model_cache.h"
 #include "workbench/sweep/point_result.h"
 
@@ -48,6 +49,27 @@ CREATE INDEX IF NOT EXISTS figures_by_run ON figures (run_id);
 
 // layer_position of the run's totals.
 constexpr std::int64_t kTotalsPosition = -1;
+
+// A run's own columns of the runs table (besides its id, digest and recording time).
+const sqlite::Columns<RunRecord>& run_columns() {
+  static const sqlite::Columns<RunRecord> columns({{"source", &RunRecord::source},
+                                                   {"commit_hash", &RunRecord::commit},
+                                                   {"dirty", &RunRecord::dirty},
+                                                   {"build", &RunRecord::build},
+                                                   {"model", &RunRecord::model},
+                                                   {"model_sha256", &RunRecord::model_sha256},
+                                                   {"config", &RunRecord::config},
+                                                   {"target", &RunRecord::target},
+                                                   {"hw_fingerprint", &RunRecord::hw_fingerprint},
+                                                   {"scheme", &RunRecord::scheme},
+                                                   {"compile_options", &RunRecord::compile_options},
+                                                   {"data", &RunRecord::data},
+                                                   {"verdict", &RunRecord::verdict},
+                                                   {"error", &RunRecord::error},
+                                                   {"compile_seconds", &RunRecord::compile_seconds},
+                                                   {"simulate_seconds", &RunRecord::simulate_seconds}});
+  return columns;
+}
 
 }  // namespace
 
@@ -95,29 +117,12 @@ bool HistoryDb::record(const RunRecord& run, const std::string& content_digest) 
     seen.bind(1, content_digest).step();
     if (seen.integer(0) != 0) return false;
   }
-  db_.prepare(
-         "INSERT INTO runs (digest, recorded_at, source, commit_hash, dirty, build, model, model_sha256, config, target, "
-         "hw_fingerprint, scheme, compile_options, data, verdict, error, compile_seconds, simulate_seconds) VALUES "
-         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, content_digest)
-      .bind(2, sweep::utc_now())
-      .bind(3, run.source)
-      .bind(4, run.commit)
-      .bind(5, std::int64_t{run.dirty ? 1 : 0})
-      .bind(6, run.build)
-      .bind(7, run.model)
-      .bind(8, run.model_sha256)
-      .bind(9, run.config)
-      .bind(10, run.target)
-      .bind(11, run.hw_fingerprint)
-      .bind(12, run.scheme)
-      .bind(13, run.compile_options)
-      .bind(14, std::int64_t{run.data ? 1 : 0})
-      .bind(15, run.verdict)
-      .bind(16, run.error)
-      .bind(17, run.compile_seconds)
-      .bind(18, run.simulate_seconds)
-      .run();
+  sqlite::Statement insert_run =
+      db_.prepare(fmt::format("INSERT INTO runs (digest, recorded_at, {}) VALUES (?, ?, {})", run_columns().names(),
+                              run_columns().placeholders()));
+  insert_run.bind(1, content_digest).bind(2, sweep::utc_now());
+  run_columns().bind(insert_run, run, 3);
+  insert_run.run();
   sqlite::Statement last = db_.prepare("SELECT last_insert_rowid()");
   last.step();
   const std::int64_t id = last.integer(0);
@@ -192,28 +197,11 @@ std::vector<RunRecord> HistoryDb::runs_of(const RecordedCommit& commit) const {
 }
 
 RunRecord HistoryDb::read_run(std::int64_t id) const {
-  sqlite::Statement q = db_.prepare(
-      "SELECT source, commit_hash, dirty, build, model, model_sha256, config, target, hw_fingerprint, scheme, "
-      "compile_options, data, verdict, error, compile_seconds, simulate_seconds FROM runs WHERE id = ?");
+  sqlite::Statement q = db_.prepare(fmt::format("SELECT {} FROM runs WHERE id = ?", run_columns().names()));
   q.bind(1, id);
   if (!q.step()) throw UserError(fmt::format("{}: run {} vanished", path().string(), id));
   RunRecord run;
-  run.source = q.text(0);
-  run.commit = q.text(1);
-  run.dirty = q.integer(2) != 0;
-  run.build = q.text(3);
-  run.model = q.text(4);
-  run.model_sha256 = q.text(5);
-  run.config = q.text(6);
-  run.target = q.text(7);
-  run.hw_fingerprint = q.text(8);
-  run.scheme = q.text(9);
-  run.compile_options = q.text(10);
-  run.data = q.integer(11) != 0;
-  run.verdict = q.text(12);
-  run.error = q.text(13);
-  run.compile_seconds = q.real(14);
-  run.simulate_seconds = q.real(15);
+  run_columns().read(q, run, 0);
   sqlite::Statement f = db_.prepare(
       "SELECT layer_position, layer, layer_type, metric, value FROM figures WHERE run_id = ? ORDER BY layer_position, "
       "rowid");

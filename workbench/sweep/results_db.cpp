@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "support/error.h"
+#include "support/sqlite_columns.h"
 #include "workbench/report_json.h"
 #include "workbench/target.h"
 #include "workbench/version.h"
@@ -436,48 +437,40 @@ std::map<std::string, std::string> ResultsDb::statuses() const {
 
 std::vector<StoredPoint> ResultsDb::points() const {
   std::vector<StoredPoint> all;
+  // A point's own columns, then its result's first ones (null until it has run).
+  static const sqlite::Columns<StoredPoint> point_columns(
+      {{"key", &StoredPoint::key}, {"position", &StoredPoint::position}, {"model", &StoredPoint::model},
+       {"model_path", &StoredPoint::model_path}, {"config", &StoredPoint::config},
+       {"config_path", &StoredPoint::config_path}, {"target", &StoredPoint::target}, {"mode", &StoredPoint::mode},
+       {"compile_options", &StoredPoint::compile_options}});
+  static const sqlite::Columns<StoredPoint> result_columns(
+      {{"status", &StoredPoint::status}, {"exit_code", &StoredPoint::exit_code}, {"error", &StoredPoint::error},
+       {"host", &StoredPoint::host}, {"finished_at", &StoredPoint::finished_at}, {"build", &StoredPoint::build},
+       {"wall_seconds", &StoredPoint::wall_seconds}});
+  // A done point's totals (null otherwise).
+  static const sqlite::Columns<StoredPoint> total_columns(
+      {{"cycles", &StoredPoint::cycles}, {"macs", &StoredPoint::macs}, {"memory_bytes", &StoredPoint::memory_bytes},
+       {"moveops", &StoredPoint::moveops}, {"latency_ms", &StoredPoint::latency_ms},
+       {"mac_per_cycle", &StoredPoint::mac_per_cycle}, {"utilization", &StoredPoint::utilization},
+       {"clock_mhz", &StoredPoint::clock_mhz}, {"verdict", &StoredPoint::verdict}});
   sqlite::Statement rows = db_.prepare(
-      "SELECT p.key, p.position, p.model, p.model_path, p.config, p.config_path, p.target, p.mode, p.compile_options, "
-      "p.params, p.hw_values, p.submissions, r.status, r.exit_code, r.error, r.host, r.finished_at, r.build, "
-      "r.wall_seconds, r.cycles, r.macs, r.memory_bytes, r.moveops, r.latency_ms, r.mac_per_cycle, r.utilization, "
-      "r.clock_mhz, r.verdict, r.report, " +
-      std::string(has_predictions_ ? "r.predicted_cycles" : "NULL") +
-      " FROM points p LEFT JOIN results r ON r.key = p.key ORDER BY p.position, p.key");
+      fmt::format("SELECT {}, p.params, p.hw_values, p.submissions, {}, {}, r.report, {} FROM points p LEFT JOIN "
+                  "results r ON r.key = p.key ORDER BY p.position, p.key",
+                  point_columns.names("p."), result_columns.names("r."), total_columns.names("r."),
+                  has_predictions_ ? "r.predicted_cycles" : "NULL"));
   while (rows.step()) {
     StoredPoint p;
-    p.key = rows.text(0);
-    p.position = static_cast<int>(rows.integer(1));
-    p.model = rows.text(2);
-    p.model_path = rows.text(3);
-    p.config = rows.text(4);
-    p.config_path = rows.text(5);
-    p.target = rows.text(6);
-    p.mode = rows.text(7);
-    p.compile_options = rows.text(8);
-    p.params = nlohmann::json::parse(rows.text(9));
-    p.hw_values = nlohmann::json::parse(rows.text(10));
-    p.submissions = static_cast<int>(rows.integer(11));
-    if (!rows.is_null(12)) {
-      p.status = rows.text(12);
-      p.exit_code = static_cast<int>(rows.integer(13));
-      p.error = rows.text(14);
-      p.host = rows.text(15);
-      p.finished_at = rows.text(16);
-      p.build = rows.text(17);
-      p.wall_seconds = rows.real(18);
-    }
-    if (!rows.is_null(19)) {
-      p.cycles = static_cast<std::uint64_t>(rows.integer(19));
-      p.macs = static_cast<std::uint64_t>(rows.integer(20));
-      p.memory_bytes = static_cast<std::uint64_t>(rows.integer(21));
-      p.moveops = static_cast<std::uint64_t>(rows.integer(22));
-      p.latency_ms = rows.real(23);
-      p.mac_per_cycle = rows.real(24);
-      p.utilization = rows.real(25);
-      p.clock_mhz = rows.real(26);
-      p.verdict = rows.text(27);
-      p.totals = nlohmann::json::parse(rows.text(28)).value("totals", nlohmann::json::object());
-      p.predicted_cycles = predicted_of(rows, 29);
+    int column = point_columns.read(rows, p, 0);
+    p.params = nlohmann::json::parse(rows.text(column++));
+    p.hw_values = nlohmann::json::parse(rows.text(column++));
+    p.submissions = static_cast<int>(rows.integer(column++));
+    const int results = column, totals = results + static_cast<int>(result_columns.size());
+    const int report = totals + static_cast<int>(total_columns.size());
+    if (!rows.is_null(results)) result_columns.read(rows, p, results);
+    if (!rows.is_null(totals)) {
+      total_columns.read(rows, p, totals);
+      p.totals = nlohmann::json::parse(rows.text(report)).value("totals", nlohmann::json::object());
+      p.predicted_cycles = predicted_of(rows, report + 1);
     }
     all.push_back(std::move(p));
   }

@@ -1,11 +1,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 
 #include "support/error.h"
 #include "support/sqlite.h"
+#include "support/sqlite_columns.h"
 #include "tests/support/temp_dir.h"
 
 namespace wb::sqlite {
@@ -31,6 +33,48 @@ TEST(Sqlite, TypedBindsAndColumnsRoundTrip) {
   EXPECT_TRUE(q.is_null(3));
   EXPECT_FALSE(q.is_null(0));
   EXPECT_FALSE(q.step());
+}
+
+struct Row {
+  std::string name;
+  int count = 0;
+  std::uint64_t big = 0;
+  bool flag = false;
+  double ratio = 0;
+  std::string ignored = "kept";
+};
+
+TEST(SqliteColumns, OneListNamesBindsAndReadsARecord) {
+  const Columns<Row> columns({{"name", &Row::name},
+                              {"count", &Row::count},
+                              {"big", &Row::big},
+                              {"flag", &Row::flag},
+                              {"ratio", &Row::ratio}});
+  EXPECT_EQ(columns.names(), "name, count, big, flag, ratio");
+  EXPECT_EQ(columns.names("t."), "t.name, t.count, t.big, t.flag, t.ratio");
+  EXPECT_EQ(columns.placeholders(), "?, ?, ?, ?, ?");
+  const test::TempDir dir;
+  Database db(dir / "t.db", true, "a test database");
+  db.execute("CREATE TABLE t (id INTEGER, name TEXT, count INTEGER, big INTEGER, flag INTEGER, ratio REAL)");
+  const Row written{"layer 3", -7, std::uint64_t{1} << 52, true, 0.25, "not stored"};
+  Statement insert = db.prepare("INSERT INTO t (id, " + columns.names() + ") VALUES (?, " + columns.placeholders() + ")");
+  insert.bind(1, std::int64_t{42});
+  EXPECT_EQ(columns.bind(insert, written, 2), 7);
+  insert.run();
+  Statement flag = db.prepare("SELECT flag FROM t");
+  ASSERT_TRUE(flag.step());
+  EXPECT_EQ(flag.integer(0), 1);  // booleans are stored 0 or 1
+  Statement q = db.prepare("SELECT id, " + columns.names() + " FROM t");
+  ASSERT_TRUE(q.step());
+  Row read;
+  EXPECT_EQ(columns.read(q, read, 1), 6);
+  EXPECT_EQ(q.integer(0), 42);
+  EXPECT_EQ(read.name, written.name);
+  EXPECT_EQ(read.count, written.count);
+  EXPECT_EQ(read.big, written.big);
+  EXPECT_TRUE(read.flag);
+  EXPECT_EQ(read.ratio, written.ratio);
+  EXPECT_EQ(read.ignored, "kept");
 }
 
 TEST(Sqlite, ATransactionNotCommittedIsRolledBack) {
