@@ -10,12 +10,12 @@ perf::energy::PulpEvents pulp_layer_events(const sim::pulp::LayerStats& l) {
           l.l3_flash_bytes};
 }
 
-std::vector<pulp::TilingMeasurement> ClusterTilingReferee::measure(const std::vector<isa::pulp::Layer>& candidates,
+std::vector<pulp::TilingMeasurement> ClusterTilingReferee::measure(const std::vector<pulp::TilingTrial>& trials,
                                                                    const HwConfig& config,
                                                                    std::uint64_t l3_image_bytes) const {
   // SystemC elaborates once per process: every simulator's modules before the first run.
   for (const TargetBackend* backend : all_backends()) backend->elaborate_ahead();
-  // One program, its layer replaced per candidate; the weights' image only sized (a timing-only
+  // One program, its layers replaced per trial; the weights' image only sized (a timing-only
   // run reads no byte of it).
   isa::pulp::Network program;
   program.set_l3_image_address(static_cast<std::uint64_t>(config.pulp().l3_bytes));
@@ -23,11 +23,12 @@ std::vector<pulp::TilingMeasurement> ClusterTilingReferee::measure(const std::ve
   sim::SimOptions timing_only;
   timing_only.data = false;
   std::vector<pulp::TilingMeasurement> measured;
-  for (const isa::pulp::Layer& candidate : candidates) {
+  for (const pulp::TilingTrial& trial : trials) {
     program.clear_layers();
-    *program.add_layers() = candidate;
+    if (trial.before) *program.add_layers() = *trial.before;
+    *program.add_layers() = trial.layer;
     const sim::pulp::SimResult run = sim::pulp::simulate(program, config, {}, timing_only);
-    const sim::pulp::LayerStats& layer = run.layers.at(0);
+    const sim::pulp::LayerStats& layer = run.layers.back();
     double energy_pj = 0;
     for (const auto& [component, pj] :
          perf::energy::pulp_energy(config.pulp().energy, pulp_layer_events(layer), config.clock_mhz)) {

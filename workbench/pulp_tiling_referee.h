@@ -18,7 +18,7 @@ perf::energy::PulpEvents pulp_layer_events(const sim::pulp::LayerStats& layer);
 
 class ClusterTilingReferee : public pulp::TilingReferee {
  public:
-  std::vector<pulp::TilingMeasurement> measure(const std::vector<isa::pulp::Layer>& candidates, const HwConfig& config,
+  std::vector<pulp::TilingMeasurement> measure(const std::vector<pulp::TilingTrial>& trials, const HwConfig& config,
                                                std::uint64_t l3_image_bytes) const override;
 };
 

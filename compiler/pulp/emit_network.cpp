@@ -418,6 +418,8 @@ namespace {
 // per-transfer latency (l3_latency_cycles, 100 on gap8) is then about 1% of a piece's time.
 constexpr std::uint64_t kWeightPieceBytes = 8192;
 
+}  // namespace
+
 // The next layer's weights and bias as the layer before prefetches them into its L2 buffer.
 // tiler=dory: DORY's one copy, waited for before the layer starts. tiler=cost, when the layer
 // has several output-channel tiles: streamed, the bias first (every tile reads it), then the
@@ -445,8 +447,6 @@ std::vector<DmaCopy> weight_prefetch_copies(const LayerPlan& next, TilerObjectiv
   }
   return copies;
 }
-
-}  // namespace
 
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
                   const CompileOptions& options, isa::pulp::Network& network) {

@@ -6,6 +6,8 @@
 // uDMA stores. Tiles iterate output rows, then columns, then channels, so an input tile stays
 // in L1 across the channel tiles of a standard convolution.
 
+#include <vector>
+
 #include "compiler/pulp/compile_options.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/layer_plan.h"
@@ -17,6 +19,10 @@ namespace wb::pulp {
 // One layer as planned (without the next layer's weight prefetch, which emit_network adds).
 isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& plan_of_layer,
                             const MemoryPlan& plan, TilerObjective objective);
+
+// The next layer's weights and bias as the layer before prefetches them into its L2 buffer
+// (when `next.weights_prefetched`): copies the layer before issues as it starts.
+std::vector<isa::pulp::DmaCopy> weight_prefetch_copies(const LayerPlan& next, TilerObjective tiler);
 
 // Fills network.layers, inputs, outputs and the L3 image.
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -672,8 +673,19 @@ class MemoryPlanner {
       if (measured.size() > options_.measured_tilings) break;
       if (k != 0) measured.push_back(k);
     }
-    std::vector<isa::pulp::Layer> emitted;
-    for (const std::size_t k : measured) emitted.push_back(emit_layer(graph_, layer, trials[k], plan_, options_.tiler));
+    if (measured.size() == 1) return 0;  // DORY's tiling is the only one: nothing to decide
+    std::optional<isa::pulp::Layer> before;
+    if (i > 0) before = emit_layer(graph_, mapping_.layers[i - 1], plan_.layers[i - 1], plan_, options_.tiler);
+    std::vector<TilingTrial> emitted;
+    for (const std::size_t k : measured) {
+      TilingTrial trial{emit_layer(graph_, layer, trials[k], plan_, options_.tiler), before};
+      if (trial.before && trials[k].weights_prefetched) {
+        for (const isa::pulp::DmaCopy& copy : weight_prefetch_copies(trials[k], options_.tiler)) {
+          *trial.before->add_l3_prefetch() = copy;
+        }
+      }
+      emitted.push_back(std::move(trial));
+    }
     const std::vector<TilingMeasurement> measurements = referee_->measure(emitted, config_, plan_.l3_image.size());
     if (measurements.size() != measured.size()) {
       throw std::logic_error(fmt::format("layer '{}': the tiling referee measured {} of {} tilings", layer.name,

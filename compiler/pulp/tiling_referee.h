@@ -6,6 +6,7 @@
 // predictor's ranking decides alone.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "isa/hw_config.h"
@@ -20,14 +21,23 @@ struct TilingMeasurement {
   double energy_pj = 0;
 };
 
+// One tiling to measure: the layer emitted with it, its operands where the memory plan put them,
+// and the layer the network runs before it as planned (none for the first), prefetching this
+// tiling's weights: what that one leaves in flight (the weights' uDMA copies, its last
+// write-backs) meets the candidate as in the network.
+struct TilingTrial {
+  isa::pulp::Layer layer;
+  std::optional<isa::pulp::Layer> before;
+};
+
 class TilingReferee {
  public:
   virtual ~TilingReferee() = default;
-  // Each candidate (the same layer emitted with another tiling, its operands where the memory
-  // plan put them) run alone from an idle cluster on `config`'s hardware, in order. The weights
-  // the layers read are `l3_image_bytes` of L3 flash after `config`'s l3_bytes of RAM.
-  virtual std::vector<TilingMeasurement> measure(const std::vector<isa::pulp::Layer>& candidates,
-                                                 const HwConfig& config, std::uint64_t l3_image_bytes) const = 0;
+  // Each trial run from an idle cluster on `config`'s hardware (`before`, then the layer), in
+  // order; the measurement is the layer's. The weights the layers read are `l3_image_bytes` of
+  // L3 flash after `config`'s l3_bytes of RAM.
+  virtual std::vector<TilingMeasurement> measure(const std::vector<TilingTrial>& trials, const HwConfig& config,
+                                                 std::uint64_t l3_image_bytes) const = 0;
 };
 
 }  // namespace wb::pulp

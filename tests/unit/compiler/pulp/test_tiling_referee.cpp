@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,9 +23,12 @@ class ScriptedReferee : public TilingReferee {
   using Score = std::function<TilingMeasurement(std::size_t position, std::size_t count)>;
   explicit ScriptedReferee(Score score) : score_(std::move(score)) {}
 
-  std::vector<TilingMeasurement> measure(const std::vector<isa::pulp::Layer>& candidates, const HwConfig&,
+  std::vector<TilingMeasurement> measure(const std::vector<TilingTrial>& trials, const HwConfig&,
                                          std::uint64_t) const override {
+    std::vector<isa::pulp::Layer> candidates;
+    for (const TilingTrial& trial : trials) candidates.push_back(trial.layer);
     asked.push_back(candidates);
+    befores.push_back(trials.front().before);
     std::vector<TilingMeasurement> result;
     for (std::size_t k = 0; k < candidates.size(); ++k) result.push_back(score_(k, candidates.size()));
     if (drop_one && !result.empty()) result.pop_back();
@@ -32,6 +36,7 @@ class ScriptedReferee : public TilingReferee {
   }
 
   mutable std::vector<std::vector<isa::pulp::Layer>> asked;
+  mutable std::vector<std::optional<isa::pulp::Layer>> befores;  // each call's first trial's
   bool drop_one = false;
 
  private:
@@ -79,6 +84,18 @@ TEST(TilingReferee, TheMeasuredFastestWinsEvenWhereThePredictorRanksItLast) {
   }
   EXPECT_GT(overruled, 0u);
   EXPECT_EQ(r.report.at("tilings_measured").get<std::uint64_t>(), measured);
+  // Each candidate runs after the layer the network runs before it (none before the first).
+  for (std::size_t call = 0; call < referee.asked.size(); ++call) {
+    const std::string& name = referee.asked[call].front().name();
+    int at = 0;
+    while (r.network.layers(at).name() != name) ++at;
+    if (at == 0) {
+      EXPECT_FALSE(referee.befores[call].has_value()) << name;
+    } else {
+      ASSERT_TRUE(referee.befores[call].has_value()) << name;
+      EXPECT_EQ(referee.befores[call]->name(), r.network.layers(at - 1).name());
+    }
+  }
   EXPECT_GT(r.report.at("layers_overruling_predictor").get<std::uint64_t>(), 0u);
 }
 
