@@ -5,15 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <optional>
 #include <set>
 #include <stdexcept>
 
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "compiler/pulp/self_tiled_layers.h"
+#include "compiler/pulp/tiling_choice.h"
 #include "isa/pulp_program.h"
-#include "perf/pulp/energy_prediction.h"
 #include "perf/pulp/timeline.h"
 #include "compiler/quant/qgraph_queries.h"
 #include "support/error.h"
@@ -33,14 +32,6 @@ std::uint32_t u32(std::int64_t v) { return static_cast<std::uint32_t>(v); }
 std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t) * (t.bits > 8 ? 2 : 1); }
 
 using isa::pulp::has_weights;
-
-// Whether two tilings cut and run a layer of `c_in` input channels the same way (the cost space
-// holds DORY's too, and "all input channels" twice: as 0 and as c_in).
-bool same_tiling(const TileChoice& a, const TileChoice& b, std::uint32_t c_in) {
-  const auto channels = [&](const TileChoice& t) { return t.c_in == 0 ? c_in : t.c_in; };
-  return a.c_out == b.c_out && a.h_out == b.h_out && a.w_out == b.w_out && channels(a) == channels(b) &&
-         a.parallel == b.parallel && a.depthwise_plane == b.depthwise_plane;
-}
 
 // The input channels one output channel reads: all, its group's or (depthwise) its own.
 std::uint32_t channels_per_filter(const LayerShape& s) {
@@ -643,70 +634,15 @@ class MemoryPlanner {
       });
       if (!known) trials.push_back(timed(candidate));
     }
-    const LayerPlan& chosen = trials[best_of(i, trials)];
+    const TrialChoice choice =
+        choose_trial({graph_, layer, i > 0 ? &mapping_.layers[i - 1] : nullptr, i > 0 ? &plan_.layers[i - 1] : nullptr,
+                      plan_, config_, options_, measurable() ? referee_ : nullptr},
+                     trials);
+    plan_.tilings_measured += choice.measured;
+    if (choice.overruled_predictor) ++plan_.layers_overruling_predictor;
+    const LayerPlan& chosen = trials[choice.index];
     lp.tile = chosen.tile;
     lp.chunk_h_out = chosen.chunk_h_out;
-  }
-
-  // What the objective minimises for a trial: predicted cycles, or the energy those cycles and
-  // the tiling's events cost (perf/pulp/energy_prediction), in pJ.
-  double predicted_figure(const PLayer& layer, const LayerPlan& trial) const {
-    if (options_.tiler != TilerObjective::Energy) return static_cast<double>(trial.tile.predicted_cycles);
-    const isa::pulp::Layer emitted = emit_layer(graph_, layer, trial, plan_, options_.tiler);
-    return perf::pulp::predicted_energy_pj(emitted, hw_, config_.clock_mhz, trial.tile.predicted_cycles);
-  }
-
-  // The trial the objective keeps (trials[0] is DORY's tiling): the predictor's best, unless a
-  // referee measures DORY's and the `measured_tilings` best predicted and another wins there.
-  // Ties go to the better predicted, then to DORY's.
-  std::size_t best_of(std::size_t i, const std::vector<LayerPlan>& trials) {
-    const PLayer& layer = mapping_.layers[i];
-    std::vector<double> predicted;
-    for (const LayerPlan& trial : trials) predicted.push_back(predicted_figure(layer, trial));
-    std::vector<std::size_t> ranked(trials.size());
-    for (std::size_t k = 0; k < ranked.size(); ++k) ranked[k] = k;
-    std::stable_sort(ranked.begin(), ranked.end(),
-                     [&](std::size_t a, std::size_t b) { return predicted[a] < predicted[b]; });
-    if (referee_ == nullptr || !measurable()) return ranked.front();
-    std::vector<std::size_t> measured{0};
-    for (const std::size_t k : ranked) {
-      if (measured.size() > options_.measured_tilings) break;
-      if (k != 0) measured.push_back(k);
-    }
-    if (measured.size() == 1) return 0;  // DORY's tiling is the only one: nothing to decide
-    std::optional<isa::pulp::Layer> before;
-    if (i > 0) before = emit_layer(graph_, mapping_.layers[i - 1], plan_.layers[i - 1], plan_, options_.tiler);
-    std::vector<TilingTrial> emitted;
-    for (const std::size_t k : measured) {
-      TilingTrial trial{emit_layer(graph_, layer, trials[k], plan_, options_.tiler), before};
-      if (trial.before && trials[k].weights_prefetched) {
-        for (const isa::pulp::DmaCopy& copy : weight_prefetch_copies(trials[k], options_.tiler)) {
-          *trial.before->add_l3_prefetch() = copy;
-        }
-      }
-      emitted.push_back(std::move(trial));
-    }
-    const std::vector<TilingMeasurement> measurements = referee_->measure(emitted, config_, plan_.l3_image.size());
-    if (measurements.size() != measured.size()) {
-      throw std::logic_error(fmt::format("layer '{}': the tiling referee measured {} of {} tilings", layer.name,
-                                         measurements.size(), measured.size()));
-    }
-    const auto measured_figure = [&](const TilingMeasurement& m) {
-      return options_.tiler == TilerObjective::Energy ? m.energy_pj : static_cast<double>(m.cycles);
-    };
-    // Among equals the better predicted: DORY's tiling is first only where the predictor puts it so.
-    std::vector<std::size_t> order(measured.size());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return predicted[measured[a]] < predicted[measured[b]];
-    });
-    std::size_t best = order.front();
-    for (const std::size_t k : order) {
-      if (measured_figure(measurements[k]) < measured_figure(measurements[best])) best = k;
-    }
-    plan_.tilings_measured += measured.size();
-    if (measured[best] != ranked.front()) ++plan_.layers_overruling_predictor;
-    return measured[best];
   }
 
   // The referee runs a layer on the hardware as configured: not while the plan already needs
