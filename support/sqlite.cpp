@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "support/error.h"
 
 namespace wb::sqlite {
 
 namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
 
 // Every SQLite 3 database begins with these 16 bytes (sqlite.org/fileformat.html, 1.3.1); an
 // empty file is one SQLite makes a database of.
@@ -38,16 +42,51 @@ Database::Database(const std::filesystem::path& path, bool create, std::string_v
     db_ = nullptr;
     throw UserError(fmt::format("{}: cannot open {}: {}", path.string(), kind, message));
   }
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   execute("PRAGMA foreign_keys = ON");
-  // WAL: readers (sweep show) do not block the writer; a kill -9 mid-transaction loses only
-  // that transaction.
-  Statement wal(*this, "PRAGMA journal_mode = WAL");
-  wal.step();
+  enter_wal_mode();
   // In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
   // nothing committed (only a power cut can lose the last commits, which a rerun redoes),
   // and a sweep does not wait for a disk flush per result.
   execute("PRAGMA synchronous = NORMAL");
+}
+
+// WAL: readers (sweep show) do not block the writer; a kill -9 mid-transaction loses only
+// that transaction. The mode is kept in the file, so only the opening of a new (or an old
+// rollback-journal) file switches it; SQLite answers that switch with SQLITE_BUSY at once,
+// without its busy handler, while another connection opens the same new file (a sweep
+// creating its database while `sweep status` or a test polls for it), so it is retried here.
+void Database::enter_wal_mode() {
+  {
+    Statement current(*this, "PRAGMA journal_mode");
+    if (current.step() && current.text(0) == "wal") return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  sqlite3_stmt* statement = nullptr;
+  constexpr std::string_view kSql = "PRAGMA journal_mode = WAL";
+  if (sqlite3_prepare_v2(db_, kSql.data(), static_cast<int>(kSql.size()), &statement, nullptr) != SQLITE_OK) {
+    fail("cannot prepare the switch to WAL mode");
+  }
+  int status = sqlite3_step(statement);
+  while ((status & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < deadline) {
+    sqlite3_reset(statement);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    status = sqlite3_step(statement);
+  }
+  sqlite3_finalize(statement);
+  if (status != SQLITE_ROW && status != SQLITE_DONE) {
+    fail(fmt::format("cannot switch to WAL mode (another process held the file for {} s)", kBusyTimeoutMs / 1000));
+  }
+}
+
+bool Database::initialise_if_empty(const std::function<void()>& create) {
+  Transaction transaction(*this);
+  Statement tables(*this, "SELECT count(*) FROM sqlite_master");
+  tables.step();
+  if (tables.integer(0) > 0) return false;
+  create();
+  transaction.commit();
+  return true;
 }
 
 Database::~Database() { sqlite3_close(db_); }

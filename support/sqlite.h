@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,11 +29,17 @@ class Database {
   Database(Database&& other) noexcept;
 
   void execute(std::string_view sql);  // one or more statements, no results
+  // Runs `create` (the schema) in a write transaction if the file holds no table yet; false
+  // when it already had one or another process made the tables first (two processes opening
+  // a new file at once: a sweep and a reader of its results).
+  bool initialise_if_empty(const std::function<void()>& create);
   Statement prepare(std::string_view sql);
   const std::filesystem::path& path() const { return path_; }
   [[noreturn]] void fail(std::string_view what) const;
 
  private:
+  void enter_wal_mode();
+
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
   friend class Statement;

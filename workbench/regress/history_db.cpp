@@ -85,17 +85,13 @@ HistoryDb::HistoryDb(const std::filesystem::path& path, bool create)
         if (create && path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
         return sqlite::Database(path, create, "a workbench run history");
       }()) {
-  {
-    sqlite::Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'");
-    tables.step();
-    if (tables.integer(0) == 0) {
-      db_.execute(kSchema);
-      db_.prepare("INSERT INTO meta (key, value) VALUES ('history_schema', ?)")
-          .bind(1, std::to_string(kHistorySchemaVersion))
-          .run();
-      return;
-    }
-  }
+  const bool created = db_.initialise_if_empty([&] {
+    db_.execute(kSchema);
+    db_.prepare("INSERT INTO meta (key, value) VALUES ('history_schema', ?)")
+        .bind(1, std::to_string(kHistorySchemaVersion))
+        .run();
+  });
+  if (created) return;
   bool ok = false;
   try {
     sqlite::Statement version = db_.prepare("SELECT value FROM meta WHERE key = 'history_schema'");

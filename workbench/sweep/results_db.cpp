@@ -115,6 +115,24 @@ void set_meta(sqlite::Database& db, const std::string& key, const std::string& v
 
 std::int64_t as_int(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 
+// The schema version the file records: "" for a file without tables, "none" for a database
+// of another program. A file that is not a database at all is refused by name.
+std::string schema_version(sqlite::Database& db) {
+  try {
+    sqlite::Statement has_meta = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    has_meta.step();
+    if (has_meta.integer(0) == 1) {
+      sqlite::Statement row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+      return row.step() ? row.text(0) : std::string("none");
+    }
+    sqlite::Statement tables = db.prepare("SELECT count(*) FROM sqlite_master");
+    tables.step();
+    return tables.integer(0) > 0 ? "none" : "";
+  } catch (const UserError&) {
+    throw UserError(fmt::format("{}: not a SQLite database (is it a sweep's results file?)", db.path().string()));
+  }
+}
+
 bool has_column(sqlite::Database& db, std::string_view table, std::string_view column) {
   sqlite::Statement query = db.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
   query.bind(1, table).bind(2, column).step();
@@ -162,29 +180,16 @@ ResultsDb::ResultsDb(const std::filesystem::path& path, bool create)
         }
         return sqlite::Database(path, create, "a sweep's results database");
       }()) {
-  // A file that is not a database, or a database of another program, is refused by name.
-  std::string version;
-  try {
-    sqlite::Statement has_meta = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-    has_meta.step();
-    if (has_meta.integer(0) == 1) {
-      sqlite::Statement row = db_.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-      if (row.step()) version = row.text(0);
-    } else {
-      sqlite::Statement tables = db_.prepare("SELECT count(*) FROM sqlite_master");
-      tables.step();
-      if (tables.integer(0) > 0) version = "none";
-    }
-  } catch (const UserError&) {
-    throw UserError(fmt::format("{}: not a SQLite database (is it a sweep's results file?)", path.string()));
-  }
+  std::string version = schema_version(db_);
   if (version.empty()) {
-    sqlite::Transaction t(db_);
-    db_.execute(kSchema);
-    db_.execute(kAxisView);
-    set_meta(db_, "schema_version", std::to_string(kResultsSchemaVersion));
-    t.commit();
-  } else if (version != std::to_string(kResultsSchemaVersion)) {
+    db_.initialise_if_empty([&] {
+      db_.execute(kSchema);
+      db_.execute(kAxisView);
+      set_meta(db_, "schema_version", std::to_string(kResultsSchemaVersion));
+    });
+    version = schema_version(db_);  // ours, or that of the process that made the tables first
+  }
+  if (version != std::to_string(kResultsSchemaVersion)) {
     throw UserError(fmt::format("{}: not a sweep results database of schema version {} (found '{}')", path.string(),
                                 kResultsSchemaVersion, version));
   }

@@ -2,8 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <atomic>
 #include <fstream>
+#include <latch>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/error.h"
 #include "support/sqlite.h"
@@ -139,6 +143,44 @@ TEST(Sqlite, AFileThatIsNotSqlitesOrAFolderIsNamedAsSuchNotInSqlitesWords) {
   // An empty file is one SQLite makes a database of.
   { std::ofstream empty(dir / "empty.db"); }
   EXPECT_EQ(message_of(dir / "empty.db"), "");
+}
+
+// A sweep creates its database while `sweep status` (or a test) polls for it: SQLite answers
+// the switch to WAL mode of a new file with "database is locked" at once, without waiting,
+// while another connection opens it, and both would make the tables of an empty file.
+TEST(Sqlite, ConnectionsOpeningANewFileAtOnceAllOpenItAndOneMakesTheTables) {
+  const test::TempDir dir;
+  constexpr int kRounds = 40;
+  constexpr int kConnections = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::filesystem::path path = dir / ("r" + std::to_string(round) + ".db");
+    std::latch start(kConnections);
+    std::atomic<int> created{0};
+    std::vector<std::string> errors(kConnections);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < kConnections; ++c) {
+      threads.emplace_back([&, c] {
+        start.arrive_and_wait();
+        try {
+          Database db(path, true, "a test database");
+          if (db.initialise_if_empty([&] { db.execute("CREATE TABLE t (i INTEGER)"); })) ++created;
+          db.execute("INSERT INTO t VALUES (1)");
+        } catch (const UserError& e) {
+          errors[static_cast<std::size_t>(c)] = e.what();
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const std::string& error : errors) ASSERT_EQ(error, "") << "round " << round;
+    ASSERT_EQ(created.load(), 1) << "round " << round;
+    Database db(path, false, "a test database");
+    Statement mode = db.prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode.step());
+    EXPECT_EQ(mode.text(0), "wal");
+    Statement rows = db.prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(rows.step());
+    EXPECT_EQ(rows.integer(0), kConnections);
+  }
 }
 
 }  // namespace
