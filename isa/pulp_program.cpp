@@ -38,10 +38,14 @@ bool has_weights(KernelKind kind) {
 }
 
 bool output_signed(const Layer& layer) {
+  // The calls that write back write the output (a fused layer's first calls write L1 only).
+  const Step* first_call = nullptr;
   for (const Step& step : layer.steps()) {
-    if (step.has_compute()) return step.compute().output_signed();
+    if (!step.has_compute()) continue;
+    if (step.write_back_size() > 0) return step.compute().output_signed();
+    if (first_call == nullptr) first_call = &step;
   }
-  return layer.output_signed();
+  return first_call != nullptr ? first_call->compute().output_signed() : layer.output_signed();
 }
 
 bool copies_only(KernelKind kind) { return kind == KERNEL_PIXEL_COPY || kind == KERNEL_EMBEDDING; }

@@ -31,7 +31,7 @@ namespace wb::isa::pulp {
 // 17: a LAYERNORM's RMSNorm form (KernelCall.layernorm_rms); 18: KernelCall.input_chw (DORY's
 // channel-major depthwise tile) and Step.wait_write_back; 19: Tiling.dory_tile_loop (the tiles
 // run in DORY's layer loop on the cores).
-inline constexpr std::uint32_t kPulpFormatVersion = 19;
+inline constexpr std::uint32_t kPulpFormatVersion = 20;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather", "embedding"

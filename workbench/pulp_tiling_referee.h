@@ -20,6 +20,8 @@ class ClusterTilingReferee : public pulp::TilingReferee {
  public:
   std::vector<pulp::TilingMeasurement> measure(const std::vector<pulp::TilingTrial>& trials, const HwConfig& config,
                                                std::uint64_t l3_image_bytes) const override;
+  std::vector<pulp::TilingMeasurement> measure_network(const isa::pulp::Network& network,
+                                                       const HwConfig& config) const override;
 };
 
 }  // namespace wb

@@ -7,6 +7,7 @@
 #include "compiler/ir/node_list.h"
 #include "compiler/pulp/deconv_phases.h"
 #include "compiler/pulp/emit_network.h"
+#include "compiler/pulp/fusion_plan.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/memory_plan.h"
 #include "support/error.h"
@@ -73,6 +74,8 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
           {"l3_bytes_out", l3_out},
           {"tilings_measured", plan.tilings_measured},
           {"layers_overruling_predictor", plan.layers_overruling_predictor},
+          {"fusion_candidates", plan.fusion_candidates},
+          {"fused_pairs", plan.fused_pairs},
           {"layers", layers},
           {"unsupported", nlohmann::json::array()}};
 }
@@ -84,7 +87,7 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
 MemoryPlan plan_or_name_the_l2(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
                                const CompileOptions& options, const TilingReferee* referee) {
   try {
-    return plan_memory(graph, mapping, config, options, referee);
+    return plan_with_fusion(graph, mapping, config, options, referee);
   } catch (const OperandsOutsideL2& shortage) {
     const auto fits = [&](std::int64_t l2_bytes, std::int64_t& next_guess) {
       HwConfig larger = config;
@@ -141,7 +144,7 @@ CompileResult compile_pulp(const quant::QGraph& graph, const HwConfig& config, c
   header.set_model_name(graph.name);
   header.set_quant_scheme(quant::scheme_name(graph.scheme));
   header.set_compile_options(describe(options));
-  emit_network(lowered, mapping, plan, options, network);
+  emit_network(lowered, mapping, plan, options, config.pulp(), network);
   result.report = report_of(network, config, plan);
   result.tiling_log = tiling_log(network, config);
   return result;

@@ -1,6 +1,10 @@
 #include "compiler/pulp/compile_options.h"
 
+#include <fmt/format.h>
+
 #include <string>
+
+#include "support/error.h"
 
 namespace wb::pulp {
 
@@ -9,6 +13,15 @@ namespace {
 std::string tile_choice_name(bool measured) { return measured ? "measured" : "predicted"; }
 
 }  // namespace
+
+const char* fusion_name(Fusion fusion) {
+  switch (fusion) {
+    case Fusion::Off: return "off";
+    case Fusion::On: return "on";
+    case Fusion::All: return "all";
+  }
+  return "off";
+}
 
 const OptionTable& compile_option_table() {
   static const OptionTable table(
@@ -31,7 +44,13 @@ const OptionTable& compile_option_table() {
                 "best"},
                {"measured_tilings", OptionKind::Count, std::to_string(CompileOptions{}.measured_tilings), {},
                 "with tile_choice=measured, how many of the predictor's best tilings of a layer are measured besides "
-                "DORY's"}});
+                "DORY's"},
+               {"fusion", OptionKind::Choice, fusion_name(CompileOptions{}.fusion),
+                {fusion_name(Fusion::Off), fusion_name(Fusion::On), fusion_name(Fusion::All)},
+                "tiler=cost/energy: on: a depthwise layer and the pointwise layer reading its output run as one, tile "
+                "by tile, the depthwise output kept in L1 (never in L2), for each pair whose fused layer runs faster "
+                "than the two apart and only when the network does (measured with tile_choice=measured); all: every "
+                "pair the plan allows, paying or not (docs/pulp.md, \"Fused depthwise + pointwise\")"}});
   return table;
 }
 
@@ -44,6 +63,14 @@ CompileOptions to_compile_options(const OptionValues& values) {
   options.weight_prefetch = values.on("weight_prefetch");
   options.measure_tilings = values.choice("tile_choice") == tile_choice_name(true);
   options.measured_tilings = static_cast<std::uint32_t>(values.count("measured_tilings"));
+  for (const Fusion fusion : {Fusion::On, Fusion::All}) {
+    if (values.choice("fusion") == fusion_name(fusion)) options.fusion = fusion;
+  }
+  if (options.fusion != Fusion::Off && options.tiler == TilerObjective::Dory) {
+    throw UserError(fmt::format("--compile-opt fusion={} needs tiler=cost or tiler=energy (DORY runs every layer on "
+                                "its own)",
+                                fusion_name(options.fusion)));
+  }
   return options;
 }
 
@@ -57,6 +84,7 @@ std::string describe(const CompileOptions& options) {
   values.set("weight_prefetch", options.weight_prefetch ? "on" : "off");
   values.set("tile_choice", tile_choice_name(options.measure_tilings));
   values.set("measured_tilings", std::to_string(options.measured_tilings));
+  values.set("fusion", fusion_name(options.fusion));
   return compile_option_table().describe(values);
 }
 

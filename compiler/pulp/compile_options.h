@@ -10,6 +10,9 @@
 
 namespace wb::pulp {
 
+enum class Fusion { Off, On, All };
+const char* fusion_name(Fusion fusion);
+
 struct CompileOptions {
   TilerObjective tiler = TilerObjective::Dory;  // dory, cost or energy (tiler.h)
   bool weight_prefetch = true;  // load the next layer's weights from L3 while this layer computes (DORY)
@@ -18,6 +21,11 @@ struct CompileOptions {
   // (tile_choice=measured); or the predictor's best is (tile_choice=predicted).
   bool measure_tilings = true;
   std::uint32_t measured_tilings = 2;
+  // tiler=cost/energy: each depthwise layer and the pointwise layer reading its output may run
+  // fused, the depthwise output kept in L1 (compiler/pulp/fused_pair.h): On where the network
+  // runs faster so (measured, or predicted with tile_choice=predicted; fusion_plan.h), All
+  // wherever the plan allows, paying or not (to study what fusion trades).
+  Fusion fusion = Fusion::Off;
 };
 
 // The table of the PULP compiler's options, defaults as in CompileOptions.

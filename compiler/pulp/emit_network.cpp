@@ -4,6 +4,7 @@
 
 #include "isa/pulp_program.h"
 
+#include "compiler/pulp/fused_pair.h"
 #include "compiler/pulp/self_tiled_layers.h"
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph_queries.h"
@@ -96,6 +97,39 @@ L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channe
   v.memory = home.memory;
   return v;
 }
+
+}  // namespace
+
+isa::pulp::KernelCall layer_kernel_call(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp,
+                                        const TileGeometry& g, const TileAddresses& at) {
+  const quant::QNode& node = graph.nodes[static_cast<std::size_t>(layer.node)];
+  isa::pulp::KernelCall call =
+      tile_kernel_call(lp.shape, g, lp.tile.parallel, at, lp.tile.depthwise_plane, lp.tile.depthwise_chw);
+  call.set_input_signed(graph.tensor(layer.inputs[0]).is_signed);
+  call.set_output_signed(graph.tensor(layer.output).is_signed);
+  call.set_has_bias(lp.has_weights);
+  if (has_second_operand(lp.shape.kind)) call.set_input_b_signed(graph.tensor(layer.inputs[1]).is_signed);
+  if (lp.shape.kind == isa::pulp::KERNEL_ADD) {
+    for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
+  }
+  if (lp.shape.kind == isa::pulp::KERNEL_LAYERNORM) {
+    call.set_layernorm_shift(static_cast<std::uint32_t>(node.layernorm.shift));
+    call.set_layernorm_eps_mantissa(node.layernorm.eps_mantissa);
+    call.set_layernorm_eps_exponent(node.layernorm.eps_exponent);
+    call.set_layernorm_eps_ceil(node.layernorm.eps_ceil);
+    call.set_layernorm_rms(node.layernorm.rms);
+  }
+  // The max pool, the table lookup, the gather, the softmax, the resize and the layernorm (its
+  // own scaling) have no requantisation.
+  if (lp.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp.shape.kind != isa::pulp::KERNEL_LUT &&
+      lp.shape.kind != isa::pulp::KERNEL_GATHER && lp.shape.kind != isa::pulp::KERNEL_SOFTMAX &&
+      lp.shape.kind != isa::pulp::KERNEL_RESIZE && lp.shape.kind != isa::pulp::KERNEL_LAYERNORM) {
+    *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
+  }
+  return call;
+}
+
+namespace {
 
 struct TileRef {
   TileGeometry g;
@@ -317,31 +351,7 @@ class LayerEmitter {
   }
 
   isa::pulp::KernelCall kernel_call(const TileGeometry& g, const TileAddresses& at) const {
-    const quant::QNode& node = graph_.nodes[static_cast<std::size_t>(layer_.node)];
-    isa::pulp::KernelCall call =
-        tile_kernel_call(lp_.shape, g, lp_.tile.parallel, at, lp_.tile.depthwise_plane, lp_.tile.depthwise_chw);
-    call.set_input_signed(graph_.tensor(layer_.inputs[0]).is_signed);
-    call.set_output_signed(graph_.tensor(layer_.output).is_signed);
-    call.set_has_bias(lp_.has_weights);
-    if (has_second_operand(lp_.shape.kind)) call.set_input_b_signed(graph_.tensor(layer_.inputs[1]).is_signed);
-    if (lp_.shape.kind == isa::pulp::KERNEL_ADD) {
-      for (const auto m : node.input_multiplier) call.add_input_multiplier(m);
-    }
-    if (lp_.shape.kind == isa::pulp::KERNEL_LAYERNORM) {
-      call.set_layernorm_shift(static_cast<std::uint32_t>(node.layernorm.shift));
-      call.set_layernorm_eps_mantissa(node.layernorm.eps_mantissa);
-      call.set_layernorm_eps_exponent(node.layernorm.eps_exponent);
-      call.set_layernorm_eps_ceil(node.layernorm.eps_ceil);
-      call.set_layernorm_rms(node.layernorm.rms);
-    }
-    // The max pool, the table lookup, the gather, the softmax, the resize and the layernorm (its
-    // own scaling) have no requantisation.
-    if (lp_.shape.kind != isa::pulp::KERNEL_MAXPOOL && lp_.shape.kind != isa::pulp::KERNEL_LUT &&
-        lp_.shape.kind != isa::pulp::KERNEL_GATHER && lp_.shape.kind != isa::pulp::KERNEL_SOFTMAX &&
-        lp_.shape.kind != isa::pulp::KERNEL_RESIZE && lp_.shape.kind != isa::pulp::KERNEL_LAYERNORM) {
-      *call.mutable_requant() = requant_slice(node.requant, g.c_begin, g.c_size);
-    }
-    return call;
+    return layer_kernel_call(graph_, layer_, lp_, g, at);
   }
 
   const quant::QGraph& graph_;
@@ -449,10 +459,17 @@ std::vector<DmaCopy> weight_prefetch_copies(const LayerPlan& next, TilerObjectiv
 }
 
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
-                  const CompileOptions& options, isa::pulp::Network& network) {
+                  const CompileOptions& options, const PulpParams& hw, isa::pulp::Network& network) {
   for (std::size_t i = 0; i < mapping.layers.size(); ++i) {
     isa::pulp::Layer& out = *network.add_layers();
-    out = emit_layer(graph, mapping.layers[i], plan.layers[i], plan, options.tiler);
+    if (plan.layers[i].fused_with_next) {
+      // The pair as one layer; it prefetches what the pointwise layer would have.
+      out = emit_fused_pair(graph, mapping.layers[i], plan.layers[i], mapping.layers[i + 1], plan.layers[i + 1], plan,
+                            plan.layers[i].fused, options.tiler, hw);
+      ++i;
+    } else {
+      out = emit_layer(graph, mapping.layers[i], plan.layers[i], plan, options.tiler);
+    }
     if (i + 1 < mapping.layers.size() && plan.layers[i + 1].weights_prefetched) {
       for (const DmaCopy& copy : weight_prefetch_copies(plan.layers[i + 1], options.tiler)) {
         *out.add_l3_prefetch() = copy;

@@ -11,10 +11,17 @@
 #include "compiler/pulp/compile_options.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/layer_plan.h"
+#include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph.h"
+#include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
 
 namespace wb::pulp {
+
+// The kernel call of one tile of `layer` at L1 addresses `at`: the kernel's geometry, the
+// operands' types and the tile's slice of the requantisation.
+isa::pulp::KernelCall layer_kernel_call(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp,
+                                        const TileGeometry& g, const TileAddresses& at);
 
 // One layer as planned (without the next layer's weight prefetch, which emit_network adds).
 isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& plan_of_layer,
@@ -24,8 +31,8 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
 // (when `next.weights_prefetched`): copies the layer before issues as it starts.
 std::vector<isa::pulp::DmaCopy> weight_prefetch_copies(const LayerPlan& next, TilerObjective tiler);
 
-// Fills network.layers, inputs, outputs and the L3 image.
+// Fills network.layers (a fused pair as one: fused_pair.h), inputs, outputs and the L3 image.
 void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const MemoryPlan& plan,
-                  const CompileOptions& options, isa::pulp::Network& network);
+                  const CompileOptions& options, const PulpParams& hw, isa::pulp::Network& network);
 
 }  // namespace wb::pulp

@@ -24,6 +24,15 @@ struct TensorHome {
   std::uint64_t pixel_stride(std::uint32_t channels) const { return pixel_channels != 0 ? pixel_channels : channels; }
 };
 
+// A depthwise layer and the pointwise layer after it run as one (fused_pair.h): row tiles of
+// `rows` output rows (all columns), the pointwise output in tiles of `pw_c_out` channels.
+struct FusedTiling {
+  std::uint32_t rows = 0, pw_c_out = 0;
+  isa::pulp::Parallel pw_parallel = isa::pulp::PARALLEL_HOWO;
+  std::uint64_t l1_bytes = 0;
+  std::uint64_t predicted_cycles = 0;
+};
+
 struct LayerPlan {
   LayerShape shape;
   TileChoice tile;
@@ -52,6 +61,9 @@ struct LayerPlan {
   // buffer at weights_address for the layer.
   bool has_table = false;
   bool weights_prefetched = false;        // loaded by the previous layer's l3_prefetch
+  // fusion=on: this depthwise layer runs fused with the pointwise layer after it, as `fused`.
+  bool fused_with_next = false;
+  FusedTiling fused;
 };
 
 struct MemoryPlan {
@@ -63,6 +75,8 @@ struct MemoryPlan {
   // tiler=cost/energy with a referee: the candidate tilings it measured, and in how many layers
   // one other than the predictor's best won.
   std::uint64_t tilings_measured = 0, layers_overruling_predictor = 0;
+  // fusion=on: the depthwise + pointwise pairs considered, and those that run fused.
+  std::uint64_t fusion_candidates = 0, fused_pairs = 0;
 };
 
 }  // namespace wb::pulp

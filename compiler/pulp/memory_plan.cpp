@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <limits>
 #include <set>
 #include <stdexcept>
 
 #include "compiler/pulp/emit_network.h"
+#include "compiler/pulp/fused_pair.h"
+#include "compiler/pulp/fusion_choice.h"
 #include "compiler/pulp/l2_allocator.h"
 #include "compiler/pulp/self_tiled_layers.h"
 #include "compiler/pulp/tiling_choice.h"
@@ -300,8 +303,9 @@ namespace {
 class MemoryPlanner {
  public:
   MemoryPlanner(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config, const CompileOptions& options,
-                const TilingReferee* referee)
-      : graph_(graph),
+                const TilingReferee* referee, const std::set<std::size_t>& fused)
+      : fused_(fused),
+        graph_(graph),
         mapping_(mapping),
         config_(config),
         hw_(config.pulp()),
@@ -317,6 +321,7 @@ class MemoryPlanner {
     for (const int t : graph_.inputs) plan_.homes[t] = home_in_l2_or_l3(hwc_bytes(graph_.tensor(t)));
     place_constant_operands();
     for (std::size_t i = 0; i < n_; ++i) plan_layer(i);
+    if (!infeasible_.empty()) throw FusionInfeasible(infeasible_);
     check_l3_sizes();
     return std::move(plan_);
   }
@@ -409,7 +414,33 @@ class MemoryPlanner {
     choose_layer_tiling(i, staged ? staged_rows(i) : lp.shape.h_out);
     allocate_staging(lp);
     prefetch_next_weights(i);
+    // A depthwise layer that runs fused keeps its input and weights in L2 until the pointwise
+    // layer after it is planned: the fused layer still reads them while it writes the pointwise
+    // output.
+    if (fused_.count(i) != 0) {
+      deferred_release_ = out;
+      return;
+    }
+    if (i > 0 && fused_.count(i - 1) != 0) tile_fused_pair(i - 1);
     release_after(i, out);
+    if (i > 0 && fused_.count(i - 1) != 0) release_after(i - 1, deferred_release_);
+  }
+
+  bool in_fused_pair(std::size_t i) const { return fused_.count(i) != 0 || (i > 0 && fused_.count(i - 1) != 0); }
+
+  void tile_fused_pair(std::size_t i) {
+    std::optional<FusedTiling> tiling;
+    if (fusable_plans(plan_.layers[i], plan_.layers[i + 1])) {
+      tiling = best_fused_tiling(graph_, mapping_, i, plan_, config_, options_);
+    }
+    if (!tiling) {
+      // Planning goes on (its figures are void) to find every such pair in one walk.
+      infeasible_.insert(i);
+      return;
+    }
+    plan_.layers[i].fused_with_next = true;
+    plan_.layers[i].fused = *tiling;
+    ++plan_.fused_pairs;
   }
 
   // The homes of the layer's inputs (a prefix concat's: its slice) and of its output, and
@@ -435,7 +466,10 @@ class MemoryPlanner {
     out.is_slice = slice != mapping_.slices.end();
     out.placed = out.is_slice ? slice->second.concat : layer.output;
     const std::uint64_t out_bytes = hwc_bytes(graph_.tensor(out.placed));
-    if (plan_.homes.count(out.placed) == 0) {
+    if (fused_.count(i) != 0) {
+      // The fused pair's intermediate: row tiles in L1, never a whole tensor anywhere.
+      plan_.homes[out.placed] = TensorHome{isa::pulp::MEMORY_L1, 0, out_bytes};
+    } else if (plan_.homes.count(out.placed) == 0) {
       const TensorHome& in_home = plan_.homes.at(layer.inputs[0]);
       const bool input_low = in_home.memory != isa::pulp::MEMORY_L2 ||
                              in_home.address < static_cast<std::uint64_t>(hw_.l2_bytes) / 2;
@@ -634,9 +668,15 @@ class MemoryPlanner {
       });
       if (!known) trials.push_back(timed(candidate));
     }
+    std::optional<isa::pulp::Layer> fused_before;
+    if (i >= 2 && plan_.layers[i - 2].fused_with_next) {
+      fused_before = emit_fused_pair(graph_, mapping_.layers[i - 2], plan_.layers[i - 2], mapping_.layers[i - 1],
+                                     plan_.layers[i - 1], plan_, plan_.layers[i - 2].fused, options_.tiler, hw_);
+    }
     const TrialChoice choice =
         choose_trial({graph_, layer, i > 0 ? &mapping_.layers[i - 1] : nullptr, i > 0 ? &plan_.layers[i - 1] : nullptr,
-                      plan_, config_, options_, measurable() ? referee_ : nullptr},
+                      plan_, config_, options_, measurable() && !in_fused_pair(i) ? referee_ : nullptr,
+                      fused_before ? &*fused_before : nullptr},
                      trials);
     plan_.tilings_measured += choice.measured;
     if (choice.overruled_predictor) ++plan_.layers_overruling_predictor;
@@ -713,6 +753,7 @@ class MemoryPlanner {
     }
   }
 
+  const std::set<std::size_t>& fused_;
   const QGraph& graph_;
   const LayerMapping& mapping_;
   const HwConfig& config_;
@@ -725,13 +766,20 @@ class MemoryPlanner {
   std::map<int, std::size_t> last_use_;
   std::vector<LayerShape> shapes_;
   std::uint64_t l3_next_ = 0;
+  OutputPlace deferred_release_;  // a fused depthwise layer's, released after the pointwise layer
+  std::set<std::size_t> infeasible_;  // fused pairs that cannot run fused as planned
 };
 
 }  // namespace
 
 MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
-                       const CompileOptions& options, const TilingReferee* referee) {
-  return MemoryPlanner(graph, mapping, config, options, referee).run();
+                       const CompileOptions& options, const TilingReferee* referee,
+                       const std::set<std::size_t>& fused) {
+  return MemoryPlanner(graph, mapping, config, options, referee, fused).run();
 }
+
+FusionInfeasible::FusionInfeasible(std::set<std::size_t> depthwise_layers)
+    : std::runtime_error(fmt::format("{} pair(s) cannot run fused", depthwise_layers.size())),
+      depthwise(std::move(depthwise_layers)) {}
 
 }  // namespace wb::pulp

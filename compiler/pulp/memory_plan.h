@@ -8,6 +8,10 @@
 // come into an L2 buffer per layer, the whole layer's when it fits (loaded during the previous
 // layer with weight_prefetch), else in chunks of output channels.
 
+#include <cstddef>
+#include <set>
+#include <stdexcept>
+
 #include "compiler/pulp/compile_options.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/layer_plan.h"
@@ -32,10 +36,21 @@ struct OperandsOutsideL2 : UserError {
   std::int64_t estimate = 0;
 };
 
+// Pairs plan_memory was asked to fuse that cannot run fused as planned (a layer staged through
+// L2 or cut into L3 chunks, or no row tile fitting L1): plan again without them.
+struct FusionInfeasible : std::runtime_error {
+  explicit FusionInfeasible(std::set<std::size_t> depthwise_layers);
+  std::set<std::size_t> depthwise;
+};
+
 // UserError naming the layer when it does not fit L2 even in one-row chunks, or when a
 // layer's tiles do not fit L1 (from choose_tiling); OperandsOutsideL2 as above. `referee`
-// (may be null: the predictor decides) measures tiler=cost/energy's candidate tilings.
+// (may be null: the predictor decides) measures tiler=cost/energy's candidate tilings (not of
+// fused layers: fusion_plan.h measures those). `fused`: the mapping indices of depthwise layers
+// that run fused with the pointwise layer after them (fused_pair.h), their output never in L2;
+// FusionInfeasible for one that cannot.
 MemoryPlan plan_memory(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
-                       const CompileOptions& options, const TilingReferee* referee = nullptr);
+                       const CompileOptions& options, const TilingReferee* referee = nullptr,
+                       const std::set<std::size_t>& fused = {});
 
 }  // namespace wb::pulp

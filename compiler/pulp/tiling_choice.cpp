@@ -25,7 +25,11 @@ double predicted_figure(const TrialContext& c, const LayerPlan& trial) {
 std::vector<TilingTrial> emit_trials(const TrialContext& c, const std::vector<LayerPlan>& trials,
                                      const std::vector<std::size_t>& measured) {
   std::optional<isa::pulp::Layer> before;
-  if (c.layer_before != nullptr) before = emit_layer(c.graph, *c.layer_before, *c.plan_before, c.plan, c.options.tiler);
+  if (c.emitted_before != nullptr) {
+    before = *c.emitted_before;
+  } else if (c.layer_before != nullptr) {
+    before = emit_layer(c.graph, *c.layer_before, *c.plan_before, c.plan, c.options.tiler);
+  }
   std::vector<TilingTrial> emitted;
   for (const std::size_t k : measured) {
     TilingTrial trial{emit_layer(c.graph, c.layer, trials[k], c.plan, c.options.tiler), before};

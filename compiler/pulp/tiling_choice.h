@@ -30,6 +30,9 @@ struct TrialContext {
   const HwConfig& config;
   const CompileOptions& options;
   const TilingReferee* referee;    // null: the predictor decides alone
+  // The layer before as the network emits it, when that is not layer_before alone (a fused
+  // pair whose pointwise layer is layer_before); null: layer_before emitted as planned.
+  const isa::pulp::Layer* emitted_before = nullptr;
 };
 
 struct TrialChoice {

@@ -38,6 +38,10 @@ class TilingReferee {
   // L3 flash after `config`'s l3_bytes of RAM.
   virtual std::vector<TilingMeasurement> measure(const std::vector<TilingTrial>& trials, const HwConfig& config,
                                                  std::uint64_t l3_image_bytes) const = 0;
+  // Each layer of a whole program as the network runs it, from an idle cluster on `config`'s
+  // hardware (fusion=on compares the network fused and apart: fusion_plan.h).
+  virtual std::vector<TilingMeasurement> measure_network(const isa::pulp::Network& network,
+                                                         const HwConfig& config) const = 0;
 };
 
 }  // namespace wb::pulp

@@ -158,6 +158,17 @@ TEST(PulpProgram, APixelCopyLayerWithoutCallsSurvivesSaveAndLoad) {
   Layer& first = *network.mutable_layers(0);
   first.set_output_signed(!first.steps(0).compute().output_signed());
   EXPECT_EQ(output_signed(first), first.steps(0).compute().output_signed());
+  // A fused layer (format version 20): the calls that write back say it, not the first call,
+  // whose output stays in L1.
+  Layer fused;
+  Step& into_l1 = *fused.add_steps();
+  into_l1.mutable_compute()->set_kind(KERNEL_DEPTHWISE);
+  into_l1.mutable_compute()->set_output_signed(false);
+  Step& written = *fused.add_steps();
+  written.mutable_compute()->set_kind(KERNEL_POINTWISE);
+  written.mutable_compute()->set_output_signed(true);
+  *written.add_write_back() = linear_copy(MEMORY_L1, 0, MEMORY_L2, 512, 32);
+  EXPECT_TRUE(output_signed(fused));
 }
 
 // A row gather names its rows by the ids it reads at run time: token t's copy is row id of the
@@ -184,10 +195,11 @@ TEST(PulpProgram, ARowGathersCopyIsThePickedRowToItsTokensSlot) {
 }
 
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  // 19: Tiling.dory_tile_loop, 18: DORY's channel-major depthwise and Step.wait_write_back, 17: a
+  // 20: a layer's steps calling different kernels (a fused depthwise + pointwise layer), 19:
+  // Tiling.dory_tile_loop, 18: DORY's channel-major depthwise and Step.wait_write_back, 17: a
   // layernorm's RMSNorm form, 16: a softmax's causal mask, 15: KERNEL_EMBEDDING and Step.row_gather
-  ASSERT_EQ(kPulpFormatVersion, 19u);
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 17u, 18u}) {
+  ASSERT_EQ(kPulpFormatVersion, 20u);
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 17u, 18u, 19u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -195,7 +207,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 19; compile the model again", old)));
+                                "program format version {}, this workbench reads version 20; compile the model again", old)));
     }
   }
 }

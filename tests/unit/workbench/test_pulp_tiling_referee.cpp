@@ -25,6 +25,10 @@ class RecordingReferee : public pulp::TilingReferee {
     asked.push_back({trials, measured});
     return measured;
   }
+  std::vector<pulp::TilingMeasurement> measure_network(const isa::pulp::Network& network,
+                                                       const HwConfig& config) const override {
+    return cluster_.measure_network(network, config);
+  }
   struct Call {
     std::vector<pulp::TilingTrial> trials;
     std::vector<pulp::TilingMeasurement> measured;

@@ -45,6 +45,40 @@ TEST(RunPulpCli, TheEnergyTilerRunsBitExactAndSpendsNoMoreThanDorysTilingByTheMo
   EXPECT_LT(energy["energy"], energy["dory"] * 1.02) << energy["energy"] << " vs " << energy["dory"];
 }
 
+TEST(RunPulpCli, FusedPairsRunBitExactMoveLessThroughL1AndFusionOnIsNeverSlower) {
+  // tiny_mobilenet_v2: four depthwise -> pointwise (projection) pairs.
+  std::map<std::string, nlohmann::json> report;
+  for (const std::string fusion : {"off", "on", "all"}) {
+    const test::TempDir dir;
+    const CommandResult run =
+        workbench(fmt::format("run --hw {} {} --calib-count 2 --compile-opt tiler=cost --compile-opt fusion={} --json {}",
+                              gap8(), workload("tiny_mobilenet_v2.onnx"), fusion, (dir / "r.json").string()));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    report[fusion] = read_json(dir / "r.json");
+    EXPECT_EQ(report[fusion]["verdict"], "bit-exact") << fusion;
+  }
+  const auto fused_layers = [&](const std::string& fusion) {
+    std::size_t n = 0;
+    for (const auto& layer : report[fusion]["layers"]) n += layer["type"] == "depthwise+pointwise" ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(fused_layers("off"), 0u);
+  EXPECT_EQ(fused_layers("all"), 4u);
+  const auto pulp = [&](const std::string& fusion, const char* key) {
+    return report[fusion]["totals"]["pulp"][key].get<std::uint64_t>();
+  };
+  // The intermediates never cross the cluster DMA.
+  EXPECT_LT(pulp("all", "l1_dma_bytes_in"), pulp("off", "l1_dma_bytes_in"));
+  EXPECT_LT(pulp("all", "l1_dma_bytes_out"), pulp("off", "l1_dma_bytes_out"));
+  // fusion=on keeps the fused network only when the cluster model measured it faster.
+  const auto cycles = [&](const std::string& fusion) { return report[fusion]["totals"]["cycles"].get<std::uint64_t>(); };
+  EXPECT_LE(cycles("on"), cycles("off"));
+  const CommandResult dory = workbench(fmt::format("compile --hw {} {} --compile-opt fusion=on -o {}", gap8(),
+                                                   workload("tiny_mobilenet_v2.onnx"), test::TempDir().path().string()));
+  EXPECT_EQ(dory.exit_code, 2) << dory.out;
+  EXPECT_THAT(dory.out, HasSubstr("fusion=on needs tiler=cost or tiler=energy"));
+}
+
 TEST(RunPulpCli, ASixtyFourGiBL3CostsWhatTheRunTouchesNotItsSize) {
   // The largest l3_bytes the schema allows: a limit, not an allocation (sim/common/backing_store.h).
   // Against the same run at the config's own 8 MiB it may cost a few pages more, not 64 GiB

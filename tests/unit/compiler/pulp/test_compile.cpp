@@ -51,7 +51,7 @@ TEST(PulpCompile, TheHeaderNamesTheTargetConfigModelAndOptions) {
   EXPECT_EQ(header.hw_fingerprint(), isa::hw_fingerprint(config));
   EXPECT_EQ(header.model_name(), graph.name);
   EXPECT_EQ(header.quant_scheme(), "pulp");
-  EXPECT_EQ(header.compile_options(), "tiler=cost,weight_prefetch=on,tile_choice=measured,measured_tilings=2");
+  EXPECT_EQ(header.compile_options(), "tiler=cost,weight_prefetch=on,tile_choice=measured,measured_tilings=2,fusion=off");
   // Another L2 is another machine.
   const CompileResult other = compile_pulp(graph, test::pulp_config({"l2_bytes=256KiB"}), options);
   EXPECT_NE(other.network.header().hw_fingerprint(), header.hw_fingerprint());

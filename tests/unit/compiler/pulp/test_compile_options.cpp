@@ -27,13 +27,26 @@ std::string error_of(const std::vector<std::string>& items) {
 TEST(PulpCompileOptions, ParsesAndRejects) {
   EXPECT_EQ(parse_compile_options({"tiler=cost"}).tiler, TilerObjective::Cost);
   EXPECT_FALSE(parse_compile_options({"weight_prefetch=off"}).weight_prefetch);
-  EXPECT_EQ(describe(parse_compile_options({})), "tiler=dory,weight_prefetch=on,tile_choice=measured,measured_tilings=2");
+  EXPECT_EQ(describe(parse_compile_options({})),
+            "tiler=dory,weight_prefetch=on,tile_choice=measured,measured_tilings=2,fusion=off");
+  EXPECT_EQ(parse_compile_options({"tiler=cost", "fusion=on"}).fusion, Fusion::On);
+  EXPECT_EQ(parse_compile_options({"tiler=energy", "fusion=all"}).fusion, Fusion::All);
+  EXPECT_THROW(parse_compile_options({"fusion=yes"}), UserError);
   EXPECT_FALSE(parse_compile_options({"tile_choice=predicted"}).measure_tilings);
   EXPECT_EQ(parse_compile_options({"measured_tilings=5"}).measured_tilings, 5u);
   EXPECT_THROW(parse_compile_options({"measured_tilings=0"}), UserError);
   EXPECT_THROW(parse_compile_options({"tile_choice=off"}), UserError);
   EXPECT_THROW(parse_compile_options({"tiler=fast"}), UserError);
   EXPECT_THROW(parse_compile_options({"schedule_search=on"}), UserError);
+}
+
+TEST(PulpCompileOptions, FusionUnderDorysTilerIsRefusedNamingTheTilersThatFuse) {
+  // DORY runs each layer on its own; a sweep point asking both gets the reason, not a silent off.
+  for (const std::string fusion : {"on", "all"}) {
+    const std::string error = error_of({"fusion=" + fusion});
+    EXPECT_THAT(error, testing::HasSubstr("fusion=" + fusion + " needs tiler=cost or tiler=energy")) << error;
+  }
+  EXPECT_EQ(error_of({"fusion=off"}), "");
 }
 
 TEST(PulpCompileOptions, TheDefaultsAreTheStructsAndLaterItemsWin) {
@@ -54,10 +67,11 @@ TEST(PulpCompileOptions, EveryCombinationIsDescribedAsItParses) {
         o.weight_prefetch = prefetch;
         o.measure_tilings = measured;
         o.measured_tilings = measured ? 3 : 1;
+        o.fusion = tiler == TilerObjective::Cost && measured ? Fusion::All : Fusion::Off;
         const std::string text = describe(o);
         EXPECT_EQ(text, std::string("tiler=") + objective_name(tiler) + ",weight_prefetch=" + (prefetch ? "on" : "off") +
                             ",tile_choice=" + (measured ? "measured" : "predicted") +
-                            ",measured_tilings=" + (measured ? "3" : "1"));
+                            ",measured_tilings=" + (measured ? "3" : "1") + ",fusion=" + fusion_name(o.fusion));
         std::vector<std::string> items;
         for (std::string::size_type start = 0, comma = 0; comma != std::string::npos; start = comma + 1) {
           comma = text.find(',', start);

@@ -456,7 +456,7 @@ Emitted emit(const quant::QGraph& graph, const HwConfig& config, const CompileOp
   Emitted e;
   e.mapping = map_layers(graph);
   e.plan = plan_memory(graph, e.mapping, config, options);
-  emit_network(graph, e.mapping, e.plan, options, e.network);
+  emit_network(graph, e.mapping, e.plan, options, config.pulp(), e.network);
   return e;
 }
 

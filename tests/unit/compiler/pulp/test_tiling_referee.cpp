@@ -35,6 +35,15 @@ class ScriptedReferee : public TilingReferee {
     return result;
   }
 
+  // Whole networks (fusion=on): each layer scored by its position among them.
+  std::vector<TilingMeasurement> measure_network(const isa::pulp::Network& network, const HwConfig&) const override {
+    std::vector<TilingMeasurement> result;
+    for (int k = 0; k < network.layers_size(); ++k) {
+      result.push_back(score_(static_cast<std::size_t>(k), static_cast<std::size_t>(network.layers_size())));
+    }
+    return result;
+  }
+
   mutable std::vector<std::vector<isa::pulp::Layer>> asked;
   mutable std::vector<std::optional<isa::pulp::Layer>> befores;  // each call's first trial's
   bool drop_one = false;
