@@ -281,6 +281,15 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
                         "{} layers\n",
                         measured, r.value("layers_overruling_predictor", std::uint64_t{0}), r.at("layers").size());
     }
+    const std::uint64_t candidates = r.value("fusion_candidates", std::uint64_t{0});
+    if (candidates > 0) {
+      const std::uint64_t fused = r.value("fused_pairs", std::uint64_t{0});
+      const bool all = p.program().header().compile_options().find("fusion=all") != std::string::npos;
+      os << fmt::format("fusion: {} of {} depthwise + pointwise pairs run fused{}\n", fused, candidates,
+                        fused == candidates ? ""
+                        : all               ? " (the others cannot run fused as planned)"
+                                            : " (the others cannot run fused as planned or measured no faster)");
+    }
   }
 
   void elaborate_ahead() const override { psim::elaborate_ahead(); }

@@ -56,6 +56,9 @@ TEST(RunPulpCli, FusedPairsRunBitExactMoveLessThroughL1AndFusionOnIsNeverSlower)
     ASSERT_EQ(run.exit_code, 0) << run.out;
     report[fusion] = read_json(dir / "r.json");
     EXPECT_EQ(report[fusion]["verdict"], "bit-exact") << fusion;
+    if (fusion == "all") {
+      EXPECT_THAT(run.out, HasSubstr("fusion: 4 of 4 depthwise + pointwise pairs run fused\n"));
+    }
   }
   const auto fused_layers = [&](const std::string& fusion) {
     std::size_t n = 0;

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""PULP depth-first fusion on gap8 (BENCHMARKS.md, "Depth-first fusion"): per network DORY's
+tiling, tiler=cost apart (fusion=off), with the pairs that measured faster fused (fusion=on) and
+with every pair the plan allows fused (fusion=all): cycles, MAC/cycle, the cluster DMA's bytes
+into and out of L1, the uDMA's L3 bytes, energy and energy-delay product, the fused
+pairs and the compile wall time. Timing-only runs (the figures equal a run with data).
+
+    /usr/bin/python3 tests/bench/fusion.py [--workbench build/release/workbench/workbench]
+        [--models mobilenet_v1_128,battery/tinyml_ds_cnn_opset13,...] [--set KEY=VALUE ...]
+
+A model is a folder of the workload cache (its model.onnx) or a checked-in workloads/*.onnx.
+--smoke (CI): the checked-in tiny_mobilenet_v2 alone.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench_common import ROOT, SMOKE_HELP, cache_dir, run_no_data
+
+CONFIGS = (("dory", ["tiler=dory"]),
+           ("cost, fusion=off", ["tiler=cost", "fusion=off"]),
+           ("cost, fusion=on", ["tiler=cost", "fusion=on"]),
+           ("cost, fusion=all", ["tiler=cost", "fusion=all"]))
+MODELS = ("mobilenet_v1_128,battery/mobilenet_v2_opset13,battery/mobilenet_v3_small_opset13,"
+          "battery/tinyml_mobilenet_v1_vww_opset11,battery/tinyml_ds_cnn_opset13,tiny_mobilenet_v2")
+
+
+def model_path(model: str) -> Path:
+    checked_in = ROOT / "workloads" / f"{model}.onnx"
+    return checked_in if checked_in.exists() else cache_dir() / model / "model.onnx"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
+    parser.add_argument("--models", default=MODELS)
+    parser.add_argument("--set", action="append", default=[], dest="sets")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args()
+    if args.smoke:
+        args.models = "tiny_mobilenet_v2"
+    print("| network (gap8) | configuration | cycles (MAC/cycle) | L2->L1 bytes | L1->L2 bytes | L3 bytes | "
+          "energy uJ | EDP uJ*ms | fused pairs | compile s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for model in args.models.split(","):
+        path = model_path(model)
+        if not path.exists():
+            sys.exit(f"{model} is not exported ({path}): /usr/bin/python3 scripts/export_workloads.py")
+        for name, opts in CONFIGS:
+            report = run_no_data(args.workbench, path, "gap8", args.sets, opts)
+            if "error" in report:
+                sys.exit(f"{model}, {name}: {report['error']}")
+            totals = report["totals"]
+            pulp = totals["pulp"]
+            fused = sum(1 for layer in report["layers"] if layer["type"] == "depthwise+pointwise")
+            l3 = pulp["l3_bytes_in"] + pulp["l3_bytes_out"]
+            print(f"| {model} | {name} | {totals['cycles']:,} ({totals['mac_per_cycle']:.2f}) | "
+                  f"{pulp['l1_dma_bytes_in']:,} | {pulp['l1_dma_bytes_out']:,} | {l3:,} | "
+                  f"{totals['energy_uj']:.1f} | {totals['energy_delay']:.4g} | {fused} | "
+                  f"{report['wall']['compile_seconds']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
