@@ -68,6 +68,7 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
           {"ops", ops},
           {"predicted_cycles", predicted},
           {"l2_bytes_used", network.l2_bytes_used()},
+          {"l2_activation_peak_bytes", network.l2_activation_peak_bytes()},
           {"l3_bytes_used", network.l3_bytes_used()},
           {"l3_weight_bytes", network.l3_image().size()},
           {"l3_bytes_in", l3_in},

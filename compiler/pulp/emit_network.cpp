@@ -481,6 +481,7 @@ void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const
     *network.add_outputs() = io_tensor(graph.tensor(t), plan.homes.at(resolve_alias(mapping, t)));
   }
   network.set_l2_bytes_used(plan.l2_high_water);
+  network.set_l2_activation_peak_bytes(plan.l2_activation_peak);
   network.set_l3_bytes_used(plan.l3_bytes_used);
   network.set_l3_image_address(plan.l3_image_address);
   network.set_l3_image(plan.l3_image);

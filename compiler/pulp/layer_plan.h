@@ -72,6 +72,7 @@ struct MemoryPlan {
   std::string l3_image;             // weights and biases of every layer, in the L3 flash
   std::uint64_t l3_image_address = 0;  // = l3_bytes: the flash follows the RAM in L3's addresses
   std::uint64_t l2_high_water = 0, l3_bytes_used = 0;  // l3_bytes_used: of the RAM, by activations
+  std::uint64_t l2_activation_peak = 0;  // the most activation bytes homed in L2 at once
   // tiler=cost/energy with a referee: the candidate tilings it measured, and in how many layers
   // one other than the predictor's best won.
   std::uint64_t tilings_measured = 0, layers_overruling_predictor = 0;

@@ -318,7 +318,10 @@ class MemoryPlanner {
     find_lifetimes();
     for (const PLayer& layer : mapping_.layers) shapes_.push_back(layer_shape(graph_, layer));
     place_l3_image();
-    for (const int t : graph_.inputs) plan_.homes[t] = home_in_l2_or_l3(hwc_bytes(graph_.tensor(t)));
+    for (const int t : graph_.inputs) {
+      plan_.homes[t] = home_in_l2_or_l3(hwc_bytes(graph_.tensor(t)));
+      if (plan_.homes[t].memory == isa::pulp::MEMORY_L2) activations_held(plan_.homes[t].bytes);
+    }
     place_constant_operands();
     for (std::size_t i = 0; i < n_; ++i) plan_layer(i);
     if (!infeasible_.empty()) throw FusionInfeasible(infeasible_);
@@ -426,6 +429,12 @@ class MemoryPlanner {
     if (i > 0 && fused_.count(i - 1) != 0) release_after(i - 1, deferred_release_);
   }
 
+  // Activation bytes homed in L2 now (a change of `delta`), and the most at once.
+  void activations_held(std::int64_t delta) {
+    activations_in_l2_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(activations_in_l2_) + delta);
+    plan_.l2_activation_peak = std::max(plan_.l2_activation_peak, activations_in_l2_);
+  }
+
   bool in_fused_pair(std::size_t i) const { return fused_.count(i) != 0 || (i > 0 && fused_.count(i - 1) != 0); }
 
   void tile_fused_pair(std::size_t i) {
@@ -476,6 +485,7 @@ class MemoryPlanner {
       if (const auto a = input_low ? l2_.allocate_high(out_bytes) : l2_.allocate(out_bytes);
           a && l2_.largest_free() >= smallest_working_set(lp)) {
         plan_.homes[out.placed] = TensorHome{isa::pulp::MEMORY_L2, *a, out_bytes};
+        activations_held(out_bytes);
       } else {
         if (a) l2_.release(*a, out_bytes);
         plan_.homes[out.placed] = home_in_l3(out_bytes);
@@ -730,10 +740,12 @@ class MemoryPlanner {
       const auto& home = plan_.homes.at(owner);
       if (last_use_.at(owner) == i && home.memory == isa::pulp::MEMORY_L2 && released.insert(owner).second) {
         l2_.release(home.address, home.bytes);
+        activations_held(-static_cast<std::int64_t>(home.bytes));
       }
     }
     if (last_use_.count(out.placed) == 0 && out.out_home.memory == isa::pulp::MEMORY_L2 && !out.is_slice) {
       l2_.release(out.out_home.address, out.out_home.bytes);  // read by nobody (a dead branch)
+      activations_held(-static_cast<std::int64_t>(out.out_home.bytes));
     }
   }
 
@@ -768,6 +780,7 @@ class MemoryPlanner {
   std::uint64_t l3_next_ = 0;
   OutputPlace deferred_release_;  // a fused depthwise layer's, released after the pointwise layer
   std::set<std::size_t> infeasible_;  // fused pairs that cannot run fused as planned
+  std::uint64_t activations_in_l2_ = 0;
 };
 
 }  // namespace

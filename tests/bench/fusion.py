@@ -2,7 +2,7 @@
 """PULP depth-first fusion on gap8 (BENCHMARKS.md, "Depth-first fusion"): per network DORY's
 tiling, tiler=cost apart (fusion=off), with the pairs that measured faster fused (fusion=on) and
 with every pair the plan allows fused (fusion=all): cycles, MAC/cycle, the cluster DMA's bytes
-into and out of L1, the uDMA's L3 bytes, energy and energy-delay product, the fused
+into and out of L1, the uDMA's L3 bytes, the most L2 the activations hold at once, energy and energy-delay product, the fused
 pairs and the compile wall time. Timing-only runs (the figures equal a run with data).
 
     /usr/bin/python3 tests/bench/fusion.py [--workbench build/release/workbench/workbench]
@@ -41,8 +41,8 @@ def main() -> int:
     if args.smoke:
         args.models = "tiny_mobilenet_v2"
     print("| network (gap8) | configuration | cycles (MAC/cycle) | L2->L1 bytes | L1->L2 bytes | L3 bytes | "
-          "energy uJ | EDP uJ*ms | fused pairs | compile s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "peak L2 activations | energy uJ | EDP uJ*ms | fused pairs | compile s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for model in args.models.split(","):
         path = model_path(model)
         if not path.exists():
@@ -56,7 +56,7 @@ def main() -> int:
             fused = sum(1 for layer in report["layers"] if layer["type"] == "depthwise+pointwise")
             l3 = pulp["l3_bytes_in"] + pulp["l3_bytes_out"]
             print(f"| {model} | {name} | {totals['cycles']:,} ({totals['mac_per_cycle']:.2f}) | "
-                  f"{pulp['l1_dma_bytes_in']:,} | {pulp['l1_dma_bytes_out']:,} | {l3:,} | "
+                  f"{pulp['l1_dma_bytes_in']:,} | {pulp['l1_dma_bytes_out']:,} | {l3:,} | {pulp['l2_activation_peak_bytes']:,} | "
                   f"{totals['energy_uj']:.1f} | {totals['energy_delay']:.4g} | {fused} | "
                   f"{report['wall']['compile_seconds']:.2f} |")
     return 0
