@@ -15,6 +15,7 @@
 #include "compiler/pulp/compile_options.h"
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/layer_plan.h"
+#include "compiler/pulp/layer_shape.h"
 #include "compiler/pulp/tiler.h"
 #include "compiler/pulp/tiling_referee.h"
 #include "compiler/quant/qgraph.h"
@@ -22,9 +23,6 @@
 #include "support/error.h"
 
 namespace wb::pulp {
-
-// The layer's dimensions as the kernels see them (NCHW QTensor -> HWC tiles).
-LayerShape layer_shape(const quant::QGraph& graph, const PLayer& layer);
 
 // A layer that tiles itself (attention's product, a gather of pixels: self_tiled_layers.h) whose
 // operands or output L2 does not hold: its tiles are not staged through L3. `estimate` is
