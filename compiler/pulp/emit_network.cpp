@@ -89,6 +89,8 @@ isa::Requant requant_slice(const quant::Requant& r, std::uint32_t c0, std::uint3
   return out;
 }
 
+}  // namespace
+
 L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channels) {
   L2View v;
   v.address = home.address;
@@ -97,8 +99,6 @@ L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channe
   v.memory = home.memory;
   return v;
 }
-
-}  // namespace
 
 isa::pulp::KernelCall layer_kernel_call(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp,
                                         const TileGeometry& g, const TileAddresses& at) {
@@ -378,6 +378,17 @@ isa::pulp::IoTensor io_tensor(const quant::QTensor& t, const TensorHome& home) {
 
 }  // namespace
 
+void set_layer_output(const quant::QGraph& graph, int tensor, const MemoryPlan& plan, isa::pulp::Layer& out) {
+  const quant::QTensor& output = graph.tensor(tensor);
+  out.set_output(output.name);
+  for (const auto d : output.shape) out.add_output_shape(d);
+  const TensorHome& home = plan.homes.at(tensor);
+  out.set_output_memory(home.memory);
+  out.set_output_address(home.address);
+  out.set_output_pixel_bytes(home.pixel_channels);
+  out.set_output_signed(output.is_signed);
+}
+
 isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp,
                             const MemoryPlan& plan, TilerObjective objective) {
   isa::pulp::Layer out;
@@ -386,14 +397,7 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   out.set_type(kernel_type_name(layer.kind));
   out.set_macs(layer.macs);
   out.set_ops(layer.ops);
-  const quant::QTensor& output = graph.tensor(layer.output);
-  out.set_output(output.name);
-  for (const auto d : output.shape) out.add_output_shape(d);
-  const TensorHome& home = plan.homes.at(layer.output);
-  out.set_output_memory(home.memory);
-  out.set_output_address(home.address);
-  out.set_output_pixel_bytes(home.pixel_channels);
-  out.set_output_signed(output.is_signed);
+  set_layer_output(graph, layer.output, plan, out);
   isa::pulp::Tiling& tiling = *out.mutable_tiling();
   tiling.set_tile_c_out(lp.tile.c_out);
   tiling.set_tile_h_out(lp.tile.h_out);

@@ -18,10 +18,17 @@
 
 namespace wb::pulp {
 
+// An L2 (or staged) view of a tensor home of `width` x `channels` pixels, as a tile's copies
+// read or write it.
+L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channels);
+
 // The kernel call of one tile of `layer` at L1 addresses `at`: the kernel's geometry, the
 // operands' types and the tile's slice of the requantisation.
 isa::pulp::KernelCall layer_kernel_call(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp,
                                         const TileGeometry& g, const TileAddresses& at);
+
+// A program layer's output: the QGraph `tensor` it writes, its shape, type and home.
+void set_layer_output(const quant::QGraph& graph, int tensor, const MemoryPlan& plan, isa::pulp::Layer& out);
 
 // One layer as planned (without the next layer's weight prefetch, which emit_network adds).
 isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& plan_of_layer,

@@ -74,16 +74,6 @@ FusedL1 layout(const LayerPlan& dw, const LayerPlan& pw, const FusedTiling& t, i
   return l;
 }
 
-// An L2 view of a tensor home of `width` x `channels` pixels.
-L2View view_of(const TensorHome& home, std::uint32_t width, std::uint32_t channels) {
-  L2View v;
-  v.address = home.address;
-  v.width = width;
-  v.channels = static_cast<std::uint32_t>(home.pixel_stride(channels));
-  v.memory = home.memory;
-  return v;
-}
-
 // All of a layer's weights and bias, L3 -> their L2 buffer, in one copy (the image keeps the
 // bias right after the weights, as the buffer does when it holds every channel).
 DmaCopy whole_weights_copy(const LayerPlan& lp) {
@@ -271,14 +261,7 @@ isa::pulp::Layer emit_fused_pair(const quant::QGraph& graph, const PLayer& dw, c
   out.set_type("depthwise+pointwise");
   out.set_macs(dw.macs + pw.macs);
   out.set_ops(dw.ops + pw.ops);
-  const quant::QTensor& output = graph.tensor(pw.output);
-  out.set_output(output.name);
-  for (const auto d : output.shape) out.add_output_shape(d);
-  const TensorHome& home = plan.homes.at(pw.output);
-  out.set_output_memory(home.memory);
-  out.set_output_address(home.address);
-  out.set_output_pixel_bytes(home.pixel_channels);
-  out.set_output_signed(output.is_signed);
+  set_layer_output(graph, pw.output, plan, out);
   const FusedCounts n = counts_of(pw_plan.shape, tiling);
   isa::pulp::Tiling& t = *out.mutable_tiling();
   t.set_tile_c_out(tiling.pw_c_out);
