@@ -64,7 +64,7 @@ TargetDescription describe_pulp() {
     .statistics = {
         kStartCycle,
         kEndCycle,
-        {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md)"},
+        {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md; `depthwise+pointwise`, `depthwise_plane+pointwise`: a fused pair)"},
         {"compute_cycles", Layer, Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", Part},
         {"dma_wait_cycles", Layer, Count, "cycles", "cycles the cluster waited for its DMA", Part},
         {"core_bank_conflict_cycles", Layer, Count, "cycles", "cycles cores lost a TCDM bank to another core, counted over every core and call", Part},
@@ -161,7 +161,12 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
     row.energy = perf::energy::pulp_energy(config.pulp().energy, events, config.clock_mhz);
     run_events += events;
     const auto& t = layer.tiling();
-    row.specific = {{"kernel", t.depthwise_plane() ? "depthwise_plane" : l.type},
+    // The plane kernel names the depthwise part, alone or fused ("depthwise+pointwise").
+    std::string kernel = l.type;
+    if (t.depthwise_plane() && kernel.rfind("depthwise", 0) == 0) {
+      kernel.replace(0, std::string_view("depthwise").size(), "depthwise_plane");
+    }
+    row.specific = {{"kernel", kernel},
                  {"compute_cycles", l.compute_cycles},
                  {"dma_wait_cycles", l.dma_wait_cycles},
                  {"core_bank_conflict_cycles", l.bank_conflict_cycles},

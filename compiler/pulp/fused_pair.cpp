@@ -5,7 +5,6 @@
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/tile_copies.h"
 #include "isa/pulp_program.h"
-#include "perf/pulp/timeline.h"
 #include "support/math.h"
 
 namespace wb::pulp {

@@ -67,6 +67,12 @@ TEST(RunPulpCli, FusedPairsRunBitExactMoveLessThroughL1AndFusionOnIsNeverSlower)
   };
   EXPECT_EQ(fused_layers("off"), 0u);
   EXPECT_EQ(fused_layers("all"), 4u);
+  for (const auto& layer : report["all"]["layers"]) {
+    if (layer["type"] != "depthwise+pointwise") continue;
+    // The kernels of both parts, the depthwise one as it ran (plane or window).
+    const std::string kernel = layer["pulp"]["kernel"];
+    EXPECT_TRUE(kernel == "depthwise+pointwise" || kernel == "depthwise_plane+pointwise") << kernel;
+  }
   const auto pulp = [&](const std::string& fusion, const char* key) {
     return report[fusion]["totals"]["pulp"][key].get<std::uint64_t>();
   };
