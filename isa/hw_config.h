@@ -35,6 +35,14 @@ struct XdnnArrayParams {
   int macs_per_dsp_int16 = 0;  // the same with 16-bit operands
 };
 
+// The Dedicated Block of xDNN v3 (ML Suite's throughput mode): a smaller array of its own that
+// runs only the network's first convolution (compile option mode=throughput). Its size is not
+// published; the defaults are chosen from what it runs (docs/xdnn.md, "Throughput mode").
+struct XdnnDedicatedBlockParams {
+  int rows = 24;  // DSP rows: a 7x7 RGB stem's 3 channels x 7 replicas (21) in one pass
+  int cols = 16;  // DSP columns: one column group of output channels, as v3's main array
+};
+
 // The largest am_bytes a config may give (its key's range); a layer needing more cannot run.
 inline constexpr std::int64_t kMaxAmBytes = std::int64_t{1} << 30;
 
@@ -57,6 +65,7 @@ struct XdnnParams {
   bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
   double host_gops = 0;                 // host throughput for host layers, 1e9 ops/s
   double host_link_gbps = 0;            // host <-> card link (PCIe) a host layer's input and output cross, 1e9 bytes/s
+  XdnnDedicatedBlockParams dedicated;   // the Dedicated Block (throughput mode)
   XdnnEnergyParams energy = default_xdnn_energy();  // per-event energies and static power (energy_params.h)
 };
 

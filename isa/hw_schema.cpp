@@ -166,6 +166,17 @@ const std::vector<KeySpec>& xdnn_keys() {
           "host <-> card link (PCIe) that a host layer's input and output cross", kChosen,
           "PCIe Gen3 x16 of an Alveo U200/U250 (15.75 GB/s theoretical), ~75% sustained by DMA",
           [](HwConfig& c) -> FieldRef { return &xd(c).host_link_gbps; }),
+      defaulted<XdnnParams>(key(
+          "dedicated.rows", K::Integer, "DSP", 1, 1024,
+          "DSP rows of the Dedicated Block, the small array that runs the first convolution in throughput mode",
+          kChosen,
+          "not published (ML Suite: \"a smaller block that will only run the first convolution\"): the smallest "
+          "height whose one pass holds a 7x7 RGB stem's input replicated 7 times (3 x 7 = 21 rows), rounded up to a "
+          "multiple of 8",
+          [](HwConfig& c) -> FieldRef { return &xd(c).dedicated.rows; })),
+      defaulted<XdnnParams>(key("dedicated.cols", K::Integer, "DSP", 1, 1024, "DSP columns of the Dedicated Block",
+                                kChosen, "not published: one column group of output channels, as the v3 main array",
+                                [](HwConfig& c) -> FieldRef { return &xd(c).dedicated.cols; })),
 
       // Energy (perf/energy, docs/energy.md): per counted event, and static power.
       energy<XdnnParams>("energy.dsp_mac_pj", "pJ", "one MAC slot of the array (an int8 MAC of a DSP48, used or padding)",

@@ -32,7 +32,9 @@ namespace wb::isa::xdnn {
 // 15: HostElementwise HOST_EMBEDDING (token ids to rows of a table, on the host).
 // 16: HostElementwise.softmax_causal_queries and softmax_causal_offset (a decoder's causal mask).
 // 17: LayerNorm.rms (an RMSNorm: no mean subtracted).
-inline constexpr std::uint32_t kXdnnFormatVersion = 17;
+// 18: throughput mode: Instr.block, the image queue (Program.image_queue, the instructions'
+//     *_from_image_queue) and Wait.dedicated.
+inline constexpr std::uint32_t kXdnnFormatVersion = 18;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.

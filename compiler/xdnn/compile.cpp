@@ -13,6 +13,7 @@
 #include "compiler/xdnn/row_tiling.h"
 #include "compiler/xdnn/schedule.h"
 #include "compiler/xdnn/sibling_merge.h"
+#include "compiler/xdnn/throughput_split.h"
 #include "support/error.h"
 #include "isa/program_file.h"
 #include "isa/xdnn_program.h"
@@ -50,6 +51,9 @@ CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerg
   const std::vector<LayerEmitStats>& layer_stats = emitted.layer_stats;
   CompileResult result;
   result.program = std::move(emitted.program);
+  result.program.mutable_header()->set_model_name(graph.name);  // named in the split's messages
+  std::optional<ThroughputSplit> split;
+  if (options.mode == ScheduleMode::Throughput) split = split_for_throughput(result.program, hw);
   if (result.program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
     throw UserError(fmt::format("'{}' needs {} bytes of DDR (weights and activations), more than ddr_bytes = {}",
                                 graph.name, result.program.ddr_bytes_used(), hw.ddr_bytes));
@@ -120,6 +124,9 @@ CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerg
             {"replicated_buffers", plan.replicated_buffers},
             {"concats_by_placement", mapping.concats},
             {"merged_layers", merge.parts_of.size()},
+            {"mode", mode_name(options.mode)},
+            {"dedicated_layer", split ? split->dedicated_layer : ""},
+            {"handover_bytes", split ? split->handover_bytes : 0},
             {"layers", layers},
             {"unsupported", nlohmann::json::array()}};
   result.cmd = program_to_cmd(result.program);

@@ -37,6 +37,7 @@ OptionValues to_values(const CompileOptions& options) {
   for (const Switch& s : kSwitches) values.set(s.name, options.*(s.field) ? "on" : "off");
   values.set("allocator", allocator_name(options.allocator));
   values.set("schedule_budget", std::to_string(options.schedule_budget));
+  values.set("mode", mode_name(options.mode));
   return values;
 }
 
@@ -53,6 +54,8 @@ const char* allocator_name(AllocatorChoice choice) {
   return "?";
 }
 
+const char* mode_name(ScheduleMode mode) { return mode == ScheduleMode::Throughput ? "throughput" : "latency"; }
+
 const OptionTable& compile_option_table() {
   static const OptionTable table = [] {
     const CompileOptions defaults;
@@ -64,6 +67,10 @@ const OptionTable& compile_option_table() {
                      "AM allocation strategy; auto keeps the smallest extent, and spills to DDR only when none fits"});
     specs.push_back({"schedule_budget", OptionKind::Count, std::to_string(defaults.schedule_budget), {},
                      "orders explored per fork-join region"});
+    specs.push_back({"mode", OptionKind::Choice, mode_name(defaults.mode), {"latency", "throughput"},
+                     "latency: the whole network on the Main Block, one image at a time; throughput: the first "
+                     "convolution on the Dedicated Block (HwConfig dedicated.*), one image ahead of the Main Block, "
+                     "handing its output over through DDR (ML Suite's deployment modes; docs/xdnn.md)"});
     return OptionTable("xdnn", std::move(specs));
   }();
   return table;
@@ -76,6 +83,7 @@ CompileOptions to_compile_options(const OptionValues& values) {
     if (values.choice("allocator") == allocator_name(a)) options.allocator = a;
   }
   options.schedule_budget = static_cast<std::size_t>(values.count("schedule_budget"));
+  options.mode = values.choice("mode") == "throughput" ? ScheduleMode::Throughput : ScheduleMode::Latency;
   return options;
 }
 

@@ -13,6 +13,12 @@ namespace wb::xdnn {
 enum class AllocatorChoice { Auto, Top, Bottom, BySize, BestFit };
 const char* allocator_name(AllocatorChoice choice);
 
+// Which schedule the compiler generates for the one processing element (ML Suite's deployment
+// modes, docs/xdnn.md "Throughput mode"): the whole network on the Main Block, or the first
+// convolution on the Dedicated Block, one image ahead of the rest (throughput_split.h).
+enum class ScheduleMode { Latency, Throughput };
+const char* mode_name(ScheduleMode mode);
+
 struct CompileOptions {
   bool schedule_search = true;    // explore fork-join orders for the smallest peak AM footprint
   bool replication = true;        // replicate narrow channel groups across an AM word (v3)
@@ -24,6 +30,7 @@ struct CompileOptions {
   bool sibling_merge = true;      // convs reading one input with one window run as one (sibling_merge.h)
   AllocatorChoice allocator = AllocatorChoice::Auto;  // Auto: the smallest extent; spill only if none fits
   std::size_t schedule_budget = 20000;  // orders explored per fork-join region at most
+  ScheduleMode mode = ScheduleMode::Latency;
 };
 
 // The table of the xDNN compiler's options, defaults as in CompileOptions.

@@ -47,6 +47,7 @@ std::string wait_text(const isa::xdnn::Wait& w) {
   add(w.eltwise(), "eltwise");
   add(w.weights(), "weights");
   add(w.host(), "host");
+  add(w.dedicated(), "dedicated");
   return names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ","));
 }
 
@@ -114,6 +115,10 @@ std::string program_to_cmd(const isa::xdnn::Program& program) {
       "weight bytes, {} DDR bytes\n",
       h.format_version(), h.hw_name(), h.hw_fingerprint(), h.model_name(), h.quant_scheme(), h.compile_options(),
       program.instrs_size(), program.weights().size(), program.ddr_bytes_used());
+  if (program.image_queue().slots() > 0) {
+    text += fmt::format("# throughput mode: image queue DDR@0x{:x}, {} slots of {} bytes\n", program.image_queue().address(),
+                        program.image_queue().slots(), program.image_queue().slot_bytes());
+  }
   for (const auto& instr : program.instrs()) {
     std::string body;
     switch (instr.op_case()) {
@@ -139,6 +144,9 @@ std::string program_to_cmd(const isa::xdnn::Program& program) {
       case isa::xdnn::Instr::kHostElementwise: body = host_elementwise_text(instr.host_elementwise()); break;
       case isa::xdnn::Instr::OP_NOT_SET: body = "?"; break;
     }
+    if (instr.output_from_image_queue()) body += " out_from_image_queue";
+    if (instr.source_from_image_queue()) body += " source_from_image_queue";
+    if (instr.block() == isa::xdnn::BLOCK_DEDICATED) body += " block=dedicated";
     text += fmt::format("{} {} {} {} wait={}\n", instr.id(), isa::xdnn::instr_mnemonic(instr), instr.layer(), body,
                         wait_text(instr.wait()));
   }

@@ -81,14 +81,23 @@ std::string copy_problem(const Copy& c, isa::xdnn::Memory from, isa::xdnn::Memor
   return {};
 }
 
-std::string conv_problem(const Conv& conv, const MemorySizes& m, const HwConfig& config) {
+std::string conv_problem(const Conv& conv, const MemorySizes& m, const HwConfig& config, bool dedicated) {
   const auto& hw = config.xdnn();
-  const isa::xdnn::Memory mem = conv.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM;
-  // The array writes AM; it reads AM, or DDR through the tiling engine (a streamed input).
-  const bool input_ok = conv.input().memory() == mem || (!conv.on_host() && conv.input().memory() == isa::xdnn::MEMORY_DDR);
-  if (!input_ok || conv.output().memory() != mem) {
-    return fmt::format("{} reads {} and writes {} only", conv.on_host() ? "the host" : "the array",
-                       conv.on_host() ? "DDR" : "AM or DDR", isa::xdnn::memory_name(mem));
+  if (dedicated) {
+    // The Dedicated Block streams DDR to DDR (ML Suite's ddr_to_ddr), on the array only.
+    if (conv.on_host() || conv.input().memory() != isa::xdnn::MEMORY_DDR ||
+        conv.output().memory() != isa::xdnn::MEMORY_DDR) {
+      return "the Dedicated Block reads and writes DDR only, on its array";
+    }
+  } else {
+    const isa::xdnn::Memory mem = conv.on_host() ? isa::xdnn::MEMORY_DDR : isa::xdnn::MEMORY_AM;
+    // The array writes AM; it reads AM, or DDR through the tiling engine (a streamed input).
+    const bool input_ok =
+        conv.input().memory() == mem || (!conv.on_host() && conv.input().memory() == isa::xdnn::MEMORY_DDR);
+    if (!input_ok || conv.output().memory() != mem) {
+      return fmt::format("{} reads {} and writes {} only", conv.on_host() ? "the host" : "the array",
+                         conv.on_host() ? "DDR" : "AM or DDR", isa::xdnn::memory_name(mem));
+    }
   }
   std::string p = region_problem(conv.input(), m);
   if (!p.empty()) return "input region " + p;
@@ -399,7 +408,8 @@ void run_copy(const Copy& c, Memories& m) {
 
 std::string instruction_problem(const isa::xdnn::Instr& instr, const MemorySizes& m, const HwConfig& config) {
   switch (instr.op_case()) {
-    case isa::xdnn::Instr::kConv: return conv_problem(instr.conv(), m, config);
+    case isa::xdnn::Instr::kConv:
+      return conv_problem(instr.conv(), m, config, instr.block() == isa::xdnn::BLOCK_DEDICATED);
     case isa::xdnn::Instr::kPool: {
       const auto& p = instr.pool();
       if (p.input().memory() != isa::xdnn::MEMORY_AM || p.output().memory() != isa::xdnn::MEMORY_AM) {

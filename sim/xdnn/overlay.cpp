@@ -33,6 +33,8 @@ const char* unit_name(UnitId unit) {
     case UnitId::Download: return "ddr download";
     case UnitId::Weights: return "weight loader";
     case UnitId::Host: return "host";
+    case UnitId::DedicatedArray: return "dedicated array";
+    case UnitId::DedicatedWeights: return "dedicated weight loader";
     case UnitId::kCount: break;
   }
   return "?";
@@ -47,6 +49,28 @@ Overlay::Overlay(sc_core::sc_module_name name) : sc_core::sc_module(name), ddr_(
   SC_THREAD(download_thread);
   SC_THREAD(weights_thread);
   SC_THREAD(host_thread);
+  SC_THREAD(dedicated_array_thread);
+  SC_THREAD(dedicated_weights_thread);
+}
+
+UnitId Overlay::flagged_unit(const Instr& instr, UnitId main_unit) {
+  if (instr.block() != isa::xdnn::BLOCK_DEDICATED) return main_unit;
+  if (main_unit == UnitId::Array) return UnitId::DedicatedArray;
+  if (main_unit == UnitId::Weights) return UnitId::DedicatedWeights;
+  return main_unit;
+}
+
+void Overlay::execute_on_memories(const Instr& instr) {
+  RunState& s = *state_;
+  const bool dedicated = instr.block() == isa::xdnn::BLOCK_DEDICATED;
+  if (dedicated) std::swap(s.memories.filter_cache, s.dedicated_filter_cache);
+  try {
+    execute(instr, s.memories);
+  } catch (...) {
+    if (dedicated) std::swap(s.memories.filter_cache, s.dedicated_filter_cache);
+    throw;
+  }
+  if (dedicated) std::swap(s.memories.filter_cache, s.dedicated_filter_cache);
 }
 
 std::uint64_t Overlay::cycles_since_start() const { return cycles_of(sc_core::sc_time_stamp()); }
@@ -105,8 +129,11 @@ std::string Overlay::race_with_in_flight(std::size_t index) const {
   for (std::size_t u = 0; u < kUnits; ++u) {
     const std::int64_t other = in_flight_[u];
     if (other < 0 || static_cast<std::size_t>(other) == index) continue;
+    // The blocks' weight memories are apart: the same filter cache address is two memories.
+    const bool other_block = instrs.Get(static_cast<int>(index)).block() != instrs.Get(static_cast<int>(other)).block();
     for (const Access& a : mine) {
       for (const Access& b : isa::xdnn::instruction_accesses(instrs.Get(static_cast<int>(other)))) {
+        if (other_block && a.memory == isa::xdnn::MEMORY_FILTER_CACHE) continue;
         if (conflict(a, b)) {
           return fmt::format("{} {} {} [0x{:x}, 0x{:x}) while {} still {} it: the program lacks a dependency flag",
                              describe(instrs.Get(static_cast<int>(index))), a.write ? "writes" : "reads",
@@ -145,13 +172,21 @@ void Overlay::controller() {
         waiting_for_unit_ = -1;
       };
       const auto& w = instr.wait();
-      if (w.conv()) wait_for(UnitId::Array, issued_[static_cast<std::size_t>(UnitId::Array)]);
+      const auto wait_for_all = [&](UnitId main_unit) {
+        const UnitId unit = flagged_unit(instr, main_unit);
+        wait_for(unit, issued_[static_cast<std::size_t>(unit)]);
+      };
+      if (w.conv()) wait_for_all(UnitId::Array);
       if (w.pool()) wait_for(UnitId::PoolEltwise, after_last_pool);
       if (w.eltwise()) wait_for(UnitId::PoolEltwise, after_last_eltwise);
-      if (w.upload()) wait_for(UnitId::Upload, issued_[static_cast<std::size_t>(UnitId::Upload)]);
-      if (w.download()) wait_for(UnitId::Download, issued_[static_cast<std::size_t>(UnitId::Download)]);
-      if (w.weights()) wait_for(UnitId::Weights, issued_[static_cast<std::size_t>(UnitId::Weights)]);
-      if (w.host()) wait_for(UnitId::Host, issued_[static_cast<std::size_t>(UnitId::Host)]);
+      if (w.upload()) wait_for_all(UnitId::Upload);
+      if (w.download()) wait_for_all(UnitId::Download);
+      if (w.weights()) wait_for_all(UnitId::Weights);
+      if (w.host()) wait_for_all(UnitId::Host);
+      // One image at a time: the Dedicated Block has finished it when its array is idle.
+      if (w.dedicated()) {
+        wait_for(UnitId::DedicatedArray, issued_[static_cast<std::size_t>(UnitId::DedicatedArray)]);
+      }
       InstrRecord& record = s.records[i];
       record.issue = cycles_since_start();
       record.stall = static_cast<std::uint64_t>((sc_core::sc_time_stamp() - ready) / s.period + 0.5);
@@ -178,7 +213,8 @@ void Overlay::ddr_transfer(std::size_t index, const MemoryTransfer& transfer) {
   const sc_core::sc_time start = out.occupancy_reported ? out.occupancy_start : request;
   const sc_core::sc_time end = out.occupancy_reported ? out.occupancy_end : done;
   InstrRecord& record = s.records[index];
-  record.ddr_start = cycles_of(start);
+  // An instruction with two transfers (a streamed input and an output to DDR) spans both.
+  if (record.ddr_end == 0) record.ddr_start = cycles_of(start);
   record.ddr_end = cycles_of(end);
   s.ddr_channel.transfers += 1;
   s.ddr_channel.bytes += transfer.shape.bytes();
@@ -207,7 +243,7 @@ void Overlay::unit_thread(UnitId unit) {
     in_flight_[u] = static_cast<std::int64_t>(i);
     if (s.data && s.error.empty()) {
       try {
-        execute(instr, s.memories);
+        execute_on_memories(instr);
       } catch (const std::exception& e) {
         fail(fmt::format("{}: {}", describe(instr), e.what()));
       }
@@ -216,16 +252,29 @@ void Overlay::unit_thread(UnitId unit) {
       // Staged weights: from AM, over no DDR.
       record.bytes = isa::xdnn::copy_bytes(instr.load_weights());
       sc_core::wait(s.period * static_cast<double>(s.cycles_of[i]));
-    } else if (unit == UnitId::Upload || unit == UnitId::Download || unit == UnitId::Weights) {
+    } else if (unit == UnitId::Upload || unit == UnitId::Download || unit == UnitId::Weights ||
+               unit == UnitId::DedicatedWeights) {
       const isa::xdnn::Copy& copy =
           instr.has_upload() ? instr.upload() : instr.has_download() ? instr.download() : instr.load_weights();
       record.bytes = isa::xdnn::copy_bytes(copy);
       ddr_transfer(i, copy_transfer(copy, copy.source_memory() == isa::xdnn::MEMORY_DDR));
-    } else if (instr.has_conv() && !instr.conv().on_host() && instr.conv().input().memory() == isa::xdnn::MEMORY_DDR) {
-      // A streamed input: the tiling engine reads it from DDR while the array computes.
-      record.bytes = isa::xdnn::buffer_bytes(instr.conv().input().layout());
+    } else if (instr.has_conv() && !instr.conv().on_host() &&
+               (instr.conv().input().memory() == isa::xdnn::MEMORY_DDR ||
+                instr.conv().output().memory() == isa::xdnn::MEMORY_DDR)) {
+      // A streamed input: the tiling engine reads it from DDR while the array computes; the
+      // Dedicated Block's output goes to DDR the same way (throughput mode).
+      const isa::xdnn::Conv& conv = instr.conv();
       const sc_core::sc_time begin = sc_core::sc_time_stamp();
-      ddr_transfer(i, contiguous_transfer(tlm::TLM_READ_COMMAND, instr.conv().input().address(), record.bytes));
+      if (conv.input().memory() == isa::xdnn::MEMORY_DDR) {
+        const std::uint64_t bytes = isa::xdnn::buffer_bytes(conv.input().layout());
+        record.bytes += bytes;
+        ddr_transfer(i, contiguous_transfer(tlm::TLM_READ_COMMAND, conv.input().address(), bytes));
+      }
+      if (conv.output().memory() == isa::xdnn::MEMORY_DDR) {
+        const std::uint64_t bytes = isa::xdnn::buffer_bytes(conv.output().layout());
+        record.bytes += bytes;
+        ddr_transfer(i, contiguous_transfer(tlm::TLM_WRITE_COMMAND, conv.output().address(), bytes));
+      }
       const sc_core::sc_time compute = s.period * static_cast<double>(s.cycles_of[i]);
       const sc_core::sc_time elapsed = sc_core::sc_time_stamp() - begin;
       if (compute > elapsed) sc_core::wait(compute - elapsed);

@@ -22,7 +22,8 @@
 
 namespace wb::sim::xdnn {
 
-enum class UnitId { Array, PoolEltwise, Upload, Download, Weights, Host, kCount };
+// The Dedicated Block's array and weight loader (throughput mode) are units of their own.
+enum class UnitId { Array, PoolEltwise, Upload, Download, Weights, Host, DedicatedArray, DedicatedWeights, kCount };
 inline constexpr std::size_t kUnits = static_cast<std::size_t>(UnitId::kCount);
 const char* unit_name(UnitId unit);
 
@@ -39,6 +40,8 @@ struct RunState {
   const isa::xdnn::Program* program = nullptr;
   const HwConfig* config = nullptr;
   Memories memories;
+  // The Dedicated Block's own weight memory (throughput mode): its instructions' filter cache.
+  BackingStore dedicated_filter_cache;
   bool data = true;
   std::vector<InstrRecord> records;
   std::vector<UnitId> unit_of;            // per instruction
@@ -73,6 +76,12 @@ class Overlay : public sc_core::sc_module {
   void download_thread() { unit_thread(UnitId::Download); }
   void weights_thread() { unit_thread(UnitId::Weights); }
   void host_thread() { unit_thread(UnitId::Host); }
+  void dedicated_array_thread() { unit_thread(UnitId::DedicatedArray); }
+  void dedicated_weights_thread() { unit_thread(UnitId::DedicatedWeights); }
+  // The unit a flag of `instr` names: the Dedicated Block's own array and loader for its instructions.
+  static UnitId flagged_unit(const isa::xdnn::Instr& instr, UnitId main_unit);
+  // Runs `instr` on the memories (the Dedicated Block's on its own weight memory).
+  void execute_on_memories(const isa::xdnn::Instr& instr);
   void fail(const std::string& message);
   // One DDR transfer of instruction `index`: returns when it has completed; records when its
   // bytes held the channel.

@@ -63,7 +63,19 @@ Elaborated& elaborated(const HwConfig& config) {
   return instance;
 }
 
+// The Dedicated Block's parameters as an array of its own (throughput mode): its rows and
+// columns, everything else the PE's.
+XdnnParams dedicated_block(const XdnnParams& hw) {
+  XdnnParams block = hw;
+  block.array.rows = hw.dedicated.rows;
+  block.array.cols = hw.dedicated.cols;
+  return block;
+}
+
 UnitId unit_of(const Instr& instr) {
+  if (instr.block() == isa::xdnn::BLOCK_DEDICATED) {
+    return instr.has_load_weights() ? UnitId::DedicatedWeights : UnitId::DedicatedArray;
+  }
   switch (instr.op_case()) {
     case Instr::kConv: return instr.conv().on_host() ? UnitId::Host : UnitId::Array;
     case Instr::kPool:
@@ -131,7 +143,12 @@ void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& pr
                  double clock_mhz) {
   nlohmann::json events = nlohmann::json::array();
   events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "xdnn"}}}});
+  std::array<bool, kUnits> used{};
+  for (const InstrRecord& r : records) used[static_cast<std::size_t>(r.unit)] = true;
   for (std::size_t u = 0; u < kUnits; ++u) {
+    // The Dedicated Block's tracks only where it ran (throughput mode).
+    const auto unit = static_cast<UnitId>(u);
+    if (!used[u] && (unit == UnitId::DedicatedArray || unit == UnitId::DedicatedWeights)) continue;
     events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", u},
                       {"args", {{"name", track_name(static_cast<UnitId>(u))}}}});
   }
@@ -206,8 +223,9 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
   std::vector<std::array<std::uint64_t, kUnits>> work(result.layers.size());
   std::array<std::uint64_t, kUnits> run_work{};
   // The empty MAC slots' share of a pass cycle, in cycles: (slots - MACs) / slots per cycle.
-  const auto mapping_loss = [&](const isa::xdnn::Conv& conv, std::uint64_t cycles) {
-    const std::uint64_t slots = array_mac_slots(conv, hw), macs = conv_macs(conv);
+  const XdnnParams dedicated = dedicated_block(hw);
+  const auto mapping_loss = [&](const isa::xdnn::Conv& conv, const XdnnParams& array_hw, std::uint64_t cycles) {
+    const std::uint64_t slots = array_mac_slots(conv, array_hw), macs = conv_macs(conv);
     if (slots == 0 || macs >= slots) return std::uint64_t{0};
     return static_cast<std::uint64_t>(static_cast<double>(cycles) * static_cast<double>(slots - macs) /
                                       static_cast<double>(slots));
@@ -216,17 +234,18 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
     const InstrRecord& r = state.records[i];
     LayerStats& layer = result.layers[layer_of[i]];
     const auto unit = static_cast<std::size_t>(r.unit);
-    if (r.unit == UnitId::Array || r.unit == UnitId::PoolEltwise || r.unit == UnitId::Host) {
-      const std::uint64_t peak =
-          r.unit == UnitId::Array ? array_peak_cycles(instrs.Get(static_cast<int>(i)).conv(), hw) : state.cycles_of[i];
+    const bool array = r.unit == UnitId::Array || r.unit == UnitId::DedicatedArray;
+    const XdnnParams& array_hw = r.unit == UnitId::DedicatedArray ? dedicated : hw;
+    if (array || r.unit == UnitId::PoolEltwise || r.unit == UnitId::Host) {
+      const std::uint64_t peak = array ? array_peak_cycles(instrs.Get(static_cast<int>(i)).conv(), array_hw) : state.cycles_of[i];
       const std::uint64_t lo = std::max(r.start, layer.start_cycle), hi = std::min(r.end, layer.end_cycle);
       const std::uint64_t within = std::min(peak, hi > lo ? hi - lo : 0);
       work[layer_of[i]][unit] += within;
       run_work[unit] += peak;
-      if (r.unit == UnitId::Array) {
+      if (array) {
         const isa::xdnn::Conv& conv = instrs.Get(static_cast<int>(i)).conv();
-        layer.mapping_loss_cycles += mapping_loss(conv, within);
-        result.mapping_loss_cycles += mapping_loss(conv, peak);
+        layer.mapping_loss_cycles += mapping_loss(conv, array_hw, within);
+        result.mapping_loss_cycles += mapping_loss(conv, array_hw, peak);
       }
     }
     if (r.ddr_end > r.ddr_start) {
@@ -328,12 +347,14 @@ void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwCon
   state.period = clock_period(config);
   state.memories.am = BackingStore(static_cast<std::uint64_t>(hw.am_bytes), "Active Memory");
   state.memories.filter_cache = BackingStore(static_cast<std::uint64_t>(hw.filter_cache_bytes), "filter cache");
+  state.dedicated_filter_cache = BackingStore(static_cast<std::uint64_t>(hw.filter_cache_bytes), "Dedicated Block's filter cache");
   state.memories.ddr = BackingStore(program.ddr_bytes_used(), "DDR");
   // A timing-only run reads no byte, so the weights stay in the program and no page is written.
   if (options.data) {
     std::copy(program.weights().begin(), program.weights().end(),
               state.memories.ddr.begin() + static_cast<std::ptrdiff_t>(program.weights_address()));
   }
+  const XdnnParams dedicated = dedicated_block(hw);
   const auto& instrs = program.instrs();
   state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
   state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));
@@ -343,7 +364,8 @@ void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwCon
     state.unit_of[static_cast<std::size_t>(i)] = unit_of(instr);
     std::uint64_t cycles = 0;
     if (instr.has_conv()) {
-      cycles = instr.conv().on_host() ? host_cycles(instr.conv(), config) : array_cycles(instr.conv(), hw);
+      const XdnnParams& array = instr.block() == isa::xdnn::BLOCK_DEDICATED ? dedicated : hw;
+      cycles = instr.conv().on_host() ? host_cycles(instr.conv(), config) : array_cycles(instr.conv(), array);
     } else if (instr.has_pool()) {
       cycles = pool_cycles(instr.pool(), hw);
     } else if (instr.has_eltwise()) {
@@ -400,13 +422,20 @@ void account_instruction(const isa::xdnn::Instr& instr, const InstrRecord& r, co
   const std::uint64_t busy = r.end - r.start;
   OnChipAccess access;
   switch (r.unit) {
-    case UnitId::Array: {
+    case UnitId::Array:
+    case UnitId::DedicatedArray: {
       const isa::xdnn::Conv& conv = instr.conv();
+      const XdnnParams array_hw = r.unit == UnitId::DedicatedArray ? dedicated_block(hw) : hw;
       ls.array_busy_cycles += busy;
-      ls.ddr_read_bytes += r.bytes;  // a streamed input
+      // A streamed input; the Dedicated Block's output into the image queue.
+      const std::uint64_t written =
+          conv.output().memory() == isa::xdnn::MEMORY_DDR ? isa::xdnn::buffer_bytes(conv.output().layout()) : 0;
+      ls.ddr_read_bytes += r.bytes - written;
+      ls.ddr_write_bytes += written;
+      ls.ddr_intermediate_bytes += written;
       ls.array_macs += conv_macs(conv);
-      ls.array_mac_slots += array_mac_slots(conv, hw);
-      access = conv_access(conv, hw);
+      ls.array_mac_slots += array_mac_slots(conv, array_hw);
+      access = conv_access(conv, array_hw);
       ++ls.tiles;
       break;
     }
@@ -432,6 +461,7 @@ void account_instruction(const isa::xdnn::Instr& instr, const InstrRecord& r, co
       break;
     }
     case UnitId::Weights:
+    case UnitId::DedicatedWeights:
       access = copy_access(instr.load_weights(), r.bytes);
       if (instr.load_weights().source_memory() == isa::xdnn::MEMORY_AM) {
         ls.am_weight_bytes += r.bytes;
@@ -503,12 +533,17 @@ void collect_statistics(const RunState& state, const std::vector<std::size_t>& l
     ls.stall_cycles += r.stall;
     result.total_cycles = std::max(result.total_cycles, r.end);
     InstrTiming timing{layer_of[i], TimeCause::Array, r.issue, r.stall, r.start, r.end, state.cycles_of[i],
-                       r.unit == UnitId::Weights || (instr.has_upload() && instr.upload().staged_weights()),
+                       r.unit == UnitId::Weights || r.unit == UnitId::DedicatedWeights ||
+                           (instr.has_upload() && instr.upload().staged_weights()),
                        r.stall > 0 && ended_by_other(i, r.issue, std::nullopt),
                        r.start > r.issue && ended_by_other(i, r.start, r.unit)};
     account_instruction(instr, r, hw, ls, result, timing);
     timings.push_back(timing);
   }
+  // The Dedicated Block's units only where it ran (throughput mode).
+  std::erase_if(result.units, [](const UnitStats& u) {
+    return u.instructions == 0 && (u.unit == track_name(UnitId::DedicatedArray) || u.unit == track_name(UnitId::DedicatedWeights));
+  });
   const std::vector<LayerTime> times =
       attribute_time(timings, result.layers.size(), static_cast<std::uint64_t>(hw.instr_issue_cycles));
   for (std::size_t l = 0; l < result.layers.size(); ++l) {

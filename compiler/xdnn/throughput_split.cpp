@@ -1,0 +1,174 @@
+#include "compiler/xdnn/throughput_split.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "compiler/xdnn/hazards.h"
+#include "isa/xdnn_access.h"
+#include "isa/xdnn_program.h"
+#include "support/error.h"
+#include "support/math.h"
+
+namespace wb::xdnn {
+
+namespace {
+
+using isa::xdnn::Instr;
+
+// The hazard tracker's unit of an emitted instruction (as the emitter pushed it).
+Unit unit_of(const Instr& instr) {
+  if (instr.has_conv()) return instr.conv().on_host() ? Unit::Host : Unit::Conv;
+  if (instr.has_pool()) return Unit::Pool;
+  if (instr.has_eltwise()) return Unit::Eltwise;
+  if (instr.has_upload()) return Unit::Upload;
+  if (instr.has_download()) return Unit::Download;
+  if (instr.has_load_weights()) return Unit::Weights;
+  return Unit::Host;
+}
+
+bool reads_bytes(const Instr& instr, const isa::xdnn::Access& range) {
+  for (const isa::xdnn::Access& a : isa::xdnn::instruction_accesses(instr)) {
+    if (!a.write && a.memory == range.memory && a.begin < range.end && range.begin < a.end) return true;
+  }
+  return false;
+}
+
+[[noreturn]] void refuse(const isa::xdnn::Program& program, const std::string& why) {
+  throw UserError(fmt::format("mode=throughput: '{}' {}; ML Suite's Dedicated Block runs only a network's first "
+                              "convolution, reading the network input from DDR: compile with mode=latency",
+                              program.header().model_name(), why));
+}
+
+// The instructions of the first layer, when the Dedicated Block can run it.
+std::vector<int> dedicated_instructions(const isa::xdnn::Program& program) {
+  if (program.inputs_size() != 1) refuse(program, fmt::format("has {} inputs, not one", program.inputs_size()));
+  const isa::xdnn::Region& input = program.inputs(0).region();
+  if (input.memory() != isa::xdnn::MEMORY_DDR) refuse(program, "keeps its input in AM");
+  const isa::xdnn::Access input_bytes = isa::xdnn::region_access(input, false);
+  std::string layer;
+  for (const Instr& instr : program.instrs()) {
+    if (!reads_bytes(instr, input_bytes)) continue;
+    if (layer.empty()) {
+      if (!instr.has_conv() || instr.conv().on_host() || instr.conv().input().memory() != isa::xdnn::MEMORY_DDR) {
+        refuse(program, fmt::format("starts with layer '{}' ({}), not a convolution on the array streaming its input "
+                                    "(input_streaming=on)",
+                                    instr.layer(), isa::xdnn::instr_mnemonic(instr)));
+      }
+      layer = instr.layer();
+    } else if (instr.layer() != layer) {
+      refuse(program, fmt::format("reads its input in layer '{}' too, besides the first convolution '{}'",
+                                  instr.layer(), layer));
+    }
+  }
+  if (layer.empty()) refuse(program, "never reads its input");
+  std::vector<int> mine;
+  for (int i = 0; i < program.instrs_size(); ++i) {
+    const Instr& instr = program.instrs(i);
+    if (instr.layer() != layer) continue;
+    const bool conv = instr.has_conv() && !instr.conv().on_host();
+    const bool weights = instr.has_load_weights() && instr.load_weights().source_memory() == isa::xdnn::MEMORY_DDR;
+    if (!conv && !weights) {
+      refuse(program, fmt::format("runs instruction {} ({}) in its first layer '{}' besides the convolution", i,
+                                  isa::xdnn::instr_mnemonic(instr), layer));
+    }
+    mine.push_back(i);
+  }
+  return mine;
+}
+
+// Sets every instruction's flags again, each block on its own tracker: the blocks have their
+// own arrays and weight memories, and meet only through the image queue (Wait.dedicated).
+void set_dependency_flags(isa::xdnn::Program& program) {
+  HazardTracker main, dedicated;
+  for (int i = 0; i < program.instrs_size(); ++i) {
+    Instr& instr = *program.mutable_instrs(i);
+    instr.set_id(static_cast<std::uint32_t>(i));
+    const bool handover = instr.wait().dedicated();
+    HazardTracker& tracker = instr.block() == isa::xdnn::BLOCK_DEDICATED ? dedicated : main;
+    *instr.mutable_wait() = tracker.add(unit_of(instr), isa::xdnn::instruction_accesses(instr));
+    instr.mutable_wait()->set_dedicated(handover);
+  }
+}
+
+}  // namespace
+
+ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnParams& hw) {
+  const std::vector<int> mine = dedicated_instructions(program);
+  ThroughputSplit split;
+  split.dedicated_layer = program.instrs(mine.front()).layer();
+  const isa::xdnn::Region* output = nullptr;
+  for (const int i : mine) {
+    const Instr& instr = program.instrs(i);
+    if (!instr.has_conv()) continue;
+    const isa::xdnn::Region& region = instr.conv().output();
+    if (region.memory() != isa::xdnn::MEMORY_AM) refuse(program, "writes its first convolution's output to DDR");
+    if (output != nullptr && (region.address() != output->address())) {
+      refuse(program, "writes its first convolution's output in pieces at different addresses");
+    }
+    output = &region;
+  }
+  const isa::xdnn::Region am_output = *output;
+  split.handover_bytes = isa::xdnn::buffer_bytes(am_output.layout());
+
+  constexpr std::uint64_t kAlign = 64;
+  auto* queue = program.mutable_image_queue();
+  queue->set_address(align_up<std::uint64_t>(program.ddr_bytes_used(), kAlign));
+  queue->set_slot_bytes(align_up<std::uint64_t>(split.handover_bytes, kAlign));
+  queue->set_slots(kImageQueueSlots);
+  program.set_ddr_bytes_used(queue->address() + queue->slot_bytes() * queue->slots());
+  if (program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
+    throw UserError(fmt::format("mode=throughput: '{}' needs {} bytes of DDR with its image queue, more than "
+                                "ddr_bytes = {}",
+                                program.header().model_name(), program.ddr_bytes_used(), hw.ddr_bytes));
+  }
+
+  for (const int i : mine) {
+    Instr& instr = *program.mutable_instrs(i);
+    instr.set_block(isa::xdnn::BLOCK_DEDICATED);
+    if (!instr.has_conv()) continue;
+    auto* region = instr.mutable_conv()->mutable_output();
+    region->set_memory(isa::xdnn::MEMORY_DDR);
+    region->set_address(queue->address());
+    instr.set_output_from_image_queue(true);
+  }
+
+  // The Main Block takes the image over just before its first instruction that touches the
+  // buffer, so what does not need it (weights loaded or staged ahead) still runs meanwhile.
+  const isa::xdnn::Access buffer = isa::xdnn::region_access(am_output, true);
+  int take_over = program.instrs_size();
+  for (int i = mine.back() + 1; i < program.instrs_size(); ++i) {
+    const Instr& instr = program.instrs(i);
+    if (instr.block() == isa::xdnn::BLOCK_DEDICATED) continue;
+    const auto accesses = isa::xdnn::instruction_accesses(instr);
+    if (std::any_of(accesses.begin(), accesses.end(), [&](const isa::xdnn::Access& a) {
+          return a.memory == buffer.memory && a.begin < buffer.end && buffer.begin < a.end;
+        })) {
+      take_over = i;
+      break;
+    }
+  }
+  Instr upload;
+  upload.set_layer(split.dedicated_layer);
+  upload.set_source_from_image_queue(true);
+  upload.mutable_wait()->set_dedicated(true);
+  isa::xdnn::Copy& copy = *upload.mutable_upload();
+  copy.set_source_memory(isa::xdnn::MEMORY_DDR);
+  copy.set_source(queue->address());
+  copy.set_destination_memory(isa::xdnn::MEMORY_AM);
+  copy.set_destination(am_output.address());
+  copy.set_chunk_bytes(split.handover_bytes);
+  copy.set_count(1);
+  copy.set_intermediate(true);
+  auto* instrs = program.mutable_instrs();
+  instrs->Add(std::move(upload));
+  for (int at = instrs->size() - 1; at > take_over; --at) instrs->SwapElements(at, at - 1);
+  set_dependency_flags(program);
+  for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
+    if (layer.name() == split.dedicated_layer) layer.set_unit("dedicated");
+  }
+  return split;
+}
+
+}  // namespace wb::xdnn

@@ -1,0 +1,100 @@
+// Throughput mode on xDNN (compile option mode=throughput, docs/xdnn.md "Throughput mode"): the
+// first convolution on the Dedicated Block, handed over through the image queue in DDR, end to
+// end on a checked-in tiny model.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/cli_testing.h"
+#include "tests/support/temp_dir.h"
+
+namespace wb {
+namespace {
+
+using test::CommandResult;
+using test::read_json;
+using test::workbench;
+using test::workload;
+using testing::HasSubstr;
+
+std::string throughput_run(const std::string& mode, const std::string& extra) {
+  return fmt::format("run --hw {}/configs/v3_96.yaml {} --input {} --calib-count 2 --quiet --compile-opt mode={} {}",
+                     WB_TEST_SOURCE_DIR, workload("tiny_resnet.onnx"), workload("tiny_resnet.input.npy"), mode, extra);
+}
+
+std::string program_text_of(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(XdnnThroughputCli, TheFirstConvolutionRunsOnTheDedicatedBlockAndTheRunStaysBitExact) {
+  const test::TempDir dir;
+  const CommandResult latency = workbench(throughput_run("latency", fmt::format("--json {}", (dir / "l.json").string())));
+  ASSERT_EQ(latency.exit_code, 0) << latency.out;
+  const CommandResult throughput = workbench(throughput_run("throughput", fmt::format("--json {}", (dir / "t.json").string())));
+  ASSERT_EQ(throughput.exit_code, 0) << throughput.out;
+  const auto l = read_json(dir / "l.json");
+  const auto t = read_json(dir / "t.json");
+  EXPECT_EQ(t["verdict"], "bit-exact");
+  // Which block ran each layer: the first on the Dedicated Block, no other.
+  ASSERT_EQ(l["layers"].size(), t["layers"].size());
+  EXPECT_EQ(t["layers"][0]["unit"], "dedicated");
+  EXPECT_EQ(t["layers"][0]["name"], l["layers"][0]["name"]);
+  for (std::size_t i = 1; i < t["layers"].size(); ++i) EXPECT_NE(t["layers"][i]["unit"], "dedicated") << i;
+  for (const auto& layer : l["layers"]) EXPECT_NE(layer["unit"], "dedicated");
+  const auto unit_names = [](const nlohmann::json& report) {
+    std::set<std::string> names;
+    for (const auto& u : report["units"]) names.insert(u["name"].get<std::string>());
+    return names;
+  };
+  EXPECT_TRUE(unit_names(t).count("dedicated_array"));
+  EXPECT_FALSE(unit_names(l).count("dedicated_array"));
+  // The handover through DDR: the first layer writes its output there and reads it back.
+  EXPECT_GT(t["layers"][0]["bytes_out"].get<std::uint64_t>(), l["layers"][0]["bytes_out"].get<std::uint64_t>());
+  // One image: the Main Block waits for the Dedicated Block and the handover, so it is not faster.
+  EXPECT_GE(t["totals"]["cycles"].get<std::uint64_t>(), l["totals"]["cycles"].get<std::uint64_t>());
+}
+
+TEST(XdnnThroughputCli, TheProgramMarksTheBlocksAndTheImageQueue) {
+  const test::TempDir dir;
+  const CommandResult compiled = workbench(fmt::format(
+      "compile --hw {}/configs/v3_96.yaml {} --calib-count 2 --compile-opt mode=throughput -o {}", WB_TEST_SOURCE_DIR,
+      workload("tiny_resnet.onnx"), dir.path().string()));
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.out;
+  const std::string cmd = program_text_of(dir / "program.cmd");
+  EXPECT_THAT(cmd, HasSubstr("mode=throughput"));
+  EXPECT_THAT(cmd, HasSubstr("# throughput mode: image queue DDR@"));
+  EXPECT_THAT(cmd, HasSubstr("out_from_image_queue block=dedicated"));
+  // The Main Block's upload of the handover waits for the Dedicated Block.
+  std::istringstream lines(cmd);
+  std::size_t handovers = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("source_from_image_queue") == std::string::npos) continue;
+    ++handovers;
+    EXPECT_THAT(line, HasSubstr("XNUpload"));
+    EXPECT_THAT(line, HasSubstr("dedicated"));
+  }
+  EXPECT_EQ(handovers, 1u);
+  const auto report = read_json(dir / "compile.json");
+  EXPECT_EQ(report["mode"], "throughput");
+  EXPECT_GT(report["handover_bytes"].get<std::uint64_t>(), 0u);
+}
+
+TEST(XdnnThroughputCli, ANetworkWhoseInputIsNotStreamedIsRefusedWithTheReason) {
+  const CommandResult run = workbench(throughput_run("throughput", "--compile-opt input_streaming=off"));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.out, HasSubstr("mode=throughput"));
+  EXPECT_THAT(run.out, HasSubstr("input_streaming=on"));
+  EXPECT_THAT(run.out, HasSubstr("mode=latency"));
+}
+
+}  // namespace
+}  // namespace wb
