@@ -106,6 +106,7 @@ report::RunReport simulate_and_verify(const SimulationRequest& request, std::ost
   if (request.graph != nullptr) golden::check_token_ids(*request.graph, quantized);
   sim::SimOptions options;
   options.data = !request.no_data;
+  options.images = request.images;
   options.capture_layer_outputs = request.graph != nullptr && !request.no_data;
   options.trace_path = request.outputs.trace;
   options.vcd_path = request.outputs.vcd;
@@ -168,6 +169,7 @@ report::RunReport run_model(const RunCommand& command, std::ostream& log) {
                                        command.compile.quantize.seed);
   request.compile_seconds = compile_seconds;
   request.no_data = command.no_data;
+  request.images = command.images;
   return simulate_and_verify(request, log);
 }
 
@@ -183,6 +185,7 @@ report::RunReport sim_program(const SimCommand& command, std::ostream& log) {
   request.float_inputs = sim_inputs(program->inputs(), command.inputs, command.seed);
   request.input_sources = input_sources(command.inputs, program->inputs(), command.seed);
   request.no_data = command.no_data;
+  request.images = command.images;
   return simulate_and_verify(request, log);
 }
 

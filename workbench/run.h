@@ -21,6 +21,7 @@ struct RunCommand {
   CompileCommand compile;                     // model, hw, --set, --compile-opt, quantization
   InputFiles inputs;                          // --input files (workbench/run_inputs.h); none: seeded
   bool no_data = false;                       // timing only, no golden check
+  std::size_t images = 0;                     // --images: the stream's length (0: the simulator's default)
   SimOutputs outputs;
 };
 
@@ -31,6 +32,7 @@ struct SimCommand {
   InputFiles inputs;
   std::uint64_t seed = 1;
   bool no_data = false;
+  std::size_t images = 0;
   SimOutputs outputs;
 };
 
@@ -62,6 +64,7 @@ struct SimulationRequest {
   std::vector<Tensor> float_inputs;
   std::vector<std::string> input_sources;  // each input's data, as the report names it ("--input a.npy")
   bool no_data = false;
+  std::size_t images = 0;  // images streamed through the target (sim::SimOptions::images)
   SimOutputs outputs;
   double compile_seconds = 0;  // what making the program took (the report's wall.compile_seconds)
 };

@@ -106,8 +106,13 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.totals.ops += l.ops;
     r.layers.push_back(std::move(row));
   }
-  set_totals(r, sim.total_cycles, config);
-  run_events.cycles = sim.total_cycles;  // the spans overlap: the run's static power is over the run
+  // A stream of images (throughput mode): the figures are per image in the steady state, the
+  // time between the last two images' ends (xsim::SimResult); one image: the run.
+  const std::size_t images = sim.image_end.size();
+  const std::uint64_t per_image =
+      images >= 2 ? sim.image_end[images - 1] - sim.image_end[images - 2] : sim.total_cycles;
+  set_totals(r, per_image, config);
+  run_events.cycles = per_image;  // the spans overlap: the static power is over the image's time
   r.totals.energy = perf::energy::xdnn_energy(config.xdnn().energy, run_events, config.clock_mhz);
   r.totals.offchip_bytes = weight_bytes + activation_bytes;
   // xfDNN's meaning (REFERENCE.md): intermediate activations through DDR, not the network's own
@@ -143,6 +148,14 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
   }
   const auto& ddr = sim.ddr_channel;
   r.units.push_back({"ddr_channel", ddr.busy_cycles, busy(ddr.busy_cycles), ddr.transfers, ddr.bytes, ddr.stall_cycles});
+  const auto ms = [&](std::uint64_t cycles) { return static_cast<double>(cycles) / (config.clock_mhz * 1e3); };
+  r.totals.specific["images"] = images;
+  r.totals.specific["fps_per_pe"] = per_image > 0 ? config.clock_mhz * 1e6 / static_cast<double>(per_image) : 0.0;
+  if (images > 0) {
+    r.totals.specific["first_image_latency_ms"] = ms(sim.image_end[0] - sim.image_begin[0]);
+    r.totals.specific["image_latency_ms"] = ms(sim.image_end[images - 1] - sim.image_begin[images - 1]);
+  }
+  r.totals.specific["stream_cycles"] = sim.total_cycles;
   r.totals.specific["am_bytes"] = config.xdnn().am_bytes;
   r.totals.specific["instructions"] = program.instrs_size();
   return r;
@@ -199,6 +212,11 @@ TargetDescription describe_xdnn() {
         {"valid_schedules", Run, Count, "", "schedules the compiler explored"},
         {"am_bytes", Run, Count, "bytes", "the config's Active Memory"},
         {"instructions", Run, Count, "", "the program's instructions", Tracked},
+        {"images", Run, Count, "", "images streamed through the PE (run --images; throughput mode's default 3): `cycles` is per image in the steady state, the time between the last two images' ends"},
+        {"fps_per_pe", Run, Real, "frames/s", "images per second of the PE in the steady state: the clock over `cycles` (ML Suite's per-PE figure)"},
+        {"first_image_latency_ms", Run, Real, "ms", "the first image's latency: its first instruction's issue to its last completion"},
+        {"image_latency_ms", Run, Real, "ms", "the last image's latency (in the steady state); in throughput mode longer than `latency_ms`, the time per image"},
+        {"stream_cycles", Run, Count, "cycles", "the whole stream of `images`: its last completion"},
         kLayersVerified,
     },
     .statistic_notes = {
@@ -288,6 +306,19 @@ class XdnnBackend : public BackendOf<isa::xdnn::Program> {
       }
     }
     run.summary = fmt::format("simulated {} instructions", p.program().instrs_size());
+    const std::size_t images = sim.image_end.size();
+    if (images > 1) {
+      run.summary += fmt::format(" for each of {} images", images);
+      // Every image had the same input: the golden check of the last covers all of them only if
+      // they agree. The first that differs is the one checked, so its mismatch is reported.
+      for (std::size_t k = 0; k + 1 < sim.image_outputs.size(); ++k) {
+        if (sim.image_outputs[k] != sim.image_outputs.back()) {
+          run.summary += fmt::format(" (image {} differs from the last: its outputs are checked)", k + 1);
+          run.outputs = sim.image_outputs[k];
+          break;
+        }
+      }
+    }
     return run;
   }
 };

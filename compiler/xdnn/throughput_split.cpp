@@ -134,21 +134,12 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
     instr.set_output_from_image_queue(true);
   }
 
-  // The Main Block takes the image over just before its first instruction that touches the
-  // buffer, so what does not need it (weights loaded or staged ahead) still runs meanwhile.
-  const isa::xdnn::Access buffer = isa::xdnn::region_access(am_output, true);
-  int take_over = program.instrs_size();
-  for (int i = mine.back() + 1; i < program.instrs_size(); ++i) {
-    const Instr& instr = program.instrs(i);
-    if (instr.block() == isa::xdnn::BLOCK_DEDICATED) continue;
-    const auto accesses = isa::xdnn::instruction_accesses(instr);
-    if (std::any_of(accesses.begin(), accesses.end(), [&](const isa::xdnn::Access& a) {
-          return a.memory == buffer.memory && a.begin < buffer.end && buffer.begin < a.end;
-        })) {
-      take_over = i;
-      break;
-    }
-  }
+  // The Main Block takes the image over where the convolution was, as ML Suite's pass put its
+  // mb_input gather in the first layer's place: first on the upload queue, so the handover does
+  // not wait behind weights staged ahead. (Placed before its first reader instead, it would
+  // queue behind those and the steady state would lose the overlap; a stream's first image pays
+  // instead: its Main Block waits for the Dedicated Block before it prefetches.)
+  const int take_over = mine.back() + 1;
   Instr upload;
   upload.set_layer(split.dedicated_layer);
   upload.set_source_from_image_queue(true);

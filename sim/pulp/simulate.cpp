@@ -346,6 +346,11 @@ SimResult simulate(const isa::pulp::Network& network, const HwConfig& config, co
   if (!options.vcd_path.empty()) {
     throw UserError("--vcd: the PULP model writes no VCD; use --trace (a track per core and per DMA channel)");
   }
+  if (options.images > 1) {
+    throw UserError(fmt::format("--images {}: the PULP cluster model runs one image (a stream of images is "
+                                "xDNN's, for its throughput mode)",
+                                options.images));
+  }
   if (hw.cores > kMaxCores) {
     throw UserError(fmt::format("cores {}: the cluster model has at most {} cores", hw.cores, kMaxCores));
   }

@@ -1,8 +1,10 @@
 #pragma once
-// The SystemC modules of the overlay: one thread per unit (controller, array, pool/eltwise
-// block, DDR upload, DDR download, weight loader, host). Elaborated once per process; each
-// run hands it a RunState (program, config, memories, statistics). The DDR units and a
-// streamed conv input reach DDR through one TLM initiator socket (docs/tlm.md).
+// The SystemC modules of the overlay: one thread per unit (array, pool/eltwise block, DDR
+// upload, DDR download, weight loader, host; the Dedicated Block's array and weight loader)
+// and a controller per block (the Main Block's, the Dedicated Block's in throughput mode).
+// Elaborated once per process; each run hands it a RunState (program, config, memories,
+// statistics, how many images). The DDR units and a streamed conv input or output reach DDR
+// through one TLM initiator socket (docs/tlm.md).
 
 #include <systemc>
 
@@ -34,16 +36,28 @@ struct InstrRecord {
   std::uint64_t bytes = 0;                      // DDR bytes (copies, a streamed input)
   std::uint64_t ddr_start = 0, ddr_end = 0;     // when those bytes held the DDR channel
   UnitId unit = UnitId::Array;
+  bool ran = false;  // false: not run for this image (the Dedicated Block's weights load once)
 };
+
+// The blocks of a processing element, as isa::xdnn::Block numbers them.
+inline constexpr std::size_t kBlocks = 2;
 
 struct RunState {
   const isa::xdnn::Program* program = nullptr;
   const HwConfig* config = nullptr;
   Memories memories;
+  // Images streamed through the PE, one after another on each block; in throughput mode the
+  // Dedicated Block runs image i+1 while the Main Block runs image i.
+  std::size_t images = 1;
+  // Per image: when its first instruction issued and its last completed.
+  std::vector<std::uint64_t> image_begin, image_end;
+  // Called when the block reading the network input starts an image (writes its inputs), and
+  // when the Main Block has finished one (reads its outputs).
+  std::function<void(std::size_t)> on_image_start, on_image_end;
   // The Dedicated Block's own weight memory (throughput mode): its instructions' filter cache.
   BackingStore dedicated_filter_cache;
   bool data = true;
-  std::vector<InstrRecord> records;
+  std::vector<InstrRecord> records;       // per image and instruction: image * instructions + index
   std::vector<UnitId> unit_of;            // per instruction
   std::vector<std::uint64_t> cycles_of;   // per instruction, compute cycles (non-DDR units)
   // The DDR channel as the DDR engine saw it: every transfer, its bytes, and from the model's
@@ -52,7 +66,7 @@ struct RunState {
   sc_core::sc_time period;
   sc_core::sc_time start;
   std::string error;                      // first failure; the run stops issuing
-  // Called when an instruction completes (the layer-output capture).
+  // Called when an instruction of the last image completes (the layer-output capture).
   std::function<void(std::size_t)> on_complete;
 };
 
@@ -68,7 +82,16 @@ class Overlay : public sc_core::sc_module {
   tlm::tlm_initiator_socket<>& ddr_socket() { return ddr_.socket; }
 
  private:
-  void controller();
+  void main_controller() { controller(isa::xdnn::BLOCK_MAIN); }
+  void dedicated_controller() { controller(isa::xdnn::BLOCK_DEDICATED); }
+  void controller(isa::xdnn::Block block);
+  // Issues `block`'s instructions of `image` in order, each after the flags it waits on.
+  void issue_image(isa::xdnn::Block block, std::size_t image, std::array<std::uint64_t, 2>& after_last_pool_eltwise);
+  // Returns when every instruction `block` issued has completed.
+  void wait_drained(isa::xdnn::Block block);
+  // The instruction of a record slot, its image-queue addresses moved to the image's slot.
+  const isa::xdnn::Instr& instruction_at(std::size_t slot, isa::xdnn::Instr& scratch) const;
+  std::size_t instruction_count() const;
   void unit_thread(UnitId unit);
   void array_thread() { unit_thread(UnitId::Array); }
   void pool_thread() { unit_thread(UnitId::PoolEltwise); }
@@ -94,17 +117,26 @@ class Overlay : public sc_core::sc_module {
   void check_finished() const;
 
   RunState* state_ = nullptr;
-  bool run_started_ = false;  // the controller has taken the current run
+  std::array<bool, kBlocks> run_started_{};  // each controller has taken the current run
+  std::array<bool, kBlocks> finished_{};     // ... and issued all of it
   sc_core::sc_event start_event_;
-  std::array<std::deque<std::size_t>, kUnits> queue_;
+  std::array<std::vector<std::size_t>, kBlocks> block_instrs_;  // each block's instructions, in order
+  std::array<std::uint64_t, kBlocks> block_issued_{}, block_completed_{};
+  std::array<sc_core::sc_event, kBlocks> block_event_;
+  std::array<std::size_t, kBlocks> image_of_block_{};  // the image each controller is issuing
+  std::size_t dedicated_images_done_ = 0;  // images the Dedicated Block has finished
+  std::uint64_t handovers_done_ = 0;       // Main Block reads of the image queue completed
+  std::uint64_t handovers_per_image_ = 0;
+  sc_core::sc_event dedicated_event_, handover_event_;
+  std::array<std::deque<std::size_t>, kUnits> queue_;  // record slots
   std::array<sc_core::sc_event, kUnits> work_event_;
   std::array<sc_core::sc_event, kUnits> done_event_;
   std::array<std::uint64_t, kUnits> issued_{};
   std::array<std::uint64_t, kUnits> completed_{};
-  std::array<std::int64_t, kUnits> in_flight_{};  // instruction running on each unit, -1 none
-  std::size_t next_instr_ = 0;           // the controller's position (instrs.size(): all issued)
-  std::int64_t waiting_for_unit_ = -1;   // the unit the controller waits for, -1 none
-  std::uint64_t waiting_for_count_ = 0;  // ... until it has completed this many
+  std::array<std::int64_t, kUnits> in_flight_{};  // record slot running on each unit, -1 none
+  std::array<std::size_t, kBlocks> next_instr_{};           // each controller's position
+  std::array<std::int64_t, kBlocks> waiting_for_unit_{-1, -1};  // the unit it waits for, -1 none
+  std::array<std::uint64_t, kBlocks> waiting_for_count_{};  // ... until it has completed this many
   std::array<sc_core::sc_signal<bool>, kUnits> busy_;
   MemoryInitiator ddr_;
 };

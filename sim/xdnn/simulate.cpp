@@ -144,7 +144,7 @@ void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& pr
   nlohmann::json events = nlohmann::json::array();
   events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "xdnn"}}}});
   std::array<bool, kUnits> used{};
-  for (const InstrRecord& r : records) used[static_cast<std::size_t>(r.unit)] = true;
+  for (const InstrRecord& r : records) used[static_cast<std::size_t>(r.unit)] = used[static_cast<std::size_t>(r.unit)] || r.ran;
   for (std::size_t u = 0; u < kUnits; ++u) {
     // The Dedicated Block's tracks only where it ran (throughput mode).
     const auto unit = static_cast<UnitId>(u);
@@ -159,6 +159,8 @@ void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& pr
   std::vector<std::pair<std::uint64_t, std::int64_t>> busy_units, bytes_in_flight;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const InstrRecord& r = records[i];
+    if (!r.ran) continue;
+    if (!r.ran) continue;
     const Instr& instr = program.instrs(static_cast<int>(i));
     nlohmann::json args = {{"layer", instr.layer()}, {"id", instr.id()}, {"mnemonic", isa::xdnn::instr_mnemonic(instr)},
                            {"stall_cycles", r.stall}};
@@ -232,6 +234,7 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
   };
   for (std::size_t i = 0; i < state.records.size(); ++i) {
     const InstrRecord& r = state.records[i];
+    if (!r.ran) continue;
     LayerStats& layer = result.layers[layer_of[i]];
     const auto unit = static_cast<std::size_t>(r.unit);
     const bool array = r.unit == UnitId::Array || r.unit == UnitId::DedicatedArray;
@@ -338,6 +341,10 @@ std::vector<std::size_t> instruction_layers(const isa::xdnn::Program& program) {
   return layer_of;
 }
 
+// Images a run streams when SimOptions::images leaves it to the simulator: one, or with a
+// Dedicated Block three (the first fills the pipeline, the last runs in the steady state).
+std::size_t default_images(const isa::xdnn::Program& program) { return program.image_queue().slots() > 0 ? 3 : 1; }
+
 // The memories (DDR holding the weights) and each instruction's unit and compute cycles.
 void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwConfig& config, const SimOptions& options) {
   const XdnnParams& hw = config.xdnn();
@@ -358,7 +365,8 @@ void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwCon
   const auto& instrs = program.instrs();
   state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
   state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));
-  state.records.resize(static_cast<std::size_t>(instrs.size()));
+  state.images = options.images != 0 ? options.images : default_images(program);
+  state.records.resize(static_cast<std::size_t>(instrs.size()) * state.images);
   for (int i = 0; i < instrs.size(); ++i) {
     const Instr& instr = instrs.Get(i);
     state.unit_of[static_cast<std::size_t>(i)] = unit_of(instr);
@@ -504,7 +512,9 @@ void collect_statistics(const RunState& state, const std::vector<std::size_t>& l
     ls.ops = program.layers(l).ops();
   }
   CompletedAt completed_at;
-  for (std::size_t i = 0; i < state.records.size(); ++i) completed_at[state.records[i].end].push_back(i);
+  for (std::size_t i = 0; i < state.records.size(); ++i) {
+    if (state.records[i].ran) completed_at[state.records[i].end].push_back(i);
+  }
   // Whether a wait of instruction i that ended at `cycle` ended with another layer's instruction
   // completing (on `unit` only, for a queue wait).
   const auto ended_by_other = [&](std::size_t i, std::uint64_t cycle, std::optional<UnitId> unit) {
@@ -522,6 +532,7 @@ void collect_statistics(const RunState& state, const std::vector<std::size_t>& l
   timings.reserve(state.records.size());
   for (std::size_t i = 0; i < state.records.size(); ++i) {
     const InstrRecord& r = state.records[i];
+    if (!r.ran) continue;
     const isa::xdnn::Instr& instr = instrs.Get(static_cast<int>(i));
     LayerStats& ls = result.layers[layer_of[i]];
     UnitStats& us = result.units[static_cast<std::size_t>(r.unit)];
@@ -569,16 +580,25 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   RunState state;
   prepare_run(state, program, config, options);
   const std::vector<std::size_t> layer_of = instruction_layers(program);
+  SimResult result;
+  // Each image's inputs are written when the block reading them starts it (the previous image
+  // has read them), its outputs read when the Main Block has finished it.
   if (options.data) {
-    for (int i = 0; i < program.inputs_size(); ++i) {
-      write_input(program.inputs(i), inputs[static_cast<std::size_t>(i)], state.memories);
-    }
+    state.on_image_start = [&](std::size_t) {
+      for (int i = 0; i < program.inputs_size(); ++i) {
+        write_input(program.inputs(i), inputs[static_cast<std::size_t>(i)], state.memories);
+      }
+    };
+    state.on_image_end = [&](std::size_t) {
+      std::vector<IntTensor> outputs;
+      for (const auto& io : program.outputs()) outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
+      result.image_outputs.push_back(std::move(outputs));
+    };
   }
 
   // Layer outputs are captured when every instruction of the layer has completed: the units
   // run apart, so the last in program order (a network output's download on one unit) may
   // finish before an earlier one (a gather's upload on another).
-  SimResult result;
   std::vector<std::size_t> unfinished(static_cast<std::size_t>(program.layers_size()), 0);
   for (const std::size_t l : layer_of) ++unfinished[l];
   ProgressPhase progress("simulation", layer_of.size(), "instructions");
@@ -611,15 +631,20 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   if (!state.error.empty()) throw UserError(state.error);
 
   result.clock_mhz = config.clock_mhz;
+  result.image_begin = state.image_begin;
+  result.image_end = state.image_end;
+  // The statistics are the last image's (the steady state of a stream).
+  const std::size_t n = static_cast<std::size_t>(program.instrs_size());
+  state.records.erase(state.records.begin(), state.records.end() - static_cast<std::ptrdiff_t>(n));
   collect_statistics(state, layer_of, hw, result);
   add_bounds(state, layer_of, hw, result);
   result.ddr_channel = state.ddr_channel;
-  if (options.data) {
-    for (const auto& io : program.outputs()) result.outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
-  }
+  if (options.data && !result.image_outputs.empty()) result.outputs = result.image_outputs.back();
   if (!options.trace_path.empty()) {
     CompletedAt completed_at;
-    for (std::size_t i = 0; i < state.records.size(); ++i) completed_at[state.records[i].end].push_back(i);
+    for (std::size_t i = 0; i < state.records.size(); ++i) {
+    if (state.records[i].ran) completed_at[state.records[i].end].push_back(i);
+  }
     write_trace(options.trace_path, program, state.records, flag_wait_sources(state.records, completed_at),
                 config.clock_mhz);
   }

@@ -85,7 +85,12 @@ struct SimResult {
   std::uint64_t mapping_loss_cycles = 0;   // the layers' mapping_loss_cycles over the whole run
   std::vector<LayerStats> layers;  // in Program.layers order
   std::vector<UnitStats> units;
-  std::vector<IntTensor> outputs;                  // Program.outputs (empty with data = false)
+  std::vector<IntTensor> outputs;                  // Program.outputs of the last image (empty with data = false)
+  // The image stream (SimOptions::images): per image, the cycle its first instruction issued
+  // and its last completed, and its outputs (with data). The layers' statistics are the last
+  // image's; total_cycles is the whole stream's.
+  std::vector<std::uint64_t> image_begin, image_end;
+  std::vector<std::vector<IntTensor>> image_outputs;
   std::map<std::string, IntTensor> layer_outputs;  // by Layer.output (a merged conv: by each part's), with capture_layer_outputs
 };
 

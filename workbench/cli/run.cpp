@@ -23,6 +23,7 @@ struct RunArgs {
   std::vector<std::string> inputs;
   bool no_data = false;
   bool no_cache = false;
+  std::size_t images = 0;
 };
 
 int run(const RunArgs& args) {
@@ -30,6 +31,7 @@ int run(const RunArgs& args) {
   command.compile = to_compile_command(args.target);
   command.inputs = to_input_files(args.inputs);
   command.no_data = args.no_data;
+  command.images = args.images;
   if (args.no_data && !command.inputs.empty()) {
     throw UserError(fmt::format("--input {}: --no-data runs no arithmetic, so no input is read; drop one of them "
                                 "(--shape gives a symbolic input's shape without data)",
@@ -52,6 +54,8 @@ void add_run(CLI::App& app, ChosenCommand& chosen) {
   add_target_options(cmd, args->target);
   add_input_option(cmd, args->inputs);
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
+  cmd->add_option("--images", args->images, "Images streamed through the target one after another, each with the same input; the report is per image in the steady state (xDNN: default 1, 3 in throughput mode; docs/xdnn.md, \"Throughput mode\"). PULP runs one image")
+      ->check(CLI::Range(1, 1000));
   cmd->add_flag("--no-cache", args->no_cache,
                 "Quantize again instead of taking the quantized model from the cache ($WB_CACHE_DIR/models or "
                 "~/.cache/workbench/models, keyed by the model file's digest, scheme, calibration and build; at "

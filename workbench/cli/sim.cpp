@@ -21,6 +21,7 @@ struct SimArgs {
   std::vector<std::string> overrides;
   std::uint64_t seed = 1;
   bool no_data = false;
+  std::size_t images = 0;
   ReportArgs report;
 };
 
@@ -32,6 +33,7 @@ int sim(const SimArgs& args) {
   command.inputs = to_input_files(args.inputs);
   command.seed = args.seed;
   command.no_data = args.no_data;
+  command.images = args.images;
   command.outputs = to_sim_outputs(args.report);
   run_reporting(args.report, command.outputs, [&](std::ostream& log) { return sim_program(command, log); });
   return kExitOk;
@@ -50,6 +52,8 @@ void add_sim(CLI::App& app, ChosenCommand& chosen) {
   add_input_option(cmd, args->inputs);
   cmd->add_option("--seed", args->seed, "Seed of the synthetic input")->check(seed_validator())->capture_default_str();
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic (same cycles)");
+  cmd->add_option("--images", args->images, "Images streamed through the target one after another, each with the same input; the report is per image in the steady state (xDNN: default 1, 3 in throughput mode; docs/xdnn.md, \"Throughput mode\"). PULP runs one image")
+      ->check(CLI::Range(1, 1000));
   add_report_options(cmd, args->report);
   cmd->callback([&chosen, args] { chosen = {[args] { return sim(*args); }, !args->report.quiet}; });
 }

@@ -64,7 +64,7 @@ TEST(ReportStats, TheWriterUsesExactlyTheDeclaredStandardKeys) {
 TEST(ReportStats, EachDeclarationIsWholeAndUnique) {
   const std::set<std::string_view> units = {"",   "cycles", "cycle",     "bytes",    "MACs",
                                             "ops", "us",     "MAC/cycle", "fraction", "ms", "%",
-                                            "pJ", "pJ/MAC", "uJ", "mW", "uJ x ms", "tokens/s", "uJ/token"};
+                                            "pJ", "pJ/MAC", "uJ", "mW", "uJ x ms", "tokens/s", "uJ/token", "frames/s"};
   std::set<std::string> seen;
   const auto check = [&](const StatDecl& stat, const std::string& block) {
     EXPECT_FALSE(stat.description.empty()) << stat.name;

@@ -39,7 +39,8 @@ TEST(XdnnThroughputCli, TheFirstConvolutionRunsOnTheDedicatedBlockAndTheRunStays
   const test::TempDir dir;
   const CommandResult latency = workbench(throughput_run("latency", fmt::format("--json {}", (dir / "l.json").string())));
   ASSERT_EQ(latency.exit_code, 0) << latency.out;
-  const CommandResult throughput = workbench(throughput_run("throughput", fmt::format("--json {}", (dir / "t.json").string())));
+  const CommandResult throughput =
+      workbench(throughput_run("throughput", fmt::format("--images 1 --json {}", (dir / "t.json").string())));
   ASSERT_EQ(throughput.exit_code, 0) << throughput.out;
   const auto l = read_json(dir / "l.json");
   const auto t = read_json(dir / "t.json");
@@ -61,6 +62,42 @@ TEST(XdnnThroughputCli, TheFirstConvolutionRunsOnTheDedicatedBlockAndTheRunStays
   EXPECT_GT(t["layers"][0]["bytes_out"].get<std::uint64_t>(), l["layers"][0]["bytes_out"].get<std::uint64_t>());
   // One image: the Main Block waits for the Dedicated Block and the handover, so it is not faster.
   EXPECT_GE(t["totals"]["cycles"].get<std::uint64_t>(), l["totals"]["cycles"].get<std::uint64_t>());
+}
+
+// A stream of images: in latency mode one image after another from an idle PE, so each takes
+// what one image alone takes; in throughput mode the Dedicated Block runs ahead, every image's
+// outputs are checked, and the report is per image in the steady state.
+TEST(XdnnThroughputCli, AStreamOfImagesIsBitExactOnEveryImageAndReportedPerImage) {
+  const test::TempDir dir;
+  const auto run = [&](const std::string& mode, const std::string& images, const std::string& name) {
+    const CommandResult result = workbench(throughput_run(mode, fmt::format("{} --json {}", images, (dir / name).string())));
+    EXPECT_EQ(result.exit_code, 0) << result.out;
+    return read_json(dir / name);
+  };
+  const auto one = run("latency", "", "one.json");
+  const auto three = run("latency", "--images 3", "three.json");
+  const auto stream = run("throughput", "--images 4", "stream.json");
+  EXPECT_EQ(one["totals"]["xdnn"]["images"], 1);
+  EXPECT_EQ(three["totals"]["xdnn"]["images"], 3);
+  EXPECT_EQ(stream["totals"]["xdnn"]["images"], 4);
+  for (const auto* r : {&three, &stream}) EXPECT_EQ((*r)["verdict"], "bit-exact");
+  const auto cycles = [](const nlohmann::json& r) { return r["totals"]["cycles"].get<std::uint64_t>(); };
+  const auto stream_cycles = [](const nlohmann::json& r) { return r["totals"]["xdnn"]["stream_cycles"].get<std::uint64_t>(); };
+  EXPECT_EQ(cycles(three), cycles(one));
+  EXPECT_EQ(stream_cycles(three), 3 * cycles(one));
+  EXPECT_DOUBLE_EQ(three["totals"]["xdnn"]["fps_per_pe"].get<double>(), one["totals"]["xdnn"]["fps_per_pe"].get<double>());
+  // Throughput mode: images overlap (the stream takes less than its images one after another),
+  // and an image in the steady state waits in the queue, so its latency exceeds the time per image.
+  EXPECT_LT(stream_cycles(stream), 4 * (stream["totals"]["xdnn"]["first_image_latency_ms"].get<double>() * 700e3));
+  EXPECT_GT(stream["totals"]["xdnn"]["image_latency_ms"].get<double>(), stream["totals"]["latency_ms"].get<double>());
+  EXPECT_NEAR(stream["totals"]["xdnn"]["fps_per_pe"].get<double>(), 700e6 / static_cast<double>(cycles(stream)), 1e-6);
+}
+
+TEST(XdnnThroughputCli, ThePulpModelRunsOneImage) {
+  const CommandResult run = workbench(fmt::format("run --hw {}/configs/gap8.yaml {} --no-data --quiet --images 2",
+                                                  WB_TEST_SOURCE_DIR, workload("tiny_resnet.onnx")));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.out, HasSubstr("--images 2: the PULP cluster model runs one image"));
 }
 
 TEST(XdnnThroughputCli, TheProgramMarksTheBlocksAndTheImageQueue) {
