@@ -92,6 +92,32 @@ void set_dependency_flags(isa::xdnn::Program& program) {
   }
 }
 
+// Weights staged in AM (weight_staging.h) are uploaded ahead of the first layer, in latency mode
+// while it computes. In throughput mode that layer is the Dedicated Block's, and the Main
+// Block's first reader of the handover waits for every earlier upload (a flag waits for its
+// whole unit): those uploads would all sit between the images. They are issued after that
+// reader instead, while the Main Block's first layer computes.
+void issue_staged_uploads_after_first_reader(isa::xdnn::Program& program, int handover,
+                                             const isa::xdnn::Region& buffer_region) {
+  const isa::xdnn::Access buffer = isa::xdnn::region_access(buffer_region, false);
+  int reader = -1;
+  for (int i = handover + 1; i < program.instrs_size() && reader < 0; ++i) {
+    const Instr& instr = program.instrs(i);
+    if (instr.block() != isa::xdnn::BLOCK_DEDICATED && reads_bytes(instr, buffer)) reader = i;
+  }
+  if (reader < 0) return;
+  std::vector<Instr> ahead, staged;
+  for (int i = handover + 1; i < reader; ++i) {
+    const Instr& instr = program.instrs(i);
+    (instr.has_upload() && instr.upload().staged_weights() ? staged : ahead).push_back(instr);
+  }
+  if (staged.empty()) return;
+  int at = handover + 1;
+  for (Instr& instr : ahead) *program.mutable_instrs(at++) = std::move(instr);
+  *program.mutable_instrs(at++) = program.instrs(reader);
+  for (Instr& instr : staged) *program.mutable_instrs(at++) = std::move(instr);
+}
+
 }  // namespace
 
 ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnParams& hw) {
@@ -155,6 +181,7 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
   auto* instrs = program.mutable_instrs();
   instrs->Add(std::move(upload));
   for (int at = instrs->size() - 1; at > take_over; --at) instrs->SwapElements(at, at - 1);
+  issue_staged_uploads_after_first_reader(program, take_over, am_output);
   set_dependency_flags(program);
   for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
     if (layer.name() == split.dedicated_layer) layer.set_unit("dedicated");
