@@ -136,7 +136,18 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
     output = &region;
   }
   const isa::xdnn::Region am_output = *output;
-  split.handover_bytes = isa::xdnn::buffer_bytes(am_output.layout());
+  // In DDR the handover holds the tensor's channels only, pixel by pixel (ML Suite's interbuf
+  // for GoogLeNet: 200,704 bytes = 64 x 56 x 56), not AM's 96-lane words; the Main Block's
+  // gather spreads each pixel over its word. A buffer of several sections or replicas goes whole.
+  const isa::xdnn::TensorLayout& am_layout = am_output.layout();
+  const bool compact = am_layout.replication() <= 1 && am_layout.channel_offset() == 0 &&
+                       am_layout.buffer_channels() <= am_layout.section_channels();
+  isa::xdnn::TensorLayout queue_layout = am_layout;
+  if (compact) {
+    queue_layout.set_section_channels(am_layout.buffer_channels());
+    queue_layout.set_width_stride(am_layout.width());
+  }
+  split.handover_bytes = isa::xdnn::buffer_bytes(queue_layout);
 
   constexpr std::uint64_t kAlign = 64;
   auto* queue = program.mutable_image_queue();
@@ -157,6 +168,7 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
     auto* region = instr.mutable_conv()->mutable_output();
     region->set_memory(isa::xdnn::MEMORY_DDR);
     region->set_address(queue->address());
+    *region->mutable_layout() = queue_layout;
     instr.set_output_from_image_queue(true);
   }
 
@@ -175,8 +187,20 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
   copy.set_source(queue->address());
   copy.set_destination_memory(isa::xdnn::MEMORY_AM);
   copy.set_destination(am_output.address());
-  copy.set_chunk_bytes(split.handover_bytes);
-  copy.set_count(1);
+  if (compact) {
+    const std::uint64_t pixel = std::uint64_t{am_layout.buffer_channels()} * am_layout.element_bytes();
+    const std::uint64_t word = std::uint64_t{am_layout.section_channels()} * am_layout.element_bytes();
+    copy.set_chunk_bytes(pixel);
+    copy.set_count(am_layout.width());
+    copy.set_source_stride(pixel);
+    copy.set_destination_stride(word);
+    copy.set_rows(am_layout.height());
+    copy.set_source_row_stride(pixel * am_layout.width());
+    copy.set_destination_row_stride(word * am_layout.width_stride());
+  } else {
+    copy.set_chunk_bytes(split.handover_bytes);
+    copy.set_count(1);
+  }
   copy.set_intermediate(true);
   auto* instrs = program.mutable_instrs();
   instrs->Add(std::move(upload));
