@@ -110,13 +110,13 @@ TEST(XdnnThroughputCli, TheProgramMarksTheBlocksAndTheImageQueue) {
   EXPECT_THAT(cmd, HasSubstr("mode=throughput"));
   EXPECT_THAT(cmd, HasSubstr("# throughput mode: image queue DDR@"));
   EXPECT_THAT(cmd, HasSubstr("out_from_image_queue block=dedicated"));
-  // The Main Block's upload of the handover waits for the Dedicated Block.
+  // The Main Block's gather of the handover waits for the Dedicated Block.
   std::istringstream lines(cmd);
   std::size_t handovers = 0;
   for (std::string line; std::getline(lines, line);) {
     if (line.find("source_from_image_queue") == std::string::npos) continue;
     ++handovers;
-    EXPECT_THAT(line, HasSubstr("XNUpload"));
+    EXPECT_THAT(line, HasSubstr("XNGather"));  // the pixels spread over AM words, as ML Suite's mb_input
     EXPECT_THAT(line, HasSubstr("dedicated"));
   }
   EXPECT_EQ(handovers, 1u);
