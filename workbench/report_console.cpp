@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <functional>
 #include <tuple>
@@ -216,7 +217,13 @@ void print_totals(const RunReport& report, std::ostream& os) {
     if (it == t.specific.end()) continue;
     const bool count = it->is_number_unsigned() || (it->is_number_integer() && it->get<std::int64_t>() >= 0);
     std::string value = count ? grouped(it->get<std::uint64_t>()) : csv_value(*it);
-    if (stat->unit == "bytes" || stat->unit == "cycles") value += fmt::format(" {}", stat->unit);
+    if (it->is_number_float()) {
+      const double v = it->get<double>();
+      value = fmt::format("{:.{}f}", v, std::abs(v) >= 100 ? 1 : 4);
+    }
+    if (stat->unit == "bytes" || stat->unit == "cycles" || stat->unit == "ms" || stat->unit == "frames/s") {
+      value += fmt::format(" {}", stat->unit);
+    }
     totals.emplace_back(std::string(stat->name), std::move(value));
   }
   std::string verdict = report.verdict.empty() ? "-" : report.verdict;

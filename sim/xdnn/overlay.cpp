@@ -305,13 +305,17 @@ void Overlay::ddr_transfer(std::size_t slot, const MemoryTransfer& transfer) {
   const sc_core::sc_time start = out.occupancy_reported ? out.occupancy_start : request;
   const sc_core::sc_time end = out.occupancy_reported ? out.occupancy_end : done;
   InstrRecord& record = s.records[slot];
+  // The channel's statistics are one image's, the last (a stream's steady state), as the layers'.
+  const bool counted = slot / instruction_count() + 1 == s.images;
   // An instruction with two transfers (a streamed input and an output to DDR) spans both.
   if (record.ddr_end == 0) record.ddr_start = cycles_of(start);
   record.ddr_end = cycles_of(end);
-  s.ddr_channel.transfers += 1;
-  s.ddr_channel.bytes += transfer.shape.bytes();
-  s.ddr_channel.busy_cycles += static_cast<std::uint64_t>(std::llround((end - start) / s.period));
-  s.ddr_channel.stall_cycles += static_cast<std::uint64_t>((start - request) / s.period);
+  if (counted) {
+    s.ddr_channel.transfers += 1;
+    s.ddr_channel.bytes += transfer.shape.bytes();
+    s.ddr_channel.busy_cycles += static_cast<std::uint64_t>(std::llround((end - start) / s.period));
+    s.ddr_channel.stall_cycles += static_cast<std::uint64_t>((start - request) / s.period);
+  }
   // Also when the transfer took no time: a delta cycle, as the DDR units always waited.
   sc_core::wait(done > sc_core::sc_time_stamp() ? done - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME);
 }

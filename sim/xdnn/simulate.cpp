@@ -223,7 +223,7 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
                 SimResult& result) {
   const auto& instrs = state.program->instrs();
   std::vector<std::array<std::uint64_t, kUnits>> work(result.layers.size());
-  std::array<std::uint64_t, kUnits> run_work{};
+  std::array<std::uint64_t, kUnits> run_work{}, run_loss{};
   // The empty MAC slots' share of a pass cycle, in cycles: (slots - MACs) / slots per cycle.
   const XdnnParams dedicated = dedicated_block(hw);
   const auto mapping_loss = [&](const isa::xdnn::Conv& conv, const XdnnParams& array_hw, std::uint64_t cycles) {
@@ -248,7 +248,7 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
       if (array) {
         const isa::xdnn::Conv& conv = instrs.Get(static_cast<int>(i)).conv();
         layer.mapping_loss_cycles += mapping_loss(conv, array_hw, within);
-        result.mapping_loss_cycles += mapping_loss(conv, array_hw, peak);
+        run_loss[unit] += mapping_loss(conv, array_hw, peak);
       }
     }
     if (r.ddr_end > r.ddr_start) {
@@ -262,7 +262,14 @@ void add_bounds(const RunState& state, const std::vector<std::size_t>& layer_of,
   for (std::size_t l = 0; l < result.layers.size(); ++l) {
     result.layers[l].compute_bound_cycles = *std::max_element(work[l].begin(), work[l].end());
   }
-  result.compute_bound_cycles = *std::max_element(run_work.begin(), run_work.end());
+  // The bound is the busiest unit's work. The empty slots reported with it are the main array's,
+  // or the Dedicated Block's when its array is the busiest (the two work side by side).
+  const auto busiest = std::max_element(run_work.begin(), run_work.end());
+  result.compute_bound_cycles = *busiest;
+  const auto dedicated_array = static_cast<std::size_t>(UnitId::DedicatedArray);
+  result.mapping_loss_cycles = run_loss[static_cast<std::size_t>(busiest - run_work.begin()) == dedicated_array
+                                            ? dedicated_array
+                                            : static_cast<std::size_t>(UnitId::Array)];
 }
 
 }  // namespace

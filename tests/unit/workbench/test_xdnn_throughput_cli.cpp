@@ -12,7 +12,9 @@
 #include <string>
 
 #include "tests/support/cli_testing.h"
+#include "tests/support/report_checks.h"
 #include "tests/support/temp_dir.h"
+#include "workbench/report_json.h"
 
 namespace wb {
 namespace {
@@ -80,7 +82,11 @@ TEST(XdnnThroughputCli, AStreamOfImagesIsBitExactOnEveryImageAndReportedPerImage
   EXPECT_EQ(one["totals"]["xdnn"]["images"], 1);
   EXPECT_EQ(three["totals"]["xdnn"]["images"], 3);
   EXPECT_EQ(stream["totals"]["xdnn"]["images"], 4);
-  for (const auto* r : {&three, &stream}) EXPECT_EQ((*r)["verdict"], "bit-exact");
+  for (const auto* r : {&three, &stream}) {
+    EXPECT_EQ((*r)["verdict"], "bit-exact");
+    // The bounds are one image's too: no unit's work, no channel's bytes beyond its time.
+    test::expect_bounds_hold(report::from_json(*r));
+  }
   const auto cycles = [](const nlohmann::json& r) { return r["totals"]["cycles"].get<std::uint64_t>(); };
   const auto stream_cycles = [](const nlohmann::json& r) { return r["totals"]["xdnn"]["stream_cycles"].get<std::uint64_t>(); };
   EXPECT_EQ(cycles(three), cycles(one));
