@@ -127,6 +127,7 @@ CompileResult compile_merged(const quant::QGraph& input_graph, const SiblingMerg
             {"mode", mode_name(options.mode)},
             {"dedicated_layer", split ? split->dedicated_layer : ""},
             {"handover_bytes", split ? split->handover_bytes : 0},
+            {"handover", !split ? "" : split->streamed ? "streamed" : "gathered"},
             {"layers", layers},
             {"unsupported", nlohmann::json::array()}};
   result.cmd = program_to_cmd(result.program);

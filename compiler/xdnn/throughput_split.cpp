@@ -97,15 +97,8 @@ void set_dependency_flags(isa::xdnn::Program& program) {
 // Block's first reader of the handover waits for every earlier upload (a flag waits for its
 // whole unit): those uploads would all sit between the images. They are issued after that
 // reader instead, while the Main Block's first layer computes.
-void issue_staged_uploads_after_first_reader(isa::xdnn::Program& program, int handover,
-                                             const isa::xdnn::Region& buffer_region) {
-  const isa::xdnn::Access buffer = isa::xdnn::region_access(buffer_region, false);
-  int reader = -1;
-  for (int i = handover + 1; i < program.instrs_size() && reader < 0; ++i) {
-    const Instr& instr = program.instrs(i);
-    if (instr.block() != isa::xdnn::BLOCK_DEDICATED && reads_bytes(instr, buffer)) reader = i;
-  }
-  if (reader < 0) return;
+void issue_staged_uploads_after_first_reader(isa::xdnn::Program& program, int handover, int reader) {
+  if (reader <= handover) return;
   std::vector<Instr> ahead, staged;
   for (int i = handover + 1; i < reader; ++i) {
     const Instr& instr = program.instrs(i);
@@ -116,6 +109,49 @@ void issue_staged_uploads_after_first_reader(isa::xdnn::Program& program, int ha
   for (Instr& instr : ahead) *program.mutable_instrs(at++) = std::move(instr);
   *program.mutable_instrs(at++) = program.instrs(reader);
   for (Instr& instr : staged) *program.mutable_instrs(at++) = std::move(instr);
+}
+
+// The Main Block's instructions after `from` that read `buffer` before anything writes over it.
+std::vector<int> readers_of(const isa::xdnn::Program& program, int from, const isa::xdnn::Region& buffer) {
+  const isa::xdnn::Access bytes = isa::xdnn::region_access(buffer, false);
+  std::vector<int> readers;
+  for (int i = from + 1; i < program.instrs_size(); ++i) {
+    const Instr& instr = program.instrs(i);
+    if (instr.block() == isa::xdnn::BLOCK_DEDICATED) continue;
+    bool reads = false, writes = false;
+    for (const isa::xdnn::Access& a : isa::xdnn::instruction_accesses(instr)) {
+      if (a.memory != bytes.memory || a.end <= bytes.begin || bytes.end <= a.begin) continue;
+      (a.write ? writes : reads) = true;
+    }
+    if (reads) readers.push_back(i);
+    if (writes) break;
+  }
+  return readers;
+}
+
+// Whether the Main Block's first layer can read the handover straight from its DDR slot, as
+// ML Suite's GoogLeNet reads it (conv2/3x3_reduce `ddr_to_am`, srcAddrReadFromImgQ): every
+// reader is that layer's conv on the array, reading the whole buffer; the tiling engine streams
+// it as it streams a network input, when one instruction reads it (each streaming instruction
+// reads its whole input). Otherwise a gather brings it into AM (ResNet-50's mb_input).
+bool streamable(const isa::xdnn::Program& program, const std::vector<int>& readers, const isa::xdnn::Region& buffer) {
+  // One conv instruction: each streaming instruction reads its whole input from DDR again.
+  if (readers.size() != 1) return false;
+  const std::string& layer = program.instrs(readers.front()).layer();
+  return std::all_of(readers.begin(), readers.end(), [&](int i) {
+    const Instr& instr = program.instrs(i);
+    return instr.layer() == layer && instr.has_conv() && !instr.conv().on_host() &&
+           instr.conv().input().memory() == buffer.memory() && instr.conv().input().address() == buffer.address() &&
+           isa::xdnn::buffer_bytes(instr.conv().input().layout()) == isa::xdnn::buffer_bytes(buffer.layout());
+  });
+}
+
+// The flags set again; the layer recorded as the Dedicated Block's.
+void finish_split(isa::xdnn::Program& program, const ThroughputSplit& split) {
+  set_dependency_flags(program);
+  for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
+    if (layer.name() == split.dedicated_layer) layer.set_unit("dedicated");
+  }
 }
 
 }  // namespace
@@ -172,6 +208,31 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
     instr.set_output_from_image_queue(true);
   }
 
+  const std::vector<int> readers = readers_of(program, mine.back(), am_output);
+  if (compact && streamable(program, readers, am_output)) {
+    for (const int i : readers) {
+      Instr& instr = *program.mutable_instrs(i);
+      auto* input = instr.mutable_conv()->mutable_input();
+      input->set_memory(isa::xdnn::MEMORY_DDR);
+      input->set_address(queue->address());
+      *input->mutable_layout() = queue_layout;
+      instr.set_source_from_image_queue(true);
+      instr.mutable_wait()->set_dedicated(true);
+    }
+    split.streamed = true;
+    // Its output is never in AM: the per-layer check reads it from the image's slot.
+    for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
+      if (layer.name() != split.dedicated_layer) continue;
+      auto* region = layer.mutable_output_region();
+      region->set_memory(isa::xdnn::MEMORY_DDR);
+      region->set_address(queue->address());
+      *region->mutable_layout() = queue_layout;
+    }
+    issue_staged_uploads_after_first_reader(program, mine.back(), readers.front());
+    finish_split(program, split);
+    return split;
+  }
+
   // The Main Block takes the image over where the convolution was, as ML Suite's pass put its
   // mb_input gather in the first layer's place: first on the upload queue, so the handover does
   // not wait behind weights staged ahead. (Placed before its first reader instead, it would
@@ -205,11 +266,9 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
   auto* instrs = program.mutable_instrs();
   instrs->Add(std::move(upload));
   for (int at = instrs->size() - 1; at > take_over; --at) instrs->SwapElements(at, at - 1);
-  issue_staged_uploads_after_first_reader(program, take_over, am_output);
-  set_dependency_flags(program);
-  for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
-    if (layer.name() == split.dedicated_layer) layer.set_unit("dedicated");
-  }
+  const std::vector<int> gathered = readers_of(program, take_over, am_output);
+  if (!gathered.empty()) issue_staged_uploads_after_first_reader(program, take_over, gathered.front());
+  finish_split(program, split);
   return split;
 }
 

@@ -18,7 +18,8 @@ namespace wb::xdnn {
 
 struct ThroughputSplit {
   std::string dedicated_layer;      // the layer the Dedicated Block runs
-  std::uint64_t handover_bytes = 0;  // per image: written to the slot, and uploaded back
+  std::uint64_t handover_bytes = 0;  // per image: written to the slot, and read back
+  bool streamed = false;  // the Main Block's first layer reads the slot itself (no gather)
 };
 
 // Image-queue slots: one the Dedicated Block writes while the Main Block reads the other.

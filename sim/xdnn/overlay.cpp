@@ -133,6 +133,10 @@ const Instr& Overlay::instruction_at(std::size_t slot, Instr& scratch) const {
   if (scratch.source_from_image_queue() && scratch.has_upload()) {
     scratch.mutable_upload()->set_source(scratch.upload().source() + offset);
   }
+  if (scratch.source_from_image_queue() && scratch.has_conv()) {
+    auto* in = scratch.mutable_conv()->mutable_input();
+    in->set_address(in->address() + offset);
+  }
   return scratch;
 }
 

@@ -348,6 +348,19 @@ std::vector<std::size_t> instruction_layers(const isa::xdnn::Program& program) {
   return layer_of;
 }
 
+// A region in the image queue's slot 0 (a Dedicated Block's output the Main Block streams) as
+// image `image` holds it: in its own slot.
+isa::xdnn::Region in_image_slot(const isa::xdnn::Region& region, const isa::xdnn::Program& program, std::size_t image) {
+  const isa::xdnn::ImageQueue& queue = program.image_queue();
+  if (queue.slots() == 0 || region.memory() != isa::xdnn::MEMORY_DDR || region.address() < queue.address() ||
+      region.address() >= queue.address() + queue.slot_bytes()) {
+    return region;
+  }
+  isa::xdnn::Region moved = region;
+  moved.set_address(region.address() + (image % queue.slots()) * queue.slot_bytes());
+  return moved;
+}
+
 // Images a run streams when SimOptions::images leaves it to the simulator: one, or with a
 // Dedicated Block three (the first fills the pipeline, the last runs in the steady state).
 std::size_t default_images(const isa::xdnn::Program& program) { return program.image_queue().slots() > 0 ? 3 : 1; }
@@ -607,7 +620,12 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   // run apart, so the last in program order (a network output's download on one unit) may
   // finish before an earlier one (a gather's upload on another).
   std::vector<std::size_t> unfinished(static_cast<std::size_t>(program.layers_size()), 0);
-  for (const std::size_t l : layer_of) ++unfinished[l];
+  for (std::size_t i = 0; i < layer_of.size(); ++i) {
+    // The Dedicated Block loads its weights for the first image only.
+    const Instr& instr = program.instrs(static_cast<int>(i));
+    if (state.images > 1 && instr.block() == isa::xdnn::BLOCK_DEDICATED && instr.has_load_weights()) continue;
+    ++unfinished[layer_of[i]];
+  }
   ProgressPhase progress("simulation", layer_of.size(), "instructions");
   const bool capture = options.capture_layer_outputs && options.data;
   state.on_complete = [&](std::size_t i) {
@@ -619,7 +637,9 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
       for (const auto& [tensor, region] : isa::xdnn::checked_outputs(layer)) {
         if (!region_problem(*region, state.memories.sizes()).empty()) continue;
         const auto& lay = region->layout();
-        result.layer_outputs[*tensor] = read_tensor(*region, state.memories, {1, lay.channels(), lay.height(), lay.width()});
+        result.layer_outputs[*tensor] =
+            read_tensor(in_image_slot(*region, program, state.images - 1), state.memories,
+                        {1, lay.channels(), lay.height(), lay.width()});
       }
     }
   };

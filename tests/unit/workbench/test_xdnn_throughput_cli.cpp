@@ -99,6 +99,31 @@ TEST(XdnnThroughputCli, AStreamOfImagesIsBitExactOnEveryImageAndReportedPerImage
   EXPECT_NEAR(stream["totals"]["xdnn"]["fps_per_pe"].get<double>(), 700e6 / static_cast<double>(cycles(stream)), 1e-6);
 }
 
+// A stem read by one conv instruction: the Main Block streams the handover from its DDR slot (no
+// gather), every image bit-exact, the stem's output still checked (read from the image's slot).
+TEST(XdnnThroughputCli, AHandoverReadByOneConvIsStreamedFromItsSlot) {
+  const test::TempDir dir;
+  const auto args = [&](const std::string& mode, const std::string& json) {
+    return fmt::format("run --hw {}/configs/v3_96.yaml {} --input {} --calib-count 2 --quiet --compile-opt mode={} "
+                       "--images 3 --json {}",
+                       WB_TEST_SOURCE_DIR, workload("tiny_mobilenet_v2.onnx"), workload("tiny_mobilenet_v2.input.npy"),
+                       mode, (dir / json).string());
+  };
+  ASSERT_EQ(workbench(args("latency", "l.json")).exit_code, 0);
+  const CommandResult run = workbench(args("throughput", "t.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto l = read_json(dir / "l.json");
+  const auto t = read_json(dir / "t.json");
+  EXPECT_EQ(t["verdict"], "bit-exact");
+  EXPECT_EQ(t["totals"]["xdnn"]["layers_verified"], l["totals"]["xdnn"]["layers_verified"]);
+  const CommandResult compiled = workbench(fmt::format(
+      "compile --hw {}/configs/v3_96.yaml {} --calib-count 2 --compile-opt mode=throughput -o {}", WB_TEST_SOURCE_DIR,
+      workload("tiny_mobilenet_v2.onnx"), (dir / "c").string()));
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.out;
+  EXPECT_EQ(read_json(dir / "c" / "compile.json")["handover"], "streamed");
+  EXPECT_THAT(program_text_of(dir / "c" / "program.cmd"), testing::Not(HasSubstr("XNGather")));
+}
+
 TEST(XdnnThroughputCli, ThePulpModelRunsOneImage) {
   const CommandResult run = workbench(fmt::format("run --hw {}/configs/gap8.yaml {} --no-data --quiet --images 2",
                                                   WB_TEST_SOURCE_DIR, workload("tiny_resnet.onnx")));
@@ -128,6 +153,7 @@ TEST(XdnnThroughputCli, TheProgramMarksTheBlocksAndTheImageQueue) {
   EXPECT_EQ(handovers, 1u);
   const auto report = read_json(dir / "compile.json");
   EXPECT_EQ(report["mode"], "throughput");
+  EXPECT_EQ(report["handover"], "gathered");  // more than one instruction reads its stem's output
   EXPECT_GT(report["handover_bytes"].get<std::uint64_t>(), 0u);
 }
 
