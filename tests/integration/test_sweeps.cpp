@@ -200,6 +200,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ShippedSpec{"pulp_l1_size", 4, {"Pareto frontiers", "latency (ms) vs L1 size (KiB)",
                                                       "energy per inference (uJ) vs L1 size (KiB)"}},
                       ShippedSpec{"two_targets", 2, {"One network, two targets", "bit-exact", "microseconds"}},
+                      // xDNN's two modes, and the Dedicated Block's height (its 4 rows bind the stream).
+                      ShippedSpec{"xdnn_modes", 8, {"Pareto frontiers", "DSPs (main array + Dedicated Block)",
+                                                    "mode=throughput"}},
                       ShippedSpec{"ablation", 8, {"Compiler optimisations: ablation", "weight_pingpong=off",
                                                    "weight_prefetch=off"}}),
     [](const ::testing::TestParamInfo<ShippedSpec>& param) { return std::string(param.param.name); });
