@@ -146,6 +146,22 @@ bool streamable(const isa::xdnn::Program& program, const std::vector<int>& reade
   });
 }
 
+// Records `layer`'s output in slot 0 of the image queue (the per-layer check reads it in the
+// checked image's slot); false, changing nothing, for a layer with merged parts.
+bool check_in_slot(isa::xdnn::Program& program, const std::string& layer_name, const isa::xdnn::ImageQueue& queue,
+                   const isa::xdnn::TensorLayout& layout) {
+  for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
+    if (layer.name() != layer_name) continue;
+    if (layer.parts_size() > 0) return false;
+    auto* region = layer.mutable_output_region();
+    region->set_memory(isa::xdnn::MEMORY_DDR);
+    region->set_address(queue.address());
+    *region->mutable_layout() = layout;
+    return true;
+  }
+  return false;
+}
+
 // The flags set again; the layer recorded as the Dedicated Block's.
 void finish_split(isa::xdnn::Program& program, const ThroughputSplit& split) {
   set_dependency_flags(program);
@@ -221,12 +237,8 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
     }
     split.streamed = true;
     // Its output is never in AM: the per-layer check reads it from the image's slot.
-    for (isa::xdnn::Layer& layer : *program.mutable_layers()) {
-      if (layer.name() != split.dedicated_layer) continue;
-      auto* region = layer.mutable_output_region();
-      region->set_memory(isa::xdnn::MEMORY_DDR);
-      region->set_address(queue->address());
-      *region->mutable_layout() = queue_layout;
+    if (!check_in_slot(program, split.dedicated_layer, *queue, queue_layout)) {
+      refuse(program, "merges sibling convolutions in its first layer (compile with sibling_merge=off)");
     }
     issue_staged_uploads_after_first_reader(program, mine.back(), readers.front());
     finish_split(program, split);
@@ -240,7 +252,10 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
   // instead: its Main Block waits for the Dedicated Block before it prefetches.)
   const int take_over = mine.back() + 1;
   Instr upload;
-  upload.set_layer(split.dedicated_layer);
+  // The gather is the Main Block's work for its first reader's layer, so the Dedicated Block's
+  // layer spans its own conv (its output checked in the slot) and not the wait for the Main Block.
+  const bool in_slot = !readers.empty() && check_in_slot(program, split.dedicated_layer, *queue, queue_layout);
+  upload.set_layer(in_slot ? program.instrs(readers.front()).layer() : split.dedicated_layer);
   upload.set_source_from_image_queue(true);
   upload.mutable_wait()->set_dedicated(true);
   isa::xdnn::Copy& copy = *upload.mutable_upload();
