@@ -46,6 +46,9 @@ struct XdnnDedicatedBlockParams {
 // The largest am_bytes a config may give (its key's range); a layer needing more cannot run.
 inline constexpr std::int64_t kMaxAmBytes = std::int64_t{1} << 30;
 
+// The most PEs a card may carry (the `pes` key's range): twice the U250's four.
+inline constexpr int kMaxXdnnPes = 8;
+
 struct XdnnParams {
   XdnnArrayParams array;
   std::int64_t am_bytes = 0;            // on-chip Active Memory (activations), bytes
@@ -64,7 +67,8 @@ struct XdnnParams {
   int instr_issue_cycles = 0;           // controller cycles to decode and issue one instruction
   bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
   double host_gops = 0;                 // host throughput for host layers, 1e9 ops/s
-  double host_link_gbps = 0;            // host <-> card link (PCIe) a host layer's input and output cross, 1e9 bytes/s
+  double host_link_gbps = 0;            // host <-> card link (PCIe), shared by the card's PEs, 1e9 bytes/s
+  int pes = 1;                          // processing elements on the card, each with its array, AM and DDR channel
   XdnnDedicatedBlockParams dedicated;   // the Dedicated Block (throughput mode)
   XdnnEnergyParams energy = default_xdnn_energy();  // per-event energies and static power (energy_params.h)
 };

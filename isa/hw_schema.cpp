@@ -163,9 +163,18 @@ const std::vector<KeySpec>& xdnn_keys() {
           "batch-1 fp32 FC on one Xeon core is memory bound: ~10 GB/s over 4-byte weights, 2 ops each",
           [](HwConfig& c) -> FieldRef { return &xd(c).host_gops; }),
       key("host_link_gbps", K::Real, "GB/s", 0.001, 1e6,
-          "host <-> card link (PCIe) that a host layer's input and output cross", kChosen,
-          "PCIe Gen3 x16 of an Alveo U200/U250 (15.75 GB/s theoretical), ~75% sustained by DMA",
+          "host <-> card link (PCIe) that each image's input and outputs and a host layer's input and output cross; "
+          "one link shared by the card's PEs",
+          kChosen, "PCIe Gen3 x16 of an Alveo U200/U250 (15.75 GB/s theoretical), ~75% sustained by DMA",
           [](HwConfig& c) -> FieldRef { return &xd(c).host_link_gbps; }),
+      defaulted<XdnnParams>(key(
+          "pes", K::Integer, "PEs", 1, kMaxXdnnPes,
+          "processing elements on the card, each with its own array, Active Memory and DDR channel, running its own "
+          "images; they share the host link and the host (docs/xdnn.md, \"Cards of several PEs\")",
+          kChosen,
+          "one PE, as ML Suite's per-PE figures; its overlays carry 2 PEs on a U200 and 4 on a U250 (ml-suite "
+          "overlaybins README)",
+          [](HwConfig& c) -> FieldRef { return &xd(c).pes; })),
       defaulted<XdnnParams>(key(
           "dedicated.rows", K::Integer, "DSP", 1, 1024,
           "DSP rows of the Dedicated Block, the small array that runs the first convolution in throughput mode",

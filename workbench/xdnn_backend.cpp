@@ -156,6 +156,17 @@ report::RunReport build_report(const XdnnProgram& compiled, const HwConfig& conf
     r.totals.specific["image_latency_ms"] = ms(sim.image_end[images - 1] - sim.image_begin[images - 1]);
   }
   r.totals.specific["stream_cycles"] = sim.total_cycles;
+  const xsim::CardStats& card = sim.card;
+  const std::uint64_t card_cycles = card.window_end - card.window_begin;
+  r.totals.specific["pes"] = card.pes;
+  r.totals.specific["card_images"] = card.image_done.size();
+  r.totals.specific["card_cycles"] = card_cycles;
+  r.totals.specific["card_fps"] =
+      card_cycles > 0 ? config.clock_mhz * 1e6 * static_cast<double>(card.window_images) / static_cast<double>(card_cycles)
+                      : 0.0;
+  r.totals.specific["card_binding"] = card.binding;
+  r.totals.specific["host_link_busy_share"] = card.host_link_busy_share;
+  r.totals.specific["host_busy_share"] = card.host_busy_share;
   r.totals.specific["am_bytes"] = config.xdnn().am_bytes;
   r.totals.specific["instructions"] = program.instrs_size();
   return r;
@@ -217,6 +228,13 @@ TargetDescription describe_xdnn() {
         {"first_image_latency_ms", Run, Real, "ms", "the first image's latency: its first instruction's issue to its last completion"},
         {"image_latency_ms", Run, Real, "ms", "the last image's latency (in the steady state); in throughput mode longer than `latency_ms`, the time per image"},
         {"stream_cycles", Run, Count, "cycles", "the whole stream of `images`: its last completion"},
+        {"pes", Run, Count, "", "the card's PEs (HwConfig `pes`); the other figures are PE 0's"},
+        {"card_images", Run, Count, "", "images the card ran, dealt to its PEs in turn (run --images; default 3 per PE on a card of several)"},
+        {"card_cycles", Run, Count, "cycles", "the card's steady state: from the first round's last image back on the host to the last image back", Tracked},
+        {"card_fps", Run, Real, "frames/s", "images per second of the card: the images after the first round over `card_cycles` (one PE: with one image, the run)"},
+        {"card_binding", Run, Text, "", "what bounds `card_fps`: `host_link` or `host` (shared by the PEs, its work filling 98 % of the steady state or more), else `pes` (each PE's own array, AM and DDR channel)"},
+        {"host_link_busy_share", Run, Real, "fraction", "the share of `card_cycles` the host link (PCIe) moved data: inputs, outputs, host layers' operands"},
+        {"host_busy_share", Run, Real, "fraction", "the share of `card_cycles` the host computed host layers"},
         kLayersVerified,
     },
     .statistic_notes = {
@@ -307,8 +325,13 @@ class XdnnBackend : public BackendOf<isa::xdnn::Program> {
     }
     run.summary = fmt::format("simulated {} instructions", p.program().instrs_size());
     const std::size_t images = sim.image_end.size();
-    if (images > 1) {
+    if (sim.card.pes > 1) {
+      run.summary += fmt::format(" for each of {} images on {} PEs (PE 0's figures shown)", sim.card.image_done.size(),
+                                 sim.card.pes);
+    } else if (images > 1) {
       run.summary += fmt::format(" for each of {} images", images);
+    }
+    if (sim.image_outputs.size() > 1) {
       // Every image had the same input: the golden check of the last covers all of them only if
       // they agree. The first that differs is the one checked, so its mismatch is reported.
       for (std::size_t k = 0; k + 1 < sim.image_outputs.size(); ++k) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <utility>
 
 #include "isa/xdnn_access.h"
 #include "isa/xdnn_program.h"
@@ -84,7 +85,7 @@ void Overlay::fail(const std::string& message) {
   if (state_->error.empty()) state_->error = message;
 }
 
-void Overlay::run(RunState& state) {
+void Overlay::begin(RunState& state) {
   state_ = &state;
   issued_.fill(0);
   completed_.fill(0);
@@ -111,8 +112,18 @@ void Overlay::run(RunState& state) {
   state.image_end.assign(state.images, 0);
   state.start = sc_core::sc_time_stamp();
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) start_event_.notify(sc_core::SC_ZERO_TIME);
-  sc_core::sc_start();
-  if (state.error.empty()) check_finished();
+}
+
+void Overlay::end() {
+  RunState* const state = std::exchange(state_, nullptr);
+  if (!state->error.empty()) return;
+  state_ = state;
+  try {
+    check_finished();
+  } catch (...) {
+    state_ = nullptr;
+    throw;
+  }
   state_ = nullptr;
 }
 
@@ -380,6 +391,8 @@ void Overlay::unit_thread(UnitId unit) {
       const sc_core::sc_time compute = s.period * static_cast<double>(s.cycles_of[i]);
       const sc_core::sc_time elapsed = sc_core::sc_time_stamp() - begin;
       if (compute > elapsed) sc_core::wait(compute - elapsed);
+    } else if (unit == UnitId::Host && s.card != nullptr) {
+      s.card->run_host_instruction(s.host_bytes[i], s.cycles_of[i]);
     } else {
       sc_core::wait(s.period * static_cast<double>(s.cycles_of[i]));
     }

@@ -1,8 +1,8 @@
 #pragma once
-// The SystemC modules of the overlay: one thread per unit (array, pool/eltwise block, DDR
+// The SystemC modules of one PE of the overlay: one thread per unit (array, pool/eltwise block, DDR
 // upload, DDR download, weight loader, host; the Dedicated Block's array and weight loader)
 // and a controller per block (the Main Block's, the Dedicated Block's in throughput mode).
-// Elaborated once per process; each run hands it a RunState (program, config, memories,
+// Elaborated once per process, a card's PEs of them; each run hands it a RunState (program, config, memories,
 // statistics, how many images). The DDR units and a streamed conv input or output reach DDR
 // through one TLM initiator socket (docs/tlm.md).
 
@@ -20,7 +20,9 @@
 #include "isa/xdnn.pb.h"
 #include "sim/common/bandwidth_port.h"
 #include "sim/common/memory_initiator.h"
+#include "sim/xdnn/card.h"
 #include "sim/xdnn/memory.h"
+#include "sim/xdnn/timing.h"
 
 namespace wb::sim::xdnn {
 
@@ -60,6 +62,10 @@ struct RunState {
   std::vector<InstrRecord> records;       // per image and instruction: image * instructions + index
   std::vector<UnitId> unit_of;            // per instruction
   std::vector<std::uint64_t> cycles_of;   // per instruction, compute cycles (non-DDR units)
+  std::vector<HostLinkBytes> host_bytes;  // per instruction, what a host instruction moves over the host link
+  // The card's host link and host, shared with its other PEs: the host unit's instructions
+  // run there.
+  CardSharedStages* card = nullptr;
   // The DDR channel as the DDR engine saw it: every transfer, its bytes, and from the model's
   // ChannelOccupancy when it reports one, else the transfer's whole time, busy and stall.
   BandwidthPortStats ddr_channel;
@@ -75,8 +81,11 @@ class Overlay : public sc_core::sc_module {
   SC_HAS_PROCESS(Overlay);
   explicit Overlay(sc_core::sc_module_name name);
 
-  // Runs `state` to completion (sc_start until the model is idle).
-  void run(RunState& state);
+  // Takes `state` as the next run; the caller runs the simulation (sc_start until the model is
+  // idle; the PEs of a card in one simulation), then calls end().
+  void begin(RunState& state);
+  // Throws SimulationStalled when the run left instructions not issued or not completed.
+  void end();
   sc_core::sc_signal<bool>& busy(UnitId unit) { return busy_[static_cast<std::size_t>(unit)]; }
   // Bound to the DDR model when the overlay elaborates.
   tlm::tlm_initiator_socket<>& ddr_socket() { return ddr_.socket; }
@@ -113,7 +122,6 @@ class Overlay : public sc_core::sc_module {
   std::uint64_t cycles_of(sc_core::sc_time t) const;
   // A conflicting access of an instruction in flight on another unit, or "".
   std::string race_with_in_flight(std::size_t index) const;
-  // Throws SimulationStalled when the run ended with instructions not issued or not completed.
   void check_finished() const;
 
   RunState* state_ = nullptr;

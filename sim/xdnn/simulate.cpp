@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -40,22 +41,30 @@ sc_core::sc_time clock_period(const HwConfig& config) {
   return sc_core::sc_time(1000.0 / config.clock_mhz, sc_core::SC_NS);
 }
 
-// The one overlay of this process and its DDR model (SystemC elaborates once), built at the
-// first run, with its config.
+// The overlays of this process, the most PEs a card may carry, each with its DDR channel
+// (SystemC elaborates once), built at the first run, with its config. A bound DDR model
+// (bind_ddr_model) is PE 0's; the others keep the default channel.
 struct Elaborated {
-  Overlay overlay{"xdnn"};
-  std::unique_ptr<BandwidthTarget> default_ddr;  // null when a model was bound (bind_ddr_model)
+  std::vector<std::unique_ptr<Overlay>> pes;
+  std::vector<std::unique_ptr<BandwidthTarget>> default_ddr;  // per PE; PE 0's null when a model was bound
   sc_core::sc_trace_file* vcd = nullptr;
   bool started = false;
 
   explicit Elaborated(const HwConfig& config) {
-    if (tlm::tlm_target_socket<>* model = ddr_model().elaborate(config)) {
-      overlay.ddr_socket().bind(*model);
-    } else {
-      default_ddr = std::make_unique<BandwidthTarget>("ddr");
-      overlay.ddr_socket().bind(default_ddr->socket);
+    for (int p = 0; p < kMaxXdnnPes; ++p) {
+      const std::string suffix = p == 0 ? "" : fmt::format("_pe{}", p);
+      pes.push_back(std::make_unique<Overlay>(("xdnn" + suffix).c_str()));
+      tlm::tlm_target_socket<>* model = p == 0 ? ddr_model().elaborate(config) : nullptr;
+      if (model != nullptr) {
+        pes.back()->ddr_socket().bind(*model);
+        default_ddr.push_back(nullptr);
+      } else {
+        default_ddr.push_back(std::make_unique<BandwidthTarget>(("ddr" + suffix).c_str()));
+        pes.back()->ddr_socket().bind(default_ddr.back()->socket);
+      }
     }
   }
+  Overlay& overlay() { return *pes.front(); }
 };
 
 Elaborated& elaborated(const HwConfig& config) {
@@ -362,11 +371,24 @@ isa::xdnn::Region in_image_slot(const isa::xdnn::Region& region, const isa::xdnn
 }
 
 // Images a run streams when SimOptions::images leaves it to the simulator: one, or with a
-// Dedicated Block three (the first fills the pipeline, the last runs in the steady state).
-std::size_t default_images(const isa::xdnn::Program& program) { return program.image_queue().slots() > 0 ? 3 : 1; }
+// Dedicated Block three (the first fills the pipeline, the last runs in the steady state); on
+// a card of several PEs three each (the first round starts together, the others in the card's
+// steady state).
+std::size_t default_images(const isa::xdnn::Program& program, std::size_t pes) {
+  if (pes > 1) return 3 * pes;
+  return program.image_queue().slots() > 0 ? 3 : 1;
+}
+
+// Bytes of `tensors` as they cross the host link.
+std::uint64_t link_bytes(const google::protobuf::RepeatedPtrField<isa::xdnn::IoTensor>& tensors) {
+  std::uint64_t bytes = 0;
+  for (const auto& io : tensors) bytes += link_tensor_bytes(io.region().layout());
+  return bytes;
+}
 
 // The memories (DDR holding the weights) and each instruction's unit and compute cycles.
-void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwConfig& config, const SimOptions& options) {
+void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwConfig& config, const SimOptions& options,
+                 std::size_t images) {
   const XdnnParams& hw = config.xdnn();
   state.program = &program;
   state.config = &config;
@@ -385,7 +407,8 @@ void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwCon
   const auto& instrs = program.instrs();
   state.unit_of.resize(static_cast<std::size_t>(instrs.size()));
   state.cycles_of.resize(static_cast<std::size_t>(instrs.size()));
-  state.images = options.images != 0 ? options.images : default_images(program);
+  state.host_bytes.resize(static_cast<std::size_t>(instrs.size()));
+  state.images = images;
   state.records.resize(static_cast<std::size_t>(instrs.size()) * state.images);
   for (int i = 0; i < instrs.size(); ++i) {
     const Instr& instr = instrs.Get(i);
@@ -404,6 +427,7 @@ void prepare_run(RunState& state, const isa::xdnn::Program& program, const HwCon
       cycles = am_weight_load_cycles(instr.load_weights(), hw);
     }
     state.cycles_of[static_cast<std::size_t>(i)] = cycles;
+    state.host_bytes[static_cast<std::size_t>(i)] = host_link_bytes(instr);
   }
 }
 
@@ -422,7 +446,7 @@ void open_vcd(Elaborated& e, const std::filesystem::path& path) {
     for (char& ch : name) {
       if (ch == ' ' || ch == '/') ch = '_';
     }
-    sc_core::sc_trace(e.vcd, e.overlay.busy(static_cast<UnitId>(u)), name + "_busy");
+    sc_core::sc_trace(e.vcd, e.overlay().busy(static_cast<UnitId>(u)), name + "_busy");
   }
 }
 
@@ -597,22 +621,57 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   if (static_cast<int>(inputs.size()) != program.inputs_size() && options.data) {
     throw UserError(fmt::format("{} input tensor(s) given, the program has {}", inputs.size(), program.inputs_size()));
   }
-  RunState state;
-  prepare_run(state, program, config, options);
+  const auto pes = static_cast<std::size_t>(hw.pes);
+  if (pes > 1 && ddr_model().bound()) {
+    throw UserError(fmt::format("the DDR model bound with bind_ddr_model is one PE's channel; this config's card has "
+                                "pes={}: run it with pes=1",
+                                pes));
+  }
+  const std::size_t images = options.images != 0 ? options.images : default_images(program, pes);
+  if (images < pes) {
+    throw UserError(fmt::format("{} image(s) for a card of pes={}: give every PE one at least (--images {} or more)",
+                                images, pes, pes));
+  }
+  // Images are dealt to the PEs in turn (ML Suite's runtime): image j runs on PE j % pes as its
+  // (j / pes)-th. PE 0's last image gives the layers' statistics and the outputs.
+  std::vector<RunState> states(pes);
+  for (std::size_t p = 0; p < pes; ++p) {
+    prepare_run(states[p], program, config, options, images / pes + (p < images % pes ? 1 : 0));
+  }
+  RunState& state = states.front();
   const std::vector<std::size_t> layer_of = instruction_layers(program);
   SimResult result;
-  // Each image's inputs are written when the block reading them starts it (the previous image
-  // has read them), its outputs read when the Main Block has finished it.
-  if (options.data) {
-    state.on_image_start = [&](std::size_t) {
+  // Each image's input is on the card when its PE starts: the first at the start, each next
+  // one sent over the host link as its PE starts the one before. It is written into the PE's
+  // DDR when the block reading it starts it (the previous image has read it). Its outputs are
+  // read when the Main Block has finished it, then sent back over the link (the PE goes on).
+  const std::uint64_t input_link_bytes = link_bytes(program.inputs());
+  const std::uint64_t output_link_bytes = link_bytes(program.outputs());
+  CardSharedStages* card = nullptr;
+  std::vector<std::vector<sc_core::sc_time>> input_ready(pes);
+  std::vector<std::uint64_t> image_done(images, 0);
+  std::vector<std::vector<std::vector<IntTensor>>> pe_outputs(pes);
+  for (std::size_t p = 0; p < pes; ++p) {
+    RunState& pe = states[p];
+    input_ready[p].assign(pe.images, sc_core::SC_ZERO_TIME);
+    pe.on_image_start = [&, p](std::size_t k) {
+      RunState& own = states[p];
+      const sc_core::sc_time now = sc_core::sc_time_stamp();
+      if (k > 0 && input_ready[p][k] > now) sc_core::wait(input_ready[p][k] - now);
+      if (k + 1 < own.images) input_ready[p][k + 1] = card->link_transfer(CardSharedStages::Direction::ToCard, input_link_bytes);
+      if (!options.data) return;
       for (int i = 0; i < program.inputs_size(); ++i) {
-        write_input(program.inputs(i), inputs[static_cast<std::size_t>(i)], state.memories);
+        write_input(program.inputs(i), inputs[static_cast<std::size_t>(i)], own.memories);
       }
     };
-    state.on_image_end = [&](std::size_t) {
+    pe.on_image_end = [&, p](std::size_t k) {
+      RunState& own = states[p];
+      const sc_core::sc_time back = card->link_transfer(CardSharedStages::Direction::ToHost, output_link_bytes);
+      image_done[k * pes + p] = static_cast<std::uint64_t>((back - own.start) / own.period + 0.5);
+      if (!options.data) return;
       std::vector<IntTensor> outputs;
-      for (const auto& io : program.outputs()) outputs.push_back(read_tensor(io.region(), state.memories, shape_of(io)));
-      result.image_outputs.push_back(std::move(outputs));
+      for (const auto& io : program.outputs()) outputs.push_back(read_tensor(io.region(), own.memories, shape_of(io)));
+      pe_outputs[p].push_back(std::move(outputs));
     };
   }
 
@@ -645,17 +704,43 @@ SimResult simulate(const isa::xdnn::Program& program, const HwConfig& config, co
   };
 
   Elaborated& e = elaborated(config);
-  if (e.default_ddr) e.default_ddr->configure(ddr_channel_params(config));
+  for (std::size_t p = 0; p < pes; ++p) {
+    if (e.default_ddr[p]) e.default_ddr[p]->configure(ddr_channel_params(config));
+  }
   if (!options.vcd_path.empty()) open_vcd(e, options.vcd_path);
   e.started = true;
-  e.overlay.run(state);
+  CardSharedStages shared(config);
+  card = &shared;
+  for (std::size_t p = 0; p < pes; ++p) shared.preloaded(input_link_bytes);
+  for (std::size_t p = 0; p < pes; ++p) {
+    states[p].card = card;
+    e.pes[p]->begin(states[p]);
+  }
+  sc_core::sc_start();
+  // Every PE's run ends (its state let go) before the first stall is thrown.
+  std::exception_ptr stalled;
+  for (std::size_t p = 0; p < pes; ++p) {
+    try {
+      e.pes[p]->end();
+    } catch (...) {
+      if (!stalled) stalled = std::current_exception();
+    }
+  }
+  if (stalled) std::rethrow_exception(stalled);
   progress.finish();
   if (e.vcd != nullptr) {
     sc_core::sc_close_vcd_trace_file(e.vcd);
     e.vcd = nullptr;
   }
   throw_if_interrupted();
-  if (!state.error.empty()) throw UserError(state.error);
+  for (std::size_t p = 0; p < pes; ++p) {
+    if (!states[p].error.empty()) throw UserError(pes == 1 ? states[p].error : fmt::format("PE {}: {}", p, states[p].error));
+  }
+  result.card = shared.finish(static_cast<int>(pes), std::move(image_done));
+  // Every image's outputs, PE 0's last: the backend checks each against the last.
+  for (std::size_t p = pes; p-- > 0;) {
+    for (auto& outputs : pe_outputs[p]) result.image_outputs.push_back(std::move(outputs));
+  }
 
   result.clock_mhz = config.clock_mhz;
   result.image_begin = state.image_begin;

@@ -9,14 +9,9 @@
 
 namespace wb::sim::xdnn {
 
-namespace {
-
-// Bytes of the tensor a region holds (no section padding, no replicas): what the host moves.
-std::uint64_t tensor_bytes(const isa::xdnn::TensorLayout& l) {
+std::uint64_t link_tensor_bytes(const isa::xdnn::TensorLayout& l) {
   return std::uint64_t{l.channels()} * l.height() * l.width() * l.element_bytes();
 }
-
-}  // namespace
 
 std::uint64_t conv_rows_computed(const isa::xdnn::Conv& conv) {
   const std::uint64_t rows = conv.row_end() - conv.row_begin();
@@ -97,14 +92,31 @@ std::uint64_t conv_macs(const isa::xdnn::Conv& conv) {
          conv.window().kernel_h() * conv.window().kernel_w();
 }
 
+HostLinkBytes host_link_bytes(const isa::xdnn::Instr& instr) {
+  if (instr.has_conv() && instr.conv().on_host()) {
+    // The host reads the input the instruction covers and writes its output; its weights stay
+    // in host memory.
+    return {link_tensor_bytes(instr.conv().input().layout()), link_tensor_bytes(instr.conv().output().layout())};
+  }
+  if (!instr.has_host_elementwise()) return {};
+  const isa::xdnn::HostElementwise& host = instr.host_elementwise();
+  // The tables and the requant travel with the instruction; only tensors cross the link.
+  HostLinkBytes bytes{link_tensor_bytes(host.a().layout()), link_tensor_bytes(host.output().layout())};
+  if (host.kind() == isa::xdnn::HOST_MUL || host.kind() == isa::xdnn::HOST_MATMUL) {
+    bytes.in += link_tensor_bytes(host.b().layout());
+  }
+  // An embedding reads the rows it copies, not its whole table: as many bytes as it writes.
+  if (host.kind() == isa::xdnn::HOST_EMBEDDING) bytes.in += link_tensor_bytes(host.output().layout());
+  return bytes;
+}
+
 std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config) {
   const auto& hw = config.xdnn();
-  // The host reads the input the instruction covers and writes its output over the link;
-  // its weights stay in host memory.
-  const double link_bytes = static_cast<double>(tensor_bytes(conv.input().layout())) +
-                            static_cast<double>(tensor_bytes(conv.output().layout()));
+  isa::xdnn::Instr instr;
+  *instr.mutable_conv() = conv;
+  const HostLinkBytes link = host_link_bytes(instr);
   const double seconds = 2.0 * static_cast<double>(conv_macs(conv)) / (hw.host_gops * 1e9) +
-                         link_bytes / (hw.host_link_gbps * 1e9);
+                         static_cast<double>(link.in + link.out) / (hw.host_link_gbps * 1e9);
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
 }
 
@@ -124,15 +136,11 @@ std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host) {
 
 std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, const HwConfig& config) {
   const auto& hw = config.xdnn();
-  // The tables and the requant travel with the instruction; only tensors cross the link.
-  std::uint64_t link_bytes = tensor_bytes(host.a().layout()) + tensor_bytes(host.output().layout());
-  if (host.kind() == isa::xdnn::HOST_MUL || host.kind() == isa::xdnn::HOST_MATMUL) {
-    link_bytes += tensor_bytes(host.b().layout());
-  }
-  // An embedding reads the rows it copies, not its whole table: as many bytes as it writes.
-  if (host.kind() == isa::xdnn::HOST_EMBEDDING) link_bytes += tensor_bytes(host.output().layout());
+  isa::xdnn::Instr instr;
+  *instr.mutable_host_elementwise() = host;
+  const HostLinkBytes link = host_link_bytes(instr);
   const double seconds = static_cast<double>(host_elementwise_ops(host)) / (hw.host_gops * 1e9) +
-                         static_cast<double>(link_bytes) / (hw.host_link_gbps * 1e9);
+                         static_cast<double>(link.in + link.out) / (hw.host_link_gbps * 1e9);
   return static_cast<std::uint64_t>(std::ceil(seconds * config.clock_mhz * 1e6));
 }
 

@@ -35,6 +35,14 @@ std::uint64_t host_cycles(const isa::xdnn::Conv& conv, const HwConfig& config);
 //   ceil((ops / (host_gops * 1e9) + (bytes in + bytes out) / (host_link_gbps * 1e9)) * clock_mhz * 1e6)
 std::uint64_t host_elementwise_ops(const isa::xdnn::HostElementwise& host);
 std::uint64_t host_elementwise_cycles(const isa::xdnn::HostElementwise& host, const HwConfig& config);
+// What a host instruction moves over the host link: the tensors it reads from the card (`in`)
+// and the output it writes back (`out`); zero for an instruction the card runs.
+struct HostLinkBytes {
+  std::uint64_t in = 0, out = 0;
+};
+HostLinkBytes host_link_bytes(const isa::xdnn::Instr& instr);
+// Bytes of the tensor a region holds (no section padding, no replicas): what the host link moves.
+std::uint64_t link_tensor_bytes(const isa::xdnn::TensorLayout& layout);
 
 // A weight load from AM (weights staged there): one AM word (`array.rows` bytes) per cycle on
 // a read port the array's input reads leave free (AM has am_read_ports):

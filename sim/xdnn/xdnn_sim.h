@@ -23,6 +23,7 @@
 #include "sim/common/bandwidth_port.h"
 #include "sim/common/memory_target.h"
 #include "sim/common/sim_types.h"
+#include "sim/xdnn/card.h"
 #include "sim/xdnn/time_attribution.h"
 #include "isa/xdnn.pb.h"
 
@@ -91,6 +92,10 @@ struct SimResult {
   // image's; total_cycles is the whole stream's.
   std::vector<std::uint64_t> image_begin, image_end;
   std::vector<std::vector<IntTensor>> image_outputs;
+  // The card (HwConfig pes): its images' completions, its shared stages, what binds it. With
+  // pes > 1 image_begin, image_end and image_outputs are PE 0's images (image_outputs: every
+  // PE's, PE 0's last).
+  CardStats card;
   std::map<std::string, IntTensor> layer_outputs;  // by Layer.output (a merged conv: by each part's), with capture_layer_outputs
 };
 

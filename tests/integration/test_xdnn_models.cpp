@@ -121,6 +121,43 @@ INSTANTIATE_TEST_SUITE_P(MlSuite, XdnnThroughputMode,
                                            PublishedModes{"resnet50_v1", 287.04, 306.57}),
                          [](const auto& p) { return std::string(p.param.model); });
 
+// Cards of several PEs (docs/xdnn.md, "Cards of several PEs"): each PE its own array, AM and
+// DDR channel, the host link and the host shared. ResNet-50 on four v3_96 PEs reports the
+// card's frames/s and what binds it (the PEs: the link carries 150 KB per image, far below its
+// 12 GB/s). Given a link that carries only twice one PE's images, the same card is bound by it:
+// it scales less than linearly, names the link, and stays within the link's capacity.
+TEST(XdnnCard, FourPesReportTheCardAndASharedLinkBindsIt) {
+  const auto card = [](int pes, std::vector<std::string> overrides) {
+    RunCommand command = run_command("resnet50_v1", "v3_96");
+    command.no_data = true;
+    overrides.push_back(fmt::format("pes={}", pes));
+    command.compile.overrides = overrides;
+    std::ostringstream log;
+    return run_model(command, log).totals.specific;
+  };
+  const nlohmann::json one = card(1, {});
+  const nlohmann::json four = card(4, {});
+  const double one_fps = one.at("card_fps").get<double>();
+  EXPECT_EQ(four.at("pes").get<int>(), 4);
+  EXPECT_EQ(four.at("card_images").get<int>(), 12);
+  EXPECT_EQ(four.at("card_binding").get<std::string>(), "pes");
+  EXPECT_NEAR(four.at("card_fps").get<double>() / (4 * one_fps), 1.0, 0.01);
+  EXPECT_LT(four.at("host_link_busy_share").get<double>(), 0.1);
+
+  // The input crosses the link as int8, 3 x 224 x 224 bytes; the outputs and the softmax's
+  // operands are a few KB an image.
+  const double input_bytes = 3.0 * 224 * 224;
+  const double link_gbps = 2.0 * one_fps * input_bytes / 1e9;
+  const std::string slow_link = fmt::format("host_link_gbps={}", link_gbps);
+  const nlohmann::json bound = card(4, {slow_link});
+  const double bound_fps = bound.at("card_fps").get<double>();
+  EXPECT_EQ(bound.at("card_binding").get<std::string>(), "host_link");
+  EXPECT_LT(bound_fps, 0.75 * 4 * one_fps) << "a shared link binds: less than linear";
+  EXPECT_LE(bound_fps, 1.01 * link_gbps * 1e9 / input_bytes) << "no more images than the link carries";
+  EXPECT_GE(bound.at("host_link_busy_share").get<double>(), 0.98);
+  EXPECT_EQ(card(1, {slow_link}).at("card_binding").get<std::string>(), "pes");
+}
+
 // Weight staging (docs/xdnn.md) moves the last stage's weight transfers into the earlier,
 // compute-bound stages: on v3_96 the original ResNet-50 takes at least 10% fewer cycles than
 // with its weights loaded from DDR when each layer runs (#19), and every byte it stages comes
