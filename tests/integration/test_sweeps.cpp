@@ -203,6 +203,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // xDNN's two modes, and the Dedicated Block's height (its 4 rows bind the stream).
                       ShippedSpec{"xdnn_modes", 8, {"Pareto frontiers", "DSPs (main array + Dedicated Block)",
                                                     "mode=throughput"}},
+                      // One large PE against several small ones on a card, frames/s maximised.
+                      ShippedSpec{"xdnn_cards", 12, {"Pareto frontiers", "DSPs on the card", "frames/s of the card",
+                                                     "mode=throughput"}},
                       ShippedSpec{"ablation", 8, {"Compiler optimisations: ablation", "weight_pingpong=off",
                                                    "weight_prefetch=off"}}),
     [](const ::testing::TestParamInfo<ShippedSpec>& param) { return std::string(param.param.name); });

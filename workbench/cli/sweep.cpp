@@ -111,6 +111,10 @@ void add_show(CLI::App* sweep_cmd, ChosenCommand& chosen) {
   cmd->add_flag("--desc", show.descending, "Sort in descending order");
   cmd->add_option("--where", show.where, "Keep rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable")
       ->allow_extra_args(false);
+  cmd->add_option("--column", show.columns,
+                  "Also show this total of the run reports, standard or the target's (card_fps, fps_per_pe, "
+                  "card_binding, ddr_spill_bytes, ...: docs/report.md); repeatable, and --sort and --where take it")
+      ->allow_extra_args(false);
   cmd->add_flag("--failed", show.failed_only, "Only the failed points");
   cmd->add_option("--limit", show.limit, "At most this many rows")->check(CLI::Range(1, 100000000));
   cmd->callback([&chosen, args] {

@@ -551,4 +551,14 @@ std::vector<report::LayerRow> ResultsDb::layers(const std::string& key) const {
   return rows;
 }
 
+const nlohmann::json* stored_total(const StoredPoint& point, const std::string& name) {
+  if (const auto it = point.totals.find(name); it != point.totals.end() && !it->is_object()) return &*it;
+  // The target's own totals are in its block (`totals.<target>.<statistic>`).
+  for (const auto& [key, block] : point.totals.items()) {
+    if (!block.is_object()) continue;
+    if (const auto it = block.find(name); it != block.end()) return &*it;
+  }
+  return nullptr;
+}
+
 }  // namespace wb::sweep

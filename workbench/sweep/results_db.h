@@ -43,6 +43,10 @@ struct StoredPoint {
   nlohmann::json totals = nlohmann::json::object();  // every total of the run report, extra ones too
 };
 
+// A total of a point's run report by name, standard (`energy_uj`) or in its target's block
+// (`totals.<target>.card_fps`); nullptr when it has none.
+const nlohmann::json* stored_total(const StoredPoint& point, const std::string& name);
+
 class ResultsDb {
  public:
   // Opens the database; with create, makes it (and its schema) when missing. UserError naming

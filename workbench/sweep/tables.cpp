@@ -29,11 +29,13 @@ struct Column {
   std::string title;    // the table's header
   bool numeric = false;
   bool right = false;
+  bool total = false;  // a total of the run reports (--column): a number or a name
 };
 
 struct Cell {
   std::string text;
   double number = 0;
+  bool is_number = false;  // a total's cell holding a number
 };
 
 std::string axis_text(const StoredPoint& p, const std::string& axis) {
@@ -53,7 +55,7 @@ double axis_number(const StoredPoint& p, const std::string& axis) {
   return it == p.hw_values.end() ? 0.0 : it->get<double>();
 }
 
-std::vector<Column> columns_of(const std::vector<std::string>& axes) {
+std::vector<Column> columns_of(const std::vector<std::string>& axes, const std::vector<std::string>& extra = {}) {
   std::vector<Column> columns = {{"position", "#", true, true}, {"model", "model"}, {"config", "config"}};
   for (const std::string& axis : axes) columns.push_back({axis, axis, axis != "compile_opt", axis != "compile_opt"});
   const std::vector<Column> totals = {{"status", "status"},
@@ -67,7 +69,17 @@ std::vector<Column> columns_of(const std::vector<std::string>& axes) {
                                       {"verdict", "verdict"},
                                       {"wall_seconds", "s", true, true}};
   columns.insert(columns.end(), totals.begin(), totals.end());
+  for (const std::string& name : extra) columns.push_back({name, name, false, true, true});
   return columns;
+}
+
+// A total the user asked for (--column): a number as the report gives it, a name as it is.
+Cell total_cell(const StoredPoint& p, const std::string& name) {
+  const nlohmann::json* value = p.status == "done" ? stored_total(p, name) : nullptr;
+  if (value == nullptr) return {"-"};
+  if (value->is_number_unsigned()) return {grouped(value->get<std::uint64_t>()), value->get<double>(), true};
+  if (value->is_number()) return {fmt::format("{:.4g}", value->get<double>()), value->get<double>(), true};
+  return {value->is_string() ? value->get<std::string>() : value->dump()};
 }
 
 Cell cell_of(const StoredPoint& p, const Column& c) {
@@ -91,6 +103,7 @@ Cell cell_of(const StoredPoint& p, const Column& c) {
   }
   if (c.name == "verdict") return {done ? p.verdict : "-"};
   if (c.name == "wall_seconds") return {p.status.empty() ? "-" : fmt::format("{:.1f}", p.wall_seconds), p.wall_seconds};
+  if (c.total) return total_cell(p, c.name);
   return {axis_text(p, c.name), axis_number(p, c.name)};
 }
 
@@ -135,7 +148,7 @@ std::string padded(const std::string& text, std::size_t width, bool right) {
 
 int run_show(const ShowOptions& options, std::ostream& out) {
   const ResultsDb db(resolve_db(options.db), false);
-  const std::vector<Column> columns = columns_of(db.axes());
+  const std::vector<Column> columns = columns_of(db.axes(), options.columns);
   const Column& sort = find_column(columns, options.sort, "--sort");
   const std::vector<Filter> filters = parse_filters(columns, options.where);
 
@@ -149,8 +162,9 @@ int run_show(const ShowOptions& options, std::ostream& out) {
   });
   std::stable_sort(points.begin(), points.end(), [&](const StoredPoint& a, const StoredPoint& b) {
     const Cell x = cell_of(a, sort), y = cell_of(b, sort);
-    const bool less = sort.numeric ? x.number < y.number : x.text < y.text;
-    const bool greater = sort.numeric ? y.number < x.number : y.text < x.text;
+    const bool by_number = sort.numeric || (x.is_number && y.is_number);
+    const bool less = by_number ? x.number < y.number : x.text < y.text;
+    const bool greater = by_number ? y.number < x.number : y.text < x.text;
     return options.descending ? greater : less;
   });
   if (options.limit > 0 && points.size() > options.limit) points.resize(options.limit);

@@ -19,6 +19,7 @@ struct ShowOptions {
   std::vector<std::string> where;    // COLUMN=VALUE or COLUMN!=VALUE, all must hold
   bool failed_only = false;
   std::size_t limit = 0;             // 0: every row
+  std::vector<std::string> columns;  // totals of the run reports shown after the standard columns (card_fps, ...)
 };
 int run_show(const ShowOptions& options, std::ostream& out);
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 
+#include "workbench/report_stats.h"
 #include "workbench/target.h"
 
 namespace wb::sweep {
@@ -38,16 +39,23 @@ std::optional<double> result_metric(const StoredPoint& p, const std::string& nam
   if (name == "utilization") return p.utilization;
   if (name == "memory_bytes") return static_cast<double>(p.memory_bytes);
   if (name == "moveops") return static_cast<double>(p.moveops);
-  if (const auto it = p.totals.find(name); it != p.totals.end() && it->is_number()) return it->get<double>();
-  // The target's own totals are in its block (`totals.<target>.<statistic>`).
-  for (const auto& [key, block] : p.totals.items()) {
-    if (!block.is_object()) continue;
-    if (const auto it = block.find(name); it != block.end() && it->is_number()) return it->get<double>();
-  }
-  return std::nullopt;
+  const nlohmann::json* total = stored_total(p, name);
+  if (total == nullptr || !total->is_number()) return std::nullopt;
+  return total->get<double>();
 }
 
-bool higher_is_better(const std::string& metric) { return metric == "mac_per_cycle" || metric == "utilization"; }
+bool higher_is_better(const std::string& metric) {
+  if (metric == "mac_per_cycle" || metric == "utilization") return true;
+  // A rate per second (frames/s, tokens/s), standard or a target's.
+  const auto per_second = [](const report::StatDecl* stat) { return stat != nullptr && stat->unit.ends_with("/s"); };
+  for (const report::StatDecl& stat : report::standard_statistics()) {
+    if (stat.name == metric && per_second(&stat)) return true;
+  }
+  for (const Target target : all_targets()) {
+    if (per_second(report::target_statistic(target_name(target), report::StatScope::Run, metric))) return true;
+  }
+  return false;
+}
 
 std::string metric_label(const std::string& metric) {
   static const std::map<std::string, std::string> labels = {
@@ -59,6 +67,8 @@ std::string metric_label(const std::string& metric) {
       {"moveops", "intermediate activation bytes"},
       {"energy_uj", "energy per inference (uJ)"},
       {"energy_delay", "energy-delay product (uJ x ms)"},
+      {"fps_per_pe", "frames/s per PE"},
+      {"card_fps", "frames/s of the card"},
       {"pj_per_mac", "energy per MAC (pJ)"},
       {"power_mw", "average power (mW)"}};
   const auto it = labels.find(metric);

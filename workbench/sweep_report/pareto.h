@@ -1,6 +1,7 @@
 #pragma once
 // Pareto frontiers of two objectives: x (a cost: DSPs, bytes of memory, cores) is always
-// minimised; y (the result) is minimised, or maximised for rates (MAC/cycle, utilization).
+// minimised; y (the result) is minimised, or maximised for rates (MAC/cycle, utilization,
+// frames/s, tokens/s).
 // A point is on the frontier when no other point is at least as good on both and better on
 // one.
 
@@ -20,7 +21,7 @@ std::vector<std::size_t> pareto_frontier(const std::vector<std::pair<double, dou
 // A result figure of a done point by name: latency_ms, cycles, mac_per_cycle, utilization,
 // memory_bytes, moveops, or any numeric total of its run report (ddr_spill_bytes, ...).
 std::optional<double> result_metric(const StoredPoint& point, const std::string& name);
-// Whether more is better (MAC/cycle, utilization): those are maximised.
+// Whether more is better (MAC/cycle, utilization, a statistic per second): those are maximised.
 bool higher_is_better(const std::string& metric);
 // "latency (ms)", "MAC/cycle", ... for axis labels.
 std::string metric_label(const std::string& metric);

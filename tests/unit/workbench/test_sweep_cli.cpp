@@ -93,6 +93,15 @@ TEST(SweepCli, RunsResumesShowsExportsAndReports) {
   ASSERT_EQ(show.exit_code, 0) << show.out;
   EXPECT_THAT(show.out, HasSubstr("bit-exact"));
   EXPECT_THAT(show.out, HasSubstr("3 of 4 points shown"));
+  // Totals of the reports as columns (the target's block too): a number grouped, a name as it
+  // is, '-' for a total the reports lack; --sort and --where take them.
+  const CommandResult totals = workbench(
+      fmt::format("sweep show {} --column peak_am_bytes --column am_allocator --column cycles_per_pixel "
+                  "--sort peak_am_bytes --where status=done",
+                  db));
+  ASSERT_EQ(totals.exit_code, 0) << totals.out;
+  EXPECT_THAT(totals.out, testing::ContainsRegex("peak_am_bytes +am_allocator +cycles_per_pixel"));
+  EXPECT_THAT(totals.out, testing::ContainsRegex("[0-9],[0-9]{3} +(top|bottom|bysize|bestfit|spill) +-"));
   const CommandResult failed = workbench(fmt::format("sweep show {} --failed", db));
   EXPECT_THAT(failed.out, HasSubstr("needs"));  // the compiler's reason
   EXPECT_THAT(failed.out, HasSubstr("(exit 2)"));

@@ -46,6 +46,11 @@ TEST(Pareto, MetricsOfAPoint) {
   EXPECT_FALSE(sweep::result_metric(p, "xdnn").has_value());          // the block itself
   EXPECT_TRUE(sweep::higher_is_better("mac_per_cycle"));
   EXPECT_FALSE(sweep::higher_is_better("latency_ms"));
+  // Rates per second, declared so by their unit: a frame rate is maximised, a card's time not.
+  EXPECT_TRUE(sweep::higher_is_better("card_fps"));
+  EXPECT_TRUE(sweep::higher_is_better("fps_per_pe"));
+  EXPECT_TRUE(sweep::higher_is_better("tokens_per_s"));
+  EXPECT_FALSE(sweep::higher_is_better("card_cycles"));
 }
 
 }  // namespace
