@@ -78,7 +78,10 @@ Cell total_cell(const StoredPoint& p, const std::string& name) {
   const nlohmann::json* value = p.status == "done" ? stored_total(p, name) : nullptr;
   if (value == nullptr) return {"-"};
   if (value->is_number_unsigned()) return {grouped(value->get<std::uint64_t>()), value->get<double>(), true};
-  if (value->is_number()) return {fmt::format("{:.4g}", value->get<double>()), value->get<double>(), true};
+  if (value->is_number()) {
+    const double v = value->get<double>();
+    return {std::abs(v) >= 100 ? fmt::format("{:.1f}", v) : fmt::format("{:.4g}", v), v, true};
+  }
   return {value->is_string() ? value->get<std::string>() : value->dump()};
 }
 
