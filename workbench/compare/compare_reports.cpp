@@ -1,6 +1,7 @@
 #include "workbench/compare/compare_reports.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include "workbench/compare/layer_join.h"
 #include "workbench/report_csv.h"
 #include "workbench/report_json.h"
+#include "workbench/report_stats.h"
 #include "workbench/text_table.h"
 
 namespace wb::compare {
@@ -155,6 +157,34 @@ std::optional<double> ratio(double a_us, double b_us) {
   return b_us / a_us;
 }
 
+namespace {
+
+// Each report's rates per second, as its target declares them (xDNN's frames/s per PE and of
+// its card), with what binds the card: one line per report that has any.
+void print_rates(const std::vector<ReportSide>& sides, std::ostream& os) {
+  std::vector<std::string> lines;
+  for (const ReportSide& side : sides) {
+    const report::RunReport& r = side.report;
+    std::vector<std::string> rates;
+    for (const report::StatDecl* stat : report::target_statistics(r.target, report::StatScope::Run)) {
+      const auto value = r.totals.specific.find(stat->name);
+      if (!stat->unit.ends_with("/s") || value == r.totals.specific.end() || !value->is_number()) continue;
+      rates.push_back(fmt::format("{} {:.1f} {}", stat->name, value->get<double>(), stat->unit));
+    }
+    if (rates.empty()) continue;
+    if (const auto pes = r.totals.specific.find("pes"); pes != r.totals.specific.end()) {
+      rates.push_back(fmt::format("{} PE(s), bound by {}", pes->get<int>(),
+                                  r.totals.specific.value("card_binding", std::string("?"))));
+    }
+    lines.push_back(fmt::format("  {}  {}\n", side.label, fmt::join(rates, ", ")));
+  }
+  if (lines.empty()) return;
+  os << "\nrates:\n";
+  for (const std::string& line : lines) os << line;
+}
+
+}  // namespace
+
 void print_comparison(const Comparison& comparison, std::size_t top, std::ostream& os) {
   const auto& sides = comparison.sides;
   const TimeUnit unit = comparison.unit;
@@ -235,6 +265,7 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
   add_row("", "total", counts, times, us, macs, cycles, bytes, energy);
   print_columns(columns, os);
   if (macs_differ) os << "* the reports' MACs differ in this row: not the same work (another model or quantization?)\n";
+  print_rates(sides, os);
 
   if (top == 0) return;
   for (std::size_t s = 1; s < sides.size(); ++s) {

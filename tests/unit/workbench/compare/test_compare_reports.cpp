@@ -106,6 +106,18 @@ TEST(CompareReports, TheTableShowsEveryRowTheTotalsAndWhatMovedMost) {
   EXPECT_NE(text.find("-11.0 us"), std::string::npos) << text;
   EXPECT_EQ(text.find(" *"), std::string::npos) << "MACs agree, no mark: " << text;
 
+  EXPECT_EQ(text.find("rates:"), std::string::npos) << "no report has a rate: " << text;
+
+  // A target's rates per second (xDNN's frames/s), with the card's PEs and what binds it.
+  std::vector<ReportSide> streamed = pulp_and_xdnn();
+  streamed[1].report.totals.specific = {{"fps_per_pe", 968.5}, {"card_fps", 3873.9}, {"pes", 4}, {"card_binding", "host"},
+                                       {"images", 3}};
+  std::ostringstream with_rates;
+  print_comparison(compare(std::move(streamed), std::nullopt), 0, with_rates);
+  EXPECT_NE(with_rates.str().find("rates:\n  B  fps_per_pe 968.5 frames/s, card_fps 3873.9 frames/s, 4 PE(s), bound by host\n"),
+            std::string::npos)
+      << with_rates.str();
+
   std::vector<ReportSide> other_work = pulp_and_xdnn();
   other_work[1].report.layers[1].macs = 11;
   std::ostringstream marked;
