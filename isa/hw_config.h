@@ -33,6 +33,10 @@ struct XdnnArrayParams {
   int cols = 0;                // DSP columns
   int macs_per_dsp_int8 = 0;   // MACs one DSP does per cycle with 8-bit operands
   int macs_per_dsp_int16 = 0;  // the same with 16-bit operands
+  // Weights each DSP holds (0: no limit modelled): a conv whose column group needs at most half
+  // ping-pongs (the next weights load while it computes), up to all of them runs without
+  // ping-pong, up to twice at half rate.
+  int weight_depth = 0;
 };
 
 // The Dedicated Block of xDNN v3 (ML Suite's throughput mode): a smaller array of its own that

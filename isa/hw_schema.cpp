@@ -112,6 +112,16 @@ const std::vector<KeySpec>& xdnn_keys() {
           "MACs one DSP does per cycle on 16-bit operands", kPublished,
           "REFERENCE.md: the int16 peak is half the int8 peak",
           [](HwConfig& c) -> FieldRef { return &xd(c).array.macs_per_dsp_int16; }),
+      defaulted<XdnnParams>(key(
+          "array.weight_depth", K::Integer, "weights", 0, 1 << 16,
+          "weights each DSP holds for a conv's column group (ML Suite's DSPWgtCnt): at most half of them ping-pong "
+          "(the next weights load while the array computes), up to all run without ping-pong, up to twice at half "
+          "rate; 0 models no limit",
+          kPublished,
+          "v3: ML Suite's hardware description (xfdnn hardware.pyc, DSP.DSPWgtCnt: <= 32 ping-pong, <= 64 ping-pong "
+          "off, <= 128 half rate; its ResNet-50 JSON runs res5's 512-channel 3x3 convs with en_pingpong_weight 0); "
+          "not published for v2 (0)",
+          [](HwConfig& c) -> FieldRef { return &xd(c).array.weight_depth; })),
       key("am_bytes", K::Bytes, "bytes", kKiB, static_cast<double>(kMaxAmBytes), "on-chip Active Memory holding activations",
           kPublished, "REFERENCE.md's 4 / 6 / 9 MB, read as MiB (on-chip RAM comes in binary sizes)",
           [](HwConfig& c) -> FieldRef { return &xd(c).am_bytes; }),

@@ -1,12 +1,22 @@
 #include "isa/xdnn_access.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "isa/xdnn_program.h"
 
 namespace wb::isa::xdnn {
 
 namespace {
+
+Access whole_filter_cache(bool write) {
+  Access access;
+  access.memory = MEMORY_FILTER_CACHE;
+  access.begin = 0;
+  access.end = std::numeric_limits<std::uint64_t>::max();
+  access.write = write;
+  return access;
+}
 
 std::vector<Access> copy_accesses(const Copy& c) {
   const std::uint64_t rows = std::max<std::uint64_t>(c.rows(), 1);
@@ -15,6 +25,8 @@ std::vector<Access> copy_accesses(const Copy& c) {
       (rows - 1) * c.source_row_stride() + (c.count() - 1) * c.source_stride() + c.chunk_bytes();
   const std::uint64_t destination_extent =
       (rows - 1) * c.destination_row_stride() + (c.count() - 1) * c.destination_stride() + c.chunk_bytes();
+  // A load for a conv without ping-pong writes every DSP's weight memory: the whole filter cache.
+  if (c.without_pingpong()) return {bytes_access(c.source_memory(), c.source(), source_extent, false), whole_filter_cache(true)};
   return {bytes_access(c.source_memory(), c.source(), source_extent, false),
           bytes_access(c.destination_memory(), c.destination(), destination_extent, true)};
 }
@@ -51,8 +63,11 @@ std::vector<Access> instruction_accesses(const Instr& instr) {
       const std::uint64_t weights = std::uint64_t{c.output().layout().channels()} *
                                     (c.input().layout().channels() / groups) * c.window().kernel_h() *
                                     c.window().kernel_w() * c.weight_bytes();
+      // Without ping-pong its weights hold every DSP's weight memory: the whole filter cache.
       return {region_access(c.input(), false), region_access(c.output(), true),
-              bytes_access(c.on_host() ? MEMORY_DDR : MEMORY_FILTER_CACHE, c.filter_address(), weights, false)};
+              c.without_pingpong() && !c.on_host()
+                  ? whole_filter_cache(false)
+                  : bytes_access(c.on_host() ? MEMORY_DDR : MEMORY_FILTER_CACHE, c.filter_address(), weights, false)};
     }
     case Instr::kPool: return {region_access(instr.pool().input(), false), region_access(instr.pool().output(), true)};
     case Instr::kEltwise:

@@ -81,6 +81,23 @@ std::string layout_problem(const TensorLayout& layout) {
 
 std::uint64_t copy_bytes(const Copy& copy) { return std::max<std::uint64_t>(copy.rows(), 1) * copy.count() * copy.chunk_bytes(); }
 
+std::uint64_t weights_per_dsp(std::uint64_t groups, std::uint64_t channels_per_group, std::uint64_t outputs_per_group,
+                              std::uint64_t replication, std::uint64_t kernel_h, std::uint64_t kernel_w,
+                              std::uint64_t rows) {
+  const std::uint64_t r = std::max<std::uint64_t>(replication, 1);
+  const std::uint64_t g = std::max<std::uint64_t>(groups, 1);
+  if (g > 1 && channels_per_group == 1 && outputs_per_group == 1) return kernel_h * kernel_w;
+  const std::uint64_t sections = (channels_per_group * r + rows - 1) / rows;
+  return g * sections * kernel_h * ((kernel_w + r - 1) / r);
+}
+
+std::uint64_t weights_per_dsp(const Conv& conv, std::uint64_t rows) {
+  const auto& in = conv.input().layout();
+  const std::uint64_t groups = std::max<std::uint32_t>(conv.groups(), 1);
+  return weights_per_dsp(groups, in.channels() / groups, conv.output().layout().channels() / groups, in.replication(),
+                         conv.window().kernel_h(), conv.window().kernel_w(), rows);
+}
+
 Copy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes) {
   Copy c;
   c.set_source_memory(from);

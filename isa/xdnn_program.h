@@ -34,7 +34,7 @@ namespace wb::isa::xdnn {
 // 17: LayerNorm.rms (an RMSNorm: no mean subtracted).
 // 18: throughput mode: Instr.block, the image queue (Program.image_queue, the instructions'
 //     *_from_image_queue) and Wait.dedicated.
-inline constexpr std::uint32_t kXdnnFormatVersion = 18;
+inline constexpr std::uint32_t kXdnnFormatVersion = 19;
 
 // Bounds the pre-run checks put on a program's fields, far above any network's and low enough
 // that the layout and window arithmetic cannot overflow 64 bits.
@@ -88,6 +88,15 @@ std::string layout_problem(const TensorLayout& layout);
 
 // Bytes a copy moves: rows (at least 1) x count x chunk_bytes.
 std::uint64_t copy_bytes(const Copy& copy);
+
+// The weights each DSP of an array of `rows` holds for one column group of a conv: one per
+// pass, its channel sections (replicas included) times its taps (replication folds r
+// horizontal taps into one pass); a depthwise conv's DSP row holds one channel's taps. ML
+// Suite's DSPWgtCnt, which its hardware description bounds (HwConfig array.weight_depth).
+std::uint64_t weights_per_dsp(std::uint64_t groups, std::uint64_t channels_per_group, std::uint64_t outputs_per_group,
+                              std::uint64_t replication, std::uint64_t kernel_h, std::uint64_t kernel_w,
+                              std::uint64_t rows);
+std::uint64_t weights_per_dsp(const Conv& conv, std::uint64_t rows);
 // One contiguous copy of `bytes` from `source` in `from` to `destination` in `to` (one chunk;
 // its strides equal to the chunk, as the XNUpload/XNDownload of a whole image have them).
 Copy linear_copy(Memory from, std::uint64_t source, Memory to, std::uint64_t destination, std::uint64_t bytes);

@@ -4,6 +4,8 @@
 // (instruction_fields), weight packing and DDR layout are already apart.
 #include "compiler/xdnn/emit_instructions.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -16,6 +18,7 @@
 #include "compiler/xdnn/instruction_fields.h"
 #include "compiler/xdnn/row_tiling.h"
 #include "isa/xdnn_program.h"
+#include "support/error.h"
 
 namespace wb::xdnn {
 
@@ -179,14 +182,16 @@ class InstructionEmitter {
 
   // Loads a block's weights into the filter cache (its address), or for the host returns
   // the weights' DDR address.
-  std::uint64_t load_block(int l, std::size_t index, const WeightBlock& block, bool on_host) {
+  // `whole`: the block fills every DSP's weight memory (its conv runs without ping-pong), so its
+  // load waits for every conv before it and no load runs beside its conv (the accesses say so).
+  std::uint64_t load_block(int l, std::size_t index, const WeightBlock& block, bool on_host, bool whole) {
     if (on_host) return block.ddr_address;
     const auto staged = staged_address_.find({l, static_cast<int>(index)});
     // The filter cache is a ring of blocks: the weight loader runs ahead of the array by as
     // many blocks as fit (two at least: ping-pong). Without ping-pong every block goes to
     // address 0, so each load waits for the conv before it.
     std::uint64_t filter_address = 0;
-    if (options_.weight_pingpong) {
+    if (options_.weight_pingpong && !whole) {
       if (filter_cursor_ + block.bytes > static_cast<std::uint64_t>(hw_.filter_cache_bytes)) filter_cursor_ = 0;
       filter_address = filter_cursor_;
       filter_cursor_ += block.bytes;
@@ -198,6 +203,7 @@ class InstructionEmitter {
                                      filter_address, block.bytes)
             : isa::xdnn::linear_copy(isa::xdnn::MEMORY_AM, staged->second, isa::xdnn::MEMORY_FILTER_CACHE,
                                      filter_address, block.bytes);
+    instr.mutable_load_weights()->set_without_pingpong(whole);
     push(std::move(instr), Unit::Weights, l);
     if (staged == staged_address_.end()) {
       out_.stats.weight_bytes += block.bytes;
@@ -207,8 +213,9 @@ class InstructionEmitter {
   }
 
   // --- layers ------------------------------------------------------------------------
-  // One conv instruction: a block of output channels over the stripe's output rows.
-  void emit_conv_block(int l, const WeightBlock& block, std::uint64_t filter_address, const Region& input_region,
+  // One conv instruction: a block of output channels over the stripe's output rows, after
+  // the load of its weights.
+  void emit_conv_block(int l, std::size_t index, const WeightBlock& block, const Region& input_region,
                        const Region& output_region, const StripeRows& stripe) {
     const XLayer& layer = mapping_.layers[static_cast<std::size_t>(l)];
     const QNode& node = graph_.nodes[static_cast<std::size_t>(layer.conv_node)];
@@ -234,7 +241,6 @@ class InstructionEmitter {
     out_layout->set_channels(block.co_end - block.co_begin);
     *conv.mutable_window() = window_of(node);
     conv.set_groups(groups_in_block);
-    conv.set_filter_address(filter_address);
     conv.set_weight_bytes(cw.weight_bytes);
     if (!node.bias.empty()) {
       const auto bias = node.bias.to_int64_vector();
@@ -259,6 +265,17 @@ class InstructionEmitter {
     conv.set_input_height(fc ? 1 : dim(in_t, 2));
     conv.set_input_width(fc ? 1 : dim(in_t, 3));
     conv.set_on_host(layer.on_host);
+    // More weights per DSP than half its weight memory: no ping-pong (ML Suite's DSPWgtCnt);
+    // more than twice it: not even at half rate.
+    const auto depth = static_cast<std::uint64_t>(hw_.array.weight_depth);
+    const std::uint64_t per_dsp = isa::xdnn::weights_per_dsp(conv, static_cast<std::uint64_t>(hw_.array.rows));
+    if (!layer.on_host && depth > 0 && per_dsp > 2 * depth) {
+      throw UserError(fmt::format("layer '{}' needs {} weights per DSP, more than twice array.weight_depth = {} (half "
+                                  "rate holds that many); raise array.weight_depth or array.rows",
+                                  layer.name, per_dsp, depth));
+    }
+    conv.set_without_pingpong(!layer.on_host && depth > 0 && 2 * per_dsp > depth);
+    conv.set_filter_address(load_block(l, index, block, layer.on_host, conv.without_pingpong()));
     Instr instr;
     *instr.mutable_conv() = std::move(conv);
     push(std::move(instr), layer.on_host ? Unit::Host : Unit::Conv, l);
@@ -290,8 +307,7 @@ class InstructionEmitter {
     }
     for (std::size_t b = 0; b < cw.blocks.size(); ++b) {
       const WeightBlock& block = cw.blocks[b];
-      const std::uint64_t filter_address = load_block(l, b, block, layer.on_host);
-      emit_conv_block(l, block, filter_address, input_region, output_region, {{0, output_rows(graph_, layer)}, 0, 0});
+      emit_conv_block(l, b, block, input_region, output_region, {{0, output_rows(graph_, layer)}, 0, 0});
     }
     const int out_buffer = buffer_of(layer.output);
     if (layer.on_host && !ddr_resident(out_buffer)) {
@@ -341,8 +357,7 @@ class InstructionEmitter {
           if (k == 0 && streams_input(layer)) count_streamed_input(l, input_region);
           const ConvWeights& cw = weights_.convs[static_cast<std::size_t>(l)];
           for (std::size_t b = 0; b < cw.blocks.size(); ++b) {
-            const std::uint64_t filter_address = load_block(l, b, cw.blocks[b], false);
-            emit_conv_block(l, cw.blocks[b], filter_address, input_region, output_region,
+            emit_conv_block(l, b, cw.blocks[b], input_region, output_region,
                             {out, input_row_offset, output_row_offset});
           }
           break;

@@ -213,10 +213,21 @@ ThroughputSplit split_for_throughput(isa::xdnn::Program& program, const XdnnPara
                                 program.header().model_name(), program.ddr_bytes_used(), hw.ddr_bytes));
   }
 
+  // Ping-pong on the Dedicated Block's own DSPs: its rows hold the weights (one layer, so one
+  // answer for every block of it and for their loads).
+  bool whole = false;
+  for (const int i : mine) {
+    const Instr& instr = program.instrs(i);
+    whole = whole || (instr.has_conv() && hw.array.weight_depth > 0 &&
+                      2 * isa::xdnn::weights_per_dsp(instr.conv(), static_cast<std::uint64_t>(hw.dedicated.rows)) >
+                          static_cast<std::uint64_t>(hw.array.weight_depth));
+  }
   for (const int i : mine) {
     Instr& instr = *program.mutable_instrs(i);
     instr.set_block(isa::xdnn::BLOCK_DEDICATED);
+    if (instr.has_load_weights()) instr.mutable_load_weights()->set_without_pingpong(whole);
     if (!instr.has_conv()) continue;
+    instr.mutable_conv()->set_without_pingpong(whole);
     auto* region = instr.mutable_conv()->mutable_output();
     region->set_memory(isa::xdnn::MEMORY_DDR);
     region->set_address(queue->address());

@@ -293,6 +293,33 @@ BandwidthPortParams ddr_channel_params(const HwConfig& config) {
   return ddr;
 }
 
+namespace {
+
+// The DSPs' weight memory (array.weight_depth, ML Suite's DSPWgtCnt): a conv needing more than
+// half of it per DSP cannot ping-pong, so it and the load of its weights must say so (the
+// accesses that order them by); one needing more than twice it cannot run. `load_whole`: the
+// load that filled its weights said so.
+std::string weight_memory_problem(const Instr& instr, const XdnnParams& hw, bool load_whole) {
+  const isa::xdnn::Conv& conv = instr.conv();
+  const auto depth = static_cast<std::uint64_t>(hw.array.weight_depth);
+  if (conv.on_host() || depth == 0) return {};
+  const int rows = instr.block() == isa::xdnn::BLOCK_DEDICATED ? hw.dedicated.rows : hw.array.rows;
+  const std::uint64_t weights = isa::xdnn::weights_per_dsp(conv, static_cast<std::uint64_t>(rows));
+  if (weights > 2 * depth) {
+    return fmt::format("needs {} weights per DSP, more than twice array.weight_depth = {} (half rate holds that many)",
+                       weights, depth);
+  }
+  if (2 * weights > depth && !(conv.without_pingpong() && load_whole)) {
+    return fmt::format("needs {} weights per DSP, more than half of array.weight_depth = {}: it cannot ping-pong, and "
+                       "the program does not mark it and its weight load without_pingpong (compiled for another "
+                       "config?)",
+                       weights, depth);
+  }
+  return {};
+}
+
+}  // namespace
+
 void validate_program(const isa::xdnn::Program& program, const HwConfig& config) {
   const XdnnParams& hw = config.xdnn();
   if (program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
@@ -319,9 +346,19 @@ void validate_program(const isa::xdnn::Program& program, const HwConfig& config)
     }
   }
   const auto& instrs = program.instrs();
+  // Per block and filter-cache address, whether the last weight load there filled the DSPs'
+  // whole weight memory.
+  std::map<std::pair<int, std::uint64_t>, bool> whole_load;
   for (int i = 0; i < instrs.size(); ++i) {
     const Instr& instr = instrs.Get(i);
-    const std::string problem = instruction_problem(instr, sizes, config);
+    if (instr.has_load_weights()) {
+      whole_load[{instr.block(), instr.load_weights().destination()}] = instr.load_weights().without_pingpong();
+    }
+    std::string problem = instruction_problem(instr, sizes, config);
+    if (problem.empty() && instr.has_conv()) {
+      const auto found = whole_load.find({instr.block(), instr.conv().filter_address()});
+      problem = weight_memory_problem(instr, hw, found != whole_load.end() && found->second);
+    }
     if (!problem.empty()) {
       throw UserError(fmt::format("instruction {} ({}, layer '{}'): {}", i, isa::xdnn::instr_mnemonic(instr),
                                   instr.layer(), problem));

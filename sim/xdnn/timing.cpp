@@ -51,7 +51,13 @@ std::uint64_t array_pass_cycles(const isa::xdnn::Conv& conv, const XdnnParams& h
     // Depthwise: each DSP row holds one channel; the columns take different pixels.
     return ceil_div<std::uint64_t>(out.channels(), rows) * ceil_div<std::uint64_t>(pixels, cols * m) * kh * kw;
   }
-  return groups * ceil_div<std::uint64_t>(cin_g * r, rows) * ceil_div<std::uint64_t>(cout_g, cols) * ceil_div<std::uint64_t>(pixels, m) * kh * ceil_div<std::uint64_t>(kw, r);
+  const std::uint64_t passes = groups * ceil_div<std::uint64_t>(cin_g * r, rows) * ceil_div<std::uint64_t>(cout_g, cols) *
+                               ceil_div<std::uint64_t>(pixels, m) * kh * ceil_div<std::uint64_t>(kw, r);
+  // More weights per DSP than its weight memory holds: the array runs at half rate (ML Suite's
+  // hardware description: DSPWgtCnt above 64, up to 128).
+  const auto depth = static_cast<std::uint64_t>(hw.array.weight_depth);
+  const bool half_rate = depth > 0 && isa::xdnn::weights_per_dsp(conv, rows) > depth;
+  return half_rate ? 2 * passes : passes;
 }
 
 }  // namespace

@@ -350,7 +350,7 @@ TEST(HwConfigErrors, WrongTypes) {
   EXPECT_THAT(
       load_error(with_line(flat, 4, "array: 5")),
       HasSubstr("bad.yaml:4: array: expected a map with keys rows, cols, macs_per_dsp_int8, macs_per_dsp_int16, "
-                "got '5'"));
+                "weight_depth, got '5'"));
   EXPECT_THAT(
       load_error(with_line(kXdnn, 9, "am_bytes: {size: 4}")),
       HasSubstr("bad.yaml:9: am_bytes: expected a size (bytes, or with a unit: 512kB, 64 KiB, 9MiB), got a map"));
@@ -412,7 +412,7 @@ TEST(HwConfigErrors, BadOverrides) {
               HasSubstr("bad.yaml (--set am_bytes=5 MiBs): am_bytes: expected a size"));
   EXPECT_EQ(load_error(kXdnn, {"array=5"}),
             "bad.yaml (--set array=5): array: a group of keys; set one of them: array.rows, array.cols, "
-            "array.macs_per_dsp_int8, array.macs_per_dsp_int16");
+            "array.macs_per_dsp_int8, array.macs_per_dsp_int16, array.weight_depth");
   EXPECT_THAT(load_error(kXdnn, {"cores=4"}),
               HasSubstr("bad.yaml (--set cores=4): cores: unknown key: it belongs to target pulp"));
   EXPECT_THAT(load_error(kXdnn, {"target=pulp"}), HasSubstr("bad.yaml (--set target=pulp): target: the target cannot"));

@@ -234,6 +234,53 @@ TEST(EmitInstructions, EachConvBlockReadsTheWeightsLoadedForIt) {
   }
 }
 
+// A conv whose column group needs more than half of each DSP's weight memory (array.weight_depth)
+// runs without ping-pong: it and its load say so, the load goes to address 0 and waits for the
+// convs before it, and the next load waits for it. With room for two, nothing changes.
+TEST(EmitInstructions, ConvsFillingTheDspsWeightMemoryDoNotPingPong) {
+  const auto compiled = [](std::uint64_t depth) {
+    return compile_xdnn(weight_bound_qgraph(),
+                        test::xdnn_config("v3_96", {fmt::format("array.weight_depth={}", depth)}), {});
+  };
+  const auto per_dsp = [](const Instr& instr) { return isa::xdnn::weights_per_dsp(instr.conv(), 96); };
+  const CompileResult room = compiled(64);
+  std::uint64_t most = 0, least = 64;
+  for (const Instr& instr : room.program.instrs()) {
+    EXPECT_FALSE(instr.has_conv() && instr.conv().without_pingpong()) << instr.id();
+    EXPECT_FALSE(instr.has_load_weights() && instr.load_weights().without_pingpong()) << instr.id();
+    if (instr.has_conv() && !instr.conv().on_host()) {
+      most = std::max(most, per_dsp(instr));
+      least = std::min(least, per_dsp(instr));
+    }
+  }
+  ASSERT_GT(most, 2 * least) << "the graph's convs need as many weights per DSP";
+  // A depth the largest fills (no ping-pong) and the smallest does not.
+  const CompileResult tight = compiled(most);
+  bool conv_before = false, whole_after = false;
+  std::size_t whole = 0, pingpong = 0;
+  const isa::xdnn::Copy* loaded = nullptr;
+  for (const Instr& instr : tight.program.instrs()) {
+    if (instr.has_load_weights()) {
+      loaded = &instr.load_weights();
+      if (loaded->without_pingpong()) {
+        EXPECT_EQ(loaded->destination(), 0u) << instr.id();
+        EXPECT_TRUE(!conv_before || instr.wait().conv()) << "a load beside a conv: " << instr.id();
+      }
+      EXPECT_TRUE(!whole_after || instr.wait().conv()) << "a load beside a conv without ping-pong: " << instr.id();
+    } else if (instr.has_conv() && !instr.conv().on_host()) {
+      const bool fills = 2 * per_dsp(instr) > most;
+      EXPECT_EQ(instr.conv().without_pingpong(), fills) << instr.id();
+      ASSERT_NE(loaded, nullptr);
+      EXPECT_EQ(loaded->without_pingpong(), fills) << instr.id();
+      (fills ? whole : pingpong) += 1;
+      conv_before = true;
+      whole_after = fills;
+    }
+  }
+  EXPECT_GT(whole, 0u);
+  EXPECT_GT(pingpong, 0u);
+}
+
 // What emission counts is what its instructions move.
 TEST(EmitInstructions, TheTrafficCountedIsTheBytesTheInstructionsMove) {
   for (const Case& c : cases()) {

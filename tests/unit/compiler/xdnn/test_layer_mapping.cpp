@@ -317,11 +317,11 @@ TEST(XdnnCompileHostLayers, ConcatOfLutOutputsIsCopiedNotPlaced) {
 
 TEST(XdnnProgramFormat, AProgramOfTheFormerVersionIsRefused) {
   isa::xdnn::Program program = compile_xdnn(test::squeeze_excite_qgraph(), test::xdnn_config("v3_96"), {}).program;
-  // Format 18 added throughput mode (Instr.block, the image queue, Wait.dedicated), 17 LayerNorm.rms (an RMSNorm), 16 a softmax's causal mask, 15 HOST_EMBEDDING (token ids to rows on the host), 14 Window.input_dilation (a transposed conv on the array), 13 Swin's windowed attention (matmul_windows, matmul_bias, softmax_labels), 12 HOST_HWC_RESHAPE (a detection head's tokens) and outputs of tokens, 11 IoTensor.source_shape (an input of tokens), 10 the host matmul and softmax over rows, 9 the host layer norm, 8 the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5
+  // Format 19 added without_pingpong (a conv filling the DSPs' weight memory, and its load), 18 throughput mode (Instr.block, the image queue, Wait.dedicated), 17 LayerNorm.rms (an RMSNorm), 16 a softmax's causal mask, 15 HOST_EMBEDDING (token ids to rows on the host), 14 Window.input_dilation (a transposed conv on the array), 13 Swin's windowed attention (matmul_windows, matmul_bias, softmax_labels), 12 HOST_HWC_RESHAPE (a detection head's tokens) and outputs of tokens, 11 IoTensor.source_shape (an input of tokens), 10 the host matmul and softmax over rows, 9 the host layer norm, 8 the host resize, 7 merged convs' output parts, 6 staged weights in AM, 5
   // marked the intermediate copies, 4 added the payload and model digests, 3 HOST_SOFTMAX: a program of an earlier
   // format is refused, to be compiled again.
   const std::uint32_t current = isa::xdnn::kXdnnFormatVersion;
-  EXPECT_EQ(current, 18u);
+  EXPECT_EQ(current, 19u);
   const auto path = std::filesystem::temp_directory_path() / fmt::format("wb_test_xdnn_v2_{}.xdnn", ::getpid());
   isa::xdnn::save_program(program, path);
   EXPECT_EQ(isa::xdnn::load_program(path).header().format_version(), current);

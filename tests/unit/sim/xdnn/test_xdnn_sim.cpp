@@ -10,9 +10,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <optional>
 
+#include "isa/xdnn_program.h"
 #include "support/error.h"
 #include "tests/unit/sim/xdnn/xdnn_sim_testing.h"
 
@@ -23,6 +26,7 @@ using sim::xdnn::SimOptions;
 using sim::xdnn::SimResult;
 using sim::xdnn::simulate;
 using sim::xdnn::validate_program;
+using testing::HasSubstr;
 
 // One conv (optionally with a pipelined pool) of an AM-resident network input into an
 // AM-resident network output, its weights loaded from DDR first.
@@ -131,6 +135,45 @@ TEST(XdnnSimConv, Dense3x3Stride2PaddingMatchesNaiveLoop) {
   EXPECT_EQ(layer.end_cycle, run.result.total_cycles);
   EXPECT_EQ(layer.cycles, layer.end_cycle - layer.start_cycle);
   EXPECT_EQ(layer.start_cycle, static_cast<std::uint64_t>(config().xdnn().instr_issue_cycles));
+}
+
+// The DSPs' weight memory (array.weight_depth, ML Suite's DSPWgtCnt): a 3x3 conv on one channel
+// section needs 9 weights per DSP. Up to half the depth it ping-pongs; beyond, it and its load
+// must be marked without ping-pong (the simulator refuses a program that does not); beyond the
+// depth it runs at half rate; beyond twice the depth it cannot run.
+TEST(XdnnSimConv, TheDspsWeightMemoryBoundsPingPongAndRate) {
+  ConvCase k = dense_case(5, 9, 9, 7, window(3, 2, 1));
+  EXPECT_EQ(isa::xdnn::weights_per_dsp(1, 5, 7, 1, 3, 3, 96), 9u);
+  const auto busy = [&](int depth, bool marked) {
+    x::Program program = conv_program(k);
+    for (auto& instr : *program.mutable_instrs()) {
+      if (instr.has_conv()) instr.mutable_conv()->set_without_pingpong(marked);
+      if (instr.has_load_weights()) instr.mutable_load_weights()->set_without_pingpong(marked);
+    }
+    const SimResult r = simulate(program, config("v3_96", {fmt::format("array.weight_depth={}", depth)}), {k.input}, {});
+    expect_equal(r.outputs.at(0), expected(k));
+    return layer_stats(r, "conv").array_busy_cycles;
+  };
+  const std::uint64_t full_rate = busy(18, false);  // 9 of 18: ping-pong
+  EXPECT_EQ(full_rate, 229u);
+  EXPECT_EQ(busy(16, true), full_rate);  // no ping-pong, full rate
+  try {
+    busy(16, false);
+    FAIL() << "an unmarked conv without ping-pong ran";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("needs 9 weights per DSP, more than half of array.weight_depth = 16"));
+  }
+  EXPECT_EQ(busy(8, true), 2 * (full_rate - 96 - 16) + 96 + 16);  // half rate: the passes twice
+  try {
+    busy(4, true);
+    FAIL() << "a conv beyond twice the weight memory ran";
+  } catch (const UserError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("needs 9 weights per DSP, more than twice array.weight_depth = 4"));
+  }
+  // Replicated narrow channels hold several taps per pass; a depthwise DSP row one channel's taps.
+  EXPECT_EQ(isa::xdnn::weights_per_dsp(1, 3, 64, 7, 7, 7, 96), 7u);
+  EXPECT_EQ(isa::xdnn::weights_per_dsp(512, 1, 1, 1, 7, 7, 96), 49u);
+  EXPECT_EQ(isa::xdnn::weights_per_dsp(1, 512, 512, 1, 3, 3, 96), 54u);
 }
 
 TEST(XdnnSimConv, DilatedAsymmetricPaddingUnsignedOutput) {
