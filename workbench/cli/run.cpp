@@ -54,8 +54,7 @@ void add_run(CLI::App& app, ChosenCommand& chosen) {
   add_target_options(cmd, args->target);
   add_input_option(cmd, args->inputs);
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic and the golden check (same cycles)");
-  cmd->add_option("--images", args->images, "Images streamed through the target one after another, each with the same input; the report is per image in the steady state (xDNN: default 1, 3 in throughput mode; docs/xdnn.md, \"Throughput mode\"). PULP runs one image")
-      ->check(CLI::Range(1, 1000));
+  add_images_option(cmd, args->images);
   cmd->add_flag("--no-cache", args->no_cache,
                 "Quantize again instead of taking the quantized model from the cache ($WB_CACHE_DIR/models or "
                 "~/.cache/workbench/models, keyed by the model file's digest, scheme, calibration and build; at "

@@ -124,4 +124,13 @@ int exit_code_of_verdict(const report::RunReport& report) {
   return kExitOk;
 }
 
+void add_images_option(CLI::App* cmd, std::size_t& images) {
+  cmd->add_option("--images", images,
+                  "Images streamed through the target one after another, each with the same input; the report is "
+                  "per image in the steady state (xDNN: default 1, 3 in throughput mode, 3 per PE on a card of "
+                  "several (--set pes=N, images dealt to the PEs in turn); docs/xdnn.md, \"Throughput mode\", "
+                  "\"Cards of several PEs\"). PULP runs one image")
+      ->check(CLI::Range(1, 1000));
+}
+
 }  // namespace wb::cli

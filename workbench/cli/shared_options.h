@@ -26,6 +26,8 @@ struct TargetArgs {
   int threads = 0;  // of the float/golden executors; 0: all cores
 };
 void add_target_options(CLI::App* cmd, TargetArgs& args);
+// --images N into `images` (0: the simulator's default), for `run` and `sim`.
+void add_images_option(CLI::App* cmd, std::size_t& images);
 // --shape NAME=1x3x224x224 (repeatable) into `shapes`.
 void add_shape_option(CLI::App* cmd, std::vector<std::string>& shapes);
 // --input NAME=PATH or PATH (repeatable) into `inputs`.

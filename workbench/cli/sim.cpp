@@ -52,8 +52,7 @@ void add_sim(CLI::App& app, ChosenCommand& chosen) {
   add_input_option(cmd, args->inputs);
   cmd->add_option("--seed", args->seed, "Seed of the synthetic input")->check(seed_validator())->capture_default_str();
   cmd->add_flag("--no-data", args->no_data, "Timing only: skip the arithmetic (same cycles)");
-  cmd->add_option("--images", args->images, "Images streamed through the target one after another, each with the same input; the report is per image in the steady state (xDNN: default 1, 3 in throughput mode; docs/xdnn.md, \"Throughput mode\"). PULP runs one image")
-      ->check(CLI::Range(1, 1000));
+  add_images_option(cmd, args->images);
   add_report_options(cmd, args->report);
   cmd->callback([&chosen, args] { chosen = {[args] { return sim(*args); }, !args->report.quiet}; });
 }
