@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <utility>
 
 #include "isa/xdnn_access.h"
 #include "isa/xdnn_program.h"
@@ -115,16 +114,12 @@ void Overlay::begin(RunState& state) {
 }
 
 void Overlay::end() {
-  RunState* const state = std::exchange(state_, nullptr);
-  if (!state->error.empty()) return;
-  state_ = state;
-  try {
-    check_finished();
-  } catch (...) {
-    state_ = nullptr;
-    throw;
-  }
-  state_ = nullptr;
+  // The run is let go however it ended, a stall thrown included.
+  struct Release {
+    Overlay& overlay;
+    ~Release() { overlay.state_ = nullptr; }
+  } release{*this};
+  if (state_->error.empty()) check_finished();
 }
 
 std::size_t Overlay::instruction_count() const { return static_cast<std::size_t>(state_->program->instrs_size()); }

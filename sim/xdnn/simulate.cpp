@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <exception>
@@ -9,21 +7,18 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
-#include <unordered_map>
 
 #include "support/error.h"
-#include "isa/extent.h"
 #include "support/cpu_threads.h"
 #include "support/interrupt.h"
 #include "support/progress.h"
 #include "sim/common/bandwidth_target.h"
-#include "sim/common/trace_file.h"
 #include "isa/xdnn_program.h"
 #include "sim/xdnn/access_counts.h"
-#include "sim/xdnn/kernels.h"
+#include "sim/xdnn/memory.h"
 #include "sim/xdnn/overlay.h"
 #include "sim/xdnn/timing.h"
+#include "sim/xdnn/trace.h"
 #include "sim/xdnn/xdnn_sim.h"
 
 namespace wb::sim::xdnn {
@@ -122,108 +117,6 @@ void write_input(const isa::xdnn::IoTensor& io, const IntTensor& tensor, Memorie
   write_region_rows(io.region(), memories, tensor.values, 0, l.height(), 0);
 }
 
-// The names of units in statistics, reports and traces (docs/report.md, "units").
-std::string track_name(UnitId unit) {
-  std::string name = unit_name(unit);
-  std::replace_if(name.begin(), name.end(), [](char c) { return c == ' ' || c == '/'; }, '_');
-  return name;
-}
-
-// The operation an instruction performs, named as both simulators' traces name them.
-const char* operation_name(const Instr& instr) {
-  switch (instr.op_case()) {
-    case Instr::kConv: return instr.conv().on_host() ? "host_conv" : "conv";
-    case Instr::kPool: return "pool";
-    case Instr::kEltwise: return "eltwise";
-    case Instr::kUpload: return "load";
-    case Instr::kDownload: return "store";
-    case Instr::kLoadWeights: return "load_weights";
-    case Instr::kHostElementwise: return "host_elementwise";
-    case Instr::OP_NOT_SET: break;
-  }
-  return "?";
-}
-
-// Chrome/Perfetto trace (docs/report.md, "Traces"): a track per unit and one for the DDR
-// channel, counters, and a flow arrow from each instruction a flag wait ended on to the
-// instruction that waited.
-void write_trace(const std::filesystem::path& path, const isa::xdnn::Program& program,
-                 const std::vector<InstrRecord>& records, const std::vector<std::int64_t>& waited_on,
-                 double clock_mhz) {
-  nlohmann::json events = nlohmann::json::array();
-  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "xdnn"}}}});
-  std::array<bool, kUnits> used{};
-  for (const InstrRecord& r : records) used[static_cast<std::size_t>(r.unit)] = used[static_cast<std::size_t>(r.unit)] || r.ran;
-  for (std::size_t u = 0; u < kUnits; ++u) {
-    // The Dedicated Block's tracks only where it ran (throughput mode).
-    const auto unit = static_cast<UnitId>(u);
-    if (!used[u] && (unit == UnitId::DedicatedArray || unit == UnitId::DedicatedWeights)) continue;
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", u},
-                      {"args", {{"name", track_name(static_cast<UnitId>(u))}}}});
-  }
-  const std::size_t channel = kUnits;
-  events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", channel}, {"args", {{"name", "ddr_channel"}}}});
-  const double us_per_cycle = 1.0 / clock_mhz;
-  const auto at = [&](std::uint64_t cycle) { return static_cast<double>(cycle) * us_per_cycle; };
-  std::vector<std::pair<std::uint64_t, std::int64_t>> busy_units, bytes_in_flight;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const InstrRecord& r = records[i];
-    if (!r.ran) continue;
-    if (!r.ran) continue;
-    const Instr& instr = program.instrs(static_cast<int>(i));
-    nlohmann::json args = {{"layer", instr.layer()}, {"id", instr.id()}, {"mnemonic", isa::xdnn::instr_mnemonic(instr)},
-                           {"stall_cycles", r.stall}};
-    const bool copy = instr.has_upload() || instr.has_download() || instr.has_load_weights();
-    const char* src = instr.has_download() ? "am" : "ddr";
-    const char* dst = instr.has_download() ? "ddr" : instr.has_load_weights() ? "filter_cache" : instr.has_upload() ? "am" : "array";
-    if (r.bytes > 0) {
-      args["bytes"] = r.bytes;
-      args["src"] = src;
-      args["dst"] = dst;
-    }
-    events.push_back({{"name", operation_name(instr)}, {"cat", copy ? "transfer" : "compute"}, {"ph", "X"}, {"pid", 1},
-                      {"tid", static_cast<std::size_t>(r.unit)}, {"ts", at(r.start)}, {"dur", at(r.end) - at(r.start)},
-                      {"args", args}});
-    busy_units.emplace_back(r.start, 1);
-    busy_units.emplace_back(r.end, -1);
-    if (r.bytes > 0) {
-      // The channel's own track: when the bytes held it (a streamed input appears here as
-      // its own transfer, beside the conv that reads it).
-      events.push_back({{"name", copy ? operation_name(instr) : "stream"}, {"cat", "transfer"}, {"ph", "X"},
-                        {"pid", 1}, {"tid", channel}, {"ts", at(r.ddr_start)}, {"dur", at(r.ddr_end) - at(r.ddr_start)},
-                        {"args", {{"layer", instr.layer()}, {"id", instr.id()}, {"bytes", r.bytes}, {"src", src}, {"dst", dst}}}});
-      bytes_in_flight.emplace_back(r.ddr_start, static_cast<std::int64_t>(r.bytes));
-      bytes_in_flight.emplace_back(r.ddr_end, -static_cast<std::int64_t>(r.bytes));
-    }
-    if (waited_on[i] >= 0) {
-      const InstrRecord& w = records[static_cast<std::size_t>(waited_on[i])];
-      const std::size_t flow = events.size();  // a unique id
-      events.push_back({{"name", "wait"}, {"cat", "dependency"}, {"ph", "s"}, {"id", flow}, {"pid", 1},
-                        {"tid", static_cast<std::size_t>(w.unit)}, {"ts", at(w.start)}});
-      events.push_back({{"name", "wait"}, {"cat", "dependency"}, {"ph", "f"}, {"bp", "e"}, {"id", flow}, {"pid", 1},
-                        {"tid", static_cast<std::size_t>(r.unit)}, {"ts", at(r.start)}});
-    }
-  }
-  add_counter_events(events, "busy_units", "units", std::move(busy_units), us_per_cycle);
-  add_counter_events(events, "ddr_bytes_in_flight", "bytes", std::move(bytes_in_flight), us_per_cycle);
-  write_trace_file(path, std::move(events));
-}
-
-// The io tensor's shape holds as many values as its region.
-std::string io_shape_problem(const isa::xdnn::IoTensor& io) {
-  const auto& l = io.region().layout();
-  std::uint64_t values = 1;
-  for (const std::int64_t d : io.shape()) {
-    if (d <= 0 || d > isa::xdnn::kMaxLayoutDim) return fmt::format("shape dimension {} outside [1, {}]", d, isa::xdnn::kMaxLayoutDim);
-    values *= static_cast<std::uint64_t>(d);
-    if (values > (std::uint64_t{1} << 40)) return "shape of more than 2^40 values";
-  }
-  if (values != std::uint64_t{l.channels()} * l.height() * l.width()) {
-    return fmt::format("shape of {} values, its region holds {}", values, std::uint64_t{l.channels()} * l.height() * l.width());
-  }
-  return {};
-}
-
 // Each layer's bounds and the run's (docs/report.md, "Bounds"). Every unit runs one instruction
 // at a time and the DDR channel one transfer at a time, and each counts for a layer only
 // within its span (an instruction may start before it, while the span waits for another
@@ -291,91 +184,6 @@ BandwidthPortParams ddr_channel_params(const HwConfig& config) {
   ddr.latency_cycles = ddr_latency_cycles(config);
   ddr.clock_period = clock_period(config);
   return ddr;
-}
-
-namespace {
-
-// The DSPs' weight memory (array.weight_depth, ML Suite's DSPWgtCnt): a conv needing more than
-// half of it per DSP cannot ping-pong, so it and the load of its weights must say so (the
-// accesses that order them by); one needing more than twice it cannot run. `load_whole`: the
-// load that filled its weights said so.
-std::string weight_memory_problem(const Instr& instr, const XdnnParams& hw, bool load_whole) {
-  const isa::xdnn::Conv& conv = instr.conv();
-  const auto depth = static_cast<std::uint64_t>(hw.array.weight_depth);
-  if (conv.on_host() || depth == 0) return {};
-  const int rows = instr.block() == isa::xdnn::BLOCK_DEDICATED ? hw.dedicated.rows : hw.array.rows;
-  const std::uint64_t weights = isa::xdnn::weights_per_dsp(conv, static_cast<std::uint64_t>(rows));
-  if (weights > 2 * depth) {
-    return fmt::format("needs {} weights per DSP, more than twice array.weight_depth = {} (half rate holds that many)",
-                       weights, depth);
-  }
-  if (2 * weights > depth && !(conv.without_pingpong() && load_whole)) {
-    return fmt::format("needs {} weights per DSP, more than half of array.weight_depth = {}: it cannot ping-pong, and "
-                       "the program does not mark it and its weight load without_pingpong (compiled for another "
-                       "config?)",
-                       weights, depth);
-  }
-  return {};
-}
-
-}  // namespace
-
-void validate_program(const isa::xdnn::Program& program, const HwConfig& config) {
-  const XdnnParams& hw = config.xdnn();
-  if (program.ddr_bytes_used() > static_cast<std::uint64_t>(hw.ddr_bytes)) {
-    throw UserError(fmt::format("the program uses {} bytes of DDR, more than ddr_bytes = {}", program.ddr_bytes_used(),
-                                hw.ddr_bytes));
-  }
-  if (!isa::inside(program.weights_address(), program.weights().size(), program.ddr_bytes_used())) {
-    throw UserError("the program's weights lie outside the DDR it declares");
-  }
-  const MemorySizes sizes{static_cast<std::uint64_t>(hw.am_bytes), program.ddr_bytes_used(),
-                          static_cast<std::uint64_t>(hw.filter_cache_bytes)};
-  std::set<std::string> layer_names;
-  for (const auto& layer : program.layers()) {
-    layer_names.insert(layer.name());
-    if (layer.output_materialized()) {
-      const std::string problem = region_problem(layer.output_region(), sizes);
-      if (!problem.empty()) throw UserError(fmt::format("layer '{}': output region {}", layer.name(), problem));
-    }
-    for (const auto& part : layer.parts()) {
-      const std::string problem = region_problem(part.output_region(), sizes);
-      if (!problem.empty()) {
-        throw UserError(fmt::format("layer '{}': the region of its part '{}' {}", layer.name(), part.output(), problem));
-      }
-    }
-  }
-  const auto& instrs = program.instrs();
-  // Per block and filter-cache address, whether the last weight load there filled the DSPs'
-  // whole weight memory.
-  std::map<std::pair<int, std::uint64_t>, bool> whole_load;
-  for (int i = 0; i < instrs.size(); ++i) {
-    const Instr& instr = instrs.Get(i);
-    if (instr.has_load_weights()) {
-      whole_load[{instr.block(), instr.load_weights().destination()}] = instr.load_weights().without_pingpong();
-    }
-    std::string problem = instruction_problem(instr, sizes, config);
-    if (problem.empty() && instr.has_conv()) {
-      const auto found = whole_load.find({instr.block(), instr.conv().filter_address()});
-      problem = weight_memory_problem(instr, hw, found != whole_load.end() && found->second);
-    }
-    if (!problem.empty()) {
-      throw UserError(fmt::format("instruction {} ({}, layer '{}'): {}", i, isa::xdnn::instr_mnemonic(instr),
-                                  instr.layer(), problem));
-    }
-    if (layer_names.count(instr.layer()) == 0) {
-      throw UserError(fmt::format("instruction {} names layer '{}', which the program does not list", i, instr.layer()));
-    }
-  }
-  for (const auto* ios : {&program.inputs(), &program.outputs()}) {
-    for (const auto& io : *ios) {
-      std::string problem = region_problem(io.region(), sizes);
-      if (problem.empty()) problem = io_shape_problem(io);
-      if (!problem.empty()) {
-        throw UserError(fmt::format("{} '{}': {}", ios == &program.inputs() ? "input" : "output", io.name(), problem));
-      }
-    }
-  }
 }
 
 void elaborate_ahead() {
@@ -485,23 +293,6 @@ void open_vcd(Elaborated& e, const std::filesystem::path& path) {
     }
     sc_core::sc_trace(e.vcd, e.overlay().busy(static_cast<UnitId>(u)), name + "_busy");
   }
-}
-
-// The instructions that completed at each cycle: a flag wait ends at the completion it waited for.
-using CompletedAt = std::unordered_map<std::uint64_t, std::vector<std::size_t>>;
-
-// The instruction whose completion ended each flag wait (-1: none): the trace's flow arrows.
-std::vector<std::int64_t> flag_wait_sources(const std::vector<InstrRecord>& records, const CompletedAt& completed_at) {
-  std::vector<std::int64_t> waited_on(records.size(), -1);
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const InstrRecord& r = records[i];
-    const auto it = r.stall > 0 ? completed_at.find(r.issue) : completed_at.end();
-    if (it == completed_at.end()) continue;
-    for (const std::size_t j : it->second) {
-      if (j < i) waited_on[i] = static_cast<std::int64_t>(j);
-    }
-  }
-  return waited_on;
 }
 
 // Instruction i's bytes, busy cycles and on-chip accesses into its layer's statistics, and the
