@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/graph_builder.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/graph_builder.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

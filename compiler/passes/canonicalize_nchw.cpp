@@ -3,7 +3,7 @@
 #include <numeric>
 
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

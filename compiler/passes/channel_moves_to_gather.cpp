@@ -6,7 +6,7 @@
 #include <string>
 
 #include "compiler/ir/shape_ops.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

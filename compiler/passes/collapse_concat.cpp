@@ -1,7 +1,7 @@
 #include "compiler/passes/collapse_concat.h"
 
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 

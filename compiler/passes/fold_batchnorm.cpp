@@ -4,7 +4,7 @@
 
 #include "compiler/ir/fusion.h"
 #include "compiler/passes/channel_affine.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "compiler/ir/fusion.h"
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

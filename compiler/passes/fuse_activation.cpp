@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "compiler/ir/fusion.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

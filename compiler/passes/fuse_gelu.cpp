@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

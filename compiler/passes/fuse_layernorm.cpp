@@ -4,7 +4,7 @@
 
 #include "compiler/ir/broadcast.h"
 #include "compiler/ir/shape_ops.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

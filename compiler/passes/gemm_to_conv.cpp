@@ -1,7 +1,7 @@
 #include "compiler/passes/gemm_to_conv.h"
 
 #include "compiler/ir/fusion.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

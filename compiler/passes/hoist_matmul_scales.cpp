@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

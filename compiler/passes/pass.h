@@ -3,25 +3,14 @@
 // both are in a pipeline, and run(), which rewrites the graph and says whether it changed
 // anything. The algorithm of each pass lives in file-local functions of its .cpp.
 
-#include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/passes/rewrite/pass_statistics.h"
 
 namespace wb {
-
-// What a pass did, by counter ("convs fused: 53"), reported on request.
-class PassStatistics {
- public:
-  void add(std::string_view counter, std::int64_t count = 1) { counters_[std::string(counter)] += count; }
-  const std::map<std::string, std::int64_t>& counters() const { return counters_; }
-
- private:
-  std::map<std::string, std::int64_t> counters_;
-};
 
 class Pass {
  public:

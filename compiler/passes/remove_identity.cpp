@@ -1,6 +1,6 @@
 #include "compiler/passes/remove_identity.h"
 
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 

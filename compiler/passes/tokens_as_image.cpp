@@ -1,6 +1,6 @@
 #include "compiler/passes/tokens_as_image.h"
 
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 namespace wb {
 

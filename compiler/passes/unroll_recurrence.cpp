@@ -9,8 +9,8 @@
 
 #include "compiler/ir/recurrent.h"
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/graph_builder.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/graph_builder.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb {
 namespace {

@@ -42,7 +42,13 @@ const std::vector<Folder>& folders() {
       {"compiler/quant", "wb_quant", {"compiler/ir", "support"}},
       {"compiler/frontend", "wb_frontend", {"compiler/ir", "compiler/quant", "support"}},
       {"compiler/golden", "wb_golden", {"compiler/ir", "compiler/quant", "support"}},
-      {"compiler/passes", "wb_passes", {"compiler/ir", "compiler/golden", "compiler/quant", "support"}},
+      // What passes rewrite with, then the token-layout rewriter, then the passes themselves.
+      {"compiler/passes/rewrite", "wb_rewrite", {"compiler/ir", "compiler/golden", "support"}},
+      {"compiler/passes/token_layout", "wb_token_layout", {"compiler/passes/rewrite", "compiler/ir", "support"}},
+      {"compiler/passes",
+       "wb_passes",
+       {"compiler/passes/rewrite", "compiler/passes/token_layout", "compiler/ir", "compiler/golden", "compiler/quant",
+        "support"}},
       {"compiler/common", "wb_compiler_common", {"support"}},
       // The back ends: they meet the simulators only in isa/.
       {"compiler/xdnn", "wb_xdnn_compiler", {"compiler/ir", "compiler/quant", "compiler/common", "isa", "support"}},

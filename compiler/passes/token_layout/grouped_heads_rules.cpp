@@ -10,8 +10,8 @@
 // the keys' transpose and the values' product each get a view of the repeated image.
 // The Gather is a copy the hardware pays (r - 1 copies of the keys and values): a kernel that
 // indexes the shared head in place would save it; ours do not.
-#include "compiler/passes/rewrite.h"
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/rewrite/rewrite.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 namespace wb::token_rewrite {
 namespace {

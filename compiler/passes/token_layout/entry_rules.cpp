@@ -1,4 +1,4 @@
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 #include <algorithm>
 #include <numeric>
@@ -8,7 +8,7 @@
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/token_ids.h"
 #include "compiler/ir/token_layout.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb::token_rewrite {
 namespace {

@@ -1,11 +1,11 @@
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "compiler/ir/op_kind.h"
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb::token_rewrite {
 namespace {

@@ -13,8 +13,8 @@
 #include <algorithm>
 
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/rewrite/rewrite.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 namespace wb::token_rewrite {
 namespace {

@@ -14,8 +14,8 @@
 
 #include "compiler/ir/broadcast.h"
 #include "compiler/ir/shape_inference.h"
-#include "compiler/passes/rewrite.h"
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/rewrite/rewrite.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 namespace wb::token_rewrite {
 namespace {

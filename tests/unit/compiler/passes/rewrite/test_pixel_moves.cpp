@@ -1,4 +1,4 @@
-#include "compiler/passes/pixel_moves.h"
+#include "compiler/passes/rewrite/pixel_moves.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 #include <stdexcept>
 

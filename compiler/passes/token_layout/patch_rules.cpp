@@ -1,8 +1,8 @@
-#include "compiler/passes/token_rewriter.h"
+#include "compiler/passes/token_layout/rewriter.h"
 
 #include <numeric>
 
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 namespace wb::token_rewrite {
 namespace {

@@ -1,4 +1,4 @@
-#include "compiler/passes/rewrite.h"
+#include "compiler/passes/rewrite/rewrite.h"
 
 #include <algorithm>
 #include <set>

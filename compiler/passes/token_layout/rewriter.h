@@ -1,20 +1,20 @@
 #pragma once
-// The machinery of the tokens-as-image pass (tokens_as_image.h says what it does). One
-// TokenRewriter walks the graph once, keeping three maps from original values to new ones: the
-// image a token value is, the pixels a moved value holds, and the value that replaces one
-// outright. Its rules come in families, each in its own file:
-// * token_entry_rules.cpp: where a token sequence (or a channels-last stage) starts: graph
+// The machinery of the tokens-as-image pass (compiler/passes/tokens_as_image.h says what it
+// does). One TokenRewriter walks the graph once, keeping three maps from original values to new
+// ones: the image a token value is, the pixels a moved value holds, and the value that replaces
+// one outright. Its rules come in families, each in its own file:
+// * entry_rules.cpp: where a token sequence (or a channels-last stage) starts: graph
 //   inputs, the patch embedding, Swin's stages and window heads, the heads' merge, a detection
 //   head's pixels read as tokens;
-// * token_propagation_rules.cpp: ops on values that are images already (Linears, LayerNorms,
+// * propagation_rules.cpp: ops on values that are images already (Linears, LayerNorms,
 //   elementwise ops, Concat, Slice, the head split, a Gather of one token);
-// * token_pixel_rules.cpp: data moves of whole pixels, kept as tables and written as one Gather
+// * pixel_rules.cpp: data moves of whole pixels, kept as tables and written as one Gather
 //   when an op reads them;
-// * token_patch_rules.cpp: MobileViT's unfold of an image into sets of tokens and its fold back;
-// * token_rotary_rules.cpp: rotary position embeddings on the heads' view of an image;
-// * token_heads_cache_rules.cpp: a decode step's KV cache in Hugging Face's layout [1, h, P, d];
-// * token_grouped_heads_rules.cpp: grouped-query attention's key and value heads repeated;
-// * token_rewriter.cpp: the walk, the building blocks and the rewiring after it.
+// * patch_rules.cpp: MobileViT's unfold of an image into sets of tokens and its fold back;
+// * rotary_rules.cpp: rotary position embeddings on the heads' view of an image;
+// * heads_cache_rules.cpp: a decode step's KV cache in Hugging Face's layout [1, h, P, d];
+// * grouped_heads_rules.cpp: grouped-query attention's key and value heads repeated;
+// * rewriter.cpp: the walk, the building blocks and the rewiring after it.
 
 #include <cstdint>
 #include <map>
@@ -24,9 +24,9 @@
 
 #include "compiler/ir/graph.h"
 #include "compiler/ir/token_layout.h"
-#include "compiler/passes/graph_builder.h"
-#include "compiler/passes/pass.h"
-#include "compiler/passes/pixel_moves.h"
+#include "compiler/passes/rewrite/graph_builder.h"
+#include "compiler/passes/rewrite/pass_statistics.h"
+#include "compiler/passes/rewrite/pixel_moves.h"
 
 namespace wb::token_rewrite {
 

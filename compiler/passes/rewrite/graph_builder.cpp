@@ -1,4 +1,4 @@
-#include "compiler/passes/graph_builder.h"
+#include "compiler/passes/rewrite/graph_builder.h"
 
 #include <algorithm>
 #include <stdexcept>
