@@ -18,7 +18,7 @@ namespace {
 constexpr double kShowAfterSeconds = 1.0;
 constexpr double kRedrawSeconds = 0.1;      // terminal
 constexpr double kPlainLineSeconds = 5.0;   // not a terminal
-constexpr int kBarWidth = 24;
+constexpr std::uint64_t kBarWidth = 24;
 
 }  // namespace
 
@@ -33,6 +33,16 @@ std::string format_duration(double seconds) {
   return h > 0 ? fmt::format("{}:{:02}:{:02}", h, m, s) : fmt::format("{}:{:02}", m, s);
 }
 
+std::string progress_bar(std::uint64_t done, std::uint64_t total) {
+  const auto filled = static_cast<std::size_t>(total > 0 ? kBarWidth * std::min(done, total) / total : 0);
+  return "[" + std::string(filled, '#') + std::string(static_cast<std::size_t>(kBarWidth) - filled, '.') + "]";
+}
+
+std::optional<double> seconds_left(double elapsed_seconds, std::uint64_t done, std::uint64_t total) {
+  if (done == 0 || done >= total) return std::nullopt;
+  return elapsed_seconds / static_cast<double>(done) * static_cast<double>(total - done);
+}
+
 ConsoleProgress::ConsoleProgress(std::ostream& os, bool terminal, std::function<Clock::time_point()> now)
     : os_(os), terminal_(terminal), now_(std::move(now)) {}
 
@@ -41,9 +51,8 @@ double ConsoleProgress::elapsed() const { return std::chrono::duration<double>(n
 std::string ConsoleProgress::status() const {
   const double seconds = elapsed();
   std::string text = fmt::format("{}/{} {}, {}", done_, total_, unit_, format_duration(seconds));
-  if (done_ > 0 && done_ < total_) {
-    const double left = seconds / static_cast<double>(done_) * static_cast<double>(total_ - done_);
-    text += fmt::format(", about {} left", format_duration(left));
+  if (const std::optional<double> left = seconds_left(seconds, done_, total_)) {
+    text += fmt::format(", about {} left", format_duration(*left));
   }
   return text;
 }
@@ -69,10 +78,7 @@ void ConsoleProgress::advance(std::uint64_t done) {
   last_draw_ = now_();
   shown_ = true;
   if (terminal_) {
-    const auto filled = total_ > 0 ? static_cast<int>(kBarWidth * done_ / total_) : 0;
-    os_ << fmt::format("\r\033[K{} [{}{}] {}", phase_, std::string(static_cast<std::size_t>(filled), '#'),
-                       std::string(static_cast<std::size_t>(kBarWidth - filled), '.'), status())
-        << std::flush;
+    os_ << fmt::format("\r\033[K{} {} {}", phase_, progress_bar(done_, total_), status()) << std::flush;
   } else {
     os_ << fmt::format("{}: {}\n", phase_, status()) << std::flush;
   }

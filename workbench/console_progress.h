@@ -10,6 +10,7 @@
 #include <functional>
 #include <iosfwd>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,5 +55,11 @@ bool stderr_is_terminal();
 
 // "1:05", "12:00:03".
 std::string format_duration(double seconds);
+// `done` of `total` as a bar of 24 characters, "[######..................]" (the command line's
+// phases and a sweep's points draw the same bar).
+std::string progress_bar(std::uint64_t done, std::uint64_t total);
+// How long the remaining `total - done` take at the pace so far; nullopt before the first is done
+// and once the last is.
+std::optional<double> seconds_left(double elapsed_seconds, std::uint64_t done, std::uint64_t total);
 
 }  // namespace wb

@@ -2,16 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
+#include <optional>
 #include <ostream>
 
 namespace wb::sweep {
-
-namespace {
-
-constexpr int kBarWidth = 24;
-
-}  // namespace
 
 Progress::Progress(std::ostream& os, bool terminal, std::size_t total)
     : os_(os), terminal_(terminal), total_(total), start_(std::chrono::steady_clock::now()) {}
@@ -54,20 +48,11 @@ void Progress::tick() {
 
 void Progress::draw() {
   const std::size_t finished = done_ + failed_;
-  const double fraction = total_ > 0 ? static_cast<double>(finished) / static_cast<double>(total_) : 1.0;
-  const int filled = static_cast<int>(fraction * kBarWidth);
-  const double elapsed = elapsed_seconds();
-  std::string eta = "--:--";
-  if (finished > 0 && finished < total_) {
-    eta = format_duration(elapsed / static_cast<double>(finished) * static_cast<double>(total_ - finished));
-  } else if (finished == total_) {
-    eta = "0:00";
-  }
+  const std::optional<double> left = seconds_left(elapsed_seconds(), finished, total_);
+  const std::string eta = left ? format_duration(*left) : finished >= total_ ? "0:00" : "--:--";
   os_ << "\r\033[K"
-      << fmt::format("[{}{}] {}/{} done, {} failed, {} running, {} remaining | {:.1f} points/min | ETA {}",
-                     std::string(static_cast<std::size_t>(filled), '#'),
-                     std::string(static_cast<std::size_t>(kBarWidth - filled), '.'), done_, total_, failed_, running_,
-                     total_ - finished, rate(), eta);
+      << fmt::format("{} {}/{} done, {} failed, {} running, {} remaining | {:.1f} points/min | ETA {}",
+                     progress_bar(finished, total_), done_, total_, failed_, running_, total_ - finished, rate(), eta);
   os_.flush();
   drawn_ = true;
 }

@@ -156,5 +156,21 @@ TEST(ProgressPhase, ReportsToTheSinkInstalledWhenItStartsFromAnyThread) {
   EXPECT_EQ(sink.last, 4000u);
 }
 
+// The bar and the time left that the command line's phases and a sweep's points both draw.
+TEST(ProgressBar, FillsInProportionAndNeverOverflows) {
+  EXPECT_EQ(progress_bar(0, 8), "[" + std::string(24, '.') + "]");
+  EXPECT_EQ(progress_bar(2, 8), "[" + std::string(6, '#') + std::string(18, '.') + "]");
+  EXPECT_EQ(progress_bar(8, 8), "[" + std::string(24, '#') + "]");
+  EXPECT_EQ(progress_bar(9, 8), progress_bar(8, 8));
+  EXPECT_EQ(progress_bar(0, 0), progress_bar(0, 1)) << "nothing to do draws an empty bar";
+}
+
+TEST(ProgressBar, TimeLeftFollowsThePaceSoFar) {
+  EXPECT_EQ(seconds_left(10.0, 0, 4), std::nullopt) << "no pace before the first";
+  EXPECT_DOUBLE_EQ(seconds_left(10.0, 1, 4).value(), 30.0);
+  EXPECT_DOUBLE_EQ(seconds_left(10.0, 2, 4).value(), 10.0);
+  EXPECT_EQ(seconds_left(10.0, 4, 4), std::nullopt) << "nothing left";
+}
+
 }  // namespace
 }  // namespace wb
