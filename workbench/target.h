@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/common/option_table.h"
+#include "support/option_table.h"
 #include "compiler/quant/qgraph.h"
 #include "isa/hw_config.h"
 #include "isa/program_common.pb.h"

@@ -1,11 +1,11 @@
 #pragma once
 // The PULP compiler's switches (`--compile-opt name=value`), declared once as a table
-// (compiler/common/option_table.h); the struct is what the compiler's steps read.
+// (support/option_table.h); the struct is what the compiler's steps read.
 
 #include <string>
 #include <vector>
 
-#include "compiler/common/option_table.h"
+#include "support/option_table.h"
 #include "compiler/pulp/tiler.h"
 
 namespace wb::pulp {

@@ -1,12 +1,12 @@
 #pragma once
 // The xDNN compiler's switches (`--compile-opt name=value`). Every optimisation xfDNN had
 // can be turned off, so its effect can be measured (BENCHMARKS.md). Declared once as a table
-// (compiler/common/option_table.h); the struct is what the compiler's steps read.
+// (support/option_table.h); the struct is what the compiler's steps read.
 
 #include <string>
 #include <vector>
 
-#include "compiler/common/option_table.h"
+#include "support/option_table.h"
 
 namespace wb::xdnn {
 

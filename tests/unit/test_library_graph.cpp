@@ -49,12 +49,11 @@ const std::vector<Folder>& folders() {
        "wb_passes",
        {"compiler/passes/rewrite", "compiler/passes/token_layout", "compiler/ir", "compiler/golden", "compiler/quant",
         "support"}},
-      {"compiler/common", "wb_compiler_common", {"support"}},
       // The back ends: they meet the simulators only in isa/.
-      {"compiler/xdnn", "wb_xdnn_compiler", {"compiler/ir", "compiler/quant", "compiler/common", "isa", "support"}},
+      {"compiler/xdnn", "wb_xdnn_compiler", {"compiler/ir", "compiler/quant", "isa", "support"}},
       {"compiler/pulp",
        "wb_pulp_compiler",
-       {"compiler/ir", "compiler/quant", "compiler/common", "isa", "perf/pulp", "perf/energy", "support"}},
+       {"compiler/ir", "compiler/quant", "isa", "perf/pulp", "perf/energy", "support"}},
       {"sim/common", "wb_sim_common", {"isa", "support"}},
       {"sim/xdnn", "wb_sim_xdnn", {"sim/common", "isa", "support"}},
       // Never perf/: the simulators measure what the predictors predict (issue #37). The cluster

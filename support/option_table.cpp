@@ -1,4 +1,4 @@
-#include "compiler/common/option_table.h"
+#include "support/option_table.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "compiler/common/option_table.h"
+#include "support/option_table.h"
 #include "support/error.h"
 #include "tests/support/user_error_testing.h"
 
