@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "support/atomic_file.h"
+#include "workbench/report_fields.h"
 #include "workbench/report_stats.h"
 
 namespace wb::report {
@@ -64,9 +65,15 @@ std::vector<std::string> time_causes(const RunReport& report) {
   return causes;
 }
 
+// The standard statistics SCALE-Sim's first columns already carry (Total Cycles, Stall Cycles,
+// Overall Util %).
+bool in_scale_sim_columns(std::string_view name) {
+  return name == "cycles" || name == "stall_cycles" || name == "utilization";
+}
+
 }  // namespace
 
-// // The first six columns are SCALE-Sim v2's COMPUTE_REPORT.csv (scalesim/simulator.py,
+// The first six columns are SCALE-Sim v2's COMPUTE_REPORT.csv (scalesim/simulator.py,
 // generate_reports), same names and order (separated by plain commas, not its ", "), so its
 // scripts (its own utilities/scalesim_report.py reads with sep=r'\s*,\s*' and selects 'Total
 // Cycles' by name) and scripts that index by position read ours:
@@ -86,8 +93,10 @@ std::vector<std::string> time_causes(const RunReport& report) {
 //   Compute Util %        SCALE-Sim: utilization while computing, memory stalls excluded. Here
 //                         100 x MACs / ((cycles - stall_cycles) x peak)
 //                         = 100 x utilization x cycles / (cycles - stall_cycles); 0 if all stalls.
-// Then ours: name, type, macs, ops, mac_per_cycle, bytes_in, bytes_out, tiles, unit, us, one
-// time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
+// Then ours: every standard statistic that is a plain field of a layer (report_fields.h), in
+// declaration order, but the three SCALE-Sim's columns carry (cycles, stall_cycles,
+// utilization): name, type, unit, output, macs, ops, us, mac_per_cycle, bytes_in, bytes_out,
+// tiles; then one time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
 // bound_cycles and bound (what binds: compute or a memory level; only when a layer has bounds,
 // empty where one lacks them), predicted_cycles and prediction_error_pct (only when a layer has
 // a prediction, empty where one lacks it), energy_pj, pj_per_mac and one energy_<component>
@@ -119,11 +128,13 @@ std::string csv_text(const RunReport& report) {
     }
   }
 
-  std::vector<std::string> header = {
-      "LayerID",        "Total Cycles", "Stall Cycles", "Overall Util %", "Mapping Efficiency %",
-      "Compute Util %", "name",         "type",         "macs",           "ops",
-      "mac_per_cycle",  "bytes_in",     "bytes_out",    "tiles",          "unit",
-      "us"};
+  std::vector<const PlainField<LayerRow>*> plain;
+  for (const PlainField<LayerRow>& field : layer_fields()) {
+    if (!in_scale_sim_columns(field.name)) plain.push_back(&field);
+  }
+  std::vector<std::string> header = {"LayerID",        "Total Cycles",         "Stall Cycles",
+                                     "Overall Util %", "Mapping Efficiency %", "Compute Util %"};
+  for (const PlainField<LayerRow>* field : plain) header.emplace_back(field->name);
   const std::vector<std::string> causes = time_causes(report);
   for (const std::string& cause : causes) header.push_back("time_" + cause);
   const bool with_bounds =
@@ -164,22 +175,9 @@ std::string csv_text(const RunReport& report) {
     if (const auto it = row.specific.find("mapping_efficiency"); it != row.specific.end() && it->is_number()) {
       mapping = 100.0 * it->get<double>();
     }
-    std::vector<std::string> fields = {std::to_string(i),
-                                       std::to_string(row.cycles),
-                                       std::to_string(row.stall_cycles),
-                                       python_float(overall),
-                                       python_float(mapping),
-                                       python_float(compute),
-                                       row.name,
-                                       row.type,
-                                       std::to_string(row.macs),
-                                       std::to_string(row.ops),
-                                       python_float(row.mac_per_cycle),
-                                       std::to_string(row.bytes_in),
-                                       std::to_string(row.bytes_out),
-                                       std::to_string(row.tiles),
-                                       row.unit,
-                                       python_float(row.us)};
+    std::vector<std::string> fields = {std::to_string(i),     std::to_string(row.cycles), std::to_string(row.stall_cycles),
+                                       python_float(overall), python_float(mapping),      python_float(compute)};
+    for (const PlainField<LayerRow>* field : plain) fields.push_back(csv_value(field_json(*field, row)));
     for (const std::string& cause : causes) {
       const auto it = std::find_if(row.time.begin(), row.time.end(), [&](const auto& e) { return e.first == cause; });
       fields.push_back(it == row.time.end() ? std::string() : std::to_string(it->second));

@@ -9,10 +9,13 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "support/atomic_file.h"
 #include "support/error.h"
+#include "workbench/report_fields.h"
 #include "workbench/report_stats.h"
 #include "workbench/target.h"
 
@@ -250,16 +253,9 @@ void upgrade_layer_block(json& block, int schema) {
 }
 
 json to_json(const RunReport& report) {
-  json totals = {{"cycles", report.totals.cycles},
-                 {"latency_ms", report.totals.latency_ms},
-                 {"macs", report.totals.macs},
-                 {"ops", report.totals.ops},
-                 {"mac_per_cycle", report.totals.mac_per_cycle},
-                 {"utilization", report.totals.utilization},
-                 {"moveops", report.totals.moveops},
-                 {"host_ms", report.totals.host_ms}};
+  json totals = json::object();
+  for (const PlainField<Totals>& plain : totals_fields()) totals[std::string(plain.name)] = field_json(plain, report.totals);
   totals["offchip_level"] = offchip_level(report);
-  totals["offchip_bytes"] = report.totals.offchip_bytes;
   if (!report.totals.bound.empty()) totals["bound"] = bound_object(report.totals.bound, report.totals.cycles);
   add_prediction(totals, report.totals.predicted_cycles, report.totals.cycles);
   add_energy(totals, report.totals.energy, report.totals.macs, report.totals.latency_ms);
@@ -268,20 +264,8 @@ json to_json(const RunReport& report) {
 
   json layers = json::array();
   for (const LayerRow& row : report.layers) {
-    json layer = {{"name", row.name},
-                  {"type", row.type},
-                  {"unit", row.unit},
-                  {"output", row.output},
-                  {"macs", row.macs},
-                  {"ops", row.ops},
-                  {"cycles", row.cycles},
-                  {"us", row.us},
-                  {"mac_per_cycle", row.mac_per_cycle},
-                  {"utilization", row.utilization},
-                  {"stall_cycles", row.stall_cycles},
-                  {"bytes_in", row.bytes_in},
-                  {"bytes_out", row.bytes_out},
-                  {"tiles", row.tiles}};
+    json layer = json::object();
+    for (const PlainField<LayerRow>& plain : layer_fields()) layer[std::string(plain.name)] = field_json(plain, row);
     layer.update(layer_analysis_json(row));
     add_prediction(layer, row.predicted_cycles, row.cycles);
     add_energy(layer, row.energy, row.macs, std::nullopt);
@@ -386,25 +370,33 @@ std::optional<std::uint64_t> read_prediction(const Reader& in, const json& objec
 }
 
 // One row of 'layers', at `path`; a row of a report before schema 5 has its target block upgraded.
+// Every plain field of `row` from `object` (report_fields.h): one added within the schema may be
+// absent, and then keeps its default.
+template <class Row>
+void read_plain_fields(const Reader& in, const json& object, const std::string& path,
+                       const std::vector<PlainField<Row>>& fields, Row& row) {
+  for (const PlainField<Row>& plain : fields) {
+    if (!plain.always_written && !object.contains(plain.name)) continue;
+    std::visit(
+        [&](auto member) {
+          using Value = std::remove_reference_t<decltype(row.*member)>;
+          if constexpr (std::is_same_v<Value, std::string>) {
+            row.*member = in.string(object, path, plain.name);
+          } else if constexpr (std::is_same_v<Value, std::uint64_t>) {
+            row.*member = in.unsigned_integer(object, path, plain.name);
+          } else {
+            row.*member = in.number(object, path, plain.name);
+          }
+        },
+        plain.field);
+  }
+}
+
 LayerRow read_layer_row(const Reader& in, const json& layer, const std::string& path, const TargetBackend& backend,
                         const std::string& target, int version) {
   if (!layer.is_object()) in.fail(fmt::format("'{}' must be an object", path));
   LayerRow row;
-  row.name = in.string(layer, path, "name");
-  row.type = in.string(layer, path, "type");
-  // Reports written before `unit` existed (same schema) say nothing of where a layer ran.
-  if (layer.contains("unit")) row.unit = in.string(layer, path, "unit");
-  if (layer.contains("output")) row.output = in.string(layer, path, "output");
-  row.macs = in.unsigned_integer(layer, path, "macs");
-  row.ops = in.unsigned_integer(layer, path, "ops");
-  row.cycles = in.unsigned_integer(layer, path, "cycles");
-  if (layer.contains("us")) row.us = in.number(layer, path, "us");
-  row.mac_per_cycle = in.number(layer, path, "mac_per_cycle");
-  row.utilization = in.number(layer, path, "utilization");
-  row.stall_cycles = in.unsigned_integer(layer, path, "stall_cycles");
-  row.bytes_in = in.unsigned_integer(layer, path, "bytes_in");
-  row.bytes_out = in.unsigned_integer(layer, path, "bytes_out");
-  row.tiles = in.unsigned_integer(layer, path, "tiles");
+  read_plain_fields(in, layer, path, layer_fields(), row);
   read_analysis(in, layer, path, backend, row);
   row.predicted_cycles = read_prediction(in, layer, path);
   row.energy = read_energy(in, layer, path, backend);
@@ -506,15 +498,7 @@ RunReport from_json(const json& doc, std::string_view source) {
     }
   }
   Totals& t = report.totals;
-  t.cycles = in.unsigned_integer(totals, "totals", "cycles");
-  t.latency_ms = in.number(totals, "totals", "latency_ms");
-  t.macs = in.unsigned_integer(totals, "totals", "macs");
-  t.ops = in.unsigned_integer(totals, "totals", "ops");
-  t.mac_per_cycle = in.number(totals, "totals", "mac_per_cycle");
-  t.utilization = in.number(totals, "totals", "utilization");
-  t.moveops = in.unsigned_integer(totals, "totals", "moveops");
-  t.host_ms = in.number(totals, "totals", "host_ms");
-  t.offchip_bytes = in.unsigned_integer(totals, "totals", "offchip_bytes");
+  read_plain_fields(in, totals, "totals", totals_fields(), t);
   in.string(totals, "totals", "offchip_level");  // the target's: checked, not kept
   if (totals.contains("bound")) t.bound = read_bound(in, totals, "totals");
   t.predicted_cycles = read_prediction(in, totals, "totals");

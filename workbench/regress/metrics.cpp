@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "workbench/report_fields.h"
 #include "workbench/report_stats.h"
 
 namespace wb::regress {
@@ -48,26 +49,31 @@ bool is_layer_metric(std::string_view name) { return listed(layer_metric_names()
 bool is_breakdown_metric(std::string_view name) { return report::is_part_of_cycles(name); }
 bool is_prediction_metric(std::string_view name) { return report::is_prediction(name); }
 
-Figures total_figures(const report::RunReport& report) {
-  const report::Totals& t = report.totals;
-  Figures figures = {
-      {"cycles", t.cycles}, {"macs", t.macs}, {"ops", t.ops}, {"moveops", t.moveops}, {"offchip_bytes", t.offchip_bytes}};
-  if (t.predicted_cycles) figures["predicted_cycles"] = *t.predicted_cycles;
-  if (!t.energy.empty()) figures["energy_pj"] = rounded_pj(t.energy);
-  add_specific(figures, t.specific, total_metric_names());
+namespace {
+
+// The row's tracked counts that are plain fields (report_fields.h), then the composite ones.
+template <class Row>
+Figures plain_figures(const Row& row, const std::vector<report::PlainField<Row>>& fields,
+                      const std::vector<std::string>& names) {
+  Figures figures;
+  for (const report::PlainField<Row>& plain : fields) {
+    if (!listed(names, plain.name)) continue;
+    if (const std::optional<std::uint64_t> count = report::field_count(plain, row)) figures[std::string(plain.name)] = *count;
+  }
+  if (row.predicted_cycles) figures["predicted_cycles"] = *row.predicted_cycles;
+  if (!row.energy.empty()) figures["energy_pj"] = rounded_pj(row.energy);
+  add_specific(figures, row.specific, names);
   return figures;
 }
 
+}  // namespace
+
+Figures total_figures(const report::RunReport& report) {
+  return plain_figures(report.totals, report::totals_fields(), total_metric_names());
+}
+
 Figures layer_figures(const report::LayerRow& row) {
-  Figures figures = {{"cycles", row.cycles},
-                     {"stall_cycles", row.stall_cycles},
-                     {"macs", row.macs},
-                     {"bytes_in", row.bytes_in},
-                     {"bytes_out", row.bytes_out}};
-  if (row.predicted_cycles) figures["predicted_cycles"] = *row.predicted_cycles;
-  if (!row.energy.empty()) figures["energy_pj"] = rounded_pj(row.energy);
-  add_specific(figures, row.specific, layer_metric_names());
-  return figures;
+  return plain_figures(row, report::layer_fields(), layer_metric_names());
 }
 
 }  // namespace wb::regress

@@ -8,9 +8,12 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "tests/support/generated_docs.h"
 #include "workbench/report.h"
+#include "workbench/report_fields.h"
 #include "workbench/report_json.h"
 #include "workbench/report_stats.h"
 #include "workbench/target.h"
@@ -58,6 +61,78 @@ TEST(ReportStats, TheWriterUsesExactlyTheDeclaredStandardKeys) {
     for (const auto& [key, value] : j.at("layers").at(0).items()) layer.insert(key);
     EXPECT_EQ(totals, declared_standard(StatScope::Run)) << target;
     EXPECT_EQ(layer, declared_standard(StatScope::Layer)) << target;
+  }
+}
+
+// Each standard declaration is either a plain field bound once (report_fields.h: the writers
+// iterate those) or one of the composite statistics with a writer of its own; never both, never
+// neither; and a plain field's C++ type is its declared kind.
+template <class Row>
+void expect_fields_match_declarations(const std::vector<PlainField<Row>>& fields, StatScope scope) {
+  std::set<std::string> bound;
+  for (const PlainField<Row>& plain : fields) {
+    EXPECT_TRUE(bound.insert(std::string(plain.name)).second) << plain.name << " is bound twice";
+    const auto decl = std::find_if(standard_statistics().begin(), standard_statistics().end(),
+                                   [&](const StatDecl& d) { return d.name == plain.name && d.scope == scope; });
+    ASSERT_NE(decl, standard_statistics().end()) << plain.name << " is bound but not declared";
+    const StatKind kind = std::holds_alternative<std::string Row::*>(plain.field)     ? StatKind::Text
+                          : std::holds_alternative<std::uint64_t Row::*>(plain.field) ? StatKind::Count
+                                                                                     : StatKind::Real;
+    EXPECT_EQ(kind, decl->kind) << plain.name;
+  }
+  std::set<std::string> composite;
+  for (std::string_view name : composite_statistics(scope)) {
+    EXPECT_EQ(bound.count(std::string(name)), 0u) << name << " is both a plain field and composite";
+    composite.insert(std::string(name));
+  }
+  std::set<std::string> both = bound;
+  both.insert(composite.begin(), composite.end());
+  EXPECT_EQ(both, declared_standard(scope));
+}
+
+TEST(ReportStats, EveryStandardStatisticIsAPlainFieldOrCompositeNeverBoth) {
+  expect_fields_match_declarations(layer_fields(), StatScope::Layer);
+  expect_fields_match_declarations(totals_fields(), StatScope::Run);
+}
+
+// A plain field goes through the writer and the reader unchanged (the two iterate one list).
+TEST(ReportStats, PlainFieldsRoundTripThroughTheJson) {
+  RunReport r = full_report(all_backends().front()->name());
+  r.verdict = "not-verified";
+  std::uint64_t count = 100;
+  double real = 0.25;
+  for (const PlainField<LayerRow>& plain : layer_fields()) {
+    std::visit(
+        [&](auto member) {
+          using Value = std::remove_reference_t<decltype(r.layers[0].*member)>;
+          if constexpr (std::is_same_v<Value, std::string>) {
+            r.layers[0].*member = "text_" + std::string(plain.name);
+          } else if constexpr (std::is_same_v<Value, std::uint64_t>) {
+            r.layers[0].*member = ++count;
+          } else {
+            r.layers[0].*member = real += 0.5;
+          }
+        },
+        plain.field);
+  }
+  for (const PlainField<Totals>& plain : totals_fields()) {
+    std::visit(
+        [&](auto member) {
+          using Value = std::remove_reference_t<decltype(r.totals.*member)>;
+          if constexpr (std::is_same_v<Value, std::uint64_t>) {
+            r.totals.*member = ++count;
+          } else if constexpr (!std::is_same_v<Value, std::string>) {
+            r.totals.*member = real += 0.5;
+          }
+        },
+        plain.field);
+  }
+  const RunReport back = from_json(to_json(r), "a test report");
+  for (const PlainField<LayerRow>& plain : layer_fields()) {
+    EXPECT_EQ(field_json(plain, back.layers[0]), field_json(plain, r.layers[0])) << plain.name;
+  }
+  for (const PlainField<Totals>& plain : totals_fields()) {
+    EXPECT_EQ(field_json(plain, back.totals), field_json(plain, r.totals)) << plain.name;
   }
 }
 
