@@ -29,22 +29,16 @@ std::vector<Target> all_targets();
 
 // The DSP array of an xDNN overlay. A v2 28x32 array has 28 rows and 32 columns.
 struct XdnnArrayParams {
-  int rows = 0;                // DSP rows (array height; v3: one AM word holds `rows` int8 channels)
-  int cols = 0;                // DSP columns
-  int macs_per_dsp_int8 = 0;   // MACs one DSP does per cycle with 8-bit operands
-  int macs_per_dsp_int16 = 0;  // the same with 16-bit operands
-  // Weights each DSP holds (0: no limit modelled): a conv whose column group needs at most half
-  // ping-pongs (the next weights load while it computes), up to all of them runs without
-  // ping-pong, up to twice at half rate.
-  int weight_depth = 0;
+#define WB_HW_KEY(type, field, initial, ...) type field = initial;
+#include "isa/hw_keys_xdnn_array.def"
 };
 
 // The Dedicated Block of xDNN v3 (ML Suite's throughput mode): a smaller array of its own that
 // runs only the network's first convolution (compile option mode=throughput). Its size is not
 // published; the defaults are chosen from what it runs (docs/xdnn.md, "Throughput mode").
 struct XdnnDedicatedBlockParams {
-  int rows = 24;  // DSP rows: a 7x7 RGB stem's 3 channels x 7 replicas (21) in one pass
-  int cols = 16;  // DSP columns: one column group of output channels, as v3's main array
+#define WB_HW_KEY(type, field, initial, ...) type field = initial;
+#include "isa/hw_keys_xdnn_dedicated.def"
 };
 
 // The largest am_bytes a config may give (its key's range); a layer needing more cannot run.
@@ -55,52 +49,21 @@ inline constexpr int kMaxXdnnPes = 8;
 
 struct XdnnParams {
   XdnnArrayParams array;
-  std::int64_t am_bytes = 0;            // on-chip Active Memory (activations), bytes
-  int am_read_ports = 0;                // AM read ports, one AM word per port per cycle
-  int am_write_ports = 0;               // AM write ports
-  int am_width_align = 1;               // a tensor row starts on a multiple of this many AM words
-  std::int64_t filter_cache_bytes = 0;  // on-chip weight buffer (both halves of the ping-pong), bytes
-  int max_filter_elements = 0;          // largest filter H x W x D the array accepts, elements
-  bool depthwise = false;               // depthwise convolution runs on the array
-  int pool_elements_per_cycle = 0;      // standalone pool unit throughput, output elements per cycle
-  int eltwise_elements_per_cycle = 0;   // eltwise-add unit throughput, output elements per cycle
-  double ddr_gbps = 0;                  // theoretical DDR bandwidth of the PE's channel, 1e9 bytes/s
-  double ddr_efficiency = 0;            // fraction of ddr_gbps sustained on long bursts, (0, 1]
-  double ddr_latency_ns = 0;            // latency of one DDR transfer before data flows, ns
-  std::int64_t ddr_bytes = 0;           // DDR capacity the program may address, bytes
-  int instr_issue_cycles = 0;           // controller cycles to decode and issue one instruction
-  bool host_fc_softmax = false;         // FC and Softmax run on a host model (as ML Suite), not the array
-  double host_gops = 0;                 // host throughput for host layers, 1e9 ops/s
-  double host_link_gbps = 0;            // host <-> card link (PCIe), shared by the card's PEs, 1e9 bytes/s
-  int pes = 1;                          // processing elements on the card, each with its array, AM and DDR channel
-  XdnnDedicatedBlockParams dedicated;   // the Dedicated Block (throughput mode)
-  XdnnEnergyParams energy = default_xdnn_energy();  // per-event energies and static power (energy_params.h)
+#define WB_HW_KEY(type, field, initial, ...) type field = initial;
+#include "isa/hw_keys_xdnn.def"
+  XdnnDedicatedBlockParams dedicated;  // the Dedicated Block (throughput mode)
+  XdnnEnergyParams energy;             // per-event energies and static power (energy_params.h)
 };
 
-// A PULP cluster (GAP8-like). Cycles are cluster clock cycles. The fields with a value here are
-// the keys a config may leave out (their defaults); every other key is required.
+// A PULP cluster (GAP8-like). Cycles are cluster clock cycles. Each section's keys are declared
+// once, with their defaults and sources, in isa/hw_keys_*.def (`defaulted`: a config may leave
+// the key out).
 struct PulpParams {
-  int cores = 0;                          // cluster cores running kernels
-  int core_macs_per_cycle_int8 = 0;       // MACs of one core's SIMD dot product per cycle, 8-bit (pv.sdotsp.b)
-  int core_macs_per_cycle_int16 = 0;      // the same, 16-bit (pv.sdotsp.h)
-  std::int64_t l1_bytes = 0;              // shared L1 TCDM, bytes
-  int l1_banks = 0;                       // word-interleaved TCDM banks (a power of two)
-  std::int64_t l1_tile_budget_bytes = 0;  // L1 the tiler may use for tiles (L1 minus stacks), bytes
-  std::int64_t l2_bytes = 0;              // L2, bytes
-  std::int64_t l3_bytes = 0;              // L3 (HyperRAM), bytes
-  std::int64_t l3_flash_bytes = 0;        // read-only L3 (HyperFlash) beside it, for the weights, bytes
-  int dma_bytes_per_cycle = 0;            // cluster DMA bandwidth per direction, bytes per cycle
-  std::int64_t dma_burst_bytes = 0;       // largest DMA burst, bytes
-  int dma_outstanding_transfers = 0;      // DMA transfers in flight per direction
-  int dma_latency_cycles = 0;             // latency of one DMA transfer before data flows, cycles
-  int dma_command_cycles = 12;            // core cycles programming one 2-D DMA transfer (mchan: 3 writes + push)
-  double l3_bytes_per_cycle = 0;          // uDMA bandwidth between L3 and L2, bytes per cycle
-  int l3_latency_cycles = 0;              // latency of one L3 transfer before data flows, cycles
-  int barrier_cycles = 0;                 // hardware barrier, cycles
-  int wakeup_cycles = 0;                  // event-unit wake-up of a sleeping core, cycles
-  PulpKernelCycles predictor;             // instruction counts of PULP-NN's loops, perf/pulp/cost's
-  PulpCorePipeline core;                  // the cluster model's RI5CY pipeline
-  PulpEnergyParams energy = default_pulp_energy();  // per-event energies and static power (energy_params.h)
+#define WB_HW_KEY(type, field, initial, ...) type field = initial;
+#include "isa/hw_keys_pulp.def"
+  PulpKernelCycles predictor;  // instruction counts of PULP-NN's loops, perf/pulp/cost's
+  PulpCorePipeline core;       // the cluster model's RI5CY pipeline
+  PulpEnergyParams energy;     // per-event energies and static power (energy_params.h)
 };
 
 struct HwConfig {

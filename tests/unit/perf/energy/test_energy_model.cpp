@@ -103,7 +103,7 @@ TEST(EnergyModel, EventsAddUpCountByCount) {
 
 TEST(EnergyModel, NoEventsNoTimeNoEnergy) {
   for (const auto& [c, pj] : pulp_energy(PulpEnergyParams{}, PulpEvents{}, 100)) EXPECT_EQ(pj, 0) << c;
-  for (const auto& [c, pj] : xdnn_energy(default_xdnn_energy(), XdnnEvents{}, 700)) EXPECT_EQ(pj, 0) << c;
+  for (const auto& [c, pj] : xdnn_energy(XdnnEnergyParams{}, XdnnEvents{}, 700)) EXPECT_EQ(pj, 0) << c;
 }
 
 }  // namespace
