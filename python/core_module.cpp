@@ -31,7 +31,7 @@
 #include "workbench/hw_show.h"
 #include "workbench/model_cache.h"
 #include "workbench/regress/history_db.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 #include "workbench/run.h"
 #include "workbench/sweep/executor.h"
 #include "workbench/sweep/results_db.h"

@@ -15,9 +15,9 @@
 #include "support/stopwatch.h"
 #include "workbench/file_digest_memo.h"
 #include "workbench/model_cache.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/run_common.h"
-#include "workbench/target_program.h"
+#include "workbench/backends/target_program.h"
 #include "workbench/warnings.h"
 
 namespace wb {
@@ -83,14 +83,6 @@ void quantize_from_cache(const CompileCommand& command, const ModelCache& cache,
 }
 
 }  // namespace
-
-std::vector<std::string> write_program_files(const std::string& program_file, const std::string& text_file,
-                                             const std::string& text, const nlohmann::json* compile_report,
-                                             const std::filesystem::path& dir) {
-  write_file_atomically(dir / text_file, text);
-  write_file_atomically(dir / "compile.json", (compile_report != nullptr ? compile_report->dump(2) : "{}") + std::string("\n"));
-  return {program_file, text_file, "compile.json"};
-}
 
 CompileCommand to_compile_command(const CompileRequest& request) {
   CompileCommand command;

@@ -1,6 +1,6 @@
 #pragma once
 // `workbench compile`, for any target: quantize (or read a QDQ model), compile for the
-// hardware config with the config's back end (workbench/target.h), and write the program,
+// hardware config with the config's back end (workbench/backends/target.h), and write the program,
 // its text forms, the compile report and the quantization files to an output folder.
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 #include "isa/hw_config.h"
 #include "workbench/quantize.h"
-#include "workbench/target.h"
+#include "workbench/backends/target.h"
 
 namespace wb {
 

@@ -17,7 +17,7 @@
 #include "support/error.h"
 #include "isa/hw_config.h"
 #include "support/sha256.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/run_common.h"
 #include "workbench/version.h"
 

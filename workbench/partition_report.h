@@ -9,7 +9,7 @@
 #include <string>
 
 #include "workbench/compile.h"
-#include "workbench/target.h"
+#include "workbench/backends/target.h"
 
 namespace wb {
 

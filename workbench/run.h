@@ -1,6 +1,6 @@
 #pragma once
 // `workbench run`, `sim` and `verify`, for any target: simulate a program with its config's
-// back end (workbench/target.h), check its outputs (and every layer output the simulator
+// back end (workbench/backends/target.h), check its outputs (and every layer output the simulator
 // read back) bit for bit against the integer golden model, and build the run report
 // (DESIGN.md §4.5).
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "workbench/compile.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/run_common.h"
 #include "workbench/run_inputs.h"
 

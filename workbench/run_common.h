@@ -18,7 +18,8 @@
 #include "isa/program_common.pb.h"
 #include "support/stopwatch.h"
 #include "workbench/quantize.h"
-#include "workbench/report.h"
+#include "workbench/report/rates.h"
+#include "workbench/report/report.h"
 #include "workbench/run_inputs.h"
 
 namespace wb {
@@ -88,10 +89,6 @@ report::RunReport report_header(const std::string& model_path, const std::string
                                 const std::filesystem::path& hw_path, const HwConfig& config,
                                 const std::string& model_sha256 = "");
 
-// Fills a layer row's MAC/cycle, utilization (of the int8 peak) and microseconds from its MACs and cycles.
-void set_rates(report::LayerRow& row, const HwConfig& config);
-// Fills cycles, latency, MAC/cycle and utilization of the totals (MACs already summed).
-void set_totals(report::RunReport& r, std::uint64_t cycles, const HwConfig& config);
 
 // The float inputs of `run`: the --input files or seeded N(0,1) with a note in the log
 // (`seeded` when the model cache holds them, else drawn from the quantized model's float graph).

@@ -2,7 +2,7 @@
 // What decides between the tilings of a layer under tiler=cost or energy: the cluster model,
 // measuring the few the predictor ranks best. The compiler may not call a simulator (DESIGN.md
 // §3: compiler/ never depends on sim/), so the compile driver passes one in
-// (workbench/pulp_tiling_referee.h); without one, or with --compile-opt tile_choice=predicted, the
+// (workbench/backends/pulp_tiling_referee.h); without one, or with --compile-opt tile_choice=predicted, the
 // predictor's ranking decides alone.
 
 #include <cstdint>

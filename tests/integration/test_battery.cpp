@@ -32,7 +32,7 @@
 #include "tests/support/onnx_builder.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/test_paths.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 
 namespace wb {
 namespace {

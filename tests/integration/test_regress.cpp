@@ -15,8 +15,8 @@
 #include "tests/support/cli_testing.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
-#include "workbench/report.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report.h"
+#include "workbench/report/report_json.h"
 
 namespace wb {
 namespace {

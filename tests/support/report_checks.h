@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::test {
 

@@ -65,12 +65,21 @@ const std::vector<Folder>& folders() {
       {"sim/pulp",
        "wb_sim_pulp",
        {"sim/pulp/kernels", "sim/pulp/cores", "sim/pulp/programs", "sim/common", "isa", "support"}},
+      // The workbench's own floors: the run report, then the targets' back ends over it; the
+      // commands' library (workbench/) and its other subfolders above both may use anything.
+      {"workbench/report",
+       "wb_report",
+       {"sim/xdnn", "perf/energy", "compiler/quant", "compiler/ir", "isa", "support"}},
+      {"workbench/backends",
+       "wb_backends",
+       {"workbench/report", "compiler/xdnn", "compiler/pulp", "compiler/quant", "compiler/ir", "sim/xdnn", "sim/pulp",
+        "sim/common", "perf/pulp", "perf/energy", "isa", "support"}},
   };
   return table;
 }
 
-// Folders above all of these (workbench/ and its subfolders, tests): may use anything, and
-// nothing in the table may use them.
+// Folders above all of these (workbench/ and its other subfolders, tests): may use anything,
+// and nothing in the table may use them.
 const std::vector<std::string> kTop = {"workbench", "python", "tests"};
 
 std::string read_text(const std::filesystem::path& path) {

@@ -7,7 +7,7 @@
 #include "compiler/golden/reference_executor.h"
 #include "workbench/cli/commands.h"
 #include "workbench/sweep_report/roofline.h"
-#include "workbench/target.h"
+#include "workbench/backends/target.h"
 
 namespace wb::cli {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "workbench/compile.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/run_common.h"
 
 namespace wb::cli {

@@ -16,10 +16,10 @@
 #include "support/file_io.h"
 #include "support/text.h"
 #include "workbench/compare/layer_join.h"
-#include "workbench/report_csv.h"
-#include "workbench/report_json.h"
-#include "workbench/report_stats.h"
-#include "workbench/text_table.h"
+#include "workbench/report/report_csv.h"
+#include "workbench/report/report_json.h"
+#include "workbench/report/report_stats.h"
+#include "workbench/report/text_table.h"
 
 namespace wb::compare {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::compare {
 

@@ -12,7 +12,7 @@
 #include "support/error.h"
 #include "support/sha256.h"
 #include "support/text.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::regress {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "workbench/report_fields.h"
-#include "workbench/report_stats.h"
+#include "workbench/report/report_fields.h"
+#include "workbench/report/report_stats.h"
 
 namespace wb::regress {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::regress {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "workbench/regress/metrics.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::regress {
 

@@ -8,7 +8,7 @@
 #include "support/file_io.h"
 #include "support/sha256.h"
 #include "workbench/regress/baseline.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 #include "workbench/sweep/point_result.h"
 #include "workbench/sweep/results_db.h"
 

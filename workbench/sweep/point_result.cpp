@@ -10,7 +10,7 @@
 #include "support/atomic_file.h"
 #include "support/error.h"
 #include "support/file_io.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 
 namespace wb::sweep {
 

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::sweep {
 

@@ -8,7 +8,7 @@
 #include "support/stopwatch.h"
 #include "workbench/model_cache.h"
 #include "workbench/run.h"
-#include "workbench/target.h"
+#include "workbench/backends/target.h"
 #include "workbench/version.h"
 
 namespace wb::sweep {

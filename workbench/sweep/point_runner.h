@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <iosfwd>
 
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/sweep/manifest.h"
 #include "workbench/sweep/point_result.h"
 

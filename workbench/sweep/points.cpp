@@ -13,9 +13,9 @@
 #include "support/file_io.h"
 #include "support/sha256.h"
 #include "workbench/model_cache.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/sweep/expression.h"
-#include "workbench/target.h"
+#include "workbench/backends/target.h"
 
 namespace wb::sweep {
 

@@ -6,8 +6,8 @@
 
 #include "support/error.h"
 #include "support/sqlite_columns.h"
-#include "workbench/report_json.h"
-#include "workbench/target.h"
+#include "workbench/report/report_json.h"
+#include "workbench/backends/target.h"
 #include "workbench/version.h"
 
 namespace wb::sweep {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 #include "workbench/sweep/point_result.h"
 #include "workbench/sweep/points.h"
 #include "workbench/sweep/spec.h"

@@ -13,11 +13,11 @@
 #include "support/error.h"
 #include "support/spelling.h"
 #include "support/text.h"
-#include "workbench/report.h"
-#include "workbench/report_csv.h"
+#include "workbench/report/report.h"
+#include "workbench/report/report_csv.h"
 #include "workbench/sweep/results_db.h"
 #include "workbench/sweep/sweep.h"
-#include "workbench/target.h"
+#include "workbench/backends/target.h"
 
 namespace wb::sweep {
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <numeric>
 
-#include "workbench/report_stats.h"
-#include "workbench/target.h"
+#include "workbench/report/report_stats.h"
+#include "workbench/backends/target.h"
 
 namespace wb::sweep {
 

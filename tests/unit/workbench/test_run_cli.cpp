@@ -13,7 +13,7 @@
 #include "tests/support/cli_testing.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/onnx_builder.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 
 namespace wb {
 namespace {

@@ -16,7 +16,7 @@
 #include "tests/support/test_paths.h"
 #include "tests/support/transformer_models.h"
 #include "tests/support/user_error_testing.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 #include "workbench/run.h"
 
 namespace wb::token_runs_test {

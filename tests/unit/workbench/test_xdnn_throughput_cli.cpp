@@ -14,7 +14,7 @@
 #include "tests/support/cli_testing.h"
 #include "tests/support/report_checks.h"
 #include "tests/support/temp_dir.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 
 namespace wb {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "tests/support/onnx_builder.h"
 #include "workbench/regress/run_record.h"
-#include "workbench/report.h"
+#include "workbench/report/report.h"
 
 namespace wb::regress::fixtures {
 

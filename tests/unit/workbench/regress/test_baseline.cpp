@@ -11,7 +11,7 @@
 
 #include "tests/unit/workbench/regress/regress_testing.h"
 #include "workbench/regress/baseline.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 
 namespace wb::regress {
 namespace {

@@ -13,7 +13,7 @@
 #include "workbench/regress/history.h"
 #include "workbench/regress/history_db.h"
 #include "support/sqlite.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 
 namespace wb::regress {
 namespace {

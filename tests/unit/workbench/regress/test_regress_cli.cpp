@@ -11,8 +11,8 @@
 #include "tests/support/cli_testing.h"
 #include "tests/support/test_paths.h"
 #include "tests/unit/workbench/regress/regress_testing.h"
-#include "workbench/report.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report.h"
+#include "workbench/report/report_json.h"
 
 namespace wb::regress {
 namespace {

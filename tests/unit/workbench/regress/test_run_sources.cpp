@@ -11,7 +11,7 @@
 #include "workbench/regress/baseline.h"
 #include "workbench/regress/metrics.h"
 #include "workbench/regress/run_sources.h"
-#include "workbench/report_json.h"
+#include "workbench/report/report_json.h"
 #include "workbench/sweep/point_result.h"
 
 namespace wb::regress {
