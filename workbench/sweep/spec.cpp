@@ -208,6 +208,27 @@ class SpecReader {
     if (spec_.configs.empty()) fail(line, "configs", "empty list; give at least one hardware config");
   }
 
+  // An exported workload: <workload dir>/NAME/model.onnx. NAME may name a subfolder
+  // (`battery/inception_v3_opset13`) when given as `workload:`.
+  SpecModel workload_model(const std::string& name, int line, const std::string& key) const {
+    SpecModel model;
+    model.place = {line, key};
+    model.name = name.substr(name.rfind('/') + 1);
+    model.path = workload_dir_ / name / "model.onnx";
+    std::error_code ec;
+    if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
+      fail(line, key, fmt::format("'{}' is no workload name (a folder below {})", name, workload_dir_.string()));
+    }
+    if (!std::filesystem::is_regular_file(model.path, ec)) {
+      fail(line, key,
+           fmt::format("'{}' is not an exported workload ({} does not exist; /usr/bin/python3 scripts/export_workloads.py "
+                       "exports them{})",
+                       name, model.path.string(),
+                       name.starts_with("battery/") ? ", --battery the battery's" : ""));
+    }
+    return model;
+  }
+
   SpecModel model_of(const std::string& text, int line) const {
     SpecModel model;
     model.place = {line, "models"};
@@ -236,9 +257,19 @@ class SpecReader {
     for (const YAML::Node& item : sequence(node, "models", line)) {
       SpecModel model;
       if (item.IsMap()) {
-        check_map_keys(item, "models", {"model", "name", "input", "shape"});
-        if (!item["model"]) fail(line_of(item), "models", "an entry given as a map needs 'model' (a path or workload name)");
-        model = model_of(scalar(item["model"], "models.model"), line_of(item["model"]));
+        check_map_keys(item, "models", {"model", "workload", "name", "input", "shape"});
+        if (item["model"] && item["workload"]) {
+          fail(line_of(item), "models", "an entry names its model once: 'model' (a path or workload name) or 'workload'");
+        }
+        if (item["workload"]) {
+          model = workload_model(scalar(item["workload"], "models.workload"), line_of(item["workload"]), "models.workload");
+        } else if (item["model"]) {
+          model = model_of(scalar(item["model"], "models.model"), line_of(item["model"]));
+        } else {
+          fail(line_of(item), "models",
+               "an entry given as a map needs 'model' (a path or workload name) or 'workload' (an exported workload, "
+               "battery/NAME for the battery's)");
+        }
         if (item["name"]) model.name = scalar(item["name"], "models.name");
         if (item["input"]) {
           model.input = relative_path(scalar(item["input"], "models.input"));

@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "support/error.h"
+#include "tests/support/temp_dir.h"
 #include "tests/unit/workbench/sweep/sweep_testing.h"
 
 namespace wb {
@@ -17,6 +20,7 @@ using test::user_error_of;
 using test::parse_spec;
 using test::tiny_model;
 using testing::ElementsAre;
+using testing::AllOf;
 using testing::HasSubstr;
 
 TEST(SweepSpec, ReadsEveryKey) {
@@ -68,6 +72,52 @@ report:
   ASSERT_EQ(spec.pareto.size(), 1u);
   EXPECT_EQ(spec.pareto[0].x_label, "DSPs");
   EXPECT_EQ(spec.pareto[0].y, "cycles");
+}
+
+// `workload:` names an exported workload, a battery network's folder included; `model:` keeps
+// reading a name with '/' as a path relative to the spec.
+TEST(SweepSpec, AWorkloadEntryReadsABatteryNetworkByItsFolder) {
+  const test::TempDir cache;
+  std::filesystem::create_directories(cache / "battery" / "tiny_net_opset13");
+  std::filesystem::copy_file(tiny_model(), cache / "battery" / "tiny_net_opset13" / "model.onnx");
+  const auto spec = sweep::parse_sweep_spec(
+      "configs: ../v3_96.yaml\nmodels:\n  - {workload: battery/tiny_net_opset13}\n  - {workload: battery/tiny_net_opset13, "
+      "name: other}\n",
+      test::source_dir() / "configs" / "sweeps" / "test.yaml", cache.path());
+  ASSERT_EQ(spec.models.size(), 2u);
+  EXPECT_EQ(spec.models[0].name, "tiny_net_opset13");
+  EXPECT_EQ(spec.models[0].path, cache / "battery" / "tiny_net_opset13" / "model.onnx");
+  EXPECT_EQ(spec.models[1].name, "other");
+
+  const auto message = [&](const std::string& models) {
+    return user_error_of([&] {
+      sweep::parse_sweep_spec("configs: ../v3_96.yaml\nmodels:\n" + models,
+                              test::source_dir() / "configs" / "sweeps" / "test.yaml", cache.path());
+    });
+  };
+  EXPECT_THAT(message("  - {workload: battery/vgg16_opset13}\n"),
+              AllOf(HasSubstr("test.yaml:3: models.workload: 'battery/vgg16_opset13' is not an exported workload"),
+                    HasSubstr("--battery")));
+  EXPECT_THAT(message("  - {workload: ../outside}\n"), HasSubstr("is no workload name"));
+  EXPECT_THAT(message("  - {workload: battery/tiny_net_opset13, model: x.onnx}\n"),
+              HasSubstr("names its model once"));
+  EXPECT_THAT(message("  - {name: nothing}\n"), HasSubstr("needs 'model' (a path or workload name) or 'workload'"));
+}
+
+// The four-network card sweep names the battery's networks by folder; with those folders in a
+// cache (placeholders here: the battery is not exported in CI) it reads whole.
+TEST(SweepSpec, TheFourNetworkCardSweepReadsWithTheBatteryExported) {
+  const test::TempDir cache;
+  for (const char* workload : {"googlenet_v1", "resnet50_v1", "battery/inception_v3_opset13", "battery/vgg16_opset13"}) {
+    std::filesystem::create_directories(cache / workload);
+    std::filesystem::copy_file(tiny_model(), cache / workload / "model.onnx");
+  }
+  const auto spec = sweep::load_sweep_spec(test::source_dir() / "configs" / "sweeps" / "xdnn_cards_battery.yaml",
+                                           cache.path());
+  std::vector<std::string> names;
+  for (const auto& model : spec.models) names.push_back(model.name);
+  EXPECT_THAT(names, ElementsAre("googlenet_v1", "resnet50_v1", "inception_v3", "vgg16"));
+  EXPECT_EQ(spec.axes.size(), 4u);
 }
 
 TEST(SweepSpec, DefaultsAndTheNameFromTheFile) {
