@@ -6,9 +6,12 @@
 // Only the loader reads YAML; it rejects unknown keys, wrong types, missing keys and values
 // out of range, naming the file, the line and the dotted key (docs/hw_config.md).
 
+#include <any>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +44,11 @@ struct XdnnDedicatedBlockParams {
 #include "isa/hw_keys_xdnn_dedicated.def"
 };
 
+// The values of the key sections that models above isa/ declare and read (perf/pulp's
+// `predictor.*`), by section name, each the model's own struct (isa/hw_schema.h,
+// register_model_section): isa/ keeps hardware facts only.
+using HwModelSections = std::map<std::string, std::any, std::less<>>;
+
 // The largest am_bytes a config may give (its key's range); a layer needing more cannot run.
 inline constexpr std::int64_t kMaxAmBytes = std::int64_t{1} << 30;
 
@@ -53,6 +61,7 @@ struct XdnnParams {
 #include "isa/hw_keys_xdnn.def"
   XdnnDedicatedBlockParams dedicated;  // the Dedicated Block (throughput mode)
   XdnnEnergyParams energy;             // per-event energies and static power (energy_params.h)
+  HwModelSections models;              // the models' own sections (none registered for xDNN today)
 };
 
 // A PULP cluster (GAP8-like). Cycles are cluster clock cycles. Each section's keys are declared
@@ -61,9 +70,9 @@ struct XdnnParams {
 struct PulpParams {
 #define WB_HW_KEY(type, field, initial, ...) type field = initial;
 #include "isa/hw_keys_pulp.def"
-  PulpKernelCycles predictor;  // instruction counts of PULP-NN's loops, perf/pulp/cost's
   PulpCorePipeline core;       // the cluster model's RI5CY pipeline
   PulpEnergyParams energy;     // per-event energies and static power (energy_params.h)
+  HwModelSections models;      // the models' own sections: perf/pulp's `predictor` (kernel_cycles.h)
 };
 
 struct HwConfig {

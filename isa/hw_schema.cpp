@@ -1,6 +1,8 @@
 #include "isa/hw_schema.h"
 
 #include <iterator>
+#include <mutex>
+#include <stdexcept>
 #include <type_traits>
 
 namespace wb::hw_schema {
@@ -17,31 +19,58 @@ constexpr double kGiB = kMiB * 1024;
 using K = HwValueKind;
 constexpr HwProvenance kPerConfig = HwProvenance::PerConfig;
 
-// One key of the schema: path, kind, unit, inclusive range, meaning, where its value comes from
-// (and which source, or how), the field it fills. Required: see defaulted().
+// A key without a presence (the common keys: required).
 KeySpec key(std::string_view path, HwValueKind kind, std::string_view unit, double min, double max,
             std::string_view meaning, HwProvenance provenance, std::string_view source,
             FieldRef (*field)(HwConfig&)) {
   return KeySpec{HwKeyInfo{path, kind, unit, meaning, provenance, source, std::nullopt}, min, max, field};
 }
 
-// A key a config may leave out: its default is the field's initialiser in `Params`.
+// Fresh params of `Params`, as a config: the defaults of its own sections' keys.
 template <class Params>
-KeySpec defaulted(KeySpec spec) {
-  HwConfig fresh;
-  fresh.params = Params{};
-  spec.info.default_value = value_of(spec, fresh);
-  return spec;
+const HwConfig& fresh_config() {
+  static const HwConfig fresh = [] {
+    HwConfig c;
+    c.params = Params{};
+    return c;
+  }();
+  return fresh;
 }
 
-// How a .def row's key is read: a config must give it, may leave it out (its initial value is
-// the default), or must give a power of two.
-enum class Presence { required, defaulted, required_power_of_two };
+// The registered model sections, in registration order.
+std::vector<ModelSection>& model_sections() {
+  static std::vector<ModelSection> sections;
+  return sections;
+}
 
-template <class Params>
-KeySpec declared(Presence presence, KeySpec spec) {
-  if (presence == Presence::required_power_of_two) spec.power_of_two = true;
-  return presence == Presence::defaulted ? defaulted<Params>(std::move(spec)) : spec;
+std::mutex& model_sections_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// A target's keys: its own sections, then the model sections registered for it, then its
+// energies. Rebuilt when a section has been registered since (static initialisation); a list
+// handed out is never freed, so pointers into it stay valid.
+const std::vector<KeySpec>& with_model_sections(Target target, const std::vector<KeySpec>& own,
+                                                const std::vector<KeySpec>& energy) {
+  struct Built {
+    std::size_t sections = 0;
+    const std::vector<KeySpec>* keys = nullptr;
+  };
+  static std::array<Built, kTargetCount> built;
+  const std::lock_guard lock(model_sections_mutex());
+  Built& b = built.at(static_cast<std::size_t>(target));
+  if (b.keys == nullptr || b.sections != model_sections().size()) {
+    auto* keys = new std::vector<KeySpec>(own);  // never freed: see above
+    for (const ModelSection& section : model_sections()) {
+      if (section.target != target) continue;
+      std::vector<KeySpec> part = section.keys();
+      keys->insert(keys->end(), part.begin(), part.end());
+    }
+    keys->insert(keys->end(), energy.begin(), energy.end());
+    b = {model_sections().size(), keys};
+  }
+  return *b.keys;
 }
 
 }  // namespace
@@ -62,43 +91,56 @@ const std::vector<KeySpec>& common_keys() {
 
 namespace {
 
-// Each target's keys, in file order: the sections of isa/hw_keys_*.def one after another, each
-// row a key of the section `section` (an expression of the config `c`) of `Params`.
+// Each target's own keys, in file order: the sections of isa/hw_keys_*.def one after another,
+// each row a key of the section `section` (an expression of the config `c`) of `Params`.
 #define WB_HW_ROW(Params, section, type, field, initial, path, kind, unit, min, max, presence, provenance, meaning, \
                   source)                                                                                           \
-  declared<Params>(Presence::presence, key(path, K::kind, unit, min, max, meaning, HwProvenance::provenance, source,   \
-                                           [](HwConfig& c) -> FieldRef { return &section.field; })),
+  make_key(Presence::presence, fresh_config<Params>(), path, K::kind, unit, min, max, meaning,                        \
+           HwProvenance::provenance, source, [](HwConfig& c) -> FieldRef { return &section.field; }),
 
 const std::vector<KeySpec>& xdnn_keys() {
-  static const std::vector<KeySpec> keys = {
+  static const std::vector<KeySpec> own = {
 #define WB_HW_KEY(...) WB_HW_ROW(XdnnParams, xd(c).array, __VA_ARGS__)
 #include "isa/hw_keys_xdnn_array.def"
 #define WB_HW_KEY(...) WB_HW_ROW(XdnnParams, xd(c), __VA_ARGS__)
 #include "isa/hw_keys_xdnn.def"
 #define WB_HW_KEY(...) WB_HW_ROW(XdnnParams, xd(c).dedicated, __VA_ARGS__)
 #include "isa/hw_keys_xdnn_dedicated.def"
+  };
+  static const std::vector<KeySpec> energy = {
 #define WB_HW_KEY(...) WB_HW_ROW(XdnnParams, xd(c).energy, __VA_ARGS__)
 #include "isa/hw_keys_xdnn_energy.def"
   };
-  return keys;
+  return with_model_sections(Target::Xdnn, own, energy);
 }
 
 // The PULP keys. Sources: REFERENCE.md's PULP section, DORY's GAP8 and PULP_gvsoc hardware
-// descriptions, the CV32E40P user manual ("Pipeline Details"), and PULP-NN's loops as
-// docs/pulp.md derives them ("The timing model"). "Estimated" counts name what the sequence
-// does but were not counted instruction by instruction.
+// descriptions, the CV32E40P user manual ("Pipeline Details"); the predictor's counts are
+// perf/pulp's section (perf/pulp/kernel_cycles.def), registered between these and the energies.
 const std::vector<KeySpec>& pulp_keys() {
-  static const std::vector<KeySpec> keys = {
+  static const std::vector<KeySpec> own = {
 #define WB_HW_KEY(...) WB_HW_ROW(PulpParams, pu(c), __VA_ARGS__)
 #include "isa/hw_keys_pulp.def"
 #define WB_HW_KEY(...) WB_HW_ROW(PulpParams, pu(c).core, __VA_ARGS__)
 #include "isa/hw_keys_pulp_core.def"
-#define WB_HW_KEY(...) WB_HW_ROW(PulpParams, pu(c).predictor, __VA_ARGS__)
-#include "isa/hw_keys_pulp_predictor.def"
+  };
+  static const std::vector<KeySpec> energy = {
 #define WB_HW_KEY(...) WB_HW_ROW(PulpParams, pu(c).energy, __VA_ARGS__)
 #include "isa/hw_keys_pulp_energy.def"
   };
-  return keys;
+  return with_model_sections(Target::Pulp, own, energy);
+}
+
+// Fresh params of a target: its own sections' initial values and each registered model
+// section's.
+template <class Params>
+HwConfig::Params fresh_params_with_models(Target target) {
+  Params params;
+  const std::lock_guard lock(model_sections_mutex());
+  for (const ModelSection& section : model_sections()) {
+    if (section.target == target) params.models.insert_or_assign(std::string(section.name), section.fresh());
+  }
+  return params;
 }
 
 #undef WB_HW_ROW
@@ -107,8 +149,8 @@ const std::vector<KeySpec>& pulp_keys() {
 
 const std::array<TargetSchema, kTargetCount>& target_schemas() {
   static const std::array<TargetSchema, kTargetCount> schemas = {{
-      {Target::Xdnn, "xdnn", xdnn_keys, [] { return HwConfig::Params{XdnnParams{}}; }},
-      {Target::Pulp, "pulp", pulp_keys, [] { return HwConfig::Params{PulpParams{}}; }},
+      {Target::Xdnn, "xdnn", xdnn_keys, [] { return fresh_params_with_models<XdnnParams>(Target::Xdnn); }},
+      {Target::Pulp, "pulp", pulp_keys, [] { return fresh_params_with_models<PulpParams>(Target::Pulp); }},
   }};
   return schemas;
 }
@@ -142,6 +184,25 @@ const KeySpec* find_key(Target target, std::string_view path) {
     if (k->info.path == path) return k;
   }
   return nullptr;
+}
+
+KeySpec make_key(Presence presence, const HwConfig& fresh, std::string_view path, HwValueKind kind,
+                 std::string_view unit, double min, double max, std::string_view meaning, HwProvenance provenance,
+                 std::string_view source, FieldRef (*field)(HwConfig&)) {
+  KeySpec spec = key(path, kind, unit, min, max, meaning, provenance, source, field);
+  spec.power_of_two = presence == Presence::required_power_of_two;
+  if (presence == Presence::defaulted) spec.info.default_value = value_of(spec, fresh);
+  return spec;
+}
+
+void register_model_section(const ModelSection& section) {
+  const std::lock_guard lock(model_sections_mutex());
+  for (const ModelSection& other : model_sections()) {
+    if (other.target == section.target && other.name == section.name) {
+      throw std::logic_error("model section '" + std::string(section.name) + "' registered twice");
+    }
+  }
+  model_sections().push_back(section);
 }
 
 HwValue value_of(const KeySpec& key, const HwConfig& config) {

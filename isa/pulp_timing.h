@@ -1,9 +1,8 @@
 #pragma once
-// The PULP cluster's timing constants as HwConfig data (PulpParams::predictor, ::core): plain
-// counts, each key declared once with its default and its derivation in
-// isa/hw_keys_pulp_predictor.def and isa/hw_keys_pulp_core.def (the schema's rows and
-// docs/hw_config.md's tables come from there too). The code that times with them lives elsewhere:
-// perf/pulp/cost (the predictor) reads the instruction counts, sim/pulp the core pipeline.
+// The PULP cluster's timing facts: the core pipeline as HwConfig data (PulpParams::core, each
+// key declared once with its default and its source in isa/hw_keys_pulp_core.def; sim/pulp's
+// core engine reads it), and constants of the kernels' code. The predictor's instruction counts
+// are perf/pulp's own keys (perf/pulp/kernel_cycles.h).
 
 namespace wb {
 
@@ -22,14 +21,6 @@ inline constexpr int kLayerNormDividesPerPixel = 3 * (kLayerNormIsqrtSteps - 1) 
 // the keys it shares with the im2col: per scratch row im2col_run_setup (the source pointer's add,
 // the inner lp.setup), per byte im2col_word (p.lbu, sb) and the core's load-use stall.
 inline constexpr int kMatMulTransposeSetup = 7;
-
-// Cycles of the RI5CY instruction sequences PULP-NN's kernels are made of. Derived from the
-// kernels' loops (one instruction per cycle, hardware loops without overhead, a load's
-// result used no earlier than the next instruction); docs/pulp.md lists each derivation.
-struct PulpKernelCycles {
-#define WB_HW_KEY(type, field, initial, ...) type field = initial;
-#include "isa/hw_keys_pulp_predictor.def"
-};
 
 // The core pipeline of the cluster model (sim/pulp's core engine): RI5CY/CV32E40P, one
 // instruction a cycle, plus these. The CV32E40P user manual ("Pipeline Details") publishes a

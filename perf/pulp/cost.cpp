@@ -72,7 +72,7 @@ std::uint64_t call_groups(const KernelCall& call) {
 // im2col + 4x2 matmul over `pixels` output pixels and the output channels of `out`, K bytes
 // each (K = k_h * k_w * the channels of one group).
 Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t rows, const KernelCall& call, bool im2col,
-                 const PulpKernelCycles& k) {
+                 const KernelCycles& k) {
   Work w;
   if (pixels == 0 || out.passes == 0) return w;
   const std::uint64_t groups = call_groups(call);
@@ -118,7 +118,7 @@ Work matmul_work(std::uint64_t pixels, const OutputPasses& out, std::uint64_t ro
   return w;
 }
 
-Work depthwise_work(std::uint64_t channels, const KernelCall& call, const PulpKernelCycles& k) {
+Work depthwise_work(std::uint64_t channels, const KernelCall& call, const KernelCycles& k) {
   Work w;
   if (channels == 0) return w;
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
@@ -148,7 +148,7 @@ Work depthwise_work(std::uint64_t channels, const KernelCall& call, const PulpKe
 // The plane depthwise kernel (docs/pulp.md, "Plane depthwise"): the border of the core's plane is
 // zeroed once per call (one store per cycle: a word per 4 bytes of a pad row, a byte per pad
 // column of an input row), then per channel the gather, the filter and the output rows.
-Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const PulpKernelCycles& k) {
+Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const KernelCycles& k) {
   Work w;
   if (channels == 0) return w;
   const std::uint64_t h_in = call.h_in(), w_in = call.w_in(), h_out = call.h_out(), w_out = call.w_out();
@@ -177,7 +177,7 @@ Work depthwise_plane_work(std::uint64_t channels, const KernelCall& call, const 
   return w;
 }
 
-Work linear_work(std::uint64_t outputs, const KernelCall& call, const PulpKernelCycles& k) {
+Work linear_work(std::uint64_t outputs, const KernelCall& call, const KernelCycles& k) {
   Work w;
   if (outputs == 0) return w;
   const std::uint64_t words = call.c_in() / 4, bytes = call.c_in() % 4;
@@ -197,7 +197,7 @@ std::uint64_t causal_kept(const KernelCall& call, std::uint64_t row) {
 
 // `first_row`: the core's first output row of the call (a causal softmax's rows differ).
 Work elementwise_work(std::uint64_t pixels, std::uint64_t channels, std::uint64_t rows, const KernelCall& call,
-                      const PulpKernelCycles& k, std::uint64_t first_row = 0) {
+                      const KernelCycles& k, std::uint64_t first_row = 0) {
   Work w;
   if (pixels == 0 || channels == 0) return w;
   const std::uint64_t window = std::uint64_t{call.k_h()} * call.k_w();
@@ -307,7 +307,7 @@ std::uint64_t misaligned_rows(std::uint64_t base, std::uint64_t bytes_per_row, s
 // (2). A row of a or b that starts off a word makes each of its word
 // loads two accesses: per 4 bytes of K every pair or odd row loads each of b's rows once and
 // each of its own rows once per channel group (4-block or leftover channel).
-Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call, const PulpKernelCycles& k) {
+Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call, const KernelCycles& k) {
   Work w;
   if (begin >= end) return w;
   const auto c = [](int count) { return static_cast<std::uint64_t>(count); };
@@ -339,7 +339,7 @@ Work product_work(std::uint64_t begin, std::uint64_t end, const KernelCall& call
 // load-use stall (the sb reads it) and the sb (docs/pulp.md, "MatMul").
 Work transpose_work(const KernelCall& call, int core, int cores, const PulpParams& hw) {
   Work w;
-  const PulpKernelCycles& k = hw.predictor;
+  const KernelCycles& k = kernel_cycles(hw);
   const std::uint64_t c = call.c_out();
   const std::uint64_t rows = share(c, ceil_div<std::uint64_t>(c, static_cast<std::uint64_t>(cores)), core);
   if (rows == 0) return w;
@@ -350,7 +350,7 @@ Work transpose_work(const KernelCall& call, int core, int cores, const PulpParam
   return w;
 }
 
-Work core_work(const KernelCall& call, int core, int cores, const PulpKernelCycles& k) {
+Work core_work(const KernelCall& call, int core, int cores, const KernelCycles& k) {
   const std::uint64_t h = call.h_out(), w = call.w_out(), c = call.c_out();
   const std::uint64_t n = static_cast<std::uint64_t>(cores);
   const bool im2col = call.kind() == KERNEL_CONV || call.kind() == KERNEL_GROUPED_CONV;
@@ -421,7 +421,7 @@ Slowest slowest_core(const std::vector<Work>& works, const PulpParams& hw) {
   for (const Work& w : works) {
     const double rate = w.cycles > 0 ? static_cast<double>(w.loads) / static_cast<double>(w.cycles) : 0.0;
     const double stalls = static_cast<double>(w.loads) * static_cast<double>(active - 1) * rate /
-                          static_cast<double>(std::max(hw.l1_banks, 1)) * hw.predictor.bank_conflict_share;
+                          static_cast<double>(std::max(hw.l1_banks, 1)) * kernel_cycles(hw).bank_conflict_share;
     const auto stall_cycles = static_cast<std::uint64_t>(std::llround(stalls));
     if (w.cycles + stall_cycles > s.cycles) s = Slowest{w.cycles + stall_cycles, stall_cycles};
   }
@@ -431,7 +431,7 @@ Slowest slowest_core(const std::vector<Work>& works, const PulpParams& hw) {
 }  // namespace
 
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores) {
-  const PulpKernelCycles& counts = hw.predictor;
+  const KernelCycles& counts = kernel_cycles(hw);
   KernelCost cost;
   cores = std::clamp(cores, 1, std::max(hw.cores, 1));
   std::vector<Work> works, transposes;
@@ -460,8 +460,8 @@ KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores) 
 }
 
 std::uint64_t dory_tile_loop_cycles(isa::pulp::KernelKind kind, const PulpParams& hw) {
-  return static_cast<std::uint64_t>(kind == isa::pulp::KERNEL_DEPTHWISE ? hw.predictor.dory_tile_loop_depthwise
-                                                             : hw.predictor.dory_tile_loop);
+  return static_cast<std::uint64_t>(kind == isa::pulp::KERNEL_DEPTHWISE ? kernel_cycles(hw).dory_tile_loop_depthwise
+                                                             : kernel_cycles(hw).dory_tile_loop);
 }
 
 double loads_per_cycle(const KernelCost& cost) {
@@ -479,7 +479,7 @@ double loads_per_cycle(const KernelCost& cost) {
 std::uint64_t dma_contention_cycles(std::uint64_t dma_busy_cycles, double loads_per_cycle_value, const PulpParams& hw) {
   const double dma_banks = static_cast<double>(hw.dma_bytes_per_cycle) / 4.0;
   const double stalls = static_cast<double>(dma_busy_cycles) * loads_per_cycle_value * dma_banks /
-                        static_cast<double>(std::max(hw.l1_banks, 1)) * hw.predictor.bank_conflict_share;
+                        static_cast<double>(std::max(hw.l1_banks, 1)) * kernel_cycles(hw).bank_conflict_share;
   return static_cast<std::uint64_t>(std::llround(stalls));
 }
 

@@ -1,25 +1,22 @@
 #pragma once
-// The PULP timing model: how many cycles a kernel call takes on each core, and how long a DMA
-// or uDMA copy takes. It is the one piece of code both sides use: compiler/pulp's tiler
-// predicts with it (tiler=cost) and sim/pulp's cluster model times every call and copy with
-// it, so a tiling the tiler prefers is one the simulator runs faster, never a copy that
-// drifted. The counts come from PULP-NN's inner loops (docs/pulp.md, "Timing model").
+// The PULP predictor's timing model: how many cycles a kernel call takes on each core, and how
+// long a DMA or uDMA copy takes. compiler/pulp's tiler predicts with it (tiler=cost) and the
+// report's `predicted_cycles` come from it; the cluster model (sim/pulp) measures with its own
+// instructions and never calls it. The counts come from PULP-NN's inner loops (docs/pulp.md,
+// "Timing model"; kernel_cycles.h).
 
 #include <cstdint>
 #include <vector>
 
 #include "isa/hw_config.h"
 #include "isa/pulp.pb.h"
+#include "perf/pulp/kernel_cycles.h"
 
 namespace wb::perf::pulp {
 
 using isa::pulp::DmaCopy;
 using isa::pulp::KernelCall;
 
-// The instruction counts the predictor times kernels with are HwConfig keys
-// (`predictor.<field>`, isa/pulp_timing.h): kernel_cost reads hw.predictor. The old name stays
-// for code that default-constructs the counts (sim/pulp/cluster.cpp until it reads hw).
-using KernelCycles = PulpKernelCycles;
 
 // The cost of one kernel call on a cluster of `cores` cores (1..hw.cores).
 struct KernelCost {
@@ -42,7 +39,7 @@ struct KernelCost {
 // them; with matmul_b_by_rows each core first transposes its share of b's rows, and the call
 // waits for the slowest transpose and a barrier before any product (docs/pulp.md, "MatMul"),
 // unless matmul_b_transposed says an earlier call left the transposed copy: then neither.
-// The instruction counts are hw.predictor's (HwConfig keys `predictor.*`).
+// The instruction counts are kernel_cycles(hw)'s (HwConfig keys `predictor.*`, kernel_cycles.h).
 KernelCost kernel_cost(const KernelCall& call, const PulpParams& hw, int cores);
 
 

@@ -162,7 +162,7 @@ class LayerRun {
   }
 
   void compute(const KernelCall& call, std::size_t step) {
-    const PulpKernelCycles& counts = hw_.predictor;
+    const KernelCycles& counts = kernel_cycles(hw_);
     const KernelCost cost = kernel_cost(call, hw_, hw_.cores);
     const std::uint64_t begin = clock_.now();
     clock_.compute(call, cost, step);

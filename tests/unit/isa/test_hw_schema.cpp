@@ -18,6 +18,7 @@
 
 #include "isa/hw_config.h"
 #include "isa/hw_schema.h"
+#include "perf/pulp/kernel_cycles.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/user_error_testing.h"
 
@@ -65,13 +66,13 @@ TEST(HwKeyTable, EveryDefaultIsANumberItsRangeAccepts) {
   EXPECT_GT(defaults, 0);
 }
 
-// The instruction counts all have keys: `predictor.*` fill distinct fields of
-// PulpParams::predictor, and laid end to end (each at its alignment) they fill the struct, so
+// The instruction counts all have keys: `predictor.*` (perf/pulp's section, registered into the
+// schema) fill distinct fields of perf::pulp::KernelCycles, and laid end to end (each at its alignment) they fill the struct, so
 // none is left without one.
 TEST(HwKeyTable, EveryPredictorCountIsAKey) {
   HwConfig config = gap8_with({});
-  const auto* first = reinterpret_cast<const char*>(&config.pulp().predictor);
-  const auto* end = first + sizeof(PulpKernelCycles);
+  const auto* first = reinterpret_cast<const char*>(&perf::pulp::kernel_cycles(config.pulp()));
+  const auto* end = first + sizeof(perf::pulp::KernelCycles);
   std::set<const char*> fields;
   std::map<std::size_t, std::pair<std::size_t, std::size_t>> layout;  // offset -> size, alignment
   for (const hw_schema::KeySpec* key : hw_schema::all_keys(Target::Pulp)) {
@@ -92,8 +93,8 @@ TEST(HwKeyTable, EveryPredictorCountIsAKey) {
                                                                                 << offset;
     next = offset + field.first;
   }
-  EXPECT_EQ((next + alignof(PulpKernelCycles) - 1) / alignof(PulpKernelCycles) * alignof(PulpKernelCycles),
-            sizeof(PulpKernelCycles))
+  constexpr std::size_t kAlign = alignof(perf::pulp::KernelCycles);
+  EXPECT_EQ((next + kAlign - 1) / kAlign * kAlign, sizeof(perf::pulp::KernelCycles))
       << "a field without a key at the end";
 }
 
@@ -108,7 +109,7 @@ TEST(HwKeyTable, AConfigWithoutTheOptionalKeysHasTheirDefaults) {
   }
   EXPECT_GT(defaulted, 40);  // the predictor's counts, the DMA command, the core pipeline
   // docs/pulp.md's counts: requantising an output is 11 cycles, a 2-D DMA command 12.
-  EXPECT_EQ(gap8.pulp().predictor.requant_per_output, 11);
+  EXPECT_EQ(perf::pulp::kernel_cycles(gap8.pulp()).requant_per_output, 11);
   EXPECT_EQ(gap8.pulp().dma_command_cycles, 12);
   // The CV32E40P manual: a load-use hazard costs 1 cycle, a taken branch 3 (2 more than 1).
   EXPECT_EQ(gap8.pulp().core.load_use_stall_cycles, 1);
@@ -119,17 +120,17 @@ TEST(HwKeyTable, AFileMaySetADefaultedKeyAsAGroup) {
   const HwConfig c =
       parse_hw_config(gap8_text() + "predictor:\n  requant_per_output: 12   # chosen: a test\ncore:\n  divide_cycles: 35\n",
                       "gap8_more.yaml");
-  EXPECT_EQ(c.pulp().predictor.requant_per_output, 12);
+  EXPECT_EQ(perf::pulp::kernel_cycles(c.pulp()).requant_per_output, 12);
   EXPECT_EQ(c.pulp().core.divide_cycles, 35);
-  EXPECT_EQ(c.pulp().predictor.call_overhead, gap8_with({}).pulp().predictor.call_overhead);
+  EXPECT_EQ(perf::pulp::kernel_cycles(c.pulp()).call_overhead, perf::pulp::kernel_cycles(gap8_with({}).pulp()).call_overhead);
 }
 
 // Nothing reads core.* yet (the core engine will); --set still takes and checks them.
 TEST(HwKeyTable, SetReachesTheTimingConstants) {
   const HwConfig c = gap8_with({"predictor.requant_per_output=12", "predictor.bank_conflict_share=0.25",
                                 "dma_command_cycles=20", "core.divide_cycles=35", "core.load_use_stall_cycles=2"});
-  EXPECT_EQ(c.pulp().predictor.requant_per_output, 12);
-  EXPECT_EQ(c.pulp().predictor.bank_conflict_share, 0.25);
+  EXPECT_EQ(perf::pulp::kernel_cycles(c.pulp()).requant_per_output, 12);
+  EXPECT_EQ(perf::pulp::kernel_cycles(c.pulp()).bank_conflict_share, 0.25);
   EXPECT_EQ(c.pulp().dma_command_cycles, 20);
   EXPECT_EQ(c.pulp().core.divide_cycles, 35);
   EXPECT_EQ(c.pulp().core.load_use_stall_cycles, 2);

@@ -20,6 +20,7 @@
 #include "isa/program_file.h"
 #include "isa/pulp_program.h"
 #include "isa/xdnn_program.h"
+#include "perf/pulp/kernel_cycles.h"
 #include "support/error.h"
 #include "tests/support/onnx_builder.h"
 #include "tests/support/test_paths.h"
@@ -69,7 +70,7 @@ TEST(HwFingerprint, AKeyAtItsDefaultLeavesItAsItWas) {
   text << in.rdbuf();
   const std::string gap8 = hw_fingerprint(config("gap8"));
   const HwConfig written = parse_hw_config(text.str() + "predictor:\n  requant_per_output: 11\n", "gap8.yaml");
-  EXPECT_EQ(written.pulp().predictor.requant_per_output, config("gap8").pulp().predictor.requant_per_output);
+  EXPECT_EQ(perf::pulp::kernel_cycles(written.pulp()).requant_per_output, perf::pulp::kernel_cycles(config("gap8").pulp()).requant_per_output);
   EXPECT_EQ(hw_fingerprint(written), gap8);
   EXPECT_NE(hw_fingerprint(config("gap8", {"predictor.requant_per_output=12"})), gap8);
   EXPECT_NE(hw_fingerprint(config("gap8", {"core.divide_cycles=35"})), gap8);

@@ -1,7 +1,7 @@
 // The PULP kernel cost model (perf/pulp/cost) for the grouped conv: with one group it costs
 // exactly what the standard conv costs (every shape, variant and core count); with several,
 // its cycles follow its inner loop (worked examples below, derived by hand from the counts of
-// hw.predictor (isa/pulp_timing.h) and docs/pulp.md), and a Co split pays a pass per group a core touches.
+// kernel_cycles(hw) (perf/pulp/kernel_cycles.def) and docs/pulp.md), and a Co split pays a pass per group a core touches.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -114,7 +114,7 @@ TEST(PulpCostGroupedConv, CyclesFollowTheInnerLoopPerGroup) {
   // Loads: pair 2 x (36 x 6 + 4) + 4 x (36 x 3 + 1) = 876; odd 2 x (36 x 5 + 4) + 4 x (36 x 2 + 1) = 660;
   // im2col one per word: 3 x 2 x 3 x 12 = 216.
   EXPECT_EQ(cost.core_loads[0], 876u + 660u + 216u);
-  const PulpKernelCycles& counts = hw.predictor;
+  const KernelCycles& counts = kernel_cycles(hw);
   EXPECT_EQ(cost.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) +
                              cost.core_cycles[0]);  // one core: no bank conflicts
 }
@@ -168,7 +168,7 @@ TEST(PulpCostLut, CyclesFollowTheInnerLoop) {
   ASSERT_EQ(one.core_cycles.size(), 1u);
   EXPECT_EQ(one.core_cycles[0], 680u);
   EXPECT_EQ(one.core_loads[0], 320u);
-  const PulpKernelCycles& counts = hw.predictor;
+  const KernelCycles& counts = kernel_cycles(hw);
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 680u);
   const KernelCost eight = kernel_cost(elementwise(KERNEL_LUT, 4, 5, 8, PARALLEL_HO), hw, 8);
   expect_busy_cores(eight, 4, 170);
@@ -206,7 +206,7 @@ TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
   ASSERT_EQ(one.core_cycles.size(), 1u);
   EXPECT_EQ(one.core_cycles[0], 326u);
   EXPECT_EQ(one.core_loads[0], 144u);
-  const PulpKernelCycles& counts = hw.predictor;
+  const KernelCycles& counts = kernel_cycles(hw);
   EXPECT_EQ(one.cycles, static_cast<std::uint64_t>(counts.call_overhead + hw.wakeup_cycles + hw.barrier_cycles) + 326u);
   const KernelCost rows = kernel_cost(call, hw, 8);
   expect_busy_cores(rows, 2, 163);
@@ -231,7 +231,7 @@ TEST(PulpCostGather, CyclesFollowTheInnerLoop) {
 //   a classifier's 1 x 1 x 10 on 8 cores: one core, 341 + 10 = 351.
 TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
   const PulpParams hw = gap8();
-  const PulpKernelCycles& counts = hw.predictor;
+  const KernelCycles& counts = kernel_cycles(hw);
   const int per_element = counts.softmax_max + (counts.softmax_index + counts.lut_lookup + counts.softmax_accumulate) +
                           (counts.softmax_index + counts.lut_lookup + counts.softmax_normalise + counts.softmax_divide);
   ASSERT_EQ(per_element, 33);
@@ -275,7 +275,7 @@ TEST(PulpCostSoftmax, CyclesFollowTheThreePasses) {
 // per pixel. On 8 cores: 2 cores of one row, 3 x 908 + 10 = 2734 each.
 TEST(PulpCostLayerNorm, CyclesFollowTheTwoPassesAndTheRowsArithmetic) {
   const PulpParams hw = gap8();
-  const PulpKernelCycles& counts = hw.predictor;
+  const KernelCycles& counts = kernel_cycles(hw);
   ASSERT_EQ(counts.layernorm_stats_word, 4);
   ASSERT_EQ(counts.layernorm_element, 24);
   ASSERT_EQ(counts.layernorm_pixel, 348);
@@ -325,7 +325,7 @@ KernelCall product_call(std::uint32_t rows, std::uint32_t reduction, std::uint32
 // call_overhead 60, wakeup 4, the closing barrier 11.
 TEST(PulpCostMatMul, CyclesFollowTheMatmulKernelAndTheTranspose) {
   const PulpParams hw = gap8();
-  const PulpKernelCycles& k = hw.predictor;
+  const KernelCycles& k = kernel_cycles(hw);
   ASSERT_EQ(k.matmul_4x2_iteration, 14);
   ASSERT_EQ(k.matmul_4x1_iteration, 9);
   ASSERT_EQ(k.matmul_1x2_iteration, 5);

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "isa/pulp_timing.h"
+#include "perf/pulp/kernel_cycles.h"
 #include "sim/pulp/cores/core_engine.h"
 #include "tests/unit/sim/pulp/programs/programs_testing.h"
 
@@ -127,7 +128,7 @@ TEST(LayerNormPrograms, AnRmsNormSkipsTheSumAndTheCentring) {
   const CallRun run = run_call({program}, 16, CorePipeline{});
   EXPECT_EQ(run.cores.at(0).load_use_stall_cycles, 4u);
   EXPECT_EQ(run.cycles, 1756u);
-  const PulpKernelCycles keys;
+  const perf::pulp::KernelCycles keys;
   EXPECT_EQ(2u * 3u + 8u * 22u + 335u + 20u * 18u, 877u);
   EXPECT_EQ(keys.rmsnorm_stats_word, 3);
   EXPECT_EQ(keys.rmsnorm_element, 22);
