@@ -1,5 +1,6 @@
 #include "isa/hw_schema.h"
 
+#include <deque>
 #include <iterator>
 #include <mutex>
 #include <stdexcept>
@@ -49,8 +50,8 @@ std::mutex& model_sections_mutex() {
 }
 
 // A target's keys: its own sections, then the model sections registered for it, then its
-// energies. Rebuilt when a section has been registered since (static initialisation); a list
-// handed out is never freed, so pointers into it stay valid.
+// energies. Rebuilt when a section has been registered since (static initialisation); every
+// list built stays until exit, so pointers into one handed out stay valid.
 const std::vector<KeySpec>& with_model_sections(Target target, const std::vector<KeySpec>& own,
                                                 const std::vector<KeySpec>& energy) {
   struct Built {
@@ -58,17 +59,18 @@ const std::vector<KeySpec>& with_model_sections(Target target, const std::vector
     const std::vector<KeySpec>* keys = nullptr;
   };
   static std::array<Built, kTargetCount> built;
+  static std::deque<std::vector<KeySpec>> lists;  // a deque: adding one moves none
   const std::lock_guard lock(model_sections_mutex());
   Built& b = built.at(static_cast<std::size_t>(target));
   if (b.keys == nullptr || b.sections != model_sections().size()) {
-    auto* keys = new std::vector<KeySpec>(own);  // never freed: see above
+    std::vector<KeySpec>& keys = lists.emplace_back(own);
     for (const ModelSection& section : model_sections()) {
       if (section.target != target) continue;
       std::vector<KeySpec> part = section.keys();
-      keys->insert(keys->end(), part.begin(), part.end());
+      keys.insert(keys.end(), part.begin(), part.end());
     }
-    keys->insert(keys->end(), energy.begin(), energy.end());
-    b = {model_sections().size(), keys};
+    keys.insert(keys.end(), energy.begin(), energy.end());
+    b = {model_sections().size(), &keys};
   }
   return *b.keys;
 }
