@@ -32,6 +32,7 @@
 #include "workbench/model_cache.h"
 #include "workbench/regress/history_db.h"
 #include "workbench/report/report_json.h"
+#include "workbench/report/report_stats.h"
 #include "workbench/run.h"
 #include "workbench/sweep/executor.h"
 #include "workbench/sweep/results_db.h"
@@ -386,4 +387,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("history", &history, py::arg("db"));
   m.def("default_history_path", [] { return wb::regress::default_history_path().string(); });
   m.def("plot", &plot, py::arg("report"), py::arg("dir"));
+  // The standard per-layer statistics in declaration order (report_stats.cpp): Run.layers' leading
+  // columns, so the Python side lists none by hand.
+  m.def("layer_statistics", [] {
+    std::vector<std::string> names;
+    for (const wb::report::StatDecl& stat : wb::report::standard_statistics()) {
+      if (stat.scope == wb::report::StatScope::Layer) names.emplace_back(stat.name);
+    }
+    return names;
+  });
 }

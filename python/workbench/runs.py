@@ -15,11 +15,10 @@ class WorkbenchWarning(UserWarning):
     """A warning the workbench printed after a command (e.g. calibrating on synthetic inputs)."""
 
 
-# The per-layer figures every target has, first in Run.layers; the rest (bound.*, energy.*,
-# time.*, the target's block <target>.*) follow in the report's order.
-_LEADING_LAYER_COLUMNS = ["name", "type", "unit", "output", "macs", "ops", "cycles", "us", "mac_per_cycle",
-                          "utilization", "stall_cycles", "bytes_in", "bytes_out", "tiles", "predicted_cycles",
-                          "prediction_error_pct", "energy_pj", "pj_per_mac"]
+# The per-layer figures every target has, first in Run.layers, in the order the report declares
+# them (the objects among them, bound, energy and time, come flattened with the rest); the rest
+# (bound.*, energy.*, time.*, the target's block <target>.*) follow in the report's order.
+_LEADING_LAYER_COLUMNS = _core.layer_statistics()
 
 
 def _table(rows):
