@@ -30,8 +30,9 @@ namespace wb::isa::pulp {
 // 16: a SOFTMAX's causal mask (KernelCall.softmax_causal_queries and softmax_causal_offset);
 // 17: a LAYERNORM's RMSNorm form (KernelCall.layernorm_rms); 18: KernelCall.input_chw (DORY's
 // channel-major depthwise tile) and Step.wait_write_back; 19: Tiling.dory_tile_loop (the tiles
-// run in DORY's layer loop on the cores).
-inline constexpr std::uint32_t kPulpFormatVersion = 20;
+// run in DORY's layer loop on the cores); 20: the steps of a layer may call different kernels (a
+// fused depthwise + pointwise layer) and Network.l2_activation_peak_bytes; 21: Layer.fused_layers.
+inline constexpr std::uint32_t kPulpFormatVersion = 21;
 
 // "conv", "pointwise", "depthwise", "linear", "add", "maxpool", "avgpool", "grouped_conv",
 // "lut", "mul", "gather", "softmax", "resize", "layernorm", "matmul", "pixel_gather", "embedding"

@@ -271,7 +271,7 @@ py::dict pareto(const std::vector<std::pair<double, double>>& points, const std:
 // `compare` of run reports given as JSON text, labelled A, B, ... in the order given; the
 // joined table as compare --csv writes it.
 std::string compare(const std::vector<std::string>& reports, const std::vector<std::string>& sources,
-                    const std::string& unit) {
+                    const std::string& unit, const std::vector<std::string>& stats) {
   std::optional<compare::TimeUnit> asked;
   if (unit == "cycles") asked = compare::TimeUnit::Cycles;
   else if (unit == "us") asked = compare::TimeUnit::Microseconds;
@@ -286,7 +286,7 @@ std::string compare(const std::vector<std::string>& reports, const std::vector<s
       if (doc.is_discarded()) throw UserError(fmt::format("{}: not valid JSON", sources.at(i)));
       sides.push_back(compare::side_of(doc, i, sources.at(i)));
     }
-    return compare::comparison_csv(compare::compare(std::move(sides), asked));
+    return compare::comparison_csv(compare::compare(std::move(sides), asked, stats));
   });
   return called.result;
 }
@@ -383,7 +383,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("sweep_export", &sweep_export, py::arg("db"), py::arg("csv"), py::arg("layers_csv"));
   m.def("check_sweep_db", &check_sweep_db, py::arg("db"));
   m.def("pareto", &pareto, py::arg("points"), py::arg("y"));
-  m.def("compare", &compare, py::arg("reports"), py::arg("sources"), py::arg("unit"));
+  m.def("compare", &compare, py::arg("reports"), py::arg("sources"), py::arg("unit"), py::arg("stats"));
   m.def("history", &history, py::arg("db"));
   m.def("default_history_path", [] { return wb::regress::default_history_path().string(); });
   m.def("plot", &plot, py::arg("report"), py::arg("dir"));

@@ -144,7 +144,7 @@ class FusedEmitter {
         *pstep.add_write_back() = tile_output_copy(p, pg, pat);
         if (n_.channel_tiles > 1) w_slot ^= 1;
         if (pw_steps > 1) out_slot ^= 1;
-        }
+      }
       if (n_.row_tiles > 1) in_slot ^= 1;
     }
   }
@@ -256,6 +256,8 @@ isa::pulp::Layer emit_fused_pair(const quant::QGraph& graph, const PLayer& dw, c
                                  const FusedTiling& tiling, TilerObjective objective, const PulpParams& hw) {
   isa::pulp::Layer out;
   out.set_name(dw.name + "+" + pw.name);
+  out.add_fused_layers(dw.name);
+  out.add_fused_layers(pw.name);
   out.set_kind(pw.kind);
   out.set_type("depthwise+pointwise");
   out.set_macs(dw.macs + pw.macs);

@@ -21,18 +21,21 @@ def _report_text(item, index):
         return f.read(), path
 
 
-def compare(*runs, unit=None):
+def compare(*runs, unit=None, stats=()):
     """Runs (or run report files) joined layer by layer, as `workbench compare --csv` writes
-    them: per side (A, B, ...) its layers, cycles, microseconds, MACs, MAC/cycle, bytes, energy
-    and its time ratio to A.
+    them: per side (A, B, ...) its layers, cycles, microseconds, MACs, MAC/cycle, bytes, energy,
+    energy-delay product, the statistics asked for, and its time ratio to A.
 
-    runs  Run objects or report files (--json), at least two; or one list of them
-    unit  "cycles" or "us" (default: cycles within one target and clock, else microseconds)
+    runs   Run objects or report files (--json), at least two; or one list of them
+    unit   "cycles" or "us" (default: cycles within one target and clock, else microseconds)
+    stats  more layer statistics, summed per row (counts such as "l1_bytes_in"), as --stat
     """
     if len(runs) == 1 and isinstance(runs[0], (list, tuple)):
         runs = tuple(runs[0])
     texts, sources = zip(*[_report_text(r, i) for i, r in enumerate(runs)]) if runs else ((), ())
-    csv = _core.compare(list(texts), list(sources), unit or "")
+    if isinstance(stats, str):
+        stats = (stats,)
+    csv = _core.compare(list(texts), list(sources), unit or "", list(stats))
     return pd.read_csv(io.StringIO(csv), keep_default_na=False, na_values=[""])
 
 

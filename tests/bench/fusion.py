@@ -6,14 +6,21 @@ into and out of L1, the uDMA's L3 bytes, the most L2 the activations hold at onc
 pairs and the compile wall time. Timing-only runs (the figures equal a run with data).
 
     /usr/bin/python3 tests/bench/fusion.py [--workbench build/release/workbench/workbench]
-        [--models mobilenet_v1_128,battery/tinyml_ds_cnn_opset13,...] [--set KEY=VALUE ...]
+        [--models mobilenet_v1_128,battery/tinyml_ds_cnn_opset13,...] [--set KEY=VALUE ...] [--groups]
 
 A model is a folder of the workload cache (its model.onnx) or a checked-in workloads/*.onnx.
---smoke (CI): the checked-in tiny_mobilenet_v2 alone.
+--groups: instead, per fusion group of fusion=all against the same layers of fusion=off (what
+`workbench compare off.json all.json --stat l1_bytes_in --stat l1_bytes_out` joins), its
+cycles, cluster DMA bytes, energy and energy-delay product apart and fused.
+--smoke (CI): the checked-in tiny_mobilenet_v2 alone, both tables.
 """
 
 import argparse
+import csv
+import json
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from bench_common import ROOT, SMOKE_HELP, cache_dir, run_no_data
@@ -31,15 +38,57 @@ def model_path(model: str) -> Path:
     return checked_in if checked_in.exists() else cache_dir() / model / "model.onnx"
 
 
+def print_groups(workbench: str, models: str, sets: list) -> None:
+    """Each fusion group of fusion=all beside the layers it replaces in fusion=off."""
+    print("| network (gap8) | group | cycles apart | fused | fused/apart | L2<->L1 bytes apart | fused | "
+          "energy uJ apart | fused | EDP uJ*ms apart | fused |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for model in models.split(","):
+        path = model_path(model)
+        if not path.exists():
+            sys.exit(f"{model} is not exported ({path}): /usr/bin/python3 scripts/export_workloads.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            files = []
+            for name, opts in (("off", ["tiler=cost", "fusion=off"]), ("all", ["tiler=cost", "fusion=all"])):
+                report = run_no_data(workbench, path, "gap8", sets, opts)
+                if "error" in report:
+                    sys.exit(f"{model}, fusion={name}: {report['error']}")
+                files.append(Path(tmp) / f"{name}.json")
+                files[-1].write_text(json.dumps(report))
+            groups = {layer["name"]: layer["pulp"]["fusion_group"] for layer in report["layers"]
+                      if "fusion_group" in layer.get("pulp", {})}
+            joined = Path(tmp) / "joined.csv"
+            done = subprocess.run([workbench, "compare", *map(str, files), "--stat", "l1_bytes_in", "--stat",
+                                   "l1_bytes_out", "--top", "0", "--csv", str(joined)], capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"{model}: workbench compare: {(done.stderr or done.stdout).strip()}")
+            with open(joined, newline="") as f:
+                rows = [row for row in csv.DictReader(f) if row["B_layers"] in groups]
+            if not rows:
+                print(f"| {model} | (no pair fuses) | | | | | | | | | |")
+            for row in rows:
+                apart, fused = int(row["A_cycles"]), int(row["B_cycles"])
+                dma = [int(row[f"{side}_l1_bytes_in"]) + int(row[f"{side}_l1_bytes_out"]) for side in "AB"]
+                energy = [float(row[f"{side}_energy_uj"]) for side in "AB"]
+                edp = [float(row[f"{side}_energy_delay"]) for side in "AB"]
+                print(f"| {model} | {groups[row['B_layers']]} | {apart:,} | {fused:,} | {fused / apart:.3f} | "
+                      f"{dma[0]:,} | {dma[1]:,} | {energy[0]:.2f} | {energy[1]:.2f} | {edp[0]:.4g} | {edp[1]:.4g} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--models", default=MODELS)
     parser.add_argument("--set", action="append", default=[], dest="sets")
+    parser.add_argument("--groups", action="store_true", help="per fusion group instead (fusion=all against off)")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     if args.smoke:
         args.models = "tiny_mobilenet_v2"
+        print_groups(args.workbench, args.models, args.sets)
+    elif args.groups:
+        print_groups(args.workbench, args.models, args.sets)
+        return 0
     print("| network (gap8) | configuration | cycles (MAC/cycle) | L2->L1 bytes | L1->L2 bytes | L3 bytes | "
           "peak L2 activations | energy uJ | EDP uJ*ms | fused pairs | compile s |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

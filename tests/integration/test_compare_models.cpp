@@ -24,6 +24,7 @@ struct CsvRow {
   double a_us = 0, b_us = 0, ratio = 0;
   double a_uj = 0, b_uj = 0;  // the row's layers' energy
   std::uint64_t a_macs = 0, b_macs = 0;
+  double a_edp = 0, b_edp = 0;  // the row's energy-delay product
 };
 
 // The joined CSV of two reports. Layer names of these networks hold no comma or quote.
@@ -31,19 +32,20 @@ std::vector<CsvRow> read_joined(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,A_energy_uj,B_layers,B_cycles,"
-                  "B_us,B_macs,B_mac_per_cycle,B_bytes,B_energy_uj,ratio_B_A");
+  EXPECT_EQ(line, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,A_energy_uj,A_energy_delay,"
+                  "B_layers,B_cycles,B_us,B_macs,B_mac_per_cycle,B_bytes,B_energy_uj,B_energy_delay,ratio_B_A");
   std::vector<CsvRow> rows;
+  const auto real = [](const std::string& field, double absent) { return field.empty() ? absent : std::stod(field); };
   while (std::getline(in, line)) {
     std::vector<std::string> f;
     std::stringstream split(line);
     for (std::string field; std::getline(split, field, ',');) f.push_back(field);
-    if (f.size() == 16) f.emplace_back();  // no ratio: A took no time in this row
-    EXPECT_EQ(f.size(), 17u) << line;
-    if (f.size() != 17) continue;
-    rows.push_back({f[2], f[9], std::stoull(f[3]), std::stoull(f[10]), std::stod(f[4]), std::stod(f[11]),
-                    f[16].empty() ? 0.0 : std::stod(f[16]), f[8].empty() ? -1.0 : std::stod(f[8]),
-                    f[15].empty() ? -1.0 : std::stod(f[15]), std::stoull(f[5]), std::stoull(f[12])});
+    if (f.size() == 18) f.emplace_back();  // no ratio: A took no time in this row
+    EXPECT_EQ(f.size(), 19u) << line;
+    if (f.size() != 19) continue;
+    rows.push_back({f[2], f[10], std::stoull(f[3]), std::stoull(f[11]), std::stod(f[4]), std::stod(f[12]),
+                    real(f[18], 0.0), real(f[8], -1.0), real(f[16], -1.0), std::stoull(f[5]), std::stoull(f[13]),
+                    real(f[9], -1.0), real(f[17], -1.0)});
   }
   return rows;
 }
@@ -88,6 +90,9 @@ void expect_energy_joined(const std::vector<CsvRow>& rows, const nlohmann::json&
   for (const CsvRow& row : rows) {
     EXPECT_GE(row.a_uj, 0) << row.a_layers;
     EXPECT_GE(row.b_uj, 0) << row.b_layers;
+    // A row's energy-delay product is its energy times its time (uJ x ms).
+    EXPECT_NEAR(row.a_edp, row.a_uj * row.a_us * 1e-3, 1e-9 * row.a_uj * row.a_us) << row.a_layers;
+    EXPECT_NEAR(row.b_edp, row.b_uj * row.b_us * 1e-3, 1e-9 * row.b_uj * row.b_us) << row.b_layers;
     a_rows += row.a_uj;
     b_rows += row.b_uj;
   }

@@ -24,6 +24,18 @@ def test_compare_joins_runs_as_the_command_line_does(folder):
     assert table["B_cycles"].sum() == b.totals["cycles"]
 
 
+def test_compare_adds_the_statistics_asked_for(folder):
+    a = wb.run(TINY_RESNET, GAP8, data=False)
+    b = wb.run(TINY_RESNET, GAP8, set={"l1_tile_budget_bytes": 16384}, data=False)
+    table = wb.compare(a, b, stats=["l1_bytes_in"])
+    for side, run in (("A", a), ("B", b)):
+        assert table[f"{side}_l1_bytes_in"].sum() == run.totals["pulp"]["l1_dma_bytes_in"]
+        assert table[f"{side}_energy_delay"].notna().all()
+    assert list(wb.compare(a, b, stats="tiles").columns).count("A_tiles") == 1
+    with pytest.raises(wb.WorkbenchError, match="--stat latency_ms"):
+        wb.compare(a, b, stats=["latency_ms"])
+
+
 def test_compare_across_targets_takes_report_files(folder):
     a = wb.run(TINY_RESNET, V3_96, data=False)
     b = wb.run(TINY_RESNET, GAP8, data=False)

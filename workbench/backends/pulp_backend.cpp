@@ -2,6 +2,7 @@
 // (sim/pulp) behind the Target interface.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <array>
 #include <ostream>
@@ -122,6 +123,7 @@ report::RunReport build_report(const isa::pulp::Network& network, const HwConfig
                  {"l3_flash_bytes", l.l3_flash_bytes},
                  {"start_cycle", l.start_cycle},
                  {"end_cycle", l.end_cycle}};
+    if (layer.fused_layers_size() > 0) row.specific["fusion_group"] = fmt::format("{}", fmt::join(layer.fused_layers(), " + "));
     l3_in += l.l3_bytes_in;
     l3_out += l.l3_bytes_out;
     l1_in += l.l1_bytes_in;

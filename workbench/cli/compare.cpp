@@ -42,7 +42,8 @@ void add_compare(CLI::App& app, ChosenCommand& chosen) {
   auto* cmd = app.add_subcommand(
       "compare", "Put run reports (workbench run/sim/verify --json) side by side per layer: layers joined by the "
                  "tensors they write (fused layers with the unfused ones they stand for), time and MAC/cycle and "
-                 "traffic per report with ratios to the first, the totals, and the layers that moved most. Time in "
+                 "traffic, energy and energy-delay product per report with ratios to the first, the totals, and the layers "
+                 "that moved most. Time in "
                  "cycles when the reports share target and clock, else in microseconds (docs/report.md)");
   cmd->add_option("REPORT", args->reports, "Run reports: the first is A, the one the others are "
                                            "measured against")
@@ -50,6 +51,11 @@ void add_compare(CLI::App& app, ChosenCommand& chosen) {
   cmd->add_option("--unit", args->unit, "cycles or us (default: cycles when the reports share "
                                         "target and clock, else us)");
   cmd->add_option("--csv", args->csv, "Also write the joined table as CSV (one line per row)");
+  cmd->add_option("--stat", args->command.stats,
+                  "Also a column per report of this layer statistic, summed over each row's layers (a count: "
+                  "`l1_bytes_in`, `l1_bytes_out` of PULP reports, `ddr_weight_bytes` of xDNN's, `bytes_in`, "
+                  "`tiles`, ...; repeatable; docs/report.md)")
+      ->allow_extra_args(false);
   cmd->add_option("--top", args->command.top, "Rows listed as moved most, per report (0: none; "
                                               "default 5)")
       ->check(CLI::Range(0, 1000000));

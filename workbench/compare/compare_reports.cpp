@@ -17,6 +17,7 @@
 #include "support/text.h"
 #include "workbench/compare/layer_join.h"
 #include "workbench/report/report_csv.h"
+#include "workbench/report/report_fields.h"
 #include "workbench/report/report_json.h"
 #include "workbench/report/report_stats.h"
 #include "workbench/report/text_table.h"
@@ -71,7 +72,54 @@ std::string mac_per_cycle(std::uint64_t macs, std::uint64_t cycles) {
 
 std::string unit_name(TimeUnit unit) { return unit == TimeUnit::Cycles ? "cycles" : "us"; }
 
+// A layer's count `name`: its plain field's, else its target statistic's; none when it has none.
+std::optional<std::uint64_t> layer_count(const report::LayerRow& layer, std::string_view name) {
+  for (const report::PlainField<report::LayerRow>& field : report::layer_fields()) {
+    if (field.name == name) return report::field_count(field, layer);
+  }
+  const auto it = layer.specific.find(std::string(name));
+  if (it == layer.specific.end() || !it->is_number_integer()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  const auto value = it->get<std::int64_t>();  // a count written as a signed number (by hand)
+  return value >= 0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(value)) : std::nullopt;
+}
+
+void check_stats(const std::vector<ReportSide>& sides, const std::vector<std::string>& stats) {
+  const std::vector<std::string> countable = countable_layer_statistics(sides);
+  for (const std::string& stat : stats) {
+    if (std::find(countable.begin(), countable.end(), stat) == countable.end()) {
+      throw UserError(fmt::format("--stat {}: not a layer statistic these reports count (one that adds up over a "
+                                  "row's layers); choose from {} (docs/report.md)",
+                                  stat, fmt::join(countable, ", ")));
+    }
+  }
+}
+
+// Energy (uJ) x time (ms): the energy-delay product of a row or run.
+std::optional<double> energy_delay_of(std::optional<double> energy_uj, double microseconds) {
+  if (!energy_uj) return std::nullopt;
+  return *energy_uj * microseconds * 1e-3;
+}
+
 }  // namespace
+
+std::vector<std::string> countable_layer_statistics(const std::vector<ReportSide>& sides) {
+  std::vector<std::string> names;
+  const auto add = [&](std::string_view name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
+  };
+  for (const report::PlainField<report::LayerRow>& field : report::layer_fields()) {
+    if (std::holds_alternative<std::uint64_t report::LayerRow::*>(field.field)) add(field.name);
+  }
+  // Counts of things and durations; a point in time (unit `cycle`: start_cycle, end_cycle) does
+  // not add up.
+  for (const ReportSide& side : sides) {
+    for (const report::StatDecl* stat : report::target_statistics(side.report.target, report::StatScope::Layer)) {
+      if (stat->kind == report::StatKind::Count && stat->unit != "cycle") add(stat->name);
+    }
+  }
+  return names;
+}
 
 std::string row_name(const RowFigures& row) {
   if (row.output.empty()) return "(after the last common layer)";
@@ -101,10 +149,12 @@ TimeUnit choose_unit(const std::vector<ReportSide>& sides, std::optional<TimeUni
   return clocks.size() == 1 && targets.size() == 1 ? TimeUnit::Cycles : TimeUnit::Microseconds;
 }
 
-Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) {
+Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit, const std::vector<std::string>& stats) {
   if (sides.size() < 2) throw UserError("compare needs at least two run reports");
+  check_stats(sides, stats);
   Comparison result;
   result.unit = choose_unit(sides, unit);
+  result.stats = stats;
   std::vector<std::vector<LayerWrites>> outputs;
   for (const ReportSide& side : sides) {
     std::vector<LayerWrites> tensors;
@@ -120,6 +170,7 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
   for (const JoinedRow& joined : join_layers(outputs)) {
     RowFigures row;
     row.output = joined.output;
+    row.stats.resize(stats.size());
     for (std::size_t s = 0; s < sides.size(); ++s) {
       std::vector<std::string> names, types;
       std::uint64_t cycles = 0, macs = 0, bytes = 0;
@@ -133,6 +184,13 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
         bytes += layer.bytes_in + layer.bytes_out;
         if (!layer.energy.empty()) energy = energy.value_or(0.0) + report::energy_pj(layer.energy) * 1e-6;
       }
+      for (std::size_t k = 0; k < stats.size(); ++k) {
+        std::optional<std::uint64_t> sum;
+        for (std::size_t i : joined.layers[s]) {
+          if (const auto value = layer_count(sides[s].report.layers[i], stats[k])) sum = sum.value_or(0) + *value;
+        }
+        row.stats[k].push_back(sum);
+      }
       row.energy_uj.push_back(energy);
       row.names.push_back(std::move(names));
       row.types.push_back(std::move(types));
@@ -141,6 +199,7 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit) 
       row.bytes.push_back(bytes);
       // A clock of 0 (a point stored without one) gives no time rather than an infinite one.
       row.microseconds.push_back(sides[s].clock_mhz > 0 ? static_cast<double>(cycles) / sides[s].clock_mhz : 0.0);
+      row.energy_delay.push_back(energy_delay_of(energy, row.microseconds.back()));
     }
     result.rows.push_back(std::move(row));
   }
@@ -183,6 +242,37 @@ void print_rates(const std::vector<ReportSide>& sides, std::ostream& os) {
   for (const std::string& line : lines) os << line;
 }
 
+// The totals are the reports' own (layers' cycles add up to them, host time aside); the traffic
+// and the asked statistics are the layers' sums.
+RowFigures totals_row(const Comparison& comparison) {
+  RowFigures row;
+  row.stats.resize(comparison.stats.size());
+  for (const ReportSide& side : comparison.sides) {
+    const report::Totals& t = side.report.totals;
+    std::vector<std::string> names;
+    std::uint64_t traffic = 0;
+    for (const report::LayerRow& layer : side.report.layers) {
+      names.push_back(layer.name);
+      traffic += layer.bytes_in + layer.bytes_out;
+    }
+    row.names.push_back(std::move(names));
+    row.cycles.push_back(t.cycles);
+    row.macs.push_back(t.macs);
+    row.bytes.push_back(traffic);
+    row.microseconds.push_back(static_cast<double>(t.cycles) / side.clock_mhz);
+    row.energy_uj.push_back(t.energy.empty() ? std::nullopt : std::optional<double>(report::energy_pj(t.energy) * 1e-6));
+    row.energy_delay.push_back(energy_delay_of(row.energy_uj.back(), row.microseconds.back()));
+    for (std::size_t k = 0; k < comparison.stats.size(); ++k) {
+      std::optional<std::uint64_t> sum;
+      for (const report::LayerRow& layer : side.report.layers) {
+        if (const auto value = layer_count(layer, comparison.stats[k])) sum = sum.value_or(0) + *value;
+      }
+      row.stats[k].push_back(sum);
+    }
+  }
+  return row;
+}
+
 }  // namespace
 
 void print_comparison(const Comparison& comparison, std::size_t top, std::ostream& os) {
@@ -209,60 +299,45 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
   const bool with_energy = std::any_of(sides.begin(), sides.end(), [](const ReportSide& side) { return !side.report.totals.energy.empty(); });
   if (with_energy) {
     for (const ReportSide& side : sides) columns.push_back({side.label + " uJ", true, {}});
+    for (const ReportSide& side : sides) columns.push_back({side.label + " uJ*ms", true, {}});
+  }
+  for (const std::string& stat : comparison.stats) {
+    for (const ReportSide& side : sides) columns.push_back({side.label + " " + stat, true, {}});
   }
   columns.push_back({"MACs", true, {}});
 
   bool macs_differ = false;
-  const auto add_row = [&](const std::string& index, const std::string& name, const std::vector<std::size_t>& counts,
-                           const std::vector<double>& times, const std::vector<double>& us,
-                           const std::vector<std::uint64_t>& macs, const std::vector<std::uint64_t>& cycles,
-                           const std::vector<std::uint64_t>& bytes, const std::vector<std::optional<double>>& energy) {
+  const auto add_row = [&](const std::string& index, const std::string& name, const RowFigures& row) {
     std::size_t c = 0;
     columns[c++].cells.push_back(index);
     columns[c++].cells.push_back(truncated(name, kMaxNameWidth));
     std::vector<std::string> count_text;
-    for (std::size_t n : counts) count_text.push_back(std::to_string(n));
+    for (const auto& names : row.names) count_text.push_back(std::to_string(names.size()));
     columns[c++].cells.push_back(fmt::format("{}", fmt::join(count_text, "/")));
-    for (double t : times) columns[c++].cells.push_back(format_time(t, unit));
-    for (std::size_t s = 1; s < sides.size(); ++s) columns[c++].cells.push_back(format_ratio(ratio(us[0], us[s])));
-    for (std::size_t s = 0; s < sides.size(); ++s) columns[c++].cells.push_back(mac_per_cycle(macs[s], cycles[s]));
-    for (std::uint64_t b : bytes) columns[c++].cells.push_back(grouped(b));
-    if (with_energy) {
-      for (const std::optional<double>& uj : energy) columns[c++].cells.push_back(uj ? fmt::format("{:.2f}", *uj) : "-");
+    for (std::size_t s = 0; s < sides.size(); ++s) columns[c++].cells.push_back(format_time(time_of(comparison, row, s), unit));
+    for (std::size_t s = 1; s < sides.size(); ++s) {
+      columns[c++].cells.push_back(format_ratio(ratio(row.microseconds[0], row.microseconds[s])));
     }
+    for (std::size_t s = 0; s < sides.size(); ++s) columns[c++].cells.push_back(mac_per_cycle(row.macs[s], row.cycles[s]));
+    for (std::uint64_t b : row.bytes) columns[c++].cells.push_back(grouped(b));
+    if (with_energy) {
+      for (const std::optional<double>& uj : row.energy_uj) columns[c++].cells.push_back(uj ? fmt::format("{:.2f}", *uj) : "-");
+      for (const std::optional<double>& edp : row.energy_delay) {
+        columns[c++].cells.push_back(edp ? fmt::format("{:.4g}", *edp) : "-");
+      }
+    }
+    for (const auto& per_side : row.stats) {
+      for (const std::optional<std::uint64_t>& value : per_side) columns[c++].cells.push_back(value ? grouped(*value) : "-");
+    }
+    const auto& macs = row.macs;
     const bool same = std::all_of(macs.begin(), macs.end(), [&](std::uint64_t m) { return m == macs[0]; });
     macs_differ = macs_differ || !same;
     columns[c++].cells.push_back(grouped(macs[0]) + (same ? "" : " *"));
   };
   for (std::size_t i = 0; i < comparison.rows.size(); ++i) {
-    const RowFigures& row = comparison.rows[i];
-    std::vector<std::size_t> counts;
-    std::vector<double> times;
-    for (std::size_t s = 0; s < sides.size(); ++s) {
-      counts.push_back(row.names[s].size());
-      times.push_back(time_of(comparison, row, s));
-    }
-    add_row(std::to_string(i + 1), row_name(row), counts, times, row.microseconds, row.macs, row.cycles, row.bytes,
-            row.energy_uj);
+    add_row(std::to_string(i + 1), row_name(comparison.rows[i]), comparison.rows[i]);
   }
-  // The totals are the reports' own: layers' cycles add up to them, host time aside.
-  std::vector<std::size_t> counts;
-  std::vector<double> times, us;
-  std::vector<std::uint64_t> macs, cycles, bytes;
-  std::vector<std::optional<double>> energy;
-  for (const ReportSide& side : sides) {
-    const report::Totals& t = side.report.totals;
-    counts.push_back(side.report.layers.size());
-    us.push_back(static_cast<double>(t.cycles) / side.clock_mhz);
-    times.push_back(unit == TimeUnit::Cycles ? static_cast<double>(t.cycles) : us.back());
-    macs.push_back(t.macs);
-    cycles.push_back(t.cycles);
-    std::uint64_t traffic = 0;
-    for (const report::LayerRow& layer : side.report.layers) traffic += layer.bytes_in + layer.bytes_out;
-    bytes.push_back(traffic);
-    energy.push_back(t.energy.empty() ? std::nullopt : std::optional<double>(report::energy_pj(t.energy) * 1e-6));
-  }
-  add_row("", "total", counts, times, us, macs, cycles, bytes, energy);
+  add_row("", "total", totals_row(comparison));
   print_columns(columns, os);
   if (macs_differ) os << "* the reports' MACs differ in this row: not the same work (another model or quantization?)\n";
   print_rates(sides, os);
@@ -293,9 +368,10 @@ void print_comparison(const Comparison& comparison, std::size_t top, std::ostrea
 std::string comparison_csv(const Comparison& comparison) {
   std::vector<std::string> header = {"row", "output"};
   for (const ReportSide& side : comparison.sides) {
-    for (const char* field : {"layers", "cycles", "us", "macs", "mac_per_cycle", "bytes", "energy_uj"}) {
+    for (const char* field : {"layers", "cycles", "us", "macs", "mac_per_cycle", "bytes", "energy_uj", "energy_delay"}) {
       header.push_back(fmt::format("{}_{}", side.label, field));
     }
+    for (const std::string& stat : comparison.stats) header.push_back(fmt::format("{}_{}", side.label, stat));
   }
   for (std::size_t s = 1; s < comparison.sides.size(); ++s) {
     header.push_back(fmt::format("ratio_{}_{}", comparison.sides[s].label, comparison.sides[0].label));
@@ -322,6 +398,8 @@ std::string comparison_csv(const Comparison& comparison) {
                                                                static_cast<double>(row.cycles[s])));
       fields.push_back(std::to_string(row.bytes[s]));
       fields.push_back(row.energy_uj[s] ? report::csv_number(*row.energy_uj[s]) : "");
+      fields.push_back(row.energy_delay[s] ? report::csv_number(*row.energy_delay[s]) : "");
+      for (const auto& per_side : row.stats) fields.push_back(per_side[s] ? std::to_string(*per_side[s]) : "");
     }
     for (std::size_t s = 1; s < comparison.sides.size(); ++s) {
       const auto r = ratio(row.microseconds[0], row.microseconds[s]);
@@ -363,7 +441,7 @@ int run_compare(const CompareCommand& command, std::ostream& out) {
     }
     sides.push_back(side_of(doc, i, path));
   }
-  const Comparison comparison = compare(std::move(sides), command.unit);
+  const Comparison comparison = compare(std::move(sides), command.unit, command.stats);
   print_comparison(comparison, command.top, out);
   if (command.csv) {
     write_file_atomically(*command.csv, comparison_csv(comparison));

@@ -99,7 +99,7 @@ bool in_scale_sim_columns(std::string_view name) {
 // tiles; then one time_<cause> column per time cause any layer has (cycles; empty where a layer lacks it),
 // bound_cycles and bound (what binds: compute or a memory level; only when a layer has bounds,
 // empty where one lacks them), predicted_cycles and prediction_error_pct (only when a layer has
-// a prediction, empty where one lacks it), energy_pj, pj_per_mac and one energy_<component>
+// a prediction, empty where one lacks it), energy_pj, pj_per_mac, energy_delay and one energy_<component>
 // column per energy component (pJ; only when a layer has energy), then the target's own layer statistics any layer has, in their
 // declaration order (report_stats.cpp; empty where a layer lacks one).
 // Differences from SCALE-Sim, none of which moves or renames its columns: no trailing comma at
@@ -159,6 +159,7 @@ std::string csv_text(const RunReport& report) {
   if (!components.empty()) {
     header.emplace_back("energy_pj");
     header.emplace_back("pj_per_mac");
+    header.emplace_back("energy_delay");
     for (const std::string& component : components) header.push_back("energy_" + component);
   }
   header.insert(header.end(), specific_keys.begin(), specific_keys.end());
@@ -194,6 +195,7 @@ std::string csv_text(const RunReport& report) {
     if (!components.empty()) {
       fields.push_back(row.energy.empty() ? std::string() : python_float(energy_pj(row.energy)));
       fields.push_back(row.energy.empty() ? std::string() : python_float(pj_per_mac(row.energy, row.macs)));
+      fields.push_back(row.energy.empty() ? std::string() : python_float(energy_delay(row.energy, row.us * 1e-3)));
       for (const std::string& component : components) {
         const auto it = std::find_if(row.energy.begin(), row.energy.end(), [&](const auto& e) { return e.first == component; });
         fields.push_back(it == row.energy.end() ? std::string() : python_float(it->second));

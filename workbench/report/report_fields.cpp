@@ -41,7 +41,8 @@ const std::vector<PlainField<Totals>>& totals_fields() {
 
 const std::vector<std::string_view>& composite_statistics(StatScope scope) {
   static const std::vector<std::string_view> layer = {
-      "parts", "time", "bound", "energy_pj", "pj_per_mac", "energy", "predicted_cycles", "prediction_error_pct"};
+      "parts",  "time",   "bound",           "energy_pj", "pj_per_mac", "energy_delay",
+      "energy", "predicted_cycles", "prediction_error_pct"};
   static const std::vector<std::string_view> run = {
       "offchip_level", "bound",  "energy_pj", "energy_uj",    "pj_per_mac",       "power_mw",
       "energy_delay",  "energy", "tokens",    "tokens_per_s", "uj_per_token",     "predicted_cycles",

@@ -269,6 +269,7 @@ json to_json(const RunReport& report) {
     layer.update(layer_analysis_json(row));
     add_prediction(layer, row.predicted_cycles, row.cycles);
     add_energy(layer, row.energy, row.macs, std::nullopt);
+    if (!row.energy.empty()) layer["energy_delay"] = energy_delay(row.energy, row.us * 1e-3);
     add_block(layer, row.specific, report.target, StatScope::Layer, fmt::format("layer '{}'", row.name));
     layers.push_back(std::move(layer));
   }

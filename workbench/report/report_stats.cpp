@@ -37,6 +37,7 @@ static const std::vector<StatDecl> kStatistics = {
     {"bound", Layer, Count, "cycles", "what holds its span from below: compute and each memory level, which binds, how close it came (an object; below)"},
     {"energy_pj", Layer, Count, "pJ", "its energy (docs/energy.md): every event the simulator counted for it times that event's energy, and the static power over its span, rounded to a pJ", Tracked},
     {"pj_per_mac", Layer, Real, "pJ/MAC", "`energy_pj` over `macs`"},
+    {"energy_delay", Layer, Real, "uJ x ms", "its energy-delay product: `energy_pj` in uJ x `us` in ms (a fused layer's: its group's; the layers' do not add up to the run's)"},
     {"energy", Layer, Real, "pJ", "`energy_pj` cut into the target's components: compute, each memory level, static (an object; below)"},
     {"predicted_cycles", Layer, Count, "cycles", "what the performance model expects its span to be: the same program's layers run in order on the target's predictor (absent on a target without one)", Prediction},
     {"prediction_error_pct", Layer, Real, "%", "how far the simulator measured from the prediction: (`cycles` - `predicted_cycles`) / `predicted_cycles` x 100, positive when slower than predicted (absent without a prediction)"},

@@ -195,11 +195,11 @@ TEST(PulpProgram, ARowGathersCopyIsThePickedRowToItsTokensSlot) {
 }
 
 TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
-  // 20: a layer's steps calling different kernels (a fused depthwise + pointwise layer), 19:
+  // 21: Layer.fused_layers (a fused layer's group), 20: a layer's steps calling different kernels (a fused depthwise + pointwise layer), 19:
   // Tiling.dory_tile_loop, 18: DORY's channel-major depthwise and Step.wait_write_back, 17: a
   // layernorm's RMSNorm form, 16: a softmax's causal mask, 15: KERNEL_EMBEDDING and Step.row_gather
-  ASSERT_EQ(kPulpFormatVersion, 20u);
-  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 17u, 18u, 19u}) {
+  ASSERT_EQ(kPulpFormatVersion, 21u);
+  for (const std::uint32_t old : {2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u, 17u, 18u, 19u, 20u}) {
     TempFile file(fmt::format("version{}.pulp", old));
     save_network(grouped_network(old), file.path());
     try {
@@ -207,7 +207,7 @@ TEST(PulpProgram, AProgramOfThePreviousFormatVersionIsRefused) {
       ADD_FAILURE() << "a version " << old << " program loaded";
     } catch (const UserError& e) {
       EXPECT_THAT(e.what(), HasSubstr(fmt::format(
-                                "program format version {}, this workbench reads version 20; compile the model again", old)));
+                                "program format version {}, this workbench reads version 21; compile the model again", old)));
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -72,7 +73,19 @@ TEST(RunPulpCli, FusedPairsRunBitExactMoveLessThroughL1AndFusionOnIsNeverSlower)
     // The kernels of both parts, the depthwise one as it ran (plane or window).
     const std::string kernel = layer["pulp"]["kernel"];
     EXPECT_TRUE(kernel == "depthwise+pointwise" || kernel == "depthwise_plane+pointwise") << kernel;
+    // Its group: the two layers of the unfused run it stands for, in order; the group's own
+    // energy-delay product.
+    const std::string group = layer["pulp"]["fusion_group"];
+    const auto& apart = report["off"]["layers"];
+    const auto writer = std::find_if(apart.begin(), apart.end(), [&](const auto& l) { return l["output"] == layer["output"]; });
+    ASSERT_NE(writer, apart.end()) << group;
+    ASSERT_NE(writer, apart.begin());
+    EXPECT_EQ(group, fmt::format("{} + {}", (*(writer - 1))["name"].get<std::string>(), (*writer)["name"].get<std::string>()));
+    EXPECT_NEAR(layer["energy_delay"].get<double>(),
+                layer["energy_pj"].get<double>() * 1e-6 * layer["us"].get<double>() * 1e-3,
+                1e-6 * layer["energy_delay"].get<double>());
   }
+  for (const auto& layer : report["off"]["layers"]) EXPECT_FALSE(layer["pulp"].contains("fusion_group")) << layer["name"];
   const auto pulp = [&](const std::string& fusion, const char* key) {
     return report[fusion]["totals"]["pulp"][key].get<std::uint64_t>();
   };

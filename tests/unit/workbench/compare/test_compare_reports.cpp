@@ -134,8 +134,8 @@ TEST(CompareReports, TheCsvHasOneLinePerRowWithEveryReportsFigures) {
   std::getline(lines, row1);
   std::getline(lines, row2);
   EXPECT_FALSE(std::getline(lines, extra));
-  EXPECT_EQ(header, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,A_energy_uj,B_layers,B_cycles,"
-                    "B_us,B_macs,B_mac_per_cycle,B_bytes,B_energy_uj,ratio_B_A");
+  EXPECT_EQ(header, "row,output,A_layers,A_cycles,A_us,A_macs,A_mac_per_cycle,A_bytes,A_energy_uj,A_energy_delay,"
+                    "B_layers,B_cycles,B_us,B_macs,B_mac_per_cycle,B_bytes,B_energy_uj,B_energy_delay,ratio_B_A");
   EXPECT_EQ(row1.rfind("1,t_pool,conv + pool,1200,12.0,5000,", 0), 0u) << row1;
   EXPECT_EQ(row2.substr(row2.rfind(',') + 1), "2.0") << row2;
 }
@@ -162,10 +162,57 @@ TEST(CompareReports, EnergyIsSummedPerRowAndShownWhenAReportHasIt) {
   EXPECT_EQ(plain.str().find(" uJ"), std::string::npos) << plain.str();
 }
 
+TEST(CompareReports, ARowsEnergyDelayIsItsEnergyTimesItsTimeNotItsLayersSummed) {
+  std::vector<ReportSide> sides = pulp_and_xdnn();
+  sides[0].report.layers[0].energy = {{"cores", 3e6}};  // 3 uJ over 10 us
+  sides[0].report.layers[1].energy = {{"cores", 1e6}};  // 1 uJ over 2 us
+  sides[0].report.totals.energy = {{"cores", 5e6}};
+  const Comparison c = compare(sides, std::nullopt);
+  ASSERT_TRUE(c.rows[0].energy_delay[0].has_value());
+  // (3 + 1) uJ x (10 + 2) us = 4 x 0.012 uJ x ms, not 3 x 0.010 + 1 x 0.002.
+  EXPECT_NEAR(*c.rows[0].energy_delay[0], 4 * 0.012, 1e-12);
+  EXPECT_FALSE(c.rows[0].energy_delay[1].has_value());
+  std::ostringstream out;
+  print_comparison(c, 0, out);
+  EXPECT_NE(out.str().find("A uJ*ms"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("0.048"), std::string::npos) << out.str();
+  // The total: the report's energy over its 13 us.
+  EXPECT_NE(out.str().find("0.065"), std::string::npos) << out.str();
+}
+
+TEST(CompareReports, AskedStatisticsAreSummedPerRowAndNamedWhenUnknown) {
+  std::vector<ReportSide> sides = pulp_and_xdnn();
+  sides[0].report.layers[0].specific = {{"l1_bytes_in", 100}, {"start_cycle", 0}};
+  sides[0].report.layers[1].specific = {{"l1_bytes_in", 20}, {"start_cycle", 1000}};
+  const Comparison c = compare(sides, std::nullopt, {"l1_bytes_in", "bytes_in"});
+  ASSERT_EQ(c.rows[0].stats.size(), 2u);
+  EXPECT_EQ(c.rows[0].stats[0][0], std::optional<std::uint64_t>(120));  // conv + pool
+  EXPECT_FALSE(c.rows[0].stats[0][1].has_value());                       // xDNN has no such statistic
+  EXPECT_EQ(c.rows[0].stats[1][0], std::optional<std::uint64_t>(64));
+  EXPECT_EQ(c.rows[0].stats[1][1], std::optional<std::uint64_t>(32));
+  std::ostringstream out;
+  print_comparison(c, 0, out);
+  EXPECT_NE(out.str().find("A l1_bytes_in"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("B bytes_in"), std::string::npos) << out.str();
+  const std::string csv = comparison_csv(c);
+  EXPECT_NE(csv.find("A_l1_bytes_in,A_bytes_in,"), std::string::npos) << csv;
+  // Not counts: a name, a real, a point in time, a statistic nobody declares.
+  for (const char* stat : {"name", "mac_per_cycle", "start_cycle", "l1_bytes"}) {
+    try {
+      compare(pulp_and_xdnn(), std::nullopt, {stat});
+      ADD_FAILURE() << stat << " accepted";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(fmt::format("--stat {}:", stat)), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("l1_bytes_in"), std::string::npos) << e.what();  // the choices
+    }
+  }
+}
+
 TEST(CompareCli, BadInputIsOneLineNamingIt) {
   test::expect_bad_input(test::workbench("compare " + test::workload("tiny_resnet.onnx")), "at least two");
   test::expect_bad_input(test::workbench("compare /nonexistent/a.json /nonexistent/b.json"), "/nonexistent/a.json");
   test::expect_bad_input(test::workbench("compare --unit hours a.json b.json"), "hours");
+  test::expect_bad_input(test::workbench("compare --stat nonsense a.json b.json"), "a.json");
 }
 
 // The end-to-end checks of the join (every layer once, ratios) are in
@@ -179,8 +226,12 @@ TEST(CompareCli, TwoRunsOfATinyNetworkPrintTheTableAndWriteTheCsv) {
                                                  test::source_dir().string(), config, model, dir.string(), config));
     ASSERT_EQ(run.exit_code, 0) << run.out;
   }
-  const auto run = test::workbench(fmt::format("compare {0}/gap8.json {0}/v3_96.json --csv {0}/joined.csv", dir.string()));
+  const auto run = test::workbench(
+      fmt::format("compare {0}/gap8.json --stat l1_bytes_in {0}/v3_96.json --csv {0}/joined.csv --stat ddr_weight_bytes",
+                  dir.string()));
   ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("A l1_bytes_in"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("B ddr_weight_bytes"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("time in us"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("(pulp, 100 MHz)"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("(xdnn, 700 MHz)"), std::string::npos) << run.out;
