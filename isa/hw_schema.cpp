@@ -95,10 +95,7 @@ namespace {
 
 // Each target's own keys, in file order: the sections of isa/hw_keys_*.def one after another,
 // each row a key of the section `section` (an expression of the config `c`) of `Params`.
-#define WB_HW_ROW(Params, section, type, field, initial, path, kind, unit, min, max, presence, provenance, meaning, \
-                  source)                                                                                           \
-  make_key(Presence::presence, fresh_config<Params>(), path, K::kind, unit, min, max, meaning,                        \
-           HwProvenance::provenance, source, [](HwConfig& c) -> FieldRef { return &section.field; }),
+#define WB_HW_ROW(Params, section, ...) WB_HW_SCHEMA_ROW(fresh_config<Params>(), section, __VA_ARGS__)
 
 const std::vector<KeySpec>& xdnn_keys() {
   static const std::vector<KeySpec> own = {

@@ -42,6 +42,16 @@ KeySpec make_key(Presence presence, const HwConfig& fresh, std::string_view path
                  std::string_view unit, double min, double max, std::string_view meaning, HwProvenance provenance,
                  std::string_view source, FieldRef (*field)(HwConfig&));
 
+// The schema row (a KeySpec, with its comma) of one WB_HW_KEY row of a .def file, for an
+// includer that defines `#define WB_HW_KEY(...) WB_HW_SCHEMA_ROW(fresh, section, __VA_ARGS__)`:
+// `fresh` a config holding the section's initial values, `section` the section's struct as an
+// expression of the config `c` (the row's field is `section.field`).
+#define WB_HW_SCHEMA_ROW(fresh, section, type, field, initial, path, kind, unit, min, max, presence, provenance,    \
+                         meaning, source)                                                                          \
+  ::wb::hw_schema::make_key(::wb::hw_schema::Presence::presence, fresh, path, ::wb::HwValueKind::kind, unit, min,  \
+                            max, meaning, ::wb::HwProvenance::provenance, source,                                   \
+                            [](::wb::HwConfig& c) -> ::wb::hw_schema::FieldRef { return &section.field; }),
+
 // A section of a target's keys that a model above isa/ declares and reads (perf/pulp's
 // `predictor.*`): its values live in the target's params under `models[name]`, as the model's
 // own struct, and its keys follow the target's own sections (before `energy.*`). Registered

@@ -9,10 +9,7 @@ namespace wb::perf::pulp {
 
 namespace {
 
-using hw_schema::FieldRef;
 using hw_schema::KeySpec;
-using hw_schema::Presence;
-using K = HwValueKind;
 
 KernelCycles& counts_of(HwConfig& c) {
   return hw_schema::model_section<KernelCycles>(std::get<PulpParams>(c.params).models, kKernelCyclesSection);
@@ -23,9 +20,7 @@ std::vector<KeySpec> kernel_cycle_keys() {
   fresh.params = PulpParams{};
   counts_of(fresh);
   return {
-#define WB_HW_KEY(type, field, initial, path, kind, unit, min, max, presence, provenance, meaning, source)           \
-  hw_schema::make_key(Presence::presence, fresh, path, K::kind, unit, min, max, meaning, HwProvenance::provenance,   \
-                      source, [](HwConfig& c) -> FieldRef { return &counts_of(c).field; }),
+#define WB_HW_KEY(...) WB_HW_SCHEMA_ROW(fresh, counts_of(c), __VA_ARGS__)
 #include "perf/pulp/kernel_cycles.def"
   };
 }
