@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compiler/ir/dtype.h"
+#include "support/huge_pages.h"
 
 namespace wb {
 
@@ -88,7 +89,8 @@ class Tensor {
   Shape shape_;
   std::int64_t numel_ = 0;
   // vector<byte> storage comes from operator new, aligned for every element type we hold.
-  std::vector<std::byte> bytes_;
+  // A network's weights are megabytes a tensor: on huge pages (support/huge_pages.h).
+  std::vector<std::byte, LargeBufferAllocator<std::byte>> bytes_;
 };
 
 template <class T>
