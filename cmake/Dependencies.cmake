@@ -46,12 +46,7 @@ if(WB_SANITIZE)
   # The sanitizer build links the same SystemC version with its stack-switch annotations for
   # AddressSanitizer completed (docs/testing.md); scripts/setup.sh --preset asan builds it from
   # Debian's source package into this folder.
-  if(DEFINED ENV{WB_CACHE_DIR})
-    set(wb_cache_dir "$ENV{WB_CACHE_DIR}")
-  else()
-    set(wb_cache_dir "$ENV{HOME}/.cache/workbench")
-  endif()
-  set(WB_SYSTEMC_SANITIZE_DIR "${wb_cache_dir}/systemc/${SYSTEMC_VERSION}-asan" CACHE PATH
+  set(WB_SYSTEMC_SANITIZE_DIR "${WB_HOME_CACHE_DIR}/systemc/${SYSTEMC_VERSION}-asan" CACHE PATH
       "SystemC for WB_SANITIZE builds (scripts/setup.sh --preset asan builds it)")
   if(NOT EXISTS "${WB_SYSTEMC_SANITIZE_DIR}/recipe.txt" OR NOT EXISTS "${WB_SYSTEMC_SANITIZE_DIR}/lib/libsystemc.so")
     message(FATAL_ERROR "SystemC for the sanitizer build not found in ${WB_SYSTEMC_SANITIZE_DIR}: "

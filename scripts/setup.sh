@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache lld
   libsystemc-dev libprotobuf-dev protobuf-compiler libonnx-dev libeigen3-dev libyaml-cpp-dev
   libfmt-dev libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libmuparser-dev
   libdnnl-dev ocl-icd-opencl-dev

@@ -9,10 +9,13 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/frontend/tensor_files.h"
@@ -32,92 +35,102 @@ struct Entry {
 
 std::ostream& operator<<(std::ostream& os, const Entry& e) { return os << e.args; }
 
-// Files the entries point at, made once: a regular file, bad YAML, damaged ONNX files,
-// programs of both targets, a pow2 QDQ model, inputs with a NaN and of the wrong shape,
-// a model with a NaN weight, a calibration folder.
-class Fixtures {
- public:
-  Fixtures() {
-    const auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; };
-    write("afile", "not a folder\n");
-    write("bad.yaml", "am_bytes: [\n");
-    write("empty.onnx", "");
-    write("text.onnx", "hello\n");
-    write("a.json", "{}\n");
-    Tensor input = read_tensor_file(test::workload("tiny_resnet.input.npy"));
-    std::filesystem::create_directories(dir_ / "calib");
-    write_tensor_file(dir_ / "calib" / "0.npy", input);
-    input.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
-    write_tensor_file(dir_ / "nan.npy", input);
-    write_tensor_file(dir_ / "wrong_shape.npy", test::random_tensor({1, 3, 8, 8}, 1));
-    // tiny_bert's tokens [1, 16, 32] given as the image [1, 32, 1, 16] the QGraph stores.
-    write_tensor_file(dir_ / "bert_image.npy", test::random_tensor({1, 32, 1, 16}, 3));
-    test::OnnxBuilder nan_weights;
-    nan_weights.input("x", {1, 2});
-    Tensor w = test::random_tensor({2, 2}, 2);
-    w.data<float>()[1] = std::numeric_limits<float>::quiet_NaN();
-    nan_weights.initializer("w", w);
-    nan_weights.node("MatMul", {"x", "w"}, {"y"});
-    nan_weights.output("y");
-    nan_weights.save(dir_ / "nan_weights.onnx");
-    // Scores with a mask added that is not causal: -inf below the diagonal (a query sees the
-    // keys after it), which has no integer form.
-    test::OnnxBuilder causal;
-    causal.input("scores", {1, 3, 3});
-    const float inf = std::numeric_limits<float>::infinity();
-    causal.initializer("mask", Tensor::from_vector<float>({3, 3}, {0, 0, 0, -inf, 0, 0, -inf, -inf, 0}));
-    causal.node("Add", {"scores", "mask"}, {"masked"});
-    causal.node("Softmax", {"masked"}, {"y"});
-    causal.output("y");
-    causal.save(dir_ / "causal_mask.onnx");
-    const std::string model = test::workload("tiny_resnet.onnx");
-    const std::string configs = std::string(WB_TEST_SOURCE_DIR) + "/configs";
-    for (const auto& [config, folder] : {std::pair{"v3_96", "px"}, std::pair{"gap8", "pp"}}) {
-      const auto made = test::workbench(fmt::format("compile --hw {}/{}.yaml {} --calib {} -o {}", configs, config, model,
-                                                    (dir_ / "calib").string(), (dir_ / folder).string()));
-      if (made.exit_code != 0) throw std::runtime_error(made.out);
-    }
-    const auto bert = test::workbench(fmt::format("compile --hw {}/gap8.yaml {} --calib-count 2 -o {}", configs,
-                                                  test::workload("tiny_bert.onnx"), (dir_ / "pb").string()));
-    if (bert.exit_code != 0) throw std::runtime_error(bert.out);
-    std::filesystem::create_directories(dir_ / "noqdq");
-    std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "noqdq" / "program.xdnn");
-    const auto qdq = test::workbench(fmt::format("quantize {} --scheme pow2 --calib {} -o {}", model,
-                                                 (dir_ / "calib").string(), (dir_ / "q").string()));
-    if (qdq.exit_code != 0) throw std::runtime_error(qdq.out);
-    // A compiled folder with 16 bytes of each program flipped in the middle, and one whose
-    // model.qdq.onnx is another quantization's.
-    for (const auto& [folder, program] : {std::pair{"px", "program.xdnn"}, std::pair{"pp", "program.pulp"}}) {
-      std::filesystem::create_directories(dir_ / "damaged");
-      std::string bytes = read_file_bytes(dir_ / folder / program);
-      for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) bytes[i] = static_cast<char>(~bytes[i]);
-      write("damaged/" + std::string(program), bytes);
-    }
-    std::filesystem::copy_file(dir_ / "px" / "model.qdq.onnx", dir_ / "damaged" / "model.qdq.onnx");
-    std::filesystem::create_directories(dir_ / "otherqdq");
-    std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "otherqdq" / "program.xdnn");
-    std::filesystem::copy_file(dir_ / "q" / "model.qdq.onnx", dir_ / "otherqdq" / "model.qdq.onnx");
-    // And one whose model.qdq.onnx was cut short.
-    std::filesystem::create_directories(dir_ / "cutqdq");
-    std::filesystem::copy_file(dir_ / "px" / "program.xdnn", dir_ / "cutqdq" / "program.xdnn");
-    const std::string qdq_bytes = read_file_bytes(dir_ / "px" / "model.qdq.onnx");
-    write("cutqdq/model.qdq.onnx", qdq_bytes.substr(0, qdq_bytes.size() / 2));
+// Written last: a folder holding it has every fixture.
+constexpr const char* kFixturesMade = "fixtures_made";
+
+// Files the entries point at: a regular file, bad YAML, damaged ONNX files, programs of both
+// targets, a pow2 QDQ model, inputs with a NaN and of the wrong shape, a model with a NaN weight,
+// a calibration folder. Made into `dir`, which exists and is empty.
+void make_fixtures(const std::filesystem::path& dir) {
+  const auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; };
+  write("afile", "not a folder\n");
+  write("bad.yaml", "am_bytes: [\n");
+  write("empty.onnx", "");
+  write("text.onnx", "hello\n");
+  write("a.json", "{}\n");
+  Tensor input = read_tensor_file(test::workload("tiny_resnet.input.npy"));
+  std::filesystem::create_directories(dir / "calib");
+  write_tensor_file(dir / "calib" / "0.npy", input);
+  input.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
+  write_tensor_file(dir / "nan.npy", input);
+  write_tensor_file(dir / "wrong_shape.npy", test::random_tensor({1, 3, 8, 8}, 1));
+  // tiny_bert's tokens [1, 16, 32] given as the image [1, 32, 1, 16] the QGraph stores.
+  write_tensor_file(dir / "bert_image.npy", test::random_tensor({1, 32, 1, 16}, 3));
+  test::OnnxBuilder nan_weights;
+  nan_weights.input("x", {1, 2});
+  Tensor w = test::random_tensor({2, 2}, 2);
+  w.data<float>()[1] = std::numeric_limits<float>::quiet_NaN();
+  nan_weights.initializer("w", w);
+  nan_weights.node("MatMul", {"x", "w"}, {"y"});
+  nan_weights.output("y");
+  nan_weights.save(dir / "nan_weights.onnx");
+  // Scores with a mask added that is not causal: -inf below the diagonal (a query sees the
+  // keys after it), which has no integer form.
+  test::OnnxBuilder causal;
+  causal.input("scores", {1, 3, 3});
+  const float inf = std::numeric_limits<float>::infinity();
+  causal.initializer("mask", Tensor::from_vector<float>({3, 3}, {0, 0, 0, -inf, 0, 0, -inf, -inf, 0}));
+  causal.node("Add", {"scores", "mask"}, {"masked"});
+  causal.node("Softmax", {"masked"}, {"y"});
+  causal.output("y");
+  causal.save(dir / "causal_mask.onnx");
+  const std::string model = test::workload("tiny_resnet.onnx");
+  const std::string configs = std::string(WB_TEST_SOURCE_DIR) + "/configs";
+  for (const auto& [config, folder] : {std::pair{"v3_96", "px"}, std::pair{"gap8", "pp"}}) {
+    const auto made = test::workbench(fmt::format("compile --hw {}/{}.yaml {} --calib {} -o {}", configs, config, model,
+                                                  (dir / "calib").string(), (dir / folder).string()));
+    if (made.exit_code != 0) throw std::runtime_error(made.out);
   }
-  const std::filesystem::path& dir() const { return dir_.path(); }
+  const auto bert = test::workbench(fmt::format("compile --hw {}/gap8.yaml {} --calib-count 2 -o {}", configs,
+                                                test::workload("tiny_bert.onnx"), (dir / "pb").string()));
+  if (bert.exit_code != 0) throw std::runtime_error(bert.out);
+  std::filesystem::create_directories(dir / "noqdq");
+  std::filesystem::copy_file(dir / "px" / "program.xdnn", dir / "noqdq" / "program.xdnn");
+  const auto qdq = test::workbench(fmt::format("quantize {} --scheme pow2 --calib {} -o {}", model,
+                                               (dir / "calib").string(), (dir / "q").string()));
+  if (qdq.exit_code != 0) throw std::runtime_error(qdq.out);
+  // A compiled folder with 16 bytes of each program flipped in the middle, and one whose
+  // model.qdq.onnx is another quantization's.
+  for (const auto& [folder, program] : {std::pair{"px", "program.xdnn"}, std::pair{"pp", "program.pulp"}}) {
+    std::filesystem::create_directories(dir / "damaged");
+    std::string bytes = read_file_bytes(dir / folder / program);
+    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+    write("damaged/" + std::string(program), bytes);
+  }
+  std::filesystem::copy_file(dir / "px" / "model.qdq.onnx", dir / "damaged" / "model.qdq.onnx");
+  std::filesystem::create_directories(dir / "otherqdq");
+  std::filesystem::copy_file(dir / "px" / "program.xdnn", dir / "otherqdq" / "program.xdnn");
+  std::filesystem::copy_file(dir / "q" / "model.qdq.onnx", dir / "otherqdq" / "model.qdq.onnx");
+  // And one whose model.qdq.onnx was cut short.
+  std::filesystem::create_directories(dir / "cutqdq");
+  std::filesystem::copy_file(dir / "px" / "program.xdnn", dir / "cutqdq" / "program.xdnn");
+  const std::string qdq_bytes = read_file_bytes(dir / "px" / "model.qdq.onnx");
+  write("cutqdq/model.qdq.onnx", qdq_bytes.substr(0, qdq_bytes.size() / 2));
+  write(kFixturesMade, "");
+}
 
- private:
-  test::TempDir dir_;
-};
+// Making the fixtures compiles three programs, two seconds under ASan; ctest makes them once per
+// run for every entry (its fixture `bad_input_fixtures`, tests/cli/CMakeLists.txt) in the folder
+// this variable names. A test process started without it makes its own.
+constexpr const char* kSharedFixturesVariable = "WB_BAD_INPUT_FIXTURES";
 
-const Fixtures& fixtures() {
-  static const auto made = std::make_unique<Fixtures>();
-  return *made;
+std::filesystem::path fixtures() {
+  static const auto made = [] {
+    const char* shared = std::getenv(kSharedFixturesVariable);
+    if (shared != nullptr && std::filesystem::exists(std::filesystem::path(shared) / kFixturesMade)) {
+      return std::pair{std::filesystem::path(shared), std::unique_ptr<test::TempDir>()};
+    }
+    auto own = std::make_unique<test::TempDir>();
+    make_fixtures(own->path());
+    return std::pair{own->path(), std::move(own)};
+  }();
+  return made.first;
 }
 
 std::string expand(std::string text, const std::filesystem::path& out) {
   const std::string source = WB_TEST_SOURCE_DIR;
   const std::pair<std::string, std::string> names[] = {
-      {"{fx}", fixtures().dir().string()},
+      {"{fx}", fixtures().string()},
       {"{out}", out.string()},
       {"{t}", test::workload("tiny_resnet.onnx")},
       {"{in}", test::workload("tiny_resnet.input.npy")},
@@ -287,6 +300,18 @@ TEST_P(BadInputCatalogue, ExitsTwoNamingTheCulpritAndLeavesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Entries, BadInputCatalogue, ::testing::ValuesIn(kCatalogue));
+
+// ctest's setup of the fixture `bad_input_fixtures`: makes the fixtures anew in the folder the
+// variable names (not one of the catalogue's tests: tests/cli/CMakeLists.txt filters it out).
+TEST(BadInputFixtures, MadeForTheWholeRun) {
+  const char* shared = std::getenv(kSharedFixturesVariable);
+  ASSERT_TRUE(shared != nullptr && *shared != '\0') << kSharedFixturesVariable << " names no folder";
+  std::filesystem::remove_all(shared);
+  std::filesystem::create_directories(shared);
+  make_fixtures(shared);
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(shared) / kFixturesMade));
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(shared) / "pp" / "program.pulp"));
+}
 
 TEST(BadInputCatalogue, HasAtLeastSixtyEntriesOverEveryCommand) {
   EXPECT_GE(kCatalogue.size(), 60u);
