@@ -44,7 +44,7 @@ const OptionTable& compile_option_table() {
                 "best"},
                {"measured_tilings", OptionKind::Count, std::to_string(CompileOptions{}.measured_tilings), {},
                 "with tile_choice=measured, how many of the predictor's best tilings of a layer are measured besides "
-                "DORY's"},
+                "DORY's (of a fused pair, which has no DORY tiling: its best predicted and this many more)"},
                {"fusion", OptionKind::Choice, fusion_name(CompileOptions{}.fusion),
                 {fusion_name(Fusion::Off), fusion_name(Fusion::On), fusion_name(Fusion::All)},
                 "tiler=cost/energy: on: a depthwise layer and the pointwise layer reading its output run as one, tile "

@@ -15,6 +15,7 @@ using isa::pulp::DmaCopy;
 
 constexpr std::uint64_t kAlign = 4;
 constexpr std::uint64_t kDorySlackBytes = 40;  // as the tiler counts a tiling (tiler.h)
+constexpr std::uint32_t kPointwiseChannelBlock = 4;  // PULP-NN's 4x2 matmul: 4 output channels a step
 std::uint64_t aligned(std::uint64_t v) { return align_up(v, kAlign); }
 
 // The fused layer's L1: the depthwise input (two slots when there is more than one row tile),
@@ -242,10 +243,22 @@ std::vector<FusedTiling> fused_tilings(const LayerPlan& dw, const LayerPlan& pw,
       }
     }
     if (best.rows == 0) continue;
-    for (const isa::pulp::Parallel parallel :
-         {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_HOWO, isa::pulp::PARALLEL_CO}) {
-      best.pw_parallel = parallel;
-      tilings.push_back(best);
+    // Also the most whole blocks of the pointwise kernel's four output channels, when that is
+    // fewer: the kernel runs a leftover channel at a block's cost (perf/pulp/cost.cpp).
+    std::vector<FusedTiling> shapes{best};
+    const std::uint32_t blocks = best.pw_c_out / kPointwiseChannelBlock * kPointwiseChannelBlock;
+    if (blocks > 0 && blocks < best.pw_c_out) {
+      FusedTiling fewer = best;
+      fewer.pw_c_out = blocks;
+      fewer.l1_bytes = layout(dw, pw, fewer, hw.cores).end;
+      shapes.push_back(fewer);
+    }
+    for (FusedTiling shape : shapes) {
+      for (const isa::pulp::Parallel parallel :
+           {isa::pulp::PARALLEL_HO, isa::pulp::PARALLEL_HOWO, isa::pulp::PARALLEL_CO}) {
+        shape.pw_parallel = parallel;
+        tilings.push_back(shape);
+      }
     }
   }
   return tilings;

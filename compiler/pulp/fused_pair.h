@@ -28,9 +28,10 @@ bool fusable_pair(const quant::QGraph& graph, const LayerMapping& mapping, std::
 // Whether the two layers' plans allow it: each in one L3 chunk, nothing staged through L2.
 bool fusable_plans(const LayerPlan& depthwise, const LayerPlan& pointwise);
 
-// The fused tilings that fit hw.l1_tile_budget_bytes, each with the most pointwise channels
-// per step that fit beside its row tiles (the fewest weight reloads), for every balanced row
-// count and each of the pointwise kernel's variants; none when no row fits.
+// The fused tilings that fit hw.l1_tile_budget_bytes, for every balanced row count: the most
+// pointwise channels per step that fit beside its row tiles (the fewest weight reloads) and,
+// when fewer, the most whole 4-channel blocks of the pointwise kernel, each with every variant
+// of the pointwise kernel's parallelism; none when no row fits.
 std::vector<FusedTiling> fused_tilings(const LayerPlan& depthwise, const LayerPlan& pointwise, const PulpParams& hw);
 
 // The pair as one program layer (its output the pointwise layer's); predicted_cycles as given.

@@ -331,7 +331,12 @@ class MemoryPlanner {
   void tile_fused_pair(std::size_t i) {
     std::optional<FusedTiling> tiling;
     if (fusable_plans(plan_.layers[i], plan_.layers[i + 1])) {
-      tiling = best_fused_tiling(graph_, mapping_, i, plan_, config_, options_);
+      const std::optional<isa::pulp::Layer> before = emitted_before(i);
+      const FusedChoice choice = best_fused_tiling(graph_, mapping_, i, plan_, config_, options_,
+                                                   measurable() ? referee_ : nullptr, before ? &*before : nullptr);
+      tiling = choice.tiling;
+      plan_.tilings_measured += choice.measured;
+      if (choice.overruled_predictor) ++plan_.layers_overruling_predictor;
     }
     if (!tiling) {
       // Planning goes on (its figures are void) to find every such pair in one walk.
@@ -570,10 +575,7 @@ class MemoryPlanner {
       if (!known) trials.push_back(timed(candidate));
     }
     std::optional<isa::pulp::Layer> fused_before;
-    if (i >= 2 && plan_.layers[i - 2].fused_with_next) {
-      fused_before = emit_fused_pair(graph_, mapping_.layers[i - 2], plan_.layers[i - 2], mapping_.layers[i - 1],
-                                     plan_.layers[i - 1], plan_, plan_.layers[i - 2].fused, options_.tiler, hw_);
-    }
+    if (i >= 2 && plan_.layers[i - 2].fused_with_next) fused_before = emitted_before(i);
     const TrialChoice choice =
         choose_trial({graph_, layer, i > 0 ? &mapping_.layers[i - 1] : nullptr, i > 0 ? &plan_.layers[i - 1] : nullptr,
                       plan_, config_, options_, measurable() && !in_fused_pair(i) ? referee_ : nullptr,
@@ -584,6 +586,17 @@ class MemoryPlanner {
     const LayerPlan& chosen = trials[choice.index];
     lp.tile = chosen.tile;
     lp.chunk_h_out = chosen.chunk_h_out;
+  }
+
+  // The layer the network runs before mapping layer i, as emitted: a fused pair whose pointwise
+  // layer is i - 1, or layer i - 1 as planned; none before the first.
+  std::optional<isa::pulp::Layer> emitted_before(std::size_t i) const {
+    if (i == 0) return std::nullopt;
+    if (i >= 2 && plan_.layers[i - 2].fused_with_next) {
+      return emit_fused_pair(graph_, mapping_.layers[i - 2], plan_.layers[i - 2], mapping_.layers[i - 1],
+                             plan_.layers[i - 1], plan_, plan_.layers[i - 2].fused, options_.tiler, hw_);
+    }
+    return emit_layer(graph_, mapping_.layers[i - 1], plan_.layers[i - 1], plan_, options_.tiler);
   }
 
   // The referee runs a layer on the hardware as configured: not while the plan already needs

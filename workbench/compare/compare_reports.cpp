@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <ostream>
+#include <ranges>
 #include <set>
 
 #include "support/atomic_file.h"
@@ -82,6 +83,16 @@ std::optional<std::uint64_t> layer_count(const report::LayerRow& layer, std::str
   if (it->is_number_unsigned()) return it->get<std::uint64_t>();
   const auto value = it->get<std::int64_t>();  // a count written as a signed number (by hand)
   return value >= 0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(value)) : std::nullopt;
+}
+
+// A count summed over some layers (a row's, or a report's all); none when none of them has it.
+template <std::ranges::input_range Layers>
+std::optional<std::uint64_t> summed_count(Layers&& layers, std::string_view name) {
+  std::optional<std::uint64_t> sum;
+  for (const report::LayerRow& layer : layers) {
+    if (const auto value = layer_count(layer, name)) sum = sum.value_or(0) + *value;
+  }
+  return sum;
 }
 
 void check_stats(const std::vector<ReportSide>& sides, const std::vector<std::string>& stats) {
@@ -184,13 +195,10 @@ Comparison compare(std::vector<ReportSide> sides, std::optional<TimeUnit> unit, 
         bytes += layer.bytes_in + layer.bytes_out;
         if (!layer.energy.empty()) energy = energy.value_or(0.0) + report::energy_pj(layer.energy) * 1e-6;
       }
-      for (std::size_t k = 0; k < stats.size(); ++k) {
-        std::optional<std::uint64_t> sum;
-        for (std::size_t i : joined.layers[s]) {
-          if (const auto value = layer_count(sides[s].report.layers[i], stats[k])) sum = sum.value_or(0) + *value;
-        }
-        row.stats[k].push_back(sum);
-      }
+      const auto row_layers = joined.layers[s] | std::views::transform([&](std::size_t i) -> const report::LayerRow& {
+                                return sides[s].report.layers[i];
+                              });
+      for (std::size_t k = 0; k < stats.size(); ++k) row.stats[k].push_back(summed_count(row_layers, stats[k]));
       row.energy_uj.push_back(energy);
       row.names.push_back(std::move(names));
       row.types.push_back(std::move(types));
@@ -263,11 +271,7 @@ RowFigures totals_row(const Comparison& comparison) {
     row.energy_uj.push_back(t.energy.empty() ? std::nullopt : std::optional<double>(report::energy_pj(t.energy) * 1e-6));
     row.energy_delay.push_back(energy_delay_of(row.energy_uj.back(), row.microseconds.back()));
     for (std::size_t k = 0; k < comparison.stats.size(); ++k) {
-      std::optional<std::uint64_t> sum;
-      for (const report::LayerRow& layer : side.report.layers) {
-        if (const auto value = layer_count(layer, comparison.stats[k])) sum = sum.value_or(0) + *value;
-      }
-      row.stats[k].push_back(sum);
+      row.stats[k].push_back(summed_count(side.report.layers, comparison.stats[k]));
     }
   }
   return row;

@@ -165,6 +165,66 @@ TEST(FusedPair, FusionOnKeepsThePairFusedOnlyWhereTheRefereeMeasuresItFaster) {
   }
 }
 
+// A referee that measures fused layers fastest the later they come among the trials it is given
+// (the predictor's worst of them fastest) and every other layer as predicted; it keeps what it
+// was asked to measure.
+class LastFusedFastestReferee : public TilingReferee {
+ public:
+  std::vector<TilingMeasurement> measure(const std::vector<TilingTrial>& trials, const HwConfig&,
+                                         std::uint64_t) const override {
+    std::vector<TilingMeasurement> result;
+    const bool fused = trials.front().layer.type() == "depthwise+pointwise";
+    if (fused) asked.push_back(trials);
+    for (std::size_t k = 0; k < trials.size(); ++k) {
+      const auto predicted = trials[k].layer.tiling().predicted_cycles();
+      const std::uint64_t cycles = fused ? 1000 * (trials.size() - k) : predicted;
+      result.push_back({cycles, static_cast<double>(cycles)});
+    }
+    return result;
+  }
+
+  std::vector<TilingMeasurement> measure_network(const isa::pulp::Network& network, const HwConfig&) const override {
+    std::vector<TilingMeasurement> result;
+    for (const auto& layer : network.layers()) {
+      const auto cycles = layer.tiling().predicted_cycles();
+      result.push_back({cycles, static_cast<double>(cycles)});
+    }
+    return result;
+  }
+
+  mutable std::vector<std::vector<TilingTrial>> asked;  // each fused pair's trials
+};
+
+TEST(FusedPair, TheRefereeMeasuresTheBestPredictedFusedTilingsAndTheFastestMeasuredWins) {
+  const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
+  const HwConfig config = test::pulp_config();
+  const CompileOptions options = fusing(Fusion::All, true);
+  const CompileResult predicted = compile_pulp(graph, config, options, nullptr);
+  const LastFusedFastestReferee referee;
+  const CompileResult measured = compile_pulp(graph, config, options, &referee);
+  ASSERT_EQ(fused_layers(predicted.network).size(), 1u);
+  ASSERT_EQ(fused_layers(measured.network).size(), 1u);
+  // The measured plan is made once with the predictor alone (to find the pairs that fit), then
+  // with the referee: one set of fused trials, the predictor's best first.
+  ASSERT_EQ(referee.asked.size(), 1u);
+  const std::vector<TilingTrial>& trials = referee.asked.front();
+  ASSERT_EQ(trials.size(), 1 + options.measured_tilings);
+  const isa::pulp::Tiling& best_predicted = fused_layers(predicted.network).front()->tiling();
+  EXPECT_EQ(trials.front().layer.tiling().SerializeAsString(), best_predicted.SerializeAsString());
+  for (std::size_t k = 1; k < trials.size(); ++k) {
+    EXPECT_GE(trials[k].layer.tiling().predicted_cycles(), trials[k - 1].layer.tiling().predicted_cycles()) << k;
+    // Each trial runs after the layer before the pair, as the network runs it.
+    ASSERT_TRUE(trials[k].before.has_value()) << k;
+    EXPECT_EQ(trials[k].before->name(), trials.front().before->name());
+  }
+  // The last measured (the referee's fastest) is the one compiled.
+  const isa::pulp::Tiling& chosen = fused_layers(measured.network).front()->tiling();
+  EXPECT_EQ(chosen.SerializeAsString(), trials.back().layer.tiling().SerializeAsString());
+  EXPECT_NE(chosen.SerializeAsString(), best_predicted.SerializeAsString());
+  EXPECT_GE(measured.report["tilings_measured"].get<std::uint64_t>(), trials.size());
+  EXPECT_GE(measured.report["layers_overruling_predictor"].get<std::uint64_t>(), 1u);
+}
+
 TEST(FusedPair, APairTheL1CannotHoldFusedRunsApartUnderFusionAll) {
   // 2,200 bytes of L1 (3 KiB fuse it): no row of the depthwise input (twice), the intermediate
   // and the pointwise tiles fits, so the pair runs apart, as planned without fusion.
