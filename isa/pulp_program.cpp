@@ -38,12 +38,13 @@ bool has_weights(KernelKind kind) {
 }
 
 bool output_signed(const Layer& layer) {
-  // The calls that write back write the output (a fused layer's first calls write L1 only).
+  // The last call that writes back writes the output (a fused layer's depthwise calls write L1
+  // only; a patch stage's earlier layers write their band buffers).
   const Step* first_call = nullptr;
-  for (const Step& step : layer.steps()) {
-    if (!step.has_compute()) continue;
-    if (step.write_back_size() > 0) return step.compute().output_signed();
-    if (first_call == nullptr) first_call = &step;
+  for (auto step = layer.steps().rbegin(); step != layer.steps().rend(); ++step) {
+    if (!step->has_compute()) continue;
+    if (step->write_back_size() > 0) return step->compute().output_signed();
+    first_call = &*step;
   }
   return first_call != nullptr ? first_call->compute().output_signed() : layer.output_signed();
 }

@@ -43,7 +43,8 @@ const char* kernel_kind_name(KernelKind kind);
 bool is_matmul(KernelKind kind);
 // The kernels with weights and a bias: the matmul ones, depthwise and grouped conv.
 bool has_weights(KernelKind kind);
-// Whether the layer's output is int8: its first kernel call says so, a layer without calls
+// Whether the layer's output is int8: its last kernel call that writes back says so (else its
+// last call), a layer without calls
 // (KERNEL_PIXEL_COPY, KERNEL_EMBEDDING) its output_signed.
 bool output_signed(const Layer& layer);
 // The layers whose steps are copies alone, with no kernel call.

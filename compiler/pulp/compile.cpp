@@ -77,6 +77,8 @@ nlohmann::json report_of(const isa::pulp::Network& network, const HwConfig& conf
           {"layers_overruling_predictor", plan.layers_overruling_predictor},
           {"fusion_candidates", plan.fusion_candidates},
           {"fused_pairs", plan.fused_pairs},
+          {"patch_stage_layers", plan.patch_stage ? plan.patch_stage->last - plan.patch_stage->first + 1 : 0},
+          {"patch_stage_bands", plan.patch_stage ? plan.patch_stage->bands() : 0},
           {"layers", layers},
           {"unsupported", nlohmann::json::array()}};
 }

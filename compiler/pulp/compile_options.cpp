@@ -49,8 +49,10 @@ const OptionTable& compile_option_table() {
                 {fusion_name(Fusion::Off), fusion_name(Fusion::On), fusion_name(Fusion::All)},
                 "tiler=cost/energy: on: a depthwise layer and the pointwise layer reading its output run as one, tile "
                 "by tile, the depthwise output kept in L1 (never in L2), for each pair whose fused layer runs faster "
-                "than the two apart and only when the network does (measured with tile_choice=measured); all: every "
-                "pair the plan allows, paying or not (docs/pulp.md, \"Fused depthwise + pointwise\")"}});
+                "than the two apart and only when the network does (measured with tile_choice=measured); and the "
+                "network's first layers whose maps go through L3 run as a patch stage, band by band, their "
+                "intermediates in L2 rings, when the network runs faster so; all: every pair and the stage the plan "
+                "allows, paying or not (docs/pulp.md, \"Fused depthwise + pointwise\", \"The patch stage\")"}});
   return table;
 }
 

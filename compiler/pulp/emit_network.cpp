@@ -5,6 +5,7 @@
 #include "isa/pulp_program.h"
 
 #include "compiler/pulp/fused_pair.h"
+#include "compiler/pulp/patch_stage.h"
 #include "compiler/pulp/self_tiled_layers.h"
 #include "compiler/pulp/tile_copies.h"
 #include "compiler/quant/qgraph_queries.h"
@@ -153,6 +154,12 @@ class LayerEmitter {
     for (std::size_t q = 0; q < chunks_.size(); ++q) emit_chunk(q);
   }
 
+  void emit_band(const BandChunk& band) {
+    band_ = &band;
+    chunks_ = {{band.r0, band.rows, 0, lp_.shape.c_out}};
+    emit_chunk(0);
+  }
+
  private:
   struct Chunk {
     std::uint32_t r0, rows, c0, cs;
@@ -249,8 +256,13 @@ class LayerEmitter {
       L2View v{stage, first_row, width, channels, 0, isa::pulp::MEMORY_L2};
       return v;
     };
-    at.input = input_view(0, lp_.stage_input, lp_.stage_input_address);
-    if (has_second_operand(s.kind)) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
+    if (band_ != nullptr) {
+      at.input = band_->input;
+      at.input_b = band_->input_b;
+    } else {
+      at.input = input_view(0, lp_.stage_input, lp_.stage_input_address);
+      if (has_second_operand(s.kind)) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
+    }
     // A LUT's table: into its L2 buffer with the layer's first chunk, into L1 with each
     // chunk's first tile.
     if (lp_.has_table) {
@@ -267,7 +279,8 @@ class LayerEmitter {
     if (lp_.has_weights) {
       const bool whole = lp_.chunk_c_out == s.c_out;
       const std::uint64_t buffer = weight_buffer(q);
-      if (!lp_.weights_prefetched && (!whole || q == 0)) {
+      const bool in_l2 = band_ != nullptr ? !band_->load_weights : lp_.weights_prefetched;
+      if (!in_l2 && (!whole || q == 0)) {
         if (lp_.weights_double_buffered && q > 0) {
           wait_l3_prefetch = true;
         } else {
@@ -283,7 +296,9 @@ class LayerEmitter {
     }
     // Output: its L2 home, or a staging buffer stored to L3 after the chunk.
     const TensorHome& out_home = plan_.homes.at(layer_.output);
-    if (lp_.stage_output) {
+    if (band_ != nullptr) {
+      at.output = band_->output;
+    } else if (lp_.stage_output) {
       at.output = L2View{lp_.stage_output_address, r0, s.w_out, cs, c0, isa::pulp::MEMORY_L2};
       l3_stores.push_back(hwc_block_copy(view_of(out_home, s.w_out, s.c_out), r0, 0, c0, rows, s.w_out, cs,
                                          lp_.stage_output_address, false, isa::pulp::MEMORY_L2));
@@ -337,8 +352,10 @@ class LayerEmitter {
         }
       }
       *step.mutable_compute() = kernel_call(tiles[i].g, here);
-      if (tiles[i].writes) *step.add_write_back() = tile_output_copy(lp_.shape, tiles[i].g, here);
-      step.set_wait_write_back(blocking);
+      if (tiles[i].writes) {
+        for (const DmaCopy& c : tile_output_copies(lp_.shape, tiles[i].g, here)) *step.add_write_back() = c;
+      }
+      step.set_wait_write_back(blocking || (band_ != nullptr && i + 1 == tiles.size()));
       if (i + 1 == tiles.size()) {
         for (const auto& c : l3_stores) *step.add_l3_store() = c;
       } else {
@@ -358,6 +375,7 @@ class LayerEmitter {
   const PLayer& layer_;
   const LayerPlan& lp_;
   std::vector<Chunk> chunks_;
+  const BandChunk* band_ = nullptr;  // a patch stage's band: its views instead of the plan's
   const MemoryPlan& plan_;
   isa::pulp::Layer& out_;
   L1Layout l1_;
@@ -426,6 +444,11 @@ isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, con
   return out;
 }
 
+void emit_band_chunk(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& lp, const MemoryPlan& plan,
+                     const BandChunk& chunk, isa::pulp::Layer& out) {
+  LayerEmitter(graph, layer, lp, plan, out).emit_band(chunk);
+}
+
 namespace {
 
 // Streamed weight pieces hold whole output channels and at least this many bytes: the uDMA's
@@ -466,7 +489,10 @@ void emit_network(const quant::QGraph& graph, const LayerMapping& mapping, const
                   const CompileOptions& options, const PulpParams& hw, isa::pulp::Network& network) {
   for (std::size_t i = 0; i < mapping.layers.size(); ++i) {
     isa::pulp::Layer& out = *network.add_layers();
-    if (plan.layers[i].fused_with_next) {
+    if (plan.patch_stage && i == plan.patch_stage->first) {
+      out = emit_patch_stage(graph, mapping, plan, options.tiler);
+      i = plan.patch_stage->last;
+    } else if (plan.layers[i].fused_with_next) {
       // The pair as one layer; it prefetches what the pointwise layer would have.
       out = emit_fused_pair(graph, mapping.layers[i], plan.layers[i], mapping.layers[i + 1], plan.layers[i + 1], plan,
                             plan.layers[i].fused, options.tiler, hw);

@@ -34,6 +34,21 @@ void set_layer_output(const quant::QGraph& graph, int tensor, const MemoryPlan& 
 isa::pulp::Layer emit_layer(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& plan_of_layer,
                             const MemoryPlan& plan, TilerObjective objective);
 
+// One band of a layer in a patch stage (patch_stage.h): output rows [r0, r0 + rows), every
+// channel, its operands read through `input` (and `input_b`: an ADD's second), its output
+// written through `output` (views of band buffers, rings, or of homes); its weights loaded from
+// L3 into their L2 buffer first when `load_weights`.
+struct BandChunk {
+  std::uint32_t r0 = 0, rows = 0;
+  L2View input, input_b, output;
+  bool load_weights = false;
+};
+
+// The band's steps, appended to `out` (the stage's program layer). Its last step waits for
+// its write-backs: the next layer of the band reads them from L2.
+void emit_band_chunk(const quant::QGraph& graph, const PLayer& layer, const LayerPlan& plan_of_layer,
+                     const MemoryPlan& plan, const BandChunk& chunk, isa::pulp::Layer& out);
+
 // The next layer's weights and bias as the layer before prefetches them into its L2 buffer
 // (when `next.weights_prefetched`): copies the layer before issues as it starts.
 std::vector<isa::pulp::DmaCopy> weight_prefetch_copies(const LayerPlan& next, TilerObjective tiler);

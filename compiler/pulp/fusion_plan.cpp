@@ -7,12 +7,16 @@
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/fused_pair.h"
 #include "compiler/pulp/memory_plan.h"
+#include "compiler/pulp/patch_stage.h"
 #include "perf/pulp/energy_prediction.h"
 #include "perf/pulp/network_prediction.h"
 
 namespace wb::pulp {
 
 namespace {
+
+// How many times a patch stage may grow to take the layers its own plan sends to L3.
+constexpr int kStageRounds = 4;
 
 struct Judged {
   MemoryPlan plan;
@@ -28,6 +32,13 @@ class FusionPlanner {
         referee_(options.measure_tilings ? referee : nullptr) {}
 
   MemoryPlan run() {
+    MemoryPlan pairs = with_pairs();
+    return with_patch_stage(std::move(pairs));
+  }
+
+ private:
+  // The plan with the pairs that pay fused (fusion=all: every pair that can).
+  MemoryPlan with_pairs() {
     std::set<std::size_t> fused;
     for (std::size_t i = 0; i + 1 < mapping_.layers.size(); ++i) {
       if (fusable_pair(graph_, mapping_, i)) fused.insert(i);
@@ -67,7 +78,43 @@ class FusionPlanner {
     return std::move(apart.plan);
   }
 
- private:
+  // `base` with its first layers as a patch stage (patch_stage.h), when `base` reads from L3
+  // there and the stage can run: under fusion=all always, under fusion=on when the network
+  // with it is faster in total (tiler=energy: less energy). Fused pairs inside the stage run
+  // as its layers.
+  MemoryPlan with_patch_stage(MemoryPlan base) const {
+    std::optional<StageExtent> extent = patch_stage_extent(graph_, mapping_, base);
+    if (!extent) return base;
+    std::set<std::size_t> fused;
+    std::optional<MemoryPlan> staged;
+    try {
+      // The stage moves the plan after it (its output and rings change what fits L2 there):
+      // while a layer the stage could still take reads from L3 in the plan with it, it grows to
+      // take it (the predictor's plans; a few rounds at most).
+      for (int round = 0; round < kStageRounds; ++round) {
+        fused.clear();
+        for (std::size_t i = 0; i < base.layers.size(); ++i) {
+          if (base.layers[i].fused_with_next && !extent->contains(i) && !extent->contains(i + 1)) fused.insert(i);
+        }
+        staged = plan_memory(graph_, mapping_, config_, options_, nullptr, fused, extent);
+        const std::optional<StageExtent> wider = patch_stage_extent(graph_, mapping_, *staged);
+        if (!wider || wider->last <= extent->last) break;
+        extent = wider;
+      }
+      if (referee_ != nullptr) staged = plan_memory(graph_, mapping_, config_, options_, referee_, fused, extent);
+    } catch (const PatchStageInfeasible&) {
+      return base;
+    } catch (const FusionInfeasible&) {
+      return base;
+    }
+    staged->fusion_candidates = base.fusion_candidates;
+    staged->tilings_measured += base.tilings_measured;
+    if (options_.fusion == Fusion::All) return std::move(*staged);
+    Judged with = judge(std::move(*staged));
+    Judged without = judge(std::move(base));
+    return with.total < without.total ? std::move(with.plan) : std::move(without.plan);
+  }
+
   // The plan with `fused`, less each pair that cannot run fused as planned (found on the
   // predictor's plans, which stage and chunk as the measured ones do, at a fraction of their
   // cost); none when no pair is left.

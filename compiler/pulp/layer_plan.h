@@ -4,8 +4,10 @@
 // A header of its own because the planner emits trial layers to time their tilings: emission
 // reads these types and the planner calls emission, never the other way round.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,27 @@ struct LayerPlan {
   FusedTiling fused;
 };
 
+// The rows of one layer's output in one band of a patch stage (patch_stage.h): the band's
+// buffer holds [need_begin, need_end), of which the layer computes [new_begin, need_end) (the
+// rows before new_begin came with the band before).
+struct BandRows {
+  std::uint32_t need_begin = 0, need_end = 0, new_begin = 0;
+  std::uint32_t new_rows() const { return need_end > new_begin ? need_end - new_begin : 0; }
+};
+
+// Mapping layers [first, last] run band by band (patch_stage.h): each band `band_rows` rows of
+// the last layer's output; every other layer's output lives in an L2 ring of rows, never whole
+// anywhere.
+struct PatchStage {
+  std::size_t first = 0, last = 0;
+  std::uint32_t band_rows = 0;
+  std::vector<std::vector<BandRows>> rows;  // [layer - first][band]
+  std::vector<std::uint64_t> buffers;       // [layer - first]: the ring's L2 address (none for the last)
+  std::vector<std::uint32_t> ring_rows;     // [layer - first]: its rows (0 for the last)
+  std::vector<std::uint64_t> buffer_bytes;  // [layer - first]
+  std::size_t bands() const { return rows.empty() ? 0 : rows.front().size(); }
+};
+
 struct MemoryPlan {
   std::map<int, TensorHome> homes;  // by QGraph tensor (network inputs and layer outputs)
   std::vector<LayerPlan> layers;    // as mapping.layers
@@ -78,6 +101,8 @@ struct MemoryPlan {
   std::uint64_t tilings_measured = 0, layers_overruling_predictor = 0;
   // fusion=on: the depthwise + pointwise pairs considered, and those that run fused.
   std::uint64_t fusion_candidates = 0, fused_pairs = 0;
+  // fusion=on|all: the network's first layers run as one patch stage (patch_stage.h).
+  std::optional<PatchStage> patch_stage;
 };
 
 }  // namespace wb::pulp

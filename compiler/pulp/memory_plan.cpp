@@ -194,8 +194,10 @@ namespace {
 class MemoryPlanner {
  public:
   MemoryPlanner(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config, const CompileOptions& options,
-                const TilingReferee* referee, const std::set<std::size_t>& fused)
+                const TilingReferee* referee, const std::set<std::size_t>& fused,
+                const std::optional<StageExtent>& stage)
       : fused_(fused),
+        stage_extent_(stage),
         graph_(graph),
         mapping_(mapping),
         config_(config),
@@ -214,7 +216,14 @@ class MemoryPlanner {
       if (plan_.homes[t].memory == isa::pulp::MEMORY_L2) activations_held(plan_.homes[t].bytes);
     }
     place_constant_operands();
-    for (std::size_t i = 0; i < n_; ++i) plan_layer(i);
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (stage_extent_ && i == stage_extent_->first) {
+        plan_stage();
+        i = stage_extent_->last;
+      } else {
+        plan_layer(i);
+      }
+    }
     if (!infeasible_.empty()) throw FusionInfeasible(infeasible_);
     check_l3_sizes();
     return std::move(plan_);
@@ -319,6 +328,113 @@ class MemoryPlanner {
     release_after(i, out);
     if (i > 0 && fused_.count(i - 1) != 0) release_after(i - 1, deferred_release_);
   }
+
+  // A patch stage (patch_stage.h): the stage's output homed in L2, every layer's weights whole
+  // in L2 for the whole stage, the fewest bands whose rings (one per layer but the last) fit,
+  // each layer's tiles for its most rows in a band; all released after it.
+  void plan_stage() {
+    const StageExtent extent = *stage_extent_;
+    PatchStage stage;
+    stage.first = extent.first;
+    stage.last = extent.last;
+    home_stage(extent);
+    // The fewest bands whose rings fit: a band's tiles are at most its rows, and each band pays
+    // its layers' first loads and last write-backs unhidden.
+    const std::uint32_t height = shapes_[extent.last].h_out;
+    for (std::uint32_t bands = 2; bands <= height && stage.rows.empty(); ++bands) {
+      const std::uint32_t rows = (height + bands - 1) / bands;
+      if (bands > 2 && rows == (height + bands - 2) / (bands - 1)) continue;  // the same band size
+      place_rings(stage, extent, rows);
+    }
+    if (stage.rows.empty()) throw PatchStageInfeasible("patch stage: its band buffers do not fit L2");
+    std::uint64_t buffers = 0;
+    for (const std::uint64_t bytes : stage.buffer_bytes) buffers += bytes;
+    activations_held(static_cast<std::int64_t>(buffers));
+    for (std::size_t i = extent.first; i <= extent.last; ++i) {
+      std::uint32_t most = 0;
+      for (const BandRows& r : stage.rows[i - extent.first]) most = std::max(most, r.new_rows());
+      choose_layer_tiling(i, std::max(most, 1u));
+    }
+    // The next layer's weights load while the stage runs: their buffer must not be the stage's.
+    prefetch_next_weights(extent.last);
+    for (std::size_t i = extent.first; i <= extent.last; ++i) {
+      const int output = mapping_.layers[i].output;
+      release_after(i, OutputPlace{output, false, plan_.homes.at(output)});
+    }
+    for (std::size_t k = 0; k < stage.buffers.size(); ++k) {
+      if (stage.buffer_bytes[k] > 0) l2_.release(stage.buffers[k], stage.buffer_bytes[k]);
+    }
+    activations_held(-static_cast<std::int64_t>(buffers));
+    plan_.patch_stage = std::move(stage);
+  }
+
+  // The stage's tensors: its intermediates without a home (rings hold their rows), its output
+  // homed in L2, its inputs from before it in L2; every layer's weights whole in L2.
+  void home_stage(StageExtent extent) {
+    const PLayer& last = mapping_.layers[extent.last];
+    for (std::size_t i = extent.first; i <= extent.last; ++i) {
+      const PLayer& layer = mapping_.layers[i];
+      for (const int t : layer.inputs) {
+        const auto home = plan_.homes.find(t);
+        if (home != plan_.homes.end() && home->second.memory == isa::pulp::MEMORY_L3) {
+          throw PatchStageInfeasible(fmt::format("patch stage: layer '{}' reads a tensor in L3", layer.name));
+        }
+      }
+      plan_.layers[i].chunk_c_out = shapes_[i].c_out;
+      plan_.layers[i].chunk_h_out = shapes_[i].h_out;
+      if (i < extent.last) {
+        plan_.homes[layer.output] = TensorHome{isa::pulp::MEMORY_L1, 0, hwc_bytes(graph_.tensor(layer.output))};
+      }
+    }
+    const std::uint64_t out_bytes = hwc_bytes(graph_.tensor(last.output));
+    const auto out_address = l2_.allocate_high(out_bytes);
+    if (!out_address) throw PatchStageInfeasible("patch stage: its output does not fit L2");
+    plan_.homes[last.output] = TensorHome{isa::pulp::MEMORY_L2, *out_address, out_bytes};
+    activations_held(static_cast<std::int64_t>(out_bytes));
+    for (std::size_t i = extent.first; i <= extent.last; ++i) {
+      LayerPlan& lp = plan_.layers[i];
+      if (!lp.has_weights || lp.weights_prefetched) continue;
+      lp.weights_buffer_bytes = (lp.weights_per_channel + 4) * lp.shape.c_out;
+      const auto address = l2_.allocate(lp.weights_buffer_bytes);
+      if (!address) throw PatchStageInfeasible("patch stage: its weights do not fit L2");
+      lp.weights_address = *address;
+    }
+  }
+
+  // Whether layer i is the last of the patch stage planned (emitted with the stage).
+  bool ends_stage(std::size_t i) const { return plan_.patch_stage && plan_.patch_stage->last == i; }
+
+  // The stage's rings for bands of `band_rows` rows, allocated in L2 (stage.rows and the rest
+  // set); nothing when they do not fit.
+  void place_rings(PatchStage& stage, StageExtent extent, std::uint32_t band_rows) {
+    std::vector<std::vector<BandRows>> rows = stage_band_rows(mapping_, shapes_, extent, band_rows);
+    std::vector<std::uint64_t> addresses, sizes;
+    std::vector<std::uint32_t> rings;
+    for (std::size_t i = extent.first; i <= extent.last; ++i) {
+      std::uint32_t ring = 0;
+      if (i < extent.last) {
+        for (const BandRows& r : rows[i - extent.first]) ring = std::max(ring, r.need_end - r.need_begin);
+      }
+      const std::uint64_t bytes = std::uint64_t{ring} * shapes_[i].w_out * shapes_[i].c_out;
+      const auto address = bytes > 0 ? l2_.allocate(bytes) : std::optional<std::uint64_t>(0);
+      if (!address) {
+        for (std::size_t k = 0; k < addresses.size(); ++k) {
+          if (sizes[k] > 0) l2_.release(addresses[k], sizes[k]);
+        }
+        return;
+      }
+      addresses.push_back(*address);
+      sizes.push_back(bytes);
+      rings.push_back(ring);
+    }
+    stage.band_rows = band_rows;
+    stage.rows = std::move(rows);
+    stage.buffers = std::move(addresses);
+    stage.buffer_bytes = std::move(sizes);
+    stage.ring_rows = std::move(rings);
+  }
+
+  bool in_stage(std::size_t i) const { return stage_extent_ && i >= stage_extent_->first && i <= stage_extent_->last; }
 
   // Activation bytes homed in L2 now (a change of `delta`), and the most at once.
   void activations_held(std::int64_t delta) {
@@ -575,10 +691,10 @@ class MemoryPlanner {
       if (!known) trials.push_back(timed(candidate));
     }
     std::optional<isa::pulp::Layer> fused_before;
-    if (i >= 2 && plan_.layers[i - 2].fused_with_next) fused_before = emitted_before(i);
+    if ((i >= 2 && plan_.layers[i - 2].fused_with_next) || ends_stage(i - 1)) fused_before = emitted_before(i);
     const TrialChoice choice =
         choose_trial({graph_, layer, i > 0 ? &mapping_.layers[i - 1] : nullptr, i > 0 ? &plan_.layers[i - 1] : nullptr,
-                      plan_, config_, options_, measurable() && !in_fused_pair(i) ? referee_ : nullptr,
+                      plan_, config_, options_, measurable() && !in_fused_pair(i) && !in_stage(i) ? referee_ : nullptr,
                       fused_before ? &*fused_before : nullptr},
                      trials);
     plan_.tilings_measured += choice.measured;
@@ -588,10 +704,11 @@ class MemoryPlanner {
     lp.chunk_h_out = chosen.chunk_h_out;
   }
 
-  // The layer the network runs before mapping layer i, as emitted: a fused pair whose pointwise
-  // layer is i - 1, or layer i - 1 as planned; none before the first.
+  // The layer the network runs before mapping layer i, as emitted: the patch stage or a fused
+  // pair whose last layer is i - 1, or layer i - 1 as planned; none before the first.
   std::optional<isa::pulp::Layer> emitted_before(std::size_t i) const {
     if (i == 0) return std::nullopt;
+    if (ends_stage(i - 1)) return emit_patch_stage(graph_, mapping_, plan_, options_.tiler);
     if (i >= 2 && plan_.layers[i - 2].fused_with_next) {
       return emit_fused_pair(graph_, mapping_.layers[i - 2], plan_.layers[i - 2], mapping_.layers[i - 1],
                              plan_.layers[i - 1], plan_, plan_.layers[i - 2].fused, options_.tiler, hw_);
@@ -670,6 +787,7 @@ class MemoryPlanner {
   }
 
   const std::set<std::size_t>& fused_;
+  std::optional<StageExtent> stage_extent_;
   const QGraph& graph_;
   const LayerMapping& mapping_;
   const HwConfig& config_;
@@ -691,8 +809,8 @@ class MemoryPlanner {
 
 MemoryPlan plan_memory(const QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
                        const CompileOptions& options, const TilingReferee* referee,
-                       const std::set<std::size_t>& fused) {
-  return MemoryPlanner(graph, mapping, config, options, referee, fused).run();
+                       const std::set<std::size_t>& fused, const std::optional<StageExtent>& stage) {
+  return MemoryPlanner(graph, mapping, config, options, referee, fused, stage).run();
 }
 
 FusionInfeasible::FusionInfeasible(std::set<std::size_t> depthwise_layers)

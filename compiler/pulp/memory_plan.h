@@ -9,6 +9,7 @@
 // layer with weight_prefetch), else in chunks of output channels.
 
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -16,6 +17,7 @@
 #include "compiler/pulp/layer_mapping.h"
 #include "compiler/pulp/layer_plan.h"
 #include "compiler/pulp/layer_shape.h"
+#include "compiler/pulp/patch_stage.h"
 #include "compiler/pulp/tiler.h"
 #include "compiler/pulp/tiling_referee.h"
 #include "compiler/quant/qgraph.h"
@@ -46,9 +48,10 @@ struct FusionInfeasible : std::runtime_error {
 // (may be null: the predictor decides) measures tiler=cost/energy's candidate tilings (not of
 // fused layers: fusion_plan.h measures those). `fused`: the mapping indices of depthwise layers
 // that run fused with the pointwise layer after them (fused_pair.h), their output never in L2;
-// FusionInfeasible for one that cannot.
+// FusionInfeasible for one that cannot. `stage`: layers run as one patch stage
+// (patch_stage.h); PatchStageInfeasible when they cannot.
 MemoryPlan plan_memory(const quant::QGraph& graph, const LayerMapping& mapping, const HwConfig& config,
                        const CompileOptions& options, const TilingReferee* referee = nullptr,
-                       const std::set<std::size_t>& fused = {});
+                       const std::set<std::size_t>& fused = {}, const std::optional<StageExtent>& stage = std::nullopt);
 
 }  // namespace wb::pulp

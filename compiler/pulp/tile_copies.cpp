@@ -1,5 +1,8 @@
 #include "compiler/pulp/tile_copies.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "isa/pulp_program.h"
 
 namespace wb::pulp {
@@ -87,8 +90,11 @@ isa::pulp::DmaCopy hwc_block_copy(const L2View& view, std::uint32_t row, std::ui
   isa::pulp::DmaCopy copy;
   const std::uint64_t pixel = view.channels;
   const std::uint64_t row_stride = std::uint64_t{view.width} * pixel;
-  const std::uint64_t far = view.address + (std::uint64_t{row} - view.row0) * row_stride + std::uint64_t{col} * pixel +
-                            (c - view.c0);
+  if (view.ring_rows != 0 && row % view.ring_rows + rows > view.ring_rows) {
+    throw std::logic_error("hwc_block_copy: rows wrap around a ring view (use hwc_block_copies)");
+  }
+  const std::uint64_t view_row = view.ring_rows != 0 ? row % view.ring_rows : std::uint64_t{row} - view.row0;
+  const std::uint64_t far = view.address + view_row * row_stride + std::uint64_t{col} * pixel + (c - view.c0);
   const std::uint64_t dense_row = std::uint64_t{cols} * cs;
   std::uint64_t far_stride, near_stride, chunk, count, far_row_stride = 0, near_row_stride = 0, copy_rows = 0;
   if (cs == view.channels) {
@@ -131,6 +137,19 @@ isa::pulp::DmaCopy hwc_block_copy(const L2View& view, std::uint32_t row, std::ui
   return copy;
 }
 
+std::vector<isa::pulp::DmaCopy> hwc_block_copies(const L2View& view, std::uint32_t row, std::uint32_t col,
+                                                 std::uint32_t c, std::uint32_t rows, std::uint32_t cols,
+                                                 std::uint32_t cs, std::uint64_t l1, bool to_l1) {
+  const std::uint32_t before_wrap = view.ring_rows == 0 ? rows : std::min(rows, view.ring_rows - row % view.ring_rows);
+  std::vector<isa::pulp::DmaCopy> copies{hwc_block_copy(view, row, col, c, before_wrap, cols, cs, l1, to_l1)};
+  if (before_wrap < rows) {
+    const std::uint64_t dense_row = std::uint64_t{cols} * cs;
+    copies.push_back(hwc_block_copy(view, row + before_wrap, col, c, rows - before_wrap, cols, cs,
+                                    l1 + before_wrap * dense_row, to_l1));
+  }
+  return copies;
+}
+
 std::vector<isa::pulp::DmaCopy> depthwise_chw_copies(const L2View& view, std::uint32_t row, std::uint32_t col,
                                                      std::uint32_t c, std::uint32_t rows, std::uint32_t cols,
                                                      std::uint32_t cs, std::uint64_t l1) {
@@ -153,11 +172,15 @@ std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const Til
       copies.push_back(c);
     }
   } else if (input && g.rows.in_size > 0 && g.cols.in_size > 0) {
-    copies.push_back(hwc_block_copy(at.input, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
-                                    g.cols.in_size, g.cin_size, at.l1_input, true));
+    for (const auto& copy : hwc_block_copies(at.input, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
+                                             g.cols.in_size, g.cin_size, at.l1_input, true)) {
+      copies.push_back(copy);
+    }
     if (s.kind == isa::pulp::KERNEL_ADD) {
-      copies.push_back(hwc_block_copy(at.input_b, g.rows.in_begin, g.cols.in_begin, g.cin_begin, g.rows.in_size,
-                                      g.cols.in_size, g.cin_size, at.l1_input_b, true));
+      for (const auto& copy : hwc_block_copies(at.input_b, g.rows.in_begin, g.cols.in_begin, g.cin_begin,
+                                               g.rows.in_size, g.cols.in_size, g.cin_size, at.l1_input_b, true)) {
+        copies.push_back(copy);
+      }
     } else if (s.kind == isa::pulp::KERNEL_MUL) {
       // The slice of the broadcast operand the tile reads (the SE gate's: its channels).
       const bool rows = s.b_h != 1, cols = s.b_w != 1, channels = s.b_c != 1;
@@ -217,6 +240,11 @@ std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& s, const Til
 isa::pulp::DmaCopy tile_output_copy(const LayerShape&, const TileGeometry& g, const TileAddresses& at) {
   return hwc_block_copy(at.output, g.rows.out_begin, g.cols.out_begin, g.c_begin, g.rows.out_size, g.cols.out_size,
                         g.c_size, at.l1_output, false);
+}
+
+std::vector<isa::pulp::DmaCopy> tile_output_copies(const LayerShape&, const TileGeometry& g, const TileAddresses& at) {
+  return hwc_block_copies(at.output, g.rows.out_begin, g.cols.out_begin, g.c_begin, g.rows.out_size, g.cols.out_size,
+                          g.c_size, at.l1_output, false);
 }
 
 }  // namespace wb::pulp

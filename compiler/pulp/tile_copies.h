@@ -20,6 +20,9 @@ struct L2View {
   std::uint64_t address = 0;
   std::uint32_t row0 = 0, width = 1, channels = 1, c0 = 0;
   isa::pulp::Memory memory = isa::pulp::MEMORY_L2;
+  // A ring of this many rows (a patch stage's band buffer, patch_stage.h): row r is at slot
+  // r % ring_rows, row0 unused; 0: rows from row0 on, in order.
+  std::uint32_t ring_rows = 0;
 };
 struct TileAddresses {
   L2View input, input_b, output;
@@ -53,6 +56,9 @@ inline std::vector<isa::pulp::DmaCopy> tile_input_copies(const LayerShape& shape
 
 // L1 -> L2 copy of a tile's output.
 isa::pulp::DmaCopy tile_output_copy(const LayerShape& shape, const TileGeometry& g, const TileAddresses& at);
+// The same into a view that may be a ring: two copies where the tile's rows wrap around it.
+std::vector<isa::pulp::DmaCopy> tile_output_copies(const LayerShape& shape, const TileGeometry& g,
+                                                   const TileAddresses& at);
 inline isa::pulp::DmaCopy tile_output_copy(const LayerShape& shape, const TileGeometry& g) {
   return tile_output_copy(shape, g, costing_addresses(shape));
 }
@@ -64,8 +70,14 @@ std::vector<isa::pulp::DmaCopy> depthwise_chw_copies(const L2View& view, std::ui
                                                      std::uint32_t c, std::uint32_t rows, std::uint32_t cols,
                                                      std::uint32_t cs, std::uint64_t l1);
 
+// rows x cols x channels of an HWC view as hwc_block_copy copies them, in two copies where the
+// rows wrap around a ring view (the dense block's rows stay in order).
+std::vector<isa::pulp::DmaCopy> hwc_block_copies(const L2View& view, std::uint32_t row, std::uint32_t col,
+                                                 std::uint32_t c, std::uint32_t rows, std::uint32_t cols,
+                                                 std::uint32_t cs, std::uint64_t l1, bool to_l1);
+
 // A copy of rows x cols x channels of an HWC view into a dense block at `l1` of `near_memory`
-// (or back, when !to_l1).
+// (or back, when !to_l1); of a ring view, rows that do not wrap.
 isa::pulp::DmaCopy hwc_block_copy(const L2View& view, std::uint32_t row, std::uint32_t col, std::uint32_t c,
                                   std::uint32_t rows, std::uint32_t cols, std::uint32_t cs, std::uint64_t l1,
                                   bool to_l1, isa::pulp::Memory near_memory = isa::pulp::MEMORY_L1);

@@ -2,8 +2,10 @@
 """PULP depth-first fusion on gap8 (BENCHMARKS.md, "Depth-first fusion"): per network DORY's
 tiling, tiler=cost apart (fusion=off), with the pairs that measured faster fused (fusion=on) and
 with every pair the plan allows fused (fusion=all): cycles, MAC/cycle, the cluster DMA's bytes
-into and out of L1, the uDMA's L3 bytes, the most L2 the activations hold at once, energy and energy-delay product, the fused
-pairs and the compile wall time. Timing-only runs (the figures equal a run with data).
+into and out of L1, the uDMA's L3 bytes and of those the intermediate activations' (moveops), the
+most L2 the activations hold at once, energy and energy-delay product, the fused pairs, the
+layers of the patch stage and the compile wall time. Timing-only runs (the figures equal a run
+with data).
 
     /usr/bin/python3 tests/bench/fusion.py [--workbench build/release/workbench/workbench]
         [--models mobilenet_v1_128,battery/tinyml_ds_cnn_opset13,...] [--set KEY=VALUE ...] [--groups]
@@ -38,6 +40,12 @@ def model_path(model: str) -> Path:
     return checked_in if checked_in.exists() else cache_dir() / model / "model.onnx"
 
 
+def short_group(group: str) -> str:
+    """A pair as it is; a patch stage's many layers as its first and last and how many."""
+    names = group.split(" + ")
+    return group if len(names) <= 2 else f"patch stage: {names[0]} ... {names[-1]} ({len(names)} layers)"
+
+
 def print_groups(workbench: str, models: str, sets: list) -> None:
     """Each fusion group of fusion=all beside the layers it replaces in fusion=off."""
     print("| network (gap8) | group | cycles apart | fused | fused/apart | L2<->L1 bytes apart | fused | "
@@ -55,7 +63,7 @@ def print_groups(workbench: str, models: str, sets: list) -> None:
                     sys.exit(f"{model}, fusion={name}: {report['error']}")
                 files.append(Path(tmp) / f"{name}.json")
                 files[-1].write_text(json.dumps(report))
-            groups = {layer["name"]: layer["pulp"]["fusion_group"] for layer in report["layers"]
+            groups = {layer["name"]: short_group(layer["pulp"]["fusion_group"]) for layer in report["layers"]
                       if "fusion_group" in layer.get("pulp", {})}
             joined = Path(tmp) / "joined.csv"
             done = subprocess.run([workbench, "compare", *map(str, files), "--stat", "l1_bytes_in", "--stat",
@@ -90,8 +98,8 @@ def main() -> int:
         print_groups(args.workbench, args.models, args.sets)
         return 0
     print("| network (gap8) | configuration | cycles (MAC/cycle) | L2->L1 bytes | L1->L2 bytes | L3 bytes | "
-          "peak L2 activations | energy uJ | EDP uJ*ms | fused pairs | compile s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "moveops | peak L2 activations | energy uJ | EDP uJ*ms | fused pairs | patch stage layers | compile s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for model in args.models.split(","):
         path = model_path(model)
         if not path.exists():
@@ -103,11 +111,13 @@ def main() -> int:
             totals = report["totals"]
             pulp = totals["pulp"]
             fused = sum(1 for layer in report["layers"] if layer["type"] == "depthwise+pointwise")
+            staged = sum(layer["pulp"]["fusion_group"].count(" + ") + 1 for layer in report["layers"]
+                         if layer["type"] == "patch_stage")
             l3 = pulp["l3_bytes_in"] + pulp["l3_bytes_out"]
             print(f"| {model} | {name} | {totals['cycles']:,} ({totals['mac_per_cycle']:.2f}) | "
-                  f"{pulp['l1_dma_bytes_in']:,} | {pulp['l1_dma_bytes_out']:,} | {l3:,} | {pulp['l2_activation_peak_bytes']:,} | "
-                  f"{totals['energy_uj']:.1f} | {totals['energy_delay']:.4g} | {fused} | "
-                  f"{report['wall']['compile_seconds']:.2f} |")
+                  f"{pulp['l1_dma_bytes_in']:,} | {pulp['l1_dma_bytes_out']:,} | {l3:,} | {totals['moveops']:,} | "
+                  f"{pulp['l2_activation_peak_bytes']:,} | {totals['energy_uj']:.1f} | {totals['energy_delay']:.4g} | "
+                  f"{fused} | {staged} | {report['wall']['compile_seconds']:.2f} |")
     return 0
 
 

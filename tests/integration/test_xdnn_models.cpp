@@ -40,10 +40,7 @@ TEST_P(XdnnOnModel, RunIsBitExact) {
   std::ostringstream log;
   const report::RunReport r = run_model(command, log);
   EXPECT_EQ(r.verdict, "bit-exact") << log.str()
-                                    << (r.mismatch ? fmt::format("first mismatch: layer {} element {}: {} vs {}",
-                                                                 r.mismatch->layer, r.mismatch->index,
-                                                                 r.mismatch->expected, r.mismatch->actual)
-                                                   : std::string());
+                                    << test::mismatch_text(r);
   EXPECT_GT(r.totals.specific.at("layers_verified").get<int>(), 10);
   // Each layer's time causes add up to its span; the spans less their overlap fit in the run.
   const std::uint64_t cycles = test::expect_layer_time_adds_up(r);

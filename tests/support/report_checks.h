@@ -1,11 +1,13 @@
 #pragma once
 // What every run report must satisfy on every network (docs/report.md): each layer's time
 // causes add up to its cycles, its utilization is at most 1, and no layer (nor the run) is
-// faster than its bound.
+// faster than its bound; and a failing bit-exact check's message.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 
 #include "workbench/report/report.h"
 
@@ -38,6 +40,14 @@ inline void expect_bounds_hold(const report::RunReport& report) {
       EXPECT_GT(layer.bound.compute_cycles, 0u) << layer.name;
     }
   }
+}
+
+// The first mismatch of a run that is not bit-exact, for a failing check's message; empty
+// when there is none.
+inline std::string mismatch_text(const report::RunReport& report) {
+  if (!report.mismatch) return {};
+  return fmt::format("first mismatch: layer {} element {}: {} vs {}", report.mismatch->layer, report.mismatch->index,
+                     report.mismatch->expected, report.mismatch->actual);
 }
 
 }  // namespace wb::test

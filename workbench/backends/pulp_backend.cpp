@@ -225,6 +225,11 @@ class PulpBackend : public BackendOf<isa::pulp::Network> {
                         "{} layers\n",
                         measured, r.value("layers_overruling_predictor", std::uint64_t{0}), r.at("layers").size());
     }
+    const std::uint64_t stage_layers = r.value("patch_stage_layers", std::uint64_t{0});
+    if (stage_layers > 0) {
+      os << fmt::format("patch stage: the first {} layers run in {} bands, their intermediates in L2 rings, none in L3\n",
+                        stage_layers, r.value("patch_stage_bands", std::uint64_t{0}));
+    }
     const std::uint64_t candidates = r.value("fusion_candidates", std::uint64_t{0});
     if (candidates > 0) {
       const std::uint64_t fused = r.value("fused_pairs", std::uint64_t{0});

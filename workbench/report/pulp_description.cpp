@@ -17,8 +17,8 @@ TargetDescription describe_pulp() {
     .statistics = {
         kStartCycle,
         kEndCycle,
-        {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md; `depthwise+pointwise`, `depthwise_plane+pointwise`: a fused pair)"},
-        {"fusion_group", Layer, Text, "", "the network's layers it runs as one depth-first group, first to last, joined by ` + ` (a fused pair: its depthwise and pointwise layers; absent for a layer run alone); its `l1_bytes_in`, `l1_bytes_out`, `bytes_in`, `bytes_out`, `energy_pj` and `energy_delay` are the group's"},
+        {"kernel", Layer, Text, "", "the PULP-NN kernel (`conv`, `pointwise`, `depthwise`, `linear`, ...; `depthwise_plane`: the plane depthwise kernel, pulp.md; `depthwise+pointwise`, `depthwise_plane+pointwise`: a fused pair; `patch_stage`: the first layers run band by band, pulp.md)"},
+        {"fusion_group", Layer, Text, "", "the network's layers it runs as one depth-first group, first to last, joined by ` + ` (a fused pair: its depthwise and pointwise layers; a patch stage: its layers; absent for a layer run alone); its `l1_bytes_in`, `l1_bytes_out`, `bytes_in`, `bytes_out`, `energy_pj` and `energy_delay` are the group's"},
         {"compute_cycles", Layer, Count, "cycles", "cycles the cores computed (bank conflicts, dispatch and barriers included)", Part},
         {"dma_wait_cycles", Layer, Count, "cycles", "cycles the cluster waited for its DMA", Part},
         {"core_bank_conflict_cycles", Layer, Count, "cycles", "cycles cores lost a TCDM bank to another core, counted over every core and call", Part},

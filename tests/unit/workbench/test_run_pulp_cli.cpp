@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <fstream>
@@ -99,6 +100,41 @@ TEST(RunPulpCli, FusedPairsRunBitExactMoveLessThroughL1AndFusionOnIsNeverSlower)
                                                    workload("tiny_mobilenet_v2.onnx"), test::TempDir().path().string()));
   EXPECT_EQ(dory.exit_code, 2) << dory.out;
   EXPECT_THAT(dory.out, HasSubstr("fusion=on needs tiler=cost or tiler=energy"));
+}
+
+TEST(RunPulpCli, APatchStageRunsTheFirstLayersBandByBandBitExactWithNoIntermediateInL3) {
+  // tiny_mobilenet_v2 in 16 KiB of L2: apart, its first maps go through L3; with every fusion
+  // (fusion=all) its first layers run as a patch stage.
+  std::map<std::string, nlohmann::json> report;
+  std::map<std::string, std::string> out;
+  for (const std::string fusion : {"off", "on", "all"}) {
+    const test::TempDir dir;
+    const CommandResult run = workbench(
+        fmt::format("run --hw {} {} --calib-count 2 --set l2_bytes=16KiB --compile-opt tiler=cost --compile-opt fusion={} "
+                    "--json {}",
+                    gap8(), workload("tiny_mobilenet_v2.onnx"), fusion, (dir / "r.json").string()));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    report[fusion] = read_json(dir / "r.json");
+    out[fusion] = run.out;
+    EXPECT_EQ(report[fusion]["verdict"], "bit-exact") << fusion;
+  }
+  EXPECT_GT(report["off"]["totals"]["moveops"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(report["all"]["totals"]["moveops"].get<std::uint64_t>(), 0u);
+  const auto& stage = report["all"]["layers"].front();
+  EXPECT_EQ(stage["pulp"]["kernel"], "patch_stage");
+  // Its group: the unfused run's first layers, in order, the last writing the stage's output.
+  const auto& apart = report["off"]["layers"];
+  const auto writer = std::find_if(apart.begin(), apart.end(), [&](const auto& l) { return l["output"] == stage["output"]; });
+  ASSERT_NE(writer, apart.end());
+  std::vector<std::string> names;
+  for (auto layer = apart.begin(); layer != writer + 1; ++layer) names.push_back((*layer)["name"]);
+  EXPECT_EQ(stage["pulp"]["fusion_group"], fmt::format("{}", fmt::join(names, " + ")));
+  EXPECT_GE(names.size(), 3u);
+  EXPECT_THAT(out["all"], HasSubstr(fmt::format("patch stage: the first {} layers run in ", names.size())));
+  // fusion=on keeps it only where the cluster model measures the network faster with it.
+  const auto cycles = [&](const std::string& fusion) { return report[fusion]["totals"]["cycles"].get<std::uint64_t>(); };
+  EXPECT_LE(cycles("on"), cycles("off"));
+  EXPECT_EQ(report["on"]["layers"].front()["pulp"]["kernel"] == "patch_stage", cycles("on") < cycles("off"));
 }
 
 TEST(RunPulpCli, ASixtyFourGiBL3CostsWhatTheRunTouchesNotItsSize) {
