@@ -408,6 +408,7 @@ class MemoryPlanner {
   // set); nothing when they do not fit.
   void place_rings(PatchStage& stage, StageExtent extent, std::uint32_t band_rows) {
     std::vector<std::vector<BandRows>> rows = stage_band_rows(mapping_, shapes_, extent, band_rows);
+    const FirstFitAllocator before = l2_;  // a trial that fails leaves no trace (its high water)
     std::vector<std::uint64_t> addresses, sizes;
     std::vector<std::uint32_t> rings;
     for (std::size_t i = extent.first; i <= extent.last; ++i) {
@@ -418,9 +419,7 @@ class MemoryPlanner {
       const std::uint64_t bytes = std::uint64_t{ring} * shapes_[i].w_out * shapes_[i].c_out;
       const auto address = bytes > 0 ? l2_.allocate(bytes) : std::optional<std::uint64_t>(0);
       if (!address) {
-        for (std::size_t k = 0; k < addresses.size(); ++k) {
-          if (sizes[k] > 0) l2_.release(addresses[k], sizes[k]);
-        }
+        l2_ = before;
         return;
       }
       addresses.push_back(*address);
