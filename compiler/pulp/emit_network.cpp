@@ -215,104 +215,127 @@ class LayerEmitter {
     return tiles;
   }
 
-  void emit_chunk(std::size_t q) {
-    const std::uint32_t r0 = chunks_[q].r0, rows = chunks_[q].rows, c0 = chunks_[q].c0, cs = chunks_[q].cs;
-    std::vector<DmaCopy> l3_prefetches;
-    bool wait_l3_prefetch = false;
-    const LayerShape& s = lp_.shape;
-    const TileChoice& t = lp_.tile;
+  // What a chunk's tiles read and write (at), and the uDMA copies around them: loads before
+  // its first tile, the next chunk's weights prefetched, stores after its last tile.
+  struct ChunkIo {
     TileAddresses at;
-    std::vector<DmaCopy> l3_loads, l3_stores;
-    // Inputs: straight from their L2 home, or rows of an L3 home staged in L2 (reloaded when
-    // the row chunk changes).
-    const TileWindow window = row_window(s, r0, rows);
-    // MUL's second operand has its own width and channels, and when it broadcasts over rows
-    // its one row is staged whole.
-    const auto input_view = [&](int operand, bool staged, std::uint64_t stage) {
-      const TensorHome& home = plan_.homes.at(layer_.inputs.at(static_cast<std::size_t>(operand)));
-      const bool broadcast_operand = operand == 1 && s.kind == isa::pulp::KERNEL_MUL;
-      const std::uint32_t width = broadcast_operand ? s.b_w : s.w_in;
-      const std::uint32_t channels = broadcast_operand ? s.b_c : s.c_in;
-      if (!staged) return view_of(home, width, channels);
-      const bool one_row = broadcast_operand && s.b_h == 1;
-      const std::uint32_t first_row = one_row ? 0 : window.in_begin;
-      const std::uint32_t staged_rows = one_row ? 1 : window.in_size;
-      const bool sliced = lp_.stage_channel_slices && !(broadcast_operand && s.b_c == 1);
-      if (sliced || home.pixel_channels != 0) {
-        // This chunk's channels (or, of a concat's slice, its own) of its rows, gathered from
-        // the pixels in L3.
-        const std::uint32_t first_channel = sliced ? c0 : 0, count = sliced ? cs : channels;
-        if (sliced || c0 == 0) {
-          l3_loads.push_back(hwc_block_copy(view_of(home, width, channels), first_row, 0, first_channel, staged_rows,
-                                            width, count, stage, true, isa::pulp::MEMORY_L2));
-        }
-        return L2View{stage, first_row, width, count, first_channel, isa::pulp::MEMORY_L2};
+    std::vector<DmaCopy> l3_loads, l3_prefetches, l3_stores;
+    bool wait_l3_prefetch = false;
+  };
+
+  void emit_chunk(std::size_t q) {
+    ChunkIo io;
+    place_inputs(chunks_[q], io);
+    place_weights(q, io);
+    place_output(chunks_[q], io);
+    emit_tiles(chunks_[q], io);
+  }
+
+  // Input `operand` of a chunk: straight from its L2 home, or rows of an L3 home staged in L2
+  // (loaded when the row chunk changes). MUL's second operand has its own width and channels,
+  // and when it broadcasts over rows its one row is staged whole.
+  L2View input_view(const Chunk& chunk, int operand, bool staged, std::uint64_t stage, ChunkIo& io) const {
+    const LayerShape& s = lp_.shape;
+    const TensorHome& home = plan_.homes.at(layer_.inputs.at(static_cast<std::size_t>(operand)));
+    const bool broadcast_operand = operand == 1 && s.kind == isa::pulp::KERNEL_MUL;
+    const std::uint32_t width = broadcast_operand ? s.b_w : s.w_in;
+    const std::uint32_t channels = broadcast_operand ? s.b_c : s.c_in;
+    if (!staged) return view_of(home, width, channels);
+    const TileWindow window = row_window(s, chunk.r0, chunk.rows);
+    const bool one_row = broadcast_operand && s.b_h == 1;
+    const std::uint32_t first_row = one_row ? 0 : window.in_begin;
+    const std::uint32_t staged_rows = one_row ? 1 : window.in_size;
+    const bool sliced = lp_.stage_channel_slices && !(broadcast_operand && s.b_c == 1);
+    if (sliced || home.pixel_channels != 0) {
+      // This chunk's channels (or, of a concat's slice, its own) of its rows, gathered from
+      // the pixels in L3.
+      const std::uint32_t first_channel = sliced ? chunk.c0 : 0, count = sliced ? chunk.cs : channels;
+      if (sliced || chunk.c0 == 0) {
+        io.l3_loads.push_back(hwc_block_copy(view_of(home, width, channels), first_row, 0, first_channel, staged_rows,
+                                             width, count, stage, true, isa::pulp::MEMORY_L2));
       }
-      if (c0 == 0) {
-        const std::uint64_t row_bytes = std::uint64_t{width} * channels;
-        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, home.address + first_row * row_bytes,
-                                       isa::pulp::MEMORY_L2, stage, staged_rows * row_bytes));
-      }
-      L2View v{stage, first_row, width, channels, 0, isa::pulp::MEMORY_L2};
-      return v;
-    };
-    if (band_ != nullptr) {
-      at.input = band_->input;
-      at.input_b = band_->input_b;
-    } else {
-      at.input = input_view(0, lp_.stage_input, lp_.stage_input_address);
-      if (has_second_operand(s.kind)) at.input_b = input_view(1, lp_.stage_input_b, lp_.stage_input_b_address);
+      return L2View{stage, first_row, width, count, first_channel, isa::pulp::MEMORY_L2};
     }
-    // A LUT's table: into its L2 buffer with the layer's first chunk, into L1 with each
-    // chunk's first tile.
+    if (chunk.c0 == 0) {
+      const std::uint64_t row_bytes = std::uint64_t{width} * channels;
+      io.l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, home.address + first_row * row_bytes,
+                                        isa::pulp::MEMORY_L2, stage, staged_rows * row_bytes));
+    }
+    return L2View{stage, first_row, width, channels, 0, isa::pulp::MEMORY_L2};
+  }
+
+  void place_inputs(const Chunk& chunk, ChunkIo& io) const {
+    if (band_ != nullptr) {
+      io.at.input = band_->input;
+      io.at.input_b = band_->input_b;
+      return;
+    }
+    io.at.input = input_view(chunk, 0, lp_.stage_input, lp_.stage_input_address, io);
+    if (has_second_operand(lp_.shape.kind)) {
+      io.at.input_b = input_view(chunk, 1, lp_.stage_input_b, lp_.stage_input_b_address, io);
+    }
+  }
+
+  // A LUT's table: into its L2 buffer with the layer's first chunk, into L1 with each chunk's
+  // first tile. Weights: a chunk of output channels per load, unless one load (or the previous
+  // layer's prefetch) brought them all. Double-buffered chunks (as DORY): chunk q's weights
+  // arrived during chunk q - 1, and chunk q + 1's start loading now into the other buffer.
+  void place_weights(std::size_t q, ChunkIo& io) const {
+    const LayerShape& s = lp_.shape;
     if (lp_.has_table) {
       if (q == 0) {
-        l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3, isa::pulp::MEMORY_L2, lp_.weights_address,
-                                       table_bytes(s)));
+        io.l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3, isa::pulp::MEMORY_L2,
+                                          lp_.weights_address, table_bytes(s)));
       }
-      at.weights = lp_.weights_address;
+      io.at.weights = lp_.weights_address;
     }
-    // Weights: a chunk of output channels per load, unless one load (or the previous
-    // layer's prefetch) brought them all.
-    // Double-buffered chunks (as DORY): chunk q's weights arrived during chunk q - 1, and chunk
-    // q + 1's start loading now into the other buffer.
-    if (lp_.has_weights) {
-      const bool whole = lp_.chunk_c_out == s.c_out;
-      const std::uint64_t buffer = weight_buffer(q);
-      const bool in_l2 = band_ != nullptr ? !band_->load_weights : lp_.weights_prefetched;
-      if (!in_l2 && (!whole || q == 0)) {
-        if (lp_.weights_double_buffered && q > 0) {
-          wait_l3_prefetch = true;
-        } else {
-          for (const auto& c : weight_copies(c0, cs, buffer)) l3_loads.push_back(c);
-        }
-        if (lp_.weights_double_buffered && q + 1 < chunks_.size()) {
-          l3_prefetches = weight_copies(chunks_[q + 1].c0, chunks_[q + 1].cs, weight_buffer(q + 1));
-        }
+    if (!lp_.has_weights) return;
+    const std::uint32_t c0 = chunks_[q].c0, cs = chunks_[q].cs;
+    const bool whole = lp_.chunk_c_out == s.c_out;
+    const std::uint64_t buffer = weight_buffer(q);
+    const bool in_l2 = band_ != nullptr ? !band_->load_weights : lp_.weights_prefetched;
+    if (!in_l2 && (!whole || q == 0)) {
+      if (lp_.weights_double_buffered && q > 0) {
+        io.wait_l3_prefetch = true;
+      } else {
+        for (const auto& c : weight_copies(c0, cs, buffer)) io.l3_loads.push_back(c);
       }
-      at.weights = buffer;
-      at.weights_c0 = c0;
-      at.bias = buffer + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel;
+      if (lp_.weights_double_buffered && q + 1 < chunks_.size()) {
+        io.l3_prefetches = weight_copies(chunks_[q + 1].c0, chunks_[q + 1].cs, weight_buffer(q + 1));
+      }
     }
-    // Output: its L2 home, or a staging buffer stored to L3 after the chunk.
+    io.at.weights = buffer;
+    io.at.weights_c0 = c0;
+    io.at.bias = buffer + std::uint64_t{lp_.chunk_c_out} * lp_.weights_per_channel;
+  }
+
+  // Output: its L2 home, or a staging buffer stored to L3 after the chunk.
+  void place_output(const Chunk& chunk, ChunkIo& io) const {
+    const LayerShape& s = lp_.shape;
     const TensorHome& out_home = plan_.homes.at(layer_.output);
     if (band_ != nullptr) {
-      at.output = band_->output;
+      io.at.output = band_->output;
     } else if (lp_.stage_output) {
-      at.output = L2View{lp_.stage_output_address, r0, s.w_out, cs, c0, isa::pulp::MEMORY_L2};
-      l3_stores.push_back(hwc_block_copy(view_of(out_home, s.w_out, s.c_out), r0, 0, c0, rows, s.w_out, cs,
-                                         lp_.stage_output_address, false, isa::pulp::MEMORY_L2));
+      io.at.output = L2View{lp_.stage_output_address, chunk.r0, s.w_out, chunk.cs, chunk.c0, isa::pulp::MEMORY_L2};
+      io.l3_stores.push_back(hwc_block_copy(view_of(out_home, s.w_out, s.c_out), chunk.r0, 0, chunk.c0, chunk.rows,
+                                            s.w_out, chunk.cs, lp_.stage_output_address, false, isa::pulp::MEMORY_L2));
     } else {
-      at.output = view_of(out_home, s.w_out, s.c_out);
+      io.at.output = view_of(out_home, s.w_out, s.c_out);
     }
+  }
 
-    const std::vector<TileRef> tiles = chunk_tiles(r0, rows, c0, cs);
+  // The chunk's tiles, a step each: the chunk's uDMA copies with the first and last, the next
+  // tile's L2 -> L1 copies prefetched (double buffering), the kernel call, the write-back.
+  void emit_tiles(const Chunk& chunk, const ChunkIo& io) {
+    const TileChoice& t = lp_.tile;
+    const std::vector<TileRef> tiles = chunk_tiles(chunk.r0, chunk.rows, chunk.c0, chunk.cs);
     // DORY's depthwise code waits for every copy it issues: each tile loads its own input and
     // weights, and the next waits for its write-back (TileChoice::depthwise_chw).
     const bool blocking = t.depthwise_chw;
     const bool db = t.double_buffered && !blocking;
     int in_slot = 0, w_slot = 0, out_slot = 0;
-    const auto set_slots = [&](TileAddresses& a, int in, int w, int o) {
+    const auto slots = [&](int in, int w, int o) {
+      TileAddresses a = io.at;
       a.l1_input = l1_.input[in];
       a.l1_input_b = l1_.input_b[in];
       a.l1_weights = l1_.weights[w];
@@ -320,21 +343,20 @@ class LayerEmitter {
       a.l1_output = l1_.output[o];
       a.l1_im2col = l1_.im2col;
       a.l1_accumulator = l1_.accumulator;
+      return a;
     };
     for (std::size_t i = 0; i < tiles.size(); ++i) {
       isa::pulp::Step& step = *out_.add_steps();
+      const TileAddresses here = slots(in_slot, w_slot, out_slot);
       if (i == 0) {
-        step.set_wait_l3_prefetch(wait_l3_prefetch);
-        for (const auto& c : l3_loads) *step.add_l3_load() = c;
-        for (const auto& c : l3_prefetches) *step.add_l3_prefetch() = c;
-        set_slots(at, in_slot, w_slot, out_slot);
+        step.set_wait_l3_prefetch(io.wait_l3_prefetch);
+        for (const auto& c : io.l3_loads) *step.add_l3_load() = c;
+        for (const auto& c : io.l3_prefetches) *step.add_l3_prefetch() = c;
         for (const auto& c :
-             tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights || lp_.has_table, at, blocking)) {
+             tile_input_copies(lp_.shape, tiles[0].g, true, lp_.has_weights || lp_.has_table, here, blocking)) {
           *step.add_load() = c;
         }
       }
-      TileAddresses here = at;
-      set_slots(here, in_slot, w_slot, out_slot);
       if (blocking && i > 0) {
         for (const auto& c : tile_input_copies(lp_.shape, tiles[i].g, tiles[i].new_input,
                                                tiles[i].new_weights && lp_.has_weights, here, true)) {
@@ -343,10 +365,8 @@ class LayerEmitter {
       }
       if (!blocking && i + 1 < tiles.size()) {
         const TileRef& next = tiles[i + 1];
-        const int next_in = next.new_input && db ? in_slot ^ 1 : in_slot;
-        const int next_w = next.new_weights && db ? w_slot ^ 1 : w_slot;
-        TileAddresses there = at;
-        set_slots(there, next_in, next_w, out_slot);
+        const TileAddresses there = slots(next.new_input && db ? in_slot ^ 1 : in_slot,
+                                          next.new_weights && db ? w_slot ^ 1 : w_slot, out_slot);
         for (const auto& c : tile_input_copies(lp_.shape, next.g, next.new_input, next.new_weights && lp_.has_weights, there)) {
           *step.add_prefetch() = c;
         }
@@ -355,9 +375,10 @@ class LayerEmitter {
       if (tiles[i].writes) {
         for (const DmaCopy& c : tile_output_copies(lp_.shape, tiles[i].g, here)) *step.add_write_back() = c;
       }
+      // A band's last write-back is read from L2 by the next layer of the band.
       step.set_wait_write_back(blocking || (band_ != nullptr && i + 1 == tiles.size()));
       if (i + 1 == tiles.size()) {
-        for (const auto& c : l3_stores) *step.add_l3_store() = c;
+        for (const auto& c : io.l3_stores) *step.add_l3_store() = c;
       } else {
         const TileRef& next = tiles[i + 1];
         if (next.new_input && db) in_slot ^= 1;
