@@ -22,6 +22,7 @@ struct Judged {
   MemoryPlan plan;
   std::vector<double> figures;  // per emitted layer
   double total = 0;
+  bool judged = false;  // figures and total hold the plan's measurement (or prediction)
 };
 
 class FusionPlanner {
@@ -32,13 +33,13 @@ class FusionPlanner {
         referee_(options.measure_tilings ? referee : nullptr) {}
 
   MemoryPlan run() {
-    MemoryPlan pairs = with_pairs();
+    Judged pairs = with_pairs();
     return with_patch_stage(std::move(pairs));
   }
 
  private:
-  // The plan with the pairs that pay fused (fusion=all: every pair that can).
-  MemoryPlan with_pairs() {
+  // The plan with the pairs that pay fused (fusion=all: every pair that can, not judged).
+  Judged with_pairs() {
     std::set<std::size_t> fused;
     for (std::size_t i = 0; i + 1 < mapping_.layers.size(); ++i) {
       if (fusable_pair(graph_, mapping_, i)) fused.insert(i);
@@ -48,7 +49,7 @@ class FusionPlanner {
       std::optional<MemoryPlan> plan = plan_fused(fused);
       if (!plan) plan = plan_memory(graph_, mapping_, config_, options_, referee_);
       plan->fusion_candidates = candidates;
-      return std::move(*plan);
+      return Judged{std::move(*plan), {}, 0, false};
     }
     Judged apart = judge(plan_memory(graph_, mapping_, config_, options_, referee_));
     while (!fused.empty()) {
@@ -68,51 +69,81 @@ class FusionPlanner {
         if (with.total < apart.total) {
           with.plan.fusion_candidates = candidates;
           with.plan.tilings_measured += apart.plan.tilings_measured;
-          return std::move(with.plan);
+          return with;
         }
         break;
       }
       for (const std::size_t i : losers) fused.erase(i);
     }
     apart.plan.fusion_candidates = candidates;
-    return std::move(apart.plan);
+    return apart;
   }
 
   // `base` with its first layers as a patch stage (patch_stage.h), when `base` reads from L3
-  // there and the stage can run: under fusion=all always, under fusion=on when the network
-  // with it is faster in total (tiler=energy: less energy). Fused pairs inside the stage run
-  // as its layers.
-  MemoryPlan with_patch_stage(MemoryPlan base) const {
-    std::optional<StageExtent> extent = patch_stage_extent(graph_, mapping_, base);
-    if (!extent) return base;
-    std::set<std::size_t> fused;
-    std::optional<MemoryPlan> staged;
-    try {
-      // The stage moves the plan after it (its output and rings change what fits L2 there):
-      // while a layer the stage could still take reads from L3 in the plan with it, it grows to
-      // take it (the predictor's plans; a few rounds at most).
-      for (int round = 0; round < kStageRounds; ++round) {
-        fused.clear();
-        for (std::size_t i = 0; i < base.layers.size(); ++i) {
-          if (base.layers[i].fused_with_next && !extent->contains(i) && !extent->contains(i + 1)) fused.insert(i);
-        }
-        staged = plan_memory(graph_, mapping_, config_, options_, nullptr, fused, extent);
-        const std::optional<StageExtent> wider = patch_stage_extent(graph_, mapping_, *staged);
-        if (!wider || wider->last <= extent->last) break;
-        extent = wider;
-      }
-      if (referee_ != nullptr) staged = plan_memory(graph_, mapping_, config_, options_, referee_, fused, extent);
-    } catch (const PatchStageInfeasible&) {
-      return base;
-    } catch (const FusionInfeasible&) {
-      return base;
+  // there and a stage can run: under fusion=all always, under fusion=on when the network with
+  // it is faster in total (tiler=energy: less energy). `base` judged already is not judged again.
+  MemoryPlan with_patch_stage(Judged judged_base) const {
+    MemoryPlan& base = judged_base.plan;
+    std::optional<StagedPlan> staged;
+    for (const StageExtent& extent : patch_stage_extents(graph_, mapping_, base)) {
+      staged = predicted_stage(base, extent);
+      if (staged) break;
     }
-    staged->fusion_candidates = base.fusion_candidates;
-    staged->tilings_measured += base.tilings_measured;
-    if (options_.fusion == Fusion::All) return std::move(*staged);
-    Judged with = judge(std::move(*staged));
-    Judged without = judge(std::move(base));
+    if (!staged) return std::move(base);
+    if (referee_ != nullptr) {
+      std::optional<MemoryPlan> measured = planned(fused_outside(base, staged->extent), staged->extent, referee_);
+      if (!measured) return std::move(base);
+      staged->plan = std::move(*measured);
+    }
+    staged->plan.fusion_candidates = base.fusion_candidates;
+    staged->plan.tilings_measured += base.tilings_measured;
+    if (options_.fusion == Fusion::All) return std::move(staged->plan);
+    Judged with = judge(std::move(staged->plan));
+    Judged without = judged_base.judged ? std::move(judged_base) : judge(std::move(base));
     return with.total < without.total ? std::move(with.plan) : std::move(without.plan);
+  }
+
+  struct StagedPlan {
+    MemoryPlan plan;
+    StageExtent extent;
+  };
+
+  // The predictor's plan with the stage `extent`, none when it cannot run. The stage moves the
+  // plan after it (its output and rings change what fits L2 there): while a layer the stage
+  // could still take reads from L3 in the plan with it, it grows to take it (a few rounds at
+  // most), as far as the wider stage still plans.
+  std::optional<StagedPlan> predicted_stage(const MemoryPlan& base, StageExtent extent) const {
+    std::optional<MemoryPlan> plan = planned(fused_outside(base, extent), extent, nullptr);
+    if (!plan) return std::nullopt;
+    for (int round = 0; round < kStageRounds; ++round) {
+      const std::optional<StageExtent> wider = patch_stage_extent(graph_, mapping_, *plan);
+      if (!wider || wider->last <= extent.last) break;
+      std::optional<MemoryPlan> grown = planned(fused_outside(base, *wider), *wider, nullptr);
+      if (!grown) break;
+      plan = std::move(grown);
+      extent = *wider;
+    }
+    return StagedPlan{std::move(*plan), extent};
+  }
+
+  // The pairs `base` fuses outside the stage (inside it they run as its layers).
+  static std::set<std::size_t> fused_outside(const MemoryPlan& base, StageExtent extent) {
+    std::set<std::size_t> fused;
+    for (std::size_t i = 0; i < base.layers.size(); ++i) {
+      if (base.layers[i].fused_with_next && !extent.contains(i) && !extent.contains(i + 1)) fused.insert(i);
+    }
+    return fused;
+  }
+
+  std::optional<MemoryPlan> planned(const std::set<std::size_t>& fused, StageExtent extent,
+                                    const TilingReferee* referee) const {
+    try {
+      return plan_memory(graph_, mapping_, config_, options_, referee, fused, extent);
+    } catch (const PatchStageInfeasible&) {
+      return std::nullopt;
+    } catch (const FusionInfeasible&) {
+      return std::nullopt;
+    }
   }
 
   // The plan with `fused`, less each pair that cannot run fused as planned (found on the
@@ -136,7 +167,7 @@ class FusionPlanner {
     isa::pulp::Network network;
     emit_network(graph_, mapping_, plan, options_, config_.pulp(), network);
     network.set_l3_image_address(plan.l3_image_address);
-    Judged j{std::move(plan), {}, 0};
+    Judged j{std::move(plan), {}, 0, true};
     const bool energy = options_.tiler == TilerObjective::Energy;
     if (referee_ != nullptr) {
       for (const TilingMeasurement& m : referee_->measure_network(network, config_)) {

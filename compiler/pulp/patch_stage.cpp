@@ -46,19 +46,22 @@ std::size_t stage_prefix(const quant::QGraph& graph, const LayerMapping& mapping
 
 bool runs_in_patch_stage(isa::pulp::KernelKind kind) {
   return !tiles_itself(kind) && (kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_DEPTHWISE ||
-                                 kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_ADD);
+                                 kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_ADD ||
+                                 kind == isa::pulp::KERNEL_MAXPOOL || kind == isa::pulp::KERNEL_AVGPOOL);
 }
 
-std::optional<StageExtent> patch_stage_extent(const quant::QGraph& graph, const LayerMapping& mapping,
-                                              const MemoryPlan& apart) {
+std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const LayerMapping& mapping,
+                                            const MemoryPlan& apart) {
   const std::size_t n = mapping.layers.size();
   const std::size_t prefix = stage_prefix(graph, mapping, apart);
-  std::optional<std::size_t> last;
+  std::optional<std::size_t> first_reader, last_reader;
   for (std::size_t i = 0; i < prefix; ++i) {
-    if (apart.layers[i].stage_input || apart.layers[i].stage_input_b) last = i;
+    if (!apart.layers[i].stage_input && !apart.layers[i].stage_input_b) continue;
+    if (!first_reader) first_reader = i;
+    last_reader = i;
   }
-  if (!last) return std::nullopt;
-  // On until nothing the stage makes is read after it.
+  if (!last_reader) return {};
+  // Whether a tensor the stage [0, e] makes is read after it.
   const auto read_after = [&](std::size_t e) {
     for (std::size_t i = 0; i < e; ++i) {
       const int t = mapping.layers[i].output;
@@ -70,22 +73,37 @@ std::optional<StageExtent> patch_stage_extent(const quant::QGraph& graph, const 
     }
     return false;
   };
-  std::size_t e = *last;
-  while (read_after(e)) {
-    if (++e >= prefix) return std::nullopt;
+  std::vector<std::size_t> ends;  // every end that takes at least one layer reading from L3
+  for (std::size_t e = std::max<std::size_t>(*first_reader, 1); e < prefix; ++e) {
+    if (!read_after(e)) ends.push_back(e);
   }
-  // On to the next layer the stage can end with while it makes a smaller output (the stage's
-  // output is homed whole in L2, beside the rings).
+  // Preferred: the first end at or after the last reader, then on while the next end makes a
+  // smaller output (the stage's output is homed whole in L2, beside the rings).
   const auto output_elements = [&](std::size_t i) {
     return quant::element_count(graph.tensor(mapping.layers[i].output));
   };
-  for (std::size_t next = e + 1; next < prefix; ++next) {
-    if (read_after(next)) continue;
-    if (output_elements(next) >= output_elements(e)) break;
-    e = next;
+  const auto covering = std::lower_bound(ends.begin(), ends.end(), *last_reader);
+  std::vector<StageExtent> extents;
+  std::size_t widest = 0;
+  if (covering != ends.end()) {
+    widest = *covering;
+    for (auto next = covering + 1; next != ends.end() && output_elements(*next) < output_elements(widest); ++next) {
+      widest = *next;
+    }
+    extents.push_back(StageExtent{0, widest});
   }
-  if (e == 0) return std::nullopt;
-  return StageExtent{0, e};
+  // Then the narrower ends, widest first: they keep some of the L3 traffic but may fit L2.
+  for (auto end = ends.rbegin(); end != ends.rend(); ++end) {
+    if (extents.empty() || *end < widest) extents.push_back(StageExtent{0, *end});
+  }
+  return extents;
+}
+
+std::optional<StageExtent> patch_stage_extent(const quant::QGraph& graph, const LayerMapping& mapping,
+                                              const MemoryPlan& apart) {
+  const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart);
+  if (extents.empty()) return std::nullopt;
+  return extents.front();
 }
 
 std::vector<std::vector<BandRows>> stage_band_rows(const LayerMapping& mapping, const std::vector<LayerShape>& shapes,

@@ -34,15 +34,22 @@ struct PatchStageInfeasible : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Whether a layer may run in a patch stage: a convolution (standard, depthwise, pointwise) or
-// an ADD, whose output rows come from a window of input rows.
+// Whether a layer may run in a patch stage: a convolution (standard, depthwise, pointwise), a
+// max or average pool, or an ADD, whose output rows come from a window of input rows.
 bool runs_in_patch_stage(isa::pulp::KernelKind kind);
 
-// The stage `apart` (the network planned without one) asks for: from the first layer, over
-// the layers that may run in a stage and read only the network's inputs homed in L2 or what
-// the layers before them wrote (no concat slice, no network output before the last), to the
-// last of them that reads a tensor from L3, and on until no tensor made in the stage is read
-// after it. None when no such layer reads from L3.
+// The stages `apart` (the network planned without one) asks for, the preferred first: from the
+// first layer, over the layers that may run in a stage and read only the network's inputs homed
+// in L2 or what the layers before them wrote (no concat slice, no network output before the
+// last), to an end after which no tensor made in the stage is read. Preferred: the first such
+// end at or after the last layer that reads a tensor from L3, then on while the next end makes a
+// smaller output. Then every narrower end that still takes a layer reading from L3, widest
+// first (a stage that keeps some L3 traffic but fits L2 where the wider ones do not). None when
+// no such layer reads from L3.
+std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const LayerMapping& mapping,
+                                             const MemoryPlan& apart);
+
+// The preferred one of patch_stage_extents, if any.
 std::optional<StageExtent> patch_stage_extent(const quant::QGraph& graph, const LayerMapping& mapping,
                                               const MemoryPlan& apart);
 

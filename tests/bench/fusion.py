@@ -14,10 +14,15 @@ A model is a folder of the workload cache (its model.onnx) or a checked-in workl
 --groups: instead, per fusion group of fusion=all against the same layers of fusion=off (what
 `workbench compare off.json all.json --stat l1_bytes_in --stat l1_bytes_out` joins), its
 cycles, cluster DMA bytes, energy and energy-delay product apart and fused.
+--battery: instead, every network of the workload cache's battery (its newest opset export),
+tiler=cost with fusion=off against fusion=on: whether fusing ever made a network slower in total
+(-j N runs N networks at once).
 --smoke (CI): the checked-in tiny_mobilenet_v2 alone, both tables.
 """
 
 import argparse
+import concurrent.futures
+import re
 import csv
 import json
 import subprocess
@@ -83,14 +88,54 @@ def print_groups(workbench: str, models: str, sets: list) -> None:
                       f"{dma[0]:,} | {dma[1]:,} | {energy[0]:.2f} | {energy[1]:.2f} | {edp[0]:.4g} | {edp[1]:.4g} |")
 
 
+def newest_battery_exports() -> list:
+    """Each battery network once, as its export of the highest opset."""
+    newest = {}
+    for folder in sorted((cache_dir() / "battery").glob("*_opset*")):
+        name, opset = re.fullmatch(r"(.+)_opset(\d+)", folder.name).groups()
+        if (folder / "model.onnx").exists() and int(opset) > newest.get(name, (0, ""))[0]:
+            newest[name] = (int(opset), f"battery/{folder.name}")
+    return [model for _, model in sorted(newest.values(), key=lambda pair: pair[1])]
+
+
+def off_against_on(workbench: str, model: str, sets: list) -> str:
+    """One table row: the network's cycles with fusion=off and =on, or why it does not run."""
+    reports = [run_no_data(workbench, model_path(model), "gap8", sets, ["tiler=cost", f"fusion={fusion}"])
+               for fusion in ("off", "on")]
+    failed = next((report["error"] for report in reports if "error" in report), None)
+    if failed:
+        return f"| {model} | {failed[:120]} | | | | | | | |"
+    off, on = (report["totals"] for report in reports)
+    layers = reports[1]["layers"]
+    fused = sum(1 for layer in layers if layer["type"] == "depthwise+pointwise")
+    staged = sum(layer["pulp"]["fusion_group"].count(" + ") + 1 for layer in layers if layer["type"] == "patch_stage")
+    change = 100.0 * (on["cycles"] - off["cycles"]) / off["cycles"]
+    return (f"| {model} | {off['cycles']:,} | {on['cycles']:,} | {change:+.2f} % | {off['moveops']:,} | "
+            f"{on['moveops']:,} | {fused} | {staged} | {reports[1]['wall']['compile_seconds']:.2f} |")
+
+
+def print_battery(workbench: str, sets: list, jobs: int) -> None:
+    print("| network (gap8, tiler=cost) | fusion=off cycles | fusion=on cycles | change | moveops off | on | "
+          "fused pairs | patch stage layers | compile s (on) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for row in pool.map(lambda model: off_against_on(workbench, model, sets), newest_battery_exports()):
+            print(row, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
     parser.add_argument("--models", default=MODELS)
     parser.add_argument("--set", action="append", default=[], dest="sets")
     parser.add_argument("--groups", action="store_true", help="per fusion group instead (fusion=all against off)")
+    parser.add_argument("--battery", action="store_true", help="every battery network, fusion=off against on")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="with --battery: networks run at once")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
+    if args.battery:
+        print_battery(args.workbench, args.sets, args.jobs)
+        return 0
     if args.smoke:
         args.models = "tiny_mobilenet_v2"
         print_groups(args.workbench, args.models, args.sets)

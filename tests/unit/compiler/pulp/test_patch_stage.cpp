@@ -133,6 +133,38 @@ TEST(PatchStage, ANetworkReadingNothingFromL3HasNone) {
   for (const auto& layer : r.network.layers()) EXPECT_NE(layer.type(), "patch_stage");
 }
 
+TEST(PatchStage, NarrowerStagesFollowThePreferredOneEachEndingWhereNothingMadeInsideIsReadAfter) {
+  const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
+  const LayerMapping mapping = map_layers(graph);
+  CompileOptions options;
+  options.tiler = TilerObjective::Cost;
+  const MemoryPlan apart = plan_memory(graph, mapping, small_l2(), options);
+  const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart);
+  ASSERT_GE(extents.size(), 2u) << "no narrower stage to test";
+  EXPECT_EQ(extents.front().last, patch_stage_extent(graph, mapping, apart)->last);
+  // The preferred stage takes the max pool after the add: a pool's rows come from a window too,
+  // and its output is smaller.
+  EXPECT_EQ(mapping.layers[extents.front().last].kind, isa::pulp::KERNEL_MAXPOOL);
+  for (std::size_t k = 0; k < extents.size(); ++k) {
+    const StageExtent& e = extents[k];
+    EXPECT_EQ(e.first, 0u);
+    if (k > 0) {
+      EXPECT_LT(e.last, extents[k - 1].last) << "widest first, each once";
+    }
+    bool reads_l3 = false;
+    for (std::size_t i = 0; i <= e.last; ++i) {
+      EXPECT_TRUE(runs_in_patch_stage(mapping.layers[i].kind)) << mapping.layers[i].name;
+      reads_l3 = reads_l3 || apart.layers[i].stage_input || apart.layers[i].stage_input_b;
+      if (i == e.last) continue;
+      for (std::size_t j = e.last + 1; j < mapping.layers.size(); ++j) {
+        EXPECT_THAT(mapping.layers[j].inputs, testing::Not(testing::Contains(mapping.layers[i].output)))
+            << mapping.layers[j].name << " reads what stage layer " << i << " made, after the stage ends at " << e.last;
+      }
+    }
+    EXPECT_TRUE(reads_l3) << "a stage ending at " << e.last << " takes no layer that reads from L3";
+  }
+}
+
 TEST(PatchStage, TheStageRunsTheFirstLayersAsOneWhoseIntermediatesNeverReachL3) {
   const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
   const LayerMapping mapping = map_layers(graph);
