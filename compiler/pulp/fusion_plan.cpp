@@ -85,7 +85,7 @@ class FusionPlanner {
   MemoryPlan with_patch_stage(Judged judged_base) const {
     MemoryPlan& base = judged_base.plan;
     std::optional<StagedPlan> staged;
-    for (const StageExtent& extent : patch_stage_extents(graph_, mapping_, base)) {
+    for (const StageExtent& extent : patch_stage_extents(graph_, mapping_, base, l2_bytes())) {
       staged = predicted_stage(base, extent);
       if (staged) break;
     }
@@ -116,7 +116,7 @@ class FusionPlanner {
     std::optional<MemoryPlan> plan = planned(fused_outside(base, extent), extent, nullptr);
     if (!plan) return std::nullopt;
     for (int round = 0; round < kStageRounds; ++round) {
-      const std::optional<StageExtent> wider = patch_stage_extent(graph_, mapping_, *plan);
+      const std::optional<StageExtent> wider = patch_stage_extent(graph_, mapping_, *plan, l2_bytes());
       if (!wider || wider->last <= extent.last) break;
       std::optional<MemoryPlan> grown = planned(fused_outside(base, *wider), *wider, nullptr);
       if (!grown) break;
@@ -127,6 +127,8 @@ class FusionPlanner {
   }
 
   // The pairs `base` fuses outside the stage (inside it they run as its layers).
+  std::uint64_t l2_bytes() const { return static_cast<std::uint64_t>(config_.pulp().l2_bytes); }
+
   static std::set<std::size_t> fused_outside(const MemoryPlan& base, StageExtent extent) {
     std::set<std::size_t> fused;
     for (std::size_t i = 0; i < base.layers.size(); ++i) {

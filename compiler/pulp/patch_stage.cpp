@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "compiler/pulp/emit_network.h"
 #include "compiler/pulp/self_tiled_layers.h"
@@ -51,7 +52,7 @@ bool runs_in_patch_stage(isa::pulp::KernelKind kind) {
 }
 
 std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const LayerMapping& mapping,
-                                            const MemoryPlan& apart) {
+                                            const MemoryPlan& apart, std::uint64_t l2_bytes) {
   const std::size_t n = mapping.layers.size();
   const std::size_t prefix = stage_prefix(graph, mapping, apart);
   std::optional<std::size_t> first_reader, last_reader;
@@ -73,6 +74,25 @@ std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const L
     }
     return false;
   };
+  // What a stage [0, e] holds in L2 at least: the network inputs it reads, its output, every
+  // weight of its layers (its rings come on top).
+  const auto tensor_bytes = [&](int t) {
+    const quant::QTensor& tensor = graph.tensor(t);
+    return quant::element_count(tensor) * (tensor.bits > 8 ? 2 : 1);
+  };
+  const auto resident_bytes = [&](std::size_t e) {
+    std::set<int> inputs;
+    std::uint64_t bytes = tensor_bytes(mapping.layers[e].output);
+    for (std::size_t i = 0; i <= e; ++i) {
+      const LayerPlan& lp = apart.layers[i];
+      if (lp.has_weights) bytes += (lp.weights_per_channel + 4) * lp.shape.c_out;
+      for (const int t : mapping.layers[i].inputs) {
+        if (std::find(graph.inputs.begin(), graph.inputs.end(), t) != graph.inputs.end()) inputs.insert(t);
+      }
+    }
+    for (const int t : inputs) bytes += tensor_bytes(t);
+    return bytes;
+  };
   std::vector<std::size_t> ends;  // every end that takes at least one layer reading from L3
   for (std::size_t e = std::max<std::size_t>(*first_reader, 1); e < prefix; ++e) {
     if (!read_after(e)) ends.push_back(e);
@@ -90,18 +110,20 @@ std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const L
     for (auto next = covering + 1; next != ends.end() && output_elements(*next) < output_elements(widest); ++next) {
       widest = *next;
     }
-    extents.push_back(StageExtent{0, widest});
+    if (resident_bytes(widest) <= l2_bytes) extents.push_back(StageExtent{0, widest});
   }
   // Then the narrower ends, widest first: they keep some of the L3 traffic but may fit L2.
   for (auto end = ends.rbegin(); end != ends.rend(); ++end) {
-    if (extents.empty() || *end < widest) extents.push_back(StageExtent{0, *end});
+    if ((covering == ends.end() || *end < widest) && resident_bytes(*end) <= l2_bytes) {
+      extents.push_back(StageExtent{0, *end});
+    }
   }
   return extents;
 }
 
 std::optional<StageExtent> patch_stage_extent(const quant::QGraph& graph, const LayerMapping& mapping,
-                                              const MemoryPlan& apart) {
-  const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart);
+                                              const MemoryPlan& apart, std::uint64_t l2_bytes) {
+  const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart, l2_bytes);
   if (extents.empty()) return std::nullopt;
   return extents.front();
 }

@@ -45,13 +45,14 @@ bool runs_in_patch_stage(isa::pulp::KernelKind kind);
 // end at or after the last layer that reads a tensor from L3, then on while the next end makes a
 // smaller output. Then every narrower end that still takes a layer reading from L3, widest
 // first (a stage that keeps some L3 traffic but fits L2 where the wider ones do not). None when
-// no such layer reads from L3.
+// no such layer reads from L3. A stage whose network inputs, output and weights alone exceed
+// `l2_bytes` is left out (it cannot plan; trying would cost a whole memory plan).
 std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const LayerMapping& mapping,
-                                             const MemoryPlan& apart);
+                                             const MemoryPlan& apart, std::uint64_t l2_bytes);
 
 // The preferred one of patch_stage_extents, if any.
 std::optional<StageExtent> patch_stage_extent(const quant::QGraph& graph, const LayerMapping& mapping,
-                                              const MemoryPlan& apart);
+                                              const MemoryPlan& apart, std::uint64_t l2_bytes);
 
 // Each stage layer's rows per band, for bands of `band_rows` rows of the last layer's output
 // ([layer - first][band]): a layer needs the rows its consumers' new rows read and computes

@@ -120,14 +120,15 @@ CompileOptions all_fused() {
   return options;
 }
 
-// 24 KiB of L2: small_pulp_cnn's first maps go through L3 apart.
+// 12 KiB of L2: small_pulp_cnn's first maps go through L3 apart.
 HwConfig small_l2() { return test::pulp_config({"l2_bytes=12KiB"}); }
+constexpr std::uint64_t kSmallL2 = 12 * 1024;
 
 TEST(PatchStage, ANetworkReadingNothingFromL3HasNone) {
   const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
   const LayerMapping mapping = map_layers(graph);
   const MemoryPlan apart = plan_memory(graph, mapping, test::pulp_config(), CompileOptions{});
-  EXPECT_FALSE(patch_stage_extent(graph, mapping, apart).has_value());
+  EXPECT_FALSE(patch_stage_extent(graph, mapping, apart, static_cast<std::uint64_t>(test::pulp_config().pulp().l2_bytes)).has_value());
   const CompileResult r = compile_pulp(graph, test::pulp_config(), all_fused());
   EXPECT_EQ(r.report["patch_stage_layers"], 0);
   for (const auto& layer : r.network.layers()) EXPECT_NE(layer.type(), "patch_stage");
@@ -139,9 +140,9 @@ TEST(PatchStage, NarrowerStagesFollowThePreferredOneEachEndingWhereNothingMadeIn
   CompileOptions options;
   options.tiler = TilerObjective::Cost;
   const MemoryPlan apart = plan_memory(graph, mapping, small_l2(), options);
-  const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart);
+  const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart, kSmallL2);
   ASSERT_GE(extents.size(), 2u) << "no narrower stage to test";
-  EXPECT_EQ(extents.front().last, patch_stage_extent(graph, mapping, apart)->last);
+  EXPECT_EQ(extents.front().last, patch_stage_extent(graph, mapping, apart, kSmallL2)->last);
   // The preferred stage takes the max pool after the add: a pool's rows come from a window too,
   // and its output is smaller.
   EXPECT_EQ(mapping.layers[extents.front().last].kind, isa::pulp::KERNEL_MAXPOOL);
@@ -171,7 +172,7 @@ TEST(PatchStage, TheStageRunsTheFirstLayersAsOneWhoseIntermediatesNeverReachL3) 
   CompileOptions options;
   options.tiler = TilerObjective::Cost;
   const MemoryPlan apart = plan_memory(graph, mapping, small_l2(), options);
-  const auto extent = patch_stage_extent(graph, mapping, apart);
+  const auto extent = patch_stage_extent(graph, mapping, apart, kSmallL2);
   ASSERT_TRUE(extent.has_value()) << "the L2 is not small enough to stage";
   EXPECT_EQ(extent->first, 0u);
   // It takes every layer that reads from L3 apart among those it may run.
