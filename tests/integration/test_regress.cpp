@@ -140,5 +140,37 @@ TEST(RegressCheck, PassesOnItsOwnBaselineAndFailsOnADoctoredOneNamingTheRow) {
   EXPECT_THAT(missing.out, HasSubstr("layers only in the current run: /layer2/Add"));
 }
 
+TEST(RegressCheck, OneModelUnderTwoCompileOptionsIsTrackedByTheNamesItsSpecsGiveIt) {
+  // A baseline keys its rows by model and config: the same model under other compile options
+  // comes in as a spec's `name:` for it (as tests/baselines/pulp_fusion_*.yaml do).
+  const test::TempDir dir;
+  const std::filesystem::path file = dir / "baseline.json";
+  std::string matrix;
+  for (const std::string tiler : {"dory", "cost"}) {
+    const std::filesystem::path spec = dir / (tiler + ".yaml");
+    std::ofstream(spec) << fmt::format(
+        "name: {0}\nmode: timing\nconfigs: [{1}]\nmodels:\n  - {{model: {2}, name: tiny_resnet.{0}}}\n"
+        "axes:\n  compile_opt: [\"tiler={0}\"]\n",
+        tiler, config("gap8"), test::workload("tiny_resnet.onnx"));
+    matrix += " --matrix " + spec.string();
+  }
+  const CommandResult update = test::workbench(
+      fmt::format("regress update-baseline {}{} --reason \"two tilers\" -j 2", file.string(), matrix));
+  ASSERT_EQ(update.exit_code, 0) << update.out;
+  std::ifstream in(file);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto total_cycles = [&](const std::string& model) {
+    std::smatch m;
+    const std::regex total(fmt::format(R"re(\{{"model":"{}","config":"gap8","layer":"\(total\)"[^\n]*?"cycles":(\d+))re",
+                                       std::regex_replace(model, std::regex(R"(\.)"), R"(\.)")));
+    return std::regex_search(text, m, total) ? std::stoull(m[1]) : 0;
+  };
+  EXPECT_GT(total_cycles("tiny_resnet.dory"), 0u) << text.substr(0, 2000);
+  EXPECT_GT(total_cycles("tiny_resnet.cost"), 0u) << text.substr(0, 2000);
+  EXPECT_NE(total_cycles("tiny_resnet.dory"), total_cycles("tiny_resnet.cost"));
+  const CommandResult check = test::workbench(fmt::format("regress check {} -j 2", file.string()));
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+}
+
 }  // namespace
 }  // namespace wb

@@ -191,7 +191,7 @@ std::string baseline_text(const Baseline& baseline) {
     if (!fresh) {
       throw UserError(fmt::format("the baseline keys its rows by (model, config, layer), but the matrix has two runs of "
                                   "{} ({} and {}; compile options {} and {}): give each model and config once (a "
-                                  "baseline's sweep specs have no axes)",
+                                  "spec's model entry may name a run apart: {{model: ..., name: ...}})",
                                   case_name(run), it->second->source, run.source, it->second->compile_options,
                                   run.compile_options));
     }

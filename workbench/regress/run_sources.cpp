@@ -42,6 +42,7 @@ std::vector<RunRecord> runs_of_sweep(const std::filesystem::path& path) {
       const auto report = db.run_report(point.key);
       if (!report) continue;
       RunRecord run = record_from_report(*report, source);
+      run.model = point.model;  // as the sweep names it (a spec's `name:`), as a failed point is
       run.digest = sha256_hex(point.key + report::to_json(*report).dump());
       runs.push_back(std::move(run));
     } else if (point.status == "failed") {
