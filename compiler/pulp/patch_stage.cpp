@@ -47,7 +47,8 @@ std::size_t stage_prefix(const quant::QGraph& graph, const LayerMapping& mapping
 
 bool runs_in_patch_stage(isa::pulp::KernelKind kind) {
   return !tiles_itself(kind) && (kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_DEPTHWISE ||
-                                 kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_ADD ||
+                                 kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_GROUPED_CONV ||
+                                 kind == isa::pulp::KERNEL_ADD ||
                                  kind == isa::pulp::KERNEL_MAXPOOL || kind == isa::pulp::KERNEL_AVGPOOL);
 }
 

@@ -34,8 +34,8 @@ struct PatchStageInfeasible : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Whether a layer may run in a patch stage: a convolution (standard, depthwise, pointwise), a
-// max or average pool, or an ADD, whose output rows come from a window of input rows.
+// Whether a layer may run in a patch stage: a convolution (standard, depthwise, pointwise,
+// grouped), a max or average pool, or an ADD, whose output rows come from a window of input rows.
 bool runs_in_patch_stage(isa::pulp::KernelKind kind);
 
 // The stages `apart` (the network planned without one) asks for, the preferred first: from the

@@ -104,10 +104,11 @@ TEST(RunPulpCli, FusedPairsRunBitExactMoveLessThroughL1AndFusionOnIsNeverSlower)
   EXPECT_THAT(dory.out, HasSubstr("fusion=on needs tiler=cost or tiler=energy"));
 }
 
-// A patch stage on `model` in `l2` of L2, where its first maps go through L3 apart: off, on
+// A patch stage on the model at `path` in `l2` of L2, where its first maps go through L3 apart: off, on
 // and all bit-exact, the stage (fusion=all) the unfused run's first layers, nothing in L3;
 // fusion=on keeps it exactly when faster. The stage's layer names, first to last.
-std::vector<std::string> check_patch_stage(const std::string& model, const std::string& l2) {
+std::vector<std::string> check_patch_stage(const std::string& path, const std::string& l2) {
+  const std::string model = std::filesystem::path(path).filename().string();
   std::map<std::string, nlohmann::json> report;
   std::map<std::string, std::string> out;
   for (const std::string fusion : {"off", "on", "all"}) {
@@ -115,7 +116,7 @@ std::vector<std::string> check_patch_stage(const std::string& model, const std::
     const CommandResult run = workbench(
         fmt::format("run --hw {} {} --calib-count 2 --set l2_bytes={} --compile-opt tiler=cost --compile-opt fusion={} "
                     "--json {}",
-                    gap8(), workload(model), l2, fusion, (dir / "r.json").string()));
+                    gap8(), path, l2, fusion, (dir / "r.json").string()));
     EXPECT_EQ(run.exit_code, 0) << run.out;
     if (run.exit_code != 0) return {};
     report[fusion] = read_json(dir / "r.json");
@@ -143,15 +144,40 @@ std::vector<std::string> check_patch_stage(const std::string& model, const std::
 }
 
 TEST(RunPulpCli, APatchStageRunsTheFirstLayersBandByBandBitExactWithNoIntermediateInL3) {
-  EXPECT_GE(check_patch_stage("tiny_mobilenet_v2.onnx", "16KiB").size(), 3u);
+  EXPECT_GE(check_patch_stage(workload("tiny_mobilenet_v2.onnx"), "16KiB").size(), 3u);
 }
 
 TEST(RunPulpCli, APatchStageRunsAPoolBandByBandBitExact) {
   // tiny_resnet's stem: conv -> max pool -> the first block, its maps through L3 apart in this L2.
-  const std::vector<std::string> stage = check_patch_stage("tiny_resnet.onnx", "14KiB");
+  const std::vector<std::string> stage = check_patch_stage(workload("tiny_resnet.onnx"), "14KiB");
   EXPECT_TRUE(std::any_of(stage.begin(), stage.end(),
                           [](const std::string& name) { return name.find("MaxPool") != std::string::npos; }))
       << fmt::format("{}", fmt::join(stage, " + "));
+}
+
+TEST(RunPulpCli, APatchStageRunsAGroupedConvolutionBandByBandBitExact) {
+  // RegNet's first block in small: conv3x3 (16) -> grouped conv3x3 s2 (4 groups) -> pointwise (16),
+  // each + Relu, then a global average pool.
+  test::OnnxBuilder b;
+  b.input("x", {1, 8, 32, 32}).output("y");
+  const auto pads = std::vector<std::int64_t>{1, 1, 1, 1};
+  b.initializer("w1", test::random_tensor({16, 8, 3, 3}, 61)).initializer("b1", test::random_tensor({16}, 62));
+  test::set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "stem"), "pads", pads);
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.initializer("wg", test::random_tensor({16, 4, 3, 3}, 63)).initializer("bg", test::random_tensor({16}, 64));
+  auto& grouped = b.node("Conv", {"r1", "wg", "bg"}, {"cg"}, "grouped");
+  test::set_attr(grouped, "pads", pads);
+  test::set_attr(grouped, "strides", std::vector<std::int64_t>{2, 2});
+  test::set_attr(grouped, "group", std::int64_t{4});
+  b.node("Relu", {"cg"}, {"rg"}, "relu_g");
+  b.initializer("wp", test::random_tensor({16, 16, 1, 1}, 65)).initializer("bp", test::random_tensor({16}, 66));
+  b.node("Conv", {"rg", "wp", "bp"}, {"cp"}, "pointwise");
+  b.node("Relu", {"cp"}, {"rp"}, "relu_p");
+  b.node("GlobalAveragePool", {"rp"}, {"y"}, "pool");
+  const test::TempDir dir;
+  b.save(dir / "grouped.onnx");
+  const std::vector<std::string> stage = check_patch_stage((dir / "grouped.onnx").string(), "20KiB");
+  EXPECT_THAT(stage, testing::Contains("grouped")) << fmt::format("{}", fmt::join(stage, " + "));
 }
 
 TEST(RunPulpCli, ASixtyFourGiBL3CostsWhatTheRunTouchesNotItsSize) {
