@@ -276,14 +276,14 @@ class LayerEmitter {
     }
   }
 
-  // A LUT's table: into its L2 buffer with the layer's first chunk, into L1 with each chunk's
-  // first tile. Weights: a chunk of output channels per load, unless one load (or the previous
+  // A LUT's table: into its L2 buffer with the layer's first chunk (in a patch stage, its first
+  // band's), into L1 with each chunk's first tile. Weights: a chunk of output channels per load, unless one load (or the previous
   // layer's prefetch) brought them all. Double-buffered chunks (as DORY): chunk q's weights
   // arrived during chunk q - 1, and chunk q + 1's start loading now into the other buffer.
   void place_weights(std::size_t q, ChunkIo& io) const {
     const LayerShape& s = lp_.shape;
     if (lp_.has_table) {
-      if (q == 0) {
+      if (band_ != nullptr ? band_->load_weights : q == 0) {
         io.l3_loads.push_back(linear_copy(isa::pulp::MEMORY_L3, lp_.weights_l3, isa::pulp::MEMORY_L2,
                                           lp_.weights_address, table_bytes(s)));
       }

@@ -279,8 +279,13 @@ class MemoryPlanner {
     activations_held(static_cast<std::int64_t>(out_bytes));
     for (std::size_t i = extent.first; i <= extent.last; ++i) {
       LayerPlan& lp = plan_.layers[i];
-      if (!lp.has_weights || lp.weights_prefetched) continue;
-      lp.weights_buffer_bytes = (lp.weights_per_channel + 4) * lp.shape.c_out;
+      if (lp.has_table) {
+        lp.weights_buffer_bytes = table_bytes(lp.shape);  // a LUT's table (it has no weights)
+      } else if (lp.has_weights && !lp.weights_prefetched) {
+        lp.weights_buffer_bytes = (lp.weights_per_channel + 4) * lp.shape.c_out;
+      } else {
+        continue;
+      }
       const auto address = l2_.allocate(lp.weights_buffer_bytes);
       if (!address) throw PatchStageInfeasible("patch stage: its weights do not fit L2");
       lp.weights_address = *address;

@@ -48,7 +48,7 @@ std::size_t stage_prefix(const quant::QGraph& graph, const LayerMapping& mapping
 bool runs_in_patch_stage(isa::pulp::KernelKind kind) {
   return !tiles_itself(kind) && (kind == isa::pulp::KERNEL_CONV || kind == isa::pulp::KERNEL_DEPTHWISE ||
                                  kind == isa::pulp::KERNEL_POINTWISE || kind == isa::pulp::KERNEL_GROUPED_CONV ||
-                                 kind == isa::pulp::KERNEL_ADD ||
+                                 kind == isa::pulp::KERNEL_ADD || kind == isa::pulp::KERNEL_LUT ||
                                  kind == isa::pulp::KERNEL_MAXPOOL || kind == isa::pulp::KERNEL_AVGPOOL);
 }
 
@@ -76,7 +76,7 @@ std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const L
     return false;
   };
   // What a stage [0, e] holds in L2 at least: the network inputs it reads, its output, every
-  // weight of its layers (its rings come on top).
+  // weight and table of its layers (its rings come on top).
   const auto tensor_bytes = [&](int t) {
     const quant::QTensor& tensor = graph.tensor(t);
     return quant::element_count(tensor) * (tensor.bits > 8 ? 2 : 1);
@@ -87,6 +87,7 @@ std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const L
     for (std::size_t i = 0; i <= e; ++i) {
       const LayerPlan& lp = apart.layers[i];
       if (lp.has_weights) bytes += (lp.weights_per_channel + 4) * lp.shape.c_out;
+      bytes += table_bytes(lp.shape);
       for (const int t : mapping.layers[i].inputs) {
         if (std::find(graph.inputs.begin(), graph.inputs.end(), t) != graph.inputs.end()) inputs.insert(t);
       }

@@ -35,7 +35,8 @@ struct PatchStageInfeasible : std::runtime_error {
 };
 
 // Whether a layer may run in a patch stage: a convolution (standard, depthwise, pointwise,
-// grouped), a max or average pool, or an ADD, whose output rows come from a window of input rows.
+// grouped), a max or average pool, a table lookup or an ADD, whose output rows come from a window
+// of input rows.
 bool runs_in_patch_stage(isa::pulp::KernelKind kind);
 
 // The stages `apart` (the network planned without one) asks for, the preferred first: from the

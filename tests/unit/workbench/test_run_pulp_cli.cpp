@@ -155,15 +155,16 @@ TEST(RunPulpCli, APatchStageRunsAPoolBandByBandBitExact) {
       << fmt::format("{}", fmt::join(stage, " + "));
 }
 
-TEST(RunPulpCli, APatchStageRunsAGroupedConvolutionBandByBandBitExact) {
-  // RegNet's first block in small: conv3x3 (16) -> grouped conv3x3 s2 (4 groups) -> pointwise (16),
-  // each + Relu, then a global average pool.
+TEST(RunPulpCli, APatchStageRunsAGroupedConvolutionAndATableLookupBandByBandBitExact) {
+  // RegNet's first block in small, MobileNetV3's HardSwish after its stem: conv3x3 (16) +
+  // HardSwish (a table lookup) -> grouped conv3x3 s2 (4 groups) + Relu -> pointwise (16) + Relu,
+  // then a global average pool.
   test::OnnxBuilder b;
   b.input("x", {1, 8, 32, 32}).output("y");
   const auto pads = std::vector<std::int64_t>{1, 1, 1, 1};
   b.initializer("w1", test::random_tensor({16, 8, 3, 3}, 61)).initializer("b1", test::random_tensor({16}, 62));
   test::set_attr(b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "stem"), "pads", pads);
-  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.node("HardSwish", {"c1"}, {"r1"}, "hswish");
   b.initializer("wg", test::random_tensor({16, 4, 3, 3}, 63)).initializer("bg", test::random_tensor({16}, 64));
   auto& grouped = b.node("Conv", {"r1", "wg", "bg"}, {"cg"}, "grouped");
   test::set_attr(grouped, "pads", pads);
@@ -178,6 +179,7 @@ TEST(RunPulpCli, APatchStageRunsAGroupedConvolutionBandByBandBitExact) {
   b.save(dir / "grouped.onnx");
   const std::vector<std::string> stage = check_patch_stage((dir / "grouped.onnx").string(), "20KiB");
   EXPECT_THAT(stage, testing::Contains("grouped")) << fmt::format("{}", fmt::join(stage, " + "));
+  EXPECT_THAT(stage, testing::Contains("hswish")) << fmt::format("{}", fmt::join(stage, " + "));
 }
 
 TEST(RunPulpCli, ASixtyFourGiBL3CostsWhatTheRunTouchesNotItsSize) {

@@ -128,7 +128,8 @@ TEST(PatchStage, ANetworkReadingNothingFromL3HasNone) {
   const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
   const LayerMapping mapping = map_layers(graph);
   const MemoryPlan apart = plan_memory(graph, mapping, test::pulp_config(), CompileOptions{});
-  EXPECT_FALSE(patch_stage_extent(graph, mapping, apart, static_cast<std::uint64_t>(test::pulp_config().pulp().l2_bytes)).has_value());
+  const auto l2_bytes = static_cast<std::uint64_t>(test::pulp_config().pulp().l2_bytes);
+  EXPECT_FALSE(patch_stage_extent(graph, mapping, apart, l2_bytes).has_value());
   const CompileResult r = compile_pulp(graph, test::pulp_config(), all_fused());
   EXPECT_EQ(r.report["patch_stage_layers"], 0);
   for (const auto& layer : r.network.layers()) EXPECT_NE(layer.type(), "patch_stage");
