@@ -113,9 +113,14 @@ TEST(PatchStage, TileCopiesSplitWhereTheirRowsWrapAroundARing) {
   EXPECT_EQ(hwc_block_copies(plain, 4, 0, 0, 9, 4, 8, 0, true).size(), 1u);
 }
 
-CompileOptions all_fused() {
+CompileOptions cost_tiler() {
   CompileOptions options;
   options.tiler = TilerObjective::Cost;
+  return options;
+}
+
+CompileOptions all_fused() {
+  CompileOptions options = cost_tiler();
   options.fusion = Fusion::All;
   return options;
 }
@@ -138,8 +143,7 @@ TEST(PatchStage, ANetworkReadingNothingFromL3HasNone) {
 TEST(PatchStage, NarrowerStagesFollowThePreferredOneEachEndingWhereNothingMadeInsideIsReadAfter) {
   const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
   const LayerMapping mapping = map_layers(graph);
-  CompileOptions options;
-  options.tiler = TilerObjective::Cost;
+  const CompileOptions options = cost_tiler();
   const MemoryPlan apart = plan_memory(graph, mapping, small_l2(), options);
   const std::vector<StageExtent> extents = patch_stage_extents(graph, mapping, apart, kSmallL2);
   ASSERT_GE(extents.size(), 2u) << "no narrower stage to test";
@@ -170,8 +174,7 @@ TEST(PatchStage, NarrowerStagesFollowThePreferredOneEachEndingWhereNothingMadeIn
 TEST(PatchStage, TheStageRunsTheFirstLayersAsOneWhoseIntermediatesNeverReachL3) {
   const quant::QGraph& graph = test::small_pulp_cnn_qgraph();
   const LayerMapping mapping = map_layers(graph);
-  CompileOptions options;
-  options.tiler = TilerObjective::Cost;
+  const CompileOptions options = cost_tiler();
   const MemoryPlan apart = plan_memory(graph, mapping, small_l2(), options);
   const auto extent = patch_stage_extent(graph, mapping, apart, kSmallL2);
   ASSERT_TRUE(extent.has_value()) << "the L2 is not small enough to stage";
