@@ -277,8 +277,8 @@ class LayerEmitter {
   }
 
   // A LUT's table: into its L2 buffer with the layer's first chunk (in a patch stage, its first
-  // band's), into L1 with each chunk's first tile. Weights: a chunk of output channels per load, unless one load (or the previous
-  // layer's prefetch) brought them all. Double-buffered chunks (as DORY): chunk q's weights
+  // band's), into L1 with each chunk's first tile. Weights: a chunk of output channels per load,
+  // unless one load (or the previous layer's prefetch) brought them all. Double-buffered chunks (as DORY): chunk q's weights
   // arrived during chunk q - 1, and chunk q + 1's start loading now into the other buffer.
   void place_weights(std::size_t q, ChunkIo& io) const {
     const LayerShape& s = lp_.shape;

@@ -78,7 +78,7 @@ FusedL1 layout(const LayerPlan& dw, const LayerPlan& pw, const FusedTiling& t, i
 // bias right after the weights, as the buffer does when it holds every channel).
 DmaCopy whole_weights_copy(const LayerPlan& lp) {
   return isa::pulp::linear_copy(isa::pulp::MEMORY_L3, lp.weights_l3, isa::pulp::MEMORY_L2, lp.weights_address,
-                                (lp.weights_per_channel + 4) * lp.shape.c_out);
+                                whole_weights_bytes(lp));
 }
 
 class FusedEmitter {

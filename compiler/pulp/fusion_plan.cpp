@@ -126,9 +126,9 @@ class FusionPlanner {
     return StagedPlan{std::move(*plan), extent};
   }
 
-  // The pairs `base` fuses outside the stage (inside it they run as its layers).
   std::uint64_t l2_bytes() const { return static_cast<std::uint64_t>(config_.pulp().l2_bytes); }
 
+  // The pairs `base` fuses outside the stage (inside it they run as its layers).
   static std::set<std::size_t> fused_outside(const MemoryPlan& base, StageExtent extent) {
     std::set<std::size_t> fused;
     for (std::size_t i = 0; i < base.layers.size(); ++i) {
@@ -137,6 +137,7 @@ class FusionPlanner {
     return fused;
   }
 
+  // The plan with `fused` and the stage `extent`, none when either cannot run as planned.
   std::optional<MemoryPlan> planned(const std::set<std::size_t>& fused, StageExtent extent,
                                     const TilingReferee* referee) const {
     try {

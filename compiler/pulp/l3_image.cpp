@@ -125,5 +125,4 @@ void append_constant(const quant::QTensor& t, std::string& image) {
   pad_to_alignment(image);
 }
 
-
 }  // namespace wb::pulp

@@ -138,6 +138,8 @@ std::string place_concat(const QGraph& graph, const QNode& node, int owner_node,
 
 const char* kernel_type_name(isa::pulp::KernelKind kind) { return isa::pulp::kernel_kind_name(kind); }
 
+std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t) * (t.bits > 8 ? 2 : 1); }
+
 PixelDims pixel_dims(const quant::QTensor& t) {
   const auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
   if (t.shape.size() == 3) return {u32(t.shape[2]), u32(t.shape[0] * t.shape[1]), 1};

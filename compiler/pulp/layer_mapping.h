@@ -62,6 +62,10 @@ struct PixelDims {
 };
 PixelDims pixel_dims(const quant::QTensor& t);
 
+// The bytes a tensor takes as the cluster stores it: every one is 8-bit but token ids, 16-bit
+// (QTensor::token_ids).
+std::uint64_t hwc_bytes(const quant::QTensor& t);
+
 // The graph the cluster runs: `graph` with each constant or network input that a concat reads
 // copied into the concat's tensor by a layer of its own (a 1x1 max pool reading the constant
 // from the L3 image, or the input where the host put it: a decode step's past keys and values),

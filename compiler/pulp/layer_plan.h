@@ -68,6 +68,9 @@ struct LayerPlan {
   FusedTiling fused;
 };
 
+// A layer's weights whole in one buffer: every output channel's, each with its int32 bias.
+inline std::uint64_t whole_weights_bytes(const LayerPlan& lp) { return (lp.weights_per_channel + 4) * lp.shape.c_out; }
+
 // The rows of one layer's output in one band of a patch stage (patch_stage.h): the band's
 // buffer holds [need_begin, need_end), of which the layer computes [new_begin, need_end) (the
 // rows before new_begin came with the band before).

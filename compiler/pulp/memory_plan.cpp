@@ -30,8 +30,6 @@ using quant::QGraph;
 constexpr std::uint64_t kAlign = 4;
 constexpr std::size_t kTimedCandidates = 8;  // cost objective: candidates timed on the predictor's timeline per layer
 
-// Every tensor here is 8-bit but token ids, 16-bit (QTensor::token_ids).
-std::uint64_t hwc_bytes(const quant::QTensor& t) { return quant::element_count(t) * (t.bits > 8 ? 2 : 1); }
 
 using isa::pulp::has_weights;
 
@@ -282,7 +280,7 @@ class MemoryPlanner {
       if (lp.has_table) {
         lp.weights_buffer_bytes = table_bytes(lp.shape);  // a LUT's table (it has no weights)
       } else if (lp.has_weights && !lp.weights_prefetched) {
-        lp.weights_buffer_bytes = (lp.weights_per_channel + 4) * lp.shape.c_out;
+        lp.weights_buffer_bytes = whole_weights_bytes(lp);
       } else {
         continue;
       }
@@ -627,7 +625,7 @@ class MemoryPlanner {
   void prefetch_next_weights(std::size_t i) {
     if (i + 1 >= n_ || !options_.weight_prefetch) return;
     LayerPlan& next = plan_.layers[i + 1];
-    const std::uint64_t next_all = (next.weights_per_channel + 4) * next.shape.c_out;
+    const std::uint64_t next_all = whole_weights_bytes(next);
     const std::uint64_t next_out = hwc_bytes(graph_.tensor(mapping_.layers[i + 1].output));
     if (next.has_weights && l2_.largest_free() >= l2_.aligned(next_all) + l2_.aligned(next_out)) {
       next.weights_address = *l2_.allocate(next_all);

@@ -77,22 +77,18 @@ std::vector<StageExtent> patch_stage_extents(const quant::QGraph& graph, const L
   };
   // What a stage [0, e] holds in L2 at least: the network inputs it reads, its output, every
   // weight and table of its layers (its rings come on top).
-  const auto tensor_bytes = [&](int t) {
-    const quant::QTensor& tensor = graph.tensor(t);
-    return quant::element_count(tensor) * (tensor.bits > 8 ? 2 : 1);
-  };
   const auto resident_bytes = [&](std::size_t e) {
     std::set<int> inputs;
-    std::uint64_t bytes = tensor_bytes(mapping.layers[e].output);
+    std::uint64_t bytes = hwc_bytes(graph.tensor(mapping.layers[e].output));
     for (std::size_t i = 0; i <= e; ++i) {
       const LayerPlan& lp = apart.layers[i];
-      if (lp.has_weights) bytes += (lp.weights_per_channel + 4) * lp.shape.c_out;
+      if (lp.has_weights) bytes += whole_weights_bytes(lp);
       bytes += table_bytes(lp.shape);
       for (const int t : mapping.layers[i].inputs) {
         if (std::find(graph.inputs.begin(), graph.inputs.end(), t) != graph.inputs.end()) inputs.insert(t);
       }
     }
-    for (const int t : inputs) bytes += tensor_bytes(t);
+    for (const int t : inputs) bytes += hwc_bytes(graph.tensor(t));
     return bytes;
   };
   std::vector<std::size_t> ends;  // every end that takes at least one layer reading from L3
