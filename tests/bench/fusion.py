@@ -17,7 +17,13 @@ cycles, cluster DMA bytes, energy and energy-delay product apart and fused.
 --battery: instead, every network of the workload cache's battery (its newest opset export),
 tiler=cost with fusion=off against fusion=on: whether fusing ever made a network slower in total
 (-j N runs N networks at once).
---smoke (CI): the checked-in tiny_mobilenet_v2 alone, both tables.
+--headroom: instead, the most depth-first fusion of depthwise + pointwise pairs can win in this
+model: per pair (a depthwise layer and the pointwise layer run right after it), its cycles apart
+less its cores' compute and its waits for L3 (what fusing in L1 can remove: the cluster DMA's
+exposed time and the layers' starts and ends; the kernels and their MACs stay, so the compute
+changes only with the tiles, which the last column measures: fusion=all's compute for the pairs
+it fuses); and the network's cycles and MAC/cycle with all of it removed, the compute as apart.
+--smoke (CI): the checked-in tiny_mobilenet_v2 alone, all three tables.
 """
 
 import argparse
@@ -123,6 +129,55 @@ def print_battery(workbench: str, sets: list, jobs: int) -> None:
             print(row, flush=True)
 
 
+def dw_pw_pairs(layers: list) -> list:
+    """(depthwise, pointwise) layer reports: each depthwise layer and the pointwise one run next."""
+    return [(dw, pw) for dw, pw in zip(layers, layers[1:])
+            if dw["type"] == "depthwise" and pw["pulp"].get("kernel", "").startswith("pointwise")]
+
+
+def removable(layer: dict) -> int:
+    """A layer's cycles beyond its cores' compute and its waits for L3."""
+    return layer["cycles"] - layer["pulp"]["compute_cycles"] - layer["pulp"]["l3_wait_cycles"]
+
+
+def print_headroom(workbench: str, models: str, sets: list) -> None:
+    """Per network and pair: what fusion in L1 could remove at most, against what fusion=all measured."""
+    print("| network (gap8, tiler=cost) | pair (depthwise) | cycles apart | compute apart | L3 waits | "
+          "removable | fused compute (fusion=all) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    summary = []
+    for model in models.split(","):
+        path = model_path(model)
+        if not path.exists():
+            sys.exit(f"{model} is not exported ({path}): /usr/bin/python3 scripts/export_workloads.py")
+        off, fused = (run_no_data(workbench, path, "gap8", sets, ["tiler=cost", f"fusion={fusion}"])
+                      for fusion in ("off", "all"))
+        failed = next((report["error"] for report in (off, fused) if "error" in report), None)
+        if failed:
+            sys.exit(f"{model}: {failed}")
+        fused_compute = {layer["pulp"]["fusion_group"]: layer["pulp"]["compute_cycles"] for layer in fused["layers"]
+                         if layer["type"] == "depthwise+pointwise"}
+        total_removable = 0
+        for dw, pw in dw_pw_pairs(off["layers"]):
+            cycles = dw["cycles"] + pw["cycles"]
+            compute = dw["pulp"]["compute_cycles"] + pw["pulp"]["compute_cycles"]
+            l3_waits = dw["pulp"]["l3_wait_cycles"] + pw["pulp"]["l3_wait_cycles"]
+            total_removable += removable(dw) + removable(pw)
+            measured = fused_compute.get(f"{dw['name']} + {pw['name']}")
+            print(f"| {model} | {dw['name']} | {cycles:,} | {compute:,} | {l3_waits:,} | "
+                  f"{removable(dw) + removable(pw):,} | {f'{measured:,}' if measured else 'not fused'} |")
+        totals = off["totals"]
+        ceiling = totals["cycles"] - total_removable
+        summary.append(f"| {model} | {totals['cycles']:,} ({totals['mac_per_cycle']:.2f}) | {total_removable:,} | "
+                       f"{ceiling:,} ({totals['macs'] / ceiling:.2f}) | "
+                       f"{100.0 * total_removable / totals['cycles']:.1f} % |")
+    print()
+    print("| network (gap8, tiler=cost) | fusion=off cycles (MAC/cycle) | removable by fusing every pair | "
+          "cycles (MAC/cycle) with all of it removed, compute as apart | at most faster by |")
+    print("|---|---:|---:|---:|---:|")
+    print("\n".join(summary))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workbench", default=str(ROOT / "build" / "release" / "workbench" / "workbench"))
@@ -130,15 +185,21 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], dest="sets")
     parser.add_argument("--groups", action="store_true", help="per fusion group instead (fusion=all against off)")
     parser.add_argument("--battery", action="store_true", help="every battery network, fusion=off against on")
+    parser.add_argument("--headroom", action="store_true",
+                        help="the most fusing every depthwise + pointwise pair could remove, per pair")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="with --battery: networks run at once")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     if args.battery:
         print_battery(args.workbench, args.sets, args.jobs)
         return 0
+    if args.headroom:
+        print_headroom(args.workbench, args.models, args.sets)
+        return 0
     if args.smoke:
         args.models = "tiny_mobilenet_v2"
         print_groups(args.workbench, args.models, args.sets)
+        print_headroom(args.workbench, args.models, args.sets)
     elif args.groups:
         print_groups(args.workbench, args.models, args.sets)
         return 0
