@@ -28,7 +28,14 @@ namespace {
 using quant::QGraph;
 
 constexpr std::uint64_t kAlign = 4;
+// tiler=cost/energy: L3 weight chunks down to 1/16 of DORY's and at most 64 of them, tried
+// where they can save a 20th of the layer's predicted cycles (weight_chunk_sizes): every trial
+// is emitted and timed, so a chunk size that cannot pay costs compile time alone.
+constexpr int kWeightChunkHalvings = 4;
+constexpr std::uint32_t kMostWeightChunks = 64;
+constexpr double kLeastWeightChunkGain = 0.05;
 constexpr std::size_t kTimedCandidates = 8;  // cost objective: candidates timed on the predictor's timeline per layer
+constexpr std::size_t kChunkTimedCandidates = 2;  // and per smaller L3 weight chunk, beside its DORY tile
 
 
 using isa::pulp::has_weights;
@@ -533,23 +540,28 @@ class MemoryPlanner {
       lp.tile.predicted_cycles = perf::pulp::layer_cycles(emit_layer(graph_, layer, lp, plan_, options_.tiler), hw_);
       return;
     }
-    LayerShape chunk = s;
-    chunk.h_out = rows;
-    chunk.h_in = max_input_rows(s, rows);
-    chunk.c_out = lp.chunk_c_out;
-    if (s.kind == isa::pulp::KERNEL_MUL && s.b_h != 1) chunk.b_h = rows;
-    if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
-      chunk.groups = chunk.c_out / s.group_c_out();
-      chunk.c_in = chunk.groups * s.group_c_in();
-    } else if (!isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GATHER) {
-      chunk.c_in = chunk.c_out;
-    }
+    // One chunk of `rows` output rows and `c_out` output channels, as the L1 tiler sees it.
+    const auto chunk_of = [&](std::uint32_t c_out) {
+      LayerShape chunk = s;
+      chunk.h_out = rows;
+      chunk.h_in = max_input_rows(s, rows);
+      chunk.c_out = c_out;
+      if (s.kind == isa::pulp::KERNEL_MUL && s.b_h != 1) chunk.b_h = rows;
+      if (s.kind == isa::pulp::KERNEL_GROUPED_CONV) {
+        chunk.groups = chunk.c_out / s.group_c_out();
+        chunk.c_in = chunk.groups * s.group_c_in();
+      } else if (!isa::pulp::is_matmul(s.kind) && s.kind != isa::pulp::KERNEL_GATHER) {
+        chunk.c_in = chunk.c_out;
+      }
+      return chunk;
+    };
     // DORY's tiling; with the cost and energy objectives, the candidates the model predicts
     // best are emitted and timed on the predictor's timeline (perf/pulp/timeline), ranked by the
     // objective's figure, and the referee measures DORY's and the best few (measure_candidates).
-    const auto timed = [&](const TileChoice& tile) {
+    const auto timed = [&](const TileChoice& tile, std::uint32_t chunk_c_out) {
       LayerPlan trial = lp;
       trial.tile = tile;
+      trial.chunk_c_out = chunk_c_out;
       trial.chunk_h_out = rows < s.h_out ? rows / tile.h_out * tile.h_out : s.h_out;
       trial.tile.predicted_cycles =
           perf::pulp::layer_cycles(emit_layer(graph_, layer, trial, plan_, options_.tiler), hw_);
@@ -557,12 +569,12 @@ class MemoryPlanner {
     };
     TileChoice dory_tile;
     try {
-      dory_tile = choose_tiling(chunk, hw_, TilerObjective::Dory, layer.name);
+      dory_tile = choose_tiling(chunk_of(lp.chunk_c_out), hw_, TilerObjective::Dory, layer.name);
     } catch (const UserError& e) {
       throw whole_network_budget(e);
     }
     if (options_.tiler == TilerObjective::Dory) {
-      const LayerPlan chosen = timed(dory_tile);
+      const LayerPlan chosen = timed(dory_tile, lp.chunk_c_out);
       lp.tile = chosen.tile;
       lp.chunk_h_out = chosen.chunk_h_out;
       return;
@@ -571,12 +583,32 @@ class MemoryPlanner {
     // channel-major depthwise and layer loop are its own code's (TileChoice).
     dory_tile.depthwise_chw = false;
     dory_tile.dory_tile_loop = false;
-    std::vector<LayerPlan> trials{timed(dory_tile)};
-    for (const TileChoice& candidate : cost_candidates(chunk, hw_, dory_tile, kTimedCandidates)) {
-      const bool known = std::any_of(trials.begin(), trials.end(), [&](const LayerPlan& trial) {
-        return same_tiling(trial.tile, candidate, chunk.c_in);
-      });
-      if (!known) trials.push_back(timed(candidate));
+    std::vector<LayerPlan> trials{timed(dory_tile, lp.chunk_c_out)};
+    for (const std::uint32_t chunk_c_out : weight_chunk_sizes(lp, trials.front().tile.predicted_cycles)) {
+      const LayerShape chunk = chunk_of(chunk_c_out);
+      const bool dorys_chunk = chunk_c_out == lp.chunk_c_out;
+      std::vector<TileChoice> candidates{dory_tile};
+      if (!dorys_chunk) {
+        try {
+          candidates.front() = choose_tiling(chunk, hw_, TilerObjective::Dory, layer.name);
+        } catch (const UserError&) {
+          continue;  // no tiling of this chunk fits L1; the larger ones did
+        }
+        candidates.front().depthwise_chw = false;
+        candidates.front().dory_tile_loop = false;
+      }
+      // A smaller chunk's DORY tile and its two best predicted: the chunk size is the choice
+      // here, and timing every candidate of every size would multiply compile time.
+      for (const TileChoice& candidate : cost_candidates(chunk, hw_, candidates.front(),
+                                                         dorys_chunk ? kTimedCandidates : kChunkTimedCandidates)) {
+        candidates.push_back(candidate);
+      }
+      for (const TileChoice& candidate : candidates) {
+        const bool known = std::any_of(trials.begin(), trials.end(), [&](const LayerPlan& trial) {
+          return trial.chunk_c_out == chunk_c_out && same_tiling(trial.tile, candidate, chunk.c_in);
+        });
+        if (!known) trials.push_back(timed(candidate, chunk_c_out));
+      }
     }
     std::optional<isa::pulp::Layer> fused_before;
     if ((i >= 2 && plan_.layers[i - 2].fused_with_next) || ends_stage(i - 1)) fused_before = emitted_before(i);
@@ -589,7 +621,32 @@ class MemoryPlanner {
     if (choice.overruled_predictor) ++plan_.layers_overruling_predictor;
     const LayerPlan& chosen = trials[choice.index];
     lp.tile = chosen.tile;
+    lp.chunk_c_out = chosen.chunk_c_out;
     lp.chunk_h_out = chosen.chunk_h_out;
+  }
+
+  // The chunks of output channels tiler=cost/energy tries for a layer whose weights come from L3
+  // double-buffered: DORY's (the most channels two L2 buffers hold), then halves of it, in whole
+  // channel units. With n chunks each loading in L and computing in C cycles, the layer takes
+  // about L + (n - 1) max(L, C) + C: k times smaller chunks save min(L, C) (1 - 1/k), so they are
+  // tried only where min(L, C) of DORY's chunk is kLeastWeightChunkGain of the layer's
+  // `predicted` cycles (L: the chunk's bytes at l3_bytes_per_cycle; C: its share of them), at
+  // the price of more uDMA copies and kernel calls. The buffers keep DORY's size (a smaller chunk
+  // fills part of each), so every trial has the same L2 around it.
+  std::vector<std::uint32_t> weight_chunk_sizes(const LayerPlan& lp, std::uint64_t predicted) const {
+    std::vector<std::uint32_t> sizes{lp.chunk_c_out};
+    const bool staged = lp.stage_output || lp.stage_input || lp.stage_input_b;
+    if (!lp.weights_double_buffered || staged || hw_.l3_bytes_per_cycle <= 0) return sizes;
+    const double load = static_cast<double>(lp.weights_buffer_bytes) / hw_.l3_bytes_per_cycle;
+    const double compute = static_cast<double>(predicted) * lp.chunk_c_out / lp.shape.c_out;
+    if (std::min(load, compute) < kLeastWeightChunkGain * static_cast<double>(predicted)) return sizes;
+    const std::uint32_t unit = channel_unit(lp.shape);
+    for (int halving = 1; halving <= kWeightChunkHalvings; ++halving) {
+      const std::uint32_t size = (lp.chunk_c_out >> halving) / unit * unit;
+      if (size < unit || size == sizes.back() || (lp.shape.c_out + size - 1) / size > kMostWeightChunks) break;
+      sizes.push_back(size);
+    }
+    return sizes;
   }
 
   // The layer the network runs before mapping layer i, as emitted: the patch stage or a fused

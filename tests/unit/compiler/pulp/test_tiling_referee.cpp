@@ -9,9 +9,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/pulp/compile.h"
+#include "tests/unit/compiler/pulp/program_checks.h"
 #include "tests/unit/compiler/pulp/pulp_testing.h"
 
 namespace wb::pulp {
@@ -148,6 +150,49 @@ TEST(TilingReferee, TheEnergyObjectiveComparesMeasuredEnergyNotCycles) {
     EXPECT_TRUE(same_tile(layer_named(r.network, candidates.front().name()).tiling(), candidates.back().tiling()))
         << candidates.front().name();
   }
+}
+
+// A layer whose weights L2 holds only in double-buffered chunks (small_pulp_cnn's last conv,
+// 32 x 16 x 3 x 3, in 7 KiB of L2), from an L3 slow enough (0.1 byte a cycle) that a chunk's load
+// is a large part of the layer: tiler=cost offers chunks of fewer output channels than DORY's,
+// and the measurement decides between them. This referee measures the trial with the most L3
+// chunks fastest.
+class MostL3ChunksFastest : public TilingReferee {
+ public:
+  std::vector<TilingMeasurement> measure(const std::vector<TilingTrial>& trials, const HwConfig&,
+                                         std::uint64_t) const override {
+    std::vector<TilingMeasurement> result;
+    asked.emplace_back(trials.front().layer.name(), std::vector<std::uint32_t>{});
+    for (const TilingTrial& trial : trials) {
+      const std::uint32_t chunks = trial.layer.tiling().l3_chunks();
+      asked.back().second.push_back(chunks);
+      result.push_back(TilingMeasurement{1000000u / chunks, 1.0});
+    }
+    return result;
+  }
+  std::vector<TilingMeasurement> measure_network(const isa::pulp::Network&, const HwConfig&) const override {
+    return {};
+  }
+  mutable std::vector<std::pair<std::string, std::vector<std::uint32_t>>> asked;  // each call's L3 chunks
+};
+
+TEST(TilingReferee, SmallerChunksOfL3WeightsThanDorysAreMeasuredAndTheFastestWins) {
+  const HwConfig config = test::pulp_config({"l1_tile_budget_bytes=8KiB", "l2_bytes=7KiB", "l3_bytes_per_cycle=0.1"});
+  const MostL3ChunksFastest referee;
+  const CompileResult r = compile_pulp(test::small_pulp_cnn_qgraph(), config,
+                                       parse_compile_options({"tiler=cost", "measured_tilings=64"}), &referee);
+  check_program(r.network, config.pulp());
+  const CompileResult dory = compile_pulp(test::small_pulp_cnn_qgraph(), config, {});
+  const std::uint32_t dory_chunks = layer_named(dory.network, "conv3").tiling().l3_chunks();
+  ASSERT_GT(dory_chunks, 1u) << "conv3's weights come in chunks";
+  bool offered = false;
+  for (const auto& [name, chunks] : referee.asked) {
+    const std::uint32_t most = *std::max_element(chunks.begin(), chunks.end());
+    EXPECT_EQ(layer_named(r.network, name).tiling().l3_chunks(), most) << name;
+    if (name == "conv3") offered = most > dory_chunks;
+  }
+  EXPECT_TRUE(offered) << "smaller weight chunks than DORY's were measured";
+  EXPECT_GT(layer_named(r.network, "conv3").tiling().l3_chunks(), dory_chunks);
 }
 
 TEST(TilingReferee, ARefereeThatSkipsACandidateIsABug) {
