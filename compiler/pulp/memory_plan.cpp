@@ -629,7 +629,7 @@ class MemoryPlanner {
   // double-buffered: DORY's (the most channels two L2 buffers hold), then halves of it, in whole
   // channel units. With n chunks each loading in L and computing in C cycles, the layer takes
   // about L + (n - 1) max(L, C) + C: k times smaller chunks save min(L, C) (1 - 1/k), so they are
-  // tried only where min(L, C) of DORY's chunk is kLeastWeightChunkGain of the layer's
+  // tried only where min(L, C) of DORY's chunk is at least kLeastWeightChunkGain of the layer's
   // `predicted` cycles (L: the chunk's bytes at l3_bytes_per_cycle; C: its share of them), at
   // the price of more uDMA copies and kernel calls. The buffers keep DORY's size (a smaller chunk
   // fills part of each), so every trial has the same L2 around it.

@@ -82,8 +82,10 @@ TEST_P(PulpOnModel, RunIsBitExactAndNoDataGivesTheSameCycles) {
 // is left out per layer because it depends on the layer before: a layer's weights are prefetched
 // while the previous layer runs, and a previous layer the cost objective made faster (DORY's
 // depthwise layers wait for their byte-by-byte transposes) leaves the weights less time to land
-// (MobileNetV2's features.4 projection waits 11,948 cycles more, with the same tiles). The totals
-// count every wait.
+// (MobileNetV2's features.4 projection waits 11,948 cycles more, with the same tiles). A layer
+// whose weights come from L3 in smaller chunks than DORY's trades its L3 wait for calls and
+// copies of its own (docs/pulp.md, "Objectives"): its whole time is then at most DORY's. The
+// totals count every wait.
 TEST_P(PulpOnModel, CostTilerIsNeverSlowerThanDoryOnAnyLayer) {
   const report::RunReport dory = timing(GetParam(), {}, {"tiler=dory"});
   RunCommand command = run_command(GetParam(), {}, {"tiler=cost"});
@@ -99,8 +101,11 @@ TEST_P(PulpOnModel, CostTilerIsNeverSlowerThanDoryOnAnyLayer) {
     return 0;
   };
   for (std::size_t i = 0; i < dory.layers.size(); ++i) {
-    EXPECT_LE(cost.layers[i].cycles - l3_wait(cost.layers[i]), dory.layers[i].cycles - l3_wait(dory.layers[i]))
-        << dory.layers[i].name;
+    const bool own_time_at_most = cost.layers[i].cycles - l3_wait(cost.layers[i]) <=
+                                  dory.layers[i].cycles - l3_wait(dory.layers[i]);
+    EXPECT_TRUE(own_time_at_most || cost.layers[i].cycles <= dory.layers[i].cycles)
+        << dory.layers[i].name << ": cost " << cost.layers[i].cycles << " cycles (L3 wait " << l3_wait(cost.layers[i])
+        << "), DORY " << dory.layers[i].cycles << " (" << l3_wait(dory.layers[i]) << ")";
     EXPECT_LT(dory.layers[i].mac_per_cycle, 32.0) << dory.layers[i].name;
     EXPECT_LT(cost.layers[i].mac_per_cycle, 32.0) << cost.layers[i].name;
   }
