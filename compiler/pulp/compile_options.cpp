@@ -31,8 +31,9 @@ const OptionTable& compile_option_table() {
                 "DORY as its 2021 code ran (its tiler's objective, PULP-NN's kernels, depthwise tiles transposed by the "
                 "DMA with blocking copies, its layer loop on the cores, a layer's prefetched weights waited for whole; "
                 "docs/pulp.md); cost: "
-                "the fewest cycles the predictor gives (also choosing the plane depthwise kernel and streaming "
-                "prefetched weights tile by tile); energy: as cost, but the least energy the energy model predicts "
+                "the fewest cycles the predictor gives (also choosing the plane depthwise kernel, streaming "
+                "prefetched weights tile by tile and, where a layer's weights come from L3 in chunks, the chunk "
+                "size); energy: as cost, but the least energy the energy model predicts "
                 "(docs/energy.md). Both let the cluster model measure DORY's tiling and the best predicted "
                 "others (measure, measured_tilings) and keep the best measured"},
                {"weight_prefetch", OptionKind::Switch, CompileOptions{}.weight_prefetch ? "on" : "off", {},

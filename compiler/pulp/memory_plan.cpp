@@ -581,8 +581,12 @@ class MemoryPlanner {
     }
     // The cost and energy objectives start from DORY's tile shapes on our HWC kernels; DORY's
     // channel-major depthwise and layer loop are its own code's (TileChoice).
-    dory_tile.depthwise_chw = false;
-    dory_tile.dory_tile_loop = false;
+    const auto on_our_kernels = [](TileChoice tile) {
+      tile.depthwise_chw = false;
+      tile.dory_tile_loop = false;
+      return tile;
+    };
+    dory_tile = on_our_kernels(dory_tile);
     std::vector<LayerPlan> trials{timed(dory_tile, lp.chunk_c_out)};
     for (const std::uint32_t chunk_c_out : weight_chunk_sizes(lp, trials.front().tile.predicted_cycles)) {
       const LayerShape chunk = chunk_of(chunk_c_out);
@@ -590,12 +594,10 @@ class MemoryPlanner {
       std::vector<TileChoice> candidates{dory_tile};
       if (!dorys_chunk) {
         try {
-          candidates.front() = choose_tiling(chunk, hw_, TilerObjective::Dory, layer.name);
+          candidates.front() = on_our_kernels(choose_tiling(chunk, hw_, TilerObjective::Dory, layer.name));
         } catch (const UserError&) {
           continue;  // no tiling of this chunk fits L1; the larger ones did
         }
-        candidates.front().depthwise_chw = false;
-        candidates.front().dory_tile_loop = false;
       }
       // A smaller chunk's DORY tile and its two best predicted: the chunk size is the choice
       // here, and timing every candidate of every size would multiply compile time.
